@@ -1,0 +1,33 @@
+# spinecare: `make run` starts the app with demo patients; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/spinecare demo
+
+test: install
+	$(BIN)/python -m pytest -n auto -q
+
+lint: install
+	$(BIN)/ruff check spinecare tests benchmarks
+	$(BIN)/ruff format --check spinecare tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy spinecare
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

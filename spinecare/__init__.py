@@ -1,0 +1,26 @@
+"""spinecare: decision support and care planning for therapeutic massage in spinal
+osteochondrosis (degenerative disc disease) and intervertebral disc herniation.
+
+The library is the product; the CLI, the REST API, CDS Hooks and the web pages are thin
+adapters over :func:`spinecare.screen` and :func:`spinecare.plan`.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("spinecare")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = ["__version__", "load_kb", "load_record", "plan", "screen"]
+
+
+def __getattr__(name: str) -> object:
+    # Deferred imports keep `import spinecare` (and so `spinecare --help`) instant.
+    if name in {"screen", "plan", "load_record", "load_kb"}:
+        from spinecare import core
+
+        return getattr(core, name)
+    raise AttributeError(name)

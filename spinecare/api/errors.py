@@ -1,0 +1,81 @@
+"""One JSON error envelope for every HTTP error of the app.
+
+::
+
+    {"error": {"status": 400, "code": "invalid_record", "message": "...", "details": [...]}}
+
+CDS Hooks endpoints may answer with a FHIR OperationOutcome instead where the
+specification expects one; everything else uses this shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spinecare.errors import InputError, NotFoundError, SpinecareError
+
+STATUS_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
+    413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
+    429: "too_many_requests", 500: "internal_error",
+}
+
+
+def envelope(status: int, message: str, code: str | None = None,
+             details: list[Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status": status,
+        "code": code or STATUS_CODES.get(status, "error"),
+        "message": message,
+    }
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def error_response(status: int, message: str, code: str | None = None,
+                   details: list[Any] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(envelope(status, message, code, details), status_code=status,
+                        headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 401 and request.url.path.startswith("/cds-services"):
+            return Response(status_code=401)  # CDS Hooks: a bare 401, nothing more
+        message = exc.detail if isinstance(exc.detail, str) else STATUS_CODES.get(exc.status_code, "error")
+        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"loc": [str(x) for x in e.get("loc", ())], "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        first = details[0] if details else {"loc": [], "message": "invalid request"}
+        where = ".".join(first["loc"][1:]) or "request"
+        return error_response(422, f"{where}: {first['message']}", "invalid_input", details)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return error_response(404, exc.one_line(), exc.code)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> Response:
+        return error_response(400, exc.one_line(), exc.code)
+
+    @app.exception_handler(SpinecareError)
+    async def spinecare_error(request: Request, exc: SpinecareError) -> Response:
+        return error_response(400, exc.one_line(), exc.code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        return error_response(500, "internal error; the event was logged", "internal_error")

@@ -1,0 +1,212 @@
+"""The spinecare command line (DESIGN.md section 4).
+
+Commands parse their flags, call one library function and render the result. Exit
+codes: 0 whatever the verdict, 1 for unreadable or invalid input (one line on stderr
+naming the file and the problem), 2 for usage errors. Heavy modules are imported inside
+the commands so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+app = typer.Typer(
+    name="spinecare",
+    help="Decision support for therapeutic massage in spinal osteochondrosis and disc herniation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Lang(str, Enum):
+    en = "en"
+    ru = "ru"
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date (default: today)."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", help="text (readable) or json (contract).")]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of reasons and texts.")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")]
+FileArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="FILE", help="A FHIR R4 Bundle (JSON, plain or gzip) or an intake file (YAML/JSON)."
+    ),
+]
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"spinecare: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def run_safely(verbose: bool, action: Any) -> Any:
+    """Run ``action``; user errors become one line on stderr and exit 1."""
+    from spinecare.errors import SpinecareError
+
+    try:
+        return action()
+    except SpinecareError as exc:
+        if verbose:
+            raise
+        fail(exc.one_line())
+    except Exception as exc:  # an unexpected failure is still one line without --verbose
+        if verbose:
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+
+
+def check_as_of(as_of: str | None) -> None:
+    from datetime import date
+
+    if as_of is not None:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            raise typer.BadParameter(
+                f"'{as_of}' is not a date in the form YYYY-MM-DD", param_hint="'--as-of'"
+            ) from None
+
+
+def print_json(data: Any) -> None:
+    import orjson
+
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command()
+def screen(
+    file: FileArg,
+    as_of: AsOf = None,
+    format: FormatOpt = Format.text,
+    lang: LangOpt = Lang.en,
+    verbose: Verbose = False,
+) -> None:
+    """Is massage safe and indicated for this patient on this date, and why?
+
+    Example: spinecare screen patient.json --as-of 2026-11-20 --format json
+    """
+    check_as_of(as_of)
+    from spinecare.core import screen as do_screen
+
+    result = run_safely(verbose, lambda: do_screen(file, as_of, lang=lang.value))
+    if format is Format.json:
+        print_json(result.to_json())
+    else:
+        from spinecare.render import render_screening
+
+        render_screening(result)
+
+
+@app.command()
+def plan(
+    file: FileArg,
+    as_of: AsOf = None,
+    format: FormatOpt = Format.text,
+    lang: LangOpt = Lang.en,
+    verbose: Verbose = False,
+) -> None:
+    """Plan a massage course: zones, modalities, sessions, techniques, what to avoid.
+
+    Example: spinecare plan intake.yaml --as-of 2026-11-20
+    """
+    check_as_of(as_of)
+    from spinecare.core import plan as do_plan
+
+    result = run_safely(verbose, lambda: do_plan(file, as_of, lang=lang.value))
+    if format is Format.json:
+        print_json(result.to_json())
+    else:
+        from spinecare.render import render_plan
+
+        render_plan(result)
+
+
+@kb_app.command("check")
+def kb_check(
+    path: Annotated[
+        Path | None,
+        typer.Option("--path", help="A KB folder to check instead of the packaged one."),
+    ] = None,
+) -> None:
+    """Validate the knowledge base and report every problem at once, with its path.
+
+    Example: spinecare kb check
+    """
+    from spinecare.kb.loader import check_kb, load_kb
+
+    problems = check_kb(path)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        fail(f"knowledge base has {len(problems)} problem(s)")
+    kb = load_kb(path)
+    m = kb.model
+    typer.echo(
+        f"knowledge base {kb.version} is valid: {len(m.concepts)} concepts, {len(m.rules)} rules, "
+        f"{len(m.indications)} indications, {len(m.sources)} sources, "
+        f"{sum(len(c.codes) for c in m.concepts)} codes"
+    )
+
+
+@app.command()
+def demo(
+    as_of: AsOf = None,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """Screen and plan the bundled demo patients and print the results.
+
+    Example: spinecare demo --as-of 2026-11-22
+    """
+    check_as_of(as_of)
+    from spinecare.core import load_record, plan as do_plan, screen as do_screen
+    from spinecare.demo import demo_files
+    from spinecare.render import render_plan, render_screening
+
+    for path in demo_files():
+        record = load_record(path)
+        render_screening(do_screen(record, as_of, lang=lang.value))
+        render_plan(do_plan(record, as_of, lang=lang.value))
+
+
+def _register_command_modules() -> None:
+    import importlib
+
+    from spinecare.commands import MODULES
+
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"spinecare.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"spinecare.commands.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_command_modules()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The library's front door: read a record, screen it, plan a course.
+
+Every adapter (CLI, REST, CDS Hooks, web, bulk) calls these functions, so the same
+patient and date give the same verdict everywhere.
+
+>>> from spinecare import screen
+>>> screen("patient.json", as_of="2026-11-20").verdict  # doctest: +SKIP
+'needs_clearance'
+"""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from spinecare.engine.planning import CoursePlan, plan_course
+from spinecare.engine.screening import Screening, screen_record
+from spinecare.errors import InputError, RecordError
+from spinecare.kb.loader import KB, load_kb
+from spinecare.record.model import PatientRecord
+
+__all__ = ["load_kb", "load_record", "parse_date", "plan", "read_document", "screen"]
+
+RecordSource = PatientRecord | str | Path | bytes | dict[str, Any]
+
+
+def parse_date(value: str | date | None, *, what: str = "--as-of") -> date:
+    """A date from ``YYYY-MM-DD`` (today for None)."""
+    if value is None:
+        return date.today()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what}: '{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def read_document(source: str | Path | bytes, name: str | None = None) -> Any:
+    """Parse a file's content: JSON (plain or gzip) or YAML. Errors name the file."""
+    if isinstance(source, bytes):
+        raw, label = source, name or "<input>"
+    else:
+        path = Path(source)
+        label = name or str(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise RecordError("file not found", source=label) from None
+        except IsADirectoryError:
+            raise RecordError("is a directory, not a file", source=label) from None
+        except OSError as exc:
+            raise RecordError(f"cannot read: {exc.strerror}", source=label) from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise RecordError(f"broken gzip file: {exc}", source=label) from None
+    if not raw.strip():
+        raise RecordError("the file is empty", source=label)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as json_error:
+        if label.endswith((".yaml", ".yml")):
+            try:
+                return yaml.safe_load(raw)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" at line {mark.line + 1}" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or "invalid YAML"
+                raise RecordError(f"not valid YAML{where}: {problem}", source=label) from None
+        raise RecordError(f"not valid JSON: {json_error}", source=label) from None
+
+
+def load_record(source: RecordSource, kb: KB | None = None, *, name: str | None = None) -> PatientRecord:
+    """A patient record from a FHIR R4 Bundle or a spinecare intake file (path, bytes or dict)."""
+    if isinstance(source, PatientRecord):
+        return source
+    kb = kb or load_kb()
+    if isinstance(source, dict):
+        data: Any = source
+        label = name or "<input>"
+    else:
+        label = name or (str(source) if not isinstance(source, bytes) else "<input>")
+        data = read_document(source, label)
+    from spinecare.record.intake import looks_like_intake, read_intake
+
+    if isinstance(data, dict) and "resourceType" in data:
+        from spinecare.fhir.reader import read_bundle
+
+        return read_bundle(data, reader_measures(kb), source=label)
+    if looks_like_intake(data):
+        return read_intake(
+            data,
+            concepts=set(kb.concepts),
+            measures={m.id: m.unit for m in kb.model.measures},
+            questions={
+                q.id: (q.type, tuple(c.value for c in q.choices)) for q in kb.model.questions
+            },
+            zones=set(kb.zones),
+            source=label,
+        )
+    raise RecordError(
+        "neither a FHIR R4 Bundle (no 'resourceType') nor a spinecare intake file "
+        "(no 'format: spinecare-intake/1')",
+        source=label,
+    )
+
+
+def reader_measures(kb: KB) -> dict[tuple[str, str], tuple[str, str]]:
+    """(system, code) -> (measure id, canonical unit), for the FHIR reader."""
+    return {key: (m.id, m.unit) for key, m in kb.measure_by_code.items()}
+
+
+def screen(
+    record: RecordSource,
+    as_of: str | date | None = None,
+    *,
+    kb: KB | None = None,
+    lang: str = "en",
+) -> Screening:
+    """Is massage safe and indicated for this patient on this date, and why?"""
+    kb = kb or load_kb()
+    return screen_record(load_record(record, kb), kb, parse_date(as_of), lang)
+
+
+def plan(
+    record: RecordSource,
+    as_of: str | date | None = None,
+    *,
+    kb: KB | None = None,
+    lang: str = "en",
+) -> CoursePlan:
+    """The course plan (zones, modalities, sessions, techniques, what to avoid, home program)."""
+    kb = kb or load_kb()
+    patient = load_record(record, kb)
+    screening = screen_record(patient, kb, parse_date(as_of), lang)
+    return plan_course(screening, patient, kb, lang)

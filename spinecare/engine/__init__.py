@@ -1,0 +1,1 @@
+"""The screening engine: three-valued logic, screening and course planning."""

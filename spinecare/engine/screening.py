@@ -1,0 +1,285 @@
+"""Screening: one patient record, the KB and a date give a :class:`Screening`.
+
+Semantics (DESIGN.md section 3): every rule is evaluated in three-valued logic; a TRUE
+rule is a *present* finding, an UNKNOWN one an *unknown* finding. The verdict is the most
+severe effect among present findings not settled by a physician clearance; if an unknown
+finding's effect is more severe than that, the verdict is at least ``needs_data`` and
+the missing items are listed. ``indicated`` is the Kleene OR of the indications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from spinecare.engine.evaluate import Evidence, Facts, Gap, evaluate
+from spinecare.engine.truth import TRUE, UNKNOWN, Truth, any_of
+from spinecare.kb.loader import KB
+from spinecare.kb.schema import VERDICTS, Rule
+from spinecare.record.model import Clearance, PatientRecord
+
+SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
+"""0 is the most severe verdict (``refer_urgently``), 6 the least (``allowed``)."""
+
+BLOCKING = frozenset({"refer_urgently", "contraindicated", "defer"})
+ALLOWED = frozenset({"allowed", "allowed_with_precautions"})
+
+
+def more_severe(a: str, b: str) -> str:
+    return a if SEVERITY[a] <= SEVERITY[b] else b
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """How a physician's clearance settled a finding."""
+
+    clearance: Clearance
+    decision: str
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.clearance
+        out: dict[str, Any] = {"ref": c.ref, "decision": self.decision}
+        if c.when:
+            out["date"] = c.when.isoformat()
+        if c.by:
+            out["by"] = c.by
+        if c.note:
+            out["note"] = c.note
+        if c.valid_until:
+            out["valid_until"] = c.valid_until.isoformat()
+        return out
+
+
+@dataclass(slots=True)
+class Finding:
+    concept: str
+    rule: str
+    effect: str
+    certainty: str  # present | unknown
+    reason: str
+    evidence: list[Evidence]
+    sources: list[str]
+    gaps: list[Gap] = field(default_factory=list)
+    settled: Settlement | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Does this finding still limit massage (not settled by a clearance)?"""
+        return self.settled is None or self.settled.decision != "cleared"
+
+
+@dataclass(slots=True)
+class MissingItem:
+    item: str
+    label: str
+    why: str
+    rules: list[str]
+    alternatives: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"item": self.item, "why": self.why, "label": self.label,
+                               "rules": self.rules}
+        if self.alternatives:
+            out["alternatives"] = self.alternatives
+        return out
+
+
+@dataclass(slots=True)
+class Screening:
+    verdict: str
+    indicated: Truth
+    indications: list[str]
+    findings: list[Finding]
+    missing: list[MissingItem]
+    kb_version: str
+    as_of: date
+    patient_id: str
+    lang: str
+    kb: KB = field(repr=False)
+    indication_gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def present_concepts(self) -> list[str]:
+        return sorted({f.concept for f in self.findings if f.certainty == "present"})
+
+    @property
+    def unknown_concepts(self) -> list[str]:
+        return sorted({f.concept for f in self.findings if f.certainty == "unknown"})
+
+    def source_json(self, ids: list[str]) -> list[dict[str, Any]]:
+        out = []
+        for sid in ids:
+            src = self.kb.sources[sid]
+            entry: dict[str, Any] = {"id": sid, "title": src.title}
+            if src.citation:
+                entry["citation"] = src.citation
+            if src.url:
+                entry["url"] = src.url
+            out.append(entry)
+        return out
+
+    def finding_json(self, f: Finding) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "concept": f.concept,
+            "rule": f.rule,
+            "effect": f.effect,
+            "certainty": f.certainty,
+            "reason": f.reason,
+            "evidence": [e.to_json() for e in f.evidence],
+            "sources": self.source_json(f.sources),
+        }
+        if f.gaps:
+            out["missing"] = [g.item for g in f.gaps]
+        if f.settled is not None:
+            out["clearance"] = f.settled.to_json()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of DESIGN.md section 4 (extra keys: as_of, patient)."""
+        return {
+            "verdict": self.verdict,
+            "indicated": self.indicated.to_optional(),
+            "indications": self.indications,
+            "findings": [self.finding_json(f) for f in self.findings],
+            "missing": [m.to_json() for m in self.missing],
+            "kb_version": self.kb_version,
+            "as_of": self.as_of.isoformat(),
+            "patient": self.patient_id,
+        }
+
+
+def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement | None:
+    """The latest valid clearance naming this finding's concept or rule id.
+
+    A clearance settles only ``needs_clearance`` findings: never a red flag, a
+    contraindication or a deferral (DESIGN.md section 3).
+    """
+    if rule.effect != "needs_clearance":
+        return None
+    named = [
+        c for c in clearances
+        if (rule.concept in c.concepts or rule.id in c.concepts) and c.valid_on(as_of)
+    ]
+    if not named:
+        return None
+    latest = max(named, key=lambda c: c.when or date.min)
+    return Settlement(latest, latest.decision)
+
+
+def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> Screening:
+    """Screen one record on one date."""
+    facts = Facts(record, kb, as_of)
+    findings: list[Finding] = []
+    for rule in kb.model.rules:
+        outcome = evaluate(rule.when, facts)
+        if outcome.truth is not TRUE and outcome.truth is not UNKNOWN:
+            continue
+        finding = Finding(
+            concept=rule.concept,
+            rule=rule.id,
+            effect=rule.effect,
+            certainty="present" if outcome.truth is TRUE else "unknown",
+            reason=rule.reason.get(lang),
+            evidence=outcome.evidence,
+            sources=list(rule.sources),
+            gaps=outcome.gaps,
+            settled=_settle(rule, record.clearances, as_of),
+        )
+        if finding.settled is not None and finding.settled.decision == "declined":
+            # A physician who declines massage for a finding makes it a contraindication.
+            finding.effect = "contraindicated"
+        findings.append(finding)
+
+    verdict = "allowed"
+    for f in findings:
+        if f.certainty == "present" and f.counts:
+            verdict = more_severe(verdict, f.effect)
+    unknown = [f for f in findings if f.certainty == "unknown" and f.counts]
+    if any(SEVERITY[f.effect] < SEVERITY[verdict] for f in unknown):
+        verdict = more_severe(verdict, "needs_data")
+
+    truths: list[Truth] = []
+    indications: list[str] = []
+    indication_gaps: list[Gap] = []
+    for ind in kb.model.indications:
+        outcome = evaluate(ind.when, facts)
+        truths.append(outcome.truth)
+        if outcome.truth is TRUE and ind.concept not in indications:
+            indications.append(ind.concept)
+        indication_gaps.extend(outcome.gaps)
+
+    findings.sort(key=lambda f: (SEVERITY[f.effect], f.certainty != "present", f.rule))
+    return Screening(
+        verdict=verdict,
+        indicated=any_of(truths),
+        indications=indications,
+        findings=findings,
+        missing=_missing(unknown, kb, lang),
+        kb_version=kb.version,
+        as_of=as_of,
+        patient_id=record.patient.id,
+        lang=lang,
+        kb=kb,
+        indication_gaps=indication_gaps,
+    )
+
+
+GAP_TEXT = {
+    "en": {
+        "window": "Nothing recorded within {days:g} days.",
+        "latest": "Nothing recorded within {days:g} days (latest {date}).",
+        "unanswered": "Not answered.",
+        "or": "Or instead: {items}.",
+    },
+    "ru": {
+        "window": "Нет данных за последние {days:g} дн.",
+        "latest": "Нет данных за последние {days:g} дн. (последние — {date}).",
+        "unanswered": "Нет ответа.",
+        "or": "Или вместо этого: {items}.",
+    },
+}
+
+
+def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
+    text = GAP_TEXT["ru" if lang == "ru" else "en"]
+    if gap.window_days is None:
+        out = text["unanswered"]
+    elif gap.latest is None:
+        out = text["window"].format(days=gap.window_days)
+    else:
+        out = text["latest"].format(days=gap.window_days, date=gap.latest.isoformat())
+    if gap.alternatives:
+        labels = [_item_label(a, kb, lang)[1] for a in gap.alternatives]
+        out += " " + text["or"].format(items="; ".join(labels))
+    return out
+
+
+def _item_label(item_id: str, kb: KB, lang: str) -> tuple[str, str]:
+    """(label, what to do) for a missing item or an intake question."""
+    if item_id in kb.items:
+        item = kb.items[item_id]
+        return item.label.get(lang), item.action.get(lang)
+    question = kb.questions[item_id]
+    return question.label.get(lang), question.label.get(lang)
+
+
+def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
+    """One entry per missing item, naming every rule it would decide."""
+    by_item: dict[str, MissingItem] = {}
+    for f in unknown:
+        for gap in f.gaps:
+            entry = by_item.get(gap.item)
+            if entry is None:
+                label, action = _item_label(gap.item, kb, lang)
+                entry = MissingItem(
+                    item=gap.item,
+                    label=label,
+                    why=f"{action} {_gap_text(gap, kb, lang)}",
+                    rules=[],
+                    alternatives=list(gap.alternatives),
+                )
+                by_item[gap.item] = entry
+            if f.rule not in entry.rules:
+                entry.rules.append(f.rule)
+    return list(by_item.values())

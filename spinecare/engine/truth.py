@@ -1,0 +1,70 @@
+"""Three-valued (Kleene) logic: TRUE, FALSE and UNKNOWN. Nothing else lives here.
+
+UNKNOWN means "the data needed to decide is absent or stale". Kleene's strong logic:
+
+- ``not UNKNOWN`` is UNKNOWN;
+- ``FALSE and x`` is FALSE, ``TRUE and x`` is x;
+- ``TRUE or x`` is TRUE, ``FALSE or x`` is x.
+
+These are exactly SQL's rules for NULL, which is why the bulk engine can compile rules
+to SQL with NULL as UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+
+
+class Truth(Enum):
+    FALSE = 0
+    UNKNOWN = 1
+    TRUE = 2
+
+    def __invert__(self) -> Truth:
+        return Truth(2 - self.value)
+
+    def __and__(self, other: Truth) -> Truth:
+        return Truth(min(self.value, other.value))
+
+    def __or__(self, other: Truth) -> Truth:
+        return Truth(max(self.value, other.value))
+
+    def __bool__(self) -> bool:
+        raise TypeError("a Truth is three-valued: compare with Truth.TRUE explicitly")
+
+    @classmethod
+    def of(cls, value: bool | None) -> Truth:
+        """TRUE / FALSE from a bool, UNKNOWN from None."""
+        if value is None:
+            return cls.UNKNOWN
+        return cls.TRUE if value else cls.FALSE
+
+    def to_optional(self) -> bool | None:
+        """The JSON form: true, false or null."""
+        return None if self is Truth.UNKNOWN else self is Truth.TRUE
+
+
+TRUE = Truth.TRUE
+FALSE = Truth.FALSE
+UNKNOWN = Truth.UNKNOWN
+
+
+def all_of(values: Iterable[Truth]) -> Truth:
+    """Kleene conjunction of any number of values (TRUE for none)."""
+    result = TRUE
+    for value in values:
+        result = result & value
+        if result is FALSE:
+            return FALSE
+    return result
+
+
+def any_of(values: Iterable[Truth]) -> Truth:
+    """Kleene disjunction of any number of values (FALSE for none)."""
+    result = FALSE
+    for value in values:
+        result = result | value
+        if result is TRUE:
+            return TRUE
+    return result

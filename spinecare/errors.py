@@ -1,0 +1,83 @@
+"""The one error vocabulary of spinecare.
+
+Every error a user can cause derives from :class:`SpinecareError`; adapters turn it
+into exit code 1 (CLI) or one JSON error envelope (API). Anything else is a bug.
+
+::
+
+    SpinecareError
+    ├── InputError            unreadable or invalid input (names the file and the problem)
+    │   ├── RecordError       a patient record that cannot be read (FHIR Bundle, intake file)
+    │   └── UnitError         a measurement in a unit that cannot be converted
+    ├── KnowledgeBaseError    the knowledge base does not validate (carries every problem)
+    └── NotFoundError         a named thing (patient, user, concept) does not exist
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class SpinecareError(Exception):
+    """Base of every error a user can cause."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+    def one_line(self) -> str:
+        """The message for a terminal: the file (if any), then the problem, on one line."""
+        text = " ".join(self.message.split())
+        return f"{self.source}: {text}" if self.source else text
+
+
+class InputError(SpinecareError):
+    """Input that cannot be read or is invalid."""
+
+    code = "invalid_input"
+
+
+class RecordError(InputError):
+    """A patient record (FHIR Bundle or intake file) that cannot be read."""
+
+    code = "invalid_record"
+
+
+class UnitError(RecordError):
+    """A measurement in a unit the engine cannot convert."""
+
+    code = "unknown_unit"
+
+
+class NotFoundError(SpinecareError):
+    code = "not_found"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the knowledge base, with its breadcrumb path."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class KnowledgeBaseError(SpinecareError):
+    """The knowledge base does not validate; ``problems`` lists every problem at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        summary = f"knowledge base has {len(problems)} problem(s)"
+        if problems:
+            summary += f"; first: {problems[0]}"
+        super().__init__(summary)
+
+    code = "invalid_kb"  # type: ignore[misc]

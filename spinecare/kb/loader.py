@@ -1,0 +1,436 @@
+"""Load, validate and dump the knowledge base.
+
+``load_kb()`` (or ``load_kb("default")``) loads the KB shipped in the package; a path
+loads another KB folder. Loading is strict: every problem is collected, with a
+breadcrumb path (``rules.yaml > rules[3] (fever) > when > any[1]``), and raised at once
+as :class:`~spinecare.errors.KnowledgeBaseError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from spinecare.errors import KnowledgeBaseError, Problem
+from spinecare.kb.codes import CodeIndex
+from spinecare.kb.expressions import (
+    Answered,
+    Compare,
+    HadProcedure,
+    HasCondition,
+    HasMedication,
+    walk,
+)
+from spinecare.kb.schema import (
+    FILES,
+    ID,
+    Concept,
+    KnowledgeBase,
+    Measure,
+    Question,
+    Rule,
+    Source,
+    Threshold,
+    Zone,
+)
+
+REQUIRED_CONCEPTS: dict[str, str] = {
+    # DESIGN.md section 3: the exact concept ids other programs rely on.
+    "degenerative_disc_disease": "indication",
+    "disc_herniation": "indication",
+    "scoliosis": "indication",
+    "spinal_pain": "indication",
+    "muscle_tension": "indication",
+    "headache": "indication",
+    "neuralgia": "indication",
+    "sleep_disturbance": "indication",
+    "mild_hypertension": "indication",
+    "cauda_equina": "red_flag",
+    "myelopathy": "red_flag",
+    "vertebral_fracture": "red_flag",
+    "spinal_infection": "red_flag",
+    "spinal_malignancy": "red_flag",
+    "vertebrobasilar_insufficiency": "red_flag",
+    "oncology": "contraindication",
+    "organ_decompensation": "contraindication",
+    "heart_disease": "contraindication",
+    "coagulation_disorder": "contraindication",
+    "significant_hypertension": "contraindication",
+    "fever": "contraindication",
+    "infectious_disease": "contraindication",
+    "acute_pain": "contraindication",
+    "moderate_hypertension": "precaution",
+    "anticoagulant_therapy": "precaution",
+    "pregnancy": "precaution",
+    "history_of_cancer": "precaution",
+    "recent_spinal_surgery": "precaution",
+    "dermatitis": "precaution",
+    "osteoporosis": "precaution",
+}
+
+CODE_PATTERNS: dict[str, str] = {
+    "icd10": r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$",
+    "icd10cm": r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$",
+    "snomed": r"^[1-9][0-9]{5,17}$",
+    "loinc": r"^[0-9]{1,7}-[0-9]$",
+    "rxnorm": r"^[0-9]{1,8}$",
+}
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("spinecare.kb") / "data"))
+
+
+@dataclass
+class KB:
+    """A loaded knowledge base with its lookup tables."""
+
+    model: KnowledgeBase
+    path: Path
+
+    def __post_init__(self) -> None:
+        m = self.model
+        self.version = m.meta.version
+        self.concepts: dict[str, Concept] = {c.id: c for c in m.concepts}
+        self.sources: dict[str, Source] = {s.id: s for s in m.sources}
+        self.thresholds: dict[str, Threshold] = {t.id: t for t in m.thresholds}
+        self.measures: dict[str, Measure] = {x.id: x for x in m.measures}
+        self.questions: dict[str, Question] = {q.id: q for q in m.questions}
+        self.items = {i.id: i for i in m.items}
+        self.zones: dict[str, Zone] = {z.id: z for z in m.zones}
+        self.rules: dict[str, Rule] = {r.id: r for r in m.rules}
+        self.codes = CodeIndex(m.concepts, m.zone_map)
+        self.measure_by_code: dict[tuple[str, str], Measure] = {
+            (c.system, c.code): x for x in m.measures for c in x.codes
+        }
+        self.zone_by_site: dict[tuple[str, str], str] = {
+            (c.system, c.code): z.id for z in m.zones for c in z.site_codes
+        }
+
+    def threshold(self, threshold_id: str) -> float:
+        return self.thresholds[threshold_id].value
+
+    def text(self, value: Any, lang: str) -> str:
+        return str(value.get(lang))
+
+
+def read_files(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """Merge the KB files into one mapping; report unreadable files and stray keys."""
+    merged: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, parts in FILES.items():
+        file = path / name
+        if not file.exists():
+            problems.append(Problem(name, "file is missing"))
+            continue
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            problems.append(Problem(name, f"not valid YAML: {' '.join(str(exc).split())}"))
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, f"must be a mapping with keys {', '.join(parts)}"))
+            continue
+        for key in data:
+            if key not in parts:
+                problems.append(
+                    Problem(f"{name} > {key}", f"unknown key; allowed: {', '.join(parts)}")
+                )
+        for part in parts:
+            if part in data:
+                merged[part] = data[part]
+            else:
+                problems.append(Problem(name, f"missing key '{part}'"))
+    return merged, problems
+
+
+def _part_file(part: str) -> str:
+    for name, parts in FILES.items():
+        if part in parts:
+            return name
+    return "kb"
+
+
+def breadcrumb(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """``file > part[i] (id) > field`` for a pydantic error location."""
+    if not loc:
+        return "kb"
+    crumbs = [_part_file(str(loc[0]))]
+    node: Any = data
+    label = ""
+    for step in loc:
+        if isinstance(step, int):
+            label += f"[{step}]"
+        else:
+            if label:
+                crumbs.append(label)
+            label = str(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+        if isinstance(step, int) and isinstance(node, dict) and "id" in node:
+            label += f" ({node['id']})"
+    crumbs.append(label)
+    return " > ".join(crumbs)
+
+
+def _is_discriminator_tag(step: int | str) -> bool:
+    return isinstance(step, str) and step in {
+        "condition", "medication", "procedure", "measure", "answer",
+        "all", "any", "either", "not",
+    }
+
+
+def parse(data: dict[str, Any]) -> tuple[KnowledgeBase | None, list[Problem]]:
+    try:
+        return KnowledgeBase.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            # drop the union tag pydantic inserts after an expression's holder
+            # (``when > any > any[0]`` reads better as ``when > any[0]``)
+            clean = [
+                step
+                for i, step in enumerate(loc)
+                if not (
+                    i > 0
+                    and _is_discriminator_tag(step)
+                    and (isinstance(loc[i - 1], int) or loc[i - 1] in {"when", "unless"})
+                )
+            ]
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(Problem(breadcrumb(data, tuple(clean)), message))
+        return None, problems
+
+
+def cross_check(kb: KnowledgeBase) -> list[Problem]:
+    """Every reference resolves, every id is unique, every code is well formed."""
+    problems: list[Problem] = []
+
+    def unique(part: str, ids: list[str]) -> set[str]:
+        seen: set[str] = set()
+        for i, value in enumerate(ids):
+            if value in seen:
+                problems.append(Problem(f"{_part_file(part)} > {part}[{i}] ({value})", "duplicate id"))
+            seen.add(value)
+            if not ID.match(value):
+                problems.append(
+                    Problem(f"{_part_file(part)} > {part}[{i}] ({value})", "ids are lower_snake_case")
+                )
+        return seen
+
+    sources = unique("sources", [s.id for s in kb.sources])
+    thresholds = unique("thresholds", [t.id for t in kb.thresholds])
+    concepts = {c.id: c for c in kb.concepts}
+    unique("concepts", [c.id for c in kb.concepts])
+    items = unique("items", [i.id for i in kb.items])
+    measures = {m.id: m for m in kb.measures}
+    unique("measures", list(measures))
+    questions = {q.id: q for q in kb.questions}
+    unique("questions", list(questions))
+    unique("rules", [r.id for r in kb.rules])
+    unique("indications", [r.id for r in kb.indications])
+    zones = unique("zones", [z.id for z in kb.zones])
+    techniques = {t.id for t in kb.plans.techniques}
+
+    def need(where: str, kind: str, value: str | None, pool: set[str] | dict[str, Any]) -> None:
+        if value is not None and value not in pool:
+            allowed = ", ".join(sorted(pool)) if len(pool) <= 12 else f"{len(pool)} defined"
+            problems.append(Problem(where, f"unknown {kind} '{value}' ({allowed})"))
+
+    def need_sources(where: str, ids: list[str]) -> None:
+        for sid in ids:
+            need(f"{where} > sources", "source", sid, sources)
+
+    for i, t in enumerate(kb.thresholds):
+        need_sources(f"thresholds.yaml > thresholds[{i}] ({t.id})", t.sources)
+
+    for i, c in enumerate(kb.concepts):
+        where = f"concepts.yaml > concepts[{i}] ({c.id})"
+        need_sources(where, c.sources)
+        for j, code in enumerate(c.codes):
+
+            spot = f"{where} > codes[{j}] ({code.code})"
+            if not re.match(CODE_PATTERNS[code.system], code.code):
+                problems.append(Problem(spot, f"not a well-formed {code.system} code"))
+            if code.to is not None and code.system not in {"icd10", "icd10cm"}:
+                problems.append(Problem(spot, "ranges ('to') are for ICD-10 only"))
+            need(spot, "zone", code.zone, zones)
+    for concept_id, kind in REQUIRED_CONCEPTS.items():
+        if concept_id not in concepts:
+            problems.append(Problem("concepts.yaml", f"missing concept '{concept_id}' ({kind}, DESIGN.md section 3)"))
+
+    for i, item in enumerate(kb.measures):
+        where = f"data.yaml > measures[{i}] ({item.id})"
+        need(where, "item", item.item, items)
+        need(where + " > fresh_days", "threshold", item.fresh_days, thresholds)
+        need_sources(where, item.sources)
+    for i, q in enumerate(kb.questions):
+        where = f"data.yaml > questions[{i}] ({q.id})"
+        need(where + " > fresh_days", "threshold", q.fresh_days, thresholds)
+        need_sources(where, q.sources)
+        if q.type == "choice" and not q.choices:
+            problems.append(Problem(where, "a choice question needs choices"))
+
+    def check_expr(where: str, expr: Any) -> None:
+        for node in walk(expr):
+            if isinstance(node, HasCondition):
+                need(where, "concept", node.condition, concepts)
+                need(where, "zone", node.zone, zones)
+                if node.set and node.condition in concepts:
+                    sets = {c.set for c in concepts[node.condition].codes if c.set}
+                    if node.set not in sets:
+                        problems.append(Problem(where, f"concept '{node.condition}' has no code set '{node.set}'"))
+            elif isinstance(node, HasMedication):
+                need(where, "concept", node.medication, concepts)
+            elif isinstance(node, HadProcedure):
+                need(where, "concept", node.procedure, concepts)
+                need(where, "threshold", node.within_days, thresholds)
+            elif isinstance(node, Compare):
+                need(where, "measure", node.measure, measures)
+                need(where, "threshold", node.threshold, thresholds)
+            elif isinstance(node, Answered) and node.answer not in questions:
+                need(where, "question", node.answer, questions)
+            elif isinstance(node, Answered):
+                q = questions[node.answer]
+                if q.type == "choice" and node.equals not in {c.value for c in q.choices}:
+                    problems.append(Problem(where, f"'{node.equals}' is not a choice of '{q.id}'"))
+
+    for i, r in enumerate(kb.rules):
+        where = f"rules.yaml > rules[{i}] ({r.id})"
+        need(where, "concept", r.concept, concepts)
+        need_sources(where, r.sources)
+        check_expr(where + " > when", r.when)
+    for i, ind in enumerate(kb.indications):
+        where = f"rules.yaml > indications[{i}] ({ind.id})"
+        need(where, "concept", ind.concept, concepts)
+        need_sources(where, ind.sources)
+        check_expr(where + " > when", ind.when)
+    ruled = {r.concept for r in kb.rules} | {r.concept for r in kb.indications}
+    for concept_id in REQUIRED_CONCEPTS:
+        if concept_id in concepts and concept_id not in ruled:
+            problems.append(Problem("rules.yaml", f"no rule or indication for concept '{concept_id}'"))
+
+    for i, z in enumerate(kb.zones):
+        need_sources(f"zones.yaml > zones[{i}] ({z.id})", z.sources)
+    for char, zone in kb.zone_map.site_character.items():
+        need(f"zones.yaml > zone_map > site_character > {char}", "zone", zone, zones)
+
+    p = kb.plans
+    for i, m in enumerate(p.modalities):
+        where = f"plans.yaml > plans > modalities[{i}] ({m.id})"
+        need_sources(where, m.sources)
+        for expr in (m.when, m.unless):
+            if expr is not None:
+                check_expr(where, expr)
+    for i, c in enumerate(p.courses):
+        where = f"plans.yaml > plans > courses[{i}] ({c.zone})"
+        need(where, "zone", c.zone, zones)
+        need_sources(where, c.sources)
+        for name in ("sessions", "sessions_per_week", "minutes_per_session"):
+            dose = getattr(c, name)
+            if not dose.min <= dose.value <= dose.max:
+                problems.append(Problem(f"{where} > {name}", "value must lie within min..max"))
+            need_sources(f"{where} > {name}", dose.sources)
+    for i, t in enumerate(p.techniques):
+        need_sources(f"plans.yaml > plans > techniques[{i}] ({t.id})", t.sources)
+    for i, step in enumerate(p.sequence):
+        need(f"plans.yaml > plans > sequence[{i}]", "technique", step, techniques)
+    need_sources("plans.yaml > plans > sequence", p.sequence_sources)
+    for i, pre in enumerate(p.precautions):
+        where = f"plans.yaml > plans > precautions[{i}] ({pre.id})"
+        need_sources(where, pre.sources)
+        if pre.when is not None:
+            check_expr(where + " > when", pre.when)
+        for tech in pre.omit_techniques:
+            need(where, "technique", tech, techniques)
+    for i, hp in enumerate(p.home_programs):
+        where = f"plans.yaml > plans > home_programs[{i}] ({hp.zone})"
+        need(where, "zone", hp.zone, zones)
+        need_sources(where, hp.sources)
+        for j, step in enumerate(hp.steps):
+            need_sources(f"{where} > steps[{j}] ({step.id})", step.sources)
+    for i, sr in enumerate(p.stop_rules):
+        where = f"plans.yaml > plans > stop_rules[{i}] ({sr.id})"
+        need(where, "threshold", sr.threshold, thresholds)
+        for q in sr.questions:
+            need(where, "question", q, questions)
+        need_sources(where, sr.sources)
+    for i, co in enumerate(p.cost_options):
+        need_sources(f"plans.yaml > plans > cost_options[{i}] ({co.id})", co.sources)
+    for i, ph in enumerate(p.herniation_phases):
+        need_sources(f"plans.yaml > plans > herniation_phases[{i}] ({ph.id})", ph.sources)
+    need("plans.yaml > plans > mcid", "threshold", p.mcid, thresholds)
+    return problems
+
+
+def check_kb(path: str | Path | None = None) -> list[Problem]:
+    """Every problem of the KB at ``path`` (default: the packaged KB); empty when valid."""
+    folder = _resolve(path)
+    data, problems = read_files(folder)
+    model, parse_problems = parse(data)
+    problems.extend(parse_problems)
+    if model is not None:
+        problems.extend(cross_check(model))
+    return problems
+
+
+def _resolve(path: str | Path | None) -> Path:
+    if path is None or path == "default":
+        return default_path()
+    return Path(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(folder: Path) -> KB:
+    data, problems = read_files(folder)
+    model, parse_problems = parse(data)
+    problems.extend(parse_problems)
+    if model is not None:
+        problems.extend(cross_check(model))
+    if problems or model is None:
+        raise KnowledgeBaseError(problems)
+    return KB(model=model, path=folder)
+
+
+def load_kb(path: str | Path | None = None) -> KB:
+    """Load and validate a KB (``None`` or ``"default"``: the packaged one). Cached."""
+    return _load_cached(_resolve(path).resolve())
+
+
+def dump_kb(kb: KB | KnowledgeBase) -> dict[str, str]:
+    """The KB as YAML text per file; loading the result gives the same KB (round-trip)."""
+    model = kb.model if isinstance(kb, KB) else kb
+    data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    out: dict[str, str] = {}
+    for name, parts in FILES.items():
+        body = {part: data[part] for part in parts}
+        out[name] = yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=100)
+    return out
+
+
+def iter_texts(model: KnowledgeBase) -> Iterator[tuple[str, Any]]:
+    """Every bilingual text in the KB with its path (for checks and translations)."""
+    from spinecare.kb.schema import Text
+
+    def visit(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+        if isinstance(node, Text):
+            yield path, node
+        elif hasattr(node, "model_fields"):
+            for name in type(node).model_fields:
+                yield from visit(getattr(node, name), f"{path}.{name}")
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                yield from visit(child, f"{path}[{i}]")
+
+    yield from visit(model, "kb")

@@ -1,0 +1,329 @@
+"""The knowledge base schema. Every KB file is one part of :class:`KnowledgeBase`.
+
+Files (in ``spinecare/kb/data/``) and the part each holds:
+
+=================  ==========================================================
+``kb.yaml``        ``meta`` (format, version, title) and ``systems``
+``sources.yaml``   ``sources``: every citation a rule or number points to
+``thresholds.yaml````thresholds``: every number, with unit, sources and a remark
+``concepts.yaml``  ``concepts`` with their code sets
+``data.yaml``      ``items`` (what can be missing), ``measures``, ``questions``
+``rules.yaml``     ``rules`` (findings with effects) and ``indications``
+``zones.yaml``     ``zones`` and how codes map to them
+``plans.yaml``     ``plans``: modalities, courses, techniques, precautions,
+                   home programs, stop rules, cost options, herniation phases
+=================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from spinecare.kb.expressions import Expression
+from spinecare.kb.strict import Strict
+
+VERDICTS: tuple[str, ...] = (
+    "refer_urgently",
+    "contraindicated",
+    "defer",
+    "needs_clearance",
+    "needs_data",
+    "allowed_with_precautions",
+    "allowed",
+)
+"""The verdicts, most severe first (DESIGN.md section 3, exact strings)."""
+
+Effect = Literal[
+    "refer_urgently",
+    "contraindicated",
+    "defer",
+    "needs_clearance",
+    "allowed_with_precautions",
+]
+Language = Literal["en", "ru"]
+LANGUAGES: tuple[Language, ...] = ("en", "ru")
+SystemName = Literal["icd10", "icd10cm", "snomed", "loinc", "rxnorm"]
+
+ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Text(Strict):
+    """A text a therapist, physician or patient reads, in every supported language."""
+
+    en: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.en
+
+
+class Meta(Strict):
+    format: int
+    version: str
+    title: str
+
+
+class Source(Strict):
+    """A citation. ``kind`` says what it is; ``quality`` carries the reference's labels."""
+
+    id: str
+    kind: Literal["seed", "guideline", "review", "trial", "paper", "book", "web", "design", "standard"]
+    title: str
+    citation: str | None = None
+    url: str | None = None
+    quality: Literal["authoritative", "moderate", "low", "unconfirmed", "design-choice"] = (
+        "moderate"
+    )
+    remark: str | None = None
+
+
+class Threshold(Strict):
+    """A number the rules use, beside its source and a remark."""
+
+    id: str
+    value: float
+    unit: str
+    label: Text
+    sources: list[str] = Field(min_length=1)
+    remark: str
+
+
+class Code(Strict):
+    """``{system, code, display}``; ``to`` makes an ICD-10 category range (``C00``-``C97``).
+
+    ICD-10 codes match by prefix, written with or without the dot (``M51.1`` matches
+    ``M51.16`` and ``M5116``); SNOMED CT, LOINC and RxNorm codes match exactly.
+    ``set`` tags a code as part of a named subset of the concept; ``zone`` says which
+    treatment zone a condition with this code affects.
+    """
+
+    system: SystemName
+    code: str
+    display: str
+    to: str | None = None
+    set: str | None = None
+    zone: str | None = None
+
+
+class Concept(Strict):
+    id: str
+    kind: Literal["indication", "red_flag", "contraindication", "precaution", "context"]
+    label: Text
+    codes: list[Code] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+    remark: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not ID.match(value):
+            raise ValueError("concept ids are lower_snake_case")
+        return value
+
+
+class Item(Strict):
+    """Something that can be missing: what to measure or ask."""
+
+    id: str
+    label: Text
+    action: Text
+
+
+class Measure(Strict):
+    id: str
+    item: str
+    label: Text
+    codes: list[Code] = Field(min_length=1)
+    unit: str
+    fresh_days: str
+    when_missing: Literal["unknown", "absent"]
+    remark: str | None = None
+    sources: list[str] = Field(min_length=1)
+
+
+class Choice(Strict):
+    value: str
+    label: Text
+
+
+class Question(Strict):
+    id: str
+    label: Text
+    type: Literal["boolean", "choice"] = "boolean"
+    choices: list[Choice] = Field(default_factory=list)
+    fresh_days: str | None = None
+    when_missing: Literal["unknown", "absent"]
+    group: Literal["red_flag", "contraindication", "screening", "history"] = "screening"
+    remark: str | None = None
+    sources: list[str] = Field(min_length=1)
+
+
+class Rule(Strict):
+    """A finding: when ``when`` holds, the concept has ``effect`` on massage."""
+
+    id: str
+    concept: str
+    effect: Effect
+    when: Expression
+    reason: Text
+    sources: list[str] = Field(min_length=1)
+    remark: str | None = None
+
+
+class Indication(Strict):
+    id: str
+    concept: str
+    when: Expression
+    reason: Text
+    sources: list[str] = Field(min_length=1)
+
+
+class Zone(Strict):
+    id: str
+    label: Text
+    description: Text
+    site_codes: list[Code] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+
+
+class ZoneMap(Strict):
+    """ICD-10 spine chapters encode the region in the character after the category."""
+
+    categories_from: str
+    categories_to: str
+    site_character: dict[str, str]
+    sources: list[str] = Field(min_length=1)
+    remark: str | None = None
+
+
+class Dose(Strict):
+    """A course value with the range a therapist may adjust within, and its source."""
+
+    value: float
+    min: float
+    max: float
+    unit: str
+    sources: list[str] = Field(min_length=1)
+    remark: str
+
+
+class Modality(Strict):
+    id: str
+    label: Text
+    description: Text
+    when: Expression | None = None
+    unless: Expression | None = None
+    unless_reason: Text | None = None
+    sources: list[str] = Field(min_length=1)
+
+
+class Course(Strict):
+    zone: str
+    sessions: Dose
+    sessions_per_week: Dose
+    minutes_per_session: Dose
+    sources: list[str] = Field(min_length=1)
+
+
+class Technique(Strict):
+    id: str
+    label: Text
+    description: Text
+    sources: list[str] = Field(min_length=1)
+
+
+class Precaution(Strict):
+    """Something to avoid or modify; ``when`` omitted means always."""
+
+    id: str
+    when: Expression | None = None
+    text: Text
+    omit_techniques: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+
+
+class HomeStep(Strict):
+    id: str
+    text: Text
+    dose: Text
+    sources: list[str] = Field(min_length=1)
+
+
+class HomeProgram(Strict):
+    zone: str
+    title: Text
+    steps: list[HomeStep] = Field(min_length=1)
+    frequency: Text
+    minutes: Dose
+    warnings: list[Text] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+
+
+class StopRule(Strict):
+    id: str
+    text: Text
+    kind: Literal["pain_increase", "symptom", "adverse_event"]
+    threshold: str | None = None
+    questions: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+
+
+class CostOption(Strict):
+    id: str
+    label: Text
+    description: Text
+    needs: Text
+    sources: list[str] = Field(min_length=1)
+
+
+class Phase(Strict):
+    id: str
+    label: Text
+    massage: Text
+    sources: list[str] = Field(min_length=1)
+
+
+class Plans(Strict):
+    modalities: list[Modality]
+    courses: list[Course]
+    techniques: list[Technique]
+    sequence: list[str] = Field(min_length=1)
+    sequence_sources: list[str] = Field(min_length=1)
+    precautions: list[Precaution]
+    home_programs: list[HomeProgram]
+    stop_rules: list[StopRule]
+    cost_options: list[CostOption]
+    herniation_phases: list[Phase]
+    mcid: str
+
+
+class KnowledgeBase(Strict):
+    meta: Meta
+    systems: dict[str, str]
+    sources: list[Source]
+    thresholds: list[Threshold]
+    concepts: list[Concept]
+    items: list[Item]
+    measures: list[Measure]
+    questions: list[Question]
+    rules: list[Rule]
+    indications: list[Indication]
+    zones: list[Zone]
+    zone_map: ZoneMap
+    plans: Plans
+
+
+FILES: dict[str, tuple[str, ...]] = {
+    "kb.yaml": ("meta", "systems"),
+    "sources.yaml": ("sources",),
+    "thresholds.yaml": ("thresholds",),
+    "concepts.yaml": ("concepts",),
+    "data.yaml": ("items", "measures", "questions"),
+    "rules.yaml": ("rules", "indications"),
+    "zones.yaml": ("zones", "zone_map"),
+    "plans.yaml": ("plans",),
+}
+"""Which top-level parts each KB file holds."""

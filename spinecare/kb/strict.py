@@ -1,0 +1,24 @@
+"""The strict base model of every KB file: unknown keys are errors naming the allowed ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = {field.alias or name for name, field in cls.model_fields.items()}
+            unknown = sorted(str(key) for key in data if key not in allowed)
+            if unknown:
+                raise ValueError(
+                    f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                    f"allowed: {', '.join(sorted(allowed))}"
+                )
+        return data

@@ -1,0 +1,180 @@
+"""Record types. Plain frozen dataclasses: cheap to build by the hundred thousand.
+
+Every fact carries ``ref``: where it came from (``Condition/123`` for a FHIR resource,
+``intake.yaml#conditions[0]`` for an intake file). Findings quote it as evidence.
+
+Code systems are kept as the KB's short names where known (``icd10``, ``icd10cm``,
+``snomed``, ``loinc``, ``rxnorm``), else as the system URI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str
+    code: str
+    display: str | None = None
+
+    def __str__(self) -> str:
+        label = f" {self.display}" if self.display else ""
+        return f"{self.system}|{self.code}{label}"
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    id: str
+    name: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    language: str | None = None
+
+
+# clinicalStatus values that keep a condition in force (None: no status recorded).
+IN_FORCE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
+# verificationStatus values that remove a condition.
+REMOVED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A problem-list entry, or a named concept from an intake file (``concept`` set)."""
+
+    ref: str
+    codings: tuple[Coding, ...] = ()
+    concept: str | None = None
+    text: str | None = None
+    clinical_status: str | None = None
+    verification_status: str | None = None
+    onset: date | None = None
+    abatement: date | None = None
+    recorded: date | None = None
+    body_sites: tuple[Coding, ...] = ()
+
+    def recorded_by(self, as_of: date) -> bool:
+        """Known on ``as_of``: onset (or recorded date) not after it."""
+        start = self.onset or self.recorded
+        return start is None or start <= as_of
+
+    def in_force(self, as_of: date) -> bool:
+        """In force on ``as_of`` (DESIGN.md section 3: status, verification, abatement)."""
+        if self.verification_status in REMOVED_VERIFICATION:
+            return False
+        if not self.recorded_by(as_of):
+            return False
+        if self.abatement is not None and self.abatement <= as_of:
+            return False
+        return self.clinical_status is None or self.clinical_status in IN_FORCE_CLINICAL
+
+    def ever(self, as_of: date) -> bool:
+        """Ever held by the patient on or before ``as_of`` (for history-of rules)."""
+        return self.verification_status not in REMOVED_VERIFICATION and self.recorded_by(as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One measured value of a KB measure, already converted to the measure's unit."""
+
+    ref: str
+    measure: str
+    value: float
+    unit: str
+    when: date
+    coding: Coding | None = None
+    original: str | None = None  # the value and unit as written, when converted
+
+
+# MedicationRequest / MedicationStatement statuses that keep a medication in force.
+MEDICATION_IN_FORCE = frozenset({"active", "intended", "on-hold", "unknown"})
+
+
+@dataclass(frozen=True, slots=True)
+class Medication:
+    ref: str
+    codings: tuple[Coding, ...] = ()
+    concept: str | None = None
+    text: str | None = None
+    status: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def in_force(self, as_of: date) -> bool:
+        if self.status is not None and self.status not in MEDICATION_IN_FORCE:
+            return False
+        if self.start is not None and self.start > as_of:
+            return False
+        return self.end is None or self.end >= as_of
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    ref: str
+    codings: tuple[Coding, ...] = ()
+    concept: str | None = None
+    status: str | None = None
+    performed: date | None = None
+    body_sites: tuple[Coding, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A service request (for instance a massage order), for integration and bulk."""
+
+    ref: str
+    codings: tuple[Coding, ...] = ()
+    status: str | None = None
+    intent: str | None = None
+    authored: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer to a KB intake question (``value``: bool, choice string or number)."""
+
+    ref: str
+    question: str
+    value: bool | str | float
+    when: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clearance:
+    """A physician's decision on named ``needs_clearance`` findings (concept ids)."""
+
+    ref: str
+    concepts: tuple[str, ...]
+    decision: str = "cleared"  # cleared | declined
+    when: date | None = None
+    by: str | None = None
+    note: str | None = None
+    valid_until: date | None = None
+
+    def valid_on(self, as_of: date) -> bool:
+        if self.when is not None and self.when > as_of:
+            return False
+        return self.valid_until is None or self.valid_until >= as_of
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A fact the reader saw and set aside, with the reason (shown in traces)."""
+
+    ref: str
+    reason: str
+
+
+@dataclass
+class PatientRecord:
+    patient: Patient
+    source: str = "<memory>"
+    conditions: list[Condition] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    medications: list[Medication] = field(default_factory=list)
+    procedures: list[Procedure] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    clearances: list[Clearance] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)

@@ -1,0 +1,29 @@
+"""Shared test helpers: where the third-party data lives, the KB, tiny records."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SPINECARE_SHARED", ROOT.parent / "shared"))
+DATA = SHARED / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from spinecare.kb import load_kb
+
+    return load_kb()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not DATA.is_dir():  # the data is part of CI's checkout; missing data is a failure
+        pytest.fail(f"third-party test data not found at {DATA}")
+    return DATA
