@@ -9,7 +9,7 @@ the commands so that ``--help`` stays instant.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -27,12 +27,12 @@ kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     en = "en"
     ru = "ru"
 
@@ -176,7 +176,9 @@ def demo(
     Example: spinecare demo --as-of 2026-11-22
     """
     check_as_of(as_of)
-    from spinecare.core import load_record, plan as do_plan, screen as do_screen
+    from spinecare.core import load_record
+    from spinecare.core import plan as do_plan
+    from spinecare.core import screen as do_screen
     from spinecare.demo import demo_files
     from spinecare.render import render_plan, render_screening
 

@@ -77,7 +77,9 @@ def read_document(source: str | Path | bytes, name: str | None = None) -> Any:
         raise RecordError(f"not valid JSON: {json_error}", source=label) from None
 
 
-def load_record(source: RecordSource, kb: KB | None = None, *, name: str | None = None) -> PatientRecord:
+def load_record(
+    source: RecordSource, kb: KB | None = None, *, name: str | None = None
+) -> PatientRecord:
     """A patient record from a FHIR R4 Bundle or a spinecare intake file (path, bytes or dict)."""
     if isinstance(source, PatientRecord):
         return source

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
+from spinecare.engine.evaluate import Evidence
 from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import Screening
 
@@ -22,30 +23,76 @@ VERDICT_STYLE = {
 
 LABELS = {
     "en": {
-        "patient": "Patient", "as_of": "as of", "indicated": "Indicated",
-        "yes": "yes", "no": "no", "unknown": "unknown (data missing)",
-        "findings": "Findings", "missing": "Missing: measure or ask first",
-        "no_findings": "No finding limits massage.", "plan": "Course plan",
-        "zones": "Zones", "modalities": "Modalities", "course": "Course", "avoid": "Avoid",
-        "home": "Home self-massage", "reasons": "Reasons", "sessions": "sessions",
-        "per_week": "per week", "minutes": "min per session", "techniques": "Techniques",
+        "patient": "Patient",
+        "as_of": "as of",
+        "indicated": "Indicated",
+        "yes": "yes",
+        "no": "no",
+        "unknown": "unknown (data missing)",
+        "findings": "Findings",
+        "missing": "Missing: measure or ask first",
+        "no_findings": "No finding limits massage.",
+        "plan": "Course plan",
+        "zones": "Zones",
+        "modalities": "Modalities",
+        "course": "Course",
+        "avoid": "Avoid",
+        "home": "Home self-massage",
+        "reasons": "Reasons",
+        "sessions": "sessions",
+        "per_week": "per week",
+        "minutes": "min per session",
+        "techniques": "Techniques",
         "excluded": "not proposed",
+        "evidence": "Evidence",
+        "sources": "Sources",
+        "missing_short": "Missing",
     },
     "ru": {
-        "patient": "Пациент", "as_of": "на дату", "indicated": "Показан",
-        "yes": "да", "no": "нет", "unknown": "неизвестно (нет данных)",
-        "findings": "Находки", "missing": "Не хватает: измерьте или спросите",
-        "no_findings": "Ничто не ограничивает массаж.", "plan": "План курса",
-        "zones": "Зоны", "modalities": "Методы", "course": "Курс", "avoid": "Избегать",
-        "home": "Самомассаж дома", "reasons": "Причины", "sessions": "сеансов",
-        "per_week": "в неделю", "minutes": "мин за сеанс", "techniques": "Приёмы",
+        "patient": "Пациент",
+        "as_of": "на дату",
+        "indicated": "Показан",
+        "yes": "да",
+        "no": "нет",
+        "unknown": "неизвестно (нет данных)",
+        "findings": "Находки",
+        "missing": "Не хватает: измерьте или спросите",
+        "no_findings": "Ничто не ограничивает массаж.",
+        "plan": "План курса",
+        "zones": "Зоны",
+        "modalities": "Методы",
+        "course": "Курс",
+        "avoid": "Избегать",
+        "home": "Самомассаж дома",
+        "reasons": "Причины",
+        "sessions": "сеансов",
+        "per_week": "в неделю",
+        "minutes": "мин за сеанс",
+        "techniques": "Приёмы",
         "excluded": "не предлагается",
+        "evidence": "Данные",
+        "sources": "Источники",
+        "missing_short": "Не хватает",
     },
 }
 
 
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
+
+
+def _evidence_line(e: Evidence) -> str:
+    ref = e.ref.rsplit("/", 1)[-1] if "#" in e.ref else e.ref
+    parts = [ref, e.label]
+    if e.value is not None:
+        parts.append(f"= {e.value:g}" if isinstance(e.value, float) else f"= {e.value}")
+    if e.unit:
+        parts.append(e.unit)
+    if e.date:
+        parts.append(f"({e.date.isoformat()})")
+    if e.note:
+        parts.append(f"[{e.note}]")
+    return " ".join(parts)
 
 
 def render_screening(s: Screening, console: Console | None = None) -> None:
@@ -60,32 +107,27 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
         head.append(f" ({', '.join(s.indications)})")
     c.print(Panel(head, expand=False))
     if s.findings:
-        table = Table(title=t["findings"], show_lines=True, title_justify="left")
-        for col in ("effect", "concept", "certainty", "reason", "evidence", "sources"):
-            table.add_column(col)
+        c.print(f"[bold]{t['findings']}[/bold]")
         for f in s.findings:
-            evidence = "\n".join(
-                " ".join(
-                    str(x)
-                    for x in (e.ref, e.label, e.value, e.unit or "", e.date or "", e.note or "")
-                    if x not in (None, "")
-                )
-                for e in f.evidence
-            ) or ", ".join(g.item for g in f.gaps)
-            effect = f.effect
+            line = Text("  ● ", style=VERDICT_STYLE.get(f.effect, ""))
+            line.append(f.effect, style=VERDICT_STYLE.get(f.effect, ""))
+            line.append(f"  {f.concept} ({f.certainty})")
             if f.settled is not None:
-                effect += f"\n({f.settled.decision} {f.settled.clearance.when or ''})"
-            table.add_row(
-                Text(effect, style=VERDICT_STYLE.get(f.effect, "")),
-                f.concept, f.certainty, f.reason, evidence, ", ".join(f.sources),
-            )
-        c.print(table)
+                when = f.settled.clearance.when
+                line.append(f"  [{f.settled.decision}{' ' + str(when) if when else ''}]")
+            c.print(line)
+            c.print(f"    {escape(f.reason)}")
+            for e in f.evidence:
+                c.print(f"    {t['evidence']}: {escape(_evidence_line(e))}")
+            if f.gaps:
+                c.print(f"    {t['missing_short']}: {', '.join(g.item for g in f.gaps)}")
+            c.print(f"    {t['sources']}: {', '.join(f.sources)}", style="dim")
     else:
         c.print(t["no_findings"])
     if s.missing:
         c.print(f"[bold]{t['missing']}[/bold]")
         for m in s.missing:
-            c.print(f"  [ ] {m.item}: {m.why}")
+            c.print(f"  {escape('[ ]')} {m.item}: {escape(m.why)}")
     c.print()
 
 
@@ -95,17 +137,19 @@ def render_plan(p: CoursePlan, console: Console | None = None) -> None:
     t = LABELS[lang]
     c.print(
         Panel(
-            Text(f"{t['plan']}: {p.status.upper()} ({p.verdict})",
-                 style=VERDICT_STYLE.get(p.verdict, "")),
+            Text(
+                f"{t['plan']}: {p.status.upper()} ({p.verdict})",
+                style=VERDICT_STYLE.get(p.verdict, ""),
+            ),
             expand=False,
         )
     )
     for note in p.notes:
-        c.print(f"  {note}")
+        c.print(f"  {escape(note)}")
     if p.reasons:
         c.print(f"[bold]{t['reasons']}[/bold]")
         for r in p.reasons:
-            c.print(f"  - {r.get('effect', r.get('missing'))}: {r['reason']}")
+            c.print(f"  - {r.get('effect', r.get('missing'))}: {escape(r['reason'])}")
     if p.status == "blocked":
         c.print()
         return
@@ -126,9 +170,9 @@ def render_plan(p: CoursePlan, console: Console | None = None) -> None:
     if p.avoid:
         c.print(f"[bold]{t['avoid']}:[/bold]")
         for a in p.avoid:
-            c.print(f"  - {a['text']}")
+            c.print(f"  - {escape(a['text'])}")
     for program in p.home_program:
         c.print(f"[bold]{t['home']}: {program['title']}[/bold] ({program['frequency']})")
         for i, step in enumerate(program["steps"], 1):
-            c.print(f"  {i}. {step['text']} ({step['dose']})")
+            c.print(f"  {i}. {escape(step['text'])} ({escape(step['dose'])})")
     c.print()

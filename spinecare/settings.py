@@ -34,13 +34,32 @@ class Settings:
         default="production",
         metadata={"help": "development, test or production; unsafe settings only in development"},
     )
-    db_url: str = field(default="", metadata={"help": "SQLAlchemy URL (default: SQLite file in the user's data directory)"})
-    secret_key: str = field(default="", metadata={"help": "signs login sessions; required outside development"})
-    base_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "public address of the app, used in links (CDS Hooks cards)"})
-    cds_jwt_required: bool = field(default=True, metadata={"help": "check the EHR's JWT on CDS Hooks calls (off only in development)"})
-    cds_issuers: str = field(default="", metadata={"help": "path to a JSON file: allow-listed issuers with their JWKS or jku"})
-    cors_origins: list[str] = field(default_factory=list, metadata={"help": "origins allowed to call the CDS Hooks service from a browser"})
-    max_body_bytes: int = field(default=5_000_000, metadata={"help": "largest request body accepted (bytes)"})
+    db_url: str = field(
+        default="",
+        metadata={"help": "SQLAlchemy URL (default: SQLite file in the user's data directory)"},
+    )
+    secret_key: str = field(
+        default="", metadata={"help": "signs login sessions; required outside development"}
+    )
+    base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"help": "public address of the app, used in links (CDS Hooks cards)"},
+    )
+    cds_jwt_required: bool = field(
+        default=True,
+        metadata={"help": "check the EHR's JWT on CDS Hooks calls (off only in development)"},
+    )
+    cds_issuers: str = field(
+        default="",
+        metadata={"help": "path to a JSON file: allow-listed issuers with their JWKS or jku"},
+    )
+    cors_origins: list[str] = field(
+        default_factory=list,
+        metadata={"help": "origins allowed to call the CDS Hooks service from a browser"},
+    )
+    max_body_bytes: int = field(
+        default=5_000_000, metadata={"help": "largest request body accepted (bytes)"}
+    )
     demo: bool = field(default=False, metadata={"help": "seed demo users and patients on start"})
 
     @classmethod
@@ -70,7 +89,8 @@ class Settings:
     def validate(self) -> None:
         if self.environment not in {"development", "test", "production"}:
             raise InputError(
-                f"SPINECARE_ENVIRONMENT: '{self.environment}' is not one of development, test, production"
+                f"SPINECARE_ENVIRONMENT: '{self.environment}' is not one of "
+                "development, test, production"
             )
         if not self.db_url:
             self.db_url = default_db_url()

@@ -20,15 +20,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 
 STATUS_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
-    413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
-    429: "too_many_requests", 500: "internal_error",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
 }
 
 
-def envelope(status: int, message: str, code: str | None = None,
-             details: list[Any] | None = None) -> dict[str, Any]:
+def envelope(
+    status: int, message: str, code: str | None = None, details: list[Any] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "status": status,
         "code": code or STATUS_CODES.get(status, "error"),
@@ -39,11 +48,16 @@ def envelope(status: int, message: str, code: str | None = None,
     return {"error": body}
 
 
-def error_response(status: int, message: str, code: str | None = None,
-                   details: list[Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(envelope(status, message, code, details), status_code=status,
-                        headers=headers)
+def error_response(
+    status: int,
+    message: str,
+    code: str | None = None,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        envelope(status, message, code, details), status_code=status, headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -51,7 +65,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 401 and request.url.path.startswith("/cds-services"):
             return Response(status_code=401)  # CDS Hooks: a bare 401, nothing more
-        message = exc.detail if isinstance(exc.detail, str) else STATUS_CODES.get(exc.status_code, "error")
+        message = (
+            exc.detail
+            if isinstance(exc.detail, str)
+            else STATUS_CODES.get(exc.status_code, "error")
+        )
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

@@ -99,10 +99,11 @@ class ConditionEntry:
 class Facts:
     """A record indexed for one screening date."""
 
-    def __init__(self, record: PatientRecord, kb: KB, as_of: date) -> None:
+    def __init__(self, record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> None:
         self.record = record
         self.kb = kb
         self.as_of = as_of
+        self.lang = lang
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
         self.medications: dict[str, list[Medication]] = defaultdict(list)
         self.procedures: dict[str, list[Procedure]] = defaultdict(list)
@@ -161,7 +162,10 @@ class Facts:
                         zones.add(zone)
                 self.conditions[hit.concept].append(
                     ConditionEntry(
-                        condition, hit.concept, hit.set, frozenset(zones),
+                        condition,
+                        hit.concept,
+                        hit.set,
+                        frozenset(zones),
                         f"{coding.system}|{coding.code}",
                     )
                 )
@@ -169,7 +173,9 @@ class Facts:
     def conditions_in_force(self, concept: str) -> list[ConditionEntry]:
         return [e for e in self.conditions.get(concept, ()) if e.condition.in_force(self.as_of)]
 
-    def latest(self, measure: str, fresh_days: float) -> tuple[Observation | None, Observation | None]:
+    def latest(
+        self, measure: str, fresh_days: float
+    ) -> tuple[Observation | None, Observation | None]:
         """The latest value within the window, and the latest value at all."""
         values = self.observations.get(measure)
         if not values:
@@ -187,7 +193,11 @@ def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
         status += f", abated {c.abatement.isoformat()}"
     label = c.text or next((x.display for x in c.codings if x.display), None) or entry.concept
     return Evidence(
-        ref=c.ref, kind="condition", label=label, code=entry.code, date=c.onset or c.recorded,
+        ref=c.ref,
+        kind="condition",
+        label=label,
+        code=entry.code,
+        date=c.onset or c.recorded,
         note=status,
     )
 
@@ -229,11 +239,14 @@ def _has_medication(node: HasMedication, facts: Facts) -> Outcome:
         TRUE,
         [
             Evidence(
-                ref=m.ref, kind="medication",
-                label=m.text or next((c.display for c in m.codings if c.display), None)
+                ref=m.ref,
+                kind="medication",
+                label=m.text
+                or next((c.display for c in m.codings if c.display), None)
                 or node.medication,
                 code=next((f"{c.system}|{c.code}" for c in m.codings), None),
-                date=m.start, note=m.status,
+                date=m.start,
+                note=m.status,
             )
             for m in meds
         ],
@@ -256,9 +269,11 @@ def _had_procedure(node: HadProcedure, facts: Facts) -> Outcome:
         TRUE,
         [
             Evidence(
-                ref=p.ref, kind="procedure",
+                ref=p.ref,
+                kind="procedure",
                 label=next((c.display for c in p.codings if c.display), None) or node.procedure,
-                date=p.performed, note=f"within {days:g} days",
+                date=p.performed,
+                note=f"within {days:g} days",
             )
             for p in hits
         ],
@@ -275,8 +290,13 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 
 def _observation_evidence(obs: Observation, label: str, note: str | None = None) -> Evidence:
     return Evidence(
-        ref=obs.ref, kind="observation", label=label, value=obs.value, unit=obs.unit,
-        date=obs.when, code=f"{obs.coding.system}|{obs.coding.code}" if obs.coding else None,
+        ref=obs.ref,
+        kind="observation",
+        label=label,
+        value=obs.value,
+        unit=obs.unit,
+        date=obs.when,
+        code=f"{obs.coding.system}|{obs.coding.code}" if obs.coding else None,
         note=note if note is not None else obs.original,
     )
 
@@ -286,7 +306,7 @@ def _compare(node: Compare, facts: Facts) -> Outcome:
     measure = kb.measures[node.measure]
     days = kb.threshold(measure.fresh_days)
     current, last = facts.latest(node.measure, days)
-    label = measure.label.en
+    label = measure.label.get(facts.lang)
     if current is None:
         if measure.when_missing == "absent":
             return Outcome(FALSE)
@@ -318,7 +338,10 @@ def _answered(node: Answered, facts: Facts) -> Outcome:
         truth,
         [
             Evidence(
-                ref=current.ref, kind="answer", label=question.label.en, value=current.value,
+                ref=current.ref,
+                kind="answer",
+                label=question.label.get(facts.lang),
+                value=current.value,
                 date=current.when,
             )
         ],
@@ -337,12 +360,23 @@ def _any(node: AnyOf, facts: Facts) -> Outcome:
     return _combine(truth, parts, decisive=TRUE)
 
 
+def _unique(values: list[Any]) -> list[Any]:
+    """Drop repeats (the same fact read by two leaves), keeping the first order."""
+    return list(dict.fromkeys(values))
+
+
 def _combine(truth: Truth, parts: list[Outcome], decisive: Truth) -> Outcome:
     """Keep the evidence that decided ``truth``; gaps only when it stayed UNKNOWN."""
     if truth is decisive:
-        return Outcome(truth, [e for p in parts if p.truth is decisive for e in p.evidence])
-    evidence = [e for p in parts for e in p.evidence]
-    gaps = [g for p in parts if p.truth is UNKNOWN for g in p.gaps] if truth is UNKNOWN else []
+        return Outcome(
+            truth, _unique([e for p in parts if p.truth is decisive for e in p.evidence])
+        )
+    evidence = _unique([e for p in parts for e in p.evidence])
+    gaps = (
+        _unique([g for p in parts if p.truth is UNKNOWN for g in p.gaps])
+        if truth is UNKNOWN
+        else []
+    )
     return Outcome(truth, evidence, gaps)
 
 
@@ -355,9 +389,7 @@ def _either(node: Either, facts: Facts) -> Outcome:
     gaps = [g for p in parts for g in p.gaps]
     items = tuple(dict.fromkeys(g.item for g in gaps))
     merged = (
-        [Gap(items[0], gaps[0].window_days, gaps[0].latest, alternatives=items[1:])]
-        if gaps
-        else []
+        [Gap(items[0], gaps[0].window_days, gaps[0].latest, alternatives=items[1:])] if gaps else []
     )
     return Outcome(UNKNOWN, [e for p in parts for e in p.evidence], merged)
 

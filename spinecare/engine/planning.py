@@ -98,8 +98,14 @@ class _Sources:
 
 def _dose(dose: Dose, used: _Sources) -> dict[str, Any]:
     used.add(dose.sources)
-    return {"value": dose.value, "min": dose.min, "max": dose.max, "unit": dose.unit,
-            "sources": dose.sources, "remark": dose.remark}
+    return {
+        "value": dose.value,
+        "min": dose.min,
+        "max": dose.max,
+        "unit": dose.unit,
+        "sources": dose.sources,
+        "remark": dose.remark,
+    }
 
 
 def plan_course(
@@ -110,8 +116,15 @@ def plan_course(
     used = _Sources()
     p = kb.model.plans
     plan = CoursePlan(
-        status=status, verdict=screening.verdict, zones=[], modalities=[], course=None,
-        avoid=[], home_program=[], sources=[], patient_id=record.patient.id,
+        status=status,
+        verdict=screening.verdict,
+        zones=[],
+        modalities=[],
+        course=None,
+        avoid=[],
+        home_program=[],
+        sources=[],
+        patient_id=record.patient.id,
         as_of=screening.as_of.isoformat(),
     )
     if status != "ready":
@@ -123,9 +136,14 @@ def plan_course(
             if status == "pending" and f.effect in {"allowed_with_precautions"}:
                 continue
             plan.reasons.append(
-                {"concept": f.concept, "rule": f.rule, "effect": f.effect,
-                 "certainty": f.certainty, "reason": f.reason,
-                 "sources": used.add(list(f.sources))}
+                {
+                    "concept": f.concept,
+                    "rule": f.rule,
+                    "effect": f.effect,
+                    "certainty": f.certainty,
+                    "reason": f.reason,
+                    "sources": used.add(list(f.sources)),
+                }
             )
         if status == "pending":
             for m in screening.missing:
@@ -136,11 +154,11 @@ def plan_course(
     if status == "pending":
         plan.notes.append(notes["pending"])
 
-    facts = Facts(record, kb, screening.as_of)
+    facts = Facts(record, kb, screening.as_of, lang)
     zones: set[str] = set()
     for concept in screening.indications:
-        for entry in facts.conditions_in_force(concept):
-            zones.update(entry.zones)
+        for condition in facts.conditions_in_force(concept):
+            zones.update(condition.zones)
     plan.zones = [z for z in ZONE_ORDER if z in zones]
     if screening.indicated is FALSE:
         plan.notes.append(notes["not_indicated"])
@@ -156,7 +174,8 @@ def plan_course(
         if not proposed:
             continue
         entry: dict[str, Any] = {
-            "id": modality.id, "label": modality.label.get(lang),
+            "id": modality.id,
+            "label": modality.label.get(lang),
             "description": modality.description.get(lang),
             "sources": used.add(list(modality.sources)),
         }
@@ -164,13 +183,14 @@ def plan_course(
             excluded = evaluate(modality.unless, facts)
             if excluded.truth is not FALSE:
                 entry["excluded"] = True
-                entry["reason"] = (
-                    modality.unless_reason.get(lang) if modality.unless_reason else ""
-                )
+                entry["reason"] = modality.unless_reason.get(lang) if modality.unless_reason else ""
                 entry["evidence"] = [e.to_json() for e in excluded.evidence]
                 plan.avoid.append(
-                    {"id": f"no_{modality.id}", "text": entry["reason"],
-                     "sources": entry["sources"]}
+                    {
+                        "id": f"no_{modality.id}",
+                        "text": entry["reason"],
+                        "sources": entry["sources"],
+                    }
                 )
                 continue
         plan.modalities.append(entry)
@@ -195,8 +215,11 @@ def plan_course(
             "frequency": _dose(frequency.sessions_per_week, used),
             "minutes_per_session": sum(c.minutes_per_session.value for c in courses),
             "techniques": [
-                {"id": t, "label": techniques[t].label.get(lang),
-                 "description": techniques[t].description.get(lang)}
+                {
+                    "id": t,
+                    "label": techniques[t].label.get(lang),
+                    "description": techniques[t].description.get(lang),
+                }
                 for t in p.sequence
                 if t not in omit
             ],
@@ -223,8 +246,12 @@ def plan_course(
                 "frequency": program.frequency.get(lang),
                 "minutes": _dose(program.minutes, used),
                 "steps": [
-                    {"id": s.id, "text": s.text.get(lang), "dose": s.dose.get(lang),
-                     "sources": used.add(list(s.sources))}
+                    {
+                        "id": s.id,
+                        "text": s.text.get(lang),
+                        "dose": s.dose.get(lang),
+                        "sources": used.add(list(s.sources)),
+                    }
                     for s in program.steps
                 ],
                 "warnings": [w.get(lang) for w in program.warnings],
@@ -236,8 +263,13 @@ def plan_course(
         for r in p.stop_rules
     ]
     plan.cost_options = [
-        {"id": c.id, "label": c.label.get(lang), "description": c.description.get(lang),
-         "needs": c.needs.get(lang), "sources": used.add(list(c.sources))}
+        {
+            "id": c.id,
+            "label": c.label.get(lang),
+            "description": c.description.get(lang),
+            "needs": c.needs.get(lang),
+            "sources": used.add(list(c.sources)),
+        }
         for c in p.cost_options
     ]
     if "disc_herniation" in screening.indications:
@@ -247,8 +279,10 @@ def plan_course(
             phase = next((ph for ph in p.herniation_phases if ph.id == value), None)
             if phase is not None:
                 plan.herniation_phase = {
-                    "id": phase.id, "label": phase.label.get(lang),
-                    "massage": phase.massage.get(lang), "sources": used.add(list(phase.sources)),
+                    "id": phase.id,
+                    "label": phase.label.get(lang),
+                    "massage": phase.massage.get(lang),
+                    "sources": used.add(list(phase.sources)),
                 }
     plan.sources = screening.source_json(used.ids)
     return plan

@@ -78,8 +78,12 @@ class MissingItem:
     alternatives: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"item": self.item, "why": self.why, "label": self.label,
-                               "rules": self.rules}
+        out: dict[str, Any] = {
+            "item": self.item,
+            "why": self.why,
+            "label": self.label,
+            "rules": self.rules,
+        }
         if self.alternatives:
             out["alternatives"] = self.alternatives
         return out
@@ -158,7 +162,8 @@ def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement 
     if rule.effect != "needs_clearance":
         return None
     named = [
-        c for c in clearances
+        c
+        for c in clearances
         if (rule.concept in c.concepts or rule.id in c.concepts) and c.valid_on(as_of)
     ]
     if not named:
@@ -169,7 +174,7 @@ def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement 
 
 def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> Screening:
     """Screen one record on one date."""
-    facts = Facts(record, kb, as_of)
+    facts = Facts(record, kb, as_of, lang)
     findings: list[Finding] = []
     for rule in kb.model.rules:
         outcome = evaluate(rule.when, facts)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from spinecare.errors import KnowledgeBaseError, Problem
 from spinecare.kb.codes import CodeIndex
@@ -185,8 +185,15 @@ def breadcrumb(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
 
 def _is_discriminator_tag(step: int | str) -> bool:
     return isinstance(step, str) and step in {
-        "condition", "medication", "procedure", "measure", "answer",
-        "all", "any", "either", "not",
+        "condition",
+        "medication",
+        "procedure",
+        "measure",
+        "answer",
+        "all",
+        "any",
+        "either",
+        "not",
     }
 
 
@@ -221,11 +228,15 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         seen: set[str] = set()
         for i, value in enumerate(ids):
             if value in seen:
-                problems.append(Problem(f"{_part_file(part)} > {part}[{i}] ({value})", "duplicate id"))
+                problems.append(
+                    Problem(f"{_part_file(part)} > {part}[{i}] ({value})", "duplicate id")
+                )
             seen.add(value)
             if not ID.match(value):
                 problems.append(
-                    Problem(f"{_part_file(part)} > {part}[{i}] ({value})", "ids are lower_snake_case")
+                    Problem(
+                        f"{_part_file(part)} > {part}[{i}] ({value})", "ids are lower_snake_case"
+                    )
                 )
         return seen
 
@@ -259,7 +270,6 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         where = f"concepts.yaml > concepts[{i}] ({c.id})"
         need_sources(where, c.sources)
         for j, code in enumerate(c.codes):
-
             spot = f"{where} > codes[{j}] ({code.code})"
             if not re.match(CODE_PATTERNS[code.system], code.code):
                 problems.append(Problem(spot, f"not a well-formed {code.system} code"))
@@ -268,7 +278,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
             need(spot, "zone", code.zone, zones)
     for concept_id, kind in REQUIRED_CONCEPTS.items():
         if concept_id not in concepts:
-            problems.append(Problem("concepts.yaml", f"missing concept '{concept_id}' ({kind}, DESIGN.md section 3)"))
+            problems.append(
+                Problem(
+                    "concepts.yaml", f"missing concept '{concept_id}' ({kind}, DESIGN.md section 3)"
+                )
+            )
 
     for i, item in enumerate(kb.measures):
         where = f"data.yaml > measures[{i}] ({item.id})"
@@ -290,7 +304,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
                 if node.set and node.condition in concepts:
                     sets = {c.set for c in concepts[node.condition].codes if c.set}
                     if node.set not in sets:
-                        problems.append(Problem(where, f"concept '{node.condition}' has no code set '{node.set}'"))
+                        problems.append(
+                            Problem(
+                                where, f"concept '{node.condition}' has no code set '{node.set}'"
+                            )
+                        )
             elif isinstance(node, HasMedication):
                 need(where, "concept", node.medication, concepts)
             elif isinstance(node, HadProcedure):
@@ -319,7 +337,9 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
     ruled = {r.concept for r in kb.rules} | {r.concept for r in kb.indications}
     for concept_id in REQUIRED_CONCEPTS:
         if concept_id in concepts and concept_id not in ruled:
-            problems.append(Problem("rules.yaml", f"no rule or indication for concept '{concept_id}'"))
+            problems.append(
+                Problem("rules.yaml", f"no rule or indication for concept '{concept_id}'")
+            )
 
     for i, z in enumerate(kb.zones):
         need_sources(f"zones.yaml > zones[{i}] ({z.id})", z.sources)
@@ -333,19 +353,19 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         for expr in (m.when, m.unless):
             if expr is not None:
                 check_expr(where, expr)
-    for i, c in enumerate(p.courses):
-        where = f"plans.yaml > plans > courses[{i}] ({c.zone})"
-        need(where, "zone", c.zone, zones)
-        need_sources(where, c.sources)
+    for i, course in enumerate(p.courses):
+        where = f"plans.yaml > plans > courses[{i}] ({course.zone})"
+        need(where, "zone", course.zone, zones)
+        need_sources(where, course.sources)
         for name in ("sessions", "sessions_per_week", "minutes_per_session"):
-            dose = getattr(c, name)
+            dose = getattr(course, name)
             if not dose.min <= dose.value <= dose.max:
                 problems.append(Problem(f"{where} > {name}", "value must lie within min..max"))
             need_sources(f"{where} > {name}", dose.sources)
-    for i, t in enumerate(p.techniques):
-        need_sources(f"plans.yaml > plans > techniques[{i}] ({t.id})", t.sources)
-    for i, step in enumerate(p.sequence):
-        need(f"plans.yaml > plans > sequence[{i}]", "technique", step, techniques)
+    for i, technique in enumerate(p.techniques):
+        need_sources(f"plans.yaml > plans > techniques[{i}] ({technique.id})", technique.sources)
+    for i, tech_id in enumerate(p.sequence):
+        need(f"plans.yaml > plans > sequence[{i}]", "technique", tech_id, techniques)
     need_sources("plans.yaml > plans > sequence", p.sequence_sources)
     for i, pre in enumerate(p.precautions):
         where = f"plans.yaml > plans > precautions[{i}] ({pre.id})"
@@ -363,8 +383,8 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
     for i, sr in enumerate(p.stop_rules):
         where = f"plans.yaml > plans > stop_rules[{i}] ({sr.id})"
         need(where, "threshold", sr.threshold, thresholds)
-        for q in sr.questions:
-            need(where, "question", q, questions)
+        for question_id in sr.questions:
+            need(where, "question", question_id, questions)
         need_sources(where, sr.sources)
     for i, co in enumerate(p.cost_options):
         need_sources(f"plans.yaml > plans > cost_options[{i}] ({co.id})", co.sources)
@@ -426,7 +446,7 @@ def iter_texts(model: KnowledgeBase) -> Iterator[tuple[str, Any]]:
     def visit(node: Any, path: str) -> Iterator[tuple[str, Any]]:
         if isinstance(node, Text):
             yield path, node
-        elif hasattr(node, "model_fields"):
+        elif isinstance(node, BaseModel):
             for name in type(node).model_fields:
                 yield from visit(getattr(node, name), f"{path}.{name}")
         elif isinstance(node, list):

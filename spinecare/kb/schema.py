@@ -70,7 +70,9 @@ class Source(Strict):
     """A citation. ``kind`` says what it is; ``quality`` carries the reference's labels."""
 
     id: str
-    kind: Literal["seed", "guideline", "review", "trial", "paper", "book", "web", "design", "standard"]
+    kind: Literal[
+        "seed", "guideline", "review", "trial", "paper", "book", "web", "design", "standard"
+    ]
     title: str
     citation: str | None = None
     url: str | None = None

@@ -1,6 +1,6 @@
 """The patient as the engine sees it, independent of FHIR.
 
-Readers (:mod:`spinecare.fhir.bundle`, :mod:`spinecare.record.intake`) build a
+Readers (:mod:`spinecare.fhir.reader`, :mod:`spinecare.record.intake`) build a
 :class:`PatientRecord`; the engine reads nothing else.
 """
 

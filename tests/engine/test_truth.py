@@ -11,14 +11,26 @@ from spinecare.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 T, F, U = TRUE, FALSE, UNKNOWN
 
 AND = {
-    (T, T): T, (T, U): U, (T, F): F,
-    (U, T): U, (U, U): U, (U, F): F,
-    (F, T): F, (F, U): F, (F, F): F,
+    (T, T): T,
+    (T, U): U,
+    (T, F): F,
+    (U, T): U,
+    (U, U): U,
+    (U, F): F,
+    (F, T): F,
+    (F, U): F,
+    (F, F): F,
 }
 OR = {
-    (T, T): T, (T, U): T, (T, F): T,
-    (U, T): T, (U, U): U, (U, F): U,
-    (F, T): T, (F, U): U, (F, F): F,
+    (T, T): T,
+    (T, U): T,
+    (T, F): T,
+    (U, T): T,
+    (U, U): U,
+    (U, F): U,
+    (F, T): T,
+    (F, U): U,
+    (F, F): F,
 }
 NOT = {T: F, U: U, F: T}
 

@@ -1,0 +1,3 @@
+from spinecare.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""FHIR R4 <-> record: Bundles and single resources in (:mod:`spinecare.fhir.reader`)."""

@@ -1,0 +1,892 @@
+"""FHIR R4 in: a Bundle (or resources one at a time) -> :class:`PatientRecord`.
+
+Two layers:
+
+- per-resource conversion functions (``patient_from_fhir``, ``condition_from_fhir``,
+  ``observations_from_fhir``, ``medication_from_fhir``, ``procedure_from_fhir``,
+  ``order_from_fhir``): plain dict in, record dataclass out, no state. They raise
+  :class:`RecordError` (or :class:`UnitError`) whose message starts with the resource's
+  ``ref``.
+- :class:`RecordBuilder` collects one patient's resources, one :meth:`RecordBuilder.add`
+  at a time (a Bundle reader and a Bulk NDJSON reader feed it alike), and
+  :meth:`RecordBuilder.build` returns the record. :func:`read_bundle` reads a Bundle from
+  a path (JSON or gzip JSON), bytes or an already-parsed dict.
+
+Parsing is orjson plus hand-written dict access: no per-resource model validation, so a
+Bulk export of millions of resources stays cheap. Unexpected shapes never escape as
+KeyError or TypeError: they become a :class:`RecordError` naming the resource.
+
+Dates keep the local date as written (``2012-09-17T23:30:00-05:00`` is 2012-09-17). A
+partial date (``2012``, ``2012-09``) is read as its first day, except for ends
+(abatement, medication end), which are read as its last day: a condition or a drug then
+counts for the whole period it may cover.
+"""
+
+from __future__ import annotations
+
+import calendar
+import gzip
+import os
+import re
+import zlib
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import orjson
+
+from spinecare.errors import RecordError, UnitError
+from spinecare.kb.codes import normalize_icd10, system_name
+from spinecare.record.model import (
+    Coding,
+    Condition,
+    Ignored,
+    Medication,
+    Observation,
+    Order,
+    Patient,
+    PatientRecord,
+    Procedure,
+)
+from spinecare.record.units import convert
+
+__all__ = [
+    "BUNDLE_TYPES",
+    "Measures",
+    "RecordBuilder",
+    "condition_from_fhir",
+    "is_family_history",
+    "medication_from_fhir",
+    "observations_from_fhir",
+    "order_from_fhir",
+    "parse_date",
+    "patient_from_fhir",
+    "procedure_from_fhir",
+    "read_bundle",
+    "resource_ref",
+]
+
+Resource = Mapping[str, Any]
+# (system short name, code) -> (measure id, canonical unit)
+Measures = Mapping[tuple[str, str], tuple[str, str]]
+# Resolves a reference string (``Medication/x``, ``urn:uuid:...``) to a resource in scope.
+Resolver = Callable[[str], Resource | None]
+
+BUNDLE_TYPES = frozenset(
+    {"collection", "transaction", "searchset", "batch", "document", "message", "history"}
+)
+SEARCH_MODES_USED = frozenset({"match", "include"})
+
+# Statuses under which an Observation is not a measurement.
+OBSERVATION_VOID = frozenset({"cancelled", "entered-in-error"})
+ENTERED_IN_ERROR = "entered-in-error"
+
+FAMILY_HISTORY = "family history, not the patient's condition"
+# How a Condition says it is family history. The FHIR example (Condition-family-history)
+# marks it only by its code, SNOMED 312824007 "Family history of cancer of colon"; SNOMED's
+# family-history situations all carry "Family history" or "FH:" in their terms. ICD-10
+# puts family history in Z80-Z84. The SNOMED roots below: family history of clinical
+# finding, with explicit context, of disorder.
+FAMILY_HISTORY_SNOMED = frozenset({"416471007", "57177007", "281666001"})
+FAMILY_HISTORY_ICD10 = ("Z80", "Z81", "Z82", "Z83", "Z84")
+FAMILY_HISTORY_WORDS = ("family history", "fh:")
+ICD10_SYSTEMS = frozenset({"icd10", "icd10cm"})
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+_DATE = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+_VALUE_KEYS = (
+    "valueCodeableConcept",
+    "valueString",
+    "valueBoolean",
+    "valueRange",
+    "valueRatio",
+    "valueSampledData",
+    "valueTime",
+    "valueDateTime",
+    "valuePeriod",
+)
+
+
+class _Bad(Exception):
+    """An unexpected shape inside one resource; becomes a RecordError naming the resource."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(
+    func: Callable[Concatenate[Resource, str, P], R],
+) -> Callable[Concatenate[Resource, str, P], R]:
+    """Turn any failure inside a per-resource function into a RecordError naming ``ref``."""
+
+    @wraps(func)
+    def wrapper(res: Resource, ref: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(res, ref, *args, **kwargs)
+        except UnitError as err:
+            raise UnitError(f"{ref}: {err.message}", source=err.source) from None
+        except RecordError:
+            raise
+        except _Bad as err:
+            raise RecordError(f"{ref}: {err}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+            raise RecordError(f"{ref}: unexpected content ({type(err).__name__}: {err})") from None
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------
+# Small typed accessors
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else type(value).__name__
+
+
+def _obj(node: Resource, key: str, where: str = "") -> Resource | None:
+    value = node.get(key)
+    if value is None or isinstance(value, dict):
+        return value
+    raise _Bad(f"{where}{key} should be an object, not {_kind(value)}")
+
+
+def _list(node: Resource, key: str, where: str = "") -> list[Any]:
+    value = node.get(key)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise _Bad(f"{where}{key} should be a list, not {_kind(value)}")
+
+
+def _str(node: Resource, key: str, where: str = "") -> str | None:
+    value = node.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _Bad(f"{where}{key} should be a string, not {_kind(value)}")
+
+
+def _objects(node: Resource, key: str, where: str = "") -> list[Resource]:
+    items = _list(node, key, where)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _Bad(f"{where}{key}[{index}] should be an object, not {_kind(item)}")
+    return items
+
+
+_SYSTEMS: dict[str, str] = {}
+
+
+def _system(uri: object) -> str:
+    if uri is None:
+        return system_name(None)
+    if not isinstance(uri, str):
+        raise _Bad(f"coding system should be a string, not {_kind(uri)}")
+    name = _SYSTEMS.get(uri)
+    if name is None:
+        name = _SYSTEMS[uri] = system_name(uri)
+    return name
+
+
+def _coding(raw: object, where: str) -> Coding | None:
+    if not isinstance(raw, dict):
+        raise _Bad(f"{where} should be an object, not {_kind(raw)}")
+    code = raw.get("code")
+    if code is None:
+        return None
+    if not isinstance(code, str):
+        raise _Bad(f"{where}.code should be a string, not {_kind(code)}")
+    display = raw.get("display")
+    if display is not None and not isinstance(display, str):
+        raise _Bad(f"{where}.display should be a string, not {_kind(display)}")
+    return Coding(_system(raw.get("system")), code, display)
+
+
+def _codings(concept: Resource | None, where: str) -> tuple[Coding, ...]:
+    """The codings of a CodeableConcept (those without a code are skipped)."""
+    if concept is None:
+        return ()
+    out: list[Coding] = []
+    for index, raw in enumerate(_list(concept, "coding", f"{where}.")):
+        coding = _coding(raw, f"{where}.coding[{index}]")
+        if coding is not None:
+            out.append(coding)
+    return tuple(out)
+
+
+def _concepts_codings(node: Resource, key: str) -> tuple[Coding, ...]:
+    """The codings of a list of CodeableConcepts (``bodySite``), flattened."""
+    out: list[Coding] = []
+    for index, concept in enumerate(_objects(node, key)):
+        out.extend(_codings(concept, f"{key}[{index}]"))
+    return tuple(out)
+
+
+def _status_code(node: Resource, key: str) -> str | None:
+    """``coding[0].code`` of a status CodeableConcept (clinicalStatus, verificationStatus)."""
+    concept = _obj(node, key)
+    if concept is None:
+        return None
+    for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
+        coding = _coding(raw, f"{key}.coding[{index}]")
+        if coding is not None:
+            return coding.code
+    return None
+
+
+def _text(concept: Resource | None, where: str) -> str | None:
+    return None if concept is None else _str(concept, "text", f"{where}.")
+
+
+def parse_date(value: object, field: str, *, end: bool = False) -> date | None:
+    """The date part of a FHIR date, dateTime or instant, as written (no timezone shift).
+
+    A partial date is its first day, or its last day with ``end``. Raises on malformed text.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Bad(f"{field} should be a date string, not {_kind(value)}")
+    match = _DATE.fullmatch(value)
+    if match is None:
+        raise _Bad(f"malformed date in {field}: {value!r}")
+    year_text, month_text, day_text = match.groups()
+    try:
+        year = int(year_text)
+        month = int(month_text) if month_text else (12 if end else 1)
+        last_day = calendar.monthrange(year, month)[1]
+        day = int(day_text) if day_text else (last_day if end else 1)
+        return date(year, month, day)
+    except (ValueError, calendar.IllegalMonthError):
+        raise _Bad(f"malformed date in {field}: {value!r}") from None
+
+
+def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
+    """The first present date among ``(field, subfield)``: ``("onsetPeriod", "start")``."""
+    for key, sub in fields:
+        if sub is None:
+            value = node.get(key)
+            if value is not None:
+                return parse_date(value, key)
+        else:
+            period = _obj(node, key)
+            if period is not None and period.get(sub) is not None:
+                return parse_date(period.get(sub), f"{key}.{sub}", end=sub == "end")
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Per-resource conversion
+
+
+@_guarded
+def patient_from_fhir(res: Resource, ref: str) -> Patient:
+    """Patient: id, name (first official, else first), birth date, sex, language."""
+    pid = _str(res, "id") or ref
+    name: str | None = None
+    names = _objects(res, "name")
+    if names:
+        chosen = next((n for n in names if n.get("use") == "official"), names[0])
+        given = [g for g in _list(chosen, "given", "name.") if isinstance(g, str)]
+        family = _str(chosen, "family", "name.")
+        parts = [*given, family] if family else given
+        name = " ".join(parts) if parts else _str(chosen, "text", "name.")
+    language: str | None = None
+    comms = _objects(res, "communication")
+    if comms:
+        chosen = next((c for c in comms if c.get("preferred") is True), comms[0])
+        concept = _obj(chosen, "language", "communication.")
+        codings = _codings(concept, "communication.language")
+        language = codings[0].code if codings else _text(concept, "communication.language")
+    return Patient(
+        id=pid,
+        name=name,
+        birth_date=parse_date(res.get("birthDate"), "birthDate"),
+        sex=_str(res, "gender"),
+        language=language,
+    )
+
+
+def _mentions_family_history(text: str | None) -> bool:
+    if not text:
+        return False
+    folded = text.casefold()
+    return any(word in folded for word in FAMILY_HISTORY_WORDS)
+
+
+@_guarded
+def is_family_history(res: Resource, ref: str) -> bool:
+    """True when a Condition records a relative's condition, not the patient's own."""
+    for index, category in enumerate(_objects(res, "category")):
+        for coding in _codings(category, f"category[{index}]"):
+            if "family" in coding.code.casefold() or _mentions_family_history(coding.display):
+                return True
+    concept = _obj(res, "code")
+    if _mentions_family_history(_text(concept, "code")):
+        return True
+    for coding in _codings(concept, "code"):
+        if coding.system == "snomed" and coding.code in FAMILY_HISTORY_SNOMED:
+            return True
+        if coding.system in ICD10_SYSTEMS and normalize_icd10(coding.code).startswith(
+            FAMILY_HISTORY_ICD10
+        ):
+            return True
+        if _mentions_family_history(coding.display):
+            return True
+    return False
+
+
+# abatement[x] choices that say the condition abated without giving a date.
+_UNDATED_ABATEMENT = ("abatementString", "abatementAge", "abatementRange")
+
+
+@_guarded
+def condition_from_fhir(res: Resource, ref: str) -> Condition:
+    """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
+
+    An abatement without a date (abatementString, abatementAge, abatementRange, an
+    abatementPeriod without end, R3's abatementBoolean true) marks the condition resolved
+    when it carries no clinicalStatus.
+    """
+    concept = _obj(res, "code")
+    clinical = _status_code(res, "clinicalStatus")
+    abatement = res.get("abatementDateTime")
+    abated_on = None
+    if abatement is not None:
+        abated_on = parse_date(abatement, "abatementDateTime", end=True)
+    undated = any(res.get(key) is not None for key in _UNDATED_ABATEMENT)
+    undated = undated or res.get("abatementBoolean") is True
+    period = _obj(res, "abatementPeriod")
+    if period is not None:
+        if period.get("end") is not None:
+            abated_on = parse_date(period.get("end"), "abatementPeriod.end", end=True)
+        else:
+            undated = True
+    if undated and abated_on is None and clinical is None:
+        clinical = "resolved"
+    return Condition(
+        ref=ref,
+        codings=_codings(concept, "code"),
+        text=_text(concept, "code"),
+        clinical_status=clinical,
+        verification_status=_status_code(res, "verificationStatus"),
+        onset=_first_date(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
+        abatement=abated_on,
+        recorded=parse_date(res.get("recordedDate"), "recordedDate"),
+        body_sites=_concepts_codings(res, "bodySite"),
+    )
+
+
+def _measure_of(
+    concept: object, measures: Measures, where: str
+) -> tuple[str, str, Resource] | None:
+    """(measure id, canonical unit, raw coding) of the first coding that is a measure."""
+    if not isinstance(concept, dict):
+        if concept is None:
+            return None
+        raise _Bad(f"{where} should be an object, not {_kind(concept)}")
+    codings = concept.get("coding")
+    if not isinstance(codings, list):
+        if codings is None:
+            return None
+        raise _Bad(f"{where}.coding should be a list, not {_kind(codings)}")
+    for raw in codings:
+        if isinstance(raw, dict):
+            code = raw.get("code")
+            if isinstance(code, str):
+                hit = measures.get((_system(raw.get("system")), code))
+                if hit is not None:
+                    return hit[0], hit[1], raw
+    return None
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if isinstance(value, int) else str(value)
+
+
+def _measurement(
+    node: Resource,
+    ref: str,
+    measure: str,
+    target: str,
+    raw_coding: Resource,
+    when: date,
+    where: str,
+) -> Observation | Ignored:
+    """One value (of an Observation or of one of its components) as an Observation."""
+    coding = _coding(raw_coding, f"{where}code.coding")
+    unit_candidates: tuple[str | None, ...]
+    quantity = _obj(node, "valueQuantity", where)
+    if quantity is not None:
+        value = quantity.get("value")
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            shown = "missing" if value is None else repr(value)
+            raise _Bad(f"{where}valueQuantity.value of {measure} is not a number ({shown})")
+        comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
+        if comparator:
+            return Ignored(
+                ref, f"{measure}: value is a bound ({comparator} {value}), not a measurement"
+            )
+        code = _str(quantity, "code", f"{where}valueQuantity.")
+        unit = _str(quantity, "unit", f"{where}valueQuantity.")
+        unit_candidates = (code, unit) if code is not None else (unit,)
+    elif "valueInteger" in node:
+        value = node["valueInteger"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad(f"{where}valueInteger of {measure} is not a number ({value!r})")
+        unit_candidates = (None,)
+    else:
+        for key in _VALUE_KEYS:
+            if key in node:
+                raise _Bad(f"{where}value of {measure} is not a number ({key})")
+        absent = _obj(node, "dataAbsentReason", where)
+        codes = _codings(absent, f"{where}dataAbsentReason")
+        reason = codes[0].code if codes else _text(absent, f"{where}dataAbsentReason")
+        because = f" (dataAbsentReason: {reason})" if reason else ""
+        return Ignored(ref, f"{measure}: no value{because}")
+    written = unit_candidates[0]
+    converted: float | None = None
+    for candidate in unit_candidates:
+        try:
+            converted = convert(float(value), candidate, target)
+        except UnitError:
+            continue
+        written = candidate
+        break
+    if converted is None:
+        if not any(unit_candidates):
+            # Real data (4 Synthea patients) writes blood-pressure components without any
+            # unit: the number cannot be read safely, so it is set aside, not guessed.
+            return Ignored(ref, f"{measure}: value {_number_text(value)} has no unit")
+        as_written = next((u for u in reversed(unit_candidates) if u is not None), "")
+        raise UnitError(f"unit '{as_written}' cannot be converted to {target}")
+    # the value as written, when its unit is spelled otherwise than the measure's unit
+    original = None if written in (None, "", target) else f"{_number_text(value)} {written}"
+    return Observation(
+        ref=ref,
+        measure=measure,
+        value=converted,
+        unit=target,
+        when=when,
+        coding=coding,
+        original=original,
+    )
+
+
+_OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
+    ("effectiveDateTime", None),
+    ("effectivePeriod", "start"),
+    ("effectiveInstant", None),
+    ("issued", None),
+)
+
+
+@_guarded
+def observations_from_fhir(
+    res: Resource, ref: str, measures: Measures
+) -> tuple[list[Observation], list[Ignored]]:
+    """The measures an Observation carries: its own value and its components' values.
+
+    A blood-pressure panel (85354-9, 55284-4) gives one Observation per component that
+    is a measure, each with the panel's ``ref``. Observations of codes that are not
+    measures give nothing (their units are never looked at).
+    """
+    hits: list[tuple[str, str, Resource, Resource, str]] = []
+    top = _measure_of(res.get("code"), measures, "code")
+    if top is not None:
+        hits.append((*top, res, ""))
+    for index, component in enumerate(_list(res, "component")):
+        if not isinstance(component, dict):
+            raise _Bad(f"component[{index}] should be an object, not {_kind(component)}")
+        where = f"component[{index}]."
+        hit = _measure_of(component.get("code"), measures, f"{where}code")
+        if hit is not None:
+            hits.append((*hit, component, where))
+    if not hits:
+        return [], []
+    status = _str(res, "status")
+    if status in OBSERVATION_VOID:
+        return [], [Ignored(ref, f"status {status}: not a measurement")]
+    when = _first_date(res, _OBSERVATION_DATES)
+    if when is None:
+        return [], [Ignored(ref, "no date (no effective[x] and no issued)")]
+    observations: list[Observation] = []
+    ignored: list[Ignored] = []
+    for measure, target, raw_coding, node, where in hits:
+        result = _measurement(node, ref, measure, target, raw_coding, when, where)
+        if isinstance(result, Observation):
+            observations.append(result)
+        else:
+            ignored.append(result)
+    return observations, ignored
+
+
+def _contained(res: Resource, local_id: str) -> Resource | None:
+    for item in _objects(res, "contained"):
+        if item.get("id") == local_id:
+            return item
+    return None
+
+
+@_guarded
+def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
+    """MedicationRequest or MedicationStatement.
+
+    The drug is medicationCodeableConcept, or the code of the Medication that
+    medicationReference names: contained (``#id``) or found by ``resolve``.
+    """
+    concept = _obj(res, "medicationCodeableConcept")
+    text = _text(concept, "medicationCodeableConcept")
+    codings = _codings(concept, "medicationCodeableConcept")
+    reference = _obj(res, "medicationReference")
+    if concept is None and reference is not None:
+        target = _str(reference, "reference", "medicationReference.")
+        text = _str(reference, "display", "medicationReference.")
+        medication: Resource | None = None
+        if target and target.startswith("#"):
+            medication = _contained(res, target[1:])
+        elif target and resolve is not None:
+            medication = resolve(target)
+        if medication is not None:
+            code = _obj(medication, "code", "Medication.")
+            codings = _codings(code, "Medication.code")
+            text = _text(code, "Medication.code") or text
+    if text is None and codings:
+        text = codings[0].display
+    start = _first_date(
+        res,
+        (("authoredOn", None), ("effectiveDateTime", None), ("effectivePeriod", "start")),
+    )
+    end = _first_date(res, (("effectivePeriod", "end"),))
+    if end is None:
+        dispense = _obj(res, "dispenseRequest")
+        if dispense is not None:
+            end = _first_date(dispense, (("validityPeriod", "end"),))
+    return Medication(
+        ref=ref, codings=codings, text=text, status=_str(res, "status"), start=start, end=end
+    )
+
+
+@_guarded
+def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
+    """Procedure: codes, status, performed date, body sites."""
+    return Procedure(
+        ref=ref,
+        codings=_codings(_obj(res, "code"), "code"),
+        status=_str(res, "status"),
+        performed=_first_date(res, (("performedDateTime", None), ("performedPeriod", "start"))),
+        body_sites=_concepts_codings(res, "bodySite"),
+    )
+
+
+@_guarded
+def order_from_fhir(res: Resource, ref: str) -> Order:
+    """ServiceRequest: codes, status, intent, authored date."""
+    return Order(
+        ref=ref,
+        codings=_codings(_obj(res, "code"), "code"),
+        status=_str(res, "status"),
+        intent=_str(res, "intent"),
+        authored=parse_date(res.get("authoredOn"), "authoredOn"),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# One patient's resources -> PatientRecord
+
+
+def resource_ref(res: Resource, full_url: str | None = None, fallback: str = "?") -> str:
+    """``ResourceType/id``; without an id, the Bundle entry's fullUrl (``urn:uuid:...``)."""
+    kind = res.get("resourceType")
+    rid = res.get("id")
+    if isinstance(rid, str) and rid:
+        return f"{kind}/{rid}"
+    if full_url:
+        return full_url
+    return f"{kind}/{fallback}"
+
+
+def _local_ref(reference: str) -> str:
+    """``Medication/x`` from ``https://server/base/Medication/x/_history/2``."""
+    parts = reference.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
+
+
+class RecordBuilder:
+    """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
+
+    def __init__(self, measures: Measures, source: str) -> None:
+        self.measures = measures
+        self.source = source
+        self._patients: dict[str, Patient] = {}
+        self._conditions: list[Condition] = []
+        self._observations: list[Observation] = []
+        self._medication_orders: list[tuple[Resource, str]] = []
+        self._medications: dict[str, Resource] = {}
+        self._procedures: list[Procedure] = []
+        self._orders: list[Order] = []
+        self._ignored: list[Ignored] = []
+        self._seen: Counter[str] = Counter()
+        self._count = 0
+        self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
+            "Patient": self._patient,
+            "Condition": self._condition,
+            "Observation": self._observation,
+            "MedicationRequest": self._medication_order,
+            "MedicationStatement": self._medication_order,
+            "Medication": self._medication,
+            "Procedure": self._procedure,
+            "ServiceRequest": self._order,
+            "FamilyMemberHistory": self._family_member_history,
+        }
+
+    def add(self, resource: Resource, full_url: str | None = None) -> None:
+        """Take one resource (``full_url``: its Bundle entry's fullUrl, if any).
+
+        Resource types the record has no use for are counted and otherwise ignored.
+        """
+        self._count += 1
+        if not isinstance(resource, dict):
+            raise RecordError(
+                f"resource #{self._count} is not a JSON object but {_kind(resource)}",
+                source=self.source,
+            )
+        kind = resource.get("resourceType")
+        if not isinstance(kind, str):
+            raise RecordError(
+                f"resource #{self._count} is not a FHIR resource (no resourceType)",
+                source=self.source,
+            )
+        self._seen[kind] += 1
+        handler = self._handlers.get(kind)
+        if handler is None:
+            return
+        ref = resource_ref(resource, full_url, f"#{self._count}")
+        try:
+            handler(resource, ref, full_url)
+        except RecordError as err:
+            err.source = err.source or self.source
+            raise
+
+    def build(self) -> PatientRecord:
+        """The record; exactly one Patient (by id) must have been added."""
+        if not self._patients:
+            seen = ", ".join(f"{n} {kind}" for kind, n in self._seen.most_common(4))
+            what = f" (found {seen}{', ...' if len(self._seen) > 4 else ''})" if seen else ""
+            raise RecordError(f"no Patient resource{what}", source=self.source)
+        if len(self._patients) > 1:
+            ids = ", ".join(self._patients)
+            raise RecordError(
+                f"{len(self._patients)} Patient resources ({ids}); a record holds one patient",
+                source=self.source,
+            )
+        medications: list[Medication] = []
+        for res, ref in self._medication_orders:
+            try:
+                medications.append(medication_from_fhir(res, ref, self._resolve_medication))
+            except RecordError as err:
+                err.source = err.source or self.source
+                raise
+        (patient,) = self._patients.values()
+        return PatientRecord(
+            patient=patient,
+            source=self.source,
+            conditions=list(self._conditions),
+            observations=list(self._observations),
+            medications=medications,
+            procedures=list(self._procedures),
+            orders=list(self._orders),
+            ignored=list(self._ignored),
+        )
+
+    # handlers ----------------------------------------------------------------------
+
+    def _patient(self, res: Resource, ref: str, full_url: str | None) -> None:
+        patient = patient_from_fhir(res, ref)
+        self._patients.setdefault(patient.id, patient)
+
+    def _condition(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if is_family_history(res, ref):
+            self._ignored.append(Ignored(ref, FAMILY_HISTORY))
+        else:
+            self._conditions.append(condition_from_fhir(res, ref))
+
+    def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
+        observations, ignored = observations_from_fhir(res, ref, self.measures)
+        self._observations.extend(observations)
+        self._ignored.extend(ignored)
+
+    def _medication_order(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if res.get("status") == ENTERED_IN_ERROR:
+            self._ignored.append(Ignored(ref, "status entered-in-error"))
+        else:
+            # converted in build(): the Medication it names may come later
+            self._medication_orders.append((res, ref))
+
+    def _medication(self, res: Resource, ref: str, full_url: str | None) -> None:
+        self._medications[ref] = res
+        if full_url:
+            self._medications[full_url] = res
+            self._medications.setdefault(_local_ref(full_url), res)
+
+    def _resolve_medication(self, reference: str) -> Resource | None:
+        found = self._medications.get(reference)
+        if found is None:
+            found = self._medications.get(_local_ref(reference))
+        return found
+
+    def _procedure(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if res.get("status") == ENTERED_IN_ERROR:
+            self._ignored.append(Ignored(ref, "status entered-in-error"))
+        else:
+            self._procedures.append(procedure_from_fhir(res, ref))
+
+    def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if res.get("status") == ENTERED_IN_ERROR:
+            self._ignored.append(Ignored(ref, "status entered-in-error"))
+        else:
+            self._orders.append(order_from_fhir(res, ref))
+
+    def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
+        self._ignored.append(Ignored(ref, FAMILY_HISTORY))
+
+
+# ---------------------------------------------------------------------------------------
+# Bundles
+
+
+def _load(data_or_path: str | os.PathLike[str] | bytes, source: str) -> Any:
+    if isinstance(data_or_path, bytes | bytearray | memoryview):
+        raw = bytes(data_or_path)
+    else:
+        try:
+            raw = Path(data_or_path).read_bytes()
+        except OSError as err:
+            raise RecordError(f"cannot read file ({err.strerror or err})", source=source) from None
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise RecordError(f"not valid gzip data ({err})", source=source) from None
+    if raw[:3] == UTF8_BOM:
+        raw = raw[3:]
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise RecordError(f"not JSON ({err})", source=source) from None
+
+
+def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]:
+    """The resources a Bundle holds, with their fullUrls, in order."""
+    entries = bundle.get("entry")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise RecordError(f"Bundle.entry should be a list, not {_kind(entries)}", source=source)
+    history = bundle.get("type") == "history"
+    seen: set[str] = set()
+    out: list[tuple[Resource, str | None]] = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise RecordError(
+                f"Bundle.entry[{index}] should be an object, not {_kind(entry)}", source=source
+            )
+        search = entry.get("search")
+        mode = search.get("mode") if isinstance(search, dict) else None
+        if mode is not None and (not isinstance(mode, str) or mode not in SEARCH_MODES_USED):
+            continue  # 'outcome': an OperationOutcome about the search, not patient data
+        full_url = entry.get("fullUrl")
+        if full_url is not None and not isinstance(full_url, str):
+            raise RecordError(
+                f"Bundle.entry[{index}].fullUrl should be a string, not {_kind(full_url)}",
+                source=source,
+            )
+        resource = entry.get("resource")
+        if history:
+            # newest version first: keep it, skip older ones; a DELETE removes the resource
+            request = entry.get("request")
+            url = request.get("url") if isinstance(request, dict) else None
+            if isinstance(resource, dict):
+                key = resource_ref(resource, full_url, f"#{index}")
+            elif isinstance(url, str):
+                key = _local_ref(url)
+            else:
+                key = full_url or f"#{index}"
+            if key in seen:
+                continue
+            seen.add(key)
+        if resource is None:
+            continue  # a request without a body (DELETE, GET)
+        if not isinstance(resource, dict):
+            raise RecordError(
+                f"Bundle.entry[{index}].resource should be an object, not {_kind(resource)}",
+                source=source,
+            )
+        out.append((resource, full_url))
+    return out
+
+
+def read_bundle(
+    data_or_path: str | os.PathLike[str] | bytes | Mapping[str, Any],
+    measures: Measures,
+    source: str | None = None,
+) -> PatientRecord:
+    """Read one patient's FHIR R4 Bundle.
+
+    ``data_or_path``: a path (a ``str`` is always a path) to JSON or gzip JSON (told apart
+    by the gzip magic bytes, not the extension), the file's bytes, or the parsed dict.
+    ``source`` names the input in errors and in the record (default: the path as given).
+    Raises :class:`RecordError` (or :class:`UnitError`) with a one-line message.
+    """
+    if isinstance(data_or_path, Mapping):
+        name = source or "<memory>"
+        data: Any = data_or_path
+    else:
+        if isinstance(data_or_path, bytes | bytearray | memoryview):
+            name = source or "<memory>"
+        else:
+            name = source or os.fspath(data_or_path)
+        data = _load(data_or_path, name)
+    if not isinstance(data, Mapping):
+        raise RecordError(
+            f"JSON but not a FHIR resource (the top level is {_kind(data)})", source=name
+        )
+    kind = data.get("resourceType")
+    if not isinstance(kind, str):
+        raise RecordError("JSON but not a FHIR resource (no resourceType)", source=name)
+    if kind != "Bundle":
+        raise RecordError(f"not a Bundle: the file holds a {kind} resource", source=name)
+    bundle_type = data.get("type")
+    if bundle_type is not None and (
+        not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES
+    ):
+        allowed = ", ".join(sorted(BUNDLE_TYPES))
+        raise RecordError(
+            f"Bundle type {bundle_type!r} does not hold a patient record (expected {allowed})",
+            source=name,
+        )
+    builder = RecordBuilder(measures, name)
+    for resource, full_url in _entries(data, name):
+        builder.add(resource, full_url)
+    return builder.build()

@@ -1,0 +1,744 @@
+"""Read an intake file: the project's own patient record, for therapists with no EHR.
+
+An intake file is YAML or JSON (``format: spinecare-intake/1``); ``docs/intake.md`` is
+the format reference. Reading has two steps:
+
+1. shape: strict pydantic models (:class:`IntakeFile` and its parts). Unknown keys are
+   errors that list the allowed keys; dates are ISO ``YYYY-MM-DD``.
+2. meaning: concept ids, measure ids, question ids, answer values and zone names are
+   checked against plain lookups taken from the knowledge base; vitals are converted
+   to their measure's unit and checked for plausibility.
+
+The first problem found raises :class:`~spinecare.errors.RecordError` (or its subclass
+:class:`~spinecare.errors.UnitError`) naming the field path, for instance
+``vitals[1].value: ...``. Every fact in the resulting record carries a ``ref`` such as
+``ivanova.yaml#conditions[0]``, ``#vitals[1]``, ``#pain`` or ``#answers.fever_today``.
+
+Missing data stays missing: the reader never invents an answer or a measurement. How
+an absent value counts (UNKNOWN, or not present) is the engine's business, decided by
+the KB (``when_missing`` in ``data.yaml``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Collection, Hashable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from spinecare.errors import RecordError, UnitError
+from spinecare.kb.schema import Language, SystemName
+from spinecare.kb.strict import Strict
+from spinecare.record.model import (
+    Answer,
+    Clearance,
+    Coding,
+    Condition,
+    Medication,
+    Observation,
+    Patient,
+    PatientRecord,
+    Procedure,
+)
+from spinecare.record.units import canonical_unit, convert
+
+if TYPE_CHECKING:
+    from spinecare.kb.loader import KB
+
+__all__ = [
+    "FORMAT",
+    "ZONE_SYSTEM",
+    "IntakeFile",
+    "IntakeLookups",
+    "intake_lookups",
+    "looks_like_intake",
+    "read_intake",
+]
+
+FORMAT = "spinecare-intake/1"
+"""The one format version this reader understands (the file's ``format`` key)."""
+FORMAT_PREFIX = "spinecare-intake/"
+ZONE_SYSTEM = "spinecare-zone"
+"""``Coding.system`` of a body site given by zone name (``zone: lumbosacral``)."""
+
+PAIN_MEASURE = "pain_score"
+BP_MEASURES = ("systolic_bp", "diastolic_bp")
+
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    # Input checks, not clinical rules: values outside these ranges (in the measure's
+    # unit, after conversion) are typing or unit mistakes, refused rather than screened.
+    "systolic_bp": (50, 300),  # mm[Hg]
+    "diastolic_bp": (20, 200),  # mm[Hg]
+    "body_temperature": (30, 45),  # Cel
+    "pain_score": (0, 10),  # {score}
+}
+
+# ---------------------------------------------------------------------------------------
+# Field types
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, datetime):
+        raise ValueError("expected a date YYYY-MM-DD without a time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"not a real date: {value!r} ({exc})") from None
+    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _number_as_text(value: object) -> object:
+    """Codes and ids written as bare numbers (``code: 855332``) are read as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _fhir_id(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.\-]{1,64}", value):
+        raise ValueError(
+            f"{value!r} is not a valid patient id: use 1-64 letters, digits, '-' or '.'"
+        )
+    return value
+
+
+def _snake_id(value: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+        raise ValueError(f"{value!r} is not an id (lower_snake_case, as in the KB)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, AfterValidator(_snake_id)]
+CodeText = Annotated[
+    str, BeforeValidator(_number_as_text), StringConstraints(strip_whitespace=True, min_length=1)
+]
+PatientId = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_fhir_id)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+ConditionStatus = Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"]
+Verification = Literal[
+    "unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"
+]
+MedicationStatus = Literal[
+    "active",
+    "on-hold",
+    "intended",
+    "unknown",
+    "completed",
+    "stopped",
+    "cancelled",
+    "not-taken",
+    "entered-in-error",
+]
+ProcedureStatus = Literal[
+    "completed", "in-progress", "preparation", "on-hold", "stopped", "not-done", "entered-in-error"
+]
+
+CODE_PATTERNS: dict[str, str] = {
+    # The ICD-10 dot is optional here: the code matcher ignores it.
+    "icd10": r"[A-Za-z][0-9][0-9A-Za-z]\.?[0-9A-Za-z]{0,4}",
+    "icd10cm": r"[A-Za-z][0-9][0-9A-Za-z]\.?[0-9A-Za-z]{0,4}",
+    "snomed": r"[1-9][0-9]{5,17}",
+    "loinc": r"[0-9]{1,7}-[0-9]",
+    "rxnorm": r"[0-9]{1,8}",
+}
+
+# ---------------------------------------------------------------------------------------
+# The file's shape
+
+
+class IntakePatient(Strict):
+    id: PatientId
+    name: Text | None = None
+    birth_date: IsoDate | None = None
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    language: Language | None = None
+
+
+class Coded(Strict):
+    """A fact named by KB concept id (``concept``) or coded (``code`` with ``system``)."""
+
+    concept: Id | None = None
+    code: CodeText | None = None
+    system: SystemName | None = None
+    display: Text | None = None
+
+    @model_validator(mode="after")
+    def _named_or_coded(self) -> Coded:
+        if self.concept is not None and (self.code is not None or self.system is not None):
+            raise ValueError("give either concept or code with system, not both")
+        if self.concept is None and self.code is None:
+            raise ValueError("give either concept (a KB concept id) or code with system")
+        if self.code is not None and self.system is None:
+            raise ValueError(f"code {self.code} needs its system ({', '.join(CODE_PATTERNS)})")
+        if self.system is not None and self.code is None:
+            raise ValueError("system needs a code")
+        if (
+            self.system is not None
+            and self.code is not None
+            and not re.fullmatch(CODE_PATTERNS[self.system], self.code)
+        ):
+            raise ValueError(f"{self.code!r} is not a valid {self.system} code")
+        return self
+
+    def codings(self) -> tuple[Coding, ...]:
+        if self.system is None or self.code is None:
+            return ()
+        return (Coding(system=self.system, code=self.code, display=self.display),)
+
+
+class IntakeCondition(Coded):
+    status: ConditionStatus | None = None
+    verification: Verification | None = None
+    onset: IsoDate | None = None
+    abatement: IsoDate | None = None
+    zone: Id | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> IntakeCondition:
+        if self.onset and self.abatement and self.abatement < self.onset:
+            raise ValueError("abatement is before onset")
+        return self
+
+
+class IntakeMedication(Coded):
+    status: MedicationStatus | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> IntakeMedication:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class IntakeProcedure(Coded):
+    date: IsoDate
+    status: ProcedureStatus = "completed"
+    zone: Id | None = None
+
+
+class IntakeVital(Strict):
+    """``{measure, value, unit, date}``, or the shorthand ``{blood_pressure: 135/85, date}``."""
+
+    measure: Id | None = None
+    value: Number | None = None
+    unit: Text | None = None
+    blood_pressure: Text | None = None
+    date: IsoDate | None = None
+
+    @field_validator("blood_pressure")
+    @classmethod
+    def _systolic_over_diastolic(cls, text: str | None) -> str | None:
+        if text is not None and not re.fullmatch(r"\d+(\.\d+)?\s*/\s*\d+(\.\d+)?", text):
+            raise ValueError(f"write systolic/diastolic, for example 135/85; got {text!r}")
+        return text
+
+    @model_validator(mode="after")
+    def _one_form(self) -> IntakeVital:
+        if self.blood_pressure is not None:
+            if self.measure is not None or self.value is not None:
+                raise ValueError("blood_pressure is a shorthand: do not add measure or value")
+        elif self.measure is None:
+            raise ValueError("give measure with value (and unit), or blood_pressure")
+        elif self.value is None:
+            raise ValueError(f"measure {self.measure} needs a value")
+        return self
+
+
+class IntakePain(Strict):
+    score: Annotated[int, Field(strict=True, ge=0, le=10)]
+    date: IsoDate | None = None
+
+
+class IntakeClearance(Strict):
+    concepts: list[Id] = Field(min_length=1)
+    decision: Literal["cleared", "declined"]
+    by: Text
+    date: IsoDate | None = None
+    note: Text | None = None
+    valid_until: IsoDate | None = None
+
+
+class IntakeFile(Strict):
+    """The whole intake file (``docs/intake.md``)."""
+
+    format: Literal["spinecare-intake/1"]
+    patient: IntakePatient
+    date: IsoDate
+    conditions: list[IntakeCondition] = Field(default_factory=list)
+    vitals: list[IntakeVital] = Field(default_factory=list)
+    pain: IntakePain | None = None
+    medications: list[IntakeMedication] = Field(default_factory=list)
+    procedures: list[IntakeProcedure] = Field(default_factory=list)
+    answers: dict[str, Any] = Field(default_factory=dict)
+    answered_on: dict[str, IsoDate] = Field(default_factory=dict)
+    clearances: list[IntakeClearance] = Field(default_factory=list)
+
+    @field_validator(
+        "conditions",
+        "vitals",
+        "medications",
+        "procedures",
+        "answers",
+        "answered_on",
+        "clearances",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_empty(cls, value: object, info: ValidationInfo) -> object:
+        # ``conditions:`` left blank in YAML reads as null: take it as an empty list.
+        if value is None:
+            return {} if info.field_name in ("answers", "answered_on") else []
+        return value
+
+
+# ---------------------------------------------------------------------------------------
+# Public functions
+
+
+class IntakeLookups(TypedDict):
+    """The KB lookups :func:`read_intake` checks against (see :func:`intake_lookups`)."""
+
+    concepts: Collection[str]
+    measures: Mapping[str, str]
+    questions: Mapping[str, tuple[str, tuple[str, ...]]]
+    zones: Collection[str]
+
+
+def intake_lookups(kb: KB) -> IntakeLookups:
+    """The lookups for :func:`read_intake` from a loaded KB: ``read_intake(p, **lookups)``."""
+    return {
+        "concepts": frozenset(kb.concepts),
+        "measures": {m.id: m.unit for m in kb.measures.values()},
+        "questions": {
+            q.id: (q.type, tuple(c.value for c in q.choices)) for q in kb.questions.values()
+        },
+        "zones": frozenset(kb.zones),
+    }
+
+
+def looks_like_intake(data: object) -> bool:
+    """True for a mapping whose ``format`` starts with ``spinecare-intake/``."""
+    if not isinstance(data, Mapping):
+        return False
+    fmt = data.get("format")
+    return isinstance(fmt, str) and fmt.startswith(FORMAT_PREFIX)
+
+
+def read_intake(
+    data_or_path: Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    concepts: Collection[str],
+    measures: Mapping[str, str],
+    questions: Mapping[str, tuple[str, tuple[str, ...]]],
+    zones: Collection[str],
+    source: str | None = None,
+) -> PatientRecord:
+    """Read an intake file (a path to YAML or JSON, or the already parsed mapping).
+
+    ``concepts``: KB concept ids; ``measures``: measure id -> its unit (``systolic_bp`` ->
+    ``mm[Hg]``); ``questions``: question id -> (``boolean`` or ``choice``, allowed
+    choice values); ``zones``: zone ids. ``source`` names the file in refs and errors
+    (default: the file name, or ``intake`` for a mapping).
+
+    Raises :class:`~spinecare.errors.RecordError` for the first problem found.
+    """
+    if isinstance(data_or_path, Mapping):
+        label = source or "intake"
+        data: object = data_or_path
+    else:
+        path = Path(data_or_path)
+        label = source or path.name
+        data = load_file(path, label)
+    reader = _Reader(label, concepts, measures, questions, zones)
+    return reader.read(data)
+
+
+def load_file(path: Path, label: str | None = None) -> object:
+    """Parse a YAML or JSON file (by suffix: ``.json`` is JSON, anything else YAML).
+
+    YAML dates stay text (the models check them) and duplicate keys are refused.
+    """
+    label = label or path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise RecordError(f"no such file: {path}", source=label) from None
+    except IsADirectoryError:
+        raise RecordError(f"{path} is a folder, not a file", source=label) from None
+    except OSError as exc:
+        raise RecordError(f"cannot read {path}: {exc.strerror}", source=label) from None
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 text (byte {exc.start})", source=label) from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError as exc:
+            raise RecordError(
+                f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
+            ) from None
+        except _DuplicateKey as exc:
+            raise RecordError(f"not valid JSON: duplicate key {exc}", source=label) from None
+    try:
+        return yaml.load(text, Loader=_IntakeLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing
+
+
+class _IntakeLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text and refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+_IntakeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.problem:
+            problem = f"{problem} ({exc.context})"
+        return where + " ".join(problem.split())
+    return " ".join(str(exc).split())
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(repr(key))
+        out[key] = value
+    return out
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "[key]":
+            out += f".{part}" if out else part
+    return out
+
+
+_REWORDED = {
+    "missing": "required",
+    "model_type": "should be a mapping (key: value)",
+    "model_attributes_type": "should be a mapping (key: value)",
+    "dict_type": "should be a mapping (key: value)",
+    "list_type": "should be a list",
+}
+
+
+def _describe(error: ErrorDetails) -> str:
+    msg = _REWORDED.get(error["type"])
+    if msg is None:
+        msg = error["msg"].removeprefix("Value error, ").removeprefix("Input ")
+        given = error.get("input")
+        if error["type"] != "value_error" and isinstance(given, str | int | float | bool):
+            msg += f" (got {given!r})"
+    path = _path(tuple(error["loc"]))
+    return f"{path}: {msg}" if path else msg
+
+
+def _unknown(kind: str, value: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.6)
+    if close:
+        return f"unknown {kind} {value!r}; did you mean {' or '.join(close)}?"
+    return f"unknown {kind} {value!r}; known: {', '.join(sorted(known))}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+# ---------------------------------------------------------------------------------------
+# Meaning
+
+
+class _Reader:
+    def __init__(
+        self,
+        label: str,
+        concepts: Collection[str],
+        measures: Mapping[str, str],
+        questions: Mapping[str, tuple[str, tuple[str, ...]]],
+        zones: Collection[str],
+    ) -> None:
+        self.label = label
+        self.concepts = concepts
+        self.measures = measures
+        self.questions = questions
+        self.zones = zones
+
+    def fail(self, path: str, message: str) -> RecordError:
+        return RecordError(f"{path}: {message}", source=self.label)
+
+    def ref(self, path: str) -> str:
+        return f"{self.label}#{path}"
+
+    def read(self, data: object) -> PatientRecord:
+        intake = self.parse(data)
+        day = intake.date
+        record = PatientRecord(
+            patient=Patient(
+                id=intake.patient.id,
+                name=intake.patient.name,
+                birth_date=intake.patient.birth_date,
+                sex=intake.patient.sex,
+                language=intake.patient.language,
+            ),
+            source=self.label,
+        )
+        for i, cond in enumerate(intake.conditions):
+            path = f"conditions[{i}]"
+            self.check_coded(path, cond)
+            record.conditions.append(
+                Condition(
+                    ref=self.ref(path),
+                    codings=cond.codings(),
+                    concept=cond.concept,
+                    text=cond.display,
+                    clinical_status=cond.status,
+                    verification_status=cond.verification,
+                    onset=cond.onset,
+                    abatement=cond.abatement,
+                    recorded=day,
+                    body_sites=self.zone_site(path, cond.zone),
+                )
+            )
+        for i, vital in enumerate(intake.vitals):
+            record.observations.extend(self.vital(f"vitals[{i}]", vital, day))
+        if intake.pain is not None:
+            record.observations.append(self.pain(intake.pain, day))
+        for i, med in enumerate(intake.medications):
+            path = f"medications[{i}]"
+            self.check_coded(path, med)
+            record.medications.append(
+                Medication(
+                    ref=self.ref(path),
+                    codings=med.codings(),
+                    concept=med.concept,
+                    text=med.display,
+                    status=med.status,
+                    start=med.start,
+                    end=med.end,
+                )
+            )
+        for i, proc in enumerate(intake.procedures):
+            path = f"procedures[{i}]"
+            self.check_coded(path, proc)
+            record.procedures.append(
+                Procedure(
+                    ref=self.ref(path),
+                    codings=proc.codings(),
+                    concept=proc.concept,
+                    status=proc.status,
+                    performed=proc.date,
+                    body_sites=self.zone_site(path, proc.zone),
+                )
+            )
+        record.answers.extend(self.answers(intake, day))
+        for i, clearance in enumerate(intake.clearances):
+            path = f"clearances[{i}]"
+            for j, concept in enumerate(clearance.concepts):
+                if concept not in self.concepts:
+                    raise self.fail(
+                        f"{path}.concepts[{j}]", _unknown("concept", concept, self.concepts)
+                    )
+            when = clearance.date or day
+            if clearance.valid_until is not None and clearance.valid_until < when:
+                raise self.fail(f"{path}.valid_until", f"{clearance.valid_until} is before {when}")
+            record.clearances.append(
+                Clearance(
+                    ref=self.ref(path),
+                    concepts=tuple(clearance.concepts),
+                    decision=clearance.decision,
+                    when=when,
+                    by=clearance.by,
+                    note=clearance.note,
+                    valid_until=clearance.valid_until,
+                )
+            )
+        return record
+
+    def parse(self, data: object) -> IntakeFile:
+        if not isinstance(data, Mapping):
+            raise RecordError(
+                f"an intake file is a mapping that starts with 'format: {FORMAT}'; "
+                f"this is {'empty' if data is None else type(data).__name__}",
+                source=self.label,
+            )
+        fmt = data.get("format")
+        if fmt is None:
+            raise self.fail("format", f"required; an intake file starts with 'format: {FORMAT}'")
+        if fmt != FORMAT:
+            if isinstance(fmt, str) and fmt.startswith(FORMAT_PREFIX):
+                raise self.fail("format", f"{fmt!r} is not supported; this version reads {FORMAT}")
+            raise self.fail("format", f"expected {FORMAT}, got {fmt!r}")
+        try:
+            return IntakeFile.model_validate(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            rest = len(errors) - 1
+            more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else ""
+            raise RecordError(_describe(errors[0]) + more, source=self.label) from None
+
+    def check_coded(self, path: str, item: Coded) -> None:
+        if item.concept is not None and item.concept not in self.concepts:
+            raise self.fail(f"{path}.concept", _unknown("concept", item.concept, self.concepts))
+
+    def zone_site(self, path: str, zone: str | None) -> tuple[Coding, ...]:
+        if zone is None:
+            return ()
+        if zone not in self.zones:
+            raise self.fail(f"{path}.zone", _unknown("zone", zone, self.zones))
+        return (Coding(system=ZONE_SYSTEM, code=zone),)
+
+    def unit_of(self, path: str, measure: str) -> str:
+        unit = self.measures.get(measure)
+        if unit is None:
+            raise self.fail(path, _unknown("measure", measure, self.measures))
+        return unit
+
+    def vital(self, path: str, vital: IntakeVital, day: date) -> list[Observation]:
+        when = vital.date or day
+        if vital.blood_pressure is not None:
+            systolic, diastolic = (float(part) for part in vital.blood_pressure.split("/"))
+            if systolic <= diastolic:
+                raise self.fail(
+                    f"{path}.blood_pressure",
+                    f"systolic {_num(systolic)} is not above diastolic {_num(diastolic)}; "
+                    "write systolic/diastolic",
+                )
+            values = zip(BP_MEASURES, (systolic, diastolic), strict=True)
+            return [
+                self.observation(path, measure, value, vital.unit, when, "blood_pressure")
+                for measure, value in values
+            ]
+        assert vital.measure is not None and vital.value is not None  # the model checked
+        self.unit_of(f"{path}.measure", vital.measure)
+        return [self.observation(path, vital.measure, vital.value, vital.unit, when, "value")]
+
+    def pain(self, pain: IntakePain, day: date) -> Observation:
+        return self.observation(
+            "pain", PAIN_MEASURE, float(pain.score), None, pain.date or day, "score"
+        )
+
+    def observation(
+        self, path: str, measure: str, value: float, unit: str | None, when: date, field: str
+    ) -> Observation:
+        target = self.unit_of(f"{path}.{field}", measure)
+        unit = unit or target
+        converted, original = value, None
+        if unit != target:
+            try:
+                converted = convert(value, unit, target)
+            except UnitError as exc:
+                raise UnitError(f"{path}.unit: {exc.message}", source=self.label) from None
+            if canonical_unit(unit) != canonical_unit(target):
+                original = f"{_num(value)} {unit}"
+        low, high = PLAUSIBLE.get(measure, (float("-inf"), float("inf")))
+        if not low <= converted <= high:
+            shown = (
+                f"{original} = {_num(round(converted, 1))} {target}"
+                if original
+                else (f"{_num(converted)} {target}")
+            )
+            hint = (
+                " (for Fahrenheit write unit: '[degF]')"
+                if (measure == "body_temperature" and original is None and converted > high)
+                else ""
+            )
+            raise self.fail(
+                f"{path}.{field}",
+                f"{measure} {shown} is outside the plausible range "
+                f"{_num(low)}-{_num(high)} {target}{hint}",
+            )
+        return Observation(
+            ref=self.ref(path),
+            measure=measure,
+            value=converted,
+            unit=target,
+            when=when,
+            original=original,
+        )
+
+    def answers(self, intake: IntakeFile, day: date) -> list[Answer]:
+        out: list[Answer] = []
+        for question, value in intake.answers.items():
+            path = f"answers.{question}"
+            if question not in self.questions:
+                raise self.fail(path, _unknown("question", question, self.questions))
+            if value is None:  # left blank in a template: not answered
+                continue
+            kind, choices = self.questions[question]
+            if kind == "boolean" and not isinstance(value, bool):
+                raise self.fail(path, f"a yes/no question: answer true or false, got {value!r}")
+            if kind == "choice" and (not isinstance(value, str) or value not in choices):
+                raise self.fail(path, f"expected one of {', '.join(choices)}, got {value!r}")
+            if kind not in ("boolean", "choice"):
+                raise self.fail(path, f"question type {kind!r} is not supported")
+            out.append(
+                Answer(
+                    ref=self.ref(path),
+                    question=question,
+                    value=value,
+                    when=intake.answered_on.get(question, day),
+                )
+            )
+        for question in intake.answered_on:
+            if question not in intake.answers:
+                raise self.fail(f"answered_on.{question}", "no answer with this id in answers")
+        return out

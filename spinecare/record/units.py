@@ -1,0 +1,121 @@
+"""Unit conversion for the measurements the engine reads (UCUM and the spellings real data uses).
+
+This is physics, not clinical knowledge: every unit the reader accepts is listed below as
+data. A unit is an alias of a canonical UCUM code; each canonical code belongs to a
+dimension and maps to that dimension's base unit by ``base = value * scale + offset``.
+
+Results are rounded to :data:`DECIMALS` decimal places so that a conversion does not turn
+a threshold value into its floating-point neighbour (99.5 [degF] is 37.5 Cel, not
+37.49999999999999).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from spinecare.errors import UnitError
+
+DECIMALS = 9
+
+
+class Scale(NamedTuple):
+    """How a canonical unit maps to its dimension's base unit."""
+
+    dimension: str
+    scale: float
+    offset: float = 0.0
+
+
+# Canonical UCUM code -> (dimension, scale, offset) against the dimension's base unit
+# (pressure: mm[Hg]; temperature: K; count per volume: 10*9/L; score: {score}).
+CANONICAL: dict[str, Scale] = {
+    "mm[Hg]": Scale("pressure", 1.0),
+    "Cel": Scale("temperature", 1.0, 273.15),
+    "[degF]": Scale("temperature", 5.0 / 9.0, 273.15 - 32.0 * 5.0 / 9.0),
+    "K": Scale("temperature", 1.0),
+    "10*9/L": Scale("count_per_volume", 1.0),
+    "10*3/uL": Scale("count_per_volume", 1.0),  # 10^3 per microlitre = 10^9 per litre
+    "/uL": Scale("count_per_volume", 1.0e-3),  # per microlitre: divide by 1000
+    "{score}": Scale("score", 1.0),
+}
+
+# Spellings seen in real data -> canonical UCUM code. Looked up as written (stripped),
+# then case-insensitively (see _FOLDED). ``None`` is the absent unit.
+ALIASES: dict[str, str] = {
+    # pressure
+    "mm[Hg]": "mm[Hg]",
+    "mmHg": "mm[Hg]",
+    "mm Hg": "mm[Hg]",
+    "mm_Hg": "mm[Hg]",
+    # temperature
+    "Cel": "Cel",
+    "°C": "Cel",
+    "° C": "Cel",
+    "℃": "Cel",
+    "C": "Cel",
+    "degC": "Cel",
+    "deg C": "Cel",
+    "degrees C": "Cel",
+    "[degF]": "[degF]",
+    "°F": "[degF]",
+    "° F": "[degF]",
+    "℉": "[degF]",
+    "F": "[degF]",
+    "degF": "[degF]",
+    "deg F": "[degF]",
+    "degrees F": "[degF]",
+    "K": "K",
+    # counts per volume
+    "10*9/L": "10*9/L",
+    "10^9/L": "10*9/L",
+    "x10E9/L": "10*9/L",
+    "x10^9/L": "10*9/L",
+    "10*3/uL": "10*3/uL",
+    "10^3/uL": "10*3/uL",
+    "x10E3/uL": "10*3/uL",
+    "x10^3/uL": "10*3/uL",
+    "10*3/mm3": "10*3/uL",
+    "10^3/mm3": "10*3/uL",
+    "K/uL": "10*3/uL",
+    "/uL": "/uL",
+    "/mm3": "/uL",
+    # scores (dimensionless)
+    "{score}": "{score}",
+    "{Score}": "{score}",
+    "score": "{score}",
+    "1": "{score}",
+    "": "{score}",
+}
+
+# Case-folded spellings, for data that ignores UCUM's case rules ("MMHG", "k/ul").
+_FOLDED: dict[str, str] = {alias.casefold(): code for alias, code in ALIASES.items()}
+
+
+def canonical_unit(unit: str | None) -> str | None:
+    """The canonical UCUM code for a spelling, or None when the unit is not known."""
+    text = "" if unit is None else unit.strip()
+    code = ALIASES.get(text)
+    if code is None:
+        code = _FOLDED.get(text.casefold())
+    return code
+
+
+def convert(value: float, unit: str | None, target: str) -> float:
+    """``value`` in ``unit`` expressed in ``target`` (a canonical UCUM code).
+
+    A unit written exactly as the target always converts (to itself); ``None`` and the
+    empty unit are dimensionless (a score). Raises :class:`UnitError` for anything else.
+    """
+    if unit == target:
+        return value
+    source_code = canonical_unit(unit)
+    target_code = canonical_unit(target)
+    source = CANONICAL.get(source_code) if source_code else None
+    goal = CANONICAL.get(target_code) if target_code else None
+    if source is None or goal is None or source.dimension != goal.dimension:
+        shown = "" if unit is None else unit
+        raise UnitError(f"unit '{shown}' cannot be converted to {target}")
+    if source == goal:
+        return value
+    base = value * source.scale + source.offset
+    return round((base - goal.offset) / goal.scale, DECIMALS)

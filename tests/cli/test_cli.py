@@ -1,0 +1,268 @@
+"""The command line as a user runs it: exit codes, one-line errors, JSON equal to the library."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spinecare import plan, screen
+from spinecare.clidoc import render
+from tests.conftest import AS_OF, FIXTURES, ROOT
+
+RULES = FIXTURES / "rules"
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spinecare", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_screen_json_equals_the_library(kb) -> None:
+    path = RULES / "herniation_without_clearance.yaml"
+    proc = run("screen", path, "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data == json.loads(json.dumps(screen(path, AS_OF, kb=kb).to_json()))
+    assert set(data) >= {"verdict", "indicated", "indications", "findings", "missing", "kb_version"}
+    finding = data["findings"][0]
+    assert set(finding) >= {
+        "concept",
+        "rule",
+        "effect",
+        "certainty",
+        "reason",
+        "evidence",
+        "sources",
+    }
+
+
+def test_plan_json_equals_the_library(kb) -> None:
+    path = RULES / "lumbar_osteochondrosis_vacuum.yaml"
+    proc = run("plan", path, "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data == json.loads(json.dumps(plan(path, AS_OF, kb=kb).to_json()))
+    assert set(data) >= {
+        "status",
+        "verdict",
+        "zones",
+        "modalities",
+        "course",
+        "avoid",
+        "home_program",
+        "sources",
+    }
+    assert set(data["course"]) >= {"sessions", "frequency", "minutes_per_session", "techniques"}
+
+
+def test_synthea_bundle_screens_the_same_through_cli_and_library(shared_data: Path, kb) -> None:
+    bundle = sorted((shared_data / "synthea" / "r4-bundles-2019").glob("*.json.gz"))[0]
+    proc = run("screen", bundle, "--as-of", "2019-06-01", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == json.loads(
+        json.dumps(screen(bundle, "2019-06-01", kb=kb).to_json())
+    )
+
+
+def test_text_view_shows_the_verdict_and_missing_items() -> None:
+    proc = run("screen", RULES / "missing_blood_pressure.yaml", "--as-of", AS_OF.isoformat())
+    assert proc.returncode == 0, proc.stderr
+    assert "NEEDS DATA" in proc.stdout
+    assert "blood_pressure" in proc.stdout
+
+
+def test_text_view_in_russian() -> None:
+    proc = run(
+        "plan",
+        RULES / "cervical_osteochondrosis_allowed.yaml",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--lang",
+        "ru",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Самомассаж" in proc.stdout
+
+
+def test_a_verdict_is_data_exit_zero_even_when_blocked() -> None:
+    proc = run("screen", RULES / "cauda_equina_coded_g83_4.yaml", "--format", "json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["verdict"] == "refer_urgently"
+
+
+def test_not_json(tmp_path: Path) -> None:
+    bad = tmp_path / "patient.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert_one_line_error(run("screen", bad), "patient.json", "not valid JSON")
+
+
+def test_json_but_not_a_bundle(tmp_path: Path) -> None:
+    bad = tmp_path / "patient.json"
+    bad.write_text(json.dumps({"resourceType": "Patient", "id": "x"}), encoding="utf-8")
+    assert_one_line_error(run("screen", bad), "patient.json", "Patient")
+
+
+def test_bundle_without_a_patient(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.json"
+    bad.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}))
+    assert_one_line_error(run("screen", bad), "empty.json", "Patient")
+
+
+def test_bundle_with_two_patients(tmp_path: Path) -> None:
+    bad = tmp_path / "two.json"
+    entries = [{"resource": {"resourceType": "Patient", "id": pid}} for pid in ("a", "b")]
+    bad.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    assert_one_line_error(run("screen", bad), "two.json", "a", "b")
+
+
+def test_unknown_unit(tmp_path: Path) -> None:
+    bad = tmp_path / "unit.json"
+    obs = {
+        "resourceType": "Observation",
+        "id": "t1",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+        "subject": {"reference": "Patient/p"},
+        "effectiveDateTime": "2026-11-20",
+        "valueQuantity": {"value": 3, "unit": "furlongs", "code": "furlongs"},
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}, {"resource": obs}],
+    }
+    bad.write_text(json.dumps(bundle))
+    assert_one_line_error(run("screen", bad), "unit.json", "furlongs")
+
+
+def test_malformed_date_in_a_bundle(tmp_path: Path) -> None:
+    bad = tmp_path / "date.json"
+    cond = {
+        "resourceType": "Condition",
+        "id": "c1",
+        "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M42.1"}]},
+        "onsetDateTime": "20-11-2026",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}, {"resource": cond}],
+    }
+    bad.write_text(json.dumps(bundle))
+    assert_one_line_error(run("screen", bad), "date.json", "20-11-2026")
+
+
+def test_intake_with_unknown_key_lists_the_allowed_ones(tmp_path: Path) -> None:
+    bad = tmp_path / "intake.yaml"
+    bad.write_text(
+        "format: spinecare-intake/1\npatient: {id: x}\ndate: 2026-11-20\ncolour: blue\n",
+        encoding="utf-8",
+    )
+    proc = run("screen", bad)
+    assert_one_line_error(proc, "intake.yaml", "colour")
+    assert "allowed" in proc.stderr
+
+
+def test_gzip_bundle_is_read(tmp_path: Path) -> None:
+    good = tmp_path / "p.json.gz"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}],
+    }
+    good.write_bytes(gzip.compress(json.dumps(bundle).encode()))
+    proc = run("screen", good, "--format", "json", "--as-of", "2026-11-20")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "needs_data"
+
+
+def test_missing_file() -> None:
+    assert_one_line_error(run("screen", "no-such-file.json"), "no-such-file.json", "not found")
+
+
+def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "patient.json"
+    bad.write_text("{not json", encoding="utf-8")
+    proc = run("screen", bad, "--verbose")
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("screen", "x.json", "--as-of", "2026-13-45"),
+        ("screen", "x.json", "--format", "xml"),
+        ("plan",),
+        ("no-such-command",),
+    ],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    proc = run(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_kb_check_passes() -> None:
+    proc = run("kb", "check")
+    assert proc.returncode == 0, proc.stderr
+    assert "is valid" in proc.stdout
+
+
+def test_kb_check_reports_every_problem(tmp_path: Path) -> None:
+    import shutil
+
+    from spinecare.kb.loader import default_path
+
+    folder = tmp_path / "kb"
+    shutil.copytree(default_path(), folder)
+    rules = folder / "rules.yaml"
+    rules.write_text(rules.read_text().replace("effect: defer", "effect: later"))
+    proc = run("kb", "check", "--path", folder)
+    assert proc.returncode == 1
+    problems = [line for line in proc.stderr.splitlines() if line.startswith("rules.yaml")]
+    assert len(problems) == 4  # the four deferral rules, each with its path
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", [(), ("screen",), ("plan",), ("kb", "check"), ("demo",)])
+def test_help_has_an_example(command: tuple[str, ...]) -> None:
+    proc = run(*command, "--help")
+    assert proc.returncode == 0
+    if command:
+        assert "Example: spinecare" in proc.stdout
+
+
+def test_help_does_not_import_the_heavy_modules() -> None:
+    code = (
+        "import sys; from spinecare.cli import app; "
+        "heavy = [m for m in ('pydantic', 'yaml', 'fastapi', 'sqlalchemy', 'duckdb') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def test_cli_reference_is_generated_from_help() -> None:
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == render()

@@ -1,0 +1,159 @@
+"""One small fixture per rule (tests/fixtures/rules/), named for what it shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from spinecare import plan, screen
+from tests.conftest import AS_OF, FIXTURES
+
+RULES = FIXTURES / "rules"
+
+# fixture name -> (verdict, concepts that must be present findings, indicated)
+EXPECTED: dict[str, tuple[str, set[str], bool | None]] = {
+    "cauda_equina_coded_g83_4": ("refer_urgently", {"cauda_equina"}, False),
+    "cauda_equina_saddle_anaesthesia_answer": ("refer_urgently", {"cauda_equina"}, False),
+    "myelopathy_coded_m50_0": ("refer_urgently", {"myelopathy"}, False),
+    "vertebral_fracture_coded_s32_0": ("refer_urgently", {"vertebral_fracture"}, False),
+    "spinal_infection_discitis_m46_4": ("refer_urgently", {"spinal_infection"}, False),
+    "spinal_malignancy_bone_metastasis_c79_5": (
+        "refer_urgently",
+        {"spinal_malignancy", "oncology"},
+        False,
+    ),
+    "vertebrobasilar_dizziness_answer": (
+        "refer_urgently",
+        {"vertebrobasilar_insufficiency"},
+        False,
+    ),
+    "oncology_active_breast_cancer_c50_9": ("contraindicated", {"oncology"}, False),
+    "oncology_resolved_is_history_of_cancer": ("needs_clearance", {"history_of_cancer"}, False),
+    "organ_decompensation_ckd_stage_5_n18_5": ("contraindicated", {"organ_decompensation"}, False),
+    "heart_failure_i50_9": ("contraindicated", {"heart_disease"}, False),
+    "heart_disease_stable_atrial_fibrillation_i48": ("needs_clearance", {"heart_disease"}, False),
+    "coagulation_disorder_d68_9": ("contraindicated", {"coagulation_disorder"}, False),
+    "coagulation_platelets_40": ("contraindicated", {"coagulation_disorder"}, False),
+    "platelets_normal_250_no_finding": ("allowed", set(), False),
+    "significant_hypertension_185_over_100": (
+        "defer",
+        {"significant_hypertension", "moderate_hypertension"},
+        False,
+    ),
+    "moderate_hypertension_165_over_95": ("needs_clearance", {"moderate_hypertension"}, False),
+    "mild_hypertension_145_over_92_indication": ("allowed", set(), True),
+    "fever_measured_37_8": ("defer", {"fever"}, False),
+    "fever_fahrenheit_100_4": ("defer", {"fever"}, False),
+    "fever_answer_yes_without_temperature": ("defer", {"fever"}, False),
+    "no_fever_answer_instead_of_temperature": ("allowed", set(), False),
+    "missing_temperature_and_fever_answer": ("needs_data", set(), False),
+    "missing_blood_pressure": ("needs_data", set(), None),
+    "stale_blood_pressure_40_days": ("needs_data", set(), None),
+    "infectious_disease_pneumonia_j18_9": ("defer", {"infectious_disease"}, False),
+    "acute_pain_herniation_pain_6": ("defer", {"acute_pain"}, True),
+    "herniation_cleared_pain_missing": ("needs_data", set(), True),
+    "herniation_without_clearance": ("needs_clearance", {"disc_herniation"}, True),
+    "herniation_cleared_weak_pain": ("allowed", {"disc_herniation"}, True),
+    "clearance_does_not_settle_a_contraindication": ("contraindicated", {"oncology"}, False),
+    "clearance_declined": ("contraindicated", {"disc_herniation"}, True),
+    "clearance_in_the_future_does_not_count": ("needs_clearance", {"disc_herniation"}, True),
+    "anticoagulant_warfarin_rxnorm_855332": ("needs_clearance", {"anticoagulant_therapy"}, False),
+    "pregnancy_z33": ("needs_clearance", {"pregnancy"}, False),
+    "recent_spinal_surgery_procedure": ("needs_clearance", {"recent_spinal_surgery"}, False),
+    "old_spinal_surgery_no_finding": ("allowed", set(), False),
+    "dermatitis_l20_9": ("allowed_with_precautions", {"dermatitis"}, False),
+    "osteoporosis_m81_0": ("allowed_with_precautions", {"osteoporosis"}, False),
+    "refuted_cancer_ignored": ("allowed", set(), False),
+    "future_onset_not_yet_in_force": ("allowed", set(), False),
+    "cervical_osteochondrosis_allowed": ("allowed", set(), True),
+    "lumbar_osteochondrosis_vacuum": ("allowed", set(), True),
+    "lumbar_osteochondrosis_warfarin_no_vacuum": ("allowed", {"anticoagulant_therapy"}, True),
+    "osteochondrosis_icd10cm_without_dot": ("allowed", set(), True),
+}
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    assert {p.stem for p in RULES.glob("*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_rule_fixture(name: str, kb) -> None:
+    verdict, concepts, indicated = EXPECTED[name]
+    result = screen(RULES / f"{name}.yaml", AS_OF, kb=kb)
+    assert result.verdict == verdict, result.to_json()
+    present = {f.concept for f in result.findings if f.certainty == "present"}
+    assert concepts <= present, result.to_json()
+    assert result.indicated.to_optional() is indicated
+
+
+def test_missing_blood_pressure_names_the_item_and_rules(kb) -> None:
+    result = screen(RULES / "missing_blood_pressure.yaml", AS_OF, kb=kb)
+    [item] = result.missing
+    assert item.item == "blood_pressure"
+    assert {"significant_hypertension", "moderate_hypertension"} <= set(item.rules)
+    unknown = {f.concept for f in result.findings if f.certainty == "unknown"}
+    assert {"significant_hypertension", "moderate_hypertension"} <= unknown
+
+
+def test_stale_blood_pressure_is_reported_as_evidence(kb) -> None:
+    result = screen(RULES / "stale_blood_pressure_40_days.yaml", AS_OF, kb=kb)
+    finding = next(f for f in result.findings if f.rule == "significant_hypertension")
+    assert finding.certainty == "unknown"
+    assert finding.evidence[0].date.isoformat() == "2026-10-11"
+    assert "stale" in (finding.evidence[0].note or "")
+    assert "2026-10-11" in result.missing[0].why
+
+
+def test_missing_temperature_accepts_the_fever_answer_instead(kb) -> None:
+    result = screen(RULES / "missing_temperature_and_fever_answer.yaml", AS_OF, kb=kb)
+    [item] = result.missing
+    assert item.item == "body_temperature"
+    assert item.alternatives == ["fever_today"]
+
+
+def test_evidence_names_the_resource_value_and_date(kb) -> None:
+    result = screen(RULES / "fever_fahrenheit_100_4.yaml", AS_OF, kb=kb)
+    finding = next(f for f in result.findings if f.concept == "fever")
+    [evidence] = finding.evidence
+    assert evidence.ref.endswith("#vitals[1]")
+    assert evidence.value == pytest.approx(38.0)
+    assert evidence.unit == "Cel"
+    assert evidence.date == AS_OF
+
+
+def test_settled_finding_carries_the_clearance(kb) -> None:
+    result = screen(RULES / "herniation_cleared_weak_pain.yaml", AS_OF, kb=kb)
+    finding = next(f for f in result.findings if f.rule == "disc_herniation_clearance")
+    data = result.finding_json(finding)
+    assert data["clearance"]["decision"] == "cleared"
+    assert data["clearance"]["by"].startswith("Dr. Petrov")
+
+
+def test_herniation_pain_missing_is_asked_only_with_herniation(kb) -> None:
+    with_herniation = screen(RULES / "herniation_cleared_pain_missing.yaml", AS_OF, kb=kb)
+    assert [m.item for m in with_herniation.missing] == ["pain_score"]
+    without = screen(RULES / "cervical_osteochondrosis_allowed.yaml", AS_OF, kb=kb)
+    assert without.missing == []
+
+
+def test_missing_data_never_yields_allowed(kb) -> None:
+    for name in EXPECTED:
+        result = screen(RULES / f"{name}.yaml", AS_OF, kb=kb)
+        if result.missing and not any(f.certainty == "present" for f in result.findings):
+            assert result.verdict == "needs_data", name
+
+
+def test_vacuum_proposed_for_lumbosacral_osteochondrosis(kb) -> None:
+    result = plan(RULES / "lumbar_osteochondrosis_vacuum.yaml", AS_OF, kb=kb)
+    assert result.zones == ["lumbosacral"]
+    assert [m["id"] for m in result.modalities] == ["classical", "vacuum", "self_massage"]
+
+
+def test_no_vacuum_with_anticoagulants(kb) -> None:
+    result = plan(RULES / "lumbar_osteochondrosis_warfarin_no_vacuum.yaml", AS_OF, kb=kb)
+    assert "vacuum" not in [m["id"] for m in result.modalities]
+    assert any(a["id"] == "no_vacuum" for a in result.avoid)
+
+
+def test_icd10cm_code_without_dot_gives_the_lumbosacral_zone(kb) -> None:
+    result = plan(RULES / "osteochondrosis_icd10cm_without_dot.yaml", AS_OF, kb=kb)
+    assert result.zones == ["lumbosacral"]

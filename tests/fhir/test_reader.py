@@ -1,0 +1,643 @@
+"""FHIR R4 reader: the official FHIR examples and the Synthea set, as they are."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spinecare.errors import RecordError, UnitError
+from spinecare.fhir.reader import RecordBuilder, read_bundle
+from spinecare.record.model import Ignored, PatientRecord
+
+MEASURES = {
+    ("loinc", "8480-6"): ("systolic_bp", "mm[Hg]"),
+    ("loinc", "8462-4"): ("diastolic_bp", "mm[Hg]"),
+    ("loinc", "8310-5"): ("body_temperature", "Cel"),
+    ("loinc", "8331-1"): ("body_temperature", "Cel"),
+    ("loinc", "72514-3"): ("pain_score", "{score}"),
+    ("loinc", "777-3"): ("platelets", "10*9/L"),
+}
+
+
+def data_dir() -> Path:
+    """/work/shared/data next to the repository (or $SPINECARE_SHARED/data)."""
+    shared = os.environ.get("SPINECARE_SHARED")
+    root = Path(shared) if shared else Path(__file__).resolve().parents[3] / "shared"
+    return root / "data"
+
+
+EXAMPLES = data_dir() / "fhir-examples"
+SYNTHEA = data_dir() / "synthea" / "r4-bundles-2019"
+# The two Synthea provider Bundles (Organizations, Practitioners): no Patient in them.
+PROVIDER_BUNDLES = ("hospitalInformation", "practitionerInformation")
+
+
+def example(name: str) -> dict[str, Any]:
+    """A fresh (mutable) copy of an official FHIR example resource."""
+    resource: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return resource
+
+
+def collection(*resources: dict[str, Any], patient: str = "Patient-example.json") -> dict[str, Any]:
+    """A collection Bundle holding an example Patient and the given resources."""
+    entries = [{"resource": example(patient)}] + [{"resource": res} for res in resources]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def read(*resources: dict[str, Any]) -> PatientRecord:
+    return read_bundle(collection(*resources), MEASURES, source="test-bundle.json")
+
+
+def write(tmp_path: Path, name: str, content: Any) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
+    return path
+
+
+def reasons(record: PatientRecord) -> list[str]:
+    return [item.reason for item in record.ignored]
+
+
+def synthea_patient_files() -> list[Path]:
+    return sorted(p for p in SYNTHEA.glob("*.json.gz") if not p.name.startswith(PROVIDER_BUNDLES))
+
+
+# ------------------------------------------------------------------------------ conditions
+
+
+def test_family_history_condition_is_ignored_not_the_patients_condition() -> None:
+    record = read(example("Condition-family-history.json"))
+    assert record.conditions == []
+    assert record.ignored == [
+        Ignored("Condition/family-history", "family history, not the patient's condition")
+    ]
+
+
+def test_family_member_history_resource_is_ignored() -> None:
+    relative = {
+        "resourceType": "FamilyMemberHistory",
+        "id": "father",
+        "status": "completed",
+        "patient": {"reference": "Patient/example"},
+        "relationship": {"coding": [{"code": "FTH"}]},
+        "condition": [{"code": {"text": "Heart attack"}}],
+    }
+    record = read(relative)
+    assert record.conditions == []
+    assert reasons(record) == ["family history, not the patient's condition"]
+
+
+def test_icd10_family_history_code_is_ignored() -> None:
+    condition = example("Condition-example.json")
+    condition["code"] = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "Z80.0"}]}
+    record = read(condition)
+    assert record.conditions == []
+    assert reasons(record) == ["family history, not the patient's condition"]
+
+
+def test_resolved_condition_kept_with_status_resolved() -> None:
+    record = read(example("Condition-f201.json"))  # fever, resolved, abatementString
+    (fever,) = record.conditions
+    assert fever.ref == "Condition/f201"
+    assert fever.clinical_status == "resolved"
+    assert fever.verification_status == "confirmed"
+    assert fever.onset == date(2013, 4, 2)
+    assert fever.recorded == date(2013, 4, 4)
+    assert fever.abatement is None  # "around April 9, 2013" is not a date
+    assert not fever.in_force(date(2013, 4, 3))
+
+
+def test_undated_abatement_without_status_marks_condition_resolved() -> None:
+    condition = example("Condition-f201.json")
+    del condition["clinicalStatus"]
+    (fever,) = read(condition).conditions
+    assert fever.clinical_status == "resolved"
+
+
+def test_dated_abatement_is_kept_as_a_date() -> None:
+    (renal,) = read(example("Condition-f204.json")).conditions
+    assert renal.abatement == date(2013, 3, 20)
+    assert renal.clinical_status == "inactive"
+    assert renal.verification_status == "differential"
+    assert [site.code for site in renal.body_sites] == ["181414000"]
+
+
+def test_condition_codings_text_and_body_site() -> None:
+    (burn,) = read(example("Condition-example.json")).conditions
+    assert [(c.system, c.code, c.display) for c in burn.codings] == [
+        ("snomed", "39065001", "Burn of ear")
+    ]
+    assert burn.text == "Burnt Ear"
+    assert burn.body_sites[0].display == "Left external ear structure"
+
+
+def test_entered_in_error_condition_is_kept_and_not_in_force() -> None:
+    condition = example("Condition-stroke.json")
+    condition["verificationStatus"] = {"coding": [{"code": "entered-in-error"}]}
+    (stroke,) = read(condition).conditions
+    assert stroke.verification_status == "entered-in-error"
+    assert not stroke.in_force(date(2020, 1, 1))
+
+
+def test_icd10_codes_with_and_without_dot_are_kept_as_written() -> None:
+    dotted = example("Condition-example.json")
+    dotted["id"] = "dotted"
+    dotted["code"] = {
+        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M51.1", "display": "x"}]
+    }
+    plain = example("Condition-example.json")
+    plain["id"] = "plain"
+    plain["code"] = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M5116"}]}
+    record = read(dotted, plain)
+    assert [(c.ref, c.codings[0].system, c.codings[0].code) for c in record.conditions] == [
+        ("Condition/dotted", "icd10", "M51.1"),
+        ("Condition/plain", "icd10cm", "M5116"),
+    ]
+
+
+# ---------------------------------------------------------------------------- observations
+
+
+def test_cancelled_blood_pressure_observation_is_ignored() -> None:
+    record = read(example("Observation-blood-pressure-cancel.json"))
+    assert record.observations == []
+    assert record.ignored == [
+        Ignored("Observation/blood-pressure-cancel", "status cancelled: not a measurement")
+    ]
+
+
+def test_entered_in_error_observations_are_ignored() -> None:
+    blood_pressure = example("Observation-blood-pressure.json")
+    blood_pressure["status"] = "entered-in-error"
+    temperature = example("Observation-f202.json")  # 39 Cel, entered in error
+    record = read(blood_pressure, temperature)
+    assert record.observations == []
+    assert [item.ref for item in record.ignored] == [
+        "Observation/blood-pressure",
+        "Observation/f202",
+    ]
+    assert all("entered-in-error" in reason for reason in reasons(record))
+
+
+def test_component_without_value_is_ignored_with_its_data_absent_reason() -> None:
+    record = read(example("Observation-blood-pressure-dar.json"))
+    assert [(o.measure, o.value) for o in record.observations] == [("systolic_bp", 107.0)]
+    assert reasons(record) == ["diastolic_bp: no value (dataAbsentReason: not-performed)"]
+
+
+def test_body_temperature_example_read_in_celsius() -> None:
+    (temperature,) = read(example("Observation-body-temperature.json")).observations
+    assert temperature.ref == "Observation/body-temperature"
+    assert temperature.measure == "body_temperature"
+    assert (temperature.value, temperature.unit) == (36.5, "Cel")
+    assert temperature.when == date(1999, 7, 2)
+    assert temperature.original is None
+    assert temperature.coding is not None and temperature.coding.code == "8310-5"
+
+
+def test_fahrenheit_temperature_converted_to_celsius() -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["valueQuantity"] = {
+        "value": 98.6,
+        "unit": "F",
+        "system": "http://unitsofmeasure.org",
+        "code": "[degF]",
+    }
+    (temperature,) = read(observation).observations
+    assert (temperature.value, temperature.unit) == (37.0, "Cel")
+    assert temperature.original == "98.6 [degF]"
+
+
+def test_unit_without_ucum_code_is_read_from_its_human_spelling() -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["valueQuantity"] = {"value": 100.4, "unit": "°F"}
+    (temperature,) = read(observation).observations
+    assert temperature.value == 38.0
+    assert temperature.original == "100.4 °F"
+
+
+def test_fhir_example_panel_85354_9_gives_systolic_and_diastolic() -> None:
+    record = read(example("Observation-blood-pressure.json"))
+    assert [(o.ref, o.measure, o.value, o.unit) for o in record.observations] == [
+        ("Observation/blood-pressure", "systolic_bp", 107.0, "mm[Hg]"),
+        ("Observation/blood-pressure", "diastolic_bp", 60.0, "mm[Hg]"),
+    ]
+    assert all(o.when == date(2012, 9, 17) for o in record.observations)
+
+
+def test_synthea_panel_55284_4_gives_systolic_and_diastolic() -> None:
+    path = SYNTHEA / "Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json.gz"
+    record = read_bundle(path, MEASURES)
+    panel = "Observation/f13d3b8d-0097-4b35-8d6e-31c73ac2601c"  # a 55284-4 panel in the file
+    values = {o.measure: o.value for o in record.observations if o.ref == panel}
+    assert values == {"diastolic_bp": 75.4364412796852, "systolic_bp": 129.73979437732424}
+    assert {o.when for o in record.observations if o.ref == panel} == {date(2011, 10, 14)}
+
+
+def test_observation_date_keeps_the_local_date_as_written() -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["effectiveDateTime"] = "2012-09-17T23:30:00-05:00"  # 04:30 UTC next day
+    (temperature,) = read(observation).observations
+    assert temperature.when == date(2012, 9, 17)
+
+
+def test_observation_dated_only_by_issued_uses_it() -> None:
+    observation = example("Observation-body-temperature.json")
+    del observation["effectiveDateTime"]
+    observation["issued"] = "2013-04-04T13:27:00+01:00"
+    (temperature,) = read(observation).observations
+    assert temperature.when == date(2013, 4, 4)
+
+
+def test_value_given_as_a_bound_is_ignored_not_taken_as_a_measurement() -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["valueQuantity"]["comparator"] = ">"
+    record = read(observation)
+    assert record.observations == []
+    assert reasons(record) == ["body_temperature: value is a bound (> 36.5), not a measurement"]
+
+
+def test_value_without_any_unit_is_ignored_not_guessed() -> None:
+    observation = example("Observation-blood-pressure.json")
+    for component in observation["component"]:
+        component["valueQuantity"] = {"value": component["valueQuantity"]["value"]}
+    record = read(observation)
+    assert record.observations == []
+    assert reasons(record) == [
+        "systolic_bp: value 107 has no unit",
+        "diastolic_bp: value 60 has no unit",
+    ]
+
+
+def test_observations_of_codes_not_used_are_skipped_even_with_odd_units() -> None:
+    height = example("Observation-body-height.json")
+    height["valueQuantity"]["code"] = "furlongs"
+    height["valueQuantity"]["unit"] = "furlongs"
+    record = read(height, example("Observation-bmi.json"), example("Observation-heart-rate.json"))
+    assert record.observations == []
+    assert record.ignored == []
+
+
+# ----------------------------------------------------------- medications, procedures, orders
+
+
+def test_medication_statements_contained_medication_and_entered_in_error() -> None:
+    names = [f"MedicationStatement-example00{n}.json" for n in range(1, 8)]
+    record = read(*(example(name) for name in names))
+    by_ref = {m.ref: m for m in record.medications}
+    tylenol = by_ref["MedicationStatement/example001"]  # contained Medication #med0309
+    assert [(c.system, c.code) for c in tylenol.codings] == [
+        ("http://hl7.org/fhir/sid/ndc", "50580-506-02")
+    ]
+    assert tylenol.status == "active"
+    assert tylenol.start == date(2015, 1, 23)
+    assert by_ref["MedicationStatement/example003"].text == "Little Pink Pill for water retention"
+    assert "MedicationStatement/example005" not in by_ref
+    assert record.ignored == [Ignored("MedicationStatement/example005", "status entered-in-error")]
+
+
+def test_service_requests_become_orders() -> None:
+    record = read(example("ServiceRequest-physiotherapy.json"))
+    (order,) = record.orders
+    assert order.ref == "ServiceRequest/physiotherapy"
+    assert (order.status, order.intent, order.authored) == ("completed", "order", date(2017, 2, 1))
+    assert order.codings[0].code == "34431008"
+
+
+def test_synthea_procedures_and_medication_requests() -> None:
+    record = read_bundle(
+        SYNTHEA / "Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json.gz", MEASURES
+    )
+    assert len(record.procedures) == 10
+    assert all(p.status == "completed" and p.performed is not None for p in record.procedures)
+    ibuprofen = next(m for m in record.medications if m.codings[0].code == "310965")
+    assert (ibuprofen.status, ibuprofen.start) == ("stopped", date(2017, 3, 21))
+    assert ibuprofen.codings[0].system == "rxnorm"
+
+
+# ------------------------------------------------------------------------------- bundles
+
+
+def test_transaction_bundle_with_urn_uuid_refs() -> None:
+    patient = example("Patient-example.json")
+    del patient["id"]
+    condition = example("Condition-stroke.json")
+    del condition["id"]
+    request = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "medicationReference": {"reference": "urn:uuid:3c0c1a9a-0000-4000-8000-00000000000m"},
+        "subject": {"reference": "urn:uuid:3c0c1a9a-0000-4000-8000-00000000000p"},
+        "authoredOn": "2019-05-02",
+    }
+    medication = {
+        "resourceType": "Medication",
+        "code": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "855332",
+                    "display": "Warfarin Sodium 5 MG Oral Tablet",
+                }
+            ]
+        },
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": f"urn:uuid:3c0c1a9a-0000-4000-8000-00000000000{suffix}",
+                "resource": resource,
+                "request": {"method": "POST", "url": resource["resourceType"]},
+            }
+            for suffix, resource in (
+                ("p", patient),
+                ("c", condition),
+                ("r", request),
+                ("m", medication),  # after the request that names it
+            )
+        ],
+    }
+    record = read_bundle(bundle, MEASURES)
+    assert record.patient.id == "urn:uuid:3c0c1a9a-0000-4000-8000-00000000000p"
+    assert record.patient.name == "Peter James Chalmers"
+    assert record.conditions[0].ref == "urn:uuid:3c0c1a9a-0000-4000-8000-00000000000c"
+    (warfarin,) = record.medications
+    assert warfarin.ref == "urn:uuid:3c0c1a9a-0000-4000-8000-00000000000r"
+    assert [(c.system, c.code) for c in warfarin.codings] == [("rxnorm", "855332")]
+    assert warfarin.start == date(2019, 5, 2)
+
+
+def test_searchset_uses_match_and_include_entries_and_skips_outcome() -> None:
+    bundle = example("Bundle-bundle-example.json")  # MedicationRequest match + Medication include
+    bundle["entry"].append(
+        {"resource": example("Patient-example.json"), "search": {"mode": "include"}}
+    )
+    # an outcome entry: about the search, not the patient (a second "Patient" is ignored too)
+    bundle["entry"].append(
+        {"resource": example("Patient-pat1.json"), "search": {"mode": "outcome"}}
+    )
+    bundle["entry"] += example("Bundle-bundle-search-warning.json")["entry"]
+    record = read_bundle(bundle, MEASURES)
+    assert record.patient.id == "example"
+    assert [(m.ref, m.status) for m in record.medications] == [
+        ("MedicationRequest/3123", "unknown")
+    ]
+
+
+def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
+    newest = example("Condition-f201.json")  # resolved
+    older = example("Condition-f201.json")
+    older["clinicalStatus"] = {"coding": [{"code": "active"}]}
+    deleted = example("Condition-stroke.json")
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "history",
+        "entry": [
+            {"resource": example("Patient-example.json")},
+            {"request": {"method": "DELETE", "url": "Condition/stroke"}},
+            {"resource": newest, "request": {"method": "PUT", "url": "Condition/f201"}},
+            {"resource": older, "request": {"method": "POST", "url": "Condition"}},
+            {"resource": deleted, "request": {"method": "POST", "url": "Condition"}},
+        ],
+    }
+    record = read_bundle(bundle, MEASURES)
+    assert [(c.ref, c.clinical_status) for c in record.conditions] == [
+        ("Condition/f201", "resolved")
+    ]
+
+
+def test_patient_demographics() -> None:
+    record = read()
+    assert record.patient.id == "example"
+    assert record.patient.name == "Peter James Chalmers"  # the official name, not "Jim"
+    assert record.patient.birth_date == date(1974, 12, 25)
+    assert record.patient.sex == "male"
+    synthea = read_bundle(
+        SYNTHEA / "Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json.gz", MEASURES
+    )
+    assert synthea.patient.language == "en-US"
+
+
+def test_gzip_detected_by_magic_bytes_not_extension(tmp_path: Path) -> None:
+    bundle = collection(example("Observation-blood-pressure.json"))
+    gzipped = write(tmp_path, "bundle.json", gzip.compress(json.dumps(bundle).encode()))
+    plain = write(tmp_path, "bundle.json.gz", bundle)
+    for path in (gzipped, plain):
+        record = read_bundle(path, MEASURES)
+        assert record.source == str(path)
+        assert len(record.observations) == 2
+
+
+def test_bytes_and_str_paths_are_accepted(tmp_path: Path) -> None:
+    path = write(tmp_path, "b.json", collection())
+    assert read_bundle(path.read_bytes(), MEASURES).patient.id == "example"
+    assert read_bundle(str(path), MEASURES).source == str(path)
+
+
+def test_builder_takes_resources_one_at_a_time() -> None:
+    builder = RecordBuilder(MEASURES, source="export/Observation.ndjson")
+    builder.add(example("Observation-blood-pressure.json"))
+    builder.add(example("Condition-f201.json"))
+    builder.add(example("Patient-example.json"))
+    builder.add({"resourceType": "Encounter", "id": "e1"})
+    record = builder.build()
+    assert record.source == "export/Observation.ndjson"
+    assert (len(record.observations), len(record.conditions)) == (2, 1)
+
+
+@pytest.mark.slow
+def test_all_synthea_patient_bundles_read_without_error() -> None:
+    files = synthea_patient_files()
+    assert len(files) == 585
+    started = time.perf_counter()
+    measured = 0
+    patients: set[str] = set()
+    for path in files:
+        record = read_bundle(path, MEASURES)
+        assert record.patient.birth_date is not None
+        patients.add(record.patient.id)
+        measured += len(record.observations)
+    elapsed = time.perf_counter() - started
+    print(f"\n585 Synthea bundles, {measured} measurements, {elapsed:.1f} s")
+    assert len(patients) == 585
+    assert measured > 15000
+    assert elapsed < 60
+
+
+def test_synthea_provider_bundles_are_refused_as_holding_no_patient() -> None:
+    providers = sorted(p for p in SYNTHEA.glob("*.json.gz") if p.name.startswith(PROVIDER_BUNDLES))
+    assert len(providers) == 2
+    for path in providers:
+        with pytest.raises(RecordError) as caught:
+            read_bundle(path, MEASURES)
+        assert caught.value.source == str(path)
+        assert "no Patient" in caught.value.message
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def refused(path: Path, error: type[RecordError] = RecordError) -> RecordError:
+    with pytest.raises(error) as caught:
+        read_bundle(path, MEASURES)
+    assert caught.value.source == str(path)
+    assert path.name in caught.value.one_line()
+    assert "\n" not in caught.value.one_line()
+    return caught.value
+
+
+def test_not_json_is_refused(tmp_path: Path) -> None:
+    err = refused(write(tmp_path, "notes.json", b"Patient: Peter Chalmers\n"))
+    assert err.message.startswith("not JSON")
+
+
+def test_gzip_of_not_json_and_corrupt_gzip_are_refused(tmp_path: Path) -> None:
+    assert refused(write(tmp_path, "a.gz", gzip.compress(b"<xml/>"))).message.startswith("not JSON")
+    corrupt = gzip.compress(json.dumps(collection()).encode())[:40]
+    assert "gzip" in refused(write(tmp_path, "b.json", corrupt)).message
+
+
+@pytest.mark.parametrize("content", [[1, 2], {"patient": "x"}, "Bundle"])
+def test_json_that_is_not_a_fhir_resource_is_refused(tmp_path: Path, content: Any) -> None:
+    assert "not a FHIR resource" in refused(write(tmp_path, "data.json", content)).message
+
+
+def test_a_resource_that_is_not_a_bundle_is_refused_naming_its_type() -> None:
+    err = refused(EXAMPLES / "Patient-example.json")
+    assert err.message == "not a Bundle: the file holds a Patient resource"
+
+
+def test_a_bundle_with_no_patient_is_refused() -> None:
+    assert refused(EXAMPLES / "Bundle-bundle-search-warning.json").message == "no Patient resource"
+    assert "no Patient resource" in refused(EXAMPLES / "Bundle-bundle-example.json").message
+
+
+def test_a_bundle_with_several_patients_is_refused_naming_their_ids() -> None:
+    err = refused(EXAMPLES / "Bundle-bundle-transaction.json")
+    assert err.message.startswith("5 Patient resources (")
+    for pid in ("123", "123a", "urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a"):
+        assert pid in err.message
+
+
+def test_a_response_bundle_is_refused_naming_its_type() -> None:
+    assert "'transaction-response'" in refused(EXAMPLES / "Bundle-bundle-response.json").message
+
+
+@pytest.mark.parametrize("kind", ["searchset-response", ["collection"], 3])
+def test_an_unknown_bundle_type_is_refused(tmp_path: Path, kind: Any) -> None:
+    bundle = collection()
+    bundle["type"] = kind
+    assert "Bundle type" in refused(write(tmp_path, "kind.json", bundle)).message
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    assert "cannot read file" in refused(tmp_path / "absent.json").message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("onsetDateTime", "2012-13-45"), ("recordedDate", "05/24/2012"), ("onsetDateTime", 2012)],
+)
+def test_malformed_dates_are_refused_naming_resource_and_field(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    condition = example("Condition-example.json")
+    condition[field] = value
+    err = refused(write(tmp_path, "dates.json", collection(condition)))
+    assert err.message.startswith("Condition/example: ")
+    assert field in err.message
+
+
+def test_malformed_observation_date_is_refused() -> None:
+    observation = example("Observation-blood-pressure.json")
+    observation["effectiveDateTime"] = "2012-09-17 10:00"
+    with pytest.raises(RecordError, match=r"^Observation/blood-pressure: .*effectiveDateTime"):
+        read(observation)
+
+
+def test_unconvertible_unit_is_refused_naming_the_observation(tmp_path: Path) -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["id"] = "abc"
+    observation["valueQuantity"] = {"value": 3, "unit": "furlongs"}
+    err = refused(write(tmp_path, "units.json", collection(observation)), UnitError)
+    assert err.message == "Observation/abc: unit 'furlongs' cannot be converted to Cel"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"valueQuantity": {"value": "36.5", "unit": "Cel"}},
+        {"valueQuantity": {"value": True, "unit": "Cel"}},
+        {"valueQuantity": {"unit": "Cel"}},
+        {"valueString": "36.5"},
+        {"valueCodeableConcept": {"text": "normal"}},
+    ],
+)
+def test_a_value_that_is_not_a_number_is_refused(tmp_path: Path, value: dict[str, Any]) -> None:
+    observation = example("Observation-body-temperature.json")
+    del observation["valueQuantity"]
+    observation.update(value)
+    err = refused(write(tmp_path, "values.json", collection(observation)))
+    assert err.message.startswith("Observation/body-temperature: ")
+    assert "not a number" in err.message
+
+
+def _shapes() -> list[tuple[str, dict[str, Any]]]:
+    condition = example("Condition-example.json")
+    observation = example("Observation-blood-pressure.json")
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for field, value in [
+        ("code", ["x"]),
+        ("bodySite", {"coding": []}),
+        ("clinicalStatus", "active"),
+    ]:
+        broken = copy.deepcopy(condition)
+        broken[field] = value
+        cases.append(("Condition/example", broken))
+    broken = copy.deepcopy(condition)
+    broken["code"]["coding"][0] = "39065001"
+    cases.append(("Condition/example", broken))
+    broken = copy.deepcopy(observation)
+    broken["component"][0] = "107 mmHg"
+    cases.append(("Observation/blood-pressure", broken))
+    broken = copy.deepcopy(observation)
+    broken["component"][0]["valueQuantity"] = [107]
+    cases.append(("Observation/blood-pressure", broken))
+    patient = example("Patient-example.json")
+    patient["name"] = "Peter"
+    cases.append(("Patient/example", patient))
+    return cases
+
+
+@pytest.mark.parametrize(("ref", "resource"), _shapes())
+def test_unexpected_shapes_are_refused_naming_the_resource(
+    tmp_path: Path, ref: str, resource: dict[str, Any]
+) -> None:
+    entries = [{"resource": resource}]
+    if resource["resourceType"] != "Patient":
+        entries.insert(0, {"resource": example("Patient-example.json")})
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    err = refused(write(tmp_path, "shapes.json", bundle))
+    assert err.message.startswith(f"{ref}: ")
+
+
+@pytest.mark.parametrize("entries", [{"resource": {}}, ["not an entry"], [{"resource": "Patient"}]])
+def test_malformed_bundle_entries_are_refused(tmp_path: Path, entries: Any) -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    assert "entry" in refused(write(tmp_path, "entries.json", bundle)).message
+
+
+def test_an_entry_resource_without_resource_type_is_refused(tmp_path: Path) -> None:
+    bundle = collection({"id": "x", "status": "final"})
+    assert "no resourceType" in refused(write(tmp_path, "typeless.json", bundle)).message

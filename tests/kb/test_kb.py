@@ -1,0 +1,180 @@
+"""The knowledge base: valid, strict, complete and round-tripping."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spinecare.errors import KnowledgeBaseError
+from spinecare.kb import check_kb, dump_kb, load_kb
+from spinecare.kb.loader import REQUIRED_CONCEPTS, default_path, iter_texts
+from spinecare.kb.schema import VERDICTS
+
+
+def copy_kb(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(default_path(), target)
+    return target
+
+
+def edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_packaged_kb_is_valid() -> None:
+    assert check_kb() == []
+
+
+def test_every_design_concept_has_a_rule_or_indication(kb) -> None:
+    ruled = {r.concept for r in kb.model.rules} | {i.concept for i in kb.model.indications}
+    assert set(REQUIRED_CONCEPTS) <= ruled
+
+
+def test_design_effects_per_concept(kb) -> None:
+    effects: dict[str, set[str]] = {}
+    for rule in kb.model.rules:
+        effects.setdefault(rule.concept, set()).add(rule.effect)
+    expected = {
+        "cauda_equina": {"refer_urgently"},
+        "myelopathy": {"refer_urgently"},
+        "vertebral_fracture": {"refer_urgently"},
+        "spinal_infection": {"refer_urgently"},
+        "spinal_malignancy": {"refer_urgently"},
+        "vertebrobasilar_insufficiency": {"refer_urgently"},
+        "oncology": {"contraindicated"},
+        "organ_decompensation": {"contraindicated"},
+        "heart_disease": {"contraindicated", "needs_clearance"},
+        "coagulation_disorder": {"contraindicated"},
+        "significant_hypertension": {"defer"},
+        "fever": {"defer"},
+        "infectious_disease": {"defer"},
+        "acute_pain": {"defer"},
+        "moderate_hypertension": {"needs_clearance"},
+        "disc_herniation": {"needs_clearance"},
+        "anticoagulant_therapy": {"needs_clearance"},
+        "pregnancy": {"needs_clearance"},
+        "history_of_cancer": {"needs_clearance"},
+        "recent_spinal_surgery": {"needs_clearance"},
+        "dermatitis": {"allowed_with_precautions"},
+        "osteoporosis": {"allowed_with_precautions"},
+    }
+    assert effects == expected
+    assert all(e in VERDICTS for es in effects.values() for e in es)
+
+
+def test_every_rule_and_number_has_a_known_source(kb) -> None:
+    for rule in kb.model.rules:
+        assert rule.sources and all(s in kb.sources for s in rule.sources)
+    for threshold in kb.model.thresholds:
+        assert threshold.sources and threshold.remark
+
+
+def test_every_text_is_in_english_and_russian(kb) -> None:
+    texts = list(iter_texts(kb.model))
+    assert len(texts) > 100
+    for path, text in texts:
+        assert text.en.strip() and text.ru.strip(), path
+        assert any("\u0400" <= ch <= "\u04ff" for ch in text.ru), f"{path}: ru is not Russian"
+
+
+def test_seed_sources_are_the_seed_files(kb) -> None:
+    seeds = [s for s in kb.model.sources if s.kind == "seed"]
+    text = " ".join(f"{s.title} {s.citation or ''} {s.remark or ''}" for s in seeds)
+    assert "000_9168352139faaa8b" in text and "004_b462bbb7b94b0331" in text
+
+
+def test_round_trip_dump_then_load_gives_the_same_kb(tmp_path: Path, kb) -> None:
+    folder = tmp_path / "dumped"
+    folder.mkdir()
+    for name, text in dump_kb(kb).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    again = load_kb(folder)
+    assert again.model == kb.model
+    assert dump_kb(again) == dump_kb(kb)
+
+
+def test_round_trip_keeps_the_files_data(kb) -> None:
+    for name, text in dump_kb(kb).items():
+        original = yaml.safe_load((default_path() / name).read_text(encoding="utf-8"))
+        assert yaml.safe_load(text) == original, name
+
+
+def test_unknown_key_is_an_error_listing_the_allowed_keys(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+    edit(folder / "rules.yaml", lambda d: d["rules"][0].update({"severity": "high"}))
+    problems = check_kb(folder)
+    assert len(problems) == 1
+    assert problems[0].path.startswith("rules.yaml > rules[0] (cauda_equina)")
+    assert "unknown key severity" in problems[0].message
+    assert "allowed: concept, effect, id, reason, remark, sources, when" in problems[0].message
+
+
+def test_every_problem_is_reported_at_once_with_its_path(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+
+    def break_rules(d):
+        d["rules"][1]["effect"] = "maybe"
+        d["rules"][2]["sources"] = ["no_such_source"]
+        d["rules"][3]["when"] = {"measure": "systolic_bp", "op": "~", "threshold": "x"}
+
+    edit(folder / "rules.yaml", break_rules)
+    edit(folder / "thresholds.yaml", lambda d: d["thresholds"][0].update({"label": {"en": "x"}}))
+    problems = check_kb(folder)
+    text = "\n".join(map(str, problems))
+    assert "rules.yaml > rules[1] (myelopathy) > effect" in text
+    assert "thresholds.yaml > thresholds[0] (bp_fresh_days) > label > ru" in text
+    assert "rules.yaml > rules[3] (spinal_infection) > when" in text
+    assert len(problems) >= 3
+
+
+def test_cross_references_are_checked(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+    edit(folder / "rules.yaml", lambda d: d["rules"][0].update({"sources": ["nowhere"]}))
+    problems = check_kb(folder)
+    assert [str(p) for p in problems] == [
+        "rules.yaml > rules[0] (cauda_equina) > sources: unknown source 'nowhere' "
+        f"({len(load_kb().sources)} defined)"
+    ]
+
+
+def test_malformed_codes_are_reported(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+
+    def add_bad(d):
+        d["concepts"][0]["codes"].append({"system": "loinc", "code": "8480", "display": "x"})
+
+    edit(folder / "concepts.yaml", add_bad)
+    problems = check_kb(folder)
+    assert any("not a well-formed loinc code" in p.message for p in problems)
+
+
+def test_invalid_yaml_and_missing_file_are_reported(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+    (folder / "zones.yaml").unlink()
+    (folder / "plans.yaml").write_text("plans: [unclosed", encoding="utf-8")
+    problems = check_kb(folder)
+    paths = [p.path for p in problems]
+    assert "zones.yaml" in paths and "plans.yaml" in paths
+
+
+def test_load_kb_raises_with_every_problem(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+    edit(folder / "kb.yaml", lambda d: d["meta"].pop("version"))
+    with pytest.raises(KnowledgeBaseError) as err:
+        load_kb(folder)
+    assert err.value.problems and "version" in str(err.value.problems[0])
+
+
+def test_required_concept_missing_is_reported(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+    edit(
+        folder / "concepts.yaml",
+        lambda d: d.update({"concepts": [c for c in d["concepts"] if c["id"] != "scoliosis"]}),
+    )
+    messages = [p.message for p in check_kb(folder)]
+    assert any("missing concept 'scoliosis'" in m for m in messages)

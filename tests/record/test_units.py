@@ -1,0 +1,75 @@
+"""Unit conversion: the spellings real data uses, and refusals for everything else."""
+
+from __future__ import annotations
+
+import pytest
+
+from spinecare.errors import UnitError
+from spinecare.record.units import convert
+
+
+@pytest.mark.parametrize("unit", ["mm[Hg]", "mmHg", "mm Hg", "MMHG"])
+def test_pressure_spellings_are_millimetres_of_mercury(unit: str) -> None:
+    assert convert(120.0, unit, "mm[Hg]") == 120.0
+
+
+@pytest.mark.parametrize("unit", ["Cel", "°C", "C", "degC", "degrees C"])
+def test_celsius_spellings_need_no_conversion(unit: str) -> None:
+    assert convert(36.6, unit, "Cel") == 36.6
+
+
+@pytest.mark.parametrize("unit", ["[degF]", "°F", "degF", "F"])
+def test_fahrenheit_spellings_convert_to_celsius(unit: str) -> None:
+    assert convert(98.6, unit, "Cel") == 37.0
+
+
+def test_fahrenheit_threshold_lands_exactly_on_the_celsius_threshold() -> None:
+    # 99.5 [degF] is 37.5 Cel; float noise must not make it 37.49999999999999
+    assert convert(99.5, "[degF]", "Cel") == 37.5
+
+
+def test_kelvin_and_celsius_to_fahrenheit() -> None:
+    assert convert(310.15, "K", "Cel") == 37.0
+    assert convert(37.0, "Cel", "[degF]") == 98.6
+    assert convert(0.0, "Cel", "K") == 273.15
+
+
+@pytest.mark.parametrize(
+    "unit", ["10*9/L", "10^9/L", "10*3/uL", "x10E3/uL", "K/uL", "10*3/mm3", "k/ul"]
+)
+def test_thousand_per_microlitre_spellings_equal_giga_per_litre(unit: str) -> None:
+    assert convert(250.0, unit, "10*9/L") == 250.0
+
+
+def test_per_microlitre_is_divided_by_a_thousand() -> None:
+    assert convert(250000.0, "/uL", "10*9/L") == 250.0
+    assert convert(45.0, "10*9/L", "/uL") == 45000.0
+
+
+@pytest.mark.parametrize("unit", ["{score}", "1", "{Score}", "score", "", None])
+def test_score_spellings_and_no_unit_are_scores(unit: str | None) -> None:
+    assert convert(4.0, unit, "{score}") == 4.0
+
+
+def test_a_unit_written_as_the_target_always_converts_to_itself() -> None:
+    assert convert(70.0, "kg", "kg") == 70.0
+
+
+@pytest.mark.parametrize(
+    ("unit", "target"),
+    [
+        ("furlongs", "mm[Hg]"),
+        ("kPa", "mm[Hg]"),  # not in the tables: refused, never guessed
+        ("mm[Hg]", "Cel"),  # another dimension
+        ("Cel", "{score}"),
+        (None, "mm[Hg]"),  # no unit is only a score
+        ("", "Cel"),
+        ("/uL", "kg"),  # unknown target
+    ],
+)
+def test_anything_else_raises_unit_error_naming_unit_and_target(
+    unit: str | None, target: str
+) -> None:
+    with pytest.raises(UnitError) as caught:
+        convert(1.0, unit, target)
+    assert caught.value.message == f"unit '{unit or ''}' cannot be converted to {target}"
