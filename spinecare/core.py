@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
@@ -67,13 +66,9 @@ def read_document(source: str | Path | bytes, name: str | None = None) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as json_error:
         if label.endswith((".yaml", ".yml")):
-            try:
-                return yaml.safe_load(raw)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1}" if mark is not None else ""
-                problem = getattr(exc, "problem", None) or "invalid YAML"
-                raise RecordError(f"not valid YAML{where}: {problem}", source=label) from None
+            from spinecare.record.intake import parse_yaml
+
+            return parse_yaml(raw, label)
         raise RecordError(f"not valid JSON: {json_error}", source=label) from None
 
 

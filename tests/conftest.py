@@ -27,3 +27,12 @@ def shared_data() -> Path:
     if not DATA.is_dir():  # the data is part of CI's checkout; missing data is a failure
         pytest.fail(f"third-party test data not found at {DATA}")
     return DATA
+
+OUTPUT = ROOT / "test-output"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Print the reports that tests wrote to test-output/ (for instance Synthea verdicts)."""
+    for report in sorted(OUTPUT.glob("*.report.txt")) if OUTPUT.is_dir() else []:
+        terminalreporter.write_sep("-", report.stem.removesuffix(".report"))
+        terminalreporter.write_line(report.read_text(encoding="utf-8").rstrip())
