@@ -68,7 +68,9 @@ __all__ = [
     "IntakeFile",
     "IntakeLookups",
     "intake_lookups",
+    "load_file",
     "looks_like_intake",
+    "parse_yaml",
     "read_intake",
 ]
 
@@ -403,10 +405,19 @@ def load_file(path: Path, label: str | None = None) -> object:
             ) from None
         except _DuplicateKey as exc:
             raise RecordError(f"not valid JSON: duplicate key {exc}", source=label) from None
+    return parse_yaml(text, label)
+
+
+def parse_yaml(text: str | bytes, source: str) -> object:
+    """Parse YAML safely, keeping dates as text and refusing duplicate keys.
+
+    ``yaml.safe_load`` turns ``2026-02-30`` into a ValueError traceback and keeps the
+    last of two equal keys; this raises :class:`RecordError` naming ``source`` instead.
+    """
     try:
         return yaml.load(text, Loader=_IntakeLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
+        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=source) from None
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from spinecare.record.intake import (
     ZONE_SYSTEM,
     intake_lookups,
     looks_like_intake,
+    parse_yaml,
     read_intake,
 )
 from spinecare.record.model import Coding, PatientRecord
@@ -210,6 +211,16 @@ def test_blank_answer_is_not_answered(lookups: dict[str, Any]) -> None:
 def test_blank_sections_read_as_empty(lookups: dict[str, Any]) -> None:
     record = read_intake(minimal(conditions=None, answers=None), **lookups)
     assert record.conditions == [] and record.answers == []
+
+
+def test_dates_already_parsed_are_accepted(lookups: dict[str, Any]) -> None:
+    # yaml.safe_load (used by other readers) turns dates into date objects.
+    record = read_intake({**minimal(), "date": date(2026, 11, 20)}, **lookups)
+    assert record.patient.id == "p1"
+
+
+def test_parse_yaml_keeps_dates_as_text() -> None:
+    assert parse_yaml("date: 2026-02-30\n", "x.yaml") == {"date": "2026-02-30"}
 
 
 def test_looks_like_intake() -> None:
