@@ -1,0 +1,146 @@
+"""CDS Hooks order-sign load test: the served app on loopback, 20 concurrent clients.
+
+Each request carries full prefetch for a Synthea patient and a draft massage order.
+Prints requests per second and p50/p95/p99 latency (target: p95 < 50 ms).
+
+    .venv/bin/python benchmarks/cds_hooks.py [--requests 2000] [--clients 20] [--patients 40]
+        [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "api"))
+
+from fhir_search import load_patient, prefetch_for  # noqa: E402
+
+SHARED = Path(os.environ.get("SPINECARE_SHARED", ROOT.parent / "shared"))
+SYNTHEA = SHARED / "data" / "synthea" / "r4-bundles-2019"
+MASSAGE = {"system": "http://snomed.info/sct", "code": "387854002", "display": "Massage"}
+
+
+def build_requests(count: int) -> list[bytes]:
+    import orjson
+
+    from spinecare.api.cds_hooks import prefetch_templates
+    from spinecare.kb import load_kb
+
+    templates = prefetch_templates(load_kb())
+    bodies = []
+    files = sorted(p for p in SYNTHEA.glob("*.json.gz") if "hospital" not in p.name.lower()
+                   and "practitioner" not in p.name.lower())[:count]
+    for path in files:
+        pid, resources = load_patient(path)
+        order = {"resourceType": "ServiceRequest", "id": "massage-1", "status": "draft",
+                 "intent": "order", "code": {"coding": [MASSAGE]},
+                 "subject": {"reference": f"Patient/{pid}"}}
+        body = {
+            "hook": "order-sign",
+            "hookInstance": f"bench-{pid}",
+            "context": {"userId": "PractitionerRole/123", "patientId": pid,
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                        "entry": [{"resource": order}]}},
+            "prefetch": prefetch_for(resources, templates, pid),
+            "extension": {"org.spinecare.as-of": "2019-06-01"},
+        }
+        bodies.append(orjson.dumps(body))
+    return bodies
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+    """uvicorn in its own process(es), so the load generator does not share the GIL."""
+    env = dict(os.environ, SPINECARE_ENVIRONMENT="development",
+               # JWT verification is covered by the tests; it is off for this local run
+               SPINECARE_CDS_JWT_REQUIRED="false", SPINECARE_MAX_BODY_BYTES="20000000")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "spinecare.api.cds_app:create_cds_app",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=ROOT,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+async def run(port: int, bodies: list[bytes], total: int, clients: int) -> list[float]:
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/cds-services/spinecare-order-sign"
+    latencies: list[float] = []
+    counter = iter(range(total))
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(timeout=30) as client:
+            for i in counter:
+                body = bodies[i % len(bodies)]
+                start = time.perf_counter()
+                response = await client.post(url, content=body,
+                                             headers={"Content-Type": "application/json"})
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 200 or "cards" not in response.json():
+                    errors += 1
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    if errors:
+        print(f"ERRORS: {errors} responses were not 200 with cards")
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--patients", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+
+    bodies = build_requests(args.patients)
+    sizes = sorted(len(b) for b in bodies)
+    port = free_port()
+    server = serve(port, args.workers)
+    try:
+        asyncio.run(run(port, bodies, 200, args.clients))  # warm-up (every worker)
+        started = time.perf_counter()
+        latencies = asyncio.run(run(port, bodies, args.requests, args.clients))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    ms = sorted(x * 1000 for x in latencies)
+    q = statistics.quantiles(ms, n=100)
+    print(f"order-sign, {len(bodies)} Synthea patients with full prefetch "
+          f"(median body {sizes[len(sizes) // 2] / 1024:.0f} KiB), {args.clients} clients, "
+          f"{len(ms)} requests, {args.workers} uvicorn worker(s), {os.cpu_count()} CPUs")
+    print(f"throughput: {len(ms) / elapsed:.1f} requests/s")
+    print(f"latency ms: p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {ms[-1]:.1f}")
+    print("target p95 < 50 ms:", "met" if q[94] < 50 else "NOT met")
+
+
+if __name__ == "__main__":
+    main()

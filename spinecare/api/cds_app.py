@@ -1,0 +1,155 @@
+"""A standalone FastAPI app with just the CDS Hooks service and the REST API.
+
+``spinecare serve`` mounts the same routers in the full app; this one runs on its own
+(``uvicorn --factory spinecare.api.cds_app:create_cds_app``) for an EHR integration
+without the clinic pages. The full app calls :func:`configure_cds` and
+:func:`install_http_limits` to get the same state and limits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spinecare.api.errors import error_response, install_error_handlers
+from spinecare.api.security import JWTVerifier, load_issuers
+from spinecare.settings import Settings
+
+__all__ = ["BodySizeLimit", "CdsState", "cds_state", "configure_cds", "create_cds_app"]
+
+audit_log = logging.getLogger("spinecare.audit")
+
+
+@dataclass
+class CdsState:
+    """What the CDS Hooks routes need, kept on ``app.state.cds``."""
+
+    settings: Settings
+    verifier: JWTVerifier | None
+    feedback: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
+    audit: Callable[[dict[str, Any]], None] | None = None
+
+    def record(self, event: dict[str, Any]) -> None:
+        """Keep an audit event (feedback): in memory, in the audit log, and in the store hook."""
+        self.feedback.append(event)
+        audit_log.info("cds-hooks %s", event)
+        if self.audit is not None:
+            self.audit(event)
+
+
+def configure_cds(app: FastAPI, settings: Settings) -> CdsState:
+    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``."""
+    settings.validate()  # refuses the JWT check turned off outside development
+    verifier = JWTVerifier(load_issuers(settings.cds_issuers)) if settings.cds_issuers else None
+    state = CdsState(settings=settings, verifier=verifier)
+    app.state.cds = state
+    return state
+
+
+def cds_state(app: Any) -> CdsState:
+    """The app's CDS state; configured from the environment on first use if missing."""
+    state = getattr(app.state, "cds", None)
+    if state is None:
+        state = configure_cds(app, Settings.from_env())
+    return state  # type: ignore[no-any-return]
+
+
+class _TooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than the limit of {limit} bytes")
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware: a request body over ``max_bytes`` gets a 413 envelope."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared > limit:
+                    await self._reject(scope, receive, send)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if started:
+                raise
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413, f"request body larger than the limit of {self.max_bytes} bytes"
+        )
+        await response(scope, receive, send)
+
+
+def install_http_limits(app: FastAPI, settings: Settings) -> None:
+    """Body size limit and CORS (for browser-based EHRs) from the settings."""
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+            max_age=600,
+        )
+
+
+def create_cds_app(settings: Settings | None = None) -> FastAPI:
+    """The CDS Hooks service and the REST API, on their own."""
+    from spinecare import __version__
+    from spinecare.api.cds_hooks import router as cds_router
+    from spinecare.api.rest import router as rest_router
+
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="spinecare CDS Hooks service and REST API",
+        version=__version__,
+        description="Massage screening for spinal osteochondrosis and disc herniation: "
+        "HL7 CDS Hooks 2.0 services and a REST API. See docs/cds-hooks.md and docs/api.md.",
+    )
+    configure_cds(app, settings)
+    install_error_handlers(app)
+    install_http_limits(app, settings)
+    app.include_router(cds_router)
+    app.include_router(rest_router)
+    return app

@@ -1,0 +1,306 @@
+"""CDS Hooks client authentication: the EHR's signed JWT on every call (CDS Hooks 2.0,
+"Trusting CDS Clients").
+
+Checks, in order, all of which must pass (any failure is a bare 401; the reason is
+logged at debug level, the token never):
+
+- ``Authorization: Bearer <JWT>`` is present;
+- header ``alg`` is RS384 or ES384 (never ``none``, never a symmetric HMAC algorithm);
+- ``iss`` is allow-listed in the issuers file (``Settings.cds_issuers``);
+- the verification key comes from that issuer's configured JWK Set, or from the JWK Set
+  at the header's ``jku`` when that URL is allow-listed for the issuer (fetched with
+  httpx and cached);
+- the signature verifies with the key named by ``kid``;
+- ``aud`` equals the URL of the endpoint being called; ``exp``, ``iat`` and ``jti`` are
+  present; the token has not expired;
+- ``jti`` has not been seen before (replay cache, kept until the token expires).
+
+Issuers file (JSON)::
+
+    {"issuers": [
+      {"iss": "https://ehr.example.org", "jwks": {"keys": [...]}},
+      {"iss": "https://other-ehr.example.org", "jwks_file": "other-ehr.jwks.json"},
+      {"iss": "https://third.example.org",
+       "jku": ["https://third.example.org/.well-known/jwks.json"]}
+    ]}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import HTTPException, Request
+
+from spinecare.errors import InputError
+
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "AuthError",
+    "IssuerConfig",
+    "JWTVerifier",
+    "ReplayCache",
+    "load_issuers",
+    "require_cds_jwt",
+]
+
+log = logging.getLogger("spinecare.api.security")
+
+ALLOWED_ALGORITHMS = ("RS384", "ES384")
+REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
+
+
+class AuthError(Exception):
+    """Why a token was refused (for the debug log only; the client sees a bare 401)."""
+
+
+@dataclass(frozen=True)
+class IssuerConfig:
+    """One trusted CDS client: its JWK Set, and/or the jku URLs it may point to."""
+
+    iss: str
+    jwks: Mapping[str, Any] | None = None
+    jku: tuple[str, ...] = ()
+
+
+def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
+    """Read the issuers file; raises :class:`InputError` naming the problem."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(
+            f"cannot read CDS issuers file: {exc.strerror}", source=str(file)
+        ) from None
+    except ValueError as exc:
+        raise InputError(f"CDS issuers file is not valid JSON: {exc}", source=str(file)) from None
+    entries = data.get("issuers") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise InputError("CDS issuers file needs an 'issuers' list", source=str(file))
+    out: dict[str, IssuerConfig] = {}
+    for index, entry in enumerate(entries):
+        where = f"issuers[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("iss"), str):
+            raise InputError(f"{where}: needs an 'iss' string", source=str(file))
+        jwks = entry.get("jwks")
+        if "jwks_file" in entry:
+            jwks_path = file.parent / str(entry["jwks_file"])
+            try:
+                jwks = json.loads(jwks_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(
+                    f"{where}: cannot read jwks_file: {exc}", source=str(file)
+                ) from None
+        if jwks is not None and not (isinstance(jwks, dict) and isinstance(jwks.get("keys"), list)):
+            raise InputError(
+                f"{where}: 'jwks' must be a JWK Set ({{'keys': [...]}})", source=str(file)
+            )
+        jku = entry.get("jku", [])
+        if isinstance(jku, str):
+            jku = [jku]
+        if not isinstance(jku, list) or not all(isinstance(u, str) for u in jku):
+            raise InputError(f"{where}: 'jku' must be a URL or a list of URLs", source=str(file))
+        if jwks is None and not jku:
+            raise InputError(f"{where}: give 'jwks', 'jwks_file' or 'jku'", source=str(file))
+        out[entry["iss"]] = IssuerConfig(entry["iss"], jwks, tuple(jku))
+    return out
+
+
+class ReplayCache:
+    """``jti`` values seen, each kept until its token expires (thread-safe)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def check_and_add(self, iss: str, jti: str, expires: float, now: float) -> bool:
+        """True if new (and now remembered); False if a replay."""
+        key = (iss, jti)
+        with self._lock:
+            if len(self._seen) >= self.max_entries or len(self._seen) % 1024 == 0:
+                self._prune(now)
+            if key in self._seen and self._seen[key] >= now:
+                return False
+            if len(self._seen) >= self.max_entries:
+                return False  # refuse rather than forget: a full cache cannot prove freshness
+            self._seen[key] = expires
+            return True
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, exp in self._seen.items() if exp < now]:
+            del self._seen[key]
+
+
+@dataclass
+class _CachedJwks:
+    keys: Mapping[str, Any]
+    fetched: float
+
+
+@dataclass
+class JWTVerifier:
+    """Verifies CDS Hooks client JWTs against allow-listed issuers."""
+
+    issuers: Mapping[str, IssuerConfig]
+    leeway: int = 30
+    max_lifetime: int = 3600
+    jwks_ttl: float = 300.0
+    fetch_timeout: float = 2.0
+    replay: ReplayCache = field(default_factory=ReplayCache)
+    _jku_cache: dict[str, _CachedJwks] = field(default_factory=dict)
+    _jku_lock: asyncio.Lock | None = None
+
+    async def verify(self, token: str, audiences: list[str]) -> dict[str, Any]:
+        """The verified claims; raises :class:`AuthError`."""
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"malformed token ({type(exc).__name__})") from None
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise AuthError(f"algorithm {alg!r} not allowed")
+        iss = unverified.get("iss")
+        if not isinstance(iss, str) or iss not in self.issuers:
+            raise AuthError("issuer not allow-listed")
+        issuer = self.issuers[iss]
+        jku = header.get("jku")
+        if jku is not None:
+            if not isinstance(jku, str) or jku not in issuer.jku:
+                raise AuthError("jku not allow-listed for this issuer")
+            jwks = await self._fetch_jwks(jku)
+        elif issuer.jwks is not None:
+            jwks = issuer.jwks
+        else:
+            raise AuthError("no jku in the token and no configured JWK Set for the issuer")
+        key = self._select_key(jwks, header.get("kid"), alg)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=audiences,
+                issuer=iss,
+                leeway=self.leeway,
+                options={"require": list(REQUIRED_CLAIMS), "verify_aud": True},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"token refused ({type(exc).__name__}: {exc})") from None
+        aud = claims["aud"]
+        aud_values = [aud] if isinstance(aud, str) else list(aud)
+        if not any(a in audiences for a in aud_values):  # pragma: no cover - PyJWT checks
+            raise AuthError("aud does not name this endpoint")
+        now = time.time()
+        exp = float(claims["exp"])
+        if exp - float(claims["iat"]) > self.max_lifetime:
+            raise AuthError("token lifetime too long")
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not jti:
+            raise AuthError("jti must be a non-empty string")
+        if not self.replay.check_and_add(iss, jti, exp + self.leeway, now):
+            raise AuthError("jti replayed")
+        return claims
+
+    def _select_key(self, jwks: Mapping[str, Any], kid: Any, alg: str) -> Any:
+        keys = jwks.get("keys")
+        if not isinstance(keys, list):
+            raise AuthError("JWK Set without keys")
+        candidates = [k for k in keys if isinstance(k, dict)]
+        if kid is not None:
+            candidates = [k for k in candidates if k.get("kid") == kid]
+        elif len(candidates) != 1:
+            raise AuthError("no kid in the token and the JWK Set has several keys")
+        if not candidates:
+            raise AuthError("no key with that kid")
+        jwk = candidates[0]
+        if jwk.get("alg") not in (None, alg):
+            raise AuthError("key algorithm does not match the token")
+        expected_kty = "RSA" if alg.startswith("RS") else "EC"
+        if jwk.get("kty") != expected_kty:
+            raise AuthError("key type does not match the algorithm")
+        try:
+            return jwt.PyJWK(jwk, algorithm=alg).key
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"unusable key ({type(exc).__name__})") from None
+
+    async def _fetch_jwks(self, url: str) -> Mapping[str, Any]:
+        cached = self._jku_cache.get(url)
+        now = time.monotonic()
+        if cached is not None and now - cached.fetched < self.jwks_ttl:
+            return cached.keys
+        if self._jku_lock is None:
+            self._jku_lock = asyncio.Lock()
+        async with self._jku_lock:
+            cached = self._jku_cache.get(url)
+            if cached is not None and now - cached.fetched < self.jwks_ttl:
+                return cached.keys
+            try:
+                async with httpx.AsyncClient(timeout=self.fetch_timeout) as client:
+                    response = await client.get(url, headers={"Accept": "application/json"})
+                response.raise_for_status()
+                data = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise AuthError(f"cannot fetch the JWK Set ({type(exc).__name__})") from None
+            if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+                raise AuthError("jku does not hold a JWK Set")
+            self._jku_cache[url] = _CachedJwks(data, time.monotonic())
+            return data
+
+
+def expected_audiences(request: Request, base_url: str | None) -> list[str]:
+    """The URLs this call may be addressed to: as received, and under the public base URL."""
+    path = request.url.path
+    seen = str(request.url.replace(query=None, fragment=None))
+    out = [seen]
+    if base_url:
+        public = base_url.rstrip("/") + path
+        if public not in out:
+            out.append(public)
+    return out
+
+
+def _bearer(request: Request) -> str | None:
+    value = request.headers.get("authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def require_cds_jwt(request: Request) -> dict[str, Any] | None:
+    """FastAPI dependency for CDS Hooks routes: the verified claims, or a bare 401.
+
+    Skipped (returns None) only when ``Settings.cds_jwt_required`` is off, which the
+    settings refuse outside development.
+    """
+    from spinecare.api.cds_app import cds_state
+
+    state = cds_state(request.app)
+    if not state.settings.cds_jwt_required:
+        return None
+    token = _bearer(request)
+    if token is None:
+        log.debug("CDS Hooks call without a bearer token refused")
+        raise HTTPException(status_code=401)
+    if state.verifier is None:
+        log.warning("CDS Hooks call refused: no issuers configured (SPINECARE_CDS_ISSUERS)")
+        raise HTTPException(status_code=401)
+    try:
+        return await state.verifier.verify(
+            token, expected_audiences(request, state.settings.base_url)
+        )
+    except AuthError as exc:
+        log.debug("CDS Hooks JWT refused: %s", exc)
+        raise HTTPException(status_code=401) from None

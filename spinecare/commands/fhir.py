@@ -1,0 +1,100 @@
+"""``spinecare fhir``: FHIR R4 export and Bulk NDJSON conversion.
+
+Heavy modules are imported inside the commands so that ``spinecare --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+fhir_app = typer.Typer(help="FHIR R4 export and Bulk NDJSON tools.", no_args_is_help=True)
+
+
+@fhir_app.command("export")
+def export(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="A FHIR R4 Bundle (JSON, plain or gzip) or an "
+                       "intake file (YAML/JSON)."),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date "
+                     "(default: today)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write the Bundle here (default: stdout)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+) -> None:
+    """Screen and plan FILE, and print both as a FHIR R4 Bundle (CarePlan, DetectedIssue).
+
+    Example: spinecare fhir export patient.json --as-of 2026-11-20 --out careplan.json
+    """
+    from spinecare.cli import check_as_of, run_safely
+
+    check_as_of(as_of)
+
+    def action() -> dict:
+        from spinecare.core import load_kb, load_record, parse_date
+        from spinecare.engine.planning import plan_course
+        from spinecare.engine.screening import screen_record
+        from spinecare.fhir.export import export_bundle
+
+        kb = load_kb()
+        record = load_record(file, kb)
+        day = parse_date(as_of)
+        screening = screen_record(record, kb, day)
+        return export_bundle(record, screening, plan_course(screening, record, kb))
+
+    bundle = run_safely(verbose, action)
+    import orjson
+
+    text = orjson.dumps(bundle, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"spinecare: {out}: cannot write: {exc.strerror}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"wrote {out} ({len(bundle['entry'])} resources)", err=True)
+
+
+@fhir_app.command("to-ndjson")
+def to_ndjson(
+    bundles: Annotated[
+        list[Path],
+        typer.Argument(metavar="BUNDLES...", help="FHIR Bundles (JSON, plain or gzip)."),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")
+    ],
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+) -> None:
+    """Convert Bundles to a FHIR Bulk Data export (one NDJSON file per resource type).
+
+    Example: spinecare fhir to-ndjson data/*.json.gz --out export/
+    """
+    from spinecare.cli import run_safely
+
+    def action() -> dict[str, int]:
+        from spinecare.bulk.ndjson import bundles_to_ndjson
+
+        return bundles_to_ndjson(list(bundles), out)
+
+    counts = run_safely(verbose, action)
+    for kind, count in sorted(counts.items()):
+        typer.echo(f"{kind}\t{count}")
+    typer.echo(f"{sum(counts.values())} resources written to {out}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(fhir_app, name="fhir")

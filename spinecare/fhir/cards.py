@@ -1,0 +1,439 @@
+"""A :class:`~spinecare.engine.screening.Screening` as HL7 CDS Hooks 2.0 cards.
+
+One card per screening. ``indicator``: ``critical`` for refer_urgently and
+contraindicated, ``warning`` for defer, needs_clearance and needs_data, ``info``
+otherwise. ``summary`` stays under 140 characters; ``detail`` is GitHub-flavoured
+Markdown with the findings, the missing data and the sources (text that comes from the
+record is escaped, so a Condition's display cannot inject links or markup). ``source``
+names the primary source of the guidance; ``links`` open the patient in the spinecare
+app; ``overrideReasons`` offer codified reasons to dismiss a warning.
+
+Suggestions: on order-sign a blocking verdict (refer_urgently, contraindicated, defer)
+proposes to delete the draft massage ServiceRequest(s); needs_clearance proposes to
+create a neurology consultation ServiceRequest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from spinecare.engine.screening import BLOCKING, Screening
+
+__all__ = [
+    "INDICATOR",
+    "OVERRIDE_REASON_SYSTEM",
+    "error_card",
+    "indicator_for",
+    "markdown_escape",
+    "order_value_set",
+    "screening_cards",
+    "summary_for",
+]
+
+INDICATOR = {
+    "refer_urgently": "critical",
+    "contraindicated": "critical",
+    "defer": "warning",
+    "needs_clearance": "warning",
+    "needs_data": "warning",
+    "allowed_with_precautions": "info",
+    "allowed": "info",
+}
+SUMMARY_MAX = 139  # the specification: "<140-character summary"
+OVERRIDE_REASON_SYSTEM = "urn:spinecare:cds-hooks:override-reason"
+SPINECARE_TOPIC_SYSTEM = "urn:spinecare:cds-hooks:topic"
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "refer_urgently": "refer urgently: no massage, same-day medical assessment",
+        "contraindicated": "contraindicated",
+        "defer": "not now (temporary contraindication)",
+        "needs_clearance": "needs a physician's clearance first",
+        "needs_data": "cannot be decided yet: data missing",
+        "allowed_with_precautions": "allowed with precautions",
+        "allowed": "allowed",
+        "massage": "Massage",
+        "missing": "missing",
+        "verdict": "Verdict",
+        "indicated": "Indicated",
+        "yes": "yes",
+        "no": "no",
+        "unknown": "unknown",
+        "as_of": "as of",
+        "kb": "knowledge base",
+        "findings": "Findings",
+        "missing_data": "Missing data",
+        "sources": "Sources",
+        "evidence": "evidence",
+        "present": "present",
+        "unknown_finding": "unknown (data missing)",
+        "cleared": "cleared by",
+        "no_findings": "No finding limits massage.",
+        "open": "Open the patient in spinecare",
+        "delete": "Remove the draft massage order",
+        "delete_one": "Remove the draft order {ref}: massage is {verdict}",
+        "refer": "Order a neurology consultation to clear massage",
+        "refer_action": "Create a neurology consultation request (clearance for massage)",
+        "refer_text": "Neurology consultation: clearance for therapeutic massage",
+        "error_summary": "Massage screening not possible: the EHR reported errors in the data",
+        "error_detail": "The CDS client could not provide some of the data the screening "
+        "needs, so no verdict is given (a verdict from partial data could "
+        "wrongly allow massage). Screen the patient in spinecare or retry.",
+        "or_clear": "physician clearance obtained",
+        "or_data": "recorded data is outdated or wrong",
+        "or_benefit": "benefit outweighs the risk, discussed with the patient",
+        "or_not_massage": "order is not for massage of the affected area",
+    },
+    "ru": {
+        "refer_urgently": "срочно к врачу: массаж нельзя, осмотр в тот же день",
+        "contraindicated": "противопоказан",
+        "defer": "не сейчас (временное противопоказание)",
+        "needs_clearance": "сначала нужно разрешение врача",
+        "needs_data": "решить нельзя: не хватает данных",
+        "allowed_with_precautions": "можно с предосторожностями",
+        "allowed": "можно",
+        "massage": "Массаж",
+        "missing": "нет данных",
+        "verdict": "Заключение",
+        "indicated": "Показан",
+        "yes": "да",
+        "no": "нет",
+        "unknown": "неизвестно",
+        "as_of": "на дату",
+        "kb": "база знаний",
+        "findings": "Находки",
+        "missing_data": "Недостающие данные",
+        "sources": "Источники",
+        "evidence": "основание",
+        "present": "есть",
+        "unknown_finding": "неизвестно (нет данных)",
+        "cleared": "разрешено:",
+        "no_findings": "Ничто не ограничивает массаж.",
+        "open": "Открыть пациента в spinecare",
+        "delete": "Отменить черновик назначения массажа",
+        "delete_one": "Отменить черновик {ref}: массаж — {verdict}",
+        "refer": "Назначить консультацию невролога для разрешения массажа",
+        "refer_action": "Создать направление на консультацию невролога (разрешение массажа)",
+        "refer_text": "Консультация невролога: разрешение на лечебный массаж",
+        "error_summary": "Скрининг невозможен: EHR сообщила об ошибках в данных",
+        "error_detail": "Клиент CDS не смог передать часть данных, нужных для скрининга, "
+        "поэтому заключения нет (по неполным данным массаж мог бы быть "
+        "ошибочно разрешён). Проверьте пациента в spinecare или повторите.",
+        "or_clear": "получено разрешение врача",
+        "or_data": "данные в карте устарели или неверны",
+        "or_benefit": "польза выше риска, обсуждено с пациентом",
+        "or_not_massage": "назначение не касается массажа поражённой области",
+    },
+}
+
+OVERRIDE_REASONS = (
+    ("physician-clearance", "or_clear"),
+    ("data-outdated", "or_data"),
+    ("benefit-outweighs-risk", "or_benefit"),
+    ("not-affected-area", "or_not_massage"),
+)
+
+_MD_SPECIAL = set("\\`*_[]<>#|~")
+
+
+def _t(lang: str) -> dict[str, str]:
+    return TEXT["ru" if lang == "ru" else "en"]
+
+
+def markdown_escape(text: str) -> str:
+    """Text from data as literal Markdown (no emphasis, links, HTML or tables)."""
+    out = []
+    for ch in " ".join(str(text).split()):
+        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def order_value_set() -> dict[str, Any]:
+    """The massage / manual-therapy order codes and the neurology referral code (from the KB)."""
+    from spinecare.kb import load_kb
+
+    kb = load_kb()
+    systems = kb.model.systems
+
+    def entry(code: Any) -> dict[str, str]:
+        return {"system": systems[code.system], "code": code.code, "display": code.display}
+
+    entries = [entry(c) for c in kb.concepts["massage_order"].codes]
+    codes = frozenset((e["system"], e["code"]) for e in entries)
+    referral = entry(kb.concepts["neurology_referral"].codes[0])
+    return {"codes": codes, "entries": entries, "referral": referral}
+
+
+def indicator_for(verdict: str) -> str:
+    return INDICATOR.get(verdict, "warning")
+
+
+def _shorten(text: str, limit: int = SUMMARY_MAX) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-– ")
+    return cut + "…"
+
+
+def summary_for(screening: Screening) -> str:
+    """One sentence, under 140 characters: the verdict and its main reason."""
+    t = _t(screening.lang)
+    head = f"{t['massage']}: {t.get(screening.verdict, screening.verdict)}"
+    reason = ""
+    if screening.verdict == "needs_data" and screening.missing:
+        reason = f"{t['missing']}: " + ", ".join(m.label for m in screening.missing)
+    else:
+        for f in screening.findings:
+            if f.certainty == "present" and f.counts and f.effect == screening.verdict:
+                reason = f.reason
+                break
+    if reason:
+        return _shorten(f"{head} — {reason}")
+    return _shorten(head)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{round(value, 1):g}"
+    return str(value)
+
+
+def _truth_text(value: bool | None, t: dict[str, str]) -> str:
+    return t["unknown"] if value is None else (t["yes"] if value else t["no"])
+
+
+def detail_markdown(screening: Screening) -> str:
+    """The card's detail: findings, missing data and sources, in GFM Markdown."""
+    t = _t(screening.lang)
+    lines = [
+        f"**{t['verdict']}:** {t.get(screening.verdict, screening.verdict)} "
+        f"(`{screening.verdict}`) · **{t['indicated']}:** "
+        f"{_truth_text(screening.indicated.to_optional(), t)} · {t['as_of']} "
+        f"{screening.as_of.isoformat()} · {t['kb']} {markdown_escape(screening.kb_version)}",
+        "",
+        f"### {t['findings']}",
+        "",
+    ]
+    counted = [f for f in screening.findings if f.effect not in {"allowed"}]
+    if not counted:
+        lines.append(t["no_findings"])
+    source_ids: list[str] = []
+    for f in counted:
+        certainty = t["present"] if f.certainty == "present" else t["unknown_finding"]
+        line = (
+            f"- **{t.get(f.effect, f.effect)}** (`{f.effect}`, {certainty}): "
+            f"{markdown_escape(f.reason)}"
+        )
+        if f.settled is not None and f.settled.decision == "cleared":
+            by = f.settled.clearance.by or f.settled.clearance.ref
+            line += f" — {t['cleared']} {markdown_escape(by)}"
+        evidence = [
+            markdown_escape(
+                f"{e.label}"
+                + (f" {_value(e.value)}" if e.value is not None else "")
+                + (f" {e.unit}" if e.unit else "")
+                + (f", {e.date.isoformat()}" if e.date else "")
+                + f" ({e.ref})"
+            )
+            for e in f.evidence[:4]
+        ]
+        if evidence:
+            line += f" — {t['evidence']}: " + "; ".join(evidence)
+        refs = []
+        for sid in f.sources:
+            if sid not in source_ids:
+                source_ids.append(sid)
+            refs.append(f"[{source_ids.index(sid) + 1}]")
+        if refs:
+            line += " " + "".join(refs)
+        lines.append(line)
+    if screening.missing:
+        lines += ["", f"### {t['missing_data']}", ""]
+        for m in screening.missing:
+            lines.append(f"- **{markdown_escape(m.label)}**: {markdown_escape(m.why)}")
+    if source_ids:
+        lines += ["", f"### {t['sources']}", ""]
+        for number, src in enumerate(screening.source_json(source_ids), start=1):
+            title = markdown_escape(src["title"])
+            text = f"[{number}] {title}"
+            if src.get("citation"):
+                text += f". {markdown_escape(src['citation'])}"
+            url = src.get("url")
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                text += f" <{url.replace('>', '%3E').replace(' ', '%20')}>"
+            lines.append(text)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:
+    label = f"spinecare (knowledge base {screening.kb_version})"
+    source: dict[str, Any] = {"label": label, "url": base_url.rstrip("/") + "/"}
+    for f in screening.findings:
+        if not (f.counts and f.effect == screening.verdict and f.sources):
+            continue
+        src = screening.source_json(f.sources[:1])[0]
+        url = src.get("url")
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            source = {"label": _shorten(f"spinecare: {src['title']}", 120), "url": url}
+        break
+    source["topic"] = {
+        "system": SPINECARE_TOPIC_SYSTEM,
+        "code": "massage-screening",
+        "display": "Massage screening",
+    }
+    return source
+
+
+def _resource_ref(resource: Mapping[str, Any]) -> str | None:
+    rid = resource.get("id")
+    kind = resource.get("resourceType")
+    if isinstance(rid, str) and rid and isinstance(kind, str):
+        return f"{kind}/{rid}"
+    return None
+
+
+def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
+    t = _t(screening.lang)
+    coding = order_value_set()["referral"]
+    reasons = [
+        {"text": f.reason}
+        for f in screening.findings
+        if f.effect == "needs_clearance" and f.certainty == "present" and f.counts
+    ]
+    request: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://snomed.info/sct",
+                        "code": "3457005",
+                        "display": "Patient referral",
+                    }
+                ]
+            }
+        ],
+        "code": {
+            "coding": [
+                {"system": coding["system"], "code": str(coding["code"]),
+                 "display": coding["display"]}
+            ],
+            "text": t["refer_text"],
+        },
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "authoredOn": screening.as_of.isoformat(),
+    }
+    if reasons:
+        request["reasonCode"] = reasons
+    return request
+
+
+def screening_cards(
+    screening: Screening,
+    *,
+    base_url: str,
+    hook: str = "patient-view",
+    draft_orders: Sequence[Mapping[str, Any]] = (),
+    patient_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """The cards for one screening (one card; suggestions as the hook allows)."""
+    t = _t(screening.lang)
+    patient_id = patient_id or screening.patient_id
+    indicator = indicator_for(screening.verdict)
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary_for(screening),
+        "indicator": indicator,
+        "detail": detail_markdown(screening),
+        "source": _primary_source(screening, base_url),
+        "links": [
+            {
+                "label": t["open"],
+                "url": f"{base_url.rstrip('/')}/patients/{quote(patient_id, safe='')}",
+                "type": "absolute",
+            }
+        ],
+    }
+    suggestions: list[dict[str, Any]] = []
+    if hook == "order-sign" and screening.verdict in BLOCKING:
+        actions = []
+        for order in draft_orders:
+            ref = _resource_ref(order)
+            if ref is None:
+                continue
+            actions.append(
+                {
+                    "type": "delete",
+                    "description": t["delete_one"].format(
+                        ref=ref, verdict=t.get(screening.verdict, screening.verdict)
+                    ),
+                    "resourceId": ref,
+                }
+            )
+        if actions:
+            suggestions.append(
+                {"label": t["delete"], "uuid": str(uuid.uuid4()), "isRecommended": True,
+                 "actions": actions}
+            )
+    if screening.verdict == "needs_clearance":
+        suggestions.append(
+            {
+                "label": t["refer"],
+                "uuid": str(uuid.uuid4()),
+                "isRecommended": True,
+                "actions": [
+                    {
+                        "type": "create",
+                        "description": t["refer_action"],
+                        "resource": _referral_request(screening, patient_id),
+                    }
+                ],
+            }
+        )
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "at-most-one"
+    if indicator != "info":
+        card["overrideReasons"] = [
+            {"system": OVERRIDE_REASON_SYSTEM, "code": code, "display": t[key]}
+            for code, key in OVERRIDE_REASONS
+        ]
+    return [card]
+
+
+def error_card(
+    problems: Sequence[str], *, base_url: str, patient_id: str, lang: str = "en"
+) -> dict[str, Any]:
+    """A warning card for prefetch data the CDS client reported as an error."""
+    t = _t(lang)
+    detail = t["error_detail"] + "\n\n" + "\n".join(f"- {markdown_escape(p)}" for p in problems)
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _shorten(t["error_summary"]),
+        "indicator": "warning",
+        "detail": detail + "\n",
+        "source": {
+            "label": "spinecare",
+            "url": base_url.rstrip("/") + "/",
+            "topic": {
+                "system": SPINECARE_TOPIC_SYSTEM,
+                "code": "massage-screening",
+                "display": "Massage screening",
+            },
+        },
+        "links": [
+            {
+                "label": t["open"],
+                "url": f"{base_url.rstrip('/')}/patients/{quote(patient_id, safe='')}",
+                "type": "absolute",
+            }
+        ],
+    }

@@ -1,0 +1,264 @@
+"""A patient's screening and plan as FHIR R4: one ``collection`` Bundle.
+
+- ``Patient`` (id, name, birth date, gender as recorded);
+- ``CarePlan``: status from the plan (ready -> active, pending -> draft, blocked ->
+  on-hold), one activity per proposed modality and per home program, with the course's
+  sessions, frequency and minutes as a Timing; what to avoid and the stop rules as notes;
+- ``DetectedIssue`` per blocking finding (a present finding that still limits massage:
+  refer_urgently, contraindicated, defer, needs_clearance), implicating its evidence;
+- ``Procedure`` per massage session given, and an ``Observation`` (LOINC 72514-3) per
+  pain score recorded before or after a session.
+
+Sessions are plain mappings (the clinic app's session log)::
+
+    {"id": "s1", "date": "2026-11-21", "minutes": 20, "zones": ["collar_zone"],
+     "pain_before": 5, "pain_after": 3, "note": "..."}
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from spinecare.engine.planning import CoursePlan
+from spinecare.engine.screening import BLOCKING, Screening
+from spinecare.record.model import PatientRecord
+
+__all__ = ["PAIN_LOINC", "export_bundle"]
+
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+MASSAGE_CODING = {"system": SNOMED, "code": "387854002", "display": "Massage"}
+PAIN_LOINC = {
+    "system": LOINC,
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
+CONCEPT_SYSTEM = "urn:spinecare:concept"
+VERDICT_SYSTEM = "urn:spinecare:verdict"
+CAREPLAN_STATUS = {"ready": "active", "pending": "draft", "blocked": "on-hold"}
+ISSUE_SEVERITY = {
+    "refer_urgently": "high",
+    "contraindicated": "high",
+    "defer": "moderate",
+    "needs_clearance": "low",
+}
+GENDERS = {"male", "female", "other", "unknown"}
+
+
+def _urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def _iso(value: date | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _patient(record: PatientRecord) -> dict[str, Any]:
+    p = record.patient
+    out: dict[str, Any] = {"resourceType": "Patient", "id": p.id}
+    if p.name:
+        out["name"] = [{"text": p.name}]
+    if p.birth_date:
+        out["birthDate"] = p.birth_date.isoformat()
+    if p.sex and p.sex.lower() in GENDERS:
+        out["gender"] = p.sex.lower()
+    return out
+
+
+def _timing(course: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not course:
+        return None
+    repeat: dict[str, Any] = {}
+    sessions = course.get("sessions")
+    if isinstance(sessions, int) and sessions > 0:
+        repeat["count"] = sessions
+    frequency = course.get("frequency") or {}
+    per_week = frequency.get("value") if isinstance(frequency, Mapping) else None
+    if isinstance(per_week, int | float) and per_week > 0:
+        if float(per_week).is_integer():
+            repeat.update(frequency=int(per_week), period=1, periodUnit="wk")
+        else:
+            repeat.update(frequency=1, period=round(7 / per_week, 2), periodUnit="d")
+    minutes = course.get("minutes_per_session")
+    if isinstance(minutes, int | float) and minutes > 0:
+        repeat.update(duration=minutes, durationUnit="min")
+    return {"repeat": repeat} if repeat else None
+
+
+def _activity(
+    description: str, status: str, timing: dict[str, Any] | None, code_text: str
+) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "kind": "ServiceRequest",
+        "code": {"coding": [MASSAGE_CODING], "text": code_text},
+        "status": status,
+        "description": description,
+    }
+    if timing:
+        detail["scheduledTiming"] = timing
+    return {"detail": detail}
+
+
+def _careplan(
+    record: PatientRecord, screening: Screening, plan: CoursePlan, patient_ref: str,
+    issue_refs: list[str],
+) -> dict[str, Any]:
+    status = CAREPLAN_STATUS.get(plan.status, "draft")
+    activity_status = {"active": "not-started", "draft": "on-hold", "on-hold": "on-hold"}[status]
+    timing = _timing(plan.course)
+    activities = []
+    techniques = []
+    if plan.course:
+        techniques = [t.get("label") or t.get("id") for t in plan.course.get("techniques", [])]
+    zones = ", ".join(plan.zones) or "zone not recorded"
+    for modality in plan.modalities:
+        text = f"{modality.get('label') or modality.get('id')} ({zones})"
+        if modality.get("id") != "self_massage" and techniques:
+            text += ": " + ", ".join(str(t) for t in techniques)
+        activities.append(
+            _activity(text, activity_status,
+                      timing if modality.get("id") != "self_massage" else None,
+                      str(modality.get("label") or modality.get("id")))
+        )
+    for program in plan.home_program:
+        steps = "; ".join(str(s.get("text")) for s in program.get("steps", []))
+        text = f"{program.get('title')} ({program.get('frequency')}): {steps}"
+        activities.append(_activity(text, activity_status, None, str(program.get("title"))))
+    notes = [{"text": f"Avoid: {a.get('text')}"} for a in plan.avoid if a.get("text")]
+    notes += [{"text": f"Stop and call: {r.get('text')}"} for r in plan.stop_rules
+              if r.get("text")]
+    notes += [{"text": str(n)} for n in plan.notes]
+    for reason in plan.reasons:
+        notes.append({"text": f"Reason: {reason.get('reason')}"})
+    careplan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "status": status,
+        "intent": "plan",
+        "category": [{"coding": [MASSAGE_CODING], "text": "Therapeutic massage course"}],
+        "title": "Therapeutic massage course",
+        "description": f"Plan status {plan.status}; screening verdict {screening.verdict} "
+        f"as of {screening.as_of.isoformat()} (knowledge base {screening.kb_version}).",
+        "subject": {"reference": patient_ref},
+        "created": screening.as_of.isoformat(),
+    }
+    if issue_refs:
+        careplan["supportingInfo"] = [{"reference": ref} for ref in issue_refs]
+    if activities:
+        careplan["activity"] = activities
+    if notes:
+        careplan["note"] = notes
+    return careplan
+
+
+def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dict[str, Any]:
+    issue: dict[str, Any] = {
+        "resourceType": "DetectedIssue",
+        "status": "final",
+        "code": {
+            "coding": [
+                {"system": CONCEPT_SYSTEM, "code": finding.concept},
+                {"system": VERDICT_SYSTEM, "code": finding.effect},
+            ],
+            "text": finding.reason,
+        },
+        "severity": ISSUE_SEVERITY[finding.effect],
+        "patient": {"reference": patient_ref},
+        "identifiedDateTime": screening.as_of.isoformat(),
+        "detail": finding.reason,
+    }
+    implicated = []
+    for e in finding.evidence:
+        if "/" in e.ref and not e.ref.startswith(("urn:", "intake")):
+            implicated.append({"reference": e.ref, "display": e.label})
+    if implicated:
+        issue["implicated"] = implicated
+    sources = screening.source_json(list(finding.sources))
+    url = next((s["url"] for s in sources if s.get("url")), None)
+    if url:
+        issue["reference"] = url
+    return issue
+
+
+def _sessions(
+    sessions: Sequence[Mapping[str, Any]], patient_ref: str
+) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for session in sessions:
+        when = _iso(session.get("date"))
+        proc_url = _urn()
+        procedure: dict[str, Any] = {
+            "resourceType": "Procedure",
+            "status": session.get("status", "completed"),
+            "code": {"coding": [MASSAGE_CODING], "text": "Therapeutic massage session"},
+            "subject": {"reference": patient_ref},
+        }
+        if session.get("id"):
+            procedure["id"] = str(session["id"])
+        if when:
+            procedure["performedDateTime"] = when
+        zones = session.get("zones") or []
+        if zones:
+            procedure["bodySite"] = [{"text": str(z)} for z in zones]
+        notes = []
+        if session.get("minutes"):
+            notes.append({"text": f"{session['minutes']} minutes"})
+        if session.get("note"):
+            notes.append({"text": str(session["note"])})
+        if notes:
+            procedure["note"] = notes
+        out.append((proc_url, procedure))
+        for key, label in (("pain_before", "before the session"),
+                           ("pain_after", "after the session")):
+            score = session.get(key)
+            if score is None:
+                continue
+            observation: dict[str, Any] = {
+                "resourceType": "Observation",
+                "status": "final",
+                "category": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                    "code": "survey", "display": "Survey"}]}],
+                "code": {"coding": [PAIN_LOINC], "text": "Pain severity (0-10)"},
+                "subject": {"reference": patient_ref},
+                "partOf": [{"reference": proc_url}],
+                "valueQuantity": {"value": score, "unit": "{score}", "system": UCUM,
+                                  "code": "{score}"},
+                "note": [{"text": f"Pain {label}"}],
+            }
+            if when:
+                observation["effectiveDateTime"] = when
+            out.append((_urn(), observation))
+    return out
+
+
+def export_bundle(
+    record: PatientRecord,
+    screening: Screening,
+    plan: CoursePlan,
+    sessions: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The screening and plan (and sessions given, if any) as a FHIR R4 collection Bundle."""
+    patient = _patient(record)
+    patient_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'Patient/' + record.patient.id)}"
+    entries: list[tuple[str, dict[str, Any]]] = [(patient_url, patient)]
+    issue_refs = []
+    for finding in screening.findings:
+        if (finding.certainty == "present" and finding.counts
+                and finding.effect in (BLOCKING | {"needs_clearance"})):
+            url = _urn()
+            issue_refs.append(url)
+            entries.append((url, _detected_issue(screening, finding, patient_url)))
+    entries.insert(1, (_urn(), _careplan(record, screening, plan, patient_url, issue_refs)))
+    entries.extend(_sessions(sessions, patient_url))
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entry": [{"fullUrl": url, "resource": res} for url, res in entries],
+    }

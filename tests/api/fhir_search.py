@@ -1,0 +1,93 @@
+"""A tiny in-memory FHIR "server" over one Synthea patient: enough of read and search to
+build CDS Hooks prefetch (and to serve it over HTTP from a stub FHIR server)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+SYNTHEA = "synthea/r4-bundles-2019"
+
+
+def load_patient(path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """(patient id, resources) of a Synthea transaction Bundle, with urn:uuid references to
+    the patient rewritten as ``Patient/<id>`` as a FHIR server would return them."""
+    with gzip.open(path) as fh:
+        bundle = json.load(fh)
+    resources = [e["resource"] for e in bundle["entry"]]
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    pid = patient["id"]
+    text = json.dumps(resources).replace(f'"urn:uuid:{pid}"', f'"Patient/{pid}"')
+    return pid, json.loads(text)
+
+
+def _codes(resource: dict[str, Any], field: str) -> set[str]:
+    out = set()
+    values = resource.get(field)
+    if isinstance(values, dict):
+        values = [values]
+    for concept in values or []:
+        for coding in concept.get("coding", []):
+            out.add(coding.get("code"))
+            out.add(f"{coding.get('system')}|{coding.get('code')}")
+    return out
+
+
+def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
+    for name, value in params:
+        if name == "patient":
+            ref = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
+            if ref.split("/")[-1] != value.split("/")[-1]:
+                return False
+        elif name == "category":
+            if value not in _codes(resource, "category"):
+                return False
+        elif name == "code":
+            if not set(value.split(",")) & _codes(resource, "code"):
+                return False
+        elif name == "status":
+            if resource.get("status") not in value.split(","):
+                return False
+        elif name.startswith("_"):
+            continue
+        else:
+            raise ValueError(f"unsupported search parameter {name}")
+    return True
+
+
+def search(resources: list[dict[str, Any]], query: str) -> dict[str, Any] | None:
+    """A read (``Patient/x``: the resource or None) or a search (a searchset Bundle)."""
+    path, _, qs = query.partition("?")
+    path = unquote(path)
+    if "/" in path:
+        kind, rid = path.split("/", 1)
+        return next(
+            (r for r in resources if r["resourceType"] == kind and r.get("id") == rid), None
+        )
+    params = parse_qsl(qs)
+    hits = [r for r in resources if r["resourceType"] == path and _matches(r, params)]
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(hits),
+        "entry": [
+            {"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r,
+             "search": {"mode": "match"}}
+            for r in hits
+        ],
+    }
+
+
+def prefetch_for(resources: list[dict[str, Any]], templates: dict[str, str], pid: str
+                 ) -> dict[str, Any]:
+    """Prefetch as a CDS client sends it: ``null`` for an empty search."""
+    out: dict[str, Any] = {}
+    for key, template in templates.items():
+        result = search(resources, template.replace("{{context.patientId}}", pid))
+        if result is not None and result["resourceType"] == "Bundle" and not result["entry"]:
+            result = None
+        out[key] = result
+    return out

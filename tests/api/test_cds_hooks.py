@@ -1,0 +1,306 @@
+"""CDS Hooks 2.0 service: discovery, the three hooks, prefetch states, bad input, feedback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema_rs
+import pytest
+from conftest import (
+    CONTRAINDICATED,
+    DEFER,
+    NEEDS_CLEARANCE,
+    NEEDS_DATA,
+    massage_order,
+)
+
+SCHEMA = json.loads((Path(__file__).parent / "cds_hooks_response.schema.json").read_text())
+VALIDATOR = jsonschema_rs.validator_for(SCHEMA)
+SIGN = "/cds-services/spinecare-order-sign"
+SELECT = "/cds-services/spinecare-order-select"
+VIEW = "/cds-services/spinecare-patient-view"
+
+
+def valid(response: dict) -> dict:
+    errors = [f"{e.instance_path}: {e.message}" for e in VALIDATOR.iter_errors(response)]
+    assert not errors, errors
+    return response
+
+
+def test_schema_accepts_the_spec_examples(cds_examples):
+    for name in ("spec-response-example", "spec-response-cards-empty"):
+        valid(cds_examples[name])
+    # The spec's autolaunch example omits the REQUIRED indicator: the schema catches it.
+    assert not VALIDATOR.is_valid(cds_examples["spec-response-autolaunchable"])
+
+
+def test_discovery_lists_three_hooks_with_prefetch(client, cds_examples):
+    data = client.get("/cds-services").json()
+    hooks = {s["hook"]: s for s in data["services"]}
+    assert set(hooks) == {"patient-view", "order-select", "order-sign"}
+    for service in data["services"]:
+        assert {"id", "hook", "description", "prefetch"} <= set(service)
+        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        assert all("{{context.patientId}}" in t for t in service["prefetch"].values())
+    # the same shape as the spec's discovery example
+    assert set(cds_examples["spec-discovery-response"]) == set(data)
+
+
+@pytest.mark.parametrize(
+    ("hook", "name", "verdict", "indicator"),
+    [
+        ("patient-view", CONTRAINDICATED, "contraindicated", "critical"),
+        ("patient-view", NEEDS_DATA, "needs_data", "warning"),
+        ("order-select", NEEDS_CLEARANCE, "needs_clearance", "warning"),
+        ("order-sign", CONTRAINDICATED, "contraindicated", "critical"),
+        ("order-sign", DEFER, "defer", "warning"),
+    ],
+)
+def test_spec_requests_get_spec_valid_cards(client, hook_request, hook, name, verdict, indicator):
+    body = hook_request(hook, name)
+    response = client.post(f"/cds-services/spinecare-{hook}", json=body)
+    assert response.status_code == 200, response.text
+    data = valid(response.json())
+    (card,) = data["cards"]
+    assert card["indicator"] == indicator
+    assert f"(`{verdict}`)" in card["detail"]
+    assert len(card["summary"]) < 140
+    assert card["links"][0]["url"].endswith(f"/patients/{body['context']['patientId']}")
+    assert card["uuid"]
+    assert card["overrideReasons"] and all(r["display"] for r in card["overrideReasons"])
+    assert card["source"]["label"]
+
+
+def test_order_sign_blocking_suggests_removing_the_draft(client, hook_request):
+    data = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()
+    (card,) = data["cards"]
+    (suggestion,) = card["suggestions"]
+    assert card["selectionBehavior"] == "at-most-one"
+    assert suggestion["actions"] == [
+        {"type": "delete", "description": suggestion["actions"][0]["description"],
+         "resourceId": "ServiceRequest/massage-1"}
+    ]
+
+
+def test_needs_clearance_suggests_a_neurology_consultation(client, hook_request):
+    body = hook_request("order-sign", NEEDS_CLEARANCE)
+    (card,) = client.post(SIGN, json=body).json()["cards"]
+    (suggestion,) = card["suggestions"]
+    (action,) = suggestion["actions"]
+    assert action["type"] == "create"
+    request = action["resource"]
+    assert request["resourceType"] == "ServiceRequest"
+    assert request["code"]["coding"][0]["code"] == "306206005"
+    assert request["subject"]["reference"] == f"Patient/{body['context']['patientId']}"
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_orders_that_are_not_massage_get_no_cards(client, hook_request, hook):
+    body = hook_request(hook, CONTRAINDICATED, massage=False)
+    response = client.post(f"/cds-services/spinecare-{hook}", json=body)
+    assert response.json() == {"cards": []}
+
+
+def test_order_select_ignores_massage_orders_not_selected(client, hook_request):
+    body = hook_request("order-select", CONTRAINDICATED)
+    body["context"]["selections"] = ["MedicationRequest/smart-MedicationRequest-103"]
+    assert client.post(SELECT, json=body).json() == {"cards": []}
+
+
+def test_non_massage_orders_need_no_prefetch(client, hook_request):
+    body = hook_request("order-sign", CONTRAINDICATED, massage=False, prefetch=False)
+    assert client.post(SIGN, json=body).json() == {"cards": []}
+
+
+# ------------------------------------------------------------------ prefetch states
+
+
+def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, stub_fhir,
+                                                         synthea):
+    pid, resources = synthea(CONTRAINDICATED)
+    stub_fhir.resources = resources
+    stub_fhir.requests.clear()
+    full = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()
+    body = hook_request("order-sign", CONTRAINDICATED)
+    del body["prefetch"]["conditions"], body["prefetch"]["vitals"]
+    body["fhirServer"] = f"{stub_fhir.url}/fhir"
+    body["fhirAuthorization"] = {"access_token": "opaque-token-1", "token_type": "Bearer",
+                                 "expires_in": 300, "scope": "user/*.read", "subject": "cds"}
+    data = valid(client.post(SIGN, json=body).json())
+    assert data["cards"][0]["indicator"] == full["cards"][0]["indicator"] == "critical"
+    paths = sorted(p for p, _ in stub_fhir.requests)
+    assert paths == sorted([f"/fhir/Condition?patient={pid}",
+                            f"/fhir/Observation?patient={pid}&category=vital-signs"])
+    assert {auth for _, auth in stub_fhir.requests} == {"Bearer opaque-token-1"}
+
+
+def test_absent_prefetch_and_no_fhir_server_is_412(client, hook_request):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    del body["prefetch"]["conditions"]
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 412
+    assert response.json()["error"]["code"] == "precondition_failed"
+
+
+def test_absent_prefetch_and_unreachable_server_is_412(client, hook_request):
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = "http://127.0.0.1:9/fhir"  # discard port: nothing listens
+    body["fhirAuthorization"] = {"access_token": "t", "token_type": "Bearer",
+                                 "expires_in": 300, "scope": "user/*.read", "subject": "cds"}
+    response = client.post(VIEW, json=body)
+    assert response.status_code == 412
+
+
+def test_null_prefetch_means_searched_and_empty(client, hook_request, templates):
+    body = hook_request("patient-view", CONTRAINDICATED)
+    body["prefetch"] = {key: None for key in templates}
+    data = valid(client.post(VIEW, json=body).json())
+    (card,) = data["cards"]
+    # nothing recorded: no contraindication, but blood pressure and temperature are missing
+    assert "(`needs_data`)" in card["detail"]
+    assert card["indicator"] == "warning"
+
+
+def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_request):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    body["prefetch"]["conditions"] = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "timeout",
+                   "diagnostics": "Condition search timed out"}],
+    }
+    data = valid(client.post(SIGN, json=body).json())
+    (card,) = data["cards"]
+    assert card["indicator"] == "warning"
+    assert "Condition search timed out" in card["detail"]
+    assert "suggestions" not in card  # no verdict, so nothing to suggest
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda b: b.update(hook="patient-view"), "answers the 'order-sign' hook"),
+        (lambda b: b["context"].pop("patientId"), "context.patientId is missing"),
+        (lambda b: b["context"].pop("draftOrders"), "context.draftOrders is missing"),
+        (lambda b: b["context"].update(draftOrders=[]), "context.draftOrders must be a object"),
+        (lambda b: b.pop("hookInstance"), "hookInstance"),
+        (lambda b: b.pop("context"), "'context' is missing"),
+        (lambda b: b["prefetch"].update(patient=[1, 2]), "prefetch.patient must be a FHIR"),
+        (lambda b: b["prefetch"].update(conditions="Condition?x"), "prefetch.conditions"),
+        (lambda b: b["prefetch"].update(conditions={"resourceType": "Patient"}),
+         "prefetch.conditions must be a FHIR Bundle, not Patient"),
+        (lambda b: b["prefetch"].update(patient={"resourceType": "Patient", "id": "other"}),
+         "context.patientId"),
+        (lambda b: b.update(prefetch=[]), "'prefetch' must be an object"),
+        (lambda b: b.update(fhirAuthorization={"access_token": "x"}), "without 'fhirServer'"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": "June"}), "not a date"),
+    ],
+)
+def test_bad_requests_are_400_with_a_clear_envelope(client, hook_request, mutate, message):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    mutate(body)
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["status"] == 400
+    assert message in error["message"]
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b'"text"', b"\xff\xfe"])
+def test_malformed_json_is_400(client, raw):
+    response = client.post(SIGN, content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cds_request"
+
+
+def test_data_of_another_patient_is_refused(client, hook_request, synthea):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    other_pid, _ = synthea(DEFER)
+    entry = body["prefetch"]["conditions"]["entry"][0]["resource"]
+    entry["subject"] = {"reference": f"Patient/{other_pid}"}
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert "another patient" in response.json()["error"]["message"]
+
+
+def test_huge_body_is_413(client):
+    response = client.post(SIGN, content=b"{" + b" " * 2_100_000 + b"}",
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_huge_chunked_body_is_413(client):
+    def chunks():
+        for _ in range(30):
+            yield b" " * 100_000
+
+    response = client.post(SIGN, content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_unknown_service_is_404(client):
+    assert client.post("/cds-services/nope", json={}).status_code == 404
+
+
+def test_cors_for_configured_browser_origins(client):
+    ok = client.options("/cds-services", headers={
+        "Origin": "https://ehr-ui.example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert ok.headers["access-control-allow-origin"] == "https://ehr-ui.example.org"
+    other = client.options("/cds-services", headers={
+        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+# ------------------------------------------------------------------ feedback
+
+
+def test_feedback_is_stored_and_audited(client, hook_request, caplog):
+    (card,) = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()["cards"]
+    suggestion = card["suggestions"][0]["uuid"]
+    feedback = {"feedback": [
+        {"card": card["uuid"], "outcome": "accepted",
+         "acceptedSuggestions": [{"id": suggestion}], "outcomeTimestamp": "2026-11-20T10:00:00Z"},
+        {"card": card["uuid"], "outcome": "overridden",
+         "overrideReason": {"reason": card["overrideReasons"][0], "userComment": "cleared"},
+         "outcomeTimestamp": "2026-11-20T10:01:00Z"},
+    ]}
+    with caplog.at_level("INFO", logger="spinecare.audit"):
+        response = client.post(f"{SIGN}/feedback", json=feedback)
+    assert response.status_code == 200
+    assert response.json() == {"stored": 2}
+    stored = list(client.app.state.cds.feedback)[-2:]
+    assert [e["outcome"] for e in stored] == ["accepted", "overridden"]
+    assert stored[0]["acceptedSuggestions"] == [suggestion]
+    assert card["uuid"] in caplog.text
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"feedback": []}, {"feedback": [{"card": "x"}]},
+    {"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]},
+    {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": "t"}]},
+])
+def test_bad_feedback_is_400(client, body):
+    assert client.post(f"{SIGN}/feedback", json=body).status_code == 400
+
+
+def test_massage_value_set_codes():
+    from spinecare.fhir.cards import order_value_set
+
+    codes = order_value_set()["codes"]
+    assert ("http://snomed.info/sct", "387854002") in codes
+    assert all(system == "http://snomed.info/sct" for system, _ in codes)
+
+
+def test_other_massage_codes_trigger_too(client, hook_request):
+    body = hook_request("order-sign", CONTRAINDICATED, massage=False)
+    pid = body["context"]["patientId"]
+    order = massage_order(pid, "manip-1", {"system": "http://snomed.info/sct",
+                                           "code": "46947000"})
+    body["context"]["draftOrders"]["entry"].append({"resource": order})
+    (card,) = client.post(SIGN, json=body).json()["cards"]
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "ServiceRequest/manip-1"

@@ -1,0 +1,175 @@
+"""CDS Hooks JWT checks: every failure is a bare 401; tokens are never logged."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import jwt
+import pytest
+from conftest import BASE, CONTRAINDICATED, ISSUER, JKU_ISSUER, make_client
+
+DISCOVERY = f"{BASE}/cds-services"
+SIGN = "/cds-services/spinecare-order-sign"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_bare_401(response) -> None:
+    assert response.status_code == 401
+    assert response.content == b""
+
+
+def test_valid_es384_token_on_discovery(secure_client, keys):
+    response = secure_client.get("/cds-services", headers=auth(keys.token(DISCOVERY)))
+    assert response.status_code == 200
+    assert len(response.json()["services"]) == 3
+
+
+def test_valid_rs384_token_on_a_service_call(secure_client, keys, hook_request):
+    token = keys.token(f"{BASE}{SIGN}", alg="RS384", kid="rsa-1")
+    body = hook_request("order-sign", CONTRAINDICATED)
+    response = secure_client.post(SIGN, json=body, headers=auth(token))
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["indicator"] == "critical"
+
+
+def test_aud_may_name_the_public_base_url(secure_client, keys):
+    # behind a proxy the service is called at its public address (Settings.base_url)
+    token = keys.token("https://spinecare.example.org/cds-services")
+    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+
+
+def test_aud_may_be_a_list(secure_client, keys):
+    now = int(time.time())
+    token = jwt.encode({"iss": ISSUER, "aud": [DISCOVERY], "iat": now, "exp": now + 60,
+                        "jti": "list-aud"}, keys.ec, algorithm="ES384", headers={"kid": "ec-1"})
+    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+
+
+def test_wrong_aud(secure_client, keys):
+    token = keys.token(f"{BASE}/cds-services/other-service")
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_expired(secure_client, keys):
+    token = keys.token(DISCOVERY, exp_in=-120)
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_replayed_jti(secure_client, keys):
+    token = keys.token(DISCOVERY, jti="once-only")
+    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+    again = keys.token(DISCOVERY, jti="once-only")  # a new token, the same jti
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(again)))
+
+
+def test_unknown_issuer(secure_client, keys):
+    token = keys.token(DISCOVERY, iss="https://stranger.example.com")
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_alg_none(secure_client):
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": DISCOVERY, "iat": now, "exp": now + 60, "jti": "none-1"}
+    token = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': 'ec-1'})}.{_b64(claims)}."
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_hs256_even_with_the_public_key_as_secret(secure_client, keys):
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": DISCOVERY, "iat": now, "exp": now + 60, "jti": "hs-1"}
+    # PyJWT refuses to sign with a public key as HMAC secret, so sign by hand (the classic
+    # algorithm-confusion attack)
+    secret = json.dumps(keys.jwks["keys"][0]).encode()
+    signing_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': 'ec-1'})}.{_b64(claims)}"
+    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    token = f"{signing_input}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_wrong_signature_key(secure_client, keys):
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": DISCOVERY, "iat": now, "exp": now + 60, "jti": "sig-1"}
+    token = jwt.encode(claims, keys.other_ec, algorithm="ES384", headers={"kid": "ec-1"})
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+@pytest.mark.parametrize("claim", ["jti", "iat", "exp", "aud"])
+def test_missing_required_claim(secure_client, keys, claim):
+    token = keys.token(DISCOVERY, drop=(claim,))
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Basic abc", "Bearer not.a.jwt"])
+def test_missing_or_malformed_authorization(secure_client, header):
+    headers = {"Authorization": header} if header else {}
+    assert_bare_401(secure_client.get("/cds-services", headers=headers))
+
+
+def test_feedback_needs_a_token_too(secure_client, keys):
+    body = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "t"}]}
+    assert_bare_401(secure_client.post(f"{SIGN}/feedback", json=body))
+    token = keys.token(f"{BASE}{SIGN}/feedback")
+    response = secure_client.post(f"{SIGN}/feedback", json=body, headers=auth(token))
+    assert response.status_code == 200
+    assert secure_client.app.state.cds.feedback[-1]["client"] == ISSUER
+
+
+def test_jku_allow_listed_is_fetched_and_cached(secure_client, keys, stub_fhir):
+    jku = f"{stub_fhir.url}/jwks.json"
+    before = stub_fhir.jwks_hits
+    for _ in range(3):
+        token = keys.token(DISCOVERY, iss=JKU_ISSUER, kid="jku-1", jku=jku)
+        assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+    assert stub_fhir.jwks_hits - before == 1
+
+
+def test_jku_not_allow_listed(secure_client, keys, stub_fhir):
+    token = keys.token(DISCOVERY, iss=JKU_ISSUER, kid="jku-1",
+                       jku=f"{stub_fhir.url}/other-jwks.json")
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+    # an issuer with a configured JWKS cannot switch to a jku of its choosing
+    token = keys.token(DISCOVERY, jku=f"{stub_fhir.url}/jwks.json")
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_tokens_are_never_logged(secure_client, keys, caplog):
+    token = keys.token(f"{BASE}/cds-services/wrong")
+    with caplog.at_level("DEBUG"):
+        secure_client.get("/cds-services", headers=auth(token))
+    assert "refused" in caplog.text
+    assert token not in caplog.text
+    assert token.split(".")[2] not in caplog.text
+
+
+def test_no_issuers_configured_refuses_everything(keys):
+    client = make_client(cds_jwt_required=True)
+    assert_bare_401(client.get("/cds-services", headers=auth(keys.token(DISCOVERY))))
+
+
+def test_jwt_check_off_is_refused_outside_development():
+    from spinecare.errors import InputError
+
+    with pytest.raises(InputError, match="refused outside development"):
+        make_client(environment="production", secret_key="s" * 32, cds_jwt_required=False)
+
+
+def test_issuers_file_errors_name_the_problem(tmp_path):
+    from spinecare.api.security import load_issuers
+    from spinecare.errors import InputError
+
+    path = tmp_path / "issuers.json"
+    path.write_text('{"issuers": [{"iss": "x"}]}')
+    with pytest.raises(InputError, match="jwks"):
+        load_issuers(path)

@@ -1,0 +1,98 @@
+"""Screening -> CDS Hooks cards: indicator, summary, Markdown detail, suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+DEMO_AS_OF = date(2026, 11, 22)
+BASE = "https://spinecare.example.org"
+EXPECTED = {
+    "01-": ("allowed", "info"),
+    "02-": ("allowed_with_precautions", "info"),
+    "04-": ("defer", "warning"),
+    "05-": ("needs_clearance", "warning"),
+    "06-": ("needs_data", "warning"),
+    "08-": ("refer_urgently", "critical"),
+    "09-": ("contraindicated", "critical"),
+}
+DRAFT = {"resourceType": "ServiceRequest", "id": "m1", "status": "draft", "intent": "order"}
+
+
+def _screen(kb, prefix: str, lang: str = "en"):
+    from spinecare.core import load_record
+    from spinecare.demo import demo_files
+    from spinecare.engine.screening import screen_record
+
+    path = next(p for p in demo_files() if p.name.startswith(prefix))
+    return screen_record(load_record(path, kb), kb, DEMO_AS_OF, lang)
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED))
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_indicator_summary_and_detail(kb, prefix, lang):
+    from spinecare.fhir.cards import screening_cards
+
+    screening = _screen(kb, prefix, lang)
+    verdict, indicator = EXPECTED[prefix]
+    assert screening.verdict == verdict
+    (card,) = screening_cards(screening, base_url=BASE, hook="order-sign", draft_orders=[DRAFT])
+    assert card["indicator"] == indicator
+    assert 0 < len(card["summary"]) < 140
+    assert f"(`{verdict}`)" in card["detail"]
+    assert card["links"] == [{"label": card["links"][0]["label"],
+                              "url": f"{BASE}/patients/{screening.patient_id}",
+                              "type": "absolute"}]
+    assert card["source"]["label"] and card["source"]["url"].startswith("http")
+    blocking = verdict in {"refer_urgently", "contraindicated", "defer"}
+    actions = [a for s in card.get("suggestions", []) for a in s["actions"]]
+    assert any(a["type"] == "delete" for a in actions) == blocking
+    assert any(a["type"] == "create" for a in actions) == (verdict == "needs_clearance")
+    assert ("overrideReasons" in card) == (indicator != "info")
+    if screening.missing:
+        heading = "Missing data" if lang == "en" else "Недостающие данные"
+        assert heading in card["detail"]
+
+
+def test_patient_view_never_suggests_deleting_orders(kb):
+    from spinecare.fhir.cards import screening_cards
+
+    (card,) = screening_cards(_screen(kb, "09-"), base_url=BASE, hook="patient-view",
+                              draft_orders=[DRAFT])
+    assert "suggestions" not in card
+
+
+def test_detail_lists_sources_and_escapes_record_text(kb):
+    from spinecare.fhir.cards import screening_cards
+
+    screening = _screen(kb, "09-")
+    finding = next(f for f in screening.findings if f.certainty == "present")
+    evil = replace(finding.evidence[0], label="[click](https://evil.example) <script>")
+    finding.evidence[0] = evil
+    (card,) = screening_cards(screening, base_url=BASE)
+    assert "### Sources" in card["detail"]
+    assert "[click](" not in card["detail"]
+    assert "<script>" not in card["detail"]
+    assert r"\[click\]" in card["detail"]
+
+
+def test_summary_is_cut_under_140_characters(kb):
+    from spinecare.fhir.cards import summary_for
+
+    screening = _screen(kb, "09-")
+    screening.findings[0].reason = "very long reason " * 30
+    summary = summary_for(screening)
+    assert len(summary) < 140
+    assert summary.endswith("…")
+
+
+def test_error_card():
+    from spinecare.fhir.cards import error_card
+
+    card = error_card(["conditions: error timeout: took too long"], base_url=BASE,
+                      patient_id="p/1")
+    assert card["indicator"] == "warning"
+    assert card["links"][0]["url"] == f"{BASE}/patients/p%2F1"
+    assert "took too long" in card["detail"]
