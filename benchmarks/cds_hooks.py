@@ -50,7 +50,7 @@ def build_requests(count: int) -> list[bytes]:
             "context": {"userId": "PractitionerRole/123", "patientId": pid,
                         "draftOrders": {"resourceType": "Bundle", "type": "collection",
                                         "entry": [{"resource": order}]}},
-            "prefetch": prefetch_for(resources, templates, pid),
+            "prefetch": prefetch_for(resources, templates, pid, "2019-06-01"),
             "extension": {"org.spinecare.as-of": "2019-06-01"},
         }
         bodies.append(orjson.dumps(body))

@@ -70,16 +70,12 @@ SERVICES: dict[str, dict[str, str]] = {
     },
 }
 
-# prefetch key -> (resource type expected, query template)
-PREFETCH_TYPES: dict[str, str] = {
-    "patient": "Patient",
-    "conditions": "Bundle",
-    "vitals": "Bundle",
-    "measures": "Bundle",
-    "medications": "Bundle",
-    "medicationStatements": "Bundle",
-    "procedures": "Bundle",
-}
+# prefetch key -> the resource type expected (every search key gives a Bundle)
+PREFETCH_TYPES: dict[str, str] = {"patient": "Patient"}
+
+
+def prefetch_type(key: str) -> str:
+    return PREFETCH_TYPES.get(key, "Bundle")
 
 CONTEXT_FIELDS: dict[str, dict[str, str]] = {
     # field -> JSON type required
@@ -129,20 +125,25 @@ def _measures(kb: KB) -> Any:
 
 def prefetch_templates(kb: KB) -> dict[str, str]:
     """The prefetch templates every service asks for (codes of measures come from the KB)."""
-    codes = []
-    for system, code in sorted(kb.measure_by_code):
-        uri = _SYSTEM_URI.get(system, system)
-        codes.append(f"{uri}|{code}")
     pid = "{{context.patientId}}"
-    return {
+    templates = {
         "patient": f"Patient/{pid}",
         "conditions": f"Condition?patient={pid}",
-        "vitals": f"Observation?patient={pid}&category=vital-signs",
-        "measures": f"Observation?patient={pid}&code={','.join(codes)}",
         "medications": f"MedicationRequest?patient={pid}&status=active",
         "medicationStatements": f"MedicationStatement?patient={pid}&status=active",
         "procedures": f"Procedure?patient={pid}",
     }
+    # The engine reads the latest value of each measure within its window, so one search
+    # per data item (blood pressure, temperature, pain, platelets) for its latest reading
+    # is all it needs: the form of the specification's own "most recent reading" example.
+    by_item: dict[str, set[tuple[str, str]]] = {}
+    for measure in kb.model.measures:
+        keys = by_item.setdefault(measure.item, set())
+        keys.update((c.system, c.code) for c in (*measure.codes, *measure.panels))
+    for item, keys in by_item.items():
+        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in sorted(keys))
+        templates[item] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count=1"
+    return templates
 
 
 def discovery(kb: KB) -> dict[str, Any]:
@@ -307,7 +308,7 @@ def _operation_outcome_text(key: str, outcome: Mapping[str, Any]) -> str:
 
 
 def _check_prefetch_value(key: str, value: Any) -> None:
-    expected = PREFETCH_TYPES[key]
+    expected = prefetch_type(key)
     if not isinstance(value, dict):
         raise CdsRequestError(
             f"prefetch.{key} must be a FHIR {expected} or null, not {_json_type(value)}"
@@ -334,7 +335,7 @@ async def _fetch_one(
             raise PrefetchUnavailable(
                 f"{key}: FHIR server unreachable ({type(exc).__name__})"
             ) from None
-        if response.status_code == 404 and PREFETCH_TYPES[key] == "Patient":
+        if response.status_code == 404 and prefetch_type(key) == "Patient":
             return None
         try:
             body = response.json()
@@ -346,7 +347,7 @@ async def _fetch_one(
             raise PrefetchUnavailable(f"{key}: FHIR server answered {response.status_code}")
         if not isinstance(body, dict):
             raise PrefetchUnavailable(f"{key}: FHIR server sent no resource")
-        if body.get("resourceType") != "Bundle" or PREFETCH_TYPES[key] != "Bundle":
+        if body.get("resourceType") != "Bundle" or prefetch_type(key) != "Bundle":
             return body
         if combined is None:
             combined = body

@@ -22,13 +22,13 @@ class Truth(Enum):
     TRUE = 2
 
     def __invert__(self) -> Truth:
-        return Truth(2 - self.value)
+        return _BY_VALUE[2 - self.value]
 
     def __and__(self, other: Truth) -> Truth:
-        return Truth(min(self.value, other.value))
+        return self if self.value <= other.value else other
 
     def __or__(self, other: Truth) -> Truth:
-        return Truth(max(self.value, other.value))
+        return self if self.value >= other.value else other
 
     def __bool__(self) -> bool:
         raise TypeError("a Truth is three-valued: compare with Truth.TRUE explicitly")
@@ -48,6 +48,7 @@ class Truth(Enum):
 TRUE = Truth.TRUE
 FALSE = Truth.FALSE
 UNKNOWN = Truth.UNKNOWN
+_BY_VALUE = (FALSE, UNKNOWN, TRUE)
 
 
 def all_of(values: Iterable[Truth]) -> Truth:

@@ -135,10 +135,14 @@ class Item(Strict):
 
 
 class Measure(Strict):
+    """An observation the rules read. ``panels``: codes of panels that carry it as a
+    component (asked for in CDS Hooks prefetch, read by the FHIR reader like any other)."""
+
     id: str
     item: str
     label: Text
     codes: list[Code] = Field(min_length=1)
+    panels: list[Code] = Field(default_factory=list)
     unit: str
     fresh_days: str
     when_missing: Literal["unknown", "absent"]

@@ -227,7 +227,7 @@ def hook_request(cds_examples, synthea, templates):
                 if hook == "order-select":
                     context["selections"].append("ServiceRequest/massage-1")
         if prefetch:
-            body["prefetch"] = prefetch_for(resources, templates, pid)
+            body["prefetch"] = prefetch_for(resources, templates, pid, as_of)
         body["extension"] = {"org.spinecare.as-of": as_of}
         return body
 

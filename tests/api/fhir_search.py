@@ -58,8 +58,20 @@ def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
     return True
 
 
-def search(resources: list[dict[str, Any]], query: str) -> dict[str, Any] | None:
-    """A read (``Patient/x``: the resource or None) or a search (a searchset Bundle)."""
+def _date(resource: dict[str, Any]) -> str:
+    """The date a search's ``date`` parameter sorts an Observation by."""
+    period = resource.get("effectivePeriod") or {}
+    return str(resource.get("effectiveDateTime") or period.get("start")
+               or resource.get("effectiveInstant") or resource.get("issued") or "")
+
+
+def search(resources: list[dict[str, Any]], query: str, as_of: str | None = None
+           ) -> dict[str, Any] | None:
+    """A read (``Patient/x``: the resource or None) or a search (a searchset Bundle).
+
+    ``as_of`` (YYYY-MM-DD) makes a date-sorted search see the record as it was on that
+    day, as an EHR called on that day would: readings after it do not exist yet.
+    """
     path, _, qs = query.partition("?")
     path = unquote(path)
     if "/" in path:
@@ -69,6 +81,13 @@ def search(resources: list[dict[str, Any]], query: str) -> dict[str, Any] | None
         )
     params = parse_qsl(qs)
     hits = [r for r in resources if r["resourceType"] == path and _matches(r, params)]
+    options = dict(params)
+    if options.get("_sort") in {"date", "-date"}:
+        if as_of is not None:
+            hits = [r for r in hits if _date(r)[:10] <= as_of]
+        hits.sort(key=_date, reverse=options["_sort"] == "-date")
+    if "_count" in options:
+        hits = hits[: int(options["_count"])]
     return {
         "resourceType": "Bundle",
         "type": "searchset",
@@ -81,12 +100,12 @@ def search(resources: list[dict[str, Any]], query: str) -> dict[str, Any] | None
     }
 
 
-def prefetch_for(resources: list[dict[str, Any]], templates: dict[str, str], pid: str
-                 ) -> dict[str, Any]:
+def prefetch_for(resources: list[dict[str, Any]], templates: dict[str, str], pid: str,
+                 as_of: str | None = None) -> dict[str, Any]:
     """Prefetch as a CDS client sends it: ``null`` for an empty search."""
     out: dict[str, Any] = {}
     for key, template in templates.items():
-        result = search(resources, template.replace("{{context.patientId}}", pid))
+        result = search(resources, template.replace("{{context.patientId}}", pid), as_of)
         if result is not None and result["resourceType"] == "Bundle" and not result["entry"]:
             result = None
         out[key] = result

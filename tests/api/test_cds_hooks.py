@@ -123,15 +123,17 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, s
     stub_fhir.requests.clear()
     full = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()
     body = hook_request("order-sign", CONTRAINDICATED)
-    del body["prefetch"]["conditions"], body["prefetch"]["vitals"]
+    del body["prefetch"]["conditions"], body["prefetch"]["blood_pressure"]
     body["fhirServer"] = f"{stub_fhir.url}/fhir"
     body["fhirAuthorization"] = {"access_token": "opaque-token-1", "token_type": "Bearer",
                                  "expires_in": 300, "scope": "user/*.read", "subject": "cds"}
     data = valid(client.post(SIGN, json=body).json())
     assert data["cards"][0]["indicator"] == full["cards"][0]["indicator"] == "critical"
     paths = sorted(p for p, _ in stub_fhir.requests)
-    assert paths == sorted([f"/fhir/Condition?patient={pid}",
-                            f"/fhir/Observation?patient={pid}&category=vital-signs"])
+    assert len(paths) == 2
+    assert paths[0] == f"/fhir/Condition?patient={pid}"
+    assert paths[1].startswith(f"/fhir/Observation?patient={pid}&code=")
+    assert "http://loinc.org|8480-6" in paths[1] and "http://loinc.org|55284-4" in paths[1]
     assert {auth for _, auth in stub_fhir.requests} == {"Bearer opaque-token-1"}
 
 

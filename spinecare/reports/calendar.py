@@ -1,0 +1,129 @@
+"""The daily home routine as an iCalendar (.ics) file, with the ``icalendar`` package.
+
+One daily recurring event (``RRULE:FREQ=DAILY;COUNT=n``) at the chosen time for the
+course's length, with the routine's steps and the stop rules in the description, in
+the patient's language, and a reminder at the start. The UID is derived from the
+patient, the course start and the zones, so a re-exported file updates the same event
+in the patient's calendar instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Alarm, Calendar, Event
+
+from spinecare.engine.course import Course, course_end_date, home_routine
+from spinecare.errors import InputError
+from spinecare.kb.loader import KB
+
+__all__ = ["PRODID", "home_calendar", "routine_uid"]
+
+PRODID = "-//spinecare//home self-massage//EN"
+
+TEXT = {
+    "en": {
+        "summary": "Self-massage: {zones}",
+        "minutes": "{m} minutes.",
+        "stop": "Stop and call your doctor:",
+        "dose": "Dose",
+        "cal": "Home self-massage",
+        "alarm": "Time for your self-massage",
+    },
+    "ru": {
+        "summary": "Самомассаж: {zones}",
+        "minutes": "{m} мин.",
+        "stop": "Прекратите и позвоните врачу:",
+        "dose": "Дозировка",
+        "cal": "Домашний самомассаж",
+        "alarm": "Время для самомассажа",
+    },
+}
+
+
+def routine_uid(course: Course) -> str:
+    """A stable UID: the same patient, course start and zones give the same event."""
+    key = "|".join([course.patient_id, course.start.isoformat(), *course.zones])
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"home-routine-{digest}@spinecare"
+
+
+def home_calendar(
+    course: Course,
+    kb: KB,
+    *,
+    lang: str,
+    at: time = time(9, 0),
+    tz: str | None = None,
+    start: date | None = None,
+    days: int | None = None,
+    now: datetime | None = None,
+    reminder_minutes: int | None = 0,
+) -> bytes:
+    """The .ics bytes for the home routine.
+
+    ``at`` is the time of day, in the IANA time zone ``tz`` (floating local time when
+    None); the routine starts on ``start`` (the course start) and repeats daily for
+    ``days`` (default: to the course's planned end). ``now`` stamps the event (DTSTAMP);
+    ``reminder_minutes`` adds an alarm that many minutes before (None: no alarm).
+    """
+    if lang not in TEXT:
+        raise InputError(f"lang: '{lang}' is not a supported language (en, ru)")
+    if not course.home:
+        raise InputError("home: no self-massage was taught in this course")
+    first = start or course.start
+    count = days if days is not None else (course_end_date(course) - first).days + 1
+    if count < 1:
+        raise InputError(f"days: the routine must run at least one day (got {count})")
+    zone_info = None
+    if tz:
+        try:
+            zone_info = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"tz: unknown time zone '{tz}'") from None
+    words = TEXT[lang]
+    routines = home_routine(course, kb, lang)
+    minutes = sum(r["minutes"] for r in routines)
+    lines: list[str] = []
+    for r in routines:
+        length = words["minutes"].format(m=f"{r['minutes']:g}")
+        lines.append(f"{r['title']} ({r['frequency']}, {length})")
+        for i, step in enumerate(r["steps"], start=1):
+            lines.append(f"{i}. {step['text']} {words['dose']}: {step['dose']}")
+        lines.append("")
+    rules = {rule.id: rule for rule in kb.model.plans.stop_rules}
+    lines.append(words["stop"])
+    lines.extend(f"- {rules[i].text.get(lang)}" for i in course.stop_rules if i in rules)
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", words["cal"])
+
+    event = Event()
+    event.add("uid", routine_uid(course))
+    event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
+    begin = datetime.combine(first, at, tzinfo=zone_info)
+    event.add("dtstart", begin)
+    event.add("duration", timedelta(minutes=max(1, round(minutes))))
+    event.add("rrule", {"freq": "daily", "count": count})
+    zones = ", ".join(r["title"] for r in routines)
+    event.add("summary", words["summary"].format(zones=zones) if len(routines) > 1 else zones)
+    event.add("description", "\n".join(lines).strip())
+    event.add("categories", [words["cal"]])
+    event.add("transp", "TRANSPARENT")
+    if reminder_minutes is not None:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", words["alarm"])
+        alarm.add("trigger", timedelta(minutes=-reminder_minutes))
+        event.add_component(alarm)
+    cal.add_component(event)
+    if zone_info is not None:
+        cal.add_missing_timezones()
+    out: bytes = cal.to_ical()
+    return out

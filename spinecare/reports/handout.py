@@ -1,0 +1,269 @@
+"""The printable PDF handout: the home self-massage programme and the course.
+
+Compiled with the ``typst`` package from PyPI (no system packages): the template is
+``templates/handout.typ``, and every text reaches it as JSON in ``sys.inputs`` and is
+inserted as a string, so KB and user text needs no escaping. Only Typst's embedded
+fonts are used (Libertinus Serif covers Latin and Cyrillic), so the output is the same
+on every machine.
+
+>>> pdf = render_handout(course, kb, lang="ru", patient_name="Елена Соколова",
+...                      clinic=Clinic("Клиника", phone="+7 000 000-00-00"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import typst
+from babel.dates import format_date
+
+from spinecare.engine.course import Course, home_routine
+from spinecare.errors import InputError
+from spinecare.kb.loader import KB
+from spinecare.reports.charts import zone_figure_svg
+
+__all__ = ["TEMPLATE", "Clinic", "handout_data", "render_handout"]
+
+TEMPLATE = Path(__file__).parent / "templates" / "handout.typ"
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "doc_title": "Your home self-massage programme",
+        "patient": "Patient",
+        "date": "Date",
+        "page": "Page",
+        "how_often": "How often",
+        "how_long": "How long",
+        "minutes_day": "{m} minutes a day",
+        "dose": "Dose",
+        "warnings": "Be careful",
+        "stop_title": "Stop and call your doctor",
+        "call": "Call",
+        "course_title": "Your course with the massage therapist",
+        "sessions": "Sessions",
+        "frequency": "How often",
+        "per_week": "{n} a week",
+        "minutes": "Minutes per session",
+        "zones": "Zone(s)",
+        "modalities": "Kind of massage",
+        "techniques": "Techniques, in order",
+        "dates": "Dates",
+        "from_to": "from {start} to about {end}",
+        "status": "Status",
+        "paused": "Paused: your doctor reviews the course before it goes on.",
+        "completed": "Completed.",
+        "cost_title": "Ways to continue",
+        "cost_intro": "Options, with what each needs from you. Ask the clinic about prices.",
+        "option": "Option",
+        "what_it_is": "What it is",
+        "what_it_needs": "What it needs from you",
+        "contacts_title": "Contacts",
+        "phone": "Phone",
+        "email": "E-mail",
+        "address": "Address",
+        "hours": "Opening hours",
+        "website": "Website",
+        "doctor": "Your doctor",
+        "no_routine": "No home self-massage was taught in this course.",
+        "footnote": "Prepared with spinecare (knowledge base {kb}) on {date}. This sheet "
+        "does not replace your doctor's or therapist's advice.",
+    },
+    "ru": {
+        "doc_title": "Ваша домашняя программа самомассажа",
+        "patient": "Пациент",
+        "date": "Дата",
+        "page": "Стр.",
+        "how_often": "Как часто",
+        "how_long": "Сколько времени",
+        "minutes_day": "{m} минут в день",
+        "dose": "Дозировка",
+        "warnings": "Будьте осторожны",
+        "stop_title": "Прекратите и позвоните врачу",
+        "call": "Телефон",
+        "course_title": "Ваш курс у массажиста",
+        "sessions": "Сеансов",
+        "frequency": "Как часто",
+        "per_week": "{n} раза в неделю",
+        "minutes": "Минут на сеанс",
+        "zones": "Зона(ы)",
+        "modalities": "Вид массажа",
+        "techniques": "Приёмы по порядку",
+        "dates": "Сроки",
+        "from_to": "с {start} примерно по {end}",
+        "status": "Состояние",
+        "paused": "Приостановлен: врач рассматривает курс, прежде чем его продолжить.",
+        "completed": "Завершён.",
+        "cost_title": "Как продолжать",
+        "cost_intro": "Варианты и что каждый требует от вас. О ценах спросите в клинике.",
+        "option": "Вариант",
+        "what_it_is": "Что это",
+        "what_it_needs": "Что требуется от вас",
+        "contacts_title": "Контакты",
+        "phone": "Телефон",
+        "email": "Эл. почта",
+        "address": "Адрес",
+        "hours": "Часы работы",
+        "website": "Сайт",
+        "doctor": "Ваш врач",
+        "no_routine": "Домашний самомассаж в этом курсе не назначен.",
+        "footnote": "Подготовлено в spinecare (база знаний {kb}) {date}. Эта памятка не "
+        "заменяет совета врача или массажиста.",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Clinic:
+    """The clinic's contacts printed on the handout (every field but ``name`` optional)."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    hours: str | None = None
+    website: str | None = None
+    doctor: str | None = None
+
+    def lines(self, lang: str) -> list[str]:
+        labels = LABELS[_lang(lang)]
+        out = []
+        for key in ("doctor", "phone", "email", "address", "hours", "website"):
+            value = getattr(self, key)
+            if value:
+                out.append(f"{labels[key]}: {' '.join(str(value).split())}")
+        return out
+
+
+def _lang(lang: str) -> str:
+    if lang not in LABELS:
+        raise InputError(f"lang: '{lang}' is not a supported language (en, ru)")
+    return lang
+
+
+def _date(day: date, lang: str) -> str:
+    return format_date(day, format="long", locale=lang)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def handout_data(
+    course: Course,
+    kb: KB,
+    *,
+    lang: str,
+    patient_name: str,
+    clinic: Clinic,
+    day: date,
+) -> dict[str, Any]:
+    """Everything the template prints, as plain JSON-able data in ``lang``."""
+    lang = _lang(lang)
+    labels = LABELS[lang]
+    routines = []
+    for r in home_routine(course, kb, lang):
+        routines.append(
+            {
+                "zone": r["zone"],
+                "zone_label": r["zone_label"],
+                "title": r["title"],
+                "frequency": r["frequency"],
+                "minutes": labels["minutes_day"].format(m=_num(r["minutes"])),
+                "steps": [{"text": s["text"], "dose": s["dose"]} for s in r["steps"]],
+                "warnings": r["warnings"],
+                "figure": zone_figure_svg([r["zone"]], title=r["zone_label"]),
+            }
+        )
+    rules = {r.id: r for r in kb.model.plans.stop_rules}
+    stop_rules = [rules[i].text.get(lang) for i in course.stop_rules if i in rules]
+    modalities = {m.id: m for m in kb.model.plans.modalities}
+    techniques = {t.id: t for t in kb.model.plans.techniques}
+    rows = [
+        [labels["zones"], "; ".join(kb.zones[z].label.get(lang) for z in course.zones)],
+        [
+            labels["modalities"],
+            "; ".join(modalities[m].label.get(lang) for m in course.modalities if m in modalities),
+        ],
+        [labels["sessions"], str(course.sessions)],
+        [labels["frequency"], labels["per_week"].format(n=_num(course.sessions_per_week))],
+        [labels["minutes"], _num(course.minutes_per_session)],
+        [
+            labels["techniques"],
+            " → ".join(techniques[t].label.get(lang) for t in course.techniques if t in techniques),
+        ],
+        [
+            labels["dates"],
+            labels["from_to"].format(
+                start=_date(course.start, lang), end=_date(course.end or course.planned_end, lang)
+            ),
+        ],
+    ]
+    if course.status in ("paused", "completed"):
+        rows.append([labels["status"], labels[course.status]])
+    costs = {c.id: c for c in kb.model.plans.cost_options}
+    cost_options = [
+        {
+            "label": costs[i].label.get(lang),
+            "description": costs[i].description.get(lang),
+            "needs": costs[i].needs.get(lang),
+        }
+        for i in course.cost_options
+        if i in costs
+    ]
+    day_text = _date(day, lang)
+    routines_note = labels["no_routine"] if not routines else None
+    return {
+        "lang": lang,
+        "labels": labels,
+        "patient": " ".join(patient_name.split()) or "—",
+        "date": day_text,
+        "clinic": {
+            "name": " ".join(clinic.name.split()),
+            "phone": clinic.phone,
+            "lines": clinic.lines(lang),
+        },
+        "routines": routines,
+        "routines_note": routines_note,
+        "stop_rules": stop_rules,
+        "course": {"rows": rows},
+        "cost_options": cost_options,
+        "footnote": labels["footnote"].format(kb=kb.version, date=day_text),
+    }
+
+
+_lock = threading.Lock()
+_compiler: typst.Compiler | None = None
+
+
+def _compile(data: dict[str, Any], stamp: datetime) -> bytes:
+    global _compiler
+    payload = json.dumps(data, ensure_ascii=False)
+    with _lock:  # one compiler, reused (fonts load once); it is not shared across threads
+        if _compiler is None:
+            _compiler = typst.Compiler(
+                str(TEMPLATE), root=str(TEMPLATE.parent), ignore_system_fonts=True
+            )
+        out = _compiler.compile(format="pdf", sys_inputs={"data": payload}, timestamp=stamp)
+    if not isinstance(out, bytes):  # pragma: no cover - PDF is always one document
+        raise RuntimeError("typst returned no PDF")
+    return out
+
+
+def render_handout(
+    course: Course,
+    kb: KB,
+    *,
+    lang: str,
+    patient_name: str,
+    clinic: Clinic,
+    day: date | None = None,
+) -> bytes:
+    """The handout as PDF bytes, in ``lang`` (``en`` or ``ru``), dated ``day`` (today)."""
+    day = day or date.today()
+    data = handout_data(course, kb, lang=lang, patient_name=patient_name, clinic=clinic, day=day)
+    return _compile(data, datetime.combine(day, time(12, 0), tzinfo=UTC))
