@@ -165,7 +165,9 @@ def discovery(kb: KB) -> dict[str, Any]:
     return {"services": services}
 
 
-def massage_orders(draft_orders: Mapping[str, Any], selections: list[str] | None) -> list[dict]:
+def massage_orders(
+    draft_orders: Mapping[str, Any], selections: list[str] | None
+) -> list[dict[str, Any]]:
     """The draft ServiceRequests coded as massage or manual therapy (selected ones only,
     for order-select)."""
     from spinecare.fhir.cards import order_value_set
@@ -295,7 +297,8 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
 
 
 def _operation_outcome_text(key: str, outcome: Mapping[str, Any]) -> str:
-    issues = outcome.get("issue") if isinstance(outcome.get("issue"), list) else []
+    raw = outcome.get("issue")
+    issues: list[Any] = raw if isinstance(raw, list) else []
     texts = []
     for issue in issues[:5]:
         if not isinstance(issue, dict):
@@ -430,7 +433,7 @@ def _subject_ok(resource: Mapping[str, Any], patient_id: str) -> bool:
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             value = ref["reference"]
             if value.startswith("Patient/") or "/Patient/" in value:
-                return value.rstrip("/").split("/")[-1] == patient_id or value.endswith(
+                return bool(value.rstrip("/").split("/")[-1] == patient_id) or value.endswith(
                     f"Patient/{patient_id}"
                 )
     return True

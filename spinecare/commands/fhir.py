@@ -6,7 +6,7 @@ Heavy modules are imported inside the commands so that ``spinecare --help`` stay
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,7 +41,7 @@ def export(
 
     check_as_of(as_of)
 
-    def action() -> dict:
+    def action() -> dict[str, Any]:
         from spinecare.core import load_kb, load_record, parse_date
         from spinecare.engine.planning import plan_course
         from spinecare.engine.screening import screen_record
@@ -86,9 +86,10 @@ def to_ndjson(
     from spinecare.cli import run_safely
 
     def action() -> dict[str, int]:
-        from spinecare.bulk.ndjson import bundles_to_ndjson
+        from spinecare.fhir.ndjson import bundles_to_ndjson
 
-        return bundles_to_ndjson(list(bundles), out)
+        counts: dict[str, int] = bundles_to_ndjson(list(bundles), out)
+        return counts
 
     counts = run_safely(verbose, action)
     for kind, count in sorted(counts.items()):
