@@ -123,6 +123,18 @@ def _measures(kb: KB) -> Any:
     return cached[1]
 
 
+def _procedure_concepts(kb: KB) -> set[str]:
+    from spinecare.kb.expressions import HadProcedure, walk
+
+    expressions = [r.when for r in kb.model.rules] + [i.when for i in kb.model.indications]
+    return {
+        node.procedure
+        for expr in expressions
+        for node in walk(expr)
+        if isinstance(node, HadProcedure)
+    }
+
+
 def prefetch_templates(kb: KB) -> dict[str, str]:
     """The prefetch templates every service asks for (codes of measures come from the KB)."""
     pid = "{{context.patientId}}"
@@ -131,8 +143,16 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "conditions": f"Condition?patient={pid}",
         "medications": f"MedicationRequest?patient={pid}&status=active",
         "medicationStatements": f"MedicationStatement?patient={pid}&status=active",
-        "procedures": f"Procedure?patient={pid}",
     }
+    # only procedures a rule reads (spine surgery): the KB's procedure concepts' codes
+    procedure_codes = sorted(
+        (code.system, code.code)
+        for concept in _procedure_concepts(kb)
+        for code in kb.concepts[concept].codes
+    )
+    if procedure_codes:
+        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in procedure_codes)
+        templates["procedures"] = f"Procedure?patient={pid}&code={codes}"
     # The engine reads the latest value of each measure within its window, so one search
     # per data item (blood pressure, temperature, pain, platelets) for its latest reading
     # is all it needs: the form of the specification's own "most recent reading" example.
