@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/spinecare demo
+	$(BIN)/spinecare serve --demo
 
 test: install
 	$(BIN)/python -m pytest -n auto -q

@@ -1,0 +1,157 @@
+"""``spinecare serve`` (the clinic web app) and ``spinecare user add``.
+
+Heavy imports (FastAPI, SQLAlchemy, uvicorn) happen inside the commands so that
+``spinecare --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+user_app = typer.Typer(help="Manage the clinic app's users.", no_args_is_help=True)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL",
+        help="Database URL: sqlite:///file.sqlite or postgresql+psycopg://user@host/db "
+        "(default: a SQLite file in the user's data directory).",
+    ),
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"spinecare: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    db: DbOpt = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Seed a demo clinic (one user per role, the demo patients) and print "
+            "the demo users' passwords.",
+        ),
+    ] = False,
+) -> None:
+    """Run the clinic web app (migrations run on start).
+
+    Example: spinecare serve --demo
+    """
+    import os
+
+    from spinecare.errors import SpinecareError
+    from spinecare.settings import Settings
+
+    overrides: dict[str, object] = {"db_url": db, "demo": demo or None}
+    if demo and "SPINECARE_ENVIRONMENT" not in os.environ:
+        overrides["environment"] = "development"
+    try:
+        settings = Settings.from_env(**overrides)
+        from spinecare.app import create_app
+
+        app = create_app(settings)
+    except SpinecareError as exc:
+        _fail(exc.one_line())
+        return
+    except Exception as exc:  # a database that cannot be reached, for one
+        _fail(f"cannot start: {type(exc).__name__}: {exc}")
+        return
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/"
+    typer.echo(f"spinecare clinic app: {url}")
+    typer.echo(f"database: {_safe_url(settings.db_url)}")
+    for login in app.state.demo_logins:
+        typer.echo(f"  demo {login.role:<10} user: {login.username:<10} password: {login.password}")
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[
+        str, typer.Option("--role", help="admin, therapist, physician or patient.")
+    ] = "therapist",
+    clinic: Annotated[
+        str, typer.Option("--clinic", help="Clinic name (created if new).")
+    ] = "Demo clinic",
+    full_name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
+    patient: Annotated[
+        int | None,
+        typer.Option("--patient", help="For a patient account: the patient's number in the app."),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="The password (default: asked for, or SPINECARE_NEW_PASSWORD).",
+            envvar="SPINECARE_NEW_PASSWORD",
+        ),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Create a user of the clinic app.
+
+    Example: spinecare user add anna --role therapist --clinic "City clinic"
+    """
+    from spinecare.errors import SpinecareError
+    from spinecare.settings import Settings
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        settings = (
+            Settings.from_env(db_url=db, environment="development")
+            if db
+            else Settings.from_env(environment="development")
+        )
+        from spinecare.store.accounts import create_user, get_or_create_clinic
+        from spinecare.store.db import open_database
+        from spinecare.store.errors import FormError
+        from spinecare.store.models import PatientRow
+
+        database = open_database(settings.db_url)
+        with database.session() as session:
+            place = get_or_create_clinic(session, clinic)
+            row = session.get(PatientRow, patient) if patient else None
+            try:
+                user = create_user(
+                    session,
+                    clinic=place,
+                    username=username,
+                    password=password,
+                    role=role,
+                    full_name=full_name,
+                    patient=row,
+                )
+            except FormError as exc:
+                problems = "; ".join(
+                    f"--{k.replace('_id', '')}: {v}" if k != "username" else f"USERNAME: {v}"
+                    for k, v in exc.errors.items()
+                )
+                _fail(problems)
+                return
+            typer.echo(f"created {user.role} '{user.username}' in clinic '{place.name}'")
+        database.dispose()
+    except SpinecareError as exc:
+        _fail(exc.one_line())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(user_app, name="user")

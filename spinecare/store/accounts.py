@@ -1,0 +1,180 @@
+"""Users, passwords (argon2id), login sessions and lock-out after failed logins."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from spinecare.store.audit import audit
+from spinecare.store.errors import FormError
+from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
+
+__all__ = [
+    "LOCK_AFTER",
+    "LOCK_MINUTES",
+    "SESSION_HOURS",
+    "authenticate",
+    "create_user",
+    "end_session",
+    "get_or_create_clinic",
+    "hash_password",
+    "start_session",
+    "use_password_hasher",
+    "user_for_token",
+]
+
+LOCK_AFTER = 5
+"""Failed logins in a row that lock an account."""
+LOCK_MINUTES = 15
+SESSION_HOURS = 12
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()  # argon2id with the library's current parameters
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Replace the argon2id parameters (tests use cheap ones; never lower them in a clinic)."""
+    global _hasher
+    _hasher = hasher
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def get_or_create_clinic(session: Session, name: str) -> Clinic:
+    clinic = session.scalar(select(Clinic).where(Clinic.name == name))
+    if clinic is None:
+        clinic = Clinic(name=name, created_at=now())
+        session.add(clinic)
+        session.flush()
+    return clinic
+
+
+def create_user(
+    session: Session,
+    *,
+    clinic: Clinic,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str | None = None,
+    patient: PatientRow | None = None,
+) -> User:
+    """A new user; raises :class:`FormError` naming each wrong field."""
+    errors: dict[str, str] = {}
+    username = username.strip()
+    if (
+        not username
+        or len(username) > 100
+        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        errors["username"] = "letters, digits, '.', '-' or '_' (1 to 100 characters)"
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        errors["username"] = f"'{username}' is taken; choose another user name"
+    if role not in ROLES:
+        errors["role"] = f"one of {', '.join(ROLES)}"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"at least {MIN_PASSWORD} characters"
+    if role == "patient" and patient is None:
+        errors["patient"] = "a patient account needs the patient record it may see"
+    if patient is not None and patient.clinic_id != clinic.id:
+        errors["patient"] = "the patient belongs to another clinic"
+    if errors:
+        raise FormError(errors)
+    user = User(
+        clinic_id=clinic.id,
+        username=username,
+        full_name=(full_name or username).strip(),
+        role=role,
+        password_hash=hash_password(password),
+        patient_id=patient.id if patient is not None else None,
+        active=True,
+        failed_logins=0,
+        created_at=now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if the password is right and the account is not locked, else None.
+
+    Each failure counts; :data:`LOCK_AFTER` failures in a row lock the account for
+    :data:`LOCK_MINUTES` minutes (a right password does not open a locked account).
+    """
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    moment = now()
+    if user is None or not user.active:
+        _hasher.hash(password)  # same work whether or not the user exists
+        audit(session, None, "login_failed", "user", username[:100])
+        return None
+    if user.locked_until is not None and _aware(user.locked_until) > moment:
+        audit(session, user, "login_locked", "user", str(user.id))
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= LOCK_AFTER:
+            user.locked_until = moment + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+        audit(session, user, "login_failed", "user", str(user.id))
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit(session, user, "login", "user", str(user.id))
+    return user
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and _aware(user.locked_until) > now()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User) -> str:
+    """A new login session; returns the token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    session.add(
+        LoginSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=moment,
+            expires_at=moment + timedelta(hours=SESSION_HOURS),
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
+    if row is None or _aware(row.expires_at) <= now():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))

@@ -1,0 +1,79 @@
+"""The append-only audit log: who read or changed which patient's data, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spinecare.store.models import AuditEntry, User
+
+__all__ = ["AuditFilter", "audit", "list_audit"]
+
+
+def audit(
+    session: Session,
+    user: User | None,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    *,
+    patient_id: int | None = None,
+    detail: str | None = None,
+    clinic_id: int | None = None,
+) -> None:
+    """Append one entry (committed with the change it records)."""
+    session.add(
+        AuditEntry(
+            at=datetime.now(UTC),
+            clinic_id=clinic_id if clinic_id is not None else (user.clinic_id if user else None),
+            user_id=user.id if user else None,
+            username=user.username if user else None,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            patient_id=patient_id,
+            detail=detail[:2000] if detail else None,
+        )
+    )
+
+
+@dataclass
+class AuditFilter:
+    username: str | None = None
+    action: str | None = None
+    patient_id: int | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def list_audit(session: Session, clinic_id: int, flt: AuditFilter) -> tuple[list[AuditEntry], int]:
+    """Entries of one clinic, newest first, with the total matching count."""
+    query = select(AuditEntry).where(AuditEntry.clinic_id == clinic_id)
+    if flt.username:
+        query = query.where(AuditEntry.username == flt.username)
+    if flt.action:
+        query = query.where(AuditEntry.action == flt.action)
+    if flt.patient_id is not None:
+        query = query.where(AuditEntry.patient_id == flt.patient_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(AuditEntry.id.desc()).limit(flt.limit).offset(flt.offset)
+    ).all()
+    return list(rows), total
+
+
+def entry_json(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": e.at.isoformat(),
+        "user": e.username,
+        "action": e.action,
+        "entity": e.entity,
+        "entity_id": e.entity_id,
+        "patient_id": e.patient_id,
+        "detail": e.detail,
+    }

@@ -1,0 +1,124 @@
+"""Engines, sessions and migrations.
+
+SQLite (the default, one file, WAL journal) or PostgreSQL by URL
+(``postgresql+psycopg://user@host/db``). :func:`open_database` creates the engine and
+runs the Alembic migrations in ``spinecare/store/migrations`` programmatically, so a
+database from an older version is upgraded in place on start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from spinecare.errors import InputError
+
+__all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
+
+HEAD = "0002"
+
+
+def make_engine(url: str, *, schema: str | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    ``schema`` (PostgreSQL only) puts every table in that schema (tests use one per test).
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise InputError(
+            f"--db: '{url}' is not a database URL (sqlite:///file or "
+            "postgresql+psycopg://user@host/db)"
+        ) from None
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool
+        elif parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+        if schema:
+            kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    else:
+        raise InputError(f"--db: database '{backend}' is not supported; use sqlite or postgresql")
+    engine = create_engine(url, **kwargs)
+    if backend == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    folder = Path(str(resources.files("spinecare.store") / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(folder))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (each migration in its own transaction)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(engine), revision)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's current migration revision (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@dataclass
+class Database:
+    """An engine with its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, schema: str | None = None, run_migrations: bool = True) -> Database:
+    """Open (and by default migrate) the database at ``url``."""
+    engine = make_engine(url, schema=schema)
+    if run_migrations:
+        migrate(engine)
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))

@@ -1,0 +1,34 @@
+"""Errors of the store, in the one vocabulary of :mod:`spinecare.errors`.
+
+::
+
+    SpinecareError
+    ├── NotFoundError        no such patient / request / user (or not visible: answered as 404)
+    ├── AccessDenied         the user's role or clinic does not allow this (403)
+    ├── VersionConflict      someone else saved first (409); nothing was overwritten
+    └── InputError
+        └── FormError        field-by-field problems of a submitted form (422)
+"""
+
+from __future__ import annotations
+
+from spinecare.errors import InputError, SpinecareError
+
+
+class AccessDenied(SpinecareError):
+    code = "forbidden"
+
+
+class VersionConflict(SpinecareError):
+    code = "conflict"
+
+
+class FormError(InputError):
+    """Problems of a form, one message per field name."""
+
+    code = "invalid_input"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        first = next(iter(errors.items()), ("form", "invalid"))
+        super().__init__(f"{first[0]}: {first[1]}")

@@ -1,0 +1,232 @@
+"""SQLAlchemy 2 tables of the clinic app.
+
+The patient's data is kept as dated rows, the way the engine's record model holds it:
+one ``intakes`` row per intake (a form, a FHIR upload, an intake file) and the facts it
+brought (conditions, observations, medications, procedures, answers, clearances), each
+pointing at its intake and its patient. :func:`spinecare.store.records.record_of` turns
+the rows back into a :class:`~spinecare.record.model.PatientRecord` for screening, so the
+verdict is always computed on read by the same engine as the CLI.
+
+A missing answer is a missing row, never a row saying "no". The audit log is append-only
+(database triggers refuse UPDATE and DELETE on it; the app has no function that tries).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("admin", "therapist", "physician", "patient")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        Index("ix_patients_clinic_name", "clinic_id", "name"),
+        Index("ix_patients_clinic_external", "clinic_id", "external_id", unique=True),
+    )
+
+
+class Intake(Base):
+    """One dated intake: what was recorded together, by whom, from where."""
+
+    __tablename__ = "intakes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))  # form | fhir | file | demo
+    label: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _Fact:
+    """Columns every fact row has."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(300))
+
+
+class ConditionRow(_Fact, Base):
+    __tablename__ = "conditions"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
+    concept: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    clinical_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    verification_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    onset: Mapped[date | None] = mapped_column(Date, nullable=True)
+    abatement: Mapped[date | None] = mapped_column(Date, nullable=True)
+    recorded: Mapped[date | None] = mapped_column(Date, nullable=True)
+    body_sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ObservationRow(_Fact, Base):
+    __tablename__ = "observations"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
+    measure: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+    day: Mapped[date] = mapped_column(Date)
+    coding: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    original: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class MedicationRow(_Fact, Base):
+    __tablename__ = "medications"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
+    concept: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ProcedureRow(_Fact, Base):
+    __tablename__ = "procedures"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
+    concept: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    performed: Mapped[date | None] = mapped_column(Date, nullable=True)
+    body_sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class AnswerRow(_Fact, Base):
+    """An answer to a KB intake question. An unanswered question has no row."""
+
+    __tablename__ = "answers"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
+    question: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON)  # true/false, a choice string or a number
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ClearanceRow(_Fact, Base):
+    __tablename__ = "clearances"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    concepts: Mapped[list[Any]] = mapped_column(JSON)
+    decision: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ClearanceRequest(Base):
+    """A therapist's request that a physician clear named ``needs_clearance`` findings."""
+
+    __tablename__ = "clearance_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    physician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    concepts: Mapped[list[Any]] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|cleared|declined
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AuditEntry(Base):
+    """Who did what to which patient's data, when. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    clinic_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)

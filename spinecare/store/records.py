@@ -1,0 +1,243 @@
+"""Rows <-> :class:`~spinecare.record.model.PatientRecord`.
+
+:func:`store_record` writes a record (from a FHIR Bundle, an intake file or the intake
+form) as one dated intake with its facts; :func:`records_of` reads the rows of many
+patients back into records in six queries, for screening on read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spinecare.record.model import (
+    Answer,
+    Clearance,
+    Coding,
+    Condition,
+    Medication,
+    Observation,
+    Patient,
+    PatientRecord,
+    Procedure,
+)
+from spinecare.store.models import (
+    AnswerRow,
+    ClearanceRow,
+    ConditionRow,
+    Intake,
+    MedicationRow,
+    ObservationRow,
+    PatientRow,
+    ProcedureRow,
+)
+
+__all__ = ["record_of", "records_of", "store_record"]
+
+
+def _codings_json(codings: Iterable[Coding]) -> list[Any]:
+    return [[c.system, c.code, c.display] for c in codings]
+
+
+def _codings(data: Sequence[Any] | None) -> tuple[Coding, ...]:
+    return tuple(Coding(system=s, code=c, display=d) for s, c, d in (data or ()))
+
+
+def store_record(
+    session: Session,
+    patient: PatientRow,
+    record: PatientRecord,
+    *,
+    day: date,
+    source: str,
+    label: str | None = None,
+    user_id: int | None = None,
+    now: datetime,
+) -> Intake:
+    """Add ``record``'s facts to ``patient`` as one intake dated ``day``."""
+    intake = Intake(
+        patient_id=patient.id,
+        day=day,
+        source=source,
+        label=label,
+        recorded_by=user_id,
+        created_at=now,
+    )
+    session.add(intake)
+    session.flush()
+    common = {"patient_id": patient.id, "intake_id": intake.id}
+    rows: list[Any] = []
+    for c in record.conditions:
+        rows.append(
+            ConditionRow(
+                ref=c.ref,
+                concept=c.concept,
+                codings=_codings_json(c.codings),
+                text=c.text,
+                clinical_status=c.clinical_status,
+                verification_status=c.verification_status,
+                onset=c.onset,
+                abatement=c.abatement,
+                recorded=c.recorded,
+                body_sites=_codings_json(c.body_sites),
+                **common,
+            )
+        )
+    for o in record.observations:
+        rows.append(
+            ObservationRow(
+                ref=o.ref,
+                measure=o.measure,
+                value=o.value,
+                unit=o.unit,
+                day=o.when,
+                coding=_codings_json([o.coding])[0] if o.coding else None,
+                original=o.original,
+                **common,
+            )
+        )
+    for m in record.medications:
+        rows.append(
+            MedicationRow(
+                ref=m.ref,
+                concept=m.concept,
+                codings=_codings_json(m.codings),
+                text=m.text,
+                status=m.status,
+                start=m.start,
+                end=m.end,
+                **common,
+            )
+        )
+    for p in record.procedures:
+        rows.append(
+            ProcedureRow(
+                ref=p.ref,
+                concept=p.concept,
+                codings=_codings_json(p.codings),
+                status=p.status,
+                performed=p.performed,
+                body_sites=_codings_json(p.body_sites),
+                **common,
+            )
+        )
+    for a in record.answers:
+        rows.append(AnswerRow(ref=a.ref, question=a.question, value=a.value, day=a.when, **common))
+    for k in record.clearances:
+        rows.append(
+            ClearanceRow(
+                ref=k.ref,
+                concepts=list(k.concepts),
+                decision=k.decision,
+                day=k.when,
+                by=k.by,
+                note=k.note,
+                valid_until=k.valid_until,
+                **common,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    return intake
+
+
+def _patient(row: PatientRow) -> Patient:
+    return Patient(
+        id=str(row.id),
+        name=row.name,
+        birth_date=row.birth_date,
+        sex=row.sex,
+        language=row.language,
+    )
+
+
+def records_of(session: Session, patients: Sequence[PatientRow]) -> dict[int, PatientRecord]:
+    """The engine's record of each patient, read from the rows (six queries in all)."""
+    out = {p.id: PatientRecord(patient=_patient(p), source=f"patient/{p.id}") for p in patients}
+    if not out:
+        return out
+    ids = list(out)
+
+    def rows(model: Any) -> Any:
+        # Plain rows, not ORM objects: a list page reads thousands of facts.
+        table = model.__table__
+        return session.execute(
+            select(table).where(table.c.patient_id.in_(ids)).order_by(table.c.id)
+        ).all()
+
+    for c in rows(ConditionRow):
+        out[c.patient_id].conditions.append(
+            Condition(
+                ref=c.ref,
+                codings=_codings(c.codings),
+                concept=c.concept,
+                text=c.text,
+                clinical_status=c.clinical_status,
+                verification_status=c.verification_status,
+                onset=c.onset,
+                abatement=c.abatement,
+                recorded=c.recorded,
+                body_sites=_codings(c.body_sites),
+            )
+        )
+    for o in rows(ObservationRow):
+        out[o.patient_id].observations.append(
+            Observation(
+                ref=o.ref,
+                measure=o.measure,
+                value=o.value,
+                unit=o.unit,
+                when=o.day,
+                coding=_codings([o.coding])[0] if o.coding else None,
+                original=o.original,
+            )
+        )
+    for m in rows(MedicationRow):
+        out[m.patient_id].medications.append(
+            Medication(
+                ref=m.ref,
+                codings=_codings(m.codings),
+                concept=m.concept,
+                text=m.text,
+                status=m.status,
+                start=m.start,
+                end=m.end,
+            )
+        )
+    for p in rows(ProcedureRow):
+        out[p.patient_id].procedures.append(
+            Procedure(
+                ref=p.ref,
+                codings=_codings(p.codings),
+                concept=p.concept,
+                status=p.status,
+                performed=p.performed,
+                body_sites=_codings(p.body_sites),
+            )
+        )
+    for a in rows(AnswerRow):
+        out[a.patient_id].answers.append(
+            Answer(ref=a.ref, question=a.question, value=a.value, when=a.day)
+        )
+    for k in rows(ClearanceRow):
+        out[k.patient_id].clearances.append(
+            Clearance(
+                ref=k.ref,
+                concepts=tuple(k.concepts),
+                decision=k.decision,
+                when=k.day,
+                by=k.by,
+                note=k.note,
+                valid_until=k.valid_until,
+            )
+        )
+    return out
+
+
+def record_of(session: Session, patient: PatientRow) -> PatientRecord:
+    """The engine's record of one patient."""
+    return records_of(session, [patient])[patient.id]

@@ -1,0 +1,103 @@
+"""The demo seed: one clinic, one user per role and the bundled demo patients."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spinecare.kb.loader import KB
+from spinecare.store.accounts import create_user, get_or_create_clinic, hash_password
+from spinecare.store.models import PatientRow, User
+from spinecare.store.service import import_record
+
+__all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "seed_demo"]
+
+DEMO_CLINIC = "Demo clinic"
+DEMO_USERS = (
+    ("admin", "admin", "Clinic Administrator"),
+    ("therapist", "therapist", "Anna Therapist"),
+    ("physician", "physician", "Dr. Ivan Petrov"),
+    ("patient", "patient", "Svetlana Sokolova"),
+)
+DEMO_PATIENT_USER = "demo-sokolova"
+"""The demo patient account sees this patient's record."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    password: str
+
+
+def seed_demo(
+    session: Session, kb: KB, *, passwords: dict[str, str] | None = None
+) -> list[DemoLogin]:
+    """Create (or refresh) the demo clinic; returns the logins with their new passwords.
+
+    The demo patients are loaded once, through :func:`spinecare.core.load_record`; the
+    users' passwords are set afresh on every call (random unless ``passwords`` is given).
+    """
+    from spinecare.core import load_record
+    from spinecare.demo import demo_files
+
+    clinic = get_or_create_clinic(session, DEMO_CLINIC)
+    count = (
+        session.scalar(select(func.count(PatientRow.id)).where(PatientRow.clinic_id == clinic.id))
+        or 0
+    )
+    staff = session.scalar(select(User).where(User.username == "therapist"))
+    if staff is None:
+        staff = create_user(
+            session,
+            clinic=clinic,
+            username="therapist",
+            password=secrets.token_urlsafe(12),
+            role="therapist",
+            full_name="Anna Therapist",
+        )
+    if count == 0:
+        for path in demo_files():
+            record = load_record(path, kb)
+            days = [o.when for o in record.observations]
+            import_record(
+                session,
+                staff,
+                record,
+                label=path.name,
+                source="demo",
+                day=max(days) if days else date.today(),
+            )
+    logins: list[DemoLogin] = []
+    for username, role, full_name in DEMO_USERS:
+        password = (passwords or {}).get(username) or secrets.token_urlsafe(9)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            patient = None
+            if role == "patient":
+                patient = session.scalar(
+                    select(PatientRow).where(
+                        PatientRow.clinic_id == clinic.id,
+                        PatientRow.external_id == DEMO_PATIENT_USER,
+                    )
+                )
+            create_user(
+                session,
+                clinic=clinic,
+                username=username,
+                password=password,
+                role=role,
+                full_name=full_name,
+                patient=patient,
+            )
+        else:
+            user.password_hash = hash_password(password)
+            user.failed_logins = 0
+            user.locked_until = None
+        logins.append(DemoLogin(username, role, password))
+    session.flush()
+    return logins

@@ -1,0 +1,586 @@
+"""What the clinic app does with its data, role- and clinic-scoped.
+
+Every function takes the acting :class:`~spinecare.store.models.User` and checks what
+that user may see or change: admins and therapists see their own clinic's patients,
+a physician the patients referred to them for clearance, a patient only their own
+record. Another clinic's patient is answered as not found (404); a role that may not do
+something gets :class:`AccessDenied` (403). Each read and change is audited.
+
+Screening is computed on read by the library (:func:`spinecare.engine.screening.screen_record`)
+from the stored rows, so every change re-screens automatically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from spinecare.engine.planning import CoursePlan, plan_course
+from spinecare.engine.screening import Screening, screen_record
+from spinecare.errors import NotFoundError
+from spinecare.kb.loader import KB
+from spinecare.record.model import PatientRecord
+from spinecare.store.audit import audit
+from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.models import (
+    ClearanceRequest,
+    ClearanceRow,
+    Intake,
+    PatientRow,
+    User,
+)
+from spinecare.store.records import record_of, records_of, store_record
+
+__all__ = [
+    "CLINIC_STAFF",
+    "PatientInput",
+    "add_intake",
+    "clearance_queue",
+    "create_patient",
+    "decide_clearance",
+    "get_clearance_request",
+    "get_patient",
+    "import_record",
+    "intakes_of",
+    "list_patients",
+    "patient_json",
+    "physicians",
+    "request_clearance",
+    "requests_of",
+    "screen_patient",
+    "screen_patients",
+    "update_patient",
+]
+
+CLINIC_STAFF = frozenset({"admin", "therapist"})
+WRITERS = frozenset({"admin", "therapist"})
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------------------
+# Visibility
+
+
+def _visible(query: Any, user: User) -> Any:
+    query = query.where(PatientRow.clinic_id == user.clinic_id)
+    if user.role in CLINIC_STAFF:
+        return query
+    if user.role == "physician":
+        referred = select(ClearanceRequest.patient_id).where(
+            ClearanceRequest.physician_id == user.id
+        )
+        return query.where(PatientRow.id.in_(referred))
+    if user.role == "patient":
+        return query.where(PatientRow.id == (user.patient_id or -1))
+    return query.where(PatientRow.id == -1)
+
+
+def get_patient(
+    session: Session,
+    user: User,
+    patient_id: int,
+    *,
+    write: bool = False,
+    audit_as: str | None = "read",
+) -> PatientRow:
+    """The patient if ``user`` may see it (and change it, with ``write``)."""
+    patient = session.get(PatientRow, patient_id)
+    if patient is None or patient.clinic_id != user.clinic_id:
+        raise NotFoundError(f"patient {patient_id} not found")
+    if (
+        session.scalar(_visible(select(PatientRow.id), user).where(PatientRow.id == patient_id))
+        is None
+    ):
+        raise AccessDenied(f"your role ({user.role}) may not see patient {patient_id}")
+    if write and user.role not in WRITERS:
+        raise AccessDenied(f"your role ({user.role}) may not change patient records")
+    if audit_as:
+        audit(session, user, audit_as, "patient", str(patient.id), patient_id=patient.id)
+    return patient
+
+
+def list_patients(
+    session: Session, user: User, *, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[PatientRow], int]:
+    """The patients ``user`` may see (name or id containing ``q``), by name, with the total."""
+    query = _visible(select(PatientRow), user)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(PatientRow.name).like(like),
+                func.lower(PatientRow.external_id).like(like),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(PatientRow.name, PatientRow.id).limit(limit).offset(offset)
+    ).all()
+    audit(session, user, "list", "patient", None, detail=f"q={q or ''} offset={offset}")
+    return list(rows), total
+
+
+def patient_json(p: PatientRow) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "external_id": p.external_id,
+        "name": p.name,
+        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+        "sex": p.sex,
+        "language": p.language,
+        "notes": p.notes,
+        "version": p.version,
+        "updated_at": p.updated_at.isoformat(),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Patients
+
+
+SEXES = ("female", "male", "other", "unknown")
+LANGUAGES = ("en", "ru")
+
+
+@dataclass
+class PatientInput:
+    """A patient's details as typed in a form (strings), validated by :meth:`clean`."""
+
+    name: str = ""
+    external_id: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    language: str = ""
+    notes: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def clean(self, today: date) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        name = " ".join(self.name.split())
+        if not name:
+            errors["name"] = "required"
+        elif len(name) > 200:
+            errors["name"] = "at most 200 characters"
+        ext = self.external_id.strip()
+        if len(ext) > 100:
+            errors["external_id"] = "at most 100 characters"
+        born: date | None = None
+        if self.birth_date.strip():
+            try:
+                born = date.fromisoformat(self.birth_date.strip())
+            except ValueError:
+                errors["birth_date"] = "a date in the form YYYY-MM-DD"
+            else:
+                if born > today:
+                    errors["birth_date"] = "is in the future"
+                elif born.year < 1900:
+                    errors["birth_date"] = "before 1900; check the year"
+        if self.sex and self.sex not in SEXES:
+            errors["sex"] = f"one of {', '.join(SEXES)}"
+        if self.language and self.language not in LANGUAGES:
+            errors["language"] = f"one of {', '.join(LANGUAGES)}"
+        if len(self.notes) > 5000:
+            errors["notes"] = "at most 5000 characters"
+        if errors:
+            raise FormError(errors)
+        return {
+            "name": name,
+            "external_id": ext,
+            "birth_date": born,
+            "sex": self.sex or None,
+            "language": self.language or None,
+            "notes": self.notes.strip() or None,
+        }
+
+
+def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | None) -> bool:
+    query = select(PatientRow.id).where(
+        PatientRow.clinic_id == clinic_id, PatientRow.external_id == ext
+    )
+    if exclude is not None:
+        query = query.where(PatientRow.id != exclude)
+    return session.scalar(query) is not None
+
+
+def create_patient(session: Session, user: User, data: PatientInput) -> PatientRow:
+    if user.role not in WRITERS:
+        raise AccessDenied(f"your role ({user.role}) may not create patients")
+    values = data.clean(date.today())
+    if values["external_id"] and _external_taken(
+        session, user.clinic_id, values["external_id"], None
+    ):
+        raise FormError(
+            {"external_id": f"'{values['external_id']}' is already a patient of this clinic"}
+        )
+    moment = now()
+    patient = PatientRow(
+        clinic_id=user.clinic_id,
+        created_at=moment,
+        updated_at=moment,
+        **{**values, "external_id": values["external_id"] or "pending"},
+    )
+    session.add(patient)
+    session.flush()
+    if not values["external_id"]:
+        patient.external_id = f"P{patient.id:06d}"
+        session.flush()
+    audit(session, user, "create", "patient", str(patient.id), patient_id=patient.id)
+    return patient
+
+
+def update_patient(
+    session: Session, user: User, patient_id: int, data: PatientInput, version: int
+) -> PatientRow:
+    """Save changed details if ``version`` is still the stored one, else VersionConflict."""
+    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    values = data.clean(date.today())
+    if values["external_id"] and _external_taken(
+        session, user.clinic_id, values["external_id"], patient.id
+    ):
+        raise FormError(
+            {"external_id": f"'{values['external_id']}' is already a patient of this clinic"}
+        )
+    if patient.version != version:
+        raise VersionConflict(
+            f"patient {patient.id} was changed by someone else (version {patient.version}, "
+            f"your form had {version}); reload the page to see the changes, then save again"
+        )
+    for key, value in values.items():
+        if key == "external_id" and not value:
+            continue
+        setattr(patient, key, value)
+    patient.updated_at = now()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise VersionConflict(
+            f"patient {patient.id} was changed by someone else while you saved; reload"
+        ) from None
+    audit(session, user, "update", "patient", str(patient.id), patient_id=patient.id)
+    return patient
+
+
+def import_record(
+    session: Session,
+    user: User,
+    record: PatientRecord,
+    *,
+    label: str,
+    source: str = "fhir",
+    day: date | None = None,
+) -> PatientRow:
+    """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
+    for the clinic's patient with the same external id)."""
+    if user.role not in WRITERS:
+        raise AccessDenied(f"your role ({user.role}) may not import records")
+    ext = record.patient.id[:100] or "imported"
+    patient = session.scalar(
+        select(PatientRow).where(
+            PatientRow.clinic_id == user.clinic_id, PatientRow.external_id == ext
+        )
+    )
+    moment = now()
+    if patient is None:
+        p = record.patient
+        patient = PatientRow(
+            clinic_id=user.clinic_id,
+            external_id=ext,
+            name=(p.name or ext)[:200],
+            birth_date=p.birth_date,
+            sex=p.sex if p.sex in SEXES else None,
+            language=p.language if p.language in LANGUAGES else None,
+            created_at=moment,
+            updated_at=moment,
+        )
+        session.add(patient)
+        session.flush()
+    else:
+        patient.updated_at = moment
+    intake = store_record(
+        session,
+        patient,
+        record,
+        day=day or date.today(),
+        source=source,
+        label=label[:300],
+        user_id=user.id,
+        now=moment,
+    )
+    audit(session, user, "import", "intake", str(intake.id), patient_id=patient.id, detail=label)
+    return patient
+
+
+def add_intake(
+    session: Session,
+    user: User,
+    patient_id: int,
+    facts: PatientRecord,
+    day: date,
+    *,
+    version: int | None = None,
+) -> Intake:
+    """Record one intake (vitals, pain, answers, conditions, medications) for the patient."""
+    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    if version is not None and patient.version != version:
+        raise VersionConflict(f"patient {patient.id} was changed by someone else; reload")
+    intake = store_record(
+        session,
+        patient,
+        facts,
+        day=day,
+        source="form",
+        label="intake form",
+        user_id=user.id,
+        now=now(),
+    )
+    patient.updated_at = now()
+    audit(session, user, "intake", "intake", str(intake.id), patient_id=patient.id)
+    return intake
+
+
+def intakes_of(session: Session, patient: PatientRow, limit: int = 20) -> list[Intake]:
+    return list(
+        session.scalars(
+            select(Intake)
+            .where(Intake.patient_id == patient.id)
+            .order_by(Intake.day.desc(), Intake.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Screening (computed on read)
+
+
+@dataclass
+class PatientScreening:
+    patient: PatientRow
+    record: PatientRecord
+    screening: Screening
+    plan: CoursePlan
+
+
+def screen_patient(
+    session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+) -> PatientScreening:
+    """The patient's screening and plan on ``as_of``, from the stored rows."""
+    patient = get_patient(session, user, patient_id, audit_as=None)
+    record = record_of(session, patient)
+    screening = screen_record(record, kb, as_of, lang)
+    plan = plan_course(screening, record, kb, lang)
+    audit(
+        session,
+        user,
+        "screen",
+        "patient",
+        str(patient.id),
+        patient_id=patient.id,
+        detail=f"as_of={as_of.isoformat()} verdict={screening.verdict}",
+    )
+    return PatientScreening(patient, record, screening, plan)
+
+
+def screen_patients(
+    session: Session, patients: list[PatientRow], kb: KB, as_of: date, lang: str = "en"
+) -> dict[int, Screening]:
+    """Screenings of already-visible patients (a list page), read in six queries."""
+    records = records_of(session, patients)
+    return {pid: screen_record(rec, kb, as_of, lang) for pid, rec in records.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# Physician clearance
+
+
+def physicians(session: Session, clinic_id: int) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.clinic_id == clinic_id, User.role == "physician", User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def clearable(screening: Screening) -> list[str]:
+    """Concepts of present ``needs_clearance`` findings that no clearance settles yet."""
+    out: list[str] = []
+    for f in screening.findings:
+        if (
+            f.effect == "needs_clearance"
+            and f.certainty == "present"
+            and f.settled is None
+            and f.concept not in out
+        ):
+            out.append(f.concept)
+    return out
+
+
+def request_clearance(
+    session: Session,
+    user: User,
+    patient_id: int,
+    *,
+    physician_id: int | None,
+    concepts: list[str],
+    message: str,
+    kb: KB,
+    as_of: date,
+) -> ClearanceRequest:
+    """Send the named findings to a physician of the clinic."""
+    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    errors: dict[str, str] = {}
+    doctor = session.get(User, physician_id) if physician_id else None
+    if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
+        errors["physician_id"] = "choose a physician of this clinic"
+    screening = screen_record(record_of(session, patient), kb, as_of)
+    open_ones = clearable(screening)
+    if not concepts:
+        errors["concepts"] = "name at least one finding to clear"
+    elif any(c not in open_ones for c in concepts):
+        bad = ", ".join(c for c in concepts if c not in open_ones)
+        errors["concepts"] = (
+            f"{bad}: not a finding that needs clearance now "
+            f"(open: {', '.join(open_ones) or 'none'})"
+        )
+    if len(message) > 2000:
+        errors["message"] = "at most 2000 characters"
+    if errors:
+        raise FormError(errors)
+    assert doctor is not None
+    req = ClearanceRequest(
+        patient_id=patient.id,
+        clinic_id=user.clinic_id,
+        physician_id=doctor.id,
+        requested_by=user.id,
+        concepts=list(concepts),
+        message=message.strip() or None,
+        status="open",
+        created_at=now(),
+    )
+    session.add(req)
+    session.flush()
+    audit(
+        session,
+        user,
+        "clearance_request",
+        "clearance_request",
+        str(req.id),
+        patient_id=patient.id,
+        detail=f"to={doctor.username} concepts={','.join(concepts)}",
+    )
+    return req
+
+
+def clearance_queue(
+    session: Session, user: User, status: str | None = "open"
+) -> list[tuple[ClearanceRequest, PatientRow]]:
+    """A physician's requests (staff: the clinic's), newest first."""
+    query = (
+        select(ClearanceRequest, PatientRow)
+        .join(PatientRow, PatientRow.id == ClearanceRequest.patient_id)
+        .where(ClearanceRequest.clinic_id == user.clinic_id)
+    )
+    if user.role == "physician":
+        query = query.where(ClearanceRequest.physician_id == user.id)
+    elif user.role not in CLINIC_STAFF:
+        raise AccessDenied(f"your role ({user.role}) has no clearance queue")
+    if status:
+        query = query.where(ClearanceRequest.status == status)
+    rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
+    audit(session, user, "list", "clearance_request", None, detail=f"status={status}")
+    return [(r, p) for r, p in rows]
+
+
+def requests_of(session: Session, patient: PatientRow) -> list[ClearanceRequest]:
+    return list(
+        session.scalars(
+            select(ClearanceRequest)
+            .where(ClearanceRequest.patient_id == patient.id)
+            .order_by(ClearanceRequest.id.desc())
+        )
+    )
+
+
+def get_clearance_request(session: Session, user: User, request_id: int) -> ClearanceRequest:
+    req = session.get(ClearanceRequest, request_id)
+    if req is None or req.clinic_id != user.clinic_id:
+        raise NotFoundError(f"clearance request {request_id} not found")
+    if user.role == "physician" and req.physician_id != user.id:
+        raise AccessDenied("this request is addressed to another physician")
+    if user.role == "patient":
+        raise AccessDenied("patients cannot see clearance requests")
+    return req
+
+
+DECISIONS = ("cleared", "declined")
+
+
+def decide_clearance(
+    session: Session,
+    user: User,
+    request_id: int,
+    *,
+    decision: str,
+    note: str,
+    version: int,
+    day: date | None = None,
+) -> ClearanceRequest:
+    """The addressed physician clears or declines; adds a Clearance naming the concepts."""
+    if user.role != "physician":
+        raise AccessDenied("only the physician the request is addressed to can decide it")
+    req = get_clearance_request(session, user, request_id)
+    errors: dict[str, str] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = "choose cleared or declined"
+    if decision == "declined" and not note.strip():
+        errors["note"] = "say why massage is declined"
+    if len(note) > 2000:
+        errors["note"] = "at most 2000 characters"
+    if errors:
+        raise FormError(errors)
+    if req.status != "open" or req.version != version:
+        raise VersionConflict(
+            f"clearance request {req.id} was already decided ({req.status}); nothing was changed"
+        )
+    moment = now()
+    req.status = decision
+    req.decision_note = note.strip() or None
+    req.decided_at = moment
+    try:
+        session.flush()
+    except StaleDataError:
+        raise VersionConflict(f"clearance request {req.id} was decided meanwhile") from None
+    session.add(
+        ClearanceRow(
+            ref=f"ClearanceRequest/{req.id}",
+            patient_id=req.patient_id,
+            intake_id=None,
+            request_id=req.id,
+            concepts=list(req.concepts),
+            decision=decision,
+            day=day or date.today(),
+            by=user.full_name,
+            note=note.strip() or None,
+        )
+    )
+    session.flush()
+    audit(
+        session,
+        user,
+        "clearance_decision",
+        "clearance_request",
+        str(req.id),
+        patient_id=req.patient_id,
+        detail=f"{decision}: {','.join(req.concepts)}",
+    )
+    return req

@@ -1,0 +1,111 @@
+"""Sign in, sign out, and the home page that sends each role to its start page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from spinecare.store.accounts import LOCK_AFTER, authenticate, end_session, start_session
+from spinecare.store.audit import audit
+from spinecare.web.deps import (
+    SESSION_COOKIE,
+    check_csrf,
+    db_session,
+    optional_user,
+    render,
+    session_cookie_value,
+    session_token,
+    set_cookie,
+    wants_json,
+)
+
+router = APIRouter()
+
+START = {"admin": "/patients", "therapist": "/patients", "physician": "/clearances"}
+
+
+def start_page(role: str, patient_id: int | None) -> str:
+    if role == "patient":
+        return f"/patients/{patient_id}/screening" if patient_id else "/login"
+    return START.get(role, "/patients")
+
+
+def _safe_next(value: str | None) -> str | None:
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return None
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    with db_session(request) as session:
+        user = optional_user(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(start_page(user.role, user.patient_id), status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(
+        request,
+        "login.html",
+        {"values": {"next": _safe_next(next) or ""}, "errors": {}},
+        {"login": "POST username, password and csrf_token to /login"},
+    )
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    fields = await check_csrf(request, anonymous_ok=True)
+    username = fields.get("username", "").strip()
+    password = fields.get("password", "")
+    with db_session(request) as session:
+        user = authenticate(session, username, password) if username and password else None
+        if user is None:
+            errors = {
+                "form": "wrong user name or password, or the account is locked "
+                f"(after {LOCK_AFTER} failed attempts it locks for a while)"
+            }
+            if not username:
+                errors["username"] = "required"
+            if not password:
+                errors["password"] = "required"
+            values = {"username": username, "next": fields.get("next", "")}
+            return render(
+                request,
+                "login.html",
+                {"values": values, "errors": errors},
+                {"error": {"status": 401, "code": "login_failed", "message": errors["form"]}},
+                status=401,
+            )
+        token = start_session(session, user)
+        target = _safe_next(fields.get("next")) or start_page(user.role, user.patient_id)
+    response: Response
+    if wants_json(request):
+        from fastapi.responses import JSONResponse
+
+        response = JSONResponse({"user": username, "role": user.role, "next": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, session_cookie_value(request, token))
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await check_csrf(request, anonymous_ok=True)
+    token = session_token(request)
+    with db_session(request) as session:
+        user = optional_user(request, session)
+        if token is not None:
+            end_session(session, token)
+        if user is not None:
+            audit(session, user, "logout", "user", str(user.id))
+    response: Response = RedirectResponse("/login", status_code=303)
+    if wants_json(request):
+        from fastapi.responses import JSONResponse
+
+        response = JSONResponse({"signed_out": True})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,125 @@
+"""Physician clearance: the therapist's request, the physician's queue and decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from spinecare.store import service
+from spinecare.store.errors import FormError, VersionConflict
+from spinecare.web.deps import (
+    check_csrf,
+    db_session,
+    parse_int,
+    render,
+    require_user,
+    state,
+    wants_json,
+)
+from spinecare.web.patients import (
+    STAFF,
+    _created,
+    _form_error,
+    _request_json,
+    screening_view,
+)
+
+router = APIRouter()
+
+
+@router.post("/patients/{patient_id}/clearance-requests")
+async def clearance_request(request: Request, patient_id: int) -> Response:
+    form = await request.form()
+    await check_csrf(request)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    concepts = [v for v in form.getlist("concepts") if isinstance(v, str)]
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        try:
+            req = service.request_clearance(
+                session,
+                user,
+                patient_id,
+                physician_id=parse_int(fields.get("physician_id"), 0),
+                concepts=concepts,
+                message=fields.get("message", ""),
+                kb=state(request).kb(),
+                as_of=date.today(),
+            )
+        except FormError as exc:
+            session.rollback()
+            context, _ = screening_view(request, session, user, patient_id, date.today())
+            return _form_error(
+                request,
+                "screening.html",
+                {**context, "values": {**fields, "concepts": concepts}},
+                exc,
+            )
+        data = _request_json(req)
+    return _created(request, f"/patients/{patient_id}/screening", data)
+
+
+@router.get("/clearances")
+def queue(request: Request, status: str | None = "open") -> Response:
+    status = status if status in ("open", "cleared", "declined") else None
+    with db_session(request) as session:
+        user = require_user(request, session, "physician", *STAFF)
+        rows = service.clearance_queue(session, user, status)
+        items = [{**_request_json(r), "patient_name": p.name} for r, p in rows]
+    return render(
+        request,
+        "queue.html",
+        {"items": items, "status": status or "all"},
+        {"clearance_requests": items, "status": status or "all"},
+    )
+
+
+def _decision_view(
+    request: Request, session: Any, user: Any, request_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    req = service.get_clearance_request(session, user, request_id)
+    context, data = screening_view(request, session, user, req.patient_id, date.today())
+    context.update({"req": _request_json(req), "values": {}, "errors": {}})
+    return context, {"clearance_request": _request_json(req), **data}
+
+
+@router.get("/clearances/{request_id}")
+def decision_page(request: Request, request_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, "physician", *STAFF)
+        context, data = _decision_view(request, session, user, request_id)
+    return render(request, "decide.html", context, data)
+
+
+@router.post("/clearances/{request_id}")
+async def decide(request: Request, request_id: int) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session, "physician")
+        try:
+            req = service.decide_clearance(
+                session,
+                user,
+                request_id,
+                decision=fields.get("decision", ""),
+                note=fields.get("note", ""),
+                version=parse_int(fields.get("version"), -1, -1),
+            )
+        except (FormError, VersionConflict) as exc:
+            session.rollback()
+            context, _ = _decision_view(request, session, user, request_id)
+            if isinstance(exc, VersionConflict):
+                err, status = FormError({"version": exc.message}), 409
+            else:
+                err, status = exc, 422
+            return _form_error(
+                request, "decide.html", {**context, "values": fields}, err, status=status
+            )
+        data = _request_json(req)
+        target = f"/clearances/{request_id}"
+    if wants_json(request):
+        return JSONResponse(data)
+    return RedirectResponse(target, status_code=303)

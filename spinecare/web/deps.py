@@ -1,0 +1,215 @@
+"""What every page needs: the database, the signed-in user, CSRF tokens, rendering.
+
+Login sessions: the cookie holds a random token and its HMAC (``settings.secret_key``);
+the database keeps only the token's hash, so logging out ends the session for good.
+The cookie is HttpOnly and SameSite=Lax (and Secure when served over HTTPS).
+
+CSRF: every form carries ``csrf_token`` = HMAC(secret, session token) (before login:
+HMAC of a random nonce kept in its own cookie); every POST must send it back, as a form
+field or the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from spinecare.errors import SpinecareError
+from spinecare.kb.loader import KB
+from spinecare.settings import Settings
+from spinecare.store.accounts import user_for_token
+from spinecare.store.db import Database
+from spinecare.store.errors import AccessDenied
+from spinecare.store.models import User
+
+SESSION_COOKIE = "spinecare_session"
+NONCE_COOKIE = "spinecare_csrf"
+TEMPLATES = Jinja2Templates(
+    directory=str(Path(str(resources.files("spinecare.web"))) / "templates")
+)
+
+
+class LoginRequired(SpinecareError):
+    code = "unauthorized"
+
+
+class CsrfError(SpinecareError):
+    code = "csrf_failed"
+
+
+class ServiceUnavailable(SpinecareError):
+    code = "unavailable"
+
+
+@dataclass
+class WebState:
+    settings: Settings
+    db: Database
+    _kb: KB | None = None
+
+    def kb(self) -> KB:
+        if self._kb is None:
+            from spinecare.errors import KnowledgeBaseError
+            from spinecare.kb.loader import load_kb
+
+            try:
+                self._kb = load_kb()
+            except KnowledgeBaseError as exc:
+                raise ServiceUnavailable(
+                    f"the knowledge base cannot be loaded: {exc.message}"
+                ) from None
+        return self._kb
+
+
+def state(request: Request) -> WebState:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+@contextmanager
+def db_session(request: Request) -> Iterator[Session]:
+    with state(request).db.session() as session:
+        yield session
+
+
+def _sign(secret: str, value: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def session_token(request: Request) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw or "." not in raw:
+        return None
+    token, sig = raw.rsplit(".", 1)
+    if not hmac.compare_digest(sig, _sign(state(request).settings.secret_key, "s:" + token)):
+        return None
+    return token
+
+
+def session_cookie_value(request: Request, token: str) -> str:
+    return f"{token}.{_sign(state(request).settings.secret_key, 's:' + token)}"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=not state(request).settings.development,
+    )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What templates show of the signed-in user (safe to use after the session ends)."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    clinic_id: int
+    patient_id: int | None
+
+
+def optional_user(request: Request, session: Session) -> User | None:
+    token = session_token(request)
+    if token is None:
+        return None
+    user = user_for_token(session, token)
+    if user is not None:
+        request.state.user = Viewer(
+            user.id, user.username, user.full_name, user.role, user.clinic_id, user.patient_id
+        )
+    return user
+
+
+def require_user(request: Request, session: Session, *roles: str) -> User:
+    """The signed-in user (401 / login page if none; 403 if the role is not in ``roles``)."""
+    user = optional_user(request, session)
+    if user is None:
+        raise LoginRequired("sign in first")
+    if roles and user.role not in roles:
+        raise AccessDenied(f"this page is for {', '.join(roles)}; you are signed in as {user.role}")
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    secret = state(request).settings.secret_key
+    token = session_token(request)
+    if token is not None:
+        return _sign(secret, "csrf:" + token)
+    nonce = request.cookies.get(NONCE_COOKIE) or getattr(request.state, "nonce", None)
+    if nonce is None:
+        nonce = secrets.token_urlsafe(16)
+        request.state.nonce = nonce
+    return _sign(secret, "csrf:anon:" + nonce)
+
+
+async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[str, str]:
+    """The submitted form fields, once the CSRF token checks out (else CsrfError, 403).
+
+    Without a login session this is LoginRequired (401), except where ``anonymous_ok``
+    (the login form)."""
+    if not anonymous_ok and session_token(request) is None:
+        raise LoginRequired("sign in first")
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    sent = request.headers.get("x-csrf-token") or fields.get("csrf_token", "")
+    if not sent or not hmac.compare_digest(sent, csrf_token(request)):
+        raise CsrfError(
+            "the form's security token is missing or out of date; reload the page and submit again"
+        )
+    return fields
+
+
+def wants_json(request: Request) -> bool:
+    if getattr(request.state, "json", False):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    data: Any,
+    *,
+    status: int = 200,
+) -> Response:
+    """The page, or its JSON twin ``data`` when JSON was asked for."""
+    if wants_json(request):
+        return JSONResponse(data, status_code=status)
+    user = getattr(request.state, "user", None)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"user": user, "csrf": csrf_token(request), "today": date.today(), **context},
+        status_code=status,
+    )
+    nonce = getattr(request.state, "nonce", None)
+    if nonce is not None:
+        set_cookie(request, response, NONCE_COOKIE, nonce)
+    return response
+
+
+def parse_int(value: str | None, default: int, low: int = 0, high: int = 10**9) -> int:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+    return max(low, min(high, number))

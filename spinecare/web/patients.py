@@ -1,0 +1,432 @@
+"""Patients: list, create, edit, FHIR import, intake form, screening page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from spinecare.errors import RecordError
+from spinecare.store import service
+from spinecare.store.errors import FormError, VersionConflict
+from spinecare.store.service import PatientInput
+from spinecare.web.body import body_svg
+from spinecare.web.deps import (
+    check_csrf,
+    db_session,
+    parse_int,
+    render,
+    require_user,
+    state,
+    wants_json,
+)
+from spinecare.web.forms import (
+    CONDITION_ROWS,
+    MEDICATION_ROWS,
+    TEMPERATURE_UNITS,
+    condition_concepts,
+    medication_concepts,
+    parse_intake,
+    questions_by_group,
+)
+
+router = APIRouter()
+
+ALL = ("admin", "therapist", "physician", "patient")
+STAFF = ("admin", "therapist")
+PAGE = 25
+VERDICT_WORDS = {
+    "refer_urgently": "Refer urgently: no massage, same-day medical assessment",
+    "contraindicated": "Contraindicated: no massage",
+    "defer": "Defer: not now, screen again later",
+    "needs_clearance": "Needs physician clearance before massage",
+    "needs_data": "Needs data: measure or ask first",
+    "allowed_with_precautions": "Allowed with precautions",
+    "allowed": "Allowed",
+}
+
+
+def _created(request: Request, location: str, data: Any) -> Response:
+    if wants_json(request):
+        return JSONResponse(data, status_code=201, headers={"Location": location})
+    return RedirectResponse(location, status_code=303)
+
+
+def _form_error(
+    request: Request, template: str, context: dict[str, Any], exc: FormError, status: int = 422
+) -> Response:
+    details = [{"field": k, "message": v} for k, v in exc.errors.items()]
+    data = {
+        "error": {
+            "status": status,
+            "code": "conflict" if status == 409 else exc.code,
+            "message": exc.one_line(),
+            "details": details,
+        }
+    }
+    return render(request, template, {**context, "errors": exc.errors}, data, status=status)
+
+
+def _as_of(raw: str | None) -> date:
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FormError({"as_of": "a date in the form YYYY-MM-DD"}) from None
+
+
+# ---------------------------------------------------------------------------------------
+# List and create
+
+
+@router.get("/patients")
+def patient_list(request: Request, q: str | None = None, page: str | None = None) -> Response:
+    number = parse_int(page, 1, 1)
+    st = state(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        rows, total = service.list_patients(
+            session, user, q=q, limit=PAGE, offset=(number - 1) * PAGE
+        )
+        screenings = service.screen_patients(session, rows, st.kb(), date.today())
+    items = [{**service.patient_json(p), "verdict": screenings[p.id].verdict} for p in rows]
+    data = {"patients": items, "total": total, "page": number, "per_page": PAGE, "q": q or ""}
+    return render(
+        request,
+        "patients.html",
+        {
+            "items": items,
+            "total": total,
+            "page": number,
+            "q": q or "",
+            "pages": max(1, -(-total // PAGE)),
+            "words": VERDICT_WORDS,
+        },
+        data,
+    )
+
+
+def _patient_form(p: Any = None) -> dict[str, str]:
+    if p is None:
+        return {}
+    return {
+        "name": p.name,
+        "external_id": p.external_id,
+        "birth_date": p.birth_date.isoformat() if p.birth_date else "",
+        "sex": p.sex or "",
+        "language": p.language or "",
+        "notes": p.notes or "",
+        "version": str(p.version),
+    }
+
+
+def _input(fields: dict[str, str]) -> PatientInput:
+    return PatientInput(
+        **{  # type: ignore[arg-type]
+            k: fields.get(k, "")
+            for k in ("name", "external_id", "birth_date", "sex", "language", "notes")
+        }
+    )
+
+
+@router.get("/patients/new")
+def patient_new(request: Request) -> Response:
+    with db_session(request) as session:
+        require_user(request, session, *STAFF)
+    return render(
+        request,
+        "patient_form.html",
+        {"values": {}, "errors": {}, "patient": None},
+        {"fields": ["name", "external_id", "birth_date", "sex", "language", "notes"]},
+    )
+
+
+@router.post("/patients")
+async def patient_create(request: Request) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        try:
+            patient = service.create_patient(session, user, _input(fields))
+        except FormError as exc:
+            return _form_error(
+                request, "patient_form.html", {"values": fields, "patient": None}, exc
+            )
+        data = service.patient_json(patient)
+    return _created(request, f"/patients/{patient.id}", data)
+
+
+# ---------------------------------------------------------------------------------------
+# FHIR import
+
+
+@router.get("/patients/import")
+def import_page(request: Request) -> Response:
+    with db_session(request) as session:
+        require_user(request, session, *STAFF)
+    return render(
+        request,
+        "import.html",
+        {"errors": {}},
+        {"upload": "POST multipart field 'file' (FHIR R4 Bundle JSON or intake YAML)"},
+    )
+
+
+MAX_UPLOAD = 5_000_000
+
+
+@router.post("/patients/import")
+async def import_upload(request: Request) -> Response:
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    await check_csrf(request)
+    upload = form.get("file")
+    st = state(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        name = (getattr(upload, "filename", None) or "upload.json")[:200]
+        errors: dict[str, str] = {}
+        if not raw:
+            errors["file"] = "choose a FHIR R4 Bundle (JSON) or an intake file to upload"
+        elif len(raw) > min(MAX_UPLOAD, st.settings.max_body_bytes):
+            errors["file"] = "the file is too large"
+        record = None
+        if not errors:
+            from spinecare.core import load_record
+
+            try:
+                record = load_record(raw, st.kb(), name=name)
+            except RecordError as exc:
+                errors["file"] = exc.one_line()
+            except Exception as exc:  # a reader bug must still store nothing
+                errors["file"] = f"{name}: the file could not be read ({type(exc).__name__})"
+        if errors or record is None:
+            return _form_error(
+                request, "import.html", {"values": fields}, FormError(errors), status=400
+            )
+        source = "fhir" if raw.lstrip()[:1] == b"{" and b"resourceType" in raw else "file"
+        patient = service.import_record(session, user, record, label=name, source=source)
+        data = service.patient_json(patient)
+    return _created(request, f"/patients/{patient.id}/screening", data)
+
+
+# ---------------------------------------------------------------------------------------
+# One patient
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(request: Request, patient_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        patient = service.get_patient(session, user, patient_id)
+        intakes = service.intakes_of(session, patient)
+        requests_ = service.requests_of(session, patient)
+        data = {
+            "patient": service.patient_json(patient),
+            "intakes": [
+                {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
+                for i in intakes
+            ],
+            "clearance_requests": [_request_json(r) for r in requests_],
+        }
+    return render(request, "patient.html", {"patient": patient, "data": data}, data)
+
+
+def _request_json(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "patient_id": r.patient_id,
+        "physician_id": r.physician_id,
+        "concepts": r.concepts,
+        "message": r.message,
+        "status": r.status,
+        "decision_note": r.decision_note,
+        "created_at": r.created_at.isoformat(),
+        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+        "version": r.version,
+    }
+
+
+@router.get("/patients/{patient_id}/edit")
+def patient_edit_page(request: Request, patient_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        patient = service.get_patient(session, user, patient_id, write=True)
+        values = _patient_form(patient)
+    return render(
+        request,
+        "patient_form.html",
+        {"values": values, "errors": {}, "patient": patient},
+        service.patient_json(patient),
+    )
+
+
+@router.post("/patients/{patient_id}/edit")
+async def patient_edit(request: Request, patient_id: int) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        patient = service.get_patient(session, user, patient_id, write=True, audit_as=None)
+        version = parse_int(fields.get("version"), -1, -1)
+        context = {"values": fields, "patient": patient}
+        try:
+            service.update_patient(session, user, patient_id, _input(fields), version)
+        except FormError as exc:
+            return _form_error(request, "patient_form.html", context, exc)
+        except VersionConflict as exc:
+            current = service.patient_json(patient)
+            return _form_error(
+                request,
+                "patient_form.html",
+                {**context, "conflict": exc.message, "current": current},
+                FormError({"version": exc.message}),
+                status=409,
+            )
+        data = service.patient_json(patient)
+    if wants_json(request):
+        return JSONResponse(data)
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------
+# Intake
+
+
+def _intake_context(request: Request, patient: Any, values: dict[str, str]) -> dict[str, Any]:
+    kb = state(request).kb()
+    return {
+        "patient": patient,
+        "values": values,
+        "groups": questions_by_group(kb),
+        "conditions": condition_concepts(kb),
+        "medications": medication_concepts(kb),
+        "zones": [(z.id, z.label.en) for z in kb.model.zones],
+        "condition_rows": range(CONDITION_ROWS),
+        "medication_rows": range(MEDICATION_ROWS),
+        "temperature_units": TEMPERATURE_UNITS,
+    }
+
+
+@router.get("/patients/{patient_id}/intake")
+def intake_page(request: Request, patient_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        patient = service.get_patient(session, user, patient_id, write=True)
+        context = _intake_context(request, patient, {"day": date.today().isoformat()})
+    kb = state(request).kb()
+    data = {
+        "patient": service.patient_json(patient),
+        "questions": [
+            {
+                "id": q.id,
+                "group": q.group,
+                "type": q.type,
+                "label": q.label.en,
+                "choices": [c.value for c in q.choices],
+            }
+            for q in kb.model.questions
+        ],
+        "measures": ["systolic", "diastolic", "temperature", "temperature_unit", "pain"],
+    }
+    return render(request, "intake.html", {**context, "errors": {}}, data)
+
+
+@router.post("/patients/{patient_id}/intake")
+async def intake_save(request: Request, patient_id: int) -> Response:
+    fields = await check_csrf(request)
+    kb = state(request).kb()
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        patient = service.get_patient(session, user, patient_id, write=True, audit_as=None)
+        try:
+            day, facts = parse_intake(fields, kb, date.today())
+        except FormError as exc:
+            return _form_error(
+                request, "intake.html", _intake_context(request, patient, fields), exc
+            )
+        intake = service.add_intake(session, user, patient_id, facts, day)
+        data = {"intake": intake.id, "patient": patient_id, "date": day.isoformat()}
+    return _created(request, f"/patients/{patient_id}/screening", data)
+
+
+# ---------------------------------------------------------------------------------------
+# Screening
+
+
+def _zones(ps: service.PatientScreening) -> tuple[list[str], list[str]]:
+    """Treatment zones (from the plan) and zones to avoid (the zones behind blocking or
+    modifying findings; every zone when the verdict blocks massage)."""
+    from spinecare.engine.screening import BLOCKING
+
+    treat = list(ps.plan.zones)
+    by_ref = {c.ref: c for c in ps.record.conditions}
+    avoid: list[str] = []
+    for f in ps.screening.findings:
+        if f.certainty != "present" or not f.counts or f.effect == "needs_clearance":
+            continue
+        for ev in f.evidence:
+            cond = by_ref.get(ev.ref)
+            for site in cond.body_sites if cond else ():
+                zone = site.code if site.system == "spinecare-zone" else None
+                if zone and zone not in avoid and f.effect != "allowed_with_precautions":
+                    avoid.append(zone)
+    if ps.screening.verdict in BLOCKING:
+        avoid = sorted(set(avoid) | set(treat)) or []
+        treat = []
+    return treat, avoid
+
+
+def screening_view(
+    request: Request, session: Any, user: Any, patient_id: int, day: date
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The screening page's template context and its JSON twin."""
+    kb = state(request).kb()
+    ps = service.screen_patient(session, user, patient_id, kb, day)
+    requests_ = [_request_json(r) for r in service.requests_of(session, ps.patient)]
+    doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
+    patient = ps.patient
+    screening = ps.screening.to_json()
+    treat, avoid = _zones(ps)
+    labels = {z.id: z.label.en for z in kb.model.zones}
+    data = {
+        "patient": service.patient_json(patient),
+        "screening": screening,
+        "plan": ps.plan.to_json(),
+        "zones": {"treat": treat, "avoid": avoid},
+        "clearable": service.clearable(ps.screening),
+        "clearance_requests": requests_,
+    }
+    context = {
+        "patient": patient,
+        "s": screening,
+        "plan": data["plan"],
+        "words": VERDICT_WORDS,
+        "body": body_svg(treat, avoid, labels),
+        "treat": treat,
+        "avoid": avoid,
+        "labels": labels,
+        "clearable": data["clearable"],
+        "requests": requests_,
+        "doctors": doctors,
+        "concept_labels": {c.id: c.label.en for c in kb.model.concepts},
+        "values": {},
+        "errors": {},
+        "as_of": day.isoformat(),
+    }
+    return context, data
+
+
+@router.get("/patients/{patient_id}/screening")
+def screening_page(request: Request, patient_id: int, as_of: str | None = None) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        try:
+            day = _as_of(as_of)
+        except FormError:
+            day = date.today()
+        context, data = screening_view(request, session, user, patient_id, day)
+    return render(request, "screening.html", context, data)

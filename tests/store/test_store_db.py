@@ -1,0 +1,192 @@
+"""Migrations, records round trip, versions and the audit log, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select, text
+
+AS_OF = date(2026, 11, 20)
+
+
+def _open(target, **kwargs):
+    from spinecare.store.db import open_database
+
+    url, schema = target
+    return open_database(url, schema=schema, **kwargs)
+
+
+def _staff(session, clinic_name="Clinic A", username="anna"):
+    from spinecare.store.accounts import create_user, get_or_create_clinic
+
+    clinic = get_or_create_clinic(session, clinic_name)
+    return create_user(
+        session, clinic=clinic, username=username, password="password-1", role="therapist"
+    )
+
+
+def test_migrations_reach_head_and_match_the_models(db_target) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from spinecare.store.db import HEAD, schema_revision
+    from spinecare.store.models import Base
+
+    db = _open(db_target)
+    try:
+        assert schema_revision(db.engine) == HEAD
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert diff == []
+        _open(db_target).dispose()  # running them again is a no-op
+    finally:
+        db.dispose()
+
+
+def test_older_database_upgrades_in_place(db_target) -> None:
+    from spinecare.store.db import make_engine, migrate, schema_revision
+
+    url, schema = db_target
+    engine = make_engine(url, schema=schema)
+    try:
+        migrate(engine, "0001")
+        assert schema_revision(engine) == "0001"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO clinics (id, name, created_at) "
+                    "VALUES (1, 'Old', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
+                    "updated_at) VALUES (1, 1, 'old-1', 'Old Patient', 1, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate(engine)
+        assert schema_revision(engine) == "0002"
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT name FROM patients")).scalar() == "Old Patient"
+            assert connection.execute(text("SELECT count(*) FROM clearance_requests")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_demo_records_round_trip_to_the_same_screening(db_target, kb) -> None:
+    from spinecare.core import load_record
+    from spinecare.demo import demo_files
+    from spinecare.engine.screening import screen_record
+    from spinecare.store.records import record_of
+    from spinecare.store.service import import_record
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            staff = _staff(session)
+            for path in demo_files():
+                record = load_record(path, kb)
+                patient = import_record(session, staff, record, label=path.name)
+                stored = record_of(session, patient)
+                want = screen_record(record, kb, AS_OF).to_json()
+                got = screen_record(stored, kb, AS_OF).to_json()
+                for key in ("verdict", "indicated", "indications", "missing"):
+                    assert got[key] == want[key], (path.name, key)
+                assert [(f["rule"], f["certainty"]) for f in got["findings"]] == [
+                    (f["rule"], f["certainty"]) for f in want["findings"]
+                ]
+    finally:
+        db.dispose()
+
+
+def test_concurrent_edits_conflict(db_target) -> None:
+    from spinecare.store.errors import VersionConflict
+    from spinecare.store.service import PatientInput, create_patient, update_patient
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            staff = _staff(session)
+            patient = create_patient(session, staff, PatientInput(name="Shared"))
+            pid, version, staff_id = patient.id, patient.version, staff.id
+        from spinecare.store.models import User
+
+        with db.session() as first:
+            update_patient(first, first.get(User, staff_id), pid, PatientInput(name="One"), version)
+        with pytest.raises(VersionConflict), db.session() as second:
+            update_patient(
+                second, second.get(User, staff_id), pid, PatientInput(name="Two"), version
+            )
+        with db.session() as session:
+            from spinecare.store.models import PatientRow
+
+            assert session.get(PatientRow, pid).name == "One"
+    finally:
+        db.dispose()
+
+
+def test_clinic_scoping(db_target) -> None:
+    from spinecare.errors import NotFoundError
+    from spinecare.store.service import PatientInput, create_patient, get_patient, list_patients
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            a = _staff(session, "Clinic A", "anna")
+            b = _staff(session, "Clinic B", "boris")
+            pa = create_patient(session, a, PatientInput(name="Alpha"))
+            create_patient(session, b, PatientInput(name="Beta"))
+            rows, total = list_patients(session, a)
+            assert [r.name for r in rows] == ["Alpha"] and total == 1
+            with pytest.raises(NotFoundError):
+                get_patient(session, b, pa.id)
+    finally:
+        db.dispose()
+
+
+def test_audit_log_is_append_only(db_target) -> None:
+    from sqlalchemy.exc import DatabaseError
+
+    from spinecare.store.audit import audit
+    from spinecare.store.models import AuditEntry
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            audit(session, _staff(session), "read", "patient", "1", patient_id=1)
+        for statement in ("UPDATE audit_log SET action = 'edited'", "DELETE FROM audit_log"):
+            with pytest.raises(DatabaseError), db.engine.begin() as connection:
+                connection.execute(text(statement))
+        with db.session() as session:
+            assert session.scalars(select(AuditEntry.action)).all() == ["read"]
+    finally:
+        db.dispose()
+
+
+def test_login_lock_out(db_target) -> None:
+    from spinecare.store.accounts import LOCK_AFTER, authenticate
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            _staff(session)
+        for _ in range(LOCK_AFTER):
+            with db.session() as session:
+                assert authenticate(session, "anna", "wrong") is None
+        with db.session() as session:
+            assert authenticate(session, "anna", "password-1") is None
+    finally:
+        db.dispose()
+
+
+def test_sqlite_uses_wal(tmp_path) -> None:
+    from spinecare.store.db import open_database
+
+    db = open_database(f"sqlite:///{tmp_path / 'wal.sqlite'}")
+    try:
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        db.dispose()

@@ -1,0 +1,131 @@
+"""Web test helpers: an app on its own temporary SQLite database per test, seeded with
+the demo clinic (fixed passwords) and a second clinic, and clients signed in by role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORDS = {
+    "admin": "admin-pass-1",
+    "therapist": "therapist-pass-1",
+    "physician": "physician-pass-1",
+    "patient": "patient-pass-1",
+}
+OTHER = {"username": "other-therapist", "password": "other-pass-12"}
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HTML = {"accept": "text/html"}
+JSON = {"accept": "application/json"}
+
+
+@dataclass
+class World:
+    """The app and the ids tests need."""
+
+    app: object
+    demo_patient: int  # a demo patient (needs_clearance: disc herniation, no clearance)
+    own_patient: int  # the demo patient account's own record
+    other_patient: int  # a patient of the other clinic
+    physician_id: int
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, raise_server_exceptions=False)  # type: ignore[arg-type]
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    response = client.get(path, headers=HTML)
+    assert response.status_code == 200, response.text[:500]
+    match = CSRF.search(response.text)
+    assert match, f"no csrf token on {path}"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str) -> TestClient:
+    token = csrf_of(client)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def make_world(tmp_path: Path) -> World:
+    from sqlalchemy import select
+
+    from spinecare.app import create_app
+    from spinecare.core import load_record
+    from spinecare.settings import Settings
+    from spinecare.store.accounts import create_user, get_or_create_clinic
+    from spinecare.store.models import PatientRow, User
+    from spinecare.store.service import import_record
+
+    settings = Settings.from_env(
+        environment="test",
+        db_url=f"sqlite:///{tmp_path / 'app.sqlite'}",
+        demo=True,
+        secret_key="test-secret-key",
+    )
+    app = create_app(settings, seed_passwords=PASSWORDS)
+    db = app.state.db
+    with db.session() as session:
+        clinic = get_or_create_clinic(session, "Other clinic")
+        other = create_user(
+            session,
+            clinic=clinic,
+            username=OTHER["username"],
+            password=OTHER["password"],
+            role="therapist",
+        )
+        record = load_record(FIXTURES / "bundle-herniation.json")
+        other_patient = import_record(session, other, record, label="bundle")
+        demo = session.scalar(select(PatientRow).where(PatientRow.external_id == "demo-kuznetsova"))
+        own = session.scalar(select(PatientRow).where(PatientRow.external_id == "demo-sokolova"))
+        doctor = session.scalar(select(User).where(User.username == "physician"))
+        assert demo and own and doctor
+        return World(app, demo.id, own.id, other_patient.id, doctor.id)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> None:
+    """argon2id with tiny parameters: the tests check the flow, not the hash's cost."""
+    from argon2 import PasswordHasher
+
+    from spinecare.store.accounts import use_password_hasher
+
+    use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def csrf() -> Callable[[TestClient, str], str]:
+    return csrf_of
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = make_world(tmp_path)
+    yield w
+    w.app.state.db.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def signed_in(world: World) -> Callable[[str], TestClient]:
+    """``signed_in("therapist")`` -> a client signed in as that demo user ("other" for the
+    other clinic's therapist, "anonymous" for nobody)."""
+
+    def make(who: str) -> TestClient:
+        client = world.client()
+        if who == "anonymous":
+            return client
+        if who == "other":
+            return login(client, OTHER["username"], OTHER["password"])
+        return login(client, who, PASSWORDS[who])
+
+    return make

@@ -1,0 +1,132 @@
+"""Sign-in, lock-out, sign-out, CSRF, and the audit log."""
+
+from __future__ import annotations
+
+import re
+
+HTML = {"accept": "text/html"}
+JSON = {"accept": "application/json"}
+
+
+def _token(client) -> str:
+    response = client.get("/login")
+    assert response.status_code == 200
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+
+
+def _try(client, username: str, password: str):
+    return client.post(
+        "/login",
+        headers=HTML,
+        follow_redirects=False,
+        data={"username": username, "password": password, "csrf_token": _token(client)},
+    )
+
+
+def test_wrong_password_rerenders_login_with_username_kept(world) -> None:
+    client = world.client()
+    response = _try(client, "therapist", "wrong-password")
+    assert response.status_code == 401
+    assert "wrong user name or password" in response.text
+    assert 'value="therapist"' in response.text
+
+
+def test_lock_out_after_repeated_failures(world) -> None:
+    from spinecare.store.accounts import LOCK_AFTER
+
+    client = world.client()
+    for _ in range(LOCK_AFTER):
+        assert _try(client, "therapist", "wrong-password").status_code == 401
+    # now even the right password is refused
+    assert _try(client, "therapist", "therapist-pass-1").status_code == 401
+    assert _try(client, "admin", "admin-pass-1").status_code == 303  # others unaffected
+
+
+def test_login_without_csrf_token_is_refused(world) -> None:
+    client = world.client()
+    client.get("/login")
+    response = client.post(
+        "/login", headers=JSON, data={"username": "admin", "password": "admin-pass-1"}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
+
+
+def test_form_post_with_wrong_csrf_token_is_refused(world, signed_in) -> None:
+    client = signed_in("therapist")
+    response = client.post(
+        "/patients", headers=JSON, data={"name": "Forged", "csrf_token": "forged"}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
+
+
+def test_logout_ends_the_session(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    cookie = client.cookies.get("spinecare_session")
+    token = csrf(client, "/patients")
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    stale = world.client()
+    stale.cookies.set("spinecare_session", cookie)
+    assert stale.get("/patients", headers=JSON).status_code == 401
+
+
+def test_tampered_session_cookie_is_rejected(world, signed_in) -> None:
+    client = signed_in("admin")
+    token, sig = client.cookies.get("spinecare_session").rsplit(".", 1)
+    forged = world.client()
+    forged.cookies.set("spinecare_session", f"{token}.{'0' * len(sig)}")
+    assert forged.get("/patients", headers=JSON).status_code == 401
+
+
+def test_passwords_are_stored_as_argon2id(world) -> None:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:
+        hashes = session.scalars(select(User.password_hash)).all()
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_reads_and_changes_are_audited_and_admin_can_filter(world, signed_in, csrf) -> None:
+    therapist = signed_in("therapist")
+    assert therapist.get(f"/patients/{world.demo_patient}/screening").status_code == 200
+    path = f"/patients/{world.demo_patient}/edit"
+    version = therapist.get(path, headers=JSON).json()["version"]
+    response = therapist.post(
+        path,
+        headers=JSON,
+        data={"csrf_token": csrf(therapist, path), "name": "Audited", "version": str(version)},
+    )
+    assert response.status_code == 200
+    admin = signed_in("admin")
+    response = admin.get(f"/audit.json?user=therapist&patient={world.demo_patient}")
+    assert response.status_code == 200
+    actions = {e["action"] for e in response.json()["entries"]}
+    assert {"screen", "update", "read"} <= actions
+    assert all(e["user"] == "therapist" for e in response.json()["entries"])
+    response = admin.get("/audit?action=login", headers=HTML)
+    assert response.status_code == 200 and "login" in response.text
+
+
+def test_audit_log_cannot_be_changed(world) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    engine = world.app.state.db.engine
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DatabaseError), engine.begin() as connection:
+            connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar() > 0
+
+
+def test_audit_log_has_no_edit_route(world, signed_in, csrf) -> None:
+    client = signed_in("admin")
+    token = csrf(client, "/audit")
+    for method in ("post", "put", "delete"):
+        response = getattr(client, method)("/audit", headers={**JSON, "x-csrf-token": token})
+        assert response.status_code == 405

@@ -1,0 +1,314 @@
+"""The authorization matrix: every route against every role and another clinic's user.
+
+Expected statuses are written out per route; 403 means "your role may not", 404 "not in
+your clinic" (another clinic's data is never shown), 401 "sign in first".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+JSON = {"accept": "application/json"}
+
+ROLES = ("admin", "therapist", "physician", "patient", "other", "anonymous")
+
+
+def _version(world: Any, patient_id: int) -> int:
+    from spinecare.store.models import PatientRow
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        row = session.get(PatientRow, patient_id)
+        assert row is not None
+        return row.version
+
+
+def _open_request(world: Any) -> int:
+    """A clearance request for the demo patient, addressed to the demo physician."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from spinecare.kb import load_kb
+    from spinecare.store.models import User
+    from spinecare.store.service import request_clearance
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        therapist = session.scalar(select(User).where(User.username == "therapist"))
+        req = request_clearance(
+            session,
+            therapist,
+            world.demo_patient,
+            physician_id=world.physician_id,
+            concepts=["disc_herniation"],
+            message="please clear",
+            kb=load_kb(),
+            as_of=date.today(),
+        )
+        return req.id
+
+
+# (method, path, body, expected status per role); "{demo}" is a demo-clinic patient
+# referred to the physician, "{own}" the demo patient account's own record, "{req}" an open
+# clearance request addressed to the physician.
+S = {"admin": 200, "therapist": 200}
+ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
+    (
+        "GET",
+        "/patients",
+        None,
+        {**S, "physician": 200, "patient": 200, "other": 200, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/patients/new",
+        None,
+        {**S, "physician": 403, "patient": 403, "other": 200, "anonymous": 401},
+    ),
+    (
+        "POST",
+        "/patients",
+        {"name": "Matrix Patient"},
+        {
+            "admin": 201,
+            "therapist": 201,
+            "physician": 403,
+            "patient": 403,
+            "other": 201,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "GET",
+        "/patients/import",
+        None,
+        {**S, "physician": 403, "patient": 403, "other": 200, "anonymous": 401},
+    ),
+    (
+        "POST",
+        "/patients/import",
+        "upload",
+        {
+            "admin": 201,
+            "therapist": 201,
+            "physician": 403,
+            "patient": 403,
+            "other": 201,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "GET",
+        "/patients/{demo}",
+        None,
+        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/patients/{demo}/screening",
+        None,
+        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/patients/{own}",
+        None,
+        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/patients/{own}/screening",
+        None,
+        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/patients/{demo}/edit",
+        None,
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "POST",
+        "/patients/{demo}/edit",
+        "edit",
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/patients/{demo}/intake",
+        None,
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "POST",
+        "/patients/{demo}/intake",
+        {"day": "today", "pain": "2"},
+        {
+            "admin": 201,
+            "therapist": 201,
+            "physician": 403,
+            "patient": 403,
+            "other": 404,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "POST",
+        "/patients/{own}/intake",
+        {"day": "today"},
+        {
+            "admin": 201,
+            "therapist": 201,
+            "physician": 403,
+            "patient": 403,
+            "other": 404,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "POST",
+        "/patients/{demo}/clearance-requests",
+        "request",
+        {
+            "admin": 201,
+            "therapist": 201,
+            "physician": 403,
+            "patient": 403,
+            "other": 404,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "GET",
+        "/clearances",
+        None,
+        {**S, "physician": 200, "patient": 403, "other": 200, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/clearances/{req}",
+        None,
+        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/audit",
+        None,
+        {
+            "admin": 200,
+            "therapist": 403,
+            "physician": 403,
+            "patient": 403,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "GET",
+        "/users",
+        None,
+        {
+            "admin": 200,
+            "therapist": 403,
+            "physician": 403,
+            "patient": 403,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "POST",
+        "/users",
+        "user",
+        {
+            "admin": 201,
+            "therapist": 403,
+            "physician": 403,
+            "patient": 403,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "POST",
+        "/clearances/{req}",
+        "decide",
+        {
+            "admin": 403,
+            "therapist": 403,
+            "physician": 200,
+            "patient": 403,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_role(world: Any, signed_in: Any, csrf: Any, role: str) -> None:
+    from datetime import date
+
+    client = signed_in(role)
+    token = client.cookies.get("spinecare_session")
+    token = csrf(client, "/patients") if token is not None else None
+    req = _open_request(world)
+    ids = {"demo": world.demo_patient, "own": world.own_patient, "req": req}
+    failures: list[str] = []
+    for method, template, body, expected in ROUTES:
+        path = template.format(**ids)
+        headers = {**JSON, **({"x-csrf-token": token} if token else {})}
+        if method == "GET":
+            response = client.get(path, headers=JSON)
+        else:
+            files = None
+            data: dict[str, Any] | None = None
+            if body == "upload":
+                raw = (FIXTURES / "bundle-herniation.json").read_bytes()
+                files = {"file": ("bundle.json", raw, "application/json")}
+            elif body == "edit":
+                data = {"name": f"Edited by {role}", "version": str(_version(world, ids["demo"]))}
+            elif body == "request":
+                data = {"concepts": "disc_herniation", "physician_id": str(world.physician_id)}
+            elif body == "user":
+                data = {"username": f"new-{role}", "password": "long-enough-1", "role": "therapist"}
+            elif body == "decide":
+                data = {"decision": "cleared", "note": "ok", "version": "1"}
+            else:
+                data = {
+                    k: (date.today().isoformat() if v == "today" else v) for k, v in body.items()
+                }
+            response = client.post(
+                path, data=data, files=files, headers=headers, follow_redirects=False
+            )
+        want = expected[role]
+        if response.status_code != want:
+            failures.append(
+                f"{method} {path}: {response.status_code} (want {want}) {response.text[:160]}"
+            )
+        elif want >= 400:
+            error = response.json()["error"]
+            assert error["status"] == want
+            assert "Traceback" not in response.text
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_browser_is_sent_to_login(world: Any) -> None:
+    client = world.client()
+    response = client.get(
+        f"/patients/{world.demo_patient}", headers={"accept": "text/html"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=/patients/")
+
+
+def test_other_clinic_patient_page_shows_no_data(world: Any, signed_in: Any) -> None:
+    client = signed_in("other")
+    response = client.get(
+        f"/patients/{world.demo_patient}/screening", headers={"accept": "text/html"}
+    )
+    assert response.status_code == 404
+    assert "Kuznetsova" not in response.text and "Кузнецова" not in response.text

@@ -1,0 +1,240 @@
+"""Forms: field errors beside the field with the input kept; conflicts; broken uploads."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HTML = {"accept": "text/html"}
+JSON = {"accept": "application/json"}
+
+
+def _count(world: Any, model_name: str) -> int:
+    from sqlalchemy import func, select
+
+    from spinecare.store import models
+
+    model = getattr(models, model_name)
+    with world.app.state.db.session() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_new_patient_form_rerenders_with_errors_and_keeps_input(signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/new")
+    response = client.post(
+        "/patients",
+        headers=HTML,
+        data={
+            "csrf_token": token,
+            "name": "Vera Typed",
+            "birth_date": "1990-13-45",
+            "sex": "alien",
+            "notes": "kept note",
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="err-birth_date"' in response.text
+    assert "a date in the form YYYY-MM-DD" in response.text
+    assert 'value="Vera Typed"' in response.text  # what was typed is kept
+    assert 'value="1990-13-45"' in response.text
+    assert "kept note" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_new_patient_json_twin_error_shape(signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    response = client.post(
+        "/patients", headers={**JSON, "x-csrf-token": csrf(client, "/patients")}, data={"name": ""}
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert {"field": "name", "message": "required"} in error["details"]
+
+
+def test_create_and_edit_patient(signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/new")
+    response = client.post(
+        "/patients",
+        data={"csrf_token": token, "name": "Olga New", "birth_date": "1980-02-03"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = response.headers["location"]
+    response = client.get(page + ".json")
+    assert response.status_code == 200
+    patient = response.json()["patient"]
+    assert patient["name"] == "Olga New" and patient["external_id"].startswith("P")
+    response = client.post(
+        page + "/edit",
+        headers=JSON,
+        data={"csrf_token": token, "name": "Olga Renamed", "version": str(patient["version"])},
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == "Olga Renamed"
+    assert response.json()["version"] == patient["version"] + 1
+
+
+def test_second_save_gets_version_conflict_and_nothing_is_overwritten(
+    world, signed_in, csrf
+) -> None:
+    first, second = signed_in("therapist"), signed_in("admin")
+    path = f"/patients/{world.demo_patient}/edit"
+    version = first.get(path, headers=JSON).json()["version"]
+    token1, token2 = csrf(first, path), csrf(second, path)
+    response = first.post(
+        path,
+        headers=HTML,
+        follow_redirects=False,
+        data={"csrf_token": token1, "name": "First Save", "version": str(version)},
+    )
+    assert response.status_code == 303
+    response = second.post(
+        path,
+        headers=HTML,
+        data={"csrf_token": token2, "name": "Second Save", "version": str(version)},
+    )
+    assert response.status_code == 409
+    assert "changed by someone else" in response.text
+    assert 'value="Second Save"' in response.text  # the second user's typing is kept
+    response = second.get(f"/patients/{world.demo_patient}.json")
+    assert response.status_code == 200
+    assert response.json()["patient"]["name"] == "First Save"
+
+
+def test_broken_fhir_upload_shows_error_page_and_stores_nothing(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/import")
+    before = {m: _count(world, m) for m in ("PatientRow", "Intake", "ObservationRow")}
+    raw = (FIXTURES / "bundle-truncated.json").read_bytes()
+    response = client.post(
+        "/patients/import",
+        headers=HTML,
+        data={"csrf_token": token},
+        files={"file": ("broken.json", raw, "application/json")},
+    )
+    assert response.status_code == 400
+    assert "Nothing was stored" in response.text
+    assert "not valid JSON" in response.text
+    assert "Traceback" not in response.text
+    assert {m: _count(world, m) for m in before} == before
+
+
+def test_fhir_upload_creates_patient_and_screens(signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/import")
+    raw = (FIXTURES / "bundle-herniation.json").read_bytes()
+    response = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("bundle.json", raw, "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    response = client.get(response.headers["location"] + "?as_of=2026-11-20", headers=JSON)
+    assert response.status_code == 200
+    assert response.json()["patient"]["name"] == "Boris Bundle"
+    assert response.json()["screening"]["verdict"] in {"needs_clearance", "needs_data"}
+
+
+def _intake_fields(token: str, **extra: str) -> dict[str, str]:
+    return {"csrf_token": token, "day": date.today().isoformat(), **extra}
+
+
+def test_intake_form_validates_units_and_ranges_and_keeps_input(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/intake"
+    token = csrf(client, path)
+    before = _count(world, "Intake")
+    response = client.post(
+        path,
+        headers=HTML,
+        data=_intake_fields(
+            token,
+            systolic="80",
+            diastolic="120",
+            temperature="98.6",
+            temperature_unit="Cel",
+            pain="11",
+            q_fever_today="maybe",
+            cond_zone_0="collar_zone",
+            day=(date.today() + timedelta(days=2)).isoformat(),
+        ),
+    )
+    assert response.status_code == 422
+    text = response.text
+    assert "systolic must be above diastolic" in text
+    assert "98.6 °C is outside the plausible range" in text
+    assert "a whole number from 0" in text
+    assert "yes, no, or leave unanswered" in text
+    assert "choose the condition" in text
+    assert "is in the future" in text
+    assert 'value="98.6"' in text and 'value="11"' in text
+    assert _count(world, "Intake") == before
+
+
+def test_intake_fahrenheit_is_converted(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/intake"
+    response = client.post(
+        path,
+        headers=JSON,
+        data=_intake_fields(csrf(client, path), temperature="100.4", temperature_unit="[degF]"),
+    )
+    assert response.status_code == 201
+    response = client.get(f"/patients/{world.demo_patient}/screening.json")
+    assert response.status_code == 200
+    fever = [f for f in response.json()["screening"]["findings"] if f["concept"] == "fever"]
+    assert fever and fever[0]["certainty"] == "present"  # 100.4 °F = 38 °C
+
+
+def test_unanswered_questions_stay_missing(world, signed_in, csrf) -> None:
+    """A new patient with only blood pressure: fever is not answered, so needs_data."""
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/new")
+    response = client.post("/patients", headers=JSON, data={"csrf_token": token, "name": "Unasked"})
+    assert response.status_code == 201
+    pid = response.json()["id"]
+    path = f"/patients/{pid}/intake"
+    response = client.post(
+        path,
+        headers=JSON,
+        data=_intake_fields(token, systolic="120", diastolic="80", q_pregnant="no"),
+    )
+    assert response.status_code == 201
+    response = client.get(f"/patients/{pid}/screening.json")
+    assert response.status_code == 200
+    screening = response.json()["screening"]
+    assert screening["verdict"] == "needs_data"
+    assert "body_temperature" in {m["item"] for m in screening["missing"]}
+    from sqlalchemy import select
+
+    from spinecare.store.models import AnswerRow
+
+    with world.app.state.db.session() as session:
+        answers = session.scalars(select(AnswerRow).where(AnswerRow.patient_id == pid)).all()
+        assert {(a.question, a.value) for a in answers} == {("pregnant", False)}
+
+
+def test_user_form_errors_keep_input_but_not_password(signed_in, csrf) -> None:
+    client = signed_in("admin")
+    token = csrf(client, "/users")
+    response = client.post(
+        "/users",
+        headers=HTML,
+        data={
+            "csrf_token": token,
+            "username": "therapist",
+            "password": "short",
+            "role": "therapist",
+            "full_name": "Kept Name",
+        },
+    )
+    assert response.status_code == 422
+    assert "is taken" in response.text and "at least 8 characters" in response.text
+    assert 'value="Kept Name"' in response.text
+    assert 'value="short"' not in response.text

@@ -1,0 +1,245 @@
+"""The screening page and the clearance workflow, through HTTP."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+HTML = {"accept": "text/html"}
+JSON = {"accept": "application/json"}
+AS_OF = "2026-11-20"
+
+
+def test_web_verdicts_equal_the_library_for_every_demo_patient(world, signed_in) -> None:
+    """The page and the CLI/library give the same verdict for the same patient and date."""
+    from spinecare.core import load_record, screen
+    from spinecare.demo import demo_files
+
+    expected = {}
+    for path in demo_files():
+        record = load_record(path)
+        expected[record.patient.id] = screen(record, AS_OF).to_json()
+    client = signed_in("therapist")
+    listing = client.get("/patients.json")
+    assert listing.status_code == 200
+    seen = 0
+    for p in listing.json()["patients"]:
+        if p["external_id"] not in expected:
+            continue
+        response = client.get(f"/patients/{p['id']}/screening.json?as_of={AS_OF}")
+        assert response.status_code == 200
+        got = response.json()["screening"]
+        want = expected[p["external_id"]]
+        assert got["verdict"] == want["verdict"], p["external_id"]
+        assert [f["rule"] for f in got["findings"]] == [f["rule"] for f in want["findings"]]
+        assert got["missing"] == want["missing"]
+        seen += 1
+    assert seen == len(expected)
+
+
+def test_screening_page_shows_banner_findings_sources_checklist_and_diagram(
+    world, signed_in
+) -> None:
+    client = signed_in("therapist")
+    response = client.get(f"/patients/{world.demo_patient}/screening?as_of={AS_OF}", headers=HTML)
+    assert response.status_code == 200
+    text = response.text
+    assert 'data-verdict="needs_clearance"' in text
+    assert "Needs physician clearance" in text
+    assert "Sources" in text and "Facts that decided it" in text
+    assert '<svg class="body"' in text
+    assert 'data-zone="collar_zone" data-state="treat"' in text
+    assert "Request physician clearance" in text
+
+
+def test_missing_data_checklist(world, signed_in) -> None:
+    client = signed_in("therapist")
+    listing = client.get("/patients.json?q=mills").json()["patients"]
+    assert len(listing) == 1
+    response = client.get(f"/patients/{listing[0]['id']}/screening?as_of={AS_OF}", headers=HTML)
+    assert response.status_code == 200
+    assert 'data-verdict="needs_data"' in response.text
+    assert 'class="checklist"' in response.text and "Blood pressure" in response.text
+
+
+def _post(client, path: str, token: str, data: dict[str, Any], accept=JSON):
+    return client.post(
+        path, headers={**accept, "x-csrf-token": token}, data=data, follow_redirects=False
+    )
+
+
+@pytest.mark.parametrize("decision", ["cleared", "declined"])
+def test_clearance_workflow_changes_the_verdict(world, signed_in, csrf, decision) -> None:
+    therapist, physician = signed_in("therapist"), signed_in("physician")
+    page = f"/patients/{world.demo_patient}/screening?as_of={AS_OF}"
+    before = therapist.get(page, headers=JSON).json()
+    assert before["screening"]["verdict"] == "needs_clearance"
+    assert before["clearable"] == ["disc_herniation"]
+    # the physician does not see the patient before a referral
+    assert physician.get(page, headers=JSON).status_code == 403
+    response = _post(
+        therapist,
+        f"/patients/{world.demo_patient}/clearance-requests",
+        csrf(therapist, page),
+        {
+            "concepts": ["disc_herniation"],
+            "physician_id": str(world.physician_id),
+            "message": "recovery phase, pain 2/10",
+        },
+    )
+    assert response.status_code == 201
+    req = response.json()
+    queue = physician.get("/clearances.json")
+    assert queue.status_code == 200
+    assert [r["id"] for r in queue.json()["clearance_requests"]] == [req["id"]]
+    review = physician.get(f"/clearances/{req['id']}", headers=HTML)
+    assert review.status_code == 200
+    assert "disc herniation" in review.text and "Sources" in review.text
+    token = csrf(physician, f"/clearances/{req['id']}")
+    response = _post(
+        physician,
+        f"/clearances/{req['id']}",
+        token,
+        {"decision": decision, "note": "", "version": str(req["version"])},
+        accept=HTML,
+    )
+    if decision == "declined":  # a declined clearance needs a reason
+        assert response.status_code == 422
+        assert "say why massage is declined" in response.text
+        response = _post(
+            physician,
+            f"/clearances/{req['id']}",
+            token,
+            {"decision": decision, "note": "MRI first", "version": str(req["version"])},
+        )
+    assert response.status_code in (200, 303)
+    after = therapist.get(f"/patients/{world.demo_patient}/screening.json").json()
+    finding = next(
+        f
+        for f in after["screening"]["findings"]
+        if f["concept"] == "disc_herniation"
+        and f["effect"] in ("needs_clearance", "contraindicated")
+    )
+    assert finding["clearance"]["decision"] == decision
+    want = "contraindicated" if decision == "declined" else None
+    if want:
+        assert after["screening"]["verdict"] == want
+    else:
+        assert after["screening"]["verdict"] != "needs_clearance"
+    # deciding twice is a conflict, not a silent overwrite
+    again = _post(
+        physician,
+        f"/clearances/{req['id']}",
+        token,
+        {"decision": "cleared", "note": "x", "version": str(req["version"])},
+    )
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+
+
+def test_clearance_request_must_name_open_findings(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    page = f"/patients/{world.demo_patient}/screening"
+    response = _post(
+        client,
+        f"/patients/{world.demo_patient}/clearance-requests",
+        csrf(client, page),
+        {"concepts": ["oncology"], "physician_id": ""},
+        accept=HTML,
+    )
+    assert response.status_code == 422
+    assert "not a finding that needs clearance now" in response.text
+    assert "choose a physician of this clinic" in response.text
+
+
+def test_patient_account_sees_own_screening(world, signed_in) -> None:
+    client = signed_in("patient")
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/patients/{world.own_patient}/screening"
+    response = client.get(response.headers["location"], headers=HTML)
+    assert response.status_code == 200
+    assert "Request physician clearance" not in response.text
+
+
+PAGES = [
+    "/patients",
+    "/patients/new",
+    "/patients/import",
+    "/patients/{p}",
+    "/patients/{p}/edit",
+    "/patients/{p}/intake",
+    "/patients/{p}/screening",
+    "/clearances",
+    "/audit",
+    "/users",
+]
+
+
+def test_every_page_has_a_json_twin(world, signed_in) -> None:
+    client = signed_in("admin")
+    for page in PAGES:
+        path = page.format(p=world.demo_patient)
+        html = client.get(path, headers=HTML)
+        assert html.status_code == 200, path
+        assert html.headers["content-type"].startswith("text/html")
+        for response in (client.get(path + ".json"), client.get(path, headers=JSON)):
+            assert response.status_code == 200, path
+            assert response.headers["content-type"] == "application/json"
+            assert isinstance(response.json(), dict)
+
+
+BAD = [
+    "/patients/999999",
+    "/patients/abc",
+    "/patients/1/nothing",
+    "/clearances/424242",
+    "/patients?page=-3&q=%00",
+    "/patients/{p}/screening?as_of=not-a-date",
+]
+
+
+def test_no_page_ever_shows_a_traceback(world, signed_in) -> None:
+    client = signed_in("therapist")
+    for page in BAD:
+        path = page.format(p=world.demo_patient)
+        for headers in (HTML, JSON):
+            response = client.get(path, headers=headers)
+            assert response.status_code in (200, 404, 422), (path, response.status_code)
+            assert "Traceback" not in response.text and 'File "' not in response.text
+            if response.status_code >= 400 and headers is JSON:
+                assert set(response.json()["error"]) >= {"status", "code", "message"}
+
+
+def test_internal_error_is_a_page_without_traceback(world, signed_in, monkeypatch) -> None:
+    from spinecare.store import service
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "intakes_of", boom)
+    client = signed_in("therapist")
+    for headers in (HTML, JSON):
+        response = client.get(f"/patients/{world.demo_patient}", headers=headers)
+        assert response.status_code == 500
+        assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert response.json()["error"]["code"] == "internal_error"
+
+
+def test_security_headers_and_cookie_flags(world, signed_in) -> None:
+    client = world.client()
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+    response = client.post(
+        "/login",
+        data={"username": "admin", "password": "admin-pass-1", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
