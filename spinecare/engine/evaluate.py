@@ -110,12 +110,12 @@ class Facts:
         self.observations: dict[str, list[Observation]] = defaultdict(list)
         self.answers: dict[str, list[Answer]] = defaultdict(list)
         for condition in record.conditions:
-            self._index_condition(condition)
+            self.index_condition(condition)
         for medication in record.medications:
-            for concept in self._concepts(medication.codings, medication.concept):
+            for concept in self.concepts_of(medication.codings, medication.concept):
                 self.medications[concept].append(medication)
         for procedure in record.procedures:
-            for concept in self._concepts(procedure.codings, procedure.concept):
+            for concept in self.concepts_of(procedure.codings, procedure.concept):
                 self.procedures[concept].append(procedure)
         for obs in record.observations:
             if obs.when <= as_of:
@@ -128,7 +128,7 @@ class Facts:
         for answers in self.answers.values():
             answers.sort(key=lambda a: a.when or date.min)
 
-    def _concepts(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
+    def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
         concepts = {named} if named else set()
         for coding in codings:
             concepts.update(hit.concept for hit in self.kb.codes.lookup(coding.system, coding.code))
@@ -145,7 +145,7 @@ class Facts:
                     zones.add(zone)
         return zones
 
-    def _index_condition(self, condition: Condition) -> None:
+    def index_condition(self, condition: Condition) -> None:
         site_zones = self._site_zones(condition)
         if condition.concept:
             self.conditions[condition.concept].append(

@@ -1,0 +1,499 @@
+"""The KB's rules compiled to one SQL query over the fact tables (:mod:`spinecare.bulk.facts`).
+
+SQL's NULL is UNKNOWN: ``AND``, ``OR`` and ``NOT`` are already Kleene's, so ``all``,
+``any`` and ``not`` compile to themselves; ``either`` (TRUE if any is TRUE, FALSE if
+any is FALSE, else UNKNOWN) becomes a CASE. Leaves follow :mod:`spinecare.engine.evaluate`:
+
+- ``condition`` / ``medication`` / ``procedure``: closed world, an aggregate over the
+  patient's rows that is never NULL;
+- ``measure``: the latest value on or before the date (ties: the later fact), NULL when
+  it is older than the measure's freshness window (FALSE when ``when_missing: absent``);
+- ``answer``: the latest answer, the same way.
+
+Screening follows :mod:`spinecare.engine.screening`: the verdict is the most severe
+effect of a TRUE rule that a clearance has not settled, raised to ``needs_data`` when an
+UNKNOWN rule is more severe; ``indicated`` is the OR of the indications; the missing
+items are the gaps of the UNKNOWN rules, in rule order, each once.
+
+Nothing here is written per rule: every column is generated from the KB. The date is
+compiled in as a literal, so one query screens one date. Two dialects: DuckDB and
+Spark SQL differ only in list functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from spinecare.bulk.facts import encode_answer
+from spinecare.engine.evaluate import PROCEDURE_NOT_DONE
+from spinecare.engine.screening import SEVERITY
+from spinecare.kb.expressions import (
+    AllOf,
+    Answered,
+    AnyOf,
+    Compare,
+    Either,
+    HadProcedure,
+    HasCondition,
+    HasMedication,
+    NotExpr,
+)
+from spinecare.kb.loader import KB
+from spinecare.kb.schema import VERDICTS
+from spinecare.record.model import (
+    IN_FORCE_CLINICAL,
+    MEDICATION_IN_FORCE,
+    REMOVED_VERIFICATION,
+)
+
+OUTPUT_COLUMNS = (
+    "patient_id", "verdict", "indicated", "indications", "present", "unknown", "missing",
+)
+NEVER = 1 << 30
+EARLIEST = date(1, 1, 1)
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_list(values: frozenset[str] | set[str]) -> str:
+    return "(" + ", ".join(lit(v) for v in sorted(values)) + ")"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few places where DuckDB and Spark SQL differ: lists of values."""
+
+    name: str
+
+    def array(self, items: list[str]) -> str:
+        if self.name == "spark":
+            return f"array({', '.join(items)})"
+        return f"list_value({', '.join(items)})"
+
+    def non_null(self, array: str) -> str:
+        if self.name == "spark":
+            return f"filter({array}, x -> x IS NOT NULL)"
+        return f"list_filter({array}, lambda x: x IS NOT NULL)"
+
+    def pair(self, pos: str, item: str) -> str:
+        if self.name == "spark":
+            return f"named_struct('p', {pos}, 'i', {item})"
+        return f"struct_pack(p := {pos}, i := {item})"
+
+    def ordered_items(self, pairs: list[str]) -> str:
+        """Items of (position, item) pairs with a position, sorted by position."""
+        if self.name == "spark":
+            kept = f"filter(array({', '.join(pairs)}), x -> x.p < {NEVER})"
+            return f"transform(array_sort({kept}), x -> x.i)"
+        kept = f"list_filter(list_value({', '.join(pairs)}), lambda x: x.p < {NEVER})"
+        return f"list_transform(list_sort({kept}), lambda x: x.i)"
+
+    def empty_list(self) -> str:
+        if self.name == "spark":
+            return "CAST(array() AS ARRAY<STRING>)"
+        return "CAST(list_value() AS VARCHAR[])"
+
+    def date(self, value: date) -> str:
+        return f"DATE '{value.isoformat()}'"
+
+    def double(self, value: float) -> str:
+        return f"CAST('{float(value)!r}' AS DOUBLE)"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+
+
+def _days_before(as_of: date, days: float) -> date:
+    """``as_of - timedelta(days=days)`` exactly as the engine computes it."""
+    try:
+        return as_of - timedelta(days=days)
+    except OverflowError:
+        return date.min
+
+
+@dataclass
+class _Leaves:
+    """Distinct leaves of all rules, each one column of the ``leaves`` CTE."""
+
+    conditions: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    medications: dict[str, str] = field(default_factory=dict)
+    procedures: dict[tuple[str, str], str] = field(default_factory=dict)
+    measures: set[str] = field(default_factory=set)
+    questions: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Compiled:
+    """The SQL of one screening date; ``sql`` selects one row per patient."""
+
+    sql: str
+    as_of: date
+    dialect: str
+    rules: list[str]
+    steps: list[tuple[str, str]]
+    """The same query as named steps (``name``, ``SELECT``), the last one the result:
+    an engine may materialise them one by one (Spark does, to keep plans small)."""
+
+
+class Compiler:
+    """Compiles a KB's rules and indications for one date and dialect."""
+
+    def __init__(
+        self, kb: KB, as_of: date, dialect: Dialect = DUCKDB, *, clearances: bool = True
+    ) -> None:
+        self.with_clearances = clearances
+        self.kb = kb
+        self.as_of = as_of
+        self.d = dialect
+        self.leaves = _Leaves()
+
+    # expressions -------------------------------------------------------------------
+
+    def expr(self, node: Any) -> str:
+        """The SQL boolean (NULL for UNKNOWN) of an expression over the leaves' columns."""
+        kb = self.kb
+        if isinstance(node, HasCondition):
+            key = (node.condition, node.set, node.status, node.zone)
+            name = self.leaves.conditions.setdefault(key, f"c{len(self.leaves.conditions)}")
+            return f"l.{name}"
+        if isinstance(node, HasMedication):
+            name = self.leaves.medications.setdefault(
+                node.medication, f"md{len(self.leaves.medications)}"
+            )
+            return f"l.{name}"
+        if isinstance(node, HadProcedure):
+            key2 = (node.procedure, node.within_days)
+            name = self.leaves.procedures.setdefault(key2, f"pr{len(self.leaves.procedures)}")
+            return f"l.{name}"
+        if isinstance(node, Compare):
+            measure = kb.measures[node.measure]
+            self.leaves.measures.add(measure.id)
+            test = f"(l.m_{measure.id} {node.op} {self.d.double(kb.threshold(node.threshold))})"
+            return f"COALESCE({test}, FALSE)" if measure.when_missing == "absent" else test
+        if isinstance(node, Answered):
+            question = kb.questions[node.answer]
+            self.leaves.questions.add(question.id)
+            test = f"(l.a_{question.id} = {lit(encode_answer(node.equals))})"
+            return f"COALESCE({test}, FALSE)" if question.when_missing == "absent" else test
+        if isinstance(node, AllOf):
+            return "(" + " AND ".join(self.expr(c) for c in node.all) + ")"
+        if isinstance(node, AnyOf):
+            return "(" + " OR ".join(self.expr(c) for c in node.any) + ")"
+        if isinstance(node, NotExpr):
+            return f"(NOT {self.expr(node.not_)})"
+        if isinstance(node, Either):
+            parts = [self.expr(c) for c in node.either]
+            true = " OR ".join(f"COALESCE({p}, FALSE)" for p in parts)
+            false = " OR ".join(f"NOT COALESCE({p}, TRUE)" for p in parts)
+            return f"(CASE WHEN {true} THEN TRUE WHEN {false} THEN FALSE END)"
+        raise TypeError(f"not a rule expression: {type(node).__name__}")
+
+    def gaps(self, node: Any) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The gap items of ``node`` when it is UNKNOWN, in order.
+
+        Each entry: ``(item SQL, guard SQL, the item ids it can yield)``.
+
+        Mirrors the engine's trace: ``all``/``any`` keep the gaps of their UNKNOWN
+        children; ``either`` keeps one (the first of its children's, all UNKNOWN).
+        """
+        kb = self.kb
+        if isinstance(node, Compare):
+            measure = kb.measures[node.measure]
+            if measure.when_missing == "absent":
+                return []
+            return [(lit(measure.item), "TRUE", (measure.item,))]
+        if isinstance(node, Answered):
+            question = kb.questions[node.answer]
+            if question.when_missing == "absent":
+                return []
+            return [(lit(question.id), "TRUE", (question.id,))]
+        if isinstance(node, AllOf | AnyOf):
+            children = node.all if isinstance(node, AllOf) else node.any
+            out: list[tuple[str, str, tuple[str, ...]]] = []
+            for child in children:
+                unknown = f"({self.expr(child)}) IS NULL"
+                for item, guard, ids in self.gaps(child):
+                    both = unknown if guard == "TRUE" else f"{unknown} AND {guard}"
+                    out.append((item, both, ids))
+            return out
+        if isinstance(node, NotExpr):
+            return self.gaps(node.not_)
+        if isinstance(node, Either):
+            entries = [e for child in node.either for e in self.gaps(child)]
+            if not entries:
+                return []
+            if entries[0][1] == "TRUE":
+                return [entries[0]]
+            whens = " ".join(f"WHEN {guard} THEN {item}" for item, guard, _ in entries)
+            ids = tuple(dict.fromkeys(i for _, _, found in entries for i in found))
+            return [(f"(CASE {whens} END)", "TRUE", ids)]
+        return []
+
+    # leaves ------------------------------------------------------------------------
+
+    def _condition_test(self, key: tuple[Any, ...]) -> str:
+        concept, cset, status, zone = key
+        d = self.d
+        as_of = d.date(self.as_of)
+        kept = f"COALESCE(verification, '') NOT IN {in_list(set(REMOVED_VERIFICATION))}"
+        recorded = f"(start_date IS NULL OR start_date <= {as_of})"
+        ever = f"{kept} AND {recorded}"
+        in_force = (
+            f"{ever} AND (abatement IS NULL OR abatement > {as_of})"
+            f" AND (clinical IS NULL OR clinical IN {in_list(set(IN_FORCE_CLINICAL))})"
+        )
+        parts = [f"concept = {lit(concept)}"]
+        if cset is not None:
+            parts.append(f"cset = {lit(cset)}")
+        if zone is not None:
+            parts.append(f"(zones = '' OR zones LIKE {lit('%|' + zone + '|%')})")
+        if status == "in_force":
+            parts.append(in_force)
+        elif status == "ever":
+            parts.append(ever)
+        else:
+            parts.append(f"{ever} AND NOT ({in_force})")
+        return " AND ".join(parts)
+
+    def _aggregate(self, table: str, tests: dict[str, str]) -> str:
+        cols = ", ".join(
+            f"MAX(CASE WHEN {test} THEN 1 ELSE 0 END) AS {name}" for name, test in tests.items()
+        )
+        return f"SELECT pid, {cols} FROM {table} GROUP BY pid"
+
+    def _ctes(self) -> list[tuple[str, str, list[str]]]:
+        """(name, SQL, columns) of the per-patient leaf CTEs."""
+        d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
+        out: list[tuple[str, str, list[str]]] = []
+        lv = self.leaves
+        if lv.conditions:
+            tests = {name: self._condition_test(key) for key, name in lv.conditions.items()}
+            out.append(("cond", self._aggregate("conditions", tests), list(tests)))
+        if lv.medications:
+            tests = {
+                name: (
+                    f"concept = {lit(concept)}"
+                    f" AND (status IS NULL OR status IN {in_list(set(MEDICATION_IN_FORCE))})"
+                    f" AND (start_date IS NULL OR start_date <= {as_of})"
+                    f" AND (end_date IS NULL OR end_date >= {as_of})"
+                )
+                for concept, name in lv.medications.items()
+            }
+            out.append(("med", self._aggregate("medications", tests), list(tests)))
+        if lv.procedures:
+            tests = {}
+            for (concept, within), name in lv.procedures.items():
+                since = d.date(_days_before(self.as_of, kb.threshold(within)))
+                tests[name] = (
+                    f"concept = {lit(concept)}"
+                    f" AND (status IS NULL OR status NOT IN {in_list(set(PROCEDURE_NOT_DONE))})"
+                    f" AND performed IS NOT NULL AND performed >= {since}"
+                    f" AND performed <= {as_of}"
+                )
+            out.append(("proc", self._aggregate("procedures", tests), list(tests)))
+        if lv.measures:
+            ids = sorted(lv.measures)
+            ranked = (
+                "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
+                "PARTITION BY pid, measure ORDER BY obs_date DESC, seq DESC) AS rn "
+                f"FROM observations WHERE obs_date <= {as_of} AND measure IN {in_list(set(ids))}"
+            )
+            cols = []
+            for mid in ids:
+                measure = kb.measures[mid]
+                since = d.date(_days_before(self.as_of, kb.threshold(measure.fresh_days)))
+                cols.append(
+                    f"MAX(CASE WHEN measure = {lit(mid)} AND obs_date >= {since}"
+                    f" THEN value END) AS m_{mid}"
+                )
+            sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r WHERE rn = 1 GROUP BY pid"
+            out.append(("obs", sql, [f"m_{m}" for m in ids]))
+        if lv.questions:
+            ids = sorted(lv.questions)
+            earliest = d.date(EARLIEST)
+            ranked = (
+                "SELECT pid, question, value, answer_date, ROW_NUMBER() OVER ("
+                f"PARTITION BY pid, question ORDER BY COALESCE(answer_date, {earliest}) DESC,"
+                " seq DESC) AS rn FROM answers WHERE (answer_date IS NULL OR answer_date <= "
+                f"{as_of}) AND question IN {in_list(set(ids))}"
+            )
+            cols = []
+            for qid in ids:
+                question = kb.questions[qid]
+                fresh = ""
+                if question.fresh_days is not None:
+                    since = d.date(_days_before(self.as_of, kb.threshold(question.fresh_days)))
+                    fresh = f" AND (answer_date IS NULL OR answer_date >= {since})"
+                cols.append(
+                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} THEN value END) AS a_{qid}"
+                )
+            sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r WHERE rn = 1 GROUP BY pid"
+            out.append(("ans", sql, [f"a_{q}" for q in ids]))
+        return out
+
+    def _clearance_ctes(self) -> list[tuple[str, str, str]]:
+        """(rule id, CTE name, SQL) giving the deciding clearance of each clearable rule."""
+        d, as_of = self.d, self.d.date(self.as_of)
+        earliest = d.date(EARLIEST)
+        out = []
+        for i, rule in enumerate(self.kb.model.rules):
+            if rule.effect != "needs_clearance":
+                continue
+            names = {rule.concept, rule.id}
+            sql = (
+                "SELECT pid, decision FROM (SELECT pid, decision, ROW_NUMBER() OVER ("
+                f"PARTITION BY pid ORDER BY COALESCE(cleared_on, {earliest}) DESC, seq ASC)"
+                f" AS rn FROM clearances WHERE name IN {in_list(names)}"
+                f" AND (cleared_on IS NULL OR cleared_on <= {as_of})"
+                f" AND (valid_until IS NULL OR valid_until >= {as_of})) s WHERE rn = 1"
+            )
+            out.append((rule.id, f"cl{i}", sql))
+        return out
+
+    # the query ---------------------------------------------------------------------
+
+    def compile(self) -> Compiled:
+        kb, d = self.kb, self.d
+        rules = kb.model.rules
+        rule_sql = [self.expr(rule.when) for rule in rules]
+        rule_gaps = [self.gaps(rule.when) for rule in rules]
+        indication_sql = [self.expr(ind.when) for ind in kb.model.indications]
+        ctes = self._ctes()
+        clearances = self._clearance_ctes() if self.with_clearances else []
+
+        # leaves: one row per patient, closed-world leaves never NULL
+        select = ["p.pid AS pid"]
+        joins = []
+        for name, _, cols in ctes:
+            joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
+            for col in cols:
+                if name in ("cond", "med", "proc"):
+                    select.append(f"COALESCE({name}.{col}, 0) = 1 AS {col}")
+                else:
+                    select.append(f"{name}.{col} AS {col}")
+        for rule_id, name, _ in clearances:
+            joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
+            select.append(f"{name}.decision AS dec_{kb.model.rules.index(kb.rules[rule_id])}")
+        leaves_sql = f"SELECT {', '.join(select)} FROM patients p {' '.join(joins)}"
+
+        # rules: truth, whether it counts (not cleared) and its severity
+        cleared = {kb.model.rules.index(kb.rules[rule_id]) for rule_id, _, _ in clearances}
+        cols = ["l.pid AS pid"]
+        for i, rule in enumerate(rules):
+            cols.append(f"{rule_sql[i]} AS r{i}")
+            sev = SEVERITY[rule.effect]
+            if i in cleared:
+                cols.append(f"(l.dec_{i} IS NULL OR l.dec_{i} <> 'cleared') AS k{i}")
+                cols.append(
+                    f"CASE WHEN l.dec_{i} = 'declined' THEN {SEVERITY['contraindicated']}"
+                    f" ELSE {sev} END AS s{i}"
+                )
+            else:
+                cols.append(f"TRUE AS k{i}")
+                cols.append(f"{sev} AS s{i}")
+        gap_cols = []
+        for i, gaps in enumerate(rule_gaps):
+            for j, (item, guard, _) in enumerate(gaps):
+                cond = "TRUE" if guard == "TRUE" else guard
+                cols.append(f"CASE WHEN {cond} THEN {item} END AS g{i}_{j}")
+                gap_cols.append((i, j))
+        indicated = " OR ".join(indication_sql) if indication_sql else "FALSE"
+        cols.append(f"({indicated}) AS indicated")
+        for i, sql in enumerate(indication_sql):
+            cols.append(f"{sql} AS i{i}")
+        rules_sql = f"SELECT {', '.join(cols)} FROM leaves l"
+
+        # verdict
+        allowed = SEVERITY["allowed"]
+        present_sev = [f"CASE WHEN COALESCE(r{i}, FALSE) AND k{i} THEN s{i} ELSE {allowed} END"
+                       for i in range(len(rules))]
+        unknown_sev = [f"CASE WHEN r{i} IS NULL AND k{i} THEN s{i} ELSE {NEVER} END"
+                       for i in range(len(rules))]
+        base = f"LEAST({allowed}, {', '.join(present_sev)})" if rules else str(allowed)
+        worst_unknown = f"LEAST({NEVER}, {', '.join(unknown_sev)})" if rules else str(NEVER)
+        needs_data = SEVERITY["needs_data"]
+        rank = (
+            f"CASE WHEN {worst_unknown} < {base} THEN LEAST({base}, {needs_data})"
+            f" ELSE {base} END"
+        )
+        verdict = "CASE " + " ".join(
+            f"WHEN vr = {SEVERITY[v]} THEN {lit(v)}" for v in VERDICTS
+        ) + " END"
+
+        # concept lists (sorted, as Screening.present_concepts / unknown_concepts)
+        by_concept: dict[str, list[int]] = {}
+        for i, rule in enumerate(rules):
+            by_concept.setdefault(rule.concept, []).append(i)
+        present = [
+            f"CASE WHEN {' OR '.join(f'COALESCE(r{i}, FALSE)' for i in idx)}"
+            f" THEN {lit(c)} END"
+            for c, idx in sorted(by_concept.items())
+        ]
+        unknown = [
+            f"CASE WHEN {' OR '.join(f'r{i} IS NULL' for i in idx)} THEN {lit(c)} END"
+            for c, idx in sorted(by_concept.items())
+        ]
+        seen_ind: list[str] = []
+        ind_items = []
+        for ind in kb.model.indications:
+            if ind.concept in seen_ind:
+                continue
+            seen_ind.append(ind.concept)
+            same = [j for j, other in enumerate(kb.model.indications)
+                    if other.concept == ind.concept]
+            ind_items.append(
+                f"CASE WHEN {' OR '.join(f'COALESCE(i{j}, FALSE)' for j in same)}"
+                f" THEN {lit(ind.concept)} END"
+            )
+
+        # missing items: gaps of counting UNKNOWN rules, first appearance first
+        candidates: list[str] = []
+        for i, j in gap_cols:
+            for item in rule_gaps[i][j][2]:
+                if item not in candidates:
+                    candidates.append(item)
+        pairs = []
+        for item in candidates:
+            positions = [
+                f"CASE WHEN r{i} IS NULL AND k{i} AND g{i}_{j} = {lit(item)} THEN {pos}"
+                f" ELSE {NEVER} END"
+                for pos, (i, j) in enumerate(gap_cols)
+            ]
+            pairs.append(d.pair(f"LEAST({NEVER}, {', '.join(positions)})", lit(item)))
+        missing = d.ordered_items(pairs) if pairs else d.empty_list()
+
+        def listed(items: list[str]) -> str:
+            return d.non_null(d.array(items)) if items else d.empty_list()
+
+        final = (
+            f"SELECT pid AS patient_id, {verdict} AS verdict, indicated,"
+            f" {listed(ind_items)} AS indications, {listed(present)} AS present,"
+            f" {listed(unknown)} AS unknown, {missing} AS missing"
+            f" FROM (SELECT *, {rank} AS vr FROM rules_t) v"
+        )
+        steps = [(name, sql) for name, sql, _ in ctes]
+        steps += [(name, sql) for _, name, sql in clearances]
+        steps += [("leaves", leaves_sql), ("rules_t", rules_sql), ("screening", final)]
+        with_parts = [f"{name} AS ({sql})" for name, sql in steps[:-1]]
+        sql = "WITH " + ",\n".join(with_parts) + "\n" + final
+        return Compiled(sql=sql, as_of=self.as_of, dialect=d.name, rules=[r.id for r in rules],
+                        steps=steps)
+
+
+def compile_screening(
+    kb: KB, as_of: date, dialect: str | Dialect = "duckdb", *, clearances: bool = True
+) -> Compiled:
+    """The screening query of ``kb`` on ``as_of`` for ``duckdb`` or ``spark``.
+
+    ``clearances=False`` leaves out the clearance joins, for fact tables known to hold no
+    clearances (FHIR exports: the reader records none).
+    """
+    if isinstance(dialect, str):
+        dialect = SPARK if dialect == "spark" else DUCKDB
+    return Compiler(kb, as_of, dialect, clearances=clearances).compile()

@@ -1,0 +1,198 @@
+"""Bulk screening on DuckDB: embedded, out of core.
+
+:func:`screen_export` flattens an export to Parquet fact tables
+(:mod:`spinecare.bulk.flatten`), runs the compiled query
+(:mod:`spinecare.bulk.compile`) with a memory limit and a spill directory, and writes one
+row per patient. :func:`screen_records` does the same for records in memory (tests).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from spinecare.bulk.compile import compile_screening
+from spinecare.bulk.facts import TABLES, Flattener
+from spinecare.bulk.flatten import flatten_export, to_arrow
+from spinecare.fhir.ndjson import Tally
+from spinecare.kb.loader import KB
+from spinecare.record.model import PatientRecord
+
+OUTPUT_FORMATS = {".parquet": "PARQUET", ".csv": "CSV", ".ndjson": "JSON", ".jsonl": "JSON",
+                  ".json": "JSON"}
+
+
+@dataclass
+class BulkResult:
+    """What a bulk run did: the output, counts and timings."""
+
+    out: Path | None
+    patients: int
+    verdicts: dict[str, int]
+    concepts: dict[str, dict[str, int]]
+    missing: dict[str, int]
+    indicated: dict[str, int]
+    tally: Tally
+    seconds: dict[str, float]
+    engine: str
+    as_of: date
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out) if self.out else None,
+            "patients": self.patients,
+            "verdicts": self.verdicts,
+            "concepts": self.concepts,
+            "missing": self.missing,
+            "indicated": self.indicated,
+            "input": self.tally.to_json(),
+            "seconds": self.seconds,
+            "engine": self.engine,
+            "as_of": self.as_of.isoformat(),
+        }
+
+
+def output_format(out: Path) -> str:
+    fmt = OUTPUT_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        allowed = ", ".join(sorted(OUTPUT_FORMATS))
+        raise ValueError(f"{out}: unknown output format '{out.suffix}' (use {allowed})")
+    return fmt
+
+
+def connect(memory_limit: str | None = None, spill: Path | None = None) -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if spill is not None:
+        con.execute(f"SET temp_directory = '{spill}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def register_rows(con: Any, rows: dict[str, list[Any]]) -> None:
+    """Fact rows in memory as DuckDB tables."""
+    for table in TABLES:
+        con.register(f"{table}_arrow", to_arrow(table, rows.get(table, [])))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {table}_arrow")
+
+
+def register_parquet(con: Any, folder: Path) -> None:
+    """Parquet fact tables (``folder/<table>/*.parquet``) as DuckDB views."""
+    for table in TABLES:
+        parts = sorted((folder / table).glob("*.parquet"))
+        if parts:
+            files = "[" + ", ".join(f"'{p}'" for p in parts) + "]"
+            source = f"read_parquet({files})"
+        else:
+            cols = ", ".join(
+                f"CAST(NULL AS {_duck_type(kind)}) AS {name}" for name, kind in TABLES[table]
+            )
+            source = f"(SELECT {cols} WHERE FALSE)"
+        distinct = "DISTINCT " if table == "patients" else ""
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {distinct}* FROM {source}")
+
+
+def _duck_type(kind: str) -> str:
+    return {"string": "VARCHAR", "date": "DATE", "double": "DOUBLE", "int64": "BIGINT"}[kind]
+
+
+def screen_records(
+    records: Iterable[PatientRecord], kb: KB, as_of: date
+) -> dict[str, dict[str, Any]]:
+    """Screen records in memory with the compiled SQL: patient id -> output row."""
+    flattener = Flattener(kb)
+    for record in records:
+        flattener.add_record(record)
+    con = connect()
+    register_rows(con, flattener.take())
+    compiled = compile_screening(kb, as_of, "duckdb")
+    cursor = con.execute(compiled.sql)
+    names = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def summarize(con: Any, relation: str) -> tuple[int, dict[str, int], dict[str, dict[str, int]],
+                                                dict[str, int], dict[str, int]]:
+    total = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    verdicts = dict(con.execute(
+        f"SELECT verdict, count(*) FROM {relation} GROUP BY verdict ORDER BY 2 DESC"
+    ).fetchall())
+    concepts: dict[str, dict[str, int]] = {}
+    for column in ("present", "unknown"):
+        for concept, n in con.execute(
+            f"SELECT c, count(*) FROM (SELECT unnest({column}) AS c FROM {relation})"
+            " GROUP BY c ORDER BY 2 DESC, 1"
+        ).fetchall():
+            concepts.setdefault(concept, {"present": 0, "unknown": 0})[column] = n
+    missing = dict(con.execute(
+        f"SELECT m, count(*) FROM (SELECT unnest(missing) AS m FROM {relation})"
+        " GROUP BY m ORDER BY 2 DESC, 1"
+    ).fetchall())
+    indicated = {
+        str(k).lower() if k is not None else "unknown": n
+        for k, n in con.execute(
+            f"SELECT indicated, count(*) FROM {relation} GROUP BY indicated"
+        ).fetchall()
+    }
+    return total, verdicts, concepts, missing, indicated
+
+
+def screen_export(
+    folder: Path,
+    out: Path | None,
+    kb: KB,
+    as_of: date,
+    *,
+    strict: bool = False,
+    workers: int | None = None,
+    memory_limit: str | None = "3GB",
+    workdir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_facts: bool = False,
+) -> BulkResult:
+    """Screen every patient of a Bulk export on ``as_of``; write ``out`` (by its suffix)."""
+    fmt = output_format(out) if out is not None else None
+    scratch = Path(tempfile.mkdtemp(prefix="spinecare-bulk-", dir=workdir))
+    try:
+        started = time.perf_counter()
+        flat = flatten_export(folder, scratch / "facts", kb, strict=strict, workers=workers,
+                              progress=progress)
+        con = connect(memory_limit, scratch / "spill")
+        register_parquet(con, scratch / "facts")
+        compiled = compile_screening(kb, as_of, "duckdb")
+        t_sql = time.perf_counter()
+        con.execute(f"CREATE TEMP TABLE results AS {compiled.sql}")
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            source = "results"
+            if fmt == "CSV":
+                source = (
+                    "(SELECT patient_id, verdict, indicated,"
+                    " array_to_string(indications, ';') AS indications,"
+                    " array_to_string(present, ';') AS present,"
+                    " array_to_string(unknown, ';') AS unknown,"
+                    " array_to_string(missing, ';') AS missing FROM results)"
+                )
+            con.execute(f"COPY {source} TO '{out}' (FORMAT {fmt})")
+        sql_seconds = time.perf_counter() - t_sql
+        total, verdicts, concepts, missing, indicated = summarize(con, "results")
+        con.close()
+        seconds = {
+            "flatten": round(flat.seconds, 3),
+            "sql": round(sql_seconds, 3),
+            "total": round(time.perf_counter() - started, 3),
+        }
+        return BulkResult(out, total, verdicts, concepts, missing, indicated, flat.tally,
+                          seconds, "duckdb", as_of)
+    finally:
+        if not keep_facts:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,232 @@
+"""Fact tables: what the compiled rules read, one row per fact.
+
+Every fact is produced by the same code the in-process engine uses: FHIR resources go
+through :class:`~spinecare.fhir.reader.RecordBuilder` (so family history, statuses,
+dates and units mean the same), and conditions, medications and procedures are matched
+to concepts, code sets and zones by the engine's own :class:`~spinecare.engine.evaluate.Facts`
+index. Nothing about the KB's rules lives here: only "which concept, set and zones does
+this coded fact carry", and its dates and statuses.
+
+Tables (:data:`TABLES`; ``pid`` is the patient id):
+
+- ``patients(pid)``
+- ``conditions(pid, concept, cset, zones, clinical, verification, start_date, abatement)``:
+  ``zones`` is ``''`` or ``'|zone|zone|'``; ``start_date`` is onset, else recorded date
+- ``medications(pid, concept, status, start_date, end_date)``
+- ``procedures(pid, concept, status, performed)``
+- ``observations(pid, measure, value, obs_date, seq)``: values in the measure's unit;
+  ``seq`` orders facts of one patient as the record does (ties on a date: last wins)
+- ``answers(pid, question, value, answer_date, seq)``: ``value`` encoded by :func:`encode_answer`
+- ``clearances(pid, name, decision, cleared_on, valid_until, seq)``: one row per named
+  concept or rule
+- ``orders(pid, ref, code, status, intent, authored)``: ServiceRequests (``code`` is
+  ``system|code`` of the first coding)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from spinecare.engine.evaluate import Facts
+from spinecare.fhir.reader import Measures, RecordBuilder
+from spinecare.kb.loader import KB
+from spinecare.record.model import (
+    Answer,
+    Condition,
+    Patient,
+    PatientRecord,
+)
+
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "patients": (("pid", "string"),),
+    "conditions": (
+        ("pid", "string"),
+        ("concept", "string"),
+        ("cset", "string"),
+        ("zones", "string"),
+        ("clinical", "string"),
+        ("verification", "string"),
+        ("start_date", "date"),
+        ("abatement", "date"),
+    ),
+    "medications": (
+        ("pid", "string"),
+        ("concept", "string"),
+        ("status", "string"),
+        ("start_date", "date"),
+        ("end_date", "date"),
+    ),
+    "procedures": (
+        ("pid", "string"),
+        ("concept", "string"),
+        ("status", "string"),
+        ("performed", "date"),
+    ),
+    "observations": (
+        ("pid", "string"),
+        ("measure", "string"),
+        ("value", "double"),
+        ("obs_date", "date"),
+        ("seq", "int64"),
+    ),
+    "answers": (
+        ("pid", "string"),
+        ("question", "string"),
+        ("value", "string"),
+        ("answer_date", "date"),
+        ("seq", "int64"),
+    ),
+    "clearances": (
+        ("pid", "string"),
+        ("name", "string"),
+        ("decision", "string"),
+        ("cleared_on", "date"),
+        ("valid_until", "date"),
+        ("seq", "int64"),
+    ),
+    "orders": (
+        ("pid", "string"),
+        ("ref", "string"),
+        ("code", "string"),
+        ("status", "string"),
+        ("intent", "string"),
+        ("authored", "date"),
+    ),
+}
+"""Table name -> ((column, type), ...); types: string, date, double, int64."""
+
+Row = tuple[Any, ...]
+
+
+def encode_answer(value: bool | str | float) -> str:
+    """An answer value (or a rule's ``equals``) as text; equal text iff Python ``==``.
+
+    Booleans and the numbers equal to them (1.0 == True) share ``b:``; strings are ``s:``.
+    """
+    if isinstance(value, bool):
+        return "b:true" if value else "b:false"
+    if isinstance(value, str):
+        return "s:" + value
+    if value == 1:
+        return "b:true"
+    if value == 0:
+        return "b:false"
+    return f"n:{float(value)!r}"
+
+
+def zones_text(zones: Iterable[str]) -> str:
+    """``''`` for no zone, else ``'|a|b|'`` (sorted): a LIKE ``'%|a|%'`` tests membership."""
+    items = sorted(zones)
+    return "|" + "|".join(items) + "|" if items else ""
+
+
+class Flattener:
+    """Turns records or FHIR resources into fact rows (kept in ``rows`` until taken)."""
+
+    def __init__(self, kb: KB, measures: Measures | None = None) -> None:
+        from spinecare.core import reader_measures
+
+        self.kb = kb
+        self.measures = measures if measures is not None else reader_measures(kb)
+        self._index = Facts(PatientRecord(Patient("-")), kb, date.max)
+        self.rows: dict[str, list[Row]] = {name: [] for name in TABLES}
+
+    def take(self) -> dict[str, list[Row]]:
+        """The rows collected so far (and start afresh)."""
+        rows, self.rows = self.rows, {name: [] for name in TABLES}
+        return rows
+
+    # records -----------------------------------------------------------------------
+
+    def add_record(self, record: PatientRecord, *, patient: bool = True,
+                   seq_base: int = 0) -> None:
+        """All facts of one record. ``seq``: ``seq_base`` + position in the record."""
+        pid = record.patient.id
+        if patient:
+            self.rows["patients"].append((pid,))
+        for condition in record.conditions:
+            self.add_condition(pid, condition)
+        index = self._index
+        for med in record.medications:
+            for concept in sorted(index.concepts_of(med.codings, med.concept)):
+                self.rows["medications"].append((pid, concept, med.status, med.start, med.end))
+        for proc in record.procedures:
+            for concept in sorted(index.concepts_of(proc.codings, proc.concept)):
+                self.rows["procedures"].append((pid, concept, proc.status, proc.performed))
+        for i, obs in enumerate(record.observations):
+            self.rows["observations"].append(
+                (pid, obs.measure, float(obs.value), obs.when, seq_base + i)
+            )
+        for i, answer in enumerate(record.answers):
+            self.add_answer(pid, answer, seq_base + i)
+        for i, clearance in enumerate(record.clearances):
+            for name in dict.fromkeys(clearance.concepts):
+                self.rows["clearances"].append(
+                    (pid, name, clearance.decision, clearance.when, clearance.valid_until,
+                     seq_base + i)
+                )
+        for order in record.orders:
+            code = next((f"{c.system}|{c.code}" for c in order.codings), None)
+            self.rows["orders"].append(
+                (pid, order.ref, code, order.status, order.intent, order.authored)
+            )
+
+    def add_condition(self, pid: str, condition: Condition) -> None:
+        index = self._index
+        index.conditions.clear()
+        index.index_condition(condition)
+        start = condition.onset or condition.recorded
+        for concept in sorted(index.conditions):
+            for entry in index.conditions[concept]:
+                self.rows["conditions"].append(
+                    (pid, concept, entry.set, zones_text(entry.zones),
+                     condition.clinical_status, condition.verification_status, start,
+                     condition.abatement)
+                )
+        index.conditions.clear()
+
+    def add_answer(self, pid: str, answer: Answer, seq: int) -> None:
+        self.rows["answers"].append(
+            (pid, answer.question, encode_answer(answer.value), answer.when, seq)
+        )
+
+    # FHIR resources ----------------------------------------------------------------
+
+    def add_resource(
+        self,
+        resource: Mapping[str, Any],
+        pid: str,
+        seq_base: int,
+        medications: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The facts of one FHIR resource of patient ``pid``, read as the engine reads it.
+
+        Raises :class:`~spinecare.errors.RecordError` for a resource the reader rejects.
+        ``medications``: Medication resources by ``Medication/id`` (medicationReference).
+        """
+        builder = RecordBuilder(self.measures, "-")
+        builder.add({"resourceType": "Patient", "id": pid})
+        if medications:
+            node = resource.get("medicationReference")
+            target = node.get("reference") if isinstance(node, dict) else None
+            if isinstance(target, str):
+                from spinecare.fhir.ndjson import medication_resolver
+
+                found = medication_resolver(medications)(target)
+                if found is not None:
+                    builder.add(found)
+        builder.add(dict(resource))
+        record = builder.build()
+        if resource.get("resourceType") == "Patient":
+            self.rows["patients"].append((pid,))
+        self.add_record(record, patient=False, seq_base=seq_base)
+
+
+def seq_of(ordinal: int, line: int) -> int:
+    """The ``seq`` base of a resource at ``line`` of the export's file number ``ordinal``.
+
+    Room for 64 values per resource (panel components) and 2**32 lines per file.
+    """
+    return ((ordinal << 32) + line) << 6

@@ -1,0 +1,179 @@
+"""``spinecare bulk``: screen a whole FHIR Bulk Data export.
+
+``spinecare bulk screen DIR --out FILE [--engine duckdb|spark] [--as-of DATE] [--strict]
+[--spark-master URL]`` writes one row per patient (Parquet, CSV or NDJSON by the suffix
+of FILE), prints a summary table and shows a progress bar on stderr. Exit codes: 0 done
+(whatever the verdicts), 1 unreadable input (or a malformed line with ``--strict``),
+2 usage errors.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+bulk_app = typer.Typer(help="Screen whole FHIR Bulk Data exports.", no_args_is_help=True)
+
+
+class Engine(str, Enum):  # noqa: UP042  (as spinecare.cli does)
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+SUFFIXES = (".parquet", ".csv", ".ndjson", ".jsonl", ".json")
+
+
+@bulk_app.command("screen")
+def screen(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A FHIR Bulk export: Type.ndjson files.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", metavar="FILE", help="Results: .parquet, .csv or .ndjson."),
+    ],
+    engine: Annotated[Engine, typer.Option("--engine", help="duckdb or spark.")] = Engine.duckdb,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first malformed line or resource.")
+    ] = False,
+    spark_master: Annotated[
+        str | None,
+        typer.Option("--spark-master", metavar="URL", help="Spark master (default local[*])."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Flattening processes (default: CPUs).")
+    ] = None,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Traceback on errors.")] = False,
+) -> None:
+    """Screen every patient of a Bulk export; write one row per patient and a summary.
+
+    Example: spinecare bulk screen export/ --out results.parquet --as-of 2026-11-20
+    """
+    from spinecare.cli import check_as_of, run_safely
+
+    check_as_of(as_of)
+    if out.suffix.lower() not in SUFFIXES:
+        raise typer.BadParameter(
+            f"'{out}': the suffix must be one of {', '.join(SUFFIXES)}", param_hint="'--out'"
+        )
+    if spark_master is not None and engine is not Engine.spark:
+        raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
+    if not folder.is_dir():
+        from spinecare.cli import fail
+
+        fail(f"{folder}: not a folder (a FHIR Bulk export is a folder of NDJSON files)")
+
+    result = run_safely(
+        verbose,
+        lambda: _run(folder, out, engine.value, as_of, strict, spark_master, workers),
+    )
+    if json_summary:
+        from spinecare.cli import print_json
+
+        print_json(result.to_json())
+    else:
+        render_summary(result)
+
+
+def _run(
+    folder: Path,
+    out: Path,
+    engine: str,
+    as_of: str | None,
+    strict: bool,
+    spark_master: str | None,
+    workers: int | None,
+) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from spinecare.core import parse_date
+    from spinecare.kb.loader import load_kb
+
+    kb = load_kb()
+    day = parse_date(as_of)
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+        TextColumn("{task.completed:,.0f} resources"), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as bar:
+        task = bar.add_task("reading the export", total=None)
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+
+        if engine == "spark":
+            from spinecare.bulk.spark import screen_export_spark
+
+            result = screen_export_spark(folder, out, kb, day, strict=strict,
+                                         master=spark_master, workers=workers, progress=advance)
+        else:
+            from spinecare.bulk.duckdb import screen_export
+
+            result = screen_export(folder, out, kb, day, strict=strict, workers=workers,
+                                   progress=advance)
+    for problem in result.tally.problems:
+        console.print(f"spinecare: warning: {problem}", markup=False, highlight=False)
+    return result
+
+
+def render_summary(result: Any) -> None:
+    """The summary tables: verdicts, concepts, missing items, and what was set aside."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    total = result.patients or 1
+    verdicts = Table(title=f"{result.patients:,} patients screened as of {result.as_of}"
+                           f" ({result.engine}, {result.seconds.get('total', 0):.1f} s)")
+    verdicts.add_column("verdict")
+    verdicts.add_column("patients", justify="right")
+    verdicts.add_column("%", justify="right")
+    from spinecare.kb.schema import VERDICTS
+
+    for verdict in VERDICTS:
+        n = result.verdicts.get(verdict, 0)
+        verdicts.add_row(verdict, f"{n:,}", f"{100 * n / total:.1f}")
+    for key in ("true", "false", "unknown"):
+        n = result.indicated.get(key, 0)
+        verdicts.add_row(f"indicated: {key}", f"{n:,}", f"{100 * n / total:.1f}")
+    console.print(verdicts)
+
+    concepts = Table(title="Findings per concept")
+    concepts.add_column("concept")
+    concepts.add_column("present", justify="right")
+    concepts.add_column("unknown", justify="right")
+    for concept, counts in sorted(result.concepts.items()):
+        concepts.add_row(concept, f"{counts['present']:,}", f"{counts['unknown']:,}")
+    for item, n in result.missing.items():
+        concepts.add_row(f"missing: {item}", f"{n:,}", "")
+    console.print(concepts)
+
+    tally = result.tally
+    read = Table(title="Input")
+    read.add_column("what")
+    read.add_column("count", justify="right")
+    for kind, n in sorted(tally.resources.items()):
+        read.add_row(f"{kind} resources read", f"{n:,}")
+    read.add_row("malformed lines skipped", f"{tally.malformed:,}")
+    read.add_row("unreadable resources skipped", f"{tally.bad_resources:,}")
+    read.add_row("resources naming an unknown patient", f"{tally.unknown_patient:,}")
+    read.add_row("resources naming no patient", f"{tally.no_patient:,}")
+    console.print(read)
+    if result.out is not None:
+        console.print(f"results: {result.out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bulk_app, name="bulk")

@@ -1,0 +1,492 @@
+"""FHIR Bulk Data exports (NDJSON) in and out.
+
+An export folder holds one or more files per resource type: ``Type.ndjson`` or
+``Type.000.ndjson`` (also ``Type-1.ndjson``), plain or gzip (told apart by the gzip magic
+bytes, not the name). Every line is one resource.
+
+- :func:`export_files` lists the files of a folder, in a fixed order (resource type, then
+  file name), the order every reader here uses.
+- :func:`iter_resources` streams ``(resource, Line)`` pairs. A malformed line (not JSON,
+  not a FHIR resource) is reported with its file and line number, counted in a
+  :class:`Tally` and skipped; with ``strict`` it raises :class:`NdjsonError`.
+- :func:`iter_records` streams one :class:`PatientRecord` per patient for the in-process
+  engine. Exports larger than memory are first spread over hash buckets on disk, so only
+  one bucket's patients are held at a time. Resources that reference no known patient
+  are counted, never silently dropped.
+- :func:`bundles_to_ndjson` turns Bundles (Synthea's transaction Bundles, plain or gzip)
+  into an export folder, rewriting ``urn:uuid:`` references to ``Type/id``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+import orjson
+
+from spinecare.errors import InputError, RecordError
+from spinecare.fhir.reader import (
+    Measures,
+    RecordBuilder,
+    medication_from_fhir,
+    resource_ref,
+)
+from spinecare.record.model import PatientRecord
+
+__all__ = [
+    "RESOURCE_TYPES",
+    "Line",
+    "NdjsonError",
+    "Tally",
+    "bundles_to_ndjson",
+    "export_files",
+    "iter_lines",
+    "iter_records",
+    "iter_resources",
+    "patient_id_of",
+]
+
+RESOURCE_TYPES: tuple[str, ...] = (
+    "Patient",
+    "Condition",
+    "Observation",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Medication",
+    "Procedure",
+    "ServiceRequest",
+    "FamilyMemberHistory",
+)
+"""The resource types bulk screening reads, in the order they are read."""
+
+PATIENT_FIELD: dict[str, str] = {
+    "Condition": "subject",
+    "Observation": "subject",
+    "MedicationRequest": "subject",
+    "MedicationStatement": "subject",
+    "Procedure": "subject",
+    "ServiceRequest": "subject",
+    "FamilyMemberHistory": "patient",
+}
+"""Where each patient-scoped resource names its patient."""
+
+FILE_NAME = re.compile(r"^([A-Z][A-Za-z]+)(?:[.-](\d+))?\.ndjson(?:\.gz)?$")
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_REPORTED = 50
+BUCKET_BYTES = 64 * 1024 * 1024
+
+
+class NdjsonError(InputError):
+    """A malformed line in a Bulk export (raised with ``strict``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """Where a resource came from: file, 1-based line number, and the file's ordinal."""
+
+    file: str
+    number: int
+    ordinal: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.number}"
+
+
+@dataclass
+class Tally:
+    """What a run read, skipped and set aside: nothing is dropped silently."""
+
+    resources: Counter[str] = field(default_factory=Counter)
+    malformed: int = 0
+    bad_resources: int = 0
+    unknown_patient: int = 0
+    no_patient: int = 0
+    other_types: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    def report(self, message: str) -> None:
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(message)
+
+    def merge(self, other: Tally) -> None:
+        self.resources.update(other.resources)
+        self.other_types.update(other.other_types)
+        self.malformed += other.malformed
+        self.bad_resources += other.bad_resources
+        self.unknown_patient += other.unknown_patient
+        self.no_patient += other.no_patient
+        for problem in other.problems:
+            self.report(problem)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "resources": dict(self.resources),
+            "malformed_lines": self.malformed,
+            "bad_resources": self.bad_resources,
+            "unknown_patient": self.unknown_patient,
+            "no_patient": self.no_patient,
+            "other_types": dict(self.other_types),
+            "problems": list(self.problems),
+        }
+
+
+def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tuple[str, Path]]:
+    """The export's NDJSON files of the given types: ``(type, path)``, in reading order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("not a folder (a FHIR Bulk export is a folder of NDJSON files)",
+                         source=str(folder))
+    order = {t: i for i, t in enumerate(types)}
+    found: list[tuple[int, int, str, str, Path]] = []
+    for path in folder.iterdir():
+        match = FILE_NAME.match(path.name)
+        if match and match.group(1) in order and path.is_file():
+            part = int(match.group(2)) if match.group(2) else -1
+            found.append((order[match.group(1)], part, path.name, match.group(1), path))
+    found.sort()
+    return [(kind, path) for _, _, _, kind, path in found]
+
+
+def _open(path: Path) -> IO[bytes]:
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == GZIP_MAGIC:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(line number, raw line)`` of a plain or gzip file, blank lines skipped."""
+    try:
+        with _open(path) as handle:
+            for number, raw in enumerate(handle, 1):
+                if raw.strip():
+                    yield number, raw
+    except (OSError, EOFError, zlib.error) as err:
+        raise InputError(f"cannot read ({err})", source=str(path)) from None
+
+
+def parse_line(raw: bytes, where: Line) -> dict[str, Any]:
+    """One NDJSON line as a resource; raises :class:`NdjsonError` naming file and line."""
+    try:
+        resource = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise NdjsonError(f"line {where.number}: not valid JSON ({err})",
+                          source=where.file) from None
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        raise NdjsonError(f"line {where.number}: not a FHIR resource (no resourceType)",
+                          source=where.file)
+    return resource
+
+
+def iter_resources(
+    folder: Path,
+    tally: Tally | None = None,
+    *,
+    strict: bool = False,
+    types: Iterable[str] = RESOURCE_TYPES,
+    line_filter: Callable[[int], bool] | None = None,
+) -> Iterator[tuple[dict[str, Any], Line]]:
+    """Every resource of the export with where it came from.
+
+    Malformed lines are reported and counted in ``tally`` and skipped (``strict``: raised).
+    ``line_filter`` (of a global line counter) lets parallel workers share the lines.
+    """
+    tally = tally if tally is not None else Tally()
+    counter = 0
+    for ordinal, (_, path) in enumerate(export_files(folder, types)):
+        for number, raw in iter_lines(path):
+            counter += 1
+            if line_filter is not None and not line_filter(counter):
+                continue
+            where = Line(str(path), number, ordinal)
+            try:
+                resource = parse_line(raw, where)
+            except NdjsonError as err:
+                if strict:
+                    raise
+                tally.malformed += 1
+                tally.report(err.one_line())
+                continue
+            yield resource, where
+
+
+def reference_id(reference: object, kind: str = "Patient") -> str | None:
+    """The id in ``Patient/123``, ``https://x/Patient/123/_history/2`` or ``urn:uuid:123``."""
+    if not isinstance(reference, str) or not reference:
+        return None
+    if reference.startswith("urn:uuid:"):
+        return reference[9:]
+    parts = reference.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    if len(parts) >= 2 and parts[-2] == kind:
+        return parts[-1]
+    return None
+
+
+def patient_id_of(resource: Mapping[str, Any]) -> str | None:
+    """The patient a resource belongs to (a Patient's own id), or None."""
+    kind = resource.get("resourceType")
+    if kind == "Patient":
+        rid = resource.get("id")
+        return rid if isinstance(rid, str) and rid else None
+    key = PATIENT_FIELD.get(str(kind))
+    if key is None:
+        return None
+    node = resource.get(key)
+    return reference_id(node.get("reference")) if isinstance(node, dict) else None
+
+
+def load_medications(
+    folder: Path, tally: Tally | None = None, *, strict: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Medication resources of the export by ``Medication/id`` (medicationReference targets)."""
+    out: dict[str, dict[str, Any]] = {}
+    for resource, _ in iter_resources(folder, tally, strict=strict, types=("Medication",)):
+        out[resource_ref(resource)] = resource
+    return out
+
+
+def medication_resolver(
+    medications: Mapping[str, dict[str, Any]],
+) -> Callable[[str], dict[str, Any] | None]:
+    """A medicationReference resolver over the export's Medication resources."""
+
+    def resolve(reference: str) -> dict[str, Any] | None:
+        mid = reference_id(reference, "Medication")
+        return medications.get(f"Medication/{mid}") if mid else None
+
+    return resolve
+
+
+def _medication_target(resource: Mapping[str, Any]) -> str | None:
+    node = resource.get("medicationReference")
+    if isinstance(node, dict) and resource.get("medicationCodeableConcept") is None:
+        target = node.get("reference")
+        if isinstance(target, str) and not target.startswith("#"):
+            return target
+    return None
+
+
+def checked_add(
+    builder: RecordBuilder,
+    resource: dict[str, Any],
+    where: Line,
+    tally: Tally,
+    medications: Mapping[str, dict[str, Any]],
+    *,
+    strict: bool = False,
+) -> bool:
+    """Add one resource; a resource the reader cannot read is reported and skipped."""
+    try:
+        if resource.get("resourceType") in ("MedicationRequest", "MedicationStatement"):
+            # converted only in build(): check it now so one bad resource spoils nothing else
+            resolve = medication_resolver(medications)
+            medication_from_fhir(resource, resource_ref(resource), resolve)
+            target = _medication_target(resource)
+            found = resolve(target) if target else None
+            if found is not None:
+                builder.add(found)  # the Medication it names, from Medication.ndjson
+        builder.add(resource)
+    except RecordError as err:
+        if strict:
+            raise RecordError(f"line {where.number}: {err.message}", source=where.file) from None
+        tally.bad_resources += 1
+        tally.report(f"{where}: {err.message}")
+        return False
+    return True
+
+
+def _bucket(pid: str, buckets: int) -> int:
+    return int.from_bytes(hashlib.blake2b(pid.encode(), digest_size=4).digest(), "big") % buckets
+
+
+def iter_records(
+    folder: Path,
+    measures: Measures,
+    tally: Tally | None = None,
+    *,
+    strict: bool = False,
+    bucket_bytes: int = BUCKET_BYTES,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[PatientRecord]:
+    """One record per patient of the export (patients with a Patient resource).
+
+    Each record receives its resources in reading order (type, file, line), the order
+    the bulk fact tables number them in. Memory: one bucket of patients at a time.
+    """
+    folder = Path(folder)
+    tally = tally if tally is not None else Tally()
+    medications = load_medications(folder, tally, strict=strict)
+    files = export_files(folder)
+    size = sum(path.stat().st_size * (6 if path.suffix == ".gz" else 1) for _, path in files)
+    buckets = max(1, -(-size // bucket_bytes))
+    if buckets == 1:
+        yield from _records_of(
+            _resources_in_memory(folder, tally, strict), measures, tally, medications,
+            strict, progress,
+        )
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="spinecare-buckets-"))
+    try:
+        with ExitStack() as stack:
+            handles = [stack.enter_context(open(workdir / f"{i}.bin", "wb"))
+                       for i in range(buckets)]
+            for resource, where in iter_resources(folder, tally, strict=strict):
+                if resource["resourceType"] == "Medication":
+                    continue
+                pid = patient_id_of(resource)
+                key = pid if pid is not None else ""
+                head = orjson.dumps([where.file, where.number, where.ordinal])
+                handles[_bucket(key, buckets)].write(
+                    head + b"\t" + orjson.dumps(resource) + b"\n"
+                )
+        for i in range(buckets):
+            yield from _records_of(
+                _resources_in_bucket(workdir / f"{i}.bin"), measures, tally, medications,
+                strict, progress,
+            )
+            os.unlink(workdir / f"{i}.bin")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _resources_in_memory(
+    folder: Path, tally: Tally, strict: bool
+) -> Iterator[tuple[dict[str, Any], Line]]:
+    for resource, where in iter_resources(folder, tally, strict=strict):
+        if resource["resourceType"] != "Medication":
+            yield resource, where
+
+
+def _resources_in_bucket(path: Path) -> Iterator[tuple[dict[str, Any], Line]]:
+    with open(path, "rb") as handle:
+        for raw in handle:
+            head, _, body = raw.partition(b"\t")
+            file, number, ordinal = orjson.loads(head)
+            yield orjson.loads(body), Line(file, number, ordinal)
+
+
+def _records_of(
+    resources: Iterable[tuple[dict[str, Any], Line]],
+    measures: Measures,
+    tally: Tally,
+    medications: Mapping[str, dict[str, Any]],
+    strict: bool,
+    progress: Callable[[int], None] | None,
+) -> Iterator[PatientRecord]:
+    """Group resources by patient and build each record (in first-seen patient order)."""
+    grouped: dict[str, list[tuple[dict[str, Any], Line]]] = {}
+    patients: set[str] = set()
+    for resource, where in resources:
+        kind = resource["resourceType"]
+        tally.resources[kind] += 1
+        pid = patient_id_of(resource)
+        if kind not in PATIENT_FIELD and kind != "Patient":
+            tally.other_types[kind] += 1
+            continue
+        if pid is None:
+            tally.no_patient += 1
+            tally.report(f"{where}: {resource_ref(resource)} names no patient")
+            continue
+        if kind == "Patient":
+            patients.add(pid)
+        grouped.setdefault(pid, []).append((resource, where))
+    for pid, items in grouped.items():
+        if pid not in patients:
+            tally.unknown_patient += len(items)
+            continue
+        builder = RecordBuilder(measures, f"Patient/{pid}")
+        for resource, where in items:
+            checked_add(builder, resource, where, tally, medications, strict=strict)
+        yield builder.build()
+        if progress is not None:
+            progress(1)
+
+
+# ---------------------------------------------------------------------------------------
+# Bundles -> export folder
+
+
+def _bundle_files(inputs: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            out.extend(
+                sorted(p for p in item.iterdir() if p.name.endswith((".json", ".json.gz")))
+            )
+        else:
+            out.append(item)
+    return out
+
+
+def _rewrite_references(node: Any, targets: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "reference" and isinstance(value, str) and value in targets:
+                out[key] = targets[value]
+            else:
+                out[key] = _rewrite_references(value, targets)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_references(value, targets) for value in node]
+    return node
+
+
+def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
+    """Write the resources of Bundles (files or folders of ``*.json[.gz]``) as an export.
+
+    One ``Type.ndjson`` per resource type in ``outdir``; ``urn:uuid:`` references between
+    entries become ``Type/id``. Returns the number of resources written per type.
+    Raises :class:`RecordError` naming the file for input that is not a Bundle.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    handles: dict[str, IO[bytes]] = {}
+    counts: Counter[str] = Counter()
+    with ExitStack() as stack:
+        for path in _bundle_files(inputs):
+            try:
+                raw = path.read_bytes()
+                if raw[:2] == GZIP_MAGIC:
+                    raw = gzip.decompress(raw)
+                bundle = orjson.loads(raw)
+            except (OSError, EOFError, zlib.error, orjson.JSONDecodeError) as err:
+                raise RecordError(f"cannot read a Bundle ({err})", source=str(path)) from None
+            if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+                raise RecordError("not a FHIR Bundle", source=str(path))
+            entries = [e for e in bundle.get("entry") or [] if isinstance(e, dict)]
+            targets: dict[str, str] = {}
+            for entry in entries:
+                res = entry.get("resource")
+                full_url = entry.get("fullUrl")
+                if isinstance(res, dict) and isinstance(full_url, str) and res.get("id"):
+                    targets[full_url] = f"{res.get('resourceType')}/{res['id']}"
+            for entry in entries:
+                res = entry.get("resource")
+                if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
+                    continue
+                kind = res["resourceType"]
+                if targets:
+                    res = _rewrite_references(res, targets)
+                handle = handles.get(kind)
+                if handle is None:
+                    handle = stack.enter_context(open(outdir / f"{kind}.ndjson", "wb"))
+                    handles[kind] = handle
+                handle.write(orjson.dumps(res) + b"\n")
+                counts[kind] += 1
+    return dict(sorted(counts.items()))

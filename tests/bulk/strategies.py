@@ -1,0 +1,148 @@
+"""Hypothesis strategies: random patient records drawn from the KB's own codes.
+
+Codes, measures, questions and thresholds come from the KB, so random records hit the
+rules (and their edges: values at thresholds, dates at freshness limits).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from spinecare.engine.evaluate import ZONE_SYSTEM
+from spinecare.kb.codes import icd10_categories
+from spinecare.record.model import (
+    Answer,
+    Clearance,
+    Coding,
+    Condition,
+    Medication,
+    Observation,
+    Order,
+    Patient,
+    PatientRecord,
+    Procedure,
+)
+
+AS_OF = date(2024, 6, 15)
+CLINICAL = [None, "active", "recurrence", "relapse", "inactive", "remission", "resolved"]
+VERIFICATION = [None, "confirmed", "provisional", "unconfirmed", "refuted", "entered-in-error"]
+MED_STATUS = [None, "active", "intended", "on-hold", "unknown", "completed", "stopped",
+              "cancelled", "draft"]
+PROC_STATUS = [None, "completed", "in-progress", "not-done", "entered-in-error",
+               "preparation", "stopped"]
+
+
+def kb_codings(kb: Any) -> list[Coding]:
+    """One coding per KB code (ICD-10 ranges: a category inside; some with a subcode)."""
+    out = []
+    for concept in kb.model.concepts:
+        for code in concept.codes:
+            if code.to:
+                for category in icd10_categories(code.code, code.to)[::7]:
+                    out.append(Coding(code.system, category))
+            else:
+                out.append(Coding(code.system, code.code))
+                if code.system in ("icd10", "icd10cm") and len(code.code.replace(".", "")) <= 4:
+                    out.append(Coding(code.system, code.code + ("9" if "." in code.code else ".9")))
+    out.append(Coding("snomed", "00000000"))  # matches nothing
+    return out
+
+
+def dates(near: date = AS_OF, days: int = 420) -> st.SearchStrategy[date]:
+    return st.integers(-days, 30).map(lambda n: near + timedelta(days=n))
+
+
+def near_edges(kb: Any) -> st.SearchStrategy[date]:
+    """Dates at and around the freshness limits."""
+    windows = sorted({kb.threshold(m.fresh_days) for m in kb.model.measures}
+                     | {kb.threshold(q.fresh_days) for q in kb.model.questions if q.fresh_days})
+    edges = [AS_OF - timedelta(days=w) + timedelta(days=k) for w in windows for k in (-1, 0, 1)]
+    return st.one_of(st.sampled_from([*edges, AS_OF, AS_OF + timedelta(days=1)]), dates())
+
+
+def values(kb: Any, measure: Any) -> st.SearchStrategy[float]:
+    points = [t.value for t in kb.model.thresholds if t.unit == measure.unit]
+    around = [p + d for p in points for d in (-1.0, -0.1, 0.0, 0.1, 1.0)]
+    if not around:
+        return st.floats(0, 300, allow_nan=False)
+    return st.one_of(st.sampled_from(around), st.floats(0, 300, allow_nan=False))
+
+
+@st.composite
+def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
+    codings = kb_codings(kb)
+    sites = [Coding(c.system, c.code) for z in kb.model.zones for c in z.site_codes]
+    sites += [Coding(ZONE_SYSTEM, z.id) for z in kb.model.zones]
+    when = near_edges(kb)
+    maybe_date = st.one_of(st.none(), when)
+    conditions = []
+    for i in range(draw(st.integers(0, 5))):
+        conditions.append(Condition(
+            ref=f"Condition/{pid}-{i}",
+            codings=tuple(draw(st.lists(st.sampled_from(codings), min_size=0, max_size=2))),
+            concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
+            clinical_status=draw(st.sampled_from(CLINICAL)),
+            verification_status=draw(st.sampled_from(VERIFICATION)),
+            onset=draw(maybe_date),
+            abatement=draw(st.one_of(st.none(), when)),
+            recorded=draw(maybe_date),
+            body_sites=tuple(draw(st.lists(st.sampled_from(sites), max_size=2))),
+        ))
+    observations = []
+    for i in range(draw(st.integers(0, 8))):
+        measure = draw(st.sampled_from(kb.model.measures))
+        observations.append(Observation(
+            ref=f"Observation/{pid}-{i}", measure=measure.id, value=draw(values(kb, measure)),
+            unit=measure.unit, when=draw(when),
+        ))
+    meds = []
+    for i in range(draw(st.integers(0, 3))):
+        meds.append(Medication(
+            ref=f"MedicationRequest/{pid}-{i}",
+            codings=tuple(draw(st.lists(st.sampled_from(codings), max_size=2))),
+            concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
+            status=draw(st.sampled_from(MED_STATUS)),
+            start=draw(maybe_date), end=draw(maybe_date),
+        ))
+    procedures = []
+    for i in range(draw(st.integers(0, 2))):
+        procedures.append(Procedure(
+            ref=f"Procedure/{pid}-{i}",
+            codings=tuple(draw(st.lists(st.sampled_from(codings), max_size=2))),
+            concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
+            status=draw(st.sampled_from(PROC_STATUS)),
+            performed=draw(maybe_date),
+        ))
+    answers = []
+    for i in range(draw(st.integers(0, 4))):
+        question = draw(st.sampled_from(kb.model.questions))
+        if question.type == "choice":
+            value: Any = draw(st.sampled_from([c.value for c in question.choices]))
+        else:
+            value = draw(st.sampled_from([True, False, True, 1.0, 0.0, "yes"]))
+        answers.append(Answer(f"intake#{pid}-{i}", question.id, value, draw(maybe_date)))
+    clearable = sorted({r.concept for r in kb.model.rules if r.effect == "needs_clearance"}
+                       | {r.id for r in kb.model.rules})
+    clearances = []
+    for i in range(draw(st.integers(0, 2))):
+        clearances.append(Clearance(
+            ref=f"clearance#{pid}-{i}",
+            concepts=tuple(draw(st.lists(st.sampled_from(clearable), min_size=1, max_size=3))),
+            decision=draw(st.sampled_from(["cleared", "cleared", "declined"])),
+            when=draw(maybe_date), valid_until=draw(maybe_date),
+        ))
+    orders = [Order(ref=f"ServiceRequest/{pid}-0", status="active", intent="order")]
+    return PatientRecord(
+        patient=Patient(pid), conditions=conditions, observations=observations,
+        medications=meds, procedures=procedures, answers=answers, clearances=clearances,
+        orders=orders if draw(st.booleans()) else [],
+    )
+
+
+def populations(kb: Any, max_size: int = 8) -> st.SearchStrategy[list[PatientRecord]]:
+    return st.integers(1, max_size).flatmap(
+        lambda n: st.tuples(*[records(kb, f"p{i}") for i in range(n)]).map(list)
+    )

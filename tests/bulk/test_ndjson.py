@@ -1,0 +1,170 @@
+"""Reading Bulk exports: file names, gzip, malformed lines, unknown patients, buckets."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+import orjson
+import pytest
+
+from spinecare.bulk.duckdb import screen_export
+from spinecare.core import reader_measures
+from spinecare.engine.screening import screen_record
+from spinecare.errors import InputError, RecordError
+from spinecare.fhir.ndjson import (
+    NdjsonError,
+    Tally,
+    bundles_to_ndjson,
+    export_files,
+    iter_records,
+    iter_resources,
+)
+from spinecare.kb import load_kb
+from tests.bulk.helpers import engine_row
+
+KB = load_kb()
+AS_OF = date(2024, 6, 15)
+
+
+def patient(pid: str) -> dict:
+    return {"resourceType": "Patient", "id": pid}
+
+
+def bp(pid: str, oid: str, systolic: float, when: str = "2024-06-14") -> dict:
+    return {
+        "resourceType": "Observation", "id": oid, "status": "final",
+        "subject": {"reference": f"Patient/{pid}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+        "effectiveDateTime": when,
+        "component": [
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+             "valueQuantity": {"value": systolic, "unit": "mmHg", "code": "mm[Hg]"}},
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+             "valueQuantity": {"value": 80, "unit": "mmHg", "code": "mm[Hg]"}},
+        ],
+    }
+
+
+def condition(pid: str, cid: str, code: str, system: str = "http://hl7.org/fhir/sid/icd-10"):
+    return {
+        "resourceType": "Condition", "id": cid, "subject": {"reference": f"Patient/{pid}"},
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": system, "code": code}]},
+    }
+
+
+def write(path: Path, lines: list, gz: bool = False) -> None:
+    data = b"".join(
+        (line if isinstance(line, bytes) else orjson.dumps(line)) + b"\n" for line in lines
+    )
+    path.write_bytes(gzip.compress(data) if gz else data)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.000.ndjson", [patient("a"), patient("b")])
+    write(folder / "Patient.001.ndjson.gz", [patient("c")], gz=True)
+    write(folder / "Observation.ndjson", [
+        bp("a", "o1", 185), b"{not json", bp("b", "o2", 120), bp("ghost", "o3", 150),
+        b"[1, 2]",
+    ])
+    write(folder / "Condition.ndjson.gz", [
+        condition("a", "c1", "M51.16"), condition("c", "c2", "C50.9"),
+        {"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/b"},
+         "onsetDateTime": "yesterday", "code": {"coding": [{"code": "C50"}]}},
+    ], gz=True)
+    write(folder / "Encounter.ndjson", [{"resourceType": "Encounter", "id": "e"}])
+    return folder
+
+
+def test_export_files_order_and_names(export):
+    names = [(kind, path.name) for kind, path in export_files(export)]
+    assert names == [
+        ("Patient", "Patient.000.ndjson"), ("Patient", "Patient.001.ndjson.gz"),
+        ("Condition", "Condition.ndjson.gz"), ("Observation", "Observation.ndjson"),
+    ]
+
+
+def test_malformed_lines_are_reported_with_file_and_line(export):
+    tally = Tally()
+    list(iter_resources(export, tally))
+    assert tally.malformed == 2
+    assert any("Observation.ndjson: line 2: not valid JSON" in p for p in tally.problems)
+    assert any("Observation.ndjson: line 5: not a FHIR resource" in p for p in tally.problems)
+
+
+def test_strict_stops_at_the_first_malformed_line(export):
+    with pytest.raises(NdjsonError) as err:
+        list(iter_resources(export, strict=True))
+    assert "Observation.ndjson: line 2" in err.value.one_line()
+
+
+def test_records_count_unknown_patients_and_bad_resources(export):
+    tally = Tally()
+    records = {r.patient.id: r for r in iter_records(export, reader_measures(KB), tally)}
+    assert sorted(records) == ["a", "b", "c"]
+    assert tally.unknown_patient == 1  # Observation o3 names Patient/ghost
+    assert tally.bad_resources == 1  # Condition/bad: malformed onset date
+    assert any("Condition.ndjson.gz:3" in p for p in tally.problems)
+    assert tally.malformed == 2
+    assert screen_record(records["a"], KB, AS_OF).verdict == "defer"
+
+
+def test_bucketed_reading_equals_in_memory(export):
+    direct = list(iter_records(export, reader_measures(KB)))
+    bucketed = list(iter_records(export, reader_measures(KB), bucket_bytes=50))
+    key = {r.patient.id: engine_row(screen_record(r, KB, AS_OF)) for r in direct}
+    assert {r.patient.id: engine_row(screen_record(r, KB, AS_OF)) for r in bucketed} == key
+
+
+def test_bulk_counts_what_it_skips_and_equals_engine(export, tmp_path):
+    result = screen_export(export, tmp_path / "out.ndjson", KB, AS_OF, workers=2)
+    assert result.patients == 3
+    assert result.tally.malformed == 2
+    assert result.tally.unknown_patient == 1
+    assert result.tally.bad_resources == 1
+    rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
+    by_id = {row["patient_id"]: row for row in rows}
+    for record in iter_records(export, reader_measures(KB)):
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: by_id[record.patient.id][k] for k in expected} == expected
+
+
+def test_bulk_strict_raises(export, tmp_path):
+    with pytest.raises(InputError) as err:
+        screen_export(export, tmp_path / "out.parquet", KB, AS_OF, strict=True, workers=1)
+    # the Condition file is read before the Observation file: its bad resource stops the run
+    assert "Condition.ndjson.gz: line 3: Condition/bad" in err.value.one_line()
+
+
+def test_bundles_to_ndjson_rewrites_references(tmp_path):
+    bundle = {
+        "resourceType": "Bundle", "type": "transaction",
+        "entry": [
+            {"fullUrl": "urn:uuid:p1", "resource": patient("p1")},
+            {"fullUrl": "urn:uuid:c1", "resource": {
+                "resourceType": "Condition", "id": "c1",
+                "subject": {"reference": "urn:uuid:p1"},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10",
+                                     "code": "M51.1"}]}}},
+        ],
+    }
+    src = tmp_path / "b.json.gz"
+    src.write_bytes(gzip.compress(orjson.dumps(bundle)))
+    counts = bundles_to_ndjson([src], tmp_path / "out")
+    assert counts == {"Condition": 1, "Patient": 1}
+    line = orjson.loads((tmp_path / "out" / "Condition.ndjson").read_bytes())
+    assert line["subject"]["reference"] == "Patient/p1"
+    with pytest.raises(RecordError):
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"resourceType": "Patient"}')
+        bundles_to_ndjson([bad], tmp_path / "out2")
+
+
+def test_not_a_folder(tmp_path):
+    with pytest.raises(InputError):
+        export_files(tmp_path / "missing")

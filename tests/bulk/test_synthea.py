@@ -1,0 +1,69 @@
+"""Every Synthea patient: bulk (DuckDB) results equal the in-process engine's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from spinecare.bulk.duckdb import screen_export
+from spinecare.core import reader_measures
+from spinecare.engine.screening import screen_record
+from spinecare.fhir.ndjson import Tally, iter_records
+from spinecare.fhir.reader import read_bundle
+from spinecare.kb import load_kb
+from tests.bulk.helpers import bulk_row, engine_row
+from tests.conftest import DATA
+
+KB = load_kb()
+
+
+@pytest.fixture(scope="module")
+def synthea_records(synthea_export):
+    tally = Tally()
+    records = list(iter_records(synthea_export, reader_measures(KB), tally))
+    assert tally.malformed == tally.bad_resources == tally.unknown_patient == 0
+    return records
+
+
+@pytest.mark.parametrize("as_of", [date(2019, 6, 1), date(2020, 1, 1)])
+def test_duckdb_equals_engine_for_every_synthea_patient(
+    synthea_export, synthea_records, tmp_path, as_of
+):
+    out = tmp_path / "results.parquet"
+    result = screen_export(synthea_export, out, KB, as_of, workers=2)
+    assert result.patients == len(synthea_records) == 585
+    con = duckdb.connect()
+    cursor = con.execute(f"SELECT * FROM read_parquet('{out}')")
+    names = [d[0] for d in cursor.description]
+    rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+    assert set(rows) == {r.patient.id for r in synthea_records}
+    mismatches = []
+    for record in synthea_records:
+        expected = engine_row(screen_record(record, KB, as_of))
+        got = bulk_row(rows[record.patient.id])
+        if got != expected:
+            mismatches.append((record.patient.id, expected, got))
+    assert not mismatches, mismatches[:3]
+    # the data is fresh for some: not everyone is needs_data
+    assert sum(result.verdicts.values()) == 585
+    assert result.verdicts.get("needs_data", 0) < 585
+
+
+def test_ndjson_records_equal_bundle_records(synthea_export, synthea_records):
+    """The export carries the Bundles' facts: screening from either gives the same."""
+    as_of = date(2019, 6, 1)
+    by_id = {r.patient.id: r for r in synthea_records}
+    bundles = sorted((DATA / "synthea" / "r4-bundles-2019").glob("*.json.gz"))[:25]
+    checked = 0
+    for path in bundles:
+        try:
+            record = read_bundle(path, reader_measures(KB))
+        except Exception:  # the provider bundles hold no patient
+            continue
+        checked += 1
+        a = engine_row(screen_record(record, KB, as_of))
+        b = engine_row(screen_record(by_id[record.patient.id], KB, as_of))
+        assert a == b
+    assert checked >= 20
