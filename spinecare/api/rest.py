@@ -1,4 +1,5 @@
-"""REST API under ``/api``: screen and plan a posted FHIR Bundle or intake document.
+"""REST API under ``/api``: screen and plan a posted FHIR Bundle or intake document, and
+the patients, screenings and plans of the clinic app.
 
 ``POST /api/screen`` and ``POST /api/plan`` take JSON (a FHIR R4 Bundle, or a spinecare
 intake document with ``format: spinecare-intake/1``), with ``as_of`` (YYYY-MM-DD,
@@ -6,16 +7,30 @@ default today) and ``lang`` (en, ru) query parameters. They answer with the JSON
 contract of DESIGN.md section 4, the same objects ``spinecare screen|plan --format
 json`` prints. Errors use the app's one envelope: 400 for unreadable or invalid input,
 413 for a body over the size limit.
+
+``GET /api/patients``, ``/api/patients/{id}``, ``/api/patients/{id}/screening`` and
+``/api/patients/{id}/plan`` read the clinic app's store (the full app of
+:func:`spinecare.app.create_app`; the standalone CDS app has no database and answers 404).
+The caller is the web app's signed-in user (the login session cookie) or the owner of a
+personal API token (``Authorization: Bearer spc_...``, :mod:`spinecare.api.tokens`);
+scoping and auditing are those of :mod:`spinecare.store.service`, as on the web pages:
+401 without credentials, 403 for a role that may not see the patient, 404 for another
+clinic's patient.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Security
+from fastapi.security import APIKeyCookie, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinecare.errors import InputError
+from spinecare.errors import InputError, NotFoundError
 
 __all__ = ["router"]
 
@@ -52,15 +67,20 @@ _BODY = {
         "content": {"application/json": {"schema": {"type": "object"}}},
     }
 }
-_SCREEN_SCHEMA = {
+_SCREEN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["verdict", "indicated", "indications", "findings", "missing", "kb_version"],
     "properties": {
         "verdict": {
             "type": "string",
             "enum": [
-                "refer_urgently", "contraindicated", "defer", "needs_clearance",
-                "needs_data", "allowed_with_precautions", "allowed",
+                "refer_urgently",
+                "contraindicated",
+                "defer",
+                "needs_clearance",
+                "needs_data",
+                "allowed_with_precautions",
+                "allowed",
             ],
         },
         "indicated": {"type": ["boolean", "null"]},
@@ -72,10 +92,18 @@ _SCREEN_SCHEMA = {
         "patient": {"type": "string"},
     },
 }
-_PLAN_SCHEMA = {
+_PLAN_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["status", "verdict", "zones", "modalities", "course", "avoid",
-                 "home_program", "sources"],
+    "required": [
+        "status",
+        "verdict",
+        "zones",
+        "modalities",
+        "course",
+        "avoid",
+        "home_program",
+        "sources",
+    ],
     "properties": {
         "status": {"type": "string", "enum": ["ready", "pending", "blocked"]},
         "verdict": {"type": "string"},
@@ -94,6 +122,24 @@ def _responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
         200: {"description": "OK", "content": {"application/json": {"schema": schema}}},
         400: _ERROR,
         413: _ERROR,
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {**_ERROR, "description": f"{description} (the error envelope)"}
+
+
+def _clinic_responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"description": "OK", "content": {"application/json": {"schema": schema}}},
+        400: _error("Bad as_of or lang"),
+        401: _error("No valid login session cookie or Bearer token"),
+        403: _error("Your role may not see this patient"),
+        404: _error(
+            "No such patient in your clinic, or no clinic database on this server "
+            "(the standalone CDS app)"
+        ),
+        422: _error("A parameter does not fit this description"),
     }
 
 
@@ -120,8 +166,12 @@ AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default tod
 Lang = Query("en", description="Language of reasons and texts: en or ru.")
 
 
-@router.post("/screen", summary="Screen a patient for massage", openapi_extra=_BODY,
-             responses=_responses(_SCREEN_SCHEMA))
+@router.post(
+    "/screen",
+    summary="Screen a patient for massage",
+    openapi_extra=_BODY,
+    responses=_responses(_SCREEN_SCHEMA),
+)
 async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Is massage safe and indicated for this patient on this date, and why?"""
     from spinecare.core import load_kb, parse_date
@@ -133,8 +183,12 @@ async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -
     return result.to_json()
 
 
-@router.post("/plan", summary="Plan a massage course", openapi_extra=_BODY,
-             responses=_responses(_PLAN_SCHEMA))
+@router.post(
+    "/plan",
+    summary="Plan a massage course",
+    openapi_extra=_BODY,
+    responses=_responses(_PLAN_SCHEMA),
+)
 async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Zones, modalities, sessions, techniques and what to avoid for this patient."""
     from spinecare.core import load_kb, parse_date
@@ -144,3 +198,270 @@ async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> 
     day = parse_date(as_of, what="as_of")
     result = do_plan(data, day, kb=load_kb(), lang=_lang(lang))
     return result.to_json()
+
+
+# ---------------------------------------------------------------------------------------
+# The clinic app's patients, screenings and plans
+
+SESSION_COOKIE = "spinecare_session"
+"""The web app's login cookie (:data:`spinecare.web.deps.SESSION_COOKIE`)."""
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="A personal API token from `spinecare user token USERNAME` (spc_...).",
+)
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="sessionCookie",
+    description="The clinic web app's login session cookie (sign in at /login).",
+)
+_AUTH = [Security(_bearer), Security(_cookie)]
+_REALM = 'Bearer realm="spinecare"'
+
+
+class NoClinicApp(NotFoundError):
+    code = "no_clinic_app"
+
+
+_PATIENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "external_id", "name", "version", "updated_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "external_id": {"type": "string"},
+        "name": {"type": "string"},
+        "birth_date": {"type": ["string", "null"], "format": "date"},
+        "sex": {"type": ["string", "null"]},
+        "language": {"type": ["string", "null"]},
+        "notes": {"type": ["string", "null"]},
+        "version": {"type": "integer"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["patients", "total", "limit", "offset", "next_offset", "as_of"],
+    "properties": {
+        "patients": {
+            "type": "array",
+            "items": {
+                **_PATIENT_SCHEMA,
+                "required": [*_PATIENT_SCHEMA["required"], "verdict"],
+                "properties": {
+                    **_PATIENT_SCHEMA["properties"],
+                    "verdict": _SCREEN_SCHEMA["properties"]["verdict"],
+                },
+            },
+        },
+        "total": {"type": "integer", "description": "Patients matching, on all pages."},
+        "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+        "next_offset": {"type": ["integer", "null"], "description": "null on the last page"},
+        "q": {"type": "string"},
+        "as_of": {"type": "string", "format": "date"},
+    },
+}
+_DETAIL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["patient", "intakes", "clearance_requests"],
+    "properties": {
+        "patient": _PATIENT_SCHEMA,
+        "intakes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "date": {"type": "string", "format": "date"},
+                    "source": {"type": "string"},
+                    "label": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "clearance_requests": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _web(request: Request) -> Any:
+    """The clinic app's state (database, KB), or a 404 envelope when there is none."""
+    web = getattr(request.app.state, "web", None)
+    if web is None:
+        raise NoClinicApp(
+            "this server has no clinic database: the patients, screenings and plans of the "
+            "clinic app are served by `spinecare serve`, not by the standalone CDS app"
+        )
+    return web
+
+
+def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPException:
+    header = f'{_REALM}, error="{error}"' if error else _REALM
+    return StarletteHTTPException(401, message, headers={"WWW-Authenticate": header})
+
+
+def _caller(request: Request, session: Any) -> Any:
+    """The user behind the request: a Bearer API token, else the web login cookie."""
+    from spinecare.api.tokens import token_user
+    from spinecare.web.deps import optional_user
+
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized(
+                "Authorization: only 'Bearer <personal API token>' is accepted",
+                "invalid_request",
+            )
+        user = token_user(session, token.strip())
+        if user is None:
+            raise _unauthorized(
+                "the Bearer token is not a live personal API token", "invalid_token"
+            )
+        return user
+    user = optional_user(request, session)
+    if user is None:
+        raise _unauthorized(
+            "sign in first: send the login session cookie of /login, or "
+            "'Authorization: Bearer <token>' with a token from `spinecare user token`"
+        )
+    return user
+
+
+@contextmanager
+def _clinic_session(request: Request) -> Iterator[tuple[Any, Any, Any]]:
+    """(web state, database session, acting user); commits the audit entries on success."""
+    web = _web(request)
+    with web.db.session() as session:
+        yield web, session, _caller(request, session)
+
+
+def _day(as_of: str | None) -> date:
+    from spinecare.core import parse_date
+
+    return parse_date(as_of, what="as_of")
+
+
+def _request_json(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "patient_id": r.patient_id,
+        "physician_id": r.physician_id,
+        "concepts": r.concepts,
+        "message": r.message,
+        "status": r.status,
+        "decision_note": r.decision_note,
+        "created_at": r.created_at.isoformat(),
+        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+        "version": r.version,
+    }
+
+
+def _as_in_record(data: dict[str, Any], patient: Any) -> dict[str, Any]:
+    """``patient`` as the record names it (the FHIR Patient id or intake id, kept as the
+    stored patient's ``external_id``), as ``spinecare screen|plan`` print it, rather than
+    the store's number (which is in the request's path)."""
+    if "patient" in data:
+        data["patient"] = patient.external_id
+    return data
+
+
+PatientId = Path(description="The patient's number in the clinic app.")
+
+
+@router.get(
+    "/patients",
+    summary="List the patients you may see, with their verdict",
+    dependencies=_AUTH,
+    responses=_clinic_responses(_LIST_SCHEMA),
+)
+def list_patients(
+    request: Request,
+    q: str | None = Query(None, max_length=200, description="Part of the name or id."),
+    limit: int = Query(50, ge=1, le=200, description="Patients per page."),
+    offset: int = Query(0, ge=0, description="Patients to skip."),
+    as_of: str | None = Query(None, description="Verdicts as of this date; default today."),
+) -> Any:
+    """The patients of your clinic you may see (a therapist or admin: all of them; a
+    physician: those referred for clearance; a patient: their own record), by name, with
+    each one's screening verdict. Paginated with ``limit`` and ``offset``."""
+    from spinecare.store import service
+
+    with _clinic_session(request) as (web, session, user):
+        day = _day(as_of)
+        rows, total = service.list_patients(session, user, q=q, limit=limit, offset=offset)
+        screenings = service.screen_patients(session, rows, web.kb(), day)
+        items = [{**service.patient_json(p), "verdict": screenings[p.id].verdict} for p in rows]
+    after = offset + len(items)
+    return {
+        "patients": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": after if after < total else None,
+        "q": q or "",
+        "as_of": day.isoformat(),
+    }
+
+
+@router.get(
+    "/patients/{patient_id}",
+    summary="One patient: details, intakes, clearance requests",
+    dependencies=_AUTH,
+    responses=_clinic_responses(_DETAIL_SCHEMA),
+)
+def get_patient(request: Request, patient_id: int = PatientId) -> Any:
+    """What the patient page shows: the details, the dated intakes and the clearance
+    requests."""
+    from spinecare.store import service
+
+    with _clinic_session(request) as (_web_state, session, user):
+        patient = service.get_patient(session, user, patient_id)
+        return {
+            "patient": service.patient_json(patient),
+            "intakes": [
+                {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
+                for i in service.intakes_of(session, patient)
+            ],
+            "clearance_requests": [_request_json(r) for r in service.requests_of(session, patient)],
+        }
+
+
+@router.get(
+    "/patients/{patient_id}/screening",
+    summary="A stored patient's screening",
+    dependencies=_AUTH,
+    responses=_clinic_responses(_SCREEN_SCHEMA),
+)
+def patient_screening(
+    request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
+) -> Any:
+    """The screening contract of DESIGN.md section 4 for the stored record, computed on
+    read: the same object ``spinecare screen FILE --format json`` prints for the same
+    record and date."""
+    from spinecare.store import service
+
+    with _clinic_session(request) as (web, session, user):
+        day, language = _day(as_of), _lang(lang)
+        ps = service.screen_patient(session, user, patient_id, web.kb(), day, language)
+        return _as_in_record(ps.screening.to_json(), ps.patient)
+
+
+@router.get(
+    "/patients/{patient_id}/plan",
+    summary="A stored patient's massage course plan",
+    dependencies=_AUTH,
+    responses=_clinic_responses(_PLAN_SCHEMA),
+)
+def patient_plan(
+    request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
+) -> Any:
+    """The plan contract for the stored record: the same object ``spinecare plan FILE
+    --format json`` prints for the same record and date."""
+    from spinecare.store import service
+
+    with _clinic_session(request) as (web, session, user):
+        day, language = _day(as_of), _lang(lang)
+        ps = service.screen_patient(session, user, patient_id, web.kb(), day, language)
+        return _as_in_record(ps.plan.to_json(), ps.patient)

@@ -1,4 +1,4 @@
 """Command groups beyond the core ones. Each module defines ``register(app)``; the
 modules import their heavy dependencies inside the commands so ``--help`` stays fast."""
 
-MODULES = ("web", "fhir", "bulk")
+MODULES = ("web", "api", "fhir", "bulk")

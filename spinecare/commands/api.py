@@ -1,0 +1,81 @@
+"""``spinecare user token USERNAME``: personal API tokens for the REST API.
+
+Registers ``token`` in the ``user`` group of :mod:`spinecare.commands.web` (so it needs
+that module, and comes after it in ``spinecare.commands.MODULES``). Heavy imports happen
+inside the command.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from spinecare.commands.web import DbOpt, user_app
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"spinecare: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def user_token(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=365, help="Days the token stays valid.")
+    ] = 90,
+    revoke: Annotated[
+        str | None,
+        typer.Option("--revoke", metavar="TOKEN", help="End this token of USERNAME instead."),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Issue a personal API token (printed once; send it as 'Authorization: Bearer TOKEN'
+    to /api/patients...). It sees exactly what the user sees on the web pages.
+
+    Example: spinecare user token anna --days 30
+    """
+    from spinecare.errors import SpinecareError
+    from spinecare.settings import Settings
+
+    try:
+        overrides: dict[str, object] = {"environment": "development"}
+        if db:
+            overrides["db_url"] = db
+        settings = Settings.from_env(**overrides)
+        from sqlalchemy import select
+
+        from spinecare.api.tokens import issue_token, revoke_token, token_user
+        from spinecare.store.db import open_database
+        from spinecare.store.models import User
+
+        database = open_database(settings.db_url)
+        try:
+            with database.session() as session:
+                user = session.scalar(select(User).where(User.username == username.strip()))
+                if user is None or not user.active:
+                    _fail(f"USERNAME: no active user '{username}'")
+                    return
+                if revoke is not None:
+                    owner = token_user(session, revoke.strip())
+                    if owner is None or owner.id != user.id:
+                        _fail(f"--revoke: not a live API token of '{username}'")
+                        return
+                    revoke_token(session, revoke.strip())
+                    typer.echo(f"revoked the API token of '{username}'")
+                    return
+                token = issue_token(session, user, days)
+                typer.echo(token)
+                typer.echo(
+                    f"an API token for {user.role} '{user.username}', valid {days} days; "
+                    "it is shown only now",
+                    err=True,
+                )
+        finally:
+            database.dispose()
+    except SpinecareError as exc:
+        _fail(exc.one_line())
+
+
+def register(app: typer.Typer) -> None:
+    user_app.command("token")(user_token)

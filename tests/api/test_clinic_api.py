@@ -1,0 +1,522 @@
+"""The REST API's clinic routes: /api/patients, one patient, its screening and plan.
+
+Through the full app (tests/web's world: the demo clinic with fixed passwords and another
+clinic), every route against every role, another clinic's user and nobody; session cookie
+and personal API tokens; the screening JSON equal to the CLI's; errors as envelopes;
+audit entries; the standalone CDS app answering 404.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import OTHER, PASSWORDS, World, login, make_world
+
+ROLES = ("admin", "therapist", "physician", "patient", "other", "anonymous")
+AS_OF = "2026-11-20"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _cheap_password_hashing() -> Iterator[None]:
+    from argon2 import PasswordHasher
+
+    from spinecare.store import accounts
+
+    before = accounts._hasher
+    accounts.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    accounts.use_password_hasher(before)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = make_world(tmp_path)
+    yield w
+    w.app.state.db.dispose()  # type: ignore[attr-defined]
+
+
+def _db(world: World) -> Any:
+    return world.app.state.db  # type: ignore[attr-defined]
+
+
+def _user(session: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    return user
+
+
+def _refer(world: World) -> int:
+    """A clearance request for the demo patient to the demo physician (so they see it)."""
+    from spinecare.kb import load_kb
+    from spinecare.store.service import request_clearance
+
+    with _db(world).session() as session:
+        req = request_clearance(
+            session,
+            _user(session, "therapist"),
+            world.demo_patient,
+            physician_id=world.physician_id,
+            concepts=["disc_herniation"],
+            message="please clear",
+            kb=load_kb(),
+            as_of=date.today(),
+        )
+        return req.id
+
+
+@pytest.fixture
+def signed_in(world: World) -> Callable[[str], TestClient]:
+    def make(who: str) -> TestClient:
+        client = world.client()
+        if who == "anonymous":
+            return client
+        if who == "other":
+            return login(client, OTHER["username"], OTHER["password"])
+        return login(client, who, PASSWORDS[who])
+
+    return make
+
+
+def _token(world: World, username: str, days: int = 30) -> str:
+    from spinecare.api.tokens import issue_token
+
+    with _db(world).session() as session:
+        return issue_token(session, _user(session, username), days)
+
+
+def _assert_envelope(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert error["status"] == status
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    return error
+
+
+# ---------------------------------------------------------------------------------------
+# The authorization matrix
+
+# "{demo}": a demo-clinic patient referred to the physician; "{own}": the demo patient
+# account's record; "{other}": a patient of the other clinic.
+S = {"admin": 200, "therapist": 200}
+MATRIX: list[tuple[str, dict[str, int]]] = [
+    ("/api/patients", {**S, "physician": 200, "patient": 200, "other": 200, "anonymous": 401}),
+    (
+        "/api/patients/{demo}",
+        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    (
+        "/api/patients/{own}",
+        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+    ),
+    (
+        "/api/patients/{other}",
+        {
+            "admin": 404,
+            "therapist": 404,
+            "physician": 404,
+            "patient": 404,
+            "other": 200,
+            "anonymous": 401,
+        },
+    ),
+]
+for _suffix in ("screening", "plan"):
+    MATRIX += [
+        (
+            "/api/patients/{demo}/" + _suffix,
+            {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+        ),
+        (
+            "/api/patients/{own}/" + _suffix,
+            {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+        ),
+        (
+            "/api/patients/{other}/" + _suffix,
+            {
+                "admin": 404,
+                "therapist": 404,
+                "physician": 404,
+                "patient": 404,
+                "other": 200,
+                "anonymous": 401,
+            },
+        ),
+    ]
+
+
+def _path(world: World, template: str) -> str:
+    return template.format(
+        demo=world.demo_patient, own=world.own_patient, other=world.other_patient
+    )
+
+
+@pytest.mark.parametrize("auth", ["cookie", "bearer"])
+def test_every_route_for_every_role(
+    world: World, signed_in: Callable[[str], TestClient], auth: str
+) -> None:
+    _refer(world)
+    usernames = {"other": OTHER["username"]}
+    for who in ROLES:
+        if auth == "cookie" or who == "anonymous":
+            client = signed_in(who)
+        else:
+            client = world.client()
+            token = _token(world, usernames.get(who, who))
+            client.headers["Authorization"] = f"Bearer {token}"
+        for template, expected in MATRIX:
+            path = _path(world, template) + f"?as_of={AS_OF}"
+            response = client.get(path)
+            want = expected[who]
+            if want == 200:
+                assert response.status_code == 200, (who, path, response.text[:300])
+            else:
+                error = _assert_envelope(response, want)
+                assert error["code"] == {401: "unauthorized", 403: "forbidden"}.get(
+                    want, "not_found"
+                ), (who, path, error)
+                if want == 401:
+                    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_physician_without_referral_sees_nobody(signed_in: Callable[[str], TestClient]) -> None:
+    client = signed_in("physician")
+    body = client.get("/api/patients").json()
+    assert body["patients"] == [] and body["total"] == 0
+
+
+# ---------------------------------------------------------------------------------------
+# What the routes answer
+
+
+def test_patient_list_paginates_with_verdicts(
+    world: World, signed_in: Callable[[str], TestClient]
+) -> None:
+    from spinecare.demo import demo_files
+
+    client = signed_in("therapist")
+    first = client.get(f"/api/patients?limit=4&as_of={AS_OF}")
+    assert first.status_code == 200
+    body = first.json()
+    total = len(demo_files())
+    assert body["total"] == total
+    assert (body["limit"], body["offset"], body["next_offset"]) == (4, 0, 4)
+    assert body["as_of"] == AS_OF
+    assert len(body["patients"]) == 4
+    seen = [p["id"] for p in body["patients"]]
+    offset = body["next_offset"]
+    while offset is not None:
+        page = client.get(f"/api/patients?limit=4&offset={offset}&as_of={AS_OF}").json()
+        seen += [p["id"] for p in page["patients"]]
+        offset = page["next_offset"]
+    assert len(seen) == len(set(seen)) == total
+    assert world.other_patient not in seen
+    kuznetsova = client.get(f"/api/patients?q=kuznetsova&as_of={AS_OF}").json()
+    assert kuznetsova["total"] == 1
+    assert kuznetsova["patients"][0]["id"] == world.demo_patient
+    assert kuznetsova["patients"][0]["verdict"] == "needs_clearance"
+    # today's verdict by default
+    today = client.get("/api/patients?q=kuznetsova").json()
+    assert today["as_of"] == date.today().isoformat()
+    assert today["patients"][0]["verdict"] in {
+        "refer_urgently",
+        "contraindicated",
+        "defer",
+        "needs_clearance",
+        "needs_data",
+        "allowed_with_precautions",
+        "allowed",
+    }
+
+
+def test_patient_sees_only_own_record_in_list(
+    signed_in: Callable[[str], TestClient], world: World
+) -> None:
+    body = signed_in("patient").get("/api/patients").json()
+    assert [p["id"] for p in body["patients"]] == [world.own_patient]
+    assert body["total"] == 1 and body["next_offset"] is None
+
+
+def test_patient_detail(world: World, signed_in: Callable[[str], TestClient]) -> None:
+    req = _refer(world)
+    body = signed_in("therapist").get(f"/api/patients/{world.demo_patient}").json()
+    assert body["patient"]["id"] == world.demo_patient
+    assert body["patient"]["external_id"] == "demo-kuznetsova"
+    assert body["intakes"] and body["intakes"][0]["source"] == "demo"
+    assert [r["id"] for r in body["clearance_requests"]] == [req]
+    assert body["clearance_requests"][0]["concepts"] == ["disc_herniation"]
+
+
+def _cli(command: str, path: Path, *extra: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spinecare",
+            command,
+            str(path),
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _import_demo(world: World, path: Path) -> int:
+    """The demo file stored as a patient of the other clinic (read from ``path``, as the CLI
+    reads it, so the evidence references are the same)."""
+    from spinecare.core import load_record
+    from spinecare.store.service import import_record
+
+    record = load_record(path)
+    with _db(world).session() as session:
+        row = import_record(
+            session, _user(session, OTHER["username"]), record, label=path.name, source="file"
+        )
+        return row.id
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_screening_and_plan_equal_the_cli(
+    world: World, signed_in: Callable[[str], TestClient], lang: str
+) -> None:
+    from spinecare.demo import demo_files
+
+    source = next(p for p in demo_files() if "kuznetsova" in p.name)
+    pid = _import_demo(world, source)
+    client = signed_in("other")
+    screening = client.get(f"/api/patients/{pid}/screening?as_of={AS_OF}&lang={lang}")
+    assert screening.status_code == 200, screening.text[:500]
+    plan = client.get(f"/api/patients/{pid}/plan?as_of={AS_OF}&lang={lang}")
+    assert plan.status_code == 200, plan.text[:500]
+    cli_screen = _cli("screen", source, "--lang", lang)
+    cli_plan = _cli("plan", source, "--lang", lang)
+    assert screening.json() == cli_screen
+    assert cli_screen["verdict"] == "needs_clearance"
+    assert cli_screen["patient"] == "demo-kuznetsova"
+    assert plan.json() == cli_plan
+
+
+def test_seeded_demo_patient_screening_equals_the_cli(
+    world: World, signed_in: Callable[[str], TestClient]
+) -> None:
+    """The demo clinic's own copy (seeded from spinecare/demo/) answers what the CLI prints
+    for the same file, byte for byte as JSON."""
+    from spinecare.demo import demo_files
+
+    source = next(p for p in demo_files() if "kuznetsova" in p.name)
+    api = signed_in("therapist").get(f"/api/patients/{world.demo_patient}/screening?as_of={AS_OF}")
+    assert api.status_code == 200
+    assert api.json() == _cli("screen", source)
+
+
+def test_screening_is_audited(world: World, signed_in: Callable[[str], TestClient]) -> None:
+    from sqlalchemy import select
+
+    from spinecare.store.models import AuditEntry
+
+    client = signed_in("therapist")
+    assert client.get("/api/patients").status_code == 200
+    assert client.get(f"/api/patients/{world.demo_patient}").status_code == 200
+    assert client.get(f"/api/patients/{world.demo_patient}/screening").status_code == 200
+    assert client.get(f"/api/patients/{world.demo_patient}/plan?as_of={AS_OF}").status_code == 200
+    with _db(world).session() as session:
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        actions = [(r.action, r.entity, r.patient_id) for r in rows if r.action != "login"]
+    assert ("list", "patient", None) in actions
+    assert ("read", "patient", world.demo_patient) in actions
+    screens = [a for a in actions if a[0] == "screen" and a[2] == world.demo_patient]
+    assert len(screens) == 2
+
+
+# ---------------------------------------------------------------------------------------
+# Errors
+
+
+def test_bad_parameters_are_envelopes(world: World, signed_in: Callable[[str], TestClient]) -> None:
+    client = signed_in("therapist")
+    pid = world.demo_patient
+    error = _assert_envelope(client.get(f"/api/patients/{pid}/screening?as_of=tomorrow"), 400)
+    assert "as_of" in error["message"]
+    error = _assert_envelope(client.get(f"/api/patients/{pid}/plan?lang=fr"), 400)
+    assert "lang" in error["message"]
+    _assert_envelope(client.get("/api/patients?as_of=2026-13-01"), 400)
+    _assert_envelope(client.get("/api/patients?limit=0"), 422)
+    _assert_envelope(client.get("/api/patients?limit=1000"), 422)
+    _assert_envelope(client.get("/api/patients?offset=-1"), 422)
+    _assert_envelope(client.get("/api/patients/abc"), 422)
+    _assert_envelope(client.get("/api/patients/999999"), 404)
+    _assert_envelope(client.get("/api/patients/999999/screening"), 404)
+    _assert_envelope(client.post("/api/patients"), 405)
+    # a browser asking for HTML still gets the envelope under /api
+    _assert_envelope(client.get("/api/patients/999999", headers={"accept": "text/html"}), 404)
+    anonymous = signed_in("anonymous")
+    _assert_envelope(anonymous.get("/api/patients", headers={"accept": "text/html"}), 401)
+
+
+def test_bearer_tokens(world: World) -> None:
+    from spinecare.api.tokens import revoke_token
+
+    client = world.client()
+    token = _token(world, "therapist")
+    assert token.startswith("spc_")
+    ok = client.get("/api/patients", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and ok.json()["total"] > 0
+    for header in ("Bearer nonsense", f"Bearer {token}x", "Basic dGhlcmFwaXN0OnB3", "Bearer "):
+        response = client.get("/api/patients", headers={"Authorization": header})
+        _assert_envelope(response, 401)
+        assert "error=" in response.headers["www-authenticate"]
+    # a web login session's token is not an API token
+    signed = login(world.client(), "therapist", PASSWORDS["therapist"])
+    raw = signed.cookies.get("spinecare_session")
+    assert raw
+    response = client.get(
+        "/api/patients", headers={"Authorization": f"Bearer {raw.rsplit('.', 1)[0]}"}
+    )
+    _assert_envelope(response, 401)
+    # a bad Authorization header is refused even with a good cookie
+    response = signed.get("/api/patients", headers={"Authorization": "Bearer nonsense"})
+    _assert_envelope(response, 401)
+    with _db(world).session() as session:
+        assert revoke_token(session, token)
+    _assert_envelope(client.get("/api/patients", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+def test_token_of_deactivated_user_is_refused(world: World) -> None:
+    token = _token(world, "therapist")
+    with _db(world).session() as session:
+        _user(session, "therapist").active = False
+    response = world.client().get("/api/patients", headers={"Authorization": f"Bearer {token}"})
+    _assert_envelope(response, 401)
+
+
+def test_expired_token_is_refused(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from spinecare.store.models import LoginSession
+
+    token = _token(world, "therapist")
+    with _db(world).session() as session:
+        session.execute(
+            update(LoginSession).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    response = world.client().get("/api/patients", headers={"Authorization": f"Bearer {token}"})
+    _assert_envelope(response, 401)
+
+
+def test_token_command(world: World) -> None:
+    """``spinecare user token`` (registered by spinecare.commands.api in the user group)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from spinecare.commands import api as api_commands
+    from spinecare.commands import web as web_commands
+
+    app = typer.Typer()
+    web_commands.register(app)
+    api_commands.register(app)
+    url = str(_db(world).engine.url)
+    runner = CliRunner()
+    issued = runner.invoke(app, ["user", "token", "physician", "--days", "7", "--db", url])
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip().splitlines()[0]
+    assert token.startswith("spc_")
+    client = world.client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/patients", headers=headers).status_code == 200
+    wrong = runner.invoke(app, ["user", "token", "therapist", "--revoke", token, "--db", url])
+    assert wrong.exit_code == 1
+    revoked = runner.invoke(app, ["user", "token", "physician", "--revoke", token, "--db", url])
+    assert revoked.exit_code == 0, revoked.output
+    _assert_envelope(client.get("/api/patients", headers=headers), 401)
+    unknown = runner.invoke(app, ["user", "token", "nobody", "--db", url])
+    assert unknown.exit_code == 1
+    too_long = runner.invoke(app, ["user", "token", "physician", "--days", "1000", "--db", url])
+    assert too_long.exit_code == 2
+
+
+def test_cookie_name_matches_the_web_app() -> None:
+    from spinecare.api.rest import SESSION_COOKIE
+    from spinecare.web.deps import SESSION_COOKIE as WEB_COOKIE
+
+    assert SESSION_COOKIE == WEB_COOKIE
+
+
+# ---------------------------------------------------------------------------------------
+# The standalone CDS app and OpenAPI
+
+
+def test_standalone_cds_app_has_no_clinic_routes() -> None:
+    from spinecare.api.cds_app import create_cds_app
+    from spinecare.settings import Settings
+
+    client = TestClient(
+        create_cds_app(Settings(environment="test", cds_jwt_required=False)),
+        raise_server_exceptions=False,
+    )
+    for path in (
+        "/api/patients",
+        "/api/patients/1",
+        "/api/patients/1/screening",
+        "/api/patients/1/plan",
+    ):
+        error = _assert_envelope(client.get(path), 404)
+        assert error["code"] == "no_clinic_app"
+        assert "spinecare serve" in error["message"]
+    # the posted-document routes still work there
+    assert client.post("/api/screen", content=b"[]").status_code == 400
+
+
+def test_openapi_documents_the_clinic_routes(world: World) -> None:
+    spec = world.client().get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in (
+        "/api/patients",
+        "/api/patients/{patient_id}",
+        "/api/patients/{patient_id}/screening",
+        "/api/patients/{patient_id}/plan",
+    ):
+        get = paths[path]["get"]
+        assert get["summary"] and get["description"]
+        assert {"200", "401", "403", "404"} <= set(get["responses"])
+        assert get["security"]
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["apiToken"]["scheme"] == "bearer"
+    assert schemes["sessionCookie"]["in"] == "cookie"
+    params = {p["name"] for p in paths["/api/patients"]["get"]["parameters"]}
+    assert {"q", "limit", "offset", "as_of"} <= params
+
+
+def test_credentials_are_checked_before_parameters(
+    signed_in: Callable[[str], TestClient], world: World
+) -> None:
+    anonymous = signed_in("anonymous")
+    _assert_envelope(anonymous.get("/api/patients?as_of=nonsense"), 401)
+    _assert_envelope(anonymous.get(f"/api/patients/{world.demo_patient}/plan?lang=fr"), 401)
