@@ -104,9 +104,11 @@ def _wants_page(request: Request) -> bool:
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
-    from spinecare.web.deps import TEMPLATES
+    from spinecare.web import i18n
+    from spinecare.web.deps import TEMPLATES, request_language
 
-    title = ERROR_TITLES.get(status, "Something went wrong")
+    lang = i18n.set_language(request_language(request))
+    title = i18n.gettext(ERROR_TITLES.get(status, "Something went wrong"))
     return TEMPLATES.TemplateResponse(
         request,
         "error.html",
@@ -116,6 +118,8 @@ def _error_page(request: Request, status: int, message: str) -> Response:
             "message": message,
             "user": getattr(request.state, "user", None),
             "csrf": "",
+            "lang": lang,
+            "languages": i18n.LANGUAGES,
         },
         status_code=status,
     )
@@ -218,7 +222,7 @@ def create_app(
     logins (with their fresh passwords) in ``app.state.demo_logins``.
     """
     from spinecare.store.db import open_database
-    from spinecare.web import admin, auth, clearance, patients
+    from spinecare.web import admin, auth, clearance, courses, patients
     from spinecare.web.deps import WebState
 
     settings = settings or Settings.from_env()
@@ -237,7 +241,7 @@ def create_app(
     _install_page_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (auth, patients, clearance, admin):
+    for module in (auth, patients, clearance, courses, admin):
         app.include_router(module.router)
     app.state.optional_routers = _include_optional(app)
     _configure_api(app, settings)

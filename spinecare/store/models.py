@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -59,6 +60,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class LoginSession(Base):
@@ -230,3 +232,87 @@ class AuditEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CourseRow(Base):
+    """A started massage course: the library's :class:`~spinecare.engine.course.Course` as
+    JSON (``data``), with its status mirrored in columns for the queues."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    physician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
+    started_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))  # active | paused | completed
+    needs_physician: Mapped[bool] = mapped_column(Boolean, default=False)
+    start: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class SessionRow(Base):
+    """One massage session of a course (a :class:`~spinecare.engine.course.Session` as JSON)
+    with the re-screening of that day that allowed it."""
+
+    __tablename__ = "course_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    day_check: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HomeStepRow(Base):
+    """A self-massage step the therapist taught, with how often and how long."""
+
+    __tablename__ = "home_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    zone: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(100))
+    minutes: Mapped[float] = mapped_column(Float)  # the zone's routine, minutes a day
+    times_per_day: Mapped[int] = mapped_column(Integer)
+    taught_on: Mapped[date] = mapped_column(Date)
+    taught_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("course_id", "zone", "step", name="uq_home_steps_course_zone_step"),
+    )
+
+
+class DiaryEntry(Base):
+    """A day of the patient's home routine and pain. ``idempotency_key`` makes a retried
+    (offline) submission land once."""
+
+    __tablename__ = "diary_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean)
+    steps: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pain: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    symptoms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("patient_id", "idempotency_key", name="uq_diary_patient_key"),
+    )

@@ -30,6 +30,7 @@ from spinecare.store.errors import AccessDenied, FormError, VersionConflict
 from spinecare.store.models import (
     ClearanceRequest,
     ClearanceRow,
+    CourseRow,
     Intake,
     PatientRow,
     User,
@@ -77,7 +78,8 @@ def _visible(query: Any, user: User) -> Any:
         referred = select(ClearanceRequest.patient_id).where(
             ClearanceRequest.physician_id == user.id
         )
-        return query.where(PatientRow.id.in_(referred))
+        reviewing = select(CourseRow.patient_id).where(CourseRow.physician_id == user.id)
+        return query.where(or_(PatientRow.id.in_(referred), PatientRow.id.in_(reviewing)))
     if user.role == "patient":
         return query.where(PatientRow.id == (user.patient_id or -1))
     return query.where(PatientRow.id == -1)

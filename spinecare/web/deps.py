@@ -33,13 +33,19 @@ from spinecare.settings import Settings
 from spinecare.store.accounts import user_for_token
 from spinecare.store.db import Database
 from spinecare.store.errors import AccessDenied
-from spinecare.store.models import User
+from spinecare.store.models import PatientRow, User
+from spinecare.web import i18n
 
 SESSION_COOKIE = "spinecare_session"
 NONCE_COOKIE = "spinecare_csrf"
 TEMPLATES = Jinja2Templates(
     directory=str(Path(str(resources.files("spinecare.web"))) / "templates")
 )
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
 
 class LoginRequired(SpinecareError):
@@ -123,6 +129,23 @@ class Viewer:
     role: str
     clinic_id: int
     patient_id: int | None
+    language: str = "en"
+
+
+def user_language(session: Session, user: User) -> str:
+    """The user's interface language; a patient without one gets their record's."""
+    lang = i18n.normalize(user.language)
+    if lang is None and user.patient_id is not None:
+        patient = session.get(PatientRow, user.patient_id)
+        lang = i18n.normalize(patient.language if patient else None)
+    return lang or "en"
+
+
+def request_language(request: Request) -> str:
+    viewer = getattr(request.state, "user", None)
+    if viewer is not None:
+        return str(viewer.language)
+    return i18n.normalize(request.cookies.get(i18n.LANG_COOKIE)) or "en"
 
 
 def optional_user(request: Request, session: Session) -> User | None:
@@ -132,7 +155,13 @@ def optional_user(request: Request, session: Session) -> User | None:
     user = user_for_token(session, token)
     if user is not None:
         request.state.user = Viewer(
-            user.id, user.username, user.full_name, user.role, user.clinic_id, user.patient_id
+            user.id,
+            user.username,
+            user.full_name,
+            user.role,
+            user.clinic_id,
+            user.patient_id,
+            user_language(session, user),
         )
     return user
 
@@ -195,10 +224,18 @@ def render(
     if wants_json(request):
         return JSONResponse(data, status_code=status)
     user = getattr(request.state, "user", None)
+    lang = i18n.set_language(request_language(request))
     response = TEMPLATES.TemplateResponse(
         request,
         template,
-        {"user": user, "csrf": csrf_token(request), "today": date.today(), **context},
+        {
+            "user": user,
+            "csrf": csrf_token(request),
+            "today": date.today(),
+            "lang": lang,
+            "languages": i18n.LANGUAGES,
+            **context,
+        },
         status_code=status,
     )
     nonce = getattr(request.state, "nonce", None)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.errors import RecordError
 from spinecare.store import service
+from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.service import PatientInput
 from spinecare.web.body import body_svg
@@ -232,8 +233,17 @@ def patient_page(request: Request, patient_id: int) -> Response:
                 for i in intakes
             ],
             "clearance_requests": [_request_json(r) for r in requests_],
+            "courses": [
+                {"id": c.id, "start": c.start.isoformat(), "status": c.status}
+                for c in courses_of(session, patient)
+            ],
         }
-    return render(request, "patient.html", {"patient": patient, "data": data}, data)
+    return render(
+        request,
+        "patient.html",
+        {"patient": patient, "data": data, "courses": data["courses"]},
+        data,
+    )
 
 
 def _request_json(r: Any) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def test_migrations_reach_head_and_match_the_models(db_target) -> None:
 
 
 def test_older_database_upgrades_in_place(db_target) -> None:
-    from spinecare.store.db import make_engine, migrate, schema_revision
+    from spinecare.store.db import HEAD, make_engine, migrate, schema_revision
 
     url, schema = db_target
     engine = make_engine(url, schema=schema)
@@ -67,7 +67,7 @@ def test_older_database_upgrades_in_place(db_target) -> None:
                 )
             )
         migrate(engine)
-        assert schema_revision(engine) == "0002"
+        assert schema_revision(engine) == HEAD
         with engine.connect() as connection:
             assert connection.execute(text("SELECT name FROM patients")).scalar() == "Old Patient"
             assert connection.execute(text("SELECT count(*) FROM clearance_requests")).scalar() == 0

@@ -1,0 +1,723 @@
+"""Courses, sessions, the home program and the patient's diary, role- and clinic-scoped.
+
+The clinical logic is the library's (:mod:`spinecare.engine.course`): this module only
+loads and saves its objects (a :class:`Course` and each :class:`Session` are kept as JSON)
+and checks who may do what:
+
+- admins and therapists of the patient's clinic start courses, re-screen the session day,
+  record sessions, mark the home-program steps taught and complete a course;
+- the physician named on a course (who reviews its stop events) sees it, resumes a
+  course a stop rule paused, or ends it;
+- a patient sees only their own courses, and writes only their own diary.
+
+Every read and change is audited. Library refusals (:class:`~spinecare.errors.InputError`,
+whose message starts with the field name) become :class:`FormError` with that field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from spinecare.engine import course as lib
+from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
+from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.kb.loader import KB
+from spinecare.record.model import PatientRecord
+from spinecare.store.audit import audit
+from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.models import (
+    CourseRow,
+    DiaryEntry,
+    HomeStepRow,
+    PatientRow,
+    SessionRow,
+    User,
+)
+from spinecare.store.records import record_of, store_record
+from spinecare.store.service import WRITERS, get_patient, now, physicians, screen_patient
+
+__all__ = [
+    "CourseView",
+    "SessionBlocked",
+    "add_diary_entry",
+    "check_day",
+    "complete",
+    "course_of",
+    "courses_of",
+    "diary_of",
+    "form_error",
+    "get_course",
+    "home_steps_of",
+    "paused_courses",
+    "record_session",
+    "resume",
+    "set_home_program",
+    "start",
+]
+
+FIELD = re.compile(r"^([a-z_]+)(?:\[[^\]]*\])?: (.*)$", re.S)
+MAX_DIARY_KEY = 100
+
+
+class SessionBlocked(SpinecareError):
+    """The re-screening of the session day does not allow a session (409)."""
+
+    code = "session_blocked"
+
+    def __init__(self, check: SessionCheck) -> None:
+        self.check = check
+        why = "; ".join(str(r.get("reason")) for r in check.reasons) or (f"verdict {check.verdict}")
+        super().__init__(f"no session on {check.day.isoformat()}: {why}")
+
+
+def form_error(exc: InputError, default: str = "form") -> FormError:
+    """A library refusal (``field: message``) as a form error beside that field."""
+    if isinstance(exc, FormError):
+        return exc
+    match = FIELD.match(exc.message)
+    if match:
+        return FormError({match.group(1): match.group(2)})
+    return FormError({default: exc.message})
+
+
+def course_of(row: CourseRow) -> Course:
+    return Course.from_json(row.data)
+
+
+def _save(row: CourseRow, course: Course) -> None:
+    row.data = course.to_json()
+    row.status = course.status
+    row.needs_physician = course.needs_physician
+    row.updated_at = now()
+
+
+# ---------------------------------------------------------------------------------------
+# Visibility
+
+
+def get_course(
+    session: DbSession, user: User, course_id: int, *, write: bool = False, audit_as: str = "read"
+) -> CourseRow:
+    """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
+    row = session.get(CourseRow, course_id)
+    if row is None or row.clinic_id != user.clinic_id:
+        raise NotFoundError(f"course {course_id} not found")
+    get_patient(session, user, row.patient_id, audit_as=None)
+    if write and user.role not in WRITERS:
+        raise AccessDenied(f"your role ({user.role}) may not change a course")
+    audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
+    return row
+
+
+def courses_of(session: DbSession, patient: PatientRow) -> list[CourseRow]:
+    return list(
+        session.scalars(
+            select(CourseRow)
+            .where(CourseRow.patient_id == patient.id)
+            .order_by(CourseRow.id.desc())
+        )
+    )
+
+
+def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, PatientRow]]:
+    """Courses a stop rule paused: the physician's own; staff see the clinic's."""
+    query = (
+        select(CourseRow, PatientRow)
+        .join(PatientRow, PatientRow.id == CourseRow.patient_id)
+        .where(CourseRow.clinic_id == user.clinic_id, CourseRow.needs_physician.is_(True))
+    )
+    if user.role == "physician":
+        query = query.where(CourseRow.physician_id == user.id)
+    elif user.role not in WRITERS:
+        raise AccessDenied(f"your role ({user.role}) has no review queue")
+    return [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
+
+
+def sessions_of(session: DbSession, row: CourseRow) -> list[tuple[SessionRow, Session]]:
+    rows = session.scalars(
+        select(SessionRow)
+        .where(SessionRow.course_id == row.id)
+        .order_by(SessionRow.day, SessionRow.id)
+    )
+    return [(r, Session.from_json(r.data)) for r in rows]
+
+
+def home_steps_of(session: DbSession, row: CourseRow) -> list[HomeStepRow]:
+    return list(
+        session.scalars(
+            select(HomeStepRow).where(HomeStepRow.course_id == row.id).order_by(HomeStepRow.id)
+        )
+    )
+
+
+def diary_of(session: DbSession, row: CourseRow, limit: int = 60) -> list[DiaryEntry]:
+    return list(
+        session.scalars(
+            select(DiaryEntry)
+            .where(DiaryEntry.course_id == row.id)
+            .order_by(DiaryEntry.day.desc(), DiaryEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Starting a course
+
+
+@dataclass
+class CourseView:
+    row: CourseRow
+    course: Course
+    sessions: list[tuple[SessionRow, Session]]
+
+
+def start(
+    session: DbSession,
+    user: User,
+    patient_id: int,
+    kb: KB,
+    *,
+    start_day: date,
+    values: dict[str, Any],
+    reasons: dict[str, str],
+    physician_id: int | None,
+    today: date,
+) -> CourseRow:
+    """Start a course from the patient's plan today (only a ``ready`` plan starts).
+
+    ``values`` holds the library's keyword arguments (``sessions``, ``sessions_per_week``,
+    ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``)."""
+    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    errors: dict[str, str] = {}
+    if start_day < today:
+        errors["start"] = f"the start {start_day.isoformat()} is in the past"
+    running = session.scalar(
+        select(CourseRow.id).where(
+            CourseRow.patient_id == patient.id, CourseRow.status.in_(("active", "paused"))
+        )
+    )
+    if running is not None:
+        errors["form"] = f"course {running} is still running: complete it first"
+    doctor = None
+    if physician_id:
+        doctor = session.get(User, physician_id)
+        if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
+            errors["physician_id"] = "choose a physician of this clinic"
+    else:
+        doctors = physicians(session, user.clinic_id)
+        doctor = doctors[0] if len(doctors) == 1 else None
+    if errors:
+        raise FormError(errors)
+    ps = screen_patient(session, user, patient_id, kb, today)
+    if ps.plan.status != "ready":
+        try:
+            lib.start_course(ps.plan, start=start_day, kb=kb)
+        except InputError as exc:
+            raise FormError({"plan": exc.message}) from None
+    try:
+        course = lib.start_course(ps.plan, start=start_day, kb=kb, reasons=reasons, **values)
+    except InputError as exc:
+        raise form_error(exc) from None
+    course.patient_id = patient.external_id
+    moment = now()
+    row = CourseRow(
+        patient_id=patient.id,
+        clinic_id=user.clinic_id,
+        physician_id=doctor.id if doctor else None,
+        started_by=user.id,
+        status=course.status,
+        needs_physician=False,
+        start=course.start,
+        data=course.to_json(),
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(row)
+    session.flush()
+    for h in course.home:
+        for step in h.steps:
+            session.add(
+                HomeStepRow(
+                    course_id=row.id,
+                    zone=h.zone,
+                    step=step,
+                    minutes=h.minutes,
+                    times_per_day=1,
+                    taught_on=start_day,
+                    taught_by=user.id,
+                )
+            )
+    session.flush()
+    audit(
+        session,
+        user,
+        "course_start",
+        "course",
+        str(row.id),
+        patient_id=patient.id,
+        detail=f"zones={','.join(course.zones)} sessions={course.sessions}",
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------------------
+# The session day
+
+
+def _merge(record: PatientRecord, facts: PatientRecord | None) -> PatientRecord:
+    if facts is None:
+        return record
+    return replace(
+        record,
+        observations=[*record.observations, *facts.observations],
+        answers=[*record.answers, *facts.answers],
+        conditions=[*record.conditions, *facts.conditions],
+        medications=[*record.medications, *facts.medications],
+    )
+
+
+def _symptom_questions(kb: KB) -> list[str]:
+    out: list[str] = []
+    for rule in kb.model.plans.stop_rules:
+        out.extend(q for q in rule.questions if q not in out)
+    return out
+
+
+def _symptoms(kb: KB, facts: PatientRecord | None) -> dict[str, bool]:
+    wanted = set(_symptom_questions(kb))
+    return {
+        a.question: a.value
+        for a in (facts.answers if facts else [])
+        if a.question in wanted and isinstance(a.value, bool)
+    }
+
+
+def check_day(
+    session: DbSession,
+    user: User,
+    course_id: int,
+    kb: KB,
+    day: date,
+    facts: PatientRecord | None,
+    lang: str = "en",
+) -> tuple[CourseRow, SessionCheck, list[StopEvent]]:
+    """Re-screen the patient on ``day`` with that day's ``facts`` (vitals, pain, answers).
+
+    A new neurological symptom answered yes fires the stop rule: the course pauses and
+    goes to the physician (saved at once), whatever the verdict."""
+    row = get_course(session, user, course_id, write=True, audit_as="session_check")
+    course = course_of(row)
+    patient = session.get(PatientRow, row.patient_id)
+    assert patient is not None
+    events: list[StopEvent] = []
+    symptoms = _symptoms(kb, facts)
+    if any(symptoms.values()) and course.status != "completed":
+        events = lib.apply_stop_rules(
+            course, [s for _, s in sessions_of(session, row)], symptoms, kb, day=day
+        )
+        if events:
+            _save(row, course)
+            _store_facts(session, user, patient, facts, day)
+            audit_stop(session, user, row, events)
+    check = lib.check_session_day(
+        _merge(record_of(session, patient), facts), kb, day, lang, course=course
+    )
+    return row, check, events
+
+
+def audit_stop(session: DbSession, user: User, row: CourseRow, events: list[StopEvent]) -> None:
+    audit(
+        session,
+        user,
+        "course_pause",
+        "course",
+        str(row.id),
+        patient_id=row.patient_id,
+        detail="; ".join(e.rule for e in events),
+    )
+
+
+def _store_facts(
+    session: DbSession, user: User, patient: PatientRow, facts: PatientRecord | None, day: date
+) -> None:
+    if facts is None or not (facts.observations or facts.answers):
+        return
+    store_record(
+        session,
+        patient,
+        facts,
+        day=day,
+        source="form",
+        label="session day",
+        user_id=user.id,
+        now=now(),
+    )
+
+
+def record_session(
+    session: DbSession,
+    user: User,
+    course_id: int,
+    kb: KB,
+    *,
+    day: date,
+    facts: PatientRecord | None,
+    pre_pain: Any,
+    post_pain: Any,
+    techniques: dict[str, list[str]],
+    minutes: Any,
+    notes: str,
+    adverse_event: str | None,
+    lang: str = "en",
+) -> tuple[CourseRow, SessionRow, list[StopEvent]]:
+    """Re-screen the day (refused with :class:`SessionBlocked` when it blocks), store the
+    day's facts as an intake, record the session, and apply the stop rules."""
+    row, check, events = check_day(session, user, course_id, kb, day, facts, lang)
+    if not check.may_start:
+        if events:
+            session.commit()  # the pause stands even though the session is refused
+        raise SessionBlocked(check)
+    course = course_of(row)
+    if len(notes) > 5000:
+        raise FormError({"notes": "at most 5000 characters"})
+    if adverse_event and len(adverse_event) > 2000:
+        raise FormError({"adverse_event": "at most 2000 characters"})
+    try:
+        new = lib.new_session(
+            course,
+            day=day,
+            pre_pain=pre_pain,
+            post_pain=post_pain,
+            techniques=techniques,
+            minutes=minutes,
+            notes=notes.strip(),
+            adverse_event=(adverse_event or "").strip() or None,
+        )
+    except InputError as exc:
+        raise form_error(exc) from None
+    patient = session.get(PatientRow, row.patient_id)
+    assert patient is not None
+    _store_facts(session, user, patient, facts, day)
+    srow = SessionRow(
+        course_id=row.id,
+        patient_id=row.patient_id,
+        day=day,
+        data=new.to_json(),
+        day_check=check.to_json(),
+        recorded_by=user.id,
+        created_at=now(),
+    )
+    session.add(srow)
+    session.flush()
+    new = replace(new, id=f"session-{srow.id}")
+    srow.data = new.to_json()
+    all_sessions = [s for r, s in sessions_of(session, row) if r.id != srow.id] + [new]
+    fired = lib.apply_stop_rules(course, all_sessions, _symptoms(kb, facts), kb, day=day)
+    if not fired and len(all_sessions) >= course.sessions and course.status == "active":
+        lib.complete_course(course, day=day)
+    _save(row, course)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise VersionConflict(f"course {row.id} was changed meanwhile; reload") from None
+    audit(
+        session,
+        user,
+        "session",
+        "course_session",
+        str(srow.id),
+        patient_id=row.patient_id,
+        detail=f"course={row.id} day={day.isoformat()} pain {new.pre_pain}->{new.post_pain}",
+    )
+    if fired:
+        audit_stop(session, user, row, fired)
+    return row, srow, fired
+
+
+# ---------------------------------------------------------------------------------------
+# Physician review, completion
+
+
+def resume(session: DbSession, user: User, course_id: int, *, note: str, day: date) -> CourseRow:
+    """The course's physician lets a paused course go on (a note is required)."""
+    if user.role != "physician":
+        raise AccessDenied("only the physician reviewing the course can resume it")
+    row = get_course(session, user, course_id, audit_as="read")
+    if row.physician_id not in (None, user.id):
+        raise AccessDenied("this course is reviewed by another physician")
+    course = course_of(row)
+    if len(note) > 2000:
+        raise FormError({"note": "at most 2000 characters"})
+    try:
+        lib.resume_course(course, day=day, by=user.full_name, note=note)
+    except InputError as exc:
+        raise form_error(exc, "note") from None
+    row.physician_id = user.id
+    _save(row, course)
+    audit(session, user, "course_resume", "course", str(row.id), patient_id=row.patient_id)
+    return row
+
+
+def complete(session: DbSession, user: User, course_id: int, *, day: date) -> CourseRow:
+    """End the course (staff, or the course's physician)."""
+    row = get_course(session, user, course_id, audit_as="read")
+    if user.role not in (*WRITERS, "physician"):
+        raise AccessDenied(f"your role ({user.role}) may not end a course")
+    course = course_of(row)
+    if course.status == "completed":
+        raise VersionConflict(f"course {row.id} has already ended")
+    try:
+        lib.complete_course(course, day=day)
+    except InputError as exc:
+        raise form_error(exc, "day") from None
+    course.needs_physician = False
+    _save(row, course)
+    audit(session, user, "course_complete", "course", str(row.id), patient_id=row.patient_id)
+    return row
+
+
+# ---------------------------------------------------------------------------------------
+# Home program
+
+
+def set_home_program(
+    session: DbSession,
+    user: User,
+    course_id: int,
+    kb: KB,
+    *,
+    steps: dict[str, list[str]],
+    minutes: dict[str, str],
+    times: dict[str, str],
+    reason: str,
+    day: date,
+) -> CourseRow:
+    """Mark the steps taught per zone (KB step ids), minutes a day (KB range, else a
+    reason) and times a day (1-3)."""
+    row = get_course(session, user, course_id, write=True, audit_as="read")
+    course = course_of(row)
+    if course.status == "completed":
+        raise FormError({"form": "the course has ended"})
+    programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
+    errors: dict[str, str] = {}
+    home: list[lib.HomeAssignment] = []
+    per_day: dict[str, int] = {}
+    for zone in course.zones:
+        program = programs.get(zone)
+        chosen = steps.get(zone, [])
+        if program is None or not chosen:
+            continue
+        ids = [s.id for s in program.steps]
+        bad = [s for s in chosen if s not in ids]
+        if bad:
+            errors[f"steps_{zone}"] = f"not a step of this zone: {', '.join(bad)}"
+            continue
+        raw = (minutes.get(zone) or "").strip()
+        value = program.minutes.value
+        if raw:
+            try:
+                value = float(raw)
+            except ValueError:
+                errors[f"minutes_{zone}"] = f"'{raw}' is not a number"
+                continue
+            if value <= 0 or value > 120:
+                errors[f"minutes_{zone}"] = "minutes a day must be more than 0 and at most 120"
+                continue
+            low, high = program.minutes.min, program.minutes.max
+            if not low <= value <= high and not reason.strip():
+                errors[f"minutes_{zone}"] = (
+                    f"{value:g} min is outside the range the knowledge base allows "
+                    f"({low:g}-{high:g} min); a written reason is required"
+                )
+                continue
+        raw_times = (times.get(zone) or "1").strip()
+        if raw_times not in ("1", "2", "3"):
+            errors[f"times_{zone}"] = "1, 2 or 3 times a day"
+            continue
+        per_day[zone] = int(raw_times)
+        home.append(lib.HomeAssignment(zone, [s for s in ids if s in chosen], value))
+    if not errors and not home:
+        errors["form"] = "mark at least one step taught"
+    if errors:
+        raise FormError(errors)
+    previous = {(r.zone, r.step): r for r in home_steps_of(session, row)}
+    keep: set[tuple[str, str]] = set()
+    for h in home:
+        for s in h.steps:
+            keep.add((h.zone, s))
+            existing = previous.get((h.zone, s))
+            if existing is None:
+                session.add(
+                    HomeStepRow(
+                        course_id=row.id,
+                        zone=h.zone,
+                        step=s,
+                        minutes=h.minutes,
+                        times_per_day=per_day[h.zone],
+                        taught_on=day,
+                        taught_by=user.id,
+                    )
+                )
+            else:
+                existing.minutes = h.minutes
+                existing.times_per_day = per_day[h.zone]
+    for key, r in previous.items():
+        if key not in keep:
+            session.delete(r)
+    if "self_massage" not in course.modalities:
+        course.modalities.append("self_massage")
+    course.home = home
+    if reason.strip():
+        course.adjustments.append(
+            lib.Adjustment("home_program", None, [h.to_json() for h in home], reason=reason.strip())
+        )
+    _save(row, course)
+    session.flush()
+    audit(session, user, "home_program", "course", str(row.id), patient_id=row.patient_id)
+    return row
+
+
+# ---------------------------------------------------------------------------------------
+# The patient's diary
+
+
+@dataclass
+class DiaryResult:
+    entry: DiaryEntry
+    created: bool
+    events: list[StopEvent]
+
+
+def add_diary_entry(
+    session: DbSession,
+    user: User,
+    course_id: int,
+    kb: KB,
+    *,
+    day_text: str,
+    done: bool,
+    steps: list[str],
+    minutes: str,
+    pain: str,
+    symptoms: list[str],
+    notes: str,
+    key: str,
+    today: date,
+) -> DiaryResult:
+    """The patient records a day of the home routine. The same ``key`` sent again (an
+    offline retry) returns the stored entry instead of a second one."""
+    row = get_course(session, user, course_id, audit_as="read")
+    if user.role != "patient" or user.patient_id != row.patient_id:
+        raise AccessDenied("only the patient writes their own diary")
+    key = key.strip()
+    errors: dict[str, str] = {}
+    if not key or len(key) > MAX_DIARY_KEY:
+        errors["key"] = f"a key of 1-{MAX_DIARY_KEY} characters identifies the entry"
+    else:
+        existing = session.scalar(
+            select(DiaryEntry).where(
+                DiaryEntry.patient_id == row.patient_id, DiaryEntry.idempotency_key == key
+            )
+        )
+        if existing is not None:
+            return DiaryResult(existing, False, [])
+    course = course_of(row)
+    day = today
+    try:
+        day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
+    except ValueError:
+        errors["day"] = "a date in the form YYYY-MM-DD"
+    if "day" not in errors:
+        if day > today:
+            errors["day"] = "is in the future"
+        elif day < course.start:
+            errors["day"] = f"is before the course start {course.start.isoformat()}"
+    known = {s for h in course.home for s in h.steps}
+    bad = [s for s in steps if s not in known]
+    if bad:
+        errors["steps"] = f"not a step of your routine: {', '.join(bad)}"
+    minutes_value: float | None = None
+    if minutes.strip():
+        try:
+            minutes_value = float(minutes)
+        except ValueError:
+            errors["minutes"] = f"'{minutes}' is not a number"
+        else:
+            if not 0 <= minutes_value <= 240:
+                errors["minutes"] = "minutes must be from 0 to 240"
+    pain_value: int | None = None
+    if pain.strip():
+        try:
+            pain_value = lib._pain("pain", pain)
+        except InputError as exc:
+            errors["pain"] = form_error(exc, "pain").errors.get("pain", exc.message)
+    questions = set(_symptom_questions(kb))
+    if any(q not in questions for q in symptoms):
+        errors["symptoms"] = "unknown warning sign"
+    if len(notes) > 2000:
+        errors["notes"] = "at most 2000 characters"
+    if errors:
+        raise FormError(errors)
+    entry = DiaryEntry(
+        patient_id=row.patient_id,
+        course_id=row.id,
+        day=day,
+        done=done,
+        steps=list(steps),
+        minutes=minutes_value,
+        pain=pain_value,
+        symptoms=list(symptoms),
+        notes=notes.strip() or None,
+        idempotency_key=key,
+        recorded_by=user.id,
+        created_at=now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(entry)
+            session.flush()
+    except IntegrityError:  # the same key arrived twice at once
+        existing = session.scalar(
+            select(DiaryEntry).where(
+                DiaryEntry.patient_id == row.patient_id, DiaryEntry.idempotency_key == key
+            )
+        )
+        assert existing is not None
+        return DiaryResult(existing, False, [])
+    events: list[StopEvent] = []
+    if symptoms and course.status != "completed":
+        events = lib.apply_stop_rules(
+            course,
+            [s for _, s in sessions_of(session, row)],
+            dict.fromkeys(symptoms, True),
+            kb,
+            day=day,
+        )
+        if events:
+            _save(row, course)
+            audit_stop(session, user, row, events)
+    audit(session, user, "diary", "diary_entry", str(entry.id), patient_id=row.patient_id)
+    return DiaryResult(entry, True, events)
+
+
+def diary_json(e: DiaryEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "day": e.day.isoformat(),
+        "done": e.done,
+        "steps": list(e.steps),
+        "minutes": e.minutes,
+        "pain": e.pain,
+        "symptoms": list(e.symptoms),
+        "notes": e.notes,
+        "key": e.idempotency_key,
+    }

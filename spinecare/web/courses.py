@@ -1,0 +1,778 @@
+"""Courses: start from a ready plan, the session day (re-screening), sessions, stop rules,
+progress charts, the home program with the patient's diary, the PDF handout and the
+calendar file; and the interface language.
+
+The clinical logic is the library's (:mod:`spinecare.engine.course`, :mod:`spinecare.reports`);
+:mod:`spinecare.store.courses` keeps it in the database and checks who may do what.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+
+from spinecare.engine.course import home_routine, progress
+from spinecare.kb.loader import KB
+from spinecare.record.model import Patient, PatientRecord
+from spinecare.reports.charts import adherence_bar_svg, pain_chart_svg, zone_figure_svg
+from spinecare.store import courses as store
+from spinecare.store import service
+from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.models import CourseRow, PatientRow, User
+from spinecare.web import i18n
+from spinecare.web.deps import (
+    check_csrf,
+    db_session,
+    optional_user,
+    render,
+    request_language,
+    require_user,
+    set_cookie,
+    state,
+    wants_json,
+)
+from spinecare.web.forms import parse_intake
+from spinecare.web.patients import ALL, STAFF, _created, _form_error
+
+router = APIRouter()
+
+DAY_GROUPS = ("screening", "red_flag")
+"""The questions asked again on a session day: today's (fever) and the red flags."""
+NUMBERS = ("sessions", "sessions_per_week", "minutes_per_session")
+
+
+def _lang(request: Request) -> str:
+    return request_language(request)
+
+
+def _kb(request: Request) -> KB:
+    return state(request).kb()
+
+
+def _labels(kb: KB, lang: str) -> dict[str, Any]:
+    p = kb.model.plans
+    return {
+        "zones": {z.id: z.label.get(lang) for z in kb.model.zones},
+        "modalities": {m.id: m.label.get(lang) for m in p.modalities},
+        "techniques": {t.id: t.label.get(lang) for t in p.techniques},
+        "questions": {q.id: q.label.get(lang) for q in kb.model.questions},
+    }
+
+
+def _day_questions(kb: KB) -> list[Any]:
+    return [q for q in kb.model.questions if q.group in DAY_GROUPS and q.type == "boolean"]
+
+
+def _stop_rules(kb: KB, lang: str) -> list[dict[str, Any]]:
+    return [
+        {"id": r.id, "text": r.text.get(lang), "questions": list(r.questions)}
+        for r in kb.model.plans.stop_rules
+    ]
+
+
+def _symptom_questions(kb: KB) -> list[str]:
+    out: list[str] = []
+    for r in kb.model.plans.stop_rules:
+        out.extend(q for q in r.questions if q not in out)
+    return out
+
+
+def _course_json(row: CourseRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "patient_id": row.patient_id,
+        "physician_id": row.physician_id,
+        "status": row.status,
+        "needs_physician": row.needs_physician,
+        "version": row.version,
+        "course": row.data,
+    }
+
+
+def _fields_list(form: Any, name: str) -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str) and v]
+
+
+# ---------------------------------------------------------------------------------------
+# Language
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    """Any user (signed in or not) picks the interface language (``en`` or ``ru``)."""
+    fields = await check_csrf(request, anonymous_ok=True)
+    lang = i18n.normalize(fields.get("language"))
+    if lang is None:
+        raise FormError({"language": f"one of {', '.join(i18n.LANGUAGES)}"})
+    with db_session(request) as session:
+        user = optional_user(request, session)
+        if user is not None:
+            user.language = lang
+    target = fields.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response: Response = (
+        JSONResponse({"language": lang})
+        if wants_json(request)
+        else RedirectResponse(target, status_code=303)
+    )
+    set_cookie(request, response, i18n.LANG_COOKIE, lang)
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# Starting a course
+
+
+def _new_course_view(
+    request: Request, session: Any, user: User, patient_id: int, values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    kb, lang = _kb(request), _lang(request)
+    ps = service.screen_patient(session, user, patient_id, kb, date.today(), lang)
+    plan = ps.plan.to_json()
+    p = kb.model.plans
+    zones = plan["zones"] or []
+    ranges: dict[str, dict[str, Any]] = {}
+    chosen = [c for c in p.courses if c.zone in zones]
+    if chosen:
+        for name in NUMBERS:
+            doses = [getattr(c, name) for c in chosen]
+            if name == "minutes_per_session":
+                low, high = sum(d.min for d in doses), sum(d.max for d in doses)
+            else:
+                low, high = max(d.min for d in doses), min(d.max for d in doses)
+            ranges[name] = {"min": low, "max": high, "unit": doses[0].unit}
+    course = plan.get("course") or {}
+    defaults = {
+        "sessions": course.get("sessions", ""),
+        "sessions_per_week": (course.get("frequency") or {}).get("value", ""),
+        "minutes_per_session": course.get("minutes_per_session", ""),
+        "start": date.today().isoformat(),
+    }
+    programs = {hp.zone: hp for hp in p.home_programs}
+    home = [
+        {
+            "zone": z,
+            "label": kb.zones[z].label.get(lang),
+            "minutes": programs[z].minutes,
+            "steps": [(s.id, s.text.get(lang)) for s in programs[z].steps],
+        }
+        for z in zones
+        if z in programs
+    ]
+    doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
+    shown = {k: str(v) for k, v in defaults.items()} | values
+    context = {
+        "patient": ps.patient,
+        "plan": plan,
+        "ranges": ranges,
+        "home": home,
+        "doctors": doctors,
+        "labels": _labels(kb, lang),
+        "all_zones": [(z.id, z.label.get(lang)) for z in kb.model.zones],
+        "all_modalities": [(m.id, m.label.get(lang)) for m in p.modalities],
+        "values": shown,
+        "errors": {},
+        "figure": Markup(zone_figure_svg(zones, width=110)) if zones else "",
+        "courses": [_course_json(c) for c in store.courses_of(session, ps.patient)],
+    }
+    data = {
+        "patient": service.patient_json(ps.patient),
+        "plan": plan,
+        "ranges": ranges,
+        "may_start": plan["status"] == "ready",
+    }
+    return context, data
+
+
+@router.get("/patients/{patient_id}/course/new")
+def course_new(request: Request, patient_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        service.get_patient(session, user, patient_id, write=True)
+        context, data = _new_course_view(request, session, user, patient_id, {})
+    return render(request, "course_new.html", context, data)
+
+
+def _start_values(form: Any, fields: dict[str, str], zones: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in NUMBERS:
+        raw = fields.get(name, "").strip()
+        if raw:
+            values[name] = raw
+    chosen_zones = _fields_list(form, "zones")
+    if chosen_zones:
+        values["zones"] = chosen_zones
+    chosen_mods = _fields_list(form, "modalities")
+    if chosen_mods:
+        values["modalities"] = chosen_mods
+    steps = {z: _fields_list(form, f"home_{z}") for z in zones}
+    steps = {z: s for z, s in steps.items() if s}
+    if steps:
+        values["home_steps"] = steps
+    minutes = {z: fields[f"home_minutes_{z}"] for z in zones if fields.get(f"home_minutes_{z}")}
+    if minutes:
+        values["home_minutes"] = minutes
+    return values
+
+
+@router.post("/patients/{patient_id}/courses")
+async def course_start(request: Request, patient_id: int) -> Response:
+    form = await request.form()
+    fields = await check_csrf(request)
+    kb = _kb(request)
+    zones = [z.id for z in kb.model.zones]
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        service.get_patient(session, user, patient_id, write=True, audit_as=None)
+        values = _start_values(form, fields, zones)
+        reasons = {
+            k[len("reason_") :]: v
+            for k, v in fields.items()
+            if k.startswith("reason_") and v.strip()
+        }
+        if "zones" in reasons:  # one field on the form explains zones and modalities
+            reasons.setdefault("modalities", reasons["zones"])
+        try:
+            start_day = date.fromisoformat(
+                fields.get("start", "").strip() or date.today().isoformat()
+            )
+        except ValueError:
+            start_day = None
+        try:
+            if start_day is None:
+                raise FormError({"start": "a date in the form YYYY-MM-DD"})
+            row = store.start(
+                session,
+                user,
+                patient_id,
+                kb,
+                start_day=start_day,
+                values=values,
+                reasons=reasons,
+                physician_id=int(fields["physician_id"])
+                if fields.get("physician_id", "").isdigit()
+                else None,
+                today=date.today(),
+            )
+        except FormError as exc:
+            session.rollback()
+            context, _ = _new_course_view(request, session, user, patient_id, fields)
+            context["values"] = {**context["values"], **fields}
+            context["chosen"] = {k: v for k, v in values.items() if isinstance(v, list)}
+            return _form_error(request, "course_new.html", context, exc)
+        data = _course_json(row)
+        location = f"/courses/{row.id}"
+    return _created(request, location, data)
+
+
+# ---------------------------------------------------------------------------------------
+# The course page
+
+
+def _course_view(
+    request: Request, session: Any, user: User, course_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    kb, lang = _kb(request), _lang(request)
+    row = store.get_course(session, user, course_id)
+    course = store.course_of(row)
+    patient = session.get(PatientRow, row.patient_id)
+    sessions = store.sessions_of(session, row)
+    doctor = session.get(User, row.physician_id) if row.physician_id else None
+    programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
+    taught = store.home_steps_of(session, row)
+    times = {h.zone: h.times_per_day for h in taught}
+    home_form = [
+        {
+            "zone": z,
+            "label": kb.zones[z].label.get(lang),
+            "minutes": programs[z].minutes,
+            "steps": [(s.id, s.text.get(lang)) for s in programs[z].steps],
+            "taught": [h.step for h in taught if h.zone == z],
+            "value": next((h.minutes for h in course.home if h.zone == z), ""),
+            "times": times.get(z, 1),
+        }
+        for z in course.zones
+        if z in programs
+    ]
+    session_items = [{"id": r.id, **s.to_json(), "change": s.change} for r, s in sessions]
+    data = {
+        **_course_json(row),
+        "patient": service.patient_json(patient) if patient else None,
+        "sessions": session_items,
+        "home_steps": [
+            {"zone": h.zone, "step": h.step, "minutes": h.minutes, "times_per_day": h.times_per_day}
+            for h in taught
+        ],
+    }
+    context = {
+        "row": row,
+        "c": course,
+        "cj": row.data,
+        "patient": patient,
+        "doctor": doctor,
+        "sessions": session_items,
+        "labels": _labels(kb, lang),
+        "day_questions": _day_questions(kb),
+        "home_form": home_form,
+        "values": {"day": date.today().isoformat()},
+        "errors": {},
+        "figure": Markup(zone_figure_svg(course.zones, width=110)),
+        "stop_events": [
+            {**e.to_json(), "text_l": e.text_in(lang), "detail_l": e.detail_in(lang)}
+            for e in course.stop_events
+        ],
+    }
+    return context, data
+
+
+@router.get("/courses/{course_id}")
+def course_page(request: Request, course_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        context, data = _course_view(request, session, user, course_id)
+    return render(request, "course.html", context, data)
+
+
+# ---------------------------------------------------------------------------------------
+# The session day and sessions
+
+
+def _day_facts(fields: dict[str, str], kb: KB) -> tuple[date, PatientRecord]:
+    """That day's vitals, pain and answers (the intake form's fields and checks)."""
+    wanted = {f"q_{q.id}" for q in _day_questions(kb)}
+    day_fields = {
+        k: v
+        for k, v in fields.items()
+        if k in ("day", "systolic", "diastolic", "temperature", "temperature_unit", "pain")
+        or k in wanted
+    }
+    today = date.today()
+    day, facts = parse_intake(day_fields, kb, today)
+    if day > today:
+        raise FormError({"day": "is in the future: a session is recorded on its day"})
+    facts.patient = Patient(id="session-day")
+    return day, facts
+
+
+def _session_context(
+    request: Request,
+    session: Any,
+    user: User,
+    course_id: int,
+    fields: dict[str, str],
+    check: Any,
+) -> dict[str, Any]:
+    context, _ = _course_view(request, session, user, course_id)
+    context["values"] = {**fields}
+    if "pre_pain" not in fields and fields.get("pain"):
+        context["values"]["pre_pain"] = fields["pain"]
+    if "minutes" not in fields:
+        context["values"]["minutes"] = f"{context['c'].minutes_per_session:g}"
+    context["check"] = check.to_json() if check is not None else None
+    context["day_fields"] = {
+        k: v
+        for k, v in fields.items()
+        if k in ("day", "systolic", "diastolic", "temperature", "temperature_unit", "pain")
+        or k.startswith("q_")
+    }
+    return context
+
+
+@router.post("/courses/{course_id}/check")
+async def session_check(request: Request, course_id: int) -> Response:
+    fields = await check_csrf(request)
+    kb, lang = _kb(request), _lang(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        try:
+            day, facts = _day_facts(fields, kb)
+        except FormError as exc:
+            store.get_course(session, user, course_id, write=True)
+            context, _ = _course_view(request, session, user, course_id)
+            context["values"] = fields
+            return _form_error(request, "course.html", context, exc)
+        row, check, events = store.check_day(session, user, course_id, kb, day, facts, lang)
+        session.commit()
+        context = _session_context(request, session, user, course_id, fields, check)
+        data = {
+            "check": check.to_json(),
+            "stop_events": [e.to_json() for e in events],
+            "course": _course_json(row),
+        }
+    return render(request, "session.html", context, data)
+
+
+@router.post("/courses/{course_id}/sessions")
+async def session_record(request: Request, course_id: int) -> Response:
+    form = await request.form()
+    fields = await check_csrf(request)
+    kb, lang = _kb(request), _lang(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        row = store.get_course(session, user, course_id, write=True, audit_as="read")
+        zones = store.course_of(row).zones
+        techniques = {z: _fields_list(form, f"tech_{z}") for z in zones}
+        techniques = {z: t for z, t in techniques.items() if t}
+        try:
+            day, facts = _day_facts(fields, kb)
+            row, srow, events = store.record_session(
+                session,
+                user,
+                course_id,
+                kb,
+                day=day,
+                facts=facts,
+                pre_pain=fields.get("pre_pain", "").strip() or fields.get("pain", ""),
+                post_pain=fields.get("post_pain", ""),
+                techniques=techniques,
+                minutes=fields.get("minutes", "").strip() or "0",
+                notes=fields.get("notes", ""),
+                adverse_event=fields.get("adverse_event", ""),
+                lang=lang,
+            )
+        except store.SessionBlocked as exc:
+            session.rollback()
+            context = _session_context(request, session, user, course_id, fields, exc.check)
+            data = {
+                "error": {
+                    "status": 409,
+                    "code": exc.code,
+                    "message": exc.one_line(),
+                    "details": exc.check.reasons,
+                },
+                "check": exc.check.to_json(),
+            }
+            return render(request, "session.html", context, data, status=409)
+        except FormError as exc:
+            session.rollback()
+            context = _session_context(request, session, user, course_id, fields, None)
+            return _form_error(request, "session.html", context, exc)
+        except VersionConflict as exc:
+            session.rollback()
+            context = _session_context(request, session, user, course_id, fields, None)
+            return _form_error(
+                request, "session.html", context, FormError({"form": exc.message}), status=409
+            )
+        result: dict[str, Any] = {
+            "session": {"id": srow.id, **srow.data},
+            "stop_events": [e.to_json() for e in events],
+            "course": _course_json(row),
+        }
+    return _created(request, f"/courses/{course_id}", result)
+
+
+@router.post("/courses/{course_id}/resume")
+async def course_resume(request: Request, course_id: int) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session, "physician")
+        try:
+            row = store.resume(
+                session, user, course_id, note=fields.get("note", ""), day=date.today()
+            )
+        except FormError as exc:
+            session.rollback()
+            context, _ = _course_view(request, session, user, course_id)
+            context["values"] = fields
+            return _form_error(request, "course.html", context, exc)
+        data = _course_json(row)
+    if wants_json(request):
+        return JSONResponse(data)
+    return RedirectResponse(f"/courses/{course_id}", status_code=303)
+
+
+@router.post("/courses/{course_id}/complete")
+async def course_complete(request: Request, course_id: int) -> Response:
+    await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF, "physician")
+        row = store.complete(session, user, course_id, day=date.today())
+        data = _course_json(row)
+    if wants_json(request):
+        return JSONResponse(data)
+    return RedirectResponse(f"/courses/{course_id}/progress", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------
+# Home program (therapist)
+
+
+@router.post("/courses/{course_id}/home-program")
+async def home_program_save(request: Request, course_id: int) -> Response:
+    form = await request.form()
+    fields = await check_csrf(request)
+    kb = _kb(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF)
+        row = store.get_course(session, user, course_id, write=True, audit_as="read")
+        zones = store.course_of(row).zones
+        try:
+            row = store.set_home_program(
+                session,
+                user,
+                course_id,
+                kb,
+                steps={z: _fields_list(form, f"home_{z}") for z in zones},
+                minutes={z: fields.get(f"home_minutes_{z}", "") for z in zones},
+                times={z: fields.get(f"home_times_{z}", "1") for z in zones},
+                reason=fields.get("reason_home", ""),
+                day=date.today(),
+            )
+        except FormError as exc:
+            session.rollback()
+            context, _ = _course_view(request, session, user, course_id)
+            context["values"] = fields
+            return _form_error(request, "course.html", context, exc)
+        data = _course_json(row)
+    if wants_json(request):
+        return JSONResponse(data)
+    return RedirectResponse(f"/courses/{course_id}#home-program", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------
+# Progress
+
+
+def progress_view(
+    session: Any, user: User, course_id: int, kb: KB, lang: str, as_of: date | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    row = store.get_course(session, user, course_id)
+    course = store.course_of(row)
+    sessions = [s for _, s in store.sessions_of(session, row)]
+    day = as_of or (course.end if course.end else date.today())
+    p = progress(course, sessions, kb, as_of=day)
+    patient = session.get(PatientRow, row.patient_id)
+    data = {"course": _course_json(row), "progress": p.to_json()}
+    context = {
+        "row": row,
+        "c": course,
+        "patient": patient,
+        "p": data["progress"],
+        "pain_svg": Markup(pain_chart_svg(p, lang)),
+        "adherence_svg": Markup(adherence_bar_svg(p, lang)),
+        "mcid_label": p.mcid["label"]["ru" if lang == "ru" else "en"],
+        "summary_text": (p.summary or {}).get("text", {}).get("ru" if lang == "ru" else "en"),
+        "labels": _labels(kb, lang),
+    }
+    return context, data
+
+
+@router.get("/courses/{course_id}/progress")
+def progress_page(request: Request, course_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        context, data = progress_view(session, user, course_id, _kb(request), _lang(request))
+    return render(request, "progress.html", context, data)
+
+
+# ---------------------------------------------------------------------------------------
+# The patient's home routine and diary
+
+
+def _home_view(
+    request: Request, session: Any, user: User, course_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    kb, lang = _kb(request), _lang(request)
+    row = store.get_course(session, user, course_id)
+    course = store.course_of(row)
+    routine = home_routine(course, kb, lang)
+    times = {h.zone: h.times_per_day for h in store.home_steps_of(session, row)}
+    for r in routine:
+        r["times_per_day"] = times.get(r["zone"], 1)
+        r["figure"] = Markup(zone_figure_svg([r["zone"]], width=90))
+    diary = [store.diary_json(e) for e in store.diary_of(session, row)]
+    cost = [
+        {
+            "id": c.id,
+            "label": c.label.get(lang),
+            "description": c.description.get(lang),
+            "needs": c.needs.get(lang),
+        }
+        for c in kb.model.plans.cost_options
+        if c.id in course.cost_options
+    ]
+    data = {
+        "course": _course_json(row),
+        "routine": [{k: v for k, v in r.items() if k != "figure"} for r in routine],
+        "stop_rules": _stop_rules(kb, lang),
+        "diary": diary,
+        "cost_options": cost,
+    }
+    context = {
+        "row": row,
+        "c": course,
+        "routine": routine,
+        "stop_rules": data["stop_rules"],
+        "symptom_questions": [(q, kb.questions[q].label.get(lang)) for q in _symptom_questions(kb)],
+        "diary": diary,
+        "cost": cost,
+        "values": {"day": date.today().isoformat(), "key": secrets.token_urlsafe(12)},
+        "errors": {},
+        "may_write": user.role == "patient" and user.patient_id == row.patient_id,
+        "saved": request.query_params.get("saved"),
+    }
+    return context, data
+
+
+@router.get("/courses/{course_id}/home")
+def home_page(request: Request, course_id: int) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        context, data = _home_view(request, session, user, course_id)
+    return render(request, "home.html", context, data)
+
+
+@router.get("/me/home")
+def my_home(request: Request) -> Response:
+    """The patient's current course's home routine (their screening when there is none)."""
+    with db_session(request) as session:
+        user = require_user(request, session, "patient")
+        cid = session.scalar(
+            select(CourseRow.id)
+            .where(CourseRow.patient_id == (user.patient_id or -1))
+            .order_by(CourseRow.id.desc())
+        )
+        target = f"/courses/{cid}/home" if cid else f"/patients/{user.patient_id}/screening"
+    if wants_json(request):
+        return JSONResponse({"next": target, "course": cid})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/courses/{course_id}/diary")
+async def diary_save(request: Request, course_id: int) -> Response:
+    form = await request.form()
+    fields = await check_csrf(request)
+    kb = _kb(request)
+    with db_session(request) as session:
+        user = require_user(request, session, "patient")
+        try:
+            result = store.add_diary_entry(
+                session,
+                user,
+                course_id,
+                kb,
+                day_text=fields.get("day", ""),
+                done=fields.get("done", "") in ("yes", "on", "true", "1"),
+                steps=_fields_list(form, "steps"),
+                minutes=fields.get("minutes", ""),
+                pain=fields.get("pain", ""),
+                symptoms=_fields_list(form, "symptoms"),
+                notes=fields.get("notes", ""),
+                key=fields.get("key", "") or request.headers.get("idempotency-key", ""),
+                today=date.today(),
+            )
+        except FormError as exc:
+            session.rollback()
+            context, _ = _home_view(request, session, user, course_id)
+            context["values"] = fields
+            return _form_error(request, "home.html", context, exc)
+        data = {
+            "entry": store.diary_json(result.entry),
+            "created": result.created,
+            "stop_events": [e.to_json() for e in result.events],
+        }
+    if wants_json(request):
+        return JSONResponse(data, status_code=201 if result.created else 200)
+    flag = "stop" if result.events else "1"
+    return RedirectResponse(f"/courses/{course_id}/home?saved={flag}#diary", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------
+# Downloads
+
+
+def _download_lang(request: Request, session: Any, row: CourseRow, raw: str | None) -> str:
+    if raw:
+        lang = i18n.normalize(raw)
+        if lang is None:
+            raise FormError({"lang": f"one of {', '.join(i18n.LANGUAGES)}"})
+        return lang
+    patient = session.get(PatientRow, row.patient_id)
+    return i18n.normalize(patient.language if patient else None) or _lang(request)
+
+
+@router.get("/courses/{course_id}/handout.pdf")
+def handout(request: Request, course_id: int, lang: str | None = None) -> Response:
+    from spinecare.reports.handout import Clinic, render_handout
+    from spinecare.store.models import Clinic as ClinicRow
+
+    kb = _kb(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        row = store.get_course(session, user, course_id, audit_as="handout")
+        code = _download_lang(request, session, row, lang)
+        course = store.course_of(row)
+        patient = session.get(PatientRow, row.patient_id)
+        clinic = session.get(ClinicRow, row.clinic_id)
+        doctor = session.get(User, row.physician_id) if row.physician_id else None
+        name = patient.name if patient else ""
+        contacts = Clinic(
+            name=clinic.name if clinic else "",
+            doctor=doctor.full_name if doctor else None,
+        )
+    if not course.home:
+        raise AccessDenied("no home program has been taught in this course yet")
+    pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts)
+    filename = f"home-program-{course_id}-{code}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/courses/{course_id}/calendar.ics")
+def calendar(request: Request, course_id: int, lang: str | None = None) -> Response:
+    from spinecare.reports.calendar import home_calendar
+
+    kb = _kb(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        row = store.get_course(session, user, course_id, audit_as="calendar")
+        code = _download_lang(request, session, row, lang)
+        course = store.course_of(row)
+    if not course.home:
+        raise AccessDenied("no home program has been taught in this course yet")
+    ics = home_calendar(course, kb, lang=code)
+    return Response(
+        ics,
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="home-program-{course_id}.ics"'},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The physician's review queue
+
+
+def review_items(session: Any, user: User) -> list[dict[str, Any]]:
+    out = []
+    for row, patient in store.paused_courses(session, user):
+        course = store.course_of(row)
+        out.append(
+            {
+                "id": row.id,
+                "patient_name": patient.name,
+                "patient_id": patient.id,
+                "status": row.status,
+                "rules": [e.rule for e in course.stop_events],
+                "last": course.stop_events[-1].day.isoformat() if course.stop_events else None,
+            }
+        )
+    return out
+
+
+@router.get("/reviews")
+def reviews(request: Request) -> Response:
+    """Courses paused by a stop rule, waiting for the physician."""
+    with db_session(request) as session:
+        user = require_user(request, session, "physician", *STAFF)
+        items = review_items(session, user)
+    return render(request, "reviews.html", {"items": items}, {"courses": items})

@@ -1,0 +1,579 @@
+"""Courses, sessions, stop rules, progress, the home program, the diary, downloads and
+languages over HTTP: every new route against every role, then the behaviour."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import HTML, JSON, PASSWORDS, csrf_of, login
+
+ROLES = ("admin", "therapist", "physician", "patient", "other", "anonymous")
+TODAY = date.today().isoformat()
+DAY = {
+    "day": TODAY,
+    "systolic": "125",
+    "diastolic": "80",
+    "temperature": "36.6",
+    "pain": "3",
+    "q_fever_today": "no",
+}
+
+
+def _user(world: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        session.expunge(user)
+        return user
+
+
+def _patient_id(world: Any, external: str) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import PatientRow
+
+    with world.app.state.db.session() as session:
+        pid = session.scalar(select(PatientRow.id).where(PatientRow.external_id == external))
+        assert pid is not None
+        return int(pid)
+
+
+def _start(world: Any, patient_id: int, **values: Any) -> int:
+    from spinecare.kb import load_kb
+    from spinecare.store import courses
+
+    with world.app.state.db.session() as session:
+        therapist = session.merge(_user(world, "therapist"))
+        row = courses.start(
+            session,
+            therapist,
+            patient_id,
+            load_kb(),
+            start_day=date.today(),
+            values=values,
+            reasons={},
+            physician_id=None,
+            today=date.today(),
+        )
+        return int(row.id)
+
+
+S = {"admin": 200, "therapist": 200}
+NO = {"physician": 403, "patient": 403, "other": 404, "anonymous": 401}
+SEE = {**S, "physician": 200, "patient": 200, "other": 404, "anonymous": 401}
+ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
+    ("GET", "/patients/{own}/course/new", None, {**S, **NO}),
+    (
+        "POST",
+        "/patients/{pending}/courses",
+        {"sessions": "10"},
+        {"admin": 422, "therapist": 422, **NO},
+    ),
+    ("GET", "/courses/{course}", None, SEE),
+    ("POST", "/courses/{course}/check", DAY, {**S, **NO}),
+    (
+        "POST",
+        "/courses/{course}/sessions",
+        {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15"},
+        {"admin": 201, "therapist": 201, **NO},
+    ),
+    (
+        "POST",
+        "/courses/{course}/home-program",
+        {"home_collar_zone": "knead_shoulder", "home_minutes_collar_zone": "10"},
+        {**S, **NO},
+    ),
+    ("GET", "/courses/{course}/progress", None, SEE),
+    ("GET", "/courses/{course}/home", None, SEE),
+    (
+        "POST",
+        "/courses/{course}/diary",
+        {"day": TODAY, "done": "yes", "pain": "2", "key": "matrix-1"},
+        {
+            "admin": 403,
+            "therapist": 403,
+            "physician": 403,
+            "patient": 201,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+    ("GET", "/courses/{course}/handout.pdf", None, SEE),
+    ("GET", "/courses/{course}/calendar.ics", None, SEE),
+    (
+        "GET",
+        "/reviews",
+        None,
+        {**S, "physician": 200, "patient": 403, "other": 200, "anonymous": 401},
+    ),
+    (
+        "GET",
+        "/me/home",
+        None,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "physician": 403,
+            "patient": 200,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "POST",
+        "/courses/{course}/resume",
+        {"note": "fine"},
+        {
+            "admin": 403,
+            "therapist": 403,
+            "physician": 422,
+            "patient": 403,
+            "other": 403,
+            "anonymous": 401,
+        },
+    ),
+    (
+        "POST",
+        "/language",
+        {"language": "en"},
+        {**S, "physician": 200, "patient": 200, "other": 200, "anonymous": 403},
+    ),
+    (
+        "POST",
+        "/courses/{course}/complete",
+        None,
+        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_course_route_for_role(world: Any, signed_in: Any, role: str) -> None:
+    course = _start(world, world.own_patient)
+    ids = {
+        "own": world.own_patient,
+        "pending": world.demo_patient,
+        "course": course,
+    }
+    client = signed_in(role)
+    token = csrf_of(client, "/login") if client.cookies.get("spinecare_session") else None
+    failures = []
+    for method, template, body, expected in ROUTES:
+        path = template.format(**ids)
+        if method == "GET":
+            response = client.get(path, headers=JSON, follow_redirects=False)
+        else:
+            headers = {**JSON, **({"x-csrf-token": token} if token else {})}
+            response = client.post(path, data=body or {}, headers=headers, follow_redirects=False)
+        want = expected[role]
+        if response.status_code != want:
+            failures.append(
+                f"{method} {path}: {response.status_code} (want {want}) {response.text[:200]}"
+            )
+        elif want >= 400:
+            assert response.json()["error"]["status"] == want
+    assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------------------------------
+# Starting a course
+
+
+def test_course_form_shows_ranges_and_cost_options(world: Any, signed_in: Any) -> None:
+    client = signed_in("therapist")
+    page = client.get(f"/patients/{world.own_patient}/course/new", headers=HTML)
+    assert page.status_code == 200
+    assert 'data-plan-status="ready"' in page.text
+    assert "10–15" in page.text  # sessions range for the collar zone
+    assert "What it needs" in page.text and "A massage device" in page.text
+    assert "₽" not in page.text and "$" not in page.text
+
+
+def test_outside_range_needs_a_reason_and_impossible_values_are_refused(
+    world: Any, signed_in: Any
+) -> None:
+    client = signed_in("therapist")
+    token = csrf_of(client, f"/patients/{world.own_patient}/course/new")
+    path = f"/patients/{world.own_patient}/courses"
+    r = client.post(path, data={"csrf_token": token, "sessions": "20"}, headers=HTML)
+    assert r.status_code == 422
+    assert "a written reason is required" in r.text and 'value="20"' in r.text
+    r = client.post(
+        path,
+        data={"csrf_token": token, "minutes_per_session": "-5", "reason_minutes_per_session": "x"},
+        headers=JSON,
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["field"] == "minutes_per_session"
+    r = client.post(
+        path,
+        data={"csrf_token": token, "sessions": "20", "reason_sessions": "slow responder"},
+        headers=JSON,
+    )
+    assert r.status_code == 201, r.text
+    adj = r.json()["course"]["adjustments"]
+    assert adj[0]["field"] == "sessions" and adj[0]["within_range"] is False
+    assert adj[0]["reason"] == "slow responder"
+    r = client.post(path, data={"csrf_token": token}, headers=JSON)
+    assert r.status_code == 422 and "still running" in r.text
+
+
+def test_pending_plan_is_prepared_not_started_and_blocked_shows_reasons(
+    world: Any, signed_in: Any
+) -> None:
+    client = signed_in("therapist")
+    page = client.get(f"/patients/{world.demo_patient}/course/new", headers=HTML)
+    assert 'data-plan-status="pending"' in page.text
+    assert "can be prepared but not started" in page.text
+    assert "disabled>" in page.text
+    blocked = _patient_id(world, "demo-carter")
+    page = client.get(f"/patients/{blocked}/course/new", headers=HTML)
+    assert 'data-plan-status="blocked"' in page.text
+    assert "Reasons" in page.text and "Start the course" not in page.text
+    token = csrf_of(client, "/login")
+    r = client.post(f"/patients/{blocked}/courses", data={"csrf_token": token}, headers=JSON)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "plan"
+
+
+def test_start_in_the_past_is_refused(world: Any, signed_in: Any) -> None:
+    client = signed_in("therapist")
+    token = csrf_of(client, "/login")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    r = client.post(
+        f"/patients/{world.own_patient}/courses",
+        data={"csrf_token": token, "start": yesterday},
+        headers=JSON,
+    )
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "start"
+
+
+# ---------------------------------------------------------------------------------------
+# Sessions and stop rules
+
+
+def _post(client: Any, path: str, data: dict[str, Any], headers: dict[str, str] = JSON) -> Any:
+    token = csrf_of(client, "/login")
+    return client.post(path, data={**data, "csrf_token": token}, headers=headers)
+
+
+def test_session_day_blocks_and_says_why(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    fever = {**DAY, "temperature": "38.4"}
+    r = _post(client, f"/courses/{course}/check", fever, HTML)
+    assert r.status_code == 200
+    assert 'data-may-start="no"' in r.text and "Save the session" not in r.text
+    r = _post(client, f"/courses/{course}/sessions", {**fever, "pre_pain": "3", "post_pain": "2"})
+    assert r.status_code == 409
+    body = r.json()
+    assert body["error"]["code"] == "session_blocked"
+    assert body["check"]["verdict"] == "defer"
+    r = _post(client, f"/courses/{course}/check", DAY, HTML)
+    assert 'data-may-start="yes"' in r.text and "Save the session" in r.text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"post_pain": "14"}, "post_pain"),
+        ({"minutes": "-5"}, "minutes"),
+        ({"day": "2001-01-01"}, "day"),
+    ],
+)
+def test_impossible_session_values_are_refused_beside_the_field(
+    world: Any, signed_in: Any, change: dict[str, str], field: str
+) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    data = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", **change}
+    r = _post(client, f"/courses/{course}/sessions", data, HTML)
+    assert r.status_code == 422
+    assert 'class="field-error"' in r.text
+    r = _post(client, f"/courses/{course}/sessions", data)
+    assert r.json()["error"]["details"][0]["field"] == field
+
+
+def test_pain_rise_pauses_course_for_physician_who_resumes(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    therapist = signed_in("therapist")
+    r = _post(
+        therapist,
+        f"/courses/{course}/sessions",
+        {
+            **DAY,
+            "pre_pain": "3",
+            "post_pain": "5",
+            "minutes": "15",
+            "tech_collar_zone": ["stroking", "kneading"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["course"]["status"] == "paused"
+    assert r.json()["stop_events"][0]["rule"] == "pain_increase"
+    r = _post(therapist, f"/courses/{course}/sessions", {**DAY, "pre_pain": "2", "post_pain": "2"})
+    assert r.status_code == 409 and "paused" in r.json()["error"]["message"]
+
+    doctor = signed_in("physician")
+    queue = doctor.get("/reviews", headers=JSON).json()["courses"]
+    assert [c["id"] for c in queue] == [course]
+    page = doctor.get(f"/courses/{course}", headers=HTML)
+    assert "Resume the course" in page.text and "pain 3 before, 5 after" in page.text
+    r = _post(doctor, f"/courses/{course}/resume", {"note": ""})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "note"
+    r = _post(doctor, f"/courses/{course}/resume", {"note": "Soreness only; go on gently."})
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    assert doctor.get("/reviews", headers=JSON).json()["courses"] == []
+    r = _post(therapist, f"/courses/{course}/sessions", {**DAY, "pre_pain": "3", "post_pain": "2"})
+    assert r.status_code == 201 and r.json()["course"]["status"] == "active"
+
+
+def test_new_neurological_symptom_on_session_day_pauses(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    r = _post(client, f"/courses/{course}/check", {**DAY, "q_saddle_anaesthesia": "yes"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["check"]["may_start"] is False
+    assert body["stop_events"][0]["rule"] == "new_neurological_symptoms"
+    assert body["course"]["status"] == "paused"
+
+
+def test_adverse_event_pauses(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    r = _post(
+        client,
+        f"/courses/{course}/sessions",
+        {**DAY, "pre_pain": "3", "post_pain": "3", "adverse_event": "dizziness"},
+    )
+    assert r.status_code == 201 and r.json()["stop_events"][0]["rule"] == "adverse_event"
+
+
+# ---------------------------------------------------------------------------------------
+# Progress
+
+
+def test_progress_page_charts_mcid_source_and_summary(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient, sessions=10)
+    client = signed_in("therapist")
+    for pre, post in ((5, 4), (4, 3)):
+        r = _post(
+            client,
+            f"/courses/{course}/sessions",
+            {**DAY, "pain": str(pre), "pre_pain": str(pre), "post_pain": str(post)},
+        )
+        assert r.status_code == 201, r.text
+    page = client.get(f"/courses/{course}/progress", headers=HTML)
+    assert page.status_code == 200
+    assert page.text.count("<svg") >= 2
+    assert "Ostelo" in page.text and "Minimal clinically important change" in page.text
+    data = client.get(f"/courses/{course}/progress.json").json()["progress"]
+    assert data["sessions_done"] == 2 and data["change"] == -2 and data["mcid_reached"] is True
+    assert data["summary"] is None
+    r = _post(client, f"/courses/{course}/complete", {})
+    assert r.status_code == 200 and r.json()["status"] == "completed"
+    page = client.get(f"/courses/{course}/progress", headers=HTML)
+    assert "Course summary" in page.text and "2 of 10 sessions" in page.text
+
+
+# ---------------------------------------------------------------------------------------
+# Home program, diary, downloads
+
+
+def test_home_program_steps_taught_and_range(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    path = f"/courses/{course}/home-program"
+    r = _post(
+        client,
+        path,
+        {
+            "home_collar_zone": ["knead_shoulder", "stroke_neck_to_arm"],
+            "home_minutes_collar_zone": "30",
+        },
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["field"] == "minutes_collar_zone"
+    r = _post(
+        client,
+        path,
+        {
+            "home_collar_zone": ["knead_shoulder", "stroke_neck_to_arm"],
+            "home_minutes_collar_zone": "12",
+            "home_times_collar_zone": "2",
+        },
+    )
+    assert r.status_code == 200
+    home = r.json()["course"]["home"]
+    assert home == [
+        {"zone": "collar_zone", "steps": ["stroke_neck_to_arm", "knead_shoulder"], "minutes": 12.0}
+    ]
+    data = client.get(f"/courses/{course}.json").json()
+    assert {h["step"] for h in data["home_steps"]} == {"stroke_neck_to_arm", "knead_shoulder"}
+    assert all(h["times_per_day"] == 2 for h in data["home_steps"])
+    r = _post(client, path, {"home_collar_zone": ["not_a_step"]})
+    assert r.status_code == 422
+
+
+def test_patient_sees_routine_with_timer_and_stop_rules(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    r = client.get("/me/home", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/courses/{course}/home"
+    page = client.get(f"/courses/{course}/home", headers=HTML)
+    assert page.status_code == 200
+    assert 'class="timer"' in page.text and "/static/home.js" in page.text
+    assert "Остановитесь и позвоните врачу" in page.text  # Sokolova's record says ru
+    assert 'name="key"' in page.text and 'action="/courses/' in page.text
+    assert client.get("/static/home.js").status_code == 200
+
+
+def test_diary_sent_twice_is_stored_once_and_values_checked(world: Any, signed_in: Any) -> None:
+    from sqlalchemy import func, select
+
+    from spinecare.store.models import DiaryEntry
+
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    entry = {
+        "day": TODAY,
+        "done": "yes",
+        "pain": "2",
+        "minutes": "10",
+        "key": "offline-42",
+        "steps": ["knead_shoulder"],
+    }
+    first = _post(client, f"/courses/{course}/diary", entry)
+    second = _post(client, f"/courses/{course}/diary", entry)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["entry"]["id"] == second.json()["entry"]["id"]
+    with world.app.state.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 1
+    for change, field in (
+        ({"pain": "14"}, "pain"),
+        ({"minutes": "-1"}, "minutes"),
+        ({"day": "2001-01-01"}, "day"),
+        ({"steps": ["x"]}, "steps"),
+    ):
+        r = _post(client, f"/courses/{course}/diary", {**entry, "key": f"k-{field}", **change})
+        assert r.status_code == 422, change
+        assert r.json()["error"]["details"][0]["field"] == field
+    page = _post(client, f"/courses/{course}/diary", {**entry, "key": "k-html", "pain": "14"}, HTML)
+    assert page.status_code == 422 and 'class="field-error"' in page.text
+
+
+def test_diary_warning_sign_pauses_and_says_stop(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    token = csrf_of(client, "/login")
+    r = client.post(
+        f"/courses/{course}/diary",
+        data={"csrf_token": token, "day": TODAY, "key": "k1", "symptoms": "gait_disturbance"},
+        headers=HTML,
+    )
+    assert r.status_code == 200 and "позвоните врачу сегодня" in r.text
+    doctor = signed_in("physician")
+    assert [c["id"] for c in doctor.get("/reviews", headers=JSON).json()["courses"]] == [course]
+
+
+def test_a_patient_cannot_touch_another_patients_course(world: Any, signed_in: Any) -> None:
+    other_course = _start(world, _patient_id(world, "demo-volkov"))
+    client = signed_in("patient")
+    for path in (
+        f"/courses/{other_course}",
+        f"/courses/{other_course}/home",
+        f"/courses/{other_course}/handout.pdf",
+        f"/courses/{other_course}/progress",
+    ):
+        assert client.get(path, headers=JSON).status_code == 403, path
+    r = _post(client, f"/courses/{other_course}/diary", {"day": TODAY, "key": "evil", "pain": "1"})
+    assert r.status_code == 403
+    from sqlalchemy import func, select
+
+    from spinecare.store.models import DiaryEntry
+
+    with world.app.state.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 0
+
+
+def _pdf_text(raw: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(raw)).pages)
+
+
+def test_handout_pdf_in_both_languages(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    en = client.get(f"/courses/{course}/handout.pdf?lang=en")
+    assert en.status_code == 200 and en.headers["content-type"] == "application/pdf"
+    text = " ".join(_pdf_text(en.content).split())
+    assert "Svetlana Sokolova" in text or "Соколова" in text
+    assert "Stop" in text and "Demo clinic" in text
+    ru = client.get(f"/courses/{course}/handout.pdf?lang=ru")
+    text_ru = " ".join(_pdf_text(ru.content).split())
+    assert "Самомассаж" in text_ru or "самомассаж" in text_ru
+    assert "врач" in text_ru
+    assert client.get(f"/courses/{course}/handout.pdf?lang=de", headers=JSON).status_code == 422
+
+
+def test_calendar_file(world: Any, signed_in: Any) -> None:
+    from icalendar import Calendar
+
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    r = client.get(f"/courses/{course}/calendar.ics?lang=ru")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    events = [c for c in Calendar.from_ical(r.content).walk("VEVENT")]
+    assert len(events) == 1 and "RRULE" in events[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Languages
+
+
+def test_user_picks_russian_and_patient_gets_their_language(world: Any, signed_in: Any) -> None:
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    token = csrf_of(client, "/login")
+    r = client.post(
+        "/language",
+        data={"csrf_token": token, "language": "ru", "next": f"/courses/{course}"},
+        headers=HTML,
+    )
+    assert r.status_code == 200
+    assert "Сеансы" in r.text and "Пациенты" in r.text
+    assert '<html lang="ru">' in r.text
+    # the choice is kept on the user, not only in the cookie
+    fresh = login(world.client(), "therapist", PASSWORDS["therapist"])
+    assert "Сеансы" in fresh.get(f"/courses/{course}", headers=HTML).text
+    # a patient without a choice gets the language of their record (Sokolova: ru)
+    patient = signed_in("patient")
+    page = patient.get(f"/courses/{course}/home", headers=HTML)
+    assert "Остановитесь и позвоните врачу" in page.text and '<html lang="ru">' in page.text
+    token = csrf_of(patient, "/login")
+    r = patient.post(
+        "/language",
+        data={"csrf_token": token, "language": "en", "next": f"/courses/{course}/home"},
+        headers=HTML,
+    )
+    assert "Stop and call your doctor" in r.text
+
+
+def test_russian_catalog_covers_every_template_string() -> None:
+    from babel.messages.pofile import read_po
+
+    from spinecare.web.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh)
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    assert untranslated == []
+    assert len(catalog) > 100
