@@ -657,7 +657,7 @@ def add_diary_entry(
     pain_value: int | None = None
     if pain.strip():
         try:
-            pain_value = lib._pain("pain", pain)
+            pain_value = lib.pain_value("pain", pain)
         except InputError as exc:
             errors["pain"] = form_error(exc, "pain").errors.get("pain", exc.message)
     questions = set(_symptom_questions(kb))

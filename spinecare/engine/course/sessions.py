@@ -1,0 +1,323 @@
+"""Session days: re-screening before a session, and the session record itself."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from spinecare.engine.course.model import MAX_SESSION_MINUTES, PAIN_MAX, PAIN_MIN, Course, _fmt
+from spinecare.engine.screening import ALLOWED, Screening, screen_record
+from spinecare.errors import InputError
+from spinecare.kb.loader import KB
+from spinecare.record.model import Answer, Observation, PatientRecord
+
+# --------------------------------------------------------------------------------------
+# The session day
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SessionCheck:
+    """May a session start on ``day``? If not, ``reasons`` and ``missing`` say why."""
+
+    day: date
+    may_start: bool
+    verdict: str
+    reasons: list[dict[str, Any]]
+    missing: list[dict[str, Any]]
+    precautions: list[dict[str, Any]]
+    screening: Screening = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "may_start": self.may_start,
+            "verdict": self.verdict,
+            "reasons": self.reasons,
+            "missing": self.missing,
+            "precautions": self.precautions,
+        }
+
+
+COURSE_TEXT = {
+    "en": {
+        "paused": "The course is paused by a stop rule: the physician must review it first.",
+        "completed": "The course has ended.",
+        "before_start": "The day is before the course start ({start}).",
+    },
+    "ru": {
+        "paused": "Курс приостановлен по правилу прекращения: сначала его должен рассмотреть врач.",
+        "completed": "Курс завершён.",
+        "before_start": "Дата раньше начала курса ({start}).",
+    },
+}
+
+
+def _day_record(
+    record: PatientRecord,
+    day: date,
+    pain: float | None,
+    answers: Mapping[str, bool | str | float] | None,
+    vitals: Mapping[str, float] | None,
+    kb: KB,
+) -> PatientRecord:
+    extra_obs: list[Observation] = []
+    extra_answers: list[Answer] = []
+    if pain is not None:
+        extra_obs.append(
+            Observation(
+                ref=f"session-day:{day.isoformat()}#pain",
+                measure="pain_score",
+                value=pain_value("pain", pain),
+                unit=kb.measures["pain_score"].unit,
+                when=day,
+            )
+        )
+    for measure, value in (vitals or {}).items():
+        if measure not in kb.measures:
+            raise InputError(f"vitals: unknown measure '{measure}'")
+        extra_obs.append(
+            Observation(
+                ref=f"session-day:{day.isoformat()}#{measure}",
+                measure=measure,
+                value=float(value),
+                unit=kb.measures[measure].unit,
+                when=day,
+            )
+        )
+    for question, answer in (answers or {}).items():
+        if question not in kb.questions:
+            raise InputError(f"answers: unknown question '{question}'")
+        extra_answers.append(
+            Answer(
+                ref=f"session-day:{day.isoformat()}#{question}",
+                question=question,
+                value=answer,
+                when=day,
+            )
+        )
+    if not extra_obs and not extra_answers:
+        return record
+    return replace(
+        record,
+        observations=[*record.observations, *extra_obs],
+        answers=[*record.answers, *extra_answers],
+    )
+
+
+def check_session_day(
+    record: PatientRecord,
+    kb: KB,
+    day: date,
+    lang: str = "en",
+    *,
+    pain: float | None = None,
+    answers: Mapping[str, bool | str | float] | None = None,
+    vitals: Mapping[str, float] | None = None,
+    course: Course | None = None,
+) -> SessionCheck:
+    """Re-screen the patient with that day's data; a session may start only when the
+    verdict is ``allowed`` or ``allowed_with_precautions`` (and the course, if given, is
+    active and has begun).
+
+    ``pain``, ``answers`` and ``vitals`` (measure id -> value in the KB unit) are that
+    day's data when not yet in ``record``: they are added, dated ``day``, to a copy.
+    """
+    patient = _day_record(record, day, pain, answers, vitals, kb)
+    screening = screen_record(patient, kb, day, lang)
+    reasons: list[dict[str, Any]] = []
+    precautions: list[dict[str, Any]] = []
+    for f in screening.findings:
+        if not f.counts:
+            continue
+        entry = {
+            "concept": f.concept,
+            "rule": f.rule,
+            "effect": f.effect,
+            "certainty": f.certainty,
+            "reason": f.reason,
+            "sources": list(f.sources),
+        }
+        if f.effect == "allowed_with_precautions":
+            if f.certainty == "present":
+                precautions.append(entry)
+        elif screening.verdict not in ALLOWED and (
+            f.certainty == "present" or screening.verdict == "needs_data"
+        ):
+            reasons.append(entry)
+    missing = [m.to_json() for m in screening.missing] if screening.verdict not in ALLOWED else []
+    may_start = screening.verdict in ALLOWED
+    text = COURSE_TEXT["ru" if lang == "ru" else "en"]
+    if course is not None:
+        blocker = None
+        if course.status == "paused":
+            blocker = ("course_paused", text["paused"])
+        elif course.status == "completed":
+            blocker = ("course_completed", text["completed"])
+        elif day < course.start:
+            blocker = ("before_start", text["before_start"].format(start=course.start.isoformat()))
+        if blocker is not None:
+            may_start = False
+            reasons.insert(
+                0,
+                {
+                    "concept": None,
+                    "rule": blocker[0],
+                    "effect": "course",
+                    "certainty": "present",
+                    "reason": blocker[1],
+                    "sources": [],
+                },
+            )
+    return SessionCheck(
+        day=day,
+        may_start=may_start,
+        verdict=screening.verdict,
+        reasons=reasons,
+        missing=missing,
+        precautions=precautions,
+        screening=screening,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Sessions
+# --------------------------------------------------------------------------------------
+
+
+def pain_value(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise InputError(f"{name}: pain is a score from 0 to 10, not {value}")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise InputError(f"{name}: '{value}' is not a pain score from 0 to 10") from None
+    if not isinstance(value, int | float) or math.isnan(value):
+        raise InputError(f"{name}: '{value}' is not a pain score from 0 to 10")
+    if value != int(value):
+        raise InputError(f"{name}: pain is a whole number from 0 to 10 (got {value})")
+    if not PAIN_MIN <= value <= PAIN_MAX:
+        raise InputError(f"{name}: pain must be from 0 to 10 (got {_fmt(float(value))})")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One massage session. Pain is the 0-10 numeric rating scale, before and after."""
+
+    day: date
+    pre_pain: int
+    post_pain: int
+    techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    minutes: float = 0
+    notes: str = ""
+    adverse_event: str | None = None
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.day, date):
+            raise InputError("day: the session date is required")
+        object.__setattr__(self, "pre_pain", pain_value("pre_pain", self.pre_pain))
+        object.__setattr__(self, "post_pain", pain_value("post_pain", self.post_pain))
+        minutes = self.minutes
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float):
+            try:
+                minutes = float(str(minutes).strip())
+            except ValueError:
+                raise InputError(f"minutes: '{self.minutes}' is not a number") from None
+        if math.isnan(minutes) or minutes < 0:
+            raise InputError(f"minutes: must be 0 or more (got {self.minutes})")
+        if minutes > MAX_SESSION_MINUTES:
+            raise InputError(
+                f"minutes: {_fmt(minutes)} is more than {MAX_SESSION_MINUTES} minutes "
+                "for one session"
+            )
+        object.__setattr__(self, "minutes", float(minutes))
+        event = (self.adverse_event or "").strip() or None
+        object.__setattr__(self, "adverse_event", event)
+        object.__setattr__(self, "notes", (self.notes or "").strip())
+        object.__setattr__(
+            self, "techniques", {str(z): list(t) for z, t in dict(self.techniques).items()}
+        )
+
+    @property
+    def change(self) -> int:
+        """Post minus pre (positive: pain went up during the session)."""
+        return self.post_pain - self.pre_pain
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "day": self.day.isoformat(),
+            "pre_pain": self.pre_pain,
+            "post_pain": self.post_pain,
+            "techniques": {z: list(t) for z, t in self.techniques.items()},
+            "minutes": self.minutes,
+            "notes": self.notes,
+            "adverse_event": self.adverse_event,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Session:
+        return cls(
+            day=date.fromisoformat(data["day"]),
+            pre_pain=data["pre_pain"],
+            post_pain=data["post_pain"],
+            techniques=data.get("techniques") or {},
+            minutes=data.get("minutes", 0),
+            notes=data.get("notes") or "",
+            adverse_event=data.get("adverse_event"),
+            id=data.get("id"),
+        )
+
+
+def new_session(
+    course: Course,
+    *,
+    day: date,
+    pre_pain: Any,
+    post_pain: Any,
+    techniques: Mapping[str, Sequence[str]] | None = None,
+    minutes: Any = 0,
+    notes: str = "",
+    adverse_event: str | None = None,
+    id: str | None = None,
+) -> Session:
+    """A session validated on its own (pain 0-10, minutes >= 0) and against the course:
+    not before its start, the course active, techniques among the course's for its zones."""
+    session = Session(
+        day=day,
+        pre_pain=pre_pain,
+        post_pain=post_pain,
+        techniques=techniques or {},
+        minutes=minutes,
+        notes=notes,
+        adverse_event=adverse_event,
+        id=id,
+    )
+    if session.day < course.start:
+        raise InputError(
+            f"day: the session date {session.day.isoformat()} is before the course start "
+            f"{course.start.isoformat()}"
+        )
+    if course.status != "active":
+        raise InputError(
+            f"status: the course is {course.status}; no session can be recorded"
+            + (" until the physician resumes it" if course.status == "paused" else "")
+        )
+    for zone, done in session.techniques.items():
+        if zone not in course.zones:
+            raise InputError(
+                f"techniques: zone '{zone}' is not in the course ({', '.join(course.zones)})"
+            )
+        for t in done:
+            if t not in course.techniques:
+                raise InputError(
+                    f"techniques: '{t}' is not in the course's technique sequence "
+                    f"({', '.join(dict.fromkeys(course.techniques))})"
+                )
+    return session

@@ -1,0 +1,297 @@
+"""Starting, resuming and completing a course; the home routine in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from spinecare.engine.course.model import (
+    RANGE_FIELDS,
+    Adjustment,
+    Course,
+    HomeAssignment,
+    _fmt,
+    _number,
+    _range_for,
+    _reason_text,
+)
+from spinecare.engine.planning import CoursePlan
+from spinecare.errors import InputError
+from spinecare.kb.loader import KB, load_kb
+
+
+def start_course(
+    plan: CoursePlan,
+    *,
+    sessions: int | None = None,
+    sessions_per_week: float | None = None,
+    minutes_per_session: float | None = None,
+    zones: Sequence[str] | None = None,
+    modalities: Sequence[str] | None = None,
+    home_steps: Mapping[str, Sequence[str]] | None = None,
+    home_minutes: Mapping[str, float] | None = None,
+    reasons: Mapping[str, str] | None = None,
+    start: date,
+    kb: KB | None = None,
+) -> Course:
+    """Start a course from a ``ready`` plan.
+
+    Every value defaults to the plan's. A number outside the KB range for the course's
+    zone(s), a zone the plan did not find, or a modality the plan did not propose needs a
+    written reason in ``reasons`` (keyed by the argument name: ``sessions``,
+    ``sessions_per_week``, ``minutes_per_session``, ``zones``, ``modalities``,
+    ``home_minutes``); otherwise :class:`InputError` names the field, the range and that a
+    reason is required. A modality the plan excluded (for instance cupping with blood
+    thinners) is refused whatever the reason. ``home_steps`` (zone -> KB step ids) marks the
+    self-massage steps taught (default: all the zone's steps); ``home_minutes`` (zone ->
+    minutes a day) defaults to the KB value. Every change is recorded in ``adjustments``.
+    """
+    if plan.status != "ready":
+        why = "; ".join(
+            str(r.get("reason") or r.get("missing") or r.get("concept")) for r in plan.reasons
+        )
+        what = (
+            "a pending plan can be prepared but not started"
+            if plan.status == "pending"
+            else "a blocked plan cannot be started"
+        )
+        raise InputError(
+            f"plan status is '{plan.status}' (verdict {plan.verdict}): {what}"
+            + (f"; reasons: {why}" if why else "")
+        )
+    if not isinstance(start, date):
+        raise InputError("start: a date is required")
+    kb = kb or load_kb()
+    p = kb.model.plans
+    adjustments: list[Adjustment] = []
+
+    # Zones -----------------------------------------------------------------------------
+    chosen_zones = list(plan.zones) if zones is None else list(dict.fromkeys(zones))
+    for z in chosen_zones:
+        if z not in kb.zones:
+            raise InputError(f"zones: unknown zone '{z}' (known: {', '.join(kb.zones)})")
+    if not chosen_zones:
+        raise InputError("zones: choose at least one zone (the plan found none in the record)")
+    order = list(kb.zones)
+    chosen_zones.sort(key=order.index)
+    courses = [c for c in p.courses if c.zone in chosen_zones]
+    if not courses:
+        raise InputError(f"zones: the KB has no course for {', '.join(chosen_zones)}")
+    if chosen_zones != list(plan.zones):
+        extra = [z for z in chosen_zones if z not in plan.zones]
+        reason = _reason_text(reasons, "zones")
+        if extra and reason is None:
+            raise InputError(
+                f"zones: {', '.join(extra)} not found in the record (plan zones: "
+                f"{', '.join(plan.zones) or 'none'}); a written reason is required"
+            )
+        adjustments.append(
+            Adjustment(
+                "zones", list(plan.zones), chosen_zones, within_range=not extra, reason=reason
+            )
+        )
+
+    # Modalities ------------------------------------------------------------------------
+    proposed = [m["id"] for m in plan.modalities]
+    excluded = {a["id"][3:]: a.get("text", "") for a in plan.avoid if a["id"].startswith("no_")}
+    known = {m.id for m in p.modalities}
+    chosen_mods = proposed if modalities is None else list(dict.fromkeys(modalities))
+    for m in chosen_mods:
+        if m not in known:
+            raise InputError(f"modalities: unknown modality '{m}' (known: {', '.join(known)})")
+        if m in excluded:
+            raise InputError(f"modalities: '{m}' is excluded for this patient: {excluded[m]}")
+    if not chosen_mods:
+        raise InputError("modalities: choose at least one modality")
+    if chosen_mods != proposed:
+        extra = [m for m in chosen_mods if m not in proposed]
+        reason = _reason_text(reasons, "modalities")
+        if extra and reason is None:
+            raise InputError(
+                f"modalities: {', '.join(extra)} not proposed by the plan (proposed: "
+                f"{', '.join(proposed)}); a written reason is required"
+            )
+        adjustments.append(
+            Adjustment("modalities", proposed, chosen_mods, within_range=not extra, reason=reason)
+        )
+
+    # Numbers ---------------------------------------------------------------------------
+    plan_course = plan.course or {}
+    planned: dict[str, float] = {
+        "sessions": float(max(c.sessions.value for c in courses)),
+        "sessions_per_week": float(courses[0].sessions_per_week.value),
+        "minutes_per_session": float(sum(c.minutes_per_session.value for c in courses)),
+    }
+    if chosen_zones == list(plan.zones) and plan_course:
+        planned["sessions"] = float(plan_course["sessions"])
+        planned["sessions_per_week"] = float(plan_course["frequency"]["value"])
+        planned["minutes_per_session"] = float(plan_course["minutes_per_session"])
+    given: dict[str, Any] = {
+        "sessions": sessions,
+        "sessions_per_week": sessions_per_week,
+        "minutes_per_session": minutes_per_session,
+    }
+    values: dict[str, float] = {}
+    for name in RANGE_FIELDS:
+        doses = [getattr(c, name) for c in courses]
+        low, high, unit, sources = _range_for(doses, summed=name == "minutes_per_session")
+        raw = given[name]
+        value = planned[name] if raw is None else _number(name, raw, integer=name == "sessions")
+        values[name] = value
+        inside = low <= value <= high
+        reason = _reason_text(reasons, name)
+        if not inside and reason is None:
+            raise InputError(
+                f"{name}: {_fmt(value)} {unit} is outside the range the knowledge base allows "
+                f"for {', '.join(chosen_zones)} ({_fmt(low)}-{_fmt(high)} {unit}); "
+                "a written reason is required"
+            )
+        if value != planned[name] or not inside:
+            adjustments.append(
+                Adjustment(
+                    name,
+                    planned[name],
+                    value,
+                    min=low,
+                    max=high,
+                    unit=unit,
+                    within_range=inside,
+                    reason=reason,
+                    sources=sources,
+                )
+            )
+
+    # Techniques and what to avoid come from the plan (precautions may omit some).
+    techniques = [t["id"] for t in plan_course.get("techniques", [])] or list(p.sequence)
+    avoid = [a["id"] for a in plan.avoid]
+
+    # Home programme ----------------------------------------------------------------------
+    home: list[HomeAssignment] = []
+    programs = {hp.zone: hp for hp in p.home_programs}
+    for key in list(home_steps or {}) + list(home_minutes or {}):
+        if key not in chosen_zones:
+            raise InputError(f"home_steps: zone '{key}' is not one of the course's zones")
+    if "self_massage" in chosen_mods:
+        for z in chosen_zones:
+            program = programs.get(z)
+            if program is None:
+                continue
+            all_steps = [s.id for s in program.steps]
+            steps = all_steps if not home_steps or z not in home_steps else list(home_steps[z])
+            for s in steps:
+                if s not in all_steps:
+                    raise InputError(
+                        f"home_steps: '{s}' is not a step of the {z} home programme "
+                        f"(steps: {', '.join(all_steps)})"
+                    )
+            if not steps:
+                raise InputError(f"home_steps: mark at least one step taught for {z}")
+            steps = [s for s in all_steps if s in steps]
+            dose = program.minutes
+            minutes = dose.value
+            if home_minutes and z in home_minutes:
+                minutes = _number(f"home_minutes[{z}]", home_minutes[z])
+                inside = dose.min <= minutes <= dose.max
+                reason = _reason_text(reasons, "home_minutes")
+                if not inside and reason is None:
+                    raise InputError(
+                        f"home_minutes: {_fmt(minutes)} min a day for {z} is outside the range "
+                        f"the knowledge base allows ({_fmt(dose.min)}-{_fmt(dose.max)} min); "
+                        "a written reason is required"
+                    )
+                if minutes != dose.value:
+                    adjustments.append(
+                        Adjustment(
+                            f"home_minutes[{z}]",
+                            dose.value,
+                            minutes,
+                            min=dose.min,
+                            max=dose.max,
+                            unit=dose.unit,
+                            within_range=inside,
+                            reason=reason,
+                            sources=list(dose.sources),
+                        )
+                    )
+            if steps != all_steps:
+                adjustments.append(Adjustment(f"home_steps[{z}]", all_steps, steps))
+            home.append(HomeAssignment(z, steps, minutes))
+
+    return Course(
+        patient_id=plan.patient_id,
+        start=start,
+        zones=chosen_zones,
+        modalities=chosen_mods,
+        sessions=int(values["sessions"]),
+        sessions_per_week=values["sessions_per_week"],
+        minutes_per_session=values["minutes_per_session"],
+        techniques=techniques,
+        avoid=avoid,
+        home=home,
+        stop_rules=[r.id for r in p.stop_rules],
+        cost_options=[c.id for c in p.cost_options],
+        plan_verdict=plan.verdict,
+        plan_as_of=plan.as_of,
+        adjustments=adjustments,
+    )
+
+
+def resume_course(course: Course, *, day: date, by: str, note: str) -> Course:
+    """A physician clears a paused course to go on (``note`` is required)."""
+    if course.status != "paused":
+        raise InputError(f"status: only a paused course can be resumed (it is {course.status})")
+    if not by.strip() or not note.strip():
+        raise InputError("note: resuming a paused course needs the physician's name and a note")
+    course.status = "active"
+    course.needs_physician = False
+    course.resumptions.append({"day": day.isoformat(), "by": by.strip(), "note": note.strip()})
+    return course
+
+
+def complete_course(course: Course, *, day: date) -> Course:
+    """End the course (its progress then carries the final summary)."""
+    if day < course.start:
+        raise InputError(
+            f"day: {day.isoformat()} is before the course start {course.start.isoformat()}"
+        )
+    course.status = "completed"
+    course.end = day
+    return course
+
+
+# --------------------------------------------------------------------------------------
+# Home routine (texts in the reader's language)
+# --------------------------------------------------------------------------------------
+
+
+def home_routine(course: Course, kb: KB, lang: str) -> list[dict[str, Any]]:
+    """The self-massage taught, per zone, in ``lang``: title, frequency, minutes a day,
+    the steps (id, text, dose, sources) and warnings, from the KB."""
+    programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
+    out = []
+    for h in course.home:
+        program = programs[h.zone]
+        by_id = {s.id: s for s in program.steps}
+        out.append(
+            {
+                "zone": h.zone,
+                "zone_label": kb.zones[h.zone].label.get(lang),
+                "title": program.title.get(lang),
+                "frequency": program.frequency.get(lang),
+                "minutes": h.minutes,
+                "minutes_range": [program.minutes.min, program.minutes.max],
+                "steps": [
+                    {
+                        "id": s,
+                        "text": by_id[s].text.get(lang),
+                        "dose": by_id[s].dose.get(lang),
+                        "sources": list(by_id[s].sources),
+                    }
+                    for s in h.steps
+                ],
+                "warnings": [w.get(lang) for w in program.warnings],
+                "sources": list(program.sources),
+            }
+        )
+    return out

@@ -1,0 +1,160 @@
+"""Stop rules: the KB's reasons to pause a course and send it to the physician."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+from spinecare.engine.course.model import Course, StopEvent, _fmt
+from spinecare.engine.course.sessions import Session
+from spinecare.errors import InputError
+from spinecare.kb.loader import KB
+from spinecare.kb.schema import StopRule
+
+# --------------------------------------------------------------------------------------
+# Stop rules
+# --------------------------------------------------------------------------------------
+
+STOP_DETAIL = {
+    "pain_increase": {
+        "en": "Session {n} on {day}: pain {pre} before, {post} after (+{rise}; "
+        "the course pauses from +{threshold}).",
+        "ru": "Сеанс {n}, {day}: боль {pre} до, {post} после (+{rise}; "
+        "курс приостанавливается от +{threshold}).",
+    },
+    "symptom": {
+        "en": "New symptom reported on {day}: {label}.",
+        "ru": "Новый симптом, отмечен {day}: {label}.",
+    },
+    "adverse_event": {
+        "en": "Adverse event at session {n} on {day}: {event}",
+        "ru": "Нежелательное явление на сеансе {n}, {day}: {event}",
+    },
+}
+
+
+def _event(
+    rule: StopRule,
+    day: date,
+    key: str,
+    detail: dict[str, str],
+    *,
+    session: int | None = None,
+    threshold: float | None = None,
+    extra_sources: Iterable[str] = (),
+) -> StopEvent:
+    sources = list(rule.sources)
+    sources.extend(s for s in extra_sources if s not in sources)
+    return StopEvent(
+        rule=rule.id,
+        kind=rule.kind,
+        day=day,
+        text={"en": rule.text.en, "ru": rule.text.ru},
+        detail=detail,
+        sources=sources,
+        key=key,
+        session=session,
+        threshold=threshold,
+    )
+
+
+def apply_stop_rules(
+    course: Course,
+    sessions: Sequence[Session],
+    new_symptoms: Mapping[str, bool] | None,
+    kb: KB,
+    *,
+    day: date | None = None,
+) -> list[StopEvent]:
+    """Apply the KB's stop rules; return the events that fired now (not seen before).
+
+    ``pain_increase``: post minus pre pain at a session >= the rule's threshold
+    (``pain_increase_stop``); ``symptom``: any of the rule's questions answered yes in
+    ``new_symptoms`` (dated ``day``, default the last session's date); ``adverse_event``: a
+    session records one. Any new event pauses the course and sets ``needs_physician``.
+    Events already in ``course.stop_events`` (same key) are not raised again, so a
+    course the physician resumed is not paused again by the same session.
+    """
+    symptoms = dict(new_symptoms or {})
+    for q, v in symptoms.items():
+        if q not in kb.questions:
+            raise InputError(f"new_symptoms: unknown question '{q}'")
+        if not isinstance(v, bool):
+            raise InputError(f"new_symptoms: the answer to '{q}' must be yes or no")
+    ordered = sorted(enumerate(sessions), key=lambda pair: (pair[1].day, pair[0]))
+    when = day or (ordered[-1][1].day if ordered else course.start)
+    seen = {e.key for e in course.stop_events}
+    events: list[StopEvent] = []
+    for rule in kb.model.plans.stop_rules:
+        if rule.id not in course.stop_rules:
+            continue
+        if rule.kind == "pain_increase":
+            tid = rule.threshold or "pain_increase_stop"
+            threshold = kb.threshold(tid)
+            for n, (index, s) in enumerate(ordered, start=1):
+                rise = s.post_pain - s.pre_pain
+                if rise < threshold:
+                    continue
+                ref = s.id or f"{s.day.isoformat()}#{index}"
+                values = {
+                    "n": n,
+                    "day": s.day.isoformat(),
+                    "pre": s.pre_pain,
+                    "post": s.post_pain,
+                    "rise": rise,
+                    "threshold": _fmt(threshold),
+                }
+                events.append(
+                    _event(
+                        rule,
+                        s.day,
+                        f"{rule.id}@{ref}",
+                        {k: v.format(**values) for k, v in STOP_DETAIL["pain_increase"].items()},
+                        session=index,
+                        threshold=threshold,
+                        extra_sources=kb.thresholds[tid].sources,
+                    )
+                )
+        elif rule.kind == "symptom":
+            for q in rule.questions:
+                if symptoms.get(q) is True:
+                    label = kb.questions[q].label
+                    events.append(
+                        _event(
+                            rule,
+                            when,
+                            f"{rule.id}:{q}@{when.isoformat()}",
+                            {
+                                lang: STOP_DETAIL["symptom"][lang].format(
+                                    day=when.isoformat(), label=label.get(lang)
+                                )
+                                for lang in ("en", "ru")
+                            },
+                        )
+                    )
+        elif rule.kind == "adverse_event":
+            for n, (index, s) in enumerate(ordered, start=1):
+                if not s.adverse_event:
+                    continue
+                ref = s.id or f"{s.day.isoformat()}#{index}"
+                events.append(
+                    _event(
+                        rule,
+                        s.day,
+                        f"{rule.id}@{ref}",
+                        {
+                            lang: STOP_DETAIL["adverse_event"][lang].format(
+                                n=n, day=s.day.isoformat(), event=s.adverse_event
+                            )
+                            for lang in ("en", "ru")
+                        },
+                        session=index,
+                    )
+                )
+    fresh = [e for e in events if e.key not in seen]
+    if fresh:
+        course.stop_events.extend(fresh)
+        if course.status != "completed":
+            course.status = "paused"
+        course.needs_physician = True
+    return fresh
