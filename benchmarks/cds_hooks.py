@@ -42,19 +42,33 @@ def build_requests(count: int) -> list[bytes]:
 
     templates = prefetch_templates(load_kb())
     bodies = []
-    files = sorted(p for p in SYNTHEA.glob("*.json.gz") if "hospital" not in p.name.lower()
-                   and "practitioner" not in p.name.lower())[:count]
+    files = sorted(
+        p
+        for p in SYNTHEA.glob("*.json.gz")
+        if "hospital" not in p.name.lower() and "practitioner" not in p.name.lower()
+    )[:count]
     for path in files:
         pid, resources = load_patient(path)
-        order = {"resourceType": "ServiceRequest", "id": "massage-1", "status": "draft",
-                 "intent": "order", "code": {"coding": [MASSAGE]},
-                 "subject": {"reference": f"Patient/{pid}"}}
+        order = {
+            "resourceType": "ServiceRequest",
+            "id": "massage-1",
+            "status": "draft",
+            "intent": "order",
+            "code": {"coding": [MASSAGE]},
+            "subject": {"reference": f"Patient/{pid}"},
+        }
         body = {
             "hook": "order-sign",
             "hookInstance": f"bench-{pid}",
-            "context": {"userId": "PractitionerRole/123", "patientId": pid,
-                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
-                                        "entry": [{"resource": order}]}},
+            "context": {
+                "userId": "PractitionerRole/123",
+                "patientId": pid,
+                "draftOrders": {
+                    "resourceType": "Bundle",
+                    "type": "collection",
+                    "entry": [{"resource": order}],
+                },
+            },
             "prefetch": prefetch_for(resources, templates, pid, "2019-06-01"),
             "extension": {"org.spinecare.as-of": "2019-06-01"},
         }
@@ -70,14 +84,32 @@ def free_port() -> int:
 
 def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
     """uvicorn in its own process(es), so the load generator does not share the GIL."""
-    env = dict(os.environ, SPINECARE_ENVIRONMENT="development",
-               # JWT verification is covered by the tests; it is off for this local run
-               SPINECARE_CDS_JWT_REQUIRED="false", SPINECARE_MAX_BODY_BYTES="20000000")
+    env = dict(
+        os.environ,
+        SPINECARE_ENVIRONMENT="development",
+        # JWT verification is covered by the tests; it is off for this local run
+        SPINECARE_CDS_JWT_REQUIRED="false",
+        SPINECARE_MAX_BODY_BYTES="20000000",
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "spinecare.api.cds_app:create_cds_app",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "spinecare.api.cds_app:create_cds_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -104,8 +136,9 @@ async def run(port: int, bodies: list[bytes], total: int, clients: int) -> list[
             for i in counter:
                 body = bodies[i % len(bodies)]
                 start = time.perf_counter()
-                response = await client.post(url, content=body,
-                                             headers={"Content-Type": "application/json"})
+                response = await client.post(
+                    url, content=body, headers={"Content-Type": "application/json"}
+                )
                 latencies.append(time.perf_counter() - start)
                 if response.status_code != 200 or "cards" not in response.json():
                     errors += 1
@@ -116,8 +149,9 @@ async def run(port: int, bodies: list[bytes], total: int, clients: int) -> list[
     return latencies
 
 
-def run_wrk(port: int, bodies: list[bytes], clients: int, duration: int
-            ) -> tuple[float, list[float], int]:
+def run_wrk(
+    port: int, bodies: list[bytes], clients: int, duration: int
+) -> tuple[float, list[float], int]:
     """(requests/s, [p50, p95, p99, max] in ms, errors) measured by wrk."""
     import tempfile
 
@@ -127,14 +161,32 @@ def run_wrk(port: int, bodies: list[bytes], clients: int, duration: int
         for i, body in enumerate(bodies, 1):
             Path(folder, f"{i}.json").write_bytes(body)
         out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(clients), "-d", f"{duration}s", "-s", str(script),
-             url, "--", folder, str(len(bodies))],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(clients),
+                "-d",
+                f"{duration}s",
+                "-s",
+                str(script),
+                url,
+                "--",
+                folder,
+                str(len(bodies)),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     requests, micros, p50, p95, p99, top, errors = line.split()[1:]
-    return (int(requests) / (int(micros) / 1e6),
-            [float(p50), float(p95), float(p99), float(top)], int(errors))
+    return (
+        int(requests) / (int(micros) / 1e6),
+        [float(p50), float(p95), float(p99), float(top)],
+        int(errors),
+    )
 
 
 def main() -> None:
@@ -143,8 +195,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--patients", type=int, default=40)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--client", choices=["wrk", "httpx"],
-                        default="wrk" if shutil.which("wrk") else "httpx")
+    parser.add_argument(
+        "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
+    )
     parser.add_argument("--duration", type=int, default=20, help="seconds (wrk)")
     args = parser.parse_args()
 
@@ -155,12 +208,13 @@ def main() -> None:
     try:
         asyncio.run(run(port, bodies, 200, args.clients))  # warm-up (every worker)
         if args.client == "wrk":
-            rate, (p50, p95, p99, top), errors = run_wrk(port, bodies, args.clients,
-                                                         args.duration)
-            print(f"order-sign, {len(bodies)} Synthea patients with full prefetch "
-                  f"(median body {sizes[len(sizes) // 2] / 1024:.0f} KiB), {args.clients} "
-                  f"connections from wrk for {args.duration} s, {args.workers} uvicorn "
-                  f"worker(s), {os.cpu_count()} CPUs")
+            rate, (p50, p95, p99, top), errors = run_wrk(port, bodies, args.clients, args.duration)
+            print(
+                f"order-sign, {len(bodies)} Synthea patients with full prefetch "
+                f"(median body {sizes[len(sizes) // 2] / 1024:.0f} KiB), {args.clients} "
+                f"connections from wrk for {args.duration} s, {args.workers} uvicorn "
+                f"worker(s), {os.cpu_count()} CPUs"
+            )
             print(f"throughput: {rate:.1f} requests/s ({errors} errors)")
             print(f"latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {top:.1f}")
             print(f"target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'}")
@@ -174,9 +228,11 @@ def main() -> None:
 
     ms = sorted(x * 1000 for x in latencies)
     q = statistics.quantiles(ms, n=100)
-    print(f"order-sign, {len(bodies)} Synthea patients with full prefetch "
-          f"(median body {sizes[len(sizes) // 2] / 1024:.0f} KiB), {args.clients} clients, "
-          f"{len(ms)} requests, {args.workers} uvicorn worker(s), {os.cpu_count()} CPUs")
+    print(
+        f"order-sign, {len(bodies)} Synthea patients with full prefetch "
+        f"(median body {sizes[len(sizes) // 2] / 1024:.0f} KiB), {args.clients} clients, "
+        f"{len(ms)} requests, {args.workers} uvicorn worker(s), {os.cpu_count()} CPUs"
+    )
     print(f"throughput: {len(ms) / elapsed:.1f} requests/s")
     print(f"latency ms: p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {ms[-1]:.1f}")
     print("target p95 < 50 ms:", "met" if q[94] < 50 else "NOT met")

@@ -28,10 +28,11 @@ def shared_data() -> Path:
         pytest.fail(f"third-party test data not found at {DATA}")
     return DATA
 
+
 OUTPUT = ROOT / "test-output"
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Print the reports that tests wrote to test-output/ (for instance Synthea verdicts)."""
     for report in sorted(OUTPUT.glob("*.report.txt")) if OUTPUT.is_dir() else []:
         terminalreporter.write_sep("-", report.stem.removesuffix(".report"))

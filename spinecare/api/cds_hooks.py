@@ -77,6 +77,7 @@ PREFETCH_TYPES: dict[str, str] = {"patient": "Patient"}
 def prefetch_type(key: str) -> str:
     return PREFETCH_TYPES.get(key, "Bundle")
 
+
 CONTEXT_FIELDS: dict[str, dict[str, str]] = {
     # field -> JSON type required
     "patient-view": {"userId": "string", "patientId": "string"},
@@ -208,8 +209,7 @@ def massage_orders(
         if not isinstance(codings, list):
             continue
         if not any(
-            isinstance(c, dict) and (c.get("system"), str(c.get("code"))) in codes
-            for c in codings
+            isinstance(c, dict) and (c.get("system"), str(c.get("code"))) in codes for c in codings
         ):
             continue
         if selections:
@@ -324,8 +324,9 @@ def _operation_outcome_text(key: str, outcome: Mapping[str, Any]) -> str:
         if not isinstance(issue, dict):
             continue
         details = issue.get("details")
-        text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict)
-                                            else None)
+        text = issue.get("diagnostics") or (
+            details.get("text") if isinstance(details, dict) else None
+        )
         texts.append(f"{issue.get('severity', 'error')} {issue.get('code', '')}: {text or ''}")
     return f"{key}: " + ("; ".join(t.strip().rstrip(":") for t in texts) or "OperationOutcome")
 
@@ -459,8 +460,9 @@ def _subject_ok(resource: Mapping[str, Any], patient_id: str) -> bool:
     return True
 
 
-def build_record(values: Mapping[str, dict[str, Any] | None], patient_id: str, kb: KB,
-                 source: str) -> Any:
+def build_record(
+    values: Mapping[str, dict[str, Any] | None], patient_id: str, kb: KB, source: str
+) -> Any:
     """The patient record from the prefetched resources (RecordBuilder of the FHIR reader)."""
     from spinecare.fhir.reader import RecordBuilder
 
@@ -564,8 +566,9 @@ def _service(service_id: str) -> dict[str, str]:
     return info
 
 
-@router.post("/cds-services/{service_id}", summary="Call a CDS service",
-             openapi_extra=_REQUEST_BODY)
+@router.post(
+    "/cds-services/{service_id}", summary="Call a CDS service", openapi_extra=_REQUEST_BODY
+)
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> Any:
@@ -592,9 +595,7 @@ async def call_service(
     try:
         values = await resolve_prefetch(data, context, prefetch_templates(kb))
     except PrefetchUnavailable as exc:
-        raise HTTPException(
-            412, f"cannot obtain the FHIR data the service needs: {exc}"
-        ) from None
+        raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None
     errors = [
         _operation_outcome_text(key, value)
         for key, value in values.items()
@@ -609,15 +610,19 @@ async def call_service(
         raise CdsRequestError(f"prefetch data cannot be read: {exc.message}") from None
     screening = screen_record(record, kb, as_of, lang)
     cards = screening_cards(
-        screening, base_url=settings.base_url, hook=hook, draft_orders=drafts,
+        screening,
+        base_url=settings.base_url,
+        hook=hook,
+        draft_orders=drafts,
         patient_id=patient_id,
     )
     # plain JSON-ready data: skip FastAPI's encoder (a large share of the time budget)
     return Response(orjson.dumps({"cards": cards}), media_type="application/json")
 
 
-@router.post("/cds-services/{service_id}/feedback", summary="Feedback on cards",
-             openapi_extra=_FEEDBACK_BODY)
+@router.post(
+    "/cds-services/{service_id}/feedback", summary="Feedback on cards", openapi_extra=_FEEDBACK_BODY
+)
 async def feedback(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> dict[str, Any]:

@@ -19,13 +19,16 @@ fhir_app = typer.Typer(help="FHIR R4 export and Bulk NDJSON tools.", no_args_is_
 def export(
     file: Annotated[
         Path,
-        typer.Argument(metavar="FILE", help="A FHIR R4 Bundle (JSON, plain or gzip) or an "
-                       "intake file (YAML/JSON)."),
+        typer.Argument(
+            metavar="FILE",
+            help="A FHIR R4 Bundle (JSON, plain or gzip) or an intake file (YAML/JSON).",
+        ),
     ],
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date "
-                     "(default: today)."),
+        typer.Option(
+            "--as-of", metavar="YYYY-MM-DD", help="Screen as of this date (default: today)."
+        ),
     ] = None,
     out: Annotated[
         Path | None,
@@ -74,9 +77,7 @@ def to_ndjson(
         list[Path],
         typer.Argument(metavar="BUNDLES...", help="FHIR Bundles (JSON, plain or gzip)."),
     ],
-    out: Annotated[
-        Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")
-    ],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")],
     verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
 ) -> None:
     """Convert Bundles to a FHIR Bulk Data export (one NDJSON file per resource type).

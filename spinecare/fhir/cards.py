@@ -323,8 +323,11 @@ def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
         ],
         "code": {
             "coding": [
-                {"system": coding["system"], "code": str(coding["code"]),
-                 "display": coding["display"]}
+                {
+                    "system": coding["system"],
+                    "code": str(coding["code"]),
+                    "display": coding["display"],
+                }
             ],
             "text": t["refer_text"],
         },
@@ -380,8 +383,12 @@ def screening_cards(
             )
         if actions:
             suggestions.append(
-                {"label": t["delete"], "uuid": str(uuid.uuid4()), "isRecommended": True,
-                 "actions": actions}
+                {
+                    "label": t["delete"],
+                    "uuid": str(uuid.uuid4()),
+                    "isRecommended": True,
+                    "actions": actions,
+                }
             )
     if screening.verdict == "needs_clearance":
         suggestions.append(

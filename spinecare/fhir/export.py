@@ -106,7 +106,10 @@ def _activity(
 
 
 def _careplan(
-    record: PatientRecord, screening: Screening, plan: CoursePlan, patient_ref: str,
+    record: PatientRecord,
+    screening: Screening,
+    plan: CoursePlan,
+    patient_ref: str,
     issue_refs: list[str],
 ) -> dict[str, Any]:
     status = CAREPLAN_STATUS.get(plan.status, "draft")
@@ -122,17 +125,19 @@ def _careplan(
         if modality.get("id") != "self_massage" and techniques:
             text += ": " + ", ".join(str(t) for t in techniques)
         activities.append(
-            _activity(text, activity_status,
-                      timing if modality.get("id") != "self_massage" else None,
-                      str(modality.get("label") or modality.get("id")))
+            _activity(
+                text,
+                activity_status,
+                timing if modality.get("id") != "self_massage" else None,
+                str(modality.get("label") or modality.get("id")),
+            )
         )
     for program in plan.home_program:
         steps = "; ".join(str(s.get("text")) for s in program.get("steps", []))
         text = f"{program.get('title')} ({program.get('frequency')}): {steps}"
         activities.append(_activity(text, activity_status, None, str(program.get("title"))))
     notes = [{"text": f"Avoid: {a.get('text')}"} for a in plan.avoid if a.get("text")]
-    notes += [{"text": f"Stop and call: {r.get('text')}"} for r in plan.stop_rules
-              if r.get("text")]
+    notes += [{"text": f"Stop and call: {r.get('text')}"} for r in plan.stop_rules if r.get("text")]
     notes += [{"text": str(n)} for n in plan.notes]
     for reason in plan.reasons:
         notes.append({"text": f"Reason: {reason.get('reason')}"})
@@ -213,22 +218,36 @@ def _sessions(
         if notes:
             procedure["note"] = notes
         out.append((proc_url, procedure))
-        for key, label in (("pain_before", "before the session"),
-                           ("pain_after", "after the session")):
+        for key, label in (
+            ("pain_before", "before the session"),
+            ("pain_after", "after the session"),
+        ):
             score = session.get(key)
             if score is None:
                 continue
             observation: dict[str, Any] = {
                 "resourceType": "Observation",
                 "status": "final",
-                "category": [{"coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                    "code": "survey", "display": "Survey"}]}],
+                "category": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                "code": "survey",
+                                "display": "Survey",
+                            }
+                        ]
+                    }
+                ],
                 "code": {"coding": [PAIN_LOINC], "text": "Pain severity (0-10)"},
                 "subject": {"reference": patient_ref},
                 "partOf": [{"reference": proc_url}],
-                "valueQuantity": {"value": score, "unit": "{score}", "system": UCUM,
-                                  "code": "{score}"},
+                "valueQuantity": {
+                    "value": score,
+                    "unit": "{score}",
+                    "system": UCUM,
+                    "code": "{score}",
+                },
                 "note": [{"text": f"Pain {label}"}],
             }
             if when:
@@ -249,8 +268,11 @@ def export_bundle(
     entries: list[tuple[str, dict[str, Any]]] = [(patient_url, patient)]
     issue_refs = []
     for finding in screening.findings:
-        if (finding.certainty == "present" and finding.counts
-                and finding.effect in (BLOCKING | {"needs_clearance"})):
+        if (
+            finding.certainty == "present"
+            and finding.counts
+            and finding.effect in (BLOCKING | {"needs_clearance"})
+        ):
             url = _urn()
             issue_refs.append(url)
             entries.append((url, _detected_issue(screening, finding, patient_url)))

@@ -18,6 +18,7 @@ from spinecare.web.deps import (
     set_cookie,
     wants_json,
 )
+from spinecare.web.i18n import Text
 
 router = APIRouter()
 
@@ -64,13 +65,16 @@ async def login(request: Request) -> Response:
         user = authenticate(session, username, password) if username and password else None
         if user is None:
             errors = {
-                "form": "wrong user name or password, or the account is locked "
-                f"(after {LOCK_AFTER} failed attempts it locks for a while)"
+                "form": Text(
+                    "wrong user name or password, or the account is locked "
+                    "(after %(n)s failed attempts it locks for a while)",
+                    n=LOCK_AFTER,
+                )
             }
             if not username:
-                errors["username"] = "required"
+                errors["username"] = Text("required")
             if not password:
-                errors["password"] = "required"
+                errors["password"] = Text("required")
             values = {"username": username, "next": fields.get("next", "")}
             return render(
                 request,

@@ -38,6 +38,7 @@ from spinecare.web.deps import (
     wants_json,
 )
 from spinecare.web.forms import parse_intake
+from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
 
 router = APIRouter()
@@ -109,7 +110,7 @@ async def choose_language(request: Request) -> Response:
     fields = await check_csrf(request, anonymous_ok=True)
     lang = i18n.normalize(fields.get("language"))
     if lang is None:
-        raise FormError({"language": f"one of {', '.join(i18n.LANGUAGES)}"})
+        raise FormError({"language": Text("one of %(choices)s", choices=", ".join(i18n.LANGUAGES))})
     with db_session(request) as session:
         user = optional_user(request, session)
         if user is not None:
@@ -247,7 +248,7 @@ async def course_start(request: Request, patient_id: int) -> Response:
             start_day = None
         try:
             if start_day is None:
-                raise FormError({"start": "a date in the form YYYY-MM-DD"})
+                raise FormError({"start": Text("a date in the form YYYY-MM-DD")})
             row = store.start(
                 session,
                 user,
@@ -356,7 +357,7 @@ def _day_facts(fields: dict[str, str], kb: KB) -> tuple[date, PatientRecord]:
     today = date.today()
     day, facts = parse_intake(day_fields, kb, today)
     if day > today:
-        raise FormError({"day": "is in the future: a session is recorded on its day"})
+        raise FormError({"day": Text("is in the future: a session is recorded on its day")})
     facts.patient = Patient(id="session-day")
     return day, facts
 
@@ -692,7 +693,7 @@ def _download_lang(request: Request, session: Any, row: CourseRow, raw: str | No
     if raw:
         lang = i18n.normalize(raw)
         if lang is None:
-            raise FormError({"lang": f"one of {', '.join(i18n.LANGUAGES)}"})
+            raise FormError({"lang": Text("one of %(choices)s", choices=", ".join(i18n.LANGUAGES))})
         return lang
     patient = session.get(PatientRow, row.patient_id)
     return i18n.normalize(patient.language if patient else None) or _lang(request)

@@ -45,6 +45,7 @@ TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True
 )
+TEMPLATES.env.filters["tr"] = i18n.translate
 TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
 

@@ -26,6 +26,7 @@ from spinecare.record.model import (
 )
 from spinecare.record.units import convert
 from spinecare.store.errors import FormError
+from spinecare.web.i18n import Text
 
 ZONE_SYSTEM = "spinecare-zone"
 CONDITION_ROWS = 3
@@ -33,10 +34,17 @@ MEDICATION_ROWS = 2
 TEMPERATURE_UNITS = {"Cel": "°C", "[degF]": "°F"}
 GROUPS = ("red_flag", "contraindication", "screening", "history")
 GROUP_TITLES = {
-    "red_flag": "Red-flag symptoms",
-    "contraindication": "Contraindications and precautions",
-    "screening": "Today",
-    "history": "History",
+    "red_flag": Text("Red-flag symptoms"),
+    "contraindication": Text("Contraindications and precautions"),
+    "screening": Text("Today"),
+    "history": Text("History"),
+}
+KIND_WORDS = {
+    "context": Text("context"),
+    "contraindication": Text("contraindication"),
+    "indication": Text("indication"),
+    "precaution": Text("precaution"),
+    "red_flag": Text("red flag"),
 }
 
 
@@ -60,10 +68,10 @@ def medication_concepts(kb: KB) -> list[str]:
     return out
 
 
-def condition_concepts(kb: KB) -> list[tuple[str, str, str]]:
-    """(id, label, kind) of every concept a condition may name, by kind."""
+def condition_concepts(kb: KB, lang: str = "en") -> list[tuple[str, str, str]]:
+    """(id, label in ``lang``, kind) of every concept a condition may name, by kind."""
     meds = set(medication_concepts(kb))
-    return [(c.id, c.label.en, c.kind) for c in kb.model.concepts if c.id not in meds]
+    return [(c.id, c.label.get(lang), c.kind) for c in kb.model.concepts if c.id not in meds]
 
 
 def questions_by_group(kb: KB) -> list[tuple[str, str, list[Any]]]:
@@ -77,7 +85,7 @@ def _number(raw: str, name: str, errors: dict[str, str]) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        errors[name] = "a number, for example 120"
+        errors[name] = Text("a number, for example 120")
         return None
 
 
@@ -88,10 +96,10 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
     try:
         value = date.fromisoformat(raw)
     except ValueError:
-        errors[name] = "a date in the form YYYY-MM-DD"
+        errors[name] = Text("a date in the form YYYY-MM-DD")
         return None
     if value > today:
-        errors[name] = "is in the future"
+        errors[name] = Text("is in the future")
         return None
     return value
 
@@ -101,9 +109,9 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
     errors: dict[str, str] = {}
     day = _date(fields.get("day", ""), "day", errors, today)
     if day is None and "day" not in errors:
-        errors["day"] = "required: the date of the intake"
+        errors["day"] = Text("required: the date of the intake")
     if day is not None and day < today - timedelta(days=366):
-        errors["day"] = "more than a year ago; check the year"
+        errors["day"] = Text("more than a year ago; check the year")
     when = day or today
     ref = f"intake-form/{when.isoformat()}#"
     facts = PatientRecord(patient=Patient(id="form"), source="intake form")
@@ -111,7 +119,12 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
     def plausible(measure: str, value: float, name: str, shown: str) -> bool:
         low, high = PLAUSIBLE[measure]
         if not low <= value <= high:
-            errors[name] = f"{shown} is outside the plausible range {low:g}-{high:g}"
+            errors[name] = Text(
+                "%(value)s is outside the plausible range %(low)s-%(high)s",
+                value=shown,
+                low=f"{low:g}",
+                high=f"{high:g}",
+            )
             return False
         return True
 
@@ -119,12 +132,15 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
     dia_v = _number(fields.get("diastolic", ""), "diastolic", errors)
     if (sys_v is None) != (dia_v is None) and not {"systolic", "diastolic"} & errors.keys():
         missing = "diastolic" if dia_v is None else "systolic"
-        errors[missing] = "give both numbers of the blood pressure, or neither"
+        errors[missing] = Text("give both numbers of the blood pressure, or neither")
     elif sys_v is not None and dia_v is not None:
-        ok = plausible("systolic_bp", sys_v, "systolic", f"{sys_v:g} mm Hg")
-        ok = plausible("diastolic_bp", dia_v, "diastolic", f"{dia_v:g} mm Hg") and ok
+        ok = plausible("systolic_bp", sys_v, "systolic", Text("%(n)s mm Hg", n=f"{sys_v:g}"))
+        ok = (
+            plausible("diastolic_bp", dia_v, "diastolic", Text("%(n)s mm Hg", n=f"{dia_v:g}"))
+            and ok
+        )
         if ok and sys_v <= dia_v:
-            errors["systolic"] = "systolic must be above diastolic"
+            errors["systolic"] = Text("systolic must be above diastolic")
         elif ok:
             for measure, number in (("systolic_bp", sys_v), ("diastolic_bp", dia_v)):
                 facts.observations.append(
@@ -140,7 +156,7 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
     temp = _number(fields.get("temperature", ""), "temperature", errors)
     unit = fields.get("temperature_unit", "Cel") or "Cel"
     if unit not in TEMPERATURE_UNITS:
-        errors["temperature_unit"] = "°C or °F"
+        errors["temperature_unit"] = Text("°C or °F")
     elif temp is not None:
         target = kb.measures["body_temperature"].unit
         try:
@@ -164,7 +180,7 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
     pain_raw = fields.get("pain", "").strip()
     if pain_raw:
         if not pain_raw.isdigit() or not 0 <= int(pain_raw) <= 10:
-            errors["pain"] = "a whole number from 0 (no pain) to 10 (worst imaginable)"
+            errors["pain"] = Text("a whole number from 0 (no pain) to 10 (worst imaginable)")
         else:
             facts.observations.append(
                 Observation(
@@ -184,13 +200,13 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
         value: bool | str
         if q.type == "boolean":
             if raw not in ("yes", "no"):
-                errors[name] = "yes, no, or leave unanswered"
+                errors[name] = Text("yes, no, or leave unanswered")
                 continue
             value = raw == "yes"
         else:
             choices = [c.value for c in q.choices]
             if raw not in choices:
-                errors[name] = f"one of {', '.join(choices)}"
+                errors[name] = Text("one of %(choices)s", choices=", ".join(choices))
                 continue
             value = raw
         facts.answers.append(
@@ -206,13 +222,13 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
         note = fields.get(f"cond_text_{i}", "").strip()[:500] or None
         if not concept:
             if zone or onset or note:
-                errors[f"cond_concept_{i}"] = "choose the condition (or clear the row)"
+                errors[f"cond_concept_{i}"] = Text("choose the condition (or clear the row)")
             continue
         if concept not in conditions:
-            errors[f"cond_concept_{i}"] = "choose a condition from the list"
+            errors[f"cond_concept_{i}"] = Text("choose a condition from the list")
             continue
         if zone and zone not in kb.zones:
-            errors[f"cond_zone_{i}"] = f"one of {', '.join(kb.zones)}"
+            errors[f"cond_zone_{i}"] = Text("one of %(choices)s", choices=", ".join(kb.zones))
             continue
         facts.conditions.append(
             Condition(
@@ -230,10 +246,10 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
         if not concept and not text:
             continue
         if concept and concept not in meds:
-            errors[f"med_concept_{i}"] = "choose a medication group from the list"
+            errors[f"med_concept_{i}"] = Text("choose a medication group from the list")
             continue
         if not concept:
-            errors[f"med_concept_{i}"] = (
+            errors[f"med_concept_{i}"] = Text(
                 "choose the medication group (the screening reads the group, not the name)"
             )
             continue

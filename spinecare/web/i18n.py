@@ -9,6 +9,10 @@ placeholders, auto-escaped). The language of a request is the signed-in user's
 (``users.language``; a patient without one gets the language of their patient record),
 else the ``spinecare_lang`` cookie, else English. ``render`` sets it for the template.
 
+Messages made in Python (form errors) are :class:`Text`: their value is the English text
+(JSON answers, logs), and pages show them in the user's language with the ``tr`` filter
+(:func:`translate`), which also looks up plain strings in the catalog.
+
 ``python tools/ru_messages.py`` extracts the strings (``babel.cfg``) and rewrites both
 catalogs from its Russian table; the catalogs are plain text and reviewed like code.
 """
@@ -20,12 +24,22 @@ from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGUAGES", "LANG_COOKIE", "current", "gettext", "ngettext", "set_language"]
+__all__ = [
+    "LANGUAGES",
+    "LANG_COOKIE",
+    "Text",
+    "current",
+    "gettext",
+    "ngettext",
+    "set_language",
+    "translate",
+]
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 LANG_COOKIE = "spinecare_lang"
@@ -70,3 +84,35 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_lang.get()).ngettext(singular, plural, n)
+
+
+class Text(str):
+    """A message for users: its value is the English text, ``msgid % params``.
+
+    The message id and its parameters are kept so that a page can show it translated
+    (:func:`translate`) in the language of the request that renders it. Message ids are
+    listed in ``RUNTIME`` of ``tools/ru_messages.py``.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Text:
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+
+def translate(message: Any) -> str:
+    """``message`` in the current language: a :class:`Text` with its parameters (those that
+    are :class:`Text` translated too); any other string as the catalog has it, else as is."""
+    if message is None or message == "":
+        return ""
+    if isinstance(message, Text):
+        text = gettext(message.msgid)
+        if not message.params:
+            return text
+        params = {k: translate(v) if isinstance(v, Text) else v for k, v in message.params.items()}
+        return text % params
+    return gettext(str(message))

@@ -19,12 +19,14 @@ from spinecare.web.deps import (
     db_session,
     parse_int,
     render,
+    request_language,
     require_user,
     state,
     wants_json,
 )
 from spinecare.web.forms import (
     CONDITION_ROWS,
+    KIND_WORDS,
     MEDICATION_ROWS,
     TEMPERATURE_UNITS,
     condition_concepts,
@@ -32,6 +34,7 @@ from spinecare.web.forms import (
     parse_intake,
     questions_by_group,
 )
+from spinecare.web.i18n import Text
 
 router = APIRouter()
 
@@ -76,7 +79,7 @@ def _as_of(raw: str | None) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise FormError({"as_of": "a date in the form YYYY-MM-DD"}) from None
+        raise FormError({"as_of": Text("a date in the form YYYY-MM-DD")}) from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,9 +195,9 @@ async def import_upload(request: Request) -> Response:
         name = (getattr(upload, "filename", None) or "upload.json")[:200]
         errors: dict[str, str] = {}
         if not raw:
-            errors["file"] = "choose a FHIR R4 Bundle (JSON) or an intake file to upload"
+            errors["file"] = Text("choose a FHIR R4 Bundle (JSON) or an intake file to upload")
         elif len(raw) > min(MAX_UPLOAD, st.settings.max_body_bytes):
-            errors["file"] = "the file is too large"
+            errors["file"] = Text("the file is too large")
         record = None
         if not errors:
             from spinecare.core import load_record
@@ -204,7 +207,11 @@ async def import_upload(request: Request) -> Response:
             except RecordError as exc:
                 errors["file"] = exc.one_line()
             except Exception as exc:  # a reader bug must still store nothing
-                errors["file"] = f"{name}: the file could not be read ({type(exc).__name__})"
+                errors["file"] = Text(
+                    "%(name)s: the file could not be read (%(error)s)",
+                    name=name,
+                    error=type(exc).__name__,
+                )
         if errors or record is None:
             return _form_error(
                 request, "import.html", {"values": fields}, FormError(errors), status=400
@@ -308,13 +315,18 @@ async def patient_edit(request: Request, patient_id: int) -> Response:
 
 def _intake_context(request: Request, patient: Any, values: dict[str, str]) -> dict[str, Any]:
     kb = state(request).kb()
+    lang = request_language(request)
     return {
         "patient": patient,
         "values": values,
         "groups": questions_by_group(kb),
-        "conditions": condition_concepts(kb),
-        "medications": medication_concepts(kb),
-        "zones": [(z.id, z.label.en) for z in kb.model.zones],
+        "conditions": condition_concepts(kb, lang),
+        "medications": [
+            (m, kb.concepts[m].label.get(lang) if m in kb.concepts else m.replace("_", " "))
+            for m in medication_concepts(kb)
+        ],
+        "kind_words": KIND_WORDS,
+        "zones": [(z.id, z.label.get(lang)) for z in kb.model.zones],
         "condition_rows": range(CONDITION_ROWS),
         "medication_rows": range(MEDICATION_ROWS),
         "temperature_units": TEMPERATURE_UNITS,
@@ -422,7 +434,7 @@ def screening_view(
         "clearable": data["clearable"],
         "requests": requests_,
         "doctors": doctors,
-        "concept_labels": {c.id: c.label.en for c in kb.model.concepts},
+        "concept_labels": {c.id: c.label.get(request_language(request)) for c in kb.model.concepts},
         "values": {},
         "errors": {},
         "as_of": day.isoformat(),

@@ -57,8 +57,13 @@ class StubFHIR:
                 query = self.path.removeprefix("/fhir/")
                 result = search(stub.resources, query)
                 if result is None:
-                    self._send(404, {"resourceType": "OperationOutcome", "issue": [
-                        {"severity": "error", "code": "not-found"}]})
+                    self._send(
+                        404,
+                        {
+                            "resourceType": "OperationOutcome",
+                            "issue": [{"severity": "error", "code": "not-found"}],
+                        },
+                    )
                 else:
                     self._send(200, result)
 
@@ -129,16 +134,34 @@ class Keys:
         ec_jwk = jwt.algorithms.ECAlgorithm.to_jwk(self.ec.public_key(), as_dict=True)
         rsa_jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa.public_key(), as_dict=True)
         other = jwt.algorithms.ECAlgorithm.to_jwk(self.other_ec.public_key(), as_dict=True)
-        self.jwks = {"keys": [{**ec_jwk, "kid": "ec-1", "alg": "ES384", "use": "sig"},
-                              {**rsa_jwk, "kid": "rsa-1", "alg": "RS384", "use": "sig"}]}
+        self.jwks = {
+            "keys": [
+                {**ec_jwk, "kid": "ec-1", "alg": "ES384", "use": "sig"},
+                {**rsa_jwk, "kid": "rsa-1", "alg": "RS384", "use": "sig"},
+            ]
+        }
         self.jku_jwks = {"keys": [{**other, "kid": "jku-1", "alg": "ES384", "use": "sig"}]}
 
-    def token(self, aud: str, *, iss: str = ISSUER, alg: str = "ES384", kid: str = "ec-1",
-              exp_in: int = 300, jti: str | None = None, jku: str | None = None,
-              drop: tuple[str, ...] = ()) -> str:
+    def token(
+        self,
+        aud: str,
+        *,
+        iss: str = ISSUER,
+        alg: str = "ES384",
+        kid: str = "ec-1",
+        exp_in: int = 300,
+        jti: str | None = None,
+        jku: str | None = None,
+        drop: tuple[str, ...] = (),
+    ) -> str:
         now = int(time.time())
-        claims = {"iss": iss, "aud": aud, "iat": now, "exp": now + exp_in,
-                  "jti": jti or str(uuid.uuid4())}
+        claims = {
+            "iss": iss,
+            "aud": aud,
+            "iat": now,
+            "exp": now + exp_in,
+            "jti": jti or str(uuid.uuid4()),
+        }
         for name in drop:
             claims.pop(name, None)
         headers = {"kid": kid, "typ": "JWT"}
@@ -160,10 +183,16 @@ def issuers_file(tmp_path_factory, keys, stub_fhir) -> Path:
     stub_fhir.jwks = keys.jku_jwks
     folder = tmp_path_factory.mktemp("cds")
     path = folder / "issuers.json"
-    path.write_text(json.dumps({"issuers": [
-        {"iss": ISSUER, "jwks": keys.jwks},
-        {"iss": JKU_ISSUER, "jku": [f"{stub_fhir.url}/jwks.json"]},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "issuers": [
+                    {"iss": ISSUER, "jwks": keys.jwks},
+                    {"iss": JKU_ISSUER, "jku": [f"{stub_fhir.url}/jwks.json"]},
+                ]
+            }
+        )
+    )
     return path
 
 
@@ -181,8 +210,11 @@ def make_client(**overrides: Any):
 @pytest.fixture(scope="session")
 def client():
     """JWT check off (development/test setting): for hook behaviour tests."""
-    return make_client(cds_jwt_required=False, cors_origins=["https://ehr-ui.example.org"],
-                       max_body_bytes=2_000_000)
+    return make_client(
+        cds_jwt_required=False,
+        cors_origins=["https://ehr-ui.example.org"],
+        max_body_bytes=2_000_000,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -205,8 +237,9 @@ def massage_order(pid: str, rid: str = "massage-1", coding: dict | None = None) 
 def hook_request(cds_examples, synthea, templates):
     """A spec example request for a hook, completed for a Synthea patient."""
 
-    def build(hook: str, name: str, *, massage: bool = True, prefetch: bool = True,
-              as_of: str = AS_OF) -> dict[str, Any]:
+    def build(
+        hook: str, name: str, *, massage: bool = True, prefetch: bool = True, as_of: str = AS_OF
+    ) -> dict[str, Any]:
         pid, resources = synthea(name)
         if hook == "patient-view":
             body = copy.deepcopy(cds_examples["spec-request-patient-view"])
@@ -215,8 +248,11 @@ def hook_request(cds_examples, synthea, templates):
             body.pop("fhirAuthorization", None)
         else:
             example = cds_examples[f"hook-{hook}-context-r4"]
-            body = {"hook": hook, "hookInstance": str(uuid.uuid4()),
-                    "context": copy.deepcopy(example["context"])}
+            body = {
+                "hook": hook,
+                "hookInstance": str(uuid.uuid4()),
+                "context": copy.deepcopy(example["context"]),
+            }
         context = body["context"]
         context["patientId"] = pid
         if hook != "patient-view":

@@ -61,12 +61,18 @@ def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
 def _date(resource: dict[str, Any]) -> str:
     """The date a search's ``date`` parameter sorts an Observation by."""
     period = resource.get("effectivePeriod") or {}
-    return str(resource.get("effectiveDateTime") or period.get("start")
-               or resource.get("effectiveInstant") or resource.get("issued") or "")
+    return str(
+        resource.get("effectiveDateTime")
+        or period.get("start")
+        or resource.get("effectiveInstant")
+        or resource.get("issued")
+        or ""
+    )
 
 
-def search(resources: list[dict[str, Any]], query: str, as_of: str | None = None
-           ) -> dict[str, Any] | None:
+def search(
+    resources: list[dict[str, Any]], query: str, as_of: str | None = None
+) -> dict[str, Any] | None:
     """A read (``Patient/x``: the resource or None) or a search (a searchset Bundle).
 
     ``as_of`` (YYYY-MM-DD) makes a date-sorted search see the record as it was on that
@@ -93,15 +99,19 @@ def search(resources: list[dict[str, Any]], query: str, as_of: str | None = None
         "type": "searchset",
         "total": len(hits),
         "entry": [
-            {"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r,
-             "search": {"mode": "match"}}
+            {
+                "fullUrl": f"{r['resourceType']}/{r['id']}",
+                "resource": r,
+                "search": {"mode": "match"},
+            }
             for r in hits
         ],
     }
 
 
-def prefetch_for(resources: list[dict[str, Any]], templates: dict[str, str], pid: str,
-                 as_of: str | None = None) -> dict[str, Any]:
+def prefetch_for(
+    resources: list[dict[str, Any]], templates: dict[str, str], pid: str, as_of: str | None = None
+) -> dict[str, Any]:
     """Prefetch as a CDS client sends it: ``null`` for an empty search."""
     out: dict[str, Any] = {}
     for key, template in templates.items():

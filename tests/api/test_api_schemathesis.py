@@ -11,8 +11,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _client.app)
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     response = case.call()
     assert response.status_code < 500, (case, response.text[:300])

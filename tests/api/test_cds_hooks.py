@@ -78,8 +78,11 @@ def test_order_sign_blocking_suggests_removing_the_draft(client, hook_request):
     (suggestion,) = card["suggestions"]
     assert card["selectionBehavior"] == "at-most-one"
     assert suggestion["actions"] == [
-        {"type": "delete", "description": suggestion["actions"][0]["description"],
-         "resourceId": "ServiceRequest/massage-1"}
+        {
+            "type": "delete",
+            "description": suggestion["actions"][0]["description"],
+            "resourceId": "ServiceRequest/massage-1",
+        }
     ]
 
 
@@ -116,8 +119,7 @@ def test_non_massage_orders_need_no_prefetch(client, hook_request):
 # ------------------------------------------------------------------ prefetch states
 
 
-def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, stub_fhir,
-                                                         synthea):
+def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, stub_fhir, synthea):
     pid, resources = synthea(CONTRAINDICATED)
     stub_fhir.resources = resources
     stub_fhir.requests.clear()
@@ -125,8 +127,13 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, s
     body = hook_request("order-sign", CONTRAINDICATED)
     del body["prefetch"]["conditions"], body["prefetch"]["blood_pressure"]
     body["fhirServer"] = f"{stub_fhir.url}/fhir"
-    body["fhirAuthorization"] = {"access_token": "opaque-token-1", "token_type": "Bearer",
-                                 "expires_in": 300, "scope": "user/*.read", "subject": "cds"}
+    body["fhirAuthorization"] = {
+        "access_token": "opaque-token-1",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/*.read",
+        "subject": "cds",
+    }
     data = valid(client.post(SIGN, json=body).json())
     assert data["cards"][0]["indicator"] == full["cards"][0]["indicator"] == "critical"
     paths = sorted(p for p, _ in stub_fhir.requests)
@@ -148,8 +155,13 @@ def test_absent_prefetch_and_no_fhir_server_is_412(client, hook_request):
 def test_absent_prefetch_and_unreachable_server_is_412(client, hook_request):
     body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
     body["fhirServer"] = "http://127.0.0.1:9/fhir"  # discard port: nothing listens
-    body["fhirAuthorization"] = {"access_token": "t", "token_type": "Bearer",
-                                 "expires_in": 300, "scope": "user/*.read", "subject": "cds"}
+    body["fhirAuthorization"] = {
+        "access_token": "t",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/*.read",
+        "subject": "cds",
+    }
     response = client.post(VIEW, json=body)
     assert response.status_code == 412
 
@@ -168,8 +180,9 @@ def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_req
     body = hook_request("order-sign", CONTRAINDICATED)
     body["prefetch"]["conditions"] = {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": "timeout",
-                   "diagnostics": "Condition search timed out"}],
+        "issue": [
+            {"severity": "error", "code": "timeout", "diagnostics": "Condition search timed out"}
+        ],
     }
     data = valid(client.post(SIGN, json=body).json())
     (card,) = data["cards"]
@@ -192,10 +205,14 @@ def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_req
         (lambda b: b.pop("context"), "'context' is missing"),
         (lambda b: b["prefetch"].update(patient=[1, 2]), "prefetch.patient must be a FHIR"),
         (lambda b: b["prefetch"].update(conditions="Condition?x"), "prefetch.conditions"),
-        (lambda b: b["prefetch"].update(conditions={"resourceType": "Patient"}),
-         "prefetch.conditions must be a FHIR Bundle, not Patient"),
-        (lambda b: b["prefetch"].update(patient={"resourceType": "Patient", "id": "other"}),
-         "context.patientId"),
+        (
+            lambda b: b["prefetch"].update(conditions={"resourceType": "Patient"}),
+            "prefetch.conditions must be a FHIR Bundle, not Patient",
+        ),
+        (
+            lambda b: b["prefetch"].update(patient={"resourceType": "Patient", "id": "other"}),
+            "context.patientId",
+        ),
         (lambda b: b.update(prefetch=[]), "'prefetch' must be an object"),
         (lambda b: b.update(fhirAuthorization={"access_token": "x"}), "without 'fhirServer'"),
         (lambda b: b.update(extension={"org.spinecare.as-of": "June"}), "not a date"),
@@ -229,8 +246,9 @@ def test_data_of_another_patient_is_refused(client, hook_request, synthea):
 
 
 def test_huge_body_is_413(client):
-    response = client.post(SIGN, content=b"{" + b" " * 2_100_000 + b"}",
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        SIGN, content=b"{" + b" " * 2_100_000 + b"}", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
 
@@ -249,12 +267,19 @@ def test_unknown_service_is_404(client):
 
 
 def test_cors_for_configured_browser_origins(client):
-    ok = client.options("/cds-services", headers={
-        "Origin": "https://ehr-ui.example.org", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    ok = client.options(
+        "/cds-services",
+        headers={
+            "Origin": "https://ehr-ui.example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert ok.headers["access-control-allow-origin"] == "https://ehr-ui.example.org"
-    other = client.options("/cds-services", headers={
-        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})
+    other = client.options(
+        "/cds-services",
+        headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in other.headers
 
 
@@ -264,13 +289,22 @@ def test_cors_for_configured_browser_origins(client):
 def test_feedback_is_stored_and_audited(client, hook_request, caplog):
     (card,) = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()["cards"]
     suggestion = card["suggestions"][0]["uuid"]
-    feedback = {"feedback": [
-        {"card": card["uuid"], "outcome": "accepted",
-         "acceptedSuggestions": [{"id": suggestion}], "outcomeTimestamp": "2026-11-20T10:00:00Z"},
-        {"card": card["uuid"], "outcome": "overridden",
-         "overrideReason": {"reason": card["overrideReasons"][0], "userComment": "cleared"},
-         "outcomeTimestamp": "2026-11-20T10:01:00Z"},
-    ]}
+    feedback = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": suggestion}],
+                "outcomeTimestamp": "2026-11-20T10:00:00Z",
+            },
+            {
+                "card": card["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": card["overrideReasons"][0], "userComment": "cleared"},
+                "outcomeTimestamp": "2026-11-20T10:01:00Z",
+            },
+        ]
+    }
     with caplog.at_level("INFO", logger="spinecare.audit"):
         response = client.post(f"{SIGN}/feedback", json=feedback)
     assert response.status_code == 200
@@ -281,11 +315,16 @@ def test_feedback_is_stored_and_audited(client, hook_request, caplog):
     assert card["uuid"] in caplog.text
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"feedback": []}, {"feedback": [{"card": "x"}]},
-    {"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]},
-    {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": "t"}]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"feedback": []},
+        {"feedback": [{"card": "x"}]},
+        {"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]},
+        {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": "t"}]},
+    ],
+)
 def test_bad_feedback_is_400(client, body):
     assert client.post(f"{SIGN}/feedback", json=body).status_code == 400
 
@@ -301,8 +340,7 @@ def test_massage_value_set_codes():
 def test_other_massage_codes_trigger_too(client, hook_request):
     body = hook_request("order-sign", CONTRAINDICATED, massage=False)
     pid = body["context"]["patientId"]
-    order = massage_order(pid, "manip-1", {"system": "http://snomed.info/sct",
-                                           "code": "46947000"})
+    order = massage_order(pid, "manip-1", {"system": "http://snomed.info/sct", "code": "46947000"})
     body["context"]["draftOrders"]["entry"].append({"resource": order})
     (card,) = client.post(SIGN, json=body).json()["cards"]
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "ServiceRequest/manip-1"

@@ -47,8 +47,12 @@ def test_aud_may_name_the_public_base_url(secure_client, keys):
 
 def test_aud_may_be_a_list(secure_client, keys):
     now = int(time.time())
-    token = jwt.encode({"iss": ISSUER, "aud": [DISCOVERY], "iat": now, "exp": now + 60,
-                        "jti": "list-aud"}, keys.ec, algorithm="ES384", headers={"kid": "ec-1"})
+    token = jwt.encode(
+        {"iss": ISSUER, "aud": [DISCOVERY], "iat": now, "exp": now + 60, "jti": "list-aud"},
+        keys.ec,
+        algorithm="ES384",
+        headers={"kid": "ec-1"},
+    )
     assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
 
 
@@ -136,8 +140,9 @@ def test_jku_allow_listed_is_fetched_and_cached(secure_client, keys, stub_fhir):
 
 
 def test_jku_not_allow_listed(secure_client, keys, stub_fhir):
-    token = keys.token(DISCOVERY, iss=JKU_ISSUER, kid="jku-1",
-                       jku=f"{stub_fhir.url}/other-jwks.json")
+    token = keys.token(
+        DISCOVERY, iss=JKU_ISSUER, kid="jku-1", jku=f"{stub_fhir.url}/other-jwks.json"
+    )
     assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
     # an issuer with a configured JWKS cannot switch to a jku of its choosing
     token = keys.token(DISCOVERY, jku=f"{stub_fhir.url}/jwks.json")

@@ -10,16 +10,27 @@ import pytest
 from conftest import AS_OF, CONTRAINDICATED, DEFER, NEEDS_CLEARANCE, NEEDS_DATA
 
 SCREEN_KEYS = {"verdict", "indicated", "indications", "findings", "missing", "kb_version"}
-PLAN_KEYS = {"status", "verdict", "zones", "modalities", "course", "avoid", "home_program",
-             "sources"}
+PLAN_KEYS = {
+    "status",
+    "verdict",
+    "zones",
+    "modalities",
+    "course",
+    "avoid",
+    "home_program",
+    "sources",
+}
 
 
 def test_screen_a_fhir_bundle(client, shared_data):
     raw = (shared_data / "synthea/r4-bundles-2019" / CONTRAINDICATED).read_bytes()
     import gzip
 
-    response = client.post(f"/api/screen?as_of={AS_OF}", content=gzip.decompress(raw),
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        f"/api/screen?as_of={AS_OF}",
+        content=gzip.decompress(raw),
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 200, response.text
     data = response.json()
     assert set(data) >= SCREEN_KEYS
@@ -57,27 +68,47 @@ def test_bad_input_gets_one_error_envelope(client, url, body, status, text):
 
 def test_openapi_is_served(client):
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/screen", "/api/plan", "/cds-services", "/cds-services/{service_id}",
-            "/cds-services/{service_id}/feedback"} <= set(paths)
+    assert {
+        "/api/screen",
+        "/api/plan",
+        "/cds-services",
+        "/cds-services/{service_id}",
+        "/cds-services/{service_id}/feedback",
+    } <= set(paths)
 
 
 @pytest.mark.parametrize("name", [CONTRAINDICATED, NEEDS_CLEARANCE, NEEDS_DATA, DEFER])
 def test_same_verdict_through_cli_rest_and_cds_hooks(client, shared_data, hook_request, name):
     path = shared_data / "synthea/r4-bundles-2019" / name
     cli = subprocess.run(
-        [sys.executable, "-m", "spinecare.cli", "screen", str(path), "--as-of", AS_OF,
-         "--format", "json"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "spinecare.cli",
+            "screen",
+            str(path),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert cli.returncode == 0, cli.stderr
     cli_verdict = json.loads(cli.stdout)["verdict"]
 
     import gzip
 
-    rest = client.post(f"/api/screen?as_of={AS_OF}", content=gzip.decompress(path.read_bytes()),
-                       headers={"Content-Type": "application/json"}).json()
-    cds = client.post("/cds-services/spinecare-patient-view",
-                      json=hook_request("patient-view", name)).json()
+    rest = client.post(
+        f"/api/screen?as_of={AS_OF}",
+        content=gzip.decompress(path.read_bytes()),
+        headers={"Content-Type": "application/json"},
+    ).json()
+    cds = client.post(
+        "/cds-services/spinecare-patient-view", json=hook_request("patient-view", name)
+    ).json()
     (card,) = cds["cards"]
     assert rest["verdict"] == cli_verdict
     assert f"(`{cli_verdict}`)" in card["detail"]

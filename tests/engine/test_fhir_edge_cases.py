@@ -20,26 +20,42 @@ def example(data: Path, name: str) -> dict[str, Any]:
 
 
 def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"resource": r} for r in (PATIENT, *resources)]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in (PATIENT, *resources)],
+    }
 
 
 def vitals(day: str) -> list[dict[str, Any]]:
     """A normal blood pressure panel and temperature on ``day``."""
     loinc = "http://loinc.org"
     return [
-        {"resourceType": "Observation", "id": "bp", "status": "final",
-         "code": {"coding": [{"system": loinc, "code": "85354-9"}]},
-         "effectiveDateTime": day,
-         "component": [
-             {"code": {"coding": [{"system": loinc, "code": "8480-6"}]},
-              "valueQuantity": {"value": 118, "unit": "mmHg", "code": "mm[Hg]"}},
-             {"code": {"coding": [{"system": loinc, "code": "8462-4"}]},
-              "valueQuantity": {"value": 76, "unit": "mmHg", "code": "mm[Hg]"}}]},
-        {"resourceType": "Observation", "id": "temp", "status": "final",
-         "code": {"coding": [{"system": loinc, "code": "8310-5"}]},
-         "effectiveDateTime": day,
-         "valueQuantity": {"value": 36.7, "unit": "C", "code": "Cel"}},
+        {
+            "resourceType": "Observation",
+            "id": "bp",
+            "status": "final",
+            "code": {"coding": [{"system": loinc, "code": "85354-9"}]},
+            "effectiveDateTime": day,
+            "component": [
+                {
+                    "code": {"coding": [{"system": loinc, "code": "8480-6"}]},
+                    "valueQuantity": {"value": 118, "unit": "mmHg", "code": "mm[Hg]"},
+                },
+                {
+                    "code": {"coding": [{"system": loinc, "code": "8462-4"}]},
+                    "valueQuantity": {"value": 76, "unit": "mmHg", "code": "mm[Hg]"},
+                },
+            ],
+        },
+        {
+            "resourceType": "Observation",
+            "id": "temp",
+            "status": "final",
+            "code": {"coding": [{"system": loinc, "code": "8310-5"}]},
+            "effectiveDateTime": day,
+            "valueQuantity": {"value": 36.7, "unit": "C", "code": "Cel"},
+        },
     ]
 
 
@@ -117,8 +133,11 @@ def test_blood_pressure_panel_example_is_read(shared_data: Path, kb) -> None:
 
 
 def test_refuted_and_entered_in_error_conditions_do_not_count(kb) -> None:
-    cancer = {"resourceType": "Condition", "id": "c",
-              "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C50.9"}]}}
+    cancer = {
+        "resourceType": "Condition",
+        "id": "c",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C50.9"}]},
+    }
     for status in ("refuted", "entered-in-error"):
         refuted = dict(cancer, verificationStatus={"coding": [{"code": status}]})
         result = screen(bundle(refuted, *vitals("2026-11-20")), "2026-11-20", kb=kb)
@@ -129,8 +148,10 @@ def test_refuted_and_entered_in_error_conditions_do_not_count(kb) -> None:
 
 def test_icd10_with_and_without_dot_in_fhir(kb) -> None:
     for code in ("M51.16", "M5116"):
-        hernia = {"resourceType": "Condition", "id": "h",
-                  "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm",
-                                       "code": code}]}}
+        hernia = {
+            "resourceType": "Condition",
+            "id": "h",
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]},
+        }
         result = screen(bundle(hernia, *vitals("2026-11-20")), "2026-11-20", kb=kb)
         assert "disc_herniation" in result.indications, code

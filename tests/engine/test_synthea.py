@@ -54,6 +54,7 @@ def test_all_synthea_patients_screen_and_plan(shared_data: Path, kb) -> None:
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / "synthea-verdicts.report.txt").write_text("\n".join(lines) + "\n")
     (OUTPUT / "synthea-verdicts.json").write_text(
-        json.dumps({"at_last_observation": at_last_visit, "today": today,
-                    "concepts": concepts}, indent=2)
+        json.dumps(
+            {"at_last_observation": at_last_visit, "today": today, "concepts": concepts}, indent=2
+        )
     )

@@ -42,9 +42,13 @@ def test_indicator_summary_and_detail(kb, prefix, lang):
     assert card["indicator"] == indicator
     assert 0 < len(card["summary"]) < 140
     assert f"(`{verdict}`)" in card["detail"]
-    assert card["links"] == [{"label": card["links"][0]["label"],
-                              "url": f"{BASE}/patients/{screening.patient_id}",
-                              "type": "absolute"}]
+    assert card["links"] == [
+        {
+            "label": card["links"][0]["label"],
+            "url": f"{BASE}/patients/{screening.patient_id}",
+            "type": "absolute",
+        }
+    ]
     assert card["source"]["label"] and card["source"]["url"].startswith("http")
     blocking = verdict in {"refer_urgently", "contraindicated", "defer"}
     actions = [a for s in card.get("suggestions", []) for a in s["actions"]]
@@ -59,8 +63,9 @@ def test_indicator_summary_and_detail(kb, prefix, lang):
 def test_patient_view_never_suggests_deleting_orders(kb):
     from spinecare.fhir.cards import screening_cards
 
-    (card,) = screening_cards(_screen(kb, "09-"), base_url=BASE, hook="patient-view",
-                              draft_orders=[DRAFT])
+    (card,) = screening_cards(
+        _screen(kb, "09-"), base_url=BASE, hook="patient-view", draft_orders=[DRAFT]
+    )
     assert "suggestions" not in card
 
 
@@ -91,8 +96,7 @@ def test_summary_is_cut_under_140_characters(kb):
 def test_error_card():
     from spinecare.fhir.cards import error_card
 
-    card = error_card(["conditions: error timeout: took too long"], base_url=BASE,
-                      patient_id="p/1")
+    card = error_card(["conditions: error timeout: took too long"], base_url=BASE, patient_id="p/1")
     assert card["indicator"] == "warning"
     assert card["links"][0]["url"] == f"{BASE}/patients/p%2F1"
     assert "took too long" in card["detail"]

@@ -53,11 +53,17 @@ def test_export_validates_against_r4b(shared_data, kb, verdict):
     r4b_validate(bundle)
     resources = _by_type(bundle)
     (careplan,) = resources["CarePlan"]
-    assert careplan["status"] == {"ready": "active", "pending": "draft",
-                                  "blocked": "on-hold"}[plan.status]
-    blocking = [f for f in screening.findings if f.certainty == "present" and f.counts
-                and f.effect in {"refer_urgently", "contraindicated", "defer",
-                                 "needs_clearance"}]
+    assert (
+        careplan["status"]
+        == {"ready": "active", "pending": "draft", "blocked": "on-hold"}[plan.status]
+    )
+    blocking = [
+        f
+        for f in screening.findings
+        if f.certainty == "present"
+        and f.counts
+        and f.effect in {"refer_urgently", "contraindicated", "defer", "needs_clearance"}
+    ]
     assert len(resources.get("DetectedIssue", [])) == len(blocking)
     for issue in resources.get("DetectedIssue", []):
         assert issue["patient"]["reference"] == bundle["entry"][0]["fullUrl"]
@@ -104,8 +110,15 @@ def test_plan_activities_and_sessions_with_pain_scores(kb):
     record, screening, plan = _demo(kb, "01-")
     assert plan.status == "ready"
     sessions = [
-        {"id": "s1", "date": "2026-11-21", "minutes": 20, "zones": ["collar_zone"],
-         "pain_before": 5, "pain_after": 3, "note": "tolerated well"},
+        {
+            "id": "s1",
+            "date": "2026-11-21",
+            "minutes": 20,
+            "zones": ["collar_zone"],
+            "pain_before": 5,
+            "pain_after": 3,
+            "note": "tolerated well",
+        },
         {"id": "s2", "date": date(2026, 11, 23), "pain_before": 4},
     ]
     bundle = export_bundle(record, screening, plan, sessions)
@@ -123,10 +136,21 @@ def test_plan_activities_and_sessions_with_pain_scores(kb):
 def test_cli_fhir_export_writes_a_valid_bundle(shared_data, tmp_path):
     out = tmp_path / "bundle.json"
     result = subprocess.run(
-        [sys.executable, "-m", "spinecare.cli", "fhir", "export",
-         str(shared_data / SYNTHEA / PATIENTS["needs_clearance"]), "--as-of", "2019-06-01",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "spinecare.cli",
+            "fhir",
+            "export",
+            str(shared_data / SYNTHEA / PATIENTS["needs_clearance"]),
+            "--as-of",
+            "2019-06-01",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     r4b_validate(json.loads(out.read_text()))
@@ -137,7 +161,9 @@ def test_cli_fhir_export_bad_file_is_one_line_exit_1(tmp_path):
     bad.write_text("{nope")
     result = subprocess.run(
         [sys.executable, "-m", "spinecare.cli", "fhir", "export", str(bad)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,324 @@
+"""The intake, patient form, import, audit, users and clearance-decision pages in Russian:
+labels, KB texts and form errors in the user's language, no English label left over."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import HTML, JSON, PASSWORDS, csrf_of, login
+
+WEB = Path(__file__).resolve().parents[2] / "spinecare" / "web"
+
+
+def _russian(world: Any, who: str) -> Any:
+    """A client signed in as ``who`` who picked Russian."""
+    client = login(world.client(), who, PASSWORDS[who])
+    token = csrf_of(client, "/login")
+    r = client.post(
+        "/language", data={"csrf_token": token, "language": "ru", "next": "/"}, headers=HTML
+    )
+    assert r.status_code == 200, r.text[:300]
+    return client
+
+
+def _clearance_request(world: Any) -> int:
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    page = f"/patients/{world.demo_patient}/screening"
+    r = therapist.post(
+        f"/patients/{world.demo_patient}/clearance-requests",
+        data={
+            "csrf_token": csrf_of(therapist, page),
+            "concepts": ["disc_herniation"],
+            "physician_id": str(world.physician_id),
+            "message": "pain 2/10",
+        },
+        headers=JSON,
+    )
+    assert r.status_code == 201, r.text[:300]
+    return int(r.json()["id"])
+
+
+def _check(text: str, russian: list[str], english: list[str]) -> None:
+    assert '<html lang="ru">' in text
+    for word in russian:
+        assert word in text, word
+    for label in english:
+        assert label not in text, label
+
+
+def test_intake_page_in_russian(world: Any) -> None:
+    client = _russian(world, "therapist")
+    r = client.get(f"/patients/{world.demo_patient}/intake", headers=HTML)
+    assert r.status_code == 200
+    _check(
+        r.text,
+        [
+            "Анамнез",
+            "Давление",
+            "Температура тела",
+            "Боль сейчас",
+            "Принимаемые препараты",
+            "Тревожные симптомы",
+            "Не спрашивали",
+            "Сохранить анамнез",
+        ],
+        [
+            "Health-history intake",
+            "Date and vitals",
+            "Body temperature",
+            "Pain now",
+            "Diagnoses (problem list)",
+            "Current medication",
+            "Name and dose",
+            "Not asked",
+            "Save intake and screen",
+            "Red-flag symptoms",
+            "Leave a question unanswered",
+        ],
+    )
+
+
+def test_intake_errors_in_russian(world: Any) -> None:
+    client = _russian(world, "therapist")
+    path = f"/patients/{world.demo_patient}/intake"
+    r = client.post(
+        path,
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(client, path),
+            "day": (date.today() + timedelta(days=2)).isoformat(),
+            "systolic": "80",
+            "diastolic": "120",
+            "temperature": "98.6",
+            "temperature_unit": "Cel",
+            "pain": "11",
+            "q_fever_today": "maybe",
+            "cond_zone_0": "collar_zone",
+        },
+    )
+    assert r.status_code == 422
+    _check(
+        r.text,
+        [
+            "Ничего не сохранено",
+            "систолическое давление должно быть выше диастолического",
+            "98.6 °C вне правдоподобного диапазона 30–45",
+            "целое число от 0",
+            "да, нет или оставьте без ответа",
+            "выберите заболевание",
+            "дата в будущем",
+        ],
+        [
+            "systolic must be above diastolic",
+            "outside the plausible range",
+            "a whole number",
+            "leave unanswered",
+            "choose the condition",
+            "is in the future",
+        ],
+    )
+    # the JSON twin keeps the English messages
+    r = client.post(
+        path,
+        headers=JSON,
+        data={"csrf_token": csrf_of(client, path), "day": date.today().isoformat(), "pain": "11"},
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["message"].startswith("a whole number")
+
+
+def test_patient_form_pages_in_russian(world: Any) -> None:
+    client = _russian(world, "therapist")
+    english = [
+        "Full name",
+        "Date of birth",
+        "Patient id (blank",
+        ">Save<",
+        ">Notes<",
+        "New patient",
+        "Edit ",
+    ]
+    r = client.get("/patients/new", headers=HTML)
+    assert r.status_code == 200
+    _check(r.text, ["Новый пациент", "ФИО", "Дата рождения", "женский", "Сохранить"], english)
+    r = client.get(f"/patients/{world.demo_patient}/edit", headers=HTML)
+    assert r.status_code == 200
+    _check(r.text, ["Изменить:", "ФИО", "Заметки", "Сохранить"], english)
+    r = client.post(
+        "/patients",
+        headers=HTML,
+        data={"csrf_token": csrf_of(client, "/patients/new"), "name": "", "birth_date": "x"},
+    )
+    assert r.status_code == 422
+    _check(
+        r.text,
+        ["Исправьте отмеченные ниже поля", "обязательное поле", "дата в формате ГГГГ-ММ-ДД"],
+        ["Please correct", ">required<", "a date in the form"],
+    )
+
+
+def test_import_page_in_russian(world: Any) -> None:
+    client = _russian(world, "therapist")
+    r = client.get("/patients/import", headers=HTML)
+    assert r.status_code == 200
+    english = ["Import a FHIR", "Upload a FHIR", ">File<", ">Import<", "Nothing was stored"]
+    _check(r.text, ["Импорт пакета FHIR", "Загрузите пакет", "Файл", "Импортировать"], english)
+    r = client.post(
+        "/patients/import",
+        headers=HTML,
+        data={"csrf_token": csrf_of(client, "/patients/import")},
+        files={"file": ("empty.json", b"", "application/json")},
+    )
+    assert r.status_code == 400
+    _check(r.text, ["Ничего не сохранено", "выберите для загрузки"], [*english, "choose a FHIR"])
+
+
+def test_audit_and_users_pages_in_russian(world: Any) -> None:
+    client = _russian(world, "admin")
+    r = client.get("/audit", headers=HTML)
+    assert r.status_code == 200
+    _check(
+        r.text,
+        ["Журнал аудита", "Пользователь", "Действие", "Отфильтровать", "Когда (UTC)"],
+        [
+            "Audit log",
+            "Every read and change",
+            ">Filter<",
+            "When (UTC)",
+            ">Detail<",
+            'placeholder="User name"',
+            "No entries.",
+        ],
+    )
+    r = client.get("/users", headers=HTML)
+    assert r.status_code == 200
+    english = [
+        "Add a user",
+        "Add user",
+        "Password (8+",
+        "Patient number (patient",
+        ">Role<",
+        ">Users<",
+        ">massage therapist<",
+    ]
+    _check(r.text, ["Пользователи", "Роль", "массажист", "Добавить пользователя"], english)
+    r = client.post(
+        "/users",
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(client, "/users"),
+            "username": "bad name!",
+            "password": "short",
+            "role": "therapist",
+        },
+    )
+    assert r.status_code == 422
+    _check(
+        r.text,
+        ["Исправьте отмеченные ниже поля", "не менее 8 символов", "буквы, цифры"],
+        [*english, "at least 8 characters", "letters, digits"],
+    )
+
+
+def test_decide_page_in_russian(world: Any) -> None:
+    req = _clearance_request(world)
+    client = _russian(world, "physician")
+    r = client.get(f"/clearances/{req}", headers=HTML)
+    assert r.status_code == 200
+    english = [
+        "Clearance request #",
+        "Findings to clear",
+        "Clear massage for these findings",
+        "Decline massage",
+        "Save decision",
+        "<legend>Decision<",
+        "Therapist's message",
+    ]
+    _check(
+        r.text,
+        [
+            f"Запрос допуска № {req}",
+            "Разрешить массаж",
+            "Отказать в массаже",
+            "Сохранить решение",
+            "открыт",
+            "Скрининг",
+        ],
+        english,
+    )
+    r = client.post(
+        f"/clearances/{req}",
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(client, f"/clearances/{req}"),
+            "decision": "declined",
+            "note": "",
+            "version": "1",
+        },
+    )
+    assert r.status_code == 422
+    _check(r.text, ["укажите, почему в массаже отказано"], [*english, "say why"])
+
+
+def test_english_user_still_sees_english(world: Any) -> None:
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    r = client.get(f"/patients/{world.demo_patient}/intake", headers=HTML)
+    assert "Health-history intake" in r.text and "Save intake and screen" in r.text
+    assert "Анамнез" not in r.text
+
+
+def _text_literals() -> list[str]:
+    """Message ids of every ``Text("...")`` in spinecare/web/*.py."""
+    out: list[str] = []
+    for path in sorted(WEB.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Text"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                out.append(node.args[0].value)
+    return out
+
+
+def test_every_runtime_message_has_a_russian_text() -> None:
+    from babel.messages.pofile import read_po
+
+    from spinecare.web.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh)
+    texts = {m.id: m.string for m in catalog if m.id}
+    literals = _text_literals()
+    assert len(literals) > 20
+    assert [m for m in literals if not texts.get(m)] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
+    from spinecare.web import i18n
+
+    msg = i18n.Text(
+        "%(value)s is outside the plausible range %(low)s-%(high)s",
+        value=i18n.Text("%(n)s mm Hg", n="400"),
+        low="50",
+        high="300",
+    )
+    assert msg == "400 mm Hg is outside the plausible range 50-300"
+    i18n.set_language(lang)
+    try:
+        shown = i18n.translate(msg)
+    finally:
+        i18n.set_language("en")
+    if lang == "ru":
+        assert shown == "400 мм рт. ст. вне правдоподобного диапазона 50–300"
+    else:
+        assert shown == str(msg)
+    assert i18n.translate("") == "" and i18n.translate(None) == ""
