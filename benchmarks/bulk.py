@@ -73,13 +73,15 @@ def measured(cmd: list[str]) -> tuple[float, int, str]:
 def population(workdir: Path, n: int) -> Path:
     folder = workdir / f"pop-{n}"
     if not (folder / ".done").exists():
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_population.py"),
-                        str(n), str(folder)], check=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "make_population.py"), str(n), str(folder)],
+            check=True,
+        )
         (folder / ".done").write_text("ok")
     return folder
 
 
-def run_one(engine: str, folder: str, out: str, as_of: str) -> None:
+def run_one(engine: str, folder: str, out: str, as_of: str, flatten: str = "python") -> None:
     """Child process: screen ``folder`` with ``engine`` and print a JSON line."""
     from datetime import date
 
@@ -90,15 +92,29 @@ def run_one(engine: str, folder: str, out: str, as_of: str) -> None:
     if engine == "duckdb":
         from spinecare.bulk.duckdb import screen_export
 
-        result = screen_export(Path(folder), Path(out), kb, day)
-        print(json.dumps({"patients": result.patients, "verdicts": result.verdicts,
-                          "seconds": result.seconds}))
+        result = screen_export(Path(folder), Path(out), kb, day, flatten=flatten)
+        print(
+            json.dumps(
+                {
+                    "patients": result.patients,
+                    "verdicts": result.verdicts,
+                    "seconds": result.seconds,
+                }
+            )
+        )
     elif engine == "spark":
         from spinecare.bulk.spark import screen_export_spark
 
         result = screen_export_spark(Path(folder), Path(out), kb, day, master="local[2]")
-        print(json.dumps({"patients": result.patients, "verdicts": result.verdicts,
-                          "seconds": result.seconds}))
+        print(
+            json.dumps(
+                {
+                    "patients": result.patients,
+                    "verdicts": result.verdicts,
+                    "seconds": result.seconds,
+                }
+            )
+        )
     else:
         from collections import Counter
 
@@ -119,13 +135,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-n", type=int, default=100_000)
     parser.add_argument("--spark-n", type=int, default=10_000)
     parser.add_argument("--as-of", default="2020-01-01")
+    parser.add_argument(
+        "--flatten",
+        default="python",
+        choices=("python", "sql"),
+        help="DuckDB fact tables built by the Python workers or in SQL",
+    )
     parser.add_argument("--run", nargs=3, metavar=("ENGINE", "DIR", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
-        run_one(*args.run, args.as_of)
+        run_one(*args.run, args.as_of, args.flatten)
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
-    me = [sys.executable, str(Path(__file__).resolve()), "--as-of", args.as_of, "--run"]
+    me = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--as-of",
+        args.as_of,
+        "--flatten",
+        args.flatten,
+        "--run",
+    ]
     rows = []
 
     def bench(engine: str, n: int) -> dict:
@@ -133,11 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         out = args.workdir / f"{engine}-{n}.parquet"
         seconds, peak, stdout = measured([*me, engine, str(folder), str(out)])
         info = json.loads(stdout.strip().splitlines()[-1])
-        row = {"engine": engine, "patients": info["patients"], "seconds": round(seconds, 1),
-               "patients_per_s": round(info["patients"] / seconds),
-               "patients_per_min": round(60 * info["patients"] / seconds),
-               "peak_mb": round(peak / 2**20), "verdicts": info["verdicts"],
-               "phases": info.get("seconds")}
+        row = {
+            "engine": engine,
+            "patients": info["patients"],
+            "seconds": round(seconds, 1),
+            "patients_per_s": round(info["patients"] / seconds),
+            "patients_per_min": round(60 * info["patients"] / seconds),
+            "peak_mb": round(peak / 2**20),
+            "verdicts": info["verdicts"],
+            "phases": info.get("seconds"),
+        }
         print(json.dumps(row), flush=True)
         rows.append(row)
         return row
@@ -146,12 +181,15 @@ def main(argv: list[str] | None = None) -> int:
         bench("duckdb", n)
     if args.python_n:
         py = bench("python", args.python_n)
-        duck = next((r for r in rows if r["engine"] == "duckdb"
-                     and r["patients"] == py["patients"]), None)
+        duck = next(
+            (r for r in rows if r["engine"] == "duckdb" and r["patients"] == py["patients"]), None
+        )
         if duck:
-            print(f"DuckDB / in-process speed-up at {py['patients']:,}: "
-                  f"{duck['patients_per_s'] / py['patients_per_s']:.1f}x"
-                  f"; verdict counts equal: {duck['verdicts'] == py['verdicts']}")
+            print(
+                f"DuckDB / in-process speed-up at {py['patients']:,}: "
+                f"{duck['patients_per_s'] / py['patients_per_s']:.1f}x"
+                f"; verdict counts equal: {duck['verdicts'] == py['verdicts']}"
+            )
     if args.spark_n:
         duck = bench("duckdb", args.spark_n)
         spark = bench("spark", args.spark_n)
@@ -159,15 +197,22 @@ def main(argv: list[str] | None = None) -> int:
 
         a = args.workdir / f"duckdb-{args.spark_n}.parquet"
         b = args.workdir / f"spark-{args.spark_n}.parquet"
-        differing = duckdb.connect().execute(
-            f"SELECT count(*) FROM '{a}' d FULL JOIN '{b}' s USING (patient_id)"
-            " WHERE d.verdict IS DISTINCT FROM s.verdict OR d.present IS DISTINCT FROM s.present"
-            " OR d.unknown IS DISTINCT FROM s.unknown OR d.missing IS DISTINCT FROM s.missing"
-            " OR d.indicated IS DISTINCT FROM s.indicated"
-        ).fetchone()[0]
-        print(f"Spark local vs DuckDB on {spark['patients']:,} patients: "
-              f"{differing} rows differ; verdict counts equal: "
-              f"{duck['verdicts'] == spark['verdicts']}")
+        differing = (
+            duckdb.connect()
+            .execute(
+                f"SELECT count(*) FROM '{a}' d FULL JOIN '{b}' s USING (patient_id)"
+                " WHERE d.verdict IS DISTINCT FROM s.verdict"
+                " OR d.present IS DISTINCT FROM s.present"
+                " OR d.unknown IS DISTINCT FROM s.unknown OR d.missing IS DISTINCT FROM s.missing"
+                " OR d.indicated IS DISTINCT FROM s.indicated"
+            )
+            .fetchone()[0]
+        )
+        print(
+            f"Spark local vs DuckDB on {spark['patients']:,} patients: "
+            f"{differing} rows differ; verdict counts equal: "
+            f"{duck['verdicts'] == spark['verdicts']}"
+        )
     return 0
 
 

@@ -61,8 +61,13 @@ def load_templates(source: Path) -> list[list[tuple[str, bytes]]]:
     for pid, resources in sorted(by_patient.items()):
         if not any(r["resourceType"] == "Patient" for r in resources):
             continue
-        obs_dates = [d for r in resources if r["resourceType"] == "Observation"
-                     and _is_kept_observation(r) and (d := _obs_date(r)) is not None]
+        obs_dates = [
+            d
+            for r in resources
+            if r["resourceType"] == "Observation"
+            and _is_kept_observation(r)
+            and (d := _obs_date(r)) is not None
+        ]
         since = max(obs_dates) - timedelta(days=730) if obs_dates else date.max
         kept = []
         for k, res in enumerate(resources):

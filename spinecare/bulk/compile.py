@@ -49,7 +49,13 @@ from spinecare.record.model import (
 )
 
 OUTPUT_COLUMNS = (
-    "patient_id", "verdict", "indicated", "indications", "present", "unknown", "missing",
+    "patient_id",
+    "verdict",
+    "indicated",
+    "indications",
+    "present",
+    "unknown",
+    "missing",
 )
 NEVER = 1 << 30
 EARLIEST = date(1, 1, 1)
@@ -411,28 +417,29 @@ class Compiler:
 
         # verdict
         allowed = SEVERITY["allowed"]
-        present_sev = [f"CASE WHEN COALESCE(r{i}, FALSE) AND k{i} THEN s{i} ELSE {allowed} END"
-                       for i in range(len(rules))]
-        unknown_sev = [f"CASE WHEN r{i} IS NULL AND k{i} THEN s{i} ELSE {NEVER} END"
-                       for i in range(len(rules))]
+        present_sev = [
+            f"CASE WHEN COALESCE(r{i}, FALSE) AND k{i} THEN s{i} ELSE {allowed} END"
+            for i in range(len(rules))
+        ]
+        unknown_sev = [
+            f"CASE WHEN r{i} IS NULL AND k{i} THEN s{i} ELSE {NEVER} END" for i in range(len(rules))
+        ]
         base = f"LEAST({allowed}, {', '.join(present_sev)})" if rules else str(allowed)
         worst_unknown = f"LEAST({NEVER}, {', '.join(unknown_sev)})" if rules else str(NEVER)
         needs_data = SEVERITY["needs_data"]
         rank = (
-            f"CASE WHEN {worst_unknown} < {base} THEN LEAST({base}, {needs_data})"
-            f" ELSE {base} END"
+            f"CASE WHEN {worst_unknown} < {base} THEN LEAST({base}, {needs_data}) ELSE {base} END"
         )
-        verdict = "CASE " + " ".join(
-            f"WHEN vr = {SEVERITY[v]} THEN {lit(v)}" for v in VERDICTS
-        ) + " END"
+        verdict = (
+            "CASE " + " ".join(f"WHEN vr = {SEVERITY[v]} THEN {lit(v)}" for v in VERDICTS) + " END"
+        )
 
         # concept lists (sorted, as Screening.present_concepts / unknown_concepts)
         by_concept: dict[str, list[int]] = {}
         for i, rule in enumerate(rules):
             by_concept.setdefault(rule.concept, []).append(i)
         present = [
-            f"CASE WHEN {' OR '.join(f'COALESCE(r{i}, FALSE)' for i in idx)}"
-            f" THEN {lit(c)} END"
+            f"CASE WHEN {' OR '.join(f'COALESCE(r{i}, FALSE)' for i in idx)} THEN {lit(c)} END"
             for c, idx in sorted(by_concept.items())
         ]
         unknown = [
@@ -445,8 +452,9 @@ class Compiler:
             if ind.concept in seen_ind:
                 continue
             seen_ind.append(ind.concept)
-            same = [j for j, other in enumerate(kb.model.indications)
-                    if other.concept == ind.concept]
+            same = [
+                j for j, other in enumerate(kb.model.indications) if other.concept == ind.concept
+            ]
             ind_items.append(
                 f"CASE WHEN {' OR '.join(f'COALESCE(i{j}, FALSE)' for j in same)}"
                 f" THEN {lit(ind.concept)} END"
@@ -482,8 +490,9 @@ class Compiler:
         steps += [("leaves", leaves_sql), ("rules_t", rules_sql), ("screening", final)]
         with_parts = [f"{name} AS ({sql})" for name, sql in steps[:-1]]
         sql = "WITH " + ",\n".join(with_parts) + "\n" + final
-        return Compiled(sql=sql, as_of=self.as_of, dialect=d.name, rules=[r.id for r in rules],
-                        steps=steps)
+        return Compiled(
+            sql=sql, as_of=self.as_of, dialect=d.name, rules=[r.id for r in rules], steps=steps
+        )
 
 
 def compile_screening(

@@ -24,8 +24,17 @@ from spinecare.fhir.ndjson import Tally
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord
 
-OUTPUT_FORMATS = {".parquet": "PARQUET", ".csv": "CSV", ".ndjson": "JSON", ".jsonl": "JSON",
-                  ".json": "JSON"}
+FLATTENERS = ("python", "sql")
+DEFAULT_FLATTEN = "python"
+"""How ``screen_export`` builds the fact tables (see :func:`screen_export`)."""
+
+OUTPUT_FORMATS = {
+    ".parquet": "PARQUET",
+    ".csv": "CSV",
+    ".ndjson": "JSON",
+    ".jsonl": "JSON",
+    ".json": "JSON",
+}
 
 
 @dataclass
@@ -120,12 +129,15 @@ def screen_records(
     return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
-def summarize(con: Any, relation: str) -> tuple[int, dict[str, int], dict[str, dict[str, int]],
-                                                dict[str, int], dict[str, int]]:
+def summarize(
+    con: Any, relation: str
+) -> tuple[int, dict[str, int], dict[str, dict[str, int]], dict[str, int], dict[str, int]]:
     total = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-    verdicts = dict(con.execute(
-        f"SELECT verdict, count(*) FROM {relation} GROUP BY verdict ORDER BY 2 DESC"
-    ).fetchall())
+    verdicts = dict(
+        con.execute(
+            f"SELECT verdict, count(*) FROM {relation} GROUP BY verdict ORDER BY 2 DESC"
+        ).fetchall()
+    )
     concepts: dict[str, dict[str, int]] = {}
     for column in ("present", "unknown"):
         for concept, n in con.execute(
@@ -133,10 +145,12 @@ def summarize(con: Any, relation: str) -> tuple[int, dict[str, int], dict[str, d
             " GROUP BY c ORDER BY 2 DESC, 1"
         ).fetchall():
             concepts.setdefault(concept, {"present": 0, "unknown": 0})[column] = n
-    missing = dict(con.execute(
-        f"SELECT m, count(*) FROM (SELECT unnest(missing) AS m FROM {relation})"
-        " GROUP BY m ORDER BY 2 DESC, 1"
-    ).fetchall())
+    missing = dict(
+        con.execute(
+            f"SELECT m, count(*) FROM (SELECT unnest(missing) AS m FROM {relation})"
+            " GROUP BY m ORDER BY 2 DESC, 1"
+        ).fetchall()
+    )
     indicated = {
         str(k).lower() if k is not None else "unknown": n
         for k, n in con.execute(
@@ -158,16 +172,36 @@ def screen_export(
     workdir: Path | None = None,
     progress: Callable[[int], None] | None = None,
     keep_facts: bool = False,
+    flatten: str = DEFAULT_FLATTEN,
 ) -> BulkResult:
-    """Screen every patient of a Bulk export on ``as_of``; write ``out`` (by its suffix)."""
+    """Screen every patient of a Bulk export on ``as_of``; write ``out`` (by its suffix).
+
+    ``flatten``: ``python`` (parallel Python workers writing Parquet fact tables) or ``sql``
+    (:mod:`spinecare.bulk.sqlflatten`: the same fact tables built inside DuckDB).
+    """
+    if flatten not in FLATTENERS:
+        raise ValueError(f"unknown flattener '{flatten}' (use {', '.join(FLATTENERS)})")
     fmt = output_format(out) if out is not None else None
     scratch = Path(tempfile.mkdtemp(prefix="spinecare-bulk-", dir=workdir))
     try:
         started = time.perf_counter()
-        flat = flatten_export(folder, scratch / "facts", kb, strict=strict, workers=workers,
-                              progress=progress)
-        con = connect(memory_limit, scratch / "spill")
-        register_parquet(con, scratch / "facts")
+        flat: Any
+        if flatten == "sql":
+            from spinecare.bulk.sqlflatten import flatten_to_duckdb
+
+            con = connect(memory_limit, scratch / "spill")
+            flat = flatten_to_duckdb(folder, con, kb, strict=strict, progress=progress)
+        else:
+            flat = flatten_export(
+                folder,
+                scratch / "facts",
+                kb,
+                strict=strict,
+                workers=workers,
+                progress=progress,
+            )
+            con = connect(memory_limit, scratch / "spill")
+            register_parquet(con, scratch / "facts")
         compiled = compile_screening(kb, as_of, "duckdb")
         t_sql = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE results AS {compiled.sql}")
@@ -191,8 +225,9 @@ def screen_export(
             "sql": round(sql_seconds, 3),
             "total": round(time.perf_counter() - started, 3),
         }
-        return BulkResult(out, total, verdicts, concepts, missing, indicated, flat.tally,
-                          seconds, "duckdb", as_of)
+        return BulkResult(
+            out, total, verdicts, concepts, missing, indicated, flat.tally, seconds, "duckdb", as_of
+        )
     finally:
         if not keep_facts:
             shutil.rmtree(scratch, ignore_errors=True)

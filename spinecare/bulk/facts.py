@@ -140,8 +140,7 @@ class Flattener:
 
     # records -----------------------------------------------------------------------
 
-    def add_record(self, record: PatientRecord, *, patient: bool = True,
-                   seq_base: int = 0) -> None:
+    def add_record(self, record: PatientRecord, *, patient: bool = True, seq_base: int = 0) -> None:
         """All facts of one record. ``seq``: ``seq_base`` + position in the record."""
         pid = record.patient.id
         if patient:
@@ -164,8 +163,14 @@ class Flattener:
         for i, clearance in enumerate(record.clearances):
             for name in dict.fromkeys(clearance.concepts):
                 self.rows["clearances"].append(
-                    (pid, name, clearance.decision, clearance.when, clearance.valid_until,
-                     seq_base + i)
+                    (
+                        pid,
+                        name,
+                        clearance.decision,
+                        clearance.when,
+                        clearance.valid_until,
+                        seq_base + i,
+                    )
                 )
         for order in record.orders:
             code = next((f"{c.system}|{c.code}" for c in order.codings), None)
@@ -181,9 +186,16 @@ class Flattener:
         for concept in sorted(index.conditions):
             for entry in index.conditions[concept]:
                 self.rows["conditions"].append(
-                    (pid, concept, entry.set, zones_text(entry.zones),
-                     condition.clinical_status, condition.verification_status, start,
-                     condition.abatement)
+                    (
+                        pid,
+                        concept,
+                        entry.set,
+                        zones_text(entry.zones),
+                        condition.clinical_status,
+                        condition.verification_status,
+                        start,
+                        condition.abatement,
+                    )
                 )
         index.conditions.clear()
 

@@ -36,8 +36,12 @@ BATCH_ROWS = 250_000
 def arrow_schema(table: str) -> Any:
     import pyarrow as pa
 
-    types = {"string": pa.string(), "date": pa.date32(), "double": pa.float64(),
-             "int64": pa.int64()}
+    types = {
+        "string": pa.string(),
+        "date": pa.date32(),
+        "double": pa.float64(),
+        "int64": pa.int64(),
+    }
     return pa.schema([(name, types[kind]) for name, kind in TABLES[table]])
 
 
@@ -101,7 +105,10 @@ def _worker(
     pending = 0
     done = 0
     lines = iter_resources(
-        folder, tally, strict=strict, types=("Patient", *PATIENT_FIELD),
+        folder,
+        tally,
+        strict=strict,
+        types=("Patient", *PATIENT_FIELD),
         line_filter=lambda n: n % workers == worker,
     )
     for resource, where in lines:
@@ -120,13 +127,12 @@ def _worker(
             tally.unknown_patient += 1
             continue
         try:
-            flattener.add_resource(
-                resource, pid, seq_of(where.ordinal, where.number), medications
-            )
+            flattener.add_resource(resource, pid, seq_of(where.ordinal, where.number), medications)
         except RecordError as err:
             if strict:
-                raise RecordError(f"line {where.number}: {err.message}",
-                                  source=where.file) from None
+                raise RecordError(
+                    f"line {where.number}: {err.message}", source=where.file
+                ) from None
             tally.bad_resources += 1
             tally.report(f"{where}: {err.message}")
             continue
@@ -195,8 +201,10 @@ def flatten_export(
     else:
         ctx = mp.get_context("fork")
         counter = ctx.Value("q", 0)
-        jobs = [(folder, out, kb.path, w, workers, patients, strict, batch_rows, None)
-                for w in range(workers)]
+        jobs = [
+            (folder, out, kb.path, w, workers, patients, strict, batch_rows, None)
+            for w in range(workers)
+        ]
         with ctx.Pool(workers, initializer=_init, initargs=(counter,)) as pool:
             pending = pool.map_async(_run_worker, jobs)
             seen = 0

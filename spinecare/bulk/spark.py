@@ -125,8 +125,9 @@ def screen_export_spark(
     scratch = Path(tempfile.mkdtemp(prefix="spinecare-spark-", dir=workdir))
     try:
         started = time.perf_counter()
-        flat = flatten_export(folder, scratch / "facts", kb, strict=strict, workers=workers,
-                              progress=progress)
+        flat = flatten_export(
+            folder, scratch / "facts", kb, strict=strict, workers=workers, progress=progress
+        )
         session = spark or get_session(master)
         t_sql = time.perf_counter()
         register_parquet(session, scratch / "facts")
@@ -157,7 +158,8 @@ def screen_export_spark(
             "sql": round(sql_seconds, 3),
             "total": round(time.perf_counter() - started, 3),
         }
-        return BulkResult(out, total, verdicts, concepts, missing, indicated, flat.tally,
-                          seconds, "spark", as_of)
+        return BulkResult(
+            out, total, verdicts, concepts, missing, indicated, flat.tally, seconds, "spark", as_of
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

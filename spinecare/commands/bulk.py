@@ -50,6 +50,10 @@ def screen(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Flattening processes (default: CPUs).")
     ] = None,
+    flatten: Annotated[
+        str,
+        typer.Option("--flatten", help="DuckDB fact tables built by 'python' or 'sql'."),
+    ] = "python",
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
     ] = False,
@@ -66,6 +70,10 @@ def screen(
         raise typer.BadParameter(
             f"'{out}': the suffix must be one of {', '.join(SUFFIXES)}", param_hint="'--out'"
         )
+    if flatten not in ("python", "sql"):
+        raise typer.BadParameter("use python or sql", param_hint="'--flatten'")
+    if flatten == "sql" and engine is not Engine.duckdb:
+        raise typer.BadParameter("needs --engine duckdb", param_hint="'--flatten'")
     if spark_master is not None and engine is not Engine.spark:
         raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
     if not folder.is_dir():
@@ -75,7 +83,7 @@ def screen(
 
     result = run_safely(
         verbose,
-        lambda: _run(folder, out, engine.value, as_of, strict, spark_master, workers),
+        lambda: _run(folder, out, engine.value, as_of, strict, spark_master, workers, flatten),
     )
     if json_summary:
         from spinecare.cli import print_json
@@ -93,6 +101,7 @@ def _run(
     strict: bool,
     spark_master: str | None,
     workers: int | None,
+    flatten: str = "python",
 ) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -104,9 +113,13 @@ def _run(
     day = parse_date(as_of)
     console = Console(stderr=True)
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-        TextColumn("{task.completed:,.0f} resources"), TimeElapsedColumn(),
-        console=console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} resources"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task("reading the export", total=None)
 
@@ -116,13 +129,29 @@ def _run(
         if engine == "spark":
             from spinecare.bulk.spark import screen_export_spark
 
-            result = screen_export_spark(folder, out, kb, day, strict=strict,
-                                         master=spark_master, workers=workers, progress=advance)
+            result = screen_export_spark(
+                folder,
+                out,
+                kb,
+                day,
+                strict=strict,
+                master=spark_master,
+                workers=workers,
+                progress=advance,
+            )
         else:
             from spinecare.bulk.duckdb import screen_export
 
-            result = screen_export(folder, out, kb, day, strict=strict, workers=workers,
-                                   progress=advance)
+            result = screen_export(
+                folder,
+                out,
+                kb,
+                day,
+                strict=strict,
+                workers=workers,
+                progress=advance,
+                flatten=flatten,
+            )
     for problem in result.tally.problems:
         console.print(f"spinecare: warning: {problem}", markup=False, highlight=False)
     return result
@@ -135,8 +164,10 @@ def render_summary(result: Any) -> None:
 
     console = Console()
     total = result.patients or 1
-    verdicts = Table(title=f"{result.patients:,} patients screened as of {result.as_of}"
-                           f" ({result.engine}, {result.seconds.get('total', 0):.1f} s)")
+    verdicts = Table(
+        title=f"{result.patients:,} patients screened as of {result.as_of}"
+        f" ({result.engine}, {result.seconds.get('total', 0):.1f} s)"
+    )
     verdicts.add_column("verdict")
     verdicts.add_column("patients", justify="right")
     verdicts.add_column("%", justify="right")

@@ -145,8 +145,9 @@ def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tu
     """The export's NDJSON files of the given types: ``(type, path)``, in reading order."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError("not a folder (a FHIR Bulk export is a folder of NDJSON files)",
-                         source=str(folder))
+        raise InputError(
+            "not a folder (a FHIR Bulk export is a folder of NDJSON files)", source=str(folder)
+        )
     order = {t: i for i, t in enumerate(types)}
     found: list[tuple[int, int, str, str, Path]] = []
     for path in folder.iterdir():
@@ -182,11 +183,13 @@ def parse_line(raw: bytes, where: Line) -> dict[str, Any]:
     try:
         resource = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
-        raise NdjsonError(f"line {where.number}: not valid JSON ({err})",
-                          source=where.file) from None
+        raise NdjsonError(
+            f"line {where.number}: not valid JSON ({err})", source=where.file
+        ) from None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-        raise NdjsonError(f"line {where.number}: not a FHIR resource (no resourceType)",
-                          source=where.file)
+        raise NdjsonError(
+            f"line {where.number}: not a FHIR resource (no resourceType)", source=where.file
+        )
     return resource
 
 
@@ -335,28 +338,35 @@ def iter_records(
     buckets = max(1, -(-size // bucket_bytes))
     if buckets == 1:
         yield from _records_of(
-            _resources_in_memory(folder, tally, strict), measures, tally, medications,
-            strict, progress,
+            _resources_in_memory(folder, tally, strict),
+            measures,
+            tally,
+            medications,
+            strict,
+            progress,
         )
         return
     workdir = Path(tempfile.mkdtemp(prefix="spinecare-buckets-"))
     try:
         with ExitStack() as stack:
-            handles = [stack.enter_context(open(workdir / f"{i}.bin", "wb"))
-                       for i in range(buckets)]
+            handles = [
+                stack.enter_context(open(workdir / f"{i}.bin", "wb")) for i in range(buckets)
+            ]
             for resource, where in iter_resources(folder, tally, strict=strict):
                 if resource["resourceType"] == "Medication":
                     continue
                 pid = patient_id_of(resource)
                 key = pid if pid is not None else ""
                 head = orjson.dumps([where.file, where.number, where.ordinal])
-                handles[_bucket(key, buckets)].write(
-                    head + b"\t" + orjson.dumps(resource) + b"\n"
-                )
+                handles[_bucket(key, buckets)].write(head + b"\t" + orjson.dumps(resource) + b"\n")
         for i in range(buckets):
             yield from _records_of(
-                _resources_in_bucket(workdir / f"{i}.bin"), measures, tally, medications,
-                strict, progress,
+                _resources_in_bucket(workdir / f"{i}.bin"),
+                measures,
+                tally,
+                medications,
+                strict,
+                progress,
             )
             os.unlink(workdir / f"{i}.bin")
     finally:
@@ -425,9 +435,7 @@ def _bundle_files(inputs: Iterable[Path]) -> list[Path]:
     for item in inputs:
         item = Path(item)
         if item.is_dir():
-            out.extend(
-                sorted(p for p in item.iterdir() if p.name.endswith((".json", ".json.gz")))
-            )
+            out.extend(sorted(p for p in item.iterdir() if p.name.endswith((".json", ".json.gz"))))
         else:
             out.append(item)
     return out

@@ -20,5 +20,7 @@ def engine_row(s: Screening) -> dict[str, Any]:
 
 
 def bulk_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: (list(row[key]) if isinstance(row[key], list | tuple) else row[key])
-            for key in ("verdict", "indicated", "indications", "present", "unknown", "missing")}
+    return {
+        key: (list(row[key]) if isinstance(row[key], list | tuple) else row[key])
+        for key in ("verdict", "indicated", "indications", "present", "unknown", "missing")
+    }

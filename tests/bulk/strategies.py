@@ -29,10 +29,26 @@ from spinecare.record.model import (
 AS_OF = date(2024, 6, 15)
 CLINICAL = [None, "active", "recurrence", "relapse", "inactive", "remission", "resolved"]
 VERIFICATION = [None, "confirmed", "provisional", "unconfirmed", "refuted", "entered-in-error"]
-MED_STATUS = [None, "active", "intended", "on-hold", "unknown", "completed", "stopped",
-              "cancelled", "draft"]
-PROC_STATUS = [None, "completed", "in-progress", "not-done", "entered-in-error",
-               "preparation", "stopped"]
+MED_STATUS = [
+    None,
+    "active",
+    "intended",
+    "on-hold",
+    "unknown",
+    "completed",
+    "stopped",
+    "cancelled",
+    "draft",
+]
+PROC_STATUS = [
+    None,
+    "completed",
+    "in-progress",
+    "not-done",
+    "entered-in-error",
+    "preparation",
+    "stopped",
+]
 
 
 def kb_codings(kb: Any) -> list[Coding]:
@@ -57,8 +73,10 @@ def dates(near: date = AS_OF, days: int = 420) -> st.SearchStrategy[date]:
 
 def near_edges(kb: Any) -> st.SearchStrategy[date]:
     """Dates at and around the freshness limits."""
-    windows = sorted({kb.threshold(m.fresh_days) for m in kb.model.measures}
-                     | {kb.threshold(q.fresh_days) for q in kb.model.questions if q.fresh_days})
+    windows = sorted(
+        {kb.threshold(m.fresh_days) for m in kb.model.measures}
+        | {kb.threshold(q.fresh_days) for q in kb.model.questions if q.fresh_days}
+    )
     edges = [AS_OF - timedelta(days=w) + timedelta(days=k) for w in windows for k in (-1, 0, 1)]
     return st.one_of(st.sampled_from([*edges, AS_OF, AS_OF + timedelta(days=1)]), dates())
 
@@ -80,42 +98,54 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
     maybe_date = st.one_of(st.none(), when)
     conditions = []
     for i in range(draw(st.integers(0, 5))):
-        conditions.append(Condition(
-            ref=f"Condition/{pid}-{i}",
-            codings=tuple(draw(st.lists(st.sampled_from(codings), min_size=0, max_size=2))),
-            concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
-            clinical_status=draw(st.sampled_from(CLINICAL)),
-            verification_status=draw(st.sampled_from(VERIFICATION)),
-            onset=draw(maybe_date),
-            abatement=draw(st.one_of(st.none(), when)),
-            recorded=draw(maybe_date),
-            body_sites=tuple(draw(st.lists(st.sampled_from(sites), max_size=2))),
-        ))
+        conditions.append(
+            Condition(
+                ref=f"Condition/{pid}-{i}",
+                codings=tuple(draw(st.lists(st.sampled_from(codings), min_size=0, max_size=2))),
+                concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
+                clinical_status=draw(st.sampled_from(CLINICAL)),
+                verification_status=draw(st.sampled_from(VERIFICATION)),
+                onset=draw(maybe_date),
+                abatement=draw(st.one_of(st.none(), when)),
+                recorded=draw(maybe_date),
+                body_sites=tuple(draw(st.lists(st.sampled_from(sites), max_size=2))),
+            )
+        )
     observations = []
     for i in range(draw(st.integers(0, 8))):
         measure = draw(st.sampled_from(kb.model.measures))
-        observations.append(Observation(
-            ref=f"Observation/{pid}-{i}", measure=measure.id, value=draw(values(kb, measure)),
-            unit=measure.unit, when=draw(when),
-        ))
+        observations.append(
+            Observation(
+                ref=f"Observation/{pid}-{i}",
+                measure=measure.id,
+                value=draw(values(kb, measure)),
+                unit=measure.unit,
+                when=draw(when),
+            )
+        )
     meds = []
     for i in range(draw(st.integers(0, 3))):
-        meds.append(Medication(
-            ref=f"MedicationRequest/{pid}-{i}",
-            codings=tuple(draw(st.lists(st.sampled_from(codings), max_size=2))),
-            concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
-            status=draw(st.sampled_from(MED_STATUS)),
-            start=draw(maybe_date), end=draw(maybe_date),
-        ))
+        meds.append(
+            Medication(
+                ref=f"MedicationRequest/{pid}-{i}",
+                codings=tuple(draw(st.lists(st.sampled_from(codings), max_size=2))),
+                concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
+                status=draw(st.sampled_from(MED_STATUS)),
+                start=draw(maybe_date),
+                end=draw(maybe_date),
+            )
+        )
     procedures = []
     for i in range(draw(st.integers(0, 2))):
-        procedures.append(Procedure(
-            ref=f"Procedure/{pid}-{i}",
-            codings=tuple(draw(st.lists(st.sampled_from(codings), max_size=2))),
-            concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
-            status=draw(st.sampled_from(PROC_STATUS)),
-            performed=draw(maybe_date),
-        ))
+        procedures.append(
+            Procedure(
+                ref=f"Procedure/{pid}-{i}",
+                codings=tuple(draw(st.lists(st.sampled_from(codings), max_size=2))),
+                concept=draw(st.one_of(st.none(), st.sampled_from(sorted(kb.concepts)))),
+                status=draw(st.sampled_from(PROC_STATUS)),
+                performed=draw(maybe_date),
+            )
+        )
     answers = []
     for i in range(draw(st.integers(0, 4))):
         question = draw(st.sampled_from(kb.model.questions))
@@ -124,20 +154,30 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
         else:
             value = draw(st.sampled_from([True, False, True, 1.0, 0.0, "yes"]))
         answers.append(Answer(f"intake#{pid}-{i}", question.id, value, draw(maybe_date)))
-    clearable = sorted({r.concept for r in kb.model.rules if r.effect == "needs_clearance"}
-                       | {r.id for r in kb.model.rules})
+    clearable = sorted(
+        {r.concept for r in kb.model.rules if r.effect == "needs_clearance"}
+        | {r.id for r in kb.model.rules}
+    )
     clearances = []
     for i in range(draw(st.integers(0, 2))):
-        clearances.append(Clearance(
-            ref=f"clearance#{pid}-{i}",
-            concepts=tuple(draw(st.lists(st.sampled_from(clearable), min_size=1, max_size=3))),
-            decision=draw(st.sampled_from(["cleared", "cleared", "declined"])),
-            when=draw(maybe_date), valid_until=draw(maybe_date),
-        ))
+        clearances.append(
+            Clearance(
+                ref=f"clearance#{pid}-{i}",
+                concepts=tuple(draw(st.lists(st.sampled_from(clearable), min_size=1, max_size=3))),
+                decision=draw(st.sampled_from(["cleared", "cleared", "declined"])),
+                when=draw(maybe_date),
+                valid_until=draw(maybe_date),
+            )
+        )
     orders = [Order(ref=f"ServiceRequest/{pid}-0", status="active", intent="order")]
     return PatientRecord(
-        patient=Patient(pid), conditions=conditions, observations=observations,
-        medications=meds, procedures=procedures, answers=answers, clearances=clearances,
+        patient=Patient(pid),
+        conditions=conditions,
+        observations=observations,
+        medications=meds,
+        procedures=procedures,
+        answers=answers,
+        clearances=clearances,
         orders=orders if draw(st.booleans()) else [],
     )
 

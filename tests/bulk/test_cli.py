@@ -24,7 +24,7 @@ def test_screen_writes_parquet_csv_ndjson(export, tmp_path):  # noqa: F811
         assert "patients screened" in result.stdout
         assert "malformed lines skipped" in result.stdout
         assert out.exists()
-    parquet = tmp_path / 'out.parquet'
+    parquet = tmp_path / "out.parquet"
     assert duckdb.connect().execute(f"SELECT count(*) FROM '{parquet}'").fetchone()[0] == 3
     with open(tmp_path / "out.csv", newline="") as handle:
         rows = {row["patient_id"]: row for row in csv.DictReader(handle)}
@@ -35,8 +35,19 @@ def test_screen_writes_parquet_csv_ndjson(export, tmp_path):  # noqa: F811
 
 
 def test_json_summary(export, tmp_path):  # noqa: F811
-    result = runner.invoke(app, ["bulk", "screen", str(export), "--out",
-                                 str(tmp_path / "o.parquet"), "--as-of", "2024-06-15", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "bulk",
+            "screen",
+            str(export),
+            "--out",
+            str(tmp_path / "o.parquet"),
+            "--as-of",
+            "2024-06-15",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0
     summary = orjson.loads(result.stdout)
     assert summary["patients"] == 3
@@ -52,6 +63,10 @@ def test_exit_codes(export, tmp_path):  # noqa: F811
     missing = runner.invoke(app, ["bulk", "screen", str(tmp_path / "nope"), "--out", out])
     assert missing.exit_code == 1
     assert runner.invoke(app, ["bulk", "screen", str(export), "--out", "o.txt"]).exit_code == 2
-    assert runner.invoke(app, ["bulk", "screen", str(export), "--out", out,
-                               "--as-of", "June"]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["bulk", "screen", str(export), "--out", out, "--as-of", "June"]
+        ).exit_code
+        == 2
+    )
     assert runner.invoke(app, ["bulk", "screen", str(export)]).exit_code == 2

@@ -34,22 +34,30 @@ def patient(pid: str) -> dict:
 
 def bp(pid: str, oid: str, systolic: float, when: str = "2024-06-14") -> dict:
     return {
-        "resourceType": "Observation", "id": oid, "status": "final",
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
         "subject": {"reference": f"Patient/{pid}"},
         "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
         "effectiveDateTime": when,
         "component": [
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
-             "valueQuantity": {"value": systolic, "unit": "mmHg", "code": "mm[Hg]"}},
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
-             "valueQuantity": {"value": 80, "unit": "mmHg", "code": "mm[Hg]"}},
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                "valueQuantity": {"value": systolic, "unit": "mmHg", "code": "mm[Hg]"},
+            },
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+                "valueQuantity": {"value": 80, "unit": "mmHg", "code": "mm[Hg]"},
+            },
         ],
     }
 
 
 def condition(pid: str, cid: str, code: str, system: str = "http://hl7.org/fhir/sid/icd-10"):
     return {
-        "resourceType": "Condition", "id": cid, "subject": {"reference": f"Patient/{pid}"},
+        "resourceType": "Condition",
+        "id": cid,
+        "subject": {"reference": f"Patient/{pid}"},
         "clinicalStatus": {"coding": [{"code": "active"}]},
         "code": {"coding": [{"system": system, "code": code}]},
     }
@@ -68,15 +76,31 @@ def export(tmp_path: Path) -> Path:
     folder.mkdir()
     write(folder / "Patient.000.ndjson", [patient("a"), patient("b")])
     write(folder / "Patient.001.ndjson.gz", [patient("c")], gz=True)
-    write(folder / "Observation.ndjson", [
-        bp("a", "o1", 185), b"{not json", bp("b", "o2", 120), bp("ghost", "o3", 150),
-        b"[1, 2]",
-    ])
-    write(folder / "Condition.ndjson.gz", [
-        condition("a", "c1", "M51.16"), condition("c", "c2", "C50.9"),
-        {"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/b"},
-         "onsetDateTime": "yesterday", "code": {"coding": [{"code": "C50"}]}},
-    ], gz=True)
+    write(
+        folder / "Observation.ndjson",
+        [
+            bp("a", "o1", 185),
+            b"{not json",
+            bp("b", "o2", 120),
+            bp("ghost", "o3", 150),
+            b"[1, 2]",
+        ],
+    )
+    write(
+        folder / "Condition.ndjson.gz",
+        [
+            condition("a", "c1", "M51.16"),
+            condition("c", "c2", "C50.9"),
+            {
+                "resourceType": "Condition",
+                "id": "bad",
+                "subject": {"reference": "Patient/b"},
+                "onsetDateTime": "yesterday",
+                "code": {"coding": [{"code": "C50"}]},
+            },
+        ],
+        gz=True,
+    )
     write(folder / "Encounter.ndjson", [{"resourceType": "Encounter", "id": "e"}])
     return folder
 
@@ -84,8 +108,10 @@ def export(tmp_path: Path) -> Path:
 def test_export_files_order_and_names(export):
     names = [(kind, path.name) for kind, path in export_files(export)]
     assert names == [
-        ("Patient", "Patient.000.ndjson"), ("Patient", "Patient.001.ndjson.gz"),
-        ("Condition", "Condition.ndjson.gz"), ("Observation", "Observation.ndjson"),
+        ("Patient", "Patient.000.ndjson"),
+        ("Patient", "Patient.001.ndjson.gz"),
+        ("Condition", "Condition.ndjson.gz"),
+        ("Observation", "Observation.ndjson"),
     ]
 
 
@@ -143,14 +169,21 @@ def test_bulk_strict_raises(export, tmp_path):
 
 def test_bundles_to_ndjson_rewrites_references(tmp_path):
     bundle = {
-        "resourceType": "Bundle", "type": "transaction",
+        "resourceType": "Bundle",
+        "type": "transaction",
         "entry": [
             {"fullUrl": "urn:uuid:p1", "resource": patient("p1")},
-            {"fullUrl": "urn:uuid:c1", "resource": {
-                "resourceType": "Condition", "id": "c1",
-                "subject": {"reference": "urn:uuid:p1"},
-                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10",
-                                     "code": "M51.1"}]}}},
+            {
+                "fullUrl": "urn:uuid:c1",
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": "c1",
+                    "subject": {"reference": "urn:uuid:p1"},
+                    "code": {
+                        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M51.1"}]
+                    },
+                },
+            },
         ],
     }
     src = tmp_path / "b.json.gz"

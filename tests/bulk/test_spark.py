@@ -22,9 +22,16 @@ KB = load_kb()
 pytestmark = pytest.mark.spark
 
 
-@settings(max_examples=1, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=1,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(populations(KB, max_size=40))
 def test_spark_equals_engine_on_random_records(spark, population):
     rows = screen_records_spark(spark, population, KB, AS_OF)
@@ -39,8 +46,9 @@ def test_spark_equals_duckdb_on_synthea(spark, synthea_export, tmp_path):
 
     as_of = date(2019, 6, 1)
     a = screen_export(synthea_export, tmp_path / "duck.parquet", KB, as_of, workers=2)
-    b = screen_export_spark(synthea_export, tmp_path / "spark.parquet", KB, as_of, workers=2,
-                            spark=spark)
+    b = screen_export_spark(
+        synthea_export, tmp_path / "spark.parquet", KB, as_of, workers=2, spark=spark
+    )
     assert a.verdicts == b.verdicts and a.patients == b.patients == 585
     con = duckdb.connect()
     differing = con.execute(
