@@ -19,12 +19,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/spinecare serve --demo
 
-test: install
+test: install lint typecheck
 	$(BIN)/python -m pytest -n auto -q
 
 lint: install
-	$(BIN)/ruff check spinecare tests benchmarks
-	$(BIN)/ruff format --check spinecare tests benchmarks
+	$(BIN)/ruff check spinecare tests benchmarks tools
+	$(BIN)/ruff format --check spinecare tests benchmarks tools
 
 typecheck: install
 	$(BIN)/mypy spinecare
