@@ -343,21 +343,6 @@ def _day(as_of: str | None) -> date:
     return parse_date(as_of, what="as_of")
 
 
-def _request_json(r: Any) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "patient_id": r.patient_id,
-        "physician_id": r.physician_id,
-        "concepts": r.concepts,
-        "message": r.message,
-        "status": r.status,
-        "decision_note": r.decision_note,
-        "created_at": r.created_at.isoformat(),
-        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
-        "version": r.version,
-    }
-
-
 def _as_in_record(data: dict[str, Any], patient: Any) -> dict[str, Any]:
     """``patient`` as the record names it (the FHIR Patient id or intake id, kept as the
     stored patient's ``external_id``), as ``spinecare screen|plan`` print it, rather than
@@ -424,7 +409,9 @@ def get_patient(request: Request, patient_id: int = PatientId) -> Any:
                 {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
                 for i in service.intakes_of(session, patient)
             ],
-            "clearance_requests": [_request_json(r) for r in service.requests_of(session, patient)],
+            "clearance_requests": [
+                service.clearance_request_json(r) for r in service.requests_of(session, patient)
+            ],
         }
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "PatientInput",
     "add_intake",
     "clearance_queue",
+    "clearance_request_json",
     "create_patient",
     "decide_clearance",
     "get_clearance_request",
@@ -128,6 +129,22 @@ def list_patients(
     ).all()
     audit(session, user, "list", "patient", None, detail=f"q={q or ''} offset={offset}")
     return list(rows), total
+
+
+def clearance_request_json(r: ClearanceRequest) -> dict[str, Any]:
+    """A clearance request as JSON (the web pages and the REST API show the same)."""
+    return {
+        "id": r.id,
+        "patient_id": r.patient_id,
+        "physician_id": r.physician_id,
+        "concepts": r.concepts,
+        "message": r.message,
+        "status": r.status,
+        "decision_note": r.decision_note,
+        "created_at": r.created_at.isoformat(),
+        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+        "version": r.version,
+    }
 
 
 def patient_json(p: PatientRow) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from spinecare.web.patients import (
     STAFF,
     _created,
     _form_error,
-    _request_json,
     screening_view,
 )
 
@@ -58,7 +57,7 @@ async def clearance_request(request: Request, patient_id: int) -> Response:
                 {**context, "values": {**fields, "concepts": concepts}},
                 exc,
             )
-        data = _request_json(req)
+        data = service.clearance_request_json(req)
     return _created(request, f"/patients/{patient_id}/screening", data)
 
 
@@ -68,7 +67,7 @@ def queue(request: Request, status: str | None = "open") -> Response:
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
         rows = service.clearance_queue(session, user, status)
-        items = [{**_request_json(r), "patient_name": p.name} for r, p in rows]
+        items = [{**service.clearance_request_json(r), "patient_name": p.name} for r, p in rows]
     return render(
         request,
         "queue.html",
@@ -82,8 +81,8 @@ def _decision_view(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     req = service.get_clearance_request(session, user, request_id)
     context, data = screening_view(request, session, user, req.patient_id, date.today())
-    context.update({"req": _request_json(req), "values": {}, "errors": {}})
-    return context, {"clearance_request": _request_json(req), **data}
+    context.update({"req": service.clearance_request_json(req), "values": {}, "errors": {}})
+    return context, {"clearance_request": service.clearance_request_json(req), **data}
 
 
 @router.get("/clearances/{request_id}")
@@ -118,7 +117,7 @@ async def decide(request: Request, request_id: int) -> Response:
             return _form_error(
                 request, "decide.html", {**context, "values": fields}, err, status=status
             )
-        data = _request_json(req)
+        data = service.clearance_request_json(req)
         target = f"/clearances/{request_id}"
     if wants_json(request):
         return JSONResponse(data)

@@ -239,7 +239,7 @@ def patient_page(request: Request, patient_id: int) -> Response:
                 {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
                 for i in intakes
             ],
-            "clearance_requests": [_request_json(r) for r in requests_],
+            "clearance_requests": [service.clearance_request_json(r) for r in requests_],
             "courses": [
                 {"id": c.id, "start": c.start.isoformat(), "status": c.status}
                 for c in courses_of(session, patient)
@@ -251,21 +251,6 @@ def patient_page(request: Request, patient_id: int) -> Response:
         {"patient": patient, "data": data, "courses": data["courses"]},
         data,
     )
-
-
-def _request_json(r: Any) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "patient_id": r.patient_id,
-        "physician_id": r.physician_id,
-        "concepts": r.concepts,
-        "message": r.message,
-        "status": r.status,
-        "decision_note": r.decision_note,
-        "created_at": r.created_at.isoformat(),
-        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
-        "version": r.version,
-    }
 
 
 @router.get("/patients/{patient_id}/edit")
@@ -408,7 +393,9 @@ def screening_view(
     """The screening page's template context and its JSON twin."""
     kb = state(request).kb()
     ps = service.screen_patient(session, user, patient_id, kb, day)
-    requests_ = [_request_json(r) for r in service.requests_of(session, ps.patient)]
+    requests_ = [
+        service.clearance_request_json(r) for r in service.requests_of(session, ps.patient)
+    ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     patient = ps.patient
     screening = ps.screening.to_json()
