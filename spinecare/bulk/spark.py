@@ -37,12 +37,19 @@ def get_session(
 
     ``small``: tuned for tiny inputs (tests): one shuffle partition, no adaptive planning.
     """
+    import os
+
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder.master(master or "local[*]").appName(app_name)
+    if master is None or master.startswith("local"):
+        # local mode stays on loopback (Spark would otherwise bind the host's interface)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
     builder = (
-        SparkSession.builder.master(master or "local[*]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
+        builder.config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
