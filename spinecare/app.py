@@ -109,6 +109,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 
     lang = i18n.set_language(request_language(request))
     title = i18n.gettext(ERROR_TITLES.get(status, "Something went wrong"))
+    message = i18n.translate(message)  # a Message, or a plain catalog string, in ``lang``
     return TEMPLATES.TemplateResponse(
         request,
         "error.html",
@@ -148,7 +149,9 @@ def _install_page_errors(app: FastAPI) -> None:
                 target = quote(request.url.path)
                 return RedirectResponse(f"/login?next={target}", status_code=303)
             if _wants_page(request):
-                return _error_page(request, status, exc.one_line())
+                # the message itself (a translatable Message) unless it names a file
+                shown = exc.message if exc.source is None else exc.one_line()
+                return _error_page(request, status, shown)
             details = None
             if isinstance(exc, FormError):
                 details = [{"field": k, "message": v} for k, v in exc.errors.items()]

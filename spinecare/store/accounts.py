@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from spinecare.messages import Message
 from spinecare.store.audit import audit
 from spinecare.store.errors import FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
@@ -85,9 +86,9 @@ def create_user(
     ):
         errors["username"] = "letters, digits, '.', '-' or '_' (1 to 100 characters)"
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
-        errors["username"] = f"'{username}' is taken; choose another user name"
+        errors["username"] = Message("'%(name)s' is taken; choose another user name", name=username)
     if role not in ROLES:
-        errors["role"] = f"one of {', '.join(ROLES)}"
+        errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
     if len(password) < MIN_PASSWORD:
         errors["password"] = f"at least {MIN_PASSWORD} characters"
     if role == "patient" and patient is None:

@@ -30,6 +30,7 @@ from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.kb.loader import KB
+from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.audit import audit
 from spinecare.store.errors import AccessDenied, FormError, VersionConflict
@@ -112,7 +113,7 @@ def get_course(
         raise NotFoundError(f"course {course_id} not found")
     get_patient(session, user, row.patient_id, audit_as=None)
     if write and user.role not in WRITERS:
-        raise AccessDenied(f"your role ({user.role}) may not change a course")
+        raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
     audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
     return row
 
@@ -137,7 +138,7 @@ def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, Pati
     if user.role == "physician":
         query = query.where(CourseRow.physician_id == user.id)
     elif user.role not in WRITERS:
-        raise AccessDenied(f"your role ({user.role}) has no review queue")
+        raise AccessDenied(Message("your role (%(role)s) has no review queue", role=user.role))
     return [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
 
 
@@ -199,14 +200,14 @@ def start(
     patient = get_patient(session, user, patient_id, write=True, audit_as=None)
     errors: dict[str, str] = {}
     if start_day < today:
-        errors["start"] = f"the start {start_day.isoformat()} is in the past"
+        errors["start"] = Message("the start %(day)s is in the past", day=start_day.isoformat())
     running = session.scalar(
         select(CourseRow.id).where(
             CourseRow.patient_id == patient.id, CourseRow.status.in_(("active", "paused"))
         )
     )
     if running is not None:
-        errors["form"] = f"course {running} is still running: complete it first"
+        errors["form"] = Message("course %(id)s is still running: complete it first", id=running)
     doctor = None
     if physician_id:
         doctor = session.get(User, physician_id)
@@ -428,7 +429,9 @@ def record_session(
     try:
         session.flush()
     except StaleDataError:
-        raise VersionConflict(f"course {row.id} was changed meanwhile; reload") from None
+        raise VersionConflict(
+            Message("course %(id)s was changed meanwhile; reload", id=row.id)
+        ) from None
     audit(
         session,
         user,
@@ -471,10 +474,10 @@ def complete(session: DbSession, user: User, course_id: int, *, day: date) -> Co
     """End the course (staff, or the course's physician)."""
     row = get_course(session, user, course_id, audit_as="read")
     if user.role not in (*WRITERS, "physician"):
-        raise AccessDenied(f"your role ({user.role}) may not end a course")
+        raise AccessDenied(Message("your role (%(role)s) may not end a course", role=user.role))
     course = course_of(row)
     if course.status == "completed":
-        raise VersionConflict(f"course {row.id} has already ended")
+        raise VersionConflict(Message("course %(id)s has already ended", id=row.id))
     try:
         lib.complete_course(course, day=day)
     except InputError as exc:
@@ -519,7 +522,9 @@ def set_home_program(
         ids = [s.id for s in program.steps]
         bad = [s for s in chosen if s not in ids]
         if bad:
-            errors[f"steps_{zone}"] = f"not a step of this zone: {', '.join(bad)}"
+            errors[f"steps_{zone}"] = Message(
+                "not a step of this zone: %(steps)s", steps=", ".join(bad)
+            )
             continue
         raw = (minutes.get(zone) or "").strip()
         value = program.minutes.value
@@ -527,16 +532,19 @@ def set_home_program(
             try:
                 value = float(raw)
             except ValueError:
-                errors[f"minutes_{zone}"] = f"'{raw}' is not a number"
+                errors[f"minutes_{zone}"] = Message("'%(value)s' is not a number", value=raw)
                 continue
             if value <= 0 or value > 120:
                 errors[f"minutes_{zone}"] = "minutes a day must be more than 0 and at most 120"
                 continue
             low, high = program.minutes.min, program.minutes.max
             if not low <= value <= high and not reason.strip():
-                errors[f"minutes_{zone}"] = (
-                    f"{value:g} min is outside the range the knowledge base allows "
-                    f"({low:g}-{high:g} min); a written reason is required"
+                errors[f"minutes_{zone}"] = Message(
+                    "%(value)s min is outside the range the knowledge base allows "
+                    "(%(low)s-%(high)s min); a written reason is required",
+                    value=f"{value:g}",
+                    low=f"{low:g}",
+                    high=f"{high:g}",
                 )
                 continue
         raw_times = (times.get(zone) or "1").strip()
@@ -621,7 +629,7 @@ def add_diary_entry(
     key = key.strip()
     errors: dict[str, str] = {}
     if not key or len(key) > MAX_DIARY_KEY:
-        errors["key"] = f"a key of 1-{MAX_DIARY_KEY} characters identifies the entry"
+        errors["key"] = Message("a key of 1-%(n)s characters identifies the entry", n=MAX_DIARY_KEY)
     else:
         existing = session.scalar(
             select(DiaryEntry).where(
@@ -640,17 +648,19 @@ def add_diary_entry(
         if day > today:
             errors["day"] = "is in the future"
         elif day < course.start:
-            errors["day"] = f"is before the course start {course.start.isoformat()}"
+            errors["day"] = Message(
+                "is before the course start %(day)s", day=course.start.isoformat()
+            )
     known = {s for h in course.home for s in h.steps}
     bad = [s for s in steps if s not in known]
     if bad:
-        errors["steps"] = f"not a step of your routine: {', '.join(bad)}"
+        errors["steps"] = Message("not a step of your routine: %(steps)s", steps=", ".join(bad))
     minutes_value: float | None = None
     if minutes.strip():
         try:
             minutes_value = float(minutes)
         except ValueError:
-            errors["minutes"] = f"'{minutes}' is not a number"
+            errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
         else:
             if not 0 <= minutes_value <= 240:
                 errors["minutes"] = "minutes must be from 0 to 240"

@@ -24,6 +24,7 @@ from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
+from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.audit import audit
 from spinecare.store.errors import AccessDenied, FormError, VersionConflict
@@ -102,9 +103,17 @@ def get_patient(
         session.scalar(_visible(select(PatientRow.id), user).where(PatientRow.id == patient_id))
         is None
     ):
-        raise AccessDenied(f"your role ({user.role}) may not see patient {patient_id}")
+        raise AccessDenied(
+            Message(
+                "your role (%(role)s) may not see patient %(patient)s",
+                role=user.role,
+                patient=patient_id,
+            )
+        )
     if write and user.role not in WRITERS:
-        raise AccessDenied(f"your role ({user.role}) may not change patient records")
+        raise AccessDenied(
+            Message("your role (%(role)s) may not change patient records", role=user.role)
+        )
     if audit_as:
         audit(session, user, audit_as, "patient", str(patient.id), patient_id=patient.id)
     return patient
@@ -203,9 +212,9 @@ class PatientInput:
                 elif born.year < 1900:
                     errors["birth_date"] = "before 1900; check the year"
         if self.sex and self.sex not in SEXES:
-            errors["sex"] = f"one of {', '.join(SEXES)}"
+            errors["sex"] = Message("one of %(choices)s", choices=", ".join(SEXES))
         if self.language and self.language not in LANGUAGES:
-            errors["language"] = f"one of {', '.join(LANGUAGES)}"
+            errors["language"] = Message("one of %(choices)s", choices=", ".join(LANGUAGES))
         if len(self.notes) > 5000:
             errors["notes"] = "at most 5000 characters"
         if errors:
@@ -231,13 +240,17 @@ def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | N
 
 def create_patient(session: Session, user: User, data: PatientInput) -> PatientRow:
     if user.role not in WRITERS:
-        raise AccessDenied(f"your role ({user.role}) may not create patients")
+        raise AccessDenied(Message("your role (%(role)s) may not create patients", role=user.role))
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
         session, user.clinic_id, values["external_id"], None
     ):
         raise FormError(
-            {"external_id": f"'{values['external_id']}' is already a patient of this clinic"}
+            {
+                "external_id": Message(
+                    "'%(id)s' is already a patient of this clinic", id=values["external_id"]
+                )
+            }
         )
     moment = now()
     patient = PatientRow(
@@ -265,12 +278,21 @@ def update_patient(
         session, user.clinic_id, values["external_id"], patient.id
     ):
         raise FormError(
-            {"external_id": f"'{values['external_id']}' is already a patient of this clinic"}
+            {
+                "external_id": Message(
+                    "'%(id)s' is already a patient of this clinic", id=values["external_id"]
+                )
+            }
         )
     if patient.version != version:
         raise VersionConflict(
-            f"patient {patient.id} was changed by someone else (version {patient.version}, "
-            f"your form had {version}); reload the page to see the changes, then save again"
+            Message(
+                "patient %(id)s was changed by someone else (version %(current)s, your form had "
+                "%(yours)s); reload the page to see the changes, then save again",
+                id=patient.id,
+                current=patient.version,
+                yours=version,
+            )
         )
     for key, value in values.items():
         if key == "external_id" and not value:
@@ -281,7 +303,10 @@ def update_patient(
         session.flush()
     except StaleDataError:
         raise VersionConflict(
-            f"patient {patient.id} was changed by someone else while you saved; reload"
+            Message(
+                "patient %(id)s was changed by someone else while you saved; reload",
+                id=patient.id,
+            )
         ) from None
     audit(session, user, "update", "patient", str(patient.id), patient_id=patient.id)
     return patient
@@ -299,7 +324,7 @@ def import_record(
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id)."""
     if user.role not in WRITERS:
-        raise AccessDenied(f"your role ({user.role}) may not import records")
+        raise AccessDenied(Message("your role (%(role)s) may not import records", role=user.role))
     ext = record.patient.id[:100] or "imported"
     patient = session.scalar(
         select(PatientRow).where(
@@ -349,7 +374,9 @@ def add_intake(
     """Record one intake (vitals, pain, answers, conditions, medications) for the patient."""
     patient = get_patient(session, user, patient_id, write=True, audit_as=None)
     if version is not None and patient.version != version:
-        raise VersionConflict(f"patient {patient.id} was changed by someone else; reload")
+        raise VersionConflict(
+            Message("patient %(id)s was changed by someone else; reload", id=patient.id)
+        )
     intake = store_record(
         session,
         patient,
@@ -512,7 +539,7 @@ def clearance_queue(
     if user.role == "physician":
         query = query.where(ClearanceRequest.physician_id == user.id)
     elif user.role not in CLINIC_STAFF:
-        raise AccessDenied(f"your role ({user.role}) has no clearance queue")
+        raise AccessDenied(Message("your role (%(role)s) has no clearance queue", role=user.role))
     if status:
         query = query.where(ClearanceRequest.status == status)
     rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
@@ -569,7 +596,11 @@ def decide_clearance(
         raise FormError(errors)
     if req.status != "open" or req.version != version:
         raise VersionConflict(
-            f"clearance request {req.id} was already decided ({req.status}); nothing was changed"
+            Message(
+                "clearance request %(id)s was already decided (%(status)s); nothing was changed",
+                id=req.id,
+                status=req.status,
+            )
         )
     moment = now()
     req.status = decision
@@ -578,7 +609,9 @@ def decide_clearance(
     try:
         session.flush()
     except StaleDataError:
-        raise VersionConflict(f"clearance request {req.id} was decided meanwhile") from None
+        raise VersionConflict(
+            Message("clearance request %(id)s was decided meanwhile", id=req.id)
+        ) from None
     session.add(
         ClearanceRow(
             ref=f"ClearanceRequest/{req.id}",

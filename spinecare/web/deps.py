@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
+from spinecare.messages import Message
 from spinecare.settings import Settings
 from spinecare.store.accounts import user_for_token
 from spinecare.store.db import Database
@@ -173,7 +174,13 @@ def require_user(request: Request, session: Session, *roles: str) -> User:
     if user is None:
         raise LoginRequired("sign in first")
     if roles and user.role not in roles:
-        raise AccessDenied(f"this page is for {', '.join(roles)}; you are signed in as {user.role}")
+        raise AccessDenied(
+            Message(
+                "this page is for %(roles)s; you are signed in as %(role)s",
+                roles=", ".join(roles),
+                role=user.role,
+            )
+        )
     return user
 
 

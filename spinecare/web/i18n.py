@@ -30,6 +30,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from spinecare.messages import Message
+
 __all__ = [
     "LANGUAGES",
     "LANG_COOKIE",
@@ -86,22 +88,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_lang.get()).ngettext(singular, plural, n)
 
 
-class Text(str):
-    """A message for users: its value is the English text, ``msgid % params``.
-
-    The message id and its parameters are kept so that a page can show it translated
-    (:func:`translate`) in the language of the request that renders it. Message ids are
-    listed in ``RUNTIME`` of ``tools/ru_messages.py``.
-    """
-
-    msgid: str
-    params: dict[str, Any]
-
-    def __new__(cls, msgid: str, **params: Any) -> Text:
-        self = super().__new__(cls, msgid % params if params else msgid)
-        self.msgid = msgid
-        self.params = params
-        return self
+Text = Message
+"""A message for users (:class:`spinecare.messages.Message`): English as its value, its
+id and parameters kept so that a page shows it translated (:func:`translate`). Message
+ids are listed in ``RUNTIME`` of ``tools/ru_messages.py``."""
 
 
 def translate(message: Any) -> str:

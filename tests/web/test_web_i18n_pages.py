@@ -322,3 +322,42 @@ def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
     else:
         assert shown == str(msg)
     assert i18n.translate("") == "" and i18n.translate(None) == ""
+
+
+def test_version_conflict_message_in_russian(world: Any) -> None:
+    first = login(world.client(), "admin", PASSWORDS["admin"])
+    second = _russian(world, "therapist")
+    path = f"/patients/{world.demo_patient}/edit"
+    version = first.get(path, headers=JSON).json()["version"]
+    token1, token2 = csrf_of(first, path), csrf_of(second, path)
+    r = first.post(
+        path,
+        headers=HTML,
+        follow_redirects=False,
+        data={"csrf_token": token1, "name": "First Save", "version": str(version)},
+    )
+    assert r.status_code == 303
+    r = second.post(
+        path,
+        headers=HTML,
+        data={"csrf_token": token2, "name": "Second Save", "version": str(version)},
+    )
+    assert r.status_code == 409
+    assert "изменил кто-то другой" in r.text
+    assert "changed by someone else" not in r.text
+    # the JSON envelope keeps the English text
+    r = second.post(
+        path,
+        headers=JSON,
+        data={"csrf_token": token2, "name": "Third Save", "version": str(version)},
+    )
+    assert r.status_code == 409
+    assert "changed by someone else" in r.json()["error"]["message"]
+
+
+def test_access_denied_page_in_russian(world: Any) -> None:
+    client = _russian(world, "patient")
+    r = client.get("/audit", headers=HTML)
+    assert r.status_code == 403
+    assert "эта страница для ролей" in r.text
+    assert "this page is for" not in r.text
