@@ -160,6 +160,23 @@ def summarize(
     return total, verdicts, concepts, missing, indicated
 
 
+def write_results(con: Any, out: Path) -> None:
+    """Write the ``results`` table to ``out``, in the format its suffix names (lists joined
+    with ';' in CSV)."""
+    fmt = output_format(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = "results"
+    if fmt == "CSV":
+        source = (
+            "(SELECT patient_id, verdict, indicated,"
+            " array_to_string(indications, ';') AS indications,"
+            " array_to_string(present, ';') AS present,"
+            " array_to_string(unknown, ';') AS unknown,"
+            " array_to_string(missing, ';') AS missing FROM results)"
+        )
+    con.execute(f"COPY {source} TO '{out}' (FORMAT {fmt})")
+
+
 def screen_export(
     folder: Path,
     out: Path | None,
@@ -181,7 +198,8 @@ def screen_export(
     """
     if flatten not in FLATTENERS:
         raise ValueError(f"unknown flattener '{flatten}' (use {', '.join(FLATTENERS)})")
-    fmt = output_format(out) if out is not None else None
+    if out is not None:
+        output_format(out)  # refuse an unknown output suffix before any work
     scratch = Path(tempfile.mkdtemp(prefix="spinecare-bulk-", dir=workdir))
     try:
         started = time.perf_counter()
@@ -206,17 +224,7 @@ def screen_export(
         t_sql = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE results AS {compiled.sql}")
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            source = "results"
-            if fmt == "CSV":
-                source = (
-                    "(SELECT patient_id, verdict, indicated,"
-                    " array_to_string(indications, ';') AS indications,"
-                    " array_to_string(present, ';') AS present,"
-                    " array_to_string(unknown, ';') AS unknown,"
-                    " array_to_string(missing, ';') AS missing FROM results)"
-                )
-            con.execute(f"COPY {source} TO '{out}' (FORMAT {fmt})")
+            write_results(con, out)
         sql_seconds = time.perf_counter() - t_sql
         total, verdicts, concepts, missing, indicated = summarize(con, "results")
         con.close()

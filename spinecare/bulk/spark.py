@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from spinecare.bulk.compile import compile_screening
-from spinecare.bulk.duckdb import BulkResult, connect, output_format, summarize
+from spinecare.bulk.duckdb import BulkResult, connect, output_format, summarize, write_results
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.bulk.flatten import flatten_export
 from spinecare.kb.loader import KB
@@ -128,7 +128,8 @@ def screen_export_spark(
     spark: Any = None,
 ) -> BulkResult:
     """Screen a Bulk export on Spark; the output file and summary as for DuckDB."""
-    fmt = output_format(out) if out is not None else None
+    if out is not None:
+        output_format(out)  # refuse an unknown output suffix before any work
     scratch = Path(tempfile.mkdtemp(prefix="spinecare-spark-", dir=workdir))
     try:
         started = time.perf_counter()
@@ -147,17 +148,7 @@ def screen_export_spark(
             f"CREATE TEMP TABLE results AS SELECT * FROM read_parquet('{results}/*.parquet')"
         )
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            source = "results"
-            if fmt == "CSV":
-                source = (
-                    "(SELECT patient_id, verdict, indicated,"
-                    " array_to_string(indications, ';') AS indications,"
-                    " array_to_string(present, ';') AS present,"
-                    " array_to_string(unknown, ';') AS unknown,"
-                    " array_to_string(missing, ';') AS missing FROM results)"
-                )
-            con.execute(f"COPY {source} TO '{out}' (FORMAT {fmt})")
+            write_results(con, out)
         total, verdicts, concepts, missing, indicated = summarize(con, "results")
         con.close()
         seconds = {
