@@ -155,15 +155,14 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in procedure_codes)
         templates["procedures"] = f"Procedure?patient={pid}&code={codes}"
     # The engine reads the latest value of each measure within its window, so one search
-    # per data item (blood pressure, temperature, pain, platelets) for its latest reading
-    # is all it needs: the form of the specification's own "most recent reading" example.
-    by_item: dict[str, set[tuple[str, str]]] = {}
+    # per measure for its latest reading is all it needs: the form of the specification's
+    # own "most recent reading" example. A measure's search includes the panels that carry
+    # it (blood pressure), so an EHR that stores systolic and diastolic as separate
+    # Observations and one that stores a panel are both served.
     for measure in kb.model.measures:
-        keys = by_item.setdefault(measure.item, set())
-        keys.update((c.system, c.code) for c in (*measure.codes, *measure.panels))
-    for item, keys in by_item.items():
-        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in sorted(keys))
-        templates[item] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count=1"
+        keys = sorted({(c.system, c.code) for c in (*measure.codes, *measure.panels)})
+        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in keys)
+        templates[measure.id] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count=1"
     return templates
 
 

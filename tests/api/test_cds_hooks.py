@@ -125,7 +125,7 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, s
     stub_fhir.requests.clear()
     full = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()
     body = hook_request("order-sign", CONTRAINDICATED)
-    del body["prefetch"]["conditions"], body["prefetch"]["blood_pressure"]
+    del body["prefetch"]["conditions"], body["prefetch"]["systolic_bp"]
     body["fhirServer"] = f"{stub_fhir.url}/fhir"
     body["fhirAuthorization"] = {
         "access_token": "opaque-token-1",
@@ -344,3 +344,42 @@ def test_other_massage_codes_trigger_too(client, hook_request):
     body["context"]["draftOrders"]["entry"].append({"resource": order})
     (card,) = client.post(SIGN, json=body).json()["cards"]
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "ServiceRequest/manip-1"
+
+
+def test_separate_systolic_and_diastolic_observations_are_prefetched(client, templates):
+    """An EHR that stores systolic and diastolic as separate Observations (no panel):
+    one prefetch search per measure brings both latest readings."""
+    from fhir_search import prefetch_for
+
+    loinc = "http://loinc.org"
+
+    def obs(oid: str, code: str, value: float, unit: str, day: str) -> dict:
+        return {
+            "resourceType": "Observation",
+            "id": oid,
+            "status": "final",
+            "subject": {"reference": "Patient/sep"},
+            "effectiveDateTime": day,
+            "code": {"coding": [{"system": loinc, "code": code}]},
+            "valueQuantity": {"value": value, "unit": unit, "code": unit},
+        }
+
+    resources = [
+        {"resourceType": "Patient", "id": "sep"},
+        obs("s1", "8480-6", 185, "mm[Hg]", "2026-11-19"),
+        obs("d1", "8462-4", 95, "mm[Hg]", "2026-11-20"),  # the latest reading of all
+        obs("t1", "8310-5", 36.6, "Cel", "2026-11-20"),
+    ]
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "6f9c3d2e-sep",
+        "context": {"userId": "Practitioner/1", "patientId": "sep"},
+        "prefetch": prefetch_for(resources, templates, "sep", "2026-11-20"),
+        "extension": {"org.spinecare.as-of": "2026-11-20"},
+    }
+    assert body["prefetch"]["systolic_bp"]["entry"][0]["resource"]["id"] == "s1"
+    assert body["prefetch"]["diastolic_bp"]["entry"][0]["resource"]["id"] == "d1"
+    data = valid(client.post(VIEW, json=body).json())
+    detail = data["cards"][0]["detail"]
+    assert "(`defer`)" in detail  # systolic 185 from its own Observation: defer, not needs_data
+    assert data["cards"][0]["indicator"] == "warning"
