@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spinecare.bulk import typedread
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir import reader
@@ -61,8 +62,6 @@ FAST_TYPES = (
     "ServiceRequest",
     "FamilyMemberHistory",
 )
-# Numbers orjson and DuckDB may read differently (overflow, > 64-bit): left to Python.
-_ODD_NUMBER = r"[:,\[]\s*-?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]{3}|[:,\[]\s*-?[0-9]{20}"
 _DATE_RE = "^" + reader._DATE.pattern + "$"
 
 
@@ -77,6 +76,7 @@ class SqlFlattenResult:
     seconds: float
     fast: int
     fallback: int
+    typed_files: int = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,10 +189,12 @@ def install_kb(con: Any, kb: KB) -> None:
         " TRY_CAST(s[6:7] AS INTEGER) WHEN e THEN 12 ELSE 1 END"
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP MACRO sc_date(s, e) AS CASE WHEN regexp_full_match(s, "
-        f"{_q(_DATE_RE)}) AND sc_y(s) >= 1 AND sc_m(s, e) BETWEEN 1 AND 12 THEN"
-        " try(make_date(sc_y(s), sc_m(s, e), CASE WHEN length(s) >= 10 THEN"
-        " TRY_CAST(s[9:10] AS INTEGER) WHEN e THEN"
+        f"CREATE OR REPLACE TEMP MACRO sc_date(s, e) AS CASE WHEN NOT regexp_full_match(s, "
+        f"{_q(_DATE_RE)}) THEN NULL"
+        # a full date: DuckDB's own cast (year 0 is no date in Python)
+        " WHEN length(s) >= 10 THEN CASE WHEN s[1:4] <> '0000' THEN TRY_CAST(s[1:10] AS DATE)"
+        " END WHEN sc_y(s) >= 1 AND sc_m(s, e) BETWEEN 1 AND 12 THEN"
+        " try(make_date(sc_y(s), sc_m(s, e), CASE WHEN e THEN"
         " day(last_day(make_date(sc_y(s), sc_m(s, e), 1))) ELSE 1 END)) END"
     )
     # a JSON date field: absent, null, or a valid date string
@@ -277,8 +279,8 @@ def install_kb(con: Any, kb: KB) -> None:
 # Reading lines
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    """The file's bytes in blocks that end at a line end (or the end of the file)."""
+def blocks(path: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """The file's bytes (plain or gzip) in blocks that end at a line end (or the file's)."""
     with open(path, "rb") as probe:
         magic = probe.read(2)
     try:
@@ -286,7 +288,7 @@ def _blocks(path: Path) -> Iterator[bytes]:
         with handle:
             rest = b""
             while True:
-                chunk = handle.read(BLOCK_BYTES)
+                chunk = handle.read(size)
                 if not chunk:
                     if rest:
                         yield rest
@@ -308,7 +310,7 @@ def _line_arrays(path: Path) -> Iterator[tuple[Any, Any, list[tuple[int, bytes]]
     import pyarrow.compute as pc
 
     first = 1
-    for block in _blocks(path):
+    for block in blocks(path):
         parts = pc.split_pattern(pa.array([block], type=pa.large_binary()), b"\n")
         raw_lines = parts.values if not block.endswith(b"\n") else parts.values[:-1]
         n = len(raw_lines)
@@ -344,14 +346,7 @@ _PATHS = {
         "onsetDateTime",
         "recordedDate",
         "abatementDateTime",
-        "category",
-        "bodySite",
-        "onsetPeriod",
-        "abatementString",
-        "abatementAge",
-        "abatementRange",
-        "abatementBoolean",
-        "abatementPeriod",
+        *typedread.CONDITION_UNREAD,
     ],
     "Observation": [
         "subject",
@@ -394,10 +389,11 @@ def _fields(kind: str) -> list[str]:
 def _parse_sql(kind: str) -> str:
     """Per line: the JSON pieces the fast path reads (NULL j: not JSON -> Python)."""
     paths = ", ".join(_q("$." + f) for f in _fields(kind))
+    # JSON DuckDB reads and orjson does not (NaN, huge numbers, trailing commas): Python
+    odd = " OR ".join(f"regexp_matches(line, {_q(p)})" for p in typedread.LENIENT_JSON)
     return (
-        "SELECT n AS lineno, line, CASE WHEN NOT regexp_matches(line, "
-        f"{_q(_ODD_NUMBER)}) THEN try(json_extract(line, [{paths}])) END AS j "
-        "FROM sc_chunk"
+        f"SELECT n AS lineno, line, CASE WHEN NOT ({odd}) THEN"
+        f" try(json_extract(line, [{paths}])) END AS j FROM sc_chunk"
     )
 
 
@@ -601,6 +597,18 @@ def _facts_sql(kind: str, ordinal: int) -> list[str]:
     raise ValueError(kind)
 
 
+UNITS_READ = (
+    " FROM (SELECT *, sc_conv_ok(cand1, ccand1, target, ct) AS conv1,"
+    "  qcode IS NOT NULL AND sc_conv_ok(qunit, cunit, target, ct) AS conv2,"
+    "  sc_conv_ok(NULL, cnone, target, ct) AS convn FROM ("
+    "  SELECT *, coalesce(qcode, qunit) AS cand1, sc_canon(coalesce(qcode, qunit)) AS"
+    "  ccand1, sc_canon(qunit) AS cunit, sc_canon(NULL) AS cnone, sc_canon(target) AS ct"
+    "  FROM ("
+)
+"""How a value node's units read: conv1 (code, else unit), conv2 (unit), convn (none),
+over a relation with qcode, qunit and target (shared with the typed reader)."""
+
+
 def _observation_sql(ordinal: int) -> list[str]:
     """Observation value nodes (the resource, then its components) -> observations."""
     kind = "Observation"
@@ -648,12 +656,7 @@ def _observation_sql(ordinal: int) -> list[str]:
         "  THEN sc_conv(CAST(json_extract(q, '$.value') AS DOUBLE), qunit, cunit, target, ct)"
         "  WHEN q IS NULL AND vint IS NOT NULL AND convn"
         "  THEN sc_conv(CAST(vint AS DOUBLE), NULL, cnone, target, ct) END AS value"
-        " FROM (SELECT *, sc_conv_ok(cand1, ccand1, target, ct) AS conv1,"
-        "  qcode IS NOT NULL AND sc_conv_ok(qunit, cunit, target, ct) AS conv2,"
-        "  sc_conv_ok(NULL, cnone, target, ct) AS convn FROM ("
-        "  SELECT *, coalesce(qcode, qunit) AS cand1, sc_canon(coalesce(qcode, qunit)) AS"
-        "  ccand1, sc_canon(qunit) AS cunit, sc_canon(NULL) AS cnone, sc_canon(target) AS ct"
-        "  FROM ("
+        f"{UNITS_READ}"
         f"  SELECT lineno, pid, k, measure, sc_target(measure) AS target, {q} AS q,"
         f"  {vi['valueInteger']} AS vint, {vi['dataAbsentReason']} AS dar, ({other}) AS other,"
         f"  CASE WHEN json_type({q}) = 'OBJECT' THEN sc_jstr(json_extract({q}, '$.code'))"
@@ -817,10 +820,13 @@ def flatten_to_duckdb(
     *,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    typed: bool = True,
 ) -> SqlFlattenResult:
     """Build the fact tables of :data:`TABLES` in ``con`` from the export in ``folder``.
 
     Tallies and reports exactly as :func:`spinecare.bulk.flatten.flatten_export`.
+    ``typed``: read whole files with :mod:`spinecare.bulk.typedread` where it can (else
+    every file goes line by line).
     Raises :class:`NdjsonError` / :class:`RecordError` (``strict``) naming file and line.
     """
     started = time.perf_counter()
@@ -828,9 +834,12 @@ def flatten_to_duckdb(
     tally = Tally()
     files = export_files(folder, ("Patient", *PATIENT_FIELD))
     install_kb(con, kb)
+    typedread.install_macros(con, kb)
     _create_tables(con)
     fallback = _Fallback(con, kb, folder, tally, strict)
     fast = 0
+    typed_files = 0
+    codes = typedread.measure_codes(kb)
     # 1. Patient files (the known patients) first, then the others; Python reads a file's
     # left-over lines once the file is done, in line order
     phases = [
@@ -842,6 +851,13 @@ def flatten_to_duckdb(
         for ordinal, kind, path in entries:
             if phase:
                 pending = []
+            whole = typedread.read_file(con, kind, ordinal, path, tally, codes) if typed else None
+            if whole is not None:
+                fast += whole
+                typed_files += 1
+                if progress is not None:
+                    progress(whole)
+                continue
             for lines, numbers, bad in _line_arrays(path):
                 pending.extend((raw, Line(str(path), n, ordinal)) for n, raw in bad)
                 _load_chunk(con, lines, numbers)
@@ -881,7 +897,9 @@ def flatten_to_duckdb(
     for name in ("sc_cur", "sc_nodes", "sc_vals", "sc_obs", "sc_cond", "sc_seen"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     patients = con.execute("SELECT count(*) FROM sc_known").fetchone()[0]
-    return SqlFlattenResult(tally, patients, time.perf_counter() - started, fast, fallback.count)
+    return SqlFlattenResult(
+        tally, patients, time.perf_counter() - started, fast, fallback.count, typed_files
+    )
 
 
 def _load_chunk(con: Any, lines: Any, numbers: Any) -> None:
