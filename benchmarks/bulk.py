@@ -81,7 +81,7 @@ def population(workdir: Path, n: int) -> Path:
     return folder
 
 
-def run_one(engine: str, folder: str, out: str, as_of: str, flatten: str = "python") -> None:
+def run_one(engine: str, folder: str, out: str, as_of: str, flatten: str = "sql") -> None:
     """Child process: screen ``folder`` with ``engine`` and print a JSON line."""
     from datetime import date
 
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default="2020-01-01")
     parser.add_argument(
         "--flatten",
-        default="python",
+        default="sql",
         choices=("python", "sql"),
         help="DuckDB fact tables built by the Python workers or in SQL",
     )

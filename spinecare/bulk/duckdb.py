@@ -25,7 +25,7 @@ from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord
 
 FLATTENERS = ("python", "sql")
-DEFAULT_FLATTEN = "python"
+DEFAULT_FLATTEN = "sql"
 """How ``screen_export`` builds the fact tables (see :func:`screen_export`)."""
 
 OUTPUT_FORMATS = {
@@ -193,8 +193,9 @@ def screen_export(
 ) -> BulkResult:
     """Screen every patient of a Bulk export on ``as_of``; write ``out`` (by its suffix).
 
-    ``flatten``: ``python`` (parallel Python workers writing Parquet fact tables) or ``sql``
-    (:mod:`spinecare.bulk.sqlflatten`: the same fact tables built inside DuckDB).
+    ``flatten``: ``sql`` (:mod:`spinecare.bulk.sqlflatten`: DuckDB reads the files and
+    builds the fact tables, the fastest) or ``python`` (parallel Python workers writing
+    Parquet fact tables).
     """
     if flatten not in FLATTENERS:
         raise ValueError(f"unknown flattener '{flatten}' (use {', '.join(FLATTENERS)})")

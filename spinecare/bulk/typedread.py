@@ -55,12 +55,10 @@ _CC = "STRUCT(coding STRUCT(system JSON, code JSON, display JSON)[], text JSON)"
 _REF = "STRUCT(reference JSON)"
 _QTY = "STRUCT(value JSON, comparator JSON, code JSON, unit JSON)"
 _PERIOD = 'STRUCT("start" JSON, "end" JSON)'
-_NODE = {
-    "code": _CC,
-    "valueQuantity": _QTY,
-    "valueInteger": "JSON",
-    **dict.fromkeys(("dataAbsentReason", *reader._VALUE_KEYS), "JSON"),
-}
+# A value node (the Observation, or one of its components). Only valueQuantity and
+# valueInteger are read: a hit node with neither goes line by line (Python tells a key
+# written as null from an absent one there; a typed column cannot).
+_NODE = {"code": _CC, "valueQuantity": _QTY, "valueInteger": "JSON"}
 
 
 CONDITION_UNREAD = (

@@ -51,9 +51,13 @@ def screen(
         int | None, typer.Option("--workers", help="Flattening processes (default: CPUs).")
     ] = None,
     flatten: Annotated[
-        str,
-        typer.Option("--flatten", help="DuckDB fact tables built by 'python' or 'sql'."),
-    ] = "python",
+        str | None,
+        typer.Option(
+            "--flatten",
+            help="DuckDB fact tables built by 'sql' (DuckDB reads the files; default)"
+            " or 'python' (worker processes).",
+        ),
+    ] = None,
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
     ] = False,
@@ -70,10 +74,11 @@ def screen(
         raise typer.BadParameter(
             f"'{out}': the suffix must be one of {', '.join(SUFFIXES)}", param_hint="'--out'"
         )
-    if flatten not in ("python", "sql"):
+    if flatten is not None and flatten not in ("python", "sql"):
         raise typer.BadParameter("use python or sql", param_hint="'--flatten'")
-    if flatten == "sql" and engine is not Engine.duckdb:
+    if flatten is not None and engine is not Engine.duckdb:
         raise typer.BadParameter("needs --engine duckdb", param_hint="'--flatten'")
+    flatten = flatten or "sql"
     if spark_master is not None and engine is not Engine.spark:
         raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
     if not folder.is_dir():
