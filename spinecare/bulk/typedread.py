@@ -58,7 +58,12 @@ _PERIOD = 'STRUCT("start" JSON, "end" JSON)'
 # A value node (the Observation, or one of its components). Only valueQuantity and
 # valueInteger are read: a hit node with neither goes line by line (Python tells a key
 # written as null from an absent one there; a typed column cannot).
-_NODE = {"code": _CC, "valueQuantity": _QTY, "valueInteger": "JSON"}
+# The reader never reads an Observation code's text.
+_NODE = {
+    "code": "STRUCT(coding STRUCT(system JSON, code JSON, display JSON)[])",
+    "valueQuantity": _QTY,
+    "valueInteger": "JSON",
+}
 
 
 CONDITION_UNREAD = (
@@ -139,14 +144,13 @@ def install_macros(con: Any, kb: KB) -> None:
         "sc_d(x, e) AS sc_date(sc_s(x), e)",
         # a CodeableConcept SQL reads as Python does: codings are objects whose system,
         # code and display are strings (or absent), and the text is a string
-        "sc_ccok(cc) AS cc IS NULL OR (sc_isstr(cc.text) AND coalesce(len(list_filter("
-        "cc.coding, lambda c: c IS NULL OR NOT (sc_isstr(c.code) AND sc_isstr(c.system)"
-        " AND sc_isstr(c.display)))) = 0, true))",
-        # its codings with a code, as (system name, code, display)
-        "sc_tcodings(cc) AS CASE WHEN cc IS NULL THEN [] ELSE coalesce(list_transform("
-        "list_filter(cc.coding, lambda c: c.code IS NOT NULL), lambda c: {'system':"
-        " sc_sys(sc_s(c.system)), 'code': sc_s(c.code), 'display': sc_s(c.display)}), [])"
-        " END",
+        "sc_codingsok(cs) AS coalesce(len(list_filter(cs, lambda c: c IS NULL OR NOT ("
+        "sc_isstr(c.code) AND sc_isstr(c.system) AND sc_isstr(c.display)))) = 0, true)",
+        "sc_ccok(cc) AS cc IS NULL OR (sc_isstr(cc.text) AND sc_codingsok(cc.coding))",
+        # an Observation's code (no text) whose codes, compared as JSON text, are plain
+        "sc_obscodeok(cc) AS cc IS NULL OR (sc_codingsok(cc.coding) AND coalesce(len("
+        "list_filter(cc.coding, lambda c: contains(CAST(c.code AS VARCHAR), '\\'))) = 0,"
+        " true))",
     ]
     for statement in statements:
         con.execute(f"CREATE OR REPLACE TEMP MACRO {statement}")
@@ -285,15 +289,10 @@ def ok_sql(kind: str) -> str:
             " AND sc_ascii(sc_s(code.text))"
         )
     if kind == "Observation":
-        # codes compared as JSON text (below) must be plain: no escapes
-        plain = "lambda c: c.code IS NULL OR NOT contains(CAST(c.code AS VARCHAR), '\\')"
         return (
-            f"{common} AND sc_isstr(status) AND sc_ccok(code)"
-            f" AND coalesce(len(list_filter(code.coding, {plain})) = len(code.coding), true)"
+            f"{common} AND sc_isstr(status) AND sc_obscodeok(code)"
             " AND coalesce(len(list_filter(component, lambda c: c IS NULL"
-            " OR NOT sc_ccok(c.code) OR len(list_filter(c.code.coding, lambda x: x.code IS NOT"
-            " NULL AND contains(CAST(x.code AS VARCHAR), '\\'))) > 0)) = 0, true)"
-            " AND coalesce(len(component), 0) < 60"
+            " OR NOT sc_obscodeok(c.code))) = 0, true) AND coalesce(len(component), 0) < 60"
         )
     period = "effectivePeriod"
     end = period + '."end"'
@@ -538,7 +537,8 @@ def read_file(
     for statement in _facts_sql(kind):
         con.execute(statement)
     _drop(con)
-    tally.resources[kind] += total
+    if total:
+        tally.resources[kind] += total
     return int(total)
 
 
