@@ -168,56 +168,60 @@ def install_macros(con: Any, kb: KB) -> None:
 def lenient_json(path: Path) -> bool:
     """True when the raw file may hold JSON that DuckDB reads and orjson does not.
 
-    Blocks end at a line end (no pattern spans lines) and are searched on two threads;
-    a plain file is memory-mapped and searched without copying.
+    Blocks end at a line end (no pattern spans lines); the patterns run on two threads.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def odd(block: Any) -> bool:
-        data = pa.LargeBinaryArray.from_buffers(
-            pa.large_binary(),
-            1,
-            [None, pa.array([0, block.size], type=pa.int64()).buffers()[1], block],
-        )
-        return any(pc.any(pc.match_substring_regex(data, p)).as_py() for p in LENIENT_JSON)
+    def odd(data: Any, patterns: tuple[str, ...]) -> bool:
+        return any(pc.any(pc.match_substring_regex(data, p)).as_py() for p in patterns)
 
+    # the costliest pattern (':' is the commonest byte) alone on one thread
+    halves = (LENIENT_JSON[:1], LENIENT_JSON[1:])
     with ThreadPoolExecutor(2) as pool:
-        return any(pool.map(odd, _raw_blocks(path)))
+        for block in _raw_blocks(path):
+            offsets = pa.array([0, len(block)], type=pa.int64()).buffers()[1]
+            data = pa.LargeBinaryArray.from_buffers(
+                pa.large_binary(), 1, [None, offsets, pa.py_buffer(block)]
+            )
+            found = any(list(pool.map(odd, [data, data], halves)))
+            del data
+            if found:
+                return True
+    return False
 
 
 def _raw_blocks(path: Path) -> Iterator[Any]:
-    """The file's bytes as pyarrow buffers ending at a line end: slices of a memory map
-    for a plain file, decompressed blocks for gzip."""
-    import mmap
-
-    import pyarrow as pa
-
+    """The file's bytes in blocks ending at a line end, each valid until the next is asked
+    for (one buffer is reused: no copies, bounded memory)."""
     from spinecare.bulk.sqlflatten import blocks
 
-    with open(path, "rb") as handle:
+    with open(path, "rb", buffering=0) as handle:
         if handle.read(2) == GZIP_MAGIC:
-            for block in blocks(path, SCAN_BYTES):
-                yield pa.py_buffer(block)
+            yield from blocks(path, SCAN_BYTES)
             return
-        size = handle.seek(0, 2)
-        if size == 0:
-            return
-        source = pa.memory_map(str(path))
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            start = 0
-            while start < size:
-                cut = size
-                if start + SCAN_BYTES < size:
-                    cut = mapped.rfind(b"\n", start, start + SCAN_BYTES) + 1
-                    if cut <= start:  # one line longer than a block
-                        found = mapped.find(b"\n", start + SCAN_BYTES)
-                        cut = size if found < 0 else found + 1
-                source.seek(start)
-                yield source.read_buffer(cut - start)
-                start = cut
+        handle.seek(0)
+        buffer = bytearray(SCAN_BYTES)
+        carry = 0
+        while True:
+            with memoryview(buffer) as view:
+                read = handle.readinto(view[carry:])
+            filled = carry + (read or 0)
+            if not read:
+                if filled:
+                    yield memoryview(buffer)[:filled]
+                return
+            cut = buffer.rfind(b"\n", 0, filled) + 1
+            if cut == 0:  # a line longer than the buffer: a bigger one
+                bigger = bytearray(2 * len(buffer))
+                bigger[:filled] = buffer[:filled]
+                buffer, carry = bigger, filled
+                continue
+            yield memoryview(buffer)[:cut]
+            buffer[: filled - cut] = buffer[cut:filled]
+            carry = filled - cut
 
 
 def _source(kind: str, path: Path) -> str:

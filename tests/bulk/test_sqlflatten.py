@@ -185,3 +185,25 @@ def test_screening_equals_engine_on_random_exports_with_both_flatteners(files):
             names = [d[0] for d in cursor.description]
             rows = {r[0]: bulk_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()}
             assert rows == expected, flatten
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_lenient_json_finds_odd_values_across_block_ends(tmp_path, monkeypatch, gz):
+    """The raw-bytes check sees every line whole, however lines fall across blocks."""
+    import gzip
+
+    from spinecare.bulk import typedread
+
+    monkeypatch.setattr(typedread, "SCAN_BYTES", 64)
+    clean = [b'{"a":"x, info","b":[1,2]}', b'{"long":"' + b"y" * 300 + b'"}', b'{"c":null}']
+    for odd in (b'{"v": NaN}', b'{"v":[1,2 ,]}', b'{"v": -inf }', b'{"v":1.5e999}'):
+        for at in range(len(clean) + 1):
+            lines = [*clean[:at], odd, *clean[at:]]
+            data = b"\n".join(lines) + b"\n"
+            path = tmp_path / "f.ndjson"
+            path.write_bytes(gzip.compress(data) if gz else data)
+            assert typedread.lenient_json(path), (odd, at)
+    path = tmp_path / "f.ndjson"
+    data = b"\n".join(clean * 5)
+    path.write_bytes(gzip.compress(data) if gz else data)
+    assert not typedread.lenient_json(path)
