@@ -2,11 +2,14 @@
 
     python benchmarks/bulk.py [--workdir /tmp/spinecare-bench] [--sizes 100000 1000000]
                               [--python-n 100000] [--spark-n 10000] [--as-of 2020-01-01]
+                              [--flatten sql|python] [--read-floor]
 
 For each size: makes the population (benchmarks/make_population.py, cached in workdir),
 screens it with DuckDB; screens the ``--python-n`` population with the in-process engine
 streaming the same NDJSON; checks that Spark local mode agrees with DuckDB on the
-``--spark-n`` population. Each run is a subprocess; peak memory is the largest sum of
+``--spark-n`` population. ``--read-floor`` also times DuckDB reading only
+``resourceType`` and ``subject.reference`` of the largest population: the least any
+DuckDB reader of these files costs. Each run is a subprocess; peak memory is the largest sum of
 resident memory over the run's process tree, sampled every 0.1 s.
 """
 
@@ -128,6 +131,29 @@ def run_one(engine: str, folder: str, out: str, as_of: str, flatten: str = "sql"
         print(json.dumps({"patients": sum(verdicts.values()), "verdicts": dict(verdicts)}))
 
 
+def read_floor(folder: Path) -> None:
+    """Seconds DuckDB takes to read two fields of every resource of the export."""
+    import duckdb
+
+    files = sorted(str(p) for p in folder.glob("*.ndjson"))
+    start = time.perf_counter()
+    resources = (
+        duckdb.connect()
+        .execute(
+            f"SELECT count(*), count(subject.reference) FROM read_ndjson({files}, columns="
+            "{'resourceType': 'VARCHAR', 'subject': 'STRUCT(reference VARCHAR)'})"
+        )
+        .fetchone()[0]
+    )
+    seconds = time.perf_counter() - start
+    print(
+        json.dumps(
+            {"read_floor": str(folder), "resources": resources, "seconds": round(seconds, 1)}
+        ),
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/spinecare-bench"))
@@ -140,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         default="sql",
         choices=("python", "sql"),
         help="DuckDB fact tables built by the Python workers or in SQL",
+    )
+    parser.add_argument(
+        "--read-floor", action="store_true", help="time DuckDB reading two fields only"
     )
     parser.add_argument("--run", nargs=3, metavar=("ENGINE", "DIR", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -179,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for n in args.sizes:
         bench("duckdb", n)
+    if args.read_floor and args.sizes:
+        read_floor(population(args.workdir, max(args.sizes)))
     if args.python_n:
         py = bench("python", args.python_n)
         duck = next(
