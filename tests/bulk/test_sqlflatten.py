@@ -129,14 +129,18 @@ def _obs(i: int, value: bytes = b"36.6", extra: bytes = b"") -> bytes:
         pytest.param(_obs(3, value=b"true"), id="boolean-value"),
     ],
 )
-def test_odd_lines_read_as_the_line_reader_reads_them(tmp_path, odd):
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_odd_lines_read_as_the_line_reader_reads_them(tmp_path, odd, gz):
     """An odd line anywhere in a file: the facts, counts and reports (with line numbers)
     equal the Python reader's, whether the typed reader takes the file or leaves it."""
+    import gzip
+
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / "Patient.ndjson").write_bytes(b'{"resourceType":"Patient","id":"p1"}\n')
     lines = [_obs(1), _obs(2, value=b"37.0"), odd, _obs(4, value=b"38.2"), _obs(4, b"36.9")]
-    (folder / "Observation.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+    data = b"\n".join(lines) + b"\n"
+    (folder / "Observation.ndjson").write_bytes(gzip.compress(data) if gz else data)
     a, b, ta, tb = fact_tables_of_both(folder, tmp_path, problems=True)
     assert ta == tb
     for table in TABLES:
@@ -207,3 +211,51 @@ def test_lenient_json_finds_odd_values_across_block_ends(tmp_path, monkeypatch, 
     data = b"\n".join(clean * 5)
     path.write_bytes(gzip.compress(data) if gz else data)
     assert not typedread.lenient_json(path)
+
+
+_MED = (
+    b'{"resourceType":"%s","id":"m%d","status":"%s","subject":{"reference":"Patient/p%d"},'
+    b'"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/'
+    b'rxnorm","code":"%s","display":"x"}],"text":"x"}%s}'
+)
+
+
+def test_typed_medications_and_gzip_equal_the_python_reader(tmp_path):
+    """MedicationRequest and MedicationStatement files, plain and gzip, taken whole by the
+    typed reader: the facts equal the Python reader's."""
+    import gzip
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    patients = b"".join(b'{"resourceType":"Patient","id":"p%d"}\n' % i for i in (1, 2))
+    (folder / "Patient.000.ndjson.gz").write_bytes(gzip.compress(patients))
+    dated = (
+        b',"authoredOn":"2024-05"',
+        b',"effectivePeriod":{"start":"2023-01-02","end":"2024"}',
+        b',"effectiveDateTime":"2022-03-04T10:00:00+02:00"',
+        b"",
+    )
+    for kind in (b"MedicationRequest", b"MedicationStatement"):
+        lines = [
+            _MED % (kind, i, status, 1 + i % 2, code, dated[i % len(dated)])
+            for i, (status, code) in enumerate(
+                [
+                    (b"active", b"855332"),
+                    (b"stopped", b"11289"),
+                    (b"entered-in-error", b"855332"),
+                    (b"active", b"999999"),
+                    (b"completed", b"1364430"),
+                ]
+            )
+        ]
+        data = b"\n".join(lines) + b"\n"
+        name = kind.decode() + ".ndjson"
+        (folder / name).write_bytes(data)
+        (folder / (kind.decode() + ".001.ndjson.gz")).write_bytes(gzip.compress(data))
+    result = flatten_to_duckdb(folder, duckdb.connect(), KB)
+    assert result.typed_files == 5 and result.fallback == 0
+    a, b, ta, tb = fact_tables_of_both(folder, tmp_path, problems=True)
+    assert ta == tb
+    assert sum(a["medications"].values()) > 0
+    for table in TABLES:
+        assert a[table] == b[table], table
