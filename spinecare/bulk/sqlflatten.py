@@ -27,6 +27,7 @@ import gzip
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -840,48 +841,61 @@ def flatten_to_duckdb(
     fast = 0
     typed_files = 0
     codes = typedread.measure_codes(kb)
+    # the raw-bytes checks of the typed files run ahead, while DuckDB reads
+    ahead = ThreadPoolExecutor(1)
+    checks = {
+        o: ahead.submit(typedread.lenient_json, p)
+        for o, (k, p) in enumerate(files)
+        if typed and k in typedread.TYPED_KINDS
+    }
     # 1. Patient files (the known patients) first, then the others; Python reads a file's
     # left-over lines once the file is done, in line order
     phases = [
         [(o, k, p) for o, (k, p) in enumerate(files) if k == "Patient"],
         [(o, k, p) for o, (k, p) in enumerate(files) if k != "Patient"],
     ]
-    for phase, entries in enumerate(phases):
-        pending: list[tuple[bytes, Line]] = []
-        for ordinal, kind, path in entries:
-            if phase:
-                pending = []
-            whole = typedread.read_file(con, kind, ordinal, path, tally, codes) if typed else None
-            if whole is not None:
-                fast += whole
-                typed_files += 1
-                if progress is not None:
-                    progress(whole)
-                continue
-            for lines, numbers, bad in _line_arrays(path):
-                pending.extend((raw, Line(str(path), n, ordinal)) for n, raw in bad)
-                _load_chunk(con, lines, numbers)
-                con.execute(_classify_sql(kind))
-                if kind == "Patient":
-                    con.execute(
-                        "INSERT INTO sc_known SELECT pid FROM sc_cur"
-                        " WHERE rt = 'Patient' AND pid IS NOT NULL"
-                    )
-                fast += _finish_chunk(con, kind, ordinal, path, tally, pending)
-                if progress is not None:
-                    progress(len(numbers))
-            if phase:
-                pending.sort(key=lambda item: item[1].number)
+    try:
+        for phase, entries in enumerate(phases):
+            pending: list[tuple[bytes, Line]] = []
+            for ordinal, kind, path in entries:
+                if phase:
+                    pending = []
+                whole = None
+                if typed and kind in typedread.TYPED_KINDS:
+                    check = checks[ordinal].result
+                    whole = typedread.read_file(con, kind, ordinal, path, tally, codes, check)
+                if whole is not None:
+                    fast += whole
+                    typed_files += 1
+                    if progress is not None:
+                        progress(whole)
+                    continue
+                for lines, numbers, bad in _line_arrays(path):
+                    pending.extend((raw, Line(str(path), n, ordinal)) for n, raw in bad)
+                    _load_chunk(con, lines, numbers)
+                    con.execute(_classify_sql(kind))
+                    if kind == "Patient":
+                        con.execute(
+                            "INSERT INTO sc_known SELECT pid FROM sc_cur"
+                            " WHERE rt = 'Patient' AND pid IS NOT NULL"
+                        )
+                    fast += _finish_chunk(con, kind, ordinal, path, tally, pending)
+                    if progress is not None:
+                        progress(len(numbers))
+                if phase:
+                    pending.sort(key=lambda item: item[1].number)
+                    fallback.run(pending)
+            if not phase:
+                pending.sort(key=lambda item: (item[1].ordinal, item[1].number))
+                extra = fallback.known_of(pending)
+                if extra:
+                    con.execute("INSERT INTO sc_known SELECT unnest(?)", [extra])
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE sc_known AS SELECT DISTINCT pid FROM sc_known"
+                )
                 fallback.run(pending)
-        if not phase:
-            pending.sort(key=lambda item: (item[1].ordinal, item[1].number))
-            extra = fallback.known_of(pending)
-            if extra:
-                con.execute("INSERT INTO sc_known SELECT unnest(?)", [extra])
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE sc_known AS SELECT DISTINCT pid FROM sc_known"
-            )
-            fallback.run(pending)
+    finally:
+        ahead.shutdown(cancel_futures=True)
     with contextlib.suppress(Exception):
         con.unregister("sc_chunk")
     tally.unknown_patient += con.execute(

@@ -25,7 +25,7 @@ line number itself unless the file has blank lines (DuckDB skips them, as Python
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -499,13 +499,22 @@ def _facts_sql(kind: str) -> list[str]:
 
 
 def read_file(
-    con: Any, kind: str, ordinal: int, path: Path, tally: Tally, measure_codes: str
+    con: Any,
+    kind: str,
+    ordinal: int,
+    path: Path,
+    tally: Tally,
+    measure_codes: str,
+    lenient: Callable[[], bool] | None = None,
 ) -> int | None:
     """Facts of one whole file into the ``sc_f_*`` tables; the number of resources read,
-    or None (nothing changed) when the file must be read line by line."""
+    or None (nothing changed) when the file must be read line by line.
+
+    ``lenient``: the file's :func:`lenient_json`, if already under way elsewhere.
+    """
     import duckdb
 
-    if kind not in TYPED_KINDS or lenient_json(path):
+    if kind not in TYPED_KINDS or (lenient or (lambda: lenient_json(path)))():
         return None
     con.execute("SET preserve_insertion_order = true")
     try:
@@ -524,8 +533,9 @@ def read_file(
         _drop(con)
         return None
     (unknown,) = con.execute(f"SELECT count(*) FILTER (WHERE NOT {known}) FROM sc_tt").fetchone()
+    # a view, not a copy: the payload is read once or twice, where it lies
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE sc_tf AS SELECT {_seq(ordinal)} AS n, pid, f FROM sc_tt"
+        f"CREATE OR REPLACE TEMP VIEW sc_tf AS SELECT {_seq(ordinal)} AS n, pid, f FROM sc_tt"
         f" WHERE f IS NOT NULL AND {known}"
     )
     for statement in _prepare_sql(kind):
@@ -547,5 +557,6 @@ def read_file(
 
 
 def _drop(con: Any) -> None:
-    for name in ("sc_tt", "sc_tf", "sc_tc", "sc_tnodes", "sc_tm", "sc_tv"):
+    con.execute("DROP VIEW IF EXISTS sc_tf")
+    for name in ("sc_tt", "sc_tc", "sc_tnodes", "sc_tm", "sc_tv"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
