@@ -51,6 +51,7 @@ LENIENT_JSON = (
 )
 SCAN_BYTES = 64 * 1024 * 1024
 
+_CODINGS = "STRUCT(coding STRUCT(system JSON, code JSON, display JSON)[])"
 _CC = "STRUCT(coding STRUCT(system JSON, code JSON, display JSON)[], text JSON)"
 _REF = "STRUCT(reference JSON)"
 _QTY = "STRUCT(value JSON, comparator JSON, code JSON, unit JSON)"
@@ -60,7 +61,7 @@ _PERIOD = 'STRUCT("start" JSON, "end" JSON)'
 # written as null from an absent one there; a typed column cannot).
 # The reader never reads an Observation code's text.
 _NODE = {
-    "code": "STRUCT(coding STRUCT(system JSON, code JSON, display JSON)[])",
+    "code": _CODINGS,
     "valueQuantity": _QTY,
     "valueInteger": "JSON",
 }
@@ -96,8 +97,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "resourceType": "JSON",
         "subject": _REF,
         "code": _CC,
-        "clinicalStatus": _CC,
-        "verificationStatus": _CC,
+        # statuses: the reader reads their codings, never their text
+        "clinicalStatus": _CODINGS,
+        "verificationStatus": _CODINGS,
         "onsetDateTime": "JSON",
         "recordedDate": "JSON",
         "abatementDateTime": "JSON",
@@ -285,8 +287,9 @@ def ok_sql(kind: str) -> str:
     if kind == "Condition":
         absent = " AND ".join(f"{name} IS NULL" for name in CONDITION_UNREAD)
         return (
-            f"{common} AND {absent} AND sc_ccok(code) AND sc_ccok(clinicalStatus)"
-            " AND sc_ccok(verificationStatus)"
+            f"{common} AND {absent} AND sc_ccok(code)"
+            " AND (clinicalStatus IS NULL OR sc_codingsok(clinicalStatus.coding))"
+            " AND (verificationStatus IS NULL OR sc_codingsok(verificationStatus.coding))"
             f" AND {_date_ok('onsetDateTime', 'd_onset')}"
             f" AND {_date_ok('recordedDate', 'd_recorded')}"
             f" AND {_date_ok('abatementDateTime', 'd_abatement')}"
