@@ -48,7 +48,7 @@ def screen(
         typer.Option("--spark-master", metavar="URL", help="Spark master (default local[*])."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Flattening processes (default: CPUs).")
+        int | None, typer.Option("--workers", help="Processes of --flatten python (default: CPUs).")
     ] = None,
     flatten: Annotated[
         str | None,
