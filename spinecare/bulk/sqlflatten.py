@@ -16,7 +16,9 @@ from the KB's concepts (:class:`~spinecare.kb.codes.CodeIndex`), system URIs fro
 :func:`spinecare.core.reader_measures`, units from :mod:`spinecare.record.units`, family
 history markers and the date pattern from :mod:`spinecare.fhir.reader`.
 
-Lines are read in Python in large blocks (plain or gzip) and handed to DuckDB as Arrow
+A file is first offered to :mod:`spinecare.bulk.typedread`, which reads it whole with
+DuckDB's typed JSON reader when every line fits the same conservative test. Otherwise its
+lines are read in Python in large blocks (plain or gzip) and handed to DuckDB as Arrow
 string arrays without copying, with their line numbers: ``seq`` is the Python flattener's.
 """
 
