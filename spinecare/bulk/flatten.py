@@ -199,7 +199,9 @@ def flatten_export(
     if workers == 1:
         tallies = [_worker(folder, out, kb.path, 0, 1, patients, strict, batch_rows, None)]
     else:
-        ctx = mp.get_context("fork")
+        # not "fork": a process that already runs threads (DuckDB's, Arrow's) must not be
+        # forked, a lock held by one of them stays held in the child for ever
+        ctx = mp.get_context("forkserver")
         counter = ctx.Value("q", 0)
         jobs = [
             (folder, out, kb.path, w, workers, patients, strict, batch_rows, None)
