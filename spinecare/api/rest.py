@@ -20,7 +20,7 @@ clinic's patient.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -162,6 +162,17 @@ def _lang(lang: str) -> str:
     return lang
 
 
+async def _on_document(
+    request: Request, as_of: str | None, lang: str, action: Callable[..., Any]
+) -> Any:
+    """``action`` (core screen or plan) on the posted document, as JSON."""
+    from spinecare.core import load_kb, parse_date
+
+    data = await _document(request)
+    day = parse_date(as_of, what="as_of")
+    return action(data, day, kb=load_kb(), lang=_lang(lang)).to_json()
+
+
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")
 Lang = Query("en", description="Language of reasons and texts: en or ru.")
 
@@ -174,13 +185,9 @@ Lang = Query("en", description="Language of reasons and texts: en or ru.")
 )
 async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Is massage safe and indicated for this patient on this date, and why?"""
-    from spinecare.core import load_kb, parse_date
     from spinecare.core import screen as do_screen
 
-    data = await _document(request)
-    day = parse_date(as_of, what="as_of")
-    result = do_screen(data, day, kb=load_kb(), lang=_lang(lang))
-    return result.to_json()
+    return await _on_document(request, as_of, lang, do_screen)
 
 
 @router.post(
@@ -191,13 +198,9 @@ async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -
 )
 async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Zones, modalities, sessions, techniques and what to avoid for this patient."""
-    from spinecare.core import load_kb, parse_date
     from spinecare.core import plan as do_plan
 
-    data = await _document(request)
-    day = parse_date(as_of, what="as_of")
-    result = do_plan(data, day, kb=load_kb(), lang=_lang(lang))
-    return result.to_json()
+    return await _on_document(request, as_of, lang, do_plan)
 
 
 # ---------------------------------------------------------------------------------------

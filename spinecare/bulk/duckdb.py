@@ -177,6 +177,29 @@ def write_results(con: Any, out: Path) -> None:
     con.execute(f"COPY {source} TO '{out}' (FORMAT {fmt})")
 
 
+def bulk_result(
+    con: Any,
+    out: Path | None,
+    flat: Any,
+    sql_seconds: float,
+    started: float,
+    engine: str,
+    as_of: date,
+) -> BulkResult:
+    """The run's result from the ``results`` table in ``con`` (then closed); ``flat``: the
+    flattening's result (its ``tally`` and ``seconds``)."""
+    total, verdicts, concepts, missing, indicated = summarize(con, "results")
+    con.close()
+    seconds = {
+        "flatten": round(flat.seconds, 3),
+        "sql": round(sql_seconds, 3),
+        "total": round(time.perf_counter() - started, 3),
+    }
+    return BulkResult(
+        out, total, verdicts, concepts, missing, indicated, flat.tally, seconds, engine, as_of
+    )
+
+
 def screen_export(
     folder: Path,
     out: Path | None,
@@ -227,16 +250,7 @@ def screen_export(
         if out is not None:
             write_results(con, out)
         sql_seconds = time.perf_counter() - t_sql
-        total, verdicts, concepts, missing, indicated = summarize(con, "results")
-        con.close()
-        seconds = {
-            "flatten": round(flat.seconds, 3),
-            "sql": round(sql_seconds, 3),
-            "total": round(time.perf_counter() - started, 3),
-        }
-        return BulkResult(
-            out, total, verdicts, concepts, missing, indicated, flat.tally, seconds, "duckdb", as_of
-        )
+        return bulk_result(con, out, flat, sql_seconds, started, "duckdb", as_of)
     finally:
         if not keep_facts:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from spinecare.bulk.compile import compile_screening
-from spinecare.bulk.duckdb import BulkResult, connect, output_format, summarize, write_results
+from spinecare.bulk.duckdb import (
+    BulkResult,
+    bulk_result,
+    connect,
+    output_format,
+    write_results,
+)
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.bulk.flatten import flatten_export
 from spinecare.kb.loader import KB
@@ -149,15 +155,6 @@ def screen_export_spark(
         )
         if out is not None:
             write_results(con, out)
-        total, verdicts, concepts, missing, indicated = summarize(con, "results")
-        con.close()
-        seconds = {
-            "flatten": round(flat.seconds, 3),
-            "sql": round(sql_seconds, 3),
-            "total": round(time.perf_counter() - started, 3),
-        }
-        return BulkResult(
-            out, total, verdicts, concepts, missing, indicated, flat.tally, seconds, "spark", as_of
-        )
+        return bulk_result(con, out, flat, sql_seconds, started, "spark", as_of)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

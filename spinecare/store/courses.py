@@ -159,6 +159,21 @@ def home_steps_of(session: DbSession, row: CourseRow) -> list[HomeStepRow]:
     )
 
 
+def _home_step(
+    row: CourseRow, home: lib.HomeAssignment, step: str, per_day: int, day: date, user: User
+) -> HomeStepRow:
+    """The row of one self-massage step taught on ``day``."""
+    return HomeStepRow(
+        course_id=row.id,
+        zone=home.zone,
+        step=step,
+        minutes=home.minutes,
+        times_per_day=per_day,
+        taught_on=day,
+        taught_by=user.id,
+    )
+
+
 def diary_of(session: DbSession, row: CourseRow, limit: int = 60) -> list[DiaryEntry]:
     return list(
         session.scalars(
@@ -246,17 +261,7 @@ def start(
     session.flush()
     for h in course.home:
         for step in h.steps:
-            session.add(
-                HomeStepRow(
-                    course_id=row.id,
-                    zone=h.zone,
-                    step=step,
-                    minutes=h.minutes,
-                    times_per_day=1,
-                    taught_on=start_day,
-                    taught_by=user.id,
-                )
-            )
+            session.add(_home_step(row, h, step, 1, start_day, user))
     session.flush()
     audit(
         session,
@@ -564,17 +569,7 @@ def set_home_program(
             keep.add((h.zone, s))
             existing = previous.get((h.zone, s))
             if existing is None:
-                session.add(
-                    HomeStepRow(
-                        course_id=row.id,
-                        zone=h.zone,
-                        step=s,
-                        minutes=h.minutes,
-                        times_per_day=per_day[h.zone],
-                        taught_on=day,
-                        taught_by=user.id,
-                    )
-                )
+                session.add(_home_step(row, h, s, per_day[h.zone], day, user))
             else:
                 existing.minutes = h.minutes
                 existing.times_per_day = per_day[h.zone]

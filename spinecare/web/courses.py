@@ -718,15 +718,9 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
             name=clinic.name if clinic else "",
             doctor=doctor.full_name if doctor else None,
         )
-    if not course.home:
-        raise AccessDenied("no home program has been taught in this course yet")
+    _require_home(course)
     pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts)
-    filename = f"home-program-{course_id}-{code}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
+    return _attachment(pdf, "application/pdf", f"home-program-{course_id}-{code}.pdf")
 
 
 @router.get("/courses/{course_id}/calendar.ics")
@@ -739,13 +733,21 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
         row = store.get_course(session, user, course_id, audit_as="calendar")
         code = _download_lang(request, session, row, lang)
         course = store.course_of(row)
+    _require_home(course)
+    ics = home_calendar(course, kb, lang=code)
+    return _attachment(ics, "text/calendar; charset=utf-8", f"home-program-{course_id}.ics")
+
+
+def _require_home(course: Any) -> None:
     if not course.home:
         raise AccessDenied("no home program has been taught in this course yet")
-    ics = home_calendar(course, kb, lang=code)
+
+
+def _attachment(body: Any, media_type: str, filename: str) -> Response:
     return Response(
-        ics,
-        media_type="text/calendar; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="home-program-{course_id}.ics"'},
+        body,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
 
 
