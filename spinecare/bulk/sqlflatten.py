@@ -307,17 +307,21 @@ def blocks(path: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
         raise InputError(f"cannot read ({err})", source=str(path)) from None
 
 
-def _line_arrays(path: Path) -> Iterator[tuple[Any, Any, list[tuple[int, bytes]]]]:
-    """(lines, line numbers, lines that are not UTF-8) per block of the file."""
+def _line_arrays(path: Path) -> Iterator[tuple[Any, Any, list[tuple[int, bytes]], int | None]]:
+    """(lines, line numbers, lines that are not UTF-8, the number of a last line without a
+    line end or None) per block of the file. Lines here have no line end; the raw lines
+    handed to Python get it back (:func:`_raw`), so Python parses what its reader would."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     first = 1
     for block in blocks(path):
         parts = pc.split_pattern(pa.array([block], type=pa.large_binary()), b"\n")
-        raw_lines = parts.values if not block.endswith(b"\n") else parts.values[:-1]
+        ended = block.endswith(b"\n")
+        raw_lines = parts.values if not ended else parts.values[:-1]
         n = len(raw_lines)
         numbers = pa.array(range(first, first + n), type=pa.int64())
+        open_line = None if ended or n == 0 else first + n - 1
         first += n
         bad: list[tuple[int, bytes]] = []
         try:
@@ -330,9 +334,15 @@ def _line_arrays(path: Path) -> Iterator[tuple[Any, Any, list[tuple[int, bytes]]
                 except UnicodeDecodeError:
                     texts.append("")
                     if item.strip():
-                        bad.append((int(numbers[i].as_py()), item))
+                        number = int(numbers[i].as_py())
+                        bad.append((number, _raw(item, number, open_line)))
             lines = pa.array(texts, type=pa.large_string())
-        yield lines, numbers, bad
+        yield lines, numbers, bad, open_line
+
+
+def _raw(line: bytes, number: int, open_line: int | None) -> bytes:
+    """A line as Python's line reader gives it: with its line end, unless it has none."""
+    return line if number == open_line else line + b"\n"
 
 
 # ---------------------------------------------------------------------------------------
@@ -735,15 +745,13 @@ class _Fallback:
             self._medications = load_medications(self.folder, Tally(), strict=False)
         return self._medications
 
-    def parse(self, raw: bytes, where: Line) -> dict[str, Any] | None:
+    @staticmethod
+    def parse(raw: bytes, where: Line) -> dict[str, Any] | NdjsonError:
+        """The resource, or the error that reports the line."""
         try:
             return parse_line(raw, where)
         except NdjsonError as err:
-            if self.strict:
-                raise
-            self.tally.malformed += 1
-            self.tally.report(err.one_line())
-            return None
+            return err
 
     def known_of(self, items: list[tuple[bytes, Line]]) -> list[str]:
         """Patient-file lines: the patient ids they make known (as known_patients)."""
@@ -763,15 +771,16 @@ class _Fallback:
         return out
 
     def run(self, items: list[tuple[bytes, Line]]) -> None:
-        """The worker loop of :mod:`spinecare.bulk.flatten` for these lines."""
+        """The worker loop of :mod:`spinecare.bulk.flatten` for these lines (in line order:
+        problems are reported in the order the Python reader reports them)."""
         self.count += len(items)
         parsed = []
         for raw, where in items:
             if not raw.strip():  # a blank line: skipped, as iter_lines does
                 continue
             resource = self.parse(raw, where)
-            if resource is not None:
-                parsed.append((resource, where, patient_id_of(resource)))
+            pid = None if isinstance(resource, NdjsonError) else patient_id_of(resource)
+            parsed.append((resource, where, pid))
         pids = sorted({pid for _, _, pid in parsed if pid is not None})
         known: set[str] = set()
         if pids:
@@ -783,6 +792,12 @@ class _Fallback:
             }
         tally = self.tally
         for resource, where, pid in parsed:
+            if isinstance(resource, NdjsonError):
+                if self.strict:
+                    raise resource
+                tally.malformed += 1
+                tally.report(resource.one_line())
+                continue
             tally.resources[resource["resourceType"]] += 1
             if pid is None:
                 tally.no_patient += 1
@@ -872,7 +887,7 @@ def flatten_to_duckdb(
                     if progress is not None:
                         progress(whole)
                     continue
-                for lines, numbers, bad in _line_arrays(path):
+                for lines, numbers, bad, open_line in _line_arrays(path):
                     pending.extend((raw, Line(str(path), n, ordinal)) for n, raw in bad)
                     _load_chunk(con, lines, numbers)
                     con.execute(_classify_sql(kind))
@@ -881,7 +896,7 @@ def flatten_to_duckdb(
                             "INSERT INTO sc_known SELECT pid FROM sc_cur"
                             " WHERE rt = 'Patient' AND pid IS NOT NULL"
                         )
-                    fast += _finish_chunk(con, kind, ordinal, path, tally, pending)
+                    fast += _finish_chunk(con, kind, ordinal, path, tally, pending, open_line)
                     if progress is not None:
                         progress(len(numbers))
                 if phase:
@@ -925,7 +940,13 @@ def _load_chunk(con: Any, lines: Any, numbers: Any) -> None:
 
 
 def _finish_chunk(
-    con: Any, kind: str, ordinal: int, path: Path, tally: Tally, pending: list[tuple[bytes, Line]]
+    con: Any,
+    kind: str,
+    ordinal: int,
+    path: Path,
+    tally: Tally,
+    pending: list[tuple[bytes, Line]],
+    open_line: int | None = None,
 ) -> int:
     """Counts, fast-path facts and the lines left to Python of the chunk in sc_cur."""
     if kind == "Observation":
@@ -933,7 +954,9 @@ def _finish_chunk(
             con.execute(statement)
     # Python reads: not JSON, other types, odd references, shapes SQL does not read
     left = con.execute("SELECT lineno, line FROM sc_cur WHERE NOT ok ORDER BY lineno").fetchall()
-    pending.extend((line.encode("utf-8"), Line(str(path), n, ordinal)) for n, line in left)
+    pending.extend(
+        (_raw(line.encode("utf-8"), n, open_line), Line(str(path), n, ordinal)) for n, line in left
+    )
     fast = 0
     for (n,) in con.execute("SELECT count(*) FROM sc_cur WHERE ok").fetchall():
         if n:
