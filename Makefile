@@ -10,7 +10,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+# setup.py builds the native bulk reader (spinecare/bulk/_fastread.cpp) when g++ and
+# libsimdjson-dev are present; without them bulk screening reads with DuckDB alone.
+$(STAMP): $(BIN)/python pyproject.toml setup.py spinecare/bulk/_fastread.cpp
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

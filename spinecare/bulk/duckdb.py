@@ -213,12 +213,14 @@ def screen_export(
     progress: Callable[[int], None] | None = None,
     keep_facts: bool = False,
     flatten: str = DEFAULT_FLATTEN,
+    native: bool | None = None,
 ) -> BulkResult:
     """Screen every patient of a Bulk export on ``as_of``; write ``out`` (by its suffix).
 
-    ``flatten``: ``sql`` (:mod:`spinecare.bulk.sqlflatten`: DuckDB reads the files and
-    builds the fact tables, the fastest) or ``python`` (parallel Python workers writing
-    Parquet fact tables).
+    ``flatten``: ``sql`` (:mod:`spinecare.bulk.sqlflatten`: the fact tables are built in
+    DuckDB, the fastest) or ``python`` (parallel Python workers writing Parquet fact
+    tables). ``native`` (``sql`` only): read files with the native reader
+    (:mod:`spinecare.bulk.nativeread`; default: when it is built).
     """
     if flatten not in FLATTENERS:
         raise ValueError(f"unknown flattener '{flatten}' (use {', '.join(FLATTENERS)})")
@@ -232,7 +234,9 @@ def screen_export(
             from spinecare.bulk.sqlflatten import flatten_to_duckdb
 
             con = connect(memory_limit, scratch / "spill")
-            flat = flatten_to_duckdb(folder, con, kb, strict=strict, progress=progress)
+            flat = flatten_to_duckdb(
+                folder, con, kb, strict=strict, progress=progress, native=native
+            )
         else:
             flat = flatten_export(
                 folder,

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spinecare.bulk import typedread
+from spinecare.bulk import nativeread, typedread
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir import reader
@@ -80,6 +80,7 @@ class SqlFlattenResult:
     fast: int
     fallback: int
     typed_files: int = 0
+    native_files: int = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -839,12 +840,14 @@ def flatten_to_duckdb(
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
     typed: bool = True,
+    native: bool | None = None,
 ) -> SqlFlattenResult:
     """Build the fact tables of :data:`TABLES` in ``con`` from the export in ``folder``.
 
     Tallies and reports exactly as :func:`spinecare.bulk.flatten.flatten_export`.
-    ``typed``: read whole files with :mod:`spinecare.bulk.typedread` where it can (else
-    every file goes line by line).
+    ``native``: read the files it knows with :mod:`spinecare.bulk.nativeread` (default:
+    when it is built). ``typed``: read the others whole with
+    :mod:`spinecare.bulk.typedread` where it can (else every file goes line by line).
     Raises :class:`NdjsonError` / :class:`RecordError` (``strict``) naming file and line.
     """
     started = time.perf_counter()
@@ -857,13 +860,21 @@ def flatten_to_duckdb(
     fallback = _Fallback(con, kb, folder, tally, strict)
     fast = 0
     typed_files = 0
+    native_files = 0
     codes = typedread.measure_codes(kb)
+    if native is None:
+        native = nativeread.available()
+    cfg = nativeread.config(kb) if native else None
+
+    def by_native(kind: str) -> bool:
+        return native is True and kind in nativeread.KINDS
+
     # the raw-bytes checks of the typed files run ahead, while DuckDB reads
     ahead = ThreadPoolExecutor(1)
     checks = {
         o: ahead.submit(typedread.lenient_json, p)
         for o, (k, p) in enumerate(files)
-        if typed and k in typedread.TYPED_KINDS
+        if typed and k in typedread.TYPED_KINDS and not by_native(k)
     }
     # 1. Patient files (the known patients) first, then the others; Python reads a file's
     # left-over lines once the file is done, in line order
@@ -878,27 +889,34 @@ def flatten_to_duckdb(
                 if phase:
                     pending = []
                 whole = None
-                if typed and kind in typedread.TYPED_KINDS:
+                if by_native(kind):
+                    whole, left = nativeread.read_file(
+                        con, kind, ordinal, path, tally, cfg, progress=progress
+                    )
+                    native_files += 1
+                    pending.extend(left)
+                elif typed and kind in typedread.TYPED_KINDS:
                     check = checks[ordinal].result
                     whole = typedread.read_file(con, kind, ordinal, path, tally, codes, check)
+                    if whole is not None:
+                        typed_files += 1
+                        if progress is not None:
+                            progress(whole)
                 if whole is not None:
                     fast += whole
-                    typed_files += 1
-                    if progress is not None:
-                        progress(whole)
-                    continue
-                for lines, numbers, bad, open_line in _line_arrays(path):
-                    pending.extend((raw, Line(str(path), n, ordinal)) for n, raw in bad)
-                    _load_chunk(con, lines, numbers)
-                    con.execute(_classify_sql(kind))
-                    if kind == "Patient":
-                        con.execute(
-                            "INSERT INTO sc_known SELECT pid FROM sc_cur"
-                            " WHERE rt = 'Patient' AND pid IS NOT NULL"
-                        )
-                    fast += _finish_chunk(con, kind, ordinal, path, tally, pending, open_line)
-                    if progress is not None:
-                        progress(len(numbers))
+                else:
+                    for lines, numbers, bad, open_line in _line_arrays(path):
+                        pending.extend((raw, Line(str(path), n, ordinal)) for n, raw in bad)
+                        _load_chunk(con, lines, numbers)
+                        con.execute(_classify_sql(kind))
+                        if kind == "Patient":
+                            con.execute(
+                                "INSERT INTO sc_known SELECT pid FROM sc_cur"
+                                " WHERE rt = 'Patient' AND pid IS NOT NULL"
+                            )
+                        fast += _finish_chunk(con, kind, ordinal, path, tally, pending, open_line)
+                        if progress is not None:
+                            progress(len(numbers))
                 if phase:
                     pending.sort(key=lambda item: item[1].number)
                     fallback.run(pending)
@@ -929,7 +947,13 @@ def flatten_to_duckdb(
         con.execute(f"DROP TABLE IF EXISTS {name}")
     patients = con.execute("SELECT count(*) FROM sc_known").fetchone()[0]
     return SqlFlattenResult(
-        tally, patients, time.perf_counter() - started, fast, fallback.count, typed_files
+        tally,
+        patients,
+        time.perf_counter() - started,
+        fast,
+        fallback.count,
+        typed_files,
+        native_files,
     )
 
 

@@ -54,8 +54,8 @@ def screen(
         str | None,
         typer.Option(
             "--flatten",
-            help="DuckDB fact tables built by 'sql' (DuckDB reads the files; default)"
-            " or 'python' (worker processes).",
+            help="DuckDB fact tables built by 'sql' (the native reader where it is built,"
+            " else DuckDB reads the files; default) or 'python' (worker processes).",
         ),
     ] = None,
     json_summary: Annotated[

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from spinecare.bulk import nativeread
 from spinecare.bulk.facts import TABLES
 from spinecare.bulk.flatten import flatten_export
 from spinecare.bulk.sqlflatten import flatten_to_duckdb
@@ -22,6 +23,7 @@ from spinecare.bulk.typedread import TYPED_KINDS
 from spinecare.core import reader_measures
 from spinecare.kb import load_kb
 from tests.bulk.fhir_strategies import exports, write_export
+from tests.bulk.helpers import needs_native
 
 KB = load_kb()
 MEASURES = reader_measures(KB)
@@ -45,12 +47,16 @@ def _ranked(table: str, source: str) -> str:
     return f"SELECT {cols} FROM {source}"
 
 
+READERS = ["typed", pytest.param("native", marks=needs_native)]
+"""How --flatten sql reads whole files: DuckDB's typed reader, or the native reader."""
+
+
 def fact_tables_of_both(
-    folder: Path, scratch: Path, *, problems: bool = False
+    folder: Path, scratch: Path, *, problems: bool = False, reader: str = "typed"
 ) -> tuple[dict, dict, dict, dict]:
     py = flatten_export(folder, scratch / "facts", KB, workers=1)
     con = duckdb.connect()
-    sql = flatten_to_duckdb(folder, con, KB)
+    sql = flatten_to_duckdb(folder, con, KB, native=reader == "native")
     a: dict[str, Counter] = {}
     b: dict[str, Counter] = {}
     for table in TABLES:
@@ -66,8 +72,9 @@ def fact_tables_of_both(
     return a, b, ta, tb
 
 
-def test_sql_facts_equal_python_facts_on_synthea(synthea_export, tmp_path):
-    a, b, ta, tb = fact_tables_of_both(synthea_export, tmp_path)
+@pytest.mark.parametrize("reader", READERS)
+def test_sql_facts_equal_python_facts_on_synthea(synthea_export, tmp_path, reader):
+    a, b, ta, tb = fact_tables_of_both(synthea_export, tmp_path, reader=reader)
     assert ta == tb
     for table in TABLES:
         assert a[table] == b[table], table
@@ -77,7 +84,7 @@ def test_typed_reader_reads_every_synthea_file_it_can(synthea_export):
     """The fast path is really taken: each Patient, Condition, Observation and
     MedicationRequest file is read whole, and no line goes to Python."""
     typed = [p for p in synthea_export.iterdir() if p.name.split(".")[0] in TYPED_KINDS]
-    result = flatten_to_duckdb(synthea_export, duckdb.connect(), KB)
+    result = flatten_to_duckdb(synthea_export, duckdb.connect(), KB, native=False)
     assert result.typed_files == len(typed) == 4
     assert result.fallback == 0
 
@@ -85,7 +92,7 @@ def test_typed_reader_reads_every_synthea_file_it_can(synthea_export):
 def test_typed_rows_keep_the_file_order(synthea_export):
     """seq rises with the line: the typed scan keeps the file's order."""
     con = duckdb.connect()
-    flatten_to_duckdb(synthea_export, con, KB)
+    flatten_to_duckdb(synthea_export, con, KB, native=False)
     seqs = [row[0] for row in con.execute("SELECT seq FROM observations ORDER BY seq").fetchall()]
     # seq = ((file << 32) + line) << 6 (+ the component): the line of each fact
     obs = (synthea_export / "Observation.ndjson").read_bytes().splitlines()
@@ -130,7 +137,8 @@ def _obs(i: int, value: bytes = b"36.6", extra: bytes = b"") -> bytes:
     ],
 )
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
-def test_odd_lines_read_as_the_line_reader_reads_them(tmp_path, odd, gz):
+@pytest.mark.parametrize("reader", READERS)
+def test_odd_lines_read_as_the_line_reader_reads_them(tmp_path, odd, gz, reader):
     """An odd line anywhere in a file: the facts, counts and reports (with line numbers)
     equal the Python reader's, whether the typed reader takes the file or leaves it."""
     import gzip
@@ -141,7 +149,7 @@ def test_odd_lines_read_as_the_line_reader_reads_them(tmp_path, odd, gz):
     lines = [_obs(1), _obs(2, value=b"37.0"), odd, _obs(4, value=b"38.2"), _obs(4, b"36.9")]
     data = b"\n".join(lines) + b"\n"
     (folder / "Observation.ndjson").write_bytes(gzip.compress(data) if gz else data)
-    a, b, ta, tb = fact_tables_of_both(folder, tmp_path, problems=True)
+    a, b, ta, tb = fact_tables_of_both(folder, tmp_path, problems=True, reader=reader)
     assert ta == tb
     for table in TABLES:
         assert a[table] == b[table], table
@@ -153,10 +161,14 @@ def test_odd_lines_read_as_the_line_reader_reads_them(tmp_path, odd, gz):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(exports(KB, MEASURES))
-def test_sql_facts_equal_python_facts_on_random_exports(files):
+@pytest.mark.parametrize("reader", READERS)
+def test_sql_facts_equal_python_facts_on_random_exports(reader, files):
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_export(files, Path(tmp) / "export")
-        a, b, ta, tb = fact_tables_of_both(folder, Path(tmp))
+        a, b, ta, tb = fact_tables_of_both(folder, Path(tmp), problems=True, reader=reader)
+        # the same problems, each with its file and line (Patient files' in another order)
+        ta["problems"].sort()
+        tb["problems"].sort()
         assert ta == tb
         for table in TABLES:
             assert a[table] == b[table], (table, a[table] - b[table], b[table] - a[table])
@@ -182,13 +194,14 @@ def test_screening_equals_engine_on_random_exports_with_both_flatteners(files):
         folder = write_export(files, Path(tmp) / "export")
         records = list(iter_records(folder, MEASURES))
         expected = {r.patient.id: engine_row(screen_record(r, KB, AS_OF)) for r in records}
-        for flatten in ("python", "sql"):
+        runs = [("python", False), ("sql", False)] + [("sql", True)] * nativeread.available()
+        for flatten, native in runs:
             out = Path(tmp) / f"{flatten}.parquet"
-            screen_export(folder, out, KB, AS_OF, workers=1, flatten=flatten)
+            screen_export(folder, out, KB, AS_OF, workers=1, flatten=flatten, native=native)
             cursor = duckdb.connect().execute(f"SELECT * FROM read_parquet('{out}')")
             names = [d[0] for d in cursor.description]
             rows = {r[0]: bulk_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()}
-            assert rows == expected, flatten
+            assert rows == expected, (flatten, native)
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
@@ -252,7 +265,7 @@ def test_typed_medications_and_gzip_equal_the_python_reader(tmp_path):
         name = kind.decode() + ".ndjson"
         (folder / name).write_bytes(data)
         (folder / (kind.decode() + ".001.ndjson.gz")).write_bytes(gzip.compress(data))
-    result = flatten_to_duckdb(folder, duckdb.connect(), KB)
+    result = flatten_to_duckdb(folder, duckdb.connect(), KB, native=False)
     assert result.typed_files == 5 and result.fallback == 0
     a, b, ta, tb = fact_tables_of_both(folder, tmp_path, problems=True)
     assert ta == tb
