@@ -2,15 +2,17 @@
 
     python benchmarks/bulk.py [--workdir /tmp/spinecare-bench] [--sizes 100000 1000000]
                               [--python-n 100000] [--spark-n 10000] [--as-of 2020-01-01]
-                              [--flatten sql|python] [--read-floor]
+                              [--flatten sql|python] [--reader native|typed] [--read-floor]
 
 For each size: makes the population (benchmarks/make_population.py, cached in workdir),
 screens it with DuckDB; screens the ``--python-n`` population with the in-process engine
 streaming the same NDJSON; checks that Spark local mode agrees with DuckDB on the
-``--spark-n`` population. ``--read-floor`` also times DuckDB reading only
-``resourceType`` and ``subject.reference`` of the largest population: the least any
-DuckDB reader of these files costs. Each run is a subprocess; peak memory is the largest sum of
-resident memory over the run's process tree, sampled every 0.1 s.
+``--spark-n`` population. ``--reader`` picks how ``--flatten sql`` reads whole files: the
+native reader (the default where it is built) or DuckDB's typed JSON reader.
+``--read-floor`` also times DuckDB reading only ``resourceType`` and ``subject.reference``
+of the largest population: the least any DuckDB reader of these files costs. Each run is a
+subprocess; peak memory is the largest sum of resident memory over the run's process
+tree, sampled every 0.1 s.
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ def population(workdir: Path, n: int) -> Path:
     return folder
 
 
-def run_one(engine: str, folder: str, out: str, as_of: str, flatten: str = "sql") -> None:
+def run_one(
+    engine: str, folder: str, out: str, as_of: str, flatten: str = "sql", reader: str = "native"
+) -> None:
     """Child process: screen ``folder`` with ``engine`` and print a JSON line."""
     from datetime import date
 
@@ -95,13 +99,15 @@ def run_one(engine: str, folder: str, out: str, as_of: str, flatten: str = "sql"
     if engine == "duckdb":
         from spinecare.bulk.duckdb import screen_export
 
-        result = screen_export(Path(folder), Path(out), kb, day, flatten=flatten)
+        native = flatten == "sql" and reader == "native"
+        result = screen_export(Path(folder), Path(out), kb, day, flatten=flatten, native=native)
         print(
             json.dumps(
                 {
                     "patients": result.patients,
                     "verdicts": result.verdicts,
                     "seconds": result.seconds,
+                    "reader": ("native" if native else "typed") if flatten == "sql" else "python",
                 }
             )
         )
@@ -167,13 +173,21 @@ def main(argv: list[str] | None = None) -> int:
         choices=("python", "sql"),
         help="DuckDB fact tables built by the Python workers or in SQL",
     )
+    from spinecare.bulk import nativeread
+
+    parser.add_argument(
+        "--reader",
+        default="native" if nativeread.available() else "typed",
+        choices=("native", "typed"),
+        help="--flatten sql reads whole files natively or with DuckDB's typed reader",
+    )
     parser.add_argument(
         "--read-floor", action="store_true", help="time DuckDB reading two fields only"
     )
     parser.add_argument("--run", nargs=3, metavar=("ENGINE", "DIR", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
-        run_one(*args.run, args.as_of, args.flatten)
+        run_one(*args.run, args.as_of, args.flatten, args.reader)
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     me = [
@@ -183,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         args.as_of,
         "--flatten",
         args.flatten,
+        "--reader",
+        args.reader,
         "--run",
     ]
     rows = []
@@ -201,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_mb": round(peak / 2**20),
             "verdicts": info["verdicts"],
             "phases": info.get("seconds"),
+            "reader": info.get("reader"),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
