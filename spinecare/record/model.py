@@ -9,8 +9,9 @@ Code systems are kept as the KB's short names where known (``icd10``, ``icd10cm`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +179,33 @@ class PatientRecord:
     answers: list[Answer] = field(default_factory=list)
     clearances: list[Clearance] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+
+
+_Fact = TypeVar("_Fact")
+
+
+def _moved(fact: _Fact, delta: timedelta) -> _Fact:
+    changes: dict[str, Any] = {}
+    for item in fields(fact):  # type: ignore[arg-type]
+        value = getattr(fact, item.name)
+        if isinstance(value, date):
+            changes[item.name] = value + delta
+    return replace(fact, **changes) if changes else fact  # type: ignore[type-var]
+
+
+def shift_dates(record: PatientRecord, delta: timedelta) -> PatientRecord:
+    """The record with the date of every fact moved by ``delta``; the birth date stays.
+
+    The demo clinic uses it so that its patients' readings are as fresh on the day the
+    demo is seeded as on the day their intake files were written.
+    """
+    return replace(
+        record,
+        conditions=[_moved(x, delta) for x in record.conditions],
+        observations=[_moved(x, delta) for x in record.observations],
+        medications=[_moved(x, delta) for x in record.medications],
+        procedures=[_moved(x, delta) for x in record.procedures],
+        orders=[_moved(x, delta) for x in record.orders],
+        answers=[_moved(x, delta) for x in record.answers],
+        clearances=[_moved(x, delta) for x in record.clearances],
+    )

@@ -5,16 +5,18 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spinecare.kb.loader import KB
+from spinecare.record.model import PatientRecord, shift_dates
 from spinecare.store.accounts import create_user, get_or_create_clinic, hash_password
 from spinecare.store.models import PatientRow, User
 from spinecare.store.service import import_record
 
-__all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "seed_demo"]
+__all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "demo_records", "seed_demo"]
 
 DEMO_CLINIC = "Demo clinic"
 DEMO_USERS = (
@@ -34,17 +36,36 @@ class DemoLogin:
     password: str
 
 
+def demo_records(kb: KB, today: date) -> list[tuple[Path, PatientRecord]]:
+    """The demo patients as the demo clinic holds them on ``today``: every date moved by
+    the same number of days, so that the latest fact of any demo file falls on ``today``
+    (the files are dated 2026-11-20; the stories they tell stay true on any day)."""
+    from spinecare.core import load_record
+    from spinecare.demo import demo_files
+
+    records = [(path, load_record(path, kb)) for path in demo_files()]
+    latest = max(
+        (d for _, r in records for d in _dates(r)),
+        default=today,
+    )
+    return [(path, shift_dates(record, today - latest)) for path, record in records]
+
+
+def _dates(record: PatientRecord) -> list[date]:
+    out = [o.when for o in record.observations]
+    out += [a.when for a in record.answers if a.when is not None]
+    return out
+
+
 def seed_demo(
     session: Session, kb: KB, *, passwords: dict[str, str] | None = None
 ) -> list[DemoLogin]:
     """Create (or refresh) the demo clinic; returns the logins with their new passwords.
 
-    The demo patients are loaded once, through :func:`spinecare.core.load_record`; the
-    users' passwords are set afresh on every call (random unless ``passwords`` is given).
+    The demo patients are loaded once, through :func:`spinecare.core.load_record`, dated
+    as of the day they are loaded (:func:`demo_records`); the users' passwords are set
+    afresh on every call (random unless ``passwords`` is given).
     """
-    from spinecare.core import load_record
-    from spinecare.demo import demo_files
-
     clinic = get_or_create_clinic(session, DEMO_CLINIC)
     count = (
         session.scalar(select(func.count(PatientRow.id)).where(PatientRow.clinic_id == clinic.id))
@@ -61,8 +82,7 @@ def seed_demo(
             full_name="Anna Therapist",
         )
     if count == 0:
-        for path in demo_files():
-            record = load_record(path, kb)
+        for path, record in demo_records(kb, date.today()):
             days = [o.when for o in record.observations]
             import_record(
                 session,

@@ -23,6 +23,9 @@ from tests.web.conftest import OTHER, PASSWORDS, World, login, make_world
 
 ROLES = ("admin", "therapist", "physician", "patient", "other", "anonymous")
 AS_OF = "2026-11-20"
+"""The date of the demo files (spinecare/demo/), for the CLI and records read from them."""
+TODAY = date.today().isoformat()
+"""The demo clinic's patients are dated as of the day they are seeded: today."""
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -182,7 +185,7 @@ def test_every_route_for_every_role(
             token = _token(world, usernames.get(who, who))
             client.headers["Authorization"] = f"Bearer {token}"
         for template, expected in MATRIX:
-            path = _path(world, template) + f"?as_of={AS_OF}"
+            path = _path(world, template) + f"?as_of={TODAY}"
             response = client.get(path)
             want = expected[who]
             if want == 200:
@@ -212,23 +215,23 @@ def test_patient_list_paginates_with_verdicts(
     from spinecare.demo import demo_files
 
     client = signed_in("therapist")
-    first = client.get(f"/api/patients?limit=4&as_of={AS_OF}")
+    first = client.get(f"/api/patients?limit=4&as_of={TODAY}")
     assert first.status_code == 200
     body = first.json()
     total = len(demo_files())
     assert body["total"] == total
     assert (body["limit"], body["offset"], body["next_offset"]) == (4, 0, 4)
-    assert body["as_of"] == AS_OF
+    assert body["as_of"] == TODAY
     assert len(body["patients"]) == 4
     seen = [p["id"] for p in body["patients"]]
     offset = body["next_offset"]
     while offset is not None:
-        page = client.get(f"/api/patients?limit=4&offset={offset}&as_of={AS_OF}").json()
+        page = client.get(f"/api/patients?limit=4&offset={offset}&as_of={TODAY}").json()
         seen += [p["id"] for p in page["patients"]]
         offset = page["next_offset"]
     assert len(seen) == len(set(seen)) == total
     assert world.other_patient not in seen
-    kuznetsova = client.get(f"/api/patients?q=kuznetsova&as_of={AS_OF}").json()
+    kuznetsova = client.get(f"/api/patients?q=kuznetsova&as_of={TODAY}").json()
     assert kuznetsova["total"] == 1
     assert kuznetsova["patients"][0]["id"] == world.demo_patient
     assert kuznetsova["patients"][0]["verdict"] == "needs_clearance"
@@ -322,17 +325,22 @@ def test_screening_and_plan_equal_the_cli(
     assert plan.json() == cli_plan
 
 
-def test_seeded_demo_patient_screening_equals_the_cli(
+def test_seeded_demo_patient_screening_equals_the_library(
     world: World, signed_in: Callable[[str], TestClient]
 ) -> None:
-    """The demo clinic's own copy (seeded from spinecare/demo/) answers what the CLI prints
-    for the same file, byte for byte as JSON."""
-    from spinecare.demo import demo_files
+    """The demo clinic's own copy (seeded from spinecare/demo/, dated as of the seeding
+    day) answers what the library answers for the same record, byte for byte as JSON."""
+    from spinecare.core import screen
+    from spinecare.kb import load_kb
+    from spinecare.store.seed import demo_records
 
-    source = next(p for p in demo_files() if "kuznetsova" in p.name)
-    api = signed_in("therapist").get(f"/api/patients/{world.demo_patient}/screening?as_of={AS_OF}")
+    record = next(
+        r for _, r in demo_records(load_kb(), date.today()) if r.patient.id == "demo-kuznetsova"
+    )
+    api = signed_in("therapist").get(f"/api/patients/{world.demo_patient}/screening?as_of={TODAY}")
     assert api.status_code == 200
-    assert api.json() == _cli("screen", source)
+    assert api.json() == screen(record, TODAY).to_json()
+    assert api.json()["verdict"] == "needs_clearance"
 
 
 def test_screening_is_audited(world: World, signed_in: Callable[[str], TestClient]) -> None:
@@ -344,7 +352,7 @@ def test_screening_is_audited(world: World, signed_in: Callable[[str], TestClien
     assert client.get("/api/patients").status_code == 200
     assert client.get(f"/api/patients/{world.demo_patient}").status_code == 200
     assert client.get(f"/api/patients/{world.demo_patient}/screening").status_code == 200
-    assert client.get(f"/api/patients/{world.demo_patient}/plan?as_of={AS_OF}").status_code == 200
+    assert client.get(f"/api/patients/{world.demo_patient}/plan?as_of={TODAY}").status_code == 200
     with _db(world).session() as session:
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         actions = [(r.action, r.entity, r.patient_id) for r in rows if r.action != "login"]

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 
 HTML = {"accept": "text/html"}
 JSON = {"accept": "application/json"}
-AS_OF = "2026-11-20"
+AS_OF = date.today().isoformat()
+"""The demo clinic's patients are dated as of the day they are seeded: today."""
 
 
 def test_web_verdicts_equal_the_library_for_every_demo_patient(world, signed_in) -> None:
-    """The page and the CLI/library give the same verdict for the same patient and date."""
-    from spinecare.core import load_record, screen
-    from spinecare.demo import demo_files
+    """The page and the library give the same verdict for the same patient and date."""
+    from spinecare.core import screen
+    from spinecare.kb import load_kb
+    from spinecare.store.seed import demo_records
 
     expected = {}
-    for path in demo_files():
-        record = load_record(path)
+    for _, record in demo_records(load_kb(), date.fromisoformat(AS_OF)):
         expected[record.patient.id] = screen(record, AS_OF).to_json()
     client = signed_in("therapist")
     listing = client.get("/patients.json")
