@@ -213,8 +213,11 @@ bool fields(const element& node, const std::array<sv, N>& keys, std::array<Field
   simdjson::dom::object obj;
   if (node.get(obj)) return false;
   for (auto kv : obj) {
+    const sv key = kv.key;
     for (size_t i = 0; i < N; ++i) {
-      if (kv.key == keys[i]) {
+      const sv want = keys[i];  // never empty
+      if (key.size() == want.size() && key[0] == want[0] &&
+          std::memcmp(key.data(), want.data(), key.size()) == 0) {
         if (out[i].present) return false;
         out[i].present = true;
         out[i].el = kv.value;
@@ -640,8 +643,19 @@ class Worker {
   // the short names of codings_'s systems, in systems_
   void name_systems() {
     systems_.resize(codings_.size());
-    for (size_t i = 0; i < codings_.size(); ++i)
-      systems_[i] = system_name(cfg_, codings_[i].system);
+    for (size_t i = 0; i < codings_.size(); ++i) systems_[i] = system_of(codings_[i].system);
+  }
+
+  // system_name, remembering the last URI (most codings of a file share a few systems)
+  const std::string& system_of(const opt& uri) {
+    static const std::string unknown = "unknown";
+    if (!uri) return unknown;
+    if (!has_last_ || *uri != last_uri_) {
+      last_name_ = system_name(cfg_, uri);
+      last_uri_.assign(uri->data(), uri->size());
+      has_last_ = true;
+    }
+    return last_name_;
   }
 
   // reader.is_family_history, for a Condition without category (its codings named)
@@ -782,7 +796,7 @@ class Worker {
       if (c[1].null() || c[1].type() != element_type::STRING) continue;
       opt system, display;
       if (!opt_str(c[0], system)) return -1;
-      key_ = system_name(cfg_, system);
+      key_ = system_of(system);
       key_.push_back('\x1f');
       key_.append(c[1].el.get_string().value_unsafe());
       auto found = cfg_.measures.find(key_);
@@ -939,6 +953,8 @@ class Worker {
   simdjson::dom::parser parser_;
   std::string padded_;
   std::string key_;
+  bool has_last_ = false;
+  std::string last_uri_, last_name_;
   std::vector<Coding> codings_;
   std::vector<std::string> systems_;
   std::vector<const CodeHit*> found_;
