@@ -24,7 +24,7 @@ the KB's own code index, passed as data (the same lookups as
 Python flattener writes them (:data:`~spinecare.bulk.facts.TABLES`).
 
 Reading overlaps parsing, so the disk and the CPUs are busy at once: a plain file is
-mapped into memory and a helper thread loads the next two blocks while the cores parse
+mapped into memory and a helper thread loads the next blocks while the cores parse
 this one (parsed blocks leave the process's memory); a gzip file is inflated by a thread
 one block ahead. Facts go to DuckDB after every gigabyte of input, so memory stays bounded
 whatever the size of a file.
@@ -57,8 +57,9 @@ KINDS = {
 """Resource types the native reader reads -> its reading of them."""
 
 BLOCK_BYTES = 64 * 1024 * 1024
-AHEAD = 2
-"""Blocks of a plain file loaded ahead of the one being parsed."""
+AHEAD = 8
+"""Blocks of a plain file loaded ahead of the one being parsed (512 MB: the disk keeps
+busy through the pauses when facts go to DuckDB)."""
 RELEASE_BYTES = 256 * 1024 * 1024
 """Parsed bytes of a plain file are let go (out of the process's memory) by this much."""
 THREADS: int | None = None
