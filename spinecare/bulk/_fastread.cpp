@@ -365,27 +365,20 @@ struct Coding {
   opt system, code, display;
 };
 
-// A CodeableConcept read as the reader reads it, checked strictly: absent or null, or
-// an object whose ``coding`` is absent, null or a list of objects with system, code and
-// display absent, null or strings, and whose ``text`` is absent, null or a string.
-// ``codings`` gets the codings with a code.
-bool concept(const Field& f, std::vector<Coding>& codings, opt& text) {
+// A ``coding`` list read as the reader reads it, checked strictly: absent, null or a list
+// of objects with system, code and display absent, null or strings. ``codings`` gets the
+// codings with a code.
+bool coding_list(const Field& f, std::vector<Coding>& codings) {
   codings.clear();
-  text.reset();
   if (f.null()) return true;
-  if (f.type() != element_type::OBJECT) return false;
-  static const std::array<sv, 2> keys{"coding", "text"};
-  std::array<Field, 2> got{};
-  if (!fields(f.el, keys, got) || !opt_str(got[1], text)) return false;
-  if (got[0].null()) return true;
   simdjson::dom::array list;
-  if (got[0].type() != element_type::ARRAY || got[0].el.get(list)) return false;
-  static const std::array<sv, 3> ckeys{"system", "code", "display"};
+  if (f.type() != element_type::ARRAY || f.el.get(list)) return false;
+  static const std::array<sv, 3> keys{"system", "code", "display"};
   for (element item : list) {
     if (item.type() != element_type::OBJECT) return false;
     std::array<Field, 3> c{};
     Coding coding;
-    if (!fields(item, ckeys, c) || !opt_str(c[0], coding.system) ||
+    if (!fields(item, keys, c) || !opt_str(c[0], coding.system) ||
         !opt_str(c[1], coding.code) || !opt_str(c[2], coding.display))
       return false;
     if (coding.code) codings.push_back(coding);
@@ -393,28 +386,28 @@ bool concept(const Field& f, std::vector<Coding>& codings, opt& text) {
   return true;
 }
 
+// A CodeableConcept: absent or null, or an object whose ``coding`` passes coding_list()
+// and whose ``text`` is absent, null or a string.
+bool concept(const Field& f, std::vector<Coding>& codings, opt& text) {
+  codings.clear();
+  text.reset();
+  if (f.null()) return true;
+  if (f.type() != element_type::OBJECT) return false;
+  static const std::array<sv, 2> keys{"coding", "text"};
+  std::array<Field, 2> got{};
+  return fields(f.el, keys, got) && opt_str(got[1], text) && coding_list(got[0], codings);
+}
+
 // The first coding's code of a status CodeableConcept (its text is never read; every
-// coding is checked, as strictly as in concept()).
-bool status_code(const Field& f, opt& out) {
+// coding is checked by coding_list()). ``scratch``: room for the codings.
+bool status_code(const Field& f, opt& out, std::vector<Coding>& scratch) {
   out.reset();
   if (f.null()) return true;
   if (f.type() != element_type::OBJECT) return false;
   static const std::array<sv, 1> keys{"coding"};
   std::array<Field, 1> got{};
-  if (!fields(f.el, keys, got)) return false;
-  if (got[0].null()) return true;
-  simdjson::dom::array list;
-  if (got[0].type() != element_type::ARRAY || got[0].el.get(list)) return false;
-  static const std::array<sv, 3> ckeys{"system", "code", "display"};
-  for (element item : list) {
-    if (item.type() != element_type::OBJECT) return false;
-    std::array<Field, 3> c{};
-    Coding coding;
-    if (!fields(item, ckeys, c) || !opt_str(c[0], coding.system) ||
-        !opt_str(c[1], coding.code) || !opt_str(c[2], coding.display))
-      return false;
-    if (coding.code && !out) out = coding.code;
-  }
+  if (!fields(f.el, keys, got) || !coding_list(got[0], scratch)) return false;
+  if (!scratch.empty()) out = scratch.front().code;
   return true;
 }
 
@@ -611,8 +604,9 @@ class Worker {
       if (!f[i].null()) return Res::LEFTOVER;  // fields only Python reads
     opt text, clinical, verification;
     std::optional<int32_t> onset, recorded, abatement;
-    if (!concept(f[2], codings_, text) || !ascii(text) || !status_code(f[3], clinical) ||
-        !status_code(f[4], verification) || !date_field(f[5], false, onset) ||
+    if (!concept(f[2], codings_, text) || !ascii(text) ||
+        !status_code(f[3], clinical, statuses_) || !status_code(f[4], verification, statuses_) ||
+        !date_field(f[5], false, onset) ||
         !date_field(f[6], false, recorded) || !date_field(f[7], true, abatement))
       return Res::LEFTOVER;
     for (const Coding& c : codings_)
@@ -763,7 +757,8 @@ class Worker {
     concepts_.clear();
     for (size_t i = 0; i < codings_.size(); ++i)
       for (const CodeHit* hit : lookup(systems_[i], std::string(*codings_[i].code)))
-        if (std::find(concepts_.begin(), concepts_.end(), &hit->concept) == concepts_.end())
+        if (std::none_of(concepts_.begin(), concepts_.end(),
+                         [&](const std::string* seen) { return *seen == hit->concept; }))
           concepts_.push_back(&hit->concept);
     const std::optional<int32_t> start = authored ? authored : effective ? effective : begin;
     for (const std::string* concept : concepts_) {
@@ -955,7 +950,7 @@ class Worker {
   std::string key_;
   bool has_last_ = false;
   std::string last_uri_, last_name_;
-  std::vector<Coding> codings_;
+  std::vector<Coding> codings_, statuses_;
   std::vector<std::string> systems_;
   std::vector<const CodeHit*> found_;
   std::vector<const std::string*> concepts_;

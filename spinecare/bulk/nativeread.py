@@ -124,9 +124,8 @@ def blocks(path: Path, size: int = BLOCK_BYTES) -> Iterator[memoryview]:
     """The file's bytes in blocks of whole lines (about ``size`` bytes), each valid until
     the next is asked for.
 
-    A plain file is mapped into memory (no copy) and the kernel is asked to read the next
-    block ahead while this one is parsed; a gzip file is inflated by a thread one block
-    ahead.
+    A plain file is mapped into memory (no copy) and a helper thread has the next blocks
+    read while this one is parsed; a gzip file is inflated by a thread one block ahead.
     """
     with open(path, "rb") as probe:
         gz = probe.read(2) == GZIP_MAGIC
@@ -143,7 +142,7 @@ def _mapped(path: Path, size: int) -> Iterator[memoryview]:
     """A plain file's lines in blocks: views of the file mapped into memory.
 
     A helper thread touches the pages of the next blocks (``AHEAD`` of them), so the
-    disk reads ahead while the cores parse and the parse never waits on the disk itself.
+    disk reads ahead while the cores parse, and the parse seldom waits on the disk.
     """
     with open(path, "rb") as handle:
         total = os.fstat(handle.fileno()).st_size

@@ -134,6 +134,41 @@ def test_file_layouts(synthea_export, tmp_path, monkeypatch, gz):
     assert_same(a, b)
 
 
+def test_codings_naming_one_concept_twice(tmp_path):
+    """Two codings of one concept: a medication counts the concept once (concepts_of), a
+    condition gives one row per coding (the index keeps each hit), as in Python."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_bytes(b'{"resourceType":"Patient","id":"p1"}\n')
+    drugs = [
+        (c.system, c.code)
+        for concept in KB.model.concepts
+        if concept.id == "anticoagulant_therapy"
+        for c in concept.codes
+        if c.system == "rxnorm"
+    ][:2]
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    med = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"coding": [{"system": rxnorm, "code": c} for _, c in drugs]},
+    }
+    icd = "http://hl7.org/fhir/sid/icd-10"
+    condition = {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": icd, "code": "M51.1"}, {"system": icd, "code": "M51.16"}]},
+    }
+    (folder / "MedicationRequest.ndjson").write_bytes(orjson.dumps(med) + b"\n")
+    (folder / "Condition.ndjson").write_bytes(orjson.dumps(condition) + b"\n")
+    a, b, result = both(folder, tmp_path)
+    assert len(drugs) == 2 and result.fallback == 0
+    assert sum(b["medications"].values()) == 1
+    assert sum(b["conditions"].values()) >= 2
+    assert_same(a, b)
+
+
 # ---------------------------------------------------------------------------------------
 # Mutated Synthea lines
 
