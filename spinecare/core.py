@@ -10,12 +10,9 @@ patient and date give the same verdict everywhere.
 
 from __future__ import annotations
 
-import gzip
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
@@ -42,34 +39,9 @@ def parse_date(value: str | date | None, *, what: str = "--as-of") -> date:
 
 def read_document(source: str | Path | bytes, name: str | None = None) -> Any:
     """Parse a file's content: JSON (plain or gzip) or YAML. Errors name the file."""
-    if isinstance(source, bytes):
-        raw, label = source, name or "<input>"
-    else:
-        path = Path(source)
-        label = name or str(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise RecordError("file not found", source=label) from None
-        except IsADirectoryError:
-            raise RecordError("is a directory, not a file", source=label) from None
-        except OSError as exc:
-            raise RecordError(f"cannot read: {exc.strerror}", source=label) from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise RecordError(f"broken gzip file: {exc}", source=label) from None
-    if not raw.strip():
-        raise RecordError("the file is empty", source=label)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as json_error:
-        if label.endswith((".yaml", ".yml")):
-            from spinecare.record.intake import parse_yaml
+    from spinecare.documents import load_document
 
-            return parse_yaml(raw, label)
-        raise RecordError(f"not valid JSON: {json_error}", source=label) from None
+    return load_document(source, name)
 
 
 def load_record(

@@ -30,6 +30,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from spinecare.api.security import require_cds_jwt
+from spinecare.documents import load_document, parse_json
 from spinecare.errors import InputError, RecordError
 from spinecare.kb.loader import KB
 
@@ -242,9 +243,9 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         raise CdsRequestError("empty request body: a JSON object is expected")
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise CdsRequestError(f"request body is not valid JSON: {exc}") from None
+        data = load_document(raw, "request body", yaml_allowed=False)
+    except RecordError as exc:
+        raise CdsRequestError(exc.one_line()) from None
     if not isinstance(data, dict):
         raise CdsRequestError(f"request body must be a JSON object, not {_json_type(data)}")
     return data
@@ -361,9 +362,11 @@ async def _fetch_one(
         if response.status_code == 404 and prefetch_type(key) == "Patient":
             return None
         try:
-            body = response.json()
-        except ValueError:
-            raise PrefetchUnavailable(f"{key}: FHIR server sent no JSON") from None
+            body = parse_json(response.content, key)
+        except RecordError as exc:
+            raise PrefetchUnavailable(
+                f"{key}: FHIR server sent no usable JSON ({exc.message})"
+            ) from None
         if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
             return body
         if response.status_code >= 400:

@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -147,10 +146,9 @@ async def _document(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         raise InputError("empty request body: a FHIR Bundle or an intake document is expected")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"request body is not valid JSON: {exc}") from None
+    from spinecare.documents import load_document
+
+    data = load_document(raw, "request body", yaml_allowed=False)
     if not isinstance(data, dict):
         raise InputError("request body must be a JSON object (a FHIR Bundle or an intake document)")
     return data

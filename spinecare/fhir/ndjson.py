@@ -35,6 +35,7 @@ from typing import IO, Any, cast
 
 import orjson
 
+from spinecare.documents import GZIP_MAGIC, inflated_limit, load_document, parse_json
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.reader import (
     Measures,
@@ -82,7 +83,7 @@ PATIENT_FIELD: dict[str, str] = {
 """Where each patient-scoped resource names its patient."""
 
 FILE_NAME = re.compile(r"^([A-Z][A-Za-z]+)(?:[.-](\d+))?\.ndjson(?:\.gz)?$")
-GZIP_MAGIC = b"\x1f\x8b"
+_SKIP_CHUNK = 1 << 20
 MAX_REPORTED = 50
 BUCKET_BYTES = 64 * 1024 * 1024
 
@@ -167,25 +168,44 @@ def _open(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, raw line)`` of a plain or gzip file, blank lines skipped."""
+def iter_lines(path: Path, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """``(line number, raw line)`` of a plain or gzip file, blank lines skipped.
+
+    A line longer than ``limit`` bytes (default: the document cap,
+    :func:`~spinecare.documents.inflated_limit`) is never read whole: its first
+    ``limit + 1`` bytes are given (so :func:`parse_line` reports it) and the rest skipped.
+    """
+    cap = inflated_limit() if limit is None else limit
     try:
         with _open(path) as handle:
-            for number, raw in enumerate(handle, 1):
+            number = 0
+            while True:
+                raw = handle.readline(cap + 1)
+                if not raw:
+                    break
+                number += 1
+                if len(raw) > cap and not raw.endswith(b"\n"):
+                    rest = raw
+                    while rest and not rest.endswith(b"\n"):
+                        rest = handle.readline(_SKIP_CHUNK)
                 if raw.strip():
                     yield number, raw
     except (OSError, EOFError, zlib.error) as err:
         raise InputError(f"cannot read ({err})", source=str(path)) from None
 
 
-def parse_line(raw: bytes, where: Line) -> dict[str, Any]:
+def parse_line(raw: bytes, where: Line, limit: int | None = None) -> dict[str, Any]:
     """One NDJSON line as a resource; raises :class:`NdjsonError` naming file and line."""
-    try:
-        resource = orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
+    cap = inflated_limit() if limit is None else limit
+    if len(raw) > cap:
         raise NdjsonError(
-            f"line {where.number}: not valid JSON ({err})", source=where.file
-        ) from None
+            f"line {where.number}: longer than {cap} bytes, the limit for one resource",
+            source=where.file,
+        )
+    try:
+        resource = parse_json(raw, where.file)
+    except RecordError as err:
+        raise NdjsonError(f"line {where.number}: {err.message}", source=where.file) from None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise NdjsonError(
             f"line {where.number}: not a FHIR resource (no resourceType)", source=where.file
@@ -208,14 +228,15 @@ def iter_resources(
     """
     tally = tally if tally is not None else Tally()
     counter = 0
+    limit = inflated_limit()
     for ordinal, (_, path) in enumerate(export_files(folder, types)):
-        for number, raw in iter_lines(path):
+        for number, raw in iter_lines(path, limit):
             counter += 1
             if line_filter is not None and not line_filter(counter):
                 continue
             where = Line(str(path), number, ordinal)
             try:
-                resource = parse_line(raw, where)
+                resource = parse_line(raw, where, limit)
             except NdjsonError as err:
                 if strict:
                     raise
@@ -468,13 +489,7 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
     counts: Counter[str] = Counter()
     with ExitStack() as stack:
         for path in _bundle_files(inputs):
-            try:
-                raw = path.read_bytes()
-                if raw[:2] == GZIP_MAGIC:
-                    raw = gzip.decompress(raw)
-                bundle = orjson.loads(raw)
-            except (OSError, EOFError, zlib.error, orjson.JSONDecodeError) as err:
-                raise RecordError(f"cannot read a Bundle ({err})", source=str(path)) from None
+            bundle = load_document(path, str(path), yaml_allowed=False)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise RecordError("not a FHIR Bundle", source=str(path))
             entries = [e for e in bundle.get("entry") or [] if isinstance(e, dict)]

@@ -25,18 +25,13 @@ counts for the whole period it may cover.
 from __future__ import annotations
 
 import calendar
-import gzip
 import os
 import re
-import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import wraps
-from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
-
-import orjson
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import normalize_icd10, system_name
@@ -95,8 +90,6 @@ FAMILY_HISTORY_ICD10 = ("Z80", "Z81", "Z82", "Z83", "Z84")
 FAMILY_HISTORY_WORDS = ("family history", "fh:")
 ICD10_SYSTEMS = frozenset({"icd10", "icd10cm"})
 
-GZIP_MAGIC = b"\x1f\x8b"
-UTF8_BOM = b"\xef\xbb\xbf"
 
 _DATE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
@@ -777,24 +770,9 @@ class RecordBuilder:
 
 
 def _load(data_or_path: str | os.PathLike[str] | bytes, source: str) -> Any:
-    if isinstance(data_or_path, bytes | bytearray | memoryview):
-        raw = bytes(data_or_path)
-    else:
-        try:
-            raw = Path(data_or_path).read_bytes()
-        except OSError as err:
-            raise RecordError(f"cannot read file ({err.strerror or err})", source=source) from None
-    if raw[:2] == GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as err:
-            raise RecordError(f"not valid gzip data ({err})", source=source) from None
-    if raw[:3] == UTF8_BOM:
-        raw = raw[3:]
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
-        raise RecordError(f"not JSON ({err})", source=source) from None
+    from spinecare.documents import load_document
+
+    return load_document(data_or_path, source, yaml_allowed=False)
 
 
 def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]:

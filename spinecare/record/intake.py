@@ -22,15 +22,13 @@ the KB (``when_missing`` in ``data.yaml``).
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
-import yaml
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -381,96 +379,20 @@ def read_intake(
 
 
 def load_file(path: Path, label: str | None = None) -> object:
-    """Parse a YAML or JSON file (by suffix: ``.json`` is JSON, anything else YAML).
+    """Parse a YAML or JSON intake file with the one document loader.
 
-    YAML dates stay text (the models check them) and duplicate keys are refused.
+    YAML dates stay text (the models check them) and a key written twice is refused.
     """
-    label = label or path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise RecordError(f"no such file: {path}", source=label) from None
-    except IsADirectoryError:
-        raise RecordError(f"{path} is a folder, not a file", source=label) from None
-    except OSError as exc:
-        raise RecordError(f"cannot read {path}: {exc.strerror}", source=label) from None
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 text (byte {exc.start})", source=label) from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            raise RecordError(
-                f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
-            ) from None
-        except _DuplicateKey as exc:
-            raise RecordError(f"not valid JSON: duplicate key {exc}", source=label) from None
-    return parse_yaml(text, label)
+    from spinecare.documents import load_document
+
+    return load_document(path, label or path.name)
 
 
 def parse_yaml(text: str | bytes, source: str) -> object:
-    """Parse YAML safely, keeping dates as text and refusing duplicate keys.
+    """Parse YAML safely, keeping dates as text and refusing a key written twice."""
+    from spinecare.documents import parse_yaml as parse
 
-    ``yaml.safe_load`` turns ``2026-02-30`` into a ValueError traceback and keeps the
-    last of two equal keys; this raises :class:`RecordError` naming ``source`` instead.
-    """
-    try:
-        return yaml.load(text, Loader=_IntakeLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=source) from None
-
-
-# ---------------------------------------------------------------------------------------
-# Parsing
-
-
-class _IntakeLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text and refuses duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:  # an unhashable key: the base class reports it
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-_IntakeLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or exc.context or "syntax error"
-        if exc.context and exc.problem:
-            problem = f"{problem} ({exc.context})"
-        return where + " ".join(problem.split())
-    return " ".join(str(exc).split())
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(repr(key))
-        out[key] = value
-    return out
+    return parse(text, source)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

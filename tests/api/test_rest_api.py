@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -112,3 +113,18 @@ def test_same_verdict_through_cli_rest_and_cds_hooks(client, shared_data, hook_r
     (card,) = cds["cards"]
     assert rest["verdict"] == cli_verdict
     assert f"(`{cli_verdict}`)" in card["detail"]
+
+
+def test_rest_refuses_a_key_written_twice_and_a_gzip_bomb(
+    client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one document loader: the same words as the CLI, and a cap on inflated bytes."""
+    body = b'{"resourceType": "Bundle", "type": "collection", "type": "searchset"}'
+    answer = client.post("/api/screen", content=body)
+    assert answer.status_code == 400, answer.text
+    assert "the key 'type' is written twice in one object" in answer.text
+    monkeypatch.setenv("SPINECARE_MAX_INFLATED_BYTES", str(1024 * 1024))
+    bomb = gzip.compress(b" " * (8 * 1024 * 1024))
+    answer = client.post("/api/screen", content=bomb)
+    assert answer.status_code == 400, answer.text
+    assert "inflates to more than 1 MB" in answer.text

@@ -499,11 +499,13 @@ def refused(path: Path, error: type[RecordError] = RecordError) -> RecordError:
 
 def test_not_json_is_refused(tmp_path: Path) -> None:
     err = refused(write(tmp_path, "notes.json", b"Patient: Peter Chalmers\n"))
-    assert err.message.startswith("not JSON")
+    assert err.message.startswith("not valid JSON")
 
 
 def test_gzip_of_not_json_and_corrupt_gzip_are_refused(tmp_path: Path) -> None:
-    assert refused(write(tmp_path, "a.gz", gzip.compress(b"<xml/>"))).message.startswith("not JSON")
+    assert refused(write(tmp_path, "a.gz", gzip.compress(b"<xml/>"))).message.startswith(
+        "not valid JSON"
+    )
     corrupt = gzip.compress(json.dumps(collection()).encode())[:40]
     assert "gzip" in refused(write(tmp_path, "b.json", corrupt)).message
 
@@ -542,7 +544,7 @@ def test_an_unknown_bundle_type_is_refused(tmp_path: Path, kind: Any) -> None:
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:
-    assert "cannot read file" in refused(tmp_path / "absent.json").message
+    assert "file not found" in refused(tmp_path / "absent.json").message
 
 
 @pytest.mark.parametrize(

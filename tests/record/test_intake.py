@@ -354,11 +354,11 @@ def test_not_json(lookups: dict[str, Any]) -> None:
 
 
 def test_duplicate_key_refused(lookups: dict[str, Any]) -> None:
-    assert "duplicate key 'answers'" in refused("duplicate-key.yaml", lookups)
+    assert "the key 'answers' is written twice" in refused("duplicate-key.yaml", lookups)
 
 
 def test_missing_file(lookups: dict[str, Any]) -> None:
-    with pytest.raises(RecordError, match="no such file"):
+    with pytest.raises(RecordError, match="file not found"):
         read("nowhere.yaml", lookups)
 
 

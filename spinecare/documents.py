@@ -1,0 +1,271 @@
+"""One document loader: bytes (or a file) -> parsed data, with one policy and one set of
+messages, for every entry point (CLI, REST, web import, intake files, CDS Hooks prefetch,
+bulk lines).
+
+The policy:
+
+- gzip is recognised by its magic bytes (not the name) and inflated in chunks, refusing
+  more than a cap of inflated bytes (:func:`inflated_limit`, the setting
+  ``SPINECARE_MAX_INFLATED_BYTES``) while it inflates, so a small bomb never fills memory;
+- a UTF-8 byte order mark is dropped; text that is not UTF-8 is refused;
+- JSON is strict (no NaN, no Infinity, no trailing commas) and a key written twice in one
+  object is an error naming the key; YAML (intake files) keeps dates as text and refuses
+  a key written twice as well;
+- JSON or YAML: a ``.json`` name is JSON only; otherwise text whose first character is
+  ``{`` or ``[`` is JSON, anything else YAML where YAML is allowed.
+
+Every failure is a :class:`~spinecare.errors.RecordError` naming the file (its ``source``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zlib
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from spinecare.errors import InputError, RecordError
+
+__all__ = [
+    "GZIP_MAGIC",
+    "MAX_INFLATED_BYTES",
+    "inflate",
+    "inflated_limit",
+    "load_document",
+    "parse_json",
+    "parse_yaml",
+    "read_source",
+]
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
+"""The default cap on the inflated size of a gzip document (512 MiB)."""
+INFLATED_ENV = "SPINECARE_MAX_INFLATED_BYTES"
+_CHUNK = 1 << 20
+
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview
+
+
+def inflated_limit() -> int:
+    """The cap on inflated bytes: ``SPINECARE_MAX_INFLATED_BYTES`` or the default."""
+    raw = os.environ.get(INFLATED_ENV)
+    if raw is None or not raw.strip():
+        return MAX_INFLATED_BYTES
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise InputError(f"{INFLATED_ENV}: '{raw}' is not a positive whole number of bytes")
+    return value
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def read_source(source: Source, label: str) -> bytes:
+    """The raw bytes of a path or of bytes already in memory; errors name ``label``."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RecordError("file not found", source=label) from None
+    except IsADirectoryError:
+        raise RecordError("is a folder, not a file", source=label) from None
+    except OSError as exc:
+        raise RecordError(f"cannot read the file ({exc.strerror or exc})", source=label) from None
+
+
+def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
+    """``raw`` inflated if it is gzip (every member), refusing more than ``limit`` bytes."""
+    if raw[:2] != GZIP_MAGIC:
+        return raw
+    cap = inflated_limit() if limit is None else limit
+    out = bytearray()
+    data = raw
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            chunk = inflater.decompress(data, _CHUNK)
+            while True:
+                out += chunk
+                if len(out) > cap:
+                    raise RecordError(
+                        f"gzip data inflates to more than {_size(cap)}, the limit for one document",
+                        source=label,
+                    )
+                if inflater.eof or not inflater.unconsumed_tail:
+                    break
+                chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+        except zlib.error as exc:
+            raise RecordError(f"not valid gzip data ({exc})", source=label) from None
+        if not inflater.eof:
+            raise RecordError("not valid gzip data (the data ends too early)", source=label)
+        data = inflater.unused_data
+        if data and data[:2] != GZIP_MAGIC:
+            break  # trailing bytes after the last member are ignored, as gzip(1) does
+    return bytes(out)
+
+
+# How keys are counted in JSON text: a closing quote followed by a colon, with the
+# whitespace JSON allows between them; a quote escaped by an odd run of backslashes is no
+# closing quote.
+_SPACED_KEY = re.compile(rb'"[ \t\r\n]+:')
+_ESCAPED_QUOTE_COLON = re.compile(rb'\\"[ \t\r\n]*:')
+
+
+def _key_count(text: bytes) -> int:
+    count = text.count(b'":')
+    if b'" ' in text or b'"\n' in text or b'"\t' in text or b'"\r' in text:
+        count += len(_SPACED_KEY.findall(text))
+    if b'\\"' in text:
+        for match in _ESCAPED_QUOTE_COLON.finditer(text):
+            start = match.start()
+            run = 1
+            while start - run >= 0 and text[start - run] == 0x5C:  # backslash
+                run += 1
+            if run % 2:  # an odd run of backslashes escapes the quote
+                count -= 1
+    return count
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
+    """The first key written twice in one object of ``raw``, if any.
+
+    orjson keeps the last of two equal keys. The keys of the text and of the parsed value
+    (re-serialised) are counted alike; only on a difference is the text parsed again, key
+    by key, to name the one written twice.
+    """
+    if not isinstance(parsed, dict | list):
+        return None
+    if _key_count(raw) == _key_count(orjson.dumps(parsed)):
+        return None
+    try:
+        json.loads(raw, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        return str(exc)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_json(raw: bytes | str, label: str) -> Any:
+    """Strict JSON; a key written twice in one object is an error naming the key."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise RecordError(
+            f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
+        ) from None
+    key = _duplicate_key(data, parsed)
+    if key is not None:
+        raise RecordError(
+            f"not valid JSON: the key '{key}' is written twice in one object", source=label
+        )
+    return parsed
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text and refuses a key written twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.problem:
+            problem = f"{problem} ({exc.context})"
+        return where + " ".join(problem.split())
+    return " ".join(str(exc).split())
+
+
+def parse_yaml(text: str | bytes, label: str) -> Any:
+    """YAML, safely: dates stay text, a key written twice is refused."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
+
+
+def _decoded(raw: bytes, label: str) -> bytes:
+    if raw[:3] == UTF8_BOM:
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 text (byte {exc.start})", source=label) from None
+    return raw
+
+
+def load_document(
+    source: Source,
+    label: str | None = None,
+    *,
+    yaml_allowed: bool = True,
+    limit: int | None = None,
+) -> Any:
+    """Parse a document: JSON (plain or gzip) or, where allowed, YAML. Errors name ``label``.
+
+    ``source``: a path (a ``str`` is always a path) or the bytes. ``limit``: the cap on
+    inflated bytes (default :func:`inflated_limit`).
+    """
+    if label is None:
+        label = "<input>" if isinstance(source, bytes | bytearray | memoryview) else str(source)
+    raw = _decoded(inflate(read_source(source, label), label, limit), label)
+    text = raw.lstrip()
+    if not text:
+        raise RecordError("the file is empty", source=label)
+    as_json = label.lower().endswith(".json") or not yaml_allowed or text[:1] in (b"{", b"[")
+    if as_json:
+        try:
+            return parse_json(raw, label)
+        except RecordError:
+            if not (yaml_allowed and label.lower().endswith((".yaml", ".yml"))):
+                raise
+    return parse_yaml(raw, label)

@@ -1,0 +1,149 @@
+"""The one document loader: the same bytes give the same data, or the same message, from
+every entry point (library, CLI, REST, CDS Hooks, bulk lines)."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from spinecare.documents import inflate, load_document, parse_json
+from spinecare.errors import RecordError
+from spinecare.fhir.ndjson import Line, NdjsonError, iter_lines, parse_line
+from tests.conftest import ROOT
+
+# The intake of the issue: a first reading of 190/115 (defer), then the key written again
+# with a normal reading. Keeping the last one would say the patient may be massaged.
+TWICE = """format: spinecare-intake/1
+patient: {id: p1, name: Test Patient, birth_date: 1970-01-01, sex: female}
+date: 2026-11-20
+conditions:
+  - concept: degenerative_disc_disease
+vitals:
+  - blood_pressure: 190/115
+vitals:
+  - blood_pressure: 120/80
+  - measure: body_temperature
+    value: 36.6
+    unit: Cel
+"""
+
+
+def test_a_key_written_twice_in_yaml_is_refused_naming_key_and_file(tmp_path: Path) -> None:
+    path = tmp_path / "twice.yaml"
+    path.write_text(TWICE, encoding="utf-8")
+    with pytest.raises(RecordError) as err:
+        load_document(path, "twice.yaml")
+    assert err.value.one_line().startswith("twice.yaml: ")
+    assert "the key 'vitals' is written twice" in err.value.message
+
+
+def test_spinecare_screen_refuses_the_file_instead_of_keeping_the_last_key(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "twice.yaml"
+    path.write_text(TWICE, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "spinecare", "screen", str(path), "--as-of", "2026-11-20"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 1, proc.stdout
+    assert proc.stdout == ""
+    assert "twice.yaml" in proc.stderr
+    assert "the key 'vitals' is written twice" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": 1, "a": 2}',
+        b'{"a" : 1, "a"\n: 2}',
+        b'{"x": {"b": 1, "c": [{"k": 1, "k": 1}]}}',
+        b'{"q\\"": 1, "q\\"": 2}',
+        b'{"s\\\\": 1, "s\\\\": 2}',
+        b'{"a": "b\\": c", "a": 1}',
+        b'{"a\\u0022": 1, "a\\"": 2}',
+    ],
+)
+def test_duplicate_keys_in_json_are_found_however_written(text: bytes) -> None:
+    with pytest.raises(RecordError, match="is written twice in one object"):
+        parse_json(text, "x.json")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": {"b": 1}, "c": {"b": 2}}',
+        b'[{"a": 1}, {"a": 1}]',
+        b'{"a": "x\\": y", "b": "\\\\"}',
+    ],
+)
+def test_equal_keys_in_different_objects_or_strings_are_fine(text: bytes) -> None:
+    assert parse_json(text, "x.json") == orjson.loads(text)
+
+
+def test_json_is_strict() -> None:
+    for text in (b'{"a": NaN}', b'{"a": Infinity}', b'{"a": 1,}'):
+        with pytest.raises(RecordError, match="not valid JSON: line 1, column"):
+            parse_json(text, "x.json")
+
+
+def test_bom_gzip_and_json_or_yaml() -> None:
+    body = b'{"resourceType": "Bundle"}'
+    assert load_document(b"\xef\xbb\xbf" + body) == {"resourceType": "Bundle"}
+    assert load_document(gzip.compress(b"\xef\xbb\xbf" + body)) == {"resourceType": "Bundle"}
+    assert load_document(b"a: 2026-01-02\n", "x.yaml") == {"a": "2026-01-02"}
+    with pytest.raises(RecordError, match="not valid JSON"):
+        load_document(b"a: 1\n", "x.json")
+    with pytest.raises(RecordError, match="not valid JSON"):
+        load_document(b"a: 1\n", "body", yaml_allowed=False)
+    with pytest.raises(RecordError, match="not UTF-8"):
+        load_document(b'{"a": "\xff"}')
+    with pytest.raises(RecordError, match="empty"):
+        load_document(b"  \n")
+
+
+def test_gzip_is_inflated_with_a_cap_and_never_whole() -> None:
+    bomb = gzip.compress(b" " * (8 * 1024 * 1024))  # 8 MB of spaces, about 8 KB
+    assert len(bomb) < 64 * 1024
+    with pytest.raises(RecordError, match="inflates to more than 1 MB"):
+        inflate(bomb, "bomb.json.gz", limit=1024 * 1024)
+    assert len(inflate(bomb, "ok.gz", limit=16 * 1024 * 1024)) == 8 * 1024 * 1024
+    two = gzip.compress(b'{"a":') + gzip.compress(b" 1}")  # two members, as gzip(1) writes
+    assert load_document(two) == {"a": 1}
+    with pytest.raises(RecordError, match="not valid gzip data"):
+        inflate(gzip.compress(b"{}")[:12], "cut.gz")
+
+
+def test_the_cap_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = gzip.compress(b" " * (3 * 1024 * 1024))
+    monkeypatch.setenv("SPINECARE_MAX_INFLATED_BYTES", str(2 * 1024 * 1024))
+    with pytest.raises(RecordError, match="inflates to more than 2 MB"):
+        load_document(bomb)
+    monkeypatch.setenv("SPINECARE_MAX_INFLATED_BYTES", "5MBytes")
+    with pytest.raises(Exception, match="SPINECARE_MAX_INFLATED_BYTES"):
+        load_document(bomb)
+
+
+def test_bulk_lines_use_the_same_messages(tmp_path: Path) -> None:
+    where = Line("Patient.ndjson", 3, 0)
+    with pytest.raises(NdjsonError) as err:
+        parse_line(b'{"resourceType": "Patient", "id": "a", "id": "b"}\n', where)
+    assert err.value.one_line() == (
+        "Patient.ndjson: line 3: not valid JSON: the key 'id' is written twice in one object"
+    )
+    long = tmp_path / "Patient.ndjson"
+    long.write_bytes(b'{"resourceType": "Patient", "id": "' + b"x" * 5000 + b'"}\n{"a": 1}\n')
+    lines = list(iter_lines(long, limit=100))
+    assert [n for n, _ in lines] == [1, 2]
+    with pytest.raises(NdjsonError, match="line 1: longer than 100 bytes"):
+        parse_line(lines[0][1], Line(str(long), 1, 0), limit=100)
+    with pytest.raises(NdjsonError, match="line 2: not a FHIR resource"):
+        parse_line(lines[1][1], Line(str(long), 2, 0), limit=100)
