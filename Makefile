@@ -10,9 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# setup.py builds the native bulk reader (spinecare/bulk/_fastread.cpp) when g++ and
-# libsimdjson-dev are present; without them bulk screening reads with DuckDB alone.
-$(STAMP): $(BIN)/python pyproject.toml setup.py spinecare/bulk/_fastread.cpp
+$(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

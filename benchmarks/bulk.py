@@ -2,15 +2,15 @@
 
     python benchmarks/bulk.py [--workdir /tmp/spinecare-bench] [--sizes 100000 1000000]
                               [--python-n 100000] [--spark-n 10000] [--as-of 2020-01-01]
-                              [--flatten sql|python] [--reader native|typed] [--read-floor]
+                              [--read-floor]
 
-For each size: makes the population (benchmarks/make_population.py, cached in workdir),
-screens it with DuckDB; screens the ``--python-n`` population with the in-process engine
-streaming the same NDJSON; checks that Spark local mode agrees with DuckDB on the
-``--spark-n`` population. ``--reader`` picks how ``--flatten sql`` reads whole files: the
-native reader (the default where it is built) or DuckDB's typed JSON reader.
-``--read-floor`` also times DuckDB reading only ``resourceType`` and ``subject.reference``
-of the largest population: the least any DuckDB reader of these files costs. Each run is a
+Prints the lines of reading code first (every module from FHIR bytes to facts). For each
+size: makes the population (benchmarks/make_population.py, cached in workdir), screens it
+with DuckDB (the one reader in worker processes, then the compiled rules); screens the
+``--python-n`` population with the in-process engine streaming the same NDJSON; checks
+that Spark agrees with DuckDB on the ``--spark-n`` population. ``--read-floor`` also
+times DuckDB reading only ``resourceType`` and ``subject.reference`` of the largest
+population: the least any DuckDB reader of these files costs. Each run is a
 subprocess; peak memory is the largest sum of resident memory over the run's process
 tree, sampled every 0.1 s.
 """
@@ -86,9 +86,7 @@ def population(workdir: Path, n: int) -> Path:
     return folder
 
 
-def run_one(
-    engine: str, folder: str, out: str, as_of: str, flatten: str = "sql", reader: str = "native"
-) -> None:
+def run_one(engine: str, folder: str, out: str, as_of: str) -> None:
     """Child process: screen ``folder`` with ``engine`` and print a JSON line."""
     from datetime import date
 
@@ -99,15 +97,13 @@ def run_one(
     if engine == "duckdb":
         from spinecare.bulk.duckdb import screen_export
 
-        native = flatten == "sql" and reader == "native"
-        result = screen_export(Path(folder), Path(out), kb, day, flatten=flatten, native=native)
+        result = screen_export(Path(folder), Path(out), kb, day)
         print(
             json.dumps(
                 {
                     "patients": result.patients,
                     "verdicts": result.verdicts,
                     "seconds": result.seconds,
-                    "reader": ("native" if native else "typed") if flatten == "sql" else "python",
                 }
             )
         )
@@ -135,6 +131,22 @@ def run_one(
         for record in iter_records(Path(folder), reader_measures(kb)):
             verdicts[screen_record(record, kb, day).verdict] += 1
         print(json.dumps({"patients": sum(verdicts.values()), "verdicts": dict(verdicts)}))
+
+
+READING_MODULES = (
+    "spinecare/documents.py",
+    "spinecare/fhir/reader.py",
+    "spinecare/fhir/ndjson.py",
+    "spinecare/bulk/facts.py",
+    "spinecare/bulk/flatten.py",
+)
+"""Every module that turns FHIR bytes into facts (the reader and its bulk drivers)."""
+
+
+def reading_lines() -> None:
+    """Lines of reading code: every path from FHIR bytes to facts."""
+    counts = {name: len((ROOT / name).read_text().splitlines()) for name in READING_MODULES}
+    print(json.dumps({"reading_code_lines": sum(counts.values()), "modules": counts}), flush=True)
 
 
 def read_floor(folder: Path) -> None:
@@ -168,37 +180,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spark-n", type=int, default=10_000)
     parser.add_argument("--as-of", default="2020-01-01")
     parser.add_argument(
-        "--flatten",
-        default="sql",
-        choices=("python", "sql"),
-        help="DuckDB fact tables built by the Python workers or in SQL",
-    )
-    from spinecare.bulk import nativeread
-
-    parser.add_argument(
-        "--reader",
-        default="native" if nativeread.available() else "typed",
-        choices=("native", "typed"),
-        help="--flatten sql reads whole files natively or with DuckDB's typed reader",
-    )
-    parser.add_argument(
         "--read-floor", action="store_true", help="time DuckDB reading two fields only"
     )
     parser.add_argument("--run", nargs=3, metavar=("ENGINE", "DIR", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
-        run_one(*args.run, args.as_of, args.flatten, args.reader)
+        run_one(*args.run, args.as_of)
         return 0
+    reading_lines()
     args.workdir.mkdir(parents=True, exist_ok=True)
     me = [
         sys.executable,
         str(Path(__file__).resolve()),
         "--as-of",
         args.as_of,
-        "--flatten",
-        args.flatten,
-        "--reader",
-        args.reader,
         "--run",
     ]
     rows = []
@@ -217,7 +212,6 @@ def main(argv: list[str] | None = None) -> int:
             "peak_mb": round(peak / 2**20),
             "verdicts": info["verdicts"],
             "phases": info.get("seconds"),
-            "reader": info.get("reader"),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)

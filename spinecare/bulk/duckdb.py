@@ -24,10 +24,6 @@ from spinecare.fhir.ndjson import Tally
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord
 
-FLATTENERS = ("python", "sql")
-DEFAULT_FLATTEN = "sql"
-"""How ``screen_export`` builds the fact tables (see :func:`screen_export`)."""
-
 OUTPUT_FORMATS = {
     ".parquet": "PARQUET",
     ".csv": "CSV",
@@ -212,42 +208,23 @@ def screen_export(
     workdir: Path | None = None,
     progress: Callable[[int], None] | None = None,
     keep_facts: bool = False,
-    flatten: str = DEFAULT_FLATTEN,
-    native: bool | None = None,
 ) -> BulkResult:
     """Screen every patient of a Bulk export on ``as_of``; write ``out`` (by its suffix).
 
-    ``flatten``: ``sql`` (:mod:`spinecare.bulk.sqlflatten`: the fact tables are built in
-    DuckDB, the fastest) or ``python`` (parallel Python workers writing Parquet fact
-    tables). ``native`` (``sql`` only): read files with the native reader
-    (:mod:`spinecare.bulk.nativeread`; default: when it is built).
+    The export is read by the one FHIR reader (:mod:`spinecare.fhir.reader`, through
+    :mod:`spinecare.bulk.flatten`'s worker processes) into Parquet fact tables, which
+    the compiled rules then screen in DuckDB.
     """
-    if flatten not in FLATTENERS:
-        raise ValueError(f"unknown flattener '{flatten}' (use {', '.join(FLATTENERS)})")
     if out is not None:
         output_format(out)  # refuse an unknown output suffix before any work
     scratch = Path(tempfile.mkdtemp(prefix="spinecare-bulk-", dir=workdir))
     try:
         started = time.perf_counter()
-        flat: Any
-        if flatten == "sql":
-            from spinecare.bulk.sqlflatten import flatten_to_duckdb
-
-            con = connect(memory_limit, scratch / "spill")
-            flat = flatten_to_duckdb(
-                folder, con, kb, strict=strict, progress=progress, native=native
-            )
-        else:
-            flat = flatten_export(
-                folder,
-                scratch / "facts",
-                kb,
-                strict=strict,
-                workers=workers,
-                progress=progress,
-            )
-            con = connect(memory_limit, scratch / "spill")
-            register_parquet(con, scratch / "facts")
+        flat = flatten_export(
+            folder, scratch / "facts", kb, strict=strict, workers=workers, progress=progress
+        )
+        con = connect(memory_limit, scratch / "spill")
+        register_parquet(con, scratch / "facts")
         compiled = compile_screening(kb, as_of, "duckdb")
         t_sql = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE results AS {compiled.sql}")

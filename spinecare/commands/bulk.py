@@ -48,15 +48,8 @@ def screen(
         typer.Option("--spark-master", metavar="URL", help="Spark master (default local[*])."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes of --flatten python (default: CPUs).")
-    ] = None,
-    flatten: Annotated[
-        str | None,
-        typer.Option(
-            "--flatten",
-            help="DuckDB fact tables built by 'sql' (the native reader where it is built,"
-            " else DuckDB reads the files; default) or 'python' (worker processes).",
-        ),
+        int | None,
+        typer.Option("--workers", help="Processes that read the export (default: CPUs)."),
     ] = None,
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
@@ -74,11 +67,6 @@ def screen(
         raise typer.BadParameter(
             f"'{out}': the suffix must be one of {', '.join(SUFFIXES)}", param_hint="'--out'"
         )
-    if flatten is not None and flatten not in ("python", "sql"):
-        raise typer.BadParameter("use python or sql", param_hint="'--flatten'")
-    if flatten is not None and engine is not Engine.duckdb:
-        raise typer.BadParameter("needs --engine duckdb", param_hint="'--flatten'")
-    flatten = flatten or "sql"
     if spark_master is not None and engine is not Engine.spark:
         raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
     if not folder.is_dir():
@@ -88,7 +76,7 @@ def screen(
 
     result = run_safely(
         verbose,
-        lambda: _run(folder, out, engine.value, as_of, strict, spark_master, workers, flatten),
+        lambda: _run(folder, out, engine.value, as_of, strict, spark_master, workers),
     )
     if json_summary:
         from spinecare.cli import print_json
@@ -106,7 +94,6 @@ def _run(
     strict: bool,
     spark_master: str | None,
     workers: int | None,
-    flatten: str = "python",
 ) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -155,7 +142,6 @@ def _run(
                 strict=strict,
                 workers=workers,
                 progress=advance,
-                flatten=flatten,
             )
     for problem in result.tally.problems:
         console.print(f"spinecare: warning: {problem}", markup=False, highlight=False)

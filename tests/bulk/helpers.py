@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import pytest
-
-from spinecare.bulk import nativeread
 from spinecare.engine.screening import Screening
-
-needs_native = pytest.mark.skipif(
-    not nativeread.available() and os.environ.get("CI", "").lower() != "true",
-    reason="the native reader is not built (it needs g++ and libsimdjson-dev)",
-)
-"""Tests of the native reader: skipped where it is not built, except on CI (CI=true),
-where they run, and fail without it."""
 
 
 def engine_row(s: Screening) -> dict[str, Any]:

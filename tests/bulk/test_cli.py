@@ -70,26 +70,3 @@ def test_exit_codes(export, tmp_path):  # noqa: F811
         == 2
     )
     assert runner.invoke(app, ["bulk", "screen", str(export)]).exit_code == 2
-
-
-def test_both_flatteners_give_the_same_rows(export, tmp_path):  # noqa: F811
-    """``--flatten sql`` (the default) and ``--flatten python`` write the same results;
-    ``--flatten`` is DuckDB's only."""
-    tables = {}
-    for flatten in ("sql", "python"):
-        out = tmp_path / f"{flatten}.parquet"
-        args = ["bulk", "screen", str(export), "--out", str(out), "--as-of", "2024-06-15"]
-        result = runner.invoke(app, [*args, "--flatten", flatten, "--json"])
-        assert result.exit_code == 0, result.output
-        summary = orjson.loads(result.stdout)
-        summary.pop("seconds")
-        summary.pop("out")
-        rows = duckdb.connect().execute(f"SELECT * FROM '{out}' ORDER BY 1").fetchall()
-        tables[flatten] = (summary, rows)
-    assert tables["sql"] == tables["python"]
-    out = str(tmp_path / "s.parquet")
-    spark = runner.invoke(
-        app, ["bulk", "screen", str(export), "--out", out, "--engine", "spark", "--flatten", "sql"]
-    )
-    assert spark.exit_code == 2
-    assert "needs --engine duckdb" in spark.output

@@ -27,13 +27,12 @@ def synthea_records(synthea_export):
     return records
 
 
-@pytest.mark.parametrize("flatten", ["python", "sql"])
 @pytest.mark.parametrize("as_of", [date(2019, 6, 1), date(2020, 1, 1)])
 def test_duckdb_equals_engine_for_every_synthea_patient(
-    synthea_export, synthea_records, tmp_path, as_of, flatten
+    synthea_export, synthea_records, tmp_path, as_of
 ):
     out = tmp_path / "results.parquet"
-    result = screen_export(synthea_export, out, KB, as_of, workers=2, flatten=flatten)
+    result = screen_export(synthea_export, out, KB, as_of, workers=2)
     assert result.patients == len(synthea_records) == 585
     con = duckdb.connect()
     cursor = con.execute(f"SELECT * FROM read_parquet('{out}')")
