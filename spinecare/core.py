@@ -81,9 +81,19 @@ def load_record(
     )
 
 
-def reader_measures(kb: KB) -> dict[tuple[str, str], tuple[str, str]]:
-    """(system, code) -> (measure id, canonical unit), for the FHIR reader."""
-    return {key: (m.id, m.unit) for key, m in kb.measure_by_code.items()}
+def reader_measures(
+    kb: KB,
+) -> dict[tuple[str, str], tuple[str, str, float | None, float | None]]:
+    """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader."""
+    return {
+        key: (
+            m.id,
+            m.unit,
+            m.plausible.low if m.plausible else None,
+            m.plausible.high if m.plausible else None,
+        )
+        for key, m in kb.measure_by_code.items()
+    }
 
 
 def screen(

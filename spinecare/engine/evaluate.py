@@ -30,6 +30,7 @@ from spinecare.record.model import (
     Answer,
     Coding,
     Condition,
+    Ignored,
     Medication,
     Observation,
     PatientRecord,
@@ -78,6 +79,7 @@ class Gap:
     window_days: float | None = None
     latest: date | None = None
     alternatives: tuple[str, ...] = ()
+    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -87,13 +89,41 @@ class Outcome:
     gaps: list[Gap] = field(default_factory=list)
 
 
+CONFIRM_ITEM = "record_to_confirm"
+"""The missing item of an entry read with certainty unknown (text, unknown code system)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ConditionEntry:
+    """A condition matched to a concept. ``certain`` is False when only its text or a
+    code in an unknown system named the concept (``note`` says which words or code)."""
+
     condition: Condition
     concept: str
     set: str | None
     zones: frozenset[str]
     code: str | None
+    certain: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationEntry:
+    medication: Medication
+    certain: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptHit:
+    """A concept a coded fact names: through a code, an unplaced code or its text."""
+
+    concept: str
+    set: str | None
+    zone: str | None
+    code: str | None
+    certain: bool
+    note: str | None = None
 
 
 class Facts:
@@ -105,15 +135,15 @@ class Facts:
         self.as_of = as_of
         self.lang = lang
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
-        self.medications: dict[str, list[Medication]] = defaultdict(list)
+        self.medications: dict[str, list[MedicationEntry]] = defaultdict(list)
         self.procedures: dict[str, list[Procedure]] = defaultdict(list)
         self.observations: dict[str, list[Observation]] = defaultdict(list)
         self.answers: dict[str, list[Answer]] = defaultdict(list)
         for condition in record.conditions:
             self.index_condition(condition)
         for medication in record.medications:
-            for concept in self.concepts_of(medication.codings, medication.concept):
-                self.medications[concept].append(medication)
+            for concept, (certain, note) in self.medication_concepts(medication).items():
+                self.medications[concept].append(MedicationEntry(medication, certain, note))
         for procedure in record.procedures:
             for concept in self.concepts_of(procedure.codings, procedure.concept):
                 self.procedures[concept].append(procedure)
@@ -121,7 +151,11 @@ class Facts:
             if obs.when <= as_of:
                 self.observations[obs.measure].append(obs)
         for values in self.observations.values():
-            values.sort(key=lambda o: o.when)
+            values.sort(key=Observation.order_key)
+        self.set_aside: dict[str, list[Ignored]] = defaultdict(list)
+        for ignored in record.ignored:
+            if ignored.measure is not None:
+                self.set_aside[ignored.measure].append(ignored)
         for answer in record.answers:
             if answer.when is None or answer.when <= as_of:
                 self.answers[answer.question].append(answer)
@@ -133,6 +167,44 @@ class Facts:
         for coding in codings:
             concepts.update(hit.concept for hit in self.kb.codes.lookup(coding.system, coding.code))
         return concepts
+
+    def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
+        """The concepts codings name; failing any, those named by a code of an unknown or
+        missing system (by its shape) or by the texts, uncertain. A code wins over text."""
+        codes = self.kb.codes
+        found = [
+            ConceptHit(hit.concept, hit.set, hit.zone, f"{c.system}|{c.code}", True)
+            for c in codings
+            for hit in codes.lookup(c.system, c.code)
+        ]
+        if found:
+            return found
+        for c in codings:
+            for hit in codes.lookup_unplaced(c.system, c.code):
+                shown = c.code if c.system == "unknown" else f"{c.system}|{c.code}"
+                note = f"code {shown} in no known code system: confirm"
+                found.append(ConceptHit(hit.concept, hit.set, hit.zone, shown, False, note))
+        if found:
+            return found
+        seen: set[tuple[str, str | None]] = set()
+        for text in (*texts, *(c.display for c in codings)):
+            for mention in self.kb.text_matcher.find(text):
+                if (mention.concept, mention.set) in seen:
+                    continue
+                seen.add((mention.concept, mention.set))
+                note = f"found in text: '{mention.words}': confirm"
+                found.append(ConceptHit(mention.concept, mention.set, None, None, False, note))
+        return found
+
+    def medication_concepts(self, medication: Medication) -> dict[str, tuple[bool, str | None]]:
+        """Concept -> (certain, note) of one medication (a certain hit wins)."""
+        out: dict[str, tuple[bool, str | None]] = {}
+        if medication.concept:
+            out[medication.concept] = (True, None)
+        for hit in self.hits(medication.codings, (medication.text,)):
+            if hit.concept not in out or (hit.certain and not out[hit.concept][0]):
+                out[hit.concept] = (hit.certain, hit.note)
+        return out
 
     def _site_zones(self, condition: Condition) -> set[str]:
         zones: set[str] = set()
@@ -151,39 +223,55 @@ class Facts:
             self.conditions[condition.concept].append(
                 ConditionEntry(condition, condition.concept, None, frozenset(site_zones), None)
             )
-        for coding in condition.codings:
-            for hit in self.kb.codes.lookup(coding.system, coding.code):
-                zones = set(site_zones)
-                if hit.zone:
-                    zones.add(hit.zone)
-                elif not zones and coding.system in {"icd10", "icd10cm"}:
-                    zone = self.kb.codes.icd10_zone(coding.code)
+        if condition.concept and not condition.codings:
+            return
+        for hit in self.hits(condition.codings, (condition.text,)):
+            zones = set(site_zones)
+            if hit.zone:
+                zones.add(hit.zone)
+            elif not zones and hit.code is not None and hit.certain:
+                system, _, code = hit.code.partition("|")
+                if system in {"icd10", "icd10cm"}:
+                    zone = self.kb.codes.icd10_zone(code)
                     if zone:
                         zones.add(zone)
-                self.conditions[hit.concept].append(
-                    ConditionEntry(
-                        condition,
-                        hit.concept,
-                        hit.set,
-                        frozenset(zones),
-                        f"{coding.system}|{coding.code}",
-                    )
+            self.conditions[hit.concept].append(
+                ConditionEntry(
+                    condition,
+                    hit.concept,
+                    hit.set,
+                    frozenset(zones),
+                    hit.code,
+                    hit.certain,
+                    hit.note,
                 )
+            )
 
     def conditions_in_force(self, concept: str) -> list[ConditionEntry]:
         return [e for e in self.conditions.get(concept, ()) if e.condition.in_force(self.as_of)]
 
     def latest(
-        self, measure: str, fresh_days: float
+        self, measure: str, fresh_days: float, aggregate: str = "latest"
     ) -> tuple[Observation | None, Observation | None]:
-        """The latest value within the window, and the latest value at all."""
+        """The value that decides within the window (the latest reading by date and time,
+        or with ``max`` the highest), and the latest value at all."""
         values = self.observations.get(measure)
         if not values:
             return None, None
         last = values[-1]
-        if last.when >= self.as_of - timedelta(days=fresh_days):
-            return last, last
-        return None, last
+        since = self.as_of - timedelta(days=fresh_days)
+        if last.when < since:
+            return None, last
+        if aggregate == "max":
+            fresh = [o for o in values if o.when >= since]
+            # the highest; among equal values the latest, as the compiled SQL takes it
+            return max(reversed(fresh), key=lambda o: o.value), last
+        return last, last
+
+    def set_aside_note(self, measure: str) -> str | None:
+        """Why readings of ``measure`` were not used (a unit, an implausible value)."""
+        reasons = [i.reason.split(": ", 1)[-1] for i in self.set_aside.get(measure, ())]
+        return "; ".join(dict.fromkeys(reasons)) or None
 
 
 def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
@@ -191,13 +279,19 @@ def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
     status = c.clinical_status or "no status"
     if c.abatement is not None:
         status += f", abated {c.abatement.isoformat()}"
+    if c.contradicts_itself(as_of):
+        status += ": recorded as active and ended, confirm"
+    if c.future_onset(as_of):
+        status += f"; onset {c.onset.isoformat() if c.onset else ''} lies ahead, recorded date used"
+    if entry.note:
+        status += f"; {entry.note}"
     label = c.text or next((x.display for x in c.codings if x.display), None) or entry.concept
     return Evidence(
         ref=c.ref,
         kind="condition",
         label=label,
         code=entry.code,
-        date=c.onset or c.recorded,
+        date=c.start(as_of),
         note=status,
     )
 
@@ -205,39 +299,68 @@ def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
 def _has_condition(node: HasCondition, facts: Facts) -> Outcome:
     as_of = facts.as_of
     entries = facts.conditions.get(node.condition, [])
-    matched = []
+    matched: list[tuple[ConditionEntry, Truth]] = []
     for entry in entries:
-        if node.set is not None and entry.set != node.set:
+        # an uncertain mention without a set may be any of the concept's sets
+        if (
+            node.set is not None
+            and entry.set != node.set
+            and (entry.certain or entry.set is not None)
+        ):
             continue
         if node.zone is not None and entry.zones and node.zone not in entry.zones:
             continue
-        cond = entry.condition
-        if node.status == "in_force":
-            ok = cond.in_force(as_of)
-        elif node.status == "ever":
-            ok = cond.ever(as_of)
-        else:
-            ok = cond.ever(as_of) and not cond.in_force(as_of)
-        if ok:
-            matched.append(entry)
-    if matched:
-        seen: set[str] = set()
-        evidence = []
-        for entry in matched:
-            if entry.condition.ref not in seen:
-                seen.add(entry.condition.ref)
-                evidence.append(_condition_evidence(entry, as_of))
-        return Outcome(TRUE, evidence)
-    return Outcome(FALSE)
+        truth = _condition_truth(entry, node.status, as_of)
+        if truth is not FALSE:
+            matched.append((entry, truth))
+    if not matched:
+        return Outcome(FALSE)
+    decided = [e for e, t in matched if t is TRUE]
+    truth = TRUE if decided else UNKNOWN
+    seen: set[str] = set()
+    evidence = []
+    for entry, _ in matched if truth is UNKNOWN else [(e, TRUE) for e in decided]:
+        if entry.condition.ref not in seen:
+            seen.add(entry.condition.ref)
+            evidence.append(_condition_evidence(entry, as_of))
+    return Outcome(truth, evidence, [] if truth is TRUE else [Gap(CONFIRM_ITEM)])
+
+
+def _condition_truth(entry: ConditionEntry, status: str, as_of: date) -> Truth:
+    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``?
+
+    UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
+    condition recorded as both active and ended (never FALSE: it may be in force).
+    """
+    cond = entry.condition
+    if status == "ever":
+        truth = TRUE if cond.ever(as_of) else FALSE
+    elif cond.contradicts_itself(as_of):
+        truth = UNKNOWN
+    elif status == "in_force":
+        truth = TRUE if cond.in_force(as_of) else FALSE
+    else:
+        truth = TRUE if cond.ever(as_of) and not cond.in_force(as_of) else FALSE
+    if truth is TRUE and not entry.certain:
+        return UNKNOWN
+    return truth
 
 
 def _has_medication(node: HasMedication, facts: Facts) -> Outcome:
-    meds = [m for m in facts.medications.get(node.medication, ()) if m.in_force(facts.as_of)]
-    if not meds:
+    entries = [
+        e for e in facts.medications.get(node.medication, ()) if e.medication.in_force(facts.as_of)
+    ]
+    if not entries:
         return Outcome(FALSE)
-    return Outcome(
-        TRUE,
-        [
+    certain = [e for e in entries if e.certain]
+    shown = certain or entries
+    evidence = []
+    for entry in shown:
+        m = entry.medication
+        note = m.status
+        if entry.note:
+            note = f"{note}; {entry.note}" if note else entry.note
+        evidence.append(
             Evidence(
                 ref=m.ref,
                 kind="medication",
@@ -246,11 +369,12 @@ def _has_medication(node: HasMedication, facts: Facts) -> Outcome:
                 or node.medication,
                 code=next((f"{c.system}|{c.code}" for c in m.codings), None),
                 date=m.start,
-                note=m.status,
+                note=note,
             )
-            for m in meds
-        ],
-    )
+        )
+    if certain:
+        return Outcome(TRUE, evidence)
+    return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
 
 
 def _had_procedure(node: HadProcedure, facts: Facts) -> Outcome:
@@ -305,15 +429,22 @@ def _compare(node: Compare, facts: Facts) -> Outcome:
     kb = facts.kb
     measure = kb.measures[node.measure]
     days = kb.threshold(measure.fresh_days)
-    current, last = facts.latest(node.measure, days)
+    current, last = facts.latest(node.measure, days, measure.aggregate)
     label = measure.label.get(facts.lang)
     if current is None:
-        if measure.when_missing == "absent":
+        # Never measured: absent where the KB says so. Measured, but too long ago: always
+        # unknown (a stale value says nothing about today, it is never "not present").
+        if last is None and measure.when_missing == "absent":
             return Outcome(FALSE)
         evidence = []
         if last is not None:
             evidence.append(_observation_evidence(last, label, f"stale: older than {days:g} days"))
-        gap = Gap(measure.item, days, last.when if last is not None else None)
+        gap = Gap(
+            measure.item,
+            days,
+            last.when if last is not None else None,
+            note=facts.set_aside_note(node.measure),
+        )
         return Outcome(UNKNOWN, evidence, [gap])
     limit = kb.threshold(node.threshold)
     truth = TRUE if OPS[node.op](current.value, limit) else FALSE
@@ -389,7 +520,17 @@ def _either(node: Either, facts: Facts) -> Outcome:
     gaps = [g for p in parts for g in p.gaps]
     items = tuple(dict.fromkeys(g.item for g in gaps))
     merged = (
-        [Gap(items[0], gaps[0].window_days, gaps[0].latest, alternatives=items[1:])] if gaps else []
+        [
+            Gap(
+                items[0],
+                gaps[0].window_days,
+                gaps[0].latest,
+                alternatives=items[1:],
+                note=gaps[0].note,
+            )
+        ]
+        if gaps
+        else []
     )
     return Outcome(UNKNOWN, [e for p in parts for e in p.evidence], merged)
 

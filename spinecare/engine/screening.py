@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from spinecare.engine.evaluate import Evidence, Facts, Gap, evaluate
+from spinecare.engine.evaluate import CONFIRM_ITEM, Evidence, Facts, Gap, evaluate
 from spinecare.engine.truth import TRUE, UNKNOWN, Truth, any_of
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
@@ -236,28 +236,34 @@ GAP_TEXT = {
         "latest": "Nothing recorded within {days:g} days (latest {date}).",
         "unanswered": "Not answered.",
         "or": "Or instead: {items}.",
+        "set_aside": "Set aside: {note}.",
     },
     "ru": {
         "window": "Нет данных за последние {days:g} дн.",
         "latest": "Нет данных за последние {days:g} дн. (последние — {date}).",
         "unanswered": "Нет ответа.",
         "or": "Или вместо этого: {items}.",
+        "set_aside": "Не использовано: {note}.",
     },
 }
 
 
 def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     text = GAP_TEXT["ru" if lang == "ru" else "en"]
-    if gap.window_days is None:
+    if gap.item == CONFIRM_ITEM:
+        out = ""
+    elif gap.window_days is None:
         out = text["unanswered"]
     elif gap.latest is None:
         out = text["window"].format(days=gap.window_days)
     else:
         out = text["latest"].format(days=gap.window_days, date=gap.latest.isoformat())
+    if gap.note:
+        out += " " + text["set_aside"].format(note=gap.note)
     if gap.alternatives:
         labels = [_item_label(a, kb, lang)[1] for a in gap.alternatives]
         out += " " + text["or"].format(items="; ".join(labels))
-    return out
+    return out.strip()
 
 
 def _item_label(item_id: str, kb: KB, lang: str) -> tuple[str, str]:
@@ -280,7 +286,7 @@ def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
                 entry = MissingItem(
                     item=gap.item,
                     label=label,
-                    why=f"{action} {_gap_text(gap, kb, lang)}",
+                    why=f"{action} {_gap_text(gap, kb, lang)}".strip(),
                     rules=[],
                     alternatives=list(gap.alternatives),
                 )

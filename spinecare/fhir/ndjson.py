@@ -64,10 +64,14 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Observation",
     "MedicationRequest",
     "MedicationStatement",
+    "MedicationDispense",
+    "MedicationAdministration",
     "Medication",
     "Procedure",
     "ServiceRequest",
     "FamilyMemberHistory",
+    "DiagnosticReport",
+    "QuestionnaireResponse",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -76,9 +80,13 @@ PATIENT_FIELD: dict[str, str] = {
     "Observation": "subject",
     "MedicationRequest": "subject",
     "MedicationStatement": "subject",
+    "MedicationDispense": "subject",
+    "MedicationAdministration": "subject",
     "Procedure": "subject",
     "ServiceRequest": "subject",
     "FamilyMemberHistory": "patient",
+    "DiagnosticReport": "subject",
+    "QuestionnaireResponse": "subject",
 }
 """Where each patient-scoped resource names its patient."""
 

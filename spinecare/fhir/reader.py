@@ -65,8 +65,8 @@ __all__ = [
 ]
 
 Resource = Mapping[str, Any]
-# (system short name, code) -> (measure id, canonical unit)
-Measures = Mapping[tuple[str, str], tuple[str, str]]
+# (system short name, code) -> (measure id, canonical unit, plausible low, plausible high)
+Measures = Mapping[tuple[str, str], tuple[str, str, float | None, float | None]]
 # Resolves a reference string (``Medication/x``, ``urn:uuid:...``) to a resource in scope.
 Resolver = Callable[[str], Resource | None]
 
@@ -80,11 +80,13 @@ OBSERVATION_VOID = frozenset({"cancelled", "entered-in-error"})
 ENTERED_IN_ERROR = "entered-in-error"
 
 FAMILY_HISTORY = "family history, not the patient's condition"
-# How a Condition says it is family history. The FHIR example (Condition-family-history)
-# marks it only by its code, SNOMED 312824007 "Family history of cancer of colon"; SNOMED's
-# family-history situations all carry "Family history" or "FH:" in their terms. ICD-10
-# puts family history in Z80-Z84. The SNOMED roots below: family history of clinical
-# finding, with explicit context, of disorder.
+# How a Condition says it is family history: by a code or a category, never by words in
+# the patient's own text ("breast cancer; family history of diabetes" is the patient's
+# cancer). The FHIR example (Condition-family-history) marks it only by its code, SNOMED
+# 312824007 "Family history of cancer of colon": SNOMED's family-history situations all
+# carry "Family history" or "FH:" at the start of their terms, so a coding whose display
+# starts so is one. ICD-10 puts family history in Z80-Z84. The SNOMED roots below: family
+# history of clinical finding, with explicit context, of disorder.
 FAMILY_HISTORY_SNOMED = frozenset({"416471007", "57177007", "281666001"})
 FAMILY_HISTORY_ICD10 = ("Z80", "Z81", "Z82", "Z83", "Z84")
 FAMILY_HISTORY_WORDS = ("family history", "fh:")
@@ -95,6 +97,8 @@ _DATE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
     r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
+_TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
+_NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
 _VALUE_KEYS = (
     "valueCodeableConcept",
     "valueString",
@@ -242,8 +246,14 @@ def _status_code(node: Resource, key: str) -> str | None:
     for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
         coding = _coding(raw, f"{key}.coding[{index}]")
         if coding is not None:
-            return coding.code
+            return coding.code.strip().lower()
     return None
+
+
+def _status(node: Resource) -> str | None:
+    """A resource's ``status`` code, compared without case (``Active`` is ``active``)."""
+    value = _str(node, "status")
+    return value.strip().lower() if value is not None else None
 
 
 def _text(concept: Resource | None, where: str) -> str | None:
@@ -271,6 +281,36 @@ def parse_date(value: object, field: str, *, end: bool = False) -> date | None:
         return date(year, month, day)
     except (ValueError, calendar.IllegalMonthError):
         raise _Bad(f"malformed date in {field}: {value!r}") from None
+
+
+def _instant(value: object, day: date) -> float | None:
+    """POSIX seconds of a dateTime or instant with a time (a time without a zone is read
+    as UTC: only its order within a record matters); None for a date alone."""
+    if not isinstance(value, str):
+        return None
+    match = _TIME.search(value)
+    if match is None:
+        return None
+    hour, minute, second, fraction, zone = match.groups()
+    seconds = float(int(hour) * 3600 + int(minute) * 60 + int(second or 0))
+    if fraction:
+        seconds += float("0." + fraction)
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        seconds -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    return (day.toordinal() - 719163) * 86400.0 + seconds
+
+
+def _first_raw(node: Resource, fields: Sequence[tuple[str, str | None]]) -> object:
+    for key, sub in fields:
+        if sub is None:
+            if node.get(key) is not None:
+                return node.get(key)
+        else:
+            period = node.get(key)
+            if isinstance(period, dict) and period.get(sub) is not None:
+                return period.get(sub)
+    return None
 
 
 def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
@@ -319,11 +359,11 @@ def patient_from_fhir(res: Resource, ref: str) -> Patient:
     )
 
 
-def _mentions_family_history(text: str | None) -> bool:
-    if not text:
+def _mentions_family_history(display: str | None) -> bool:
+    """A code's display that names a family-history situation (its term starts so)."""
+    if not display:
         return False
-    folded = text.casefold()
-    return any(word in folded for word in FAMILY_HISTORY_WORDS)
+    return display.strip().casefold().startswith(FAMILY_HISTORY_WORDS)
 
 
 @_guarded
@@ -334,8 +374,6 @@ def is_family_history(res: Resource, ref: str) -> bool:
             if "family" in coding.code.casefold() or _mentions_family_history(coding.display):
                 return True
     concept = _obj(res, "code")
-    if _mentions_family_history(_text(concept, "code")):
-        return True
     for coding in _codings(concept, "code"):
         if coding.system == "snomed" and coding.code in FAMILY_HISTORY_SNOMED:
             return True
@@ -389,10 +427,13 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     )
 
 
+MeasureHit = tuple[str, str, float | None, float | None]
+
+
 def _measure_of(
     concept: object, measures: Measures, where: str
-) -> tuple[str, str, Resource] | None:
-    """(measure id, canonical unit, raw coding) of the first coding that is a measure."""
+) -> tuple[MeasureHit, Resource] | None:
+    """(the measure, raw coding) of the first coding that is a measure."""
     if not isinstance(concept, dict):
         if concept is None:
             return None
@@ -406,9 +447,9 @@ def _measure_of(
         if isinstance(raw, dict):
             code = raw.get("code")
             if isinstance(code, str):
-                hit = measures.get((_system(raw.get("system")), code))
+                hit = measures.get((_system(raw.get("system")), code.strip()))
                 if hit is not None:
-                    return hit[0], hit[1], raw
+                    return hit, raw
     return None
 
 
@@ -416,46 +457,76 @@ def _number_text(value: float) -> str:
     return str(int(value)) if isinstance(value, int) else str(value)
 
 
+def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
+    """valueInteger, or a valueString holding a number ("38.1", "38,1"); None: no value."""
+    if "valueInteger" in node:
+        value = node["valueInteger"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad(f"{where}valueInteger of {measure} is not a number ({value!r})")
+        return value
+    text = node.get("valueString")
+    if isinstance(text, str):
+        if _NUMBER_TEXT.fullmatch(text):
+            return float(text.strip().replace(",", "."))
+        return Ignored("", f"{measure}: the value '{text}' is not a number")
+    return None
+
+
 def _measurement(
     node: Resource,
     ref: str,
-    measure: str,
-    target: str,
+    hit: MeasureHit,
     raw_coding: Resource,
     when: date,
+    instant: float | None,
     where: str,
 ) -> Observation | Ignored:
-    """One value (of an Observation or of one of its components) as an Observation."""
+    """One value (of an Observation or of one of its components) as an Observation.
+
+    A value that cannot be used (no number, a unit that cannot be converted, outside the
+    measure's plausible range) is set aside with the reason: that measurement is unknown,
+    the rest of the record stands.
+    """
+    measure, target, low, high = hit
     coding = _coding(raw_coding, f"{where}code.coding")
     unit_candidates: tuple[str | None, ...]
     quantity = _obj(node, "valueQuantity", where)
+    value: float
     if quantity is not None:
-        value = quantity.get("value")
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-            shown = "missing" if value is None else repr(value)
+        raw_value = quantity.get("value")
+        if (
+            raw_value is None
+            or isinstance(raw_value, bool)
+            or not isinstance(raw_value, int | float)
+        ):
+            shown = "missing" if raw_value is None else repr(raw_value)
             raise _Bad(f"{where}valueQuantity.value of {measure} is not a number ({shown})")
+        value = raw_value
         comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
         if comparator:
             return Ignored(
-                ref, f"{measure}: value is a bound ({comparator} {value}), not a measurement"
+                ref,
+                f"{measure}: value is a bound ({comparator} {value}), not a measurement",
+                measure,
             )
         code = _str(quantity, "code", f"{where}valueQuantity.")
         unit = _str(quantity, "unit", f"{where}valueQuantity.")
         unit_candidates = (code, unit) if code is not None else (unit,)
-    elif "valueInteger" in node:
-        value = node["valueInteger"]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Bad(f"{where}valueInteger of {measure} is not a number ({value!r})")
-        unit_candidates = (None,)
     else:
-        for key in _VALUE_KEYS:
-            if key in node:
-                raise _Bad(f"{where}value of {measure} is not a number ({key})")
-        absent = _obj(node, "dataAbsentReason", where)
-        codes = _codings(absent, f"{where}dataAbsentReason")
-        reason = codes[0].code if codes else _text(absent, f"{where}dataAbsentReason")
-        because = f" (dataAbsentReason: {reason})" if reason else ""
-        return Ignored(ref, f"{measure}: no value{because}")
+        number = _number(node, measure, where)
+        if isinstance(number, Ignored):
+            return Ignored(ref, number.reason, measure)
+        if number is None:
+            for key in _VALUE_KEYS:
+                if key in node:
+                    return Ignored(ref, f"{measure}: the value is not a number ({key})", measure)
+            absent = _obj(node, "dataAbsentReason", where)
+            codes = _codings(absent, f"{where}dataAbsentReason")
+            reason = codes[0].code if codes else _text(absent, f"{where}dataAbsentReason")
+            because = f" (dataAbsentReason: {reason})" if reason else ""
+            return Ignored(ref, f"{measure}: no value{because}", measure)
+        value = number
+        unit_candidates = (None,)
     written = unit_candidates[0]
     converted: float | None = None
     for candidate in unit_candidates:
@@ -469,11 +540,19 @@ def _measurement(
         if not any(unit_candidates):
             # Real data (4 Synthea patients) writes blood-pressure components without any
             # unit: the number cannot be read safely, so it is set aside, not guessed.
-            return Ignored(ref, f"{measure}: value {_number_text(value)} has no unit")
+            return Ignored(ref, f"{measure}: value {_number_text(value)} has no unit", measure)
         as_written = next((u for u in reversed(unit_candidates) if u is not None), "")
-        raise UnitError(f"unit '{as_written}' cannot be converted to {target}")
+        return Ignored(
+            ref,
+            f"{measure}: value {_number_text(value)} in '{as_written}' cannot be converted"
+            f" to {target}",
+            measure,
+        )
     # the value as written, when its unit is spelled otherwise than the measure's unit
     original = None if written in (None, "", target) else f"{_number_text(value)} {written}"
+    if (low is not None and converted < low) or (high is not None and converted > high):
+        shown = original or f"{_number_text(value)} {target}"
+        return Ignored(ref, f"{measure}: {shown} is not a plausible value", measure)
     return Observation(
         ref=ref,
         measure=measure,
@@ -482,6 +561,7 @@ def _measurement(
         when=when,
         coding=coding,
         original=original,
+        instant=instant,
     )
 
 
@@ -503,7 +583,7 @@ def observations_from_fhir(
     is a measure, each with the panel's ``ref``. Observations of codes that are not
     measures give nothing (their units are never looked at).
     """
-    hits: list[tuple[str, str, Resource, Resource, str]] = []
+    hits: list[tuple[MeasureHit, Resource, Resource, str]] = []
     top = _measure_of(res.get("code"), measures, "code")
     if top is not None:
         hits.append((*top, res, ""))
@@ -516,16 +596,17 @@ def observations_from_fhir(
             hits.append((*hit, component, where))
     if not hits:
         return [], []
-    status = _str(res, "status")
+    status = _status(res)
     if status in OBSERVATION_VOID:
         return [], [Ignored(ref, f"status {status}: not a measurement")]
     when = _first_date(res, _OBSERVATION_DATES)
     if when is None:
         return [], [Ignored(ref, "no date (no effective[x] and no issued)")]
+    instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
     observations: list[Observation] = []
     ignored: list[Ignored] = []
-    for measure, target, raw_coding, node, where in hits:
-        result = _measurement(node, ref, measure, target, raw_coding, when, where)
+    for found, raw_coding, node, where in hits:
+        result = _measurement(node, ref, found, raw_coding, when, instant, where)
         if isinstance(result, Observation):
             observations.append(result)
         else:
@@ -540,9 +621,18 @@ def _contained(res: Resource, local_id: str) -> Resource | None:
     return None
 
 
+_MEDICATION_STARTS: tuple[tuple[str, str | None], ...] = (
+    ("authoredOn", None),
+    ("effectiveDateTime", None),
+    ("effectivePeriod", "start"),
+    ("whenHandedOver", None),
+    ("whenPrepared", None),
+)
+
+
 @_guarded
 def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
-    """MedicationRequest or MedicationStatement.
+    """MedicationRequest, MedicationStatement, MedicationDispense or MedicationAdministration.
 
     The drug is medicationCodeableConcept, or the code of the Medication that
     medicationReference names: contained (``#id``) or found by ``resolve``.
@@ -565,17 +655,12 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             text = _text(code, "Medication.code") or text
     if text is None and codings:
         text = codings[0].display
-    start = _first_date(
-        res,
-        (("authoredOn", None), ("effectiveDateTime", None), ("effectivePeriod", "start")),
-    )
+    start = _first_date(res, _MEDICATION_STARTS)
+    # A request's dispenseRequest.validityPeriod says how long the prescription may be
+    # filled, not when the therapy ends: it is not read as an end.
     end = _first_date(res, (("effectivePeriod", "end"),))
-    if end is None:
-        dispense = _obj(res, "dispenseRequest")
-        if dispense is not None:
-            end = _first_date(dispense, (("validityPeriod", "end"),))
     return Medication(
-        ref=ref, codings=codings, text=text, status=_str(res, "status"), start=start, end=end
+        ref=ref, codings=codings, text=text, status=_status(res), start=start, end=end
     )
 
 
@@ -585,7 +670,7 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     return Procedure(
         ref=ref,
         codings=_codings(_obj(res, "code"), "code"),
-        status=_str(res, "status"),
+        status=_status(res),
         performed=_first_date(res, (("performedDateTime", None), ("performedPeriod", "start"))),
         body_sites=_concepts_codings(res, "bodySite"),
     )
@@ -597,7 +682,7 @@ def order_from_fhir(res: Resource, ref: str) -> Order:
     return Order(
         ref=ref,
         codings=_codings(_obj(res, "code"), "code"),
-        status=_str(res, "status"),
+        status=_status(res),
         intent=_str(res, "intent"),
         authored=parse_date(res.get("authoredOn"), "authoredOn"),
     )
@@ -626,6 +711,11 @@ def _local_ref(reference: str) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 else reference
 
 
+def _voided(res: Resource) -> bool:
+    status = res.get("status")
+    return isinstance(status, str) and status.strip().lower() == ENTERED_IN_ERROR
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -648,6 +738,9 @@ class RecordBuilder:
             "Observation": self._observation,
             "MedicationRequest": self._medication_order,
             "MedicationStatement": self._medication_order,
+            "MedicationDispense": self._medication_order,
+            "MedicationAdministration": self._medication_order,
+            "DiagnosticReport": self._diagnostic_report,
             "Medication": self._medication,
             "Procedure": self._procedure,
             "ServiceRequest": self._order,
@@ -730,8 +823,17 @@ class RecordBuilder:
         self._observations.extend(observations)
         self._ignored.extend(ignored)
 
+    def _diagnostic_report(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """Observations a report holds in ``contained`` (those it names by reference
+        are read where they stand in the Bundle)."""
+        for index, item in enumerate(_objects(res, "contained")):
+            if item.get("resourceType") == "Observation":
+                local = item.get("id")
+                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
+                self._observation(item, name, None)
+
     def _medication_order(self, res: Resource, ref: str, full_url: str | None) -> None:
-        if res.get("status") == ENTERED_IN_ERROR:
+        if _voided(res):
             self._ignored.append(Ignored(ref, "status entered-in-error"))
         else:
             # converted in build(): the Medication it names may come later
@@ -750,13 +852,13 @@ class RecordBuilder:
         return found
 
     def _procedure(self, res: Resource, ref: str, full_url: str | None) -> None:
-        if res.get("status") == ENTERED_IN_ERROR:
+        if _voided(res):
             self._ignored.append(Ignored(ref, "status entered-in-error"))
         else:
             self._procedures.append(procedure_from_fhir(res, ref))
 
     def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
-        if res.get("status") == ENTERED_IN_ERROR:
+        if _voided(res):
             self._ignored.append(Ignored(ref, "status entered-in-error"))
         else:
             self._orders.append(order_from_fhir(res, ref))

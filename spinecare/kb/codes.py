@@ -1,25 +1,56 @@
 """Matching record codings against the KB's code sets.
 
-ICD-10 (WHO and ICD-10-CM spellings are one family here) matches by prefix with the dot
-removed, and ranges cover three-character categories; other systems match exactly.
+ICD-10 (WHO, ICD-10-CM and every national edition are one family here) matches by prefix
+with the dot removed, in any case, and ranges cover three-character categories; ATC
+matches by prefix too (``B01A`` covers every antithrombotic agent); other systems match
+exactly. A coding in no system or an unknown one is matched by the shape of its code
+(:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spinecare.kb.schema import Code, Concept, ZoneMap
+from spinecare.kb.schema import Code, Concept, Terminology, ZoneMap
 
 ICD10_FAMILY = frozenset({"icd10", "icd10cm"})
+PREFIX_SYSTEMS = frozenset({"atc"})
+KNOWN_SYSTEMS = frozenset({"icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc"})
+# The shape of an ICD-10 code (any edition, with or without the dot, CM extensions).
+ICD10_SHAPE = re.compile(r"[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
 
 # Where each system name comes from in FHIR. The KB lists the canonical URIs in kb.yaml;
-# these are the other spellings seen in real data.
+# these are the other spellings seen in real data. Every national edition of ICD-10
+# shares the WHO categories (its codes extend them), so each is read as ICD-10: the
+# Russian MKB-10 register (NSI 1.2.643.5.1.13.13.11.1005), ICD-10-GM (Germany), ICD-10-AM
+# (Australia), ICD-10-CA (Canada), ICD-10-NL and ICD-10-SE spellings seen in FHIR profiles.
 SYSTEM_ALIASES: dict[str, str] = {
     "http://hl7.org/fhir/sid/icd-10": "icd10",
     "http://hl7.org/fhir/sid/icd-10-cm": "icd10cm",
     "urn:oid:2.16.840.1.113883.6.3": "icd10",
     "urn:oid:2.16.840.1.113883.6.90": "icd10cm",
+    "urn:oid:1.2.643.5.1.13.13.11.1005": "icd10",
+    "urn:oid:1.2.643.5.1.13.2.1.1.641": "icd10",
+    "https://nsi.rosminzdrav.ru/dictionaries/1.2.643.5.1.13.13.11.1005": "icd10",
+    "http://fhir.de/CodeSystem/bfarm/icd-10-gm": "icd10",
+    "http://fhir.de/CodeSystem/dimdi/icd-10-gm": "icd10",
+    "http://hl7.org/fhir/sid/icd-10-gm": "icd10",
+    "urn:oid:1.2.276.0.76.5.409": "icd10",
+    "http://hl7.org/fhir/sid/icd-10-am": "icd10",
+    "http://hl7.org.au/fhir/sid/icd-10-am": "icd10",
+    "urn:oid:2.16.840.1.113883.6.135": "icd10",
+    "http://hl7.org/fhir/sid/icd-10-ca": "icd10",
+    "https://fhir.infoway-inforoute.ca/CodeSystem/icd10ca": "icd10",
+    "urn:oid:2.16.840.1.113883.11.19436": "icd10",
+    "http://hl7.org/fhir/sid/icd-10-nl": "icd10",
+    "http://hl7.org/fhir/sid/icd-10-se": "icd10",
+    "http://www.whocc.no/atc": "atc",
+    "urn:oid:2.16.840.1.113883.6.73": "atc",
+    "http://hl7.org/fhir/sid/ndc": "ndc",
+    "urn:oid:2.16.840.1.113883.6.69": "ndc",
     "http://snomed.info/sct": "snomed",
     "urn:oid:2.16.840.1.113883.6.96": "snomed",
     "http://loinc.org": "loinc",
@@ -29,13 +60,23 @@ SYSTEM_ALIASES: dict[str, str] = {
 }
 
 
+_FOLDED_ALIASES = {uri.casefold().rstrip("/"): name for uri, name in SYSTEM_ALIASES.items()}
+
+
 def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
-    """The KB's short name for a code system URI (the URI itself when unknown)."""
-    if uri is None:
+    """The KB's short name for a code system URI (the URI itself when unknown).
+
+    URIs are compared as written first, then without case and a trailing slash (real
+    records write ``HTTP://SNOMED.INFO/SCT/`` too). No system at all is ``unknown``.
+    """
+    if uri is None or not uri.strip():
         return "unknown"
     if extra and uri in extra:
         return extra[uri]
-    return SYSTEM_ALIASES.get(uri, SYSTEM_ALIASES.get(uri.rstrip("/"), uri))
+    found = SYSTEM_ALIASES.get(uri)
+    if found is None:
+        found = _FOLDED_ALIASES.get(uri.strip().casefold().rstrip("/"), uri)
+    return found
 
 
 def normalize_icd10(code: str) -> str:
@@ -66,20 +107,28 @@ class Hit:
 class CodeIndex:
     """All concept codes, ready for fast lookups (one dict probe per prefix length)."""
 
-    def __init__(self, concepts: list[Concept], zone_map: ZoneMap) -> None:
+    def __init__(
+        self, concepts: list[Concept], zone_map: ZoneMap, terminology: Sequence[Terminology] = ()
+    ) -> None:
         self.exact: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
-        for concept in concepts:
-            for code in concept.codes:
-                hit = Hit(concept.id, code.set, code.zone, code)
-                if code.system in ICD10_FAMILY:
-                    if code.to:
-                        for category in icd10_categories(code.code, code.to):
-                            self.icd10[category].append(hit)
-                    else:
-                        self.icd10[normalize_icd10(code.code)].append(hit)
+        self.prefixes: dict[tuple[str, str], list[Hit]] = defaultdict(list)
+        self.by_code: dict[str, list[Hit]] = defaultdict(list)
+        pairs: list[tuple[str, Code]] = [(c.id, code) for c in concepts for code in c.codes]
+        pairs += [(t.concept, code) for t in terminology for code in t.codes]
+        for concept_id, code in pairs:
+            hit = Hit(concept_id, code.set, code.zone, code)
+            if code.system in ICD10_FAMILY:
+                if code.to:
+                    for category in icd10_categories(code.code, code.to):
+                        self.icd10[category].append(hit)
                 else:
-                    self.exact[(code.system, code.code)].append(hit)
+                    self.icd10[normalize_icd10(code.code)].append(hit)
+            elif code.system in PREFIX_SYSTEMS:
+                self.prefixes[(code.system, code.code.upper())].append(hit)
+            else:
+                self.exact[(code.system, code.code)].append(hit)
+                self.by_code[code.code].append(hit)
         self.spine_categories = frozenset(
             icd10_categories(zone_map.categories_from, zone_map.categories_to)
         )
@@ -92,7 +141,28 @@ class CodeIndex:
             for length in range(3, len(norm) + 1):
                 hits.extend(self.icd10.get(norm[:length], ()))
             return hits
-        return self.exact.get((system, code), [])
+        if system in PREFIX_SYSTEMS:
+            norm = code.strip().upper()
+            found: list[Hit] = []
+            for length in range(1, len(norm) + 1):
+                found.extend(self.prefixes.get((system, norm[:length]), ()))
+            return found
+        return self.exact.get((system, code.strip()), [])
+
+    def lookup_unplaced(self, system: str, code: str) -> list[Hit]:
+        """Hits of a coding whose system is missing or unknown, by the shape of its code.
+
+        A code shaped like ICD-10 is looked up as ICD-10; any other code as a code of any
+        KB system written exactly so. The caller treats every hit as uncertain.
+        """
+        if system in KNOWN_SYSTEMS:
+            return []
+        norm = normalize_icd10(code)
+        if ICD10_SHAPE.fullmatch(norm) or ICD10_SHAPE.fullmatch(code.strip().upper()):
+            hits = self.lookup("icd10", norm)
+            if hits:
+                return hits
+        return list(self.by_code.get(code.strip(), ()))
 
     def icd10_zone(self, code: str) -> str | None:
         """The zone an ICD-10 spine code names in its site character.

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from spinecare.kb.schema import (
     Threshold,
     Zone,
 )
+from spinecare.kb.text import TextMatcher
 
 REQUIRED_CONCEPTS: dict[str, str] = {
     # DESIGN.md section 3: the exact concept ids other programs rely on.
@@ -82,6 +84,8 @@ CODE_PATTERNS: dict[str, str] = {
     "snomed": r"^[1-9][0-9]{5,17}$",
     "loinc": r"^[0-9]{1,7}-[0-9]$",
     "rxnorm": r"^[0-9]{1,8}$",
+    "atc": r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$",
+    "ndc": r"^[0-9]{4,5}-?[0-9]{3,4}(-?[0-9]{1,2})?$",
 }
 
 
@@ -107,7 +111,7 @@ class KB:
         self.items = {i.id: i for i in m.items}
         self.zones: dict[str, Zone] = {z.id: z for z in m.zones}
         self.rules: dict[str, Rule] = {r.id: r for r in m.rules}
-        self.codes = CodeIndex(m.concepts, m.zone_map)
+        self.codes = CodeIndex(m.concepts, m.zone_map, m.terminology)
         self.measure_by_code: dict[tuple[str, str], Measure] = {
             (c.system, c.code): x for x in m.measures for c in x.codes
         }
@@ -115,11 +119,31 @@ class KB:
             (c.system, c.code): z.id for z in m.zones for c in z.site_codes
         }
 
+    @cached_property
+    def text_matcher(self) -> TextMatcher:
+        """Concepts named in free text (synonyms and cues of the KB)."""
+        cues = self.model.text_cues
+        return TextMatcher(
+            (
+                (entry.concept, group.set, phrase)
+                for entry in self.model.terminology
+                for group in entry.synonyms
+                for phrase in (*group.en, *group.ru)
+            ),
+            negation=(*cues.negation.en, *cues.negation.ru),
+            history=(*cues.history.en, *cues.history.ru),
+            family=(*cues.family.en, *cues.family.ru),
+        )
+
     def threshold(self, threshold_id: str) -> float:
         return self.thresholds[threshold_id].value
 
     def text(self, value: Any, lang: str) -> str:
         return str(value.get(lang))
+
+
+# libyaml's loader where PyYAML was built with it: the same data, ten times faster.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_files(path: Path) -> tuple[dict[str, Any], list[Problem]]:
@@ -132,7 +156,7 @@ def read_files(path: Path) -> tuple[dict[str, Any], list[Problem]]:
             problems.append(Problem(name, "file is missing"))
             continue
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            data = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             problems.append(Problem(name, f"not valid YAML: {' '.join(str(exc).split())}"))
             continue
@@ -276,6 +300,7 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
             if code.to is not None and code.system not in {"icd10", "icd10cm"}:
                 problems.append(Problem(spot, "ranges ('to') are for ICD-10 only"))
             need(spot, "zone", code.zone, zones)
+    problems.extend(_check_terminology(kb, concepts, sources))
     for concept_id, kind in REQUIRED_CONCEPTS.items():
         if concept_id not in concepts:
             problems.append(
@@ -391,6 +416,52 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
     for i, ph in enumerate(p.herniation_phases):
         need_sources(f"plans.yaml > plans > herniation_phases[{i}] ({ph.id})", ph.sources)
     need("plans.yaml > plans > mcid", "threshold", p.mcid, thresholds)
+    return problems
+
+
+_SNOMED_ID = re.compile(r"\b\d{6,18}\b")
+
+
+def _check_terminology(
+    kb: KnowledgeBase, concepts: dict[str, Concept], sources: set[str]
+) -> list[Problem]:
+    """Each expansion belongs to a concept, cites known sources, names the concept's sets,
+    and every code listed as a descendant descends from a code of the concept, of its
+    expansion or of its ECL definition."""
+    problems: list[Problem] = []
+    for i, entry in enumerate(kb.terminology):
+        where = f"terminology.yaml > terminology[{i}] ({entry.concept})"
+        concept = concepts.get(entry.concept)
+        if concept is None:
+            problems.append(Problem(where, f"unknown concept '{entry.concept}'"))
+            continue
+        sets = {c.set for c in concept.codes if c.set}
+        for sid in entry.sources:
+            if sid not in sources:
+                problems.append(Problem(f"{where} > sources", f"unknown source '{sid}'"))
+        known = {c.code for c in concept.codes} | {c.code for c in entry.codes}
+        for e in entry.ecl:
+            known.update(_SNOMED_ID.findall(e.expression))
+            if e.set is not None and e.set not in sets:
+                problems.append(Problem(f"{where} > ecl", f"unknown set '{e.set}'"))
+        for group in entry.synonyms:
+            if group.set is not None and group.set not in sets:
+                problems.append(Problem(f"{where} > synonyms", f"unknown set '{group.set}'"))
+        own = {(c.system, c.code) for c in concept.codes}
+        for j, code in enumerate(entry.codes):
+            spot = f"{where} > codes[{j}] ({code.code})"
+            if not re.match(CODE_PATTERNS[code.system], code.code):
+                problems.append(Problem(spot, f"not a well-formed {code.system} code"))
+            if (code.system, code.code) in own:
+                problems.append(Problem(spot, "already a code of the concept"))
+            if code.source not in sources:
+                problems.append(Problem(spot, f"unknown source '{code.source}'"))
+            if code.set is not None and code.set not in sets:
+                problems.append(Problem(spot, f"unknown set '{code.set}'"))
+            if code.parent is not None and code.parent not in known:
+                problems.append(
+                    Problem(spot, f"parent {code.parent} is not a code of the concept or its ECL")
+                )
     return problems
 
 

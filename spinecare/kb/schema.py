@@ -45,7 +45,7 @@ Effect = Literal[
 ]
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
-SystemName = Literal["icd10", "icd10cm", "snomed", "loinc", "rxnorm"]
+SystemName = Literal["icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc"]
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -110,6 +110,16 @@ class Code(Strict):
     zone: str | None = None
 
 
+class Synonyms(Strict):
+    """Names a clinician writes for the concept (or for one ``set`` of its codes) in a
+    diagnosis or drug text, in English and Russian, lower case. Found in a record's text,
+    they give the concept with certainty ``unknown`` (to confirm), never as a code does."""
+
+    set: str | None = None
+    en: list[str] = Field(default_factory=list)
+    ru: list[str] = Field(default_factory=list)
+
+
 class Concept(Strict):
     id: str
     kind: Literal["indication", "red_flag", "contraindication", "precaution", "context"]
@@ -134,9 +144,21 @@ class Item(Strict):
     action: Text
 
 
+class Plausible(Strict):
+    """The range a real measurement can take (in the measure's unit); a value outside it
+    is a slip of the record (a wrong unit, a typo) and is never used."""
+
+    low: float
+    high: float
+
+
 class Measure(Strict):
     """An observation the rules read. ``panels``: codes of panels that carry it as a
-    component (asked for in CDS Hooks prefetch, read by the FHIR reader like any other)."""
+    component (asked for in CDS Hooks prefetch, read by the FHIR reader like any other).
+
+    ``aggregate`` says which reading within the freshness window decides: ``latest`` (by
+    date and time) or ``max`` (the highest: any reading that reaches a threshold counts).
+    """
 
     id: str
     item: str
@@ -146,6 +168,8 @@ class Measure(Strict):
     unit: str
     fresh_days: str
     when_missing: Literal["unknown", "absent"]
+    aggregate: Literal["latest", "max"] = "latest"
+    plausible: Plausible | None = None
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 
@@ -306,12 +330,58 @@ class Plans(Strict):
     mcid: str
 
 
+class ExpandedCode(Code):
+    """A code of a concept's expansion: ``parent`` is the code (of the concept, its
+    expansion or its ECL) it descends from, when it was found as a descendant; ``source``
+    the published value set or code list it was taken from."""
+
+    parent: str | None = None
+    source: str
+
+
+class Ecl(Strict):
+    """A concept's definition (or of one ``set``) as a SNOMED CT ECL expression."""
+
+    set: str | None = None
+    expression: str
+
+
+class Terminology(Strict):
+    """How real records name a concept beyond its own codes: its definition (ECL), the
+    expansion that definition has in the codes EHRs use, and its names in text."""
+
+    concept: str
+    ecl: list[Ecl] = Field(default_factory=list)
+    synonyms: list[Synonyms] = Field(default_factory=list)
+    codes: list[ExpandedCode] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+    remark: str | None = None
+
+
+class Cue(Strict):
+    en: list[str] = Field(default_factory=list)
+    ru: list[str] = Field(default_factory=list)
+
+
+class TextCues(Strict):
+    """Words that change what a concept named in a text means: negation (not present),
+    history (in the past) and family (a relative's). See :mod:`spinecare.kb.text`."""
+
+    negation: Cue
+    history: Cue
+    family: Cue
+    sources: list[str] = Field(min_length=1)
+    remark: str | None = None
+
+
 class KnowledgeBase(Strict):
     meta: Meta
     systems: dict[str, str]
     sources: list[Source]
     thresholds: list[Threshold]
     concepts: list[Concept]
+    terminology: list[Terminology]
+    text_cues: TextCues
     items: list[Item]
     measures: list[Measure]
     questions: list[Question]
@@ -327,6 +397,8 @@ FILES: dict[str, tuple[str, ...]] = {
     "sources.yaml": ("sources",),
     "thresholds.yaml": ("thresholds",),
     "concepts.yaml": ("concepts",),
+    "terminology.yaml": ("terminology",),
+    "text.yaml": ("text_cues",),
     "data.yaml": ("items", "measures", "questions"),
     "rules.yaml": ("rules", "indications"),
     "zones.yaml": ("zones", "zone_map"),

@@ -55,9 +55,26 @@ class Condition:
     recorded: date | None = None
     body_sites: tuple[Coding, ...] = ()
 
+    def start(self, as_of: date) -> date | None:
+        """The date the condition is known from, on ``as_of``.
+
+        The onset, unless it lies after ``as_of`` while the condition was already recorded
+        (or carries no recorded date): an onset in the future is a slip of the record, so
+        the recorded date is used instead (None: undated, known).
+        """
+        if self.onset is not None and self.onset > as_of:
+            if self.recorded is None or self.recorded <= as_of:
+                return self.recorded
+            return self.onset
+        return self.onset or self.recorded
+
+    def future_onset(self, as_of: date) -> bool:
+        """The onset lies after ``as_of`` and was set aside (see :meth:`start`)."""
+        return self.onset is not None and self.onset > as_of and self.start(as_of) != self.onset
+
     def recorded_by(self, as_of: date) -> bool:
-        """Known on ``as_of``: onset (or recorded date) not after it."""
-        start = self.onset or self.recorded
+        """Known on ``as_of``: its start (:meth:`start`) not after it."""
+        start = self.start(as_of)
         return start is None or start <= as_of
 
     def in_force(self, as_of: date) -> bool:
@@ -70,6 +87,20 @@ class Condition:
             return False
         return self.clinical_status is None or self.clinical_status in IN_FORCE_CLINICAL
 
+    def contradicts_itself(self, as_of: date) -> bool:
+        """An explicit active status with an abatement on or before ``as_of``.
+
+        The record says both "in force" and "ended": neither is taken, the condition is
+        unknown (to be confirmed), never absent.
+        """
+        return (
+            self.clinical_status in IN_FORCE_CLINICAL
+            and self.abatement is not None
+            and self.abatement <= as_of
+            and self.verification_status not in REMOVED_VERIFICATION
+            and self.recorded_by(as_of)
+        )
+
     def ever(self, as_of: date) -> bool:
         """Ever held by the patient on or before ``as_of`` (for history-of rules)."""
         return self.verification_status not in REMOVED_VERIFICATION and self.recorded_by(as_of)
@@ -77,7 +108,11 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """One measured value of a KB measure, already converted to the measure's unit."""
+    """One measured value of a KB measure, already converted to the measure's unit.
+
+    ``when`` is the local date as written; ``instant`` (POSIX seconds, None for a date
+    without a time) orders readings of one day by the time they were taken.
+    """
 
     ref: str
     measure: str
@@ -86,6 +121,11 @@ class Observation:
     when: date
     coding: Coding | None = None
     original: str | None = None  # the value and unit as written, when converted
+    instant: float | None = None
+
+    def order_key(self) -> tuple[date, float]:
+        """Readings in time order: by date, then time (a date without a time first)."""
+        return (self.when, float("-inf") if self.instant is None else self.instant)
 
 
 # MedicationRequest / MedicationStatement statuses that keep a medication in force.
@@ -161,10 +201,15 @@ class Clearance:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A fact the reader saw and set aside, with the reason (shown in traces)."""
+    """A fact the reader saw and set aside, with the reason (shown in traces).
+
+    ``measure``: the KB measure a set-aside reading was of (its reason is then shown
+    where that measure is missing).
+    """
 
     ref: str
     reason: str
+    measure: str | None = None
 
 
 @dataclass

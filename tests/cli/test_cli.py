@@ -152,7 +152,13 @@ def test_unknown_unit(tmp_path: Path) -> None:
         "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}, {"resource": obs}],
     }
     bad.write_text(json.dumps(bundle))
-    assert_one_line_error(run("screen", bad), "unit.json", "furlongs")
+    # the reading is set aside (unknown, listed with the reason), the record still screens
+    proc = run("screen", bad, "--format", "json", "--as-of", "2026-11-20")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["verdict"] == "needs_data"
+    why = {m["item"]: m["why"] for m in result["missing"]}
+    assert "furlongs" in why["body_temperature"]
 
 
 def test_malformed_date_in_a_bundle(tmp_path: Path) -> None:

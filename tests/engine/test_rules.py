@@ -63,7 +63,7 @@ EXPECTED: dict[str, tuple[str, set[str], bool | None]] = {
     "dermatitis_l20_9": ("allowed_with_precautions", {"dermatitis"}, False),
     "osteoporosis_m81_0": ("allowed_with_precautions", {"osteoporosis"}, False),
     "refuted_cancer_ignored": ("allowed", set(), False),
-    "future_onset_not_yet_in_force": ("allowed", set(), False),
+    "future_onset_set_aside_cancer_counts": ("contraindicated", {"oncology"}, False),
     "cervical_osteochondrosis_allowed": ("allowed", set(), True),
     "lumbar_osteochondrosis_vacuum": ("allowed", set(), True),
     "lumbar_osteochondrosis_warfarin_no_vacuum": ("allowed", {"anticoagulant_therapy"}, True),

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from spinecare.errors import RecordError, UnitError
+from spinecare.errors import RecordError
 from spinecare.fhir.reader import RecordBuilder, read_bundle
 from spinecare.record.model import Ignored, PatientRecord
 
 MEASURES = {
-    ("loinc", "8480-6"): ("systolic_bp", "mm[Hg]"),
-    ("loinc", "8462-4"): ("diastolic_bp", "mm[Hg]"),
-    ("loinc", "8310-5"): ("body_temperature", "Cel"),
-    ("loinc", "8331-1"): ("body_temperature", "Cel"),
-    ("loinc", "72514-3"): ("pain_score", "{score}"),
-    ("loinc", "777-3"): ("platelets", "10*9/L"),
+    ("loinc", "8480-6"): ("systolic_bp", "mm[Hg]", None, None),
+    ("loinc", "8462-4"): ("diastolic_bp", "mm[Hg]", None, None),
+    ("loinc", "8310-5"): ("body_temperature", "Cel", None, None),
+    ("loinc", "8331-1"): ("body_temperature", "Cel", None, None),
+    ("loinc", "72514-3"): ("pain_score", "{score}", None, None),
+    ("loinc", "777-3"): ("platelets", "10*9/L", None, None),
 }
 
 
@@ -294,9 +294,7 @@ def test_medication_statements_contained_medication_and_entered_in_error() -> No
     record = read(*(example(name) for name in names))
     by_ref = {m.ref: m for m in record.medications}
     tylenol = by_ref["MedicationStatement/example001"]  # contained Medication #med0309
-    assert [(c.system, c.code) for c in tylenol.codings] == [
-        ("http://hl7.org/fhir/sid/ndc", "50580-506-02")
-    ]
+    assert [(c.system, c.code) for c in tylenol.codings] == [("ndc", "50580-506-02")]
     assert tylenol.status == "active"
     assert tylenol.start == date(2015, 1, 23)
     assert by_ref["MedicationStatement/example003"].text == "Little Pink Pill for water retention"
@@ -568,12 +566,19 @@ def test_malformed_observation_date_is_refused() -> None:
         read(observation)
 
 
-def test_unconvertible_unit_is_refused_naming_the_observation(tmp_path: Path) -> None:
+def test_unconvertible_unit_sets_that_reading_aside_not_the_record(tmp_path: Path) -> None:
     observation = example("Observation-body-temperature.json")
     observation["id"] = "abc"
     observation["valueQuantity"] = {"value": 3, "unit": "furlongs"}
-    err = refused(write(tmp_path, "units.json", collection(observation)), UnitError)
-    assert err.message == "Observation/abc: unit 'furlongs' cannot be converted to Cel"
+    record = read_bundle(write(tmp_path, "units.json", collection(observation)), MEASURES)
+    assert record.observations == []
+    assert record.ignored == [
+        Ignored(
+            "Observation/abc",
+            "body_temperature: value 3 in 'furlongs' cannot be converted to Cel",
+            "body_temperature",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -582,8 +587,6 @@ def test_unconvertible_unit_is_refused_naming_the_observation(tmp_path: Path) ->
         {"valueQuantity": {"value": "36.5", "unit": "Cel"}},
         {"valueQuantity": {"value": True, "unit": "Cel"}},
         {"valueQuantity": {"unit": "Cel"}},
-        {"valueString": "36.5"},
-        {"valueCodeableConcept": {"text": "normal"}},
     ],
 )
 def test_a_value_that_is_not_a_number_is_refused(tmp_path: Path, value: dict[str, Any]) -> None:
@@ -643,3 +646,31 @@ def test_malformed_bundle_entries_are_refused(tmp_path: Path, entries: Any) -> N
 def test_an_entry_resource_without_resource_type_is_refused(tmp_path: Path) -> None:
     bundle = collection({"id": "x", "status": "final"})
     assert "no resourceType" in refused(write(tmp_path, "typeless.json", bundle)).message
+
+
+def test_a_number_written_as_text_is_read_and_other_values_are_set_aside(tmp_path: Path) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "pain",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+        "effectiveDateTime": "2026-11-20T09:30:00+03:00",
+        "valueString": "7",
+    }
+    record = read_bundle(write(tmp_path, "text.json", collection(observation)), MEASURES)
+    assert [o.value for o in record.observations] == [7.0]
+    assert record.observations[0].instant is not None
+    temperature = example("Observation-body-temperature.json")
+    del temperature["valueQuantity"]
+    temperature["valueString"] = "38,1"  # a number, but in which unit: set aside
+    record = read_bundle(write(tmp_path, "unitless.json", collection(temperature)), MEASURES)
+    assert record.observations == []
+    assert "has no unit" in record.ignored[0].reason
+    temperature["valueString"] = "normal"
+    record = read_bundle(write(tmp_path, "word.json", collection(temperature)), MEASURES)
+    assert "not a number" in record.ignored[0].reason
+    del temperature["valueString"]
+    temperature["valueCodeableConcept"] = {"text": "normal"}
+    record = read_bundle(write(tmp_path, "concept.json", collection(temperature)), MEASURES)
+    assert record.observations == []
+    assert record.ignored[0].measure == "body_temperature"
