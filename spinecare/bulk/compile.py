@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.bulk.facts import encode_answer
-from spinecare.engine.evaluate import PROCEDURE_NOT_DONE
+from spinecare.engine.evaluate import CONFIRM_ITEM, PROCEDURE_NOT_DONE
 from spinecare.engine.screening import SEVERITY
 from spinecare.kb.expressions import (
     AllOf,
@@ -181,7 +181,13 @@ class Compiler:
             measure = kb.measures[node.measure]
             self.leaves.measures.add(measure.id)
             test = f"(l.m_{measure.id} {node.op} {self.d.double(kb.threshold(node.threshold))})"
-            return f"COALESCE({test}, FALSE)" if measure.when_missing == "absent" else test
+            if measure.when_missing == "absent":
+                # never measured: absent; measured, but not within the window: unknown
+                return (
+                    f"(CASE WHEN l.m_{measure.id} IS NOT NULL THEN {test}"
+                    f" WHEN l.h_{measure.id} THEN NULL ELSE FALSE END)"
+                )
+            return test
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
             self.leaves.questions.add(question.id)
@@ -209,10 +215,12 @@ class Compiler:
         children; ``either`` keeps one (the first of its children's, all UNKNOWN).
         """
         kb = self.kb
+        if isinstance(node, HasCondition | HasMedication):
+            return [(lit(CONFIRM_ITEM), "TRUE", (CONFIRM_ITEM,))]
         if isinstance(node, Compare):
             measure = kb.measures[node.measure]
             if measure.when_missing == "absent":
-                return []
+                return [(lit(measure.item), f"l.h_{measure.id}", (measure.item,))]
             return [(lit(measure.item), "TRUE", (measure.item,))]
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
@@ -244,32 +252,48 @@ class Compiler:
     # leaves ------------------------------------------------------------------------
 
     def _condition_test(self, key: tuple[Any, ...]) -> str:
+        """The truth of one condition row as 2 (TRUE), 1 (UNKNOWN) or 0 (FALSE), as the
+        engine's ``_condition_truth`` decides it."""
         concept, cset, status, zone = key
         d = self.d
         as_of = d.date(self.as_of)
         kept = f"COALESCE(verification, '') NOT IN {in_list(set(REMOVED_VERIFICATION))}"
-        recorded = f"(start_date IS NULL OR start_date <= {as_of})"
-        ever = f"{kept} AND {recorded}"
-        in_force = (
-            f"{ever} AND (abatement IS NULL OR abatement > {as_of})"
-            f" AND (clinical IS NULL OR clinical IN {in_list(set(IN_FORCE_CLINICAL))})"
+        # Condition.start: an onset after the date is set aside for the recorded date
+        start = (
+            f"(CASE WHEN onset IS NOT NULL AND onset > {as_of} THEN (CASE WHEN recorded IS NULL"
+            f" OR recorded <= {as_of} THEN recorded ELSE onset END)"
+            " ELSE COALESCE(onset, recorded) END)"
         )
+        ever = f"({kept} AND ({start} IS NULL OR {start} <= {as_of}))"
+        active = f"clinical IN {in_list(set(IN_FORCE_CLINICAL))}"
+        in_force = (
+            f"({ever} AND (abatement IS NULL OR abatement > {as_of})"
+            f" AND (clinical IS NULL OR {active}))"
+        )
+        contradicts = f"(COALESCE({active}, FALSE) AND abatement <= {as_of} AND {ever})"
         parts = [f"concept = {lit(concept)}"]
         if cset is not None:
-            parts.append(f"cset = {lit(cset)}")
+            parts.append(f"(cset = {lit(cset)} OR (certain = 0 AND cset IS NULL))")
         if zone is not None:
             parts.append(f"(zones = '' OR zones LIKE {lit('%|' + zone + '|%')})")
-        if status == "in_force":
-            parts.append(in_force)
-        elif status == "ever":
-            parts.append(ever)
+        match = " AND ".join(parts)
+        if status == "ever":
+            truth = f"CASE WHEN {ever} THEN 2 ELSE 0 END"
+        elif status == "in_force":
+            truth = f"CASE WHEN {contradicts} THEN 1 WHEN {in_force} THEN 2 ELSE 0 END"
         else:
-            parts.append(f"{ever} AND NOT ({in_force})")
-        return " AND ".join(parts)
+            truth = (
+                f"CASE WHEN {contradicts} THEN 1 WHEN {ever} AND NOT {in_force} THEN 2 ELSE 0 END"
+            )
+        return f"CASE WHEN {match} THEN LEAST({truth}, CASE WHEN certain = 1 THEN 2 ELSE 1 END)"
 
     def _aggregate(self, table: str, tests: dict[str, str]) -> str:
+        """Per patient, the largest truth (2, 1 or 0) of each leaf over the table's rows."""
         cols = ", ".join(
-            f"MAX(CASE WHEN {test} THEN 1 ELSE 0 END) AS {name}" for name, test in tests.items()
+            f"MAX({test} ELSE 0 END) AS {name}"
+            if test.startswith("CASE WHEN")
+            else f"MAX(CASE WHEN {test} THEN 1 ELSE 0 END) AS {name}"
+            for name, test in tests.items()
         )
         return f"SELECT pid, {cols} FROM {table} GROUP BY pid"
 
@@ -284,10 +308,11 @@ class Compiler:
         if lv.medications:
             tests = {
                 name: (
-                    f"concept = {lit(concept)}"
+                    f"CASE WHEN concept = {lit(concept)}"
                     f" AND (status IS NULL OR status IN {in_list(set(MEDICATION_IN_FORCE))})"
                     f" AND (start_date IS NULL OR start_date <= {as_of})"
                     f" AND (end_date IS NULL OR end_date >= {as_of})"
+                    " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
                 )
                 for concept, name in lv.medications.items()
             }
@@ -305,21 +330,29 @@ class Compiler:
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:
             ids = sorted(lv.measures)
+            # the latest reading by date, then time (a date alone first), then record order
             ranked = (
                 "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
-                "PARTITION BY pid, measure ORDER BY obs_date DESC, seq DESC) AS rn "
+                "PARTITION BY pid, measure ORDER BY obs_date DESC,"
+                " COALESCE(obs_time, -1e300) DESC, seq DESC) AS rn "
                 f"FROM observations WHERE obs_date <= {as_of} AND measure IN {in_list(set(ids))}"
             )
             cols = []
             for mid in ids:
                 measure = kb.measures[mid]
                 since = d.date(_days_before(self.as_of, kb.threshold(measure.fresh_days)))
-                cols.append(
-                    f"MAX(CASE WHEN measure = {lit(mid)} AND obs_date >= {since}"
-                    f" THEN value END) AS m_{mid}"
-                )
-            sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r WHERE rn = 1 GROUP BY pid"
-            out.append(("obs", sql, [f"m_{m}" for m in ids]))
+                fresh = f"measure = {lit(mid)} AND obs_date >= {since}"
+                if measure.aggregate == "max":
+                    # the highest reading within the window, when the latest is within it
+                    cols.append(
+                        f"CASE WHEN MAX(CASE WHEN rn = 1 AND {fresh} THEN 1 END) = 1"
+                        f" THEN MAX(CASE WHEN {fresh} THEN value END) END AS m_{mid}"
+                    )
+                else:
+                    cols.append(f"MAX(CASE WHEN rn = 1 AND {fresh} THEN value END) AS m_{mid}")
+                cols.append(f"MAX(CASE WHEN measure = {lit(mid)} THEN 1 END) = 1 AS h_{mid}")
+            sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r GROUP BY pid"
+            out.append(("obs", sql, [c for m in ids for c in (f"m_{m}", f"h_{m}")]))
         if lv.questions:
             ids = sorted(lv.questions)
             earliest = d.date(EARLIEST)
@@ -379,8 +412,16 @@ class Compiler:
         for name, _, cols in ctes:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
             for col in cols:
-                if name in ("cond", "med", "proc"):
+                if name in ("cond", "med"):
+                    # 2: TRUE, 1: UNKNOWN (only uncertain or contradictory rows), 0: FALSE
+                    select.append(
+                        f"CASE COALESCE({name}.{col}, 0) WHEN 2 THEN TRUE WHEN 1 THEN NULL"
+                        f" ELSE FALSE END AS {col}"
+                    )
+                elif name == "proc":
                     select.append(f"COALESCE({name}.{col}, 0) = 1 AS {col}")
+                elif col.startswith("h_"):
+                    select.append(f"COALESCE({name}.{col}, FALSE) AS {col}")
                 else:
                     select.append(f"{name}.{col} AS {col}")
         for rule_id, name, _ in clearances:

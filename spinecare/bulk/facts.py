@@ -10,12 +10,14 @@ this coded fact carry", and its dates and statuses.
 Tables (:data:`TABLES`; ``pid`` is the patient id):
 
 - ``patients(pid)``
-- ``conditions(pid, concept, cset, zones, clinical, verification, start_date, abatement)``:
-  ``zones`` is ``''`` or ``'|zone|zone|'``; ``start_date`` is onset, else recorded date
-- ``medications(pid, concept, status, start_date, end_date)``
+- ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
+  abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
+  a concept found only in text or under a code of no known system (to confirm)
+- ``medications(pid, concept, status, start_date, end_date, certain)``
 - ``procedures(pid, concept, status, performed)``
-- ``observations(pid, measure, value, obs_date, seq)``: values in the measure's unit;
-  ``seq`` orders facts of one patient as the record does (ties on a date: last wins)
+- ``observations(pid, measure, value, obs_date, obs_time, seq)``: values in the measure's
+  unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of one day;
+  ``seq`` orders facts of one patient as the record does (ties: last wins)
 - ``answers(pid, question, value, answer_date, seq)``: ``value`` encoded by :func:`encode_answer`
 - ``clearances(pid, name, decision, cleared_on, valid_until, seq)``: one row per named
   concept or rule
@@ -48,8 +50,10 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("zones", "string"),
         ("clinical", "string"),
         ("verification", "string"),
-        ("start_date", "date"),
+        ("onset", "date"),
+        ("recorded", "date"),
         ("abatement", "date"),
+        ("certain", "int64"),
     ),
     "medications": (
         ("pid", "string"),
@@ -57,6 +61,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("status", "string"),
         ("start_date", "date"),
         ("end_date", "date"),
+        ("certain", "int64"),
     ),
     "procedures": (
         ("pid", "string"),
@@ -69,6 +74,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("measure", "string"),
         ("value", "double"),
         ("obs_date", "date"),
+        ("obs_time", "double"),
         ("seq", "int64"),
     ),
     "answers": (
@@ -149,14 +155,16 @@ class Flattener:
             self.add_condition(pid, condition)
         index = self._index
         for med in record.medications:
-            for concept in sorted(index.concepts_of(med.codings, med.concept)):
-                self.rows["medications"].append((pid, concept, med.status, med.start, med.end))
+            for concept, (certain, _) in sorted(index.medication_concepts(med).items()):
+                self.rows["medications"].append(
+                    (pid, concept, med.status, med.start, med.end, int(certain))
+                )
         for proc in record.procedures:
             for concept in sorted(index.concepts_of(proc.codings, proc.concept)):
                 self.rows["procedures"].append((pid, concept, proc.status, proc.performed))
         for i, obs in enumerate(record.observations):
             self.rows["observations"].append(
-                (pid, obs.measure, float(obs.value), obs.when, seq_base + i)
+                (pid, obs.measure, float(obs.value), obs.when, obs.instant, seq_base + i)
             )
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)
@@ -182,7 +190,6 @@ class Flattener:
         index = self._index
         index.conditions.clear()
         index.index_condition(condition)
-        start = condition.onset or condition.recorded
         for concept in sorted(index.conditions):
             for entry in index.conditions[concept]:
                 self.rows["conditions"].append(
@@ -193,8 +200,10 @@ class Flattener:
                         zones_text(entry.zones),
                         condition.clinical_status,
                         condition.verification_status,
-                        start,
+                        condition.onset,
+                        condition.recorded,
                         condition.abatement,
+                        int(entry.certain),
                     )
                 )
         index.conditions.clear()
