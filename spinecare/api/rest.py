@@ -307,6 +307,7 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
 def _caller(request: Request, session: Any) -> Any:
     """The user behind the request: a Bearer API token, else the web login cookie."""
     from spinecare.api.tokens import token_user
+    from spinecare.clinic.audit import ActorRef
     from spinecare.web.deps import optional_user
 
     header = request.headers.get("authorization")
@@ -322,6 +323,7 @@ def _caller(request: Request, session: Any) -> Any:
             raise _unauthorized(
                 "the Bearer token is not a live personal API token", "invalid_token"
             )
+        request.state.actor = ActorRef.of(user)  # who a refusal is recorded for
         return user
     user = optional_user(request, session)
     if user is None:

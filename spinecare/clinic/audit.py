@@ -27,6 +27,7 @@ from spinecare.store.models import AuditEntry
 __all__ = [
     "GENESIS",
     "Actor",
+    "ActorRef",
     "ChainReport",
     "client_address",
     "record",
@@ -57,6 +58,19 @@ class Actor(Protocol):
 
     @property
     def clinic_id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    """What the log needs of an actor, kept after the database session ends."""
+
+    id: int
+    username: str
+    clinic_id: int
+
+    @classmethod
+    def of(cls, user: Actor) -> ActorRef:
+        return cls(user.id, user.username, user.clinic_id)
 
 
 def _now() -> datetime:

@@ -26,14 +26,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from spinecare.clinic.audit import record as audit
+from spinecare.clinic.permissions import check_course, check_review_queue
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
-from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.errors import InputError, SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
-from spinecare.store.audit import audit
-from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
     CourseRow,
     DiaryEntry,
@@ -43,7 +44,7 @@ from spinecare.store.models import (
     User,
 )
 from spinecare.store.records import record_of, store_record
-from spinecare.store.service import WRITERS, get_patient, now, physicians, screen_patient
+from spinecare.store.service import get_patient, now, physicians, screen_patient
 
 __all__ = [
     "CourseView",
@@ -108,12 +109,7 @@ def get_course(
     session: DbSession, user: User, course_id: int, *, write: bool = False, audit_as: str = "read"
 ) -> CourseRow:
     """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
-    row = session.get(CourseRow, course_id)
-    if row is None or row.clinic_id != user.clinic_id:
-        raise NotFoundError(f"course {course_id} not found")
-    get_patient(session, user, row.patient_id, audit_as=None)
-    if write and user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
+    row = check_course(session, user, course_id, "change" if write else "read")
     audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
     return row
 
@@ -135,11 +131,12 @@ def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, Pati
         .join(PatientRow, PatientRow.id == CourseRow.patient_id)
         .where(CourseRow.clinic_id == user.clinic_id, CourseRow.needs_physician.is_(True))
     )
+    check_review_queue(user)
     if user.role == "physician":
         query = query.where(CourseRow.physician_id == user.id)
-    elif user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) has no review queue", role=user.role))
-    return [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
+    rows = [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
+    audit(session, user, "list", "course", None, detail=f"paused courses: {len(rows)}")
+    return rows
 
 
 def sessions_of(session: DbSession, row: CourseRow) -> list[tuple[SessionRow, Session]]:
@@ -457,11 +454,7 @@ def record_session(
 
 def resume(session: DbSession, user: User, course_id: int, *, note: str, day: date) -> CourseRow:
     """The course's physician lets a paused course go on (a note is required)."""
-    if user.role != "physician":
-        raise AccessDenied("only the physician reviewing the course can resume it")
-    row = get_course(session, user, course_id, audit_as="read")
-    if row.physician_id not in (None, user.id):
-        raise AccessDenied("this course is reviewed by another physician")
+    row = check_course(session, user, course_id, "resume")
     course = course_of(row)
     if len(note) > 2000:
         raise FormError({"note": "at most 2000 characters"})
@@ -477,9 +470,7 @@ def resume(session: DbSession, user: User, course_id: int, *, note: str, day: da
 
 def complete(session: DbSession, user: User, course_id: int, *, day: date) -> CourseRow:
     """End the course (staff, or the course's physician)."""
-    row = get_course(session, user, course_id, audit_as="read")
-    if user.role not in (*WRITERS, "physician"):
-        raise AccessDenied(Message("your role (%(role)s) may not end a course", role=user.role))
+    row = check_course(session, user, course_id, "end")
     course = course_of(row)
     if course.status == "completed":
         raise VersionConflict(Message("course %(id)s has already ended", id=row.id))
@@ -618,9 +609,7 @@ def add_diary_entry(
 ) -> DiaryResult:
     """The patient records a day of the home routine. The same ``key`` sent again (an
     offline retry) returns the stored entry instead of a second one."""
-    row = get_course(session, user, course_id, audit_as="read")
-    if user.role != "patient" or user.patient_id != row.patient_id:
-        raise AccessDenied("only the patient writes their own diary")
+    row = check_course(session, user, course_id, "diary")
     key = key.strip()
     errors: dict[str, str] = {}
     if not key or len(key) > MAX_DIARY_KEY:
