@@ -286,7 +286,17 @@ def create_app(
 
     settings = settings or Settings.from_env()
     db = open_database(settings.db_url)
-    app = FastAPI(title="spinecare", version=_version(), docs_url=None, redoc_url=None)
+    from fastapi import Depends
+
+    from spinecare.clinic.limits import check_request
+
+    app = FastAPI(
+        title="spinecare",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(check_request)],
+    )
     app.add_api_route("/docs", _api_docs, methods=["GET"], include_in_schema=False)
     app.state.settings = settings
     app.state.db = db

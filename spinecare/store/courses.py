@@ -431,6 +431,7 @@ def record_session(
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()  # the session is unusable until rolled back; nothing was saved
         raise VersionConflict(
             Message("course %(id)s was changed meanwhile; reload", id=row.id)
         ) from None

@@ -277,6 +277,7 @@ def update_patient(
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()  # the session is unusable until rolled back; nothing was saved
         raise VersionConflict(
             Message(
                 "patient %(id)s was changed by someone else while you saved; reload",
@@ -577,6 +578,7 @@ def decide_clearance(
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()  # the session is unusable until rolled back; nothing was saved
         raise VersionConflict(
             Message("clearance request %(id)s was decided meanwhile", id=req.id)
         ) from None
