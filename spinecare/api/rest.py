@@ -143,8 +143,7 @@ def _clinic_responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]
     }
 
 
-async def _document(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+def _document(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise InputError("empty request body: a FHIR Bundle or an intake document is expected")
     try:
@@ -165,12 +164,22 @@ def _lang(lang: str) -> str:
 async def _on_document(
     request: Request, as_of: str | None, lang: str, action: Callable[..., Any]
 ) -> Any:
-    """``action`` (core screen or plan) on the posted document, as JSON."""
+    """``action`` (core screen or plan) on the posted document, as JSON.
+
+    Parsing and screening are CPU work: they run in a worker thread, so a large document
+    never holds up the other requests."""
+    from starlette.concurrency import run_in_threadpool
+
     from spinecare.core import load_kb, parse_date
 
-    data = await _document(request)
+    raw = await request.body()
     day = parse_date(as_of, what="as_of")
-    return action(data, day, kb=load_kb(), lang=_lang(lang)).to_json()
+    language = _lang(lang)
+
+    def work() -> Any:
+        return action(_document(raw), day, kb=load_kb(), lang=language).to_json()
+
+    return await run_in_threadpool(work)
 
 
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")
