@@ -359,3 +359,22 @@ def test_the_api_reference_has_a_policy_and_still_loads(world: World) -> None:
     assert f'<script nonce="{nonce}">' in r.text  # the page's own inline script may run
     assert "SwaggerUIBundle" in r.text and "unsafe-eval" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_api_refusals_are_recorded_for_the_token_owner(any_world: World) -> None:
+    from spinecare.api.tokens import issue_token
+    from spinecare.store.models import User
+
+    world = any_world
+    with _db(world).session() as session:
+        patient = session.scalar(select(User).where(User.username == "patient"))
+        token = issue_token(session, patient, days=1)
+    client = world.client()
+    auth = {"authorization": f"Bearer {token}"}
+    assert client.get(f"/api/patients/{world.own_patient}", headers=auth).status_code == 200
+    r = client.get(f"/api/patients/{world.demo_patient}", headers=auth)
+    assert r.status_code == 403
+    refused = _audit(world, "refused")[-1]
+    assert refused.username == "patient"
+    assert refused.entity_id == f"GET /api/patients/{world.demo_patient}"
+    assert r.headers["cache-control"] == "no-store"
