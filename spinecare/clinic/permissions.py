@@ -27,10 +27,13 @@ from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
 
 __all__ = [
     "STAFF",
+    "check_clearance_queue",
     "check_clearance_request",
     "check_course",
+    "check_may_decide",
     "check_patient",
     "check_review_queue",
+    "check_staff",
     "visible_patients",
 ]
 
@@ -110,6 +113,31 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
     if action == "diary" and (user.role != "patient" or user.patient_id != row.patient_id):
         raise AccessDenied("only the patient writes their own diary")
     return row
+
+
+STAFF_ACTIONS = {
+    "create_patient": "your role (%(role)s) may not create patients",
+    "import_record": "your role (%(role)s) may not import records",
+}
+
+
+def check_staff(user: User, action: str) -> None:
+    """Clinic-wide changes (``create_patient``, ``import_record``) are the staff's."""
+    if user.role not in STAFF:
+        raise AccessDenied(Message(STAFF_ACTIONS[action], role=user.role))
+
+
+def check_clearance_queue(user: User) -> None:
+    """The clearance queue: a physician's own requests, or the clinic's for the staff."""
+    if user.role != "physician" and user.role not in STAFF:
+        raise AccessDenied(Message("your role (%(role)s) has no clearance queue", role=user.role))
+
+
+def check_may_decide(session: Session, user: User, request_id: int) -> ClearanceRequest:
+    """The request, if ``user`` is the physician it is addressed to."""
+    if user.role != "physician":
+        raise AccessDenied("only the physician the request is addressed to can decide it")
+    return check_clearance_request(session, user, request_id)
 
 
 def check_review_queue(user: User) -> None:

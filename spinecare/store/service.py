@@ -23,8 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.permissions import (
     STAFF,
+    check_clearance_queue,
     check_clearance_request,
+    check_may_decide,
     check_patient,
+    check_staff,
     visible_patients,
 )
 from spinecare.engine.planning import CoursePlan, plan_course
@@ -32,7 +35,7 @@ from spinecare.engine.screening import Screening, screen_record
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
-from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
     ClearanceRequest,
     ClearanceRow,
@@ -214,8 +217,7 @@ def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | N
 
 
 def create_patient(session: Session, user: User, data: PatientInput) -> PatientRow:
-    if user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) may not create patients", role=user.role))
+    check_staff(user, "create_patient")
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
         session, user.clinic_id, values["external_id"], None
@@ -299,8 +301,7 @@ def import_record(
 ) -> PatientRow:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id)."""
-    if user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) may not import records", role=user.role))
+    check_staff(user, "import_record")
     ext = record.patient.id[:100] or "imported"
     patient = session.scalar(
         select(PatientRow).where(
@@ -512,10 +513,9 @@ def clearance_queue(
         .join(PatientRow, PatientRow.id == ClearanceRequest.patient_id)
         .where(ClearanceRequest.clinic_id == user.clinic_id)
     )
+    check_clearance_queue(user)
     if user.role == "physician":
         query = query.where(ClearanceRequest.physician_id == user.id)
-    elif user.role not in CLINIC_STAFF:
-        raise AccessDenied(Message("your role (%(role)s) has no clearance queue", role=user.role))
     if status:
         query = query.where(ClearanceRequest.status == status)
     rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
@@ -551,9 +551,7 @@ def decide_clearance(
     day: date | None = None,
 ) -> ClearanceRequest:
     """The addressed physician clears or declines; adds a Clearance naming the concepts."""
-    if user.role != "physician":
-        raise AccessDenied("only the physician the request is addressed to can decide it")
-    req = get_clearance_request(session, user, request_id)
+    req = check_may_decide(session, user, request_id)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
         errors["decision"] = "choose cleared or declined"
