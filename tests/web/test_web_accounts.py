@@ -164,3 +164,49 @@ def test_audit_log_has_no_edit_route(world, signed_in, csrf) -> None:
     for method in ("post", "put", "delete"):
         response = getattr(client, method)("/audit", headers={**JSON, "x-csrf-token": token})
         assert response.status_code == 405
+
+
+def test_every_sign_in_answer_does_one_password_hash(world) -> None:
+    """Unknown, deactivated, slowed down, wrong or right: each answer costs one argon2
+    operation, so its time says nothing about the account."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from spinecare.clinic.logins import FREE_FAILURES
+    from spinecare.store import accounts
+    from spinecare.store.models import User
+
+    calls: list[str] = []
+
+    class Counting(PasswordHasher):
+        def hash(self, password, *, salt=None):
+            calls.append("hash")
+            return super().hash(password, salt=salt)
+
+        def verify(self, hash, password):
+            calls.append("verify")
+            return super().verify(hash, password)
+
+    previous = accounts._hasher
+    accounts.use_password_hasher(Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    try:
+        with world.app.state.db.session() as session:
+            session.scalar(select(User).where(User.username == "physician")).active = False
+        world.app.state.login_throttle = _throttle([0.0])
+        client = world.client()
+        cases = [
+            ("no-such-user", "whatever-1", 401),
+            ("physician", "physician-pass-1", 401),  # deactivated
+            ("therapist", "wrong-password", 401),
+        ]
+        for name, password, status in cases:
+            calls.clear()
+            assert _try(client, name, password).status_code == status
+            assert len(calls) == 1, (name, calls)
+        for _ in range(FREE_FAILURES):
+            _try(client, "therapist", "wrong-password")
+        calls.clear()
+        assert _try(client, "therapist", "therapist-pass-1").status_code == 429
+        assert len(calls) == 1
+    finally:
+        accounts.use_password_hasher(previous)
