@@ -168,8 +168,7 @@ async def _on_document(
 
     Parsing and screening are CPU work: they run in a worker thread, so a large document
     never holds up the other requests."""
-    from starlette.concurrency import run_in_threadpool
-
+    from spinecare.clinic.workers import run_heavy
     from spinecare.core import load_kb, parse_date
 
     raw = await request.body()
@@ -179,7 +178,7 @@ async def _on_document(
     def work() -> Any:
         return action(_document(raw), day, kb=load_kb(), lang=language).to_json()
 
-    return await run_in_threadpool(work)
+    return await run_heavy(work)
 
 
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from spinecare.clinic.logins import LoginThrottle
+from spinecare.clinic.workers import run_heavy
 from spinecare.store.accounts import end_session, start_session
 from spinecare.store.audit import audit
 from spinecare.web.deps import (
@@ -97,7 +97,7 @@ async def login(request: Request) -> Response:
     username = fields.get("username", "").strip()
     password = fields.get("password", "")
     if username and password:
-        result = await run_in_threadpool(_check_sign_in, request, username, password)
+        result = await run_heavy(_check_sign_in, request, username, password)
     else:
         result = _SignedIn(None)
     if result.token is None:
