@@ -101,8 +101,12 @@ class JsonSuffix:
             scope["headers"] = [*headers, (b"accept", b"application/json")]
             scope.setdefault("state", {})["json"] = True
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = _with_headers(list(message.get("headers", [])), path)
                 message = {**message, "headers": headers}
             await send(message)
@@ -114,7 +118,14 @@ class JsonSuffix:
                 )
                 await response(scope, receive, send_with_headers)
                 return
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            # answered here rather than by the outermost handler, so that the 500 too
+            # carries the security headers
+            await _internal_error(Request(scope, receive))(scope, receive, send_with_headers)
 
 
 def _wants_page(request: Request) -> bool:
@@ -180,6 +191,14 @@ async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> 
         log.exception("the refused request could not be recorded in the audit log")
 
 
+def _internal_error(request: Request) -> Response:
+    """The answer to an unexpected error (logged with its traceback, never shown)."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    if _wants_page(request):
+        return _error_page(request, 500, "an internal error occurred; it was logged")
+    return error_response(500, "internal error; the event was logged", "internal_error")
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
     from spinecare.web.deps import CsrfError, LoginRequired, ServiceUnavailable
@@ -234,10 +253,7 @@ def _install_page_errors(app: FastAPI) -> None:
         return await json_validation(request, exc)  # type: ignore[no-any-return,misc]
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        if _wants_page(request):
-            return _error_page(request, 500, "an internal error occurred; it was logged")
-        return error_response(500, "internal error; the event was logged", "internal_error")
+        return _internal_error(request)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -351,6 +351,25 @@ def test_every_answer_carries_the_security_headers_and_no_store(world: World) ->
         assert "content-security-policy" in r.headers
 
 
+def test_an_internal_error_carries_the_headers_too(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spinecare.store import service
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service, "list_patients", broken)
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    for accept in (HTML, JSON):
+        r = client.get("/patients", headers=accept)
+        assert r.status_code == 500
+        assert "a bug" not in r.text
+        for name in SECURITY:
+            assert name in r.headers
+        assert r.headers["cache-control"] == "no-store"
+
+
 def test_the_api_reference_has_a_policy_and_still_loads(world: World) -> None:
     r = world.client().get("/docs")
     assert r.status_code == 200
