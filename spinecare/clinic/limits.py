@@ -49,7 +49,8 @@ FREE_TEXT = frozenset(
         "key",
     }
 )
-"""Fields whose value is text even when it reads as a number ("Nan" is a name)."""
+"""Fields whose value is text even when it reads as a number, a date or a large number
+("Nan" is a name, a record number may have 20 digits): only NUL is refused in them."""
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
 
@@ -63,6 +64,8 @@ def _largest(name: str) -> int | None:
 def _problem(name: str, value: str) -> str | Message | None:
     if "\x00" in value:
         return "must not contain a NUL character"
+    if name in FREE_TEXT:
+        return None
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and abs(int(value)) > largest:
         return Message("a whole number up to %(n)s", n=largest)
@@ -79,7 +82,7 @@ def _problem(name: str, value: str) -> str | Message | None:
                 high=DATE_MAX.isoformat(),
             )
         return None
-    if name not in FREE_TEXT and not _INTEGER.fullmatch(value):
+    if not _INTEGER.fullmatch(value):
         try:
             number = float(value.strip().replace(",", "."))
         except ValueError:
