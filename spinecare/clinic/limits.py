@@ -51,6 +51,7 @@ FREE_TEXT = frozenset(
 )
 """Fields whose value is text even when it reads as a number, a date or a large number
 ("Nan" is a name, a record number may have 20 digits): only NUL is refused in them."""
+FREE_TEXT_ENDINGS = ("_text", "_note", "_notes")
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
 
@@ -64,7 +65,7 @@ def _largest(name: str) -> int | None:
 def _problem(name: str, value: str) -> str | Message | None:
     if "\x00" in value:
         return "must not contain a NUL character"
-    if name in FREE_TEXT:
+    if name in FREE_TEXT or name.endswith(FREE_TEXT_ENDINGS) or name.startswith("reason"):
         return None
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and abs(int(value)) > largest:
