@@ -489,6 +489,54 @@ def complete(session: DbSession, user: User, course_id: int, *, day: date) -> Co
 # Home program
 
 
+def _home_minutes(program: Any, raw: str, reason: str) -> tuple[float, str | Message | None]:
+    """Minutes a day for a zone (the KB's value when none is typed), or the problem."""
+    value: float = program.minutes.value
+    if not raw:
+        return value, None
+    try:
+        value = float(raw)
+    except ValueError:
+        return value, Message("'%(value)s' is not a number", value=raw)
+    if value <= 0 or value > 120:
+        return value, "minutes a day must be more than 0 and at most 120"
+    low, high = program.minutes.min, program.minutes.max
+    if not low <= value <= high and not reason.strip():
+        return value, Message(
+            "%(value)s min is outside the range the knowledge base allows "
+            "(%(low)s-%(high)s min); a written reason is required",
+            value=f"{value:g}",
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
+    return value, None
+
+
+def _store_home_steps(
+    session: DbSession,
+    row: CourseRow,
+    home: list[lib.HomeAssignment],
+    per_day: dict[str, int],
+    day: date,
+    user: User,
+) -> None:
+    """The taught steps as rows: new ones added, changed ones updated, dropped ones removed."""
+    previous = {(r.zone, r.step): r for r in home_steps_of(session, row)}
+    keep: set[tuple[str, str]] = set()
+    for h in home:
+        for s in h.steps:
+            keep.add((h.zone, s))
+            existing = previous.get((h.zone, s))
+            if existing is None:
+                session.add(_home_step(row, h, s, per_day[h.zone], day, user))
+            else:
+                existing.minutes = h.minutes
+                existing.times_per_day = per_day[h.zone]
+    for key, r in previous.items():
+        if key not in keep:
+            session.delete(r)
+
+
 def set_home_program(
     session: DbSession,
     user: User,
@@ -523,27 +571,10 @@ def set_home_program(
                 "not a step of this zone: %(steps)s", steps=", ".join(bad)
             )
             continue
-        raw = (minutes.get(zone) or "").strip()
-        value = program.minutes.value
-        if raw:
-            try:
-                value = float(raw)
-            except ValueError:
-                errors[f"minutes_{zone}"] = Message("'%(value)s' is not a number", value=raw)
-                continue
-            if value <= 0 or value > 120:
-                errors[f"minutes_{zone}"] = "minutes a day must be more than 0 and at most 120"
-                continue
-            low, high = program.minutes.min, program.minutes.max
-            if not low <= value <= high and not reason.strip():
-                errors[f"minutes_{zone}"] = Message(
-                    "%(value)s min is outside the range the knowledge base allows "
-                    "(%(low)s-%(high)s min); a written reason is required",
-                    value=f"{value:g}",
-                    low=f"{low:g}",
-                    high=f"{high:g}",
-                )
-                continue
+        value, problem = _home_minutes(program, (minutes.get(zone) or "").strip(), reason)
+        if problem is not None:
+            errors[f"minutes_{zone}"] = problem
+            continue
         raw_times = (times.get(zone) or "1").strip()
         if raw_times not in ("1", "2", "3"):
             errors[f"times_{zone}"] = "1, 2 or 3 times a day"
@@ -554,20 +585,7 @@ def set_home_program(
         errors["form"] = "mark at least one step taught"
     if errors:
         raise FormError(errors)
-    previous = {(r.zone, r.step): r for r in home_steps_of(session, row)}
-    keep: set[tuple[str, str]] = set()
-    for h in home:
-        for s in h.steps:
-            keep.add((h.zone, s))
-            existing = previous.get((h.zone, s))
-            if existing is None:
-                session.add(_home_step(row, h, s, per_day[h.zone], day, user))
-            else:
-                existing.minutes = h.minutes
-                existing.times_per_day = per_day[h.zone]
-    for key, r in previous.items():
-        if key not in keep:
-            session.delete(r)
+    _store_home_steps(session, row, home, per_day, day, user)
     if "self_massage" not in course.modalities:
         course.modalities.append("self_massage")
     course.home = home
@@ -590,6 +608,43 @@ class DiaryResult:
     entry: DiaryEntry
     created: bool
     events: list[StopEvent]
+
+
+def _diary_day(day_text: str, today: date, start: date, errors: dict[str, Any]) -> date:
+    """The diary's day (today when none is given); problems go to ``errors``."""
+    day = today
+    try:
+        day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
+    except ValueError:
+        errors["day"] = "a date in the form YYYY-MM-DD"
+        return day
+    if day > today:
+        errors["day"] = "is in the future"
+    elif day < start:
+        errors["day"] = Message("is before the course start %(day)s", day=start.isoformat())
+    return day
+
+
+def _diary_numbers(
+    minutes: str, pain: str, errors: dict[str, Any]
+) -> tuple[float | None, int | None]:
+    """Minutes spent (0-240) and pain (0-10), each optional; problems go to ``errors``."""
+    minutes_value: float | None = None
+    if minutes.strip():
+        try:
+            minutes_value = float(minutes)
+        except ValueError:
+            errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
+        else:
+            if not 0 <= minutes_value <= 240:
+                errors["minutes"] = "minutes must be from 0 to 240"
+    pain_value: int | None = None
+    if pain.strip():
+        try:
+            pain_value = lib.pain_value("pain", pain)
+        except InputError as exc:
+            errors["pain"] = form_error(exc, "pain").errors.get("pain", exc.message)
+    return minutes_value, pain_value
 
 
 def add_diary_entry(
@@ -624,37 +679,12 @@ def add_diary_entry(
         if existing is not None:
             return DiaryResult(existing, False, [])
     course = course_of(row)
-    day = today
-    try:
-        day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
-    except ValueError:
-        errors["day"] = "a date in the form YYYY-MM-DD"
-    if "day" not in errors:
-        if day > today:
-            errors["day"] = "is in the future"
-        elif day < course.start:
-            errors["day"] = Message(
-                "is before the course start %(day)s", day=course.start.isoformat()
-            )
+    day = _diary_day(day_text, today, course.start, errors)
     known = {s for h in course.home for s in h.steps}
     bad = [s for s in steps if s not in known]
     if bad:
         errors["steps"] = Message("not a step of your routine: %(steps)s", steps=", ".join(bad))
-    minutes_value: float | None = None
-    if minutes.strip():
-        try:
-            minutes_value = float(minutes)
-        except ValueError:
-            errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
-        else:
-            if not 0 <= minutes_value <= 240:
-                errors["minutes"] = "minutes must be from 0 to 240"
-    pain_value: int | None = None
-    if pain.strip():
-        try:
-            pain_value = lib.pain_value("pain", pain)
-        except InputError as exc:
-            errors["pain"] = form_error(exc, "pain").errors.get("pain", exc.message)
+    minutes_value, pain_value = _diary_numbers(minutes, pain, errors)
     questions = set(_symptom_questions(kb))
     if any(q not in questions for q in symptoms):
         errors["symptoms"] = "unknown warning sign"
