@@ -404,3 +404,60 @@ def test_api_refusals_are_recorded_for_the_token_owner(any_world: World) -> None
     assert refused.username == "patient"
     assert refused.entity_id == f"GET /api/patients/{world.demo_patient}"
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_two_app_instances_editing_at_once(any_world: World) -> None:
+    """Two servers on one database; several therapists save the same patient from the same
+    form at once: one save wins, every other is 409, never 500, nothing half-written."""
+    import threading
+
+    from spinecare.app import create_app
+    from spinecare.store.models import PatientRow
+
+    world = any_world
+    settings = world.app.state.settings  # type: ignore[attr-defined]
+    second = create_app(settings.model_copy(update={"demo": False}))
+    try:
+        from fastapi.testclient import TestClient
+
+        apps = [world.app, second]
+        clients = [
+            login(
+                TestClient(apps[i % 2], raise_server_exceptions=False),
+                "therapist",
+                PASSWORDS["therapist"],
+            )
+            for i in range(6)
+        ]
+        patient = world.demo_patient
+        form = clients[0].get(f"/patients/{patient}/edit", headers=JSON).json()
+        tokens = [csrf_of(c, "/login") for c in clients]
+        barrier = threading.Barrier(len(clients))
+        statuses: list[int] = []
+
+        def save(i: int) -> None:
+            barrier.wait()
+            r = clients[i].post(
+                f"/patients/{patient}/edit",
+                data={
+                    "name": form["name"],
+                    "notes": f"note {i}",
+                    "version": str(form["version"]),
+                    "csrf_token": tokens[i],
+                },
+                headers=JSON,
+            )
+            statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=save, args=(i,)) for i in range(len(clients))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [200] + [409] * (len(clients) - 1), statuses
+        with _db(world).session() as session:
+            row = session.get(PatientRow, patient)
+            assert row.version == form["version"] + 1
+            assert row.notes is not None and row.notes.startswith("note ")
+    finally:
+        second.state.db.dispose()
