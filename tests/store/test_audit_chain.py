@@ -214,3 +214,30 @@ def test_the_command_reports_the_first_break(tmp_path) -> None:
         assert f"broken at entry {second}" in broken.output
     finally:
         db.dispose()
+
+
+def test_rows_written_before_the_chain_are_chained_on_upgrade(db_target) -> None:
+    from sqlalchemy.orm import Session
+
+    from spinecare.clinic.audit import verify
+    from spinecare.store.db import make_engine, migrate
+
+    url, schema = db_target
+    engine = make_engine(url, schema=schema)
+    try:
+        migrate(engine, "0003")
+        with engine.begin() as connection:
+            for i in range(3):
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_log (at, action, entity, entity_id) "
+                        "VALUES (:at, 'read', 'patient', :id)"
+                    ),
+                    {"at": datetime(2026, 1, 1 + i, 9, 30, tzinfo=UTC), "id": str(i)},
+                )
+        migrate(engine)
+        with Session(engine) as session:
+            report = verify(session)
+        assert report.intact and report.checked == 3
+    finally:
+        engine.dispose()

@@ -29,29 +29,11 @@ SQLITE_UPDATE_TRIGGER = """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON a
 
 
 def _chain_existing_rows() -> None:
-    from spinecare.clinic.audit import GENESIS, row_hash
+    from spinecare.clinic.audit import CHAINED, GENESIS, row_hash
 
     bind = op.get_bind()
     table = sa.table(
-        "audit_log",
-        *(
-            sa.column(name)
-            for name in (
-                "id",
-                "at",
-                "clinic_id",
-                "user_id",
-                "username",
-                "action",
-                "entity",
-                "entity_id",
-                "patient_id",
-                "detail",
-                "address",
-                "prev_hash",
-                "hash",
-            )
-        ),
+        "audit_log", *(sa.column(name) for name in ("id", *CHAINED, "prev_hash", "hash"))
     )
     rows = bind.execute(sa.select(table).order_by(table.c.id)).mappings().all()
     if not rows:
