@@ -50,4 +50,5 @@ def entry_json(e: AuditEntry) -> dict[str, Any]:
         "entity_id": e.entity_id,
         "patient_id": e.patient_id,
         "detail": e.detail,
+        "address": e.address,
     }
