@@ -45,12 +45,40 @@ ERROR_TITLES = {
     503: "Not available now",
 }
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+DOCS_CSP = (
+    "default-src 'self'; script-src 'nonce-{nonce}' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+"""The API reference page (Swagger UI): its scripts from its CDN and its one inline
+script, marked with a fresh nonce."""
 OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks")
 
 
+NO_STORE_EXEMPT = ("/static/",)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+def _with_headers(headers: list[tuple[bytes, bytes]], path: str) -> list[tuple[bytes, bytes]]:
+    """The security headers (a page's own policy wins), and ``no-store`` on every answer
+    but the static files: pages and JSON carry patient data, which no cache may keep."""
+    extra = [*SECURITY_HEADERS, (b"content-security-policy", CSP)]
+    if not path.startswith(NO_STORE_EXEMPT):
+        headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+        extra += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+    names = {k.lower() for k, _ in headers}
+    return headers + [(k, v) for k, v in extra if k not in names]
+
+
 class JsonSuffix:
-    """``/patients/3.json`` is ``/patients/3`` asked for as JSON; adds security headers
-    and refuses bodies larger than ``max_body_bytes`` (413)."""
+    """``/patients/3.json`` is ``/patients/3`` asked for as JSON; adds the security
+    headers to every answer (errors included), notes the client's address for the audit
+    log, and refuses bodies larger than ``max_body_bytes`` (413)."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -60,6 +88,10 @@ class JsonSuffix:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        from spinecare.clinic.audit import client_address
+
+        client = scope.get("client")
+        client_address.set(str(client[0])[:64] if client else None)
         path: str = scope["path"]
         if path.endswith(".json") and not path.startswith(API_PREFIXES) and len(path) > 6:
             scope = dict(scope)
@@ -68,32 +100,32 @@ class JsonSuffix:
             headers = [(k, v) for k, v in scope["headers"] if k != b"accept"]
             scope["headers"] = [*headers, (b"accept", b"application/json")]
             scope.setdefault("state", {})["json"] = True
+
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = _with_headers(list(message.get("headers", [])), path)
+                message = {**message, "headers": headers}
+            await send(message)
+
         for key, value in scope["headers"]:
             if key == b"content-length" and value.isdigit() and int(value) > self.max_body:
                 response = error_response(
                     413, f"the request body is larger than {self.max_body} bytes"
                 )
-                await response(scope, receive, send)
+                await response(scope, receive, send_with_headers)
                 return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                ]
-                if not path.startswith(("/docs", "/redoc")):  # Swagger UI loads its own assets
-                    extra.append((b"content-security-policy", CSP))
-                for key, value in extra:
-                    if key not in names:
-                        headers.append((key, value))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            # answered here rather than by the outermost handler, so that the 500 too
+            # carries the security headers
+            await _internal_error(Request(scope, receive))(scope, receive, send_with_headers)
 
 
 def _wants_page(request: Request) -> bool:
@@ -126,6 +158,47 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
+REFUSALS = (AccessDenied, NotFoundError)
+"""Refusals recorded in the audit log (when someone is signed in): a role or
+relationship that does not allow the request, or what the user may not see."""
+
+
+async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> None:
+    """Record a refused attempt in its own transaction (the request's was rolled back)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from spinecare.clinic.audit import record_refused
+
+    actor = getattr(request.state, "user", None) or getattr(request.state, "actor", None)
+    web = getattr(request.app.state, "web", None)
+    if actor is None or web is None:
+        return
+
+    def write() -> None:
+        with web.db.session() as session:
+            record_refused(
+                session,
+                actor,
+                status=status,
+                method=request.method,
+                path=request.url.path,
+                reason=exc.one_line(),
+            )
+
+    try:
+        await run_in_threadpool(write)
+    except Exception:  # the refusal is still answered; the failure is logged
+        log.exception("the refused request could not be recorded in the audit log")
+
+
+def _internal_error(request: Request) -> Response:
+    """The answer to an unexpected error (logged with its traceback, never shown)."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    if _wants_page(request):
+        return _error_page(request, 500, "an internal error occurred; it was logged")
+    return error_response(500, "internal error; the event was logged", "internal_error")
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
     from spinecare.web.deps import CsrfError, LoginRequired, ServiceUnavailable
@@ -145,6 +218,8 @@ def _install_page_errors(app: FastAPI) -> None:
     def handler_for(status: int) -> Any:
         async def handle(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, SpinecareError)
+            if isinstance(exc, REFUSALS):
+                await _audit_refusal(request, status, exc)
             if status == 401 and _wants_page(request):
                 target = quote(request.url.path)
                 return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -178,10 +253,7 @@ def _install_page_errors(app: FastAPI) -> None:
         return await json_validation(request, exc)  # type: ignore[no-any-return,misc]
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        if _wants_page(request):
-            return _error_page(request, 500, "an internal error occurred; it was logged")
-        return error_response(500, "internal error; the event was logged", "internal_error")
+        return _internal_error(request)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -230,7 +302,18 @@ def create_app(
 
     settings = settings or Settings.from_env()
     db = open_database(settings.db_url)
-    app = FastAPI(title="spinecare", version=_version(), docs_url="/docs", redoc_url=None)
+    from fastapi import Depends
+
+    from spinecare.clinic.limits import check_request
+
+    app = FastAPI(
+        title="spinecare",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(check_request)],
+    )
+    app.add_api_route("/docs", _api_docs, methods=["GET"], include_in_schema=False)
     app.state.settings = settings
     app.state.db = db
     app.state.web = WebState(settings=settings, db=db)
@@ -251,6 +334,22 @@ def create_app(
     app.add_middleware(JsonSuffix, max_body=settings.max_body_bytes)
     app.router.on_shutdown.append(db.dispose)
     return app
+
+
+def _api_docs(request: Request) -> Response:
+    """Swagger UI for the OpenAPI description, under a content security policy."""
+    import secrets
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    nonce = secrets.token_urlsafe(16)
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="spinecare API")
+    html = bytes(page.body).decode().replace("<script", f'<script nonce="{nonce}"')
+    return Response(
+        html,
+        media_type="text/html",
+        headers={"content-security-policy": DOCS_CSP.format(nonce=nonce)},
+    )
 
 
 def _version() -> str:

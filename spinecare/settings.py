@@ -1,84 +1,97 @@
-"""Typed settings, declared once as data (name, default, help).
+"""Typed settings, declared once (name, type, default, help) with pydantic-settings.
 
-Read from the environment (``SPINECARE_*``) and overridden by command-line flags. Unsafe
-values are refused outside development (for instance the CDS Hooks JWT check turned
-off, or the built-in development secret key).
+Read from the environment (``SPINECARE_*``) and overridden by command-line flags. A value
+of the wrong type (a misspelt boolean, a malformed size) is refused with a message naming
+the variable. Unsafe values are refused outside development (for instance the CDS Hooks
+JWT check turned off, or a weak secret key set on purpose).
+
+Without ``SPINECARE_SECRET_KEY`` the app makes a random key on first start and keeps it
+in the data directory (file mode 0600), so ``spinecare serve`` starts with no settings.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import MISSING, dataclass, field, fields
+import secrets
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import ByteSize, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from spinecare.errors import InputError
 
 DEV_SECRET = "development-only-secret-key-change-me"
+MIN_SECRET_LENGTH = 32
+SECRET_FILE = "secret_key"
 
 
-def default_db_url() -> str:
+def default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
-    folder = Path(user_data_dir("spinecare", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'spinecare.sqlite'}"
+    return Path(user_data_dir("spinecare", appauthor=False))
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-@dataclass
-class Settings:
-    environment: str = field(
-        default="production",
-        metadata={"help": "development, test or production; unsafe settings only in development"},
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPINECARE_", validate_assignment=False)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "production",
+        description="development, test or production; unsafe settings only in development",
     )
-    db_url: str = field(
-        default="",
-        metadata={"help": "SQLAlchemy URL (default: SQLite file in the user's data directory)"},
+    data_dir: str = Field(
+        "",
+        description="where the app keeps its files: the default SQLite database and the "
+        "generated secret key (default: the user's data directory)",
     )
-    secret_key: str = field(
-        default="", metadata={"help": "signs login sessions; required outside development"}
+    db_url: str = Field(
+        "", description="SQLAlchemy URL (default: SQLite file in the data directory)"
     )
-    base_url: str = field(
-        default="http://127.0.0.1:8000",
-        metadata={"help": "public address of the app, used in links (CDS Hooks cards)"},
+    secret_key: str = Field(
+        "",
+        description="signs login sessions; when unset, a random key is made on first start "
+        "and kept in the data directory; a weak key (under 32 characters) is refused "
+        "outside development",
     )
-    cds_jwt_required: bool = field(
-        default=True,
-        metadata={"help": "check the EHR's JWT on CDS Hooks calls (off only in development)"},
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="public address of the app, used in links (CDS Hooks cards)",
     )
-    cds_issuers: str = field(
-        default="",
-        metadata={"help": "path to a JSON file: allow-listed issuers with their JWKS or jku"},
+    cds_jwt_required: bool = Field(
+        True, description="check the EHR's JWT on CDS Hooks calls (off only in development)"
     )
-    cors_origins: list[str] = field(
+    cds_issuers: str = Field(
+        "", description="path to a JSON file: allow-listed issuers with their JWKS or jku"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        metadata={"help": "origins allowed to call the CDS Hooks service from a browser"},
+        description="origins allowed to call the CDS Hooks service from a browser "
+        "(comma-separated)",
     )
-    max_body_bytes: int = field(
-        default=5_000_000, metadata={"help": "largest request body accepted (bytes)"}
+    max_body_bytes: ByteSize = Field(
+        ByteSize(5_000_000),
+        gt=0,
+        description="largest request body accepted: bytes, or with a unit (5MB, 5MiB)",
     )
-    demo: bool = field(default=False, metadata={"help": "seed demo users and patients on start"})
+    demo: bool = Field(False, description="seed demo users and patients on start")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return _split(value) if isinstance(value, str) else value
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"SPINECARE_{f.name.upper()}")
-            if raw is None:
-                continue
-            if f.type in ("bool", bool):
-                values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
-            elif f.type in ("int", int):
-                values[f.name] = int(raw)
-            elif f.name == "cors_origins":
-                values[f.name] = _split(raw)
-            else:
-                values[f.name] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)  # type: ignore[arg-type]
+        """The settings of the environment, with ``overrides`` (flags) on top, validated."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            settings = cls(**given)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise InputError(describe(exc)) from None
         settings.validate()
         return settings
 
@@ -86,23 +99,26 @@ class Settings:
     def development(self) -> bool:
         return self.environment in {"development", "test"}
 
-    def validate(self) -> None:
-        if self.environment not in {"development", "test", "production"}:
-            raise InputError(
-                f"SPINECARE_ENVIRONMENT: '{self.environment}' is not one of "
-                "development, test, production"
-            )
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
+
+    def validate(self) -> None:  # type: ignore[override]
+        """Fill the defaults that depend on other settings; refuse unsafe values."""
         if not self.db_url:
-            self.db_url = default_db_url()
+            folder = self.data_path
+            folder.mkdir(parents=True, exist_ok=True)
+            self.db_url = f"sqlite:///{folder / 'spinecare.sqlite'}"
         if not self.secret_key:
-            if not self.development:
-                raise InputError(
-                    "SPINECARE_SECRET_KEY must be set outside development "
-                    "(or run with SPINECARE_ENVIRONMENT=development)"
-                )
-            self.secret_key = DEV_SECRET
-        if not self.development and self.secret_key == DEV_SECRET:
-            raise InputError("the development secret key cannot be used outside development")
+            self.secret_key = DEV_SECRET if self.development else stored_secret(self.data_path)
+        elif not self.development and (
+            self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
+            raise InputError(
+                "SPINECARE_SECRET_KEY is weak: use at least "
+                f"{MIN_SECRET_LENGTH} random characters, or leave it unset to have one made "
+                "and kept in the data directory"
+            )
         if not self.cds_jwt_required and not self.development:
             raise InputError(
                 "SPINECARE_CDS_JWT_REQUIRED=false is refused outside development: "
@@ -110,7 +126,37 @@ class Settings:
             )
 
 
-SETTINGS_HELP = {f.name: f.metadata.get("help", "") for f in fields(Settings)}
+def describe(exc: ValidationError) -> str:
+    """One line per wrong setting, each naming its variable."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"][:1]) or "settings"
+        shown = error.get("input")
+        lines.append(f"SPINECARE_{name.upper()}: {error['msg']} (got {shown!r})")
+    return "; ".join(lines)
+
+
+def stored_secret(folder: Path) -> str:
+    """The secret key kept in ``folder`` (made, random, on first use; mode 0600)."""
+    path = folder / SECRET_FILE
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"the stored secret key cannot be read: {exc}") from None
+    if len(key) >= MIN_SECRET_LENGTH:
+        return key
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    os.chmod(path, 0o600)
+    return key
+
+
+SETTINGS_HELP = {name: f.description or "" for name, f in Settings.model_fields.items()}
 
 
 def render_docs() -> str:
@@ -120,16 +166,24 @@ def render_docs() -> str:
         "",
         "Generated by `python -m spinecare.settings > docs/settings.md` from the declaration in",
         "`spinecare/settings.py`. Each is read from the environment; `spinecare serve` flags",
-        "override them. Outside development the app refuses unsafe values (no secret key, the",
-        "development secret key, or the CDS Hooks JWT check turned off).",
+        "override them. A value of the wrong type (a misspelt boolean such as `ture`, a",
+        "malformed size) is refused with a message naming the variable. Booleans are",
+        "`true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`); sizes are bytes or a number",
+        "with a unit (`5MB` is 5,000,000 bytes, `5MiB` 5,242,880).",
+        "",
+        "With no settings at all `spinecare serve` starts: on first start it makes a random",
+        "secret key and keeps it in the data directory (file `secret_key`, mode 0600), so",
+        "logins survive a restart. Outside development the app refuses unsafe values set on",
+        "purpose: a weak secret key (the development key, or under 32 characters) or the",
+        "CDS Hooks JWT check turned off.",
         "",
         "| variable | default | meaning |",
         "| --- | --- | --- |",
     ]
-    for f in fields(Settings):
-        default = f.default if f.default_factory is MISSING else f.default_factory()  # type: ignore[misc]
+    for name, f in Settings.model_fields.items():
+        default = f.get_default(call_default_factory=True)
         shown = f"`{default}`" if default not in ("", []) else "(none)"
-        lines.append(f"| `SPINECARE_{f.name.upper()}` | {shown} | {f.metadata.get('help', '')} |")
+        lines.append(f"| `SPINECARE_{name.upper()}` | {shown} | {f.description or ''} |")
     return "\n".join(lines) + "\n"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from spinecare.kb.expressions import EXPRESSION_TYPES
 from spinecare.kb.schema import FILES
 from spinecare.settings import Settings, render_docs
@@ -18,8 +16,8 @@ def read(name: str) -> str:
 
 def test_settings_reference_is_generated_from_the_declaration() -> None:
     assert read("settings.md") == render_docs()
-    for f in fields(Settings):
-        assert f"SPINECARE_{f.name.upper()}" in read("settings.md")
+    for name in Settings.model_fields:
+        assert f"SPINECARE_{name.upper()}" in read("settings.md")
 
 
 def test_every_rule_type_is_documented() -> None:

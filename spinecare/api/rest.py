@@ -142,8 +142,7 @@ def _clinic_responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]
     }
 
 
-async def _document(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+def _document(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise InputError("empty request body: a FHIR Bundle or an intake document is expected")
     from spinecare.documents import load_document
@@ -163,12 +162,21 @@ def _lang(lang: str) -> str:
 async def _on_document(
     request: Request, as_of: str | None, lang: str, action: Callable[..., Any]
 ) -> Any:
-    """``action`` (core screen or plan) on the posted document, as JSON."""
+    """``action`` (core screen or plan) on the posted document, as JSON.
+
+    Parsing and screening are CPU work: they run in a worker thread, so a large document
+    never holds up the other requests."""
+    from spinecare.clinic.workers import run_heavy
     from spinecare.core import load_kb, parse_date
 
-    data = await _document(request)
+    raw = await request.body()
     day = parse_date(as_of, what="as_of")
-    return action(data, day, kb=load_kb(), lang=_lang(lang)).to_json()
+    language = _lang(lang)
+
+    def work() -> Any:
+        return action(_document(raw), day, kb=load_kb(), lang=language).to_json()
+
+    return await run_heavy(work)
 
 
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")
@@ -305,6 +313,7 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
 def _caller(request: Request, session: Any) -> Any:
     """The user behind the request: a Bearer API token, else the web login cookie."""
     from spinecare.api.tokens import token_user
+    from spinecare.clinic.audit import ActorRef
     from spinecare.web.deps import optional_user
 
     header = request.headers.get("authorization")
@@ -320,6 +329,7 @@ def _caller(request: Request, session: Any) -> Any:
             raise _unauthorized(
                 "the Bearer token is not a live personal API token", "invalid_token"
             )
+        request.state.actor = ActorRef.of(user)  # who a refusal is recorded for
         return user
     user = optional_user(request, session)
     if user is None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 user_app = typer.Typer(help="Manage the clinic app's users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The clinic app's audit log.", no_args_is_help=True)
 
 DbOpt = Annotated[
     str | None,
@@ -152,6 +153,41 @@ def user_add(
         _fail(exc.one_line())
 
 
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None) -> None:
+    """Check the audit log's hash chain; name the first row that does not hold.
+
+    Exit code 0 when the whole chain holds, 1 at the first break.
+
+    Example: spinecare audit verify --db postgresql+psycopg://spinecare@db/clinic
+    """
+    from spinecare.errors import SpinecareError
+    from spinecare.settings import Settings
+
+    try:
+        settings = Settings.from_env(db_url=db, environment="development")
+        from spinecare.clinic.audit import verify
+        from spinecare.store.db import open_database
+
+        database = open_database(settings.db_url)
+        try:
+            with database.session() as session:
+                report = verify(session)
+        finally:
+            database.dispose()
+    except SpinecareError as exc:
+        _fail(exc.one_line())
+        return
+    if report.intact:
+        typer.echo(f"the audit log holds: {report.checked} entries, chain intact")
+        return
+    _fail(
+        f"the audit log is broken at entry {report.first_break}: {report.reason} "
+        f"({report.checked} entries before it hold)"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(user_app, name="user")
+    app.add_typer(audit_app, name="audit")

@@ -1,44 +1,18 @@
-"""The append-only audit log: who read or changed which patient's data, and when."""
+"""Reading the append-only audit log (entries are written by
+:func:`spinecare.clinic.audit.record`, re-exported here as ``audit``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spinecare.store.models import AuditEntry, User
+from spinecare.clinic.audit import record as audit
+from spinecare.store.models import AuditEntry
 
 __all__ = ["AuditFilter", "audit", "list_audit"]
-
-
-def audit(
-    session: Session,
-    user: User | None,
-    action: str,
-    entity: str,
-    entity_id: str | None = None,
-    *,
-    patient_id: int | None = None,
-    detail: str | None = None,
-    clinic_id: int | None = None,
-) -> None:
-    """Append one entry (committed with the change it records)."""
-    session.add(
-        AuditEntry(
-            at=datetime.now(UTC),
-            clinic_id=clinic_id if clinic_id is not None else (user.clinic_id if user else None),
-            user_id=user.id if user else None,
-            username=user.username if user else None,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            patient_id=patient_id,
-            detail=detail[:2000] if detail else None,
-        )
-    )
 
 
 @dataclass
@@ -76,4 +50,5 @@ def entry_json(e: AuditEntry) -> dict[str, Any]:
         "entity_id": e.entity_id,
         "patient_id": e.patient_id,
         "detail": e.detail,
+        "address": e.address,
     }

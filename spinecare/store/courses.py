@@ -26,14 +26,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from spinecare.clinic.audit import record as audit
+from spinecare.clinic.permissions import check_course, check_review_queue
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
-from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.errors import InputError, SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
-from spinecare.store.audit import audit
-from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
     CourseRow,
     DiaryEntry,
@@ -43,7 +44,7 @@ from spinecare.store.models import (
     User,
 )
 from spinecare.store.records import record_of, store_record
-from spinecare.store.service import WRITERS, get_patient, now, physicians, screen_patient
+from spinecare.store.service import get_patient, now, physicians, screen_patient
 
 __all__ = [
     "CourseView",
@@ -108,12 +109,7 @@ def get_course(
     session: DbSession, user: User, course_id: int, *, write: bool = False, audit_as: str = "read"
 ) -> CourseRow:
     """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
-    row = session.get(CourseRow, course_id)
-    if row is None or row.clinic_id != user.clinic_id:
-        raise NotFoundError(f"course {course_id} not found")
-    get_patient(session, user, row.patient_id, audit_as=None)
-    if write and user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
+    row = check_course(session, user, course_id, "change" if write else "read")
     audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
     return row
 
@@ -135,11 +131,12 @@ def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, Pati
         .join(PatientRow, PatientRow.id == CourseRow.patient_id)
         .where(CourseRow.clinic_id == user.clinic_id, CourseRow.needs_physician.is_(True))
     )
+    check_review_queue(user)
     if user.role == "physician":
         query = query.where(CourseRow.physician_id == user.id)
-    elif user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) has no review queue", role=user.role))
-    return [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
+    rows = [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
+    audit(session, user, "list", "course", None, detail=f"paused courses: {len(rows)}")
+    return rows
 
 
 def sessions_of(session: DbSession, row: CourseRow) -> list[tuple[SessionRow, Session]]:
@@ -434,6 +431,7 @@ def record_session(
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()  # the session is unusable until rolled back; nothing was saved
         raise VersionConflict(
             Message("course %(id)s was changed meanwhile; reload", id=row.id)
         ) from None
@@ -457,11 +455,7 @@ def record_session(
 
 def resume(session: DbSession, user: User, course_id: int, *, note: str, day: date) -> CourseRow:
     """The course's physician lets a paused course go on (a note is required)."""
-    if user.role != "physician":
-        raise AccessDenied("only the physician reviewing the course can resume it")
-    row = get_course(session, user, course_id, audit_as="read")
-    if row.physician_id not in (None, user.id):
-        raise AccessDenied("this course is reviewed by another physician")
+    row = check_course(session, user, course_id, "resume")
     course = course_of(row)
     if len(note) > 2000:
         raise FormError({"note": "at most 2000 characters"})
@@ -477,9 +471,7 @@ def resume(session: DbSession, user: User, course_id: int, *, note: str, day: da
 
 def complete(session: DbSession, user: User, course_id: int, *, day: date) -> CourseRow:
     """End the course (staff, or the course's physician)."""
-    row = get_course(session, user, course_id, audit_as="read")
-    if user.role not in (*WRITERS, "physician"):
-        raise AccessDenied(Message("your role (%(role)s) may not end a course", role=user.role))
+    row = check_course(session, user, course_id, "end")
     course = course_of(row)
     if course.status == "completed":
         raise VersionConflict(Message("course %(id)s has already ended", id=row.id))
@@ -495,6 +487,54 @@ def complete(session: DbSession, user: User, course_id: int, *, day: date) -> Co
 
 # ---------------------------------------------------------------------------------------
 # Home program
+
+
+def _home_minutes(program: Any, raw: str, reason: str) -> tuple[float, str | Message | None]:
+    """Minutes a day for a zone (the KB's value when none is typed), or the problem."""
+    value: float = program.minutes.value
+    if not raw:
+        return value, None
+    try:
+        value = float(raw)
+    except ValueError:
+        return value, Message("'%(value)s' is not a number", value=raw)
+    if value <= 0 or value > 120:
+        return value, "minutes a day must be more than 0 and at most 120"
+    low, high = program.minutes.min, program.minutes.max
+    if not low <= value <= high and not reason.strip():
+        return value, Message(
+            "%(value)s min is outside the range the knowledge base allows "
+            "(%(low)s-%(high)s min); a written reason is required",
+            value=f"{value:g}",
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
+    return value, None
+
+
+def _store_home_steps(
+    session: DbSession,
+    row: CourseRow,
+    home: list[lib.HomeAssignment],
+    per_day: dict[str, int],
+    day: date,
+    user: User,
+) -> None:
+    """The taught steps as rows: new ones added, changed ones updated, dropped ones removed."""
+    previous = {(r.zone, r.step): r for r in home_steps_of(session, row)}
+    keep: set[tuple[str, str]] = set()
+    for h in home:
+        for s in h.steps:
+            keep.add((h.zone, s))
+            existing = previous.get((h.zone, s))
+            if existing is None:
+                session.add(_home_step(row, h, s, per_day[h.zone], day, user))
+            else:
+                existing.minutes = h.minutes
+                existing.times_per_day = per_day[h.zone]
+    for key, r in previous.items():
+        if key not in keep:
+            session.delete(r)
 
 
 def set_home_program(
@@ -531,27 +571,10 @@ def set_home_program(
                 "not a step of this zone: %(steps)s", steps=", ".join(bad)
             )
             continue
-        raw = (minutes.get(zone) or "").strip()
-        value = program.minutes.value
-        if raw:
-            try:
-                value = float(raw)
-            except ValueError:
-                errors[f"minutes_{zone}"] = Message("'%(value)s' is not a number", value=raw)
-                continue
-            if value <= 0 or value > 120:
-                errors[f"minutes_{zone}"] = "minutes a day must be more than 0 and at most 120"
-                continue
-            low, high = program.minutes.min, program.minutes.max
-            if not low <= value <= high and not reason.strip():
-                errors[f"minutes_{zone}"] = Message(
-                    "%(value)s min is outside the range the knowledge base allows "
-                    "(%(low)s-%(high)s min); a written reason is required",
-                    value=f"{value:g}",
-                    low=f"{low:g}",
-                    high=f"{high:g}",
-                )
-                continue
+        value, problem = _home_minutes(program, (minutes.get(zone) or "").strip(), reason)
+        if problem is not None:
+            errors[f"minutes_{zone}"] = problem
+            continue
         raw_times = (times.get(zone) or "1").strip()
         if raw_times not in ("1", "2", "3"):
             errors[f"times_{zone}"] = "1, 2 or 3 times a day"
@@ -562,20 +585,7 @@ def set_home_program(
         errors["form"] = "mark at least one step taught"
     if errors:
         raise FormError(errors)
-    previous = {(r.zone, r.step): r for r in home_steps_of(session, row)}
-    keep: set[tuple[str, str]] = set()
-    for h in home:
-        for s in h.steps:
-            keep.add((h.zone, s))
-            existing = previous.get((h.zone, s))
-            if existing is None:
-                session.add(_home_step(row, h, s, per_day[h.zone], day, user))
-            else:
-                existing.minutes = h.minutes
-                existing.times_per_day = per_day[h.zone]
-    for key, r in previous.items():
-        if key not in keep:
-            session.delete(r)
+    _store_home_steps(session, row, home, per_day, day, user)
     if "self_massage" not in course.modalities:
         course.modalities.append("self_massage")
     course.home = home
@@ -600,6 +610,43 @@ class DiaryResult:
     events: list[StopEvent]
 
 
+def _diary_day(day_text: str, today: date, start: date, errors: dict[str, Any]) -> date:
+    """The diary's day (today when none is given); problems go to ``errors``."""
+    day = today
+    try:
+        day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
+    except ValueError:
+        errors["day"] = "a date in the form YYYY-MM-DD"
+        return day
+    if day > today:
+        errors["day"] = "is in the future"
+    elif day < start:
+        errors["day"] = Message("is before the course start %(day)s", day=start.isoformat())
+    return day
+
+
+def _diary_numbers(
+    minutes: str, pain: str, errors: dict[str, Any]
+) -> tuple[float | None, int | None]:
+    """Minutes spent (0-240) and pain (0-10), each optional; problems go to ``errors``."""
+    minutes_value: float | None = None
+    if minutes.strip():
+        try:
+            minutes_value = float(minutes)
+        except ValueError:
+            errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
+        else:
+            if not 0 <= minutes_value <= 240:
+                errors["minutes"] = "minutes must be from 0 to 240"
+    pain_value: int | None = None
+    if pain.strip():
+        try:
+            pain_value = lib.pain_value("pain", pain)
+        except InputError as exc:
+            errors["pain"] = form_error(exc, "pain").errors.get("pain", exc.message)
+    return minutes_value, pain_value
+
+
 def add_diary_entry(
     session: DbSession,
     user: User,
@@ -618,9 +665,7 @@ def add_diary_entry(
 ) -> DiaryResult:
     """The patient records a day of the home routine. The same ``key`` sent again (an
     offline retry) returns the stored entry instead of a second one."""
-    row = get_course(session, user, course_id, audit_as="read")
-    if user.role != "patient" or user.patient_id != row.patient_id:
-        raise AccessDenied("only the patient writes their own diary")
+    row = check_course(session, user, course_id, "diary")
     key = key.strip()
     errors: dict[str, str] = {}
     if not key or len(key) > MAX_DIARY_KEY:
@@ -634,37 +679,12 @@ def add_diary_entry(
         if existing is not None:
             return DiaryResult(existing, False, [])
     course = course_of(row)
-    day = today
-    try:
-        day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
-    except ValueError:
-        errors["day"] = "a date in the form YYYY-MM-DD"
-    if "day" not in errors:
-        if day > today:
-            errors["day"] = "is in the future"
-        elif day < course.start:
-            errors["day"] = Message(
-                "is before the course start %(day)s", day=course.start.isoformat()
-            )
+    day = _diary_day(day_text, today, course.start, errors)
     known = {s for h in course.home for s in h.steps}
     bad = [s for s in steps if s not in known]
     if bad:
         errors["steps"] = Message("not a step of your routine: %(steps)s", steps=", ".join(bad))
-    minutes_value: float | None = None
-    if minutes.strip():
-        try:
-            minutes_value = float(minutes)
-        except ValueError:
-            errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
-        else:
-            if not 0 <= minutes_value <= 240:
-                errors["minutes"] = "minutes must be from 0 to 240"
-    pain_value: int | None = None
-    if pain.strip():
-        try:
-            pain_value = lib.pain_value("pain", pain)
-        except InputError as exc:
-            errors["pain"] = form_error(exc, "pain").errors.get("pain", exc.message)
+    minutes_value, pain_value = _diary_numbers(minutes, pain, errors)
     questions = set(_symptom_questions(kb))
     if any(q not in questions for q in symptoms):
         errors["symptoms"] = "unknown warning sign"

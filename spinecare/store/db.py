@@ -17,14 +17,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
 from spinecare.errors import InputError
+from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0003"
+HEAD = "0004_security"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -101,11 +104,29 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
+        """A session that commits on success and rolls back on error.
+
+        A write that lost a race (another session saved the row first, or the same unique
+        value) is a :class:`VersionConflict` (409), never an internal error; a session a
+        failed write left unusable (the caller answered the error) is rolled back."""
         session = self.sessions()
         try:
             yield session
-            session.commit()
+            if not session.is_active:
+                session.rollback()
+                return
+            try:
+                session.commit()
+            except StaleDataError:
+                raise VersionConflict(
+                    "this record was changed by someone else meanwhile; nothing was saved: "
+                    "reload it and try again"
+                ) from None
+            except IntegrityError:
+                raise VersionConflict(
+                    "someone else saved the same thing at the same time; nothing was saved: "
+                    "reload and try again"
+                ) from None
         except BaseException:
             session.rollback()
             raise

@@ -232,6 +232,9 @@ class AuditEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class CourseRow(Base):

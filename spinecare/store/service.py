@@ -20,18 +20,25 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from spinecare.clinic.audit import record as audit
+from spinecare.clinic.permissions import (
+    STAFF,
+    check_clearance_queue,
+    check_clearance_request,
+    check_may_decide,
+    check_patient,
+    check_staff,
+    visible_patients,
+)
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
-from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
-from spinecare.store.audit import audit
-from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
     ClearanceRequest,
     ClearanceRow,
-    CourseRow,
     Intake,
     PatientRow,
     User,
@@ -60,8 +67,8 @@ __all__ = [
     "update_patient",
 ]
 
-CLINIC_STAFF = frozenset({"admin", "therapist"})
-WRITERS = frozenset({"admin", "therapist"})
+CLINIC_STAFF = STAFF
+WRITERS = STAFF
 
 
 def now() -> datetime:
@@ -72,19 +79,7 @@ def now() -> datetime:
 # Visibility
 
 
-def _visible(query: Any, user: User) -> Any:
-    query = query.where(PatientRow.clinic_id == user.clinic_id)
-    if user.role in CLINIC_STAFF:
-        return query
-    if user.role == "physician":
-        referred = select(ClearanceRequest.patient_id).where(
-            ClearanceRequest.physician_id == user.id
-        )
-        reviewing = select(CourseRow.patient_id).where(CourseRow.physician_id == user.id)
-        return query.where(or_(PatientRow.id.in_(referred), PatientRow.id.in_(reviewing)))
-    if user.role == "patient":
-        return query.where(PatientRow.id == (user.patient_id or -1))
-    return query.where(PatientRow.id == -1)
+_visible = visible_patients
 
 
 def get_patient(
@@ -96,24 +91,7 @@ def get_patient(
     audit_as: str | None = "read",
 ) -> PatientRow:
     """The patient if ``user`` may see it (and change it, with ``write``)."""
-    patient = session.get(PatientRow, patient_id)
-    if patient is None or patient.clinic_id != user.clinic_id:
-        raise NotFoundError(f"patient {patient_id} not found")
-    if (
-        session.scalar(_visible(select(PatientRow.id), user).where(PatientRow.id == patient_id))
-        is None
-    ):
-        raise AccessDenied(
-            Message(
-                "your role (%(role)s) may not see patient %(patient)s",
-                role=user.role,
-                patient=patient_id,
-            )
-        )
-    if write and user.role not in WRITERS:
-        raise AccessDenied(
-            Message("your role (%(role)s) may not change patient records", role=user.role)
-        )
+    patient = check_patient(session, user, patient_id, write=write)
     if audit_as:
         audit(session, user, audit_as, "patient", str(patient.id), patient_id=patient.id)
     return patient
@@ -239,8 +217,7 @@ def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | N
 
 
 def create_patient(session: Session, user: User, data: PatientInput) -> PatientRow:
-    if user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) may not create patients", role=user.role))
+    check_staff(user, "create_patient")
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
         session, user.clinic_id, values["external_id"], None
@@ -302,6 +279,7 @@ def update_patient(
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()  # the session is unusable until rolled back; nothing was saved
         raise VersionConflict(
             Message(
                 "patient %(id)s was changed by someone else while you saved; reload",
@@ -323,8 +301,7 @@ def import_record(
 ) -> PatientRow:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id)."""
-    if user.role not in WRITERS:
-        raise AccessDenied(Message("your role (%(role)s) may not import records", role=user.role))
+    check_staff(user, "import_record")
     ext = record.patient.id[:100] or "imported"
     patient = session.scalar(
         select(PatientRow).where(
@@ -536,10 +513,9 @@ def clearance_queue(
         .join(PatientRow, PatientRow.id == ClearanceRequest.patient_id)
         .where(ClearanceRequest.clinic_id == user.clinic_id)
     )
+    check_clearance_queue(user)
     if user.role == "physician":
         query = query.where(ClearanceRequest.physician_id == user.id)
-    elif user.role not in CLINIC_STAFF:
-        raise AccessDenied(Message("your role (%(role)s) has no clearance queue", role=user.role))
     if status:
         query = query.where(ClearanceRequest.status == status)
     rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
@@ -558,14 +534,7 @@ def requests_of(session: Session, patient: PatientRow) -> list[ClearanceRequest]
 
 
 def get_clearance_request(session: Session, user: User, request_id: int) -> ClearanceRequest:
-    req = session.get(ClearanceRequest, request_id)
-    if req is None or req.clinic_id != user.clinic_id:
-        raise NotFoundError(f"clearance request {request_id} not found")
-    if user.role == "physician" and req.physician_id != user.id:
-        raise AccessDenied("this request is addressed to another physician")
-    if user.role == "patient":
-        raise AccessDenied("patients cannot see clearance requests")
-    return req
+    return check_clearance_request(session, user, request_id)
 
 
 DECISIONS = ("cleared", "declined")
@@ -582,9 +551,7 @@ def decide_clearance(
     day: date | None = None,
 ) -> ClearanceRequest:
     """The addressed physician clears or declines; adds a Clearance naming the concepts."""
-    if user.role != "physician":
-        raise AccessDenied("only the physician the request is addressed to can decide it")
-    req = get_clearance_request(session, user, request_id)
+    req = check_may_decide(session, user, request_id)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
         errors["decision"] = "choose cleared or declined"
@@ -609,6 +576,7 @@ def decide_clearance(
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()  # the session is unusable until rolled back; nothing was saved
         raise VersionConflict(
             Message("clearance request %(id)s was decided meanwhile", id=req.id)
         ) from None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from dataclasses import dataclass
 
-from spinecare.store.accounts import LOCK_AFTER, authenticate, end_session, start_session
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from spinecare.clinic.logins import LoginThrottle
+from spinecare.clinic.workers import run_heavy
+from spinecare.store.accounts import end_session, start_session
 from spinecare.store.audit import audit
 from spinecare.web.deps import (
     SESSION_COOKIE,
@@ -56,43 +60,76 @@ def login_page(request: Request, next: str | None = None) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class _SignedIn:
+    token: str | None
+    role: str = ""
+    patient_id: int | None = None
+    retry_after: int = 0
+
+
+def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
+    """The password check and the new login session (in a worker thread: argon2)."""
+    from spinecare.clinic.audit import client_address
+    from spinecare.clinic.logins import sign_in
+
+    with db_session(request) as session:
+        outcome = sign_in(
+            session, login_throttle(request), username, password, client_address.get()
+        )
+        if outcome.user is None:
+            return _SignedIn(None, retry_after=outcome.retry_after)
+        user = outcome.user
+        return _SignedIn(start_session(session, user), user.role, user.patient_id)
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's one throttle of failed sign-ins."""
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle()
+    return throttle  # type: ignore[no-any-return]
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
     fields = await check_csrf(request, anonymous_ok=True)
     username = fields.get("username", "").strip()
     password = fields.get("password", "")
-    with db_session(request) as session:
-        user = authenticate(session, username, password) if username and password else None
-        if user is None:
-            errors = {
-                "form": Text(
-                    "wrong user name or password, or the account is locked "
-                    "(after %(n)s failed attempts it locks for a while)",
-                    n=LOCK_AFTER,
-                )
-            }
-            if not username:
-                errors["username"] = Text("required")
-            if not password:
-                errors["password"] = Text("required")
-            values = {"username": username, "next": fields.get("next", "")}
-            return render(
-                request,
-                "login.html",
-                {"values": values, "errors": errors},
-                {"error": {"status": 401, "code": "login_failed", "message": errors["form"]}},
-                status=401,
-            )
-        token = start_session(session, user)
-        target = _safe_next(fields.get("next")) or start_page(user.role, user.patient_id)
-    response: Response
-    if wants_json(request):
-        from fastapi.responses import JSONResponse
-
-        response = JSONResponse({"user": username, "role": user.role, "next": target})
+    if username and password:
+        result = await run_heavy(_check_sign_in, request, username, password)
     else:
-        response = RedirectResponse(target, status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, session_cookie_value(request, token))
+        result = _SignedIn(None)
+    if result.token is None:
+        errors: dict[str, Text] = {"form": Text("wrong user name or password")}
+        status, code = 401, "login_failed"
+        if result.retry_after:
+            errors["form"] = Text(
+                "too many failed sign-ins; try again in %(n)s seconds", n=result.retry_after
+            )
+            status, code = 429, "too_many_attempts"
+        if not username:
+            errors["username"] = Text("required")
+        if not password:
+            errors["password"] = Text("required")
+        values = {"username": username, "next": fields.get("next", "")}
+        response = render(
+            request,
+            "login.html",
+            {"values": values, "errors": errors},
+            {"error": {"status": status, "code": code, "message": errors["form"]}},
+            status=status,
+        )
+        if result.retry_after:
+            response.headers["retry-after"] = str(result.retry_after)
+        return response
+    target = _safe_next(fields.get("next")) or start_page(result.role, result.patient_id)
+    response = (
+        JSONResponse({"user": username, "role": result.role, "next": target})
+        if wants_json(request)
+        else RedirectResponse(target, status_code=303)
+    )
+    set_cookie(request, response, SESSION_COOKIE, session_cookie_value(request, result.token))
     return response
 
 
@@ -108,8 +145,6 @@ async def logout(request: Request) -> Response:
             audit(session, user, "logout", "user", str(user.id))
     response: Response = RedirectResponse("/login", status_code=303)
     if wants_json(request):
-        from fastapi.responses import JSONResponse
-
         response = JSONResponse({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

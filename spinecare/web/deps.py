@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.limits import check_fields
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
@@ -204,6 +205,8 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
     if not anonymous_ok and session_token(request) is None:
         raise LoginRequired("sign in first")
     form = await request.form()
+    pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    check_fields(pairs)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     sent = request.headers.get("x-csrf-token") or fields.get("csrf_token", "")
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):

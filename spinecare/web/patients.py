@@ -200,10 +200,11 @@ async def import_upload(request: Request) -> Response:
             errors["file"] = Text("the file is too large")
         record = None
         if not errors:
+            from spinecare.clinic.workers import run_heavy
             from spinecare.core import load_record
 
-            try:
-                record = load_record(raw, st.kb(), name=name)
+            try:  # parsing is CPU work: off the event loop
+                record = await run_heavy(load_record, raw, st.kb(), name=name)
             except RecordError as exc:
                 errors["file"] = exc.one_line()
             except Exception as exc:  # a reader bug must still store nothing

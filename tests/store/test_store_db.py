@@ -165,18 +165,18 @@ def test_audit_log_is_append_only(db_target) -> None:
         db.dispose()
 
 
-def test_login_lock_out(db_target) -> None:
-    from spinecare.store.accounts import LOCK_AFTER, authenticate
+def test_no_account_is_locked_by_failures(db_target) -> None:
+    from spinecare.store.accounts import authenticate
 
     db = _open(db_target)
     try:
         with db.session() as session:
             _staff(session)
-        for _ in range(LOCK_AFTER):
+        for _ in range(20):
             with db.session() as session:
                 assert authenticate(session, "anna", "wrong") is None
         with db.session() as session:
-            assert authenticate(session, "anna", "password-1") is None
+            assert authenticate(session, "anna", "password-1") is not None
     finally:
         db.dispose()
 

@@ -57,7 +57,7 @@ def login(client: TestClient, username: str, password: str) -> TestClient:
     return client
 
 
-def make_world(tmp_path: Path) -> World:
+def make_world(tmp_path: Path, db_url: str | None = None) -> World:
     from sqlalchemy import select
 
     from spinecare.app import create_app
@@ -69,7 +69,7 @@ def make_world(tmp_path: Path) -> World:
 
     settings = Settings.from_env(
         environment="test",
-        db_url=f"sqlite:///{tmp_path / 'app.sqlite'}",
+        db_url=db_url or f"sqlite:///{tmp_path / 'app.sqlite'}",
         demo=True,
         secret_key="test-secret-key",
     )

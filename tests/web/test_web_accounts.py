@@ -1,4 +1,4 @@
-"""Sign-in, lock-out, sign-out, CSRF, and the audit log."""
+"""Sign-in, slowing down after failures, sign-out, CSRF, and the audit log."""
 
 from __future__ import annotations
 
@@ -31,15 +31,49 @@ def test_wrong_password_rerenders_login_with_username_kept(world) -> None:
     assert 'value="therapist"' in response.text
 
 
-def test_lock_out_after_repeated_failures(world) -> None:
-    from spinecare.store.accounts import LOCK_AFTER
+def test_failures_slow_down_sign_in_but_never_lock_the_owner_out(world) -> None:
+    from spinecare.clinic.logins import ACCOUNT_CAP, FREE_FAILURES
 
+    clock = [1000.0]
+    throttle = world.app.state.login_throttle = _throttle(clock)
     client = world.client()
-    for _ in range(LOCK_AFTER):
+    for _ in range(FREE_FAILURES):
         assert _try(client, "therapist", "wrong-password").status_code == 401
-    # now even the right password is refused
-    assert _try(client, "therapist", "therapist-pass-1").status_code == 401
-    assert _try(client, "admin", "admin-pass-1").status_code == 303  # others unaffected
+    # now every attempt waits, the right password too, and says how long
+    slowed = _try(client, "therapist", "therapist-pass-1")
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+    assert "try again in 1 seconds" in slowed.text
+    assert _try(client, "admin", "admin-pass-1").status_code == 429  # the same address
+    # many more failures: the account's wait stops growing at its cap
+    for _ in range(30):
+        clock[0] += ACCOUNT_CAP + 1
+        throttle.failed("therapist", "elsewhere")
+    assert throttle.wait("therapist", "another-address") <= ACCOUNT_CAP
+    clock[0] += ACCOUNT_CAP + 1000
+    assert throttle.wait("therapist", "another-address") == 0
+    throttle.succeeded("admin", "testclient")  # the test client's address
+    assert _try(client, "therapist", "therapist-pass-1").status_code == 303
+
+
+def test_unknown_and_throttled_names_are_answered_alike(world) -> None:
+    """An unknown name is slowed down exactly like a real one (nothing to enumerate)."""
+    from spinecare.clinic.logins import FREE_FAILURES
+
+    world.app.state.login_throttle = _throttle([0.0])
+    answers = {}
+    for name in ("therapist", "no-such-user"):
+        client = world.client()
+        for _ in range(FREE_FAILURES):
+            assert _try(client, name, "wrong-password").status_code == 401
+        world.app.state.login_throttle.succeeded("", "testclient")
+        answers[name] = _try(client, name, "wrong-password")
+    assert {r.status_code for r in answers.values()} == {429}
+
+
+def _throttle(clock: list[float]):
+    from spinecare.clinic.logins import LoginThrottle
+
+    return LoginThrottle(clock=lambda: clock[0])
 
 
 def test_login_without_csrf_token_is_refused(world) -> None:
@@ -130,3 +164,49 @@ def test_audit_log_has_no_edit_route(world, signed_in, csrf) -> None:
     for method in ("post", "put", "delete"):
         response = getattr(client, method)("/audit", headers={**JSON, "x-csrf-token": token})
         assert response.status_code == 405
+
+
+def test_every_sign_in_answer_does_one_password_hash(world) -> None:
+    """Unknown, deactivated, slowed down, wrong or right: each answer costs one argon2
+    operation, so its time says nothing about the account."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from spinecare.clinic.logins import FREE_FAILURES
+    from spinecare.store import accounts
+    from spinecare.store.models import User
+
+    calls: list[str] = []
+
+    class Counting(PasswordHasher):
+        def hash(self, password, *, salt=None):
+            calls.append("hash")
+            return super().hash(password, salt=salt)
+
+        def verify(self, hash, password):
+            calls.append("verify")
+            return super().verify(hash, password)
+
+    previous = accounts._hasher
+    accounts.use_password_hasher(Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    try:
+        with world.app.state.db.session() as session:
+            session.scalar(select(User).where(User.username == "physician")).active = False
+        world.app.state.login_throttle = _throttle([0.0])
+        client = world.client()
+        cases = [
+            ("no-such-user", "whatever-1", 401),
+            ("physician", "physician-pass-1", 401),  # deactivated
+            ("therapist", "wrong-password", 401),
+        ]
+        for name, password, status in cases:
+            calls.clear()
+            assert _try(client, name, password).status_code == status
+            assert len(calls) == 1, (name, calls)
+        for _ in range(FREE_FAILURES):
+            _try(client, "therapist", "wrong-password")
+        calls.clear()
+        assert _try(client, "therapist", "therapist-pass-1").status_code == 429
+        assert len(calls) == 1
+    finally:
+        accounts.use_password_hasher(previous)

@@ -149,6 +149,8 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
         "POST",
         "/courses/{course}/complete",
         None,
+        # the demo clinic's one physician reviews the course (a second one: 403, see
+        # test_web_security)
         {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
     ),
 ]

@@ -1,0 +1,124 @@
+"""Signing in: the password check, slowed down after failures instead of locking out.
+
+Each failed sign-in adds to two counters, one for the account name (known or not) and
+one for the client's address. After :data:`FREE_FAILURES` failures a counter asks for a
+wait that doubles with each further failure: from 1 second up to :data:`ACCOUNT_CAP`
+for an account (so nobody can keep its owner out for longer than that) and
+:data:`ADDRESS_CAP` for an address (one guesser). A successful sign-in clears both. An
+attempt during the wait is answered "try again in N seconds" (429) without checking the
+password, but the password is still hashed, so every answer takes the same time whatever
+the account's state (unknown, deactivated, slowed down or not).
+
+The counters live in the server process (several server processes each keep their own).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from spinecare.clinic.audit import record
+from spinecare.store.accounts import authenticate, burn_password_work
+from spinecare.store.models import User
+
+__all__ = ["ACCOUNT_CAP", "ADDRESS_CAP", "FREE_FAILURES", "LoginThrottle", "SignIn", "sign_in"]
+
+FREE_FAILURES = 3
+"""Failures in a row allowed without a wait."""
+ACCOUNT_CAP = 60.0
+"""The longest wait, in seconds, for an account name."""
+ADDRESS_CAP = 900.0
+"""The longest wait, in seconds, for one client address."""
+
+
+@dataclass
+class _Counter:
+    failures: int = 0
+    until: float = 0.0
+    seen: float = 0.0
+
+
+@dataclass
+class LoginThrottle:
+    """Exponential backoff per account name and per client address."""
+
+    clock: Callable[[], float] = time.monotonic
+    _counters: dict[tuple[str, str], _Counter] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def _keys(username: str, address: str | None) -> list[tuple[tuple[str, str], float]]:
+        keys = [(("account", username.strip().casefold()), ACCOUNT_CAP)]
+        if address:
+            keys.append((("address", address), ADDRESS_CAP))
+        return keys
+
+    def wait(self, username: str, address: str | None) -> float:
+        """Seconds before another attempt for this name from this address (0: now)."""
+        now = self.clock()
+        with self._lock:
+            waits = [
+                counter.until - now
+                for key, _cap in self._keys(username, address)
+                if (counter := self._counters.get(key)) is not None
+            ]
+        return max([0.0, *waits])
+
+    def failed(self, username: str, address: str | None) -> None:
+        now = self.clock()
+        with self._lock:
+            self._forget_old(now)
+            for key, cap in self._keys(username, address):
+                counter = self._counters.setdefault(key, _Counter())
+                counter.failures += 1
+                counter.seen = now
+                extra = counter.failures - FREE_FAILURES
+                if extra >= 0:
+                    counter.until = now + min(cap, 2.0**extra)
+
+    def succeeded(self, username: str, address: str | None) -> None:
+        with self._lock:
+            for key, _cap in self._keys(username, address):
+                self._counters.pop(key, None)
+
+    def _forget_old(self, now: float) -> None:
+        """Counters quiet for twice the longest wait start again from zero."""
+        if len(self._counters) < 10_000:
+            return
+        stale = [k for k, c in self._counters.items() if now - c.seen > 2 * ADDRESS_CAP]
+        for key in stale:
+            del self._counters[key]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome: the user, or None with the seconds to wait (0: just wrong)."""
+
+    user: User | None
+    retry_after: int = 0
+
+
+def sign_in(
+    session: Session,
+    throttle: LoginThrottle,
+    username: str,
+    password: str,
+    address: str | None,
+) -> SignIn:
+    """Check a sign-in (CPU-heavy: the password hash; run it off the event loop)."""
+    wait = throttle.wait(username, address)
+    if wait > 0:
+        burn_password_work(password)  # the same time as a real check
+        record(session, None, "login_throttled", "user", username[:100], detail=address)
+        return SignIn(None, max(1, math.ceil(wait)))
+    user = authenticate(session, username, password)
+    if user is None:
+        throttle.failed(username, address)
+    else:
+        throttle.succeeded(username, address)
+    return SignIn(user)

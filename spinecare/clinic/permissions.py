@@ -1,0 +1,158 @@
+"""Who may see and change what: the one place where role *and* relationship decide.
+
+- admins and therapists (the clinic's staff) see and change their own clinic's patients;
+- a physician sees the patients referred to them for clearance and those whose course
+  they review; they decide the clearance requests addressed to them, and resume or end
+  only the courses they review;
+- a patient sees only their own record and writes only their own diary;
+- nobody sees another clinic's data: it is answered as not found (404), so its
+  existence is not revealed. A role or relationship that does not allow an action is
+  :class:`~spinecare.store.errors.AccessDenied` (403).
+
+Every refusal raised here is recorded in the audit log by the app's error handler
+(:func:`spinecare.clinic.audit.record_refused`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from spinecare.errors import NotFoundError
+from spinecare.messages import Message
+from spinecare.store.errors import AccessDenied
+from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
+
+__all__ = [
+    "STAFF",
+    "check_clearance_queue",
+    "check_clearance_request",
+    "check_course",
+    "check_may_decide",
+    "check_patient",
+    "check_review_queue",
+    "check_staff",
+    "visible_patients",
+]
+
+STAFF = frozenset({"admin", "therapist"})
+"""The clinic's staff: they see and change every patient of their clinic."""
+
+COURSE_ACTIONS = ("read", "change", "resume", "end", "diary")
+
+
+def visible_patients(query: Any, user: User) -> Any:
+    """``query`` (over :class:`PatientRow`) narrowed to the patients ``user`` may see."""
+    query = query.where(PatientRow.clinic_id == user.clinic_id)
+    if user.role in STAFF:
+        return query
+    if user.role == "physician":
+        referred = select(ClearanceRequest.patient_id).where(
+            ClearanceRequest.physician_id == user.id
+        )
+        reviewing = select(CourseRow.patient_id).where(CourseRow.physician_id == user.id)
+        return query.where(or_(PatientRow.id.in_(referred), PatientRow.id.in_(reviewing)))
+    if user.role == "patient":
+        return query.where(PatientRow.id == (user.patient_id or -1))
+    return query.where(PatientRow.id == -1)
+
+
+def check_patient(
+    session: Session, user: User, patient_id: int, *, write: bool = False
+) -> PatientRow:
+    """The patient, if ``user`` may see it (and change it, with ``write``)."""
+    patient = session.get(PatientRow, patient_id)
+    if patient is None or patient.clinic_id != user.clinic_id:
+        raise NotFoundError(f"patient {patient_id} not found")
+    visible = session.scalar(
+        visible_patients(select(PatientRow.id), user).where(PatientRow.id == patient_id)
+    )
+    if visible is None:
+        raise AccessDenied(
+            Message(
+                "your role (%(role)s) may not see patient %(patient)s",
+                role=user.role,
+                patient=patient_id,
+            )
+        )
+    if write and user.role not in STAFF:
+        raise AccessDenied(
+            Message("your role (%(role)s) may not change patient records", role=user.role)
+        )
+    return patient
+
+
+def check_course(session: Session, user: User, course_id: int, action: str) -> CourseRow:
+    """The course, if ``user`` may do ``action`` on it (one of :data:`COURSE_ACTIONS`).
+
+    Seeing the course's patient is required for every action; then ``change`` is the
+    staff's; ``resume`` is the reviewing physician's (or any physician who sees the
+    patient, for a course nobody reviews yet); ``end`` is the staff's or the reviewing
+    physician's; ``diary`` is the patient's own."""
+    if action not in COURSE_ACTIONS:
+        raise ValueError(f"unknown course action {action!r}")
+    row = session.get(CourseRow, course_id)
+    if row is None or row.clinic_id != user.clinic_id:
+        raise NotFoundError(f"course {course_id} not found")
+    check_patient(session, user, row.patient_id)
+    if action == "change" and user.role not in STAFF:
+        raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
+    if action == "resume":
+        if user.role != "physician":
+            raise AccessDenied("only the physician reviewing the course can resume it")
+        if row.physician_id not in (None, user.id):
+            raise AccessDenied("this course is reviewed by another physician")
+    if action == "end":
+        if user.role == "physician":
+            if row.physician_id != user.id:
+                raise AccessDenied("only the physician reviewing the course can end it")
+        elif user.role not in STAFF:
+            raise AccessDenied(Message("your role (%(role)s) may not end a course", role=user.role))
+    if action == "diary" and (user.role != "patient" or user.patient_id != row.patient_id):
+        raise AccessDenied("only the patient writes their own diary")
+    return row
+
+
+STAFF_ACTIONS = {
+    "create_patient": "your role (%(role)s) may not create patients",
+    "import_record": "your role (%(role)s) may not import records",
+}
+
+
+def check_staff(user: User, action: str) -> None:
+    """Clinic-wide changes (``create_patient``, ``import_record``) are the staff's."""
+    if user.role not in STAFF:
+        raise AccessDenied(Message(STAFF_ACTIONS[action], role=user.role))
+
+
+def check_clearance_queue(user: User) -> None:
+    """The clearance queue: a physician's own requests, or the clinic's for the staff."""
+    if user.role != "physician" and user.role not in STAFF:
+        raise AccessDenied(Message("your role (%(role)s) has no clearance queue", role=user.role))
+
+
+def check_may_decide(session: Session, user: User, request_id: int) -> ClearanceRequest:
+    """The request, if ``user`` is the physician it is addressed to."""
+    if user.role != "physician":
+        raise AccessDenied("only the physician the request is addressed to can decide it")
+    return check_clearance_request(session, user, request_id)
+
+
+def check_review_queue(user: User) -> None:
+    """The paused-courses and clearance queues: physicians (their own) and staff."""
+    if user.role != "physician" and user.role not in STAFF:
+        raise AccessDenied(Message("your role (%(role)s) has no review queue", role=user.role))
+
+
+def check_clearance_request(session: Session, user: User, request_id: int) -> ClearanceRequest:
+    """The request, if ``user`` may see it: the staff, or the physician it is addressed to."""
+    req = session.get(ClearanceRequest, request_id)
+    if req is None or req.clinic_id != user.clinic_id:
+        raise NotFoundError(f"clearance request {request_id} not found")
+    if user.role == "physician" and req.physician_id != user.id:
+        raise AccessDenied("this request is addressed to another physician")
+    if user.role == "patient":
+        raise AccessDenied("patients cannot see clearance requests")
+    return req
