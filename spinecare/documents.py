@@ -54,16 +54,21 @@ Source = str | os.PathLike[str] | bytes | bytearray | memoryview
 
 
 def inflated_limit() -> int:
-    """The cap on inflated bytes: ``SPINECARE_MAX_INFLATED_BYTES`` or the default."""
+    """The cap on inflated bytes: the setting ``SPINECARE_MAX_INFLATED_BYTES`` (bytes, or
+    with a unit: ``512MiB``) or the default."""
     raw = os.environ.get(INFLATED_ENV)
     if raw is None or not raw.strip():
         return MAX_INFLATED_BYTES
+    from pydantic import ByteSize, TypeAdapter, ValidationError
+
     try:
-        value = int(raw.strip())
-    except ValueError:
+        value = int(TypeAdapter(ByteSize).validate_python(raw.strip()))
+    except ValidationError:
         value = 0
     if value <= 0:
-        raise InputError(f"{INFLATED_ENV}: '{raw}' is not a positive whole number of bytes")
+        raise InputError(
+            f"{INFLATED_ENV}: '{raw}' is not a size (bytes, or with a unit such as 512MiB)"
+        )
     return value
 
 
