@@ -43,7 +43,10 @@ class Settings:
     )
     base_url: str = field(
         default="http://127.0.0.1:8000",
-        metadata={"help": "public address of the app, used in links (CDS Hooks cards)"},
+        metadata={
+            "help": "public address of the app, used in links (CDS Hooks cards); the only "
+            "audience CDS Hooks JWTs may name"
+        },
     )
     cds_jwt_required: bool = field(
         default=True,
@@ -52,6 +55,13 @@ class Settings:
     cds_issuers: str = field(
         default="",
         metadata={"help": "path to a JSON file: allow-listed issuers with their JWKS or jku"},
+    )
+    cds_fhir_allowed_hosts: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "host names or CIDR networks on loopback, link-local or private addresses "
+            "that the CDS Hooks service may fetch FHIR data from (comma-separated)"
+        },
     )
     cors_origins: list[str] = field(
         default_factory=list,
@@ -73,7 +83,7 @@ class Settings:
                 values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
             elif f.type in ("int", int):
                 values[f.name] = int(raw)
-            elif f.name == "cors_origins":
+            elif f.type in ("list[str]", list):
                 values[f.name] = _split(raw)
             else:
                 values[f.name] = raw

@@ -20,6 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.errors import error_response, install_error_handlers
+from spinecare.api.outbound import AddressPolicy
 from spinecare.api.security import JWTVerifier, load_issuers
 from spinecare.settings import Settings
 
@@ -34,6 +35,7 @@ class CdsState:
 
     settings: Settings
     verifier: JWTVerifier | None
+    address_policy: AddressPolicy = field(default_factory=AddressPolicy)
     feedback: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     audit: Callable[[dict[str, Any]], None] | None = None
 
@@ -49,7 +51,11 @@ def configure_cds(app: FastAPI, settings: Settings) -> CdsState:
     """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``."""
     settings.validate()  # refuses the JWT check turned off outside development
     verifier = JWTVerifier(load_issuers(settings.cds_issuers)) if settings.cds_issuers else None
-    state = CdsState(settings=settings, verifier=verifier)
+    state = CdsState(
+        settings=settings,
+        verifier=verifier,
+        address_policy=AddressPolicy.from_entries(settings.cds_fhir_allowed_hosts),
+    )
     app.state.cds = state
     return state
 

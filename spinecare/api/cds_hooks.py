@@ -29,6 +29,7 @@ import httpx
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
+from spinecare.api.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.api.security import require_cds_jwt
 from spinecare.errors import InputError, RecordError
 from spinecare.kb.loader import KB
@@ -354,6 +355,8 @@ async def _fetch_one(
     for _ in range(MAX_PAGES):
         try:
             response = await client.get(url)
+        except BlockedAddress as exc:
+            raise PrefetchUnavailable(f"{key}: {exc}") from None
         except httpx.HTTPError as exc:
             raise PrefetchUnavailable(
                 f"{key}: FHIR server unreachable ({type(exc).__name__})"
@@ -389,7 +392,7 @@ async def _fetch_one(
 
 
 async def _fetch_missing(
-    data: dict[str, Any], missing: dict[str, str]
+    data: dict[str, Any], missing: dict[str, str], policy: AddressPolicy
 ) -> dict[str, dict[str, Any] | None]:
     server = data.get("fhirServer")
     auth = data.get("fhirAuthorization")
@@ -403,7 +406,7 @@ async def _fetch_missing(
         "Accept": "application/fhir+json, application/json",
         "Authorization": f"Bearer {auth['access_token']}",
     }
-    async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, headers=headers) as client:
+    async with guarded_client(policy, timeout=FETCH_TIMEOUT, headers=headers) as client:
         results = await asyncio.gather(
             *(_fetch_one(client, base, key, query) for key, query in missing.items())
         )
@@ -421,9 +424,15 @@ def _fill(template: str, context: Mapping[str, Any]) -> str:
 
 
 async def resolve_prefetch(
-    data: dict[str, Any], context: Mapping[str, Any], templates: Mapping[str, str]
+    data: dict[str, Any],
+    context: Mapping[str, Any],
+    templates: Mapping[str, str],
+    policy: AddressPolicy | None = None,
 ) -> dict[str, dict[str, Any] | None]:
-    """Every prefetch key: the resource sent or fetched, or None (searched, nothing)."""
+    """Every prefetch key: the resource sent or fetched, or None (searched, nothing).
+
+    What is fetched from ``fhirServer`` goes only to addresses ``policy`` allows (by
+    default: no loopback, link-local or private address)."""
     prefetch = data.get("prefetch") or {}
     values: dict[str, dict[str, Any] | None] = {}
     missing: dict[str, str] = {}
@@ -436,7 +445,7 @@ async def resolve_prefetch(
             _check_prefetch_value(key, value)
         values[key] = value
     if missing:
-        fetched = await _fetch_missing(data, missing)
+        fetched = await _fetch_missing(data, missing, policy or AddressPolicy())
         for key, value in fetched.items():
             if value is not None:
                 try:
@@ -592,7 +601,9 @@ async def call_service(
     kb = _kb()
     settings = cds_state(request.app).settings
     try:
-        values = await resolve_prefetch(data, context, prefetch_templates(kb))
+        values = await resolve_prefetch(
+            data, context, prefetch_templates(kb), cds_state(request.app).address_policy
+        )
     except PrefetchUnavailable as exc:
         raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None
     errors = [

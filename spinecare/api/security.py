@@ -11,8 +11,9 @@ logged at debug level, the token never):
   at the header's ``jku`` when that URL is allow-listed for the issuer (fetched with
   httpx and cached);
 - the signature verifies with the key named by ``kid``;
-- ``aud`` equals the URL of the endpoint being called; ``exp``, ``iat`` and ``jti`` are
-  present; the token has not expired;
+- ``aud`` equals the URL of the endpoint under the configured base URL
+  (``Settings.base_url``; never the address the request claims in its ``Host`` header);
+  ``exp``, ``iat`` and ``jti`` are present; the token has not expired;
 - ``jti`` has not been seen before (replay cache, kept until the token expires).
 
 Issuers file (JSON)::
@@ -257,16 +258,10 @@ class JWTVerifier:
             return data
 
 
-def expected_audiences(request: Request, base_url: str | None) -> list[str]:
-    """The URLs this call may be addressed to: as received, and under the public base URL."""
-    path = request.url.path
-    seen = str(request.url.replace(query=None, fragment=None))
-    out = [seen]
-    if base_url:
-        public = base_url.rstrip("/") + path
-        if public not in out:
-            out.append(public)
-    return out
+def expected_audiences(request: Request, base_url: str) -> list[str]:
+    """The URL this call may be addressed to: the endpoint under the configured public base
+    URL. Never derived from the request (its ``Host`` header is the caller's to choose)."""
+    return [base_url.rstrip("/") + request.url.path]
 
 
 def _bearer(request: Request) -> str | None:

@@ -23,7 +23,7 @@ from fhir_search import load_patient, prefetch_for, search  # noqa: E402
 
 ISSUER = "https://ehr.example.org"
 JKU_ISSUER = "https://jku-ehr.example.org"
-BASE = "http://testserver"
+BASE = "https://spinecare.example.org"  # Settings.base_url of the test apps
 MASSAGE = {"system": "http://snomed.info/sct", "code": "387854002", "display": "Massage"}
 AS_OF = "2019-06-01"
 
@@ -202,7 +202,7 @@ def make_client(**overrides: Any):
     from spinecare.api.cds_app import create_cds_app
     from spinecare.settings import Settings
 
-    values: dict[str, Any] = {"environment": "test", "base_url": "https://spinecare.example.org"}
+    values: dict[str, Any] = {"environment": "test", "base_url": BASE}
     values.update(overrides)
     return TestClient(create_cds_app(Settings(**values)))
 
@@ -214,6 +214,7 @@ def client():
         cds_jwt_required=False,
         cors_origins=["https://ehr-ui.example.org"],
         max_body_bytes=2_000_000,
+        cds_fhir_allowed_hosts=["127.0.0.1"],  # the stub FHIR server runs on loopback
     )
 
 

@@ -12,6 +12,7 @@ from conftest import (
     DEFER,
     NEEDS_CLEARANCE,
     NEEDS_DATA,
+    make_client,
     massage_order,
 )
 
@@ -383,3 +384,108 @@ def test_separate_systolic_and_diastolic_observations_are_prefetched(client, tem
     detail = data["cards"][0]["detail"]
     assert "(`defer`)" in detail  # systolic 185 from its own Observation: defer, not needs_data
     assert data["cards"][0]["indicator"] == "warning"
+
+
+# ------------------------------------------------------------------ outbound fetch guard
+
+FHIR_AUTH = {
+    "access_token": "t",
+    "token_type": "Bearer",
+    "expires_in": 300,
+    "scope": "user/*.read",
+    "subject": "cds",
+}
+
+
+@pytest.fixture(scope="module")
+def guarded_client():
+    """The JWT check off, and no internal address allow-listed (the production default)."""
+    return make_client(cds_jwt_required=False)
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://127.0.0.1:{port}/fhir",
+        "http://localhost:{port}/fhir",
+        "http://[::1]:{port}/fhir",
+        "http://169.254.169.254/latest",
+        "http://10.0.0.5/fhir",
+        "http://192.168.1.10/fhir",
+        "http://[::ffff:127.0.0.1]:{port}/fhir",
+        "http://0.0.0.0:{port}/fhir",
+    ],
+)
+def test_fhir_server_on_an_internal_address_is_refused(
+    guarded_client, hook_request, stub_fhir, server
+):
+    stub_fhir.requests.clear()
+    port = stub_fhir.url.rsplit(":", 1)[1]
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = server.format(port=port)
+    body["fhirAuthorization"] = FHIR_AUTH
+    response = guarded_client.post(VIEW, json=body)
+    assert response.status_code == 412
+    assert "internal address" in response.json()["error"]["message"]
+    assert stub_fhir.requests == []  # nothing was sent
+
+
+def test_allow_listed_network_may_be_fetched(hook_request, stub_fhir, synthea):
+    _, resources = synthea(CONTRAINDICATED)
+    stub_fhir.resources = resources
+    allowed = make_client(cds_jwt_required=False, cds_fhir_allowed_hosts=["127.0.0.0/8"])
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = f"{stub_fhir.url}/fhir"
+    body["fhirAuthorization"] = FHIR_AUTH
+    response = allowed.post(VIEW, json=body)
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["indicator"] == "critical"
+
+
+def test_redirect_to_an_internal_address_is_refused():
+    import asyncio
+
+    import httpx
+
+    from spinecare.api.outbound import AddressPolicy, BlockedAddress, guarded_client
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "93.184.216.34":
+            return httpx.Response(302, headers={"Location": "http://127.0.0.1/secret"})
+        return httpx.Response(200, json={"resourceType": "Patient"})
+
+    async def fetch() -> None:
+        async with guarded_client(AddressPolicy(), transport=httpx.MockTransport(handler)) as c:
+            await c.get("http://93.184.216.34/fhir/Patient/1")
+
+    with pytest.raises(BlockedAddress, match="internal address"):
+        asyncio.run(fetch())
+    assert seen == ["http://93.184.216.34/fhir/Patient/1"]  # the redirect was never followed
+
+
+def test_address_policy_checks_every_resolved_address(monkeypatch):
+    import asyncio
+    import socket
+
+    import httpx
+
+    from spinecare.api.outbound import AddressPolicy, BlockedAddress
+
+    async def two_addresses(host, port, **kwargs):
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port)),
+        ]
+
+    async def check(policy: AddressPolicy) -> None:
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(loop, "getaddrinfo", two_addresses)
+        await policy.check(httpx.URL("https://ehr.example.org/fhir"))
+
+    with pytest.raises(BlockedAddress):
+        asyncio.run(check(AddressPolicy()))
+    asyncio.run(check(AddressPolicy.from_entries(["10.1.0.0/16"])))
+    asyncio.run(check(AddressPolicy.from_entries(["ehr.example.org"])))

@@ -39,10 +39,20 @@ def test_valid_rs384_token_on_a_service_call(secure_client, keys, hook_request):
     assert response.json()["cards"][0]["indicator"] == "critical"
 
 
-def test_aud_may_name_the_public_base_url(secure_client, keys):
-    # behind a proxy the service is called at its public address (Settings.base_url)
-    token = keys.token("https://spinecare.example.org/cds-services")
-    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+def test_aud_is_the_configured_base_url_only(secure_client, keys):
+    # the address the request arrived at (http://testserver) is not an audience
+    token = keys.token("http://testserver/cds-services")
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_aud_is_never_taken_from_the_host_header(secure_client, keys):
+    # a token minted for another service cannot be replayed here by naming its host
+    token = keys.token("https://other-service.example.net/cds-services")
+    response = secure_client.get(
+        "https://other-service.example.net/cds-services",
+        headers={**auth(token), "Host": "other-service.example.net"},
+    )
+    assert_bare_401(response)
 
 
 def test_aud_may_be_a_list(secure_client, keys):
