@@ -23,6 +23,7 @@ from spinecare.api.errors import error_response, install_error_handlers
 from spinecare.api.outbound import AddressPolicy
 from spinecare.api.security import JWTVerifier, load_issuers
 from spinecare.settings import Settings
+from spinecare.store.db import Database
 
 __all__ = ["BodySizeLimit", "CdsState", "cds_state", "configure_cds", "create_cds_app"]
 
@@ -36,6 +37,7 @@ class CdsState:
     settings: Settings
     verifier: JWTVerifier | None
     address_policy: AddressPolicy = field(default_factory=AddressPolicy)
+    db: Database | None = None
     feedback: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     audit: Callable[[dict[str, Any]], None] | None = None
 
@@ -48,13 +50,27 @@ class CdsState:
 
 
 def configure_cds(app: FastAPI, settings: Settings) -> CdsState:
-    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``."""
+    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``.
+
+    The database is the app's (``app.state.db``), or opened from ``settings.db_url`` for
+    the standalone service: it holds the JWT ids already seen (shared by every worker)
+    and the patients' ids within EHRs that card links are made from."""
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import SeenTokens
+
     settings.validate()  # refuses the JWT check turned off outside development
-    verifier = JWTVerifier(load_issuers(settings.cds_issuers)) if settings.cds_issuers else None
+    db = getattr(app.state, "db", None)
+    if db is None:
+        db = open_database(settings.db_url)
+        app.router.on_shutdown.append(db.dispose)
+    verifier = None
+    if settings.cds_issuers:
+        verifier = JWTVerifier(load_issuers(settings.cds_issuers), replay=SeenTokens(db))
     state = CdsState(
         settings=settings,
         verifier=verifier,
         address_policy=AddressPolicy.from_entries(settings.cds_fhir_allowed_hosts),
+        db=db,
     )
     app.state.cds = state
     return state

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -202,7 +203,11 @@ def make_client(**overrides: Any):
     from spinecare.api.cds_app import create_cds_app
     from spinecare.settings import Settings
 
-    values: dict[str, Any] = {"environment": "test", "base_url": BASE}
+    values: dict[str, Any] = {
+        "environment": "test",
+        "base_url": BASE,
+        "db_url": f"sqlite:///{tempfile.mkdtemp(prefix='spinecare-cds-')}/cds.sqlite",
+    }
     values.update(overrides)
     return TestClient(create_cds_app(Settings(**values)))
 

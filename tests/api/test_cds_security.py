@@ -150,13 +150,25 @@ def test_jku_allow_listed_is_fetched_and_cached(secure_client, keys, stub_fhir):
 
 
 def test_jku_not_allow_listed(secure_client, keys, stub_fhir):
+    # an issuer known only by its jku list: another jku is refused, and never fetched
+    before = len(stub_fhir.requests)
     token = keys.token(
         DISCOVERY, iss=JKU_ISSUER, kid="jku-1", jku=f"{stub_fhir.url}/other-jwks.json"
     )
     assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
-    # an issuer with a configured JWKS cannot switch to a jku of its choosing
-    token = keys.token(DISCOVERY, jku=f"{stub_fhir.url}/jwks.json")
+    assert len(stub_fhir.requests) == before
+
+
+def test_jku_not_allow_listed_is_ignored_when_the_issuer_has_a_jwks(secure_client, keys, stub_fhir):
+    # the CDS Hooks sandbox sends its own jku on every token: with the issuer's JWKS
+    # configured, kid decides and that jku is never fetched
+    before = len(stub_fhir.requests)
+    token = keys.token(DISCOVERY, jku=f"{stub_fhir.url}/sandbox-jwks.json")
+    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+    # ... and a key of the jku's choosing does not verify: the issuer's own keys decide
+    token = keys.token(DISCOVERY, kid="jku-1", jku=f"{stub_fhir.url}/jwks.json")
     assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+    assert len(stub_fhir.requests) == before
 
 
 def test_tokens_are_never_logged(secure_client, keys, caplog):

@@ -1,0 +1,51 @@
+"""EHR integration: patients' ids within EHRs (for CDS Hooks card links) and the CDS
+Hooks JWT ids already seen (replay detection shared by every worker).
+
+Revision ID: 0004_ehr
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_ehr"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "patient_identifiers",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("patient_id", sa.Integer, sa.ForeignKey("patients.id"), nullable=False),
+        sa.Column("clinic_id", sa.Integer, sa.ForeignKey("clinics.id"), nullable=False),
+        sa.Column("system", sa.String(500), nullable=False),
+        sa.Column("value", sa.String(200), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+    )
+    op.create_index("ix_patient_identifiers_patient_id", "patient_identifiers", ["patient_id"])
+    op.create_index(
+        "ix_patient_identifiers_clinic_system_value",
+        "patient_identifiers",
+        ["clinic_id", "system", "value"],
+        unique=True,
+    )
+    op.create_index(
+        "ix_patient_identifiers_system_value", "patient_identifiers", ["system", "value"]
+    )
+    op.create_table(
+        "cds_seen_tokens",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("expires_at", TZ, nullable=False),
+    )
+    op.create_index("ix_cds_seen_tokens_expires_at", "cds_seen_tokens", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("cds_seen_tokens")
+    op.drop_table("patient_identifiers")
