@@ -522,6 +522,39 @@ def build_record(
 
 
 # ---------------------------------------------------------------------------------------
+# The spinecare patient for the EHR's patient
+
+
+def ehr_systems(data: Mapping[str, Any], claims: Any) -> list[str]:
+    """The names of the calling EHR: its ``fhirServer`` and its JWT issuer."""
+    systems = []
+    server = data.get("fhirServer")
+    if isinstance(server, str) and server:
+        systems.append(server)
+    iss = claims.get("iss") if isinstance(claims, dict) else None
+    if isinstance(iss, str) and iss:
+        systems.append(iss)
+    return systems
+
+
+async def app_patient_for(request: Request, systems: list[str], patient_id: str) -> int | None:
+    """spinecare's patient stored with this EHR id, or None (then the card's link is a
+    SMART launch: never a guess from the EHR's id)."""
+    from spinecare.api.cds_app import cds_state
+    from spinecare.store.ehr import find_ehr_patient
+
+    db = cds_state(request.app).db
+    if db is None or not systems:
+        return None
+
+    def find() -> int | None:
+        with db.session() as session:
+            return find_ehr_patient(session, systems, patient_id)
+
+    return await asyncio.to_thread(find)
+
+
+# ---------------------------------------------------------------------------------------
 # Routes
 
 _REQUEST_BODY = {
@@ -606,13 +639,14 @@ async def call_service(
         )
     except PrefetchUnavailable as exc:
         raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None
+    app_patient = await app_patient_for(request, ehr_systems(data, claims), patient_id)
     errors = [
         _operation_outcome_text(key, value)
         for key, value in values.items()
         if value is not None and value.get("resourceType") == "OperationOutcome"
     ]
     if errors:
-        card = error_card(errors, base_url=settings.base_url, patient_id=patient_id, lang=lang)
+        card = error_card(errors, base_url=settings.base_url, app_patient_id=app_patient, lang=lang)
         return {"cards": [card]}
     try:
         record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
@@ -625,6 +659,7 @@ async def call_service(
         hook=hook,
         draft_orders=drafts,
         patient_id=patient_id,
+        app_patient_id=app_patient,
     )
     # plain JSON-ready data: skip FastAPI's encoder (a large share of the time budget)
     return Response(orjson.dumps({"cards": cards}), media_type="application/json")

@@ -12,6 +12,7 @@ from the stored rows, so every change re-screens automatically.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.audit import audit
+from spinecare.store.ehr import link_ehr_patient
 from spinecare.store.errors import AccessDenied, FormError, VersionConflict
 from spinecare.store.models import (
     ClearanceRequest,
@@ -320,9 +322,14 @@ def import_record(
     label: str,
     source: str = "fhir",
     day: date | None = None,
+    ehr_ids: Sequence[tuple[str, str]] = (),
 ) -> PatientRow:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
-    for the clinic's patient with the same external id)."""
+    for the clinic's patient with the same external id).
+
+    ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
+    (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
+    EHR link to this patient."""
     if user.role not in WRITERS:
         raise AccessDenied(Message("your role (%(role)s) may not import records", role=user.role))
     ext = record.patient.id[:100] or "imported"
@@ -358,6 +365,8 @@ def import_record(
         user_id=user.id,
         now=moment,
     )
+    for system, value in ehr_ids:
+        link_ehr_patient(session, patient, system, value)
     audit(session, user, "import", "intake", str(intake.id), patient_id=patient.id, detail=label)
     return patient
 

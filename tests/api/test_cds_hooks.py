@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 from conftest import (
+    BASE,
     CONTRAINDICATED,
     DEFER,
     NEEDS_CLEARANCE,
@@ -67,7 +68,10 @@ def test_spec_requests_get_spec_valid_cards(client, hook_request, hook, name, ve
     assert card["indicator"] == indicator
     assert f"(`{verdict}`)" in card["detail"]
     assert len(card["summary"]) < 140
-    assert card["links"][0]["url"].endswith(f"/patients/{body['context']['patientId']}")
+    # a patient spinecare does not know: a SMART launch link, never /patients/<EHR id>
+    assert card["links"] == [
+        {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}
+    ]
     assert card["uuid"]
     assert card["overrideReasons"] and all(r["display"] for r in card["overrideReasons"])
     assert card["source"]["label"]
@@ -489,3 +493,70 @@ def test_address_policy_checks_every_resolved_address(monkeypatch):
         asyncio.run(check(AddressPolicy()))
     asyncio.run(check(AddressPolicy.from_entries(["10.1.0.0/16"])))
     asyncio.run(check(AddressPolicy.from_entries(["ehr.example.org"])))
+
+
+# ------------------------------------------------------------------ card links
+
+
+def _empty_prefetch(templates, pid: str) -> dict:
+    prefetch: dict = {key: None for key in templates}
+    prefetch["patient"] = {"resourceType": "Patient", "id": pid}
+    return prefetch
+
+
+@pytest.fixture
+def linked_app(tmp_path):
+    """An app whose database holds patients 1-4; the EHR's patient "3" is patient 1."""
+    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import link_ehr_patient
+    from spinecare.store.models import PatientRow
+    from spinecare.store.service import now
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    db = open_database(db_url)
+    with db.session() as session:
+        clinic = get_or_create_clinic(session, "Clinic A")
+        rows = []
+        for n in range(1, 5):
+            row = PatientRow(
+                clinic_id=clinic.id,
+                external_id=f"P{n}",
+                name=f"Patient {n}",
+                created_at=now(),
+                updated_at=now(),
+            )
+            session.add(row)
+            session.flush()
+            rows.append(row)
+        assert [r.id for r in rows] == [1, 2, 3, 4]
+        link_ehr_patient(session, rows[0], "https://ehr.example.org/fhir", "3")
+    db.dispose()
+    return make_client(cds_jwt_required=False, db_url=db_url)
+
+
+def test_card_links_the_patient_stored_with_the_ehr_id_not_the_same_row_id(linked_app, templates):
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": "https://ehr.example.org/fhir/",
+        "context": {"userId": "Practitioner/1", "patientId": "3"},
+        "prefetch": _empty_prefetch(templates, "3"),
+    }
+    (card,) = valid(linked_app.post(VIEW, json=body).json())["cards"]
+    assert card["links"] == [
+        {"label": card["links"][0]["label"], "url": f"{BASE}/patients/1", "type": "absolute"}
+    ]
+    # another EHR's patient "3", or this EHR's patient "2": not known, so no patient link
+    for server, pid in (("https://other-ehr.example.org/fhir", "3"), (body["fhirServer"], "2")):
+        other = {
+            **body,
+            "fhirServer": server,
+            "context": {"userId": "Practitioner/1", "patientId": pid},
+            "prefetch": _empty_prefetch(templates, pid),
+        }
+        (card,) = valid(linked_app.post(VIEW, json=other).json())["cards"]
+        assert card["links"] == [
+            {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}
+        ]
+        assert "/patients/" not in json.dumps(card)

@@ -200,3 +200,43 @@ def test_issuers_file_errors_name_the_problem(tmp_path):
     path.write_text('{"issuers": [{"iss": "x"}]}')
     with pytest.raises(InputError, match="jwks"):
         load_issuers(path)
+
+
+def test_card_link_from_the_jwt_issuer_when_no_fhir_server(issuers_file, keys, templates, tmp_path):
+    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import link_ehr_patient
+    from spinecare.store.models import PatientRow
+    from spinecare.store.service import now
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    db = open_database(db_url)
+    with db.session() as session:
+        clinic = get_or_create_clinic(session, "Clinic A")
+        for n in (1, 2):
+            session.add(
+                PatientRow(
+                    clinic_id=clinic.id,
+                    external_id=f"P{n}",
+                    name=f"Patient {n}",
+                    created_at=now(),
+                    updated_at=now(),
+                )
+            )
+        session.flush()
+        second = session.get(PatientRow, 2)
+        link_ehr_patient(session, second, ISSUER, "1")  # the EHR's "1" is spinecare's 2
+    db.dispose()
+    client = make_client(cds_issuers=str(issuers_file), db_url=db_url)
+    prefetch = {key: None for key in templates}
+    prefetch["patient"] = {"resourceType": "Patient", "id": "1"}
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "0d5c1d36-3f5a-4a4b-9f0e-5bb0a0d0f7b1",
+        "context": {"userId": "Practitioner/1", "patientId": "1"},
+        "prefetch": prefetch,
+    }
+    view = "/cds-services/spinecare-patient-view"
+    response = client.post(view, json=body, headers=auth(keys.token(f"{BASE}{view}")))
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["links"][0]["url"] == f"{BASE}/patients/2"
