@@ -32,7 +32,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("spinecare.app")
 
-API_PREFIXES = ("/api", "/cds-services", "/static", "/docs", "/openapi.json", "/redoc")
+API_PREFIXES = ("/api", "/cds-services", "/fhir/", "/static", "/docs", "/openapi.json", "/redoc")
 ERROR_TITLES = {
     400: "The request could not be read",
     401: "Please sign in",
@@ -45,7 +45,7 @@ ERROR_TITLES = {
     503: "Not available now",
 }
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks")
+OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks", "spinecare.api.fhir_api")
 
 
 class JsonSuffix:
@@ -69,7 +69,12 @@ class JsonSuffix:
             scope["headers"] = [*headers, (b"accept", b"application/json")]
             scope.setdefault("state", {})["json"] = True
         for key, value in scope["headers"]:
-            if key == b"content-length" and value.isdigit() and int(value) > self.max_body:
+            if (
+                key == b"content-length"
+                and value.isdigit()
+                and int(value) > self.max_body
+                and not path.startswith("/fhir/")  # answered as an OperationOutcome there
+            ):
                 response = error_response(
                     413, f"the request body is larger than {self.max_body} bytes"
                 )

@@ -136,9 +136,13 @@ class BodySizeLimit:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413, f"request body larger than the limit of {self.max_bytes} bytes"
-        )
+        message = f"request body larger than the limit of {self.max_bytes} bytes"
+        if str(scope.get("path", "")).startswith("/fhir/"):
+            from spinecare.api.fhir_api import outcome_response
+
+            await outcome_response(413, message)(scope, receive, send)
+            return
+        response = error_response(413, message)
         await response(scope, receive, send)
 
 
@@ -160,11 +164,12 @@ def create_cds_app(settings: Settings | None = None) -> FastAPI:
     """The CDS Hooks service and the REST API, on their own."""
     from spinecare import __version__
     from spinecare.api.cds_hooks import router as cds_router
+    from spinecare.api.fhir_api import router as fhir_router
     from spinecare.api.rest import router as rest_router
 
     settings = settings or Settings.from_env()
     app = FastAPI(
-        title="spinecare CDS Hooks service and REST API",
+        title="spinecare CDS Hooks service, REST API and FHIR API",
         version=__version__,
         description="Massage screening for spinal osteochondrosis and disc herniation: "
         "HL7 CDS Hooks 2.0 services and a REST API. See docs/cds-hooks.md and docs/api.md.",
@@ -174,4 +179,5 @@ def create_cds_app(settings: Settings | None = None) -> FastAPI:
     install_http_limits(app, settings)
     app.include_router(cds_router)
     app.include_router(rest_router)
+    app.include_router(fhir_router)
     return app
