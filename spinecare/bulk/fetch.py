@@ -42,6 +42,7 @@ import httpx
 import jwt
 
 from spinecare.errors import InputError
+from spinecare.fhir.ndjson import RESOURCE_TYPES
 
 __all__ = [
     "BackendServicesAuth",
@@ -54,17 +55,7 @@ __all__ = [
 
 STATE_FILE = ".bulk-fetch.json"
 NDJSON = "application/fhir+ndjson"
-DEFAULT_TYPES: tuple[str, ...] = (
-    "Patient",
-    "Condition",
-    "Observation",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Medication",
-    "Procedure",
-    "ServiceRequest",
-    "FamilyMemberHistory",
-)
+DEFAULT_TYPES: tuple[str, ...] = RESOURCE_TYPES  # what bulk screening reads
 DEFAULT_WAIT = 5.0  # seconds between polls when the server gives no Retry-After
 MAX_WAIT = 600.0  # never wait longer than this between two polls
 MAX_TRANSIENT = 5  # transient errors tolerated in a row
