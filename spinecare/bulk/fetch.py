@@ -201,17 +201,36 @@ class _State:
 
     @classmethod
     def load(cls, folder: Path, request: ExportRequest, restart: bool) -> _State:
+        """The state of this request's export in ``folder``; a fresh one with ``restart``
+        (the previous export's files removed). A folder holding another export, or NDJSON
+        files of unknown origin, is refused: screening would mix two exports."""
         path = folder / STATE_FILE
         state = cls(path)
-        if path.exists() and not restart:
+        old: dict[str, Any] = {}
+        if path.exists():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                loaded = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                data = {}
-            if isinstance(data, dict) and data.get("request") == request.key():
-                state.data = data
-        if not state.data:
-            state.data = {"request": request.key(), "done": {}}
+                loaded = {}
+            old = loaded if isinstance(loaded, dict) else {}
+        if old and not restart and old.get("request") == request.key():
+            state.data = old
+            return state
+        if restart:
+            done = old.get("done")
+            root = folder.resolve()
+            for name in done if isinstance(done, dict) else {}:
+                target = (folder / str(name)).resolve()
+                if target.is_relative_to(root):  # only files this folder's export wrote
+                    target.unlink(missing_ok=True)
+            for part in folder.rglob("*.ndjson.part"):
+                part.unlink()
+        elif old or any(folder.glob("*.ndjson*")):
+            raise BulkFetchError(
+                f"{folder} already holds another export; fetch into an empty folder, or "
+                "start again there with --restart"
+            )
+        state.data = {"request": request.key(), "done": {}}
         return state
 
     def save(self) -> None:

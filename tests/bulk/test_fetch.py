@@ -352,3 +352,23 @@ def test_cli_fetch(server, client_key, tmp_path, export_files):
     expired = subprocess.run([*args, "--restart"], capture_output=True, text=True, timeout=120)
     assert expired.returncode == 1
     assert "Traceback" not in expired.stderr and "expired" in expired.stderr
+
+
+def test_a_folder_with_another_export_is_refused_unless_restarted(
+    server, client_key, tmp_path, export_files
+):
+    from spinecare.bulk.fetch import BulkFetchError
+
+    out = tmp_path / "export"
+    fetch(server, out, client_key)
+    with pytest.raises(BulkFetchError, match="another export"):
+        fetch(server, out, client_key, group="other")  # would mix two exports
+    server.files = {"Patient.ndjson": export_files["Patient.ndjson"]}
+    result, _ = fetch(server, out, client_key, group="other", restart=True)
+    assert sorted(p.name for p in out.glob("*.ndjson")) == ["Patient.1.ndjson"]
+    assert [p.name for p in result.files] == ["Patient.1.ndjson"]
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "Condition.ndjson").write_text("{}\n")
+    with pytest.raises(BulkFetchError, match="another export"):
+        fetch(server, stray, client_key)
