@@ -56,6 +56,13 @@ class Settings:
         default="",
         metadata={"help": "path to a JSON file: allow-listed issuers with their JWKS or jku"},
     )
+    smart_ehrs: str = field(
+        default="",
+        metadata={
+            "help": "path to a JSON file: the EHRs spinecare may be opened from by SMART App "
+            "Launch (client id, clinic, EHR users mapped to accounts)"
+        },
+    )
     cds_fhir_allowed_hosts: list[str] = field(
         default_factory=list,
         metadata={

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,8 +28,10 @@ from spinecare.store.models import PatientIdentifier, PatientRow, SeenToken
 
 __all__ = [
     "SeenTokens",
+    "clinic_ehr_patient",
     "ehr_ids_in_bundle",
     "find_ehr_patient",
+    "free_external_id",
     "link_ehr_patient",
     "normalize_system",
 ]
@@ -116,6 +119,36 @@ def find_ehr_patient(session: Session, systems: Iterable[str], value: str) -> in
         )
     )
     return found.pop() if len(found) == 1 else None
+
+
+def clinic_ehr_patient(
+    session: Session, clinic_id: int, system: str, value: str
+) -> PatientRow | None:
+    """The clinic's patient stored as ``value`` in the EHR ``system``."""
+    return session.scalar(
+        select(PatientRow)
+        .join(PatientIdentifier, PatientIdentifier.patient_id == PatientRow.id)
+        .where(
+            PatientIdentifier.clinic_id == clinic_id,
+            PatientIdentifier.system == normalize_system(system),
+            PatientIdentifier.value == value,
+        )
+    )
+
+
+def free_external_id(session: Session, clinic_id: int, value: str, system: str) -> str:
+    """An external id for a new patient from an EHR: the EHR's id when no patient of the
+    clinic has it, else the id qualified by the EHR's host (``3@ehr.example.org``)."""
+    host = urlsplit(system).hostname or "ehr"
+    for candidate in (value[:100], f"{value}@{host}"[:100]):
+        taken = session.scalar(
+            select(PatientRow.id).where(
+                PatientRow.clinic_id == clinic_id, PatientRow.external_id == candidate
+            )
+        )
+        if taken is None:
+            return candidate
+    return f"{value}@{host}#{secrets.token_hex(4)}"[:100]
 
 
 class SeenTokens:

@@ -352,3 +352,15 @@ class SeenToken(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SmartLaunch(Base):
+    """A SMART App Launch under way: its ``state`` (hashed), the EHR and the PKCE code
+    verifier, kept from the redirect to the EHR until its answer comes back (once)."""
+
+    __tablename__ = "smart_launches"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    iss: Mapped[str] = mapped_column(String(500))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,5 +1,6 @@
-"""EHR integration: patients' ids within EHRs (for CDS Hooks card links) and the CDS
-Hooks JWT ids already seen (replay detection shared by every worker).
+"""EHR integration: patients' ids within EHRs (for CDS Hooks card links), the CDS Hooks
+JWT ids already seen (replay detection shared by every worker), and SMART App Launches
+under way.
 
 Revision ID: 0004_ehr
 Revises: 0003
@@ -44,8 +45,17 @@ def upgrade() -> None:
         sa.Column("expires_at", TZ, nullable=False),
     )
     op.create_index("ix_cds_seen_tokens_expires_at", "cds_seen_tokens", ["expires_at"])
+    op.create_table(
+        "smart_launches",
+        sa.Column("state_hash", sa.String(64), primary_key=True),
+        sa.Column("iss", sa.String(500), nullable=False),
+        sa.Column("code_verifier", sa.String(128), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+    )
+    op.create_index("ix_smart_launches_created_at", "smart_launches", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("smart_launches")
     op.drop_table("cds_seen_tokens")
     op.drop_table("patient_identifiers")
