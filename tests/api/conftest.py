@@ -197,6 +197,30 @@ def issuers_file(tmp_path_factory, keys, stub_fhir) -> Path:
     return path
 
 
+def cli_verdict(path: Path, as_of: str) -> str:
+    """The verdict ``spinecare screen FILE --as-of DATE --format json`` prints."""
+    import subprocess
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spinecare",
+            "screen",
+            str(path),
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return str(json.loads(proc.stdout)["verdict"])
+
+
 def make_client(**overrides: Any):
     from fastapi.testclient import TestClient
 

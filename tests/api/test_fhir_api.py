@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
-from conftest import AS_OF, CONTRAINDICATED, DEFER, NEEDS_CLEARANCE, NEEDS_DATA, make_client
+from conftest import (
+    AS_OF,
+    CONTRAINDICATED,
+    DEFER,
+    NEEDS_CLEARANCE,
+    NEEDS_DATA,
+    cli_verdict,
+    make_client,
+)
 
 OP = "/fhir/Patient/$massage-screening"
 FHIR = {"Content-Type": "application/fhir+json"}
@@ -68,27 +74,6 @@ def test_metadata_is_a_capability_statement(fhir_client):
 
 
 BASE_URL = "https://spinecare.example.org"
-
-
-def cli_verdict(path, as_of: str) -> str:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spinecare",
-            "screen",
-            str(path),
-            "--as-of",
-            as_of,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)["verdict"]
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,11 @@ Bad launches show a page and store nothing."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import AS_OF, BASE, CONTRAINDICATED
+from conftest import AS_OF, BASE, CONTRAINDICATED, cli_verdict
 from smart_ehr import CLIENT_ID, PRACTITIONER, StubEHR
 from sqlalchemy import func, select
 
@@ -91,27 +88,6 @@ def launch(client, ehr: StubEHR, **params: str):
     )
 
 
-def cli_verdict(path: Path) -> str:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spinecare",
-            "screen",
-            str(path),
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)["verdict"]
-
-
 def test_ehr_launch_opens_the_patients_screening(app_client, ehr, synthea):
     before = counts(app_client)
     response = launch(app_client, ehr, launch="launch-ctx-1")
@@ -123,7 +99,9 @@ def test_ehr_launch_opens_the_patients_screening(app_client, ehr, synthea):
     assert request["code_challenge_method"] == "S256" and "launch" in request["scope"].split()
     page = app_client.get(f"{target}?as_of={AS_OF}", headers={"accept": "application/json"})
     assert page.status_code == 200, page.text
-    assert page.json()["screening"]["verdict"] == cli_verdict(synthea.folder / CONTRAINDICATED)
+    assert page.json()["screening"]["verdict"] == cli_verdict(
+        synthea.folder / CONTRAINDICATED, AS_OF
+    )
     patients, intakes, launches = counts(app_client)
     assert (patients, intakes, launches) == (before[0] + 1, before[1] + 1, 0)
     # a second launch for the same EHR patient adds an intake to the same patient
