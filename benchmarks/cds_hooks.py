@@ -84,9 +84,18 @@ def free_port() -> int:
 
 def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
     """uvicorn in its own process(es), so the load generator does not share the GIL."""
+    import tempfile
+
+    from spinecare.store.db import open_database
+
+    # one database for every worker (the JWT ids seen, the EHR patient ids), migrated here
+    # once so that the workers do not all migrate it at the same time
+    db_url = f"sqlite:///{tempfile.mkdtemp(prefix='spinecare-bench-')}/cds.sqlite"
+    open_database(db_url).dispose()
     env = dict(
         os.environ,
         SPINECARE_ENVIRONMENT="development",
+        SPINECARE_DB_URL=db_url,
         # JWT verification is covered by the tests; it is off for this local run
         SPINECARE_CDS_JWT_REQUIRED="false",
         SPINECARE_MAX_BODY_BYTES="20000000",

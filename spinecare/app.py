@@ -32,7 +32,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("spinecare.app")
 
-API_PREFIXES = ("/api", "/cds-services", "/static", "/docs", "/openapi.json", "/redoc")
+API_PREFIXES = ("/api", "/cds-services", "/fhir/", "/static", "/docs", "/openapi.json", "/redoc")
 ERROR_TITLES = {
     400: "The request could not be read",
     401: "Please sign in",
@@ -53,7 +53,7 @@ DOCS_CSP = (
 )
 """The API reference page (Swagger UI): its scripts from its CDN and its one inline
 script, marked with a fresh nonce."""
-OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks")
+OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks", "spinecare.api.fhir_api")
 
 
 NO_STORE_EXEMPT = ("/static/",)
@@ -112,7 +112,12 @@ class JsonSuffix:
             await send(message)
 
         for key, value in scope["headers"]:
-            if key == b"content-length" and value.isdigit() and int(value) > self.max_body:
+            if (
+                key == b"content-length"
+                and value.isdigit()
+                and int(value) > self.max_body
+                and not path.startswith("/fhir/")  # answered as an OperationOutcome there
+            ):
                 response = error_response(
                     413, f"the request body is larger than {self.max_body} bytes"
                 )
@@ -297,7 +302,7 @@ def create_app(
     logins (with their fresh passwords) in ``app.state.demo_logins``.
     """
     from spinecare.store.db import open_database
-    from spinecare.web import admin, auth, clearance, courses, patients
+    from spinecare.web import admin, auth, clearance, courses, patients, smart
     from spinecare.web.deps import WebState
 
     settings = settings or Settings.from_env()
@@ -327,7 +332,7 @@ def create_app(
     _install_page_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (auth, patients, clearance, courses, admin):
+    for module in (auth, patients, clearance, courses, admin, smart):
         app.include_router(module.router)
     app.state.optional_routers = _include_optional(app)
     _configure_api(app, settings)

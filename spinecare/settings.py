@@ -59,13 +59,24 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="public address of the app, used in links (CDS Hooks cards)",
+        description="public address of the app, used in links (CDS Hooks cards); the only "
+        "audience CDS Hooks JWTs may name",
     )
     cds_jwt_required: bool = Field(
         True, description="check the EHR's JWT on CDS Hooks calls (off only in development)"
     )
     cds_issuers: str = Field(
         "", description="path to a JSON file: allow-listed issuers with their JWKS or jku"
+    )
+    smart_ehrs: str = Field(
+        "",
+        description="path to a JSON file: the EHRs spinecare may be opened from by SMART App "
+        "Launch (client id, clinic, EHR users mapped to accounts)",
+    )
+    cds_fhir_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host names or CIDR networks on loopback, link-local or private addresses "
+        "that the CDS Hooks service may fetch FHIR data from (comma-separated)",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -85,7 +96,7 @@ class Settings(BaseSettings):
     )
     demo: bool = Field(False, description="seed demo users and patients on start")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "cds_fhir_allowed_hosts", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
         return _split(value) if isinstance(value, str) else value

@@ -20,8 +20,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.errors import error_response, install_error_handlers
+from spinecare.api.outbound import AddressPolicy
 from spinecare.api.security import JWTVerifier, load_issuers
 from spinecare.settings import Settings
+from spinecare.store.db import Database
 
 __all__ = ["BodySizeLimit", "CdsState", "cds_state", "configure_cds", "create_cds_app"]
 
@@ -34,6 +36,8 @@ class CdsState:
 
     settings: Settings
     verifier: JWTVerifier | None
+    address_policy: AddressPolicy = field(default_factory=AddressPolicy)
+    db: Database | None = None
     feedback: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     audit: Callable[[dict[str, Any]], None] | None = None
 
@@ -46,10 +50,28 @@ class CdsState:
 
 
 def configure_cds(app: FastAPI, settings: Settings) -> CdsState:
-    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``."""
+    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``.
+
+    The database is the app's (``app.state.db``), or opened from ``settings.db_url`` for
+    the standalone service: it holds the JWT ids already seen (shared by every worker)
+    and the patients' ids within EHRs that card links are made from."""
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import SeenTokens
+
     settings.validate()  # refuses the JWT check turned off outside development
-    verifier = JWTVerifier(load_issuers(settings.cds_issuers)) if settings.cds_issuers else None
-    state = CdsState(settings=settings, verifier=verifier)
+    db = getattr(app.state, "db", None)
+    if db is None:
+        db = open_database(settings.db_url)
+        app.router.on_shutdown.append(db.dispose)
+    verifier = None
+    if settings.cds_issuers:
+        verifier = JWTVerifier(load_issuers(settings.cds_issuers), replay=SeenTokens(db))
+    state = CdsState(
+        settings=settings,
+        verifier=verifier,
+        address_policy=AddressPolicy.from_entries(settings.cds_fhir_allowed_hosts),
+        db=db,
+    )
     app.state.cds = state
     return state
 
@@ -114,9 +136,13 @@ class BodySizeLimit:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413, f"request body larger than the limit of {self.max_bytes} bytes"
-        )
+        message = f"request body larger than the limit of {self.max_bytes} bytes"
+        if str(scope.get("path", "")).startswith("/fhir/"):
+            from spinecare.api.fhir_api import outcome_response
+
+            await outcome_response(413, message)(scope, receive, send)
+            return
+        response = error_response(413, message)
         await response(scope, receive, send)
 
 
@@ -138,11 +164,12 @@ def create_cds_app(settings: Settings | None = None) -> FastAPI:
     """The CDS Hooks service and the REST API, on their own."""
     from spinecare import __version__
     from spinecare.api.cds_hooks import router as cds_router
+    from spinecare.api.fhir_api import router as fhir_router
     from spinecare.api.rest import router as rest_router
 
     settings = settings or Settings.from_env()
     app = FastAPI(
-        title="spinecare CDS Hooks service and REST API",
+        title="spinecare CDS Hooks service, REST API and FHIR API",
         version=__version__,
         description="Massage screening for spinal osteochondrosis and disc herniation: "
         "HL7 CDS Hooks 2.0 services and a REST API. See docs/cds-hooks.md and docs/api.md.",
@@ -152,4 +179,5 @@ def create_cds_app(settings: Settings | None = None) -> FastAPI:
     install_http_limits(app, settings)
     app.include_router(cds_router)
     app.include_router(rest_router)
+    app.include_router(fhir_router)
     return app

@@ -29,6 +29,7 @@ import httpx
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
+from spinecare.api.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.api.security import require_cds_jwt
 from spinecare.documents import load_document, parse_json
 from spinecare.errors import InputError, RecordError
@@ -355,6 +356,8 @@ async def _fetch_one(
     for _ in range(MAX_PAGES):
         try:
             response = await client.get(url)
+        except BlockedAddress as exc:
+            raise PrefetchUnavailable(f"{key}: {exc}") from None
         except httpx.HTTPError as exc:
             raise PrefetchUnavailable(
                 f"{key}: FHIR server unreachable ({type(exc).__name__})"
@@ -392,7 +395,7 @@ async def _fetch_one(
 
 
 async def _fetch_missing(
-    data: dict[str, Any], missing: dict[str, str]
+    data: dict[str, Any], missing: dict[str, str], policy: AddressPolicy
 ) -> dict[str, dict[str, Any] | None]:
     server = data.get("fhirServer")
     auth = data.get("fhirAuthorization")
@@ -406,7 +409,7 @@ async def _fetch_missing(
         "Accept": "application/fhir+json, application/json",
         "Authorization": f"Bearer {auth['access_token']}",
     }
-    async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, headers=headers) as client:
+    async with guarded_client(policy, timeout=FETCH_TIMEOUT, headers=headers) as client:
         results = await asyncio.gather(
             *(_fetch_one(client, base, key, query) for key, query in missing.items())
         )
@@ -424,9 +427,15 @@ def _fill(template: str, context: Mapping[str, Any]) -> str:
 
 
 async def resolve_prefetch(
-    data: dict[str, Any], context: Mapping[str, Any], templates: Mapping[str, str]
+    data: dict[str, Any],
+    context: Mapping[str, Any],
+    templates: Mapping[str, str],
+    policy: AddressPolicy | None = None,
 ) -> dict[str, dict[str, Any] | None]:
-    """Every prefetch key: the resource sent or fetched, or None (searched, nothing)."""
+    """Every prefetch key: the resource sent or fetched, or None (searched, nothing).
+
+    What is fetched from ``fhirServer`` goes only to addresses ``policy`` allows (by
+    default: no loopback, link-local or private address)."""
     prefetch = data.get("prefetch") or {}
     values: dict[str, dict[str, Any] | None] = {}
     missing: dict[str, str] = {}
@@ -439,7 +448,7 @@ async def resolve_prefetch(
             _check_prefetch_value(key, value)
         values[key] = value
     if missing:
-        fetched = await _fetch_missing(data, missing)
+        fetched = await _fetch_missing(data, missing, policy or AddressPolicy())
         for key, value in fetched.items():
             if value is not None:
                 try:
@@ -513,6 +522,39 @@ def build_record(
             full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
             builder.add(resource, full_url)
     return builder.build()
+
+
+# ---------------------------------------------------------------------------------------
+# The spinecare patient for the EHR's patient
+
+
+def ehr_systems(data: Mapping[str, Any], claims: Any) -> list[str]:
+    """The names of the calling EHR: its ``fhirServer`` and its JWT issuer."""
+    systems = []
+    server = data.get("fhirServer")
+    if isinstance(server, str) and server:
+        systems.append(server)
+    iss = claims.get("iss") if isinstance(claims, dict) else None
+    if isinstance(iss, str) and iss:
+        systems.append(iss)
+    return systems
+
+
+async def app_patient_for(request: Request, systems: list[str], patient_id: str) -> int | None:
+    """spinecare's patient stored with this EHR id, or None (then the card's link is a
+    SMART launch: never a guess from the EHR's id)."""
+    from spinecare.api.cds_app import cds_state
+    from spinecare.store.ehr import find_ehr_patient
+
+    db = cds_state(request.app).db
+    if db is None or not systems:
+        return None
+
+    def find() -> int | None:
+        with db.session() as session:
+            return find_ehr_patient(session, systems, patient_id)
+
+    return await asyncio.to_thread(find)
 
 
 # ---------------------------------------------------------------------------------------
@@ -595,16 +637,19 @@ async def call_service(
     kb = _kb()
     settings = cds_state(request.app).settings
     try:
-        values = await resolve_prefetch(data, context, prefetch_templates(kb))
+        values = await resolve_prefetch(
+            data, context, prefetch_templates(kb), cds_state(request.app).address_policy
+        )
     except PrefetchUnavailable as exc:
         raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None
+    app_patient = await app_patient_for(request, ehr_systems(data, claims), patient_id)
     errors = [
         _operation_outcome_text(key, value)
         for key, value in values.items()
         if value is not None and value.get("resourceType") == "OperationOutcome"
     ]
     if errors:
-        card = error_card(errors, base_url=settings.base_url, patient_id=patient_id, lang=lang)
+        card = error_card(errors, base_url=settings.base_url, app_patient_id=app_patient, lang=lang)
         return {"cards": [card]}
     try:
         record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
@@ -617,6 +662,7 @@ async def call_service(
         hook=hook,
         draft_orders=drafts,
         patient_id=patient_id,
+        app_patient_id=app_patient,
     )
     # plain JSON-ready data: skip FastAPI's encoder (a large share of the time budget)
     return Response(orjson.dumps({"cards": cards}), media_type="application/json")

@@ -7,19 +7,27 @@ logged at debug level, the token never):
 - ``Authorization: Bearer <JWT>`` is present;
 - header ``alg`` is RS384 or ES384 (never ``none``, never a symmetric HMAC algorithm);
 - ``iss`` is allow-listed in the issuers file (``Settings.cds_issuers``);
-- the verification key comes from that issuer's configured JWK Set, or from the JWK Set
-  at the header's ``jku`` when that URL is allow-listed for the issuer (fetched with
-  httpx and cached);
-- the signature verifies with the key named by ``kid``;
-- ``aud`` equals the URL of the endpoint being called; ``exp``, ``iat`` and ``jti`` are
-  present; the token has not expired;
-- ``jti`` has not been seen before (replay cache, kept until the token expires).
+- the verification key: when the header's ``jku`` is allow-listed for the issuer, from
+  the JWK Set at that URL (fetched with httpx and cached); otherwise from the issuer's
+  configured JWK Set (``jwks``, ``jwks_file`` or ``jwks_url``), and a ``jku`` that is not
+  allow-listed is ignored, never fetched (the CDS Hooks sandbox sends its own ``jku`` on
+  every token). Without either, the token is refused;
+- the key named by ``kid``; when the set does not hold it (the EHR rotated its keys), the
+  set is read again (URL or file), at most once per ``refresh_interval`` for that set;
+- the signature verifies with that key;
+- ``aud`` equals the URL of the endpoint under the configured base URL
+  (``Settings.base_url``; never the address the request claims in its ``Host`` header);
+  ``exp``, ``iat`` and ``jti`` are present; the token has not expired;
+- ``jti`` has not been seen before (kept until the token expires; in the database, so
+  shared by every worker, when the app has one).
 
 Issuers file (JSON)::
 
     {"issuers": [
       {"iss": "https://ehr.example.org", "jwks": {"keys": [...]}},
       {"iss": "https://other-ehr.example.org", "jwks_file": "other-ehr.jwks.json"},
+      {"iss": "https://fourth.example.org",
+       "jwks_url": "https://fourth.example.org/.well-known/jwks.json"},
       {"iss": "https://third.example.org",
        "jku": ["https://third.example.org/.well-known/jwks.json"]}
     ]}
@@ -32,10 +40,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jwt
@@ -49,6 +57,7 @@ __all__ = [
     "IssuerConfig",
     "JWTVerifier",
     "ReplayCache",
+    "ReplayStore",
     "load_issuers",
     "require_cds_jwt",
 ]
@@ -65,11 +74,19 @@ class AuthError(Exception):
 
 @dataclass(frozen=True)
 class IssuerConfig:
-    """One trusted CDS client: its JWK Set, and/or the jku URLs it may point to."""
+    """One trusted CDS client: its JWK Set (inline, a file, or a URL), and/or the jku URLs
+    it may point to."""
 
     iss: str
     jwks: Mapping[str, Any] | None = None
     jku: tuple[str, ...] = ()
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Whether the issuer's own keys are configured (then ``kid`` decides)."""
+        return self.jwks is not None or self.jwks_file is not None or self.jwks_url is not None
 
 
 def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
@@ -92,6 +109,7 @@ def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
         if not isinstance(entry, dict) or not isinstance(entry.get("iss"), str):
             raise InputError(f"{where}: needs an 'iss' string", source=str(file))
         jwks = entry.get("jwks")
+        jwks_path: Path | None = None
         if "jwks_file" in entry:
             jwks_path = file.parent / str(entry["jwks_file"])
             try:
@@ -100,6 +118,11 @@ def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
                 raise InputError(
                     f"{where}: cannot read jwks_file: {exc}", source=str(file)
                 ) from None
+        jwks_url = entry.get("jwks_url")
+        if jwks_url is not None and not (
+            isinstance(jwks_url, str) and jwks_url.startswith(("https://", "http://"))
+        ):
+            raise InputError(f"{where}: 'jwks_url' must be an http(s) URL", source=str(file))
         if jwks is not None and not (isinstance(jwks, dict) and isinstance(jwks.get("keys"), list)):
             raise InputError(
                 f"{where}: 'jwks' must be a JWK Set ({{'keys': [...]}})", source=str(file)
@@ -109,9 +132,11 @@ def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
             jku = [jku]
         if not isinstance(jku, list) or not all(isinstance(u, str) for u in jku):
             raise InputError(f"{where}: 'jku' must be a URL or a list of URLs", source=str(file))
-        if jwks is None and not jku:
-            raise InputError(f"{where}: give 'jwks', 'jwks_file' or 'jku'", source=str(file))
-        out[entry["iss"]] = IssuerConfig(entry["iss"], jwks, tuple(jku))
+        if jwks is None and jwks_url is None and not jku:
+            raise InputError(
+                f"{where}: give 'jwks', 'jwks_file', 'jwks_url' or 'jku'", source=str(file)
+            )
+        out[entry["iss"]] = IssuerConfig(entry["iss"], jwks, tuple(jku), jwks_path, jwks_url)
     return out
 
 
@@ -141,6 +166,13 @@ class ReplayCache:
             del self._seen[key]
 
 
+class ReplayStore(Protocol):
+    """Where seen ``jti`` values are kept (:class:`ReplayCache` in memory, or the
+    database's :class:`spinecare.store.ehr.SeenTokens`)."""
+
+    def check_and_add(self, iss: str, jti: str, expires: float, now: float) -> bool: ...
+
+
 @dataclass
 class _CachedJwks:
     keys: Mapping[str, Any]
@@ -155,10 +187,15 @@ class JWTVerifier:
     leeway: int = 30
     max_lifetime: int = 3600
     jwks_ttl: float = 300.0
+    refresh_interval: float = 30.0
     fetch_timeout: float = 2.0
-    replay: ReplayCache = field(default_factory=ReplayCache)
-    _jku_cache: dict[str, _CachedJwks] = field(default_factory=dict)
-    _jku_lock: asyncio.Lock | None = None
+    replay: ReplayStore = field(default_factory=ReplayCache)
+    transport: httpx.AsyncBaseTransport | None = None
+    clock: Callable[[], float] = time.monotonic
+    fetches: int = 0
+    _cache: dict[str, _CachedJwks] = field(default_factory=dict)
+    _refreshed: dict[str, float] = field(default_factory=dict)
+    _lock: asyncio.Lock | None = None
 
     async def verify(self, token: str, audiences: list[str]) -> dict[str, Any]:
         """The verified claims; raises :class:`AuthError`."""
@@ -173,17 +210,7 @@ class JWTVerifier:
         iss = unverified.get("iss")
         if not isinstance(iss, str) or iss not in self.issuers:
             raise AuthError("issuer not allow-listed")
-        issuer = self.issuers[iss]
-        jku = header.get("jku")
-        if jku is not None:
-            if not isinstance(jku, str) or jku not in issuer.jku:
-                raise AuthError("jku not allow-listed for this issuer")
-            jwks = await self._fetch_jwks(jku)
-        elif issuer.jwks is not None:
-            jwks = issuer.jwks
-        else:
-            raise AuthError("no jku in the token and no configured JWK Set for the issuer")
-        key = self._select_key(jwks, header.get("kid"), alg)
+        key = await self._key(self.issuers[iss], header, alg)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -207,9 +234,84 @@ class JWTVerifier:
         jti = claims["jti"]
         if not isinstance(jti, str) or not jti:
             raise AuthError("jti must be a non-empty string")
-        if not self.replay.check_and_add(iss, jti, exp + self.leeway, now):
+        new = await asyncio.to_thread(self.replay.check_and_add, iss, jti, exp + self.leeway, now)
+        if not new:
             raise AuthError("jti replayed")
         return claims
+
+    async def _key(self, issuer: IssuerConfig, header: Mapping[str, Any], alg: str) -> Any:
+        """The verification key: from an allow-listed ``jku``, else the issuer's own set
+        (a ``jku`` that is not allow-listed is ignored), read again once on an unknown
+        ``kid``."""
+        jku = header.get("jku")
+        source: str | None
+        if isinstance(jku, str) and jku in issuer.jku:
+            source = jku
+        elif issuer.configured:
+            source = issuer.jwks_url or (str(issuer.jwks_file) if issuer.jwks_file else None)
+        elif jku is not None:
+            raise AuthError("jku not allow-listed for this issuer, and no configured JWK Set")
+        else:
+            raise AuthError("no jku in the token and no configured JWK Set for the issuer")
+        kid = header.get("kid")
+        if source is None:
+            assert issuer.jwks is not None
+            return self._select_key(issuer.jwks, kid, alg)
+        jwks = await self._jwks(issuer, source, refresh=False)
+        if kid is not None and not _holds(jwks, kid):
+            jwks = await self._jwks(issuer, source, refresh=True)
+        return self._select_key(jwks, kid, alg)
+
+    async def _jwks(self, issuer: IssuerConfig, source: str, *, refresh: bool) -> Mapping[str, Any]:
+        """The JWK Set at ``source`` (a URL, or the issuer's file), cached for ``jwks_ttl``;
+        with ``refresh`` read again unless it was within ``refresh_interval``."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            now = self.clock()
+            cached = self._cache.get(source)
+            if refresh:
+                last = self._refreshed.get(source)
+                if cached is not None and last is not None and now - last < self.refresh_interval:
+                    return cached.keys  # rate limit: an unknown kid does not hammer the EHR
+                self._refreshed[source] = now
+            elif cached is not None and now - cached.fetched < self.jwks_ttl:
+                return cached.keys
+            if issuer.jwks_file is not None and source == str(issuer.jwks_file):
+                data = self._read_file(issuer.jwks_file, cached)
+            else:
+                data = await self._download(source)
+            self.fetches += 1
+            if cached is None and refresh is False:
+                self._refreshed.setdefault(source, now)
+            self._cache[source] = _CachedJwks(data, now)
+            return data
+
+    @staticmethod
+    def _read_file(path: Path, cached: _CachedJwks | None) -> Mapping[str, Any]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            if cached is not None:
+                return cached.keys  # a file being replaced: keep the keys we had
+            raise AuthError(f"cannot read the JWK Set file ({type(exc).__name__})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+            raise AuthError("the JWK Set file holds no JWK Set")
+        return data
+
+    async def _download(self, url: str) -> Mapping[str, Any]:
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.fetch_timeout, transport=self.transport
+            ) as client:
+                response = await client.get(url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AuthError(f"cannot fetch the JWK Set ({type(exc).__name__})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+            raise AuthError("the URL does not hold a JWK Set")
+        return data
 
     def _select_key(self, jwks: Mapping[str, Any], kid: Any, alg: str) -> Any:
         keys = jwks.get("keys")
@@ -233,40 +335,16 @@ class JWTVerifier:
         except jwt.PyJWTError as exc:
             raise AuthError(f"unusable key ({type(exc).__name__})") from None
 
-    async def _fetch_jwks(self, url: str) -> Mapping[str, Any]:
-        cached = self._jku_cache.get(url)
-        now = time.monotonic()
-        if cached is not None and now - cached.fetched < self.jwks_ttl:
-            return cached.keys
-        if self._jku_lock is None:
-            self._jku_lock = asyncio.Lock()
-        async with self._jku_lock:
-            cached = self._jku_cache.get(url)
-            if cached is not None and now - cached.fetched < self.jwks_ttl:
-                return cached.keys
-            try:
-                async with httpx.AsyncClient(timeout=self.fetch_timeout) as client:
-                    response = await client.get(url, headers={"Accept": "application/json"})
-                response.raise_for_status()
-                data = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise AuthError(f"cannot fetch the JWK Set ({type(exc).__name__})") from None
-            if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-                raise AuthError("jku does not hold a JWK Set")
-            self._jku_cache[url] = _CachedJwks(data, time.monotonic())
-            return data
+
+def _holds(jwks: Mapping[str, Any], kid: Any) -> bool:
+    keys = jwks.get("keys")
+    return isinstance(keys, list) and any(isinstance(k, dict) and k.get("kid") == kid for k in keys)
 
 
-def expected_audiences(request: Request, base_url: str | None) -> list[str]:
-    """The URLs this call may be addressed to: as received, and under the public base URL."""
-    path = request.url.path
-    seen = str(request.url.replace(query=None, fragment=None))
-    out = [seen]
-    if base_url:
-        public = base_url.rstrip("/") + path
-        if public not in out:
-            out.append(public)
-    return out
+def expected_audiences(request: Request, base_url: str) -> list[str]:
+    """The URL this call may be addressed to: the endpoint under the configured public base
+    URL. Never derived from the request (its ``Host`` header is the caller's to choose)."""
+    return [base_url.rstrip("/") + request.url.path]
 
 
 def _bearer(request: Request) -> str | None:

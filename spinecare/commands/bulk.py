@@ -1,4 +1,8 @@
-"""``spinecare bulk``: screen a whole FHIR Bulk Data export.
+"""``spinecare bulk``: fetch and screen a whole FHIR Bulk Data export.
+
+``spinecare bulk fetch FHIR_BASE --out DIR [--group ID | --system] [--since DATE]
+[--client-id ID --key PEM]`` pulls an export from a FHIR server
+(:mod:`spinecare.bulk.fetch`); exit 1 with one line when it cannot.
 
 ``spinecare bulk screen DIR --out FILE [--engine duckdb|spark] [--as-of DATE] [--strict]
 [--spark-master URL]`` writes one row per patient (Parquet, CSV or NDJSON by the suffix
@@ -195,6 +199,150 @@ def render_summary(result: Any) -> None:
     console.print(read)
     if result.out is not None:
         console.print(f"results: {result.out}")
+
+
+@bulk_app.command("fetch")
+def fetch(
+    base: Annotated[str, typer.Argument(metavar="FHIR_BASE", help="The FHIR server's base URL.")],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")],
+    group: Annotated[
+        str | None, typer.Option("--group", metavar="ID", help="Export this Group's patients.")
+    ] = None,
+    system: Annotated[
+        bool, typer.Option("--system", help="System-level export ([base]/$export).")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATE", help="Only resources changed since (ISO date)."),
+    ] = None,
+    client_id: Annotated[
+        str | None,
+        typer.Option("--client-id", help="SMART Backend Services client id (with --key)."),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", metavar="PEM", help="The client's private key (RSA or EC)."),
+    ] = None,
+    kid: Annotated[
+        str | None, typer.Option("--kid", metavar="KID", help="The key's id in the JWKS.")
+    ] = None,
+    token_url: Annotated[
+        str | None,
+        typer.Option("--token-url", help="Token endpoint (default: smart-configuration)."),
+    ] = None,
+    scope: Annotated[str, typer.Option("--scope", help="Scopes asked for.")] = "system/*.read",
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="HOST",
+            help="Another host the files may come from (repeatable).",
+        ),
+    ] = None,
+    parallel: Annotated[int, typer.Option("--parallel", help="Downloads at a time.")] = 4,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Start a new export instead of resuming.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+) -> None:
+    """Pull a FHIR Bulk Data export (Bulk Data Access IG) into DIR for 'bulk screen'.
+
+    Example: spinecare bulk fetch https://ehr.example.org/fhir --group diabetics
+    --client-id spinecare --key client.pem --out export/
+    """
+    from spinecare.cli import run_safely
+
+    if group and system:
+        raise typer.BadParameter("give --group or --system, not both", param_hint="'--group'")
+    if (client_id is None) != (key is None):
+        raise typer.BadParameter("give --client-id and --key together", param_hint="'--key'")
+    if parallel < 1:
+        raise typer.BadParameter("must be at least 1", param_hint="'--parallel'")
+    when = None
+    if since is not None:
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(since)
+        except ValueError:
+            raise typer.BadParameter(
+                f"'{since}' is not an ISO date or date-time", param_hint="'--since'"
+            ) from None
+    result = run_safely(
+        verbose,
+        lambda: _fetch(
+            base,
+            out,
+            group,
+            system,
+            when,
+            client_id,
+            key,
+            kid,
+            token_url,
+            scope,
+            frozenset(allow_host or ()),
+            parallel,
+            restart,
+        ),
+    )
+    typer.echo(
+        f"{len(result.files)} files in {out}"
+        + (f", {len(result.errors)} error files in {out / 'errors'}" if result.errors else "")
+        + f"; screen them with: spinecare bulk screen {out} --out results.parquet"
+    )
+
+
+def _fetch(
+    base: str,
+    out: Path,
+    group: str | None,
+    system: bool,
+    since: Any,
+    client_id: str | None,
+    key: Path | None,
+    kid: str | None,
+    token_url: str | None,
+    scope: str,
+    allowed_hosts: frozenset[str],
+    parallel: int,
+    restart: bool,
+) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from spinecare.bulk.fetch import (
+        BackendServicesAuth,
+        ExportRequest,
+        fetch_export,
+        load_private_key,
+    )
+
+    auth = None
+    if client_id is not None and key is not None:
+        auth = BackendServicesAuth(
+            client_id, load_private_key(key), kid=kid, scope=scope, token_url=token_url
+        )
+    request = ExportRequest(base.rstrip("/"), group=group, system=system, since=since)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting the export", total=None)
+        return fetch_export(
+            request,
+            out,
+            auth=auth,
+            allowed_hosts=allowed_hosts,
+            parallel=parallel,
+            restart=restart,
+            on_status=lambda text: bar.update(task, description=text),
+            on_files=lambda n: bar.update(task, total=n, description="downloading"),
+            on_file=lambda _path: bar.advance(task),
+        )
 
 
 def register(app: typer.Typer) -> None:

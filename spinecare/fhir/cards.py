@@ -6,7 +6,10 @@ otherwise. ``summary`` stays under 140 characters; ``detail`` is GitHub-flavoure
 Markdown with the findings, the missing data and the sources (text that comes from the
 record is escaped, so a Condition's display cannot inject links or markup). ``source``
 names the primary source of the guidance; ``links`` open the patient in the spinecare
-app; ``overrideReasons`` offer codified reasons to dismiss a warning.
+app when the EHR's patient is known there (through a stored EHR identifier; the caller
+gives spinecare's own patient id), and are a SMART launch link otherwise: never a link
+built from the EHR's id, which would open whichever spinecare patient has that number;
+``overrideReasons`` offer codified reasons to dismiss a warning.
 
 Suggestions: on order-sign a blocking verdict (refer_urgently, contraindicated, defer)
 proposes to delete the draft massage ServiceRequest(s); needs_clearance proposes to
@@ -19,7 +22,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
 
 from spinecare.engine.screening import BLOCKING, Screening
 
@@ -30,6 +32,7 @@ __all__ = [
     "indicator_for",
     "markdown_escape",
     "order_value_set",
+    "patient_links",
     "screening_cards",
     "summary_for",
 ]
@@ -74,6 +77,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cleared": "cleared by",
         "no_findings": "No finding limits massage.",
         "open": "Open the patient in spinecare",
+        "launch": "Open spinecare for this patient",
         "delete": "Remove the draft massage order",
         "delete_one": "Remove the draft order {ref}: massage is {verdict}",
         "refer": "Order a neurology consultation to clear massage",
@@ -114,6 +118,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cleared": "разрешено:",
         "no_findings": "Ничто не ограничивает массаж.",
         "open": "Открыть пациента в spinecare",
+        "launch": "Открыть spinecare для этого пациента",
         "delete": "Отменить черновик назначения массажа",
         "delete_one": "Отменить черновик {ref}: массаж — {verdict}",
         "refer": "Назначить консультацию невролога для разрешения массажа",
@@ -339,6 +344,17 @@ def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
     return request
 
 
+def patient_links(base_url: str, app_patient_id: int | None, lang: str) -> list[dict[str, Any]]:
+    """The card's link: the spinecare patient (its own id), or, when the EHR's patient is
+    not known to spinecare, a SMART launch link (the EHR adds ``iss`` and ``launch``)."""
+    t = _t(lang)
+    base = base_url.rstrip("/")
+    if app_patient_id is not None:
+        url = f"{base}/patients/{app_patient_id}"
+        return [{"label": t["open"], "url": url, "type": "absolute"}]
+    return [{"label": t["launch"], "url": f"{base}/launch", "type": "smart"}]
+
+
 def screening_cards(
     screening: Screening,
     *,
@@ -346,8 +362,12 @@ def screening_cards(
     hook: str = "patient-view",
     draft_orders: Sequence[Mapping[str, Any]] = (),
     patient_id: str | None = None,
+    app_patient_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The cards for one screening (one card; suggestions as the hook allows)."""
+    """The cards for one screening (one card; suggestions as the hook allows).
+
+    ``patient_id`` is the patient's id in the EHR (in the suggested resources);
+    ``app_patient_id`` spinecare's own patient for it, when one is known."""
     t = _t(screening.lang)
     patient_id = patient_id or screening.patient_id
     indicator = indicator_for(screening.verdict)
@@ -357,13 +377,7 @@ def screening_cards(
         "indicator": indicator,
         "detail": detail_markdown(screening),
         "source": _primary_source(screening, base_url),
-        "links": [
-            {
-                "label": t["open"],
-                "url": f"{base_url.rstrip('/')}/patients/{quote(patient_id, safe='')}",
-                "type": "absolute",
-            }
-        ],
+        "links": patient_links(base_url, app_patient_id, screening.lang),
     }
     suggestions: list[dict[str, Any]] = []
     if hook == "order-sign" and screening.verdict in BLOCKING:
@@ -417,7 +431,11 @@ def screening_cards(
 
 
 def error_card(
-    problems: Sequence[str], *, base_url: str, patient_id: str, lang: str = "en"
+    problems: Sequence[str],
+    *,
+    base_url: str,
+    app_patient_id: int | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """A warning card for prefetch data the CDS client reported as an error."""
     t = _t(lang)
@@ -436,11 +454,5 @@ def error_card(
                 "display": "Massage screening",
             },
         },
-        "links": [
-            {
-                "label": t["open"],
-                "url": f"{base_url.rstrip('/')}/patients/{quote(patient_id, safe='')}",
-                "type": "absolute",
-            }
-        ],
+        "links": patient_links(base_url, app_patient_id, lang),
     }

@@ -26,7 +26,7 @@ from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import BLOCKING, Screening
 from spinecare.record.model import PatientRecord
 
-__all__ = ["PAIN_LOINC", "export_bundle"]
+__all__ = ["PAIN_LOINC", "export_bundle", "screening_result_bundle"]
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -38,6 +38,7 @@ PAIN_LOINC = {
     "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
 }
 CONCEPT_SYSTEM = "urn:spinecare:concept"
+SOURCE_SYSTEM = "urn:spinecare:source"
 VERDICT_SYSTEM = "urn:spinecare:verdict"
 CAREPLAN_STATUS = {"ready": "active", "pending": "draft", "blocked": "on-hold"}
 ISSUE_SEVERITY = {
@@ -45,6 +46,7 @@ ISSUE_SEVERITY = {
     "contraindicated": "high",
     "defer": "moderate",
     "needs_clearance": "low",
+    "allowed_with_precautions": "low",
 }
 GENDERS = {"male", "female", "other", "unknown"}
 
@@ -161,10 +163,27 @@ def _careplan(
     return careplan
 
 
+def _evidence_text(e: Any) -> str:
+    text = str(e.label)
+    if e.value is not None:
+        value = f"{round(e.value, 1):g}" if isinstance(e.value, float) else str(e.value)
+        text += f" {value}" + (f" {e.unit}" if e.unit else "")
+    if e.date:
+        text += f", {e.date.isoformat()}"
+    return text
+
+
+def _resolvable(ref: str) -> bool:
+    return "/" in ref and not ref.startswith(("urn:", "intake"))
+
+
 def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dict[str, Any]:
+    """One finding: its concept and effect, the facts that decided it (``evidence``, each
+    pointing at the record's resource where it has one) and its sources (``evidence``
+    coded ``urn:spinecare:source``; the first URL also in ``reference``)."""
     issue: dict[str, Any] = {
         "resourceType": "DetectedIssue",
-        "status": "final",
+        "status": "final" if finding.certainty == "present" else "preliminary",
         "code": {
             "coding": [
                 {"system": CONCEPT_SYSTEM, "code": finding.concept},
@@ -172,21 +191,42 @@ def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dic
             ],
             "text": finding.reason,
         },
-        "severity": ISSUE_SEVERITY[finding.effect],
+        "severity": ISSUE_SEVERITY.get(finding.effect, "low"),
         "patient": {"reference": patient_ref},
         "identifiedDateTime": screening.as_of.isoformat(),
         "detail": finding.reason,
     }
-    implicated = []
+    implicated: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
     for e in finding.evidence:
-        if "/" in e.ref and not e.ref.startswith(("urn:", "intake")):
-            implicated.append({"reference": e.ref, "display": e.label})
+        item: dict[str, Any] = {"code": [{"text": _evidence_text(e)}]}
+        if _resolvable(e.ref):
+            if all(i["reference"] != e.ref for i in implicated):
+                implicated.append({"reference": e.ref, "display": e.label})
+            item["detail"] = [{"reference": e.ref, "display": e.label}]
+        evidence.append(item)
+    sources = screening.source_json(list(finding.sources))
+    for src in sources:
+        coding = {"system": SOURCE_SYSTEM, "code": src["id"]}
+        evidence.append({"code": [{"coding": [coding], "text": str(src["title"])}]})
     if implicated:
         issue["implicated"] = implicated
-    sources = screening.source_json(list(finding.sources))
+    if evidence:
+        issue["evidence"] = evidence
     url = next((s["url"] for s in sources if s.get("url")), None)
     if url:
         issue["reference"] = url
+    if finding.settled is not None:
+        clearance = finding.settled.clearance
+        mitigation: dict[str, Any] = {
+            "action": {
+                "text": f"Physician clearance: {finding.settled.decision}"
+                + (f" by {clearance.by}" if clearance.by else "")
+            }
+        }
+        if clearance.when:
+            mitigation["date"] = clearance.when.isoformat()
+        issue["mitigation"] = [mitigation]
     return issue
 
 
@@ -278,6 +318,113 @@ def export_bundle(
             entries.append((url, _detected_issue(screening, finding, patient_url)))
     entries.insert(1, (_urn(), _careplan(record, screening, plan, patient_url, issue_refs)))
     entries.extend(_sessions(sessions, patient_url))
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entry": [{"fullUrl": url, "resource": res} for url, res in entries],
+    }
+
+
+GUIDANCE_STATUS = {"needs_data": "data-required"}
+TOPIC_SYSTEM = "urn:spinecare:cds-hooks:topic"
+
+
+def _data_requirements(screening: Screening) -> list[dict[str, Any]]:
+    """What the screening misses, as DataRequirements (a measure's codes, else an intake
+    answer)."""
+    kb = screening.kb
+    systems = kb.model.systems
+    measures = {m.item: m for m in kb.model.measures} | {m.id: m for m in kb.model.measures}
+    out: list[dict[str, Any]] = []
+    for item in screening.missing:
+        measure = measures.get(item.item)
+        if measure is None:
+            answer = {"type": "QuestionnaireResponse"}  # an intake answer (named in outputs)
+            if answer not in out:
+                out.append(answer)
+            continue
+        codes = [
+            {"system": systems.get(c.system, c.system), "code": c.code, "display": c.display}
+            for c in (*measure.codes, *measure.panels)
+        ]
+        out.append({"type": "Observation", "codeFilter": [{"path": "code", "code": codes}]})
+    return out
+
+
+def _outputs(screening: Screening, plan: CoursePlan) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": "verdict", "valueCode": screening.verdict},
+        {"name": "asOf", "valueDate": screening.as_of.isoformat()},
+        {"name": "kbVersion", "valueString": screening.kb_version},
+        {"name": "planStatus", "valueCode": plan.status},
+    ]
+    indicated = screening.indicated.to_optional()
+    if indicated is not None:
+        parameters.insert(1, {"name": "indicated", "valueBoolean": indicated})
+    for concept in screening.indications:
+        parameters.append(
+            {"name": "indication", "valueCoding": {"system": CONCEPT_SYSTEM, "code": concept}}
+        )
+    for item in screening.missing:
+        parameters.append({"name": "missing", "valueString": f"{item.label}: {item.why}"})
+    return {"resourceType": "Parameters", "parameter": parameters}
+
+
+def screening_result_bundle(
+    record: PatientRecord, screening: Screening, plan: CoursePlan
+) -> dict[str, Any]:
+    """The answer of ``Patient/$massage-screening``: a ``collection`` Bundle with the
+    Patient, a GuidanceResponse (the verdict; its output Parameters carry the verdict
+    code, ``indicated``, the indications and what is missing), one DetectedIssue per
+    finding that limits massage or could not be decided, and, when a plan exists (status
+    ready or pending), the CarePlan."""
+    patient = _patient(record)
+    patient_url = _urn()
+    outputs_url = _urn()
+    entries: list[tuple[str, dict[str, Any]]] = [(patient_url, patient)]
+    issue_refs: list[str] = []
+    issues: list[tuple[str, dict[str, Any]]] = []
+    for finding in screening.findings:
+        if finding.effect == "allowed":
+            continue
+        url = _urn()
+        issue_refs.append(url)
+        issues.append((url, _detected_issue(screening, finding, patient_url)))
+    guidance: dict[str, Any] = {
+        "resourceType": "GuidanceResponse",
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": _urn()}],
+        "moduleCodeableConcept": {
+            "coding": [
+                {
+                    "system": TOPIC_SYSTEM,
+                    "code": "massage-screening",
+                    "display": "Massage screening",
+                }
+            ],
+            "text": f"Massage screening (knowledge base {screening.kb_version})",
+        },
+        "status": GUIDANCE_STATUS.get(screening.verdict, "success"),
+        "subject": {"reference": patient_url},
+        "occurrenceDateTime": screening.as_of.isoformat(),
+        "reasonCode": [{"coding": [{"system": VERDICT_SYSTEM, "code": screening.verdict}]}],
+        "outputParameters": {"reference": outputs_url},
+    }
+    if issue_refs:
+        guidance["reasonReference"] = [{"reference": ref} for ref in issue_refs]
+    requirements = _data_requirements(screening)
+    if requirements:
+        guidance["dataRequirement"] = requirements
+    careplan_entry: list[tuple[str, dict[str, Any]]] = []
+    if plan.status in ("ready", "pending"):
+        careplan_url = _urn()
+        guidance["result"] = {"reference": careplan_url}
+        careplan = _careplan(record, screening, plan, patient_url, issue_refs)
+        careplan_entry.append((careplan_url, careplan))
+    entries.append((_urn(), guidance))
+    entries.append((outputs_url, _outputs(screening, plan)))
+    entries.extend(issues)
+    entries.extend(careplan_entry)
     return {
         "resourceType": "Bundle",
         "type": "collection",

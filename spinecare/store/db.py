@@ -27,7 +27,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0004_security"
+HEAD = "0005_ehr"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

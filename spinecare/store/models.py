@@ -319,3 +319,51 @@ class DiaryEntry(Base):
     __table_args__ = (
         UniqueConstraint("patient_id", "idempotency_key", name="uq_diary_patient_key"),
     )
+
+
+class PatientIdentifier(Base):
+    """A patient's id within an EHR: ``system`` is the EHR (its FHIR base URL, or its
+    CDS Hooks JWT issuer), ``value`` the id of the Patient resource there. CDS Hooks cards
+    link to the spinecare patient found this way, never to a row id the EHR sent."""
+
+    __tablename__ = "patient_identifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    system: Mapped[str] = mapped_column(String(500))
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_patient_identifiers_clinic_system_value",
+            "clinic_id",
+            "system",
+            "value",
+            unique=True,
+        ),
+        Index("ix_patient_identifiers_system_value", "system", "value"),
+    )
+
+
+class SeenToken(Base):
+    """A CDS Hooks JWT already accepted (issuer and ``jti``, hashed), kept until it
+    expires: replay detection shared by every app worker."""
+
+    __tablename__ = "cds_seen_tokens"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SmartLaunch(Base):
+    """A SMART App Launch under way: its ``state`` (hashed), the EHR and the PKCE code
+    verifier, kept from the redirect to the EHR until its answer comes back (once)."""
+
+    __tablename__ = "smart_launches"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    iss: Mapped[str] = mapped_column(String(500))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -12,6 +12,7 @@ from the stored rows, so every change re-screens automatically.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from spinecare.engine.screening import Screening, screen_record
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
+from spinecare.store.ehr import link_ehr_patient
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
     ClearanceRequest,
@@ -298,9 +300,14 @@ def import_record(
     label: str,
     source: str = "fhir",
     day: date | None = None,
+    ehr_ids: Sequence[tuple[str, str]] = (),
 ) -> PatientRow:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
-    for the clinic's patient with the same external id)."""
+    for the clinic's patient with the same external id).
+
+    ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
+    (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
+    EHR link to this patient."""
     check_staff(user, "import_record")
     ext = record.patient.id[:100] or "imported"
     patient = session.scalar(
@@ -335,6 +342,8 @@ def import_record(
         user_id=user.id,
         now=moment,
     )
+    for system, value in ehr_ids:
+        link_ehr_patient(session, patient, system, value)
     audit(session, user, "import", "intake", str(intake.id), patient_id=patient.id, detail=label)
     return patient
 

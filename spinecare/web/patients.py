@@ -199,12 +199,21 @@ async def import_upload(request: Request) -> Response:
         elif len(raw) > min(MAX_UPLOAD, st.settings.max_body_bytes):
             errors["file"] = Text("the file is too large")
         record = None
+        ehr_ids: list[tuple[str, str]] = []
         if not errors:
             from spinecare.clinic.workers import run_heavy
-            from spinecare.core import load_record
+            from spinecare.core import load_record, read_document
+            from spinecare.store.ehr import ehr_ids_in_bundle
+
+            def read() -> tuple[Any, list[tuple[str, str]]]:
+                document = read_document(raw, name)
+                source_doc = document if isinstance(document, dict) else raw
+                return load_record(source_doc, st.kb(), name=name), list(
+                    ehr_ids_in_bundle(document)
+                )
 
             try:  # parsing is CPU work: off the event loop
-                record = await run_heavy(load_record, raw, st.kb(), name=name)
+                record, ehr_ids = await run_heavy(read)
             except RecordError as exc:
                 errors["file"] = exc.one_line()
             except Exception as exc:  # a reader bug must still store nothing
@@ -218,7 +227,9 @@ async def import_upload(request: Request) -> Response:
                 request, "import.html", {"values": fields}, FormError(errors), status=400
             )
         source = "fhir" if raw.lstrip()[:1] == b"{" and b"resourceType" in raw else "file"
-        patient = service.import_record(session, user, record, label=name, source=source)
+        patient = service.import_record(
+            session, user, record, label=name, source=source, ehr_ids=ehr_ids
+        )
         data = service.patient_json(patient)
     return _created(request, f"/patients/{patient.id}/screening", data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -23,7 +24,7 @@ from fhir_search import load_patient, prefetch_for, search  # noqa: E402
 
 ISSUER = "https://ehr.example.org"
 JKU_ISSUER = "https://jku-ehr.example.org"
-BASE = "http://testserver"
+BASE = "https://spinecare.example.org"  # Settings.base_url of the test apps
 MASSAGE = {"system": "http://snomed.info/sct", "code": "387854002", "display": "Massage"}
 AS_OF = "2019-06-01"
 
@@ -196,13 +197,41 @@ def issuers_file(tmp_path_factory, keys, stub_fhir) -> Path:
     return path
 
 
+def cli_verdict(path: Path, as_of: str) -> str:
+    """The verdict ``spinecare screen FILE --as-of DATE --format json`` prints."""
+    import subprocess
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spinecare",
+            "screen",
+            str(path),
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return str(json.loads(proc.stdout)["verdict"])
+
+
 def make_client(**overrides: Any):
     from fastapi.testclient import TestClient
 
     from spinecare.api.cds_app import create_cds_app
     from spinecare.settings import Settings
 
-    values: dict[str, Any] = {"environment": "test", "base_url": "https://spinecare.example.org"}
+    values: dict[str, Any] = {
+        "environment": "test",
+        "base_url": BASE,
+        "db_url": f"sqlite:///{tempfile.mkdtemp(prefix='spinecare-cds-')}/cds.sqlite",
+    }
     values.update(overrides)
     return TestClient(create_cds_app(Settings(**values)))
 
@@ -214,6 +243,7 @@ def client():
         cds_jwt_required=False,
         cors_origins=["https://ehr-ui.example.org"],
         max_body_bytes=2_000_000,
+        cds_fhir_allowed_hosts=["127.0.0.1"],  # the stub FHIR server runs on loopback
     )
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 from conftest import (
+    BASE,
     CONTRAINDICATED,
     DEFER,
     NEEDS_CLEARANCE,
     NEEDS_DATA,
+    make_client,
     massage_order,
 )
 
@@ -66,7 +68,10 @@ def test_spec_requests_get_spec_valid_cards(client, hook_request, hook, name, ve
     assert card["indicator"] == indicator
     assert f"(`{verdict}`)" in card["detail"]
     assert len(card["summary"]) < 140
-    assert card["links"][0]["url"].endswith(f"/patients/{body['context']['patientId']}")
+    # a patient spinecare does not know: a SMART launch link, never /patients/<EHR id>
+    assert card["links"] == [
+        {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}
+    ]
     assert card["uuid"]
     assert card["overrideReasons"] and all(r["display"] for r in card["overrideReasons"])
     assert card["source"]["label"]
@@ -383,3 +388,175 @@ def test_separate_systolic_and_diastolic_observations_are_prefetched(client, tem
     detail = data["cards"][0]["detail"]
     assert "(`defer`)" in detail  # systolic 185 from its own Observation: defer, not needs_data
     assert data["cards"][0]["indicator"] == "warning"
+
+
+# ------------------------------------------------------------------ outbound fetch guard
+
+FHIR_AUTH = {
+    "access_token": "t",
+    "token_type": "Bearer",
+    "expires_in": 300,
+    "scope": "user/*.read",
+    "subject": "cds",
+}
+
+
+@pytest.fixture(scope="module")
+def guarded_client():
+    """The JWT check off, and no internal address allow-listed (the production default)."""
+    return make_client(cds_jwt_required=False)
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://127.0.0.1:{port}/fhir",
+        "http://localhost:{port}/fhir",
+        "http://[::1]:{port}/fhir",
+        "http://169.254.169.254/latest",
+        "http://10.0.0.5/fhir",
+        "http://192.168.1.10/fhir",
+        "http://[::ffff:127.0.0.1]:{port}/fhir",
+        "http://0.0.0.0:{port}/fhir",
+    ],
+)
+def test_fhir_server_on_an_internal_address_is_refused(
+    guarded_client, hook_request, stub_fhir, server
+):
+    stub_fhir.requests.clear()
+    port = stub_fhir.url.rsplit(":", 1)[1]
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = server.format(port=port)
+    body["fhirAuthorization"] = FHIR_AUTH
+    response = guarded_client.post(VIEW, json=body)
+    assert response.status_code == 412
+    assert "internal address" in response.json()["error"]["message"]
+    assert stub_fhir.requests == []  # nothing was sent
+
+
+def test_allow_listed_network_may_be_fetched(hook_request, stub_fhir, synthea):
+    _, resources = synthea(CONTRAINDICATED)
+    stub_fhir.resources = resources
+    allowed = make_client(cds_jwt_required=False, cds_fhir_allowed_hosts=["127.0.0.0/8"])
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = f"{stub_fhir.url}/fhir"
+    body["fhirAuthorization"] = FHIR_AUTH
+    response = allowed.post(VIEW, json=body)
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["indicator"] == "critical"
+
+
+def test_redirect_to_an_internal_address_is_refused():
+    import asyncio
+
+    import httpx
+
+    from spinecare.api.outbound import AddressPolicy, BlockedAddress, guarded_client
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "93.184.216.34":
+            return httpx.Response(302, headers={"Location": "http://127.0.0.1/secret"})
+        return httpx.Response(200, json={"resourceType": "Patient"})
+
+    async def fetch() -> None:
+        async with guarded_client(AddressPolicy(), transport=httpx.MockTransport(handler)) as c:
+            await c.get("http://93.184.216.34/fhir/Patient/1")
+
+    with pytest.raises(BlockedAddress, match="internal address"):
+        asyncio.run(fetch())
+    assert seen == ["http://93.184.216.34/fhir/Patient/1"]  # the redirect was never followed
+
+
+def test_address_policy_checks_every_resolved_address(monkeypatch):
+    import asyncio
+    import socket
+
+    import httpx
+
+    from spinecare.api.outbound import AddressPolicy, BlockedAddress
+
+    async def two_addresses(host, port, **kwargs):
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port)),
+        ]
+
+    async def check(policy: AddressPolicy) -> None:
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(loop, "getaddrinfo", two_addresses)
+        await policy.check(httpx.URL("https://ehr.example.org/fhir"))
+
+    with pytest.raises(BlockedAddress):
+        asyncio.run(check(AddressPolicy()))
+    asyncio.run(check(AddressPolicy.from_entries(["10.1.0.0/16"])))
+    asyncio.run(check(AddressPolicy.from_entries(["ehr.example.org"])))
+
+
+# ------------------------------------------------------------------ card links
+
+
+def _empty_prefetch(templates, pid: str) -> dict:
+    prefetch: dict = {key: None for key in templates}
+    prefetch["patient"] = {"resourceType": "Patient", "id": pid}
+    return prefetch
+
+
+@pytest.fixture
+def linked_app(tmp_path):
+    """An app whose database holds patients 1-4; the EHR's patient "3" is patient 1."""
+    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import link_ehr_patient
+    from spinecare.store.models import PatientRow
+    from spinecare.store.service import now
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    db = open_database(db_url)
+    with db.session() as session:
+        clinic = get_or_create_clinic(session, "Clinic A")
+        rows = []
+        for n in range(1, 5):
+            row = PatientRow(
+                clinic_id=clinic.id,
+                external_id=f"P{n}",
+                name=f"Patient {n}",
+                created_at=now(),
+                updated_at=now(),
+            )
+            session.add(row)
+            session.flush()
+            rows.append(row)
+        assert [r.id for r in rows] == [1, 2, 3, 4]
+        link_ehr_patient(session, rows[0], "https://ehr.example.org/fhir", "3")
+    db.dispose()
+    return make_client(cds_jwt_required=False, db_url=db_url)
+
+
+def test_card_links_the_patient_stored_with_the_ehr_id_not_the_same_row_id(linked_app, templates):
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": "https://ehr.example.org/fhir/",
+        "context": {"userId": "Practitioner/1", "patientId": "3"},
+        "prefetch": _empty_prefetch(templates, "3"),
+    }
+    (card,) = valid(linked_app.post(VIEW, json=body).json())["cards"]
+    assert card["links"] == [
+        {"label": card["links"][0]["label"], "url": f"{BASE}/patients/1", "type": "absolute"}
+    ]
+    # another EHR's patient "3", or this EHR's patient "2": not known, so no patient link
+    for server, pid in (("https://other-ehr.example.org/fhir", "3"), (body["fhirServer"], "2")):
+        other = {
+            **body,
+            "fhirServer": server,
+            "context": {"userId": "Practitioner/1", "patientId": pid},
+            "prefetch": _empty_prefetch(templates, pid),
+        }
+        (card,) = valid(linked_app.post(VIEW, json=other).json())["cards"]
+        assert card["links"] == [
+            {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}
+        ]
+        assert "/patients/" not in json.dumps(card)

@@ -39,10 +39,20 @@ def test_valid_rs384_token_on_a_service_call(secure_client, keys, hook_request):
     assert response.json()["cards"][0]["indicator"] == "critical"
 
 
-def test_aud_may_name_the_public_base_url(secure_client, keys):
-    # behind a proxy the service is called at its public address (Settings.base_url)
-    token = keys.token("https://spinecare.example.org/cds-services")
-    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+def test_aud_is_the_configured_base_url_only(secure_client, keys):
+    # the address the request arrived at (http://testserver) is not an audience
+    token = keys.token("http://testserver/cds-services")
+    assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+
+
+def test_aud_is_never_taken_from_the_host_header(secure_client, keys):
+    # a token minted for another service cannot be replayed here by naming its host
+    token = keys.token("https://other-service.example.net/cds-services")
+    response = secure_client.get(
+        "https://other-service.example.net/cds-services",
+        headers={**auth(token), "Host": "other-service.example.net"},
+    )
+    assert_bare_401(response)
 
 
 def test_aud_may_be_a_list(secure_client, keys):
@@ -140,13 +150,25 @@ def test_jku_allow_listed_is_fetched_and_cached(secure_client, keys, stub_fhir):
 
 
 def test_jku_not_allow_listed(secure_client, keys, stub_fhir):
+    # an issuer known only by its jku list: another jku is refused, and never fetched
+    before = len(stub_fhir.requests)
     token = keys.token(
         DISCOVERY, iss=JKU_ISSUER, kid="jku-1", jku=f"{stub_fhir.url}/other-jwks.json"
     )
     assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
-    # an issuer with a configured JWKS cannot switch to a jku of its choosing
-    token = keys.token(DISCOVERY, jku=f"{stub_fhir.url}/jwks.json")
+    assert len(stub_fhir.requests) == before
+
+
+def test_jku_not_allow_listed_is_ignored_when_the_issuer_has_a_jwks(secure_client, keys, stub_fhir):
+    # the CDS Hooks sandbox sends its own jku on every token: with the issuer's JWKS
+    # configured, kid decides and that jku is never fetched
+    before = len(stub_fhir.requests)
+    token = keys.token(DISCOVERY, jku=f"{stub_fhir.url}/sandbox-jwks.json")
+    assert secure_client.get("/cds-services", headers=auth(token)).status_code == 200
+    # ... and a key of the jku's choosing does not verify: the issuer's own keys decide
+    token = keys.token(DISCOVERY, kid="jku-1", jku=f"{stub_fhir.url}/jwks.json")
     assert_bare_401(secure_client.get("/cds-services", headers=auth(token)))
+    assert len(stub_fhir.requests) == before
 
 
 def test_tokens_are_never_logged(secure_client, keys, caplog):
@@ -178,3 +200,43 @@ def test_issuers_file_errors_name_the_problem(tmp_path):
     path.write_text('{"issuers": [{"iss": "x"}]}')
     with pytest.raises(InputError, match="jwks"):
         load_issuers(path)
+
+
+def test_card_link_from_the_jwt_issuer_when_no_fhir_server(issuers_file, keys, templates, tmp_path):
+    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import link_ehr_patient
+    from spinecare.store.models import PatientRow
+    from spinecare.store.service import now
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    db = open_database(db_url)
+    with db.session() as session:
+        clinic = get_or_create_clinic(session, "Clinic A")
+        for n in (1, 2):
+            session.add(
+                PatientRow(
+                    clinic_id=clinic.id,
+                    external_id=f"P{n}",
+                    name=f"Patient {n}",
+                    created_at=now(),
+                    updated_at=now(),
+                )
+            )
+        session.flush()
+        second = session.get(PatientRow, 2)
+        link_ehr_patient(session, second, ISSUER, "1")  # the EHR's "1" is spinecare's 2
+    db.dispose()
+    client = make_client(cds_issuers=str(issuers_file), db_url=db_url)
+    prefetch = {key: None for key in templates}
+    prefetch["patient"] = {"resourceType": "Patient", "id": "1"}
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "0d5c1d36-3f5a-4a4b-9f0e-5bb0a0d0f7b1",
+        "context": {"userId": "Practitioner/1", "patientId": "1"},
+        "prefetch": prefetch,
+    }
+    view = "/cds-services/spinecare-patient-view"
+    response = client.post(view, json=body, headers=auth(keys.token(f"{BASE}{view}")))
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["links"][0]["url"] == f"{BASE}/patients/2"

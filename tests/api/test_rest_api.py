@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import json
-import subprocess
-import sys
 
 import pytest
-from conftest import AS_OF, CONTRAINDICATED, DEFER, NEEDS_CLEARANCE, NEEDS_DATA
+from conftest import AS_OF, CONTRAINDICATED, DEFER, NEEDS_CLEARANCE, NEEDS_DATA, cli_verdict
 
 SCREEN_KEYS = {"verdict", "indicated", "indications", "findings", "missing", "kb_version"}
 PLAN_KEYS = {
@@ -81,24 +78,7 @@ def test_openapi_is_served(client):
 @pytest.mark.parametrize("name", [CONTRAINDICATED, NEEDS_CLEARANCE, NEEDS_DATA, DEFER])
 def test_same_verdict_through_cli_rest_and_cds_hooks(client, shared_data, hook_request, name):
     path = shared_data / "synthea/r4-bundles-2019" / name
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spinecare.cli",
-            "screen",
-            str(path),
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert cli.returncode == 0, cli.stderr
-    cli_verdict = json.loads(cli.stdout)["verdict"]
+    expected = cli_verdict(path, AS_OF)
 
     import gzip
 
@@ -111,8 +91,8 @@ def test_same_verdict_through_cli_rest_and_cds_hooks(client, shared_data, hook_r
         "/cds-services/spinecare-patient-view", json=hook_request("patient-view", name)
     ).json()
     (card,) = cds["cards"]
-    assert rest["verdict"] == cli_verdict
-    assert f"(`{cli_verdict}`)" in card["detail"]
+    assert rest["verdict"] == expected
+    assert f"(`{expected}`)" in card["detail"]
 
 
 def test_rest_refuses_a_key_written_twice_and_a_gzip_bomb(

@@ -42,12 +42,13 @@ def test_indicator_summary_and_detail(kb, prefix, lang):
     assert card["indicator"] == indicator
     assert 0 < len(card["summary"]) < 140
     assert f"(`{verdict}`)" in card["detail"]
+    # the EHR's patient is not known to spinecare: a SMART launch, never /patients/<EHR id>
     assert card["links"] == [
-        {
-            "label": card["links"][0]["label"],
-            "url": f"{BASE}/patients/{screening.patient_id}",
-            "type": "absolute",
-        }
+        {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}
+    ]
+    (known,) = screening_cards(screening, base_url=BASE, app_patient_id=42)
+    assert known["links"] == [
+        {"label": known["links"][0]["label"], "url": f"{BASE}/patients/42", "type": "absolute"}
     ]
     assert card["source"]["label"] and card["source"]["url"].startswith("http")
     blocking = verdict in {"refer_urgently", "contraindicated", "defer"}
@@ -96,7 +97,13 @@ def test_summary_is_cut_under_140_characters(kb):
 def test_error_card():
     from spinecare.fhir.cards import error_card
 
-    card = error_card(["conditions: error timeout: took too long"], base_url=BASE, patient_id="p/1")
+    card = error_card(["conditions: error timeout: took too long"], base_url=BASE)
     assert card["indicator"] == "warning"
-    assert card["links"][0]["url"] == f"{BASE}/patients/p%2F1"
+    assert card["links"][0] == {
+        "label": card["links"][0]["label"],
+        "url": f"{BASE}/launch",
+        "type": "smart",
+    }
     assert "took too long" in card["detail"]
+    card = error_card(["x"], base_url=BASE, app_patient_id=7)
+    assert card["links"][0]["url"] == f"{BASE}/patients/7"

@@ -238,3 +238,32 @@ def test_user_form_errors_keep_input_but_not_password(signed_in, csrf) -> None:
     assert "is taken" in response.text and "at least 8 characters" in response.text
     assert 'value="Kept Name"' in response.text
     assert 'value="short"' not in response.text
+
+
+def test_fhir_upload_from_an_ehr_keeps_the_patients_ehr_id(world, signed_in, csrf) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from spinecare.store.models import PatientIdentifier
+
+    bundle = json.loads((FIXTURES / "bundle-herniation.json").read_bytes())
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"]["id"] = "3"
+            entry["fullUrl"] = "https://EHR.example.org/fhir/Patient/3"
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/import")
+    response = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("bundle.json", json.dumps(bundle).encode(), "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    patient_id = int(response.headers["location"].split("/")[2])
+    with world.app.state.db.session() as session:
+        rows = session.scalars(select(PatientIdentifier)).all()
+        assert [(r.system, r.value, r.patient_id) for r in rows] == [
+            ("https://ehr.example.org/fhir", "3", patient_id)
+        ]

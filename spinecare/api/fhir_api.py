@@ -1,0 +1,336 @@
+"""The FHIR API: ``/fhir/metadata`` and the ``Patient/$massage-screening`` operation.
+
+- ``GET /fhir/metadata``: the CapabilityStatement (FHIR R4, JSON): the operation on
+  Patient, and its OperationDefinition at ``/fhir/OperationDefinition/massage-screening``.
+- ``POST /fhir/Patient/$massage-screening[?as_of=YYYY-MM-DD][&lang=en|ru]``: the body is
+  a Bundle with the patient's record, or a Parameters resource whose ``resource`` part
+  holds that Bundle (and an optional ``asOf`` date part). The answer is a ``collection``
+  Bundle (:func:`spinecare.fhir.export.screening_result_bundle`): a GuidanceResponse with
+  the verdict, a DetectedIssue per finding and, when a plan exists, the CarePlan. The
+  record is read and screened by the same library functions as the CLI, so the verdict
+  is the CLI's for the same file and date.
+
+Every answer is ``application/fhir+json``; every error an OperationOutcome, with the
+statuses the rest of the app uses: 400 (unreadable body or record, bad date), 413 (too
+large), 415 (not JSON), 422 (valid JSON that is not what the operation takes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spinecare.errors import SpinecareError
+
+__all__ = [
+    "FHIR_JSON",
+    "OPERATION",
+    "capability_statement",
+    "operation_definition",
+    "operation_outcome",
+    "router",
+]
+
+log = logging.getLogger("spinecare.api.fhir")
+
+FHIR_JSON = "application/fhir+json"
+FHIR_VERSION = "4.0.1"
+OPERATION = "massage-screening"
+OPERATION_PATH = f"/fhir/Patient/${OPERATION}"
+ACCEPTED_TYPES = ("application/fhir+json", "application/json")
+ISSUE_CODE = {
+    400: "invalid",
+    404: "not-found",
+    405: "not-supported",
+    413: "too-costly",
+    415: "not-supported",
+    422: "processing",
+    500: "exception",
+}
+
+router = APIRouter(tags=["FHIR"])
+
+
+class OperationError(Exception):
+    """An error answered as an OperationOutcome with ``status``."""
+
+    def __init__(self, status: int, message: str, expression: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.expression = expression
+
+
+def operation_outcome(status: int, message: str, expression: str | None = None) -> dict[str, Any]:
+    issue: dict[str, Any] = {
+        "severity": "error" if status < 500 else "fatal",
+        "code": ISSUE_CODE.get(status, "processing"),
+        "diagnostics": message,
+    }
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=FHIR_JSON)
+
+
+def outcome_response(status: int, message: str, expression: str | None = None) -> Response:
+    return fhir_response(operation_outcome(status, message, expression), status)
+
+
+def _base(request: Request) -> str:
+    from spinecare.api.cds_app import cds_state
+
+    return cds_state(request.app).settings.base_url.rstrip("/")
+
+
+def operation_definition(base_url: str) -> dict[str, Any]:
+    return {
+        "resourceType": "OperationDefinition",
+        "id": OPERATION,
+        "url": f"{base_url}/fhir/OperationDefinition/{OPERATION}",
+        "name": "MassageScreening",
+        "title": "Massage screening (spinal osteochondrosis, disc herniation)",
+        "status": "active",
+        "kind": "operation",
+        "description": "Is therapeutic massage safe and indicated for this patient on this "
+        "date, and why? Takes the patient's record as a Bundle; returns a Bundle with a "
+        "GuidanceResponse (the verdict), DetectedIssues (the findings, with evidence and "
+        "sources) and, when a plan exists, a CarePlan.",
+        "code": OPERATION,
+        "affectsState": False,
+        "resource": ["Patient"],
+        "system": False,
+        "type": True,
+        "instance": False,
+        "parameter": [
+            {
+                "name": "resource",
+                "use": "in",
+                "min": 1,
+                "max": "1",
+                "documentation": "The patient's record: a Bundle with one Patient and "
+                "their Conditions, Observations, medications, procedures and intake answers.",
+                "type": "Bundle",
+            },
+            {
+                "name": "asOf",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "documentation": "Screen as of this date (default: today); the query "
+                "parameter as_of gives the same.",
+                "type": "date",
+            },
+            {
+                "name": "return",
+                "use": "out",
+                "min": 1,
+                "max": "1",
+                "documentation": "A collection Bundle: Patient, GuidanceResponse, its output "
+                "Parameters, DetectedIssues and, when a plan exists, a CarePlan.",
+                "type": "Bundle",
+            },
+        ],
+    }
+
+
+def capability_statement(base_url: str, version: str) -> dict[str, Any]:
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": datetime.now(UTC).date().isoformat(),
+        "publisher": "spinecare",
+        "kind": "instance",
+        "software": {"name": "spinecare", "version": version},
+        "implementation": {
+            "description": "spinecare massage screening FHIR API",
+            "url": f"{base_url}/fhir",
+        },
+        "fhirVersion": FHIR_VERSION,
+        "format": [FHIR_JSON, "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Screening of a posted record; nothing is stored.",
+                "resource": [
+                    {
+                        "type": "Patient",
+                        "operation": [
+                            {
+                                "name": OPERATION,
+                                "definition": f"{base_url}/fhir/OperationDefinition/{OPERATION}",
+                            }
+                        ],
+                    },
+                    {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
+                ],
+            }
+        ],
+    }
+
+
+def _version() -> str:
+    from spinecare import __version__
+
+    return str(__version__)
+
+
+@router.get("/fhir/metadata", summary="FHIR CapabilityStatement")
+async def metadata(request: Request) -> Response:
+    return fhir_response(capability_statement(_base(request), _version()))
+
+
+@router.get(f"/fhir/OperationDefinition/{OPERATION}", summary="The $massage-screening definition")
+async def get_operation_definition(request: Request) -> Response:
+    return fhir_response(operation_definition(_base(request)))
+
+
+def _content_type_ok(request: Request) -> bool:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media in ACCEPTED_TYPES
+
+
+async def _read_body(request: Request, limit: int) -> dict[str, Any]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise OperationError(413, f"request body larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise OperationError(400, "empty request body: a Bundle or Parameters is expected")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise OperationError(400, f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise OperationError(400, "request body must be a JSON object (a FHIR resource)")
+    return data
+
+
+def _date(value: Any, where: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise OperationError(400, f"{where}: '{value}' is not a date YYYY-MM-DD", where) from None
+
+
+def _unpack(data: dict[str, Any]) -> tuple[dict[str, Any], date | None]:
+    """The record's Bundle and the Parameters' ``asOf``, if any."""
+    kind = data.get("resourceType")
+    if kind == "Bundle":
+        return data, None
+    if kind != "Parameters":
+        raise OperationError(
+            422,
+            f"the operation takes a Bundle, or Parameters holding one, not "
+            f"{kind or 'an object without resourceType'}",
+            "resourceType",
+        )
+    parts = data.get("parameter")
+    if not isinstance(parts, list):
+        raise OperationError(422, "Parameters.parameter must be a list", "Parameters.parameter")
+    bundle: dict[str, Any] | None = None
+    as_of: date | None = None
+    for index, part in enumerate(parts):
+        where = f"Parameters.parameter[{index}]"
+        if not isinstance(part, dict):
+            raise OperationError(422, f"{where} must be an object", where)
+        name = part.get("name")
+        if name == "resource":
+            resource = part.get("resource")
+            if not isinstance(resource, dict) or resource.get("resourceType") != "Bundle":
+                raise OperationError(422, f"{where}: 'resource' must hold a Bundle", where)
+            if bundle is not None:
+                raise OperationError(422, f"{where}: only one 'resource' part is allowed", where)
+            bundle = resource
+        elif name == "asOf":
+            if "valueDate" not in part:
+                raise OperationError(422, f"{where}: 'asOf' needs a valueDate", where)
+            as_of = _date(part["valueDate"], f"{where}.valueDate")
+    if bundle is None:
+        raise OperationError(
+            422, "Parameters has no 'resource' part holding a Bundle", "Parameters.parameter"
+        )
+    return bundle, as_of
+
+
+def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
+    """Read, screen and plan as the CLI does (core), and build the answer Bundle."""
+    from spinecare.core import load_kb, load_record
+    from spinecare.engine.planning import plan_course
+    from spinecare.engine.screening import screen_record
+    from spinecare.fhir.export import screening_result_bundle
+
+    kb = load_kb()
+    record = load_record(bundle, kb, name="request body")
+    screening = screen_record(record, kb, day, lang)
+    return screening_result_bundle(record, screening, plan_course(screening, record, kb, lang))
+
+
+@router.post(
+    OPERATION_PATH,
+    summary="Screen a patient for massage (FHIR operation)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def massage_screening(
+    request: Request, as_of: str | None = None, lang: str = "en"
+) -> Response:
+    from spinecare.api.cds_app import cds_state
+
+    try:
+        if not _content_type_ok(request):
+            raise OperationError(
+                415, "send the resource as application/fhir+json (or application/json)"
+            )
+        if lang not in ("en", "ru"):
+            raise OperationError(400, f"lang: '{lang}' is not one of en, ru", "lang")
+        query_day = _date(as_of, "as_of") if as_of is not None else None
+        data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
+        bundle, param_day = _unpack(data)
+        if query_day and param_day and query_day != param_day:
+            raise OperationError(
+                400, f"as_of ({query_day}) and the asOf parameter ({param_day}) disagree"
+            )
+        day = query_day or param_day or date.today()
+        result = await asyncio.to_thread(_screen, bundle, day, lang)
+    except OperationError as exc:
+        return outcome_response(exc.status, exc.message, exc.expression)
+    except StarletteHTTPException as exc:  # the body size limit, while the body is read
+        return outcome_response(exc.status_code, str(exc.detail))
+    except SpinecareError as exc:
+        return outcome_response(400, exc.one_line())
+    except Exception:
+        log.exception("FHIR $%s failed", OPERATION)
+        return outcome_response(500, "internal error; the event was logged")
+    return fhir_response(result)
+
+
+@router.api_route(
+    "/fhir/{rest:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def not_supported(request: Request, rest: str) -> Response:
+    """Anything else under /fhir: an OperationOutcome, not the app's error envelope."""
+    known = {"metadata", f"Patient/${OPERATION}", f"OperationDefinition/{OPERATION}"}
+    if rest in known:
+        return outcome_response(405, f"{request.method} is not supported on /fhir/{rest}")
+    return outcome_response(404, f"/fhir/{rest} is not part of this FHIR API")

@@ -1,0 +1,297 @@
+"""SMART App Launch (HL7 SMART App Launch 2.x), spinecare as the app: EHR launch and
+standalone launch with PKCE.
+
+The EHRs spinecare may be launched from are configured in a JSON file
+(``Settings.smart_ehrs``)::
+
+    {"ehrs": [
+      {"iss": "https://ehr.example.org/fhir",
+       "client_id": "spinecare",
+       "client_secret": "...",                       (optional: a confidential client)
+       "scope": "launch openid fhirUser patient/*.read",   (optional; this default)
+       "clinic": "Riverside Spine Clinic",
+       "users": {"Practitioner/123": "anna"}}       (the EHR user -> the clinic account)
+    ]}
+
+The flow: :func:`authorize_url` after reading the EHR's
+``.well-known/smart-configuration`` (:func:`discover`), then :func:`exchange_code` for
+the EHR's answer: the access token, the patient in context and the signed ``id_token``
+whose ``fhirUser`` claim names the EHR user (checked against the EHR's JWK Set).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+
+from spinecare.errors import InputError
+
+__all__ = [
+    "DEFAULT_SCOPE",
+    "LaunchError",
+    "SmartEhr",
+    "SmartEndpoints",
+    "TokenResult",
+    "authorize_url",
+    "discover",
+    "exchange_code",
+    "load_smart_ehrs",
+    "new_pkce",
+    "user_reference",
+]
+
+DEFAULT_SCOPE = "launch openid fhirUser patient/*.read"
+TIMEOUT = 10.0
+
+
+class LaunchError(InputError):
+    """A launch that cannot go on (the message is shown to the user)."""
+
+    code = "smart_launch_failed"
+
+
+@dataclass(frozen=True)
+class SmartEhr:
+    """One EHR spinecare may be launched from."""
+
+    iss: str
+    client_id: str
+    clinic: str
+    users: Mapping[str, str] = field(default_factory=dict)
+    scope: str = DEFAULT_SCOPE
+    client_secret: str | None = None
+
+
+def _normal(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
+    """Read the EHRs file; raises :class:`InputError` naming the problem."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the SMART EHRs file: {exc.strerror}", source=str(file)
+        ) from None
+    except ValueError as exc:
+        raise InputError(
+            f"the SMART EHRs file is not valid JSON: {exc}", source=str(file)
+        ) from None
+    entries = data.get("ehrs") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise InputError("the SMART EHRs file needs an 'ehrs' list", source=str(file))
+    out: dict[str, SmartEhr] = {}
+    for index, entry in enumerate(entries):
+        where = f"ehrs[{index}]"
+        if not isinstance(entry, dict):
+            raise InputError(f"{where} must be an object", source=str(file))
+        for name in ("iss", "client_id", "clinic"):
+            if not isinstance(entry.get(name), str) or not entry[name].strip():
+                raise InputError(f"{where}: needs a '{name}' string", source=str(file))
+        if not entry["iss"].startswith(("https://", "http://")):
+            raise InputError(f"{where}: 'iss' must be the EHR's FHIR base URL", source=str(file))
+        users = entry.get("users", {})
+        if not isinstance(users, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in users.items()
+        ):
+            raise InputError(
+                f"{where}: 'users' must map EHR users (Practitioner/123) to usernames",
+                source=str(file),
+            )
+        secret = entry.get("client_secret")
+        if secret is not None and not isinstance(secret, str):
+            raise InputError(f"{where}: 'client_secret' must be a string", source=str(file))
+        ehr = SmartEhr(
+            iss=_normal(entry["iss"]),
+            client_id=entry["client_id"],
+            clinic=entry["clinic"],
+            users={user_reference(k): v for k, v in users.items()},
+            scope=str(entry.get("scope") or DEFAULT_SCOPE),
+            client_secret=secret,
+        )
+        out[ehr.iss] = ehr
+    return out
+
+
+def user_reference(fhir_user: str) -> str:
+    """``Practitioner/123`` from a ``fhirUser`` claim (relative or absolute URL)."""
+    parts = [p for p in fhir_user.strip().rstrip("/").split("/") if p]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else fhir_user.strip()
+
+
+@dataclass(frozen=True)
+class SmartEndpoints:
+    authorize: str
+    token: str
+    jwks_uri: str | None = None
+    issuer: str | None = None
+
+
+async def discover(
+    ehr: SmartEhr, transport: httpx.AsyncBaseTransport | None = None
+) -> SmartEndpoints:
+    """The EHR's endpoints from its ``.well-known/smart-configuration``."""
+    url = f"{ehr.iss}/.well-known/smart-configuration"
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport) as client:
+            response = await client.get(url, headers={"Accept": "application/json"})
+        body = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        body = None
+    if not isinstance(body, dict):
+        raise LaunchError("the EHR's SMART configuration cannot be read; try again later")
+    authorize = body.get("authorization_endpoint")
+    token = body.get("token_endpoint")
+    if not isinstance(authorize, str) or not isinstance(token, str):
+        raise LaunchError("the EHR's SMART configuration names no authorisation endpoints")
+    methods = body.get("code_challenge_methods_supported")
+    if isinstance(methods, list) and "S256" not in methods:
+        raise LaunchError("the EHR does not support PKCE (S256), which spinecare requires")
+    jwks_uri = body.get("jwks_uri")
+    issuer = body.get("issuer")
+    return SmartEndpoints(
+        authorize,
+        token,
+        jwks_uri if isinstance(jwks_uri, str) else None,
+        issuer if isinstance(issuer, str) else None,
+    )
+
+
+def new_pkce() -> tuple[str, str]:
+    """A PKCE code verifier and its S256 challenge."""
+    verifier = secrets.token_urlsafe(64)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(
+    ehr: SmartEhr,
+    endpoints: SmartEndpoints,
+    *,
+    redirect_uri: str,
+    state: str,
+    challenge: str,
+    launch: str | None,
+) -> str:
+    """Where to send the browser: the EHR's authorisation endpoint with the request. A
+    standalone launch (no ``launch``) asks the EHR to pick a patient (``launch/patient``)."""
+    scopes = ehr.scope.split()
+    if launch is None:
+        scopes = ["launch/patient" if s == "launch" else s for s in scopes]
+        if "launch/patient" not in scopes:
+            scopes.insert(0, "launch/patient")
+    params = {
+        "response_type": "code",
+        "client_id": ehr.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(scopes),
+        "state": state,
+        "aud": ehr.iss,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if launch is not None:
+        params["launch"] = launch
+    separator = "&" if "?" in endpoints.authorize else "?"
+    return f"{endpoints.authorize}{separator}{urlencode(params)}"
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    access_token: str
+    patient: str
+    fhir_user: str
+
+
+async def exchange_code(
+    ehr: SmartEhr,
+    endpoints: SmartEndpoints,
+    *,
+    code: str,
+    redirect_uri: str,
+    verifier: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> TokenResult:
+    """The access token, the patient in context and the EHR user (from a verified
+    ``id_token``); :class:`LaunchError` when any is missing or wrong."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": verifier,
+        "client_id": ehr.client_id,
+    }
+    auth: httpx.Auth | httpx.BasicAuth | None = None
+    if ehr.client_secret:
+        auth = httpx.BasicAuth(ehr.client_id, ehr.client_secret)
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport) as client:
+            if auth is not None:
+                response = await client.post(endpoints.token, data=form, auth=auth)
+            else:
+                response = await client.post(endpoints.token, data=form)
+            body = response.json()
+            if response.status_code != 200 or not isinstance(body, dict):
+                raise LaunchError(
+                    "the EHR refused to give spinecare access; open it from the EHR again"
+                )
+            token = body.get("access_token")
+            if not isinstance(token, str) or not token:
+                raise LaunchError("the EHR gave no access token")
+            patient = body.get("patient")
+            if not isinstance(patient, str) or not patient:
+                raise LaunchError(
+                    "the EHR gave no patient to open; launch spinecare from a patient's chart"
+                )
+            id_token = body.get("id_token")
+            if not isinstance(id_token, str):
+                raise LaunchError("the EHR did not say who you are (no id_token)")
+            claims = await _verify_id_token(client, ehr, endpoints, id_token)
+    except (httpx.HTTPError, ValueError):
+        raise LaunchError("the EHR cannot be reached; try again later") from None
+    fhir_user = claims.get("fhirUser") or claims.get("profile")
+    if not isinstance(fhir_user, str) or not fhir_user:
+        raise LaunchError("the EHR did not say who you are (no fhirUser)")
+    return TokenResult(token, patient, fhir_user)
+
+
+async def _verify_id_token(
+    client: httpx.AsyncClient, ehr: SmartEhr, endpoints: SmartEndpoints, id_token: str
+) -> dict[str, Any]:
+    if endpoints.jwks_uri is None:
+        raise LaunchError("the EHR publishes no keys (jwks_uri) to check who you are")
+    response = await client.get(endpoints.jwks_uri, headers={"Accept": "application/json"})
+    jwks = response.json()
+    try:
+        header = jwt.get_unverified_header(id_token)
+        keys = jwks.get("keys") if isinstance(jwks, dict) else None
+        candidates = [
+            k for k in keys or [] if isinstance(k, dict) and k.get("kid") == header.get("kid")
+        ]
+        if len(candidates) != 1 or header.get("alg") not in ("RS256", "RS384", "ES256", "ES384"):
+            raise LaunchError("the EHR's statement of who you are cannot be checked")
+        key = jwt.PyJWK(candidates[0], algorithm=header["alg"]).key
+        claims: dict[str, Any] = jwt.decode(
+            id_token,
+            key=key,
+            algorithms=[header["alg"]],
+            audience=ehr.client_id,
+            issuer=endpoints.issuer or ehr.iss,
+            options={"require": ["exp", "iat", "aud", "iss"]},
+            leeway=30,
+        )
+    except jwt.PyJWTError:
+        raise LaunchError("the EHR's statement of who you are does not verify") from None
+    return claims
