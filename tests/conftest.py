@@ -15,6 +15,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 AS_OF = date(2026, 11, 20)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """No test touches the user's own data directory (its database, its secret key): the
+    app's files go to a folder of the test run, subprocesses included."""
+    if "SPINECARE_DATA_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["SPINECARE_DATA_DIR"] = tempfile.mkdtemp(prefix="spinecare-test-data-")
+
+
 @pytest.fixture(scope="session")
 def kb():
     from spinecare.kb import load_kb

@@ -29,7 +29,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -621,6 +621,9 @@ def _contained(res: Resource, local_id: str) -> Resource | None:
     return None
 
 
+# Dispense and administration statuses that say the drug reached the patient.
+_GIVEN = frozenset({"completed", "in-progress", "preparation", "on-hold"})
+
 _MEDICATION_STARTS: tuple[tuple[str, str | None], ...] = (
     ("authoredOn", None),
     ("effectiveDateTime", None),
@@ -659,9 +662,26 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     # A request's dispenseRequest.validityPeriod says how long the prescription may be
     # filled, not when the therapy ends: it is not read as an end.
     end = _first_date(res, (("effectivePeriod", "end"),))
-    return Medication(
-        ref=ref, codings=codings, text=text, status=_status(res), start=start, end=end
-    )
+    status = _status(res)
+    kind = res.get("resourceType")
+    if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
+        # A drug handed over (or being given) is being taken: in force from then on, for
+        # the days supplied when the dispense says so; a completed administration on its
+        # day(s), one in progress until it ends.
+        if kind == "MedicationAdministration" and end is None and status == "completed":
+            end = _first_date(res, (("effectiveDateTime", None),))
+        status = "active"
+        supply = _obj(res, "daysSupply")
+        days = supply.get("value") if supply is not None else None
+        if (
+            kind == "MedicationDispense"
+            and start is not None
+            and isinstance(days, int | float)
+            and not isinstance(days, bool)
+            and 0 < days < 36500
+        ):
+            end = start + timedelta(days=int(days))
+    return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
 
 
 @_guarded

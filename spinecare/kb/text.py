@@ -127,6 +127,7 @@ class TextMatcher:
                     if any(_contains(rest, cue) for cue in cues):
                         continue
                     key = (concept, group)
-                    if key not in out:
-                        out[key] = Mention(concept, group, " ".join(window))
+                    found = out.get(key)
+                    if found is None or len(found.words) < len(" ".join(window)):
+                        out[key] = Mention(concept, group, " ".join(window))  # the longest
         return list(out.values())

@@ -1,0 +1,1031 @@
+"""Write the real-EHR-shaped fixtures: tests/fixtures/ehr/<case>.json and expected.yaml.
+
+    python tools/make_ehr_fixtures.py
+
+Each case is one FHIR R4 Bundle written the way real EHRs write records (SNOMED CT
+children, ICD-10-CM combination and 7th-character codes, national ICD-10 systems, text-only
+entries, product-level drug codes, coded red-flag symptoms, several readings a day, odd
+statuses and dates), with the verdict DESIGN.md section 3 implies and why. Every case
+starts from the same patient: a woman of 56 with lumbar osteochondrosis, blood pressure
+120/80, temperature 36.6 Cel and pain 2 of 10 measured on the screening day
+(2026-11-20), which alone is ``allowed``; a case adds or replaces resources.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "fixtures" / "ehr"
+DAY = "2026-11-20"
+
+SNOMED = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
+NDC = "http://hl7.org/fhir/sid/ndc"
+MKB10 = "urn:oid:1.2.643.5.1.13.13.11.1005"
+ICD10GM = "http://fhir.de/CodeSystem/bfarm/icd-10-gm"
+ICD10AM = "http://hl7.org/fhir/sid/icd-10-am"
+ICD10CA = "http://hl7.org/fhir/sid/icd-10-ca"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+Resource = dict[str, Any]
+CASES: list[tuple[str, str, str, list[Resource], set[str]]] = []
+"""(name, expected verdict, why, resources, kinds of the base record to leave out)."""
+
+
+def case(
+    name: str, verdict: str, why: str, *resources: Resource, without: set[str] | None = None
+) -> None:
+    CASES.append((name, verdict, why, list(resources), without or set()))
+
+
+def coding(system: str | None, code: str, display: str | None = None) -> dict[str, str]:
+    out = {"code": code}
+    if system is not None:
+        out["system"] = system
+    if display:
+        out["display"] = display
+    return out
+
+
+def condition(
+    system: str | None = None,
+    code: str | None = None,
+    display: str | None = None,
+    *,
+    text: str | None = None,
+    clinical: str | None = "active",
+    verification: str | None = None,
+    onset: str | None = "2026-01-10",
+    recorded: str | None = None,
+    abatement: str | None = None,
+    category: dict[str, Any] | None = None,
+) -> Resource:
+    res: Resource = {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}}
+    concept: dict[str, Any] = {}
+    if code is not None:
+        concept["coding"] = [coding(system, code, display)]
+    if text is not None:
+        concept["text"] = text
+    res["code"] = concept
+    if clinical is not None:
+        res["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": clinical}]}
+    if verification is not None:
+        res["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": verification}]}
+    if onset is not None:
+        res["onsetDateTime"] = onset
+    if recorded is not None:
+        res["recordedDate"] = recorded
+    if abatement is not None:
+        res["abatementDateTime"] = abatement
+    if category is not None:
+        res["category"] = [category]
+    return res
+
+
+def medication(
+    kind: str = "MedicationRequest",
+    system: str | None = RXNORM,
+    code: str | None = None,
+    display: str | None = None,
+    *,
+    text: str | None = None,
+    status: str = "active",
+    start: str = "2026-10-01",
+    extra: dict[str, Any] | None = None,
+) -> Resource:
+    res: Resource = {"resourceType": kind, "status": status, "subject": {"reference": "Patient/p1"}}
+    concept: dict[str, Any] = {}
+    if code is not None:
+        concept["coding"] = [coding(system, code, display)]
+    if text is not None:
+        concept["text"] = text
+    res["medicationCodeableConcept"] = concept
+    if kind == "MedicationRequest":
+        res["intent"] = "order"
+        res["authoredOn"] = start
+    elif kind == "MedicationDispense":
+        res["whenHandedOver"] = start
+    else:
+        res["effectiveDateTime"] = start
+    res.update(extra or {})
+    return res
+
+
+def observation(
+    code: str,
+    value: Any = None,
+    unit: str | None = None,
+    *,
+    when: str = DAY,
+    system: str = LOINC,
+    status: str = "final",
+    key: str = "valueQuantity",
+    components: list[dict[str, Any]] | None = None,
+    rid: str | None = None,
+) -> Resource:
+    res: Resource = {
+        "resourceType": "Observation",
+        "status": status,
+        "code": {"coding": [coding(system, code)]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": when,
+    }
+    if rid is not None:
+        res["id"] = rid
+    if key == "valueQuantity" and value is not None:
+        quantity: dict[str, Any] = {"value": value}
+        if unit is not None:
+            quantity.update({"unit": unit, "system": "http://unitsofmeasure.org", "code": unit})
+        res["valueQuantity"] = quantity
+    elif value is not None:
+        res[key] = value
+    if components is not None:
+        res["component"] = components
+    return res
+
+
+def bp(systolic: float, diastolic: float, when: str = DAY) -> Resource:
+    def part(code: str, value: float) -> dict[str, Any]:
+        return {
+            "code": {"coding": [coding(LOINC, code)]},
+            "valueQuantity": {"value": value, "unit": "mm[Hg]", "code": "mm[Hg]"},
+        }
+
+    return observation(
+        "85354-9", when=when, components=[part("8480-6", systolic), part("8462-4", diastolic)]
+    )
+
+
+def base(without: set[str]) -> list[Resource]:
+    out: list[Resource] = [
+        {
+            "resourceType": "Patient",
+            "id": "p1",
+            "name": [{"family": "Fixture", "given": ["Anna"]}],
+            "gender": "female",
+            "birthDate": "1970-03-14",
+        },
+        condition(ICD10, "M42.16", "Spinal osteochondrosis, lumbar region", onset="2024-05-01"),
+    ]
+    if "bp" not in without:
+        out.append(bp(120, 80))
+    if "temperature" not in without:
+        out.append(observation("8310-5", 36.6, "Cel"))
+    if "pain" not in without:
+        out.append(observation("72514-3", 2, "{score}"))
+    return out
+
+
+def bundle(resources: list[Resource]) -> dict[str, Any]:
+    entries = []
+    for i, res in enumerate(resources):
+        res = dict(res)
+        res.setdefault("id", f"{res['resourceType'].lower()}-{i}")
+        entries.append({"fullUrl": f"urn:uuid:00000000-0000-4000-8000-{i:012d}", "resource": res})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+# ---------------------------------------------------------------------------------------
+# SNOMED CT children of listed concepts
+
+case(
+    "snomed_congestive_heart_failure",
+    "contraindicated",
+    "SNOMED 42343007 congestive heart failure is a child of heart failure (decompensated heart disease)",
+    condition(SNOMED, "42343007", "Congestive heart failure"),
+)
+case(
+    "snomed_acute_chf",
+    "contraindicated",
+    "SNOMED 10633002 acute congestive heart failure: decompensated heart disease",
+    condition(SNOMED, "10633002", "Acute congestive heart failure"),
+)
+case(
+    "snomed_dvt_lower_extremity",
+    "contraindicated",
+    "SNOMED 404223003 DVT of the lower extremity, a child of deep venous thrombosis: coagulation disorder",
+    condition(SNOMED, "404223003", "Deep venous thrombosis of lower extremity"),
+)
+case(
+    "snomed_dvt_femoral",
+    "contraindicated",
+    "SNOMED 132291000119106 acute DVT of the femoral vein: coagulation disorder",
+    condition(SNOMED, "132291000119106", "Acute deep venous thrombosis of femoral vein"),
+)
+case(
+    "snomed_ckd_stage_5",
+    "contraindicated",
+    "SNOMED 433146000 CKD stage 5: organ decompensation",
+    condition(SNOMED, "433146000", "Chronic kidney disease stage 5"),
+)
+case(
+    "snomed_bone_metastasis",
+    "refer_urgently",
+    "SNOMED 94222008 secondary malignant neoplasm of bone: a possible spinal malignancy is a red flag",
+    condition(SNOMED, "94222008", "Secondary malignant neoplasm of bone"),
+)
+case(
+    "snomed_saddle_numbness",
+    "refer_urgently",
+    "SNOMED 449813001 numbness of the saddle area: a cauda equina red flag coded as a finding",
+    condition(SNOMED, "449813001", "Numbness of saddle area"),
+)
+case(
+    "snomed_cauda_equina_neurogenic_bladder",
+    "refer_urgently",
+    "SNOMED 12454008 cauda equina syndrome with neurogenic bladder, a child of cauda equina syndrome",
+    condition(SNOMED, "12454008", "Cauda equina syndrome with neurogenic bladder"),
+)
+case(
+    "snomed_unexplained_weight_loss",
+    "refer_urgently",
+    "SNOMED 422868009 unexplained weight loss: the intake's weight-loss red flag, coded",
+    condition(SNOMED, "422868009", "Unexplained weight loss"),
+)
+case(
+    "snomed_urinary_retention",
+    "refer_urgently",
+    "SNOMED 267064002 retention of urine: the intake's bladder red flag (cauda equina), coded",
+    condition(SNOMED, "267064002", "Retention of urine"),
+)
+
+# ---------------------------------------------------------------------------------------
+# ICD-10-CM combination and 7th-character codes
+
+case(
+    "icd10cm_i11_0_hypertensive_heart_failure",
+    "contraindicated",
+    "ICD-10-CM I11.0 hypertensive heart disease with heart failure carries heart failure",
+    condition(ICD10CM, "I11.0", "Hypertensive heart disease with heart failure"),
+)
+case(
+    "icd10cm_i13_2_heart_failure_ckd5",
+    "contraindicated",
+    "ICD-10-CM I13.2 carries heart failure and stage 5 CKD",
+    condition(
+        ICD10CM,
+        "I13.2",
+        "Hypertensive heart and chronic kidney disease with heart failure and with stage 5 chronic kidney disease",
+    ),
+)
+case(
+    "icd10cm_i12_0_hypertensive_ckd5",
+    "contraindicated",
+    "ICD-10-CM I12.0 hypertensive CKD with stage 5 CKD or ESRD: organ decompensation",
+    condition(
+        ICD10CM,
+        "I12.0",
+        "Hypertensive chronic kidney disease with stage 5 chronic kidney disease or end stage renal disease",
+    ),
+)
+case(
+    "icd10cm_n18_6_esrd",
+    "contraindicated",
+    "ICD-10-CM N18.6 end stage renal disease: organ decompensation (N18 stage 5 and beyond)",
+    condition(ICD10CM, "N18.6", "End stage renal disease"),
+)
+case(
+    "icd10cm_m84_58xa_neoplastic_fracture",
+    "refer_urgently",
+    "ICD-10-CM M84.58XA pathological fracture in neoplastic disease (vertebrae): spinal malignancy and fracture",
+    condition(
+        ICD10CM,
+        "M84.58XA",
+        "Pathological fracture in neoplastic disease, other specified site, initial encounter",
+    ),
+)
+case(
+    "icd10cm_s32_010a_lumbar_fracture",
+    "refer_urgently",
+    "ICD-10-CM S32.010A wedge compression fracture of L1, initial encounter (7th character): vertebral fracture",
+    condition(
+        ICD10CM,
+        "S32.010A",
+        "Wedge compression fracture of first lumbar vertebra, initial encounter",
+    ),
+)
+case(
+    "icd10cm_i82_401_dvt_leg",
+    "contraindicated",
+    "ICD-10-CM I82.401 acute DVT of the right lower extremity: coagulation disorder",
+    condition(
+        ICD10CM,
+        "I82.401",
+        "Acute embolism and thrombosis of unspecified deep veins of right lower extremity",
+    ),
+)
+case(
+    "icd10cm_c79_51_bone_metastasis",
+    "refer_urgently",
+    "ICD-10-CM C79.51 secondary malignant neoplasm of bone: spinal malignancy red flag",
+    condition(ICD10CM, "C79.51", "Secondary malignant neoplasm of bone"),
+)
+case(
+    "icd10cm_i77_74_vertebral_dissection",
+    "refer_urgently",
+    "ICD-10-CM I77.74 dissection of vertebral artery: vertebrobasilar red flag",
+    condition(ICD10CM, "I77.74", "Dissection of vertebral artery"),
+)
+case(
+    "icd10cm_a18_01_spinal_tuberculosis",
+    "refer_urgently",
+    "ICD-10-CM A18.01 tuberculosis of spine: spinal infection",
+    condition(ICD10CM, "A18.01", "Tuberculosis of spine"),
+)
+case(
+    "icd10cm_r33_9_urinary_retention",
+    "refer_urgently",
+    "ICD-10-CM R33.9 retention of urine: the cauda equina bladder red flag coded in the R chapter",
+    condition(ICD10CM, "R33.9", "Retention of urine, unspecified"),
+)
+case(
+    "icd10cm_r63_4_weight_loss",
+    "refer_urgently",
+    "ICD-10-CM R63.4 abnormal weight loss: the malignancy red flag coded in the R chapter",
+    condition(ICD10CM, "R63.4", "Abnormal weight loss"),
+)
+case(
+    "icd10cm_m48_50xa_collapsed_vertebra",
+    "refer_urgently",
+    "ICD-10-CM M48.50XA collapsed vertebra, initial encounter: vertebral fracture",
+    condition(
+        ICD10CM,
+        "M48.50XA",
+        "Collapsed vertebra, not elsewhere classified, site unspecified, initial encounter",
+    ),
+)
+case(
+    "icd10cm_i50_22_chronic_systolic_hf",
+    "contraindicated",
+    "ICD-10-CM I50.22 chronic systolic heart failure (prefix I50)",
+    condition(ICD10CM, "I50.22", "Chronic systolic (congestive) heart failure"),
+)
+
+# ---------------------------------------------------------------------------------------
+# ICD-10 under national systems, in any case, without the dot, with no system
+
+case(
+    "mkb10_oid_heart_failure",
+    "contraindicated",
+    "Russian MKB-10 register OID with I50.0: ICD-10",
+    condition(MKB10, "I50.0", "Застойная сердечная недостаточность"),
+)
+case(
+    "mkb10_oid_breast_cancer",
+    "contraindicated",
+    "MKB-10 C50.4: an active malignant neoplasm",
+    condition(MKB10, "C50.4", "Злокачественное новообразование молочной железы"),
+)
+case(
+    "mkb10_oid_cauda_equina",
+    "refer_urgently",
+    "MKB-10 G83.4 cauda equina syndrome",
+    condition(MKB10, "G83.4", "Синдром конского хвоста"),
+)
+case(
+    "icd10gm_breast_cancer",
+    "contraindicated",
+    "ICD-10-GM (BfArM URI) C50.9",
+    condition(ICD10GM, "C50.9", "Bösartige Neubildung: Brustdrüse, nicht näher bezeichnet"),
+)
+case(
+    "icd10gm_dimdi_uri_dvt",
+    "contraindicated",
+    "ICD-10-GM under the older DIMDI URI, I80.2 thrombophlebitis of deep leg veins",
+    condition(
+        "http://fhir.de/CodeSystem/dimdi/icd-10-gm",
+        "I80.2",
+        "Thrombose, Phlebitis und Thrombophlebitis tiefer Gefäße der unteren Extremitäten",
+    ),
+)
+case(
+    "icd10am_heart_failure",
+    "contraindicated",
+    "ICD-10-AM I50.9",
+    condition(ICD10AM, "I50.9", "Heart failure, unspecified"),
+)
+case(
+    "icd10ca_ckd_stage_5",
+    "contraindicated",
+    "ICD-10-CA N18.5",
+    condition(ICD10CA, "N18.5", "Chronic kidney disease, stage 5"),
+)
+case(
+    "icd10_lower_case",
+    "contraindicated",
+    "c50.9 in lower case is C50.9",
+    condition(ICD10, "c50.9", "Malignant neoplasm of breast"),
+)
+case(
+    "icd10_no_dot",
+    "contraindicated",
+    "C509 without the dot is C50.9",
+    condition(ICD10CM, "C509", "Malignant neoplasm of breast"),
+)
+case(
+    "icd10_who_oid",
+    "contraindicated",
+    "WHO ICD-10 by OID 2.16.840.1.113883.6.3",
+    condition("urn:oid:2.16.840.1.113883.6.3", "I50.1", "Left ventricular failure"),
+)
+case(
+    "icd10cm_oid_dvt",
+    "contraindicated",
+    "ICD-10-CM by OID 2.16.840.1.113883.6.90",
+    condition(
+        "urn:oid:2.16.840.1.113883.6.90",
+        "I82.402",
+        "Acute embolism and thrombosis of unspecified deep veins of left lower extremity",
+    ),
+)
+case(
+    "icd10_system_upper_case_uri",
+    "contraindicated",
+    "the ICD-10 URI written in capitals with a trailing slash",
+    condition("HTTP://HL7.ORG/FHIR/SID/ICD-10/", "C50.9"),
+)
+case(
+    "icd10_shaped_code_without_system",
+    "needs_data",
+    "C50.9 with no system: read as ICD-10 with certainty unknown, to confirm (never allowed)",
+    condition(None, "C50.9", "Malignant neoplasm of breast"),
+)
+case(
+    "icd10_shaped_code_local_system",
+    "needs_data",
+    "I50.9 in a local code system: shaped like ICD-10, unknown, to confirm",
+    condition("http://hospital.example.org/codes/diagnoses", "I50.9"),
+)
+case(
+    "snomed_code_without_system",
+    "needs_data",
+    "84114007 (heart failure) with no system: the code of a KB concept, unknown, to confirm",
+    condition(None, "84114007"),
+)
+case(
+    "icd10_shaped_red_flag_without_system",
+    "needs_data",
+    "G83.4 with no system: a red flag to confirm",
+    condition(None, "G83.4"),
+)
+
+# ---------------------------------------------------------------------------------------
+# Conditions and medications with text only
+
+case(
+    "text_metastatic_breast_cancer",
+    "needs_data",
+    "Condition with text only 'metastatic breast cancer': found in text, confirm",
+    condition(text="Metastatic breast cancer"),
+)
+case(
+    "text_russian_breast_cancer",
+    "needs_data",
+    "Russian diagnosis text 'Рак молочной железы': found in text, confirm",
+    condition(text="Рак молочной железы, T2N1M0"),
+)
+case(
+    "text_russian_heart_failure",
+    "needs_data",
+    "Russian 'Хроническая сердечная недостаточность IIА стадии': found in text",
+    condition(text="Хроническая сердечная недостаточность IIА стадии"),
+)
+case(
+    "text_dvt", "needs_data", "text 'DVT left calf': found in text", condition(text="DVT left calf")
+)
+case(
+    "text_pregnancy",
+    "needs_data",
+    "text 'Pregnancy, 12 weeks': found in text (pregnancy needs clearance: unknown gives needs_data)",
+    condition(text="Pregnancy, 12 weeks"),
+)
+case(
+    "text_local_code_with_display",
+    "needs_data",
+    "a local code with display 'Congestive heart failure': the display names heart failure",
+    condition("http://hospital.example.org/codes", "HF-01", "Congestive heart failure"),
+)
+case(
+    "text_unlisted_snomed_display",
+    "needs_data",
+    "a SNOMED code the KB does not list whose display names cancer: found in its display",
+    condition(SNOMED, "1000000000000", "Carcinoma of pancreas"),
+)
+case(
+    "text_negated_cancer",
+    "allowed",
+    "'No evidence of malignancy': negated, nothing to confirm",
+    condition(text="No evidence of malignancy"),
+)
+case(
+    "text_denies_chest_pain_and_cancer",
+    "allowed",
+    "'Denies cancer': negated",
+    condition(text="Patient denies cancer"),
+)
+case(
+    "text_russian_negated",
+    "allowed",
+    "'Онкологии нет': negated in Russian",
+    condition(text="Онкологии нет"),
+)
+case(
+    "text_family_history_only",
+    "allowed",
+    "'Family history of breast cancer': a relative's condition",
+    condition(text="Family history of breast cancer"),
+)
+case(
+    "text_russian_family",
+    "allowed",
+    "'у матери рак молочной железы': a relative's condition",
+    condition(text="У матери рак молочной железы"),
+)
+case(
+    "text_coded_wins_over_text",
+    "contraindicated",
+    "a coded cancer with the text 'history of'-style words still counts as coded",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", text="breast cancer, follow-up"),
+)
+case(
+    "medication_text_eliquis",
+    "needs_data",
+    "MedicationStatement with text 'Eliquis 5 mg' only: an anticoagulant found in text, confirm",
+    medication("MedicationStatement", code=None, text="Eliquis 5 mg twice daily"),
+)
+case(
+    "medication_text_russian_warfarin",
+    "needs_data",
+    "text 'Варфарин 5 мг': an anticoagulant found in text",
+    medication("MedicationStatement", code=None, text="Варфарин 5 мг 1 раз в день"),
+)
+case(
+    "medication_text_xarelto",
+    "needs_data",
+    "text 'Xarelto 20mg': found in text",
+    medication(code=None, text="Xarelto 20mg daily"),
+)
+case(
+    "medication_ndc_with_display",
+    "needs_data",
+    "an NDC product the KB does not list, displayed 'Eliquis 5 MG Oral Tablet': found in its display",
+    medication(system=NDC, code="0003-0894-21", display="Eliquis 5 MG Oral Tablet"),
+)
+
+# ---------------------------------------------------------------------------------------
+# Anticoagulants at product level, other resources, ended validity periods
+
+case(
+    "rxnorm_scd_warfarin_4mg",
+    "needs_clearance",
+    "RxNorm clinical drug 855324 warfarin 4 MG oral tablet",
+    medication(code="855324", display="warfarin sodium 4 MG Oral Tablet"),
+)
+case(
+    "rxnorm_scd_dalteparin",
+    "needs_clearance",
+    "RxNorm 978725 dalteparin prefilled syringe",
+    medication(code="978725", display="0.2 ML dalteparin sodium 12500 UNT/ML Prefilled Syringe"),
+)
+case(
+    "rxnorm_pack_rivaroxaban",
+    "needs_clearance",
+    "RxNorm pack 1549682 rivaroxaban starter pack",
+    medication(code="1549682", display="rivaroxaban starter pack"),
+)
+case(
+    "rxnorm_pack_apixaban",
+    "needs_clearance",
+    "RxNorm pack 1992427 apixaban",
+    medication(code="1992427", display="{74 (apixaban 5 MG Oral Tablet) } Pack"),
+)
+case(
+    "rxnorm_ingredient_ticagrelor",
+    "needs_clearance",
+    "RxNorm ingredient 1116632 ticagrelor",
+    medication(code="1116632", display="ticagrelor"),
+)
+case(
+    "atc_apixaban",
+    "needs_clearance",
+    "ATC B01AF02 apixaban (prefix B01AF)",
+    medication(system=ATC, code="B01AF02", display="apixaban"),
+)
+case(
+    "atc_warfarin",
+    "needs_clearance",
+    "ATC B01AA03 warfarin (prefix B01AA)",
+    medication(system=ATC, code="B01AA03", display="warfarin"),
+)
+case(
+    "atc_enoxaparin",
+    "needs_clearance",
+    "ATC B01AB05 enoxaparin (prefix B01AB)",
+    medication(system=ATC, code="B01AB05", display="enoxaparin"),
+)
+case(
+    "atc_aspirin_not_anticoagulant",
+    "allowed",
+    "ATC B01AC06 acetylsalicylic acid: the KB leaves aspirin out (clinic policy)",
+    medication(system=ATC, code="B01AC06", display="acetylsalicylic acid"),
+)
+case(
+    "dispense_only_warfarin",
+    "needs_clearance",
+    "warfarin recorded only as a MedicationDispense",
+    medication(
+        "MedicationDispense",
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        status="completed",
+        start="2026-11-01",
+    ),
+)
+case(
+    "administration_heparin",
+    "needs_clearance",
+    "heparin recorded as a MedicationAdministration in progress",
+    medication(
+        "MedicationAdministration",
+        code="314659",
+        display="heparin sodium, porcine",
+        status="in-progress",
+        start="2026-11-19",
+    ),
+)
+case(
+    "request_validity_period_ended",
+    "needs_clearance",
+    "a warfarin request whose dispense validity period ended in 2026-06 while the therapy goes on",
+    medication(
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        start="2026-01-05",
+        extra={"dispenseRequest": {"validityPeriod": {"start": "2026-01-05", "end": "2026-06-30"}}},
+    ),
+)
+case(
+    "medication_status_capitalised",
+    "needs_clearance",
+    "status 'Active' in capitals is active",
+    medication(code="855332", display="Warfarin Sodium 5 MG Oral Tablet", status="Active"),
+)
+case(
+    "medication_stopped",
+    "allowed",
+    "a stopped warfarin request no longer counts",
+    medication(code="855332", display="Warfarin Sodium 5 MG Oral Tablet", status="stopped"),
+)
+
+# ---------------------------------------------------------------------------------------
+# Readings as they are recorded
+
+case(
+    "two_bp_same_day_later_normal",
+    "allowed",
+    "190/115 at 08:00 then 120/80 at 18:00: the later reading decides (order by time, not Bundle order)",
+    observation("85354-9", when="2026-11-20T18:00:00+03:00", components=bp(120, 80)["component"]),
+    observation("85354-9", when="2026-11-20T08:00:00+03:00", components=bp(190, 115)["component"]),
+    without={"bp"},
+)
+case(
+    "two_bp_same_day_later_high",
+    "defer",
+    "120/80 at 08:00 then 190/115 at 18:00, the high one written first: the later (high) reading decides",
+    observation("85354-9", when="2026-11-20T18:00:00+03:00", components=bp(190, 115)["component"]),
+    observation("85354-9", when="2026-11-20T08:00:00+03:00", components=bp(120, 80)["component"]),
+    without={"bp"},
+)
+case(
+    "fever_two_days_ago_then_normal",
+    "defer",
+    "38.2 Cel two days ago, 36.6 today: any reading in the 3-day window that reaches 37.5 counts",
+    observation("8310-5", 38.2, "Cel", when="2026-11-18"),
+)
+case(
+    "temperature_degf_implausible",
+    "needs_data",
+    "38.1 labelled [degF] is 3.4 Cel: implausible, set aside; no usable temperature",
+    observation("8310-5", 38.1, "[degF]"),
+    without={"temperature"},
+)
+case(
+    "temperature_degf_fever",
+    "defer",
+    "100.4 [degF] is 38 Cel: a fever",
+    observation("8310-5", 100.4, "[degF]"),
+    without={"temperature"},
+)
+case(
+    "temperature_tympanic_fever",
+    "defer",
+    "tympanic temperature 8333-7 of 38.5 Cel",
+    observation("8333-7", 38.5, "Cel"),
+    without={"temperature"},
+)
+case(
+    "temperature_rectal_fever",
+    "defer",
+    "rectal temperature 8332-9 of 38.0 Cel",
+    observation("8332-9", 38.0, "Cel"),
+    without={"temperature"},
+)
+case(
+    "temperature_temporal_fever",
+    "defer",
+    "temporal artery temperature 75539-7 of 38.3 Cel",
+    observation("75539-7", 38.3, "Cel"),
+    without={"temperature"},
+)
+case(
+    "temperature_core_fever",
+    "defer",
+    "core temperature 8329-5 of 38.4 Cel",
+    observation("8329-5", 38.4, "Cel"),
+    without={"temperature"},
+)
+case(
+    "temperature_as_string_without_unit",
+    "needs_data",
+    "valueString '38.5' for temperature: a number without a unit is set aside",
+    observation("8310-5", "38.5", key="valueString"),
+    without={"temperature"},
+)
+case(
+    "temperature_data_absent",
+    "needs_data",
+    "temperature with a dataAbsentReason only: no value",
+    observation("8310-5", {"coding": [{"code": "not-performed"}]}, key="dataAbsentReason"),
+    without={"temperature"},
+)
+case(
+    "temperature_unconvertible_unit",
+    "needs_data",
+    "temperature in an unknown unit: that reading is unknown, the record still screens",
+    observation("8310-5", 3, "furlongs"),
+    without={"temperature"},
+)
+case(
+    "bp_issued_only",
+    "allowed",
+    "a blood pressure with only 'issued' as its date is still dated",
+    {**bp(118, 76), "effectiveDateTime": None, "issued": "2026-11-20T09:00:00Z"},
+    without={"bp"},
+)
+case(
+    "bp_effective_period",
+    "defer",
+    "a blood pressure dated by effectivePeriod: 185/100",
+    {
+        **bp(185, 100),
+        "effectiveDateTime": None,
+        "effectivePeriod": {"start": "2026-11-20T10:00:00Z"},
+    },
+    without={"bp"},
+)
+case(
+    "bp_implausible",
+    "needs_data",
+    "systolic 1200 mm Hg is a slip of the record: set aside, blood pressure unknown",
+    bp(1200, 80),
+    without={"bp"},
+)
+case(
+    "bp_stale",
+    "needs_data",
+    "the latest blood pressure is 40 days old: unknown",
+    bp(130, 85, when="2026-10-10"),
+    without={"bp"},
+)
+case(
+    "pain_other_loinc_code_herniation",
+    "defer",
+    "disc herniation with pain 7 recorded under LOINC 38208-5",
+    condition(ICD10, "M51.1", "Lumbar disc disorder with radiculopathy"),
+    observation("38208-5", 7, "{score}"),
+    without={"pain"},
+)
+case(
+    "pain_as_string_herniation",
+    "defer",
+    "disc herniation with pain '6' written as text",
+    condition(ICD10, "M51.1", "Lumbar disc disorder with radiculopathy"),
+    observation("72514-3", "6", key="valueString"),
+    without={"pain"},
+)
+case(
+    "pain_out_of_scale_herniation",
+    "needs_clearance",
+    "disc herniation (needs clearance) with pain 65 on a 0-10 scale: implausible, set aside; pain unknown (listed as missing)",
+    condition(ICD10, "M51.1", "Lumbar disc disorder with radiculopathy"),
+    observation("72514-3", 65, "{score}"),
+    without={"pain"},
+)
+case(
+    "platelets_in_diagnostic_report",
+    "contraindicated",
+    "platelets 30 x10*9/L inside a DiagnosticReport (contained): below 50",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "code": {"coding": [coding(LOINC, "58410-2", "CBC panel")]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": DAY,
+        "contained": [{**observation("777-3", 30, "10*9/L"), "id": "plt"}],
+        "result": [{"reference": "#plt"}],
+    },
+)
+case(
+    "platelets_low_today",
+    "contraindicated",
+    "platelets 40 x10*9/L today",
+    observation("777-3", 40, "10*9/L"),
+)
+case(
+    "platelets_stale_low",
+    "needs_data",
+    "platelets 30 measured 200 days ago: stale, unknown (never 'not low')",
+    observation("777-3", 30, "10*9/L", when="2026-05-04"),
+)
+case(
+    "platelets_stale_normal",
+    "needs_data",
+    "platelets 250 measured 200 days ago: stale, unknown",
+    observation("777-3", 250, "10*9/L", when="2026-05-04"),
+)
+case(
+    "platelets_unconvertible_unit",
+    "allowed",
+    "an optional platelet count in an unknown unit is set aside; the patient still screens",
+    observation("777-3", 250, "bananas"),
+)
+case(
+    "platelets_manual_count_low",
+    "contraindicated",
+    "platelets by manual count 778-1: 35",
+    observation("778-1", 35, "10*9/L"),
+)
+case(
+    "observation_cancelled_fever",
+    "allowed",
+    "a cancelled temperature reading is not a measurement",
+    observation("8310-5", 39.0, "Cel", status="cancelled"),
+)
+case(
+    "observation_entered_in_error_capitalised",
+    "allowed",
+    "status 'Entered-In-Error' in capitals voids the reading",
+    observation("8310-5", 39.0, "Cel", status="Entered-In-Error"),
+)
+
+# ---------------------------------------------------------------------------------------
+# Statuses and dates
+
+case(
+    "clinical_status_capitalised",
+    "contraindicated",
+    "clinicalStatus 'Active' in capitals",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", clinical="Active"),
+)
+case(
+    "verification_refuted_capitalised",
+    "allowed",
+    "verificationStatus 'Refuted' in capitals removes the condition",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", verification="Refuted"),
+)
+case(
+    "future_onset_recorded_past",
+    "contraindicated",
+    "an onset in 2027 on a condition recorded in 2026-10: the onset is set aside, the recorded date used",
+    condition(
+        ICD10, "C50.9", "Malignant neoplasm of breast", onset="2027-03-01", recorded="2026-10-02"
+    ),
+)
+case(
+    "active_with_past_abatement",
+    "needs_data",
+    "clinicalStatus active and an abatement date in the past: contradictory, unknown (never absent)",
+    condition(ICD10, "I50.9", "Heart failure", abatement="2026-05-01"),
+)
+case(
+    "resolved_with_abatement",
+    "allowed",
+    "a resolved heart failure with an abatement date: not in force",
+    condition(ICD10, "I50.9", "Heart failure", clinical="resolved", abatement="2026-05-01"),
+)
+case(
+    "own_text_mentions_family_history",
+    "contraindicated",
+    "the patient's own coded cancer whose text also mentions a family history: not family history",
+    condition(
+        ICD10,
+        "C50.9",
+        "Malignant neoplasm of breast",
+        text="Breast cancer; family history of diabetes",
+    ),
+)
+case(
+    "family_member_history_resource",
+    "allowed",
+    "a FamilyMemberHistory of cancer is a relative's",
+    {
+        "resourceType": "FamilyMemberHistory",
+        "status": "completed",
+        "patient": {"reference": "Patient/p1"},
+        "relationship": {"coding": [{"code": "MTH"}]},
+        "condition": [{"code": {"coding": [coding(ICD10, "C50.9")]}}],
+    },
+)
+case(
+    "family_history_code",
+    "allowed",
+    "SNOMED 312824007 family history of cancer of colon (a family-history situation)",
+    condition(SNOMED, "312824007", "Family history of cancer of colon"),
+)
+case(
+    "family_history_category",
+    "allowed",
+    "a Condition in a family-history category",
+    condition(
+        ICD10,
+        "C50.9",
+        "Malignant neoplasm of breast",
+        category={"coding": [{"code": "family-history"}]},
+    ),
+)
+case(
+    "entered_in_error_medication",
+    "allowed",
+    "a warfarin statement entered in error",
+    medication("MedicationStatement", code="855332", display="Warfarin", status="entered-in-error"),
+)
+case(
+    "no_clinical_status_active_code",
+    "contraindicated",
+    "a cancer with no clinicalStatus at all counts as in force",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", clinical=None),
+)
+case(
+    "pregnancy_z33_1",
+    "needs_clearance",
+    "ICD-10-CM Z33.1 pregnant state",
+    condition(ICD10CM, "Z33.1", "Pregnant state, incidental"),
+)
+case(
+    "pregnancy_snomed",
+    "needs_clearance",
+    "SNOMED 72892002 normal pregnancy",
+    condition(SNOMED, "72892002", "Normal pregnancy"),
+)
+case(
+    "osteoporosis_coded_gm",
+    "allowed_with_precautions",
+    "ICD-10-GM M81.0 osteoporosis: precautions",
+    condition(ICD10GM, "M81.0", "Postmenopausale Osteoporose"),
+)
+case(
+    "spinal_tb_who",
+    "refer_urgently",
+    "WHO M49.0 tuberculosis of spine",
+    condition(ICD10, "M49.0", "Tuberculosis of spine"),
+)
+case(
+    "myelopathy_m50_0_lower",
+    "refer_urgently",
+    "m50.0 (lower case) cervical disc disorder with myelopathy",
+    condition(ICD10, "m50.0", "Cervical disc disorder with myelopathy"),
+)
+
+
+def write() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.json"):
+        old.unlink()
+    lines = [
+        "# Real-EHR-shaped records (tools/make_ehr_fixtures.py writes them): for each, the",
+        "# verdict DESIGN.md section 3 implies and why. Each starts from an allowed patient",
+        "# (lumbar osteochondrosis, fresh normal readings) and adds what the case names.",
+        "cases:",
+    ]
+    for name, verdict, why, resources, without in CASES:
+        records = base(without) + [{k: v for k, v in r.items() if v is not None} for r in resources]
+        (OUT / f"{name}.json").write_text(
+            json.dumps(bundle(records), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        lines.append(
+            f"  {name}: {{verdict: {verdict}, why: {json.dumps(why, ensure_ascii=False)}}}"
+        )
+    (OUT / "expected.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(CASES)
+
+
+if __name__ == "__main__":
+    print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
