@@ -411,6 +411,13 @@ class SparkFacts:
     patients: int
     seconds: float
     tasks: list[TaskRecord]
+    shared: list[Any] = field(default_factory=list)
+
+    def release(self) -> None:
+        """Drop the cached facts and the broadcast values from the cluster."""
+        self.frame.unpersist()
+        for value in self.shared:
+            value.destroy()
 
 
 def _tally_of(data: Mapping[str, Any]) -> Tally:
@@ -443,7 +450,7 @@ def read_facts(
 
     ``parts``: how many line ranges to cut the export into (default: three per core).
     Raises :class:`NdjsonError` for the first bad line (``strict``) or an unreadable file.
-    The caller unpersists ``frame`` when done.
+    The caller calls :meth:`SparkFacts.release` when done.
     """
     from pyspark import StorageLevel
     from pyspark.sql.functions import col
@@ -451,12 +458,8 @@ def read_facts(
     started = time.perf_counter()
     context = spark.sparkContext
     plan = plan_ranges(Path(folder), parts or 3 * context.defaultParallelism)
-    if not plan:
-        plan_empty = spark.createDataFrame([], schema=SLOTS_DDL)
-        _register(plan_empty)
-        return SparkFacts(plan_empty, Tally(), 0, time.perf_counter() - started, [])
     survey = (
-        context.parallelize(range(len(plan)), len(plan))
+        context.parallelize(range(len(plan)), max(len(plan), 1))
         .map(functools.partial(_survey, plan))
         .collect()
     )
@@ -470,6 +473,10 @@ def read_facts(
         patients.update(pids)
         medications.update(found)
     numbered = [p for p in _numbered(plan, counts) if p.kind != "Medication"]
+    if not numbered:
+        empty = spark.createDataFrame([], schema=SLOTS_DDL)
+        _register(empty)
+        return SparkFacts(empty, Tally(), 0, time.perf_counter() - started, [])
     known = context.broadcast(frozenset(patients))
     meds = context.broadcast(medications)
     kb_ref = None if Path(kb.path).resolve() == default_path().resolve() else str(kb.path)
@@ -485,6 +492,8 @@ def read_facts(
     errors = [r["error"] for r in records if r["error"] is not None]
     if errors:
         frame.unpersist()
+        known.destroy()
+        meds.destroy()
         raise NdjsonError(errors[0])
     tally = Tally()
     for record in records:
@@ -496,7 +505,8 @@ def read_facts(
         for r in records
     ]
     _register(frame)
-    return SparkFacts(frame, tally, len(patients), time.perf_counter() - started, tasks)
+    seconds = time.perf_counter() - started
+    return SparkFacts(frame, tally, len(patients), seconds, tasks, [known, meds])
 
 
 def _register(frame: Any) -> None:
@@ -553,7 +563,7 @@ def screen_export_spark(
         table = run_steps(session, compiled).toArrow()
         sql_seconds = time.perf_counter() - t_sql
     finally:
-        facts.frame.unpersist()
+        facts.release()
     con = connect()
     con.register("results_arrow", table)
     con.execute("CREATE TEMP TABLE results AS SELECT * FROM results_arrow")

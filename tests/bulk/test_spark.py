@@ -186,3 +186,14 @@ def test_strict_stops_at_the_first_bad_line_as_the_python_flattener(spark, broke
         screen_export_spark(broken_export, None, KB, AS_OF_BROKEN, strict=True, spark=spark)
     assert err.value.one_line() == python.value.one_line()
     assert "Patient.000.ndjson: line 31: not valid JSON" in err.value.one_line()
+
+
+def test_an_export_without_patients_screens_no_one(spark, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    write(folder / "Medication.ndjson", [{"resourceType": "Medication", "id": "m"}])
+    result = screen_export_spark(folder, tmp_path / "out.csv", KB, AS_OF_BROKEN, spark=spark)
+    assert result.patients == 0 and result.verdicts == {}
+    assert (tmp_path / "out.csv").read_text().splitlines() == [
+        "patient_id,verdict,indicated,indications,present,unknown,missing"
+    ]
