@@ -5,14 +5,16 @@ What runs where:
 - **Driver**: plans and writes. It lists the export's files and cuts each large plain
   file into ranges of whole lines (a gzip file is one range); gathers the known patient
   ids and the Medication resources the executors read, and broadcasts them; registers the
-  fact tables, runs the query compiled for Spark SQL and writes the results.
+  fact tables, runs the query compiled for Spark SQL, collects one row per patient and
+  writes the results.
 - **Executors**: read and interpret. One task per range: first the ranges' lines are
   counted (so every line keeps its number in the file for reports and ordering) and the
   Patient and Medication ranges read; then every resource of a range is read by the one
   Python reader (:func:`spinecare.bulk.flatten.flatten_resource`: the FHIR reader's
   ``RecordBuilder`` and the engine's concept index, as the DuckDB workers use it), and
-  its fact rows leave the task as Arrow batches, with the task's tally (resources per
-  type, malformed lines, unknown patients, unreadable resources).
+  its fact rows become one cached DataFrame (each fact table a view of it), with the
+  task's own row: its tally (resources per type, malformed lines, unknown patients,
+  unreadable resources) and where it ran.
 
 ``--spark-master`` points at a cluster (``spark://host:7077``); the default is
 ``local[*]``. On a cluster, every executor must read the export folder at the same path
@@ -225,15 +227,18 @@ def range_lines(part: LineRange) -> Iterator[tuple[int, bytes]]:
     except OSError as err:
         raise InputError(f"cannot read ({err})", source=part.file) from None
     with handle:
-        handle.seek(part.start)
         position, number = part.start, part.first
-        for raw in handle:
-            if position >= part.end:
-                break
-            position += len(raw)
-            if raw.strip():
-                yield number, raw
-            number += 1
+        try:
+            handle.seek(part.start)
+            for raw in handle:
+                if position >= part.end:
+                    break
+                position += len(raw)
+                if raw.strip():
+                    yield number, raw
+                number += 1
+        except OSError as err:
+            raise InputError(f"cannot read ({err})", source=part.file) from None
 
 
 def _newlines(part: LineRange) -> int:
@@ -277,7 +282,7 @@ def _survey(
 
 
 def _slots() -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
-    """One Arrow schema for every fact table: ``tbl`` plus typed slots, and each table's
+    """One row shape for every fact table: ``tbl`` plus typed slots, and each table's
     columns' slots (``s0``, ``s1``... for strings, ``t0``... for dates, and so on)."""
     width: Counter[str] = Counter()
     mapping: dict[str, list[str]] = {}
