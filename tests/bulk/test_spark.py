@@ -197,3 +197,22 @@ def test_an_export_without_patients_screens_no_one(spark, tmp_path):
     assert (tmp_path / "out.csv").read_text().splitlines() == [
         "patient_id,verdict,indicated,indications,present,unknown,missing"
     ]
+
+
+def test_cli_screens_on_spark(spark, broken_export, tmp_path):
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    out = tmp_path / "out.csv"
+    args = ["bulk", "screen", str(broken_export), "--out", str(out), "--engine", "spark"]
+    result = CliRunner().invoke(app, [*args, "--as-of", "2024-06-15", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads(result.stdout)
+    assert summary["engine"] == "spark" and summary["patients"] == 31
+    assert summary["input"]["malformed_lines"] == 3
+    assert len(out.read_text().splitlines()) == 32
+    strict = CliRunner().invoke(app, [*args, "--strict"])
+    assert strict.exit_code == 1
+    assert "Patient.000.ndjson: line 31: not valid JSON" in strict.output
+    assert "Traceback" not in strict.output
