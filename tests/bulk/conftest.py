@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,12 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     os.environ["SPARK_HOME"] = str(home)
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     session = get_session("local-cluster[2,1,1024]", small=True)
+    tracker = session.sparkContext._jsc.sc().statusTracker()
+    deadline = time.monotonic() + 120
+    while len(tracker.getExecutorInfos()) < 3:  # the driver and both executors
+        if time.monotonic() > deadline:
+            pytest.fail("the two Spark executors did not register")
+        time.sleep(0.2)
     yield session
     session.stop()
     for key, value in saved.items():
