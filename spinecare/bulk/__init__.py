@@ -6,6 +6,7 @@
   NULL as UNKNOWN (DuckDB and Spark SQL dialects);
 - :mod:`spinecare.bulk.duckdb`: flatten an export in parallel to Parquet and run the
   query on DuckDB (embedded, out of core);
-- :mod:`spinecare.bulk.spark`: the same query on Apache Spark;
+- :mod:`spinecare.bulk.spark`: the same query on Apache Spark, the export read on the
+  executors;
 - :mod:`spinecare.bulk.summary`: counts per verdict and concept.
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from spinecare.bulk.facts import TABLES, Flattener, Row, seq_of
 from spinecare.errors import RecordError
 from spinecare.fhir.ndjson import (
     PATIENT_FIELD,
+    Line,
     NdjsonError,
     Tally,
     iter_resources,
@@ -84,6 +85,42 @@ class _PartWriter:
         self.parts += 1
 
 
+def flatten_resource(
+    flattener: Flattener,
+    resource: dict[str, Any],
+    where: Line,
+    patients: Collection[str],
+    medications: Mapping[str, Any],
+    tally: Tally,
+    *,
+    strict: bool = False,
+) -> bool:
+    """Add the facts of one resource read at ``where``; False when it is set aside.
+
+    Counted in ``tally``: the resource by type; one that names no patient (reported), a
+    patient not in ``patients``, or that the reader cannot read (reported; ``strict``:
+    raised as :class:`RecordError` naming file and line).
+    """
+    tally.resources[resource["resourceType"]] += 1
+    pid = patient_id_of(resource)
+    if pid is None:
+        tally.no_patient += 1
+        tally.report(f"{where}: {resource_ref(resource)} names no patient")
+        return False
+    if pid not in patients:
+        tally.unknown_patient += 1
+        return False
+    try:
+        flattener.add_resource(resource, pid, seq_of(where.ordinal, where.number), medications)
+    except RecordError as err:
+        if strict:
+            raise RecordError(f"line {where.number}: {err.message}", source=where.file) from None
+        tally.bad_resources += 1
+        tally.report(f"{where}: {err.message}")
+        return False
+    return True
+
+
 def _worker(
     folder: Path,
     out: Path,
@@ -112,29 +149,13 @@ def _worker(
         line_filter=lambda n: n % workers == worker,
     )
     for resource, where in lines:
-        kind = resource["resourceType"]
-        tally.resources[kind] += 1
         done += 1
         if counter is not None and done % 5000 == 0:
             with counter.get_lock():
                 counter.value += 5000
-        pid = patient_id_of(resource)
-        if pid is None:
-            tally.no_patient += 1
-            tally.report(f"{where}: {resource_ref(resource)} names no patient")
-            continue
-        if pid not in patients:
-            tally.unknown_patient += 1
-            continue
-        try:
-            flattener.add_resource(resource, pid, seq_of(where.ordinal, where.number), medications)
-        except RecordError as err:
-            if strict:
-                raise RecordError(
-                    f"line {where.number}: {err.message}", source=where.file
-                ) from None
-            tally.bad_resources += 1
-            tally.report(f"{where}: {err.message}")
+        if not flatten_resource(
+            flattener, resource, where, patients, medications, tally, strict=strict
+        ):
             continue
         pending += 1
         if pending >= batch_rows:

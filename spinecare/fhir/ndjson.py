@@ -55,6 +55,7 @@ __all__ = [
     "iter_lines",
     "iter_records",
     "iter_resources",
+    "parse_lines",
     "patient_id_of",
 ]
 
@@ -236,22 +237,46 @@ def iter_resources(
     """
     tally = tally if tally is not None else Tally()
     counter = 0
+
+    def shared(lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+        nonlocal counter
+        for item in lines:
+            counter += 1
+            if line_filter is None or line_filter(counter):
+                yield item
+
     limit = inflated_limit()
     for ordinal, (_, path) in enumerate(export_files(folder, types)):
-        for number, raw in iter_lines(path, limit):
-            counter += 1
-            if line_filter is not None and not line_filter(counter):
-                continue
-            where = Line(str(path), number, ordinal)
-            try:
-                resource = parse_line(raw, where, limit)
-            except NdjsonError as err:
-                if strict:
-                    raise
-                tally.malformed += 1
-                tally.report(err.one_line())
-                continue
-            yield resource, where
+        lines = shared(iter_lines(path, limit))
+        yield from parse_lines(lines, str(path), ordinal, tally, strict=strict, limit=limit)
+
+
+def parse_lines(
+    lines: Iterable[tuple[int, bytes]],
+    file: str,
+    ordinal: int,
+    tally: Tally,
+    *,
+    strict: bool = False,
+    limit: int | None = None,
+) -> Iterator[tuple[dict[str, Any], Line]]:
+    """``(resource, Line)`` for ``(line number, raw line)`` pairs of one file.
+
+    Malformed lines are reported and counted in ``tally`` and skipped (``strict``: raised).
+    ``limit``: the longest line read (default: the document cap).
+    """
+    cap = inflated_limit() if limit is None else limit
+    for number, raw in lines:
+        where = Line(file, number, ordinal)
+        try:
+            resource = parse_line(raw, where, cap)
+        except NdjsonError as err:
+            if strict:
+                raise
+            tally.malformed += 1
+            tally.report(err.one_line())
+            continue
+        yield resource, where
 
 
 def reference_id(reference: object, kind: str = "Patient") -> str | None:

@@ -1,9 +1,10 @@
-"""Fixtures for bulk screening: the Synthea set as a Bulk export, a Spark session."""
+"""Fixtures for bulk screening: the Synthea set as a Bulk export, a Spark cluster."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -36,22 +37,45 @@ def _spark_available() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def spark():
-    """One local SparkSession for the whole test session.
+def spark(tmp_path_factory: pytest.TempPathFactory):
+    """One Spark session for the whole test session, on a cluster of two worker processes
+    (``local-cluster``: a master and two executors, each its own JVM), on 127.0.0.1.
 
-    Without Java or PySpark the Spark tests are skipped, except on CI (CI=true), where
-    they fail: CI must run them.
+    Spark's home is a scratch folder that links to the PySpark package, so the executors'
+    working folders and logs stay out of the installed package. Without Java or PySpark
+    the Spark tests are skipped, except on CI (CI=true), where they fail: CI must run them.
     """
     why = _spark_available()
     if why is not None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"Spark tests cannot run on CI: {why}")
         pytest.skip(f"Spark unavailable: {why}")
+    import pyspark
+
     from spinecare.bulk.spark import get_session
 
-    session = get_session("local[2]", small=True)
+    package = Path(pyspark.__file__).parent
+    home = tmp_path_factory.mktemp("spark-home")
+    for item in package.iterdir():
+        if item.name != "work":
+            (home / item.name).symlink_to(item)
+    saved = {key: os.environ.get(key) for key in ("SPARK_HOME", "SPARK_LOCAL_IP")}
+    os.environ["SPARK_HOME"] = str(home)
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    session = get_session("local-cluster[2,1,1024]", small=True)
+    tracker = session.sparkContext._jsc.sc().statusTracker()
+    deadline = time.monotonic() + 120
+    while len(tracker.getExecutorInfos()) < 3:  # the driver and both executors
+        if time.monotonic() > deadline:
+            pytest.fail("the two Spark executors did not register")
+        time.sleep(0.2)
     yield session
     session.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,24 +1,36 @@
-"""The same compiled rules on Spark (local mode): equal to the engine and to DuckDB.
+"""Bulk screening on Spark, on a local cluster of two workers: the export is read on the
+executors, and the results equal the in-process engine's; bad input is counted as the
+Python flattener counts it.
 
-One SparkSession for the session (tests/bulk/conftest.py); few, large examples, as a
-Spark query costs seconds. Skipped without Java or PySpark, except on CI.
+One Spark session for the test session (tests/bulk/conftest.py); few, large examples, as
+a Spark query costs seconds. Skipped without Java or PySpark, except on CI.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
+import orjson
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from spinecare.bulk.duckdb import screen_export
-from spinecare.bulk.spark import screen_export_spark, screen_records_spark
+from spinecare.bulk import spark as spark_module
+from spinecare.bulk.flatten import flatten_export
+from spinecare.bulk.spark import TaskRecord, screen_export_spark, screen_records_spark
+from spinecare.core import reader_measures
 from spinecare.engine.screening import screen_record
+from spinecare.errors import InputError
+from spinecare.fhir.ndjson import Tally, iter_records
 from spinecare.kb import load_kb
 from tests.bulk.helpers import bulk_row, engine_row
 from tests.bulk.strategies import AS_OF, populations
+from tests.bulk.test_ndjson import bp, condition, patient, write
 
 KB = load_kb()
+AS_OF_BROKEN = date(2024, 6, 15)
 pytestmark = pytest.mark.spark
 
 
@@ -41,22 +53,166 @@ def test_spark_equals_engine_on_random_records(spark, population):
         assert bulk_row(rows[record.patient.id]) == expected, record
 
 
-def test_spark_equals_duckdb_on_synthea(spark, synthea_export, tmp_path):
-    import duckdb
+def executors_of(spark, tasks: list[TaskRecord]) -> set[str]:
+    """The executors Spark's own task records name for the tasks that read the export."""
+    tracker = spark.sparkContext.statusTracker()
+    store = spark.sparkContext._jsc.sc().statusStore()
+    found = set()
+    for stage in {t.stage for t in tasks}:
+        info = tracker.getStageInfo(stage)
+        listed = store.taskList(stage, info.currentAttemptId, 100_000)
+        done = {}
+        for i in range(listed.size()):
+            task = listed.apply(i)
+            if task.status() == "SUCCESS":
+                done[task.index()] = task.executorId()
+        found |= {done[t.partition] for t in tasks if t.stage == stage}
+    return found
 
+
+def test_two_workers_read_the_export_and_results_equal_the_engine(spark, synthea_export, tmp_path):
     as_of = date(2019, 6, 1)
-    a = screen_export(synthea_export, tmp_path / "duck.parquet", KB, as_of, workers=2)
-    b = screen_export_spark(
-        synthea_export, tmp_path / "spark.parquet", KB, as_of, workers=2, spark=spark
+    out = tmp_path / "spark.parquet"
+    result = screen_export_spark(synthea_export, out, KB, as_of, spark=spark)
+    # every line range was read by a task outside this process, on both executors
+    files = {t.file for t in result.tasks}
+    assert {Path(f).name for f in files} >= {"Patient.ndjson", "Observation.ndjson"}
+    assert len(result.tasks) > len(files)  # the large files were cut into ranges
+    assert all(t.pid != os.getpid() for t in result.tasks)
+    executors = executors_of(spark, result.tasks)
+    assert len(executors) == 2 and "driver" not in executors
+    # the results are the in-process engine's, patient by patient
+    tally = Tally()
+    records = list(iter_records(synthea_export, reader_measures(KB), tally))
+    assert result.patients == len(records) == 585
+    rows = {r["patient_id"]: r for r in pq.read_table(out).to_pylist()}
+    assert set(rows) == {r.patient.id for r in records}
+    mismatches = []
+    for record in records:
+        expected = engine_row(screen_record(record, KB, as_of))
+        if bulk_row(rows[record.patient.id]) != expected:
+            mismatches.append((record.patient.id, expected, rows[record.patient.id]))
+    assert not mismatches, mismatches[:3]
+    assert result.tally.resources == tally.resources  # neither counts Medication resources
+    assert result.tally.malformed == result.tally.bad_resources == 0
+
+
+@pytest.fixture
+def broken_export(tmp_path: Path) -> Path:
+    """Malformed lines, unknown patients, an unreadable resource, a resource naming no
+    patient, a Medication named by reference, plain and gzip files."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    write(folder / "Patient.000.ndjson", [patient(f"p{i}") for i in range(30)] + [b"{oops"])
+    write(folder / "Patient.001.ndjson.gz", [patient("c")], gz=True)
+    observations: list = []
+    for i in range(30):
+        observations += [bp(f"p{i}", f"o{i}", 150 + i), bp(f"p{i}", f"late{i}", 120 + i)]
+    observations[7:7] = [b"{not json", b"", bp("ghost", "g", 150), b"[1, 2]"]
+    observations.append({"resourceType": "Observation", "id": "nobody", "status": "final"})
+    write(folder / "Observation.ndjson", observations)
+    write(
+        folder / "Condition.ndjson.gz",
+        [
+            condition("p1", "c1", "M51.16"),
+            condition("c", "c2", "C50.9"),
+            {
+                "resourceType": "Condition",
+                "id": "bad",
+                "subject": {"reference": "Patient/p2"},
+                "onsetDateTime": "yesterday",
+                "code": {"coding": [{"code": "C50"}]},
+            },
+        ],
+        gz=True,
     )
-    assert a.verdicts == b.verdicts and a.patients == b.patients == 585
-    con = duckdb.connect()
-    differing = con.execute(
-        f"SELECT count(*) FROM '{tmp_path / 'duck.parquet'}' d"
-        f" FULL JOIN '{tmp_path / 'spark.parquet'}' s USING (patient_id)"
-        " WHERE d.verdict IS DISTINCT FROM s.verdict"
-        " OR d.indicated IS DISTINCT FROM s.indicated OR d.present IS DISTINCT FROM s.present"
-        " OR d.unknown IS DISTINCT FROM s.unknown OR d.missing IS DISTINCT FROM s.missing"
-        " OR d.indications IS DISTINCT FROM s.indications"
-    ).fetchone()[0]
-    assert differing == 0
+    write(
+        folder / "Medication.ndjson",
+        [
+            {
+                "resourceType": "Medication",
+                "id": "m1",
+                "code": {
+                    "coding": [
+                        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "855332"}
+                    ]
+                },
+            }
+        ],
+    )
+    write(
+        folder / "MedicationRequest.ndjson",
+        [
+            {
+                "resourceType": "MedicationRequest",
+                "id": "mr1",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": "Patient/p3"},
+                "medicationReference": {"reference": "Medication/m1"},
+                "authoredOn": "2024-06-01",
+            }
+        ],
+    )
+    return folder
+
+
+def test_bad_input_is_tallied_as_the_python_flattener_tallies_it(
+    spark, broken_export, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(spark_module, "RANGE_MIN", 256)  # ranges of a few lines each
+    result = screen_export_spark(
+        broken_export, tmp_path / "out.ndjson", KB, AS_OF_BROKEN, spark=spark, workers=30
+    )
+    assert len(result.tasks) > 8
+    flat = flatten_export(broken_export, tmp_path / "facts", KB, workers=1)
+    assert result.tally.to_json() == flat.tally.to_json()
+    assert result.tally.malformed == 3 and result.tally.unknown_patient == 1
+    assert result.tally.bad_resources == 1 and result.tally.no_patient == 1
+    assert any("Observation.ndjson: line 8: not valid JSON" in p for p in result.tally.problems)
+    rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
+    by_id = {row["patient_id"]: row for row in rows}
+    records = list(iter_records(broken_export, reader_measures(KB)))
+    assert result.patients == len(records) == len(by_id) == 31
+    for record in records:
+        expected = engine_row(screen_record(record, KB, AS_OF_BROKEN))
+        assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
+
+
+def test_strict_stops_at_the_first_bad_line_as_the_python_flattener(spark, broken_export, tmp_path):
+    with pytest.raises(InputError) as python:
+        flatten_export(broken_export, tmp_path / "facts", KB, strict=True, workers=1)
+    with pytest.raises(InputError) as err:
+        screen_export_spark(broken_export, None, KB, AS_OF_BROKEN, strict=True, spark=spark)
+    assert err.value.one_line() == python.value.one_line()
+    assert "Patient.000.ndjson: line 31: not valid JSON" in err.value.one_line()
+
+
+def test_an_export_without_patients_screens_no_one(spark, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    write(folder / "Medication.ndjson", [{"resourceType": "Medication", "id": "m"}])
+    result = screen_export_spark(folder, tmp_path / "out.csv", KB, AS_OF_BROKEN, spark=spark)
+    assert result.patients == 0 and result.verdicts == {}
+    assert (tmp_path / "out.csv").read_text().splitlines() == [
+        "patient_id,verdict,indicated,indications,present,unknown,missing"
+    ]
+
+
+def test_cli_screens_on_spark(spark, broken_export, tmp_path):
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    out = tmp_path / "out.csv"
+    args = ["bulk", "screen", str(broken_export), "--out", str(out), "--engine", "spark"]
+    result = CliRunner().invoke(app, [*args, "--as-of", "2024-06-15", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads(result.stdout)
+    assert summary["engine"] == "spark" and summary["patients"] == 31
+    assert summary["input"]["malformed_lines"] == 3
+    assert len(out.read_text().splitlines()) == 32
+    strict = CliRunner().invoke(app, [*args, "--strict"])
+    assert strict.exit_code == 1
+    assert "Patient.000.ndjson: line 31: not valid JSON" in strict.output
+    assert "Traceback" not in strict.output
