@@ -40,9 +40,9 @@ from spinecare.bulk.compile import compile_screening
 from spinecare.bulk.duckdb import BulkResult, bulk_result, connect, output_format, write_results
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.bulk.flatten import flatten_resource
+from spinecare.documents import GZIP_MAGIC
 from spinecare.errors import InputError
 from spinecare.fhir.ndjson import (
-    GZIP_MAGIC,
     PATIENT_FIELD,
     NdjsonError,
     Tally,
