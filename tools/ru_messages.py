@@ -121,6 +121,10 @@ RUNTIME = [
     "this course is reviewed by another physician",
     "only the patient writes their own diary",
     "no home program has been taught in this course yet",
+    "a phone number: digits, spaces, '+', '-' and brackets, 5 to 15 digits (for example +7 912 345-67-89)",
+    "an e-mail address such as name@example.org",
+    "at most 500 characters",
+    "give the emergency contact's phone number",
 ]
 
 RU = {
@@ -469,6 +473,20 @@ RU = {
     "at least 8 characters": "не менее 8 символов",
     "a patient account needs the patient record it may see": "учётной записи пациента нужна карта пациента, к которой она получит доступ",
     "the patient belongs to another clinic": "пациент относится к другой клинике",
+    "Contact details": "Контактные данные",
+    "Phone": "Телефон",
+    "E-mail": "Эл. почта",
+    "Address": "Адрес",
+    "Emergency contact (name, relation)": "Контакт на экстренный случай (имя, кем приходится)",
+    "Emergency contact's phone": "Телефон контакта на экстренный случай",
+    "Emergency contact": "Контакт на экстренный случай",
+    "Name, phone, date of birth or patient id": "Имя, телефон, дата рождения или идентификатор",
+    "No patients match “%(q)s”.": "Нет пациентов по запросу «%(q)s».",
+    "No patients yet.": "Пациентов пока нет.",
+    "a phone number: digits, spaces, '+', '-' and brackets, 5 to 15 digits (for example +7 912 345-67-89)": "номер телефона: цифры, пробелы, «+», «-» и скобки, от 5 до 15 цифр (например, +7 912 345-67-89)",
+    "an e-mail address such as name@example.org": "адрес эл. почты, например name@example.org",
+    "at most 500 characters": "не более 500 символов",
+    "give the emergency contact's phone number": "укажите телефон контакта на экстренный случай",
 }
 
 

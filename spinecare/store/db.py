@@ -24,7 +24,7 @@ from spinecare.errors import InputError
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0003"
+HEAD = "0004_clinic"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

@@ -12,7 +12,7 @@ from spinecare.errors import RecordError
 from spinecare.store import service
 from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
-from spinecare.store.service import PatientInput
+from spinecare.store.service import CONTACT_FIELDS, PatientInput
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     check_csrf,
@@ -123,6 +123,7 @@ def _patient_form(p: Any = None) -> dict[str, str]:
         "sex": p.sex or "",
         "language": p.language or "",
         "notes": p.notes or "",
+        **{k: getattr(p, k) or "" for k in CONTACT_FIELDS},
         "version": str(p.version),
     }
 
@@ -131,7 +132,15 @@ def _input(fields: dict[str, str]) -> PatientInput:
     return PatientInput(
         **{  # type: ignore[arg-type]
             k: fields.get(k, "")
-            for k in ("name", "external_id", "birth_date", "sex", "language", "notes")
+            for k in (
+                "name",
+                "external_id",
+                "birth_date",
+                "sex",
+                "language",
+                "notes",
+                *CONTACT_FIELDS,
+            )
         }
     )
 
@@ -144,7 +153,17 @@ def patient_new(request: Request) -> Response:
         request,
         "patient_form.html",
         {"values": {}, "errors": {}, "patient": None},
-        {"fields": ["name", "external_id", "birth_date", "sex", "language", "notes"]},
+        {
+            "fields": [
+                "name",
+                "external_id",
+                "birth_date",
+                "sex",
+                "language",
+                "notes",
+                *CONTACT_FIELDS,
+            ]
+        },
     )
 
 

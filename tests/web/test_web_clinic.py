@@ -1,0 +1,69 @@
+"""The clinic basics on the pages: search, contact details, past intakes, users, the
+referral letter, the audit log."""
+
+from __future__ import annotations
+
+from tests.web.conftest import HTML, JSON
+
+
+def _names(client, q: str) -> list[str]:
+    response = client.get("/patients", params={"q": q}, headers=JSON)
+    assert response.status_code == 200
+    return sorted(p["name"] for p in response.json()["patients"])
+
+
+def test_search_by_cyrillic_name_in_any_case_and_script(signed_in) -> None:
+    client = signed_in("therapist")
+    for q in ("Кузнецова", "кузнец", "KUZN", "kuznetsova", "НАТАЛЬЯ"):
+        assert _names(client, q) == ["Наталья Кузнецова"], q
+    assert _names(client, "федорова") == ["Ирина Фёдорова"]
+    page = client.get("/patients", params={"q": "кузнец"}, headers=HTML)
+    assert "Наталья Кузнецова" in page.text
+
+
+def test_contact_details_are_shown_and_edited_with_clear_errors(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/edit"
+    current = client.get(path, headers=JSON).json()
+    token = csrf(client, path)
+    fields = {
+        "csrf_token": token,
+        "name": current["name"],
+        "version": str(current["version"]),
+        "phone": "ask at reception",
+        "email": "natalia@",
+        "emergency_name": "Сергей (муж)",
+    }
+    response = client.post(path, headers=HTML, data=fields)
+    assert response.status_code == 422
+    assert 'id="err-phone"' in response.text and 'id="err-email"' in response.text
+    assert "укажите" not in response.text  # English for an English-speaking therapist
+    assert "give the emergency contact&#39;s phone number" in response.text
+    fields.update(
+        phone="+7 912 345-67-89",
+        email="natalia@example.org",
+        address="Казань, ул. Баумана, 5",
+        emergency_phone="+7 912 000-00-00",
+    )
+    response = client.post(path, headers=HTML, data=fields, follow_redirects=False)
+    assert response.status_code == 303
+    page = client.get(f"/patients/{world.demo_patient}", headers=HTML).text
+    for shown in ("+7 912 345-67-89", "natalia@example.org", "Казань, ул. Баумана, 5"):
+        assert shown in page
+    assert "Сергей (муж)" in page and 'href="tel:+7912000-00-00"' in page
+    assert _names(client, "8 912 345 67 89") == ["Наталья Кузнецова"]
+
+
+def test_contact_errors_in_russian(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/new")
+    client.post("/language", data={"csrf_token": token, "language": "ru", "next": "/patients"})
+    token = csrf(client, "/patients/new")
+    response = client.post(
+        "/patients",
+        headers=HTML,
+        data={"csrf_token": token, "name": "Тест", "phone": "12", "email": "x"},
+    )
+    assert response.status_code == 422
+    assert "номер телефона" in response.text and "адрес эл. почты" in response.text
+    assert "Контактные данные" in response.text
