@@ -49,6 +49,7 @@ __all__ = [
     "create_patient",
     "decide_clearance",
     "get_clearance_request",
+    "get_intake",
     "get_patient",
     "import_record",
     "intakes_of",
@@ -366,6 +367,19 @@ def update_patient(
         ) from None
     audit(session, user, "update", "patient", str(patient.id), patient_id=patient.id)
     return patient
+
+
+def get_intake(
+    session: Session, patient: PatientRow, intake_id: int
+) -> tuple[Intake, PatientRecord, str | None]:
+    """One past intake of ``patient`` (already checked as visible): the row, the facts it
+    brought, and the full name of who recorded it."""
+    intake = session.get(Intake, intake_id)
+    if intake is None or intake.patient_id != patient.id:
+        raise NotFoundError(Message("intake %(id)s not found", id=intake_id))
+    facts = records_of(session, [patient], intake_id=intake.id)[patient.id]
+    recorder = session.get(User, intake.recorded_by) if intake.recorded_by else None
+    return intake, facts, recorder.full_name if recorder else None
 
 
 def import_record(

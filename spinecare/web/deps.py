@@ -47,6 +47,7 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True
 )
 TEMPLATES.env.filters["tr"] = i18n.translate
+TEMPLATES.env.filters["day"] = i18n.format_day
 TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
 

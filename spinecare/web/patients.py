@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.errors import RecordError
+from spinecare.record.model import PatientRecord
 from spinecare.store import service
 from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
@@ -29,12 +31,13 @@ from spinecare.web.forms import (
     KIND_WORDS,
     MEDICATION_ROWS,
     TEMPERATURE_UNITS,
+    UNIT_WORDS,
     condition_concepts,
     medication_concepts,
     parse_intake,
     questions_by_group,
 )
-from spinecare.web.i18n import Text
+from spinecare.web.i18n import Text, gettext, set_language, translate
 
 router = APIRouter()
 
@@ -49,6 +52,24 @@ VERDICT_WORDS = {
     "needs_data": "Needs data: measure or ask first",
     "allowed_with_precautions": "Allowed with precautions",
     "allowed": "Allowed",
+}
+
+
+SOURCE_WORDS = {
+    "form": Text("intake form"),
+    "fhir": Text("FHIR import"),
+    "file": Text("intake file"),
+    "demo": Text("demonstration record"),
+}
+STATUS_WORDS = {
+    "active": Text("active"),
+    "recurrence": Text("recurrence"),
+    "relapse": Text("relapse"),
+    "inactive": Text("inactive"),
+    "remission": Text("in remission"),
+    "resolved": Text("resolved"),
+    "cleared": Text("cleared"),
+    "declined": Text("declined"),
 }
 
 
@@ -267,9 +288,124 @@ def patient_page(request: Request, patient_id: int) -> Response:
     return render(
         request,
         "patient.html",
-        {"patient": patient, "data": data, "courses": data["courses"]},
+        {
+            "patient": patient,
+            "data": data,
+            "courses": data["courses"],
+            "source_words": SOURCE_WORDS,
+        },
         data,
     )
+
+
+def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """The facts of one intake in words: labels from the KB, units as people write them."""
+
+    def concept(cid: str | None, text: str | None, codings: Any) -> str:
+        if cid and cid in kb.concepts:
+            return str(kb.concepts[cid].label.get(lang))
+        names = [c.display for c in codings if c.display]
+        return text or (names[0] if names else "—")
+
+    zones = {z.id: z.label.get(lang) for z in kb.model.zones}
+    observations = []
+    for o in facts.observations:
+        measure = kb.measures.get(o.measure)
+        unit = translate(UNIT_WORDS.get(o.unit, o.unit))
+        observations.append(
+            {
+                "label": measure.label.get(lang) if measure else o.measure.replace("_", " "),
+                "value": o.original or f"{format_decimal(o.value, locale=lang)} {unit}",
+                "day": o.when,
+            }
+        )
+    answers = []
+    for a in facts.answers:
+        question = kb.questions.get(a.question)
+        if isinstance(a.value, bool):
+            value = gettext("Yes") if a.value else gettext("No")
+        else:
+            labels = {c.value: c.label.get(lang) for c in question.choices} if question else {}
+            value = labels.get(str(a.value), str(a.value))
+        label = question.label.get(lang) if question else a.question.replace("_", " ")
+        answers.append({"label": label, "value": value})
+    conditions = [
+        {
+            "label": concept(c.concept, c.text, c.codings),
+            "text": c.text,
+            "onset": c.onset,
+            "status": STATUS_WORDS.get(c.clinical_status or "", c.clinical_status),
+            "zone": ", ".join(
+                zones.get(s.code, s.display or "") for s in c.body_sites if s.code in zones
+            ),
+        }
+        for c in facts.conditions
+    ]
+    medications = [
+        {"label": concept(m.concept, m.text, m.codings), "text": m.text} for m in facts.medications
+    ]
+    procedures = [
+        {"label": concept(p.concept, None, p.codings), "day": p.performed} for p in facts.procedures
+    ]
+    clearances = [
+        {
+            "decision": STATUS_WORDS.get(k.decision, k.decision),
+            "concepts": [concept(c, None, ()) for c in k.concepts],
+            "by": k.by,
+            "day": k.when,
+        }
+        for k in facts.clearances
+    ]
+    return {
+        "observations": observations,
+        "answers": answers,
+        "conditions": conditions,
+        "medications": medications,
+        "procedures": procedures,
+        "clearances": clearances,
+    }
+
+
+@router.get("/patients/{patient_id}/intakes/{intake_id}")
+def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
+    """A past intake, read-only: what was recorded that day, in words."""
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        patient = service.get_patient(session, user, patient_id)
+        intake, facts, recorder = service.get_intake(session, patient, intake_id)
+    lang = request_language(request)
+    set_language(lang)
+    words = _intake_facts(state(request).kb(), facts, lang)
+    data = {
+        "patient": service.patient_json(patient),
+        "intake": {
+            "id": intake.id,
+            "date": intake.day.isoformat(),
+            "source": intake.source,
+            "label": intake.label,
+            "recorded_by": recorder,
+        },
+        "facts": {
+            part: [
+                {
+                    k: (v.isoformat() if isinstance(v, date) else translate(v) if v else v)
+                    for k, v in item.items()
+                    if not isinstance(v, list)
+                }
+                | {k: v for k, v in item.items() if isinstance(v, list)}
+                for item in items
+            ]
+            for part, items in words.items()
+        },
+    }
+    context = {
+        "patient": patient,
+        "intake": intake,
+        "recorder": recorder,
+        "source_words": SOURCE_WORDS,
+        **words,
+    }
+    return render(request, "intake_view.html", context, data)
 
 
 @router.get("/patients/{patient_id}/edit")

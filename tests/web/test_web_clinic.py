@@ -67,3 +67,77 @@ def test_contact_errors_in_russian(world, signed_in, csrf) -> None:
     assert response.status_code == 422
     assert "номер телефона" in response.text and "адрес эл. почты" in response.text
     assert "Контактные данные" in response.text
+
+
+def _intake_fields(token: str, **values: str) -> dict[str, str]:
+    return {"csrf_token": token, "day": "", **values}
+
+
+def test_empty_intake_is_refused_with_a_message(world, signed_in, csrf) -> None:
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from spinecare.store.models import Intake
+
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/intake"
+    token = csrf(client, path)
+    with world.app.state.db.session() as session:
+        before = session.scalar(select(func.count()).select_from(Intake))
+    response = client.post(
+        path, headers=HTML, data=_intake_fields(token, day=date.today().isoformat())
+    )
+    assert response.status_code == 422
+    assert "The intake is empty: nothing was saved" in response.text
+    response = client.post(
+        path, headers=JSON, data=_intake_fields(token, day=date.today().isoformat())
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "form"
+    with world.app.state.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Intake)) == before
+
+
+def test_past_intake_opens_read_only_in_words(world, signed_in, csrf) -> None:
+    from datetime import date
+
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/intake"
+    token = csrf(client, path)
+    response = client.post(
+        path,
+        headers=JSON,
+        data=_intake_fields(
+            token,
+            day=date.today().isoformat(),
+            systolic="150",
+            diastolic="95",
+            temperature="36.6",
+            q_pregnant="no",
+        ),
+    )
+    assert response.status_code == 201
+    intake = response.json()["intake"]
+    patient_page = client.get(f"/patients/{world.demo_patient}", headers=HTML).text
+    view = f"/patients/{world.demo_patient}/intakes/{intake}"
+    assert f'href="{view}"' in patient_page
+    page = client.get(view, headers=HTML)
+    assert page.status_code == 200
+    text = page.text
+    assert "150 mm Hg" in text and "36.6 °C" in text
+    assert "mm[Hg]" not in text and "Cel" not in text and "True" not in text
+    main = text.split("<main", 1)[1].split("</main>")[0]
+    assert "<form" not in main and "<input" not in main  # nothing to edit
+    assert "cannot be changed" in text
+    data = client.get(view, headers=JSON).json()
+    assert data["intake"]["source"] == "form"
+    assert {o["value"] for o in data["facts"]["observations"]} >= {"150 mm Hg", "95 mm Hg"}
+    # another clinic cannot open it, and an intake of another patient is not found
+    assert signed_in("other").get(view, headers=JSON).status_code == 404
+    assert (
+        client.get(f"/patients/{world.own_patient}/intakes/{intake}", headers=JSON).status_code
+        == 404
+    )
+    # a past intake has no route that changes it
+    assert client.post(view, headers=JSON, data={"csrf_token": token}).status_code == 405
