@@ -128,10 +128,17 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
-    from spinecare.web.deps import CsrfError, LoginRequired, ServiceUnavailable
+    from spinecare.web.deps import (
+        PASSWORD_PAGE,
+        CsrfError,
+        LoginRequired,
+        PasswordChangeRequired,
+        ServiceUnavailable,
+    )
 
     statuses: list[tuple[type[Exception], int]] = [
         (LoginRequired, 401),
+        (PasswordChangeRequired, 403),
         (AccessDenied, 403),
         (CsrfError, 403),
         (NotFoundError, 404),
@@ -148,6 +155,8 @@ def _install_page_errors(app: FastAPI) -> None:
             if status == 401 and _wants_page(request):
                 target = quote(request.url.path)
                 return RedirectResponse(f"/login?next={target}", status_code=303)
+            if isinstance(exc, PasswordChangeRequired) and _wants_page(request):
+                return RedirectResponse(PASSWORD_PAGE, status_code=303)
             if _wants_page(request):
                 # the message itself (a translatable Message) unless it names a file
                 shown = exc.message if exc.source is None else exc.one_line()

@@ -5,14 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from spinecare.store.accounts import LOCK_AFTER, authenticate, end_session, start_session
+from spinecare.store.accounts import (
+    LOCK_AFTER,
+    authenticate,
+    change_password,
+    end_session,
+    start_session,
+)
 from spinecare.store.audit import audit
+from spinecare.store.errors import FormError
 from spinecare.web.deps import (
+    PASSWORD_PAGE,
     SESSION_COOKIE,
     check_csrf,
     db_session,
     optional_user,
     render,
+    require_user,
     session_cookie_value,
     session_token,
     set_cookie,
@@ -85,6 +94,8 @@ async def login(request: Request) -> Response:
             )
         token = start_session(session, user)
         target = _safe_next(fields.get("next")) or start_page(user.role, user.patient_id)
+        if user.must_change_password:
+            target = PASSWORD_PAGE
     response: Response
     if wants_json(request):
         from fastapi.responses import JSONResponse
@@ -113,3 +124,56 @@ async def logout(request: Request) -> Response:
         response = JSONResponse({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get(PASSWORD_PAGE)
+def password_page(request: Request) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session)
+        forced = user.must_change_password
+    return render(
+        request,
+        "password.html",
+        {"values": {}, "errors": {}, "forced": forced},
+        {"must_change_password": forced, "fields": ["current", "new", "repeat"]},
+    )
+
+
+@router.post(PASSWORD_PAGE)
+async def password_change(request: Request) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session)
+        forced = user.must_change_password
+        try:
+            change_password(
+                session,
+                user,
+                fields.get("current", ""),
+                fields.get("new", ""),
+                fields.get("repeat", ""),
+                token=session_token(request),
+            )
+        except FormError as exc:
+            data = {
+                "error": {
+                    "status": 422,
+                    "code": exc.code,
+                    "message": exc.one_line(),
+                    "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
+                }
+            }
+            return render(
+                request,
+                "password.html",
+                {"values": {}, "errors": exc.errors, "forced": forced},
+                data,
+                status=422,
+            )
+        audit(session, user, "change_password", "user", str(user.id))
+        target = start_page(user.role, user.patient_id)
+    if wants_json(request):
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse({"changed": True, "next": target})
+    return RedirectResponse(target, status_code=303)

@@ -59,6 +59,15 @@ class CsrfError(SpinecareError):
     code = "csrf_failed"
 
 
+class PasswordChangeRequired(SpinecareError):
+    """The user's password was reset: they must choose their own before anything else."""
+
+    code = "password_change_required"
+
+
+PASSWORD_PAGE = "/password"
+
+
 class ServiceUnavailable(SpinecareError):
     code = "unavailable"
 
@@ -174,6 +183,12 @@ def require_user(request: Request, session: Session, *roles: str) -> User:
     user = optional_user(request, session)
     if user is None:
         raise LoginRequired("sign in first")
+    if user.must_change_password and request.url.path != PASSWORD_PAGE:
+        raise PasswordChangeRequired(
+            Message(
+                "your password was reset: choose a new one first (%(page)s)", page=PASSWORD_PAGE
+            )
+        )
     if roles and user.role not in roles:
         raise AccessDenied(
             Message(

@@ -3,7 +3,7 @@ referral letter, the audit log."""
 
 from __future__ import annotations
 
-from tests.web.conftest import HTML, JSON
+from tests.web.conftest import HTML, JSON, PASSWORDS, login
 
 
 def _names(client, q: str) -> list[str]:
@@ -141,3 +141,150 @@ def test_past_intake_opens_read_only_in_words(world, signed_in, csrf) -> None:
     )
     # a past intake has no route that changes it
     assert client.post(view, headers=JSON, data={"csrf_token": token}).status_code == 405
+
+
+def _user_id(world, username: str) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:
+        return session.scalar(select(User.id).where(User.username == username))
+
+
+def test_admin_edits_a_user(world, signed_in, csrf) -> None:
+    admin = signed_in("admin")
+    uid = _user_id(world, "therapist")
+    path = f"/users/{uid}"
+    assert f'href="{path}"' in admin.get("/users", headers=HTML).text
+    token = csrf(admin, path)
+    response = admin.post(
+        path, headers=HTML, data={"csrf_token": token, "full_name": "", "role": "pilot"}
+    )
+    assert response.status_code == 422
+    assert 'id="err-full_name"' in response.text and 'id="err-role"' in response.text
+    response = admin.post(
+        path,
+        headers=JSON,
+        data={
+            "csrf_token": token,
+            "full_name": "Anna Petrova",
+            "role": "therapist",
+            "language": "ru",
+        },
+    )
+    assert response.status_code == 200
+    user = response.json()["user"]
+    assert user["full_name"] == "Anna Petrova" and user["language"] == "ru"
+    # an admin cannot take the admin role from themselves
+    me = _user_id(world, "admin")
+    response = admin.post(
+        f"/users/{me}",
+        headers=JSON,
+        data={"csrf_token": token, "full_name": "Admin", "role": "therapist"},
+    )
+    assert response.status_code == 422
+    # other roles and other clinics' users are out of reach
+    assert signed_in("therapist").get(path, headers=JSON).status_code == 403
+    other = _user_id(world, "other-therapist")
+    assert admin.get(f"/users/{other}", headers=JSON).status_code == 404
+
+
+def test_deactivated_user_is_signed_out_and_cannot_sign_in(world, signed_in, csrf) -> None:
+    admin = signed_in("admin")
+    therapist = signed_in("therapist")
+    assert therapist.get("/patients", headers=JSON).status_code == 200
+    uid = _user_id(world, "therapist")
+    token = csrf(admin, f"/users/{uid}")
+    response = admin.post(
+        f"/users/{uid}/active", headers=HTML, data={"csrf_token": token, "active": "no"}
+    )
+    assert response.status_code == 200 and "deactivated" in response.text
+    assert therapist.get("/patients", headers=JSON).status_code == 401  # signed out at once
+    client = world.client()
+    login_token = csrf(client, "/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "therapist",
+            "password": PASSWORDS["therapist"],
+            "csrf_token": login_token,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 401
+    me = _user_id(world, "admin")
+    response = admin.post(
+        f"/users/{me}/active", headers=JSON, data={"csrf_token": token, "active": "no"}
+    )
+    assert response.status_code == 422  # not oneself
+    response = admin.post(
+        f"/users/{uid}/active", headers=JSON, data={"csrf_token": token, "active": "yes"}
+    )
+    assert response.json()["user"]["active"] is True
+    login(world.client(), "therapist", PASSWORDS["therapist"])
+
+
+def test_reset_password_forces_a_new_one_at_next_sign_in(world, signed_in, csrf) -> None:
+    admin = signed_in("admin")
+    therapist = signed_in("therapist")
+    uid = _user_id(world, "therapist")
+    token = csrf(admin, f"/users/{uid}")
+    response = admin.post(f"/users/{uid}/password", headers=JSON, data={"csrf_token": token})
+    assert response.status_code == 200
+    temporary = response.json()["temporary_password"]
+    assert len(temporary) >= 8 and response.json()["user"]["must_change_password"] is True
+    assert therapist.get("/patients", headers=JSON).status_code == 401  # the old session ended
+    client = world.client()
+    login_token = csrf(client, "/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "therapist",
+            "password": PASSWORDS["therapist"],
+            "csrf_token": login_token,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 401  # the old password is gone
+    response = client.post(
+        "/login",
+        data={"username": "therapist", "password": temporary, "csrf_token": login_token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/password"
+    # every other page sends the user to choose a password first
+    response = client.get("/patients", headers=HTML, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/password"
+    assert client.get("/patients", headers=JSON).status_code == 403
+    token = csrf(client, "/password")
+    response = client.post(
+        "/password",
+        headers=HTML,
+        data={"csrf_token": token, "current": temporary, "new": "short", "repeat": "short"},
+    )
+    assert response.status_code == 422 and "at least 8 characters" in response.text
+    response = client.post(
+        "/password",
+        headers=HTML,
+        data={
+            "csrf_token": token,
+            "current": temporary,
+            "new": "new-pass-123",
+            "repeat": "other-123",
+        },
+    )
+    assert response.status_code == 422 and "differ" in response.text
+    response = client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current": temporary,
+            "new": "new-pass-123",
+            "repeat": "new-pass-123",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/patients"
+    assert client.get("/patients", headers=JSON).status_code == 200
+    login(world.client(), "therapist", "new-pass-123")
