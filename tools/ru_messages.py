@@ -152,6 +152,9 @@ RUNTIME = [
     "Saved.",
     "The account is active again.",
     "The account is deactivated: it was signed out everywhere and cannot sign in. Its history stays in the audit log.",
+    "Ending the course cannot be undone: no more sessions can be recorded in it. Confirm to end it.",
+    "a session of this course is already recorded on %(day)s; a second one the same day needs the reason",
+    "at most %(n)s characters",
 ]
 
 RU = {
@@ -573,6 +576,15 @@ RU = {
     "Saved.": "Сохранено.",
     "The account is active again.": "Учётная запись снова активна.",
     "The account is deactivated: it was signed out everywhere and cannot sign in. Its history stays in the audit log.": "Учётная запись отключена: все её сеансы завершены, войти она не может. Её история остаётся в журнале аудита.",
+    "Second session that day": "Второй сеанс за день",
+    "Ending the course cannot be undone: no more sessions can be recorded in it. Confirm to end it.": "Завершение курса нельзя отменить: новые сеансы в нём записать будет нельзя. Подтвердите завершение.",
+    "Sessions done: %(done)s of %(planned)s planned.": "Проведено сеансов: %(done)s из %(planned)s запланированных.",
+    "This course has already ended.": "Этот курс уже завершён.",
+    "Yes, end the course now": "Да, завершить курс сейчас",
+    "No, keep it running": "Нет, продолжить курс",
+    "Reason for a second session the same day (only then)": "Причина второго сеанса в тот же день (только в этом случае)",
+    "a session of this course is already recorded on %(day)s; a second one the same day needs the reason": "сеанс этого курса за %(day)s уже записан; для второго сеанса в тот же день укажите причину",
+    "at most %(n)s characters": "не более %(n)s символов",
 }
 
 

@@ -288,3 +288,90 @@ def test_reset_password_forces_a_new_one_at_next_sign_in(world, signed_in, csrf)
     assert response.status_code == 303 and response.headers["location"] == "/patients"
     assert client.get("/patients", headers=JSON).status_code == 200
     login(world.client(), "therapist", "new-pass-123")
+
+
+def _start_course(world) -> int:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from spinecare.kb import load_kb
+    from spinecare.store import courses
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:
+        therapist = session.scalar(select(User).where(User.username == "therapist"))
+        row = courses.start(
+            session,
+            therapist,
+            world.own_patient,
+            load_kb(),
+            start_day=date.today(),
+            values={},
+            reasons={},
+            physician_id=None,
+            today=date.today(),
+        )
+        return row.id
+
+
+def _session_fields(token: str, **values: str) -> dict[str, str]:
+    from datetime import date
+
+    return {
+        "csrf_token": token,
+        "day": date.today().isoformat(),
+        "systolic": "120",
+        "diastolic": "80",
+        "temperature": "36.6",
+        "pain": "3",
+        "pre_pain": "3",
+        "post_pain": "2",
+        **values,
+    }
+
+
+def test_ending_a_course_asks_for_confirmation(world, signed_in, csrf) -> None:
+    course = _start_course(world)
+    client = signed_in("therapist")
+    page = client.get(f"/courses/{course}", headers=HTML).text
+    assert f'href="/courses/{course}/complete"' in page
+    assert f'action="/courses/{course}/complete"' not in page  # no one-click end
+    token = csrf(client, f"/courses/{course}")
+    # a post without the confirmation shows the confirmation step and changes nothing
+    response = client.post(f"/courses/{course}/complete", headers=HTML, data={"csrf_token": token})
+    assert response.status_code == 200 and "cannot be undone" in response.text
+    assert 'name="confirm" value="yes"' in response.text
+    response = client.post(f"/courses/{course}/complete", headers=JSON, data={"csrf_token": token})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "confirmation_required"
+    assert client.get(f"/courses/{course}", headers=JSON).json()["status"] == "active"
+    response = client.post(
+        f"/courses/{course}/complete",
+        headers=JSON,
+        data={"csrf_token": token, "confirm": "yes"},
+    )
+    assert response.status_code == 200 and response.json()["status"] == "completed"
+
+
+def test_second_session_the_same_day_needs_a_reason(world, signed_in, csrf) -> None:
+    course = _start_course(world)
+    client = signed_in("therapist")
+    token = csrf(client, f"/courses/{course}")
+    path = f"/courses/{course}/sessions"
+    assert client.post(path, headers=JSON, data=_session_fields(token)).status_code == 201
+    response = client.post(path, headers=HTML, data=_session_fields(token))
+    assert response.status_code == 422
+    assert 'id="err-same_day_reason"' in response.text
+    assert "needs the reason" in response.text
+    response = client.post(
+        path,
+        headers=JSON,
+        data=_session_fields(token, same_day_reason="the first was stopped after 5 minutes"),
+    )
+    assert response.status_code == 201
+    assert response.json()["session"]["same_day_reason"] == "the first was stopped after 5 minutes"
+    progress = client.get(f"/courses/{course}/progress.json").json()["progress"]
+    assert progress["sessions_done"] == 2 and progress["adherence"] == 1.0
+    page = client.get(f"/courses/{course}/progress", headers=HTML).text
+    assert "200%" not in page and "100%" in page
