@@ -234,7 +234,7 @@ def create_app(
     logins (with their fresh passwords) in ``app.state.demo_logins``.
     """
     from spinecare.store.db import open_database
-    from spinecare.web import admin, auth, clearance, courses, patients
+    from spinecare.web import admin, auth, clearance, courses, patients, referral
     from spinecare.web.deps import WebState
 
     settings = settings or Settings.from_env()
@@ -253,7 +253,7 @@ def create_app(
     _install_page_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (auth, patients, clearance, courses, admin):
+    for module in (auth, patients, clearance, courses, admin, referral):
         app.include_router(module.router)
     app.state.optional_routers = _include_optional(app)
     _configure_api(app, settings)

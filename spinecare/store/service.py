@@ -560,7 +560,12 @@ def request_clearance(
         errors["physician_id"] = "choose a physician of this clinic"
     screening = screen_record(record_of(session, patient), kb, as_of)
     open_ones = clearable(screening)
-    if not concepts:
+    if screening.verdict == "refer_urgently":
+        errors["concepts"] = Message(
+            "a red flag needs a same-day medical assessment, not a clearance: give the "
+            "patient the referral letter"
+        )
+    elif not concepts:
         errors["concepts"] = "name at least one finding to clear"
     elif any(c not in open_ones for c in concepts):
         bad = ", ".join(c for c in concepts if c not in open_ones)

@@ -375,3 +375,59 @@ def test_second_session_the_same_day_needs_a_reason(world, signed_in, csrf) -> N
     assert progress["sessions_done"] == 2 and progress["adherence"] == 1.0
     page = client.get(f"/courses/{course}/progress", headers=HTML).text
     assert "200%" not in page and "100%" in page
+
+
+def _urgent_patient(world) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import PatientRow
+
+    with world.app.state.db.session() as session:
+        return session.scalar(select(PatientRow.id).where(PatientRow.external_id == "demo-turner"))
+
+
+def test_red_flag_gets_a_referral_letter_not_a_clearance_request(world, signed_in, csrf) -> None:
+    pid = _urgent_patient(world)
+    assert pid is not None
+    client = signed_in("therapist")
+    page = client.get(f"/patients/{pid}/screening", headers=HTML).text
+    assert 'data-verdict="refer_urgently"' in page
+    assert "Request physician clearance" not in page
+    assert f'href="/patients/{pid}/referral' in page
+    letter = client.get(f"/patients/{pid}/referral", headers=HTML)
+    assert letter.status_code == 200
+    text = letter.text
+    assert "Urgent referral for same-day medical assessment" in text
+    assert "Possible cauda equina syndrome" in text  # the finding and its reason
+    assert "saddle area" in text and "<strong>yes</strong>" in text  # its evidence, in words
+    assert "GIRFT" in text  # its sources
+    assert ".yaml" not in text and "DESIGN.md" not in text and "demo/" not in text
+    assert "Massage was not given" in text and "Signature" in text
+    data = client.get(f"/patients/{pid}/referral", headers=JSON).json()
+    assert data["red_flags"][0]["concept"] and data["red_flags"][0]["sources"]
+    # a clearance request for such a patient is refused with the reason
+    token = csrf(client, f"/patients/{pid}/screening")
+    response = client.post(
+        f"/patients/{pid}/clearance-requests",
+        headers=JSON,
+        data={
+            "csrf_token": token,
+            "concepts": "disc_herniation",
+            "physician_id": str(world.physician_id),
+        },
+    )
+    assert response.status_code == 422
+    assert "referral letter" in response.json()["error"]["message"]
+    # a patient without a red flag has no letter; a patient account cannot open one
+    assert client.get(f"/patients/{world.demo_patient}/referral", headers=JSON).status_code == 404
+    assert signed_in("patient").get(f"/patients/{pid}/referral", headers=JSON).status_code == 403
+
+
+def test_referral_letter_in_russian(world, signed_in, csrf) -> None:
+    pid = _urgent_patient(world)
+    client = signed_in("therapist")
+    token = csrf(client, "/patients")
+    client.post("/language", data={"csrf_token": token, "language": "ru", "next": "/patients"})
+    text = client.get(f"/patients/{pid}/referral", headers=HTML).text
+    assert "Срочное направление" in text and "Массаж не проводился" in text
+    assert "<strong>да</strong>" in text
