@@ -165,6 +165,13 @@ RUNTIME = [
     "popular article",
     "no urgent referral for this patient on %(day)s: the screening finds no red flag",
     "a red flag needs a same-day medical assessment, not a clearance: give the patient the referral letter",
+    "Do not have massage. Please see a doctor today.",
+    "Massage is not suitable for you now. Your therapist will explain why.",
+    "Not now: massage is postponed until you are checked again.",
+    "A doctor must approve massage for you first.",
+    "Your therapist needs a few more checks before deciding.",
+    "Massage is possible for you, with some care.",
+    "Massage is possible for you.",
 ]
 
 RU = {
@@ -619,6 +626,19 @@ RU = {
     "popular article": "научно-популярная статья",
     "no urgent referral for this patient on %(day)s: the screening finds no red flag": "срочное направление для этого пациента на %(day)s не требуется: скрининг не выявил тревожных признаков",
     "a red flag needs a same-day medical assessment, not a clearance: give the patient the referral letter": "при тревожном признаке нужен осмотр врача в тот же день, а не разрешение: выдайте пациенту направление",
+    "Is massage safe for me?": "Можно ли мне массаж?",
+    "Checked on %(day)s": "Проверено %(day)s",
+    "Your therapist takes care with": "Массажист будет осторожен из-за",
+    "Still to be checked": "Что ещё нужно проверить",
+    "Massage areas": "Зоны массажа",
+    "Your therapist and doctor decide together; ask them about anything here.": "Решение принимают массажист и врач вместе; спросите их обо всём, что здесь написано.",
+    "Do not have massage. Please see a doctor today.": "Массаж делать нельзя. Пожалуйста, обратитесь к врачу сегодня.",
+    "Massage is not suitable for you now. Your therapist will explain why.": "Сейчас массаж вам не подходит. Массажист объяснит почему.",
+    "Not now: massage is postponed until you are checked again.": "Не сейчас: массаж откладывается до повторной проверки.",
+    "A doctor must approve massage for you first.": "Сначала массаж должен одобрить врач.",
+    "Your therapist needs a few more checks before deciding.": "Прежде чем решить, массажисту нужно ещё кое-что проверить.",
+    "Massage is possible for you, with some care.": "Массаж вам можно, с некоторыми предосторожностями.",
+    "Massage is possible for you.": "Массаж вам можно.",
 }
 
 

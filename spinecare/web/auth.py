@@ -36,7 +36,7 @@ START = {"admin": "/patients", "therapist": "/patients", "physician": "/clearanc
 
 def start_page(role: str, patient_id: int | None) -> str:
     if role == "patient":
-        return f"/patients/{patient_id}/screening" if patient_id else "/login"
+        return "/me/home" if patient_id else "/login"
     return START.get(role, "/patients")
 
 

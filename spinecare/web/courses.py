@@ -710,8 +710,9 @@ async def diary_save(request: Request, course_id: int) -> Response:
         }
     if wants_json(request):
         return JSONResponse(data, status_code=201 if result.created else 200)
-    flag = "stop" if result.events else "1"
-    return RedirectResponse(f"/courses/{course_id}/home?saved={flag}#diary", status_code=303)
+    # after a red-flag answer the page opens on the stop message, not on the diary
+    where = "saved=stop#stop" if result.events else "saved=1#diary"
+    return RedirectResponse(f"/courses/{course_id}/home?{where}", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------

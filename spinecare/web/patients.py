@@ -547,7 +547,7 @@ def screening_view(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The screening page's template context and its JSON twin."""
     kb = state(request).kb()
-    ps = service.screen_patient(session, user, patient_id, kb, day)
+    ps = service.screen_patient(session, user, patient_id, kb, day, request_language(request))
     requests_ = [
         service.clearance_request_json(r) for r in service.requests_of(session, ps.patient)
     ]
@@ -593,4 +593,50 @@ def screening_page(request: Request, patient_id: int, as_of: str | None = None) 
         except FormError:
             day = date.today()
         context, data = screening_view(request, session, user, patient_id, day)
+    if user.role == "patient":
+        lang = set_language(request_language(request))
+        mine = _patient_screening(context, state(request).kb(), lang)
+        return render(request, "my_screening.html", {**context, **mine}, mine | {"day": str(day)})
     return render(request, "screening.html", context, data)
+
+
+PATIENT_VERDICTS = {
+    "refer_urgently": Text("Do not have massage. Please see a doctor today."),
+    "contraindicated": Text(
+        "Massage is not suitable for you now. Your therapist will explain why."
+    ),
+    "defer": Text("Not now: massage is postponed until you are checked again."),
+    "needs_clearance": Text("A doctor must approve massage for you first."),
+    "needs_data": Text("Your therapist needs a few more checks before deciding."),
+    "allowed_with_precautions": Text("Massage is possible for you, with some care."),
+    "allowed": Text("Massage is possible for you."),
+}
+"""The verdict as the patient reads it (plain words, no terms)."""
+
+
+def _patient_screening(context: dict[str, Any], kb: Any, lang: str) -> dict[str, Any]:
+    """What the patient's own screening page shows: the verdict in plain words, what it
+    rests on by name, what is still to be checked, the zones: no codes, no sources."""
+    s = context["s"]
+    labels = context["concept_labels"]
+    reasons = [
+        labels.get(f["concept"], f["concept"].replace("_", " "))
+        for f in s["findings"]
+        if f["certainty"] == "present"
+        and f["effect"] != "allowed_with_precautions"
+        and (f.get("clearance") or {}).get("decision") != "cleared"
+    ]
+    care = [
+        labels.get(f["concept"], f["concept"].replace("_", " "))
+        for f in s["findings"]
+        if f["certainty"] == "present" and f["effect"] == "allowed_with_precautions"
+    ]
+    zones = {z.id: z.label.get(lang) for z in kb.model.zones}
+    return {
+        "verdict_text": translate(PATIENT_VERDICTS.get(s["verdict"], s["verdict"])),
+        "urgent": s["verdict"] == "refer_urgently",
+        "reasons": list(dict.fromkeys(reasons)),
+        "care": list(dict.fromkeys(care)),
+        "checks": [m["label"] for m in s["missing"]],
+        "treat_zones": [zones.get(z, z) for z in context["treat"]],
+    }
