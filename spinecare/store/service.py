@@ -122,6 +122,20 @@ def get_patient(
     return patient
 
 
+def search_condition(q: str | None) -> Any:
+    """The SQL condition for a patient search ``q`` (None for an empty query)."""
+    parsed = parse_query(q or "")
+    if parsed is None:
+        return None
+    terms: list[Any] = [
+        PatientRow.search.like(like_pattern(fragment), escape="\\")
+        for fragment in (*parsed.texts, *parsed.digits)
+    ]
+    if parsed.born is not None:
+        terms.append(PatientRow.birth_date == parsed.born)
+    return or_(*terms)
+
+
 def list_patients(
     session: Session, user: User, *, q: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[PatientRow], int]:
@@ -129,15 +143,9 @@ def list_patients(
     name in any script and case, the patient id, a phone or a birth date
     (:mod:`spinecare.store.search`)."""
     query = _visible(select(PatientRow), user)
-    parsed = parse_query(q or "")
-    if parsed is not None:
-        terms: list[Any] = [
-            PatientRow.search.like(like_pattern(fragment), escape="\\")
-            for fragment in (*parsed.texts, *parsed.digits)
-        ]
-        if parsed.born is not None:
-            terms.append(PatientRow.birth_date == parsed.born)
-        query = query.where(or_(*terms))
+    matches = search_condition(q)
+    if matches is not None:
+        query = query.where(matches)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(PatientRow.name, PatientRow.id).limit(limit).offset(offset)

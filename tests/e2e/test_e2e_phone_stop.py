@@ -63,3 +63,19 @@ def _out():
 
     OUT.mkdir(parents=True, exist_ok=True)
     return OUT
+
+
+def test_audit_log_in_the_browser_time_zone_on_a_phone(server: str, browser_page) -> None:  # noqa: F811
+    page = browser_page
+    base = server
+    page.set_viewport_size(PHONE)
+    _login(page, base, "admin")
+    page.wait_for_load_state()
+    page.goto(f"{base}/audit")
+    page.wait_for_url("**/audit?tz=*")  # reloaded once with the browser's zone
+    zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert f"({zone})" in page.locator("table.audit th").first.inner_text()
+    href = page.locator("a[data-tz-link]").get_attribute("href") or ""
+    assert "tz=" in href
+    assert _fits_width(page)
+    _shot(page, "22-phone-audit-log")

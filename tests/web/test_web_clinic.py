@@ -431,3 +431,70 @@ def test_referral_letter_in_russian(world, signed_in, csrf) -> None:
     text = client.get(f"/patients/{pid}/referral", headers=HTML).text
     assert "Срочное направление" in text and "Массаж не проводился" in text
     assert "<strong>да</strong>" in text
+
+
+def test_audit_log_names_local_time_filters_and_csv(world, signed_in) -> None:
+    import csv
+    import io
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    therapist = signed_in("therapist")
+    therapist.get(f"/patients/{world.demo_patient}", headers=HTML)  # one read, audited
+    admin = signed_in("admin")
+    uid = _user_id(world, "therapist")
+    page = admin.get(
+        "/audit",
+        params={"patient": "кузнец", "user": str(uid), "tz": "Europe/Moscow"},
+        headers=HTML,
+    )
+    assert page.status_code == 200
+    text = page.text
+    assert "When (Europe/Moscow)" in text
+    assert "Anna Therapist" in text and "Наталья Кузнецова" in text  # names, not numbers
+    assert "opened" in text and "user 2" not in text
+    data = admin.get(
+        "/audit",
+        params={"patient": "кузнец", "user": str(uid), "tz": "Europe/Moscow"},
+        headers=JSON,
+    ).json()
+    assert data["total"] >= 1
+    assert {e["patient_name"] for e in data["entries"]} == {"Наталья Кузнецова"}
+    assert {e["user_name"] for e in data["entries"]} == {"Anna Therapist"}
+    entry = data["entries"][0]
+    stored = datetime.fromisoformat(entry["at"])
+    stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+    local = datetime.fromisoformat(entry["at_local"])
+    assert local.utcoffset() == stored.astimezone(ZoneInfo("Europe/Moscow")).utcoffset()
+    assert local == stored.replace(microsecond=0)
+    # a date range that ends yesterday holds none of today's entries
+    yesterday = date.fromordinal(date.today().toordinal() - 1).isoformat()
+    empty = admin.get("/audit", params={"to": yesterday}, headers=JSON).json()
+    assert empty["total"] == 0
+    bad = admin.get("/audit", params={"from": "31.12.2026"}, headers=JSON).json()
+    assert "from" in bad["errors"]
+    # CSV export of the same filters, names and local times, safe for spreadsheets
+    response = admin.get(
+        "/audit/export.csv",
+        params={"patient": "кузнец", "user": str(uid), "tz": "Europe/Moscow"},
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "When (Europe/Moscow)"
+    assert len(rows) - 1 == data["total"]
+    assert all(r[1] == "Anna Therapist" and r[6] == "Наталья Кузнецова" for r in rows[1:])
+    assert rows[1][0].endswith("+03:00")
+    # only an admin reads the log
+    assert therapist.get("/audit/export.csv").status_code == 403
+
+
+def test_audit_csv_cells_never_start_a_formula(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/new")
+    client.post("/patients", headers=JSON, data={"csrf_token": token, "name": "=cmd|' /C calc'!A0"})
+    response = signed_in("admin").get("/audit/export.csv")
+    body = response.content.decode("utf-8-sig")
+    assert "\n=" not in body and ",=" not in body
+    assert "'=cmd|" in body  # the patient's name, kept but inert
