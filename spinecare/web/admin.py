@@ -376,7 +376,11 @@ def _users_context(session: Session, admin: User) -> dict[str, object]:
         )
     )
     names = _patient_names(session, admin.clinic_id)
-    return {"users": [_user_json(u, names) for u in users], "roles": ROLES}
+    return {
+        "users": [_user_json(u, names) for u in users],
+        "roles": ROLES,
+        "patients": sorted(names.items(), key=lambda item: item[1]),
+    }
 
 
 @router.get("/users")

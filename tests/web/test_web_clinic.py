@@ -288,6 +288,10 @@ def test_reset_password_forces_a_new_one_at_next_sign_in(world, signed_in, csrf)
     assert response.status_code == 303 and response.headers["location"] == "/patients"
     assert client.get("/patients", headers=JSON).status_code == 200
     login(world.client(), "therapist", "new-pass-123")
+    logged = admin.get("/audit", params={"user": str(uid)}, headers=JSON).json()["entries"]
+    assert "change_password" in {e["action"] for e in logged}
+    by_admin = admin.get("/audit", params={"action": "reset_password"}, headers=JSON).json()
+    assert [e["entity_id"] for e in by_admin["entries"]] == [str(uid)]
 
 
 def _start_course(world) -> int:
