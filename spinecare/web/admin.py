@@ -160,10 +160,11 @@ def _audit_request(
         flt.patient_id = int(patient_id)
     first = _day(since, "from", errors)
     last = _day(until, "to", errors)
+    # the days are the reader's, the log's times are UTC (SQLite keeps them without zone)
     if first is not None:
-        flt.since = datetime.combine(first, time(), zone)
+        flt.since = datetime.combine(first, time(), zone).astimezone(UTC)
     if last is not None:
-        flt.until = datetime.combine(last + timedelta(days=1), time(), zone)
+        flt.until = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
     filters = {
         "user": user or "",
         "action": action or "",

@@ -502,3 +502,33 @@ def test_audit_csv_cells_never_start_a_formula(world, signed_in, csrf) -> None:
     body = response.content.decode("utf-8-sig")
     assert "\n=" not in body and ",=" not in body
     assert "'=cmd|" in body  # the patient's name, kept but inert
+
+
+def test_audit_date_filter_uses_the_readers_day(world, signed_in) -> None:
+    """An entry written at 22:30 UTC on 1 March is on 2 March in Moscow (UTC+3)."""
+    from datetime import UTC, datetime
+
+    from spinecare.store.models import AuditEntry, User
+
+    with world.app.state.db.session() as session:
+        admin_user = session.query(User).filter_by(username="admin").one()
+        session.add(
+            AuditEntry(
+                at=datetime(2026, 3, 1, 22, 30, tzinfo=UTC),
+                clinic_id=admin_user.clinic_id,
+                user_id=admin_user.id,
+                username="admin",
+                action="marker",
+                entity="patient",
+            )
+        )
+    admin = signed_in("admin")
+
+    def count(day: str, tz: str) -> int:
+        params = {"action": "marker", "from": day, "to": day, "tz": tz}
+        return admin.get("/audit", params=params, headers=JSON).json()["total"]
+
+    assert count("2026-03-01", "UTC") == 1
+    assert count("2026-03-02", "UTC") == 0
+    assert count("2026-03-02", "Europe/Moscow") == 1
+    assert count("2026-03-01", "Europe/Moscow") == 0
