@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -177,6 +177,27 @@ def _audit_request(
     return _AuditRequest(flt, filters, zone_name, zone, errors)
 
 
+def audit_params(
+    user: str | None = None,
+    action: str | None = None,
+    patient: str | None = None,
+    since: str | None = Query(None, alias="from"),
+    until: str | None = Query(None, alias="to"),
+    tz: str | None = None,
+    patient_id: str | None = None,
+) -> dict[str, str | None]:
+    """The audit log's filters, as the page and the export take them."""
+    return {
+        "user": user,
+        "action": action,
+        "patient": patient,
+        "since": since,
+        "until": until,
+        "tz": tz,
+        "patient_id": patient_id,
+    }
+
+
 def _names(session: Session, clinic_id: int) -> tuple[dict[int, str], dict[int, str]]:
     users = dict(
         session.execute(select(User.id, User.full_name).where(User.clinic_id == clinic_id)).all()
@@ -203,14 +224,8 @@ def _entry_view(
 @router.get("/audit")
 def audit_page(
     request: Request,
-    user: str | None = None,
-    action: str | None = None,
-    patient: str | None = None,
-    since: str | None = Query(None, alias="from"),
-    until: str | None = Query(None, alias="to"),
-    tz: str | None = None,
     page: str | None = None,
-    patient_id: str | None = None,
+    params: dict[str, str | None] = Depends(audit_params),
 ) -> Response:
     """The clinic's audit log: names, local time, filters by patient, user, action and
     date, newest first, a page at a time."""
@@ -218,17 +233,7 @@ def audit_page(
     lang = set_language(request_language(request))
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        ask = _audit_request(
-            session,
-            admin,
-            user=user,
-            action=action,
-            patient=patient,
-            since=since,
-            until=until,
-            tz=tz,
-            patient_id=patient_id,
-        )
+        ask = _audit_request(session, admin, **params)
         ask.flt.limit, ask.flt.offset = PAGE, (number - 1) * PAGE
         rows, total = list_audit(session, admin.clinic_id, ask.flt)
         users, patients = _names(session, admin.clinic_id)
@@ -261,31 +266,14 @@ def audit_page(
 
 @router.get("/audit/export.csv")
 def audit_export(
-    request: Request,
-    user: str | None = None,
-    action: str | None = None,
-    patient: str | None = None,
-    since: str | None = Query(None, alias="from"),
-    until: str | None = Query(None, alias="to"),
-    tz: str | None = None,
-    patient_id: str | None = None,
+    request: Request, params: dict[str, str | None] = Depends(audit_params)
 ) -> Response:
     """Every entry the filters match, as CSV (UTF-8 with a byte-order mark, so that
     spreadsheet programs read Cyrillic names), times in the chosen zone with their offset."""
     lang = set_language(request_language(request))
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        ask = _audit_request(
-            session,
-            admin,
-            user=user,
-            action=action,
-            patient=patient,
-            since=since,
-            until=until,
-            tz=tz,
-            patient_id=patient_id,
-        )
+        ask = _audit_request(session, admin, **params)
         if ask.errors:
             raise FormError(ask.errors)
         users, patients = _names(session, admin.clinic_id)

@@ -149,20 +149,13 @@ def _patient_form(p: Any = None) -> dict[str, str]:
     }
 
 
+PATIENT_FIELDS = ("name", "external_id", "birth_date", "sex", "language", "notes", *CONTACT_FIELDS)
+"""The fields of the patient form."""
+
+
 def _input(fields: dict[str, str]) -> PatientInput:
     return PatientInput(
-        **{  # type: ignore[arg-type]
-            k: fields.get(k, "")
-            for k in (
-                "name",
-                "external_id",
-                "birth_date",
-                "sex",
-                "language",
-                "notes",
-                *CONTACT_FIELDS,
-            )
-        }
+        **{k: fields.get(k, "") for k in PATIENT_FIELDS}  # type: ignore[arg-type]
     )
 
 
@@ -174,17 +167,7 @@ def patient_new(request: Request) -> Response:
         request,
         "patient_form.html",
         {"values": {}, "errors": {}, "patient": None},
-        {
-            "fields": [
-                "name",
-                "external_id",
-                "birth_date",
-                "sex",
-                "language",
-                "notes",
-                *CONTACT_FIELDS,
-            ]
-        },
+        {"fields": list(PATIENT_FIELDS)},
     )
 
 
