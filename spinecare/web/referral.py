@@ -35,9 +35,7 @@ SOURCE_KINDS = {
     "seed": Text("popular article"),
 }
 """Source kinds shown in the letter; the KB's own design notes are not a clinical source."""
-NO_RED_FLAG = Message(
-    "no urgent referral for this patient on %(day)s: the screening finds no red flag"
-)
+NO_RED_FLAG = "no urgent referral for this patient on %(day)s: the screening finds no red flag"
 
 
 def _value(value: Any, unit: str | None, lang: str) -> str:
@@ -95,7 +93,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         day = _as_of(as_of) if as_of else date.today()
         ps = service.screen_patient(session, user, patient_id, kb, day, lang)
         if ps.screening.verdict != URGENT:
-            raise NotFoundError(NO_RED_FLAG % {"day": day.isoformat()})
+            raise NotFoundError(Message(NO_RED_FLAG, day=day.isoformat()))
         clinic = session.get(Clinic, user.clinic_id)
         clinic_name = clinic.name if clinic else ""
         patient = ps.patient

@@ -532,3 +532,12 @@ def test_audit_date_filter_uses_the_readers_day(world, signed_in) -> None:
     assert count("2026-03-02", "UTC") == 0
     assert count("2026-03-02", "Europe/Moscow") == 1
     assert count("2026-03-01", "Europe/Moscow") == 0
+
+
+def test_no_referral_letter_without_a_red_flag_says_why_in_russian(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    token = csrf(client, "/patients")
+    client.post("/language", data={"csrf_token": token, "language": "ru", "next": "/patients"})
+    response = client.get(f"/patients/{world.demo_patient}/referral", headers=HTML)
+    assert response.status_code == 404
+    assert "срочное направление для этого пациента" in response.text
