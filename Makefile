@@ -1,5 +1,6 @@
 # spinecare: `make run` starts the app with demo patients; `make test` runs the whole suite.
 PYTHON ?= python3
+PORT   ?= 8000
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -11,13 +12,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bulk]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
-	$(BIN)/spinecare serve --demo
+	$(BIN)/spinecare serve --demo --port $(PORT)
 
 test: install lint typecheck
 	$(BIN)/python -m pytest -n auto -q

@@ -48,7 +48,9 @@ def main() -> int:
     kb = load_kb()
     day = date.fromisoformat(args.as_of)
     files = sorted(
-        p for p in args.data.glob("*.json.gz") if not p.name.startswith(("hospital", "practitioner"))
+        p
+        for p in args.data.glob("*.json.gz")
+        if not p.name.startswith(("hospital", "practitioner"))
     )
     if args.limit:
         files = files[: args.limit]

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 QUESTIONS = ("fever_today", "pregnant", "takes_anticoagulant", "saddle_anaesthesia")
+FIRST = ("Наталья", "Дмитрий", "Елена", "Ирина", "Margaret", "James", "Robert", "Olga")
+LAST = ("Кузнецова", "Волков", "Соколова", "Фёдорова", "Hughes", "Carter", "Mills", "Orlova")
 CONCEPTS = (
     ("degenerative_disc_disease", "lumbosacral"),
     ("disc_herniation", "collar_zone"),
@@ -42,6 +44,7 @@ def seed(db: Any, patients: int, intakes: int, rng: random.Random) -> int:
         ObservationRow,
         PatientRow,
     )
+    from spinecare.store.search import search_key
 
     now = datetime.now(UTC)
     today = date.today()
@@ -51,23 +54,27 @@ def seed(db: Any, patients: int, intakes: int, rng: random.Random) -> int:
             session, clinic=clinic, username="bench", password="bench-password", role="therapist"
         )
         clinic_id = clinic.id
-    with db.engine.begin() as conn:
-        conn.execute(
-            insert(PatientRow),
-            [
-                {
-                    "id": i,
-                    "clinic_id": clinic_id,
-                    "external_id": f"B{i:06d}",
-                    "name": f"Patient {rng.randrange(10**6):06d} {i}",
-                    "version": 1,
-                    "birth_date": date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in range(1, patients + 1)
-            ],
+    rows = []
+    for i in range(1, patients + 1):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        name = f"{first} {last} {i}"
+        phone = f"+7 9{i % 100:02d} {i // 100 % 1000:03d}-{rng.randrange(100):02d}-{i % 97:02d}"
+        rows.append(
+            {
+                "id": i,
+                "clinic_id": clinic_id,
+                "external_id": f"B{i:06d}",
+                "name": name,
+                "phone": phone,
+                "search": search_key(name, f"B{i:06d}", (phone,)),
+                "version": 1,
+                "birth_date": date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
+                "created_at": now,
+                "updated_at": now,
+            }
         )
+    with db.engine.begin() as conn:
+        conn.execute(insert(PatientRow), rows)
     intake_rows: list[dict[str, Any]] = []
     obs: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
@@ -229,6 +236,14 @@ def main() -> None:
             "patient list": [f"/patients?page={rng.randrange(1, pages + 1)}" for _ in range(n)],
             "patient page": [f"/patients/{i}" for i in ids],
             "screening page": [f"/patients/{i}/screening" for i in ids],
+            "search name": [
+                "/patients?q=" + rng.choice(("кузнец", "KUZN", "Волков", "hughes", "fedorova"))
+                for _ in range(n)
+            ],
+            "search phone": [f"/patients?q=8 9{i % 100:02d} {i // 100 % 1000:03d}" for i in ids],
+            "search birth": [
+                f"/patients?q={date(1940 + i % 60, 1 + i % 12, 1 + i % 28):%d.%m.%Y}" for i in ids
+            ],
         }
         print(f"{'page':<16}{'p50 ms':>9}{'p95 ms':>9}   ({n} requests each)")
         for name, paths in cases.items():

@@ -206,10 +206,17 @@ def _internal_error(request: Request) -> Response:
 
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
-    from spinecare.web.deps import CsrfError, LoginRequired, ServiceUnavailable
+    from spinecare.web.deps import (
+        PASSWORD_PAGE,
+        CsrfError,
+        LoginRequired,
+        PasswordChangeRequired,
+        ServiceUnavailable,
+    )
 
     statuses: list[tuple[type[Exception], int]] = [
         (LoginRequired, 401),
+        (PasswordChangeRequired, 403),
         (AccessDenied, 403),
         (CsrfError, 403),
         (NotFoundError, 404),
@@ -228,6 +235,8 @@ def _install_page_errors(app: FastAPI) -> None:
             if status == 401 and _wants_page(request):
                 target = quote(request.url.path)
                 return RedirectResponse(f"/login?next={target}", status_code=303)
+            if isinstance(exc, PasswordChangeRequired) and _wants_page(request):
+                return RedirectResponse(PASSWORD_PAGE, status_code=303)
             if _wants_page(request):
                 # the message itself (a translatable Message) unless it names a file
                 shown = exc.message if exc.source is None else exc.one_line()
@@ -302,7 +311,7 @@ def create_app(
     logins (with their fresh passwords) in ``app.state.demo_logins``.
     """
     from spinecare.store.db import open_database
-    from spinecare.web import admin, auth, clearance, courses, patients, smart
+    from spinecare.web import admin, auth, clearance, courses, patients, referral, smart
     from spinecare.web.deps import WebState
 
     settings = settings or Settings.from_env()
@@ -332,7 +341,7 @@ def create_app(
     _install_page_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (auth, patients, clearance, courses, admin, smart):
+    for module in (auth, patients, clearance, courses, admin, referral, smart):
         app.include_router(module.router)
     app.state.optional_routers = _include_optional(app)
     _configure_api(app, settings)

@@ -19,7 +19,7 @@ app = typer.Typer(
     name="spinecare",
     help="Decision support for therapeutic massage in spinal osteochondrosis and disc herniation.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -52,6 +52,58 @@ FileArg = Annotated[
 ]
 
 
+def version() -> str:
+    """The installed package's version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("spinecare")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from spinecare.kb.loader import load_kb
+
+        try:
+            kb = f" (knowledge base {load_kb().model.meta.version})"
+        except Exception:
+            kb = ""
+        typer.echo(f"spinecare {version()}{kb}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Show the version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Decision support for therapeutic massage in spinal osteochondrosis and disc herniation."""
+
+
+EXTRAS = {"duckdb": "bulk", "pyarrow": "bulk", "psycopg": "postgres", "pyspark": "spark"}
+"""Optional modules and the extra that installs each."""
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """A one-line hint when ``exc`` is an optional dependency that is not installed."""
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(top)
+    if extra is None:
+        return None
+    return f"this needs the optional '{extra}' part: pip install 'spinecare[{extra}]'"
+
+
 def fail(message: str) -> NoReturn:
     typer.echo(f"spinecare: {message}", err=True)
     raise typer.Exit(1)
@@ -67,6 +119,13 @@ def run_safely(verbose: bool, action: Any) -> Any:
         if verbose:
             raise
         fail(exc.one_line())
+    except ModuleNotFoundError as exc:
+        hint = missing_extra(exc)
+        if verbose or hint is None:
+            if verbose:
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+        fail(hint)
     except Exception as exc:  # an unexpected failure is still one line without --verbose
         if verbose:
             raise

@@ -243,7 +243,7 @@ def adherence_bar_svg(progress: Progress, lang: str = "en", *, width: int = 480)
     due = progress.planned_so_far
     frac = min(done / total, 1.0)
     due_x = left + bar_w * min(due / total, 1.0)
-    pct = f"{round(100 * done / due)}" if due else None
+    pct = f"{round(100 * progress.adherence)}" if progress.adherence is not None else None
     label = t["adh"].format(
         done=done, total=progress.sessions_planned, due=due, day=progress.as_of.isoformat()
     ) + (t["adh_pct"].format(pct=pct) if pct is not None else "")

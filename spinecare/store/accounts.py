@@ -23,11 +23,15 @@ __all__ = [
     "SESSION_HOURS",
     "authenticate",
     "burn_password_work",
+    "change_password",
     "create_user",
     "end_session",
     "get_or_create_clinic",
     "hash_password",
+    "reset_password",
+    "set_user_active",
     "start_session",
+    "update_user",
     "use_password_hasher",
     "user_for_token",
 ]
@@ -172,3 +176,109 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
+
+
+# ---------------------------------------------------------------------------------------
+# Administration of users (the clinic's admin) and the user's own password
+
+
+def _password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"at least {MIN_PASSWORD} characters"
+    return None
+
+
+def update_user(
+    session: Session,
+    admin: User,
+    user: User,
+    *,
+    full_name: str,
+    role: str,
+    language: str | None,
+    patient: PatientRow | None,
+) -> User:
+    """Change a user's name, role, language and (for a patient account) patient record."""
+    errors: dict[str, str] = {}
+    name = " ".join(full_name.split())
+    if not name or len(name) > 200:
+        errors["full_name"] = Message("required, at most 200 characters")
+    if role not in ROLES:
+        errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
+    elif user.id == admin.id and role != "admin":
+        errors["role"] = Message(
+            "you cannot take the administrator role from yourself; ask another administrator"
+        )
+    if role == "patient" and patient is None:
+        errors["patient"] = "a patient account needs the patient record it may see"
+    if patient is not None and patient.clinic_id != user.clinic_id:
+        errors["patient"] = "the patient belongs to another clinic"
+    if language not in (None, "en", "ru"):
+        errors["language"] = Message("one of %(choices)s", choices="en, ru")
+    if errors:
+        raise FormError(errors)
+    user.full_name = name
+    user.role = role
+    user.language = language
+    user.patient_id = patient.id if role == "patient" and patient is not None else None
+    session.flush()
+    return user
+
+
+def _end_sessions(session: Session, user: User, keep: str | None = None) -> None:
+    query = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(LoginSession.token_hash != _digest(keep))
+    session.execute(query)
+
+
+def set_user_active(session: Session, admin: User, user: User, active: bool) -> User:
+    """Deactivate (signed out everywhere at once, cannot sign in) or reactivate a user.
+    History stays: a user is never deleted, the audit log names them."""
+    if user.id == admin.id and not active:
+        raise FormError(
+            {"active": Message("you cannot deactivate your own account; ask another administrator")}
+        )
+    user.active = active
+    if not active:
+        _end_sessions(session, user)
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A new one-time password for ``user`` (returned once, to be handed over in person);
+    the user must choose their own at the next sign-in. Ends their sessions and any
+    lock-out."""
+    temporary = secrets.token_urlsafe(9)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    _end_sessions(session, user)
+    session.flush()
+    return temporary
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, repeat: str, *, token: str | None
+) -> None:
+    """The user's own new password, once the current one checks out; other sessions end."""
+    errors: dict[str, str] = {}
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        errors["current"] = Message("this is not your current password")
+    problem = _password_problem(new)
+    if problem:
+        errors["new"] = problem
+    elif new == current:
+        errors["new"] = Message("choose a password different from the current one")
+    elif new != repeat:
+        errors["repeat"] = Message("the two new passwords differ")
+    if errors:
+        raise FormError(errors)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    _end_sessions(session, user, keep=token)
+    session.flush()

@@ -84,10 +84,15 @@ def form_error(exc: InputError, default: str = "form") -> FormError:
     """A library refusal (``field: message``) as a form error beside that field."""
     if isinstance(exc, FormError):
         return exc
-    match = FIELD.match(exc.message)
+    message = exc.message
+    if isinstance(message, Message):  # keep it translatable, without the field name
+        match = FIELD.match(message.msgid)
+        if match:
+            return FormError({match.group(1): Message(match.group(2), **message.params)})
+    match = FIELD.match(message)
     if match:
         return FormError({match.group(1): match.group(2)})
-    return FormError({default: exc.message})
+    return FormError({default: message})
 
 
 def course_of(row: CourseRow) -> Course:
@@ -381,6 +386,7 @@ def record_session(
     notes: str,
     adverse_event: str | None,
     lang: str = "en",
+    same_day_reason: str | None = None,
 ) -> tuple[CourseRow, SessionRow, list[StopEvent]]:
     """Re-screen the day (refused with :class:`SessionBlocked` when it blocks), store the
     day's facts as an intake, record the session, and apply the stop rules."""
@@ -404,6 +410,8 @@ def record_session(
             minutes=minutes,
             notes=notes.strip(),
             adverse_event=(adverse_event or "").strip() or None,
+            earlier=[s for _, s in sessions_of(session, row)],
+            same_day_reason=same_day_reason,
         )
     except InputError as exc:
         raise form_error(exc) from None

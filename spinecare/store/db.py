@@ -27,7 +27,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0005_ehr"
+HEAD = "0006_clinic"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -56,7 +56,13 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
             kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     else:
         raise InputError(f"--db: database '{backend}' is not supported; use sqlite or postgresql")
-    engine = create_engine(url, **kwargs)
+    try:
+        engine = create_engine(url, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise InputError(
+            f"--db: the {backend} driver ({exc.name}) is not installed; "
+            "install PostgreSQL support with: pip install 'spinecare[postgres]'"
+        ) from None
     if backend == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -28,8 +28,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from spinecare.store.search import search_key
 
 ROLES = ("admin", "therapist", "physician", "patient")
 
@@ -61,6 +64,8 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set when an administrator resets the password: the user chooses a new one first."""
 
 
 class LoginSession(Base):
@@ -84,6 +89,13 @@ class PatientRow(Base):
     sex: Mapped[str | None] = mapped_column(String(20), nullable=True)
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    emergency_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    emergency_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    search: Mapped[str] = mapped_column(String(2000), default="")
+    """Folded name, its Latin spellings, id and phone digits (:mod:`spinecare.store.search`)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -92,7 +104,20 @@ class PatientRow(Base):
     __table_args__ = (
         Index("ix_patients_clinic_name", "clinic_id", "name"),
         Index("ix_patients_clinic_external", "clinic_id", "external_id", unique=True),
+        Index("ix_patients_clinic_birth_date", "clinic_id", "birth_date"),
     )
+
+    def refresh_search(self) -> None:
+        self.search = search_key(
+            self.name or "", self.external_id or "", (self.phone, self.emergency_phone)
+        )
+
+
+@event.listens_for(PatientRow, "before_insert")
+@event.listens_for(PatientRow, "before_update")
+def _fill_search_key(_mapper: Any, _connection: Any, target: PatientRow) -> None:
+    """Every write path (forms, imports, the demo seed) keeps the search key current."""
+    target.refresh_search()
 
 
 class Intake(Base):

@@ -155,8 +155,11 @@ def _patient(row: PatientRow) -> Patient:
     )
 
 
-def records_of(session: Session, patients: Sequence[PatientRow]) -> dict[int, PatientRecord]:
-    """The engine's record of each patient, read from the rows (six queries in all)."""
+def records_of(
+    session: Session, patients: Sequence[PatientRow], *, intake_id: int | None = None
+) -> dict[int, PatientRecord]:
+    """The engine's record of each patient, read from the rows (six queries in all); with
+    ``intake_id``, only the facts that intake brought."""
     out = {p.id: PatientRecord(patient=_patient(p), source=f"patient/{p.id}") for p in patients}
     if not out:
         return out
@@ -165,9 +168,10 @@ def records_of(session: Session, patients: Sequence[PatientRow]) -> dict[int, Pa
     def rows(model: Any) -> Any:
         # Plain rows, not ORM objects: a list page reads thousands of facts.
         table = model.__table__
-        return session.execute(
-            select(table).where(table.c.patient_id.in_(ids)).order_by(table.c.id)
-        ).all()
+        query = select(table).where(table.c.patient_id.in_(ids))
+        if intake_id is not None:
+            query = query.where(table.c.intake_id == intake_id)
+        return session.execute(query.order_by(table.c.id)).all()
 
     for c in rows(ConditionRow):
         out[c.patient_id].conditions.append(

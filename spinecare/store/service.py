@@ -12,6 +12,7 @@ from the stored rows, so every change re-screens automatically.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -33,6 +34,7 @@ from spinecare.clinic.permissions import (
 )
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
+from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
@@ -46,6 +48,7 @@ from spinecare.store.models import (
     User,
 )
 from spinecare.store.records import record_of, records_of, store_record
+from spinecare.store.search import like_pattern, parse_query
 
 __all__ = [
     "CLINIC_STAFF",
@@ -56,6 +59,7 @@ __all__ = [
     "create_patient",
     "decide_clearance",
     "get_clearance_request",
+    "get_intake",
     "get_patient",
     "import_record",
     "intakes_of",
@@ -99,19 +103,30 @@ def get_patient(
     return patient
 
 
+def search_condition(q: str | None) -> Any:
+    """The SQL condition for a patient search ``q`` (None for an empty query)."""
+    parsed = parse_query(q or "")
+    if parsed is None:
+        return None
+    terms: list[Any] = [
+        PatientRow.search.like(like_pattern(fragment), escape="\\")
+        for fragment in (*parsed.texts, *parsed.digits)
+    ]
+    if parsed.born is not None:
+        terms.append(PatientRow.birth_date == parsed.born)
+    return or_(*terms)
+
+
 def list_patients(
     session: Session, user: User, *, q: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[PatientRow], int]:
-    """The patients ``user`` may see (name or id containing ``q``), by name, with the total."""
+    """The patients ``user`` may see, by name, with the total; ``q`` finds a part of the
+    name in any script and case, the patient id, a phone or a birth date
+    (:mod:`spinecare.store.search`)."""
     query = _visible(select(PatientRow), user)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(PatientRow.name).like(like),
-                func.lower(PatientRow.external_id).like(like),
-            )
-        )
+    matches = search_condition(q)
+    if matches is not None:
+        query = query.where(matches)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(PatientRow.name, PatientRow.id).limit(limit).offset(offset)
@@ -145,6 +160,7 @@ def patient_json(p: PatientRow) -> dict[str, Any]:
         "sex": p.sex,
         "language": p.language,
         "notes": p.notes,
+        **{k: getattr(p, k) for k in CONTACT_FIELDS},
         "version": p.version,
         "updated_at": p.updated_at.isoformat(),
     }
@@ -168,6 +184,11 @@ class PatientInput:
     sex: str = ""
     language: str = ""
     notes: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    emergency_name: str = ""
+    emergency_phone: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     def clean(self, today: date) -> dict[str, Any]:
@@ -197,6 +218,7 @@ class PatientInput:
             errors["language"] = Message("one of %(choices)s", choices=", ".join(LANGUAGES))
         if len(self.notes) > 5000:
             errors["notes"] = "at most 5000 characters"
+        contact = clean_contact(self, errors)
         if errors:
             raise FormError(errors)
         return {
@@ -206,7 +228,51 @@ class PatientInput:
             "sex": self.sex or None,
             "language": self.language or None,
             "notes": self.notes.strip() or None,
+            **contact,
         }
+
+
+PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().\-]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+CONTACT_FIELDS = ("phone", "email", "address", "emergency_name", "emergency_phone")
+
+
+def _phone(raw: str, name: str, errors: dict[str, str]) -> str | None:
+    value = " ".join(raw.split())
+    if not value:
+        return None
+    digits = sum(ch.isdigit() for ch in value)
+    if not PHONE_CHARACTERS.match(value) or not 5 <= digits <= 15 or len(value) > 40:
+        errors[name] = Message(
+            "a phone number: digits, spaces, '+', '-' and brackets, 5 to 15 digits "
+            "(for example +7 912 345-67-89)"
+        )
+        return None
+    return value
+
+
+def clean_contact(data: PatientInput, errors: dict[str, str]) -> dict[str, str | None]:
+    """The contact details of ``data``, tidied; each wrong one named in ``errors``."""
+    phone = _phone(data.phone, "phone", errors)
+    emergency_phone = _phone(data.emergency_phone, "emergency_phone", errors)
+    email = data.email.strip()
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        errors["email"] = Message("an e-mail address such as name@example.org")
+    address = " ".join(data.address.split())
+    if len(address) > 500:
+        errors["address"] = Message("at most 500 characters")
+    emergency_name = " ".join(data.emergency_name.split())
+    if len(emergency_name) > 200:
+        errors["emergency_name"] = "at most 200 characters"
+    elif emergency_name and not data.emergency_phone.strip():
+        errors["emergency_phone"] = Message("give the emergency contact's phone number")
+    return {
+        "phone": phone,
+        "email": email or None,
+        "address": address or None,
+        "emergency_name": emergency_name or None,
+        "emergency_phone": emergency_phone,
+    }
 
 
 def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | None) -> bool:
@@ -290,6 +356,19 @@ def update_patient(
         ) from None
     audit(session, user, "update", "patient", str(patient.id), patient_id=patient.id)
     return patient
+
+
+def get_intake(
+    session: Session, patient: PatientRow, intake_id: int
+) -> tuple[Intake, PatientRecord, str | None]:
+    """One past intake of ``patient`` (already checked as visible): the row, the facts it
+    brought, and the full name of who recorded it."""
+    intake = session.get(Intake, intake_id)
+    if intake is None or intake.patient_id != patient.id:
+        raise NotFoundError(Message("intake %(id)s not found", id=intake_id))
+    facts = records_of(session, [patient], intake_id=intake.id)[patient.id]
+    recorder = session.get(User, intake.recorded_by) if intake.recorded_by else None
+    return intake, facts, recorder.full_name if recorder else None
 
 
 def import_record(
@@ -476,7 +555,12 @@ def request_clearance(
         errors["physician_id"] = "choose a physician of this clinic"
     screening = screen_record(record_of(session, patient), kb, as_of)
     open_ones = clearable(screening)
-    if not concepts:
+    if screening.verdict == "refer_urgently":
+        errors["concepts"] = Message(
+            "a red flag needs a same-day medical assessment, not a clearance: give the "
+            "patient the referral letter"
+        )
+    elif not concepts:
         errors["concepts"] = "name at least one finding to clear"
     elif any(c not in open_ones for c in concepts):
         bad = ", ".join(c for c in concepts if c not in open_ones)

@@ -2,64 +2,356 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spinecare.store.accounts import create_user
-from spinecare.store.audit import AuditFilter, audit, entry_json, list_audit
+from spinecare.errors import NotFoundError
+from spinecare.messages import Message
+from spinecare.store.accounts import create_user, reset_password, set_user_active, update_user
+from spinecare.store.audit import (
+    AuditFilter,
+    audit,
+    audit_actions,
+    entry_json,
+    iter_audit,
+    list_audit,
+)
 from spinecare.store.errors import FormError
-from spinecare.store.models import ROLES, Clinic, PatientRow, User
-from spinecare.web.deps import check_csrf, db_session, parse_int, render, require_user
+from spinecare.store.models import ROLES, AuditEntry, Clinic, PatientRow, User
+from spinecare.store.service import search_condition
+from spinecare.web.deps import (
+    check_csrf,
+    db_session,
+    parse_int,
+    render,
+    request_language,
+    require_user,
+)
+from spinecare.web.i18n import Text, gettext, set_language, translate
 from spinecare.web.patients import _form_error
 
 router = APIRouter()
 PAGE = 100
+DEACTIVATED = Text(
+    "The account is deactivated: it was signed out everywhere and cannot sign in. "
+    "Its history stays in the audit log."
+)
+
+
+ACTION_WORDS = {
+    "read": Text("opened"),
+    "list": Text("listed patients"),
+    "create": Text("created"),
+    "update": Text("changed"),
+    "import": Text("imported a record"),
+    "screen": Text("screened"),
+    "intake": Text("recorded an intake"),
+    "login": Text("signed in"),
+    "login_failed": Text("failed sign-in"),
+    "login_locked": Text("sign-in while locked"),
+    "logout": Text("signed out"),
+    "deactivate": Text("deactivated"),
+    "reactivate": Text("reactivated"),
+    "reset_password": Text("reset the password"),
+    "change_password": Text("changed own password"),
+    "export": Text("exported"),
+    "course_start": Text("started a course"),
+    "course_complete": Text("ended a course"),
+    "course_pause": Text("course paused"),
+    "course_resume": Text("resumed a course"),
+    "session": Text("recorded a session"),
+    "home_program": Text("set the home program"),
+    "diary": Text("wrote in the diary"),
+    "clearance_request": Text("requested clearance"),
+    "clearance_decision": Text("decided on clearance"),
+}
+"""Audit actions in words; an action without words here is shown with its spaces."""
+ENTITY_WORDS = {
+    "patient": Text("patient"),
+    "user": Text("user"),
+    "course": Text("course"),
+    "course_session": Text("session"),
+    "intake": Text("intake"),
+    "clearance_request": Text("clearance request"),
+    "diary_entry": Text("diary entry"),
+    "audit_log": Text("audit log"),
+    "api_token": Text("access token"),
+}
+CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _words(mapping: dict[str, Text], key: str | None) -> str:
+    if not key:
+        return ""
+    return translate(mapping[key]) if key in mapping else key.replace("_", " ")
+
+
+def _zone(raw: str | None) -> tuple[str, ZoneInfo]:
+    """The time zone to show times in: ``raw`` (an IANA name such as Europe/Moscow) when
+    valid, else UTC."""
+    if raw:
+        try:
+            return raw, ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return "UTC", ZoneInfo("UTC")
+
+
+def _day(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = Text("a date in the form YYYY-MM-DD")
+        return None
+
+
+@dataclass
+class _AuditRequest:
+    flt: AuditFilter
+    filters: dict[str, str]
+    zone_name: str
+    zone: ZoneInfo
+    errors: dict[str, str]
+
+
+def _audit_request(
+    session: Session,
+    admin: User,
+    *,
+    user: str | None,
+    action: str | None,
+    patient: str | None,
+    since: str | None,
+    until: str | None,
+    tz: str | None,
+    patient_id: str | None = None,
+) -> _AuditRequest:
+    zone_name, zone = _zone(tz)
+    errors: dict[str, str] = {}
+    flt = AuditFilter(action=action or None, limit=None)
+    if user:
+        if user.isdigit():
+            flt.user_id = int(user)
+        else:
+            flt.username = user
+    if patient and patient.strip():
+        # whatever the patient search finds: name, patient id, phone, date of birth
+        flt.patient_ids = list(
+            session.scalars(
+                select(PatientRow.id).where(
+                    PatientRow.clinic_id == admin.clinic_id, search_condition(patient)
+                )
+            )
+        )
+    if patient_id and patient_id.isdigit():  # one patient exactly (links, scripts)
+        flt.patient_id = int(patient_id)
+    first = _day(since, "from", errors)
+    last = _day(until, "to", errors)
+    # the days are the reader's, the log's times are UTC (SQLite keeps them without zone)
+    if first is not None:
+        flt.since = datetime.combine(first, time(), zone).astimezone(UTC)
+    if last is not None:
+        flt.until = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+    filters = {
+        "user": user or "",
+        "action": action or "",
+        "patient": patient or "",
+        "from": since or "",
+        "to": until or "",
+        "tz": zone_name if tz else "",
+        "patient_id": patient_id or "",
+    }
+    return _AuditRequest(flt, filters, zone_name, zone, errors)
+
+
+def audit_params(
+    user: str | None = None,
+    action: str | None = None,
+    patient: str | None = None,
+    since: str | None = Query(None, alias="from"),
+    until: str | None = Query(None, alias="to"),
+    tz: str | None = None,
+    patient_id: str | None = None,
+) -> dict[str, str | None]:
+    """The audit log's filters, as the page and the export take them."""
+    return {
+        "user": user,
+        "action": action,
+        "patient": patient,
+        "since": since,
+        "until": until,
+        "tz": tz,
+        "patient_id": patient_id,
+    }
+
+
+def _names(session: Session, clinic_id: int) -> tuple[dict[int, str], dict[int, str]]:
+    users = dict(
+        session.execute(select(User.id, User.full_name).where(User.clinic_id == clinic_id)).all()
+    )
+    return users, _patient_names(session, clinic_id)
+
+
+def _entry_view(
+    e: AuditEntry, users: dict[int, str], patients: dict[int, str], zone: ZoneInfo, lang: str
+) -> dict[str, Any]:
+    at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
+    local = at.astimezone(zone)
+    return {
+        **entry_json(e),
+        "at_local": local.isoformat(timespec="seconds"),
+        "when": format_datetime(local, "medium", locale=lang),
+        "user_name": users.get(e.user_id or 0) or e.username or "",
+        "action_words": _words(ACTION_WORDS, e.action),
+        "entity_words": _words(ENTITY_WORDS, e.entity),
+        "patient_name": patients.get(e.patient_id or 0, ""),
+    }
 
 
 @router.get("/audit")
 def audit_page(
     request: Request,
-    user: str | None = None,
-    action: str | None = None,
-    patient: str | None = None,
     page: str | None = None,
+    params: dict[str, str | None] = Depends(audit_params),
 ) -> Response:
+    """The clinic's audit log: names, local time, filters by patient, user, action and
+    date, newest first, a page at a time."""
     number = parse_int(page, 1, 1)
-    flt = AuditFilter(
-        username=user or None,
-        action=action or None,
-        patient_id=parse_int(patient, 0) or None if patient else None,
-        limit=PAGE,
-        offset=(number - 1) * PAGE,
-    )
+    lang = set_language(request_language(request))
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        rows, total = list_audit(session, admin.clinic_id, flt)
-        entries = [entry_json(e) for e in rows]
+        ask = _audit_request(session, admin, **params)
+        ask.flt.limit, ask.flt.offset = PAGE, (number - 1) * PAGE
+        rows, total = list_audit(session, admin.clinic_id, ask.flt)
+        users, patients = _names(session, admin.clinic_id)
+        entries = [_entry_view(e, users, patients, ask.zone, lang) for e in rows]
+        actions = [(a, _words(ACTION_WORDS, a)) for a in audit_actions(session, admin.clinic_id)]
+        people = sorted(users.items(), key=lambda item: item[1])
         audit(
             session,
             admin,
             "read",
             "audit_log",
             None,
-            detail=f"user={user or ''} action={action or ''} patient={patient or ''}",
+            detail=" ".join(f"{k}={v}" for k, v in ask.filters.items() if v),
         )
-    filters = {"user": user or "", "action": action or "", "patient": patient or ""}
-    data = {"entries": entries, "total": total, "page": number, "filters": filters}
-    return render(request, "audit.html", {**data, "pages": max(1, -(-total // PAGE))}, data)
+    query = urlencode({k: v for k, v in ask.filters.items() if v})
+    data = {"entries": entries, "total": total, "page": number, "filters": ask.filters}
+    if ask.errors:
+        data["errors"] = ask.errors
+    context = {
+        **data,
+        "pages": max(1, -(-total // PAGE)),
+        "zone": ask.zone_name,
+        "actions": actions,
+        "people": people,
+        "query": query,
+        "errors": ask.errors,
+    }
+    return render(request, "audit.html", context, data)
 
 
-def _user_json(u: User) -> dict[str, object]:
+@router.get("/audit/export.csv")
+def audit_export(
+    request: Request, params: dict[str, str | None] = Depends(audit_params)
+) -> Response:
+    """Every entry the filters match, as CSV (UTF-8 with a byte-order mark, so that
+    spreadsheet programs read Cyrillic names), times in the chosen zone with their offset."""
+    lang = set_language(request_language(request))
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        ask = _audit_request(session, admin, **params)
+        if ask.errors:
+            raise FormError(ask.errors)
+        users, patients = _names(session, admin.clinic_id)
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                gettext("When (%(zone)s)") % {"zone": ask.zone_name},
+                gettext("User"),
+                gettext("User name"),
+                gettext("Action"),
+                gettext("What"),
+                gettext("Record number"),
+                gettext("Patient"),
+                gettext("Patient number"),
+                gettext("Detail"),
+            ]
+        )
+        for e in iter_audit(session, admin.clinic_id, ask.flt):
+            v = _entry_view(e, users, patients, ask.zone, lang)
+            writer.writerow(
+                [
+                    _cell(x)
+                    for x in (
+                        v["at_local"],
+                        v["user_name"],
+                        e.username or "",
+                        v["action_words"],
+                        v["entity_words"],
+                        e.entity_id or "",
+                        v["patient_name"],
+                        e.patient_id or "",
+                        e.detail or "",
+                    )
+                ]
+            )
+        audit(
+            session,
+            admin,
+            "export",
+            "audit_log",
+            None,
+            detail=" ".join(f"{k}={v}" for k, v in ask.filters.items() if v),
+        )
+    stamp = date.today().isoformat()
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-log-{stamp}.csv"'},
+    )
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(CSV_CELL_START) else text
+
+
+def _user_json(u: User, patient_names: dict[int, str] | None = None) -> dict[str, object]:
     return {
         "id": u.id,
         "username": u.username,
         "full_name": u.full_name,
         "role": u.role,
         "patient_id": u.patient_id,
+        "patient_name": (patient_names or {}).get(u.patient_id or 0),
+        "language": u.language,
         "active": u.active,
+        "must_change_password": u.must_change_password,
     }
+
+
+def _patient_names(session: Session, clinic_id: int) -> dict[int, str]:
+    rows = session.execute(
+        select(PatientRow.id, PatientRow.name).where(PatientRow.clinic_id == clinic_id)
+    )
+    return {pid: name for pid, name in rows}
 
 
 def _users_context(session: Session, admin: User) -> dict[str, object]:
@@ -72,7 +364,12 @@ def _users_context(session: Session, admin: User) -> dict[str, object]:
             .order_by(User.username)
         )
     )
-    return {"users": [_user_json(u) for u in users], "roles": ROLES}
+    names = _patient_names(session, admin.clinic_id)
+    return {
+        "users": [_user_json(u, names) for u in users],
+        "roles": ROLES,
+        "patients": sorted(names.items(), key=lambda item: item[1]),
+    }
 
 
 @router.get("/users")
@@ -119,3 +416,125 @@ async def user_create(request: Request) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(data, status_code=201)
     return RedirectResponse("/users", status_code=303)
+
+
+def _clinic_user(session: Session, admin: User, user_id: int) -> User:
+    """A user of the admin's clinic (another clinic's users are not found)."""
+    user = session.get(User, user_id)
+    if user is None or user.clinic_id != admin.clinic_id:
+        raise NotFoundError(Message("user %(id)s not found", id=user_id))
+    return user
+
+
+def _patient_of(session: Session, admin: User, raw: str | None) -> PatientRow | None:
+    pid = parse_int(raw, 0)
+    if not pid:
+        return None
+    return session.scalar(
+        select(PatientRow).where(PatientRow.id == pid, PatientRow.clinic_id == admin.clinic_id)
+    )
+
+
+def _user_page(
+    request: Request,
+    session: Session,
+    admin: User,
+    user: User,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    temporary: str | None = None,
+    status: int = 200,
+) -> Response:
+    names = _patient_names(session, admin.clinic_id)
+    data = _user_json(user, names)
+    if values is None:
+        values = {
+            "full_name": user.full_name,
+            "role": user.role,
+            "language": user.language or "",
+            "patient_id": str(user.patient_id or ""),
+        }
+    context = {
+        "account": data,
+        "values": values,
+        "errors": errors or {},
+        "roles": ROLES,
+        "patients": sorted(names.items(), key=lambda item: item[1]),
+        "notice": notice,
+        "temporary": temporary,
+        "is_self": user.id == admin.id,
+    }
+    json_data: dict[str, object] = {"user": data}
+    if temporary:
+        json_data["temporary_password"] = temporary
+    if errors:
+        json_data = {
+            "error": {
+                "status": status,
+                "code": "invalid_input",
+                "message": FormError(errors).one_line(),
+                "details": [{"field": k, "message": v} for k, v in errors.items()],
+            }
+        }
+    return render(request, "user.html", context, json_data, status=status)
+
+
+@router.get("/users/{user_id}")
+def user_page(request: Request, user_id: int) -> Response:
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        user = _clinic_user(session, admin, user_id)
+        return _user_page(request, session, admin, user)
+
+
+@router.post("/users/{user_id}")
+async def user_edit(request: Request, user_id: int) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        user = _clinic_user(session, admin, user_id)
+        try:
+            update_user(
+                session,
+                admin,
+                user,
+                full_name=fields.get("full_name", ""),
+                role=fields.get("role", ""),
+                language=fields.get("language") or None,
+                patient=_patient_of(session, admin, fields.get("patient_id")),
+            )
+        except FormError as exc:
+            return _user_page(
+                request, session, admin, user, values=fields, errors=exc.errors, status=422
+            )
+        audit(session, admin, "update", "user", str(user.id))
+        return _user_page(request, session, admin, user, notice=Text("Saved."))
+
+
+@router.post("/users/{user_id}/active")
+async def user_active(request: Request, user_id: int) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        user = _clinic_user(session, admin, user_id)
+        active = fields.get("active") == "yes"
+        try:
+            set_user_active(session, admin, user, active)
+        except FormError as exc:
+            return _user_page(request, session, admin, user, errors=exc.errors, status=422)
+        audit(session, admin, "reactivate" if active else "deactivate", "user", str(user.id))
+        notice = Text("The account is active again.") if active else DEACTIVATED
+        return _user_page(request, session, admin, user, notice=notice)
+
+
+@router.post("/users/{user_id}/password")
+async def user_reset_password(request: Request, user_id: int) -> Response:
+    await check_csrf(request)
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        user = _clinic_user(session, admin, user_id)
+        temporary = reset_password(session, user)
+        audit(session, admin, "reset_password", "user", str(user.id))
+        return _user_page(request, session, admin, user, temporary=temporary)

@@ -9,14 +9,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
-from spinecare.store.accounts import end_session, start_session
+from spinecare.store.accounts import change_password, end_session, start_session
 from spinecare.store.audit import audit
+from spinecare.store.errors import FormError
 from spinecare.web.deps import (
+    PASSWORD_PAGE,
     SESSION_COOKIE,
     check_csrf,
     db_session,
     optional_user,
     render,
+    require_user,
     session_cookie_value,
     session_token,
     set_cookie,
@@ -31,7 +34,7 @@ START = {"admin": "/patients", "therapist": "/patients", "physician": "/clearanc
 
 def start_page(role: str, patient_id: int | None) -> str:
     if role == "patient":
-        return f"/patients/{patient_id}/screening" if patient_id else "/login"
+        return "/me/home" if patient_id else "/login"
     return START.get(role, "/patients")
 
 
@@ -66,6 +69,7 @@ class _SignedIn:
     role: str = ""
     patient_id: int | None = None
     retry_after: int = 0
+    must_change_password: bool = False
 
 
 def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
@@ -80,7 +84,12 @@ def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
         if outcome.user is None:
             return _SignedIn(None, retry_after=outcome.retry_after)
         user = outcome.user
-        return _SignedIn(start_session(session, user), user.role, user.patient_id)
+        return _SignedIn(
+            start_session(session, user),
+            user.role,
+            user.patient_id,
+            must_change_password=user.must_change_password,
+        )
 
 
 def login_throttle(request: Request) -> LoginThrottle:
@@ -124,6 +133,8 @@ async def login(request: Request) -> Response:
             response.headers["retry-after"] = str(result.retry_after)
         return response
     target = _safe_next(fields.get("next")) or start_page(result.role, result.patient_id)
+    if result.must_change_password:
+        target = PASSWORD_PAGE
     response = (
         JSONResponse({"user": username, "role": result.role, "next": target})
         if wants_json(request)
@@ -148,3 +159,56 @@ async def logout(request: Request) -> Response:
         response = JSONResponse({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get(PASSWORD_PAGE)
+def password_page(request: Request) -> Response:
+    with db_session(request) as session:
+        user = require_user(request, session)
+        forced = user.must_change_password
+    return render(
+        request,
+        "password.html",
+        {"values": {}, "errors": {}, "forced": forced},
+        {"must_change_password": forced, "fields": ["current", "new", "repeat"]},
+    )
+
+
+@router.post(PASSWORD_PAGE)
+async def password_change(request: Request) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session)
+        forced = user.must_change_password
+        try:
+            change_password(
+                session,
+                user,
+                fields.get("current", ""),
+                fields.get("new", ""),
+                fields.get("repeat", ""),
+                token=session_token(request),
+            )
+        except FormError as exc:
+            data = {
+                "error": {
+                    "status": 422,
+                    "code": exc.code,
+                    "message": exc.one_line(),
+                    "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
+                }
+            }
+            return render(
+                request,
+                "password.html",
+                {"values": {}, "errors": exc.errors, "forced": forced},
+                data,
+                status=422,
+            )
+        audit(session, user, "change_password", "user", str(user.id))
+        target = start_page(user.role, user.patient_id)
+    if wants_json(request):
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse({"changed": True, "next": target})
+    return RedirectResponse(target, status_code=303)

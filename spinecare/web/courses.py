@@ -42,6 +42,9 @@ from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
 
 router = APIRouter()
+END_CONFIRM = Text(
+    "Ending the course cannot be undone: no more sessions can be recorded in it. Confirm to end it."
+)
 
 DAY_GROUPS = ("screening", "red_flag")
 """The questions asked again on a session day: today's (fever) and the red flags."""
@@ -437,6 +440,7 @@ async def session_record(request: Request, course_id: int) -> Response:
                 notes=fields.get("notes", ""),
                 adverse_event=fields.get("adverse_event", ""),
                 lang=lang,
+                same_day_reason=fields.get("same_day_reason", ""),
             )
         except store.SessionBlocked as exc:
             session.rollback()
@@ -489,11 +493,36 @@ async def course_resume(request: Request, course_id: int) -> Response:
     return RedirectResponse(f"/courses/{course_id}", status_code=303)
 
 
-@router.post("/courses/{course_id}/complete")
-async def course_complete(request: Request, course_id: int) -> Response:
-    await check_csrf(request)
+def _confirm_end(request: Request, session: Any, user: User, course_id: int) -> Response:
+    """The confirmation step before a course ends (ending cannot be undone)."""
+    context, _ = _course_view(request, session, user, course_id)
+    data = {
+        "error": {
+            "status": 422,
+            "code": "confirmation_required",
+            "message": str(END_CONFIRM),
+            "details": [{"field": "confirm", "message": END_CONFIRM}],
+        }
+    }
+    if wants_json(request):
+        return render(request, "course_end.html", context, data, status=422)
+    return render(request, "course_end.html", context, data)
+
+
+@router.get("/courses/{course_id}/complete")
+def course_complete_page(request: Request, course_id: int) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *STAFF, "physician")
+        return _confirm_end(request, session, user, course_id)
+
+
+@router.post("/courses/{course_id}/complete")
+async def course_complete(request: Request, course_id: int) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        user = require_user(request, session, *STAFF, "physician")
+        if fields.get("confirm") != "yes":
+            return _confirm_end(request, session, user, course_id)
         row = store.complete(session, user, course_id, day=date.today())
         data = _course_json(row)
     if wants_json(request):
@@ -681,8 +710,9 @@ async def diary_save(request: Request, course_id: int) -> Response:
         }
     if wants_json(request):
         return JSONResponse(data, status_code=201 if result.created else 200)
-    flag = "stop" if result.events else "1"
-    return RedirectResponse(f"/courses/{course_id}/home?saved={flag}#diary", status_code=303)
+    # after a red-flag answer the page opens on the stop message, not on the diary
+    where = "saved=stop#stop" if result.events else "saved=1#diary"
+    return RedirectResponse(f"/courses/{course_id}/home?{where}", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------

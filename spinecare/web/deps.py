@@ -48,6 +48,7 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True
 )
 TEMPLATES.env.filters["tr"] = i18n.translate
+TEMPLATES.env.filters["day"] = i18n.format_day
 TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
 
@@ -57,6 +58,15 @@ class LoginRequired(SpinecareError):
 
 class CsrfError(SpinecareError):
     code = "csrf_failed"
+
+
+class PasswordChangeRequired(SpinecareError):
+    """The user's password was reset: they must choose their own before anything else."""
+
+    code = "password_change_required"
+
+
+PASSWORD_PAGE = "/password"
 
 
 class ServiceUnavailable(SpinecareError):
@@ -174,6 +184,12 @@ def require_user(request: Request, session: Session, *roles: str) -> User:
     user = optional_user(request, session)
     if user is None:
         raise LoginRequired("sign in first")
+    if user.must_change_password and request.url.path != PASSWORD_PAGE:
+        raise PasswordChangeRequired(
+            Message(
+                "your password was reset: choose a new one first (%(page)s)", page=PASSWORD_PAGE
+            )
+        )
     if roles and user.role not in roles:
         raise AccessDenied(
             Message(

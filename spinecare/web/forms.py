@@ -32,6 +32,18 @@ ZONE_SYSTEM = "spinecare-zone"
 CONDITION_ROWS = 3
 MEDICATION_ROWS = 2
 TEMPERATURE_UNITS = {"Cel": "°C", "[degF]": "°F"}
+UNIT_WORDS = {
+    "mm[Hg]": Text("mm Hg"),
+    "Cel": "°C",
+    "[degF]": "°F",
+    "{score}": Text("of 10"),
+    "10*9/L": "×10⁹/L",
+}
+"""How a stored unit is written for people (never the code)."""
+EMPTY_INTAKE = Text(
+    "The intake is empty: nothing was saved. Record at least one measurement, answer, "
+    "diagnosis or medication."
+)
 GROUPS = ("red_flag", "contraindication", "screening", "history")
 GROUP_TITLES = {
     "red_flag": Text("Red-flag symptoms"),
@@ -264,5 +276,7 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
         )
     if errors:
         raise FormError(errors)
+    if not (facts.observations or facts.answers or facts.conditions or facts.medications):
+        raise FormError({"form": EMPTY_INTAKE})
     assert day is not None
     return day, facts

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -37,6 +39,7 @@ __all__ = [
     "LANG_COOKIE",
     "Text",
     "current",
+    "format_day",
     "gettext",
     "ngettext",
     "set_language",
@@ -106,3 +109,11 @@ def translate(message: Any) -> str:
         params = {k: translate(v) if isinstance(v, Text) else v for k, v in message.params.items()}
         return text % params
     return gettext(str(message))
+
+
+def format_day(value: date | str | None) -> str:
+    """A date as the reader's language writes it (``3 Dec 2026``, ``3 дек. 2026 г.``)."""
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return format_date(day, format="medium", locale=current())

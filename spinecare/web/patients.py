@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.errors import RecordError
+from spinecare.record.model import PatientRecord
 from spinecare.store import service
 from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
-from spinecare.store.service import PatientInput
+from spinecare.store.service import CONTACT_FIELDS, PatientInput
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     check_csrf,
@@ -29,12 +31,13 @@ from spinecare.web.forms import (
     KIND_WORDS,
     MEDICATION_ROWS,
     TEMPERATURE_UNITS,
+    UNIT_WORDS,
     condition_concepts,
     medication_concepts,
     parse_intake,
     questions_by_group,
 )
-from spinecare.web.i18n import Text
+from spinecare.web.i18n import Text, gettext, set_language, translate
 
 router = APIRouter()
 
@@ -49,6 +52,24 @@ VERDICT_WORDS = {
     "needs_data": "Needs data: measure or ask first",
     "allowed_with_precautions": "Allowed with precautions",
     "allowed": "Allowed",
+}
+
+
+SOURCE_WORDS = {
+    "form": Text("intake form"),
+    "fhir": Text("FHIR import"),
+    "file": Text("intake file"),
+    "demo": Text("demonstration record"),
+}
+STATUS_WORDS = {
+    "active": Text("active"),
+    "recurrence": Text("recurrence"),
+    "relapse": Text("relapse"),
+    "inactive": Text("inactive"),
+    "remission": Text("in remission"),
+    "resolved": Text("resolved"),
+    "cleared": Text("cleared"),
+    "declined": Text("declined"),
 }
 
 
@@ -123,16 +144,18 @@ def _patient_form(p: Any = None) -> dict[str, str]:
         "sex": p.sex or "",
         "language": p.language or "",
         "notes": p.notes or "",
+        **{k: getattr(p, k) or "" for k in CONTACT_FIELDS},
         "version": str(p.version),
     }
 
 
+PATIENT_FIELDS = ("name", "external_id", "birth_date", "sex", "language", "notes", *CONTACT_FIELDS)
+"""The fields of the patient form."""
+
+
 def _input(fields: dict[str, str]) -> PatientInput:
     return PatientInput(
-        **{  # type: ignore[arg-type]
-            k: fields.get(k, "")
-            for k in ("name", "external_id", "birth_date", "sex", "language", "notes")
-        }
+        **{k: fields.get(k, "") for k in PATIENT_FIELDS}  # type: ignore[arg-type]
     )
 
 
@@ -144,7 +167,7 @@ def patient_new(request: Request) -> Response:
         request,
         "patient_form.html",
         {"values": {}, "errors": {}, "patient": None},
-        {"fields": ["name", "external_id", "birth_date", "sex", "language", "notes"]},
+        {"fields": list(PATIENT_FIELDS)},
     )
 
 
@@ -260,9 +283,124 @@ def patient_page(request: Request, patient_id: int) -> Response:
     return render(
         request,
         "patient.html",
-        {"patient": patient, "data": data, "courses": data["courses"]},
+        {
+            "patient": patient,
+            "data": data,
+            "courses": data["courses"],
+            "source_words": SOURCE_WORDS,
+        },
         data,
     )
+
+
+def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """The facts of one intake in words: labels from the KB, units as people write them."""
+
+    def concept(cid: str | None, text: str | None, codings: Any) -> str:
+        if cid and cid in kb.concepts:
+            return str(kb.concepts[cid].label.get(lang))
+        names = [c.display for c in codings if c.display]
+        return text or (names[0] if names else "—")
+
+    zones = {z.id: z.label.get(lang) for z in kb.model.zones}
+    observations = []
+    for o in facts.observations:
+        measure = kb.measures.get(o.measure)
+        unit = translate(UNIT_WORDS.get(o.unit, o.unit))
+        observations.append(
+            {
+                "label": measure.label.get(lang) if measure else o.measure.replace("_", " "),
+                "value": o.original or f"{format_decimal(o.value, locale=lang)} {unit}",
+                "day": o.when,
+            }
+        )
+    answers = []
+    for a in facts.answers:
+        question = kb.questions.get(a.question)
+        if isinstance(a.value, bool):
+            value = gettext("Yes") if a.value else gettext("No")
+        else:
+            labels = {c.value: c.label.get(lang) for c in question.choices} if question else {}
+            value = labels.get(str(a.value), str(a.value))
+        label = question.label.get(lang) if question else a.question.replace("_", " ")
+        answers.append({"label": label, "value": value})
+    conditions = [
+        {
+            "label": concept(c.concept, c.text, c.codings),
+            "text": c.text,
+            "onset": c.onset,
+            "status": STATUS_WORDS.get(c.clinical_status or "", c.clinical_status),
+            "zone": ", ".join(
+                zones.get(s.code, s.display or "") for s in c.body_sites if s.code in zones
+            ),
+        }
+        for c in facts.conditions
+    ]
+    medications = [
+        {"label": concept(m.concept, m.text, m.codings), "text": m.text} for m in facts.medications
+    ]
+    procedures = [
+        {"label": concept(p.concept, None, p.codings), "day": p.performed} for p in facts.procedures
+    ]
+    clearances = [
+        {
+            "decision": STATUS_WORDS.get(k.decision, k.decision),
+            "concepts": [concept(c, None, ()) for c in k.concepts],
+            "by": k.by,
+            "day": k.when,
+        }
+        for k in facts.clearances
+    ]
+    return {
+        "observations": observations,
+        "answers": answers,
+        "conditions": conditions,
+        "medications": medications,
+        "procedures": procedures,
+        "clearances": clearances,
+    }
+
+
+@router.get("/patients/{patient_id}/intakes/{intake_id}")
+def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
+    """A past intake, read-only: what was recorded that day, in words."""
+    with db_session(request) as session:
+        user = require_user(request, session, *ALL)
+        patient = service.get_patient(session, user, patient_id)
+        intake, facts, recorder = service.get_intake(session, patient, intake_id)
+    lang = request_language(request)
+    set_language(lang)
+    words = _intake_facts(state(request).kb(), facts, lang)
+    data = {
+        "patient": service.patient_json(patient),
+        "intake": {
+            "id": intake.id,
+            "date": intake.day.isoformat(),
+            "source": intake.source,
+            "label": intake.label,
+            "recorded_by": recorder,
+        },
+        "facts": {
+            part: [
+                {
+                    k: (v.isoformat() if isinstance(v, date) else translate(v) if v else v)
+                    for k, v in item.items()
+                    if not isinstance(v, list)
+                }
+                | {k: v for k, v in item.items() if isinstance(v, list)}
+                for item in items
+            ]
+            for part, items in words.items()
+        },
+    }
+    context = {
+        "patient": patient,
+        "intake": intake,
+        "recorder": recorder,
+        "source_words": SOURCE_WORDS,
+        **words,
+    }
+    return render(request, "intake_view.html", context, data)
 
 
 @router.get("/patients/{patient_id}/edit")
@@ -404,7 +542,7 @@ def screening_view(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The screening page's template context and its JSON twin."""
     kb = state(request).kb()
-    ps = service.screen_patient(session, user, patient_id, kb, day)
+    ps = service.screen_patient(session, user, patient_id, kb, day, request_language(request))
     requests_ = [
         service.clearance_request_json(r) for r in service.requests_of(session, ps.patient)
     ]
@@ -450,4 +588,50 @@ def screening_page(request: Request, patient_id: int, as_of: str | None = None) 
         except FormError:
             day = date.today()
         context, data = screening_view(request, session, user, patient_id, day)
+    if user.role == "patient":
+        lang = set_language(request_language(request))
+        mine = _patient_screening(context, state(request).kb(), lang)
+        return render(request, "my_screening.html", {**context, **mine}, mine | {"day": str(day)})
     return render(request, "screening.html", context, data)
+
+
+PATIENT_VERDICTS = {
+    "refer_urgently": Text("Do not have massage. Please see a doctor today."),
+    "contraindicated": Text(
+        "Massage is not suitable for you now. Your therapist will explain why."
+    ),
+    "defer": Text("Not now: massage is postponed until you are checked again."),
+    "needs_clearance": Text("A doctor must approve massage for you first."),
+    "needs_data": Text("Your therapist needs a few more checks before deciding."),
+    "allowed_with_precautions": Text("Massage is possible for you, with some care."),
+    "allowed": Text("Massage is possible for you."),
+}
+"""The verdict as the patient reads it (plain words, no terms)."""
+
+
+def _patient_screening(context: dict[str, Any], kb: Any, lang: str) -> dict[str, Any]:
+    """What the patient's own screening page shows: the verdict in plain words, what it
+    rests on by name, what is still to be checked, the zones: no codes, no sources."""
+    s = context["s"]
+    labels = context["concept_labels"]
+    reasons = [
+        labels.get(f["concept"], f["concept"].replace("_", " "))
+        for f in s["findings"]
+        if f["certainty"] == "present"
+        and f["effect"] != "allowed_with_precautions"
+        and (f.get("clearance") or {}).get("decision") != "cleared"
+    ]
+    care = [
+        labels.get(f["concept"], f["concept"].replace("_", " "))
+        for f in s["findings"]
+        if f["certainty"] == "present" and f["effect"] == "allowed_with_precautions"
+    ]
+    zones = {z.id: z.label.get(lang) for z in kb.model.zones}
+    return {
+        "verdict_text": translate(PATIENT_VERDICTS.get(s["verdict"], s["verdict"])),
+        "urgent": s["verdict"] == "refer_urgently",
+        "reasons": list(dict.fromkeys(reasons)),
+        "care": list(dict.fromkeys(care)),
+        "checks": [m["label"] for m in s["missing"]],
+        "treat_zones": [zones.get(z, z) for z in context["treat"]],
+    }

@@ -54,6 +54,11 @@ def test_therapist_runs_two_sessions_patient_does_home_day(server: str, browser_
     page.click("button:has-text('Save the session')")
     page.wait_for_url(course_url)
     _session(page, "3", "2")
+    # the same day again: a second session needs the therapist's reason
+    page.click("button:has-text('Save the session')")
+    page.wait_for_selector("#err-same_day_reason")
+    page.fill("input[name=same_day_reason]", "the first session was stopped early")
+    page.fill("input[name=post_pain]", "2")
     page.click("button:has-text('Save the session')")
     page.wait_for_url(course_url)
     assert page.locator("table.sessions tbody tr").count() == 2

@@ -11,6 +11,7 @@ from spinecare.core import load_record, plan
 from spinecare.engine.course import (
     Course,
     Session,
+    adherence_of,
     apply_stop_rules,
     check_session_day,
     complete_course,
@@ -429,6 +430,42 @@ def test_progress_adherence_and_mcid(course, kb):
     assert p.planned_so_far == 5  # day 9 at 3 a week
     assert p.sessions_done == 3 and p.adherence == 0.6
     assert not p.ended and p.summary is None
+
+
+def test_adherence_never_exceeds_100_percent(course, kb):
+    # Two sessions on the start day and one the next day: one was due on day 0, one more
+    # by day 2. Same-day and early sessions do not push adherence past 100%.
+    sessions = [_session(0, 5, 4), _session(0, 4, 4), _session(1, 4, 3)]
+    p = progress(course, sessions, kb, as_of=START)
+    assert p.planned_so_far == 1 and p.sessions_done == 3 and p.adherence == 1.0
+    p = progress(course, sessions, kb, as_of=START + timedelta(days=2))
+    assert p.planned_so_far == 2 and p.adherence == 1.0
+    p = progress(course, sessions, kb, as_of=START + timedelta(days=4))
+    assert p.planned_so_far == 3 and p.adherence == round(2 / 3, 3)  # two days with sessions
+    # a second session the same day does not make up a missed one
+    assert adherence_of([_session(0, 5, 4), _session(0, 5, 4)], 2) == 0.5
+    assert adherence_of([], 0) is None
+
+
+def test_one_session_a_day_unless_a_reason_is_given(course):
+    first = new_session(course, day=START, pre_pain=5, post_pain=4)
+    with pytest.raises(InputError, match="same_day_reason: a session of this course") as caught:
+        new_session(course, day=START, pre_pain=4, post_pain=3, earlier=[first])
+    assert caught.value.message.params == {"day": START.isoformat()}
+    second = new_session(
+        course,
+        day=START,
+        pre_pain=4,
+        post_pain=3,
+        earlier=[first],
+        same_day_reason=" pain flared after the first ",
+    )
+    assert second.same_day_reason == "pain flared after the first"
+    assert Session.from_json(second.to_json()).same_day_reason == "pain flared after the first"
+    next_day = new_session(
+        course, day=START + timedelta(days=1), pre_pain=4, post_pain=3, earlier=[first]
+    )
+    assert next_day.same_day_reason is None and "same_day_reason" not in next_day.to_json()
 
 
 def test_progress_mcid_not_reached_and_empty(course, kb):

@@ -136,7 +136,7 @@ def test_reads_and_changes_are_audited_and_admin_can_filter(world, signed_in, cs
     )
     assert response.status_code == 200
     admin = signed_in("admin")
-    response = admin.get(f"/audit.json?user=therapist&patient={world.demo_patient}")
+    response = admin.get(f"/audit.json?user=therapist&patient_id={world.demo_patient}")
     assert response.status_code == 200
     actions = {e["action"] for e in response.json()["entries"]}
     assert {"screen", "update", "read"} <= actions

@@ -158,7 +158,7 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
     (
         "POST",
         "/patients/{own}/intake",
-        {"day": "today"},
+        {"day": "today", "pain": "1"},
         {
             "admin": 201,
             "therapist": 201,

@@ -148,7 +148,7 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
     (
         "POST",
         "/courses/{course}/complete",
-        None,
+        {"confirm": "yes"},
         # the demo clinic's one physician reviews the course (a second one: 403, see
         # test_web_security)
         {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
@@ -333,6 +333,13 @@ def test_pain_rise_pauses_course_for_physician_who_resumes(world: Any, signed_in
     assert r.status_code == 200 and r.json()["status"] == "active"
     assert doctor.get("/reviews", headers=JSON).json()["courses"] == []
     r = _post(therapist, f"/courses/{course}/sessions", {**DAY, "pre_pain": "3", "post_pain": "2"})
+    assert r.status_code == 422  # the day already has a session
+    assert r.json()["error"]["details"][0]["field"] == "same_day_reason"
+    r = _post(
+        therapist,
+        f"/courses/{course}/sessions",
+        {**DAY, "pre_pain": "3", "post_pain": "2", "same_day_reason": "resumed after review"},
+    )
     assert r.status_code == 201 and r.json()["course"]["status"] == "active"
 
 
@@ -365,11 +372,17 @@ def test_adverse_event_pauses(world: Any, signed_in: Any) -> None:
 def test_progress_page_charts_mcid_source_and_summary(world: Any, signed_in: Any) -> None:
     course = _start(world, world.own_patient, sessions=10)
     client = signed_in("therapist")
-    for pre, post in ((5, 4), (4, 3)):
+    for pre, post, reason in ((5, 4, ""), (4, 3, "the morning session was cut short")):
         r = _post(
             client,
             f"/courses/{course}/sessions",
-            {**DAY, "pain": str(pre), "pre_pain": str(pre), "post_pain": str(post)},
+            {
+                **DAY,
+                "pain": str(pre),
+                "pre_pain": str(pre),
+                "post_pain": str(post),
+                "same_day_reason": reason,
+            },
         )
         assert r.status_code == 201, r.text
     page = client.get(f"/courses/{course}/progress", headers=HTML)
@@ -379,7 +392,7 @@ def test_progress_page_charts_mcid_source_and_summary(world: Any, signed_in: Any
     data = client.get(f"/courses/{course}/progress.json").json()["progress"]
     assert data["sessions_done"] == 2 and data["change"] == -2 and data["mcid_reached"] is True
     assert data["summary"] is None
-    r = _post(client, f"/courses/{course}/complete", {})
+    r = _post(client, f"/courses/{course}/complete", {"confirm": "yes"})
     assert r.status_code == 200 and r.json()["status"] == "completed"
     page = client.get(f"/courses/{course}/progress", headers=HTML)
     assert "Course summary" in page.text and "2 of 10 sessions" in page.text

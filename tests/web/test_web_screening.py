@@ -160,10 +160,23 @@ def test_patient_account_sees_own_screening(world, signed_in) -> None:
     client = signed_in("patient")
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 303
+    assert response.headers["location"] == "/me/home"
+    response = client.get("/me/home", headers=HTML, follow_redirects=False)
+    # without a course yet, the patient's start page is their own screening
     assert response.headers["location"] == f"/patients/{world.own_patient}/screening"
     response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 200
     assert "Request physician clearance" not in response.text
+    # plain words only: no verdict codes, no JSON link, no sources
+    assert "Можно ли мне массаж?" in response.text  # this patient reads Russian
+    assert "Массаж вам можно" in response.text
+    assert "data-verdict" in response.text
+    import re
+
+    main = response.text.split("<main", 1)[1].split("</main>")[0]
+    visible = re.sub(r"<[^>]+>", " ", main)
+    assert "_" not in visible and "verdict-code" not in main
+    assert ".json" not in response.text
 
 
 PAGES = [

@@ -26,7 +26,7 @@ from spinecare.engine.course.model import (
     StopEvent,
     course_end_date,
 )
-from spinecare.engine.course.progress import Progress, planned_by, progress
+from spinecare.engine.course.progress import Progress, adherence_of, planned_by, progress
 from spinecare.engine.course.sessions import (
     Session,
     SessionCheck,
@@ -47,6 +47,7 @@ __all__ = [
     "Session",
     "SessionCheck",
     "StopEvent",
+    "adherence_of",
     "apply_stop_rules",
     "check_session_day",
     "complete_course",

@@ -69,11 +69,22 @@ def planned_by(course: Course, day: date) -> int:
     return min(course.sessions, math.ceil(days * course.sessions_per_week / 7 - 1e-9))
 
 
+def adherence_of(sessions: Sequence[Session], planned_so_far: int) -> float | None:
+    """Share of the sessions planned so far that were done, from 0 to 1 (None when none
+    is due yet): days with a session, each counted once (a second session the same day
+    does not make up a missed one) and at most the number planned so far (a session ahead
+    of the schedule counts when its day comes, so it never exceeds 100%)."""
+    if planned_so_far <= 0:
+        return None
+    days = len({s.day for s in sessions})
+    return round(min(days, planned_so_far) / planned_so_far, 3)
+
+
 def progress(
     course: Course, sessions: Sequence[Session], kb: KB, *, as_of: date | None = None
 ) -> Progress:
     """Pain series, change against the MCID (``plans.mcid`` threshold, with its source),
-    adherence (sessions done / planned so far by the frequency) and, when the course has
+    adherence (:func:`adherence_of`, from 0 to 1) and, when the course has
     ended (completed, or every planned session done), a summary.
 
     ``as_of`` defaults to the course's end if completed, else the last session's date (or
@@ -112,7 +123,7 @@ def progress(
     done = len(ordered)
     ended = course.status == "completed" or done >= course.sessions
     so_far = course.sessions if ended else planned_by(course, as_of)
-    adherence = round(done / so_far, 3) if so_far else None
+    adherence = adherence_of(ordered, so_far)
     first_pre = ordered[0].pre_pain if ordered else None
     last_post = ordered[-1].post_pain if ordered else None
     change = last_post - first_pre if first_pre is not None and last_post is not None else None

@@ -12,7 +12,10 @@ from spinecare.engine.course.model import MAX_SESSION_MINUTES, PAIN_MAX, PAIN_MI
 from spinecare.engine.screening import ALLOWED, Screening, screen_record
 from spinecare.errors import InputError
 from spinecare.kb.loader import KB
+from spinecare.messages import Message
 from spinecare.record.model import Answer, Observation, PatientRecord
+
+MAX_SAME_DAY_REASON = 500
 
 # --------------------------------------------------------------------------------------
 # The session day
@@ -217,6 +220,8 @@ class Session:
     notes: str = ""
     adverse_event: str | None = None
     id: str | None = None
+    same_day_reason: str | None = None
+    """Why this is a second session of the course on the same day (None for the first)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.day, date):
@@ -239,6 +244,7 @@ class Session:
         object.__setattr__(self, "minutes", float(minutes))
         event = (self.adverse_event or "").strip() or None
         object.__setattr__(self, "adverse_event", event)
+        object.__setattr__(self, "same_day_reason", (self.same_day_reason or "").strip() or None)
         object.__setattr__(self, "notes", (self.notes or "").strip())
         object.__setattr__(
             self, "techniques", {str(z): list(t) for z, t in dict(self.techniques).items()}
@@ -259,6 +265,7 @@ class Session:
             "minutes": self.minutes,
             "notes": self.notes,
             "adverse_event": self.adverse_event,
+            **({"same_day_reason": self.same_day_reason} if self.same_day_reason else {}),
         }
 
     @classmethod
@@ -272,6 +279,7 @@ class Session:
             notes=data.get("notes") or "",
             adverse_event=data.get("adverse_event"),
             id=data.get("id"),
+            same_day_reason=data.get("same_day_reason"),
         )
 
 
@@ -286,9 +294,29 @@ def new_session(
     notes: str = "",
     adverse_event: str | None = None,
     id: str | None = None,
+    earlier: Sequence[Session] = (),
+    same_day_reason: str | None = None,
 ) -> Session:
     """A session validated on its own (pain 0-10, minutes >= 0) and against the course:
-    not before its start, the course active, techniques among the course's for its zones."""
+    not before its start, the course active, techniques among the course's for its zones,
+    and one a day: a second session on a day that has one (in ``earlier``, the course's
+    recorded sessions) needs ``same_day_reason``."""
+    reason = (same_day_reason or "").strip()
+    if len(reason) > MAX_SAME_DAY_REASON:
+        raise InputError(
+            Message("same_day_reason: at most %(n)s characters", n=MAX_SAME_DAY_REASON)
+        )
+    if any(s.day == day for s in earlier):
+        if not reason:
+            raise InputError(
+                Message(
+                    "same_day_reason: a session of this course is already recorded on "
+                    "%(day)s; a second one the same day needs the reason",
+                    day=day.isoformat(),
+                )
+            )
+    else:
+        reason = ""
     session = Session(
         day=day,
         pre_pain=pre_pain,
@@ -298,6 +326,7 @@ def new_session(
         notes=notes,
         adverse_event=adverse_event,
         id=id,
+        same_day_reason=reason or None,
     )
     if session.day < course.start:
         raise InputError(

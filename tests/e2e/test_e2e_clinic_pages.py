@@ -1,0 +1,64 @@
+"""The clinic pages at phone width (360 px) and desktop width, in English and Russian: no
+horizontal scrolling. Screenshots go to ``test-output/e2e/``. Without /usr/bin/chromium
+the test skips, or fails when CI=true."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
+    OUT,
+    _login,
+    browser_page,
+    server,
+)
+
+
+def _overflow(page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_clinic_pages_fit_a_phone(server: str, browser_page, lang: str) -> None:  # noqa: F811
+    page = browser_page
+    base = server
+    _login(page, base, "admin")
+    page.wait_for_url("**/patients")
+    page.request.post(
+        f"{base}/language",
+        form={
+            "language": lang,
+            "next": "/patients",
+            "csrf_token": page.locator("input[name=csrf_token]").first.get_attribute("value") or "",
+        },
+    )
+    patients = page.request.get(f"{base}/patients.json").json()["patients"]
+    by_ext = {p["external_id"]: p["id"] for p in patients}
+    kuz, turner = by_ext["demo-kuznetsova"], by_ext["demo-turner"]
+    intakes = page.request.get(f"{base}/patients/{kuz}.json").json()["intakes"]
+    users = page.request.get(f"{base}/users.json").json()["users"]
+    paths = [
+        "/patients?q=кузнец",
+        f"/patients/{kuz}",
+        f"/patients/{kuz}/edit",
+        f"/patients/{kuz}/intakes/{intakes[0]['id']}",
+        f"/patients/{turner}/referral",
+        "/users",
+        f"/users/{users[0]['id']}",
+        "/password",
+        "/audit",
+    ]
+    OUT.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for width, height in ((360, 740), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in paths:
+            response = page.goto(base + path)
+            page.wait_for_load_state()
+            assert response is not None and response.status == 200, path
+            if _overflow(page) > 1:
+                problems.append(f"{path} at {width}px: {_overflow(page)}px too wide")
+            if width == 360:
+                name = path.strip("/").replace("/", "-").split("?")[0] or "home"
+                page.screenshot(path=str(OUT / f"30-{lang}-{name}.png"), full_page=True)
+    assert not problems, problems

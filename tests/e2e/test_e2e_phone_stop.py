@@ -1,0 +1,81 @@
+"""On a 360 px wide phone, the patient who answers a red-flag question in the diary sees
+"stop and call your doctor" first, without scrolling; the patient's pages fit the width.
+
+Screenshots go to ``test-output/e2e/``. Without /usr/bin/chromium the test skips, or fails
+when CI=true.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
+    _login,
+    _logout,
+    _shot,
+    browser_page,
+    server,
+)
+
+PHONE = {"width": 360, "height": 640}
+
+
+def _fits_width(page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_red_flag_in_the_diary_shows_stop_first_on_a_phone(server: str, browser_page) -> None:  # noqa: F811
+    page = browser_page
+    base = server
+    _login(page, base, "therapist")
+    page.wait_for_url("**/patients")
+    pid = page.request.get(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
+    page.goto(f"{base}/patients/{pid}/course/new")
+    page.click("button:has-text('Start the course')")
+    page.wait_for_url("**/courses/*")
+    _logout(page)
+
+    page.set_viewport_size(PHONE)
+    _login(page, base, "patient")
+    page.wait_for_url("**/home")
+    assert _fits_width(page)
+    page.fill("form.diary input[name=day]", date.today().isoformat())
+    page.fill("form.diary input[name=pain]", "3")
+    page.locator("form.diary input[name=symptoms]").first.check()
+    page.locator("form.diary button[type=submit]").click()
+    page.wait_for_url("**saved=stop*")
+    stop = page.locator("#stop")
+    assert stop.is_visible()
+    box = stop.bounding_box()
+    assert box is not None
+    # entirely on the first screen, without scrolling
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+    assert _fits_width(page)
+    page.screenshot(path=str(_out() / "20-phone-diary-stop.png"))
+
+    page.goto(f"{base}/patients/{pid}/screening")
+    assert _fits_width(page)
+    _shot(page, "21-phone-my-screening")
+
+
+def _out():
+    from tests.e2e.test_e2e_browser import OUT
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    return OUT
+
+
+def test_audit_log_in_the_browser_time_zone_on_a_phone(server: str, browser_page) -> None:  # noqa: F811
+    page = browser_page
+    base = server
+    page.set_viewport_size(PHONE)
+    _login(page, base, "admin")
+    page.wait_for_load_state()
+    page.goto(f"{base}/audit")
+    page.wait_for_url("**/audit?tz=*")  # reloaded once with the browser's zone
+    zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert f"({zone})" in page.locator("table.audit th").first.inner_text()
+    href = page.locator("a[data-tz-link]").get_attribute("href") or ""
+    assert "tz=" in href
+    assert _fits_width(page)
+    _shot(page, "22-phone-audit-log")

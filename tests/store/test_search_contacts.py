@@ -1,0 +1,182 @@
+"""Patient search (any script and case, phone, birth date) and contact details, on SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+
+def _open(target, **kwargs):
+    from spinecare.store.db import open_database
+
+    url, schema = target
+    return open_database(url, schema=schema, **kwargs)
+
+
+def _staff(session):
+    from spinecare.store.accounts import create_user, get_or_create_clinic
+
+    clinic = get_or_create_clinic(session, "Clinic A")
+    return create_user(
+        session, clinic=clinic, username="anna", password="password-1", role="therapist"
+    )
+
+
+PEOPLE = [
+    dict(name="Наталья Кузнецова", birth_date="1971-05-02", phone="+7 (912) 345-67-89"),
+    dict(name="Margaret Hughes", birth_date="1958-11-30", phone="+44 20 7946 0958"),
+    dict(name="Ирина Фёдорова", birth_date="1966-01-15"),
+    dict(name="Olga Kuznetsova", birth_date="1980-07-07"),
+    dict(name="Юрий Яковлев", birth_date="1949-03-14"),
+]
+
+
+@pytest.fixture
+def clinic(db_target):
+    from spinecare.store.service import PatientInput, create_patient
+
+    db = _open(db_target)
+    with db.session() as session:
+        staff = _staff(session)
+        for person in PEOPLE:
+            create_patient(session, staff, PatientInput(**person))
+    yield db
+    db.dispose()
+
+
+def _names(db, q):
+    from spinecare.store.models import User
+    from spinecare.store.service import list_patients
+
+    with db.session() as session:
+        user = session.query(User).filter_by(username="anna").one()
+        rows, total = list_patients(session, user, q=q)
+        assert total == len(rows)
+        return sorted(r.name for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Кузнецова", ["Olga Kuznetsova", "Наталья Кузнецова"]),
+        ("кузнец", ["Olga Kuznetsova", "Наталья Кузнецова"]),
+        ("КУЗНЕЦ", ["Olga Kuznetsova", "Наталья Кузнецова"]),
+        ("KUZN", ["Olga Kuznetsova", "Наталья Кузнецова"]),
+        ("наталья", ["Наталья Кузнецова"]),
+        ("федоров", ["Ирина Фёдорова"]),  # ё read as е
+        ("Fedorova", ["Ирина Фёдорова"]),
+        ("yakovlev", ["Юрий Яковлев"]),
+        ("iakovlev", ["Юрий Яковлев"]),  # the passport spelling
+        ("hughes", ["Margaret Hughes"]),
+        ("8 912 345", ["Наталья Кузнецова"]),  # a Russian number dialled with 8
+        ("+7912-345-67-89", ["Наталья Кузнецова"]),
+        ("7946 0958", ["Margaret Hughes"]),
+        ("1966-01-15", ["Ирина Фёдорова"]),
+        ("15.01.1966", ["Ирина Фёдорова"]),
+        ("30/11/1958", ["Margaret Hughes"]),
+        ("100%", []),  # LIKE wildcards are searched as typed
+        ("a_b", []),
+        ("nobody", []),
+    ],
+)
+def test_search_finds_patients(clinic, query, expected) -> None:
+    assert _names(clinic, query) == expected
+
+
+def test_search_follows_edits(clinic) -> None:
+    from spinecare.store.models import PatientRow, User
+    from spinecare.store.service import PatientInput, update_patient
+
+    with clinic.session() as session:
+        user = session.query(User).filter_by(username="anna").one()
+        patient = session.query(PatientRow).filter_by(name="Margaret Hughes").one()
+        update_patient(
+            session,
+            user,
+            patient.id,
+            PatientInput(name="Маргарет Хьюз", phone="+7 900 000-11-22"),
+            patient.version,
+        )
+    assert _names(clinic, "hughes") == []
+    assert _names(clinic, "хьюз") == ["Маргарет Хьюз"]
+    assert _names(clinic, "khiuz") == ["Маргарет Хьюз"]
+    assert _names(clinic, "8900 000 11 22") == ["Маргарет Хьюз"]
+
+
+def test_migration_backfills_the_search_key(db_target) -> None:
+    from spinecare.store.db import make_engine, migrate
+
+    url, schema = db_target
+    engine = make_engine(url, schema=schema)
+    try:
+        migrate(engine, "0003")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO clinics (id, name, created_at) "
+                    "VALUES (1, 'Old', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
+                    "updated_at) VALUES (1, 1, 'old-1', 'Дмитрий Волков', 1, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate(engine)
+        with engine.connect() as connection:
+            key = connection.execute(text("SELECT search FROM patients")).scalar()
+        assert "дмитрий волков" in key and "dmitrii volkov" in key and "old-1" in key
+    finally:
+        engine.dispose()
+
+
+def test_contact_details_are_validated_and_kept(db_target) -> None:
+    from spinecare.store.errors import FormError
+    from spinecare.store.service import PatientInput, create_patient, patient_json
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            staff = _staff(session)
+            with pytest.raises(FormError) as caught:
+                create_patient(
+                    session,
+                    staff,
+                    PatientInput(
+                        name="X",
+                        phone="call me",
+                        email="not-an-address",
+                        emergency_name="Ivan (son)",
+                        emergency_phone="12",
+                    ),
+                )
+            errors = caught.value.errors
+            assert set(errors) == {"phone", "email", "emergency_phone"}
+            assert "phone number" in errors["phone"]
+            assert "e-mail" in errors["email"]
+            with pytest.raises(FormError) as caught:
+                create_patient(session, staff, PatientInput(name="X", emergency_name="Ivan"))
+            assert "emergency contact's phone" in caught.value.errors["emergency_phone"]
+            patient = create_patient(
+                session,
+                staff,
+                PatientInput(
+                    name="Анна Смирнова",
+                    phone=" +7  912 000-00-01 ",
+                    email="anna@example.org",
+                    address="Москва,\n ул. Ленина, 1",
+                    emergency_name="Иван Смирнов (муж)",
+                    emergency_phone="+7 912 000-00-02",
+                ),
+            )
+            data = patient_json(patient)
+        assert data["phone"] == "+7 912 000-00-01"
+        assert data["email"] == "anna@example.org"
+        assert data["address"] == "Москва, ул. Ленина, 1"
+        assert data["emergency_name"] == "Иван Смирнов (муж)"
+        assert data["emergency_phone"] == "+7 912 000-00-02"
+    finally:
+        db.dispose()
