@@ -136,14 +136,14 @@ def test_a_second_physician_cannot_end_another_physicians_course(any_world: Worl
     _second_physician_sees(world, world.own_patient)
     second = login(world.client(), "second-physician", "second-pass-1")
     assert second.get(f"/patients/{world.own_patient}", headers=JSON).status_code == 200
-    r = _post(second, f"/courses/{course}/complete", {})
+    r = _post(second, f"/courses/{course}/complete", {"confirm": "yes"})
     assert r.status_code == 403, r.text
     assert "reviewing" in r.json()["error"]["message"]
     refused = _audit(world, "refused")
     assert refused[-1].username == "second-physician"
     assert refused[-1].entity_id == f"POST /courses/{course}/complete"
     reviewer = login(world.client(), "physician", PASSWORDS["physician"])
-    r = _post(reviewer, f"/courses/{course}/complete", {})
+    r = _post(reviewer, f"/courses/{course}/complete", {"confirm": "yes"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "completed"
 
