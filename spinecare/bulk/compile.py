@@ -145,6 +145,8 @@ class Compiled:
     steps: list[tuple[str, str]]
     """The same query as named steps (``name``, ``SELECT``), the last one the result:
     an engine may materialise them one by one (Spark does, to keep plans small)."""
+    deceased_sql: str = ""
+    """Counts the patients not screened because they are recorded as deceased."""
 
 
 class Compiler:
@@ -397,6 +399,14 @@ class Compiler:
 
     # the query ---------------------------------------------------------------------
 
+    def deceased(self, alias: str) -> str:
+        """A patient recorded as deceased by the date (as ``Patient.deceased_by``)."""
+        as_of = self.d.date(self.as_of)
+        return (
+            f"(COALESCE({alias}.deceased, 0) = 1"
+            f" OR COALESCE({alias}.deceased_on <= {as_of}, FALSE))"
+        )
+
     def compile(self) -> Compiled:
         kb, d = self.kb, self.d
         rules = kb.model.rules
@@ -427,7 +437,8 @@ class Compiler:
         for rule_id, name, _ in clearances:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
             select.append(f"{name}.decision AS dec_{kb.model.rules.index(kb.rules[rule_id])}")
-        leaves_sql = f"SELECT {', '.join(select)} FROM patients p {' '.join(joins)}"
+        living = f"NOT ({self.deceased('p')})"
+        leaves_sql = f"SELECT {', '.join(select)} FROM patients p {' '.join(joins)} WHERE {living}"
 
         # rules: truth, whether it counts (not cleared) and its severity
         cleared = {kb.model.rules.index(kb.rules[rule_id]) for rule_id, _, _ in clearances}
@@ -532,7 +543,12 @@ class Compiler:
         with_parts = [f"{name} AS ({sql})" for name, sql in steps[:-1]]
         sql = "WITH " + ",\n".join(with_parts) + "\n" + final
         return Compiled(
-            sql=sql, as_of=self.as_of, dialect=d.name, rules=[r.id for r in rules], steps=steps
+            sql=sql,
+            as_of=self.as_of,
+            dialect=d.name,
+            rules=[r.id for r in rules],
+            steps=steps,
+            deceased_sql=f"SELECT count(DISTINCT p.pid) FROM patients p WHERE {self.deceased('p')}",
         )
 
 

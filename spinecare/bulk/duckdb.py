@@ -47,6 +47,8 @@ class BulkResult:
     seconds: dict[str, float]
     engine: str
     as_of: date
+    deceased: int = 0
+    """Patients not screened: recorded as deceased on or before ``as_of``."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class BulkResult:
             "seconds": self.seconds,
             "engine": self.engine,
             "as_of": self.as_of.isoformat(),
+            "deceased": self.deceased,
         }
 
 
@@ -181,9 +184,11 @@ def bulk_result(
     started: float,
     engine: str,
     as_of: date,
+    deceased: int = 0,
 ) -> BulkResult:
     """The run's result from the ``results`` table in ``con`` (then closed); ``flat``: the
-    flattening's result (its ``tally`` and ``seconds``)."""
+    flattening's result (its ``tally`` and ``seconds``); ``deceased``: the patients not
+    screened because they are recorded as deceased."""
     total, verdicts, concepts, missing, indicated = summarize(con, "results")
     con.close()
     seconds = {
@@ -192,7 +197,17 @@ def bulk_result(
         "total": round(time.perf_counter() - started, 3),
     }
     return BulkResult(
-        out, total, verdicts, concepts, missing, indicated, flat.tally, seconds, engine, as_of
+        out,
+        total,
+        verdicts,
+        concepts,
+        missing,
+        indicated,
+        flat.tally,
+        seconds,
+        engine,
+        as_of,
+        deceased,
     )
 
 
@@ -228,10 +243,11 @@ def screen_export(
         compiled = compile_screening(kb, as_of, "duckdb")
         t_sql = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE results AS {compiled.sql}")
+        deceased = con.execute(compiled.deceased_sql).fetchone()[0]
         if out is not None:
             write_results(con, out)
         sql_seconds = time.perf_counter() - t_sql
-        return bulk_result(con, out, flat, sql_seconds, started, "duckdb", as_of)
+        return bulk_result(con, out, flat, sql_seconds, started, "duckdb", as_of, deceased)
     finally:
         if not keep_facts:
             shutil.rmtree(scratch, ignore_errors=True)

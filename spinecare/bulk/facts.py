@@ -9,7 +9,8 @@ this coded fact carry", and its dates and statuses.
 
 Tables (:data:`TABLES`; ``pid`` is the patient id):
 
-- ``patients(pid)``
+- ``patients(pid, deceased, deceased_on)``: ``deceased`` 1 when recorded as deceased
+  without a date; such patients (and those deceased by the date) are not screened
 - ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
   abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
   a concept found only in text or under a code of no known system (to confirm)
@@ -42,7 +43,7 @@ from spinecare.record.model import (
 )
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "patients": (("pid", "string"),),
+    "patients": (("pid", "string"), ("deceased", "int64"), ("deceased_on", "date")),
     "conditions": (
         ("pid", "string"),
         ("concept", "string"),
@@ -150,7 +151,7 @@ class Flattener:
         """All facts of one record. ``seq``: ``seq_base`` + position in the record."""
         pid = record.patient.id
         if patient:
-            self.rows["patients"].append((pid,))
+            self.add_patient(pid, record.patient)
         for condition in record.conditions:
             self.add_condition(pid, condition)
         index = self._index
@@ -185,6 +186,9 @@ class Flattener:
             self.rows["orders"].append(
                 (pid, order.ref, code, order.status, order.intent, order.authored)
             )
+
+    def add_patient(self, pid: str, patient: Patient) -> None:
+        self.rows["patients"].append((pid, int(patient.deceased), patient.deceased_on))
 
     def add_condition(self, pid: str, condition: Condition) -> None:
         index = self._index
@@ -228,7 +232,9 @@ class Flattener:
         ``medications``: Medication resources by ``Medication/id`` (medicationReference).
         """
         builder = RecordBuilder(self.measures, "-")
-        builder.add({"resourceType": "Patient", "id": pid})
+        is_patient = resource.get("resourceType") == "Patient"
+        if not is_patient:
+            builder.add({"resourceType": "Patient", "id": pid})
         if medications:
             node = resource.get("medicationReference")
             target = node.get("reference") if isinstance(node, dict) else None
@@ -240,8 +246,8 @@ class Flattener:
                     builder.add(found)
         builder.add(dict(resource))
         record = builder.build()
-        if resource.get("resourceType") == "Patient":
-            self.rows["patients"].append((pid,))
+        if is_patient:
+            self.add_patient(pid, record.patient)
         self.add_record(record, patient=False, seq_base=seq_base)
 
 

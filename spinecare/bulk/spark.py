@@ -566,6 +566,7 @@ def screen_export_spark(
         t_sql = time.perf_counter()
         compiled = compile_screening(kb, as_of, "spark", clearances=False)
         table = run_steps(session, compiled).toArrow()
+        deceased = session.sql(compiled.deceased_sql).collect()[0][0]
         sql_seconds = time.perf_counter() - t_sql
     finally:
         facts.release()
@@ -575,6 +576,6 @@ def screen_export_spark(
     con.unregister("results_arrow")
     if out is not None:
         write_results(con, out)
-    result = bulk_result(con, out, facts, sql_seconds, started, "spark", as_of)
+    result = bulk_result(con, out, facts, sql_seconds, started, "spark", as_of, deceased)
     values = {f.name: getattr(result, f.name) for f in fields(BulkResult)}
     return SparkBulkResult(**values, tasks=facts.tasks)

@@ -196,6 +196,7 @@ def render_summary(result: Any) -> None:
     read.add_row("unreadable resources skipped", f"{tally.bad_resources:,}")
     read.add_row("resources naming an unknown patient", f"{tally.unknown_patient:,}")
     read.add_row("resources naming no patient", f"{tally.no_patient:,}")
+    read.add_row("patients recorded as deceased (not screened)", f"{result.deceased:,}")
     console.print(read)
     if result.out is not None:
         console.print(f"results: {result.out}")

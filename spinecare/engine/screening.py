@@ -15,6 +15,7 @@ from typing import Any
 
 from spinecare.engine.evaluate import CONFIRM_ITEM, Evidence, Facts, Gap, evaluate
 from spinecare.engine.truth import TRUE, UNKNOWN, Truth, any_of
+from spinecare.errors import RecordError
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.record.model import Clearance, PatientRecord
@@ -173,7 +174,17 @@ def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement 
 
 
 def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> Screening:
-    """Screen one record on one date."""
+    """Screen one record on one date.
+
+    Raises :class:`~spinecare.errors.RecordError` for a patient recorded as deceased on
+    or before the date: there is no one to screen, and no verdict is given.
+    """
+    patient = record.patient
+    if patient.deceased_by(as_of):
+        when = f" on {patient.deceased_on.isoformat()}" if patient.deceased_on else ""
+        raise RecordError(
+            f"the patient is recorded as deceased{when}: no screening", source=record.source
+        )
     facts = Facts(record, kb, as_of, lang)
     findings: list[Finding] = []
     for rule in kb.model.rules:

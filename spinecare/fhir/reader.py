@@ -333,7 +333,8 @@ def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> dat
 
 @_guarded
 def patient_from_fhir(res: Resource, ref: str) -> Patient:
-    """Patient: id, name (first official, else first), birth date, sex, language."""
+    """Patient: id, name (first official, else first), birth date, sex, language, and
+    whether (or when) the patient died."""
     pid = _str(res, "id") or ref
     name: str | None = None
     names = _objects(res, "name")
@@ -356,6 +357,8 @@ def patient_from_fhir(res: Resource, ref: str) -> Patient:
         birth_date=parse_date(res.get("birthDate"), "birthDate"),
         sex=_str(res, "gender"),
         language=language,
+        deceased=res.get("deceasedBoolean") is True,
+        deceased_on=parse_date(res.get("deceasedDateTime"), "deceasedDateTime"),
     )
 
 

@@ -27,11 +27,19 @@ class Coding:
 
 @dataclass(frozen=True, slots=True)
 class Patient:
+    """``deceased``: recorded as deceased without a date; ``deceased_on``: the date."""
+
     id: str
     name: str | None = None
     birth_date: date | None = None
     sex: str | None = None
     language: str | None = None
+    deceased: bool = False
+    deceased_on: date | None = None
+
+    def deceased_by(self, as_of: date) -> bool:
+        """Recorded as deceased on or before ``as_of``."""
+        return self.deceased or (self.deceased_on is not None and self.deceased_on <= as_of)
 
 
 # clinicalStatus values that keep a condition in force (None: no status recorded).

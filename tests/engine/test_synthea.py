@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from spinecare.core import load_record
 from spinecare.engine.planning import plan_course
 from spinecare.engine.screening import VERDICTS, screen_record
@@ -32,22 +34,30 @@ def test_all_synthea_patients_screen_and_plan(shared_data: Path, kb) -> None:
             continue
         patients += 1
         last = max((o.when for o in record.observations), default=TODAY)
-        screening = screen_record(record, kb, last)
-        at_last_visit[screening.verdict] += 1
-        concepts.update(screening.present_concepts)
-        plan = plan_course(screening, record, kb)
-        assert plan.status in {"ready", "pending", "blocked"}
-        result = screen_record(record, kb, TODAY)
-        today[result.verdict] += 1
-        # nine years after the data, vital signs are stale: never allowed
-        assert result.verdict not in {"allowed", "allowed_with_precautions"}
-        assert result.missing
+        for day, counts in ((last, at_last_visit), (TODAY, today)):
+            if record.patient.deceased_by(day):
+                # a patient recorded as deceased is refused, with a message saying so
+                with pytest.raises(RecordError, match="recorded as deceased"):
+                    screen_record(record, kb, day)
+                counts["deceased (not screened)"] += 1
+                continue
+            screening = screen_record(record, kb, day)
+            counts[screening.verdict] += 1
+            if day == last:
+                concepts.update(screening.present_concepts)
+                plan = plan_course(screening, record, kb)
+                assert plan.status in {"ready", "pending", "blocked"}
+            else:
+                # nine years after the data, vital signs are stale: never allowed
+                assert screening.verdict not in {"allowed", "allowed_with_precautions"}
+                assert screening.missing
     assert patients == 585 and providers == 2
     assert sum(at_last_visit.values()) == sum(today.values()) == 585
+    rows = [*VERDICTS, "deceased (not screened)"]
     lines = [
         f"{patients} Synthea patients screened ({providers} provider bundles skipped)",
         "verdict                   at last observation   on " + TODAY.isoformat(),
-        *(f"{v:<25} {at_last_visit[v]:>19}   {today[v]:>13}" for v in VERDICTS),
+        *(f"{v:<25} {at_last_visit[v]:>19}   {today[v]:>13}" for v in rows),
         "present concepts at last observation: "
         + ", ".join(f"{c} {n}" for c, n in concepts.most_common()),
     ]
