@@ -85,15 +85,16 @@ def reader_measures(
     kb: KB,
 ) -> dict[tuple[str, str], tuple[str, str, float | None, float | None]]:
     """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader."""
-    return {
-        key: (
-            m.id,
-            m.unit,
-            m.plausible.low if m.plausible else None,
-            m.plausible.high if m.plausible else None,
-        )
-        for key, m in kb.measure_by_code.items()
-    }
+    from spinecare.fhir.questionnaire import LINK_SYSTEM
+
+    def entry(m: Any) -> tuple[str, str, float | None, float | None]:
+        low, high = (m.plausible.low, m.plausible.high) if m.plausible else (None, None)
+        return (m.id, m.unit, low, high)
+
+    out = {key: entry(m) for key, m in kb.measure_by_code.items()}
+    # the intake Questionnaire's reading items, by their linkId (the measure id)
+    out.update({(LINK_SYSTEM, m.id): entry(m) for m in kb.model.measures})
+    return out
 
 
 def screen(

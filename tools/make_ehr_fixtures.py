@@ -1005,6 +1005,57 @@ case(
 )
 
 
+def response(status: str = "completed", **answers: Any) -> Resource:
+    """A QuestionnaireResponse to the intake Questionnaire (spinecare fhir questionnaire)."""
+    items = []
+    for link, value in answers.items():
+        key = "valueBoolean" if isinstance(value, bool) else "valueDecimal"
+        items.append({"linkId": link, "answer": [{key: value}]})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": status,
+        "questionnaire": "https://spinecare.example.org/fhir/Questionnaire/massage-intake",
+        "subject": {"reference": "Patient/p1"},
+        "authored": "2026-11-20T09:15:00+03:00",
+        "item": [{"linkId": "answers", "item": items}],
+    }
+
+
+case(
+    "questionnaire_saddle_anaesthesia",
+    "refer_urgently",
+    "an intake QuestionnaireResponse answering yes to saddle anaesthesia",
+    response(saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_readings_high_bp",
+    "defer",
+    "blood pressure 190/115 given as answers of the intake QuestionnaireResponse",
+    response(systolic_bp=190, diastolic_bp=115),
+    without={"bp"},
+)
+case(
+    "questionnaire_fever_answer_instead_of_temperature",
+    "allowed",
+    "no temperature measured, the intake answer says no fever today",
+    response(fever_today=False),
+    without={"temperature"},
+)
+case(
+    "questionnaire_in_progress_not_read",
+    "allowed",
+    "a response still in progress: its answers are not final and not read",
+    response("in-progress", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_temperature_reading",
+    "defer",
+    "a temperature of 38.2 given in the intake QuestionnaireResponse",
+    response(body_temperature=38.2),
+    without={"temperature"},
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):

@@ -146,6 +146,10 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "conditions": f"Condition?patient={pid}",
         "medications": f"MedicationRequest?patient={pid}&status=active",
         "medicationStatements": f"MedicationStatement?patient={pid}&status=active",
+        "medicationDispenses": f"MedicationDispense?patient={pid}&_sort=-whenhandedover&_count=20",
+        "intakeResponses": (
+            f"QuestionnaireResponse?patient={pid}&status=completed,amended&_sort=-authored&_count=5"
+        ),
     }
     # only procedures a rule reads (spine surgery): the KB's procedure concepts' codes
     procedure_codes = sorted(
@@ -164,7 +168,10 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
     for measure in kb.model.measures:
         keys = sorted({(c.system, c.code) for c in (*measure.codes, *measure.panels)})
         codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in keys)
-        templates[measure.id] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count=1"
+        # the latest reading decides, or (aggregate max: body temperature) any reading in
+        # the window: the last readings then, not only the latest
+        count = 20 if measure.aggregate == "max" else 1
+        templates[measure.id] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count={count}"
     return templates
 
 

@@ -98,5 +98,25 @@ def to_ndjson(
     typer.echo(f"{sum(counts.values())} resources written to {out}", err=True)
 
 
+@fhir_app.command("questionnaire")
+def questionnaire(
+    lang: Annotated[
+        str, typer.Option("--lang", metavar="en|ru", help="Language of the texts.")
+    ] = "en",
+) -> None:
+    """Print the intake as a FHIR R4 Questionnaire (JSON). A QuestionnaireResponse to it
+    is read wherever a record is read.
+
+    Example: spinecare fhir questionnaire --lang ru > intake-questionnaire.json
+    """
+    if lang not in ("en", "ru"):
+        raise typer.BadParameter("use en or ru", param_hint="'--lang'")
+    from spinecare.cli import print_json
+    from spinecare.fhir.questionnaire import questionnaire as build
+    from spinecare.kb.loader import load_kb
+
+    print_json(build(load_kb(), lang))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(fhir_app, name="fhir")

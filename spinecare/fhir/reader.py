@@ -36,6 +36,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import normalize_icd10, system_name
 from spinecare.record.model import (
+    Answer,
     Coding,
     Condition,
     Ignored,
@@ -617,6 +618,93 @@ def observations_from_fhir(
     return observations, ignored
 
 
+# QuestionnaireResponse statuses whose answers stand.
+_ANSWERED = frozenset({"completed", "amended"})
+_ANSWER_VALUES = ("valueBoolean", "valueCoding", "valueString", "valueDecimal", "valueInteger")
+
+
+def _items(node: Resource, where: str) -> list[tuple[Resource, str]]:
+    """Every item of a QuestionnaireResponse, nested groups flattened, with its path."""
+    out: list[tuple[Resource, str]] = []
+    for index, item in enumerate(_objects(node, "item", where)):
+        path = f"{where}item[{index}]"
+        out.append((item, path))
+        out.extend(_items(item, f"{path}."))
+        for a_index, answer in enumerate(_objects(item, "answer", f"{path}.")):
+            out.extend(_items(answer, f"{path}.answer[{a_index}]."))
+    return out
+
+
+def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource | None:
+    if "valueQuantity" in answer:
+        return _obj(answer, "valueQuantity", where)
+    for key in _ANSWER_VALUES:
+        if key not in answer:
+            continue
+        value = answer[key]
+        if key == "valueCoding":
+            coding = _coding(value, f"{where}{key}")
+            return coding.code if coding is not None else None
+        if key == "valueBoolean" and isinstance(value, bool):
+            return value
+        if key == "valueString" and isinstance(value, str):
+            return value
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in ("valueDecimal", "valueInteger") and numeric:
+            return float(value)
+        raise _Bad(f"{where}{key} is not a {key[5:].lower()} ({_kind(value)})")
+    return None
+
+
+@_guarded
+def questionnaire_response_from_fhir(
+    res: Resource, ref: str, measures: Measures
+) -> tuple[list[Answer], list[Observation], list[Ignored]]:
+    """The answers of a completed intake QuestionnaireResponse, dated ``authored``.
+
+    An item whose ``linkId`` names a measure (``measures`` keyed by
+    ``("questionnaire-item", linkId)``) gives a reading in the measure's unit (a
+    ``valueQuantity`` is converted); any other item with an answer gives an answer to the
+    intake question of that id. A response in progress, stopped or entered in error
+    gives nothing.
+    """
+    status = _status(res)
+    if status is not None and status not in _ANSWERED:
+        return [], [], [Ignored(ref, f"status {status}: the answers are not final")]
+    when = _first_date(res, (("authored", None),))
+    instant = _instant(res.get("authored"), when) if when is not None else None
+    answers: list[Answer] = []
+    observations: list[Observation] = []
+    ignored: list[Ignored] = []
+    for item, path in _items(res, ""):
+        link = _str(item, "linkId", f"{path}.")
+        if not link:
+            continue
+        for index, answer in enumerate(_objects(item, "answer", f"{path}.")):
+            where = f"{path}.answer[{index}]."
+            value = _answer_value(answer, where)
+            if value is None:
+                continue
+            hit = measures.get(("questionnaire-item", link))
+            if hit is not None and when is not None:
+                if isinstance(value, bool | str):
+                    ignored.append(Ignored(ref, f"{hit[0]}: the answer is not a number", hit[0]))
+                    continue
+                node: dict[str, Any] = (
+                    {"valueQuantity": {"value": value, "code": hit[1]}}
+                    if isinstance(value, float)
+                    else {"valueQuantity": value}
+                )
+                reading = _measurement(node, ref, hit, {"code": link}, when, instant, f"{where}")
+                if isinstance(reading, Observation):
+                    observations.append(reading)
+                else:
+                    ignored.append(reading)
+            elif isinstance(value, bool | str | float):
+                answers.append(Answer(f"{ref}#{link}", link, value, when))
+    return answers, observations, ignored
+
+
 def _contained(res: Resource, local_id: str) -> Resource | None:
     for item in _objects(res, "contained"):
         if item.get("id") == local_id:
@@ -753,6 +841,7 @@ class RecordBuilder:
         self._procedures: list[Procedure] = []
         self._orders: list[Order] = []
         self._ignored: list[Ignored] = []
+        self._answers: list[Answer] = []
         self._seen: Counter[str] = Counter()
         self._count = 0
         self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
@@ -764,6 +853,7 @@ class RecordBuilder:
             "MedicationDispense": self._medication_order,
             "MedicationAdministration": self._medication_order,
             "DiagnosticReport": self._diagnostic_report,
+            "QuestionnaireResponse": self._questionnaire_response,
             "Medication": self._medication,
             "Procedure": self._procedure,
             "ServiceRequest": self._order,
@@ -826,6 +916,7 @@ class RecordBuilder:
             medications=medications,
             procedures=list(self._procedures),
             orders=list(self._orders),
+            answers=list(self._answers),
             ignored=list(self._ignored),
         )
 
@@ -843,6 +934,12 @@ class RecordBuilder:
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         observations, ignored = observations_from_fhir(res, ref, self.measures)
+        self._observations.extend(observations)
+        self._ignored.extend(ignored)
+
+    def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
+        answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)
+        self._answers.extend(answers)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
 

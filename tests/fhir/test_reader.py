@@ -674,3 +674,46 @@ def test_a_number_written_as_text_is_read_and_other_values_are_set_aside(tmp_pat
     record = read_bundle(write(tmp_path, "concept.json", collection(temperature)), MEASURES)
     assert record.observations == []
     assert record.ignored[0].measure == "body_temperature"
+
+
+def test_the_intake_questionnaire_is_valid_fhir_and_its_responses_are_read(tmp_path: Path) -> None:
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    from spinecare.core import reader_measures
+    from spinecare.fhir.questionnaire import questionnaire
+    from spinecare.kb import load_kb
+
+    kb = load_kb()
+    for lang in ("en", "ru"):
+        form = questionnaire(kb, lang)
+        Questionnaire.model_validate(form)
+        links = {i["linkId"] for g in form["item"] for i in g["item"]}
+        assert {q.id for q in kb.model.questions} | {m.id for m in kb.model.measures} <= links
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr1",
+        "status": "completed",
+        "authored": "2026-11-20T09:15:00Z",
+        "item": [
+            {
+                "linkId": "red_flag",
+                "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueBoolean": True}]}],
+            },
+            {"linkId": "systolic_bp", "answer": [{"valueDecimal": 150}]},
+            {
+                "linkId": "body_temperature",
+                "answer": [{"valueQuantity": {"value": 100.4, "code": "[degF]"}}],
+            },
+        ],
+    }
+    record = read_bundle(collection(response), reader_measures(kb))
+    assert [(a.question, a.value, str(a.when)) for a in record.answers] == [
+        ("saddle_anaesthesia", True, "2026-11-20")
+    ]
+    assert sorted((o.measure, round(o.value, 1)) for o in record.observations) == [
+        ("body_temperature", 38.0),
+        ("systolic_bp", 150.0),
+    ]
+    response["status"] = "in-progress"
+    record = read_bundle(collection(response), reader_measures(kb))
+    assert record.answers == [] and record.observations == []

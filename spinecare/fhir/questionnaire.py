@@ -1,0 +1,100 @@
+"""The intake as a FHIR R4 Questionnaire, and QuestionnaireResponses to it read as answers.
+
+The Questionnaire (``spinecare fhir questionnaire``) has one item per KB intake question
+(``linkId`` the question id: boolean or choice) and one per KB measure (``linkId`` the
+measure id: a decimal in the measure's unit, coded with the measure's LOINC codes). A
+QuestionnaireResponse to it, anywhere a record is read (a Bundle, CDS Hooks prefetch, the
+REST API, a Bulk export), gives the record its answers and readings, dated by its
+``authored`` date: the reader (:mod:`spinecare.fhir.reader`) reads it with the measures'
+``linkId`` keys that :func:`spinecare.core.reader_measures` adds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spinecare.kb.loader import KB
+
+__all__ = ["CANONICAL", "LINK_SYSTEM", "questionnaire"]
+
+CANONICAL = "https://spinecare.example.org/fhir/Questionnaire/massage-intake"
+"""The Questionnaire's canonical URL (QuestionnaireResponse.questionnaire)."""
+LINK_SYSTEM = "questionnaire-item"
+"""Key of a measure by its item's linkId in the reader's measure lookup."""
+UNIT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+UCUM = "http://unitsofmeasure.org"
+
+
+def _measure_item(kb: KB, measure: Any, lang: str) -> dict[str, Any]:
+    uris = kb.model.systems
+    return {
+        "linkId": measure.id,
+        "text": measure.label.get(lang),
+        "type": "decimal",
+        "code": [
+            {"system": uris.get(c.system, c.system), "code": c.code, "display": c.display}
+            for c in measure.codes[:1]
+        ],
+        "extension": [
+            {
+                "url": UNIT_EXTENSION,
+                "valueCoding": {"system": UCUM, "code": measure.unit, "display": measure.unit},
+            }
+        ],
+    }
+
+
+def _question_item(question: Any, lang: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"linkId": question.id, "text": question.label.get(lang)}
+    if question.type == "choice":
+        item["type"] = "choice"
+        item["answerOption"] = [
+            {"valueCoding": {"code": c.value, "display": c.label.get(lang)}}
+            for c in question.choices
+        ]
+    else:
+        item["type"] = "boolean"
+    return item
+
+
+def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
+    """The intake Questionnaire: the KB's questions by group, then the readings."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for question in kb.model.questions:
+        groups.setdefault(question.group, []).append(_question_item(question, lang))
+    titles = {
+        "screening": {"en": "Today", "ru": "Сегодня"},
+        "red_flag": {"en": "Warning signs", "ru": "Тревожные признаки"},
+        "contraindication": {"en": "Conditions", "ru": "Заболевания"},
+        "history": {"en": "History", "ru": "Анамнез"},
+        "readings": {"en": "Readings", "ru": "Измерения"},
+    }
+    items = [
+        {
+            "linkId": group,
+            "text": titles.get(group, {}).get(lang, group),
+            "type": "group",
+            "item": questions,
+        }
+        for group, questions in groups.items()
+    ]
+    items.append(
+        {
+            "linkId": "readings",
+            "text": titles["readings"][lang if lang in ("en", "ru") else "en"],
+            "type": "group",
+            "item": [_measure_item(kb, m, lang) for m in kb.model.measures],
+        }
+    )
+    return {
+        "resourceType": "Questionnaire",
+        "id": "massage-intake",
+        "url": CANONICAL,
+        "version": kb.version,
+        "name": "MassageIntake",
+        "title": "Massage intake" if lang != "ru" else "Анкета перед массажем",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "language": lang,
+        "item": items,
+    }
