@@ -19,6 +19,7 @@ Every failure is a :class:`~spinecare.errors.RecordError` naming the file (its `
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -122,26 +123,13 @@ def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
     return bytes(out)
 
 
-# How keys are counted in JSON text: a closing quote followed by a colon, with the
-# whitespace JSON allows between them; a quote escaped by an odd run of backslashes is no
-# closing quote.
-_SPACED_KEY = re.compile(rb'"[ \t\r\n]+:')
-_ESCAPED_QUOTE_COLON = re.compile(rb'\\"[ \t\r\n]*:')
-
-
-def _key_count(text: bytes) -> int:
-    count = text.count(b'":')
-    if b'" ' in text or b'"\n' in text or b'"\t' in text or b'"\r' in text:
-        count += len(_SPACED_KEY.findall(text))
-    if b'\\"' in text:
-        for match in _ESCAPED_QUOTE_COLON.finditer(text):
-            start = match.start()
-            run = 1
-            while start - run >= 0 and text[start - run] == 0x5C:  # backslash
-                run += 1
-            if run % 2:  # an odd run of backslashes escapes the quote
-                count -= 1
-    return count
+# Keys are counted as a quote followed by a colon, in the text and in the parsed value
+# written back by orjson (which writes no whitespace). Every quote-colon inside a string
+# appears in both, so when the text has no whitespace before any colon (the usual JSON),
+# equal counts mean the parse dropped no key. Whitespace before a colon, an escape that
+# orjson writes otherwise (``\u0022``) or any difference sends the text to the key-by-key
+# check.
+_SPACE_BEFORE_COLON = re.compile(rb":(?<=[ \t\r\n]:)")  # a colon, then look back
 
 
 class _DuplicateKey(Exception):
@@ -166,7 +154,8 @@ def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     """
     if not isinstance(parsed, dict | list):
         return None
-    if _key_count(raw) == _key_count(orjson.dumps(parsed)):
+    plain = b"\\u00" not in raw and _SPACE_BEFORE_COLON.search(raw) is None
+    if plain and raw.count(b'":') == orjson.dumps(parsed).count(b'":'):
         return None
     try:
         json.loads(raw, object_pairs_hook=_no_duplicates)
@@ -180,12 +169,19 @@ def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
 def parse_json(raw: bytes | str, label: str) -> Any:
     """Strict JSON; a key written twice in one object is an error naming the key."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    # A parsed document holds no reference cycles: the cyclic collector, which the many
+    # new containers would otherwise set off again and again, is held while it is built.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise RecordError(
             f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
         ) from None
+    finally:
+        if collecting:
+            gc.enable()
     key = _duplicate_key(data, parsed)
     if key is not None:
         raise RecordError(

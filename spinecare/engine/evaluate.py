@@ -89,6 +89,9 @@ class Outcome:
     gaps: list[Gap] = field(default_factory=list)
 
 
+HIT_CACHE_SIZE = 200_000
+"""How many codings-and-texts answers a KB keeps (see :meth:`Facts.hits`)."""
+
 CONFIRM_ITEM = "record_to_confirm"
 """The missing item of an entry read with certainty unknown (text, unknown code system)."""
 
@@ -170,7 +173,22 @@ class Facts:
 
     def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         """The concepts codings name; failing any, those named by a code of an unknown or
-        missing system (by its shape) or by the texts, uncertain. A code wins over text."""
+        missing system (by its shape) or by the texts, uncertain. A code wins over text.
+
+        Answers are kept per KB (records repeat the same codings and texts), up to
+        :data:`HIT_CACHE_SIZE` of them.
+        """
+        cache = self.kb.hit_cache
+        key = (codings, texts)
+        found = cache.get(key)
+        if found is None:
+            found = self._hits(codings, texts)
+            if len(cache) >= HIT_CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+        return found
+
+    def _hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         codes = self.kb.codes
         found = [
             ConceptHit(hit.concept, hit.set, hit.zone, f"{c.system}|{c.code}", True)

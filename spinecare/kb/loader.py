@@ -120,6 +120,11 @@ class KB:
         }
 
     @cached_property
+    def hit_cache(self) -> dict[Any, Any]:
+        """The engine's answers for codings and texts already matched (bounded there)."""
+        return {}
+
+    @cached_property
     def text_matcher(self) -> TextMatcher:
         """Concepts named in free text (synonyms and cues of the KB)."""
         cues = self.model.text_cues

@@ -28,6 +28,8 @@ _WORD = re.compile(r"[0-9a-zа-я]+(?:[-'][0-9a-zа-я]+)*")
 _CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s|\s[-–—]\s")
 STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
+CACHE_SIZE = 100_000
+"""How many texts' answers a matcher keeps."""
 
 
 def fold(text: str) -> str:
@@ -91,6 +93,7 @@ class TextMatcher:
             self._by_first[tokens[0]].append(entry)
             if len(tokens[0]) >= STEM_FROM:
                 self._stems[tokens[0][:3]].append(entry)
+        self._cache: dict[str, list[Mention]] = {}
         self.cues = Cues(
             negation=tuple(tuple(words(c)) for c in negation if words(c)),
             history=tuple(tuple(words(c)) for c in history if words(c)),
@@ -105,29 +108,46 @@ class TextMatcher:
         return found
 
     def find(self, text: str | None) -> list[Mention]:
-        """The concepts the text names as the patient's current condition or drug."""
+        """The concepts the text names as the patient's current condition or drug.
+
+        Answers are kept per text (records repeat the same displays and texts), up to
+        :data:`CACHE_SIZE` texts.
+        """
         if not text:
             return []
+        found = self._cache.get(text)
+        if found is None:
+            found = self._find(text)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = found
+        return list(found)
+
+    def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
         cues = (*self.cues.negation, *self.cues.history)
         for raw in _CLAUSE.split(fold(text)):
             clause = words(raw)
-            if any(_contains(clause, cue) for cue in self.cues.family):
-                continue  # a relative's condition, whatever the words
+            matches = []
             for start, word in enumerate(clause):
                 for tokens, concept, group in self._candidates(word):
                     n = len(tokens)
                     window = clause[start : start + n]
-                    if len(window) != n or not all(
+                    if len(window) == n and all(
                         _same_word(w, t) for w, t in zip(window, tokens, strict=True)
                     ):
-                        continue
-                    # a cue outside the words of the synonym itself changes the mention
-                    rest = [*clause[:start], "|", *clause[start + n :]]
-                    if any(_contains(rest, cue) for cue in cues):
-                        continue
-                    key = (concept, group)
-                    found = out.get(key)
-                    if found is None or len(found.words) < len(" ".join(window)):
-                        out[key] = Mention(concept, group, " ".join(window))  # the longest
+                        matches.append((start, n, concept, group, window))
+            if not matches:
+                continue  # the cues are looked at only where a synonym was found
+            if any(_contains(clause, cue) for cue in self.cues.family):
+                continue  # a relative's condition, whatever the words
+            for start, n, concept, group, window in matches:
+                # a cue outside the words of the synonym itself changes the mention
+                rest = [*clause[:start], "|", *clause[start + n :]]
+                if any(_contains(rest, cue) for cue in cues):
+                    continue
+                key = (concept, group)
+                previous = out.get(key)
+                if previous is None or len(previous.words) < len(" ".join(window)):
+                    out[key] = Mention(concept, group, " ".join(window))  # the longest
         return list(out.values())
