@@ -129,6 +129,8 @@ def run_one(engine: str, folder: str, out: str, as_of: str) -> None:
 
         verdicts: Counter[str] = Counter()
         for record in iter_records(Path(folder), reader_measures(kb)):
+            if record.patient.deceased_by(day):
+                continue  # refused, as bulk screening leaves them out
             verdicts[screen_record(record, kb, day).verdict] += 1
         print(json.dumps({"patients": sum(verdicts.values()), "verdicts": dict(verdicts)}))
 
