@@ -1056,6 +1056,45 @@ case(
 )
 
 
+case(
+    "pregnancy_status_observation",
+    "needs_clearance",
+    "pregnancy recorded as an Observation: LOINC 82810-3 pregnancy status, answer LA15173-0 pregnant",
+    observation(
+        "82810-3", {"coding": [coding(LOINC, "LA15173-0", "Pregnant")]}, key="valueCodeableConcept"
+    ),
+)
+case(
+    "pregnancy_status_snomed_answer",
+    "needs_clearance",
+    "pregnancy status 11449-6 answered with SNOMED 77386006 pregnant",
+    observation(
+        "11449-6", {"coding": [coding(SNOMED, "77386006", "Pregnant")]}, key="valueCodeableConcept"
+    ),
+)
+case(
+    "pregnancy_status_not_pregnant",
+    "allowed",
+    "pregnancy status answered 'not pregnant' (LA26683-5)",
+    observation(
+        "82810-3",
+        {"coding": [coding(LOINC, "LA26683-5", "Not pregnant")]},
+        key="valueCodeableConcept",
+    ),
+)
+case(
+    "pregnancy_status_two_years_ago",
+    "allowed",
+    "a status of pregnant recorded two years ago no longer counts (42 weeks)",
+    observation(
+        "82810-3",
+        {"coding": [coding(LOINC, "LA15173-0", "Pregnant")]},
+        key="valueCodeableConcept",
+        when="2024-10-01",
+    ),
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from spinecare.engine.evaluate import Facts
+from spinecare.engine.evaluate import Facts, observed_conditions
 from spinecare.fhir.reader import Measures, RecordBuilder
 from spinecare.kb.loader import KB
 from spinecare.record.model import (
@@ -152,7 +152,7 @@ class Flattener:
         pid = record.patient.id
         if patient:
             self.add_patient(pid, record.patient)
-        for condition in record.conditions:
+        for condition in (*record.conditions, *observed_conditions(record, self.kb)):
             self.add_condition(pid, condition)
         index = self._index
         for med in record.medications:

@@ -142,7 +142,7 @@ class Facts:
         self.procedures: dict[str, list[Procedure]] = defaultdict(list)
         self.observations: dict[str, list[Observation]] = defaultdict(list)
         self.answers: dict[str, list[Answer]] = defaultdict(list)
-        for condition in record.conditions:
+        for condition in (*record.conditions, *observed_conditions(record, kb)):
             self.index_condition(condition)
         for medication in record.medications:
             for concept, (certain, note) in self.medication_concepts(medication).items():
@@ -290,6 +290,30 @@ class Facts:
         """Why readings of ``measure`` were not used (a unit, an implausible value)."""
         reasons = [i.reason.split(": ", 1)[-1] for i in self.set_aside.get(measure, ())]
         return "; ".join(dict.fromkeys(reasons)) or None
+
+
+def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
+    """The conditions the record's coded Observations record (KB ``findings``): in force
+    from the observation's date for the finding's ``fresh_days``."""
+    out: list[Condition] = []
+    for obs in record.coded_observations:
+        codes = {(c.system, c.code) for c in obs.code}
+        values = {(c.system, c.code) for c in obs.value}
+        for finding in kb.model.findings:
+            if codes & {(c.system, c.code) for c in finding.codes} and values & {
+                (c.system, c.code) for c in finding.values
+            }:
+                days = kb.threshold(finding.fresh_days)
+                out.append(
+                    Condition(
+                        ref=obs.ref,
+                        concept=finding.concept,
+                        text=next((c.display for c in obs.value if c.display), None),
+                        onset=obs.when,
+                        abatement=obs.when + timedelta(days=days),
+                    )
+                )
+    return out
 
 
 def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:

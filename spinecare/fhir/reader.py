@@ -37,6 +37,7 @@ from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import normalize_icd10, system_name
 from spinecare.record.model import (
     Answer,
+    CodedObservation,
     Coding,
     Condition,
     Ignored,
@@ -618,6 +619,20 @@ def observations_from_fhir(
     return observations, ignored
 
 
+@_guarded
+def coded_observation_from_fhir(res: Resource, ref: str) -> CodedObservation | None:
+    """An Observation with a coded value (its code and value codings, its date); None when
+    it is void or undated."""
+    status = _status(res)
+    if status in OBSERVATION_VOID:
+        return None
+    when = _first_date(res, _OBSERVATION_DATES)
+    value = _codings(_obj(res, "valueCodeableConcept"), "valueCodeableConcept")
+    if when is None or not value:
+        return None
+    return CodedObservation(ref, _codings(_obj(res, "code"), "code"), value, when)
+
+
 # QuestionnaireResponse statuses whose answers stand.
 _ANSWERED = frozenset({"completed", "amended"})
 _ANSWER_VALUES = ("valueBoolean", "valueCoding", "valueString", "valueDecimal", "valueInteger")
@@ -842,6 +857,7 @@ class RecordBuilder:
         self._orders: list[Order] = []
         self._ignored: list[Ignored] = []
         self._answers: list[Answer] = []
+        self._coded: list[CodedObservation] = []
         self._seen: Counter[str] = Counter()
         self._count = 0
         self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
@@ -918,6 +934,7 @@ class RecordBuilder:
             orders=list(self._orders),
             answers=list(self._answers),
             ignored=list(self._ignored),
+            coded_observations=list(self._coded),
         )
 
     # handlers ----------------------------------------------------------------------
@@ -936,6 +953,10 @@ class RecordBuilder:
         observations, ignored = observations_from_fhir(res, ref, self.measures)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
+        if not observations and not ignored and "valueCodeableConcept" in res:
+            coded = coded_observation_from_fhir(res, ref)
+            if coded is not None:
+                self._coded.append(coded)
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
         answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)

@@ -319,6 +319,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         need(where, "item", item.item, items)
         need(where + " > fresh_days", "threshold", item.fresh_days, thresholds)
         need_sources(where, item.sources)
+    for i, finding in enumerate(kb.findings):
+        where = f"data.yaml > findings[{i}] ({finding.id})"
+        need(where + " > concept", "concept", finding.concept, concepts)
+        need(where + " > fresh_days", "threshold", finding.fresh_days, thresholds)
+        need_sources(where, finding.sources)
     for i, q in enumerate(kb.questions):
         where = f"data.yaml > questions[{i}] ({q.id})"
         need(where + " > fresh_days", "threshold", q.fresh_days, thresholds)

@@ -174,6 +174,20 @@ class Measure(Strict):
     sources: list[str] = Field(min_length=1)
 
 
+class Finding(Strict):
+    """An Observation with a coded value that records a condition: one of ``codes`` with
+    one of ``values`` (pregnancy status: pregnant) is the ``concept``, in force from the
+    observation's date for ``fresh_days`` (a threshold)."""
+
+    id: str
+    concept: str
+    codes: list[Code] = Field(min_length=1)
+    values: list[Code] = Field(min_length=1)
+    fresh_days: str
+    remark: str | None = None
+    sources: list[str] = Field(min_length=1)
+
+
 class Choice(Strict):
     value: str
     label: Text
@@ -384,6 +398,7 @@ class KnowledgeBase(Strict):
     text_cues: TextCues
     items: list[Item]
     measures: list[Measure]
+    findings: list[Finding]
     questions: list[Question]
     rules: list[Rule]
     indications: list[Indication]
@@ -399,7 +414,7 @@ FILES: dict[str, tuple[str, ...]] = {
     "concepts.yaml": ("concepts",),
     "terminology.yaml": ("terminology",),
     "text.yaml": ("text_cues",),
-    "data.yaml": ("items", "measures", "questions"),
+    "data.yaml": ("items", "measures", "findings", "questions"),
     "rules.yaml": ("rules", "indications"),
     "zones.yaml": ("zones", "zone_map"),
     "plans.yaml": ("plans",),

@@ -208,6 +208,17 @@ class Clearance:
 
 
 @dataclass(frozen=True, slots=True)
+class CodedObservation:
+    """An Observation whose value is a code (pregnancy status: pregnant), as recorded;
+    the KB's ``findings`` say which of them name a condition (see ``Facts``)."""
+
+    ref: str
+    code: tuple[Coding, ...]
+    value: tuple[Coding, ...]
+    when: date
+
+
+@dataclass(frozen=True, slots=True)
 class Ignored:
     """A fact the reader saw and set aside, with the reason (shown in traces).
 
@@ -232,6 +243,7 @@ class PatientRecord:
     answers: list[Answer] = field(default_factory=list)
     clearances: list[Clearance] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+    coded_observations: list[CodedObservation] = field(default_factory=list)
 
 
 _Fact = TypeVar("_Fact")
@@ -261,4 +273,5 @@ def shift_dates(record: PatientRecord, delta: timedelta) -> PatientRecord:
         orders=[_moved(x, delta) for x in record.orders],
         answers=[_moved(x, delta) for x in record.answers],
         clearances=[_moved(x, delta) for x in record.clearances],
+        coded_observations=[_moved(x, delta) for x in record.coded_observations],
     )
