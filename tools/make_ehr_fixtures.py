@@ -1095,6 +1095,15 @@ case(
 )
 
 
+case(
+    "child_with_back_pain",
+    "refer_urgently",
+    "a 12-year-old with low back pain: spinal pain before 20 is a red flag for a serious cause (NICE CKS)",
+    {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "2014-06-02"},
+    condition(ICD10, "M54.5", "Low back pain"),
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
@@ -1106,7 +1115,10 @@ def write() -> int:
         "cases:",
     ]
     for name, verdict, why, resources, without in CASES:
-        records = base(without) + [{k: v for k, v in r.items() if v is not None} for r in resources]
+        own_patient = any(r.get("resourceType") == "Patient" for r in resources)
+        records = base(without)[1 if own_patient else 0 :] + [
+            {k: v for k, v in r.items() if v is not None} for r in resources
+        ]
         (OUT / f"{name}.json").write_text(
             json.dumps(bundle(records), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )

@@ -27,9 +27,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.bulk.facts import encode_answer
-from spinecare.engine.evaluate import CONFIRM_ITEM, PROCEDURE_NOT_DONE
+from spinecare.engine.evaluate import CONFIRM_ITEM, PROCEDURE_NOT_DONE, years_before
 from spinecare.engine.screening import SEVERITY
 from spinecare.kb.expressions import (
+    AgeUnder,
     AllOf,
     Answered,
     AnyOf,
@@ -132,6 +133,7 @@ class _Leaves:
     procedures: dict[tuple[str, str], str] = field(default_factory=dict)
     measures: set[str] = field(default_factory=set)
     questions: set[str] = field(default_factory=set)
+    ages: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -175,6 +177,10 @@ class Compiler:
                 node.medication, f"md{len(self.leaves.medications)}"
             )
             return f"l.{name}"
+        if isinstance(node, AgeUnder):
+            years = int(kb.threshold(node.age_under))
+            self.leaves.ages.add(years)
+            return f"l.age_{years}"
         if isinstance(node, HadProcedure):
             key2 = (node.procedure, node.within_days)
             name = self.leaves.procedures.setdefault(key2, f"pr{len(self.leaves.procedures)}")
@@ -418,6 +424,9 @@ class Compiler:
 
         # leaves: one row per patient, closed-world leaves never NULL
         select = ["p.pid AS pid"]
+        for years in sorted(self.leaves.ages):
+            cutoff = d.date(years_before(self.as_of, years))
+            select.append(f"COALESCE(p.birth_date > {cutoff}, FALSE) AS age_{years}")
         joins = []
         for name, _, cols in ctes:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")

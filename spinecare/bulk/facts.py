@@ -9,7 +9,7 @@ this coded fact carry", and its dates and statuses.
 
 Tables (:data:`TABLES`; ``pid`` is the patient id):
 
-- ``patients(pid, deceased, deceased_on)``: ``deceased`` 1 when recorded as deceased
+- ``patients(pid, deceased, deceased_on, birth_date)``: ``deceased`` 1 when recorded as deceased
   without a date; such patients (and those deceased by the date) are not screened
 - ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
   abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
@@ -43,7 +43,12 @@ from spinecare.record.model import (
 )
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "patients": (("pid", "string"), ("deceased", "int64"), ("deceased_on", "date")),
+    "patients": (
+        ("pid", "string"),
+        ("deceased", "int64"),
+        ("deceased_on", "date"),
+        ("birth_date", "date"),
+    ),
     "conditions": (
         ("pid", "string"),
         ("concept", "string"),
@@ -188,7 +193,9 @@ class Flattener:
             )
 
     def add_patient(self, pid: str, patient: Patient) -> None:
-        self.rows["patients"].append((pid, int(patient.deceased), patient.deceased_on))
+        self.rows["patients"].append(
+            (pid, int(patient.deceased), patient.deceased_on, patient.birth_date)
+        )
 
     def add_condition(self, pid: str, condition: Condition) -> None:
         index = self._index

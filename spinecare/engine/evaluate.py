@@ -15,6 +15,7 @@ from typing import Any
 
 from spinecare.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from spinecare.kb.expressions import (
+    AgeUnder,
     AllOf,
     Answered,
     AnyOf,
@@ -446,6 +447,39 @@ def _had_procedure(node: HadProcedure, facts: Facts) -> Outcome:
     )
 
 
+def years_before(day: date, years: int) -> date:
+    """The date ``years`` years before ``day`` (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age_under(node: AgeUnder, facts: Facts) -> Outcome:
+    born = facts.record.patient.birth_date
+    years = int(facts.kb.threshold(node.age_under))
+    if born is None or born <= years_before(facts.as_of, years):
+        return Outcome(FALSE)
+    age = (
+        facts.as_of.year
+        - born.year
+        - ((facts.as_of.month, facts.as_of.day) < (born.month, born.day))
+    )
+    return Outcome(
+        TRUE,
+        [
+            Evidence(
+                ref=f"Patient/{facts.record.patient.id}",
+                kind="patient",
+                label="Age",
+                value=float(age),
+                date=born,
+                note=f"{age} years old: younger than {years}",
+            )
+        ],
+    )
+
+
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b,
     ">": lambda a, b: a > b,
@@ -586,6 +620,7 @@ EVALUATORS: dict[type, Callable[[Any, Facts], Outcome]] = {
     HasCondition: _has_condition,
     HasMedication: _has_medication,
     HadProcedure: _had_procedure,
+    AgeUnder: _age_under,
     Compare: _compare,
     Answered: _answered,
     AllOf: _all,

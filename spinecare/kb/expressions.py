@@ -65,6 +65,17 @@ class Compare(Strict):
     threshold: str
 
 
+class AgeUnder(Strict):
+    """``{age_under: THRESHOLD}``
+
+    TRUE when the patient is younger than the threshold's number of years on the
+    screening date. A record without a birth date: FALSE (closed world: age is never
+    among the data whose absence raises ``needs_data``).
+    """
+
+    age_under: str
+
+
 class Answered(Strict):
     """``{answer: QUESTION, equals: VALUE}``
 
@@ -124,6 +135,7 @@ EXPRESSION_TYPES: dict[str, type[Strict]] = {
     "procedure": HadProcedure,
     "measure": Compare,
     "answer": Answered,
+    "age_under": AgeUnder,
     "all": AllOf,
     "any": AnyOf,
     "either": Either,
@@ -137,6 +149,7 @@ Expression = Annotated[
     | Annotated[HadProcedure, Tag("procedure")]
     | Annotated[Compare, Tag("measure")]
     | Annotated[Answered, Tag("answer")]
+    | Annotated[AgeUnder, Tag("age_under")]
     | Annotated[AllOf, Tag("all")]
     | Annotated[AnyOf, Tag("any")]
     | Annotated[Either, Tag("either")]

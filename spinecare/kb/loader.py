@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from spinecare.errors import KnowledgeBaseError, Problem
 from spinecare.kb.codes import CodeIndex
 from spinecare.kb.expressions import (
+    AgeUnder,
     Answered,
     Compare,
     HadProcedure,
@@ -349,6 +350,8 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
             elif isinstance(node, HadProcedure):
                 need(where, "concept", node.procedure, concepts)
                 need(where, "threshold", node.within_days, thresholds)
+            elif isinstance(node, AgeUnder):
+                need(where, "threshold", node.age_under, thresholds)
             elif isinstance(node, Compare):
                 need(where, "measure", node.measure, measures)
                 need(where, "threshold", node.threshold, thresholds)
