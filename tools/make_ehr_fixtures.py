@@ -1104,6 +1104,23 @@ case(
 )
 
 
+case(
+    "procedure_text_spinal_fusion",
+    "needs_data",
+    "a procedure coded locally, text 'Lumbar spinal fusion L4-L5' last month: recent spinal surgery found in text, confirm",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {
+            "coding": [coding("http://hospital.example.org/procedures", "P-1234")],
+            "text": "Lumbar spinal fusion L4-L5",
+        },
+        "performedDateTime": "2026-10-25",
+    },
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):

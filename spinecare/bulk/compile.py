@@ -223,7 +223,7 @@ class Compiler:
         children; ``either`` keeps one (the first of its children's, all UNKNOWN).
         """
         kb = self.kb
-        if isinstance(node, HasCondition | HasMedication):
+        if isinstance(node, HasCondition | HasMedication | HadProcedure):
             return [(lit(CONFIRM_ITEM), "TRUE", (CONFIRM_ITEM,))]
         if isinstance(node, Compare):
             measure = kb.measures[node.measure]
@@ -330,10 +330,11 @@ class Compiler:
             for (concept, within), name in lv.procedures.items():
                 since = d.date(_days_before(self.as_of, kb.threshold(within)))
                 tests[name] = (
-                    f"concept = {lit(concept)}"
+                    f"CASE WHEN concept = {lit(concept)}"
                     f" AND (status IS NULL OR status NOT IN {in_list(set(PROCEDURE_NOT_DONE))})"
                     f" AND performed IS NOT NULL AND performed >= {since}"
                     f" AND performed <= {as_of}"
+                    " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
                 )
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:
@@ -431,14 +432,12 @@ class Compiler:
         for name, _, cols in ctes:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
             for col in cols:
-                if name in ("cond", "med"):
+                if name in ("cond", "med", "proc"):
                     # 2: TRUE, 1: UNKNOWN (only uncertain or contradictory rows), 0: FALSE
                     select.append(
                         f"CASE COALESCE({name}.{col}, 0) WHEN 2 THEN TRUE WHEN 1 THEN NULL"
                         f" ELSE FALSE END AS {col}"
                     )
-                elif name == "proc":
-                    select.append(f"COALESCE({name}.{col}, 0) = 1 AS {col}")
                 elif col.startswith("h_"):
                     select.append(f"COALESCE({name}.{col}, FALSE) AS {col}")
                 else:

@@ -15,7 +15,7 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
   a concept found only in text or under a code of no known system (to confirm)
 - ``medications(pid, concept, status, start_date, end_date, certain)``
-- ``procedures(pid, concept, status, performed)``
+- ``procedures(pid, concept, status, performed, certain)``
 - ``observations(pid, measure, value, obs_date, obs_time, seq)``: values in the measure's
   unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of one day;
   ``seq`` orders facts of one patient as the record does (ties: last wins)
@@ -74,6 +74,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("concept", "string"),
         ("status", "string"),
         ("performed", "date"),
+        ("certain", "int64"),
     ),
     "observations": (
         ("pid", "string"),
@@ -166,8 +167,10 @@ class Flattener:
                     (pid, concept, med.status, med.start, med.end, int(certain))
                 )
         for proc in record.procedures:
-            for concept in sorted(index.concepts_of(proc.codings, proc.concept)):
-                self.rows["procedures"].append((pid, concept, proc.status, proc.performed))
+            for concept, (certain, _) in sorted(index.procedure_concepts(proc).items()):
+                self.rows["procedures"].append(
+                    (pid, concept, proc.status, proc.performed, int(certain))
+                )
         for i, obs in enumerate(record.observations):
             self.rows["observations"].append(
                 (pid, obs.measure, float(obs.value), obs.when, obs.instant, seq_base + i)

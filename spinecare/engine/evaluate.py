@@ -119,6 +119,13 @@ class MedicationEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcedureEntry:
+    procedure: Procedure
+    certain: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConceptHit:
     """A concept a coded fact names: through a code, an unplaced code or its text."""
 
@@ -140,7 +147,7 @@ class Facts:
         self.lang = lang
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
         self.medications: dict[str, list[MedicationEntry]] = defaultdict(list)
-        self.procedures: dict[str, list[Procedure]] = defaultdict(list)
+        self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
         self.observations: dict[str, list[Observation]] = defaultdict(list)
         self.answers: dict[str, list[Answer]] = defaultdict(list)
         for condition in (*record.conditions, *observed_conditions(record, kb)):
@@ -149,8 +156,8 @@ class Facts:
             for concept, (certain, note) in self.medication_concepts(medication).items():
                 self.medications[concept].append(MedicationEntry(medication, certain, note))
         for procedure in record.procedures:
-            for concept in self.concepts_of(procedure.codings, procedure.concept):
-                self.procedures[concept].append(procedure)
+            for concept, (certain, note) in self.procedure_concepts(procedure).items():
+                self.procedures[concept].append(ProcedureEntry(procedure, certain, note))
         for obs in record.observations:
             if obs.when <= as_of:
                 self.observations[obs.measure].append(obs)
@@ -214,6 +221,16 @@ class Facts:
                 note = f"found in text: '{mention.words}': confirm"
                 found.append(ConceptHit(mention.concept, mention.set, None, None, False, note))
         return found
+
+    def procedure_concepts(self, procedure: Procedure) -> dict[str, tuple[bool, str | None]]:
+        """Concept -> (certain, note) of one procedure (a certain hit wins)."""
+        out: dict[str, tuple[bool, str | None]] = {}
+        if procedure.concept:
+            out[procedure.concept] = (True, None)
+        for hit in self.hits(procedure.codings, (procedure.text,)):
+            if hit.concept not in out or (hit.certain and not out[hit.concept][0]):
+                out[hit.concept] = (hit.certain, hit.note)
+        return out
 
     def medication_concepts(self, medication: Medication) -> dict[str, tuple[bool, str | None]]:
         """Concept -> (certain, note) of one medication (a certain hit wins)."""
@@ -424,27 +441,31 @@ def _had_procedure(node: HadProcedure, facts: Facts) -> Outcome:
     days = facts.kb.threshold(node.within_days)
     since = facts.as_of - timedelta(days=days)
     hits = [
-        p
-        for p in facts.procedures.get(node.procedure, ())
-        if p.status not in PROCEDURE_NOT_DONE
-        and p.performed is not None
-        and since <= p.performed <= facts.as_of
+        e
+        for e in facts.procedures.get(node.procedure, ())
+        if isinstance(e, ProcedureEntry)
+        and e.procedure.status not in PROCEDURE_NOT_DONE
+        and e.procedure.performed is not None
+        and since <= e.procedure.performed <= facts.as_of
     ]
     if not hits:
         return Outcome(FALSE)
-    return Outcome(
-        TRUE,
-        [
-            Evidence(
-                ref=p.ref,
-                kind="procedure",
-                label=next((c.display for c in p.codings if c.display), None) or node.procedure,
-                date=p.performed,
-                note=f"within {days:g} days",
-            )
-            for p in hits
-        ],
-    )
+    certain = [e for e in hits if e.certain]
+    evidence = [
+        Evidence(
+            ref=e.procedure.ref,
+            kind="procedure",
+            label=e.procedure.text
+            or next((c.display for c in e.procedure.codings if c.display), None)
+            or node.procedure,
+            date=e.procedure.performed,
+            note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
+        )
+        for e in certain or hits
+    ]
+    if certain:
+        return Outcome(TRUE, evidence)
+    return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
 
 
 def years_before(day: date, years: int) -> date:

@@ -792,10 +792,12 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
 
 @_guarded
 def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
-    """Procedure: codes, status, performed date, body sites."""
+    """Procedure: codes (and the text), status, performed date, body sites."""
+    concept = _obj(res, "code")
     return Procedure(
         ref=ref,
-        codings=_codings(_obj(res, "code"), "code"),
+        codings=_codings(concept, "code"),
+        text=_text(concept, "code"),
         status=_status(res),
         performed=_first_date(res, (("performedDateTime", None), ("performedPeriod", "start"))),
         body_sites=_concepts_codings(res, "bodySite"),

@@ -166,6 +166,7 @@ class Procedure:
     status: str | None = None
     performed: date | None = None
     body_sites: tuple[Coding, ...] = ()
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
