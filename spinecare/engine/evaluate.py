@@ -31,7 +31,6 @@ from spinecare.record.model import (
     Answer,
     Coding,
     Condition,
-    Ignored,
     Medication,
     Observation,
     PatientRecord,
@@ -163,10 +162,7 @@ class Facts:
                 self.observations[obs.measure].append(obs)
         for values in self.observations.values():
             values.sort(key=Observation.order_key)
-        self.set_aside: dict[str, list[Ignored]] = defaultdict(list)
-        for ignored in record.ignored:
-            if ignored.measure is not None:
-                self.set_aside[ignored.measure].append(ignored)
+
         for answer in record.answers:
             if answer.when is None or answer.when <= as_of:
                 self.answers[answer.question].append(answer)
@@ -306,7 +302,7 @@ class Facts:
 
     def set_aside_note(self, measure: str) -> str | None:
         """Why readings of ``measure`` were not used (a unit, an implausible value)."""
-        reasons = [i.reason.split(": ", 1)[-1] for i in self.set_aside.get(measure, ())]
+        reasons = [i.reason.split(": ", 1)[-1] for i in self.record.ignored if i.measure == measure]
         return "; ".join(dict.fromkeys(reasons)) or None
 
 
@@ -314,13 +310,16 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
     """The conditions the record's coded Observations record (KB ``findings``): in force
     from the observation's date for the finding's ``fresh_days``."""
     out: list[Condition] = []
+    if not record.coded_observations:
+        return out
+    by_code = kb.finding_by_code
     for obs in record.coded_observations:
-        codes = {(c.system, c.code) for c in obs.code}
+        candidates = {f.id: f for c in obs.code for f in by_code.get((c.system, c.code), ())}
+        if not candidates:
+            continue
         values = {(c.system, c.code) for c in obs.value}
-        for finding in kb.model.findings:
-            if codes & {(c.system, c.code) for c in finding.codes} and values & {
-                (c.system, c.code) for c in finding.values
-            }:
+        for finding in candidates.values():
+            if values & {(c.system, c.code) for c in finding.values}:
                 days = kb.threshold(finding.fresh_days)
                 out.append(
                     Condition(

@@ -121,6 +121,15 @@ class KB:
         }
 
     @cached_property
+    def finding_by_code(self) -> dict[tuple[str, str], list[Any]]:
+        """KB findings by the (system, code) of the Observations that record them."""
+        out: dict[tuple[str, str], list[Any]] = {}
+        for finding in self.model.findings:
+            for code in finding.codes:
+                out.setdefault((code.system, code.code), []).append(finding)
+        return out
+
+    @cached_property
     def hit_cache(self) -> dict[Any, Any]:
         """The engine's answers for codings and texts already matched (bounded there)."""
         return {}
