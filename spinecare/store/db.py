@@ -27,7 +27,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0006_clinic"
+HEAD = "0007_procedure_text"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

@@ -193,6 +193,7 @@ class ProcedureRow(_Fact, Base):
     status: Mapped[str | None] = mapped_column(String(30), nullable=True)
     performed: Mapped[date | None] = mapped_column(Date, nullable=True)
     body_sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class AnswerRow(_Fact, Base):

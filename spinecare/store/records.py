@@ -87,7 +87,9 @@ def store_record(
                 **common,
             )
         )
-    for o in record.observations:
+    # in the order they were taken: rows are read back in this order, and the time of day
+    # (which the table does not keep) then still decides between readings of one day
+    for o in sorted(record.observations, key=Observation.order_key):
         rows.append(
             ObservationRow(
                 ref=o.ref,
@@ -122,6 +124,7 @@ def store_record(
                 status=p.status,
                 performed=p.performed,
                 body_sites=_codings_json(p.body_sites),
+                text=p.text[:500] if p.text else None,
                 **common,
             )
         )
@@ -221,6 +224,7 @@ def records_of(
                 status=p.status,
                 performed=p.performed,
                 body_sites=_codings(p.body_sites),
+                text=p.text,
             )
         )
     for a in rows(AnswerRow):

@@ -380,14 +380,25 @@ def import_record(
     source: str = "fhir",
     day: date | None = None,
     ehr_ids: Sequence[tuple[str, str]] = (),
+    kb: KB | None = None,
 ) -> PatientRow:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id).
+
+    ``kb``: the conditions the record's coded Observations record (a pregnancy status) are
+    stored as conditions, so the stored record screens as the file does.
 
     ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
     (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
     EHR link to this patient."""
     check_staff(user, "import_record")
+    if kb is not None and record.coded_observations:
+        from dataclasses import replace
+
+        from spinecare.engine.evaluate import observed_conditions
+
+        found = observed_conditions(record, kb)
+        record = replace(record, conditions=[*record.conditions, *found], coded_observations=[])
     ext = record.patient.id[:100] or "imported"
     patient = session.scalar(
         select(PatientRow).where(

@@ -251,7 +251,7 @@ async def import_upload(request: Request) -> Response:
             )
         source = "fhir" if raw.lstrip()[:1] == b"{" and b"resourceType" in raw else "file"
         patient = service.import_record(
-            session, user, record, label=name, source=source, ehr_ids=ehr_ids
+            session, user, record, label=name, source=source, ehr_ids=ehr_ids, kb=st.kb()
         )
         data = service.patient_json(patient)
     return _created(request, f"/patients/{patient.id}/screening", data)
