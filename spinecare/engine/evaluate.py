@@ -149,6 +149,7 @@ class Facts:
         self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
         self.observations: dict[str, list[Observation]] = defaultdict(list)
         self.answers: dict[str, list[Answer]] = defaultdict(list)
+        self._set_aside: dict[str, list[str]] | None = None
         for condition in (*record.conditions, *observed_conditions(record, kb)):
             self.index_condition(condition)
         for medication in record.medications:
@@ -302,7 +303,12 @@ class Facts:
 
     def set_aside_note(self, measure: str) -> str | None:
         """Why readings of ``measure`` were not used (a unit, an implausible value)."""
-        reasons = [i.reason.split(": ", 1)[-1] for i in self.record.ignored if i.measure == measure]
+        if self._set_aside is None:
+            self._set_aside = defaultdict(list)
+            for ignored in self.record.ignored:
+                if ignored.measure is not None:
+                    self._set_aside[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
+        reasons = self._set_aside.get(measure, [])
         return "; ".join(dict.fromkeys(reasons)) or None
 
 
