@@ -89,10 +89,10 @@ class Settings(BaseSettings):
         description="largest request body accepted: bytes, or with a unit (5MB, 5MiB)",
     )
     max_inflated_bytes: ByteSize = Field(
-        ByteSize(512 * 1024 * 1024),
+        ByteSize(128 * 1024 * 1024),
         gt=0,
         description="largest size a gzip document (an upload, a Bundle, an NDJSON line) may "
-        "inflate to, checked while it inflates: bytes, or with a unit (512MiB)",
+        "inflate to, checked while it inflates: bytes, or with a unit (128MiB)",
     )
     demo: bool = Field(False, description="seed demo users and patients on start")
 
