@@ -183,6 +183,11 @@ class Facts:
         Answers are kept per KB (records repeat the same codings and texts), up to
         :data:`HIT_CACHE_SIZE` of them.
         """
+        # by identity first (the same record screened again: no hashing of its codings),
+        # then by value (another record naming the same codes)
+        same = self.kb.hit_cache_by_id.get(id(codings))
+        if same is not None and same[0] is codings and same[1] == texts:
+            return same[2]  # type: ignore[no-any-return]
         cache = self.kb.hit_cache
         key = (codings, texts)
         found = cache.get(key)
@@ -191,6 +196,10 @@ class Facts:
             if len(cache) >= HIT_CACHE_SIZE:
                 cache.clear()
             cache[key] = found
+        by_id = self.kb.hit_cache_by_id
+        if len(by_id) >= HIT_CACHE_SIZE:
+            by_id.clear()
+        by_id[id(codings)] = (codings, texts, found)  # the entry keeps ``codings`` alive
         return found
 
     def _hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
