@@ -91,15 +91,10 @@ class IssuerConfig:
 
 def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
     """Read the issuers file; raises :class:`InputError` naming the problem."""
+    from spinecare.documents import load_document
+
     file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            f"cannot read CDS issuers file: {exc.strerror}", source=str(file)
-        ) from None
-    except ValueError as exc:
-        raise InputError(f"CDS issuers file is not valid JSON: {exc}", source=str(file)) from None
+    data = load_document(file, str(file), yaml_allowed=False)
     entries = data.get("issuers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise InputError("CDS issuers file needs an 'issuers' list", source=str(file))

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,17 +77,10 @@ def _normal(url: str) -> str:
 
 def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
     """Read the EHRs file; raises :class:`InputError` naming the problem."""
+    from spinecare.documents import load_document
+
     file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the SMART EHRs file: {exc.strerror}", source=str(file)
-        ) from None
-    except ValueError as exc:
-        raise InputError(
-            f"the SMART EHRs file is not valid JSON: {exc}", source=str(file)
-        ) from None
+    data = load_document(file, str(file), yaml_allowed=False)
     entries = data.get("ehrs") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise InputError("the SMART EHRs file needs an 'ehrs' list", source=str(file))
