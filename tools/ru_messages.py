@@ -3,7 +3,7 @@
 
 ``python tools/ru_messages.py`` extracts the strings (``pybabel extract -F babel.cfg``),
 adds the texts that code passes to ``_()`` at run time (verdict words, error titles), and
-writes ``spinecare/web/locale/{en,ru}/LC_MESSAGES/messages.po``: English is the source
+writes ``spinecare/locale/{en,ru}/LC_MESSAGES/messages.po``: English is the source
 language (empty translations), Russian takes its texts from ``RU`` below. A string without
 a Russian text is written untranslated and the test suite reports it.
 """
@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE = ROOT / "spinecare" / "web" / "locale"
+LOCALE = ROOT / "spinecare" / "locale"
 
 RUNTIME = [
     # spinecare/web/patients.py VERDICT_WORDS

@@ -1,6 +1,6 @@
 """The interface in English and Russian: gettext catalogs read with Babel.
 
-The catalogs are the ``.po`` files in ``spinecare/web/locale/{en,ru}/LC_MESSAGES/``
+The catalogs are the ``.po`` files in ``spinecare/locale/{en,ru}/LC_MESSAGES/``
 (no compiled ``.mo`` is kept in the repository): on first use each is parsed with
 :func:`babel.messages.pofile.read_po`, compiled in memory with
 :func:`babel.messages.mofile.write_mo` and loaded as :class:`babel.support.Translations`.
@@ -48,7 +48,7 @@ __all__ = [
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 LANG_COOKIE = "spinecare_lang"
-LOCALE_DIR = Path(str(resources.files("spinecare.web"))) / "locale"
+LOCALE_DIR = Path(str(resources.files("spinecare"))) / "locale"
 
 _lang: ContextVar[str] = ContextVar("spinecare_lang", default="en")
 
