@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.errors import error_response, install_error_handlers
 from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.messages import N_
 from spinecare.settings import Settings
 from spinecare.store.errors import AccessDenied, FormError, VersionConflict
 
@@ -34,15 +35,15 @@ log = logging.getLogger("spinecare.app")
 
 API_PREFIXES = ("/api", "/cds-services", "/fhir/", "/static", "/docs", "/openapi.json", "/redoc")
 ERROR_TITLES = {
-    400: "The request could not be read",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    409: "Changed by someone else",
-    413: "Too large",
-    422: "Please check the form",
-    500: "Something went wrong",
-    503: "Not available now",
+    400: N_("The request could not be read"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("Changed by someone else"),
+    413: N_("Too large"),
+    422: N_("Please check the form"),
+    500: N_("Something went wrong"),
+    503: N_("Not available now"),
 }
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 DOCS_CSP = (
@@ -145,7 +146,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     from spinecare.web.deps import TEMPLATES, request_language
 
     lang = i18n.set_language(request_language(request))
-    title = i18n.gettext(ERROR_TITLES.get(status, "Something went wrong"))
+    title = i18n.gettext(ERROR_TITLES.get(status, N_("Something went wrong")))
     message = i18n.translate(message)  # a Message, or a plain catalog string, in ``lang``
     return TEMPLATES.TemplateResponse(
         request,

@@ -195,7 +195,7 @@ def plan(
     else:
         from spinecare.render import render_plan
 
-        render_plan(result)
+        render_plan(result, lang=lang.value)
 
 
 @kb_app.command("check")
@@ -244,7 +244,7 @@ def demo(
     for path in demo_files():
         record = load_record(path)
         render_screening(do_screen(record, as_of, lang=lang.value))
-        render_plan(do_plan(record, as_of, lang=lang.value))
+        render_plan(do_plan(record, as_of, lang=lang.value), lang=lang.value)
 
 
 def _register_command_modules() -> None:

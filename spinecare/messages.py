@@ -12,6 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction into the catalogues; it is translated where shown."""
+    return message
+
+
 class Message(str):
     """An English message with its id and parameters kept for translation."""
 

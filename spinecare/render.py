@@ -1,15 +1,34 @@
-"""Readable terminal views of screenings and plans (Rich)."""
+"""Readable terminal views of screenings and plans (Rich), in the reader's language.
+
+Every word comes from the catalogues (:mod:`spinecare.i18n`) or the KB
+(:mod:`spinecare.wording`): verdicts, concepts, zones, modalities and sources by name,
+values with their units as people write them, evidence named by where it was recorded.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.text import Text
+from rich.text import Text as RichText
 
-from spinecare.engine.evaluate import Evidence
 from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import Screening
+from spinecare.i18n import translator
+from spinecare.kb.loader import KB
+from spinecare.wording import (
+    clearance_text,
+    concept_name,
+    day_text,
+    effect_text,
+    evidence_text,
+    item_name,
+    modality_name,
+    plan_status_text,
+    source_title,
+    verdict_text,
+    zone_name,
+)
 
 VERDICT_STYLE = {
     "refer_urgently": "bold white on red",
@@ -21,158 +40,147 @@ VERDICT_STYLE = {
     "allowed": "bold green",
 }
 
-LABELS = {
-    "en": {
-        "patient": "Patient",
-        "as_of": "as of",
-        "indicated": "Indicated",
-        "yes": "yes",
-        "no": "no",
-        "unknown": "unknown (data missing)",
-        "findings": "Findings",
-        "missing": "Missing: measure or ask first",
-        "no_findings": "No finding limits massage.",
-        "plan": "Course plan",
-        "zones": "Zones",
-        "modalities": "Modalities",
-        "course": "Course",
-        "avoid": "Avoid",
-        "home": "Home self-massage",
-        "reasons": "Reasons",
-        "sessions": "sessions",
-        "per_week": "per week",
-        "minutes": "min per session",
-        "techniques": "Techniques",
-        "excluded": "not proposed",
-        "evidence": "Evidence",
-        "sources": "Sources",
-        "missing_short": "Missing",
-    },
-    "ru": {
-        "patient": "Пациент",
-        "as_of": "на дату",
-        "indicated": "Показан",
-        "yes": "да",
-        "no": "нет",
-        "unknown": "неизвестно (нет данных)",
-        "findings": "Находки",
-        "missing": "Не хватает: измерьте или спросите",
-        "no_findings": "Ничто не ограничивает массаж.",
-        "plan": "План курса",
-        "zones": "Зоны",
-        "modalities": "Методы",
-        "course": "Курс",
-        "avoid": "Избегать",
-        "home": "Самомассаж дома",
-        "reasons": "Причины",
-        "sessions": "сеансов",
-        "per_week": "в неделю",
-        "minutes": "мин за сеанс",
-        "techniques": "Приёмы",
-        "excluded": "не предлагается",
-        "evidence": "Данные",
-        "sources": "Источники",
-        "missing_short": "Не хватает",
-    },
-}
-
 
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def _evidence_line(e: Evidence) -> str:
-    ref = e.ref.rsplit("/", 1)[-1] if "#" in e.ref else e.ref
-    parts = [ref, e.label]
-    if e.value is not None:
-        parts.append(f"= {e.value:g}" if isinstance(e.value, float) else f"= {e.value}")
-    if e.unit:
-        parts.append(e.unit)
-    if e.date:
-        parts.append(f"({e.date.isoformat()})")
-    if e.note:
-        parts.append(f"[{e.note}]")
-    return " ".join(parts)
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _heading(c: Console, text: str, style: str | None = None) -> None:
+    c.print(f"[bold]{escape(text)}[/bold]", style=style)
+
+
+def _field(
+    c: Console, label: str, value: str, *, indent: int = 0, style: str | None = None
+) -> None:
+    """``label: value``; the label bold at the left margin, plain when indented."""
+    head = f"[bold]{escape(label)}:[/bold]" if not indent else escape(label) + ":"
+    c.print(" " * indent + f"{head} {escape(value)}", style=style)
 
 
 def render_screening(s: Screening, console: Console | None = None) -> None:
     c = console or _console()
-    t = LABELS["ru" if s.lang == "ru" else "en"]
-    indicated = {True: t["yes"], False: t["no"], None: t["unknown"]}[s.indicated.to_optional()]
-    head = Text()
-    head.append(s.verdict.upper().replace("_", " "), style=VERDICT_STYLE[s.verdict])
-    head.append(f"\n{t['patient']}: {s.patient_id}   {t['as_of']} {s.as_of.isoformat()}   ")
-    head.append(f"KB {s.kb_version}\n{t['indicated']}: {indicated}")
+    lang, kb = s.lang, s.kb
+    _ = translator(lang)
+    indicated = {True: _("yes"), False: _("no"), None: _("unknown (data missing)")}[
+        s.indicated.to_optional()
+    ]
+    head = RichText()
+    head.append(verdict_text(s.verdict, lang), style=VERDICT_STYLE[s.verdict])
+    head.append(
+        "\n"
+        + _("Patient: %(patient)s, as of %(day)s")
+        % {"patient": s.patient_id, "day": day_text(s.as_of, lang)}
+        + "\n"
+        + _("Massage indicated: %(answer)s") % {"answer": indicated}
+    )
     if s.indications:
-        head.append(f" ({', '.join(s.indications)})")
+        head.append(f" ({', '.join(concept_name(kb, i, lang) for i in s.indications)})")
     c.print(Panel(head, expand=False))
+    cited: list[str] = []
     if s.findings:
-        c.print(f"[bold]{t['findings']}[/bold]")
+        _heading(c, _("Findings"))
         for f in s.findings:
-            line = Text("  ● ", style=VERDICT_STYLE.get(f.effect, ""))
-            line.append(f.effect, style=VERDICT_STYLE.get(f.effect, ""))
-            line.append(f"  {f.concept} ({f.certainty})")
+            line = RichText("  ● ", style=VERDICT_STYLE.get(f.effect, ""))
+            line.append(
+                f"{concept_name(kb, f.concept, lang)}: {effect_text(f.effect, lang)}",
+                style=VERDICT_STYLE.get(f.effect, ""),
+            )
+            if f.certainty != "present":
+                line.append(" (" + _("not known: data missing") + ")")
             if f.settled is not None:
                 when = f.settled.clearance.when
-                line.append(f"  [{f.settled.decision}{' ' + str(when) if when else ''}]")
+                settled = clearance_text(f.settled.decision, lang)
+                line.append(f" [{settled}{', ' + day_text(when, lang) if when else ''}]")
             c.print(line)
             c.print(f"    {escape(f.reason)}")
             for e in f.evidence:
-                c.print(f"    {t['evidence']}: {escape(_evidence_line(e))}")
+                _field(c, _("Evidence"), evidence_text(e, lang), indent=4)
             if f.gaps:
-                c.print(f"    {t['missing_short']}: {', '.join(g.item for g in f.gaps)}")
-            c.print(f"    {t['sources']}: {', '.join(f.sources)}", style="dim")
+                missing = ", ".join(item_name(kb, g.item, lang) for g in f.gaps)
+                _field(c, _("Missing"), missing, indent=4)
+            refs = []
+            for sid in f.sources:
+                if sid not in cited:
+                    cited.append(sid)
+                refs.append(f"[{cited.index(sid) + 1}]")
+            if refs:
+                _field(c, _("Sources"), " ".join(refs), indent=4, style="dim")
     else:
-        c.print(t["no_findings"])
+        c.print(escape(_("No finding limits massage.")))
     if s.missing:
-        c.print(f"[bold]{t['missing']}[/bold]")
+        _heading(c, _("Missing: measure or ask first"))
         for m in s.missing:
-            c.print(f"  {escape('[ ]')} {m.item}: {escape(m.why)}")
+            c.print(f"  {escape('[ ]')} {escape(m.label)}: {escape(m.why)}")
+    if cited:
+        _heading(c, _("Sources"), style="dim")
+        for number, sid in enumerate(cited, start=1):
+            c.print(f"  [{number}] {escape(source_title(kb, sid))}", style="dim", markup=False)
     c.print()
 
 
-def render_plan(p: CoursePlan, console: Console | None = None) -> None:
+def render_plan(
+    p: CoursePlan, console: Console | None = None, *, lang: str = "en", kb: KB | None = None
+) -> None:
+    """The course plan in ``lang`` (the language it was planned in)."""
+    if kb is None:
+        from spinecare.kb import load_kb
+
+        kb = load_kb()
     c = console or _console()
-    lang = "ru" if any("\u0400" <= ch <= "\u04ff" for ch in str(p.notes) + str(p.avoid)) else "en"
-    t = LABELS[lang]
-    c.print(
-        Panel(
-            Text(
-                f"{t['plan']}: {p.status.upper()} ({p.verdict})",
-                style=VERDICT_STYLE.get(p.verdict, ""),
-            ),
-            expand=False,
-        )
-    )
+    _ = translator(lang)
+    title = _("Course plan: %(status)s (%(verdict)s)") % {
+        "status": plan_status_text(p.status, lang),
+        "verdict": verdict_text(p.verdict, lang),
+    }
+    c.print(Panel(RichText(title, style=VERDICT_STYLE.get(p.verdict, "")), expand=False))
     for note in p.notes:
         c.print(f"  {escape(note)}")
     if p.reasons:
-        c.print(f"[bold]{t['reasons']}[/bold]")
+        _heading(c, _("Reasons"))
         for r in p.reasons:
-            c.print(f"  - {r.get('effect', r.get('missing'))}: {escape(r['reason'])}")
+            if "missing" in r:
+                what = item_name(kb, r["missing"], lang) + ": " + _("missing")
+            else:
+                what = f"{concept_name(kb, r['concept'], lang)}: {effect_text(r['effect'], lang)}"
+            c.print(f"  - {escape(what)}: {escape(r['reason'])}")
     if p.status == "blocked":
         c.print()
         return
-    c.print(f"[bold]{t['zones']}:[/bold] {', '.join(p.zones) or '-'}")
-    c.print(f"[bold]{t['modalities']}:[/bold] " + ", ".join(m["id"] for m in p.modalities))
+    zones = ", ".join(zone_name(kb, z, lang) for z in p.zones) or "—"
+    _field(c, _("Zones"), zones)
+    modalities = ", ".join(m.get("label") or modality_name(kb, m["id"], lang) for m in p.modalities)
+    _field(c, _("Modalities"), modalities or "—")
     if p.course:
         course = p.course
         freq = course["frequency"]
-        c.print(
-            f"[bold]{t['course']}:[/bold] {course['sessions']} {t['sessions']}, "
-            f"{freq['value']:g} {t['per_week']} ({freq['min']:g}-{freq['max']:g}), "
-            f"{course['minutes_per_session']:g} {t['minutes']}"
-        )
-        c.print(
-            f"[bold]{t['techniques']}:[/bold] "
-            + " → ".join(x["label"] for x in course["techniques"])
-        )
+        text = _(
+            "%(sessions)s sessions, %(per_week)s per week (%(low)s-%(high)s), "
+            "%(minutes)s min per session"
+        ) % {
+            "sessions": course["sessions"],
+            "per_week": _number(freq["value"]),
+            "low": _number(freq["min"]),
+            "high": _number(freq["max"]),
+            "minutes": _number(course["minutes_per_session"]),
+        }
+        _field(c, _("Course"), text)
+        techniques = " → ".join(x["label"] for x in course["techniques"])
+        _field(c, _("Techniques"), techniques)
     if p.avoid:
-        c.print(f"[bold]{t['avoid']}:[/bold]")
+        _heading(c, _("Avoid") + ":")
         for a in p.avoid:
             c.print(f"  - {escape(a['text'])}")
     for program in p.home_program:
-        c.print(f"[bold]{t['home']}: {program['title']}[/bold] ({program['frequency']})")
+        head = _("Home self-massage") + f": {program['title']}"
+        c.print(f"[bold]{escape(head)}[/bold] ({escape(program['frequency'])})")
         for i, step in enumerate(program["steps"], 1):
             c.print(f"  {i}. {escape(step['text'])} ({escape(step['dose'])})")
+    if p.stop_rules:
+        _heading(c, _("Stop and call the physician") + ":")
+        for rule in p.stop_rules:
+            c.print(f"  - {escape(rule['text'])}")
     c.print()

@@ -33,6 +33,7 @@ from spinecare.api.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.api.security import require_cds_jwt
 from spinecare.documents import load_document, parse_json
 from spinecare.errors import InputError, RecordError
+from spinecare.i18n import is_language, languages
 from spinecare.kb.loader import KB
 
 __all__ = [
@@ -315,8 +316,10 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
                 f"extension.{AS_OF_EXTENSION}: '{raw}' is not a date YYYY-MM-DD"
             ) from None
     lang = extension.get(LANG_EXTENSION, "en")
-    if lang not in ("en", "ru"):
-        raise CdsRequestError(f"extension.{LANG_EXTENSION}: '{lang}' is not one of en, ru")
+    if not is_language(lang):
+        raise CdsRequestError(
+            f"extension.{LANG_EXTENSION}: '{lang}' is not one of {', '.join(languages())}"
+        )
     return as_of, lang
 
 

@@ -28,6 +28,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.errors import SpinecareError
+from spinecare.i18n import is_language, languages
 
 __all__ = [
     "FHIR_JSON",
@@ -300,8 +301,10 @@ async def massage_screening(
             raise OperationError(
                 415, "send the resource as application/fhir+json (or application/json)"
             )
-        if lang not in ("en", "ru"):
-            raise OperationError(400, f"lang: '{lang}' is not one of en, ru", "lang")
+        if not is_language(lang):
+            raise OperationError(
+                400, f"lang: '{lang}' is not one of {', '.join(languages())}", "lang"
+            )
         query_day = _date(as_of, "as_of") if as_of is not None else None
         data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
         bundle, param_day = _unpack(data)

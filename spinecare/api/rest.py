@@ -30,6 +30,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.errors import InputError, NotFoundError
+from spinecare.i18n import is_language, languages
 
 __all__ = ["router"]
 
@@ -154,8 +155,8 @@ def _document(raw: bytes) -> dict[str, Any]:
 
 
 def _lang(lang: str) -> str:
-    if lang not in ("en", "ru"):
-        raise InputError(f"lang: '{lang}' is not one of en, ru")
+    if not is_language(lang):
+        raise InputError(f"lang: '{lang}' is not one of {', '.join(languages())}")
     return lang
 
 

@@ -20,7 +20,7 @@ from datetime import date
 
 from fastapi import Request
 
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.store.errors import FormError
 
 __all__ = ["DATE_MAX", "DATE_MIN", "MAX_ID", "MAX_INT", "check_fields", "check_request"]
@@ -64,7 +64,7 @@ def _largest(name: str) -> int | None:
 
 def _problem(name: str, value: str) -> str | Message | None:
     if "\x00" in value:
-        return "must not contain a NUL character"
+        return N_("must not contain a NUL character")
     if name in FREE_TEXT or name.endswith(FREE_TEXT_ENDINGS) or name.startswith("reason"):
         return None
     largest = _largest(name)
@@ -89,7 +89,7 @@ def _problem(name: str, value: str) -> str | Message | None:
         except ValueError:
             return None
         if not math.isfinite(number):
-            return "a finite number"
+            return N_("a finite number")
     return None
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from spinecare.errors import NotFoundError
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied
 from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
 
@@ -101,23 +101,23 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
         raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
     if action == "resume":
         if user.role != "physician":
-            raise AccessDenied("only the physician reviewing the course can resume it")
+            raise AccessDenied(N_("only the physician reviewing the course can resume it"))
         if row.physician_id not in (None, user.id):
-            raise AccessDenied("this course is reviewed by another physician")
+            raise AccessDenied(N_("this course is reviewed by another physician"))
     if action == "end":
         if user.role == "physician":
             if row.physician_id != user.id:
-                raise AccessDenied("only the physician reviewing the course can end it")
+                raise AccessDenied(N_("only the physician reviewing the course can end it"))
         elif user.role not in STAFF:
             raise AccessDenied(Message("your role (%(role)s) may not end a course", role=user.role))
     if action == "diary" and (user.role != "patient" or user.patient_id != row.patient_id):
-        raise AccessDenied("only the patient writes their own diary")
+        raise AccessDenied(N_("only the patient writes their own diary"))
     return row
 
 
 STAFF_ACTIONS = {
-    "create_patient": "your role (%(role)s) may not create patients",
-    "import_record": "your role (%(role)s) may not import records",
+    "create_patient": N_("your role (%(role)s) may not create patients"),
+    "import_record": N_("your role (%(role)s) may not import records"),
 }
 
 
@@ -136,7 +136,7 @@ def check_clearance_queue(user: User) -> None:
 def check_may_decide(session: Session, user: User, request_id: int) -> ClearanceRequest:
     """The request, if ``user`` is the physician it is addressed to."""
     if user.role != "physician":
-        raise AccessDenied("only the physician the request is addressed to can decide it")
+        raise AccessDenied(N_("only the physician the request is addressed to can decide it"))
     return check_clearance_request(session, user, request_id)
 
 
@@ -152,7 +152,7 @@ def check_clearance_request(session: Session, user: User, request_id: int) -> Cl
     if req is None or req.clinic_id != user.clinic_id:
         raise NotFoundError(f"clearance request {request_id} not found")
     if user.role == "physician" and req.physician_id != user.id:
-        raise AccessDenied("this request is addressed to another physician")
+        raise AccessDenied(N_("this request is addressed to another physician"))
     if user.role == "patient":
-        raise AccessDenied("patients cannot see clearance requests")
+        raise AccessDenied(N_("patients cannot see clearance requests"))
     return req

@@ -109,8 +109,10 @@ def questionnaire(
 
     Example: spinecare fhir questionnaire --lang ru > intake-questionnaire.json
     """
-    if lang not in ("en", "ru"):
-        raise typer.BadParameter("use en or ru", param_hint="'--lang'")
+    from spinecare.i18n import is_language, languages
+
+    if not is_language(lang):
+        raise typer.BadParameter(f"use {' or '.join(languages())}", param_hint="'--lang'")
     from spinecare.cli import print_json
     from spinecare.fhir.questionnaire import questionnaire as build
     from spinecare.kb.loader import load_kb

@@ -14,6 +14,7 @@ from typing import Any
 from spinecare.engine.evaluate import Facts, evaluate
 from spinecare.engine.screening import ALLOWED, BLOCKING, Screening
 from spinecare.engine.truth import FALSE, TRUE
+from spinecare.i18n import translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Dose
 from spinecare.record.model import PatientRecord
@@ -68,21 +69,17 @@ class CoursePlan:
         }
 
 
-NOTES = {
-    "en": {
-        "pending": "Provisional plan: not to start until the findings below are settled.",
-        "no_zone": "The treatment zone is not recorded: choose the zone(s) from the "
-        "patient's complaints before starting.",
-        "not_indicated": "No indication for massage is recorded.",
-        "indication_unknown": "Whether massage is indicated depends on missing data.",
-    },
-    "ru": {
-        "pending": "Предварительный план: не начинать, пока не решены вопросы ниже.",
-        "no_zone": "Зона массажа не указана: выберите её по жалобам пациента перед началом.",
-        "not_indicated": "Показаний к массажу не отмечено.",
-        "indication_unknown": "Есть ли показания к массажу, зависит от недостающих данных.",
-    },
-}
+def _notes(lang: str) -> dict[str, str]:
+    _ = translator(lang)
+    return {
+        "pending": _("Provisional plan: not to start until the findings below are settled."),
+        "no_zone": _(
+            "The treatment zone is not recorded: choose the zone(s) from the patient's "
+            "complaints before starting."
+        ),
+        "not_indicated": _("No indication for massage is recorded."),
+        "indication_unknown": _("Whether massage is indicated depends on missing data."),
+    }
 
 
 class _Sources:
@@ -112,7 +109,7 @@ def plan_course(
     screening: Screening, record: PatientRecord, kb: KB, lang: str = "en"
 ) -> CoursePlan:
     status = plan_status(screening.verdict)
-    notes = NOTES["ru" if lang == "ru" else "en"]
+    notes = _notes(lang)
     used = _Sources()
     p = kb.model.plans
     plan = CoursePlan(

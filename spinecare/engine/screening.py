@@ -16,6 +16,7 @@ from typing import Any
 from spinecare.engine.evaluate import CONFIRM_ITEM, Evidence, Facts, Gap, evaluate
 from spinecare.engine.truth import TRUE, UNKNOWN, Truth, any_of
 from spinecare.errors import RecordError
+from spinecare.i18n import day_text, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.record.model import Clearance, PatientRecord
@@ -241,39 +242,35 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     )
 
 
-GAP_TEXT = {
-    "en": {
-        "window": "Nothing recorded within {days:g} days.",
-        "latest": "Nothing recorded within {days:g} days (latest {date}).",
-        "unanswered": "Not answered.",
-        "or": "Or instead: {items}.",
-        "set_aside": "Set aside: {note}.",
-    },
-    "ru": {
-        "window": "Нет данных за последние {days:g} дн.",
-        "latest": "Нет данных за последние {days:g} дн. (последние — {date}).",
-        "unanswered": "Нет ответа.",
-        "or": "Или вместо этого: {items}.",
-        "set_aside": "Не использовано: {note}.",
-    },
-}
+def _gap_words(lang: str) -> dict[str, str]:
+    _ = translator(lang)
+    return {
+        "window": _("Nothing recorded within %(days)s days."),
+        "latest": _("Nothing recorded within %(days)s days (latest %(date)s)."),
+        "unanswered": _("Not answered."),
+        "or": _("Or instead: %(items)s."),
+        "set_aside": _("Set aside: %(note)s."),
+    }
 
 
 def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
-    text = GAP_TEXT["ru" if lang == "ru" else "en"]
+    text = _gap_words(lang)
     if gap.item == CONFIRM_ITEM:
         out = ""
     elif gap.window_days is None:
         out = text["unanswered"]
     elif gap.latest is None:
-        out = text["window"].format(days=gap.window_days)
+        out = text["window"] % {"days": f"{gap.window_days:g}"}
     else:
-        out = text["latest"].format(days=gap.window_days, date=gap.latest.isoformat())
+        out = text["latest"] % {
+            "days": f"{gap.window_days:g}",
+            "date": day_text(gap.latest, lang),
+        }
     if gap.note:
-        out += " " + text["set_aside"].format(note=gap.note)
+        out += " " + text["set_aside"] % {"note": gap.note}
     if gap.alternatives:
         labels = [_item_label(a, kb, lang)[1] for a in gap.alternatives]
-        out += " " + text["or"].format(items="; ".join(labels))
+        out += " " + text["or"] % {"items": "; ".join(labels)}
     return out.strip()
 
 

@@ -24,6 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 from spinecare.engine.screening import BLOCKING, Screening
+from spinecare.i18n import translator, yes_no
+from spinecare.wording import concept_name, day_text, effect_text, evidence_text, verdict_text
 
 __all__ = [
     "INDICATOR",
@@ -50,90 +52,42 @@ SUMMARY_MAX = 139  # the specification: "<140-character summary"
 OVERRIDE_REASON_SYSTEM = "urn:spinecare:cds-hooks:override-reason"
 SPINECARE_TOPIC_SYSTEM = "urn:spinecare:cds-hooks:topic"
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "refer_urgently": "refer urgently: no massage, same-day medical assessment",
-        "contraindicated": "contraindicated",
-        "defer": "not now (temporary contraindication)",
-        "needs_clearance": "needs a physician's clearance first",
-        "needs_data": "cannot be decided yet: data missing",
-        "allowed_with_precautions": "allowed with precautions",
-        "allowed": "allowed",
-        "massage": "Massage",
-        "missing": "missing",
-        "verdict": "Verdict",
-        "indicated": "Indicated",
-        "yes": "yes",
-        "no": "no",
-        "unknown": "unknown",
-        "as_of": "as of",
-        "kb": "knowledge base",
-        "findings": "Findings",
-        "missing_data": "Missing data",
-        "sources": "Sources",
-        "evidence": "evidence",
-        "present": "present",
-        "unknown_finding": "unknown (data missing)",
-        "cleared": "cleared by",
-        "no_findings": "No finding limits massage.",
-        "open": "Open the patient in spinecare",
-        "launch": "Open spinecare for this patient",
-        "delete": "Remove the draft massage order",
-        "delete_one": "Remove the draft order {ref}: massage is {verdict}",
-        "refer": "Order a neurology consultation to clear massage",
-        "refer_action": "Create a neurology consultation request (clearance for massage)",
-        "refer_text": "Neurology consultation: clearance for therapeutic massage",
-        "error_summary": "Massage screening not possible: the EHR reported errors in the data",
-        "error_detail": "The CDS client could not provide some of the data the screening "
-        "needs, so no verdict is given (a verdict from partial data could "
-        "wrongly allow massage). Screen the patient in spinecare or retry.",
-        "or_clear": "physician clearance obtained",
-        "or_data": "recorded data is outdated or wrong",
-        "or_benefit": "benefit outweighs the risk, discussed with the patient",
-        "or_not_massage": "order is not for massage of the affected area",
-    },
-    "ru": {
-        "refer_urgently": "срочно к врачу: массаж нельзя, осмотр в тот же день",
-        "contraindicated": "противопоказан",
-        "defer": "не сейчас (временное противопоказание)",
-        "needs_clearance": "сначала нужно разрешение врача",
-        "needs_data": "решить нельзя: не хватает данных",
-        "allowed_with_precautions": "можно с предосторожностями",
-        "allowed": "можно",
-        "massage": "Массаж",
-        "missing": "нет данных",
-        "verdict": "Заключение",
-        "indicated": "Показан",
-        "yes": "да",
-        "no": "нет",
-        "unknown": "неизвестно",
-        "as_of": "на дату",
-        "kb": "база знаний",
-        "findings": "Находки",
-        "missing_data": "Недостающие данные",
-        "sources": "Источники",
-        "evidence": "основание",
-        "present": "есть",
-        "unknown_finding": "неизвестно (нет данных)",
-        "cleared": "разрешено:",
-        "no_findings": "Ничто не ограничивает массаж.",
-        "open": "Открыть пациента в spinecare",
-        "launch": "Открыть spinecare для этого пациента",
-        "delete": "Отменить черновик назначения массажа",
-        "delete_one": "Отменить черновик {ref}: массаж — {verdict}",
-        "refer": "Назначить консультацию невролога для разрешения массажа",
-        "refer_action": "Создать направление на консультацию невролога (разрешение массажа)",
-        "refer_text": "Консультация невролога: разрешение на лечебный массаж",
-        "error_summary": "Скрининг невозможен: EHR сообщила об ошибках в данных",
-        "error_detail": "Клиент CDS не смог передать часть данных, нужных для скрининга, "
-        "поэтому заключения нет (по неполным данным массаж мог бы быть "
-        "ошибочно разрешён). Проверьте пациента в spinecare или повторите.",
-        "or_clear": "получено разрешение врача",
-        "or_data": "данные в карте устарели или неверны",
-        "or_benefit": "польза выше риска, обсуждено с пациентом",
-        "or_not_massage": "назначение не касается массажа поражённой области",
-    },
-}
+
+def _t(lang: str) -> dict[str, str]:
+    """The cards' own words in ``lang`` (the catalogues); verdicts from :mod:`spinecare.wording`."""
+    _ = translator(lang)
+    return {
+        "missing": _("missing"),
+        "verdict": _("Verdict"),
+        "indicated": _("Massage indicated"),
+        "as_of": _("as of"),
+        "kb": _("knowledge base"),
+        "findings": _("Findings"),
+        "missing_data": _("Missing data"),
+        "sources": _("Sources"),
+        "evidence": _("evidence"),
+        "unknown_finding": _("not known: data missing"),
+        "cleared": _("cleared by"),
+        "no_findings": _("No finding limits massage."),
+        "open": _("Open the patient in spinecare"),
+        "launch": _("Open spinecare for this patient"),
+        "delete": _("Remove the draft massage order"),
+        "delete_one": _("Remove the draft massage order: %(verdict)s"),
+        "refer": _("Order a neurology consultation to clear massage"),
+        "refer_action": _("Create a neurology consultation request (clearance for massage)"),
+        "refer_text": _("Neurology consultation: clearance for therapeutic massage"),
+        "error_summary": _("Massage screening not possible: the EHR reported errors in the data"),
+        "error_detail": _(
+            "The CDS client could not provide some of the data the screening needs, so no "
+            "verdict is given (a verdict from partial data could wrongly allow massage). "
+            "Screen the patient in spinecare or retry."
+        ),
+        "or_clear": _("physician clearance obtained"),
+        "or_data": _("recorded data is outdated or wrong"),
+        "or_benefit": _("benefit outweighs the risk, discussed with the patient"),
+        "or_not_massage": _("order is not for massage of the affected area"),
+    }
+
 
 OVERRIDE_REASONS = (
     ("physician-clearance", "or_clear"),
@@ -143,10 +97,6 @@ OVERRIDE_REASONS = (
 )
 
 _MD_SPECIAL = set("\\`*_[]<>#|~")
-
-
-def _t(lang: str) -> dict[str, str]:
-    return TEXT["ru" if lang == "ru" else "en"]
 
 
 def markdown_escape(text: str) -> str:
@@ -189,7 +139,7 @@ def _shorten(text: str, limit: int = SUMMARY_MAX) -> str:
 def summary_for(screening: Screening) -> str:
     """One sentence, under 140 characters: the verdict and its main reason."""
     t = _t(screening.lang)
-    head = f"{t['massage']}: {t.get(screening.verdict, screening.verdict)}"
+    head = verdict_text(screening.verdict, screening.lang)
     reason = ""
     if screening.verdict == "needs_data" and screening.missing:
         reason = f"{t['missing']}: " + ", ".join(m.label for m in screening.missing)
@@ -203,24 +153,14 @@ def summary_for(screening: Screening) -> str:
     return _shorten(head)
 
 
-def _value(value: object) -> str:
-    if isinstance(value, float):
-        return f"{round(value, 1):g}"
-    return str(value)
-
-
-def _truth_text(value: bool | None, t: dict[str, str]) -> str:
-    return t["unknown"] if value is None else (t["yes"] if value else t["no"])
-
-
 def detail_markdown(screening: Screening) -> str:
     """The card's detail: findings, missing data and sources, in GFM Markdown."""
     t = _t(screening.lang)
+    lang, kb = screening.lang, screening.kb
     lines = [
-        f"**{t['verdict']}:** {t.get(screening.verdict, screening.verdict)} "
-        f"(`{screening.verdict}`) · **{t['indicated']}:** "
-        f"{_truth_text(screening.indicated.to_optional(), t)} · {t['as_of']} "
-        f"{screening.as_of.isoformat()} · {t['kb']} {markdown_escape(screening.kb_version)}",
+        f"**{t['verdict']}:** {verdict_text(screening.verdict, lang)} · **{t['indicated']}:** "
+        f"{yes_no(screening.indicated.to_optional(), lang)} · {t['as_of']} "
+        f"{day_text(screening.as_of, lang)} · {t['kb']} {markdown_escape(screening.kb_version)}",
         "",
         f"### {t['findings']}",
         "",
@@ -230,24 +170,15 @@ def detail_markdown(screening: Screening) -> str:
         lines.append(t["no_findings"])
     source_ids: list[str] = []
     for f in counted:
-        certainty = t["present"] if f.certainty == "present" else t["unknown_finding"]
-        line = (
-            f"- **{t.get(f.effect, f.effect)}** (`{f.effect}`, {certainty}): "
-            f"{markdown_escape(f.reason)}"
-        )
+        name = markdown_escape(concept_name(kb, f.concept, lang))
+        line = f"- **{name}: {effect_text(f.effect, lang)}**"
+        if f.certainty != "present":
+            line += f" ({t['unknown_finding']})"
+        line += f": {markdown_escape(f.reason)}"
         if f.settled is not None and f.settled.decision == "cleared":
-            by = f.settled.clearance.by or f.settled.clearance.ref
+            by = f.settled.clearance.by or day_text(f.settled.clearance.when, lang)
             line += f" — {t['cleared']} {markdown_escape(by)}"
-        evidence = [
-            markdown_escape(
-                f"{e.label}"
-                + (f" {_value(e.value)}" if e.value is not None else "")
-                + (f" {e.unit}" if e.unit else "")
-                + (f", {e.date.isoformat()}" if e.date else "")
-                + f" ({e.ref})"
-            )
-            for e in f.evidence[:4]
-        ]
+        evidence = [markdown_escape(evidence_text(e, lang)) for e in f.evidence[:4]]
         if evidence:
             line += f" — {t['evidence']}: " + "; ".join(evidence)
         refs = []
@@ -389,9 +320,8 @@ def screening_cards(
             actions.append(
                 {
                     "type": "delete",
-                    "description": t["delete_one"].format(
-                        ref=ref, verdict=t.get(screening.verdict, screening.verdict)
-                    ),
+                    "description": t["delete_one"]
+                    % {"verdict": verdict_text(screening.verdict, screening.lang)},
                     "resourceId": ref,
                 }
             )

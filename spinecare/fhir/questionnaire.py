@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spinecare.i18n import translator
 from spinecare.kb.loader import KB
 
 __all__ = ["CANONICAL", "LINK_SYSTEM", "questionnaire"]
@@ -62,17 +63,18 @@ def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for question in kb.model.questions:
         groups.setdefault(question.group, []).append(_question_item(question, lang))
+    _ = translator(lang)
     titles = {
-        "screening": {"en": "Today", "ru": "Сегодня"},
-        "red_flag": {"en": "Warning signs", "ru": "Тревожные признаки"},
-        "contraindication": {"en": "Conditions", "ru": "Заболевания"},
-        "history": {"en": "History", "ru": "Анамнез"},
-        "readings": {"en": "Readings", "ru": "Измерения"},
+        "screening": _("Today"),
+        "red_flag": _("Warning signs"),
+        "contraindication": _("Conditions"),
+        "history": _("History"),
+        "readings": _("Readings"),
     }
     items = [
         {
             "linkId": group,
-            "text": titles.get(group, {}).get(lang, group),
+            "text": titles.get(group, group),
             "type": "group",
             "item": questions,
         }
@@ -81,7 +83,7 @@ def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
     items.append(
         {
             "linkId": "readings",
-            "text": titles["readings"][lang if lang in ("en", "ru") else "en"],
+            "text": titles["readings"],
             "type": "group",
             "item": [_measure_item(kb, m, lang) for m in kb.model.measures],
         }
@@ -92,7 +94,7 @@ def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
         "url": CANONICAL,
         "version": kb.version,
         "name": "MassageIntake",
-        "title": "Massage intake" if lang != "ru" else "Анкета перед массажем",
+        "title": _("Massage intake"),
         "status": "active",
         "subjectType": ["Patient"],
         "language": lang,

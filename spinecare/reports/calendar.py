@@ -17,30 +17,24 @@ from icalendar import Alarm, Calendar, Event
 
 from spinecare.engine.course import Course, course_end_date, home_routine
 from spinecare.errors import InputError
+from spinecare.i18n import is_language, languages, translator
 from spinecare.kb.loader import KB
 
 __all__ = ["PRODID", "home_calendar", "routine_uid"]
 
 PRODID = "-//spinecare//home self-massage//EN"
 
-TEXT = {
-    "en": {
-        "summary": "Self-massage: {zones}",
-        "minutes": "{m} minutes.",
-        "stop": "Stop and call your doctor:",
-        "dose": "Dose",
-        "cal": "Home self-massage",
-        "alarm": "Time for your self-massage",
-    },
-    "ru": {
-        "summary": "Самомассаж: {zones}",
-        "minutes": "{m} мин.",
-        "stop": "Прекратите и позвоните врачу:",
-        "dose": "Дозировка",
-        "cal": "Домашний самомассаж",
-        "alarm": "Время для самомассажа",
-    },
-}
+
+def _words(lang: str) -> dict[str, str]:
+    _ = translator(lang)
+    return {
+        "summary": _("Self-massage: %(zones)s"),
+        "minutes": _("%(m)s minutes."),
+        "stop": _("Stop and call your doctor:"),
+        "dose": _("Dose"),
+        "cal": _("Home self-massage"),
+        "alarm": _("Time for your self-massage"),
+    }
 
 
 def routine_uid(course: Course) -> str:
@@ -69,8 +63,8 @@ def home_calendar(
     ``days`` (default: to the course's planned end). ``now`` stamps the event (DTSTAMP);
     ``reminder_minutes`` adds an alarm that many minutes before (None: no alarm).
     """
-    if lang not in TEXT:
-        raise InputError(f"lang: '{lang}' is not a supported language (en, ru)")
+    if not is_language(lang):
+        raise InputError(f"lang: '{lang}' is not a supported language ({', '.join(languages())})")
     if not course.home:
         raise InputError("home: no self-massage was taught in this course")
     first = start or course.start
@@ -83,12 +77,12 @@ def home_calendar(
             zone_info = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise InputError(f"tz: unknown time zone '{tz}'") from None
-    words = TEXT[lang]
+    words = _words(lang)
     routines = home_routine(course, kb, lang)
     minutes = sum(r["minutes"] for r in routines)
     lines: list[str] = []
     for r in routines:
-        length = words["minutes"].format(m=f"{r['minutes']:g}")
+        length = words["minutes"] % {"m": f"{r['minutes']:g}"}
         lines.append(f"{r['title']} ({r['frequency']}, {length})")
         for i, step in enumerate(r["steps"], start=1):
             lines.append(f"{i}. {step['text']} {words['dose']}: {step['dose']}")
@@ -112,7 +106,7 @@ def home_calendar(
     event.add("duration", timedelta(minutes=max(1, round(minutes))))
     event.add("rrule", {"freq": "daily", "count": count})
     zones = ", ".join(r["title"] for r in routines)
-    event.add("summary", words["summary"].format(zones=zones) if len(routines) > 1 else zones)
+    event.add("summary", words["summary"] % {"zones": zones} if len(routines) > 1 else zones)
     event.add("description", "\n".join(lines).strip())
     event.add("categories", [words["cal"]])
     event.add("transp", "TRANSPARENT")

@@ -13,57 +13,40 @@ from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
 from spinecare.engine.course import Progress
+from spinecare.i18n import translator
+from spinecare.wording import day_text
 
 __all__ = ["ZONE_IDS", "adherence_bar_svg", "pain_chart_svg", "zone_figure_svg"]
 
 FONT = "font-family=\"'DejaVu Sans', Arial, Helvetica, sans-serif\""
 
-TEXT = {
-    "en": {
-        "title": "Pain before and after each session",
-        "desc": "Pain on a 0-10 scale at {n} session(s): before (solid black line, circles) "
-        "and after (dashed grey line, squares).",
-        "y": "Pain (0-10)",
-        "x": "Session",
-        "pre": "Before session",
-        "post": "After session",
-        "band": "Grey band (MCID): from the first score down by {mcid} points; "
-        "reaching {target} or less is a clinically important improvement.",
-        "tag": "MCID",
-        "legend_mcid": "MCID (minimal important change)",
-        "mcid_src": "Minimal clinically important change in pain: {mcid} points ({src}).",
-        "empty": "No sessions recorded yet.",
-        "adverse": "! adverse event",
-        "adh_title": "Course adherence",
-        "adh": "{done} of {total} sessions done; {due} due by {day}",
-        "adh_pct": " ({pct}%)",
-        "adh_due": "due so far",
-    },
-    "ru": {
-        "title": "Боль до и после каждого сеанса",
-        "desc": "Боль по шкале 0-10 на {n} сеансах: до (сплошная чёрная линия, круги) "
-        "и после (пунктирная серая линия, квадраты).",
-        "y": "Боль (0-10)",
-        "x": "Сеанс",
-        "pre": "До сеанса",
-        "post": "После сеанса",
-        "band": "Серая полоса (МЗИ): от первой оценки вниз на {mcid} балла; "
-        "{target} и меньше — клинически значимое улучшение.",
-        "tag": "МЗИ",
-        "legend_mcid": "МЗИ (минимально значимое изменение)",
-        "mcid_src": "Минимально значимое изменение боли: {mcid} балла ({src}).",
-        "empty": "Сеансов пока нет.",
-        "adverse": "! нежелательное явление",
-        "adh_title": "Соблюдение курса",
-        "adh": "Проведено {done} из {total} сеансов; к {day} запланировано {due}",
-        "adh_pct": " ({pct}%)",
-        "adh_due": "запланировано",
-    },
-}
-
 
 def _t(lang: str) -> dict[str, str]:
-    return TEXT["ru" if lang == "ru" else "en"]
+    """The charts' words in ``lang`` (the catalogues)."""
+    _ = translator(lang)
+    return {
+        "title": _("Pain before and after each session"),
+        "desc": _(
+            "Pain on a 0-10 scale at %(n)s session(s): before (solid black line, circles) "
+            "and after (dashed grey line, squares)."
+        ),
+        "y": _("Pain (0-10)"),
+        "x": _("Session"),
+        "pre": _("Before session"),
+        "post": _("After session"),
+        "band": _(
+            "Grey band (MCID): from the first score down by %(mcid)s points; "
+            "reaching %(target)s or less is a clinically important improvement."
+        ),
+        "tag": _("MCID"),
+        "legend_mcid": _("MCID (minimal important change)"),
+        "mcid_src": _("Minimal clinically important change in pain: %(mcid)s points (%(src)s)."),
+        "empty": _("No sessions recorded yet."),
+        "adverse": _("! adverse event"),
+        "adh_title": _("Course adherence"),
+        "adh": _("%(done)s of %(total)s sessions done; %(due)s due by %(day)s"),
+        "adh_due": _("due so far"),
+    }
 
 
 def _n(value: float) -> str:
@@ -104,7 +87,7 @@ def pain_chart_svg(
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="pc-title pc-desc" '
         f'class="pain-chart" {FONT} font-size="12">',
         f'<title id="pc-title">{escape(t["title"])}</title>',
-        f'<desc id="pc-desc">{escape(t["desc"].format(n=n))}</desc>',
+        f'<desc id="pc-desc">{escape(t["desc"] % {"n": n})}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
         f'<text x="{left}" y="18" font-size="14" font-weight="bold">{escape(t["title"])}</text>',
     ]
@@ -143,7 +126,7 @@ def pain_chart_svg(
             f'<text x="{left + pw + 4}" y="{_n((y(base) + y(target)) / 2 + 4)}" '
             f'font-size="11" font-weight="bold">{escape(t["tag"])}</text></g>'
         )
-        footer.append(t["band"].format(mcid=_fmt(mcid), target=_fmt(target)))
+        footer.append(t["band"] % {"mcid": _fmt(mcid), "target": _fmt(target)})
 
     # Axes and grid.
     out.append('<g class="axes" stroke="#999" stroke-width="0.5">')
@@ -223,7 +206,7 @@ def pain_chart_svg(
                 f'<text x="{left + pw}" y="18" text-anchor="end" font-size="11">'
                 f"{escape(t['adverse'])}</text>"
             )
-    footer.append(t["mcid_src"].format(mcid=_fmt(mcid), src=_short_source(progress)))
+    footer.append(t["mcid_src"] % {"mcid": _fmt(mcid), "src": _short_source(progress)})
     for k, line in enumerate(reversed(footer)):
         out.append(
             f'<text class="mcid-source" x="{left}" y="{height - 10 - 15 * k}" font-size="11">'
@@ -244,9 +227,12 @@ def adherence_bar_svg(progress: Progress, lang: str = "en", *, width: int = 480)
     frac = min(done / total, 1.0)
     due_x = left + bar_w * min(due / total, 1.0)
     pct = f"{round(100 * progress.adherence)}" if progress.adherence is not None else None
-    label = t["adh"].format(
-        done=done, total=progress.sessions_planned, due=due, day=progress.as_of.isoformat()
-    ) + (t["adh_pct"].format(pct=pct) if pct is not None else "")
+    label = t["adh"] % {
+        "done": done,
+        "total": progress.sessions_planned,
+        "due": due,
+        "day": day_text(progress.as_of, lang),
+    } + (f" ({pct}%)" if pct is not None else "")
     ticks = "".join(
         f'<line x1="{_n(left + bar_w * k / total)}" y1="{bar_y}" '
         f'x2="{_n(left + bar_w * k / total)}" y2="{bar_y + bar_h}" stroke="#fff" '

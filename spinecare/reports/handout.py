@@ -24,6 +24,7 @@ from babel.dates import format_date
 
 from spinecare.engine.course import Course, home_routine
 from spinecare.errors import InputError
+from spinecare.i18n import is_language, languages, translator
 from spinecare.kb.loader import KB
 from spinecare.reports.charts import zone_figure_svg
 
@@ -31,90 +32,53 @@ __all__ = ["TEMPLATE", "Clinic", "handout_data", "render_handout"]
 
 TEMPLATE = Path(__file__).parent / "templates" / "handout.typ"
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "doc_title": "Your home self-massage programme",
-        "patient": "Patient",
-        "date": "Date",
-        "page": "Page",
-        "how_often": "How often",
-        "how_long": "How long",
-        "minutes_day": "{m} minutes a day",
-        "dose": "Dose",
-        "warnings": "Be careful",
-        "stop_title": "Stop and call your doctor",
-        "call": "Call",
-        "course_title": "Your course with the massage therapist",
-        "sessions": "Sessions",
-        "frequency": "How often",
-        "per_week": "{n} a week",
-        "minutes": "Minutes per session",
-        "zones": "Zone(s)",
-        "modalities": "Kind of massage",
-        "techniques": "Techniques, in order",
-        "dates": "Dates",
-        "from_to": "from {start} to about {end}",
-        "status": "Status",
-        "paused": "Paused: your doctor reviews the course before it goes on.",
-        "completed": "Completed.",
-        "cost_title": "Ways to continue",
-        "cost_intro": "Options, with what each needs from you. Ask the clinic about prices.",
-        "option": "Option",
-        "what_it_is": "What it is",
-        "what_it_needs": "What it needs from you",
-        "contacts_title": "Contacts",
-        "phone": "Phone",
-        "email": "E-mail",
-        "address": "Address",
-        "hours": "Opening hours",
-        "website": "Website",
-        "doctor": "Your doctor",
-        "no_routine": "No home self-massage was taught in this course.",
-        "footnote": "Prepared with spinecare (knowledge base {kb}) on {date}. This sheet "
-        "does not replace your doctor's or therapist's advice.",
-    },
-    "ru": {
-        "doc_title": "Ваша домашняя программа самомассажа",
-        "patient": "Пациент",
-        "date": "Дата",
-        "page": "Стр.",
-        "how_often": "Как часто",
-        "how_long": "Сколько времени",
-        "minutes_day": "{m} минут в день",
-        "dose": "Дозировка",
-        "warnings": "Будьте осторожны",
-        "stop_title": "Прекратите и позвоните врачу",
-        "call": "Телефон",
-        "course_title": "Ваш курс у массажиста",
-        "sessions": "Сеансов",
-        "frequency": "Как часто",
-        "per_week": "{n} раза в неделю",
-        "minutes": "Минут на сеанс",
-        "zones": "Зона(ы)",
-        "modalities": "Вид массажа",
-        "techniques": "Приёмы по порядку",
-        "dates": "Сроки",
-        "from_to": "с {start} примерно по {end}",
-        "status": "Состояние",
-        "paused": "Приостановлен: врач рассматривает курс, прежде чем его продолжить.",
-        "completed": "Завершён.",
-        "cost_title": "Как продолжать",
-        "cost_intro": "Варианты и что каждый требует от вас. О ценах спросите в клинике.",
-        "option": "Вариант",
-        "what_it_is": "Что это",
-        "what_it_needs": "Что требуется от вас",
-        "contacts_title": "Контакты",
-        "phone": "Телефон",
-        "email": "Эл. почта",
-        "address": "Адрес",
-        "hours": "Часы работы",
-        "website": "Сайт",
-        "doctor": "Ваш врач",
-        "no_routine": "Домашний самомассаж в этом курсе не назначен.",
-        "footnote": "Подготовлено в spinecare (база знаний {kb}) {date}. Эта памятка не "
-        "заменяет совета врача или массажиста.",
-    },
-}
+
+def _labels(lang: str) -> dict[str, str]:
+    """The handout's own words in ``lang`` (the catalogues); clinical texts come from the KB."""
+    _ = translator(lang)
+    return {
+        "doc_title": _("Your home self-massage programme"),
+        "patient": _("Patient"),
+        "date": _("Date"),
+        "page": _("Page"),
+        "how_often": _("How often"),
+        "how_long": _("How long"),
+        "minutes_day": _("%(m)s minutes a day"),
+        "dose": _("Dose"),
+        "warnings": _("Be careful"),
+        "stop_title": _("Stop and call your doctor"),
+        "call": _("Call"),
+        "course_title": _("Your course with the massage therapist"),
+        "sessions": _("Sessions"),
+        "frequency": _("How often"),
+        "per_week": _("%(n)s a week"),
+        "minutes": _("Minutes per session"),
+        "zones": _("Zone(s)"),
+        "modalities": _("Kind of massage"),
+        "techniques": _("Techniques, in order"),
+        "dates": _("Dates"),
+        "from_to": _("from %(start)s to about %(end)s"),
+        "status": _("Status"),
+        "paused": _("Paused: your doctor reviews the course before it goes on."),
+        "completed": _("Completed."),
+        "cost_title": _("Ways to continue"),
+        "cost_intro": _("Options, with what each needs from you. Ask the clinic about prices."),
+        "option": _("Option"),
+        "what_it_is": _("What it is"),
+        "what_it_needs": _("What it needs from you"),
+        "contacts_title": _("Contacts"),
+        "phone": _("Phone"),
+        "email": _("E-mail"),
+        "address": _("Address"),
+        "hours": _("Opening hours"),
+        "website": _("Website"),
+        "doctor": _("Your doctor"),
+        "no_routine": _("No home self-massage was taught in this course."),
+        "footnote": _(
+            "Prepared on %(date)s (knowledge base %(kb)s). This sheet does not replace "
+            "your doctor's or therapist's advice."
+        ),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +94,7 @@ class Clinic:
     doctor: str | None = None
 
     def lines(self, lang: str) -> list[str]:
-        labels = LABELS[_lang(lang)]
+        labels = _labels(_lang(lang))
         out = []
         for key in ("doctor", "phone", "email", "address", "hours", "website"):
             value = getattr(self, key)
@@ -140,8 +104,8 @@ class Clinic:
 
 
 def _lang(lang: str) -> str:
-    if lang not in LABELS:
-        raise InputError(f"lang: '{lang}' is not a supported language (en, ru)")
+    if not is_language(lang):
+        raise InputError(f"lang: '{lang}' is not a supported language ({', '.join(languages())})")
     return lang
 
 
@@ -164,7 +128,7 @@ def handout_data(
 ) -> dict[str, Any]:
     """Everything the template prints, as plain JSON-able data in ``lang``."""
     lang = _lang(lang)
-    labels = LABELS[lang]
+    labels = _labels(lang)
     routines = []
     for r in home_routine(course, kb, lang):
         routines.append(
@@ -173,7 +137,7 @@ def handout_data(
                 "zone_label": r["zone_label"],
                 "title": r["title"],
                 "frequency": r["frequency"],
-                "minutes": labels["minutes_day"].format(m=_num(r["minutes"])),
+                "minutes": labels["minutes_day"] % {"m": _num(r["minutes"])},
                 "steps": [{"text": s["text"], "dose": s["dose"]} for s in r["steps"]],
                 "warnings": r["warnings"],
                 "figure": zone_figure_svg([r["zone"]], title=r["zone_label"]),
@@ -190,7 +154,7 @@ def handout_data(
             "; ".join(modalities[m].label.get(lang) for m in course.modalities if m in modalities),
         ],
         [labels["sessions"], str(course.sessions)],
-        [labels["frequency"], labels["per_week"].format(n=_num(course.sessions_per_week))],
+        [labels["frequency"], labels["per_week"] % {"n": _num(course.sessions_per_week)}],
         [labels["minutes"], _num(course.minutes_per_session)],
         [
             labels["techniques"],
@@ -198,9 +162,11 @@ def handout_data(
         ],
         [
             labels["dates"],
-            labels["from_to"].format(
-                start=_date(course.start, lang), end=_date(course.end or course.planned_end, lang)
-            ),
+            labels["from_to"]
+            % {
+                "start": _date(course.start, lang),
+                "end": _date(course.end or course.planned_end, lang),
+            },
         ],
     ]
     if course.status in ("paused", "completed"):
@@ -232,7 +198,7 @@ def handout_data(
         "stop_rules": stop_rules,
         "course": {"rows": rows},
         "cost_options": cost_options,
-        "footnote": labels["footnote"].format(kb=kb.version, date=day_text),
+        "footnote": labels["footnote"] % {"kb": kb.version, "date": day_text},
     }
 
 

@@ -14,7 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from spinecare.messages import Message
+from spinecare.i18n import is_language, languages
+from spinecare.messages import N_, Message
 from spinecare.store.audit import audit
 from spinecare.store.errors import FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
@@ -87,17 +88,17 @@ def create_user(
         or len(username) > 100
         or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
     ):
-        errors["username"] = "letters, digits, '.', '-' or '_' (1 to 100 characters)"
+        errors["username"] = N_("letters, digits, '.', '-' or '_' (1 to 100 characters)")
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = Message("'%(name)s' is taken; choose another user name", name=username)
     if role not in ROLES:
         errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
     if len(password) < MIN_PASSWORD:
-        errors["password"] = f"at least {MIN_PASSWORD} characters"
+        errors["password"] = Message("at least %(n)s characters", n=MIN_PASSWORD)
     if role == "patient" and patient is None:
-        errors["patient"] = "a patient account needs the patient record it may see"
+        errors["patient"] = N_("a patient account needs the patient record it may see")
     if patient is not None and patient.clinic_id != clinic.id:
-        errors["patient"] = "the patient belongs to another clinic"
+        errors["patient"] = N_("the patient belongs to another clinic")
     if errors:
         raise FormError(errors)
     user = User(
@@ -184,7 +185,7 @@ def end_session(session: Session, token: str) -> None:
 
 def _password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
-        return f"at least {MIN_PASSWORD} characters"
+        return Message("at least %(n)s characters", n=MIN_PASSWORD)
     return None
 
 
@@ -210,11 +211,11 @@ def update_user(
             "you cannot take the administrator role from yourself; ask another administrator"
         )
     if role == "patient" and patient is None:
-        errors["patient"] = "a patient account needs the patient record it may see"
+        errors["patient"] = N_("a patient account needs the patient record it may see")
     if patient is not None and patient.clinic_id != user.clinic_id:
-        errors["patient"] = "the patient belongs to another clinic"
-    if language not in (None, "en", "ru"):
-        errors["language"] = Message("one of %(choices)s", choices="en, ru")
+        errors["patient"] = N_("the patient belongs to another clinic")
+    if language is not None and not is_language(language):
+        errors["language"] = Message("one of %(choices)s", choices=", ".join(languages()))
     if errors:
         raise FormError(errors)
     user.full_name = name

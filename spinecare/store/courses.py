@@ -32,7 +32,7 @@ from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, SpinecareError
 from spinecare.kb.loader import KB
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
@@ -229,7 +229,7 @@ def start(
     if physician_id:
         doctor = session.get(User, physician_id)
         if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
-            errors["physician_id"] = "choose a physician of this clinic"
+            errors["physician_id"] = N_("choose a physician of this clinic")
     else:
         doctors = physicians(session, user.clinic_id)
         doctor = doctors[0] if len(doctors) == 1 else None

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
 from spinecare.errors import InputError
+from spinecare.messages import N_
 from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
@@ -125,13 +126,17 @@ class Database:
                 session.commit()
             except StaleDataError:
                 raise VersionConflict(
-                    "this record was changed by someone else meanwhile; nothing was saved: "
-                    "reload it and try again"
+                    N_(
+                        "this record was changed by someone else meanwhile; nothing was saved: "
+                        "reload it and try again"
+                    )
                 ) from None
             except IntegrityError:
                 raise VersionConflict(
-                    "someone else saved the same thing at the same time; nothing was saved: "
-                    "reload and try again"
+                    N_(
+                        "someone else saved the same thing at the same time; nothing was saved: "
+                        "reload and try again"
+                    )
                 ) from None
         except BaseException:
             session.rollback()

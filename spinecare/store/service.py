@@ -35,8 +35,9 @@ from spinecare.clinic.permissions import (
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import NotFoundError
+from spinecare.i18n import languages
 from spinecare.kb.loader import KB
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import link_ehr_patient
 from spinecare.store.errors import FormError, VersionConflict
@@ -171,7 +172,7 @@ def patient_json(p: PatientRow) -> dict[str, Any]:
 
 
 SEXES = ("female", "male", "other", "unknown")
-LANGUAGES = ("en", "ru")
+LANGUAGES = tuple(languages())
 
 
 @dataclass
@@ -197,10 +198,10 @@ class PatientInput:
         if not name:
             errors["name"] = "required"
         elif len(name) > 200:
-            errors["name"] = "at most 200 characters"
+            errors["name"] = N_("at most 200 characters")
         ext = self.external_id.strip()
         if len(ext) > 100:
-            errors["external_id"] = "at most 100 characters"
+            errors["external_id"] = N_("at most 100 characters")
         born: date | None = None
         if self.birth_date.strip():
             try:
@@ -211,13 +212,13 @@ class PatientInput:
                 if born > today:
                     errors["birth_date"] = "is in the future"
                 elif born.year < 1900:
-                    errors["birth_date"] = "before 1900; check the year"
+                    errors["birth_date"] = N_("before 1900; check the year")
         if self.sex and self.sex not in SEXES:
             errors["sex"] = Message("one of %(choices)s", choices=", ".join(SEXES))
         if self.language and self.language not in LANGUAGES:
             errors["language"] = Message("one of %(choices)s", choices=", ".join(LANGUAGES))
         if len(self.notes) > 5000:
-            errors["notes"] = "at most 5000 characters"
+            errors["notes"] = N_("at most 5000 characters")
         contact = clean_contact(self, errors)
         if errors:
             raise FormError(errors)
@@ -263,7 +264,7 @@ def clean_contact(data: PatientInput, errors: dict[str, str]) -> dict[str, str |
         errors["address"] = Message("at most 500 characters")
     emergency_name = " ".join(data.emergency_name.split())
     if len(emergency_name) > 200:
-        errors["emergency_name"] = "at most 200 characters"
+        errors["emergency_name"] = N_("at most 200 characters")
     elif emergency_name and not data.emergency_phone.strip():
         errors["emergency_phone"] = Message("give the emergency contact's phone number")
     return {
@@ -563,7 +564,7 @@ def request_clearance(
     errors: dict[str, str] = {}
     doctor = session.get(User, physician_id) if physician_id else None
     if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
-        errors["physician_id"] = "choose a physician of this clinic"
+        errors["physician_id"] = N_("choose a physician of this clinic")
     screening = screen_record(record_of(session, patient), kb, as_of)
     open_ones = clearable(screening)
     if screening.verdict == "refer_urgently":
@@ -572,7 +573,7 @@ def request_clearance(
             "patient the referral letter"
         )
     elif not concepts:
-        errors["concepts"] = "name at least one finding to clear"
+        errors["concepts"] = N_("name at least one finding to clear")
     elif any(c not in open_ones for c in concepts):
         bad = ", ".join(c for c in concepts if c not in open_ones)
         errors["concepts"] = (
@@ -580,7 +581,7 @@ def request_clearance(
             f"(open: {', '.join(open_ones) or 'none'})"
         )
     if len(message) > 2000:
-        errors["message"] = "at most 2000 characters"
+        errors["message"] = N_("at most 2000 characters")
     if errors:
         raise FormError(errors)
     assert doctor is not None
@@ -658,11 +659,11 @@ def decide_clearance(
     req = check_may_decide(session, user, request_id)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
-        errors["decision"] = "choose cleared or declined"
+        errors["decision"] = N_("choose cleared or declined")
     if decision == "declined" and not note.strip():
-        errors["note"] = "say why massage is declined"
+        errors["note"] = N_("say why massage is declined")
     if len(note) > 2000:
-        errors["note"] = "at most 2000 characters"
+        errors["note"] = N_("at most 2000 characters")
     if errors:
         raise FormError(errors)
     if req.status != "open" or req.version != version:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
+from spinecare.messages import N_
 from spinecare.record.model import Patient, PatientRecord
 from spinecare.reports.charts import adherence_bar_svg, pain_chart_svg, zone_figure_svg
 from spinecare.store import courses as store
@@ -587,8 +588,8 @@ def progress_view(
         "p": data["progress"],
         "pain_svg": Markup(pain_chart_svg(p, lang)),
         "adherence_svg": Markup(adherence_bar_svg(p, lang)),
-        "mcid_label": p.mcid["label"]["ru" if lang == "ru" else "en"],
-        "summary_text": (p.summary or {}).get("text", {}).get("ru" if lang == "ru" else "en"),
+        "mcid_label": p.mcid["label"].get(lang) or p.mcid["label"]["en"],
+        "summary_text": (p.summary or {}).get("text", {}).get(lang),
         "labels": _labels(kb, lang),
     }
     return context, data
@@ -770,7 +771,7 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
 
 def _require_home(course: Any) -> None:
     if not course.home:
-        raise AccessDenied("no home program has been taught in this course yet")
+        raise AccessDenied(N_("no home program has been taught in this course yet"))
 
 
 def _attachment(body: Any, media_type: str, filename: str) -> Response:

@@ -38,21 +38,13 @@ from spinecare.web.forms import (
     questions_by_group,
 )
 from spinecare.web.i18n import Text, gettext, set_language, translate
+from spinecare.wording import VERDICT_WORDS
 
 router = APIRouter()
 
 ALL = ("admin", "therapist", "physician", "patient")
 STAFF = ("admin", "therapist")
 PAGE = 25
-VERDICT_WORDS = {
-    "refer_urgently": "Refer urgently: no massage, same-day medical assessment",
-    "contraindicated": "Contraindicated: no massage",
-    "defer": "Defer: not now, screen again later",
-    "needs_clearance": "Needs physician clearance before massage",
-    "needs_data": "Needs data: measure or ask first",
-    "allowed_with_precautions": "Allowed with precautions",
-    "allowed": "Allowed",
-}
 
 
 SOURCE_WORDS = {

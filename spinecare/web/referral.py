@@ -12,13 +12,14 @@ from fastapi.responses import Response
 
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.store import service
 from spinecare.store.models import Clinic
 from spinecare.web.deps import db_session, render, request_language, require_user, state
 from spinecare.web.forms import UNIT_WORDS
 from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
-from spinecare.web.patients import VERDICT_WORDS, _as_of
+from spinecare.web.patients import _as_of
+from spinecare.wording import VERDICT_WORDS
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ SOURCE_KINDS = {
     "seed": Text("popular article"),
 }
 """Source kinds shown in the letter; the KB's own design notes are not a clinical source."""
-NO_RED_FLAG = "no urgent referral for this patient on %(day)s: the screening finds no red flag"
+NO_RED_FLAG = N_("no urgent referral for this patient on %(day)s: the screening finds no red flag")
 
 
 def _value(value: Any, unit: str | None, lang: str) -> str:

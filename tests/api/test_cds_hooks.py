@@ -17,6 +17,8 @@ from conftest import (
     massage_order,
 )
 
+from spinecare.wording import verdict_text
+
 SCHEMA = json.loads((Path(__file__).parent / "cds_hooks_response.schema.json").read_text())
 VALIDATOR = jsonschema_rs.validator_for(SCHEMA)
 SIGN = "/cds-services/spinecare-order-sign"
@@ -66,7 +68,7 @@ def test_spec_requests_get_spec_valid_cards(client, hook_request, hook, name, ve
     data = valid(response.json())
     (card,) = data["cards"]
     assert card["indicator"] == indicator
-    assert f"(`{verdict}`)" in card["detail"]
+    assert f"**Verdict:** {verdict_text(verdict, 'en')} ·" in card["detail"]
     assert len(card["summary"]) < 140
     # a patient spinecare does not know: a SMART launch link, never /patients/<EHR id>
     assert card["links"] == [
@@ -177,7 +179,7 @@ def test_null_prefetch_means_searched_and_empty(client, hook_request, templates)
     data = valid(client.post(VIEW, json=body).json())
     (card,) = data["cards"]
     # nothing recorded: no contraindication, but blood pressure and temperature are missing
-    assert "(`needs_data`)" in card["detail"]
+    assert f"**Verdict:** {verdict_text('needs_data', 'en')} ·" in card["detail"]
     assert card["indicator"] == "warning"
 
 
@@ -386,7 +388,9 @@ def test_separate_systolic_and_diastolic_observations_are_prefetched(client, tem
     assert body["prefetch"]["diastolic_bp"]["entry"][0]["resource"]["id"] == "d1"
     data = valid(client.post(VIEW, json=body).json())
     detail = data["cards"][0]["detail"]
-    assert "(`defer`)" in detail  # systolic 185 from its own Observation: defer, not needs_data
+    assert (
+        f"**Verdict:** {verdict_text('defer', 'en')} ·" in detail
+    )  # systolic 185 from its own Observation: defer, not needs_data
     assert data["cards"][0]["indicator"] == "warning"
 
 

@@ -92,7 +92,9 @@ def test_same_verdict_through_cli_rest_and_cds_hooks(client, shared_data, hook_r
     ).json()
     (card,) = cds["cards"]
     assert rest["verdict"] == expected
-    assert f"(`{expected}`)" in card["detail"]
+    from spinecare.wording import verdict_text
+
+    assert f"**Verdict:** {verdict_text(expected, 'en')} ·" in card["detail"]
 
 
 def test_rest_refuses_a_key_written_twice_and_a_gzip_bomb(

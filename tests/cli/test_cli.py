@@ -87,8 +87,9 @@ def test_synthea_bundle_screens_the_same_through_cli_and_library(shared_data: Pa
 def test_text_view_shows_the_verdict_and_missing_items() -> None:
     proc = run("screen", RULES / "missing_blood_pressure.yaml", "--as-of", AS_OF.isoformat())
     assert proc.returncode == 0, proc.stderr
-    assert "NEEDS DATA" in proc.stdout
-    assert "blood_pressure" in proc.stdout
+    assert "Needs data: measure or ask first" in proc.stdout
+    assert "Blood pressure" in proc.stdout
+    assert "blood_pressure" not in proc.stdout
 
 
 def test_text_view_in_russian() -> None:

@@ -100,7 +100,7 @@ def test_stale_blood_pressure_is_reported_as_evidence(kb) -> None:
     assert finding.certainty == "unknown"
     assert finding.evidence[0].date.isoformat() == "2026-10-11"
     assert "stale" in (finding.evidence[0].note or "")
-    assert "2026-10-11" in result.missing[0].why
+    assert "latest Oct 11, 2026" in result.missing[0].why
 
 
 def test_missing_temperature_accepts_the_fever_answer_instead(kb) -> None:

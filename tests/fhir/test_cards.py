@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from spinecare.wording import verdict_text
+
 DEMO_AS_OF = date(2026, 11, 22)
 BASE = "https://spinecare.example.org"
 EXPECTED = {
@@ -41,7 +43,10 @@ def test_indicator_summary_and_detail(kb, prefix, lang):
     (card,) = screening_cards(screening, base_url=BASE, hook="order-sign", draft_orders=[DRAFT])
     assert card["indicator"] == indicator
     assert 0 < len(card["summary"]) < 140
-    assert f"(`{verdict}`)" in card["detail"]
+    verdict_words = "Verdict" if lang == "en" else "Заключение"
+    assert f"**{verdict_words}:** {verdict_text(verdict, lang)} ·" in card["detail"]
+    if "_" in verdict:  # the id itself never reaches the card
+        assert verdict not in card["detail"] and verdict not in card["summary"]
     # the EHR's patient is not known to spinecare: a SMART launch, never /patients/<EHR id>
     assert card["links"] == [
         {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}

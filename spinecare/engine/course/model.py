@@ -89,10 +89,10 @@ class StopEvent:
     threshold: float | None = None
 
     def text_in(self, lang: str) -> str:
-        return self.text["ru" if lang == "ru" else "en"]
+        return self.text.get(lang) or self.text["en"]
 
     def detail_in(self, lang: str) -> str:
-        return self.detail["ru" if lang == "ru" else "en"]
+        return self.detail.get(lang) or self.detail["en"]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ from typing import Any
 
 from spinecare.engine.course.model import Course, _fmt
 from spinecare.engine.course.sessions import Session
+from spinecare.i18n import day_text, languages, translator
 from spinecare.kb.loader import KB
 
 # --------------------------------------------------------------------------------------
@@ -149,49 +150,46 @@ def progress(
     return result
 
 
-SUMMARY_TEXT = {
-    "en": {
-        "done": "{done} of {planned} sessions from {first} to {last}.",
-        "pain": "Pain {pre} before the first session, {post} after the last ({change:+d}).",
-        "reached": "The change reaches the minimal clinically important difference "
-        "({mcid} points, {src}).",
-        "not_reached": "The change does not reach the minimal clinically important difference "
-        "({mcid} points, {src}).",
-        "stops": "Stop rules fired {n} time(s).",
-        "none": "No sessions were recorded.",
-    },
-    "ru": {
-        "done": "Проведено сеансов: {done} из {planned}, с {first} по {last}.",
-        "pain": "Боль {pre} перед первым сеансом, {post} после последнего ({change:+d}).",
-        "reached": "Изменение достигает минимально значимого ({mcid} балла, {src}).",
-        "not_reached": "Изменение не достигает минимально значимого ({mcid} балла, {src}).",
-        "stops": "Правила прекращения срабатывали {n} раз(а).",
-        "none": "Сеансы не проводились.",
-    },
-}
+def _summary_text(lang: str) -> dict[str, str]:
+    _ = translator(lang)
+    return {
+        "done": _("%(done)s of %(planned)s sessions from %(first)s to %(last)s."),
+        "pain": _("Pain %(pre)s before the first session, %(post)s after the last (%(change)s)."),
+        "reached": _(
+            "The change reaches the minimal clinically important difference "
+            "(%(mcid)s points, %(src)s)."
+        ),
+        "not_reached": _(
+            "The change does not reach the minimal clinically important difference "
+            "(%(mcid)s points, %(src)s)."
+        ),
+        "stops": _("Stop rules fired %(n)s time(s)."),
+        "none": _("No sessions were recorded."),
+    }
 
 
 def _summary(course: Course, ordered: Sequence[Session], p: Progress) -> dict[str, Any]:
     src = "; ".join(str(s.get("citation") or s["title"]).rstrip(".") for s in p.mcid["sources"])
     text: dict[str, str] = {}
-    for lang, words in SUMMARY_TEXT.items():
+    for lang in languages():
+        words = _summary_text(lang)
         if not ordered or p.change is None:
             text[lang] = words["none"]
             continue
         parts = [
-            words["done"].format(
-                done=p.sessions_done,
-                planned=course.sessions,
-                first=ordered[0].day.isoformat(),
-                last=ordered[-1].day.isoformat(),
-            ),
-            words["pain"].format(pre=p.first_pre, post=p.last_post, change=p.change),
-            words["reached" if p.mcid_reached else "not_reached"].format(
-                mcid=_fmt(p.mcid["value"]), src=src
-            ),
+            words["done"]
+            % {
+                "done": p.sessions_done,
+                "planned": course.sessions,
+                "first": day_text(ordered[0].day, lang),
+                "last": day_text(ordered[-1].day, lang),
+            },
+            words["pain"] % {"pre": p.first_pre, "post": p.last_post, "change": f"{p.change:+d}"},
+            words["reached" if p.mcid_reached else "not_reached"]
+            % {"mcid": _fmt(p.mcid["value"]), "src": src},
         ]
         if course.stop_events:
-            parts.append(words["stops"].format(n=len(course.stop_events)))
+            parts.append(words["stops"] % {"n": len(course.stop_events)})
         text[lang] = " ".join(parts)
     n = len(ordered)
     return {

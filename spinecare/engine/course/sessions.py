@@ -11,6 +11,7 @@ from typing import Any
 from spinecare.engine.course.model import MAX_SESSION_MINUTES, PAIN_MAX, PAIN_MIN, Course, _fmt
 from spinecare.engine.screening import ALLOWED, Screening, screen_record
 from spinecare.errors import InputError
+from spinecare.i18n import day_text, translator
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.record.model import Answer, Observation, PatientRecord
@@ -45,18 +46,13 @@ class SessionCheck:
         }
 
 
-COURSE_TEXT = {
-    "en": {
-        "paused": "The course is paused by a stop rule: the physician must review it first.",
-        "completed": "The course has ended.",
-        "before_start": "The day is before the course start ({start}).",
-    },
-    "ru": {
-        "paused": "Курс приостановлен по правилу прекращения: сначала его должен рассмотреть врач.",
-        "completed": "Курс завершён.",
-        "before_start": "Дата раньше начала курса ({start}).",
-    },
-}
+def _course_text(lang: str) -> dict[str, str]:
+    _ = translator(lang)
+    return {
+        "paused": _("The course is paused by a stop rule: the physician must review it first."),
+        "completed": _("The course has ended."),
+        "before_start": _("The day is before the course start (%(start)s)."),
+    }
 
 
 def _day_record(
@@ -153,7 +149,7 @@ def check_session_day(
             reasons.append(entry)
     missing = [m.to_json() for m in screening.missing] if screening.verdict not in ALLOWED else []
     may_start = screening.verdict in ALLOWED
-    text = COURSE_TEXT["ru" if lang == "ru" else "en"]
+    text = _course_text(lang)
     if course is not None:
         blocker = None
         if course.status == "paused":
@@ -161,7 +157,10 @@ def check_session_day(
         elif course.status == "completed":
             blocker = ("course_completed", text["completed"])
         elif day < course.start:
-            blocker = ("before_start", text["before_start"].format(start=course.start.isoformat()))
+            blocker = (
+                "before_start",
+                text["before_start"] % {"start": day_text(course.start, lang)},
+            )
         if blocker is not None:
             may_start = False
             reasons.insert(

@@ -8,29 +8,38 @@ from datetime import date
 from spinecare.engine.course.model import Course, StopEvent, _fmt
 from spinecare.engine.course.sessions import Session
 from spinecare.errors import InputError
+from spinecare.i18n import day_text, gettext, languages
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import StopRule
+from spinecare.kb.schema import StopRule, Text
+from spinecare.messages import N_
 
 # --------------------------------------------------------------------------------------
 # Stop rules
 # --------------------------------------------------------------------------------------
 
 STOP_DETAIL = {
-    "pain_increase": {
-        "en": "Session {n} on {day}: pain {pre} before, {post} after (+{rise}; "
-        "the course pauses from +{threshold}).",
-        "ru": "Сеанс {n}, {day}: боль {pre} до, {post} после (+{rise}; "
-        "курс приостанавливается от +{threshold}).",
-    },
-    "symptom": {
-        "en": "New symptom reported on {day}: {label}.",
-        "ru": "Новый симптом, отмечен {day}: {label}.",
-    },
-    "adverse_event": {
-        "en": "Adverse event at session {n} on {day}: {event}",
-        "ru": "Нежелательное явление на сеансе {n}, {day}: {event}",
-    },
+    "pain_increase": N_(
+        "Session %(n)s on %(day)s: pain %(pre)s before, %(post)s after (+%(rise)s; "
+        "the course pauses from +%(threshold)s)."
+    ),
+    "symptom": N_("New symptom reported on %(day)s: %(label)s."),
+    "adverse_event": N_("Adverse event at session %(n)s on %(day)s: %(event)s"),
 }
+"""What fired a stop rule, in every language of the catalogues (kept with the event)."""
+
+
+def _detail(kind: str, **values: object) -> dict[str, str]:
+    """The detail in every language; dates and KB texts (``Text``) shown in each."""
+
+    def shown(value: object, lang: str) -> object:
+        if isinstance(value, date):
+            return day_text(value, lang)
+        return value.get(lang) if isinstance(value, Text) else value
+
+    return {
+        lang: gettext(lang, STOP_DETAIL[kind]) % {k: shown(v, lang) for k, v in values.items()}
+        for lang in languages()
+    }
 
 
 def _event(
@@ -96,20 +105,20 @@ def apply_stop_rules(
                 if rise < threshold:
                     continue
                 ref = s.id or f"{s.day.isoformat()}#{index}"
-                values = {
-                    "n": n,
-                    "day": s.day.isoformat(),
-                    "pre": s.pre_pain,
-                    "post": s.post_pain,
-                    "rise": rise,
-                    "threshold": _fmt(threshold),
-                }
                 events.append(
                     _event(
                         rule,
                         s.day,
                         f"{rule.id}@{ref}",
-                        {k: v.format(**values) for k, v in STOP_DETAIL["pain_increase"].items()},
+                        _detail(
+                            "pain_increase",
+                            n=n,
+                            day=s.day,
+                            pre=s.pre_pain,
+                            post=s.post_pain,
+                            rise=rise,
+                            threshold=_fmt(threshold),
+                        ),
                         session=index,
                         threshold=threshold,
                         extra_sources=kb.thresholds[tid].sources,
@@ -124,12 +133,7 @@ def apply_stop_rules(
                             rule,
                             when,
                             f"{rule.id}:{q}@{when.isoformat()}",
-                            {
-                                lang: STOP_DETAIL["symptom"][lang].format(
-                                    day=when.isoformat(), label=label.get(lang)
-                                )
-                                for lang in ("en", "ru")
-                            },
+                            _detail("symptom", day=when, label=label),
                         )
                     )
         elif rule.kind == "adverse_event":
@@ -142,12 +146,7 @@ def apply_stop_rules(
                         rule,
                         s.day,
                         f"{rule.id}@{ref}",
-                        {
-                            lang: STOP_DETAIL["adverse_event"][lang].format(
-                                n=n, day=s.day.isoformat(), event=s.adverse_event
-                            )
-                            for lang in ("en", "ru")
-                        },
+                        _detail("adverse_event", n=n, day=s.day, event=s.adverse_event),
                         session=index,
                     )
                 )

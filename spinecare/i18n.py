@@ -1,0 +1,176 @@
+"""Every interface text in the reader's language: one gettext catalogue per language.
+
+The catalogues are the ``.po`` files in ``spinecare/locale/<lang>/LC_MESSAGES/messages.po``,
+one domain (``messages``) for every interface: the CLI's text output, the handout, the
+charts and the calendar, the CDS Hooks cards, the error messages and the web pages.
+English is the source language (its catalogue has empty translations). The ``.po`` files
+are the source and are edited by translators; ``make messages`` extracts the texts from
+the code and the templates (``pybabel extract``, ``babel.cfg``) and updates every
+catalogue (``pybabel update``). No compiled ``.mo`` is kept: on first use a catalogue is
+parsed with Babel and compiled in memory. The languages are the catalogues found
+(:func:`languages`): adding a language is adding its ``.po`` file (and the KB's clinical
+texts in it), not code.
+
+Clinical texts (reasons, concept, zone, modality and technique names, stop rules) are
+in the KB, in every language, and never in these catalogues.
+
+Code marks a text with ``_`` (``_ = translator(lang)``; ``_("Zones")``), a text whose
+translation is looked up later with :func:`N_`, and a message with parameters with
+:class:`~spinecare.messages.Message` (``Message("%(n)s sessions", n=3)``): all three are
+keywords of the extraction (``make messages``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spinecare.messages import N_, Message
+
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
+
+__all__ = [
+    "DOMAIN",
+    "LOCALE_DIR",
+    "N_",
+    "SOURCE_LANGUAGE",
+    "catalog",
+    "day_text",
+    "gettext",
+    "is_language",
+    "languages",
+    "quantity",
+    "translate",
+    "translator",
+    "unit_text",
+    "yes_no",
+]
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+
+
+@cache
+def languages() -> dict[str, str]:
+    """The languages with a catalogue, the source language first: code -> own name."""
+    codes = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    codes.sort(key=lambda c: c != SOURCE_LANGUAGE)
+    from babel import Locale
+
+    out = {}
+    for code in codes:
+        name = Locale.parse(code).get_display_name(code) or code
+        out[code] = name[:1].upper() + name[1:]
+    return out
+
+
+def is_language(lang: str | None) -> bool:
+    return bool(lang) and lang in languages()
+
+
+@cache
+def catalog(lang: str) -> NullTranslations:
+    """The compiled catalogue of ``lang`` (no translation for the source or an unknown one)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        parsed = read_po(fh, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, parsed)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext(lang: str, message: str) -> str:
+    return catalog(lang).gettext(message)
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``_`` for one language: ``_ = translator("ru"); _("Zones")``."""
+    return catalog(lang).gettext
+
+
+def translate(message: Any, lang: str) -> str:
+    """``message`` in ``lang``: a :class:`Message` with its parameters (those that are
+    Messages translated too); any other string as the catalogue has it, else as is."""
+    if message is None or message == "":
+        return ""
+    if isinstance(message, Message):
+        text = gettext(lang, message.msgid)
+        if not message.params:
+            return text
+        params = {
+            k: translate(v, lang) if isinstance(v, Message) else v
+            for k, v in message.params.items()
+        }
+        return text % params
+    return gettext(lang, str(message))
+
+
+UNIT_WORDS: dict[str, str] = {
+    "mm[Hg]": N_("mm Hg"),
+    "Cel": "°C",
+    "[degF]": "°F",
+    "K": "K",
+    "10*9/L": "×10⁹/L",
+    "10*3/uL": "×10³/µL",
+    "/uL": "/µL",
+    "{score}": "/10",
+    "{session}": N_("sessions"),
+    "/wk": N_("per week"),
+    "min": N_("min"),
+    "d": N_("days"),
+    "a": N_("years"),
+}
+"""How a stored (UCUM) unit is written for people: never the code."""
+
+
+def unit_text(unit: str | None, lang: str) -> str:
+    """A unit as people write it in ``lang`` (``mm[Hg]`` -> ``mm Hg`` / ``мм рт. ст.``)."""
+    if not unit:
+        return ""
+    word = UNIT_WORDS.get(unit)
+    if word is None:
+        return unit.replace("[", "").replace("]", "").strip("{}")
+    return gettext(lang, word)
+
+
+def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
+    """A value with its unit as people write it: ``140 mm Hg``, ``37.5 °C``, ``7/10``."""
+    from babel.numbers import format_decimal
+
+    if isinstance(value, bool):
+        return yes_no(value, lang)
+    shown = format_decimal(value, locale=lang) if isinstance(value, int | float) else str(value)
+    word = unit_text(unit, lang)
+    if not word:
+        return shown
+    return f"{shown}{word}" if word.startswith("/") else f"{shown} {word}"
+
+
+def day_text(day: date | str | None, lang: str) -> str:
+    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``)."""
+    if day is None or day == "":
+        return ""
+    from babel.dates import format_date
+
+    value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    return format_date(value, format="medium", locale=lang)
+
+
+def yes_no(value: bool | None, lang: str) -> str:
+    """``yes``/``no`` (``unknown`` for None) in ``lang``: never True/False."""
+    if value is None:
+        return gettext(lang, N_("unknown"))
+    return gettext(lang, N_("yes") if value else N_("no"))

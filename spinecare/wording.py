@@ -1,0 +1,164 @@
+"""Clinical words for the adapters that print or send texts: the CLI, the handout, the
+calendar, the charts and the CDS Hooks cards.
+
+The engine returns ids (verdicts, effects, concepts, zones, modalities, sources) and
+facts with their references; these functions say them as a clinician would, in the
+reader's language: verdict words from the catalogues (:mod:`spinecare.i18n`), names of
+concepts, zones, modalities and sources from the KB, values with units as people write
+them, and the evidence of a finding named by where it was recorded (the intake of
+20 Nov 2026, the session of 3 Dec 2026, the FHIR Observation of ...), never a file path
+or an id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spinecare.engine.evaluate import Evidence
+from spinecare.i18n import day_text, gettext, quantity, translator, yes_no
+from spinecare.kb.loader import KB
+from spinecare.messages import N_
+
+__all__ = [
+    "EFFECT_WORDS",
+    "VERDICT_WORDS",
+    "concept_name",
+    "day_text",
+    "effect_text",
+    "evidence_origin",
+    "evidence_text",
+    "item_name",
+    "modality_name",
+    "source_title",
+    "verdict_text",
+    "zone_name",
+]
+
+VERDICT_WORDS = {
+    "refer_urgently": N_("Refer urgently: no massage, same-day medical assessment"),
+    "contraindicated": N_("Contraindicated: no massage"),
+    "defer": N_("Defer: not now, screen again later"),
+    "needs_clearance": N_("Needs physician clearance before massage"),
+    "needs_data": N_("Needs data: measure or ask first"),
+    "allowed_with_precautions": N_("Allowed with precautions"),
+    "allowed": N_("Allowed"),
+}
+"""The verdict as a sentence a therapist acts on (one per verdict id)."""
+
+EFFECT_WORDS = {
+    "refer_urgently": N_("urgent referral"),
+    "contraindicated": N_("contraindication"),
+    "defer": N_("temporary contraindication"),
+    "needs_clearance": N_("needs physician clearance"),
+    "needs_data": N_("needs data"),
+    "allowed_with_precautions": N_("precaution"),
+    "allowed": N_("no limit"),
+}
+"""What one finding does to the verdict, as a noun."""
+
+PLAN_STATUS_WORDS = {
+    "ready": N_("ready"),
+    "pending": N_("provisional: not to start yet"),
+    "blocked": N_("no course: massage is not given"),
+}
+
+CLEARANCE_WORDS = {
+    "cleared": N_("cleared by the physician"),
+    "declined": N_("declined by the physician"),
+}
+
+FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+$")
+SESSION_REF = re.compile(r"^session-day:(?P<day>\d{4}-\d{2}-\d{2})#")
+
+
+def verdict_text(verdict: str, lang: str) -> str:
+    return gettext(lang, VERDICT_WORDS.get(verdict, N_("Needs data: measure or ask first")))
+
+
+def effect_text(effect: str, lang: str) -> str:
+    return gettext(lang, EFFECT_WORDS.get(effect, N_("needs data")))
+
+
+def plan_status_text(status: str, lang: str) -> str:
+    return gettext(lang, PLAN_STATUS_WORDS.get(status, N_("provisional: not to start yet")))
+
+
+def clearance_text(decision: str, lang: str) -> str:
+    return gettext(lang, CLEARANCE_WORDS.get(decision, N_("cleared by the physician")))
+
+
+def concept_name(kb: KB, concept: str, lang: str) -> str:
+    """A concept's name from the KB (a zone's if it is a zone); never the bare id."""
+    if concept in kb.concepts:
+        return kb.concepts[concept].label.get(lang)
+    if concept in kb.zones:
+        return kb.zones[concept].label.get(lang)
+    return concept.replace("_", " ")
+
+
+def zone_name(kb: KB, zone: str, lang: str) -> str:
+    return kb.zones[zone].label.get(lang) if zone in kb.zones else zone.replace("_", " ")
+
+
+def modality_name(kb: KB, modality: str, lang: str) -> str:
+    for m in kb.model.plans.modalities:
+        if m.id == modality:
+            return m.label.get(lang)
+    return modality.replace("_", " ")
+
+
+def source_title(kb: KB, source: str) -> str:
+    """A source by its title (as the KB gives it, in the language it was written in)."""
+    src = kb.sources.get(source)
+    return src.title if src is not None else source
+
+
+def evidence_origin(e: Evidence, lang: str) -> str:
+    """Where a fact was recorded, as a clinician says it: never a path or an id."""
+    _ = translator(lang)
+    session = SESSION_REF.match(e.ref)
+    if session:
+        return _("the session of %(day)s") % {"day": day_text(session["day"], lang)}
+    fhir = FHIR_REF.match(e.ref)
+    if fhir and fhir["type"] == "ClearanceRequest":
+        if e.date:
+            return _("the clearance request of %(day)s") % {"day": day_text(e.date, lang)}
+        return _("the clearance request")
+    if fhir:
+        if e.date:
+            return _("the FHIR %(resource)s of %(day)s") % {
+                "resource": fhir["type"],
+                "day": day_text(e.date, lang),
+            }
+        return _("the FHIR %(resource)s") % {"resource": fhir["type"]}
+    if e.date and e.kind in {"observation", "answer", "clearance"}:
+        return _("the intake of %(day)s") % {"day": day_text(e.date, lang)}
+    return _("the intake")
+
+
+def evidence_text(e: Evidence, lang: str) -> str:
+    """One fact in words: ``Pain intensity: 6/10, 20 Nov 2026 (the intake of 20 Nov 2026)``."""
+    _ = translator(lang)
+    if e.kind == "patient" and isinstance(e.value, float):
+        return _("Age: %(years)s years (born %(day)s)") % {
+            "years": f"{e.value:g}",
+            "day": day_text(e.date, lang),
+        }
+    text = e.label
+    if e.value is not None:
+        value = yes_no(e.value, lang) if isinstance(e.value, bool) else e.value
+        text += ": " + quantity(value, e.unit, lang)
+    if e.date and e.kind == "condition":
+        text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang)}
+    elif e.date and e.kind not in {"observation", "answer"}:
+        text += ", " + day_text(e.date, lang)
+    return f"{text} ({evidence_origin(e, lang)})"
+
+
+def item_name(kb: KB, item: str, lang: str) -> str:
+    """A missing item or intake question by its name in the KB."""
+    if item in kb.items:
+        return kb.items[item].label.get(lang)
+    if item in kb.questions:
+        return kb.questions[item].label.get(lang)
+    return concept_name(kb, item, lang)

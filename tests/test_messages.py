@@ -1,0 +1,128 @@
+"""The interface texts: one gettext catalogue per language, complete and in step with the code.
+
+The texts are extracted as ``make messages`` extracts them (``babel.cfg``, the keywords
+``_``, ``gettext``, ``ngettext``, ``N_``, ``Message``, ``Text``); every catalogue holds
+every one, and every language but the source has a translation for each, not fuzzy and
+with the same placeholders.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from spinecare import i18n
+from spinecare.messages import Message
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "Message": None, "Text": None}
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdgf]")
+
+
+@cache
+def extracted() -> frozenset[str]:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    ids = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
+    return frozenset(ids)
+
+
+def catalogue(lang: str) -> Catalog:
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def test_the_languages_are_the_catalogues_found() -> None:
+    found = sorted(p.name for p in i18n.LOCALE_DIR.iterdir() if p.is_dir())
+    assert sorted(i18n.languages()) == found
+    assert next(iter(i18n.languages())) == i18n.SOURCE_LANGUAGE
+    assert {"en", "ru"} <= set(found)
+    assert i18n.languages()["ru"] == "Русский"
+
+
+def test_extraction_finds_the_texts_of_every_interface() -> None:
+    ids = extracted()
+    for text in (
+        "Zones",  # the CLI (render.py)
+        "Your home self-massage programme",  # the handout
+        "Time for your self-massage",  # the calendar
+        "Pain before and after each session",  # the charts
+        "Remove the draft massage order",  # CDS Hooks cards
+        "Needs physician clearance before massage",  # a verdict (N_)
+        "Please sign in",  # an error title (N_)
+        "the intake of %(day)s",  # where a fact was recorded
+    ):
+        assert text in ids, text
+
+
+@pytest.mark.parametrize("lang", sorted(i18n.languages()))
+def test_every_catalogue_holds_every_text(lang: str) -> None:
+    """``make messages`` was run after the texts changed: no text is missing here."""
+    held = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue(lang) if m.id}
+    assert sorted(extracted() - held) == []
+
+
+@pytest.mark.parametrize(
+    "lang", [lang for lang in i18n.languages() if lang != i18n.SOURCE_LANGUAGE]
+)
+def test_every_text_is_translated_not_fuzzy_with_its_placeholders(lang: str) -> None:
+    cat = catalogue(lang)
+    ids = extracted()
+    untranslated, fuzzy, placeholders = [], [], []
+    for m in cat:
+        if not m.id:
+            continue
+        msgid = m.id if isinstance(m.id, str) else m.id[0]
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        if msgid in ids and not all(strings):
+            untranslated.append(msgid)
+        if m.fuzzy:
+            fuzzy.append(msgid)
+        wanted = set(PLACEHOLDER.findall(msgid))
+        if any(s and set(PLACEHOLDER.findall(s)) != wanted for s in strings):
+            placeholders.append(msgid)
+    assert untranslated == []
+    assert fuzzy == []
+    assert placeholders == []
+
+
+def test_no_python_module_keeps_texts_per_language() -> None:
+    """Interface texts are in the catalogues and clinical texts in the KB: no module has a
+    dictionary keyed by language codes (``{"en": ..., "ru": ...}``)."""
+    codes = set(i18n.languages())
+    offenders = []
+    for path in sorted((ROOT / "spinecare").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Dict):
+                continue
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            if len(keys & codes) >= 2 and all(
+                isinstance(v, ast.Constant | ast.Dict | ast.JoinedStr) for v in node.values
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_a_language_is_used_as_its_catalogue_has_it() -> None:
+    _ = i18n.translator("ru")
+    assert _("Zones") == "Зоны"
+    assert i18n.translate(Message("at least %(n)s characters", n=8), "ru") == (
+        "не менее 8 символов"
+    )
+    assert i18n.translator("en")("Zones") == "Zones"
+    assert i18n.quantity(140.0, "mm[Hg]", "ru") == "140 мм рт. ст."
+    assert i18n.quantity(37.5, "Cel", "en") == "37.5 °C"
+    assert i18n.quantity(6.0, "{score}", "en") == "6/10"
+    assert i18n.yes_no(True, "ru") == "да" and i18n.yes_no(False, "en") == "no"
