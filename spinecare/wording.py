@@ -67,6 +67,20 @@ CLEARANCE_WORDS = {
     "declined": N_("declined by the physician"),
 }
 
+FHIR_WORDS = {
+    "Condition": N_("diagnosis"),
+    "Observation": N_("observation"),
+    "MedicationStatement": N_("medication record"),
+    "MedicationRequest": N_("prescription"),
+    "MedicationAdministration": N_("medication given"),
+    "MedicationDispense": N_("medication dispensed"),
+    "Procedure": N_("procedure"),
+    "QuestionnaireResponse": N_("questionnaire"),
+    "Patient": N_("patient details"),
+    "Encounter": N_("visit"),
+}
+"""A FHIR resource as the clinician knows the record it carries."""
+
 FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+$")
 SESSION_REF = re.compile(r"^session-day:(?P<day>\d{4}-\d{2}-\d{2})#")
 
@@ -125,12 +139,13 @@ def evidence_origin(e: Evidence, lang: str) -> str:
             return _("the clearance request of %(day)s") % {"day": day_text(e.date, lang)}
         return _("the clearance request")
     if fhir:
+        what = gettext(lang, FHIR_WORDS.get(fhir["type"], N_("record")))
         if e.date:
-            return _("the FHIR %(resource)s of %(day)s") % {
-                "resource": fhir["type"],
+            return _("the FHIR import: %(what)s of %(day)s") % {
+                "what": what,
                 "day": day_text(e.date, lang),
             }
-        return _("the FHIR %(resource)s") % {"resource": fhir["type"]}
+        return _("the FHIR import: %(what)s") % {"what": what}
     if e.date and e.kind in {"observation", "answer", "clearance"}:
         return _("the intake of %(day)s") % {"day": day_text(e.date, lang)}
     return _("the intake")

@@ -1,0 +1,207 @@
+"""Clinical words only, in English and in Russian: the CLI's text output, the handout (its
+text extracted from the PDF), the calendar and the CDS Hooks cards.
+
+Each text fails on ids (``collar_zone``, ``needs_clearance``), UCUM codes (``mm[Hg]``,
+``{score}``, ``Cel``), True/False/None, file paths, and, in Russian, on any English word
+that is not a text of the record or the title of a cited source (those keep their
+language).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from spinecare.core import load_record, plan, screen
+from spinecare.demo import demo_files
+from spinecare.engine.course import start_course
+from spinecare.fhir.cards import screening_cards
+from spinecare.reports.calendar import home_calendar
+from spinecare.reports.handout import Clinic, render_handout
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 11, 22)
+LANGS = ("en", "ru")
+EHR = ROOT / "tests" / "fixtures" / "ehr"
+SNAKE_ID = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+UCUM = re.compile(r"mm\[Hg\]|\{score\}|\{session\}|\bCel\b|\[degF\]|10\*9/L|10\*3/uL|/wk\b")
+PYTHON_WORDS = re.compile(r"\b(?:True|False|None)\b")
+PATH = re.compile(r"\.ya?ml\b|\.json\b|/work/|spinecare/demo|#(?:conditions|answers|vitals)")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
+LATIN_KEPT = {"spinecare", "in", "situ"}  # a name; Latin (in situ)
+ACRONYM = re.compile(r"^[A-Z]{2,6}$")  # FHIR, NICE NG59, KNGF: the same in every language
+URL = re.compile(r"<?https?://\S+")
+INTERNAL = re.compile(
+    r"design choice|проектное решение|DESIGN\.md|project's contract|\bthe seed\b|UNCONFIRMED|"
+    r"machine-translated|unattributed",
+    re.IGNORECASE,
+)
+CLINIC = {
+    "en": Clinic("Back Care Clinic", phone="+44 20 7946 0000", address="1 High St, London"),
+    "ru": Clinic("Клиника «Здоровая спина»", phone="+7 495 123-45-67", address="Москва"),
+}
+PATIENT = {"en": "Margaret Hughes", "ru": "Елена Соколова"}
+
+
+def record_texts(kb: Any) -> list[str]:
+    """Texts that come from the records (kept as recorded) and titles of sources."""
+    out = [s.title for s in kb.model.sources] + [s.citation or "" for s in kb.model.sources]
+    for path in [*demo_files(), *EHR.glob("*.json")]:
+        result = screen(path, AS_OF, kb=kb)
+        out.append(result.patient_id)
+        for f in result.findings:
+            out += [e.label for e in f.evidence]
+            if f.settled is not None:
+                out += [f.settled.clearance.by or ""]
+    return sorted({t for t in out if t}, key=len, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def kept(kb: Any) -> list[str]:
+    return record_texts(kb)
+
+
+SET_ASIDE = re.compile(r"(?:Set aside|Не использовано): [^\n]*?\.(?=\s|$)")
+"""Why a reading was not used: the record readers' own English words (see the xfail below)."""
+
+
+def problems(text: str, lang: str, kept: list[str]) -> list[str]:
+    text = SET_ASIDE.sub(" ", re.sub(r"\\([\\`*_\[\]<>#|~])", r"\1", text))
+    text = URL.sub(" ", text)
+    for t in kept:  # as recorded, or as the source is cited (project words: the xfail below)
+        text = text.replace(t, " ")
+    found = [
+        *SNAKE_ID.findall(text),
+        *UCUM.findall(text),
+        *PYTHON_WORDS.findall(text),
+        *PATH.findall(text),
+    ]
+    found += re.findall(r"(?:Zones?|Modalities|Зоны|Виды массажа): [a-z][a-z]+\b", text)
+    if lang == "ru":
+        found += [
+            w for w in LATIN_WORD.findall(text) if w not in LATIN_KEPT and not ACRONYM.match(w)
+        ]
+    return found
+
+
+def cli(*args: str) -> str:
+    env = {**os.environ, "COLUMNS": "4000", "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "spinecare", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def handout_text(kb: Any, lang: str) -> str:
+    p = plan(
+        ROOT / "spinecare/demo/02-hughes-lumbar-osteochondrosis-osteoporosis.yaml", AS_OF, kb=kb
+    )
+    course = start_course(p, start=AS_OF, kb=kb)
+    pdf = render_handout(
+        course, kb, lang=lang, patient_name=PATIENT[lang], clinic=CLINIC[lang], day=AS_OF
+    )
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def calendar_text(kb: Any, lang: str) -> str:
+    p = plan(ROOT / "spinecare/demo/01-sokolova-cervical-osteochondrosis.yaml", AS_OF, kb=kb)
+    course = start_course(p, start=AS_OF, kb=kb)
+    cal = Calendar.from_ical(home_calendar(course, kb, lang=lang, now=None))
+    parts = [str(cal.get("x-wr-calname"))]
+    for component in cal.walk():
+        for key in ("summary", "description"):
+            if component.get(key):
+                parts.append(str(component.get(key)))
+    return "\n".join(parts)
+
+
+def card_texts(kb: Any, lang: str) -> str:
+    out = []
+    for path in [*demo_files(), *sorted(EHR.glob("*.json"))[:40]]:
+        result = screen(load_record(path, kb), AS_OF, lang=lang, kb=kb)
+        (card,) = screening_cards(result, base_url="https://clinic.example.org", hook="order-sign")
+        out += [card["summary"], card["detail"]]
+        out += [s["label"] for s in card.get("suggestions", [])]
+        out += [a["description"] for s in card.get("suggestions", []) for a in s["actions"]]
+        out += [r["display"] for r in card.get("overrideReasons", [])]
+        out += [link["label"] for link in card["links"]]
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cli_demo_speaks_in_clinical_words(lang: str, kept: list[str]) -> None:
+    text = cli("demo", "--as-of", AS_OF.isoformat(), "--lang", lang)
+    assert problems(text, lang, kept) == []
+    zones = "Зоны" if lang == "ru" else "Zones"
+    assert re.search(rf"{zones}: [A-ZА-Я]", text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cli_fhir_screening_names_evidence_as_a_clinician(lang: str, kept: list[str]) -> None:
+    text = cli("screen", str(EHR / "active_with_past_abatement.json"), "--lang", lang)
+    assert problems(text, lang, kept) == []
+    assert "Condition/" not in text and "Observation/" not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_handout_speaks_in_clinical_words(kb: Any, lang: str, kept: list[str]) -> None:
+    text = handout_text(kb, lang)
+    assert problems(text, lang, kept) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_calendar_speaks_in_clinical_words(kb: Any, lang: str, kept: list[str]) -> None:
+    text = calendar_text(kb, lang)
+    assert problems(text, lang, kept) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cards_speak_in_clinical_words(kb: Any, lang: str, kept: list[str]) -> None:
+    text = card_texts(kb, lang)
+    assert problems(text, lang, kept) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the KB's own texts still name its design notes ('design choice', DESIGN.md); "
+    "they become clinic policy entries with the KB sources work",
+)
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_project_vocabulary_reaches_clinicians_or_patients(kb: Any, lang: str) -> None:
+    texts = [
+        cli("demo", "--as-of", AS_OF.isoformat(), "--lang", lang),
+        handout_text(kb, lang),
+        calendar_text(kb, lang),
+        card_texts(kb, lang),
+    ]
+    assert [m for t in texts for m in INTERNAL.findall(t)] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="why a reading was set aside (an implausible value, an unknown unit) is written "
+    "in English by the record readers and joined into one note by the engine",
+)
+def test_a_reading_set_aside_is_explained_in_russian(kb: Any) -> None:
+    path = EHR / "bp_implausible.json"
+    result = screen(load_record(path, kb), AS_OF, lang="ru", kb=kb)
+    notes = [m.why for m in result.missing if "Не использовано" in m.why]
+    assert notes
+    assert not [w for n in notes for w in LATIN_WORD.findall(n) if not ACRONYM.match(w)]
