@@ -117,7 +117,7 @@ class Screening:
         out = []
         for sid in ids:
             src = self.kb.sources[sid]
-            entry: dict[str, Any] = {"id": sid, "title": src.title}
+            entry: dict[str, Any] = {"id": sid, "title": src.title, "lang": src.lang}
             if src.citation:
                 entry["citation"] = src.citation
             if src.url:

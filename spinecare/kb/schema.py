@@ -80,6 +80,8 @@ class Source(Strict):
         "moderate"
     )
     remark: str | None = None
+    lang: str = "en"
+    """The language the title is written in (pages mark it with a ``lang`` attribute)."""
 
 
 class Threshold(Strict):

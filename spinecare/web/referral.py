@@ -57,6 +57,7 @@ def _sources(kb: KB, cited: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(
             {
                 "title": source.title,
+                "lang": source.lang,
                 "citation": source.citation if source.kind != "seed" else None,
                 "url": source.url,
                 "kind": SOURCE_KINDS[source.kind],

@@ -258,3 +258,13 @@ def test_security_headers_and_cookie_flags(world, signed_in) -> None:
     assert response.status_code == 303
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_a_source_title_in_another_language_carries_its_lang(world, signed_in) -> None:
+    """The Dutch KNGF guideline keeps its Dutch title, marked lang="nl"; others lang="en"."""
+    client = signed_in("therapist")
+    listing = client.get("/patients.json").json()["patients"]
+    carter = next(p for p in listing if p["external_id"] == "demo-carter")
+    page = client.get(f"/patients/{carter['id']}/screening?as_of={AS_OF}", headers=HTML).text
+    assert re.search(r'lang="nl">KNGF-richtlijn Lage rugpijn', page)
+    assert 'lang="en">' in page

@@ -103,6 +103,7 @@ def progress(
             {
                 "id": sid,
                 "title": kb.sources[sid].title,
+                "lang": kb.sources[sid].lang,
                 **({"citation": kb.sources[sid].citation} if kb.sources[sid].citation else {}),
             }
             for sid in t.sources
