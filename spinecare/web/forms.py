@@ -32,14 +32,6 @@ ZONE_SYSTEM = "spinecare-zone"
 CONDITION_ROWS = 3
 MEDICATION_ROWS = 2
 TEMPERATURE_UNITS = {"Cel": "°C", "[degF]": "°F"}
-UNIT_WORDS = {
-    "mm[Hg]": Text("mm Hg"),
-    "Cel": "°C",
-    "[degF]": "°F",
-    "{score}": Text("of 10"),
-    "10*9/L": "×10⁹/L",
-}
-"""How a stored unit is written for people (never the code)."""
 EMPTY_INTAKE = Text(
     "The intake is empty: nothing was saved. Record at least one measurement, answer, "
     "diagnosis or medication."

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.errors import RecordError
+from spinecare.i18n import quantity
 from spinecare.record.model import PatientRecord
 from spinecare.store import service
 from spinecare.store.courses import courses_of
@@ -31,7 +31,6 @@ from spinecare.web.forms import (
     KIND_WORDS,
     MEDICATION_ROWS,
     TEMPERATURE_UNITS,
-    UNIT_WORDS,
     condition_concepts,
     medication_concepts,
     parse_intake,
@@ -298,11 +297,10 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
     observations = []
     for o in facts.observations:
         measure = kb.measures.get(o.measure)
-        unit = translate(UNIT_WORDS.get(o.unit, o.unit))
         observations.append(
             {
                 "label": measure.label.get(lang) if measure else o.measure.replace("_", " "),
-                "value": o.original or f"{format_decimal(o.value, locale=lang)} {unit}",
+                "value": o.original or quantity(o.value, o.unit, lang),
                 "day": o.when,
             }
         )

@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spinecare.errors import NotFoundError
+from spinecare.i18n import quantity
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message
 from spinecare.store import service
 from spinecare.store.models import Clinic
 from spinecare.web.deps import db_session, render, request_language, require_user, state
-from spinecare.web.forms import UNIT_WORDS
-from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
+from spinecare.web.i18n import Text, format_day, set_language, translate
 from spinecare.web.patients import _as_of
 from spinecare.wording import VERDICT_WORDS
 
@@ -40,11 +39,8 @@ NO_RED_FLAG = N_("no urgent referral for this patient on %(day)s: the screening 
 
 
 def _value(value: Any, unit: str | None, lang: str) -> str:
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, int | float):
-        shown = format_decimal(value, locale=lang)
-        return f"{shown} {translate(UNIT_WORDS.get(unit or '', unit or ''))}".strip()
+    if isinstance(value, bool | int | float):
+        return quantity(value, unit, lang)
     return str(value)
 
 
