@@ -15,6 +15,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from spinecare.i18n import SOURCE_LANGUAGE, language_codes
+
 app = typer.Typer(
     name="spinecare",
     help="Decision support for therapeutic massage in spinal osteochondrosis and disc herniation.",
@@ -32,9 +34,12 @@ class Format(StrEnum):
     json = "json"
 
 
-class Lang(StrEnum):
-    en = "en"
-    ru = "ru"
+def _language(value: str) -> str:
+    from spinecare.i18n import is_language
+
+    if not is_language(value):
+        raise typer.BadParameter(f"use one of {', '.join(language_codes())}")
+    return value
 
 
 AsOf = Annotated[
@@ -42,7 +47,15 @@ AsOf = Annotated[
     typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date (default: today)."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="text (readable) or json (contract).")]
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of reasons and texts.")]
+LangOpt = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        metavar=f"<{'|'.join(language_codes())}>",
+        callback=_language,
+        help="Language of reasons and texts.",
+    ),
+]
 Verbose = Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")]
 FileArg = Annotated[
     Path,
@@ -155,7 +168,7 @@ def screen(
     file: FileArg,
     as_of: AsOf = None,
     format: FormatOpt = Format.text,
-    lang: LangOpt = Lang.en,
+    lang: LangOpt = SOURCE_LANGUAGE,
     verbose: Verbose = False,
 ) -> None:
     """Is massage safe and indicated for this patient on this date, and why?
@@ -165,7 +178,7 @@ def screen(
     check_as_of(as_of)
     from spinecare.core import screen as do_screen
 
-    result = run_safely(verbose, lambda: do_screen(file, as_of, lang=lang.value))
+    result = run_safely(verbose, lambda: do_screen(file, as_of, lang=lang))
     if format is Format.json:
         print_json(result.to_json())
     else:
@@ -179,7 +192,7 @@ def plan(
     file: FileArg,
     as_of: AsOf = None,
     format: FormatOpt = Format.text,
-    lang: LangOpt = Lang.en,
+    lang: LangOpt = SOURCE_LANGUAGE,
     verbose: Verbose = False,
 ) -> None:
     """Plan a massage course: zones, modalities, sessions, techniques, what to avoid.
@@ -189,13 +202,13 @@ def plan(
     check_as_of(as_of)
     from spinecare.core import plan as do_plan
 
-    result = run_safely(verbose, lambda: do_plan(file, as_of, lang=lang.value))
+    result = run_safely(verbose, lambda: do_plan(file, as_of, lang=lang))
     if format is Format.json:
         print_json(result.to_json())
     else:
         from spinecare.render import render_plan
 
-        render_plan(result, lang=lang.value)
+        render_plan(result, lang=lang)
 
 
 @kb_app.command("check")
@@ -228,7 +241,7 @@ def kb_check(
 @app.command()
 def demo(
     as_of: AsOf = None,
-    lang: LangOpt = Lang.en,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Screen and plan the bundled demo patients and print the results.
 
@@ -243,8 +256,8 @@ def demo(
 
     for path in demo_files():
         record = load_record(path)
-        render_screening(do_screen(record, as_of, lang=lang.value))
-        render_plan(do_plan(record, as_of, lang=lang.value), lang=lang.value)
+        render_screening(do_screen(record, as_of, lang=lang))
+        render_plan(do_plan(record, as_of, lang=lang), lang=lang)
 
 
 def _register_command_modules() -> None:

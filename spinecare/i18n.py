@@ -43,6 +43,7 @@ __all__ = [
     "day_text",
     "gettext",
     "is_language",
+    "language_codes",
     "languages",
     "quantity",
     "translate",
@@ -57,21 +58,26 @@ SOURCE_LANGUAGE = "en"
 
 
 @cache
+def language_codes() -> tuple[str, ...]:
+    """The codes of the languages with a catalogue, the source language first."""
+    codes = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return tuple(sorted(codes, key=lambda c: c != SOURCE_LANGUAGE))
+
+
+@cache
 def languages() -> dict[str, str]:
     """The languages with a catalogue, the source language first: code -> own name."""
-    codes = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    codes.sort(key=lambda c: c != SOURCE_LANGUAGE)
     from babel import Locale
 
     out = {}
-    for code in codes:
+    for code in language_codes():
         name = Locale.parse(code).get_display_name(code) or code
         out[code] = name[:1].upper() + name[1:]
     return out
 
 
 def is_language(lang: str | None) -> bool:
-    return bool(lang) and lang in languages()
+    return bool(lang) and lang in language_codes()
 
 
 @cache

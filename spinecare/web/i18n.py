@@ -17,8 +17,6 @@ from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
-
 from spinecare import i18n
 from spinecare.messages import Message
 
@@ -78,8 +76,5 @@ def translate(message: Any) -> str:
 
 
 def format_day(value: date | str | None) -> str:
-    """A date as the reader's language writes it (``3 Dec 2026``, ``3 дек. 2026 г.``)."""
-    if value is None or value == "":
-        return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return format_date(day, format="medium", locale=current())
+    """A date as the reader's language writes it (``Dec 3, 2026``, ``3 дек. 2026 г.``)."""
+    return i18n.day_text(value, current())
