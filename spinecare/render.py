@@ -132,10 +132,8 @@ def render_plan(
         kb = load_kb()
     c = console or _console()
     _ = translator(lang)
-    title = _("Course plan: %(status)s (%(verdict)s)") % {
-        "status": plan_status_text(p.status, lang),
-        "verdict": verdict_text(p.verdict, lang),
-    }
+    title = _("Course plan: %(status)s") % {"status": plan_status_text(p.status, lang)}
+    title += "\n" + verdict_text(p.verdict, lang)
     c.print(Panel(RichText(title, style=VERDICT_STYLE.get(p.verdict, "")), expand=False))
     for note in p.notes:
         c.print(f"  {escape(note)}")

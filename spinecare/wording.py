@@ -57,9 +57,9 @@ EFFECT_WORDS = {
 """What one finding does to the verdict, as a noun."""
 
 PLAN_STATUS_WORDS = {
-    "ready": N_("ready"),
-    "pending": N_("provisional: not to start yet"),
-    "blocked": N_("no course: massage is not given"),
+    "ready": N_("ready to start"),
+    "pending": N_("provisional, not to start yet"),
+    "blocked": N_("not given now"),
 }
 
 CLEARANCE_WORDS = {
@@ -94,7 +94,7 @@ def effect_text(effect: str, lang: str) -> str:
 
 
 def plan_status_text(status: str, lang: str) -> str:
-    return gettext(lang, PLAN_STATUS_WORDS.get(status, N_("provisional: not to start yet")))
+    return gettext(lang, PLAN_STATUS_WORDS.get(status, N_("provisional, not to start yet")))
 
 
 def clearance_text(decision: str, lang: str) -> str:
