@@ -22,9 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.limits import check_fields
@@ -37,6 +39,7 @@ from spinecare.store.db import Database
 from spinecare.store.errors import AccessDenied
 from spinecare.store.models import PatientRow, User
 from spinecare.web import i18n
+from spinecare.web.forms import UNIT_WORDS
 
 SESSION_COOKIE = "spinecare_session"
 NONCE_COOKIE = "spinecare_csrf"
@@ -50,6 +53,62 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 TEMPLATES.env.filters["tr"] = i18n.translate
 TEMPLATES.env.filters["day"] = i18n.format_day
 TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+
+
+def _name(value: Any) -> Markup:
+    """A person's or a clinic's name, or text from a record: shown as written, never
+    translated (``translate="no"``)."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup('<span translate="no">{}</span>').format(value)
+
+
+TEMPLATES.env.filters["name"] = _name
+TEMPLATES.env.filters["asis"] = _name
+"""Text from the patient's record (a diagnosis as the EHR wrote it): shown as written."""
+
+
+def unit_words(unit: str | None) -> str:
+    """A unit as people write it (``mm Hg``, ``°C``, ``of 10``), never its UCUM code."""
+    if not unit:
+        return ""
+    return i18n.translate(UNIT_WORDS.get(unit, unit))
+
+
+def unit_text(text: Any) -> str:
+    """A value as recorded (``97.9 [degF]``) with its unit code written in words."""
+    out = str(text)
+    for code, words in UNIT_WORDS.items():
+        out = out.replace(code, i18n.translate(words))
+    return out
+
+
+def fact_value(value: Any, unit: str | None = None) -> str:
+    """A recorded value in words: yes/no for an answer, a number as the reader's language
+    writes it, with its unit in words."""
+    if isinstance(value, bool):
+        return i18n.gettext("yes") if value else i18n.gettext("no")
+    if isinstance(value, int | float):
+        text = format_decimal(value, locale=i18n.current())
+    else:
+        text = i18n.translate(str(value))
+    words = unit_words(unit)
+    return f"{text} {words}" if words else text
+
+
+def engine_note(note: Any) -> Markup:
+    """A note the screening wrote beside a fact: translated where the catalogue has it, else
+    shown in English and marked so (``lang="en"``)."""
+    text = i18n.translate(note)
+    if i18n.current() != "en" and text == str(note):
+        return Markup('<span lang="en">{}</span>').format(text)
+    return escape(text)
+
+
+TEMPLATES.env.filters["unit"] = unit_words
+TEMPLATES.env.filters["fact_value"] = fact_value
+TEMPLATES.env.filters["unit_text"] = unit_text
+TEMPLATES.env.filters["engine_note"] = engine_note
 
 
 class LoginRequired(SpinecareError):

@@ -38,6 +38,9 @@ UNIT_WORDS = {
     "[degF]": "°F",
     "{score}": Text("of 10"),
     "10*9/L": "×10⁹/L",
+    "{session}": Text("sessions"),
+    "/wk": Text("a week"),
+    "min": Text("min"),
 }
 """How a stored unit is written for people (never the code)."""
 EMPTY_INTAKE = Text(
