@@ -196,6 +196,7 @@ def _prepare(page, base: str) -> None:
     find = page.request.get
     pid = find(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
     page.goto(f"{base}/patients/{pid}/course/new")
+    page.fill("input[name=sessions]", "11")  # an adjustment of the plan, shown on the course
     page.click("button:has-text('Start the course')")
     page.wait_for_url("**/courses/*")
     course = page.url
