@@ -36,7 +36,24 @@ from spinecare.store.models import (
     ProcedureRow,
 )
 
-__all__ = ["record_of", "records_of", "store_record"]
+__all__ = ["fact_intakes", "record_of", "records_of", "store_record"]
+
+FACT_ROWS = (ConditionRow, ObservationRow, MedicationRow, ProcedureRow, AnswerRow, ClearanceRow)
+
+
+def fact_intakes(session: Session, patient_id: int) -> dict[str, Intake]:
+    """The intake that brought each of the patient's facts, keyed by the fact's reference
+    (a reference recorded twice: its latest intake)."""
+    intakes = {
+        i.id: i for i in session.scalars(select(Intake).where(Intake.patient_id == patient_id))
+    }
+    out: dict[str, Intake] = {}
+    for model in FACT_ROWS:
+        query = select(model.ref, model.intake_id).where(model.patient_id == patient_id)
+        for ref, intake_id in session.execute(query.order_by(model.id)):
+            if intake_id in intakes:
+                out[ref] = intakes[intake_id]
+    return out
 
 
 def _codings_json(codings: Iterable[Coding]) -> list[Any]:

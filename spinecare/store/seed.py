@@ -82,13 +82,13 @@ def seed_demo(
             full_name="Anna Therapist",
         )
     if count == 0:
-        for path, record in demo_records(kb, date.today()):
+        for _path, record in demo_records(kb, date.today()):
             days = [o.when for o in record.observations]
             import_record(
                 session,
                 staff,
                 record,
-                label=path.name,
+                label="demonstration record",
                 source="demo",
                 day=max(days) if days else date.today(),
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,9 +39,10 @@ from spinecare.web.deps import (
     render,
     request_language,
     require_user,
+    state,
 )
-from spinecare.web.i18n import Text, gettext, set_language, translate
-from spinecare.web.patients import _form_error
+from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
+from spinecare.web.patients import EFFECT_WORDS, SOURCE_WORDS, STATUS_WORDS, _form_error
 
 router = APIRouter()
 PAGE = 100
@@ -71,6 +74,7 @@ ACTION_WORDS = {
     "course_pause": Text("course paused"),
     "course_resume": Text("resumed a course"),
     "session": Text("recorded a session"),
+    "session_check": Text("screened the session day"),
     "home_program": Text("set the home program"),
     "diary": Text("wrote in the diary"),
     "clearance_request": Text("requested clearance"),
@@ -88,6 +92,32 @@ ENTITY_WORDS = {
     "audit_log": Text("audit log"),
     "api_token": Text("access token"),
 }
+SESSION_DAY = Text("session day")
+DETAIL_KEYS = {
+    "as_of": Text("as of"),
+    "verdict": Text("verdict"),
+    "to": Text("to"),
+    "concepts": Text("findings"),
+    "zones": Text("zones"),
+    "sessions": Text("sessions"),
+    "q": Text("search"),
+    "status": Text("status"),
+    "course": Text("course"),
+    "day": Text("date"),
+    "user": Text("user"),
+    "action": Text("action"),
+    "patient": Text("patient"),
+    "patient_id": Text("patient"),
+    "from": Text("from"),
+    "until": Text("until"),
+    "tz": Text("time zone"),
+}
+"""The keys of an audit entry's detail (``as_of=2026-12-04 verdict=defer``) in words; a key
+not listed here (a page offset) is left out."""
+PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
+PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
+DECISION = re.compile(r"^(cleared|declined): (.+)$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -95,6 +125,69 @@ def _words(mapping: dict[str, Text], key: str | None) -> str:
     if not key:
         return ""
     return translate(mapping[key]) if key in mapping else key.replace("_", " ")
+
+
+def _detail_value(value: str, names: dict[str, str]) -> str:
+    parts = []
+    for item in value.split(","):
+        if ISO_DAY.match(item):
+            parts.append(format_day(item))
+        else:
+            parts.append(names.get(item, item))
+    return ", ".join(parts)
+
+
+AS_WRITTEN = frozenset({"q", "patient", "user", "to"})
+"""Detail keys whose values are shown as written: what was searched for, people's names."""
+
+
+def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
+    """An audit entry's detail as a reader says it: keys in words, ids by their names
+    (``names``: findings, zones, verdicts, stop rules, user names), dates as days; what a
+    user typed and people's names as written (``translate="no"``)."""
+    if not detail:
+        return Markup("")
+    if m := PAUSED_COUNT.match(detail):
+        return escape(translate(Text("paused courses: %(n)s", n=m.group(1))))
+    if m := DECISION.match(detail):
+        words = f"{translate(STATUS_WORDS[m.group(1)])}: {_detail_value(m.group(2), names)}"
+        return escape(words)
+    extra = ""
+    if m := PAIN_CHANGE.search(detail):
+        extra = translate(Text("pain %(before)s → %(after)s", before=m.group(1), after=m.group(2)))
+        detail = PAIN_CHANGE.sub("", detail)
+    if "=" not in detail:
+        words = "; ".join(names.get(part, part) for part in detail.split("; ") if part)
+        return escape(" ".join(w for w in (words, extra) if w))
+    out = []
+    for token in detail.split():
+        key, _, value = token.partition("=")
+        if key == "to" and ISO_DAY.match(value):  # the date filter, not a clearance's addressee
+            key = "until"
+        if key not in DETAIL_KEYS:
+            continue
+        shown = escape(_detail_value(value, names))
+        if key in AS_WRITTEN:
+            shown = Markup('<span translate="no">%s</span>') % shown
+        out.append(escape(translate(DETAIL_KEYS[key])) + Markup(": ") + shown)
+    if extra:
+        out.append(escape(extra))
+    return Markup("; ").join(out)
+
+
+def detail_names(session: Session, clinic_id: int, kb: Any, lang: str) -> dict[str, str]:
+    """What the ids in audit details stand for, in ``lang``: findings, zones, verdicts,
+    stop rules and the clinic's user names."""
+    names: dict[str, str] = {c.id: c.label.get(lang) for c in kb.model.concepts}
+    names |= {z.id: z.label.get(lang) for z in kb.model.zones}
+    names |= {r.id: r.text.get(lang) for r in kb.model.plans.stop_rules}
+    names |= {k: translate(v) for k, v in EFFECT_WORDS.items()}
+    names |= {k: translate(v) for k, v in STATUS_WORDS.items()}
+    # what an import or an intake was labelled with
+    names |= {str(t): translate(t) for t in (*SOURCE_WORDS.values(), SESSION_DAY)}
+    users = select(User.username, User.full_name).where(User.clinic_id == clinic_id)
+    names |= {u: n for u, n in session.execute(users).all() if n}
+    return names
 
 
 def _zone(raw: str | None) -> tuple[str, ZoneInfo]:
@@ -206,7 +299,11 @@ def _names(session: Session, clinic_id: int) -> tuple[dict[int, str], dict[int, 
 
 
 def _entry_view(
-    e: AuditEntry, users: dict[int, str], patients: dict[int, str], zone: ZoneInfo, lang: str
+    e: AuditEntry,
+    users: dict[int, str],
+    patients: dict[int, str],
+    zone: ZoneInfo,
+    lang: str,
 ) -> dict[str, Any]:
     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
     local = at.astimezone(zone)
@@ -237,7 +334,9 @@ def audit_page(
         ask.flt.limit, ask.flt.offset = PAGE, (number - 1) * PAGE
         rows, total = list_audit(session, admin.clinic_id, ask.flt)
         users, patients = _names(session, admin.clinic_id)
+        names = detail_names(session, admin.clinic_id, state(request).kb(), lang)
         entries = [_entry_view(e, users, patients, ask.zone, lang) for e in rows]
+        details = [detail_words(e.detail, names) for e in rows]
         actions = [(a, _words(ACTION_WORDS, a)) for a in audit_actions(session, admin.clinic_id)]
         people = sorted(users.items(), key=lambda item: item[1])
         audit(
@@ -254,6 +353,7 @@ def audit_page(
         data["errors"] = ask.errors
     context = {
         **data,
+        "rows": zip(entries, details, strict=True),
         "pages": max(1, -(-total // PAGE)),
         "zone": ask.zone_name,
         "actions": actions,

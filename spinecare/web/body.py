@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from spinecare.web.i18n import gettext
+
+TREAT, AVOID, NOT_PLANNED = "treat", "avoid", "not planned"
+"""A zone's state on the diagram (its ``data-state``; its tooltip in the reader's language)."""
+TITLE = "Back view: treatment zones and zones to avoid"
+
 ZONE_SHAPES = {
     # zone id -> (x, y, width, height) of the region on the back, in the 200 x 400 box
     "collar_zone": (62, 78, 76, 52),
@@ -17,7 +23,7 @@ def body_svg(treat: list[str], avoid: list[str], labels: dict[str, str]) -> Mark
     parts = [
         '<svg class="body" viewBox="0 0 200 400" role="img" '
         'aria-labelledby="body-title" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="body-title">Back view: treatment zones and zones to avoid</title>',
+        f'<title id="body-title">{escape(gettext(TITLE))}</title>',
         '<defs><pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="8" height="8" fill="#f6d5d5"/>'
         '<line x1="0" y1="0" x2="0" y2="8" stroke="#b42318" stroke-width="3"/></pattern></defs>',
@@ -33,16 +39,17 @@ def body_svg(treat: list[str], avoid: list[str], labels: dict[str, str]) -> Mark
     ]
     for zone, (x, y, w, h) in ZONE_SHAPES.items():
         if zone in avoid:
-            cls, fill, state = "zone avoid", "url(#hatch)", "avoid"
+            cls, fill, state = "zone avoid", "url(#hatch)", AVOID
         elif zone in treat:
-            cls, fill, state = "zone treat", "#9fd8b0", "treat"
+            cls, fill, state = "zone treat", "#9fd8b0", TREAT
         else:
-            cls, fill, state = "zone", "none", "not planned"
+            cls, fill, state = "zone", "none", NOT_PLANNED
         label = escape(labels.get(zone, zone))
         parts.append(
             f'<rect class="{cls}" data-zone="{zone}" data-state="{state}" x="{x}" y="{y}" '
             f'width="{w}" height="{h}" rx="10" fill="{fill}" stroke="#55504b" '
-            f'stroke-width="1.5" fill-opacity="0.85"><title>{label}: {state}</title></rect>'
+            f'stroke-width="1.5" fill-opacity="0.85">'
+            f"<title>{label}: {escape(gettext(state))}</title></rect>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

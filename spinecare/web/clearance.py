@@ -15,6 +15,7 @@ from spinecare.web.deps import (
     db_session,
     parse_int,
     render,
+    request_language,
     require_user,
     state,
     wants_json,
@@ -64,6 +65,8 @@ async def clearance_request(request: Request, patient_id: int) -> Response:
 @router.get("/clearances")
 def queue(request: Request, status: str | None = "open") -> Response:
     status = status if status in ("open", "cleared", "declined") else None
+    lang = request_language(request)
+    labels = {c.id: c.label.get(lang) for c in state(request).kb().model.concepts}
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
         rows = service.clearance_queue(session, user, status)
@@ -71,7 +74,7 @@ def queue(request: Request, status: str | None = "open") -> Response:
     return render(
         request,
         "queue.html",
-        {"items": items, "status": status or "all"},
+        {"items": items, "status": status or "all", "concept_labels": labels},
         {"clearance_requests": items, "status": status or "all"},
     )
 

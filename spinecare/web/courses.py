@@ -70,6 +70,11 @@ def _labels(kb: KB, lang: str) -> dict[str, Any]:
     }
 
 
+def _zones_title(kb: KB, zones: Any, lang: str) -> str:
+    """The zone figure's text alternative: the zones it shows, by name."""
+    return ", ".join(kb.zones[z].label.get(lang) for z in zones if z in kb.zones)
+
+
 def _day_questions(kb: KB) -> list[Any]:
     return [q for q in kb.model.questions if q.group in DAY_GROUPS and q.type == "boolean"]
 
@@ -180,11 +185,15 @@ def _new_course_view(
         "home": home,
         "doctors": doctors,
         "labels": _labels(kb, lang),
+        "concept_labels": {c.id: c.label.get(lang) for c in kb.model.concepts},
+        "item_labels": {m.item: m.label for m in ps.screening.missing},
         "all_zones": [(z.id, z.label.get(lang)) for z in kb.model.zones],
         "all_modalities": [(m.id, m.label.get(lang)) for m in p.modalities],
         "values": shown,
         "errors": {},
-        "figure": Markup(zone_figure_svg(zones, width=110)) if zones else "",
+        "figure": Markup(zone_figure_svg(zones, width=110, title=_zones_title(kb, zones, lang)))
+        if zones
+        else "",
         "courses": [_course_json(c) for c in store.courses_of(session, ps.patient)],
     }
     data = {
@@ -328,7 +337,9 @@ def _course_view(
         "home_form": home_form,
         "values": {"day": date.today().isoformat()},
         "errors": {},
-        "figure": Markup(zone_figure_svg(course.zones, width=110)),
+        "figure": Markup(
+            zone_figure_svg(course.zones, width=110, title=_zones_title(kb, course.zones, lang))
+        ),
         "stop_events": [
             {**e.to_json(), "text_l": e.text_in(lang), "detail_l": e.detail_in(lang)}
             for e in course.stop_events
@@ -617,7 +628,8 @@ def _home_view(
     times = {h.zone: h.times_per_day for h in store.home_steps_of(session, row)}
     for r in routine:
         r["times_per_day"] = times.get(r["zone"], 1)
-        r["figure"] = Markup(zone_figure_svg([r["zone"]], width=90))
+        title = _zones_title(kb, [r["zone"]], lang)
+        r["figure"] = Markup(zone_figure_svg([r["zone"]], width=90, title=title))
     diary = [store.diary_json(e) for e in store.diary_of(session, row)]
     cost = [
         {
@@ -809,4 +821,8 @@ def reviews(request: Request) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
         items = review_items(session, user)
-    return render(request, "reviews.html", {"items": items}, {"courses": items})
+    lang = _lang(request)
+    texts = {r.id: r.text.get(lang) for r in _kb(request).model.plans.stop_rules}
+    return render(
+        request, "reviews.html", {"items": items, "rule_texts": texts}, {"courses": items}
+    )

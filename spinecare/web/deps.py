@@ -25,8 +25,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from spinecare import i18n as texts
 from spinecare.clinic.limits import check_fields
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
@@ -50,6 +52,59 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 TEMPLATES.env.filters["tr"] = i18n.translate
 TEMPLATES.env.filters["day"] = i18n.format_day
 TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+
+
+def _name(value: Any) -> Markup:
+    """A person's or a clinic's name, or text from a record: shown as written, never
+    translated (``translate="no"``)."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup('<span translate="no">{}</span>').format(value)
+
+
+TEMPLATES.env.filters["name"] = _name
+TEMPLATES.env.filters["asis"] = _name
+"""Text from the patient's record (a diagnosis as the EHR wrote it): shown as written."""
+
+
+def unit_words(unit: str | None) -> str:
+    """A unit as people write it (``mm Hg``, ``°C``, ``/10``), never its UCUM code."""
+    return texts.unit_text(unit, i18n.current())
+
+
+def unit_text(text: Any) -> str:
+    """A value as recorded (``97.9 [degF]``) with its unit code written in words."""
+    out = str(text)
+    for code in texts.UNIT_WORDS:
+        out = out.replace(code, unit_words(code))
+    return out
+
+
+def fact_value(value: Any, unit: str | None = None) -> str:
+    """A recorded value in words: yes/no for an answer, a number as the reader's language
+    writes it, with its unit in words."""
+    if isinstance(value, bool | int | float):
+        return texts.quantity(value, unit, i18n.current())
+    text = i18n.translate(str(value))
+    words = unit_words(unit)
+    if not words:
+        return text
+    return f"{text}{words}" if words.startswith("/") else f"{text} {words}"
+
+
+def engine_note(note: Any) -> Markup:
+    """A note the screening wrote beside a fact: translated where the catalogue has it, else
+    shown in English and marked so (``lang="en"``)."""
+    text = i18n.translate(note)
+    if i18n.current() != "en" and text == str(note):
+        return Markup('<span lang="en">{}</span>').format(text)
+    return escape(text)
+
+
+TEMPLATES.env.filters["unit"] = unit_words
+TEMPLATES.env.filters["fact_value"] = fact_value
+TEMPLATES.env.filters["unit_text"] = unit_text
+TEMPLATES.env.filters["engine_note"] = engine_note
 
 
 class LoginRequired(SpinecareError):

@@ -14,9 +14,11 @@ from spinecare.record.model import PatientRecord
 from spinecare.store import service
 from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
+from spinecare.store.records import fact_intakes
 from spinecare.store.service import CONTACT_FIELDS, PatientInput
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
+    TEMPLATES,
     check_csrf,
     db_session,
     parse_int,
@@ -36,7 +38,7 @@ from spinecare.web.forms import (
     parse_intake,
     questions_by_group,
 )
-from spinecare.web.i18n import Text, gettext, set_language, translate
+from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
 from spinecare.wording import VERDICT_WORDS
 
 router = APIRouter()
@@ -52,6 +54,26 @@ SOURCE_WORDS = {
     "file": Text("intake file"),
     "demo": Text("demonstration record"),
 }
+EFFECT_WORDS = {
+    "refer_urgently": Text("refer urgently"),
+    "contraindicated": Text("contraindicated"),
+    "defer": Text("defer"),
+    "needs_clearance": Text("needs clearance"),
+    "needs_data": Text("needs data"),
+    "allowed_with_precautions": Text("allowed with precautions"),
+    "allowed": Text("allowed"),
+}
+"""What a finding does to the verdict, in a word or two."""
+PLAN_WORDS = {
+    "ready": Text("ready"),
+    "pending": Text("pending"),
+    "blocked": Text("blocked"),
+}
+COURSE_WORDS = {
+    "active": Text("active"),
+    "paused": Text("paused"),
+    "completed": Text("completed"),
+}
 STATUS_WORDS = {
     "active": Text("active"),
     "recurrence": Text("recurrence"),
@@ -61,6 +83,7 @@ STATUS_WORDS = {
     "resolved": Text("resolved"),
     "cleared": Text("cleared"),
     "declined": Text("declined"),
+    "open": Text("open"),
 }
 
 
@@ -96,6 +119,16 @@ def _as_of(raw: str | None) -> date:
 
 # ---------------------------------------------------------------------------------------
 # List and create
+
+
+TEMPLATES.env.globals.update(
+    verdict_words=VERDICT_WORDS,
+    effect_words=EFFECT_WORDS,
+    status_words=STATUS_WORDS,
+    plan_words=PLAN_WORDS,
+    course_words=COURSE_WORDS,
+)
+"""The words for the states a page shows (every template may use them)."""
 
 
 @router.get("/patients")
@@ -279,6 +312,10 @@ def patient_page(request: Request, patient_id: int) -> Response:
             "data": data,
             "courses": data["courses"],
             "source_words": SOURCE_WORDS,
+            "concept_labels": {
+                c.id: c.label.get(request_language(request))
+                for c in state(request).kb().model.concepts
+            },
         },
         data,
     )
@@ -388,6 +425,7 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
         "intake": intake,
         "recorder": recorder,
         "source_words": SOURCE_WORDS,
+        "kb_labels": {c.label.get(lang) for c in state(request).kb().model.concepts},
         **words,
     }
     return render(request, "intake_view.html", context, data)
@@ -527,12 +565,27 @@ def _zones(ps: service.PatientScreening) -> tuple[list[str], list[str]]:
     return treat, avoid
 
 
+def recorded_in(session: Any, patient_id: int) -> dict[str, dict[str, Any]]:
+    """Where each of the patient's facts was recorded, as a clinician says it ("intake form
+    of 3 Dec 2026", "FHIR import of 1 Dec 2026"), keyed by the fact's reference."""
+    out: dict[str, dict[str, Any]] = {}
+    for ref, intake in fact_intakes(session, patient_id).items():
+        text = Text(
+            "%(source)s of %(day)s",
+            source=SOURCE_WORDS.get(intake.source, intake.source),
+            day=format_day(intake.day),
+        )
+        out[ref] = {"intake": intake.id, "text": translate(text)}
+    return out
+
+
 def screening_view(
     request: Request, session: Any, user: Any, patient_id: int, day: date
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The screening page's template context and its JSON twin."""
     kb = state(request).kb()
-    ps = service.screen_patient(session, user, patient_id, kb, day, request_language(request))
+    lang = set_language(request_language(request))
+    ps = service.screen_patient(session, user, patient_id, kb, day, lang)
     requests_ = [
         service.clearance_request_json(r) for r in service.requests_of(session, ps.patient)
     ]
@@ -540,7 +593,7 @@ def screening_view(
     patient = ps.patient
     screening = ps.screening.to_json()
     treat, avoid = _zones(ps)
-    labels = {z.id: z.label.en for z in kb.model.zones}
+    labels = {z.id: z.label.get(lang) for z in kb.model.zones}
     data = {
         "patient": service.patient_json(patient),
         "screening": screening,
@@ -555,13 +608,18 @@ def screening_view(
         "plan": data["plan"],
         "words": VERDICT_WORDS,
         "body": body_svg(treat, avoid, labels),
+        "effect_words": EFFECT_WORDS,
+        "status_words": STATUS_WORDS,
+        "plan_words": PLAN_WORDS,
+        "modality_labels": {m.id: m.label.get(lang) for m in kb.model.plans.modalities},
+        "recorded_in": recorded_in(session, patient.id),
         "treat": treat,
         "avoid": avoid,
         "labels": labels,
         "clearable": data["clearable"],
         "requests": requests_,
         "doctors": doctors,
-        "concept_labels": {c.id: c.label.get(request_language(request)) for c in kb.model.concepts},
+        "concept_labels": {c.id: c.label.get(lang) for c in kb.model.concepts},
         "values": {},
         "errors": {},
         "as_of": day.isoformat(),
