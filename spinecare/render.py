@@ -10,6 +10,8 @@ from rich.text import Text
 from spinecare.engine.evaluate import Evidence
 from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import Screening
+from spinecare.kb.evidence import plan_level_text, rule_level_text
+from spinecare.kb.loader import load_kb
 
 VERDICT_STYLE = {
     "refer_urgently": "bold white on red",
@@ -117,6 +119,9 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
                 line.append(f"  [{f.settled.decision}{' ' + str(when) if when else ''}]")
             c.print(line)
             c.print(f"    {escape(f.reason)}")
+            level = rule_level_text(s.kb, f.rule, s.lang)
+            if level:
+                c.print(f"    {escape(level)}", style="dim")
             for e in f.evidence:
                 c.print(f"    {t['evidence']}: {escape(_evidence_line(e))}")
             if f.gaps:
@@ -155,6 +160,11 @@ def render_plan(p: CoursePlan, console: Console | None = None) -> None:
         return
     c.print(f"[bold]{t['zones']}:[/bold] {', '.join(p.zones) or '-'}")
     c.print(f"[bold]{t['modalities']}:[/bold] " + ", ".join(m["id"] for m in p.modalities))
+    kb = load_kb()
+    for m in p.modalities:
+        level = plan_level_text(kb, "modalities", m["id"], lang)
+        if level:
+            c.print(f"  - {escape(m.get('label') or m['id'])}: {escape(level)}", style="dim")
     if p.course:
         course = p.course
         freq = course["frequency"]
@@ -170,7 +180,8 @@ def render_plan(p: CoursePlan, console: Console | None = None) -> None:
     if p.avoid:
         c.print(f"[bold]{t['avoid']}:[/bold]")
         for a in p.avoid:
-            c.print(f"  - {escape(a['text'])}")
+            level = plan_level_text(kb, "precautions", a.get("id"), lang)
+            c.print(f"  - {escape(a['text'])}" + (f" ({escape(level)})" if level else ""))
     for program in p.home_program:
         c.print(f"[bold]{t['home']}: {program['title']}[/bold] ({program['frequency']})")
         for i, step in enumerate(program["steps"], 1):

@@ -12,10 +12,13 @@ exist or carries the reason it is not followed as written.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spinecare.errors import Problem
-from spinecare.kb.schema import LEVELS, KnowledgeBase, Level, Text
+from spinecare.kb.schema import LEVELS, Indication, KnowledgeBase, Level, Rule, Text
+
+if TYPE_CHECKING:
+    from spinecare.kb.loader import KB
 
 ARTICLE_KIND = "popular_article"
 
@@ -100,11 +103,11 @@ def check_evidence(kb: KnowledgeBase) -> list[Problem]:
                     "clinic policies are written in policies.yaml",
                 )
             )
-        if s.lang != "en" and s.titles is None:
+        if s.kind == ARTICLE_KIND and s.lang != "en" and s.titles is None:
             problems.append(
                 Problem(
                     f"sources.yaml > sources[{i}] ({s.id}) > titles",
-                    "a source in another language needs its title in every language",
+                    "an article in another language needs its title in every language",
                 )
             )
     for i, pol in enumerate(kb.policies):
@@ -148,3 +151,40 @@ def check_evidence(kb: KnowledgeBase) -> list[Problem]:
             if key not in items:
                 problems.append(Problem(where + " > implemented_by", f"no KB item '{key}'"))
     return problems
+
+
+def level_text(kb: KB, level: str, lang: str) -> str:
+    """``Evidence: clinical guideline`` in ``lang``: what displays put beside a
+    recommendation (both words come from ``evidence.yaml``)."""
+    ev = kb.model.evidence
+    names: dict[str, str] = {lv.id: lv.label.get(lang) for lv in ev.levels}
+    return f"{ev.words['evidence'].get(lang)}: {names.get(level, level)}"
+
+
+def rule_level_text(kb: KB, rule_id: str | None, lang: str) -> str | None:
+    """The evidence level beside a finding (by its rule or indication id), or None."""
+    found: Rule | Indication | None = kb.rules.get(rule_id or "")
+    if found is None:
+        found = next((i for i in kb.model.indications if i.id == rule_id), None)
+    return level_text(kb, found.level, lang) if found is not None else None
+
+
+def plan_level_text(kb: KB, part: str, item_id: str | None, lang: str) -> str | None:
+    """The evidence level beside a plan item (``part``: modalities, precautions,
+    stop_rules, cost_options, herniation_phases, techniques), or None."""
+    items = getattr(kb.model.plans, part, [])
+    item = next((x for x in items if getattr(x, "id", None) == item_id), None)
+    return level_text(kb, item.level, lang) if item is not None else None
+
+
+def patient_reason(kb: KB, rule_id: str | None, lang: str) -> str | None:
+    """The rule's reason in plain words for the patient, or None."""
+    rule = kb.rules.get(rule_id or "")
+    return rule.patient_reason.get(lang) if rule is not None else None
+
+
+def source_names(kb: KB, lang: str) -> dict[str, str]:
+    """Each source as readers see it in ``lang``: its title and its kind
+    (``Massage for low-back pain (Cochrane review) (systematic review)``)."""
+    kinds = {k.id: k.label.get(lang) for k in kb.model.evidence.kinds}
+    return {sid: f"{src.title_in(lang)} ({kinds[src.kind]})" for sid, src in kb.sources.items()}

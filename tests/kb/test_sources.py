@@ -168,3 +168,49 @@ def test_kb_trace_prints_the_report_in_russian() -> None:
     assert "популярная статья, оригинал на русском языке" in result.output
     assert "Не выполняется как написано" in result.output
     assert result.output == trace_report(load_kb(), "ru")
+
+
+def _demo_screening(kb, prefix: str, lang: str):
+    from datetime import date
+
+    from spinecare.core import load_record
+    from spinecare.demo import demo_files
+    from spinecare.engine.screening import screen_record
+
+    path = next(p for p in demo_files() if p.name.startswith(prefix))
+    return screen_record(load_record(path, kb), kb, date(2026, 11, 22), lang)
+
+
+def test_cli_screen_and_plan_show_the_level_beside_each_recommendation() -> None:
+    from spinecare.demo import demo_files
+
+    path = next(p for p in demo_files() if p.name.startswith("09-"))
+    runner = CliRunner()
+    screen = runner.invoke(app, ["screen", str(path), "--as-of", "2026-11-22", "--lang", "ru"])
+    assert screen.exit_code == 0, screen.output
+    assert "Уровень доказательности: мнение экспертов" in screen.output
+    path = next(p for p in demo_files() if p.name.startswith("01-"))
+    plan = runner.invoke(app, ["plan", str(path), "--as-of", "2026-11-22"])
+    assert plan.exit_code == 0, plan.output
+    assert "Level of evidence: clinic policy (expert opinion)" in plan.output
+    assert "Level of evidence: popular article only" in " ".join(plan.output.split())
+
+
+def test_the_cds_card_source_label_carries_the_level(kb) -> None:
+    from spinecare.fhir.cards import screening_cards
+
+    for lang, words in (("en", "Level of evidence"), ("ru", "Уровень доказательности")):
+        (card,) = screening_cards(_demo_screening(kb, "08-", lang), base_url="https://x.example")
+        assert words in card["source"]["label"]
+        assert card["source"]["url"].startswith("https://")
+        assert len(card["source"]["label"]) <= 120
+
+
+def test_patient_reasons_are_plain_words(kb) -> None:
+    from spinecare.kb.evidence import patient_reason
+
+    screening = _demo_screening(kb, "09-", "ru")
+    reasons = [patient_reason(kb, f.rule, "ru") for f in screening.findings if f.counts]
+    assert "Пока идёт лечение опухоли, массаж не проводится, если лечащий врач не решит иначе." in (
+        reasons
+    )
