@@ -221,6 +221,7 @@ def kb_check(
     typer.echo(
         f"knowledge base {kb.version} is valid: {len(m.concepts)} concepts, {len(m.rules)} rules, "
         f"{len(m.indications)} indications, {len(m.sources)} sources, "
+        f"{len(m.policies)} clinic policies, {len(m.articles)} article statements traced, "
         f"{sum(len(c.codes) for c in m.concepts)} codes"
     )
 

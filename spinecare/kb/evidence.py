@@ -53,14 +53,17 @@ def traceable(kb: KnowledgeBase) -> dict[str, Text | None]:
     concepts = {c.id: c.label for c in kb.concepts}
     zones = {z.id: z.label for z in kb.zones}
     for _, key, item in recommendations(kb):
-        label = getattr(item, "label", None) or getattr(item, "title", None)
-        if label is None and hasattr(item, "concept"):
-            label = concepts.get(item.concept)
-        if label is None and hasattr(item, "zone"):
-            label = zones.get(item.zone)
-        if label is None:
-            label = getattr(item, "text", None)
-        out[key] = label
+        fields = type(item).model_fields
+        if "label" in fields:
+            out[key] = item.label
+        elif "title" in fields:
+            out[key] = item.title
+        elif "concept" in fields:
+            out[key] = concepts.get(item.concept)
+        elif "zone" in fields:
+            out[key] = zones.get(item.zone)
+        else:
+            out[key] = item.text
     for c in kb.concepts:
         out[f"concepts.{c.id}"] = c.label
     for t in kb.thresholds:
@@ -74,13 +77,20 @@ def traceable(kb: KnowledgeBase) -> dict[str, Text | None]:
     return out
 
 
-def supported_level(kb: KnowledgeBase, source_ids: list[str]) -> Level | None:
-    """The strongest level the cited sources give (standards give none)."""
+def source_levels(kb: KnowledgeBase) -> dict[str, Level | None]:
+    """The evidence level each source (and each clinic policy) gives."""
     level_of_kind = {k.id: k.level for k in kb.evidence.kinds}
-    kinds = {s.id: s.kind for s in kb.sources}
-    kinds.update((p.id, "clinic_policy") for p in kb.policies)
-    levels = [level_of_kind.get(kinds[sid]) for sid in source_ids if sid in kinds]
-    ranked = [LEVELS.index(lv) for lv in levels if lv is not None]
+    out: dict[str, Level | None] = {s.id: level_of_kind.get(s.kind) for s in kb.sources}
+    out.update((p.id, level_of_kind.get("clinic_policy")) for p in kb.policies)
+    return out
+
+
+def supported_level(
+    kb: KnowledgeBase, source_ids: list[str], levels: dict[str, Level | None] | None = None
+) -> Level | None:
+    """The strongest level the cited sources give (standards give none)."""
+    levels = source_levels(kb) if levels is None else levels
+    ranked = [LEVELS.index(lv) for sid in source_ids if (lv := levels.get(sid)) is not None]
     return LEVELS[min(ranked)] if ranked else None
 
 
@@ -118,11 +128,11 @@ def check_evidence(kb: KnowledgeBase) -> list[Problem]:
             if ref not in source_ids:
                 problems.append(Problem(f"{where} > references", f"unknown source '{ref}'"))
 
-    known = source_ids | {p.id for p in kb.policies}
+    given = source_levels(kb)
     for where, _, item in recommendations(kb):
-        if not set(item.sources) <= known:
+        if not set(item.sources) <= given.keys():
             continue  # the unknown source is reported by the cross-check
-        best = supported_level(kb, item.sources)
+        best = supported_level(kb, item.sources, given)
         if best is None:
             problems.append(Problem(where + " > sources", "no source that is clinical evidence"))
         elif LEVELS.index(item.level) < LEVELS.index(best):
