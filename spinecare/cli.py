@@ -234,8 +234,36 @@ def kb_check(
     typer.echo(
         f"knowledge base {kb.version} is valid: {len(m.concepts)} concepts, {len(m.rules)} rules, "
         f"{len(m.indications)} indications, {len(m.sources)} sources, "
+        f"{len(m.policies)} clinic policies, {len(m.articles)} article statements traced, "
         f"{sum(len(c.codes) for c in m.concepts)} codes"
     )
+
+
+@kb_app.command("trace")
+def kb_trace(
+    lang: LangOpt = SOURCE_LANGUAGE,
+    docs: Annotated[
+        Path | None,
+        typer.Option("--docs", help="Rewrite the generated part of this page (English)."),
+    ] = None,
+) -> None:
+    """Print what the KB does with every statement of the two source articles, the clinic
+    policies and the evidence level of each recommendation.
+
+    Example: spinecare kb trace --lang ru
+    """
+    from spinecare.kb.loader import load_kb
+    from spinecare.kb.report import trace_report, update_docs
+
+    kb = load_kb()
+    if docs is None:
+        typer.echo(trace_report(kb, lang), nl=False)
+        return
+    try:
+        update_docs(kb, docs)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    typer.echo(f"updated {docs}")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from rich.text import Text as RichText
 from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import Screening
 from spinecare.i18n import translator
+from spinecare.kb.evidence import plan_level_text, rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
     clearance_text,
@@ -97,6 +98,9 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
                 line.append(f" [{settled}{', ' + day_text(when, lang) if when else ''}]")
             c.print(line)
             c.print(f"    {escape(f.reason)}")
+            level = rule_level_text(s.kb, f.rule, s.lang)
+            if level:
+                c.print(f"    {escape(level)}", style="dim")
             for e in f.evidence:
                 _field(c, _("Evidence"), evidence_text(e, lang), indent=4)
             if f.gaps:
@@ -152,6 +156,11 @@ def render_plan(
     _field(c, _("Zones"), zones)
     modalities = ", ".join(m.get("label") or modality_name(kb, m["id"], lang) for m in p.modalities)
     _field(c, _("Modalities"), modalities or "—")
+    for m in p.modalities:
+        level = plan_level_text(kb, "modalities", m["id"], lang)
+        if level:
+            name = m.get("label") or modality_name(kb, m["id"], lang)
+            c.print(f"  - {escape(name)}: {escape(level)}", style="dim")
     if p.course:
         course = p.course
         freq = course["frequency"]
@@ -171,7 +180,8 @@ def render_plan(
     if p.avoid:
         _heading(c, _("Avoid") + ":")
         for a in p.avoid:
-            c.print(f"  - {escape(a['text'])}")
+            level = plan_level_text(kb, "precautions", a.get("id"), lang)
+            c.print(f"  - {escape(a['text'])}" + (f" ({escape(level)})" if level else ""))
     for program in p.home_program:
         head = _("Home self-massage") + f": {program['title']}"
         c.print(f"[bold]{escape(head)}[/bold] ({escape(program['frequency'])})")

@@ -25,6 +25,7 @@ from typing import Any
 
 from spinecare.engine.screening import BLOCKING, Screening
 from spinecare.i18n import translator, yes_no
+from spinecare.kb.evidence import rule_level_text
 from spinecare.wording import concept_name, day_text, effect_text, evidence_text, verdict_text
 
 __all__ = [
@@ -213,10 +214,17 @@ def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:
     for f in screening.findings:
         if not (f.counts and f.effect == screening.verdict and f.sources):
             continue
-        src = screening.source_json(f.sources[:1])[0]
-        url = src.get("url")
-        if isinstance(url, str) and url.startswith(("https://", "http://")):
-            source = {"label": _shorten(f"spinecare: {src['title']}", 120), "url": url}
+        level = rule_level_text(screening.kb, f.rule, screening.lang)
+        linked = [
+            src
+            for src in screening.source_json(f.sources)
+            if str(src.get("url", "")).startswith(("https://", "http://"))
+        ]
+        if linked:
+            title = screening.kb.sources[linked[0]["id"]].title_in(screening.lang)
+            source = {"label": f"spinecare: {title}", "url": linked[0]["url"]}
+        room = 120 - (len(level) + 3 if level else 0)
+        source["label"] = _shorten(source["label"], room) + (f" ({level})" if level else "")
         break
     source["topic"] = {
         "system": SPINECARE_TOPIC_SYSTEM,

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from spinecare.errors import KnowledgeBaseError, Problem
 from spinecare.kb.codes import CodeIndex
+from spinecare.kb.evidence import check_evidence
 from spinecare.kb.expressions import (
     AgeUnder,
     Answered,
@@ -107,6 +108,7 @@ class KB:
         self.version = m.meta.version
         self.concepts: dict[str, Concept] = {c.id: c for c in m.concepts}
         self.sources: dict[str, Source] = {s.id: s for s in m.sources}
+        self.sources.update((p.id, p.as_source()) for p in m.policies)
         self.thresholds: dict[str, Threshold] = {t.id: t for t in m.thresholds}
         self.measures: dict[str, Measure] = {x.id: x for x in m.measures}
         self.questions: dict[str, Question] = {q.id: q for q in m.questions}
@@ -286,6 +288,8 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         return seen
 
     sources = unique("sources", [s.id for s in kb.sources])
+    sources |= unique("policies", [p.id for p in kb.policies])
+    problems.extend(check_evidence(kb))
     thresholds = unique("thresholds", [t.id for t in kb.thresholds])
     concepts = {c.id: c for c in kb.concepts}
     unique("concepts", [c.id for c in kb.concepts])

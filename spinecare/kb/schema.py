@@ -5,6 +5,9 @@ Files (in ``spinecare/kb/data/``) and the part each holds:
 =================  ==========================================================
 ``kb.yaml``        ``meta`` (format, version, title) and ``systems``
 ``sources.yaml``   ``sources``: every citation a rule or number points to
+``policies.yaml``  ``policies``: the clinic's choices where sources are silent or disagree
+``evidence.yaml``  ``evidence``: the names of source kinds and evidence levels
+``articles.yaml``  ``articles``: every statement of the two source articles, traced
 ``thresholds.yaml````thresholds``: every number, with unit, sources and a remark
 ``concepts.yaml``  ``concepts`` with their code sets
 ``data.yaml``      ``items`` (what can be missing), ``measures``, ``questions``
@@ -66,22 +69,103 @@ class Meta(Strict):
     title: str
 
 
+SourceKind = Literal[
+    "guideline",
+    "systematic_review",
+    "trial",
+    "study",
+    "textbook",
+    "expert_consensus",
+    "health_information",
+    "popular_article",
+    "clinic_policy",
+    "standard",
+]
+"""What a source is. ``standard`` (code systems, data standards) is not clinical evidence;
+``clinic_policy`` is given to the entries of ``policies.yaml``, never written in
+``sources.yaml``."""
+
+Level = Literal["guideline", "review", "trial", "study", "expert", "policy", "popular"]
+"""The evidence level of a recommendation, strongest first: the strongest kind of source
+it rests on (see ``evidence.yaml`` and docs/sources.md)."""
+LEVELS: tuple[Level, ...] = ("guideline", "review", "trial", "study", "expert", "policy", "popular")
+
+
 class Source(Strict):
-    """A citation. ``kind`` says what it is; ``quality`` carries the reference's labels."""
+    """A citation. ``kind`` says what it is; ``quality`` carries the reference's labels.
+
+    ``title`` is in the source's own language ``lang``; ``titles`` gives it in every
+    supported language when that differs (a Russian article, a clinic policy)."""
 
     id: str
-    kind: Literal[
-        "seed", "guideline", "review", "trial", "paper", "book", "web", "design", "standard"
-    ]
+    kind: SourceKind
     title: str
-    citation: str | None = None
-    url: str | None = None
-    quality: Literal["authoritative", "moderate", "low", "unconfirmed", "design-choice"] = (
-        "moderate"
-    )
-    remark: str | None = None
     lang: str = "en"
     """The language the title is written in (pages mark it with a ``lang`` attribute)."""
+    titles: Text | None = None
+    citation: str | None = None
+    url: str | None = None
+    quality: Literal["authoritative", "moderate", "low", "unconfirmed", "policy"] = "moderate"
+    remark: str | None = None
+
+    def title_in(self, lang: str) -> str:
+        return self.titles.get(lang) if self.titles is not None else self.title
+
+
+class Policy(Strict):
+    """A clinic policy: a choice the KB makes where its sources are silent or disagree,
+    with the reasoning and the sources it rests on. Cited by id like any source."""
+
+    id: str
+    statement: Text
+    reasoning: Text
+    references: list[str] = Field(default_factory=list)
+
+    def as_source(self) -> Source:
+        return Source(
+            id=self.id,
+            kind="clinic_policy",
+            title=self.statement.en,
+            titles=self.statement,
+            quality="policy",
+        )
+
+
+class KindInfo(Strict):
+    id: SourceKind
+    label: Text
+    level: Level | None
+
+
+class LevelInfo(Strict):
+    id: Level
+    label: Text
+    description: Text
+
+
+class Evidence(Strict):
+    """The names readers see for source kinds and evidence levels, and the words the
+    displays and the trace report put around them."""
+
+    kinds: list[KindInfo]
+    levels: list[LevelInfo]
+    words: dict[str, Text]
+
+
+class Statement(Strict):
+    """One statement of a source article: what the KB does with it. Either
+    ``implemented_by`` names the KB items (``rules.oncology``, ``plans.modalities.vacuum``)
+    or ``not_followed`` says why it is not followed as written (or both, when it is
+    followed only in part)."""
+
+    id: str
+    article: str
+    kind: Literal[
+        "indication", "contraindication", "technique", "caution", "claim", "advice", "context"
+    ]
+    text: Text
+    implemented_by: list[str] = Field(default_factory=list)
+    not_followed: Text | None = None
 
 
 class Threshold(Strict):
@@ -215,7 +299,9 @@ class Rule(Strict):
     effect: Effect
     when: Expression
     reason: Text
+    patient_reason: Text
     sources: list[str] = Field(min_length=1)
+    level: Level
     remark: str | None = None
 
 
@@ -225,6 +311,7 @@ class Indication(Strict):
     when: Expression
     reason: Text
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class Zone(Strict):
@@ -264,6 +351,7 @@ class Modality(Strict):
     unless: Expression | None = None
     unless_reason: Text | None = None
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class Course(Strict):
@@ -272,6 +360,7 @@ class Course(Strict):
     sessions_per_week: Dose
     minutes_per_session: Dose
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class Technique(Strict):
@@ -279,6 +368,7 @@ class Technique(Strict):
     label: Text
     description: Text
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class Precaution(Strict):
@@ -289,6 +379,7 @@ class Precaution(Strict):
     text: Text
     omit_techniques: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class HomeStep(Strict):
@@ -306,6 +397,7 @@ class HomeProgram(Strict):
     minutes: Dose
     warnings: list[Text] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class StopRule(Strict):
@@ -315,6 +407,7 @@ class StopRule(Strict):
     threshold: str | None = None
     questions: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class CostOption(Strict):
@@ -323,6 +416,7 @@ class CostOption(Strict):
     description: Text
     needs: Text
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class Phase(Strict):
@@ -330,6 +424,7 @@ class Phase(Strict):
     label: Text
     massage: Text
     sources: list[str] = Field(min_length=1)
+    level: Level
 
 
 class Plans(Strict):
@@ -394,6 +489,9 @@ class KnowledgeBase(Strict):
     meta: Meta
     systems: dict[str, str]
     sources: list[Source]
+    policies: list[Policy]
+    evidence: Evidence
+    articles: list[Statement]
     thresholds: list[Threshold]
     concepts: list[Concept]
     terminology: list[Terminology]
@@ -412,6 +510,9 @@ class KnowledgeBase(Strict):
 FILES: dict[str, tuple[str, ...]] = {
     "kb.yaml": ("meta", "systems"),
     "sources.yaml": ("sources",),
+    "policies.yaml": ("policies",),
+    "evidence.yaml": ("evidence",),
+    "articles.yaml": ("articles",),
     "thresholds.yaml": ("thresholds",),
     "concepts.yaml": ("concepts",),
     "terminology.yaml": ("terminology",),

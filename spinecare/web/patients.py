@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.errors import RecordError
 from spinecare.i18n import quantity
+from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
 from spinecare.record.model import PatientRecord
 from spinecare.store import service
 from spinecare.store.courses import courses_of
@@ -620,6 +621,11 @@ def screening_view(
         "requests": requests_,
         "doctors": doctors,
         "concept_labels": {c.id: c.label.get(lang) for c in kb.model.concepts},
+        "levels": {f["rule"]: rule_level_text(kb, f["rule"], lang) for f in screening["findings"]},
+        "source_names": source_names(kb, lang),
+        "source_langs": {
+            sid: lang if src.titles is not None else src.lang for sid, src in kb.sources.items()
+        },
         "values": {},
         "errors": {},
         "as_of": day.isoformat(),
@@ -663,14 +669,14 @@ def _patient_screening(context: dict[str, Any], kb: Any, lang: str) -> dict[str,
     s = context["s"]
     labels = context["concept_labels"]
     reasons = [
-        labels.get(f["concept"], f["concept"].replace("_", " "))
+        patient_reason(kb, f["rule"], lang) or labels.get(f["concept"], f["concept"])
         for f in s["findings"]
         if f["certainty"] == "present"
         and f["effect"] != "allowed_with_precautions"
         and (f.get("clearance") or {}).get("decision") != "cleared"
     ]
     care = [
-        labels.get(f["concept"], f["concept"].replace("_", " "))
+        patient_reason(kb, f["rule"], lang) or labels.get(f["concept"], f["concept"])
         for f in s["findings"]
         if f["certainty"] == "present" and f["effect"] == "allowed_with_precautions"
     ]

@@ -16,7 +16,7 @@ from spinecare.messages import N_, Message
 from spinecare.store import service
 from spinecare.store.models import Clinic
 from spinecare.web.deps import db_session, render, request_language, require_user, state
-from spinecare.web.i18n import Text, format_day, set_language, translate
+from spinecare.web.i18n import format_day, set_language, translate
 from spinecare.web.patients import _as_of
 from spinecare.wording import VERDICT_WORDS
 
@@ -24,17 +24,6 @@ router = APIRouter()
 
 READERS = ("admin", "therapist", "physician")
 URGENT = "refer_urgently"
-SOURCE_KINDS = {
-    "guideline": Text("guideline"),
-    "review": Text("systematic review"),
-    "trial": Text("trial"),
-    "paper": Text("research paper"),
-    "book": Text("textbook"),
-    "standard": Text("standard"),
-    "web": Text("web resource"),
-    "seed": Text("popular article"),
-}
-"""Source kinds shown in the letter; the KB's own design notes are not a clinical source."""
 NO_RED_FLAG = N_("no urgent referral for this patient on %(day)s: the screening finds no red flag")
 
 
@@ -44,19 +33,21 @@ def _value(value: Any, unit: str | None, lang: str) -> str:
     return str(value)
 
 
-def _sources(kb: KB, cited: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _sources(kb: KB, cited: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The cited sources with their kind, in ``lang``; code systems are no clinical source."""
+    kinds = {k.id: k.label.get(lang) for k in kb.model.evidence.kinds}
     out = []
     for item in cited:
         source = kb.sources.get(item["id"])
-        if source is None or source.kind not in SOURCE_KINDS:
+        if source is None or source.kind == "standard":
             continue
         out.append(
             {
-                "title": source.title,
-                "lang": source.lang,
-                "citation": source.citation if source.kind != "seed" else None,
+                "title": source.title_in(lang),
+                "lang": lang if source.titles is not None else source.lang,
+                "citation": source.citation,
                 "url": source.url,
-                "kind": SOURCE_KINDS[source.kind],
+                "kind": kinds[source.kind],
             }
         )
     return out
@@ -76,7 +67,7 @@ def _finding(kb: KB, f: dict[str, Any], labels: dict[str, str], lang: str) -> di
             }
             for e in f["evidence"]
         ],
-        "sources": _sources(kb, f["sources"]),
+        "sources": _sources(kb, f["sources"], lang),
     }
 
 

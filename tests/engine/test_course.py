@@ -90,7 +90,7 @@ def test_adjustment_within_range_is_recorded_without_reason(ready_plan, kb):
     assert by_field["sessions"].planned == 10 and by_field["sessions"].value == 12
     assert by_field["sessions"].within_range and by_field["sessions"].reason is None
     assert (by_field["sessions"].min, by_field["sessions"].max) == (10, 15)
-    assert by_field["sessions_per_week"].sources == ["sherman_2014", "design_md"]
+    assert by_field["sessions_per_week"].sources == ["sherman_2014", "policy_course_dose"]
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def test_seed_contraindication(item: str, kb) -> None:
     assert result.verdict == verdict
     assert concept in result.present_concepts
     finding = next(f for f in result.findings if f.concept == concept)
-    assert "seed_000" in finding.sources
+    assert "article_osteochondrosis" in finding.sources
 
 
 # --- seed 000: zones, modalities, home program, costs ---------------------------------------
@@ -133,7 +133,7 @@ def test_seed_daily_self_massage_taught_by_the_therapist(kb) -> None:
     assert program["zone"] == "collar_zone"
     assert program["steps"] and all(step["text"] and step["dose"] for step in program["steps"])
     assert "daily" in program["frequency"].lower() or "day" in program["frequency"].lower()
-    assert "seed_000" in program["sources"]
+    assert "article_osteochondrosis" in program["sources"]
     ru = plan(intake(icd("M42.12")), AS_OF, kb=kb, lang="ru")
     assert any("\u0400" <= ch <= "\u04ff" for ch in ru.home_program[0]["steps"][0]["text"])
 
@@ -180,14 +180,14 @@ def test_seed_herniation_massage_only_when_pain_is_absent_or_weak(kb) -> None:
     strong = screen(intake(icd("M51.1"), pain=5, clearances=CLEARED), AS_OF, kb=kb)
     assert strong.verdict == "defer"
     finding = next(f for f in strong.findings if f.concept == "acute_pain")
-    assert "seed_004" in finding.sources
+    assert "article_herniation" in finding.sources
 
 
 def test_seed_herniation_the_physician_decides(kb) -> None:
     result = screen(intake(icd("M51.1"), pain=1), AS_OF, kb=kb)
     assert result.verdict == "needs_clearance"
     finding = next(f for f in result.findings if f.rule == "disc_herniation_clearance")
-    assert "seed_004" in finding.sources
+    assert "article_herniation" in finding.sources
 
 
 @pytest.mark.parametrize("phase", ["conservative", "surgery", "recovery"])

@@ -82,10 +82,15 @@ def test_every_text_is_in_english_and_russian(kb) -> None:
         assert any("\u0400" <= ch <= "\u04ff" for ch in text.ru), f"{path}: ru is not Russian"
 
 
-def test_seed_sources_are_the_seed_files(kb) -> None:
-    seeds = [s for s in kb.model.sources if s.kind == "seed"]
-    text = " ".join(f"{s.title} {s.citation or ''} {s.remark or ''}" for s in seeds)
+def test_the_two_articles_are_popular_articles_in_russian(kb) -> None:
+    articles = [s for s in kb.model.sources if s.kind == "popular_article" and s.lang == "ru"]
+    ids = {s.id for s in articles}
+    assert {"article_osteochondrosis", "article_herniation"} <= ids
+    text = " ".join(s.remark or "" for s in articles)
     assert "000_9168352139faaa8b" in text and "004_b462bbb7b94b0331" in text
+    for source in articles:
+        assert source.titles is not None
+        assert any("\u0400" <= ch <= "\u04ff" for ch in source.title)
 
 
 def test_round_trip_dump_then_load_gives_the_same_kb(tmp_path: Path, kb) -> None:
@@ -111,7 +116,8 @@ def test_unknown_key_is_an_error_listing_the_allowed_keys(tmp_path: Path) -> Non
     assert len(problems) == 1
     assert problems[0].path.startswith("rules.yaml > rules[0] (cauda_equina)")
     assert "unknown key severity" in problems[0].message
-    assert "allowed: concept, effect, id, reason, remark, sources, when" in problems[0].message
+    allowed = "allowed: concept, effect, id, level, patient_reason, reason, remark, sources, when"
+    assert allowed in problems[0].message
 
 
 def test_every_problem_is_reported_at_once_with_its_path(tmp_path: Path) -> None:
