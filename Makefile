@@ -26,6 +26,7 @@ test: install lint typecheck
 lint: install
 	$(BIN)/ruff check spinecare tests benchmarks tools
 	$(BIN)/ruff format --check spinecare tests benchmarks tools
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy spinecare

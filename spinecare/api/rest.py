@@ -12,8 +12,8 @@ json`` prints. Errors use the app's one envelope: 400 for unreadable or invalid 
 ``/api/patients/{id}/plan`` read the clinic app's store (the full app of
 :func:`spinecare.app.create_app`; the standalone CDS app has no database and answers 404).
 The caller is the web app's signed-in user (the login session cookie) or the owner of a
-personal API token (``Authorization: Bearer spc_...``, :mod:`spinecare.api.tokens`);
-scoping and auditing are those of :mod:`spinecare.store.service`, as on the web pages:
+personal API token (``Authorization: Bearer spc_...``, :mod:`spinecare.clinic.tokens`);
+scoping and auditing are those of :mod:`spinecare.clinic.patients`, as on the web pages:
 401 without credentials, 403 for a role that may not see the patient, 404 for another
 clinic's patient.
 """
@@ -212,16 +212,13 @@ async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> 
 # ---------------------------------------------------------------------------------------
 # The clinic app's patients, screenings and plans
 
-SESSION_COOKIE = "spinecare_session"
-"""The web app's login cookie (:data:`spinecare.web.deps.SESSION_COOKIE`)."""
-
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="apiToken",
     description="A personal API token from `spinecare user token USERNAME` (spc_...).",
 )
 _cookie = APIKeyCookie(
-    name=SESSION_COOKIE,
+    name="spinecare_session",  # spinecare.clinic.accounts.SESSION_COOKIE
     auto_error=False,
     scheme_name="sessionCookie",
     description="The clinic web app's login session cookie (sign in at /login).",
@@ -312,9 +309,9 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
 
 def _caller(request: Request, session: Any) -> Any:
     """The user behind the request: a Bearer API token, else the web login cookie."""
-    from spinecare.api.tokens import token_user
+    from spinecare.clinic.accounts import SESSION_COOKIE, cookie_token, user_for_token
     from spinecare.clinic.audit import ActorRef
-    from spinecare.web.deps import optional_user
+    from spinecare.clinic.tokens import token_user
 
     header = request.headers.get("authorization")
     if header is not None:
@@ -331,12 +328,15 @@ def _caller(request: Request, session: Any) -> Any:
             )
         request.state.actor = ActorRef.of(user)  # who a refusal is recorded for
         return user
-    user = optional_user(request, session)
+    secret = request.app.state.web.settings.secret_key
+    cookie = cookie_token(secret, request.cookies.get(SESSION_COOKIE))
+    user = user_for_token(session, cookie) if cookie is not None else None
     if user is None:
         raise _unauthorized(
             "sign in first: send the login session cookie of /login, or "
             "'Authorization: Bearer <token>' with a token from `spinecare user token`"
         )
+    request.state.actor = ActorRef.of(user)
     return user
 
 
@@ -382,7 +382,7 @@ def list_patients(
     """The patients of your clinic you may see (a therapist or admin: all of them; a
     physician: those referred for clearance; a patient: their own record), by name, with
     each one's screening verdict. Paginated with ``limit`` and ``offset``."""
-    from spinecare.store import service
+    from spinecare.clinic import patients as service
 
     with _clinic_session(request) as (web, session, user):
         day = _day(as_of)
@@ -410,7 +410,7 @@ def list_patients(
 def get_patient(request: Request, patient_id: int = PatientId) -> Any:
     """What the patient page shows: the details, the dated intakes and the clearance
     requests."""
-    from spinecare.store import service
+    from spinecare.clinic import patients as service
 
     with _clinic_session(request) as (_web_state, session, user):
         patient = service.get_patient(session, user, patient_id)
@@ -438,7 +438,7 @@ def patient_screening(
     """The screening contract of DESIGN.md section 4 for the stored record, computed on
     read: the same object ``spinecare screen FILE --format json`` prints for the same
     record and date."""
-    from spinecare.store import service
+    from spinecare.clinic import patients as service
 
     with _clinic_session(request) as (web, session, user):
         day, language = _day(as_of), _lang(lang)
@@ -457,7 +457,7 @@ def patient_plan(
 ) -> Any:
     """The plan contract for the stored record: the same object ``spinecare plan FILE
     --format json`` prints for the same record and date."""
-    from spinecare.store import service
+    from spinecare.clinic import patients as service
 
     with _clinic_session(request) as (web, session, user):
         day, language = _day(as_of), _lang(lang)

@@ -9,12 +9,12 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from spinecare.clinic import patients as service
+from spinecare.clinic.courses import courses_of
+from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.errors import RecordError
 from spinecare.record.model import PatientRecord
-from spinecare.store import service
-from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
-from spinecare.store.service import CONTACT_FIELDS, PatientInput
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     check_csrf,

@@ -10,10 +10,10 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from spinecare.clinic import patients as service
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
-from spinecare.store import service
 from spinecare.store.models import Clinic
 from spinecare.web.deps import db_session, render, request_language, require_user, state
 from spinecare.web.forms import UNIT_WORDS

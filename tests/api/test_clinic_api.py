@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _cheap_password_hashing() -> Iterator[None]:
     from argon2 import PasswordHasher
 
-    from spinecare.store import accounts
+    from spinecare.clinic import accounts
 
     before = accounts._hasher
     accounts.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
@@ -64,8 +64,8 @@ def _user(session: Any, username: str) -> Any:
 
 def _refer(world: World) -> int:
     """A clearance request for the demo patient to the demo physician (so they see it)."""
+    from spinecare.clinic.patients import request_clearance
     from spinecare.kb import load_kb
-    from spinecare.store.service import request_clearance
 
     with _db(world).session() as session:
         req = request_clearance(
@@ -95,7 +95,7 @@ def signed_in(world: World) -> Callable[[str], TestClient]:
 
 
 def _token(world: World, username: str, days: int = 30) -> str:
-    from spinecare.api.tokens import issue_token
+    from spinecare.clinic.tokens import issue_token
 
     with _db(world).session() as session:
         return issue_token(session, _user(session, username), days)
@@ -293,8 +293,8 @@ def _cli(command: str, path: Path, *extra: str) -> dict[str, Any]:
 def _import_demo(world: World, path: Path) -> int:
     """The demo file stored as a patient of the other clinic (read from ``path``, as the CLI
     reads it, so the evidence references are the same)."""
+    from spinecare.clinic.patients import import_record
     from spinecare.core import load_record
-    from spinecare.store.service import import_record
 
     record = load_record(path)
     with _db(world).session() as session:
@@ -330,9 +330,9 @@ def test_seeded_demo_patient_screening_equals_the_library(
 ) -> None:
     """The demo clinic's own copy (seeded from spinecare/demo/, dated as of the seeding
     day) answers what the library answers for the same record, byte for byte as JSON."""
+    from spinecare.clinic.seed import demo_records
     from spinecare.core import screen
     from spinecare.kb import load_kb
-    from spinecare.store.seed import demo_records
 
     record = next(
         r for _, r in demo_records(load_kb(), date.today()) if r.patient.id == "demo-kuznetsova"
@@ -388,7 +388,7 @@ def test_bad_parameters_are_envelopes(world: World, signed_in: Callable[[str], T
 
 
 def test_bearer_tokens(world: World) -> None:
-    from spinecare.api.tokens import revoke_token
+    from spinecare.clinic.tokens import revoke_token
 
     client = world.client()
     token = _token(world, "therapist")
@@ -471,10 +471,10 @@ def test_token_command(world: World) -> None:
 
 
 def test_cookie_name_matches_the_web_app() -> None:
-    from spinecare.api.rest import SESSION_COOKIE
-    from spinecare.web.deps import SESSION_COOKIE as WEB_COOKIE
+    from spinecare.api.rest import _cookie
+    from spinecare.clinic.accounts import SESSION_COOKIE
 
-    assert SESSION_COOKIE == WEB_COOKIE
+    assert _cookie.model.name == SESSION_COOKIE
 
 
 # ---------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def postgres_available() -> None:
 def _cheap_password_hashing() -> None:
     from argon2 import PasswordHasher
 
-    from spinecare.store.accounts import use_password_hasher
+    from spinecare.clinic.accounts import use_password_hasher
 
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
