@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic import patients as service
-from spinecare.clinic.courses import courses_of
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.errors import RecordError
 from spinecare.record.model import PatientRecord
@@ -265,26 +264,13 @@ async def import_upload(request: Request) -> Response:
 def patient_page(request: Request, patient_id: int) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
-        patient = service.get_patient(session, user, patient_id)
-        intakes = service.intakes_of(session, patient)
-        requests_ = service.requests_of(session, patient)
-        data = {
-            "patient": service.patient_json(patient),
-            "intakes": [
-                {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
-                for i in intakes
-            ],
-            "clearance_requests": [service.clearance_request_json(r) for r in requests_],
-            "courses": [
-                {"id": c.id, "start": c.start.isoformat(), "status": c.status}
-                for c in courses_of(session, patient)
-            ],
-        }
+        detail = service.patient_detail(session, user, patient_id)
+    data = detail.model_dump(mode="json")
     return render(
         request,
         "patient.html",
         {
-            "patient": patient,
+            "patient": detail.patient,
             "data": data,
             "courses": data["courses"],
             "source_words": SOURCE_WORDS,

@@ -265,6 +265,22 @@ def test_patient_detail(world: World, signed_in: Callable[[str], TestClient]) ->
     assert body["intakes"] and body["intakes"][0]["source"] == "demo"
     assert [r["id"] for r in body["clearance_requests"]] == [req]
     assert body["clearance_requests"][0]["concepts"] == ["disc_herniation"]
+    assert body["courses"] == []
+
+
+def test_patient_detail_is_one_shape_on_the_api_and_the_page(
+    world: World, signed_in: Callable[[str], TestClient]
+) -> None:
+    _refer(world)
+    client = signed_in("therapist")
+    api = client.get(f"/api/patients/{world.demo_patient}").json()
+    page = client.get(
+        f"/patients/{world.demo_patient}", headers={"Accept": "application/json"}
+    ).json()
+    assert api == page
+    listed = client.get("/api/patients").json()["patients"]
+    twin = client.get("/patients", headers={"Accept": "application/json"}).json()["patients"]
+    assert listed[: len(twin)] == twin[: len(listed)]
 
 
 def _cli(command: str, path: Path, *extra: str) -> dict[str, Any]:
@@ -520,6 +536,27 @@ def test_openapi_documents_the_clinic_routes(world: World) -> None:
     assert schemes["sessionCookie"]["in"] == "cookie"
     params = {p["name"] for p in paths["/api/patients"]["get"]["parameters"]}
     assert {"q", "limit", "offset", "as_of"} <= params
+
+
+def test_openapi_schemas_are_generated_from_the_models(world: World) -> None:
+    """The verdicts in the OpenAPI come from the KB schema's list, not a copy of it."""
+    from spinecare.kb.schema import VERDICTS
+
+    spec = world.client().get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert schemas["ScreeningOut"]["properties"]["verdict"]["enum"] == list(VERDICTS)
+    assert schemas["PatientListItemOut"]["properties"]["verdict"]["enum"] == list(VERDICTS)
+    assert schemas["PlanOut"]["properties"]["status"]["enum"] == ["ready", "pending", "blocked"]
+    for path, model in (
+        ("/api/patients", "PatientPageOut"),
+        ("/api/patients/{patient_id}", "PatientDetailOut"),
+        ("/api/patients/{patient_id}/screening", "ScreeningOut"),
+        ("/api/patients/{patient_id}/plan", "PlanOut"),
+    ):
+        ok = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert ok["schema"]["$ref"].endswith("/" + model)
+        refused = spec["paths"][path]["get"]["responses"]["403"]["content"]["application/json"]
+        assert refused["schema"]["$ref"].endswith("/ErrorOut")
 
 
 def test_credentials_are_checked_before_parameters(
