@@ -50,10 +50,10 @@ def setup(db_url: str) -> tuple[object, int]:
     from sqlalchemy import select
 
     from spinecare.app import create_app
+    from spinecare.clinic import courses
     from spinecare.engine.course import Session
     from spinecare.kb import load_kb
     from spinecare.settings import Settings
-    from spinecare.clinic import courses
     from spinecare.store.models import PatientRow, SessionRow, User
 
     settings = Settings.from_env(

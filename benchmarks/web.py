@@ -185,8 +185,8 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from spinecare.app import create_app
-    from spinecare.settings import Settings
     from spinecare.clinic.accounts import use_password_hasher
+    from spinecare.settings import Settings
     from spinecare.store.db import open_database
 
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

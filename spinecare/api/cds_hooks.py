@@ -169,6 +169,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def _check_request(data: dict[str, Any], hook: str) -> dict[str, Any]:
+    """The request's context, once the request has the shape of a ``hook`` call."""
     sent_hook = data.get("hook")
     if not isinstance(sent_hook, str):
         raise CdsRequestError("'hook' is missing (a string naming the hook)")
@@ -176,7 +177,18 @@ def _check_request(data: dict[str, Any], hook: str) -> dict[str, Any]:
         raise CdsRequestError(f"this service answers the '{hook}' hook, not '{sent_hook}'")
     if not isinstance(data.get("hookInstance"), str) or not data["hookInstance"]:
         raise CdsRequestError("'hookInstance' is missing (a UUID string)")
-    context = data.get("context")
+    context = _check_context(data.get("context"), hook)
+    _check_server(data)
+    prefetch = data.get("prefetch")
+    if prefetch is not None and not isinstance(prefetch, dict):
+        raise CdsRequestError(f"'prefetch' must be an object, not {json_type(prefetch)}")
+    extension = data.get("extension")
+    if extension is not None and not isinstance(extension, dict):
+        raise CdsRequestError("'extension' must be an object")
+    return context
+
+
+def _check_context(context: Any, hook: str) -> dict[str, Any]:
     if not isinstance(context, dict):
         raise CdsRequestError("'context' is missing (a JSON object)")
     for name, kind in CONTEXT_FIELDS[hook].items():
@@ -192,6 +204,11 @@ def _check_request(data: dict[str, Any], hook: str) -> dict[str, Any]:
         raise CdsRequestError("context.selections must be a list of strings")
     if "draftOrders" in context and context["draftOrders"].get("resourceType") != "Bundle":
         raise CdsRequestError("context.draftOrders must be a FHIR Bundle")
+    return context
+
+
+def _check_server(data: dict[str, Any]) -> None:
+    """``fhirServer`` is an http(s) URL, and ``fhirAuthorization`` comes with one."""
     server = data.get("fhirServer")
     if server is not None and not (
         isinstance(server, str) and server.startswith(("http://", "https://"))
@@ -203,13 +220,6 @@ def _check_request(data: dict[str, Any], hook: str) -> dict[str, Any]:
             raise CdsRequestError("'fhirAuthorization' must be an object with an access_token")
         if server is None:
             raise CdsRequestError("'fhirAuthorization' given without 'fhirServer'")
-    prefetch = data.get("prefetch")
-    if prefetch is not None and not isinstance(prefetch, dict):
-        raise CdsRequestError(f"'prefetch' must be an object, not {json_type(prefetch)}")
-    extension = data.get("extension")
-    if extension is not None and not isinstance(extension, dict):
-        raise CdsRequestError("'extension' must be an object")
-    return context
 
 
 def _options(data: dict[str, Any]) -> tuple[date, str]:
