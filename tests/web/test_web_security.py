@@ -23,7 +23,7 @@ def _pg_dsn() -> str:
     return PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The demo world on a SQLite file, or in a fresh PostgreSQL schema."""
     if request.param == "sqlite":
