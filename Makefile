@@ -1,11 +1,12 @@
-# spinecare: `make run` starts the app with demo patients; `make test` runs the whole suite.
+# spinecare: `make run` starts the app with demo patients; `make test` runs the whole suite;
+# `make check` runs lint, types and the fast tests (no browser, Spark, PostgreSQL or big data).
 PYTHON ?= python3
 PORT   ?= 8000
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck messages clean
+.PHONY: install run test check lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +24,15 @@ run: install
 test: install lint typecheck
 	$(BIN)/python -m pytest -n auto -q
 
+FAST := not slow and not spark and not browser and not postgres
+
+check: install lint typecheck
+	$(BIN)/python -m pytest -n auto -q -m "$(FAST)"
+
 lint: install
 	$(BIN)/ruff check spinecare tests benchmarks tools
 	$(BIN)/ruff format --check spinecare tests benchmarks tools
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy spinecare

@@ -50,10 +50,10 @@ def setup(db_url: str) -> tuple[object, int]:
     from sqlalchemy import select
 
     from spinecare.app import create_app
+    from spinecare.clinic import courses
     from spinecare.engine.course import Session
     from spinecare.kb import load_kb
     from spinecare.settings import Settings
-    from spinecare.store import courses
     from spinecare.store.models import PatientRow, SessionRow, User
 
     settings = Settings.from_env(
@@ -123,7 +123,7 @@ def main() -> int:
     args = parser.parse_args()
     from argon2 import PasswordHasher
 
-    from spinecare.store.accounts import use_password_hasher
+    from spinecare.clinic.accounts import use_password_hasher
 
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,7 +36,7 @@ def seed(db: Any, patients: int, intakes: int, rng: random.Random) -> int:
     """Fill one clinic; returns the clinic id."""
     from sqlalchemy import insert
 
-    from spinecare.store.accounts import create_user, get_or_create_clinic
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
     from spinecare.store.models import (
         AnswerRow,
         ConditionRow,
@@ -185,8 +185,8 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from spinecare.app import create_app
+    from spinecare.clinic.accounts import use_password_hasher
     from spinecare.settings import Settings
-    from spinecare.store.accounts import use_password_hasher
     from spinecare.store.db import open_database
 
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

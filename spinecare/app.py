@@ -334,7 +334,7 @@ def create_app(
     app.state.web = WebState(settings=settings, db=db)
     app.state.demo_logins = []
     if settings.demo:
-        from spinecare.store.seed import seed_demo
+        from spinecare.clinic.seed import seed_demo
 
         with db.session() as session:
             app.state.demo_logins = seed_demo(session, app.state.web.kb(), passwords=seed_passwords)

@@ -17,10 +17,19 @@ from typing import Any
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, RecordError
+from spinecare.fhir.questionnaire import reader_measures
 from spinecare.kb.loader import KB, load_kb
 from spinecare.record.model import PatientRecord
 
-__all__ = ["load_kb", "load_record", "parse_date", "plan", "read_document", "screen"]
+__all__ = [
+    "load_kb",
+    "load_record",
+    "parse_date",
+    "plan",
+    "read_document",
+    "reader_measures",
+    "screen",
+]
 
 RecordSource = PatientRecord | str | Path | bytes | dict[str, Any]
 
@@ -79,22 +88,6 @@ def load_record(
         "(no 'format: spinecare-intake/1')",
         source=label,
     )
-
-
-def reader_measures(
-    kb: KB,
-) -> dict[tuple[str, str], tuple[str, str, float | None, float | None]]:
-    """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader."""
-    from spinecare.fhir.questionnaire import LINK_SYSTEM
-
-    def entry(m: Any) -> tuple[str, str, float | None, float | None]:
-        low, high = (m.plausible.low, m.plausible.high) if m.plausible else (None, None)
-        return (m.id, m.unit, low, high)
-
-    out = {key: entry(m) for key, m in kb.measure_by_code.items()}
-    # the intake Questionnaire's reading items, by their linkId (the measure id)
-    out.update({(LINK_SYSTEM, m.id): entry(m) for m in kb.model.measures})
-    return out
 
 
 def screen(

@@ -7,13 +7,15 @@ values with their units as people write them, evidence named by where it was rec
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text as RichText
 
 from spinecare.engine.planning import CoursePlan
-from spinecare.engine.screening import Screening
+from spinecare.engine.screening import Finding, Screening
 from spinecare.i18n import translator
 from spinecare.kb.evidence import plan_level_text, rule_level_text
 from spinecare.kb.loader import KB
@@ -62,6 +64,41 @@ def _field(
     c.print(" " * indent + f"{head} {escape(value)}", style=style)
 
 
+def _finding(c: Console, s: Screening, f: Finding, cited: list[str]) -> None:
+    """One finding: its concept and effect, reason, level, evidence, gaps and sources
+    (numbered in ``cited``, the order of first citation)."""
+    lang, kb = s.lang, s.kb
+    _ = translator(lang)
+    line = RichText("  ● ", style=VERDICT_STYLE.get(f.effect, ""))
+    line.append(
+        f"{concept_name(kb, f.concept, lang)}: {effect_text(f.effect, lang)}",
+        style=VERDICT_STYLE.get(f.effect, ""),
+    )
+    if f.certainty != "present":
+        line.append(" (" + _("not known: data missing") + ")")
+    if f.settled is not None:
+        when = f.settled.clearance.when
+        settled = clearance_text(f.settled.decision, lang)
+        line.append(f" [{settled}{', ' + day_text(when, lang) if when else ''}]")
+    c.print(line)
+    c.print(f"    {escape(f.reason)}")
+    level = rule_level_text(s.kb, f.rule, s.lang)
+    if level:
+        c.print(f"    {escape(level)}", style="dim")
+    for e in f.evidence:
+        _field(c, _("Evidence"), evidence_text(e, lang), indent=4)
+    if f.gaps:
+        missing = ", ".join(item_name(kb, g.item, lang) for g in f.gaps)
+        _field(c, _("Missing"), missing, indent=4)
+    refs = []
+    for sid in f.sources:
+        if sid not in cited:
+            cited.append(sid)
+        refs.append(f"[{cited.index(sid) + 1}]")
+    if refs:
+        _field(c, _("Sources"), " ".join(refs), indent=4, style="dim")
+
+
 def render_screening(s: Screening, console: Console | None = None) -> None:
     c = console or _console()
     lang, kb = s.lang, s.kb
@@ -85,34 +122,7 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
     if s.findings:
         _heading(c, _("Findings"))
         for f in s.findings:
-            line = RichText("  ● ", style=VERDICT_STYLE.get(f.effect, ""))
-            line.append(
-                f"{concept_name(kb, f.concept, lang)}: {effect_text(f.effect, lang)}",
-                style=VERDICT_STYLE.get(f.effect, ""),
-            )
-            if f.certainty != "present":
-                line.append(" (" + _("not known: data missing") + ")")
-            if f.settled is not None:
-                when = f.settled.clearance.when
-                settled = clearance_text(f.settled.decision, lang)
-                line.append(f" [{settled}{', ' + day_text(when, lang) if when else ''}]")
-            c.print(line)
-            c.print(f"    {escape(f.reason)}")
-            level = rule_level_text(s.kb, f.rule, s.lang)
-            if level:
-                c.print(f"    {escape(level)}", style="dim")
-            for e in f.evidence:
-                _field(c, _("Evidence"), evidence_text(e, lang), indent=4)
-            if f.gaps:
-                missing = ", ".join(item_name(kb, g.item, lang) for g in f.gaps)
-                _field(c, _("Missing"), missing, indent=4)
-            refs = []
-            for sid in f.sources:
-                if sid not in cited:
-                    cited.append(sid)
-                refs.append(f"[{cited.index(sid) + 1}]")
-            if refs:
-                _field(c, _("Sources"), " ".join(refs), indent=4, style="dim")
+            _finding(c, s, f, cited)
     else:
         c.print(escape(_("No finding limits massage.")))
     if s.missing:
@@ -124,6 +134,39 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
         for number, sid in enumerate(cited, start=1):
             c.print(f"  [{number}] {escape(source_title(kb, sid))}", style="dim", markup=False)
     c.print()
+
+
+def _course(c: Console, course: dict[str, Any], lang: str) -> None:
+    """The course line (sessions, frequency, minutes) and its techniques."""
+    _ = translator(lang)
+    freq = course["frequency"]
+    text = _(
+        "%(sessions)s sessions, %(per_week)s per week (%(low)s-%(high)s), "
+        "%(minutes)s min per session"
+    ) % {
+        "sessions": course["sessions"],
+        "per_week": _number(freq["value"]),
+        "low": _number(freq["min"]),
+        "high": _number(freq["max"]),
+        "minutes": _number(course["minutes_per_session"]),
+    }
+    _field(c, _("Course"), text)
+    techniques = " → ".join(x["label"] for x in course["techniques"])
+    _field(c, _("Techniques"), techniques)
+
+
+def _zones_and_modalities(c: Console, p: CoursePlan, kb: KB, lang: str) -> None:
+    """The plan's zones and modalities by name, each modality with its evidence level."""
+    _ = translator(lang)
+    zones = ", ".join(zone_name(kb, z, lang) for z in p.zones) or "—"
+    _field(c, _("Zones"), zones)
+    modalities = ", ".join(m.get("label") or modality_name(kb, m["id"], lang) for m in p.modalities)
+    _field(c, _("Modalities"), modalities or "—")
+    for m in p.modalities:
+        level = plan_level_text(kb, "modalities", m["id"], lang)
+        if level:
+            name = m.get("label") or modality_name(kb, m["id"], lang)
+            c.print(f"  - {escape(name)}: {escape(level)}", style="dim")
 
 
 def render_plan(
@@ -152,31 +195,9 @@ def render_plan(
     if p.status == "blocked":
         c.print()
         return
-    zones = ", ".join(zone_name(kb, z, lang) for z in p.zones) or "—"
-    _field(c, _("Zones"), zones)
-    modalities = ", ".join(m.get("label") or modality_name(kb, m["id"], lang) for m in p.modalities)
-    _field(c, _("Modalities"), modalities or "—")
-    for m in p.modalities:
-        level = plan_level_text(kb, "modalities", m["id"], lang)
-        if level:
-            name = m.get("label") or modality_name(kb, m["id"], lang)
-            c.print(f"  - {escape(name)}: {escape(level)}", style="dim")
+    _zones_and_modalities(c, p, kb, lang)
     if p.course:
-        course = p.course
-        freq = course["frequency"]
-        text = _(
-            "%(sessions)s sessions, %(per_week)s per week (%(low)s-%(high)s), "
-            "%(minutes)s min per session"
-        ) % {
-            "sessions": course["sessions"],
-            "per_week": _number(freq["value"]),
-            "low": _number(freq["min"]),
-            "high": _number(freq["max"]),
-            "minutes": _number(course["minutes_per_session"]),
-        }
-        _field(c, _("Course"), text)
-        techniques = " → ".join(x["label"] for x in course["techniques"])
-        _field(c, _("Techniques"), techniques)
+        _course(c, p.course, lang)
     if p.avoid:
         _heading(c, _("Avoid") + ":")
         for a in p.avoid:

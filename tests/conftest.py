@@ -24,6 +24,17 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["SPINECARE_DATA_DIR"] = tempfile.mkdtemp(prefix="spinecare-test-data-")
 
 
+BROWSER = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests (tests/e2e, Chromium through Playwright) are marked ``browser``,
+    so ``make check`` can leave them to ``make test``."""
+    for item in items:
+        if BROWSER in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def kb():
     from spinecare.kb import load_kb

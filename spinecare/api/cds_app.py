@@ -20,8 +20,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.errors import error_response, install_error_handlers
-from spinecare.api.outbound import AddressPolicy
 from spinecare.api.security import JWTVerifier, load_issuers
+from spinecare.fhir.outbound import AddressPolicy
 from spinecare.settings import Settings
 from spinecare.store.db import Database
 

@@ -12,8 +12,8 @@ json`` prints. Errors use the app's one envelope: 400 for unreadable or invalid 
 ``/api/patients/{id}/plan`` read the clinic app's store (the full app of
 :func:`spinecare.app.create_app`; the standalone CDS app has no database and answers 404).
 The caller is the web app's signed-in user (the login session cookie) or the owner of a
-personal API token (``Authorization: Bearer spc_...``, :mod:`spinecare.api.tokens`);
-scoping and auditing are those of :mod:`spinecare.store.service`, as on the web pages:
+personal API token (``Authorization: Bearer spc_...``, :mod:`spinecare.clinic.tokens`);
+scoping and auditing are those of :mod:`spinecare.clinic.patients`, as on the web pages:
 401 without credentials, 403 for a role that may not see the patient, 404 for another
 clinic's patient.
 """
@@ -29,6 +29,13 @@ from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spinecare.clinic.models import (
+    ErrorOut,
+    PatientDetailOut,
+    PatientPageOut,
+    PlanOut,
+    ScreeningOut,
+)
 from spinecare.errors import InputError, NotFoundError
 from spinecare.i18n import is_language, languages
 
@@ -36,29 +43,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["REST API"])
 
-_ERROR = {
-    "description": "Unreadable or invalid input (the error envelope)",
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "required": ["status", "code", "message"],
-                        "properties": {
-                            "status": {"type": "integer"},
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "details": {"type": "array"},
-                        },
-                    }
-                },
-            }
-        }
-    },
-}
 _BODY = {
     "requestBody": {
         "required": True,
@@ -67,80 +51,26 @@ _BODY = {
         "content": {"application/json": {"schema": {"type": "object"}}},
     }
 }
-_SCREEN_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["verdict", "indicated", "indications", "findings", "missing", "kb_version"],
-    "properties": {
-        "verdict": {
-            "type": "string",
-            "enum": [
-                "refer_urgently",
-                "contraindicated",
-                "defer",
-                "needs_clearance",
-                "needs_data",
-                "allowed_with_precautions",
-                "allowed",
-            ],
-        },
-        "indicated": {"type": ["boolean", "null"]},
-        "indications": {"type": "array", "items": {"type": "string"}},
-        "findings": {"type": "array", "items": {"type": "object"}},
-        "missing": {"type": "array", "items": {"type": "object"}},
-        "kb_version": {"type": "string"},
-        "as_of": {"type": "string"},
-        "patient": {"type": "string"},
-    },
-}
-_PLAN_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "status",
-        "verdict",
-        "zones",
-        "modalities",
-        "course",
-        "avoid",
-        "home_program",
-        "sources",
-    ],
-    "properties": {
-        "status": {"type": "string", "enum": ["ready", "pending", "blocked"]},
-        "verdict": {"type": "string"},
-        "zones": {"type": "array", "items": {"type": "string"}},
-        "modalities": {"type": "array"},
-        "course": {"type": ["object", "null"]},
-        "avoid": {"type": "array"},
-        "home_program": {"type": "array"},
-        "sources": {"type": "array"},
-    },
-}
-
-
-def _responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"description": "OK", "content": {"application/json": {"schema": schema}}},
-        400: _ERROR,
-        413: _ERROR,
-    }
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {**_ERROR, "description": f"{description} (the error envelope)"}
+    return {"model": ErrorOut, "description": f"{description} (the error envelope)"}
 
 
-def _clinic_responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"description": "OK", "content": {"application/json": {"schema": schema}}},
-        400: _error("Bad as_of or lang"),
-        401: _error("No valid login session cookie or Bearer token"),
-        403: _error("Your role may not see this patient"),
-        404: _error(
-            "No such patient in your clinic, or no clinic database on this server "
-            "(the standalone CDS app)"
-        ),
-        422: _error("A parameter does not fit this description"),
-    }
+_DOCUMENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Unreadable or invalid input"),
+    413: _error("The body is over the size limit"),
+}
+_CLINIC_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Bad as_of or lang"),
+    401: _error("No valid login session cookie or Bearer token"),
+    403: _error("Your role may not see this patient"),
+    404: _error(
+        "No such patient in your clinic, or no clinic database on this server "
+        "(the standalone CDS app)"
+    ),
+    422: _error("A parameter does not fit this description"),
+}
 
 
 def _document(raw: bytes) -> dict[str, Any]:
@@ -188,7 +118,8 @@ Lang = Query("en", description="Language of reasons and texts: en or ru.")
     "/screen",
     summary="Screen a patient for massage",
     openapi_extra=_BODY,
-    responses=_responses(_SCREEN_SCHEMA),
+    response_model=ScreeningOut,
+    responses=_DOCUMENT_ERRORS,
 )
 async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Is massage safe and indicated for this patient on this date, and why?"""
@@ -201,7 +132,8 @@ async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -
     "/plan",
     summary="Plan a massage course",
     openapi_extra=_BODY,
-    responses=_responses(_PLAN_SCHEMA),
+    response_model=PlanOut,
+    responses=_DOCUMENT_ERRORS,
 )
 async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Zones, modalities, sessions, techniques and what to avoid for this patient."""
@@ -213,16 +145,13 @@ async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> 
 # ---------------------------------------------------------------------------------------
 # The clinic app's patients, screenings and plans
 
-SESSION_COOKIE = "spinecare_session"
-"""The web app's login cookie (:data:`spinecare.web.deps.SESSION_COOKIE`)."""
-
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="apiToken",
     description="A personal API token from `spinecare user token USERNAME` (spc_...).",
 )
 _cookie = APIKeyCookie(
-    name=SESSION_COOKIE,
+    name="spinecare_session",  # spinecare.clinic.accounts.SESSION_COOKIE
     auto_error=False,
     scheme_name="sessionCookie",
     description="The clinic web app's login session cookie (sign in at /login).",
@@ -233,66 +162,6 @@ _REALM = 'Bearer realm="spinecare"'
 
 class NoClinicApp(NotFoundError):
     code = "no_clinic_app"
-
-
-_PATIENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "external_id", "name", "version", "updated_at"],
-    "properties": {
-        "id": {"type": "integer"},
-        "external_id": {"type": "string"},
-        "name": {"type": "string"},
-        "birth_date": {"type": ["string", "null"], "format": "date"},
-        "sex": {"type": ["string", "null"]},
-        "language": {"type": ["string", "null"]},
-        "notes": {"type": ["string", "null"]},
-        "version": {"type": "integer"},
-        "updated_at": {"type": "string", "format": "date-time"},
-    },
-}
-_LIST_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["patients", "total", "limit", "offset", "next_offset", "as_of"],
-    "properties": {
-        "patients": {
-            "type": "array",
-            "items": {
-                **_PATIENT_SCHEMA,
-                "required": [*_PATIENT_SCHEMA["required"], "verdict"],
-                "properties": {
-                    **_PATIENT_SCHEMA["properties"],
-                    "verdict": _SCREEN_SCHEMA["properties"]["verdict"],
-                },
-            },
-        },
-        "total": {"type": "integer", "description": "Patients matching, on all pages."},
-        "limit": {"type": "integer"},
-        "offset": {"type": "integer"},
-        "next_offset": {"type": ["integer", "null"], "description": "null on the last page"},
-        "q": {"type": "string"},
-        "as_of": {"type": "string", "format": "date"},
-    },
-}
-_DETAIL_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["patient", "intakes", "clearance_requests"],
-    "properties": {
-        "patient": _PATIENT_SCHEMA,
-        "intakes": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "date": {"type": "string", "format": "date"},
-                    "source": {"type": "string"},
-                    "label": {"type": ["string", "null"]},
-                },
-            },
-        },
-        "clearance_requests": {"type": "array", "items": {"type": "object"}},
-    },
-}
 
 
 def _web(request: Request) -> Any:
@@ -313,9 +182,9 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
 
 def _caller(request: Request, session: Any) -> Any:
     """The user behind the request: a Bearer API token, else the web login cookie."""
-    from spinecare.api.tokens import token_user
+    from spinecare.clinic.accounts import SESSION_COOKIE, cookie_token, user_for_token
     from spinecare.clinic.audit import ActorRef
-    from spinecare.web.deps import optional_user
+    from spinecare.clinic.tokens import token_user
 
     header = request.headers.get("authorization")
     if header is not None:
@@ -332,12 +201,15 @@ def _caller(request: Request, session: Any) -> Any:
             )
         request.state.actor = ActorRef.of(user)  # who a refusal is recorded for
         return user
-    user = optional_user(request, session)
+    secret = request.app.state.web.settings.secret_key
+    cookie = cookie_token(secret, request.cookies.get(SESSION_COOKIE))
+    user = user_for_token(session, cookie) if cookie is not None else None
     if user is None:
         raise _unauthorized(
             "sign in first: send the login session cookie of /login, or "
             "'Authorization: Bearer <token>' with a token from `spinecare user token`"
         )
+    request.state.actor = ActorRef.of(user)
     return user
 
 
@@ -355,15 +227,6 @@ def _day(as_of: str | None) -> date:
     return parse_date(as_of, what="as_of")
 
 
-def _as_in_record(data: dict[str, Any], patient: Any) -> dict[str, Any]:
-    """``patient`` as the record names it (the FHIR Patient id or intake id, kept as the
-    stored patient's ``external_id``), as ``spinecare screen|plan`` print it, rather than
-    the store's number (which is in the request's path)."""
-    if "patient" in data:
-        data["patient"] = patient.external_id
-    return data
-
-
 PatientId = Path(description="The patient's number in the clinic app.")
 
 
@@ -371,7 +234,8 @@ PatientId = Path(description="The patient's number in the clinic app.")
     "/patients",
     summary="List the patients you may see, with their verdict",
     dependencies=_AUTH,
-    responses=_clinic_responses(_LIST_SCHEMA),
+    response_model=PatientPageOut,
+    responses=_CLINIC_ERRORS,
 )
 def list_patients(
     request: Request,
@@ -379,88 +243,67 @@ def list_patients(
     limit: int = Query(50, ge=1, le=200, description="Patients per page."),
     offset: int = Query(0, ge=0, description="Patients to skip."),
     as_of: str | None = Query(None, description="Verdicts as of this date; default today."),
-) -> Any:
+) -> PatientPageOut:
     """The patients of your clinic you may see (a therapist or admin: all of them; a
     physician: those referred for clearance; a patient: their own record), by name, with
     each one's screening verdict. Paginated with ``limit`` and ``offset``."""
-    from spinecare.store import service
+    from spinecare.clinic.patients import patient_page
 
     with _clinic_session(request) as (web, session, user):
         day = _day(as_of)
-        rows, total = service.list_patients(session, user, q=q, limit=limit, offset=offset)
-        screenings = service.screen_patients(session, rows, web.kb(), day)
-        items = [{**service.patient_json(p), "verdict": screenings[p.id].verdict} for p in rows]
-    after = offset + len(items)
-    return {
-        "patients": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": after if after < total else None,
-        "q": q or "",
-        "as_of": day.isoformat(),
-    }
+        return patient_page(session, user, web.kb(), day, q=q, limit=limit, offset=offset)
 
 
 @router.get(
     "/patients/{patient_id}",
-    summary="One patient: details, intakes, clearance requests",
+    summary="One patient: details, intakes, clearance requests, courses",
     dependencies=_AUTH,
-    responses=_clinic_responses(_DETAIL_SCHEMA),
+    response_model=PatientDetailOut,
+    responses=_CLINIC_ERRORS,
 )
-def get_patient(request: Request, patient_id: int = PatientId) -> Any:
-    """What the patient page shows: the details, the dated intakes and the clearance
-    requests."""
-    from spinecare.store import service
+def get_patient(request: Request, patient_id: int = PatientId) -> PatientDetailOut:
+    """What the patient page shows: the details, the dated intakes, the clearance
+    requests and the courses."""
+    from spinecare.clinic.patients import patient_detail
 
     with _clinic_session(request) as (_web_state, session, user):
-        patient = service.get_patient(session, user, patient_id)
-        return {
-            "patient": service.patient_json(patient),
-            "intakes": [
-                {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
-                for i in service.intakes_of(session, patient)
-            ],
-            "clearance_requests": [
-                service.clearance_request_json(r) for r in service.requests_of(session, patient)
-            ],
-        }
+        return patient_detail(session, user, patient_id)
 
 
 @router.get(
     "/patients/{patient_id}/screening",
     summary="A stored patient's screening",
     dependencies=_AUTH,
-    responses=_clinic_responses(_SCREEN_SCHEMA),
+    response_model=ScreeningOut,
+    responses=_CLINIC_ERRORS,
 )
 def patient_screening(
     request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
-) -> Any:
+) -> ScreeningOut:
     """The screening contract of DESIGN.md section 4 for the stored record, computed on
     read: the same object ``spinecare screen FILE --format json`` prints for the same
     record and date."""
-    from spinecare.store import service
+    from spinecare.clinic.patients import patient_screening as screening_of
 
     with _clinic_session(request) as (web, session, user):
         day, language = _day(as_of), _lang(lang)
-        ps = service.screen_patient(session, user, patient_id, web.kb(), day, language)
-        return _as_in_record(ps.screening.to_json(), ps.patient)
+        return screening_of(session, user, patient_id, web.kb(), day, language)[0]
 
 
 @router.get(
     "/patients/{patient_id}/plan",
     summary="A stored patient's massage course plan",
     dependencies=_AUTH,
-    responses=_clinic_responses(_PLAN_SCHEMA),
+    response_model=PlanOut,
+    responses=_CLINIC_ERRORS,
 )
 def patient_plan(
     request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
-) -> Any:
+) -> PlanOut:
     """The plan contract for the stored record: the same object ``spinecare plan FILE
     --format json`` prints for the same record and date."""
-    from spinecare.store import service
+    from spinecare.clinic.patients import patient_screening as screening_of
 
     with _clinic_session(request) as (web, session, user):
         day, language = _day(as_of), _lang(lang)
-        ps = service.screen_patient(session, user, patient_id, web.kb(), day, language)
-        return _as_in_record(ps.plan.to_json(), ps.patient)
+        return screening_of(session, user, patient_id, web.kb(), day, language)[1]

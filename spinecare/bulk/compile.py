@@ -422,8 +422,39 @@ class Compiler:
         indication_sql = [self.expr(ind.when) for ind in kb.model.indications]
         ctes = self._ctes()
         clearances = self._clearance_ctes() if self.with_clearances else []
+        leaves_sql = self._leaves_sql(ctes, clearances)
+        rules_sql, gap_cols = self._rules_sql(rule_sql, rule_gaps, indication_sql, clearances)
+        present, unknown, ind_items = self._concept_lists()
+        missing = self._missing_sql(rule_gaps, gap_cols)
 
-        # leaves: one row per patient, closed-world leaves never NULL
+        def listed(items: list[str]) -> str:
+            return d.non_null(d.array(items)) if items else d.empty_list()
+
+        final = (
+            f"SELECT pid AS patient_id, {self._verdict_sql()} AS verdict, indicated,"
+            f" {listed(ind_items)} AS indications, {listed(present)} AS present,"
+            f" {listed(unknown)} AS unknown, {missing} AS missing"
+            f" FROM (SELECT *, {self._rank_sql()} AS vr FROM rules_t) v"
+        )
+        steps = [(name, sql) for name, sql, _ in ctes]
+        steps += [(name, sql) for _, name, sql in clearances]
+        steps += [("leaves", leaves_sql), ("rules_t", rules_sql), ("screening", final)]
+        with_parts = [f"{name} AS ({sql})" for name, sql in steps[:-1]]
+        sql = "WITH " + ",\n".join(with_parts) + "\n" + final
+        return Compiled(
+            sql=sql,
+            as_of=self.as_of,
+            dialect=d.name,
+            rules=[r.id for r in rules],
+            steps=steps,
+            deceased_sql=f"SELECT count(DISTINCT p.pid) FROM patients p WHERE {self.deceased('p')}",
+        )
+
+    def _leaves_sql(
+        self, ctes: list[tuple[str, str, list[str]]], clearances: list[tuple[str, str, str]]
+    ) -> str:
+        """Leaves: one row per living patient, closed-world leaves never NULL."""
+        kb, d = self.kb, self.d
         select = ["p.pid AS pid"]
         for years in sorted(self.leaves.ages):
             cutoff = d.date(years_before(self.as_of, years))
@@ -446,9 +477,19 @@ class Compiler:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
             select.append(f"{name}.decision AS dec_{kb.model.rules.index(kb.rules[rule_id])}")
         living = f"NOT ({self.deceased('p')})"
-        leaves_sql = f"SELECT {', '.join(select)} FROM patients p {' '.join(joins)} WHERE {living}"
+        return f"SELECT {', '.join(select)} FROM patients p {' '.join(joins)} WHERE {living}"
 
-        # rules: truth, whether it counts (not cleared) and its severity
+    def _rules_sql(
+        self,
+        rule_sql: list[str],
+        rule_gaps: list[Any],
+        indication_sql: list[str],
+        clearances: list[tuple[str, str, str]],
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """Rules: truth, whether each counts (not cleared) and its severity; the gap
+        columns (rule, gap) it adds."""
+        kb = self.kb
+        rules = kb.model.rules
         cleared = {kb.model.rules.index(kb.rules[rule_id]) for rule_id, _, _ in clearances}
         cols = ["l.pid AS pid"]
         for i, rule in enumerate(rules):
@@ -473,9 +514,12 @@ class Compiler:
         cols.append(f"({indicated}) AS indicated")
         for i, sql in enumerate(indication_sql):
             cols.append(f"{sql} AS i{i}")
-        rules_sql = f"SELECT {', '.join(cols)} FROM leaves l"
+        return f"SELECT {', '.join(cols)} FROM leaves l", gap_cols
 
-        # verdict
+    def _rank_sql(self) -> str:
+        """The verdict's severity rank: the worst present finding, at least needs_data
+        when a worse finding is UNKNOWN."""
+        rules = self.kb.model.rules
         allowed = SEVERITY["allowed"]
         present_sev = [
             f"CASE WHEN COALESCE(r{i}, FALSE) AND k{i} THEN s{i} ELSE {allowed} END"
@@ -487,16 +531,22 @@ class Compiler:
         base = f"LEAST({allowed}, {', '.join(present_sev)})" if rules else str(allowed)
         worst_unknown = f"LEAST({NEVER}, {', '.join(unknown_sev)})" if rules else str(NEVER)
         needs_data = SEVERITY["needs_data"]
-        rank = (
+        return (
             f"CASE WHEN {worst_unknown} < {base} THEN LEAST({base}, {needs_data}) ELSE {base} END"
         )
-        verdict = (
+
+    @staticmethod
+    def _verdict_sql() -> str:
+        return (
             "CASE " + " ".join(f"WHEN vr = {SEVERITY[v]} THEN {lit(v)}" for v in VERDICTS) + " END"
         )
 
-        # concept lists (sorted, as Screening.present_concepts / unknown_concepts)
+    def _concept_lists(self) -> tuple[list[str], list[str], list[str]]:
+        """Present and unknown concepts (sorted, as Screening.present_concepts /
+        unknown_concepts) and the indications."""
+        kb = self.kb
         by_concept: dict[str, list[int]] = {}
-        for i, rule in enumerate(rules):
+        for i, rule in enumerate(kb.model.rules):
             by_concept.setdefault(rule.concept, []).append(i)
         present = [
             f"CASE WHEN {' OR '.join(f'COALESCE(r{i}, FALSE)' for i in idx)} THEN {lit(c)} END"
@@ -519,8 +569,11 @@ class Compiler:
                 f"CASE WHEN {' OR '.join(f'COALESCE(i{j}, FALSE)' for j in same)}"
                 f" THEN {lit(ind.concept)} END"
             )
+        return present, unknown, ind_items
 
-        # missing items: gaps of counting UNKNOWN rules, first appearance first
+    def _missing_sql(self, rule_gaps: list[Any], gap_cols: list[tuple[int, int]]) -> str:
+        """Missing items: gaps of counting UNKNOWN rules, first appearance first."""
+        d = self.d
         candidates: list[str] = []
         for i, j in gap_cols:
             for item in rule_gaps[i][j][2]:
@@ -534,30 +587,7 @@ class Compiler:
                 for pos, (i, j) in enumerate(gap_cols)
             ]
             pairs.append(d.pair(f"LEAST({NEVER}, {', '.join(positions)})", lit(item)))
-        missing = d.ordered_items(pairs) if pairs else d.empty_list()
-
-        def listed(items: list[str]) -> str:
-            return d.non_null(d.array(items)) if items else d.empty_list()
-
-        final = (
-            f"SELECT pid AS patient_id, {verdict} AS verdict, indicated,"
-            f" {listed(ind_items)} AS indications, {listed(present)} AS present,"
-            f" {listed(unknown)} AS unknown, {missing} AS missing"
-            f" FROM (SELECT *, {rank} AS vr FROM rules_t) v"
-        )
-        steps = [(name, sql) for name, sql, _ in ctes]
-        steps += [(name, sql) for _, name, sql in clearances]
-        steps += [("leaves", leaves_sql), ("rules_t", rules_sql), ("screening", final)]
-        with_parts = [f"{name} AS ({sql})" for name, sql in steps[:-1]]
-        sql = "WITH " + ",\n".join(with_parts) + "\n" + final
-        return Compiled(
-            sql=sql,
-            as_of=self.as_of,
-            dialect=d.name,
-            rules=[r.id for r in rules],
-            steps=steps,
-            deceased_sql=f"SELECT count(DISTINCT p.pid) FROM patients p WHERE {self.deceased('p')}",
-        )
+        return d.ordered_items(pairs) if pairs else d.empty_list()
 
 
 def compile_screening(

@@ -139,7 +139,7 @@ class Flattener:
     """Turns records or FHIR resources into fact rows (kept in ``rows`` until taken)."""
 
     def __init__(self, kb: KB, measures: Measures | None = None) -> None:
-        from spinecare.core import reader_measures
+        from spinecare.fhir.questionnaire import reader_measures
 
         self.kb = kb
         self.measures = measures if measures is not None else reader_measures(kb)

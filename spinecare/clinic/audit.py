@@ -12,8 +12,6 @@ reports the first row whose hash, link or time does not hold (``spinecare audit 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from spinecare.store.audit import GENESIS, row_hash
 from spinecare.store.models import AuditEntry
 
 __all__ = [
@@ -36,8 +35,6 @@ __all__ = [
     "verify",
 ]
 
-GENESIS = "0" * 64
-"""The ``prev_hash`` of the first row."""
 CLOCK_SKEW = timedelta(minutes=1)
 """How far a row's time may lie before its predecessor's (clocks of several servers)."""
 _LOCK_KEY = 0x5350_4E43  # the PostgreSQL advisory lock that orders audit writes
@@ -122,34 +119,6 @@ def record_refused(
         detail=f"{status}: {reason}",
     )
     session.commit()
-
-
-def _canonical_time(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-CHAINED = (
-    "at",
-    "clinic_id",
-    "user_id",
-    "username",
-    "action",
-    "entity",
-    "entity_id",
-    "patient_id",
-    "detail",
-    "address",
-)
-
-
-def row_hash(row: AuditEntry | dict[str, Any], prev_hash: str) -> str:
-    """sha256 over the row's canonical content (JSON, sorted keys) and ``prev_hash``."""
-    values = row if isinstance(row, dict) else {name: getattr(row, name) for name in CHAINED}
-    content = {name: values.get(name) for name in CHAINED}
-    content["at"] = _canonical_time(values["at"])
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((canonical + prev_hash).encode()).hexdigest()
 
 
 def _take_write_lock(session: Session) -> None:

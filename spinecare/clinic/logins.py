@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.accounts import authenticate, burn_password_work
 from spinecare.clinic.audit import record
-from spinecare.store.accounts import authenticate, burn_password_work
 from spinecare.store.models import User
 
 __all__ = ["ACCOUNT_CAP", "ADDRESS_CAP", "FREE_FAILURES", "LoginThrottle", "SignIn", "sign_in"]

@@ -45,7 +45,7 @@ def user_token(
         settings = Settings.from_env(**overrides)
         from sqlalchemy import select
 
-        from spinecare.api.tokens import issue_token, revoke_token, token_user
+        from spinecare.clinic.tokens import issue_token, revoke_token, token_user
         from spinecare.store.db import open_database
         from spinecare.store.models import User
 

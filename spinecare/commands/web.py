@@ -121,7 +121,7 @@ def user_add(
             if db
             else Settings.from_env(environment="development")
         )
-        from spinecare.store.accounts import create_user, get_or_create_clinic
+        from spinecare.clinic.accounts import create_user, get_or_create_clinic
         from spinecare.store.db import open_database
         from spinecare.store.errors import FormError
         from spinecare.store.models import PatientRow

@@ -4,7 +4,7 @@ Each file (``docs/intake.md`` describes the format) starts with a comment saying
 shows and the verdict it is meant to produce. All are dated around 2026-11-20 (the intake
 date), so screen them with ``--as-of 2026-11-20`` for stable results. The demo clinic of
 ``spinecare serve --demo`` holds them with every date moved so that the latest reading
-falls on the day it is seeded (:func:`spinecare.store.seed.demo_records`): there, the same
+falls on the day it is seeded (:func:`spinecare.clinic.seed.demo_records`): there, the same
 verdicts hold today.
 """
 

@@ -6,7 +6,7 @@ measure id: a decimal in the measure's unit, coded with the measure's LOINC code
 QuestionnaireResponse to it, anywhere a record is read (a Bundle, CDS Hooks prefetch, the
 REST API, a Bulk export), gives the record its answers and readings, dated by its
 ``authored`` date: the reader (:mod:`spinecare.fhir.reader`) reads it with the measures'
-``linkId`` keys that :func:`spinecare.core.reader_measures` adds.
+``linkId`` keys that :func:`reader_measures` adds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from spinecare.i18n import translator
 from spinecare.kb.loader import KB
 
-__all__ = ["CANONICAL", "LINK_SYSTEM", "questionnaire"]
+__all__ = ["CANONICAL", "LINK_SYSTEM", "questionnaire", "reader_measures"]
 
 CANONICAL = "https://spinecare.example.org/fhir/Questionnaire/massage-intake"
 """The Questionnaire's canonical URL (QuestionnaireResponse.questionnaire)."""
@@ -100,3 +100,18 @@ def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
         "language": lang,
         "item": items,
     }
+
+
+def reader_measures(
+    kb: KB,
+) -> dict[tuple[str, str], tuple[str, str, float | None, float | None]]:
+    """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader."""
+
+    def entry(m: Any) -> tuple[str, str, float | None, float | None]:
+        low, high = (m.plausible.low, m.plausible.high) if m.plausible else (None, None)
+        return (m.id, m.unit, low, high)
+
+    out = {key: entry(m) for key, m in kb.measure_by_code.items()}
+    # the intake Questionnaire's reading items, by their linkId (the measure id)
+    out.update({(LINK_SYSTEM, m.id): entry(m) for m in kb.model.measures})
+    return out

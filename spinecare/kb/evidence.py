@@ -95,6 +95,17 @@ def supported_level(
 
 
 def check_evidence(kb: KnowledgeBase) -> list[Problem]:
+    """Names for every kind and level, sources and policies apart, levels no stronger
+    than their sources, and every article statement implemented or explained."""
+    return [
+        *_check_names(kb),
+        *_check_sources(kb),
+        *_check_levels(kb),
+        *_check_articles(kb),
+    ]
+
+
+def _check_names(kb: KnowledgeBase) -> list[Problem]:
     problems: list[Problem] = []
     kinds = {k.id for k in kb.evidence.kinds}
     levels = {lv.id for lv in kb.evidence.levels}
@@ -104,6 +115,11 @@ def check_evidence(kb: KnowledgeBase) -> list[Problem]:
     for level in LEVELS:
         if level not in levels:
             problems.append(Problem("evidence.yaml > evidence > levels", f"no name for '{level}'"))
+    return problems
+
+
+def _check_sources(kb: KnowledgeBase) -> list[Problem]:
+    problems: list[Problem] = []
     source_ids = {s.id for s in kb.sources}
     for i, s in enumerate(kb.sources):
         if s.kind == "clinic_policy":
@@ -127,7 +143,11 @@ def check_evidence(kb: KnowledgeBase) -> list[Problem]:
         for ref in pol.references:
             if ref not in source_ids:
                 problems.append(Problem(f"{where} > references", f"unknown source '{ref}'"))
+    return problems
 
+
+def _check_levels(kb: KnowledgeBase) -> list[Problem]:
+    problems: list[Problem] = []
     given = source_levels(kb)
     for where, _, item in recommendations(kb):
         if not set(item.sources) <= given.keys():
@@ -142,7 +162,11 @@ def check_evidence(kb: KnowledgeBase) -> list[Problem]:
                     f"'{item.level}' is stronger than its sources give ('{best}')",
                 )
             )
+    return problems
 
+
+def _check_articles(kb: KnowledgeBase) -> list[Problem]:
+    problems: list[Problem] = []
     articles = {s.id for s in kb.sources if s.kind == ARTICLE_KIND}
     items = traceable(kb)
     seen: set[str] = set()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -37,6 +37,7 @@ from spinecare.kb.schema import (
     FILES,
     ID,
     Concept,
+    Indication,
     KnowledgeBase,
     Measure,
     Question,
@@ -269,186 +270,213 @@ def parse(data: dict[str, Any]) -> tuple[KnowledgeBase | None, list[Problem]]:
 
 def cross_check(kb: KnowledgeBase) -> list[Problem]:
     """Every reference resolves, every id is unique, every code is well formed."""
-    problems: list[Problem] = []
+    return _CrossCheck(kb).run()
 
-    def unique(part: str, ids: list[str]) -> set[str]:
+
+class _CrossCheck:
+    """The references of one knowledge base, checked part by part into ``problems``."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.problems: list[Problem] = []
+        self.sources = self.unique("sources", [s.id for s in kb.sources])
+        self.sources |= self.unique("policies", [p.id for p in kb.policies])
+        self.problems.extend(check_evidence(kb))
+        self.thresholds = self.unique("thresholds", [t.id for t in kb.thresholds])
+        self.concepts = {c.id: c for c in kb.concepts}
+        self.unique("concepts", [c.id for c in kb.concepts])
+        self.items = self.unique("items", [i.id for i in kb.items])
+        self.measures = {m.id: m for m in kb.measures}
+        self.unique("measures", list(self.measures))
+        self.questions = {q.id: q for q in kb.questions}
+        self.unique("questions", list(self.questions))
+        self.unique("rules", [r.id for r in kb.rules])
+        self.unique("indications", [r.id for r in kb.indications])
+        self.zones = self.unique("zones", [z.id for z in kb.zones])
+        self.techniques = {t.id for t in kb.plans.techniques}
+
+    def run(self) -> list[Problem]:
+        self.check_concepts()
+        self.check_data()
+        self.check_rules()
+        self.check_zones()
+        self.check_courses()
+        self.check_plan_parts()
+        return self.problems
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def unique(self, part: str, ids: list[str]) -> set[str]:
         seen: set[str] = set()
         for i, value in enumerate(ids):
+            where = f"{_part_file(part)} > {part}[{i}] ({value})"
             if value in seen:
-                problems.append(
-                    Problem(f"{_part_file(part)} > {part}[{i}] ({value})", "duplicate id")
-                )
+                self.add(where, "duplicate id")
             seen.add(value)
             if not ID.match(value):
-                problems.append(
-                    Problem(
-                        f"{_part_file(part)} > {part}[{i}] ({value})", "ids are lower_snake_case"
-                    )
-                )
+                self.add(where, "ids are lower_snake_case")
         return seen
 
-    sources = unique("sources", [s.id for s in kb.sources])
-    sources |= unique("policies", [p.id for p in kb.policies])
-    problems.extend(check_evidence(kb))
-    thresholds = unique("thresholds", [t.id for t in kb.thresholds])
-    concepts = {c.id: c for c in kb.concepts}
-    unique("concepts", [c.id for c in kb.concepts])
-    items = unique("items", [i.id for i in kb.items])
-    measures = {m.id: m for m in kb.measures}
-    unique("measures", list(measures))
-    questions = {q.id: q for q in kb.questions}
-    unique("questions", list(questions))
-    unique("rules", [r.id for r in kb.rules])
-    unique("indications", [r.id for r in kb.indications])
-    zones = unique("zones", [z.id for z in kb.zones])
-    techniques = {t.id for t in kb.plans.techniques}
-
-    def need(where: str, kind: str, value: str | None, pool: set[str] | dict[str, Any]) -> None:
+    def need(
+        self, where: str, kind: str, value: str | None, pool: set[str] | dict[str, Any]
+    ) -> None:
         if value is not None and value not in pool:
             allowed = ", ".join(sorted(pool)) if len(pool) <= 12 else f"{len(pool)} defined"
-            problems.append(Problem(where, f"unknown {kind} '{value}' ({allowed})"))
+            self.add(where, f"unknown {kind} '{value}' ({allowed})")
 
-    def need_sources(where: str, ids: list[str]) -> None:
+    def need_sources(self, where: str, ids: list[str]) -> None:
         for sid in ids:
-            need(f"{where} > sources", "source", sid, sources)
+            self.need(f"{where} > sources", "source", sid, self.sources)
 
-    for i, t in enumerate(kb.thresholds):
-        need_sources(f"thresholds.yaml > thresholds[{i}] ({t.id})", t.sources)
-
-    for i, c in enumerate(kb.concepts):
-        where = f"concepts.yaml > concepts[{i}] ({c.id})"
-        need_sources(where, c.sources)
-        for j, code in enumerate(c.codes):
-            spot = f"{where} > codes[{j}] ({code.code})"
-            if not re.match(CODE_PATTERNS[code.system], code.code):
-                problems.append(Problem(spot, f"not a well-formed {code.system} code"))
-            if code.to is not None and code.system not in {"icd10", "icd10cm"}:
-                problems.append(Problem(spot, "ranges ('to') are for ICD-10 only"))
-            need(spot, "zone", code.zone, zones)
-    problems.extend(_check_terminology(kb, concepts, sources))
-    for concept_id, kind in REQUIRED_CONCEPTS.items():
-        if concept_id not in concepts:
-            problems.append(
-                Problem(
+    def check_concepts(self) -> None:
+        kb = self.kb
+        for i, t in enumerate(kb.thresholds):
+            self.need_sources(f"thresholds.yaml > thresholds[{i}] ({t.id})", t.sources)
+        for i, c in enumerate(kb.concepts):
+            where = f"concepts.yaml > concepts[{i}] ({c.id})"
+            self.need_sources(where, c.sources)
+            for j, code in enumerate(c.codes):
+                spot = f"{where} > codes[{j}] ({code.code})"
+                if not re.match(CODE_PATTERNS[code.system], code.code):
+                    self.add(spot, f"not a well-formed {code.system} code")
+                if code.to is not None and code.system not in {"icd10", "icd10cm"}:
+                    self.add(spot, "ranges ('to') are for ICD-10 only")
+                self.need(spot, "zone", code.zone, self.zones)
+        self.problems.extend(_check_terminology(kb, self.concepts, self.sources))
+        for concept_id, kind in REQUIRED_CONCEPTS.items():
+            if concept_id not in self.concepts:
+                self.add(
                     "concepts.yaml", f"missing concept '{concept_id}' ({kind}, DESIGN.md section 3)"
                 )
-            )
 
-    for i, item in enumerate(kb.measures):
-        where = f"data.yaml > measures[{i}] ({item.id})"
-        need(where, "item", item.item, items)
-        need(where + " > fresh_days", "threshold", item.fresh_days, thresholds)
-        need_sources(where, item.sources)
-    for i, finding in enumerate(kb.findings):
-        where = f"data.yaml > findings[{i}] ({finding.id})"
-        need(where + " > concept", "concept", finding.concept, concepts)
-        need(where + " > fresh_days", "threshold", finding.fresh_days, thresholds)
-        need_sources(where, finding.sources)
-    for i, q in enumerate(kb.questions):
-        where = f"data.yaml > questions[{i}] ({q.id})"
-        need(where + " > fresh_days", "threshold", q.fresh_days, thresholds)
-        need_sources(where, q.sources)
-        if q.type == "choice" and not q.choices:
-            problems.append(Problem(where, "a choice question needs choices"))
+    def check_data(self) -> None:
+        kb = self.kb
+        for i, item in enumerate(kb.measures):
+            where = f"data.yaml > measures[{i}] ({item.id})"
+            self.need(where, "item", item.item, self.items)
+            self.need(where + " > fresh_days", "threshold", item.fresh_days, self.thresholds)
+            self.need_sources(where, item.sources)
+        for i, finding in enumerate(kb.findings):
+            where = f"data.yaml > findings[{i}] ({finding.id})"
+            self.need(where + " > concept", "concept", finding.concept, self.concepts)
+            self.need(where + " > fresh_days", "threshold", finding.fresh_days, self.thresholds)
+            self.need_sources(where, finding.sources)
+        for i, q in enumerate(kb.questions):
+            where = f"data.yaml > questions[{i}] ({q.id})"
+            self.need(where + " > fresh_days", "threshold", q.fresh_days, self.thresholds)
+            self.need_sources(where, q.sources)
+            if q.type == "choice" and not q.choices:
+                self.add(where, "a choice question needs choices")
 
-    def check_expr(where: str, expr: Any) -> None:
+    def check_expr(self, where: str, expr: Any) -> None:
         for node in walk(expr):
             if isinstance(node, HasCondition):
-                need(where, "concept", node.condition, concepts)
-                need(where, "zone", node.zone, zones)
-                if node.set and node.condition in concepts:
-                    sets = {c.set for c in concepts[node.condition].codes if c.set}
-                    if node.set not in sets:
-                        problems.append(
-                            Problem(
-                                where, f"concept '{node.condition}' has no code set '{node.set}'"
-                            )
-                        )
+                self.check_condition(where, node)
             elif isinstance(node, HasMedication):
-                need(where, "concept", node.medication, concepts)
+                self.need(where, "concept", node.medication, self.concepts)
             elif isinstance(node, HadProcedure):
-                need(where, "concept", node.procedure, concepts)
-                need(where, "threshold", node.within_days, thresholds)
+                self.need(where, "concept", node.procedure, self.concepts)
+                self.need(where, "threshold", node.within_days, self.thresholds)
             elif isinstance(node, AgeUnder):
-                need(where, "threshold", node.age_under, thresholds)
+                self.need(where, "threshold", node.age_under, self.thresholds)
             elif isinstance(node, Compare):
-                need(where, "measure", node.measure, measures)
-                need(where, "threshold", node.threshold, thresholds)
-            elif isinstance(node, Answered) and node.answer not in questions:
-                need(where, "question", node.answer, questions)
+                self.need(where, "measure", node.measure, self.measures)
+                self.need(where, "threshold", node.threshold, self.thresholds)
             elif isinstance(node, Answered):
-                q = questions[node.answer]
-                if q.type == "choice" and node.equals not in {c.value for c in q.choices}:
-                    problems.append(Problem(where, f"'{node.equals}' is not a choice of '{q.id}'"))
+                self.check_answer(where, node)
 
-    for i, r in enumerate(kb.rules):
-        where = f"rules.yaml > rules[{i}] ({r.id})"
-        need(where, "concept", r.concept, concepts)
-        need_sources(where, r.sources)
-        check_expr(where + " > when", r.when)
-    for i, ind in enumerate(kb.indications):
-        where = f"rules.yaml > indications[{i}] ({ind.id})"
-        need(where, "concept", ind.concept, concepts)
-        need_sources(where, ind.sources)
-        check_expr(where + " > when", ind.when)
-    ruled = {r.concept for r in kb.rules} | {r.concept for r in kb.indications}
-    for concept_id in REQUIRED_CONCEPTS:
-        if concept_id in concepts and concept_id not in ruled:
-            problems.append(
-                Problem("rules.yaml", f"no rule or indication for concept '{concept_id}'")
-            )
+    def check_condition(self, where: str, node: HasCondition) -> None:
+        self.need(where, "concept", node.condition, self.concepts)
+        self.need(where, "zone", node.zone, self.zones)
+        if node.set and node.condition in self.concepts:
+            sets = {c.set for c in self.concepts[node.condition].codes if c.set}
+            if node.set not in sets:
+                self.add(where, f"concept '{node.condition}' has no code set '{node.set}'")
 
-    for i, z in enumerate(kb.zones):
-        need_sources(f"zones.yaml > zones[{i}] ({z.id})", z.sources)
-    for char, zone in kb.zone_map.site_character.items():
-        need(f"zones.yaml > zone_map > site_character > {char}", "zone", zone, zones)
+    def check_answer(self, where: str, node: Answered) -> None:
+        if node.answer not in self.questions:
+            self.need(where, "question", node.answer, self.questions)
+            return
+        q = self.questions[node.answer]
+        if q.type == "choice" and node.equals not in {c.value for c in q.choices}:
+            self.add(where, f"'{node.equals}' is not a choice of '{q.id}'")
 
-    p = kb.plans
-    for i, m in enumerate(p.modalities):
-        where = f"plans.yaml > plans > modalities[{i}] ({m.id})"
-        need_sources(where, m.sources)
-        for expr in (m.when, m.unless):
-            if expr is not None:
-                check_expr(where, expr)
-    for i, course in enumerate(p.courses):
-        where = f"plans.yaml > plans > courses[{i}] ({course.zone})"
-        need(where, "zone", course.zone, zones)
-        need_sources(where, course.sources)
-        for name in ("sessions", "sessions_per_week", "minutes_per_session"):
-            dose = getattr(course, name)
-            if not dose.min <= dose.value <= dose.max:
-                problems.append(Problem(f"{where} > {name}", "value must lie within min..max"))
-            need_sources(f"{where} > {name}", dose.sources)
-    for i, technique in enumerate(p.techniques):
-        need_sources(f"plans.yaml > plans > techniques[{i}] ({technique.id})", technique.sources)
-    for i, tech_id in enumerate(p.sequence):
-        need(f"plans.yaml > plans > sequence[{i}]", "technique", tech_id, techniques)
-    need_sources("plans.yaml > plans > sequence", p.sequence_sources)
-    for i, pre in enumerate(p.precautions):
-        where = f"plans.yaml > plans > precautions[{i}] ({pre.id})"
-        need_sources(where, pre.sources)
-        if pre.when is not None:
-            check_expr(where + " > when", pre.when)
-        for tech in pre.omit_techniques:
-            need(where, "technique", tech, techniques)
-    for i, hp in enumerate(p.home_programs):
-        where = f"plans.yaml > plans > home_programs[{i}] ({hp.zone})"
-        need(where, "zone", hp.zone, zones)
-        need_sources(where, hp.sources)
-        for j, step in enumerate(hp.steps):
-            need_sources(f"{where} > steps[{j}] ({step.id})", step.sources)
-    for i, sr in enumerate(p.stop_rules):
-        where = f"plans.yaml > plans > stop_rules[{i}] ({sr.id})"
-        need(where, "threshold", sr.threshold, thresholds)
-        for question_id in sr.questions:
-            need(where, "question", question_id, questions)
-        need_sources(where, sr.sources)
-    for i, co in enumerate(p.cost_options):
-        need_sources(f"plans.yaml > plans > cost_options[{i}] ({co.id})", co.sources)
-    for i, ph in enumerate(p.herniation_phases):
-        need_sources(f"plans.yaml > plans > herniation_phases[{i}] ({ph.id})", ph.sources)
-    need("plans.yaml > plans > mcid", "threshold", p.mcid, thresholds)
-    return problems
+    def check_rules(self) -> None:
+        kb = self.kb
+        parts: list[tuple[str, Sequence[Rule | Indication]]] = [
+            ("rules", kb.rules),
+            ("indications", kb.indications),
+        ]
+        for part, rules in parts:
+            for i, r in enumerate(rules):
+                where = f"rules.yaml > {part}[{i}] ({r.id})"
+                self.need(where, "concept", r.concept, self.concepts)
+                self.need_sources(where, r.sources)
+                self.check_expr(where + " > when", r.when)
+        ruled = {r.concept for r in kb.rules} | {r.concept for r in kb.indications}
+        for concept_id in REQUIRED_CONCEPTS:
+            if concept_id in self.concepts and concept_id not in ruled:
+                self.add("rules.yaml", f"no rule or indication for concept '{concept_id}'")
+
+    def check_zones(self) -> None:
+        for i, z in enumerate(self.kb.zones):
+            self.need_sources(f"zones.yaml > zones[{i}] ({z.id})", z.sources)
+        for char, zone in self.kb.zone_map.site_character.items():
+            self.need(f"zones.yaml > zone_map > site_character > {char}", "zone", zone, self.zones)
+
+    def check_courses(self) -> None:
+        p = self.kb.plans
+        for i, m in enumerate(p.modalities):
+            where = f"plans.yaml > plans > modalities[{i}] ({m.id})"
+            self.need_sources(where, m.sources)
+            for expr in (m.when, m.unless):
+                if expr is not None:
+                    self.check_expr(where, expr)
+        for i, course in enumerate(p.courses):
+            where = f"plans.yaml > plans > courses[{i}] ({course.zone})"
+            self.need(where, "zone", course.zone, self.zones)
+            self.need_sources(where, course.sources)
+            for name in ("sessions", "sessions_per_week", "minutes_per_session"):
+                dose = getattr(course, name)
+                if not dose.min <= dose.value <= dose.max:
+                    self.add(f"{where} > {name}", "value must lie within min..max")
+                self.need_sources(f"{where} > {name}", dose.sources)
+        for i, technique in enumerate(p.techniques):
+            where = f"plans.yaml > plans > techniques[{i}] ({technique.id})"
+            self.need_sources(where, technique.sources)
+        for i, tech_id in enumerate(p.sequence):
+            where = f"plans.yaml > plans > sequence[{i}]"
+            self.need(where, "technique", tech_id, self.techniques)
+        self.need_sources("plans.yaml > plans > sequence", p.sequence_sources)
+
+    def check_plan_parts(self) -> None:
+        p = self.kb.plans
+        for i, pre in enumerate(p.precautions):
+            where = f"plans.yaml > plans > precautions[{i}] ({pre.id})"
+            self.need_sources(where, pre.sources)
+            if pre.when is not None:
+                self.check_expr(where + " > when", pre.when)
+            for tech in pre.omit_techniques:
+                self.need(where, "technique", tech, self.techniques)
+        for i, hp in enumerate(p.home_programs):
+            where = f"plans.yaml > plans > home_programs[{i}] ({hp.zone})"
+            self.need(where, "zone", hp.zone, self.zones)
+            self.need_sources(where, hp.sources)
+            for j, step in enumerate(hp.steps):
+                self.need_sources(f"{where} > steps[{j}] ({step.id})", step.sources)
+        for i, sr in enumerate(p.stop_rules):
+            where = f"plans.yaml > plans > stop_rules[{i}] ({sr.id})"
+            self.need(where, "threshold", sr.threshold, self.thresholds)
+            for question_id in sr.questions:
+                self.need(where, "question", question_id, self.questions)
+            self.need_sources(where, sr.sources)
+        for i, co in enumerate(p.cost_options):
+            self.need_sources(f"plans.yaml > plans > cost_options[{i}] ({co.id})", co.sources)
+        for i, ph in enumerate(p.herniation_phases):
+            where = f"plans.yaml > plans > herniation_phases[{i}] ({ph.id})"
+            self.need_sources(where, ph.sources)
+        self.need("plans.yaml > plans > mcid", "threshold", p.mcid, self.thresholds)
 
 
 _SNOMED_ID = re.compile(r"\b\d{6,18}\b")

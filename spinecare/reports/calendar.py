@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event
@@ -42,6 +43,22 @@ def routine_uid(course: Course) -> str:
     key = "|".join([course.patient_id, course.start.isoformat(), *course.zones])
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     return f"home-routine-{digest}@spinecare"
+
+
+def _description(course: Course, kb: KB, lang: str, routines: list[dict[str, Any]]) -> list[str]:
+    """The event's text: each routine's steps with their dose, then when to stop."""
+    words = _words(lang)
+    lines: list[str] = []
+    for r in routines:
+        length = words["minutes"] % {"m": f"{r['minutes']:g}"}
+        lines.append(f"{r['title']} ({r['frequency']}, {length})")
+        for i, step in enumerate(r["steps"], start=1):
+            lines.append(f"{i}. {step['text']} {words['dose']}: {step['dose']}")
+        lines.append("")
+    rules = {rule.id: rule for rule in kb.model.plans.stop_rules}
+    lines.append(words["stop"])
+    lines.extend(f"- {rules[i].text.get(lang)}" for i in course.stop_rules if i in rules)
+    return lines
 
 
 def home_calendar(
@@ -80,16 +97,7 @@ def home_calendar(
     words = _words(lang)
     routines = home_routine(course, kb, lang)
     minutes = sum(r["minutes"] for r in routines)
-    lines: list[str] = []
-    for r in routines:
-        length = words["minutes"] % {"m": f"{r['minutes']:g}"}
-        lines.append(f"{r['title']} ({r['frequency']}, {length})")
-        for i, step in enumerate(r["steps"], start=1):
-            lines.append(f"{i}. {step['text']} {words['dose']}: {step['dose']}")
-        lines.append("")
-    rules = {rule.id: rule for rule in kb.model.plans.stop_rules}
-    lines.append(words["stop"])
-    lines.extend(f"- {rules[i].text.get(lang)}" for i in course.stop_rules if i in rules)
+    lines = _description(course, kb, lang, routines)
 
     cal = Calendar()
     cal.add("prodid", PRODID)

@@ -66,6 +66,57 @@ def _short_source(progress: Progress) -> str:
     return "; ".join(parts)
 
 
+def _legend(t: dict[str, str], left: int) -> list[str]:
+    """The pain chart's legend: before, after, the MCID band."""
+    out: list[str] = []
+    lx = left
+    ly = 38
+    out.append(
+        f'<g class="legend"><line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="#000" '
+        f'stroke-width="2"/><circle cx="{lx + 14}" cy="{ly}" r="3.5" fill="#fff" stroke="#000" '
+        f'stroke-width="1.5"/><text x="{lx + 34}" y="{ly + 4}">{escape(t["pre"])}</text>'
+    )
+    lx += 150
+    out.append(
+        f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="#555" stroke-width="2" '
+        f'stroke-dasharray="6 4"/><rect x="{lx + 11}" y="{ly - 3}" width="6" height="6" '
+        f'fill="#555"/><text x="{lx + 34}" y="{ly + 4}">{escape(t["post"])}</text>'
+    )
+    lx += 150
+    out.append(
+        f'<rect x="{lx}" y="{ly - 6}" width="28" height="12" fill="#e6e6e6" stroke="#000" '
+        f'stroke-width="1" stroke-dasharray="2 2"/><text x="{lx + 34}" y="{ly + 4}">'
+        f"{escape(t['legend_mcid'])}</text></g>"
+    )
+    return out
+
+
+def _pain_axes(t: dict[str, str], left: int, top: int, pw: int, ph: int) -> list[str]:
+    """The pain chart's grid, axes and 0-10 labels."""
+
+    def y(v: float) -> float:
+        return top + ph * (1 - v / 10)
+
+    out: list[str] = []
+    out.append('<g class="axes" stroke="#999" stroke-width="0.5">')
+    for v in range(11):
+        out.append(f'<line x1="{left}" y1="{_n(y(v))}" x2="{left + pw}" y2="{_n(y(v))}"/>')
+    out.append("</g>")
+    out.append(
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#000"/>'
+        f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#000"/>'
+    )
+    out.append('<g class="y-labels" text-anchor="end">')
+    for v in range(0, 11, 2):
+        out.append(f'<text x="{left - 6}" y="{_n(y(v) + 4)}">{v}</text>')
+    out.append("</g>")
+    out.append(
+        f'<text x="14" y="{_n(top + ph / 2)}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {_n(top + ph / 2)})">{escape(t["y"])}</text>'
+    )
+    return out
+
+
 def pain_chart_svg(
     progress: Progress, lang: str = "en", *, width: int = 720, height: int = 380
 ) -> str:
@@ -91,26 +142,7 @@ def pain_chart_svg(
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
         f'<text x="{left}" y="18" font-size="14" font-weight="bold">{escape(t["title"])}</text>',
     ]
-    # Legend.
-    lx = left
-    ly = 38
-    out.append(
-        f'<g class="legend"><line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="#000" '
-        f'stroke-width="2"/><circle cx="{lx + 14}" cy="{ly}" r="3.5" fill="#fff" stroke="#000" '
-        f'stroke-width="1.5"/><text x="{lx + 34}" y="{ly + 4}">{escape(t["pre"])}</text>'
-    )
-    lx += 150
-    out.append(
-        f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="#555" stroke-width="2" '
-        f'stroke-dasharray="6 4"/><rect x="{lx + 11}" y="{ly - 3}" width="6" height="6" '
-        f'fill="#555"/><text x="{lx + 34}" y="{ly + 4}">{escape(t["post"])}</text>'
-    )
-    lx += 150
-    out.append(
-        f'<rect x="{lx}" y="{ly - 6}" width="28" height="12" fill="#e6e6e6" stroke="#000" '
-        f'stroke-width="1" stroke-dasharray="2 2"/><text x="{lx + 34}" y="{ly + 4}">'
-        f"{escape(t['legend_mcid'])}</text></g>"
-    )
+    out.extend(_legend(t, left))
 
     # MCID band: from the first pre-session score down by the MCID.
     mcid = float(progress.mcid["value"])
@@ -128,23 +160,7 @@ def pain_chart_svg(
         )
         footer.append(t["band"] % {"mcid": _fmt(mcid), "target": _fmt(target)})
 
-    # Axes and grid.
-    out.append('<g class="axes" stroke="#999" stroke-width="0.5">')
-    for v in range(11):
-        out.append(f'<line x1="{left}" y1="{_n(y(v))}" x2="{left + pw}" y2="{_n(y(v))}"/>')
-    out.append("</g>")
-    out.append(
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#000"/>'
-        f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#000"/>'
-    )
-    out.append('<g class="y-labels" text-anchor="end">')
-    for v in range(0, 11, 2):
-        out.append(f'<text x="{left - 6}" y="{_n(y(v) + 4)}">{v}</text>')
-    out.append("</g>")
-    out.append(
-        f'<text x="14" y="{_n(top + ph / 2)}" text-anchor="middle" '
-        f'transform="rotate(-90 14 {_n(top + ph / 2)})">{escape(t["y"])}</text>'
-    )
+    out.extend(_pain_axes(t, left, top, pw, ph))
     if n:
         step = max(1, math.ceil(n / 15))
         out.append('<g class="x-labels" text-anchor="middle">')

@@ -1,20 +1,60 @@
-"""Reading the append-only audit log (entries are written by
-:func:`spinecare.clinic.audit.record`, re-exported here as ``audit``)."""
+"""The append-only audit log's rows: the chain's format (:func:`row_hash`) and the
+queries that read it (entries are written by :func:`spinecare.clinic.audit.record`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.audit import record as audit
 from spinecare.store.models import AuditEntry
 
-__all__ = ["AuditFilter", "audit", "audit_actions", "iter_audit", "list_audit"]
+__all__ = [
+    "CHAINED",
+    "GENESIS",
+    "AuditFilter",
+    "audit_actions",
+    "iter_audit",
+    "list_audit",
+    "row_hash",
+]
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first row."""
+
+
+def _canonical_time(value: datetime) -> str:
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+CHAINED = (
+    "at",
+    "clinic_id",
+    "user_id",
+    "username",
+    "action",
+    "entity",
+    "entity_id",
+    "patient_id",
+    "detail",
+    "address",
+)
+
+
+def row_hash(row: AuditEntry | dict[str, Any], prev_hash: str) -> str:
+    """sha256 over the row's canonical content (JSON, sorted keys) and ``prev_hash``."""
+    values = row if isinstance(row, dict) else {name: getattr(row, name) for name in CHAINED}
+    content = {name: values.get(name) for name in CHAINED}
+    content["at"] = _canonical_time(values["at"])
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((canonical + prev_hash).encode()).hexdigest()
 
 
 @dataclass

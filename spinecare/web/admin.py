@@ -18,12 +18,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.accounts import create_user, reset_password, set_user_active, update_user
+from spinecare.clinic.audit import record as audit
+from spinecare.clinic.patients import search_condition
 from spinecare.errors import NotFoundError
 from spinecare.messages import Message
-from spinecare.store.accounts import create_user, reset_password, set_user_active, update_user
 from spinecare.store.audit import (
     AuditFilter,
-    audit,
     audit_actions,
     entry_json,
     iter_audit,
@@ -31,7 +32,6 @@ from spinecare.store.audit import (
 )
 from spinecare.store.errors import FormError
 from spinecare.store.models import ROLES, AuditEntry, Clinic, PatientRow, User
-from spinecare.store.service import search_condition
 from spinecare.web.deps import (
     check_csrf,
     db_session,

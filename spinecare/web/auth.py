@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from spinecare.clinic.accounts import change_password, end_session, start_session
+from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
-from spinecare.store.accounts import change_password, end_session, start_session
-from spinecare.store.audit import audit
 from spinecare.store.errors import FormError
 from spinecare.web.deps import (
     PASSWORD_PAGE,

@@ -3,7 +3,7 @@ progress charts, the home program with the patient's diary, the PDF handout and 
 calendar file; and the interface language.
 
 The clinical logic is the library's (:mod:`spinecare.engine.course`, :mod:`spinecare.reports`);
-:mod:`spinecare.store.courses` keeps it in the database and checks who may do what.
+:mod:`spinecare.clinic.courses` keeps it in the database and checks who may do what.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 
+from spinecare.clinic import courses as store
+from spinecare.clinic import patients as service
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
 from spinecare.messages import N_
 from spinecare.record.model import Patient, PatientRecord
 from spinecare.reports.charts import adherence_bar_svg, pain_chart_svg, zone_figure_svg
-from spinecare.store import courses as store
-from spinecare.store import service
 from spinecare.store.errors import AccessDenied, FormError, VersionConflict
 from spinecare.store.models import CourseRow, PatientRow, User
 from spinecare.web import i18n

@@ -11,7 +11,6 @@ field or the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator
@@ -29,18 +28,25 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from spinecare import i18n as texts
+from spinecare.clinic.accounts import (
+    SESSION_COOKIE as SESSION_COOKIE,  # the web pages' name for it
+)
+from spinecare.clinic.accounts import (
+    cookie_token,
+    cookie_value,
+    sign,
+    user_for_token,
+)
 from spinecare.clinic.limits import check_fields
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.settings import Settings
-from spinecare.store.accounts import user_for_token
 from spinecare.store.db import Database
 from spinecare.store.errors import AccessDenied
 from spinecare.store.models import PatientRow, User
 from spinecare.web import i18n
 
-SESSION_COOKIE = "spinecare_session"
 NONCE_COOKIE = "spinecare_csrf"
 TEMPLATES = Jinja2Templates(
     directory=str(Path(str(resources.files("spinecare.web"))) / "templates")
@@ -158,22 +164,12 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _sign(secret: str, value: str) -> str:
-    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
-
-
 def session_token(request: Request) -> str | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw or "." not in raw:
-        return None
-    token, sig = raw.rsplit(".", 1)
-    if not hmac.compare_digest(sig, _sign(state(request).settings.secret_key, "s:" + token)):
-        return None
-    return token
+    return cookie_token(state(request).settings.secret_key, request.cookies.get(SESSION_COOKIE))
 
 
 def session_cookie_value(request: Request, token: str) -> str:
-    return f"{token}.{_sign(state(request).settings.secret_key, 's:' + token)}"
+    return cookie_value(state(request).settings.secret_key, token)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
@@ -260,12 +256,12 @@ def csrf_token(request: Request) -> str:
     secret = state(request).settings.secret_key
     token = session_token(request)
     if token is not None:
-        return _sign(secret, "csrf:" + token)
+        return sign(secret, "csrf:" + token)
     nonce = request.cookies.get(NONCE_COOKIE) or getattr(request.state, "nonce", None)
     if nonce is None:
         nonce = secrets.token_urlsafe(16)
         request.state.nonce = nonce
-    return _sign(secret, "csrf:anon:" + nonce)
+    return sign(secret, "csrf:anon:" + nonce)
 
 
 async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[str, str]:

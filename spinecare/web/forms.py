@@ -110,20 +110,43 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
 
 def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, PatientRecord]:
     """The intake's date and facts; raises :class:`FormError` with one message per field."""
-    errors: dict[str, str] = {}
-    day = _date(fields.get("day", ""), "day", errors, today)
-    if day is None and "day" not in errors:
-        errors["day"] = Text("required: the date of the intake")
-    if day is not None and day < today - timedelta(days=366):
-        errors["day"] = Text("more than a year ago; check the year")
-    when = day or today
-    ref = f"intake-form/{when.isoformat()}#"
-    facts = PatientRecord(patient=Patient(id="form"), source="intake form")
+    form = _IntakeForm(fields, kb, today)
+    form.blood_pressure()
+    form.temperature()
+    form.pain()
+    form.answers()
+    form.conditions()
+    form.medications()
+    facts = form.facts
+    if form.errors:
+        raise FormError(form.errors)
+    if not (facts.observations or facts.answers or facts.conditions or facts.medications):
+        raise FormError({"form": EMPTY_INTAKE})
+    assert form.day is not None
+    return form.day, facts
 
-    def plausible(measure: str, value: float, name: str, shown: str) -> bool:
+
+class _IntakeForm:
+    """The intake form's fields read part by part into ``facts``; each wrong field named
+    in ``errors``."""
+
+    def __init__(self, fields: dict[str, str], kb: KB, today: date) -> None:
+        self.fields = fields
+        self.kb = kb
+        self.errors: dict[str, str] = {}
+        self.day = _date(fields.get("day", ""), "day", self.errors, today)
+        if self.day is None and "day" not in self.errors:
+            self.errors["day"] = Text("required: the date of the intake")
+        if self.day is not None and self.day < today - timedelta(days=366):
+            self.errors["day"] = Text("more than a year ago; check the year")
+        self.when = self.day or today
+        self.ref = f"intake-form/{self.when.isoformat()}#"
+        self.facts = PatientRecord(patient=Patient(id="form"), source="intake form")
+
+    def plausible(self, measure: str, value: float, name: str, shown: str) -> bool:
         low, high = PLAUSIBLE[measure]
         if not low <= value <= high:
-            errors[name] = Text(
+            self.errors[name] = Text(
                 "%(value)s is outside the plausible range %(low)s-%(high)s",
                 value=shown,
                 low=f"{low:g}",
@@ -132,143 +155,142 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
             return False
         return True
 
-    sys_v = _number(fields.get("systolic", ""), "systolic", errors)
-    dia_v = _number(fields.get("diastolic", ""), "diastolic", errors)
-    if (sys_v is None) != (dia_v is None) and not {"systolic", "diastolic"} & errors.keys():
-        missing = "diastolic" if dia_v is None else "systolic"
-        errors[missing] = Text("give both numbers of the blood pressure, or neither")
-    elif sys_v is not None and dia_v is not None:
-        ok = plausible("systolic_bp", sys_v, "systolic", Text("%(n)s mm Hg", n=f"{sys_v:g}"))
+    def observe(self, part: str, measure: str, value: float, original: str | None = None) -> None:
+        self.facts.observations.append(
+            Observation(
+                ref=self.ref + part,
+                measure=measure,
+                value=value,
+                unit=self.kb.measures[measure].unit,
+                when=self.when,
+                original=original,
+            )
+        )
+
+    def blood_pressure(self) -> None:
+        errors = self.errors
+        sys_v = _number(self.fields.get("systolic", ""), "systolic", errors)
+        dia_v = _number(self.fields.get("diastolic", ""), "diastolic", errors)
+        if (sys_v is None) != (dia_v is None) and not {"systolic", "diastolic"} & errors.keys():
+            missing = "diastolic" if dia_v is None else "systolic"
+            errors[missing] = Text("give both numbers of the blood pressure, or neither")
+            return
+        if sys_v is None or dia_v is None:
+            return
+        ok = self.plausible("systolic_bp", sys_v, "systolic", Text("%(n)s mm Hg", n=f"{sys_v:g}"))
         ok = (
-            plausible("diastolic_bp", dia_v, "diastolic", Text("%(n)s mm Hg", n=f"{dia_v:g}"))
+            self.plausible("diastolic_bp", dia_v, "diastolic", Text("%(n)s mm Hg", n=f"{dia_v:g}"))
             and ok
         )
         if ok and sys_v <= dia_v:
             errors["systolic"] = Text("systolic must be above diastolic")
         elif ok:
-            for measure, number in (("systolic_bp", sys_v), ("diastolic_bp", dia_v)):
-                facts.observations.append(
-                    Observation(
-                        ref=ref + "blood_pressure",
-                        measure=measure,
-                        value=number,
-                        unit=kb.measures[measure].unit,
-                        when=when,
-                    )
-                )
+            self.observe("blood_pressure", "systolic_bp", sys_v)
+            self.observe("blood_pressure", "diastolic_bp", dia_v)
 
-    temp = _number(fields.get("temperature", ""), "temperature", errors)
-    unit = fields.get("temperature_unit", "Cel") or "Cel"
-    if unit not in TEMPERATURE_UNITS:
-        errors["temperature_unit"] = Text("°C or °F")
-    elif temp is not None:
-        target = kb.measures["body_temperature"].unit
+    def temperature(self) -> None:
+        temp = _number(self.fields.get("temperature", ""), "temperature", self.errors)
+        unit = self.fields.get("temperature_unit", "Cel") or "Cel"
+        if unit not in TEMPERATURE_UNITS:
+            self.errors["temperature_unit"] = Text("°C or °F")
+            return
+        if temp is None:
+            return
+        target = self.kb.measures["body_temperature"].unit
         try:
             celsius = convert(temp, unit, target)
         except UnitError as exc:
-            errors["temperature"] = exc.message
-        else:
-            shown = f"{temp:g} {TEMPERATURE_UNITS[unit]}"
-            if plausible("body_temperature", celsius, "temperature", shown):
-                facts.observations.append(
-                    Observation(
-                        ref=ref + "temperature",
-                        measure="body_temperature",
-                        value=round(celsius, 2),
-                        unit=target,
-                        when=when,
-                        original=None if unit == target else shown,
-                    )
-                )
+            self.errors["temperature"] = exc.message
+            return
+        shown = f"{temp:g} {TEMPERATURE_UNITS[unit]}"
+        if self.plausible("body_temperature", celsius, "temperature", shown):
+            original = None if unit == target else shown
+            self.observe("temperature", "body_temperature", round(celsius, 2), original)
 
-    pain_raw = fields.get("pain", "").strip()
-    if pain_raw:
+    def pain(self) -> None:
+        pain_raw = self.fields.get("pain", "").strip()
+        if not pain_raw:
+            return
         if not pain_raw.isdigit() or not 0 <= int(pain_raw) <= 10:
-            errors["pain"] = Text("a whole number from 0 (no pain) to 10 (worst imaginable)")
-        else:
-            facts.observations.append(
-                Observation(
-                    ref=ref + "pain",
-                    measure="pain_score",
-                    value=float(pain_raw),
-                    unit=kb.measures["pain_score"].unit,
-                    when=when,
-                )
+            self.errors["pain"] = Text("a whole number from 0 (no pain) to 10 (worst imaginable)")
+            return
+        self.observe("pain", "pain_score", float(pain_raw))
+
+    def answers(self) -> None:
+        for q in self.kb.model.questions:
+            name = f"q_{q.id}"
+            raw = self.fields.get(name, "").strip()
+            if not raw:
+                continue  # unanswered stays missing
+            value: bool | str
+            if q.type == "boolean":
+                if raw not in ("yes", "no"):
+                    self.errors[name] = Text("yes, no, or leave unanswered")
+                    continue
+                value = raw == "yes"
+            else:
+                choices = [c.value for c in q.choices]
+                if raw not in choices:
+                    self.errors[name] = Text("one of %(choices)s", choices=", ".join(choices))
+                    continue
+                value = raw
+            self.facts.answers.append(
+                Answer(ref=self.ref + f"answers.{q.id}", question=q.id, value=value, when=self.when)
             )
 
-    for q in kb.model.questions:
-        name = f"q_{q.id}"
-        raw = fields.get(name, "").strip()
-        if not raw:
-            continue  # unanswered stays missing
-        value: bool | str
-        if q.type == "boolean":
-            if raw not in ("yes", "no"):
-                errors[name] = Text("yes, no, or leave unanswered")
-                continue
-            value = raw == "yes"
-        else:
-            choices = [c.value for c in q.choices]
-            if raw not in choices:
-                errors[name] = Text("one of %(choices)s", choices=", ".join(choices))
-                continue
-            value = raw
-        facts.answers.append(
-            Answer(ref=ref + f"answers.{q.id}", question=q.id, value=value, when=when)
-        )
+    def conditions(self) -> None:
+        known = {c for c, _, _ in condition_concepts(self.kb)}
+        for i in range(CONDITION_ROWS):
+            self.condition(i, known)
 
-    meds = set(medication_concepts(kb))
-    conditions = {c for c, _, _ in condition_concepts(kb)}
-    for i in range(CONDITION_ROWS):
+    def condition(self, i: int, known: set[str]) -> None:
+        fields, errors, kb = self.fields, self.errors, self.kb
         concept = fields.get(f"cond_concept_{i}", "").strip()
         zone = fields.get(f"cond_zone_{i}", "").strip()
-        onset = _date(fields.get(f"cond_onset_{i}", ""), f"cond_onset_{i}", errors, when)
+        onset = _date(fields.get(f"cond_onset_{i}", ""), f"cond_onset_{i}", errors, self.when)
         note = fields.get(f"cond_text_{i}", "").strip()[:500] or None
         if not concept:
             if zone or onset or note:
                 errors[f"cond_concept_{i}"] = Text("choose the condition (or clear the row)")
-            continue
-        if concept not in conditions:
+            return
+        if concept not in known:
             errors[f"cond_concept_{i}"] = Text("choose a condition from the list")
-            continue
+            return
         if zone and zone not in kb.zones:
             errors[f"cond_zone_{i}"] = Text("one of %(choices)s", choices=", ".join(kb.zones))
-            continue
-        facts.conditions.append(
+            return
+        self.facts.conditions.append(
             Condition(
-                ref=ref + f"conditions[{i}]",
+                ref=self.ref + f"conditions[{i}]",
                 concept=concept,
                 text=note,
                 onset=onset,
-                recorded=when,
+                recorded=self.when,
                 body_sites=(Coding(ZONE_SYSTEM, zone),) if zone else (),
             )
         )
-    for i in range(MEDICATION_ROWS):
-        concept = fields.get(f"med_concept_{i}", "").strip()
-        text = fields.get(f"med_text_{i}", "").strip()[:500]
-        if not concept and not text:
-            continue
-        if concept and concept not in meds:
-            errors[f"med_concept_{i}"] = Text("choose a medication group from the list")
-            continue
-        if not concept:
-            errors[f"med_concept_{i}"] = Text(
-                "choose the medication group (the screening reads the group, not the name)"
+
+    def medications(self) -> None:
+        meds = set(medication_concepts(self.kb))
+        for i in range(MEDICATION_ROWS):
+            concept = self.fields.get(f"med_concept_{i}", "").strip()
+            text = self.fields.get(f"med_text_{i}", "").strip()[:500]
+            if not concept and not text:
+                continue
+            if concept and concept not in meds:
+                self.errors[f"med_concept_{i}"] = Text("choose a medication group from the list")
+                continue
+            if not concept:
+                self.errors[f"med_concept_{i}"] = Text(
+                    "choose the medication group (the screening reads the group, not the name)"
+                )
+                continue
+            self.facts.medications.append(
+                Medication(
+                    ref=self.ref + f"medications[{i}]",
+                    concept=concept,
+                    text=text or None,
+                    status="active",
+                    start=self.when,
+                )
             )
-            continue
-        facts.medications.append(
-            Medication(
-                ref=ref + f"medications[{i}]",
-                concept=concept,
-                text=text or None,
-                status="active",
-                start=when,
-            )
-        )
-    if errors:
-        raise FormError(errors)
-    if not (facts.observations or facts.answers or facts.conditions or facts.medications):
-        raise FormError({"form": EMPTY_INTAKE})
-    assert day is not None
-    return day, facts

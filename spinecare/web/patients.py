@@ -8,15 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from spinecare.clinic import patients as service
+from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.errors import RecordError
 from spinecare.i18n import quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
 from spinecare.record.model import PatientRecord
-from spinecare.store import service
-from spinecare.store.courses import courses_of
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.records import fact_intakes
-from spinecare.store.service import CONTACT_FIELDS, PatientInput
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     TEMPLATES,
@@ -290,26 +289,13 @@ async def import_upload(request: Request) -> Response:
 def patient_page(request: Request, patient_id: int) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
-        patient = service.get_patient(session, user, patient_id)
-        intakes = service.intakes_of(session, patient)
-        requests_ = service.requests_of(session, patient)
-        data = {
-            "patient": service.patient_json(patient),
-            "intakes": [
-                {"id": i.id, "date": i.day.isoformat(), "source": i.source, "label": i.label}
-                for i in intakes
-            ],
-            "clearance_requests": [service.clearance_request_json(r) for r in requests_],
-            "courses": [
-                {"id": c.id, "start": c.start.isoformat(), "status": c.status}
-                for c in courses_of(session, patient)
-            ],
-        }
+        detail = service.patient_detail(session, user, patient_id)
+    data = detail.model_dump(mode="json")
     return render(
         request,
         "patient.html",
         {
-            "patient": patient,
+            "patient": detail.patient,
             "data": data,
             "courses": data["courses"],
             "source_words": SOURCE_WORDS,

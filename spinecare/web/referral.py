@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from spinecare.clinic import patients as service
 from spinecare.errors import NotFoundError
 from spinecare.i18n import quantity
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message
-from spinecare.store import service
 from spinecare.store.models import Clinic
 from spinecare.web.deps import db_session, render, request_language, require_user, state
 from spinecare.web.i18n import format_day, set_language, translate

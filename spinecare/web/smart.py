@@ -128,13 +128,13 @@ async def callback(
     import asyncio
     from urllib.parse import urlsplit
 
-    from spinecare.api.cds_hooks import (
+    from spinecare.fhir.outbound import AddressPolicy
+    from spinecare.fhir.prefetch import (
         PrefetchUnavailable,
         build_record,
         prefetch_templates,
         resolve_prefetch,
     )
-    from spinecare.api.outbound import AddressPolicy
 
     iss, verifier = _take_launch(request, launch_state)
     if error is not None:
@@ -180,11 +180,11 @@ def _open_patient(
     shares the number) and start a session for the user."""
     from dataclasses import replace
 
-    from spinecare.store.accounts import start_session
-    from spinecare.store.audit import audit
+    from spinecare.clinic.accounts import start_session
+    from spinecare.clinic.audit import record as audit
+    from spinecare.clinic.patients import WRITERS, import_record
     from spinecare.store.ehr import clinic_ehr_patient, free_external_id
     from spinecare.store.models import Clinic, User
-    from spinecare.store.service import WRITERS, import_record
 
     with db_session(request) as session:
         user = session.scalar(select(User).where(User.username == username))

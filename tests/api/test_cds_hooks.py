@@ -455,7 +455,7 @@ def test_redirect_to_an_internal_address_is_refused():
 
     import httpx
 
-    from spinecare.api.outbound import AddressPolicy, BlockedAddress, guarded_client
+    from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
 
     seen: list[str] = []
 
@@ -480,7 +480,7 @@ def test_address_policy_checks_every_resolved_address(monkeypatch):
 
     import httpx
 
-    from spinecare.api.outbound import AddressPolicy, BlockedAddress
+    from spinecare.fhir.outbound import AddressPolicy, BlockedAddress
 
     async def two_addresses(host, port, **kwargs):
         return [
@@ -511,11 +511,11 @@ def _empty_prefetch(templates, pid: str) -> dict:
 @pytest.fixture
 def linked_app(tmp_path):
     """An app whose database holds patients 1-4; the EHR's patient "3" is patient 1."""
-    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.clinic.accounts import get_or_create_clinic
+    from spinecare.clinic.patients import now
     from spinecare.store.db import open_database
     from spinecare.store.ehr import link_ehr_patient
     from spinecare.store.models import PatientRow
-    from spinecare.store.service import now
 
     db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
     db = open_database(db_url)

@@ -203,11 +203,11 @@ def test_issuers_file_errors_name_the_problem(tmp_path):
 
 
 def test_card_link_from_the_jwt_issuer_when_no_fhir_server(issuers_file, keys, templates, tmp_path):
-    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.clinic.accounts import get_or_create_clinic
+    from spinecare.clinic.patients import now
     from spinecare.store.db import open_database
     from spinecare.store.ehr import link_ehr_patient
     from spinecare.store.models import PatientRow
-    from spinecare.store.service import now
 
     db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
     db = open_database(db_url)

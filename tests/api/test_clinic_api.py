@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _cheap_password_hashing() -> Iterator[None]:
     from argon2 import PasswordHasher
 
-    from spinecare.store import accounts
+    from spinecare.clinic import accounts
 
     before = accounts._hasher
     accounts.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
@@ -64,8 +64,8 @@ def _user(session: Any, username: str) -> Any:
 
 def _refer(world: World) -> int:
     """A clearance request for the demo patient to the demo physician (so they see it)."""
+    from spinecare.clinic.patients import request_clearance
     from spinecare.kb import load_kb
-    from spinecare.store.service import request_clearance
 
     with _db(world).session() as session:
         req = request_clearance(
@@ -95,7 +95,7 @@ def signed_in(world: World) -> Callable[[str], TestClient]:
 
 
 def _token(world: World, username: str, days: int = 30) -> str:
-    from spinecare.api.tokens import issue_token
+    from spinecare.clinic.tokens import issue_token
 
     with _db(world).session() as session:
         return issue_token(session, _user(session, username), days)
@@ -265,6 +265,22 @@ def test_patient_detail(world: World, signed_in: Callable[[str], TestClient]) ->
     assert body["intakes"] and body["intakes"][0]["source"] == "demo"
     assert [r["id"] for r in body["clearance_requests"]] == [req]
     assert body["clearance_requests"][0]["concepts"] == ["disc_herniation"]
+    assert body["courses"] == []
+
+
+def test_patient_detail_is_one_shape_on_the_api_and_the_page(
+    world: World, signed_in: Callable[[str], TestClient]
+) -> None:
+    _refer(world)
+    client = signed_in("therapist")
+    api = client.get(f"/api/patients/{world.demo_patient}").json()
+    page = client.get(
+        f"/patients/{world.demo_patient}", headers={"Accept": "application/json"}
+    ).json()
+    assert api == page
+    listed = client.get("/api/patients").json()["patients"]
+    twin = client.get("/patients", headers={"Accept": "application/json"}).json()["patients"]
+    assert listed[: len(twin)] == twin[: len(listed)]
 
 
 def _cli(command: str, path: Path, *extra: str) -> dict[str, Any]:
@@ -293,8 +309,8 @@ def _cli(command: str, path: Path, *extra: str) -> dict[str, Any]:
 def _import_demo(world: World, path: Path) -> int:
     """The demo file stored as a patient of the other clinic (read from ``path``, as the CLI
     reads it, so the evidence references are the same)."""
+    from spinecare.clinic.patients import import_record
     from spinecare.core import load_record
-    from spinecare.store.service import import_record
 
     record = load_record(path)
     with _db(world).session() as session:
@@ -330,9 +346,9 @@ def test_seeded_demo_patient_screening_equals_the_library(
 ) -> None:
     """The demo clinic's own copy (seeded from spinecare/demo/, dated as of the seeding
     day) answers what the library answers for the same record, byte for byte as JSON."""
+    from spinecare.clinic.seed import demo_records
     from spinecare.core import screen
     from spinecare.kb import load_kb
-    from spinecare.store.seed import demo_records
 
     record = next(
         r for _, r in demo_records(load_kb(), date.today()) if r.patient.id == "demo-kuznetsova"
@@ -388,7 +404,7 @@ def test_bad_parameters_are_envelopes(world: World, signed_in: Callable[[str], T
 
 
 def test_bearer_tokens(world: World) -> None:
-    from spinecare.api.tokens import revoke_token
+    from spinecare.clinic.tokens import revoke_token
 
     client = world.client()
     token = _token(world, "therapist")
@@ -471,10 +487,10 @@ def test_token_command(world: World) -> None:
 
 
 def test_cookie_name_matches_the_web_app() -> None:
-    from spinecare.api.rest import SESSION_COOKIE
-    from spinecare.web.deps import SESSION_COOKIE as WEB_COOKIE
+    from spinecare.api.rest import _cookie
+    from spinecare.clinic.accounts import SESSION_COOKIE
 
-    assert SESSION_COOKIE == WEB_COOKIE
+    assert _cookie.model.name == SESSION_COOKIE
 
 
 # ---------------------------------------------------------------------------------------
@@ -520,6 +536,27 @@ def test_openapi_documents_the_clinic_routes(world: World) -> None:
     assert schemes["sessionCookie"]["in"] == "cookie"
     params = {p["name"] for p in paths["/api/patients"]["get"]["parameters"]}
     assert {"q", "limit", "offset", "as_of"} <= params
+
+
+def test_openapi_schemas_are_generated_from_the_models(world: World) -> None:
+    """The verdicts in the OpenAPI come from the KB schema's list, not a copy of it."""
+    from spinecare.kb.schema import VERDICTS
+
+    spec = world.client().get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert schemas["ScreeningOut"]["properties"]["verdict"]["enum"] == list(VERDICTS)
+    assert schemas["PatientListItemOut"]["properties"]["verdict"]["enum"] == list(VERDICTS)
+    assert schemas["PlanOut"]["properties"]["status"]["enum"] == ["ready", "pending", "blocked"]
+    for path, model in (
+        ("/api/patients", "PatientPageOut"),
+        ("/api/patients/{patient_id}", "PatientDetailOut"),
+        ("/api/patients/{patient_id}/screening", "ScreeningOut"),
+        ("/api/patients/{patient_id}/plan", "PlanOut"),
+    ):
+        ok = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert ok["schema"]["$ref"].endswith("/" + model)
+        refused = spec["paths"][path]["get"]["responses"]["403"]["content"]["application/json"]
+        assert refused["schema"]["$ref"].endswith("/ErrorOut")
 
 
 def test_credentials_are_checked_before_parameters(

@@ -28,8 +28,8 @@ def app_client(ehr, tmp_path):
     from fastapi.testclient import TestClient
 
     from spinecare.app import create_app
+    from spinecare.clinic import accounts
     from spinecare.settings import Settings
-    from spinecare.store import accounts
 
     hasher = accounts._hasher
     accounts.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

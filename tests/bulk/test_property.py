@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from spinecare.bulk.duckdb import screen_records
@@ -13,6 +14,7 @@ from tests.bulk.strategies import AS_OF, populations
 KB = load_kb()
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(populations(KB))
 def test_duckdb_equals_engine_on_random_records(population):

@@ -27,6 +27,7 @@ def synthea_records(synthea_export):
     return records
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_of", [date(2019, 6, 1), date(2020, 1, 1)])
 def test_duckdb_equals_engine_for_every_synthea_patient(
     synthea_export, synthea_records, tmp_path, as_of
@@ -56,6 +57,7 @@ def test_duckdb_equals_engine_for_every_synthea_patient(
     assert result.verdicts.get("needs_data", 0) < len(living)
 
 
+@pytest.mark.slow
 def test_ndjson_records_equal_bundle_records(synthea_export, synthea_records):
     """The export carries the Bundles' facts: screening from either gives the same."""
     as_of = date(2019, 6, 1)

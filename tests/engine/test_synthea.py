@@ -18,6 +18,7 @@ from tests.conftest import OUTPUT
 TODAY = date(2026, 11, 22)
 
 
+@pytest.mark.slow
 def test_all_synthea_patients_screen_and_plan(shared_data: Path, kb) -> None:
     files = sorted((shared_data / "synthea" / "r4-bundles-2019").glob("*.json.gz"))
     at_last_visit: Counter[str] = Counter()

@@ -6,7 +6,6 @@ import copy
 import gzip
 import json
 import os
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -458,7 +457,6 @@ def test_builder_takes_resources_one_at_a_time() -> None:
 def test_all_synthea_patient_bundles_read_without_error() -> None:
     files = synthea_patient_files()
     assert len(files) == 585
-    started = time.perf_counter()
     measured = 0
     patients: set[str] = set()
     for path in files:
@@ -466,11 +464,8 @@ def test_all_synthea_patient_bundles_read_without_error() -> None:
         assert record.patient.birth_date is not None
         patients.add(record.patient.id)
         measured += len(record.observations)
-    elapsed = time.perf_counter() - started
-    print(f"\n585 Synthea bundles, {measured} measurements, {elapsed:.1f} s")
     assert len(patients) == 585
     assert measured > 15000
-    assert elapsed < 60
 
 
 def test_synthea_provider_bundles_are_refused_as_holding_no_patient() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -64,14 +63,12 @@ def test_pain_chart_empty_and_escaping(cervical_course, kb):
     assert root.find(f".//{SVG}g[@class='mcid']") is None
 
 
-def test_pain_chart_fast(long_course, kb):
-    sessions = make_sessions(60)
-    timings = []
-    for _ in range(20):
-        t = time.perf_counter()
-        pain_chart_svg(progress(long_course, sessions, kb), "ru")
-        timings.append(time.perf_counter() - t)
-    assert sorted(timings)[len(timings) // 2] < 0.05
+def test_pain_chart_with_sixty_sessions(long_course, kb):
+    """Sixty sessions draw sixty points of each line (its time: benchmarks/reports.py)."""
+    svg = pain_chart_svg(progress(long_course, make_sessions(60), kb), "ru")
+    root = _parse(svg)
+    assert len(root.findall(f".//{SVG}circle[@class='pre']")) == 60
+    assert svg == pain_chart_svg(progress(long_course, make_sessions(60), kb), "ru")
 
 
 def test_adherence_bar(cervical_course, kb):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import date
 
 import pytest
@@ -130,14 +129,9 @@ def test_handout_data_is_language_complete(kb):
         handout_data(course, kb, lang="de", patient_name="A", clinic=CLINIC_RU, day=DAY)
 
 
-def test_handout_is_deterministic_and_fast(kb):
+def test_handout_is_deterministic(kb):
+    """The same course gives the same PDF bytes (its time: benchmarks/reports.py)."""
     course = make_course(kb)
     args = {"lang": "ru", "patient_name": "Елена", "clinic": CLINIC_RU, "day": DAY}
     first = render_handout(course, kb, **args)
-    timings = []
-    for _ in range(5):
-        t = time.perf_counter()
-        again = render_handout(course, kb, **args)
-        timings.append(time.perf_counter() - t)
-    assert again == first
-    assert min(timings) < 1.0
+    assert render_handout(course, kb, **args) == first

@@ -43,12 +43,12 @@ def postgres_available() -> None:
 def _cheap_password_hashing() -> None:
     from argon2 import PasswordHasher
 
-    from spinecare.store.accounts import use_password_hasher
+    from spinecare.clinic.accounts import use_password_hasher
 
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
     """(url, schema) of an empty database: a temporary SQLite file or a fresh PG schema."""
     if request.param == "sqlite":

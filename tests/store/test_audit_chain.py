@@ -22,7 +22,7 @@ def _open(target):
 
 
 def _staff(session):
-    from spinecare.store.accounts import create_user, get_or_create_clinic
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
 
     clinic = get_or_create_clinic(session, "Clinic A")
     return create_user(

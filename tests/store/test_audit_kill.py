@@ -16,7 +16,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from spinecare.clinic.audit import record
-    from spinecare.store.accounts import create_user, get_or_create_clinic
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
     from spinecare.store.db import open_database
     from spinecare.store.models import PatientRow
 

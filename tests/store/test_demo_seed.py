@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from spinecare.clinic.seed import demo_records
 from spinecare.core import load_record, screen
 from spinecare.demo import demo_files
 from spinecare.kb import load_kb
 from spinecare.record.model import shift_dates
-from spinecare.store.seed import demo_records
 
 KB = load_kb()
 FILE_DAY = date(2026, 11, 20)  # the demo files' intake date

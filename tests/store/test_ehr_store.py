@@ -17,9 +17,9 @@ def _open(target):
 
 
 def _patient(session, clinic_name: str, external_id: str):
-    from spinecare.store.accounts import get_or_create_clinic
+    from spinecare.clinic.accounts import get_or_create_clinic
+    from spinecare.clinic.patients import now
     from spinecare.store.models import PatientRow
-    from spinecare.store.service import now
 
     clinic = get_or_create_clinic(session, clinic_name)
     patient = PatientRow(

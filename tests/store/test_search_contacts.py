@@ -15,7 +15,7 @@ def _open(target, **kwargs):
 
 
 def _staff(session):
-    from spinecare.store.accounts import create_user, get_or_create_clinic
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
 
     clinic = get_or_create_clinic(session, "Clinic A")
     return create_user(
@@ -34,7 +34,7 @@ PEOPLE = [
 
 @pytest.fixture
 def clinic(db_target):
-    from spinecare.store.service import PatientInput, create_patient
+    from spinecare.clinic.patients import PatientInput, create_patient
 
     db = _open(db_target)
     with db.session() as session:
@@ -46,8 +46,8 @@ def clinic(db_target):
 
 
 def _names(db, q):
+    from spinecare.clinic.patients import list_patients
     from spinecare.store.models import User
-    from spinecare.store.service import list_patients
 
     with db.session() as session:
         user = session.query(User).filter_by(username="anna").one()
@@ -85,8 +85,8 @@ def test_search_finds_patients(clinic, query, expected) -> None:
 
 
 def test_search_follows_edits(clinic) -> None:
+    from spinecare.clinic.patients import PatientInput, update_patient
     from spinecare.store.models import PatientRow, User
-    from spinecare.store.service import PatientInput, update_patient
 
     with clinic.session() as session:
         user = session.query(User).filter_by(username="anna").one()
@@ -134,8 +134,8 @@ def test_migration_backfills_the_search_key(db_target) -> None:
 
 
 def test_contact_details_are_validated_and_kept(db_target) -> None:
+    from spinecare.clinic.patients import PatientInput, create_patient, patient_json
     from spinecare.store.errors import FormError
-    from spinecare.store.service import PatientInput, create_patient, patient_json
 
     db = _open(db_target)
     try:

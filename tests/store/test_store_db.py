@@ -18,7 +18,7 @@ def _open(target, **kwargs):
 
 
 def _staff(session, clinic_name="Clinic A", username="anna"):
-    from spinecare.store.accounts import create_user, get_or_create_clinic
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
 
     clinic = get_or_create_clinic(session, clinic_name)
     return create_user(
@@ -76,11 +76,11 @@ def test_older_database_upgrades_in_place(db_target) -> None:
 
 
 def test_demo_records_round_trip_to_the_same_screening(db_target, kb) -> None:
+    from spinecare.clinic.patients import import_record
     from spinecare.core import load_record
     from spinecare.demo import demo_files
     from spinecare.engine.screening import screen_record
     from spinecare.store.records import record_of
-    from spinecare.store.service import import_record
 
     db = _open(db_target)
     try:
@@ -102,8 +102,8 @@ def test_demo_records_round_trip_to_the_same_screening(db_target, kb) -> None:
 
 
 def test_concurrent_edits_conflict(db_target) -> None:
+    from spinecare.clinic.patients import PatientInput, create_patient, update_patient
     from spinecare.store.errors import VersionConflict
-    from spinecare.store.service import PatientInput, create_patient, update_patient
 
     db = _open(db_target)
     try:
@@ -128,8 +128,8 @@ def test_concurrent_edits_conflict(db_target) -> None:
 
 
 def test_clinic_scoping(db_target) -> None:
+    from spinecare.clinic.patients import PatientInput, create_patient, get_patient, list_patients
     from spinecare.errors import NotFoundError
-    from spinecare.store.service import PatientInput, create_patient, get_patient, list_patients
 
     db = _open(db_target)
     try:
@@ -149,7 +149,7 @@ def test_clinic_scoping(db_target) -> None:
 def test_audit_log_is_append_only(db_target) -> None:
     from sqlalchemy.exc import DatabaseError
 
-    from spinecare.store.audit import audit
+    from spinecare.clinic.audit import record as audit
     from spinecare.store.models import AuditEntry
 
     db = _open(db_target)
@@ -166,7 +166,7 @@ def test_audit_log_is_append_only(db_target) -> None:
 
 
 def test_no_account_is_locked_by_failures(db_target) -> None:
-    from spinecare.store.accounts import authenticate
+    from spinecare.clinic.accounts import authenticate
 
     db = _open(db_target)
     try:

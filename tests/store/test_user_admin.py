@@ -14,7 +14,7 @@ def _open(target):
 
 
 def test_user_administration(db_target) -> None:
-    from spinecare.store.accounts import (
+    from spinecare.clinic.accounts import (
         authenticate,
         change_password,
         create_user,

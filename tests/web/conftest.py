@@ -61,11 +61,11 @@ def make_world(tmp_path: Path, db_url: str | None = None) -> World:
     from sqlalchemy import select
 
     from spinecare.app import create_app
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+    from spinecare.clinic.patients import import_record
     from spinecare.core import load_record
     from spinecare.settings import Settings
-    from spinecare.store.accounts import create_user, get_or_create_clinic
     from spinecare.store.models import PatientRow, User
-    from spinecare.store.service import import_record
 
     settings = Settings.from_env(
         environment="test",
@@ -98,7 +98,7 @@ def _cheap_password_hashing() -> None:
     """argon2id with tiny parameters: the tests check the flow, not the hash's cost."""
     from argon2 import PasswordHasher
 
-    from spinecare.store.accounts import use_password_hasher
+    from spinecare.clinic.accounts import use_password_hasher
 
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -172,8 +172,8 @@ def test_every_sign_in_answer_does_one_password_hash(world) -> None:
     from argon2 import PasswordHasher
     from sqlalchemy import select
 
+    from spinecare.clinic import accounts
     from spinecare.clinic.logins import FREE_FAILURES
-    from spinecare.store import accounts
     from spinecare.store.models import User
 
     calls: list[str] = []

@@ -32,9 +32,9 @@ def _open_request(world: Any) -> int:
 
     from sqlalchemy import select
 
+    from spinecare.clinic.patients import request_clearance
     from spinecare.kb import load_kb
     from spinecare.store.models import User
-    from spinecare.store.service import request_clearance
 
     with world.app.state.db.session() as session:  # type: ignore[attr-defined]
         therapist = session.scalar(select(User).where(User.username == "therapist"))

@@ -299,8 +299,8 @@ def _start_course(world) -> int:
 
     from sqlalchemy import select
 
+    from spinecare.clinic import courses
     from spinecare.kb import load_kb
-    from spinecare.store import courses
     from spinecare.store.models import User
 
     with world.app.state.db.session() as session:

@@ -46,8 +46,8 @@ def _patient_id(world: Any, external: str) -> int:
 
 
 def _start(world: Any, patient_id: int, **values: Any) -> int:
+    from spinecare.clinic import courses
     from spinecare.kb import load_kb
-    from spinecare.store import courses
 
     with world.app.state.db.session() as session:
         therapist = session.merge(_user(world, "therapist"))

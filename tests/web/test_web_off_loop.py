@@ -47,7 +47,7 @@ async def _acquire(started: threading.Semaphore, n: int) -> None:
 
 @pytest.fixture
 def held(world: World) -> Any:
-    from spinecare.store import accounts
+    from spinecare.clinic import accounts
 
     release = threading.Event()
     started = threading.Semaphore(0)

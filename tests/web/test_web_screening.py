@@ -16,9 +16,9 @@ AS_OF = date.today().isoformat()
 
 def test_web_verdicts_equal_the_library_for_every_demo_patient(world, signed_in) -> None:
     """The page and the library give the same verdict for the same patient and date."""
+    from spinecare.clinic.seed import demo_records
     from spinecare.core import screen
     from spinecare.kb import load_kb
-    from spinecare.store.seed import demo_records
 
     expected = {}
     for _, record in demo_records(load_kb(), date.fromisoformat(AS_OF)):
@@ -229,7 +229,7 @@ def test_no_page_ever_shows_a_traceback(world, signed_in) -> None:
 
 
 def test_internal_error_is_a_page_without_traceback(world, signed_in, monkeypatch) -> None:
-    from spinecare.store import service
+    from spinecare.clinic import patients as service
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")

@@ -23,7 +23,7 @@ def _pg_dsn() -> str:
     return PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The demo world on a SQLite file, or in a fresh PostgreSQL schema."""
     if request.param == "sqlite":
@@ -75,7 +75,7 @@ def _audit(world: World, action: str) -> list[Any]:
 def _second_physician_sees(world: World, patient_id: int) -> None:
     """A second physician of the demo clinic who sees ``patient_id`` through a clearance
     request addressed to them."""
-    from spinecare.store.accounts import create_user
+    from spinecare.clinic.accounts import create_user
     from spinecare.store.models import ClearanceRequest, Clinic, PatientRow, User
 
     with _db(world).session() as session:
@@ -106,8 +106,8 @@ def _second_physician_sees(world: World, patient_id: int) -> None:
 
 
 def _start_course(world: World, patient_id: int, physician_id: int | None) -> int:
+    from spinecare.clinic import courses
     from spinecare.kb import load_kb
-    from spinecare.store import courses
     from spinecare.store.models import User
 
     with _db(world).session() as session:
@@ -361,7 +361,7 @@ def test_every_answer_carries_the_security_headers_and_no_store(world: World) ->
 def test_an_internal_error_carries_the_headers_too(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from spinecare.store import service
+    from spinecare.clinic import patients as service
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug")
@@ -388,7 +388,7 @@ def test_the_api_reference_has_a_policy_and_still_loads(world: World) -> None:
 
 
 def test_api_refusals_are_recorded_for_the_token_owner(any_world: World) -> None:
-    from spinecare.api.tokens import issue_token
+    from spinecare.clinic.tokens import issue_token
     from spinecare.store.models import User
 
     world = any_world

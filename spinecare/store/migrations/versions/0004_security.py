@@ -29,7 +29,7 @@ SQLITE_UPDATE_TRIGGER = """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON a
 
 
 def _chain_existing_rows() -> None:
-    from spinecare.clinic.audit import CHAINED, GENESIS, row_hash
+    from spinecare.store.audit import CHAINED, GENESIS, row_hash
 
     bind = op.get_bind()
     table = sa.table(

@@ -6,6 +6,7 @@ is ever locked."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -14,23 +15,27 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.audit import record as audit
 from spinecare.i18n import is_language, languages
 from spinecare.messages import N_, Message
-from spinecare.store.audit import audit
 from spinecare.store.errors import FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
 
 __all__ = [
+    "SESSION_COOKIE",
     "SESSION_HOURS",
     "authenticate",
     "burn_password_work",
     "change_password",
+    "cookie_token",
+    "cookie_value",
     "create_user",
     "end_session",
     "get_or_create_clinic",
     "hash_password",
     "reset_password",
     "set_user_active",
+    "sign",
     "start_session",
     "update_user",
     "use_password_hasher",
@@ -173,6 +178,31 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.active else None
+
+
+SESSION_COOKIE = "spinecare_session"
+"""The login session cookie: a token and its HMAC (the app's secret key). The web pages
+and the REST API read the same cookie."""
+
+
+def sign(secret: str, value: str) -> str:
+    """The HMAC-SHA256 of ``value`` under ``secret`` (hex)."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def cookie_value(secret: str, token: str) -> str:
+    """The session cookie's value for a login session ``token``."""
+    return f"{token}.{sign(secret, 's:' + token)}"
+
+
+def cookie_token(secret: str, raw: str | None) -> str | None:
+    """The login session token a session cookie's value carries, if its signature holds."""
+    if not raw or "." not in raw:
+        return None
+    token, sig = raw.rsplit(".", 1)
+    if not hmac.compare_digest(sig, sign(secret, "s:" + token)):
+        return None
+    return token
 
 
 def end_session(session: Session, token: str) -> None:

@@ -23,6 +23,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
+from spinecare.clinic.models import (
+    ClearanceRequestOut,
+    CourseSummaryOut,
+    IntakeOut,
+    PatientDetailOut,
+    PatientListItemOut,
+    PatientOut,
+    PatientPageOut,
+    PlanOut,
+    ScreeningOut,
+)
 from spinecare.clinic.permissions import (
     STAFF,
     check_clearance_queue,
@@ -65,7 +76,10 @@ __all__ = [
     "import_record",
     "intakes_of",
     "list_patients",
+    "patient_detail",
     "patient_json",
+    "patient_page",
+    "patient_screening",
     "physicians",
     "request_clearance",
     "requests_of",
@@ -138,33 +152,58 @@ def list_patients(
 
 def clearance_request_json(r: ClearanceRequest) -> dict[str, Any]:
     """A clearance request as JSON (the web pages and the REST API show the same)."""
-    return {
-        "id": r.id,
-        "patient_id": r.patient_id,
-        "physician_id": r.physician_id,
-        "concepts": r.concepts,
-        "message": r.message,
-        "status": r.status,
-        "decision_note": r.decision_note,
-        "created_at": r.created_at.isoformat(),
-        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
-        "version": r.version,
-    }
+    return ClearanceRequestOut.model_validate(r).model_dump(mode="json")
 
 
 def patient_json(p: PatientRow) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "external_id": p.external_id,
-        "name": p.name,
-        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
-        "sex": p.sex,
-        "language": p.language,
-        "notes": p.notes,
-        **{k: getattr(p, k) for k in CONTACT_FIELDS},
-        "version": p.version,
-        "updated_at": p.updated_at.isoformat(),
-    }
+    """A patient's details as JSON (:class:`~spinecare.clinic.models.PatientOut`)."""
+    return PatientOut.model_validate(p).model_dump(mode="json")
+
+
+def patient_page(
+    session: Session,
+    user: User,
+    kb: KB,
+    as_of: date,
+    *,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> PatientPageOut:
+    """One page of the patients ``user`` may see, each with its verdict on ``as_of``."""
+    rows, total = list_patients(session, user, q=q, limit=limit, offset=offset)
+    screenings = screen_patients(session, rows, kb, as_of)
+    items = [
+        PatientListItemOut.model_validate(
+            {**PatientOut.model_validate(p).model_dump(), "verdict": screenings[p.id].verdict}
+        )
+        for p in rows
+    ]
+    after = offset + len(items)
+    return PatientPageOut(
+        patients=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=after if after < total else None,
+        q=q or "",
+        as_of=as_of,
+    )
+
+
+def patient_detail(session: Session, user: User, patient_id: int) -> PatientDetailOut:
+    """What the patient page shows, if ``user`` may see the patient (the read is audited)."""
+    from spinecare.clinic.courses import courses_of
+
+    patient = get_patient(session, user, patient_id)
+    return PatientDetailOut(
+        patient=PatientOut.model_validate(patient),
+        intakes=[IntakeOut.model_validate(i) for i in intakes_of(session, patient)],
+        clearance_requests=[
+            ClearanceRequestOut.model_validate(r) for r in requests_of(session, patient)
+        ],
+        courses=[CourseSummaryOut.model_validate(c) for c in courses_of(session, patient)],
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -510,6 +549,20 @@ def screen_patient(
         detail=f"as_of={as_of.isoformat()} verdict={screening.verdict}",
     )
     return PatientScreening(patient, record, screening, plan)
+
+
+def patient_screening(
+    session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+) -> tuple[ScreeningOut, PlanOut]:
+    """The stored patient's screening and plan (DESIGN.md section 4), as ``spinecare
+    screen|plan FILE --format json`` print them for the same record and date: the patient
+    is named as the record names it (its external id), not by the store's number."""
+    ps = screen_patient(session, user, patient_id, kb, as_of, lang)
+    named = {"patient": ps.patient.external_id}
+    return (
+        ScreeningOut.model_validate(ps.screening.to_json() | named),
+        PlanOut.model_validate(ps.plan.to_json() | named),
+    )
 
 
 def screen_patients(

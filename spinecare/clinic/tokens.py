@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from spinecare.store.accounts import user_for_token
-from spinecare.store.audit import audit
+from spinecare.clinic.accounts import user_for_token
+from spinecare.clinic.audit import record as audit
 from spinecare.store.models import LoginSession, User
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "PREFIX", "issue_token", "revoke_token", "token_user"]
@@ -29,7 +29,7 @@ MAX_DAYS = 365
 
 
 def _digest(token: str) -> str:
-    # the same hash as spinecare.store.accounts keeps for login sessions
+    # the same hash as spinecare.clinic.accounts keeps for login sessions
     return hashlib.sha256(token.encode()).hexdigest()
 
 

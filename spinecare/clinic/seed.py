@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.accounts import create_user, get_or_create_clinic, hash_password
+from spinecare.clinic.patients import import_record
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord, shift_dates
-from spinecare.store.accounts import create_user, get_or_create_clinic, hash_password
 from spinecare.store.models import PatientRow, User
-from spinecare.store.service import import_record
 
 __all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "demo_records", "seed_demo"]
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
+from spinecare.clinic.patients import get_patient, now, physicians, screen_patient
 from spinecare.clinic.permissions import check_course, check_review_queue
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
@@ -44,7 +45,6 @@ from spinecare.store.models import (
     User,
 )
 from spinecare.store.records import record_of, store_record
-from spinecare.store.service import get_patient, now, physicians, screen_patient
 
 __all__ = [
     "CourseView",

@@ -1,0 +1,216 @@
+"""What the clinic layer answers: one model per thing, the same for the web pages' JSON
+twins, the REST API (whose OpenAPI schemas FastAPI generates from them) and the CLI.
+
+The screening and plan models describe the JSON contract of DESIGN.md section 4; the
+verdicts and plan statuses they allow come from the knowledge base's schema and the
+planner, never from a list written again here. Models of the store's rows read them by
+attribute (``PatientOut.model_validate(row)``), so no adapter needs the row itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from spinecare.kb.schema import VERDICTS
+
+__all__ = [
+    "PLAN_STATUSES",
+    "ClearanceRequestOut",
+    "CourseSummaryOut",
+    "ErrorOut",
+    "FindingOut",
+    "IntakeOut",
+    "MissingOut",
+    "PatientDetailOut",
+    "PatientListItemOut",
+    "PatientOut",
+    "PatientPageOut",
+    "PlanOut",
+    "PlannedCourseOut",
+    "ScreeningOut",
+]
+
+PLAN_STATUSES = ("ready", "pending", "blocked")
+"""A plan's status (DESIGN.md section 3, "Plans")."""
+
+
+def _verdict(description: str) -> Any:
+    return Field(description=description, json_schema_extra={"enum": list(VERDICTS)})
+
+
+class _Rows(BaseModel):
+    """A model read from a store row (by attribute); times as ISO 8601 like ``isoformat``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _Open(BaseModel):
+    """A contract object: the named keys are guaranteed, further keys are kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ---------------------------------------------------------------------------------------
+# Errors
+
+
+class ErrorBody(BaseModel):
+    status: int = Field(description="The HTTP status, again.")
+    code: str = Field(description="A stable, machine-readable error code.")
+    message: str = Field(description="What went wrong, in one line.")
+    details: list[Any] | None = Field(None, description="Per-field problems, when any.")
+
+
+class ErrorOut(BaseModel):
+    """The one error envelope of the app."""
+
+    error: ErrorBody
+
+
+# ---------------------------------------------------------------------------------------
+# Patients
+
+
+class PatientOut(_Rows):
+    """A patient's details, as the patient page and ``/api/patients/{id}`` show them."""
+
+    id: int
+    external_id: str
+    name: str
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    language: str | None = None
+    notes: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    emergency_name: str | None = None
+    emergency_phone: str | None = None
+    version: int
+    updated_at: dt.datetime
+
+    @field_serializer("updated_at")
+    def _time(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+
+class PatientListItemOut(PatientOut):
+    """A patient on a list, with the screening verdict on the list's date."""
+
+    verdict: str = _verdict("The screening verdict on the list's date.")
+
+
+class PatientPageOut(BaseModel):
+    """One page of the patients the caller may see."""
+
+    patients: list[PatientListItemOut]
+    total: int = Field(description="Patients matching, on all pages.")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="null on the last page")
+    q: str = ""
+    as_of: dt.date
+
+
+class IntakeOut(_Rows):
+    """One dated intake (what was recorded, and how)."""
+
+    id: int
+    date: dt.date = Field(validation_alias="day")
+    source: str
+    label: str | None = None
+
+
+class ClearanceRequestOut(_Rows):
+    """A request to a physician to clear massage for named findings, and its decision."""
+
+    id: int
+    patient_id: int
+    physician_id: int
+    concepts: list[str]
+    message: str | None = None
+    status: str
+    decision_note: str | None = None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None = None
+    version: int
+
+    @field_serializer("created_at", "decided_at")
+    def _time(self, value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+
+class CourseSummaryOut(_Rows):
+    """A course of sessions, in one line: when it started and where it stands."""
+
+    id: int
+    start: dt.date
+    status: str
+
+
+class PatientDetailOut(BaseModel):
+    """What the patient page shows: the details, intakes, clearance requests, courses."""
+
+    patient: PatientOut
+    intakes: list[IntakeOut]
+    clearance_requests: list[ClearanceRequestOut]
+    courses: list[CourseSummaryOut]
+
+
+# ---------------------------------------------------------------------------------------
+# Screening and plan (DESIGN.md section 4)
+
+
+class FindingOut(_Open):
+    concept: str = Field(description="The KB concept id.")
+    rule: str = Field(description="The KB rule id.")
+    effect: str = _verdict("What the finding does to massage.")
+    certainty: str = Field(
+        description="present, or unknown (data missing)",
+        json_schema_extra={"enum": ["present", "unknown"]},
+    )
+    reason: str
+    evidence: list[Any]
+    sources: list[Any]
+
+
+class MissingOut(_Open):
+    item: str = Field(description="What to measure or ask.")
+    why: str
+
+
+class ScreeningOut(_Open):
+    """Is massage safe and indicated for this patient on this date, and why."""
+
+    verdict: str = _verdict("The most severe effect among the findings.")
+    indicated: bool | None = Field(description="null when it depends on missing data")
+    indications: list[str]
+    findings: list[FindingOut]
+    missing: list[MissingOut]
+    kb_version: str
+
+
+class PlannedCourseOut(_Open):
+    sessions: Any
+    frequency: Any
+    minutes_per_session: Any
+    techniques: list[Any]
+
+
+class PlanOut(_Open):
+    """Zones, modalities, the course and what to avoid."""
+
+    status: str = Field(
+        description="ready, pending (provisional) or blocked",
+        json_schema_extra={"enum": list(PLAN_STATUSES)},
+    )
+    verdict: str = _verdict("The screening verdict the plan follows.")
+    zones: list[str]
+    modalities: list[Any]
+    course: PlannedCourseOut | None
+    avoid: list[Any]
+    home_program: list[Any]
+    sources: list[Any]

@@ -1,0 +1,343 @@
+"""CDS Hooks prefetch: the FHIR searches screening needs (from the KB), the resources an
+EHR sent or that are fetched from its FHIR server, and the patient record built from them.
+
+Used by the CDS Hooks service (:mod:`spinecare.api.cds_hooks`) and the SMART launch of
+the web app, which read a patient from an EHR the same way. What is fetched goes only to
+addresses the :class:`~spinecare.fhir.outbound.AddressPolicy` allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from spinecare.documents import parse_json
+from spinecare.errors import InputError, RecordError
+from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
+from spinecare.kb.loader import KB
+
+__all__ = [
+    "PREFETCH_TYPES",
+    "CdsRequestError",
+    "PrefetchUnavailable",
+    "build_record",
+    "json_type",
+    "operation_outcome_text",
+    "prefetch_templates",
+    "resolve_prefetch",
+]
+
+MAX_PAGES = 20
+FETCH_TIMEOUT = 5.0
+
+
+# prefetch key -> the resource type expected (every search key gives a Bundle)
+PREFETCH_TYPES: dict[str, str] = {"patient": "Patient"}
+
+
+def prefetch_type(key: str) -> str:
+    return PREFETCH_TYPES.get(key, "Bundle")
+
+
+class CdsRequestError(InputError):
+    """A CDS Hooks request that cannot be answered as sent (400)."""
+
+    code = "invalid_cds_request"
+
+
+class PrefetchUnavailable(Exception):
+    """Data the service needs is neither prefetched nor obtainable (412)."""
+
+
+_SYSTEM_URI = {"loinc": "http://loinc.org", "snomed": "http://snomed.info/sct"}
+_measures_cache: dict[int, Any] = {}
+
+
+def _measures(kb: KB) -> Any:
+    cached = _measures_cache.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        from spinecare.fhir.questionnaire import reader_measures
+
+        cached = (kb, reader_measures(kb))
+        _measures_cache.clear()
+        _measures_cache[id(kb)] = cached
+    return cached[1]
+
+
+def _procedure_concepts(kb: KB) -> set[str]:
+    from spinecare.kb.expressions import HadProcedure, walk
+
+    expressions = [r.when for r in kb.model.rules] + [i.when for i in kb.model.indications]
+    return {
+        node.procedure
+        for expr in expressions
+        for node in walk(expr)
+        if isinstance(node, HadProcedure)
+    }
+
+
+def prefetch_templates(kb: KB) -> dict[str, str]:
+    """The prefetch templates every service asks for (codes of measures come from the KB)."""
+    pid = "{{context.patientId}}"
+    templates = {
+        "patient": f"Patient/{pid}",
+        "conditions": f"Condition?patient={pid}",
+        "medications": f"MedicationRequest?patient={pid}&status=active",
+        "medicationStatements": f"MedicationStatement?patient={pid}&status=active",
+        "medicationDispenses": f"MedicationDispense?patient={pid}&_sort=-whenhandedover&_count=20",
+        "intakeResponses": (
+            f"QuestionnaireResponse?patient={pid}&status=completed,amended&_sort=-authored&_count=5"
+        ),
+    }
+    # only procedures a rule reads (spine surgery): the KB's procedure concepts' codes
+    procedure_codes = sorted(
+        (code.system, code.code)
+        for concept in _procedure_concepts(kb)
+        for code in kb.concepts[concept].codes
+    )
+    if procedure_codes:
+        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in procedure_codes)
+        templates["procedures"] = f"Procedure?patient={pid}&code={codes}"
+    # The engine reads the latest value of each measure within its window, so one search
+    # per measure for its latest reading is all it needs: the form of the specification's
+    # own "most recent reading" example. A measure's search includes the panels that carry
+    # it (blood pressure), so an EHR that stores systolic and diastolic as separate
+    # Observations and one that stores a panel are both served.
+    for measure in kb.model.measures:
+        keys = sorted({(c.system, c.code) for c in (*measure.codes, *measure.panels)})
+        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in keys)
+        # the latest reading decides, or (aggregate max: body temperature) any reading in
+        # the window: the last readings then, not only the latest
+        count = 20 if measure.aggregate == "max" else 1
+        templates[measure.id] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count={count}"
+    return templates
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of ``value``, as error messages name it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    return "number"
+
+
+# ---------------------------------------------------------------------------------------
+# Prefetch
+
+
+def operation_outcome_text(key: str, outcome: Mapping[str, Any]) -> str:
+    """What an OperationOutcome in prefetch ``key`` says, on one line."""
+    raw = outcome.get("issue")
+    issues: list[Any] = raw if isinstance(raw, list) else []
+    texts = []
+    for issue in issues[:5]:
+        if not isinstance(issue, dict):
+            continue
+        details = issue.get("details")
+        text = issue.get("diagnostics") or (
+            details.get("text") if isinstance(details, dict) else None
+        )
+        texts.append(f"{issue.get('severity', 'error')} {issue.get('code', '')}: {text or ''}")
+    return f"{key}: " + ("; ".join(t.strip().rstrip(":") for t in texts) or "OperationOutcome")
+
+
+def _check_prefetch_value(key: str, value: Any) -> None:
+    expected = prefetch_type(key)
+    if not isinstance(value, dict):
+        raise CdsRequestError(
+            f"prefetch.{key} must be a FHIR {expected} or null, not {json_type(value)}"
+        )
+    kind = value.get("resourceType")
+    if kind == "OperationOutcome":
+        return
+    if kind != expected:
+        raise CdsRequestError(
+            f"prefetch.{key} must be a FHIR {expected}, "
+            f"not {kind or 'an object without resourceType'}"
+        )
+
+
+async def _fetch_one(
+    client: httpx.AsyncClient, base: str, key: str, query: str
+) -> dict[str, Any] | None:
+    url = f"{base}/{query}"
+    combined: dict[str, Any] | None = None
+    for _ in range(MAX_PAGES):
+        try:
+            response = await client.get(url)
+        except BlockedAddress as exc:
+            raise PrefetchUnavailable(f"{key}: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise PrefetchUnavailable(
+                f"{key}: FHIR server unreachable ({type(exc).__name__})"
+            ) from None
+        if response.status_code == 404 and prefetch_type(key) == "Patient":
+            return None
+        try:
+            body = parse_json(response.content, key)
+        except RecordError as exc:
+            raise PrefetchUnavailable(
+                f"{key}: FHIR server sent no usable JSON ({exc.message})"
+            ) from None
+        if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
+            return body
+        if response.status_code >= 400:
+            raise PrefetchUnavailable(f"{key}: FHIR server answered {response.status_code}")
+        if not isinstance(body, dict):
+            raise PrefetchUnavailable(f"{key}: FHIR server sent no resource")
+        if body.get("resourceType") != "Bundle" or prefetch_type(key) != "Bundle":
+            return body
+        if combined is None:
+            combined = body
+        else:
+            combined.setdefault("entry", []).extend(body.get("entry") or [])
+        next_url = None
+        for link in body.get("link") or []:
+            if isinstance(link, dict) and link.get("relation") == "next":
+                next_url = link.get("url")
+        if not isinstance(next_url, str) or not next_url.startswith(base + "/"):
+            break  # no next page, or one on another server (never followed)
+        url = next_url
+    if combined is not None and not combined.get("entry"):
+        return None  # searched and found nothing
+    return combined
+
+
+async def _fetch_missing(
+    data: dict[str, Any], missing: dict[str, str], policy: AddressPolicy
+) -> dict[str, dict[str, Any] | None]:
+    server = data.get("fhirServer")
+    auth = data.get("fhirAuthorization")
+    if not server or not auth:
+        raise PrefetchUnavailable(
+            "prefetch incomplete (" + ", ".join(sorted(missing)) + ") and no fhirServer "
+            "with fhirAuthorization to fetch it from"
+        )
+    base = server.rstrip("/")
+    headers = {
+        "Accept": "application/fhir+json, application/json",
+        "Authorization": f"Bearer {auth['access_token']}",
+    }
+    async with guarded_client(policy, timeout=FETCH_TIMEOUT, headers=headers) as client:
+        results = await asyncio.gather(
+            *(_fetch_one(client, base, key, query) for key, query in missing.items())
+        )
+    return dict(zip(missing, results, strict=True))
+
+
+def _fill(template: str, context: Mapping[str, Any]) -> str:
+    from urllib.parse import quote
+
+    out = template
+    for name, value in context.items():
+        if isinstance(value, str):
+            out = out.replace("{{context." + name + "}}", quote(value, safe=""))
+    return out
+
+
+async def resolve_prefetch(
+    data: dict[str, Any],
+    context: Mapping[str, Any],
+    templates: Mapping[str, str],
+    policy: AddressPolicy | None = None,
+) -> dict[str, dict[str, Any] | None]:
+    """Every prefetch key: the resource sent or fetched, or None (searched, nothing).
+
+    What is fetched from ``fhirServer`` goes only to addresses ``policy`` allows (by
+    default: no loopback, link-local or private address)."""
+    prefetch = data.get("prefetch") or {}
+    values: dict[str, dict[str, Any] | None] = {}
+    missing: dict[str, str] = {}
+    for key in templates:
+        if key not in prefetch:
+            missing[key] = _fill(templates[key], context)
+            continue
+        value = prefetch[key]
+        if value is not None:
+            _check_prefetch_value(key, value)
+        values[key] = value
+    if missing:
+        fetched = await _fetch_missing(data, missing, policy or AddressPolicy())
+        for key, value in fetched.items():
+            if value is not None:
+                try:
+                    _check_prefetch_value(key, value)
+                except CdsRequestError as exc:
+                    raise PrefetchUnavailable(f"FHIR server: {exc.message}") from None
+            values[key] = value
+    return values
+
+
+def _subject_ok(resource: Mapping[str, Any], patient_id: str) -> bool:
+    for field in ("subject", "patient"):
+        ref = resource.get(field)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            value = ref["reference"]
+            if value.startswith("Patient/") or "/Patient/" in value:
+                return bool(value.rstrip("/").split("/")[-1] == patient_id) or value.endswith(
+                    f"Patient/{patient_id}"
+                )
+    return True
+
+
+def build_record(
+    values: Mapping[str, dict[str, Any] | None], patient_id: str, kb: KB, source: str
+) -> Any:
+    """The patient record from the prefetched resources (RecordBuilder of the FHIR reader)."""
+    from spinecare.fhir.reader import RecordBuilder
+
+    builder = RecordBuilder(_measures(kb), source)
+    patient = values.get("patient")
+    if patient is None:
+        patient = {"resourceType": "Patient", "id": patient_id}
+    elif patient.get("id") not in (None, patient_id):
+        raise CdsRequestError(
+            f"prefetch.patient is Patient/{patient.get('id')}, but context.patientId is "
+            f"{patient_id}"
+        )
+    else:
+        patient = {**patient, "id": patient_id}
+    builder.add(patient)
+    seen: set[str] = set()
+    for key, value in values.items():
+        if key == "patient" or value is None:
+            continue
+        entries = value.get("entry") or []
+        if not isinstance(entries, list):
+            raise CdsRequestError(f"prefetch.{key}.entry must be a list")
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise CdsRequestError(f"prefetch.{key}.entry[{index}] must be an object")
+            search = entry.get("search")
+            if isinstance(search, dict) and search.get("mode") == "outcome":
+                continue
+            resource = entry.get("resource")
+            if not isinstance(resource, dict):
+                raise CdsRequestError(f"prefetch.{key}.entry[{index}] has no resource object")
+            kind = resource.get("resourceType")
+            if kind in ("OperationOutcome", "Patient"):
+                continue
+            rid = resource.get("id")
+            if isinstance(rid, str):
+                ref = f"{kind}/{rid}"
+                if ref in seen:
+                    continue
+                seen.add(ref)
+            if not _subject_ok(resource, patient_id):
+                raise CdsRequestError(
+                    f"prefetch.{key}.entry[{index}] belongs to another patient than "
+                    f"context.patientId"
+                )
+            full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+            builder.add(resource, full_url)
+    return builder.build()
