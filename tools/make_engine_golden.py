@@ -13,8 +13,8 @@ error message instead.
 The file holds one SHA-256 per screening and one per plan, and the canonical JSON of the
 English screenings (the plans and the Russian texts would make it tens of megabytes);
 the test (tests/engine/test_engine_golden.py) compares today's engine with it and shows
-a diff of what changed where it can. Regenerate only for a change of what screenings say, never to make a
-speed change pass.
+a diff of what changed where it can. Regenerate only for a change of what screenings
+say, never to make a speed change pass.
 """
 
 from __future__ import annotations
