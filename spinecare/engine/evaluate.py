@@ -7,13 +7,15 @@ answers by question); :func:`evaluate` walks an expression and returns an
 
 from __future__ import annotations
 
+import operator
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from spinecare.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from spinecare.engine.truth import BY_RANK, FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -136,20 +138,19 @@ class ConceptHit:
     note: str | None = None
 
 
-class Facts:
-    """A record indexed for one screening date."""
+class RecordIndex:
+    """What a record says, indexed for one KB, whatever the date: conditions, medications
+    and procedures by concept, readings by measure and answers by question in time
+    order. Built once per record (kept in :attr:`PatientRecord.index_cache` while the
+    record's facts stay the same); :class:`Facts` reads it on a date."""
 
-    def __init__(self, record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> None:
-        self.record = record
+    def __init__(self, record: PatientRecord, kb: KB) -> None:
         self.kb = kb
-        self.as_of = as_of
-        self.lang = lang
+        # the facts indexed: the index holds while the record's lists hold the same facts
+        self.sources = _indexed_lists(record)
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
         self.medications: dict[str, list[MedicationEntry]] = defaultdict(list)
         self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
-        self.observations: dict[str, list[Observation]] = defaultdict(list)
-        self.answers: dict[str, list[Answer]] = defaultdict(list)
-        self._set_aside: dict[str, list[str]] | None = None
         for condition in (*record.conditions, *observed_conditions(record, kb)):
             self.index_condition(condition)
         for medication in record.medications:
@@ -158,17 +159,37 @@ class Facts:
         for procedure in record.procedures:
             for concept, (certain, note) in self.procedure_concepts(procedure).items():
                 self.procedures[concept].append(ProcedureEntry(procedure, certain, note))
+        # readings of each measure in time order (a date's readings are a prefix),
+        # with their dates for bisection
+        readings: dict[str, list[Observation]] = defaultdict(list)
         for obs in record.observations:
-            if obs.when <= as_of:
-                self.observations[obs.measure].append(obs)
-        for values in self.observations.values():
+            readings[obs.measure].append(obs)
+        self.observations: dict[str, tuple[list[Observation], list[date]]] = {}
+        for measure, values in readings.items():
             values.sort(key=Observation.order_key)
-
+            self.observations[measure] = (values, [o.when for o in values])
+        replies: dict[str, list[Answer]] = defaultdict(list)
         for answer in record.answers:
-            if answer.when is None or answer.when <= as_of:
-                self.answers[answer.question].append(answer)
-        for answers in self.answers.values():
-            answers.sort(key=lambda a: a.when or date.min)
+            replies[answer.question].append(answer)
+        self.answers: dict[str, tuple[list[Answer], list[date]]] = {}
+        for question, answers in replies.items():
+            answers.sort(key=_answer_day)
+            self.answers[question] = (answers, [_answer_day(a) for a in answers])
+
+    @classmethod
+    def of(cls, record: PatientRecord, kb: KB) -> RecordIndex:
+        """The record's index for ``kb``: the one kept on the record while its facts are
+        unchanged (compared fact by fact), else a new one."""
+        index = record.index_cache
+        if (
+            isinstance(index, RecordIndex)
+            and index.kb is kb
+            and index.sources == _indexed_lists(record)
+        ):
+            return index
+        index = cls(record, kb)
+        record.index_cache = index
+        return index
 
     def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
         concepts = {named} if named else set()
@@ -289,6 +310,76 @@ class Facts:
                 )
             )
 
+
+def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
+    """Copies of the record's lists an index is made of (compared at C speed: the same
+    fact objects compare by identity)."""
+    return (
+        list(record.conditions),
+        list(record.coded_observations),
+        list(record.medications),
+        list(record.procedures),
+        list(record.observations),
+        list(record.answers),
+    )
+
+
+def _answer_day(answer: Answer) -> date:
+    return answer.when or date.min
+
+
+class Facts:
+    """A record indexed for one screening date (the date-free part, :class:`RecordIndex`,
+    is built once per record)."""
+
+    def __init__(self, record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> None:
+        self.record = record
+        self.kb = kb
+        self.as_of = as_of
+        self.lang = lang
+        self.index = index = RecordIndex.of(record, kb)
+        self.conditions = index.conditions
+        self.medications = index.medications
+        self.procedures = index.procedures
+        self._answers: dict[str, list[Answer]] | None = None
+        self._set_aside: dict[str, list[str]] | None = None
+
+    @property
+    def observations(self) -> dict[str, list[Observation]]:
+        """Readings by measure taken on or before the date, in time order."""
+        out: dict[str, list[Observation]] = {}
+        for measure, (values, days) in self.index.observations.items():
+            n = bisect_right(days, self.as_of)
+            if n:
+                out[measure] = values[:n]
+        return out
+
+    @property
+    def answers(self) -> dict[str, list[Answer]]:
+        """Answers by question given on or before the date (or undated), oldest first."""
+        if self._answers is None:
+            self._answers = {}
+            for question, (answers, days) in self.index.answers.items():
+                n = bisect_right(days, self.as_of)
+                if n:
+                    self._answers[question] = answers[:n]
+        return self._answers
+
+    def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
+        return self.index.concepts_of(codings, named)
+
+    def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
+        return self.index.hits(codings, texts)
+
+    def procedure_concepts(self, procedure: Procedure) -> dict[str, tuple[bool, str | None]]:
+        return self.index.procedure_concepts(procedure)
+
+    def medication_concepts(self, medication: Medication) -> dict[str, tuple[bool, str | None]]:
+        return self.index.medication_concepts(medication)
+
+    def index_condition(self, condition: Condition) -> None:
+        self.index.index_condition(condition)
+
     def conditions_in_force(self, concept: str) -> list[ConditionEntry]:
         return [e for e in self.conditions.get(concept, ()) if e.condition.in_force(self.as_of)]
 
@@ -297,17 +388,28 @@ class Facts:
     ) -> tuple[Observation | None, Observation | None]:
         """The value that decides within the window (the latest reading by date and time,
         or with ``max`` the highest), and the latest value at all."""
-        values = self.observations.get(measure)
-        if not values:
+        return self.reading(measure, timedelta(days=fresh_days), aggregate == "max")
+
+    def reading(
+        self, measure: str, window: timedelta, highest: bool
+    ) -> tuple[Observation | None, Observation | None]:
+        """:meth:`latest` with the window as a timedelta (``highest``: ``max``)."""
+        found = self.index.observations.get(measure)
+        if found is None:
             return None, None
-        last = values[-1]
-        since = self.as_of - timedelta(days=fresh_days)
+        values, days = found
+        as_of = self.as_of
+        n = bisect_right(days, as_of)
+        if not n:
+            return None, None
+        last = values[n - 1]
+        since = as_of - window
         if last.when < since:
             return None, last
-        if aggregate == "max":
-            fresh = [o for o in values if o.when >= since]
+        if highest:
+            fresh = values[bisect_left(days, since, 0, n) : n]
             # the highest; among equal values the latest, as the compiled SQL takes it
-            return max(reversed(fresh), key=lambda o: o.value), last
+            return max(reversed(fresh), key=_value), last
         return last, last
 
     def set_aside_note(self, measure: str) -> str | None:
@@ -319,6 +421,10 @@ class Facts:
                     self._set_aside[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
         reasons = self._set_aside.get(measure, [])
         return "; ".join(dict.fromkeys(reasons)) or None
+
+
+def _value(obs: Observation) -> float:
+    return obs.value
 
 
 def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
@@ -401,22 +507,27 @@ def _has_condition(node: HasCondition, facts: Facts) -> Outcome:
 
 
 def _condition_truth(entry: ConditionEntry, status: str, as_of: date) -> Truth:
-    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``?
+    return BY_RANK[_condition_rank(entry, status, as_of)]
+
+
+def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
+    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``? As a rank
+    (0 FALSE, 1 UNKNOWN, 2 TRUE).
 
     UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
     condition recorded as both active and ended (never FALSE: it may be in force).
     """
     cond = entry.condition
     if status == "ever":
-        truth = TRUE if cond.ever(as_of) else FALSE
+        truth = 2 if cond.ever(as_of) else 0
     elif cond.contradicts_itself(as_of):
-        truth = UNKNOWN
+        truth = 1
     elif status == "in_force":
-        truth = TRUE if cond.in_force(as_of) else FALSE
+        truth = 2 if cond.in_force(as_of) else 0
     else:
-        truth = TRUE if cond.ever(as_of) and not cond.in_force(as_of) else FALSE
-    if truth is TRUE and not entry.certain:
-        return UNKNOWN
+        truth = 2 if cond.ever(as_of) and not cond.in_force(as_of) else 0
+    if truth == 2 and not entry.certain:
+        return 1
     return truth
 
 
@@ -516,10 +627,10 @@ def _age_under(node: AgeUnder, facts: Facts) -> Outcome:
 
 
 OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
 }
 
 
@@ -668,3 +779,220 @@ EVALUATORS: dict[type, Callable[[Any, Facts], Outcome]] = {
 def evaluate(expr: Any, facts: Facts) -> Outcome:
     """The truth of one expression for the indexed record, with its trace."""
     return EVALUATORS[type(expr)](expr, facts)
+
+
+# Truth first -----------------------------------------------------------------------------
+#
+# Each expression compiled once per KB into a function of the Facts that returns only its
+# truth, as a rank (0 FALSE, 1 UNKNOWN, 2 TRUE), with the KB's thresholds, measures and
+# questions already looked up. A screening runs these for every rule and builds the trace
+# (:func:`evaluate`) only for the rules that are not FALSE. Each must give exactly the
+# truth :func:`evaluate` gives (tests/engine/test_compiled_truth.py checks it).
+
+TruthTest = Callable[[Facts], int]
+
+
+def compile_truth(expr: Any, kb: KB) -> TruthTest:
+    """The truth of ``expr`` for the indexed record, without a trace (see above)."""
+    return COMPILERS[type(expr)](expr, kb)
+
+
+def _compile_condition(node: HasCondition, kb: KB) -> TruthTest:
+    concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
+
+    def test(facts: Facts) -> int:
+        entries = facts.conditions.get(concept)
+        if not entries:
+            return 0
+        as_of = facts.as_of
+        result = 0
+        for entry in entries:
+            if (
+                wanted_set is not None
+                and entry.set != wanted_set
+                and (entry.certain or entry.set is not None)
+            ):
+                continue
+            if zone is not None and entry.zones and zone not in entry.zones:
+                continue
+            rank = _condition_rank(entry, status, as_of)
+            if rank == 2:
+                return 2
+            if rank:
+                result = 1
+        return result
+
+    return test
+
+
+def _compile_medication(node: HasMedication, kb: KB) -> TruthTest:
+    concept = node.medication
+
+    def test(facts: Facts) -> int:
+        entries = facts.medications.get(concept)
+        if not entries:
+            return 0
+        result = 0
+        for entry in entries:
+            if entry.medication.in_force(facts.as_of):
+                if entry.certain:
+                    return 2
+                result = 1
+        return result
+
+    return test
+
+
+def _compile_procedure(node: HadProcedure, kb: KB) -> TruthTest:
+    concept = node.procedure
+    window = timedelta(days=kb.threshold(node.within_days))
+
+    def test(facts: Facts) -> int:
+        entries = facts.procedures.get(concept)
+        if not entries:
+            return 0
+        as_of = facts.as_of
+        since = as_of - window
+        result = 0
+        for e in entries:
+            p = e.procedure
+            if (
+                p.status not in PROCEDURE_NOT_DONE
+                and p.performed is not None
+                and since <= p.performed <= as_of
+            ):
+                if e.certain:
+                    return 2
+                result = 1
+        return result
+
+    return test
+
+
+def _compile_age(node: AgeUnder, kb: KB) -> TruthTest:
+    years = int(kb.threshold(node.age_under))
+
+    def test(facts: Facts) -> int:
+        born = facts.record.patient.birth_date
+        if born is None or born <= years_before(facts.as_of, years):
+            return 0
+        return 2
+
+    return test
+
+
+def _compile_compare(node: Compare, kb: KB) -> TruthTest:
+    measure = kb.measures[node.measure]
+    measure_id = node.measure
+    window = timedelta(days=kb.threshold(measure.fresh_days))
+    highest = measure.aggregate == "max"
+    absent = measure.when_missing == "absent"
+    limit = kb.threshold(node.threshold)
+    holds = OPS[node.op]
+
+    def test(facts: Facts) -> int:
+        current, last = facts.reading(measure_id, window, highest)
+        if current is None:
+            return 0 if last is None and absent else 1
+        return 2 if holds(current.value, limit) else 0
+
+    return test
+
+
+def _compile_answer(node: Answered, kb: KB) -> TruthTest:
+    question = kb.questions[node.answer]
+    question_id = node.answer
+    window = (
+        timedelta(days=kb.threshold(question.fresh_days))
+        if question.fresh_days is not None
+        else None
+    )
+    absent = question.when_missing == "absent"
+    equals = node.equals
+
+    def test(facts: Facts) -> int:
+        answers = facts.answers.get(question_id)
+        current = answers[-1] if answers else None
+        if (
+            current is not None
+            and window is not None
+            and current.when is not None
+            and current.when < facts.as_of - window
+        ):
+            current = None
+        if current is None:
+            return 0 if absent else 1
+        return 2 if current.value == equals else 0
+
+    return test
+
+
+def _compile_all(node: AllOf, kb: KB) -> TruthTest:
+    tests = [compile_truth(child, kb) for child in node.all]
+
+    def test(facts: Facts) -> int:
+        result = 2
+        for part in tests:
+            rank = part(facts)
+            if rank == 0:
+                return 0
+            if rank < result:
+                result = rank
+        return result
+
+    return test
+
+
+def _compile_any(node: AnyOf, kb: KB) -> TruthTest:
+    tests = [compile_truth(child, kb) for child in node.any]
+
+    def test(facts: Facts) -> int:
+        result = 0
+        for part in tests:
+            rank = part(facts)
+            if rank == 2:
+                return 2
+            if rank > result:
+                result = rank
+        return result
+
+    return test
+
+
+def _compile_either(node: Either, kb: KB) -> TruthTest:
+    tests = [compile_truth(child, kb) for child in node.either]
+
+    def test(facts: Facts) -> int:
+        known = False
+        for part in tests:
+            rank = part(facts)
+            if rank == 2:
+                return 2
+            if rank == 0:
+                known = True
+        return 0 if known else 1
+
+    return test
+
+
+def _compile_not(node: NotExpr, kb: KB) -> TruthTest:
+    inner = compile_truth(node.not_, kb)
+
+    def test(facts: Facts) -> int:
+        return 2 - inner(facts)
+
+    return test
+
+
+COMPILERS: dict[type, Callable[[Any, KB], TruthTest]] = {
+    HasCondition: _compile_condition,
+    HasMedication: _compile_medication,
+    HadProcedure: _compile_procedure,
+    AgeUnder: _compile_age,
+    Compare: _compile_compare,
+    Answered: _compile_answer,
+    AllOf: _compile_all,
+    AnyOf: _compile_any,
+    Either: _compile_either,
+    NotExpr: _compile_not,
+}

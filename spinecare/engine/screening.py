@@ -9,15 +9,24 @@ the missing items are listed. ``indicated`` is the Kleene OR of the indications.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from spinecare.engine.evaluate import CONFIRM_ITEM, Evidence, Facts, Gap, evaluate
-from spinecare.engine.truth import TRUE, UNKNOWN, Truth, any_of
+from spinecare.engine.evaluate import (
+    CONFIRM_ITEM,
+    Evidence,
+    Facts,
+    Gap,
+    TruthTest,
+    compile_truth,
+    evaluate,
+)
+from spinecare.engine.truth import BY_RANK, TRUE, UNKNOWN, Truth
 from spinecare.errors import RecordError
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import VERDICTS, Rule
+from spinecare.kb.schema import VERDICTS, Indication, Rule
 from spinecare.record.model import Clearance, PatientRecord
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -173,11 +182,39 @@ def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement 
     return Settlement(latest, latest.decision)
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledKB:
+    """The KB's rules and indications, each with its truth compiled (per loaded KB)."""
+
+    rules: tuple[tuple[Rule, TruthTest], ...]
+    indications: tuple[tuple[Indication, TruthTest], ...]
+
+
+_COMPILED: dict[int, tuple[weakref.ref[KB], CompiledKB]] = {}
+
+
+def compiled(kb: KB) -> CompiledKB:
+    """The compiled rules of ``kb``, made on its first screening and kept while it lives."""
+    key = id(kb)
+    kept = _COMPILED.get(key)
+    if kept is not None and kept[0]() is kb:
+        return kept[1]
+    made = CompiledKB(
+        rules=tuple((rule, compile_truth(rule.when, kb)) for rule in kb.model.rules),
+        indications=tuple((ind, compile_truth(ind.when, kb)) for ind in kb.model.indications),
+    )
+    _COMPILED[key] = (weakref.ref(kb, lambda _: _COMPILED.pop(key, None)), made)
+    return made
+
+
 def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> Screening:
     """Screen one record on one date.
 
     Raises :class:`~spinecare.errors.RecordError` for a patient recorded as deceased on
     or before the date: there is no one to screen, and no verdict is given.
+
+    Every rule's truth is found first (compiled once per KB); the trace (evidence, what is
+    missing) is built only for the rules that are TRUE or UNKNOWN.
     """
     patient = record.patient
     if patient.deceased_by(as_of):
@@ -186,8 +223,11 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             f"the patient is recorded as deceased{when}: no screening", source=record.source
         )
     facts = Facts(record, kb, as_of, lang)
+    program = compiled(kb)
     findings: list[Finding] = []
-    for rule in kb.model.rules:
+    for rule, test in program.rules:
+        if not test(facts):
+            continue
         outcome = evaluate(rule.when, facts)
         if outcome.truth is not TRUE and outcome.truth is not UNKNOWN:
             continue
@@ -200,7 +240,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             evidence=outcome.evidence,
             sources=list(rule.sources),
             gaps=outcome.gaps,
-            settled=_settle(rule, record.clearances, as_of),
+            settled=_settle(rule, record.clearances, as_of) if record.clearances else None,
         )
         if finding.settled is not None and finding.settled.decision == "declined":
             # A physician who declines massage for a finding makes it a contraindication.
@@ -215,23 +255,26 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     if any(SEVERITY[f.effect] < SEVERITY[verdict] for f in unknown):
         verdict = more_severe(verdict, "needs_data")
 
-    truths: list[Truth] = []
+    indicated = 0
     indications: list[str] = []
     indication_gaps: list[Gap] = []
-    for ind in kb.model.indications:
-        outcome = evaluate(ind.when, facts)
-        truths.append(outcome.truth)
-        if outcome.truth is TRUE and ind.concept not in indications:
-            indications.append(ind.concept)
-        indication_gaps.extend(outcome.gaps)
+    for ind, test in program.indications:
+        rank = test(facts)
+        if rank > indicated:
+            indicated = rank
+        if rank == 2:
+            if ind.concept not in indications:
+                indications.append(ind.concept)
+        elif rank == 1:  # only an UNKNOWN expression has gaps
+            indication_gaps.extend(evaluate(ind.when, facts).gaps)
 
-    findings.sort(key=lambda f: (SEVERITY[f.effect], f.certainty != "present", f.rule))
+    findings.sort(key=_finding_order)
     return Screening(
         verdict=verdict,
-        indicated=any_of(truths),
+        indicated=BY_RANK[indicated],
         indications=indications,
         findings=findings,
-        missing=_missing(unknown, kb, lang),
+        missing=_missing(unknown, kb, lang) if unknown else [],
         kb_version=kb.version,
         as_of=as_of,
         patient_id=record.patient.id,
@@ -239,6 +282,10 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         kb=kb,
         indication_gaps=indication_gaps,
     )
+
+
+def _finding_order(f: Finding) -> tuple[int, bool, str]:
+    return (SEVERITY[f.effect], f.certainty != "present", f.rule)
 
 
 GAP_TEXT = {

@@ -245,6 +245,14 @@ class PatientRecord:
     clearances: list[Clearance] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     coded_observations: list[CodedObservation] = field(default_factory=list)
+    index_cache: Any = field(default=None, init=False, repr=False, compare=False)
+    """The engine's index of the facts for one KB (``spinecare.engine.evaluate``): built
+    on the first screening, kept while the facts stay the same. Never copied."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("index_cache", None)
+        return state
 
 
 _Fact = TypeVar("_Fact")
