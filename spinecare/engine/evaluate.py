@@ -8,6 +8,7 @@ answers by question); :func:`evaluate` walks an expression and returns an
 from __future__ import annotations
 
 import operator
+import weakref
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from spinecare.engine.truth import BY_RANK, FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from spinecare.engine.truth import BY_RANK, FALSE, TRUE, UNKNOWN, Truth
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -29,6 +30,7 @@ from spinecare.kb.expressions import (
     NotExpr,
 )
 from spinecare.kb.loader import KB
+from spinecare.kb.schema import Indication, Rule
 from spinecare.record.model import (
     Answer,
     Coding,
@@ -138,6 +140,10 @@ class ConceptHit:
     note: str | None = None
 
 
+LiveRules = tuple[tuple[Rule, "Node", int | None], ...]
+LiveIndications = tuple[tuple[Indication, "Node", int | None], ...]
+
+
 class RecordIndex:
     """What a record says, indexed for one KB, whatever the date: conditions, medications
     and procedures by concept, readings by measure and answers by question in time
@@ -146,6 +152,7 @@ class RecordIndex:
 
     def __init__(self, record: PatientRecord, kb: KB) -> None:
         self.kb = kb
+        self._live: tuple[Program, LiveRules, LiveIndications] | None = None
         # the facts indexed: the index holds while the record's lists hold the same facts
         self.sources = _indexed_lists(record)
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
@@ -175,6 +182,17 @@ class RecordIndex:
         for question, answers in replies.items():
             answers.sort(key=_answer_day)
             self.answers[question] = (answers, [_answer_day(a) for a in answers])
+
+    def live(self, prog: Program) -> tuple[LiveRules, LiveIndications]:
+        """The rules and indications of ``prog`` this record can make other than FALSE,
+        each with its rank on every date (None: it depends on the date)."""
+        if self._live is None or self._live[0] is not prog:
+            rules = [(r, node, rank) for r, node in prog.rules if (rank := node.fold(self)) != 0]
+            indications = [
+                (i, node, rank) for i, node in prog.indications if (rank := node.fold(self)) != 0
+            ]
+            self._live = (prog, tuple(rules), tuple(indications))
+        return self._live[1], self._live[2]
 
     @classmethod
     def of(cls, record: PatientRecord, kb: KB) -> RecordIndex:
@@ -342,6 +360,8 @@ class Facts:
         self.medications = index.medications
         self.procedures = index.procedures
         self._answers: dict[str, list[Answer]] | None = None
+        # the reading that decides each measure, once asked (see _compile_compare)
+        self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
         self._set_aside: dict[str, list[str]] | None = None
 
     @property
@@ -476,40 +496,6 @@ def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
     )
 
 
-def _has_condition(node: HasCondition, facts: Facts) -> Outcome:
-    as_of = facts.as_of
-    entries = facts.conditions.get(node.condition, [])
-    matched: list[tuple[ConditionEntry, Truth]] = []
-    for entry in entries:
-        # an uncertain mention without a set may be any of the concept's sets
-        if (
-            node.set is not None
-            and entry.set != node.set
-            and (entry.certain or entry.set is not None)
-        ):
-            continue
-        if node.zone is not None and entry.zones and node.zone not in entry.zones:
-            continue
-        truth = _condition_truth(entry, node.status, as_of)
-        if truth is not FALSE:
-            matched.append((entry, truth))
-    if not matched:
-        return Outcome(FALSE)
-    decided = [e for e, t in matched if t is TRUE]
-    truth = TRUE if decided else UNKNOWN
-    seen: set[str] = set()
-    evidence = []
-    for entry, _ in matched if truth is UNKNOWN else [(e, TRUE) for e in decided]:
-        if entry.condition.ref not in seen:
-            seen.add(entry.condition.ref)
-            evidence.append(_condition_evidence(entry, as_of))
-    return Outcome(truth, evidence, [] if truth is TRUE else [Gap(CONFIRM_ITEM)])
-
-
-def _condition_truth(entry: ConditionEntry, status: str, as_of: date) -> Truth:
-    return BY_RANK[_condition_rank(entry, status, as_of)]
-
-
 def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
     """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``? As a rank
     (0 FALSE, 1 UNKNOWN, 2 TRUE).
@@ -531,99 +517,12 @@ def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
     return truth
 
 
-def _has_medication(node: HasMedication, facts: Facts) -> Outcome:
-    entries = [
-        e for e in facts.medications.get(node.medication, ()) if e.medication.in_force(facts.as_of)
-    ]
-    if not entries:
-        return Outcome(FALSE)
-    certain = [e for e in entries if e.certain]
-    shown = certain or entries
-    evidence = []
-    for entry in shown:
-        m = entry.medication
-        note = m.status
-        if entry.note:
-            note = f"{note}; {entry.note}" if note else entry.note
-        evidence.append(
-            Evidence(
-                ref=m.ref,
-                kind="medication",
-                label=m.text
-                or next((c.display for c in m.codings if c.display), None)
-                or node.medication,
-                code=next((f"{c.system}|{c.code}" for c in m.codings), None),
-                date=m.start,
-                note=note,
-            )
-        )
-    if certain:
-        return Outcome(TRUE, evidence)
-    return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
-
-
-def _had_procedure(node: HadProcedure, facts: Facts) -> Outcome:
-    days = facts.kb.threshold(node.within_days)
-    since = facts.as_of - timedelta(days=days)
-    hits = [
-        e
-        for e in facts.procedures.get(node.procedure, ())
-        if isinstance(e, ProcedureEntry)
-        and e.procedure.status not in PROCEDURE_NOT_DONE
-        and e.procedure.performed is not None
-        and since <= e.procedure.performed <= facts.as_of
-    ]
-    if not hits:
-        return Outcome(FALSE)
-    certain = [e for e in hits if e.certain]
-    evidence = [
-        Evidence(
-            ref=e.procedure.ref,
-            kind="procedure",
-            label=e.procedure.text
-            or next((c.display for c in e.procedure.codings if c.display), None)
-            or node.procedure,
-            date=e.procedure.performed,
-            note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
-        )
-        for e in certain or hits
-    ]
-    if certain:
-        return Outcome(TRUE, evidence)
-    return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
-
-
 def years_before(day: date, years: int) -> date:
     """The date ``years`` years before ``day`` (29 February: the 28th)."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
-
-
-def _age_under(node: AgeUnder, facts: Facts) -> Outcome:
-    born = facts.record.patient.birth_date
-    years = int(facts.kb.threshold(node.age_under))
-    if born is None or born <= years_before(facts.as_of, years):
-        return Outcome(FALSE)
-    age = (
-        facts.as_of.year
-        - born.year
-        - ((facts.as_of.month, facts.as_of.day) < (born.month, born.day))
-    )
-    return Outcome(
-        TRUE,
-        [
-            Evidence(
-                ref=f"Patient/{facts.record.patient.id}",
-                kind="patient",
-                label="Age",
-                value=float(age),
-                date=born,
-                note=f"{age} years old: younger than {years}",
-            )
-        ],
-    )
 
 
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -647,188 +546,145 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
     )
 
 
-def _compare(node: Compare, facts: Facts) -> Outcome:
-    kb = facts.kb
-    measure = kb.measures[node.measure]
-    days = kb.threshold(measure.fresh_days)
-    current, last = facts.latest(node.measure, days, measure.aggregate)
-    label = measure.label.get(facts.lang)
-    if current is None:
-        # Never measured: absent where the KB says so. Measured, but too long ago: always
-        # unknown (a stale value says nothing about today, it is never "not present").
-        if last is None and measure.when_missing == "absent":
-            return Outcome(FALSE)
-        evidence = []
-        if last is not None:
-            evidence.append(_observation_evidence(last, label, f"stale: older than {days:g} days"))
-        gap = Gap(
-            measure.item,
-            days,
-            last.when if last is not None else None,
-            note=facts.set_aside_note(node.measure),
-        )
-        return Outcome(UNKNOWN, evidence, [gap])
-    limit = kb.threshold(node.threshold)
-    truth = TRUE if OPS[node.op](current.value, limit) else FALSE
-    return Outcome(truth, [_observation_evidence(current, label)])
-
-
-def _answered(node: Answered, facts: Facts) -> Outcome:
-    kb = facts.kb
-    question = kb.questions[node.answer]
-    answers = facts.answers.get(node.answer, [])
-    current = answers[-1] if answers else None
-    if current is not None and question.fresh_days is not None and current.when is not None:
-        days = kb.threshold(question.fresh_days)
-        if current.when < facts.as_of - timedelta(days=days):
-            current = None
-    if current is None:
-        if question.when_missing == "absent":
-            return Outcome(FALSE)
-        return Outcome(UNKNOWN, [], [Gap(question.id)])
-    truth = TRUE if current.value == node.equals else FALSE
-    return Outcome(
-        truth,
-        [
-            Evidence(
-                ref=current.ref,
-                kind="answer",
-                label=question.label.get(facts.lang),
-                value=current.value,
-                date=current.when,
-            )
-        ],
-    )
-
-
-def _all(node: AllOf, facts: Facts) -> Outcome:
-    parts = [evaluate(child, facts) for child in node.all]
-    truth = all_of(p.truth for p in parts)
-    return _combine(truth, parts, decisive=FALSE)
-
-
-def _any(node: AnyOf, facts: Facts) -> Outcome:
-    parts = [evaluate(child, facts) for child in node.any]
-    truth = any_of(p.truth for p in parts)
-    return _combine(truth, parts, decisive=TRUE)
-
-
 def _unique(values: list[Any]) -> list[Any]:
     """Drop repeats (the same fact read by two leaves), keeping the first order."""
-    return list(dict.fromkeys(values))
+    return list(dict.fromkeys(values)) if len(values) > 1 else values
 
 
-def _combine(truth: Truth, parts: list[Outcome], decisive: Truth) -> Outcome:
-    """Keep the evidence that decided ``truth``; gaps only when it stayed UNKNOWN."""
-    if truth is decisive:
-        return Outcome(
-            truth, _unique([e for p in parts if p.truth is decisive for e in p.evidence])
-        )
-    evidence = _unique([e for p in parts for e in p.evidence])
-    gaps = (
-        _unique([g for p in parts if p.truth is UNKNOWN for g in p.gaps])
-        if truth is UNKNOWN
-        else []
-    )
-    return Outcome(truth, evidence, gaps)
+# Compiled expressions ----------------------------------------------------------------------
+#
+# Each expression is compiled once per KB (with the KB's thresholds, measures and
+# questions looked up) into a :class:`Node` of two functions of the Facts: ``truth``, its
+# truth alone as a rank (0 FALSE, 1 UNKNOWN, 2 TRUE: AND is the least, OR the greatest),
+# and ``trace``, the :class:`Outcome` with the facts that decided it and what was missing.
+# A screening asks every rule's truth and traces only the rules that are not FALSE; a
+# combinator traces only the parts whose facts appear in its outcome.
+
+Truth_ = Callable[[Facts], int]
+Trace = Callable[[Facts, int], Outcome]
+Fold = Callable[[RecordIndex], int | None]
 
 
-def _either(node: Either, facts: Facts) -> Outcome:
-    parts = [evaluate(child, facts) for child in node.either]
-    if any(p.truth is TRUE for p in parts):
-        return Outcome(TRUE, [e for p in parts if p.truth is TRUE for e in p.evidence])
-    if any(p.truth is FALSE for p in parts):
-        return Outcome(FALSE, [e for p in parts if p.truth is FALSE for e in p.evidence])
-    gaps = [g for p in parts for g in p.gaps]
-    items = tuple(dict.fromkeys(g.item for g in gaps))
-    merged = (
-        [
-            Gap(
-                items[0],
-                gaps[0].window_days,
-                gaps[0].latest,
-                alternatives=items[1:],
-                note=gaps[0].note,
-            )
-        ]
-        if gaps
-        else []
-    )
-    return Outcome(UNKNOWN, [e for p in parts for e in p.evidence], merged)
+class Node:
+    """One compiled expression. ``trace(facts, rank)`` takes the rank ``truth(facts)``
+    gave. ``fold(index)``: the rank on any date for a record that lacks the facts the
+    expression reads (a condition never recorded, a measure never taken), else None.
+    ``quiet``: its FALSE outcome never carries evidence or gaps."""
+
+    __slots__ = ("fold", "quiet", "trace", "truth")
+
+    def __init__(self, truth: Truth_, trace: Trace, fold: Fold, quiet: bool) -> None:
+        self.truth = truth
+        self.trace = trace
+        self.fold = fold
+        self.quiet = quiet
 
 
-def _not(node: NotExpr, facts: Facts) -> Outcome:
-    inner = evaluate(node.not_, facts)
-    return Outcome(~inner.truth, inner.evidence, inner.gaps)
+def _dynamic(index: RecordIndex) -> int | None:
+    return None
 
 
-EVALUATORS: dict[type, Callable[[Any, Facts], Outcome]] = {
-    HasCondition: _has_condition,
-    HasMedication: _has_medication,
-    HadProcedure: _had_procedure,
-    AgeUnder: _age_under,
-    Compare: _compare,
-    Answered: _answered,
-    AllOf: _all,
-    AnyOf: _any,
-    Either: _either,
-    NotExpr: _not,
-}
+class Program:
+    """A KB's rules and indications compiled (see :func:`program`)."""
+
+    def __init__(self, kb: KB) -> None:
+        self._nodes: dict[int, tuple[Any, Node]] = {}
+        self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
+        self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
+
+    def node(self, expr: Any, kb: KB) -> Node:
+        """``expr`` compiled for ``kb`` (kept: the KB's own expressions are few)."""
+        kept = self._nodes.get(id(expr))
+        if kept is not None and kept[0] is expr:
+            return kept[1]
+        node = COMPILERS[type(expr)](expr, kb, self)
+        if len(self._nodes) >= NODE_CACHE_SIZE:
+            self._nodes.clear()
+        self._nodes[id(expr)] = (expr, node)  # the entry keeps ``expr`` (and its id) alive
+        return node
+
+
+NODE_CACHE_SIZE = 10_000
+_PROGRAMS: dict[int, tuple[weakref.ref[KB], Program]] = {}
+
+
+def program(kb: KB) -> Program:
+    """The compiled program of ``kb``, made on first use and kept while the KB lives."""
+    key = id(kb)
+    kept = _PROGRAMS.get(key)
+    if kept is not None and kept[0]() is kb:
+        return kept[1]
+    made = Program(kb)
+    _PROGRAMS[key] = (weakref.ref(kb, lambda _: _PROGRAMS.pop(key, None)), made)
+    return made
 
 
 def evaluate(expr: Any, facts: Facts) -> Outcome:
     """The truth of one expression for the indexed record, with its trace."""
-    return EVALUATORS[type(expr)](expr, facts)
+    node = program(facts.kb).node(expr, facts.kb)
+    return node.trace(facts, node.truth(facts))
 
 
-# Truth first -----------------------------------------------------------------------------
-#
-# Each expression compiled once per KB into a function of the Facts that returns only its
-# truth, as a rank (0 FALSE, 1 UNKNOWN, 2 TRUE), with the KB's thresholds, measures and
-# questions already looked up. A screening runs these for every rule and builds the trace
-# (:func:`evaluate`) only for the rules that are not FALSE. Each must give exactly the
-# truth :func:`evaluate` gives (tests/engine/test_compiled_truth.py checks it).
-
-TruthTest = Callable[[Facts], int]
-
-
-def compile_truth(expr: Any, kb: KB) -> TruthTest:
-    """The truth of ``expr`` for the indexed record, without a trace (see above)."""
-    return COMPILERS[type(expr)](expr, kb)
-
-
-def _compile_condition(node: HasCondition, kb: KB) -> TruthTest:
+def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
 
-    def test(facts: Facts) -> int:
+    def matches(entry: ConditionEntry) -> bool:
+        # an uncertain mention without a set may be any of the concept's sets
+        if (
+            wanted_set is not None
+            and entry.set != wanted_set
+            and (entry.certain or entry.set is not None)
+        ):
+            return False
+        return zone is None or not entry.zones or zone in entry.zones
+
+    def truth(facts: Facts) -> int:
         entries = facts.conditions.get(concept)
         if not entries:
             return 0
         as_of = facts.as_of
         result = 0
         for entry in entries:
-            if (
-                wanted_set is not None
-                and entry.set != wanted_set
-                and (entry.certain or entry.set is not None)
-            ):
-                continue
-            if zone is not None and entry.zones and zone not in entry.zones:
-                continue
-            rank = _condition_rank(entry, status, as_of)
-            if rank == 2:
-                return 2
-            if rank:
-                result = 1
+            if matches(entry):
+                rank = _condition_rank(entry, status, as_of)
+                if rank == 2:
+                    return 2
+                if rank:
+                    result = 1
         return result
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        if not rank:
+            return Outcome(FALSE)
+        as_of = facts.as_of
+        matched: list[tuple[ConditionEntry, int]] = []
+        for entry in facts.conditions.get(concept, ()):
+            if matches(entry):
+                entry_rank = _condition_rank(entry, status, as_of)
+                if entry_rank:
+                    matched.append((entry, entry_rank))
+        seen: set[str] = set()
+        evidence = []
+        for entry, entry_rank in matched:
+            if rank == 2 and entry_rank != 2:
+                continue  # a TRUE finding shows the entries that decided it
+            if entry.condition.ref not in seen:
+                seen.add(entry.condition.ref)
+                evidence.append(_condition_evidence(entry, as_of))
+        if rank == 2:
+            return Outcome(TRUE, evidence)
+        return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if index.conditions.get(concept) else 0
+
+    return Node(truth, trace, fold, quiet=True)
 
 
-def _compile_medication(node: HasMedication, kb: KB) -> TruthTest:
+def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
     concept = node.medication
 
-    def test(facts: Facts) -> int:
+    def truth(facts: Facts) -> int:
         entries = facts.medications.get(concept)
         if not entries:
             return 0
@@ -840,66 +696,173 @@ def _compile_medication(node: HasMedication, kb: KB) -> TruthTest:
                 result = 1
         return result
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        if not rank:
+            return Outcome(FALSE)
+        entries = [
+            e for e in facts.medications.get(concept, ()) if e.medication.in_force(facts.as_of)
+        ]
+        certain = [e for e in entries if e.certain]
+        evidence = []
+        for entry in certain or entries:
+            m = entry.medication
+            note = m.status
+            if entry.note:
+                note = f"{note}; {entry.note}" if note else entry.note
+            evidence.append(
+                Evidence(
+                    ref=m.ref,
+                    kind="medication",
+                    label=m.text
+                    or next((c.display for c in m.codings if c.display), None)
+                    or concept,
+                    code=next((f"{c.system}|{c.code}" for c in m.codings), None),
+                    date=m.start,
+                    note=note,
+                )
+            )
+        if certain:
+            return Outcome(TRUE, evidence)
+        return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if index.medications.get(concept) else 0
+
+    return Node(truth, trace, fold, quiet=True)
 
 
-def _compile_procedure(node: HadProcedure, kb: KB) -> TruthTest:
+def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     concept = node.procedure
-    window = timedelta(days=kb.threshold(node.within_days))
+    days = kb.threshold(node.within_days)
+    window = timedelta(days=days)
 
-    def test(facts: Facts) -> int:
-        entries = facts.procedures.get(concept)
-        if not entries:
-            return 0
+    def done(facts: Facts) -> list[ProcedureEntry]:
         as_of = facts.as_of
         since = as_of - window
-        result = 0
-        for e in entries:
-            p = e.procedure
-            if (
-                p.status not in PROCEDURE_NOT_DONE
-                and p.performed is not None
-                and since <= p.performed <= as_of
-            ):
-                if e.certain:
-                    return 2
-                result = 1
-        return result
+        return [
+            e
+            for e in facts.procedures.get(concept, ())
+            if e.procedure.status not in PROCEDURE_NOT_DONE
+            and e.procedure.performed is not None
+            and since <= e.procedure.performed <= as_of
+        ]
 
-    return test
+    def truth(facts: Facts) -> int:
+        if concept not in facts.procedures:
+            return 0
+        hits = done(facts)
+        if not hits:
+            return 0
+        return 2 if any(e.certain for e in hits) else 1
+
+    def trace(facts: Facts, rank: int) -> Outcome:
+        if not rank:
+            return Outcome(FALSE)
+        hits = done(facts)
+        certain = [e for e in hits if e.certain]
+        evidence = [
+            Evidence(
+                ref=e.procedure.ref,
+                kind="procedure",
+                label=e.procedure.text
+                or next((c.display for c in e.procedure.codings if c.display), None)
+                or concept,
+                date=e.procedure.performed,
+                note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
+            )
+            for e in certain or hits
+        ]
+        if certain:
+            return Outcome(TRUE, evidence)
+        return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if index.procedures.get(concept) else 0
+
+    return Node(truth, trace, fold, quiet=True)
 
 
-def _compile_age(node: AgeUnder, kb: KB) -> TruthTest:
+def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     years = int(kb.threshold(node.age_under))
 
-    def test(facts: Facts) -> int:
+    def truth(facts: Facts) -> int:
         born = facts.record.patient.birth_date
         if born is None or born <= years_before(facts.as_of, years):
             return 0
         return 2
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        if not rank:
+            return Outcome(FALSE)
+        as_of = facts.as_of
+        born = facts.record.patient.birth_date
+        assert born is not None  # a TRUE rank needs one
+        age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+        return Outcome(
+            TRUE,
+            [
+                Evidence(
+                    ref=f"Patient/{facts.record.patient.id}",
+                    kind="patient",
+                    label="Age",
+                    value=float(age),
+                    date=born,
+                    note=f"{age} years old: younger than {years}",
+                )
+            ],
+        )
+
+    return Node(truth, trace, _dynamic, quiet=True)
 
 
-def _compile_compare(node: Compare, kb: KB) -> TruthTest:
+def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     measure = kb.measures[node.measure]
     measure_id = node.measure
-    window = timedelta(days=kb.threshold(measure.fresh_days))
+    days = kb.threshold(measure.fresh_days)
+    window = timedelta(days=days)
     highest = measure.aggregate == "max"
     absent = measure.when_missing == "absent"
     limit = kb.threshold(node.threshold)
     holds = OPS[node.op]
+    stale = f"stale: older than {days:g} days"
 
-    def test(facts: Facts) -> int:
-        current, last = facts.reading(measure_id, window, highest)
+    def read(facts: Facts) -> tuple[Observation | None, Observation | None]:
+        found = facts.readings.get(measure_id)
+        if found is None:
+            found = facts.readings[measure_id] = facts.reading(measure_id, window, highest)
+        return found
+
+    def truth(facts: Facts) -> int:
+        current, last = read(facts)
         if current is None:
             return 0 if last is None and absent else 1
         return 2 if holds(current.value, limit) else 0
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        current, last = read(facts)
+        label = measure.label.get(facts.lang)
+        if current is None:
+            # Never measured: absent where the KB says so. Measured, but too long ago:
+            # always unknown (a stale value says nothing about today, never "not present").
+            if last is None and absent:
+                return Outcome(FALSE)
+            evidence = [] if last is None else [_observation_evidence(last, label, stale)]
+            gap = Gap(
+                measure.item,
+                days,
+                last.when if last is not None else None,
+                note=facts.set_aside_note(measure_id),
+            )
+            return Outcome(UNKNOWN, evidence, [gap])
+        return Outcome(BY_RANK[rank], [_observation_evidence(current, label)])
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if measure_id in index.observations else (0 if absent else 1)
+
+    return Node(truth, trace, fold, quiet=False)
 
 
-def _compile_answer(node: Answered, kb: KB) -> TruthTest:
+def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     question = kb.questions[node.answer]
     question_id = node.answer
     window = (
@@ -910,81 +873,165 @@ def _compile_answer(node: Answered, kb: KB) -> TruthTest:
     absent = question.when_missing == "absent"
     equals = node.equals
 
-    def test(facts: Facts) -> int:
+    def current(facts: Facts) -> Answer | None:
         answers = facts.answers.get(question_id)
-        current = answers[-1] if answers else None
+        found = answers[-1] if answers else None
         if (
-            current is not None
+            found is not None
             and window is not None
-            and current.when is not None
-            and current.when < facts.as_of - window
+            and found.when is not None
+            and found.when < facts.as_of - window
         ):
-            current = None
-        if current is None:
+            return None
+        return found
+
+    def truth(facts: Facts) -> int:
+        found = current(facts)
+        if found is None:
             return 0 if absent else 1
-        return 2 if current.value == equals else 0
+        return 2 if found.value == equals else 0
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        found = current(facts)
+        if found is None:
+            if absent:
+                return Outcome(FALSE)
+            return Outcome(UNKNOWN, [], [Gap(question.id)])
+        evidence = Evidence(
+            ref=found.ref,
+            kind="answer",
+            label=question.label.get(facts.lang),
+            value=found.value,
+            date=found.when,
+        )
+        return Outcome(BY_RANK[rank], [evidence])
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if question_id in index.answers else (0 if absent else 1)
+
+    return Node(truth, trace, fold, quiet=False)
 
 
-def _compile_all(node: AllOf, kb: KB) -> TruthTest:
-    tests = [compile_truth(child, kb) for child in node.all]
+def _combinator(parts: list[Node], decisive: int, identity: int) -> Node:
+    """Kleene AND (``decisive`` 0, the least rank) or OR (2, the greatest).
 
-    def test(facts: Facts) -> int:
-        result = 2
-        for part in tests:
-            rank = part(facts)
-            if rank == 0:
-                return 0
-            if rank < result:
+    The outcome keeps the evidence of the decisive parts when the decisive value wins,
+    else of every part; the gaps of the UNKNOWN parts only while it stays UNKNOWN.
+    """
+    better = operator.lt if decisive == 0 else operator.gt
+
+    def truth(facts: Facts) -> int:
+        result = identity
+        for part in parts:
+            rank = part.truth(facts)
+            if rank == decisive:
+                return decisive
+            if better(rank, result):
                 result = rank
         return result
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        evidence: list[Evidence] = []
+        gaps: list[Gap] = []
+        for part in parts:
+            part_rank = part.truth(facts)
+            if rank == decisive:
+                if part_rank != decisive:
+                    continue
+            elif part_rank == 0 and part.quiet:
+                continue
+            outcome = part.trace(facts, part_rank)
+            evidence += outcome.evidence
+            if rank == 1 and part_rank == 1:
+                gaps += outcome.gaps
+        return Outcome(BY_RANK[rank], _unique(evidence), _unique(gaps))
 
-
-def _compile_any(node: AnyOf, kb: KB) -> TruthTest:
-    tests = [compile_truth(child, kb) for child in node.any]
-
-    def test(facts: Facts) -> int:
-        result = 0
-        for part in tests:
-            rank = part(facts)
-            if rank == 2:
-                return 2
-            if rank > result:
+    def fold(index: RecordIndex) -> int | None:
+        ranks = [part.fold(index) for part in parts]
+        if decisive in ranks:
+            return decisive
+        result = identity
+        for rank in ranks:
+            if rank is None:
+                return None
+            if better(rank, result):
                 result = rank
         return result
 
-    return test
+    return Node(truth, trace, fold, quiet=all(p.quiet for p in parts))
 
 
-def _compile_either(node: Either, kb: KB) -> TruthTest:
-    tests = [compile_truth(child, kb) for child in node.either]
+def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
+    parts = [prog.node(child, kb) for child in node.all]
+    return _combinator(parts, decisive=0, identity=2)
 
-    def test(facts: Facts) -> int:
+
+def _compile_any(node: AnyOf, kb: KB, prog: Program) -> Node:
+    parts = [prog.node(child, kb) for child in node.any]
+    return _combinator(parts, decisive=2, identity=0)
+
+
+def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
+    """TRUE when any part is, FALSE when none is and any is FALSE, else UNKNOWN; the
+    evidence of the parts that decided, or of all with their gaps merged into one."""
+    parts = [prog.node(child, kb) for child in node.either]
+
+    def truth(facts: Facts) -> int:
         known = False
-        for part in tests:
-            rank = part(facts)
+        for part in parts:
+            rank = part.truth(facts)
             if rank == 2:
                 return 2
             if rank == 0:
                 known = True
         return 0 if known else 1
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        outcomes = []
+        for part in parts:
+            part_rank = part.truth(facts)
+            if part_rank == rank and not (rank == 0 and part.quiet):
+                outcomes.append(part.trace(facts, part_rank))
+        evidence = [e for o in outcomes for e in o.evidence]
+        if rank != 1:
+            return Outcome(BY_RANK[rank], evidence)
+        gaps = [g for o in outcomes for g in o.gaps]
+        if not gaps:
+            return Outcome(UNKNOWN, evidence)
+        items = tuple(dict.fromkeys(g.item for g in gaps))
+        first = gaps[0]
+        merged = Gap(items[0], first.window_days, first.latest, items[1:], first.note)
+        return Outcome(UNKNOWN, evidence, [merged])
+
+    def fold(index: RecordIndex) -> int | None:
+        ranks = [part.fold(index) for part in parts]
+        if 2 in ranks:
+            return 2
+        if None in ranks:
+            return None
+        return 0 if 0 in ranks else 1
+
+    return Node(truth, trace, fold, quiet=all(p.quiet for p in parts))
 
 
-def _compile_not(node: NotExpr, kb: KB) -> TruthTest:
-    inner = compile_truth(node.not_, kb)
+def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
+    inner = prog.node(node.not_, kb)
 
-    def test(facts: Facts) -> int:
-        return 2 - inner(facts)
+    def truth(facts: Facts) -> int:
+        return 2 - inner.truth(facts)
 
-    return test
+    def trace(facts: Facts, rank: int) -> Outcome:
+        outcome = inner.trace(facts, 2 - rank)
+        return Outcome(BY_RANK[rank], outcome.evidence, outcome.gaps)
+
+    def fold(index: RecordIndex) -> int | None:
+        rank = inner.fold(index)
+        return None if rank is None else 2 - rank
+
+    return Node(truth, trace, fold, quiet=False)
 
 
-COMPILERS: dict[type, Callable[[Any, KB], TruthTest]] = {
+COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {
     HasCondition: _compile_condition,
     HasMedication: _compile_medication,
     HadProcedure: _compile_procedure,

@@ -9,7 +9,6 @@ the missing items are listed. ``indicated`` is the Kleene OR of the indications.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,14 +18,12 @@ from spinecare.engine.evaluate import (
     Evidence,
     Facts,
     Gap,
-    TruthTest,
-    compile_truth,
-    evaluate,
+    program,
 )
-from spinecare.engine.truth import BY_RANK, TRUE, UNKNOWN, Truth
+from spinecare.engine.truth import BY_RANK, TRUE, Truth
 from spinecare.errors import RecordError
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import VERDICTS, Indication, Rule
+from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.record.model import Clearance, PatientRecord
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -182,31 +179,6 @@ def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement 
     return Settlement(latest, latest.decision)
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledKB:
-    """The KB's rules and indications, each with its truth compiled (per loaded KB)."""
-
-    rules: tuple[tuple[Rule, TruthTest], ...]
-    indications: tuple[tuple[Indication, TruthTest], ...]
-
-
-_COMPILED: dict[int, tuple[weakref.ref[KB], CompiledKB]] = {}
-
-
-def compiled(kb: KB) -> CompiledKB:
-    """The compiled rules of ``kb``, made on its first screening and kept while it lives."""
-    key = id(kb)
-    kept = _COMPILED.get(key)
-    if kept is not None and kept[0]() is kb:
-        return kept[1]
-    made = CompiledKB(
-        rules=tuple((rule, compile_truth(rule.when, kb)) for rule in kb.model.rules),
-        indications=tuple((ind, compile_truth(ind.when, kb)) for ind in kb.model.indications),
-    )
-    _COMPILED[key] = (weakref.ref(kb, lambda _: _COMPILED.pop(key, None)), made)
-    return made
-
-
 def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> Screening:
     """Screen one record on one date.
 
@@ -223,14 +195,13 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             f"the patient is recorded as deceased{when}: no screening", source=record.source
         )
     facts = Facts(record, kb, as_of, lang)
-    program = compiled(kb)
+    live_rules, live_indications = facts.index.live(program(kb))
     findings: list[Finding] = []
-    for rule, test in program.rules:
-        if not test(facts):
+    for rule, node, fixed in live_rules:
+        rank = node.truth(facts) if fixed is None else fixed
+        if not rank:
             continue
-        outcome = evaluate(rule.when, facts)
-        if outcome.truth is not TRUE and outcome.truth is not UNKNOWN:
-            continue
+        outcome = node.trace(facts, rank)
         finding = Finding(
             concept=rule.concept,
             rule=rule.id,
@@ -258,15 +229,15 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     indicated = 0
     indications: list[str] = []
     indication_gaps: list[Gap] = []
-    for ind, test in program.indications:
-        rank = test(facts)
+    for ind, node, fixed in live_indications:
+        rank = node.truth(facts) if fixed is None else fixed
         if rank > indicated:
             indicated = rank
         if rank == 2:
             if ind.concept not in indications:
                 indications.append(ind.concept)
         elif rank == 1:  # only an UNKNOWN expression has gaps
-            indication_gaps.extend(evaluate(ind.when, facts).gaps)
+            indication_gaps.extend(node.trace(facts, rank).gaps)
 
     findings.sort(key=_finding_order)
     return Screening(
