@@ -154,7 +154,7 @@ class RecordIndex:
         self.kb = kb
         self._live: tuple[Program, LiveRules, LiveIndications] | None = None
         # the facts indexed: the index holds while the record's lists hold the same facts
-        self.sources = _indexed_lists(record)
+        self.sources = tuple(list(facts) for facts in _indexed_lists(record))
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
         self.medications: dict[str, list[MedicationEntry]] = defaultdict(list)
         self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
@@ -330,15 +330,15 @@ class RecordIndex:
 
 
 def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
-    """Copies of the record's lists an index is made of (compared at C speed: the same
-    fact objects compare by identity)."""
+    """The record's lists an index is made of. The index keeps copies: comparing them
+    with the record's lists is quick (the same fact objects compare by identity)."""
     return (
-        list(record.conditions),
-        list(record.coded_observations),
-        list(record.medications),
-        list(record.procedures),
-        list(record.observations),
-        list(record.answers),
+        record.conditions,
+        record.coded_observations,
+        record.medications,
+        record.procedures,
+        record.observations,
+        record.answers,
     )
 
 
@@ -362,6 +362,7 @@ class Facts:
         self._answers: dict[str, list[Answer]] | None = None
         # the reading that decides each measure, once asked (see _compile_compare)
         self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
+        self.shown: dict[str, tuple[Evidence | None, Gap | None]] = {}
         self._set_aside: dict[str, list[str]] | None = None
 
     @property
@@ -838,23 +839,33 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             return 0 if last is None and absent else 1
         return 2 if holds(current.value, limit) else 0
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def shown(facts: Facts) -> tuple[Evidence | None, Gap | None]:
+        """The reading shown, and what is missing (no reading within the window)."""
         current, last = read(facts)
         label = measure.label.get(facts.lang)
-        if current is None:
-            # Never measured: absent where the KB says so. Measured, but too long ago:
-            # always unknown (a stale value says nothing about today, never "not present").
-            if last is None and absent:
-                return Outcome(FALSE)
-            evidence = [] if last is None else [_observation_evidence(last, label, stale)]
-            gap = Gap(
-                measure.item,
-                days,
-                last.when if last is not None else None,
-                note=facts.set_aside_note(measure_id),
-            )
-            return Outcome(UNKNOWN, evidence, [gap])
-        return Outcome(BY_RANK[rank], [_observation_evidence(current, label)])
+        if current is not None:
+            return _observation_evidence(current, label), None
+        # Never measured: absent where the KB says so. Measured, but too long ago:
+        # always unknown (a stale value says nothing about today, it is never "not present").
+        if last is None and absent:
+            return None, None
+        gap = Gap(
+            measure.item,
+            days,
+            last.when if last is not None else None,
+            note=facts.set_aside_note(measure_id),
+        )
+        return (None if last is None else _observation_evidence(last, label, stale)), gap
+
+    def trace(facts: Facts, rank: int) -> Outcome:
+        # every comparison of the measure shows the same (immutable) evidence and gap
+        found = facts.shown.get(measure_id)
+        if found is None:
+            found = facts.shown[measure_id] = shown(facts)
+        evidence, gap = found
+        if gap is not None:
+            return Outcome(UNKNOWN, [] if evidence is None else [evidence], [gap])
+        return Outcome(BY_RANK[rank], [] if evidence is None else [evidence])
 
     def fold(index: RecordIndex) -> int | None:
         return None if measure_id in index.observations else (0 if absent else 1)
