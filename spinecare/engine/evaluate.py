@@ -549,7 +549,13 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
 
 def _unique(values: list[Any]) -> list[Any]:
     """Drop repeats (the same fact read by two leaves), keeping the first order."""
-    return list(dict.fromkeys(values)) if len(values) > 1 else values
+    n = len(values)
+    if n < 2:
+        return values
+    if n == 2:
+        first, second = values
+        return [first] if first is second or first == second else values
+    return list(dict.fromkeys(values))
 
 
 # Compiled expressions ----------------------------------------------------------------------
@@ -564,6 +570,7 @@ def _unique(values: list[Any]) -> list[Any]:
 Truth_ = Callable[[Facts], int]
 Trace = Callable[[Facts, int], Outcome]
 Fold = Callable[[RecordIndex], int | None]
+Collect = Callable[[Facts, int], tuple[list[Evidence], list[Gap]]]
 
 
 class Node:
@@ -572,13 +579,16 @@ class Node:
     expression reads (a condition never recorded, a measure never taken), else None.
     ``quiet``: its FALSE outcome never carries evidence or gaps."""
 
-    __slots__ = ("fold", "quiet", "trace", "truth")
+    __slots__ = ("collect", "fold", "quiet", "trace", "truth")
 
-    def __init__(self, truth: Truth_, trace: Trace, fold: Fold, quiet: bool) -> None:
+    def __init__(
+        self, truth: Truth_, trace: Trace, fold: Fold, quiet: bool, collect: Collect | None = None
+    ) -> None:
         self.truth = truth
         self.trace = trace
         self.fold = fold
         self.quiet = quiet
+        self.collect = collect  # ANDs and ORs: the trace's evidence and gaps, repeats kept
 
 
 def _dynamic(index: RecordIndex) -> int | None:
@@ -928,20 +938,35 @@ def _combinator(parts: list[Node], decisive: int, identity: int) -> Node:
 
     The outcome keeps the evidence of the decisive parts when the decisive value wins,
     else of every part; the gaps of the UNKNOWN parts only while it stays UNKNOWN.
+    Repeats are dropped once, where the outermost of nested ANDs and ORs ends (dropping
+    them at each level keeps the same facts in the same order).
     """
-    better = operator.lt if decisive == 0 else operator.gt
 
-    def truth(facts: Facts) -> int:
-        result = identity
-        for part in parts:
-            rank = part.truth(facts)
-            if rank == decisive:
-                return decisive
-            if better(rank, result):
-                result = rank
-        return result
+    if decisive == 0:
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+        def truth(facts: Facts) -> int:
+            result = 2
+            for part in parts:
+                rank = part.truth(facts)
+                if rank == 0:
+                    return 0
+                if rank == 1:
+                    result = 1
+            return result
+
+    else:
+
+        def truth(facts: Facts) -> int:
+            result = 0
+            for part in parts:
+                rank = part.truth(facts)
+                if rank == 2:
+                    return 2
+                if rank == 1:
+                    result = 1
+            return result
+
+    def collect(facts: Facts, rank: int) -> tuple[list[Evidence], list[Gap]]:
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
         for part in parts:
@@ -951,25 +976,29 @@ def _combinator(parts: list[Node], decisive: int, identity: int) -> Node:
                     continue
             elif part_rank == 0 and part.quiet:
                 continue
-            outcome = part.trace(facts, part_rank)
-            evidence += outcome.evidence
+            if part.collect is not None:
+                found, missing = part.collect(facts, part_rank)
+            else:
+                outcome = part.trace(facts, part_rank)
+                found, missing = outcome.evidence, outcome.gaps
+            evidence += found
             if rank == 1 and part_rank == 1:
-                gaps += outcome.gaps
+                gaps += missing
+        return evidence, gaps
+
+    def trace(facts: Facts, rank: int) -> Outcome:
+        evidence, gaps = collect(facts, rank)
         return Outcome(BY_RANK[rank], _unique(evidence), _unique(gaps))
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
         if decisive in ranks:
             return decisive
-        result = identity
-        for rank in ranks:
-            if rank is None:
-                return None
-            if better(rank, result):
-                result = rank
-        return result
+        if None in ranks:
+            return None
+        return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
 
-    return Node(truth, trace, fold, quiet=all(p.quiet for p in parts))
+    return Node(truth, trace, fold, quiet=all(p.quiet for p in parts), collect=collect)
 
 
 def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
