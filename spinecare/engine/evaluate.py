@@ -11,12 +11,12 @@ import operator
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from spinecare.engine.truth import BY_RANK, FALSE, TRUE, UNKNOWN, Truth
+from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -362,7 +362,7 @@ class Facts:
         self._answers: dict[str, list[Answer]] | None = None
         # the reading that decides each measure, once asked (see _compile_compare)
         self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
-        self.shown: dict[str, tuple[Evidence | None, Gap | None]] = {}
+        self.shown: dict[str, Found] = {}
         self._set_aside: dict[str, list[str]] | None = None
 
     @property
@@ -561,34 +561,60 @@ def _unique(values: list[Any]) -> list[Any]:
 # Compiled expressions ----------------------------------------------------------------------
 #
 # Each expression is compiled once per KB (with the KB's thresholds, measures and
-# questions looked up) into a :class:`Node` of two functions of the Facts: ``truth``, its
-# truth alone as a rank (0 FALSE, 1 UNKNOWN, 2 TRUE: AND is the least, OR the greatest),
-# and ``trace``, the :class:`Outcome` with the facts that decided it and what was missing.
-# A screening asks every rule's truth and traces only the rules that are not FALSE; a
-# combinator traces only the parts whose facts appear in its outcome.
+# questions looked up) into a :class:`Node`: ``truth(facts)``, its truth alone as a rank
+# (0 FALSE, 1 UNKNOWN, 2 TRUE: AND is the least, OR the greatest), and
+# ``collect(facts, rank)``, the facts that decided it and what was missing, from which
+# :meth:`Node.trace` makes the :class:`Outcome`. A screening asks every rule's truth and
+# traces only the rules that are not FALSE; a combinator collects only from the parts
+# whose facts appear in its outcome.
 
 Truth_ = Callable[[Facts], int]
-Trace = Callable[[Facts, int], Outcome]
 Fold = Callable[[RecordIndex], int | None]
-Collect = Callable[[Facts, int], tuple[list[Evidence], list[Gap]]]
+Found = tuple[Sequence[Evidence], Sequence[Gap]]
+Collect = Callable[[Facts, int], Found]
+NOTHING: Found = ((), ())
+CONFIRM: tuple[Gap] = (Gap(CONFIRM_ITEM),)
 
 
 class Node:
-    """One compiled expression. ``trace(facts, rank)`` takes the rank ``truth(facts)``
-    gave. ``fold(index)``: the rank on any date for a record that lacks the facts the
-    expression reads (a condition never recorded, a measure never taken), else None.
-    ``quiet``: its FALSE outcome never carries evidence or gaps."""
+    """One compiled expression.
 
-    __slots__ = ("collect", "fold", "quiet", "trace", "truth")
+    ``collect(facts, rank)`` takes the rank ``truth(facts)`` gave and returns the
+    evidence and gaps (sequences not to be changed; an AND or OR keeps repeats there,
+    ``unique``: its outcome drops them). ``fold(index)``: the rank on any date for a
+    record that lacks the facts the expression reads (a condition never recorded, a
+    measure never taken), else None. ``quiet``: its FALSE outcome carries nothing.
+    """
+
+    __slots__ = ("collect", "fold", "quiet", "ranked", "truth", "unique")
 
     def __init__(
-        self, truth: Truth_, trace: Trace, fold: Fold, quiet: bool, collect: Collect | None = None
+        self,
+        truth: Truth_,
+        collect: Collect,
+        fold: Fold,
+        quiet: bool,
+        unique: bool = False,
+        ranked: bool = True,
     ) -> None:
         self.truth = truth
-        self.trace = trace
+        self.collect = collect
         self.fold = fold
         self.quiet = quiet
-        self.collect = collect  # ANDs and ORs: the trace's evidence and gaps, repeats kept
+        self.unique = unique
+        self.ranked = ranked  # False: ``collect`` needs no rank (a reading, an answer)
+
+    def settled(self, facts: Facts, rank: int) -> Found:
+        """What the outcome shows (repeats dropped where the expression drops them)."""
+        evidence, gaps = self.collect(facts, rank)
+        if self.unique:
+            return _unique(list(evidence)), _unique(list(gaps))
+        return evidence, gaps
+
+    def trace(self, facts: Facts, rank: int) -> Outcome:
+        """The outcome, for the rank ``truth(facts)`` gave."""
+        evidence, gaps = self.settled(facts, rank)
+        return Outcome(BY_RANK[rank], list(evidence), list(gaps))
 
 
 def _dynamic(index: RecordIndex) -> int | None:
@@ -600,6 +626,8 @@ class Program:
 
     def __init__(self, kb: KB) -> None:
         self._nodes: dict[int, tuple[Any, Node]] = {}
+        # the label and text of a missing item, by gap and language (screening.py)
+        self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
         self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
 
@@ -664,32 +692,27 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
                     result = 1
         return result
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def collect(facts: Facts, rank: int) -> Found:
         if not rank:
-            return Outcome(FALSE)
+            return NOTHING
         as_of = facts.as_of
-        matched: list[tuple[ConditionEntry, int]] = []
-        for entry in facts.conditions.get(concept, ()):
-            if matches(entry):
-                entry_rank = _condition_rank(entry, status, as_of)
-                if entry_rank:
-                    matched.append((entry, entry_rank))
         seen: set[str] = set()
         evidence = []
-        for entry, entry_rank in matched:
-            if rank == 2 and entry_rank != 2:
-                continue  # a TRUE finding shows the entries that decided it
-            if entry.condition.ref not in seen:
+        for entry in facts.conditions.get(concept, ()):
+            if not matches(entry):
+                continue
+            entry_rank = _condition_rank(entry, status, as_of)
+            # a TRUE finding shows the entries that decided it; an UNKNOWN one all
+            shown = entry_rank == 2 or (entry_rank and rank == 1)
+            if shown and entry.condition.ref not in seen:
                 seen.add(entry.condition.ref)
                 evidence.append(_condition_evidence(entry, as_of))
-        if rank == 2:
-            return Outcome(TRUE, evidence)
-        return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
+        return evidence, (() if rank == 2 else CONFIRM)
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.conditions.get(concept) else 0
 
-    return Node(truth, trace, fold, quiet=True)
+    return Node(truth, collect, fold, quiet=True)
 
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
@@ -707,9 +730,9 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                 result = 1
         return result
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def collect(facts: Facts, rank: int) -> Found:
         if not rank:
-            return Outcome(FALSE)
+            return NOTHING
         entries = [
             e for e in facts.medications.get(concept, ()) if e.medication.in_force(facts.as_of)
         ]
@@ -732,14 +755,12 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                     note=note,
                 )
             )
-        if certain:
-            return Outcome(TRUE, evidence)
-        return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
+        return evidence, (() if certain else CONFIRM)
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.medications.get(concept) else 0
 
-    return Node(truth, trace, fold, quiet=True)
+    return Node(truth, collect, fold, quiet=True)
 
 
 def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
@@ -766,9 +787,9 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
             return 0
         return 2 if any(e.certain for e in hits) else 1
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def collect(facts: Facts, rank: int) -> Found:
         if not rank:
-            return Outcome(FALSE)
+            return NOTHING
         hits = done(facts)
         certain = [e for e in hits if e.certain]
         evidence = [
@@ -783,14 +804,12 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
             )
             for e in certain or hits
         ]
-        if certain:
-            return Outcome(TRUE, evidence)
-        return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
+        return evidence, (() if certain else CONFIRM)
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.procedures.get(concept) else 0
 
-    return Node(truth, trace, fold, quiet=True)
+    return Node(truth, collect, fold, quiet=True)
 
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
@@ -802,28 +821,24 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
             return 0
         return 2
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def collect(facts: Facts, rank: int) -> Found:
         if not rank:
-            return Outcome(FALSE)
+            return NOTHING
         as_of = facts.as_of
         born = facts.record.patient.birth_date
         assert born is not None  # a TRUE rank needs one
         age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
-        return Outcome(
-            TRUE,
-            [
-                Evidence(
-                    ref=f"Patient/{facts.record.patient.id}",
-                    kind="patient",
-                    label="Age",
-                    value=float(age),
-                    date=born,
-                    note=f"{age} years old: younger than {years}",
-                )
-            ],
+        evidence = Evidence(
+            ref=f"Patient/{facts.record.patient.id}",
+            kind="patient",
+            label="Age",
+            value=float(age),
+            date=born,
+            note=f"{age} years old: younger than {years}",
         )
+        return (evidence,), ()
 
-    return Node(truth, trace, _dynamic, quiet=True)
+    return Node(truth, collect, _dynamic, quiet=True)
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -844,43 +859,40 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         return found
 
     def truth(facts: Facts) -> int:
-        current, last = read(facts)
+        current, last = facts.readings.get(measure_id) or read(facts)
         if current is None:
             return 0 if last is None and absent else 1
         return 2 if holds(current.value, limit) else 0
 
-    def shown(facts: Facts) -> tuple[Evidence | None, Gap | None]:
+    def shown(facts: Facts) -> Found:
         """The reading shown, and what is missing (no reading within the window)."""
         current, last = read(facts)
         label = measure.label.get(facts.lang)
         if current is not None:
-            return _observation_evidence(current, label), None
+            return (_observation_evidence(current, label),), ()
         # Never measured: absent where the KB says so. Measured, but too long ago:
         # always unknown (a stale value says nothing about today, it is never "not present").
         if last is None and absent:
-            return None, None
+            return NOTHING
         gap = Gap(
             measure.item,
             days,
             last.when if last is not None else None,
             note=facts.set_aside_note(measure_id),
         )
-        return (None if last is None else _observation_evidence(last, label, stale)), gap
+        return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def collect(facts: Facts, rank: int) -> Found:
         # every comparison of the measure shows the same (immutable) evidence and gap
         found = facts.shown.get(measure_id)
         if found is None:
             found = facts.shown[measure_id] = shown(facts)
-        evidence, gap = found
-        if gap is not None:
-            return Outcome(UNKNOWN, [] if evidence is None else [evidence], [gap])
-        return Outcome(BY_RANK[rank], [] if evidence is None else [evidence])
+        return found
 
     def fold(index: RecordIndex) -> int | None:
         return None if measure_id in index.observations else (0 if absent else 1)
 
-    return Node(truth, trace, fold, quiet=False)
+    return Node(truth, collect, fold, quiet=False, ranked=False)
 
 
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
@@ -893,6 +905,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     )
     absent = question.when_missing == "absent"
     equals = node.equals
+    unanswered: Found = NOTHING if absent else ((), (Gap(question.id),))
 
     def current(facts: Facts) -> Answer | None:
         answers = facts.answers.get(question_id)
@@ -912,12 +925,10 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             return 0 if absent else 1
         return 2 if found.value == equals else 0
 
-    def trace(facts: Facts, rank: int) -> Outcome:
+    def collect(facts: Facts, rank: int) -> Found:
         found = current(facts)
         if found is None:
-            if absent:
-                return Outcome(FALSE)
-            return Outcome(UNKNOWN, [], [Gap(question.id)])
+            return unanswered
         evidence = Evidence(
             ref=found.ref,
             kind="answer",
@@ -925,15 +936,15 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             value=found.value,
             date=found.when,
         )
-        return Outcome(BY_RANK[rank], [evidence])
+        return (evidence,), ()
 
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)
 
-    return Node(truth, trace, fold, quiet=False)
+    return Node(truth, collect, fold, quiet=False, ranked=False)
 
 
-def _combinator(parts: list[Node], decisive: int, identity: int) -> Node:
+def _combinator(parts: list[Node], decisive: int) -> Node:
     """Kleene AND (``decisive`` 0, the least rank) or OR (2, the greatest).
 
     The outcome keeps the evidence of the decisive parts when the decisive value wins,
@@ -966,29 +977,25 @@ def _combinator(parts: list[Node], decisive: int, identity: int) -> Node:
                     result = 1
             return result
 
-    def collect(facts: Facts, rank: int) -> tuple[list[Evidence], list[Gap]]:
+    def collect(facts: Facts, rank: int) -> Found:
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
         for part in parts:
-            part_rank = part.truth(facts)
             if rank == decisive:
-                if part_rank != decisive:
+                if part.truth(facts) != decisive:
                     continue
-            elif part_rank == 0 and part.quiet:
-                continue
-            if part.collect is not None:
-                found, missing = part.collect(facts, part_rank)
+                part_rank = decisive
+            elif part.ranked:
+                part_rank = part.truth(facts)
+                if part_rank == 0 and part.quiet:
+                    continue
             else:
-                outcome = part.trace(facts, part_rank)
-                found, missing = outcome.evidence, outcome.gaps
+                part_rank = -1  # not needed
+            found, missing = part.collect(facts, part_rank)  # repeats dropped above
             evidence += found
-            if rank == 1 and part_rank == 1:
+            if rank == 1:  # only an UNKNOWN part has gaps
                 gaps += missing
         return evidence, gaps
-
-    def trace(facts: Facts, rank: int) -> Outcome:
-        evidence, gaps = collect(facts, rank)
-        return Outcome(BY_RANK[rank], _unique(evidence), _unique(gaps))
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -998,17 +1005,15 @@ def _combinator(parts: list[Node], decisive: int, identity: int) -> Node:
             return None
         return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
 
-    return Node(truth, trace, fold, quiet=all(p.quiet for p in parts), collect=collect)
+    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts), unique=True)
 
 
 def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
-    parts = [prog.node(child, kb) for child in node.all]
-    return _combinator(parts, decisive=0, identity=2)
+    return _combinator([prog.node(child, kb) for child in node.all], decisive=0)
 
 
 def _compile_any(node: AnyOf, kb: KB, prog: Program) -> Node:
-    parts = [prog.node(child, kb) for child in node.any]
-    return _combinator(parts, decisive=2, identity=0)
+    return _combinator([prog.node(child, kb) for child in node.any], decisive=2)
 
 
 def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
@@ -1026,22 +1031,20 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
                 known = True
         return 0 if known else 1
 
-    def trace(facts: Facts, rank: int) -> Outcome:
-        outcomes = []
+    def collect(facts: Facts, rank: int) -> Found:
+        evidence: list[Evidence] = []
+        gaps: list[Gap] = []
         for part in parts:
             part_rank = part.truth(facts)
             if part_rank == rank and not (rank == 0 and part.quiet):
-                outcomes.append(part.trace(facts, part_rank))
-        evidence = [e for o in outcomes for e in o.evidence]
-        if rank != 1:
-            return Outcome(BY_RANK[rank], evidence)
-        gaps = [g for o in outcomes for g in o.gaps]
-        if not gaps:
-            return Outcome(UNKNOWN, evidence)
+                found, missing = part.settled(facts, part_rank)
+                evidence += found
+                gaps += missing
+        if rank != 1 or not gaps:
+            return evidence, ()
         items = tuple(dict.fromkeys(g.item for g in gaps))
         first = gaps[0]
-        merged = Gap(items[0], first.window_days, first.latest, items[1:], first.note)
-        return Outcome(UNKNOWN, evidence, [merged])
+        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.note),)
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -1051,7 +1054,7 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return None
         return 0 if 0 in ranks else 1
 
-    return Node(truth, trace, fold, quiet=all(p.quiet for p in parts))
+    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts))
 
 
 def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
@@ -1060,15 +1063,14 @@ def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
     def truth(facts: Facts) -> int:
         return 2 - inner.truth(facts)
 
-    def trace(facts: Facts, rank: int) -> Outcome:
-        outcome = inner.trace(facts, 2 - rank)
-        return Outcome(BY_RANK[rank], outcome.evidence, outcome.gaps)
+    def collect(facts: Facts, rank: int) -> Found:
+        return inner.settled(facts, 2 - rank)
 
     def fold(index: RecordIndex) -> int | None:
         rank = inner.fold(index)
         return None if rank is None else 2 - rank
 
-    return Node(truth, trace, fold, quiet=False)
+    return Node(truth, collect, fold, quiet=False)
 
 
 COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {

@@ -304,6 +304,10 @@ def _item_label(item_id: str, kb: KB, lang: str) -> tuple[str, str]:
     return question.label.get(lang), question.label.get(lang)
 
 
+TEXT_CACHE_SIZE = 10_000
+"""How many missing items' texts (by gap and language) a KB keeps."""
+
+
 def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
     """One entry per missing item, naming every rule it would decide."""
     by_item: dict[str, MissingItem] = {}
@@ -311,11 +315,18 @@ def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
-                label, action = _item_label(gap.item, kb, lang)
+                texts = program(kb).texts
+                shown = texts.get((gap, lang))
+                if shown is None:
+                    label, action = _item_label(gap.item, kb, lang)
+                    shown = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
+                    if len(texts) >= TEXT_CACHE_SIZE:
+                        texts.clear()
+                    texts[gap, lang] = shown
                 entry = MissingItem(
                     item=gap.item,
-                    label=label,
-                    why=f"{action} {_gap_text(gap, kb, lang)}".strip(),
+                    label=shown[0],
+                    why=shown[1],
                     rules=[],
                     alternatives=list(gap.alternatives),
                 )
