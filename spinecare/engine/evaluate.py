@@ -175,6 +175,18 @@ class RecordIndex:
         for measure, values in readings.items():
             values.sort(key=Observation.order_key)
             self.observations[measure] = (values, [o.when for o in values])
+        # why readings of a measure were set aside (a unit, an implausible value)
+        reasons: dict[str, list[str]] = defaultdict(list)
+        for ignored in record.ignored:
+            if ignored.measure is not None:
+                reasons[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
+        self.set_aside = {
+            m: text for m, r in reasons.items() if (text := "; ".join(dict.fromkeys(r)))
+        }
+        # what a comparison shows, by measure, the readings that decide and the language:
+        # made once per record (the same readings show the same evidence on any date)
+        self.shown: dict[tuple[str, int, int, str], Found] = {}
+        self.gaps: dict[Gap, Gap] = {}
         replies: dict[str, list[Answer]] = defaultdict(list)
         for answer in record.answers:
             replies[answer.question].append(answer)
@@ -339,6 +351,7 @@ def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
         record.procedures,
         record.observations,
         record.answers,
+        record.ignored,
     )
 
 
@@ -362,8 +375,6 @@ class Facts:
         self._answers: dict[str, list[Answer]] | None = None
         # the reading that decides each measure, once asked (see _compile_compare)
         self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
-        self.shown: dict[str, Found] = {}
-        self._set_aside: dict[str, list[str]] | None = None
 
     @property
     def observations(self) -> dict[str, list[Observation]]:
@@ -435,13 +446,7 @@ class Facts:
 
     def set_aside_note(self, measure: str) -> str | None:
         """Why readings of ``measure`` were not used (a unit, an implausible value)."""
-        if self._set_aside is None:
-            self._set_aside = defaultdict(list)
-            for ignored in self.record.ignored:
-                if ignored.measure is not None:
-                    self._set_aside[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
-        reasons = self._set_aside.get(measure, [])
-        return "; ".join(dict.fromkeys(reasons)) or None
+        return self.index.set_aside.get(measure)
 
 
 def _value(obs: Observation) -> float:
@@ -552,10 +557,16 @@ def _unique(values: list[Any]) -> list[Any]:
     n = len(values)
     if n < 2:
         return values
-    if n == 2:
-        first, second = values
-        return [first] if first is second or first == second else values
-    return list(dict.fromkeys(values))
+    if n > 2:
+        # the same object first (the leaves share theirs), then equal ones
+        values = list({id(v): v for v in values}.values())
+        n = len(values)
+        if n > 2:
+            return list(dict.fromkeys(values))
+        if n < 2:
+            return values
+    first, second = values
+    return [first] if first is second or first == second else values
 
 
 # Compiled expressions ----------------------------------------------------------------------
@@ -880,13 +891,17 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             last.when if last is not None else None,
             note=facts.set_aside_note(measure_id),
         )
+        gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
 
     def collect(facts: Facts, rank: int) -> Found:
         # every comparison of the measure shows the same (immutable) evidence and gap
-        found = facts.shown.get(measure_id)
+        current, last = facts.readings.get(measure_id) or read(facts)
+        memo = facts.index.shown
+        key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+        found = memo.get(key)
         if found is None:
-            found = facts.shown[measure_id] = shown(facts)
+            found = memo[key] = shown(facts)
         return found
 
     def fold(index: RecordIndex) -> int | None:
