@@ -20,7 +20,7 @@ from spinecare.engine.evaluate import (
     Gap,
     program,
 )
-from spinecare.engine.truth import BY_RANK, TRUE, Truth
+from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.errors import RecordError
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
@@ -201,16 +201,16 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         rank = node.truth(facts) if fixed is None else fixed
         if not rank:
             continue
-        outcome = node.trace(facts, rank)
+        evidence, gaps = node.settled(facts, rank)
         finding = Finding(
             concept=rule.concept,
             rule=rule.id,
             effect=rule.effect,
-            certainty="present" if outcome.truth is TRUE else "unknown",
+            certainty="present" if rank == 2 else "unknown",
             reason=rule.reason.get(lang),
-            evidence=outcome.evidence,
+            evidence=list(evidence),
             sources=list(rule.sources),
-            gaps=outcome.gaps,
+            gaps=list(gaps),
             settled=_settle(rule, record.clearances, as_of) if record.clearances else None,
         )
         if finding.settled is not None and finding.settled.decision == "declined":
@@ -219,10 +219,14 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         findings.append(finding)
 
     verdict = "allowed"
+    unknown: list[Finding] = []
     for f in findings:
-        if f.certainty == "present" and f.counts:
+        if not f.counts:
+            continue
+        if f.certainty == "present":
             verdict = more_severe(verdict, f.effect)
-    unknown = [f for f in findings if f.certainty == "unknown" and f.counts]
+        else:
+            unknown.append(f)
     if any(SEVERITY[f.effect] < SEVERITY[verdict] for f in unknown):
         verdict = more_severe(verdict, "needs_data")
 
@@ -237,7 +241,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             if ind.concept not in indications:
                 indications.append(ind.concept)
         elif rank == 1:  # only an UNKNOWN expression has gaps
-            indication_gaps.extend(node.trace(facts, rank).gaps)
+            indication_gaps.extend(node.settled(facts, rank)[1])
 
     findings.sort(key=_finding_order)
     return Screening(
