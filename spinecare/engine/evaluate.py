@@ -32,6 +32,10 @@ from spinecare.kb.expressions import (
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Indication, Rule
 from spinecare.record.model import (
+    CONTRADICTORY,
+    ENDED,
+    IN_FORCE,
+    NOT_HELD,
     Answer,
     Coding,
     Condition,
@@ -509,15 +513,15 @@ def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
     UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
     condition recorded as both active and ended (never FALSE: it may be in force).
     """
-    cond = entry.condition
+    standing = entry.condition.standing(as_of)
     if status == "ever":
-        truth = 2 if cond.ever(as_of) else 0
-    elif cond.contradicts_itself(as_of):
+        truth = 0 if standing == NOT_HELD else 2
+    elif standing == CONTRADICTORY:
         truth = 1
     elif status == "in_force":
-        truth = 2 if cond.in_force(as_of) else 0
-    else:
-        truth = 2 if cond.ever(as_of) and not cond.in_force(as_of) else 0
+        truth = 2 if standing == IN_FORCE else 0
+    else:  # past: held, no longer in force
+        truth = 2 if standing == ENDED else 0
     if truth == 2 and not entry.certain:
         return 1
     return truth
