@@ -7,13 +7,16 @@ answers by question); :func:`evaluate` walks an expression and returns an
 
 from __future__ import annotations
 
+import operator
+import weakref
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from spinecare.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -27,7 +30,12 @@ from spinecare.kb.expressions import (
     NotExpr,
 )
 from spinecare.kb.loader import KB
+from spinecare.kb.schema import Indication, Rule
 from spinecare.record.model import (
+    CONTRADICTORY,
+    ENDED,
+    IN_FORCE,
+    NOT_HELD,
     Answer,
     Coding,
     Condition,
@@ -136,20 +144,24 @@ class ConceptHit:
     note: str | None = None
 
 
-class Facts:
-    """A record indexed for one screening date."""
+LiveRules = tuple[tuple[Rule, "Node", int | None], ...]
+LiveIndications = tuple[tuple[Indication, "Node", int | None], ...]
 
-    def __init__(self, record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> None:
-        self.record = record
+
+class RecordIndex:
+    """What a record says, indexed for one KB, whatever the date: conditions, medications
+    and procedures by concept, readings by measure and answers by question in time
+    order. Built once per record (kept in :attr:`PatientRecord.index_cache` while the
+    record's facts stay the same); :class:`Facts` reads it on a date."""
+
+    def __init__(self, record: PatientRecord, kb: KB) -> None:
         self.kb = kb
-        self.as_of = as_of
-        self.lang = lang
+        self._live: tuple[Program, LiveRules, LiveIndications] | None = None
+        # the facts indexed: the index holds while the record's lists hold the same facts
+        self.sources = tuple(list(facts) for facts in _indexed_lists(record))
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
         self.medications: dict[str, list[MedicationEntry]] = defaultdict(list)
         self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
-        self.observations: dict[str, list[Observation]] = defaultdict(list)
-        self.answers: dict[str, list[Answer]] = defaultdict(list)
-        self._set_aside: dict[str, list[str]] | None = None
         for condition in (*record.conditions, *observed_conditions(record, kb)):
             self.index_condition(condition)
         for medication in record.medications:
@@ -158,17 +170,60 @@ class Facts:
         for procedure in record.procedures:
             for concept, (certain, note) in self.procedure_concepts(procedure).items():
                 self.procedures[concept].append(ProcedureEntry(procedure, certain, note))
+        # readings of each measure in time order (a date's readings are a prefix),
+        # with their dates for bisection
+        readings: dict[str, list[Observation]] = defaultdict(list)
         for obs in record.observations:
-            if obs.when <= as_of:
-                self.observations[obs.measure].append(obs)
-        for values in self.observations.values():
+            readings[obs.measure].append(obs)
+        self.observations: dict[str, tuple[list[Observation], list[date]]] = {}
+        for measure, values in readings.items():
             values.sort(key=Observation.order_key)
-
+            self.observations[measure] = (values, [o.when for o in values])
+        # why readings of a measure were set aside (a unit, an implausible value)
+        reasons: dict[str, list[str]] = defaultdict(list)
+        for ignored in record.ignored:
+            if ignored.measure is not None:
+                reasons[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
+        self.set_aside = {
+            m: text for m, r in reasons.items() if (text := "; ".join(dict.fromkeys(r)))
+        }
+        # what a comparison shows, by measure, the readings that decide and the language:
+        # made once per record (the same readings show the same evidence on any date)
+        self.shown: dict[tuple[str, int, int, str], Found] = {}
+        self.gaps: dict[Gap, Gap] = {}
+        replies: dict[str, list[Answer]] = defaultdict(list)
         for answer in record.answers:
-            if answer.when is None or answer.when <= as_of:
-                self.answers[answer.question].append(answer)
-        for answers in self.answers.values():
-            answers.sort(key=lambda a: a.when or date.min)
+            replies[answer.question].append(answer)
+        self.answers: dict[str, tuple[list[Answer], list[date]]] = {}
+        for question, answers in replies.items():
+            answers.sort(key=_answer_day)
+            self.answers[question] = (answers, [_answer_day(a) for a in answers])
+
+    def live(self, prog: Program) -> tuple[LiveRules, LiveIndications]:
+        """The rules and indications of ``prog`` this record can make other than FALSE,
+        each with its rank on every date (None: it depends on the date)."""
+        if self._live is None or self._live[0] is not prog:
+            rules = [(r, node, rank) for r, node in prog.rules if (rank := node.fold(self)) != 0]
+            indications = [
+                (i, node, rank) for i, node in prog.indications if (rank := node.fold(self)) != 0
+            ]
+            self._live = (prog, tuple(rules), tuple(indications))
+        return self._live[1], self._live[2]
+
+    @classmethod
+    def of(cls, record: PatientRecord, kb: KB) -> RecordIndex:
+        """The record's index for ``kb``: the one kept on the record while its facts are
+        unchanged (compared fact by fact), else a new one."""
+        index = record.index_cache
+        if (
+            isinstance(index, RecordIndex)
+            and index.kb is kb
+            and index.sources == _indexed_lists(record)
+        ):
+            return index
+        index = cls(record, kb)
+        record.index_cache = index
+        return index
 
     def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
         concepts = {named} if named else set()
@@ -289,6 +344,78 @@ class Facts:
                 )
             )
 
+
+def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
+    """The record's lists an index is made of. The index keeps copies: comparing them
+    with the record's lists is quick (the same fact objects compare by identity)."""
+    return (
+        record.conditions,
+        record.coded_observations,
+        record.medications,
+        record.procedures,
+        record.observations,
+        record.answers,
+        record.ignored,
+    )
+
+
+def _answer_day(answer: Answer) -> date:
+    return answer.when or date.min
+
+
+class Facts:
+    """A record indexed for one screening date (the date-free part, :class:`RecordIndex`,
+    is built once per record)."""
+
+    def __init__(self, record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> None:
+        self.record = record
+        self.kb = kb
+        self.as_of = as_of
+        self.lang = lang
+        self.index = index = RecordIndex.of(record, kb)
+        self.conditions = index.conditions
+        self.medications = index.medications
+        self.procedures = index.procedures
+        self._answers: dict[str, list[Answer]] | None = None
+        # the reading that decides each measure, once asked (see _compile_compare)
+        self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
+
+    @property
+    def observations(self) -> dict[str, list[Observation]]:
+        """Readings by measure taken on or before the date, in time order."""
+        out: dict[str, list[Observation]] = {}
+        for measure, (values, days) in self.index.observations.items():
+            n = bisect_right(days, self.as_of)
+            if n:
+                out[measure] = values[:n]
+        return out
+
+    @property
+    def answers(self) -> dict[str, list[Answer]]:
+        """Answers by question given on or before the date (or undated), oldest first."""
+        if self._answers is None:
+            self._answers = {}
+            for question, (answers, days) in self.index.answers.items():
+                n = bisect_right(days, self.as_of)
+                if n:
+                    self._answers[question] = answers[:n]
+        return self._answers
+
+    def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
+        return self.index.concepts_of(codings, named)
+
+    def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
+        return self.index.hits(codings, texts)
+
+    def procedure_concepts(self, procedure: Procedure) -> dict[str, tuple[bool, str | None]]:
+        return self.index.procedure_concepts(procedure)
+
+    def medication_concepts(self, medication: Medication) -> dict[str, tuple[bool, str | None]]:
+        return self.index.medication_concepts(medication)
+
+    def index_condition(self, condition: Condition) -> None:
+        self.index.index_condition(condition)
+
     def conditions_in_force(self, concept: str) -> list[ConditionEntry]:
         return [e for e in self.conditions.get(concept, ()) if e.condition.in_force(self.as_of)]
 
@@ -297,28 +424,37 @@ class Facts:
     ) -> tuple[Observation | None, Observation | None]:
         """The value that decides within the window (the latest reading by date and time,
         or with ``max`` the highest), and the latest value at all."""
-        values = self.observations.get(measure)
-        if not values:
+        return self.reading(measure, timedelta(days=fresh_days), aggregate == "max")
+
+    def reading(
+        self, measure: str, window: timedelta, highest: bool
+    ) -> tuple[Observation | None, Observation | None]:
+        """:meth:`latest` with the window as a timedelta (``highest``: ``max``)."""
+        found = self.index.observations.get(measure)
+        if found is None:
             return None, None
-        last = values[-1]
-        since = self.as_of - timedelta(days=fresh_days)
+        values, days = found
+        as_of = self.as_of
+        n = bisect_right(days, as_of)
+        if not n:
+            return None, None
+        last = values[n - 1]
+        since = as_of - window
         if last.when < since:
             return None, last
-        if aggregate == "max":
-            fresh = [o for o in values if o.when >= since]
+        if highest:
+            fresh = values[bisect_left(days, since, 0, n) : n]
             # the highest; among equal values the latest, as the compiled SQL takes it
-            return max(reversed(fresh), key=lambda o: o.value), last
+            return max(reversed(fresh), key=_value), last
         return last, last
 
     def set_aside_note(self, measure: str) -> str | None:
         """Why readings of ``measure`` were not used (a unit, an implausible value)."""
-        if self._set_aside is None:
-            self._set_aside = defaultdict(list)
-            for ignored in self.record.ignored:
-                if ignored.measure is not None:
-                    self._set_aside[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
-        reasons = self._set_aside.get(measure, [])
-        return "; ".join(dict.fromkeys(reasons)) or None
+        return self.index.set_aside.get(measure)
+
+
+def _value(obs: Observation) -> float:
+    return obs.value
 
 
 def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
@@ -370,116 +506,25 @@ def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
     )
 
 
-def _has_condition(node: HasCondition, facts: Facts) -> Outcome:
-    as_of = facts.as_of
-    entries = facts.conditions.get(node.condition, [])
-    matched: list[tuple[ConditionEntry, Truth]] = []
-    for entry in entries:
-        # an uncertain mention without a set may be any of the concept's sets
-        if (
-            node.set is not None
-            and entry.set != node.set
-            and (entry.certain or entry.set is not None)
-        ):
-            continue
-        if node.zone is not None and entry.zones and node.zone not in entry.zones:
-            continue
-        truth = _condition_truth(entry, node.status, as_of)
-        if truth is not FALSE:
-            matched.append((entry, truth))
-    if not matched:
-        return Outcome(FALSE)
-    decided = [e for e, t in matched if t is TRUE]
-    truth = TRUE if decided else UNKNOWN
-    seen: set[str] = set()
-    evidence = []
-    for entry, _ in matched if truth is UNKNOWN else [(e, TRUE) for e in decided]:
-        if entry.condition.ref not in seen:
-            seen.add(entry.condition.ref)
-            evidence.append(_condition_evidence(entry, as_of))
-    return Outcome(truth, evidence, [] if truth is TRUE else [Gap(CONFIRM_ITEM)])
-
-
-def _condition_truth(entry: ConditionEntry, status: str, as_of: date) -> Truth:
-    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``?
+def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
+    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``? As a rank
+    (0 FALSE, 1 UNKNOWN, 2 TRUE).
 
     UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
     condition recorded as both active and ended (never FALSE: it may be in force).
     """
-    cond = entry.condition
+    standing = entry.condition.standing(as_of)
     if status == "ever":
-        truth = TRUE if cond.ever(as_of) else FALSE
-    elif cond.contradicts_itself(as_of):
-        truth = UNKNOWN
+        truth = 0 if standing == NOT_HELD else 2
+    elif standing == CONTRADICTORY:
+        truth = 1
     elif status == "in_force":
-        truth = TRUE if cond.in_force(as_of) else FALSE
-    else:
-        truth = TRUE if cond.ever(as_of) and not cond.in_force(as_of) else FALSE
-    if truth is TRUE and not entry.certain:
-        return UNKNOWN
+        truth = 2 if standing == IN_FORCE else 0
+    else:  # past: held, no longer in force
+        truth = 2 if standing == ENDED else 0
+    if truth == 2 and not entry.certain:
+        return 1
     return truth
-
-
-def _has_medication(node: HasMedication, facts: Facts) -> Outcome:
-    entries = [
-        e for e in facts.medications.get(node.medication, ()) if e.medication.in_force(facts.as_of)
-    ]
-    if not entries:
-        return Outcome(FALSE)
-    certain = [e for e in entries if e.certain]
-    shown = certain or entries
-    evidence = []
-    for entry in shown:
-        m = entry.medication
-        note = m.status
-        if entry.note:
-            note = f"{note}; {entry.note}" if note else entry.note
-        evidence.append(
-            Evidence(
-                ref=m.ref,
-                kind="medication",
-                label=m.text
-                or next((c.display for c in m.codings if c.display), None)
-                or node.medication,
-                code=next((f"{c.system}|{c.code}" for c in m.codings), None),
-                date=m.start,
-                note=note,
-            )
-        )
-    if certain:
-        return Outcome(TRUE, evidence)
-    return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
-
-
-def _had_procedure(node: HadProcedure, facts: Facts) -> Outcome:
-    days = facts.kb.threshold(node.within_days)
-    since = facts.as_of - timedelta(days=days)
-    hits = [
-        e
-        for e in facts.procedures.get(node.procedure, ())
-        if isinstance(e, ProcedureEntry)
-        and e.procedure.status not in PROCEDURE_NOT_DONE
-        and e.procedure.performed is not None
-        and since <= e.procedure.performed <= facts.as_of
-    ]
-    if not hits:
-        return Outcome(FALSE)
-    certain = [e for e in hits if e.certain]
-    evidence = [
-        Evidence(
-            ref=e.procedure.ref,
-            kind="procedure",
-            label=e.procedure.text
-            or next((c.display for c in e.procedure.codings if c.display), None)
-            or node.procedure,
-            date=e.procedure.performed,
-            note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
-        )
-        for e in certain or hits
-    ]
-    if certain:
-        return Outcome(TRUE, evidence)
-    return Outcome(UNKNOWN, evidence, [Gap(CONFIRM_ITEM)])
 
 
 def years_before(day: date, years: int) -> date:
@@ -490,36 +535,11 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _age_under(node: AgeUnder, facts: Facts) -> Outcome:
-    born = facts.record.patient.birth_date
-    years = int(facts.kb.threshold(node.age_under))
-    if born is None or born <= years_before(facts.as_of, years):
-        return Outcome(FALSE)
-    age = (
-        facts.as_of.year
-        - born.year
-        - ((facts.as_of.month, facts.as_of.day) < (born.month, born.day))
-    )
-    return Outcome(
-        TRUE,
-        [
-            Evidence(
-                ref=f"Patient/{facts.record.patient.id}",
-                kind="patient",
-                label="Age",
-                value=float(age),
-                date=born,
-                note=f"{age} years old: younger than {years}",
-            )
-        ],
-    )
-
-
 OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
 }
 
 
@@ -536,135 +556,551 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
     )
 
 
-def _compare(node: Compare, facts: Facts) -> Outcome:
-    kb = facts.kb
-    measure = kb.measures[node.measure]
-    days = kb.threshold(measure.fresh_days)
-    current, last = facts.latest(node.measure, days, measure.aggregate)
-    label = measure.label.get(facts.lang)
-    if current is None:
-        # Never measured: absent where the KB says so. Measured, but too long ago: always
-        # unknown (a stale value says nothing about today, it is never "not present").
-        if last is None and measure.when_missing == "absent":
-            return Outcome(FALSE)
-        evidence = []
-        if last is not None:
-            evidence.append(_observation_evidence(last, label, f"stale: older than {days:g} days"))
-        gap = Gap(
-            measure.item,
-            days,
-            last.when if last is not None else None,
-            note=facts.set_aside_note(node.measure),
-        )
-        return Outcome(UNKNOWN, evidence, [gap])
-    limit = kb.threshold(node.threshold)
-    truth = TRUE if OPS[node.op](current.value, limit) else FALSE
-    return Outcome(truth, [_observation_evidence(current, label)])
-
-
-def _answered(node: Answered, facts: Facts) -> Outcome:
-    kb = facts.kb
-    question = kb.questions[node.answer]
-    answers = facts.answers.get(node.answer, [])
-    current = answers[-1] if answers else None
-    if current is not None and question.fresh_days is not None and current.when is not None:
-        days = kb.threshold(question.fresh_days)
-        if current.when < facts.as_of - timedelta(days=days):
-            current = None
-    if current is None:
-        if question.when_missing == "absent":
-            return Outcome(FALSE)
-        return Outcome(UNKNOWN, [], [Gap(question.id)])
-    truth = TRUE if current.value == node.equals else FALSE
-    return Outcome(
-        truth,
-        [
-            Evidence(
-                ref=current.ref,
-                kind="answer",
-                label=question.label.get(facts.lang),
-                value=current.value,
-                date=current.when,
-            )
-        ],
-    )
-
-
-def _all(node: AllOf, facts: Facts) -> Outcome:
-    parts = [evaluate(child, facts) for child in node.all]
-    truth = all_of(p.truth for p in parts)
-    return _combine(truth, parts, decisive=FALSE)
-
-
-def _any(node: AnyOf, facts: Facts) -> Outcome:
-    parts = [evaluate(child, facts) for child in node.any]
-    truth = any_of(p.truth for p in parts)
-    return _combine(truth, parts, decisive=TRUE)
-
-
 def _unique(values: list[Any]) -> list[Any]:
     """Drop repeats (the same fact read by two leaves), keeping the first order."""
-    return list(dict.fromkeys(values))
+    n = len(values)
+    if n < 2:
+        return values
+    if n > 2:
+        # the same object first (the leaves share theirs), then equal ones
+        values = list({id(v): v for v in values}.values())
+        n = len(values)
+        if n > 2:
+            return list(dict.fromkeys(values))
+        if n < 2:
+            return values
+    first, second = values
+    return [first] if first is second or first == second else values
 
 
-def _combine(truth: Truth, parts: list[Outcome], decisive: Truth) -> Outcome:
-    """Keep the evidence that decided ``truth``; gaps only when it stayed UNKNOWN."""
-    if truth is decisive:
-        return Outcome(
-            truth, _unique([e for p in parts if p.truth is decisive for e in p.evidence])
-        )
-    evidence = _unique([e for p in parts for e in p.evidence])
-    gaps = (
-        _unique([g for p in parts if p.truth is UNKNOWN for g in p.gaps])
-        if truth is UNKNOWN
-        else []
-    )
-    return Outcome(truth, evidence, gaps)
+# Compiled expressions ----------------------------------------------------------------------
+#
+# Each expression is compiled once per KB (with the KB's thresholds, measures and
+# questions looked up) into a :class:`Node`: ``truth(facts)``, its truth alone as a rank
+# (0 FALSE, 1 UNKNOWN, 2 TRUE: AND is the least, OR the greatest), and
+# ``collect(facts, rank)``, the facts that decided it and what was missing, from which
+# :meth:`Node.trace` makes the :class:`Outcome`. A screening asks every rule's truth and
+# traces only the rules that are not FALSE; a combinator collects only from the parts
+# whose facts appear in its outcome.
+
+Truth_ = Callable[[Facts], int]
+Fold = Callable[[RecordIndex], int | None]
+Found = tuple[Sequence[Evidence], Sequence[Gap]]
+Collect = Callable[[Facts, int], Found]
+NOTHING: Found = ((), ())
+CONFIRM: tuple[Gap] = (Gap(CONFIRM_ITEM),)
 
 
-def _either(node: Either, facts: Facts) -> Outcome:
-    parts = [evaluate(child, facts) for child in node.either]
-    if any(p.truth is TRUE for p in parts):
-        return Outcome(TRUE, [e for p in parts if p.truth is TRUE for e in p.evidence])
-    if any(p.truth is FALSE for p in parts):
-        return Outcome(FALSE, [e for p in parts if p.truth is FALSE for e in p.evidence])
-    gaps = [g for p in parts for g in p.gaps]
-    items = tuple(dict.fromkeys(g.item for g in gaps))
-    merged = (
-        [
-            Gap(
-                items[0],
-                gaps[0].window_days,
-                gaps[0].latest,
-                alternatives=items[1:],
-                note=gaps[0].note,
-            )
-        ]
-        if gaps
-        else []
-    )
-    return Outcome(UNKNOWN, [e for p in parts for e in p.evidence], merged)
+class Node:
+    """One compiled expression.
+
+    ``collect(facts, rank)`` takes the rank ``truth(facts)`` gave and returns the
+    evidence and gaps (sequences not to be changed; an AND or OR keeps repeats there,
+    ``unique``: its outcome drops them). ``fold(index)``: the rank on any date for a
+    record that lacks the facts the expression reads (a condition never recorded, a
+    measure never taken), else None. ``quiet``: its FALSE outcome carries nothing.
+    """
+
+    __slots__ = ("collect", "fold", "quiet", "ranked", "truth", "unique")
+
+    def __init__(
+        self,
+        truth: Truth_,
+        collect: Collect,
+        fold: Fold,
+        quiet: bool,
+        unique: bool = False,
+        ranked: bool = True,
+    ) -> None:
+        self.truth = truth
+        self.collect = collect
+        self.fold = fold
+        self.quiet = quiet
+        self.unique = unique
+        self.ranked = ranked  # False: ``collect`` needs no rank (a reading, an answer)
+
+    def settled(self, facts: Facts, rank: int) -> Found:
+        """What the outcome shows (repeats dropped where the expression drops them)."""
+        evidence, gaps = self.collect(facts, rank)
+        if self.unique:
+            return _unique(list(evidence)), _unique(list(gaps))
+        return evidence, gaps
+
+    def trace(self, facts: Facts, rank: int) -> Outcome:
+        """The outcome, for the rank ``truth(facts)`` gave."""
+        evidence, gaps = self.settled(facts, rank)
+        return Outcome(BY_RANK[rank], list(evidence), list(gaps))
 
 
-def _not(node: NotExpr, facts: Facts) -> Outcome:
-    inner = evaluate(node.not_, facts)
-    return Outcome(~inner.truth, inner.evidence, inner.gaps)
+def _dynamic(index: RecordIndex) -> int | None:
+    return None
 
 
-EVALUATORS: dict[type, Callable[[Any, Facts], Outcome]] = {
-    HasCondition: _has_condition,
-    HasMedication: _has_medication,
-    HadProcedure: _had_procedure,
-    AgeUnder: _age_under,
-    Compare: _compare,
-    Answered: _answered,
-    AllOf: _all,
-    AnyOf: _any,
-    Either: _either,
-    NotExpr: _not,
-}
+class Program:
+    """A KB's rules and indications compiled (see :func:`program`)."""
+
+    def __init__(self, kb: KB) -> None:
+        self._nodes: dict[int, tuple[Any, Node]] = {}
+        # the label and text of a missing item, by gap and language (screening.py)
+        self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
+        self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
+        self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
+
+    def node(self, expr: Any, kb: KB) -> Node:
+        """``expr`` compiled for ``kb`` (kept: the KB's own expressions are few)."""
+        kept = self._nodes.get(id(expr))
+        if kept is not None and kept[0] is expr:
+            return kept[1]
+        node = COMPILERS[type(expr)](expr, kb, self)
+        if len(self._nodes) >= NODE_CACHE_SIZE:
+            self._nodes.clear()
+        self._nodes[id(expr)] = (expr, node)  # the entry keeps ``expr`` (and its id) alive
+        return node
+
+
+NODE_CACHE_SIZE = 10_000
+_PROGRAMS: dict[int, tuple[weakref.ref[KB], Program]] = {}
+
+
+def program(kb: KB) -> Program:
+    """The compiled program of ``kb``, made on first use and kept while the KB lives."""
+    key = id(kb)
+    kept = _PROGRAMS.get(key)
+    if kept is not None and kept[0]() is kb:
+        return kept[1]
+    made = Program(kb)
+    _PROGRAMS[key] = (weakref.ref(kb, lambda _: _PROGRAMS.pop(key, None)), made)
+    return made
 
 
 def evaluate(expr: Any, facts: Facts) -> Outcome:
     """The truth of one expression for the indexed record, with its trace."""
-    return EVALUATORS[type(expr)](expr, facts)
+    node = program(facts.kb).node(expr, facts.kb)
+    return node.trace(facts, node.truth(facts))
+
+
+def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
+    concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
+
+    def matches(entry: ConditionEntry) -> bool:
+        # an uncertain mention without a set may be any of the concept's sets
+        if (
+            wanted_set is not None
+            and entry.set != wanted_set
+            and (entry.certain or entry.set is not None)
+        ):
+            return False
+        return zone is None or not entry.zones or zone in entry.zones
+
+    def truth(facts: Facts) -> int:
+        entries = facts.conditions.get(concept)
+        if not entries:
+            return 0
+        as_of = facts.as_of
+        result = 0
+        for entry in entries:
+            if matches(entry):
+                rank = _condition_rank(entry, status, as_of)
+                if rank == 2:
+                    return 2
+                if rank:
+                    result = 1
+        return result
+
+    def collect(facts: Facts, rank: int) -> Found:
+        if not rank:
+            return NOTHING
+        as_of = facts.as_of
+        seen: set[str] = set()
+        evidence = []
+        for entry in facts.conditions.get(concept, ()):
+            if not matches(entry):
+                continue
+            entry_rank = _condition_rank(entry, status, as_of)
+            # a TRUE finding shows the entries that decided it; an UNKNOWN one all
+            shown = entry_rank == 2 or (entry_rank and rank == 1)
+            if shown and entry.condition.ref not in seen:
+                seen.add(entry.condition.ref)
+                evidence.append(_condition_evidence(entry, as_of))
+        return evidence, (() if rank == 2 else CONFIRM)
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if index.conditions.get(concept) else 0
+
+    return Node(truth, collect, fold, quiet=True)
+
+
+def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
+    concept = node.medication
+
+    def truth(facts: Facts) -> int:
+        entries = facts.medications.get(concept)
+        if not entries:
+            return 0
+        result = 0
+        for entry in entries:
+            if entry.medication.in_force(facts.as_of):
+                if entry.certain:
+                    return 2
+                result = 1
+        return result
+
+    def collect(facts: Facts, rank: int) -> Found:
+        if not rank:
+            return NOTHING
+        entries = [
+            e for e in facts.medications.get(concept, ()) if e.medication.in_force(facts.as_of)
+        ]
+        certain = [e for e in entries if e.certain]
+        evidence = []
+        for entry in certain or entries:
+            m = entry.medication
+            note = m.status
+            if entry.note:
+                note = f"{note}; {entry.note}" if note else entry.note
+            evidence.append(
+                Evidence(
+                    ref=m.ref,
+                    kind="medication",
+                    label=m.text
+                    or next((c.display for c in m.codings if c.display), None)
+                    or concept,
+                    code=next((f"{c.system}|{c.code}" for c in m.codings), None),
+                    date=m.start,
+                    note=note,
+                )
+            )
+        return evidence, (() if certain else CONFIRM)
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if index.medications.get(concept) else 0
+
+    return Node(truth, collect, fold, quiet=True)
+
+
+def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
+    concept = node.procedure
+    days = kb.threshold(node.within_days)
+    window = timedelta(days=days)
+
+    def done(facts: Facts) -> list[ProcedureEntry]:
+        as_of = facts.as_of
+        since = as_of - window
+        return [
+            e
+            for e in facts.procedures.get(concept, ())
+            if e.procedure.status not in PROCEDURE_NOT_DONE
+            and e.procedure.performed is not None
+            and since <= e.procedure.performed <= as_of
+        ]
+
+    def truth(facts: Facts) -> int:
+        if concept not in facts.procedures:
+            return 0
+        hits = done(facts)
+        if not hits:
+            return 0
+        return 2 if any(e.certain for e in hits) else 1
+
+    def collect(facts: Facts, rank: int) -> Found:
+        if not rank:
+            return NOTHING
+        hits = done(facts)
+        certain = [e for e in hits if e.certain]
+        evidence = [
+            Evidence(
+                ref=e.procedure.ref,
+                kind="procedure",
+                label=e.procedure.text
+                or next((c.display for c in e.procedure.codings if c.display), None)
+                or concept,
+                date=e.procedure.performed,
+                note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
+            )
+            for e in certain or hits
+        ]
+        return evidence, (() if certain else CONFIRM)
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if index.procedures.get(concept) else 0
+
+    return Node(truth, collect, fold, quiet=True)
+
+
+def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
+    years = int(kb.threshold(node.age_under))
+
+    def truth(facts: Facts) -> int:
+        born = facts.record.patient.birth_date
+        if born is None or born <= years_before(facts.as_of, years):
+            return 0
+        return 2
+
+    def collect(facts: Facts, rank: int) -> Found:
+        if not rank:
+            return NOTHING
+        as_of = facts.as_of
+        born = facts.record.patient.birth_date
+        assert born is not None  # a TRUE rank needs one
+        age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+        evidence = Evidence(
+            ref=f"Patient/{facts.record.patient.id}",
+            kind="patient",
+            label="Age",
+            value=float(age),
+            date=born,
+            note=f"{age} years old: younger than {years}",
+        )
+        return (evidence,), ()
+
+    return Node(truth, collect, _dynamic, quiet=True)
+
+
+def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
+    measure = kb.measures[node.measure]
+    measure_id = node.measure
+    days = kb.threshold(measure.fresh_days)
+    window = timedelta(days=days)
+    highest = measure.aggregate == "max"
+    absent = measure.when_missing == "absent"
+    limit = kb.threshold(node.threshold)
+    holds = OPS[node.op]
+    stale = f"stale: older than {days:g} days"
+
+    def read(facts: Facts) -> tuple[Observation | None, Observation | None]:
+        found = facts.readings.get(measure_id)
+        if found is None:
+            found = facts.readings[measure_id] = facts.reading(measure_id, window, highest)
+        return found
+
+    def truth(facts: Facts) -> int:
+        current, last = facts.readings.get(measure_id) or read(facts)
+        if current is None:
+            return 0 if last is None and absent else 1
+        return 2 if holds(current.value, limit) else 0
+
+    def shown(facts: Facts) -> Found:
+        """The reading shown, and what is missing (no reading within the window)."""
+        current, last = read(facts)
+        label = measure.label.get(facts.lang)
+        if current is not None:
+            return (_observation_evidence(current, label),), ()
+        # Never measured: absent where the KB says so. Measured, but too long ago:
+        # always unknown (a stale value says nothing about today, it is never "not present").
+        if last is None and absent:
+            return NOTHING
+        gap = Gap(
+            measure.item,
+            days,
+            last.when if last is not None else None,
+            note=facts.set_aside_note(measure_id),
+        )
+        gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
+        return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
+
+    def collect(facts: Facts, rank: int) -> Found:
+        # every comparison of the measure shows the same (immutable) evidence and gap
+        current, last = facts.readings.get(measure_id) or read(facts)
+        memo = facts.index.shown
+        key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = shown(facts)
+        return found
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if measure_id in index.observations else (0 if absent else 1)
+
+    return Node(truth, collect, fold, quiet=False, ranked=False)
+
+
+def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
+    question = kb.questions[node.answer]
+    question_id = node.answer
+    window = (
+        timedelta(days=kb.threshold(question.fresh_days))
+        if question.fresh_days is not None
+        else None
+    )
+    absent = question.when_missing == "absent"
+    equals = node.equals
+    unanswered: Found = NOTHING if absent else ((), (Gap(question.id),))
+
+    def current(facts: Facts) -> Answer | None:
+        answers = facts.answers.get(question_id)
+        found = answers[-1] if answers else None
+        if (
+            found is not None
+            and window is not None
+            and found.when is not None
+            and found.when < facts.as_of - window
+        ):
+            return None
+        return found
+
+    def truth(facts: Facts) -> int:
+        found = current(facts)
+        if found is None:
+            return 0 if absent else 1
+        return 2 if found.value == equals else 0
+
+    def collect(facts: Facts, rank: int) -> Found:
+        found = current(facts)
+        if found is None:
+            return unanswered
+        evidence = Evidence(
+            ref=found.ref,
+            kind="answer",
+            label=question.label.get(facts.lang),
+            value=found.value,
+            date=found.when,
+        )
+        return (evidence,), ()
+
+    def fold(index: RecordIndex) -> int | None:
+        return None if question_id in index.answers else (0 if absent else 1)
+
+    return Node(truth, collect, fold, quiet=False, ranked=False)
+
+
+def _combinator(parts: list[Node], decisive: int) -> Node:
+    """Kleene AND (``decisive`` 0, the least rank) or OR (2, the greatest).
+
+    The outcome keeps the evidence of the decisive parts when the decisive value wins,
+    else of every part; the gaps of the UNKNOWN parts only while it stays UNKNOWN.
+    Repeats are dropped once, where the outermost of nested ANDs and ORs ends (dropping
+    them at each level keeps the same facts in the same order).
+    """
+
+    if decisive == 0:
+
+        def truth(facts: Facts) -> int:
+            result = 2
+            for part in parts:
+                rank = part.truth(facts)
+                if rank == 0:
+                    return 0
+                if rank == 1:
+                    result = 1
+            return result
+
+    else:
+
+        def truth(facts: Facts) -> int:
+            result = 0
+            for part in parts:
+                rank = part.truth(facts)
+                if rank == 2:
+                    return 2
+                if rank == 1:
+                    result = 1
+            return result
+
+    def collect(facts: Facts, rank: int) -> Found:
+        evidence: list[Evidence] = []
+        gaps: list[Gap] = []
+        for part in parts:
+            if rank == decisive:
+                if part.truth(facts) != decisive:
+                    continue
+                part_rank = decisive
+            elif part.ranked:
+                part_rank = part.truth(facts)
+                if part_rank == 0 and part.quiet:
+                    continue
+            else:
+                part_rank = -1  # not needed
+            found, missing = part.collect(facts, part_rank)  # repeats dropped above
+            evidence += found
+            if rank == 1:  # only an UNKNOWN part has gaps
+                gaps += missing
+        return evidence, gaps
+
+    def fold(index: RecordIndex) -> int | None:
+        ranks = [part.fold(index) for part in parts]
+        if decisive in ranks:
+            return decisive
+        if None in ranks:
+            return None
+        return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
+
+    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts), unique=True)
+
+
+def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
+    return _combinator([prog.node(child, kb) for child in node.all], decisive=0)
+
+
+def _compile_any(node: AnyOf, kb: KB, prog: Program) -> Node:
+    return _combinator([prog.node(child, kb) for child in node.any], decisive=2)
+
+
+def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
+    """TRUE when any part is, FALSE when none is and any is FALSE, else UNKNOWN; the
+    evidence of the parts that decided, or of all with their gaps merged into one."""
+    parts = [prog.node(child, kb) for child in node.either]
+
+    def truth(facts: Facts) -> int:
+        known = False
+        for part in parts:
+            rank = part.truth(facts)
+            if rank == 2:
+                return 2
+            if rank == 0:
+                known = True
+        return 0 if known else 1
+
+    def collect(facts: Facts, rank: int) -> Found:
+        evidence: list[Evidence] = []
+        gaps: list[Gap] = []
+        for part in parts:
+            part_rank = part.truth(facts)
+            if part_rank == rank and not (rank == 0 and part.quiet):
+                found, missing = part.settled(facts, part_rank)
+                evidence += found
+                gaps += missing
+        if rank != 1 or not gaps:
+            return evidence, ()
+        items = tuple(dict.fromkeys(g.item for g in gaps))
+        first = gaps[0]
+        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.note),)
+
+    def fold(index: RecordIndex) -> int | None:
+        ranks = [part.fold(index) for part in parts]
+        if 2 in ranks:
+            return 2
+        if None in ranks:
+            return None
+        return 0 if 0 in ranks else 1
+
+    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts))
+
+
+def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
+    inner = prog.node(node.not_, kb)
+
+    def truth(facts: Facts) -> int:
+        return 2 - inner.truth(facts)
+
+    def collect(facts: Facts, rank: int) -> Found:
+        return inner.settled(facts, 2 - rank)
+
+    def fold(index: RecordIndex) -> int | None:
+        rank = inner.fold(index)
+        return None if rank is None else 2 - rank
+
+    return Node(truth, collect, fold, quiet=False)
+
+
+COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {
+    HasCondition: _compile_condition,
+    HasMedication: _compile_medication,
+    HadProcedure: _compile_procedure,
+    AgeUnder: _compile_age,
+    Compare: _compile_compare,
+    Answered: _compile_answer,
+    AllOf: _compile_all,
+    AnyOf: _compile_any,
+    Either: _compile_either,
+    NotExpr: _compile_not,
+}

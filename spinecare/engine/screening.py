@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from spinecare.engine.evaluate import CONFIRM_ITEM, Evidence, Facts, Gap, evaluate
-from spinecare.engine.truth import TRUE, UNKNOWN, Truth, any_of
+from spinecare.engine.evaluate import (
+    CONFIRM_ITEM,
+    Evidence,
+    Facts,
+    Gap,
+    program,
+)
+from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.errors import RecordError
 from spinecare.i18n import day_text, translator
 from spinecare.kb.loader import KB
@@ -179,6 +185,9 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
 
     Raises :class:`~spinecare.errors.RecordError` for a patient recorded as deceased on
     or before the date: there is no one to screen, and no verdict is given.
+
+    Every rule's truth is found first (compiled once per KB); the trace (evidence, what is
+    missing) is built only for the rules that are TRUE or UNKNOWN.
     """
     patient = record.patient
     if patient.deceased_by(as_of):
@@ -187,21 +196,23 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             f"the patient is recorded as deceased{when}: no screening", source=record.source
         )
     facts = Facts(record, kb, as_of, lang)
+    live_rules, live_indications = facts.index.live(program(kb))
     findings: list[Finding] = []
-    for rule in kb.model.rules:
-        outcome = evaluate(rule.when, facts)
-        if outcome.truth is not TRUE and outcome.truth is not UNKNOWN:
+    for rule, node, fixed in live_rules:
+        rank = node.truth(facts) if fixed is None else fixed
+        if not rank:
             continue
+        evidence, gaps = node.settled(facts, rank)
         finding = Finding(
             concept=rule.concept,
             rule=rule.id,
             effect=rule.effect,
-            certainty="present" if outcome.truth is TRUE else "unknown",
+            certainty="present" if rank == 2 else "unknown",
             reason=rule.reason.get(lang),
-            evidence=outcome.evidence,
+            evidence=list(evidence),
             sources=list(rule.sources),
-            gaps=outcome.gaps,
-            settled=_settle(rule, record.clearances, as_of),
+            gaps=list(gaps),
+            settled=_settle(rule, record.clearances, as_of) if record.clearances else None,
         )
         if finding.settled is not None and finding.settled.decision == "declined":
             # A physician who declines massage for a finding makes it a contraindication.
@@ -209,30 +220,37 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         findings.append(finding)
 
     verdict = "allowed"
+    unknown: list[Finding] = []
     for f in findings:
-        if f.certainty == "present" and f.counts:
+        if not f.counts:
+            continue
+        if f.certainty == "present":
             verdict = more_severe(verdict, f.effect)
-    unknown = [f for f in findings if f.certainty == "unknown" and f.counts]
+        else:
+            unknown.append(f)
     if any(SEVERITY[f.effect] < SEVERITY[verdict] for f in unknown):
         verdict = more_severe(verdict, "needs_data")
 
-    truths: list[Truth] = []
+    indicated = 0
     indications: list[str] = []
     indication_gaps: list[Gap] = []
-    for ind in kb.model.indications:
-        outcome = evaluate(ind.when, facts)
-        truths.append(outcome.truth)
-        if outcome.truth is TRUE and ind.concept not in indications:
-            indications.append(ind.concept)
-        indication_gaps.extend(outcome.gaps)
+    for ind, node, fixed in live_indications:
+        rank = node.truth(facts) if fixed is None else fixed
+        if rank > indicated:
+            indicated = rank
+        if rank == 2:
+            if ind.concept not in indications:
+                indications.append(ind.concept)
+        elif rank == 1:  # only an UNKNOWN expression has gaps
+            indication_gaps.extend(node.settled(facts, rank)[1])
 
-    findings.sort(key=lambda f: (SEVERITY[f.effect], f.certainty != "present", f.rule))
+    findings.sort(key=_finding_order)
     return Screening(
         verdict=verdict,
-        indicated=any_of(truths),
+        indicated=BY_RANK[indicated],
         indications=indications,
         findings=findings,
-        missing=_missing(unknown, kb, lang),
+        missing=_missing(unknown, kb, lang) if unknown else [],
         kb_version=kb.version,
         as_of=as_of,
         patient_id=record.patient.id,
@@ -240,6 +258,11 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         kb=kb,
         indication_gaps=indication_gaps,
     )
+
+
+def _finding_order(f: Finding) -> tuple[int, bool, str]:
+    return (SEVERITY[f.effect], f.certainty != "present", f.rule)
+
 
 
 def _gap_words(lang: str) -> dict[str, str]:
@@ -283,6 +306,10 @@ def _item_label(item_id: str, kb: KB, lang: str) -> tuple[str, str]:
     return question.label.get(lang), question.label.get(lang)
 
 
+TEXT_CACHE_SIZE = 10_000
+"""How many missing items' texts (by gap and language) a KB keeps."""
+
+
 def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
     """One entry per missing item, naming every rule it would decide."""
     by_item: dict[str, MissingItem] = {}
@@ -290,11 +317,18 @@ def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
-                label, action = _item_label(gap.item, kb, lang)
+                texts = program(kb).texts
+                shown = texts.get((gap, lang))
+                if shown is None:
+                    label, action = _item_label(gap.item, kb, lang)
+                    shown = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
+                    if len(texts) >= TEXT_CACHE_SIZE:
+                        texts.clear()
+                    texts[gap, lang] = shown
                 entry = MissingItem(
                     item=gap.item,
-                    label=label,
-                    why=f"{action} {_gap_text(gap, kb, lang)}".strip(),
+                    label=shown[0],
+                    why=shown[1],
                     rules=[],
                     alternatives=list(gap.alternatives),
                 )

@@ -21,14 +21,15 @@ class Truth(Enum):
     UNKNOWN = 1
     TRUE = 2
 
+    # ``_value_`` is the member's plain attribute (``value`` is a slower descriptor)
     def __invert__(self) -> Truth:
-        return _BY_VALUE[2 - self.value]
+        return BY_RANK[2 - self._value_]
 
     def __and__(self, other: Truth) -> Truth:
-        return self if self.value <= other.value else other
+        return self if self._value_ <= other._value_ else other
 
     def __or__(self, other: Truth) -> Truth:
-        return self if self.value >= other.value else other
+        return self if self._value_ >= other._value_ else other
 
     def __bool__(self) -> bool:
         raise TypeError("a Truth is three-valued: compare with Truth.TRUE explicitly")
@@ -48,7 +49,9 @@ class Truth(Enum):
 TRUE = Truth.TRUE
 FALSE = Truth.FALSE
 UNKNOWN = Truth.UNKNOWN
-_BY_VALUE = (FALSE, UNKNOWN, TRUE)
+BY_RANK = (FALSE, UNKNOWN, TRUE)
+"""The Truth of a rank: 0 FALSE, 1 UNKNOWN, 2 TRUE (the compiled rules compute ranks:
+AND is the least, OR the greatest, NOT is 2 minus it)."""
 
 
 def all_of(values: Iterable[Truth]) -> Truth:

@@ -46,6 +46,8 @@ class Patient:
 IN_FORCE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 # verificationStatus values that remove a condition.
 REMOVED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+# How a condition stands on a date (Condition.standing).
+NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED = range(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +87,20 @@ class Condition:
         start = self.start(as_of)
         return start is None or start <= as_of
 
+    def standing(self, as_of: date) -> int:
+        """How the condition stands on ``as_of``: :data:`NOT_HELD` (refuted, entered in
+        error, or not yet recorded), :data:`CONTRADICTORY` (an explicit active status with
+        an abatement on or before ``as_of``), :data:`IN_FORCE` or :data:`ENDED`."""
+        if self.verification_status in REMOVED_VERIFICATION or not self.recorded_by(as_of):
+            return NOT_HELD
+        ended = self.abatement is not None and self.abatement <= as_of
+        if self.clinical_status in IN_FORCE_CLINICAL:
+            return CONTRADICTORY if ended else IN_FORCE
+        return IN_FORCE if self.clinical_status is None and not ended else ENDED
+
     def in_force(self, as_of: date) -> bool:
         """In force on ``as_of`` (DESIGN.md section 3: status, verification, abatement)."""
-        if self.verification_status in REMOVED_VERIFICATION:
-            return False
-        if not self.recorded_by(as_of):
-            return False
-        if self.abatement is not None and self.abatement <= as_of:
-            return False
-        return self.clinical_status is None or self.clinical_status in IN_FORCE_CLINICAL
+        return self.standing(as_of) == IN_FORCE
 
     def contradicts_itself(self, as_of: date) -> bool:
         """An explicit active status with an abatement on or before ``as_of``.
@@ -101,17 +108,11 @@ class Condition:
         The record says both "in force" and "ended": neither is taken, the condition is
         unknown (to be confirmed), never absent.
         """
-        return (
-            self.clinical_status in IN_FORCE_CLINICAL
-            and self.abatement is not None
-            and self.abatement <= as_of
-            and self.verification_status not in REMOVED_VERIFICATION
-            and self.recorded_by(as_of)
-        )
+        return self.standing(as_of) == CONTRADICTORY
 
     def ever(self, as_of: date) -> bool:
         """Ever held by the patient on or before ``as_of`` (for history-of rules)."""
-        return self.verification_status not in REMOVED_VERIFICATION and self.recorded_by(as_of)
+        return self.standing(as_of) != NOT_HELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,14 @@ class PatientRecord:
     clearances: list[Clearance] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     coded_observations: list[CodedObservation] = field(default_factory=list)
+    index_cache: Any = field(default=None, init=False, repr=False, compare=False)
+    """The engine's index of the facts for one KB (``spinecare.engine.evaluate``): built
+    on the first screening, kept while the facts stay the same. Never copied."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("index_cache", None)
+        return state
 
 
 _Fact = TypeVar("_Fact")
