@@ -264,7 +264,6 @@ def _finding_order(f: Finding) -> tuple[int, bool, str]:
     return (SEVERITY[f.effect], f.certainty != "present", f.rule)
 
 
-
 def _gap_words(lang: str) -> dict[str, str]:
     _ = translator(lang)
     return {
