@@ -106,7 +106,9 @@ class PrefetchUnavailable(Exception):
 
 
 _SYSTEM_URI = {"loinc": "http://loinc.org", "snomed": "http://snomed.info/sct"}
-_measures_cache: dict[int, Any] = {}
+_per_kb: dict[int, tuple[KB, dict[str, Any]]] = {}
+"""What the service works out from a KB once (measures for the reader, prefetch
+templates), by the KB it was worked out from."""
 
 
 def _kb() -> KB:
@@ -115,15 +117,24 @@ def _kb() -> KB:
     return load_kb()
 
 
-def _measures(kb: KB) -> Any:
-    cached = _measures_cache.get(id(kb))
+def _kb_derived(kb: KB) -> dict[str, Any]:
+    cached = _per_kb.get(id(kb))
     if cached is None or cached[0] is not kb:
         from spinecare.core import reader_measures
 
-        cached = (kb, reader_measures(kb))
-        _measures_cache.clear()
-        _measures_cache[id(kb)] = cached
+        cached = (kb, {"measures": reader_measures(kb), "templates": prefetch_templates(kb)})
+        _per_kb.clear()
+        _per_kb[id(kb)] = cached
     return cached[1]
+
+
+def _measures(kb: KB) -> Any:
+    return _kb_derived(kb)["measures"]
+
+
+def _templates(kb: KB) -> dict[str, str]:
+    """The KB's prefetch templates, built once per KB (read only)."""
+    return _kb_derived(kb)["templates"]  # type: ignore[no-any-return]
 
 
 def _procedure_concepts(kb: KB) -> set[str]:
@@ -645,7 +656,7 @@ async def call_service(
     settings = cds_state(request.app).settings
     try:
         values = await resolve_prefetch(
-            data, context, prefetch_templates(kb), cds_state(request.app).address_policy
+            data, context, _templates(kb), cds_state(request.app).address_policy
         )
     except PrefetchUnavailable as exc:
         raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None

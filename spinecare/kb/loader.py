@@ -94,8 +94,10 @@ CODE_PATTERNS: dict[str, str] = {
 }
 
 
+@functools.cache
 def default_path() -> Path:
-    return Path(str(resources.files("spinecare.kb") / "data"))
+    """The folder of the KB shipped in the package (resolved)."""
+    return Path(str(resources.files("spinecare.kb") / "data")).resolve()
 
 
 @dataclass
@@ -621,6 +623,8 @@ def _load_cached(folder: Path) -> KB:
 
 def load_kb(path: str | Path | None = None) -> KB:
     """Load and validate a KB (``None`` or ``"default"``: the packaged one). Cached."""
+    if path is None:
+        return _load_cached(default_path())  # no path to resolve: the per-request case
     return _load_cached(_resolve(path).resolve())
 
 
