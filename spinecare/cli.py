@@ -222,14 +222,15 @@ def kb_check(
 
     Example: spinecare kb check
     """
-    from spinecare.kb.loader import check_kb, load_kb
+    from spinecare.errors import KnowledgeBaseError
+    from spinecare.kb.loader import load_kb
 
-    problems = check_kb(path)
-    if problems:
-        for problem in problems:
+    try:
+        kb = load_kb(path)
+    except KnowledgeBaseError as exc:
+        for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        fail(f"knowledge base has {len(problems)} problem(s)")
-    kb = load_kb(path)
+        fail(f"knowledge base has {len(exc.problems)} problem(s)")
     m = kb.model
     typer.echo(
         f"knowledge base {kb.version} is valid: {len(m.concepts)} concepts, {len(m.rules)} rules, "

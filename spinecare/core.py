@@ -66,12 +66,12 @@ def load_record(
     else:
         label = name or (str(source) if not isinstance(source, bytes) else "<input>")
         data = read_document(source, label)
-    from spinecare.record.intake import looks_like_intake, read_intake
-
     if isinstance(data, dict) and "resourceType" in data:
         from spinecare.fhir.reader import read_bundle
 
         return read_bundle(data, reader_measures(kb), source=label)
+    from spinecare.record.intake import looks_like_intake, read_intake
+
     if looks_like_intake(data):
         return read_intake(
             data,

@@ -19,6 +19,7 @@ Every failure is a :class:`~spinecare.errors.RecordError` naming the file (its `
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -29,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from spinecare.errors import InputError, RecordError
 
@@ -191,32 +191,47 @@ def parse_json(raw: bytes | str, label: str) -> Any:
     return parsed
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text and refuses a key written twice."""
+@functools.cache
+def yaml_loader() -> Any:
+    """The YAML loader of the project: safe, dates stay text, a key written twice is
+    refused; libyaml's parser where PyYAML was built with it (the same data, several times
+    faster: the constructor, and so the rules, are the same Python code). Built on first
+    use, so that reading JSON never imports YAML."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:  # an unhashable key: the base class reports it
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key '{key}' is written twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep)
+    class Rules:
+        def construct_mapping(
+            self, node: yaml.MappingNode, deep: bool = False
+        ) -> dict[Hashable, Any]:
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+                try:
+                    duplicate = key in seen
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key '{key}' is written twice", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep)  # type: ignore[misc, no-any-return]
+
+    base = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+
+    class Loader(Rules, base):  # type: ignore[valid-type, misc]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def _yaml_problem(exc: Any) -> str:
+    import yaml
 
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -229,8 +244,10 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def parse_yaml(text: str | bytes, label: str) -> Any:
     """YAML, safely: dates stay text, a key written twice is refused."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        return yaml.load(text, Loader=yaml_loader())  # a SafeLoader with the rules above
     except yaml.YAMLError as exc:
         raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
 

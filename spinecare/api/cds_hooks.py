@@ -37,6 +37,7 @@ from spinecare.fhir.prefetch import (
     PrefetchUnavailable,
     build_record,
     json_type,
+    kb_templates,
     operation_outcome_text,
     prefetch_templates,
     resolve_prefetch,
@@ -356,7 +357,7 @@ async def call_service(
     settings = cds_state(request.app).settings
     try:
         values = await resolve_prefetch(
-            data, context, prefetch_templates(kb), cds_state(request.app).address_policy
+            data, context, kb_templates(kb), cds_state(request.app).address_policy
         )
     except PrefetchUnavailable as exc:
         raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None

@@ -12,6 +12,7 @@ from the stored rows, so every change re-screens automatically.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -568,8 +569,10 @@ def patient_screening(
 def screen_patients(
     session: Session, patients: list[PatientRow], kb: KB, as_of: date, lang: str = "en"
 ) -> dict[int, Screening]:
-    """Screenings of already-visible patients (a list page), read in six queries."""
-    records = records_of(session, patients)
+    """Screenings of already-visible patients (a list page), read in six queries: of
+    the readings and answers, only those a screening on ``as_of`` reads."""
+    window = max((math.ceil(kb.threshold(m.fresh_days)) for m in kb.model.measures), default=0)
+    records = records_of(session, patients, screening_on=(as_of, window))
     return {pid: screen_record(rec, kb, as_of, lang) for pid, rec in records.items()}
 
 

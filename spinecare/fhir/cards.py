@@ -18,6 +18,7 @@ create a neurology consultation ServiceRequest.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -98,14 +99,12 @@ OVERRIDE_REASONS = (
 )
 
 _MD_SPECIAL = set("\\`*_[]<>#|~")
+_MD_ESCAPES = re.compile("[" + re.escape("".join(sorted(_MD_SPECIAL))) + "]")
 
 
 def markdown_escape(text: str) -> str:
     """Text from data as literal Markdown (no emphasis, links, HTML or tables)."""
-    out = []
-    for ch in " ".join(str(text).split()):
-        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
-    return "".join(out)
+    return _MD_ESCAPES.sub(r"\\\g<0>", " ".join(str(text).split()))
 
 
 @lru_cache(maxsize=1)
@@ -197,15 +196,21 @@ def detail_markdown(screening: Screening) -> str:
     if source_ids:
         lines += ["", f"### {t['sources']}", ""]
         for number, src in enumerate(screening.source_json(source_ids), start=1):
-            title = markdown_escape(src["title"])
-            text = f"[{number}] {title}"
-            if src.get("citation"):
-                text += f". {markdown_escape(src['citation'])}"
-            url = src.get("url")
-            if isinstance(url, str) and url.startswith(("https://", "http://")):
-                text += f" <{url.replace('>', '%3E').replace(' ', '%20')}>"
-            lines.append(text)
+            lines.append(
+                f"[{number}] " + _source_text(src["title"], src.get("citation"), src.get("url"))
+            )
     return "\n".join(lines).rstrip() + "\n"
+
+
+@lru_cache(maxsize=1024)
+def _source_text(title: str, citation: str | None, url: object) -> str:
+    """A KB source as one Markdown line (the same few sources come back on every card)."""
+    text = markdown_escape(title)
+    if citation:
+        text += f". {markdown_escape(citation)}"
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        text += f" <{url.replace('>', '%3E').replace(' ', '%20')}>"
+    return text
 
 
 def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:

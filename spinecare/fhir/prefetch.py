@@ -25,6 +25,7 @@ __all__ = [
     "PrefetchUnavailable",
     "build_record",
     "json_type",
+    "kb_templates",
     "operation_outcome_text",
     "prefetch_templates",
     "resolve_prefetch",
@@ -53,18 +54,29 @@ class PrefetchUnavailable(Exception):
 
 
 _SYSTEM_URI = {"loinc": "http://loinc.org", "snomed": "http://snomed.info/sct"}
-_measures_cache: dict[int, Any] = {}
+_per_kb: dict[int, tuple[KB, dict[str, Any]]] = {}
+"""What is worked out from a KB once (measures for the reader, prefetch templates), by
+the KB it was worked out from."""
 
 
-def _measures(kb: KB) -> Any:
-    cached = _measures_cache.get(id(kb))
+def _kb_derived(kb: KB) -> dict[str, Any]:
+    cached = _per_kb.get(id(kb))
     if cached is None or cached[0] is not kb:
         from spinecare.fhir.questionnaire import reader_measures
 
-        cached = (kb, reader_measures(kb))
-        _measures_cache.clear()
-        _measures_cache[id(kb)] = cached
+        cached = (kb, {"measures": reader_measures(kb), "templates": prefetch_templates(kb)})
+        _per_kb.clear()
+        _per_kb[id(kb)] = cached
     return cached[1]
+
+
+def _measures(kb: KB) -> Any:
+    return _kb_derived(kb)["measures"]
+
+
+def kb_templates(kb: KB) -> dict[str, str]:
+    """The KB's prefetch templates, built once per KB (read only)."""
+    return _kb_derived(kb)["templates"]  # type: ignore[no-any-return]
 
 
 def _procedure_concepts(kb: KB) -> set[str]:

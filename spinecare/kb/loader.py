@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,10 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+import orjson
 from pydantic import BaseModel, ValidationError
 
-from spinecare.errors import KnowledgeBaseError, Problem
+from spinecare.errors import KnowledgeBaseError, Problem, RecordError
 from spinecare.kb.codes import CodeIndex
 from spinecare.kb.evidence import check_evidence
 from spinecare.kb.expressions import (
@@ -93,8 +96,10 @@ CODE_PATTERNS: dict[str, str] = {
 }
 
 
+@functools.cache
 def default_path() -> Path:
-    return Path(str(resources.files("spinecare.kb") / "data"))
+    """The folder of the KB shipped in the package (resolved)."""
+    return Path(str(resources.files("spinecare.kb") / "data")).resolve()
 
 
 @dataclass
@@ -166,23 +171,113 @@ class KB:
         return str(value.get(lang))
 
 
-# libyaml's loader where PyYAML was built with it: the same data, ten times faster.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+CACHE_ENV = "SPINECARE_KB_CACHE"
+"""Set to ``0`` (or ``off``) to read the KB files without the parsed-file cache."""
+_CACHE_FORMAT = "1"
+"""Bumped whenever the YAML rules change what a file parses to."""
+_CACHE_KEEP = 32
+"""How many parsed files the cache keeps (the oldest are removed first)."""
+
+
+def _cache_folder() -> Path | None:
+    """Where parsed KB files are kept: ``kb-cache`` in the app's data directory (the
+    setting ``data_dir``, read here without building the settings, which a command
+    that only screens a file does not need)."""
+    if os.environ.get(CACHE_ENV, "").strip().lower() in {"0", "off", "false", "no"}:
+        return None
+    data_dir = os.environ.get("SPINECARE_DATA_DIR", "").strip()
+    if not data_dir:
+        from platformdirs import user_data_dir
+
+        data_dir = user_data_dir("spinecare", appauthor=False)
+    return Path(data_dir) / "kb-cache"
+
+
+@functools.cache
+def _cache_salt() -> bytes:
+    """What decides how the bytes of a file parse, besides the bytes."""
+    from importlib.metadata import version
+
+    from spinecare import __version__
+
+    return "\0".join((_CACHE_FORMAT, __version__, version("PyYAML"), "")).encode()
+
+
+def _cache_key(raw: bytes) -> str:
+    """The key of a file's parsed data: its bytes and whatever decides how they parse."""
+    return hashlib.sha256(_cache_salt() + raw).hexdigest()
+
+
+def _cache_get(folder: Path | None, key: str) -> Any:
+    """The data parsed before from the same bytes, or ``None``."""
+    if folder is None:
+        return None
+    try:
+        stored = orjson.loads((folder / f"{key}.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    return stored.get("data")
+
+
+def _cache_put(folder: Path | None, key: str, data: Any) -> None:
+    """Keep ``data`` if JSON holds it exactly; a cache that cannot be written is skipped."""
+    if folder is None:
+        return
+    try:
+        body = orjson.dumps({"key": key, "data": data})
+    except TypeError:  # a value JSON does not hold (a key that is not text, a date)
+        return
+    if orjson.loads(body)["data"] != data:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as out:
+            out.write(body)
+        os.replace(out.name, folder / f"{key}.json")
+        kept = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[_CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return
+
+
+def _parse_file(raw: bytes, name: str, folder: Path | None) -> Any:
+    """A KB file's data: from the cache when these bytes were parsed before, else YAML
+    with the project's rules (libyaml's parser; dates stay text, a key written twice is
+    refused). Raises :class:`~spinecare.errors.RecordError` naming the file and line."""
+    key = _cache_key(raw)
+    cached = _cache_get(folder, key)
+    if cached is not None:
+        return cached
+    from spinecare.documents import parse_yaml
+
+    data = parse_yaml(raw, name)
+    if data is not None:
+        _cache_put(folder, key, data)
+    return data
 
 
 def read_files(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     """Merge the KB files into one mapping; report unreadable files and stray keys."""
     merged: dict[str, Any] = {}
     problems: list[Problem] = []
+    cache = _cache_folder()
     for name, parts in FILES.items():
         file = path / name
-        if not file.exists():
+        try:
+            raw = file.read_bytes()
+        except FileNotFoundError:
             problems.append(Problem(name, "file is missing"))
             continue
+        except OSError as exc:
+            problems.append(Problem(name, f"cannot read the file ({exc.strerror or exc})"))
+            continue
         try:
-            data = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-        except yaml.YAMLError as exc:
-            problems.append(Problem(name, f"not valid YAML: {' '.join(str(exc).split())}"))
+            data = _parse_file(raw, name, cache)
+        except RecordError as exc:
+            problems.append(Problem(name, exc.message))
             continue
         if not isinstance(data, dict):
             problems.append(Problem(name, f"must be a mapping with keys {', '.join(parts)}"))
@@ -525,15 +620,18 @@ def _check_terminology(
     return problems
 
 
-def check_kb(path: str | Path | None = None) -> list[Problem]:
-    """Every problem of the KB at ``path`` (default: the packaged KB); empty when valid."""
-    folder = _resolve(path)
+def _read_and_check(folder: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     data, problems = read_files(folder)
     model, parse_problems = parse(data)
     problems.extend(parse_problems)
     if model is not None:
         problems.extend(cross_check(model))
-    return problems
+    return model, problems
+
+
+def check_kb(path: str | Path | None = None) -> list[Problem]:
+    """Every problem of the KB at ``path`` (default: the packaged KB); empty when valid."""
+    return _read_and_check(_resolve(path))[1]
 
 
 def _resolve(path: str | Path | None) -> Path:
@@ -544,11 +642,7 @@ def _resolve(path: str | Path | None) -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(folder: Path) -> KB:
-    data, problems = read_files(folder)
-    model, parse_problems = parse(data)
-    problems.extend(parse_problems)
-    if model is not None:
-        problems.extend(cross_check(model))
+    model, problems = _read_and_check(folder)
     if problems or model is None:
         raise KnowledgeBaseError(problems)
     kb = KB(model=model, path=folder)
@@ -561,11 +655,15 @@ def _load_cached(folder: Path) -> KB:
 
 def load_kb(path: str | Path | None = None) -> KB:
     """Load and validate a KB (``None`` or ``"default"``: the packaged one). Cached."""
+    if path is None:
+        return _load_cached(default_path())  # no path to resolve: the per-request case
     return _load_cached(_resolve(path).resolve())
 
 
 def dump_kb(kb: KB | KnowledgeBase) -> dict[str, str]:
     """The KB as YAML text per file; loading the result gives the same KB (round-trip)."""
+    import yaml
+
     model = kb.model if isinstance(kb, KB) else kb
     data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     out: dict[str, str] = {}

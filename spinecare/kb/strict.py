@@ -6,6 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+_ALLOWED: dict[type, frozenset[str]] = {}
+"""The keys each model accepts (field names or their aliases), worked out once per model."""
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -14,11 +17,15 @@ class Strict(BaseModel):
     @classmethod
     def _known_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            allowed = {field.alias or name for name, field in cls.model_fields.items()}
+            allowed = _ALLOWED.get(cls)
+            if allowed is None:
+                allowed = frozenset(field.alias or name for name, field in cls.model_fields.items())
+                _ALLOWED[cls] = allowed
+            if data.keys() <= allowed:
+                return data
             unknown = sorted(str(key) for key in data if key not in allowed)
-            if unknown:
-                raise ValueError(
-                    f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                    f"allowed: {', '.join(sorted(allowed))}"
-                )
+            raise ValueError(
+                f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(allowed))}"
+            )
         return data

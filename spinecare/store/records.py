@@ -8,10 +8,10 @@ patients back into records in six queries, for screening on read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from spinecare.record.model import (
@@ -176,10 +176,23 @@ def _patient(row: PatientRow) -> Patient:
 
 
 def records_of(
-    session: Session, patients: Sequence[PatientRow], *, intake_id: int | None = None
+    session: Session,
+    patients: Sequence[PatientRow],
+    *,
+    intake_id: int | None = None,
+    screening_on: tuple[date, int] | None = None,
 ) -> dict[int, PatientRecord]:
     """The engine's record of each patient, read from the rows (six queries in all); with
-    ``intake_id``, only the facts that intake brought."""
+    ``intake_id``, only the facts that intake brought.
+
+    With ``screening_on`` (a date and the longest freshness window of a reading in days),
+    only the readings and answers a screening on that date reads: the readings of each
+    measure within the window and on the day of its latest reading, and the answers to
+    each question on the day of its latest answer (and any undated), none after the date.
+    A list of patients then reads a few rows per patient instead of their whole history;
+    the screening is the same (the engine decides on the latest reading in a window, or
+    the highest within it, on the latest reading at all when none is fresh, and on the
+    latest answer)."""
     out = {p.id: PatientRecord(patient=_patient(p), source=f"patient/{p.id}") for p in patients}
     if not out:
         return out
@@ -191,6 +204,10 @@ def records_of(
         query = select(table).where(table.c.patient_id.in_(ids))
         if intake_id is not None:
             query = query.where(table.c.intake_id == intake_id)
+        if screening_on is not None and model in _LATEST_BY:
+            return session.execute(
+                _screened_rows(query, table, _LATEST_BY[model], *screening_on)
+            ).all()
         return session.execute(query.order_by(table.c.id)).all()
 
     for c in rows(ConditionRow):
@@ -261,6 +278,24 @@ def records_of(
             )
         )
     return out
+
+
+_LATEST_BY: dict[Any, str] = {ObservationRow: "measure", AnswerRow: "question"}
+"""The fact rows a screening reads only the latest of, and what "the latest" is per."""
+
+
+def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -> Any:
+    """``query`` cut to the rows of ``table`` a screening on ``as_of`` reads: on or before
+    the date, and within ``window`` days (readings) or on the latest day (per patient and
+    ``per``); undated rows (answers) are all kept."""
+    day = table.c.day
+    latest = func.max(day).over(partition_by=(table.c.patient_id, table.c[per]))
+    inner = query.where(or_(day.is_(None), day <= as_of)).add_columns(latest.label("latest"))
+    cut = inner.subquery()
+    keep = or_(cut.c.day.is_(None), cut.c.day == cut.c.latest)
+    if window > 0:
+        keep = or_(keep, cut.c.day >= as_of - timedelta(days=window))
+    return select(*(cut.c[c.name] for c in table.columns)).where(keep).order_by(cut.c.id)
 
 
 def record_of(session: Session, patient: PatientRow) -> PatientRecord:

@@ -132,7 +132,7 @@ async def callback(
     from spinecare.fhir.prefetch import (
         PrefetchUnavailable,
         build_record,
-        prefetch_templates,
+        kb_templates,
         resolve_prefetch,
     )
 
@@ -160,7 +160,7 @@ async def callback(
     }
     try:
         values = await resolve_prefetch(
-            request_data, {"patientId": token.patient}, prefetch_templates(kb), policy
+            request_data, {"patientId": token.patient}, kb_templates(kb), policy
         )
     except PrefetchUnavailable as exc:
         raise LaunchError(f"the patient's record cannot be read from the EHR ({exc})") from None

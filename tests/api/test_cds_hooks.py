@@ -564,3 +564,20 @@ def test_card_links_the_patient_stored_with_the_ehr_id_not_the_same_row_id(linke
             {"label": card["links"][0]["label"], "url": f"{BASE}/launch", "type": "smart"}
         ]
         assert "/patients/" not in json.dumps(card)
+
+
+def test_prefetch_templates_are_built_once_per_kb(kb):
+    from spinecare.api import cds_hooks
+
+    first = cds_hooks._templates(kb)
+    assert first == cds_hooks.prefetch_templates(kb)
+    assert cds_hooks._templates(kb) is first  # not rebuilt for the next request
+    assert cds_hooks._measures(kb) is cds_hooks._measures(kb)
+
+
+def test_markdown_escape_keeps_data_literal():
+    from spinecare.fhir.cards import markdown_escape
+
+    assert markdown_escape("a_b *c* [d](e) <f> #g |h| ~i~ `j` \\k\n  l") == (
+        "a\\_b \\*c\\* \\[d\\](e) \\<f\\> \\#g \\|h\\| \\~i\\~ \\`j\\` \\\\k l"
+    )

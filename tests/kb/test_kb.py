@@ -184,3 +184,45 @@ def test_required_concept_missing_is_reported(tmp_path: Path) -> None:
     )
     messages = [p.message for p in check_kb(folder)]
     assert any("missing concept 'scoliosis'" in m for m in messages)
+
+
+def test_a_key_written_twice_in_a_kb_file_is_refused_naming_file_line_and_key(
+    tmp_path: Path,
+) -> None:
+    folder = copy_kb(tmp_path)
+    text = (folder / "thresholds.yaml").read_text(encoding="utf-8")
+    # the first threshold's id, written a second time right after it
+    first_id = next(line for line in text.splitlines() if line.strip().startswith("- id:"))
+    twice = first_id + "\n" + first_id.replace("- id:", "  id:")
+    (folder / "thresholds.yaml").write_text(text.replace(first_id, twice, 1), encoding="utf-8")
+    problems = check_kb(folder)
+    assert problems[0].path == "thresholds.yaml"
+    assert "the key 'id' is written twice" in problems[0].message
+    assert problems[0].message.startswith("not valid YAML: line ")
+
+
+def test_parsed_files_are_reused_only_for_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spinecare.kb import loader
+
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    folder = copy_kb(tmp_path)
+    assert check_kb(folder) == []
+    cache = tmp_path / "data" / "kb-cache"
+    assert len(list(cache.glob("*.json"))) == len(loader.FILES)
+    # an edited file is parsed again: its bad value is reported with the file and path
+    edit(folder / "thresholds.yaml", lambda d: d["thresholds"][0].update({"value": "high"}))
+    problems = check_kb(folder)
+    assert [p.path for p in problems] == ["thresholds.yaml > thresholds[0] (bp_fresh_days) > value"]
+    # ... exactly as without the cache
+    monkeypatch.setenv("SPINECARE_KB_CACHE", "0")
+    assert check_kb(folder) == problems
+    monkeypatch.delenv("SPINECARE_KB_CACHE")
+    # a damaged cache file is ignored and the file parsed again
+    for stored in cache.glob("*.json"):
+        stored.write_bytes(b'{"key": "')
+    assert check_kb(folder) == problems
+    # a stored entry only counts for the bytes it was made from
+    edit(folder / "thresholds.yaml", lambda d: d["thresholds"][0].update({"value": 3}))
+    assert check_kb(folder) == []
