@@ -227,8 +227,8 @@ def _launched_from(request: Request) -> str | None:
     """The EHR whose launch started this request's login, when the launch cookie is
     genuine and belongs to that login."""
     raw = request.cookies.get(LAUNCH_COOKIE, "")
-    token = deps.session_token(request)
-    if token is None or "." not in raw:
+    token = deps.session_token(request) if "." in raw else None
+    if token is None:
         return None
     encoded, signature = raw.rsplit(".", 1)
     try:
