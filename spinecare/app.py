@@ -347,6 +347,7 @@ def create_app(
     app.state.optional_routers = _include_optional(app)
     _configure_api(app, settings)
     app.add_middleware(JsonSuffix, max_body=settings.max_body_bytes)
+    app.add_middleware(smart.LaunchFraming)  # outside: it sees the security headers
     app.router.on_shutdown.append(db.dispose)
     return app
 

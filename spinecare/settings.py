@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     smart_ehrs: str = Field(
         "",
         description="path to a JSON file: the EHRs spinecare may be opened from by SMART App "
-        "Launch (client id, clinic, EHR users mapped to accounts)",
+        "Launch (client id, clinic, EHR users mapped to accounts, the EHR origins that may "
+        "frame the pages)",
     )
     cds_fhir_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

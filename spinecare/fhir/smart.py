@@ -1,5 +1,5 @@
 """SMART App Launch (HL7 SMART App Launch 2.x), spinecare as the app: EHR launch and
-standalone launch with PKCE.
+standalone launch, authorisation code flow with PKCE (S256) by Authlib's OAuth 2 client.
 
 The EHRs spinecare may be launched from are configured in a JSON file
 (``Settings.smart_ehrs``)::
@@ -10,7 +10,8 @@ The EHRs spinecare may be launched from are configured in a JSON file
        "client_secret": "...",                       (optional: a confidential client)
        "scope": "launch openid fhirUser patient/*.read",   (optional; this default)
        "clinic": "Riverside Spine Clinic",
-       "users": {"Practitioner/123": "anna"}}       (the EHR user -> the clinic account)
+       "users": {"Practitioner/123": "anna"},       (the EHR user -> the clinic account)
+       "frame_origins": ["https://ehr.example.org"]}  (optional: who may frame the pages)
     ]}
 
 The flow: :func:`authorize_url` after reading the EHR's
@@ -21,17 +22,16 @@ whose ``fhirUser`` claim names the EHR user (checked against the EHR's JWK Set).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
-import httpx
 import jwt
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from spinecare.errors import InputError
 
@@ -45,12 +45,13 @@ __all__ = [
     "discover",
     "exchange_code",
     "load_smart_ehrs",
-    "new_pkce",
+    "new_code_verifier",
     "user_reference",
 ]
 
 DEFAULT_SCOPE = "launch openid fhirUser patient/*.read"
 TIMEOUT = 10.0
+ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "ES256", "ES384")
 
 
 class LaunchError(InputError):
@@ -69,10 +70,36 @@ class SmartEhr:
     users: Mapping[str, str] = field(default_factory=dict)
     scope: str = DEFAULT_SCOPE
     client_secret: str | None = None
+    frame_origins: tuple[str, ...] = ()
+    """The origins of the EHR's pages that may show spinecare in a frame."""
 
 
 def _normal(url: str) -> str:
     return url.strip().rstrip("/")
+
+
+def _origin(value: Any) -> str | None:
+    """``scheme://host[:port]`` when ``value`` is exactly an http(s) origin, else None
+    (a path, a wildcard, a quote or a space could change the content security policy)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("https", "http")
+        or not host
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or not all(c.isalnum() or c in "-.[]:" for c in host)
+    ):
+        return None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
@@ -105,6 +132,14 @@ def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
         secret = entry.get("client_secret")
         if secret is not None and not isinstance(secret, str):
             raise InputError(f"{where}: 'client_secret' must be a string", source=str(file))
+        frames = entry.get("frame_origins", [])
+        origins = [_origin(o) for o in frames] if isinstance(frames, list) else [None]
+        if not all(origins):
+            raise InputError(
+                f"{where}: 'frame_origins' must list origins such as https://ehr.example.org "
+                "(scheme, host and port only)",
+                source=str(file),
+            )
         ehr = SmartEhr(
             iss=_normal(entry["iss"]),
             client_id=entry["client_id"],
@@ -112,6 +147,7 @@ def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
             users={user_reference(k): v for k, v in users.items()},
             scope=str(entry.get("scope") or DEFAULT_SCOPE),
             client_secret=secret,
+            frame_origins=tuple(dict.fromkeys(o for o in origins if o)),
         )
         out[ehr.iss] = ehr
     return out
@@ -131,16 +167,29 @@ class SmartEndpoints:
     issuer: str | None = None
 
 
-async def discover(
-    ehr: SmartEhr, transport: httpx.AsyncBaseTransport | None = None
-) -> SmartEndpoints:
+def _client(ehr: SmartEhr, redirect_uri: str | None = None) -> AsyncOAuth2Client:
+    """Authlib's OAuth 2 client for ``ehr``: PKCE S256; a public client sends its
+    ``client_id`` in the token request, a confidential one authenticates with HTTP Basic."""
+    return AsyncOAuth2Client(
+        client_id=ehr.client_id,
+        client_secret=ehr.client_secret,
+        token_endpoint_auth_method="client_secret_basic" if ehr.client_secret else "none",
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        timeout=TIMEOUT,
+    )
+
+
+async def discover(ehr: SmartEhr) -> SmartEndpoints:
     """The EHR's endpoints from its ``.well-known/smart-configuration``."""
     url = f"{ehr.iss}/.well-known/smart-configuration"
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport) as client:
-            response = await client.get(url, headers={"Accept": "application/json"})
+        async with _client(ehr) as client:
+            response = await client.request(
+                "GET", url, headers={"Accept": "application/json"}, withhold_token=True
+            )
         body = response.json() if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
+    except Exception:  # the EHR unreachable or answering something that is not JSON
         body = None
     if not isinstance(body, dict):
         raise LaunchError("the EHR's SMART configuration cannot be read; try again later")
@@ -161,11 +210,9 @@ async def discover(
     )
 
 
-def new_pkce() -> tuple[str, str]:
-    """A PKCE code verifier and its S256 challenge."""
-    verifier = secrets.token_urlsafe(64)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+def new_code_verifier() -> str:
+    """A PKCE code verifier (RFC 7636: 43 to 128 unreserved characters)."""
+    return generate_token(64)
 
 
 def authorize_url(
@@ -174,30 +221,25 @@ def authorize_url(
     *,
     redirect_uri: str,
     state: str,
-    challenge: str,
+    verifier: str,
     launch: str | None,
 ) -> str:
-    """Where to send the browser: the EHR's authorisation endpoint with the request. A
-    standalone launch (no ``launch``) asks the EHR to pick a patient (``launch/patient``)."""
+    """Where to send the browser: the EHR's authorisation endpoint with the request and
+    the verifier's S256 challenge. A standalone launch (no ``launch``) asks the EHR to pick
+    a patient (``launch/patient``)."""
     scopes = ehr.scope.split()
     if launch is None:
         scopes = ["launch/patient" if s == "launch" else s for s in scopes]
         if "launch/patient" not in scopes:
             scopes.insert(0, "launch/patient")
-    params = {
-        "response_type": "code",
-        "client_id": ehr.client_id,
-        "redirect_uri": redirect_uri,
-        "scope": " ".join(scopes),
-        "state": state,
-        "aud": ehr.iss,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
+    extra = {"aud": ehr.iss}
     if launch is not None:
-        params["launch"] = launch
-    separator = "&" if "?" in endpoints.authorize else "?"
-    return f"{endpoints.authorize}{separator}{urlencode(params)}"
+        extra["launch"] = launch
+    client = _client(ehr, redirect_uri)
+    url, _ = client.create_authorization_url(
+        endpoints.authorize, state=state, code_verifier=verifier, scope=" ".join(scopes), **extra
+    )
+    return str(url)
 
 
 @dataclass(frozen=True)
@@ -214,31 +256,23 @@ async def exchange_code(
     code: str,
     redirect_uri: str,
     verifier: str,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> TokenResult:
     """The access token, the patient in context and the EHR user (from a verified
     ``id_token``); :class:`LaunchError` when any is missing or wrong."""
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": redirect_uri,
-        "code_verifier": verifier,
-        "client_id": ehr.client_id,
-    }
-    auth: httpx.Auth | httpx.BasicAuth | None = None
-    if ehr.client_secret:
-        auth = httpx.BasicAuth(ehr.client_id, ehr.client_secret)
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport) as client:
-            if auth is not None:
-                response = await client.post(endpoints.token, data=form, auth=auth)
-            else:
-                response = await client.post(endpoints.token, data=form)
-            body = response.json()
-            if response.status_code != 200 or not isinstance(body, dict):
+        async with _client(ehr, redirect_uri) as client:
+            try:
+                body = await client.fetch_token(
+                    endpoints.token,
+                    grant_type="authorization_code",
+                    code=code,
+                    code_verifier=verifier,
+                    redirect_uri=redirect_uri,
+                )
+            except OAuthError:
                 raise LaunchError(
                     "the EHR refused to give spinecare access; open it from the EHR again"
-                )
+                ) from None
             token = body.get("access_token")
             if not isinstance(token, str) or not token:
                 raise LaunchError("the EHR gave no access token")
@@ -250,29 +284,37 @@ async def exchange_code(
             id_token = body.get("id_token")
             if not isinstance(id_token, str):
                 raise LaunchError("the EHR did not say who you are (no id_token)")
-            claims = await _verify_id_token(client, ehr, endpoints, id_token)
-    except (httpx.HTTPError, ValueError):
+            jwks = await _jwks(client, endpoints)
+    except LaunchError:
+        raise
+    except Exception:  # the EHR unreachable, or answering something that is not JSON
         raise LaunchError("the EHR cannot be reached; try again later") from None
+    claims = _verify_id_token(ehr, endpoints, id_token, jwks)
     fhir_user = claims.get("fhirUser") or claims.get("profile")
     if not isinstance(fhir_user, str) or not fhir_user:
         raise LaunchError("the EHR did not say who you are (no fhirUser)")
     return TokenResult(token, patient, fhir_user)
 
 
-async def _verify_id_token(
-    client: httpx.AsyncClient, ehr: SmartEhr, endpoints: SmartEndpoints, id_token: str
-) -> dict[str, Any]:
+async def _jwks(client: AsyncOAuth2Client, endpoints: SmartEndpoints) -> Any:
     if endpoints.jwks_uri is None:
         raise LaunchError("the EHR publishes no keys (jwks_uri) to check who you are")
-    response = await client.get(endpoints.jwks_uri, headers={"Accept": "application/json"})
-    jwks = response.json()
+    response = await client.request(
+        "GET", endpoints.jwks_uri, headers={"Accept": "application/json"}, withhold_token=True
+    )
+    return response.json()
+
+
+def _verify_id_token(
+    ehr: SmartEhr, endpoints: SmartEndpoints, id_token: str, jwks: Any
+) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(id_token)
         keys = jwks.get("keys") if isinstance(jwks, dict) else None
         candidates = [
             k for k in keys or [] if isinstance(k, dict) and k.get("kid") == header.get("kid")
         ]
-        if len(candidates) != 1 or header.get("alg") not in ("RS256", "RS384", "ES256", "ES384"):
+        if len(candidates) != 1 or header.get("alg") not in ID_TOKEN_ALGORITHMS:
             raise LaunchError("the EHR's statement of who you are cannot be checked")
         key = jwt.PyJWK(candidates[0], algorithm=header["alg"]).key
         claims: dict[str, Any] = jwt.decode(

@@ -2,7 +2,8 @@
 
 Login sessions: the cookie holds a random token and its HMAC (``settings.secret_key``);
 the database keeps only the token's hash, so logging out ends the session for good.
-The cookie is HttpOnly and SameSite=Lax (and Secure when served over HTTPS).
+The cookie is HttpOnly and SameSite=Lax (and Secure when served over HTTPS); a SMART
+launch's login is set for the EHR's frame instead (``spinecare.web.smart``).
 
 CSRF: every form carries ``csrf_token`` = HMAC(secret, session token) (before login:
 HMAC of a random nonce kept in its own cookie); every POST must send it back, as a form

@@ -15,18 +15,31 @@
 A launch with an unknown ``iss``, a bad or reused ``state``, an EHR refusal, a token
 without patient context or an EHR user without a clinic account shows a page saying so
 and stores nothing.
+
+Framing: the session a launch starts lives in two cookies made for an EHR's frame
+(``SameSite=None; Secure; Partitioned``, see docs/security.md): the login and a
+``spinecare_launch`` cookie tying that login to the EHR it came from. Pages answered to
+such a session carry ``frame-ancestors`` with that EHR's ``frame_origins`` and no
+``X-Frame-Options`` (:class:`LaunchFraming`); every other answer keeps
+``frame-ancestors 'none'``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spinecare.errors import InputError
 from spinecare.fhir.smart import (
     LaunchError,
     SmartEhr,
@@ -34,17 +47,22 @@ from spinecare.fhir.smart import (
     discover,
     exchange_code,
     load_smart_ehrs,
-    new_pkce,
+    new_code_verifier,
     user_reference,
 )
 from spinecare.record.model import PatientRecord
 from spinecare.store.errors import AccessDenied
 from spinecare.web import deps
-from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value, set_cookie
+from spinecare.web.deps import SESSION_COOKIE, _sign, db_session, session_cookie_value
 
-__all__ = ["router"]
+__all__ = ["LaunchFraming", "router"]
 
 LAUNCH_TTL = timedelta(minutes=10)
+LAUNCH_COOKIE = "spinecare_launch"
+LAUNCH_PATHS = ("/launch", "/launch/callback")
+FRAME_EHR = "smart_frame_ehr"
+"""The key under which a launch handler notes its EHR in the request's state."""
+NOT_PAGES = ("/api/", "/cds-services", "/fhir/", "/static/", "/docs", "/openapi.json")
 
 router = APIRouter(tags=["SMART App Launch"])
 
@@ -73,8 +91,9 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
     ehr = _ehrs(request).get(iss.strip().rstrip("/"))
     if ehr is None:
         raise LaunchError("spinecare is not set up to be opened from this EHR")
+    setattr(request.state, FRAME_EHR, ehr.iss)
     endpoints = await discover(ehr)
-    verifier, challenge = new_pkce()
+    verifier = new_code_verifier()
     launch_state = secrets.token_urlsafe(32)
     moment = datetime.now(UTC)
     with db_session(request) as session:
@@ -92,7 +111,7 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         endpoints,
         redirect_uri=_redirect_uri(request),
         state=launch_state,
-        challenge=challenge,
+        verifier=verifier,
         launch=launch,
     )
     return RedirectResponse(target, status_code=302)
@@ -137,6 +156,7 @@ async def callback(
     )
 
     iss, verifier = _take_launch(request, launch_state)
+    setattr(request.state, FRAME_EHR, iss)
     if error is not None:
         raise LaunchError(f"the EHR did not let spinecare open: {error_description or error}")
     if not code:
@@ -169,8 +189,113 @@ async def callback(
     )
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
     response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, session_cookie_value(request, session_token))
+    _set_launch_cookies(request, response, session_token, ehr)
     return response
+
+
+def _set_launch_cookies(
+    request: Request, response: Response, session_token: str, ehr: SmartEhr
+) -> None:
+    """The launch's login, usable inside the EHR's frame: ``SameSite=None`` (a frame in
+    another site's page is a cross-site context, where a ``Lax`` cookie is not sent),
+    ``Secure`` (which ``None`` requires) and ``Partitioned`` (CHIPS: kept apart for each
+    top-level site, so the login made in the EHR's frame is sent only under that EHR's
+    pages, and works where third-party cookies are blocked). The ordinary sign-in cookie
+    of this browser, if any, is removed so that one login is sent."""
+    secret = deps.state(request).settings.secret_key
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    values = {
+        SESSION_COOKIE: session_cookie_value(request, session_token),
+        LAUNCH_COOKIE: _launch_cookie(secret, session_token, ehr.iss),
+    }
+    for name, value in values.items():
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[name] = value
+        for attribute, setting in (("path", "/"), ("samesite", "None")):
+            cookie[name][attribute] = setting
+        cookie[name]["secure"] = cookie[name]["httponly"] = True
+        # Partitioned is written by hand: Python's cookies know it from 3.14 on
+        response.headers.append("set-cookie", cookie.output(header="").strip() + "; Partitioned")
+
+
+def _launch_cookie(secret: str, session_token: str, iss: str) -> str:
+    encoded = base64.urlsafe_b64encode(iss.encode()).decode().rstrip("=")
+    return f"{encoded}.{_sign(secret, f'launch:{session_token}:{iss}')}"
+
+
+def _launched_from(request: Request) -> str | None:
+    """The EHR whose launch started this request's login, when the launch cookie is
+    genuine and belongs to that login."""
+    raw = request.cookies.get(LAUNCH_COOKIE, "")
+    token = deps.session_token(request) if "." in raw else None
+    if token is None:
+        return None
+    encoded, signature = raw.rsplit(".", 1)
+    try:
+        iss = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    expected = _sign(deps.state(request).settings.secret_key, f"launch:{token}:{iss}")
+    return iss if hmac.compare_digest(signature, expected) else None
+
+
+def frame_origins(request: Request) -> tuple[str, ...]:
+    """The origins that may frame the answer to ``request``: on the launch itself, the
+    EHR it names (or, before that is known, every configured EHR: the answer is then a
+    redirect or a page saying what went wrong); elsewhere the EHR whose launch started
+    the login. None for everything else."""
+    try:
+        ehrs = _ehrs(request)
+    except InputError:
+        return ()
+    if request.url.path in LAUNCH_PATHS:
+        known = ehrs.get(getattr(request.state, FRAME_EHR, None) or "")
+        if known is not None:
+            return known.frame_origins
+        return tuple(dict.fromkeys(o for ehr in ehrs.values() for o in ehr.frame_origins))
+    launched = ehrs.get(_launched_from(request) or "") if ehrs else None
+    return launched.frame_origins if launched is not None else ()
+
+
+def allow_framing(
+    headers: list[tuple[bytes, bytes]], origins: tuple[str, ...]
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` with ``frame-ancestors`` naming ``origins`` instead of ``'none'``, and
+    without ``X-Frame-Options`` (which can name no allow-list)."""
+    allowed = b"frame-ancestors " + " ".join(origins).encode()
+    out = []
+    for name, value in headers:
+        key = name.lower()
+        if key == b"x-frame-options":
+            continue
+        if key == b"content-security-policy":
+            value = value.replace(b"frame-ancestors 'none'", allowed)
+        out.append((name, value))
+    return out
+
+
+class LaunchFraming:
+    """Lets the EHR a page was reached from show it in a frame (:func:`frame_origins`).
+    Installed outside the middleware that adds the security headers, so it sees them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope["path"]).startswith(NOT_PAGES):
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})
+
+        async def send_framed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                origins = frame_origins(Request(scope))
+                if origins:
+                    headers = allow_framing(list(message.get("headers", [])), origins)
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_framed)
 
 
 def _open_patient(
