@@ -196,11 +196,13 @@ def _cache_folder() -> Path | None:
 @functools.cache
 def _cache_salt() -> bytes:
     """What decides how the bytes of a file parse, besides the bytes."""
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    from spinecare import __version__
-
-    return "\0".join((_CACHE_FORMAT, __version__, version("PyYAML"), "")).encode()
+    try:
+        own = version("spinecare")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        own = "0.0.0"
+    return "\0".join((_CACHE_FORMAT, own, version("PyYAML"), "")).encode()
 
 
 def _cache_key(raw: bytes) -> str:
