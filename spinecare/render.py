@@ -132,7 +132,9 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
     if cited:
         _heading(c, _("Sources"), style="dim")
         for number, sid in enumerate(cited, start=1):
-            c.print(f"  [{number}] {escape(source_title(kb, sid))}", style="dim", markup=False)
+            c.print(
+                f"  [{number}] {escape(source_title(kb, sid, lang))}", style="dim", markup=False
+            )
     c.print()
 
 

@@ -121,10 +121,13 @@ def modality_name(kb: KB, modality: str, lang: str) -> str:
     return modality.replace("_", " ")
 
 
-def source_title(kb: KB, source: str) -> str:
-    """A source by its title (as the KB gives it, in the language it was written in)."""
-    src = kb.sources.get(source)
-    return src.title if src is not None else source
+def source_title(kb: KB, source: str, lang: str) -> str:
+    """A source by its title and kind (``... (clinical guideline)``): in the language it
+    was written in, or in ``lang`` where the KB gives it in every language (a clinic
+    policy, an article in another language)."""
+    from spinecare.kb.evidence import source_names
+
+    return source_names(kb, lang).get(source, source)
 
 
 def evidence_origin(e: Evidence, lang: str) -> str:

@@ -78,7 +78,7 @@ SET_ASIDE = re.compile(r"(?:Set aside|Не использовано): [^\n]*?\.(
 def problems(text: str, lang: str, kept: list[str]) -> list[str]:
     text = SET_ASIDE.sub(" ", re.sub(r"\\([\\`*_\[\]<>#|~])", r"\1", text))
     text = URL.sub(" ", text)
-    for t in kept:  # as recorded, or as the source is cited (project words: the xfail below)
+    for t in kept:  # as recorded, or as the source is cited
         text = text.replace(t, " ")
     found = [
         *SNAKE_ID.findall(text),
@@ -178,11 +178,6 @@ def test_cards_speak_in_clinical_words(kb: Any, lang: str, kept: list[str]) -> N
     assert problems(text, lang, kept) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the KB's own texts still name its design notes ('design choice', DESIGN.md); "
-    "they become clinic policy entries with the KB sources work",
-)
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_project_vocabulary_reaches_clinicians_or_patients(kb: Any, lang: str) -> None:
     texts = [

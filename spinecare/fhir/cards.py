@@ -197,7 +197,12 @@ def detail_markdown(screening: Screening) -> str:
         lines += ["", f"### {t['sources']}", ""]
         for number, src in enumerate(screening.source_json(source_ids), start=1):
             lines.append(
-                f"[{number}] " + _source_text(src["title"], src.get("citation"), src.get("url"))
+                f"[{number}] "
+                + _source_text(
+                    screening.kb.sources[src["id"]].title_in(screening.lang),
+                    src.get("citation"),
+                    src.get("url"),
+                )
             )
     return "\n".join(lines).rstrip() + "\n"
 
