@@ -39,6 +39,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spinecare.clinic.accounts import sign
 from spinecare.errors import InputError
 from spinecare.fhir.smart import (
     LaunchError,
@@ -53,7 +54,7 @@ from spinecare.fhir.smart import (
 from spinecare.record.model import PatientRecord
 from spinecare.store.errors import AccessDenied
 from spinecare.web import deps
-from spinecare.web.deps import SESSION_COOKIE, _sign, db_session, session_cookie_value
+from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 
 __all__ = ["LaunchFraming", "router"]
 
@@ -220,7 +221,7 @@ def _set_launch_cookies(
 
 def _launch_cookie(secret: str, session_token: str, iss: str) -> str:
     encoded = base64.urlsafe_b64encode(iss.encode()).decode().rstrip("=")
-    return f"{encoded}.{_sign(secret, f'launch:{session_token}:{iss}')}"
+    return f"{encoded}.{sign(secret, f'launch:{session_token}:{iss}')}"
 
 
 def _launched_from(request: Request) -> str | None:
@@ -235,7 +236,7 @@ def _launched_from(request: Request) -> str | None:
         iss = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
-    expected = _sign(deps.state(request).settings.secret_key, f"launch:{token}:{iss}")
+    expected = sign(deps.state(request).settings.secret_key, f"launch:{token}:{iss}")
     return iss if hmac.compare_digest(signature, expected) else None
 
 
