@@ -567,12 +567,12 @@ def test_card_links_the_patient_stored_with_the_ehr_id_not_the_same_row_id(linke
 
 
 def test_prefetch_templates_are_built_once_per_kb(kb):
-    from spinecare.api import cds_hooks
+    from spinecare.fhir import prefetch
 
-    first = cds_hooks._templates(kb)
-    assert first == cds_hooks.prefetch_templates(kb)
-    assert cds_hooks._templates(kb) is first  # not rebuilt for the next request
-    assert cds_hooks._measures(kb) is cds_hooks._measures(kb)
+    first = prefetch.kb_templates(kb)
+    assert first == prefetch.prefetch_templates(kb)
+    assert prefetch.kb_templates(kb) is first  # not rebuilt for the next request
+    assert prefetch._measures(kb) is prefetch._measures(kb)
 
 
 def test_markdown_escape_keeps_data_literal():
