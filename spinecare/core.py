@@ -61,17 +61,26 @@ def load_record(
         return source
     kb = kb or load_kb()
     if isinstance(source, dict):
-        data: Any = source
-        label = name or "<input>"
-    else:
-        label = name or (str(source) if not isinstance(source, bytes) else "<input>")
+        return _record_of(source, kb, name or "<input>")
+    from spinecare.documents import collector_held
+
+    label = name or (str(source) if not isinstance(source, bytes) else "<input>")
+    # the parsed document is read and let go before the collector runs again
+    with collector_held():
         data = read_document(source, label)
+        try:
+            return _record_of(data, kb, label)
+        finally:
+            del data
+
+
+def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
+    from spinecare.record.intake import looks_like_intake, read_intake
+
     if isinstance(data, dict) and "resourceType" in data:
         from spinecare.fhir.reader import read_bundle
 
         return read_bundle(data, reader_measures(kb), source=label)
-    from spinecare.record.intake import looks_like_intake, read_intake
-
     if looks_like_intake(data):
         return read_intake(
             data,

@@ -25,7 +25,8 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from spinecare.errors import InputError, RecordError
 __all__ = [
     "GZIP_MAGIC",
     "MAX_INFLATED_BYTES",
+    "collector_held",
     "inflate",
     "inflated_limit",
     "load_document",
@@ -94,43 +96,45 @@ def read_source(source: Source, label: str) -> bytes:
 
 
 def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
-    """``raw`` inflated if it is gzip (every member), refusing more than ``limit`` bytes."""
+    """``raw`` inflated if it is gzip (every member), refusing more than ``limit`` bytes.
+
+    Each member is inflated in one call whose output is bounded by what is left of the cap:
+    a bomb stops at the cap, and an ordinary document costs no more than ``gzip.decompress``.
+    """
     if raw[:2] != GZIP_MAGIC:
         return raw
     cap = inflated_limit() if limit is None else limit
-    out = bytearray()
+    parts: list[bytes] = []
+    total = 0
     data = raw
     while data:
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            chunk = inflater.decompress(data, _CHUNK)
-            while True:
-                out += chunk
-                if len(out) > cap:
-                    raise RecordError(
-                        f"gzip data inflates to more than {_size(cap)}, the limit for one document",
-                        source=label,
-                    )
-                if inflater.eof or not inflater.unconsumed_tail:
-                    break
-                chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+            part = inflater.decompress(data, cap - total + 1)
         except zlib.error as exc:
             raise RecordError(f"not valid gzip data ({exc})", source=label) from None
+        total += len(part)
+        if total > cap:
+            raise RecordError(
+                f"gzip data inflates to more than {_size(cap)}, the limit for one document",
+                source=label,
+            )
         if not inflater.eof:
             raise RecordError("not valid gzip data (the data ends too early)", source=label)
+        parts.append(part)
         data = inflater.unused_data
         if data and data[:2] != GZIP_MAGIC:
             break  # trailing bytes after the last member are ignored, as gzip(1) does
-    return bytes(out)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-# Keys are counted as a quote followed by a colon, in the text and in the parsed value
-# written back by orjson (which writes no whitespace). Every quote-colon inside a string
-# appears in both, so when the text has no whitespace before any colon (the usual JSON),
-# equal counts mean the parse dropped no key. Whitespace before a colon, an escape that
-# orjson writes otherwise (``\u0022``) or any difference sends the text to the key-by-key
-# check.
-_SPACE_BEFORE_COLON = re.compile(rb":(?<=[ \t\r\n]:)")  # a colon, then look back
+# Keys are counted by their colons. Every colon of a JSON text is either the one after a
+# key or a character of a string; orjson writes the parsed value back with exactly one
+# colon after each key it kept and every string's colons as they are (it never escapes a
+# colon). So when the text spells no colon as an escape (``\u003a``), equal colon counts
+# in the text and in the value written back mean the parse dropped no key; any difference
+# (or such an escape) sends the text to the key-by-key check, which names the key.
+_ESCAPED_COLON = b"\\u003"  # \u003a or \u003A (and, harmlessly, \u0030-\u003f)
 
 
 class _DuplicateKey(Exception):
@@ -149,14 +153,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     """The first key written twice in one object of ``raw``, if any.
 
-    orjson keeps the last of two equal keys. The keys of the text and of the parsed value
-    (re-serialised) are counted alike; only on a difference is the text parsed again, key
-    by key, to name the one written twice.
+    orjson keeps the last of two equal keys. The colons of the text and of the parsed
+    value written back are counted alike; only on a difference is the text parsed again,
+    key by key, to name the one written twice.
     """
     if not isinstance(parsed, dict | list):
         return None
-    plain = b"\\u00" not in raw and _SPACE_BEFORE_COLON.search(raw) is None
-    if plain and raw.count(b'":') == orjson.dumps(parsed).count(b'":'):
+    escaped = b"\\" in raw and _ESCAPED_COLON in raw  # a backslash is looked for first: fast
+    if not escaped and raw.count(b":") == orjson.dumps(parsed).count(b":"):
         return None
     try:
         json.loads(raw, object_pairs_hook=_no_duplicates)
@@ -167,22 +171,44 @@ def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     return None
 
 
-def parse_json(raw: bytes | str, label: str) -> Any:
-    """Strict JSON; a key written twice in one object is an error naming the key."""
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    # A parsed document holds no reference cycles: the cyclic collector, which the many
-    # new containers would otherwise set off again and again, is held while it is built.
+def _not_utf8(raw: bytes, label: str) -> RecordError | None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(f"not UTF-8 text (byte {exc.start})", source=label)
+    return None
+
+
+@contextmanager
+def collector_held() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a document is parsed and read.
+
+    A parsed document holds no reference cycles, so nothing is lost; the many containers
+    it is made of would otherwise set off collection after collection while it is built,
+    and every collection while it lives walks all of it again. A caller that reads the
+    document inside the block and lets it go before the block ends (``del``) leaves the
+    collector nothing of it to walk. Blocks nest; only the outermost enables it again.
+    """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise RecordError(
-            f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
-        ) from None
+        yield
     finally:
         if collecting:
             gc.enable()
+
+
+def parse_json(raw: bytes | str, label: str) -> Any:
+    """Strict JSON; a key written twice in one object is an error naming the key."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    try:
+        with collector_held():
+            parsed = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        # orjson refuses text that is not UTF-8: that is said as such, as for YAML
+        raise _not_utf8(data, label) or RecordError(
+            f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
+        ) from None
     key = _duplicate_key(data, parsed)
     if key is not None:
         raise RecordError(
@@ -252,14 +278,7 @@ def parse_yaml(text: str | bytes, label: str) -> Any:
         raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
 
 
-def _decoded(raw: bytes, label: str) -> bytes:
-    if raw[:3] == UTF8_BOM:
-        raw = raw[3:]
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 text (byte {exc.start})", source=label) from None
-    return raw
+_LEADING_SPACE = re.compile(rb"[ \t\r\n\f\v]*")
 
 
 def load_document(
@@ -276,15 +295,23 @@ def load_document(
     """
     if label is None:
         label = "<input>" if isinstance(source, bytes | bytearray | memoryview) else str(source)
-    raw = _decoded(inflate(read_source(source, label), label, limit), label)
-    text = raw.lstrip()
-    if not text:
+    raw = inflate(read_source(source, label), label, limit)
+    if raw[:3] == UTF8_BOM:
+        raw = raw[3:]
+    space = _LEADING_SPACE.match(raw)
+    start = space.end() if space is not None else 0
+    first = raw[start : start + 1]
+    if not first:
         raise RecordError("the file is empty", source=label)
-    as_json = label.lower().endswith(".json") or not yaml_allowed or text[:1] in (b"{", b"[")
+    as_json = label.lower().endswith(".json") or not yaml_allowed or first in (b"{", b"[")
     if as_json:
+        # orjson checks that the text is UTF-8 as it parses (parse_json says so)
         try:
             return parse_json(raw, label)
         except RecordError:
             if not (yaml_allowed and label.lower().endswith((".yaml", ".yml"))):
                 raise
+    error = _not_utf8(raw, label)
+    if error is not None:
+        raise error
     return parse_yaml(raw, label)

@@ -271,6 +271,23 @@ def parse_date(value: object, field: str, *, end: bool = False) -> date | None:
         return None
     if not isinstance(value, str):
         raise _Bad(f"{field} should be a date string, not {_kind(value)}")
+    key = (value, end)
+    found = _DATES.get(key)
+    if found is not None:
+        return found
+    day = _parse_date(value, field, end)
+    if len(_DATES) >= _DATES_KEPT:
+        _DATES.clear()
+    _DATES[key] = day
+    return day
+
+
+# Dates already read (a record repeats its encounters' dates), bounded.
+_DATES: dict[tuple[str, bool], date] = {}
+_DATES_KEPT = 65536
+
+
+def _parse_date(value: str, field: str, end: bool) -> date:
     match = _DATE.fullmatch(value)
     if match is None:
         raise _Bad(f"malformed date in {field}: {value!r}")
@@ -844,6 +861,38 @@ def _voided(res: Resource) -> bool:
     return isinstance(status, str) and status.strip().lower() == ENTERED_IN_ERROR
 
 
+def _of_no_measure(res: Resource, measures: Measures) -> bool:
+    """True for a well-formed Observation that gives nothing: its code is no measure, it has
+    no components and no coded value (most Observations of a record). Anything else, or
+    any unexpected shape, is left to :func:`observations_from_fhir`, which reads or
+    reports it."""
+    if "component" in res or "valueCodeableConcept" in res:
+        return False
+    concept = res.get("code")
+    if concept is None:
+        return True
+    if type(concept) is not dict:
+        return False
+    codings = concept.get("coding")
+    if codings is None:
+        return True
+    if type(codings) is not list:
+        return False
+    for raw in codings:
+        if type(raw) is not dict:
+            continue
+        code = raw.get("code")
+        if type(code) is not str:
+            continue
+        uri = raw.get("system")
+        name = _SYSTEMS.get(uri) if type(uri) is str else None
+        if name is None:
+            return False  # a system not seen yet, or not a string: the full reading
+        if measures.get((name, code.strip())) is not None:
+            return False
+    return True
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -860,7 +909,7 @@ class RecordBuilder:
         self._ignored: list[Ignored] = []
         self._answers: list[Answer] = []
         self._coded: list[CodedObservation] = []
-        self._seen: Counter[str] = Counter()
+        self._seen: dict[str, int] = {}
         self._count = 0
         self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
             "Patient": self._patient,
@@ -895,7 +944,8 @@ class RecordBuilder:
                 f"resource #{self._count} is not a FHIR resource (no resourceType)",
                 source=self.source,
             )
-        self._seen[kind] += 1
+        seen = self._seen
+        seen[kind] = seen.get(kind, 0) + 1
         handler = self._handlers.get(kind)
         if handler is None:
             return
@@ -909,7 +959,8 @@ class RecordBuilder:
     def build(self) -> PatientRecord:
         """The record; exactly one Patient (by id) must have been added."""
         if not self._patients:
-            seen = ", ".join(f"{n} {kind}" for kind, n in self._seen.most_common(4))
+            counts = Counter(self._seen).most_common(4)
+            seen = ", ".join(f"{n} {kind}" for kind, n in counts)
             what = f" (found {seen}{', ...' if len(self._seen) > 4 else ''})" if seen else ""
             raise RecordError(f"no Patient resource{what}", source=self.source)
         if len(self._patients) > 1:
@@ -952,6 +1003,8 @@ class RecordBuilder:
             self._conditions.append(condition_from_fhir(res, ref))
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if _of_no_measure(res, self.measures):
+            return
         observations, ignored = observations_from_fhir(res, ref, self.measures)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
@@ -1083,14 +1136,23 @@ def read_bundle(
     Raises :class:`RecordError` (or :class:`UnitError`) with a one-line message.
     """
     if isinstance(data_or_path, Mapping):
+        return _read_bundle(data_or_path, measures, source or "<memory>")
+    if isinstance(data_or_path, bytes | bytearray | memoryview):
         name = source or "<memory>"
-        data: Any = data_or_path
     else:
-        if isinstance(data_or_path, bytes | bytearray | memoryview):
-            name = source or "<memory>"
-        else:
-            name = source or os.fspath(data_or_path)
+        name = source or os.fspath(data_or_path)
+    from spinecare.documents import collector_held
+
+    # the parsed Bundle is read and let go before the collector runs again: it never walks it
+    with collector_held():
         data = _load(data_or_path, name)
+        try:
+            return _read_bundle(data, measures, name)
+        finally:
+            del data
+
+
+def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
     if not isinstance(data, Mapping):
         raise RecordError(
             f"JSON but not a FHIR resource (the top level is {_kind(data)})", source=name
@@ -1110,6 +1172,36 @@ def read_bundle(
             source=name,
         )
     builder = RecordBuilder(measures, name)
-    for resource, full_url in _entries(data, name):
-        builder.add(resource, full_url)
+    entries = data.get("entry")
+    if bundle_type == "history" or not isinstance(entries, list):
+        for resource, full_url in _entries(data, name):
+            builder.add(resource, full_url)
+        return builder.build()
+    # the usual Bundle: each entry checked as _entries does, and added as it is met
+    add = builder.add
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise RecordError(
+                f"Bundle.entry[{index}] should be an object, not {_kind(entry)}", source=name
+            )
+        search = entry.get("search")
+        if search is not None:
+            mode = search.get("mode") if isinstance(search, dict) else None
+            if mode is not None and (not isinstance(mode, str) or mode not in SEARCH_MODES_USED):
+                continue
+        full_url = entry.get("fullUrl")
+        if full_url is not None and type(full_url) is not str:
+            raise RecordError(
+                f"Bundle.entry[{index}].fullUrl should be a string, not {_kind(full_url)}",
+                source=name,
+            )
+        item = entry.get("resource")
+        if item is None:
+            continue
+        if not isinstance(item, dict):
+            raise RecordError(
+                f"Bundle.entry[{index}].resource should be an object, not {_kind(item)}",
+                source=name,
+            )
+        add(item, full_url)
     return builder.build()
