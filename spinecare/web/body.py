@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from spinecare.messages import N_
 from spinecare.web.i18n import gettext
 
-TREAT, AVOID, NOT_PLANNED = "treat", "avoid", "not planned"
+TREAT, AVOID, NOT_PLANNED = N_("treat"), N_("avoid"), N_("not planned")
 """A zone's state on the diagram (its ``data-state``; its tooltip in the reader's language)."""
-TITLE = "Back view: treatment zones and zones to avoid"
+TITLE = N_("Back view: treatment zones and zones to avoid")
 
 ZONE_SHAPES = {
     # zone id -> (x, y, width, height) of the region on the back, in the 200 x 400 box

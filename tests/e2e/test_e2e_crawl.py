@@ -73,6 +73,8 @@ LATIN_OK = {
 }
 """Latin words a Russian page may show: the product, file formats and standards' names."""
 MEDICAL_LATIN = re.compile(r"\bin situ\b")
+ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
+"""The abbreviation of a society or a classification (ESC/ESH, NICE, ICD): written as is."""
 
 VISIBLE_TEXT = """(lang) => {
   const out = [];
@@ -138,7 +140,7 @@ def _text_problems(texts: list[str], lang: str) -> list[str]:
             english = [
                 w
                 for w in LATIN_WORD.findall(CITATION.sub(" ", MEDICAL_LATIN.sub(" ", text)))
-                if w not in LATIN_OK
+                if w not in LATIN_OK and not ACRONYM.match(w)
             ]
             if english:
                 problems.append(f"English {english[:5]} in {text[:120]!r}")
