@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,6 +152,7 @@ def unit_text(unit: str | None, lang: str) -> str:
     return gettext(lang, word)
 
 
+@lru_cache(maxsize=4096, typed=True)
 def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
     """A value with its unit as people write it: ``140 mm Hg``, ``37.5 °C``, ``7/10``."""
     from babel.numbers import format_decimal
@@ -165,6 +166,7 @@ def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
     return f"{shown}{word}" if word.startswith("/") else f"{shown} {word}"
 
 
+@lru_cache(maxsize=4096, typed=True)
 def day_text(day: date | str | None, lang: str) -> str:
     """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``)."""
     if day is None or day == "":

@@ -13,6 +13,7 @@ or an id.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spinecare.engine.evaluate import Evidence
 from spinecare.i18n import day_text, gettext, quantity, translator, yes_no
@@ -156,6 +157,13 @@ def evidence_origin(e: Evidence, lang: str) -> str:
 
 def evidence_text(e: Evidence, lang: str) -> str:
     """One fact in words: ``Pain intensity: 6/10, 20 Nov 2026 (the intake of 20 Nov 2026)``."""
+    return _evidence_text(e, type(e.value), lang)
+
+
+@lru_cache(maxsize=8192)
+def _evidence_text(e: Evidence, kind: type, lang: str) -> str:
+    """:func:`evidence_text`, kept per fact (the value's type in the key: ``True`` and
+    ``1`` are equal to Python but not in words)."""
     _ = translator(lang)
     if e.kind == "patient" and isinstance(e.value, float):
         return _("Age: %(years)s years (born %(day)s)") % {

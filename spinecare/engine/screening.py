@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from spinecare.engine.evaluate import (
@@ -264,6 +265,7 @@ def _finding_order(f: Finding) -> tuple[int, bool, str]:
     return (SEVERITY[f.effect], f.certainty != "present", f.rule)
 
 
+@cache
 def _gap_words(lang: str) -> dict[str, str]:
     _ = translator(lang)
     return {

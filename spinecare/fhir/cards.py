@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from spinecare.engine.screening import BLOCKING, Screening
@@ -55,6 +55,7 @@ OVERRIDE_REASON_SYSTEM = "urn:spinecare:cds-hooks:override-reason"
 SPINECARE_TOPIC_SYSTEM = "urn:spinecare:cds-hooks:topic"
 
 
+@cache
 def _t(lang: str) -> dict[str, str]:
     """The cards' own words in ``lang`` (the catalogues); verdicts from :mod:`spinecare.wording`."""
     _ = translator(lang)
@@ -102,6 +103,7 @@ _MD_SPECIAL = set("\\`*_[]<>#|~")
 _MD_ESCAPES = re.compile("[" + re.escape("".join(sorted(_MD_SPECIAL))) + "]")
 
 
+@lru_cache(maxsize=8192, typed=True)
 def markdown_escape(text: str) -> str:
     """Text from data as literal Markdown (no emphasis, links, HTML or tables)."""
     return _MD_ESCAPES.sub(r"\\\g<0>", " ".join(str(text).split()))
