@@ -550,6 +550,17 @@ class PatientScreening:
     screening: Screening
     plan: CoursePlan
 
+    def out(self) -> tuple[ScreeningOut, PlanOut]:
+        """The screening and plan contract (DESIGN.md section 4) as ``spinecare
+        screen|plan FILE --format json`` print them for the same record and date: the
+        patient is named as the record names it (its external id), not by the store's
+        number. ``/api/`` and the screening page's JSON twin both answer these."""
+        named = {"patient": self.patient.external_id}
+        return (
+            ScreeningOut.model_validate(self.screening.to_json() | named),
+            PlanOut.model_validate(self.plan.to_json() | named),
+        )
+
 
 def screen_patient(
     session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
@@ -574,15 +585,8 @@ def screen_patient(
 def patient_screening(
     session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> tuple[ScreeningOut, PlanOut]:
-    """The stored patient's screening and plan (DESIGN.md section 4), as ``spinecare
-    screen|plan FILE --format json`` print them for the same record and date: the patient
-    is named as the record names it (its external id), not by the store's number."""
-    ps = screen_patient(session, user, patient_id, kb, as_of, lang)
-    named = {"patient": ps.patient.external_id}
-    return (
-        ScreeningOut.model_validate(ps.screening.to_json() | named),
-        PlanOut.model_validate(ps.plan.to_json() | named),
-    )
+    """The stored patient's screening and plan (:meth:`PatientScreening.out`)."""
+    return screen_patient(session, user, patient_id, kb, as_of, lang).out()
 
 
 def screen_patients(

@@ -136,21 +136,19 @@ def patient_list(request: Request, q: str | None = None, page: str | None = None
     st = state(request)
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
-        rows, total = service.list_patients(
-            session, user, q=q, limit=PAGE, offset=(number - 1) * PAGE
+        found = service.patient_page(
+            session, user, st.kb(), date.today(), q=q, limit=PAGE, offset=(number - 1) * PAGE
         )
-        screenings = service.screen_patients(session, rows, st.kb(), date.today())
-    items = [{**service.patient_json(p), "verdict": screenings[p.id].verdict} for p in rows]
-    data = {"patients": items, "total": total, "page": number, "per_page": PAGE, "q": q or ""}
+    data = found.model_dump(mode="json")  # the object GET /api/patients answers
     return render(
         request,
         "patients.html",
         {
-            "items": items,
-            "total": total,
+            "items": data["patients"],
+            "total": found.total,
             "page": number,
-            "q": q or "",
-            "pages": max(1, -(-total // PAGE)),
+            "q": found.q,
+            "pages": max(1, -(-found.total // PAGE)),
             "words": VERDICT_WORDS,
         },
         data,
@@ -571,13 +569,14 @@ def screening_view(
     ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     patient = ps.patient
-    screening = ps.screening.to_json()
+    screening_out, plan_out = ps.out()  # the objects /api/patients/{id}/screening|plan give
+    screening = screening_out.model_dump(mode="json")
     treat, avoid = _zones(ps)
     labels = {z.id: z.label.get(lang) for z in kb.model.zones}
     data = {
         "patient": service.patient_json(patient),
         "screening": screening,
-        "plan": ps.plan.to_json(),
+        "plan": plan_out.model_dump(mode="json"),
         "zones": {"treat": treat, "avoid": avoid},
         "clearable": service.clearable(ps.screening),
         "clearance_requests": requests_,
