@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
+from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import get_patient, now, physicians, screen_patient
 from spinecare.clinic.permissions import check_course, check_review_queue
 from spinecare.engine import course as lib
@@ -139,21 +140,26 @@ def get_course(
 
 @dataclass(frozen=True)
 class CoursePeople:
-    """Who a course concerns: its patient, the physician reviewing it (if any), the clinic's
-    name. Read for a course :func:`get_course` has already let the user see."""
+    """Who a course concerns: its patient, the name of the physician reviewing it (if
+    any), the clinic's name."""
 
-    patient: PatientRow
-    physician: User | None
+    patient: PatientOut
+    physician_name: str | None
     clinic_name: str
 
 
 def course_people(session: DbSession, row: CourseRow) -> CoursePeople:
+    """The people of a course :func:`get_course` has already let the user see."""
     patient = session.get(PatientRow, row.patient_id)
     if patient is None:  # a course always has its patient (foreign key)
         raise NotFoundError(f"patient {row.patient_id} not found")
     physician = session.get(User, row.physician_id) if row.physician_id else None
     clinic = session.get(Clinic, row.clinic_id)
-    return CoursePeople(patient, physician, clinic.name if clinic else "")
+    return CoursePeople(
+        PatientOut.model_validate(patient),
+        physician.full_name if physician else None,
+        clinic.name if clinic else "",
+    )
 
 
 def latest_course_id(session: DbSession, user: User) -> int | None:

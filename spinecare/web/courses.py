@@ -284,7 +284,7 @@ def _course_view(
     row = store.get_course(session, user, course_id)
     course = store.course_of(row)
     people = store.course_people(session, row)
-    patient, doctor = people.patient, people.physician
+    patient = people.patient
     sessions = store.sessions_of(session, row)
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
     taught = store.home_steps_of(session, row)
@@ -305,7 +305,7 @@ def _course_view(
     session_items = [{"id": r.id, **s.to_json(), "change": s.change} for r, s in sessions]
     data = {
         **store.course_json(row),
-        "patient": service.patient_json(patient),
+        "patient": patient.model_dump(mode="json"),
         "sessions": session_items,
         "home_steps": [
             {"zone": h.zone, "step": h.step, "minutes": h.minutes, "times_per_day": h.times_per_day}
@@ -317,7 +317,7 @@ def _course_view(
         "c": course,
         "cj": row.data,
         "patient": patient,
-        "doctor": doctor,
+        "doctor_name": people.physician_name,
         "sessions": session_items,
         "labels": _labels(kb, lang),
         "day_questions": _day_questions(kb),
@@ -738,7 +738,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         name = people.patient.name
         contacts = Clinic(
             name=people.clinic_name,
-            doctor=people.physician.full_name if people.physician else None,
+            doctor=people.physician_name,
         )
     _require_home(course)
     pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts)
