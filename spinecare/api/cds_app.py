@@ -2,8 +2,9 @@
 
 ``spinecare serve`` mounts the same routers in the full app; this one runs on its own
 (``uvicorn --factory spinecare.api.cds_app:create_cds_app``) for an EHR integration
-without the clinic pages. The full app calls :func:`configure_cds` and
-:func:`install_http_limits` to get the same state and limits.
+without the clinic pages. The full app calls
+:func:`spinecare.api.cds_state.configure_cds` and :func:`install_http_limits` to get the
+same state and limits.
 """
 
 from __future__ import annotations
