@@ -294,9 +294,14 @@ def _include_optional(app: FastAPI) -> list[str]:
 def _configure_api(app: FastAPI, settings: Settings) -> None:
     """The CDS Hooks state and HTTP limits of the API helper's module, when present."""
     try:
-        from spinecare.api.cds_app import configure_cds, install_http_limits
+        from spinecare.api.cds_app import install_http_limits
+        from spinecare.api.cds_state import configure_cds
     except ModuleNotFoundError as exc:
-        if exc.name not in ("spinecare.api.cds_app", "spinecare.api.security"):
+        if exc.name not in (
+            "spinecare.api.cds_app",
+            "spinecare.api.cds_state",
+            "spinecare.api.security",
+        ):
             raise
         return
     configure_cds(app, settings)

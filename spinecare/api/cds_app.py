@@ -2,86 +2,23 @@
 
 ``spinecare serve`` mounts the same routers in the full app; this one runs on its own
 (``uvicorn --factory spinecare.api.cds_app:create_cds_app``) for an EHR integration
-without the clinic pages. The full app calls :func:`configure_cds` and
-:func:`install_http_limits` to get the same state and limits.
+without the clinic pages. The full app calls
+:func:`spinecare.api.cds_state.configure_cds` and :func:`install_http_limits` to get the
+same state and limits.
 """
 
 from __future__ import annotations
-
-import logging
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spinecare.api.cds_state import configure_cds
 from spinecare.api.errors import error_response, install_error_handlers
-from spinecare.api.security import JWTVerifier, load_issuers
-from spinecare.fhir.outbound import AddressPolicy
 from spinecare.settings import Settings
-from spinecare.store.db import Database
 
-__all__ = ["BodySizeLimit", "CdsState", "cds_state", "configure_cds", "create_cds_app"]
-
-audit_log = logging.getLogger("spinecare.audit")
-
-
-@dataclass
-class CdsState:
-    """What the CDS Hooks routes need, kept on ``app.state.cds``."""
-
-    settings: Settings
-    verifier: JWTVerifier | None
-    address_policy: AddressPolicy = field(default_factory=AddressPolicy)
-    db: Database | None = None
-    feedback: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
-    audit: Callable[[dict[str, Any]], None] | None = None
-
-    def record(self, event: dict[str, Any]) -> None:
-        """Keep an audit event (feedback): in memory, in the audit log, and in the store hook."""
-        self.feedback.append(event)
-        audit_log.info("cds-hooks %s", event)
-        if self.audit is not None:
-            self.audit(event)
-
-
-def configure_cds(app: FastAPI, settings: Settings) -> CdsState:
-    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``.
-
-    The database is the app's (``app.state.db``), or opened from ``settings.db_url`` for
-    the standalone service: it holds the JWT ids already seen (shared by every worker)
-    and the patients' ids within EHRs that card links are made from."""
-    from spinecare.store.db import open_database
-    from spinecare.store.ehr import SeenTokens
-
-    settings.validate()  # refuses the JWT check turned off outside development
-    db = getattr(app.state, "db", None)
-    if db is None:
-        db = open_database(settings.db_url)
-        app.router.on_shutdown.append(db.dispose)
-    verifier = None
-    if settings.cds_issuers:
-        verifier = JWTVerifier(load_issuers(settings.cds_issuers), replay=SeenTokens(db))
-    state = CdsState(
-        settings=settings,
-        verifier=verifier,
-        address_policy=AddressPolicy.from_entries(settings.cds_fhir_allowed_hosts),
-        db=db,
-    )
-    app.state.cds = state
-    return state
-
-
-def cds_state(app: Any) -> CdsState:
-    """The app's CDS state; configured from the environment on first use if missing."""
-    state = getattr(app.state, "cds", None)
-    if state is None:
-        state = configure_cds(app, Settings.from_env())
-    return state  # type: ignore[no-any-return]
+__all__ = ["BodySizeLimit", "create_cds_app", "install_http_limits"]
 
 
 class _TooLarge(StarletteHTTPException):

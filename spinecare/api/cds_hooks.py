@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from spinecare.api.security import require_cds_jwt
+from spinecare.api.cds_state import require_cds_jwt
 from spinecare.documents import load_document
 from spinecare.errors import RecordError
 from spinecare.fhir.prefetch import (
@@ -262,18 +262,13 @@ def ehr_systems(data: Mapping[str, Any], claims: Any) -> list[str]:
 async def app_patient_for(request: Request, systems: list[str], patient_id: str) -> int | None:
     """spinecare's patient stored with this EHR id, or None (then the card's link is a
     SMART launch: never a guess from the EHR's id)."""
-    from spinecare.api.cds_app import cds_state
-    from spinecare.store.ehr import find_ehr_patient
+    from spinecare.api.cds_state import cds_state
+    from spinecare.clinic.ehr import app_patient_id
 
     db = cds_state(request.app).db
     if db is None or not systems:
         return None
-
-    def find() -> int | None:
-        with db.session() as session:
-            return find_ehr_patient(session, systems, patient_id)
-
-    return await asyncio.to_thread(find)
+    return await asyncio.to_thread(app_patient_id, db, systems, patient_id)
 
 
 # ---------------------------------------------------------------------------------------
@@ -335,7 +330,7 @@ def _service(service_id: str) -> dict[str, str]:
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> Any:
-    from spinecare.api.cds_app import cds_state
+    from spinecare.api.cds_state import cds_state
     from spinecare.engine.screening import screen_record
     from spinecare.fhir.cards import error_card, screening_cards
 
@@ -393,7 +388,7 @@ async def call_service(
 async def feedback(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> dict[str, Any]:
-    from spinecare.api.cds_app import cds_state
+    from spinecare.api.cds_state import cds_state
 
     _service(service_id)
     data = await _json_body(request)

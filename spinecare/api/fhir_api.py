@@ -89,7 +89,7 @@ def outcome_response(status: int, message: str, expression: str | None = None) -
 
 
 def _base(request: Request) -> str:
-    from spinecare.api.cds_app import cds_state
+    from spinecare.api.cds_state import cds_state
 
     return cds_state(request.app).settings.base_url.rstrip("/")
 
@@ -294,7 +294,7 @@ def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
 async def massage_screening(
     request: Request, as_of: str | None = None, lang: str = "en"
 ) -> Response:
-    from spinecare.api.cds_app import cds_state
+    from spinecare.api.cds_state import cds_state
 
     try:
         if not _content_type_ok(request):

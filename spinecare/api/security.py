@@ -47,7 +47,7 @@ from typing import Any, Protocol
 
 import httpx
 import jwt
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from spinecare.errors import InputError
 
@@ -58,8 +58,8 @@ __all__ = [
     "JWTVerifier",
     "ReplayCache",
     "ReplayStore",
+    "expected_audiences",
     "load_issuers",
-    "require_cds_jwt",
 ]
 
 log = logging.getLogger("spinecare.api.security")
@@ -162,8 +162,8 @@ class ReplayCache:
 
 
 class ReplayStore(Protocol):
-    """Where seen ``jti`` values are kept (:class:`ReplayCache` in memory, or the
-    database's :class:`spinecare.store.ehr.SeenTokens`)."""
+    """Where seen ``jti`` values are kept (:class:`ReplayCache` in memory, or in the
+    clinic's database: :func:`spinecare.clinic.ehr.seen_tokens`)."""
 
     def check_and_add(self, iss: str, jti: str, expires: float, now: float) -> bool: ...
 
@@ -340,40 +340,3 @@ def expected_audiences(request: Request, base_url: str) -> list[str]:
     """The URL this call may be addressed to: the endpoint under the configured public base
     URL. Never derived from the request (its ``Host`` header is the caller's to choose)."""
     return [base_url.rstrip("/") + request.url.path]
-
-
-def _bearer(request: Request) -> str | None:
-    value = request.headers.get("authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-async def require_cds_jwt(request: Request) -> dict[str, Any] | None:
-    """FastAPI dependency for CDS Hooks routes: the verified claims, or a bare 401.
-
-    Skipped (returns None) only when ``Settings.cds_jwt_required`` is off, which the
-    settings refuse outside development.
-    """
-    from spinecare.api.cds_app import cds_state
-
-    state = cds_state(request.app)
-    if not state.settings.cds_jwt_required:
-        return None
-    token = _bearer(request)
-    if token is None:
-        log.debug("CDS Hooks call without a bearer token refused")
-        raise HTTPException(status_code=401)
-    if state.verifier is None:
-        log.warning("CDS Hooks call refused: no issuers configured (SPINECARE_CDS_ISSUERS)")
-        raise HTTPException(status_code=401)
-    try:
-        return await state.verifier.verify(
-            token, expected_audiences(request, state.settings.base_url)
-        )
-    except AuthError as exc:
-        log.debug("CDS Hooks JWT refused: %s", exc)
-        raise HTTPException(status_code=401) from None

@@ -21,19 +21,26 @@ from spinecare.messages import N_, Message
 from spinecare.store.errors import FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
 
+# ``User`` is named here too: the adapters hold the acting user as the clinic hands it to
+# them (its id, role, clinic and patient) and pass it back to the use cases.
+
 __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
+    "User",
     "authenticate",
     "burn_password_work",
     "change_password",
+    "clinic_name",
     "cookie_token",
     "cookie_value",
     "create_user",
     "end_session",
     "get_or_create_clinic",
     "hash_password",
+    "own_record_language",
     "reset_password",
+    "set_language",
     "set_user_active",
     "sign",
     "start_session",
@@ -211,6 +218,27 @@ def end_session(session: Session, token: str) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Administration of users (the clinic's admin) and the user's own password
+
+
+def clinic_name(session: Session, user: User) -> str:
+    """The name of the clinic ``user`` works in (or is a patient of)."""
+    clinic = session.get(Clinic, user.clinic_id)
+    return clinic.name if clinic else ""
+
+
+def own_record_language(session: Session, user: User) -> str | None:
+    """The language written on the patient record of a patient's account (None for staff)."""
+    if user.patient_id is None:
+        return None
+    patient = session.get(PatientRow, user.patient_id)
+    return patient.language if patient else None
+
+
+def set_language(user: User, language: str) -> None:
+    """The user's own interface language (a language code the app has)."""
+    if not is_language(language):
+        raise FormError({"language": Message("one of %(choices)s", choices=", ".join(languages()))})
+    user.language = language
 
 
 def _password_problem(password: str) -> str | None:

@@ -27,16 +27,18 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
+from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import get_patient, now, physicians, screen_patient
 from spinecare.clinic.permissions import check_course, check_review_queue
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
-from spinecare.errors import InputError, SpinecareError
+from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
+    Clinic,
     CourseRow,
     DiaryEntry,
     HomeStepRow,
@@ -47,17 +49,21 @@ from spinecare.store.models import (
 from spinecare.store.records import record_of, store_record
 
 __all__ = [
+    "CoursePeople",
     "CourseView",
     "SessionBlocked",
     "add_diary_entry",
     "check_day",
     "complete",
+    "course_json",
     "course_of",
+    "course_people",
     "courses_of",
     "diary_of",
     "form_error",
     "get_course",
     "home_steps_of",
+    "latest_course_id",
     "paused_courses",
     "record_session",
     "resume",
@@ -99,6 +105,19 @@ def course_of(row: CourseRow) -> Course:
     return Course.from_json(row.data)
 
 
+def course_json(row: CourseRow) -> dict[str, Any]:
+    """A course as the pages' JSON twins give it: its columns and the stored course."""
+    return {
+        "id": row.id,
+        "patient_id": row.patient_id,
+        "physician_id": row.physician_id,
+        "status": row.status,
+        "needs_physician": row.needs_physician,
+        "version": row.version,
+        "course": row.data,
+    }
+
+
 def _save(row: CourseRow, course: Course) -> None:
     row.data = course.to_json()
     row.status = course.status
@@ -117,6 +136,41 @@ def get_course(
     row = check_course(session, user, course_id, "change" if write else "read")
     audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
     return row
+
+
+@dataclass(frozen=True)
+class CoursePeople:
+    """Who a course concerns: its patient, the name of the physician reviewing it (if
+    any), the clinic's name."""
+
+    patient: PatientOut
+    physician_name: str | None
+    clinic_name: str
+
+
+def course_people(session: DbSession, row: CourseRow) -> CoursePeople:
+    """The people of a course :func:`get_course` has already let the user see."""
+    patient = session.get(PatientRow, row.patient_id)
+    if patient is None:  # a course always has its patient (foreign key)
+        raise NotFoundError(f"patient {row.patient_id} not found")
+    physician = session.get(User, row.physician_id) if row.physician_id else None
+    clinic = session.get(Clinic, row.clinic_id)
+    return CoursePeople(
+        PatientOut.model_validate(patient),
+        physician.full_name if physician else None,
+        clinic.name if clinic else "",
+    )
+
+
+def latest_course_id(session: DbSession, user: User) -> int | None:
+    """The newest course of the patient ``user`` is (None for other roles, or no course)."""
+    if user.role != "patient" or user.patient_id is None:
+        return None
+    return session.scalar(
+        select(CourseRow.id)
+        .where(CourseRow.patient_id == user.patient_id, CourseRow.clinic_id == user.clinic_id)
+        .order_by(CourseRow.id.desc())
+    )
 
 
 def courses_of(session: DbSession, patient: PatientRow) -> list[CourseRow]:

@@ -31,6 +31,7 @@ __all__ = [
     "PlanOut",
     "PlannedCourseOut",
     "ScreeningOut",
+    "UserOut",
 ]
 
 PLAN_STATUSES = ("ready", "pending", "blocked")
@@ -158,6 +159,24 @@ class PatientDetailOut(BaseModel):
     intakes: list[IntakeOut]
     clearance_requests: list[ClearanceRequestOut]
     courses: list[CourseSummaryOut]
+
+
+# ---------------------------------------------------------------------------------------
+# Accounts
+
+
+class UserOut(_Rows):
+    """An account of the clinic, as its administrator sees it."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    patient_id: int | None = None
+    patient_name: str | None = Field(None, description="The name on the patient's record.")
+    language: str | None = None
+    active: bool
+    must_change_password: bool
 
 
 # ---------------------------------------------------------------------------------------

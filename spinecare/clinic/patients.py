@@ -60,7 +60,7 @@ from spinecare.store.models import (
     PatientRow,
     User,
 )
-from spinecare.store.records import record_of, records_of, store_record
+from spinecare.store.records import fact_intakes, record_of, records_of, store_record
 from spinecare.store.search import like_pattern, parse_query
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "clearance_request_json",
     "create_patient",
     "decide_clearance",
+    "fact_intakes_of",
     "get_clearance_request",
     "get_intake",
     "get_patient",
@@ -82,6 +83,7 @@ __all__ = [
     "patient_page",
     "patient_screening",
     "physicians",
+    "read_import",
     "request_clearance",
     "requests_of",
     "screen_patient",
@@ -412,6 +414,17 @@ def get_intake(
     return intake, facts, recorder.full_name if recorder else None
 
 
+def read_import(raw: bytes, name: str, kb: KB) -> tuple[PatientRecord, list[tuple[str, str]]]:
+    """An uploaded FHIR Bundle or intake file: the record it holds and the patient's
+    ``(EHR, id)`` pairs it names (for :func:`import_record`). CPU work: run it in a worker."""
+    from spinecare.core import load_record, read_document
+    from spinecare.store.ehr import ehr_ids_in_bundle
+
+    document = read_document(raw, name)
+    source_doc = document if isinstance(document, dict) else raw
+    return load_record(source_doc, kb, name=name), list(ehr_ids_in_bundle(document))
+
+
 def import_record(
     session: Session,
     user: User,
@@ -509,6 +522,12 @@ def add_intake(
     return intake
 
 
+def fact_intakes_of(session: Session, patient: PatientRow) -> dict[str, Intake]:
+    """The intake each of ``patient``'s facts was recorded in, keyed by the fact's
+    reference (for a patient the caller has already been let see)."""
+    return fact_intakes(session, patient.id)
+
+
 def intakes_of(session: Session, patient: PatientRow, limit: int = 20) -> list[Intake]:
     return list(
         session.scalars(
@@ -530,6 +549,17 @@ class PatientScreening:
     record: PatientRecord
     screening: Screening
     plan: CoursePlan
+
+    def out(self) -> tuple[ScreeningOut, PlanOut]:
+        """The screening and plan contract (DESIGN.md section 4) as ``spinecare
+        screen|plan FILE --format json`` print them for the same record and date: the
+        patient is named as the record names it (its external id), not by the store's
+        number. ``/api/`` and the screening page's JSON twin both answer these."""
+        named = {"patient": self.patient.external_id}
+        return (
+            ScreeningOut.model_validate(self.screening.to_json() | named),
+            PlanOut.model_validate(self.plan.to_json() | named),
+        )
 
 
 def screen_patient(
@@ -555,15 +585,8 @@ def screen_patient(
 def patient_screening(
     session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> tuple[ScreeningOut, PlanOut]:
-    """The stored patient's screening and plan (DESIGN.md section 4), as ``spinecare
-    screen|plan FILE --format json`` print them for the same record and date: the patient
-    is named as the record names it (its external id), not by the store's number."""
-    ps = screen_patient(session, user, patient_id, kb, as_of, lang)
-    named = {"patient": ps.patient.external_id}
-    return (
-        ScreeningOut.model_validate(ps.screening.to_json() | named),
-        PlanOut.model_validate(ps.plan.to_json() | named),
-    )
+    """The stored patient's screening and plan (:meth:`PatientScreening.out`)."""
+    return screen_patient(session, user, patient_id, kb, as_of, lang).out()
 
 
 def screen_patients(

@@ -27,6 +27,7 @@ from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
 
 __all__ = [
     "STAFF",
+    "check_admin",
     "check_clearance_queue",
     "check_clearance_request",
     "check_course",
@@ -125,6 +126,18 @@ def check_staff(user: User, action: str) -> None:
     """Clinic-wide changes (``create_patient``, ``import_record``) are the staff's."""
     if user.role not in STAFF:
         raise AccessDenied(Message(STAFF_ACTIONS[action], role=user.role))
+
+
+def check_admin(user: User) -> None:
+    """The clinic's accounts and its audit log are the admin's."""
+    if user.role != "admin":
+        raise AccessDenied(
+            Message(
+                "this page is for %(roles)s; you are signed in as %(role)s",
+                roles="admin",
+                role=user.role,
+            )
+        )
 
 
 def check_clearance_queue(user: User) -> None:

@@ -43,17 +43,15 @@ def user_token(
         if db:
             overrides["db_url"] = db
         settings = Settings.from_env(**overrides)
-        from sqlalchemy import select
-
         from spinecare.clinic.tokens import issue_token, revoke_token, token_user
+        from spinecare.clinic.users import active_user
         from spinecare.store.db import open_database
-        from spinecare.store.models import User
 
         database = open_database(settings.db_url)
         try:
             with database.session() as session:
-                user = session.scalar(select(User).where(User.username == username.strip()))
-                if user is None or not user.active:
+                user = active_user(session, username)
+                if user is None:
                     _fail(f"USERNAME: no active user '{username}'")
                     return
                 if revoke is not None:

@@ -121,24 +121,21 @@ def user_add(
             if db
             else Settings.from_env(environment="development")
         )
-        from spinecare.clinic.accounts import create_user, get_or_create_clinic
+        from spinecare.clinic import FormError
+        from spinecare.clinic.users import account_for_cli
         from spinecare.store.db import open_database
-        from spinecare.store.errors import FormError
-        from spinecare.store.models import PatientRow
 
         database = open_database(settings.db_url)
         with database.session() as session:
-            place = get_or_create_clinic(session, clinic)
-            row = session.get(PatientRow, patient) if patient else None
             try:
-                user = create_user(
+                user, place = account_for_cli(
                     session,
-                    clinic=place,
+                    clinic=clinic,
                     username=username,
                     password=password,
                     role=role,
                     full_name=full_name,
-                    patient=row,
+                    patient_id=patient,
                 )
             except FormError as exc:
                 problems = "; ".join(
@@ -147,7 +144,7 @@ def user_add(
                 )
                 _fail(problems)
                 return
-            typer.echo(f"created {user.role} '{user.username}' in clinic '{place.name}'")
+            typer.echo(f"created {user.role} '{user.username}' in clinic '{place}'")
         database.dispose()
     except SpinecareError as exc:
         _fail(exc.one_line())

@@ -15,23 +15,14 @@ from babel.dates import format_datetime
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import create_user, reset_password, set_user_active, update_user
-from spinecare.clinic.audit import record as audit
-from spinecare.clinic.patients import search_condition
-from spinecare.errors import NotFoundError
-from spinecare.messages import Message
-from spinecare.store.audit import (
-    AuditFilter,
-    audit_actions,
-    entry_json,
-    iter_audit,
-    list_audit,
-)
-from spinecare.store.errors import FormError
-from spinecare.store.models import ROLES, AuditEntry, Clinic, PatientRow, User
+from spinecare.clinic import FormError
+from spinecare.clinic import users as accounts
+from spinecare.clinic.accounts import User
+from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
+from spinecare.clinic.audit_log import patients_found as audit_patients
+from spinecare.clinic.users import ROLES
 from spinecare.web.deps import (
     check_csrf,
     db_session,
@@ -175,7 +166,7 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
     return Markup("; ").join(out)
 
 
-def detail_names(session: Session, clinic_id: int, kb: Any, lang: str) -> dict[str, str]:
+def detail_names(people: AuditNames, kb: Any, lang: str) -> dict[str, str]:
     """What the ids in audit details stand for, in ``lang``: findings, zones, verdicts,
     stop rules and the clinic's user names."""
     names: dict[str, str] = {c.id: c.label.get(lang) for c in kb.model.concepts}
@@ -185,8 +176,7 @@ def detail_names(session: Session, clinic_id: int, kb: Any, lang: str) -> dict[s
     names |= {k: translate(v) for k, v in STATUS_WORDS.items()}
     # what an import or an intake was labelled with
     names |= {str(t): translate(t) for t in (*SOURCE_WORDS.values(), SESSION_DAY)}
-    users = select(User.username, User.full_name).where(User.clinic_id == clinic_id)
-    names |= {u: n for u, n in session.execute(users).all() if n}
+    names |= people.usernames
     return names
 
 
@@ -242,13 +232,7 @@ def _audit_request(
             flt.username = user
     if patient and patient.strip():
         # whatever the patient search finds: name, patient id, phone, date of birth
-        flt.patient_ids = list(
-            session.scalars(
-                select(PatientRow.id).where(
-                    PatientRow.clinic_id == admin.clinic_id, search_condition(patient)
-                )
-            )
-        )
+        flt.patient_ids = audit_patients(session, admin, patient)
     if patient_id and patient_id.isdigit():  # one patient exactly (links, scripts)
         flt.patient_id = int(patient_id)
     first = _day(since, "from", errors)
@@ -291,31 +275,28 @@ def audit_params(
     }
 
 
-def _names(session: Session, clinic_id: int) -> tuple[dict[int, str], dict[int, str]]:
-    users = dict(
-        session.execute(select(User.id, User.full_name).where(User.clinic_id == clinic_id)).all()
-    )
-    return users, _patient_names(session, clinic_id)
-
-
-def _entry_view(
-    e: AuditEntry,
-    users: dict[int, str],
-    patients: dict[int, str],
-    zone: ZoneInfo,
-    lang: str,
-) -> dict[str, Any]:
-    at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
+def _entry_view(e: dict[str, Any], names: AuditNames, zone: ZoneInfo, lang: str) -> dict[str, Any]:
+    """An entry (:mod:`spinecare.clinic.audit_log`) as the page shows it; the JSON keys
+    are the entry's own, with the reader's time and the names."""
+    entry = dict(e)
+    at = entry.pop("at_time")
+    user_id = entry.pop("user_id")
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
     local = at.astimezone(zone)
     return {
-        **entry_json(e),
+        **entry,
         "at_local": local.isoformat(timespec="seconds"),
         "when": format_datetime(local, "medium", locale=lang),
-        "user_name": users.get(e.user_id or 0) or e.username or "",
-        "action_words": _words(ACTION_WORDS, e.action),
-        "entity_words": _words(ENTITY_WORDS, e.entity),
-        "patient_name": patients.get(e.patient_id or 0, ""),
+        "user_name": names.users.get(user_id or 0) or e["user"] or "",
+        "action_words": _words(ACTION_WORDS, e["action"]),
+        "entity_words": _words(ENTITY_WORDS, e["entity"]),
+        "patient_name": names.patients.get(e["patient_id"] or 0, ""),
     }
+
+
+def _filters_detail(filters: dict[str, str]) -> str:
+    """The filters a reading of the log used, as its audit entry's detail."""
+    return " ".join(f"{k}={v}" for k, v in filters.items() if v)
 
 
 @router.get("/audit")
@@ -332,21 +313,13 @@ def audit_page(
         admin = require_user(request, session, "admin")
         ask = _audit_request(session, admin, **params)
         ask.flt.limit, ask.flt.offset = PAGE, (number - 1) * PAGE
-        rows, total = list_audit(session, admin.clinic_id, ask.flt)
-        users, patients = _names(session, admin.clinic_id)
-        names = detail_names(session, admin.clinic_id, state(request).kb(), lang)
-        entries = [_entry_view(e, users, patients, ask.zone, lang) for e in rows]
-        details = [detail_words(e.detail, names) for e in rows]
-        actions = [(a, _words(ACTION_WORDS, a)) for a in audit_actions(session, admin.clinic_id)]
-        people = sorted(users.items(), key=lambda item: item[1])
-        audit(
-            session,
-            admin,
-            "read",
-            "audit_log",
-            None,
-            detail=" ".join(f"{k}={v}" for k, v in ask.filters.items() if v),
-        )
+        log = log_page(session, admin, ask.flt, detail=_filters_detail(ask.filters))
+        names = detail_names(log.names, state(request).kb(), lang)
+    entries = [_entry_view(e, log.names, ask.zone, lang) for e in log.entries]
+    details = [detail_words(e["detail"], names) for e in log.entries]
+    actions = [(a, _words(ACTION_WORDS, a)) for a in log.actions]
+    people = sorted(log.names.users.items(), key=lambda item: item[1])
+    total = log.total
     query = urlencode({k: v for k, v in ask.filters.items() if v})
     data = {"entries": entries, "total": total, "page": number, "filters": ask.filters}
     if ask.errors:
@@ -376,7 +349,7 @@ def audit_export(
         ask = _audit_request(session, admin, **params)
         if ask.errors:
             raise FormError(ask.errors)
-        users, patients = _names(session, admin.clinic_id)
+        names, found = export_entries(session, admin, ask.flt, detail=_filters_detail(ask.filters))
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out)
@@ -393,32 +366,24 @@ def audit_export(
                 gettext("Detail"),
             ]
         )
-        for e in iter_audit(session, admin.clinic_id, ask.flt):
-            v = _entry_view(e, users, patients, ask.zone, lang)
+        for e in found:
+            v = _entry_view(e, names, ask.zone, lang)
             writer.writerow(
                 [
                     _cell(x)
                     for x in (
                         v["at_local"],
                         v["user_name"],
-                        e.username or "",
+                        e["user"] or "",
                         v["action_words"],
                         v["entity_words"],
-                        e.entity_id or "",
+                        e["entity_id"] or "",
                         v["patient_name"],
-                        e.patient_id or "",
-                        e.detail or "",
+                        e["patient_id"] or "",
+                        e["detail"] or "",
                     )
                 ]
             )
-        audit(
-            session,
-            admin,
-            "export",
-            "audit_log",
-            None,
-            detail=" ".join(f"{k}={v}" for k, v in ask.filters.items() if v),
-        )
     stamp = date.today().isoformat()
     return Response(
         out.getvalue().encode("utf-8"),
@@ -433,40 +398,10 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(CSV_CELL_START) else text
 
 
-def _user_json(u: User, patient_names: dict[int, str] | None = None) -> dict[str, object]:
-    return {
-        "id": u.id,
-        "username": u.username,
-        "full_name": u.full_name,
-        "role": u.role,
-        "patient_id": u.patient_id,
-        "patient_name": (patient_names or {}).get(u.patient_id or 0),
-        "language": u.language,
-        "active": u.active,
-        "must_change_password": u.must_change_password,
-    }
-
-
-def _patient_names(session: Session, clinic_id: int) -> dict[int, str]:
-    rows = session.execute(
-        select(PatientRow.id, PatientRow.name).where(PatientRow.clinic_id == clinic_id)
-    )
-    return {pid: name for pid, name in rows}
-
-
 def _users_context(session: Session, admin: User) -> dict[str, object]:
-    users = list(
-        session.scalars(
-            select(User)
-            .where(  # type: ignore[attr-defined]
-                User.clinic_id == admin.clinic_id
-            )
-            .order_by(User.username)
-        )
-    )
-    names = _patient_names(session, admin.clinic_id)
+    names = accounts.clinic_patient_names(session, admin)
     return {
-        "users": [_user_json(u, names) for u in users],
+        "users": [u.model_dump(mode="json") for u in accounts.clinic_users(session, admin)],
         "roles": ROLES,
         "patients": sorted(names.items(), key=lambda item: item[1]),
     }
@@ -487,52 +422,24 @@ async def user_create(request: Request) -> Response:
     fields = await check_csrf(request)
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        clinic = session.get(Clinic, admin.clinic_id)
-        assert clinic is not None
-        patient = None
-        pid = parse_int(fields.get("patient_id"), 0)
-        if pid:
-            patient = session.scalar(
-                select(PatientRow).where(
-                    PatientRow.id == pid, PatientRow.clinic_id == admin.clinic_id
-                )
-            )
         try:
-            created = create_user(
+            created = accounts.add_user(
                 session,
-                clinic=clinic,
+                admin,
                 username=fields.get("username", ""),
                 password=fields.get("password", ""),
                 role=fields.get("role", ""),
                 full_name=fields.get("full_name") or None,
-                patient=patient,
+                patient_id=parse_int(fields.get("patient_id"), 0),
             )
         except FormError as exc:
             context = _users_context(session, admin)
             values = {k: v for k, v in fields.items() if k != "password"}
             return _form_error(request, "users.html", {**context, "values": values}, exc)
-        audit(session, admin, "create", "user", str(created.id))
-        data = _user_json(created)
+        data = accounts.user_out(created).model_dump(mode="json")
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(data, status_code=201)
     return RedirectResponse("/users", status_code=303)
-
-
-def _clinic_user(session: Session, admin: User, user_id: int) -> User:
-    """A user of the admin's clinic (another clinic's users are not found)."""
-    user = session.get(User, user_id)
-    if user is None or user.clinic_id != admin.clinic_id:
-        raise NotFoundError(Message("user %(id)s not found", id=user_id))
-    return user
-
-
-def _patient_of(session: Session, admin: User, raw: str | None) -> PatientRow | None:
-    pid = parse_int(raw, 0)
-    if not pid:
-        return None
-    return session.scalar(
-        select(PatientRow).where(PatientRow.id == pid, PatientRow.clinic_id == admin.clinic_id)
-    )
 
 
 def _user_page(
@@ -547,8 +454,8 @@ def _user_page(
     temporary: str | None = None,
     status: int = 200,
 ) -> Response:
-    names = _patient_names(session, admin.clinic_id)
-    data = _user_json(user, names)
+    names = accounts.clinic_patient_names(session, admin)
+    data = accounts.user_out(user, names).model_dump(mode="json")
     if values is None:
         values = {
             "full_name": user.full_name,
@@ -585,7 +492,7 @@ def _user_page(
 def user_page(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = _clinic_user(session, admin, user_id)
+        user = accounts.clinic_user(session, admin, user_id)
         return _user_page(request, session, admin, user)
 
 
@@ -594,22 +501,21 @@ async def user_edit(request: Request, user_id: int) -> Response:
     fields = await check_csrf(request)
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = _clinic_user(session, admin, user_id)
+        user = accounts.clinic_user(session, admin, user_id)
         try:
-            update_user(
+            accounts.edit_user(
                 session,
                 admin,
                 user,
                 full_name=fields.get("full_name", ""),
                 role=fields.get("role", ""),
                 language=fields.get("language") or None,
-                patient=_patient_of(session, admin, fields.get("patient_id")),
+                patient_id=parse_int(fields.get("patient_id"), 0),
             )
         except FormError as exc:
             return _user_page(
                 request, session, admin, user, values=fields, errors=exc.errors, status=422
             )
-        audit(session, admin, "update", "user", str(user.id))
         return _user_page(request, session, admin, user, notice=Text("Saved."))
 
 
@@ -618,13 +524,12 @@ async def user_active(request: Request, user_id: int) -> Response:
     fields = await check_csrf(request)
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = _clinic_user(session, admin, user_id)
+        user = accounts.clinic_user(session, admin, user_id)
         active = fields.get("active") == "yes"
         try:
-            set_user_active(session, admin, user, active)
+            accounts.set_active(session, admin, user, active)
         except FormError as exc:
             return _user_page(request, session, admin, user, errors=exc.errors, status=422)
-        audit(session, admin, "reactivate" if active else "deactivate", "user", str(user.id))
         notice = Text("The account is active again.") if active else DEACTIVATED
         return _user_page(request, session, admin, user, notice=notice)
 
@@ -634,7 +539,6 @@ async def user_reset_password(request: Request, user_id: int) -> Response:
     await check_csrf(request)
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = _clinic_user(session, admin, user_id)
-        temporary = reset_password(session, user)
-        audit(session, admin, "reset_password", "user", str(user.id))
+        user = accounts.clinic_user(session, admin, user_id)
+        temporary = accounts.reset_user_password(session, admin, user)
         return _user_page(request, session, admin, user, temporary=temporary)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from spinecare.clinic import FormError
 from spinecare.clinic.accounts import change_password, end_session, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
-from spinecare.store.errors import FormError
 from spinecare.web.deps import (
     PASSWORD_PAGE,
     SESSION_COOKIE,

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
-from spinecare.store.errors import FormError, VersionConflict
 from spinecare.web.deps import (
     check_csrf,
     db_session,

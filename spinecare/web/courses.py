@@ -15,17 +15,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 
+from spinecare.clinic import AccessDenied, FormError, VersionConflict
 from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
+from spinecare.clinic.accounts import User, set_language
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
 from spinecare.messages import N_
 from spinecare.record.model import Patient, PatientRecord
 from spinecare.reports.charts import adherence_bar_svg, pain_chart_svg, zone_figure_svg
-from spinecare.store.errors import AccessDenied, FormError, VersionConflict
-from spinecare.store.models import CourseRow, PatientRow, User
 from spinecare.web import i18n
 from spinecare.web.deps import (
     check_csrf,
@@ -93,18 +92,6 @@ def _symptom_questions(kb: KB) -> list[str]:
     return out
 
 
-def _course_json(row: CourseRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "patient_id": row.patient_id,
-        "physician_id": row.physician_id,
-        "status": row.status,
-        "needs_physician": row.needs_physician,
-        "version": row.version,
-        "course": row.data,
-    }
-
-
 def _fields_list(form: Any, name: str) -> list[str]:
     return [v for v in form.getlist(name) if isinstance(v, str) and v]
 
@@ -123,7 +110,7 @@ async def choose_language(request: Request) -> Response:
     with db_session(request) as session:
         user = optional_user(request, session)
         if user is not None:
-            user.language = lang
+            set_language(user, lang)
     target = fields.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
@@ -194,7 +181,7 @@ def _new_course_view(
         "figure": Markup(zone_figure_svg(zones, width=110, title=_zones_title(kb, zones, lang)))
         if zones
         else "",
-        "courses": [_course_json(c) for c in store.courses_of(session, ps.patient)],
+        "courses": [store.course_json(c) for c in store.courses_of(session, ps.patient)],
     }
     data = {
         "patient": service.patient_json(ps.patient),
@@ -281,7 +268,7 @@ async def course_start(request: Request, patient_id: int) -> Response:
             context["values"] = {**context["values"], **fields}
             context["chosen"] = {k: v for k, v in values.items() if isinstance(v, list)}
             return _form_error(request, "course_new.html", context, exc)
-        data = _course_json(row)
+        data = store.course_json(row)
         location = f"/courses/{row.id}"
     return _created(request, location, data)
 
@@ -296,9 +283,9 @@ def _course_view(
     kb, lang = _kb(request), _lang(request)
     row = store.get_course(session, user, course_id)
     course = store.course_of(row)
-    patient = session.get(PatientRow, row.patient_id)
+    people = store.course_people(session, row)
+    patient = people.patient
     sessions = store.sessions_of(session, row)
-    doctor = session.get(User, row.physician_id) if row.physician_id else None
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
     taught = store.home_steps_of(session, row)
     times = {h.zone: h.times_per_day for h in taught}
@@ -317,8 +304,8 @@ def _course_view(
     ]
     session_items = [{"id": r.id, **s.to_json(), "change": s.change} for r, s in sessions]
     data = {
-        **_course_json(row),
-        "patient": service.patient_json(patient) if patient else None,
+        **store.course_json(row),
+        "patient": patient.model_dump(mode="json"),
         "sessions": session_items,
         "home_steps": [
             {"zone": h.zone, "step": h.step, "minutes": h.minutes, "times_per_day": h.times_per_day}
@@ -330,7 +317,7 @@ def _course_view(
         "c": course,
         "cj": row.data,
         "patient": patient,
-        "doctor": doctor,
+        "doctor_name": people.physician_name,
         "sessions": session_items,
         "labels": _labels(kb, lang),
         "day_questions": _day_questions(kb),
@@ -420,7 +407,7 @@ async def session_check(request: Request, course_id: int) -> Response:
         data = {
             "check": check.to_json(),
             "stop_events": [e.to_json() for e in events],
-            "course": _course_json(row),
+            "course": store.course_json(row),
         }
     return render(request, "session.html", context, data)
 
@@ -480,7 +467,7 @@ async def session_record(request: Request, course_id: int) -> Response:
         result: dict[str, Any] = {
             "session": {"id": srow.id, **srow.data},
             "stop_events": [e.to_json() for e in events],
-            "course": _course_json(row),
+            "course": store.course_json(row),
         }
     return _created(request, f"/courses/{course_id}", result)
 
@@ -499,7 +486,7 @@ async def course_resume(request: Request, course_id: int) -> Response:
             context, _ = _course_view(request, session, user, course_id)
             context["values"] = fields
             return _form_error(request, "course.html", context, exc)
-        data = _course_json(row)
+        data = store.course_json(row)
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/courses/{course_id}", status_code=303)
@@ -536,7 +523,7 @@ async def course_complete(request: Request, course_id: int) -> Response:
         if fields.get("confirm") != "yes":
             return _confirm_end(request, session, user, course_id)
         row = store.complete(session, user, course_id, day=date.today())
-        data = _course_json(row)
+        data = store.course_json(row)
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/courses/{course_id}/progress", status_code=303)
@@ -572,7 +559,7 @@ async def home_program_save(request: Request, course_id: int) -> Response:
             context, _ = _course_view(request, session, user, course_id)
             context["values"] = fields
             return _form_error(request, "course.html", context, exc)
-        data = _course_json(row)
+        data = store.course_json(row)
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/courses/{course_id}#home-program", status_code=303)
@@ -590,8 +577,8 @@ def progress_view(
     sessions = [s for _, s in store.sessions_of(session, row)]
     day = as_of or (course.end if course.end else date.today())
     p = progress(course, sessions, kb, as_of=day)
-    patient = session.get(PatientRow, row.patient_id)
-    data = {"course": _course_json(row), "progress": p.to_json()}
+    patient = store.course_people(session, row).patient
+    data = {"course": store.course_json(row), "progress": p.to_json()}
     context = {
         "row": row,
         "c": course,
@@ -642,7 +629,7 @@ def _home_view(
         if c.id in course.cost_options
     ]
     data = {
-        "course": _course_json(row),
+        "course": store.course_json(row),
         "routine": [{k: v for k, v in r.items() if k != "figure"} for r in routine],
         "stop_rules": _stop_rules(kb, lang),
         "diary": diary,
@@ -677,11 +664,7 @@ def my_home(request: Request) -> Response:
     """The patient's current course's home routine (their screening when there is none)."""
     with db_session(request) as session:
         user = require_user(request, session, "patient")
-        cid = session.scalar(
-            select(CourseRow.id)
-            .where(CourseRow.patient_id == (user.patient_id or -1))
-            .order_by(CourseRow.id.desc())
-        )
+        cid = store.latest_course_id(session, user)
         target = f"/courses/{cid}/home" if cid else f"/patients/{user.patient_id}/screening"
     if wants_json(request):
         return JSONResponse({"next": target, "course": cid})
@@ -732,34 +715,30 @@ async def diary_save(request: Request, course_id: int) -> Response:
 # Downloads
 
 
-def _download_lang(request: Request, session: Any, row: CourseRow, raw: str | None) -> str:
+def _download_lang(request: Request, people: store.CoursePeople, raw: str | None) -> str:
     if raw:
         lang = i18n.normalize(raw)
         if lang is None:
             raise FormError({"lang": Text("one of %(choices)s", choices=", ".join(i18n.LANGUAGES))})
         return lang
-    patient = session.get(PatientRow, row.patient_id)
-    return i18n.normalize(patient.language if patient else None) or _lang(request)
+    return i18n.normalize(people.patient.language) or _lang(request)
 
 
 @router.get("/courses/{course_id}/handout.pdf")
 def handout(request: Request, course_id: int, lang: str | None = None) -> Response:
     from spinecare.reports.handout import Clinic, render_handout
-    from spinecare.store.models import Clinic as ClinicRow
 
     kb = _kb(request)
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
         row = store.get_course(session, user, course_id, audit_as="handout")
-        code = _download_lang(request, session, row, lang)
+        people = store.course_people(session, row)
+        code = _download_lang(request, people, lang)
         course = store.course_of(row)
-        patient = session.get(PatientRow, row.patient_id)
-        clinic = session.get(ClinicRow, row.clinic_id)
-        doctor = session.get(User, row.physician_id) if row.physician_id else None
-        name = patient.name if patient else ""
+        name = people.patient.name
         contacts = Clinic(
-            name=clinic.name if clinic else "",
-            doctor=doctor.full_name if doctor else None,
+            name=people.clinic_name,
+            doctor=people.physician_name,
         )
     _require_home(course)
     pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts)
@@ -774,7 +753,7 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
         row = store.get_course(session, user, course_id, audit_as="calendar")
-        code = _download_lang(request, session, row, lang)
+        code = _download_lang(request, store.course_people(session, row), lang)
         course = store.course_of(row)
     _require_home(course)
     ics = home_calendar(course, kb, lang=code)

@@ -29,12 +29,15 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from spinecare import i18n as texts
+from spinecare.clinic import AccessDenied
 from spinecare.clinic.accounts import (
     SESSION_COOKIE as SESSION_COOKIE,  # the web pages' name for it
 )
 from spinecare.clinic.accounts import (
+    User,
     cookie_token,
     cookie_value,
+    own_record_language,
     sign,
     user_for_token,
 )
@@ -44,8 +47,6 @@ from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.settings import Settings
 from spinecare.store.db import Database
-from spinecare.store.errors import AccessDenied
-from spinecare.store.models import PatientRow, User
 from spinecare.web import i18n
 
 NONCE_COOKIE = "spinecare_csrf"
@@ -200,9 +201,8 @@ class Viewer:
 def user_language(session: Session, user: User) -> str:
     """The user's interface language; a patient without one gets their record's."""
     lang = i18n.normalize(user.language)
-    if lang is None and user.patient_id is not None:
-        patient = session.get(PatientRow, user.patient_id)
-        lang = i18n.normalize(patient.language if patient else None)
+    if lang is None:
+        lang = i18n.normalize(own_record_language(session, user))
     return lang or "en"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from spinecare.clinic import FormError
 from spinecare.errors import UnitError
 from spinecare.kb.loader import KB
 from spinecare.record.intake import PLAUSIBLE
@@ -25,7 +26,6 @@ from spinecare.record.model import (
     PatientRecord,
 )
 from spinecare.record.units import convert
-from spinecare.store.errors import FormError
 from spinecare.web.i18n import Text
 
 ZONE_SYSTEM = "spinecare-zone"

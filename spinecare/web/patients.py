@@ -8,14 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.errors import RecordError
 from spinecare.i18n import quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
 from spinecare.record.model import PatientRecord
-from spinecare.store.errors import FormError, VersionConflict
-from spinecare.store.records import fact_intakes
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     TEMPLATES,
@@ -137,21 +136,19 @@ def patient_list(request: Request, q: str | None = None, page: str | None = None
     st = state(request)
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
-        rows, total = service.list_patients(
-            session, user, q=q, limit=PAGE, offset=(number - 1) * PAGE
+        found = service.patient_page(
+            session, user, st.kb(), date.today(), q=q, limit=PAGE, offset=(number - 1) * PAGE
         )
-        screenings = service.screen_patients(session, rows, st.kb(), date.today())
-    items = [{**service.patient_json(p), "verdict": screenings[p.id].verdict} for p in rows]
-    data = {"patients": items, "total": total, "page": number, "per_page": PAGE, "q": q or ""}
+    data = found.model_dump(mode="json")  # the object GET /api/patients answers
     return render(
         request,
         "patients.html",
         {
-            "items": items,
-            "total": total,
+            "items": data["patients"],
+            "total": found.total,
             "page": number,
-            "q": q or "",
-            "pages": max(1, -(-total // PAGE)),
+            "q": found.q,
+            "pages": max(1, -(-found.total // PAGE)),
             "words": VERDICT_WORDS,
         },
         data,
@@ -249,15 +246,9 @@ async def import_upload(request: Request) -> Response:
         ehr_ids: list[tuple[str, str]] = []
         if not errors:
             from spinecare.clinic.workers import run_heavy
-            from spinecare.core import load_record, read_document
-            from spinecare.store.ehr import ehr_ids_in_bundle
 
             def read() -> tuple[Any, list[tuple[str, str]]]:
-                document = read_document(raw, name)
-                source_doc = document if isinstance(document, dict) else raw
-                return load_record(source_doc, st.kb(), name=name), list(
-                    ehr_ids_in_bundle(document)
-                )
+                return service.read_import(raw, name, st.kb())
 
             try:  # parsing is CPU work: off the event loop
                 record, ehr_ids = await run_heavy(read)
@@ -552,11 +543,11 @@ def _zones(ps: service.PatientScreening) -> tuple[list[str], list[str]]:
     return treat, avoid
 
 
-def recorded_in(session: Any, patient_id: int) -> dict[str, dict[str, Any]]:
+def recorded_in(session: Any, patient: Any) -> dict[str, dict[str, Any]]:
     """Where each of the patient's facts was recorded, as a clinician says it ("intake form
     of 3 Dec 2026", "FHIR import of 1 Dec 2026"), keyed by the fact's reference."""
     out: dict[str, dict[str, Any]] = {}
-    for ref, intake in fact_intakes(session, patient_id).items():
+    for ref, intake in service.fact_intakes_of(session, patient).items():
         text = Text(
             "%(source)s of %(day)s",
             source=SOURCE_WORDS.get(intake.source, intake.source),
@@ -578,13 +569,14 @@ def screening_view(
     ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     patient = ps.patient
-    screening = ps.screening.to_json()
+    screening_out, plan_out = ps.out()  # the objects /api/patients/{id}/screening|plan give
+    screening = screening_out.model_dump(mode="json")
     treat, avoid = _zones(ps)
     labels = {z.id: z.label.get(lang) for z in kb.model.zones}
     data = {
         "patient": service.patient_json(patient),
         "screening": screening,
-        "plan": ps.plan.to_json(),
+        "plan": plan_out.model_dump(mode="json"),
         "zones": {"treat": treat, "avoid": avoid},
         "clearable": service.clearable(ps.screening),
         "clearance_requests": requests_,
@@ -599,7 +591,7 @@ def screening_view(
         "status_words": STATUS_WORDS,
         "plan_words": PLAN_WORDS,
         "modality_labels": {m.id: m.label.get(lang) for m in kb.model.plans.modalities},
-        "recorded_in": recorded_in(session, patient.id),
+        "recorded_in": recorded_in(session, patient),
         "treat": treat,
         "avoid": avoid,
         "labels": labels,

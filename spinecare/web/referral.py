@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spinecare.clinic import patients as service
+from spinecare.clinic.accounts import clinic_name as name_of_clinic
 from spinecare.errors import NotFoundError
 from spinecare.i18n import quantity
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message
-from spinecare.store.models import Clinic
 from spinecare.web.deps import db_session, render, request_language, require_user, state
 from spinecare.web.i18n import format_day, set_language, translate
 from spinecare.web.patients import _as_of
@@ -83,8 +83,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         ps = service.screen_patient(session, user, patient_id, kb, day, lang)
         if ps.screening.verdict != URGENT:
             raise NotFoundError(Message(NO_RED_FLAG, day=day.isoformat()))
-        clinic = session.get(Clinic, user.clinic_id)
-        clinic_name = clinic.name if clinic else ""
+        clinic_name = name_of_clinic(session, user)
         patient = ps.patient
         author = user.full_name
     labels = {c.id: str(c.label.get(lang)) for c in kb.model.concepts}

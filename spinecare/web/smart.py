@@ -36,9 +36,9 @@ from http.cookies import SimpleCookie
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import delete, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spinecare.clinic import AccessDenied
 from spinecare.clinic.accounts import sign
 from spinecare.errors import InputError
 from spinecare.fhir.smart import (
@@ -52,7 +52,6 @@ from spinecare.fhir.smart import (
     user_reference,
 )
 from spinecare.record.model import PatientRecord
-from spinecare.store.errors import AccessDenied
 from spinecare.web import deps
 from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 
@@ -87,7 +86,7 @@ def _hash(value: str) -> str:
 
 @router.get("/launch", summary="SMART App Launch (EHR or standalone)")
 async def launch(request: Request, iss: str = "", launch: str | None = None) -> Response:
-    from spinecare.store.models import SmartLaunch
+    from spinecare.clinic.launches import begin_launch
 
     ehr = _ehrs(request).get(iss.strip().rstrip("/"))
     if ehr is None:
@@ -98,14 +97,13 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
     launch_state = secrets.token_urlsafe(32)
     moment = datetime.now(UTC)
     with db_session(request) as session:
-        session.execute(delete(SmartLaunch).where(SmartLaunch.created_at < moment - LAUNCH_TTL))
-        session.add(
-            SmartLaunch(
-                state_hash=_hash(launch_state),
-                iss=ehr.iss,
-                code_verifier=verifier,
-                created_at=moment,
-            )
+        begin_launch(
+            session,
+            state_hash=_hash(launch_state),
+            iss=ehr.iss,
+            verifier=verifier,
+            moment=moment,
+            ttl=LAUNCH_TTL,
         )
     target = authorize_url(
         ehr,
@@ -120,18 +118,15 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
 
 def _take_launch(request: Request, launch_state: str) -> tuple[str, str]:
     """The EHR and PKCE verifier of this state, removed (a state is used once)."""
-    from spinecare.store.models import SmartLaunch
+    from spinecare.clinic.launches import take_launch
 
     with db_session(request) as session:
-        row = session.get(SmartLaunch, _hash(launch_state)) if launch_state else None
-        if row is None:
+        found = take_launch(session, _hash(launch_state)) if launch_state else None
+        if found is None:
             raise LaunchError(
                 "this launch is not known or was already used; open spinecare from the EHR again"
             )
-        found = (row.iss, row.code_verifier, row.created_at)
-        session.delete(row)
     iss, verifier, created = found
-    created = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
     if datetime.now(UTC) - created > LAUNCH_TTL:
         raise LaunchError("this launch has expired; open spinecare from the EHR again")
     return iss, verifier
@@ -304,39 +299,14 @@ def _open_patient(
 ) -> tuple[int, str]:
     """Store the record for the clinic's patient with this EHR id (never one that merely
     shares the number) and start a session for the user."""
-    from dataclasses import replace
-
-    from spinecare.clinic.accounts import start_session
-    from spinecare.clinic.audit import record as audit
-    from spinecare.clinic.patients import WRITERS, import_record
-    from spinecare.store.ehr import clinic_ehr_patient, free_external_id
-    from spinecare.store.models import Clinic, User
+    from spinecare.clinic.launches import open_ehr_patient
 
     with db_session(request) as session:
-        user = session.scalar(select(User).where(User.username == username))
-        clinic = session.get(Clinic, user.clinic_id) if user is not None else None
-        if user is None or not user.active or clinic is None or clinic.name != ehr.clinic:
-            raise AccessDenied("your EHR account is not linked to a spinecare account")
-        linked = clinic_ehr_patient(session, user.clinic_id, ehr.iss, ehr_patient)
-        if user.role in WRITERS:
-            external = (
-                linked.external_id
-                if linked is not None
-                else free_external_id(session, user.clinic_id, ehr_patient, ehr.iss)
-            )
-            patient = import_record(
-                session,
-                user,
-                replace(record, patient=replace(record.patient, id=external)),
-                label=f"EHR launch ({ehr.iss})",
-                source="fhir",
-                ehr_ids=[(ehr.iss, ehr_patient)],
-            )
-            patient_id = patient.id
-        elif linked is not None:
-            patient_id = linked.id
-        else:
-            raise AccessDenied("this patient is not in spinecare yet; a therapist opens them first")
-        audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
-        token = start_session(session, user)
-    return patient_id, token
+        return open_ehr_patient(
+            session,
+            clinic=ehr.clinic,
+            iss=ehr.iss,
+            username=username,
+            record=record,
+            ehr_patient=ehr_patient,
+        )

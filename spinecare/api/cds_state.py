@@ -1,0 +1,116 @@
+"""The CDS Hooks service's state on the app (``app.state.cds``): settings, the JWT
+verifier, the outbound address policy, the clinic's database and the feedback kept;
+and the dependency that checks the EHR's JWT on each CDS Hooks call.
+
+The routes (:mod:`spinecare.api.cds_hooks`, :mod:`spinecare.api.fhir_api`) read it;
+the apps (:mod:`spinecare.api.cds_app`, :mod:`spinecare.app`) configure it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+
+from spinecare.api.security import AuthError, JWTVerifier, expected_audiences, load_issuers
+from spinecare.fhir.outbound import AddressPolicy
+from spinecare.settings import Settings
+from spinecare.store.db import Database
+
+__all__ = ["CdsState", "cds_state", "configure_cds", "require_cds_jwt"]
+
+log = logging.getLogger("spinecare.api.security")
+audit_log = logging.getLogger("spinecare.audit")
+
+
+@dataclass
+class CdsState:
+    """What the CDS Hooks routes need, kept on ``app.state.cds``."""
+
+    settings: Settings
+    verifier: JWTVerifier | None
+    address_policy: AddressPolicy = field(default_factory=AddressPolicy)
+    db: Database | None = None
+    feedback: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
+    audit: Callable[[dict[str, Any]], None] | None = None
+
+    def record(self, event: dict[str, Any]) -> None:
+        """Keep an audit event (feedback): in memory, in the audit log, and in the store hook."""
+        self.feedback.append(event)
+        audit_log.info("cds-hooks %s", event)
+        if self.audit is not None:
+            self.audit(event)
+
+
+def configure_cds(app: FastAPI, settings: Settings) -> CdsState:
+    """Attach the CDS Hooks state (settings, JWT verifier, feedback store) to ``app``.
+
+    The database is the app's (``app.state.db``), or opened from ``settings.db_url`` for
+    the standalone service: it holds the JWT ids already seen (shared by every worker)
+    and the patients' ids within EHRs that card links are made from."""
+    from spinecare.clinic.ehr import seen_tokens
+    from spinecare.store.db import open_database
+
+    settings.validate()  # refuses the JWT check turned off outside development
+    db = getattr(app.state, "db", None)
+    if db is None:
+        db = open_database(settings.db_url)
+        app.router.on_shutdown.append(db.dispose)
+    verifier = None
+    if settings.cds_issuers:
+        verifier = JWTVerifier(load_issuers(settings.cds_issuers), replay=seen_tokens(db))
+    state = CdsState(
+        settings=settings,
+        verifier=verifier,
+        address_policy=AddressPolicy.from_entries(settings.cds_fhir_allowed_hosts),
+        db=db,
+    )
+    app.state.cds = state
+    return state
+
+
+def cds_state(app: Any) -> CdsState:
+    """The app's CDS state; configured from the environment on first use if missing."""
+    state = getattr(app.state, "cds", None)
+    if state is None:
+        state = configure_cds(app, Settings.from_env())
+    return state  # type: ignore[no-any-return]
+
+
+def _bearer(request: Request) -> str | None:
+    value = request.headers.get("authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def require_cds_jwt(request: Request) -> dict[str, Any] | None:
+    """FastAPI dependency for CDS Hooks routes: the verified claims, or a bare 401.
+
+    Skipped (returns None) only when ``Settings.cds_jwt_required`` is off, which the
+    settings refuse outside development.
+    """
+    state = cds_state(request.app)
+    if not state.settings.cds_jwt_required:
+        return None
+    token = _bearer(request)
+    if token is None:
+        log.debug("CDS Hooks call without a bearer token refused")
+        raise HTTPException(status_code=401)
+    if state.verifier is None:
+        log.warning("CDS Hooks call refused: no issuers configured (SPINECARE_CDS_ISSUERS)")
+        raise HTTPException(status_code=401)
+    try:
+        return await state.verifier.verify(
+            token, expected_audiences(request, state.settings.base_url)
+        )
+    except AuthError as exc:
+        log.debug("CDS Hooks JWT refused: %s", exc)
+        raise HTTPException(status_code=401) from None

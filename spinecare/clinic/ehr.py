@@ -1,0 +1,24 @@
+"""What the CDS Hooks service keeps in the clinic's database: the JWT ids already
+accepted (shared by every worker), and the patients stored with an EHR's id, which a
+card links to. An EHR's call is authenticated by its signed JWT, not by a user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spinecare.store.db import Database
+from spinecare.store.ehr import SeenTokens, find_ehr_patient
+
+__all__ = ["SeenTokens", "app_patient_id", "seen_tokens"]
+
+
+def seen_tokens(db: Database) -> SeenTokens:
+    """The replay store of CDS Hooks JWT ids in ``db``."""
+    return SeenTokens(db)
+
+
+def app_patient_id(db: Database, systems: Sequence[str], ehr_patient: str) -> int | None:
+    """The app's number for the patient stored with this id in one of the EHR ``systems``
+    (its FHIR server or JWT issuer), or None: never a guess from the EHR's id alone."""
+    with db.session() as session:
+        return find_ehr_patient(session, systems, ehr_patient)

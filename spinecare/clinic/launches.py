@@ -1,0 +1,84 @@
+"""SMART App Launch, the clinic's side: the launches under way (a ``state`` used once,
+with its EHR and PKCE verifier), and opening the EHR's patient for the EHR user's
+account: the account must be active and of the clinic the EHR belongs to; staff store
+the EHR's record (a new patient the first time), other roles only open a patient the
+clinic already has; the launch is audited and starts a login session."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from spinecare.clinic.accounts import start_session
+from spinecare.clinic.audit import record as audit
+from spinecare.clinic.patients import WRITERS, import_record
+from spinecare.record.model import PatientRecord
+from spinecare.store.ehr import clinic_ehr_patient, free_external_id
+from spinecare.store.errors import AccessDenied
+from spinecare.store.models import Clinic, SmartLaunch, User
+
+__all__ = ["begin_launch", "open_ehr_patient", "take_launch"]
+
+
+def begin_launch(
+    session: Session, *, state_hash: str, iss: str, verifier: str, moment: datetime, ttl: timedelta
+) -> None:
+    """Keep a launch under way (and forget those older than ``ttl``)."""
+    session.execute(delete(SmartLaunch).where(SmartLaunch.created_at < moment - ttl))
+    session.add(
+        SmartLaunch(state_hash=state_hash, iss=iss, code_verifier=verifier, created_at=moment)
+    )
+
+
+def take_launch(session: Session, state_hash: str) -> tuple[str, str, datetime] | None:
+    """The EHR, PKCE verifier and start (aware) of the launch with this state, removed
+    (a state is used once); None if there is none."""
+    row = session.get(SmartLaunch, state_hash)
+    if row is None:
+        return None
+    found = (row.iss, row.code_verifier, row.created_at)
+    session.delete(row)
+    iss, verifier, created = found
+    return iss, verifier, created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+
+
+def open_ehr_patient(
+    session: Session,
+    *,
+    clinic: str,
+    iss: str,
+    username: str,
+    record: PatientRecord,
+    ehr_patient: str,
+) -> tuple[int, str]:
+    """The clinic's patient with this EHR id (never one that merely shares the number),
+    its record stored when ``username`` is staff; with a new login session's token."""
+    user = session.scalar(select(User).where(User.username == username))
+    place = session.get(Clinic, user.clinic_id) if user is not None else None
+    if user is None or not user.active or place is None or place.name != clinic:
+        raise AccessDenied("your EHR account is not linked to a spinecare account")
+    linked = clinic_ehr_patient(session, user.clinic_id, iss, ehr_patient)
+    if user.role in WRITERS:
+        external = (
+            linked.external_id
+            if linked is not None
+            else free_external_id(session, user.clinic_id, ehr_patient, iss)
+        )
+        patient = import_record(
+            session,
+            user,
+            replace(record, patient=replace(record.patient, id=external)),
+            label=f"EHR launch ({iss})",
+            source="fhir",
+            ehr_ids=[(iss, ehr_patient)],
+        )
+        patient_id = patient.id
+    elif linked is not None:
+        patient_id = linked.id
+    else:
+        raise AccessDenied("this patient is not in spinecare yet; a therapist opens them first")
+    audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
+    return patient_id, start_session(session, user)

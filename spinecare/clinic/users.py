@@ -1,0 +1,182 @@
+"""A clinic's accounts, as its administrator manages them: list, create, edit,
+deactivate or reactivate, reset a password. Only an admin may, and only in their own
+clinic (another clinic's users are not found); each change is audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spinecare.clinic.accounts import create_user, reset_password, set_user_active, update_user
+from spinecare.clinic.audit import record as audit
+from spinecare.clinic.models import UserOut
+from spinecare.clinic.permissions import check_admin
+from spinecare.errors import NotFoundError
+from spinecare.messages import Message
+from spinecare.store.models import ROLES, Clinic, PatientRow, User
+
+__all__ = [
+    "ROLES",
+    "account_for_cli",
+    "active_user",
+    "add_user",
+    "clinic_patient_names",
+    "clinic_user",
+    "clinic_users",
+    "edit_user",
+    "reset_user_password",
+    "set_active",
+    "user_out",
+]
+
+
+def clinic_patient_names(session: Session, admin: User) -> dict[int, str]:
+    """The names of the clinic's patients, by id (to link a patient's account)."""
+    check_admin(admin)
+    rows = session.execute(
+        select(PatientRow.id, PatientRow.name).where(PatientRow.clinic_id == admin.clinic_id)
+    )
+    return {pid: name for pid, name in rows}
+
+
+def user_out(user: User, patient_names: dict[int, str] | None = None) -> UserOut:
+    """``user`` as the administrator sees it (with the name of its patient record)."""
+    return UserOut.model_validate(user).model_copy(
+        update={"patient_name": (patient_names or {}).get(user.patient_id or 0)}
+    )
+
+
+def clinic_users(session: Session, admin: User) -> list[UserOut]:
+    """Every account of the admin's clinic, by user name."""
+    check_admin(admin)
+    users = session.scalars(
+        select(User).where(User.clinic_id == admin.clinic_id).order_by(User.username)
+    )
+    names = clinic_patient_names(session, admin)
+    return [user_out(u, names) for u in users]
+
+
+def clinic_user(session: Session, admin: User, user_id: int) -> User:
+    """A user of the admin's clinic (another clinic's users are not found)."""
+    check_admin(admin)
+    user = session.get(User, user_id)
+    if user is None or user.clinic_id != admin.clinic_id:
+        raise NotFoundError(Message("user %(id)s not found", id=user_id))
+    return user
+
+
+def _clinic_patient(session: Session, admin: User, patient_id: int | None) -> PatientRow | None:
+    if not patient_id:
+        return None
+    return session.scalar(
+        select(PatientRow).where(
+            PatientRow.id == patient_id, PatientRow.clinic_id == admin.clinic_id
+        )
+    )
+
+
+def add_user(
+    session: Session,
+    admin: User,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str | None,
+    patient_id: int | None,
+) -> User:
+    """A new account in the admin's clinic (:class:`FormError` naming each wrong field)."""
+    check_admin(admin)
+    clinic = session.get(Clinic, admin.clinic_id)
+    if clinic is None:  # the admin's own clinic (foreign key)
+        raise NotFoundError(f"clinic {admin.clinic_id} not found")
+    created = create_user(
+        session,
+        clinic=clinic,
+        username=username,
+        password=password,
+        role=role,
+        full_name=full_name,
+        patient=_clinic_patient(session, admin, patient_id),
+    )
+    audit(session, admin, "create", "user", str(created.id))
+    return created
+
+
+def edit_user(
+    session: Session,
+    admin: User,
+    user: User,
+    *,
+    full_name: str,
+    role: str,
+    language: str | None,
+    patient_id: int | None,
+) -> User:
+    """Change an account's name, role, language and patient record."""
+    check_admin(admin)
+    update_user(
+        session,
+        admin,
+        user,
+        full_name=full_name,
+        role=role,
+        language=language,
+        patient=_clinic_patient(session, admin, patient_id),
+    )
+    audit(session, admin, "update", "user", str(user.id))
+    return user
+
+
+def set_active(session: Session, admin: User, user: User, active: bool) -> User:
+    """Deactivate (signed out everywhere) or reactivate an account."""
+    check_admin(admin)
+    set_user_active(session, admin, user, active)
+    audit(session, admin, "reactivate" if active else "deactivate", "user", str(user.id))
+    return user
+
+
+def reset_user_password(session: Session, admin: User, user: User) -> str:
+    """A one-time password for ``user`` (returned once); they choose their own next."""
+    check_admin(admin)
+    temporary = reset_password(session, user)
+    audit(session, admin, "reset_password", "user", str(user.id))
+    return temporary
+
+
+# ---------------------------------------------------------------------------------------
+# The installation's operator (the command line): no acting user
+
+
+def account_for_cli(
+    session: Session,
+    *,
+    clinic: str,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str | None,
+    patient_id: int | None,
+) -> tuple[User, str]:
+    """A new account in the clinic named ``clinic`` (created if new), made by whoever
+    runs the command line on the server; with the clinic's name."""
+    from spinecare.clinic.accounts import get_or_create_clinic
+
+    place = get_or_create_clinic(session, clinic)
+    patient = session.get(PatientRow, patient_id) if patient_id else None
+    user = create_user(
+        session,
+        clinic=place,
+        username=username,
+        password=password,
+        role=role,
+        full_name=full_name,
+        patient=patient,
+    )
+    return user, place.name
+
+
+def active_user(session: Session, username: str) -> User | None:
+    """The active account with this user name (for the command line), or None."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    return user if user is not None and user.active else None
