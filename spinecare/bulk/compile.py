@@ -43,11 +43,34 @@ from spinecare.kb.expressions import (
 )
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS
-from spinecare.record.model import (
-    IN_FORCE_CLINICAL,
-    MEDICATION_IN_FORCE,
-    REMOVED_VERIFICATION,
+from spinecare.record.standing import (
+    CONDITION_STANDING,
+    MEDICATION_IN_FORCE_ON,
+    rank_sql,
 )
+from spinecare.record.standing import sql as standing_sql
+
+CONDITION_COLUMNS = {
+    "onset": "onset",
+    "recorded": "recorded",
+    "abatement": "abatement",
+    "clinical_status": "clinical",
+    "verification_status": "verification",
+}
+"""The fields of a condition (spinecare.record.standing) as columns of ``conditions``."""
+MEDICATION_COLUMNS = {"status": "status", "start": "start_date", "end": "end_date"}
+"""The fields of a medication as columns of ``medications``."""
+
+
+def condition_standing_sql(as_of: str) -> str:
+    """How a condition row stands on ``as_of`` (a SQL date), as the engine decides it."""
+    return standing_sql(CONDITION_STANDING, CONDITION_COLUMNS, as_of)
+
+
+def medication_in_force_sql(as_of: str) -> str:
+    """A medication row is taken on ``as_of`` (a SQL date), as the engine decides it."""
+    return standing_sql(MEDICATION_IN_FORCE_ON, MEDICATION_COLUMNS, as_of)
+
 
 OUTPUT_COLUMNS = (
     "patient_id",
@@ -265,34 +288,13 @@ class Compiler:
         concept, cset, status, zone = key
         d = self.d
         as_of = d.date(self.as_of)
-        kept = f"COALESCE(verification, '') NOT IN {in_list(set(REMOVED_VERIFICATION))}"
-        # Condition.start: an onset after the date is set aside for the recorded date
-        start = (
-            f"(CASE WHEN onset IS NOT NULL AND onset > {as_of} THEN (CASE WHEN recorded IS NULL"
-            f" OR recorded <= {as_of} THEN recorded ELSE onset END)"
-            " ELSE COALESCE(onset, recorded) END)"
-        )
-        ever = f"({kept} AND ({start} IS NULL OR {start} <= {as_of}))"
-        active = f"clinical IN {in_list(set(IN_FORCE_CLINICAL))}"
-        in_force = (
-            f"({ever} AND (abatement IS NULL OR abatement > {as_of})"
-            f" AND (clinical IS NULL OR {active}))"
-        )
-        contradicts = f"(COALESCE({active}, FALSE) AND abatement <= {as_of} AND {ever})"
+        truth = rank_sql(status, condition_standing_sql(as_of))
         parts = [f"concept = {lit(concept)}"]
         if cset is not None:
             parts.append(f"(cset = {lit(cset)} OR (certain = 0 AND cset IS NULL))")
         if zone is not None:
             parts.append(f"(zones = '' OR zones LIKE {lit('%|' + zone + '|%')})")
         match = " AND ".join(parts)
-        if status == "ever":
-            truth = f"CASE WHEN {ever} THEN 2 ELSE 0 END"
-        elif status == "in_force":
-            truth = f"CASE WHEN {contradicts} THEN 1 WHEN {in_force} THEN 2 ELSE 0 END"
-        else:
-            truth = (
-                f"CASE WHEN {contradicts} THEN 1 WHEN {ever} AND NOT {in_force} THEN 2 ELSE 0 END"
-            )
         return f"CASE WHEN {match} THEN LEAST({truth}, CASE WHEN certain = 1 THEN 2 ELSE 1 END)"
 
     def _aggregate(self, table: str, tests: dict[str, str]) -> str:
@@ -316,10 +318,7 @@ class Compiler:
         if lv.medications:
             tests = {
                 name: (
-                    f"CASE WHEN concept = {lit(concept)}"
-                    f" AND (status IS NULL OR status IN {in_list(set(MEDICATION_IN_FORCE))})"
-                    f" AND (start_date IS NULL OR start_date <= {as_of})"
-                    f" AND (end_date IS NULL OR end_date >= {as_of})"
+                    f"CASE WHEN concept = {lit(concept)} AND {medication_in_force_sql(as_of)}"
                     " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
                 )
                 for concept, name in lv.medications.items()

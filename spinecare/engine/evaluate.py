@@ -32,10 +32,6 @@ from spinecare.kb.expressions import (
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Indication, Rule
 from spinecare.record.model import (
-    CONTRADICTORY,
-    ENDED,
-    IN_FORCE,
-    NOT_HELD,
     Answer,
     Coding,
     Condition,
@@ -44,6 +40,7 @@ from spinecare.record.model import (
     PatientRecord,
     Procedure,
 )
+from spinecare.record.standing import CONDITION_RANK
 
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
@@ -513,15 +510,7 @@ def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
     UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
     condition recorded as both active and ended (never FALSE: it may be in force).
     """
-    standing = entry.condition.standing(as_of)
-    if status == "ever":
-        truth = 0 if standing == NOT_HELD else 2
-    elif standing == CONTRADICTORY:
-        truth = 1
-    elif status == "in_force":
-        truth = 2 if standing == IN_FORCE else 0
-    else:  # past: held, no longer in force
-        truth = 2 if standing == ENDED else 0
+    truth = CONDITION_RANK[status][entry.condition.standing(as_of)]
     if truth == 2 and not entry.certain:
         return 1
     return truth

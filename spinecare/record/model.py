@@ -13,6 +13,30 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from spinecare.record.standing import (
+    CONDITION_STANDING,
+    CONDITION_START,
+    CONTRADICTORY,
+    ENDED,
+    IN_FORCE,
+    IN_FORCE_CLINICAL,
+    MEDICATION_IN_FORCE,
+    MEDICATION_IN_FORCE_ON,
+    NOT_HELD,
+    REMOVED_VERIFICATION,
+    python_function,
+)
+
+__all__ = [
+    "CONTRADICTORY",
+    "ENDED",
+    "IN_FORCE",
+    "IN_FORCE_CLINICAL",
+    "MEDICATION_IN_FORCE",
+    "NOT_HELD",
+    "REMOVED_VERIFICATION",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class Coding:
@@ -42,12 +66,11 @@ class Patient:
         return self.deceased or (self.deceased_on is not None and self.deceased_on <= as_of)
 
 
-# clinicalStatus values that keep a condition in force (None: no status recorded).
-IN_FORCE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
-# verificationStatus values that remove a condition.
-REMOVED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
-# How a condition stands on a date (Condition.standing).
-NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED = range(4)
+# Which statuses and dates keep a fact in force: one definition, for the engine and for
+# bulk screening (spinecare.record.standing).
+_condition_start = python_function(CONDITION_START)
+_condition_standing = python_function(CONDITION_STANDING)
+_medication_in_force = python_function(MEDICATION_IN_FORCE_ON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +95,8 @@ class Condition:
         (or carries no recorded date): an onset in the future is a slip of the record, so
         the recorded date is used instead (None: undated, known).
         """
-        if self.onset is not None and self.onset > as_of:
-            if self.recorded is None or self.recorded <= as_of:
-                return self.recorded
-            return self.onset
-        return self.onset or self.recorded
+        start: date | None = _condition_start(self, as_of)
+        return start
 
     def future_onset(self, as_of: date) -> bool:
         """The onset lies after ``as_of`` and was set aside (see :meth:`start`)."""
@@ -91,12 +111,8 @@ class Condition:
         """How the condition stands on ``as_of``: :data:`NOT_HELD` (refuted, entered in
         error, or not yet recorded), :data:`CONTRADICTORY` (an explicit active status with
         an abatement on or before ``as_of``), :data:`IN_FORCE` or :data:`ENDED`."""
-        if self.verification_status in REMOVED_VERIFICATION or not self.recorded_by(as_of):
-            return NOT_HELD
-        ended = self.abatement is not None and self.abatement <= as_of
-        if self.clinical_status in IN_FORCE_CLINICAL:
-            return CONTRADICTORY if ended else IN_FORCE
-        return IN_FORCE if self.clinical_status is None and not ended else ENDED
+        standing: int = _condition_standing(self, as_of)
+        return standing
 
     def in_force(self, as_of: date) -> bool:
         """In force on ``as_of`` (DESIGN.md section 3: status, verification, abatement)."""
@@ -137,10 +153,6 @@ class Observation:
         return (self.when, float("-inf") if self.instant is None else self.instant)
 
 
-# MedicationRequest / MedicationStatement statuses that keep a medication in force.
-MEDICATION_IN_FORCE = frozenset({"active", "intended", "on-hold", "unknown"})
-
-
 @dataclass(frozen=True, slots=True)
 class Medication:
     ref: str
@@ -152,11 +164,8 @@ class Medication:
     end: date | None = None
 
     def in_force(self, as_of: date) -> bool:
-        if self.status is not None and self.status not in MEDICATION_IN_FORCE:
-            return False
-        if self.start is not None and self.start > as_of:
-            return False
-        return self.end is None or self.end >= as_of
+        """Taken on ``as_of`` (:data:`~spinecare.record.standing.MEDICATION_IN_FORCE_ON`)."""
+        return bool(_medication_in_force(self, as_of))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,286 @@
+"""How a fact stands on a date: one definition for the engine and for bulk screening.
+
+Which statuses and dates keep a condition or a medication in force is written here once,
+as a small expression over the fact's fields and the screening date. The engine runs it
+as Python (:func:`python_function`: compiled to one function, as fast as written by
+hand); bulk screening runs it as SQL over its fact tables (:func:`sql`). A new status or
+date rule is a change to :data:`CONDITION_STANDING` or :data:`MEDICATION_IN_FORCE_ON`,
+and both follow.
+
+Missing values follow Python: a test of a missing value is false (``None in {...}`` is
+False), never SQL's NULL; :func:`sql` writes every test so (``COALESCE(..., FALSE)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "AS_OF",
+    "CONDITION_RANK",
+    "CONDITION_STANDING",
+    "CONTRADICTORY",
+    "ENDED",
+    "IN_FORCE",
+    "IN_FORCE_CLINICAL",
+    "MEDICATION_IN_FORCE",
+    "MEDICATION_IN_FORCE_ON",
+    "NOT_HELD",
+    "REMOVED_VERIFICATION",
+    "Expr",
+    "python_function",
+    "rank_sql",
+    "sql",
+]
+
+# clinicalStatus values that keep a condition in force (None: no status recorded).
+IN_FORCE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
+# verificationStatus values that remove a condition.
+REMOVED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+# MedicationRequest / MedicationStatement statuses that keep a medication in force.
+MEDICATION_IN_FORCE = frozenset({"active", "intended", "on-hold", "unknown"})
+# How a condition stands on a date (:data:`CONDITION_STANDING`).
+NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED = range(4)
+
+
+# ---------------------------------------------------------------------------------------
+# The expressions
+
+
+class Expr:
+    """A value or a test over one fact's fields and the screening date."""
+
+
+@dataclass(frozen=True)
+class Field(Expr):
+    name: str
+
+
+@dataclass(frozen=True)
+class AsOf(Expr):
+    pass
+
+
+@dataclass(frozen=True)
+class Const(Expr):
+    value: int
+
+
+@dataclass(frozen=True)
+class Missing(Expr):
+    value: Expr
+
+
+@dataclass(frozen=True)
+class OneOf(Expr):
+    value: Expr
+    options: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    left: Expr
+    op: str  # "<", "<=", ">", ">="
+    right: Expr
+
+
+@dataclass(frozen=True)
+class All(Expr):
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf(Expr):
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    test: Expr
+
+
+@dataclass(frozen=True)
+class If(Expr):
+    test: Expr
+    then: Expr
+    otherwise: Expr
+
+
+@dataclass(frozen=True)
+class FirstOf(Expr):
+    """The first value that is not missing (COALESCE)."""
+
+    parts: tuple[Expr, ...]
+
+
+AS_OF = AsOf()
+
+
+def _f(name: str) -> Field:
+    return Field(name)
+
+
+def _all(*parts: Expr) -> All:
+    return All(parts)
+
+
+def _any(*parts: Expr) -> AnyOf:
+    return AnyOf(parts)
+
+
+def _on_or_before(value: Expr) -> Expr:
+    return Compare(value, "<=", AS_OF)
+
+
+# ---------------------------------------------------------------------------------------
+# The definitions (DESIGN.md section 3: only conditions and medications in force count)
+
+_onset, _recorded, _abatement = _f("onset"), _f("recorded"), _f("abatement")
+_clinical, _verification = _f("clinical_status"), _f("verification_status")
+
+CONDITION_START: Expr = If(
+    _all(Not(Missing(_onset)), Compare(_onset, ">", AS_OF)),
+    # an onset after the date is a slip of the record when the condition was already
+    # recorded (or carries no recorded date): the recorded date is used instead
+    If(_any(Missing(_recorded), _on_or_before(_recorded)), _recorded, _onset),
+    FirstOf((_onset, _recorded)),
+)
+"""The date a condition is known from on the screening date (missing: undated, known)."""
+
+_ended = _all(Not(Missing(_abatement)), _on_or_before(_abatement))
+
+CONDITION_STANDING: Expr = If(
+    _any(
+        OneOf(_verification, REMOVED_VERIFICATION),
+        _all(Not(Missing(CONDITION_START)), Compare(CONDITION_START, ">", AS_OF)),
+    ),
+    Const(NOT_HELD),  # refuted, entered in error, or not yet recorded
+    If(
+        OneOf(_clinical, IN_FORCE_CLINICAL),
+        # an explicit active status with an abatement on or before the date says both
+        # "in force" and "ended": neither is taken
+        If(_ended, Const(CONTRADICTORY), Const(IN_FORCE)),
+        If(_all(Missing(_clinical), Not(_ended)), Const(IN_FORCE), Const(ENDED)),
+    ),
+)
+"""How a condition stands on the screening date: NOT_HELD, CONTRADICTORY, IN_FORCE or
+ENDED."""
+
+CONDITION_RANK: Mapping[str, Mapping[int, int]] = {
+    # a rule's ``status`` -> the truth (0 FALSE, 1 UNKNOWN, 2 TRUE) of each standing
+    "ever": {NOT_HELD: 0, CONTRADICTORY: 2, IN_FORCE: 2, ENDED: 2},
+    # recorded as both active and ended: it may be in force (never FALSE), or may not
+    "in_force": {NOT_HELD: 0, CONTRADICTORY: 1, IN_FORCE: 2, ENDED: 0},
+    "past": {NOT_HELD: 0, CONTRADICTORY: 1, IN_FORCE: 0, ENDED: 2},
+}
+"""Whether a condition that stands so satisfies a rule asking for it ``ever``, ``in_force``
+or in the ``past`` (held, no longer in force)."""
+
+_status, _start, _end = _f("status"), _f("start"), _f("end")
+
+MEDICATION_IN_FORCE_ON: Expr = _all(
+    _any(Missing(_status), OneOf(_status, MEDICATION_IN_FORCE)),
+    _any(Missing(_start), _on_or_before(_start)),
+    _any(Missing(_end), Compare(_end, ">=", AS_OF)),
+)
+"""A medication is taken on the screening date."""
+
+
+# ---------------------------------------------------------------------------------------
+# As Python
+
+
+def _py(e: Expr) -> str:
+    if isinstance(e, Field):
+        return f"fact.{e.name}"
+    if isinstance(e, AsOf):
+        return "as_of"
+    if isinstance(e, Const):
+        return repr(e.value)
+    if isinstance(e, Missing):
+        return f"({_py(e.value)} is None)"
+    if isinstance(e, OneOf):
+        options = ", ".join(repr(o) for o in sorted(e.options))
+        return f"({_py(e.value)} in {{{options}}})"
+    if isinstance(e, Compare):
+        return f"({_py(e.left)} {e.op} {_py(e.right)})"
+    if isinstance(e, All):
+        return "(" + " and ".join(_py(p) for p in e.parts) + ")"
+    if isinstance(e, AnyOf):
+        return "(" + " or ".join(_py(p) for p in e.parts) + ")"
+    if isinstance(e, Not):
+        return f"(not {_py(e.test)})"
+    if isinstance(e, If):
+        return f"({_py(e.then)} if {_py(e.test)} else {_py(e.otherwise)})"
+    if isinstance(e, FirstOf):
+        out = _py(e.parts[-1])
+        for part in reversed(e.parts[:-1]):
+            value = _py(part)
+            out = f"({value} if {value} is not None else {out})"
+        return out
+    raise TypeError(f"not a standing expression: {e!r}")
+
+
+def python_function(e: Expr) -> Callable[[Any, date], Any]:
+    """``e`` as one Python function of the fact and the date.
+
+    The source is generated from the definitions above (never from input), so that the
+    engine pays no interpretation per call.
+    """
+    scope: dict[str, Any] = {}
+    exec(f"def standing(fact, as_of):\n    return {_py(e)}\n", scope)
+    function: Callable[[Any, date], Any] = scope["standing"]
+    return function
+
+
+# ---------------------------------------------------------------------------------------
+# As SQL
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql(e: Expr, columns: Mapping[str, str], as_of: str) -> str:
+    """``e`` as a SQL expression over the columns named in ``columns`` (field name to
+    column), with ``as_of`` the date's SQL literal. Tests are TRUE or FALSE, never NULL."""
+
+    def value(x: Expr) -> str:
+        if isinstance(x, Field):
+            return columns[x.name]
+        if isinstance(x, AsOf):
+            return as_of
+        if isinstance(x, Const):
+            return str(int(x.value))
+        if isinstance(x, If):
+            return f"(CASE WHEN {test(x.test)} THEN {value(x.then)} ELSE {value(x.otherwise)} END)"
+        if isinstance(x, FirstOf):
+            return "COALESCE(" + ", ".join(value(p) for p in x.parts) + ")"
+        return test(x)
+
+    def test(x: Expr) -> str:
+        if isinstance(x, Missing):
+            return f"({value(x.value)} IS NULL)"
+        if isinstance(x, OneOf):
+            options = ", ".join(_quote(o) for o in sorted(x.options))
+            return f"COALESCE({value(x.value)} IN ({options}), FALSE)"
+        if isinstance(x, Compare):
+            return f"COALESCE({value(x.left)} {x.op} {value(x.right)}, FALSE)"
+        if isinstance(x, All):
+            return "(" + " AND ".join(test(p) for p in x.parts) + ")"
+        if isinstance(x, AnyOf):
+            return "(" + " OR ".join(test(p) for p in x.parts) + ")"
+        if isinstance(x, Not):
+            return f"(NOT {test(x.test)})"
+        raise TypeError(f"not a test: {x!r}")
+
+    return value(e)
+
+
+def rank_sql(status: str, standing: str) -> str:
+    """:data:`CONDITION_RANK` for ``status`` as SQL over the standing's SQL."""
+    whens = " ".join(f"WHEN {k} THEN {v}" for k, v in sorted(CONDITION_RANK[status].items()))
+    return f"(CASE {standing} {whens} END)"
