@@ -157,11 +157,11 @@ def evidence_origin(e: Evidence, lang: str) -> str:
 
 def evidence_text(e: Evidence, lang: str) -> str:
     """One fact in words: ``Pain intensity: 6/10, 20 Nov 2026 (the intake of 20 Nov 2026)``."""
-    return _evidence_text(e, type(e.value), lang)
+    return _evidence_text(e, type(e.value).__name__, lang)
 
 
 @lru_cache(maxsize=8192)
-def _evidence_text(e: Evidence, kind: type, lang: str) -> str:
+def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
     """:func:`evidence_text`, kept per fact (the value's type in the key: ``True`` and
     ``1`` are equal to Python but not in words)."""
     _ = translator(lang)

@@ -5,6 +5,7 @@ and dates, missing ones included."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import duckdb
@@ -30,7 +31,7 @@ DAYS = (None, AS_OF - timedelta(days=30), AS_OF, AS_OF + timedelta(days=30))
 SQL_AS_OF = f"DATE '{AS_OF.isoformat()}'"
 
 
-def _sql_values(expr_sql: str, columns: list[str], rows: list[tuple[object, ...]]) -> list[int]:
+def _sql_values(expr_sql: str, columns: list[str], rows: Sequence[tuple[object, ...]]) -> list[int]:
     con = duckdb.connect()
     types = ", ".join(
         f"{c} {'DATE' if c not in ('clinical', 'verification', 'status') else 'VARCHAR'}"
