@@ -18,15 +18,17 @@ from sqlalchemy.orm import Session
 from spinecare.clinic.audit import record as audit
 from spinecare.i18n import is_language, languages
 from spinecare.messages import N_, Message
-from spinecare.store.errors import FormError
+from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
 
 __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
     "authenticate",
+    "PasswordChangeRequired",
     "burn_password_work",
     "change_password",
+    "check_password_chosen",
     "cookie_token",
     "cookie_value",
     "create_user",
@@ -178,6 +180,21 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.active else None
+
+
+class PasswordChangeRequired(AccessDenied):
+    """The user's password was reset: nothing but choosing their own (``/password``)."""
+
+    code = "password_change_required"
+
+
+def check_password_chosen(user: User) -> None:
+    """Refuse every use of an account whose one-time password has not been replaced yet
+    (the REST API too, so that the forced change cannot be gone around)."""
+    if user.must_change_password:
+        raise PasswordChangeRequired(
+            Message("your password was reset: choose a new one first (%(page)s)", page="/password")
+        )
 
 
 SESSION_COOKIE = "spinecare_session"

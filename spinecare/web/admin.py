@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import create_user, reset_password, set_user_active, update_user
 from spinecare.clinic.audit import record as audit
+from spinecare.clinic.limits import MAX_ID
 from spinecare.clinic.patients import search_condition
 from spinecare.errors import NotFoundError
 from spinecare.messages import Message
@@ -118,7 +119,13 @@ PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
 PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
 DECISION = re.compile(r"^(cleared|declined): (.+)$")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r")
+ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(/[A-Za-z0-9_+\-]{1,40}){0,2}")
+"""What an IANA time zone name looks like (``Europe/Moscow``, ``America/Argentina/Salta``,
+``Etc/GMT+3``): anything else is not looked up."""
+CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes a spreadsheet read a cell as a formula: ``= + - @`` (also in their
+full-width forms) first, or after leading spaces and line breaks, or a tab or line
+break first."""
 
 
 def _words(mapping: dict[str, Text], key: str | None) -> str:
@@ -131,10 +138,19 @@ def _detail_value(value: str, names: dict[str, str]) -> str:
     parts = []
     for item in value.split(","):
         if ISO_DAY.match(item):
-            parts.append(format_day(item))
+            parts.append(_day_words(item))
         else:
             parts.append(names.get(item, item))
     return ", ".join(parts)
+
+
+def _day_words(item: str) -> str:
+    """A recorded day in words; what only looks like one (a search for ``2026-13-01``)
+    as written."""
+    try:
+        return format_day(item)
+    except ValueError:
+        return item
 
 
 AS_WRITTEN = frozenset({"q", "patient", "user", "to"})
@@ -193,12 +209,17 @@ def detail_names(session: Session, clinic_id: int, kb: Any, lang: str) -> dict[s
 def _zone(raw: str | None) -> tuple[str, ZoneInfo]:
     """The time zone to show times in: ``raw`` (an IANA name such as Europe/Moscow) when
     valid, else UTC."""
-    if raw:
+    if raw and ZONE_NAME.fullmatch(raw):
         try:
             return raw, ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder (America)
             pass
     return "UTC", ZoneInfo("UTC")
+
+
+def _number(raw: str) -> bool:
+    """Written in the digits 0-9 only (``isdigit`` also takes ``²`` and other scripts')."""
+    return raw.isascii() and raw.isdigit()
 
 
 def _day(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
@@ -236,9 +257,9 @@ def _audit_request(
     errors: dict[str, str] = {}
     flt = AuditFilter(action=action or None, limit=None)
     if user:
-        if user.isdigit():
+        if _number(user) and len(user) <= 10 and int(user) <= MAX_ID:
             flt.user_id = int(user)
-        else:
+        else:  # a name; a number no id can have finds nobody
             flt.username = user
     if patient and patient.strip():
         # whatever the patient search finds: name, patient id, phone, date of birth
@@ -249,7 +270,9 @@ def _audit_request(
                 )
             )
         )
-    if patient_id and patient_id.isdigit():  # one patient exactly (links, scripts)
+    if patient_id:  # one patient exactly (links, scripts)
+        if not (_number(patient_id) and len(patient_id) <= 10 and int(patient_id) <= MAX_ID):
+            raise FormError({"patient_id": Text("a whole number up to %(n)s", n=MAX_ID)})
         flt.patient_id = int(patient_id)
     first = _day(since, "from", errors)
     last = _day(until, "to", errors)
@@ -430,7 +453,9 @@ def audit_export(
 def _cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = str(value)
-    return "'" + text if text.startswith(CSV_CELL_START) else text
+    if text.startswith(CSV_CELL_START) or text.lstrip(" \t\r\n").startswith(CSV_CELL_START):
+        return "'" + text
+    return text
 
 
 def _user_json(u: User, patient_names: dict[int, str] | None = None) -> dict[str, object]:

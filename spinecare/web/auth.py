@@ -20,6 +20,7 @@ from spinecare.web.deps import (
     optional_user,
     render,
     require_user,
+    safe_next,
     session_cookie_value,
     session_token,
     set_cookie,
@@ -38,12 +39,6 @@ def start_page(role: str, patient_id: int | None) -> str:
     return START.get(role, "/patients")
 
 
-def _safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value
-    return None
-
-
 @router.get("/", include_in_schema=False)
 def home(request: Request) -> Response:
     with db_session(request) as session:
@@ -58,7 +53,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(
         request,
         "login.html",
-        {"values": {"next": _safe_next(next) or ""}, "errors": {}},
+        {"values": {"next": safe_next(next) or ""}, "errors": {}},
         {"login": "POST username, password and csrf_token to /login"},
     )
 
@@ -132,7 +127,7 @@ async def login(request: Request) -> Response:
         if result.retry_after:
             response.headers["retry-after"] = str(result.retry_after)
         return response
-    target = _safe_next(fields.get("next")) or start_page(result.role, result.patient_id)
+    target = safe_next(fields.get("next")) or start_page(result.role, result.patient_id)
     if result.must_change_password:
         target = PASSWORD_PAGE
     response = (

@@ -323,6 +323,21 @@ def render(
     return response
 
 
+def safe_next(value: str | None) -> str | None:
+    """``value`` when it is a path of this site (``/patients?q=x``), else None: never
+    ``//host``, ``/\\host`` or a path with a control character, which browsers read as
+    another site's address."""
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+    ):
+        return None
+    return value
+
+
 def parse_int(value: str | None, default: int, low: int = 0, high: int = 10**9) -> int:
     try:
         number = int(value) if value not in (None, "") else default

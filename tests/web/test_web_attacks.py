@@ -1,0 +1,227 @@
+"""Attacks on the user administration, the audit log page and its export, the forced
+password change and the patient search: each a regression test (on SQLite, and on
+PostgreSQL where the storage decides)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import HTML, JSON, PASSWORDS, World, csrf_of, login
+from tests.web.test_web_security import any_world  # noqa: F401 - the fixture
+
+
+def _post(client: Any, path: str, data: dict[str, Any], headers: dict[str, str] = JSON) -> Any:
+    return client.post(path, data={**data, "csrf_token": csrf_of(client, "/login")}, headers=headers)
+
+
+def _user_id(world: World, username: str) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        return int(session.scalar(select(User.id).where(User.username == username)))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "user=%C2%B2",  # a digit to str.isdigit, not to int()
+        "user=" + "9" * 30,  # beyond any integer column
+        "user=" + "9" * 5000,  # beyond int()'s digit limit
+        "tz=America",  # a folder of the time zone database
+        "tz=" + "a" * 3000,  # a file name too long
+        "tz=../../../../etc/passwd",
+        "tz=zone.tab",
+    ],
+)
+def test_audit_filters_that_cannot_be_read_are_never_an_internal_error(
+    any_world: World, query: str
+) -> None:
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    for path in ("/audit", "/audit/export.csv"):
+        response = admin.get(f"{path}?{query}", headers=JSON)
+        assert response.status_code == 200, (path, query, response.text[:300])
+    page = admin.get(f"/audit?{query}", headers=HTML)
+    assert page.status_code == 200
+    assert "Traceback" not in page.text
+
+
+def test_a_patient_id_filter_in_another_script_is_a_form_error(any_world: World) -> None:
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    for path in ("/audit", "/audit/export.csv"):
+        response = admin.get(f"{path}?patient_id=%C2%B2", headers=JSON)
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "patient_id"
+
+
+def test_a_search_that_looks_like_a_date_does_not_break_the_audit_page(world: World) -> None:
+    """The audit page writes days of details in words: a search for ``2026-13-01`` (or a
+    date filter that is no date) is recorded as typed and must stay readable."""
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert admin.get("/patients?q=2026-13-01", headers=JSON).status_code == 200
+    assert admin.get("/audit?from=2026-02-30", headers=JSON).status_code == 200
+    for headers in (HTML, JSON):
+        response = admin.get("/audit", headers=headers)
+        assert response.status_code == 200, response.text[:300]
+    assert "2026-13-01" in admin.get("/audit", headers=HTML).text
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "=HYPERLINK(\"http://x\")",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1)",
+        "\t=1+1",
+        "\r=1+1",
+        " =1+1",
+        "\n=1+1",
+        "\uff1d1+1",  # a full-width equals sign, which some spreadsheets read as "="
+    ],
+)
+def test_audit_export_neutralises_formulas(world: World, typed: str) -> None:
+    """Whatever a user typed that the log keeps (here a search, and a full name) never
+    reaches a spreadsheet as a formula."""
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert admin.get("/patients", params={"q": typed}, headers=JSON).status_code == 200
+    uid = _user_id(world, "therapist")
+    response = _post(admin, f"/users/{uid}", {"full_name": typed + " x", "role": "therapist"})
+    assert response.status_code in (200, 422), response.text[:300]
+    export = admin.get("/audit/export.csv")
+    assert export.status_code == 200
+    for row in _csv_rows(export.text)[1:]:
+        for cell in row:
+            first = cell.lstrip(" \t\r\n")[:1]
+            assert first not in ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20") or (
+                cell.startswith("'")
+            ), row
+            assert not cell.startswith(("\t", "\r", "\n")), row
+
+
+def test_forced_password_change_holds_on_the_rest_api(any_world: World) -> None:
+    """After a reset, the one-time password's session may only choose a new password: the
+    REST API refuses it like the pages do."""
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    uid = _user_id(any_world, "therapist")
+    temporary = _post(admin, f"/users/{uid}/password", {}).json()["temporary_password"]
+    forced = login(any_world.client(), "therapist", temporary)
+    for path in ("/patients", "/api/patients", f"/api/patients/{any_world.demo_patient}"):
+        response = forced.get(path, headers=JSON)
+        assert response.status_code == 403, (path, response.text[:300])
+        assert response.json()["error"]["code"] == "password_change_required"
+    assert forced.get("/password", headers=JSON).status_code == 200
+    changed = _post(
+        forced,
+        "/password",
+        {"current": temporary, "new": "a-new-password-1", "repeat": "a-new-password-1"},
+    )
+    assert changed.status_code == 200, changed.text[:300]
+    assert forced.get("/api/patients", headers=JSON).status_code == 200
+
+
+def test_forced_password_change_holds_for_api_tokens(any_world: World) -> None:
+    from sqlalchemy import select
+
+    from spinecare.clinic.tokens import issue_token
+    from spinecare.store.models import User
+
+    db = any_world.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == "therapist"))
+        user.must_change_password = True
+        token = issue_token(session, user)
+    response = any_world.client().get(
+        "/api/patients", headers={**JSON, "authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "password_change_required"
+
+
+def test_a_deactivated_users_session_and_token_stop_at_once(any_world: World) -> None:
+    from sqlalchemy import select
+
+    from spinecare.clinic.tokens import issue_token
+    from spinecare.store.models import User
+
+    db = any_world.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        token = issue_token(
+            session, session.scalar(select(User).where(User.username == "therapist"))
+        )
+    therapist = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    bearer = {**JSON, "authorization": f"Bearer {token}"}
+    assert therapist.get("/patients", headers=JSON).status_code == 200
+    assert any_world.client().get("/api/patients", headers=bearer).status_code == 200
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    uid = _user_id(any_world, "therapist")
+    assert _post(admin, f"/users/{uid}/active", {"active": "no"}).status_code == 200
+    assert therapist.get("/patients", headers=JSON).status_code == 401
+    assert therapist.get("/api/patients", headers=JSON).status_code == 401
+    assert any_world.client().get("/api/patients", headers=bearer).status_code == 401
+    # reactivating does not bring the old session back
+    assert _post(admin, f"/users/{uid}/active", {"active": "yes"}).status_code == 200
+    assert therapist.get("/patients", headers=JSON).status_code == 401
+
+
+def test_an_admin_cannot_reach_or_escalate_across_clinics(world: World) -> None:
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    other = _user_id(world, "other-therapist")
+    assert admin.get(f"/users/{other}", headers=JSON).status_code == 404
+    for path, data in (
+        (f"/users/{other}", {"full_name": "x", "role": "admin"}),
+        (f"/users/{other}/active", {"active": "no"}),
+        (f"/users/{other}/password", {}),
+    ):
+        assert _post(admin, path, data).status_code == 404, path
+    # a patient account tied to another clinic's patient record
+    response = _post(
+        admin,
+        "/users",
+        {
+            "username": "cross-patient",
+            "password": "long-enough-1",
+            "role": "patient",
+            "patient_id": str(world.other_patient),
+        },
+    )
+    assert response.status_code == 422
+    uid = _user_id(world, "patient")
+    response = _post(
+        admin,
+        f"/users/{uid}",
+        {"full_name": "P", "role": "patient", "patient_id": str(world.other_patient)},
+    )
+    assert response.status_code == 422
+    # a therapist cannot make themselves an administrator
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    me = _user_id(world, "therapist")
+    assert _post(therapist, f"/users/{me}", {"full_name": "T", "role": "admin"}).status_code == 403
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "/\t/evil.example"])
+def test_next_never_leaves_the_site(world: World, target: str) -> None:
+    client = world.client()
+    response = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": PASSWORDS["admin"],
+            "csrf_token": csrf_of(client),
+            "next": target,
+        },
+        headers=JSON,
+    )
+    assert response.status_code == 200
+    assert response.json()["next"] == "/patients"
+    response = _post(client, "/language", {"language": "en", "next": target}, headers=HTML)
+    assert response.history and response.history[0].headers["location"] == "/"
