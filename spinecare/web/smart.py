@@ -60,6 +60,9 @@ __all__ = ["LaunchFraming", "router"]
 
 LAUNCH_TTL = timedelta(minutes=10)
 LAUNCH_COOKIE = "spinecare_launch"
+STATE_COOKIE = "spinecare_launch_state"
+"""Ties a launch's ``state`` to the browser that started it: a callback address taken
+to another browser (to sign its user in as someone else) is refused there."""
 LAUNCH_PATHS = ("/launch", "/launch/callback")
 FRAME_EHR = "smart_frame_ehr"
 """The key under which a launch handler notes its EHR in the request's state."""
@@ -115,7 +118,27 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         verifier=verifier,
         launch=launch,
     )
-    return RedirectResponse(target, status_code=302)
+    response = RedirectResponse(target, status_code=302)
+    secret = deps.state(request).settings.secret_key
+    _append_cookie(
+        response,
+        STATE_COOKIE,
+        sign(secret, f"state:{launch_state}"),
+        path="/launch/callback",
+        max_age=int(LAUNCH_TTL.total_seconds()),
+    )
+    return response
+
+
+def _check_browser(request: Request, launch_state: str) -> None:
+    """The callback comes to the browser that started the launch (its state cookie)."""
+    secret = deps.state(request).settings.secret_key
+    sent = request.cookies.get(STATE_COOKIE, "")
+    if not launch_state or not hmac.compare_digest(sent, sign(secret, f"state:{launch_state}")):
+        raise LaunchError(
+            "this launch was started in another browser or window; open spinecare from the "
+            "EHR again"
+        )
 
 
 def _take_launch(request: Request, launch_state: str) -> tuple[str, str]:
@@ -156,6 +179,7 @@ async def callback(
         resolve_prefetch,
     )
 
+    _check_browser(request, launch_state)
     iss, verifier = _take_launch(request, launch_state)
     setattr(request.state, FRAME_EHR, iss)
     if error is not None:
@@ -210,13 +234,23 @@ def _set_launch_cookies(
         LAUNCH_COOKIE: _launch_cookie(secret, session_token, ehr.iss),
     }
     for name, value in values.items():
-        cookie: SimpleCookie = SimpleCookie()
-        cookie[name] = value
-        for attribute, setting in (("path", "/"), ("samesite", "None")):
-            cookie[name][attribute] = setting
-        cookie[name]["secure"] = cookie[name]["httponly"] = True
-        # Partitioned is written by hand: Python's cookies know it from 3.14 on
-        response.headers.append("set-cookie", cookie.output(header="").strip() + "; Partitioned")
+        _append_cookie(response, name, value)
+    _append_cookie(response, STATE_COOKIE, "", path="/launch/callback", max_age=0)  # used
+
+
+def _append_cookie(
+    response: Response, name: str, value: str, *, path: str = "/", max_age: int | None = None
+) -> None:
+    """A cookie for the EHR's frame: ``SameSite=None; Secure; HttpOnly; Partitioned``."""
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[name] = value
+    for attribute, setting in (("path", path), ("samesite", "None")):
+        cookie[name][attribute] = setting
+    if max_age is not None:
+        cookie[name]["max-age"] = max_age
+    cookie[name]["secure"] = cookie[name]["httponly"] = True
+    # Partitioned is written by hand: Python's cookies know it from 3.14 on
+    response.headers.append("set-cookie", cookie.output(header="").strip() + "; Partitioned")
 
 
 def _launch_cookie(secret: str, session_token: str, iss: str) -> str:
@@ -309,6 +343,7 @@ def _open_patient(
     from spinecare.clinic.accounts import start_session
     from spinecare.clinic.audit import record as audit
     from spinecare.clinic.patients import WRITERS, import_record
+    from spinecare.clinic.permissions import check_patient
     from spinecare.store.ehr import clinic_ehr_patient, free_external_id
     from spinecare.store.models import Clinic, User
 
@@ -337,6 +372,7 @@ def _open_patient(
             patient_id = linked.id
         else:
             raise AccessDenied("this patient is not in spinecare yet; a therapist opens them first")
+        check_patient(session, user, patient_id)  # the account may open this patient
         audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
         token = start_session(session, user)
     return patient_id, token
