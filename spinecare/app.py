@@ -205,6 +205,18 @@ def _internal_error(request: Request) -> Response:
     return error_response(500, "internal error; the event was logged", "internal_error")
 
 
+def _fhir_outcome(request: Request, status: int, message: str) -> Response | None:
+    """Under ``/fhir/`` every error is an OperationOutcome (the app-wide input check and
+    the body limit answer there too), else None."""
+    if not request.url.path.startswith("/fhir/"):
+        return None
+    try:
+        from spinecare.api.fhir_api import outcome_response
+    except ModuleNotFoundError:
+        return None
+    return outcome_response(status, message)
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
     from spinecare.web.deps import (
@@ -233,6 +245,8 @@ def _install_page_errors(app: FastAPI) -> None:
             assert isinstance(exc, SpinecareError)
             if isinstance(exc, REFUSALS):
                 await _audit_refusal(request, status, exc)
+            if (outcome := _fhir_outcome(request, status, exc.one_line())) is not None:
+                return outcome
             if status == 401 and _wants_page(request):
                 target = quote(request.url.path)
                 return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -257,18 +271,24 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if (outcome := _fhir_outcome(request, exc.status_code, str(exc.detail))) is not None:
+            return outcome
         if _wants_page(request):
             message = exc.detail if isinstance(exc.detail, str) else ""
             return _error_page(request, exc.status_code, message)
         return await json_http(request, exc)  # type: ignore[no-any-return,misc]
 
     async def validation_error(request: Request, exc: Exception) -> Response:
+        message = "the address or a form field is not valid"
+        if (outcome := _fhir_outcome(request, 422, message)) is not None:
+            return outcome
         if _wants_page(request):
             return _error_page(request, 422, "the address or a form field is not valid")
         return await json_validation(request, exc)  # type: ignore[no-any-return,misc]
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        return _internal_error(request)
+        response = _internal_error(request)
+        return _fhir_outcome(request, 500, "internal error; the event was logged") or response
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

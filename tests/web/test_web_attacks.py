@@ -225,3 +225,64 @@ def test_next_never_leaves_the_site(world: World, target: str) -> None:
     assert response.json()["next"] == "/patients"
     response = _post(client, "/language", {"language": "en", "next": target}, headers=HTML)
     assert response.history and response.history[0].headers["location"] == "/"
+
+
+FHIR_OP = "/fhir/Patient/$massage-screening"
+FHIR = {"content-type": "application/fhir+json"}
+
+
+def _bundle() -> dict[str, Any]:
+    import json
+
+    from tests.web.conftest import FIXTURES
+
+    return json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _outcome(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return str(body["issue"][0]["diagnostics"])
+
+
+@pytest.mark.parametrize(
+    "query", ["as_of=0001-01-01", "as_of=9999-12-31", "as_of=nan", "lang=%00", "x=%00"]
+)
+def test_fhir_input_refused_by_the_app_wide_check_is_an_operation_outcome(
+    world: World, query: str
+) -> None:
+    import json
+
+    response = world.client().post(f"{FHIR_OP}?{query}", content=json.dumps(_bundle()), headers=FHIR)
+    _outcome(response, 422)
+    _outcome(world.client().get(f"/fhir/metadata?{query}"), 422)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "20260101", 20260101, None, "2026-02-30"])
+def test_fhir_as_of_parameter_outside_the_screened_days(world: World, day: Any) -> None:
+    """``asOf`` in Parameters is held to the same days as every date of the app: a day
+    the screening cannot count back from was an internal error."""
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "asOf", "valueDate": day},
+            {"name": "resource", "resource": _bundle()},
+        ],
+    }
+    response = world.client().post(FHIR_OP, json=parameters)
+    assert "valueDate" in _outcome(response, 400)
+
+
+def test_fhir_as_of_at_the_edges_is_screened(world: World) -> None:
+    for day in ("1900-01-01", "2200-12-31"):
+        parameters = {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "asOf", "valueDate": day},
+                {"name": "resource", "resource": _bundle()},
+            ],
+        }
+        response = world.client().post(FHIR_OP, json=parameters)
+        assert response.status_code == 200, response.text[:300]
