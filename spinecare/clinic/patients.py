@@ -274,7 +274,10 @@ class PatientInput:
 
 
 PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().\-]+$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_DOMAIN_PART = r"[^@\s.?&,;:<>\"'()\[\]\\/]+"
+EMAIL = re.compile(rf"^[^@\s?&,;:<>\"'()\[\]\\/]+@{_DOMAIN_PART}(\.{_DOMAIN_PART})+$")
+"""One address: no ``?``, ``&``, ``,`` or ``;``, which in the page's ``mailto:`` link would
+add recipients, a subject or a body."""
 CONTACT_FIELDS = ("phone", "email", "address", "emergency_name", "emergency_phone")
 
 

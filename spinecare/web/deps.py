@@ -58,7 +58,9 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 TEMPLATES.env.filters["tr"] = i18n.translate
 TEMPLATES.env.filters["day"] = i18n.format_day
-TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+TEMPLATES.env.filters["extract"] = lambda key, mapping: (
+    mapping.get(key, key) if isinstance(key, str) else key
+)
 
 
 def _name(value: Any) -> Markup:

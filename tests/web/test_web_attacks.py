@@ -286,3 +286,136 @@ def test_fhir_as_of_at_the_edges_is_screened(world: World) -> None:
         }
         response = world.client().post(FHIR_OP, json=parameters)
         assert response.status_code == 200, response.text[:300]
+
+
+MARK = "Ёжиков <script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+RAW = ("<script>alert", "<img src=x")
+
+
+def _start_course(world: World, patient_id: int) -> int:
+    from tests.web.test_web_courses import _start
+
+    return _start(world, patient_id)
+
+
+def _patient(world: World, external: str) -> tuple[int, int]:
+    from sqlalchemy import select
+
+    from spinecare.store.models import PatientRow
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        row = session.scalar(select(PatientRow).where(PatientRow.external_id == external))
+        return row.id, row.version
+
+
+def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
+    """Names in Cyrillic with markup, contact details, notes, reasons, clearance text and
+    a user's full name, each stored and then shown on every page that shows it (the
+    referral letter and the printable pages included): never as markup, never a 500."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from spinecare.store.models import ClearanceRequest, Intake
+    from tests.web.test_web_courses import DAY
+
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    details = {
+        "external_id": "x-" + MARK,
+        "birth_date": "1970-01-01",
+        "sex": "male",
+        "language": "ru",
+        "notes": MARK,
+        "phone": "+7 (912) 345-67-89",
+        "email": "ivan@example.org",
+        "address": MARK,
+        "emergency_name": MARK,
+        "emergency_phone": "8 912 000 00 00",
+    }
+    created = _post(therapist, "/patients", {"name": "Иван " + MARK, **details})
+    assert created.status_code == 201, created.text[:300]
+    new_id = created.json()["id"]
+    urgent, version = _patient(world, "demo-turner")
+    edited = _post(
+        therapist,
+        f"/patients/{urgent}/edit",
+        {"name": "Turner " + MARK, **details, "external_id": "u-" + MARK, "version": str(version)},
+    )
+    assert edited.status_code == 200, edited.text[:300]
+    request = _post(
+        therapist,
+        f"/patients/{world.demo_patient}/clearance-requests",
+        {"concepts": "disc_herniation", "physician_id": str(world.physician_id), "message": MARK},
+    )
+    assert request.status_code == 201, request.text[:300]
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        clearance = session.scalar(select(ClearanceRequest))
+        rid, rversion = clearance.id, clearance.version
+    physician = login(world.client(), "physician", PASSWORDS["physician"])
+    decided = _post(
+        physician, f"/clearances/{rid}", {"decision": "declined", "note": MARK, "version": rversion}
+    )
+    assert decided.status_code == 200, decided.text[:300]
+    course = _start_course(world, world.own_patient)
+    taught = _post(
+        therapist,
+        f"/courses/{course}/home-program",
+        {"home_collar_zone": "knead_shoulder", "home_minutes_collar_zone": "99", "reason_home": MARK},
+    )
+    assert taught.status_code == 200, taught.text[:300]
+    first = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", "notes": MARK}
+    assert _post(therapist, f"/courses/{course}/sessions", first).status_code == 201
+    second = {**first, "adverse_event": MARK, "same_day_reason": MARK}
+    assert _post(therapist, f"/courses/{course}/sessions", second).status_code == 201
+    patient = login(world.client(), "patient", PASSWORDS["patient"])
+    diary = {"day": date.today().isoformat(), "done": "yes", "pain": "2", "key": "d1", "notes": MARK}
+    assert _post(patient, f"/courses/{course}/diary", diary).status_code == 201
+    uid = _user_id(world, "therapist")
+    assert _post(admin, f"/users/{uid}", {"full_name": MARK, "role": "therapist"}).status_code == 200
+    assert admin.get("/patients", params={"q": MARK}, headers=JSON).status_code == 200
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        intake = session.scalar(select(Intake.id).where(Intake.patient_id == urgent))
+    pages = {
+        "admin": [
+            "/patients",
+            f"/patients/{new_id}",
+            f"/patients/{new_id}/edit",
+            f"/patients/{urgent}",
+            f"/patients/{urgent}/screening",
+            f"/patients/{urgent}/referral",
+            f"/patients/{urgent}/intakes/{intake}",
+            f"/patients/{world.demo_patient}",
+            f"/clearances/{rid}",
+            "/clearances?status=all",
+            f"/courses/{course}",
+            f"/courses/{course}/progress",
+            f"/courses/{course}/home",
+            f"/courses/{course}/complete",
+            "/reviews",
+            "/audit",
+            "/users",
+            f"/users/{uid}",
+        ],
+        "physician": [f"/clearances/{rid}", "/clearances?status=all", f"/courses/{course}"],
+        "patient": ["/me/home", f"/courses/{course}/home", f"/patients/{world.own_patient}/screening"],
+    }
+    clients = {"admin": admin, "physician": physician, "patient": patient}
+    shown = 0
+    for who, paths in pages.items():
+        for path in paths:
+            response = clients[who].get(path, headers=HTML)
+            assert response.status_code == 200, (who, path, response.status_code)
+            assert not any(raw in response.text for raw in RAW), (who, path)
+            shown += "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert shown >= 10  # the text is there, as text
+
+
+@pytest.mark.parametrize(
+    "email", ["x@example.org?body=hi", "a@example.org,b", "a@example.org;b@example.org", "a@b.c&cc=d"]
+)
+def test_an_email_cannot_add_to_the_mailto_link(world: World, email: str) -> None:
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    response = _post(therapist, "/patients", {"name": "Mail Test", "email": email})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "email"
