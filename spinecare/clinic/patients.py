@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import (
     ClearanceRequestOut,
@@ -147,7 +148,9 @@ def list_patients(
     rows = session.scalars(
         query.order_by(PatientRow.name, PatientRow.id).limit(limit).offset(offset)
     ).all()
-    audit(session, user, "list", "patient", None, detail=f"q={q or ''} offset={offset}")
+    audit(
+        session, user, "list", "patient", None, detail=f"q={detail_text(q or '')} offset={offset}"
+    )
     return list(rows), total
 
 
@@ -478,7 +481,15 @@ def import_record(
     )
     for system, value in ehr_ids:
         link_ehr_patient(session, patient, system, value)
-    audit(session, user, "import", "intake", str(intake.id), patient_id=patient.id, detail=label)
+    audit(
+        session,
+        user,
+        "import",
+        "intake",
+        str(intake.id),
+        patient_id=patient.id,
+        detail=detail_text(label),
+    )
     return patient
 
 

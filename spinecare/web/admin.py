@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import create_user, reset_password, set_user_active, update_user
+from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.limits import MAX_ID
 from spinecare.clinic.patients import search_condition
@@ -173,7 +174,8 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         extra = translate(Text("pain %(before)s → %(after)s", before=m.group(1), after=m.group(2)))
         detail = PAIN_CHANGE.sub("", detail)
     if "=" not in detail:
-        words = "; ".join(names.get(part, part) for part in detail.split("; ") if part)
+        parts = [unquote(part) for part in detail.split("; ") if part]
+        words = "; ".join(names.get(part, part) for part in parts)
         return escape(" ".join(w for w in (words, extra) if w))
     out = []
     for token in detail.split():
@@ -182,9 +184,11 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
             key = "until"
         if key not in DETAIL_KEYS:
             continue
-        shown = escape(_detail_value(value, names))
-        if key in AS_WRITTEN:
-            shown = Markup('<span translate="no">%s</span>') % shown
+        if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
+            typed = unquote(value)
+            shown = Markup('<span translate="no">%s</span>') % names.get(typed, typed)
+        else:
+            shown = escape(_detail_value(value, names))
         out.append(escape(translate(DETAIL_KEYS[key])) + Markup(": ") + shown)
     if extra:
         out.append(escape(extra))
@@ -368,7 +372,7 @@ def audit_page(
             "read",
             "audit_log",
             None,
-            detail=" ".join(f"{k}={v}" for k, v in ask.filters.items() if v),
+            detail=" ".join(f"{k}={detail_text(v)}" for k, v in ask.filters.items() if v),
         )
     query = urlencode({k: v for k, v in ask.filters.items() if v})
     data = {"entries": entries, "total": total, "page": number, "filters": ask.filters}
@@ -440,7 +444,7 @@ def audit_export(
             "export",
             "audit_log",
             None,
-            detail=" ".join(f"{k}={v}" for k, v in ask.filters.items() if v),
+            detail=" ".join(f"{k}={detail_text(v)}" for k, v in ask.filters.items() if v),
         )
     stamp = date.today().isoformat()
     return Response(

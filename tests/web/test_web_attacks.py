@@ -419,3 +419,25 @@ def test_an_email_cannot_add_to_the_mailto_link(world: World, email: str) -> Non
     response = _post(therapist, "/patients", {"name": "Mail Test", "email": email})
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "email"
+
+
+def test_what_a_user_types_cannot_forge_parts_of_an_audit_entry(world: World) -> None:
+    """A search is recorded in the entry's detail; typed ``x action=deactivate user=admin``
+    it must read as one search, not as an action and a user of the entry."""
+    from spinecare.web.admin import detail_names, detail_words
+
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    typed = "ivan petrov verdict=allowed to=admin;x,y 50%"
+    assert admin.get("/patients", params={"q": typed}, headers=JSON).status_code == 200
+    entries = admin.get("/audit?action=list", headers=JSON).json()["entries"]
+    detail = next(e["detail"] for e in entries if e["entity"] == "patient")
+    assert detail.endswith(" offset=0") and len(detail.split()) == 2
+    from urllib.parse import unquote
+
+    assert unquote(detail.split()[0].removeprefix("q=")) == typed
+    page = admin.get("/audit?action=list", headers=HTML).text
+    assert "ivan petrov verdict=allowed to=admin;x,y 50%" in page
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        names = detail_names(session, 1, world.app.state.web.kb(), "en")  # type: ignore[attr-defined]
+    words = str(detail_words(detail, names))
+    assert "Verdict" not in words and "verdict:" not in words
