@@ -100,6 +100,9 @@ def create_user(
         errors["username"] = Message("'%(name)s' is taken; choose another user name", name=username)
     if role not in ROLES:
         errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
+    name = " ".join((full_name or username).split())
+    if len(name) > 200:
+        errors["full_name"] = Message("required, at most 200 characters")
     if len(password) < MIN_PASSWORD:
         errors["password"] = Message("at least %(n)s characters", n=MIN_PASSWORD)
     if role == "patient" and patient is None:
@@ -111,7 +114,7 @@ def create_user(
     user = User(
         clinic_id=clinic.id,
         username=username,
-        full_name=(full_name or username).strip(),
+        full_name=name,
         role=role,
         password_hash=hash_password(password),
         patient_id=patient.id if patient is not None else None,

@@ -441,3 +441,29 @@ def test_what_a_user_types_cannot_forge_parts_of_an_audit_entry(world: World) ->
         names = detail_names(session, 1, world.app.state.web.kb(), "en")  # type: ignore[attr-defined]
     words = str(detail_words(detail, names))
     assert "Verdict" not in words and "verdict:" not in words
+
+
+def test_a_new_users_long_full_name_is_a_form_error(any_world: World) -> None:
+    """The column holds 200 characters: PostgreSQL refused the longer name with an
+    internal error."""
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    response = _post(
+        admin,
+        "/users",
+        {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": "Я" * 201},
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["error"]["details"][0]["field"] == "full_name"
+    page = _post(
+        admin,
+        "/users",
+        {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": "Я" * 201},
+        headers=HTML,
+    )
+    assert page.status_code == 422 and "at most 200 characters" in page.text
+    ok = _post(
+        admin,
+        "/users",
+        {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": " Я " * 100},
+    )
+    assert ok.status_code == 201 and ok.json()["full_name"] == " ".join(["Я"] * 100)
