@@ -512,3 +512,31 @@ def test_a_launch_cannot_open_a_patient_the_account_may_not_see(app_client, ehr)
     with app_client.app.state.db.session() as session:
         launches = session.scalars(select(AuditEntry.username).where(AuditEntry.action == "launch"))
         assert list(launches) == ["therapist"]
+
+
+@pytest.mark.parametrize(
+    "iss",
+    [
+        "http://127.0.0.1:1/fhir",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.5/fhir",
+        "http://[::1]/fhir",
+        "file:///etc/passwd",
+    ],
+)
+def test_an_iss_that_is_not_configured_is_never_fetched(app_client, monkeypatch, iss):
+    """SSRF through /launch: only the configured EHRs' SMART configuration is read; any
+    other iss, loopback and private addresses included, is refused before any request."""
+    from spinecare.web import smart as smart_web
+
+    async def discover(ehr_config):
+        raise AssertionError(f"fetched {ehr_config.iss}")
+
+    monkeypatch.setattr(smart_web, "discover", discover)
+    before = counts(app_client)
+    response = app_client.get(
+        "/launch", params={"iss": iss, "launch": "x"}, headers={"accept": "text/html"}
+    )
+    assert response.status_code == 400
+    assert "not set up to be opened from this EHR" in response.text
+    assert counts(app_client) == before
