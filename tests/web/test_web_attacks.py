@@ -467,3 +467,23 @@ def test_a_new_users_long_full_name_is_a_form_error(any_world: World) -> None:
         {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": " Я " * 100},
     )
     assert ok.status_code == 201 and ok.json()["full_name"] == " ".join(["Я"] * 100)
+
+
+def test_like_wildcards_in_a_search_are_literal_text(any_world: World) -> None:
+    therapist = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    for name in ("Anna 50% Smith", "Anna 50x Smith", "Bob_Jones", "Bob Jones", "Carl \\ Back"):
+        assert _post(therapist, "/patients", {"name": name}).status_code == 201
+
+    def found(q: str) -> set[str]:
+        page = therapist.get("/patients", params={"q": q}, headers=JSON).json()
+        api = therapist.get("/api/patients", params={"q": q}, headers=JSON).json()
+        names = {p["name"] for p in page["patients"]}
+        assert names == {p["name"] for p in api["patients"]}
+        return names
+
+    assert found("50%") == {"Anna 50% Smith"}
+    assert found("%") == {"Anna 50% Smith"}
+    assert found("b_j") == {"Bob_Jones"}
+    assert found("_") == {"Bob_Jones"}
+    assert found("\\") == {"Carl \\ Back"}
+    assert found("%%%%") == set()
