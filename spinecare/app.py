@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -205,16 +206,32 @@ def _internal_error(request: Request) -> Response:
     return error_response(500, "internal error; the event was logged", "internal_error")
 
 
-def _fhir_outcome(request: Request, status: int, message: str) -> Response | None:
-    """Under ``/fhir/`` every error is an OperationOutcome (the app-wide input check and
-    the body limit answer there too), else None."""
-    if not request.url.path.startswith("/fhir/"):
-        return None
+def _fhir_errors(app: FastAPI) -> None:
+    """Under ``/fhir/`` every error is an OperationOutcome: the app's handlers answer
+    first (refusals are audited as anywhere), then their JSON envelope is rewritten."""
     try:
         from spinecare.api.fhir_api import outcome_response
     except ModuleNotFoundError:
-        return None
-    return outcome_response(status, message)
+        return
+
+    def wrap(handler: Any) -> Any:
+        async def handle(request: Request, exc: Exception) -> Response:
+            response: Response = await handler(request, exc)
+            if not request.url.path.startswith("/fhir/") or response.media_type not in (
+                None,
+                "application/json",
+            ):
+                return response
+            try:
+                message = str(orjson.loads(bytes(response.body))["error"]["message"])
+            except Exception:
+                message = ERROR_TITLES.get(response.status_code, "error")
+            return outcome_response(response.status_code, message)
+
+        return handle
+
+    for key, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[key] = wrap(handler)
 
 
 def _install_page_errors(app: FastAPI) -> None:
@@ -245,8 +262,6 @@ def _install_page_errors(app: FastAPI) -> None:
             assert isinstance(exc, SpinecareError)
             if isinstance(exc, REFUSALS):
                 await _audit_refusal(request, status, exc)
-            if (outcome := _fhir_outcome(request, status, exc.one_line())) is not None:
-                return outcome
             if status == 401 and _wants_page(request):
                 target = quote(request.url.path)
                 return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -271,24 +286,18 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if (outcome := _fhir_outcome(request, exc.status_code, str(exc.detail))) is not None:
-            return outcome
         if _wants_page(request):
             message = exc.detail if isinstance(exc.detail, str) else ""
             return _error_page(request, exc.status_code, message)
         return await json_http(request, exc)  # type: ignore[no-any-return,misc]
 
     async def validation_error(request: Request, exc: Exception) -> Response:
-        message = "the address or a form field is not valid"
-        if (outcome := _fhir_outcome(request, 422, message)) is not None:
-            return outcome
         if _wants_page(request):
             return _error_page(request, 422, "the address or a form field is not valid")
         return await json_validation(request, exc)  # type: ignore[no-any-return,misc]
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        response = _internal_error(request)
-        return _fhir_outcome(request, 500, "internal error; the event was logged") or response
+        return _internal_error(request)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -360,6 +369,7 @@ def create_app(
             app.state.demo_logins = seed_demo(session, app.state.web.kb(), passwords=seed_passwords)
     install_error_handlers(app)
     _install_page_errors(app)
+    _fhir_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (auth, patients, clearance, courses, admin, referral, smart):

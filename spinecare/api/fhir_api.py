@@ -235,9 +235,7 @@ def _date(value: Any, where: str) -> date:
     except ValueError:
         raise OperationError(400, f"{where}: '{text}' is not a date YYYY-MM-DD", where) from None
     if not DATE_MIN <= day <= DATE_MAX:
-        raise OperationError(
-            400, f"{where}: {day} is not between {DATE_MIN} and {DATE_MAX}", where
-        )
+        raise OperationError(400, f"{where}: {day} is not between {DATE_MIN} and {DATE_MAX}", where)
     return day
 
 

@@ -24,8 +24,8 @@ from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
 __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
-    "authenticate",
     "PasswordChangeRequired",
+    "authenticate",
     "burn_password_work",
     "change_password",
     "check_password_chosen",

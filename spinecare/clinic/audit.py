@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 CLOCK_SKEW = timedelta(minutes=1)
+"""How far a row's time may lie before its predecessor's (clocks of several servers)."""
 _DETAIL_SEPARATORS = re.compile(r"[\s%=;,]")
 
 
@@ -48,7 +49,8 @@ def detail_text(value: str) -> str:
     percent-encoded, so a search for ``x action=delete`` cannot read as a part of its
     own. :func:`urllib.parse.unquote` gives the text back."""
     return _DETAIL_SEPARATORS.sub(lambda m: quote(m.group(), safe=""), value)
-"""How far a row's time may lie before its predecessor's (clocks of several servers)."""
+
+
 _LOCK_KEY = 0x5350_4E43  # the PostgreSQL advisory lock that orders audit writes
 _PENDING = "spinecare_audit_pending"
 

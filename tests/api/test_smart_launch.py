@@ -476,7 +476,9 @@ def test_the_browser_is_sent_to_a_web_address_only(tmp_path, endpoint):
 
     from spinecare.fhir import smart as smart_client
 
-    ehr_config = smart_client.SmartEhr(iss="https://ehr.example.org/fhir", client_id="c", clinic="x")
+    ehr_config = smart_client.SmartEhr(
+        iss="https://ehr.example.org/fhir", client_id="c", clinic="x"
+    )
 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"authorization_endpoint": endpoint, "token_endpoint": "t"})

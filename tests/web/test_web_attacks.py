@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
+from tests.web import test_web_security
 from tests.web.conftest import HTML, JSON, PASSWORDS, World, csrf_of, login
-from tests.web.test_web_security import any_world  # noqa: F401 - the fixture
+
+any_world = test_web_security.any_world  # SQLite, and PostgreSQL where it is reachable
 
 
 def _post(client: Any, path: str, data: dict[str, Any], headers: dict[str, str] = JSON) -> Any:
-    return client.post(path, data={**data, "csrf_token": csrf_of(client, "/login")}, headers=headers)
+    return client.post(
+        path, data={**data, "csrf_token": csrf_of(client, "/login")}, headers=headers
+    )
 
 
 def _user_id(world: World, username: str) -> int:
@@ -78,7 +82,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 @pytest.mark.parametrize(
     "typed",
     [
-        "=HYPERLINK(\"http://x\")",
+        '=HYPERLINK("http://x")',
         "+1+cmd|' /C calc'!A0",
         "-2+3",
         "@SUM(1)",
@@ -255,12 +259,16 @@ def test_fhir_input_refused_by_the_app_wide_check_is_an_operation_outcome(
 ) -> None:
     import json
 
-    response = world.client().post(f"{FHIR_OP}?{query}", content=json.dumps(_bundle()), headers=FHIR)
+    response = world.client().post(
+        f"{FHIR_OP}?{query}", content=json.dumps(_bundle()), headers=FHIR
+    )
     _outcome(response, 422)
     _outcome(world.client().get(f"/fhir/metadata?{query}"), 422)
 
 
-@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "20260101", 20260101, None, "2026-02-30"])
+@pytest.mark.parametrize(
+    "day", ["0001-01-01", "9999-12-31", "20260101", 20260101, None, "2026-02-30"]
+)
 def test_fhir_as_of_parameter_outside_the_screened_days(world: World, day: Any) -> None:
     """``asOf`` in Parameters is held to the same days as every date of the app: a day
     the screening cannot count back from was an internal error."""
@@ -361,7 +369,11 @@ def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
     taught = _post(
         therapist,
         f"/courses/{course}/home-program",
-        {"home_collar_zone": "knead_shoulder", "home_minutes_collar_zone": "99", "reason_home": MARK},
+        {
+            "home_collar_zone": "knead_shoulder",
+            "home_minutes_collar_zone": "99",
+            "reason_home": MARK,
+        },
     )
     assert taught.status_code == 200, taught.text[:300]
     first = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", "notes": MARK}
@@ -369,10 +381,18 @@ def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
     second = {**first, "adverse_event": MARK, "same_day_reason": MARK}
     assert _post(therapist, f"/courses/{course}/sessions", second).status_code == 201
     patient = login(world.client(), "patient", PASSWORDS["patient"])
-    diary = {"day": date.today().isoformat(), "done": "yes", "pain": "2", "key": "d1", "notes": MARK}
+    diary = {
+        "day": date.today().isoformat(),
+        "done": "yes",
+        "pain": "2",
+        "key": "d1",
+        "notes": MARK,
+    }
     assert _post(patient, f"/courses/{course}/diary", diary).status_code == 201
     uid = _user_id(world, "therapist")
-    assert _post(admin, f"/users/{uid}", {"full_name": MARK, "role": "therapist"}).status_code == 200
+    assert (
+        _post(admin, f"/users/{uid}", {"full_name": MARK, "role": "therapist"}).status_code == 200
+    )
     assert admin.get("/patients", params={"q": MARK}, headers=JSON).status_code == 200
     with world.app.state.db.session() as session:  # type: ignore[attr-defined]
         intake = session.scalar(select(Intake.id).where(Intake.patient_id == urgent))
@@ -398,7 +418,11 @@ def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
             f"/users/{uid}",
         ],
         "physician": [f"/clearances/{rid}", "/clearances?status=all", f"/courses/{course}"],
-        "patient": ["/me/home", f"/courses/{course}/home", f"/patients/{world.own_patient}/screening"],
+        "patient": [
+            "/me/home",
+            f"/courses/{course}/home",
+            f"/patients/{world.own_patient}/screening",
+        ],
     }
     clients = {"admin": admin, "physician": physician, "patient": patient}
     shown = 0
@@ -412,7 +436,8 @@ def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "email", ["x@example.org?body=hi", "a@example.org,b", "a@example.org;b@example.org", "a@b.c&cc=d"]
+    "email",
+    ["x@example.org?body=hi", "a@example.org,b", "a@example.org;b@example.org", "a@b.c&cc=d"],
 )
 def test_an_email_cannot_add_to_the_mailto_link(world: World, email: str) -> None:
     therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
@@ -450,21 +475,36 @@ def test_a_new_users_long_full_name_is_a_form_error(any_world: World) -> None:
     response = _post(
         admin,
         "/users",
-        {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": "Я" * 201},
+        {
+            "username": "long-name",
+            "password": "long-enough-1",
+            "role": "therapist",
+            "full_name": "Я" * 201,
+        },
     )
     assert response.status_code == 422, response.text[:300]
     assert response.json()["error"]["details"][0]["field"] == "full_name"
     page = _post(
         admin,
         "/users",
-        {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": "Я" * 201},
+        {
+            "username": "long-name",
+            "password": "long-enough-1",
+            "role": "therapist",
+            "full_name": "Я" * 201,
+        },
         headers=HTML,
     )
     assert page.status_code == 422 and "at most 200 characters" in page.text
     ok = _post(
         admin,
         "/users",
-        {"username": "long-name", "password": "long-enough-1", "role": "therapist", "full_name": " Я " * 100},
+        {
+            "username": "long-name",
+            "password": "long-enough-1",
+            "role": "therapist",
+            "full_name": " Я " * 100,
+        },
     )
     assert ok.status_code == 201 and ok.json()["full_name"] == " ".join(["Я"] * 100)
 
