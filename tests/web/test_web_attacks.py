@@ -266,12 +266,7 @@ def test_fhir_input_refused_by_the_app_wide_check_is_an_operation_outcome(
     _outcome(world.client().get(f"/fhir/metadata?{query}"), 422)
 
 
-@pytest.mark.parametrize(
-    "day", ["0001-01-01", "9999-12-31", "20260101", 20260101, None, "2026-02-30"]
-)
-def test_fhir_as_of_parameter_outside_the_screened_days(world: World, day: Any) -> None:
-    """``asOf`` in Parameters is held to the same days as every date of the app: a day
-    the screening cannot count back from was an internal error."""
+def _screening_as_of(world: World, day: Any) -> Any:
     parameters = {
         "resourceType": "Parameters",
         "parameter": [
@@ -279,20 +274,21 @@ def test_fhir_as_of_parameter_outside_the_screened_days(world: World, day: Any) 
             {"name": "resource", "resource": _bundle()},
         ],
     }
-    response = world.client().post(FHIR_OP, json=parameters)
-    assert "valueDate" in _outcome(response, 400)
+    return world.client().post(FHIR_OP, json=parameters)
+
+
+@pytest.mark.parametrize(
+    "day", ["0001-01-01", "9999-12-31", "20260101", 20260101, None, "2026-02-30"]
+)
+def test_fhir_as_of_parameter_outside_the_screened_days(world: World, day: Any) -> None:
+    """``asOf`` in Parameters is held to the same days as every date of the app: a day
+    the screening cannot count back from was an internal error."""
+    assert "valueDate" in _outcome(_screening_as_of(world, day), 400)
 
 
 def test_fhir_as_of_at_the_edges_is_screened(world: World) -> None:
     for day in ("1900-01-01", "2200-12-31"):
-        parameters = {
-            "resourceType": "Parameters",
-            "parameter": [
-                {"name": "asOf", "valueDate": day},
-                {"name": "resource", "resource": _bundle()},
-            ],
-        }
-        response = world.client().post(FHIR_OP, json=parameters)
+        response = _screening_as_of(world, day)
         assert response.status_code == 200, response.text[:300]
 
 
@@ -381,13 +377,8 @@ def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
     second = {**first, "adverse_event": MARK, "same_day_reason": MARK}
     assert _post(therapist, f"/courses/{course}/sessions", second).status_code == 201
     patient = login(world.client(), "patient", PASSWORDS["patient"])
-    diary = {
-        "day": date.today().isoformat(),
-        "done": "yes",
-        "pain": "2",
-        "key": "d1",
-        "notes": MARK,
-    }
+    today = date.today().isoformat()
+    diary = {"day": today, "done": "yes", "pain": "2", "key": "d1", "notes": MARK}
     assert _post(patient, f"/courses/{course}/diary", diary).status_code == 201
     uid = _user_id(world, "therapist")
     assert (
@@ -472,40 +463,13 @@ def test_a_new_users_long_full_name_is_a_form_error(any_world: World) -> None:
     """The column holds 200 characters: PostgreSQL refused the longer name with an
     internal error."""
     admin = login(any_world.client(), "admin", PASSWORDS["admin"])
-    response = _post(
-        admin,
-        "/users",
-        {
-            "username": "long-name",
-            "password": "long-enough-1",
-            "role": "therapist",
-            "full_name": "Я" * 201,
-        },
-    )
+    new = {"username": "long-name", "password": "long-enough-1", "role": "therapist"}
+    response = _post(admin, "/users", {**new, "full_name": "Я" * 201})
     assert response.status_code == 422, response.text[:300]
     assert response.json()["error"]["details"][0]["field"] == "full_name"
-    page = _post(
-        admin,
-        "/users",
-        {
-            "username": "long-name",
-            "password": "long-enough-1",
-            "role": "therapist",
-            "full_name": "Я" * 201,
-        },
-        headers=HTML,
-    )
+    page = _post(admin, "/users", {**new, "full_name": "Я" * 201}, headers=HTML)
     assert page.status_code == 422 and "at most 200 characters" in page.text
-    ok = _post(
-        admin,
-        "/users",
-        {
-            "username": "long-name",
-            "password": "long-enough-1",
-            "role": "therapist",
-            "full_name": " Я " * 100,
-        },
-    )
+    ok = _post(admin, "/users", {**new, "full_name": " Я " * 100})
     assert ok.status_code == 201 and ok.json()["full_name"] == " ".join(["Я"] * 100)
 
 
