@@ -491,3 +491,16 @@ def test_like_wildcards_in_a_search_are_literal_text(any_world: World) -> None:
     assert found("_") == {"Bob_Jones"}
     assert found("\\") == {"Carl \\ Back"}
     assert found("%%%%") == set()
+
+
+@pytest.mark.parametrize("path", ["/%2F%2Fevil.example", "/%2F%2F%2Fevil.example/x"])
+def test_a_page_never_links_to_another_host(world: World, path: str) -> None:
+    """The footer's JSON link and the language form's ``next`` repeat the address: a path
+    written ``//evil.example`` must not become a link to that host."""
+    import re
+
+    for client in (world.client(), login(world.client(), "admin", PASSWORDS["admin"])):
+        response = client.get(path, headers=HTML)
+        assert response.status_code == 404
+        for target in re.findall(r'(?:href|value)="(/[^"]*)"', response.text):
+            assert not target.startswith("//"), target
