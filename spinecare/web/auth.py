@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from spinecare.clinic.accounts import change_password, end_session, start_session
+from spinecare.clinic.accounts import end_session, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
@@ -169,41 +170,67 @@ def password_page(request: Request) -> Response:
     )
 
 
-@router.post(PASSWORD_PAGE)
-async def password_change(request: Request) -> Response:
-    fields = await check_csrf(request)
+@dataclass(frozen=True)
+class _PasswordChange:
+    errors: dict[str, Any] | None = None
+    retry_after: int = 0
+    target: str = ""
+    forced: bool = False
+
+
+def _change_own_password(request: Request, fields: dict[str, str]) -> _PasswordChange:
+    """The password check and change (in a worker thread: argon2)."""
+    from spinecare.clinic.audit import client_address
+    from spinecare.clinic.logins import change_own_password
+
     with db_session(request) as session:
         user = require_user(request, session)
         forced = user.must_change_password
         try:
-            change_password(
+            wait = change_own_password(
                 session,
+                login_throttle(request),
                 user,
                 fields.get("current", ""),
                 fields.get("new", ""),
                 fields.get("repeat", ""),
                 token=session_token(request),
+                address=client_address.get(),
             )
         except FormError as exc:
-            data = {
-                "error": {
-                    "status": 422,
-                    "code": exc.code,
-                    "message": exc.one_line(),
-                    "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
-                }
-            }
-            return render(
-                request,
-                "password.html",
-                {"values": {}, "errors": exc.errors, "forced": forced},
-                data,
-                status=422,
-            )
+            return _PasswordChange(errors=dict(exc.errors), forced=forced)
+        if wait:
+            message = Text("too many failed sign-ins; try again in %(n)s seconds", n=wait)
+            return _PasswordChange(errors={"current": message}, retry_after=wait, forced=forced)
         audit(session, user, "change_password", "user", str(user.id))
-        target = start_page(user.role, user.patient_id)
-    if wants_json(request):
-        from fastapi.responses import JSONResponse
+        return _PasswordChange(target=start_page(user.role, user.patient_id))
 
-        return JSONResponse({"changed": True, "next": target})
-    return RedirectResponse(target, status_code=303)
+
+@router.post(PASSWORD_PAGE)
+async def password_change(request: Request) -> Response:
+    fields = await check_csrf(request)
+    result = await run_heavy(_change_own_password, request, fields)
+    if result.errors is not None:
+        status = 429 if result.retry_after else 422
+        exc = FormError(result.errors)
+        data = {
+            "error": {
+                "status": status,
+                "code": "too_many_attempts" if result.retry_after else exc.code,
+                "message": exc.one_line(),
+                "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
+            }
+        }
+        response = render(
+            request,
+            "password.html",
+            {"values": {}, "errors": exc.errors, "forced": result.forced},
+            data,
+            status=status,
+        )
+        if result.retry_after:
+            response.headers["retry-after"] = str(result.retry_after)
+        return response
+    if wants_json(request):
+        return JSONResponse({"changed": True, "next": result.target})
+    return RedirectResponse(result.target, status_code=303)

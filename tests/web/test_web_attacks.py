@@ -504,3 +504,29 @@ def test_a_page_never_links_to_another_host(world: World, path: str) -> None:
         assert response.status_code == 404
         for target in re.findall(r'(?:href|value)="(/[^"]*)"', response.text):
             assert not target.startswith("//"), target
+
+
+def test_guessing_the_current_password_is_slowed_like_sign_in(world: World) -> None:
+    """A borrowed session cannot guess its owner's password through ``/password`` faster
+    than through the sign-in page: the failures count for the account and the address."""
+    from tests.web.conftest import csrf_of as token_of
+
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    wrong = {"current": "guess", "new": "a-new-password-1", "repeat": "a-new-password-1"}
+    statuses = [_post(therapist, "/password", wrong).status_code for _ in range(5)]
+    assert statuses[:3] == [422, 422, 422] and statuses[-1] == 429, statuses
+    slowed = _post(therapist, "/password", {**wrong, "current": PASSWORDS["therapist"]})
+    assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) >= 1
+    assert slowed.json()["error"]["code"] == "too_many_attempts"
+    # the sign-in page counts the same failures
+    other = world.client()
+    response = other.post(
+        "/login",
+        data={
+            "username": "therapist",
+            "password": PASSWORDS["therapist"],
+            "csrf_token": token_of(other),
+        },
+        headers=JSON,
+    )
+    assert response.status_code == 429

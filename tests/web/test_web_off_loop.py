@@ -115,3 +115,49 @@ def test_a_request_is_answered_while_logins_hash_and_a_document_is_screened(
     assert sorted(order[1:]) == sorted(
         ["login admin", "login therapist", "login physician", "login patient", "screen"]
     )
+
+
+def test_a_request_is_answered_while_a_password_change_hashes(world: World) -> None:
+    """Changing one's own password checks and hashes with argon2: in a worker thread too,
+    so that a signed-in user posting wrong current passwords cannot hold up the server."""
+    from spinecare.clinic import accounts
+    from tests.web.conftest import csrf_of, login
+
+    signed_in = login(world.client(), "therapist", PASSWORDS["therapist"])
+    token = csrf_of(signed_in, "/password")
+    cookies = dict(signed_in.cookies)
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    previous = accounts._hasher
+    accounts.use_password_hasher(HeldHasher(release, started))
+    order: list[str] = []
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=world.app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://clinic", cookies=cookies
+        ) as client:
+
+            async def change() -> int:
+                r = await client.post(
+                    "/password",
+                    data={"current": "wrong", "new": "n" * 10, "repeat": "n" * 10},
+                    headers={"accept": "application/json", "x-csrf-token": token},
+                )
+                order.append("change")
+                return r.status_code
+
+            busy = asyncio.create_task(change())
+            await asyncio.wait_for(_acquire(started, 1), 60)
+            r = await asyncio.wait_for(client.get("/login"), 60)
+            order.append("other request")
+            assert r.status_code == 200
+            release.set()
+            assert await asyncio.wait_for(busy, 60) == 422
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        accounts.use_password_hasher(previous)
+    assert order == ["other request", "change"]
