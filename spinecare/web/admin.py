@@ -23,6 +23,7 @@ from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.limits import MAX_ID
 from spinecare.clinic.patients import search_condition
+from spinecare.clinic.workers import run_heavy
 from spinecare.errors import NotFoundError
 from spinecare.messages import Message
 from spinecare.store.audit import (
@@ -514,6 +515,11 @@ def users_page(request: Request) -> Response:
 @router.post("/users")
 async def user_create(request: Request) -> Response:
     fields = await check_csrf(request)
+    # the new password is hashed (argon2): in a worker thread, off the event loop
+    return await run_heavy(_user_create, request, fields)
+
+
+def _user_create(request: Request, fields: dict[str, str]) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
         clinic = session.get(Clinic, admin.clinic_id)
@@ -661,6 +667,11 @@ async def user_active(request: Request, user_id: int) -> Response:
 @router.post("/users/{user_id}/password")
 async def user_reset_password(request: Request, user_id: int) -> Response:
     await check_csrf(request)
+    # the one-time password is hashed (argon2): in a worker thread, off the event loop
+    return await run_heavy(_user_reset_password, request, user_id)
+
+
+def _user_reset_password(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
         user = _clinic_user(session, admin, user_id)
