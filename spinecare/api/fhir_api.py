@@ -17,7 +17,6 @@ large), 415 (not JSON), 422 (valid JSON that is not what the operation takes).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import UTC, date, datetime
@@ -28,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spinecare.clinic.workers import run_heavy
 from spinecare.errors import SpinecareError
 from spinecare.i18n import is_language, languages
 
@@ -324,7 +324,8 @@ async def massage_screening(
                 400, f"as_of ({query_day}) and the asOf parameter ({param_day}) disagree"
             )
         day = query_day or param_day or date.today()
-        result = await asyncio.to_thread(_screen, bundle, day, lang)
+        # reading and screening are CPU work: a heavy-work slot, as for /api/screen
+        result = await run_heavy(_screen, bundle, day, lang)
     except OperationError as exc:
         return outcome_response(exc.status, exc.message, exc.expression)
     except StarletteHTTPException as exc:  # the body size limit, while the body is read

@@ -168,9 +168,9 @@ async def callback(
     error: str | None = None,
     error_description: str | None = None,
 ) -> Response:
-    import asyncio
     from urllib.parse import urlsplit
 
+    from spinecare.clinic.workers import run_heavy
     from spinecare.fhir.outbound import AddressPolicy
     from spinecare.fhir.prefetch import (
         PrefetchUnavailable,
@@ -209,7 +209,7 @@ async def callback(
         )
     except PrefetchUnavailable as exc:
         raise LaunchError(f"the patient's record cannot be read from the EHR ({exc})") from None
-    record = await asyncio.to_thread(
+    record = await run_heavy(
         build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}"
     )
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
