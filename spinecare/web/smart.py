@@ -209,9 +209,7 @@ async def callback(
         )
     except PrefetchUnavailable as exc:
         raise LaunchError(f"the patient's record cannot be read from the EHR ({exc})") from None
-    record = await run_heavy(
-        build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}"
-    )
+    record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
     response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
     _set_launch_cookies(request, response, session_token, ehr)
