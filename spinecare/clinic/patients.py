@@ -43,6 +43,7 @@ from spinecare.clinic.permissions import (
     check_may_decide,
     check_patient,
     check_staff,
+    is_clinic_physician,
     visible_patients,
 )
 from spinecare.engine.planning import CoursePlan, plan_course
@@ -633,7 +634,7 @@ def request_clearance(
     patient = get_patient(session, user, patient_id, write=True, audit_as=None)
     errors: dict[str, str] = {}
     doctor = session.get(User, physician_id) if physician_id else None
-    if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
+    if not is_clinic_physician(doctor, user.clinic_id):
         errors["physician_id"] = N_("choose a physician of this clinic")
     screening = screen_record(record_of(session, patient), kb, as_of)
     open_ones = clearable(screening)

@@ -530,3 +530,34 @@ def test_guessing_the_current_password_is_slowed_like_sign_in(world: World) -> N
         headers=JSON,
     )
     assert response.status_code == 429
+
+
+def test_a_deactivated_or_other_clinics_physician_cannot_be_addressed(world: World) -> None:
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        elsewhere = create_user(
+            session,
+            clinic=get_or_create_clinic(session, "Other clinic"),
+            username="other-physician",
+            password="long-enough-1",
+            role="physician",
+        ).id
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert _post(admin, f"/users/{world.physician_id}/active", {"active": "no"}).status_code == 200
+    for physician in (world.physician_id, elsewhere):
+        response = _post(
+            admin,
+            f"/patients/{world.demo_patient}/clearance-requests",
+            {"concepts": "disc_herniation", "physician_id": str(physician)},
+        )
+        assert response.status_code == 422, response.text[:300]
+        assert response.json()["error"]["details"][0]["field"] == "physician_id"
+        response = _post(
+            admin,
+            f"/patients/{world.own_patient}/courses",
+            {"sessions": "10", "physician_id": str(physician)},
+        )
+        assert response.status_code == 422, response.text[:300]
+        fields = [d["field"] for d in response.json()["error"]["details"]]
+        assert "physician_id" in fields
