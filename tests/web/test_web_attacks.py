@@ -22,6 +22,12 @@ def _post(client: Any, path: str, data: dict[str, Any], headers: dict[str, str] 
     )
 
 
+def _sign_in(client: Any, username: str, **extra: str) -> Any:
+    """``POST /login`` with the demo user's password, answered as JSON."""
+    data = {"username": username, "password": PASSWORDS[username], "csrf_token": csrf_of(client)}
+    return client.post("/login", data={**data, **extra}, headers=JSON)
+
+
 def _user_id(world: World, username: str) -> int:
     from sqlalchemy import select
 
@@ -215,16 +221,7 @@ def test_an_admin_cannot_reach_or_escalate_across_clinics(world: World) -> None:
 @pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "/\t/evil.example"])
 def test_next_never_leaves_the_site(world: World, target: str) -> None:
     client = world.client()
-    response = client.post(
-        "/login",
-        data={
-            "username": "admin",
-            "password": PASSWORDS["admin"],
-            "csrf_token": csrf_of(client),
-            "next": target,
-        },
-        headers=JSON,
-    )
+    response = _sign_in(client, "admin", next=target)
     assert response.status_code == 200
     assert response.json()["next"] == "/patients"
     response = _post(client, "/language", {"language": "en", "next": target}, headers=HTML)
@@ -509,8 +506,6 @@ def test_a_page_never_links_to_another_host(world: World, path: str) -> None:
 def test_guessing_the_current_password_is_slowed_like_sign_in(world: World) -> None:
     """A borrowed session cannot guess its owner's password through ``/password`` faster
     than through the sign-in page: the failures count for the account and the address."""
-    from tests.web.conftest import csrf_of as token_of
-
     therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
     wrong = {"current": "guess", "new": "a-new-password-1", "repeat": "a-new-password-1"}
     statuses = [_post(therapist, "/password", wrong).status_code for _ in range(5)]
@@ -519,16 +514,7 @@ def test_guessing_the_current_password_is_slowed_like_sign_in(world: World) -> N
     assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) >= 1
     assert slowed.json()["error"]["code"] == "too_many_attempts"
     # the sign-in page counts the same failures
-    other = world.client()
-    response = other.post(
-        "/login",
-        data={
-            "username": "therapist",
-            "password": PASSWORDS["therapist"],
-            "csrf_token": token_of(other),
-        },
-        headers=JSON,
-    )
+    response = _sign_in(world.client(), "therapist")
     assert response.status_code == 429
 
 
