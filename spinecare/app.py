@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -205,6 +206,34 @@ def _internal_error(request: Request) -> Response:
     return error_response(500, "internal error; the event was logged", "internal_error")
 
 
+def _fhir_errors(app: FastAPI) -> None:
+    """Under ``/fhir/`` every error is an OperationOutcome: the app's handlers answer
+    first (refusals are audited as anywhere), then their JSON envelope is rewritten."""
+    try:
+        from spinecare.api.fhir_api import outcome_response
+    except ModuleNotFoundError:
+        return
+
+    def wrap(handler: Any) -> Any:
+        async def handle(request: Request, exc: Exception) -> Response:
+            response: Response = await handler(request, exc)
+            if not request.url.path.startswith("/fhir/") or response.media_type not in (
+                None,
+                "application/json",
+            ):
+                return response
+            try:
+                message = str(orjson.loads(bytes(response.body))["error"]["message"])
+            except Exception:
+                message = ERROR_TITLES.get(response.status_code, "error")
+            return outcome_response(response.status_code, message)
+
+        return handle
+
+    for key, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[key] = wrap(handler)
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
     from spinecare.web.deps import (
@@ -345,6 +374,7 @@ def create_app(
             app.state.demo_logins = seed_demo(session, app.state.web.kb(), passwords=seed_passwords)
     install_error_handlers(app)
     _install_page_errors(app)
+    _fhir_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (auth, patients, clearance, courses, admin, referral, smart):

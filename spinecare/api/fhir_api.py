@@ -17,8 +17,8 @@ large), 415 (not JSON), 422 (valid JSON that is not what the operation takes).
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spinecare.clinic.workers import run_heavy
 from spinecare.errors import SpinecareError
 from spinecare.i18n import is_language, languages
 
@@ -56,6 +57,7 @@ ISSUE_CODE = {
     500: "exception",
 }
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 router = APIRouter(tags=["FHIR"])
 
 
@@ -222,10 +224,19 @@ async def _read_body(request: Request, limit: int) -> dict[str, Any]:
 
 
 def _date(value: Any, where: str) -> date:
+    """A FHIR date (``YYYY-MM-DD``) within the days the app screens on."""
+    from spinecare.clinic.limits import DATE_MAX, DATE_MIN
+
+    text = str(value)[:40]
     try:
-        return date.fromisoformat(str(value))
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise OperationError(400, f"{where}: '{value}' is not a date YYYY-MM-DD", where) from None
+        raise OperationError(400, f"{where}: '{text}' is not a date YYYY-MM-DD", where) from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise OperationError(400, f"{where}: {day} is not between {DATE_MIN} and {DATE_MAX}", where)
+    return day
 
 
 def _unpack(data: dict[str, Any]) -> tuple[dict[str, Any], date | None]:
@@ -303,7 +314,7 @@ async def massage_screening(
             )
         if not is_language(lang):
             raise OperationError(
-                400, f"lang: '{lang}' is not one of {', '.join(languages())}", "lang"
+                400, f"lang: '{lang[:40]}' is not one of {', '.join(languages())}", "lang"
             )
         query_day = _date(as_of, "as_of") if as_of is not None else None
         data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
@@ -313,7 +324,8 @@ async def massage_screening(
                 400, f"as_of ({query_day}) and the asOf parameter ({param_day}) disagree"
             )
         day = query_day or param_day or date.today()
-        result = await asyncio.to_thread(_screen, bundle, day, lang)
+        # reading and screening are CPU work: a heavy-work slot, as for /api/screen
+        result = await run_heavy(_screen, bundle, day, lang)
     except OperationError as exc:
         return outcome_response(exc.status, exc.message, exc.expression)
     except StarletteHTTPException as exc:  # the body size limit, while the body is read

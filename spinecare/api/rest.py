@@ -182,7 +182,12 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
 
 def _caller(request: Request, session: Any) -> Any:
     """The user behind the request: a Bearer API token, else the web login cookie."""
-    from spinecare.clinic.accounts import SESSION_COOKIE, cookie_token, user_for_token
+    from spinecare.clinic.accounts import (
+        SESSION_COOKIE,
+        check_password_chosen,
+        cookie_token,
+        user_for_token,
+    )
     from spinecare.clinic.audit import ActorRef
     from spinecare.clinic.tokens import token_user
 
@@ -200,6 +205,7 @@ def _caller(request: Request, session: Any) -> Any:
                 "the Bearer token is not a live personal API token", "invalid_token"
             )
         request.state.actor = ActorRef.of(user)  # who a refusal is recorded for
+        check_password_chosen(user)
         return user
     secret = request.app.state.web.settings.secret_key
     cookie = cookie_token(secret, request.cookies.get(SESSION_COOKIE))
@@ -210,6 +216,7 @@ def _caller(request: Request, session: Any) -> Any:
             "'Authorization: Bearer <token>' with a token from `spinecare user token`"
         )
     request.state.actor = ActorRef.of(user)
+    check_password_chosen(user)
     return user
 
 

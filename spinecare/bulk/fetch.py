@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -291,6 +292,10 @@ async def _send(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any)
         ) from None
 
 
+RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
+"""A FHIR resource type, which names the file written (``Patient.1.ndjson``)."""
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -363,7 +368,10 @@ class _Fetcher:
         location = response.headers.get("content-location")
         if not location:
             raise BulkFetchError("the server started the export but gave no Content-Location")
-        return str(httpx.URL(url).join(location))
+        status_url = str(httpx.URL(url).join(location))
+        # the status is polled with the access token: only where that token may go
+        self._check_host(status_url, "the export's status (Content-Location)")
+        return status_url
 
     async def poll(self, status_url: str) -> dict[str, Any]:
         transient = 0
@@ -399,15 +407,15 @@ class _Fetcher:
                 )
             raise BulkFetchError(f"the export failed ({status}): {_diagnostics(response)}")
 
-    def _check_host(self, url: str) -> None:
+    def _check_host(self, url: str, what: str = "the manifest names a file that") -> None:
         scheme, netloc = _origin(url)
         if scheme not in ("https", "http"):
-            raise BulkFetchError(f"the manifest names a file that is not an http(s) URL: {url}")
+            raise BulkFetchError(f"{what} is not an http(s) URL: {url}")
         host = urlsplit(url).hostname or ""
         if (scheme, netloc) == _origin(self.base) or host.lower() in self.allowed_hosts:
             return
         raise BulkFetchError(
-            f"the manifest names a file on another host ({host}); allow it with "
+            f"{what} is on another host ({host}); allow it with "
             "--allow-host if that is the server's file store"
         )
 
@@ -423,7 +431,7 @@ class _Fetcher:
                 if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
                     raise BulkFetchError(f"the manifest's {section}[{index}] has no url")
                 kind = entry.get("type")
-                if not isinstance(kind, str) or not kind.isalpha():
+                if not isinstance(kind, str) or not RESOURCE_TYPE.fullmatch(kind):
                     raise BulkFetchError(f"the manifest's {section}[{index}] has no resource type")
                 self._check_host(entry["url"])
                 counters[kind] = counters.get(kind, 0) + 1

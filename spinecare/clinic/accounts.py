@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from spinecare.clinic.audit import record as audit
 from spinecare.i18n import is_language, languages
 from spinecare.messages import N_, Message
-from spinecare.store.errors import FormError
+from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
 
 # ``User`` is named here too: the adapters hold the acting user as the clinic hands it to
@@ -27,10 +27,12 @@ from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
 __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
+    "PasswordChangeRequired",
     "User",
     "authenticate",
     "burn_password_work",
     "change_password",
+    "check_password_chosen",
     "clinic_name",
     "cookie_token",
     "cookie_value",
@@ -105,6 +107,9 @@ def create_user(
         errors["username"] = Message("'%(name)s' is taken; choose another user name", name=username)
     if role not in ROLES:
         errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
+    name = " ".join((full_name or username).split())
+    if len(name) > 200:
+        errors["full_name"] = Message("required, at most 200 characters")
     if len(password) < MIN_PASSWORD:
         errors["password"] = Message("at least %(n)s characters", n=MIN_PASSWORD)
     if role == "patient" and patient is None:
@@ -116,7 +121,7 @@ def create_user(
     user = User(
         clinic_id=clinic.id,
         username=username,
-        full_name=(full_name or username).strip(),
+        full_name=name,
         role=role,
         password_hash=hash_password(password),
         patient_id=patient.id if patient is not None else None,
@@ -185,6 +190,21 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.active else None
+
+
+class PasswordChangeRequired(AccessDenied):
+    """The user's password was reset: nothing but choosing their own (``/password``)."""
+
+    code = "password_change_required"
+
+
+def check_password_chosen(user: User) -> None:
+    """Refuse every use of an account whose one-time password has not been replaced yet
+    (the REST API too, so that the forced change cannot be gone around)."""
+    if user.must_change_password:
+        raise PasswordChangeRequired(
+            Message("your password was reset: choose a new one first (%(page)s)", page="/password")
+        )
 
 
 SESSION_COOKIE = "spinecare_session"

@@ -12,10 +12,12 @@ reports the first row whose hash, link or time does not hold (``spinecare audit 
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
@@ -29,6 +31,7 @@ __all__ = [
     "ActorRef",
     "ChainReport",
     "client_address",
+    "detail_text",
     "record",
     "record_refused",
     "row_hash",
@@ -37,6 +40,17 @@ __all__ = [
 
 CLOCK_SKEW = timedelta(minutes=1)
 """How far a row's time may lie before its predecessor's (clocks of several servers)."""
+_DETAIL_SEPARATORS = re.compile(r"[\s%=;,]")
+
+
+def detail_text(value: str) -> str:
+    """What a user typed, as one value of an entry's detail (``q=ivan%20petrov``): the
+    characters that separate a detail's parts (spaces, ``=``, ``;``, ``,``) and ``%`` are
+    percent-encoded, so a search for ``x action=delete`` cannot read as a part of its
+    own. :func:`urllib.parse.unquote` gives the text back."""
+    return _DETAIL_SEPARATORS.sub(lambda m: quote(m.group(), safe=""), value)
+
+
 _LOCK_KEY = 0x5350_4E43  # the PostgreSQL advisory lock that orders audit writes
 _PENDING = "spinecare_audit_pending"
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import get_patient, now, physicians, screen_patient
-from spinecare.clinic.permissions import check_course, check_review_queue
+from spinecare.clinic.permissions import check_course, check_review_queue, is_clinic_physician
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, NotFoundError, SpinecareError
@@ -282,7 +282,7 @@ def start(
     doctor = None
     if physician_id:
         doctor = session.get(User, physician_id)
-        if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
+        if not is_clinic_physician(doctor, user.clinic_id):
             errors["physician_id"] = N_("choose a physician of this clinic")
     else:
         doctors = physicians(session, user.clinic_id)

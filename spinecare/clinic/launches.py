@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from spinecare.clinic.accounts import start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.patients import WRITERS, import_record
+from spinecare.clinic.permissions import check_patient
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied
@@ -80,5 +81,6 @@ def open_ehr_patient(
         patient_id = linked.id
     else:
         raise AccessDenied("this patient is not in spinecare yet; a therapist opens them first")
+    check_patient(session, user, patient_id)  # the account may open this patient
     audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
     return patient_id, start_session(session, user)

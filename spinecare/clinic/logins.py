@@ -22,11 +22,20 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import authenticate, burn_password_work
+from spinecare.clinic.accounts import authenticate, burn_password_work, change_password
 from spinecare.clinic.audit import record
+from spinecare.store.errors import FormError
 from spinecare.store.models import User
 
-__all__ = ["ACCOUNT_CAP", "ADDRESS_CAP", "FREE_FAILURES", "LoginThrottle", "SignIn", "sign_in"]
+__all__ = [
+    "ACCOUNT_CAP",
+    "ADDRESS_CAP",
+    "FREE_FAILURES",
+    "LoginThrottle",
+    "SignIn",
+    "change_own_password",
+    "sign_in",
+]
 
 FREE_FAILURES = 3
 """Failures in a row allowed without a wait."""
@@ -122,3 +131,33 @@ def sign_in(
     else:
         throttle.succeeded(username, address)
     return SignIn(user)
+
+
+def change_own_password(
+    session: Session,
+    throttle: LoginThrottle,
+    user: User,
+    current: str,
+    new: str,
+    repeat: str,
+    *,
+    token: str | None,
+    address: str | None,
+) -> int:
+    """The user's own new password (CPU-heavy: run it off the event loop): 0 when
+    changed, else the seconds to wait. A wrong current password counts as a failed
+    sign-in of the account and the address, so a borrowed session cannot guess the
+    password faster than the sign-in page allows; :class:`FormError` for wrong input."""
+    wait = throttle.wait(user.username, address)
+    if wait > 0:
+        burn_password_work(current)  # the same time as a real check
+        record(session, user, "login_throttled", "user", str(user.id), detail=address)
+        return max(1, math.ceil(wait))
+    try:
+        change_password(session, user, current, new, repeat, token=token)
+    except FormError as exc:
+        if "current" in exc.errors:
+            throttle.failed(user.username, address)
+        raise
+    throttle.succeeded(user.username, address)
+    return 0

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import (
     ClearanceRequestOut,
@@ -42,6 +43,7 @@ from spinecare.clinic.permissions import (
     check_may_decide,
     check_patient,
     check_staff,
+    is_clinic_physician,
     visible_patients,
 )
 from spinecare.engine.planning import CoursePlan, plan_course
@@ -149,7 +151,9 @@ def list_patients(
     rows = session.scalars(
         query.order_by(PatientRow.name, PatientRow.id).limit(limit).offset(offset)
     ).all()
-    audit(session, user, "list", "patient", None, detail=f"q={q or ''} offset={offset}")
+    audit(
+        session, user, "list", "patient", None, detail=f"q={detail_text(q or '')} offset={offset}"
+    )
     return list(rows), total
 
 
@@ -276,7 +280,10 @@ class PatientInput:
 
 
 PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().\-]+$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_DOMAIN_PART = r"[^@\s.?&,;:<>\"'()\[\]\\/]+"
+EMAIL = re.compile(rf"^[^@\s?&,;:<>\"'()\[\]\\/]+@{_DOMAIN_PART}(\.{_DOMAIN_PART})+$")
+"""One address: no ``?``, ``&``, ``,`` or ``;``, which in the page's ``mailto:`` link would
+add recipients, a subject or a body."""
 CONTACT_FIELDS = ("phone", "email", "address", "emergency_name", "emergency_phone")
 
 
@@ -488,7 +495,15 @@ def import_record(
     )
     for system, value in ehr_ids:
         link_ehr_patient(session, patient, system, value)
-    audit(session, user, "import", "intake", str(intake.id), patient_id=patient.id, detail=label)
+    audit(
+        session,
+        user,
+        "import",
+        "intake",
+        str(intake.id),
+        patient_id=patient.id,
+        detail=detail_text(label),
+    )
     return patient
 
 
@@ -642,7 +657,7 @@ def request_clearance(
     patient = get_patient(session, user, patient_id, write=True, audit_as=None)
     errors: dict[str, str] = {}
     doctor = session.get(User, physician_id) if physician_id else None
-    if doctor is None or doctor.role != "physician" or doctor.clinic_id != user.clinic_id:
+    if not is_clinic_physician(doctor, user.clinic_id):
         errors["physician_id"] = N_("choose a physician of this clinic")
     screening = screen_record(record_of(session, patient), kb, as_of)
     open_ones = clearable(screening)

@@ -35,6 +35,7 @@ __all__ = [
     "check_patient",
     "check_review_queue",
     "check_staff",
+    "is_clinic_physician",
     "visible_patients",
 ]
 
@@ -169,3 +170,15 @@ def check_clearance_request(session: Session, user: User, request_id: int) -> Cl
     if user.role == "patient":
         raise AccessDenied(N_("patients cannot see clearance requests"))
     return req
+
+
+def is_clinic_physician(user: User | None, clinic_id: int) -> bool:
+    """Whether ``user`` is an active physician of the clinic: the only one a clearance
+    request may be addressed to or a course reviewed by (never another clinic's, nor a
+    deactivated account, which could not act on it)."""
+    return (
+        user is not None
+        and user.role == "physician"
+        and user.clinic_id == clinic_id
+        and bool(user.active)
+    )

@@ -169,8 +169,20 @@ class SmartEndpoints:
 
 def _client(ehr: SmartEhr, redirect_uri: str | None = None) -> AsyncOAuth2Client:
     """Authlib's OAuth 2 client for ``ehr``: PKCE S256; a public client sends its
-    ``client_id`` in the token request, a confidential one authenticates with HTTP Basic."""
+    ``client_id`` in the token request, a confidential one authenticates with HTTP Basic.
+
+    Every request passes the outbound address policy with the EHR's own host allowed: the
+    endpoints its SMART configuration names (token, keys) cannot send spinecare to
+    another internal address (a loopback or private host, a cloud metadata service)."""
+    from spinecare.fhir.outbound import AddressPolicy
+
+    policy = AddressPolicy.from_entries([urlsplit(ehr.iss).hostname or ""])
+
+    async def check(request: Any) -> None:
+        await policy.check(request.url)
+
     return AsyncOAuth2Client(
+        event_hooks={"request": [check]},
         client_id=ehr.client_id,
         client_secret=ehr.client_secret,
         token_endpoint_auth_method="client_secret_basic" if ehr.client_secret else "none",
@@ -195,19 +207,32 @@ async def discover(ehr: SmartEhr) -> SmartEndpoints:
         raise LaunchError("the EHR's SMART configuration cannot be read; try again later")
     authorize = body.get("authorization_endpoint")
     token = body.get("token_endpoint")
-    if not isinstance(authorize, str) or not isinstance(token, str):
+    if not _web_url(authorize) or not _web_url(token):
         raise LaunchError("the EHR's SMART configuration names no authorisation endpoints")
     methods = body.get("code_challenge_methods_supported")
     if isinstance(methods, list) and "S256" not in methods:
         raise LaunchError("the EHR does not support PKCE (S256), which spinecare requires")
     jwks_uri = body.get("jwks_uri")
     issuer = body.get("issuer")
+    assert isinstance(authorize, str) and isinstance(token, str)
     return SmartEndpoints(
         authorize,
         token,
-        jwks_uri if isinstance(jwks_uri, str) else None,
+        jwks_uri if _web_url(jwks_uri) else None,
         issuer if isinstance(issuer, str) else None,
     )
+
+
+def _web_url(value: Any) -> bool:
+    """An absolute http(s) URL with a host (the browser is sent to the authorisation
+    endpoint: never a ``javascript:`` or ``data:`` address)."""
+    if not isinstance(value, str) or any(ord(c) < 0x21 for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.hostname)
 
 
 def new_code_verifier() -> str:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
@@ -20,9 +20,12 @@ from sqlalchemy.orm import Session
 from spinecare.clinic import FormError
 from spinecare.clinic import users as accounts
 from spinecare.clinic.accounts import User
+from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
 from spinecare.clinic.audit_log import patients_found as audit_patients
+from spinecare.clinic.limits import MAX_ID
 from spinecare.clinic.users import ROLES
+from spinecare.clinic.workers import run_heavy
 from spinecare.web.deps import (
     check_csrf,
     db_session,
@@ -109,7 +112,13 @@ PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
 PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
 DECISION = re.compile(r"^(cleared|declined): (.+)$")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r")
+ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(/[A-Za-z0-9_+\-]{1,40}){0,2}")
+"""What an IANA time zone name looks like (``Europe/Moscow``, ``America/Argentina/Salta``,
+``Etc/GMT+3``): anything else is not looked up."""
+CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes a spreadsheet read a cell as a formula: ``= + - @`` (also in their
+full-width forms) first, or after leading spaces and line breaks, or a tab or line
+break first."""
 
 
 def _words(mapping: dict[str, Text], key: str | None) -> str:
@@ -122,10 +131,19 @@ def _detail_value(value: str, names: dict[str, str]) -> str:
     parts = []
     for item in value.split(","):
         if ISO_DAY.match(item):
-            parts.append(format_day(item))
+            parts.append(_day_words(item))
         else:
             parts.append(names.get(item, item))
     return ", ".join(parts)
+
+
+def _day_words(item: str) -> str:
+    """A recorded day in words; what only looks like one (a search for ``2026-13-01``)
+    as written."""
+    try:
+        return format_day(item)
+    except ValueError:
+        return item
 
 
 AS_WRITTEN = frozenset({"q", "patient", "user", "to"})
@@ -148,7 +166,8 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         extra = translate(Text("pain %(before)s → %(after)s", before=m.group(1), after=m.group(2)))
         detail = PAIN_CHANGE.sub("", detail)
     if "=" not in detail:
-        words = "; ".join(names.get(part, part) for part in detail.split("; ") if part)
+        parts = [unquote(part) for part in detail.split("; ") if part]
+        words = "; ".join(names.get(part, part) for part in parts)
         return escape(" ".join(w for w in (words, extra) if w))
     out = []
     for token in detail.split():
@@ -157,9 +176,11 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
             key = "until"
         if key not in DETAIL_KEYS:
             continue
-        shown = escape(_detail_value(value, names))
-        if key in AS_WRITTEN:
-            shown = Markup('<span translate="no">%s</span>') % shown
+        if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
+            typed = unquote(value)
+            shown = Markup('<span translate="no">%s</span>') % names.get(typed, typed)
+        else:
+            shown = escape(_detail_value(value, names))
         out.append(escape(translate(DETAIL_KEYS[key])) + Markup(": ") + shown)
     if extra:
         out.append(escape(extra))
@@ -183,12 +204,17 @@ def detail_names(people: AuditNames, kb: Any, lang: str) -> dict[str, str]:
 def _zone(raw: str | None) -> tuple[str, ZoneInfo]:
     """The time zone to show times in: ``raw`` (an IANA name such as Europe/Moscow) when
     valid, else UTC."""
-    if raw:
+    if raw and ZONE_NAME.fullmatch(raw):
         try:
             return raw, ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder (America)
             pass
     return "UTC", ZoneInfo("UTC")
+
+
+def _number(raw: str) -> bool:
+    """Written in the digits 0-9 only (``isdigit`` also takes ``²`` and other scripts')."""
+    return raw.isascii() and raw.isdigit()
 
 
 def _day(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
@@ -226,14 +252,16 @@ def _audit_request(
     errors: dict[str, str] = {}
     flt = AuditFilter(action=action or None, limit=None)
     if user:
-        if user.isdigit():
+        if _number(user) and len(user) <= 10 and int(user) <= MAX_ID:
             flt.user_id = int(user)
-        else:
+        else:  # a name; a number no id can have finds nobody
             flt.username = user
     if patient and patient.strip():
         # whatever the patient search finds: name, patient id, phone, date of birth
         flt.patient_ids = audit_patients(session, admin, patient)
-    if patient_id and patient_id.isdigit():  # one patient exactly (links, scripts)
+    if patient_id:  # one patient exactly (links, scripts)
+        if not (_number(patient_id) and len(patient_id) <= 10 and int(patient_id) <= MAX_ID):
+            raise FormError({"patient_id": Text("a whole number up to %(n)s", n=MAX_ID)})
         flt.patient_id = int(patient_id)
     first = _day(since, "from", errors)
     last = _day(until, "to", errors)
@@ -296,7 +324,7 @@ def _entry_view(e: dict[str, Any], names: AuditNames, zone: ZoneInfo, lang: str)
 
 def _filters_detail(filters: dict[str, str]) -> str:
     """The filters a reading of the log used, as its audit entry's detail."""
-    return " ".join(f"{k}={v}" for k, v in filters.items() if v)
+    return " ".join(f"{k}={detail_text(v)}" for k, v in filters.items() if v)
 
 
 @router.get("/audit")
@@ -395,7 +423,9 @@ def audit_export(
 def _cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = str(value)
-    return "'" + text if text.startswith(CSV_CELL_START) else text
+    if text.startswith(CSV_CELL_START) or text.lstrip(" \t\r\n").startswith(CSV_CELL_START):
+        return "'" + text
+    return text
 
 
 def _users_context(session: Session, admin: User) -> dict[str, object]:
@@ -420,6 +450,11 @@ def users_page(request: Request) -> Response:
 @router.post("/users")
 async def user_create(request: Request) -> Response:
     fields = await check_csrf(request)
+    # the new password is hashed (argon2): in a worker thread, off the event loop
+    return await run_heavy(_user_create, request, fields)
+
+
+def _user_create(request: Request, fields: dict[str, str]) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
         try:
@@ -537,6 +572,11 @@ async def user_active(request: Request, user_id: int) -> Response:
 @router.post("/users/{user_id}/password")
 async def user_reset_password(request: Request, user_id: int) -> Response:
     await check_csrf(request)
+    # the one-time password is hashed (argon2): in a worker thread, off the event loop
+    return await run_heavy(_user_reset_password, request, user_id)
+
+
+def _user_reset_password(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
         user = accounts.clinic_user(session, admin, user_id)

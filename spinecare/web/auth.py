@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic import FormError
-from spinecare.clinic.accounts import change_password, end_session, start_session
+from spinecare.clinic.accounts import end_session, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
@@ -20,6 +21,7 @@ from spinecare.web.deps import (
     optional_user,
     render,
     require_user,
+    safe_next,
     session_cookie_value,
     session_token,
     set_cookie,
@@ -38,12 +40,6 @@ def start_page(role: str, patient_id: int | None) -> str:
     return START.get(role, "/patients")
 
 
-def _safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value
-    return None
-
-
 @router.get("/", include_in_schema=False)
 def home(request: Request) -> Response:
     with db_session(request) as session:
@@ -58,7 +54,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(
         request,
         "login.html",
-        {"values": {"next": _safe_next(next) or ""}, "errors": {}},
+        {"values": {"next": safe_next(next) or ""}, "errors": {}},
         {"login": "POST username, password and csrf_token to /login"},
     )
 
@@ -132,7 +128,7 @@ async def login(request: Request) -> Response:
         if result.retry_after:
             response.headers["retry-after"] = str(result.retry_after)
         return response
-    target = _safe_next(fields.get("next")) or start_page(result.role, result.patient_id)
+    target = safe_next(fields.get("next")) or start_page(result.role, result.patient_id)
     if result.must_change_password:
         target = PASSWORD_PAGE
     response = (
@@ -174,41 +170,67 @@ def password_page(request: Request) -> Response:
     )
 
 
-@router.post(PASSWORD_PAGE)
-async def password_change(request: Request) -> Response:
-    fields = await check_csrf(request)
+@dataclass(frozen=True)
+class _PasswordChange:
+    errors: dict[str, Any] | None = None
+    retry_after: int = 0
+    target: str = ""
+    forced: bool = False
+
+
+def _change_own_password(request: Request, fields: dict[str, str]) -> _PasswordChange:
+    """The password check and change (in a worker thread: argon2)."""
+    from spinecare.clinic.audit import client_address
+    from spinecare.clinic.logins import change_own_password
+
     with db_session(request) as session:
         user = require_user(request, session)
         forced = user.must_change_password
         try:
-            change_password(
+            wait = change_own_password(
                 session,
+                login_throttle(request),
                 user,
                 fields.get("current", ""),
                 fields.get("new", ""),
                 fields.get("repeat", ""),
                 token=session_token(request),
+                address=client_address.get(),
             )
         except FormError as exc:
-            data = {
-                "error": {
-                    "status": 422,
-                    "code": exc.code,
-                    "message": exc.one_line(),
-                    "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
-                }
-            }
-            return render(
-                request,
-                "password.html",
-                {"values": {}, "errors": exc.errors, "forced": forced},
-                data,
-                status=422,
-            )
+            return _PasswordChange(errors=dict(exc.errors), forced=forced)
+        if wait:
+            message = Text("too many failed sign-ins; try again in %(n)s seconds", n=wait)
+            return _PasswordChange(errors={"current": message}, retry_after=wait, forced=forced)
         audit(session, user, "change_password", "user", str(user.id))
-        target = start_page(user.role, user.patient_id)
-    if wants_json(request):
-        from fastapi.responses import JSONResponse
+        return _PasswordChange(target=start_page(user.role, user.patient_id))
 
-        return JSONResponse({"changed": True, "next": target})
-    return RedirectResponse(target, status_code=303)
+
+@router.post(PASSWORD_PAGE)
+async def password_change(request: Request) -> Response:
+    fields = await check_csrf(request)
+    result = await run_heavy(_change_own_password, request, fields)
+    if result.errors is not None:
+        status = 429 if result.retry_after else 422
+        exc = FormError(result.errors)
+        data = {
+            "error": {
+                "status": status,
+                "code": "too_many_attempts" if result.retry_after else exc.code,
+                "message": exc.one_line(),
+                "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
+            }
+        }
+        response = render(
+            request,
+            "password.html",
+            {"values": {}, "errors": exc.errors, "forced": result.forced},
+            data,
+            status=status,
+        )
+        if result.retry_after:
+            response.headers["retry-after"] = str(result.retry_after)
+        return response
+    if wants_json(request):
+        return JSONResponse({"changed": True, "next": result.target})
+    return RedirectResponse(result.target, status_code=303)

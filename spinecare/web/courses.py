@@ -33,6 +33,7 @@ from spinecare.web.deps import (
     render,
     request_language,
     require_user,
+    safe_next,
     set_cookie,
     state,
     wants_json,
@@ -111,9 +112,7 @@ async def choose_language(request: Request) -> Response:
         user = optional_user(request, session)
         if user is not None:
             set_language(user, lang)
-    target = fields.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = safe_next(fields.get("next")) or "/"
     response: Response = (
         JSONResponse({"language": lang})
         if wants_json(request)

@@ -59,7 +59,9 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 TEMPLATES.env.filters["tr"] = i18n.translate
 TEMPLATES.env.filters["day"] = i18n.format_day
-TEMPLATES.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+TEMPLATES.env.filters["extract"] = lambda key, mapping: (
+    mapping.get(key, key) if isinstance(key, str) else key
+)
 
 
 def _name(value: Any) -> Markup:
@@ -321,6 +323,21 @@ def render(
     if nonce is not None:
         set_cookie(request, response, NONCE_COOKIE, nonce)
     return response
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` when it is a path of this site (``/patients?q=x``), else None: never
+    ``//host``, ``/\\host`` or a path with a control character, which browsers read as
+    another site's address."""
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+    ):
+        return None
+    return value
 
 
 def parse_int(value: str | None, default: int, low: int = 0, high: int = 10**9) -> int:

@@ -59,6 +59,9 @@ __all__ = ["LaunchFraming", "router"]
 
 LAUNCH_TTL = timedelta(minutes=10)
 LAUNCH_COOKIE = "spinecare_launch"
+STATE_COOKIE = "spinecare_launch_state"
+"""Ties a launch's ``state`` to the browser that started it: a callback address taken
+to another browser (to sign its user in as someone else) is refused there."""
 LAUNCH_PATHS = ("/launch", "/launch/callback")
 FRAME_EHR = "smart_frame_ehr"
 """The key under which a launch handler notes its EHR in the request's state."""
@@ -113,7 +116,27 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         verifier=verifier,
         launch=launch,
     )
-    return RedirectResponse(target, status_code=302)
+    response = RedirectResponse(target, status_code=302)
+    secret = deps.state(request).settings.secret_key
+    _append_cookie(
+        response,
+        STATE_COOKIE,
+        sign(secret, f"state:{launch_state}"),
+        path="/launch/callback",
+        max_age=int(LAUNCH_TTL.total_seconds()),
+    )
+    return response
+
+
+def _check_browser(request: Request, launch_state: str) -> None:
+    """The callback comes to the browser that started the launch (its state cookie)."""
+    secret = deps.state(request).settings.secret_key
+    sent = request.cookies.get(STATE_COOKIE, "")
+    if not launch_state or not hmac.compare_digest(sent, sign(secret, f"state:{launch_state}")):
+        raise LaunchError(
+            "this launch was started in another browser or window; open spinecare from the "
+            "EHR again"
+        )
 
 
 def _take_launch(request: Request, launch_state: str) -> tuple[str, str]:
@@ -140,9 +163,9 @@ async def callback(
     error: str | None = None,
     error_description: str | None = None,
 ) -> Response:
-    import asyncio
     from urllib.parse import urlsplit
 
+    from spinecare.clinic.workers import run_heavy
     from spinecare.fhir.outbound import AddressPolicy
     from spinecare.fhir.prefetch import (
         PrefetchUnavailable,
@@ -151,6 +174,7 @@ async def callback(
         resolve_prefetch,
     )
 
+    _check_browser(request, launch_state)
     iss, verifier = _take_launch(request, launch_state)
     setattr(request.state, FRAME_EHR, iss)
     if error is not None:
@@ -180,9 +204,7 @@ async def callback(
         )
     except PrefetchUnavailable as exc:
         raise LaunchError(f"the patient's record cannot be read from the EHR ({exc})") from None
-    record = await asyncio.to_thread(
-        build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}"
-    )
+    record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
     response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
     _set_launch_cookies(request, response, session_token, ehr)
@@ -205,13 +227,23 @@ def _set_launch_cookies(
         LAUNCH_COOKIE: _launch_cookie(secret, session_token, ehr.iss),
     }
     for name, value in values.items():
-        cookie: SimpleCookie = SimpleCookie()
-        cookie[name] = value
-        for attribute, setting in (("path", "/"), ("samesite", "None")):
-            cookie[name][attribute] = setting
-        cookie[name]["secure"] = cookie[name]["httponly"] = True
-        # Partitioned is written by hand: Python's cookies know it from 3.14 on
-        response.headers.append("set-cookie", cookie.output(header="").strip() + "; Partitioned")
+        _append_cookie(response, name, value)
+    _append_cookie(response, STATE_COOKIE, "", path="/launch/callback", max_age=0)  # used
+
+
+def _append_cookie(
+    response: Response, name: str, value: str, *, path: str = "/", max_age: int | None = None
+) -> None:
+    """A cookie for the EHR's frame: ``SameSite=None; Secure; HttpOnly; Partitioned``."""
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[name] = value
+    for attribute, setting in (("path", path), ("samesite", "None")):
+        cookie[name][attribute] = setting
+    if max_age is not None:
+        cookie[name]["max-age"] = max_age
+    cookie[name]["secure"] = cookie[name]["httponly"] = True
+    # Partitioned is written by hand: Python's cookies know it from 3.14 on
+    response.headers.append("set-cookie", cookie.output(header="").strip() + "; Partitioned")
 
 
 def _launch_cookie(secret: str, session_token: str, iss: str) -> str:

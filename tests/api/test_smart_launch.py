@@ -355,3 +355,190 @@ def test_frame_origins_are_read(tmp_path):
     path.write_text(json.dumps({"ehrs": [entry]}))
     ehr = load_smart_ehrs(path)["https://e/fhir"]
     assert ehr.frame_origins == ("https://ehr.example.org", "http://localhost:8080")
+
+
+# -- attacks on the launch ---------------------------------------------------------------
+
+
+def _callback_address(client, ehr) -> str:
+    """Start a launch in ``client`` and let the EHR answer: the callback address."""
+    import httpx
+
+    response = client.get(
+        "/launch",
+        params={"iss": ehr.iss, "launch": ehr.new_launch(ehr.patient_id)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, response.text
+    back = urlsplit(
+        httpx.get(response.headers["location"], follow_redirects=False).headers["location"]
+    )
+    return f"{back.path}?{back.query}"
+
+
+def test_a_callback_taken_to_another_browser_is_refused(app_client, ehr):
+    """Login CSRF: an attacker's own callback address (their code and state) sent to a
+    victim must not sign the victim's browser in as the attacker's account."""
+    from fastapi.testclient import TestClient
+
+    address = _callback_address(app_client, ehr)
+    victim = TestClient(app_client.app, base_url="https://testserver")
+    before = counts(app_client)
+    response = victim.get(address, headers={"accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 400
+    assert "started in another browser" in response.text
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    assert counts(app_client)[:2] == before[:2]
+    # the browser that started it still completes it
+    assert app_client.get(address, follow_redirects=False).status_code == 303
+
+
+def test_the_ehrs_refusal_text_is_shown_as_text(app_client, ehr):
+    address = _callback_address(app_client, ehr)
+    state = dict(parse_qsl(urlsplit(address).query))["state"]
+    response = app_client.get(
+        "/launch/callback",
+        params={
+            "state": state,
+            "error": "access_denied",
+            "error_description": '<script>alert("x")</script>',
+        },
+        headers={"accept": "text/html"},
+    )
+    assert response.status_code == 400
+    assert '<script>alert("x")</script>' not in response.text
+    assert "&lt;script&gt;" in response.text
+
+
+def _configuration_naming(monkeypatch, **changes: str) -> None:
+    """The EHR's SMART configuration with ``changes`` to its endpoints."""
+    from dataclasses import replace
+
+    from spinecare.fhir import smart as smart_client
+    from spinecare.web import smart as smart_web
+
+    real = smart_client.discover
+
+    async def discover(ehr_config):
+        return replace(await real(ehr_config), **changes)
+
+    monkeypatch.setattr(smart_web, "discover", discover)
+
+
+def _refusals(monkeypatch) -> list[str]:
+    """The addresses the outbound policy refuses, as they are refused."""
+    from spinecare.fhir.outbound import AddressPolicy, BlockedAddress
+
+    refused: list[str] = []
+    real = AddressPolicy.check
+
+    async def check(self, url):
+        try:
+            await real(self, url)
+        except BlockedAddress:
+            refused.append(str(url))
+            raise
+
+    monkeypatch.setattr(AddressPolicy, "check", check)
+    return refused
+
+
+@pytest.mark.parametrize("field", ["token", "jwks_uri"])
+def test_the_configuration_cannot_name_another_internal_host(app_client, ehr, monkeypatch, field):
+    """SSRF through the SMART configuration: a token or key endpoint on an internal host
+    other than the EHR's own (a loopback address, a metadata service, the LAN) is never
+    called."""
+    parts = urlsplit(ehr.iss)
+    target = f"http://127.0.0.2:{parts.port}/{field}"
+    _configuration_naming(monkeypatch, **{field: target})
+    refused = _refusals(monkeypatch)
+    before = counts(app_client)
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 400, response.text
+    assert refused == [target]
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    assert counts(app_client)[:2] == before[:2]
+
+
+def test_the_ehrs_own_host_is_reached(app_client, ehr, monkeypatch):
+    refused = _refusals(monkeypatch)
+    assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["javascript:alert(1)", "data:text/html,x", "//evil.example/authorize", "x"]
+)
+def test_the_browser_is_sent_to_a_web_address_only(tmp_path, endpoint):
+    import asyncio
+
+    import httpx
+
+    from spinecare.fhir import smart as smart_client
+
+    ehr_config = smart_client.SmartEhr(
+        iss="https://ehr.example.org/fhir", client_id="c", clinic="x"
+    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"authorization_endpoint": endpoint, "token_endpoint": "t"})
+
+    class Client(httpx.AsyncClient):
+        def __init__(self, **kwargs):
+            super().__init__(transport=httpx.MockTransport(answer))
+
+        async def request(self, method, url, **kwargs):
+            kwargs.pop("withhold_token", None)
+            return await super().request(method, url, **kwargs)
+
+    original = smart_client.AsyncOAuth2Client
+    smart_client.AsyncOAuth2Client = Client  # type: ignore[misc]
+    try:
+        with pytest.raises(smart_client.LaunchError):
+            asyncio.run(smart_client.discover(ehr_config))
+    finally:
+        smart_client.AsyncOAuth2Client = original  # type: ignore[misc]
+
+
+def test_a_launch_cannot_open_a_patient_the_account_may_not_see(app_client, ehr):
+    """A physician mapped in the EHR launches on a patient spinecare knows but who was
+    never referred to them: refused, no session, nothing recorded as opened."""
+    assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
+    app_client.cookies.clear()
+    ehr.fhir_user = "Practitioner/doc-1"
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 403, response.text
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    from spinecare.store.models import AuditEntry
+
+    with app_client.app.state.db.session() as session:
+        launches = session.scalars(select(AuditEntry.username).where(AuditEntry.action == "launch"))
+        assert list(launches) == ["therapist"]
+
+
+@pytest.mark.parametrize(
+    "iss",
+    [
+        "http://127.0.0.1:1/fhir",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.5/fhir",
+        "http://[::1]/fhir",
+        "file:///etc/passwd",
+    ],
+)
+def test_an_iss_that_is_not_configured_is_never_fetched(app_client, monkeypatch, iss):
+    """SSRF through /launch: only the configured EHRs' SMART configuration is read; any
+    other iss, loopback and private addresses included, is refused before any request."""
+    from spinecare.web import smart as smart_web
+
+    async def discover(ehr_config):
+        raise AssertionError(f"fetched {ehr_config.iss}")
+
+    monkeypatch.setattr(smart_web, "discover", discover)
+    before = counts(app_client)
+    response = app_client.get(
+        "/launch", params={"iss": iss, "launch": "x"}, headers={"accept": "text/html"}
+    )
+    assert response.status_code == 400
+    assert "not set up to be opened from this EHR" in response.text
+    assert counts(app_client) == before

@@ -372,3 +372,59 @@ def test_a_folder_with_another_export_is_refused_unless_restarted(
     (stray / "Condition.ndjson").write_text("{}\n")
     with pytest.raises(BulkFetchError, match="another export"):
         fetch(server, stray, client_key)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "https://attacker.example/status",
+        "//attacker.example/status",
+        "file:///etc/passwd",
+    ],
+)
+def test_the_status_is_polled_only_where_the_token_may_go(tmp_path, location):
+    """A server (or whoever answers for it) naming a status address on another host would
+    have the access token sent there, and spinecare reach any address: refused."""
+    import httpx
+
+    from spinecare.bulk.fetch import BulkFetchError, ExportRequest, fetch_export_async
+
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        if "$export" in request.url.path:
+            return httpx.Response(202, headers={"Content-Location": location})
+        return httpx.Response(200, json={"output": []})
+
+    request = ExportRequest(base="https://fhir.example.org/fhir")
+    with pytest.raises(BulkFetchError, match="Content-Location"):
+        asyncio.run(
+            fetch_export_async(request, tmp_path / "out", transport=httpx.MockTransport(answer))
+        )
+    assert len(asked) == 1 and "$export" in asked[0]
+
+
+@pytest.mark.parametrize("kind", ["P" * 300, "Пациент", "../Patient", "patient.ndjson"])
+def test_a_manifest_type_that_is_no_resource_type_names_no_file(tmp_path, kind):
+    import httpx
+
+    from spinecare.bulk.fetch import BulkFetchError, ExportRequest, fetch_export_async
+
+    base = "https://fhir.example.org/fhir"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "$export" in request.url.path:
+            return httpx.Response(202, headers={"Content-Location": f"{base}/status/1"})
+        if request.url.path.endswith("/status/1"):
+            return httpx.Response(200, json={"output": [{"type": kind, "url": f"{base}/f/1"}]})
+        return httpx.Response(200, content=b"")
+
+    with pytest.raises(BulkFetchError, match="resource type"):
+        asyncio.run(
+            fetch_export_async(
+                ExportRequest(base=base), tmp_path / "out", transport=httpx.MockTransport(answer)
+            )
+        )
+    assert not list((tmp_path / "out").glob("*.ndjson*"))

@@ -115,3 +115,75 @@ def test_a_request_is_answered_while_logins_hash_and_a_document_is_screened(
     assert sorted(order[1:]) == sorted(
         ["login admin", "login therapist", "login physician", "login patient", "screen"]
     )
+
+
+def _therapist_id(world: World) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        return int(session.scalar(select(User.id).where(User.username == "therapist")))
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "data", "status"),
+    [
+        ("therapist", "/password", {"current": "wrong", "new": "n" * 10, "repeat": "n" * 10}, 422),
+        ("admin", "/users/{therapist}/password", {}, 200),
+        (
+            "admin",
+            "/users",
+            {"username": "new-one", "password": "p" * 10, "role": "therapist"},
+            201,
+        ),
+    ],
+)
+def test_a_request_is_answered_while_a_password_is_hashed(
+    world: World, who: str, path: str, data: dict[str, str], status: int
+) -> None:
+    """Changing one's own password, an admin's reset and a new user hash with argon2: in
+    a worker thread too, so that posting them (a wrong current password again and again)
+    cannot hold up the server."""
+    from spinecare.clinic import accounts
+    from tests.web.conftest import csrf_of, login
+
+    signed_in = login(world.client(), who, PASSWORDS[who])
+    token = csrf_of(signed_in, "/password")
+    cookies = dict(signed_in.cookies)
+    target = path.format(therapist=_therapist_id(world))
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    previous = accounts._hasher
+    accounts.use_password_hasher(HeldHasher(release, started))
+    order: list[str] = []
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=world.app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://clinic", cookies=cookies
+        ) as client:
+
+            async def hashing() -> int:
+                r = await client.post(
+                    target,
+                    data=data,
+                    headers={"accept": "application/json", "x-csrf-token": token},
+                )
+                order.append("hashing")
+                return r.status_code
+
+            busy = asyncio.create_task(hashing())
+            await asyncio.wait_for(_acquire(started, 1), 60)
+            r = await asyncio.wait_for(client.get("/login"), 60)
+            order.append("other request")
+            assert r.status_code == 200
+            release.set()
+            assert await asyncio.wait_for(busy, 60) == status
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        accounts.use_password_hasher(previous)
+    assert order == ["other request", "hashing"]

@@ -1,0 +1,551 @@
+"""Attacks on the user administration, the audit log page and its export, the forced
+password change and the patient search: each a regression test (on SQLite, and on
+PostgreSQL where the storage decides)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from tests.web import test_web_security
+from tests.web.conftest import HTML, JSON, PASSWORDS, World, csrf_of, login
+
+any_world = test_web_security.any_world  # SQLite, and PostgreSQL where it is reachable
+
+
+def _post(client: Any, path: str, data: dict[str, Any], headers: dict[str, str] = JSON) -> Any:
+    return client.post(
+        path, data={**data, "csrf_token": csrf_of(client, "/login")}, headers=headers
+    )
+
+
+def _sign_in(client: Any, username: str, **extra: str) -> Any:
+    """``POST /login`` with the demo user's password, answered as JSON."""
+    data = {"username": username, "password": PASSWORDS[username], "csrf_token": csrf_of(client)}
+    return client.post("/login", data={**data, **extra}, headers=JSON)
+
+
+def _user_id(world: World, username: str) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        return int(session.scalar(select(User.id).where(User.username == username)))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "user=%C2%B2",  # a digit to str.isdigit, not to int()
+        "user=" + "9" * 30,  # beyond any integer column
+        "user=" + "9" * 5000,  # beyond int()'s digit limit
+        "tz=America",  # a folder of the time zone database
+        "tz=" + "a" * 3000,  # a file name too long
+        "tz=../../../../etc/passwd",
+        "tz=zone.tab",
+    ],
+)
+def test_audit_filters_that_cannot_be_read_are_never_an_internal_error(
+    any_world: World, query: str
+) -> None:
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    for path in ("/audit", "/audit/export.csv"):
+        response = admin.get(f"{path}?{query}", headers=JSON)
+        assert response.status_code == 200, (path, query, response.text[:300])
+    page = admin.get(f"/audit?{query}", headers=HTML)
+    assert page.status_code == 200
+    assert "Traceback" not in page.text
+
+
+def test_a_patient_id_filter_in_another_script_is_a_form_error(any_world: World) -> None:
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    for path in ("/audit", "/audit/export.csv"):
+        response = admin.get(f"{path}?patient_id=%C2%B2", headers=JSON)
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "patient_id"
+
+
+def test_a_search_that_looks_like_a_date_does_not_break_the_audit_page(world: World) -> None:
+    """The audit page writes days of details in words: a search for ``2026-13-01`` (or a
+    date filter that is no date) is recorded as typed and must stay readable."""
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert admin.get("/patients?q=2026-13-01", headers=JSON).status_code == 200
+    assert admin.get("/audit?from=2026-02-30", headers=JSON).status_code == 200
+    for headers in (HTML, JSON):
+        response = admin.get("/audit", headers=headers)
+        assert response.status_code == 200, response.text[:300]
+    assert "2026-13-01" in admin.get("/audit", headers=HTML).text
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '=HYPERLINK("http://x")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1)",
+        "\t=1+1",
+        "\r=1+1",
+        " =1+1",
+        "\n=1+1",
+        "\uff1d1+1",  # a full-width equals sign, which some spreadsheets read as "="
+    ],
+)
+def test_audit_export_neutralises_formulas(world: World, typed: str) -> None:
+    """Whatever a user typed that the log keeps (here a search, and a full name) never
+    reaches a spreadsheet as a formula."""
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert admin.get("/patients", params={"q": typed}, headers=JSON).status_code == 200
+    uid = _user_id(world, "therapist")
+    response = _post(admin, f"/users/{uid}", {"full_name": typed + " x", "role": "therapist"})
+    assert response.status_code in (200, 422), response.text[:300]
+    export = admin.get("/audit/export.csv")
+    assert export.status_code == 200
+    for row in _csv_rows(export.text)[1:]:
+        for cell in row:
+            first = cell.lstrip(" \t\r\n")[:1]
+            assert first not in ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20") or (
+                cell.startswith("'")
+            ), row
+            assert not cell.startswith(("\t", "\r", "\n")), row
+
+
+def test_forced_password_change_holds_on_the_rest_api(any_world: World) -> None:
+    """After a reset, the one-time password's session may only choose a new password: the
+    REST API refuses it like the pages do."""
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    uid = _user_id(any_world, "therapist")
+    temporary = _post(admin, f"/users/{uid}/password", {}).json()["temporary_password"]
+    forced = login(any_world.client(), "therapist", temporary)
+    for path in ("/patients", "/api/patients", f"/api/patients/{any_world.demo_patient}"):
+        response = forced.get(path, headers=JSON)
+        assert response.status_code == 403, (path, response.text[:300])
+        assert response.json()["error"]["code"] == "password_change_required"
+    assert forced.get("/password", headers=JSON).status_code == 200
+    changed = _post(
+        forced,
+        "/password",
+        {"current": temporary, "new": "a-new-password-1", "repeat": "a-new-password-1"},
+    )
+    assert changed.status_code == 200, changed.text[:300]
+    assert forced.get("/api/patients", headers=JSON).status_code == 200
+
+
+def test_forced_password_change_holds_for_api_tokens(any_world: World) -> None:
+    from sqlalchemy import select
+
+    from spinecare.clinic.tokens import issue_token
+    from spinecare.store.models import User
+
+    db = any_world.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == "therapist"))
+        user.must_change_password = True
+        token = issue_token(session, user)
+    response = any_world.client().get(
+        "/api/patients", headers={**JSON, "authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "password_change_required"
+
+
+def test_a_deactivated_users_session_and_token_stop_at_once(any_world: World) -> None:
+    from sqlalchemy import select
+
+    from spinecare.clinic.tokens import issue_token
+    from spinecare.store.models import User
+
+    db = any_world.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        token = issue_token(
+            session, session.scalar(select(User).where(User.username == "therapist"))
+        )
+    therapist = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    bearer = {**JSON, "authorization": f"Bearer {token}"}
+    assert therapist.get("/patients", headers=JSON).status_code == 200
+    assert any_world.client().get("/api/patients", headers=bearer).status_code == 200
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    uid = _user_id(any_world, "therapist")
+    assert _post(admin, f"/users/{uid}/active", {"active": "no"}).status_code == 200
+    assert therapist.get("/patients", headers=JSON).status_code == 401
+    assert therapist.get("/api/patients", headers=JSON).status_code == 401
+    assert any_world.client().get("/api/patients", headers=bearer).status_code == 401
+    # reactivating does not bring the old session back
+    assert _post(admin, f"/users/{uid}/active", {"active": "yes"}).status_code == 200
+    assert therapist.get("/patients", headers=JSON).status_code == 401
+
+
+def test_an_admin_cannot_reach_or_escalate_across_clinics(world: World) -> None:
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    other = _user_id(world, "other-therapist")
+    assert admin.get(f"/users/{other}", headers=JSON).status_code == 404
+    for path, data in (
+        (f"/users/{other}", {"full_name": "x", "role": "admin"}),
+        (f"/users/{other}/active", {"active": "no"}),
+        (f"/users/{other}/password", {}),
+    ):
+        assert _post(admin, path, data).status_code == 404, path
+    # a patient account tied to another clinic's patient record
+    response = _post(
+        admin,
+        "/users",
+        {
+            "username": "cross-patient",
+            "password": "long-enough-1",
+            "role": "patient",
+            "patient_id": str(world.other_patient),
+        },
+    )
+    assert response.status_code == 422
+    uid = _user_id(world, "patient")
+    response = _post(
+        admin,
+        f"/users/{uid}",
+        {"full_name": "P", "role": "patient", "patient_id": str(world.other_patient)},
+    )
+    assert response.status_code == 422
+    # a therapist cannot make themselves an administrator
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    me = _user_id(world, "therapist")
+    assert _post(therapist, f"/users/{me}", {"full_name": "T", "role": "admin"}).status_code == 403
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "/\t/evil.example"])
+def test_next_never_leaves_the_site(world: World, target: str) -> None:
+    client = world.client()
+    response = _sign_in(client, "admin", next=target)
+    assert response.status_code == 200
+    assert response.json()["next"] == "/patients"
+    response = _post(client, "/language", {"language": "en", "next": target}, headers=HTML)
+    assert response.history and response.history[0].headers["location"] == "/"
+
+
+FHIR_OP = "/fhir/Patient/$massage-screening"
+FHIR = {"content-type": "application/fhir+json"}
+
+
+def _bundle() -> dict[str, Any]:
+    import json
+
+    from tests.web.conftest import FIXTURES
+
+    return json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _outcome(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return str(body["issue"][0]["diagnostics"])
+
+
+@pytest.mark.parametrize(
+    "query", ["as_of=0001-01-01", "as_of=9999-12-31", "as_of=nan", "lang=%00", "x=%00"]
+)
+def test_fhir_input_refused_by_the_app_wide_check_is_an_operation_outcome(
+    world: World, query: str
+) -> None:
+    import json
+
+    response = world.client().post(
+        f"{FHIR_OP}?{query}", content=json.dumps(_bundle()), headers=FHIR
+    )
+    _outcome(response, 422)
+    _outcome(world.client().get(f"/fhir/metadata?{query}"), 422)
+
+
+def _screening_as_of(world: World, day: Any) -> Any:
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "asOf", "valueDate": day},
+            {"name": "resource", "resource": _bundle()},
+        ],
+    }
+    return world.client().post(FHIR_OP, json=parameters)
+
+
+@pytest.mark.parametrize(
+    "day", ["0001-01-01", "9999-12-31", "20260101", 20260101, None, "2026-02-30"]
+)
+def test_fhir_as_of_parameter_outside_the_screened_days(world: World, day: Any) -> None:
+    """``asOf`` in Parameters is held to the same days as every date of the app: a day
+    the screening cannot count back from was an internal error."""
+    assert "valueDate" in _outcome(_screening_as_of(world, day), 400)
+
+
+def test_fhir_as_of_at_the_edges_is_screened(world: World) -> None:
+    for day in ("1900-01-01", "2200-12-31"):
+        response = _screening_as_of(world, day)
+        assert response.status_code == 200, response.text[:300]
+
+
+MARK = "Ёжиков <script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+RAW = ("<script>alert", "<img src=x")
+
+
+def _start_course(world: World, patient_id: int) -> int:
+    from tests.web.test_web_courses import _start
+
+    return _start(world, patient_id)
+
+
+def _patient(world: World, external: str) -> tuple[int, int]:
+    from sqlalchemy import select
+
+    from spinecare.store.models import PatientRow
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        row = session.scalar(select(PatientRow).where(PatientRow.external_id == external))
+        return row.id, row.version
+
+
+def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
+    """Names in Cyrillic with markup, contact details, notes, reasons, clearance text and
+    a user's full name, each stored and then shown on every page that shows it (the
+    referral letter and the printable pages included): never as markup, never a 500."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from spinecare.store.models import ClearanceRequest, Intake
+    from tests.web.test_web_courses import DAY
+
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    details = {
+        "external_id": "x-" + MARK,
+        "birth_date": "1970-01-01",
+        "sex": "male",
+        "language": "ru",
+        "notes": MARK,
+        "phone": "+7 (912) 345-67-89",
+        "email": "ivan@example.org",
+        "address": MARK,
+        "emergency_name": MARK,
+        "emergency_phone": "8 912 000 00 00",
+    }
+    created = _post(therapist, "/patients", {"name": "Иван " + MARK, **details})
+    assert created.status_code == 201, created.text[:300]
+    new_id = created.json()["id"]
+    urgent, version = _patient(world, "demo-turner")
+    edited = _post(
+        therapist,
+        f"/patients/{urgent}/edit",
+        {"name": "Turner " + MARK, **details, "external_id": "u-" + MARK, "version": str(version)},
+    )
+    assert edited.status_code == 200, edited.text[:300]
+    request = _post(
+        therapist,
+        f"/patients/{world.demo_patient}/clearance-requests",
+        {"concepts": "disc_herniation", "physician_id": str(world.physician_id), "message": MARK},
+    )
+    assert request.status_code == 201, request.text[:300]
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        clearance = session.scalar(select(ClearanceRequest))
+        rid, rversion = clearance.id, clearance.version
+    physician = login(world.client(), "physician", PASSWORDS["physician"])
+    decided = _post(
+        physician, f"/clearances/{rid}", {"decision": "declined", "note": MARK, "version": rversion}
+    )
+    assert decided.status_code == 200, decided.text[:300]
+    course = _start_course(world, world.own_patient)
+    taught = _post(
+        therapist,
+        f"/courses/{course}/home-program",
+        {
+            "home_collar_zone": "knead_shoulder",
+            "home_minutes_collar_zone": "99",
+            "reason_home": MARK,
+        },
+    )
+    assert taught.status_code == 200, taught.text[:300]
+    first = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", "notes": MARK}
+    assert _post(therapist, f"/courses/{course}/sessions", first).status_code == 201
+    second = {**first, "adverse_event": MARK, "same_day_reason": MARK}
+    assert _post(therapist, f"/courses/{course}/sessions", second).status_code == 201
+    patient = login(world.client(), "patient", PASSWORDS["patient"])
+    today = date.today().isoformat()
+    diary = {"day": today, "done": "yes", "pain": "2", "key": "d1", "notes": MARK}
+    assert _post(patient, f"/courses/{course}/diary", diary).status_code == 201
+    uid = _user_id(world, "therapist")
+    assert (
+        _post(admin, f"/users/{uid}", {"full_name": MARK, "role": "therapist"}).status_code == 200
+    )
+    assert admin.get("/patients", params={"q": MARK}, headers=JSON).status_code == 200
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        intake = session.scalar(select(Intake.id).where(Intake.patient_id == urgent))
+    pages = {
+        "admin": [
+            "/patients",
+            f"/patients/{new_id}",
+            f"/patients/{new_id}/edit",
+            f"/patients/{urgent}",
+            f"/patients/{urgent}/screening",
+            f"/patients/{urgent}/referral",
+            f"/patients/{urgent}/intakes/{intake}",
+            f"/patients/{world.demo_patient}",
+            f"/clearances/{rid}",
+            "/clearances?status=all",
+            f"/courses/{course}",
+            f"/courses/{course}/progress",
+            f"/courses/{course}/home",
+            f"/courses/{course}/complete",
+            "/reviews",
+            "/audit",
+            "/users",
+            f"/users/{uid}",
+        ],
+        "physician": [f"/clearances/{rid}", "/clearances?status=all", f"/courses/{course}"],
+        "patient": [
+            "/me/home",
+            f"/courses/{course}/home",
+            f"/patients/{world.own_patient}/screening",
+        ],
+    }
+    clients = {"admin": admin, "physician": physician, "patient": patient}
+    shown = 0
+    for who, paths in pages.items():
+        for path in paths:
+            response = clients[who].get(path, headers=HTML)
+            assert response.status_code == 200, (who, path, response.status_code)
+            assert not any(raw in response.text for raw in RAW), (who, path)
+            shown += "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert shown >= 10  # the text is there, as text
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["x@example.org?body=hi", "a@example.org,b", "a@example.org;b@example.org", "a@b.c&cc=d"],
+)
+def test_an_email_cannot_add_to_the_mailto_link(world: World, email: str) -> None:
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    response = _post(therapist, "/patients", {"name": "Mail Test", "email": email})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "email"
+
+
+def test_what_a_user_types_cannot_forge_parts_of_an_audit_entry(world: World) -> None:
+    """A search is recorded in the entry's detail; typed ``x action=deactivate user=admin``
+    it must read as one search, not as an action and a user of the entry."""
+    from spinecare.web.admin import detail_names, detail_words
+
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    typed = "ivan petrov verdict=allowed to=admin;x,y 50%"
+    assert admin.get("/patients", params={"q": typed}, headers=JSON).status_code == 200
+    entries = admin.get("/audit?action=list", headers=JSON).json()["entries"]
+    detail = next(e["detail"] for e in entries if e["entity"] == "patient")
+    assert detail.endswith(" offset=0") and len(detail.split()) == 2
+    from urllib.parse import unquote
+
+    assert unquote(detail.split()[0].removeprefix("q=")) == typed
+    page = admin.get("/audit?action=list", headers=HTML).text
+    assert "ivan petrov verdict=allowed to=admin;x,y 50%" in page
+    from spinecare.clinic.audit_log import AuditNames
+
+    people = AuditNames(users={}, usernames={"admin": "Clinic Admin"}, patients={})
+    names = detail_names(people, world.app.state.web.kb(), "en")  # type: ignore[attr-defined]
+    words = str(detail_words(detail, names))
+    assert "Verdict" not in words and "verdict:" not in words
+
+
+def test_a_new_users_long_full_name_is_a_form_error(any_world: World) -> None:
+    """The column holds 200 characters: PostgreSQL refused the longer name with an
+    internal error."""
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    new = {"username": "long-name", "password": "long-enough-1", "role": "therapist"}
+    response = _post(admin, "/users", {**new, "full_name": "Я" * 201})
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["error"]["details"][0]["field"] == "full_name"
+    page = _post(admin, "/users", {**new, "full_name": "Я" * 201}, headers=HTML)
+    assert page.status_code == 422 and "at most 200 characters" in page.text
+    ok = _post(admin, "/users", {**new, "full_name": " Я " * 100})
+    assert ok.status_code == 201 and ok.json()["full_name"] == " ".join(["Я"] * 100)
+
+
+def test_like_wildcards_in_a_search_are_literal_text(any_world: World) -> None:
+    therapist = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    for name in ("Anna 50% Smith", "Anna 50x Smith", "Bob_Jones", "Bob Jones", "Carl \\ Back"):
+        assert _post(therapist, "/patients", {"name": name}).status_code == 201
+
+    def found(q: str) -> set[str]:
+        page = therapist.get("/patients", params={"q": q}, headers=JSON).json()
+        api = therapist.get("/api/patients", params={"q": q}, headers=JSON).json()
+        names = {p["name"] for p in page["patients"]}
+        assert names == {p["name"] for p in api["patients"]}
+        return names
+
+    assert found("50%") == {"Anna 50% Smith"}
+    assert found("%") == {"Anna 50% Smith"}
+    assert found("b_j") == {"Bob_Jones"}
+    assert found("_") == {"Bob_Jones"}
+    assert found("\\") == {"Carl \\ Back"}
+    assert found("%%%%") == set()
+
+
+@pytest.mark.parametrize("path", ["/%2F%2Fevil.example", "/%2F%2F%2Fevil.example/x"])
+def test_a_page_never_links_to_another_host(world: World, path: str) -> None:
+    """The footer's JSON link and the language form's ``next`` repeat the address: a path
+    written ``//evil.example`` must not become a link to that host."""
+    import re
+
+    for client in (world.client(), login(world.client(), "admin", PASSWORDS["admin"])):
+        response = client.get(path, headers=HTML)
+        assert response.status_code == 404
+        for target in re.findall(r'(?:href|value)="(/[^"]*)"', response.text):
+            assert not target.startswith("//"), target
+
+
+def test_guessing_the_current_password_is_slowed_like_sign_in(world: World) -> None:
+    """A borrowed session cannot guess its owner's password through ``/password`` faster
+    than through the sign-in page: the failures count for the account and the address."""
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    wrong = {"current": "guess", "new": "a-new-password-1", "repeat": "a-new-password-1"}
+    statuses = [_post(therapist, "/password", wrong).status_code for _ in range(5)]
+    assert statuses[:3] == [422, 422, 422] and statuses[-1] == 429, statuses
+    slowed = _post(therapist, "/password", {**wrong, "current": PASSWORDS["therapist"]})
+    assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) >= 1
+    assert slowed.json()["error"]["code"] == "too_many_attempts"
+    # the sign-in page counts the same failures
+    response = _sign_in(world.client(), "therapist")
+    assert response.status_code == 429
+
+
+def test_a_deactivated_or_other_clinics_physician_cannot_be_addressed(world: World) -> None:
+    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        elsewhere = create_user(
+            session,
+            clinic=get_or_create_clinic(session, "Other clinic"),
+            username="other-physician",
+            password="long-enough-1",
+            role="physician",
+        ).id
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert _post(admin, f"/users/{world.physician_id}/active", {"active": "no"}).status_code == 200
+    for physician in (world.physician_id, elsewhere):
+        response = _post(
+            admin,
+            f"/patients/{world.demo_patient}/clearance-requests",
+            {"concepts": "disc_herniation", "physician_id": str(physician)},
+        )
+        assert response.status_code == 422, response.text[:300]
+        assert response.json()["error"]["details"][0]["field"] == "physician_id"
+        response = _post(
+            admin,
+            f"/patients/{world.own_patient}/courses",
+            {"sessions": "10", "physician_id": str(physician)},
+        )
+        assert response.status_code == 422, response.text[:300]
+        fields = [d["field"] for d in response.json()["error"]["details"]]
+        assert "physician_id" in fields
