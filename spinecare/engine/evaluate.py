@@ -80,14 +80,16 @@ class Gap:
     """Something missing that left an expression UNKNOWN.
 
     ``window_days``: how recent a value must be (None for an unanswered question);
-    ``latest``: the date of the latest value found, too old to count.
+    ``latest``: the date of the latest value found, too old to count;
+    ``notes``: why readings of the item were set aside (messages of the record readers,
+    translated where the gap is shown).
     """
 
     item: str
     window_days: float | None = None
     latest: date | None = None
     alternatives: tuple[str, ...] = ()
-    note: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -180,13 +182,11 @@ class RecordIndex:
             values.sort(key=Observation.order_key)
             self.observations[measure] = (values, [o.when for o in values])
         # why readings of a measure were set aside (a unit, an implausible value)
-        reasons: dict[str, list[str]] = defaultdict(list)
+        reasons: dict[str, dict[str, None]] = defaultdict(dict)
         for ignored in record.ignored:
-            if ignored.measure is not None:
-                reasons[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
-        self.set_aside = {
-            m: text for m, r in reasons.items() if (text := "; ".join(dict.fromkeys(r)))
-        }
+            if ignored.measure is not None and ignored.reason:
+                reasons[ignored.measure].setdefault(ignored.reason)
+        self.set_aside = {m: tuple(r) for m, r in reasons.items()}
         # what a comparison shows, by measure, the readings that decide and the language:
         # made once per record (the same readings show the same evidence on any date)
         self.shown: dict[tuple[str, int, int, str], Found] = {}
@@ -448,9 +448,10 @@ class Facts:
             return max(reversed(fresh), key=_value), last
         return last, last
 
-    def set_aside_note(self, measure: str) -> str | None:
-        """Why readings of ``measure`` were not used (a unit, an implausible value)."""
-        return self.index.set_aside.get(measure)
+    def set_aside_notes(self, measure: str) -> tuple[str, ...]:
+        """Why readings of ``measure`` were not used (a unit, an implausible value): the
+        readers' messages, each once."""
+        return self.index.set_aside.get(measure, ())
 
 
 def _value(obs: Observation) -> float:
@@ -893,7 +894,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             measure.item,
             days,
             last.when if last is not None else None,
-            note=facts.set_aside_note(measure_id),
+            notes=facts.set_aside_notes(measure_id),
         )
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
@@ -1063,7 +1064,7 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return evidence, ()
         items = tuple(dict.fromkeys(g.item for g in gaps))
         first = gaps[0]
-        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.note),)
+        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.notes),)
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
