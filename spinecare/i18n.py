@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spinecare.messages import N_, Message, Quantity
+from spinecare.messages import N_, Message, Shown
 
 if TYPE_CHECKING:
     from babel.support import NullTranslations
@@ -109,7 +109,7 @@ def translator(lang: str) -> Callable[[str], str]:
 
 def translate(message: Any, lang: str) -> str:
     """``message`` in ``lang``: a :class:`Message` with its parameters (those that are
-    Messages translated too, a :class:`Quantity` written as ``lang`` writes it); any
+    Messages translated too, a value or a date written as ``lang`` writes it); any
     other string as the catalogue has it, else as is."""
     if message is None or message == "":
         return ""
@@ -124,7 +124,7 @@ def translate(message: Any, lang: str) -> str:
 def _parameter(value: Any, lang: str) -> Any:
     if isinstance(value, Message):
         return translate(value, lang)
-    if isinstance(value, Quantity):
+    if isinstance(value, Shown):
         return value.in_language(lang)
     return value
 

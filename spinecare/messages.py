@@ -6,13 +6,14 @@ so an adapter that knows the reader's language (the web pages) can translate it 
 the gettext catalogs (``spinecare.i18n.translate``). The library and the store raise
 errors with Messages; they never depend on the web layer.
 
-A parameter that is itself a Message is translated too; a :class:`Quantity` (a value
-with its unit) is written as the reader's language writes it (``1,200 mm Hg``,
-``1 200 мм рт. ст.``), never with its UCUM code.
+A parameter that is itself a Message is translated too; a :class:`Shown` parameter is
+written as the reader's language writes it: a :class:`Quantity` (a value with its unit:
+``1,200 mm Hg``, ``1 200 мм рт. ст.``, never the UCUM code), a :class:`Day` (a date).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 
@@ -34,10 +35,17 @@ class Message(str):
         return self
 
 
-class Quantity(str):
-    """A value with its unit, as a parameter of a :class:`Message`: its value is the English
-    text (``1,200 mm Hg``); :func:`spinecare.i18n.translate` writes it in the reader's
-    language. ``value`` None: the unit alone (``°C``)."""
+class Shown(str):
+    """A parameter of a :class:`Message` written as each language writes it: its value is
+    the English text; :func:`spinecare.i18n.translate` asks :meth:`in_language`."""
+
+    def in_language(self, lang: str) -> str:
+        return str(self)
+
+
+class Quantity(Shown):
+    """A value with its unit (``1,200 mm Hg``; ``1 200 мм рт. ст.`` in Russian), never the
+    UCUM code. ``value`` None: the unit alone (``°C``)."""
 
     value: float | None
     unit: str | None
@@ -48,11 +56,41 @@ class Quantity(str):
         self.unit = unit
         return self
 
+    @classmethod
+    def as_recorded(cls, text: str) -> str:
+        """A value as a record wrote it (``101.3 [degF]``): a Quantity where it is a number
+        with a unit, else the text as it is."""
+        number, _, unit = text.strip().partition(" ")
+        try:
+            return cls(float(number), unit.strip() or None)
+        except ValueError:
+            return text
+
     def in_language(self, lang: str) -> str:
         return _written(self.value, self.unit, lang)
+
+
+class Day(Shown):
+    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``)."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        self = super().__new__(cls, _day(day, "en"))
+        self.day = day
+        return self
+
+    def in_language(self, lang: str) -> str:
+        return _day(self.day, lang)
 
 
 def _written(value: float | None, unit: str | None, lang: str) -> str:
     from spinecare.i18n import quantity, unit_text
 
     return unit_text(unit, lang) if value is None else quantity(value, unit, lang)
+
+
+def _day(day: date, lang: str) -> str:
+    from spinecare.i18n import day_text
+
+    return day_text(day, lang)

@@ -26,6 +26,8 @@ from spinecare.core import load_record, plan, screen
 from spinecare.demo import demo_files
 from spinecare.engine.course import start_course
 from spinecare.fhir.cards import screening_cards
+from spinecare.i18n import translate
+from spinecare.messages import Message
 from spinecare.reports.calendar import home_calendar
 from spinecare.reports.handout import Clinic, render_handout
 
@@ -61,7 +63,7 @@ def record_texts(kb: Any) -> list[str]:
         result = screen(record, AS_OF, kb=kb)
         out.append(result.patient_id)
         # why a reading was set aside quotes the record (a unit as written)
-        out += [v for i in record.ignored for v in i.reason.params.values() if type(v) is str]
+        out += [text for i in record.ignored for text in recorded(i.reason)]
         for f in result.findings:
             out += [e.label for e in f.evidence]
             if f.settled is not None:
@@ -206,3 +208,31 @@ def test_what_is_missing_is_said_in_clinical_words(kb: Any, lang: str, kept: lis
         texts += [f"{m.label}: {m.why}" for m in result.missing]
     assert any(("Set aside" if lang == "en" else "Не использовано") in t for t in texts)
     assert [(t, problems(t, lang, kept)) for t in texts if problems(t, lang, kept)] == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_notes_beside_the_facts_are_said_in_clinical_words(
+    kb: Any, lang: str, kept: list[str]
+) -> None:
+    """What the screening notes beside a fact (a status, a text to confirm, a reading too
+    old, a value as the record wrote it): a message shown in the reader's language."""
+    notes: dict[str, list[str]] = {}
+    for path in [*demo_files(), *sorted(EHR.glob("*.json"))]:
+        result = screen(load_record(path, kb), AS_OF, lang=lang, kb=kb)
+        for e in (e for f in result.findings for e in f.evidence if e.note):
+            assert isinstance(e.note, Message), e.note
+            notes[translate(e.note, lang)] = recorded(e.note)
+    assert len(notes) > 5
+    found = {n: problems(n, lang, [*words, *kept]) for n, words in notes.items()}
+    assert {n: p for n, p in found.items() if p} == {}
+
+
+def recorded(message: Message) -> list[str]:
+    """The texts of the record a message quotes (a code, the words matched)."""
+    out = []
+    for value in message.params.values():
+        if isinstance(value, Message):
+            out += recorded(value)
+        elif type(value) is str:
+            out.append(value)
+    return out

@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from spinecare.engine.notes import (
+    age_note,
+    code_to_confirm,
+    condition_note,
+    medication_note,
+    recorded_as,
+    stale_note,
+    text_to_confirm,
+    within_note,
+)
 from spinecare.engine.truth import BY_RANK, Truth
+from spinecare.i18n import gettext
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -31,6 +42,7 @@ from spinecare.kb.expressions import (
 )
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Indication, Rule
+from spinecare.messages import N_
 from spinecare.record.model import (
     CONTRADICTORY,
     ENDED,
@@ -269,7 +281,7 @@ class RecordIndex:
         for c in codings:
             for hit in codes.lookup_unplaced(c.system, c.code):
                 shown = c.code if c.system == "unknown" else f"{c.system}|{c.code}"
-                note = f"code {shown} in no known code system: confirm"
+                note = code_to_confirm(shown)
                 found.append(ConceptHit(hit.concept, hit.set, hit.zone, shown, False, note))
         if found:
             return found
@@ -279,7 +291,7 @@ class RecordIndex:
                 if (mention.concept, mention.set) in seen:
                     continue
                 seen.add((mention.concept, mention.set))
-                note = f"found in text: '{mention.words}': confirm"
+                note = text_to_confirm(mention.words)
                 found.append(ConceptHit(mention.concept, mention.set, None, None, False, note))
         return found
 
@@ -487,15 +499,13 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
 
 def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
     c = entry.condition
-    status = c.clinical_status or "no status"
-    if c.abatement is not None:
-        status += f", abated {c.abatement.isoformat()}"
-    if c.contradicts_itself(as_of):
-        status += ": recorded as active and ended, confirm"
-    if c.future_onset(as_of):
-        status += f"; onset {c.onset.isoformat() if c.onset else ''} lies ahead, recorded date used"
-    if entry.note:
-        status += f"; {entry.note}"
+    status = condition_note(
+        c.clinical_status,
+        c.abatement,
+        contradictory=c.contradicts_itself(as_of),
+        onset_ahead=c.onset if c.future_onset(as_of) else None,
+        match=entry.note,
+    )
     label = c.text or next((x.display for x in c.codings if x.display), None) or entry.concept
     return Evidence(
         ref=c.ref,
@@ -553,7 +563,7 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
         unit=obs.unit,
         date=obs.when,
         code=f"{obs.coding.system}|{obs.coding.code}" if obs.coding else None,
-        note=note if note is not None else obs.original,
+        note=note if note is not None else recorded_as(obs.original),
     )
 
 
@@ -756,9 +766,7 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
         evidence = []
         for entry in certain or entries:
             m = entry.medication
-            note = m.status
-            if entry.note:
-                note = f"{note}; {entry.note}" if note else entry.note
+            note = medication_note(m.status, entry.note)
             evidence.append(
                 Evidence(
                     ref=m.ref,
@@ -816,7 +824,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 or next((c.display for c in e.procedure.codings if c.display), None)
                 or concept,
                 date=e.procedure.performed,
-                note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
+                note=within_note(days, e.note),
             )
             for e in certain or hits
         ]
@@ -847,10 +855,10 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
         evidence = Evidence(
             ref=f"Patient/{facts.record.patient.id}",
             kind="patient",
-            label="Age",
+            label=gettext(facts.lang, N_("Age")),
             value=float(age),
             date=born,
-            note=f"{age} years old: younger than {years}",
+            note=age_note(age, years),
         )
         return (evidence,), ()
 
@@ -866,7 +874,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     absent = measure.when_missing == "absent"
     limit = kb.threshold(node.threshold)
     holds = OPS[node.op]
-    stale = f"stale: older than {days:g} days"
+    stale = stale_note(days)
 
     def read(facts: Facts) -> tuple[Observation | None, Observation | None]:
         found = facts.readings.get(measure_id)
