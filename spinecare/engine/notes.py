@@ -100,7 +100,7 @@ def text_to_confirm(words: str) -> str:
 
 
 def within_note(days: float, match: str | None) -> str | None:
-    return joined(Message("within %(days)s days", days=f"{days:g}"), match)
+    return joined(Message("within %(days)s days", days=Quantity(days, None)), match)
 
 
 def age_note(age: int, years: int) -> str:
@@ -108,7 +108,7 @@ def age_note(age: int, years: int) -> str:
 
 
 def stale_note(days: float) -> str:
-    return Message("too old to count: older than %(days)s days", days=f"{days:g}")
+    return Message("too old to count: older than %(days)s days", days=Quantity(days, None))
 
 
 def recorded_as(original: str | None) -> str | None:

@@ -361,3 +361,41 @@ def test_access_denied_page_in_russian(world: Any) -> None:
     assert r.status_code == 403
     assert "эта страница для ролей" in r.text
     assert "this page is for" not in r.text
+
+
+def _import(client: Any, name: str) -> str:
+    """Import an EHR fixture; the address of its screening page."""
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "ehr" / name).read_bytes()
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf_of(client, "/patients/import")},
+        files={"file": (name, raw, "application/json")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[:300]
+    return str(r.headers["location"])
+
+
+def test_notes_beside_the_facts_in_russian_with_the_records_words_as_written(world: Any) -> None:
+    client = _russian(world, "therapist")
+    screening = _import(client, "procedure_text_spinal_fusion.json")
+    r = client.get(f"{screening}?as_of=2026-11-20", headers=HTML)
+    assert r.status_code == 200
+    # the note in Russian; the words matched in the record's text kept as written, unmarked
+    # English nowhere (no lang="en" fallback)
+    assert 'за последние 90 дн.; найдено в тексте: «<span translate="no">spinal fusion</span>»' in (
+        r.text
+    )
+    assert "within 90 days" not in r.text and '<span lang="en">' not in r.text.split("<h2")[1]
+    # a fact with no value: no stray colon after its label
+    assert "L4-L5</span>:  (" not in r.text
+
+
+def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:
+    client = _russian(world, "therapist")
+    screening = _import(client, "snomed_bone_metastasis.json")
+    r = client.get(screening.replace("/screening", "/referral"), headers=HTML)
+    assert r.status_code == 200, r.text[:300]
+    assert "Срочное направление" in r.text
+    items = r.text.split('<p class="sub">')[1]
+    assert '<li><span translate="no">' in items
