@@ -35,6 +35,16 @@ class Message(str):
         return self
 
 
+FIELD_PROBLEM = N_("%(field)s: %(problem)s")
+
+
+def field_error(field: str, problem: Message) -> Message:
+    """A problem with one field of a form or a request (``minutes: must be 0 or more``):
+    the English value names the field; a form shows ``problem`` beside that field, in
+    the reader's language (``spinecare.clinic.courses.form_error``)."""
+    return Message(FIELD_PROBLEM, field=field, problem=problem)
+
+
 class Shown(str):
     """A parameter of a :class:`Message` written as each language writes it: its value is
     the English text; :func:`spinecare.i18n.translate` asks :meth:`in_language`."""
@@ -82,6 +92,21 @@ class Day(Shown):
 
     def in_language(self, lang: str) -> str:
         return _day(self.day, lang)
+
+
+class Names(Shown):
+    """Names the KB gives in every language (KB ``Text``s: zones, modalities), one after
+    the other: ``Collar zone, Lumbosacral region``."""
+
+    names: tuple[Any, ...]
+
+    def __new__(cls, *names: Any) -> Names:
+        self = super().__new__(cls, ", ".join(n.get("en") for n in names))
+        self.names = names
+        return self
+
+    def in_language(self, lang: str) -> str:
+        return ", ".join(n.get(lang) for n in self.names)
 
 
 def _written(value: float | None, unit: str | None, lang: str) -> str:

@@ -33,7 +33,7 @@ from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, SpinecareError
 from spinecare.kb.loader import KB
-from spinecare.messages import N_, Message
+from spinecare.messages import FIELD_PROBLEM, N_, Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
@@ -85,10 +85,11 @@ def form_error(exc: InputError, default: str = "form") -> FormError:
     if isinstance(exc, FormError):
         return exc
     message = exc.message
-    if isinstance(message, Message):  # keep it translatable, without the field name
-        match = FIELD.match(message.msgid)
-        if match:
-            return FormError({match.group(1): Message(match.group(2), **message.params)})
+    if isinstance(message, Message) and message.msgid == FIELD_PROBLEM:
+        # the problem beside its field, translatable
+        field = FIELD.match(f"{message.params['field']}: ")
+        name = field.group(1) if field else str(message.params["field"])
+        return FormError({name: message.params["problem"]})
     match = FIELD.match(message)
     if match:
         return FormError({match.group(1): match.group(2)})

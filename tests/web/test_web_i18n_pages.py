@@ -4,6 +4,7 @@ labels, KB texts and form errors in the user's language, no English label left o
 from __future__ import annotations
 
 import ast
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -399,3 +400,45 @@ def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:
     assert "Срочное направление" in r.text
     items = r.text.split('<p class="sub">')[1]
     assert '<li><span translate="no">' in items
+
+
+@pytest.mark.parametrize(
+    ("form", "change"),
+    [
+        ("session", {"post_pain": "14"}),
+        ("session", {"pre_pain": "x"}),
+        ("session", {"post_pain": "2.5"}),
+        ("session", {"minutes": "-5"}),
+        ("session", {"minutes": "900"}),
+        ("session", {"tech_collar_zone": ["nonsense"]}),
+        ("course", {"sessions": "abc"}),
+        ("course", {"sessions": "2.5"}),
+        ("course", {"sessions": "40"}),
+        ("course", {"minutes_per_session": "200"}),
+        ("course", {"zones": ["collar_zone", "lumbosacral"]}),
+        ("course", {"modalities": ["classical", "vacuum"]}),
+        ("course", {"modalities": ["classical", "self_massage"], "home_minutes_collar_zone": "90"}),
+    ],
+)
+def test_course_and_session_refusals_beside_the_field_in_russian(
+    world: Any, form: str, change: dict[str, Any]
+) -> None:
+    """What the course library refuses is said beside the field in the reader's language,
+    with names, numbers and units as people write them (no ids, no English)."""
+    from tests.web.test_web_courses import DAY, _start
+
+    client = _russian(world, "therapist")
+    if form == "session":
+        course = _start(world, world.own_patient)
+        page, target = f"/courses/{course}", f"/courses/{course}/sessions"
+        data = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", **change}
+    else:
+        page = f"/patients/{world.own_patient}/course/new"
+        target = f"/patients/{world.own_patient}/courses"
+        data = {"start": date.today().isoformat(), **change}
+    r = client.post(target, data={**data, "csrf_token": csrf_of(client, page)}, headers=HTML)
+    assert r.status_code == 422
+    errors = re.findall(r'class="field-error"[^>]*>(.*?)<', r.text)
+    assert errors
+    english = [e for e in errors if re.search(r"[A-Za-z]{2,}", re.sub(r"«[^»]*»", "", e))]
+    assert english == []
