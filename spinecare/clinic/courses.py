@@ -237,11 +237,9 @@ def start(
     if errors:
         raise FormError(errors)
     ps = screen_patient(session, user, patient_id, kb, today)
-    if ps.plan.status != "ready":
-        try:
-            lib.start_course(ps.plan, start=start_day, kb=kb)
-        except InputError as exc:
-            raise FormError({"plan": exc.message}) from None
+    problem = lib.not_startable(ps.plan)
+    if problem is not None:  # the page lists the plan's reasons
+        raise FormError({"plan": problem})
     try:
         course = lib.start_course(ps.plan, start=start_day, kb=kb, reasons=reasons, **values)
     except InputError as exc:
@@ -563,7 +561,7 @@ def set_home_program(
     row = get_course(session, user, course_id, write=True, audit_as="read")
     course = course_of(row)
     if course.status == "completed":
-        raise FormError({"form": "the course has ended"})
+        raise FormError({"form": N_("the course has ended")})
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
     errors: dict[str, str] = {}
     home: list[lib.HomeAssignment] = []

@@ -71,8 +71,8 @@ def test_start_defaults_to_the_plan(course, ready_plan):
 @pytest.mark.parametrize(
     ("source", "status", "words"),
     [
-        (KUZNETSOVA, "pending", ["pending", "prepared but not started", "Disc herniation"]),
-        (FEDOROVA, "blocked", ["blocked", "cannot be started", "malignant"]),
+        (KUZNETSOVA, "pending", ["provisional", "prepared but not started", "Disc herniation"]),
+        (FEDOROVA, "blocked", ["does not allow massage", "no course can be started", "malignant"]),
     ],
 )
 def test_only_a_ready_plan_starts(kb, source, status, words):

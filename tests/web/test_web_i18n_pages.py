@@ -418,6 +418,7 @@ def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:
         ("course", {"zones": ["collar_zone", "lumbosacral"]}),
         ("course", {"modalities": ["classical", "vacuum"]}),
         ("course", {"modalities": ["classical", "self_massage"], "home_minutes_collar_zone": "90"}),
+        ("pending", {}),
     ],
 )
 def test_course_and_session_refusals_beside_the_field_in_russian(
@@ -432,13 +433,26 @@ def test_course_and_session_refusals_beside_the_field_in_russian(
         course = _start(world, world.own_patient)
         page, target = f"/courses/{course}", f"/courses/{course}/sessions"
         data = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", **change}
-    else:
-        page = f"/patients/{world.own_patient}/course/new"
-        target = f"/patients/{world.own_patient}/courses"
+    else:  # the patient's own course, or the course of a patient who needs clearance first
+        patient = world.own_patient if form == "course" else world.demo_patient
+        page = f"/patients/{patient}/course/new"
+        target = f"/patients/{patient}/courses"
         data = {"start": date.today().isoformat(), **change}
     r = client.post(target, data={**data, "csrf_token": csrf_of(client, page)}, headers=HTML)
     assert r.status_code == 422
-    errors = re.findall(r'class="field-error"[^>]*>(.*?)<', r.text)
+    errors = re.findall(r'(?:class="field-error"|role="alert")[^>]*>([^<]+)<', r.text)
     assert errors
     english = [e for e in errors if re.search(r"[A-Za-z]{2,}", re.sub(r"«[^»]*»", "", e))]
     assert english == []
+
+
+def test_every_error_a_template_shows_is_translated() -> None:
+    """An error (a Message or a catalogue text) is shown through ``tr`` (or the ``err``
+    macro, which uses it): never its English value."""
+    shown = re.compile(r"\{\{\s*errors(?:\.\w+|\[[^\]]+\])\s*(\|(?!tr\b)[^}]*)?\}\}")
+    found = [
+        f"{path.name}: {m.group(0)}"
+        for path in sorted((WEB / "templates").glob("*.html"))
+        for m in shown.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -21,6 +21,15 @@ from spinecare.kb.loader import KB, load_kb
 from spinecare.messages import Day, Message, Names, Quantity, field_error
 
 
+def not_startable(plan: CoursePlan) -> Message | None:
+    """Why no course can start from ``plan`` (None: it is ready)."""
+    if plan.status == "ready":
+        return None
+    if plan.status == "pending":
+        return Message("the plan is provisional: a course can be prepared but not started")
+    return Message("the screening does not allow massage now: no course can be started")
+
+
 def start_course(
     plan: CoursePlan,
     *,
@@ -47,19 +56,12 @@ def start_course(
     self-massage steps taught (default: all the zone's steps); ``home_minutes`` (zone ->
     minutes a day) defaults to the KB value. Every change is recorded in ``adjustments``.
     """
-    if plan.status != "ready":
-        why = "; ".join(
-            str(r.get("reason") or r.get("missing") or r.get("concept")) for r in plan.reasons
-        )
-        what = (
-            "a pending plan can be prepared but not started"
-            if plan.status == "pending"
-            else "a blocked plan cannot be started"
-        )
-        raise InputError(
-            f"plan status is '{plan.status}' (verdict {plan.verdict}): {what}"
-            + (f"; reasons: {why}" if why else "")
-        )
+    problem = not_startable(plan)
+    if problem is not None:
+        why = "; ".join(str(r["reason"]) for r in plan.reasons if r.get("reason"))
+        if why:  # the plan's reasons, in the plan's language
+            problem = Message("%(problem)s; reasons: %(reasons)s", problem=problem, reasons=why)
+        raise InputError(field_error("plan", problem))
     if not isinstance(start, date):
         raise InputError("start: a date is required")
     kb = kb or load_kb()
