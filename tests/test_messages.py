@@ -126,3 +126,29 @@ def test_a_language_is_used_as_its_catalogue_has_it() -> None:
     assert i18n.quantity(37.5, "Cel", "en") == "37.5 °C"
     assert i18n.quantity(6.0, "{score}", "en") == "6/10"
     assert i18n.yes_no(True, "ru") == "да" and i18n.yes_no(False, "en") == "no"
+
+
+def _plain_errors(path: Path) -> list[str]:
+    """String literals a module puts into a form's errors without marking them."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                owner = target.value if isinstance(target, ast.Subscript) else None
+                name = getattr(owner, "id", None) or getattr(owner, "attr", None)
+                if name == "errors":
+                    values.append(node.value)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "FormError":
+            values += [v for arg in node.args if isinstance(arg, ast.Dict) for v in arg.values]
+        for value in values:
+            if isinstance(value, ast.Constant | ast.JoinedStr):
+                found.append(f"{path.name}:{value.lineno}")
+    return found
+
+
+def test_form_errors_are_catalogue_texts() -> None:
+    """A form error is ``N_``, ``Message`` or ``Text`` (so the catalogues hold it and the
+    page shows it in the reader's language), never a bare English string."""
+    modules = sorted((ROOT / "spinecare").glob("*/*.py"))
+    assert [hit for path in modules for hit in _plain_errors(path)] == []
