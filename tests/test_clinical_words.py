@@ -236,3 +236,27 @@ def recorded(message: Message) -> list[str]:
         elif type(value) is str:
             out.append(value)
     return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_facts_recorded_by_their_concept_are_named(kb: Any, lang: str, kept: list[str]) -> None:
+    """A fact an intake records by its concept alone (no text, no code) is named from the
+    KB in the reader's language, never by its id."""
+    from spinecare.errors import SpinecareError
+    from spinecare.wording import evidence_text
+
+    texts = []
+    for path in sorted(
+        [*(ROOT / "tests/fixtures/rules").glob("*.yaml"), *EHR.parent.glob("intake/*.yaml")]
+    ):
+        try:
+            record = load_record(path, kb)
+        except SpinecareError:  # a fixture of a refused file
+            continue
+        result = screen(record, AS_OF, lang=lang, kb=kb)
+        texts += [evidence_text(e, lang) for f in result.findings for e in f.evidence]
+        facts = [*record.conditions, *record.medications, *record.procedures]
+        kept = [*kept, *(t for x in facts for t in (x.text, *(c.display for c in x.codings)) if t)]
+    assert len(texts) > 20
+    kept = sorted(set(kept), key=len, reverse=True)  # the longest first
+    assert {t: problems(t, lang, kept) for t in texts if problems(t, lang, kept)} == {}

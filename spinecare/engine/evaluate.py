@@ -497,7 +497,13 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
     return out
 
 
-def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
+def _concept_name(facts: Facts, concept: str) -> str:
+    """A concept by its name in the KB (a fact recorded by its concept, with no text)."""
+    known = facts.kb.concepts.get(concept)
+    return known.label.get(facts.lang) if known is not None else concept
+
+
+def _condition_evidence(entry: ConditionEntry, as_of: date, name: str) -> Evidence:
     c = entry.condition
     status = condition_note(
         c.clinical_status,
@@ -506,7 +512,7 @@ def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
         onset_ahead=c.onset if c.future_onset(as_of) else None,
         match=entry.note,
     )
-    label = c.text or next((x.display for x in c.codings if x.display), None) or entry.concept
+    label = c.text or next((x.display for x in c.codings if x.display), None) or name
     return Evidence(
         ref=c.ref,
         kind="condition",
@@ -732,7 +738,8 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
             shown = entry_rank == 2 or (entry_rank and rank == 1)
             if shown and entry.condition.ref not in seen:
                 seen.add(entry.condition.ref)
-                evidence.append(_condition_evidence(entry, as_of))
+                name = _concept_name(facts, entry.concept)
+                evidence.append(_condition_evidence(entry, as_of, name))
         return evidence, (() if rank == 2 else CONFIRM)
 
     def fold(index: RecordIndex) -> int | None:
@@ -773,7 +780,7 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                     kind="medication",
                     label=m.text
                     or next((c.display for c in m.codings if c.display), None)
-                    or concept,
+                    or _concept_name(facts, concept),
                     code=next((f"{c.system}|{c.code}" for c in m.codings), None),
                     date=m.start,
                     note=note,
@@ -822,7 +829,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 kind="procedure",
                 label=e.procedure.text
                 or next((c.display for c in e.procedure.codings if c.display), None)
-                or concept,
+                or _concept_name(facts, concept),
                 date=e.procedure.performed,
                 note=within_note(days, e.note),
             )
