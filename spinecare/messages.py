@@ -34,6 +34,9 @@ class Message(str):
         self.params = params
         return self
 
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.msgid,), self.params  # pickled and copied with its id and parameters
+
 
 FIELD_PROBLEM = N_("%(field)s: %(problem)s")
 
@@ -66,6 +69,9 @@ class Quantity(Shown):
         self.unit = unit
         return self
 
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.value, self.unit
+
     @classmethod
     def as_recorded(cls, text: str) -> str:
         """A value as a record wrote it (``101.3 [degF]``): a Quantity where it is a number
@@ -90,6 +96,9 @@ class Day(Shown):
         self.day = day
         return self
 
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.day,)
+
     def in_language(self, lang: str) -> str:
         return _day(self.day, lang)
 
@@ -104,6 +113,9 @@ class Names(Shown):
         self = super().__new__(cls, ", ".join(n.get("en") for n in names))
         self.names = names
         return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.names
 
     def in_language(self, lang: str) -> str:
         return ", ".join(n.get(lang) for n in self.names)

@@ -152,3 +152,30 @@ def test_form_errors_are_catalogue_texts() -> None:
     page shows it in the reader's language), never a bare English string."""
     modules = sorted((ROOT / "spinecare").glob("*/*.py"))
     assert [hit for path in modules for hit in _plain_errors(path)] == []
+
+
+def test_a_message_keeps_its_id_and_parameters_when_pickled_or_copied() -> None:
+    """Records and screenings cross processes (bulk screening) and are copied: a message
+    with values, dates and KB names still translates after."""
+    import copy
+    import pickle
+    from datetime import date
+
+    from spinecare.kb import load_kb
+    from spinecare.messages import Day, Names, Quantity
+
+    zone = load_kb().zones["lumbosacral"].label
+    message = Message(
+        "%(value)s on %(day)s (%(zone)s)",
+        value=Message("%(v)s", v=Quantity(1200, "mm[Hg]")),
+        day=Day(date(2026, 1, 2)),
+        zone=Names(zone),
+    )
+    for again in (pickle.loads(pickle.dumps(message)), copy.deepcopy(message)):
+        assert (
+            again
+            == message
+            == "1,200 mm Hg on Jan 2, 2026 (Lumbosacral region (lower back and sacrum))"
+        )
+        assert i18n.translate(again, "ru") == i18n.translate(message, "ru")
+        assert "мм рт. ст." in i18n.translate(again, "ru")
