@@ -179,3 +179,41 @@ def test_a_message_keeps_its_id_and_parameters_when_pickled_or_copied() -> None:
         )
         assert i18n.translate(again, "ru") == i18n.translate(message, "ru")
         assert "мм рт. ст." in i18n.translate(again, "ru")
+
+
+def _messages_recipe() -> list[list[str]]:
+    """The pybabel commands of ``make messages``, as the Makefile writes them."""
+    import shlex
+
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    keywords = re.search(r"^BABEL_KEYWORDS\s*:=\s*(.*)$", text, re.M)
+    recipe = re.search(r"^messages:.*\n((?:\t.*\n)+)", text, re.M)
+    assert keywords and recipe
+    commands = []
+    for line in recipe.group(1).splitlines():
+        line = line.strip().replace("$(BABEL_KEYWORDS)", keywords.group(1))
+        if line.startswith("$(BIN)/pybabel"):
+            commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_make_messages_twice_changes_nothing(tmp_path: Path) -> None:
+    """The catalogues are as ``make messages`` writes them: running it (again) changes no
+    byte of any ``.po`` file (no date, no wrapping, no order of its own)."""
+    import shutil
+
+    from babel.messages.frontend import CommandLineInterface
+
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    pot = tmp_path / "messages.pot"
+    for args in _messages_recipe():
+        args = [str(pot) if a == "build/messages.pot" else a for a in args]
+        args = [str(locale) if a == "spinecare/locale" else a for a in args]
+        args = [str(ROOT / a) if a == "babel.cfg" else a for a in args]
+        if args[0] == "extract":
+            args = [*args[:-1], str(ROOT)]  # the repository, wherever the tests run from
+        CommandLineInterface().run(["pybabel", "-q", *args])
+    for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        again = locale / po.relative_to(i18n.LOCALE_DIR)
+        assert again.read_bytes() == po.read_bytes(), f"{po}: run make messages"
