@@ -46,7 +46,7 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 		--width 100 --project spinecare -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d spinecare/locale -D messages \
-		--no-fuzzy-matching --ignore-obsolete --width 100
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 100
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spinecare.messages import N_, Message
+from spinecare.messages import N_, Message, Shown
 
 if TYPE_CHECKING:
     from babel.support import NullTranslations
@@ -109,19 +109,24 @@ def translator(lang: str) -> Callable[[str], str]:
 
 def translate(message: Any, lang: str) -> str:
     """``message`` in ``lang``: a :class:`Message` with its parameters (those that are
-    Messages translated too); any other string as the catalogue has it, else as is."""
+    Messages translated too, a value or a date written as ``lang`` writes it); any
+    other string as the catalogue has it, else as is."""
     if message is None or message == "":
         return ""
     if isinstance(message, Message):
         text = gettext(lang, message.msgid)
         if not message.params:
             return text
-        params = {
-            k: translate(v, lang) if isinstance(v, Message) else v
-            for k, v in message.params.items()
-        }
-        return text % params
+        return text % {k: _parameter(v, lang) for k, v in message.params.items()}
     return gettext(lang, str(message))
+
+
+def _parameter(value: Any, lang: str) -> Any:
+    if isinstance(value, Message):
+        return translate(value, lang)
+    if isinstance(value, Shown):
+        return value.in_language(lang)
+    return value
 
 
 UNIT_WORDS: dict[str, str] = {

@@ -3,12 +3,17 @@
 A :class:`Message` is a ``str`` whose value is the English text (``msgid % params``), so
 logs, JSON errors and tests see plain English. It keeps its message id and parameters,
 so an adapter that knows the reader's language (the web pages) can translate it with
-the gettext catalogs (``spinecare.web.i18n.translate``). The library and the store raise
+the gettext catalogs (``spinecare.i18n.translate``). The library and the store raise
 errors with Messages; they never depend on the web layer.
+
+A parameter that is itself a Message is translated too; a :class:`Shown` parameter is
+written as the reader's language writes it: a :class:`Quantity` (a value with its unit:
+``1,200 mm Hg``, ``1 200 мм рт. ст.``, never the UCUM code), a :class:`Day` (a date).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 
@@ -28,3 +33,101 @@ class Message(str):
         self.msgid = msgid
         self.params = params
         return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.msgid,), self.params  # pickled and copied with its id and parameters
+
+
+FIELD_PROBLEM = N_("%(field)s: %(problem)s")
+
+
+def field_error(field: str, problem: Message) -> Message:
+    """A problem with one field of a form or a request (``minutes: must be 0 or more``):
+    the English value names the field; a form shows ``problem`` beside that field, in
+    the reader's language (``spinecare.clinic.courses.form_error``)."""
+    return Message(FIELD_PROBLEM, field=field, problem=problem)
+
+
+class Shown(str):
+    """A parameter of a :class:`Message` written as each language writes it: its value is
+    the English text; :func:`spinecare.i18n.translate` asks :meth:`in_language`."""
+
+    def in_language(self, lang: str) -> str:
+        return str(self)
+
+
+class Quantity(Shown):
+    """A value with its unit (``1,200 mm Hg``; ``1 200 мм рт. ст.`` in Russian), never the
+    UCUM code. ``value`` None: the unit alone (``°C``)."""
+
+    value: float | None
+    unit: str | None
+
+    def __new__(cls, value: float | None, unit: str | None) -> Quantity:
+        self = super().__new__(cls, _written(value, unit, "en"))
+        self.value = value
+        self.unit = unit
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.value, self.unit
+
+    @classmethod
+    def as_recorded(cls, text: str) -> str:
+        """A value as a record wrote it (``101.3 [degF]``): a Quantity where it is a number
+        with a unit, else the text as it is."""
+        number, _, unit = text.strip().partition(" ")
+        try:
+            return cls(float(number), unit.strip() or None)
+        except ValueError:
+            return text
+
+    def in_language(self, lang: str) -> str:
+        return _written(self.value, self.unit, lang)
+
+
+class Day(Shown):
+    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``)."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        self = super().__new__(cls, _day(day, "en"))
+        self.day = day
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.day,)
+
+    def in_language(self, lang: str) -> str:
+        return _day(self.day, lang)
+
+
+class Names(Shown):
+    """Names the KB gives in every language (KB ``Text``s: zones, modalities), one after
+    the other: ``Collar zone, Lumbosacral region``."""
+
+    names: tuple[Any, ...]
+
+    def __new__(cls, *names: Any) -> Names:
+        self = super().__new__(cls, ", ".join(n.get("en") for n in names))
+        self.names = names
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.names
+
+    def in_language(self, lang: str) -> str:
+        return ", ".join(n.get(lang) for n in self.names)
+
+
+def _written(value: float | None, unit: str | None, lang: str) -> str:
+    from spinecare.i18n import quantity, unit_text
+
+    return unit_text(unit, lang) if value is None else quantity(value, unit, lang)
+
+
+def _day(day: date, lang: str) -> str:
+    from spinecare.i18n import day_text
+
+    return day_text(day, lang)

@@ -126,3 +126,94 @@ def test_a_language_is_used_as_its_catalogue_has_it() -> None:
     assert i18n.quantity(37.5, "Cel", "en") == "37.5 °C"
     assert i18n.quantity(6.0, "{score}", "en") == "6/10"
     assert i18n.yes_no(True, "ru") == "да" and i18n.yes_no(False, "en") == "no"
+
+
+def _plain_errors(path: Path) -> list[str]:
+    """String literals a module puts into a form's errors without marking them."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                owner = target.value if isinstance(target, ast.Subscript) else None
+                name = getattr(owner, "id", None) or getattr(owner, "attr", None)
+                if name == "errors":
+                    values.append(node.value)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "FormError":
+            values += [v for arg in node.args if isinstance(arg, ast.Dict) for v in arg.values]
+        for value in values:
+            if isinstance(value, ast.Constant | ast.JoinedStr):
+                found.append(f"{path.name}:{value.lineno}")
+    return found
+
+
+def test_form_errors_are_catalogue_texts() -> None:
+    """A form error is ``N_``, ``Message`` or ``Text`` (so the catalogues hold it and the
+    page shows it in the reader's language), never a bare English string."""
+    modules = sorted((ROOT / "spinecare").glob("*/*.py"))
+    assert [hit for path in modules for hit in _plain_errors(path)] == []
+
+
+def test_a_message_keeps_its_id_and_parameters_when_pickled_or_copied() -> None:
+    """Records and screenings cross processes (bulk screening) and are copied: a message
+    with values, dates and KB names still translates after."""
+    import copy
+    import pickle
+    from datetime import date
+
+    from spinecare.kb import load_kb
+    from spinecare.messages import Day, Names, Quantity
+
+    zone = load_kb().zones["lumbosacral"].label
+    message = Message(
+        "%(value)s on %(day)s (%(zone)s)",
+        value=Message("%(v)s", v=Quantity(1200, "mm[Hg]")),
+        day=Day(date(2026, 1, 2)),
+        zone=Names(zone),
+    )
+    for again in (pickle.loads(pickle.dumps(message)), copy.deepcopy(message)):
+        assert (
+            again
+            == message
+            == "1,200 mm Hg on Jan 2, 2026 (Lumbosacral region (lower back and sacrum))"
+        )
+        assert i18n.translate(again, "ru") == i18n.translate(message, "ru")
+        assert "мм рт. ст." in i18n.translate(again, "ru")
+
+
+def _messages_recipe() -> list[list[str]]:
+    """The pybabel commands of ``make messages``, as the Makefile writes them."""
+    import shlex
+
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    keywords = re.search(r"^BABEL_KEYWORDS\s*:=\s*(.*)$", text, re.M)
+    recipe = re.search(r"^messages:.*\n((?:\t.*\n)+)", text, re.M)
+    assert keywords and recipe
+    commands = []
+    for line in recipe.group(1).splitlines():
+        line = line.strip().replace("$(BABEL_KEYWORDS)", keywords.group(1))
+        if line.startswith("$(BIN)/pybabel"):
+            commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_make_messages_twice_changes_nothing(tmp_path: Path) -> None:
+    """The catalogues are as ``make messages`` writes them: running it (again) changes no
+    byte of any ``.po`` file (no date, no wrapping, no order of its own)."""
+    import shutil
+
+    from babel.messages.frontend import CommandLineInterface
+
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    pot = tmp_path / "messages.pot"
+    for args in _messages_recipe():
+        args = [str(pot) if a == "build/messages.pot" else a for a in args]
+        args = [str(locale) if a == "spinecare/locale" else a for a in args]
+        args = [str(ROOT / a) if a == "babel.cfg" else a for a in args]
+        if args[0] == "extract":
+            args = [*args[:-1], str(ROOT)]  # the repository, wherever the tests run from
+        CommandLineInterface().run(["pybabel", "-q", *args])
+    for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        again = locale / po.relative_to(i18n.LOCALE_DIR)
+        assert again.read_bytes() == po.read_bytes(), f"{po}: run make messages"

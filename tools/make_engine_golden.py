@@ -42,7 +42,7 @@ def _gap(gap: Any) -> dict[str, Any]:
         "window_days": gap.window_days,
         "latest": gap.latest.isoformat() if gap.latest else None,
         "alternatives": list(gap.alternatives),
-        "note": gap.note,
+        "note": "; ".join(gap.notes) or None,
     }
 
 

@@ -34,7 +34,7 @@ from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.kb.loader import KB
-from spinecare.messages import N_, Message
+from spinecare.messages import FIELD_PROBLEM, N_, Day, Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
@@ -91,10 +91,11 @@ def form_error(exc: InputError, default: str = "form") -> FormError:
     if isinstance(exc, FormError):
         return exc
     message = exc.message
-    if isinstance(message, Message):  # keep it translatable, without the field name
-        match = FIELD.match(message.msgid)
-        if match:
-            return FormError({match.group(1): Message(match.group(2), **message.params)})
+    if isinstance(message, Message) and message.msgid == FIELD_PROBLEM:
+        # the problem beside its field, translatable
+        field = FIELD.match(f"{message.params['field']}: ")
+        name = field.group(1) if field else str(message.params["field"])
+        return FormError({name: message.params["problem"]})
     match = FIELD.match(message)
     if match:
         return FormError({match.group(1): match.group(2)})
@@ -290,11 +291,9 @@ def start(
     if errors:
         raise FormError(errors)
     ps = screen_patient(session, user, patient_id, kb, today)
-    if ps.plan.status != "ready":
-        try:
-            lib.start_course(ps.plan, start=start_day, kb=kb)
-        except InputError as exc:
-            raise FormError({"plan": exc.message}) from None
+    problem = lib.not_startable(ps.plan)
+    if problem is not None:  # the page lists the plan's reasons
+        raise FormError({"plan": problem})
     try:
         course = lib.start_course(ps.plan, start=start_day, kb=kb, reasons=reasons, **values)
     except InputError as exc:
@@ -451,9 +450,9 @@ def record_session(
         raise SessionBlocked(check)
     course = course_of(row)
     if len(notes) > 5000:
-        raise FormError({"notes": "at most 5000 characters"})
+        raise FormError({"notes": N_("at most 5000 characters")})
     if adverse_event and len(adverse_event) > 2000:
-        raise FormError({"adverse_event": "at most 2000 characters"})
+        raise FormError({"adverse_event": N_("at most 2000 characters")})
     try:
         new = lib.new_session(
             course,
@@ -520,7 +519,7 @@ def resume(session: DbSession, user: User, course_id: int, *, note: str, day: da
     row = check_course(session, user, course_id, "resume")
     course = course_of(row)
     if len(note) > 2000:
-        raise FormError({"note": "at most 2000 characters"})
+        raise FormError({"note": N_("at most 2000 characters")})
     try:
         lib.resume_course(course, day=day, by=user.full_name, note=note)
     except InputError as exc:
@@ -616,7 +615,7 @@ def set_home_program(
     row = get_course(session, user, course_id, write=True, audit_as="read")
     course = course_of(row)
     if course.status == "completed":
-        raise FormError({"form": "the course has ended"})
+        raise FormError({"form": N_("the course has ended")})
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
     errors: dict[str, str] = {}
     home: list[lib.HomeAssignment] = []
@@ -639,12 +638,12 @@ def set_home_program(
             continue
         raw_times = (times.get(zone) or "1").strip()
         if raw_times not in ("1", "2", "3"):
-            errors[f"times_{zone}"] = "1, 2 or 3 times a day"
+            errors[f"times_{zone}"] = N_("1, 2 or 3 times a day")
             continue
         per_day[zone] = int(raw_times)
         home.append(lib.HomeAssignment(zone, [s for s in ids if s in chosen], value))
     if not errors and not home:
-        errors["form"] = "mark at least one step taught"
+        errors["form"] = N_("mark at least one step taught")
     if errors:
         raise FormError(errors)
     _store_home_steps(session, row, home, per_day, day, user)
@@ -678,12 +677,12 @@ def _diary_day(day_text: str, today: date, start: date, errors: dict[str, Any]) 
     try:
         day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
     except ValueError:
-        errors["day"] = "a date in the form YYYY-MM-DD"
+        errors["day"] = N_("a date in the form YYYY-MM-DD")
         return day
     if day > today:
-        errors["day"] = "is in the future"
+        errors["day"] = N_("is in the future")
     elif day < start:
-        errors["day"] = Message("is before the course start %(day)s", day=start.isoformat())
+        errors["day"] = Message("is before the course start %(day)s", day=Day(start))
     return day
 
 
@@ -699,7 +698,7 @@ def _diary_numbers(
             errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
         else:
             if not 0 <= minutes_value <= 240:
-                errors["minutes"] = "minutes must be from 0 to 240"
+                errors["minutes"] = N_("minutes must be from 0 to 240")
     pain_value: int | None = None
     if pain.strip():
         try:
@@ -749,9 +748,9 @@ def add_diary_entry(
     minutes_value, pain_value = _diary_numbers(minutes, pain, errors)
     questions = set(_symptom_questions(kb))
     if any(q not in questions for q in symptoms):
-        errors["symptoms"] = "unknown warning sign"
+        errors["symptoms"] = N_("unknown warning sign")
     if len(notes) > 2000:
-        errors["notes"] = "at most 2000 characters"
+        errors["notes"] = N_("at most 2000 characters")
     if errors:
         raise FormError(errors)
     entry = DiaryEntry(

@@ -242,7 +242,7 @@ class PatientInput:
         errors: dict[str, str] = {}
         name = " ".join(self.name.split())
         if not name:
-            errors["name"] = "required"
+            errors["name"] = N_("required")
         elif len(name) > 200:
             errors["name"] = N_("at most 200 characters")
         ext = self.external_id.strip()
@@ -253,10 +253,10 @@ class PatientInput:
             try:
                 born = date.fromisoformat(self.birth_date.strip())
             except ValueError:
-                errors["birth_date"] = "a date in the form YYYY-MM-DD"
+                errors["birth_date"] = N_("a date in the form YYYY-MM-DD")
             else:
                 if born > today:
-                    errors["birth_date"] = "is in the future"
+                    errors["birth_date"] = N_("is in the future")
                 elif born.year < 1900:
                     errors["birth_date"] = N_("before 1900; check the year")
         if self.sex and self.sex not in SEXES:
@@ -670,9 +670,8 @@ def request_clearance(
         errors["concepts"] = N_("name at least one finding to clear")
     elif any(c not in open_ones for c in concepts):
         bad = ", ".join(c for c in concepts if c not in open_ones)
-        errors["concepts"] = (
-            f"{bad}: not a finding that needs clearance now "
-            f"(open: {', '.join(open_ones) or 'none'})"
+        errors["concepts"] = Message(
+            "%(concepts)s: not a finding that needs clearance now", concepts=bad
         )
     if len(message) > 2000:
         errors["message"] = N_("at most 2000 characters")

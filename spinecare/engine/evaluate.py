@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from spinecare.engine.notes import (
+    age_note,
+    code_to_confirm,
+    condition_note,
+    medication_note,
+    recorded_as,
+    stale_note,
+    text_to_confirm,
+    within_note,
+)
 from spinecare.engine.truth import BY_RANK, Truth
+from spinecare.i18n import gettext
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -31,6 +42,7 @@ from spinecare.kb.expressions import (
 )
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Indication, Rule
+from spinecare.messages import N_
 from spinecare.record.model import (
     Answer,
     Coding,
@@ -77,14 +89,16 @@ class Gap:
     """Something missing that left an expression UNKNOWN.
 
     ``window_days``: how recent a value must be (None for an unanswered question);
-    ``latest``: the date of the latest value found, too old to count.
+    ``latest``: the date of the latest value found, too old to count;
+    ``notes``: why readings of the item were set aside (messages of the record readers,
+    translated where the gap is shown).
     """
 
     item: str
     window_days: float | None = None
     latest: date | None = None
     alternatives: tuple[str, ...] = ()
-    note: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -177,13 +191,11 @@ class RecordIndex:
             values.sort(key=Observation.order_key)
             self.observations[measure] = (values, [o.when for o in values])
         # why readings of a measure were set aside (a unit, an implausible value)
-        reasons: dict[str, list[str]] = defaultdict(list)
+        reasons: dict[str, dict[str, None]] = defaultdict(dict)
         for ignored in record.ignored:
-            if ignored.measure is not None:
-                reasons[ignored.measure].append(ignored.reason.split(": ", 1)[-1])
-        self.set_aside = {
-            m: text for m, r in reasons.items() if (text := "; ".join(dict.fromkeys(r)))
-        }
+            if ignored.measure is not None and ignored.reason:
+                reasons[ignored.measure].setdefault(ignored.reason)
+        self.set_aside = {m: tuple(r) for m, r in reasons.items()}
         # what a comparison shows, by measure, the readings that decide and the language:
         # made once per record (the same readings show the same evidence on any date)
         self.shown: dict[tuple[str, int, int, str], Found] = {}
@@ -266,7 +278,7 @@ class RecordIndex:
         for c in codings:
             for hit in codes.lookup_unplaced(c.system, c.code):
                 shown = c.code if c.system == "unknown" else f"{c.system}|{c.code}"
-                note = f"code {shown} in no known code system: confirm"
+                note = code_to_confirm(shown)
                 found.append(ConceptHit(hit.concept, hit.set, hit.zone, shown, False, note))
         if found:
             return found
@@ -276,7 +288,7 @@ class RecordIndex:
                 if (mention.concept, mention.set) in seen:
                     continue
                 seen.add((mention.concept, mention.set))
-                note = f"found in text: '{mention.words}': confirm"
+                note = text_to_confirm(mention.words)
                 found.append(ConceptHit(mention.concept, mention.set, None, None, False, note))
         return found
 
@@ -445,9 +457,10 @@ class Facts:
             return max(reversed(fresh), key=_value), last
         return last, last
 
-    def set_aside_note(self, measure: str) -> str | None:
-        """Why readings of ``measure`` were not used (a unit, an implausible value)."""
-        return self.index.set_aside.get(measure)
+    def set_aside_notes(self, measure: str) -> tuple[str, ...]:
+        """Why readings of ``measure`` were not used (a unit, an implausible value): the
+        readers' messages, each once."""
+        return self.index.set_aside.get(measure, ())
 
 
 def _value(obs: Observation) -> float:
@@ -481,18 +494,22 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
     return out
 
 
-def _condition_evidence(entry: ConditionEntry, as_of: date) -> Evidence:
+def _concept_name(facts: Facts, concept: str) -> str:
+    """A concept by its name in the KB (a fact recorded by its concept, with no text)."""
+    known = facts.kb.concepts.get(concept)
+    return known.label.get(facts.lang) if known is not None else concept
+
+
+def _condition_evidence(entry: ConditionEntry, as_of: date, name: str) -> Evidence:
     c = entry.condition
-    status = c.clinical_status or "no status"
-    if c.abatement is not None:
-        status += f", abated {c.abatement.isoformat()}"
-    if c.contradicts_itself(as_of):
-        status += ": recorded as active and ended, confirm"
-    if c.future_onset(as_of):
-        status += f"; onset {c.onset.isoformat() if c.onset else ''} lies ahead, recorded date used"
-    if entry.note:
-        status += f"; {entry.note}"
-    label = c.text or next((x.display for x in c.codings if x.display), None) or entry.concept
+    status = condition_note(
+        c.clinical_status,
+        c.abatement,
+        contradictory=c.contradicts_itself(as_of),
+        onset_ahead=c.onset if c.future_onset(as_of) else None,
+        match=entry.note,
+    )
+    label = c.text or next((x.display for x in c.codings if x.display), None) or name
     return Evidence(
         ref=c.ref,
         kind="condition",
@@ -541,7 +558,7 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
         unit=obs.unit,
         date=obs.when,
         code=f"{obs.coding.system}|{obs.coding.code}" if obs.coding else None,
-        note=note if note is not None else obs.original,
+        note=note if note is not None else recorded_as(obs.original),
     )
 
 
@@ -710,7 +727,8 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
             shown = entry_rank == 2 or (entry_rank and rank == 1)
             if shown and entry.condition.ref not in seen:
                 seen.add(entry.condition.ref)
-                evidence.append(_condition_evidence(entry, as_of))
+                name = _concept_name(facts, entry.concept)
+                evidence.append(_condition_evidence(entry, as_of, name))
         return evidence, (() if rank == 2 else CONFIRM)
 
     def fold(index: RecordIndex) -> int | None:
@@ -744,16 +762,14 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
         evidence = []
         for entry in certain or entries:
             m = entry.medication
-            note = m.status
-            if entry.note:
-                note = f"{note}; {entry.note}" if note else entry.note
+            note = medication_note(m.status, entry.note)
             evidence.append(
                 Evidence(
                     ref=m.ref,
                     kind="medication",
                     label=m.text
                     or next((c.display for c in m.codings if c.display), None)
-                    or concept,
+                    or _concept_name(facts, concept),
                     code=next((f"{c.system}|{c.code}" for c in m.codings), None),
                     date=m.start,
                     note=note,
@@ -802,9 +818,9 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 kind="procedure",
                 label=e.procedure.text
                 or next((c.display for c in e.procedure.codings if c.display), None)
-                or concept,
+                or _concept_name(facts, concept),
                 date=e.procedure.performed,
-                note=f"within {days:g} days" + (f"; {e.note}" if e.note else ""),
+                note=within_note(days, e.note),
             )
             for e in certain or hits
         ]
@@ -835,10 +851,10 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
         evidence = Evidence(
             ref=f"Patient/{facts.record.patient.id}",
             kind="patient",
-            label="Age",
+            label=gettext(facts.lang, N_("Age")),
             value=float(age),
             date=born,
-            note=f"{age} years old: younger than {years}",
+            note=age_note(age, years),
         )
         return (evidence,), ()
 
@@ -854,7 +870,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     absent = measure.when_missing == "absent"
     limit = kb.threshold(node.threshold)
     holds = OPS[node.op]
-    stale = f"stale: older than {days:g} days"
+    stale = stale_note(days)
 
     def read(facts: Facts) -> tuple[Observation | None, Observation | None]:
         found = facts.readings.get(measure_id)
@@ -882,7 +898,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             measure.item,
             days,
             last.when if last is not None else None,
-            note=facts.set_aside_note(measure_id),
+            notes=facts.set_aside_notes(measure_id),
         )
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
@@ -1052,7 +1068,7 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return evidence, ()
         items = tuple(dict.fromkeys(g.item for g in gaps))
         first = gaps[0]
-        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.note),)
+        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.notes),)
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]

@@ -23,7 +23,7 @@ from spinecare.engine.evaluate import (
 )
 from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.errors import RecordError
-from spinecare.i18n import day_text, translator
+from spinecare.i18n import day_text, translate, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.record.model import Clearance, PatientRecord
@@ -290,11 +290,15 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
             "days": f"{gap.window_days:g}",
             "date": day_text(gap.latest, lang),
         }
-    if gap.note:
-        out += " " + text["set_aside"] % {"note": gap.note}
+    if gap.notes:
+        notes = "; ".join(dict.fromkeys(translate(n, lang) for n in gap.notes))
+        out += " " + text["set_aside"] % {"note": notes}
     if gap.alternatives:
         labels = [_item_label(a, kb, lang)[1] for a in gap.alternatives]
-        out += " " + text["or"] % {"items": "; ".join(labels)}
+        alternatives = text["or"] % {"items": "; ".join(labels)}
+        if labels[-1][-1:] in {"?", "!", "."}:  # a question ends the sentence itself
+            alternatives = alternatives.removesuffix(".")
+        out += " " + alternatives
     return out.strip()
 
 

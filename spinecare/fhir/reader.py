@@ -35,6 +35,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import normalize_icd10, system_name
+from spinecare.messages import N_, Message, Quantity
 from spinecare.record.model import (
     Answer,
     CodedObservation,
@@ -81,7 +82,7 @@ SEARCH_MODES_USED = frozenset({"match", "include"})
 OBSERVATION_VOID = frozenset({"cancelled", "entered-in-error"})
 ENTERED_IN_ERROR = "entered-in-error"
 
-FAMILY_HISTORY = "family history, not the patient's condition"
+FAMILY_HISTORY = Message("family history, not the patient's condition")
 # How a Condition says it is family history: by a code or a category, never by words in
 # the patient's own text ("breast cancer; family history of diabetes" is the patient's
 # cancer). The FHIR example (Condition-family-history) marks it only by its code, SNOMED
@@ -101,17 +102,45 @@ _DATE = re.compile(
 )
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
-_VALUE_KEYS = (
-    "valueCodeableConcept",
-    "valueString",
-    "valueBoolean",
-    "valueRange",
-    "valueRatio",
-    "valueSampledData",
-    "valueTime",
-    "valueDateTime",
-    "valuePeriod",
-)
+_VALUE_KEYS = {
+    "valueCodeableConcept": N_("a code"),
+    "valueString": N_("a text"),
+    "valueBoolean": N_("yes or no"),
+    "valueRange": N_("a range"),
+    "valueRatio": N_("a ratio"),
+    "valueSampledData": N_("a series of samples"),
+    "valueTime": N_("a time"),
+    "valueDateTime": N_("a date"),
+    "valuePeriod": N_("a period"),
+}
+"""The values of an Observation that are not a number, by what they hold."""
+
+DATA_ABSENT = {
+    "unknown": N_("unknown"),
+    "asked-unknown": N_("asked, not known"),
+    "temp-unknown": N_("not known yet"),
+    "not-asked": N_("not asked"),
+    "asked-declined": N_("the patient declined to answer"),
+    "masked": N_("withheld"),
+    "not-applicable": N_("not applicable"),
+    "unsupported": N_("not supported by the sending system"),
+    "as-text": N_("given as text"),
+    "error": N_("an error"),
+    "not-a-number": N_("not a number"),
+    "negative-infinity": N_("below the measuring range"),
+    "positive-infinity": N_("above the measuring range"),
+    "not-performed": N_("not performed"),
+    "not-permitted": N_("not permitted"),
+}
+"""Why a value is absent (FHIR data-absent-reason), as a clinician says it."""
+
+NOT_MEASURED = {
+    "cancelled": N_("cancelled: not a measurement"),
+    "entered-in-error": N_("entered in error: not a measurement"),
+}
+"""An Observation that is not a measurement, by its status (:data:`OBSERVATION_VOID`)."""
+
+ENTERED_IN_ERROR_NOTE = Message("entered in error")
 
 
 class _Bad(Exception):
@@ -490,7 +519,7 @@ def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
     if isinstance(text, str):
         if _NUMBER_TEXT.fullmatch(text):
             return float(text.strip().replace(",", "."))
-        return Ignored("", f"{measure}: the value '{text}' is not a number")
+        return Ignored("", Message("the value '%(text)s' is not a number", text=text), measure)
     return None
 
 
@@ -528,7 +557,11 @@ def _measurement(
         if comparator:
             return Ignored(
                 ref,
-                f"{measure}: value is a bound ({comparator} {value}), not a measurement",
+                Message(
+                    "the value is a bound (%(comparator)s %(value)s), not a measurement",
+                    comparator=comparator,
+                    value=Quantity(value, None),
+                ),
                 measure,
             )
         code = _str(quantity, "code", f"{where}valueQuantity.")
@@ -541,12 +574,11 @@ def _measurement(
         if number is None:
             for key in _VALUE_KEYS:
                 if key in node:
-                    return Ignored(ref, f"{measure}: the value is not a number ({key})", measure)
-            absent = _obj(node, "dataAbsentReason", where)
-            codes = _codings(absent, f"{where}dataAbsentReason")
-            reason = codes[0].code if codes else _text(absent, f"{where}dataAbsentReason")
-            because = f" (dataAbsentReason: {reason})" if reason else ""
-            return Ignored(ref, f"{measure}: no value{because}", measure)
+                    kind = Message(_VALUE_KEYS[key])
+                    return Ignored(
+                        ref, Message("the value is %(kind)s, not a number", kind=kind), measure
+                    )
+            return Ignored(ref, _no_value(_obj(node, "dataAbsentReason", where), where), measure)
         value = number
         unit_candidates = (None,)
     written = unit_candidates[0]
@@ -562,19 +594,27 @@ def _measurement(
         if not any(unit_candidates):
             # Real data (4 Synthea patients) writes blood-pressure components without any
             # unit: the number cannot be read safely, so it is set aside, not guessed.
-            return Ignored(ref, f"{measure}: value {_number_text(value)} has no unit", measure)
+            return Ignored(
+                ref,
+                Message("value %(value)s has no unit", value=Quantity(value, None)),
+                measure,
+            )
         as_written = next((u for u in reversed(unit_candidates) if u is not None), "")
         return Ignored(
             ref,
-            f"{measure}: value {_number_text(value)} in '{as_written}' cannot be converted"
-            f" to {target}",
+            Message(
+                "value %(value)s in '%(unit)s' cannot be converted to %(target)s",
+                value=Quantity(value, None),
+                unit=as_written,
+                target=Quantity(None, target),
+            ),
             measure,
         )
     # the value as written, when its unit is spelled otherwise than the measure's unit
     original = None if written in (None, "", target) else f"{_number_text(value)} {written}"
     if (low is not None and converted < low) or (high is not None and converted > high):
-        shown = original or f"{_number_text(value)} {target}"
-        return Ignored(ref, f"{measure}: {shown} is not a plausible value", measure)
+        shown = Quantity(value, written or target)
+        return Ignored(ref, Message("%(value)s is not a plausible value", value=shown), measure)
     return Observation(
         ref=ref,
         measure=measure,
@@ -593,6 +633,16 @@ _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
     ("effectiveInstant", None),
     ("issued", None),
 )
+
+
+def _no_value(absent: Resource | None, where: str) -> Message:
+    """No value, with the reason the record gives (FHIR data-absent-reason), if any."""
+    codes = _codings(absent, f"{where}dataAbsentReason")
+    code = codes[0].code if codes else None
+    if code in DATA_ABSENT:
+        return Message("no value (%(reason)s)", reason=Message(DATA_ABSENT[code]))
+    text = _text(absent, f"{where}dataAbsentReason") or code  # as recorded
+    return Message("no value ('%(text)s')", text=text) if text else Message("no value")
 
 
 @_guarded
@@ -620,10 +670,10 @@ def observations_from_fhir(
         return [], []
     status = _status(res)
     if status in OBSERVATION_VOID:
-        return [], [Ignored(ref, f"status {status}: not a measurement")]
+        return [], [Ignored(ref, Message(NOT_MEASURED[status]))]
     when = _first_date(res, _OBSERVATION_DATES)
     if when is None:
-        return [], [Ignored(ref, "no date (no effective[x] and no issued)")]
+        return [], [Ignored(ref, Message("no date of measurement"))]
     instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
     observations: list[Observation] = []
     ignored: list[Ignored] = []
@@ -702,7 +752,7 @@ def questionnaire_response_from_fhir(
     """
     status = _status(res)
     if status is not None and status not in _ANSWERED:
-        return [], [], [Ignored(ref, f"status {status}: the answers are not final")]
+        return [], [], [Ignored(ref, Message("the answers are not final"))]
     when = _first_date(res, (("authored", None),))
     instant = _instant(res.get("authored"), when) if when is not None else None
     answers: list[Answer] = []
@@ -720,7 +770,7 @@ def questionnaire_response_from_fhir(
             hit = measures.get(("questionnaire-item", link))
             if hit is not None and when is not None:
                 if isinstance(value, bool | str):
-                    ignored.append(Ignored(ref, f"{hit[0]}: the answer is not a number", hit[0]))
+                    ignored.append(Ignored(ref, Message("the answer is not a number"), hit[0]))
                     continue
                 node: dict[str, Any] = (
                     {"valueQuantity": {"value": value, "code": hit[1]}}
@@ -1030,7 +1080,7 @@ class RecordBuilder:
 
     def _medication_order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
-            self._ignored.append(Ignored(ref, "status entered-in-error"))
+            self._ignored.append(Ignored(ref, ENTERED_IN_ERROR_NOTE))
         else:
             # converted in build(): the Medication it names may come later
             self._medication_orders.append((res, ref))
@@ -1049,13 +1099,13 @@ class RecordBuilder:
 
     def _procedure(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
-            self._ignored.append(Ignored(ref, "status entered-in-error"))
+            self._ignored.append(Ignored(ref, ENTERED_IN_ERROR_NOTE))
         else:
             self._procedures.append(procedure_from_fhir(res, ref))
 
     def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
-            self._ignored.append(Ignored(ref, "status entered-in-error"))
+            self._ignored.append(Ignored(ref, ENTERED_IN_ERROR_NOTE))
         else:
             self._orders.append(order_from_fhir(res, ref))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from spinecare.messages import Message
 from spinecare.record.standing import (
     CONDITION_STANDING,
     CONDITION_START,
@@ -231,14 +232,16 @@ class CodedObservation:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A fact the reader saw and set aside, with the reason (shown in traces).
+    """A fact the reader saw and set aside, with the reason.
 
-    ``measure``: the KB measure a set-aside reading was of (its reason is then shown
-    where that measure is missing).
+    ``reason``: a :class:`~spinecare.messages.Message` (its value the English text, its
+    id and parameters kept), translated where it is shown; never words built in the
+    reader. ``measure``: the KB measure a set-aside reading was of (its reason is then
+    shown where that measure is missing).
     """
 
     ref: str
-    reason: str
+    reason: Message
     measure: str | None = None
 
 

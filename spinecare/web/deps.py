@@ -44,7 +44,7 @@ from spinecare.clinic.accounts import (
 from spinecare.clinic.limits import check_fields
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
-from spinecare.messages import Message
+from spinecare.messages import Message, Shown
 from spinecare.settings import Settings
 from spinecare.store.db import Database
 from spinecare.web import i18n
@@ -103,12 +103,27 @@ def fact_value(value: Any, unit: str | None = None) -> str:
 
 
 def engine_note(note: Any) -> Markup:
-    """A note the screening wrote beside a fact: translated where the catalogue has it, else
-    shown in English and marked so (``lang="en"``)."""
-    text = i18n.translate(note)
-    if i18n.current() != "en" and text == str(note):
-        return Markup('<span lang="en">{}</span>').format(text)
-    return escape(text)
+    """A note the screening wrote beside a fact, in the reader's language; the record's own
+    words it quotes (a code, the words matched, a status) shown as written
+    (``translate="no"``)."""
+    if isinstance(note, Message):
+        return _marked(note, i18n.current())
+    return _name(note)
+
+
+def _marked(message: Message, lang: str) -> Markup:
+    params: dict[str, Any] = {}
+    for key, value in message.params.items():
+        if isinstance(value, Message):
+            params[key] = _marked(value, lang)
+        elif isinstance(value, Shown):
+            params[key] = escape(value.in_language(lang))
+        elif isinstance(value, str):
+            params[key] = _name(value)
+        else:
+            params[key] = escape(value)
+    text = escape(texts.gettext(lang, message.msgid))
+    return text % params if params else text
 
 
 TEMPLATES.env.filters["unit"] = unit_words

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
+from spinecare.engine.notes import CONDITION_STATUS
 from spinecare.errors import RecordError
 from spinecare.i18n import quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
@@ -74,12 +75,7 @@ COURSE_WORDS = {
     "completed": Text("completed"),
 }
 STATUS_WORDS = {
-    "active": Text("active"),
-    "recurrence": Text("recurrence"),
-    "relapse": Text("relapse"),
-    "inactive": Text("inactive"),
-    "remission": Text("in remission"),
-    "resolved": Text("resolved"),
+    **{status: Text(word) for status, word in CONDITION_STATUS.items()},
     "cleared": Text("cleared"),
     "declined": Text("declined"),
     "open": Text("open"),

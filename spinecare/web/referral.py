@@ -24,6 +24,8 @@ router = APIRouter()
 
 READERS = ("admin", "therapist", "physician")
 URGENT = "refer_urgently"
+RECORDED = frozenset({"condition", "medication", "procedure"})
+"""Facts whose label is the record's own text (kept in its language, not translated)."""
 NO_RED_FLAG = N_("no urgent referral for this patient on %(day)s: the screening finds no red flag")
 
 
@@ -62,6 +64,7 @@ def _finding(kb: KB, f: dict[str, Any], labels: dict[str, str], lang: str) -> di
         "evidence": [
             {
                 "label": e.get("label") or "",
+                "recorded": e.get("kind") in RECORDED,
                 "value": _value(e["value"], e.get("unit"), lang) if "value" in e else None,
                 "date": format_day(e.get("date")),
             }

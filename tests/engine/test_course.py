@@ -23,6 +23,7 @@ from spinecare.engine.course import (
     start_course,
 )
 from spinecare.errors import InputError
+from spinecare.i18n import translate
 from spinecare.record.model import Answer, Clearance
 
 DEMO = "spinecare/demo/"
@@ -70,8 +71,8 @@ def test_start_defaults_to_the_plan(course, ready_plan):
 @pytest.mark.parametrize(
     ("source", "status", "words"),
     [
-        (KUZNETSOVA, "pending", ["pending", "prepared but not started", "Disc herniation"]),
-        (FEDOROVA, "blocked", ["blocked", "cannot be started", "malignant"]),
+        (KUZNETSOVA, "pending", ["provisional", "prepared but not started", "Disc herniation"]),
+        (FEDOROVA, "blocked", ["does not allow massage", "no course can be started", "malignant"]),
     ],
 )
 def test_only_a_ready_plan_starts(kb, source, status, words):
@@ -96,10 +97,10 @@ def test_adjustment_within_range_is_recorded_without_reason(ready_plan, kb):
 @pytest.mark.parametrize(
     ("field", "value", "range_text"),
     [
-        ("sessions", 20, "10-15"),
-        ("sessions", 8, "10-15"),
-        ("sessions_per_week", 7, "2-5"),
-        ("minutes_per_session", 45, "10-20 min"),
+        ("sessions", 20, "10–15 sessions"),
+        ("sessions", 8, "10–15 sessions"),
+        ("sessions_per_week", 7, "2–5 per week"),
+        ("minutes_per_session", 45, "10–20 min"),
     ],
 )
 def test_outside_range_needs_a_reason(ready_plan, kb, field, value, range_text):
@@ -109,6 +110,9 @@ def test_outside_range_needs_a_reason(ready_plan, kb, field, value, range_text):
     assert message.startswith(f"{field}:")
     assert range_text in message
     assert "reason is required" in message
+    # beside its field, in Russian, with the zone's name and the units as people write them
+    russian = translate(message.params["problem"], "ru")
+    assert "Воротниковая зона" in russian and "обоснование" in russian
     # With a written reason it is accepted and recorded.
     c = start_course(
         ready_plan,
@@ -144,7 +148,7 @@ def test_blank_reason_is_no_reason(ready_plan, kb):
 
 def test_two_zones_combine_ranges(ready_plan, kb):
     # Adding a zone the record does not show needs a reason; minutes add up per zone.
-    with pytest.raises(InputError, match="zones: lumbosacral not found"):
+    with pytest.raises(InputError, match=r"zones: Lumbosacral region .*: not found in the record"):
         start_course(ready_plan, start=START, kb=kb, zones=["collar_zone", "lumbosacral"])
     c = start_course(
         ready_plan,
@@ -155,7 +159,7 @@ def test_two_zones_combine_ranges(ready_plan, kb):
     )
     assert c.zones == ["collar_zone", "lumbosacral"]
     assert c.minutes_per_session == 35  # 15 + 20
-    with pytest.raises(InputError, match=r"minutes_per_session: 60 min .* \(20-50 min\)"):
+    with pytest.raises(InputError, match=r"minutes_per_session: 60 min .*: 20–50 min\)"):
         start_course(
             ready_plan,
             start=START,
@@ -190,7 +194,7 @@ def test_excluded_modality_is_refused_whatever_the_reason(kb):
 
 
 def test_modality_not_proposed_needs_reason(ready_plan, kb):
-    with pytest.raises(InputError, match="modalities: vacuum not proposed"):
+    with pytest.raises(InputError, match=r"modalities: Vacuum \(cupping\) massage: not proposed"):
         start_course(ready_plan, start=START, kb=kb, modalities=["classical", "vacuum"])
     c = start_course(
         ready_plan, start=START, kb=kb, modalities=["classical"]
@@ -213,7 +217,9 @@ def test_home_steps_and_minutes(ready_plan, kb):
     assert len(routine[0]["steps"]) == 2
     with pytest.raises(InputError, match="home_steps: 'jump' is not a step"):
         start_course(ready_plan, start=START, kb=kb, home_steps={"collar_zone": ["jump"]})
-    with pytest.raises(InputError, match=r"home_minutes: 40 min .* \(5-15 min\)"):
+    with pytest.raises(
+        InputError, match=r"home_minutes: 40 min a day .* \(Collar zone .*: 5–15 min\)"
+    ):
         start_course(ready_plan, start=START, kb=kb, home_minutes={"collar_zone": 40})
 
 
@@ -451,7 +457,8 @@ def test_one_session_a_day_unless_a_reason_is_given(course):
     first = new_session(course, day=START, pre_pain=5, post_pain=4)
     with pytest.raises(InputError, match="same_day_reason: a session of this course") as caught:
         new_session(course, day=START, pre_pain=4, post_pain=3, earlier=[first])
-    assert caught.value.message.params == {"day": START.isoformat()}
+    assert caught.value.message.params["field"] == "same_day_reason"
+    assert caught.value.message.params["problem"].params["day"].day == START
     second = new_session(
         course,
         day=START,

@@ -53,7 +53,7 @@ def test_unknown_findings_say_what_to_confirm() -> None:
 def test_a_reading_set_aside_is_named_where_the_measure_is_missing() -> None:
     result = screen(EHR / "temperature_degf_implausible.json", as_of=AS_OF).to_json()
     why = {m["item"]: m["why"] for m in result["missing"]}
-    assert "38.1 [degF] is not a plausible value" in why["body_temperature"]
+    assert "Set aside: 38.1 °F is not a plausible value." in why["body_temperature"]
 
 
 @pytest.mark.parametrize(

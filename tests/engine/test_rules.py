@@ -99,7 +99,7 @@ def test_stale_blood_pressure_is_reported_as_evidence(kb) -> None:
     finding = next(f for f in result.findings if f.rule == "significant_hypertension")
     assert finding.certainty == "unknown"
     assert finding.evidence[0].date.isoformat() == "2026-10-11"
-    assert "stale" in (finding.evidence[0].note or "")
+    assert "too old to count" in (finding.evidence[0].note or "")
     assert "latest Oct 11, 2026" in result.missing[0].why
 
 

@@ -6,6 +6,7 @@ import copy
 import gzip
 import json
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 
 from spinecare.errors import RecordError
 from spinecare.fhir.reader import RecordBuilder, read_bundle
+from spinecare.i18n import translate
+from spinecare.messages import Message
 from spinecare.record.model import Ignored, PatientRecord
 
 MEASURES = {
@@ -169,7 +172,7 @@ def test_cancelled_blood_pressure_observation_is_ignored() -> None:
     record = read(example("Observation-blood-pressure-cancel.json"))
     assert record.observations == []
     assert record.ignored == [
-        Ignored("Observation/blood-pressure-cancel", "status cancelled: not a measurement")
+        Ignored("Observation/blood-pressure-cancel", "cancelled: not a measurement")
     ]
 
 
@@ -183,13 +186,14 @@ def test_entered_in_error_observations_are_ignored() -> None:
         "Observation/blood-pressure",
         "Observation/f202",
     ]
-    assert all("entered-in-error" in reason for reason in reasons(record))
+    assert reasons(record) == ["entered in error: not a measurement"] * 2
 
 
 def test_component_without_value_is_ignored_with_its_data_absent_reason() -> None:
     record = read(example("Observation-blood-pressure-dar.json"))
     assert [(o.measure, o.value) for o in record.observations] == [("systolic_bp", 107.0)]
-    assert reasons(record) == ["diastolic_bp: no value (dataAbsentReason: not-performed)"]
+    assert reasons(record) == ["no value (not performed)"]
+    assert [item.measure for item in record.ignored] == ["diastolic_bp"]
 
 
 def test_body_temperature_example_read_in_celsius() -> None:
@@ -261,7 +265,7 @@ def test_value_given_as_a_bound_is_ignored_not_taken_as_a_measurement() -> None:
     observation["valueQuantity"]["comparator"] = ">"
     record = read(observation)
     assert record.observations == []
-    assert reasons(record) == ["body_temperature: value is a bound (> 36.5), not a measurement"]
+    assert reasons(record) == ["the value is a bound (> 36.5), not a measurement"]
 
 
 def test_value_without_any_unit_is_ignored_not_guessed() -> None:
@@ -270,10 +274,8 @@ def test_value_without_any_unit_is_ignored_not_guessed() -> None:
         component["valueQuantity"] = {"value": component["valueQuantity"]["value"]}
     record = read(observation)
     assert record.observations == []
-    assert reasons(record) == [
-        "systolic_bp: value 107 has no unit",
-        "diastolic_bp: value 60 has no unit",
-    ]
+    assert reasons(record) == ["value 107 has no unit", "value 60 has no unit"]
+    assert [item.measure for item in record.ignored] == ["systolic_bp", "diastolic_bp"]
 
 
 def test_observations_of_codes_not_used_are_skipped_even_with_odd_units() -> None:
@@ -283,6 +285,56 @@ def test_observations_of_codes_not_used_are_skipped_even_with_odd_units() -> Non
     record = read(height, example("Observation-bmi.json"), example("Observation-heart-rate.json"))
     assert record.observations == []
     assert record.ignored == []
+
+
+def _set_aside() -> list[dict[str, Any]]:
+    """Observations set aside, one for every reason the reader gives."""
+    cases = [example("Observation-blood-pressure-cancel.json"), example("Observation-f202.json")]
+    cases[1]["status"] = "entered-in-error"
+    cases.append(example("Observation-blood-pressure-dar.json"))
+    for value in (
+        {"value": 36.5, "unit": "Cel", "comparator": ">"},
+        {"value": 3, "unit": "furlongs"},
+        {"value": 60, "code": "Cel"},
+        {"value": 1200, "code": "[degF]"},
+        {"value": 38},
+    ):
+        temperature = example("Observation-body-temperature.json")
+        temperature["valueQuantity"] = value
+        cases.append(temperature)
+    for key, value in (
+        ("valueString", "normal"),
+        ("valueString", "38,1"),
+        ("valueCodeableConcept", {"text": "normal"}),
+        ("dataAbsentReason", {"text": "thermometer broken"}),
+        ("dataAbsentReason", {"coding": [{"code": "asked-declined"}]}),
+    ):
+        temperature = example("Observation-body-temperature.json")
+        del temperature["valueQuantity"]
+        temperature[key] = value
+        cases.append(temperature)
+    undated = example("Observation-body-temperature.json")
+    del undated["effectiveDateTime"]
+    cases.append(undated)
+    return cases
+
+
+def test_every_reason_to_set_a_fact_aside_is_a_message_in_every_language() -> None:
+    """The reader records why (a message id with its parameters), never English words; the
+    reason reads in Russian with values and units as people write them."""
+    plausible = {**MEASURES, ("loinc", "8310-5"): ("body_temperature", "Cel", 30.0, 45.0)}
+    facts = collection(*_set_aside(), example("Condition-family-history.json"))
+    record = read_bundle(facts, plausible, source="test-bundle.json")
+    assert len(record.ignored) == len(_set_aside()) + 1
+    for item in record.ignored:
+        assert isinstance(item.reason, Message), item
+        russian = re.sub(r"«[^»]*»|°[CF]", "", translate(item.reason, "ru"))  # as recorded
+        assert not re.search(r"[A-Za-z]", russian), (item.reason, russian)
+        assert not re.search(r"\bCel\b|\[degF\]|mm\[Hg\]", str(item.reason)), item.reason
+    shown = {translate(i.reason, "ru") for i in record.ignored}
+    assert "1\xa0200 °F — неправдоподобное значение" in shown
+    assert "значение «normal» — не число" in shown
+    assert "нет значения (пациент отказался отвечать)" in shown
 
 
 # ----------------------------------------------------------- medications, procedures, orders
@@ -298,7 +350,7 @@ def test_medication_statements_contained_medication_and_entered_in_error() -> No
     assert tylenol.start == date(2015, 1, 23)
     assert by_ref["MedicationStatement/example003"].text == "Little Pink Pill for water retention"
     assert "MedicationStatement/example005" not in by_ref
-    assert record.ignored == [Ignored("MedicationStatement/example005", "status entered-in-error")]
+    assert record.ignored == [Ignored("MedicationStatement/example005", "entered in error")]
 
 
 def test_service_requests_become_orders() -> None:
@@ -570,7 +622,7 @@ def test_unconvertible_unit_sets_that_reading_aside_not_the_record(tmp_path: Pat
     assert record.ignored == [
         Ignored(
             "Observation/abc",
-            "body_temperature: value 3 in 'furlongs' cannot be converted to Cel",
+            "value 3 in 'furlongs' cannot be converted to °C",
             "body_temperature",
         )
     ]

@@ -4,6 +4,7 @@ labels, KB texts and form errors in the user's language, no English label left o
 from __future__ import annotations
 
 import ast
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -361,3 +362,97 @@ def test_access_denied_page_in_russian(world: Any) -> None:
     assert r.status_code == 403
     assert "эта страница для ролей" in r.text
     assert "this page is for" not in r.text
+
+
+def _import(client: Any, name: str) -> str:
+    """Import an EHR fixture; the address of its screening page."""
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "ehr" / name).read_bytes()
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf_of(client, "/patients/import")},
+        files={"file": (name, raw, "application/json")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[:300]
+    return str(r.headers["location"])
+
+
+def test_notes_beside_the_facts_in_russian_with_the_records_words_as_written(world: Any) -> None:
+    client = _russian(world, "therapist")
+    screening = _import(client, "procedure_text_spinal_fusion.json")
+    r = client.get(f"{screening}?as_of=2026-11-20", headers=HTML)
+    assert r.status_code == 200
+    # the note in Russian; the words matched in the record's text kept as written, unmarked
+    # English nowhere (no lang="en" fallback)
+    assert 'за последние 90 дн.; найдено в тексте: «<span translate="no">spinal fusion</span>»' in (
+        r.text
+    )
+    assert "within 90 days" not in r.text and '<span lang="en">' not in r.text.split("<h2")[1]
+    # a fact with no value: no stray colon after its label
+    assert "L4-L5</span>:  (" not in r.text
+
+
+def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:
+    client = _russian(world, "therapist")
+    screening = _import(client, "snomed_bone_metastasis.json")
+    r = client.get(screening.replace("/screening", "/referral"), headers=HTML)
+    assert r.status_code == 200, r.text[:300]
+    assert "Срочное направление" in r.text
+    items = r.text.split('<p class="sub">')[1]
+    assert '<li><span translate="no">' in items
+
+
+@pytest.mark.parametrize(
+    ("form", "change"),
+    [
+        ("session", {"post_pain": "14"}),
+        ("session", {"pre_pain": "x"}),
+        ("session", {"post_pain": "2.5"}),
+        ("session", {"minutes": "-5"}),
+        ("session", {"minutes": "900"}),
+        ("session", {"tech_collar_zone": ["nonsense"]}),
+        ("course", {"sessions": "abc"}),
+        ("course", {"sessions": "2.5"}),
+        ("course", {"sessions": "40"}),
+        ("course", {"minutes_per_session": "200"}),
+        ("course", {"zones": ["collar_zone", "lumbosacral"]}),
+        ("course", {"modalities": ["classical", "vacuum"]}),
+        ("course", {"modalities": ["classical", "self_massage"], "home_minutes_collar_zone": "90"}),
+        ("pending", {}),
+    ],
+)
+def test_course_and_session_refusals_beside_the_field_in_russian(
+    world: Any, form: str, change: dict[str, Any]
+) -> None:
+    """What the course library refuses is said beside the field in the reader's language,
+    with names, numbers and units as people write them (no ids, no English)."""
+    from tests.web.test_web_courses import DAY, _start
+
+    client = _russian(world, "therapist")
+    if form == "session":
+        course = _start(world, world.own_patient)
+        page, target = f"/courses/{course}", f"/courses/{course}/sessions"
+        data = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", **change}
+    else:  # the patient's own course, or the course of a patient who needs clearance first
+        patient = world.own_patient if form == "course" else world.demo_patient
+        page = f"/patients/{patient}/course/new"
+        target = f"/patients/{patient}/courses"
+        data = {"start": date.today().isoformat(), **change}
+    r = client.post(target, data={**data, "csrf_token": csrf_of(client, page)}, headers=HTML)
+    assert r.status_code == 422
+    errors = re.findall(r'(?:class="field-error"|role="alert")[^>]*>([^<]+)<', r.text)
+    assert errors
+    english = [e for e in errors if re.search(r"[A-Za-z]{2,}", re.sub(r"«[^»]*»", "", e))]
+    assert english == []
+
+
+def test_every_error_a_template_shows_is_translated() -> None:
+    """An error (a Message or a catalogue text) is shown through ``tr`` (or the ``err``
+    macro, which uses it): never its English value."""
+    shown = re.compile(r"\{\{\s*errors(?:\.\w+|\[[^\]]+\])\s*(\|(?!tr\b)[^}]*)?\}\}")
+    found = [
+        f"{path.name}: {m.group(0)}"
+        for path in sorted((WEB / "templates").glob("*.html"))
+        for m in shown.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

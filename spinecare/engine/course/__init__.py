@@ -34,7 +34,13 @@ from spinecare.engine.course.sessions import (
     new_session,
     pain_value,
 )
-from spinecare.engine.course.start import complete_course, home_routine, resume_course, start_course
+from spinecare.engine.course.start import (
+    complete_course,
+    home_routine,
+    not_startable,
+    resume_course,
+    start_course,
+)
 from spinecare.engine.course.stops import apply_stop_rules
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "course_end_date",
     "home_routine",
     "new_session",
+    "not_startable",
     "pain_value",
     "planned_by",
     "progress",

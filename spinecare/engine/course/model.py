@@ -11,6 +11,7 @@ from typing import Any
 
 from spinecare.errors import InputError
 from spinecare.kb.schema import Dose
+from spinecare.messages import Message, Quantity, field_error
 
 COURSE_STATUSES = ("active", "paused", "completed")
 """``active``: sessions may be booked; ``paused``: a stop rule fired, the physician decides;
@@ -241,17 +242,23 @@ def _range_for(doses: Sequence[Dose], *, summed: bool) -> tuple[float, float, st
     return low, high, unit, sources
 
 
+def not_a_number(name: str, value: Any) -> Message:
+    return field_error(name, Message("'%(value)s' is not a number", value=str(value)))
+
+
 def _number(name: str, value: Any, *, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         try:
             value = float(str(value).strip())
         except ValueError:
-            raise InputError(f"{name}: '{value}' is not a number") from None
+            raise InputError(not_a_number(name, value)) from None
     number = float(value)
     if math.isnan(number) or math.isinf(number):
-        raise InputError(f"{name}: '{value}' is not a number")
+        raise InputError(not_a_number(name, value))
     if integer and number != int(number):
-        raise InputError(f"{name}: {value} must be a whole number")
+        problem = Message("%(value)s must be a whole number", value=Quantity(number, None))
+        raise InputError(field_error(name, problem))
     if number <= 0:
-        raise InputError(f"{name}: must be more than 0 (got {_fmt(number)})")
+        problem = Message("must be more than 0 (got %(value)s)", value=Quantity(number, None))
+        raise InputError(field_error(name, problem))
     return number

@@ -8,12 +8,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from spinecare.engine.course.model import MAX_SESSION_MINUTES, PAIN_MAX, PAIN_MIN, Course, _fmt
+from spinecare.engine.course.model import (
+    MAX_SESSION_MINUTES,
+    PAIN_MAX,
+    PAIN_MIN,
+    Course,
+    not_a_number,
+)
 from spinecare.engine.screening import ALLOWED, Screening, screen_record
 from spinecare.errors import InputError
 from spinecare.i18n import day_text, translator
 from spinecare.kb.loader import KB
-from spinecare.messages import Message
+from spinecare.messages import Day, Message, Quantity, field_error
 from spinecare.record.model import Answer, Observation, PatientRecord
 
 MAX_SAME_DAY_REASON = 500
@@ -191,19 +197,24 @@ def check_session_day(
 
 
 def pain_value(name: str, value: Any) -> int:
+    def refused(problem: Message) -> InputError:
+        return InputError(field_error(name, problem))
+
     if isinstance(value, bool):
-        raise InputError(f"{name}: pain is a score from 0 to 10, not {value}")
+        raise refused(Message("pain is a score from 0 to 10, not yes or no"))
+    not_a_score = Message("'%(value)s' is not a pain score from 0 to 10", value=str(value))
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
-            raise InputError(f"{name}: '{value}' is not a pain score from 0 to 10") from None
+            raise refused(not_a_score) from None
     if not isinstance(value, int | float) or math.isnan(value):
-        raise InputError(f"{name}: '{value}' is not a pain score from 0 to 10")
+        raise refused(not_a_score)
+    shown = Quantity(float(value), None)
     if value != int(value):
-        raise InputError(f"{name}: pain is a whole number from 0 to 10 (got {value})")
+        raise refused(Message("pain is a whole number from 0 to 10 (got %(value)s)", value=shown))
     if not PAIN_MIN <= value <= PAIN_MAX:
-        raise InputError(f"{name}: pain must be from 0 to 10 (got {_fmt(float(value))})")
+        raise refused(Message("pain must be from 0 to 10 (got %(value)s)", value=shown))
     return int(value)
 
 
@@ -224,7 +235,7 @@ class Session:
 
     def __post_init__(self) -> None:
         if not isinstance(self.day, date):
-            raise InputError("day: the session date is required")
+            raise InputError(field_error("day", Message("the session date is required")))
         object.__setattr__(self, "pre_pain", pain_value("pre_pain", self.pre_pain))
         object.__setattr__(self, "post_pain", pain_value("post_pain", self.post_pain))
         minutes = self.minutes
@@ -232,14 +243,17 @@ class Session:
             try:
                 minutes = float(str(minutes).strip())
             except ValueError:
-                raise InputError(f"minutes: '{self.minutes}' is not a number") from None
+                raise InputError(not_a_number("minutes", self.minutes)) from None
         if math.isnan(minutes) or minutes < 0:
-            raise InputError(f"minutes: must be 0 or more (got {self.minutes})")
+            problem = Message("must be 0 or more (got %(value)s)", value=str(self.minutes))
+            raise InputError(field_error("minutes", problem))
         if minutes > MAX_SESSION_MINUTES:
-            raise InputError(
-                f"minutes: {_fmt(minutes)} is more than {MAX_SESSION_MINUTES} minutes "
-                "for one session"
+            problem = Message(
+                "%(minutes)s is more than %(most)s for one session",
+                minutes=Quantity(minutes, None),
+                most=Quantity(MAX_SESSION_MINUTES, "min"),
             )
+            raise InputError(field_error("minutes", problem))
         object.__setattr__(self, "minutes", float(minutes))
         event = (self.adverse_event or "").strip() or None
         object.__setattr__(self, "adverse_event", event)
@@ -302,18 +316,16 @@ def new_session(
     recorded sessions) needs ``same_day_reason``."""
     reason = (same_day_reason or "").strip()
     if len(reason) > MAX_SAME_DAY_REASON:
-        raise InputError(
-            Message("same_day_reason: at most %(n)s characters", n=MAX_SAME_DAY_REASON)
-        )
+        problem = Message("at most %(n)s characters", n=MAX_SAME_DAY_REASON)
+        raise InputError(field_error("same_day_reason", problem))
     if any(s.day == day for s in earlier):
         if not reason:
-            raise InputError(
-                Message(
-                    "same_day_reason: a session of this course is already recorded on "
-                    "%(day)s; a second one the same day needs the reason",
-                    day=day.isoformat(),
-                )
+            problem = Message(
+                "a session of this course is already recorded on %(day)s; a second one the "
+                "same day needs the reason",
+                day=Day(day),
             )
+            raise InputError(field_error("same_day_reason", problem))
     else:
         reason = ""
     session = Session(
@@ -328,24 +340,29 @@ def new_session(
         same_day_reason=reason or None,
     )
     if session.day < course.start:
-        raise InputError(
-            f"day: the session date {session.day.isoformat()} is before the course start "
-            f"{course.start.isoformat()}"
+        problem = Message(
+            "the session date %(day)s is before the course start %(start)s",
+            day=Day(session.day),
+            start=Day(course.start),
         )
+        raise InputError(field_error("day", problem))
+    if course.status == "paused":
+        problem = Message(
+            "the course is paused; no session can be recorded until the physician resumes it"
+        )
+        raise InputError(field_error("status", problem))
     if course.status != "active":
         raise InputError(
-            f"status: the course is {course.status}; no session can be recorded"
-            + (" until the physician resumes it" if course.status == "paused" else "")
+            field_error("status", Message("the course has ended; no session can be recorded"))
         )
     for zone, done in session.techniques.items():
         if zone not in course.zones:
-            raise InputError(
-                f"techniques: zone '{zone}' is not in the course ({', '.join(course.zones)})"
-            )
+            problem = Message("zone '%(zone)s' is not one of the course's zones", zone=zone)
+            raise InputError(field_error("techniques", problem))
         for t in done:
             if t not in course.techniques:
-                raise InputError(
-                    f"techniques: '{t}' is not in the course's technique sequence "
-                    f"({', '.join(dict.fromkeys(course.techniques))})"
+                problem = Message(
+                    "'%(technique)s' is not one of the course's techniques", technique=t
                 )
+                raise InputError(field_error("techniques", problem))
     return session

@@ -11,7 +11,6 @@ from spinecare.engine.course.model import (
     Adjustment,
     Course,
     HomeAssignment,
-    _fmt,
     _number,
     _range_for,
     _reason_text,
@@ -19,6 +18,16 @@ from spinecare.engine.course.model import (
 from spinecare.engine.planning import CoursePlan
 from spinecare.errors import InputError
 from spinecare.kb.loader import KB, load_kb
+from spinecare.messages import Day, Message, Names, Quantity, field_error
+
+
+def not_startable(plan: CoursePlan) -> Message | None:
+    """Why no course can start from ``plan`` (None: it is ready)."""
+    if plan.status == "ready":
+        return None
+    if plan.status == "pending":
+        return Message("the plan is provisional: a course can be prepared but not started")
+    return Message("the screening does not allow massage now: no course can be started")
 
 
 def start_course(
@@ -47,19 +56,12 @@ def start_course(
     self-massage steps taught (default: all the zone's steps); ``home_minutes`` (zone ->
     minutes a day) defaults to the KB value. Every change is recorded in ``adjustments``.
     """
-    if plan.status != "ready":
-        why = "; ".join(
-            str(r.get("reason") or r.get("missing") or r.get("concept")) for r in plan.reasons
-        )
-        what = (
-            "a pending plan can be prepared but not started"
-            if plan.status == "pending"
-            else "a blocked plan cannot be started"
-        )
-        raise InputError(
-            f"plan status is '{plan.status}' (verdict {plan.verdict}): {what}"
-            + (f"; reasons: {why}" if why else "")
-        )
+    problem = not_startable(plan)
+    if problem is not None:
+        why = "; ".join(str(r["reason"]) for r in plan.reasons if r.get("reason"))
+        if why:  # the plan's reasons, in the plan's language
+            problem = Message("%(problem)s; reasons: %(reasons)s", problem=problem, reasons=why)
+        raise InputError(field_error("plan", problem))
     if not isinstance(start, date):
         raise InputError("start: a date is required")
     kb = kb or load_kb()
@@ -82,10 +84,11 @@ def start_course(
         extra = [z for z in chosen_zones if z not in plan.zones]
         reason = _reason_text(reasons, "zones")
         if extra and reason is None:
-            raise InputError(
-                f"zones: {', '.join(extra)} not found in the record (plan zones: "
-                f"{', '.join(plan.zones) or 'none'}); a written reason is required"
+            problem = Message(
+                "%(zones)s: not found in the record; a written reason is required",
+                zones=Names(*(kb.zones[z].label for z in extra)),
             )
+            raise InputError(field_error("zones", problem))
         adjustments.append(
             Adjustment(
                 "zones", list(plan.zones), chosen_zones, within_range=not extra, reason=reason
@@ -103,15 +106,17 @@ def start_course(
         if m in excluded:
             raise InputError(f"modalities: '{m}' is excluded for this patient: {excluded[m]}")
     if not chosen_mods:
-        raise InputError("modalities: choose at least one modality")
+        raise InputError(field_error("modalities", Message("choose at least one modality")))
     if chosen_mods != proposed:
         extra = [m for m in chosen_mods if m not in proposed]
         reason = _reason_text(reasons, "modalities")
         if extra and reason is None:
-            raise InputError(
-                f"modalities: {', '.join(extra)} not proposed by the plan (proposed: "
-                f"{', '.join(proposed)}); a written reason is required"
+            labels = {m.id: m.label for m in p.modalities}
+            problem = Message(
+                "%(modalities)s: not proposed by the plan; a written reason is required",
+                modalities=Names(*(labels[m] for m in extra)),
             )
+            raise InputError(field_error("modalities", problem))
         adjustments.append(
             Adjustment("modalities", proposed, chosen_mods, within_range=not extra, reason=reason)
         )
@@ -142,11 +147,15 @@ def start_course(
         inside = low <= value <= high
         reason = _reason_text(reasons, name)
         if not inside and reason is None:
-            raise InputError(
-                f"{name}: {_fmt(value)} {unit} is outside the range the knowledge base allows "
-                f"for {', '.join(chosen_zones)} ({_fmt(low)}-{_fmt(high)} {unit}); "
-                "a written reason is required"
+            problem = Message(
+                "%(value)s is outside the range the knowledge base allows "
+                "(%(zones)s: %(low)s–%(high)s); a written reason is required",
+                value=Quantity(value, unit),
+                zones=Names(*(kb.zones[z].label for z in chosen_zones)),
+                low=Quantity(low, None),
+                high=Quantity(high, unit),
             )
+            raise InputError(field_error(name, problem))
         if value != planned[name] or not inside:
             adjustments.append(
                 Adjustment(
@@ -186,7 +195,10 @@ def start_course(
                         f"(steps: {', '.join(all_steps)})"
                     )
             if not steps:
-                raise InputError(f"home_steps: mark at least one step taught for {z}")
+                problem = Message(
+                    "mark at least one step taught for %(zone)s", zone=Names(kb.zones[z].label)
+                )
+                raise InputError(field_error("home_steps", problem))
             steps = [s for s in all_steps if s in steps]
             dose = program.minutes
             minutes = dose.value
@@ -195,11 +207,15 @@ def start_course(
                 inside = dose.min <= minutes <= dose.max
                 reason = _reason_text(reasons, "home_minutes")
                 if not inside and reason is None:
-                    raise InputError(
-                        f"home_minutes: {_fmt(minutes)} min a day for {z} is outside the range "
-                        f"the knowledge base allows ({_fmt(dose.min)}-{_fmt(dose.max)} min); "
-                        "a written reason is required"
+                    problem = Message(
+                        "%(minutes)s a day is outside the range the knowledge base allows "
+                        "(%(zone)s: %(low)s–%(high)s); a written reason is required",
+                        minutes=Quantity(minutes, "min"),
+                        zone=Names(kb.zones[z].label),
+                        low=Quantity(dose.min, None),
+                        high=Quantity(dose.max, "min"),
                     )
+                    raise InputError(field_error("home_minutes", problem))
                 if minutes != dose.value:
                     adjustments.append(
                         Adjustment(
@@ -240,9 +256,11 @@ def start_course(
 def resume_course(course: Course, *, day: date, by: str, note: str) -> Course:
     """A physician clears a paused course to go on (``note`` is required)."""
     if course.status != "paused":
-        raise InputError(f"status: only a paused course can be resumed (it is {course.status})")
+        problem = Message("only a paused course can be resumed")
+        raise InputError(field_error("status", problem))
     if not by.strip() or not note.strip():
-        raise InputError("note: resuming a paused course needs the physician's name and a note")
+        problem = Message("resuming a paused course needs the physician's name and a note")
+        raise InputError(field_error("note", problem))
     course.status = "active"
     course.needs_physician = False
     course.resumptions.append({"day": day.isoformat(), "by": by.strip(), "note": note.strip()})
@@ -252,9 +270,10 @@ def resume_course(course: Course, *, day: date, by: str, note: str) -> Course:
 def complete_course(course: Course, *, day: date) -> Course:
     """End the course (its progress then carries the final summary)."""
     if day < course.start:
-        raise InputError(
-            f"day: {day.isoformat()} is before the course start {course.start.isoformat()}"
+        problem = Message(
+            "%(day)s is before the course start %(start)s", day=Day(day), start=Day(course.start)
         )
+        raise InputError(field_error("day", problem))
     course.status = "completed"
     course.end = day
     return course

@@ -1,0 +1,118 @@
+"""What the screening says beside a fact: a condition's status, a text or a code to
+confirm, a reading too old, a value as the record wrote it.
+
+Each note is a :class:`~spinecare.messages.Message` (its value the English text, its id
+and parameters kept): the adapters show it in the reader's language. A status the
+record gives in words of its own is kept as recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from spinecare.messages import N_, Day, Message, Quantity
+
+__all__ = [
+    "CONDITION_STATUS",
+    "MEDICATION_STATUS",
+    "age_note",
+    "code_to_confirm",
+    "condition_note",
+    "joined",
+    "medication_note",
+    "recorded_as",
+    "stale_note",
+    "text_to_confirm",
+    "within_note",
+]
+
+CONDITION_STATUS = {
+    "active": N_("active"),
+    "recurrence": N_("recurrence"),
+    "relapse": N_("relapse"),
+    "inactive": N_("inactive"),
+    "remission": N_("in remission"),
+    "resolved": N_("resolved"),
+}
+"""A condition's clinical status (FHIR condition-clinical) in words."""
+
+MEDICATION_STATUS = {
+    "active": N_("active"),
+    "on-hold": N_("on hold"),
+    "intended": N_("intended"),
+    "unknown": N_("status unknown"),
+    "completed": N_("completed"),
+    "stopped": N_("stopped"),
+    "cancelled": N_("cancelled"),
+    "not-taken": N_("not taken"),
+    "entered-in-error": N_("entered in error"),
+    "draft": N_("draft"),
+    "in-progress": N_("in progress"),
+    "not-done": N_("not done"),
+    "preparation": N_("in preparation"),
+    "declined": N_("declined"),
+}
+"""A medication's status (statement, request, administration, dispense) in words."""
+
+
+def joined(*notes: str | None) -> str | None:
+    """Notes about one fact, one after the other (``active; ended 3 Dec 2026``)."""
+    out: str | None = None
+    for note in notes:
+        if note:
+            out = note if out is None else Message("%(first)s; %(then)s", first=out, then=note)
+    return out
+
+
+def _status(status: str, words: dict[str, str]) -> str:
+    return Message(words[status]) if status in words else status  # else as recorded
+
+
+def condition_note(
+    status: str | None,
+    abatement: date | None,
+    *,
+    contradictory: bool,
+    onset_ahead: date | None,
+    match: str | None,
+) -> str | None:
+    return joined(
+        _status(status, CONDITION_STATUS) if status else Message("no status recorded"),
+        Message("ended %(day)s", day=Day(abatement)) if abatement is not None else None,
+        Message("recorded as in force and as ended: confirm") if contradictory else None,
+        Message("onset %(day)s lies ahead: the date recorded is used", day=Day(onset_ahead))
+        if onset_ahead is not None
+        else None,
+        match,
+    )
+
+
+def medication_note(status: str | None, match: str | None) -> str | None:
+    return joined(_status(status, MEDICATION_STATUS) if status else None, match)
+
+
+def code_to_confirm(code: str) -> str:
+    return Message("code %(code)s in no known code system: confirm", code=code)
+
+
+def text_to_confirm(words: str) -> str:
+    return Message("found in text: '%(words)s': confirm", words=words)
+
+
+def within_note(days: float, match: str | None) -> str | None:
+    return joined(Message("within %(days)s days", days=Quantity(days, None)), match)
+
+
+def age_note(age: int, years: int) -> str:
+    return Message("%(age)s years old: younger than %(years)s", age=age, years=years)
+
+
+def stale_note(days: float) -> str:
+    return Message("too old to count: older than %(days)s days", days=Quantity(days, None))
+
+
+def recorded_as(original: str | None) -> str | None:
+    """The value as the record wrote it, when its unit is not the measure's."""
+    if not original:
+        return None
+    return Message("recorded as %(value)s", value=Quantity.as_recorded(original))
