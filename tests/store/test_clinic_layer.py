@@ -254,7 +254,8 @@ def test_a_smart_launch_state_is_used_once_and_the_account_must_be_the_ehrs_clin
             launch("doc")  # a physician opens only a patient the clinic already has
         patient_id, token = launch("anna")
         assert token
-        assert launch("doc")[0] == patient_id  # now linked: the physician opens it
+        with pytest.raises(AccessDenied):
+            launch("doc")  # linked now, but a physician sees only the patients referred
         assert launch("anna")[0] == patient_id  # the same patient, never a second one
     finally:
         db.dispose()
