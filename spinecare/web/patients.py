@@ -579,7 +579,9 @@ def screening_view(
     }
     context = {
         "patient": patient,
-        "s": screening,
+        # the page shows the screening with its messages (translated where shown); the
+        # JSON twin gives the /api/ object
+        "s": ps.screening.to_json() | {"patient": screening["patient"]},
         "plan": data["plan"],
         "words": VERDICT_WORDS,
         "body": body_svg(treat, avoid, labels),
