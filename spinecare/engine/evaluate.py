@@ -228,7 +228,10 @@ class RecordIndex:
     def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
         concepts = {named} if named else set()
         for coding in codings:
-            concepts.update(hit.concept for hit in self.kb.codes.lookup(coding.system, coding.code))
+            concepts.update(
+                hit.concept
+                for hit in self.kb.codes.lookup_coding(coding.system, coding.code, coding.display)
+            )
         return concepts
 
     def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
@@ -262,7 +265,7 @@ class RecordIndex:
         found = [
             ConceptHit(hit.concept, hit.set, hit.zone, f"{c.system}|{c.code}", True)
             for c in codings
-            for hit in codes.lookup(c.system, c.code)
+            for hit in codes.lookup_coding(c.system, c.code, c.display)
         ]
         if found:
             return found
