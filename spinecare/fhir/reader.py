@@ -346,6 +346,16 @@ def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> dat
     return None
 
 
+def _date_or_none(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
+    """:func:`_first_date`, or None when the date is malformed ("2025/03/01", "20.11.2026"):
+    a Condition's onset or recorded date written so is set aside (the condition is then
+    undated, so known and in force), never the reason the whole record is refused."""
+    try:
+        return _first_date(node, fields)
+    except _Bad:
+        return None
+
+
 # ---------------------------------------------------------------------------------------
 # Per-resource conversion
 
@@ -373,7 +383,9 @@ def patient_from_fhir(res: Resource, ref: str) -> Patient:
     return Patient(
         id=pid,
         name=name,
-        birth_date=parse_date(res.get("birthDate"), "birthDate"),
+        # a partial birth date (a year, a month) is read as its last day: the youngest the
+        # patient may be, so that an age limit (spinal pain before 20) is never missed
+        birth_date=parse_date(res.get("birthDate"), "birthDate", end=True),
         sex=_str(res, "gender"),
         language=language,
         deceased=res.get("deceasedBoolean") is True,
@@ -442,9 +454,9 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
         text=_text(concept, "code"),
         clinical_status=clinical,
         verification_status=_status_code(res, "verificationStatus"),
-        onset=_first_date(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
+        onset=_date_or_none(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
         abatement=abated_on,
-        recorded=parse_date(res.get("recordedDate"), "recordedDate"),
+        recorded=_date_or_none(res, (("recordedDate", None),)),
         body_sites=_concepts_codings(res, "bodySite"),
     )
 
@@ -480,7 +492,9 @@ def _number_text(value: float) -> str:
 
 
 def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
-    """valueInteger, or a valueString holding a number ("38.1", "38,1"); None: no value."""
+    """valueInteger, or a valueString holding a number ("38.1", "38,1"), or a
+    valueCodeableConcept whose text or display is a number (a pain score picked from an
+    answer list: "8"); None: no value."""
     if "valueInteger" in node:
         value = node["valueInteger"]
         if isinstance(value, bool) or not isinstance(value, int):
@@ -491,6 +505,14 @@ def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
         if _NUMBER_TEXT.fullmatch(text):
             return float(text.strip().replace(",", "."))
         return Ignored("", f"{measure}: the value '{text}' is not a number")
+    concept = node.get("valueCodeableConcept")
+    if isinstance(concept, dict):
+        shown = [concept.get("text")] + [
+            c.get("display") for c in _objects(concept, "coding", f"{where}valueCodeableConcept.")
+        ]
+        for candidate in shown:
+            if isinstance(candidate, str) and _NUMBER_TEXT.fullmatch(candidate):
+                return float(candidate.strip().replace(",", "."))
     return None
 
 
@@ -522,7 +544,9 @@ def _measurement(
             or not isinstance(raw_value, int | float)
         ):
             shown = "missing" if raw_value is None else repr(raw_value)
-            raise _Bad(f"{where}valueQuantity.value of {measure} is not a number ({shown})")
+            return Ignored(
+                ref, f"{measure}: valueQuantity.value is not a number ({shown})", measure
+            )
         value = raw_value
         comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
         if comparator:
@@ -621,7 +645,10 @@ def observations_from_fhir(
     status = _status(res)
     if status in OBSERVATION_VOID:
         return [], [Ignored(ref, f"status {status}: not a measurement")]
-    when = _first_date(res, _OBSERVATION_DATES)
+    try:
+        when = _first_date(res, _OBSERVATION_DATES)
+    except _Bad as err:
+        return [], [Ignored(ref, f"{found[0]}: {err}", found[0]) for found, *_ in hits]
     if when is None:
         return [], [Ignored(ref, "no date (no effective[x] and no issued)")]
     instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
@@ -744,6 +771,16 @@ def _contained(res: Resource, local_id: str) -> Resource | None:
     return None
 
 
+def _ingredients(medication: Resource) -> tuple[Coding, ...]:
+    """The codes of a Medication's ingredients (``ingredient.itemCodeableConcept``): a
+    product coded locally is known by its substances (RxNorm ingredient, ATC, SNOMED)."""
+    out: list[Coding] = []
+    for index, item in enumerate(_objects(medication, "ingredient", "Medication.")):
+        where = f"Medication.ingredient[{index}].itemCodeableConcept"
+        out.extend(_codings(_obj(item, "itemCodeableConcept", f"{where}."), where))
+    return tuple(out)
+
+
 # Dispense and administration statuses that say the drug reached the patient.
 _GIVEN = frozenset({"completed", "in-progress", "preparation", "on-hold"})
 
@@ -777,7 +814,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             medication = resolve(target)
         if medication is not None:
             code = _obj(medication, "code", "Medication.")
-            codings = _codings(code, "Medication.code")
+            codings = _codings(code, "Medication.code") + _ingredients(medication)
             text = _text(code, "Medication.code") or text
     if text is None and codings:
         text = codings[0].display
