@@ -162,6 +162,11 @@ class KB:
             negation=(*cues.negation.en, *cues.negation.ru),
             history=(*cues.history.en, *cues.history.ru),
             family=(*cues.family.en, *cues.family.ru),
+            negation_after=(*cues.negation_after.en, *cues.negation_after.ru),
+            history_after=(*cues.history_after.en, *cues.history_after.ru),
+            scope_end=(*cues.scope_end.en, *cues.scope_end.ru),
+            history_of=cues.history_of,
+            pseudo=(*cues.pseudo.en, *cues.pseudo.ru),
         )
 
     def threshold(self, threshold_id: str) -> float:
@@ -441,6 +446,10 @@ class _CrossCheck:
                     self.add(spot, "ranges ('to') are for ICD-10 only")
                 self.need(spot, "zone", code.zone, self.zones)
         self.problems.extend(_check_terminology(kb, self.concepts, self.sources))
+        for named, past in kb.text_cues.history_of.items():
+            for concept_id in (named, past):
+                where = "text.yaml > text_cues > history_of"
+                self.need(where, "concept", concept_id, self.concepts)
         for concept_id, kind in REQUIRED_CONCEPTS.items():
             if concept_id not in self.concepts:
                 self.add(

@@ -476,11 +476,23 @@ class Cue(Strict):
 
 class TextCues(Strict):
     """Words that change what a concept named in a text means: negation (not present),
-    history (in the past) and family (a relative's). See :mod:`spinecare.kb.text`."""
+    history (in the past) and family (a relative's). See :mod:`spinecare.kb.text`.
+
+    ``negation`` and ``history`` cues stand before the words they change ("no fever");
+    ``negation_after`` and ``history_after`` after them ("cancer ruled out"); a
+    ``scope_end`` word ends what a cue changes ("no fever but back pain"); a ``pseudo`` cue
+    holds cue words but is none ("not ruled out"). ``history_of``:
+    a concept named in the past is this other concept (a cancer in the past is a history
+    of cancer)."""
 
     negation: Cue
+    negation_after: Cue = Field(default_factory=Cue)
     history: Cue
+    history_after: Cue = Field(default_factory=Cue)
     family: Cue
+    scope_end: Cue = Field(default_factory=Cue)
+    pseudo: Cue = Field(default_factory=Cue)
+    history_of: dict[str, str] = Field(default_factory=dict)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 
