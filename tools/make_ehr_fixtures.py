@@ -863,8 +863,9 @@ case(
 )
 case(
     "platelets_unconvertible_unit",
-    "allowed",
-    "an optional platelet count in an unknown unit is set aside; the patient still screens",
+    "needs_data",
+    "a platelet count in an unknown unit is set aside, not the record: the count was taken,"
+    " its value is unknown (DESIGN.md section 3), so low platelets cannot be ruled out",
     observation("777-3", 250, "bananas"),
 )
 case(
