@@ -100,6 +100,7 @@ _DATE = re.compile(
     r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
+_LOINC_SHAPE = re.compile(r"\d{1,7}-\d")
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
 _VALUE_KEYS = (
     "valueCodeableConcept",
@@ -240,15 +241,45 @@ def _concepts_codings(node: Resource, key: str) -> tuple[Coding, ...]:
     return tuple(out)
 
 
+# The statuses a Condition may carry (FHIR R4 condition-clinical and condition-ver-status).
+_CONDITION_STATUSES = {
+    "clinicalStatus": frozenset(
+        {"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
+    ),
+    "verificationStatus": frozenset(
+        {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+    ),
+}
+# Problem statuses written as SNOMED CT codes, as C-CDA documents (and FHIR converted from
+# them) write them: the HITSP Problem Status value set (2.16.840.1.113883.3.88.12.80.68).
+_SNOMED_STATUSES = {"55561003": "active", "73425007": "inactive", "413322009": "resolved"}
+
+
 def _status_code(node: Resource, key: str) -> str | None:
-    """``coding[0].code`` of a status CodeableConcept (clinicalStatus, verificationStatus)."""
-    concept = _obj(node, key)
-    if concept is None:
-        return None
-    for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
-        coding = _coding(raw, f"{key}.coding[{index}]")
-        if coding is not None:
-            return coding.code.strip().lower()
+    """The code of a status (clinicalStatus, verificationStatus), compared without case.
+
+    The first coding that names a FHIR status (or its SNOMED CT equivalent) decides; a
+    status written as a plain string (FHIR STU3: ``"clinicalStatus": "active"``) is read
+    too. A status no coding names (``unknown``, a local code) is read as no status, so the
+    condition counts as recorded (never dropped because its status is not understood).
+    """
+    value = node.get(key)
+    if isinstance(value, str):
+        candidates = [value]
+    else:
+        concept = _obj(node, key)
+        if concept is None:
+            return None
+        candidates = []
+        for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
+            coding = _coding(raw, f"{key}.coding[{index}]")
+            if coding is not None:
+                candidates.append(_SNOMED_STATUSES.get(coding.code.strip(), coding.code))
+    known = _CONDITION_STATUSES[key]
+    for candidate in candidates:
+        code = candidate.strip().lower()
+        if code in known:
+            return code
     return None
 
 
@@ -259,7 +290,18 @@ def _status(node: Resource) -> str | None:
 
 
 def _text(concept: Resource | None, where: str) -> str | None:
-    return None if concept is None else _str(concept, "text", f"{where}.")
+    """A CodeableConcept's text; failing it, the display of a coding that has no code (a
+    coding written with its words only is read as text, never dropped)."""
+    if concept is None:
+        return None
+    text = _str(concept, "text", f"{where}.")
+    if text is None:
+        for raw in _list(concept, "coding", f"{where}."):
+            if isinstance(raw, dict) and raw.get("code") is None:
+                display = raw.get("display")
+                if isinstance(display, str) and display.strip():
+                    return display
+    return text
 
 
 def parse_date(value: object, field: str, *, end: bool = False) -> date | None:
@@ -481,7 +523,12 @@ def _measure_of(
         if isinstance(raw, dict):
             code = raw.get("code")
             if isinstance(code, str):
-                hit = measures.get((_system(raw.get("system")), code.strip()))
+                system = raw.get("system")
+                hit = measures.get((_system(system), code.strip()))
+                if hit is None and system is None and _LOINC_SHAPE.fullmatch(code.strip()):
+                    # a LOINC code written without its system (BP components from some
+                    # EHRs): the shape, number-dash-check digit, is LOINC's alone
+                    hit = measures.get(("loinc", code.strip()))
                 if hit is not None:
                     return hit, raw
     return None
@@ -677,6 +724,18 @@ def coded_observation_from_fhir(res: Resource, ref: str) -> CodedObservation | N
     return CodedObservation(ref, _codings(_obj(res, "code"), "code"), value, when)
 
 
+# Coded answers that say yes or no.
+_CODED_YES_NO = {
+    "y": True,
+    "yes": True,
+    "la33-6": True,
+    "373066001": True,
+    "n": False,
+    "no": False,
+    "la32-8": False,
+    "373067005": False,
+}
+
 # QuestionnaireResponse statuses whose answers stand.
 _ANSWERED = frozenset({"completed", "amended"})
 _ANSWER_VALUES = ("valueBoolean", "valueCoding", "valueString", "valueDecimal", "valueInteger")
@@ -703,7 +762,11 @@ def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource
         value = answer[key]
         if key == "valueCoding":
             coding = _coding(value, f"{where}{key}")
-            return coding.code if coding is not None else None
+            if coding is None:
+                return None
+            # a yes/no question answered from a coded list (HL7 Y/N, LOINC LA33-6 and
+            # LA32-8, SNOMED CT 373066001 and 373067005) is a yes or a no
+            return _CODED_YES_NO.get(coding.code.strip().casefold(), coding.code)
         if key == "valueBoolean" and isinstance(value, bool):
             return value
         if key == "valueString" and isinstance(value, str):

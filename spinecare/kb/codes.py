@@ -173,6 +173,8 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
+        if "|" in code:  # SNOMED CT written with its term: "84114007 |Heart failure|"
+            code = code.split("|", 1)[0]
         return self.exact.get((system, code.strip()), [])
 
     def lookup_coding(self, system: str, code: str, display: str | None) -> list[Hit]:

@@ -604,6 +604,54 @@ def test_a_value_that_is_not_a_number_sets_that_reading_aside(
     assert "not a number" in ignored.reason
 
 
+@pytest.mark.parametrize(
+    ("status", "read_as"),
+    [
+        ("active", "active"),  # FHIR STU3: the status as a plain string
+        ({"coding": [{"system": "http://snomed.info/sct", "code": "55561003"}]}, "active"),
+        ({"coding": [{"system": "http://snomed.info/sct", "code": "413322009"}]}, "resolved"),
+        ({"coding": [{"code": "unknown"}]}, None),  # not understood: no status, not dropped
+        ({"coding": [{"code": "1", "display": "Активное"}, {"code": "Active"}]}, "active"),
+    ],
+)
+def test_clinical_statuses_as_records_write_them(status: Any, read_as: str | None) -> None:
+    condition = example("Condition-example.json")
+    condition["clinicalStatus"] = status
+    (read_condition,) = read(condition).conditions
+    assert read_condition.clinical_status == read_as
+
+
+def test_a_coding_with_words_only_is_read_as_text() -> None:
+    condition = example("Condition-example.json")
+    condition["code"] = {"coding": [{"display": "Malignant neoplasm of breast"}]}
+    (read_condition,) = read(condition).conditions
+    assert read_condition.codings == ()
+    assert read_condition.text == "Malignant neoplasm of breast"
+
+
+def test_a_loinc_code_without_its_system_is_a_measure() -> None:
+    observation = example("Observation-blood-pressure.json")
+    for component in observation["component"]:
+        for coding in component["code"]["coding"]:
+            coding.pop("system", None)
+    measures = {o.measure for o in read(observation).observations}
+    assert measures == {"systolic_bp", "diastolic_bp"}
+
+
+def test_yes_and_no_picked_from_a_coded_list_are_yes_and_no() -> None:
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "authored": "2026-11-20",
+        "item": [
+            {"linkId": "saddle_anaesthesia", "answer": [{"valueCoding": {"code": "LA33-6"}}]},
+            {"linkId": "fever_today", "answer": [{"valueCoding": {"code": "N"}}]},
+        ],
+    }
+    answers = {a.question: a.value for a in read(response).answers}
+    assert answers == {"saddle_anaesthesia": True, "fever_today": False}
+
+
 def _shapes() -> list[tuple[str, dict[str, Any]]]:
     condition = example("Condition-example.json")
     observation = example("Observation-blood-pressure.json")
@@ -611,7 +659,7 @@ def _shapes() -> list[tuple[str, dict[str, Any]]]:
     for field, value in [
         ("code", ["x"]),
         ("bodySite", {"coding": []}),
-        ("clinicalStatus", "active"),
+        ("clinicalStatus", 3),
     ]:
         broken = copy.deepcopy(condition)
         broken[field] = value
