@@ -1628,6 +1628,96 @@ case(
 )
 
 
+BREAST_CANCER = condition(ICD10, "C50.9", "Malignant neoplasm of breast")
+case(
+    "clinical_status_snomed_active",
+    "contraindicated",
+    "clinicalStatus coded SNOMED 55561003 Active (C-CDA problem status): in force, not ended",
+    {
+        **BREAST_CANCER,
+        "clinicalStatus": {"coding": [coding(SNOMED, "55561003", "Active")]},
+    },
+)
+case(
+    "clinical_status_stu3_string",
+    "contraindicated",
+    "an STU3-style Condition: clinicalStatus 'active' and verificationStatus 'confirmed' as"
+    " strings are read, not the record refused",
+    {**BREAST_CANCER, "clinicalStatus": "active", "verificationStatus": "confirmed"},
+)
+case(
+    "clinical_status_not_understood",
+    "contraindicated",
+    "clinicalStatus 'unknown': a status not understood is no status, so the condition counts",
+    {**BREAST_CANCER, "clinicalStatus": {"coding": [{"code": "unknown"}]}},
+)
+case(
+    "clinical_status_russian_local_code",
+    "contraindicated",
+    "clinicalStatus in a local Russian code system ('1', 'Активное'): no FHIR status, counts",
+    {
+        **BREAST_CANCER,
+        "clinicalStatus": {"coding": [coding("urn:oid:1.2.643.5.1.13.13.99.2.1", "1", "Активное")]},
+    },
+)
+case(
+    "condition_coding_display_without_code",
+    "needs_data",
+    "a coding with a display and no code ('Malignant neoplasm of breast'): read as text, confirm",
+    {
+        **condition(),
+        "code": {"coding": [{"system": ICD10, "display": "Malignant neoplasm of breast"}]},
+    },
+)
+case(
+    "snomed_code_with_term",
+    "contraindicated",
+    "SNOMED written with its term, '84114007 |Heart failure|': heart failure",
+    condition(SNOMED, "84114007 |Heart failure|"),
+)
+case(
+    "medication_coding_display_without_code",
+    "needs_data",
+    "a medication coding with display 'apixaban 5 MG Oral Tablet' and no code: found in text",
+    {
+        **medication(code=None),
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "display": "apixaban 5 MG Oral Tablet"}]
+        },
+    },
+)
+case(
+    "bp_components_without_system",
+    "defer",
+    "BP panel whose components carry LOINC 8480-6 and 8462-4 without a system: 190/115",
+    {
+        **bp(190, 115),
+        "component": [
+            {
+                "code": {"coding": [{"code": code}]},
+                "valueQuantity": {"value": value, "unit": "mm[Hg]", "code": "mm[Hg]"},
+            }
+            for code, value in (("8480-6", 190), ("8462-4", 115))
+        ],
+    },
+    without={"bp"},
+)
+case(
+    "questionnaire_coded_yes",
+    "refer_urgently",
+    "saddle anaesthesia answered from a coded list (LOINC LA33-6 Yes), not valueBoolean",
+    {
+        **response(),
+        "item": [
+            {
+                "linkId": "saddle_anaesthesia",
+                "answer": [{"valueCoding": coding(LOINC, "LA33-6", "Yes")}],
+            }
+        ],
+    },
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
