@@ -375,12 +375,13 @@ def _first_raw(node: Resource, fields: Sequence[tuple[str, str | None]]) -> obje
 
 
 def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
-    """The first present date among ``(field, subfield)``: ``("onsetPeriod", "start")``."""
+    """The first present date among ``(field, subfield)``: ``("onsetPeriod", "start")``;
+    ``(field, "-end")``: a field read as an end (a partial date is its last day)."""
     for key, sub in fields:
-        if sub is None:
+        if sub is None or sub == "-end":
             value = node.get(key)
             if value is not None:
-                return parse_date(value, key)
+                return parse_date(value, key, end=sub == "-end")
         else:
             period = _obj(node, key)
             if period is not None and period.get(sub) is not None:
@@ -390,7 +391,7 @@ def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> dat
 
 def _date_or_none(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
     """:func:`_first_date`, or None when the date is malformed ("2025/03/01", "20.11.2026"):
-    a Condition's onset or recorded date written so is set aside (the condition is then
+    a Condition's or a drug's date written so is set aside (the condition or drug is then
     undated, so known and in force), never the reason the whole record is refused."""
     try:
         return _first_date(node, fields)
@@ -479,13 +480,13 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     abatement = res.get("abatementDateTime")
     abated_on = None
     if abatement is not None:
-        abated_on = parse_date(abatement, "abatementDateTime", end=True)
+        abated_on = _date_or_none(res, (("abatementDateTime", "-end"),))
     undated = any(res.get(key) is not None for key in _UNDATED_ABATEMENT)
     undated = undated or res.get("abatementBoolean") is True
     period = _obj(res, "abatementPeriod")
     if period is not None:
         if period.get("end") is not None:
-            abated_on = parse_date(period.get("end"), "abatementPeriod.end", end=True)
+            abated_on = _date_or_none(res, (("abatementPeriod", "end"),))
         else:
             undated = True
     if undated and abated_on is None and clinical is None:
@@ -881,10 +882,12 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             text = _text(code, "Medication.code") or text
     if text is None and codings:
         text = codings[0].display
-    start = _first_date(res, _MEDICATION_STARTS)
+    # a malformed date is set aside (the drug then counts from and to any date), never the
+    # reason the drug is dropped
+    start = _date_or_none(res, _MEDICATION_STARTS)
     # A request's dispenseRequest.validityPeriod says how long the prescription may be
     # filled, not when the therapy ends: it is not read as an end.
-    end = _first_date(res, (("effectivePeriod", "end"),))
+    end = _date_or_none(res, (("effectivePeriod", "end"),))
     status = _status(res)
     kind = res.get("resourceType")
     if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
@@ -892,7 +895,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         # the days supplied when the dispense says so; a completed administration on its
         # day(s), one in progress until it ends.
         if kind == "MedicationAdministration" and end is None and status == "completed":
-            end = _first_date(res, (("effectiveDateTime", None),))
+            end = _date_or_none(res, (("effectiveDateTime", None),))
         status = "active"
         supply = _obj(res, "daysSupply")
         days = supply.get("value") if supply is not None else None
