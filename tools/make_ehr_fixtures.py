@@ -1148,6 +1148,22 @@ def quantity(
     return res
 
 
+def bp_as_written(
+    systolic: float, diastolic: float, unit: dict[str, str], *, system: str | None = LOINC
+) -> Resource:
+    """A blood-pressure panel whose components' units and codes are written as given."""
+    return {
+        **bp(systolic, diastolic),
+        "component": [
+            {
+                "code": {"coding": [coding(system, code)]},
+                "valueQuantity": {"value": value, **unit},
+            }
+            for code, value in (("8480-6", systolic), ("8462-4", diastolic))
+        ],
+    }
+
+
 def by_reference(target: str, kind: str = "MedicationRequest", **extra: Any) -> Resource:
     """A medication resource naming its drug by medicationReference."""
     res = medication(kind, code=None)
@@ -1553,16 +1569,7 @@ case(
     "bp_russian_unit",
     "defer",
     "190/115 in 'мм рт.ст.' (a Russian MIS): significant hypertension",
-    {
-        **bp(190, 115),
-        "component": [
-            {
-                "code": {"coding": [coding(LOINC, code)]},
-                "valueQuantity": {"value": value, "unit": "мм рт.ст."},
-            }
-            for code, value in (("8480-6", 190), ("8462-4", 115))
-        ],
-    },
+    bp_as_written(190, 115, {"unit": "мм рт.ст."}),
     without={"bp"},
 )
 case(
@@ -1690,16 +1697,7 @@ case(
     "bp_components_without_system",
     "defer",
     "BP panel whose components carry LOINC 8480-6 and 8462-4 without a system: 190/115",
-    {
-        **bp(190, 115),
-        "component": [
-            {
-                "code": {"coding": [{"code": code}]},
-                "valueQuantity": {"value": value, "unit": "mm[Hg]", "code": "mm[Hg]"},
-            }
-            for code, value in (("8480-6", 190), ("8462-4", 115))
-        ],
-    },
+    bp_as_written(190, 115, {"unit": "mm[Hg]", "code": "mm[Hg]"}, system=None),
     without={"bp"},
 )
 case(
