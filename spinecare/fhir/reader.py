@@ -100,6 +100,7 @@ _DATE = re.compile(
     r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
+_NUMBER_AND_UNIT = re.compile(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*([^\d\s.,].*?)\s*")
 _LOINC_SHAPE = re.compile(r"\d{1,7}-\d")
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
 _VALUE_KEYS = (
@@ -213,6 +214,8 @@ def _coding(raw: object, where: str) -> Coding | None:
     code = raw.get("code")
     if code is None:
         return None
+    if isinstance(code, int) and not isinstance(code, bool):
+        code = str(code)  # a SNOMED CT code written as a JSON number: 84114007
     if not isinstance(code, str):
         raise _Bad(f"{where}.code should be a string, not {_kind(code)}")
     display = raw.get("display")
@@ -539,10 +542,10 @@ def _number_text(value: float) -> str:
     return str(int(value)) if isinstance(value, int) else str(value)
 
 
-def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
-    """valueInteger, or a valueString holding a number ("38.1", "38,1"), or a
-    valueCodeableConcept whose text or display is a number (a pain score picked from an
-    answer list: "8"); None: no value."""
+def _number(node: Resource, measure: str, where: str) -> float | tuple[float, str] | Ignored | None:
+    """valueInteger, or a valueString holding a number ("38.1", "38,1") or a number and its
+    unit ((38.5, "°C") from "38,5 °C"), or a valueCodeableConcept whose text or display is a
+    number (a pain score picked from an answer list: "8"); None: no value."""
     if "valueInteger" in node:
         value = node["valueInteger"]
         if isinstance(value, bool) or not isinstance(value, int):
@@ -552,6 +555,9 @@ def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
     if isinstance(text, str):
         if _NUMBER_TEXT.fullmatch(text):
             return float(text.strip().replace(",", "."))
+        with_unit = _NUMBER_AND_UNIT.fullmatch(text)
+        if with_unit is not None:
+            return float(with_unit.group(1).replace(",", ".")), with_unit.group(2)
         return Ignored("", f"{measure}: the value '{text}' is not a number")
     concept = node.get("valueCodeableConcept")
     if isinstance(concept, dict):
@@ -619,8 +625,12 @@ def _measurement(
             reason = codes[0].code if codes else _text(absent, f"{where}dataAbsentReason")
             because = f" (dataAbsentReason: {reason})" if reason else ""
             return Ignored(ref, f"{measure}: no value{because}", measure)
-        value = number
-        unit_candidates = (None,)
+        if isinstance(number, tuple):
+            value, written_unit = number
+            unit_candidates = (written_unit,)
+        else:
+            value = number
+            unit_candidates = (None,)
     written = unit_candidates[0]
     converted: float | None = None
     for candidate in unit_candidates:
