@@ -1716,6 +1716,39 @@ case(
 )
 
 
+case(
+    "snomed_code_as_json_number",
+    "contraindicated",
+    "SNOMED 84114007 written as a JSON number, not a string: heart failure (read, not refused)",
+    {**condition(), "code": {"coding": [{"system": SNOMED, "code": 84114007}]}},
+)
+case(
+    "temperature_string_with_unit",
+    "defer",
+    "valueString '38,5 °C' (a number and its unit in one string): a fever",
+    observation("8310-5", "38,5 °C", key="valueString"),
+    without={"temperature"},
+)
+case(
+    "text_unlisted_snomed_lumbar_fracture_display",
+    "needs_data",
+    "an unlisted SNOMED code displayed 'Closed fracture of lumbar vertebra': found in its display",
+    condition(SNOMED, "207938004", "Closed fracture of lumbar vertebra"),
+)
+case(
+    "text_ckd_stage_roman",
+    "needs_data",
+    "'CKD stage IV': stage 4 chronic kidney disease found in text, confirm",
+    condition(text="CKD stage IV"),
+)
+case(
+    "text_ca_breast_abbreviation",
+    "needs_data",
+    "'Ca breast, on tamoxifen': breast cancer written the short way, found in text",
+    condition(text="Ca breast, on tamoxifen"),
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
