@@ -157,16 +157,16 @@ class KB:
                 (entry.concept, group.set, phrase)
                 for entry in self.model.terminology
                 for group in entry.synonyms
-                for phrase in (*group.en, *group.ru)
+                for phrase in (*group.en, *group.ru, *group.de)
             ),
-            negation=(*cues.negation.en, *cues.negation.ru),
-            history=(*cues.history.en, *cues.history.ru),
-            family=(*cues.family.en, *cues.family.ru),
-            negation_after=(*cues.negation_after.en, *cues.negation_after.ru),
-            history_after=(*cues.history_after.en, *cues.history_after.ru),
-            scope_end=(*cues.scope_end.en, *cues.scope_end.ru),
+            negation=cues.negation.phrases(),
+            history=cues.history.phrases(),
+            family=cues.family.phrases(),
+            negation_after=cues.negation_after.phrases(),
+            history_after=cues.history_after.phrases(),
+            scope_end=cues.scope_end.phrases(),
             history_of=cues.history_of,
-            pseudo=(*cues.pseudo.en, *cues.pseudo.ru),
+            pseudo=cues.pseudo.phrases(),
         )
 
     def threshold(self, threshold_id: str) -> float:

@@ -198,12 +198,14 @@ class Code(Strict):
 
 class Synonyms(Strict):
     """Names a clinician writes for the concept (or for one ``set`` of its codes) in a
-    diagnosis or drug text, in English and Russian, lower case. Found in a record's text,
-    they give the concept with certainty ``unknown`` (to confirm), never as a code does."""
+    diagnosis or drug text, in English and Russian (and German, as German systems write
+    them), lower case. Found in a record's text, they give the concept with certainty
+    ``unknown`` (to confirm), never as a code does."""
 
     set: str | None = None
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
+    de: list[str] = Field(default_factory=list)
 
 
 class Concept(Strict):
@@ -472,6 +474,10 @@ class Terminology(Strict):
 class Cue(Strict):
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
+    de: list[str] = Field(default_factory=list)
+
+    def phrases(self) -> tuple[str, ...]:
+        return (*self.en, *self.ru, *self.de)
 
 
 class TextCues(Strict):

@@ -1,6 +1,6 @@
 """Finding KB concepts named in free text: a diagnosis or a drug written without a code.
 
-The KB gives each concept its names and synonyms in English and Russian
+The KB gives each concept its names and synonyms in English and Russian (and German)
 (``concepts.yaml``, ``synonyms``) and the cues that change what a mention means
 (``text.yaml``): negation ("no", "denies", "нет", "без"), history ("history of",
 "в анамнезе") and family ("family history", "у матери"). As in NegEx, a cue changes the
@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[0-9a-zа-я]+(?:[-'][0-9a-zа-я]+)*")
+_WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
 _CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s|\s[-–—]\s")
 STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
