@@ -1749,6 +1749,51 @@ case(
 )
 
 
+case(
+    "text_unlisted_snomed_german_display",
+    "needs_data",
+    "an unlisted SNOMED code displayed only in German, 'Chronische Herzinsuffizienz': heart"
+    " failure found in its display, confirm",
+    condition(SNOMED, "85928008", "Chronische Herzinsuffizienz"),
+)
+case(
+    "text_german_breast_cancer_compound",
+    "needs_data",
+    "'Mammakarzinom links, ED 2025' (a German diagnosis text): cancer found in text",
+    condition(text="Mammakarzinom links, ED 2025"),
+)
+case(
+    "text_german_bone_metastases",
+    "needs_data",
+    "'Ossäre Metastasen LWK 2-4': spinal metastases found in text",
+    condition(text="Ossäre Metastasen LWK 2-4"),
+)
+case(
+    "text_german_vertebral_fracture",
+    "needs_data",
+    "'Osteoporotische Wirbelkörperfraktur LWK 1': a vertebral fracture found in text",
+    condition(text="Osteoporotische Wirbelkörperfraktur LWK 1"),
+)
+case(
+    "text_german_no_fever",
+    "allowed",
+    "'Kein Fieber': negated",
+    condition(text="Kein Fieber"),
+)
+case(
+    "text_german_metastases_not_excluded",
+    "needs_data",
+    "'Metastasen nicht ausgeschlossen' (not ruled out): a pseudo-negation",
+    condition(text="Metastasen nicht ausgeschlossen"),
+)
+case(
+    "medication_text_german_phenprocoumon_brand",
+    "needs_data",
+    "'Falithrom 3 mg nach INR' (phenprocoumon, a German brand): an anticoagulant in text",
+    medication("MedicationStatement", code=None, text="Falithrom 3 mg nach INR"),
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
