@@ -34,7 +34,7 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
-from spinecare.kb.codes import normalize_icd10, system_name
+from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
 from spinecare.record.model import (
     Answer,
     CodedObservation,
@@ -527,11 +527,16 @@ def _measure_of(
         if isinstance(raw, dict):
             code = raw.get("code")
             if isinstance(code, str):
-                system = raw.get("system")
-                hit = measures.get((_system(system), code.strip()))
-                if hit is None and system is None and _LOINC_SHAPE.fullmatch(code.strip()):
-                    # a LOINC code written without its system (BP components from some
-                    # EHRs): the shape, number-dash-check digit, is LOINC's alone
+                system = _system(raw.get("system"))
+                hit = measures.get((system, code.strip()))
+                if (
+                    hit is None
+                    and system not in KNOWN_SYSTEMS
+                    and _LOINC_SHAPE.fullmatch(code.strip())
+                ):
+                    # a LOINC code written without its system, or under a national or
+                    # local one (an Epic flowsheet row coded 8462-4 under a national OID):
+                    # the shape, number-dash-check digit, is LOINC's
                     hit = measures.get(("loinc", code.strip()))
                 if hit is not None:
                     return hit, raw
@@ -1003,6 +1008,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
             return False  # a system not seen yet, or not a string: the full reading
         if measures.get((name, code.strip())) is not None:
             return False
+        if name not in KNOWN_SYSTEMS and measures.get(("loinc", code.strip())) is not None:
+            return False  # a LOINC code under another system (see _measure_of)
     return True
 
 
