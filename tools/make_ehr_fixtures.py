@@ -1794,6 +1794,37 @@ case(
 )
 
 
+case(
+    "bp_loinc_under_national_oid",
+    "defer",
+    "an Epic flowsheet BP whose components carry LOINC 8480-6 and 8462-4 under a national OID"
+    " (urn:oid:1.2.246.537.6.96): 190/115",
+    {
+        **bp_as_written(
+            190,
+            115,
+            {"unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"},
+            system="urn:oid:1.2.246.537.6.96",
+        ),
+        "code": {
+            "coding": [coding("urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "5", "BP")],
+            "text": "BP",
+        },
+    },
+    without={"bp"},
+)
+case(
+    "temperature_loinc_under_local_system",
+    "defer",
+    "a temperature coded 8310-5 under a laboratory's own system: 38.6 Cel",
+    {
+        **observation("8310-5", 38.6, "Cel"),
+        "code": {"coding": [coding("http://lab.example.org/codes", "8310-5")]},
+    },
+    without={"temperature"},
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
