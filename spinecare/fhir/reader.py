@@ -740,17 +740,30 @@ def coded_observation_from_fhir(res: Resource, ref: str) -> CodedObservation | N
     return CodedObservation(ref, _codings(_obj(res, "code"), "code"), value, when)
 
 
-# Coded answers that say yes or no.
-_CODED_YES_NO = {
+# Answers that say yes or no: coded (HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
+# and 373067005) or written (English, Russian, German).
+_YES_NO = {
     "y": True,
     "yes": True,
+    "true": True,
     "la33-6": True,
     "373066001": True,
+    "да": True,
+    "ja": True,
     "n": False,
     "no": False,
+    "false": False,
     "la32-8": False,
     "373067005": False,
+    "нет": False,
+    "nein": False,
 }
+
+
+def _yes_no(text: str) -> bool | str:
+    """True or False for an answer that says yes or no, else the text as written."""
+    return _YES_NO.get(text.strip().rstrip(".!").casefold(), text)
+
 
 # QuestionnaireResponse statuses whose answers stand.
 _ANSWERED = frozenset({"completed", "amended"})
@@ -778,15 +791,16 @@ def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource
         value = answer[key]
         if key == "valueCoding":
             coding = _coding(value, f"{where}{key}")
-            if coding is None:
-                return None
-            # a yes/no question answered from a coded list (HL7 Y/N, LOINC LA33-6 and
-            # LA32-8, SNOMED CT 373066001 and 373067005) is a yes or a no
-            return _CODED_YES_NO.get(coding.code.strip().casefold(), coding.code)
+            if coding is None:  # a coding with its words only: "Yes"
+                display = value.get("display") if isinstance(value, dict) else None
+                return _yes_no(display) if isinstance(display, str) and display else None
+            # a yes/no question answered from a coded list is a yes or a no
+            answer_code = _yes_no(coding.code)
+            return answer_code if isinstance(answer_code, bool) else coding.code
         if key == "valueBoolean" and isinstance(value, bool):
             return value
         if key == "valueString" and isinstance(value, str):
-            return value
+            return _yes_no(value)  # "Да", "Yes", "nein": a yes or a no
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if key in ("valueDecimal", "valueInteger") and numeric:
             return float(value)
