@@ -1825,6 +1825,37 @@ case(
 )
 
 
+case(
+    "questionnaire_string_da_fever",
+    "defer",
+    "fever today answered with the word 'Да' (valueString), no temperature: a yes",
+    {**response(), "item": [{"linkId": "fever_today", "answer": [{"valueString": "Да"}]}]},
+    without={"temperature"},
+)
+case(
+    "questionnaire_string_yes_saddle",
+    "refer_urgently",
+    "saddle anaesthesia answered with the word 'Yes' (valueString): a yes",
+    {**response(), "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueString": "Yes"}]}]},
+)
+case(
+    "questionnaire_coding_words_only",
+    "refer_urgently",
+    "saddle anaesthesia answered with a coding that has only its words, 'Yes'",
+    {
+        **response(),
+        "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueCoding": {"display": "Yes"}}]}],
+    },
+)
+case(
+    "questionnaire_string_net_fever",
+    "allowed",
+    "fever today answered 'нет' (no), no temperature: the answer stands for the temperature",
+    {**response(), "item": [{"linkId": "fever_today", "answer": [{"valueString": "нет"}]}]},
+    without={"temperature"},
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
