@@ -31,7 +31,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
-_CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s|\s[-–—]\s")
+# A comma ends a clause, except before a stage or grade ("Chronic kidney disease, stage 5",
+# the ICD-10-CM title): the stage belongs to the words before it.
+_CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s(?!(?:stage|стади|stadium|grade|степен))|\s[-–—]\s")
 STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
 CACHE_SIZE = 100_000
