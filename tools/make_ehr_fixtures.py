@@ -1856,6 +1856,27 @@ case(
 )
 
 
+case(
+    "text_ckd_stage_after_comma",
+    "needs_data",
+    "'Chronic kidney disease, stage 5' (the ICD-10-CM title as text): the stage belongs to the"
+    " words before the comma; stage 5 CKD found in text",
+    condition(text="Chronic kidney disease, stage 5"),
+)
+case(
+    "text_ckd_stage_3_after_comma",
+    "allowed",
+    "'Chronic kidney disease, stage 3 (moderate)': not stage 4-5, nothing to confirm",
+    condition(text="Chronic kidney disease, stage 3 (moderate)"),
+)
+case(
+    "text_russian_ckd_stage_c5",
+    "needs_data",
+    "'Хроническая болезнь почек, стадия С5': stage 5 CKD found in text",
+    condition(text="Хроническая болезнь почек, стадия С5"),
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
