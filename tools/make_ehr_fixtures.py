@@ -863,8 +863,9 @@ case(
 )
 case(
     "platelets_unconvertible_unit",
-    "allowed",
-    "an optional platelet count in an unknown unit is set aside; the patient still screens",
+    "needs_data",
+    "a platelet count in an unknown unit is set aside, not the record: the count was taken,"
+    " its value is unknown (DESIGN.md section 3), so low platelets cannot be ruled out",
     observation("777-3", 250, "bananas"),
 )
 case(
@@ -1118,6 +1119,761 @@ case(
         },
         "performedDateTime": "2026-10-25",
     },
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Second round: shapes seen in Epic, Cerner, Russian MIS and German systems
+
+
+def quantity(
+    code: str,
+    value: Any,
+    unit: str | None = None,
+    ucum: str | None = None,
+    *,
+    comparator: str | None = None,
+) -> Resource:
+    """An Observation whose valueQuantity is written as given: a ``unit`` without a system
+    or ``code``, a ``code`` without a ``unit``, a comparator."""
+    res = observation(code)
+    written: dict[str, Any] = {"value": value}
+    if comparator is not None:
+        written["comparator"] = comparator
+    if unit is not None:
+        written["unit"] = unit
+    if ucum is not None:
+        written.update({"system": "http://unitsofmeasure.org", "code": ucum})
+    res["valueQuantity"] = written
+    return res
+
+
+def bp_as_written(
+    systolic: float, diastolic: float, unit: dict[str, str], *, system: str | None = LOINC
+) -> Resource:
+    """A blood-pressure panel whose components' units and codes are written as given."""
+    return {
+        **bp(systolic, diastolic),
+        "component": [
+            {
+                "code": {"coding": [coding(system, code)]},
+                "valueQuantity": {"value": value, **unit},
+            }
+            for code, value in (("8480-6", systolic), ("8462-4", diastolic))
+        ],
+    }
+
+
+def by_reference(target: str, kind: str = "MedicationRequest", **extra: Any) -> Resource:
+    """A medication resource naming its drug by medicationReference."""
+    res = medication(kind, code=None)
+    del res["medicationCodeableConcept"]
+    res["medicationReference"] = {"reference": target}
+    res.update(extra)
+    return res
+
+
+ELIQUIS_SBD = coding(RXNORM, "1364447", "apixaban 5 MG Oral Tablet [Eliquis]")
+HERNIATION = condition(ICD10, "M51.1", "Lumbar disc disorder with radiculopathy")
+
+case(
+    "mkb10_cyrillic_letter_herniation",
+    "needs_clearance",
+    "MKB-10 'М51.1' typed with the Cyrillic letter М: disc herniation (no clearance recorded)",
+    condition(
+        MKB10, "М51.1", "Поражение межпозвоночного диска поясничного отдела с радикулопатией"
+    ),
+)
+case(
+    "mkb10_cyrillic_letter_breast_cancer",
+    "contraindicated",
+    "MKB-10 'С50.4' typed with the Cyrillic letter С: an active malignant neoplasm",
+    condition(MKB10, "С50.4", "Злокачественное новообразование молочной железы"),
+)
+case(
+    "mkb10_space_inside_code",
+    "needs_clearance",
+    "MKB-10 'M 51.1' with a space: disc herniation",
+    condition(MKB10, "M 51.1", "Грыжа межпозвонкового диска"),
+)
+case(
+    "icd10_dagger_asterisk_spinal_tuberculosis",
+    "refer_urgently",
+    "dual coding A18.0† M49.0* (tuberculosis of spine): the asterisk code names the spine",
+    {
+        **condition(ICD10, "A18.0†", "Tuberculosis of bones and joints"),
+        "code": {
+            "coding": [
+                coding(MKB10, "A18.0†", "Туберкулез костей и суставов"),
+                coding(MKB10, "M49.0*", "Туберкулез позвоночника"),
+            ]
+        },
+    },
+)
+case(
+    "icd10cm_category_with_dash",
+    "refer_urgently",
+    "'M48.5-' (collapsed vertebra, the category written with its dash): vertebral fracture",
+    condition(ICD10CM, "M48.5-", "Collapsed vertebra, not elsewhere classified"),
+)
+case(
+    "icd10_code_with_spaces_around",
+    "contraindicated",
+    "' C50.9' with a leading space and a trailing no-break space: breast cancer",
+    condition(ICD10, " C50.9\u00a0", "Malignant neoplasm of breast"),
+)
+case(
+    "icd10cm_s22_000a_thoracic_fracture",
+    "refer_urgently",
+    "ICD-10-CM S22.000A wedge compression fracture of a thoracic vertebra: vertebral fracture",
+    condition(
+        ICD10CM,
+        "S22.000A",
+        "Wedge compression fracture of unspecified thoracic vertebra, initial encounter",
+    ),
+)
+case(
+    "icd10cm_m80_08xa_osteoporotic_vertebral_fracture",
+    "refer_urgently",
+    "ICD-10-CM M80.08XA age-related osteoporosis with a current vertebral fracture",
+    condition(
+        ICD10CM,
+        "M80.08XA",
+        "Age-related osteoporosis with current pathological fracture, vertebra(e)",
+    ),
+)
+case(
+    "icd10cm_c7951_lower_case_no_dot",
+    "refer_urgently",
+    "'c7951' (C79.51 in lower case, no dot): bone metastasis",
+    condition(ICD10CM, "c7951", "Secondary malignant neoplasm of bone"),
+)
+case(
+    "icd10cm_user_selected_after_local_code",
+    "contraindicated",
+    "an Epic-style Condition: a local code first, the ICD-10-CM code marked userSelected second",
+    {
+        **condition(text="Breast ca"),
+        "code": {
+            "coding": [
+                coding("urn:oid:1.2.840.114350.1.13.0.1.7.2.728286", "12345", "Breast cancer left"),
+                {
+                    **coding(ICD10CM, "C50.912", "Malignant neoplasm of left female breast"),
+                    "userSelected": True,
+                },
+            ],
+            "text": "Breast ca",
+        },
+    },
+)
+case(
+    "icd10cm_z34_supervision_of_pregnancy",
+    "needs_clearance",
+    "ICD-10-CM Z34.00 supervision of normal first pregnancy: the patient is pregnant",
+    condition(ICD10CM, "Z34.00", "Encounter for supervision of normal first pregnancy"),
+)
+case(
+    "snomed_pregnant_as_condition",
+    "needs_clearance",
+    "SNOMED 77386006 (patient currently pregnant) recorded as a Condition",
+    condition(SNOMED, "77386006", "Pregnant"),
+)
+case(
+    "snomed_child_german_display",
+    "contraindicated",
+    "SNOMED 703272007 heart failure with reduced ejection fraction, displayed in German only",
+    condition(SNOMED, "703272007", "Herzinsuffizienz mit reduzierter Ejektionsfraktion"),
+)
+case(
+    "verification_provisional",
+    "contraindicated",
+    "verificationStatus provisional: only refuted and entered-in-error remove a condition",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", verification="provisional"),
+)
+case(
+    "verification_differential",
+    "contraindicated",
+    "verificationStatus differential: still the patient's recorded condition",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", verification="differential"),
+)
+case(
+    "condition_malformed_onset",
+    "contraindicated",
+    "onsetDateTime '2025/03/01' is malformed: set aside, the cancer counts (never the record refused)",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", onset="2025/03/01"),
+)
+case(
+    "text_russian_spinal_metastases_inflected",
+    "needs_data",
+    "'Метастатическое поражение позвонков Th10-L2': spinal metastases found in text, confirm",
+    condition(text="Метастатическое поражение позвонков Th10-L2"),
+)
+case(
+    "text_russian_vertebral_body_fracture",
+    "needs_data",
+    "'Перелом тела позвонка L1': a vertebral fracture found in text, confirm",
+    condition(text="Перелом тела позвонка L1"),
+)
+case(
+    "text_russian_dvt_shin",
+    "needs_data",
+    "'Тромбоз глубоких вен левой голени': DVT found in text, confirm",
+    condition(text="Тромбоз глубоких вен левой голени"),
+)
+case(
+    "text_russian_ckd_c5_dialysis",
+    "needs_data",
+    "'ХБП С5, программный гемодиализ': stage 5 CKD found in text, confirm",
+    condition(text="ХБП С5, программный гемодиализ"),
+)
+case(
+    "text_russian_metastases_without_deficit",
+    "needs_data",
+    "'Метастазы в позвоночник без неврологического дефицита': 'без' negates what follows it only",
+    condition(text="Метастазы в позвоночник без неврологического дефицита"),
+)
+case(
+    "text_metastases_without_cord_compression",
+    "needs_data",
+    "'Metastatic breast cancer without spinal cord compression': 'without' negates what follows",
+    condition(text="Metastatic breast cancer without spinal cord compression"),
+)
+case(
+    "text_cancer_with_prior_radiotherapy",
+    "needs_data",
+    "'Breast cancer with prior radiotherapy': 'prior' puts the radiotherapy in the past, not the cancer",
+    condition(text="Breast cancer with prior radiotherapy"),
+)
+case(
+    "text_russian_fracture_not_united",
+    "needs_data",
+    "'Перелом позвонка L1 не консолидирован': 'не' after the fracture does not negate it",
+    condition(text="Перелом позвонка L1 не консолидирован"),
+)
+case(
+    "text_collapsed_vertebra_nec",
+    "needs_data",
+    "'Collapsed vertebra not elsewhere classified': a pseudo-negation, the fracture stands",
+    condition(text="Collapsed vertebra not elsewhere classified"),
+)
+case(
+    "text_russian_cancer_not_excluded",
+    "needs_data",
+    "'Рак поджелудочной железы не исключен' (cancer not ruled out): a pseudo-negation",
+    condition(text="Рак поджелудочной железы не исключен"),
+)
+case(
+    "text_metastases_not_ruled_out",
+    "needs_data",
+    "'Spinal metastases not ruled out': a pseudo-negation",
+    condition(text="Spinal metastases not ruled out"),
+)
+case(
+    "text_no_fever_but_bone_metastases",
+    "needs_data",
+    "'No fever but bone metastases on MRI': 'but' ends what 'no' negates",
+    condition(text="No fever but bone metastases on MRI"),
+)
+case(
+    "text_russian_no_fever",
+    "allowed",
+    "'Нет лихорадки': negated",
+    condition(text="Нет лихорадки"),
+)
+case(
+    "text_denies_fever",
+    "allowed",
+    "'Denies fever or chills': negated",
+    condition(text="Denies fever or chills"),
+)
+case(
+    "text_russian_cancer_excluded",
+    "allowed",
+    "'Рак молочной железы исключен' (ruled out): negated by the cue after it",
+    condition(text="Рак молочной железы исключен"),
+)
+case(
+    "text_history_of_breast_cancer",
+    "needs_data",
+    "'History of breast cancer': a history of cancer (needs clearance) found in text, confirm",
+    condition(text="History of breast cancer"),
+)
+case(
+    "text_russian_cancer_in_history",
+    "needs_data",
+    "'Рак молочной железы в анамнезе': a history of cancer found in text, confirm",
+    condition(text="Рак молочной железы в анамнезе"),
+)
+case(
+    "procedure_text_russian_status_post_discectomy",
+    "needs_data",
+    "a Procedure last month with text 'Состояние после микродискэктомии': a spinal operation",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Состояние после микродискэктомии L5-S1"},
+        "performedDateTime": "2026-10-25",
+    },
+)
+case(
+    "medication_contained_branded_drug",
+    "needs_clearance",
+    "medicationReference to a contained Medication coded RxNorm SBD 'apixaban 5 MG Oral Tablet"
+    " [Eliquis]': the listed clinical drug with its brand",
+    by_reference(
+        "#m1",
+        contained=[{"resourceType": "Medication", "id": "m1", "code": {"coding": [ELIQUIS_SBD]}}],
+    ),
+)
+case(
+    "medication_bundled_branded_drug",
+    "needs_clearance",
+    "medicationReference to a Medication elsewhere in the Bundle, coded as a branded drug",
+    {"resourceType": "Medication", "id": "med1", "code": {"coding": [ELIQUIS_SBD]}},
+    by_reference("Medication/med1"),
+)
+case(
+    "medication_reference_absolute_url",
+    "needs_clearance",
+    "medicationReference by the server's absolute URL (Epic): the Bundle's Medication/abc",
+    {"resourceType": "Medication", "id": "abc", "code": {"coding": [ELIQUIS_SBD]}},
+    by_reference("https://fhir.example.org/api/FHIR/R4/Medication/abc"),
+)
+case(
+    "rxnorm_sbd_xarelto",
+    "needs_clearance",
+    "RxNorm SBD 'rivaroxaban 20 MG Oral Tablet [Xarelto]': the listed clinical drug",
+    medication(code="1232088", display="rivaroxaban 20 MG Oral Tablet [Xarelto]"),
+)
+case(
+    "rxnorm_bpck_eliquis_starter_pack",
+    "needs_clearance",
+    "RxNorm BPCK '{74 (apixaban 5 MG Oral Tablet [Eliquis]) } Pack [Eliquis 30-Day Starter"
+    " Pack]': the listed generic pack with its brands",
+    medication(
+        code="1992428",
+        display="{74 (apixaban 5 MG Oral Tablet [Eliquis]) } Pack [Eliquis 30-Day Starter Pack]",
+    ),
+)
+case(
+    "medication_ingredient_rxnorm",
+    "needs_clearance",
+    "a contained Medication with a local code and its ingredient RxNorm 1364430 apixaban",
+    by_reference(
+        "#m1",
+        contained=[
+            {
+                "resourceType": "Medication",
+                "id": "m1",
+                "code": {"coding": [coding("urn:oid:1.2.840.114350.1.13.0.1.7.2.698288", "99")]},
+                "ingredient": [
+                    {"itemCodeableConcept": {"coding": [coding(RXNORM, "1364430", "apixaban")]}}
+                ],
+            }
+        ],
+    ),
+)
+case(
+    "medication_ingredient_atc_phenprocoumon",
+    "needs_clearance",
+    "a German-style Medication known only by its ingredient ATC B01AA04 phenprocoumon",
+    {
+        "resourceType": "Medication",
+        "id": "m2",
+        "code": {"text": "Präparat 1"},
+        "ingredient": [
+            {"itemCodeableConcept": {"coding": [coding(ATC, "B01AA04", "Phenprocoumon")]}}
+        ],
+    },
+    by_reference("Medication/m2", "MedicationStatement"),
+)
+case(
+    "medication_reference_display_only",
+    "needs_data",
+    "medicationReference that resolves to nothing, with display 'Eliquis 5 mg tablet': text",
+    by_reference("Medication/unknown")
+    | {
+        "medicationReference": {"reference": "Medication/unknown", "display": "Eliquis 5 mg tablet"}
+    },
+)
+case(
+    "medication_ndc_capital_display",
+    "needs_data",
+    "an unlisted NDC displayed 'XARELTO 20 MG PO TABS': an anticoagulant found in its display",
+    medication(system=NDC, code="50458057930", display="XARELTO 20 MG PO TABS"),
+)
+case(
+    "medication_text_russian_inflected",
+    "needs_data",
+    "'Приём варфарина 2,5 мг' (warfarin inflected): found in text",
+    medication("MedicationStatement", code=None, text="Приём варфарина 2,5 мг"),
+)
+case(
+    "atc_code_in_local_system",
+    "needs_data",
+    "B01AF01 (rivaroxaban) in a local code system: shaped like ATC, unknown, to confirm",
+    medication(system="urn:oid:1.2.3.4.5.6.7", code="B01AF01"),
+)
+case(
+    "temperature_cyrillic_celsius",
+    "defer",
+    "38.4 '°С' written with the Cyrillic letter Es: a fever",
+    quantity("8310-5", 38.4, "°С"),
+    without={"temperature"},
+)
+case(
+    "temperature_degf_101_3",
+    "defer",
+    "101.3 [degF] is 38.5 Cel: a fever",
+    quantity("8310-5", 101.3, "degF", "[degF]"),
+    without={"temperature"},
+)
+case(
+    "temperature_code_without_unit",
+    "defer",
+    "valueQuantity with code Cel and no unit: 38.4 Cel",
+    quantity("8310-5", 38.4, ucum="Cel"),
+    without={"temperature"},
+)
+case(
+    "temperature_vital_signs_panel_component",
+    "defer",
+    "a vital-signs panel 85353-1 with the temperature as a component: 38.5 Cel",
+    observation(
+        "85353-1",
+        components=[
+            {
+                "code": {"coding": [coding(LOINC, "8310-5")]},
+                "valueQuantity": {"value": 38.5, "unit": "Cel", "code": "Cel"},
+            }
+        ],
+    ),
+    without={"temperature"},
+)
+case(
+    "temperature_value_string_in_quantity",
+    "needs_data",
+    "valueQuantity.value '38.4' as a string: that reading is set aside, not the whole record",
+    quantity("8310-5", "38.4", "Cel", "Cel"),
+    without={"temperature"},
+)
+case(
+    "temperature_malformed_date",
+    "needs_data",
+    "effectiveDateTime '20.11.2026': that reading is set aside (no temperature), not the record",
+    {**quantity("8310-5", 36.6, "Cel", "Cel"), "effectiveDateTime": "20.11.2026"},
+    without={"temperature"},
+)
+case(
+    "bp_russian_unit",
+    "defer",
+    "190/115 in 'мм рт.ст.' (a Russian MIS): significant hypertension",
+    bp_as_written(190, 115, {"unit": "мм рт.ст."}),
+    without={"bp"},
+)
+case(
+    "bp_separate_observations_high",
+    "defer",
+    "systolic 8480-6 and diastolic 8462-4 as two Observations: 185/112",
+    quantity("8480-6", 185, "mmHg", "mm[Hg]"),
+    quantity("8462-4", 112, "mmHg", "mm[Hg]"),
+    without={"bp"},
+)
+case(
+    "pain_russian_points_unit_herniation",
+    "defer",
+    "disc herniation with pain 7 in 'балл' (points)",
+    HERNIATION,
+    quantity("72514-3", 7, "балл"),
+    without={"pain"},
+)
+case(
+    "pain_answer_list_herniation",
+    "defer",
+    "disc herniation with pain picked from an answer list (valueCodeableConcept, text '8')",
+    HERNIATION,
+    observation(
+        "72514-3",
+        {"coding": [coding(LOINC, "LA6119-7", "8")], "text": "8"},
+        key="valueCodeableConcept",
+    ),
+    without={"pain"},
+)
+for name, unit, why in (
+    ("platelets_per_mcl", "10*3/mcL", "'10*3/mcL'"),
+    ("platelets_micro_sign", "10^3/µL", "'10^3/µL' with the micro sign"),
+    ("platelets_giga_per_litre", "G/L", "'G/L' (giga per litre, French and German reports)"),
+    ("platelets_per_nanolitre", "/nl", "'/nl' (per nanolitre)"),
+    ("platelets_german_thousand", "Tsd/µl", "'Tsd/µl' (Tausend per microlitre)"),
+    ("platelets_russian_superscript", "×10⁹/л", "'×10⁹/л' (a Russian laboratory)"),
+    ("platelets_russian_thousand", "тыс/мкл", "'тыс/мкл' (thousand per microlitre)"),
+):
+    case(
+        name,
+        "contraindicated",
+        f"platelets 30 in {why}: below 50 x10*9/L",
+        quantity("777-3", 30, unit),
+    )
+case(
+    "birth_year_only_may_be_nineteen",
+    "refer_urgently",
+    "birthDate '2006' with low back pain: the patient may be 19 (read as the last day of 2006)",
+    {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "2006"},
+    condition(ICD10, "M54.5", "Low back pain"),
+)
+case(
+    "medication_statement_period_ended",
+    "allowed",
+    "an active warfarin statement whose effectivePeriod ended in 2025: no longer taken",
+    medication(
+        "MedicationStatement",
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        extra={"effectivePeriod": {"start": "2025-01-01", "end": "2025-06-01"}},
+    ),
+)
+
+
+BREAST_CANCER = condition(ICD10, "C50.9", "Malignant neoplasm of breast")
+case(
+    "clinical_status_snomed_active",
+    "contraindicated",
+    "clinicalStatus coded SNOMED 55561003 Active (C-CDA problem status): in force, not ended",
+    {
+        **BREAST_CANCER,
+        "clinicalStatus": {"coding": [coding(SNOMED, "55561003", "Active")]},
+    },
+)
+case(
+    "clinical_status_stu3_string",
+    "contraindicated",
+    "an STU3-style Condition: clinicalStatus 'active' and verificationStatus 'confirmed' as"
+    " strings are read, not the record refused",
+    {**BREAST_CANCER, "clinicalStatus": "active", "verificationStatus": "confirmed"},
+)
+case(
+    "clinical_status_not_understood",
+    "contraindicated",
+    "clinicalStatus 'unknown': a status not understood is no status, so the condition counts",
+    {**BREAST_CANCER, "clinicalStatus": {"coding": [{"code": "unknown"}]}},
+)
+case(
+    "clinical_status_russian_local_code",
+    "contraindicated",
+    "clinicalStatus in a local Russian code system ('1', 'Активное'): no FHIR status, counts",
+    {
+        **BREAST_CANCER,
+        "clinicalStatus": {"coding": [coding("urn:oid:1.2.643.5.1.13.13.99.2.1", "1", "Активное")]},
+    },
+)
+case(
+    "condition_coding_display_without_code",
+    "needs_data",
+    "a coding with a display and no code ('Malignant neoplasm of breast'): read as text, confirm",
+    {
+        **condition(),
+        "code": {"coding": [{"system": ICD10, "display": "Malignant neoplasm of breast"}]},
+    },
+)
+case(
+    "snomed_code_with_term",
+    "contraindicated",
+    "SNOMED written with its term, '84114007 |Heart failure|': heart failure",
+    condition(SNOMED, "84114007 |Heart failure|"),
+)
+case(
+    "medication_coding_display_without_code",
+    "needs_data",
+    "a medication coding with display 'apixaban 5 MG Oral Tablet' and no code: found in text",
+    {
+        **medication(code=None),
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "display": "apixaban 5 MG Oral Tablet"}]
+        },
+    },
+)
+case(
+    "bp_components_without_system",
+    "defer",
+    "BP panel whose components carry LOINC 8480-6 and 8462-4 without a system: 190/115",
+    bp_as_written(190, 115, {"unit": "mm[Hg]", "code": "mm[Hg]"}, system=None),
+    without={"bp"},
+)
+case(
+    "questionnaire_coded_yes",
+    "refer_urgently",
+    "saddle anaesthesia answered from a coded list (LOINC LA33-6 Yes), not valueBoolean",
+    {
+        **response(),
+        "item": [
+            {
+                "linkId": "saddle_anaesthesia",
+                "answer": [{"valueCoding": coding(LOINC, "LA33-6", "Yes")}],
+            }
+        ],
+    },
+)
+
+
+case(
+    "snomed_code_as_json_number",
+    "contraindicated",
+    "SNOMED 84114007 written as a JSON number, not a string: heart failure (read, not refused)",
+    {**condition(), "code": {"coding": [{"system": SNOMED, "code": 84114007}]}},
+)
+case(
+    "temperature_string_with_unit",
+    "defer",
+    "valueString '38,5 °C' (a number and its unit in one string): a fever",
+    observation("8310-5", "38,5 °C", key="valueString"),
+    without={"temperature"},
+)
+case(
+    "text_unlisted_snomed_lumbar_fracture_display",
+    "needs_data",
+    "an unlisted SNOMED code displayed 'Closed fracture of lumbar vertebra': found in its display",
+    condition(SNOMED, "207938004", "Closed fracture of lumbar vertebra"),
+)
+case(
+    "text_ckd_stage_roman",
+    "needs_data",
+    "'CKD stage IV': stage 4 chronic kidney disease found in text, confirm",
+    condition(text="CKD stage IV"),
+)
+case(
+    "text_ca_breast_abbreviation",
+    "needs_data",
+    "'Ca breast, on tamoxifen': breast cancer written the short way, found in text",
+    condition(text="Ca breast, on tamoxifen"),
+)
+
+
+case(
+    "text_unlisted_snomed_german_display",
+    "needs_data",
+    "an unlisted SNOMED code displayed only in German, 'Chronische Herzinsuffizienz': heart"
+    " failure found in its display, confirm",
+    condition(SNOMED, "85928008", "Chronische Herzinsuffizienz"),
+)
+case(
+    "text_german_breast_cancer_compound",
+    "needs_data",
+    "'Mammakarzinom links, ED 2025' (a German diagnosis text): cancer found in text",
+    condition(text="Mammakarzinom links, ED 2025"),
+)
+case(
+    "text_german_bone_metastases",
+    "needs_data",
+    "'Ossäre Metastasen LWK 2-4': spinal metastases found in text",
+    condition(text="Ossäre Metastasen LWK 2-4"),
+)
+case(
+    "text_german_vertebral_fracture",
+    "needs_data",
+    "'Osteoporotische Wirbelkörperfraktur LWK 1': a vertebral fracture found in text",
+    condition(text="Osteoporotische Wirbelkörperfraktur LWK 1"),
+)
+case(
+    "text_german_no_fever",
+    "allowed",
+    "'Kein Fieber': negated",
+    condition(text="Kein Fieber"),
+)
+case(
+    "text_german_metastases_not_excluded",
+    "needs_data",
+    "'Metastasen nicht ausgeschlossen' (not ruled out): a pseudo-negation",
+    condition(text="Metastasen nicht ausgeschlossen"),
+)
+case(
+    "medication_text_german_phenprocoumon_brand",
+    "needs_data",
+    "'Falithrom 3 mg nach INR' (phenprocoumon, a German brand): an anticoagulant in text",
+    medication("MedicationStatement", code=None, text="Falithrom 3 mg nach INR"),
+)
+
+
+case(
+    "bp_loinc_under_national_oid",
+    "defer",
+    "an Epic flowsheet BP whose components carry LOINC 8480-6 and 8462-4 under a national OID"
+    " (urn:oid:1.2.246.537.6.96): 190/115",
+    {
+        **bp_as_written(
+            190,
+            115,
+            {"unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"},
+            system="urn:oid:1.2.246.537.6.96",
+        ),
+        "code": {
+            "coding": [coding("urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "5", "BP")],
+            "text": "BP",
+        },
+    },
+    without={"bp"},
+)
+case(
+    "temperature_loinc_under_local_system",
+    "defer",
+    "a temperature coded 8310-5 under a laboratory's own system: 38.6 Cel",
+    {
+        **observation("8310-5", 38.6, "Cel"),
+        "code": {"coding": [coding("http://lab.example.org/codes", "8310-5")]},
+    },
+    without={"temperature"},
+)
+
+
+case(
+    "questionnaire_string_da_fever",
+    "defer",
+    "fever today answered with the word 'Да' (valueString), no temperature: a yes",
+    {**response(), "item": [{"linkId": "fever_today", "answer": [{"valueString": "Да"}]}]},
+    without={"temperature"},
+)
+case(
+    "questionnaire_string_yes_saddle",
+    "refer_urgently",
+    "saddle anaesthesia answered with the word 'Yes' (valueString): a yes",
+    {**response(), "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueString": "Yes"}]}]},
+)
+case(
+    "questionnaire_coding_words_only",
+    "refer_urgently",
+    "saddle anaesthesia answered with a coding that has only its words, 'Yes'",
+    {
+        **response(),
+        "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueCoding": {"display": "Yes"}}]}],
+    },
+)
+case(
+    "questionnaire_string_net_fever",
+    "allowed",
+    "fever today answered 'нет' (no), no temperature: the answer stands for the temperature",
+    {**response(), "item": [{"linkId": "fever_today", "answer": [{"valueString": "нет"}]}]},
+    without={"temperature"},
+)
+
+
+case(
+    "text_ckd_stage_after_comma",
+    "needs_data",
+    "'Chronic kidney disease, stage 5' (the ICD-10-CM title as text): the stage belongs to the"
+    " words before the comma; stage 5 CKD found in text",
+    condition(text="Chronic kidney disease, stage 5"),
+)
+case(
+    "text_ckd_stage_3_after_comma",
+    "allowed",
+    "'Chronic kidney disease, stage 3 (moderate)': not stage 4-5, nothing to confirm",
+    condition(text="Chronic kidney disease, stage 3 (moderate)"),
+)
+case(
+    "text_russian_ckd_stage_c5",
+    "needs_data",
+    "'Хроническая болезнь почек, стадия С5': stage 5 CKD found in text",
+    condition(text="Хроническая болезнь почек, стадия С5"),
 )
 
 

@@ -7,7 +7,8 @@ any is FALSE, else UNKNOWN) becomes a CASE. Leaves follow :mod:`spinecare.engine
 - ``condition`` / ``medication`` / ``procedure``: closed world, an aggregate over the
   patient's rows that is never NULL;
 - ``measure``: the latest value on or before the date (ties: the later fact), NULL when
-  it is older than the measure's freshness window (FALSE when ``when_missing: absent``);
+  it is older than the measure's freshness window (FALSE when ``when_missing: absent``
+  and the measure was never taken: a reading set aside counts as taken);
 - ``answer``: the latest answer, the same way.
 
 Screening follows :mod:`spinecare.engine.screening`: the verdict is the most severe
@@ -338,12 +339,14 @@ class Compiler:
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:
             ids = sorted(lv.measures)
-            # the latest reading by date, then time (a date alone first), then record order
+            # the latest reading by date, then time (a date alone first), then record order;
+            # readings set aside (no date) only say that the measure was taken
             ranked = (
                 "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
-                "PARTITION BY pid, measure ORDER BY obs_date DESC,"
+                "PARTITION BY pid, measure ORDER BY obs_date DESC NULLS LAST,"
                 " COALESCE(obs_time, -1e300) DESC, seq DESC) AS rn "
-                f"FROM observations WHERE obs_date <= {as_of} AND measure IN {in_list(set(ids))}"
+                f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
+                f" AND measure IN {in_list(set(ids))}"
             )
             cols = []
             for mid in ids:

@@ -18,7 +18,9 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
 - ``procedures(pid, concept, status, performed, certain)``
 - ``observations(pid, measure, value, obs_date, obs_time, seq)``: values in the measure's
   unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of one day;
-  ``seq`` orders facts of one patient as the record does (ties: last wins)
+  ``seq`` orders facts of one patient as the record does (ties: last wins); a reading set
+  aside (a unit that cannot be converted, an implausible value) is a row without value
+  or date: the measure was taken, its value is unknown
 - ``answers(pid, question, value, answer_date, seq)``: ``value`` encoded by :func:`encode_answer`
 - ``clearances(pid, name, decision, cleared_on, valid_until, seq)``: one row per named
   concept or rule
@@ -175,6 +177,10 @@ class Flattener:
             self.rows["observations"].append(
                 (pid, obs.measure, float(obs.value), obs.when, obs.instant, seq_base + i)
             )
+        for ignored in record.ignored:
+            if ignored.measure is not None:
+                # a reading set aside: measured, value unknown (no value, no date)
+                self.rows["observations"].append((pid, ignored.measure, None, None, None, 0))
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)
         for i, clearance in enumerate(record.clearances):

@@ -237,7 +237,10 @@ class RecordIndex:
     def concepts_of(self, codings: tuple[Coding, ...], named: str | None) -> set[str]:
         concepts = {named} if named else set()
         for coding in codings:
-            concepts.update(hit.concept for hit in self.kb.codes.lookup(coding.system, coding.code))
+            concepts.update(
+                hit.concept
+                for hit in self.kb.codes.lookup_coding(coding.system, coding.code, coding.display)
+            )
         return concepts
 
     def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
@@ -271,7 +274,7 @@ class RecordIndex:
         found = [
             ConceptHit(hit.concept, hit.set, hit.zone, f"{c.system}|{c.code}", True)
             for c in codings
-            for hit in codes.lookup(c.system, c.code)
+            for hit in codes.lookup_coding(c.system, c.code, c.display)
         ]
         if found:
             return found
@@ -878,10 +881,15 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             found = facts.readings[measure_id] = facts.reading(measure_id, window, highest)
         return found
 
+    def never_measured(facts: Facts, last: Observation | None) -> bool:
+        # a reading set aside (a unit that cannot be converted, a bound, an implausible
+        # value) is a measurement whose value is unknown, not the absence of one
+        return last is None and measure_id not in facts.index.set_aside
+
     def truth(facts: Facts) -> int:
         current, last = facts.readings.get(measure_id) or read(facts)
         if current is None:
-            return 0 if last is None and absent else 1
+            return 0 if absent and never_measured(facts, last) else 1
         return 2 if holds(current.value, limit) else 0
 
     def shown(facts: Facts) -> Found:
@@ -890,9 +898,10 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         label = measure.label.get(facts.lang)
         if current is not None:
             return (_observation_evidence(current, label),), ()
-        # Never measured: absent where the KB says so. Measured, but too long ago:
-        # always unknown (a stale value says nothing about today, it is never "not present").
-        if last is None and absent:
+        # Never measured: absent where the KB says so. Measured, but too long ago or only
+        # in readings set aside: always unknown (a stale value says nothing about today,
+        # it is never "not present").
+        if absent and never_measured(facts, last):
             return NOTHING
         gap = Gap(
             measure.item,
@@ -914,7 +923,9 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         return found
 
     def fold(index: RecordIndex) -> int | None:
-        return None if measure_id in index.observations else (0 if absent else 1)
+        if measure_id in index.observations:
+            return None
+        return 0 if absent and measure_id not in index.set_aside else 1
 
     return Node(truth, collect, fold, quiet=False, ranked=False)
 

@@ -34,7 +34,7 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
-from spinecare.kb.codes import normalize_icd10, system_name
+from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
 from spinecare.messages import N_, Message, Quantity
 from spinecare.record.model import (
     Answer,
@@ -101,6 +101,8 @@ _DATE = re.compile(
     r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
+_NUMBER_AND_UNIT = re.compile(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*([^\d\s.,].*?)\s*")
+_LOINC_SHAPE = re.compile(r"\d{1,7}-\d")
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
 _VALUE_KEYS = {
     "valueCodeableConcept": N_("a code"),
@@ -241,6 +243,8 @@ def _coding(raw: object, where: str) -> Coding | None:
     code = raw.get("code")
     if code is None:
         return None
+    if isinstance(code, int) and not isinstance(code, bool):
+        code = str(code)  # a SNOMED CT code written as a JSON number: 84114007
     if not isinstance(code, str):
         raise _Bad(f"{where}.code should be a string, not {_kind(code)}")
     display = raw.get("display")
@@ -269,15 +273,45 @@ def _concepts_codings(node: Resource, key: str) -> tuple[Coding, ...]:
     return tuple(out)
 
 
+# The statuses a Condition may carry (FHIR R4 condition-clinical and condition-ver-status).
+_CONDITION_STATUSES = {
+    "clinicalStatus": frozenset(
+        {"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
+    ),
+    "verificationStatus": frozenset(
+        {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+    ),
+}
+# Problem statuses written as SNOMED CT codes, as C-CDA documents (and FHIR converted from
+# them) write them: the HITSP Problem Status value set (2.16.840.1.113883.3.88.12.80.68).
+_SNOMED_STATUSES = {"55561003": "active", "73425007": "inactive", "413322009": "resolved"}
+
+
 def _status_code(node: Resource, key: str) -> str | None:
-    """``coding[0].code`` of a status CodeableConcept (clinicalStatus, verificationStatus)."""
-    concept = _obj(node, key)
-    if concept is None:
-        return None
-    for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
-        coding = _coding(raw, f"{key}.coding[{index}]")
-        if coding is not None:
-            return coding.code.strip().lower()
+    """The code of a status (clinicalStatus, verificationStatus), compared without case.
+
+    The first coding that names a FHIR status (or its SNOMED CT equivalent) decides; a
+    status written as a plain string (FHIR STU3: ``"clinicalStatus": "active"``) is read
+    too. A status no coding names (``unknown``, a local code) is read as no status, so the
+    condition counts as recorded (never dropped because its status is not understood).
+    """
+    value = node.get(key)
+    if isinstance(value, str):
+        candidates = [value]
+    else:
+        concept = _obj(node, key)
+        if concept is None:
+            return None
+        candidates = []
+        for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
+            coding = _coding(raw, f"{key}.coding[{index}]")
+            if coding is not None:
+                candidates.append(_SNOMED_STATUSES.get(coding.code.strip(), coding.code))
+    known = _CONDITION_STATUSES[key]
+    for candidate in candidates:
+        code = candidate.strip().lower()
+        if code in known:
+            return code
     return None
 
 
@@ -288,7 +322,18 @@ def _status(node: Resource) -> str | None:
 
 
 def _text(concept: Resource | None, where: str) -> str | None:
-    return None if concept is None else _str(concept, "text", f"{where}.")
+    """A CodeableConcept's text; failing it, the display of a coding that has no code (a
+    coding written with its words only is read as text, never dropped)."""
+    if concept is None:
+        return None
+    text = _str(concept, "text", f"{where}.")
+    if text is None:
+        for raw in _list(concept, "coding", f"{where}."):
+            if isinstance(raw, dict) and raw.get("code") is None:
+                display = raw.get("display")
+                if isinstance(display, str) and display.strip():
+                    return display
+    return text
 
 
 def parse_date(value: object, field: str, *, end: bool = False) -> date | None:
@@ -362,17 +407,28 @@ def _first_raw(node: Resource, fields: Sequence[tuple[str, str | None]]) -> obje
 
 
 def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
-    """The first present date among ``(field, subfield)``: ``("onsetPeriod", "start")``."""
+    """The first present date among ``(field, subfield)``: ``("onsetPeriod", "start")``;
+    ``(field, "-end")``: a field read as an end (a partial date is its last day)."""
     for key, sub in fields:
-        if sub is None:
+        if sub is None or sub == "-end":
             value = node.get(key)
             if value is not None:
-                return parse_date(value, key)
+                return parse_date(value, key, end=sub == "-end")
         else:
             period = _obj(node, key)
             if period is not None and period.get(sub) is not None:
                 return parse_date(period.get(sub), f"{key}.{sub}", end=sub == "end")
     return None
+
+
+def _date_or_none(node: Resource, fields: Sequence[tuple[str, str | None]]) -> date | None:
+    """:func:`_first_date`, or None when the date is malformed ("2025/03/01", "20.11.2026"):
+    a Condition's or a drug's date written so is set aside (the condition or drug is then
+    undated, so known and in force), never the reason the whole record is refused."""
+    try:
+        return _first_date(node, fields)
+    except _Bad:
+        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -402,7 +458,9 @@ def patient_from_fhir(res: Resource, ref: str) -> Patient:
     return Patient(
         id=pid,
         name=name,
-        birth_date=parse_date(res.get("birthDate"), "birthDate"),
+        # a partial birth date (a year, a month) is read as its last day: the youngest the
+        # patient may be, so that an age limit (spinal pain before 20) is never missed
+        birth_date=parse_date(res.get("birthDate"), "birthDate", end=True),
         sex=_str(res, "gender"),
         language=language,
         deceased=res.get("deceasedBoolean") is True,
@@ -454,13 +512,13 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     abatement = res.get("abatementDateTime")
     abated_on = None
     if abatement is not None:
-        abated_on = parse_date(abatement, "abatementDateTime", end=True)
+        abated_on = _date_or_none(res, (("abatementDateTime", "-end"),))
     undated = any(res.get(key) is not None for key in _UNDATED_ABATEMENT)
     undated = undated or res.get("abatementBoolean") is True
     period = _obj(res, "abatementPeriod")
     if period is not None:
         if period.get("end") is not None:
-            abated_on = parse_date(period.get("end"), "abatementPeriod.end", end=True)
+            abated_on = _date_or_none(res, (("abatementPeriod", "end"),))
         else:
             undated = True
     if undated and abated_on is None and clinical is None:
@@ -471,9 +529,9 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
         text=_text(concept, "code"),
         clinical_status=clinical,
         verification_status=_status_code(res, "verificationStatus"),
-        onset=_first_date(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
+        onset=_date_or_none(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
         abatement=abated_on,
-        recorded=parse_date(res.get("recordedDate"), "recordedDate"),
+        recorded=_date_or_none(res, (("recordedDate", None),)),
         body_sites=_concepts_codings(res, "bodySite"),
     )
 
@@ -498,7 +556,17 @@ def _measure_of(
         if isinstance(raw, dict):
             code = raw.get("code")
             if isinstance(code, str):
-                hit = measures.get((_system(raw.get("system")), code.strip()))
+                system = _system(raw.get("system"))
+                hit = measures.get((system, code.strip()))
+                if (
+                    hit is None
+                    and system not in KNOWN_SYSTEMS
+                    and _LOINC_SHAPE.fullmatch(code.strip())
+                ):
+                    # a LOINC code written without its system, or under a national or
+                    # local one (an Epic flowsheet row coded 8462-4 under a national OID):
+                    # the shape, number-dash-check digit, is LOINC's
+                    hit = measures.get(("loinc", code.strip()))
                 if hit is not None:
                     return hit, raw
     return None
@@ -508,8 +576,10 @@ def _number_text(value: float) -> str:
     return str(int(value)) if isinstance(value, int) else str(value)
 
 
-def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
-    """valueInteger, or a valueString holding a number ("38.1", "38,1"); None: no value."""
+def _number(node: Resource, measure: str, where: str) -> float | tuple[float, str] | Ignored | None:
+    """valueInteger, or a valueString holding a number ("38.1", "38,1") or a number and its
+    unit ((38.5, "°C") from "38,5 °C"), or a valueCodeableConcept whose text or display is a
+    number (a pain score picked from an answer list: "8"); None: no value."""
     if "valueInteger" in node:
         value = node["valueInteger"]
         if isinstance(value, bool) or not isinstance(value, int):
@@ -519,7 +589,18 @@ def _number(node: Resource, measure: str, where: str) -> float | Ignored | None:
     if isinstance(text, str):
         if _NUMBER_TEXT.fullmatch(text):
             return float(text.strip().replace(",", "."))
+        with_unit = _NUMBER_AND_UNIT.fullmatch(text)
+        if with_unit is not None:
+            return float(with_unit.group(1).replace(",", ".")), with_unit.group(2)
         return Ignored("", Message("the value '%(text)s' is not a number", text=text), measure)
+    concept = node.get("valueCodeableConcept")
+    if isinstance(concept, dict):
+        shown = [concept.get("text")] + [
+            c.get("display") for c in _objects(concept, "coding", f"{where}valueCodeableConcept.")
+        ]
+        for candidate in shown:
+            if isinstance(candidate, str) and _NUMBER_TEXT.fullmatch(candidate):
+                return float(candidate.strip().replace(",", "."))
     return None
 
 
@@ -550,8 +631,12 @@ def _measurement(
             or isinstance(raw_value, bool)
             or not isinstance(raw_value, int | float)
         ):
-            shown = "missing" if raw_value is None else repr(raw_value)
-            raise _Bad(f"{where}valueQuantity.value of {measure} is not a number ({shown})")
+            reason = (
+                _no_value(_obj(node, "dataAbsentReason", where), where)
+                if raw_value is None
+                else Message("the value '%(text)s' is not a number", text=str(raw_value))
+            )
+            return Ignored(ref, reason, measure)
         value = raw_value
         comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
         if comparator:
@@ -579,8 +664,12 @@ def _measurement(
                         ref, Message("the value is %(kind)s, not a number", kind=kind), measure
                     )
             return Ignored(ref, _no_value(_obj(node, "dataAbsentReason", where), where), measure)
-        value = number
-        unit_candidates = (None,)
+        if isinstance(number, tuple):
+            value, written_unit = number
+            unit_candidates = (written_unit,)
+        else:
+            value = number
+            unit_candidates = (None,)
     written = unit_candidates[0]
     converted: float | None = None
     for candidate in unit_candidates:
@@ -671,7 +760,11 @@ def observations_from_fhir(
     status = _status(res)
     if status in OBSERVATION_VOID:
         return [], [Ignored(ref, Message(NOT_MEASURED[status]))]
-    when = _first_date(res, _OBSERVATION_DATES)
+    try:
+        when = _first_date(res, _OBSERVATION_DATES)
+    except _Bad:
+        unreadable = Message("the date of measurement cannot be read")
+        return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
     if when is None:
         return [], [Ignored(ref, Message("no date of measurement"))]
     instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
@@ -700,6 +793,31 @@ def coded_observation_from_fhir(res: Resource, ref: str) -> CodedObservation | N
     return CodedObservation(ref, _codings(_obj(res, "code"), "code"), value, when)
 
 
+# Answers that say yes or no: coded (HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
+# and 373067005) or written (English, Russian, German).
+_YES_NO = {
+    "y": True,
+    "yes": True,
+    "true": True,
+    "la33-6": True,
+    "373066001": True,
+    "да": True,
+    "ja": True,
+    "n": False,
+    "no": False,
+    "false": False,
+    "la32-8": False,
+    "373067005": False,
+    "нет": False,
+    "nein": False,
+}
+
+
+def _yes_no(text: str) -> bool | str:
+    """True or False for an answer that says yes or no, else the text as written."""
+    return _YES_NO.get(text.strip().rstrip(".!").casefold(), text)
+
+
 # QuestionnaireResponse statuses whose answers stand.
 _ANSWERED = frozenset({"completed", "amended"})
 _ANSWER_VALUES = ("valueBoolean", "valueCoding", "valueString", "valueDecimal", "valueInteger")
@@ -726,11 +844,16 @@ def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource
         value = answer[key]
         if key == "valueCoding":
             coding = _coding(value, f"{where}{key}")
-            return coding.code if coding is not None else None
+            if coding is None:  # a coding with its words only: "Yes"
+                display = value.get("display") if isinstance(value, dict) else None
+                return _yes_no(display) if isinstance(display, str) and display else None
+            # a yes/no question answered from a coded list is a yes or a no
+            answer_code = _yes_no(coding.code)
+            return answer_code if isinstance(answer_code, bool) else coding.code
         if key == "valueBoolean" and isinstance(value, bool):
             return value
         if key == "valueString" and isinstance(value, str):
-            return value
+            return _yes_no(value)  # "Да", "Yes", "nein": a yes or a no
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if key in ("valueDecimal", "valueInteger") and numeric:
             return float(value)
@@ -794,6 +917,16 @@ def _contained(res: Resource, local_id: str) -> Resource | None:
     return None
 
 
+def _ingredients(medication: Resource) -> tuple[Coding, ...]:
+    """The codes of a Medication's ingredients (``ingredient.itemCodeableConcept``): a
+    product coded locally is known by its substances (RxNorm ingredient, ATC, SNOMED)."""
+    out: list[Coding] = []
+    for index, item in enumerate(_objects(medication, "ingredient", "Medication.")):
+        where = f"Medication.ingredient[{index}].itemCodeableConcept"
+        out.extend(_codings(_obj(item, "itemCodeableConcept", f"{where}."), where))
+    return tuple(out)
+
+
 # Dispense and administration statuses that say the drug reached the patient.
 _GIVEN = frozenset({"completed", "in-progress", "preparation", "on-hold"})
 
@@ -827,14 +960,16 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             medication = resolve(target)
         if medication is not None:
             code = _obj(medication, "code", "Medication.")
-            codings = _codings(code, "Medication.code")
+            codings = _codings(code, "Medication.code") + _ingredients(medication)
             text = _text(code, "Medication.code") or text
     if text is None and codings:
         text = codings[0].display
-    start = _first_date(res, _MEDICATION_STARTS)
+    # a malformed date is set aside (the drug then counts from and to any date), never the
+    # reason the drug is dropped
+    start = _date_or_none(res, _MEDICATION_STARTS)
     # A request's dispenseRequest.validityPeriod says how long the prescription may be
     # filled, not when the therapy ends: it is not read as an end.
-    end = _first_date(res, (("effectivePeriod", "end"),))
+    end = _date_or_none(res, (("effectivePeriod", "end"),))
     status = _status(res)
     kind = res.get("resourceType")
     if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
@@ -842,7 +977,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         # the days supplied when the dispense says so; a completed administration on its
         # day(s), one in progress until it ends.
         if kind == "MedicationAdministration" and end is None and status == "completed":
-            end = _first_date(res, (("effectiveDateTime", None),))
+            end = _date_or_none(res, (("effectiveDateTime", None),))
         status = "active"
         supply = _obj(res, "daysSupply")
         days = supply.get("value") if supply is not None else None
@@ -940,6 +1075,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
             return False  # a system not seen yet, or not a string: the full reading
         if measures.get((name, code.strip())) is not None:
             return False
+        if name not in KNOWN_SYSTEMS and measures.get(("loinc", code.strip())) is not None:
+            return False  # a LOINC code under another system (see _measure_of)
     return True
 
 

@@ -21,6 +21,15 @@ PREFIX_SYSTEMS = frozenset({"atc"})
 KNOWN_SYSTEMS = frozenset({"icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc"})
 # The shape of an ICD-10 code (any edition, with or without the dot, CM extensions).
 ICD10_SHAPE = re.compile(r"[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
+# The shape of an ATC code of the chemical subgroup or substance level (B01AF, B01AF02):
+# no ICD-10 code has letters in its fourth and fifth places.
+ATC_SHAPE = re.compile(r"[A-Z]\d{2}[A-Z]{2}(?:\d{2})?")
+# RxNorm names (technical documentation, term types): a branded drug (SBD) is named as its
+# clinical drug (SCD) followed by " [Brand]", a branded pack (BPCK) as its generic pack
+# (GPCK) with each component and the pack followed by their brand; a pack's components
+# stand in parentheses.
+_RXNORM_BRAND = re.compile(r"\s*\[[^\[\]]*\]")
+_RXNORM_COMPONENT = re.compile(r"\(([^()]*)\)")
 
 # Where each system name comes from in FHIR. The KB lists the canonical URIs in kb.yaml;
 # these are the other spellings seen in real data. Every national edition of ICD-10
@@ -79,8 +88,17 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     return found
 
 
+# Characters of an ICD-10 code as real records write it that are not part of the code:
+# the dot, spaces, the dagger and asterisk of dual coding (A18.0† M49.0*; ICD-10-GM
+# writes the dagger as "+" and marks secondary codes with "!"), and the dash that marks a
+# category with further characters (M48.5-). Cyrillic letters that look like Latin ones
+# are read as those: Russian records type "М51.1" and "С50.9" on a Cyrillic keyboard.
+_ICD10_DROP = {ord(c): None for c in ". \u00a0\u2020\u2021*+!-\u2010\u2011\u2013\t"}
+_ICD10_LATIN = str.maketrans("АВЕКМНОРСТХІ", "ABEKMHOPCTXI")
+
+
 def normalize_icd10(code: str) -> str:
-    return code.replace(".", "").replace(" ", "").upper()
+    return code.translate(_ICD10_DROP).upper().translate(_ICD10_LATIN)
 
 
 def icd10_categories(start: str, end: str) -> list[str]:
@@ -92,6 +110,11 @@ def icd10_categories(start: str, end: str) -> list[str]:
         hi = int(end[1:]) if chr(letter) == end[0] else 99
         out.extend(f"{chr(letter)}{n:02d}" for n in range(lo, hi + 1))
     return out
+
+
+def _rxnorm_name(display: str) -> str:
+    """An RxNorm name without its brands, spacing and case (see :data:`_RXNORM_BRAND`)."""
+    return " ".join(_RXNORM_BRAND.sub("", display).split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +137,7 @@ class CodeIndex:
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
         self.prefixes: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.by_code: dict[str, list[Hit]] = defaultdict(list)
+        self.rxnorm_names: dict[str, list[Hit]] = defaultdict(list)
         pairs: list[tuple[str, Code]] = [(c.id, code) for c in concepts for code in c.codes]
         pairs += [(t.concept, code) for t in terminology for code in t.codes]
         for concept_id, code in pairs:
@@ -129,6 +153,8 @@ class CodeIndex:
             else:
                 self.exact[(code.system, code.code)].append(hit)
                 self.by_code[code.code].append(hit)
+                if code.system == "rxnorm" and code.display:
+                    self.rxnorm_names[_rxnorm_name(code.display)].append(hit)
         self.spine_categories = frozenset(
             icd10_categories(zone_map.categories_from, zone_map.categories_to)
         )
@@ -147,7 +173,27 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
+        if "|" in code:  # SNOMED CT written with its term: "84114007 |Heart failure|"
+            code = code.split("|", 1)[0]
         return self.exact.get((system, code.strip()), [])
+
+    def lookup_coding(self, system: str, code: str, display: str | None) -> list[Hit]:
+        """:meth:`lookup`, and for an RxNorm code the KB does not list, the clinical drug
+        its name names: a branded drug or pack named as a listed clinical drug or generic
+        pack with its brand in brackets ("apixaban 5 MG Oral Tablet [Eliquis]"), or a pack
+        with a listed drug among its components. A coded match: RxNorm's names are
+        normative, the brand removed leaves the clinical drug's name."""
+        hits = self.lookup(system, code)
+        if hits or system != "rxnorm" or not display or "[" not in display:
+            return hits
+        name = _rxnorm_name(display)
+        found = self.rxnorm_names.get(name)
+        if found:
+            return list(found)
+        out: list[Hit] = []
+        for component in _RXNORM_COMPONENT.findall(name):
+            out.extend(self.rxnorm_names.get(component.strip(), ()))
+        return out
 
     def lookup_unplaced(self, system: str, code: str) -> list[Hit]:
         """Hits of a coding whose system is missing or unknown, by the shape of its code.
@@ -157,6 +203,11 @@ class CodeIndex:
         """
         if system in KNOWN_SYSTEMS:
             return []
+        upper = code.strip().upper()
+        if ATC_SHAPE.fullmatch(upper):
+            hits = self.lookup("atc", upper)
+            if hits:
+                return hits
         norm = normalize_icd10(code)
         if ICD10_SHAPE.fullmatch(norm) or ICD10_SHAPE.fullmatch(code.strip().upper()):
             hits = self.lookup("icd10", norm)

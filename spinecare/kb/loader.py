@@ -157,11 +157,16 @@ class KB:
                 (entry.concept, group.set, phrase)
                 for entry in self.model.terminology
                 for group in entry.synonyms
-                for phrase in (*group.en, *group.ru)
+                for phrase in (*group.en, *group.ru, *group.de)
             ),
-            negation=(*cues.negation.en, *cues.negation.ru),
-            history=(*cues.history.en, *cues.history.ru),
-            family=(*cues.family.en, *cues.family.ru),
+            negation=cues.negation.phrases(),
+            history=cues.history.phrases(),
+            family=cues.family.phrases(),
+            negation_after=cues.negation_after.phrases(),
+            history_after=cues.history_after.phrases(),
+            scope_end=cues.scope_end.phrases(),
+            history_of=cues.history_of,
+            pseudo=cues.pseudo.phrases(),
         )
 
     def threshold(self, threshold_id: str) -> float:
@@ -441,6 +446,10 @@ class _CrossCheck:
                     self.add(spot, "ranges ('to') are for ICD-10 only")
                 self.need(spot, "zone", code.zone, self.zones)
         self.problems.extend(_check_terminology(kb, self.concepts, self.sources))
+        for named, past in kb.text_cues.history_of.items():
+            for concept_id in (named, past):
+                where = "text.yaml > text_cues > history_of"
+                self.need(where, "concept", concept_id, self.concepts)
         for concept_id, kind in REQUIRED_CONCEPTS.items():
             if concept_id not in self.concepts:
                 self.add(

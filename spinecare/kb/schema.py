@@ -198,12 +198,14 @@ class Code(Strict):
 
 class Synonyms(Strict):
     """Names a clinician writes for the concept (or for one ``set`` of its codes) in a
-    diagnosis or drug text, in English and Russian, lower case. Found in a record's text,
-    they give the concept with certainty ``unknown`` (to confirm), never as a code does."""
+    diagnosis or drug text, in English and Russian (and German, as German systems write
+    them), lower case. Found in a record's text, they give the concept with certainty
+    ``unknown`` (to confirm), never as a code does."""
 
     set: str | None = None
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
+    de: list[str] = Field(default_factory=list)
 
 
 class Concept(Strict):
@@ -472,15 +474,31 @@ class Terminology(Strict):
 class Cue(Strict):
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
+    de: list[str] = Field(default_factory=list)
+
+    def phrases(self) -> tuple[str, ...]:
+        return (*self.en, *self.ru, *self.de)
 
 
 class TextCues(Strict):
     """Words that change what a concept named in a text means: negation (not present),
-    history (in the past) and family (a relative's). See :mod:`spinecare.kb.text`."""
+    history (in the past) and family (a relative's). See :mod:`spinecare.kb.text`.
+
+    ``negation`` and ``history`` cues stand before the words they change ("no fever");
+    ``negation_after`` and ``history_after`` after them ("cancer ruled out"); a
+    ``scope_end`` word ends what a cue changes ("no fever but back pain"); a ``pseudo`` cue
+    holds cue words but is none ("not ruled out"). ``history_of``:
+    a concept named in the past is this other concept (a cancer in the past is a history
+    of cancer)."""
 
     negation: Cue
+    negation_after: Cue = Field(default_factory=Cue)
     history: Cue
+    history_after: Cue = Field(default_factory=Cue)
     family: Cue
+    scope_end: Cue = Field(default_factory=Cue)
+    pseudo: Cue = Field(default_factory=Cue)
+    history_of: dict[str, str] = Field(default_factory=dict)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

@@ -1,13 +1,19 @@
 """Finding KB concepts named in free text: a diagnosis or a drug written without a code.
 
-The KB gives each concept its names and synonyms in English and Russian
+The KB gives each concept its names and synonyms in English and Russian (and German)
 (``concepts.yaml``, ``synonyms``) and the cues that change what a mention means
 (``text.yaml``): negation ("no", "denies", "нет", "без"), history ("history of",
-"в анамнезе") and family ("family history", "у матери"). A mention in a clause with a
-negation or family cue is not the patient's current condition; with a history cue it is
-not current either (a history-of concept names the past on its own). Every mention is
-reported with the words it was found in, so the reader can confirm it: text never decides
-as surely as a code does.
+"в анамнезе") and family ("family history", "у матери"). As in NegEx, a cue changes the
+words on its side of it: a negation or history cue the words after it ("no fever",
+"history of cancer"), an ``_after`` cue the words before it ("cancer ruled out", "рак в
+анамнезе"), up to the end of the clause or a ``scope_end`` word ("no fever but
+metastases"); a pseudo-cue is no cue ("not ruled out", "не исключен"). So "metastases
+without cord compression" and "cancer with prior radiotherapy" still name the cancer. A
+negated mention is not the patient's condition; a mention in the past is not current, and
+is the concept ``history_of`` names for it when there is one (a cancer in the past is a
+history of cancer). A mention in a clause with a family cue is a relative's, whatever the
+order. Every mention is reported with the words it was found in, so the reader can
+confirm it: text never decides as surely as a code does.
 
 Matching works on words, not characters: the text is folded (case, ``ё``), split into
 clauses at punctuation and into words; a synonym matches a run of words, each word of
@@ -24,8 +30,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[0-9a-zа-я]+(?:[-'][0-9a-zа-я]+)*")
-_CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s|\s[-–—]\s")
+_WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
+# A comma ends a clause, except before a stage or grade ("Chronic kidney disease, stage 5",
+# the ICD-10-CM title): the stage belongs to the words before it.
+_CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s(?!(?:stage|стади|stadium|grade|степен))|\s[-–—]\s")
 STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
 CACHE_SIZE = 100_000
@@ -58,11 +66,18 @@ class Mention:
     words: str
 
 
+Phrases = tuple[tuple[str, ...], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Cues:
-    negation: tuple[tuple[str, ...], ...]
-    history: tuple[tuple[str, ...], ...]
-    family: tuple[tuple[str, ...], ...]
+    negation: Phrases
+    history: Phrases
+    family: Phrases
+    negation_after: Phrases = ()
+    history_after: Phrases = ()
+    scope_end: Phrases = ()
+    pseudo: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -71,6 +86,34 @@ def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
         all(_same_word(clause[i + k], phrase[k]) for k in range(n))
         for i in range(len(clause) - n + 1)
     )
+
+
+def _phrases(cues: Iterable[str]) -> Phrases:
+    return tuple(tuple(words(c)) for c in cues if words(c))
+
+
+def _starts(clause: list[str], phrases: Phrases) -> list[tuple[int, int]]:
+    """(start, length) of each of ``phrases`` in a clause."""
+    return [
+        (i, len(phrase))
+        for i in range(len(clause))
+        for phrase in phrases
+        if all(
+            i + k < len(clause) and _same_word(clause[i + k], phrase[k]) for k in range(len(phrase))
+        )
+    ]
+
+
+def _masked(clause: list[str], phrases: Phrases) -> list[str]:
+    """The clause with the words of ``phrases`` (pseudo-cues: "not ruled out") blanked,
+    so that the cue words inside them change nothing."""
+    found = _starts(clause, phrases)
+    if not found:
+        return clause
+    out = list(clause)
+    for start, n in found:
+        out[start : start + n] = ["|"] * n
+    return out
 
 
 class TextMatcher:
@@ -82,6 +125,11 @@ class TextMatcher:
         negation: Iterable[str],
         history: Iterable[str],
         family: Iterable[str],
+        negation_after: Iterable[str] = (),
+        history_after: Iterable[str] = (),
+        scope_end: Iterable[str] = (),
+        history_of: dict[str, str] | None = None,
+        pseudo: Iterable[str] = (),
     ) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None]]] = defaultdict(list)
         self._stems: dict[str, list[tuple[tuple[str, ...], str, str | None]]] = defaultdict(list)
@@ -95,10 +143,15 @@ class TextMatcher:
                 self._stems[tokens[0][:3]].append(entry)
         self._cache: dict[str, list[Mention]] = {}
         self.cues = Cues(
-            negation=tuple(tuple(words(c)) for c in negation if words(c)),
-            history=tuple(tuple(words(c)) for c in history if words(c)),
-            family=tuple(tuple(words(c)) for c in family if words(c)),
+            negation=_phrases(negation),
+            history=_phrases(history),
+            family=_phrases(family),
+            negation_after=_phrases(negation_after),
+            history_after=_phrases(history_after),
+            scope_end=_phrases(scope_end),
+            pseudo=_phrases(pseudo),
         )
+        self.history_of = dict(history_of or {})
 
     def _candidates(self, word: str) -> list[tuple[tuple[str, ...], str, str | None]]:
         found = list(self._by_first.get(word, ()))
@@ -123,9 +176,20 @@ class TextMatcher:
             self._cache[text] = found
         return list(found)
 
+    def _cued(self, clause: list[str], start: int, n: int, before: Phrases, after: Phrases) -> bool:
+        """Does a cue change the words ``clause[start:start + n]``: one of ``before`` ahead
+        of them, or one of ``after`` behind them, with no scope-ending word between?"""
+        ends = [i for i, _ in _starts(clause, self.cues.scope_end)]
+        lo = max((e + 1 for e in ends if e < start), default=0)
+        hi = min((e for e in ends if e >= start + n), default=len(clause))
+        ahead, behind = clause[lo:start], clause[start + n : hi]
+        return any(_contains(ahead, cue) for cue in before) or any(
+            _contains(behind, cue) for cue in after
+        )
+
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
-        cues = (*self.cues.negation, *self.cues.history)
+        cues = self.cues
         for raw in _CLAUSE.split(fold(text)):
             clause = words(raw)
             matches = []
@@ -139,13 +203,18 @@ class TextMatcher:
                         matches.append((start, n, concept, group, window))
             if not matches:
                 continue  # the cues are looked at only where a synonym was found
-            if any(_contains(clause, cue) for cue in self.cues.family):
+            if any(_contains(clause, cue) for cue in cues.family):
                 continue  # a relative's condition, whatever the words
+            clause = _masked(clause, cues.pseudo)
             for start, n, concept, group, window in matches:
                 # a cue outside the words of the synonym itself changes the mention
-                rest = [*clause[:start], "|", *clause[start + n :]]
-                if any(_contains(rest, cue) for cue in cues):
+                if self._cued(clause, start, n, cues.negation, cues.negation_after):
                     continue
+                if self._cued(clause, start, n, cues.history, cues.history_after):
+                    past = self.history_of.get(concept)
+                    if past is None:
+                        continue
+                    concept, group = past, None
                 key = (concept, group)
                 previous = out.get(key)
                 if previous is None or len(previous.words) < len(" ".join(window)):

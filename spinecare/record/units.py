@@ -47,6 +47,9 @@ ALIASES: dict[str, str] = {
     "mmHg": "mm[Hg]",
     "mm Hg": "mm[Hg]",
     "mm_Hg": "mm[Hg]",
+    "мм рт.ст.": "mm[Hg]",  # Russian records: millimetres of mercury column
+    "мм рт. ст.": "mm[Hg]",
+    "мм.рт.ст.": "mm[Hg]",
     # temperature
     "Cel": "Cel",
     "°C": "Cel",
@@ -56,6 +59,7 @@ ALIASES: dict[str, str] = {
     "degC": "Cel",
     "deg C": "Cel",
     "degrees C": "Cel",
+    "°С": "Cel",  # with the Cyrillic letter Es, as Russian records type it
     "[degF]": "[degF]",
     "°F": "[degF]",
     "° F": "[degF]",
@@ -77,18 +81,55 @@ ALIASES: dict[str, str] = {
     "10*3/mm3": "10*3/uL",
     "10^3/mm3": "10*3/uL",
     "K/uL": "10*3/uL",
+    "10*3/mcL": "10*3/uL",
+    "10E3/uL": "10*3/uL",
+    "10**3/uL": "10*3/uL",
+    "Thousand/uL": "10*3/uL",
+    "thou/uL": "10*3/uL",
+    "th/uL": "10*3/uL",
+    "th/mm3": "10*3/uL",
+    "Tsd/uL": "10*3/uL",  # German: Tausend per microlitre
+    "тыс/мкл": "10*3/uL",  # Russian: thousand per microlitre
+    "G/L": "10*9/L",  # SI prefix giga: 10^9 per litre (French and German reports)
+    "Gpt/L": "10*9/L",  # German: Gigapartikel per litre
+    "/nL": "10*9/L",  # per nanolitre = 10^9 per litre
+    "10E9/L": "10*9/L",
+    "10^9/л": "10*9/L",  # Russian litre
+    "10*9/л": "10*9/L",
+    "x10^9/л": "10*9/L",
     "/uL": "/uL",
+    "/mcL": "/uL",
     "/mm3": "/uL",
+    "cells/uL": "/uL",
+    "cells/mm3": "/uL",
     # scores (dimensionless)
     "{score}": "{score}",
     "{Score}": "{score}",
     "score": "{score}",
     "1": "{score}",
+    "/10": "{score}",
+    "points": "{score}",
+    "балл": "{score}",  # Russian: point(s) of a score
+    "балла": "{score}",
+    "баллов": "{score}",
     "": "{score}",
 }
 
-# Case-folded spellings, for data that ignores UCUM's case rules ("MMHG", "k/ul").
-_FOLDED: dict[str, str] = {alias.casefold(): code for alias, code in ALIASES.items()}
+# Characters written for others in real data: the micro sign and Greek mu for "u", the
+# multiplication sign for "x", superscript digits for digits.
+_SAME = str.maketrans({"µ": "u", "μ": "u", "×": "x", "⁹": "^9", "³": "^3"})
+
+
+def _folded(text: str) -> str:
+    """A spelling without case, spaces, dots or the characters written for others
+    ("10⁹/л" is "10^9/л" is "10 ^9/Л"; "10^3/µL" is "10^3/uL"; "mcL" is "uL"; "мм рт. ст."
+    is "мм рт ст")."""
+    out = text.translate(_SAME).casefold().replace(" ", "").replace(".", "")
+    return out.replace("mcl", "ul").replace("x10", "10")
+
+
+# Folded spellings, for data that ignores UCUM's case rules ("MMHG", "k/ul") and spacing.
+_FOLDED: dict[str, str] = {_folded(alias): code for alias, code in ALIASES.items()}
 
 
 def canonical_unit(unit: str | None) -> str | None:
@@ -96,7 +137,7 @@ def canonical_unit(unit: str | None) -> str | None:
     text = "" if unit is None else unit.strip()
     code = ALIASES.get(text)
     if code is None:
-        code = _FOLDED.get(text.casefold())
+        code = _FOLDED.get(_folded(text))
     return code
 
 

@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from spinecare.messages import Message
 from spinecare.record.model import (
     Answer,
     Clearance,
     Coding,
     Condition,
+    Ignored,
     Medication,
     Observation,
     Patient,
@@ -39,6 +41,13 @@ from spinecare.store.models import (
 __all__ = ["fact_intakes", "record_of", "records_of", "store_record"]
 
 FACT_ROWS = (ConditionRow, ObservationRow, MedicationRow, ProcedureRow, AnswerRow, ClearanceRow)
+
+SET_ASIDE_UNIT = ""
+"""The unit of an observation row that keeps a reading set aside (no stored reading has
+it: readings are kept in their measure's unit). Its ``original`` holds the reason."""
+SET_ASIDE_DAY = date.min
+"""The day of such a row: a reading set aside is known whatever the screening date, as the
+engine reads it (the measure was taken, its value is unknown)."""
 
 
 def fact_intakes(session: Session, patient_id: int) -> dict[str, Intake]:
@@ -119,6 +128,21 @@ def store_record(
                 **common,
             )
         )
+    # a reading set aside (a unit that cannot be converted, an implausible value): screened
+    # again, the measure still counts as taken with an unknown value, never as not taken
+    for ignored in record.ignored:
+        if ignored.measure is not None:
+            rows.append(
+                ObservationRow(
+                    ref=ignored.ref,
+                    measure=ignored.measure,
+                    value=0.0,
+                    unit=SET_ASIDE_UNIT,
+                    day=SET_ASIDE_DAY,
+                    original=ignored.reason[:100],
+                    **common,
+                )
+            )
     for m in record.medications:
         rows.append(
             MedicationRow(
@@ -226,6 +250,11 @@ def records_of(
             )
         )
     for o in rows(ObservationRow):
+        if o.unit == SET_ASIDE_UNIT:
+            # the reason as it was said in English when stored (the column keeps its text)
+            reason = Message(o.original or "set aside")
+            out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure))
+            continue
         out[o.patient_id].observations.append(
             Observation(
                 ref=o.ref,

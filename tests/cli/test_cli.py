@@ -164,11 +164,22 @@ def test_unknown_unit(tmp_path: Path) -> None:
 
 def test_malformed_date_in_a_bundle(tmp_path: Path) -> None:
     bad = tmp_path / "date.json"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "p", "birthDate": "20-11-1970"}}],
+    }
+    bad.write_text(json.dumps(bundle))
+    assert_one_line_error(run("screen", bad), "date.json", "20-11-1970")
+
+
+def test_a_malformed_condition_date_is_set_aside_the_condition_screened(tmp_path: Path) -> None:
+    path = tmp_path / "date.json"
     cond = {
         "resourceType": "Condition",
         "id": "c1",
         "subject": {"reference": "Patient/p"},
-        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M42.1"}]},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C50.9"}]},
         "onsetDateTime": "20-11-2026",
     }
     bundle = {
@@ -176,8 +187,10 @@ def test_malformed_date_in_a_bundle(tmp_path: Path) -> None:
         "type": "collection",
         "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}, {"resource": cond}],
     }
-    bad.write_text(json.dumps(bundle))
-    assert_one_line_error(run("screen", bad), "date.json", "20-11-2026")
+    path.write_text(json.dumps(bundle))
+    proc = run("screen", path, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "contraindicated"
 
 
 def test_intake_with_unknown_key_lists_the_allowed_ones(tmp_path: Path) -> None:

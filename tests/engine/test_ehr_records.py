@@ -65,6 +65,11 @@ def test_a_reading_set_aside_is_named_where_the_measure_is_missing() -> None:
         "two_bp_same_day_later_high",
         "temperature_unconvertible_unit",
         "active_with_past_abatement",
+        "mkb10_cyrillic_letter_breast_cancer",
+        "medication_bundled_branded_drug",
+        "text_russian_metastases_without_deficit",
+        "platelets_unconvertible_unit",
+        "temperature_malformed_date",
     ],
 )
 def test_the_cli_gives_the_library_screening(name: str) -> None:

@@ -345,7 +345,10 @@ def test_medication_statements_contained_medication_and_entered_in_error() -> No
     record = read(*(example(name) for name in names))
     by_ref = {m.ref: m for m in record.medications}
     tylenol = by_ref["MedicationStatement/example001"]  # contained Medication #med0309
-    assert [(c.system, c.code) for c in tylenol.codings] == [("ndc", "50580-506-02")]
+    # the product's code, then its ingredients' codes (acetaminophen, RxNorm 161 ...)
+    codes = [(c.system, c.code) for c in tylenol.codings]
+    assert codes[0] == ("ndc", "50580-506-02")
+    assert ("rxnorm", "315266") in codes
     assert tylenol.status == "active"
     assert tylenol.start == date(2015, 1, 23)
     assert by_ref["MedicationStatement/example003"].text == "Little Pink Pill for water retention"
@@ -596,21 +599,24 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
     ("field", "value"),
     [("onsetDateTime", "2012-13-45"), ("recordedDate", "05/24/2012"), ("onsetDateTime", 2012)],
 )
-def test_malformed_dates_are_refused_naming_resource_and_field(
+def test_a_malformed_condition_date_is_set_aside_the_condition_kept(
     tmp_path: Path, field: str, value: Any
 ) -> None:
     condition = example("Condition-example.json")
     condition[field] = value
-    err = refused(write(tmp_path, "dates.json", collection(condition)))
-    assert err.message.startswith("Condition/example: ")
-    assert field in err.message
+    record = read_bundle(write(tmp_path, "dates.json", collection(condition)), MEASURES)
+    (kept,) = record.conditions
+    assert kept.ref == "Condition/example"
+    assert getattr(kept, "onset" if field == "onsetDateTime" else "recorded") is None
 
 
-def test_malformed_observation_date_is_refused() -> None:
+def test_a_malformed_observation_date_sets_that_reading_aside() -> None:
     observation = example("Observation-blood-pressure.json")
     observation["effectiveDateTime"] = "2012-09-17 10:00"
-    with pytest.raises(RecordError, match=r"^Observation/blood-pressure: .*effectiveDateTime"):
-        read(observation)
+    record = read(observation)
+    assert record.observations == []
+    assert {i.measure for i in record.ignored} == {"systolic_bp", "diastolic_bp"}
+    assert all("effectiveDateTime" in i.reason for i in record.ignored)
 
 
 def test_unconvertible_unit_sets_that_reading_aside_not_the_record(tmp_path: Path) -> None:
@@ -636,13 +642,66 @@ def test_unconvertible_unit_sets_that_reading_aside_not_the_record(tmp_path: Pat
         {"valueQuantity": {"unit": "Cel"}},
     ],
 )
-def test_a_value_that_is_not_a_number_is_refused(tmp_path: Path, value: dict[str, Any]) -> None:
+def test_a_value_that_is_not_a_number_sets_that_reading_aside(
+    tmp_path: Path, value: dict[str, Any]
+) -> None:
     observation = example("Observation-body-temperature.json")
     del observation["valueQuantity"]
     observation.update(value)
-    err = refused(write(tmp_path, "values.json", collection(observation)))
-    assert err.message.startswith("Observation/body-temperature: ")
-    assert "not a number" in err.message
+    record = read_bundle(write(tmp_path, "values.json", collection(observation)), MEASURES)
+    assert record.observations == []
+    (ignored,) = record.ignored
+    assert ignored.ref == "Observation/body-temperature"
+    assert ignored.measure == "body_temperature"
+    assert "not a number" in ignored.reason
+
+
+@pytest.mark.parametrize(
+    ("status", "read_as"),
+    [
+        ("active", "active"),  # FHIR STU3: the status as a plain string
+        ({"coding": [{"system": "http://snomed.info/sct", "code": "55561003"}]}, "active"),
+        ({"coding": [{"system": "http://snomed.info/sct", "code": "413322009"}]}, "resolved"),
+        ({"coding": [{"code": "unknown"}]}, None),  # not understood: no status, not dropped
+        ({"coding": [{"code": "1", "display": "Активное"}, {"code": "Active"}]}, "active"),
+    ],
+)
+def test_clinical_statuses_as_records_write_them(status: Any, read_as: str | None) -> None:
+    condition = example("Condition-example.json")
+    condition["clinicalStatus"] = status
+    (read_condition,) = read(condition).conditions
+    assert read_condition.clinical_status == read_as
+
+
+def test_a_coding_with_words_only_is_read_as_text() -> None:
+    condition = example("Condition-example.json")
+    condition["code"] = {"coding": [{"display": "Malignant neoplasm of breast"}]}
+    (read_condition,) = read(condition).conditions
+    assert read_condition.codings == ()
+    assert read_condition.text == "Malignant neoplasm of breast"
+
+
+def test_a_loinc_code_without_its_system_is_a_measure() -> None:
+    observation = example("Observation-blood-pressure.json")
+    for component in observation["component"]:
+        for coding in component["code"]["coding"]:
+            coding.pop("system", None)
+    measures = {o.measure for o in read(observation).observations}
+    assert measures == {"systolic_bp", "diastolic_bp"}
+
+
+def test_yes_and_no_picked_from_a_coded_list_are_yes_and_no() -> None:
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "authored": "2026-11-20",
+        "item": [
+            {"linkId": "saddle_anaesthesia", "answer": [{"valueCoding": {"code": "LA33-6"}}]},
+            {"linkId": "fever_today", "answer": [{"valueCoding": {"code": "N"}}]},
+        ],
+    }
+    answers = {a.question: a.value for a in read(response).answers}
+    assert answers == {"saddle_anaesthesia": True, "fever_today": False}
 
 
 def _shapes() -> list[tuple[str, dict[str, Any]]]:
@@ -652,7 +711,7 @@ def _shapes() -> list[tuple[str, dict[str, Any]]]:
     for field, value in [
         ("code", ["x"]),
         ("bodySite", {"coding": []}),
-        ("clinicalStatus", "active"),
+        ("clinicalStatus", 3),
     ]:
         broken = copy.deepcopy(condition)
         broken[field] = value
