@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from spinecare.errors import RecordError
-from spinecare.fhir.reader import RecordBuilder, read_bundle
+from spinecare.fhir.reader import MeasureTable, RecordBuilder, read_bundle
 from spinecare.record.model import Ignored, PatientRecord
 
 MEASURES = {
@@ -261,7 +261,33 @@ def test_value_given_as_a_bound_is_ignored_not_taken_as_a_measurement() -> None:
     observation["valueQuantity"]["comparator"] = ">"
     record = read(observation)
     assert record.observations == []
-    assert reasons(record) == ["body_temperature: value is a bound (> 36.5), not a measurement"]
+    assert reasons(record) == ["body_temperature: value is a bound (> 36.5 Cel), not a measurement"]
+
+
+@pytest.mark.parametrize(
+    ("comparator", "value", "read_as"),
+    [
+        (">", 38.0, 38.0),  # above 38: a fever at 37.5, whatever it is
+        ("<", 37.0, 37.0),  # below 37: no fever
+        (">", 36.5, None),  # above 36.5: may or may not be a fever
+        (">=", 37.5, 37.5),
+        ("<=", 37.5, None),
+    ],
+)
+def test_a_bound_that_decides_every_comparison_is_a_reading(
+    comparator: str, value: float, read_as: float | None
+) -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["valueQuantity"].update({"comparator": comparator, "value": value})
+    measures = MeasureTable(MEASURES, {"body_temperature": [(">=", 37.5)]})
+    record = read_bundle(collection(observation), measures)
+    if read_as is None:
+        assert record.observations == []
+        assert "is a bound" in record.ignored[0].reason
+    else:
+        (reading,) = record.observations
+        assert reading.value == read_as
+        assert reading.original is not None and reading.original.startswith(comparator)
 
 
 def test_value_without_any_unit_is_ignored_not_guessed() -> None:
