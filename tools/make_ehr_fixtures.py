@@ -1877,6 +1877,34 @@ case(
 )
 
 
+case(
+    "temperature_bound_above_threshold",
+    "defer",
+    "temperature '> 38 Cel' (valueQuantity.comparator): above 38 is a fever at 37.5 whatever it is",
+    quantity("8310-5", 38, "Cel", "Cel", comparator=">"),
+    without={"temperature"},
+)
+case(
+    "temperature_bound_undecided",
+    "needs_data",
+    "temperature '> 35 Cel': may or may not reach 37.5; set aside, unknown",
+    quantity("8310-5", 35, "Cel", "Cel", comparator=">"),
+    without={"temperature"},
+)
+case(
+    "platelets_bound_below_threshold",
+    "contraindicated",
+    "platelets '< 10 x10*9/L' (below the laboratory's range): below 50 whatever it is",
+    quantity("777-3", 10, "10*9/L", "10*9/L", comparator="<"),
+)
+case(
+    "platelets_bound_undecided",
+    "needs_data",
+    "platelets '< 100 x10*9/L': may or may not be below 50; set aside, unknown (never absent)",
+    quantity("777-3", 100, "10*9/L", "10*9/L", comparator="<"),
+)
+
+
 def write() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):

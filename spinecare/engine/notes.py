@@ -8,9 +8,15 @@ record gives in words of its own is kept as recorded.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from spinecare.messages import N_, Day, Message, Quantity
+from spinecare.record.units import canonical_unit
+
+_NUMBER_AND_UNIT = re.compile(
+    r"\s*(?P<bound>[<>]=?)?\s*(?P<number>[-+]?\d+(?:[.,]\d+)?)\s*(?P<unit>\S.*?)?\s*"
+)
 
 __all__ = [
     "CONDITION_STATUS",
@@ -115,4 +121,15 @@ def recorded_as(original: str | None) -> str | None:
     """The value as the record wrote it, when its unit is not the measure's."""
     if not original:
         return None
-    return Message("recorded as %(value)s", value=Quantity.as_recorded(original))
+    written = _NUMBER_AND_UNIT.fullmatch(original)
+    if written is None:
+        return Message("recorded as %(value)s", value=Quantity.as_recorded(original))
+    # the unit as people write it in the reader's language: a spelling the record used
+    # ("Tsd/µl", "/nl") is named by its UCUM code, which the unit words know
+    unit = (written["unit"] or "").strip() or None
+    value = Quantity(
+        float(written["number"].replace(",", ".")), (unit and canonical_unit(unit)) or unit
+    )
+    if written["bound"]:  # a bound that decides the measure's every comparison
+        return Message("recorded as %(bound)s %(value)s", bound=written["bound"], value=value)
+    return Message("recorded as %(value)s", value=value)

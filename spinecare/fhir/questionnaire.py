@@ -11,9 +11,14 @@ REST API, a Bulk export), gives the record its answers and readings, dated by it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from pydantic import BaseModel
+
+from spinecare.fhir.reader import MeasureTable
 from spinecare.i18n import translator
+from spinecare.kb.expressions import Compare
 from spinecare.kb.loader import KB
 
 __all__ = ["CANONICAL", "LINK_SYSTEM", "questionnaire", "reader_measures"]
@@ -102,10 +107,9 @@ def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
     }
 
 
-def reader_measures(
-    kb: KB,
-) -> dict[tuple[str, str], tuple[str, str, float | None, float | None]]:
-    """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader."""
+def reader_measures(kb: KB) -> MeasureTable:
+    """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader,
+    with the comparisons the KB's rules, indications and plans make of each measure."""
 
     def entry(m: Any) -> tuple[str, str, float | None, float | None]:
         low, high = (m.plausible.low, m.plausible.high) if m.plausible else (None, None)
@@ -114,4 +118,24 @@ def reader_measures(
     out = {key: entry(m) for key, m in kb.measure_by_code.items()}
     # the intake Questionnaire's reading items, by their linkId (the measure id)
     out.update({(LINK_SYSTEM, m.id): entry(m) for m in kb.model.measures})
-    return out
+    comparisons: dict[str, list[tuple[str, float]]] = {}
+    for node in _compares(kb.model):
+        pair = (node.op, kb.threshold(node.threshold))
+        if pair not in comparisons.setdefault(node.measure, []):
+            comparisons[node.measure].append(pair)
+    return MeasureTable(out, comparisons)
+
+
+def _compares(node: Any) -> Iterator[Compare]:
+    """Every measure comparison in a KB model (rules, indications, plans)."""
+    if isinstance(node, Compare):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _compares(getattr(node, name))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _compares(item)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _compares(item)

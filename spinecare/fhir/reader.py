@@ -53,6 +53,7 @@ from spinecare.record.units import convert
 
 __all__ = [
     "BUNDLE_TYPES",
+    "MeasureTable",
     "Measures",
     "RecordBuilder",
     "condition_from_fhir",
@@ -539,6 +540,25 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
 MeasureHit = tuple[str, str, float | None, float | None]
 
 
+def _checks(measures: Measures) -> Mapping[str, Sequence[tuple[str, float]]]:
+    """The comparisons the KB makes of each measure ((op, threshold) in the measure's unit),
+    when ``measures`` carries them (:class:`MeasureTable`); none for a plain mapping."""
+    return getattr(measures, "comparisons", None) or {}
+
+
+class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | None]]):
+    """:data:`Measures` with the comparisons the KB's expressions make of each measure,
+    so that a bound ("> 38") that decides all of them is read as a reading."""
+
+    def __init__(
+        self,
+        entries: Mapping[tuple[str, str], tuple[str, str, float | None, float | None]],
+        comparisons: Mapping[str, Sequence[tuple[str, float]]],
+    ) -> None:
+        super().__init__(entries)
+        self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
+
+
 def _measure_of(
     concept: object, measures: Measures, where: str
 ) -> tuple[MeasureHit, Resource] | None:
@@ -612,6 +632,7 @@ def _measurement(
     when: date,
     instant: float | None,
     where: str,
+    checks: Sequence[tuple[str, float]] = (),
 ) -> Observation | Ignored:
     """One value (of an Observation or of one of its components) as an Observation.
 
@@ -639,16 +660,6 @@ def _measurement(
             return Ignored(ref, reason, measure)
         value = raw_value
         comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
-        if comparator:
-            return Ignored(
-                ref,
-                Message(
-                    "the value is a bound (%(comparator)s %(value)s), not a measurement",
-                    comparator=comparator,
-                    value=Quantity(value, None),
-                ),
-                measure,
-            )
         code = _str(quantity, "code", f"{where}valueQuantity.")
         unit = _str(quantity, "unit", f"{where}valueQuantity.")
         unit_candidates = (code, unit) if code is not None else (unit,)
@@ -664,6 +675,7 @@ def _measurement(
                         ref, Message("the value is %(kind)s, not a number", kind=kind), measure
                     )
             return Ignored(ref, _no_value(_obj(node, "dataAbsentReason", where), where), measure)
+        comparator = None
         if isinstance(number, tuple):
             value, written_unit = number
             unit_candidates = (written_unit,)
@@ -704,6 +716,16 @@ def _measurement(
     if (low is not None and converted < low) or (high is not None and converted > high):
         shown = Quantity(value, written or target)
         return Ignored(ref, Message("%(value)s is not a plausible value", value=shown), measure)
+    if comparator:
+        if not _bound_decides(comparator, converted, checks):
+            bound = Message(
+                "the value is a bound (%(comparator)s %(value)s), not a measurement",
+                comparator=comparator,
+                value=Quantity(value, written or target),
+            )
+            return Ignored(ref, bound, measure)
+        # the bound decides every comparison the KB makes of the measure
+        original = f"{comparator} {_number_text(value)} {written or target}"
     return Observation(
         ref=ref,
         measure=measure,
@@ -714,6 +736,43 @@ def _measurement(
         original=original,
         instant=instant,
     )
+
+
+def _bound_decides(comparator: str, value: float, checks: Sequence[tuple[str, float]]) -> bool:
+    """Does a bound ("> 38", "< 10") decide each comparison the KB makes of its measure,
+    and does the bound's own value give the same answers? Then it can stand as a reading:
+    a temperature above 38 is a fever at the threshold 37.5, platelets below 10 are below
+    50. Otherwise (a temperature above 35) the reading is set aside as unknown."""
+    if comparator not in (">", ">=", "<", "<=") or not checks:
+        return False
+    above = comparator in (">", ">=")  # the true value is at least (above) or at most
+    strict = comparator in (">", "<")
+    for op, limit in checks:
+        if above:
+            # true value x >= value (x > value when strict)
+            if op in (">=", ">"):
+                decided = value > limit or (value == limit and (op == ">=" or strict))
+                answer = True if decided else None
+            else:  # "<", "<="
+                decided = value > limit or (value == limit and (op == "<" or strict))
+                answer = False if decided else None
+        elif op in ("<", "<="):
+            decided = value < limit or (value == limit and (op == "<=" or strict))
+            answer = True if decided else None
+        else:  # ">", ">=" with the true value at most (below) ``value``
+            decided = value < limit or (value == limit and (op == ">" or strict))
+            answer = False if decided else None
+        if answer is None or _OPS[op](value, limit) != answer:
+            return False
+    return True
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+}
 
 
 _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
@@ -770,8 +829,11 @@ def observations_from_fhir(
     instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
     observations: list[Observation] = []
     ignored: list[Ignored] = []
+    checks = _checks(measures)
     for found, raw_coding, node, where in hits:
-        result = _measurement(node, ref, found, raw_coding, when, instant, where)
+        result = _measurement(
+            node, ref, found, raw_coding, when, instant, where, checks.get(found[0], ())
+        )
         if isinstance(result, Observation):
             observations.append(result)
         else:
@@ -900,7 +962,16 @@ def questionnaire_response_from_fhir(
                     if isinstance(value, float)
                     else {"valueQuantity": value}
                 )
-                reading = _measurement(node, ref, hit, {"code": link}, when, instant, f"{where}")
+                reading = _measurement(
+                    node,
+                    ref,
+                    hit,
+                    {"code": link},
+                    when,
+                    instant,
+                    f"{where}",
+                    _checks(measures).get(hit[0], ()),
+                )
                 if isinstance(reading, Observation):
                     observations.append(reading)
                 else:

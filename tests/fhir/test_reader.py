@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from spinecare.errors import RecordError
-from spinecare.fhir.reader import RecordBuilder, read_bundle
+from spinecare.fhir.reader import MeasureTable, RecordBuilder, read_bundle
 from spinecare.i18n import translate
 from spinecare.messages import Message
 from spinecare.record.model import Ignored, PatientRecord
@@ -265,7 +265,33 @@ def test_value_given_as_a_bound_is_ignored_not_taken_as_a_measurement() -> None:
     observation["valueQuantity"]["comparator"] = ">"
     record = read(observation)
     assert record.observations == []
-    assert reasons(record) == ["the value is a bound (> 36.5), not a measurement"]
+    assert reasons(record) == ["the value is a bound (> 36.5 °C), not a measurement"]
+
+
+@pytest.mark.parametrize(
+    ("comparator", "value", "read_as"),
+    [
+        (">", 38.0, 38.0),  # above 38: a fever at 37.5, whatever it is
+        ("<", 37.0, 37.0),  # below 37: no fever
+        (">", 36.5, None),  # above 36.5: may or may not be a fever
+        (">=", 37.5, 37.5),
+        ("<=", 37.5, None),
+    ],
+)
+def test_a_bound_that_decides_every_comparison_is_a_reading(
+    comparator: str, value: float, read_as: float | None
+) -> None:
+    observation = example("Observation-body-temperature.json")
+    observation["valueQuantity"].update({"comparator": comparator, "value": value})
+    measures = MeasureTable(MEASURES, {"body_temperature": [(">=", 37.5)]})
+    record = read_bundle(collection(observation), measures)
+    if read_as is None:
+        assert record.observations == []
+        assert "is a bound" in record.ignored[0].reason
+    else:
+        (reading,) = record.observations
+        assert reading.value == read_as
+        assert reading.original is not None and reading.original.startswith(comparator)
 
 
 def test_value_without_any_unit_is_ignored_not_guessed() -> None:
@@ -616,7 +642,7 @@ def test_a_malformed_observation_date_sets_that_reading_aside() -> None:
     record = read(observation)
     assert record.observations == []
     assert {i.measure for i in record.ignored} == {"systolic_bp", "diastolic_bp"}
-    assert all("effectiveDateTime" in i.reason for i in record.ignored)
+    assert all(i.reason == "the date of measurement cannot be read" for i in record.ignored)
 
 
 def test_unconvertible_unit_sets_that_reading_aside_not_the_record(tmp_path: Path) -> None:
@@ -653,7 +679,10 @@ def test_a_value_that_is_not_a_number_sets_that_reading_aside(
     (ignored,) = record.ignored
     assert ignored.ref == "Observation/body-temperature"
     assert ignored.measure == "body_temperature"
-    assert "not a number" in ignored.reason
+    if "value" in value.get("valueQuantity", {"value": None}):
+        assert "not a number" in ignored.reason
+    else:  # no value at all
+        assert ignored.reason == "no value"
 
 
 @pytest.mark.parametrize(
