@@ -107,9 +107,25 @@ def questionnaire(kb: KB, lang: str = "en") -> dict[str, Any]:
     }
 
 
+_MEASURES: dict[int, tuple[KB, MeasureTable]] = {}
+"""The reader's measure table, by the KB it was worked out from (one KB at a time)."""
+
+
 def reader_measures(kb: KB) -> MeasureTable:
     """(system, code) -> (measure id, canonical unit, plausible low, high), for the reader,
-    with the comparisons the KB's rules, indications and plans make of each measure."""
+    with the comparisons the KB's rules, indications and plans make of each measure.
+
+    Worked out once per KB (it walks the whole KB model) and kept while that KB is used."""
+    kept = _MEASURES.get(id(kb))
+    if kept is not None and kept[0] is kb:
+        return kept[1]
+    table = _reader_measures(kb)
+    _MEASURES.clear()
+    _MEASURES[id(kb)] = (kb, table)
+    return table
+
+
+def _reader_measures(kb: KB) -> MeasureTable:
 
     def entry(m: Any) -> tuple[str, str, float | None, float | None]:
         low, high = (m.plausible.low, m.plausible.high) if m.plausible else (None, None)
