@@ -24,6 +24,7 @@ __all__ = [
     "clinic_user",
     "clinic_users",
     "edit_user",
+    "open_user",
     "reset_user_password",
     "set_active",
     "user_out",
@@ -47,12 +48,14 @@ def user_out(user: User, patient_names: dict[int, str] | None = None) -> UserOut
 
 
 def clinic_users(session: Session, admin: User) -> list[UserOut]:
-    """Every account of the admin's clinic, by user name."""
+    """Every account of the admin's clinic, by user name (a read of the names of the
+    patients linked to patient accounts: audited)."""
     check_admin(admin)
     users = session.scalars(
         select(User).where(User.clinic_id == admin.clinic_id).order_by(User.username)
-    )
+    ).all()
     names = clinic_patient_names(session, admin)
+    audit(session, admin, "list", "user", None)
     return [user_out(u, names) for u in users]
 
 
@@ -62,6 +65,14 @@ def clinic_user(session: Session, admin: User, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.clinic_id != admin.clinic_id:
         raise NotFoundError(Message("user %(id)s not found", id=user_id))
+    return user
+
+
+def open_user(session: Session, admin: User, user_id: int) -> User:
+    """A user of the admin's clinic, opened to be seen (audited: the page names the
+    patient the account is linked to)."""
+    user = clinic_user(session, admin, user_id)
+    audit(session, admin, "read", "user", str(user.id), patient_id=user.patient_id)
     return user
 
 

@@ -48,7 +48,7 @@ DEACTIVATED = Text(
 
 ACTION_WORDS = {
     "read": Text("opened"),
-    "list": Text("listed patients"),
+    "list": Text("listed"),
     "create": Text("created"),
     "update": Text("changed"),
     "import": Text("imported a record"),
@@ -527,7 +527,7 @@ def _user_page(
 def user_page(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = accounts.clinic_user(session, admin, user_id)
+        user = accounts.open_user(session, admin, user_id)
         return _user_page(request, session, admin, user)
 
 

@@ -119,6 +119,7 @@ def test_accounts_are_the_admins_of_their_own_clinic(db_target) -> None:
             made_id = str(made.id)
             assert _actions(session, clinic_a) == [
                 ("boss", "create", made_id),
+                ("boss", "list", None),  # the list names the patients of patient accounts
                 ("boss", "update", made_id),
                 ("boss", "deactivate", made_id),
                 ("boss", "reset_password", made_id),

@@ -297,8 +297,17 @@ def test_list_pages_and_refusals_are_recorded(any_world: World) -> None:
     staff = login(world.client(), "therapist", PASSWORDS["therapist"])
     assert staff.get("/patients", headers=HTML).status_code == 200
     assert staff.get("/reviews", headers=HTML).status_code == 200
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert admin.get("/users", headers=HTML).status_code == 200
     lists = {(e.username, e.entity) for e in _audit(world, "list")}
     assert ("therapist", "patient") in lists and ("therapist", "course") in lists
+    assert ("admin", "user") in lists  # the users page names the linked patients
+    linked = next(u for u in admin.get("/users", headers=JSON).json()["users"] if u["patient_id"])
+    assert admin.get(f"/users/{linked['id']}", headers=HTML).status_code == 200
+    opened = [e for e in _audit(world, "read") if e.entity == "user"]
+    assert [(e.username, e.entity_id, e.patient_id) for e in opened] == [
+        ("admin", str(linked["id"]), linked["patient_id"])
+    ]
     assert staff.get(f"/patients/{world.other_patient}", headers=JSON).status_code == 404
     patient = login(world.client(), "patient", PASSWORDS["patient"])
     assert patient.get(f"/patients/{world.demo_patient}", headers=JSON).status_code == 403
