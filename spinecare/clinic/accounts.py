@@ -28,6 +28,7 @@ __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
     "PasswordChangeRequired",
+    "PasswordExpired",
     "User",
     "authenticate",
     "burn_password_work",
@@ -53,6 +54,11 @@ __all__ = [
 
 SESSION_HOURS = 12
 MIN_PASSWORD = 8
+
+
+class PasswordExpired(Exception):
+    """The right one-time password, past its expiry: the administrator sets a new one."""
+
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 
@@ -140,7 +146,9 @@ def burn_password_work(password: str) -> None:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password is right and the account active, else None.
+    """The user if the password is right and the account active, else None;
+    :class:`PasswordExpired` for a one-time password (an administrator's reset) past its
+    expiry.
 
     The password is hashed whether or not the user exists or is active, so the answer
     takes the same time; each failure is recorded (an unknown name for the whole
@@ -156,12 +164,22 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         user.failed_logins += 1
         audit(session, user, "login_failed", "user", str(user.id))
         return None
+    if user.must_change_password and _one_time_expired(user):
+        audit(session, user, "password_expired", "user", str(user.id))
+        raise PasswordExpired
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit(session, user, "login", "user", str(user.id))
     return user
+
+
+def _one_time_expired(user: User) -> bool:
+    """A one-time password is used before its expiry; one without an expiry (set before
+    passwords had one) counts as expired."""
+    expires = user.password_expires_at
+    return expires is None or now() >= _aware(expires)
 
 
 def _digest(token: str) -> str:
@@ -325,13 +343,14 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
     return user
 
 
-def reset_password(session: Session, user: User) -> str:
-    """A new one-time password for ``user`` (returned once, to be handed over in person);
-    the user must choose their own at the next sign-in. Ends their sessions and any
-    lock-out."""
+def reset_password(session: Session, user: User, valid_for: timedelta) -> str:
+    """A new one-time password for ``user`` (returned once, to be handed over in person),
+    that signs in until ``valid_for`` has passed; the user must choose their own at that
+    sign-in. Ends their sessions and any lock-out."""
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    user.password_expires_at = now() + valid_for
     user.failed_logins = 0
     user.locked_until = None
     _end_sessions(session, user)
@@ -359,5 +378,6 @@ def change_password(
         raise FormError(errors)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.password_expires_at = None
     _end_sessions(session, user, keep=token)
     session.flush()

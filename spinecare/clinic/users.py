@@ -4,6 +4,8 @@ clinic (another clinic's users are not found); each change is audited."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -147,10 +149,11 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> User:
     return user
 
 
-def reset_user_password(session: Session, admin: User, user: User) -> str:
-    """A one-time password for ``user`` (returned once); they choose their own next."""
+def reset_user_password(session: Session, admin: User, user: User, valid_for: timedelta) -> str:
+    """A one-time password for ``user`` (returned once), valid for ``valid_for``; they
+    choose their own at the sign-in with it."""
     check_admin(admin)
-    temporary = reset_password(session, user)
+    temporary = reset_password(session, user, valid_for)
     audit(session, admin, "reset_password", "user", str(user.id))
     return temporary
 

@@ -57,6 +57,7 @@ ACTION_WORDS = {
     "login": Text("signed in"),
     "login_failed": Text("failed sign-in"),
     "login_locked": Text("sign-in while locked"),
+    "password_expired": Text("sign-in with an expired one-time password"),
     "logout": Text("signed out"),
     "deactivate": Text("deactivated"),
     "reactivate": Text("reactivated"),
@@ -506,11 +507,14 @@ def _user_page(
         "patients": sorted(names.items(), key=lambda item: item[1]),
         "notice": notice,
         "temporary": temporary,
+        "valid_hours": state(request).settings.reset_password_hours,
         "is_self": user.id == admin.id,
     }
     json_data: dict[str, object] = {"user": data}
     if temporary:
         json_data["temporary_password"] = temporary
+        if user.password_expires_at is not None:
+            json_data["temporary_password_expires_at"] = user.password_expires_at.isoformat()
     if errors:
         json_data = {
             "error": {
@@ -580,5 +584,6 @@ def _user_reset_password(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
         user = accounts.clinic_user(session, admin, user_id)
-        temporary = accounts.reset_user_password(session, admin, user)
+        valid_for = timedelta(hours=state(request).settings.reset_password_hours)
+        temporary = accounts.reset_user_password(session, admin, user, valid_for)
         return _user_page(request, session, admin, user, temporary=temporary)

@@ -112,7 +112,7 @@ def test_accounts_are_the_admins_of_their_own_clinic(db_target) -> None:
                 patient_id=None,
             )  # fmt: skip
             accounts.set_active(session, boss, target, False)
-            temporary = accounts.reset_user_password(session, boss, target)
+            temporary = accounts.reset_user_password(session, boss, target, timedelta(hours=1))
             assert temporary and target.must_change_password
             clinic_a = boss.clinic_id
         with db.session() as session:
