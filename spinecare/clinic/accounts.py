@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.audit import record as audit
@@ -41,6 +41,7 @@ __all__ = [
     "end_session",
     "get_or_create_clinic",
     "hash_password",
+    "lock_clinic",
     "own_record_language",
     "reset_password",
     "set_language",
@@ -314,12 +315,46 @@ def update_user(
         errors["language"] = Message("one of %(choices)s", choices=", ".join(languages()))
     if errors:
         raise FormError(errors)
+    if user.role == "admin" and role != "admin" and user.active:
+        _keep_an_admin(session, admin, user, "role")
     user.full_name = name
     user.role = role
     user.language = language
     user.patient_id = patient.id if role == "patient" and patient is not None else None
     session.flush()
     return user
+
+
+def lock_clinic(session: Session, clinic_id: int) -> None:
+    """Hold the clinic's row until the transaction ends, so that changes to its accounts
+    are decided one after the other (PostgreSQL: a row lock; SQLite: the write lock,
+    which the first write of a transaction takes). Reads after it see what the changes
+    before it committed."""
+    session.execute(update(Clinic).where(Clinic.id == clinic_id).values(id=Clinic.id))
+
+
+def _keep_an_admin(session: Session, admin: User, user: User, field: str) -> None:
+    """Before ``user`` stops being an active administrator: the clinic keeps another,
+    and ``admin`` still is one, both read under the clinic's lock (two administrators
+    taking the role from each other at once: the second is refused)."""
+    lock_clinic(session, user.clinic_id)
+    session.refresh(admin)
+    if admin.role != "admin" or not admin.active:
+        raise AccessDenied(N_("you are no longer an administrator of this clinic"))
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.clinic_id == user.clinic_id,
+            User.role == "admin",
+            User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+    if not others:
+        raise FormError(
+            {field: N_("the clinic keeps at least one active administrator; make another first")}
+        )
 
 
 def _end_sessions(session: Session, user: User, keep: str | None = None) -> None:
@@ -336,6 +371,8 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
         raise FormError(
             {"active": Message("you cannot deactivate your own account; ask another administrator")}
         )
+    if not active and user.active and user.role == "admin":
+        _keep_an_admin(session, admin, user, "active")
     user.active = active
     if not active:
         _end_sessions(session, user)
