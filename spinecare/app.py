@@ -273,8 +273,11 @@ def _install_page_errors(app: FastAPI) -> None:
                 {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
             )
             if _wants_page(request):
-                # the message itself (a translatable Message) unless it names a file
+                # the message itself (a translatable Message) unless it names a file; a
+                # form's problem without the field's internal name
                 shown = exc.message if exc.source is None else exc.one_line()
+                if isinstance(exc, FormError) and exc.errors:
+                    shown = next(iter(exc.errors.values()))
                 page = _error_page(request, status, shown)
                 page.headers.update(headers)
                 return page
@@ -360,14 +363,14 @@ def create_app(
     db = open_database(settings.db_url)
     from fastapi import Depends
 
-    from spinecare.clinic.limits import check_request
+    from spinecare.clinic.limits import check_body, check_request
 
     app = FastAPI(
         title="spinecare",
         version=_version(),
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(check_request)],
+        dependencies=[Depends(check_request), Depends(check_body)],
     )
     app.add_api_route("/docs", _api_docs, methods=["GET"], include_in_schema=False)
     app.state.settings = settings
