@@ -20,7 +20,7 @@ from spinecare.clinic.audit import record as audit
 from spinecare.clinic.patients import WRITERS, import_record
 from spinecare.clinic.permissions import check_patient
 from spinecare.clinic.rates import RateLimit
-from spinecare.messages import N_
+from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
@@ -43,7 +43,13 @@ LAUNCH_PER_SECOND = 0.5
 """Then one every two seconds from that address."""
 LIVE_LAUNCHES = 2000
 """Launches under way (started, not yet answered by the EHR nor expired) in all."""
-TOO_MANY = N_("too many launches at once; try again in a minute")
+
+
+def _too_many(wait: float) -> TooManyRequests:
+    seconds = max(1, math.ceil(wait))
+    return TooManyRequests(
+        Message("too many launches at once; try again in %(n)s seconds", n=seconds), seconds
+    )
 
 
 def launch_rate() -> RateLimit:
@@ -55,7 +61,7 @@ def check_launch_rate(rate: RateLimit, address: str | None) -> None:
     """:class:`TooManyRequests` when ``address`` starts launches faster than the limit."""
     wait = rate.take(address or "")
     if wait > 0:
-        raise TooManyRequests(TOO_MANY, math.ceil(wait))
+        raise _too_many(wait)
 
 
 def begin_launch(
@@ -69,7 +75,7 @@ def begin_launch(
         oldest = session.scalar(select(func.min(SmartLaunch.created_at)))
         oldest = oldest if oldest is None or oldest.tzinfo else oldest.replace(tzinfo=UTC)
         free_at = (oldest + ttl - moment).total_seconds() if oldest is not None else 1.0
-        raise TooManyRequests(TOO_MANY, math.ceil(free_at))
+        raise _too_many(free_at)
     session.add(
         SmartLaunch(state_hash=state_hash, iss=iss, code_verifier=verifier, created_at=moment)
     )
