@@ -358,8 +358,13 @@ def test_a_form_field_that_is_not_utf8_is_refused(any_world: World) -> None:
     good = sent.replace(b"%FF%FE", b"%D0%90")
     r = client.post("/patients", content=good, headers={**JSON, "content-type": FORM})
     assert r.status_code == 201 and r.json()["name"] == "Anna \u0410"
-    r = client.post("/api/screen", content=b'{"resourceType": "Bundle", "x": "\xff"}', headers=JSON)
-    assert r.status_code == 400 and "UTF-8" in r.json()["error"]["message"]
+    bundle = b'{"resourceType": "Bundle", "x": "\xff"}'
+    for path in ("/api/screen", "/api/plan"):
+        r = client.post(path, content=bundle, headers=JSON)
+        assert r.status_code == 400 and "UTF-8" in r.json()["error"]["message"]
+    fhir = {**JSON, "content-type": "application/fhir+json"}
+    r = client.post("/fhir/Patient/$massage-screening", content=bundle, headers=fhir)
+    assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"
 
 
 # ---------------------------------------------------------------------------------------
