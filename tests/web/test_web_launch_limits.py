@@ -51,19 +51,26 @@ def _client(app: Any, address: str) -> TestClient:
 
 
 def test_launches_are_limited_per_address(launch_app: tuple[Any, list[str]]) -> None:
-    from spinecare.clinic.launches import LAUNCH_BURST
+    from spinecare.clinic.launches import LAUNCH_BURST, launch_rate
 
     app, reads = launch_app
+    app.state.launch_rate = rate = launch_rate()
+    rate.clock = lambda: 0.0  # no refill while the test runs, however slowly
     one, other = _client(app, "203.0.113.7"), _client(app, "203.0.113.8")
     for _ in range(LAUNCH_BURST):
         r = one.get("/launch", params={"iss": ISS}, follow_redirects=False)
         assert r.status_code == 302
-    refused = one.get("/launch", params={"iss": ISS}, headers=JSON)
-    assert refused.status_code == 429
+    refused = one.get("/launch", params={"iss": ISS}, headers=JSON, follow_redirects=False)
+    assert refused.status_code == 429, refused.text[:300]
     assert refused.json()["error"]["code"] == "too_many_requests"
     assert int(refused.headers["retry-after"]) >= 1
     assert refused.headers["x-content-type-options"] == "nosniff"
-    page = one.get("/launch", params={"iss": "https://unknown.example/fhir"}, headers=HTML)
+    page = one.get(
+        "/launch",
+        params={"iss": "https://unknown.example/fhir"},
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert page.status_code == 429 and "retry-after" in page.headers  # before the EHR is known
     assert other.get("/launch", params={"iss": ISS}, follow_redirects=False).status_code == 302
     assert reads == [ISS]  # the configuration was read once for every launch
