@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 __all__ = ["RateLimit"]
 
 MAX_KEYS = 10_000
-"""Buckets kept before the full ones (quiet keys) are forgotten."""
+"""Buckets kept before the full ones (quiet keys) are forgotten: the memory is bounded."""
 
 
 @dataclass
@@ -48,6 +48,12 @@ class RateLimit:
         return min(float(self.burst), left + (now - at) * self.per_second)
 
     def _forget_full(self, now: float) -> None:
+        """Forget the keys whose bucket is full again; if that is not enough (requests
+        from very many addresses at once), the half least recently seen."""
         full = [k for k in self._buckets if self._tokens(k, now) >= self.burst]
         for key in full:
             del self._buckets[key]
+        if len(self._buckets) >= MAX_KEYS:
+            by_age = sorted(self._buckets, key=lambda k: self._buckets[k][1])
+            for key in by_age[: len(by_age) // 2]:
+                del self._buckets[key]

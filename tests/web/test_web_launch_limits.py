@@ -98,3 +98,16 @@ def test_a_rate_limit_refills(
         got.append(rate.take("a"))
     assert got == pytest.approx(waits)
     assert rate.take("b") == 0  # another key has its own bucket
+
+
+def test_a_rate_limit_keeps_a_bounded_number_of_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spinecare.clinic import rates
+
+    monkeypatch.setattr(rates, "MAX_KEYS", 4)
+    now = [0.0]
+    rate = rates.RateLimit(burst=1, per_second=0.001, clock=lambda: now[0])
+    for n in range(10):  # many addresses, none quiet long enough to be full again
+        now[0] = float(n)
+        assert rate.take(f"k{n}") == 0
+        assert len(rate._buckets) <= 4
+    assert rate.take("k9") > 0  # the most recent are still counted
