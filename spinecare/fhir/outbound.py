@@ -3,11 +3,18 @@
 A CDS client names the FHIR server the service should read from; without a check, a
 caller could make the service call its own loopback, the cloud metadata address or a
 host on the clinic's private network. Before every request (and every redirect hop,
-since the check runs as an httpx request hook), the host is resolved and *every*
+since the check runs in the client's transport), the host is resolved and *every*
 address it resolves to is checked: loopback, link-local, private, shared (CGNAT),
 multicast, reserved and unspecified addresses are refused unless the host, or a network
 holding the address, is allow-listed (``Settings.cds_fhir_allowed_hosts``: host names
 and CIDR networks, for an EHR on the hospital's own network).
+
+The connection then goes to the address that was checked, not to a second answer of
+the name server (DNS rebinding: a name that resolves to a public address for the check
+and to a loopback one a moment later). The request keeps the host's name in its
+``Host`` header, and TLS sends and verifies the certificate for that name (SNI), so
+virtual hosts and certificates work as before. The client does not read proxy settings
+from the environment: a proxy would resolve the name again.
 """
 
 from __future__ import annotations
@@ -17,16 +24,18 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
-__all__ = ["AddressPolicy", "BlockedAddress", "guarded_client"]
+__all__ = ["AddressPolicy", "BlockedAddress", "guarded_client", "guarded_transport"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MAX_REDIRECTS = 3
+
+Transport = TypeVar("Transport")
 
 
 class BlockedAddress(httpx.RequestError):
@@ -76,8 +85,9 @@ class AddressPolicy:
             return True
         return any(address in network for network in self.networks)
 
-    async def check(self, url: httpx.URL) -> None:
-        """Resolve ``url``'s host and refuse it if any of its addresses is not allowed."""
+    async def check(self, url: httpx.URL) -> IPAddress:
+        """Resolve ``url``'s host and refuse it if any of its addresses is not allowed;
+        the address to connect to (the first one resolved) otherwise."""
         host = url.host
         if not host:
             raise BlockedAddress("the URL names no host")
@@ -103,16 +113,51 @@ class AddressPolicy:
                     f"{host} resolves to an internal address; outbound calls to it are "
                     "not allowed (SPINECARE_CDS_FHIR_ALLOWED_HOSTS)"
                 )
+        return addresses[0]
 
 
-def guarded_client(policy: AddressPolicy, **kwargs: Any) -> httpx.AsyncClient:
-    """An httpx client whose every request (redirects included) passes ``policy``."""
+class _CheckedAddressTransport:
+    """Checks each request's host against the policy and connects to the checked
+    address: the URL names the address, the ``Host`` header and TLS keep the name.
+    It wraps an httpx transport or an httpx2 one (Authlib's clients are httpx2's)."""
 
-    async def check(request: httpx.Request) -> None:
-        await policy.check(request.url)
+    def __init__(self, policy: AddressPolicy, inner: Any) -> None:
+        self.policy = policy
+        self.inner = inner
 
+    async def handle_async_request(self, request: Any) -> Any:
+        address = await self.policy.check(request.url)
+        host = request.url.host
+        if host != str(address):
+            request.url = request.url.copy_with(host=str(address))
+            request.extensions = {**request.extensions, "sni_hostname": host}
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    async def __aenter__(self) -> _CheckedAddressTransport:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.inner.__aexit__(*exc_info)
+
+
+def guarded_transport(policy: AddressPolicy, inner: Transport) -> Transport:
+    """``inner`` (an httpx or httpx2 transport, made with ``trust_env=False``) sending a
+    request only to an address ``policy`` allows, the one it checked."""
+    return cast(Transport, _CheckedAddressTransport(policy, inner))
+
+
+def guarded_client(
+    policy: AddressPolicy, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
+) -> httpx.AsyncClient:
+    """An httpx client whose every request (redirects included) passes ``policy`` and
+    goes to the address it checked."""
     return httpx.AsyncClient(
-        event_hooks={"request": [check]},
+        transport=guarded_transport(policy, transport or httpx.AsyncHTTPTransport(trust_env=False)),
+        trust_env=False,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         **kwargs,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2
 import jwt
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
@@ -173,16 +174,14 @@ def _client(ehr: SmartEhr, redirect_uri: str | None = None) -> AsyncOAuth2Client
 
     Every request passes the outbound address policy with the EHR's own host allowed: the
     endpoints its SMART configuration names (token, keys) cannot send spinecare to
-    another internal address (a loopback or private host, a cloud metadata service)."""
-    from spinecare.fhir.outbound import AddressPolicy
+    another internal address (a loopback or private host, a cloud metadata service), and
+    each goes to the address that was checked."""
+    from spinecare.fhir.outbound import AddressPolicy, guarded_transport
 
     policy = AddressPolicy.from_entries([urlsplit(ehr.iss).hostname or ""])
-
-    async def check(request: Any) -> None:
-        await policy.check(request.url)
-
     return AsyncOAuth2Client(
-        event_hooks={"request": [check]},
+        transport=guarded_transport(policy, httpx2.AsyncHTTPTransport(trust_env=False)),
+        trust_env=False,
         client_id=ehr.client_id,
         client_secret=ehr.client_secret,
         token_endpoint_auth_method="client_secret_basic" if ehr.client_secret else "none",

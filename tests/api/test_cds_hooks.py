@@ -581,3 +581,77 @@ def test_markdown_escape_keeps_data_literal():
     assert markdown_escape("a_b *c* [d](e) <f> #g |h| ~i~ `j` \\k\n  l") == (
         "a\\_b \\*c\\* \\[d\\](e) \\<f\\> \\#g \\|h\\| \\~i\\~ \\`j\\` \\\\k l"
     )
+
+
+def test_the_checked_address_is_the_one_connected_to(monkeypatch):
+    """DNS rebinding: the name resolves to an allowed address for the check and to a
+    loopback one afterwards; the request goes to the checked address, under its name."""
+    import asyncio
+    import socket
+
+    from spinecare.fhir.outbound import AddressPolicy, guarded_client
+
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.2"])  # the first answer; every later one is 127.0.0.1
+
+    def rebinding(host, port, *args, **kwargs):
+        if host in ("ehr.example.test", b"ehr.example.test"):  # anyio asks in bytes
+            host = next(answers, "127.0.0.1")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    received: dict[str, list[bytes]] = {"127.0.0.1": [], "127.0.0.2": []}
+
+    def answer(address: str):
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            received[address].append(await reader.readuntil(b"\r\n\r\n"))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 2\r\nConnection: close\r\n\r\n{}"
+            )
+            await writer.drain()
+            writer.close()
+
+        return handle
+
+    async def fetch() -> int:
+        internal = await asyncio.start_server(answer("127.0.0.1"), "127.0.0.1", 0)
+        port = internal.sockets[0].getsockname()[1]
+        checked = await asyncio.start_server(answer("127.0.0.2"), "127.0.0.2", port)
+        async with internal, checked:
+            policy = AddressPolicy.from_entries(["127.0.0.2/32"])
+            async with guarded_client(policy) as client:
+                response = await client.get(f"http://ehr.example.test:{port}/fhir/Patient/1")
+        return response.status_code
+
+    assert asyncio.run(fetch()) == 200
+    assert received["127.0.0.1"] == []  # nothing reached the second answer
+    (head,) = received["127.0.0.2"]
+    assert b"GET /fhir/Patient/1 " in head
+    assert b"\r\nhost: ehr.example.test:" in head.lower()
+
+
+def test_tls_is_verified_for_the_name_not_the_address():
+    """The pinned request carries the host's name for TLS (SNI and the certificate)."""
+    import asyncio
+
+    import httpx
+
+    from spinecare.fhir.outbound import AddressPolicy, guarded_client
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    async def fetch() -> None:
+        policy = AddressPolicy.from_entries(["127.0.0.0/8"])
+        async with guarded_client(policy, transport=httpx.MockTransport(handler)) as client:
+            await client.get("https://localhost/fhir/Patient/1")
+
+    asyncio.run(fetch())
+    (request,) = seen
+    assert request.url.host in {"127.0.0.1", "::1"}
+    assert request.extensions["sni_hostname"] == "localhost"
+    assert request.headers["host"] == "localhost"

@@ -434,7 +434,7 @@ def _refusals(monkeypatch) -> list[str]:
 
     async def check(self, url):
         try:
-            await real(self, url)
+            return await real(self, url)
         except BlockedAddress:
             refused.append(str(url))
             raise
