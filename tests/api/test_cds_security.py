@@ -240,3 +240,25 @@ def test_card_link_from_the_jwt_issuer_when_no_fhir_server(issuers_file, keys, t
     response = client.post(view, json=body, headers=auth(keys.token(f"{BASE}{view}")))
     assert response.status_code == 200
     assert response.json()["cards"][0]["links"][0]["url"] == f"{BASE}/patients/2"
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "patient-view"])
+def test_a_signed_request_whose_body_is_not_utf8_is_refused(
+    secure_client, keys, hook_request, hook
+):
+    """A valid token does not make a body that is not UTF-8 readable: 400 in the one error
+    shape, with nothing screened."""
+    path = SIGN if hook == "order-sign" else "/cds-services/spinecare-patient-view"
+    body = json.dumps(hook_request(hook, CONTRAINDICATED)).encode()
+    raw = body.replace(b'"hookInstance": "', b'"hookInstance": "\xff\xfe', 1)
+    assert raw != body
+    response = secure_client.post(
+        path,
+        content=raw,
+        headers={**auth(keys.token(f"{BASE}{path}")), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    (error,) = response.json().values()  # {"error": {...}} and nothing else
+    assert sorted(error) == ["code", "message", "status"]
+    assert (error["status"], error["code"]) == (400, "invalid_cds_request")
+    assert "UTF-8" in error["message"]
