@@ -16,7 +16,7 @@ from spinecare.engine.screening import ALLOWED, BLOCKING, Screening
 from spinecare.engine.truth import FALSE, TRUE
 from spinecare.i18n import translator
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import Dose
+from spinecare.kb.schema import Dose, Plans
 from spinecare.record.model import PatientRecord
 
 ZONE_ORDER = ("collar_zone", "thoracic", "lumbosacral")
@@ -125,26 +125,7 @@ def plan_course(
         as_of=screening.as_of.isoformat(),
     )
     if status != "ready":
-        for f in screening.findings:
-            if not f.counts:
-                continue
-            if status == "blocked" and f.effect not in BLOCKING:
-                continue
-            if status == "pending" and f.effect in {"allowed_with_precautions"}:
-                continue
-            plan.reasons.append(
-                {
-                    "concept": f.concept,
-                    "rule": f.rule,
-                    "effect": f.effect,
-                    "certainty": f.certainty,
-                    "reason": f.reason,
-                    "sources": used.add(list(f.sources)),
-                }
-            )
-        if status == "pending":
-            for m in screening.missing:
-                plan.reasons.append({"missing": m.item, "reason": m.why, "sources": []})
+        plan.reasons = _reasons(screening, status, used)
     if status == "blocked":
         plan.sources = screening.source_json(used.ids)
         return plan
@@ -152,18 +133,75 @@ def plan_course(
         plan.notes.append(notes["pending"])
 
     facts = Facts(record, kb, screening.as_of, lang)
-    zones: set[str] = set()
-    for concept in screening.indications:
-        for condition in facts.conditions_in_force(concept):
-            zones.update(condition.zones)
-    plan.zones = [z for z in ZONE_ORDER if z in zones]
+    plan.zones = _zones(screening, facts)
     if screening.indicated is FALSE:
         plan.notes.append(notes["not_indicated"])
     elif screening.indicated is not TRUE:
         plan.notes.append(notes["indication_unknown"])
     if not plan.zones:
         plan.notes.append(notes["no_zone"])
+    _add_modalities(plan, p, facts, lang, used)
+    omit = _add_precautions(plan, p, facts, lang, used)
+    plan.course = _course(p, plan.zones, omit, lang, used)
+    plan.home_program = _home_program(p, plan.zones, lang, used)
+    plan.stop_rules = [
+        {"id": r.id, "kind": r.kind, "text": r.text.get(lang), "sources": used.add(list(r.sources))}
+        for r in p.stop_rules
+    ]
+    plan.cost_options = [
+        {
+            "id": c.id,
+            "label": c.label.get(lang),
+            "description": c.description.get(lang),
+            "needs": c.needs.get(lang),
+            "sources": used.add(list(c.sources)),
+        }
+        for c in p.cost_options
+    ]
+    plan.herniation_phase = _herniation_phase(screening, facts, p, lang, used)
+    plan.sources = screening.source_json(used.ids)
+    return plan
 
+
+def _reasons(screening: Screening, status: str, used: _Sources) -> list[dict[str, Any]]:
+    """Why the plan is not ready: the findings that block it (``blocked``), or those that
+    keep it provisional and the missing data (``pending``)."""
+    reasons: list[dict[str, Any]] = []
+    for f in screening.findings:
+        if not f.counts:
+            continue
+        if status == "blocked" and f.effect not in BLOCKING:
+            continue
+        if status == "pending" and f.effect in {"allowed_with_precautions"}:
+            continue
+        reasons.append(
+            {
+                "concept": f.concept,
+                "rule": f.rule,
+                "effect": f.effect,
+                "certainty": f.certainty,
+                "reason": f.reason,
+                "sources": used.add(list(f.sources)),
+            }
+        )
+    if status == "pending":
+        for m in screening.missing:
+            reasons.append({"missing": m.item, "reason": m.why, "sources": []})
+    return reasons
+
+
+def _zones(screening: Screening, facts: Facts) -> list[str]:
+    """The zones of the indications' conditions in force, in body order."""
+    zones: set[str] = set()
+    for concept in screening.indications:
+        for condition in facts.conditions_in_force(concept):
+            zones.update(condition.zones)
+    return [z for z in ZONE_ORDER if z in zones]
+
+
+def _add_modalities(plan: CoursePlan, p: Plans, facts: Facts, lang: str, used: _Sources) -> None:
+    """The modalities the KB proposes for this record; one its ``unless`` does not rule
+    out for certain is excluded and goes to ``avoid``."""
     for modality in p.modalities:
         proposed = modality.when is None or evaluate(modality.when, facts).truth is TRUE
         if modality.id == "vacuum":
@@ -192,6 +230,11 @@ def plan_course(
                 continue
         plan.modalities.append(entry)
 
+
+def _add_precautions(
+    plan: CoursePlan, p: Plans, facts: Facts, lang: str, used: _Sources
+) -> set[str]:
+    """The precautions that may apply go to ``avoid``; the techniques they omit."""
     omit: set[str] = set()
     for pre in p.precautions:
         applies = pre.when is None or evaluate(pre.when, facts).truth is not FALSE
@@ -200,43 +243,55 @@ def plan_course(
             plan.avoid.append(
                 {"id": pre.id, "text": pre.text.get(lang), "sources": used.add(list(pre.sources))}
             )
+    return omit
 
-    courses = [c for c in p.courses if c.zone in plan.zones]
-    if courses:
-        techniques = {t.id: t for t in p.techniques}
-        used.add(list(p.sequence_sources))
-        sessions = max(courses, key=lambda c: c.sessions.value)
-        frequency = courses[0]
-        plan.course = {
-            "sessions": int(sessions.sessions.value),
-            "frequency": _dose(frequency.sessions_per_week, used),
-            "minutes_per_session": sum(c.minutes_per_session.value for c in courses),
-            "techniques": [
-                {
-                    "id": t,
-                    "label": techniques[t].label.get(lang),
-                    "description": techniques[t].description.get(lang),
-                }
-                for t in p.sequence
-                if t not in omit
-            ],
-            "by_zone": [
-                {
-                    "zone": c.zone,
-                    "sessions": _dose(c.sessions, used),
-                    "sessions_per_week": _dose(c.sessions_per_week, used),
-                    "minutes_per_session": _dose(c.minutes_per_session, used),
-                    "sources": used.add(list(c.sources)),
-                }
-                for c in courses
-            ],
-        }
 
+def _course(
+    p: Plans, zones: list[str], omit: set[str], lang: str, used: _Sources
+) -> dict[str, Any] | None:
+    """The course for ``zones`` (none without a zone): the KB's doses and its technique
+    sequence less what the precautions omit."""
+    courses = [c for c in p.courses if c.zone in zones]
+    if not courses:
+        return None
+    techniques = {t.id: t for t in p.techniques}
+    used.add(list(p.sequence_sources))
+    sessions = max(courses, key=lambda c: c.sessions.value)
+    frequency = courses[0]
+    return {
+        "sessions": int(sessions.sessions.value),
+        "frequency": _dose(frequency.sessions_per_week, used),
+        "minutes_per_session": sum(c.minutes_per_session.value for c in courses),
+        "techniques": [
+            {
+                "id": t,
+                "label": techniques[t].label.get(lang),
+                "description": techniques[t].description.get(lang),
+            }
+            for t in p.sequence
+            if t not in omit
+        ],
+        "by_zone": [
+            {
+                "zone": c.zone,
+                "sessions": _dose(c.sessions, used),
+                "sessions_per_week": _dose(c.sessions_per_week, used),
+                "minutes_per_session": _dose(c.minutes_per_session, used),
+                "sources": used.add(list(c.sources)),
+            }
+            for c in courses
+        ],
+    }
+
+
+def _home_program(p: Plans, zones: list[str], lang: str, used: _Sources) -> list[dict[str, Any]]:
+    """The KB's self-massage programme for each of ``zones`` that has one."""
+    out: list[dict[str, Any]] = []
     for program in p.home_programs:
-        if program.zone not in plan.zones:
+        if program.zone not in zones:
             continue
         used.add(list(program.sources))
-        plan.home_program.append(
+        out.append(
             {
                 "zone": program.zone,
                 "title": program.title.get(lang),
@@ -255,31 +310,25 @@ def plan_course(
                 "sources": program.sources,
             }
         )
-    plan.stop_rules = [
-        {"id": r.id, "kind": r.kind, "text": r.text.get(lang), "sources": used.add(list(r.sources))}
-        for r in p.stop_rules
-    ]
-    plan.cost_options = [
-        {
-            "id": c.id,
-            "label": c.label.get(lang),
-            "description": c.description.get(lang),
-            "needs": c.needs.get(lang),
-            "sources": used.add(list(c.sources)),
-        }
-        for c in p.cost_options
-    ]
-    if "disc_herniation" in screening.indications:
-        phase_answers = facts.answers.get("herniation_phase")
-        if phase_answers:
-            value = phase_answers[-1].value
-            phase = next((ph for ph in p.herniation_phases if ph.id == value), None)
-            if phase is not None:
-                plan.herniation_phase = {
-                    "id": phase.id,
-                    "label": phase.label.get(lang),
-                    "massage": phase.massage.get(lang),
-                    "sources": used.add(list(phase.sources)),
-                }
-    plan.sources = screening.source_json(used.ids)
-    return plan
+    return out
+
+
+def _herniation_phase(
+    screening: Screening, facts: Facts, p: Plans, lang: str, used: _Sources
+) -> dict[str, Any] | None:
+    """The herniation's phase the intake answered, with what massage it allows."""
+    if "disc_herniation" not in screening.indications:
+        return None
+    phase_answers = facts.answers.get("herniation_phase")
+    if not phase_answers:
+        return None
+    value = phase_answers[-1].value
+    phase = next((ph for ph in p.herniation_phases if ph.id == value), None)
+    if phase is None:
+        return None
+    return {
+        "id": phase.id,
+        "label": phase.label.get(lang),
+        "massage": phase.massage.get(lang),
+        "sources": used.add(list(phase.sources)),
+    }

@@ -18,6 +18,8 @@ from spinecare.engine.course.model import (
 from spinecare.engine.planning import CoursePlan
 from spinecare.errors import InputError
 from spinecare.kb.loader import KB, load_kb
+from spinecare.kb.schema import Course as KbCourse
+from spinecare.kb.schema import HomeProgram
 from spinecare.messages import Day, Message, Names, Quantity, field_error
 
 
@@ -28,6 +30,10 @@ def not_startable(plan: CoursePlan) -> Message | None:
     if plan.status == "pending":
         return Message("the plan is provisional: a course can be prepared but not started")
     return Message("the screening does not allow massage now: no course can be started")
+
+
+Reasons = Mapping[str, str] | None
+"""The written reasons for values outside what the plan or the KB proposes, by field."""
 
 
 def start_course(
@@ -56,6 +62,45 @@ def start_course(
     self-massage steps taught (default: all the zone's steps); ``home_minutes`` (zone ->
     minutes a day) defaults to the KB value. Every change is recorded in ``adjustments``.
     """
+    _check_startable(plan, start)
+    kb = kb or load_kb()
+    p = kb.model.plans
+    adjustments: list[Adjustment] = []
+    chosen_zones, courses = _choose_zones(plan, zones, reasons, kb, adjustments)
+    chosen_mods = _choose_modalities(plan, modalities, reasons, kb, adjustments)
+    given: dict[str, Any] = {
+        "sessions": sessions,
+        "sessions_per_week": sessions_per_week,
+        "minutes_per_session": minutes_per_session,
+    }
+    values = _choose_numbers(plan, chosen_zones, courses, given, reasons, kb, adjustments)
+
+    # Techniques and what to avoid come from the plan (precautions may omit some).
+    techniques = [t["id"] for t in (plan.course or {}).get("techniques", [])] or list(p.sequence)
+    avoid = [a["id"] for a in plan.avoid]
+    home = _home_program(
+        chosen_zones, chosen_mods, home_steps, home_minutes, reasons, kb, adjustments
+    )
+    return Course(
+        patient_id=plan.patient_id,
+        start=start,
+        zones=chosen_zones,
+        modalities=chosen_mods,
+        sessions=int(values["sessions"]),
+        sessions_per_week=values["sessions_per_week"],
+        minutes_per_session=values["minutes_per_session"],
+        techniques=techniques,
+        avoid=avoid,
+        home=home,
+        stop_rules=[r.id for r in p.stop_rules],
+        cost_options=[c.id for c in p.cost_options],
+        plan_verdict=plan.verdict,
+        plan_as_of=plan.as_of,
+        adjustments=adjustments,
+    )
+
+
+def _check_startable(plan: CoursePlan, start: object) -> None:
     problem = not_startable(plan)
     if problem is not None:
         why = "; ".join(str(r["reason"]) for r in plan.reasons if r.get("reason"))
@@ -64,11 +109,17 @@ def start_course(
         raise InputError(field_error("plan", problem))
     if not isinstance(start, date):
         raise InputError("start: a date is required")
-    kb = kb or load_kb()
-    p = kb.model.plans
-    adjustments: list[Adjustment] = []
 
-    # Zones -----------------------------------------------------------------------------
+
+def _choose_zones(
+    plan: CoursePlan,
+    zones: Sequence[str] | None,
+    reasons: Reasons,
+    kb: KB,
+    adjustments: list[Adjustment],
+) -> tuple[list[str], list[KbCourse]]:
+    """The course's zones in the KB's order and the KB's courses for them; a zone the plan
+    did not find needs a reason."""
     chosen_zones = list(plan.zones) if zones is None else list(dict.fromkeys(zones))
     for z in chosen_zones:
         if z not in kb.zones:
@@ -77,7 +128,7 @@ def start_course(
         raise InputError("zones: choose at least one zone (the plan found none in the record)")
     order = list(kb.zones)
     chosen_zones.sort(key=order.index)
-    courses = [c for c in p.courses if c.zone in chosen_zones]
+    courses = [c for c in kb.model.plans.courses if c.zone in chosen_zones]
     if not courses:
         raise InputError(f"zones: the KB has no course for {', '.join(chosen_zones)}")
     if chosen_zones != list(plan.zones):
@@ -94,8 +145,19 @@ def start_course(
                 "zones", list(plan.zones), chosen_zones, within_range=not extra, reason=reason
             )
         )
+    return chosen_zones, courses
 
-    # Modalities ------------------------------------------------------------------------
+
+def _choose_modalities(
+    plan: CoursePlan,
+    modalities: Sequence[str] | None,
+    reasons: Reasons,
+    kb: KB,
+    adjustments: list[Adjustment],
+) -> list[str]:
+    """The course's modalities: one the plan excluded is refused, one it did not propose
+    needs a reason."""
+    p = kb.model.plans
     proposed = [m["id"] for m in plan.modalities]
     excluded = {a["id"][3:]: a.get("text", "") for a in plan.avoid if a["id"].startswith("no_")}
     known = {m.id for m in p.modalities}
@@ -120,8 +182,20 @@ def start_course(
         adjustments.append(
             Adjustment("modalities", proposed, chosen_mods, within_range=not extra, reason=reason)
         )
+    return chosen_mods
 
-    # Numbers ---------------------------------------------------------------------------
+
+def _choose_numbers(
+    plan: CoursePlan,
+    chosen_zones: list[str],
+    courses: Sequence[KbCourse],
+    given: Mapping[str, Any],
+    reasons: Reasons,
+    kb: KB,
+    adjustments: list[Adjustment],
+) -> dict[str, float]:
+    """Sessions, sessions a week and minutes a session: the plan's unless given; outside
+    the KB range for the zones, a value needs a reason."""
     plan_course = plan.course or {}
     planned: dict[str, float] = {
         "sessions": float(max(c.sessions.value for c in courses)),
@@ -132,11 +206,6 @@ def start_course(
         planned["sessions"] = float(plan_course["sessions"])
         planned["sessions_per_week"] = float(plan_course["frequency"]["value"])
         planned["minutes_per_session"] = float(plan_course["minutes_per_session"])
-    given: dict[str, Any] = {
-        "sessions": sessions,
-        "sessions_per_week": sessions_per_week,
-        "minutes_per_session": minutes_per_session,
-    }
     values: dict[str, float] = {}
     for name in RANGE_FIELDS:
         doses = [getattr(c, name) for c in courses]
@@ -170,87 +239,103 @@ def start_course(
                     sources=sources,
                 )
             )
+    return values
 
-    # Techniques and what to avoid come from the plan (precautions may omit some).
-    techniques = [t["id"] for t in plan_course.get("techniques", [])] or list(p.sequence)
-    avoid = [a["id"] for a in plan.avoid]
 
-    # Home programme ----------------------------------------------------------------------
-    home: list[HomeAssignment] = []
-    programs = {hp.zone: hp for hp in p.home_programs}
+def _home_program(
+    chosen_zones: list[str],
+    chosen_mods: list[str],
+    home_steps: Mapping[str, Sequence[str]] | None,
+    home_minutes: Mapping[str, float] | None,
+    reasons: Reasons,
+    kb: KB,
+    adjustments: list[Adjustment],
+) -> list[HomeAssignment]:
+    """The self-massage taught for each zone that has a home programme (none without the
+    ``self_massage`` modality)."""
     for key in list(home_steps or {}) + list(home_minutes or {}):
         if key not in chosen_zones:
             raise InputError(f"home_steps: zone '{key}' is not one of the course's zones")
-    if "self_massage" in chosen_mods:
-        for z in chosen_zones:
-            program = programs.get(z)
-            if program is None:
-                continue
-            all_steps = [s.id for s in program.steps]
-            steps = all_steps if not home_steps or z not in home_steps else list(home_steps[z])
-            for s in steps:
-                if s not in all_steps:
-                    raise InputError(
-                        f"home_steps: '{s}' is not a step of the {z} home programme "
-                        f"(steps: {', '.join(all_steps)})"
-                    )
-            if not steps:
-                problem = Message(
-                    "mark at least one step taught for %(zone)s", zone=Names(kb.zones[z].label)
-                )
-                raise InputError(field_error("home_steps", problem))
-            steps = [s for s in all_steps if s in steps]
-            dose = program.minutes
-            minutes = dose.value
-            if home_minutes and z in home_minutes:
-                minutes = _number(f"home_minutes[{z}]", home_minutes[z])
-                inside = dose.min <= minutes <= dose.max
-                reason = _reason_text(reasons, "home_minutes")
-                if not inside and reason is None:
-                    problem = Message(
-                        "%(minutes)s a day is outside the range the knowledge base allows "
-                        "(%(zone)s: %(low)s–%(high)s); a written reason is required",
-                        minutes=Quantity(minutes, "min"),
-                        zone=Names(kb.zones[z].label),
-                        low=Quantity(dose.min, None),
-                        high=Quantity(dose.max, "min"),
-                    )
-                    raise InputError(field_error("home_minutes", problem))
-                if minutes != dose.value:
-                    adjustments.append(
-                        Adjustment(
-                            f"home_minutes[{z}]",
-                            dose.value,
-                            minutes,
-                            min=dose.min,
-                            max=dose.max,
-                            unit=dose.unit,
-                            within_range=inside,
-                            reason=reason,
-                            sources=list(dose.sources),
-                        )
-                    )
-            if steps != all_steps:
-                adjustments.append(Adjustment(f"home_steps[{z}]", all_steps, steps))
-            home.append(HomeAssignment(z, steps, minutes))
+    if "self_massage" not in chosen_mods:
+        return []
+    programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
+    home: list[HomeAssignment] = []
+    for z in chosen_zones:
+        program = programs.get(z)
+        if program is None:
+            continue
+        steps = _home_steps(z, program, home_steps, kb)
+        minutes = _home_minutes(z, program, home_minutes, reasons, kb, adjustments)
+        if steps != [s.id for s in program.steps]:
+            adjustments.append(Adjustment(f"home_steps[{z}]", [s.id for s in program.steps], steps))
+        home.append(HomeAssignment(z, steps, minutes))
+    return home
 
-    return Course(
-        patient_id=plan.patient_id,
-        start=start,
-        zones=chosen_zones,
-        modalities=chosen_mods,
-        sessions=int(values["sessions"]),
-        sessions_per_week=values["sessions_per_week"],
-        minutes_per_session=values["minutes_per_session"],
-        techniques=techniques,
-        avoid=avoid,
-        home=home,
-        stop_rules=[r.id for r in p.stop_rules],
-        cost_options=[c.id for c in p.cost_options],
-        plan_verdict=plan.verdict,
-        plan_as_of=plan.as_of,
-        adjustments=adjustments,
-    )
+
+def _home_steps(
+    z: str,
+    program: HomeProgram,
+    home_steps: Mapping[str, Sequence[str]] | None,
+    kb: KB,
+) -> list[str]:
+    """The steps taught for zone ``z`` in the programme's order (default: all of them)."""
+    all_steps = [s.id for s in program.steps]
+    steps = all_steps if not home_steps or z not in home_steps else list(home_steps[z])
+    for s in steps:
+        if s not in all_steps:
+            raise InputError(
+                f"home_steps: '{s}' is not a step of the {z} home programme "
+                f"(steps: {', '.join(all_steps)})"
+            )
+    if not steps:
+        problem = Message(
+            "mark at least one step taught for %(zone)s", zone=Names(kb.zones[z].label)
+        )
+        raise InputError(field_error("home_steps", problem))
+    return [s for s in all_steps if s in steps]
+
+
+def _home_minutes(
+    z: str,
+    program: HomeProgram,
+    home_minutes: Mapping[str, float] | None,
+    reasons: Reasons,
+    kb: KB,
+    adjustments: list[Adjustment],
+) -> float:
+    """Minutes a day for zone ``z``: the KB's unless given; outside its range, with a
+    reason."""
+    dose = program.minutes
+    if not home_minutes or z not in home_minutes:
+        return dose.value
+    minutes = _number(f"home_minutes[{z}]", home_minutes[z])
+    inside = dose.min <= minutes <= dose.max
+    reason = _reason_text(reasons, "home_minutes")
+    if not inside and reason is None:
+        problem = Message(
+            "%(minutes)s a day is outside the range the knowledge base allows "
+            "(%(zone)s: %(low)s–%(high)s); a written reason is required",
+            minutes=Quantity(minutes, "min"),
+            zone=Names(kb.zones[z].label),
+            low=Quantity(dose.min, None),
+            high=Quantity(dose.max, "min"),
+        )
+        raise InputError(field_error("home_minutes", problem))
+    if minutes != dose.value:
+        adjustments.append(
+            Adjustment(
+                f"home_minutes[{z}]",
+                dose.value,
+                minutes,
+                min=dose.min,
+                max=dose.max,
+                unit=dose.unit,
+                within_range=inside,
+                reason=reason,
+                sources=list(dose.sources),
+            )
+        )
+    return minutes
 
 
 def resume_course(course: Course, *, day: date, by: str, note: str) -> Course:

@@ -67,6 +67,84 @@ def _event(
     )
 
 
+Ordered = Sequence[tuple[int, Session]]
+"""The sessions in date order, each with its index in the list the caller gave."""
+
+
+def _checked_symptoms(new_symptoms: Mapping[str, bool] | None, kb: KB) -> dict[str, bool]:
+    symptoms = dict(new_symptoms or {})
+    for q, v in symptoms.items():
+        if q not in kb.questions:
+            raise InputError(f"new_symptoms: unknown question '{q}'")
+        if not isinstance(v, bool):
+            raise InputError(f"new_symptoms: the answer to '{q}' must be yes or no")
+    return symptoms
+
+
+def _pain_increase_events(rule: StopRule, ordered: Ordered, kb: KB) -> list[StopEvent]:
+    tid = rule.threshold or "pain_increase_stop"
+    threshold = kb.threshold(tid)
+    events: list[StopEvent] = []
+    for n, (index, s) in enumerate(ordered, start=1):
+        rise = s.post_pain - s.pre_pain
+        if rise < threshold:
+            continue
+        ref = s.id or f"{s.day.isoformat()}#{index}"
+        events.append(
+            _event(
+                rule,
+                s.day,
+                f"{rule.id}@{ref}",
+                _detail(
+                    "pain_increase",
+                    n=n,
+                    day=s.day,
+                    pre=s.pre_pain,
+                    post=s.post_pain,
+                    rise=rise,
+                    threshold=_fmt(threshold),
+                ),
+                session=index,
+                threshold=threshold,
+                extra_sources=kb.thresholds[tid].sources,
+            )
+        )
+    return events
+
+
+def _symptom_events(
+    rule: StopRule, symptoms: Mapping[str, bool], when: date, kb: KB
+) -> list[StopEvent]:
+    return [
+        _event(
+            rule,
+            when,
+            f"{rule.id}:{q}@{when.isoformat()}",
+            _detail("symptom", day=when, label=kb.questions[q].label),
+        )
+        for q in rule.questions
+        if symptoms.get(q) is True
+    ]
+
+
+def _adverse_events(rule: StopRule, ordered: Ordered) -> list[StopEvent]:
+    events: list[StopEvent] = []
+    for n, (index, s) in enumerate(ordered, start=1):
+        if not s.adverse_event:
+            continue
+        ref = s.id or f"{s.day.isoformat()}#{index}"
+        events.append(
+            _event(
+                rule,
+                s.day,
+                f"{rule.id}@{ref}",
+                _detail("adverse_event", n=n, day=s.day, event=s.adverse_event),
+                session=index,
+            )
+        )
+    return events
+
+
 def apply_stop_rules(
     course: Course,
     sessions: Sequence[Session],
@@ -84,12 +162,7 @@ def apply_stop_rules(
     Events already in ``course.stop_events`` (same key) are not raised again, so a
     course the physician resumed is not paused again by the same session.
     """
-    symptoms = dict(new_symptoms or {})
-    for q, v in symptoms.items():
-        if q not in kb.questions:
-            raise InputError(f"new_symptoms: unknown question '{q}'")
-        if not isinstance(v, bool):
-            raise InputError(f"new_symptoms: the answer to '{q}' must be yes or no")
+    symptoms = _checked_symptoms(new_symptoms, kb)
     ordered = sorted(enumerate(sessions), key=lambda pair: (pair[1].day, pair[0]))
     when = day or (ordered[-1][1].day if ordered else course.start)
     seen = {e.key for e in course.stop_events}
@@ -98,58 +171,11 @@ def apply_stop_rules(
         if rule.id not in course.stop_rules:
             continue
         if rule.kind == "pain_increase":
-            tid = rule.threshold or "pain_increase_stop"
-            threshold = kb.threshold(tid)
-            for n, (index, s) in enumerate(ordered, start=1):
-                rise = s.post_pain - s.pre_pain
-                if rise < threshold:
-                    continue
-                ref = s.id or f"{s.day.isoformat()}#{index}"
-                events.append(
-                    _event(
-                        rule,
-                        s.day,
-                        f"{rule.id}@{ref}",
-                        _detail(
-                            "pain_increase",
-                            n=n,
-                            day=s.day,
-                            pre=s.pre_pain,
-                            post=s.post_pain,
-                            rise=rise,
-                            threshold=_fmt(threshold),
-                        ),
-                        session=index,
-                        threshold=threshold,
-                        extra_sources=kb.thresholds[tid].sources,
-                    )
-                )
+            events.extend(_pain_increase_events(rule, ordered, kb))
         elif rule.kind == "symptom":
-            for q in rule.questions:
-                if symptoms.get(q) is True:
-                    label = kb.questions[q].label
-                    events.append(
-                        _event(
-                            rule,
-                            when,
-                            f"{rule.id}:{q}@{when.isoformat()}",
-                            _detail("symptom", day=when, label=label),
-                        )
-                    )
+            events.extend(_symptom_events(rule, symptoms, when, kb))
         elif rule.kind == "adverse_event":
-            for n, (index, s) in enumerate(ordered, start=1):
-                if not s.adverse_event:
-                    continue
-                ref = s.id or f"{s.day.isoformat()}#{index}"
-                events.append(
-                    _event(
-                        rule,
-                        s.day,
-                        f"{rule.id}@{ref}",
-                        _detail("adverse_event", n=n, day=s.day, event=s.adverse_event),
-                        session=index,
-                    )
-                )
+            events.extend(_adverse_events(rule, ordered))
     fresh = [e for e in events if e.key not in seen]
     if fresh:
         course.stop_events.extend(fresh)
