@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,18 @@ def pytest_configure(config: pytest.Config) -> None:
         import tempfile
 
         os.environ["SPINECARE_DATA_DIR"] = tempfile.mkdtemp(prefix="spinecare-test-data-")
+
+
+def cli_json(*args: str | Path) -> Any:
+    """What ``spinecare ARGS`` prints as JSON, run in this process (cheaper than a new
+    Python; the program's own start, ``python -m spinecare``, is tested in tests/cli)."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 BROWSER = Path(__file__).resolve().parent / "e2e"

@@ -22,6 +22,8 @@ sys.path.insert(0, str(HERE))
 
 from fhir_search import load_patient, prefetch_for, search  # noqa: E402
 
+from tests.conftest import cli_json  # noqa: E402
+
 ISSUER = "https://ehr.example.org"
 JKU_ISSUER = "https://jku-ehr.example.org"
 BASE = "https://spinecare.example.org"  # Settings.base_url of the test apps
@@ -199,26 +201,7 @@ def issuers_file(tmp_path_factory, keys, stub_fhir) -> Path:
 
 def cli_verdict(path: Path, as_of: str) -> str:
     """The verdict ``spinecare screen FILE --as-of DATE --format json`` prints."""
-    import subprocess
-
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spinecare",
-            "screen",
-            str(path),
-            "--as-of",
-            as_of,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return str(json.loads(proc.stdout)["verdict"])
+    return str(cli_json("screen", path, "--as-of", as_of, "--format", "json")["verdict"])
 
 
 def make_client(**overrides: Any):

@@ -8,9 +8,6 @@ audit entries; the standalone CDS app answering 404.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import cli_json
 from tests.web.conftest import OTHER, PASSWORDS, World, login, make_world
 
 ROLES = ("admin", "therapist", "physician", "patient", "other", "anonymous")
@@ -314,26 +312,7 @@ def test_every_patient_twin_is_the_api_object(
 
 
 def _cli(command: str, path: Path, *extra: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spinecare",
-            command,
-            str(path),
-            "--format",
-            "json",
-            "--as-of",
-            AS_OF,
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return cli_json(command, path, "--format", "json", "--as-of", AS_OF, *extra)  # type: ignore[no-any-return]
 
 
 def _import_demo(world: World, path: Path) -> int:

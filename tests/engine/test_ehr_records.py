@@ -5,8 +5,6 @@ milder one, and the CLI and bulk screening (DuckDB) give the same screening."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import yaml
 from spinecare import screen
 from spinecare.engine.screening import SEVERITY
 from tests.bulk.helpers import bulk_row, engine_row
-from tests.conftest import AS_OF, FIXTURES, ROOT
+from tests.conftest import AS_OF, FIXTURES, cli_json
 
 EHR = FIXTURES / "ehr"
 EXPECTED: dict[str, dict[str, str]] = yaml.safe_load(
@@ -73,27 +71,10 @@ def test_a_reading_set_aside_is_named_where_the_measure_is_missing() -> None:
     ],
 )
 def test_the_cli_gives_the_library_screening(name: str) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spinecare",
-            "screen",
-            str(EHR / f"{name}.json"),
-            "--as-of",
-            AS_OF.isoformat(),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
+    printed = cli_json(
+        "screen", EHR / f"{name}.json", "--as-of", AS_OF.isoformat(), "--format", "json"
     )
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == json.loads(
-        json.dumps(screen(EHR / f"{name}.json", as_of=AS_OF).to_json())
-    )
+    assert printed == json.loads(json.dumps(screen(EHR / f"{name}.json", as_of=AS_OF).to_json()))
 
 
 def _export(tmp: Path) -> Path:
