@@ -10,10 +10,7 @@ language).
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -96,17 +93,14 @@ def problems(text: str, lang: str, kept: list[str]) -> list[str]:
 
 
 def cli(*args: str) -> str:
-    env = {**os.environ, "COLUMNS": "4000", "NO_COLOR": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "spinecare", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    """What ``spinecare ARGS`` prints, run in this process (see ``cli_json``)."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "4000", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def handout_text(kb: Any, lang: str) -> str:
