@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 
 from spinecare.errors import InputError, RecordError
+from spinecare.messages import N_, Message
 
 __all__ = [
     "GZIP_MAGIC",
@@ -71,13 +72,19 @@ def inflated_limit() -> int:
         value = 0
     if value <= 0:
         raise InputError(
-            f"{INFLATED_ENV}: '{raw}' is not a size (bytes, or with a unit such as 512MiB)"
+            Message(
+                "%(setting)s: '%(value)s' is not a size (bytes, or with a unit such as 512MiB)",
+                setting=INFLATED_ENV,
+                value=raw,
+            )
         )
     return value
 
 
-def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+def _size(n: int) -> Message:
+    if n >= 1024 * 1024:
+        return Message("%(n)s MB", n=f"{n / (1024 * 1024):.0f}")
+    return Message("%(n)s bytes", n=n)
 
 
 def read_source(source: Source, label: str) -> bytes:
@@ -88,11 +95,14 @@ def read_source(source: Source, label: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise RecordError("file not found", source=label) from None
+        raise RecordError(Message("file not found"), source=label) from None
     except IsADirectoryError:
-        raise RecordError("is a folder, not a file", source=label) from None
+        raise RecordError(Message("is a folder, not a file"), source=label) from None
     except OSError as exc:
-        raise RecordError(f"cannot read the file ({exc.strerror or exc})", source=label) from None
+        raise RecordError(
+            Message("cannot read the file (%(reason)s)", reason=exc.strerror or str(exc)),
+            source=label,
+        ) from None
 
 
 def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
@@ -112,15 +122,22 @@ def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
         try:
             part = inflater.decompress(data, cap - total + 1)
         except zlib.error as exc:
-            raise RecordError(f"not valid gzip data ({exc})", source=label) from None
+            raise RecordError(
+                Message("not valid gzip data (%(reason)s)", reason=str(exc)), source=label
+            ) from None
         total += len(part)
         if total > cap:
             raise RecordError(
-                f"gzip data inflates to more than {_size(cap)}, the limit for one document",
+                Message(
+                    "gzip data inflates to more than %(size)s, the limit for one document",
+                    size=_size(cap),
+                ),
                 source=label,
             )
         if not inflater.eof:
-            raise RecordError("not valid gzip data (the data ends too early)", source=label)
+            raise RecordError(
+                Message("not valid gzip data (the data ends too early)"), source=label
+            )
         parts.append(part)
         data = inflater.unused_data
         if data and data[:2] != GZIP_MAGIC:
@@ -175,7 +192,7 @@ def _not_utf8(raw: bytes, label: str) -> RecordError | None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return RecordError(f"not UTF-8 text (byte {exc.start})", source=label)
+        return RecordError(Message("not UTF-8 text (byte %(at)s)", at=exc.start), source=label)
     return None
 
 
@@ -207,12 +224,19 @@ def parse_json(raw: bytes | str, label: str) -> Any:
     except orjson.JSONDecodeError as exc:
         # orjson refuses text that is not UTF-8: that is said as such, as for YAML
         raise _not_utf8(data, label) or RecordError(
-            f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
+            Message(
+                "not valid JSON: line %(line)s, column %(column)s: %(problem)s",
+                line=exc.lineno,
+                column=exc.colno,
+                problem=exc.msg,
+            ),
+            source=label,
         ) from None
     key = _duplicate_key(data, parsed)
     if key is not None:
         raise RecordError(
-            f"not valid JSON: the key '{key}' is written twice in one object", source=label
+            Message("not valid JSON: the key '%(key)s' is written twice in one object", key=key),
+            source=label,
         )
     return parsed
 
@@ -238,7 +262,10 @@ def yaml_loader() -> Any:
                     continue
                 if duplicate:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"the key '{key}' is written twice", key_node.start_mark
+                        None,
+                        None,
+                        Message(YAML_TWICE, key=str(key)),
+                        key_node.start_mark,
                     )
                 seen.add(key)
             return super().construct_mapping(node, deep)  # type: ignore[misc, no-any-return]
@@ -255,16 +282,29 @@ def yaml_loader() -> Any:
     return Loader
 
 
+YAML_TWICE = N_("the key '%(key)s' is written twice")
+
+
 def _yaml_problem(exc: Any) -> str:
+    """Where and what: a problem of the project's rules (a key written twice) is a
+    Message; the YAML parser's own words are kept as it says them."""
     import yaml
 
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or exc.context or "syntax error"
-        if exc.context and exc.problem:
-            problem = f"{problem} ({exc.context})"
-        return where + " ".join(problem.split())
+        problem: str = exc.problem or exc.context or Message("syntax error")
+        if not isinstance(problem, Message):
+            problem = " ".join(problem.split())
+            if exc.context and exc.problem:
+                problem = f"{problem} ({' '.join(exc.context.split())})"
+        if mark is None:
+            return problem
+        return Message(
+            "line %(line)s, column %(column)s: %(problem)s",
+            line=mark.line + 1,
+            column=mark.column + 1,
+            problem=problem,
+        )
     return " ".join(str(exc).split())
 
 
@@ -275,7 +315,9 @@ def parse_yaml(text: str | bytes, label: str) -> Any:
     try:
         return yaml.load(text, Loader=yaml_loader())  # a SafeLoader with the rules above
     except yaml.YAMLError as exc:
-        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
+        raise RecordError(
+            Message("not valid YAML: %(problem)s", problem=_yaml_problem(exc)), source=label
+        ) from None
 
 
 _LEADING_SPACE = re.compile(rb"[ \t\r\n\f\v]*")
@@ -302,7 +344,7 @@ def load_document(
     start = space.end() if space is not None else 0
     first = raw[start : start + 1]
     if not first:
-        raise RecordError("the file is empty", source=label)
+        raise RecordError(Message("the file is empty"), source=label)
     as_json = label.lower().endswith(".json") or not yaml_allowed or first in (b"{", b"[")
     if as_json:
         # orjson checks that the text is UTF-8 as it parses (parse_json says so)

@@ -48,6 +48,16 @@ def field_error(field: str, problem: Message) -> Message:
     return Message(FIELD_PROBLEM, field=field, problem=problem)
 
 
+LOCATED = N_("%(where)s: %(problem)s")
+
+
+def located(where: str, problem: str) -> Message:
+    """A problem at one place inside a file (``vitals[0].unit: ...``, a FHIR resource's
+    reference): the English value names the place; the problem is in the reader's
+    language where it is a Message."""
+    return Message(LOCATED, where=where, problem=problem)
+
+
 class Shown(str):
     """A parameter of a :class:`Message` written as each language writes it: its value is
     the English text; :func:`spinecare.i18n.translate` asks :meth:`in_language`."""
