@@ -19,6 +19,10 @@ from typing import Annotated, Any
 
 import typer
 
+from spinecare.commands.output import LangOpt, fail, output_language, say
+from spinecare.i18n import SOURCE_LANGUAGE
+from spinecare.messages import N_, Message
+
 bulk_app = typer.Typer(help="Screen whole FHIR Bulk Data exports.", no_args_is_help=True)
 
 
@@ -59,6 +63,7 @@ def screen(
         bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Traceback on errors.")] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Screen every patient of a Bulk export; write one row per patient and a summary.
 
@@ -74,9 +79,10 @@ def screen(
     if spark_master is not None and engine is not Engine.spark:
         raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
     if not folder.is_dir():
-        from spinecare.cli import fail
+        from spinecare.errors import IN_FILE
+        from spinecare.fhir.ndjson import NOT_AN_EXPORT
 
-        fail(f"{folder}: not a folder (a FHIR Bulk export is a folder of NDJSON files)")
+        fail(Message(IN_FILE, file=str(folder), problem=NOT_AN_EXPORT))
 
     result = run_safely(
         verbose,
@@ -112,12 +118,12 @@ def _run(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f} resources"),
+        TextColumn("{task.completed:,.0f} " + say(N_("resources"))),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("reading the export", total=None)
+        task = bar.add_task(say("reading the export"), total=None)
 
         def advance(n: int) -> None:
             bar.advance(task, n)
@@ -148,7 +154,8 @@ def _run(
                 progress=advance,
             )
     for problem in result.tally.problems:
-        console.print(f"spinecare: warning: {problem}", markup=False, highlight=False)
+        warning = say(Message("warning: %(problem)s", problem=problem))
+        console.print(f"spinecare: {warning}", markup=False, highlight=False)
     return result
 
 
@@ -157,49 +164,57 @@ def render_summary(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    total = result.patients or 1
-    verdicts = Table(
-        title=f"{result.patients:,} patients screened as of {result.as_of}"
-        f" ({result.engine}, {result.seconds.get('total', 0):.1f} s)"
-    )
-    verdicts.add_column("verdict")
-    verdicts.add_column("patients", justify="right")
-    verdicts.add_column("%", justify="right")
+    from spinecare.i18n import translator
     from spinecare.kb.schema import VERDICTS
 
+    _ = translator(output_language())
+    console = Console()
+    total = result.patients or 1
+    title = Message(
+        "%(n)s patients screened as of %(day)s (%(engine)s, %(seconds)s s)",
+        n=f"{result.patients:,}",
+        day=str(result.as_of),
+        engine=result.engine,
+        seconds=f"{result.seconds.get('total', 0):.1f}",
+    )
+    verdicts = Table(title=say(title))
+    verdicts.add_column(_("verdict"))
+    verdicts.add_column(_("patients"), justify="right")
+    verdicts.add_column("%", justify="right")
     for verdict in VERDICTS:
         n = result.verdicts.get(verdict, 0)
         verdicts.add_row(verdict, f"{n:,}", f"{100 * n / total:.1f}")
     for key in ("true", "false", "unknown"):
         n = result.indicated.get(key, 0)
-        verdicts.add_row(f"indicated: {key}", f"{n:,}", f"{100 * n / total:.1f}")
+        verdicts.add_row(
+            say(Message("indicated: %(key)s", key=key)), f"{n:,}", f"{100 * n / total:.1f}"
+        )
     console.print(verdicts)
 
-    concepts = Table(title="Findings per concept")
-    concepts.add_column("concept")
-    concepts.add_column("present", justify="right")
-    concepts.add_column("unknown", justify="right")
+    concepts = Table(title=_("Findings per concept"))
+    concepts.add_column(_("concept"))
+    concepts.add_column(_("present"), justify="right")
+    concepts.add_column(_("unknown"), justify="right")
     for concept, counts in sorted(result.concepts.items()):
         concepts.add_row(concept, f"{counts['present']:,}", f"{counts['unknown']:,}")
     for item, n in result.missing.items():
-        concepts.add_row(f"missing: {item}", f"{n:,}", "")
+        concepts.add_row(say(Message("missing: %(item)s", item=item)), f"{n:,}", "")
     console.print(concepts)
 
     tally = result.tally
-    read = Table(title="Input")
-    read.add_column("what")
-    read.add_column("count", justify="right")
+    read = Table(title=_("Input"))
+    read.add_column(_("what"))
+    read.add_column(_("count"), justify="right")
     for kind, n in sorted(tally.resources.items()):
-        read.add_row(f"{kind} resources read", f"{n:,}")
-    read.add_row("malformed lines skipped", f"{tally.malformed:,}")
-    read.add_row("unreadable resources skipped", f"{tally.bad_resources:,}")
-    read.add_row("resources naming an unknown patient", f"{tally.unknown_patient:,}")
-    read.add_row("resources naming no patient", f"{tally.no_patient:,}")
-    read.add_row("patients recorded as deceased (not screened)", f"{result.deceased:,}")
+        read.add_row(say(Message("%(kind)s resources read", kind=kind)), f"{n:,}")
+    read.add_row(_("malformed lines skipped"), f"{tally.malformed:,}")
+    read.add_row(_("unreadable resources skipped"), f"{tally.bad_resources:,}")
+    read.add_row(_("resources naming an unknown patient"), f"{tally.unknown_patient:,}")
+    read.add_row(_("resources naming no patient"), f"{tally.no_patient:,}")
+    read.add_row(_("patients recorded as deceased (not screened)"), f"{result.deceased:,}")
     console.print(read)
     if result.out is not None:
-        console.print(f"results: {result.out}")
+        console.print(say(Message("results: %(file)s", file=str(result.out))))
 
 
 @bulk_app.command("fetch")
@@ -245,6 +260,7 @@ def fetch(
         bool, typer.Option("--restart", help="Start a new export instead of resuming.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Pull a FHIR Bulk Data export (Bulk Data Access IG) into DIR for 'bulk screen'.
 
@@ -287,11 +303,25 @@ def fetch(
             restart,
         ),
     )
-    typer.echo(
-        f"{len(result.files)} files in {out}"
-        + (f", {len(result.errors)} error files in {out / 'errors'}" if result.errors else "")
-        + f"; screen them with: spinecare bulk screen {out} --out results.parquet"
+    fetched = (
+        Message(
+            "%(n)s files in %(folder)s, %(errors)s error files in %(error_folder)s; "
+            "screen them with: %(command)s",
+            n=len(result.files),
+            folder=str(out),
+            errors=len(result.errors),
+            error_folder=str(out / "errors"),
+            command=f"spinecare bulk screen {out} --out results.parquet",
+        )
+        if result.errors
+        else Message(
+            "%(n)s files in %(folder)s; screen them with: %(command)s",
+            n=len(result.files),
+            folder=str(out),
+            command=f"spinecare bulk screen {out} --out results.parquet",
+        )
     )
+    typer.echo(say(fetched))
 
 
 def _fetch(

@@ -286,3 +286,62 @@ def test_help_does_not_import_the_heavy_modules() -> None:
 
 def test_cli_reference_is_generated_from_help() -> None:
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == render()
+
+
+BROKEN = {
+    "patient.json": (b"{not json", "неверный JSON: строка 1"),
+    "twice.json": (
+        b'{"resourceType": "Bundle", "type": "collection", "type": "x"}',
+        "записан дважды",
+    ),
+    "intake.yaml": (
+        b"format: spinecare-intake/1\npatient: {id: x}\ndate: 2026-11-20\ntemprature: 38\n",
+        "неизвестный ключ temprature; допустимые:",
+    ),
+    "empty.json": (b"  ", "файл пуст"),
+    "patient-only.json": (b'{"resourceType": "Patient", "id": "x"}', "не Bundle"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.parametrize("command", ["screen", "plan"])
+def test_a_file_that_cannot_be_read_is_said_in_the_lang_asked(
+    tmp_path: Path, name: str, command: str
+) -> None:
+    """In process (cheap): exit 1, one line on stderr naming the file, in Russian."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    content, russian = BROKEN[name]
+    (tmp_path / name).write_bytes(content)
+    result = CliRunner().invoke(app, [command, str(tmp_path / name), "--lang", "ru"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"spinecare: {tmp_path / name}: ")
+    assert russian in line
+    english = CliRunner().invoke(app, [command, str(tmp_path / name)])
+    assert english.exit_code == 1 and russian not in english.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "russian"),
+    [
+        (["screen", "no-such-file.json"], "no-such-file.json: файл не найден"),
+        (["fhir", "export", "no-such-file.json"], "no-such-file.json: файл не найден"),
+        (["fhir", "to-ndjson", "no-such-file.json", "--out", "{tmp}"], "файл не найден"),
+        (["bulk", "screen", "no-such-folder", "--out", "{tmp}/r.csv"], "не папка"),
+    ],
+)
+def test_every_command_says_its_errors_in_the_lang_asked(
+    tmp_path: Path, args: list[str], russian: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(app, [*args, "--lang", "ru"])
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("spinecare: ") and russian in line
