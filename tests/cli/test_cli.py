@@ -331,6 +331,9 @@ def test_a_file_that_cannot_be_read_is_said_in_the_lang_asked(
         (["fhir", "export", "no-such-file.json"], "no-such-file.json: файл не найден"),
         (["fhir", "to-ndjson", "no-such-file.json", "--out", "{tmp}"], "файл не найден"),
         (["bulk", "screen", "no-such-folder", "--out", "{tmp}/r.csv"], "не папка"),
+        (["audit", "verify", "--db", "nonsense"], "«nonsense» — не адрес базы данных"),
+        (["user", "token", "anna", "--db", "nonsense"], "«nonsense» — не адрес базы данных"),
+        (["serve", "--db", "mysql://x/y"], "база данных «mysql» не поддерживается"),
     ],
 )
 def test_every_command_says_its_errors_in_the_lang_asked(
