@@ -335,6 +335,7 @@ def test_a_file_that_cannot_be_read_is_said_in_the_lang_asked(
         (["user", "token", "anna", "--db", "nonsense"], "«nonsense» — не адрес базы данных"),
         (["serve", "--db", "mysql://x/y"], "база данных «mysql» не поддерживается"),
     ],
+    ids=["screen", "fhir export", "fhir to-ndjson", "bulk screen", "audit", "user token", "serve"],
 )
 def test_every_command_says_its_errors_in_the_lang_asked(
     tmp_path: Path, args: list[str], russian: str
