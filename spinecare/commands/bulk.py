@@ -21,7 +21,7 @@ import typer
 
 from spinecare.commands.output import LangOpt, fail, output_language, say
 from spinecare.i18n import SOURCE_LANGUAGE
-from spinecare.messages import N_, Message
+from spinecare.messages import N_, Day, Message
 
 bulk_app = typer.Typer(help="Screen whole FHIR Bulk Data exports.", no_args_is_help=True)
 
@@ -160,20 +160,28 @@ def _run(
 
 
 def render_summary(result: Any) -> None:
-    """The summary tables: verdicts, concepts, missing items, and what was set aside."""
+    """The summary tables: verdicts, concepts, missing items, and what was set aside.
+
+    Verdicts, concepts and missing items are named in the output language (the verdict's
+    sentence, the KB's names); the machine outputs (the results file, ``--json``) keep
+    the ids."""
     from rich.console import Console
     from rich.table import Table
 
-    from spinecare.i18n import translator
+    from spinecare.i18n import translator, yes_no
+    from spinecare.kb.loader import load_kb
     from spinecare.kb.schema import VERDICTS
+    from spinecare.wording import concept_name, item_name, verdict_text
 
-    _ = translator(output_language())
+    lang = output_language()
+    _ = translator(lang)
+    kb = load_kb()
     console = Console()
     total = result.patients or 1
     title = Message(
         "%(n)s patients screened as of %(day)s (%(engine)s, %(seconds)s s)",
         n=f"{result.patients:,}",
-        day=str(result.as_of),
+        day=Day(result.as_of),
         engine=result.engine,
         seconds=f"{result.seconds.get('total', 0):.1f}",
     )
@@ -183,12 +191,11 @@ def render_summary(result: Any) -> None:
     verdicts.add_column("%", justify="right")
     for verdict in VERDICTS:
         n = result.verdicts.get(verdict, 0)
-        verdicts.add_row(verdict, f"{n:,}", f"{100 * n / total:.1f}")
-    for key in ("true", "false", "unknown"):
+        verdicts.add_row(verdict_text(verdict, lang), f"{n:,}", f"{100 * n / total:.1f}")
+    for key, value in (("true", True), ("false", False), ("unknown", None)):
         n = result.indicated.get(key, 0)
-        verdicts.add_row(
-            say(Message("indicated: %(key)s", key=key)), f"{n:,}", f"{100 * n / total:.1f}"
-        )
+        indicated = Message("massage indicated: %(answer)s", answer=yes_no(value, lang))
+        verdicts.add_row(say(indicated), f"{n:,}", f"{100 * n / total:.1f}")
     console.print(verdicts)
 
     concepts = Table(title=_("Findings per concept"))
@@ -196,9 +203,11 @@ def render_summary(result: Any) -> None:
     concepts.add_column(_("present"), justify="right")
     concepts.add_column(_("unknown"), justify="right")
     for concept, counts in sorted(result.concepts.items()):
-        concepts.add_row(concept, f"{counts['present']:,}", f"{counts['unknown']:,}")
+        name = concept_name(kb, concept, lang)
+        concepts.add_row(name, f"{counts['present']:,}", f"{counts['unknown']:,}")
     for item, n in result.missing.items():
-        concepts.add_row(say(Message("missing: %(item)s", item=item)), f"{n:,}", "")
+        missing = Message("missing: %(item)s", item=item_name(kb, item, lang))
+        concepts.add_row(say(missing), f"{n:,}", "")
     console.print(concepts)
 
     tally = result.tally
