@@ -157,14 +157,24 @@ def unit_text(unit: str | None, lang: str) -> str:
     return gettext(lang, word)
 
 
+HUGE = 1e15
+"""From here on a value is written in scientific notation (no plausible reading is this
+large; a typing mistake can be, and is shown as one)."""
+
+
 @lru_cache(maxsize=4096, typed=True)
 def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
     """A value with its unit as people write it: ``140 mm Hg``, ``37.5 °C``, ``7/10``."""
-    from babel.numbers import format_decimal
+    from babel.numbers import format_decimal, format_scientific
 
     if isinstance(value, bool):
         return yes_no(value, lang)
-    shown = format_decimal(value, locale=lang) if isinstance(value, int | float) else str(value)
+    if not isinstance(value, int | float):
+        shown = str(value)
+    elif abs(value) < HUGE:
+        shown = format_decimal(value, locale=lang)
+    else:  # a mistyped value: babel cannot round it at full length (1.2E30)
+        shown = format_scientific(value, format="#.##E0", locale=lang)
     word = unit_text(unit, lang)
     if not word:
         return shown

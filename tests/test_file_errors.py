@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -76,6 +77,11 @@ def _bundle(*resources: Any, **bundle: Any) -> str:
     return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entry, **bundle})
 
 
+def _damaged_gzip() -> bytes:
+    packed = gzip.compress(b'{"a": 1}' * 10)
+    return packed[:-8] + b"\0\0\0\0" + packed[-4:]  # the checksum is wrong
+
+
 PATIENT = {"resourceType": "Patient", "id": "p"}
 INTAKE = "format: spinecare-intake/1\npatient: {id: x}\ndate: 2026-11-20\n"
 
@@ -116,6 +122,86 @@ BROKEN: dict[str, tuple[str, bytes | str]] = {
     "answer": ("a.yaml", INTAKE + "answers: {fever_today: maybe}\n"),
     "two problems": ("a.yaml", "format: spinecare-intake/1\n"),
     "blood pressure": ("a.yaml", INTAKE + "vitals:\n  - {blood_pressure: 80/120}\n"),
+    # every kind of value an intake field can refuse (tests/test_file_errors.py is the
+    # place: the pydantic checks the intake schema's field types can fail)
+    "key not text": ("a.yaml", INTAKE + "answers: {1: yes}\n"),
+    "key null": ("a.yaml", INTAKE + "~: 1\n"),
+    "list where a mapping": ("a.yaml", INTAKE + "conditions: [[1]]\n"),
+    "mapping where a list": ("a.yaml", INTAKE + "vitals: {a: 1}\n"),
+    "mapping where a mapping of dates": ("a.yaml", INTAKE + "answered_on: [1]\n"),
+    "no such month": ("a.yaml", INTAKE + "answered_on: {fever_today: 2026-13-01}\n"),
+    "no such day": ("a.yaml", INTAKE + "answered_on: {fever_today: 2026-02-30}\n"),
+    "no year 0": ("a.yaml", INTAKE.replace("{id: x}", "{id: x, birth_date: 0000-01-01}")),
+    "date with a time": (
+        "a.yaml",
+        INTAKE + "conditions:\n  - {concept: fever, onset: 2026-11-20T10:00}\n",
+    ),
+    "dates in the wrong order": (
+        "a.yaml",
+        INTAKE + "conditions:\n  - {concept: fever, onset: 2026-02-01, abatement: 2026-01-01}\n",
+    ),
+    "whole number": ("a.yaml", INTAKE + "pain: {score: 3.5}\n"),
+    "yes for a number": ("a.yaml", INTAKE + "pain: {score: yes}\n"),
+    "not finite": ("a.yaml", INTAKE + "vitals:\n  - {measure: body_temperature, value: .inf}\n"),
+    "huge": ("a.yaml", INTAKE + "vitals:\n  - {measure: body_temperature, value: 1.0e+30}\n"),
+    "text for a number": (
+        "a.yaml",
+        INTAKE + "vitals:\n  - {measure: body_temperature, value: '37'}\n",
+    ),
+    "number for a text": ("a.yaml", INTAKE + "medications:\n  - {code: 12.5, system: rxnorm}\n"),
+    "empty text": (
+        "a.yaml",
+        INTAKE + "clearances:\n  - {concepts: [fever], decision: cleared, by: ''}\n",
+    ),
+    "empty list": (
+        "a.yaml",
+        INTAKE + "clearances:\n  - {concepts: [], decision: cleared, by: A}\n",
+    ),
+    "yes for a choice": ("a.yaml", INTAKE + "conditions:\n  - {concept: fever, status: on}\n"),
+    "language": ("a.yaml", INTAKE.replace("{id: x}", "{id: x, language: de}")),
+    "patient id": ("a.yaml", INTAKE.replace("{id: x}", "{id: 'a b'}")),
+    "not an id": ("a.yaml", INTAKE + "conditions:\n  - {concept: Fever}\n"),
+    "code and concept": ("a.yaml", INTAKE + "conditions:\n  - {concept: fever, code: R50}\n"),
+    "code without system": ("a.yaml", INTAKE + "conditions:\n  - {code: R50}\n"),
+    "bad code": ("a.yaml", INTAKE + "conditions:\n  - {code: '5', system: icd10}\n"),
+    "system": ("a.yaml", INTAKE + "conditions:\n  - {code: R50, system: icd11}\n"),
+    "vital without value": ("a.yaml", INTAKE + "vitals:\n  - {measure: systolic_bp}\n"),
+    "empty vital": ("a.yaml", INTAKE + "vitals:\n  - {}\n"),
+    "pressure and measure": (
+        "a.yaml",
+        INTAKE + "vitals:\n  - {blood_pressure: 120/80, value: 1}\n",
+    ),
+    "Fahrenheit": (
+        "a.yaml",
+        INTAKE + "vitals:\n  - {measure: body_temperature, value: 37, unit: '[degF]'}\n",
+    ),
+    "clearance ends before": (
+        "a.yaml",
+        INTAKE
+        + "clearances:\n  - {concepts: [fever], decision: cleared, by: A,"
+        + " valid_until: 2026-01-01}\n",
+    ),
+    "unknown answer": ("a.yaml", INTAKE + "answers: {herniation_phase: sideways}\n"),
+    # the parsers' common syntax errors
+    "JSON: no colon": ("a.json", b'{"a" 1}'),
+    "JSON: bare key": ("a.json", b"{a: 1}"),
+    "JSON: trailing comma": ("a.json", b'{"a": [1,]}'),
+    "JSON: bare word": ("a.json", b'{"a": tru}'),
+    "JSON: bad number": ("a.json", b'{"a": 01}'),
+    "JSON: bad escape": ("a.json", b'{"a": "\\q"}'),
+    "JSON: after the end": ("a.json", b'{"a": 1} x'),
+    "JSON: no comma": ("a.json", b"[1 2]"),
+    "JSON: NaN": ("a.json", b'{"a": NaN}'),
+    "YAML: colon in a value": ("a.yaml", "a: b: c\n"),
+    "YAML: indentation": ("a.yaml", "a:\n  - x\n b: 1\n"),
+    "YAML: unclosed quote": ("a.yaml", "a: 'x\n"),
+    "YAML: unclosed flow": ("a.yaml", "a: {x: 1\n"),
+    "YAML: tab": ("a.yaml", "\ta: 1\n"),
+    "YAML: no colon": ("a.yaml", "x: 1\ny\n"),
+    "YAML: alias": ("a.yaml", "a: &x 1\nb: *y\n"),
+    "YAML: tag": ("a.yaml", "a: !!python/object:os.system x\n"),
+    "YAML: two documents": ("a.yaml", "--- a\n--- b\n"),
+    "gzip damaged": ("a.json", _damaged_gzip()),
 }
 
 
@@ -151,6 +237,24 @@ def test_a_file_that_cannot_be_read_is_said_in_russian(case: str, kb: Any) -> No
     russian = translate(line, "ru")
     assert russian.startswith(f"{name}: ") and russian != str(line)
     assert any("а" <= c <= "я" for c in russian.lower())
+    assert latin_sentences(russian.removeprefix(f"{name}: ")) == []
+
+
+QUOTED = re.compile(r"'[^']*'|«[^»]*»|\"[^\"]*\"")
+LATIN_WORDS = re.compile(r"[A-Za-z]{2,}(?: +[A-Za-z]{2,})+")
+
+
+def latin_sentences(text: str) -> list[str]:
+    """The English left in a translated text: two or more Latin words in a row outside
+    quotes, in a piece with no Cyrillic (ids, keys, paths and quoted values are single
+    tokens or quoted; a sentence the catalogue did not translate is not)."""
+    pieces = re.split(r"[:;()\[\],—]", QUOTED.sub("''", text))
+    return [
+        found
+        for piece in pieces
+        if not re.search("[а-яё]", piece.lower())
+        for found in LATIN_WORDS.findall(piece)
+    ]
 
 
 def test_a_deceased_patient_is_refused_in_russian(kb: Any) -> None:

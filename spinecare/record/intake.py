@@ -103,11 +103,16 @@ def _iso_date(value: object) -> object:
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             return date.fromisoformat(value.strip())
-        except ValueError as exc:
+        except ValueError:
+            year, month = int(value.strip()[:4]), int(value.strip()[5:7])
+            if year == 0:
+                reason = Message("there is no year 0")
+            elif not 1 <= month <= 12:
+                reason = Message("the month is from 1 to 12")
+            else:
+                reason = Message("the month has no such day")
             raise ValueError(
-                Message(
-                    "not a real date: %(value)s (%(reason)s)", value=repr(value), reason=str(exc)
-                )
+                Message("not a real date: %(value)s (%(reason)s)", value=repr(value), reason=reason)
             ) from None
     raise ValueError(Message("expected a date YYYY-MM-DD, got %(value)s", value=repr(value)))
 
@@ -490,7 +495,9 @@ def _problem(error: ErrorDetails) -> str:
     else:
         msg = error["msg"].removeprefix("Input ")
     given = error.get("input")
-    if isinstance(given, str | int | float | bool):
+    if isinstance(given, bool):  # as the file writes it, never True/False
+        msg = Message(GOT, problem=msg, given=str(given).lower())
+    elif isinstance(given, str | int | float):
         msg = Message(GOT, problem=msg, given=repr(given))
     return msg
 
