@@ -80,6 +80,28 @@ def is_language(lang: str | None) -> bool:
     return bool(lang) and lang in language_codes()
 
 
+def accepted_language(header: str | None) -> str | None:
+    """The language an ``Accept-Language`` header prefers among those with a catalogue
+    (``ru-RU,ru;q=0.9,en;q=0.8`` -> ``ru``; a region matches its language), or None."""
+    if not header:
+        return None
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if quality > 0 and is_language(code):
+            ranked.append((-quality, position, code))
+    return min(ranked)[2] if ranked else None
+
+
 @cache
 def catalog(lang: str) -> NullTranslations:
     """The compiled catalogue of ``lang`` (no translation for the source or an unknown one)."""

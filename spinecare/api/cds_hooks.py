@@ -43,7 +43,7 @@ from spinecare.fhir.prefetch import (
     prefetch_templates,
     resolve_prefetch,
 )
-from spinecare.i18n import is_language, languages, translate
+from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 
@@ -160,15 +160,21 @@ def massage_orders(
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object. Its language (the ``org.spinecare.lang`` extension) is
+    not known before it is read: a body that cannot be read is refused in the language
+    the request's ``Accept-Language`` header prefers, else English."""
     raw = await request.body()
+    lang = accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
     if not raw.strip():
-        raise CdsRequestError("empty request body: a JSON object is expected")
+        problem = Message("empty request body: a JSON object is expected")
+        raise CdsRequestError(translate(problem, lang))
     try:
         data = load_document(raw, REQUEST_BODY, yaml_allowed=False)
     except RecordError as exc:
-        raise CdsRequestError(exc.one_line()) from None
+        raise CdsRequestError(translate(exc.one_line(), lang)) from None
     if not isinstance(data, dict):
-        raise CdsRequestError(f"request body must be a JSON object, not {json_type(data)}")
+        problem = Message("request body must be a JSON object, not %(kind)s", kind=json_type(data))
+        raise CdsRequestError(translate(problem, lang))
     return data
 
 
