@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from spinecare.commands.output import LangOpt, fail, output_language, say
+from spinecare.commands.usage import Group
 from spinecare.i18n import SOURCE_LANGUAGE
 from spinecare.messages import N_, Message
 
@@ -31,6 +32,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=Group,  # usage errors in --lang's language
 )
 kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")

@@ -74,10 +74,15 @@ def screen(
     check_as_of(as_of)
     if out.suffix.lower() not in SUFFIXES:
         raise typer.BadParameter(
-            f"'{out}': the suffix must be one of {', '.join(SUFFIXES)}", param_hint="'--out'"
+            Message(
+                "'%(file)s': the suffix must be one of %(suffixes)s",
+                file=str(out),
+                suffixes=", ".join(SUFFIXES),
+            ),
+            param_hint="'--out'",
         )
     if spark_master is not None and engine is not Engine.spark:
-        raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
+        raise typer.BadParameter(Message("needs --engine spark"), param_hint="'--spark-master'")
     if not folder.is_dir():
         from spinecare.errors import IN_FILE
         from spinecare.fhir.ndjson import NOT_AN_EXPORT
@@ -279,11 +284,15 @@ def fetch(
     from spinecare.cli import run_safely
 
     if group and system:
-        raise typer.BadParameter("give --group or --system, not both", param_hint="'--group'")
+        raise typer.BadParameter(
+            Message("give --group or --system, not both"), param_hint="'--group'"
+        )
     if (client_id is None) != (key is None):
-        raise typer.BadParameter("give --client-id and --key together", param_hint="'--key'")
+        raise typer.BadParameter(
+            Message("give --client-id and --key together"), param_hint="'--key'"
+        )
     if parallel < 1:
-        raise typer.BadParameter("must be at least 1", param_hint="'--parallel'")
+        raise typer.BadParameter(Message("must be at least 1"), param_hint="'--parallel'")
     when = None
     if since is not None:
         from datetime import datetime
@@ -292,7 +301,8 @@ def fetch(
             when = datetime.fromisoformat(since)
         except ValueError:
             raise typer.BadParameter(
-                f"'{since}' is not an ISO date or date-time", param_hint="'--since'"
+                Message("'%(value)s' is not an ISO date or date-time", value=since),
+                param_hint="'--since'",
             ) from None
     result = run_safely(
         verbose,

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from spinecare.i18n import SOURCE_LANGUAGE, language_codes
+from spinecare.messages import Message
 
 __all__ = ["LangOpt", "fail", "output_language", "say"]
 
@@ -24,7 +25,9 @@ def _language(value: str) -> str:
     from spinecare.i18n import is_language
 
     if not is_language(value):
-        raise typer.BadParameter(f"use one of {', '.join(language_codes())}")
+        raise typer.BadParameter(
+            Message("use one of %(languages)s", languages=", ".join(language_codes()))
+        )
     _output["lang"] = value
     return value
 

@@ -349,3 +349,42 @@ def test_every_command_says_its_errors_in_the_lang_asked(
     assert result.exit_code == 1, result.output
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("spinecare: ") and russian in line
+
+
+@pytest.mark.parametrize(
+    ("args", "russian"),
+    [
+        (["screen", "--lang", "ru"], "не указан аргумент 'FILE'"),
+        (["screen", "a.json", "--bogus", "--lang", "ru"], "нет такого параметра: --bogus"),
+        (["screen", "a.json", "b", "--lang=ru"], "лишние аргументы: b"),
+        (["screen", "a.json", "--lang", "ru", "--format", "xml"], "'xml' — не одно из"),
+        (["screen", "a.json", "--lang", "ru", "--as-of"], "параметру '--as-of' нужно значение"),
+        (["bulk", "screen", "d", "--out", "r.txt", "--lang", "ru"], "расширение должно быть"),
+        (["nosuch", "--lang", "ru"], "нет такой команды: 'nosuch'"),
+    ],
+    ids=["missing", "no such option", "extra", "choice", "no value", "own check", "command"],
+)
+def test_usage_errors_are_said_in_the_lang_asked(args: list[str], russian: str) -> None:
+    """In process (cheap): exit 2, the usage error line in Russian; English as Click says it."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+    from tests.test_file_errors import latin_sentences
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Ошибка: ") and russian in error
+    assert latin_sentences(error) == []
+    english = CliRunner().invoke(app, [a for a in args if "ru" not in a and a != "--lang"])
+    assert english.exit_code == 2 and english.stderr.strip().splitlines()[-1].startswith("Error: ")
+
+
+def test_the_language_is_read_before_the_command_line_is_parsed() -> None:
+    from spinecare.commands.usage import language_of
+
+    assert language_of(["screen", "--lang", "ru"]) == "ru"
+    assert language_of(["screen", "--lang=ru"]) == "ru"
+    assert language_of(["screen", "--lang", "de"]) is None
+    assert language_of(["screen", "--", "--lang", "ru"]) is None
+    assert language_of(["screen", "--lang"]) is None
