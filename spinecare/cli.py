@@ -4,6 +4,9 @@ Commands parse their flags, call one library function and render the result. Exi
 codes: 0 whatever the verdict, 1 for unreadable or invalid input (one line on stderr
 naming the file and the problem), 2 for usage errors. Heavy modules are imported inside
 the commands so that ``--help`` stays instant.
+
+Every command takes ``--lang``: its text output, errors included, is in that language
+(:func:`say`; the catalogues of :mod:`spinecare.i18n`).
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from spinecare.i18n import SOURCE_LANGUAGE, language_codes
+from spinecare.commands.output import LangOpt, fail, output_language, say
+from spinecare.commands.usage import Group
+from spinecare.i18n import SOURCE_LANGUAGE
+from spinecare.messages import N_, Message
+
+__all__ = ["LangOpt", "app", "fail", "main", "output_language", "run_safely", "say"]
 
 app = typer.Typer(
     name="spinecare",
@@ -24,6 +32,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=Group,  # usage errors in --lang's language
 )
 kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
@@ -34,28 +43,11 @@ class Format(StrEnum):
     json = "json"
 
 
-def _language(value: str) -> str:
-    from spinecare.i18n import is_language
-
-    if not is_language(value):
-        raise typer.BadParameter(f"use one of {', '.join(language_codes())}")
-    return value
-
-
 AsOf = Annotated[
     str | None,
     typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date (default: today)."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="text (readable) or json (contract).")]
-LangOpt = Annotated[
-    str,
-    typer.Option(
-        "--lang",
-        metavar=f"<{'|'.join(language_codes())}>",
-        callback=_language,
-        help="Language of reasons and texts.",
-    ),
-]
 Verbose = Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")]
 FileArg = Annotated[
     Path,
@@ -114,12 +106,13 @@ def missing_extra(exc: ModuleNotFoundError) -> str | None:
     extra = EXTRAS.get(top)
     if extra is None:
         return None
-    return f"this needs the optional '{extra}' part: pip install 'spinecare[{extra}]'"
+    return Message(
+        "this needs the optional '%(extra)s' part: pip install 'spinecare[%(extra)s]'",
+        extra=extra,
+    )
 
 
-def fail(message: str) -> NoReturn:
-    typer.echo(f"spinecare: {message}", err=True)
-    raise typer.Exit(1)
+INTERNAL_ERROR = N_("internal error: %(error)s (run with --verbose for details)")
 
 
 def run_safely(verbose: bool, action: Any) -> Any:
@@ -137,12 +130,15 @@ def run_safely(verbose: bool, action: Any) -> Any:
         if verbose or hint is None:
             if verbose:
                 raise
-            fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+            fail(Message(INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}"))
         fail(hint)
     except Exception as exc:  # an unexpected failure is still one line without --verbose
         if verbose:
             raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+        fail(Message(INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}"))
+
+
+NOT_A_DATE = N_("'%(value)s' is not a date in the form YYYY-MM-DD")
 
 
 def check_as_of(as_of: str | None) -> None:
@@ -153,7 +149,7 @@ def check_as_of(as_of: str | None) -> None:
             date.fromisoformat(as_of)
         except ValueError:
             raise typer.BadParameter(
-                f"'{as_of}' is not a date in the form YYYY-MM-DD", param_hint="'--as-of'"
+                say(Message(NOT_A_DATE, value=as_of)), param_hint="'--as-of'"
             ) from None
 
 
@@ -217,12 +213,13 @@ def kb_check(
         Path | None,
         typer.Option("--path", help="A KB folder to check instead of the packaged one."),
     ] = None,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Validate the knowledge base and report every problem at once, with its path.
 
     Example: spinecare kb check
     """
-    from spinecare.errors import KnowledgeBaseError
+    from spinecare.errors import KB_PROBLEMS, KnowledgeBaseError
     from spinecare.kb.loader import load_kb
 
     try:
@@ -230,14 +227,22 @@ def kb_check(
     except KnowledgeBaseError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        fail(f"knowledge base has {len(exc.problems)} problem(s)")
+        fail(Message(KB_PROBLEMS, n=len(exc.problems)))
     m = kb.model
-    typer.echo(
-        f"knowledge base {kb.version} is valid: {len(m.concepts)} concepts, {len(m.rules)} rules, "
-        f"{len(m.indications)} indications, {len(m.sources)} sources, "
-        f"{len(m.policies)} clinic policies, {len(m.articles)} article statements traced, "
-        f"{sum(len(c.codes) for c in m.concepts)} codes"
+    valid = Message(
+        "knowledge base %(version)s is valid: %(concepts)s concepts, %(rules)s rules, "
+        "%(indications)s indications, %(sources)s sources, %(policies)s clinic policies, "
+        "%(articles)s article statements traced, %(codes)s codes",
+        version=kb.version,
+        concepts=len(m.concepts),
+        rules=len(m.rules),
+        indications=len(m.indications),
+        sources=len(m.sources),
+        policies=len(m.policies),
+        articles=len(m.articles),
+        codes=sum(len(c.codes) for c in m.concepts),
     )
+    typer.echo(say(valid))
 
 
 @kb_app.command("trace")
@@ -264,7 +269,7 @@ def kb_trace(
         update_docs(kb, docs)
     except (OSError, ValueError) as exc:
         fail(str(exc))
-    typer.echo(f"updated {docs}")
+    typer.echo(say(Message("updated %(file)s", file=str(docs))))
 
 
 @app.command()

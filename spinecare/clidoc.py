@@ -16,6 +16,10 @@ HEADER = """# Command-line reference
 Generated from `--help` by `python -m spinecare.clidoc > docs/cli.md`; a test keeps it
 in sync. Exit codes for every command: 0 success (whatever the verdict), 1 unreadable or
 invalid input (one line on stderr naming the file and the problem), 2 usage errors.
+Every command takes `--lang`: its text output, errors included, is in that language
+(the file names, paths and ids it quotes stay as written). Usage errors too (the usage
+line, the hint and the error: `Ошибка: не указан аргумент 'FILE'`); the `--help` texts
+stay English.
 `spinecare --version` (`-V`) prints the version and the knowledge base's;
 `spinecare --install-completion` installs shell completion (`--show-completion` prints it).
 """

@@ -19,6 +19,7 @@ from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.questionnaire import reader_measures
 from spinecare.kb.loader import KB, load_kb
+from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 
 __all__ = [
@@ -43,7 +44,11 @@ def parse_date(value: str | date | None, *, what: str = "--as-of") -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{what}: '{value}' is not a date in the form YYYY-MM-DD") from None
+        raise InputError(
+            Message(
+                "%(what)s: '%(value)s' is not a date in the form YYYY-MM-DD", what=what, value=value
+            )
+        ) from None
 
 
 def read_document(source: str | Path | bytes, name: str | None = None) -> Any:
@@ -93,8 +98,10 @@ def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
             source=label,
         )
     raise RecordError(
-        "neither a FHIR R4 Bundle (no 'resourceType') nor a spinecare intake file "
-        "(no 'format: spinecare-intake/1')",
+        Message(
+            "neither a FHIR R4 Bundle (no 'resourceType') nor a spinecare intake file "
+            "(no 'format: spinecare-intake/1')"
+        ),
         source=label,
     )
 

@@ -14,7 +14,11 @@ The policy:
 - JSON or YAML: a ``.json`` name is JSON only; otherwise text whose first character is
   ``{`` or ``[`` is JSON, anything else YAML where YAML is allowed.
 
-Every failure is a :class:`~spinecare.errors.RecordError` naming the file (its ``source``).
+Every failure is a :class:`~spinecare.errors.RecordError` naming the file (its ``source``),
+with a catalogue Message: a parser's common syntax errors (orjson's, YAML's, zlib's) are
+said in the reader's language, the line and column kept (:data:`JSON_PROBLEMS`,
+:data:`YAML_PROBLEMS`, :data:`GZIP_PROBLEMS`); only a rare other one is quoted in the
+parser's own words.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 import orjson
 
 from spinecare.errors import InputError, RecordError
+from spinecare.messages import N_, Message
 
 __all__ = [
     "GZIP_MAGIC",
@@ -71,13 +76,19 @@ def inflated_limit() -> int:
         value = 0
     if value <= 0:
         raise InputError(
-            f"{INFLATED_ENV}: '{raw}' is not a size (bytes, or with a unit such as 512MiB)"
+            Message(
+                "%(setting)s: '%(value)s' is not a size (bytes, or with a unit such as 512MiB)",
+                setting=INFLATED_ENV,
+                value=raw,
+            )
         )
     return value
 
 
-def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+def _size(n: int) -> Message:
+    if n >= 1024 * 1024:
+        return Message("%(n)s MB", n=f"{n / (1024 * 1024):.0f}")
+    return Message("%(n)s bytes", n=n)
 
 
 def read_source(source: Source, label: str) -> bytes:
@@ -88,11 +99,14 @@ def read_source(source: Source, label: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise RecordError("file not found", source=label) from None
+        raise RecordError(Message("file not found"), source=label) from None
     except IsADirectoryError:
-        raise RecordError("is a folder, not a file", source=label) from None
+        raise RecordError(Message("is a folder, not a file"), source=label) from None
     except OSError as exc:
-        raise RecordError(f"cannot read the file ({exc.strerror or exc})", source=label) from None
+        raise RecordError(
+            Message("cannot read the file (%(reason)s)", reason=exc.strerror or str(exc)),
+            source=label,
+        ) from None
 
 
 def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
@@ -112,15 +126,20 @@ def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
         try:
             part = inflater.decompress(data, cap - total + 1)
         except zlib.error as exc:
-            raise RecordError(f"not valid gzip data ({exc})", source=label) from None
+            raise RecordError(_gzip_problem(exc), source=label) from None
         total += len(part)
         if total > cap:
             raise RecordError(
-                f"gzip data inflates to more than {_size(cap)}, the limit for one document",
+                Message(
+                    "gzip data inflates to more than %(size)s, the limit for one document",
+                    size=_size(cap),
+                ),
                 source=label,
             )
         if not inflater.eof:
-            raise RecordError("not valid gzip data (the data ends too early)", source=label)
+            raise RecordError(
+                Message("not valid gzip data (the data ends too early)"), source=label
+            )
         parts.append(part)
         data = inflater.unused_data
         if data and data[:2] != GZIP_MAGIC:
@@ -171,11 +190,107 @@ def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     return None
 
 
+UNCLOSED = N_("the text ends too early: a bracket, a brace or a quote is not closed")
+BAD_NUMBER = N_("not a valid number")
+BAD_ESCAPE = N_("an escape (\\) that is not valid inside quotes")
+COMMA_OR_BRACKET = N_("',' or ']' expected")
+COMMA_OR_BRACE = N_("',' or '}' expected")
+AFTER_THE_END = N_("more text after the end of the document")
+NOT_ALLOWED_TAG = N_("a tag (!name) that is not allowed")
+
+JSON_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("unexpected end of data", UNCLOSED),
+    ("unexpected character, expected ':' after key", N_("':' expected after a key")),
+    ("unexpected character, expected a string key", N_("a key in double quotes expected")),
+    ("unexpected character, expected ',' or ']'", COMMA_OR_BRACKET),
+    ("unexpected character, expected ',' or '}'", COMMA_OR_BRACE),
+    (
+        "unexpected character, expected a JSON value",
+        N_("a value expected: text in double quotes, a number, true, false, null, [ or {"),
+    ),
+    ("trailing comma is not allowed", N_("a comma before a closing bracket or brace")),
+    ("invalid literal", N_("an unknown word: only true, false and null are written bare")),
+    ("number ", BAD_NUMBER),
+    ("no digit after", BAD_NUMBER),
+    ("unexpected control character in string", N_("a line break or tab inside quotes")),
+    ("unclosed string", UNCLOSED),
+    ("invalid escaped sequence", BAD_ESCAPE),
+    ("no low surrogate", BAD_ESCAPE),
+    ("invalid high surrogate", BAD_ESCAPE),
+    ("invalid low surrogate", BAD_ESCAPE),
+    ("unexpected content after document", AFTER_THE_END),
+    ("depth limit exceeded", N_("nested too deeply")),
+)
+"""The common syntax errors orjson names, said in the reader's language (by the start of
+orjson's words); any other is quoted as orjson says it."""
+
+YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("did not find expected node content", N_("a value is missing")),
+    (
+        "mapping values are not allowed",
+        N_("a ':' where a value was expected (put a value containing ': ' in quotes)"),
+    ),
+    ("did not find expected key", N_("a key is missing or indented wrongly")),
+    ("found unexpected end of stream", UNCLOSED),
+    ("did not find expected ',' or ']'", COMMA_OR_BRACKET),
+    ("did not find expected ',' or '}'", COMMA_OR_BRACE),
+    ("found a tab character", N_("a tab in the indentation: indent with spaces")),
+    (
+        "found character that cannot start any token",
+        N_("a character that cannot start a value here (a tab, @ or `)"),
+    ),
+    ("did not find expected '-' indicator", N_("a list item without '-' at this indentation")),
+    ("could not find expected ':'", N_("a line without ':' where 'key: value' was expected")),
+    ("found undefined alias", N_("an alias (*name) with no anchor (&name)")),
+    (
+        "did not find expected alphabetic or numeric character",
+        N_("an anchor or alias without a name"),
+    ),
+    ("could not determine a constructor for the tag", NOT_ALLOWED_TAG),
+    ("did not find expected tag URI", NOT_ALLOWED_TAG),
+    ("found unhashable key", N_("a key that is a list or a mapping")),
+    ("but found another document", N_("more than one document (---)")),
+    ("did not find expected <document start>", AFTER_THE_END),
+    ("found unknown escape character", BAD_ESCAPE),
+    ("found incompatible YAML document", N_("a YAML version this reader does not know")),
+)
+"""The common syntax errors of the YAML parser (libyaml's words, and PyYAML's, which are
+the same), said in the reader's language; any other is quoted as the parser says it."""
+
+GZIP_HEADER = N_("not valid gzip data: its header is wrong")
+GZIP_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("unknown compression method", GZIP_HEADER),
+    ("unknown header flags", GZIP_HEADER),
+    ("incorrect header check", GZIP_HEADER),
+    ("incorrect data check", N_("not valid gzip data: its checksum does not match")),
+    ("incorrect length check", N_("not valid gzip data: its length does not match")),
+    ("invalid", N_("not valid gzip data: the compressed data is damaged")),
+)
+"""zlib's words for damaged gzip data (after ``Error -3 while decompressing data: ``)."""
+
+
+def parser_words(said: str, problems: tuple[tuple[str, str], ...]) -> str:
+    """A parser's description of a problem as a catalogue Message when it is a common one
+    (``problems``: the start of the parser's words and the message); else ``said``."""
+    for start, message in problems:
+        if said.startswith(start):
+            return Message(message)
+    return said
+
+
+def _gzip_problem(exc: Exception) -> Message:
+    said = str(exc)
+    problem = parser_words(said.partition(": ")[2] or said, GZIP_PROBLEMS)
+    if isinstance(problem, Message):
+        return problem
+    return Message("not valid gzip data (%(reason)s)", reason=said)
+
+
 def _not_utf8(raw: bytes, label: str) -> RecordError | None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return RecordError(f"not UTF-8 text (byte {exc.start})", source=label)
+        return RecordError(Message("not UTF-8 text (byte %(at)s)", at=exc.start), source=label)
     return None
 
 
@@ -207,12 +322,19 @@ def parse_json(raw: bytes | str, label: str) -> Any:
     except orjson.JSONDecodeError as exc:
         # orjson refuses text that is not UTF-8: that is said as such, as for YAML
         raise _not_utf8(data, label) or RecordError(
-            f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", source=label
+            Message(
+                "not valid JSON: line %(line)s, column %(column)s: %(problem)s",
+                line=exc.lineno,
+                column=exc.colno,
+                problem=parser_words(exc.msg, JSON_PROBLEMS),
+            ),
+            source=label,
         ) from None
     key = _duplicate_key(data, parsed)
     if key is not None:
         raise RecordError(
-            f"not valid JSON: the key '{key}' is written twice in one object", source=label
+            Message("not valid JSON: the key '%(key)s' is written twice in one object", key=key),
+            source=label,
         )
     return parsed
 
@@ -238,7 +360,10 @@ def yaml_loader() -> Any:
                     continue
                 if duplicate:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"the key '{key}' is written twice", key_node.start_mark
+                        None,
+                        None,
+                        Message(YAML_TWICE, key=str(key)),
+                        key_node.start_mark,
                     )
                 seen.add(key)
             return super().construct_mapping(node, deep)  # type: ignore[misc, no-any-return]
@@ -255,16 +380,33 @@ def yaml_loader() -> Any:
     return Loader
 
 
+YAML_TWICE = N_("the key '%(key)s' is written twice")
+
+
 def _yaml_problem(exc: Any) -> str:
+    """Where and what: a problem of the project's rules (a key written twice) is a
+    Message; so is a common syntax error (:data:`YAML_PROBLEMS`); the YAML parser's own
+    words are kept, as it says them, only for the rare rest."""
     import yaml
 
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or exc.context or "syntax error"
-        if exc.context and exc.problem:
-            problem = f"{problem} ({exc.context})"
-        return where + " ".join(problem.split())
+        problem: str = exc.problem or exc.context or Message("syntax error")
+        if not isinstance(problem, Message):
+            problem = " ".join(problem.split())
+            said = parser_words(problem, YAML_PROBLEMS)
+            if said is not problem:
+                problem = said
+            elif exc.context and exc.problem:
+                problem = f"{problem} ({' '.join(exc.context.split())})"
+        if mark is None:
+            return problem
+        return Message(
+            "line %(line)s, column %(column)s: %(problem)s",
+            line=mark.line + 1,
+            column=mark.column + 1,
+            problem=problem,
+        )
     return " ".join(str(exc).split())
 
 
@@ -275,7 +417,9 @@ def parse_yaml(text: str | bytes, label: str) -> Any:
     try:
         return yaml.load(text, Loader=yaml_loader())  # a SafeLoader with the rules above
     except yaml.YAMLError as exc:
-        raise RecordError(f"not valid YAML: {_yaml_problem(exc)}", source=label) from None
+        raise RecordError(
+            Message("not valid YAML: %(problem)s", problem=_yaml_problem(exc)), source=label
+        ) from None
 
 
 _LEADING_SPACE = re.compile(rb"[ \t\r\n\f\v]*")
@@ -302,7 +446,7 @@ def load_document(
     start = space.end() if space is not None else 0
     first = raw[start : start + 1]
     if not first:
-        raise RecordError("the file is empty", source=label)
+        raise RecordError(Message("the file is empty"), source=label)
     as_json = label.lower().endswith(".json") or not yaml_allowed or first in (b"{", b"[")
     if as_json:
         # orjson checks that the text is UTF-8 as it parses (parse_json says so)

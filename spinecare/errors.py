@@ -17,6 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from spinecare.messages import N_, Message
+
+IN_FILE = N_("%(file)s: %(problem)s")
+"""A problem with a file (or a request body), the file named first."""
+
 
 class SpinecareError(Exception):
     """Base of every error a user can cause."""
@@ -29,7 +34,16 @@ class SpinecareError(Exception):
         self.source = source
 
     def one_line(self) -> str:
-        """The message for a terminal: the file (if any), then the problem, on one line."""
+        """The message for a terminal: the file (if any), then the problem, on one line.
+
+        A :class:`~spinecare.messages.Message` stays one (its English value is the line),
+        so an adapter shows it in the reader's language (``spinecare.i18n.translate``)."""
+        if isinstance(self.message, Message):
+            return (
+                Message(IN_FILE, file=self.source, problem=self.message)
+                if self.source
+                else self.message
+            )
         text = " ".join(self.message.split())
         return f"{self.source}: {text}" if self.source else text
 
@@ -67,6 +81,10 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
+KB_PROBLEMS = N_("knowledge base has %(n)s problem(s)")
+KB_FIRST_PROBLEM = N_("%(summary)s; first: %(first)s")
+
+
 @dataclass
 class KnowledgeBaseError(SpinecareError):
     """The knowledge base does not validate; ``problems`` lists every problem at once."""
@@ -75,9 +93,9 @@ class KnowledgeBaseError(SpinecareError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        summary = f"knowledge base has {len(problems)} problem(s)"
+        summary = Message(KB_PROBLEMS, n=len(problems))
         if problems:
-            summary += f"; first: {problems[0]}"
+            summary = Message(KB_FIRST_PROBLEM, summary=summary, first=str(problems[0]))
         super().__init__(summary)
 
     code = "invalid_kb"  # type: ignore[misc]

@@ -80,6 +80,28 @@ def is_language(lang: str | None) -> bool:
     return bool(lang) and lang in language_codes()
 
 
+def accepted_language(header: str | None) -> str | None:
+    """The language an ``Accept-Language`` header prefers among those with a catalogue
+    (``ru-RU,ru;q=0.9,en;q=0.8`` -> ``ru``; a region matches its language), or None."""
+    if not header:
+        return None
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if quality > 0 and is_language(code):
+            ranked.append((-quality, position, code))
+    return min(ranked)[2] if ranked else None
+
+
 @cache
 def catalog(lang: str) -> NullTranslations:
     """The compiled catalogue of ``lang`` (no translation for the source or an unknown one)."""
@@ -157,14 +179,24 @@ def unit_text(unit: str | None, lang: str) -> str:
     return gettext(lang, word)
 
 
+HUGE = 1e15
+"""From here on a value is written in scientific notation (no plausible reading is this
+large; a typing mistake can be, and is shown as one)."""
+
+
 @lru_cache(maxsize=4096, typed=True)
 def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
     """A value with its unit as people write it: ``140 mm Hg``, ``37.5 °C``, ``7/10``."""
-    from babel.numbers import format_decimal
+    from babel.numbers import format_decimal, format_scientific
 
     if isinstance(value, bool):
         return yes_no(value, lang)
-    shown = format_decimal(value, locale=lang) if isinstance(value, int | float) else str(value)
+    if not isinstance(value, int | float):
+        shown = str(value)
+    elif abs(value) < HUGE:
+        shown = format_decimal(value, locale=lang)
+    else:  # a mistyped value: babel cannot round it at full length (1.2E30)
+        shown = format_scientific(value, format="#.##E0", locale=lang)
     word = unit_text(unit, lang)
     if not word:
         return shown

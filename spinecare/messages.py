@@ -48,6 +48,16 @@ def field_error(field: str, problem: Message) -> Message:
     return Message(FIELD_PROBLEM, field=field, problem=problem)
 
 
+LOCATED = N_("%(where)s: %(problem)s")
+
+
+def located(where: str, problem: str) -> Message:
+    """A problem at one place inside a file (``vitals[0].unit: ...``, a FHIR resource's
+    reference): the English value names the place; the problem is in the reader's
+    language where it is a Message."""
+    return Message(LOCATED, where=where, problem=problem)
+
+
 class Shown(str):
     """A parameter of a :class:`Message` written as each language writes it: its value is
     the English text; :func:`spinecare.i18n.translate` asks :meth:`in_language`."""
@@ -131,3 +141,50 @@ def _day(day: date, lang: str) -> str:
     from spinecare.i18n import day_text
 
     return day_text(day, lang)
+
+
+def message_data(message: str) -> Any:
+    """A message as JSON data, to be kept (a database column) and shown later in any
+    language: ``{"id": msgid, "params": {...}}`` with every parameter that is a Message, a
+    value with its unit, a date or KB names kept as such; a plain string as it is."""
+    if not isinstance(message, Message):
+        return str(message)
+    return {"id": message.msgid, "params": {k: _value_data(v) for k, v in message.params.items()}}
+
+
+def message_of(data: Any) -> Message:
+    """The message :func:`message_data` kept (a plain string: a message of its text)."""
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        params = data.get("params") or {}
+        return Message(data["id"], **{k: _value_of(v) for k, v in params.items()})
+    return Message(str(data))
+
+
+def _value_data(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"message": message_data(value)}
+    if isinstance(value, Quantity):
+        return {"quantity": [value.value, value.unit]}
+    if isinstance(value, Day):
+        return {"day": value.day.isoformat()}
+    if isinstance(value, Names):
+        from spinecare.i18n import language_codes
+
+        return {"names": [{lang: n.get(lang) for lang in language_codes()} for n in value.names]}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value if not isinstance(value, str) else str(value)
+    return str(value)
+
+
+def _value_of(data: Any) -> Any:
+    if isinstance(data, dict):
+        if "message" in data:
+            return message_of(data["message"])
+        if "quantity" in data:
+            value, unit = data["quantity"]
+            return Quantity(value, unit)
+        if "day" in data:
+            return Day(date.fromisoformat(data["day"]))
+        if "names" in data:
+            return Names(*data["names"])
+    return data

@@ -20,6 +20,7 @@ from pydantic import ByteSize, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from spinecare.errors import InputError
+from spinecare.messages import Message
 
 DEV_SECRET = "development-only-secret-key-change-me"
 MIN_SECRET_LENGTH = 32
@@ -140,14 +141,18 @@ class Settings(BaseSettings):
             self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
         ):
             raise InputError(
-                "SPINECARE_SECRET_KEY is weak: use at least "
-                f"{MIN_SECRET_LENGTH} random characters, or leave it unset to have one made "
-                "and kept in the data directory"
+                Message(
+                    "SPINECARE_SECRET_KEY is weak: use at least %(n)s random characters, or "
+                    "leave it unset to have one made and kept in the data directory",
+                    n=MIN_SECRET_LENGTH,
+                )
             )
         if not self.cds_jwt_required and not self.development:
             raise InputError(
-                "SPINECARE_CDS_JWT_REQUIRED=false is refused outside development: "
-                "CDS Hooks calls must carry the EHR's JWT"
+                Message(
+                    "SPINECARE_CDS_JWT_REQUIRED=false is refused outside development: "
+                    "CDS Hooks calls must carry the EHR's JWT"
+                )
             )
 
 
@@ -169,7 +174,9 @@ def stored_secret(folder: Path) -> str:
     except FileNotFoundError:
         key = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"the stored secret key cannot be read: {exc}") from None
+        raise InputError(
+            Message("the stored secret key cannot be read: %(reason)s", reason=str(exc))
+        ) from None
     if len(key) >= MIN_SECRET_LENGTH:
         return key
     folder.mkdir(parents=True, exist_ok=True)

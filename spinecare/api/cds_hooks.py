@@ -29,6 +29,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from spinecare.api.cds_state import require_cds_jwt
+from spinecare.api.errors import REQUEST_BODY
 from spinecare.documents import load_document
 from spinecare.errors import RecordError
 from spinecare.fhir.prefetch import (
@@ -42,8 +43,9 @@ from spinecare.fhir.prefetch import (
     prefetch_templates,
     resolve_prefetch,
 )
-from spinecare.i18n import is_language, languages
+from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB
+from spinecare.messages import Message
 
 __all__ = [
     "PREFETCH_TYPES",
@@ -158,15 +160,21 @@ def massage_orders(
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object. Its language (the ``org.spinecare.lang`` extension) is
+    not known before it is read: a body that cannot be read is refused in the language
+    the request's ``Accept-Language`` header prefers, else English."""
     raw = await request.body()
+    lang = accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
     if not raw.strip():
-        raise CdsRequestError("empty request body: a JSON object is expected")
+        problem = Message("empty request body: a JSON object is expected")
+        raise CdsRequestError(translate(problem, lang))
     try:
-        data = load_document(raw, "request body", yaml_allowed=False)
+        data = load_document(raw, REQUEST_BODY, yaml_allowed=False)
     except RecordError as exc:
-        raise CdsRequestError(exc.one_line()) from None
+        raise CdsRequestError(translate(exc.one_line(), lang)) from None
     if not isinstance(data, dict):
-        raise CdsRequestError(f"request body must be a JSON object, not {json_type(data)}")
+        problem = Message("request body must be a JSON object, not %(kind)s", kind=json_type(data))
+        raise CdsRequestError(translate(problem, lang))
     return data
 
 
@@ -368,7 +376,8 @@ async def call_service(
     try:
         record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
     except RecordError as exc:
-        raise CdsRequestError(f"prefetch data cannot be read: {exc.message}") from None
+        unreadable = Message("prefetch data cannot be read: %(problem)s", problem=exc.message)
+        raise CdsRequestError(translate(unreadable, lang)) from None
     screening = screen_record(record, kb, as_of, lang)
     cards = screening_cards(
         screening,

@@ -18,6 +18,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.messages import Message
+
+REQUEST_BODY = Message("request body")
+"""What an error names as its file when the document came in a request's body."""
 
 STATUS_CODES = {
     400: "bad_request",
@@ -60,6 +64,16 @@ def error_response(
     )
 
 
+def said(message: str, request: Request) -> str:
+    """An error's message in the request's language: the ``lang`` query parameter of the
+    REST and FHIR endpoints where it names a language, else English (the envelope's
+    shape and ``code`` are the same in every language)."""
+    from spinecare.i18n import SOURCE_LANGUAGE, is_language, translate
+
+    lang = request.query_params.get("lang")
+    return translate(message, lang if lang and is_language(lang) else SOURCE_LANGUAGE)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -84,15 +98,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
-        return error_response(404, exc.one_line(), exc.code)
+        return error_response(404, said(exc.one_line(), request), exc.code)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> Response:
-        return error_response(400, exc.one_line(), exc.code)
+        return error_response(400, said(exc.one_line(), request), exc.code)
 
     @app.exception_handler(SpinecareError)
     async def spinecare_error(request: Request, exc: SpinecareError) -> Response:
-        return error_response(400, exc.one_line(), exc.code)
+        return error_response(400, said(exc.one_line(), request), exc.code)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

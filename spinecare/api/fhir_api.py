@@ -27,9 +27,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spinecare.api.errors import REQUEST_BODY
 from spinecare.clinic.workers import run_heavy
 from spinecare.errors import SpinecareError
-from spinecare.i18n import is_language, languages
+from spinecare.i18n import is_language, languages, translate
 
 __all__ = [
     "FHIR_JSON",
@@ -287,7 +288,7 @@ def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
     from spinecare.fhir.export import screening_result_bundle
 
     kb = load_kb()
-    record = load_record(bundle, kb, name="request body")
+    record = load_record(bundle, kb, name=REQUEST_BODY)
     screening = screen_record(record, kb, day, lang)
     return screening_result_bundle(record, screening, plan_course(screening, record, kb, lang))
 
@@ -331,7 +332,7 @@ async def massage_screening(
     except StarletteHTTPException as exc:  # the body size limit, while the body is read
         return outcome_response(exc.status_code, str(exc.detail))
     except SpinecareError as exc:
-        return outcome_response(400, exc.one_line())
+        return outcome_response(400, translate(exc.one_line(), lang if is_language(lang) else "en"))
     except Exception:
         log.exception("FHIR $%s failed", OPERATION)
         return outcome_response(500, "internal error; the event was logged")

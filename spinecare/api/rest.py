@@ -29,6 +29,7 @@ from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spinecare.api.errors import REQUEST_BODY
 from spinecare.clinic.models import (
     ErrorOut,
     PatientDetailOut,
@@ -78,7 +79,7 @@ def _document(raw: bytes) -> dict[str, Any]:
         raise InputError("empty request body: a FHIR Bundle or an intake document is expected")
     from spinecare.documents import load_document
 
-    data = load_document(raw, "request body", yaml_allowed=False)
+    data = load_document(raw, REQUEST_BODY, yaml_allowed=False)
     if not isinstance(data, dict):
         raise InputError("request body must be a JSON object (a FHIR Bundle or an intake document)")
     return data

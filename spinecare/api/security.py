@@ -50,6 +50,7 @@ import jwt
 from fastapi import Request
 
 from spinecare.errors import InputError
+from spinecare.messages import Message, located
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -97,12 +98,12 @@ def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
     data = load_document(file, str(file), yaml_allowed=False)
     entries = data.get("issuers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise InputError("CDS issuers file needs an 'issuers' list", source=str(file))
+        raise InputError(Message("CDS issuers file needs an 'issuers' list"), source=str(file))
     out: dict[str, IssuerConfig] = {}
     for index, entry in enumerate(entries):
         where = f"issuers[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("iss"), str):
-            raise InputError(f"{where}: needs an 'iss' string", source=str(file))
+            raise InputError(located(where, Message("needs an 'iss' string")), source=str(file))
         jwks = entry.get("jwks")
         jwks_path: Path | None = None
         if "jwks_file" in entry:
@@ -111,25 +112,32 @@ def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
                 jwks = json.loads(jwks_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise InputError(
-                    f"{where}: cannot read jwks_file: {exc}", source=str(file)
+                    located(where, Message("cannot read jwks_file: %(reason)s", reason=str(exc))),
+                    source=str(file),
                 ) from None
         jwks_url = entry.get("jwks_url")
         if jwks_url is not None and not (
             isinstance(jwks_url, str) and jwks_url.startswith(("https://", "http://"))
         ):
-            raise InputError(f"{where}: 'jwks_url' must be an http(s) URL", source=str(file))
+            raise InputError(
+                located(where, Message("'jwks_url' must be an http(s) URL")), source=str(file)
+            )
         if jwks is not None and not (isinstance(jwks, dict) and isinstance(jwks.get("keys"), list)):
             raise InputError(
-                f"{where}: 'jwks' must be a JWK Set ({{'keys': [...]}})", source=str(file)
+                located(where, Message("'jwks' must be a JWK Set ({'keys': [...]})")),
+                source=str(file),
             )
         jku = entry.get("jku", [])
         if isinstance(jku, str):
             jku = [jku]
         if not isinstance(jku, list) or not all(isinstance(u, str) for u in jku):
-            raise InputError(f"{where}: 'jku' must be a URL or a list of URLs", source=str(file))
+            raise InputError(
+                located(where, Message("'jku' must be a URL or a list of URLs")), source=str(file)
+            )
         if jwks is None and jwks_url is None and not jku:
             raise InputError(
-                f"{where}: give 'jwks', 'jwks_file', 'jwks_url' or 'jku'", source=str(file)
+                located(where, Message("give 'jwks', 'jwks_file', 'jwks_url' or 'jku'")),
+                source=str(file),
             )
         out[entry["iss"]] = IssuerConfig(entry["iss"], jwks, tuple(jku), jwks_path, jwks_url)
     return out

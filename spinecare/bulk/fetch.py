@@ -44,6 +44,7 @@ import jwt
 
 from spinecare.errors import InputError
 from spinecare.fhir.ndjson import RESOURCE_TYPES
+from spinecare.messages import Message
 
 __all__ = [
     "BackendServicesAuth",
@@ -78,10 +79,14 @@ def load_private_key(path: Path) -> Any:
     try:
         return load_pem_private_key(path.read_bytes(), password=None)
     except OSError as exc:
-        raise InputError(f"cannot read the private key: {exc.strerror}", source=str(path)) from None
+        raise InputError(
+            Message("cannot read the private key: %(reason)s", reason=exc.strerror),
+            source=str(path),
+        ) from None
     except (ValueError, TypeError) as exc:
         raise InputError(
-            f"not a PEM private key without password ({exc})", source=str(path)
+            Message("not a PEM private key without password (%(reason)s)", reason=str(exc)),
+            source=str(path),
         ) from None
 
 

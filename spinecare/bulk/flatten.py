@@ -20,6 +20,8 @@ from typing import Any
 from spinecare.bulk.facts import TABLES, Flattener, Row, seq_of
 from spinecare.errors import RecordError
 from spinecare.fhir.ndjson import (
+    LINE_PROBLEM,
+    NAMES_NO_PATIENT,
     PATIENT_FIELD,
     Line,
     NdjsonError,
@@ -30,6 +32,7 @@ from spinecare.fhir.ndjson import (
 )
 from spinecare.fhir.reader import resource_ref
 from spinecare.kb.loader import KB
+from spinecare.messages import Message, located
 
 BATCH_ROWS = 250_000
 
@@ -105,7 +108,7 @@ def flatten_resource(
     pid = patient_id_of(resource)
     if pid is None:
         tally.no_patient += 1
-        tally.report(f"{where}: {resource_ref(resource)} names no patient")
+        tally.report(Message(NAMES_NO_PATIENT, where=str(where), ref=resource_ref(resource)))
         return False
     if pid not in patients:
         tally.unknown_patient += 1
@@ -114,9 +117,11 @@ def flatten_resource(
         flattener.add_resource(resource, pid, seq_of(where.ordinal, where.number), medications)
     except RecordError as err:
         if strict:
-            raise RecordError(f"line {where.number}: {err.message}", source=where.file) from None
+            raise RecordError(
+                Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
+            ) from None
         tally.bad_resources += 1
-        tally.report(f"{where}: {err.message}")
+        tally.report(located(str(where), err.message))
         return False
     return True
 
@@ -189,7 +194,7 @@ def known_patients(folder: Path, tally: Tally, strict: bool) -> set[str]:
         pid = patient_id_of(resource)
         if pid is None:
             tally.no_patient += 1
-            tally.report(f"{where}: Patient without an id")
+            tally.report(located(str(where), Message("Patient without an id")))
         else:
             out.add(pid)
     return out

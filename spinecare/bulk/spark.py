@@ -53,6 +53,7 @@ from spinecare.fhir.ndjson import (
 )
 from spinecare.fhir.reader import resource_ref
 from spinecare.kb.loader import KB, default_path, load_kb
+from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 
 SPARK_TYPES = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "BIGINT"}
@@ -197,7 +198,9 @@ def plan_ranges(folder: Path, parts: int) -> list[LineRange]:
         plain = {path: not _is_gzip(path) for _, path, _ in files}
         sizes = {path: path.stat().st_size for _, path, _ in files}
     except OSError as err:
-        raise InputError(f"cannot read the export ({err})", source=str(folder)) from None
+        raise InputError(
+            Message("cannot read the export (%(reason)s)", reason=str(err)), source=str(folder)
+        ) from None
     total = sum(size for path, size in sizes.items() if plain[path])
     step = min(max(total // max(parts, 1), RANGE_MIN), RANGE_MAX)
     out = []
@@ -225,7 +228,9 @@ def range_lines(part: LineRange) -> Iterator[tuple[int, bytes]]:
     try:
         handle = open(part.path, "rb")  # noqa: SIM115 (closed below; yields in between)
     except OSError as err:
-        raise InputError(f"cannot read ({err})", source=part.file) from None
+        raise InputError(
+            Message("cannot read (%(reason)s)", reason=str(err)), source=part.file
+        ) from None
     with handle:
         position, number = part.start, part.first
         try:
@@ -238,7 +243,9 @@ def range_lines(part: LineRange) -> Iterator[tuple[int, bytes]]:
                     yield number, raw
                 number += 1
         except OSError as err:
-            raise InputError(f"cannot read ({err})", source=part.file) from None
+            raise InputError(
+                Message("cannot read (%(reason)s)", reason=str(err)), source=part.file
+            ) from None
 
 
 def _newlines(part: LineRange) -> int:

@@ -11,12 +11,10 @@ from typing import Annotated
 
 import typer
 
+from spinecare.commands.output import LangOpt, fail, say
 from spinecare.commands.web import DbOpt, user_app
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"spinecare: {message}", err=True)
-    raise typer.Exit(1)
+from spinecare.i18n import SOURCE_LANGUAGE
+from spinecare.messages import Message
 
 
 def user_token(
@@ -29,6 +27,7 @@ def user_token(
         typer.Option("--revoke", metavar="TOKEN", help="End this token of USERNAME instead."),
     ] = None,
     db: DbOpt = None,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Issue a personal API token (printed once; send it as 'Authorization: Bearer TOKEN'
     to /api/patients...). It sees exactly what the user sees on the web pages.
@@ -52,27 +51,28 @@ def user_token(
             with database.session() as session:
                 user = active_user(session, username)
                 if user is None:
-                    _fail(f"USERNAME: no active user '{username}'")
-                    return
+                    fail(Message("USERNAME: no active user '%(user)s'", user=username))
                 if revoke is not None:
                     owner = token_user(session, revoke.strip())
                     if owner is None or owner.id != user.id:
-                        _fail(f"--revoke: not a live API token of '{username}'")
-                        return
+                        fail(Message("--revoke: not a live API token of '%(user)s'", user=username))
                     revoke_token(session, revoke.strip())
-                    typer.echo(f"revoked the API token of '{username}'")
+                    typer.echo(say(Message("revoked the API token of '%(user)s'", user=username)))
                     return
                 token = issue_token(session, user, days)
                 typer.echo(token)
-                typer.echo(
-                    f"an API token for {user.role} '{user.username}', valid {days} days; "
+                issued = Message(
+                    "an API token for %(role)s '%(user)s', valid %(days)s days; "
                     "it is shown only now",
-                    err=True,
+                    role=user.role,
+                    user=user.username,
+                    days=days,
                 )
+                typer.echo(say(issued), err=True)
         finally:
             database.dispose()
     except SpinecareError as exc:
-        _fail(exc.one_line())
+        fail(exc.one_line())
 
 
 def register(app: typer.Typer) -> None:

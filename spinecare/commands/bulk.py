@@ -19,6 +19,10 @@ from typing import Annotated, Any
 
 import typer
 
+from spinecare.commands.output import LangOpt, fail, output_language, say
+from spinecare.i18n import SOURCE_LANGUAGE
+from spinecare.messages import N_, Day, Message
+
 bulk_app = typer.Typer(help="Screen whole FHIR Bulk Data exports.", no_args_is_help=True)
 
 
@@ -59,6 +63,7 @@ def screen(
         bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Traceback on errors.")] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Screen every patient of a Bulk export; write one row per patient and a summary.
 
@@ -69,14 +74,20 @@ def screen(
     check_as_of(as_of)
     if out.suffix.lower() not in SUFFIXES:
         raise typer.BadParameter(
-            f"'{out}': the suffix must be one of {', '.join(SUFFIXES)}", param_hint="'--out'"
+            Message(
+                "'%(file)s': the suffix must be one of %(suffixes)s",
+                file=str(out),
+                suffixes=", ".join(SUFFIXES),
+            ),
+            param_hint="'--out'",
         )
     if spark_master is not None and engine is not Engine.spark:
-        raise typer.BadParameter("needs --engine spark", param_hint="'--spark-master'")
+        raise typer.BadParameter(Message("needs --engine spark"), param_hint="'--spark-master'")
     if not folder.is_dir():
-        from spinecare.cli import fail
+        from spinecare.errors import IN_FILE
+        from spinecare.fhir.ndjson import NOT_AN_EXPORT
 
-        fail(f"{folder}: not a folder (a FHIR Bulk export is a folder of NDJSON files)")
+        fail(Message(IN_FILE, file=str(folder), problem=NOT_AN_EXPORT))
 
     result = run_safely(
         verbose,
@@ -112,12 +123,12 @@ def _run(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f} resources"),
+        TextColumn("{task.completed:,.0f} " + say(N_("resources"))),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("reading the export", total=None)
+        task = bar.add_task(say("reading the export"), total=None)
 
         def advance(n: int) -> None:
             bar.advance(task, n)
@@ -148,58 +159,76 @@ def _run(
                 progress=advance,
             )
     for problem in result.tally.problems:
-        console.print(f"spinecare: warning: {problem}", markup=False, highlight=False)
+        warning = say(Message("warning: %(problem)s", problem=problem))
+        console.print(f"spinecare: {warning}", markup=False, highlight=False)
     return result
 
 
 def render_summary(result: Any) -> None:
-    """The summary tables: verdicts, concepts, missing items, and what was set aside."""
+    """The summary tables: verdicts, concepts, missing items, and what was set aside.
+
+    Verdicts, concepts and missing items are named in the output language (the verdict's
+    sentence, the KB's names); the machine outputs (the results file, ``--json``) keep
+    the ids."""
     from rich.console import Console
     from rich.table import Table
 
+    from spinecare.i18n import translator, yes_no
+    from spinecare.kb.loader import load_kb
+    from spinecare.kb.schema import VERDICTS
+    from spinecare.wording import concept_name, item_name, verdict_text
+
+    lang = output_language()
+    _ = translator(lang)
+    kb = load_kb()
     console = Console()
     total = result.patients or 1
-    verdicts = Table(
-        title=f"{result.patients:,} patients screened as of {result.as_of}"
-        f" ({result.engine}, {result.seconds.get('total', 0):.1f} s)"
+    title = Message(
+        "%(n)s patients screened as of %(day)s (%(engine)s, %(seconds)s s)",
+        n=f"{result.patients:,}",
+        day=Day(result.as_of),
+        engine=result.engine,
+        seconds=f"{result.seconds.get('total', 0):.1f}",
     )
-    verdicts.add_column("verdict")
-    verdicts.add_column("patients", justify="right")
+    verdicts = Table(title=say(title))
+    verdicts.add_column(_("verdict"))
+    verdicts.add_column(_("patients"), justify="right")
     verdicts.add_column("%", justify="right")
-    from spinecare.kb.schema import VERDICTS
-
     for verdict in VERDICTS:
         n = result.verdicts.get(verdict, 0)
-        verdicts.add_row(verdict, f"{n:,}", f"{100 * n / total:.1f}")
-    for key in ("true", "false", "unknown"):
+        verdicts.add_row(verdict_text(verdict, lang), f"{n:,}", f"{100 * n / total:.1f}")
+    for key, value in (("true", True), ("false", False), ("unknown", None)):
         n = result.indicated.get(key, 0)
-        verdicts.add_row(f"indicated: {key}", f"{n:,}", f"{100 * n / total:.1f}")
+        indicated = Message("massage indicated: %(answer)s", answer=yes_no(value, lang))
+        verdicts.add_row(say(indicated), f"{n:,}", f"{100 * n / total:.1f}")
     console.print(verdicts)
 
-    concepts = Table(title="Findings per concept")
-    concepts.add_column("concept")
-    concepts.add_column("present", justify="right")
-    concepts.add_column("unknown", justify="right")
+    concepts = Table(title=_("Findings per concept"))
+    concepts.add_column(_("concept"))
+    concepts.add_column(_("present"), justify="right")
+    concepts.add_column(_("unknown"), justify="right")
     for concept, counts in sorted(result.concepts.items()):
-        concepts.add_row(concept, f"{counts['present']:,}", f"{counts['unknown']:,}")
+        name = concept_name(kb, concept, lang)
+        concepts.add_row(name, f"{counts['present']:,}", f"{counts['unknown']:,}")
     for item, n in result.missing.items():
-        concepts.add_row(f"missing: {item}", f"{n:,}", "")
+        missing = Message("missing: %(item)s", item=item_name(kb, item, lang))
+        concepts.add_row(say(missing), f"{n:,}", "")
     console.print(concepts)
 
     tally = result.tally
-    read = Table(title="Input")
-    read.add_column("what")
-    read.add_column("count", justify="right")
+    read = Table(title=_("Input"))
+    read.add_column(_("what"))
+    read.add_column(_("count"), justify="right")
     for kind, n in sorted(tally.resources.items()):
-        read.add_row(f"{kind} resources read", f"{n:,}")
-    read.add_row("malformed lines skipped", f"{tally.malformed:,}")
-    read.add_row("unreadable resources skipped", f"{tally.bad_resources:,}")
-    read.add_row("resources naming an unknown patient", f"{tally.unknown_patient:,}")
-    read.add_row("resources naming no patient", f"{tally.no_patient:,}")
-    read.add_row("patients recorded as deceased (not screened)", f"{result.deceased:,}")
+        read.add_row(say(Message("%(kind)s resources read", kind=kind)), f"{n:,}")
+    read.add_row(_("malformed lines skipped"), f"{tally.malformed:,}")
+    read.add_row(_("unreadable resources skipped"), f"{tally.bad_resources:,}")
+    read.add_row(_("resources naming an unknown patient"), f"{tally.unknown_patient:,}")
+    read.add_row(_("resources naming no patient"), f"{tally.no_patient:,}")
+    read.add_row(_("patients recorded as deceased (not screened)"), f"{result.deceased:,}")
     console.print(read)
     if result.out is not None:
-        console.print(f"results: {result.out}")
+        console.print(say(Message("results: %(file)s", file=str(result.out))))
 
 
 @bulk_app.command("fetch")
@@ -245,6 +274,7 @@ def fetch(
         bool, typer.Option("--restart", help="Start a new export instead of resuming.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Pull a FHIR Bulk Data export (Bulk Data Access IG) into DIR for 'bulk screen'.
 
@@ -254,11 +284,15 @@ def fetch(
     from spinecare.cli import run_safely
 
     if group and system:
-        raise typer.BadParameter("give --group or --system, not both", param_hint="'--group'")
+        raise typer.BadParameter(
+            Message("give --group or --system, not both"), param_hint="'--group'"
+        )
     if (client_id is None) != (key is None):
-        raise typer.BadParameter("give --client-id and --key together", param_hint="'--key'")
+        raise typer.BadParameter(
+            Message("give --client-id and --key together"), param_hint="'--key'"
+        )
     if parallel < 1:
-        raise typer.BadParameter("must be at least 1", param_hint="'--parallel'")
+        raise typer.BadParameter(Message("must be at least 1"), param_hint="'--parallel'")
     when = None
     if since is not None:
         from datetime import datetime
@@ -267,7 +301,8 @@ def fetch(
             when = datetime.fromisoformat(since)
         except ValueError:
             raise typer.BadParameter(
-                f"'{since}' is not an ISO date or date-time", param_hint="'--since'"
+                Message("'%(value)s' is not an ISO date or date-time", value=since),
+                param_hint="'--since'",
             ) from None
     result = run_safely(
         verbose,
@@ -287,11 +322,25 @@ def fetch(
             restart,
         ),
     )
-    typer.echo(
-        f"{len(result.files)} files in {out}"
-        + (f", {len(result.errors)} error files in {out / 'errors'}" if result.errors else "")
-        + f"; screen them with: spinecare bulk screen {out} --out results.parquet"
+    fetched = (
+        Message(
+            "%(n)s files in %(folder)s, %(errors)s error files in %(error_folder)s; "
+            "screen them with: %(command)s",
+            n=len(result.files),
+            folder=str(out),
+            errors=len(result.errors),
+            error_folder=str(out / "errors"),
+            command=f"spinecare bulk screen {out} --out results.parquet",
+        )
+        if result.errors
+        else Message(
+            "%(n)s files in %(folder)s; screen them with: %(command)s",
+            n=len(result.files),
+            folder=str(out),
+            command=f"spinecare bulk screen {out} --out results.parquet",
+        )
     )
+    typer.echo(say(fetched))
 
 
 def _fetch(

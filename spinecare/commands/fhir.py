@@ -10,6 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
+from spinecare.commands.output import LangOpt, fail, say
+from spinecare.i18n import SOURCE_LANGUAGE
+from spinecare.messages import Message
+
 __all__ = ["register"]
 
 fhir_app = typer.Typer(help="FHIR R4 export and Bulk NDJSON tools.", no_args_is_help=True)
@@ -35,6 +39,7 @@ def export(
         typer.Option("--out", metavar="FILE", help="Write the Bundle here (default: stdout)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Screen and plan FILE, and print both as a FHIR R4 Bundle (CarePlan, DetectedIssue).
 
@@ -66,9 +71,9 @@ def export(
         try:
             out.write_text(text, encoding="utf-8")
         except OSError as exc:
-            typer.echo(f"spinecare: {out}: cannot write: {exc.strerror}", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"wrote {out} ({len(bundle['entry'])} resources)", err=True)
+            fail(Message("%(file)s: cannot write: %(reason)s", file=str(out), reason=exc.strerror))
+        wrote = Message("wrote %(file)s (%(n)s resources)", file=str(out), n=len(bundle["entry"]))
+        typer.echo(say(wrote), err=True)
 
 
 @fhir_app.command("to-ndjson")
@@ -79,6 +84,7 @@ def to_ndjson(
     ],
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")],
     verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Convert Bundles to a FHIR Bulk Data export (one NDJSON file per resource type).
 
@@ -95,24 +101,19 @@ def to_ndjson(
     counts = run_safely(verbose, action)
     for kind, count in sorted(counts.items()):
         typer.echo(f"{kind}\t{count}")
-    typer.echo(f"{sum(counts.values())} resources written to {out}", err=True)
+    written = Message(
+        "%(n)s resources written to %(folder)s", n=sum(counts.values()), folder=str(out)
+    )
+    typer.echo(say(written), err=True)
 
 
 @fhir_app.command("questionnaire")
-def questionnaire(
-    lang: Annotated[
-        str, typer.Option("--lang", metavar="en|ru", help="Language of the texts.")
-    ] = "en",
-) -> None:
+def questionnaire(lang: LangOpt = SOURCE_LANGUAGE) -> None:
     """Print the intake as a FHIR R4 Questionnaire (JSON). A QuestionnaireResponse to it
     is read wherever a record is read.
 
     Example: spinecare fhir questionnaire --lang ru > intake-questionnaire.json
     """
-    from spinecare.i18n import is_language, languages
-
-    if not is_language(lang):
-        raise typer.BadParameter(f"use {' or '.join(languages())}", param_hint="'--lang'")
     from spinecare.cli import print_json
     from spinecare.fhir.questionnaire import questionnaire as build
     from spinecare.kb.loader import load_kb

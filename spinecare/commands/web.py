@@ -10,6 +10,10 @@ from typing import Annotated
 
 import typer
 
+from spinecare.commands.output import LangOpt, fail, say
+from spinecare.i18n import SOURCE_LANGUAGE
+from spinecare.messages import Message
+
 user_app = typer.Typer(help="Manage the clinic app's users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The clinic app's audit log.", no_args_is_help=True)
 
@@ -24,11 +28,6 @@ DbOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"spinecare: {message}", err=True)
-    raise typer.Exit(1)
-
-
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
@@ -41,6 +40,7 @@ def serve(
             "the demo users' passwords.",
         ),
     ] = False,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Run the clinic web app (migrations run on start).
 
@@ -60,17 +60,21 @@ def serve(
 
         app = create_app(settings)
     except SpinecareError as exc:
-        _fail(exc.one_line())
-        return
+        fail(exc.one_line())
     except Exception as exc:  # a database that cannot be reached, for one
-        _fail(f"cannot start: {type(exc).__name__}: {exc}")
-        return
+        fail(Message("cannot start: %(error)s", error=f"{type(exc).__name__}: {exc}"))
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/"
-    typer.echo(f"spinecare clinic app: {url}")
-    typer.echo(f"database: {_safe_url(settings.db_url)}")
+    typer.echo(say(Message("spinecare clinic app: %(url)s", url=url)))
+    typer.echo(say(Message("database: %(url)s", url=_safe_url(settings.db_url))))
     for login in app.state.demo_logins:
-        typer.echo(f"  demo {login.role:<10} user: {login.username:<10} password: {login.password}")
+        demo_user = Message(
+            "demo %(role)s user: %(user)s password: %(password)s",
+            role=f"{login.role:<10}",
+            user=f"{login.username:<10}",
+            password=login.password,
+        )
+        typer.echo(f"  {say(demo_user)}")
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
@@ -105,6 +109,7 @@ def user_add(
         ),
     ] = None,
     db: DbOpt = None,
+    lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
     """Create a user of the clinic app.
 
@@ -114,7 +119,7 @@ def user_add(
     from spinecare.settings import Settings
 
     if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(say("Password"), hide_input=True, confirmation_prompt=True)
     try:
         settings = (
             Settings.from_env(db_url=db, environment="development")
@@ -139,19 +144,26 @@ def user_add(
                 )
             except FormError as exc:
                 problems = "; ".join(
-                    f"--{k.replace('_id', '')}: {v}" if k != "username" else f"USERNAME: {v}"
+                    f"--{k.replace('_id', '')}: {say(v)}"
+                    if k != "username"
+                    else f"USERNAME: {say(v)}"
                     for k, v in exc.errors.items()
                 )
-                _fail(problems)
-                return
-            typer.echo(f"created {user.role} '{user.username}' in clinic '{place}'")
+                fail(problems)
+            created = Message(
+                "created %(role)s '%(user)s' in clinic '%(clinic)s'",
+                role=user.role,
+                user=user.username,
+                clinic=place,
+            )
+            typer.echo(say(created))
         database.dispose()
     except SpinecareError as exc:
-        _fail(exc.one_line())
+        fail(exc.one_line())
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None) -> None:
+def audit_verify(db: DbOpt = None, lang: LangOpt = SOURCE_LANGUAGE) -> None:
     """Check the audit log's hash chain; name the first row that does not hold.
 
     Exit code 0 when the whole chain holds, 1 at the first break.
@@ -173,14 +185,19 @@ def audit_verify(db: DbOpt = None) -> None:
         finally:
             database.dispose()
     except SpinecareError as exc:
-        _fail(exc.one_line())
-        return
+        fail(exc.one_line())
     if report.intact:
-        typer.echo(f"the audit log holds: {report.checked} entries, chain intact")
+        typer.echo(
+            say(Message("the audit log holds: %(n)s entries, chain intact", n=report.checked))
+        )
         return
-    _fail(
-        f"the audit log is broken at entry {report.first_break}: {report.reason} "
-        f"({report.checked} entries before it hold)"
+    fail(
+        Message(
+            "the audit log is broken at entry %(entry)s: %(reason)s (%(n)s entries before it hold)",
+            entry=report.first_break,
+            reason=report.reason,
+            n=report.checked,
+        )
     )
 
 

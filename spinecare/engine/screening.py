@@ -26,6 +26,7 @@ from spinecare.errors import RecordError
 from spinecare.i18n import day_text, translate, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
+from spinecare.messages import Message
 from spinecare.record.model import Clearance, PatientRecord
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -192,10 +193,15 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     """
     patient = record.patient
     if patient.deceased_by(as_of):
-        when = f" on {patient.deceased_on.isoformat()}" if patient.deceased_on else ""
-        raise RecordError(
-            f"the patient is recorded as deceased{when}: no screening", source=record.source
+        deceased = (
+            Message(
+                "the patient is recorded as deceased on %(day)s: no screening",
+                day=patient.deceased_on.isoformat(),  # as the record has it
+            )
+            if patient.deceased_on
+            else Message("the patient is recorded as deceased: no screening")
         )
+        raise RecordError(deceased, source=record.source)
     facts = Facts(record, kb, as_of, lang)
     live_rules, live_indications = facts.index.live(program(kb))
     findings: list[Finding] = []

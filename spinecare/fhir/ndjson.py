@@ -43,6 +43,7 @@ from spinecare.fhir.reader import (
     medication_from_fhir,
     resource_ref,
 )
+from spinecare.messages import N_, Message, located
 from spinecare.record.model import PatientRecord
 
 __all__ = [
@@ -151,13 +152,16 @@ class Tally:
         }
 
 
+NOT_AN_EXPORT = Message("not a folder (a FHIR Bulk export is a folder of NDJSON files)")
+LINE_PROBLEM = N_("line %(n)s: %(problem)s")
+NAMES_NO_PATIENT = N_("%(where)s: %(ref)s names no patient")
+
+
 def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tuple[str, Path]]:
     """The export's NDJSON files of the given types: ``(type, path)``, in reading order."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(
-            "not a folder (a FHIR Bulk export is a folder of NDJSON files)", source=str(folder)
-        )
+        raise InputError(NOT_AN_EXPORT, source=str(folder))
     order = {t: i for i, t in enumerate(types)}
     found: list[tuple[int, int, str, str, Path]] = []
     for path in folder.iterdir():
@@ -200,7 +204,9 @@ def iter_lines(path: Path, limit: int | None = None) -> Iterator[tuple[int, byte
                 if raw.strip():
                     yield number, raw
     except (OSError, EOFError, zlib.error) as err:
-        raise InputError(f"cannot read ({err})", source=str(path)) from None
+        raise InputError(
+            Message("cannot read (%(reason)s)", reason=str(err)), source=str(path)
+        ) from None
 
 
 def parse_line(raw: bytes, where: Line, limit: int | None = None) -> dict[str, Any]:
@@ -208,16 +214,23 @@ def parse_line(raw: bytes, where: Line, limit: int | None = None) -> dict[str, A
     cap = inflated_limit() if limit is None else limit
     if len(raw) > cap:
         raise NdjsonError(
-            f"line {where.number}: longer than {cap} bytes, the limit for one resource",
+            Message(
+                "line %(n)s: longer than %(cap)s bytes, the limit for one resource",
+                n=where.number,
+                cap=cap,
+            ),
             source=where.file,
         )
     try:
         resource = parse_json(raw, where.file)
     except RecordError as err:
-        raise NdjsonError(f"line {where.number}: {err.message}", source=where.file) from None
+        raise NdjsonError(
+            Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
+        ) from None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise NdjsonError(
-            f"line {where.number}: not a FHIR resource (no resourceType)", source=where.file
+            Message("line %(n)s: not a FHIR resource (no resourceType)", n=where.number),
+            source=where.file,
         )
     return resource
 
@@ -359,9 +372,11 @@ def checked_add(
         builder.add(resource)
     except RecordError as err:
         if strict:
-            raise RecordError(f"line {where.number}: {err.message}", source=where.file) from None
+            raise RecordError(
+                Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
+            ) from None
         tally.bad_resources += 1
-        tally.report(f"{where}: {err.message}")
+        tally.report(located(str(where), err.message))
         return False
     return True
 
@@ -463,7 +478,7 @@ def _records_of(
             continue
         if pid is None:
             tally.no_patient += 1
-            tally.report(f"{where}: {resource_ref(resource)} names no patient")
+            tally.report(Message(NAMES_NO_PATIENT, where=str(where), ref=resource_ref(resource)))
             continue
         if kind == "Patient":
             patients.add(pid)
@@ -524,7 +539,7 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
         for path in _bundle_files(inputs):
             bundle = load_document(path, str(path), yaml_allowed=False)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-                raise RecordError("not a FHIR Bundle", source=str(path))
+                raise RecordError(Message("not a FHIR Bundle"), source=str(path))
             entries = [e for e in bundle.get("entry") or [] if isinstance(e, dict)]
             targets: dict[str, str] = {}
             for entry in entries:

@@ -35,7 +35,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
-from spinecare.messages import N_, Message, Quantity
+from spinecare.messages import N_, Message, Quantity, located
 from spinecare.record.model import (
     Answer,
     CodedObservation,
@@ -164,13 +164,16 @@ def _guarded(
         try:
             return func(res, ref, *args, **kwargs)
         except UnitError as err:
-            raise UnitError(f"{ref}: {err.message}", source=err.source) from None
+            raise UnitError(located(ref, err.message), source=err.source) from None
         except RecordError:
             raise
         except _Bad as err:
-            raise RecordError(f"{ref}: {err}") from None
+            raise RecordError(located(ref, err.args[0])) from None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
-            raise RecordError(f"{ref}: unexpected content ({type(err).__name__}: {err})") from None
+            unexpected = Message(
+                "unexpected content (%(error)s)", error=f"{type(err).__name__}: {err}"
+            )
+            raise RecordError(located(ref, unexpected)) from None
 
     return wrapper
 
@@ -181,23 +184,28 @@ def _guarded(
 
 def _kind(value: object) -> str:
     if isinstance(value, dict):
-        return "an object"
+        return Message("an object")
     if isinstance(value, list):
-        return "a list"
+        return Message("a list")
     if isinstance(value, str):
-        return "a string"
+        return Message("a string")
     if isinstance(value, bool):
-        return "a boolean"
+        return Message("a boolean")
     if isinstance(value, int | float):
-        return "a number"
+        return Message("a number")
     return "null" if value is None else type(value).__name__
+
+
+NOT_AN_OBJECT = N_("%(field)s should be an object, not %(kind)s")
+NOT_A_LIST = N_("%(field)s should be a list, not %(kind)s")
+NOT_A_STRING = N_("%(field)s should be a string, not %(kind)s")
 
 
 def _obj(node: Resource, key: str, where: str = "") -> Resource | None:
     value = node.get(key)
     if value is None or isinstance(value, dict):
         return value
-    raise _Bad(f"{where}{key} should be an object, not {_kind(value)}")
+    raise _Bad(Message(NOT_AN_OBJECT, field=f"{where}{key}", kind=_kind(value)))
 
 
 def _list(node: Resource, key: str, where: str = "") -> list[Any]:
@@ -206,21 +214,21 @@ def _list(node: Resource, key: str, where: str = "") -> list[Any]:
         return []
     if isinstance(value, list):
         return value
-    raise _Bad(f"{where}{key} should be a list, not {_kind(value)}")
+    raise _Bad(Message(NOT_A_LIST, field=f"{where}{key}", kind=_kind(value)))
 
 
 def _str(node: Resource, key: str, where: str = "") -> str | None:
     value = node.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise _Bad(f"{where}{key} should be a string, not {_kind(value)}")
+    raise _Bad(Message(NOT_A_STRING, field=f"{where}{key}", kind=_kind(value)))
 
 
 def _objects(node: Resource, key: str, where: str = "") -> list[Resource]:
     items = _list(node, key, where)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise _Bad(f"{where}{key}[{index}] should be an object, not {_kind(item)}")
+            raise _Bad(Message(NOT_AN_OBJECT, field=f"{where}{key}[{index}]", kind=_kind(item)))
     return items
 
 
@@ -231,7 +239,7 @@ def _system(uri: object) -> str:
     if uri is None:
         return system_name(None)
     if not isinstance(uri, str):
-        raise _Bad(f"coding system should be a string, not {_kind(uri)}")
+        raise _Bad(Message(NOT_A_STRING, field="coding system", kind=_kind(uri)))
     name = _SYSTEMS.get(uri)
     if name is None:
         name = _SYSTEMS[uri] = system_name(uri)
@@ -240,17 +248,17 @@ def _system(uri: object) -> str:
 
 def _coding(raw: object, where: str) -> Coding | None:
     if not isinstance(raw, dict):
-        raise _Bad(f"{where} should be an object, not {_kind(raw)}")
+        raise _Bad(Message(NOT_AN_OBJECT, field=where, kind=_kind(raw)))
     code = raw.get("code")
     if code is None:
         return None
     if isinstance(code, int) and not isinstance(code, bool):
         code = str(code)  # a SNOMED CT code written as a JSON number: 84114007
     if not isinstance(code, str):
-        raise _Bad(f"{where}.code should be a string, not {_kind(code)}")
+        raise _Bad(Message(NOT_A_STRING, field=f"{where}.code", kind=_kind(code)))
     display = raw.get("display")
     if display is not None and not isinstance(display, str):
-        raise _Bad(f"{where}.display should be a string, not {_kind(display)}")
+        raise _Bad(Message(NOT_A_STRING, field=f"{where}.display", kind=_kind(display)))
     return Coding(_system(raw.get("system")), code, display)
 
 
@@ -345,7 +353,11 @@ def parse_date(value: object, field: str, *, end: bool = False) -> date | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _Bad(f"{field} should be a date string, not {_kind(value)}")
+        raise _Bad(
+            Message(
+                "%(field)s should be a date string, not %(kind)s", field=field, kind=_kind(value)
+            )
+        )
     key = (value, end)
     found = _DATES.get(key)
     if found is not None:
@@ -362,10 +374,13 @@ _DATES: dict[tuple[str, bool], date] = {}
 _DATES_KEPT = 65536
 
 
+MALFORMED_DATE = N_("malformed date in %(field)s: %(value)s")
+
+
 def _parse_date(value: str, field: str, end: bool) -> date:
     match = _DATE.fullmatch(value)
     if match is None:
-        raise _Bad(f"malformed date in {field}: {value!r}")
+        raise _Bad(Message(MALFORMED_DATE, field=field, value=repr(value)))
     year_text, month_text, day_text = match.groups()
     try:
         year = int(year_text)
@@ -374,7 +389,7 @@ def _parse_date(value: str, field: str, end: bool) -> date:
         day = int(day_text) if day_text else (last_day if end else 1)
         return date(year, month, day)
     except (ValueError, calendar.IllegalMonthError):
-        raise _Bad(f"malformed date in {field}: {value!r}") from None
+        raise _Bad(Message(MALFORMED_DATE, field=field, value=repr(value))) from None
 
 
 def _instant(value: object, day: date) -> float | None:
@@ -566,12 +581,12 @@ def _measure_of(
     if not isinstance(concept, dict):
         if concept is None:
             return None
-        raise _Bad(f"{where} should be an object, not {_kind(concept)}")
+        raise _Bad(Message(NOT_AN_OBJECT, field=where, kind=_kind(concept)))
     codings = concept.get("coding")
     if not isinstance(codings, list):
         if codings is None:
             return None
-        raise _Bad(f"{where}.coding should be a list, not {_kind(codings)}")
+        raise _Bad(Message(NOT_A_LIST, field=f"{where}.coding", kind=_kind(codings)))
     for raw in codings:
         if isinstance(raw, dict):
             code = raw.get("code")
@@ -603,7 +618,14 @@ def _number(node: Resource, measure: str, where: str) -> float | tuple[float, st
     if "valueInteger" in node:
         value = node["valueInteger"]
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _Bad(f"{where}valueInteger of {measure} is not a number ({value!r})")
+            raise _Bad(
+                Message(
+                    "%(field)s of %(measure)s is not a number (%(value)s)",
+                    field=f"{where}valueInteger",
+                    measure=measure,
+                    value=repr(value),
+                )
+            )
         return value
     text = node.get("valueString")
     if isinstance(text, str):
@@ -809,7 +831,7 @@ def observations_from_fhir(
         hits.append((*top, res, ""))
     for index, component in enumerate(_list(res, "component")):
         if not isinstance(component, dict):
-            raise _Bad(f"component[{index}] should be an object, not {_kind(component)}")
+            raise _Bad(Message(NOT_AN_OBJECT, field=f"component[{index}]", kind=_kind(component)))
         where = f"component[{index}]."
         hit = _measure_of(component.get("code"), measures, f"{where}code")
         if hit is not None:
@@ -919,7 +941,14 @@ def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if key in ("valueDecimal", "valueInteger") and numeric:
             return float(value)
-        raise _Bad(f"{where}{key} is not a {key[5:].lower()} ({_kind(value)})")
+        raise _Bad(
+            Message(
+                "%(field)s is not a %(type)s (%(kind)s)",
+                field=f"{where}{key}",
+                type=key[5:].lower(),
+                kind=_kind(value),
+            )
+        )
     return None
 
 
@@ -1193,13 +1222,17 @@ class RecordBuilder:
         self._count += 1
         if not isinstance(resource, dict):
             raise RecordError(
-                f"resource #{self._count} is not a JSON object but {_kind(resource)}",
+                Message(
+                    "resource #%(n)s is not a JSON object but %(kind)s",
+                    n=self._count,
+                    kind=_kind(resource),
+                ),
                 source=self.source,
             )
         kind = resource.get("resourceType")
         if not isinstance(kind, str):
             raise RecordError(
-                f"resource #{self._count} is not a FHIR resource (no resourceType)",
+                Message("resource #%(n)s is not a FHIR resource (no resourceType)", n=self._count),
                 source=self.source,
             )
         seen = self._seen
@@ -1219,12 +1252,21 @@ class RecordBuilder:
         if not self._patients:
             counts = Counter(self._seen).most_common(4)
             seen = ", ".join(f"{n} {kind}" for kind, n in counts)
-            what = f" (found {seen}{', ...' if len(self._seen) > 4 else ''})" if seen else ""
-            raise RecordError(f"no Patient resource{what}", source=self.source)
+            found = f"{seen}{', ...' if len(self._seen) > 4 else ''}"
+            no_patient = (
+                Message("no Patient resource (found %(found)s)", found=found)
+                if seen
+                else Message("no Patient resource")
+            )
+            raise RecordError(no_patient, source=self.source)
         if len(self._patients) > 1:
             ids = ", ".join(self._patients)
             raise RecordError(
-                f"{len(self._patients)} Patient resources ({ids}); a record holds one patient",
+                Message(
+                    "%(n)s Patient resources (%(ids)s); a record holds one patient",
+                    n=len(self._patients),
+                    ids=ids,
+                ),
                 source=self.source,
             )
         medications: list[Medication] = []
@@ -1337,14 +1379,17 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
     if entries is None:
         return []
     if not isinstance(entries, list):
-        raise RecordError(f"Bundle.entry should be a list, not {_kind(entries)}", source=source)
+        raise RecordError(
+            Message(NOT_A_LIST, field="Bundle.entry", kind=_kind(entries)), source=source
+        )
     history = bundle.get("type") == "history"
     seen: set[str] = set()
     out: list[tuple[Resource, str | None]] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise RecordError(
-                f"Bundle.entry[{index}] should be an object, not {_kind(entry)}", source=source
+                Message(NOT_AN_OBJECT, field=f"Bundle.entry[{index}]", kind=_kind(entry)),
+                source=source,
             )
         search = entry.get("search")
         mode = search.get("mode") if isinstance(search, dict) else None
@@ -1353,7 +1398,7 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
         full_url = entry.get("fullUrl")
         if full_url is not None and not isinstance(full_url, str):
             raise RecordError(
-                f"Bundle.entry[{index}].fullUrl should be a string, not {_kind(full_url)}",
+                Message(NOT_A_STRING, field=f"Bundle.entry[{index}].fullUrl", kind=_kind(full_url)),
                 source=source,
             )
         resource = entry.get("resource")
@@ -1374,7 +1419,9 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
             continue  # a request without a body (DELETE, GET)
         if not isinstance(resource, dict):
             raise RecordError(
-                f"Bundle.entry[{index}].resource should be an object, not {_kind(resource)}",
+                Message(
+                    NOT_AN_OBJECT, field=f"Bundle.entry[{index}].resource", kind=_kind(resource)
+                ),
                 source=source,
             )
         out.append((resource, full_url))
@@ -1413,20 +1460,27 @@ def read_bundle(
 def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
     if not isinstance(data, Mapping):
         raise RecordError(
-            f"JSON but not a FHIR resource (the top level is {_kind(data)})", source=name
+            Message("JSON but not a FHIR resource (the top level is %(kind)s)", kind=_kind(data)),
+            source=name,
         )
     kind = data.get("resourceType")
     if not isinstance(kind, str):
-        raise RecordError("JSON but not a FHIR resource (no resourceType)", source=name)
+        raise RecordError(Message("JSON but not a FHIR resource (no resourceType)"), source=name)
     if kind != "Bundle":
-        raise RecordError(f"not a Bundle: the file holds a {kind} resource", source=name)
+        raise RecordError(
+            Message("not a Bundle: the file holds a %(kind)s resource", kind=kind), source=name
+        )
     bundle_type = data.get("type")
     if bundle_type is not None and (
         not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES
     ):
         allowed = ", ".join(sorted(BUNDLE_TYPES))
         raise RecordError(
-            f"Bundle type {bundle_type!r} does not hold a patient record (expected {allowed})",
+            Message(
+                "Bundle type %(type)s does not hold a patient record (expected %(allowed)s)",
+                type=repr(bundle_type),
+                allowed=allowed,
+            ),
             source=name,
         )
     builder = RecordBuilder(measures, name)
@@ -1440,7 +1494,8 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise RecordError(
-                f"Bundle.entry[{index}] should be an object, not {_kind(entry)}", source=name
+                Message(NOT_AN_OBJECT, field=f"Bundle.entry[{index}]", kind=_kind(entry)),
+                source=name,
             )
         search = entry.get("search")
         if search is not None:
@@ -1450,7 +1505,7 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
         full_url = entry.get("fullUrl")
         if full_url is not None and type(full_url) is not str:
             raise RecordError(
-                f"Bundle.entry[{index}].fullUrl should be a string, not {_kind(full_url)}",
+                Message(NOT_A_STRING, field=f"Bundle.entry[{index}].fullUrl", kind=_kind(full_url)),
                 source=name,
             )
         item = entry.get("resource")
@@ -1458,7 +1513,7 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
             continue
         if not isinstance(item, dict):
             raise RecordError(
-                f"Bundle.entry[{index}].resource should be an object, not {_kind(item)}",
+                Message(NOT_AN_OBJECT, field=f"Bundle.entry[{index}].resource", kind=_kind(item)),
                 source=name,
             )
         add(item, full_url)

@@ -35,6 +35,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from spinecare.errors import InputError
+from spinecare.messages import Message, located
 
 __all__ = [
     "DEFAULT_SCOPE",
@@ -111,34 +112,48 @@ def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
     data = load_document(file, str(file), yaml_allowed=False)
     entries = data.get("ehrs") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise InputError("the SMART EHRs file needs an 'ehrs' list", source=str(file))
+        raise InputError(Message("the SMART EHRs file needs an 'ehrs' list"), source=str(file))
     out: dict[str, SmartEhr] = {}
     for index, entry in enumerate(entries):
         where = f"ehrs[{index}]"
         if not isinstance(entry, dict):
-            raise InputError(f"{where} must be an object", source=str(file))
+            raise InputError(Message("%(where)s must be an object", where=where), source=str(file))
         for name in ("iss", "client_id", "clinic"):
             if not isinstance(entry.get(name), str) or not entry[name].strip():
-                raise InputError(f"{where}: needs a '{name}' string", source=str(file))
+                raise InputError(
+                    located(where, Message("needs a '%(name)s' string", name=name)),
+                    source=str(file),
+                )
         if not entry["iss"].startswith(("https://", "http://")):
-            raise InputError(f"{where}: 'iss' must be the EHR's FHIR base URL", source=str(file))
+            raise InputError(
+                located(where, Message("'iss' must be the EHR's FHIR base URL")), source=str(file)
+            )
         users = entry.get("users", {})
         if not isinstance(users, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in users.items()
         ):
             raise InputError(
-                f"{where}: 'users' must map EHR users (Practitioner/123) to usernames",
+                located(
+                    where, Message("'users' must map EHR users (Practitioner/123) to usernames")
+                ),
                 source=str(file),
             )
         secret = entry.get("client_secret")
         if secret is not None and not isinstance(secret, str):
-            raise InputError(f"{where}: 'client_secret' must be a string", source=str(file))
+            raise InputError(
+                located(where, Message("'client_secret' must be a string")), source=str(file)
+            )
         frames = entry.get("frame_origins", [])
         origins = [_origin(o) for o in frames] if isinstance(frames, list) else [None]
         if not all(origins):
             raise InputError(
-                f"{where}: 'frame_origins' must list origins such as https://ehr.example.org "
-                "(scheme, host and port only)",
+                located(
+                    where,
+                    Message(
+                        "'frame_origins' must list origins such as https://ehr.example.org "
+                        "(scheme, host and port only)"
+                    ),
+                ),
                 source=str(file),
             )
         ehr = SmartEhr(

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from spinecare.messages import Message
+
 _ALLOWED: dict[type, frozenset[str]] = {}
 """The keys each model accepts (field names or their aliases), worked out once per model."""
 
@@ -24,8 +26,10 @@ class Strict(BaseModel):
             if data.keys() <= allowed:
                 return data
             unknown = sorted(str(key) for key in data if key not in allowed)
+            keys, known = ", ".join(unknown), ", ".join(sorted(allowed))
             raise ValueError(
-                f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                f"allowed: {', '.join(sorted(allowed))}"
+                Message("unknown keys %(keys)s; allowed: %(allowed)s", keys=keys, allowed=known)
+                if len(unknown) > 1
+                else Message("unknown key %(keys)s; allowed: %(allowed)s", keys=keys, allowed=known)
             )
         return data

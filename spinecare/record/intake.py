@@ -44,6 +44,7 @@ from pydantic_core import ErrorDetails
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.schema import Language, SystemName
 from spinecare.kb.strict import Strict
+from spinecare.messages import N_, Message, Quantity, located
 from spinecare.record.model import (
     Answer,
     Clearance,
@@ -96,15 +97,24 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
 
 def _iso_date(value: object) -> object:
     if isinstance(value, datetime):
-        raise ValueError("expected a date YYYY-MM-DD without a time")
+        raise ValueError(Message("expected a date YYYY-MM-DD without a time"))
     if isinstance(value, date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             return date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"not a real date: {value!r} ({exc})") from None
-    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+        except ValueError:
+            year, month = int(value.strip()[:4]), int(value.strip()[5:7])
+            if year == 0:
+                reason = Message("there is no year 0")
+            elif not 1 <= month <= 12:
+                reason = Message("the month is from 1 to 12")
+            else:
+                reason = Message("the month has no such day")
+            raise ValueError(
+                Message("not a real date: %(value)s (%(reason)s)", value=repr(value), reason=reason)
+            ) from None
+    raise ValueError(Message("expected a date YYYY-MM-DD, got %(value)s", value=repr(value)))
 
 
 def _number_as_text(value: object) -> object:
@@ -117,14 +127,19 @@ def _number_as_text(value: object) -> object:
 def _fhir_id(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9.\-]{1,64}", value):
         raise ValueError(
-            f"{value!r} is not a valid patient id: use 1-64 letters, digits, '-' or '.'"
+            Message(
+                "%(value)s is not a valid patient id: use 1-64 letters, digits, '-' or '.'",
+                value=repr(value),
+            )
         )
     return value
 
 
 def _snake_id(value: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
-        raise ValueError(f"{value!r} is not an id (lower_snake_case, as in the KB)")
+        raise ValueError(
+            Message("%(value)s is not an id (lower_snake_case, as in the KB)", value=repr(value))
+        )
     return value
 
 
@@ -188,19 +203,31 @@ class Coded(Strict):
     @model_validator(mode="after")
     def _named_or_coded(self) -> Coded:
         if self.concept is not None and (self.code is not None or self.system is not None):
-            raise ValueError("give either concept or code with system, not both")
+            raise ValueError(Message("give either concept or code with system, not both"))
         if self.concept is None and self.code is None:
-            raise ValueError("give either concept (a KB concept id) or code with system")
+            raise ValueError(Message("give either concept (a KB concept id) or code with system"))
         if self.code is not None and self.system is None:
-            raise ValueError(f"code {self.code} needs its system ({', '.join(CODE_PATTERNS)})")
+            raise ValueError(
+                Message(
+                    "code %(code)s needs its system (%(systems)s)",
+                    code=self.code,
+                    systems=", ".join(CODE_PATTERNS),
+                )
+            )
         if self.system is not None and self.code is None:
-            raise ValueError("system needs a code")
+            raise ValueError(Message("system needs a code"))
         if (
             self.system is not None
             and self.code is not None
             and not re.fullmatch(CODE_PATTERNS[self.system], self.code)
         ):
-            raise ValueError(f"{self.code!r} is not a valid {self.system} code")
+            raise ValueError(
+                Message(
+                    "%(code)s is not a valid %(system)s code",
+                    code=repr(self.code),
+                    system=self.system,
+                )
+            )
         return self
 
     def codings(self) -> tuple[Coding, ...]:
@@ -219,7 +246,7 @@ class IntakeCondition(Coded):
     @model_validator(mode="after")
     def _dates_in_order(self) -> IntakeCondition:
         if self.onset and self.abatement and self.abatement < self.onset:
-            raise ValueError("abatement is before onset")
+            raise ValueError(Message("abatement is before onset"))
         return self
 
 
@@ -231,7 +258,7 @@ class IntakeMedication(Coded):
     @model_validator(mode="after")
     def _dates_in_order(self) -> IntakeMedication:
         if self.start and self.end and self.end < self.start:
-            raise ValueError("end is before start")
+            raise ValueError(Message("end is before start"))
         return self
 
 
@@ -254,18 +281,24 @@ class IntakeVital(Strict):
     @classmethod
     def _systolic_over_diastolic(cls, text: str | None) -> str | None:
         if text is not None and not re.fullmatch(r"\d+(\.\d+)?\s*/\s*\d+(\.\d+)?", text):
-            raise ValueError(f"write systolic/diastolic, for example 135/85; got {text!r}")
+            raise ValueError(
+                Message(
+                    "write systolic/diastolic, for example 135/85; got %(text)s", text=repr(text)
+                )
+            )
         return text
 
     @model_validator(mode="after")
     def _one_form(self) -> IntakeVital:
         if self.blood_pressure is not None:
             if self.measure is not None or self.value is not None:
-                raise ValueError("blood_pressure is a shorthand: do not add measure or value")
+                raise ValueError(
+                    Message("blood_pressure is a shorthand: do not add measure or value")
+                )
         elif self.measure is None:
-            raise ValueError("give measure with value (and unit), or blood_pressure")
+            raise ValueError(Message("give measure with value (and unit), or blood_pressure"))
         elif self.value is None:
-            raise ValueError(f"measure {self.measure} needs a value")
+            raise ValueError(Message("measure %(measure)s needs a value", measure=self.measure))
         return self
 
 
@@ -406,30 +439,105 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 _REWORDED = {
-    "missing": "required",
-    "model_type": "should be a mapping (key: value)",
-    "model_attributes_type": "should be a mapping (key: value)",
-    "dict_type": "should be a mapping (key: value)",
-    "list_type": "should be a list",
+    "missing": N_("required"),
+    "model_type": N_("should be a mapping (key: value)"),
+    "model_attributes_type": N_("should be a mapping (key: value)"),
+    "dict_type": N_("should be a mapping (key: value)"),
+    "list_type": N_("should be a list"),
 }
+"""Problems said in the file's own terms, without the value given."""
+
+_SHAPE = {
+    "int_type": N_("should be a valid integer"),
+    "int_parsing": N_("should be a valid integer"),
+    "int_from_float": N_("should be a valid integer"),
+    "float_type": N_("should be a valid number"),
+    "float_parsing": N_("should be a valid number"),
+    "finite_number": N_("should be a finite number"),
+    "bool_type": N_("should be a valid boolean"),
+    "bool_parsing": N_("should be a valid boolean"),
+    "string_type": N_("should be a valid string"),
+    "string_too_short": N_("should not be empty"),
+    "too_short": N_("should not be empty"),
+    "literal_error": N_("should be %(expected)s"),
+    "greater_than_equal": N_("should be greater than or equal to %(ge)s"),
+    "less_than_equal": N_("should be less than or equal to %(le)s"),
+    "greater_than": N_("should be greater than %(gt)s"),
+    "less_than": N_("should be less than %(lt)s"),
+}
+"""The other problems of a value's shape (the value given is added)."""
+
+PLAUSIBLE_RANGE = N_("%(value)s is outside the plausible range %(low)s-%(high)s")
+GOT = N_("%(problem)s (got %(given)s)")
+MORE_PROBLEMS = N_("%(problem)s (and %(n)s more problems)")
+ONE_MORE_PROBLEM = N_("%(problem)s (and 1 more problem)")
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One problem pydantic found, as a Message: the checks' own Messages as they are, the
+    types pydantic names in the file's terms, and its words only for anything else."""
+    kind = error["type"]
+    if kind in _REWORDED:
+        return Message(_REWORDED[kind])
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        cause = ctx.get("error")
+        said = cause.args[0] if isinstance(cause, ValueError) and cause.args else None
+        if isinstance(said, Message):
+            return said
+        return error["msg"].removeprefix("Value error, ")
+    if kind in _SHAPE:
+        params: dict[str, str] = {k: str(ctx[k]) for k in ("ge", "le", "gt", "lt") if k in ctx}
+        if "expected" in ctx:  # "'a', 'b' or 'c'": "or" in the reader's language
+            *first, last = str(ctx["expected"]).replace(" or ", ", ").split(", ")
+            params["expected"] = Message(OR, one=", ".join(first), other=last) if first else last
+        msg: str = Message(_SHAPE[kind], **params)
+    else:
+        msg = error["msg"].removeprefix("Input ")
+    given = error.get("input")
+    if isinstance(given, bool):  # as the file writes it, never True/False
+        msg = Message(GOT, problem=msg, given=str(given).lower())
+    elif isinstance(given, str | int | float):
+        msg = Message(GOT, problem=msg, given=repr(given))
+    return msg
 
 
 def _describe(error: ErrorDetails) -> str:
-    msg = _REWORDED.get(error["type"])
-    if msg is None:
-        msg = error["msg"].removeprefix("Value error, ").removeprefix("Input ")
-        given = error.get("input")
-        if error["type"] != "value_error" and isinstance(given, str | int | float | bool):
-            msg += f" (got {given!r})"
+    msg = _problem(error)
     path = _path(tuple(error["loc"]))
-    return f"{path}: {msg}" if path else msg
+    return located(path, msg) if path else msg
 
 
-def _unknown(kind: str, value: str, known: Collection[str]) -> str:
+_UNKNOWN = {
+    "concept": (
+        N_("unknown concept '%(value)s'; did you mean %(close)s?"),
+        N_("unknown concept '%(value)s'; known: %(known)s"),
+    ),
+    "zone": (
+        N_("unknown zone '%(value)s'; did you mean %(close)s?"),
+        N_("unknown zone '%(value)s'; known: %(known)s"),
+    ),
+    "measure": (
+        N_("unknown measure '%(value)s'; did you mean %(close)s?"),
+        N_("unknown measure '%(value)s'; known: %(known)s"),
+    ),
+    "question": (
+        N_("unknown question '%(value)s'; did you mean %(close)s?"),
+        N_("unknown question '%(value)s'; known: %(known)s"),
+    ),
+}
+OR = N_("%(one)s or %(other)s")
+
+
+def _unknown(kind: str, value: str, known: Collection[str]) -> Message:
     close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.6)
+    guess, listed = _UNKNOWN[kind]
     if close:
-        return f"unknown {kind} {value!r}; did you mean {' or '.join(close)}?"
-    return f"unknown {kind} {value!r}; known: {', '.join(sorted(known))}"
+        said: str = close[0]
+        for other in close[1:]:
+            said = Message(OR, one=said, other=other)
+        return Message(guess, value=value, close=said)
+    return Message(listed, value=value, known=", ".join(sorted(known)))
 
 
 def _num(value: float) -> str:
@@ -456,7 +564,7 @@ class _Reader:
         self.zones = zones
 
     def fail(self, path: str, message: str) -> RecordError:
-        return RecordError(f"{path}: {message}", source=self.label)
+        return RecordError(located(path, message), source=self.label)
 
     def ref(self, path: str) -> str:
         return f"{self.label}#{path}"
@@ -532,7 +640,14 @@ class _Reader:
                     )
             when = clearance.date or day
             if clearance.valid_until is not None and clearance.valid_until < when:
-                raise self.fail(f"{path}.valid_until", f"{clearance.valid_until} is before {when}")
+                raise self.fail(
+                    f"{path}.valid_until",
+                    Message(
+                        "%(until)s is before %(day)s",
+                        until=str(clearance.valid_until),
+                        day=str(when),
+                    ),
+                )
             record.clearances.append(
                 Clearance(
                     ref=self.ref(path),
@@ -549,24 +664,45 @@ class _Reader:
     def parse(self, data: object) -> IntakeFile:
         if not isinstance(data, Mapping):
             raise RecordError(
-                f"an intake file is a mapping that starts with 'format: {FORMAT}'; "
-                f"this is {'empty' if data is None else type(data).__name__}",
+                Message(
+                    "an intake file is a mapping that starts with 'format: %(format)s'; "
+                    "this is %(kind)s",
+                    format=FORMAT,
+                    kind=Message("empty") if data is None else type(data).__name__,
+                ),
                 source=self.label,
             )
         fmt = data.get("format")
         if fmt is None:
-            raise self.fail("format", f"required; an intake file starts with 'format: {FORMAT}'")
+            raise self.fail(
+                "format",
+                Message("required; an intake file starts with 'format: %(format)s'", format=FORMAT),
+            )
         if fmt != FORMAT:
             if isinstance(fmt, str) and fmt.startswith(FORMAT_PREFIX):
-                raise self.fail("format", f"{fmt!r} is not supported; this version reads {FORMAT}")
-            raise self.fail("format", f"expected {FORMAT}, got {fmt!r}")
+                raise self.fail(
+                    "format",
+                    Message(
+                        "%(given)s is not supported; this version reads %(format)s",
+                        given=repr(fmt),
+                        format=FORMAT,
+                    ),
+                )
+            raise self.fail(
+                "format",
+                Message("expected %(format)s, got %(given)s", format=FORMAT, given=repr(fmt)),
+            )
         try:
             return IntakeFile.model_validate(data)
         except ValidationError as exc:
             errors = exc.errors()
             rest = len(errors) - 1
-            more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else ""
-            raise RecordError(_describe(errors[0]) + more, source=self.label) from None
+            first = _describe(errors[0])
+            if rest == 1:
+                first = Message(ONE_MORE_PROBLEM, problem=first)
+            elif rest > 1:
+                first = Message(MORE_PROBLEMS, problem=first, n=rest)
+            raise RecordError(first, source=self.label) from None
 
     def check_coded(self, path: str, item: Coded) -> None:
         if item.concept is not None and item.concept not in self.concepts:
@@ -592,8 +728,12 @@ class _Reader:
             if systolic <= diastolic:
                 raise self.fail(
                     f"{path}.blood_pressure",
-                    f"systolic {_num(systolic)} is not above diastolic {_num(diastolic)}; "
-                    "write systolic/diastolic",
+                    Message(
+                        "systolic %(systolic)s is not above diastolic %(diastolic)s; "
+                        "write systolic/diastolic",
+                        systolic=_num(systolic),
+                        diastolic=_num(diastolic),
+                    ),
                 )
             values = zip(BP_MEASURES, (systolic, diastolic), strict=True)
             return [
@@ -619,26 +759,29 @@ class _Reader:
             try:
                 converted = convert(value, unit, target)
             except UnitError as exc:
-                raise UnitError(f"{path}.unit: {exc.message}", source=self.label) from None
+                raise UnitError(located(f"{path}.unit", exc.message), source=self.label) from None
             if canonical_unit(unit) != canonical_unit(target):
                 original = f"{_num(value)} {unit}"
         low, high = PLAUSIBLE.get(measure, (float("-inf"), float("inf")))
         if not low <= converted <= high:
-            shown = (
-                f"{original} = {_num(round(converted, 1))} {target}"
-                if original
-                else (f"{_num(converted)} {target}")
+            value_shown: str = Quantity(round(converted, 1), target)
+            if original:
+                value_shown = Message(
+                    "%(original)s = %(converted)s",
+                    original=Quantity(value, unit),
+                    converted=value_shown,
+                )
+            problem: str = Message(
+                PLAUSIBLE_RANGE,
+                value=Message("%(measure)s %(value)s", measure=measure, value=value_shown),
+                low=_num(low),
+                high=Quantity(high, target),
             )
-            hint = (
-                " (for Fahrenheit write unit: '[degF]')"
-                if (measure == "body_temperature" and original is None and converted > high)
-                else ""
-            )
-            raise self.fail(
-                f"{path}.{field}",
-                f"{measure} {shown} is outside the plausible range "
-                f"{_num(low)}-{_num(high)} {target}{hint}",
-            )
+            if measure == "body_temperature" and original is None and converted > high:
+                problem = Message(
+                    "%(problem)s (for Fahrenheit write unit: '[degF]')", problem=problem
+                )
+            raise self.fail(f"{path}.{field}", problem)
         return Observation(
             ref=self.ref(path),
             measure=measure,
@@ -658,11 +801,26 @@ class _Reader:
                 continue
             kind, choices = self.questions[question]
             if kind == "boolean" and not isinstance(value, bool):
-                raise self.fail(path, f"a yes/no question: answer true or false, got {value!r}")
+                raise self.fail(
+                    path,
+                    Message(
+                        "a yes/no question: answer true or false, got %(given)s",
+                        given=repr(value),
+                    ),
+                )
             if kind == "choice" and (not isinstance(value, str) or value not in choices):
-                raise self.fail(path, f"expected one of {', '.join(choices)}, got {value!r}")
+                raise self.fail(
+                    path,
+                    Message(
+                        "expected one of %(choices)s, got %(given)s",
+                        choices=", ".join(choices),
+                        given=repr(value),
+                    ),
+                )
             if kind not in ("boolean", "choice"):
-                raise self.fail(path, f"question type {kind!r} is not supported")
+                raise self.fail(
+                    path, Message("question type %(kind)s is not supported", kind=repr(kind))
+                )
             out.append(
                 Answer(
                     ref=self.ref(path),
@@ -673,5 +831,7 @@ class _Reader:
             )
         for question in intake.answered_on:
             if question not in intake.answers:
-                raise self.fail(f"answered_on.{question}", "no answer with this id in answers")
+                raise self.fail(
+                    f"answered_on.{question}", Message("no answer with this id in answers")
+                )
         return out

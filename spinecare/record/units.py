@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from spinecare.errors import UnitError
+from spinecare.messages import Message, Quantity
 
 DECIMALS = 9
 
@@ -155,7 +156,13 @@ def convert(value: float, unit: str | None, target: str) -> float:
     goal = CANONICAL.get(target_code) if target_code else None
     if source is None or goal is None or source.dimension != goal.dimension:
         shown = "" if unit is None else unit
-        raise UnitError(f"unit '{shown}' cannot be converted to {target}")
+        raise UnitError(
+            Message(
+                "unit '%(unit)s' cannot be converted to %(target)s",
+                unit=shown,
+                target=Quantity(None, target),
+            )
+        )
     if source == goal:
         return value
     base = value * source.scale + source.offset

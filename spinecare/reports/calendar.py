@@ -20,10 +20,13 @@ from spinecare.engine.course import Course, course_end_date, home_routine
 from spinecare.errors import InputError
 from spinecare.i18n import is_language, languages, translator
 from spinecare.kb.loader import KB
+from spinecare.messages import N_, Message, field_error
 
 __all__ = ["PRODID", "home_calendar", "routine_uid"]
 
 PRODID = "-//spinecare//home self-massage//EN"
+
+UNKNOWN_TZ = N_("unknown time zone '%(value)s'")
 
 
 def _words(lang: str) -> dict[str, str]:
@@ -81,19 +84,25 @@ def home_calendar(
     ``reminder_minutes`` adds an alarm that many minutes before (None: no alarm).
     """
     if not is_language(lang):
-        raise InputError(f"lang: '{lang}' is not a supported language ({', '.join(languages())})")
+        problem = Message(
+            "'%(value)s' is not a supported language (%(known)s)",
+            value=lang,
+            known=", ".join(languages()),
+        )
+        raise InputError(field_error("lang", problem))
     if not course.home:
-        raise InputError("home: no self-massage was taught in this course")
+        raise InputError(field_error("home", Message("no self-massage was taught in this course")))
     first = start or course.start
     count = days if days is not None else (course_end_date(course) - first).days + 1
     if count < 1:
-        raise InputError(f"days: the routine must run at least one day (got {count})")
+        problem = Message("the routine must run at least one day (got %(n)s)", n=count)
+        raise InputError(field_error("days", problem))
     zone_info = None
     if tz:
         try:
             zone_info = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise InputError(f"tz: unknown time zone '{tz}'") from None
+            raise InputError(field_error("tz", Message(UNKNOWN_TZ, value=tz))) from None
     words = _words(lang)
     routines = home_routine(course, kb, lang)
     minutes = sum(r["minutes"] for r in routines)

@@ -23,12 +23,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
 from spinecare.errors import InputError
-from spinecare.messages import N_
+from spinecare.messages import N_, Message
 from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0008_password_expiry"
+HEAD = "0009_password_expiry"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -40,8 +40,11 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         parsed = make_url(url)
     except Exception:
         raise InputError(
-            f"--db: '{url}' is not a database URL (sqlite:///file or "
-            "postgresql+psycopg://user@host/db)"
+            Message(
+                "--db: '%(url)s' is not a database URL (sqlite:///file or "
+                "postgresql+psycopg://user@host/db)",
+                url=url,
+            )
         ) from None
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
@@ -56,13 +59,22 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         if schema:
             kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     else:
-        raise InputError(f"--db: database '{backend}' is not supported; use sqlite or postgresql")
+        raise InputError(
+            Message(
+                "--db: database '%(backend)s' is not supported; use sqlite or postgresql",
+                backend=backend,
+            )
+        )
     try:
         engine = create_engine(url, **kwargs)
     except ModuleNotFoundError as exc:
         raise InputError(
-            f"--db: the {backend} driver ({exc.name}) is not installed; "
-            "install PostgreSQL support with: pip install 'spinecare[postgres]'"
+            Message(
+                "--db: the %(backend)s driver (%(driver)s) is not installed; "
+                "install PostgreSQL support with: pip install 'spinecare[postgres]'",
+                backend=backend,
+                driver=exc.name,
+            )
         ) from None
     if backend == "sqlite":
 

@@ -172,6 +172,9 @@ class ObservationRow(_Fact, Base):
     day: Mapped[date] = mapped_column(Date)
     coding: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     original: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reason: Mapped[Any] = mapped_column(JSON, nullable=True)
+    """A reading set aside: why, as a message (``spinecare.messages.message_data``), shown
+    in the reader's language; None in rows stored before (``original`` has it in English)."""
 
 
 class MedicationRow(_Fact, Base):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from spinecare.messages import Message
+from spinecare.messages import Message, message_data, message_of
 from spinecare.record.model import (
     Answer,
     Clearance,
@@ -44,7 +44,8 @@ FACT_ROWS = (ConditionRow, ObservationRow, MedicationRow, ProcedureRow, AnswerRo
 
 SET_ASIDE_UNIT = ""
 """The unit of an observation row that keeps a reading set aside (no stored reading has
-it: readings are kept in their measure's unit). Its ``original`` holds the reason."""
+it: readings are kept in their measure's unit). Its ``reason`` holds why, as a message (its
+id and parameters), and ``original`` the English text (all a row stored before has)."""
 SET_ASIDE_DAY = date.min
 """The day of such a row: a reading set aside is known whatever the screening date, as the
 engine reads it (the measure was taken, its value is unknown)."""
@@ -140,6 +141,7 @@ def store_record(
                     unit=SET_ASIDE_UNIT,
                     day=SET_ASIDE_DAY,
                     original=ignored.reason[:100],
+                    reason=message_data(ignored.reason),
                     **common,
                 )
             )
@@ -251,8 +253,11 @@ def records_of(
         )
     for o in rows(ObservationRow):
         if o.unit == SET_ASIDE_UNIT:
-            # the reason as it was said in English when stored (the column keeps its text)
-            reason = Message(o.original or "set aside")
+            # the reason as a message, in the reader's language; a row stored before the
+            # message was kept has its English text only
+            reason = (
+                message_of(o.reason) if o.reason is not None else Message(o.original or "set aside")
+            )
             out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure))
             continue
         out[o.patient_id].observations.append(

@@ -15,7 +15,7 @@ from typing import Any
 from spinecare.clinic import FormError
 from spinecare.errors import UnitError
 from spinecare.kb.loader import KB
-from spinecare.record.intake import PLAUSIBLE
+from spinecare.record.intake import PLAUSIBLE, PLAUSIBLE_RANGE
 from spinecare.record.model import (
     Answer,
     Coding,
@@ -147,7 +147,7 @@ class _IntakeForm:
         low, high = PLAUSIBLE[measure]
         if not low <= value <= high:
             self.errors[name] = Text(
-                "%(value)s is outside the plausible range %(low)s-%(high)s",
+                PLAUSIBLE_RANGE,
                 value=shown,
                 low=f"{low:g}",
                 high=f"{high:g}",

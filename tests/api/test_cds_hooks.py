@@ -242,6 +242,43 @@ def test_malformed_json_is_400(client, raw):
     assert response.json()["error"]["code"] == "invalid_cds_request"
 
 
+@pytest.mark.parametrize(
+    ("accept", "words"),
+    [
+        (None, "request body: not valid JSON: line 1, column 2"),
+        ("ru-RU,ru;q=0.9,en;q=0.8", "тело запроса: неверный JSON: строка 1, столбец 2"),
+        ("de, en;q=0.5", "request body: not valid JSON"),
+        ("de", "request body: not valid JSON"),
+    ],
+)
+def test_an_unreadable_body_is_refused_in_the_accepted_language(client, accept, words):
+    """The body's own language is not known before it is read: Accept-Language, else English."""
+    headers = {"Content-Type": "application/json"}
+    if accept:
+        headers["Accept-Language"] = accept
+    response = client.post(SIGN, content=b"{not json", headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(words)
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("ru", "ru"),
+        ("en-GB,ru;q=0.9", "en"),
+        ("de,ru;q=0.4,en;q=0.3", "ru"),
+        ("ru;q=0, en", "en"),
+        ("fr, de", None),
+        ("", None),
+        ("ru;q=abc", None),
+    ],
+)
+def test_accepted_language(header, lang):
+    from spinecare.i18n import accepted_language
+
+    assert accepted_language(header) == lang
+
+
 def test_data_of_another_patient_is_refused(client, hook_request, synthea):
     body = hook_request("order-sign", CONTRAINDICATED)
     other_pid, _ = synthea(DEFER)

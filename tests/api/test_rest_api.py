@@ -64,6 +64,24 @@ def test_bad_input_gets_one_error_envelope(client, url, body, status, text):
     assert text in error["message"]
 
 
+def test_a_broken_document_is_said_in_the_requests_language(client):
+    """The envelope's shape and code are the same; its message follows ``lang``."""
+    body = b'{"resourceType": "Bundle", "resourceType": "Bundle"}'
+    headers = {"Content-Type": "application/json"}
+    english = client.post("/api/screen", content=body, headers=headers).json()["error"]
+    russian = client.post("/api/screen?lang=ru", content=body, headers=headers).json()["error"]
+    assert english["message"] == (
+        "request body: not valid JSON: the key 'resourceType' is written twice in one object"
+    )
+    assert russian["message"] == (
+        "тело запроса: неверный JSON: ключ «resourceType» записан дважды в одном объекте"
+    )
+    assert {k: v for k, v in russian.items() if k != "message"} == {
+        k: v for k, v in english.items() if k != "message"
+    }
+    assert russian["code"] == "invalid_record"
+
+
 def test_openapi_is_served(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {

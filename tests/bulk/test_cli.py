@@ -6,6 +6,7 @@ import csv
 
 import duckdb
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from spinecare.cli import app
@@ -70,3 +71,51 @@ def test_exit_codes(export, tmp_path):  # noqa: F811
         == 2
     )
     assert runner.invoke(app, ["bulk", "screen", str(export)]).exit_code == 2
+
+
+def _summary(**counts):
+    from datetime import date
+    from types import SimpleNamespace
+
+    tally = SimpleNamespace(
+        resources={"Condition": 4},
+        malformed=0,
+        bad_resources=0,
+        unknown_patient=0,
+        no_patient=0,
+        problems=[],
+    )
+    return SimpleNamespace(
+        patients=3,
+        as_of=date(2024, 6, 15),
+        engine="duckdb",
+        seconds={"total": 0.5},
+        verdicts={"defer": 1, "needs_data": 2},
+        indicated={"true": 1, "unknown": 2},
+        concepts={"significant_hypertension": {"present": 1, "unknown": 2}},
+        missing={"blood_pressure": 2},
+        tally=tally,
+        deceased=0,
+        out=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["Defer: not now", "Significant", "missing: Blood pressure", "indicated: yes"]),
+        ("ru", ["Отложить", "Значительное повышение", "не хватает: Артериальное", ": да"]),
+    ],
+)
+def test_the_summary_table_names_verdicts_and_concepts(lang, words, monkeypatch, capsys, kb):
+    """The text summary says names in --lang, never the ids the results file keeps."""
+    from spinecare.commands import bulk, output
+
+    monkeypatch.setenv("COLUMNS", "240")
+    monkeypatch.setitem(output._output, "lang", lang)
+    bulk.render_summary(_summary())
+    text = " ".join(capsys.readouterr().out.split())
+    for word in words:
+        assert word in text
+    for word in ("defer", "needs_data", "significant_hypertension", "blood_pressure", "true"):
+        assert word not in text

@@ -304,3 +304,105 @@ def test_help_does_not_import_the_heavy_modules() -> None:
 
 def test_cli_reference_is_generated_from_help() -> None:
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == render()
+
+
+BROKEN = {
+    "patient.json": (b"{not json", "неверный JSON: строка 1"),
+    "twice.json": (
+        b'{"resourceType": "Bundle", "type": "collection", "type": "x"}',
+        "записан дважды",
+    ),
+    "intake.yaml": (
+        b"format: spinecare-intake/1\npatient: {id: x}\ndate: 2026-11-20\ntemprature: 38\n",
+        "неизвестный ключ temprature; допустимые:",
+    ),
+    "empty.json": (b"  ", "файл пуст"),
+    "patient-only.json": (b'{"resourceType": "Patient", "id": "x"}', "не Bundle"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.parametrize("command", ["screen", "plan"])
+def test_a_file_that_cannot_be_read_is_said_in_the_lang_asked(
+    tmp_path: Path, name: str, command: str
+) -> None:
+    """In process (cheap): exit 1, one line on stderr naming the file, in Russian."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    content, russian = BROKEN[name]
+    (tmp_path / name).write_bytes(content)
+    result = CliRunner().invoke(app, [command, str(tmp_path / name), "--lang", "ru"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"spinecare: {tmp_path / name}: ")
+    assert russian in line
+    english = CliRunner().invoke(app, [command, str(tmp_path / name)])
+    assert english.exit_code == 1 and russian not in english.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "russian"),
+    [
+        (["screen", "no-such-file.json"], "no-such-file.json: файл не найден"),
+        (["fhir", "export", "no-such-file.json"], "no-such-file.json: файл не найден"),
+        (["fhir", "to-ndjson", "no-such-file.json", "--out", "{tmp}"], "файл не найден"),
+        (["bulk", "screen", "no-such-folder", "--out", "{tmp}/r.csv"], "не папка"),
+        (["audit", "verify", "--db", "nonsense"], "«nonsense» — не адрес базы данных"),
+        (["user", "token", "anna", "--db", "nonsense"], "«nonsense» — не адрес базы данных"),
+        (["serve", "--db", "mysql://x/y"], "база данных «mysql» не поддерживается"),
+    ],
+    ids=["screen", "fhir export", "fhir to-ndjson", "bulk screen", "audit", "user token", "serve"],
+)
+def test_every_command_says_its_errors_in_the_lang_asked(
+    tmp_path: Path, args: list[str], russian: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(app, [*args, "--lang", "ru"])
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("spinecare: ") and russian in line
+
+
+@pytest.mark.parametrize(
+    ("args", "russian"),
+    [
+        (["screen", "--lang", "ru"], "не указан аргумент 'FILE'"),
+        (["screen", "a.json", "--bogus", "--lang", "ru"], "нет такого параметра: --bogus"),
+        (["screen", "a.json", "b", "--lang=ru"], "лишние аргументы: b"),
+        (["screen", "a.json", "--lang", "ru", "--format", "xml"], "'xml' — не одно из"),
+        (["screen", "a.json", "--lang", "ru", "--as-of"], "параметру '--as-of' нужно значение"),
+        (["bulk", "screen", "d", "--out", "r.txt", "--lang", "ru"], "расширение должно быть"),
+        (["nosuch", "--lang", "ru"], "нет такой команды: 'nosuch'"),
+    ],
+    ids=["missing", "no such option", "extra", "choice", "no value", "own check", "command"],
+)
+def test_usage_errors_are_said_in_the_lang_asked(args: list[str], russian: str) -> None:
+    """In process (cheap): exit 2, the usage error line in Russian; English as Click says it."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+    from tests.test_file_errors import latin_sentences
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Ошибка: ") and russian in error
+    assert latin_sentences(error) == []
+    english = CliRunner().invoke(app, [a for a in args if "ru" not in a and a != "--lang"])
+    assert english.exit_code == 2 and english.stderr.strip().splitlines()[-1].startswith("Error: ")
+
+
+def test_the_language_is_read_before_the_command_line_is_parsed() -> None:
+    from spinecare.commands.usage import language_of
+
+    assert language_of(["screen", "--lang", "ru"]) == "ru"
+    assert language_of(["screen", "--lang=ru"]) == "ru"
+    assert language_of(["screen", "--lang", "de"]) is None
+    assert language_of(["screen", "--", "--lang", "ru"]) is None
+    assert language_of(["screen", "--lang"]) is None

@@ -183,7 +183,7 @@ def test_excluded_modality_is_refused_whatever_the_reason(kb):
     )
     p = plan(record, AS_OF, kb=kb)
     assert p.status == "ready" and any(a["id"] == "no_vacuum" for a in p.avoid)
-    with pytest.raises(InputError, match="modalities: 'vacuum' is excluded"):
+    with pytest.raises(InputError, match=r"modalities: Vacuum \(cupping\) massage is excluded"):
         start_course(
             p,
             start=START,
@@ -498,3 +498,49 @@ def test_course_summary_when_it_ends(course, kb):
     p = progress(course, sessions[:3], kb)
     assert p.ended and p.planned_so_far == 10 and p.adherence == 0.3
     assert p.summary is not None and p.summary["sessions_done"] == 3
+
+
+COURSE_INPUT_ERRORS = {
+    "no start date": {"start": None},
+    "unknown zone": {"zones": ["knee"], "reasons": {"zones": "x"}},
+    "no zone": {"zones": []},
+    "unknown modality": {"modalities": ["reiki"], "reasons": {"modalities": "x"}},
+    "home zone not in the course": {"home_minutes": {"lumbosacral": 5}},
+    "unknown home step": {"home_steps": {"collar_zone": ["juggling"]}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(COURSE_INPUT_ERRORS))
+def test_course_input_errors_are_said_in_russian(case, ready_plan, kb):
+    given = {"start": START, **COURSE_INPUT_ERRORS[case]}
+    with pytest.raises(InputError) as caught:
+        start_course(ready_plan, kb=kb, **given)
+    english = caught.value.one_line()
+    russian = translate(english, "ru")
+    assert russian != english
+    assert russian.split(": ")[0] == english.split(": ")[0]  # the field, as named
+    assert any("а" <= c <= "я" for c in russian.split(": ", 1)[1].lower())
+
+
+@pytest.mark.parametrize(
+    "symptoms", [{"itchy": True}, {"saddle_anaesthesia": "maybe"}], ids=["unknown", "not yes/no"]
+)
+def test_stop_rule_answer_errors_are_said_in_russian(symptoms, course, kb):
+    with pytest.raises(InputError) as caught:
+        apply_stop_rules(course, [], symptoms, kb)
+    russian = translate(caught.value.one_line(), "ru")
+    assert russian.startswith("new_symptoms: ") and any("а" <= c <= "я" for c in russian)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        *(f"spinecare/engine/course/{m}.py" for m in ("model", "sessions", "start", "stops")),
+        "spinecare/engine/planning.py",
+        "spinecare/reports/calendar.py",
+    ],
+)
+def test_every_course_refusal_is_built_as_a_message(module):
+    from tests.test_file_errors import ROOT, _plain_errors
+
+    assert _plain_errors(ROOT / module) == []

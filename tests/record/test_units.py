@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spinecare.errors import UnitError
+from spinecare.i18n import translate
+from spinecare.messages import Quantity
 from spinecare.record.units import convert
 
 
@@ -72,4 +74,6 @@ def test_anything_else_raises_unit_error_naming_unit_and_target(
 ) -> None:
     with pytest.raises(UnitError) as caught:
         convert(1.0, unit, target)
-    assert caught.value.message == f"unit '{unit or ''}' cannot be converted to {target}"
+    shown = Quantity(None, target)
+    assert caught.value.message == f"unit '{unit or ''}' cannot be converted to {shown}"
+    assert "cannot be converted" not in translate(caught.value.message, "ru")

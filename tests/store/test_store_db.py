@@ -190,3 +190,42 @@ def test_sqlite_uses_wal(tmp_path) -> None:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     finally:
         db.dispose()
+
+
+def test_a_reading_set_aside_keeps_its_reason_in_every_language(db_target, kb) -> None:
+    """The reason is stored as a message (id and parameters): read back, it is shown in
+    the reader's language, its value with the unit as that language writes it; a row
+    stored before (English text only) is still read."""
+    from spinecare.clinic.patients import import_record
+    from spinecare.i18n import translate
+    from spinecare.messages import Message, Quantity
+    from spinecare.record.model import Ignored, Patient, PatientRecord
+    from spinecare.store.models import ObservationRow
+    from spinecare.store.records import record_of
+
+    reason = Message("%(value)s is not a plausible value", value=Quantity(400.0, "mm[Hg]"))
+    record = PatientRecord(patient=Patient(id="p-set-aside"), source="bundle.json")
+    record.ignored.append(Ignored("Observation/bp", reason, "systolic_bp"))
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            patient = import_record(session, _staff(session), record, label="bundle.json")
+            (stored,) = record_of(session, patient).ignored
+            assert (stored.ref, stored.measure, stored.reason) == (
+                "Observation/bp",
+                "systolic_bp",
+                "400 mm Hg is not a plausible value",
+            )
+            assert translate(stored.reason, "ru") == translate(reason, "ru")
+            assert "мм рт. ст." in translate(stored.reason, "ru")
+            assert "plausible" not in translate(stored.reason, "ru")
+            # a row stored before the message was kept: its English text
+            session.execute(
+                ObservationRow.__table__.update()
+                .where(ObservationRow.patient_id == patient.id)
+                .values(reason=None)
+            )
+            (old,) = record_of(session, patient).ignored
+            assert old.reason == "400 mm Hg is not a plausible value"
+    finally:
+        db.dispose()

@@ -177,6 +177,30 @@ def test_import_page_in_russian(world: Any) -> None:
     )
     assert r.status_code == 400
     _check(r.text, ["Ничего не сохранено", "выберите для загрузки"], [*english, "choose a FHIR"])
+    # a file that cannot be read: the reader's refusal in Russian, the file and key as written
+    for name, raw, russian, english_words in (
+        (
+            "ivanova.yaml",
+            b"format: spinecare-intake/1\npatient: {id: x}\ndate: 2026-11-20\n"
+            b"vitals:\n  - {temprature: 38}\n",
+            "ivanova.yaml: vitals[0]: неизвестный ключ temprature; допустимые:",
+            ["unknown key", "allowed:"],
+        ),
+        (
+            "twice.json",
+            b'{"resourceType": "Bundle", "resourceType": "Bundle"}',
+            "twice.json: неверный JSON: ключ «resourceType» записан дважды в одном объекте",
+            ["not valid JSON", "written twice"],
+        ),
+    ):
+        r = client.post(
+            "/patients/import",
+            headers=HTML,
+            data={"csrf_token": csrf_of(client, "/patients/import")},
+            files={"file": (name, raw, "application/octet-stream")},
+        )
+        assert r.status_code == 400
+        _check(r.text.replace("&#34;", '"'), [russian], [*english, *english_words])
 
 
 def test_audit_and_users_pages_in_russian(world: Any) -> None:
@@ -390,6 +414,18 @@ def test_notes_beside_the_facts_in_russian_with_the_records_words_as_written(wor
     assert "within 90 days" not in r.text and '<span lang="en">' not in r.text.split("<h2")[1]
     # a fact with no value: no stray colon after its label
     assert "L4-L5</span>:  (" not in r.text
+
+
+def test_a_reading_set_aside_is_said_in_russian_after_it_is_stored(world: Any) -> None:
+    """The reason is kept as a message (its id and parameters): the stored record's
+    screening page says it in Russian, with the value as Russian writes it."""
+    client = _russian(world, "therapist")
+    screening = _import(client, "bp_implausible.json")
+    r = client.get(f"{screening}?as_of=2026-11-20", headers=HTML)
+    assert r.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", r.text).split())
+    assert "Не использовано: 1 200 мм рт. ст. — неправдоподобное значение" in text
+    assert "not a plausible value" not in text
 
 
 def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:

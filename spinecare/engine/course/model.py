@@ -11,7 +11,7 @@ from typing import Any
 
 from spinecare.errors import InputError
 from spinecare.kb.schema import Dose
-from spinecare.messages import Message, Quantity, field_error
+from spinecare.messages import N_, Message, Quantity, field_error
 
 COURSE_STATUSES = ("active", "paused", "completed")
 """``active``: sessions may be booked; ``paused``: a stop rule fired, the physician decides;
@@ -23,6 +23,12 @@ MAX_SESSION_MINUTES = 240
 PAIN_MIN, PAIN_MAX = 0, 10
 
 RANGE_FIELDS = ("sessions", "sessions_per_week", "minutes_per_session")
+
+NOT_A_COURSE_ZONE = N_("zone '%(zone)s' is not one of the course's zones")
+UNKNOWN_ZONE = N_("unknown zone '%(value)s'; known: %(known)s")
+UNKNOWN_MEASURE = N_("unknown measure '%(value)s'; known: %(known)s")
+UNKNOWN_QUESTION = N_("unknown question '%(value)s'; known: %(known)s")
+"""Refusals of ids a course's input names (the intake reader says them the same way)."""
 
 
 # --------------------------------------------------------------------------------------

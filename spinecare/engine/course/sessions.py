@@ -10,8 +10,11 @@ from typing import Any
 
 from spinecare.engine.course.model import (
     MAX_SESSION_MINUTES,
+    NOT_A_COURSE_ZONE,
     PAIN_MAX,
     PAIN_MIN,
+    UNKNOWN_MEASURE,
+    UNKNOWN_QUESTION,
     Course,
     not_a_number,
 )
@@ -83,7 +86,9 @@ def _day_record(
         )
     for measure, value in (vitals or {}).items():
         if measure not in kb.measures:
-            raise InputError(f"vitals: unknown measure '{measure}'")
+            known = ", ".join(sorted(kb.measures))
+            problem = Message(UNKNOWN_MEASURE, value=measure, known=known)
+            raise InputError(field_error("vitals", problem))
         extra_obs.append(
             Observation(
                 ref=f"session-day:{day.isoformat()}#{measure}",
@@ -95,7 +100,9 @@ def _day_record(
         )
     for question, answer in (answers or {}).items():
         if question not in kb.questions:
-            raise InputError(f"answers: unknown question '{question}'")
+            known = ", ".join(sorted(kb.questions))
+            problem = Message(UNKNOWN_QUESTION, value=question, known=known)
+            raise InputError(field_error("answers", problem))
         extra_answers.append(
             Answer(
                 ref=f"session-day:{day.isoformat()}#{question}",
@@ -357,7 +364,7 @@ def new_session(
         )
     for zone, done in session.techniques.items():
         if zone not in course.zones:
-            problem = Message("zone '%(zone)s' is not one of the course's zones", zone=zone)
+            problem = Message(NOT_A_COURSE_ZONE, zone=zone)
             raise InputError(field_error("techniques", problem))
         for t in done:
             if t not in course.techniques:

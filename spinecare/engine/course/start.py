@@ -7,7 +7,9 @@ from datetime import date
 from typing import Any
 
 from spinecare.engine.course.model import (
+    NOT_A_COURSE_ZONE,
     RANGE_FIELDS,
+    UNKNOWN_ZONE,
     Adjustment,
     Course,
     HomeAssignment,
@@ -108,7 +110,7 @@ def _check_startable(plan: CoursePlan, start: object) -> None:
             problem = Message("%(problem)s; reasons: %(reasons)s", problem=problem, reasons=why)
         raise InputError(field_error("plan", problem))
     if not isinstance(start, date):
-        raise InputError("start: a date is required")
+        raise InputError(field_error("start", Message("a date is required")))
 
 
 def _choose_zones(
@@ -123,14 +125,20 @@ def _choose_zones(
     chosen_zones = list(plan.zones) if zones is None else list(dict.fromkeys(zones))
     for z in chosen_zones:
         if z not in kb.zones:
-            raise InputError(f"zones: unknown zone '{z}' (known: {', '.join(kb.zones)})")
+            problem = Message(UNKNOWN_ZONE, value=z, known=", ".join(kb.zones))
+            raise InputError(field_error("zones", problem))
     if not chosen_zones:
-        raise InputError("zones: choose at least one zone (the plan found none in the record)")
+        problem = Message("choose at least one zone (the plan found none in the record)")
+        raise InputError(field_error("zones", problem))
     order = list(kb.zones)
     chosen_zones.sort(key=order.index)
     courses = [c for c in kb.model.plans.courses if c.zone in chosen_zones]
     if not courses:
-        raise InputError(f"zones: the KB has no course for {', '.join(chosen_zones)}")
+        problem = Message(
+            "the knowledge base has no course for %(zones)s",
+            zones=Names(*(kb.zones[z].label for z in chosen_zones)),
+        )
+        raise InputError(field_error("zones", problem))
     if chosen_zones != list(plan.zones):
         extra = [z for z in chosen_zones if z not in plan.zones]
         reason = _reason_text(reasons, "zones")
@@ -164,9 +172,19 @@ def _choose_modalities(
     chosen_mods = proposed if modalities is None else list(dict.fromkeys(modalities))
     for m in chosen_mods:
         if m not in known:
-            raise InputError(f"modalities: unknown modality '{m}' (known: {', '.join(known)})")
+            problem = Message(
+                "unknown modality '%(value)s'; known: %(known)s",
+                value=m,
+                known=", ".join(sorted(known)),
+            )
+            raise InputError(field_error("modalities", problem))
         if m in excluded:
-            raise InputError(f"modalities: '{m}' is excluded for this patient: {excluded[m]}")
+            problem = Message(
+                "%(modality)s is excluded for this patient: %(reason)s",
+                modality=Names(next(x.label for x in p.modalities if x.id == m)),
+                reason=excluded[m],
+            )
+            raise InputError(field_error("modalities", problem))
     if not chosen_mods:
         raise InputError(field_error("modalities", Message("choose at least one modality")))
     if chosen_mods != proposed:
@@ -255,7 +273,8 @@ def _home_program(
     ``self_massage`` modality)."""
     for key in list(home_steps or {}) + list(home_minutes or {}):
         if key not in chosen_zones:
-            raise InputError(f"home_steps: zone '{key}' is not one of the course's zones")
+            problem = Message(NOT_A_COURSE_ZONE, zone=key)
+            raise InputError(field_error("home_steps", problem))
     if "self_massage" not in chosen_mods:
         return []
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
@@ -283,10 +302,13 @@ def _home_steps(
     steps = all_steps if not home_steps or z not in home_steps else list(home_steps[z])
     for s in steps:
         if s not in all_steps:
-            raise InputError(
-                f"home_steps: '{s}' is not a step of the {z} home programme "
-                f"(steps: {', '.join(all_steps)})"
+            problem = Message(
+                "'%(step)s' is not a step of the home programme for %(zone)s (steps: %(steps)s)",
+                step=s,
+                zone=Names(kb.zones[z].label),
+                steps=", ".join(all_steps),
             )
+            raise InputError(field_error("home_steps", problem))
     if not steps:
         problem = Message(
             "mark at least one step taught for %(zone)s", zone=Names(kb.zones[z].label)

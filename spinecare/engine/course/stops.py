@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from spinecare.engine.course.model import Course, StopEvent, _fmt
+from spinecare.engine.course.model import UNKNOWN_QUESTION, Course, StopEvent, _fmt
 from spinecare.engine.course.sessions import Session
 from spinecare.errors import InputError
 from spinecare.i18n import day_text, gettext, languages
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import StopRule, Text
-from spinecare.messages import N_
+from spinecare.messages import N_, Message, field_error
 
 # --------------------------------------------------------------------------------------
 # Stop rules
@@ -75,9 +75,11 @@ def _checked_symptoms(new_symptoms: Mapping[str, bool] | None, kb: KB) -> dict[s
     symptoms = dict(new_symptoms or {})
     for q, v in symptoms.items():
         if q not in kb.questions:
-            raise InputError(f"new_symptoms: unknown question '{q}'")
+            problem = Message(UNKNOWN_QUESTION, value=q, known=", ".join(sorted(kb.questions)))
+            raise InputError(field_error("new_symptoms", problem))
         if not isinstance(v, bool):
-            raise InputError(f"new_symptoms: the answer to '{q}' must be yes or no")
+            problem = Message("the answer to '%(question)s' must be yes or no", question=q)
+            raise InputError(field_error("new_symptoms", problem))
     return symptoms
 
 

@@ -3,8 +3,8 @@
 A one-time password set before this revision has no expiry and counts as expired: the
 administrator resets it again.
 
-Revision ID: 0008_password_expiry
-Revises: 0007_procedure_text
+Revision ID: 0009_password_expiry
+Revises: 0008_set_aside_reason
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_password_expiry"
-down_revision = "0007_procedure_text"
+revision = "0009_password_expiry"
+down_revision = "0008_set_aside_reason"
 branch_labels = None
 depends_on = None
 
