@@ -176,6 +176,24 @@ class KB:
         return str(value.get(lang))
 
 
+def model_expressions(model: KnowledgeBase) -> Iterator[Any]:
+    """Every rule expression of a KB model, each tree's root: the rules' and indications'
+    ``when``, the modalities' ``when`` and ``unless`` and the precautions' ``when`` (the
+    only fields of the schema that hold expressions; a test checks the list against a
+    walk of the whole model). :func:`~spinecare.kb.expressions.walk` gives their nodes."""
+    for rule in model.rules:
+        yield rule.when
+    for indication in model.indications:
+        yield indication.when
+    for modality in model.plans.modalities:
+        for expr in (modality.when, modality.unless):
+            if expr is not None:
+                yield expr
+    for precaution in model.plans.precautions:
+        if precaution.when is not None:
+            yield precaution.when
+
+
 CACHE_ENV = "SPINECARE_KB_CACHE"
 """Set to ``0`` (or ``off``) to read the KB files without the parsed-file cache."""
 _CACHE_FORMAT = "1"
