@@ -649,11 +649,15 @@ def _check_terminology(
     return problems
 
 
-def _read_and_check(folder: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+def _read_and_check(
+    folder: Path, checked: bool = False
+) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """The folder's model and every problem (``checked``: the same files, under the same
+    code, passed the cross-checks before, which are not run again)."""
     data, problems = read_files(folder)
     model, parse_problems = parse(data)
     problems.extend(parse_problems)
-    if model is not None:
+    if model is not None and not (checked and not problems):
         problems.extend(cross_check(model))
     return model, problems
 
@@ -669,20 +673,47 @@ def _resolve(path: str | Path | None) -> Path:
     return Path(path)
 
 
+@functools.cache
+def _code_salt() -> bytes:
+    """What decides whether KB files pass the cross-checks, besides their bytes: the code
+    of this package and the pydantic that runs it."""
+    from pydantic.version import VERSION
+
+    digest = hashlib.sha256(VERSION.encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.digest()
+
+
+def _checked_key(folder: Path) -> str | None:
+    """The key under which a folder's files are noted as checked: the bytes of every KB
+    file and what decides how they are checked (None when a file cannot be read)."""
+    digest = hashlib.sha256(_cache_salt() + _code_salt())
+    for name in FILES:
+        try:
+            raw = (folder / name).read_bytes()
+        except OSError:
+            return None
+        digest.update(f"{name}\0{len(raw)}\0".encode() + raw)
+    return "checked-" + digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(folder: Path) -> KB:
+    from spinecare.documents import collector_held
+
     # The cyclic collector is held while the KB's objects are made: they are all kept,
     # and its passes over them (a third of the loading time) would find nothing to free.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        model, problems = _read_and_check(folder)
+    with collector_held():
+        cache = _cache_folder()
+        key = _checked_key(folder) if cache is not None else None
+        checked = key is not None and _cache_get(cache, key) is True
+        model, problems = _read_and_check(folder, checked)
         if problems or model is None:
             raise KnowledgeBaseError(problems)
+        if key is not None and not checked:
+            _cache_put(cache, key, True)  # these files passed every check
         kb = KB(model=model, path=folder)
-    finally:
-        if collecting:
-            gc.enable()
     # The KB lives as long as the process and holds no cycles to collect: its thousands of
     # objects are moved out of the cyclic collector's reach, so that every collection a
     # screening sets off does not walk them again.

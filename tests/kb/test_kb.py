@@ -266,3 +266,34 @@ def test_parsed_files_are_reused_only_for_the_same_bytes(
     # a stored entry only counts for the bytes it was made from
     edit(folder / "thresholds.yaml", lambda d: d["thresholds"][0].update({"value": 3}))
     assert check_kb(folder) == []
+
+
+def test_files_that_passed_the_cross_checks_are_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spinecare.kb import loader
+
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    first = copy_kb(tmp_path / "first")
+    assert load_kb(first).version == load_kb().version
+
+    # the same bytes in another folder load without the cross-checks
+    def refused(model: object) -> list[object]:
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(loader, "cross_check", refused)
+    assert load_kb(copy_kb(tmp_path / "same")).version == load_kb().version
+    monkeypatch.undo()
+    # other bytes are checked: a reference broken there is reported, with its path
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    broken = copy_kb(tmp_path / "broken")
+    edit(broken / "rules.yaml", lambda d: d["rules"][0].update({"sources": ["nowhere"]}))
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_kb(broken)
+    assert [p.path for p in raised.value.problems] == [
+        "rules.yaml > rules[0] (cauda_equina) > sources"
+    ]
+    # and check_kb always checks
+    monkeypatch.setattr(loader, "cross_check", refused)
+    with pytest.raises(AssertionError, match="checked again"):
+        check_kb(first)
