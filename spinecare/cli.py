@@ -222,19 +222,17 @@ def kb_check(
 
     Example: spinecare kb check
     """
-    from spinecare.errors import KnowledgeBaseError
-    from spinecare.kb.loader import load_kb
+    from spinecare.kb.loader import validate_kb
 
-    try:
-        kb = load_kb(path)
-    except KnowledgeBaseError as exc:
-        for problem in exc.problems:
+    # every check runs here, even for files that passed them before (see load_kb)
+    m, problems = validate_kb(path)
+    if problems or m is None:
+        for problem in problems:
             typer.echo(str(problem), err=True)
-        fail(f"knowledge base has {len(exc.problems)} problem(s)")
-    m = kb.model
+        fail(f"knowledge base has {len(problems)} problem(s)")
     typer.echo(
-        f"knowledge base {kb.version} is valid: {len(m.concepts)} concepts, {len(m.rules)} rules, "
-        f"{len(m.indications)} indications, {len(m.sources)} sources, "
+        f"knowledge base {m.meta.version} is valid: {len(m.concepts)} concepts, "
+        f"{len(m.rules)} rules, {len(m.indications)} indications, {len(m.sources)} sources, "
         f"{len(m.policies)} clinic policies, {len(m.articles)} article statements traced, "
         f"{sum(len(c.codes) for c in m.concepts)} codes"
     )

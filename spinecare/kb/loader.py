@@ -662,9 +662,18 @@ def _read_and_check(
     return model, problems
 
 
+def validate_kb(path: str | Path | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """The model of the KB at ``path`` (default: the packaged KB) and every problem, each
+    check run (none is skipped for files that passed before, as :func:`load_kb` does)."""
+    from spinecare.documents import collector_held
+
+    with collector_held():  # the collector's passes over the model would free nothing
+        return _read_and_check(_resolve(path))
+
+
 def check_kb(path: str | Path | None = None) -> list[Problem]:
     """Every problem of the KB at ``path`` (default: the packaged KB); empty when valid."""
-    return _read_and_check(_resolve(path))[1]
+    return validate_kb(path)[1]
 
 
 def _resolve(path: str | Path | None) -> Path:
