@@ -661,8 +661,8 @@ class Node:
     def settled(self, facts: Facts, rank: int) -> Found:
         """What the outcome shows (repeats dropped where the expression drops them)."""
         evidence, gaps = self.collect(facts, rank)
-        if self.unique:
-            return _unique(list(evidence)), _unique(list(gaps))
+        if self.unique:  # an AND or OR: its lists are its own
+            return _unique(evidence), _unique(gaps)  # type: ignore[arg-type]
         return evidence, gaps
 
     def trace(self, facts: Facts, rank: int) -> Outcome:
