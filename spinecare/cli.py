@@ -219,21 +219,20 @@ def kb_check(
 
     Example: spinecare kb check
     """
-    from spinecare.errors import KB_PROBLEMS, KnowledgeBaseError
-    from spinecare.kb.loader import load_kb
+    from spinecare.errors import KB_PROBLEMS
+    from spinecare.kb.loader import validate_kb
 
-    try:
-        kb = load_kb(path)
-    except KnowledgeBaseError as exc:
-        for problem in exc.problems:
+    # every check runs here, even for files that passed them before (see load_kb)
+    m, problems = validate_kb(path)
+    if problems or m is None:
+        for problem in problems:
             typer.echo(str(problem), err=True)
-        fail(Message(KB_PROBLEMS, n=len(exc.problems)))
-    m = kb.model
+        fail(Message(KB_PROBLEMS, n=len(problems)))
     valid = Message(
         "knowledge base %(version)s is valid: %(concepts)s concepts, %(rules)s rules, "
         "%(indications)s indications, %(sources)s sources, %(policies)s clinic policies, "
         "%(articles)s article statements traced, %(codes)s codes",
-        version=kb.version,
+        version=m.meta.version,
         concepts=len(m.concepts),
         rules=len(m.rules),
         indications=len(m.indications),

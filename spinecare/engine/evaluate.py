@@ -210,14 +210,43 @@ class RecordIndex:
 
     def live(self, prog: Program) -> tuple[LiveRules, LiveIndications]:
         """The rules and indications of ``prog`` this record can make other than FALSE,
-        each with its rank on every date (None: it depends on the date)."""
+        each with its rank on every date (None: it depends on the date).
+
+        A fold reads only which concepts, measures and questions the index holds (see
+        :meth:`held`): records that hold the same ones share the answer, kept in
+        ``prog`` (up to :data:`LIVE_CACHE_SIZE` of them)."""
         if self._live is None or self._live[0] is not prog:
-            rules = [(r, node, rank) for r, node in prog.rules if (rank := node.fold(self)) != 0]
-            indications = [
-                (i, node, rank) for i, node in prog.indications if (rank := node.fold(self)) != 0
-            ]
-            self._live = (prog, tuple(rules), tuple(indications))
+            held = self.held()
+            found = prog.live.get(held)
+            if found is None:
+                found = (
+                    tuple(
+                        (r, node, rank) for r, node in prog.rules if (rank := node.fold(self)) != 0
+                    ),
+                    tuple(
+                        (i, node, rank)
+                        for i, node in prog.indications
+                        if (rank := node.fold(self)) != 0
+                    ),
+                )
+                if len(prog.live) >= LIVE_CACHE_SIZE:
+                    prog.live.clear()
+                prog.live[held] = found
+            self._live = (prog, *found)
         return self._live[1], self._live[2]
+
+    def held(self) -> tuple[frozenset[str], ...]:
+        """What a :class:`Node`'s ``fold`` may read: the concepts with conditions,
+        medications and procedures, the measures with readings or readings set aside,
+        and the questions answered (every list the index keeps is non-empty)."""
+        return (
+            frozenset(self.conditions),
+            frozenset(self.medications),
+            frozenset(self.procedures),
+            frozenset(self.observations),
+            frozenset(self.set_aside),
+            frozenset(self.answers),
+        )
 
     @classmethod
     def of(cls, record: PatientRecord, kb: KB) -> RecordIndex:
@@ -607,7 +636,8 @@ class Node:
     evidence and gaps (sequences not to be changed; an AND or OR keeps repeats there,
     ``unique``: its outcome drops them). ``fold(index)``: the rank on any date for a
     record that lacks the facts the expression reads (a condition never recorded, a
-    measure never taken), else None. ``quiet``: its FALSE outcome carries nothing.
+    measure never taken), else None; it reads no more than :meth:`RecordIndex.held`.
+    ``quiet``: its FALSE outcome carries nothing.
     """
 
     __slots__ = ("collect", "fold", "quiet", "ranked", "truth", "unique")
@@ -631,8 +661,8 @@ class Node:
     def settled(self, facts: Facts, rank: int) -> Found:
         """What the outcome shows (repeats dropped where the expression drops them)."""
         evidence, gaps = self.collect(facts, rank)
-        if self.unique:
-            return _unique(list(evidence)), _unique(list(gaps))
+        if self.unique:  # an AND or OR: its lists are its own
+            return _unique(evidence), _unique(gaps)  # type: ignore[arg-type]
         return evidence, gaps
 
     def trace(self, facts: Facts, rank: int) -> Outcome:
@@ -650,6 +680,8 @@ class Program:
 
     def __init__(self, kb: KB) -> None:
         self._nodes: dict[int, tuple[Any, Node]] = {}
+        # the live rules and indications by what a record's index holds (RecordIndex.live)
+        self.live: dict[tuple[frozenset[str], ...], tuple[LiveRules, LiveIndications]] = {}
         # the label and text of a missing item, by gap and language (screening.py)
         self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
@@ -668,6 +700,8 @@ class Program:
 
 
 NODE_CACHE_SIZE = 10_000
+LIVE_CACHE_SIZE = 4_096
+"""How many answers of :meth:`RecordIndex.live` a program keeps (by what indexes hold)."""
 _PROGRAMS: dict[int, tuple[weakref.ref[KB], Program]] = {}
 
 

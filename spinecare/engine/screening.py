@@ -324,11 +324,11 @@ TEXT_CACHE_SIZE = 10_000
 def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
     """One entry per missing item, naming every rule it would decide."""
     by_item: dict[str, MissingItem] = {}
+    texts = program(kb).texts
     for f in unknown:
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
-                texts = program(kb).texts
                 shown = texts.get((gap, lang))
                 if shown is None:
                     label, action = _item_label(gap.item, kb, lang)

@@ -14,12 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
-
 from spinecare.fhir.reader import MeasureTable
 from spinecare.i18n import translator
-from spinecare.kb.expressions import Compare
-from spinecare.kb.loader import KB
+from spinecare.kb.expressions import Compare, walk
+from spinecare.kb.loader import KB, model_expressions
 
 __all__ = ["CANONICAL", "LINK_SYSTEM", "questionnaire", "reader_measures"]
 
@@ -142,16 +140,9 @@ def _reader_measures(kb: KB) -> MeasureTable:
     return MeasureTable(out, comparisons)
 
 
-def _compares(node: Any) -> Iterator[Compare]:
+def _compares(model: Any) -> Iterator[Compare]:
     """Every measure comparison in a KB model (rules, indications, plans)."""
-    if isinstance(node, Compare):
-        yield node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _compares(getattr(node, name))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _compares(item)
-    elif isinstance(node, dict):
-        for item in node.values():
-            yield from _compares(item)
+    for expr in model_expressions(model):
+        for node in walk(expr):
+            if isinstance(node, Compare):
+                yield node

@@ -176,6 +176,24 @@ class KB:
         return str(value.get(lang))
 
 
+def model_expressions(model: KnowledgeBase) -> Iterator[Any]:
+    """Every rule expression of a KB model, each tree's root: the rules' and indications'
+    ``when``, the modalities' ``when`` and ``unless`` and the precautions' ``when`` (the
+    only fields of the schema that hold expressions; a test checks the list against a
+    walk of the whole model). :func:`~spinecare.kb.expressions.walk` gives their nodes."""
+    for rule in model.rules:
+        yield rule.when
+    for indication in model.indications:
+        yield indication.when
+    for modality in model.plans.modalities:
+        for expr in (modality.when, modality.unless):
+            if expr is not None:
+                yield expr
+    for precaution in model.plans.precautions:
+        if precaution.when is not None:
+            yield precaution.when
+
+
 CACHE_ENV = "SPINECARE_KB_CACHE"
 """Set to ``0`` (or ``off``) to read the KB files without the parsed-file cache."""
 _CACHE_FORMAT = "1"
@@ -631,18 +649,31 @@ def _check_terminology(
     return problems
 
 
-def _read_and_check(folder: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+def _read_and_check(
+    folder: Path, checked: bool = False
+) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """The folder's model and every problem (``checked``: the same files, under the same
+    code, passed the cross-checks before, which are not run again)."""
     data, problems = read_files(folder)
     model, parse_problems = parse(data)
     problems.extend(parse_problems)
-    if model is not None:
+    if model is not None and not (checked and not problems):
         problems.extend(cross_check(model))
     return model, problems
 
 
+def validate_kb(path: str | Path | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """The model of the KB at ``path`` (default: the packaged KB) and every problem, each
+    check run (none is skipped for files that passed before, as :func:`load_kb` does)."""
+    from spinecare.documents import collector_held
+
+    with collector_held():  # the collector's passes over the model would free nothing
+        return _read_and_check(_resolve(path))
+
+
 def check_kb(path: str | Path | None = None) -> list[Problem]:
     """Every problem of the KB at ``path`` (default: the packaged KB); empty when valid."""
-    return _read_and_check(_resolve(path))[1]
+    return validate_kb(path)[1]
 
 
 def _resolve(path: str | Path | None) -> Path:
@@ -651,12 +682,47 @@ def _resolve(path: str | Path | None) -> Path:
     return Path(path)
 
 
+@functools.cache
+def _code_salt() -> bytes:
+    """What decides whether KB files pass the cross-checks, besides their bytes: the code
+    of this package and the pydantic that runs it."""
+    from pydantic.version import VERSION
+
+    digest = hashlib.sha256(VERSION.encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.digest()
+
+
+def _checked_key(folder: Path) -> str | None:
+    """The key under which a folder's files are noted as checked: the bytes of every KB
+    file and what decides how they are checked (None when a file cannot be read)."""
+    digest = hashlib.sha256(_cache_salt() + _code_salt())
+    for name in FILES:
+        try:
+            raw = (folder / name).read_bytes()
+        except OSError:
+            return None
+        digest.update(f"{name}\0{len(raw)}\0".encode() + raw)
+    return "checked-" + digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(folder: Path) -> KB:
-    model, problems = _read_and_check(folder)
-    if problems or model is None:
-        raise KnowledgeBaseError(problems)
-    kb = KB(model=model, path=folder)
+    from spinecare.documents import collector_held
+
+    # The cyclic collector is held while the KB's objects are made: they are all kept,
+    # and its passes over them (a third of the loading time) would find nothing to free.
+    with collector_held():
+        cache = _cache_folder()
+        key = _checked_key(folder) if cache is not None else None
+        checked = key is not None and _cache_get(cache, key) is True
+        model, problems = _read_and_check(folder, checked)
+        if problems or model is None:
+            raise KnowledgeBaseError(problems)
+        if key is not None and not checked:
+            _cache_put(cache, key, True)  # these files passed every check
+        kb = KB(model=model, path=folder)
     # The KB lives as long as the process and holds no cycles to collect: its thousands of
     # objects are moved out of the cyclic collector's reach, so that every collection a
     # screening sets off does not walk them again.

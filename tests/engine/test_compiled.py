@@ -38,6 +38,14 @@ def test_truth_trace_and_fold_agree(path: Path, kb) -> None:
             assert not outcome.gaps or rank == 1, owner.id
             folded = node.fold(facts.index)
             assert folded is None or folded == rank, owner.id
+    # the live rules, kept per program for every index that holds the same concepts,
+    # measures and questions, are this record's own
+    index = RecordIndex.of(record, kb)
+    rules, indications = index.live(compiled)
+    assert rules == tuple((r, n, k) for r, n in compiled.rules if (k := n.fold(index)) != 0)
+    assert indications == tuple(
+        (i, n, k) for i, n in compiled.indications if (k := n.fold(index)) != 0
+    )
 
 
 def test_the_index_is_kept_while_the_facts_stay_the_same(kb) -> None:

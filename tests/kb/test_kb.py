@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from spinecare.errors import KnowledgeBaseError
 from spinecare.kb import check_kb, dump_kb, load_kb
-from spinecare.kb.loader import REQUIRED_CONCEPTS, default_path, iter_texts
+from spinecare.kb import expressions as ex
+from spinecare.kb.expressions import walk
+from spinecare.kb.loader import REQUIRED_CONCEPTS, default_path, iter_texts, model_expressions
 from spinecare.kb.schema import VERDICTS
 
 
@@ -28,6 +31,43 @@ def edit(path: Path, change) -> None:
 
 def test_packaged_kb_is_valid() -> None:
     assert check_kb() == []
+
+
+EXPRESSION_TYPES = (
+    ex.HasCondition,
+    ex.HasMedication,
+    ex.HadProcedure,
+    ex.Compare,
+    ex.AgeUnder,
+    ex.Answered,
+    ex.AllOf,
+    ex.AnyOf,
+    ex.Either,
+    ex.NotExpr,
+)
+
+
+def _every_node(node: object):
+    """Every value of a model, depth first (fields in their order)."""
+    yield node
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _every_node(getattr(node, name))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _every_node(item)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _every_node(item)
+
+
+def test_model_expressions_are_every_expression_of_the_model(kb) -> None:
+    # the expression nodes found from the listed roots are every one the model holds, in
+    # the model's order: a field added to the schema that holds expressions fails here
+    listed = [id(n) for root in model_expressions(kb.model) for n in walk(root)]
+    everywhere = [id(n) for n in _every_node(kb.model) if isinstance(n, EXPRESSION_TYPES)]
+    assert listed == everywhere
+    assert len(listed) > 50
 
 
 def test_every_design_concept_has_a_rule_or_indication(kb) -> None:
@@ -235,3 +275,34 @@ def test_parsed_files_are_reused_only_for_the_same_bytes(
     # a stored entry only counts for the bytes it was made from
     edit(folder / "thresholds.yaml", lambda d: d["thresholds"][0].update({"value": 3}))
     assert check_kb(folder) == []
+
+
+def test_files_that_passed_the_cross_checks_are_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spinecare.kb import loader
+
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    first = copy_kb(tmp_path / "first")
+    assert load_kb(first).version == load_kb().version
+
+    # the same bytes in another folder load without the cross-checks
+    def refused(model: object) -> list[object]:
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(loader, "cross_check", refused)
+    assert load_kb(copy_kb(tmp_path / "same")).version == load_kb().version
+    monkeypatch.undo()
+    # other bytes are checked: a reference broken there is reported, with its path
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    broken = copy_kb(tmp_path / "broken")
+    edit(broken / "rules.yaml", lambda d: d["rules"][0].update({"sources": ["nowhere"]}))
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_kb(broken)
+    assert [p.path for p in raised.value.problems] == [
+        "rules.yaml > rules[0] (cauda_equina) > sources"
+    ]
+    # and check_kb always checks
+    monkeypatch.setattr(loader, "cross_check", refused)
+    with pytest.raises(AssertionError, match="checked again"):
+        check_kb(first)
