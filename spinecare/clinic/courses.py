@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
-from spinecare.clinic.models import PatientOut
+from spinecare.clinic.models import CourseSummaryOut, PatientOut
 from spinecare.clinic.patients import get_patient, now, physicians, screen_patient
 from spinecare.clinic.permissions import check_course, check_review_queue, is_clinic_physician
 from spinecare.engine import course as lib
@@ -58,6 +58,7 @@ __all__ = [
     "course_json",
     "course_of",
     "course_people",
+    "course_summaries",
     "courses_of",
     "diary_of",
     "form_error",
@@ -174,14 +175,23 @@ def latest_course_id(session: DbSession, user: User) -> int | None:
     )
 
 
-def courses_of(session: DbSession, patient: PatientRow) -> list[CourseRow]:
+def courses_of(session: DbSession, patient_id: int) -> list[CourseRow]:
     return list(
         session.scalars(
             select(CourseRow)
-            .where(CourseRow.patient_id == patient.id)
+            .where(CourseRow.patient_id == patient_id)
             .order_by(CourseRow.id.desc())
         )
     )
+
+
+def course_summaries(session: DbSession, patient_id: int) -> list[CourseSummaryOut]:
+    """The patient's courses in one line each, newest first (for a patient the caller has
+    already been let see)."""
+    rows = session.scalars(
+        select(CourseRow).where(CourseRow.patient_id == patient_id).order_by(CourseRow.id.desc())
+    )
+    return [CourseSummaryOut.model_validate(r) for r in rows]
 
 
 def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, PatientRow]]:
@@ -280,14 +290,15 @@ def start(
     )
     if running is not None:
         errors["form"] = Message("course %(id)s is still running: complete it first", id=running)
-    doctor = None
+    doctor_id: int | None = None
     if physician_id:
-        doctor = session.get(User, physician_id)
-        if not is_clinic_physician(doctor, user.clinic_id):
+        if is_clinic_physician(session.get(User, physician_id), user.clinic_id):
+            doctor_id = physician_id
+        else:
             errors["physician_id"] = N_("choose a physician of this clinic")
     else:
         doctors = physicians(session, user.clinic_id)
-        doctor = doctors[0] if len(doctors) == 1 else None
+        doctor_id = doctors[0].id if len(doctors) == 1 else None
     if errors:
         raise FormError(errors)
     ps = screen_patient(session, user, patient_id, kb, today)
@@ -303,7 +314,7 @@ def start(
     row = CourseRow(
         patient_id=patient.id,
         clinic_id=user.clinic_id,
-        physician_id=doctor.id if doctor else None,
+        physician_id=doctor_id,
         started_by=user.id,
         status=course.status,
         needs_physician=False,

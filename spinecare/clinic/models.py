@@ -18,16 +18,19 @@ from spinecare.kb.schema import VERDICTS
 
 __all__ = [
     "PLAN_STATUSES",
+    "ClearanceQueueItemOut",
     "ClearanceRequestOut",
     "CourseSummaryOut",
     "ErrorOut",
     "FindingOut",
     "IntakeOut",
+    "IntakeRecordOut",
     "MissingOut",
     "PatientDetailOut",
     "PatientListItemOut",
     "PatientOut",
     "PatientPageOut",
+    "PhysicianOut",
     "PlanOut",
     "PlannedCourseOut",
     "ScreeningOut",
@@ -125,6 +128,12 @@ class IntakeOut(_Rows):
     label: str | None = None
 
 
+class IntakeRecordOut(IntakeOut):
+    """One dated intake with who recorded it (the intake page)."""
+
+    recorded_by: str | None = Field(None, description="The full name of who recorded it.")
+
+
 class ClearanceRequestOut(_Rows):
     """A request to a physician to clear massage for named findings, and its decision."""
 
@@ -142,6 +151,12 @@ class ClearanceRequestOut(_Rows):
     @field_serializer("created_at", "decided_at")
     def _time(self, value: dt.datetime | None) -> str | None:
         return value.isoformat() if value is not None else None
+
+
+class ClearanceQueueItemOut(ClearanceRequestOut):
+    """A clearance request on a queue, with the name of its patient."""
+
+    patient_name: str | None = None
 
 
 class CourseSummaryOut(_Rows):
@@ -163,6 +178,13 @@ class PatientDetailOut(BaseModel):
 
 # ---------------------------------------------------------------------------------------
 # Accounts
+
+
+class PhysicianOut(_Rows):
+    """A physician of the clinic, as a form offers them."""
+
+    id: int
+    full_name: str
 
 
 class UserOut(_Rows):

@@ -180,10 +180,10 @@ def _new_course_view(
         "figure": Markup(zone_figure_svg(zones, width=110, title=_zones_title(kb, zones, lang)))
         if zones
         else "",
-        "courses": [store.course_json(c) for c in store.courses_of(session, ps.patient)],
+        "courses": [store.course_json(c) for c in store.courses_of(session, ps.patient.id)],
     }
     data = {
-        "patient": service.patient_json(ps.patient),
+        "patient": ps.patient.model_dump(mode="json"),
         "plan": plan,
         "ranges": ranges,
         "may_start": plan["status"] == "ready",

@@ -134,7 +134,7 @@ def test_migration_backfills_the_search_key(db_target) -> None:
 
 
 def test_contact_details_are_validated_and_kept(db_target) -> None:
-    from spinecare.clinic.patients import PatientInput, create_patient, patient_json
+    from spinecare.clinic.patients import PatientInput, create_patient
     from spinecare.store.errors import FormError
 
     db = _open(db_target)
@@ -172,7 +172,7 @@ def test_contact_details_are_validated_and_kept(db_target) -> None:
                     emergency_phone="+7 912 000-00-02",
                 ),
             )
-            data = patient_json(patient)
+            data = patient.model_dump(mode="json")
         assert data["phone"] == "+7 912 000-00-01"
         assert data["email"] == "anna@example.org"
         assert data["address"] == "Москва, ул. Ленина, 1"
