@@ -20,9 +20,12 @@ __all__ = [
     "PLAN_STATUSES",
     "ClearanceQueueItemOut",
     "ClearanceRequestOut",
+    "CourseOut",
     "CourseSummaryOut",
+    "DiaryEntryOut",
     "ErrorOut",
     "FindingOut",
+    "HomeStepOut",
     "IntakeOut",
     "IntakeRecordOut",
     "MissingOut",
@@ -33,6 +36,7 @@ __all__ = [
     "PhysicianOut",
     "PlanOut",
     "PlannedCourseOut",
+    "ReviewItemOut",
     "ScreeningOut",
     "UserOut",
 ]
@@ -165,6 +169,57 @@ class CourseSummaryOut(_Rows):
     id: int
     start: dt.date
     status: str
+
+
+class CourseOut(_Rows):
+    """A course as its pages' JSON twins give it: its columns and the stored course
+    (DESIGN.md section 3, "Courses")."""
+
+    id: int
+    patient_id: int
+    physician_id: int | None = None
+    status: str
+    needs_physician: bool
+    version: int
+    course: dict[str, Any] = Field(
+        validation_alias="data", description="The course as the library keeps it."
+    )
+
+
+class HomeStepOut(_Rows):
+    """A self-massage step taught to the patient, and how often to do it."""
+
+    zone: str
+    step: str
+    minutes: float
+    times_per_day: int
+
+
+class DiaryEntryOut(_Rows):
+    """A day of the patient's home routine, as the patient recorded it."""
+
+    id: int
+    day: dt.date
+    done: bool
+    steps: list[str]
+    minutes: float | None = None
+    pain: int | None = None
+    symptoms: list[str]
+    notes: str | None = None
+    key: str = Field(validation_alias="idempotency_key")
+
+
+class ReviewItemOut(BaseModel):
+    """A course a stop rule paused, waiting for the physician."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    patient_name: str
+    patient_id: int
+    status: str
+    rules: list[str] = Field(description="The stop rules that fired, in order.")
+    last: dt.date | None = Field(description="The day of the last stop event.")
 
 
 class PatientDetailOut(BaseModel):
