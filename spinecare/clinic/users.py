@@ -56,13 +56,21 @@ def clinic_users(session: Session, admin: User) -> list[UserOut]:
     return [user_out(u, names) for u in users]
 
 
-def clinic_user(session: Session, admin: User, user_id: int) -> User:
-    """A user of the admin's clinic (another clinic's users are not found)."""
+def _clinic_user_row(session: Session, admin: User, user_id: int) -> User:
     check_admin(admin)
     user = session.get(User, user_id)
     if user is None or user.clinic_id != admin.clinic_id:
         raise NotFoundError(Message("user %(id)s not found", id=user_id))
     return user
+
+
+def _shown(session: Session, admin: User, user: User) -> UserOut:
+    return user_out(user, clinic_patient_names(session, admin))
+
+
+def clinic_user(session: Session, admin: User, user_id: int) -> UserOut:
+    """A user of the admin's clinic (another clinic's users are not found)."""
+    return _shown(session, admin, _clinic_user_row(session, admin, user_id))
 
 
 def _clinic_patient(session: Session, admin: User, patient_id: int | None) -> PatientRow | None:
@@ -84,7 +92,7 @@ def add_user(
     role: str,
     full_name: str | None,
     patient_id: int | None,
-) -> User:
+) -> UserOut:
     """A new account in the admin's clinic (:class:`FormError` naming each wrong field)."""
     check_admin(admin)
     clinic = session.get(Clinic, admin.clinic_id)
@@ -100,21 +108,21 @@ def add_user(
         patient=_clinic_patient(session, admin, patient_id),
     )
     audit(session, admin, "create", "user", str(created.id))
-    return created
+    return _shown(session, admin, created)
 
 
 def edit_user(
     session: Session,
     admin: User,
-    user: User,
+    user_id: int,
     *,
     full_name: str,
     role: str,
     language: str | None,
     patient_id: int | None,
-) -> User:
+) -> UserOut:
     """Change an account's name, role, language and patient record."""
-    check_admin(admin)
+    user = _clinic_user_row(session, admin, user_id)
     update_user(
         session,
         admin,
@@ -125,20 +133,20 @@ def edit_user(
         patient=_clinic_patient(session, admin, patient_id),
     )
     audit(session, admin, "update", "user", str(user.id))
-    return user
+    return _shown(session, admin, user)
 
 
-def set_active(session: Session, admin: User, user: User, active: bool) -> User:
+def set_active(session: Session, admin: User, user_id: int, active: bool) -> UserOut:
     """Deactivate (signed out everywhere) or reactivate an account."""
-    check_admin(admin)
+    user = _clinic_user_row(session, admin, user_id)
     set_user_active(session, admin, user, active)
     audit(session, admin, "reactivate" if active else "deactivate", "user", str(user.id))
-    return user
+    return _shown(session, admin, user)
 
 
-def reset_user_password(session: Session, admin: User, user: User) -> str:
-    """A one-time password for ``user`` (returned once); they choose their own next."""
-    check_admin(admin)
+def reset_user_password(session: Session, admin: User, user_id: int) -> str:
+    """A one-time password for the user (returned once); they choose their own next."""
+    user = _clinic_user_row(session, admin, user_id)
     temporary = reset_password(session, user)
     audit(session, admin, "reset_password", "user", str(user.id))
     return temporary
@@ -157,7 +165,7 @@ def account_for_cli(
     role: str,
     full_name: str | None,
     patient_id: int | None,
-) -> tuple[User, str]:
+) -> tuple[UserOut, str]:
     """A new account in the clinic named ``clinic`` (created if new), made by whoever
     runs the command line on the server; with the clinic's name."""
     from spinecare.clinic.accounts import get_or_create_clinic
@@ -173,7 +181,7 @@ def account_for_cli(
         full_name=full_name,
         patient=patient,
     )
-    return user, place.name
+    return user_out(user), place.name
 
 
 def active_user(session: Session, username: str) -> User | None:

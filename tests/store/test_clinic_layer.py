@@ -106,14 +106,14 @@ def test_accounts_are_the_admins_of_their_own_clinic(db_target) -> None:
             alla = next(u for u in listed if u.username == "alla")
             assert (alla.patient_id, alla.patient_name) == (p["pa"].id, "Alla Ivanova")
             assert accounts.clinic_patient_names(session, boss) == {p["pa"].id: "Alla Ivanova"}
-            target = accounts.clinic_user(session, boss, made.id)
-            accounts.edit_user(
-                session, boss, target, full_name="Vera P", role="physician", language="ru",
+            edited = accounts.edit_user(
+                session, boss, made.id, full_name="Vera P", role="physician", language="ru",
                 patient_id=None,
             )  # fmt: skip
-            accounts.set_active(session, boss, target, False)
-            temporary = accounts.reset_user_password(session, boss, target)
-            assert temporary and target.must_change_password
+            assert (edited.full_name, edited.role, edited.language) == ("Vera P", "physician", "ru")
+            assert not accounts.set_active(session, boss, made.id, False).active
+            temporary = accounts.reset_user_password(session, boss, made.id)
+            assert temporary and accounts.clinic_user(session, boss, made.id).must_change_password
             clinic_a = boss.clinic_id
         with db.session() as session:
             made_id = str(made.id)
