@@ -49,13 +49,19 @@ def _verdict(description: str) -> Any:
     return Field(description=description, json_schema_extra={"enum": list(VERDICTS)})
 
 
-class _Rows(BaseModel):
+class _Out(BaseModel):
+    """What a use case answers: read-only once built (inside the database session)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class _Rows(_Out):
     """A model read from a store row (by attribute); times as ISO 8601 like ``isoformat``."""
 
     model_config = ConfigDict(from_attributes=True)
 
 
-class _Open(BaseModel):
+class _Open(_Out):
     """A contract object: the named keys are guaranteed, further keys are kept as sent."""
 
     model_config = ConfigDict(extra="allow")
@@ -65,14 +71,14 @@ class _Open(BaseModel):
 # Errors
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Out):
     status: int = Field(description="The HTTP status, again.")
     code: str = Field(description="A stable, machine-readable error code.")
     message: str = Field(description="What went wrong, in one line.")
     details: list[Any] | None = Field(None, description="Per-field problems, when any.")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(_Out):
     """The one error envelope of the app."""
 
     error: ErrorBody
@@ -111,7 +117,7 @@ class PatientListItemOut(PatientOut):
     verdict: str = _verdict("The screening verdict on the list's date.")
 
 
-class PatientPageOut(BaseModel):
+class PatientPageOut(_Out):
     """One page of the patients the caller may see."""
 
     patients: list[PatientListItemOut]
@@ -209,10 +215,8 @@ class DiaryEntryOut(_Rows):
     key: str = Field(validation_alias="idempotency_key")
 
 
-class ReviewItemOut(BaseModel):
+class ReviewItemOut(_Out):
     """A course a stop rule paused, waiting for the physician."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: int
     patient_name: str
@@ -222,7 +226,7 @@ class ReviewItemOut(BaseModel):
     last: dt.date | None = Field(description="The day of the last stop event.")
 
 
-class PatientDetailOut(BaseModel):
+class PatientDetailOut(_Out):
     """What the patient page shows: the details, intakes, clearance requests, courses."""
 
     patient: PatientOut
