@@ -190,22 +190,26 @@ def latest_course_id(session: DbSession, user: User) -> int | None:
     )
 
 
+def _course_rows(session: DbSession, patient_id: int) -> list[CourseRow]:
+    return list(
+        session.scalars(
+            select(CourseRow)
+            .where(CourseRow.patient_id == patient_id)
+            .order_by(CourseRow.id.desc())
+        )
+    )
+
+
 def courses_of(session: DbSession, patient_id: int) -> list[CourseOut]:
     """The patient's courses, newest first (for a patient the caller has already been
     let see)."""
-    rows = session.scalars(
-        select(CourseRow).where(CourseRow.patient_id == patient_id).order_by(CourseRow.id.desc())
-    )
-    return [_out(r) for r in rows]
+    return [_out(r) for r in _course_rows(session, patient_id)]
 
 
 def course_summaries(session: DbSession, patient_id: int) -> list[CourseSummaryOut]:
     """The patient's courses in one line each, newest first (for a patient the caller has
     already been let see)."""
-    rows = session.scalars(
-        select(CourseRow).where(CourseRow.patient_id == patient_id).order_by(CourseRow.id.desc())
-    )
-    return [CourseSummaryOut.model_validate(r) for r in rows]
+    return [CourseSummaryOut.model_validate(r) for r in _course_rows(session, patient_id)]
 
 
 def _review_item(row: CourseRow, patient: PatientRow) -> ReviewItemOut:
