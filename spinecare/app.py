@@ -28,7 +28,7 @@ from spinecare.api.errors import error_response, install_error_handlers
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.messages import N_
 from spinecare.settings import Settings
-from spinecare.store.errors import AccessDenied, FormError, VersionConflict
+from spinecare.store.errors import AccessDenied, FormError, TooManyRequests, VersionConflict
 
 __all__ = ["create_app"]
 
@@ -42,6 +42,7 @@ ERROR_TITLES = {
     404: N_("Not found"),
     409: N_("Changed by someone else"),
     413: N_("Too large"),
+    429: N_("Too many requests"),
     422: N_("Please check the form"),
     500: N_("Something went wrong"),
     503: N_("Not available now"),
@@ -251,6 +252,7 @@ def _install_page_errors(app: FastAPI) -> None:
         (CsrfError, 403),
         (NotFoundError, 404),
         (VersionConflict, 409),
+        (TooManyRequests, 429),
         (FormError, 422),
         (ServiceUnavailable, 503),
         (InputError, 400),
@@ -267,14 +269,22 @@ def _install_page_errors(app: FastAPI) -> None:
                 return RedirectResponse(f"/login?next={target}", status_code=303)
             if isinstance(exc, PasswordChangeRequired) and _wants_page(request):
                 return RedirectResponse(PASSWORD_PAGE, status_code=303)
+            headers = (
+                {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+            )
             if _wants_page(request):
-                # the message itself (a translatable Message) unless it names a file
+                # the message itself (a translatable Message) unless it names a file; a
+                # form's problem without the field's internal name
                 shown = exc.message if exc.source is None else exc.one_line()
-                return _error_page(request, status, shown)
+                if isinstance(exc, FormError) and exc.errors:
+                    shown = next(iter(exc.errors.values()))
+                page = _error_page(request, status, shown)
+                page.headers.update(headers)
+                return page
             details = None
             if isinstance(exc, FormError):
                 details = [{"field": k, "message": v} for k, v in exc.errors.items()]
-            return error_response(status, exc.one_line(), exc.code, details)
+            return error_response(status, exc.one_line(), exc.code, details, headers=headers)
 
         return handle
 
@@ -353,14 +363,14 @@ def create_app(
     db = open_database(settings.db_url)
     from fastapi import Depends
 
-    from spinecare.clinic.limits import check_request
+    from spinecare.clinic.limits import check_body, check_request
 
     app = FastAPI(
         title="spinecare",
         version=_version(),
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(check_request)],
+        dependencies=[Depends(check_request), Depends(check_body)],
     )
     app.add_api_route("/docs", _api_docs, methods=["GET"], include_in_schema=False)
     app.state.settings = settings

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         description="largest size a gzip document (an upload, a Bundle, an NDJSON line) may "
         "inflate to, checked while it inflates: bytes, or with a unit (128MiB)",
     )
+    reset_password_hours: int = Field(
+        72,
+        gt=0,
+        le=24 * 30,
+        description="hours a one-time password from an administrator's reset signs in; "
+        "after that the administrator sets a new one (at most 720)",
+    )
     demo: bool = Field(False, description="seed demo users and patients on start")
 
     @field_validator("cors_origins", "cds_fhir_allowed_hosts", mode="before")

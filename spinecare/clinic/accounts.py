@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.audit import record as audit
@@ -28,6 +28,7 @@ __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
     "PasswordChangeRequired",
+    "PasswordExpired",
     "User",
     "authenticate",
     "burn_password_work",
@@ -40,6 +41,7 @@ __all__ = [
     "end_session",
     "get_or_create_clinic",
     "hash_password",
+    "lock_clinic",
     "own_record_language",
     "reset_password",
     "set_language",
@@ -53,6 +55,11 @@ __all__ = [
 
 SESSION_HOURS = 12
 MIN_PASSWORD = 8
+
+
+class PasswordExpired(Exception):
+    """The right one-time password, past its expiry: the administrator sets a new one."""
+
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 
@@ -140,7 +147,9 @@ def burn_password_work(password: str) -> None:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password is right and the account active, else None.
+    """The user if the password is right and the account active, else None;
+    :class:`PasswordExpired` for a one-time password (an administrator's reset) past its
+    expiry.
 
     The password is hashed whether or not the user exists or is active, so the answer
     takes the same time; each failure is recorded (an unknown name for the whole
@@ -156,12 +165,22 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         user.failed_logins += 1
         audit(session, user, "login_failed", "user", str(user.id))
         return None
+    if user.must_change_password and _one_time_expired(user):
+        audit(session, user, "password_expired", "user", str(user.id))
+        raise PasswordExpired
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit(session, user, "login", "user", str(user.id))
     return user
+
+
+def _one_time_expired(user: User) -> bool:
+    """A one-time password is used before its expiry; one without an expiry (set before
+    passwords had one) counts as expired."""
+    expires = user.password_expires_at
+    return expires is None or now() >= _aware(expires)
 
 
 def _digest(token: str) -> str:
@@ -296,12 +315,46 @@ def update_user(
         errors["language"] = Message("one of %(choices)s", choices=", ".join(languages()))
     if errors:
         raise FormError(errors)
+    if user.role == "admin" and role != "admin" and user.active:
+        _keep_an_admin(session, admin, user, "role")
     user.full_name = name
     user.role = role
     user.language = language
     user.patient_id = patient.id if role == "patient" and patient is not None else None
     session.flush()
     return user
+
+
+def lock_clinic(session: Session, clinic_id: int) -> None:
+    """Hold the clinic's row until the transaction ends, so that changes to its accounts
+    are decided one after the other (PostgreSQL: a row lock; SQLite: the write lock,
+    which the first write of a transaction takes). Reads after it see what the changes
+    before it committed."""
+    session.execute(update(Clinic).where(Clinic.id == clinic_id).values(id=Clinic.id))
+
+
+def _keep_an_admin(session: Session, admin: User, user: User, field: str) -> None:
+    """Before ``user`` stops being an active administrator: the clinic keeps another,
+    and ``admin`` still is one, both read under the clinic's lock (two administrators
+    taking the role from each other at once: the second is refused)."""
+    lock_clinic(session, user.clinic_id)
+    session.refresh(admin)
+    if admin.role != "admin" or not admin.active:
+        raise AccessDenied(N_("you are no longer an administrator of this clinic"))
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.clinic_id == user.clinic_id,
+            User.role == "admin",
+            User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+    if not others:
+        raise FormError(
+            {field: N_("the clinic keeps at least one active administrator; make another first")}
+        )
 
 
 def _end_sessions(session: Session, user: User, keep: str | None = None) -> None:
@@ -318,6 +371,8 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
         raise FormError(
             {"active": Message("you cannot deactivate your own account; ask another administrator")}
         )
+    if not active and user.active and user.role == "admin":
+        _keep_an_admin(session, admin, user, "active")
     user.active = active
     if not active:
         _end_sessions(session, user)
@@ -325,13 +380,14 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
     return user
 
 
-def reset_password(session: Session, user: User) -> str:
-    """A new one-time password for ``user`` (returned once, to be handed over in person);
-    the user must choose their own at the next sign-in. Ends their sessions and any
-    lock-out."""
+def reset_password(session: Session, user: User, valid_for: timedelta) -> str:
+    """A new one-time password for ``user`` (returned once, to be handed over in person),
+    that signs in until ``valid_for`` has passed; the user must choose their own at that
+    sign-in. Ends their sessions and any lock-out."""
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    user.password_expires_at = now() + valid_for
     user.failed_logins = 0
     user.locked_until = None
     _end_sessions(session, user)
@@ -359,5 +415,6 @@ def change_password(
         raise FormError(errors)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.password_expires_at = None
     _end_sessions(session, user, keep=token)
     session.flush()

@@ -1,34 +1,81 @@
 """SMART App Launch, the clinic's side: the launches under way (a ``state`` used once,
-with its EHR and PKCE verifier), and opening the EHR's patient for the EHR user's
+with its EHR and PKCE verifier; at most :data:`LAUNCH_BURST` at once from one address,
+then one every ``1 / LAUNCH_PER_SECOND`` seconds, and at most :data:`LIVE_LAUNCHES` under
+way in all), and opening the EHR's patient for the EHR user's
 account: the account must be active and of the clinic the EHR belongs to; staff store
 the EHR's record (a new patient the first time), other roles only open a patient the
 clinic already has; the launch is audited and starts a login session."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.patients import WRITERS, import_record
 from spinecare.clinic.permissions import check_patient
+from spinecare.clinic.rates import RateLimit
+from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
-from spinecare.store.errors import AccessDenied
+from spinecare.store.errors import AccessDenied, TooManyRequests
 from spinecare.store.models import Clinic, SmartLaunch, User
 
-__all__ = ["begin_launch", "open_ehr_patient", "take_launch"]
+__all__ = [
+    "LAUNCH_BURST",
+    "LAUNCH_PER_SECOND",
+    "LIVE_LAUNCHES",
+    "begin_launch",
+    "check_launch_rate",
+    "launch_rate",
+    "open_ehr_patient",
+    "take_launch",
+]
+
+LAUNCH_BURST = 30
+"""Launches one client address may start at once (a clinic behind one address)."""
+LAUNCH_PER_SECOND = 0.5
+"""Then one every two seconds from that address."""
+LIVE_LAUNCHES = 2000
+"""Launches under way (started, not yet answered by the EHR nor expired) in all."""
+
+
+def _too_many(wait: float) -> TooManyRequests:
+    seconds = max(1, math.ceil(wait))
+    return TooManyRequests(
+        Message("too many launches at once; try again in %(n)s seconds", n=seconds), seconds
+    )
+
+
+def launch_rate() -> RateLimit:
+    """The limit of launches started by one client address."""
+    return RateLimit(burst=LAUNCH_BURST, per_second=LAUNCH_PER_SECOND)
+
+
+def check_launch_rate(rate: RateLimit, address: str | None) -> None:
+    """:class:`TooManyRequests` when ``address`` starts launches faster than the limit."""
+    wait = rate.take(address or "")
+    if wait > 0:
+        raise _too_many(wait)
 
 
 def begin_launch(
     session: Session, *, state_hash: str, iss: str, verifier: str, moment: datetime, ttl: timedelta
 ) -> None:
-    """Keep a launch under way (and forget those older than ``ttl``)."""
+    """Keep a launch under way (and forget those older than ``ttl``);
+    :class:`TooManyRequests` when :data:`LIVE_LAUNCHES` are under way already."""
     session.execute(delete(SmartLaunch).where(SmartLaunch.created_at < moment - ttl))
+    live = session.scalar(select(func.count()).select_from(SmartLaunch)) or 0
+    if live >= LIVE_LAUNCHES:
+        oldest = session.scalar(select(func.min(SmartLaunch.created_at)))
+        oldest = oldest if oldest is None or oldest.tzinfo else oldest.replace(tzinfo=UTC)
+        free_at = (oldest + ttl - moment).total_seconds() if oldest is not None else 1.0
+        raise _too_many(free_at)
     session.add(
         SmartLaunch(state_hash=state_hash, iss=iss, code_verifier=verifier, created_at=moment)
     )

@@ -1,6 +1,10 @@
 """What input the clinic accepts: one check, before any handler runs, for every path
 parameter, query parameter and form field.
 
+- a form field (``application/x-www-form-urlencoded`` or ``multipart/form-data``) is
+  UTF-8 text: a field that is not is refused, rather than read with replacement
+  characters (a JSON body that is not UTF-8 is refused as a whole by its reader);
+
 - ids and versions fit the store's integer columns, offsets and limits 64 bits;
 - dates (``YYYY-MM-DD``) lie between :data:`DATE_MIN` and :data:`DATE_MAX`;
 - numbers are finite (no NaN or infinity) in every field but free text;
@@ -17,13 +21,23 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import date
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
 
 from spinecare.messages import N_, Message
 from spinecare.store.errors import FormError
 
-__all__ = ["DATE_MAX", "DATE_MIN", "MAX_ID", "MAX_INT", "check_fields", "check_request"]
+__all__ = [
+    "DATE_MAX",
+    "DATE_MIN",
+    "MAX_ID",
+    "MAX_INT",
+    "check_body",
+    "check_fields",
+    "check_request",
+    "not_utf8_field",
+]
 
 MAX_INT = 2**63 - 1
 """Offsets and limits: a 64-bit integer."""
@@ -109,3 +123,121 @@ def check_fields(fields: Iterable[tuple[str, str]]) -> None:
 def check_request(request: Request) -> None:
     """The app-wide dependency: the path and query parameters of every request."""
     check_fields([*request.path_params.items(), *request.query_params.multi_items()])
+
+
+NOT_UTF8 = N_("not valid text: characters that cannot be read (UTF-8); type or paste it again")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _text(encoded: bytes) -> str:
+    """A urlencoded name or value as the text it stands for (UnicodeDecodeError if it is
+    not UTF-8, or carries bytes that are not percent-encoded)."""
+    if not encoded.isascii():
+        raise UnicodeDecodeError("ascii", encoded, 0, len(encoded), "not percent-encoded")
+    return unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+
+
+def _loose(encoded: bytes) -> str:
+    return unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8", "replace")
+
+
+def _urlencoded_problem(body: bytes) -> str | None:
+    for pair in body.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            field = _text(name)
+        except UnicodeDecodeError:
+            return _loose(name)
+        try:
+            _text(value)
+        except UnicodeDecodeError:
+            return field
+    return None
+
+
+def _multipart_problem(body: bytes, boundary: bytes) -> str | None:
+    """The first part whose name, file name or (for a field, not a file) value is not
+    UTF-8; the file's content is the file's own."""
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    found: list[str] = []
+    part: dict[str, bytes] = {}
+    data = bytearray()
+    kept: dict[str, object] = {}
+
+    def on_header_field(chunk: bytes, start: int, end: int) -> None:
+        part["field"] = part.get("field", b"") + chunk[start:end]
+
+    def on_header_value(chunk: bytes, start: int, end: int) -> None:
+        part["value"] = part.get("value", b"") + chunk[start:end]
+
+    def on_header_end() -> None:
+        if part.pop("field", b"").lower() == b"content-disposition":
+            part["disposition"] = part.get("value", b"")
+        part.pop("value", None)
+
+    def on_headers_finished() -> None:
+        _kind, options = parse_options_header(part.get("disposition", b""))
+        raw_name = options.get(b"name", b"")
+        name = raw_name.decode("utf-8", "replace")
+        kept["name"], kept["file"] = name, b"filename" in options
+        for raw in (raw_name, options.get(b"filename", b"")):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                found.append(name)
+        data.clear()
+
+    def on_part_data(chunk: bytes, start: int, end: int) -> None:
+        if not kept.get("file"):
+            data.extend(chunk[start:end])
+
+    def on_part_end() -> None:
+        if not kept.get("file"):
+            try:
+                bytes(data).decode("utf-8")
+            except UnicodeDecodeError:
+                found.append(str(kept.get("name", "")))
+        part.clear()
+
+    parser = MultipartParser(
+        boundary,
+        {  # type: ignore[arg-type]
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception:  # a malformed body: the form's own reading refuses it (400)
+        return None
+    return found[0] if found else None
+
+
+def not_utf8_field(content_type: str, body: bytes) -> str | None:
+    """The first form field in ``body`` that is not UTF-8 text, or None."""
+    from python_multipart.multipart import parse_options_header
+
+    kind, options = parse_options_header(content_type)
+    if kind == b"application/x-www-form-urlencoded":
+        return _urlencoded_problem(body)
+    if kind == b"multipart/form-data" and options.get(b"boundary"):
+        return _multipart_problem(body, options[b"boundary"])
+    return None
+
+
+async def check_body(request: Request) -> None:
+    """The app-wide dependency for form bodies: every field is UTF-8 text (FormError,
+    422, naming the first that is not). The body is read once: the handler's
+    ``request.form()`` reads it from there."""
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("GET", "HEAD") or not content_type.lower().startswith(FORM_TYPES):
+        return
+    field = not_utf8_field(content_type, await request.body())
+    if field is not None:
+        raise FormError({field or "form": NOT_UTF8})

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import authenticate, burn_password_work, change_password
+from spinecare.clinic.accounts import (
+    PasswordExpired,
+    authenticate,
+    burn_password_work,
+    change_password,
+)
 from spinecare.clinic.audit import record
 from spinecare.store.errors import FormError
 from spinecare.store.models import User
@@ -106,10 +111,12 @@ class LoginThrottle:
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome: the user, or None with the seconds to wait (0: just wrong)."""
+    """The outcome: the user, or None with the seconds to wait (0: just wrong), or that
+    the right one-time password has expired (``expired``)."""
 
     user: User | None
     retry_after: int = 0
+    expired: bool = False
 
 
 def sign_in(
@@ -125,7 +132,10 @@ def sign_in(
         burn_password_work(password)  # the same time as a real check
         record(session, None, "login_throttled", "user", username[:100], detail=address)
         return SignIn(None, max(1, math.ceil(wait)))
-    user = authenticate(session, username, password)
+    try:
+        user = authenticate(session, username, password)
+    except PasswordExpired:  # the right password: no failure, but no sign-in
+        return SignIn(None, expired=True)
     if user is None:
         throttle.failed(username, address)
     else:

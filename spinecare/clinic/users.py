@@ -4,6 +4,8 @@ clinic (another clinic's users are not found); each change is audited."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,7 @@ __all__ = [
     "clinic_user",
     "clinic_users",
     "edit_user",
+    "open_user",
     "reset_user_password",
     "set_active",
     "user_out",
@@ -47,12 +50,14 @@ def user_out(user: User, patient_names: dict[int, str] | None = None) -> UserOut
 
 
 def clinic_users(session: Session, admin: User) -> list[UserOut]:
-    """Every account of the admin's clinic, by user name."""
+    """Every account of the admin's clinic, by user name (a read of the names of the
+    patients linked to patient accounts: audited)."""
     check_admin(admin)
     users = session.scalars(
         select(User).where(User.clinic_id == admin.clinic_id).order_by(User.username)
-    )
+    ).all()
     names = clinic_patient_names(session, admin)
+    audit(session, admin, "list", "user", None)
     return [user_out(u, names) for u in users]
 
 
@@ -71,6 +76,14 @@ def _shown(session: Session, admin: User, user: User) -> UserOut:
 def clinic_user(session: Session, admin: User, user_id: int) -> UserOut:
     """A user of the admin's clinic (another clinic's users are not found)."""
     return _shown(session, admin, _clinic_user_row(session, admin, user_id))
+
+
+def open_user(session: Session, admin: User, user_id: int) -> UserOut:
+    """A user of the admin's clinic, opened to be seen (audited: the page names the
+    patient the account is linked to)."""
+    user = _clinic_user_row(session, admin, user_id)
+    audit(session, admin, "read", "user", str(user.id), patient_id=user.patient_id)
+    return _shown(session, admin, user)
 
 
 def _clinic_patient(session: Session, admin: User, patient_id: int | None) -> PatientRow | None:
@@ -144,10 +157,11 @@ def set_active(session: Session, admin: User, user_id: int, active: bool) -> Use
     return _shown(session, admin, user)
 
 
-def reset_user_password(session: Session, admin: User, user_id: int) -> str:
-    """A one-time password for the user (returned once); they choose their own next."""
+def reset_user_password(session: Session, admin: User, user_id: int, valid_for: timedelta) -> str:
+    """A one-time password for the user (returned once), valid for ``valid_for``; they
+    choose their own at the sign-in with it."""
     user = _clinic_user_row(session, admin, user_id)
-    temporary = reset_password(session, user)
+    temporary = reset_password(session, user, valid_for)
     audit(session, admin, "reset_password", "user", str(user.id))
     return temporary
 

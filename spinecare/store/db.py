@@ -28,7 +28,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0007_procedure_text"
+HEAD = "0008_password_expiry"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

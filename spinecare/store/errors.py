@@ -6,6 +6,7 @@
     ├── NotFoundError        no such patient / request / user (or not visible: answered as 404)
     ├── AccessDenied         the user's role or clinic does not allow this (403)
     ├── VersionConflict      someone else saved first (409); nothing was overwritten
+    ├── TooManyRequests      over a rate limit: try again in ``retry_after`` seconds (429)
     └── InputError
         └── FormError        field-by-field problems of a submitted form (422)
 """
@@ -21,6 +22,16 @@ class AccessDenied(SpinecareError):
 
 class VersionConflict(SpinecareError):
     code = "conflict"
+
+
+class TooManyRequests(SpinecareError):
+    """Over a rate limit; the answer says when to try again (``Retry-After``)."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
 
 
 class FormError(InputError):

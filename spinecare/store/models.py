@@ -66,6 +66,10 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     """Set when an administrator resets the password: the user chooses a new one first."""
+    password_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    """When the one-time password of an administrator's reset stops signing in."""
 
 
 class LoginSession(Base):

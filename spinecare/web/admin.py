@@ -49,7 +49,7 @@ DEACTIVATED = Text(
 
 ACTION_WORDS = {
     "read": Text("opened"),
-    "list": Text("listed patients"),
+    "list": Text("listed"),
     "create": Text("created"),
     "update": Text("changed"),
     "import": Text("imported a record"),
@@ -58,6 +58,7 @@ ACTION_WORDS = {
     "login": Text("signed in"),
     "login_failed": Text("failed sign-in"),
     "login_locked": Text("sign-in while locked"),
+    "password_expired": Text("sign-in with an expired one-time password"),
     "logout": Text("signed out"),
     "deactivate": Text("deactivated"),
     "reactivate": Text("reactivated"),
@@ -507,11 +508,14 @@ def _user_page(
         "patients": sorted(names.items(), key=lambda item: item[1]),
         "notice": notice,
         "temporary": temporary,
+        "valid_hours": state(request).settings.reset_password_hours,
         "is_self": user.id == admin.id,
     }
     json_data: dict[str, object] = {"user": data}
     if temporary:
         json_data["temporary_password"] = temporary
+        if user.password_expires_at is not None:
+            json_data["temporary_password_expires_at"] = user.password_expires_at.isoformat()
     if errors:
         json_data = {
             "error": {
@@ -528,7 +532,7 @@ def _user_page(
 def user_page(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = accounts.clinic_user(session, admin, user_id)
+        user = accounts.open_user(session, admin, user_id)
         return _user_page(request, session, admin, user)
 
 
@@ -580,6 +584,7 @@ async def user_reset_password(request: Request, user_id: int) -> Response:
 def _user_reset_password(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        temporary = accounts.reset_user_password(session, admin, user_id)
+        valid_for = timedelta(hours=state(request).settings.reset_password_hours)
+        temporary = accounts.reset_user_password(session, admin, user_id, valid_for)
         user = accounts.clinic_user(session, admin, user_id)
         return _user_page(request, session, admin, user, temporary=temporary)

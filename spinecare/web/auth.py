@@ -66,6 +66,7 @@ class _SignedIn:
     patient_id: int | None = None
     retry_after: int = 0
     must_change_password: bool = False
+    expired: bool = False
 
 
 def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
@@ -78,7 +79,7 @@ def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
             session, login_throttle(request), username, password, client_address.get()
         )
         if outcome.user is None:
-            return _SignedIn(None, retry_after=outcome.retry_after)
+            return _SignedIn(None, retry_after=outcome.retry_after, expired=outcome.expired)
         user = outcome.user
         return _SignedIn(
             start_session(session, user),
@@ -113,6 +114,11 @@ async def login(request: Request) -> Response:
                 "too many failed sign-ins; try again in %(n)s seconds", n=result.retry_after
             )
             status, code = 429, "too_many_attempts"
+        elif result.expired:
+            errors["form"] = Text(
+                "this one-time password has expired; ask your administrator for a new one"
+            )
+            code = "password_expired"
         if not username:
             errors["username"] = Text("required")
         if not password:

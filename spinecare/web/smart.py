@@ -2,8 +2,8 @@
 
 - ``GET /launch?iss=...&launch=...`` (EHR launch) or ``GET /launch?iss=...`` (standalone
   launch): ``iss`` must be an EHR of ``Settings.smart_ehrs``; spinecare reads its SMART
-  configuration, keeps the ``state`` and PKCE verifier (table ``smart_launches``) and
-  sends the browser to the EHR's authorisation endpoint.
+  configuration (kept for :data:`DISCOVERY_TTL`), keeps the ``state`` and PKCE verifier
+  (table ``smart_launches``) and sends the browser to the EHR's authorisation endpoint.
 - ``GET /launch/callback?code=...&state=...``: the EHR's answer. The state is used once;
   the code is exchanged (with the PKCE verifier) for the access token, the patient in
   context and the EHR user (``fhirUser`` from the verified ``id_token``), mapped to a
@@ -12,9 +12,10 @@
   intake of the clinic's patient with that EHR id (a new patient the first time), and
   the browser is signed in as that account and sent to the patient's screening page.
 
-A launch with an unknown ``iss``, a bad or reused ``state``, an EHR refusal, a token
-without patient context or an EHR user without a clinic account shows a page saying so
-and stores nothing.
+Launches are limited per client address and in all (:mod:`spinecare.clinic.launches`):
+over the limit, 429 with ``Retry-After``. A launch with an unknown ``iss``, a bad or
+reused ``state``, an EHR refusal, a token without patient context or an EHR user without
+a clinic account shows a page saying so and stores nothing.
 
 Framing: the session a launch starts lives in two cookies made for an EHR's frame
 (``SameSite=None; Secure; Partitioned``, see docs/security.md): the login and a
@@ -31,6 +32,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
@@ -40,10 +42,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.clinic import AccessDenied
 from spinecare.clinic.accounts import sign
+from spinecare.clinic.rates import RateLimit
 from spinecare.errors import InputError
 from spinecare.fhir.smart import (
     LaunchError,
     SmartEhr,
+    SmartEndpoints,
     authorize_url,
     discover,
     exchange_code,
@@ -58,6 +62,8 @@ from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 __all__ = ["LaunchFraming", "router"]
 
 LAUNCH_TTL = timedelta(minutes=10)
+DISCOVERY_TTL = 300.0
+"""Seconds an EHR's SMART configuration is kept before it is read again."""
 LAUNCH_COOKIE = "spinecare_launch"
 STATE_COOKIE = "spinecare_launch_state"
 """Ties a launch's ``state`` to the browser that started it: a callback address taken
@@ -87,15 +93,44 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _launch_rate(request: Request) -> RateLimit:
+    """The app's one limit of launches per client address."""
+    from spinecare.clinic.launches import launch_rate
+
+    rate = getattr(request.app.state, "launch_rate", None)
+    if rate is None:
+        rate = request.app.state.launch_rate = launch_rate()
+    return rate  # type: ignore[no-any-return]
+
+
+async def _endpoints(request: Request, ehr: SmartEhr) -> SmartEndpoints:
+    """The EHR's SMART configuration, read again at most every :data:`DISCOVERY_TTL`
+    seconds (a launch, or a flood of them, does not ask the EHR each time)."""
+    cache: dict[str, tuple[float, SmartEndpoints]] | None = getattr(
+        request.app.state, "smart_endpoints", None
+    )
+    if cache is None:
+        cache = request.app.state.smart_endpoints = {}
+    now = time.monotonic()
+    cached = cache.get(ehr.iss)
+    if cached is not None and now - cached[0] < DISCOVERY_TTL:
+        return cached[1]
+    endpoints = await discover(ehr)  # a configuration that cannot be read is not kept
+    cache[ehr.iss] = (now, endpoints)
+    return endpoints
+
+
 @router.get("/launch", summary="SMART App Launch (EHR or standalone)")
 async def launch(request: Request, iss: str = "", launch: str | None = None) -> Response:
-    from spinecare.clinic.launches import begin_launch
+    from spinecare.clinic.audit import client_address
+    from spinecare.clinic.launches import begin_launch, check_launch_rate
 
+    check_launch_rate(_launch_rate(request), client_address.get())
     ehr = _ehrs(request).get(iss.strip().rstrip("/"))
     if ehr is None:
         raise LaunchError("spinecare is not set up to be opened from this EHR")
     setattr(request.state, FRAME_EHR, ehr.iss)
-    endpoints = await discover(ehr)
+    endpoints = await _endpoints(request, ehr)
     verifier = new_code_verifier()
     launch_state = secrets.token_urlsafe(32)
     moment = datetime.now(UTC)
@@ -184,7 +219,7 @@ async def callback(
     ehr = _ehrs(request).get(iss)
     if ehr is None:
         raise LaunchError("spinecare is not set up to be opened from this EHR")
-    endpoints = await discover(ehr)
+    endpoints = await _endpoints(request, ehr)
     token = await exchange_code(
         ehr, endpoints, code=code, redirect_uri=_redirect_uri(request), verifier=verifier
     )

@@ -112,13 +112,14 @@ def test_accounts_are_the_admins_of_their_own_clinic(db_target) -> None:
             )  # fmt: skip
             assert (edited.full_name, edited.role, edited.language) == ("Vera P", "physician", "ru")
             assert not accounts.set_active(session, boss, made.id, False).active
-            temporary = accounts.reset_user_password(session, boss, made.id)
+            temporary = accounts.reset_user_password(session, boss, made.id, timedelta(hours=1))
             assert temporary and accounts.clinic_user(session, boss, made.id).must_change_password
             clinic_a = boss.clinic_id
         with db.session() as session:
             made_id = str(made.id)
             assert _actions(session, clinic_a) == [
                 ("boss", "create", made_id),
+                ("boss", "list", None),  # the list names the patients of patient accounts
                 ("boss", "update", made_id),
                 ("boss", "deactivate", made_id),
                 ("boss", "reset_password", made_id),
@@ -257,5 +258,99 @@ def test_a_smart_launch_state_is_used_once_and_the_account_must_be_the_ehrs_clin
         with pytest.raises(AccessDenied):
             launch("doc")  # linked now, but a physician sees only the patients referred
         assert launch("anna")[0] == patient_id  # the same patient, never a second one
+    finally:
+        db.dispose()
+
+
+def test_launches_under_way_are_capped(db_target, monkeypatch) -> None:
+    """However many addresses start launches, at most LIVE_LAUNCHES are kept; the next
+    is told when the oldest expires (429), and a launch expired frees its place."""
+    from spinecare.clinic import TooManyRequests, launches
+
+    monkeypatch.setattr(launches, "LIVE_LAUNCHES", 3)
+    ttl = timedelta(minutes=10)
+    moment = datetime.now(UTC)
+    db = _open(db_target)
+    try:
+
+        def begin(state: str, at: datetime) -> None:
+            with db.session() as session:
+                launches.begin_launch(
+                    session,
+                    state_hash=state,
+                    iss="https://e/fhir",
+                    verifier="v",
+                    moment=at,
+                    ttl=ttl,
+                )
+
+        for n in range(3):
+            begin(f"s{n}", moment + timedelta(seconds=n))
+        with pytest.raises(TooManyRequests) as caught:
+            begin("s3", moment + timedelta(minutes=4))
+        assert caught.value.retry_after == 6 * 60  # the oldest expires in six minutes
+        begin("s3", moment + ttl + timedelta(seconds=0.5))  # the first expired: room again
+        with db.session() as session:
+            assert launches.take_launch(session, "s0") is None
+            assert launches.take_launch(session, "s3") is not None
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("change", ["role", "active"])
+def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, change) -> None:
+    """Two administrators, each taking the role from (or deactivating) the other at the
+    same moment, in two sessions: one change is made, the other refused, and the clinic
+    keeps an active administrator (without the clinic's lock both were made)."""
+    import threading
+
+    from spinecare.clinic import AccessDenied, FormError
+    from spinecare.clinic import users as accounts
+    from spinecare.store.models import User
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            p = _people(session)
+            second = accounts.add_user(
+                session, p["boss"], username="boss2", password="boss2-pass-1", role="admin",
+                full_name="Second", patient_id=None,
+            )  # fmt: skip
+            pairs = [(p["boss"].id, second.id), (second.id, p["boss"].id)]
+            clinic_id = p["boss"].clinic_id
+        both_loaded = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def take(actor_id: int, target_id: int) -> None:
+            try:
+                with db.session() as session:
+                    actor = session.get(User, actor_id)
+                    target = accounts.clinic_user(session, actor, target_id)
+                    both_loaded.wait()  # both have read the other as an administrator
+                    if change == "role":
+                        accounts.edit_user(
+                            session, actor, target_id, full_name=target.full_name,
+                            role="therapist", language=None, patient_id=None,
+                        )  # fmt: skip
+                    else:
+                        accounts.set_active(session, actor, target_id, False)
+                outcomes.append("changed")
+            except (FormError, AccessDenied) as exc:
+                outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=take, args=pair) for pair in pairs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # the second, under the clinic's lock, is no longer an administrator
+        assert sorted(outcomes) == ["AccessDenied", "changed"]
+        with db.session() as session:
+            admins = session.scalars(
+                select(User).where(
+                    User.clinic_id == clinic_id, User.role == "admin", User.active.is_(True)
+                )
+            ).all()
+            assert len(admins) == 1
     finally:
         db.dispose()

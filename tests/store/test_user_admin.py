@@ -3,6 +3,8 @@ the password (the user must choose a new one), change one's own password."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 
@@ -55,7 +57,7 @@ def test_user_administration(db_target) -> None:
             with pytest.raises(FormError):
                 set_user_active(session, admin, admin, False)
             set_user_active(session, admin, anna, True)
-            temporary = reset_password(session, anna)
+            temporary = reset_password(session, anna, timedelta(hours=1))
             assert anna.must_change_password is True
             assert authenticate(session, "anna", "anna-pass-1") is None
             signed = authenticate(session, "anna", temporary)

@@ -549,3 +549,43 @@ def test_a_deactivated_or_other_clinics_physician_cannot_be_addressed(world: Wor
         assert response.status_code == 422, response.text[:300]
         fields = [d["field"] for d in response.json()["error"]["details"]]
         assert "physician_id" in fields
+
+
+def test_a_one_time_password_expires(any_world: World) -> None:
+    """An administrator's one-time password signs in until its expiry (a setting), then
+    is refused with a message to ask for a new one; a new reset works again."""
+    from datetime import UTC, datetime, timedelta
+
+    from spinecare.store.models import User
+
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    uid = _user_id(any_world, "therapist")
+    reset = _post(admin, f"/users/{uid}/password", {}).json()
+    expires = datetime.fromisoformat(reset["temporary_password_expires_at"])
+    hours = any_world.app.state.web.settings.reset_password_hours  # type: ignore[attr-defined]
+    assert timedelta(hours=hours - 1) < expires - datetime.now(UTC) <= timedelta(hours=hours)
+    with any_world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        session.get(User, uid).password_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    client = any_world.client()
+    data = {"username": "therapist", "password": reset["temporary_password"]}
+    refused = _post(client, "/login", data)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "password_expired"
+    client.cookies.set("spinecare_lang", "ru")
+    page = _post(client, "/login", data, headers=HTML)
+    assert page.status_code == 401 and "администратор" in page.text
+    assert not client.cookies.get("spinecare_session")  # not signed in
+    assert [e.entity_id for e in test_web_security._audit(any_world, "password_expired")] == [
+        str(uid)
+    ] * 2
+    again = _post(admin, f"/users/{uid}/password", {}).json()["temporary_password"]
+    forced = login(any_world.client(), "therapist", again)  # still a new password first
+    assert forced.get("/patients", headers=JSON).json()["error"]["code"] == (
+        "password_change_required"
+    )
+    changed = _post(
+        forced, "/password", {"current": again, "new": "n3w-pass-1", "repeat": "n3w-pass-1"}
+    )
+    assert changed.status_code == 200
+    with any_world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        assert session.get(User, uid).password_expires_at is None

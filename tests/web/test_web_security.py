@@ -288,6 +288,85 @@ def test_a_nul_byte_is_refused_naming_the_field(any_world: World) -> None:
     assert client.get("/patients", headers=JSON).status_code == 200
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"name=%D0%90%D0%BD%D0%BD%D0%B0&notes=a+b", None),  # Cyrillic, percent-encoded
+        (b"name=%FF%FE", "name"),
+        (b"name=Anna%D0", "name"),  # a character cut in half
+        (b"name=%C0%AF", "name"),  # an overlong form of '/'
+        (b"name=%ED%A0%80", "name"),  # a surrogate
+        (b"a=1&notes=\xd0\x90", "notes"),  # bytes not percent-encoded, even UTF-8 ones
+        (b"na%FFme=x", "na\ufffdme"),  # a name that is not text: named as it reads
+    ],
+)
+def test_a_form_field_that_is_not_utf8_is_named(body: bytes, field: str | None) -> None:
+    from spinecare.clinic.limits import not_utf8_field
+
+    assert not_utf8_field(FORM, body) == field
+
+
+def _multipart(name: bytes, value: bytes, filename: bytes | None = None) -> tuple[str, bytes]:
+    disposition = b'form-data; name="' + name + b'"'
+    if filename is not None:
+        disposition += b'; filename="' + filename + b'"'
+    body = b"--b\r\nContent-Disposition: " + disposition + b"\r\n\r\n" + value + b"\r\n--b--\r\n"
+    return "multipart/form-data; boundary=b", body
+
+
+@pytest.mark.parametrize(
+    ("parts", "field"),
+    [
+        ((b"csrf_token", b"\xd0\x90\xd0\xbd"), None),
+        ((b"csrf_token", b"\xff"), "csrf_token"),
+        ((b"file", b"\xff\xfe binary content is the file's own", b"a.json"), None),
+        ((b"file", b"{}", b"\xffa.json"), "file"),  # the file's name
+    ],
+)
+def test_a_multipart_field_that_is_not_utf8_is_named(
+    parts: tuple[bytes, ...], field: str | None
+) -> None:
+    from spinecare.clinic.limits import not_utf8_field
+
+    assert not_utf8_field(*_multipart(*parts)) == field
+
+
+def test_a_form_field_that_is_not_utf8_is_refused(any_world: World) -> None:
+    """Refused (422 naming the field; the page in the reader's language), never stored
+    with replacement characters; a JSON body that is not UTF-8 is refused as a whole."""
+    from spinecare.store.models import PatientRow
+
+    client = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    token = csrf_of(client, "/login").encode()
+    with _db(any_world).session() as session:
+        before = len(session.scalars(select(PatientRow)).all())
+    sent = b"csrf_token=" + token + b"&name=Anna+%FF%FE&external_id=u-1"
+    r = client.post("/patients", content=sent, headers={**JSON, "content-type": FORM})
+    assert _field(r) == "name"
+    client.cookies.set("spinecare_lang", "ru")
+    page = client.post("/patients", content=sent, headers={**HTML, "content-type": FORM})
+    assert page.status_code == 422 and "UTF-8" in page.text and "введите" in page.text
+    kind, body = _multipart(b"csrf_token", b"\xff" + token)
+    assert _field(
+        client.post("/patients/import", content=body, headers={**JSON, "content-type": kind})
+    ) == ("csrf_token")
+    with _db(any_world).session() as session:
+        assert len(session.scalars(select(PatientRow)).all()) == before
+    good = sent.replace(b"%FF%FE", b"%D0%90")
+    r = client.post("/patients", content=good, headers={**JSON, "content-type": FORM})
+    assert r.status_code == 201 and r.json()["name"] == "Anna \u0410"
+    bundle = b'{"resourceType": "Bundle", "x": "\xff"}'
+    for path in ("/api/screen", "/api/plan"):
+        r = client.post(path, content=bundle, headers=JSON)
+        assert r.status_code == 400 and "UTF-8" in r.json()["error"]["message"]
+    fhir = {**JSON, "content-type": "application/fhir+json"}
+    r = client.post("/fhir/Patient/$massage-screening", content=bundle, headers=fhir)
+    assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"
+
+
 # ---------------------------------------------------------------------------------------
 # The audit log: lists, refusals, unknown names
 
@@ -297,8 +376,17 @@ def test_list_pages_and_refusals_are_recorded(any_world: World) -> None:
     staff = login(world.client(), "therapist", PASSWORDS["therapist"])
     assert staff.get("/patients", headers=HTML).status_code == 200
     assert staff.get("/reviews", headers=HTML).status_code == 200
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    assert admin.get("/users", headers=HTML).status_code == 200
     lists = {(e.username, e.entity) for e in _audit(world, "list")}
     assert ("therapist", "patient") in lists and ("therapist", "course") in lists
+    assert ("admin", "user") in lists  # the users page names the linked patients
+    linked = next(u for u in admin.get("/users", headers=JSON).json()["users"] if u["patient_id"])
+    assert admin.get(f"/users/{linked['id']}", headers=HTML).status_code == 200
+    opened = [e for e in _audit(world, "read") if e.entity == "user"]
+    assert [(e.username, e.entity_id, e.patient_id) for e in opened] == [
+        ("admin", str(linked["id"]), linked["patient_id"])
+    ]
     assert staff.get(f"/patients/{world.other_patient}", headers=JSON).status_code == 404
     patient = login(world.client(), "patient", PASSWORDS["patient"])
     assert patient.get(f"/patients/{world.demo_patient}", headers=JSON).status_code == 403
