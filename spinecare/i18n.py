@@ -44,6 +44,7 @@ __all__ = [
     "gettext",
     "is_language",
     "language_codes",
+    "language_of",
     "languages",
     "quantity",
     "translate",
@@ -78,6 +79,14 @@ def languages() -> dict[str, str]:
 
 def is_language(lang: str | None) -> bool:
     return bool(lang) and lang in language_codes()
+
+
+def language_of(lang: str | None) -> str | None:
+    """The app's language a code (``ru``, ``RU-ru``) names, or None."""
+    if not lang:
+        return None
+    code = lang.strip().lower()[:2]
+    return code if code in language_codes() else None
 
 
 @cache

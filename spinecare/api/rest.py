@@ -30,6 +30,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.clinic.models import (
+    CurrentUser,
     ErrorOut,
     PatientDetailOut,
     PatientPageOut,
@@ -180,7 +181,7 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
     return StarletteHTTPException(401, message, headers={"WWW-Authenticate": header})
 
 
-def _caller(request: Request, session: Any) -> Any:
+def _caller(request: Request, session: Any) -> CurrentUser:
     """The user behind the request: a Bearer API token, else the web login cookie."""
     from spinecare.clinic.accounts import (
         SESSION_COOKIE,
@@ -221,7 +222,7 @@ def _caller(request: Request, session: Any) -> Any:
 
 
 @contextmanager
-def _clinic_session(request: Request) -> Iterator[tuple[Any, Any, Any]]:
+def _clinic_session(request: Request) -> Iterator[tuple[Any, Any, CurrentUser]]:
     """(web state, database session, acting user); commits the audit entries on success."""
     web = _web(request)
     with web.db.session() as session:

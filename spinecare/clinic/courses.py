@@ -30,6 +30,7 @@ from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import (
     CourseOut,
     CourseSummaryOut,
+    CurrentUser,
     DiaryEntryOut,
     HomeStepOut,
     PatientOut,
@@ -37,6 +38,7 @@ from spinecare.clinic.models import (
 )
 from spinecare.clinic.patients import now, physicians, screen_patient
 from spinecare.clinic.permissions import (
+    acting,
     check_course,
     check_patient,
     check_review_queue,
@@ -149,9 +151,15 @@ def _course_row(
 
 
 def get_course(
-    session: DbSession, user: User, course_id: int, *, write: bool = False, audit_as: str = "read"
+    session: DbSession,
+    who: CurrentUser,
+    course_id: int,
+    *,
+    write: bool = False,
+    audit_as: str = "read",
 ) -> CourseOut:
     """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
+    user = acting(session, who)
     return _out(_course_row(session, user, course_id, write=write, audit_as=audit_as))
 
 
@@ -179,8 +187,9 @@ def course_people(session: DbSession, course: CourseOut) -> CoursePeople:
     )
 
 
-def latest_course_id(session: DbSession, user: User) -> int | None:
+def latest_course_id(session: DbSession, who: CurrentUser) -> int | None:
     """The newest course of the patient ``user`` is (None for other roles, or no course)."""
+    user = acting(session, who)
     if user.role != "patient" or user.patient_id is None:
         return None
     return session.scalar(
@@ -224,8 +233,9 @@ def _review_item(row: CourseRow, patient: PatientRow) -> ReviewItemOut:
     )
 
 
-def paused_courses(session: DbSession, user: User) -> list[ReviewItemOut]:
+def paused_courses(session: DbSession, who: CurrentUser) -> list[ReviewItemOut]:
     """Courses a stop rule paused: the physician's own; staff see the clinic's."""
+    user = acting(session, who)
     query = (
         select(CourseRow, PatientRow)
         .join(PatientRow, PatientRow.id == CourseRow.patient_id)
@@ -311,7 +321,7 @@ def _earlier(session: DbSession, row: CourseRow) -> list[Session]:
 
 def start(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     kb: KB,
     *,
@@ -325,6 +335,7 @@ def start(
 
     ``values`` holds the library's keyword arguments (``sessions``, ``sessions_per_week``,
     ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``)."""
+    user = acting(session, who)
     patient = check_patient(session, user, patient_id, write=True)
     errors: dict[str, str] = {}
     if start_day < today:
@@ -347,7 +358,7 @@ def start(
         doctor_id = doctors[0].id if len(doctors) == 1 else None
     if errors:
         raise FormError(errors)
-    ps = screen_patient(session, user, patient_id, kb, today)
+    ps = screen_patient(session, who, patient_id, kb, today)
     problem = lib.not_startable(ps.plan)
     if problem is not None:  # the page lists the plan's reasons
         raise FormError({"plan": problem})
@@ -421,7 +432,7 @@ def _symptoms(kb: KB, facts: PatientRecord | None) -> dict[str, bool]:
 
 def check_day(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     day: date,
@@ -432,6 +443,7 @@ def check_day(
 
     A new neurological symptom answered yes fires the stop rule: the course pauses and
     goes to the physician (saved at once), whatever the verdict."""
+    user = acting(session, who)
     row, check, events = _check_day(session, user, course_id, kb, day, facts, lang)
     return _out(row), check, events
 
@@ -494,7 +506,7 @@ def _store_facts(
 
 def record_session(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     *,
@@ -511,6 +523,7 @@ def record_session(
 ) -> tuple[CourseOut, CourseSession, list[StopEvent]]:
     """Re-screen the day (refused with :class:`SessionBlocked` when it blocks), store the
     day's facts as an intake, record the session, and apply the stop rules."""
+    user = acting(session, who)
     row, check, events = _check_day(session, user, course_id, kb, day, facts, lang)
     if not check.may_start:
         if events:
@@ -582,8 +595,11 @@ def record_session(
 # Physician review, completion
 
 
-def resume(session: DbSession, user: User, course_id: int, *, note: str, day: date) -> CourseOut:
+def resume(
+    session: DbSession, who: CurrentUser, course_id: int, *, note: str, day: date
+) -> CourseOut:
     """The course's physician lets a paused course go on (a note is required)."""
+    user = acting(session, who)
     row = check_course(session, user, course_id, "resume")
     course = _course(row)
     if len(note) > 2000:
@@ -598,8 +614,9 @@ def resume(session: DbSession, user: User, course_id: int, *, note: str, day: da
     return _out(row)
 
 
-def complete(session: DbSession, user: User, course_id: int, *, day: date) -> CourseOut:
+def complete(session: DbSession, who: CurrentUser, course_id: int, *, day: date) -> CourseOut:
     """End the course (staff, or the course's physician)."""
+    user = acting(session, who)
     row = check_course(session, user, course_id, "end")
     course = _course(row)
     if course.status == "completed":
@@ -668,7 +685,7 @@ def _store_home_steps(
 
 def set_home_program(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     *,
@@ -680,6 +697,7 @@ def set_home_program(
 ) -> CourseOut:
     """Mark the steps taught per zone (KB step ids), minutes a day (KB range, else a
     reason) and times a day (1-3)."""
+    user = acting(session, who)
     row = _course_row(session, user, course_id, write=True, audit_as="read")
     course = _course(row)
     if course.status == "completed":
@@ -781,7 +799,7 @@ def _diary_numbers(
 
 def add_diary_entry(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     *,
@@ -797,6 +815,7 @@ def add_diary_entry(
 ) -> DiaryResult:
     """The patient records a day of the home routine. The same ``key`` sent again (an
     offline retry) returns the stored entry instead of a second one."""
+    user = acting(session, who)
     row = check_course(session, user, course_id, "diary")
     key = key.strip()
     errors: dict[str, str] = {}

@@ -22,6 +22,7 @@ __all__ = [
     "ClearanceRequestOut",
     "CourseOut",
     "CourseSummaryOut",
+    "CurrentUser",
     "DiaryEntryOut",
     "ErrorOut",
     "FindingOut",
@@ -244,6 +245,24 @@ class PhysicianOut(_Rows):
 
     id: int
     full_name: str
+
+
+class CurrentUser(_Out):
+    """The signed-in user, as the adapters hold them for one request (from the login
+    cookie, an API token or the command line) and hand them back to each use case, which
+    reads the account again from the database before it decides anything."""
+
+    id: int
+    clinic_id: int
+    username: str
+    full_name: str
+    role: str
+    patient_id: int | None = None
+    language: str = Field(
+        description="The interface language: the account's own choice, "
+        "else (a patient's account) their record's, else the source language."
+    )
+    must_change_password: bool = False
 
 
 class UserOut(_Rows):

@@ -28,6 +28,7 @@ from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import (
     ClearanceQueueItemOut,
     ClearanceRequestOut,
+    CurrentUser,
     IntakeOut,
     IntakeRecordOut,
     PatientDetailOut,
@@ -40,6 +41,7 @@ from spinecare.clinic.models import (
 )
 from spinecare.clinic.permissions import (
     STAFF,
+    acting,
     check_clearance_queue,
     check_clearance_request,
     check_may_decide,
@@ -125,7 +127,7 @@ def _patient_row(
 
 def get_patient(
     session: Session,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     *,
     write: bool = False,
@@ -133,6 +135,7 @@ def get_patient(
 ) -> PatientOut:
     """The patient if ``user`` may see it (and change it, with ``write``); the read is
     audited as ``audit_as`` (None: not at all, the use case that follows records it)."""
+    user = acting(session, who)
     return PatientOut.model_validate(
         _patient_row(session, user, patient_id, write=write, audit_as=audit_as)
     )
@@ -170,18 +173,19 @@ def _patient_rows(
 
 
 def list_patients(
-    session: Session, user: User, *, q: str | None = None, limit: int = 50, offset: int = 0
+    session: Session, who: CurrentUser, *, q: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[PatientOut], int]:
-    """The patients ``user`` may see, by name, with the total; ``q`` finds a part of the
+    """The patients ``who`` may see, by name, with the total; ``q`` finds a part of the
     name in any script and case, the patient id, a phone or a birth date
     (:mod:`spinecare.store.search`)."""
+    user = acting(session, who)
     rows, total = _patient_rows(session, user, q=q, limit=limit, offset=offset)
     return [PatientOut.model_validate(p) for p in rows], total
 
 
 def patient_page(
     session: Session,
-    user: User,
+    who: CurrentUser,
     kb: KB,
     as_of: date,
     *,
@@ -190,6 +194,7 @@ def patient_page(
     offset: int = 0,
 ) -> PatientPageOut:
     """One page of the patients ``user`` may see, each with its verdict on ``as_of``."""
+    user = acting(session, who)
     rows, total = _patient_rows(session, user, q=q, limit=limit, offset=offset)
     screenings = screen_patients(session, rows, kb, as_of)
     items = [
@@ -210,11 +215,11 @@ def patient_page(
     )
 
 
-def patient_detail(session: Session, user: User, patient_id: int) -> PatientDetailOut:
-    """What the patient page shows, if ``user`` may see the patient (the read is audited)."""
+def patient_detail(session: Session, who: CurrentUser, patient_id: int) -> PatientDetailOut:
+    """What the patient page shows, if ``who`` may see the patient (the read is audited)."""
     from spinecare.clinic.courses import course_summaries
 
-    patient = get_patient(session, user, patient_id)
+    patient = get_patient(session, who, patient_id)
     return PatientDetailOut(
         patient=patient,
         intakes=intakes_of(session, patient.id),
@@ -344,7 +349,8 @@ def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | N
     return session.scalar(query) is not None
 
 
-def create_patient(session: Session, user: User, data: PatientInput) -> PatientOut:
+def create_patient(session: Session, who: CurrentUser, data: PatientInput) -> PatientOut:
+    user = acting(session, who)
     check_staff(user, "create_patient")
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
@@ -374,9 +380,10 @@ def create_patient(session: Session, user: User, data: PatientInput) -> PatientO
 
 
 def update_patient(
-    session: Session, user: User, patient_id: int, data: PatientInput, version: int
+    session: Session, who: CurrentUser, patient_id: int, data: PatientInput, version: int
 ) -> PatientOut:
     """Save changed details if ``version`` is still the stored one, else VersionConflict."""
+    user = acting(session, who)
     patient = _patient_row(session, user, patient_id, write=True, audit_as=None)
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
@@ -428,9 +435,10 @@ class IntakeView:
     facts: PatientRecord
 
 
-def get_intake(session: Session, user: User, patient_id: int, intake_id: int) -> IntakeView:
+def get_intake(session: Session, who: CurrentUser, patient_id: int, intake_id: int) -> IntakeView:
     """One past intake of the patient, if ``user`` may see the patient (the read is
     audited): the intake, the facts it brought, and the full name of who recorded it."""
+    user = acting(session, who)
     patient = _patient_row(session, user, patient_id)
     intake = session.get(Intake, intake_id)
     if intake is None or intake.patient_id != patient.id:
@@ -465,7 +473,7 @@ def read_import(raw: bytes, name: str, kb: KB) -> tuple[PatientRecord, list[tupl
 
 def import_record(
     session: Session,
-    user: User,
+    who: CurrentUser,
     record: PatientRecord,
     *,
     label: str,
@@ -483,6 +491,7 @@ def import_record(
     ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
     (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
     EHR link to this patient."""
+    user = acting(session, who)
     check_staff(user, "import_record")
     if kb is not None and record.coded_observations:
         from dataclasses import replace
@@ -540,7 +549,7 @@ def import_record(
 
 def add_intake(
     session: Session,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     facts: PatientRecord,
     day: date,
@@ -548,6 +557,7 @@ def add_intake(
     version: int | None = None,
 ) -> IntakeOut:
     """Record one intake (vitals, pain, answers, conditions, medications) for the patient."""
+    user = acting(session, who)
     patient = _patient_row(session, user, patient_id, write=True, audit_as=None)
     if version is not None and patient.version != version:
         raise VersionConflict(
@@ -614,9 +624,10 @@ class PatientScreening:
 
 
 def screen_patient(
-    session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+    session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> PatientScreening:
     """The patient's screening and plan on ``as_of``, from the stored rows."""
+    user = acting(session, who)
     patient = _patient_row(session, user, patient_id, audit_as=None)
     record = record_of(session, patient)
     screening = screen_record(record, kb, as_of, lang)
@@ -634,10 +645,10 @@ def screen_patient(
 
 
 def patient_screening(
-    session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+    session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> tuple[ScreeningOut, PlanOut]:
     """The stored patient's screening and plan (:meth:`PatientScreening.out`)."""
-    return screen_patient(session, user, patient_id, kb, as_of, lang).out()
+    return screen_patient(session, who, patient_id, kb, as_of, lang).out()
 
 
 def screen_patients(
@@ -680,7 +691,7 @@ def clearable(screening: Screening) -> list[str]:
 
 def request_clearance(
     session: Session,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     *,
     physician_id: int | None,
@@ -690,6 +701,7 @@ def request_clearance(
     as_of: date,
 ) -> ClearanceRequestOut:
     """Send the named findings to a physician of the clinic."""
+    user = acting(session, who)
     patient = _patient_row(session, user, patient_id, write=True, audit_as=None)
     errors: dict[str, str] = {}
     doctor = session.get(User, physician_id) if physician_id else None
@@ -739,9 +751,10 @@ def request_clearance(
 
 
 def clearance_queue(
-    session: Session, user: User, status: str | None = "open"
+    session: Session, who: CurrentUser, status: str | None = "open"
 ) -> list[ClearanceQueueItemOut]:
     """A physician's requests (staff: the clinic's), newest first."""
+    user = acting(session, who)
     query = (
         select(ClearanceRequest, PatientRow)
         .join(PatientRow, PatientRow.id == ClearanceRequest.patient_id)
@@ -771,8 +784,11 @@ def requests_of(session: Session, patient_id: int) -> list[ClearanceRequestOut]:
     return [ClearanceRequestOut.model_validate(r) for r in rows]
 
 
-def get_clearance_request(session: Session, user: User, request_id: int) -> ClearanceRequestOut:
+def get_clearance_request(
+    session: Session, who: CurrentUser, request_id: int
+) -> ClearanceRequestOut:
     """The request if ``user`` may see it (the addressed physician, the clinic's staff)."""
+    user = acting(session, who)
     return ClearanceRequestOut.model_validate(check_clearance_request(session, user, request_id))
 
 
@@ -781,7 +797,7 @@ DECISIONS = ("cleared", "declined")
 
 def decide_clearance(
     session: Session,
-    user: User,
+    who: CurrentUser,
     request_id: int,
     *,
     decision: str,
@@ -790,6 +806,7 @@ def decide_clearance(
     day: date | None = None,
 ) -> ClearanceRequestOut:
     """The addressed physician clears or declines; adds a Clearance naming the concepts."""
+    user = acting(session, who)
     req = check_may_decide(session, user, request_id)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:

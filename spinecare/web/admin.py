@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from spinecare.clinic import FormError
 from spinecare.clinic import users as accounts
-from spinecare.clinic.accounts import User
 from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
 from spinecare.clinic.audit_log import patients_found as audit_patients
 from spinecare.clinic.limits import MAX_ID
-from spinecare.clinic.models import UserOut
+from spinecare.clinic.models import CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
 from spinecare.web.deps import (
@@ -240,7 +239,7 @@ class _AuditRequest:
 
 def _audit_request(
     session: Session,
-    admin: User,
+    admin: CurrentUser,
     *,
     user: str | None,
     action: str | None,
@@ -430,7 +429,7 @@ def _cell(value: object) -> str:
     return text
 
 
-def _users_context(session: Session, admin: User) -> dict[str, object]:
+def _users_context(session: Session, admin: CurrentUser) -> dict[str, object]:
     names = accounts.clinic_patient_names(session, admin)
     return {
         "users": [u.model_dump(mode="json") for u in accounts.clinic_users(session, admin)],
@@ -482,7 +481,7 @@ def _user_create(request: Request, fields: dict[str, str]) -> Response:
 def _user_page(
     request: Request,
     session: Session,
-    admin: User,
+    admin: CurrentUser,
     user: UserOut,
     *,
     values: dict[str, str] | None = None,

@@ -19,7 +19,8 @@ from markupsafe import Markup
 from spinecare.clinic import AccessDenied, FormError, VersionConflict
 from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
-from spinecare.clinic.accounts import User, set_language
+from spinecare.clinic.accounts import set_language
+from spinecare.clinic.models import CurrentUser
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
 from spinecare.messages import N_
@@ -111,7 +112,7 @@ async def choose_language(request: Request) -> Response:
     with db_session(request) as session:
         user = optional_user(request, session)
         if user is not None:
-            set_language(user, lang)
+            set_language(session, user, lang)
     target = safe_next(fields.get("next")) or "/"
     response: Response = (
         JSONResponse({"language": lang})
@@ -127,7 +128,7 @@ async def choose_language(request: Request) -> Response:
 
 
 def _new_course_view(
-    request: Request, session: Any, user: User, patient_id: int, values: dict[str, Any]
+    request: Request, session: Any, user: CurrentUser, patient_id: int, values: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
     ps = service.screen_patient(session, user, patient_id, kb, date.today(), lang)
@@ -277,7 +278,7 @@ async def course_start(request: Request, patient_id: int) -> Response:
 
 
 def _course_view(
-    request: Request, session: Any, user: User, course_id: int
+    request: Request, session: Any, user: CurrentUser, course_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
     row = store.get_course(session, user, course_id)
@@ -363,7 +364,7 @@ def _day_facts(fields: dict[str, str], kb: KB) -> tuple[date, PatientRecord]:
 def _session_context(
     request: Request,
     session: Any,
-    user: User,
+    user: CurrentUser,
     course_id: int,
     fields: dict[str, str],
     check: Any,
@@ -488,7 +489,7 @@ async def course_resume(request: Request, course_id: int) -> Response:
     return RedirectResponse(f"/courses/{course_id}", status_code=303)
 
 
-def _confirm_end(request: Request, session: Any, user: User, course_id: int) -> Response:
+def _confirm_end(request: Request, session: Any, user: CurrentUser, course_id: int) -> Response:
     """The confirmation step before a course ends (ending cannot be undone)."""
     context, _ = _course_view(request, session, user, course_id)
     data = {
@@ -566,7 +567,7 @@ async def home_program_save(request: Request, course_id: int) -> Response:
 
 
 def progress_view(
-    session: Any, user: User, course_id: int, kb: KB, lang: str, as_of: date | None = None
+    session: Any, user: CurrentUser, course_id: int, kb: KB, lang: str, as_of: date | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     row = store.get_course(session, user, course_id)
     course = store.course_of(row)
@@ -602,7 +603,7 @@ def progress_page(request: Request, course_id: int) -> Response:
 
 
 def _home_view(
-    request: Request, session: Any, user: User, course_id: int
+    request: Request, session: Any, user: CurrentUser, course_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
     row = store.get_course(session, user, course_id)

@@ -1,9 +1,10 @@
-"""No store row leaves the clinic layer: every clinic function the adapters (the web
-pages, ``/api/``, the CLI) call declares what it returns, and no part of that (a list's
-items, a tuple's parts, a dataclass's or a model's fields) is an ORM class of
-:mod:`spinecare.store.models`. The one exception is the acting user: the adapters get it
-once per request (from the login cookie or an API token) and hand it back to the use
-cases. The web tests check the same at run time on every page
+"""No store row crosses the clinic layer's boundary: every clinic function the adapters
+(the web pages, ``/api/``, the CLI) call declares what it takes and returns, and no part
+of that (a list's items, a tuple's parts, a dataclass's or a model's fields) is an ORM
+class of :mod:`spinecare.store.models`. The acting user too is a model
+(:class:`~spinecare.clinic.models.CurrentUser`): the adapters get it once per request
+(from the login cookie or an API token) and hand it back to the use cases, which read
+the account again. The web tests check the same at run time on every page
 (``tests/web/conftest.py``)."""
 
 from __future__ import annotations
@@ -21,19 +22,10 @@ import pytest
 from pydantic import BaseModel
 
 import spinecare
-from spinecare.store.models import Base, CourseRow, PatientRow, User
+from spinecare.store.models import Base, CourseRow, PatientRow
 
 PACKAGE = Path(spinecare.__file__).parent
 ADAPTERS = ("web", "api", "commands")
-ACTING_USER = frozenset(
-    {
-        "spinecare.clinic.accounts.user_for_token",
-        "spinecare.clinic.logins.sign_in",
-        "spinecare.clinic.tokens.token_user",
-        "spinecare.clinic.users.active_user",
-    }
-)
-"""Functions that answer the acting user (a :class:`User`), who acts in the next call."""
 
 
 def _adapter_files() -> list[Path]:
@@ -99,9 +91,7 @@ def _rows_in(tp: Any, seen: set[int]) -> list[str]:
 
 
 USED = _used()
-FUNCTIONS = sorted(
-    name for name, obj in USED.items() if inspect.isfunction(obj) and name not in ACTING_USER
-)
+FUNCTIONS = sorted(name for name, obj in USED.items() if inspect.isfunction(obj))
 
 
 def test_the_adapters_use_the_clinic() -> None:
@@ -111,15 +101,9 @@ def test_the_adapters_use_the_clinic() -> None:
         "spinecare.clinic.courses.get_course",
         "spinecare.clinic.users.clinic_user",
         "spinecare.clinic.patients.screen_patient",
+        "spinecare.clinic.accounts.user_for_token",
+        "spinecare.clinic.logins.sign_in",
     } <= set(FUNCTIONS)
-
-
-@pytest.mark.parametrize("name", sorted(ACTING_USER))
-def test_only_the_acting_user_is_a_row(name: str) -> None:
-    """Each exception is still used by an adapter and answers the acting user, no more."""
-    assert name in USED, f"{name} is no longer used by an adapter: drop it from ACTING_USER"
-    returned = typing.get_type_hints(USED[name])["return"]
-    assert set(_rows_in(returned, set())) == {"User"}
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -129,9 +113,17 @@ def test_no_store_row_leaves_the_clinic(name: str) -> None:
     assert _rows_in(hints["return"], set()) == [], f"{name} hands a store row to an adapter"
 
 
-def test_no_adapter_takes_an_orm_class_but_the_acting_user() -> None:
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_no_store_row_enters_the_clinic(name: str) -> None:
+    """What an adapter passes (the acting user included) is a model, never a row."""
+    hints = typing.get_type_hints(USED[name])
+    taken = [r for key, tp in hints.items() if key != "return" for r in _rows_in(tp, set())]
+    assert taken == [], f"{name} takes a store row from an adapter"
+
+
+def test_no_adapter_uses_an_orm_class() -> None:
     classes = {n for n, o in USED.items() if isinstance(o, type) and issubclass(o, Base)}
-    assert classes <= {f"{User.__module__}.{User.__qualname__}"}
+    assert classes == set()
 
 
 @dataclasses.dataclass

@@ -19,8 +19,8 @@ def _open(target):
 
 def _people(session):
     """Clinic A (an admin, a therapist, a physician, a patient with an account) and
-    clinic B (an admin, a patient)."""
-    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+    clinic B (an admin, a patient): the accounts as the adapters hold the signed-in user."""
+    from spinecare.clinic.accounts import create_user, current_user, get_or_create_clinic
     from spinecare.clinic.patients import now
     from spinecare.store.models import PatientRow
 
@@ -40,7 +40,7 @@ def _people(session):
     session.flush()
 
     def user(clinic, username, role, patient=None):
-        return create_user(
+        row = create_user(
             session,
             clinic=clinic,
             username=username,
@@ -48,6 +48,7 @@ def _people(session):
             role=role,
             patient=patient,
         )
+        return current_user(session, row)
 
     return {
         "boss": user(a, "boss", "admin"),
@@ -306,6 +307,7 @@ def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, chan
 
     from spinecare.clinic import AccessDenied, FormError
     from spinecare.clinic import users as accounts
+    from spinecare.clinic.accounts import current_user
     from spinecare.store.models import User
 
     db = _open(db_target)
@@ -324,7 +326,7 @@ def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, chan
         def take(actor_id: int, target_id: int) -> None:
             try:
                 with db.session() as session:
-                    actor = session.get(User, actor_id)
+                    actor = current_user(session, session.get(User, actor_id))
                     target = accounts.clinic_user(session, actor, target_id)
                     both_loaded.wait()  # both have read the other as an administrator
                     if change == "role":
@@ -352,5 +354,34 @@ def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, chan
                 )
             ).all()
             assert len(admins) == 1
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("change", ["role", "active", "patient"])
+def test_the_acting_user_is_read_again_from_the_database(db_target, change) -> None:
+    """What an adapter holds of the signed-in user is not what the use case decides by:
+    a role taken away, an account deactivated or a patient record unlinked since the
+    sign-in counts at once."""
+    from spinecare.clinic import AccessDenied
+    from spinecare.clinic.patients import get_patient
+    from spinecare.store.models import User
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            p = _people(session)
+            who = p["alla"] if change == "patient" else p["anna"]
+            assert get_patient(session, who, p["pa"].id).name == "Alla Ivanova"
+            row = session.get(User, who.id)
+            if change == "role":
+                row.role = "physician"  # refers nobody, reviews nothing
+            elif change == "active":
+                row.active = False
+            else:
+                row.patient_id = None
+            session.flush()
+            with pytest.raises(AccessDenied):
+                get_patient(session, who, p["pa"].id)
     finally:
         db.dispose()

@@ -15,12 +15,14 @@ def _open(target, **kwargs):
 
 
 def _staff(session):
-    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+    """A therapist of the clinic, as the adapters hold the signed-in user."""
+    from spinecare.clinic.accounts import create_user, current_user, get_or_create_clinic
 
     clinic = get_or_create_clinic(session, "Clinic A")
-    return create_user(
+    row = create_user(
         session, clinic=clinic, username="anna", password="password-1", role="therapist"
     )
+    return current_user(session, row)
 
 
 PEOPLE = [
@@ -46,11 +48,12 @@ def clinic(db_target):
 
 
 def _names(db, q):
+    from spinecare.clinic.accounts import current_user
     from spinecare.clinic.patients import list_patients
     from spinecare.store.models import User
 
     with db.session() as session:
-        user = session.query(User).filter_by(username="anna").one()
+        user = current_user(session, session.query(User).filter_by(username="anna").one())
         rows, total = list_patients(session, user, q=q)
         assert total == len(rows)
         return sorted(r.name for r in rows)

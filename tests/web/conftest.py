@@ -159,8 +159,8 @@ def _rows_in(value: object, where: str, seen: set[int]) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _no_store_rows_on_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every page a web test renders is given plain models, never a store row: only the
-    acting user (``user``, whom the page header names) is one (see
+    """Every page a web test renders is given plain models, never a store row, the acting
+    user (``user``, whom the page header names) included (see
     ``tests/store/test_clinic_boundary.py`` for the same check on the clinic's
     functions)."""
     from spinecare.web.deps import TEMPLATES
@@ -168,7 +168,7 @@ def _no_store_rows_on_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     original = TEMPLATES.TemplateResponse
 
     def checked(request: object, name: str, context: dict[str, object], **kw: object) -> object:
-        shown = {k: v for k, v in context.items() if k not in ("user", "request")}
+        shown = {k: v for k, v in context.items() if k != "request"}
         rows = _rows_in(shown, "context", set())
         assert not rows, f"{name} was given store rows: {rows}"
         return original(request, name, context, **kw)  # type: ignore[arg-type]
