@@ -44,6 +44,7 @@ __all__ = [
     "gettext",
     "is_language",
     "language_codes",
+    "language_of",
     "languages",
     "quantity",
     "translate",
@@ -100,6 +101,14 @@ def accepted_language(header: str | None) -> str | None:
         if quality > 0 and is_language(code):
             ranked.append((-quality, position, code))
     return min(ranked)[2] if ranked else None
+
+
+def language_of(lang: str | None) -> str | None:
+    """The app's language a code (``ru``, ``RU-ru``) names, or None."""
+    if not lang:
+        return None
+    code = lang.strip().lower()[:2]
+    return code if code in language_codes() else None
 
 
 @cache

@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.api.errors import REQUEST_BODY
 from spinecare.clinic.models import (
+    CurrentUser,
     ErrorOut,
     PatientDetailOut,
     PatientPageOut,
@@ -181,7 +182,7 @@ def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPExcept
     return StarletteHTTPException(401, message, headers={"WWW-Authenticate": header})
 
 
-def _caller(request: Request, session: Any) -> Any:
+def _caller(request: Request, session: Any) -> CurrentUser:
     """The user behind the request: a Bearer API token, else the web login cookie."""
     from spinecare.clinic.accounts import (
         SESSION_COOKIE,
@@ -222,7 +223,7 @@ def _caller(request: Request, session: Any) -> Any:
 
 
 @contextmanager
-def _clinic_session(request: Request) -> Iterator[tuple[Any, Any, Any]]:
+def _clinic_session(request: Request) -> Iterator[tuple[Any, Any, CurrentUser]]:
     """(web state, database session, acting user); commits the audit entries on success."""
     web = _web(request)
     with web.db.session() as session:

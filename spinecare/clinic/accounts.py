@@ -16,20 +16,18 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.audit import record as audit
-from spinecare.i18n import is_language, languages
+from spinecare.clinic.models import CurrentUser
+from spinecare.clinic.permissions import acting
+from spinecare.i18n import SOURCE_LANGUAGE, is_language, language_of, languages
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
-
-# ``User`` is named here too: the adapters hold the acting user as the clinic hands it to
-# them (its id, role, clinic and patient) and pass it back to the use cases.
 
 __all__ = [
     "SESSION_COOKIE",
     "SESSION_HOURS",
     "PasswordChangeRequired",
     "PasswordExpired",
-    "User",
     "authenticate",
     "burn_password_work",
     "change_password",
@@ -38,6 +36,7 @@ __all__ = [
     "cookie_token",
     "cookie_value",
     "create_user",
+    "current_user",
     "end_session",
     "get_or_create_clinic",
     "hash_password",
@@ -187,7 +186,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, user: User) -> str:
+def start_session(session: Session, user: CurrentUser) -> str:
     """A new login session; returns the token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     moment = now()
@@ -203,12 +202,28 @@ def start_session(session: Session, user: User) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def user_for_token(session: Session, token: str) -> CurrentUser | None:
+    """The active user of a live login session (or API token), else None."""
     row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
     if row is None or _aware(row.expires_at) <= now():
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return current_user(session, user) if user is not None and user.active else None
+
+
+def current_user(session: Session, user: User) -> CurrentUser:
+    """``user`` as the adapters hold the signed-in user, with their interface language."""
+    language = language_of(user.language) or language_of(own_record_language(session, user))
+    return CurrentUser(
+        id=user.id,
+        clinic_id=user.clinic_id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        patient_id=user.patient_id,
+        language=language or SOURCE_LANGUAGE,
+        must_change_password=bool(user.must_change_password),
+    )
 
 
 class PasswordChangeRequired(AccessDenied):
@@ -217,7 +232,7 @@ class PasswordChangeRequired(AccessDenied):
     code = "password_change_required"
 
 
-def check_password_chosen(user: User) -> None:
+def check_password_chosen(user: CurrentUser) -> None:
     """Refuse every use of an account whose one-time password has not been replaced yet
     (the REST API too, so that the forced change cannot be gone around)."""
     if user.must_change_password:
@@ -259,7 +274,7 @@ def end_session(session: Session, token: str) -> None:
 # Administration of users (the clinic's admin) and the user's own password
 
 
-def clinic_name(session: Session, user: User) -> str:
+def clinic_name(session: Session, user: CurrentUser) -> str:
     """The name of the clinic ``user`` works in (or is a patient of)."""
     clinic = session.get(Clinic, user.clinic_id)
     return clinic.name if clinic else ""
@@ -273,11 +288,11 @@ def own_record_language(session: Session, user: User) -> str | None:
     return patient.language if patient else None
 
 
-def set_language(user: User, language: str) -> None:
+def set_language(session: Session, who: CurrentUser, language: str) -> None:
     """The user's own interface language (a language code the app has)."""
     if not is_language(language):
         raise FormError({"language": Message("one of %(choices)s", choices=", ".join(languages()))})
-    user.language = language
+    acting(session, who).language = language
 
 
 def _password_problem(password: str) -> str | None:

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.audit import record as audit
+from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.patients import search_condition
-from spinecare.clinic.permissions import check_admin
+from spinecare.clinic.permissions import acting, check_admin
 from spinecare.store.audit import AuditFilter, audit_actions, entry_json, iter_audit, list_audit
 from spinecare.store.models import PatientRow, User
 
@@ -56,8 +57,9 @@ def _names(session: Session, clinic_id: int) -> AuditNames:
     )
 
 
-def patients_found(session: Session, admin: User, query: str) -> list[int]:
+def patients_found(session: Session, who: CurrentUser, query: str) -> list[int]:
     """The ids of the clinic's patients a patient search finds (name, id, phone, birth)."""
+    admin = acting(session, who)
     check_admin(admin)
     return list(
         session.scalars(
@@ -68,9 +70,10 @@ def patients_found(session: Session, admin: User, query: str) -> list[int]:
     )
 
 
-def log_page(session: Session, admin: User, flt: AuditFilter, *, detail: str) -> AuditPage:
+def log_page(session: Session, who: CurrentUser, flt: AuditFilter, *, detail: str) -> AuditPage:
     """One page of the clinic's log (``flt.limit``, ``flt.offset``), newest first; the
     reading is recorded with ``detail`` (the filters)."""
+    admin = acting(session, who)
     check_admin(admin)
     rows, total = list_audit(session, admin.clinic_id, flt)
     page = AuditPage(
@@ -84,10 +87,11 @@ def log_page(session: Session, admin: User, flt: AuditFilter, *, detail: str) ->
 
 
 def export_entries(
-    session: Session, admin: User, flt: AuditFilter, *, detail: str
+    session: Session, who: CurrentUser, flt: AuditFilter, *, detail: str
 ) -> tuple[AuditNames, Iterator[dict[str, Any]]]:
     """Every entry ``flt`` matches, newest first, read in batches; the export is recorded
     with ``detail`` (written when the session commits, after the entries are read)."""
+    admin = acting(session, who)
     check_admin(admin)
     names = _names(session, admin.clinic_id)
     audit(session, admin, "export", "audit_log", None, detail=detail)

@@ -27,9 +27,23 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
-from spinecare.clinic.models import PatientOut
-from spinecare.clinic.patients import get_patient, now, physicians, screen_patient
-from spinecare.clinic.permissions import check_course, check_review_queue, is_clinic_physician
+from spinecare.clinic.models import (
+    CourseOut,
+    CourseSummaryOut,
+    CurrentUser,
+    DiaryEntryOut,
+    HomeStepOut,
+    PatientOut,
+    ReviewItemOut,
+)
+from spinecare.clinic.patients import now, physicians, screen_patient
+from spinecare.clinic.permissions import (
+    acting,
+    check_course,
+    check_patient,
+    check_review_queue,
+    is_clinic_physician,
+)
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, NotFoundError, SpinecareError
@@ -50,14 +64,15 @@ from spinecare.store.records import record_of, store_record
 
 __all__ = [
     "CoursePeople",
-    "CourseView",
+    "CourseSession",
+    "DiaryResult",
     "SessionBlocked",
     "add_diary_entry",
     "check_day",
     "complete",
-    "course_json",
     "course_of",
     "course_people",
+    "course_summaries",
     "courses_of",
     "diary_of",
     "form_error",
@@ -67,6 +82,7 @@ __all__ = [
     "paused_courses",
     "record_session",
     "resume",
+    "sessions_of",
     "set_home_program",
     "start",
 ]
@@ -102,21 +118,17 @@ def form_error(exc: InputError, default: str = "form") -> FormError:
     return FormError({default: message})
 
 
-def course_of(row: CourseRow) -> Course:
+def course_of(course: CourseOut) -> Course:
+    """The library's course (:class:`spinecare.engine.course.Course`) of a stored one."""
+    return Course.from_json(course.course)
+
+
+def _course(row: CourseRow) -> Course:
     return Course.from_json(row.data)
 
 
-def course_json(row: CourseRow) -> dict[str, Any]:
-    """A course as the pages' JSON twins give it: its columns and the stored course."""
-    return {
-        "id": row.id,
-        "patient_id": row.patient_id,
-        "physician_id": row.physician_id,
-        "status": row.status,
-        "needs_physician": row.needs_physician,
-        "version": row.version,
-        "course": row.data,
-    }
+def _out(row: CourseRow) -> CourseOut:
+    return CourseOut.model_validate(row)
 
 
 def _save(row: CourseRow, course: Course) -> None:
@@ -130,13 +142,25 @@ def _save(row: CourseRow, course: Course) -> None:
 # Visibility
 
 
-def get_course(
+def _course_row(
     session: DbSession, user: User, course_id: int, *, write: bool = False, audit_as: str = "read"
 ) -> CourseRow:
-    """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
     row = check_course(session, user, course_id, "change" if write else "read")
     audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
     return row
+
+
+def get_course(
+    session: DbSession,
+    who: CurrentUser,
+    course_id: int,
+    *,
+    write: bool = False,
+    audit_as: str = "read",
+) -> CourseOut:
+    """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
+    user = acting(session, who)
+    return _out(_course_row(session, user, course_id, write=write, audit_as=audit_as))
 
 
 @dataclass(frozen=True)
@@ -149,13 +173,13 @@ class CoursePeople:
     clinic_name: str
 
 
-def course_people(session: DbSession, row: CourseRow) -> CoursePeople:
+def course_people(session: DbSession, course: CourseOut) -> CoursePeople:
     """The people of a course :func:`get_course` has already let the user see."""
-    patient = session.get(PatientRow, row.patient_id)
+    patient = session.get(PatientRow, course.patient_id)
     if patient is None:  # a course always has its patient (foreign key)
-        raise NotFoundError(f"patient {row.patient_id} not found")
-    physician = session.get(User, row.physician_id) if row.physician_id else None
-    clinic = session.get(Clinic, row.clinic_id)
+        raise NotFoundError(f"patient {course.patient_id} not found")
+    physician = session.get(User, course.physician_id) if course.physician_id else None
+    clinic = session.get(Clinic, patient.clinic_id)
     return CoursePeople(
         PatientOut.model_validate(patient),
         physician.full_name if physician else None,
@@ -163,8 +187,9 @@ def course_people(session: DbSession, row: CourseRow) -> CoursePeople:
     )
 
 
-def latest_course_id(session: DbSession, user: User) -> int | None:
+def latest_course_id(session: DbSession, who: CurrentUser) -> int | None:
     """The newest course of the patient ``user`` is (None for other roles, or no course)."""
+    user = acting(session, who)
     if user.role != "patient" or user.patient_id is None:
         return None
     return session.scalar(
@@ -174,18 +199,43 @@ def latest_course_id(session: DbSession, user: User) -> int | None:
     )
 
 
-def courses_of(session: DbSession, patient: PatientRow) -> list[CourseRow]:
+def _course_rows(session: DbSession, patient_id: int) -> list[CourseRow]:
     return list(
         session.scalars(
             select(CourseRow)
-            .where(CourseRow.patient_id == patient.id)
+            .where(CourseRow.patient_id == patient_id)
             .order_by(CourseRow.id.desc())
         )
     )
 
 
-def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, PatientRow]]:
+def courses_of(session: DbSession, patient_id: int) -> list[CourseOut]:
+    """The patient's courses, newest first (for a patient the caller has already been
+    let see)."""
+    return [_out(r) for r in _course_rows(session, patient_id)]
+
+
+def course_summaries(session: DbSession, patient_id: int) -> list[CourseSummaryOut]:
+    """The patient's courses in one line each, newest first (for a patient the caller has
+    already been let see)."""
+    return [CourseSummaryOut.model_validate(r) for r in _course_rows(session, patient_id)]
+
+
+def _review_item(row: CourseRow, patient: PatientRow) -> ReviewItemOut:
+    events = _course(row).stop_events
+    return ReviewItemOut(
+        id=row.id,
+        patient_name=patient.name,
+        patient_id=patient.id,
+        status=row.status,
+        rules=[e.rule for e in events],
+        last=events[-1].day if events else None,
+    )
+
+
+def paused_courses(session: DbSession, who: CurrentUser) -> list[ReviewItemOut]:
     """Courses a stop rule paused: the physician's own; staff see the clinic's."""
+    user = acting(session, who)
     query = (
         select(CourseRow, PatientRow)
         .join(PatientRow, PatientRow.id == CourseRow.patient_id)
@@ -194,26 +244,45 @@ def paused_courses(session: DbSession, user: User) -> list[tuple[CourseRow, Pati
     check_review_queue(user)
     if user.role == "physician":
         query = query.where(CourseRow.physician_id == user.id)
-    rows = [(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))]
+    rows = [
+        _review_item(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))
+    ]
     audit(session, user, "list", "course", None, detail=f"paused courses: {len(rows)}")
     return rows
 
 
-def sessions_of(session: DbSession, row: CourseRow) -> list[tuple[SessionRow, Session]]:
+@dataclass(frozen=True)
+class CourseSession:
+    """A recorded session of a course: its number in the store and the library's session."""
+
+    id: int
+    session: Session
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, **self.session.to_json()}
+
+
+def sessions_of(session: DbSession, course_id: int) -> list[CourseSession]:
+    """The course's sessions by day (of a course the caller has already been let see)."""
     rows = session.scalars(
         select(SessionRow)
-        .where(SessionRow.course_id == row.id)
+        .where(SessionRow.course_id == course_id)
         .order_by(SessionRow.day, SessionRow.id)
     )
-    return [(r, Session.from_json(r.data)) for r in rows]
+    return [CourseSession(r.id, Session.from_json(r.data)) for r in rows]
 
 
-def home_steps_of(session: DbSession, row: CourseRow) -> list[HomeStepRow]:
+def _home_step_rows(session: DbSession, course_id: int) -> list[HomeStepRow]:
     return list(
         session.scalars(
-            select(HomeStepRow).where(HomeStepRow.course_id == row.id).order_by(HomeStepRow.id)
+            select(HomeStepRow).where(HomeStepRow.course_id == course_id).order_by(HomeStepRow.id)
         )
     )
+
+
+def home_steps_of(session: DbSession, course_id: int) -> list[HomeStepOut]:
+    """The steps taught in the course (of a course the caller has already been let see)."""
+    return [HomeStepOut.model_validate(r) for r in _home_step_rows(session, course_id)]
 
 
 def _home_step(
@@ -231,31 +300,28 @@ def _home_step(
     )
 
 
-def diary_of(session: DbSession, row: CourseRow, limit: int = 60) -> list[DiaryEntry]:
-    return list(
-        session.scalars(
-            select(DiaryEntry)
-            .where(DiaryEntry.course_id == row.id)
-            .order_by(DiaryEntry.day.desc(), DiaryEntry.id.desc())
-            .limit(limit)
-        )
+def diary_of(session: DbSession, course_id: int, limit: int = 60) -> list[DiaryEntryOut]:
+    """The newest diary days (of a course the caller has already been let see)."""
+    rows = session.scalars(
+        select(DiaryEntry)
+        .where(DiaryEntry.course_id == course_id)
+        .order_by(DiaryEntry.day.desc(), DiaryEntry.id.desc())
+        .limit(limit)
     )
+    return [DiaryEntryOut.model_validate(e) for e in rows]
+
+
+def _earlier(session: DbSession, row: CourseRow) -> list[Session]:
+    return [s.session for s in sessions_of(session, row.id)]
 
 
 # ---------------------------------------------------------------------------------------
 # Starting a course
 
 
-@dataclass
-class CourseView:
-    row: CourseRow
-    course: Course
-    sessions: list[tuple[SessionRow, Session]]
-
-
 def start(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     kb: KB,
     *,
@@ -264,12 +330,13 @@ def start(
     reasons: dict[str, str],
     physician_id: int | None,
     today: date,
-) -> CourseRow:
+) -> CourseOut:
     """Start a course from the patient's plan today (only a ``ready`` plan starts).
 
     ``values`` holds the library's keyword arguments (``sessions``, ``sessions_per_week``,
     ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``)."""
-    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    user = acting(session, who)
+    patient = check_patient(session, user, patient_id, write=True)
     errors: dict[str, str] = {}
     if start_day < today:
         errors["start"] = Message("the start %(day)s is in the past", day=start_day.isoformat())
@@ -280,17 +347,18 @@ def start(
     )
     if running is not None:
         errors["form"] = Message("course %(id)s is still running: complete it first", id=running)
-    doctor = None
+    doctor_id: int | None = None
     if physician_id:
-        doctor = session.get(User, physician_id)
-        if not is_clinic_physician(doctor, user.clinic_id):
+        if is_clinic_physician(session.get(User, physician_id), user.clinic_id):
+            doctor_id = physician_id
+        else:
             errors["physician_id"] = N_("choose a physician of this clinic")
     else:
         doctors = physicians(session, user.clinic_id)
-        doctor = doctors[0] if len(doctors) == 1 else None
+        doctor_id = doctors[0].id if len(doctors) == 1 else None
     if errors:
         raise FormError(errors)
-    ps = screen_patient(session, user, patient_id, kb, today)
+    ps = screen_patient(session, who, patient_id, kb, today)
     problem = lib.not_startable(ps.plan)
     if problem is not None:  # the page lists the plan's reasons
         raise FormError({"plan": problem})
@@ -303,7 +371,7 @@ def start(
     row = CourseRow(
         patient_id=patient.id,
         clinic_id=user.clinic_id,
-        physician_id=doctor.id if doctor else None,
+        physician_id=doctor_id,
         started_by=user.id,
         status=course.status,
         needs_physician=False,
@@ -327,7 +395,7 @@ def start(
         patient_id=patient.id,
         detail=f"zones={','.join(course.zones)} sessions={course.sessions}",
     )
-    return row
+    return _out(row)
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,27 +432,39 @@ def _symptoms(kb: KB, facts: PatientRecord | None) -> dict[str, bool]:
 
 def check_day(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     day: date,
     facts: PatientRecord | None,
     lang: str = "en",
-) -> tuple[CourseRow, SessionCheck, list[StopEvent]]:
+) -> tuple[CourseOut, SessionCheck, list[StopEvent]]:
     """Re-screen the patient on ``day`` with that day's ``facts`` (vitals, pain, answers).
 
     A new neurological symptom answered yes fires the stop rule: the course pauses and
     goes to the physician (saved at once), whatever the verdict."""
-    row = get_course(session, user, course_id, write=True, audit_as="session_check")
-    course = course_of(row)
+    user = acting(session, who)
+    row, check, events = _check_day(session, user, course_id, kb, day, facts, lang)
+    return _out(row), check, events
+
+
+def _check_day(
+    session: DbSession,
+    user: User,
+    course_id: int,
+    kb: KB,
+    day: date,
+    facts: PatientRecord | None,
+    lang: str,
+) -> tuple[CourseRow, SessionCheck, list[StopEvent]]:
+    row = _course_row(session, user, course_id, write=True, audit_as="session_check")
+    course = _course(row)
     patient = session.get(PatientRow, row.patient_id)
     assert patient is not None
     events: list[StopEvent] = []
     symptoms = _symptoms(kb, facts)
     if any(symptoms.values()) and course.status != "completed":
-        events = lib.apply_stop_rules(
-            course, [s for _, s in sessions_of(session, row)], symptoms, kb, day=day
-        )
+        events = lib.apply_stop_rules(course, _earlier(session, row), symptoms, kb, day=day)
         if events:
             _save(row, course)
             _store_facts(session, user, patient, facts, day)
@@ -426,7 +506,7 @@ def _store_facts(
 
 def record_session(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     *,
@@ -440,15 +520,16 @@ def record_session(
     adverse_event: str | None,
     lang: str = "en",
     same_day_reason: str | None = None,
-) -> tuple[CourseRow, SessionRow, list[StopEvent]]:
+) -> tuple[CourseOut, CourseSession, list[StopEvent]]:
     """Re-screen the day (refused with :class:`SessionBlocked` when it blocks), store the
     day's facts as an intake, record the session, and apply the stop rules."""
-    row, check, events = check_day(session, user, course_id, kb, day, facts, lang)
+    user = acting(session, who)
+    row, check, events = _check_day(session, user, course_id, kb, day, facts, lang)
     if not check.may_start:
         if events:
             session.commit()  # the pause stands even though the session is refused
         raise SessionBlocked(check)
-    course = course_of(row)
+    course = _course(row)
     if len(notes) > 5000:
         raise FormError({"notes": N_("at most 5000 characters")})
     if adverse_event and len(adverse_event) > 2000:
@@ -463,7 +544,7 @@ def record_session(
             minutes=minutes,
             notes=notes.strip(),
             adverse_event=(adverse_event or "").strip() or None,
-            earlier=[s for _, s in sessions_of(session, row)],
+            earlier=_earlier(session, row),
             same_day_reason=same_day_reason,
         )
     except InputError as exc:
@@ -484,7 +565,7 @@ def record_session(
     session.flush()
     new = replace(new, id=f"session-{srow.id}")
     srow.data = new.to_json()
-    all_sessions = [s for r, s in sessions_of(session, row) if r.id != srow.id] + [new]
+    all_sessions = [s.session for s in sessions_of(session, row.id) if s.id != srow.id] + [new]
     fired = lib.apply_stop_rules(course, all_sessions, _symptoms(kb, facts), kb, day=day)
     if not fired and len(all_sessions) >= course.sessions and course.status == "active":
         lib.complete_course(course, day=day)
@@ -507,17 +588,20 @@ def record_session(
     )
     if fired:
         audit_stop(session, user, row, fired)
-    return row, srow, fired
+    return _out(row), CourseSession(srow.id, new), fired
 
 
 # ---------------------------------------------------------------------------------------
 # Physician review, completion
 
 
-def resume(session: DbSession, user: User, course_id: int, *, note: str, day: date) -> CourseRow:
+def resume(
+    session: DbSession, who: CurrentUser, course_id: int, *, note: str, day: date
+) -> CourseOut:
     """The course's physician lets a paused course go on (a note is required)."""
+    user = acting(session, who)
     row = check_course(session, user, course_id, "resume")
-    course = course_of(row)
+    course = _course(row)
     if len(note) > 2000:
         raise FormError({"note": N_("at most 2000 characters")})
     try:
@@ -527,13 +611,14 @@ def resume(session: DbSession, user: User, course_id: int, *, note: str, day: da
     row.physician_id = user.id
     _save(row, course)
     audit(session, user, "course_resume", "course", str(row.id), patient_id=row.patient_id)
-    return row
+    return _out(row)
 
 
-def complete(session: DbSession, user: User, course_id: int, *, day: date) -> CourseRow:
+def complete(session: DbSession, who: CurrentUser, course_id: int, *, day: date) -> CourseOut:
     """End the course (staff, or the course's physician)."""
+    user = acting(session, who)
     row = check_course(session, user, course_id, "end")
-    course = course_of(row)
+    course = _course(row)
     if course.status == "completed":
         raise VersionConflict(Message("course %(id)s has already ended", id=row.id))
     try:
@@ -543,7 +628,7 @@ def complete(session: DbSession, user: User, course_id: int, *, day: date) -> Co
     course.needs_physician = False
     _save(row, course)
     audit(session, user, "course_complete", "course", str(row.id), patient_id=row.patient_id)
-    return row
+    return _out(row)
 
 
 # ---------------------------------------------------------------------------------------
@@ -582,7 +667,7 @@ def _store_home_steps(
     user: User,
 ) -> None:
     """The taught steps as rows: new ones added, changed ones updated, dropped ones removed."""
-    previous = {(r.zone, r.step): r for r in home_steps_of(session, row)}
+    previous = {(r.zone, r.step): r for r in _home_step_rows(session, row.id)}
     keep: set[tuple[str, str]] = set()
     for h in home:
         for s in h.steps:
@@ -600,7 +685,7 @@ def _store_home_steps(
 
 def set_home_program(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     *,
@@ -609,11 +694,12 @@ def set_home_program(
     times: dict[str, str],
     reason: str,
     day: date,
-) -> CourseRow:
+) -> CourseOut:
     """Mark the steps taught per zone (KB step ids), minutes a day (KB range, else a
     reason) and times a day (1-3)."""
-    row = get_course(session, user, course_id, write=True, audit_as="read")
-    course = course_of(row)
+    user = acting(session, who)
+    row = _course_row(session, user, course_id, write=True, audit_as="read")
+    course = _course(row)
     if course.status == "completed":
         raise FormError({"form": N_("the course has ended")})
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
@@ -657,16 +743,19 @@ def set_home_program(
     _save(row, course)
     session.flush()
     audit(session, user, "home_program", "course", str(row.id), patient_id=row.patient_id)
-    return row
+    return _out(row)
 
 
 # ---------------------------------------------------------------------------------------
 # The patient's diary
 
 
-@dataclass
+@dataclass(frozen=True)
 class DiaryResult:
-    entry: DiaryEntry
+    """The diary day stored (or found again, for a retried key), and the stop events it
+    fired."""
+
+    entry: DiaryEntryOut
     created: bool
     events: list[StopEvent]
 
@@ -710,7 +799,7 @@ def _diary_numbers(
 
 def add_diary_entry(
     session: DbSession,
-    user: User,
+    who: CurrentUser,
     course_id: int,
     kb: KB,
     *,
@@ -726,6 +815,7 @@ def add_diary_entry(
 ) -> DiaryResult:
     """The patient records a day of the home routine. The same ``key`` sent again (an
     offline retry) returns the stored entry instead of a second one."""
+    user = acting(session, who)
     row = check_course(session, user, course_id, "diary")
     key = key.strip()
     errors: dict[str, str] = {}
@@ -738,8 +828,8 @@ def add_diary_entry(
             )
         )
         if existing is not None:
-            return DiaryResult(existing, False, [])
-    course = course_of(row)
+            return DiaryResult(DiaryEntryOut.model_validate(existing), False, [])
+    course = _course(row)
     day = _diary_day(day_text, today, course.start, errors)
     known = {s for h in course.home for s in h.steps}
     bad = [s for s in steps if s not in known]
@@ -778,12 +868,12 @@ def add_diary_entry(
             )
         )
         assert existing is not None
-        return DiaryResult(existing, False, [])
+        return DiaryResult(DiaryEntryOut.model_validate(existing), False, [])
     events: list[StopEvent] = []
     if symptoms and course.status != "completed":
         events = lib.apply_stop_rules(
             course,
-            [s for _, s in sessions_of(session, row)],
+            _earlier(session, row),
             dict.fromkeys(symptoms, True),
             kb,
             day=day,
@@ -792,18 +882,4 @@ def add_diary_entry(
             _save(row, course)
             audit_stop(session, user, row, events)
     audit(session, user, "diary", "diary_entry", str(entry.id), patient_id=row.patient_id)
-    return DiaryResult(entry, True, events)
-
-
-def diary_json(e: DiaryEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "day": e.day.isoformat(),
-        "done": e.done,
-        "steps": list(e.steps),
-        "minutes": e.minutes,
-        "pain": e.pain,
-        "symptoms": list(e.symptoms),
-        "notes": e.notes,
-        "key": e.idempotency_key,
-    }
+    return DiaryResult(DiaryEntryOut.model_validate(entry), True, events)

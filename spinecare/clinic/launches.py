@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import start_session
+from spinecare.clinic.accounts import current_user, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.patients import WRITERS, import_record
 from spinecare.clinic.permissions import check_patient
@@ -108,6 +108,7 @@ def open_ehr_patient(
     place = session.get(Clinic, user.clinic_id) if user is not None else None
     if user is None or not user.active or place is None or place.name != clinic:
         raise AccessDenied("your EHR account is not linked to a spinecare account")
+    who = current_user(session, user)
     linked = clinic_ehr_patient(session, user.clinic_id, iss, ehr_patient)
     if user.role in WRITERS:
         external = (
@@ -117,7 +118,7 @@ def open_ehr_patient(
         )
         patient = import_record(
             session,
-            user,
+            who,
             replace(record, patient=replace(record.patient, id=external)),
             label=f"EHR launch ({iss})",
             source="fhir",
@@ -130,4 +131,4 @@ def open_ehr_patient(
         raise AccessDenied("this patient is not in spinecare yet; a therapist opens them first")
     check_patient(session, user, patient_id)  # the account may open this patient
     audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
-    return patient_id, start_session(session, user)
+    return patient_id, start_session(session, who)

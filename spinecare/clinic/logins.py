@@ -27,10 +27,12 @@ from spinecare.clinic.accounts import (
     authenticate,
     burn_password_work,
     change_password,
+    current_user,
 )
 from spinecare.clinic.audit import record
+from spinecare.clinic.models import CurrentUser
+from spinecare.clinic.permissions import acting
 from spinecare.store.errors import FormError
-from spinecare.store.models import User
 
 __all__ = [
     "ACCOUNT_CAP",
@@ -114,7 +116,7 @@ class SignIn:
     """The outcome: the user, or None with the seconds to wait (0: just wrong), or that
     the right one-time password has expired (``expired``)."""
 
-    user: User | None
+    user: CurrentUser | None
     retry_after: int = 0
     expired: bool = False
 
@@ -140,13 +142,14 @@ def sign_in(
         throttle.failed(username, address)
     else:
         throttle.succeeded(username, address)
-    return SignIn(user)
+        return SignIn(current_user(session, user))
+    return SignIn(None)
 
 
 def change_own_password(
     session: Session,
     throttle: LoginThrottle,
-    user: User,
+    who: CurrentUser,
     current: str,
     new: str,
     repeat: str,
@@ -158,6 +161,7 @@ def change_own_password(
     changed, else the seconds to wait. A wrong current password counts as a failed
     sign-in of the account and the address, so a borrowed session cannot guess the
     password faster than the sign-in page allows; :class:`FormError` for wrong input."""
+    user = acting(session, who)
     wait = throttle.wait(user.username, address)
     if wait > 0:
         burn_password_work(current)  # the same time as a real check

@@ -12,24 +12,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from spinecare.kb.schema import VERDICTS
 
 __all__ = [
     "PLAN_STATUSES",
+    "ClearanceQueueItemOut",
     "ClearanceRequestOut",
+    "CourseOut",
     "CourseSummaryOut",
+    "CurrentUser",
+    "DiaryEntryOut",
     "ErrorOut",
     "FindingOut",
+    "HomeStepOut",
     "IntakeOut",
+    "IntakeRecordOut",
     "MissingOut",
     "PatientDetailOut",
     "PatientListItemOut",
     "PatientOut",
     "PatientPageOut",
+    "PhysicianOut",
     "PlanOut",
     "PlannedCourseOut",
+    "ReviewItemOut",
     "ScreeningOut",
     "UserOut",
 ]
@@ -42,13 +50,19 @@ def _verdict(description: str) -> Any:
     return Field(description=description, json_schema_extra={"enum": list(VERDICTS)})
 
 
-class _Rows(BaseModel):
+class _Out(BaseModel):
+    """What a use case answers: read-only once built (inside the database session)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class _Rows(_Out):
     """A model read from a store row (by attribute); times as ISO 8601 like ``isoformat``."""
 
     model_config = ConfigDict(from_attributes=True)
 
 
-class _Open(BaseModel):
+class _Open(_Out):
     """A contract object: the named keys are guaranteed, further keys are kept as sent."""
 
     model_config = ConfigDict(extra="allow")
@@ -58,14 +72,14 @@ class _Open(BaseModel):
 # Errors
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Out):
     status: int = Field(description="The HTTP status, again.")
     code: str = Field(description="A stable, machine-readable error code.")
     message: str = Field(description="What went wrong, in one line.")
     details: list[Any] | None = Field(None, description="Per-field problems, when any.")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(_Out):
     """The one error envelope of the app."""
 
     error: ErrorBody
@@ -104,7 +118,7 @@ class PatientListItemOut(PatientOut):
     verdict: str = _verdict("The screening verdict on the list's date.")
 
 
-class PatientPageOut(BaseModel):
+class PatientPageOut(_Out):
     """One page of the patients the caller may see."""
 
     patients: list[PatientListItemOut]
@@ -123,6 +137,12 @@ class IntakeOut(_Rows):
     date: dt.date = Field(validation_alias="day")
     source: str
     label: str | None = None
+
+
+class IntakeRecordOut(IntakeOut):
+    """One dated intake with who recorded it (the intake page)."""
+
+    recorded_by: str | None = Field(None, description="The full name of who recorded it.")
 
 
 class ClearanceRequestOut(_Rows):
@@ -144,6 +164,12 @@ class ClearanceRequestOut(_Rows):
         return value.isoformat() if value is not None else None
 
 
+class ClearanceQueueItemOut(ClearanceRequestOut):
+    """A clearance request on a queue, with the name of its patient."""
+
+    patient_name: str | None = None
+
+
 class CourseSummaryOut(_Rows):
     """A course of sessions, in one line: when it started and where it stands."""
 
@@ -152,7 +178,56 @@ class CourseSummaryOut(_Rows):
     status: str
 
 
-class PatientDetailOut(BaseModel):
+class CourseOut(_Rows):
+    """A course as its pages' JSON twins give it: its columns and the stored course
+    (DESIGN.md section 3, "Courses")."""
+
+    id: int
+    patient_id: int
+    physician_id: int | None = None
+    status: str
+    needs_physician: bool
+    version: int
+    course: dict[str, Any] = Field(
+        validation_alias="data", description="The course as the library keeps it."
+    )
+
+
+class HomeStepOut(_Rows):
+    """A self-massage step taught to the patient, and how often to do it."""
+
+    zone: str
+    step: str
+    minutes: float
+    times_per_day: int
+
+
+class DiaryEntryOut(_Rows):
+    """A day of the patient's home routine, as the patient recorded it."""
+
+    id: int
+    day: dt.date
+    done: bool
+    steps: list[str]
+    minutes: float | None = None
+    pain: int | None = None
+    symptoms: list[str]
+    notes: str | None = None
+    key: str = Field(validation_alias="idempotency_key")
+
+
+class ReviewItemOut(_Out):
+    """A course a stop rule paused, waiting for the physician."""
+
+    id: int
+    patient_name: str
+    patient_id: int
+    status: str
+    rules: list[str] = Field(description="The stop rules that fired, in order.")
+    last: dt.date | None = Field(description="The day of the last stop event.")
+
+
+class PatientDetailOut(_Out):
     """What the patient page shows: the details, intakes, clearance requests, courses."""
 
     patient: PatientOut
@@ -163,6 +238,31 @@ class PatientDetailOut(BaseModel):
 
 # ---------------------------------------------------------------------------------------
 # Accounts
+
+
+class PhysicianOut(_Rows):
+    """A physician of the clinic, as a form offers them."""
+
+    id: int
+    full_name: str
+
+
+class CurrentUser(_Out):
+    """The signed-in user, as the adapters hold them for one request (from the login
+    cookie, an API token or the command line) and hand them back to each use case, which
+    reads the account again from the database before it decides anything."""
+
+    id: int
+    clinic_id: int
+    username: str
+    full_name: str
+    role: str
+    patient_id: int | None = None
+    language: str = Field(
+        description="The interface language: the account's own choice, "
+        "else (a patient's account) their record's, else the source language."
+    )
+    must_change_password: bool = False
 
 
 class UserOut(_Rows):
@@ -177,6 +277,15 @@ class UserOut(_Rows):
     language: str | None = None
     active: bool
     must_change_password: bool
+    password_expires_at: dt.datetime | None = Field(
+        None, exclude=True, description="When a one-time password from a reset stops working."
+    )
+
+    @field_validator("password_expires_at")
+    @classmethod
+    def _in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # SQLite gives the stored UTC time back without its zone
+        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 # ---------------------------------------------------------------------------------------

@@ -26,18 +26,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import (
+    ClearanceQueueItemOut,
     ClearanceRequestOut,
-    CourseSummaryOut,
+    CurrentUser,
     IntakeOut,
+    IntakeRecordOut,
     PatientDetailOut,
     PatientListItemOut,
     PatientOut,
     PatientPageOut,
+    PhysicianOut,
     PlanOut,
     ScreeningOut,
 )
 from spinecare.clinic.permissions import (
     STAFF,
+    acting,
     check_clearance_queue,
     check_clearance_request,
     check_may_decide,
@@ -67,10 +71,10 @@ from spinecare.store.search import like_pattern, parse_query
 
 __all__ = [
     "CLINIC_STAFF",
+    "IntakeView",
     "PatientInput",
     "add_intake",
     "clearance_queue",
-    "clearance_request_json",
     "create_patient",
     "decide_clearance",
     "fact_intakes_of",
@@ -81,7 +85,6 @@ __all__ = [
     "intakes_of",
     "list_patients",
     "patient_detail",
-    "patient_json",
     "patient_page",
     "patient_screening",
     "physicians",
@@ -108,7 +111,7 @@ def now() -> datetime:
 _visible = visible_patients
 
 
-def get_patient(
+def _patient_row(
     session: Session,
     user: User,
     patient_id: int,
@@ -116,11 +119,26 @@ def get_patient(
     write: bool = False,
     audit_as: str | None = "read",
 ) -> PatientRow:
-    """The patient if ``user`` may see it (and change it, with ``write``)."""
     patient = check_patient(session, user, patient_id, write=write)
     if audit_as:
         audit(session, user, audit_as, "patient", str(patient.id), patient_id=patient.id)
     return patient
+
+
+def get_patient(
+    session: Session,
+    who: CurrentUser,
+    patient_id: int,
+    *,
+    write: bool = False,
+    audit_as: str | None = "read",
+) -> PatientOut:
+    """The patient if ``user`` may see it (and change it, with ``write``); the read is
+    audited as ``audit_as`` (None: not at all, the use case that follows records it)."""
+    user = acting(session, who)
+    return PatientOut.model_validate(
+        _patient_row(session, user, patient_id, write=write, audit_as=audit_as)
+    )
 
 
 def search_condition(q: str | None) -> Any:
@@ -137,12 +155,9 @@ def search_condition(q: str | None) -> Any:
     return or_(*terms)
 
 
-def list_patients(
-    session: Session, user: User, *, q: str | None = None, limit: int = 50, offset: int = 0
+def _patient_rows(
+    session: Session, user: User, *, q: str | None, limit: int, offset: int
 ) -> tuple[list[PatientRow], int]:
-    """The patients ``user`` may see, by name, with the total; ``q`` finds a part of the
-    name in any script and case, the patient id, a phone or a birth date
-    (:mod:`spinecare.store.search`)."""
     query = _visible(select(PatientRow), user)
     matches = search_condition(q)
     if matches is not None:
@@ -157,19 +172,20 @@ def list_patients(
     return list(rows), total
 
 
-def clearance_request_json(r: ClearanceRequest) -> dict[str, Any]:
-    """A clearance request as JSON (the web pages and the REST API show the same)."""
-    return ClearanceRequestOut.model_validate(r).model_dump(mode="json")
-
-
-def patient_json(p: PatientRow) -> dict[str, Any]:
-    """A patient's details as JSON (:class:`~spinecare.clinic.models.PatientOut`)."""
-    return PatientOut.model_validate(p).model_dump(mode="json")
+def list_patients(
+    session: Session, who: CurrentUser, *, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[PatientOut], int]:
+    """The patients ``who`` may see, by name, with the total; ``q`` finds a part of the
+    name in any script and case, the patient id, a phone or a birth date
+    (:mod:`spinecare.store.search`)."""
+    user = acting(session, who)
+    rows, total = _patient_rows(session, user, q=q, limit=limit, offset=offset)
+    return [PatientOut.model_validate(p) for p in rows], total
 
 
 def patient_page(
     session: Session,
-    user: User,
+    who: CurrentUser,
     kb: KB,
     as_of: date,
     *,
@@ -178,7 +194,8 @@ def patient_page(
     offset: int = 0,
 ) -> PatientPageOut:
     """One page of the patients ``user`` may see, each with its verdict on ``as_of``."""
-    rows, total = list_patients(session, user, q=q, limit=limit, offset=offset)
+    user = acting(session, who)
+    rows, total = _patient_rows(session, user, q=q, limit=limit, offset=offset)
     screenings = screen_patients(session, rows, kb, as_of)
     items = [
         PatientListItemOut.model_validate(
@@ -198,18 +215,16 @@ def patient_page(
     )
 
 
-def patient_detail(session: Session, user: User, patient_id: int) -> PatientDetailOut:
-    """What the patient page shows, if ``user`` may see the patient (the read is audited)."""
-    from spinecare.clinic.courses import courses_of
+def patient_detail(session: Session, who: CurrentUser, patient_id: int) -> PatientDetailOut:
+    """What the patient page shows, if ``who`` may see the patient (the read is audited)."""
+    from spinecare.clinic.courses import course_summaries
 
-    patient = get_patient(session, user, patient_id)
+    patient = get_patient(session, who, patient_id)
     return PatientDetailOut(
-        patient=PatientOut.model_validate(patient),
-        intakes=[IntakeOut.model_validate(i) for i in intakes_of(session, patient)],
-        clearance_requests=[
-            ClearanceRequestOut.model_validate(r) for r in requests_of(session, patient)
-        ],
-        courses=[CourseSummaryOut.model_validate(c) for c in courses_of(session, patient)],
+        patient=patient,
+        intakes=intakes_of(session, patient.id),
+        clearance_requests=requests_of(session, patient.id),
+        courses=course_summaries(session, patient.id),
     )
 
 
@@ -334,7 +349,8 @@ def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | N
     return session.scalar(query) is not None
 
 
-def create_patient(session: Session, user: User, data: PatientInput) -> PatientRow:
+def create_patient(session: Session, who: CurrentUser, data: PatientInput) -> PatientOut:
+    user = acting(session, who)
     check_staff(user, "create_patient")
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
@@ -360,14 +376,15 @@ def create_patient(session: Session, user: User, data: PatientInput) -> PatientR
         patient.external_id = f"P{patient.id:06d}"
         session.flush()
     audit(session, user, "create", "patient", str(patient.id), patient_id=patient.id)
-    return patient
+    return PatientOut.model_validate(patient)
 
 
 def update_patient(
-    session: Session, user: User, patient_id: int, data: PatientInput, version: int
-) -> PatientRow:
+    session: Session, who: CurrentUser, patient_id: int, data: PatientInput, version: int
+) -> PatientOut:
     """Save changed details if ``version`` is still the stored one, else VersionConflict."""
-    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    user = acting(session, who)
+    patient = _patient_row(session, user, patient_id, write=True, audit_as=None)
     values = data.clean(date.today())
     if values["external_id"] and _external_taken(
         session, user.clinic_id, values["external_id"], patient.id
@@ -405,20 +422,42 @@ def update_patient(
             )
         ) from None
     audit(session, user, "update", "patient", str(patient.id), patient_id=patient.id)
-    return patient
+    return PatientOut.model_validate(patient)
 
 
-def get_intake(
-    session: Session, patient: PatientRow, intake_id: int
-) -> tuple[Intake, PatientRecord, str | None]:
-    """One past intake of ``patient`` (already checked as visible): the row, the facts it
-    brought, and the full name of who recorded it."""
+@dataclass(frozen=True)
+class IntakeView:
+    """One past intake as its page shows it: the patient, the intake (with who recorded
+    it) and the facts it brought."""
+
+    patient: PatientOut
+    intake: IntakeRecordOut
+    facts: PatientRecord
+
+
+def get_intake(session: Session, who: CurrentUser, patient_id: int, intake_id: int) -> IntakeView:
+    """One past intake of the patient, if ``user`` may see the patient (the read is
+    audited): the intake, the facts it brought, and the full name of who recorded it."""
+    user = acting(session, who)
+    patient = _patient_row(session, user, patient_id)
     intake = session.get(Intake, intake_id)
     if intake is None or intake.patient_id != patient.id:
         raise NotFoundError(Message("intake %(id)s not found", id=intake_id))
     facts = records_of(session, [patient], intake_id=intake.id)[patient.id]
     recorder = session.get(User, intake.recorded_by) if intake.recorded_by else None
-    return intake, facts, recorder.full_name if recorder else None
+    return IntakeView(
+        PatientOut.model_validate(patient),
+        IntakeRecordOut.model_validate(
+            {
+                "id": intake.id,
+                "day": intake.day,
+                "source": intake.source,
+                "label": intake.label,
+                "recorded_by": recorder.full_name if recorder else None,
+            }
+        ),
+        facts,
+    )
 
 
 def read_import(raw: bytes, name: str, kb: KB) -> tuple[PatientRecord, list[tuple[str, str]]]:
@@ -434,7 +473,7 @@ def read_import(raw: bytes, name: str, kb: KB) -> tuple[PatientRecord, list[tupl
 
 def import_record(
     session: Session,
-    user: User,
+    who: CurrentUser,
     record: PatientRecord,
     *,
     label: str,
@@ -442,7 +481,7 @@ def import_record(
     day: date | None = None,
     ehr_ids: Sequence[tuple[str, str]] = (),
     kb: KB | None = None,
-) -> PatientRow:
+) -> PatientOut:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id).
 
@@ -452,6 +491,7 @@ def import_record(
     ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
     (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
     EHR link to this patient."""
+    user = acting(session, who)
     check_staff(user, "import_record")
     if kb is not None and record.coded_observations:
         from dataclasses import replace
@@ -504,20 +544,21 @@ def import_record(
         patient_id=patient.id,
         detail=detail_text(label),
     )
-    return patient
+    return PatientOut.model_validate(patient)
 
 
 def add_intake(
     session: Session,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     facts: PatientRecord,
     day: date,
     *,
     version: int | None = None,
-) -> Intake:
+) -> IntakeOut:
     """Record one intake (vitals, pain, answers, conditions, medications) for the patient."""
-    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    user = acting(session, who)
+    patient = _patient_row(session, user, patient_id, write=True, audit_as=None)
     if version is not None and patient.version != version:
         raise VersionConflict(
             Message("patient %(id)s was changed by someone else; reload", id=patient.id)
@@ -534,33 +575,38 @@ def add_intake(
     )
     patient.updated_at = now()
     audit(session, user, "intake", "intake", str(intake.id), patient_id=patient.id)
-    return intake
+    return IntakeOut.model_validate(intake)
 
 
-def fact_intakes_of(session: Session, patient: PatientRow) -> dict[str, Intake]:
+def fact_intakes_of(session: Session, patient: PatientOut) -> dict[str, IntakeOut]:
     """The intake each of ``patient``'s facts was recorded in, keyed by the fact's
     reference (for a patient the caller has already been let see)."""
-    return fact_intakes(session, patient.id)
+    return {
+        ref: IntakeOut.model_validate(intake)
+        for ref, intake in fact_intakes(session, patient.id).items()
+    }
 
 
-def intakes_of(session: Session, patient: PatientRow, limit: int = 20) -> list[Intake]:
-    return list(
-        session.scalars(
-            select(Intake)
-            .where(Intake.patient_id == patient.id)
-            .order_by(Intake.day.desc(), Intake.id.desc())
-            .limit(limit)
-        )
+def intakes_of(session: Session, patient_id: int, limit: int = 20) -> list[IntakeOut]:
+    """The patient's newest intakes (for a patient the caller has already been let see)."""
+    rows = session.scalars(
+        select(Intake)
+        .where(Intake.patient_id == patient_id)
+        .order_by(Intake.day.desc(), Intake.id.desc())
+        .limit(limit)
     )
+    return [IntakeOut.model_validate(i) for i in rows]
 
 
 # ---------------------------------------------------------------------------------------
 # Screening (computed on read)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PatientScreening:
-    patient: PatientRow
+    """A stored patient's screening and plan on a date, with the record they read."""
+
+    patient: PatientOut
     record: PatientRecord
     screening: Screening
     plan: CoursePlan
@@ -578,10 +624,11 @@ class PatientScreening:
 
 
 def screen_patient(
-    session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+    session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> PatientScreening:
     """The patient's screening and plan on ``as_of``, from the stored rows."""
-    patient = get_patient(session, user, patient_id, audit_as=None)
+    user = acting(session, who)
+    patient = _patient_row(session, user, patient_id, audit_as=None)
     record = record_of(session, patient)
     screening = screen_record(record, kb, as_of, lang)
     plan = plan_course(screening, record, kb, lang)
@@ -594,14 +641,14 @@ def screen_patient(
         patient_id=patient.id,
         detail=f"as_of={as_of.isoformat()} verdict={screening.verdict}",
     )
-    return PatientScreening(patient, record, screening, plan)
+    return PatientScreening(PatientOut.model_validate(patient), record, screening, plan)
 
 
 def patient_screening(
-    session: Session, user: User, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+    session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> tuple[ScreeningOut, PlanOut]:
     """The stored patient's screening and plan (:meth:`PatientScreening.out`)."""
-    return screen_patient(session, user, patient_id, kb, as_of, lang).out()
+    return screen_patient(session, who, patient_id, kb, as_of, lang).out()
 
 
 def screen_patients(
@@ -618,14 +665,14 @@ def screen_patients(
 # Physician clearance
 
 
-def physicians(session: Session, clinic_id: int) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.clinic_id == clinic_id, User.role == "physician", User.active.is_(True))
-            .order_by(User.full_name)
-        )
+def physicians(session: Session, clinic_id: int) -> list[PhysicianOut]:
+    """The clinic's active physicians, by name (to address a request or review a course)."""
+    rows = session.scalars(
+        select(User)
+        .where(User.clinic_id == clinic_id, User.role == "physician", User.active.is_(True))
+        .order_by(User.full_name)
     )
+    return [PhysicianOut.model_validate(u) for u in rows]
 
 
 def clearable(screening: Screening) -> list[str]:
@@ -644,7 +691,7 @@ def clearable(screening: Screening) -> list[str]:
 
 def request_clearance(
     session: Session,
-    user: User,
+    who: CurrentUser,
     patient_id: int,
     *,
     physician_id: int | None,
@@ -652,9 +699,10 @@ def request_clearance(
     message: str,
     kb: KB,
     as_of: date,
-) -> ClearanceRequest:
+) -> ClearanceRequestOut:
     """Send the named findings to a physician of the clinic."""
-    patient = get_patient(session, user, patient_id, write=True, audit_as=None)
+    user = acting(session, who)
+    patient = _patient_row(session, user, patient_id, write=True, audit_as=None)
     errors: dict[str, str] = {}
     doctor = session.get(User, physician_id) if physician_id else None
     if not is_clinic_physician(doctor, user.clinic_id):
@@ -699,13 +747,14 @@ def request_clearance(
         patient_id=patient.id,
         detail=f"to={doctor.username} concepts={','.join(concepts)}",
     )
-    return req
+    return ClearanceRequestOut.model_validate(req)
 
 
 def clearance_queue(
-    session: Session, user: User, status: str | None = "open"
-) -> list[tuple[ClearanceRequest, PatientRow]]:
+    session: Session, who: CurrentUser, status: str | None = "open"
+) -> list[ClearanceQueueItemOut]:
     """A physician's requests (staff: the clinic's), newest first."""
+    user = acting(session, who)
     query = (
         select(ClearanceRequest, PatientRow)
         .join(PatientRow, PatientRow.id == ClearanceRequest.patient_id)
@@ -718,21 +767,29 @@ def clearance_queue(
         query = query.where(ClearanceRequest.status == status)
     rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
     audit(session, user, "list", "clearance_request", None, detail=f"status={status}")
-    return [(r, p) for r, p in rows]
+    return [
+        ClearanceQueueItemOut.model_validate(r).model_copy(update={"patient_name": p.name})
+        for r, p in rows
+    ]
 
 
-def requests_of(session: Session, patient: PatientRow) -> list[ClearanceRequest]:
-    return list(
-        session.scalars(
-            select(ClearanceRequest)
-            .where(ClearanceRequest.patient_id == patient.id)
-            .order_by(ClearanceRequest.id.desc())
-        )
+def requests_of(session: Session, patient_id: int) -> list[ClearanceRequestOut]:
+    """The patient's clearance requests, newest first (for a patient the caller has
+    already been let see)."""
+    rows = session.scalars(
+        select(ClearanceRequest)
+        .where(ClearanceRequest.patient_id == patient_id)
+        .order_by(ClearanceRequest.id.desc())
     )
+    return [ClearanceRequestOut.model_validate(r) for r in rows]
 
 
-def get_clearance_request(session: Session, user: User, request_id: int) -> ClearanceRequest:
-    return check_clearance_request(session, user, request_id)
+def get_clearance_request(
+    session: Session, who: CurrentUser, request_id: int
+) -> ClearanceRequestOut:
+    """The request if ``user`` may see it (the addressed physician, the clinic's staff)."""
+    user = acting(session, who)
+    return ClearanceRequestOut.model_validate(check_clearance_request(session, user, request_id))
 
 
 DECISIONS = ("cleared", "declined")
@@ -740,15 +797,16 @@ DECISIONS = ("cleared", "declined")
 
 def decide_clearance(
     session: Session,
-    user: User,
+    who: CurrentUser,
     request_id: int,
     *,
     decision: str,
     note: str,
     version: int,
     day: date | None = None,
-) -> ClearanceRequest:
+) -> ClearanceRequestOut:
     """The addressed physician clears or declines; adds a Clearance naming the concepts."""
+    user = acting(session, who)
     req = check_may_decide(session, user, request_id)
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
@@ -801,4 +859,4 @@ def decide_clearance(
         patient_id=req.patient_id,
         detail=f"{decision}: {','.join(req.concepts)}",
     )
-    return req
+    return ClearanceRequestOut.model_validate(req)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.models import CurrentUser
 from spinecare.errors import NotFoundError
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied
@@ -27,6 +28,7 @@ from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
 
 __all__ = [
     "STAFF",
+    "acting",
     "check_admin",
     "check_clearance_queue",
     "check_clearance_request",
@@ -43,6 +45,16 @@ STAFF = frozenset({"admin", "therapist"})
 """The clinic's staff: they see and change every patient of their clinic."""
 
 COURSE_ACTIONS = ("read", "change", "resume", "end", "diary")
+
+
+def acting(session: Session, who: CurrentUser) -> User:
+    """The account of ``who`` as the database holds it now: every check below reads its
+    role, clinic and patient record from there, never from what an adapter kept. An
+    account deactivated (or removed) since it signed in acts no more."""
+    user = session.get(User, who.id)
+    if user is None or not user.active or user.clinic_id != who.clinic_id:
+        raise AccessDenied(N_("your account is no longer active"))
+    return user
 
 
 def visible_patients(query: Any, user: User) -> Any:

@@ -10,7 +10,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import create_user, get_or_create_clinic, hash_password
+from spinecare.clinic.accounts import (
+    create_user,
+    current_user,
+    get_or_create_clinic,
+    hash_password,
+)
 from spinecare.clinic.patients import import_record
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord, shift_dates
@@ -86,7 +91,7 @@ def seed_demo(
             days = [o.when for o in record.observations]
             import_record(
                 session,
-                staff,
+                current_user(session, staff),
                 record,
                 label="demonstration record",
                 source="demo",

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import user_for_token
 from spinecare.clinic.audit import record as audit
-from spinecare.store.models import LoginSession, User
+from spinecare.clinic.models import CurrentUser
+from spinecare.store.models import LoginSession
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "PREFIX", "issue_token", "revoke_token", "token_user"]
 
@@ -33,7 +34,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, days: int = DEFAULT_DAYS) -> str:
+def issue_token(session: Session, user: CurrentUser, days: int = DEFAULT_DAYS) -> str:
     """A new personal API token for ``user``, valid ``days`` days (1 to :data:`MAX_DAYS`)."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
@@ -63,7 +64,7 @@ def revoke_token(session: Session, token: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def token_user(session: Session, token: str) -> User | None:
+def token_user(session: Session, token: str) -> CurrentUser | None:
     """The active user of a live personal API token, else None."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None

@@ -9,10 +9,16 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import create_user, reset_password, set_user_active, update_user
+from spinecare.clinic.accounts import (
+    create_user,
+    current_user,
+    reset_password,
+    set_user_active,
+    update_user,
+)
 from spinecare.clinic.audit import record as audit
-from spinecare.clinic.models import UserOut
-from spinecare.clinic.permissions import check_admin
+from spinecare.clinic.models import CurrentUser, UserOut
+from spinecare.clinic.permissions import acting, check_admin
 from spinecare.errors import NotFoundError
 from spinecare.messages import Message
 from spinecare.store.models import ROLES, Clinic, PatientRow, User
@@ -33,8 +39,12 @@ __all__ = [
 ]
 
 
-def clinic_patient_names(session: Session, admin: User) -> dict[int, str]:
+def clinic_patient_names(session: Session, who: CurrentUser) -> dict[int, str]:
     """The names of the clinic's patients, by id (to link a patient's account)."""
+    return _patient_names(session, acting(session, who))
+
+
+def _patient_names(session: Session, admin: User) -> dict[int, str]:
     check_admin(admin)
     rows = session.execute(
         select(PatientRow.id, PatientRow.name).where(PatientRow.clinic_id == admin.clinic_id)
@@ -49,20 +59,20 @@ def user_out(user: User, patient_names: dict[int, str] | None = None) -> UserOut
     )
 
 
-def clinic_users(session: Session, admin: User) -> list[UserOut]:
+def clinic_users(session: Session, who: CurrentUser) -> list[UserOut]:
     """Every account of the admin's clinic, by user name (a read of the names of the
     patients linked to patient accounts: audited)."""
+    admin = acting(session, who)
     check_admin(admin)
     users = session.scalars(
         select(User).where(User.clinic_id == admin.clinic_id).order_by(User.username)
     ).all()
-    names = clinic_patient_names(session, admin)
+    names = _patient_names(session, admin)
     audit(session, admin, "list", "user", None)
     return [user_out(u, names) for u in users]
 
 
-def clinic_user(session: Session, admin: User, user_id: int) -> User:
-    """A user of the admin's clinic (another clinic's users are not found)."""
+def _clinic_user_row(session: Session, admin: User, user_id: int) -> User:
     check_admin(admin)
     user = session.get(User, user_id)
     if user is None or user.clinic_id != admin.clinic_id:
@@ -70,12 +80,23 @@ def clinic_user(session: Session, admin: User, user_id: int) -> User:
     return user
 
 
-def open_user(session: Session, admin: User, user_id: int) -> User:
+def _shown(session: Session, admin: User, user: User) -> UserOut:
+    return user_out(user, _patient_names(session, admin))
+
+
+def clinic_user(session: Session, who: CurrentUser, user_id: int) -> UserOut:
+    """A user of the admin's clinic (another clinic's users are not found)."""
+    admin = acting(session, who)
+    return _shown(session, admin, _clinic_user_row(session, admin, user_id))
+
+
+def open_user(session: Session, who: CurrentUser, user_id: int) -> UserOut:
     """A user of the admin's clinic, opened to be seen (audited: the page names the
     patient the account is linked to)."""
-    user = clinic_user(session, admin, user_id)
+    admin = acting(session, who)
+    user = _clinic_user_row(session, admin, user_id)
     audit(session, admin, "read", "user", str(user.id), patient_id=user.patient_id)
-    return user
+    return _shown(session, admin, user)
 
 
 def _clinic_patient(session: Session, admin: User, patient_id: int | None) -> PatientRow | None:
@@ -90,15 +111,16 @@ def _clinic_patient(session: Session, admin: User, patient_id: int | None) -> Pa
 
 def add_user(
     session: Session,
-    admin: User,
+    who: CurrentUser,
     *,
     username: str,
     password: str,
     role: str,
     full_name: str | None,
     patient_id: int | None,
-) -> User:
+) -> UserOut:
     """A new account in the admin's clinic (:class:`FormError` naming each wrong field)."""
+    admin = acting(session, who)
     check_admin(admin)
     clinic = session.get(Clinic, admin.clinic_id)
     if clinic is None:  # the admin's own clinic (foreign key)
@@ -113,21 +135,22 @@ def add_user(
         patient=_clinic_patient(session, admin, patient_id),
     )
     audit(session, admin, "create", "user", str(created.id))
-    return created
+    return _shown(session, admin, created)
 
 
 def edit_user(
     session: Session,
-    admin: User,
-    user: User,
+    who: CurrentUser,
+    user_id: int,
     *,
     full_name: str,
     role: str,
     language: str | None,
     patient_id: int | None,
-) -> User:
+) -> UserOut:
     """Change an account's name, role, language and patient record."""
-    check_admin(admin)
+    admin = acting(session, who)
+    user = _clinic_user_row(session, admin, user_id)
     update_user(
         session,
         admin,
@@ -138,21 +161,25 @@ def edit_user(
         patient=_clinic_patient(session, admin, patient_id),
     )
     audit(session, admin, "update", "user", str(user.id))
-    return user
+    return _shown(session, admin, user)
 
 
-def set_active(session: Session, admin: User, user: User, active: bool) -> User:
+def set_active(session: Session, who: CurrentUser, user_id: int, active: bool) -> UserOut:
     """Deactivate (signed out everywhere) or reactivate an account."""
-    check_admin(admin)
+    admin = acting(session, who)
+    user = _clinic_user_row(session, admin, user_id)
     set_user_active(session, admin, user, active)
     audit(session, admin, "reactivate" if active else "deactivate", "user", str(user.id))
-    return user
+    return _shown(session, admin, user)
 
 
-def reset_user_password(session: Session, admin: User, user: User, valid_for: timedelta) -> str:
-    """A one-time password for ``user`` (returned once), valid for ``valid_for``; they
+def reset_user_password(
+    session: Session, who: CurrentUser, user_id: int, valid_for: timedelta
+) -> str:
+    """A one-time password for the user (returned once), valid for ``valid_for``; they
     choose their own at the sign-in with it."""
-    check_admin(admin)
+    admin = acting(session, who)
+    user = _clinic_user_row(session, admin, user_id)
     temporary = reset_password(session, user, valid_for)
     audit(session, admin, "reset_password", "user", str(user.id))
     return temporary
@@ -171,7 +198,7 @@ def account_for_cli(
     role: str,
     full_name: str | None,
     patient_id: int | None,
-) -> tuple[User, str]:
+) -> tuple[UserOut, str]:
     """A new account in the clinic named ``clinic`` (created if new), made by whoever
     runs the command line on the server; with the clinic's name."""
     from spinecare.clinic.accounts import get_or_create_clinic
@@ -187,10 +214,10 @@ def account_for_cli(
         full_name=full_name,
         patient=patient,
     )
-    return user, place.name
+    return user_out(user), place.name
 
 
-def active_user(session: Session, username: str) -> User | None:
+def active_user(session: Session, username: str) -> CurrentUser | None:
     """The active account with this user name (for the command line), or None."""
     user = session.scalar(select(User).where(User.username == username.strip()))
-    return user if user is not None and user.active else None
+    return current_user(session, user) if user is not None and user.active else None

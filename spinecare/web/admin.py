@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from spinecare.clinic import FormError
 from spinecare.clinic import users as accounts
-from spinecare.clinic.accounts import User
 from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
 from spinecare.clinic.audit_log import patients_found as audit_patients
 from spinecare.clinic.limits import MAX_ID
+from spinecare.clinic.models import CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
 from spinecare.web.deps import (
@@ -239,7 +239,7 @@ class _AuditRequest:
 
 def _audit_request(
     session: Session,
-    admin: User,
+    admin: CurrentUser,
     *,
     user: str | None,
     action: str | None,
@@ -429,7 +429,7 @@ def _cell(value: object) -> str:
     return text
 
 
-def _users_context(session: Session, admin: User) -> dict[str, object]:
+def _users_context(session: Session, admin: CurrentUser) -> dict[str, object]:
     names = accounts.clinic_patient_names(session, admin)
     return {
         "users": [u.model_dump(mode="json") for u in accounts.clinic_users(session, admin)],
@@ -472,7 +472,7 @@ def _user_create(request: Request, fields: dict[str, str]) -> Response:
             context = _users_context(session, admin)
             values = {k: v for k, v in fields.items() if k != "password"}
             return _form_error(request, "users.html", {**context, "values": values}, exc)
-        data = accounts.user_out(created).model_dump(mode="json")
+        data = created.model_dump(mode="json")
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(data, status_code=201)
     return RedirectResponse("/users", status_code=303)
@@ -481,8 +481,8 @@ def _user_create(request: Request, fields: dict[str, str]) -> Response:
 def _user_page(
     request: Request,
     session: Session,
-    admin: User,
-    user: User,
+    admin: CurrentUser,
+    user: UserOut,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -491,7 +491,7 @@ def _user_page(
     status: int = 200,
 ) -> Response:
     names = accounts.clinic_patient_names(session, admin)
-    data = accounts.user_out(user, names).model_dump(mode="json")
+    data = user.model_dump(mode="json")
     if values is None:
         values = {
             "full_name": user.full_name,
@@ -542,10 +542,10 @@ async def user_edit(request: Request, user_id: int) -> Response:
         admin = require_user(request, session, "admin")
         user = accounts.clinic_user(session, admin, user_id)
         try:
-            accounts.edit_user(
+            edited = accounts.edit_user(
                 session,
                 admin,
-                user,
+                user_id,
                 full_name=fields.get("full_name", ""),
                 role=fields.get("role", ""),
                 language=fields.get("language") or None,
@@ -555,7 +555,7 @@ async def user_edit(request: Request, user_id: int) -> Response:
             return _user_page(
                 request, session, admin, user, values=fields, errors=exc.errors, status=422
             )
-        return _user_page(request, session, admin, user, notice=Text("Saved."))
+        return _user_page(request, session, admin, edited, notice=Text("Saved."))
 
 
 @router.post("/users/{user_id}/active")
@@ -566,11 +566,11 @@ async def user_active(request: Request, user_id: int) -> Response:
         user = accounts.clinic_user(session, admin, user_id)
         active = fields.get("active") == "yes"
         try:
-            accounts.set_active(session, admin, user, active)
+            changed = accounts.set_active(session, admin, user_id, active)
         except FormError as exc:
             return _user_page(request, session, admin, user, errors=exc.errors, status=422)
         notice = Text("The account is active again.") if active else DEACTIVATED
-        return _user_page(request, session, admin, user, notice=notice)
+        return _user_page(request, session, admin, changed, notice=notice)
 
 
 @router.post("/users/{user_id}/password")
@@ -583,7 +583,7 @@ async def user_reset_password(request: Request, user_id: int) -> Response:
 def _user_reset_password(request: Request, user_id: int) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        user = accounts.clinic_user(session, admin, user_id)
         valid_for = timedelta(hours=state(request).settings.reset_password_hours)
-        temporary = accounts.reset_user_password(session, admin, user, valid_for)
+        temporary = accounts.reset_user_password(session, admin, user_id, valid_for)
+        user = accounts.clinic_user(session, admin, user_id)
         return _user_page(request, session, admin, user, temporary=temporary)

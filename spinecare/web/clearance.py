@@ -58,7 +58,7 @@ async def clearance_request(request: Request, patient_id: int) -> Response:
                 {**context, "values": {**fields, "concepts": concepts}},
                 exc,
             )
-        data = service.clearance_request_json(req)
+        data = req.model_dump(mode="json")
     return _created(request, f"/patients/{patient_id}/screening", data)
 
 
@@ -69,8 +69,7 @@ def queue(request: Request, status: str | None = "open") -> Response:
     labels = {c.id: c.label.get(lang) for c in state(request).kb().model.concepts}
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
-        rows = service.clearance_queue(session, user, status)
-        items = [{**service.clearance_request_json(r), "patient_name": p.name} for r, p in rows]
+        items = [r.model_dump(mode="json") for r in service.clearance_queue(session, user, status)]
     return render(
         request,
         "queue.html",
@@ -84,8 +83,9 @@ def _decision_view(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     req = service.get_clearance_request(session, user, request_id)
     context, data = screening_view(request, session, user, req.patient_id, date.today())
-    context.update({"req": service.clearance_request_json(req), "values": {}, "errors": {}})
-    return context, {"clearance_request": service.clearance_request_json(req), **data}
+    shown = req.model_dump(mode="json")
+    context.update({"req": shown, "values": {}, "errors": {}})
+    return context, {"clearance_request": shown, **data}
 
 
 @router.get("/clearances/{request_id}")
@@ -120,7 +120,7 @@ async def decide(request: Request, request_id: int) -> Response:
             return _form_error(
                 request, "decide.html", {**context, "values": fields}, err, status=status
             )
-        data = service.clearance_request_json(req)
+        data = req.model_dump(mode="json")
         target = f"/clearances/{request_id}"
     if wants_json(request):
         return JSONResponse(data)

@@ -19,7 +19,8 @@ from markupsafe import Markup
 from spinecare.clinic import AccessDenied, FormError, VersionConflict
 from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
-from spinecare.clinic.accounts import User, set_language
+from spinecare.clinic.accounts import set_language
+from spinecare.clinic.models import CurrentUser
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
 from spinecare.messages import N_
@@ -111,7 +112,7 @@ async def choose_language(request: Request) -> Response:
     with db_session(request) as session:
         user = optional_user(request, session)
         if user is not None:
-            set_language(user, lang)
+            set_language(session, user, lang)
     target = safe_next(fields.get("next")) or "/"
     response: Response = (
         JSONResponse({"language": lang})
@@ -127,7 +128,7 @@ async def choose_language(request: Request) -> Response:
 
 
 def _new_course_view(
-    request: Request, session: Any, user: User, patient_id: int, values: dict[str, Any]
+    request: Request, session: Any, user: CurrentUser, patient_id: int, values: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
     ps = service.screen_patient(session, user, patient_id, kb, date.today(), lang)
@@ -180,10 +181,10 @@ def _new_course_view(
         "figure": Markup(zone_figure_svg(zones, width=110, title=_zones_title(kb, zones, lang)))
         if zones
         else "",
-        "courses": [store.course_json(c) for c in store.courses_of(session, ps.patient)],
+        "courses": [c.model_dump(mode="json") for c in store.courses_of(session, ps.patient.id)],
     }
     data = {
-        "patient": service.patient_json(ps.patient),
+        "patient": ps.patient.model_dump(mode="json"),
         "plan": plan,
         "ranges": ranges,
         "may_start": plan["status"] == "ready",
@@ -267,7 +268,7 @@ async def course_start(request: Request, patient_id: int) -> Response:
             context["values"] = {**context["values"], **fields}
             context["chosen"] = {k: v for k, v in values.items() if isinstance(v, list)}
             return _form_error(request, "course_new.html", context, exc)
-        data = store.course_json(row)
+        data = row.model_dump(mode="json")
         location = f"/courses/{row.id}"
     return _created(request, location, data)
 
@@ -277,16 +278,16 @@ async def course_start(request: Request, patient_id: int) -> Response:
 
 
 def _course_view(
-    request: Request, session: Any, user: User, course_id: int
+    request: Request, session: Any, user: CurrentUser, course_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
     row = store.get_course(session, user, course_id)
     course = store.course_of(row)
     people = store.course_people(session, row)
     patient = people.patient
-    sessions = store.sessions_of(session, row)
+    sessions = store.sessions_of(session, row.id)
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
-    taught = store.home_steps_of(session, row)
+    taught = store.home_steps_of(session, row.id)
     times = {h.zone: h.times_per_day for h in taught}
     home_form = [
         {
@@ -301,20 +302,17 @@ def _course_view(
         for z in course.zones
         if z in programs
     ]
-    session_items = [{"id": r.id, **s.to_json(), "change": s.change} for r, s in sessions]
+    session_items = [{**s.to_json(), "change": s.session.change} for s in sessions]
     data = {
-        **store.course_json(row),
+        **row.model_dump(mode="json"),
         "patient": patient.model_dump(mode="json"),
         "sessions": session_items,
-        "home_steps": [
-            {"zone": h.zone, "step": h.step, "minutes": h.minutes, "times_per_day": h.times_per_day}
-            for h in taught
-        ],
+        "home_steps": [h.model_dump(mode="json") for h in taught],
     }
     context = {
         "row": row,
         "c": course,
-        "cj": row.data,
+        "cj": row.course,
         "patient": patient,
         "doctor_name": people.physician_name,
         "sessions": session_items,
@@ -366,7 +364,7 @@ def _day_facts(fields: dict[str, str], kb: KB) -> tuple[date, PatientRecord]:
 def _session_context(
     request: Request,
     session: Any,
-    user: User,
+    user: CurrentUser,
     course_id: int,
     fields: dict[str, str],
     check: Any,
@@ -406,7 +404,7 @@ async def session_check(request: Request, course_id: int) -> Response:
         data = {
             "check": check.to_json(),
             "stop_events": [e.to_json() for e in events],
-            "course": store.course_json(row),
+            "course": row.model_dump(mode="json"),
         }
     return render(request, "session.html", context, data)
 
@@ -424,7 +422,7 @@ async def session_record(request: Request, course_id: int) -> Response:
         techniques = {z: t for z, t in techniques.items() if t}
         try:
             day, facts = _day_facts(fields, kb)
-            row, srow, events = store.record_session(
+            row, recorded, events = store.record_session(
                 session,
                 user,
                 course_id,
@@ -464,9 +462,9 @@ async def session_record(request: Request, course_id: int) -> Response:
                 request, "session.html", context, FormError({"form": exc.message}), status=409
             )
         result: dict[str, Any] = {
-            "session": {"id": srow.id, **srow.data},
+            "session": recorded.to_json(),
             "stop_events": [e.to_json() for e in events],
-            "course": store.course_json(row),
+            "course": row.model_dump(mode="json"),
         }
     return _created(request, f"/courses/{course_id}", result)
 
@@ -485,13 +483,13 @@ async def course_resume(request: Request, course_id: int) -> Response:
             context, _ = _course_view(request, session, user, course_id)
             context["values"] = fields
             return _form_error(request, "course.html", context, exc)
-        data = store.course_json(row)
+        data = row.model_dump(mode="json")
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/courses/{course_id}", status_code=303)
 
 
-def _confirm_end(request: Request, session: Any, user: User, course_id: int) -> Response:
+def _confirm_end(request: Request, session: Any, user: CurrentUser, course_id: int) -> Response:
     """The confirmation step before a course ends (ending cannot be undone)."""
     context, _ = _course_view(request, session, user, course_id)
     data = {
@@ -522,7 +520,7 @@ async def course_complete(request: Request, course_id: int) -> Response:
         if fields.get("confirm") != "yes":
             return _confirm_end(request, session, user, course_id)
         row = store.complete(session, user, course_id, day=date.today())
-        data = store.course_json(row)
+        data = row.model_dump(mode="json")
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/courses/{course_id}/progress", status_code=303)
@@ -558,7 +556,7 @@ async def home_program_save(request: Request, course_id: int) -> Response:
             context, _ = _course_view(request, session, user, course_id)
             context["values"] = fields
             return _form_error(request, "course.html", context, exc)
-        data = store.course_json(row)
+        data = row.model_dump(mode="json")
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/courses/{course_id}#home-program", status_code=303)
@@ -569,15 +567,15 @@ async def home_program_save(request: Request, course_id: int) -> Response:
 
 
 def progress_view(
-    session: Any, user: User, course_id: int, kb: KB, lang: str, as_of: date | None = None
+    session: Any, user: CurrentUser, course_id: int, kb: KB, lang: str, as_of: date | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     row = store.get_course(session, user, course_id)
     course = store.course_of(row)
-    sessions = [s for _, s in store.sessions_of(session, row)]
+    sessions = [s.session for s in store.sessions_of(session, row.id)]
     day = as_of or (course.end if course.end else date.today())
     p = progress(course, sessions, kb, as_of=day)
     patient = store.course_people(session, row).patient
-    data = {"course": store.course_json(row), "progress": p.to_json()}
+    data = {"course": row.model_dump(mode="json"), "progress": p.to_json()}
     context = {
         "row": row,
         "c": course,
@@ -605,18 +603,18 @@ def progress_page(request: Request, course_id: int) -> Response:
 
 
 def _home_view(
-    request: Request, session: Any, user: User, course_id: int
+    request: Request, session: Any, user: CurrentUser, course_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
     row = store.get_course(session, user, course_id)
     course = store.course_of(row)
     routine = home_routine(course, kb, lang)
-    times = {h.zone: h.times_per_day for h in store.home_steps_of(session, row)}
+    times = {h.zone: h.times_per_day for h in store.home_steps_of(session, row.id)}
     for r in routine:
         r["times_per_day"] = times.get(r["zone"], 1)
         title = _zones_title(kb, [r["zone"]], lang)
         r["figure"] = Markup(zone_figure_svg([r["zone"]], width=90, title=title))
-    diary = [store.diary_json(e) for e in store.diary_of(session, row)]
+    diary = [e.model_dump(mode="json") for e in store.diary_of(session, row.id)]
     cost = [
         {
             "id": c.id,
@@ -628,7 +626,7 @@ def _home_view(
         if c.id in course.cost_options
     ]
     data = {
-        "course": store.course_json(row),
+        "course": row.model_dump(mode="json"),
         "routine": [{k: v for k, v in r.items() if k != "figure"} for r in routine],
         "stop_rules": _stop_rules(kb, lang),
         "diary": diary,
@@ -699,7 +697,7 @@ async def diary_save(request: Request, course_id: int) -> Response:
             context["values"] = fields
             return _form_error(request, "home.html", context, exc)
         data = {
-            "entry": store.diary_json(result.entry),
+            "entry": result.entry.model_dump(mode="json"),
             "created": result.created,
             "stop_events": [e.to_json() for e in result.events],
         }
@@ -776,29 +774,12 @@ def _attachment(body: Any, media_type: str, filename: str) -> Response:
 # The physician's review queue
 
 
-def review_items(session: Any, user: User) -> list[dict[str, Any]]:
-    out = []
-    for row, patient in store.paused_courses(session, user):
-        course = store.course_of(row)
-        out.append(
-            {
-                "id": row.id,
-                "patient_name": patient.name,
-                "patient_id": patient.id,
-                "status": row.status,
-                "rules": [e.rule for e in course.stop_events],
-                "last": course.stop_events[-1].day.isoformat() if course.stop_events else None,
-            }
-        )
-    return out
-
-
 @router.get("/reviews")
 def reviews(request: Request) -> Response:
     """Courses paused by a stop rule, waiting for the physician."""
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
-        items = review_items(session, user)
+        items = [i.model_dump(mode="json") for i in store.paused_courses(session, user)]
     lang = _lang(request)
     texts = {r.id: r.text.get(lang) for r in _kb(request).model.plans.stop_rules}
     return render(

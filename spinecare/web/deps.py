@@ -34,14 +34,13 @@ from spinecare.clinic.accounts import (
     SESSION_COOKIE as SESSION_COOKIE,  # the web pages' name for it
 )
 from spinecare.clinic.accounts import (
-    User,
     cookie_token,
     cookie_value,
-    own_record_language,
     sign,
     user_for_token,
 )
 from spinecare.clinic.limits import check_fields
+from spinecare.clinic.models import CurrentUser
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, Shown
@@ -202,27 +201,6 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
     )
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """What templates show of the signed-in user (safe to use after the session ends)."""
-
-    id: int
-    username: str
-    full_name: str
-    role: str
-    clinic_id: int
-    patient_id: int | None
-    language: str = "en"
-
-
-def user_language(session: Session, user: User) -> str:
-    """The user's interface language; a patient without one gets their record's."""
-    lang = i18n.normalize(user.language)
-    if lang is None:
-        lang = i18n.normalize(own_record_language(session, user))
-    return lang or "en"
-
-
 def request_language(request: Request) -> str:
     viewer = getattr(request.state, "user", None)
     if viewer is not None:
@@ -230,25 +208,18 @@ def request_language(request: Request) -> str:
     return i18n.normalize(request.cookies.get(i18n.LANG_COOKIE)) or "en"
 
 
-def optional_user(request: Request, session: Session) -> User | None:
+def optional_user(request: Request, session: Session) -> CurrentUser | None:
+    """The signed-in user (kept for the page: its header names them), or None."""
     token = session_token(request)
     if token is None:
         return None
     user = user_for_token(session, token)
     if user is not None:
-        request.state.user = Viewer(
-            user.id,
-            user.username,
-            user.full_name,
-            user.role,
-            user.clinic_id,
-            user.patient_id,
-            user_language(session, user),
-        )
+        request.state.user = user
     return user
 
 
-def require_user(request: Request, session: Session, *roles: str) -> User:
+def require_user(request: Request, session: Session, *roles: str) -> CurrentUser:
     """The signed-in user (401 / login page if none; 403 if the role is not in ``roles``)."""
     user = optional_user(request, session)
     if user is None:

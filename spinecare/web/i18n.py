@@ -41,10 +41,7 @@ _lang: ContextVar[str] = ContextVar("spinecare_lang", default=i18n.SOURCE_LANGUA
 
 
 def normalize(lang: str | None) -> str | None:
-    if not lang:
-        return None
-    code = lang.strip().lower()[:2]
-    return code if code in LANGUAGES else None
+    return i18n.language_of(lang)
 
 
 def set_language(lang: str | None) -> str:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
+from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.engine.notes import CONDITION_STATUS
 from spinecare.errors import RecordError
@@ -199,7 +200,7 @@ async def patient_create(request: Request) -> Response:
             return _form_error(
                 request, "patient_form.html", {"values": fields, "patient": None}, exc
             )
-        data = service.patient_json(patient)
+        data = patient.model_dump(mode="json")
     return _created(request, f"/patients/{patient.id}", data)
 
 
@@ -264,7 +265,7 @@ async def import_upload(request: Request) -> Response:
         patient = service.import_record(
             session, user, record, label=name, source=source, ehr_ids=ehr_ids, kb=st.kb()
         )
-        data = service.patient_json(patient)
+        data = patient.model_dump(mode="json")
     return _created(request, f"/patients/{patient.id}/screening", data)
 
 
@@ -367,20 +368,13 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
     """A past intake, read-only: what was recorded that day, in words."""
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
-        patient = service.get_patient(session, user, patient_id)
-        intake, facts, recorder = service.get_intake(session, patient, intake_id)
+        view = service.get_intake(session, user, patient_id, intake_id)
     lang = request_language(request)
     set_language(lang)
-    words = _intake_facts(state(request).kb(), facts, lang)
+    words = _intake_facts(state(request).kb(), view.facts, lang)
     data = {
-        "patient": service.patient_json(patient),
-        "intake": {
-            "id": intake.id,
-            "date": intake.day.isoformat(),
-            "source": intake.source,
-            "label": intake.label,
-            "recorded_by": recorder,
-        },
+        "patient": view.patient.model_dump(mode="json"),
+        "intake": view.intake.model_dump(mode="json"),
         "facts": {
             part: [
                 {
@@ -395,9 +389,8 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
         },
     }
     context = {
-        "patient": patient,
-        "intake": intake,
-        "recorder": recorder,
+        "patient": view.patient,
+        "intake": view.intake,
         "source_words": SOURCE_WORDS,
         "kb_labels": {c.label.get(lang) for c in state(request).kb().model.concepts},
         **words,
@@ -415,7 +408,7 @@ def patient_edit_page(request: Request, patient_id: int) -> Response:
         request,
         "patient_form.html",
         {"values": values, "errors": {}, "patient": patient},
-        service.patient_json(patient),
+        patient.model_dump(mode="json"),
     )
 
 
@@ -428,11 +421,12 @@ async def patient_edit(request: Request, patient_id: int) -> Response:
         version = parse_int(fields.get("version"), -1, -1)
         context = {"values": fields, "patient": patient}
         try:
-            service.update_patient(session, user, patient_id, _input(fields), version)
+            patient = service.update_patient(session, user, patient_id, _input(fields), version)
         except FormError as exc:
             return _form_error(request, "patient_form.html", context, exc)
         except VersionConflict as exc:
-            current = service.patient_json(patient)
+            stored = service.get_patient(session, user, patient_id, write=True, audit_as=None)
+            current = stored.model_dump(mode="json")
             return _form_error(
                 request,
                 "patient_form.html",
@@ -440,7 +434,7 @@ async def patient_edit(request: Request, patient_id: int) -> Response:
                 FormError({"version": exc.message}),
                 status=409,
             )
-        data = service.patient_json(patient)
+        data = patient.model_dump(mode="json")
     if wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
@@ -478,7 +472,7 @@ def intake_page(request: Request, patient_id: int) -> Response:
         context = _intake_context(request, patient, {"day": date.today().isoformat()})
     kb = state(request).kb()
     data = {
-        "patient": service.patient_json(patient),
+        "patient": patient.model_dump(mode="json"),
         "questions": [
             {
                 "id": q.id,
@@ -539,7 +533,7 @@ def _zones(ps: service.PatientScreening) -> tuple[list[str], list[str]]:
     return treat, avoid
 
 
-def recorded_in(session: Any, patient: Any) -> dict[str, dict[str, Any]]:
+def recorded_in(session: Any, patient: PatientOut) -> dict[str, dict[str, Any]]:
     """Where each of the patient's facts was recorded, as a clinician says it ("intake form
     of 3 Dec 2026", "FHIR import of 1 Dec 2026"), keyed by the fact's reference."""
     out: dict[str, dict[str, Any]] = {}
@@ -547,7 +541,7 @@ def recorded_in(session: Any, patient: Any) -> dict[str, dict[str, Any]]:
         text = Text(
             "%(source)s of %(day)s",
             source=SOURCE_WORDS.get(intake.source, intake.source),
-            day=format_day(intake.day),
+            day=format_day(intake.date),
         )
         out[ref] = {"intake": intake.id, "text": translate(text)}
     return out
@@ -560,9 +554,7 @@ def screening_view(
     kb = state(request).kb()
     lang = set_language(request_language(request))
     ps = service.screen_patient(session, user, patient_id, kb, day, lang)
-    requests_ = [
-        service.clearance_request_json(r) for r in service.requests_of(session, ps.patient)
-    ]
+    requests_ = [r.model_dump(mode="json") for r in service.requests_of(session, ps.patient.id)]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     patient = ps.patient
     screening_out, plan_out = ps.out()  # the objects /api/patients/{id}/screening|plan give
@@ -570,7 +562,7 @@ def screening_view(
     treat, avoid = _zones(ps)
     labels = {z.id: z.label.get(lang) for z in kb.model.zones}
     data = {
-        "patient": service.patient_json(patient),
+        "patient": patient.model_dump(mode="json"),
         "screening": screening,
         "plan": plan_out.model_dump(mode="json"),
         "zones": {"treat": treat, "avoid": avoid},

@@ -107,7 +107,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         "other": other,
     }
     data = {
-        "patient": service.patient_json(patient),
+        "patient": patient.model_dump(mode="json"),
         "date": day.isoformat(),
         "clinic": clinic_name,
         "author": author,

@@ -60,6 +60,13 @@ def _user(session: Any, username: str) -> Any:
     return user
 
 
+def _who(session: Any, username: str) -> Any:
+    """The account as the adapters hold the signed-in user."""
+    from spinecare.clinic.accounts import current_user
+
+    return current_user(session, _user(session, username))
+
+
 def _refer(world: World) -> int:
     """A clearance request for the demo patient to the demo physician (so they see it)."""
     from spinecare.clinic.patients import request_clearance
@@ -68,7 +75,7 @@ def _refer(world: World) -> int:
     with _db(world).session() as session:
         req = request_clearance(
             session,
-            _user(session, "therapist"),
+            _who(session, "therapist"),
             world.demo_patient,
             physician_id=world.physician_id,
             concepts=["disc_herniation"],
@@ -96,7 +103,7 @@ def _token(world: World, username: str, days: int = 30) -> str:
     from spinecare.clinic.tokens import issue_token
 
     with _db(world).session() as session:
-        return issue_token(session, _user(session, username), days)
+        return issue_token(session, _who(session, username), days)
 
 
 def _assert_envelope(response: Any, status: int) -> dict[str, Any]:
@@ -324,7 +331,7 @@ def _import_demo(world: World, path: Path) -> int:
     record = load_record(path)
     with _db(world).session() as session:
         row = import_record(
-            session, _user(session, OTHER["username"]), record, label=path.name, source="file"
+            session, _who(session, OTHER["username"]), record, label=path.name, source="file"
         )
         return row.id
 

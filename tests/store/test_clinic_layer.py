@@ -19,8 +19,8 @@ def _open(target):
 
 def _people(session):
     """Clinic A (an admin, a therapist, a physician, a patient with an account) and
-    clinic B (an admin, a patient)."""
-    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+    clinic B (an admin, a patient): the accounts as the adapters hold the signed-in user."""
+    from spinecare.clinic.accounts import create_user, current_user, get_or_create_clinic
     from spinecare.clinic.patients import now
     from spinecare.store.models import PatientRow
 
@@ -40,7 +40,7 @@ def _people(session):
     session.flush()
 
     def user(clinic, username, role, patient=None):
-        return create_user(
+        row = create_user(
             session,
             clinic=clinic,
             username=username,
@@ -48,6 +48,7 @@ def _people(session):
             role=role,
             patient=patient,
         )
+        return current_user(session, row)
 
     return {
         "boss": user(a, "boss", "admin"),
@@ -106,14 +107,14 @@ def test_accounts_are_the_admins_of_their_own_clinic(db_target) -> None:
             alla = next(u for u in listed if u.username == "alla")
             assert (alla.patient_id, alla.patient_name) == (p["pa"].id, "Alla Ivanova")
             assert accounts.clinic_patient_names(session, boss) == {p["pa"].id: "Alla Ivanova"}
-            target = accounts.clinic_user(session, boss, made.id)
-            accounts.edit_user(
-                session, boss, target, full_name="Vera P", role="physician", language="ru",
+            edited = accounts.edit_user(
+                session, boss, made.id, full_name="Vera P", role="physician", language="ru",
                 patient_id=None,
             )  # fmt: skip
-            accounts.set_active(session, boss, target, False)
-            temporary = accounts.reset_user_password(session, boss, target, timedelta(hours=1))
-            assert temporary and target.must_change_password
+            assert (edited.full_name, edited.role, edited.language) == ("Vera P", "physician", "ru")
+            assert not accounts.set_active(session, boss, made.id, False).active
+            temporary = accounts.reset_user_password(session, boss, made.id, timedelta(hours=1))
+            assert temporary and accounts.clinic_user(session, boss, made.id).must_change_password
             clinic_a = boss.clinic_id
         with db.session() as session:
             made_id = str(made.id)
@@ -306,6 +307,7 @@ def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, chan
 
     from spinecare.clinic import AccessDenied, FormError
     from spinecare.clinic import users as accounts
+    from spinecare.clinic.accounts import current_user
     from spinecare.store.models import User
 
     db = _open(db_target)
@@ -317,23 +319,23 @@ def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, chan
                 full_name="Second", patient_id=None,
             )  # fmt: skip
             pairs = [(p["boss"].id, second.id), (second.id, p["boss"].id)]
-            clinic_id = second.clinic_id
+            clinic_id = p["boss"].clinic_id
         both_loaded = threading.Barrier(2)
         outcomes: list[str] = []
 
         def take(actor_id: int, target_id: int) -> None:
             try:
                 with db.session() as session:
-                    actor = session.get(User, actor_id)
+                    actor = current_user(session, session.get(User, actor_id))
                     target = accounts.clinic_user(session, actor, target_id)
                     both_loaded.wait()  # both have read the other as an administrator
                     if change == "role":
                         accounts.edit_user(
-                            session, actor, target, full_name=target.full_name,
+                            session, actor, target_id, full_name=target.full_name,
                             role="therapist", language=None, patient_id=None,
                         )  # fmt: skip
                     else:
-                        accounts.set_active(session, actor, target, False)
+                        accounts.set_active(session, actor, target_id, False)
                 outcomes.append("changed")
             except (FormError, AccessDenied) as exc:
                 outcomes.append(type(exc).__name__)
@@ -352,5 +354,34 @@ def test_two_admins_cannot_take_the_role_from_each_other_at_once(db_target, chan
                 )
             ).all()
             assert len(admins) == 1
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("change", ["role", "active", "patient"])
+def test_the_acting_user_is_read_again_from_the_database(db_target, change) -> None:
+    """What an adapter holds of the signed-in user is not what the use case decides by:
+    a role taken away, an account deactivated or a patient record unlinked since the
+    sign-in counts at once."""
+    from spinecare.clinic import AccessDenied
+    from spinecare.clinic.patients import get_patient
+    from spinecare.store.models import User
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            p = _people(session)
+            who = p["alla"] if change == "patient" else p["anna"]
+            assert get_patient(session, who, p["pa"].id).name == "Alla Ivanova"
+            row = session.get(User, who.id)
+            if change == "role":
+                row.role = "physician"  # refers nobody, reviews nothing
+            elif change == "active":
+                row.active = False
+            else:
+                row.patient_id = None
+            session.flush()
+            with pytest.raises(AccessDenied):
+                get_patient(session, who, p["pa"].id)
     finally:
         db.dispose()

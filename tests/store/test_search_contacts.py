@@ -15,12 +15,14 @@ def _open(target, **kwargs):
 
 
 def _staff(session):
-    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+    """A therapist of the clinic, as the adapters hold the signed-in user."""
+    from spinecare.clinic.accounts import create_user, current_user, get_or_create_clinic
 
     clinic = get_or_create_clinic(session, "Clinic A")
-    return create_user(
+    row = create_user(
         session, clinic=clinic, username="anna", password="password-1", role="therapist"
     )
+    return current_user(session, row)
 
 
 PEOPLE = [
@@ -46,11 +48,12 @@ def clinic(db_target):
 
 
 def _names(db, q):
+    from spinecare.clinic.accounts import current_user
     from spinecare.clinic.patients import list_patients
     from spinecare.store.models import User
 
     with db.session() as session:
-        user = session.query(User).filter_by(username="anna").one()
+        user = current_user(session, session.query(User).filter_by(username="anna").one())
         rows, total = list_patients(session, user, q=q)
         assert total == len(rows)
         return sorted(r.name for r in rows)
@@ -134,7 +137,7 @@ def test_migration_backfills_the_search_key(db_target) -> None:
 
 
 def test_contact_details_are_validated_and_kept(db_target) -> None:
-    from spinecare.clinic.patients import PatientInput, create_patient, patient_json
+    from spinecare.clinic.patients import PatientInput, create_patient
     from spinecare.store.errors import FormError
 
     db = _open(db_target)
@@ -172,7 +175,7 @@ def test_contact_details_are_validated_and_kept(db_target) -> None:
                     emergency_phone="+7 912 000-00-02",
                 ),
             )
-            data = patient_json(patient)
+            data = patient.model_dump(mode="json")
         assert data["phone"] == "+7 912 000-00-01"
         assert data["email"] == "anna@example.org"
         assert data["address"] == "Москва, ул. Ленина, 1"

@@ -18,12 +18,14 @@ def _open(target, **kwargs):
 
 
 def _staff(session, clinic_name="Clinic A", username="anna"):
-    from spinecare.clinic.accounts import create_user, get_or_create_clinic
+    """A therapist of the clinic, as the adapters hold the signed-in user."""
+    from spinecare.clinic.accounts import create_user, current_user, get_or_create_clinic
 
     clinic = get_or_create_clinic(session, clinic_name)
-    return create_user(
+    row = create_user(
         session, clinic=clinic, username=username, password="password-1", role="therapist"
     )
+    return current_user(session, row)
 
 
 def test_migrations_reach_head_and_match_the_models(db_target) -> None:

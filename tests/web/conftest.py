@@ -129,3 +129,48 @@ def signed_in(world: World) -> Callable[[str], TestClient]:
         return login(client, who, PASSWORDS[who])
 
     return make
+
+
+def _rows_in(value: object, where: str, seen: set[int]) -> list[str]:
+    """Where ``value`` holds a store row (an ORM object), as ``context['x'][0].y``."""
+    from dataclasses import fields, is_dataclass
+
+    from pydantic import BaseModel
+
+    from spinecare.store.models import Base
+
+    if id(value) in seen or isinstance(value, str | bytes | int | float | bool | None):
+        return []
+    seen.add(id(value))
+    if isinstance(value, Base):
+        return [f"{where}: {type(value).__name__}"]
+    if isinstance(value, dict):
+        items = [(f"{where}[{k!r}]", v) for k, v in value.items()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    elif isinstance(value, BaseModel):
+        items = [(f"{where}.{k}", v) for k, v in value.__dict__.items()]
+    elif is_dataclass(value) and not isinstance(value, type):
+        items = [(f"{where}.{f.name}", getattr(value, f.name)) for f in fields(value)]
+    else:
+        return []
+    return [found for w, v in items for found in _rows_in(v, w, seen)]
+
+
+@pytest.fixture(autouse=True)
+def _no_store_rows_on_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page a web test renders is given plain models, never a store row, the acting
+    user (``user``, whom the page header names) included (see
+    ``tests/store/test_clinic_boundary.py`` for the same check on the clinic's
+    functions)."""
+    from spinecare.web.deps import TEMPLATES
+
+    original = TEMPLATES.TemplateResponse
+
+    def checked(request: object, name: str, context: dict[str, object], **kw: object) -> object:
+        shown = {k: v for k, v in context.items() if k != "request"}
+        rows = _rows_in(shown, "context", set())
+        assert not rows, f"{name} was given store rows: {rows}"
+        return original(request, name, context, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TEMPLATES, "TemplateResponse", checked)

@@ -454,7 +454,7 @@ def test_an_internal_error_carries_the_headers_too(
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(service, "list_patients", broken)
+    monkeypatch.setattr(service, "patient_page", broken)
     client = login(world.client(), "therapist", PASSWORDS["therapist"])
     for accept in (HTML, JSON):
         r = client.get("/patients", headers=accept)
