@@ -508,6 +508,10 @@ def test_a_page_never_links_to_another_host(world: World, path: str) -> None:
 def test_guessing_the_current_password_is_slowed_like_sign_in(world: World) -> None:
     """A borrowed session cannot guess its owner's password through ``/password`` faster
     than through the sign-in page: the failures count for the account and the address."""
+    from spinecare.clinic.logins import LoginThrottle
+
+    # the throttle's clock stands still, so a slow run cannot outwait the backoff
+    world.app.state.login_throttle = LoginThrottle(clock=lambda: 1000.0)  # type: ignore[attr-defined]
     therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
     wrong = {"current": "guess", "new": "a-new-password-1", "repeat": "a-new-password-1"}
     statuses = [_post(therapist, "/password", wrong).status_code for _ in range(5)]
