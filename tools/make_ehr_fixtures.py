@@ -2315,7 +2315,100 @@ for name, text, verdict, why in [
     case(name, verdict, f"Condition text {why}", condition(text=text))
 
 
+# ---------------------------------------------------------------------------------------
+# More probes, as EHRs write them
+
+case(
+    "snomed_pulmonary_thromboembolism",
+    "contraindicated",
+    "SNOMED 233935004 pulmonary thromboembolism, a child of pulmonary embolism",
+    condition(SNOMED, "233935004", "Pulmonary thromboembolism"),
+)
+case(
+    "icd10cm_i26_99_pe",
+    "contraindicated",
+    "ICD-10-CM I26.99 other pulmonary embolism without acute cor pulmonale",
+    condition(ICD10CM, "I26.99", "Other pulmonary embolism without acute cor pulmonale"),
+)
+case(
+    "mkb10_pe_russian_display",
+    "contraindicated",
+    "MKB-10 I26.9 with the Russian display 'Легочная эмболия без упоминания об остром"
+    " легочном сердце'",
+    condition(MKB10, "I26.9", "Легочная эмболия без упоминания об остром легочном сердце"),
+)
+case(
+    "condition_recurrence_status_cancer",
+    "contraindicated",
+    "breast cancer C50.9 with clinicalStatus 'recurrence'",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", clinical="recurrence"),
+)
+case(
+    "condition_provisional_dvt",
+    "contraindicated",
+    "DVT I80.2 with verificationStatus provisional: in force (not refuted)",
+    condition(ICD10, "I80.2", "DVT", verification="provisional"),
+)
+case(
+    "medication_text_warfarin_coumadin",
+    "needs_data",
+    "MedicationStatement text 'Warfarin (Coumadin) 5mg PO daily': found in text, confirm",
+    medication("MedicationStatement", code=None, text="Warfarin (Coumadin) 5mg PO daily"),
+)
+case(
+    "medication_text_aspirin_only",
+    "allowed",
+    "'ASA 81 mg daily': low-dose aspirin, not listed as a blood thinner (KB remark)",
+    medication("MedicationStatement", code=None, text="ASA 81 mg daily"),
+)
+case(
+    "platelets_k_per_ul",
+    "contraindicated",
+    "platelets 45 K/uL (thousand per microlitre, 45 x10*9/L): below 50",
+    quantity("777-3", 45, "K/uL"),
+)
+case(
+    "temperature_degf_101_5",
+    "defer",
+    "temperature 101.5 [degF] (38.6 Cel): a fever",
+    observation("8310-5", 101.5, "[degF]"),
+    without={"temperature"},
+)
+case(
+    "bp_separate_observations_systolic_high",
+    "defer",
+    "systolic 185 and diastolic 95 as two Observations (8480-6, 8462-4), no panel",
+    observation("8480-6", 185, "mm[Hg]"),
+    observation("8462-4", 95, "mm[Hg]"),
+    without={"bp"},
+)
+case(
+    "encounter_diagnosis_contained_reference_only",
+    "refer_urgently",
+    "an Encounter whose diagnosis names a contained Condition of cauda equina (G83.4) by #id",
+    encounter(
+        contained=[condition(ICD10, "G83.4", "Cauda equina syndrome") | {"id": "dx"}],
+        diagnosis=[{"condition": {"reference": "#dx"}, "rank": 1}],
+    ),
+)
+case(
+    "encounter_reason_recent_text_only",
+    "needs_data",
+    "an Encounter two days ago whose reasonCode has only the text 'suspected DVT left leg'",
+    encounter(reasonCode=[{"text": "suspected DVT left leg"}]),
+)
+case(
+    "condition_code_coding_object_text_pe",
+    "needs_data",
+    "a Condition whose coding object has only the display 'PE' (no code)",
+    {**condition(), "code": {"coding": {"display": "PE"}}},
+)
+
+
 def write() -> int:
+    names = [name for name, *_ in CASES]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    assert not repeated, f"case names used twice: {repeated}"
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
         old.unlink()
