@@ -1417,7 +1417,7 @@ class RecordBuilder:
         return PatientRecord(
             patient=patient,
             source=self.source,
-            conditions=[*self._conditions, *self._encounter_reasons],
+            conditions=[*self._conditions, *self._visit_diagnoses()],
             observations=list(self._observations),
             medications=medications,
             procedures=list(self._procedures),
@@ -1493,6 +1493,24 @@ class RecordBuilder:
                 self._encounter_reasons.append(
                     Condition(ref=name, codings=codings, text=text, onset=start, abatement=until)
                 )
+
+    def _visit_diagnoses(self) -> list[Condition]:
+        """The encounters' diagnoses, less those a Condition of the record writes with the
+        same codes (and no other words): the engine would set them aside anyway (the
+        problem list decides, :attr:`Condition.from_visit`), so they are not indexed. Bulk
+        reads resources one at a time and leaves this to its SQL, with the same result."""
+        if not self._encounter_reasons:
+            return []
+        written = {frozenset(c.codings): c.text for c in self._conditions if c.codings}
+        texts = {(frozenset(c.codings), c.text) for c in self._conditions if c.codings}
+        return [
+            c
+            for c in self._encounter_reasons
+            if not (
+                frozenset(c.codings) in written
+                and (c.text is None or (frozenset(c.codings), c.text) in texts)
+            )
+        ]
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _of_no_measure(res, self.measures):
