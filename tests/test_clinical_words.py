@@ -63,6 +63,8 @@ def record_texts(kb: Any) -> list[str]:
         out += [text for i in record.ignored for text in recorded(i.reason)]
         for f in result.findings:
             out += [e.label for e in f.evidence]
+            # an answer that is neither yes nor no is shown as the patient wrote it
+            out += [e.value for e in f.evidence if isinstance(e.value, str)]
             if f.settled is not None:
                 out += [f.settled.clearance.by or ""]
     return sorted({t for t in out if t}, key=len, reverse=True)

@@ -1905,7 +1905,510 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Product-level drug codes with no words; drugs the engine cannot place
+
+
+def coded_only(system: str, code: str, kind: str = "MedicationRequest", **kw: Any) -> Resource:
+    """A drug given by one code with no display and no text, as some EHRs send it."""
+    return medication(kind, system, code, **kw)
+
+
+for name, code, why in [
+    ("rxnorm_sbd_eliquis_code_only", "1364447", "apixaban 5 MG Oral Tablet [Eliquis] (SBD)"),
+    ("rxnorm_sbd_eliquis_2_5_code_only", "1364441", "apixaban 2.5 MG Oral Tablet [Eliquis] (SBD)"),
+    ("rxnorm_sbd_xarelto_code_only", "1232088", "rivaroxaban 20 MG Oral Tablet [Xarelto] (SBD)"),
+    ("rxnorm_sbd_xarelto_15_code_only", "1232084", "rivaroxaban 15 MG Oral Tablet [Xarelto] (SBD)"),
+    ("rxnorm_sbd_pradaxa_code_only", "1037049", "dabigatran 150 MG Oral Capsule [Pradaxa] (SBD)"),
+    ("rxnorm_sbd_savaysa_code_only", "1599557", "edoxaban 60 MG Oral Tablet [Savaysa] (SBD)"),
+    ("rxnorm_scd_warfarin_0_5_code_only", "855350", "warfarin sodium 0.5 MG Oral Tablet (SCD)"),
+]:
+    case(
+        name,
+        "needs_clearance",
+        f"RxNorm {code}, {why}, with no display or text: a blood thinner by its product code",
+        coded_only(RXNORM, code),
+    )
+case(
+    "rxnorm_unlisted_code_no_name",
+    "needs_data",
+    "an active drug given only by an RxNorm code the KB does not list (2592409), no display,"
+    " no text: it may be a blood thinner; confirm (clinic policy policy_unplaced_drug)",
+    coded_only(RXNORM, "2592409"),
+)
+case(
+    "ndc_unlisted_code_no_name",
+    "needs_data",
+    "an active drug given only by an NDC code (0003-0894-21), no name: confirm what it is",
+    coded_only(NDC, "0003-0894-21", "MedicationStatement"),
+)
+case(
+    "snomed_product_code_no_name",
+    "needs_data",
+    "an active drug given only by a SNOMED CT product code the KB does not list, no name:"
+    " confirm what it is",
+    coded_only(SNOMED, "1145423002", "MedicationStatement"),
+)
+case(
+    "unnamed_drug_stopped",
+    "allowed",
+    "a drug given only by an unknown code but stopped: not in force, nothing to confirm",
+    coded_only(RXNORM, "2592409", status="stopped", extra={"authoredOn": "2025-01-01"}),
+)
+case(
+    "named_ordinary_drug",
+    "allowed",
+    "amlodipine 5 MG Oral Tablet (RxNorm 197361 with its display): a named drug that is no"
+    " blood thinner",
+    medication("MedicationRequest", RXNORM, "197361", "amlodipine 5 MG Oral Tablet"),
+)
+case(
+    "atc_ordinary_drug_code_only",
+    "allowed",
+    "ATC C09AA02 (enalapril) with no name: an ATC code names its own class, not B01",
+    coded_only(ATC, "C09AA02", "MedicationStatement"),
+)
+case(
+    "atc_antithrombotic_code_only",
+    "needs_clearance",
+    "ATC B01AF02 (apixaban) with no name: the B01A group",
+    coded_only(ATC, "B01AF02", "MedicationStatement"),
+)
+case(
+    "snomed_apixaban_substance",
+    "needs_clearance",
+    "SNOMED CT 698090000 apixaban (substance) as the drug's code",
+    medication("MedicationStatement", SNOMED, "698090000"),
+)
+case(
+    "snomed_warfarin_substance",
+    "needs_clearance",
+    "SNOMED CT 372756006 warfarin (substance) as the drug's code",
+    medication("MedicationStatement", SNOMED, "372756006"),
+)
+case(
+    "snomed_anticoagulant_product_class",
+    "needs_clearance",
+    "SNOMED CT 81839001 medicinal product acting as anticoagulant agent (the GECCO class)",
+    medication("MedicationStatement", SNOMED, "81839001"),
+)
+
+# ---------------------------------------------------------------------------------------
+# Pregnancy recorded as an Observation; a positive hCG test
+
+case(
+    "pregnancy_snomed_observation_boolean",
+    "needs_clearance",
+    "Observation SNOMED 77386006 'Patient currently pregnant', valueBoolean true",
+    {
+        **observation("77386006", system=SNOMED, key="valueBoolean", value=True),
+        "code": {"coding": [coding(SNOMED, "77386006", "Patient currently pregnant")]},
+    },
+)
+case(
+    "pregnancy_snomed_observation_false",
+    "allowed",
+    "Observation SNOMED 77386006 'Patient currently pregnant', valueBoolean false: not pregnant",
+    observation("77386006", system=SNOMED, key="valueBoolean", value=False),
+)
+case(
+    "pregnancy_snomed_observation_yes_code",
+    "needs_clearance",
+    "Observation SNOMED 77386006 'Pregnancy' with valueCodeableConcept SNOMED 373066001 Yes",
+    observation(
+        "77386006",
+        system=SNOMED,
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "373066001", "Yes")]},
+    ),
+)
+case(
+    "pregnancy_status_string_pregnant",
+    "needs_clearance",
+    "LOINC 82810-3 pregnancy status with valueString 'Pregnant'",
+    observation("82810-3", key="valueString", value="Pregnant"),
+)
+case(
+    "pregnancy_status_text_only_answer",
+    "needs_clearance",
+    "LOINC 82810-3 pregnancy status whose answer has only the text 'Pregnant'",
+    observation("82810-3", key="valueCodeableConcept", value={"text": "Pregnant"}),
+)
+for name, code, answer, why in [
+    ("hcg_urine_positive_snomed", "2106-3", coding(SNOMED, "10828004", "Positive"), "urine hCG"),
+    (
+        "hcg_serum_positive_loinc_answer",
+        "2118-8",
+        coding(LOINC, "LA6576-8", "Positive"),
+        "serum hCG",
+    ),
+    ("hcg_beta_serum_positive", "2110-5", coding(SNOMED, "10828004", "Positive"), "serum beta-hCG"),
+]:
+    case(
+        name,
+        "needs_clearance",
+        f"{why} pregnancy test (LOINC {code}) positive: pregnancy",
+        observation(code, key="valueCodeableConcept", value={"coding": [answer]}),
+    )
+case(
+    "hcg_urine_positive_string",
+    "needs_clearance",
+    "urine hCG pregnancy test (LOINC 2106-3) with valueString 'Positive'",
+    observation("2106-3", key="valueString", value="Positive"),
+)
+case(
+    "hcg_urine_negative",
+    "allowed",
+    "urine hCG pregnancy test negative (SNOMED 260385009): no pregnancy",
+    observation(
+        "2106-3",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "260385009", "Negative")]},
+    ),
+)
+case(
+    "hcg_rapid_serum_positive",
+    "needs_clearance",
+    "serum hCG by rapid immunoassay (LOINC 80385-8) positive",
+    observation(
+        "80385-8", key="valueCodeableConcept", value={"coding": [coding(LOINC, "LA6576-8")]}
+    ),
+)
+
+# ---------------------------------------------------------------------------------------
+# Diagnoses held in an Encounter; a Condition's note
+
+
+def encounter(**extra: Any) -> Resource:
+    res: Resource = {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-18T10:00:00+03:00", "end": "2026-11-18T10:30:00+03:00"},
+    }
+    res.update(extra)
+    return res
+
+
+case(
+    "encounter_contained_condition",
+    "contraindicated",
+    "a Condition contained in an Encounter (PE, SNOMED 59282003), referenced by its diagnosis",
+    encounter(
+        contained=[condition(SNOMED, "59282003", "Pulmonary embolism") | {"id": "c1"}],
+        diagnosis=[{"condition": {"reference": "#c1"}}],
+    ),
+)
+case(
+    "encounter_reason_code_only",
+    "contraindicated",
+    "a heart failure given only as the Encounter's reasonCode (ICD-10 I50.9)",
+    encounter(reasonCode=[{"coding": [coding(ICD10, "I50.9", "Heart failure, unspecified")]}]),
+)
+case(
+    "encounter_diagnosis_display_only",
+    "needs_data",
+    "an Encounter.diagnosis naming 'metastatic prostate cancer' by display only: found in"
+    " text, confirm",
+    encounter(diagnosis=[{"condition": {"display": "metastatic prostate cancer"}}]),
+)
+case(
+    "encounter_diagnosis_r5_concept",
+    "refer_urgently",
+    "an Encounter.diagnosis written as an R5 CodeableReference: cauda equina syndrome G83.4",
+    encounter(diagnosis=[{"condition": {"concept": {"coding": [coding(ICD10, "G83.4")]}}}]),
+)
+case(
+    "encounter_reason_named_by_resolved_condition",
+    "allowed",
+    "an old encounter's reason (acute bronchitis) that a resolved Condition of the record"
+    " also names: the Condition's status decides",
+    condition(SNOMED, "10509002", "Acute bronchitis", clinical="resolved", abatement="2025-03-01"),
+    encounter(
+        period={"start": "2025-02-10"},
+        reasonCode=[{"coding": [coding(SNOMED, "10509002", "Acute bronchitis")]}],
+    ),
+)
+case(
+    "encounter_cancelled_reason",
+    "allowed",
+    "a cancelled Encounter's reason is no diagnosis",
+    encounter(status="cancelled", reasonCode=[{"coding": [coding(ICD10, "I50.9")]}]),
+)
+case(
+    "condition_note_metastases",
+    "needs_data",
+    "a lumbago Condition whose note says 'MRI: metastases in L3 vertebral body': found in"
+    " text, confirm",
+    condition(ICD10, "M54.5", "Low back pain")
+    | {"note": [{"text": "MRI: metastases in L3 vertebral body"}]},
+)
+case(
+    "condition_note_negated",
+    "allowed",
+    "a note 'no signs of metastases': negated",
+    condition(ICD10, "M54.5", "Low back pain") | {"note": [{"text": "No signs of metastases"}]},
+)
+case(
+    "condition_note_resolved",
+    "allowed",
+    "a resolved Condition's note naming a DVT: the note has the condition's status",
+    condition(ICD10, "I80.2", "DVT", clinical="resolved", abatement="2024-01-01")
+    | {"note": [{"text": "DVT of the left calf"}]},
+)
+
+# ---------------------------------------------------------------------------------------
+# Odd shapes: read leniently, or one resource set aside, never the whole patient refused
+
+case(
+    "code_as_bare_string_icd10",
+    "needs_data",
+    "a Condition whose code is the bare string 'I26.9' (pulmonary embolism): read as a code of"
+    " no system, to confirm",
+    {**condition(), "code": "I26.9"},
+)
+case(
+    "code_as_bare_string_words",
+    "needs_data",
+    "a Condition whose code is the bare string 'Metastatic breast cancer': read as text",
+    {**condition(), "code": "Metastatic breast cancer"},
+)
+case(
+    "coding_as_object",
+    "contraindicated",
+    "a Condition whose code.coding is one object, not a list: ICD-10 I50.9",
+    {**condition(), "code": {"coding": coding(ICD10, "I50.9", "Heart failure")}},
+)
+case(
+    "medication_coding_as_object",
+    "needs_clearance",
+    "a MedicationStatement whose medicationCodeableConcept.coding is one object (warfarin 855332)",
+    {
+        **medication("MedicationStatement"),
+        "medicationCodeableConcept": {"coding": coding(RXNORM, "855332")},
+    },
+)
+case(
+    "odd_condition_set_aside_words_kept",
+    "needs_data",
+    "a Condition whose code.coding[0].display is a number (unreadable shape): set aside and"
+    " listed; its text 'Pulmonary embolism' is still read, to confirm",
+    {
+        **condition(),
+        "code": {
+            "coding": [{"system": SNOMED, "code": "59282003", "display": 7}],
+            "text": "Pulmonary embolism",
+        },
+    },
+)
+case(
+    "odd_ordinary_resource_set_aside",
+    "allowed",
+    "a Procedure whose status is a number: set aside, the rest of the record screens",
+    {
+        "resourceType": "Procedure",
+        "status": 5,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Physiotherapy session"},
+    },
+)
+case(
+    "odd_observation_platelets_set_aside",
+    "needs_data",
+    "a platelet count whose effectiveDateTime is a number: set aside, platelets unknown",
+    observation("777-3", 40, "10*9/L") | {"effectiveDateTime": 20261120},
+)
+
+# ---------------------------------------------------------------------------------------
+# Intake answers that are neither yes nor no
+
+for name, link, word in [
+    ("questionnaire_saddle_maybe", "saddle_anaesthesia", "maybe"),
+    ("questionnaire_saddle_ne_znayu", "saddle_anaesthesia", "не знаю"),
+    ("questionnaire_pregnant_unsure", "pregnant", "not sure"),
+    ("questionnaire_anticoagulant_sometimes", "takes_anticoagulant", "sometimes"),
+]:
+    case(
+        name,
+        "needs_data",
+        f"'{link}' answered '{word}': neither yes nor no, unknown (never a no)",
+        {**response(), "item": [{"linkId": link, "answer": [{"valueString": word}]}]},
+    )
+case(
+    "questionnaire_fever_unclear",
+    "needs_data",
+    "fever today answered 'a little' with no temperature: unknown, measure first",
+    {**response(), "item": [{"linkId": "fever_today", "answer": [{"valueString": "a little"}]}]},
+    without={"temperature"},
+)
+case(
+    "questionnaire_saddle_net_dot",
+    "allowed",
+    "saddle anaesthesia answered 'Нет.': a no",
+    {**response(), "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueString": "Нет."}]}]},
+)
+case(
+    "questionnaire_pregnant_da",
+    "needs_clearance",
+    "pregnant answered 'да': a yes",
+    {**response(), "item": [{"linkId": "pregnant", "answer": [{"valueString": "да"}]}]},
+)
+
+# ---------------------------------------------------------------------------------------
+# Bounds at the threshold
+
+case(
+    "platelets_bound_at_threshold",
+    "contraindicated",
+    "platelets '< 50 x10*9/L': below 50 whatever it is (the bound at the threshold itself)",
+    quantity("777-3", 50, "10*9/L", "10*9/L", comparator="<"),
+)
+case(
+    "platelets_bound_at_threshold_inclusive",
+    "needs_data",
+    "platelets '<= 50 x10*9/L': may be 50, not below 50; set aside, unknown",
+    quantity("777-3", 50, "10*9/L", "10*9/L", comparator="<="),
+)
+case(
+    "temperature_bound_at_threshold",
+    "defer",
+    "temperature '>= 37.5 Cel': a fever at the threshold 37.5",
+    quantity("8310-5", 37.5, "Cel", "Cel", comparator=">="),
+    without={"temperature"},
+)
+case(
+    "temperature_bound_below_38_string",
+    "needs_data",
+    "temperature written as the text '<38': may or may not reach 37.5; unknown",
+    observation("8310-5", key="valueString", value="<38"),
+    without={"temperature"},
+)
+case(
+    "temperature_bound_below_threshold_text",
+    "allowed",
+    "temperature '< 37 Cel' as text: below 37.5 whatever it is",
+    observation("8310-5", key="valueString", value="< 37 Cel"),
+    without={"temperature"},
+)
+case(
+    "platelets_bound_string_below_threshold",
+    "contraindicated",
+    "platelets written as the text '<20 10*9/L': below 50",
+    observation("777-3", key="valueString", value="<20 10*9/L"),
+)
+
+# ---------------------------------------------------------------------------------------
+# Clinical abbreviations in text
+
+for name, text, verdict, why in [
+    ("text_abbrev_pe", "PE", "needs_data", "'PE' (pulmonary embolism)"),
+    ("text_abbrev_pe_dots", "P.E. on CT 11/2026", "needs_data", "'P.E.' (pulmonary embolism)"),
+    ("text_abbrev_dvt_caps", "L DVT", "needs_data", "'DVT' (deep vein thrombosis)"),
+    ("text_abbrev_ca_breast", "CA breast", "needs_data", "'CA breast' (breast cancer)"),
+    ("text_abbrev_mets", "lung ca with bone mets", "needs_data", "'mets' (metastases)"),
+    ("text_abbrev_tb_spine", "TB spine", "needs_data", "'TB spine' (spinal tuberculosis)"),
+    ("text_abbrev_tela", "ТЭЛА", "needs_data", "'ТЭЛА' (Russian: pulmonary embolism)"),
+    ("text_abbrev_pe_teacher", "Works as a PE teacher", "allowed", "'PE teacher': no embolism"),
+    ("text_abbrev_pe_lowercase", "pe", "allowed", "lower-case 'pe' is no abbreviation"),
+]:
+    case(name, verdict, f"Condition text {why}", condition(text=text))
+
+
+# ---------------------------------------------------------------------------------------
+# More probes, as EHRs write them
+
+case(
+    "snomed_pulmonary_thromboembolism",
+    "contraindicated",
+    "SNOMED 233935004 pulmonary thromboembolism, a child of pulmonary embolism",
+    condition(SNOMED, "233935004", "Pulmonary thromboembolism"),
+)
+case(
+    "icd10cm_i26_99_pe",
+    "contraindicated",
+    "ICD-10-CM I26.99 other pulmonary embolism without acute cor pulmonale",
+    condition(ICD10CM, "I26.99", "Other pulmonary embolism without acute cor pulmonale"),
+)
+case(
+    "mkb10_pe_russian_display",
+    "contraindicated",
+    "MKB-10 I26.9 with the Russian display 'Легочная эмболия без упоминания об остром"
+    " легочном сердце'",
+    condition(MKB10, "I26.9", "Легочная эмболия без упоминания об остром легочном сердце"),
+)
+case(
+    "condition_recurrence_status_cancer",
+    "contraindicated",
+    "breast cancer C50.9 with clinicalStatus 'recurrence'",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast", clinical="recurrence"),
+)
+case(
+    "condition_provisional_dvt",
+    "contraindicated",
+    "DVT I80.2 with verificationStatus provisional: in force (not refuted)",
+    condition(ICD10, "I80.2", "DVT", verification="provisional"),
+)
+case(
+    "medication_text_warfarin_coumadin",
+    "needs_data",
+    "MedicationStatement text 'Warfarin (Coumadin) 5mg PO daily': found in text, confirm",
+    medication("MedicationStatement", code=None, text="Warfarin (Coumadin) 5mg PO daily"),
+)
+case(
+    "medication_text_aspirin_only",
+    "allowed",
+    "'ASA 81 mg daily': low-dose aspirin, not listed as a blood thinner (KB remark)",
+    medication("MedicationStatement", code=None, text="ASA 81 mg daily"),
+)
+case(
+    "platelets_k_per_ul",
+    "contraindicated",
+    "platelets 45 K/uL (thousand per microlitre, 45 x10*9/L): below 50",
+    quantity("777-3", 45, "K/uL"),
+)
+case(
+    "temperature_degf_101_5",
+    "defer",
+    "temperature 101.5 [degF] (38.6 Cel): a fever",
+    observation("8310-5", 101.5, "[degF]"),
+    without={"temperature"},
+)
+case(
+    "bp_separate_observations_systolic_high",
+    "defer",
+    "systolic 185 and diastolic 95 as two Observations (8480-6, 8462-4), no panel",
+    observation("8480-6", 185, "mm[Hg]"),
+    observation("8462-4", 95, "mm[Hg]"),
+    without={"bp"},
+)
+case(
+    "encounter_diagnosis_contained_reference_only",
+    "refer_urgently",
+    "an Encounter whose diagnosis names a contained Condition of cauda equina (G83.4) by #id",
+    encounter(
+        contained=[condition(ICD10, "G83.4", "Cauda equina syndrome") | {"id": "dx"}],
+        diagnosis=[{"condition": {"reference": "#dx"}, "rank": 1}],
+    ),
+)
+case(
+    "encounter_reason_recent_text_only",
+    "needs_data",
+    "an Encounter two days ago whose reasonCode has only the text 'suspected DVT left leg'",
+    encounter(reasonCode=[{"text": "suspected DVT left leg"}]),
+)
+case(
+    "condition_code_coding_object_text_pe",
+    "needs_data",
+    "a Condition whose coding object has only the display 'PE' (no code)",
+    {**condition(), "code": {"coding": {"display": "PE"}}},
+)
+
+
 def write() -> int:
+    names = [name for name, *_ in CASES]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    assert not repeated, f"case names used twice: {repeated}"
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.json"):
         old.unlink()

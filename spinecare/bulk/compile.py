@@ -223,8 +223,14 @@ class Compiler:
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
             self.leaves.questions.add(question.id)
-            test = f"(l.a_{question.id} = {lit(encode_answer(node.equals))})"
-            return f"COALESCE({test}, FALSE)" if question.when_missing == "absent" else test
+            column = f"l.a_{question.id}"
+            test = f"({column} = {lit(encode_answer(node.equals))})"
+            if question.when_missing == "absent":
+                test = f"COALESCE({test}, FALSE)"
+            if isinstance(node.equals, bool):
+                # an answer to a yes/no question that says neither is unknown, never a no
+                test = f"(CASE WHEN {column} LIKE 's:%' THEN NULL ELSE {test} END)"
+            return test
         if isinstance(node, AllOf):
             return "(" + " AND ".join(self.expr(c) for c in node.all) + ")"
         if isinstance(node, AnyOf):
@@ -257,7 +263,11 @@ class Compiler:
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
             if question.when_missing == "absent":
-                return []
+                if not isinstance(node.equals, bool):
+                    return []
+                # only an answer that says neither yes nor no leaves it unknown
+                unclear = f"COALESCE(l.a_{question.id} LIKE 's:%', FALSE)"
+                return [(lit(question.id), unclear, (question.id,))]
             return [(lit(question.id), "TRUE", (question.id,))]
         if isinstance(node, AllOf | AnyOf):
             children = node.all if isinstance(node, AllOf) else node.any
@@ -315,7 +325,14 @@ class Compiler:
         lv = self.leaves
         if lv.conditions:
             tests = {name: self._condition_test(key) for key, name in lv.conditions.items()}
-            out.append(("cond", self._aggregate("conditions", tests), list(tests)))
+            # a diagnosis given only in an Encounter counts only where no Condition of the
+            # record names the same concept and set (the engine's rule, RecordIndex)
+            rows = (
+                "(SELECT * FROM conditions c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
+                " FROM conditions o WHERE o.pid = c.pid AND o.visit = 0"
+                " AND o.concept = c.concept AND o.cset IS NOT DISTINCT FROM c.cset)) conditions"
+            )
+            out.append(("cond", self._aggregate(rows, tests), list(tests)))
         if lv.medications:
             tests = {
                 name: (

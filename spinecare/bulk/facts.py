@@ -35,6 +35,7 @@ from datetime import date
 from typing import Any
 
 from spinecare.engine.evaluate import Facts, observed_conditions
+from spinecare.errors import RecordError
 from spinecare.fhir.reader import Measures, RecordBuilder
 from spinecare.kb.loader import KB
 from spinecare.record.model import (
@@ -62,6 +63,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("recorded", "date"),
         ("abatement", "date"),
         ("certain", "int64"),
+        ("visit", "int64"),
     ),
     "medications": (
         ("pid", "string"),
@@ -224,6 +226,7 @@ class Flattener:
                         condition.recorded,
                         condition.abatement,
                         int(entry.certain),
+                        int(condition.from_visit),
                     )
                 )
         index.conditions.clear()
@@ -265,6 +268,9 @@ class Flattener:
         if is_patient:
             self.add_patient(pid, record.patient)
         self.add_record(record, patient=False, seq_base=seq_base)
+        if builder.unreadable:
+            # set aside by the reader (what could be read of it is kept): reported
+            raise RecordError(builder.unreadable[0])
 
 
 def seq_of(ordinal: int, line: int) -> int:

@@ -24,6 +24,7 @@ from spinecare.engine.notes import (
     recorded_as,
     stale_note,
     text_to_confirm,
+    unnamed_drug_note,
     within_note,
 )
 from spinecare.engine.truth import BY_RANK, Truth
@@ -175,6 +176,7 @@ class RecordIndex:
         self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
         for condition in (*record.conditions, *observed_conditions(record, kb)):
             self.index_condition(condition)
+        self._set_aside_visit_diagnoses()
         for medication in record.medications:
             for concept, (certain, note) in self.medication_concepts(medication).items():
                 self.medications[concept].append(MedicationEntry(medication, certain, note))
@@ -335,13 +337,28 @@ class RecordIndex:
         return out
 
     def medication_concepts(self, medication: Medication) -> dict[str, tuple[bool, str | None]]:
-        """Concept -> (certain, note) of one medication (a certain hit wins)."""
+        """Concept -> (certain, note) of one medication (a certain hit wins).
+
+        A drug that names no concept, given only by codes (none of them ATC, whose code
+        names its own class) and with no name at all, is the KB's ``unnamed_drug`` concept
+        with certainty unknown: nobody reading the record can tell it from a blood thinner
+        (clinic policy policy_unplaced_drug)."""
         out: dict[str, tuple[bool, str | None]] = {}
         if medication.concept:
             out[medication.concept] = (True, None)
         for hit in self.hits(medication.codings, (medication.text,)):
             if hit.concept not in out or (hit.certain and not out[hit.concept][0]):
                 out[hit.concept] = (hit.certain, hit.note)
+        unnamed = self.kb.model.text_cues.unnamed_drug
+        if (
+            not out
+            and unnamed is not None
+            and medication.codings
+            and not (medication.text or "").strip()
+            and not any(c.display and c.display.strip() for c in medication.codings)
+            and not any(c.system == "atc" for c in medication.codings)
+        ):
+            out[unnamed] = (False, unnamed_drug_note(medication.codings[0].code))
         return out
 
     def _site_zones(self, condition: Condition) -> set[str]:
@@ -354,6 +371,19 @@ class RecordIndex:
                 if zone:
                     zones.add(zone)
         return zones
+
+    def _set_aside_visit_diagnoses(self) -> None:
+        """A diagnosis given only in an Encounter counts only where no Condition of the
+        record names the same concept (and set): the problem list's statuses and dates
+        then decide (clinic policy policy_encounter_diagnosis; bulk: the same rule)."""
+        for entries in self.conditions.values():
+            if not any(e.condition.from_visit for e in entries):
+                continue
+            listed = {e.set for e in entries if not e.condition.from_visit}
+            if listed:
+                entries[:] = [
+                    e for e in entries if not (e.condition.from_visit and e.set in listed)
+                ]
 
     def index_condition(self, condition: Condition) -> None:
         site_zones = self._site_zones(condition)
@@ -988,10 +1018,19 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             return None
         return found
 
+    yes_no = isinstance(equals, bool)
+
+    def unclear(found: Answer) -> bool:
+        # an answer to a yes/no question that says neither ("maybe", "не знаю"): unknown,
+        # never a no (the reader keeps the words of such an answer as written)
+        return yes_no and isinstance(found.value, str)
+
     def truth(facts: Facts) -> int:
         found = current(facts)
         if found is None:
             return 0 if absent else 1
+        if unclear(found):
+            return 1
         return 2 if found.value == equals else 0
 
     def collect(facts: Facts, rank: int) -> Found:
@@ -1005,7 +1044,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             value=found.value,
             date=found.when,
         )
-        return (evidence,), ()
+        return (evidence,), ((Gap(question.id),) if unclear(found) else ())
 
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)

@@ -101,6 +101,12 @@ def code_to_confirm(code: str) -> str:
     return Message("code %(code)s in no known code system: confirm", code=code)
 
 
+def unnamed_drug_note(code: str) -> str:
+    return Message(
+        "a drug given only by its code %(code)s, with no name: confirm what it is", code=code
+    )
+
+
 def text_to_confirm(words: str) -> str:
     return Message("found in text: '%(words)s': confirm", words=words)
 

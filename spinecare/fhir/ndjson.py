@@ -74,6 +74,7 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "FamilyMemberHistory",
     "DiagnosticReport",
     "QuestionnaireResponse",
+    "Encounter",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -89,6 +90,7 @@ PATIENT_FIELD: dict[str, str] = {
     "FamilyMemberHistory": "patient",
     "DiagnosticReport": "subject",
     "QuestionnaireResponse": "subject",
+    "Encounter": "subject",
 }
 """Where each patient-scoped resource names its patient."""
 
@@ -359,26 +361,37 @@ def checked_add(
     *,
     strict: bool = False,
 ) -> bool:
-    """Add one resource; a resource the reader cannot read is reported and skipped."""
+    """Add one resource; a resource the reader cannot read is reported (the reader sets
+    it aside and keeps what can be read of it, to confirm); a Patient it cannot read is
+    skipped."""
+    before = len(builder.unreadable)
+    problem: str | None = None
     try:
         if resource.get("resourceType") in ("MedicationRequest", "MedicationStatement"):
-            # converted only in build(): check it now so one bad resource spoils nothing else
+            # converted only in build(): check it now, so that it is reported here
             resolve = medication_resolver(medications)
-            medication_from_fhir(resource, resource_ref(resource), resolve)
+            try:
+                medication_from_fhir(resource, resource_ref(resource), resolve)
+            except RecordError as err:
+                problem = err.message
             target = _medication_target(resource)
             found = resolve(target) if target else None
             if found is not None:
                 builder.add(found)  # the Medication it names, from Medication.ndjson
         builder.add(resource)
     except RecordError as err:
-        if strict:
-            raise RecordError(
-                Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
-            ) from None
-        tally.bad_resources += 1
-        tally.report(located(str(where), err.message))
-        return False
-    return True
+        problem = err.message
+    if problem is None and len(builder.unreadable) > before:
+        problem = builder.unreadable[-1]
+    if problem is None:
+        return True
+    if strict:
+        raise RecordError(
+            Message(LINE_PROBLEM, n=where.number, problem=problem), source=where.file
+        ) from None
+    tally.bad_resources += 1
+    tally.report(located(str(where), problem))
+    return False
 
 
 def _bucket(pid: str, buckets: int) -> int:

@@ -137,7 +137,14 @@ def _reader_measures(kb: KB) -> MeasureTable:
         pair = (node.op, kb.threshold(node.threshold))
         if pair not in comparisons.setdefault(node.measure, []):
             comparisons[node.measure].append(pair)
-    return MeasureTable(out, comparisons)
+    findings = [(c.system, c.code) for f in kb.model.findings for c in f.codes]
+    return MeasureTable(
+        out,
+        comparisons,
+        findings=findings,
+        answer_words=kb.model.text_cues.answer_words(),
+        encounter_days=kb.threshold("encounter_diagnosis_days"),
+    )
 
 
 def _compares(model: Any) -> Iterator[Compare]:

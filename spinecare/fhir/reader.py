@@ -25,10 +25,12 @@ counts for the whole period it may cover.
 from __future__ import annotations
 
 import calendar
+import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -37,6 +39,7 @@ from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
 from spinecare.messages import N_, Message, Quantity, located
 from spinecare.record.model import (
+    VISIT_DIAGNOSIS,
     Answer,
     CodedObservation,
     Coding,
@@ -104,6 +107,9 @@ _DATE = re.compile(
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
 _NUMBER_AND_UNIT = re.compile(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*([^\d\s.,].*?)\s*")
 _LOINC_SHAPE = re.compile(r"\d{1,7}-\d")
+_BOUND_TEXT = re.compile(
+    r"\s*(<=|>=|<|>)\s*((?:\d+(?:[.,]\d*)?|[.,]\d+))(?:\s*([^\d\s.,].*?)|\s+(\S.*?))?\s*"
+)
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
 _VALUE_KEYS = {
     "valueCodeableConcept": N_("a code"),
@@ -144,6 +150,7 @@ NOT_MEASURED = {
 """An Observation that is not a measurement, by its status (:data:`OBSERVATION_VOID`)."""
 
 ENTERED_IN_ERROR_NOTE = Message("entered in error")
+UNREADABLE = Message("the entry cannot be read as it is written")
 
 
 class _Bad(Exception):
@@ -262,12 +269,32 @@ def _coding(raw: object, where: str) -> Coding | None:
     return Coding(_system(raw.get("system")), code, display)
 
 
+def _coding_list(concept: Resource, where: str) -> list[Any]:
+    """A CodeableConcept's ``coding``: a list, or one coding written as an object (real
+    EHRs send ``"coding": {...}``; its meaning is the same)."""
+    value = concept.get("coding")
+    if isinstance(value, dict):
+        return [value]
+    return _list(concept, "coding", where)
+
+
+def _concept(node: Resource, key: str, where: str = "") -> Resource | None:
+    """A CodeableConcept field; one written as a bare string (``"code": "I26.9"``,
+    ``"code": "Pulmonary embolism"``) is read as its text and as a code of no system, so
+    that the words are read as text and a code's shape is read as a code (certainty
+    unknown either way)."""
+    value = node.get(key)
+    if isinstance(value, str):
+        return {"text": value, "coding": [{"code": value.strip()}]} if value.strip() else None
+    return _obj(node, key, where)
+
+
 def _codings(concept: Resource | None, where: str) -> tuple[Coding, ...]:
     """The codings of a CodeableConcept (those without a code are skipped)."""
     if concept is None:
         return ()
     out: list[Coding] = []
-    for index, raw in enumerate(_list(concept, "coding", f"{where}.")):
+    for index, raw in enumerate(_coding_list(concept, f"{where}.")):
         coding = _coding(raw, f"{where}.coding[{index}]")
         if coding is not None:
             out.append(coding)
@@ -312,7 +339,7 @@ def _status_code(node: Resource, key: str) -> str | None:
         if concept is None:
             return None
         candidates = []
-        for index, raw in enumerate(_list(concept, "coding", f"{key}.")):
+        for index, raw in enumerate(_coding_list(concept, f"{key}.")):
             coding = _coding(raw, f"{key}.coding[{index}]")
             if coding is not None:
                 candidates.append(_SNOMED_STATUSES.get(coding.code.strip(), coding.code))
@@ -337,7 +364,7 @@ def _text(concept: Resource | None, where: str) -> str | None:
         return None
     text = _str(concept, "text", f"{where}.")
     if text is None:
-        for raw in _list(concept, "coding", f"{where}."):
+        for raw in _coding_list(concept, f"{where}."):
             if isinstance(raw, dict) and raw.get("code") is None:
                 display = raw.get("display")
                 if isinstance(display, str) and display.strip():
@@ -498,7 +525,7 @@ def is_family_history(res: Resource, ref: str) -> bool:
         for coding in _codings(category, f"category[{index}]"):
             if "family" in coding.code.casefold() or _mentions_family_history(coding.display):
                 return True
-    concept = _obj(res, "code")
+    concept = _concept(res, "code")
     for coding in _codings(concept, "code"):
         if coding.system == "snomed" and coding.code in FAMILY_HISTORY_SNOMED:
             return True
@@ -523,7 +550,7 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     abatementPeriod without end, R3's abatementBoolean true) marks the condition resolved
     when it carries no clinicalStatus.
     """
-    concept = _obj(res, "code")
+    concept = _concept(res, "code")
     clinical = _status_code(res, "clinicalStatus")
     abatement = res.get("abatementDateTime")
     abated_on = None
@@ -569,20 +596,43 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         self,
         entries: Mapping[tuple[str, str], tuple[str, str, float | None, float | None]],
         comparisons: Mapping[str, Sequence[tuple[str, float]]],
+        *,
+        findings: Iterable[tuple[str, str]] = (),
+        answer_words: Mapping[str, bool] | None = None,
+        encounter_days: float | None = None,
     ) -> None:
         super().__init__(entries)
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
+        # the (system, code) of Observations whose value records a condition (KB findings)
+        self.findings = frozenset(findings)
+        # the words that clearly say yes or no (KB text.yaml, answer_words), folded
+        self.answer_words = dict(answer_words or {})
+        # how long a diagnosis given only in an Encounter counts from the visit (KB
+        # threshold encounter_diagnosis_days)
+        self.encounter_days = encounter_days
+
+
+def _finding_codes(measures: Measures) -> frozenset[tuple[str, str]]:
+    return getattr(measures, "findings", None) or frozenset()
+
+
+def _answer_words(measures: Measures) -> Mapping[str, bool]:
+    return getattr(measures, "answer_words", None) or {}
 
 
 def _measure_of(
     concept: object, measures: Measures, where: str
 ) -> tuple[MeasureHit, Resource] | None:
     """(the measure, raw coding) of the first coding that is a measure."""
+    if isinstance(concept, str):
+        concept = {"coding": [{"code": concept}]}  # a bare code: "8310-5"
     if not isinstance(concept, dict):
         if concept is None:
             return None
         raise _Bad(Message(NOT_AN_OBJECT, field=where, kind=_kind(concept)))
     codings = concept.get("coding")
+    if isinstance(codings, dict):
+        codings = [codings]  # one coding written as an object
     if not isinstance(codings, list):
         if codings is None:
             return None
@@ -646,6 +696,53 @@ def _number(node: Resource, measure: str, where: str) -> float | tuple[float, st
     return None
 
 
+WrittenValue = tuple[float, str | None, tuple[str | None, ...]]
+"""A value as written: the number, its comparator (a bound), the units it may be in."""
+
+
+def _written_value(node: Resource, ref: str, measure: str, where: str) -> WrittenValue | Ignored:
+    """The number a value holds, as written (:data:`WrittenValue`), or why there is none:
+    a valueQuantity, a bound written as text ("<50", "> 38.5 Cel", as laboratories report
+    one), or a number given otherwise (:func:`_number`)."""
+    quantity = _obj(node, "valueQuantity", where)
+    if quantity is not None:
+        raw_value = quantity.get("value")
+        if (
+            raw_value is None
+            or isinstance(raw_value, bool)
+            or not isinstance(raw_value, int | float)
+        ):
+            reason = (
+                _no_value(_obj(node, "dataAbsentReason", where), where)
+                if raw_value is None
+                else Message("the value '%(text)s' is not a number", text=str(raw_value))
+            )
+            return Ignored(ref, reason, measure)
+        comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
+        code = _str(quantity, "code", f"{where}valueQuantity.")
+        unit = _str(quantity, "unit", f"{where}valueQuantity.")
+        return raw_value, comparator, ((code, unit) if code is not None else (unit,))
+    text = node.get("valueString")
+    bound = _BOUND_TEXT.fullmatch(text) if isinstance(text, str) else None
+    if bound is not None:
+        value = float(bound.group(2).replace(",", "."))
+        return value, bound.group(1), (bound.group(3) or bound.group(4) or None,)
+    number = _number(node, measure, where)
+    if isinstance(number, Ignored):
+        return Ignored(ref, number.reason, measure)
+    if number is None:
+        for key in _VALUE_KEYS:
+            if key in node:
+                kind = Message(_VALUE_KEYS[key])
+                return Ignored(
+                    ref, Message("the value is %(kind)s, not a number", kind=kind), measure
+                )
+        return Ignored(ref, _no_value(_obj(node, "dataAbsentReason", where), where), measure)
+    if isinstance(number, tuple):
+        return number[0], None, (number[1],)
+    return number, None, (None,)
+
+
 def _measurement(
     node: Resource,
     ref: str,
@@ -664,46 +761,10 @@ def _measurement(
     """
     measure, target, low, high = hit
     coding = _coding(raw_coding, f"{where}code.coding")
-    unit_candidates: tuple[str | None, ...]
-    quantity = _obj(node, "valueQuantity", where)
-    value: float
-    if quantity is not None:
-        raw_value = quantity.get("value")
-        if (
-            raw_value is None
-            or isinstance(raw_value, bool)
-            or not isinstance(raw_value, int | float)
-        ):
-            reason = (
-                _no_value(_obj(node, "dataAbsentReason", where), where)
-                if raw_value is None
-                else Message("the value '%(text)s' is not a number", text=str(raw_value))
-            )
-            return Ignored(ref, reason, measure)
-        value = raw_value
-        comparator = _str(quantity, "comparator", f"{where}valueQuantity.")
-        code = _str(quantity, "code", f"{where}valueQuantity.")
-        unit = _str(quantity, "unit", f"{where}valueQuantity.")
-        unit_candidates = (code, unit) if code is not None else (unit,)
-    else:
-        number = _number(node, measure, where)
-        if isinstance(number, Ignored):
-            return Ignored(ref, number.reason, measure)
-        if number is None:
-            for key in _VALUE_KEYS:
-                if key in node:
-                    kind = Message(_VALUE_KEYS[key])
-                    return Ignored(
-                        ref, Message("the value is %(kind)s, not a number", kind=kind), measure
-                    )
-            return Ignored(ref, _no_value(_obj(node, "dataAbsentReason", where), where), measure)
-        comparator = None
-        if isinstance(number, tuple):
-            value, written_unit = number
-            unit_candidates = (written_unit,)
-        else:
-            value = number
-            unit_candidates = (None,)
+    found = _written_value(node, ref, measure, where)
+    if isinstance(found, Ignored):
+        return found
+    value, comparator, unit_candidates = found
     written = unit_candidates[0]
     converted: float | None = None
     for candidate in unit_candidates:
@@ -739,7 +800,8 @@ def _measurement(
         shown = Quantity(value, written or target)
         return Ignored(ref, Message("%(value)s is not a plausible value", value=shown), measure)
     if comparator:
-        if not _bound_decides(comparator, converted, checks):
+        standing = _bound_decides(comparator, converted, checks)
+        if standing is None:
             bound = Message(
                 "the value is a bound (%(comparator)s %(value)s), not a measurement",
                 comparator=comparator,
@@ -748,6 +810,7 @@ def _measurement(
             return Ignored(ref, bound, measure)
         # the bound decides every comparison the KB makes of the measure
         original = f"{comparator} {_number_text(value)} {written or target}"
+        converted = standing
     return Observation(
         ref=ref,
         measure=measure,
@@ -760,15 +823,20 @@ def _measurement(
     )
 
 
-def _bound_decides(comparator: str, value: float, checks: Sequence[tuple[str, float]]) -> bool:
-    """Does a bound ("> 38", "< 10") decide each comparison the KB makes of its measure,
-    and does the bound's own value give the same answers? Then it can stand as a reading:
-    a temperature above 38 is a fever at the threshold 37.5, platelets below 10 are below
-    50. Otherwise (a temperature above 35) the reading is set aside as unknown."""
+def _bound_decides(
+    comparator: str, value: float, checks: Sequence[tuple[str, float]]
+) -> float | None:
+    """Does a bound ("> 38", "< 10", "< 50" at the threshold itself) decide each comparison
+    the KB makes of its measure? Then the value to stand for it, one that gives the same
+    answers (the bound's own value, or for a strict bound at a threshold the nearest number
+    on its side: "< 50" is below 50): a temperature above 38 is a fever at the threshold
+    37.5, platelets below 50 are below 50. Otherwise (a temperature above 35, "<= 50" for
+    "< 50") None: the reading is set aside as unknown."""
     if comparator not in (">", ">=", "<", "<=") or not checks:
-        return False
+        return None
     above = comparator in (">", ">=")  # the true value is at least (above) or at most
     strict = comparator in (">", "<")
+    answers: list[tuple[str, float, bool]] = []
     for op, limit in checks:
         if above:
             # true value x >= value (x > value when strict)
@@ -784,9 +852,16 @@ def _bound_decides(comparator: str, value: float, checks: Sequence[tuple[str, fl
         else:  # ">", ">=" with the true value at most (below) ``value``
             decided = value < limit or (value == limit and (op == ">" or strict))
             answer = False if decided else None
-        if answer is None or _OPS[op](value, limit) != answer:
-            return False
-    return True
+        if answer is None:
+            return None
+        answers.append((op, limit, answer))
+    candidates = [value]
+    if strict:
+        candidates.append(math.nextafter(value, math.inf if above else -math.inf))
+    for candidate in candidates:
+        if all(_OPS[op](candidate, limit) == answer for op, limit, answer in answers):
+            return candidate
+    return None
 
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -863,43 +938,66 @@ def observations_from_fhir(
     return observations, ignored
 
 
+# The codes a yes or a no stands for in a coded Observation's value (SNOMED CT Yes, No).
+_YES = Coding("snomed", "373066001", "Yes")
+_NO = Coding("snomed", "373067005", "No")
+
+
 @_guarded
-def coded_observation_from_fhir(res: Resource, ref: str) -> CodedObservation | None:
+def coded_observation_from_fhir(
+    res: Resource, ref: str, words: Mapping[str, bool] | None = None
+) -> CodedObservation | None:
     """An Observation with a coded value (its code and value codings, its date); None when
-    it is void or undated."""
+    it is void or undated.
+
+    A value written as yes or no (``valueBoolean``, or a ``valueString`` or a value's text
+    among ``words``, the KB's clear yes and no words: "positive", "да") is read as the
+    SNOMED CT code for yes or no: "Patient currently pregnant: true", "hCG: Positive".
+    """
     status = _status(res)
     if status in OBSERVATION_VOID:
         return None
     when = _first_date(res, _OBSERVATION_DATES)
-    value = _codings(_obj(res, "valueCodeableConcept"), "valueCodeableConcept")
+    concept = _concept(res, "valueCodeableConcept")
+    value = _codings(concept, "valueCodeableConcept")
+    said: object = res.get("valueBoolean")
+    if not isinstance(said, bool):
+        text = _str(res, "valueString") or (
+            _text(concept, "valueCodeableConcept") if not value else None
+        )
+        said = _said(text, words or {}) if text else None
+    if isinstance(said, bool):
+        value = (*value, _YES if said else _NO)
     if when is None or not value:
         return None
-    return CodedObservation(ref, _codings(_obj(res, "code"), "code"), value, when)
+    return CodedObservation(ref, _codings(_concept(res, "code"), "code"), value, when)
 
 
-# Answers that say yes or no: coded (HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
-# and 373067005) or written (English, Russian, German).
-_YES_NO = {
+def _said(text: str, words: Mapping[str, bool]) -> bool | None:
+    """True or False for a text that clearly says yes or no (``words``), else None."""
+    return words.get(text.strip().rstrip(".!").casefold().replace("ё", "е"))
+
+
+# Answers that say yes or no by a code: HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
+# and 373067005 (the words that say so are the KB's, text.yaml answer_words).
+_YES_NO_CODES = {
     "y": True,
-    "yes": True,
-    "true": True,
     "la33-6": True,
     "373066001": True,
-    "да": True,
-    "ja": True,
     "n": False,
-    "no": False,
-    "false": False,
     "la32-8": False,
     "373067005": False,
-    "нет": False,
-    "nein": False,
 }
 
 
-def _yes_no(text: str) -> bool | str:
-    """True or False for an answer that says yes or no, else the text as written."""
-    return _YES_NO.get(text.strip().rstrip(".!").casefold(), text)
+def _yes_no(text: str, words: Mapping[str, bool]) -> bool | str:
+    """True or False for an answer that clearly says yes or no, else the text as written
+    (an answer the screening cannot read as yes or no: "maybe", "не знаю", "1-2 times")."""
+    key = text.strip().rstrip(".!").casefold().replace("ё", "е")
+    found = _YES_NO_CODES.get(key)
+    if found is None:
+        found = words.get(key)
+    return text if found is None else found
 
 
 # QuestionnaireResponse statuses whose answers stand.
@@ -919,7 +1017,9 @@ def _items(node: Resource, where: str) -> list[tuple[Resource, str]]:
     return out
 
 
-def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource | None:
+def _answer_value(
+    answer: Resource, where: str, words: Mapping[str, bool]
+) -> bool | str | float | Resource | None:
     if "valueQuantity" in answer:
         return _obj(answer, "valueQuantity", where)
     for key in _ANSWER_VALUES:
@@ -930,14 +1030,14 @@ def _answer_value(answer: Resource, where: str) -> bool | str | float | Resource
             coding = _coding(value, f"{where}{key}")
             if coding is None:  # a coding with its words only: "Yes"
                 display = value.get("display") if isinstance(value, dict) else None
-                return _yes_no(display) if isinstance(display, str) and display else None
+                return _yes_no(display, words) if isinstance(display, str) and display else None
             # a yes/no question answered from a coded list is a yes or a no
-            answer_code = _yes_no(coding.code)
+            answer_code = _yes_no(coding.code, words)
             return answer_code if isinstance(answer_code, bool) else coding.code
         if key == "valueBoolean" and isinstance(value, bool):
             return value
         if key == "valueString" and isinstance(value, str):
-            return _yes_no(value)  # "Да", "Yes", "nein": a yes or a no
+            return _yes_no(value, words)  # "Да", "Yes", "nein": a yes or a no
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if key in ("valueDecimal", "valueInteger") and numeric:
             return float(value)
@@ -972,13 +1072,14 @@ def questionnaire_response_from_fhir(
     answers: list[Answer] = []
     observations: list[Observation] = []
     ignored: list[Ignored] = []
+    words = _answer_words(measures)
     for item, path in _items(res, ""):
         link = _str(item, "linkId", f"{path}.")
         if not link:
             continue
         for index, answer in enumerate(_objects(item, "answer", f"{path}.")):
             where = f"{path}.answer[{index}]."
-            value = _answer_value(answer, where)
+            value = _answer_value(answer, where, words)
             if value is None:
                 continue
             hit = measures.get(("questionnaire-item", link))
@@ -1046,7 +1147,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     The drug is medicationCodeableConcept, or the code of the Medication that
     medicationReference names: contained (``#id``) or found by ``resolve``.
     """
-    concept = _obj(res, "medicationCodeableConcept")
+    concept = _concept(res, "medicationCodeableConcept")
     text = _text(concept, "medicationCodeableConcept")
     codings = _codings(concept, "medicationCodeableConcept")
     reference = _obj(res, "medicationReference")
@@ -1059,7 +1160,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         elif target and resolve is not None:
             medication = resolve(target)
         if medication is not None:
-            code = _obj(medication, "code", "Medication.")
+            code = _concept(medication, "code", "Medication.")
             codings = _codings(code, "Medication.code") + _ingredients(medication)
             text = _text(code, "Medication.code") or text
     if text is None and codings:
@@ -1095,7 +1196,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
 @_guarded
 def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     """Procedure: codes (and the text), status, performed date, body sites."""
-    concept = _obj(res, "code")
+    concept = _concept(res, "code")
     return Procedure(
         ref=ref,
         codings=_codings(concept, "code"),
@@ -1111,7 +1212,7 @@ def order_from_fhir(res: Resource, ref: str) -> Order:
     """ServiceRequest: codes, status, intent, authored date."""
     return Order(
         ref=ref,
-        codings=_codings(_obj(res, "code"), "code"),
+        codings=_codings(_concept(res, "code"), "code"),
         status=_status(res),
         intent=_str(res, "intent"),
         authored=parse_date(res.get("authoredOn"), "authoredOn"),
@@ -1153,6 +1254,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
     reports it."""
     if "component" in res or "valueCodeableConcept" in res:
         return False
+    if ("valueBoolean" in res or "valueString" in res) and _finding_codes(measures):
+        return False  # perhaps a finding written as yes or no: "pregnant: true"
     concept = res.get("code")
     if concept is None:
         return True
@@ -1180,6 +1283,51 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
     return True
 
 
+_SALVAGE_KEYS = ("code", "medicationCodeableConcept", "medicationReference")
+
+
+def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Procedure | None:
+    """What can still be read of a Condition, a drug or a Procedure set aside for its shape:
+    the codes and words under its code, as an entry of no known system, to be confirmed
+    (a code's shape, or the words, name the KB concept with certainty unknown). Its statuses
+    and dates are not trusted: the entry counts as current."""
+    codes: list[Coding] = []
+    words: list[str] = []
+
+    def walk(node: object, key: str | None) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and node.strip():
+            if key == "code":
+                codes.append(Coding("unknown", node.strip()))
+            elif key in ("text", "display"):
+                words.append(node.strip())
+        elif isinstance(node, int) and not isinstance(node, bool) and key == "code":
+            codes.append(Coding("unknown", str(node)))
+
+    for key in _SALVAGE_KEYS:
+        walk(res.get(key), key)
+    if not codes and not words:
+        return None
+    text = "; ".join(dict.fromkeys(words)) or None
+    if kind == "Condition":
+        return Condition(ref=ref, codings=tuple(codes), text=text)
+    if kind in (
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationDispense",
+        "MedicationAdministration",
+    ):
+        return Medication(ref=ref, codings=tuple(codes), text=text, status="active")
+    if kind == "Procedure":
+        return Procedure(ref=ref, codings=tuple(codes), text=text)
+    return None
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -1196,6 +1344,10 @@ class RecordBuilder:
         self._ignored: list[Ignored] = []
         self._answers: list[Answer] = []
         self._coded: list[CodedObservation] = []
+        self._salvaged_medications: list[Medication] = []
+        self.unreadable: list[str] = []
+        """Why each resource set aside could not be read (``ref: shape``), in order."""
+        self._encounter_reasons: list[Condition] = []
         self._seen: dict[str, int] = {}
         self._count = 0
         self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
@@ -1212,6 +1364,7 @@ class RecordBuilder:
             "Procedure": self._procedure,
             "ServiceRequest": self._order,
             "FamilyMemberHistory": self._family_member_history,
+            "Encounter": self._encounter,
         }
 
     def add(self, resource: Resource, full_url: str | None = None) -> None:
@@ -1244,8 +1397,34 @@ class RecordBuilder:
         try:
             handler(resource, ref, full_url)
         except RecordError as err:
-            err.source = err.source or self.source
-            raise
+            if kind == "Patient":  # without its patient there is no record to screen
+                err.source = err.source or self.source
+                raise
+            # One resource of an unexpected shape is set aside and listed, never the reason
+            # the whole patient is refused; what can still be read of it (its words, its
+            # codes) is kept, to be confirmed (see _salvage).
+            self._set_aside(resource, kind, ref, err.message)
+
+    def _set_aside(self, res: Resource, kind: str, ref: str, detail: str) -> None:
+        # the reason as a clinician reads it; the shape at fault, which names FHIR's
+        # fields, is kept for the operator's tally of a bulk run (:attr:`unreadable`)
+        self.unreadable.append(detail)
+        reason = UNREADABLE
+        measure = None
+        if kind == "Observation":
+            try:
+                hit = _measure_of(res.get("code"), self.measures, "code")
+            except _Bad:
+                hit = None
+            measure = hit[0][0] if hit is not None else None
+        self._ignored.append(Ignored(ref, reason, measure))
+        salvaged = _salvage(res, kind, ref)
+        if isinstance(salvaged, Condition):
+            self._conditions.append(salvaged)
+        elif isinstance(salvaged, Medication):
+            self._salvaged_medications.append(salvaged)
+        elif isinstance(salvaged, Procedure):
+            self._procedures.append(salvaged)
 
     def build(self) -> PatientRecord:
         """The record; exactly one Patient (by id) must have been added."""
@@ -1274,13 +1453,13 @@ class RecordBuilder:
             try:
                 medications.append(medication_from_fhir(res, ref, self._resolve_medication))
             except RecordError as err:
-                err.source = err.source or self.source
-                raise
+                self._set_aside(res, str(res.get("resourceType")), ref, err.message)
+        medications.extend(self._salvaged_medications)
         (patient,) = self._patients.values()
         return PatientRecord(
             patient=patient,
             source=self.source,
-            conditions=list(self._conditions),
+            conditions=[*self._conditions, *self._visit_diagnoses()],
             observations=list(self._observations),
             medications=medications,
             procedures=list(self._procedures),
@@ -1299,8 +1478,81 @@ class RecordBuilder:
     def _condition(self, res: Resource, ref: str, full_url: str | None) -> None:
         if is_family_history(res, ref):
             self._ignored.append(Ignored(ref, FAMILY_HISTORY))
-        else:
-            self._conditions.append(condition_from_fhir(res, ref))
+            return
+        found = condition_from_fhir(res, ref)
+        self._conditions.append(found)
+        # A note on the condition ("metastases to L3 found on MRI") is read as text, with
+        # the condition's statuses and dates: what it names is to be confirmed.
+        for index, note in enumerate(_objects(res, "note")):
+            text = note.get("text")
+            if isinstance(text, str) and text.strip():
+                self._conditions.append(
+                    replace(found, ref=f"{ref}#note[{index}]", codings=(), text=text)
+                )
+
+    def _encounter(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """An Encounter's diagnoses: Conditions it holds in ``contained`` are read as
+        Conditions; a diagnosis or reason given only as a code or words in the Encounter
+        (``reasonCode``, ``diagnosis.condition`` with a concept or a display) is a
+        condition from the encounter's start until ``encounter_days`` after its end (KB
+        threshold encounter_diagnosis_days; clinic policy policy_encounter_diagnosis); the
+        engine sets it aside where a Condition of the record names the same concept (see
+        :attr:`Condition.from_visit`)."""
+        if "reasonCode" not in res and "diagnosis" not in res and "contained" not in res:
+            return  # most Encounters of a record: a visit and nothing more
+        if _voided(res) or _status(res) == "cancelled":
+            return
+        for index, item in enumerate(_objects(res, "contained")):
+            if item.get("resourceType") == "Condition":
+                local = item.get("id")
+                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
+                self._condition(item, name, None)
+        start = _date_or_none(res, (("period", "start"),))
+        end = _date_or_none(res, (("period", "end"),)) or start
+        days = getattr(self.measures, "encounter_days", None)
+        until = end + timedelta(days=int(days)) if end is not None and days else None
+        reasons: list[tuple[Resource, str]] = [
+            (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
+            for i, concept in enumerate(_objects(res, "reasonCode"))
+        ]
+        for i, diagnosis in enumerate(_objects(res, "diagnosis")):
+            target = diagnosis.get("condition")
+            if not isinstance(target, dict):
+                continue
+            reference = target.get("reference")
+            if isinstance(reference, str) and reference:
+                continue  # a Condition read where it stands (in the Bundle, or contained)
+            concept = target.get("concept")  # R5: a CodeableReference
+            if not isinstance(concept, dict):
+                display = target.get("display")
+                concept = {"text": display} if isinstance(display, str) else None
+            if concept is not None:
+                reasons.append((concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]"))
+        for concept, name in reasons:
+            codings = _codings(concept, name)
+            text = _text(concept, name)
+            if codings or text:
+                self._encounter_reasons.append(
+                    Condition(ref=name, codings=codings, text=text, onset=start, abatement=until)
+                )
+
+    def _visit_diagnoses(self) -> list[Condition]:
+        """The encounters' diagnoses, less those a Condition of the record writes with the
+        same codes (and no other words): the engine would set them aside anyway (the
+        problem list decides, :attr:`Condition.from_visit`), so they are not indexed. Bulk
+        reads resources one at a time and leaves this to its SQL, with the same result."""
+        if not self._encounter_reasons:
+            return []
+        written = {frozenset(c.codings): c.text for c in self._conditions if c.codings}
+        texts = {(frozenset(c.codings), c.text) for c in self._conditions if c.codings}
+        return [
+            c
+            for c in self._encounter_reasons
+            if not (
+                frozenset(c.codings) in written
+                and (c.text is None or (frozenset(c.codings), c.text) in texts)
+            )
+        ]
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _of_no_measure(res, self.measures):
@@ -1308,10 +1560,24 @@ class RecordBuilder:
         observations, ignored = observations_from_fhir(res, ref, self.measures)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
-        if not observations and not ignored and "valueCodeableConcept" in res:
-            coded = coded_observation_from_fhir(res, ref)
+        if not observations and not ignored and self._of_finding(res):
+            coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
                 self._coded.append(coded)
+
+    def _of_finding(self, res: Resource) -> bool:
+        """An Observation whose value may record a condition: a coded value, or a yes or no
+        (``valueBoolean``, ``valueString``) of a KB finding's code."""
+        if "valueCodeableConcept" in res:
+            return True
+        if "valueBoolean" not in res and "valueString" not in res:
+            return False
+        findings = _finding_codes(self.measures)
+        try:
+            codings = _codings(_concept(res, "code"), "code")
+        except _Bad:
+            return False
+        return any((c.system, c.code.strip()) in findings for c in codings)
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
         answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)

@@ -167,6 +167,13 @@ class KB:
             scope_end=cues.scope_end.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
+            abbreviations=(
+                (entry.concept, group.set, written)
+                for entry in self.model.terminology
+                for group in entry.synonyms
+                for written in group.abbreviations
+            ),
+            not_abbreviation_before=cues.not_abbreviation_before.phrases(),
         )
 
     def threshold(self, threshold_id: str) -> float:
@@ -468,6 +475,14 @@ class _CrossCheck:
             for concept_id in (named, past):
                 where = "text.yaml > text_cues > history_of"
                 self.need(where, "concept", concept_id, self.concepts)
+        if kb.text_cues.unnamed_drug is not None:
+            where = "text.yaml > text_cues > unnamed_drug"
+            self.need(where, "concept", kb.text_cues.unnamed_drug, self.concepts)
+        both = set(kb.text_cues.answer_words()) & {
+            w.casefold().replace("ё", "е") for w in kb.text_cues.answer_yes.phrases()
+        }
+        for word in sorted(w for w in both if not kb.text_cues.answer_words()[w]):
+            self.add("text.yaml > text_cues > answer_yes", f"'{word}' is also a no")
         for concept_id, kind in REQUIRED_CONCEPTS.items():
             if concept_id not in self.concepts:
                 self.add(

@@ -206,6 +206,9 @@ class Synonyms(Strict):
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
     de: list[str] = Field(default_factory=list)
+    abbreviations: list[str] = Field(default_factory=list)
+    """Abbreviations matched exactly as written (case and dots), as whole words: "PE" is a
+    pulmonary embolism, "pe" and "PE teacher" are not (text.yaml, not_abbreviation_before)."""
 
 
 class Concept(Strict):
@@ -489,7 +492,10 @@ class TextCues(Strict):
     ``scope_end`` word ends what a cue changes ("no fever but back pain"); a ``pseudo`` cue
     holds cue words but is none ("not ruled out"). ``history_of``:
     a concept named in the past is this other concept (a cancer in the past is a history
-    of cancer)."""
+    of cancer). ``answer_yes`` and ``answer_no``: the words that clearly answer a yes/no
+    question (any other answer is unknown, never a no). ``unnamed_drug``: the concept a
+    drug in force that the record gives only by a code the KB cannot place, with no name,
+    may be (certainty unknown; clinic policy policy_unplaced_drug)."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -499,8 +505,19 @@ class TextCues(Strict):
     scope_end: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)
+    not_abbreviation_before: Cue = Field(default_factory=Cue)
+    answer_yes: Cue = Field(default_factory=Cue)
+    answer_no: Cue = Field(default_factory=Cue)
+    unnamed_drug: str | None = None
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
+
+    def answer_words(self) -> dict[str, bool]:
+        """The words that clearly say yes (True) or no (False), folded as the reader folds
+        an answer (case, "ё")."""
+        out = {w.casefold().replace("ё", "е"): True for w in self.answer_yes.phrases()}
+        out.update({w.casefold().replace("ё", "е"): False for w in self.answer_no.phrases()})
+        return out
 
 
 class KnowledgeBase(Strict):

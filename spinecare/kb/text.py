@@ -130,6 +130,8 @@ class TextMatcher:
         scope_end: Iterable[str] = (),
         history_of: dict[str, str] | None = None,
         pseudo: Iterable[str] = (),
+        abbreviations: Iterable[tuple[str, str | None, str]] = (),
+        not_abbreviation_before: Iterable[str] = (),
     ) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None]]] = defaultdict(list)
         self._stems: dict[str, list[tuple[tuple[str, ...], str, str | None]]] = defaultdict(list)
@@ -152,6 +154,25 @@ class TextMatcher:
             pseudo=_phrases(pseudo),
         )
         self.history_of = dict(history_of or {})
+        # Abbreviations are found in the text as written (case, dots), whole words, and
+        # stand in the folded text as a token of their own (four letters: never a stem).
+        self._abbreviations: dict[str, str] = {}  # as written -> token
+        self._written: dict[str, str] = {}  # token -> as written
+        for concept, group, written in abbreviations:
+            if written in self._abbreviations:
+                continue
+            n = len(self._abbreviations)
+            token = f"qx{chr(97 + n // 26 % 26)}{chr(97 + n % 26)}"
+            self._abbreviations[written] = token
+            self._written[token] = written
+            self._by_first[token].append(((token,), concept, group))
+        self._abbreviation_re: re.Pattern[str] | None = None
+        if self._abbreviations:
+            written_forms = sorted(self._abbreviations, key=len, reverse=True)
+            alternatives = "|".join(re.escape(w) for w in written_forms)
+            blocked = "|".join(re.escape(w) for w in not_abbreviation_before)
+            after = rf"(?!\s*(?i:{blocked})\b)" if blocked else ""
+            self._abbreviation_re = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]){after}")
 
     def _candidates(self, word: str) -> list[tuple[tuple[str, ...], str, str | None]]:
         found = list(self._by_first.get(word, ()))
@@ -190,6 +211,8 @@ class TextMatcher:
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
         cues = self.cues
+        if self._abbreviation_re is not None:
+            text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
         for raw in _CLAUSE.split(fold(text)):
             clause = words(raw)
             matches = []
@@ -216,7 +239,8 @@ class TextMatcher:
                         continue
                     concept, group = past, None
                 key = (concept, group)
+                shown = " ".join(self._written.get(w, w) for w in window)
                 previous = out.get(key)
-                if previous is None or len(previous.words) < len(" ".join(window)):
-                    out[key] = Mention(concept, group, " ".join(window))  # the longest
+                if previous is None or len(previous.words) < len(shown):
+                    out[key] = Mention(concept, group, shown)  # the longest
         return list(out.values())

@@ -74,6 +74,11 @@ _condition_standing = python_function(CONDITION_STANDING)
 _medication_in_force = python_function(MEDICATION_IN_FORCE_ON)
 
 
+VISIT_DIAGNOSIS = "#visit-"
+"""The mark in the ref of a condition given only in an Encounter
+(``Encounter/x#visit-reason[0]``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
     """A problem-list entry, or a named concept from an intake file (``concept`` set)."""
@@ -102,6 +107,13 @@ class Condition:
     def future_onset(self, as_of: date) -> bool:
         """The onset lies after ``as_of`` and was set aside (see :meth:`start`)."""
         return self.onset is not None and self.onset > as_of and self.start(as_of) != self.onset
+
+    @property
+    def from_visit(self) -> bool:
+        """A diagnosis given only in an Encounter (its reason or diagnosis, the reader's
+        ref ``Encounter/x#reasonCode[0]``): the problem list decides where it names the
+        same concept (clinic policy policy_encounter_diagnosis)."""
+        return VISIT_DIAGNOSIS in self.ref
 
     def recorded_by(self, as_of: date) -> bool:
         """Known on ``as_of``: its start (:meth:`start`) not after it."""

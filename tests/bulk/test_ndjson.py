@@ -102,7 +102,7 @@ def export(tmp_path: Path) -> Path:
         ],
         gz=True,
     )
-    write(folder / "Encounter.ndjson", [{"resourceType": "Encounter", "id": "e"}])
+    write(folder / "Immunization.ndjson", [{"resourceType": "Immunization", "id": "i"}])
     return folder
 
 

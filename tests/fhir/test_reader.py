@@ -125,7 +125,14 @@ def test_undated_abatement_without_status_marks_condition_resolved() -> None:
 
 
 def test_dated_abatement_is_kept_as_a_date() -> None:
-    (renal,) = read(example("Condition-f204.json")).conditions
+    renal, note = read(example("Condition-f204.json")).conditions
+    # the note ("The patient is anuric.") is read as text, with the condition's statuses
+    assert (note.ref, note.text, note.codings) == (
+        "Condition/f204#note[0]",
+        "The patient is anuric.",
+        (),
+    )
+    assert note.clinical_status == renal.clinical_status
     assert renal.abatement == date(2013, 3, 20)
     assert renal.clinical_status == "inactive"
     assert renal.verification_status == "differential"
@@ -761,15 +768,43 @@ def _shapes() -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize(("ref", "resource"), _shapes())
-def test_unexpected_shapes_are_refused_naming_the_resource(
+def test_an_unexpected_shape_sets_that_resource_aside_naming_it(
     tmp_path: Path, ref: str, resource: dict[str, Any]
 ) -> None:
     entries = [{"resource": resource}]
     if resource["resourceType"] != "Patient":
         entries.insert(0, {"resource": example("Patient-example.json")})
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
-    err = refused(write(tmp_path, "shapes.json", bundle))
-    assert err.message.startswith(f"{ref}: ")
+    path = write(tmp_path, "shapes.json", bundle)
+    if resource["resourceType"] == "Patient":
+        # without a readable patient there is no record: refused, naming the resource
+        assert refused(path).message.startswith(f"{ref}: ")
+        return
+    # one odd resource never refuses the whole patient: it is set aside and listed
+    record = read_bundle(path, MEASURES)
+    (aside,) = [i for i in record.ignored if i.ref == ref]
+    assert str(aside.reason) == "the entry cannot be read as it is written"
+    assert not record.observations  # nothing of the odd reading is used
+
+
+def test_a_code_written_leniently_is_read() -> None:
+    condition = example("Condition-example.json")
+    condition["code"] = {"coding": {"system": "http://hl7.org/fhir/sid/icd-10", "code": "I50.9"}}
+    bare = example("Condition-example.json") | {"id": "bare", "code": "Pulmonary embolism"}
+    first, second = read(condition, bare).conditions
+    assert [(c.system, c.code) for c in first.codings] == [("icd10", "I50.9")]
+    assert second.text == "Pulmonary embolism"
+    assert [(c.system, c.code) for c in second.codings] == [("unknown", "Pulmonary embolism")]
+
+
+def test_a_set_aside_condition_keeps_its_words_to_confirm() -> None:
+    condition = example("Condition-example.json")
+    condition["code"]["coding"][0]["display"] = 7
+    record = read(condition)
+    assert [i.ref for i in record.ignored] == ["Condition/example"]
+    (salvaged,) = record.conditions
+    assert salvaged.text == "Burnt Ear"
+    assert salvaged.clinical_status is None  # its statuses are not trusted
 
 
 @pytest.mark.parametrize("entries", [{"resource": {}}, ["not an entry"], [{"resource": "Patient"}]])

@@ -1,0 +1,38 @@
+"""Finding KB concepts in text: abbreviations as written, yes/no words (KB text.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from spinecare.kb import load_kb
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("PE", {"coagulation_disorder"}),
+        ("P.E. on CT", {"coagulation_disorder"}),
+        ("Pulmonary embolism (PE), on apixaban", {"coagulation_disorder", "anticoagulant_therapy"}),
+        ("TB spine", {"spinal_infection"}),
+        ("CA", {"oncology"}),
+        ("pe", set()),
+        ("Works as a PE teacher", set()),
+        ("PE tubes placed in 2001", set()),
+        ("no PE", set()),
+        ("PEG tube", set()),
+    ],
+)
+def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> None:
+    found = {m.concept for m in load_kb().text_matcher.find(text)}
+    assert found == concepts
+
+
+def test_a_mention_of_an_abbreviation_shows_it_as_written() -> None:
+    (mention,) = load_kb().text_matcher.find("P.E. on CT")
+    assert mention.words == "P.E."
+
+
+def test_yes_and_no_words_are_clear_and_never_both() -> None:
+    words = load_kb().model.text_cues.answer_words()
+    assert words["да"] is True and words["нет"] is False and words["positive"] is True
+    assert "maybe" not in words and "не знаю" not in words
