@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spinecare.api.errors import error_response, install_error_handlers
+from spinecare.api.errors import error_response, install_error_handlers, said
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.messages import N_
 from spinecare.settings import Settings
@@ -284,7 +284,9 @@ def _install_page_errors(app: FastAPI) -> None:
             details = None
             if isinstance(exc, FormError):
                 details = [{"field": k, "message": v} for k, v in exc.errors.items()]
-            return error_response(status, exc.one_line(), exc.code, details, headers=headers)
+            return error_response(
+                status, said(exc.one_line(), request), exc.code, details, headers=headers
+            )
 
         return handle
 

@@ -50,13 +50,13 @@ def _english(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr | ast.BinOp)
 
 
-def _plain_errors(path: Path) -> list[str]:
+def _plain_errors(path: Path, errors: frozenset[str] | set[str] = ERRORS) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        if name in ERRORS:
+        if name in errors:
             said = node.args[:1]
         elif name == "ConstructorError":  # YAML's: (context, mark, problem, mark)
             said = node.args[2:3]
@@ -70,6 +70,23 @@ def _plain_errors(path: Path) -> list[str]:
 
 def test_every_reading_error_is_built_as_a_message() -> None:
     assert [hit for module in READING_MODULES for hit in _plain_errors(ROOT / module)] == []
+
+
+REFUSING_MODULES = {
+    "spinecare/web/smart.py": {"LaunchError", "AccessDenied"},
+    "spinecare/clinic/launches.py": {"AccessDenied"},
+    "spinecare/fhir/smart.py": {"LaunchError", "InputError"},
+    "spinecare/api/cds_hooks.py": {"CdsRequestError"},
+    "spinecare/api/rest.py": {"InputError", "NoClinicApp", "_unauthorized"},
+    "spinecare/bulk/fetch.py": {"BulkFetchError", "InputError", "on_status"},
+}
+"""Modules whose refusals reach a user (a SMART launch's page, a CDS Hooks or REST
+error's message, ``bulk fetch``'s line): the errors they raise, by name."""
+
+
+@pytest.mark.parametrize("module", sorted(REFUSING_MODULES))
+def test_every_refusal_shown_to_a_user_is_built_as_a_message(module: str) -> None:
+    assert _plain_errors(ROOT / module, REFUSING_MODULES[module]) == []
 
 
 def _bundle(*resources: Any, **bundle: Any) -> str:

@@ -21,7 +21,8 @@ the app's one error envelope, never a 500 and never a card built from guessed da
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from spinecare.api.cds_state import require_cds_jwt
-from spinecare.api.errors import REQUEST_BODY
+from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
 from spinecare.documents import load_document
 from spinecare.errors import RecordError
 from spinecare.fhir.prefetch import (
@@ -132,11 +133,13 @@ def massage_orders(
     found = []
     entries = draft_orders.get("entry") or []
     if not isinstance(entries, list):
-        raise CdsRequestError("context.draftOrders.entry must be a list")
+        raise CdsRequestError(Message("context.draftOrders.entry must be a list"))
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
-            raise CdsRequestError(f"context.draftOrders.entry[{index}] has no resource object")
+            raise CdsRequestError(
+                Message("context.draftOrders.entry[%(index)s] has no resource object", index=index)
+            )
         if resource.get("resourceType") != "ServiceRequest":
             continue
         code = resource.get("code")
@@ -164,7 +167,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     not known before it is read: a body that cannot be read is refused in the language
     the request's ``Accept-Language`` header prefers, else English."""
     raw = await request.body()
-    lang = accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+    lang = _language(request, {})
     if not raw.strip():
         problem = Message("empty request body: a JSON object is expected")
         raise CdsRequestError(translate(problem, lang))
@@ -178,42 +181,82 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+def _language(request: Request, data: Mapping[str, Any]) -> str:
+    """The language of a request's errors: its ``org.spinecare.lang`` extension where that
+    names a language, else the one its ``Accept-Language`` header prefers, else English."""
+    extension = data.get("extension")
+    lang = extension.get(LANG_EXTENSION) if isinstance(extension, dict) else None
+    if isinstance(lang, str) and is_language(lang):
+        return lang
+    return accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+
+
+@contextmanager
+def _refused_in_language(request: Request, data: Mapping[str, Any]) -> Iterator[None]:
+    """A request-shape refusal raised inside is said in the request's language (the
+    envelope and its ``code`` stay the same)."""
+    try:
+        yield
+    except CdsRequestError:
+        setattr(request.state, ERROR_LANGUAGE, _language(request, data))
+        raise
+
+
 def _check_request(data: dict[str, Any], hook: str) -> dict[str, Any]:
     """The request's context, once the request has the shape of a ``hook`` call."""
     sent_hook = data.get("hook")
     if not isinstance(sent_hook, str):
-        raise CdsRequestError("'hook' is missing (a string naming the hook)")
+        raise CdsRequestError(Message("'hook' is missing (a string naming the hook)"))
     if sent_hook != hook:
-        raise CdsRequestError(f"this service answers the '{hook}' hook, not '{sent_hook}'")
+        raise CdsRequestError(
+            Message(
+                "this service answers the '%(hook)s' hook, not '%(sent)s'",
+                hook=hook,
+                sent=sent_hook,
+            )
+        )
     if not isinstance(data.get("hookInstance"), str) or not data["hookInstance"]:
-        raise CdsRequestError("'hookInstance' is missing (a UUID string)")
+        raise CdsRequestError(Message("'hookInstance' is missing (a UUID string)"))
     context = _check_context(data.get("context"), hook)
     _check_server(data)
     prefetch = data.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
-        raise CdsRequestError(f"'prefetch' must be an object, not {json_type(prefetch)}")
+        raise CdsRequestError(
+            Message("'prefetch' must be an object, not %(kind)s", kind=json_type(prefetch))
+        )
     extension = data.get("extension")
     if extension is not None and not isinstance(extension, dict):
-        raise CdsRequestError("'extension' must be an object")
+        raise CdsRequestError(Message("'extension' must be an object"))
     return context
 
 
 def _check_context(context: Any, hook: str) -> dict[str, Any]:
     if not isinstance(context, dict):
-        raise CdsRequestError("'context' is missing (a JSON object)")
+        raise CdsRequestError(Message("'context' is missing (a JSON object)"))
     for name, kind in CONTEXT_FIELDS[hook].items():
         if name not in context:
-            raise CdsRequestError(f"context.{name} is missing (required by the {hook} hook)")
+            raise CdsRequestError(
+                Message(
+                    "context.%(name)s is missing (required by the %(hook)s hook)",
+                    name=name,
+                    hook=hook,
+                )
+            )
         if json_type(context[name]) != kind:
             raise CdsRequestError(
-                f"context.{name} must be a {kind}, not {json_type(context[name])}"
+                Message(
+                    "context.%(name)s must be a %(kind)s, not %(sent)s",
+                    name=name,
+                    kind=kind,
+                    sent=json_type(context[name]),
+                )
             )
     if not context["patientId"].strip():
-        raise CdsRequestError("context.patientId is empty")
+        raise CdsRequestError(Message("context.patientId is empty"))
     if "selections" in context and not all(isinstance(s, str) for s in context["selections"]):
-        raise CdsRequestError("context.selections must be a list of strings")
+        raise CdsRequestError(Message("context.selections must be a list of strings"))
     if "draftOrders" in context and context["draftOrders"].get("resourceType") != "Bundle":
-        raise CdsRequestError("context.draftOrders must be a FHIR Bundle")
+        raise CdsRequestError(Message("context.draftOrders must be a FHIR Bundle"))
     return context
 
 
@@ -223,13 +266,15 @@ def _check_server(data: dict[str, Any]) -> None:
     if server is not None and not (
         isinstance(server, str) and server.startswith(("http://", "https://"))
     ):
-        raise CdsRequestError("'fhirServer' must be an http(s) URL")
+        raise CdsRequestError(Message("'fhirServer' must be an http(s) URL"))
     auth = data.get("fhirAuthorization")
     if auth is not None:
         if not isinstance(auth, dict) or not isinstance(auth.get("access_token"), str):
-            raise CdsRequestError("'fhirAuthorization' must be an object with an access_token")
+            raise CdsRequestError(
+                Message("'fhirAuthorization' must be an object with an access_token")
+            )
         if server is None:
-            raise CdsRequestError("'fhirAuthorization' given without 'fhirServer'")
+            raise CdsRequestError(Message("'fhirAuthorization' given without 'fhirServer'"))
 
 
 def _options(data: dict[str, Any]) -> tuple[date, str]:
@@ -241,12 +286,21 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
             as_of = date.fromisoformat(str(raw))
         except ValueError:
             raise CdsRequestError(
-                f"extension.{AS_OF_EXTENSION}: '{raw}' is not a date YYYY-MM-DD"
+                Message(
+                    "extension.%(name)s: '%(value)s' is not a date YYYY-MM-DD",
+                    name=AS_OF_EXTENSION,
+                    value=raw,
+                )
             ) from None
     lang = extension.get(LANG_EXTENSION, "en")
     if not is_language(lang):
         raise CdsRequestError(
-            f"extension.{LANG_EXTENSION}: '{lang}' is not one of {', '.join(languages())}"
+            Message(
+                "extension.%(name)s: '%(value)s' is not one of %(languages)s",
+                name=LANG_EXTENSION,
+                value=lang,
+                languages=", ".join(languages()),
+            )
         )
     return as_of, lang
 
@@ -345,16 +399,16 @@ async def call_service(
     info = _service(service_id)
     hook = info["hook"]
     data = await _json_body(request)
-    context = _check_request(data, hook)
-    as_of, lang = _options(data)
+    with _refused_in_language(request, data):
+        context = _check_request(data, hook)
+        as_of, lang = _options(data)
+        drafts: list[dict[str, Any]] = []
+        if hook in ("order-select", "order-sign"):
+            selections = context.get("selections") if hook == "order-select" else None
+            drafts = massage_orders(context["draftOrders"], selections)
     patient_id: str = context["patientId"]
-
-    drafts: list[dict[str, Any]] = []
-    if hook in ("order-select", "order-sign"):
-        selections = context.get("selections") if hook == "order-select" else None
-        drafts = massage_orders(context["draftOrders"], selections)
-        if not drafts:
-            return {"cards": []}  # not a massage order: stay silent
+    if hook in ("order-select", "order-sign") and not drafts:
+        return {"cards": []}  # not a massage order: stay silent
 
     kb = _kb()
     settings = cds_state(request.app).settings
@@ -401,30 +455,48 @@ async def feedback(
 
     _service(service_id)
     data = await _json_body(request)
+    with _refused_in_language(request, data):
+        events = _feedback_events(service_id, data, claims)
+    state = cds_state(request.app)
+    for event in events:
+        state.record(event)
+    return {"stored": len(events)}
+
+
+def _feedback_events(service_id: str, data: dict[str, Any], claims: Any) -> list[dict[str, Any]]:
+    """The feedback events a request reports, once each has the shape CDS Hooks gives it."""
     items = data.get("feedback")
     if not isinstance(items, list) or not items:
-        raise CdsRequestError("'feedback' must be a non-empty list")
+        raise CdsRequestError(Message("'feedback' must be a non-empty list"))
     events = []
     for index, item in enumerate(items):
         where = f"feedback[{index}]"
         if not isinstance(item, dict):
-            raise CdsRequestError(f"{where} must be an object")
+            raise CdsRequestError(Message("%(where)s must be an object", where=where))
         if not isinstance(item.get("card"), str) or not item["card"]:
-            raise CdsRequestError(f"{where}.card is missing (the card's uuid)")
+            raise CdsRequestError(
+                Message("%(where)s.card is missing (the card's uuid)", where=where)
+            )
         outcome = item.get("outcome")
         if outcome not in ("accepted", "overridden"):
-            raise CdsRequestError(f"{where}.outcome must be 'accepted' or 'overridden'")
+            raise CdsRequestError(
+                Message("%(where)s.outcome must be 'accepted' or 'overridden'", where=where)
+            )
         if not isinstance(item.get("outcomeTimestamp"), str):
-            raise CdsRequestError(f"{where}.outcomeTimestamp is missing")
+            raise CdsRequestError(Message("%(where)s.outcomeTimestamp is missing", where=where))
         accepted = item.get("acceptedSuggestions")
         well_formed = isinstance(accepted, list) and all(
             isinstance(s, dict) and isinstance(s.get("id"), str) for s in accepted
         )
         if outcome == "accepted" and not well_formed:
-            raise CdsRequestError(f"{where}.acceptedSuggestions must list {{'id': ...}}")
+            raise CdsRequestError(
+                Message("%(where)s.acceptedSuggestions must list {'id': ...}", where=where)
+            )
         reason = item.get("overrideReason")
         if reason is not None and not isinstance(reason, dict):
-            raise CdsRequestError(f"{where}.overrideReason must be an object")
+            raise CdsRequestError(
+                Message("%(where)s.overrideReason must be an object", where=where)
+            )
         event: dict[str, Any] = {
             "event": "cds-feedback",
             "service": service_id,
@@ -439,7 +511,4 @@ async def feedback(
         if reason:
             event["overrideReason"] = reason
         events.append(event)
-    state = cds_state(request.app)
-    for event in events:
-        state.record(event)
-    return {"stored": len(events)}
+    return events

@@ -64,14 +64,22 @@ def error_response(
     )
 
 
-def said(message: str, request: Request) -> str:
-    """An error's message in the request's language: the ``lang`` query parameter of the
-    REST and FHIR endpoints where it names a language, else English (the envelope's
-    shape and ``code`` are the same in every language)."""
-    from spinecare.i18n import SOURCE_LANGUAGE, is_language, translate
+ERROR_LANGUAGE = "error_language"
+"""The request state's attribute naming the language of its errors, where an endpoint
+knows it from the request's body (CDS Hooks: its ``org.spinecare.lang`` extension)."""
 
-    lang = request.query_params.get("lang")
-    return translate(message, lang if lang and is_language(lang) else SOURCE_LANGUAGE)
+
+def said(message: str, request: Request) -> str:
+    """An error's message in the request's language: the one its endpoint found in the
+    body, else the ``lang`` query parameter of the REST and FHIR endpoints where it names a
+    language, else the language the ``Accept-Language`` header prefers, else English (the
+    envelope's shape and ``code`` are the same in every language)."""
+    from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, translate
+
+    lang = getattr(request.state, ERROR_LANGUAGE, None) or request.query_params.get("lang")
+    if not (lang and is_language(lang)):
+        lang = accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+    return translate(message, lang)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -80,7 +88,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 401 and request.url.path.startswith("/cds-services"):
             return Response(status_code=401)  # CDS Hooks: a bare 401, nothing more
         message = (
-            exc.detail
+            said(exc.detail, request)
+            if isinstance(exc.detail, Message)
+            else exc.detail
             if isinstance(exc.detail, str)
             else STATUS_CODES.get(exc.status_code, "error")
         )

@@ -40,6 +40,7 @@ from spinecare.clinic.models import (
 )
 from spinecare.errors import InputError, NotFoundError
 from spinecare.i18n import is_language, languages
+from spinecare.messages import Message
 
 __all__ = ["router"]
 
@@ -77,18 +78,28 @@ _CLINIC_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _document(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
-        raise InputError("empty request body: a FHIR Bundle or an intake document is expected")
+        raise InputError(
+            Message("empty request body: a FHIR Bundle or an intake document is expected")
+        )
     from spinecare.documents import load_document
 
     data = load_document(raw, REQUEST_BODY, yaml_allowed=False)
     if not isinstance(data, dict):
-        raise InputError("request body must be a JSON object (a FHIR Bundle or an intake document)")
+        raise InputError(
+            Message("request body must be a JSON object (a FHIR Bundle or an intake document)")
+        )
     return data
 
 
 def _lang(lang: str) -> str:
     if not is_language(lang):
-        raise InputError(f"lang: '{lang}' is not one of {', '.join(languages())}")
+        raise InputError(
+            Message(
+                "lang: '%(value)s' is not one of %(languages)s",
+                value=lang,
+                languages=", ".join(languages()),
+            )
+        )
     return lang
 
 
@@ -171,13 +182,15 @@ def _web(request: Request) -> Any:
     web = getattr(request.app.state, "web", None)
     if web is None:
         raise NoClinicApp(
-            "this server has no clinic database: the patients, screenings and plans of the "
-            "clinic app are served by `spinecare serve`, not by the standalone CDS app"
+            Message(
+                "this server has no clinic database: the patients, screenings and plans of "
+                "the clinic app are served by `spinecare serve`, not by the standalone CDS app"
+            )
         )
     return web
 
 
-def _unauthorized(message: str, error: str | None = None) -> StarletteHTTPException:
+def _unauthorized(message: Message, error: str | None = None) -> StarletteHTTPException:
     header = f'{_REALM}, error="{error}"' if error else _REALM
     return StarletteHTTPException(401, message, headers={"WWW-Authenticate": header})
 
@@ -198,13 +211,13 @@ def _caller(request: Request, session: Any) -> CurrentUser:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized(
-                "Authorization: only 'Bearer <personal API token>' is accepted",
+                Message("Authorization: only 'Bearer <personal API token>' is accepted"),
                 "invalid_request",
             )
         user = token_user(session, token.strip())
         if user is None:
             raise _unauthorized(
-                "the Bearer token is not a live personal API token", "invalid_token"
+                Message("the Bearer token is not a live personal API token"), "invalid_token"
             )
         request.state.actor = ActorRef.of(user)  # who a refusal is recorded for
         check_password_chosen(user)
@@ -214,8 +227,10 @@ def _caller(request: Request, session: Any) -> CurrentUser:
     user = user_for_token(session, cookie) if cookie is not None else None
     if user is None:
         raise _unauthorized(
-            "sign in first: send the login session cookie of /login, or "
-            "'Authorization: Bearer <token>' with a token from `spinecare user token`"
+            Message(
+                "sign in first: send the login session cookie of /login, or "
+                "'Authorization: Bearer <token>' with a token from `spinecare user token`"
+            )
         )
     request.state.actor = ActorRef.of(user)
     check_password_chosen(user)

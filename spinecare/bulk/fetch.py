@@ -66,6 +66,10 @@ CHUNK = 1 << 16
 Sleep = Callable[[float], Awaitable[None]]
 
 
+MANIFEST_FILE = Message("the manifest names a file that")
+"""What :meth:`_check_host` names by default: a file of the export's manifest."""
+
+
 class BulkFetchError(InputError):
     """The export cannot be fetched (the message names the problem)."""
 
@@ -110,7 +114,7 @@ class BackendServicesAuth:
             return "RS384"
         if isinstance(self.private_key, ec.EllipticCurvePrivateKey):
             return "ES384"
-        raise BulkFetchError("the private key must be an RSA or EC key")
+        raise BulkFetchError(Message("the private key must be an RSA or EC key"))
 
     def assertion(self, token_url: str) -> str:
         now = int(time.time())
@@ -146,7 +150,9 @@ class BackendServicesAuth:
         body = _json(response)
         if response.status_code != 200 or not isinstance(body.get("access_token"), str):
             detail = body.get("error_description") or body.get("error") or response.status_code
-            raise BulkFetchError(f"the authorisation server refused the client: {detail}")
+            raise BulkFetchError(
+                Message("the authorisation server refused the client: %(reason)s", reason=detail)
+            )
         self._token = body["access_token"]
         expires_in = body.get("expires_in")
         self._expires = time.time() + (
@@ -160,7 +166,9 @@ async def _token_endpoint(client: httpx.AsyncClient, base: str) -> str:
     body = _json(response)
     endpoint = body.get("token_endpoint")
     if response.status_code != 200 or not isinstance(endpoint, str):
-        raise BulkFetchError(f"{url} names no token_endpoint; give the token URL (--token-url)")
+        raise BulkFetchError(
+            Message("%(url)s names no token_endpoint; give the token URL (--token-url)", url=url)
+        )
     return endpoint
 
 
@@ -233,8 +241,11 @@ class _State:
                 part.unlink()
         elif old or any(folder.glob("*.ndjson*")):
             raise BulkFetchError(
-                f"{folder} already holds another export; fetch into an empty folder, or "
-                "start again there with --restart"
+                Message(
+                    "%(folder)s already holds another export; fetch into an empty folder, or "
+                    "start again there with --restart",
+                    folder=str(folder),
+                )
             )
         state.data = {"request": request.key(), "done": {}}
         return state
@@ -293,7 +304,11 @@ async def _send(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any)
         return await client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
         raise BulkFetchError(
-            f"{url}: the server cannot be reached ({type(exc).__name__})"
+            Message(
+                "%(url)s: the server cannot be reached (%(reason)s)",
+                url=url,
+                reason=type(exc).__name__,
+            )
         ) from None
 
 
@@ -368,14 +383,20 @@ class _Fetcher:
             break
         if response.status_code != 202:
             raise BulkFetchError(
-                f"the export was not started ({response.status_code}): {_diagnostics(response)}"
+                Message(
+                    "the export was not started (%(status)s): %(reason)s",
+                    status=response.status_code,
+                    reason=_diagnostics(response),
+                )
             )
         location = response.headers.get("content-location")
         if not location:
-            raise BulkFetchError("the server started the export but gave no Content-Location")
+            raise BulkFetchError(
+                Message("the server started the export but gave no Content-Location")
+            )
         status_url = str(httpx.URL(url).join(location))
         # the status is polled with the access token: only where that token may go
-        self._check_host(status_url, "the export's status (Content-Location)")
+        self._check_host(status_url, Message("the export's status (Content-Location)"))
         return status_url
 
     async def poll(self, status_url: str) -> dict[str, Any]:
@@ -386,13 +407,15 @@ class _Fetcher:
             if status == 200:
                 manifest = _json(response)
                 if not isinstance(manifest.get("output"), list):
-                    raise BulkFetchError("the export's manifest has no 'output' list")
+                    raise BulkFetchError(Message("the export's manifest has no 'output' list"))
                 return manifest
             if status == 202:
                 transient = 0
                 progress = response.headers.get("x-progress")
                 self.on_status(
-                    f"export in progress: {progress}" if progress else "export in progress"
+                    Message("export in progress: %(progress)s", progress=progress)
+                    if progress
+                    else Message("export in progress")
                 )
                 await self.sleep(_retry_after(response, DEFAULT_WAIT))
                 continue
@@ -400,28 +423,46 @@ class _Fetcher:
                 transient += 1
                 if transient > MAX_TRANSIENT:
                     raise BulkFetchError(
-                        f"the export's status keeps failing ({status}): {_diagnostics(response)}"
+                        Message(
+                            "the export's status keeps failing (%(status)s): %(reason)s",
+                            status=status,
+                            reason=_diagnostics(response),
+                        )
                     )
-                self.on_status(f"server busy ({status}); waiting")
+                self.on_status(Message("server busy (%(status)s); waiting", status=status))
                 await self.sleep(_retry_after(response, DEFAULT_WAIT * transient))
                 continue
             if status in (404, 410):
                 raise BulkFetchError(
-                    "the export is gone from the server (expired or cancelled); "
-                    "start a new one with --restart"
+                    Message(
+                        "the export is gone from the server (expired or cancelled); "
+                        "start a new one with --restart"
+                    )
                 )
-            raise BulkFetchError(f"the export failed ({status}): {_diagnostics(response)}")
+            raise BulkFetchError(
+                Message(
+                    "the export failed (%(status)s): %(reason)s",
+                    status=status,
+                    reason=_diagnostics(response),
+                )
+            )
 
-    def _check_host(self, url: str, what: str = "the manifest names a file that") -> None:
+    def _check_host(self, url: str, what: Message = MANIFEST_FILE) -> None:
         scheme, netloc = _origin(url)
         if scheme not in ("https", "http"):
-            raise BulkFetchError(f"{what} is not an http(s) URL: {url}")
+            raise BulkFetchError(
+                Message("%(what)s is not an http(s) URL: %(url)s", what=what, url=url)
+            )
         host = urlsplit(url).hostname or ""
         if (scheme, netloc) == _origin(self.base) or host.lower() in self.allowed_hosts:
             return
         raise BulkFetchError(
-            f"{what} is on another host ({host}); allow it with "
-            "--allow-host if that is the server's file store"
+            Message(
+                "%(what)s is on another host (%(host)s); allow it with "
+                "--allow-host if that is the server's file store",
+                what=what,
+                host=host,
+            )
         )
 
     def plan_files(self, manifest: dict[str, Any]) -> list[tuple[str, str]]:
@@ -431,13 +472,27 @@ class _Fetcher:
         for section in ("output", "error"):
             entries = manifest.get(section) or []
             if not isinstance(entries, list):
-                raise BulkFetchError(f"the manifest's '{section}' is not a list")
+                raise BulkFetchError(
+                    Message("the manifest's '%(section)s' is not a list", section=section)
+                )
             for index, entry in enumerate(entries):
                 if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
-                    raise BulkFetchError(f"the manifest's {section}[{index}] has no url")
+                    raise BulkFetchError(
+                        Message(
+                            "the manifest's %(section)s[%(index)s] has no url",
+                            section=section,
+                            index=index,
+                        )
+                    )
                 kind = entry.get("type")
                 if not isinstance(kind, str) or not RESOURCE_TYPE.fullmatch(kind):
-                    raise BulkFetchError(f"the manifest's {section}[{index}] has no resource type")
+                    raise BulkFetchError(
+                        Message(
+                            "the manifest's %(section)s[%(index)s] has no resource type",
+                            section=section,
+                            index=index,
+                        )
+                    )
                 self._check_host(entry["url"])
                 counters[kind] = counters.get(kind, 0) + 1
                 prefix = "" if section == "output" else "errors/"
@@ -465,18 +520,31 @@ class _Fetcher:
                         continue
                     if response.status_code in (404, 410):
                         raise BulkFetchError(
-                            f"{name}: the file has expired on the server; start a new "
-                            "export with --restart"
+                            Message(
+                                "%(file)s: the file has expired on the server; start a new "
+                                "export with --restart",
+                                file=name,
+                            )
                         )
                     if response.status_code == 429 or response.status_code >= 500:
                         if attempt == MAX_TRANSIENT:
                             raise BulkFetchError(
-                                f"{name}: the server keeps failing ({response.status_code})"
+                                Message(
+                                    "%(file)s: the server keeps failing (%(status)s)",
+                                    file=name,
+                                    status=response.status_code,
+                                )
                             )
                         await self.sleep(_retry_after(response, DEFAULT_WAIT))
                         continue
                     if response.status_code not in (200, 206):
-                        raise BulkFetchError(f"{name}: download refused ({response.status_code})")
+                        raise BulkFetchError(
+                            Message(
+                                "%(file)s: download refused (%(status)s)",
+                                file=name,
+                                status=response.status_code,
+                            )
+                        )
                     mode = "ab" if response.status_code == 206 and have else "wb"
                     with open(part, mode) as handle:
                         async for chunk in response.aiter_bytes(CHUNK):
@@ -484,11 +552,17 @@ class _Fetcher:
                 break
             except httpx.HTTPError as exc:
                 raise BulkFetchError(
-                    f"{name}: the download was interrupted ({type(exc).__name__}); run the "
-                    "same command again to resume"
+                    Message(
+                        "%(file)s: the download was interrupted (%(reason)s); run the "
+                        "same command again to resume",
+                        file=name,
+                        reason=type(exc).__name__,
+                    )
                 ) from None
         else:
-            raise BulkFetchError(f"{name}: the download could not be completed")
+            raise BulkFetchError(
+                Message("%(file)s: the download could not be completed", file=name)
+            )
         part.replace(target)
         async with lock:
             state.data["done"][name] = url
@@ -544,7 +618,9 @@ async def fetch_export_async(
 ) -> FetchResult:
     """Fetch the export ``request`` into ``folder`` (resuming one left there)."""
     if not request.base.startswith(("https://", "http://")):
-        raise BulkFetchError(f"FHIR_BASE must be an http(s) URL, not '{request.base}'")
+        raise BulkFetchError(
+            Message("FHIR_BASE must be an http(s) URL, not '%(url)s'", url=request.base)
+        )
     folder.mkdir(parents=True, exist_ok=True)
     state = _State.load(folder, request, restart)
     async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:

@@ -30,6 +30,7 @@ __all__ = [
     "LAUNCH_BURST",
     "LAUNCH_PER_SECOND",
     "LIVE_LAUNCHES",
+    "NOT_LINKED",
     "begin_launch",
     "check_launch_rate",
     "launch_rate",
@@ -43,6 +44,7 @@ LAUNCH_PER_SECOND = 0.5
 """Then one every two seconds from that address."""
 LIVE_LAUNCHES = 2000
 """Launches under way (started, not yet answered by the EHR nor expired) in all."""
+NOT_LINKED = Message("your EHR account is not linked to a spinecare account")
 
 
 def _too_many(wait: float) -> TooManyRequests:
@@ -107,7 +109,7 @@ def open_ehr_patient(
     user = session.scalar(select(User).where(User.username == username))
     place = session.get(Clinic, user.clinic_id) if user is not None else None
     if user is None or not user.active or place is None or place.name != clinic:
-        raise AccessDenied("your EHR account is not linked to a spinecare account")
+        raise AccessDenied(NOT_LINKED)
     who = current_user(session, user)
     linked = clinic_ehr_patient(session, user.clinic_id, iss, ehr_patient)
     if user.role in WRITERS:
@@ -128,7 +130,9 @@ def open_ehr_patient(
     elif linked is not None:
         patient_id = linked.id
     else:
-        raise AccessDenied("this patient is not in spinecare yet; a therapist opens them first")
+        raise AccessDenied(
+            Message("this patient is not in spinecare yet; a therapist opens them first")
+        )
     check_patient(session, user, patient_id)  # the account may open this patient
     audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
     return patient_id, start_session(session, who)

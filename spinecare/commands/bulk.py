@@ -381,7 +381,7 @@ def _fetch(
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("starting the export", total=None)
+        task = bar.add_task(say(N_("starting the export")), total=None)
         return fetch_export(
             request,
             out,
@@ -389,8 +389,8 @@ def _fetch(
             allowed_hosts=allowed_hosts,
             parallel=parallel,
             restart=restart,
-            on_status=lambda text: bar.update(task, description=text),
-            on_files=lambda n: bar.update(task, total=n, description="downloading"),
+            on_status=lambda text: bar.update(task, description=say(text)),
+            on_files=lambda n: bar.update(task, total=n, description=say(N_("downloading"))),
             on_file=lambda _path: bar.advance(task),
         )
 

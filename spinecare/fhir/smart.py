@@ -218,14 +218,14 @@ async def discover(ehr: SmartEhr) -> SmartEndpoints:
     except Exception:  # the EHR unreachable or answering something that is not JSON
         body = None
     if not isinstance(body, dict):
-        raise LaunchError("the EHR's SMART configuration cannot be read; try again later")
+        raise LaunchError(Message("the EHR's SMART configuration cannot be read; try again later"))
     authorize = body.get("authorization_endpoint")
     token = body.get("token_endpoint")
     if not _web_url(authorize) or not _web_url(token):
-        raise LaunchError("the EHR's SMART configuration names no authorisation endpoints")
+        raise LaunchError(Message("the EHR's SMART configuration names no authorisation endpoints"))
     methods = body.get("code_challenge_methods_supported")
     if isinstance(methods, list) and "S256" not in methods:
-        raise LaunchError("the EHR does not support PKCE (S256), which spinecare requires")
+        raise LaunchError(Message("the EHR does not support PKCE (S256), which spinecare requires"))
     jwks_uri = body.get("jwks_uri")
     issuer = body.get("issuer")
     assert isinstance(authorize, str) and isinstance(token, str)
@@ -310,34 +310,36 @@ async def exchange_code(
                 )
             except OAuthError:
                 raise LaunchError(
-                    "the EHR refused to give spinecare access; open it from the EHR again"
+                    Message("the EHR refused to give spinecare access; open it from the EHR again")
                 ) from None
             token = body.get("access_token")
             if not isinstance(token, str) or not token:
-                raise LaunchError("the EHR gave no access token")
+                raise LaunchError(Message("the EHR gave no access token"))
             patient = body.get("patient")
             if not isinstance(patient, str) or not patient:
                 raise LaunchError(
-                    "the EHR gave no patient to open; launch spinecare from a patient's chart"
+                    Message(
+                        "the EHR gave no patient to open; launch spinecare from a patient's chart"
+                    )
                 )
             id_token = body.get("id_token")
             if not isinstance(id_token, str):
-                raise LaunchError("the EHR did not say who you are (no id_token)")
+                raise LaunchError(Message("the EHR did not say who you are (no id_token)"))
             jwks = await _jwks(client, endpoints)
     except LaunchError:
         raise
     except Exception:  # the EHR unreachable, or answering something that is not JSON
-        raise LaunchError("the EHR cannot be reached; try again later") from None
+        raise LaunchError(Message("the EHR cannot be reached; try again later")) from None
     claims = _verify_id_token(ehr, endpoints, id_token, jwks)
     fhir_user = claims.get("fhirUser") or claims.get("profile")
     if not isinstance(fhir_user, str) or not fhir_user:
-        raise LaunchError("the EHR did not say who you are (no fhirUser)")
+        raise LaunchError(Message("the EHR did not say who you are (no fhirUser)"))
     return TokenResult(token, patient, fhir_user)
 
 
 async def _jwks(client: AsyncOAuth2Client, endpoints: SmartEndpoints) -> Any:
     if endpoints.jwks_uri is None:
-        raise LaunchError("the EHR publishes no keys (jwks_uri) to check who you are")
+        raise LaunchError(Message("the EHR publishes no keys (jwks_uri) to check who you are"))
     response = await client.request(
         "GET", endpoints.jwks_uri, headers={"Accept": "application/json"}, withhold_token=True
     )
@@ -354,7 +356,7 @@ def _verify_id_token(
             k for k in keys or [] if isinstance(k, dict) and k.get("kid") == header.get("kid")
         ]
         if len(candidates) != 1 or header.get("alg") not in ID_TOKEN_ALGORITHMS:
-            raise LaunchError("the EHR's statement of who you are cannot be checked")
+            raise LaunchError(Message("the EHR's statement of who you are cannot be checked"))
         key = jwt.PyJWK(candidates[0], algorithm=header["alg"]).key
         claims: dict[str, Any] = jwt.decode(
             id_token,
@@ -366,5 +368,5 @@ def _verify_id_token(
             leeway=30,
         )
     except jwt.PyJWTError:
-        raise LaunchError("the EHR's statement of who you are does not verify") from None
+        raise LaunchError(Message("the EHR's statement of who you are does not verify")) from None
     return claims

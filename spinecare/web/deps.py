@@ -202,10 +202,16 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
 
 
 def request_language(request: Request) -> str:
+    """The page's language: the signed-in user's; before sign-in, the language switch's
+    cookie, else the one the browser's ``Accept-Language`` prefers, else English."""
     viewer = getattr(request.state, "user", None)
     if viewer is not None:
         return str(viewer.language)
-    return i18n.normalize(request.cookies.get(i18n.LANG_COOKIE)) or "en"
+    return (
+        i18n.normalize(request.cookies.get(i18n.LANG_COOKIE))
+        or texts.accepted_language(request.headers.get("accept-language"))
+        or "en"
+    )
 
 
 def optional_user(request: Request, session: Session) -> CurrentUser | None:

@@ -58,6 +58,7 @@ from spinecare.fhir.smart import (
 from spinecare.record.model import PatientRecord
 from spinecare.web import deps
 from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
+from spinecare.web.i18n import Text
 
 __all__ = ["LaunchFraming", "router"]
 
@@ -70,6 +71,7 @@ STATE_COOKIE = "spinecare_launch_state"
 to another browser (to sign its user in as someone else) is refused there."""
 LAUNCH_PATHS = ("/launch", "/launch/callback")
 FRAME_EHR = "smart_frame_ehr"
+NOT_SET_UP = Text("spinecare is not set up to be opened from this EHR")
 """The key under which a launch handler notes its EHR in the request's state."""
 NOT_PAGES = ("/api/", "/cds-services", "/fhir/", "/static/", "/docs", "/openapi.json")
 
@@ -128,7 +130,7 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
     check_launch_rate(_launch_rate(request), client_address.get())
     ehr = _ehrs(request).get(iss.strip().rstrip("/"))
     if ehr is None:
-        raise LaunchError("spinecare is not set up to be opened from this EHR")
+        raise LaunchError(NOT_SET_UP)
     setattr(request.state, FRAME_EHR, ehr.iss)
     endpoints = await _endpoints(request, ehr)
     verifier = new_code_verifier()
@@ -169,8 +171,10 @@ def _check_browser(request: Request, launch_state: str) -> None:
     sent = request.cookies.get(STATE_COOKIE, "")
     if not launch_state or not hmac.compare_digest(sent, sign(secret, f"state:{launch_state}")):
         raise LaunchError(
-            "this launch was started in another browser or window; open spinecare from the "
-            "EHR again"
+            Text(
+                "this launch was started in another browser or window; open spinecare from "
+                "the EHR again"
+            )
         )
 
 
@@ -182,11 +186,14 @@ def _take_launch(request: Request, launch_state: str) -> tuple[str, str]:
         found = take_launch(session, _hash(launch_state)) if launch_state else None
         if found is None:
             raise LaunchError(
-                "this launch is not known or was already used; open spinecare from the EHR again"
+                Text(
+                    "this launch is not known or was already used; open spinecare from the "
+                    "EHR again"
+                )
             )
     iss, verifier, created = found
     if datetime.now(UTC) - created > LAUNCH_TTL:
-        raise LaunchError("this launch has expired; open spinecare from the EHR again")
+        raise LaunchError(Text("this launch has expired; open spinecare from the EHR again"))
     return iss, verifier
 
 
@@ -213,19 +220,26 @@ async def callback(
     iss, verifier = _take_launch(request, launch_state)
     setattr(request.state, FRAME_EHR, iss)
     if error is not None:
-        raise LaunchError(f"the EHR did not let spinecare open: {error_description or error}")
+        raise LaunchError(
+            Text(
+                "the EHR did not let spinecare open: %(reason)s",
+                reason=error_description or error,
+            )
+        )
     if not code:
-        raise LaunchError("the EHR's answer has no authorisation code")
+        raise LaunchError(Text("the EHR's answer has no authorisation code"))
     ehr = _ehrs(request).get(iss)
     if ehr is None:
-        raise LaunchError("spinecare is not set up to be opened from this EHR")
+        raise LaunchError(NOT_SET_UP)
     endpoints = await _endpoints(request, ehr)
     token = await exchange_code(
         ehr, endpoints, code=code, redirect_uri=_redirect_uri(request), verifier=verifier
     )
     username = ehr.users.get(user_reference(token.fhir_user))
     if username is None:
-        raise AccessDenied("your EHR account is not linked to a spinecare account")
+        from spinecare.clinic.launches import NOT_LINKED
+
+        raise AccessDenied(NOT_LINKED)
     kb = deps.state(request).kb()
     # the EHR's own FHIR server, configured by the clinic: its host is allowed
     policy = AddressPolicy.from_entries([urlsplit(ehr.iss).hostname or ""])
@@ -238,7 +252,9 @@ async def callback(
             request_data, {"patientId": token.patient}, kb_templates(kb), policy
         )
     except PrefetchUnavailable as exc:
-        raise LaunchError(f"the patient's record cannot be read from the EHR ({exc})") from None
+        raise LaunchError(
+            Text("the patient's record cannot be read from the EHR (%(reason)s)", reason=str(exc))
+        ) from None
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
     response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)

@@ -262,6 +262,75 @@ def test_an_unreadable_body_is_refused_in_the_accepted_language(client, accept, 
 
 
 @pytest.mark.parametrize(
+    ("extension", "accept", "words"),
+    [
+        ({"org.spinecare.lang": "ru"}, None, "«hookInstance» не указан (строка UUID)"),
+        ({"org.spinecare.lang": "ru"}, "en", "«hookInstance» не указан (строка UUID)"),
+        ({"org.spinecare.lang": "en"}, "ru", "'hookInstance' is missing (a UUID string)"),
+        ({"org.spinecare.lang": "xx"}, "ru-RU", "«hookInstance» не указан (строка UUID)"),
+        (None, "ru-RU,ru;q=0.9", "«hookInstance» не указан (строка UUID)"),
+        (None, None, "'hookInstance' is missing (a UUID string)"),
+    ],
+)
+def test_a_request_of_the_wrong_shape_is_refused_in_its_language(
+    client, hook_request, extension, accept, words
+):
+    """After the body is read: its org.spinecare.lang extension, else Accept-Language,
+    else English; the envelope and its code are the same in every language."""
+    body = hook_request("order-sign", CONTRAINDICATED)
+    del body["hookInstance"]
+    if extension is not None:
+        body["extension"] = extension
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.post(SIGN, json=body, headers=headers)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["status"], error["code"], error["message"]) == (
+        400,
+        "invalid_cds_request",
+        words,
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (
+            lambda b: b["context"].update(patientId=7),
+            "context.patientId должен иметь тип string, а не number",
+        ),
+        (lambda b: b.update(hook="patient-view"), "этот сервис отвечает на хук «order-sign»"),
+        (
+            lambda b: b["extension"].update({"org.spinecare.as-of": "June"}),
+            "extension.org.spinecare.as-of: «June» — не дата ГГГГ-ММ-ДД",
+        ),
+        (
+            lambda b: b["context"]["draftOrders"].update(entry=[1]),
+            "в context.draftOrders.entry[0] нет объекта resource",
+        ),
+    ],
+)
+def test_request_shape_refusals_are_said_in_russian(client, hook_request, mutate, words):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    body["extension"] = {"org.spinecare.lang": "ru"}
+    mutate(body)
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(words)
+
+
+def test_feedback_refusals_are_said_in_the_accepted_language(client):
+    body = {"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]}
+    response = client.post(f"{SIGN}/feedback", json=body, headers={"Accept-Language": "ru"})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "status": 400,
+        "code": "invalid_cds_request",
+        "message": "feedback[0].outcome должен быть «accepted» или «overridden»",
+    }
+
+
+@pytest.mark.parametrize(
     ("header", "lang"),
     [
         ("ru", "ru"),

@@ -431,6 +431,21 @@ def test_bearer_tokens(world: World) -> None:
         response = client.get("/api/patients", headers={"Authorization": header})
         _assert_envelope(response, 401)
         assert "error=" in response.headers["www-authenticate"]
+    # said in the request's language (lang, else Accept-Language); the same code and challenge
+    for path, headers, words in (
+        ("/api/patients?lang=ru", {"Authorization": "Bearer nonsense"}, "токен Bearer не"),
+        (
+            "/api/patients",
+            {"Authorization": "Basic eDp5", "Accept-Language": "ru"},
+            "Authorization: принимается только «Bearer <личный API-токен>»",
+        ),
+        ("/api/patients", {"Accept-Language": "ru-RU,ru;q=0.9"}, "сначала войдите"),
+        ("/api/patients", {"Accept-Language": "de"}, "sign in first"),
+    ):
+        response = client.get(path, headers=headers)
+        error = _assert_envelope(response, 401)
+        assert error["code"] == "unauthorized" and error["message"].startswith(words)
+        assert response.headers["www-authenticate"].startswith("Bearer")
     # a web login session's token is not an API token
     signed = login(world.client(), "therapist", PASSWORDS["therapist"])
     raw = signed.cookies.get("spinecare_session")

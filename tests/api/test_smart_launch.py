@@ -191,16 +191,27 @@ def test_the_ehr_refuses_a_wrong_code_verifier(app_client, ehr, monkeypatch):
     assert counts(app_client)[:2] == before[:2]
 
 
-def test_an_unknown_ehr_shows_a_page_and_stores_nothing(app_client):
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (None, "not set up to be opened from this EHR"),
+        (
+            "ru-RU,ru;q=0.9,en;q=0.5",
+            "spinecare не настроен для открытия из этой медицинской системы",
+        ),
+    ],
+)
+def test_an_unknown_ehr_shows_a_page_and_stores_nothing(app_client, language, words):
+    """Before sign-in the page is in the browser's language (Accept-Language)."""
     before = counts(app_client)
     response = app_client.get(
         "/launch",
         params={"iss": "https://stranger.example.net/fhir", "launch": "x"},
-        headers={"accept": "text/html"},
+        headers={"accept": "text/html", **({"accept-language": language} if language else {})},
         follow_redirects=False,
     )
     assert response.status_code == 400
-    assert "not set up to be opened from this EHR" in response.text
+    assert words in response.text
     assert "Traceback" not in response.text
     assert counts(app_client) == before
 

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from spinecare.i18n import translate
 from tests.conftest import DATA
 
 SYNTHEA = DATA / "synthea" / "r4-bundles-2019"
@@ -285,8 +286,13 @@ def test_files_on_another_host_are_refused_unless_allowed(server, client_key, tm
     from spinecare.bulk.fetch import BulkFetchError
 
     server.file_host = "http://files.example.net"
-    with pytest.raises(BulkFetchError, match="another host"):
+    with pytest.raises(BulkFetchError, match="another host") as refused:
         fetch(server, tmp_path / "export", client_key)
+    # said in --lang's language, the host as it is
+    assert translate(refused.value.one_line(), "ru").startswith(
+        "файл из манифеста: адрес на другом сервере (files.example.net); разрешите его с "
+        "--allow-host"
+    )
     assert not [p for m, p, h in server.log if p.startswith("/files/")]  # nothing fetched
 
 
