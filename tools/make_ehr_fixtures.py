@@ -2462,6 +2462,12 @@ for name, verdict, why, extra in [
         },
     ),
     (
+        "observed_saddle_numbness_registered",
+        "needs_data",
+        "an Observation of numbness of the saddle area registered, no result yet: to confirm",
+        {"status": "registered"},
+    ),
+    (
         "observed_saddle_numbness_cancelled",
         "allowed",
         "an Observation of numbness of the saddle area with no value, cancelled",

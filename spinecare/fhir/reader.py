@@ -954,9 +954,10 @@ def coded_observation_from_fhir(
     absent, or a ``valueString`` or a value's text among ``words``, the KB's clear yes and
     no words: "positive", "да") gets the SNOMED CT code for yes or no besides its own:
     "Patient currently pregnant: true", "hCG: Positive", "Saddle anaesthesia: Present".
-    An Observation with no value at all (and no reason for its absence) records the
-    finding of its code as observed; any other value (an answer neither yes nor no, a
-    reason for a missing value) is kept as written, without a yes or a no.
+    An Observation with no value at all (no reason for its absence, and not merely
+    ``registered``: no result yet) records the finding of its code as observed; any other
+    value (an answer neither yes nor no, a reason for a missing value) is kept as written,
+    without a yes or a no.
     """
     status = _status(res)
     if status in OBSERVATION_VOID:
@@ -982,7 +983,8 @@ def coded_observation_from_fhir(
     observed = (
         not value
         and not any(k.startswith("value") for k in res)
-        and ("dataAbsentReason" not in res)
+        and "dataAbsentReason" not in res
+        and status != "registered"  # registered: no result yet
     )
     return CodedObservation(ref, code, value, when, observed)
 
