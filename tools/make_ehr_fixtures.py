@@ -2405,6 +2405,187 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Red flags and contraindications recorded as coded Observations (the finding as the
+# Observation's code; a yes or present, or no value at all: present; a no or absent: not
+# present; any other answer: to confirm)
+
+HL7_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
+
+
+def finding(system: str, code: str, display: str, **kw: Any) -> Resource:
+    res = observation(code, system=system, **kw)
+    res["code"]["coding"][0]["display"] = display
+    return res
+
+
+SADDLE = (SNOMED, "449813001", "Numbness of saddle area")
+for name, verdict, why, extra in [
+    (
+        "observed_saddle_numbness_present",
+        "refer_urgently",
+        "an Observation of SNOMED 449813001 numbness of the saddle area valued 52101004 Present",
+        {"key": "valueCodeableConcept", "value": {"coding": [coding(SNOMED, "52101004")]}},
+    ),
+    (
+        "observed_saddle_numbness_no_value",
+        "refer_urgently",
+        "an Observation of SNOMED 449813001 numbness of the saddle area with no value: observed",
+        {},
+    ),
+    (
+        "observed_saddle_numbness_absent",
+        "allowed",
+        "numbness of the saddle area valued SNOMED 2667000 Absent: not present",
+        {"key": "valueCodeableConcept", "value": {"coding": [coding(SNOMED, "2667000")]}},
+    ),
+    (
+        "observed_saddle_numbness_false",
+        "allowed",
+        "numbness of the saddle area with valueBoolean false: not present",
+        {"key": "valueBoolean", "value": False},
+    ),
+    (
+        "observed_saddle_numbness_unclear",
+        "needs_data",
+        "numbness of the saddle area with valueString 'possibly': a red flag to confirm",
+        {"key": "valueString", "value": "possibly"},
+    ),
+    (
+        "observed_saddle_numbness_entered_in_error",
+        "allowed",
+        "numbness of the saddle area present, but the Observation was entered in error",
+        {
+            "key": "valueCodeableConcept",
+            "value": {"coding": [coding(SNOMED, "52101004")]},
+            "status": "entered-in-error",
+        },
+    ),
+    (
+        "observed_saddle_numbness_registered",
+        "needs_data",
+        "an Observation of numbness of the saddle area registered, no result yet: to confirm",
+        {"status": "registered"},
+    ),
+    (
+        "observed_saddle_numbness_cancelled",
+        "allowed",
+        "an Observation of numbness of the saddle area with no value, cancelled",
+        {"status": "cancelled"},
+    ),
+]:
+    case(name, verdict, why, finding(*SADDLE, **extra))
+case(
+    "observed_urinary_incontinence_true",
+    "refer_urgently",
+    "an Observation of ICD-10-CM R32 urinary incontinence with valueBoolean true",
+    finding(ICD10CM, "R32", "Unspecified urinary incontinence", key="valueBoolean", value=True),
+)
+case(
+    "observed_faecal_incontinence_hl7_yes",
+    "refer_urgently",
+    "an Observation of ICD-10-CM R15.9 full incontinence of feces answered HL7 Y",
+    finding(
+        ICD10CM,
+        "R15.9",
+        "Full incontinence of feces",
+        key="valueCodeableConcept",
+        value={"coding": [coding(HL7_YES_NO, "Y", "Yes")]},
+    ),
+)
+case(
+    "observed_weight_loss_snomed_yes",
+    "refer_urgently",
+    "an Observation of SNOMED 422868009 unexplained weight loss answered 373066001 Yes",
+    finding(
+        SNOMED,
+        "422868009",
+        "Unexplained weight loss",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "373066001", "Yes")]},
+    ),
+)
+case(
+    "observed_weight_loss_loinc_no",
+    "allowed",
+    "an Observation of SNOMED 422868009 unexplained weight loss answered LOINC LA32-8 No",
+    finding(
+        SNOMED,
+        "422868009",
+        "Unexplained weight loss",
+        key="valueCodeableConcept",
+        value={"coding": [coding(LOINC, "LA32-8", "No")]},
+    ),
+)
+case(
+    "observed_cauda_equina_la33_yes",
+    "refer_urgently",
+    "an Observation of ICD-10 G83.4 cauda equina syndrome answered LOINC LA33-6 Yes",
+    finding(
+        ICD10,
+        "G83.4",
+        "Cauda equina syndrome",
+        key="valueCodeableConcept",
+        value={"coding": [coding(LOINC, "LA33-6", "Yes")]},
+    ),
+)
+case(
+    "observed_fever_finding_present",
+    "defer",
+    "an Observation of SNOMED 386661006 fever as a finding, present: a fever despite 36.6 today",
+    finding(
+        SNOMED,
+        "386661006",
+        "Fever",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "52101004", "Present")]},
+    ),
+)
+case(
+    "observed_fever_finding_value_absent",
+    "needs_data",
+    "an Observation of SNOMED 386661006 fever whose value is absent (dataAbsentReason): confirm",
+    finding(
+        SNOMED,
+        "386661006",
+        "Fever",
+        key="dataAbsentReason",
+        value={"coding": [{"code": "unknown"}]},
+    ),
+)
+case(
+    "observed_vertebral_artery_coded_answer_other",
+    "needs_data",
+    "an Observation of ICD-10 G45.0 vertebro-basilar artery syndrome answered 'Mild' (neither"
+    " yes nor no): a red flag to confirm",
+    finding(
+        ICD10,
+        "G45.0",
+        "Vertebro-basilar artery syndrome",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "255604002", "Mild")]},
+    ),
+)
+case(
+    "observed_pregnancy_no_value",
+    "needs_clearance",
+    "an Observation of SNOMED 77386006 pregnancy with no value: pregnancy observed",
+    finding(SNOMED, "77386006", "Pregnancy"),
+)
+case(
+    "observed_pregnancy_absent",
+    "allowed",
+    "an Observation of SNOMED 77386006 pregnancy valued 2667000 Absent: not pregnant",
+    finding(
+        SNOMED,
+        "77386006",
+        "Pregnancy",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "2667000", "Absent")]},
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -12,7 +12,7 @@ import weakref
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from spinecare.engine.notes import (
     recorded_as,
     stale_note,
     text_to_confirm,
+    unclear_answer_note,
     unnamed_drug_note,
     within_note,
 )
@@ -394,6 +395,8 @@ class RecordIndex:
         if condition.concept and not condition.codings:
             return
         for hit in self.hits(condition.codings, (condition.text,)):
+            if condition.confirm is not None:
+                hit = replace(hit, certain=False, note=condition.confirm)
             zones = set(site_zones)
             if hit.zone:
                 zones.add(hit.zone)
@@ -529,20 +532,32 @@ def _value(obs: Observation) -> float:
     return obs.value
 
 
+_YES = ("snomed", "373066001")
+_NO = ("snomed", "373067005")
+"""The codes the reader gives an Observation's clear yes (true, present) and no (false,
+absent), :func:`spinecare.fhir.reader.coded_observation_from_fhir`."""
+
+
 def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
-    """The conditions the record's coded Observations record (KB ``findings``): in force
-    from the observation's date for the finding's ``fresh_days``."""
+    """The conditions the record's coded Observations record.
+
+    A KB ``finding`` (pregnancy status: pregnant) is in force from the observation's date
+    for the finding's ``fresh_days``. Failing that, an Observation whose code names a KB
+    concept (saddle anaesthesia, urinary retention, a fever as a finding) records it as
+    of its date: a clear yes or present, or no value at all, as recorded; a clear no or
+    absent, not at all; any other answer with certainty unknown (to confirm).
+    """
     out: list[Condition] = []
     if not record.coded_observations:
         return out
     by_code = kb.finding_by_code
     for obs in record.coded_observations:
         candidates = {f.id: f for c in obs.code for f in by_code.get((c.system, c.code), ())}
-        if not candidates:
-            continue
         values = {(c.system, c.code) for c in obs.value}
+        found = False
         for finding in candidates.values():
             if values & {(c.system, c.code) for c in finding.values}:
+                found = True
                 days = kb.threshold(finding.fresh_days)
                 out.append(
                     Condition(
@@ -553,6 +568,21 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
                         abatement=obs.when + timedelta(days=days),
                     )
                 )
+        if found or (_NO in values and _YES not in values):
+            continue
+        codes = kb.codes
+        if not any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code):
+            continue
+        clear = obs.observed or (_YES in values and _NO not in values)
+        out.append(
+            Condition(
+                ref=obs.ref,
+                codings=obs.code,
+                onset=obs.when,
+                recorded=obs.when,
+                confirm=None if clear else unclear_answer_note(),
+            )
+        )
     return out
 
 

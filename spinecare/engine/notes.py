@@ -29,6 +29,7 @@ __all__ = [
     "recorded_as",
     "stale_note",
     "text_to_confirm",
+    "unclear_answer_note",
     "within_note",
 ]
 
@@ -105,6 +106,10 @@ def unnamed_drug_note(code: str) -> str:
     return Message(
         "a drug given only by its code %(code)s, with no name: confirm what it is", code=code
     )
+
+
+def unclear_answer_note() -> str:
+    return Message("recorded as an observation whose answer is neither yes nor no: confirm")
 
 
 def text_to_confirm(words: str) -> str:

@@ -103,6 +103,10 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "intakeResponses": (
             f"QuestionnaireResponse?patient={pid}&status=completed,amended&_sort=-authored&_count=5"
         ),
+        # a diagnosis given only at a visit counts for a while from the visit (clinic policy
+        # policy_encounter_diagnosis, KB threshold encounter_diagnosis_days): the latest
+        # visits, where it stands (reasonCode, reasonReference, diagnosis)
+        "encounters": f"Encounter?patient={pid}&_sort=-date&_count=20",
     }
     # only procedures a rule reads (spine surgery): the KB's procedure concepts' codes
     procedure_codes = sorted(

@@ -950,27 +950,50 @@ def coded_observation_from_fhir(
     """An Observation with a coded value (its code and value codings, its date); None when
     it is void or undated.
 
-    A value written as yes or no (``valueBoolean``, or a ``valueString`` or a value's text
-    among ``words``, the KB's clear yes and no words: "positive", "да") is read as the
-    SNOMED CT code for yes or no: "Patient currently pregnant: true", "hCG: Positive".
+    A value written as yes or no (``valueBoolean``, a code for yes or no or present or
+    absent, or a ``valueString`` or a value's text among ``words``, the KB's clear yes and
+    no words: "positive", "да") gets the SNOMED CT code for yes or no besides its own:
+    "Patient currently pregnant: true", "hCG: Positive", "Saddle anaesthesia: Present".
+    An Observation with no value at all (no reason for its absence, and not merely
+    ``registered``: no result yet) records the finding of its code as observed; any other
+    value (an answer neither yes nor no, a reason for a missing value) is kept as written,
+    without a yes or a no.
     """
     status = _status(res)
     if status in OBSERVATION_VOID:
         return None
     when = _first_date(res, _OBSERVATION_DATES)
+    if when is None:
+        return None
+    code = _codings(_concept(res, "code"), "code")
+    if not code:
+        return None
     concept = _concept(res, "valueCodeableConcept")
     value = _codings(concept, "valueCodeableConcept")
     said: object = res.get("valueBoolean")
     if not isinstance(said, bool):
+        said = _coded_yes_no(value)
+    if said is None:
         text = _str(res, "valueString") or (
             _text(concept, "valueCodeableConcept") if not value else None
         )
         said = _said(text, words or {}) if text else None
     if isinstance(said, bool):
         value = (*value, _YES if said else _NO)
-    if when is None or not value:
-        return None
-    return CodedObservation(ref, _codings(_concept(res, "code"), "code"), value, when)
+    observed = (
+        not value
+        and not any(k.startswith("value") for k in res)
+        and "dataAbsentReason" not in res
+        and status != "registered"  # registered: no result yet
+    )
+    return CodedObservation(ref, code, value, when, observed)
+
+
+def _coded_yes_no(value: Sequence[Coding]) -> bool | None:
+    """True or False for coded answers that clearly say yes (present) or no (absent), and
+    only that; None for any other."""
+    found = {_YES_NO_CODES.get(c.code.strip().casefold()) for c in value}
+    return found.pop() if len(found) == 1 and None not in found else None
 
 
 def _said(text: str, words: Mapping[str, bool]) -> bool | None:
@@ -979,14 +1002,17 @@ def _said(text: str, words: Mapping[str, bool]) -> bool | None:
 
 
 # Answers that say yes or no by a code: HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
-# and 373067005 (the words that say so are the KB's, text.yaml answer_words).
+# Yes and 373067005 No, 52101004 Present and 2667000 Absent (the words that say so are the
+# KB's, text.yaml answer_words).
 _YES_NO_CODES = {
     "y": True,
     "la33-6": True,
     "373066001": True,
+    "52101004": True,
     "n": False,
     "la32-8": False,
     "373067005": False,
+    "2667000": False,
 }
 
 
@@ -1254,8 +1280,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
     reports it."""
     if "component" in res or "valueCodeableConcept" in res:
         return False
-    if ("valueBoolean" in res or "valueString" in res) and _finding_codes(measures):
-        return False  # perhaps a finding written as yes or no: "pregnant: true"
+    if _finding_codes(measures) and _may_record_finding(res):
+        return False  # perhaps a finding written as yes or no, or observed: "pregnant: true"
     concept = res.get("code")
     if concept is None:
         return True
@@ -1281,6 +1307,17 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
         if name not in KNOWN_SYSTEMS and measures.get(("loinc", code.strip())) is not None:
             return False  # a LOINC code under another system (see _measure_of)
     return True
+
+
+def _may_record_finding(res: Resource) -> bool:
+    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``), or
+    that has no value and no parts (no ``component``, no ``hasMember``): perhaps a finding
+    recorded as present, absent or observed ("Saddle anaesthesia: present")."""
+    if "valueBoolean" in res or "valueString" in res:
+        return True
+    if "component" in res or "hasMember" in res:
+        return False
+    return not any(key.startswith("value") for key in res)
 
 
 _SALVAGE_KEYS = ("code", "medicationCodeableConcept", "medicationReference")
@@ -1566,18 +1603,10 @@ class RecordBuilder:
                 self._coded.append(coded)
 
     def _of_finding(self, res: Resource) -> bool:
-        """An Observation whose value may record a condition: a coded value, or a yes or no
-        (``valueBoolean``, ``valueString``) of a KB finding's code."""
-        if "valueCodeableConcept" in res:
-            return True
-        if "valueBoolean" not in res and "valueString" not in res:
-            return False
-        findings = _finding_codes(self.measures)
-        try:
-            codings = _codings(_concept(res, "code"), "code")
-        except _Bad:
-            return False
-        return any((c.system, c.code.strip()) in findings for c in codings)
+        """An Observation whose value may record a condition: a coded value, a yes or no
+        (``valueBoolean``, ``valueString``), or no value at all (the finding of its code
+        observed). The engine decides which of them name a KB concept."""
+        return "valueCodeableConcept" in res or _may_record_finding(res)
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
         answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)

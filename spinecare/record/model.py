@@ -93,6 +93,9 @@ class Condition:
     abatement: date | None = None
     recorded: date | None = None
     body_sites: tuple[Coding, ...] = ()
+    confirm: str | None = None
+    """Why the entry is read with certainty unknown whatever its codes (a finding recorded
+    as an Observation whose answer is neither a clear yes nor a clear no); None: as coded."""
 
     def start(self, as_of: date) -> date | None:
         """The date the condition is known from, on ``as_of``.
@@ -233,13 +236,17 @@ class Clearance:
 
 @dataclass(frozen=True, slots=True)
 class CodedObservation:
-    """An Observation whose value is a code (pregnancy status: pregnant), as recorded;
-    the KB's ``findings`` say which of them name a condition (see ``Facts``)."""
+    """An Observation whose value is a code (pregnancy status: pregnant), a yes or a no
+    (read as the SNOMED CT codes for yes and no), an answer of neither kind (no code), or
+    no value at all (``observed``), as recorded; the KB's ``findings`` and concepts say
+    which of them name a condition (:func:`spinecare.engine.evaluate.observed_conditions`)."""
 
     ref: str
     code: tuple[Coding, ...]
     value: tuple[Coding, ...]
     when: date
+    observed: bool = False
+    """No value at all: the Observation records the finding of its code as observed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0009_password_expiry"
+HEAD = "0010_condition_confirm"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

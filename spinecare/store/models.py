@@ -159,6 +159,9 @@ class ConditionRow(_Fact, Base):
     abatement: Mapped[date | None] = mapped_column(Date, nullable=True)
     recorded: Mapped[date | None] = mapped_column(Date, nullable=True)
     body_sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    confirm: Mapped[Any] = mapped_column(JSON, nullable=True)
+    """Why the condition is read with certainty unknown whatever its codes, as a message
+    (``spinecare.messages.message_data``); None: as coded."""
 
 
 class ObservationRow(_Fact, Base):

@@ -111,6 +111,7 @@ def store_record(
                 abatement=c.abatement,
                 recorded=c.recorded,
                 body_sites=_codings_json(c.body_sites),
+                confirm=None if c.confirm is None else message_data(c.confirm),
                 **common,
             )
         )
@@ -249,6 +250,7 @@ def records_of(
                 abatement=c.abatement,
                 recorded=c.recorded,
                 body_sites=_codings(c.body_sites),
+                confirm=None if c.confirm is None else message_of(c.confirm),
             )
         )
     for o in rows(ObservationRow):

@@ -59,8 +59,9 @@ def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
 
 
 def _date(resource: dict[str, Any]) -> str:
-    """The date a search's ``date`` parameter sorts an Observation by."""
-    period = resource.get("effectivePeriod") or {}
+    """The date a search's ``date`` parameter sorts an Observation (or an Encounter, by its
+    period) by."""
+    period = resource.get("effectivePeriod") or resource.get("period") or {}
     return str(
         resource.get("effectiveDateTime")
         or period.get("start")

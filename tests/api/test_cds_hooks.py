@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import jsonschema_rs
@@ -498,6 +499,31 @@ def test_separate_systolic_and_diastolic_observations_are_prefetched(client, tem
         f"**Verdict:** {verdict_text('defer', 'en')} ·" in detail
     )  # systolic 185 from its own Observation: defer, not needs_data
     assert data["cards"][0]["indicator"] == "warning"
+
+
+def test_an_encounter_diagnosis_is_prefetched_and_counts(client, templates):
+    """A heart failure given only as a recent visit's reasonCode: the prefetch asks for the
+    latest Encounters, so the card says what the CLI says of the same record."""
+    from fhir_search import prefetch_for
+
+    from spinecare import screen
+
+    path = Path(__file__).parents[1] / "fixtures" / "ehr" / "encounter_reason_code_only.json"
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    resources = [{"id": f"r{i}", **e["resource"]} for i, e in enumerate(bundle["entry"])]
+    prefetch = prefetch_for(resources, templates, "p1", "2026-11-20")
+    assert prefetch["encounters"]["entry"][0]["resource"]["resourceType"] == "Encounter"
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "6f9c3d2e-enc",
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": prefetch,
+        "extension": {"org.spinecare.as-of": "2026-11-20"},
+    }
+    expected = screen(path, as_of=date(2026, 11, 20)).verdict
+    assert expected == "contraindicated"
+    detail = valid(client.post(VIEW, json=body).json())["cards"][0]["detail"]
+    assert f"**Verdict:** {verdict_text(expected, 'en')} ·" in detail
 
 
 # ------------------------------------------------------------------ outbound fetch guard
