@@ -303,23 +303,24 @@ def _command_paths() -> list[list[str]]:
 
 
 def test_help_is_said_in_the_lang_asked() -> None:
-    """In process, every command's --help with --lang ru (before or after --help): its
-    texts, headings and notes in Russian; option names, values and examples as written."""
+    """In process, every command's --help with --lang ru (a group's too, which has no
+    --lang of its own): its texts, headings and notes in Russian; option names, values
+    and examples as written."""
     from typer.testing import CliRunner
 
     from spinecare.cli import app
     from tests.test_file_errors import latin_sentences
 
     runner = CliRunner()
-    for path in _command_paths():
-        for args in ([*path, "--help", "--lang", "ru"], [*path, "--lang=ru", "--help"]):
-            result = runner.invoke(app, args, terminal_width=1000)
-            assert result.exit_code == 0, (args, result.output)
-            text = result.stdout
-            assert text.startswith("Использование: ") and "Показать эту справку" in text
-            # the commands and examples quoted, and the values (defaults) as written
-            text = re.sub(r"spinecare[^а-яё\n]*|по умолчанию: [^;\]]*", "", text)
-            assert latin_sentences(text) == [], (args, latin_sentences(text))
+    lines = [[*path, "--help", "--lang", "ru"] for path in _command_paths()]
+    for args in [*lines, ["--lang=ru", "--help"], ["kb", "--lang=ru", "--help"]]:
+        result = runner.invoke(app, args, terminal_width=1000)
+        assert result.exit_code == 0, (args, result.output)
+        text = result.stdout
+        assert text.startswith("Использование: ") and "Показать эту справку" in text
+        # the commands and examples quoted, and the values (defaults) as written
+        text = re.sub(r"spinecare[^а-яё\n]*|по умолчанию: [^;\]]*", "", text)
+        assert latin_sentences(text) == [], (args, latin_sentences(text))
     english = runner.invoke(app, ["screen", "--help"]).stdout
     assert "Show this message and exit." in english and "Usage: " in english
 
