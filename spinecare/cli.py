@@ -6,7 +6,8 @@ naming the file and the problem), 2 for usage errors. Heavy modules are imported
 the commands so that ``--help`` stays instant.
 
 Every command takes ``--lang``: its text output, errors included, is in that language
-(:func:`say`; the catalogues of :mod:`spinecare.i18n`).
+(:func:`say`; the catalogues of :mod:`spinecare.i18n`), and so is its ``--help``: every
+help text is a catalogue text, ``help=N_(...)`` (:mod:`spinecare.commands.helptext`).
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ __all__ = ["LangOpt", "app", "fail", "main", "output_language", "run_safely", "s
 
 app = typer.Typer(
     name="spinecare",
-    help="Decision support for therapeutic massage in spinal osteochondrosis and disc herniation.",
+    help=N_(
+        "Decision support for therapeutic massage in spinal osteochondrosis and disc herniation."
+    ),
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     cls=Group,  # usage errors in --lang's language
 )
-kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
+kb_app = typer.Typer(help=N_("Knowledge base tools."), no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
 
@@ -45,14 +48,19 @@ class Format(StrEnum):
 
 AsOf = Annotated[
     str | None,
-    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date (default: today)."),
+    typer.Option(
+        "--as-of", metavar="YYYY-MM-DD", help=N_("Screen as of this date (default: today).")
+    ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", help="text (readable) or json (contract).")]
-Verbose = Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", help=N_("text (readable) or json (contract)."))
+]
+Verbose = Annotated[bool, typer.Option("--verbose", help=N_("Show a traceback on errors."))]
 FileArg = Annotated[
     Path,
     typer.Argument(
-        metavar="FILE", help="A FHIR R4 Bundle (JSON, plain or gzip) or an intake file (YAML/JSON)."
+        metavar="FILE",
+        help=N_("A FHIR R4 Bundle (JSON, plain or gzip) or an intake file (YAML/JSON)."),
     ),
 ]
 
@@ -87,7 +95,7 @@ def _root(
         typer.Option(
             "--version",
             "-V",
-            help="Show the version and exit.",
+            help=N_("Show the version and exit."),
             callback=_show_version,
             is_eager=True,
         ),
@@ -159,7 +167,13 @@ def print_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Is massage safe and indicated for this patient on this date, and why?\n"
+        "\n"
+        "Example: spinecare screen patient.json --as-of 2026-11-20 --format json"
+    )
+)
 def screen(
     file: FileArg,
     as_of: AsOf = None,
@@ -167,10 +181,6 @@ def screen(
     lang: LangOpt = SOURCE_LANGUAGE,
     verbose: Verbose = False,
 ) -> None:
-    """Is massage safe and indicated for this patient on this date, and why?
-
-    Example: spinecare screen patient.json --as-of 2026-11-20 --format json
-    """
     check_as_of(as_of)
     from spinecare.core import screen as do_screen
 
@@ -183,7 +193,13 @@ def screen(
         render_screening(result)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Plan a massage course: zones, modalities, sessions, techniques, what to avoid.\n"
+        "\n"
+        "Example: spinecare plan intake.yaml --as-of 2026-11-20"
+    )
+)
 def plan(
     file: FileArg,
     as_of: AsOf = None,
@@ -191,10 +207,6 @@ def plan(
     lang: LangOpt = SOURCE_LANGUAGE,
     verbose: Verbose = False,
 ) -> None:
-    """Plan a massage course: zones, modalities, sessions, techniques, what to avoid.
-
-    Example: spinecare plan intake.yaml --as-of 2026-11-20
-    """
     check_as_of(as_of)
     from spinecare.core import plan as do_plan
 
@@ -207,18 +219,21 @@ def plan(
         render_plan(result, lang=lang)
 
 
-@kb_app.command("check")
+@kb_app.command(
+    "check",
+    help=N_(
+        "Validate the knowledge base and report every problem at once, with its path.\n"
+        "\n"
+        "Example: spinecare kb check"
+    ),
+)
 def kb_check(
     path: Annotated[
         Path | None,
-        typer.Option("--path", help="A KB folder to check instead of the packaged one."),
+        typer.Option("--path", help=N_("A KB folder to check instead of the packaged one.")),
     ] = None,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Validate the knowledge base and report every problem at once, with its path.
-
-    Example: spinecare kb check
-    """
     from spinecare.errors import KB_PROBLEMS
     from spinecare.kb.loader import validate_kb
 
@@ -244,19 +259,22 @@ def kb_check(
     typer.echo(say(valid))
 
 
-@kb_app.command("trace")
+@kb_app.command(
+    "trace",
+    help=N_(
+        "Print what the KB does with every statement of the two source articles, the clinic\n"
+        "policies and the evidence level of each recommendation.\n"
+        "\n"
+        "Example: spinecare kb trace --lang ru"
+    ),
+)
 def kb_trace(
     lang: LangOpt = SOURCE_LANGUAGE,
     docs: Annotated[
         Path | None,
-        typer.Option("--docs", help="Rewrite the generated part of this page (English)."),
+        typer.Option("--docs", help=N_("Rewrite the generated part of this page (English).")),
     ] = None,
 ) -> None:
-    """Print what the KB does with every statement of the two source articles, the clinic
-    policies and the evidence level of each recommendation.
-
-    Example: spinecare kb trace --lang ru
-    """
     from spinecare.kb.loader import load_kb
     from spinecare.kb.report import trace_report, update_docs
 
@@ -271,15 +289,17 @@ def kb_trace(
     typer.echo(say(Message("updated %(file)s", file=str(docs))))
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Screen and plan the bundled demo patients and print the results.\n"
+        "\n"
+        "Example: spinecare demo --as-of 2026-11-22"
+    )
+)
 def demo(
     as_of: AsOf = None,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Screen and plan the bundled demo patients and print the results.
-
-    Example: spinecare demo --as-of 2026-11-22
-    """
     check_as_of(as_of)
     from spinecare.core import load_record
     from spinecare.core import plan as do_plan

@@ -18,8 +18,8 @@ in sync. Exit codes for every command: 0 success (whatever the verdict), 1 unrea
 invalid input (one line on stderr naming the file and the problem), 2 usage errors.
 Every command takes `--lang`: its text output, errors included, is in that language
 (the file names, paths and ids it quotes stay as written). Usage errors too (the usage
-line, the hint and the error: `Ошибка: не указан аргумент 'FILE'`); the `--help` texts
-stay English.
+line, the hint and the error: `Ошибка: не указан аргумент 'FILE'`), and `--help`
+(`spinecare screen --help --lang ru`); this page is the English help.
 `spinecare --version` (`-V`) prints the version and the knowledge base's;
 `spinecare --install-completion` installs shell completion (`--show-completion` prints it).
 """

@@ -14,26 +14,28 @@ import typer
 from spinecare.commands.output import LangOpt, fail, say
 from spinecare.commands.web import DbOpt, user_app
 from spinecare.i18n import SOURCE_LANGUAGE
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
+
+TOKEN_HELP = N_(
+    "Issue a personal API token (printed once; send it as 'Authorization: Bearer TOKEN'\n"
+    "to /api/patients...). It sees exactly what the user sees on the web pages.\n"
+    "\n"
+    "Example: spinecare user token anna --days 30"
+)
 
 
 def user_token(
-    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    username: Annotated[str, typer.Argument(help=N_("The user the token acts as."))],
     days: Annotated[
-        int, typer.Option("--days", min=1, max=365, help="Days the token stays valid.")
+        int, typer.Option("--days", min=1, max=365, help=N_("Days the token stays valid."))
     ] = 90,
     revoke: Annotated[
         str | None,
-        typer.Option("--revoke", metavar="TOKEN", help="End this token of USERNAME instead."),
+        typer.Option("--revoke", metavar="TOKEN", help=N_("End this token of USERNAME instead.")),
     ] = None,
     db: DbOpt = None,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Issue a personal API token (printed once; send it as 'Authorization: Bearer TOKEN'
-    to /api/patients...). It sees exactly what the user sees on the web pages.
-
-    Example: spinecare user token anna --days 30
-    """
     from spinecare.errors import SpinecareError
     from spinecare.settings import Settings
 
@@ -76,4 +78,4 @@ def user_token(
 
 
 def register(app: typer.Typer) -> None:
-    user_app.command("token")(user_token)
+    user_app.command("token", help=TOKEN_HELP)(user_token)

@@ -23,7 +23,7 @@ from spinecare.commands.output import LangOpt, fail, output_language, say
 from spinecare.i18n import SOURCE_LANGUAGE
 from spinecare.messages import N_, Day, Message
 
-bulk_app = typer.Typer(help="Screen whole FHIR Bulk Data exports.", no_args_is_help=True)
+bulk_app = typer.Typer(help=N_("Screen whole FHIR Bulk Data exports."), no_args_is_help=True)
 
 
 class Engine(str, Enum):  # noqa: UP042  (as spinecare.cli does)
@@ -34,41 +34,46 @@ class Engine(str, Enum):  # noqa: UP042  (as spinecare.cli does)
 SUFFIXES = (".parquet", ".csv", ".ndjson", ".jsonl", ".json")
 
 
-@bulk_app.command("screen")
+@bulk_app.command(
+    "screen",
+    help=N_(
+        "Screen every patient of a Bulk export; write one row per patient and a summary.\n"
+        "\n"
+        "Example: spinecare bulk screen export/ --out results.parquet --as-of 2026-11-20"
+    ),
+)
 def screen(
     folder: Annotated[
-        Path, typer.Argument(metavar="DIR", help="A FHIR Bulk export: Type.ndjson files.")
+        Path, typer.Argument(metavar="DIR", help=N_("A FHIR Bulk export: Type.ndjson files."))
     ],
     out: Annotated[
         Path,
-        typer.Option("--out", metavar="FILE", help="Results: .parquet, .csv or .ndjson."),
+        typer.Option("--out", metavar="FILE", help=N_("Results: .parquet, .csv or .ndjson.")),
     ],
-    engine: Annotated[Engine, typer.Option("--engine", help="duckdb or spark.")] = Engine.duckdb,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help=N_("duckdb or spark."))
+    ] = Engine.duckdb,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as of this date."),
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help=N_("Screen as of this date.")),
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Stop at the first malformed line or resource.")
+        bool, typer.Option("--strict", help=N_("Stop at the first malformed line or resource."))
     ] = False,
     spark_master: Annotated[
         str | None,
-        typer.Option("--spark-master", metavar="URL", help="Spark master (default local[*])."),
+        typer.Option("--spark-master", metavar="URL", help=N_("Spark master (default local[*]).")),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help="Processes that read the export (default: CPUs)."),
+        typer.Option("--workers", help=N_("Processes that read the export (default: CPUs).")),
     ] = None,
     json_summary: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
+        bool, typer.Option("--json", help=N_("Print the summary as JSON instead of tables."))
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Traceback on errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help=N_("Traceback on errors."))] = False,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Screen every patient of a Bulk export; write one row per patient and a summary.
-
-    Example: spinecare bulk screen export/ --out results.parquet --as-of 2026-11-20
-    """
     from spinecare.cli import check_as_of, run_safely
 
     check_as_of(as_of)
@@ -231,56 +236,67 @@ def render_summary(result: Any) -> None:
         console.print(say(Message("results: %(file)s", file=str(result.out))))
 
 
-@bulk_app.command("fetch")
+@bulk_app.command(
+    "fetch",
+    help=N_(
+        "Pull a FHIR Bulk Data export (Bulk Data Access IG) into DIR for 'bulk screen'.\n"
+        "\n"
+        "Example: spinecare bulk fetch https://ehr.example.org/fhir --group diabetics\n"
+        "--client-id spinecare --key client.pem --out export/"
+    ),
+)
 def fetch(
-    base: Annotated[str, typer.Argument(metavar="FHIR_BASE", help="The FHIR server's base URL.")],
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")],
+    base: Annotated[
+        str, typer.Argument(metavar="FHIR_BASE", help=N_("The FHIR server's base URL."))
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help=N_("Folder for the NDJSON files."))
+    ],
     group: Annotated[
-        str | None, typer.Option("--group", metavar="ID", help="Export this Group's patients.")
+        str | None, typer.Option("--group", metavar="ID", help=N_("Export this Group's patients."))
     ] = None,
     system: Annotated[
-        bool, typer.Option("--system", help="System-level export ([base]/$export).")
+        bool, typer.Option("--system", help=N_("System-level export ([base]/$export)."))
     ] = False,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="DATE", help="Only resources changed since (ISO date)."),
+        typer.Option(
+            "--since", metavar="DATE", help=N_("Only resources changed since (ISO date).")
+        ),
     ] = None,
     client_id: Annotated[
         str | None,
-        typer.Option("--client-id", help="SMART Backend Services client id (with --key)."),
+        typer.Option("--client-id", help=N_("SMART Backend Services client id (with --key).")),
     ] = None,
     key: Annotated[
         Path | None,
-        typer.Option("--key", metavar="PEM", help="The client's private key (RSA or EC)."),
+        typer.Option("--key", metavar="PEM", help=N_("The client's private key (RSA or EC).")),
     ] = None,
     kid: Annotated[
-        str | None, typer.Option("--kid", metavar="KID", help="The key's id in the JWKS.")
+        str | None, typer.Option("--kid", metavar="KID", help=N_("The key's id in the JWKS."))
     ] = None,
     token_url: Annotated[
         str | None,
-        typer.Option("--token-url", help="Token endpoint (default: smart-configuration)."),
+        typer.Option("--token-url", help=N_("Token endpoint (default: smart-configuration).")),
     ] = None,
-    scope: Annotated[str, typer.Option("--scope", help="Scopes asked for.")] = "system/*.read",
+    scope: Annotated[str, typer.Option("--scope", help=N_("Scopes asked for."))] = "system/*.read",
     allow_host: Annotated[
         list[str] | None,
         typer.Option(
             "--allow-host",
             metavar="HOST",
-            help="Another host the files may come from (repeatable).",
+            help=N_("Another host the files may come from (repeatable)."),
         ),
     ] = None,
-    parallel: Annotated[int, typer.Option("--parallel", help="Downloads at a time.")] = 4,
+    parallel: Annotated[int, typer.Option("--parallel", help=N_("Downloads at a time."))] = 4,
     restart: Annotated[
-        bool, typer.Option("--restart", help="Start a new export instead of resuming.")
+        bool, typer.Option("--restart", help=N_("Start a new export instead of resuming."))
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help=N_("Show a traceback on errors."))
+    ] = False,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Pull a FHIR Bulk Data export (Bulk Data Access IG) into DIR for 'bulk screen'.
-
-    Example: spinecare bulk fetch https://ehr.example.org/fhir --group diabetics
-    --client-id spinecare --key client.pem --out export/
-    """
     from spinecare.cli import run_safely
 
     if group and system:

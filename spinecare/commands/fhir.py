@@ -12,39 +12,44 @@ import typer
 
 from spinecare.commands.output import LangOpt, fail, say
 from spinecare.i18n import SOURCE_LANGUAGE
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 
 __all__ = ["register"]
 
-fhir_app = typer.Typer(help="FHIR R4 export and Bulk NDJSON tools.", no_args_is_help=True)
+fhir_app = typer.Typer(help=N_("FHIR R4 export and Bulk NDJSON tools."), no_args_is_help=True)
 
 
-@fhir_app.command("export")
+@fhir_app.command(
+    "export",
+    help=N_(
+        "Screen and plan FILE, and print both as a FHIR R4 Bundle (CarePlan, DetectedIssue).\n"
+        "\n"
+        "Example: spinecare fhir export patient.json --as-of 2026-11-20 --out careplan.json"
+    ),
+)
 def export(
     file: Annotated[
         Path,
         typer.Argument(
             metavar="FILE",
-            help="A FHIR R4 Bundle (JSON, plain or gzip) or an intake file (YAML/JSON).",
+            help=N_("A FHIR R4 Bundle (JSON, plain or gzip) or an intake file (YAML/JSON)."),
         ),
     ],
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", metavar="YYYY-MM-DD", help="Screen as of this date (default: today)."
+            "--as-of", metavar="YYYY-MM-DD", help=N_("Screen as of this date (default: today).")
         ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="FILE", help="Write the Bundle here (default: stdout)."),
+        typer.Option("--out", metavar="FILE", help=N_("Write the Bundle here (default: stdout).")),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help=N_("Show a traceback on errors."))
+    ] = False,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Screen and plan FILE, and print both as a FHIR R4 Bundle (CarePlan, DetectedIssue).
-
-    Example: spinecare fhir export patient.json --as-of 2026-11-20 --out careplan.json
-    """
     from spinecare.cli import check_as_of, run_safely
 
     check_as_of(as_of)
@@ -76,20 +81,27 @@ def export(
         typer.echo(say(wrote), err=True)
 
 
-@fhir_app.command("to-ndjson")
+@fhir_app.command(
+    "to-ndjson",
+    help=N_(
+        "Convert Bundles to a FHIR Bulk Data export (one NDJSON file per resource type).\n"
+        "\n"
+        "Example: spinecare fhir to-ndjson data/*.json.gz --out export/"
+    ),
+)
 def to_ndjson(
     bundles: Annotated[
         list[Path],
-        typer.Argument(metavar="BUNDLES...", help="FHIR Bundles (JSON, plain or gzip)."),
+        typer.Argument(metavar="BUNDLES...", help=N_("FHIR Bundles (JSON, plain or gzip).")),
     ],
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the NDJSON files.")],
-    verbose: Annotated[bool, typer.Option("--verbose", help="Show a traceback on errors.")] = False,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help=N_("Folder for the NDJSON files."))
+    ],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help=N_("Show a traceback on errors."))
+    ] = False,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Convert Bundles to a FHIR Bulk Data export (one NDJSON file per resource type).
-
-    Example: spinecare fhir to-ndjson data/*.json.gz --out export/
-    """
     from spinecare.cli import run_safely
 
     def action() -> dict[str, int]:
@@ -107,13 +119,16 @@ def to_ndjson(
     typer.echo(say(written), err=True)
 
 
-@fhir_app.command("questionnaire")
+@fhir_app.command(
+    "questionnaire",
+    help=N_(
+        "Print the intake as a FHIR R4 Questionnaire (JSON). A QuestionnaireResponse to it\n"
+        "is read wherever a record is read.\n"
+        "\n"
+        "Example: spinecare fhir questionnaire --lang ru > intake-questionnaire.json"
+    ),
+)
 def questionnaire(lang: LangOpt = SOURCE_LANGUAGE) -> None:
-    """Print the intake as a FHIR R4 Questionnaire (JSON). A QuestionnaireResponse to it
-    is read wherever a record is read.
-
-    Example: spinecare fhir questionnaire --lang ru > intake-questionnaire.json
-    """
     from spinecare.cli import print_json
     from spinecare.fhir.questionnaire import questionnaire as build
     from spinecare.kb.loader import load_kb

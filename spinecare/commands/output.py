@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from spinecare.i18n import SOURCE_LANGUAGE, language_codes
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 
 __all__ = ["LangOpt", "fail", "output_language", "say"]
 
@@ -38,7 +38,7 @@ LangOpt = Annotated[
         "--lang",
         metavar=f"<{'|'.join(language_codes())}>",
         callback=_language,
-        help="Language of the output: reasons, texts and errors.",
+        help=N_("Language of the output: reasons, texts and errors."),
     ),
 ]
 

@@ -10,7 +10,8 @@ stay as typed. The problem is read from the error's attributes, or by the start 
 English words, the way a parser's syntax errors are (``spinecare.documents``); a rare
 other one keeps its English words. ``--lang`` is read from the command line before it is
 parsed (a usage error can come before its callback runs). In English, Click's own lines
-are kept as they are. ``--help`` texts stay English.
+are kept as they are. ``--help`` is said in ``--lang``'s language too
+(:mod:`spinecare.commands.helptext`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ def language_of(args: Sequence[str]) -> str | None:
         if value is not None and is_language(value):
             return value
     return None
+
+
+def without_lang(args: Sequence[str]) -> list[str]:
+    """A command line without its ``--lang`` (the root group has none of its own)."""
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--lang" and i + 1 < len(args):
+            skip = True
+        elif not arg.startswith("--lang="):
+            out.append(arg)
+    return out
 
 
 def _hint(error: Any) -> str:
@@ -140,7 +155,8 @@ def _said(error: Any, lang: str | None) -> Any:
 
 
 class Group(typer.core.TyperGroup):
-    """The command line's root group: its usage errors, and its commands', in ``--lang``."""
+    """The command line's root group: its usage errors and help, and its commands', in
+    ``--lang``."""
 
     def make_context(
         self,
@@ -150,12 +166,30 @@ class Group(typer.core.TyperGroup):
         **extra: Any,
     ) -> Any:
         lang = language_of(args)
+        if parent is None and lang is not None and lang != SOURCE_LANGUAGE:
+            from spinecare.commands.helptext import say_help
+
+            say_help(self, lang)  # --help in --lang's language
+        if parent is None and lang is not None and hasattr(self.named(args), "commands"):
+            args = without_lang(args)  # a group's help: spinecare kb --help --lang ru
         try:
             ctx = super().make_context(info_name, args, parent=parent, **extra)
         except UsageError as error:
             raise _said(error, lang) from None
         ctx.meta[META_KEY] = lang
         return ctx
+
+    def named(self, args: Sequence[str]) -> Any:
+        """The command a command line names (a group when it names none of its commands;
+        the root group and its groups take no option with a value but ``--lang``)."""
+        command: Any = self
+        for arg in without_lang(args):
+            if not hasattr(command, "commands") or arg.startswith("-"):
+                continue
+            if arg not in command.commands:
+                break
+            command = command.commands[arg]
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -12,40 +12,45 @@ import typer
 
 from spinecare.commands.output import LangOpt, fail, say
 from spinecare.i18n import SOURCE_LANGUAGE
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 
-user_app = typer.Typer(help="Manage the clinic app's users.", no_args_is_help=True)
-audit_app = typer.Typer(help="The clinic app's audit log.", no_args_is_help=True)
+user_app = typer.Typer(help=N_("Manage the clinic app's users."), no_args_is_help=True)
+audit_app = typer.Typer(help=N_("The clinic app's audit log."), no_args_is_help=True)
 
 DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
         metavar="URL",
-        help="Database URL: sqlite:///file.sqlite or postgresql+psycopg://user@host/db "
-        "(default: a SQLite file in the user's data directory).",
+        help=N_(
+            "Database URL: sqlite:///file.sqlite or postgresql+psycopg://user@host/db "
+            "(default: a SQLite file in the user's data directory)."
+        ),
     ),
 ]
 
 
+SERVE_HELP = N_(
+    "Run the clinic web app (migrations run on start).\n\nExample: spinecare serve --demo"
+)
+
+
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help=N_("Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help=N_("Port."))] = 8000,
     db: DbOpt = None,
     demo: Annotated[
         bool,
         typer.Option(
             "--demo",
-            help="Seed a demo clinic (one user per role, the demo patients) and print "
-            "the demo users' passwords.",
+            help=N_(
+                "Seed a demo clinic (one user per role, the demo patients) and print "
+                "the demo users' passwords."
+            ),
         ),
     ] = False,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Run the clinic web app (migrations run on start).
-
-    Example: spinecare serve --demo
-    """
     import os
 
     from spinecare.errors import SpinecareError
@@ -86,35 +91,40 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@user_app.command("add")
+@user_app.command(
+    "add",
+    help=N_(
+        "Create a user of the clinic app.\n"
+        "\n"
+        'Example: spinecare user add anna --role therapist --clinic "City clinic"'
+    ),
+)
 def user_add(
-    username: Annotated[str, typer.Argument(help="The login name.")],
+    username: Annotated[str, typer.Argument(help=N_("The login name."))],
     role: Annotated[
-        str, typer.Option("--role", help="admin, therapist, physician or patient.")
+        str, typer.Option("--role", help=N_("admin, therapist, physician or patient."))
     ] = "therapist",
     clinic: Annotated[
-        str, typer.Option("--clinic", help="Clinic name (created if new).")
+        str, typer.Option("--clinic", help=N_("Clinic name (created if new)."))
     ] = "Demo clinic",
-    full_name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
+    full_name: Annotated[str | None, typer.Option("--name", help=N_("Full name."))] = None,
     patient: Annotated[
         int | None,
-        typer.Option("--patient", help="For a patient account: the patient's number in the app."),
+        typer.Option(
+            "--patient", help=N_("For a patient account: the patient's number in the app.")
+        ),
     ] = None,
     password: Annotated[
         str | None,
         typer.Option(
             "--password",
-            help="The password (default: asked for, or SPINECARE_NEW_PASSWORD).",
+            help=N_("The password (default: asked for, or SPINECARE_NEW_PASSWORD)."),
             envvar="SPINECARE_NEW_PASSWORD",
         ),
     ] = None,
     db: DbOpt = None,
     lang: LangOpt = SOURCE_LANGUAGE,
 ) -> None:
-    """Create a user of the clinic app.
-
-    Example: spinecare user add anna --role therapist --clinic "City clinic"
-    """
     from spinecare.errors import SpinecareError
     from spinecare.settings import Settings
 
@@ -162,14 +172,17 @@ def user_add(
         fail(exc.one_line())
 
 
-@audit_app.command("verify")
+@audit_app.command(
+    "verify",
+    help=N_(
+        "Check the audit log's hash chain; name the first row that does not hold.\n"
+        "\n"
+        "Exit code 0 when the whole chain holds, 1 at the first break.\n"
+        "\n"
+        "Example: spinecare audit verify --db postgresql+psycopg://spinecare@db/clinic"
+    ),
+)
 def audit_verify(db: DbOpt = None, lang: LangOpt = SOURCE_LANGUAGE) -> None:
-    """Check the audit log's hash chain; name the first row that does not hold.
-
-    Exit code 0 when the whole chain holds, 1 at the first break.
-
-    Example: spinecare audit verify --db postgresql+psycopg://spinecare@db/clinic
-    """
     from spinecare.errors import SpinecareError
     from spinecare.settings import Settings
 
@@ -202,6 +215,6 @@ def audit_verify(db: DbOpt = None, lang: LangOpt = SOURCE_LANGUAGE) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    app.command("serve", help=SERVE_HELP)(serve)
     app.add_typer(user_app, name="user")
     app.add_typer(audit_app, name="audit")

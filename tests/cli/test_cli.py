@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -290,6 +291,38 @@ def test_help_has_an_example(command: tuple[str, ...]) -> None:
     assert proc.returncode == 0
     if command:
         assert "Example: spinecare" in proc.stdout
+
+
+def _command_paths() -> list[list[str]]:
+    import typer.main
+
+    from spinecare.cli import app
+    from spinecare.clidoc import _walk
+
+    return [path[1:] for path, _command in _walk(typer.main.get_command(app), ["spinecare"])]
+
+
+def test_help_is_said_in_the_lang_asked() -> None:
+    """In process, every command's --help with --lang ru (a group's too, which has no
+    --lang of its own): its texts, headings and notes in Russian; option names, values
+    and examples as written."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+    from tests.test_file_errors import latin_sentences
+
+    runner = CliRunner()
+    lines = [[*path, "--help", "--lang", "ru"] for path in _command_paths()]
+    for args in [*lines, ["--lang=ru", "--help"], ["kb", "--lang=ru", "--help"]]:
+        result = runner.invoke(app, args, terminal_width=1000)
+        assert result.exit_code == 0, (args, result.output)
+        text = result.stdout
+        assert text.startswith("Использование: ") and "Показать эту справку" in text
+        # the commands and examples quoted, and the values (defaults) as written
+        text = re.sub(r"spinecare[^а-яё\n]*|по умолчанию: [^;\]]*", "", text)
+        assert latin_sentences(text) == [], (args, latin_sentences(text))
+    english = runner.invoke(app, ["screen", "--help"]).stdout
+    assert "Show this message and exit." in english and "Usage: " in english
 
 
 def test_help_does_not_import_the_heavy_modules() -> None:
