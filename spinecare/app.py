@@ -24,7 +24,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spinecare.api.errors import error_response, install_error_handlers, said
+from spinecare.api.errors import (
+    INTERNAL_ERROR,
+    error_response,
+    install_error_handlers,
+    said,
+    too_large,
+)
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.messages import N_
 from spinecare.settings import Settings
@@ -121,9 +127,8 @@ class JsonSuffix:
                 and int(value) > self.max_body
                 and not path.startswith("/fhir/")  # answered as an OperationOutcome there
             ):
-                response = error_response(
-                    413, f"the request body is larger than {self.max_body} bytes"
-                )
+                problem = said(too_large(self.max_body), Request(scope))
+                response = error_response(413, problem)
                 await response(scope, receive, send_with_headers)
                 return
         try:
@@ -204,7 +209,7 @@ def _internal_error(request: Request) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     if _wants_page(request):
         return _error_page(request, 500, "an internal error occurred; it was logged")
-    return error_response(500, "internal error; the event was logged", "internal_error")
+    return error_response(500, said(INTERNAL_ERROR, request), "internal_error")
 
 
 def _fhir_errors(app: FastAPI) -> None:

@@ -50,6 +50,10 @@ def _english(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr | ast.BinOp)
 
 
+STATUS_FIRST = {"HTTPException", "OperationError", "error_response", "outcome_response"}
+"""Errors and answers built with the HTTP status first, then the text."""
+
+
 def _plain_errors(path: Path, errors: frozenset[str] | set[str] = ERRORS) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -57,7 +61,7 @@ def _plain_errors(path: Path, errors: frozenset[str] | set[str] = ERRORS) -> lis
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
         if name in errors:
-            said = node.args[:1]
+            said = node.args[1:2] if name in STATUS_FIRST else node.args[:1]
         elif name == "ConstructorError":  # YAML's: (context, mark, problem, mark)
             said = node.args[2:3]
         elif name in ("fail", "report"):  # the intake reader's and the Bulk tally's
@@ -76,12 +80,23 @@ REFUSING_MODULES = {
     "spinecare/web/smart.py": {"LaunchError", "AccessDenied"},
     "spinecare/clinic/launches.py": {"AccessDenied"},
     "spinecare/fhir/smart.py": {"LaunchError", "InputError"},
-    "spinecare/api/cds_hooks.py": {"CdsRequestError"},
+    "spinecare/api/cds_hooks.py": {"CdsRequestError", "HTTPException"},
+    "spinecare/api/cds_app.py": {"error_response", "outcome_response"},
+    "spinecare/app.py": {"error_response"},
     "spinecare/api/rest.py": {"InputError", "NoClinicApp", "_unauthorized"},
+    "spinecare/api/fhir_api.py": {"OperationError", "outcome_response"},
+    "spinecare/fhir/prefetch.py": {"CdsRequestError", "PrefetchUnavailable"},
+    "spinecare/fhir/outbound.py": {"BlockedAddress"},
     "spinecare/bulk/fetch.py": {"BulkFetchError", "InputError", "on_status"},
+    "spinecare/web/deps.py": {"LoginRequired", "CsrfError", "ServiceUnavailable", "AccessDenied"},
+    "spinecare/clinic/permissions.py": {"NotFoundError", "AccessDenied"},
+    "spinecare/clinic/courses.py": {"NotFoundError", "AccessDenied", "InputError"},
+    "spinecare/clinic/users.py": {"NotFoundError", "AccessDenied", "InputError"},
+    "spinecare/reports/handout.py": {"InputError"},
 }
-"""Modules whose refusals reach a user (a SMART launch's page, a CDS Hooks or REST
-error's message, ``bulk fetch``'s line): the errors they raise, by name."""
+"""Modules whose refusals reach a user (a SMART launch's page, a CDS Hooks, REST or
+FHIR API error's message, ``bulk fetch``'s line, a clinic page): the errors they raise,
+by name."""
 
 
 @pytest.mark.parametrize("module", sorted(REFUSING_MODULES))

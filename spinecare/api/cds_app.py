@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.cds_state import configure_cds
-from spinecare.api.errors import error_response, install_error_handlers
+from spinecare.api.errors import error_response, install_error_handlers, said, too_large
 from spinecare.settings import Settings
 
 __all__ = ["BodySizeLimit", "create_cds_app", "install_http_limits"]
@@ -23,7 +23,7 @@ __all__ = ["BodySizeLimit", "create_cds_app", "install_http_limits"]
 
 class _TooLarge(StarletteHTTPException):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"request body larger than the limit of {limit} bytes")
+        super().__init__(413, too_large(limit))
 
 
 class BodySizeLimit:
@@ -73,7 +73,9 @@ class BodySizeLimit:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body larger than the limit of {self.max_bytes} bytes"
+        from starlette.requests import Request
+
+        message = said(too_large(self.max_bytes), Request(scope))
         if str(scope.get("path", "")).startswith("/fhir/"):
             from spinecare.api.fhir_api import outcome_response
 

@@ -382,7 +382,7 @@ async def get_discovery(claims: Any = Depends(require_cds_jwt)) -> dict[str, Any
 def _service(service_id: str) -> dict[str, str]:
     info = SERVICES.get(service_id)
     if info is None:
-        raise HTTPException(404, f"no CDS service '{service_id}'")
+        raise HTTPException(404, Message("no CDS service '%(service)s'", service=service_id))
     return info
 
 
@@ -399,13 +399,14 @@ async def call_service(
     info = _service(service_id)
     hook = info["hook"]
     data = await _json_body(request)
-    with _refused_in_language(request, data):
-        context = _check_request(data, hook)
-        as_of, lang = _options(data)
-        drafts: list[dict[str, Any]] = []
-        if hook in ("order-select", "order-sign"):
-            selections = context.get("selections") if hook == "order-select" else None
-            drafts = massage_orders(context["draftOrders"], selections)
+    # every refusal from here on is said in the request's language
+    setattr(request.state, ERROR_LANGUAGE, _language(request, data))
+    context = _check_request(data, hook)
+    as_of, lang = _options(data)
+    drafts: list[dict[str, Any]] = []
+    if hook in ("order-select", "order-sign"):
+        selections = context.get("selections") if hook == "order-select" else None
+        drafts = massage_orders(context["draftOrders"], selections)
     patient_id: str = context["patientId"]
     if hook in ("order-select", "order-sign") and not drafts:
         return {"cards": []}  # not a massage order: stay silent
@@ -417,7 +418,10 @@ async def call_service(
             data, context, kb_templates(kb), cds_state(request.app).address_policy
         )
     except PrefetchUnavailable as exc:
-        raise HTTPException(412, f"cannot obtain the FHIR data the service needs: {exc}") from None
+        problem = Message(
+            "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
+        )
+        raise HTTPException(412, problem) from None
     app_patient = await app_patient_for(request, ehr_systems(data, claims), patient_id)
     errors = [
         operation_outcome_text(key, value)

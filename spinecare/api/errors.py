@@ -18,10 +18,19 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.errors import InputError, NotFoundError, SpinecareError
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 
 REQUEST_BODY = Message("request body")
 """What an error names as its file when the document came in a request's body."""
+
+INTERNAL_ERROR = N_("internal error; the event was logged")
+"""The answer to a request that failed for a reason of ours (the event is logged)."""
+
+
+def too_large(limit: int) -> Message:
+    """The refusal of a request body over ``limit`` bytes (413)."""
+    return Message("request body larger than the limit of %(limit)s bytes", limit=limit)
+
 
 STATUS_CODES = {
     400: "bad_request",
@@ -120,4 +129,4 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        return error_response(500, "internal error; the event was logged", "internal_error")
+        return error_response(500, said(INTERNAL_ERROR, request), "internal_error")

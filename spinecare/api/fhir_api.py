@@ -27,10 +27,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinecare.api.errors import REQUEST_BODY
+from spinecare.api.errors import INTERNAL_ERROR, REQUEST_BODY, said, too_large
 from spinecare.clinic.workers import run_heavy
 from spinecare.errors import SpinecareError
-from spinecare.i18n import is_language, languages, translate
+from spinecare.i18n import is_language, languages
+from spinecare.messages import Message
 
 __all__ = [
     "FHIR_JSON",
@@ -63,9 +64,10 @@ router = APIRouter(tags=["FHIR"])
 
 
 class OperationError(Exception):
-    """An error answered as an OperationOutcome with ``status``."""
+    """An error answered as an OperationOutcome with ``status``; its message is said in
+    the request's language (``lang``, else ``Accept-Language``, else English)."""
 
-    def __init__(self, status: int, message: str, expression: str | None = None) -> None:
+    def __init__(self, status: int, message: Message, expression: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -210,17 +212,16 @@ async def _read_body(request: Request, limit: int) -> dict[str, Any]:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise OperationError(413, f"request body larger than the limit of {limit} bytes")
+            raise OperationError(413, too_large(limit))
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
-        raise OperationError(400, "empty request body: a Bundle or Parameters is expected")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise OperationError(400, f"request body is not valid JSON: {exc}") from None
+        raise OperationError(400, Message("empty request body: a Bundle or Parameters is expected"))
+    from spinecare.documents import load_document
+
+    data = load_document(raw, REQUEST_BODY, yaml_allowed=False)  # unreadable: RecordError
     if not isinstance(data, dict):
-        raise OperationError(400, "request body must be a JSON object (a FHIR resource)")
+        raise OperationError(400, Message("request body must be a JSON object (a FHIR resource)"))
     return data
 
 
@@ -234,9 +235,23 @@ def _date(value: Any, where: str) -> date:
             raise ValueError(value)
         day = date.fromisoformat(value)
     except ValueError:
-        raise OperationError(400, f"{where}: '{text}' is not a date YYYY-MM-DD", where) from None
+        raise OperationError(
+            400,
+            Message("%(where)s: '%(value)s' is not a date YYYY-MM-DD", where=where, value=text),
+            where,
+        ) from None
     if not DATE_MIN <= day <= DATE_MAX:
-        raise OperationError(400, f"{where}: {day} is not between {DATE_MIN} and {DATE_MAX}", where)
+        raise OperationError(
+            400,
+            Message(
+                "%(where)s: %(day)s is not between %(first)s and %(last)s",
+                where=where,
+                day=day.isoformat(),
+                first=DATE_MIN.isoformat(),
+                last=DATE_MAX.isoformat(),
+            ),
+            where,
+        )
     return day
 
 
@@ -248,34 +263,48 @@ def _unpack(data: dict[str, Any]) -> tuple[dict[str, Any], date | None]:
     if kind != "Parameters":
         raise OperationError(
             422,
-            f"the operation takes a Bundle, or Parameters holding one, not "
-            f"{kind or 'an object without resourceType'}",
+            Message(
+                "the operation takes a Bundle, or Parameters holding one, not %(kind)s",
+                kind=kind or Message("an object without resourceType"),
+            ),
             "resourceType",
         )
     parts = data.get("parameter")
     if not isinstance(parts, list):
-        raise OperationError(422, "Parameters.parameter must be a list", "Parameters.parameter")
+        raise OperationError(
+            422, Message("Parameters.parameter must be a list"), "Parameters.parameter"
+        )
     bundle: dict[str, Any] | None = None
     as_of: date | None = None
     for index, part in enumerate(parts):
         where = f"Parameters.parameter[{index}]"
         if not isinstance(part, dict):
-            raise OperationError(422, f"{where} must be an object", where)
+            raise OperationError(422, Message("%(where)s must be an object", where=where), where)
         name = part.get("name")
         if name == "resource":
             resource = part.get("resource")
             if not isinstance(resource, dict) or resource.get("resourceType") != "Bundle":
-                raise OperationError(422, f"{where}: 'resource' must hold a Bundle", where)
+                raise OperationError(
+                    422, Message("%(where)s: 'resource' must hold a Bundle", where=where), where
+                )
             if bundle is not None:
-                raise OperationError(422, f"{where}: only one 'resource' part is allowed", where)
+                raise OperationError(
+                    422,
+                    Message("%(where)s: only one 'resource' part is allowed", where=where),
+                    where,
+                )
             bundle = resource
         elif name == "asOf":
             if "valueDate" not in part:
-                raise OperationError(422, f"{where}: 'asOf' needs a valueDate", where)
+                raise OperationError(
+                    422, Message("%(where)s: 'asOf' needs a valueDate", where=where), where
+                )
             as_of = _date(part["valueDate"], f"{where}.valueDate")
     if bundle is None:
         raise OperationError(
-            422, "Parameters has no 'resource' part holding a Bundle", "Parameters.parameter"
+            422,
+            Message("Parameters has no 'resource' part holding a Bundle"),
+            "Parameters.parameter",
         )
     return bundle, as_of
 
@@ -311,31 +340,45 @@ async def massage_screening(
     try:
         if not _content_type_ok(request):
             raise OperationError(
-                415, "send the resource as application/fhir+json (or application/json)"
+                415, Message("send the resource as application/fhir+json (or application/json)")
             )
         if not is_language(lang):
             raise OperationError(
-                400, f"lang: '{lang[:40]}' is not one of {', '.join(languages())}", "lang"
+                400,
+                Message(
+                    "lang: '%(value)s' is not one of %(languages)s",
+                    value=lang[:40],
+                    languages=", ".join(languages()),
+                ),
+                "lang",
             )
         query_day = _date(as_of, "as_of") if as_of is not None else None
         data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
         bundle, param_day = _unpack(data)
         if query_day and param_day and query_day != param_day:
             raise OperationError(
-                400, f"as_of ({query_day}) and the asOf parameter ({param_day}) disagree"
+                400,
+                Message(
+                    "as_of (%(query)s) and the asOf parameter (%(parameter)s) disagree",
+                    query=query_day.isoformat(),
+                    parameter=param_day.isoformat(),
+                ),
             )
         day = query_day or param_day or date.today()
         # reading and screening are CPU work: a heavy-work slot, as for /api/screen
         result = await run_heavy(_screen, bundle, day, lang)
     except OperationError as exc:
-        return outcome_response(exc.status, exc.message, exc.expression)
+        return outcome_response(exc.status, said(exc.message, request), exc.expression)
     except StarletteHTTPException as exc:  # the body size limit, while the body is read
-        return outcome_response(exc.status_code, str(exc.detail))
+        detail = exc.detail
+        return outcome_response(
+            exc.status_code, said(detail, request) if isinstance(detail, Message) else str(detail)
+        )
     except SpinecareError as exc:
-        return outcome_response(400, translate(exc.one_line(), lang if is_language(lang) else "en"))
+        return outcome_response(400, said(exc.one_line(), request))
     except Exception:
         log.exception("FHIR $%s failed", OPERATION)
-        return outcome_response(500, "internal error; the event was logged")
+        return outcome_response(500, said(INTERNAL_ERROR, request))
     return fhir_response(result)
 
 
@@ -348,5 +391,10 @@ async def not_supported(request: Request, rest: str) -> Response:
     """Anything else under /fhir: an OperationOutcome, not the app's error envelope."""
     known = {"metadata", f"Patient/${OPERATION}", f"OperationDefinition/{OPERATION}"}
     if rest in known:
-        return outcome_response(405, f"{request.method} is not supported on /fhir/{rest}")
-    return outcome_response(404, f"/fhir/{rest} is not part of this FHIR API")
+        problem = Message(
+            "%(method)s is not supported on /fhir/%(path)s", method=request.method, path=rest
+        )
+        return outcome_response(405, said(problem, request))
+    return outcome_response(
+        404, said(Message("/fhir/%(path)s is not part of this FHIR API", path=rest), request)
+    )

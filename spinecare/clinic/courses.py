@@ -38,6 +38,7 @@ from spinecare.clinic.models import (
 )
 from spinecare.clinic.patients import now, physicians, screen_patient
 from spinecare.clinic.permissions import (
+    PATIENT_NOT_FOUND,
     acting,
     check_course,
     check_patient,
@@ -177,7 +178,7 @@ def course_people(session: DbSession, course: CourseOut) -> CoursePeople:
     """The people of a course :func:`get_course` has already let the user see."""
     patient = session.get(PatientRow, course.patient_id)
     if patient is None:  # a course always has its patient (foreign key)
-        raise NotFoundError(f"patient {course.patient_id} not found")
+        raise NotFoundError(Message(PATIENT_NOT_FOUND, id=course.patient_id))
     physician = session.get(User, course.physician_id) if course.physician_id else None
     clinic = session.get(Clinic, patient.clinic_id)
     return CoursePeople(

@@ -27,6 +27,7 @@ from spinecare.store.errors import AccessDenied
 from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
 
 __all__ = [
+    "PATIENT_NOT_FOUND",
     "STAFF",
     "acting",
     "check_admin",
@@ -45,6 +46,8 @@ STAFF = frozenset({"admin", "therapist"})
 """The clinic's staff: they see and change every patient of their clinic."""
 
 COURSE_ACTIONS = ("read", "change", "resume", "end", "diary")
+
+PATIENT_NOT_FOUND = N_("patient %(id)s not found")
 
 
 def acting(session: Session, who: CurrentUser) -> User:
@@ -79,7 +82,7 @@ def check_patient(
     """The patient, if ``user`` may see it (and change it, with ``write``)."""
     patient = session.get(PatientRow, patient_id)
     if patient is None or patient.clinic_id != user.clinic_id:
-        raise NotFoundError(f"patient {patient_id} not found")
+        raise NotFoundError(Message(PATIENT_NOT_FOUND, id=patient_id))
     visible = session.scalar(
         visible_patients(select(PatientRow.id), user).where(PatientRow.id == patient_id)
     )
@@ -109,7 +112,7 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
         raise ValueError(f"unknown course action {action!r}")
     row = session.get(CourseRow, course_id)
     if row is None or row.clinic_id != user.clinic_id:
-        raise NotFoundError(f"course {course_id} not found")
+        raise NotFoundError(Message("course %(id)s not found", id=course_id))
     check_patient(session, user, row.patient_id)
     if action == "change" and user.role not in STAFF:
         raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
@@ -176,7 +179,7 @@ def check_clearance_request(session: Session, user: User, request_id: int) -> Cl
     """The request, if ``user`` may see it: the staff, or the physician it is addressed to."""
     req = session.get(ClearanceRequest, request_id)
     if req is None or req.clinic_id != user.clinic_id:
-        raise NotFoundError(f"clearance request {request_id} not found")
+        raise NotFoundError(Message("clearance request %(id)s not found", id=request_id))
     if user.role == "physician" and req.physician_id != user.id:
         raise AccessDenied(N_("this request is addressed to another physician"))
     if user.role == "patient":

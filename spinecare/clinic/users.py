@@ -124,7 +124,7 @@ def add_user(
     check_admin(admin)
     clinic = session.get(Clinic, admin.clinic_id)
     if clinic is None:  # the admin's own clinic (foreign key)
-        raise NotFoundError(f"clinic {admin.clinic_id} not found")
+        raise NotFoundError(Message("clinic %(id)s not found", id=admin.clinic_id))
     created = create_user(
         session,
         clinic=clinic,

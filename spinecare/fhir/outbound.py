@@ -28,6 +28,8 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
+from spinecare.messages import Message
+
 __all__ = ["AddressPolicy", "BlockedAddress", "guarded_client", "guarded_transport"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -90,7 +92,7 @@ class AddressPolicy:
         the address to connect to (the first one resolved) otherwise."""
         host = url.host
         if not host:
-            raise BlockedAddress("the URL names no host")
+            raise BlockedAddress(Message("the URL names no host"))
         port = url.port or (443 if url.scheme == "https" else 80)
         try:
             literal: IPAddress | None = ipaddress.ip_address(host)
@@ -103,15 +105,18 @@ class AddressPolicy:
             try:
                 infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             except OSError:
-                raise BlockedAddress(f"cannot resolve {host}") from None
+                raise BlockedAddress(Message("cannot resolve %(host)s", host=host)) from None
             addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
         if not addresses:
-            raise BlockedAddress(f"cannot resolve {host}")
+            raise BlockedAddress(Message("cannot resolve %(host)s", host=host))
         for address in addresses:
             if not self.allows(host, address):
                 raise BlockedAddress(
-                    f"{host} resolves to an internal address; outbound calls to it are "
-                    "not allowed (SPINECARE_CDS_FHIR_ALLOWED_HOSTS)"
+                    Message(
+                        "%(host)s resolves to an internal address; outbound calls to it are "
+                        "not allowed",
+                        host=host,
+                    )
                 )
         return addresses[0]
 

@@ -9,6 +9,7 @@ addresses the :class:`~spinecare.fhir.outbound.AddressPolicy` allows.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from spinecare.documents import parse_json
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.kb.loader import KB
+from spinecare.messages import Message, located
 
 __all__ = [
     "PREFETCH_TYPES",
@@ -33,6 +35,8 @@ __all__ = [
 
 MAX_PAGES = 20
 FETCH_TIMEOUT = 5.0
+
+log = logging.getLogger("spinecare.fhir.prefetch")
 
 
 # prefetch key -> the resource type expected (every search key gives a Bundle)
@@ -50,7 +54,12 @@ class CdsRequestError(InputError):
 
 
 class PrefetchUnavailable(Exception):
-    """Data the service needs is neither prefetched nor obtainable (412)."""
+    """Data the service needs is neither prefetched nor obtainable (412); ``message``
+    says why, to be said in the reader's language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 _SYSTEM_URI = {"loinc": "http://loinc.org", "snomed": "http://snomed.info/sct"}
@@ -171,15 +180,24 @@ def _check_prefetch_value(key: str, value: Any) -> None:
     expected = prefetch_type(key)
     if not isinstance(value, dict):
         raise CdsRequestError(
-            f"prefetch.{key} must be a FHIR {expected} or null, not {json_type(value)}"
+            Message(
+                "prefetch.%(key)s must be a FHIR %(expected)s or null, not %(kind)s",
+                key=key,
+                expected=expected,
+                kind=json_type(value),
+            )
         )
     kind = value.get("resourceType")
     if kind == "OperationOutcome":
         return
     if kind != expected:
         raise CdsRequestError(
-            f"prefetch.{key} must be a FHIR {expected}, "
-            f"not {kind or 'an object without resourceType'}"
+            Message(
+                "prefetch.%(key)s must be a FHIR %(expected)s, not %(kind)s",
+                key=key,
+                expected=expected,
+                kind=kind or Message("an object without resourceType"),
+            )
         )
 
 
@@ -192,10 +210,12 @@ async def _fetch_one(
         try:
             response = await client.get(url)
         except BlockedAddress as exc:
-            raise PrefetchUnavailable(f"{key}: {exc}") from None
+            log.warning("prefetch %s: %s (SPINECARE_CDS_FHIR_ALLOWED_HOSTS)", key, exc)
+            raise PrefetchUnavailable(located(key, exc.args[0])) from None
         except httpx.HTTPError as exc:
+            log.warning("prefetch %s: FHIR server unreachable (%s)", key, type(exc).__name__)
             raise PrefetchUnavailable(
-                f"{key}: FHIR server unreachable ({type(exc).__name__})"
+                Message("%(key)s: the FHIR server cannot be reached", key=key)
             ) from None
         if response.status_code == 404 and prefetch_type(key) == "Patient":
             return None
@@ -203,14 +223,24 @@ async def _fetch_one(
             body = parse_json(response.content, key)
         except RecordError as exc:
             raise PrefetchUnavailable(
-                f"{key}: FHIR server sent no usable JSON ({exc.message})"
+                Message(
+                    "%(key)s: the FHIR server sent no usable JSON (%(problem)s)",
+                    key=key,
+                    problem=exc.message,
+                )
             ) from None
         if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
             return body
         if response.status_code >= 400:
-            raise PrefetchUnavailable(f"{key}: FHIR server answered {response.status_code}")
+            raise PrefetchUnavailable(
+                Message(
+                    "%(key)s: the FHIR server answered %(status)s",
+                    key=key,
+                    status=response.status_code,
+                )
+            )
         if not isinstance(body, dict):
-            raise PrefetchUnavailable(f"{key}: FHIR server sent no resource")
+            raise PrefetchUnavailable(Message("%(key)s: the FHIR server sent no resource", key=key))
         if body.get("resourceType") != "Bundle" or prefetch_type(key) != "Bundle":
             return body
         if combined is None:
@@ -236,8 +266,11 @@ async def _fetch_missing(
     auth = data.get("fhirAuthorization")
     if not server or not auth:
         raise PrefetchUnavailable(
-            "prefetch incomplete (" + ", ".join(sorted(missing)) + ") and no fhirServer "
-            "with fhirAuthorization to fetch it from"
+            Message(
+                "prefetch incomplete (%(keys)s) and no fhirServer with fhirAuthorization "
+                "to fetch it from",
+                keys=", ".join(sorted(missing)),
+            )
         )
     base = server.rstrip("/")
     headers = {
@@ -289,7 +322,9 @@ async def resolve_prefetch(
                 try:
                     _check_prefetch_value(key, value)
                 except CdsRequestError as exc:
-                    raise PrefetchUnavailable(f"FHIR server: {exc.message}") from None
+                    raise PrefetchUnavailable(
+                        Message("the FHIR server: %(problem)s", problem=exc.message)
+                    ) from None
             values[key] = value
     return values
 
@@ -318,8 +353,11 @@ def build_record(
         patient = {"resourceType": "Patient", "id": patient_id}
     elif patient.get("id") not in (None, patient_id):
         raise CdsRequestError(
-            f"prefetch.patient is Patient/{patient.get('id')}, but context.patientId is "
-            f"{patient_id}"
+            Message(
+                "prefetch.patient is Patient/%(id)s, but context.patientId is %(patient)s",
+                id=str(patient.get("id")),
+                patient=patient_id,
+            )
         )
     else:
         patient = {**patient, "id": patient_id}
@@ -330,16 +368,22 @@ def build_record(
             continue
         entries = value.get("entry") or []
         if not isinstance(entries, list):
-            raise CdsRequestError(f"prefetch.{key}.entry must be a list")
+            raise CdsRequestError(Message("prefetch.%(key)s.entry must be a list", key=key))
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
-                raise CdsRequestError(f"prefetch.{key}.entry[{index}] must be an object")
+                raise CdsRequestError(
+                    Message("%(where)s must be an object", where=f"prefetch.{key}.entry[{index}]")
+                )
             search = entry.get("search")
             if isinstance(search, dict) and search.get("mode") == "outcome":
                 continue
             resource = entry.get("resource")
             if not isinstance(resource, dict):
-                raise CdsRequestError(f"prefetch.{key}.entry[{index}] has no resource object")
+                raise CdsRequestError(
+                    Message(
+                        "%(where)s has no resource object", where=f"prefetch.{key}.entry[{index}]"
+                    )
+                )
             kind = resource.get("resourceType")
             if kind in ("OperationOutcome", "Patient"):
                 continue
@@ -351,8 +395,10 @@ def build_record(
                 seen.add(ref)
             if not _subject_ok(resource, patient_id):
                 raise CdsRequestError(
-                    f"prefetch.{key}.entry[{index}] belongs to another patient than "
-                    f"context.patientId"
+                    Message(
+                        "%(where)s belongs to another patient than context.patientId",
+                        where=f"prefetch.{key}.entry[{index}]",
+                    )
                 )
             full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
             builder.add(resource, full_url)

@@ -26,6 +26,7 @@ from spinecare.engine.course import Course, home_routine
 from spinecare.errors import InputError
 from spinecare.i18n import is_language, languages, translator
 from spinecare.kb.loader import KB
+from spinecare.messages import Message
 from spinecare.reports.charts import zone_figure_svg
 
 __all__ = ["TEMPLATE", "Clinic", "handout_data", "render_handout"]
@@ -105,7 +106,13 @@ class Clinic:
 
 def _lang(lang: str) -> str:
     if not is_language(lang):
-        raise InputError(f"lang: '{lang}' is not a supported language ({', '.join(languages())})")
+        raise InputError(
+            Message(
+                "lang: '%(value)s' is not one of %(languages)s",
+                value=lang,
+                languages=", ".join(languages()),
+            )
+        )
     return lang
 
 

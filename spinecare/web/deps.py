@@ -135,6 +135,9 @@ class LoginRequired(SpinecareError):
     code = "unauthorized"
 
 
+SIGN_IN_FIRST = Message("sign in first")
+
+
 class CsrfError(SpinecareError):
     code = "csrf_failed"
 
@@ -167,7 +170,7 @@ class WebState:
                 self._kb = load_kb()
             except KnowledgeBaseError as exc:
                 raise ServiceUnavailable(
-                    f"the knowledge base cannot be loaded: {exc.message}"
+                    Message("the knowledge base cannot be loaded: %(problem)s", problem=exc.message)
                 ) from None
         return self._kb
 
@@ -229,7 +232,7 @@ def require_user(request: Request, session: Session, *roles: str) -> CurrentUser
     """The signed-in user (401 / login page if none; 403 if the role is not in ``roles``)."""
     user = optional_user(request, session)
     if user is None:
-        raise LoginRequired("sign in first")
+        raise LoginRequired(SIGN_IN_FIRST)
     if user.must_change_password and request.url.path != PASSWORD_PAGE:
         raise PasswordChangeRequired(
             Message(
@@ -265,7 +268,7 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
     Without a login session this is LoginRequired (401), except where ``anonymous_ok``
     (the login form)."""
     if not anonymous_ok and session_token(request) is None:
-        raise LoginRequired("sign in first")
+        raise LoginRequired(SIGN_IN_FIRST)
     form = await request.form()
     pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     check_fields(pairs)
@@ -273,7 +276,10 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
     sent = request.headers.get("x-csrf-token") or fields.get("csrf_token", "")
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):
         raise CsrfError(
-            "the form's security token is missing or out of date; reload the page and submit again"
+            Message(
+                "the form's security token is missing or out of date; "
+                "reload the page and submit again"
+            )
         )
     return fields
 

@@ -253,7 +253,10 @@ async def callback(
         )
     except PrefetchUnavailable as exc:
         raise LaunchError(
-            Text("the patient's record cannot be read from the EHR (%(reason)s)", reason=str(exc))
+            Text(
+                "the patient's record cannot be read from the EHR (%(reason)s)",
+                reason=exc.message,
+            )
         ) from None
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)

@@ -320,6 +320,68 @@ def test_request_shape_refusals_are_said_in_russian(client, hook_request, mutate
     assert response.json()["error"]["message"].startswith(words)
 
 
+@pytest.mark.parametrize(
+    ("extension", "accept", "words"),
+    [
+        (
+            {"org.spinecare.lang": "ru"},
+            "en",
+            "не удаётся получить данные FHIR, нужные сервису: prefetch неполон (conditions), "
+            "и нет fhirServer с fhirAuthorization, откуда его получить",
+        ),
+        (
+            None,
+            "ru",
+            "не удаётся получить данные FHIR, нужные сервису: prefetch неполон (conditions), "
+            "и нет fhirServer с fhirAuthorization, откуда его получить",
+        ),
+        (
+            None,
+            None,
+            "cannot obtain the FHIR data the service needs: prefetch incomplete (conditions) "
+            "and no fhirServer with fhirAuthorization to fetch it from",
+        ),
+    ],
+)
+def test_data_that_cannot_be_obtained_is_refused_in_the_requests_language(
+    client, hook_request, extension, accept, words
+):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    del body["prefetch"]["conditions"]
+    if extension is not None:
+        body["extension"] = extension
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.post(SIGN, json=body, headers=headers)
+    assert response.status_code == 412
+    assert response.json()["error"] == {
+        "status": 412,
+        "code": "precondition_failed",
+        "message": words,
+    }
+
+
+def test_a_prefetch_of_the_wrong_kind_is_refused_in_the_requests_language(client, hook_request):
+    body = hook_request("order-sign", CONTRAINDICATED)
+    body["extension"] = {"org.spinecare.lang": "ru"}
+    body["prefetch"]["conditions"] = {"resourceType": "Patient"}
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "prefetch.conditions должен быть ресурсом FHIR Bundle, а не Patient"
+    )
+
+
+@pytest.mark.parametrize(
+    ("accept", "words"),
+    [("ru", "нет сервиса CDS «nothing»"), (None, "no CDS service 'nothing'")],
+)
+def test_an_unknown_service_is_refused_in_the_accepted_language(client, accept, words):
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.post("/cds-services/nothing", json={}, headers=headers)
+    assert response.status_code == 404
+    assert response.json()["error"] == {"status": 404, "code": "not_found", "message": words}
+
+
 def test_feedback_refusals_are_said_in_the_accepted_language(client):
     body = {"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]}
     response = client.post(f"{SIGN}/feedback", json=body, headers={"Accept-Language": "ru"})

@@ -194,6 +194,32 @@ def test_errors_are_operation_outcomes(fhir_client, bundle_of):
     _outcome(fhir_client.get("/fhir/Patient/123"), 404, "not part of this FHIR API")
 
 
+@pytest.mark.parametrize(
+    ("query", "headers", "body", "status", "words"),
+    [
+        ("?lang=ru", FHIR, b"", 400, "пустое тело запроса: ожидался Bundle или Parameters"),
+        ("", {**FHIR, "Accept-Language": "ru"}, b"[1]", 400, "тело запроса должно быть объектом"),
+        ("?lang=ru", FHIR, b"{not json", 400, "тело запроса: неверный JSON"),
+        ("?lang=ru&as_of=2019-02-30", FHIR, b"{}", 400, "as_of: «2019-02-30» — не дата"),
+        ("?lang=xx", {**FHIR, "Accept-Language": "ru"}, b"{}", 400, "lang: «xx» — не один из"),
+        ("?lang=ru", FHIR, b'{"resourceType": "Patient"}', 422, "операция принимает Bundle"),
+        ("?lang=ru", {"Content-Type": "text/plain"}, b"{}", 415, "отправьте ресурс как"),
+        ("?lang=en", {**FHIR, "Accept-Language": "ru"}, b"", 400, "empty request body"),
+    ],
+)
+def test_operation_outcomes_are_said_in_the_requests_language(
+    fhir_client, query, headers, body, status, words
+):
+    """lang, else Accept-Language, else English: the OperationOutcome's diagnostics."""
+    response = fhir_client.post(f"{OP}{query}", content=body, headers=headers)
+    _outcome(response, status, words)
+
+
+def test_an_unsupported_fhir_path_is_refused_in_the_accepted_language(fhir_client):
+    response = fhir_client.get("/fhir/Patient/123", headers={"Accept-Language": "ru"})
+    _outcome(response, 404, "/fhir/Patient/123 не входит в этот FHIR API")
+
+
 def test_too_large_is_an_operation_outcome(bundle_of):
     small = make_client(cds_jwt_required=False, max_body_bytes=10_000)
     record = bundle_of(CONTRAINDICATED)

@@ -553,3 +553,25 @@ def test_an_iss_that_is_not_configured_is_never_fetched(app_client, monkeypatch,
     assert response.status_code == 400
     assert "not set up to be opened from this EHR" in response.text
     assert counts(app_client) == before
+
+
+def test_a_record_the_ehr_cannot_give_is_refused_in_the_browsers_language(
+    app_client, ehr, monkeypatch
+):
+    """The reason inside "cannot be read from the EHR (...)" is a message too."""
+    from spinecare.fhir import prefetch
+    from spinecare.messages import Message
+
+    async def unavailable(*args, **kwargs):
+        raise prefetch.PrefetchUnavailable(
+            Message("%(key)s: the FHIR server answered %(status)s", key="conditions", status=503)
+        )
+
+    monkeypatch.setattr(prefetch, "resolve_prefetch", unavailable)
+    app_client.headers["accept-language"] = "ru-RU,ru;q=0.9"
+    before = counts(app_client)
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 400
+    assert "conditions: сервер FHIR ответил 503" in response.text
+    assert "the FHIR server" not in response.text
+    assert counts(app_client)[:2] == before[:2]
