@@ -129,6 +129,14 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
         _heading(c, _("Missing: measure or ask first"))
         for m in s.missing:
             c.print(f"  {escape('[ ]')} {escape(m.label)}: {escape(m.why)}")
+    not_used = len(s.not_used())
+    if not_used:
+        c.print(
+            escape(
+                _("Other entries in the record, not used by the screening (%(count)s)")
+                % {"count": not_used}
+            )
+        )
     if cited:
         _heading(c, _("Sources"), style="dim")
         for number, sid in enumerate(cited, start=1):

@@ -22,6 +22,7 @@ from spinecare.messages import N_
 
 __all__ = [
     "EFFECT_WORDS",
+    "NOT_USED_WORDS",
     "VERDICT_WORDS",
     "concept_name",
     "day_text",
@@ -81,6 +82,13 @@ FHIR_WORDS = {
     "Encounter": N_("visit"),
 }
 """A FHIR resource as the clinician knows the record it carries."""
+
+NOT_USED_WORDS = {
+    "condition": N_("diagnosis"),
+    "medication": N_("medication"),
+    "procedure": N_("procedure"),
+}
+"""What an entry the screening did not use is (``Screening.not_used``)."""
 
 FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+$")
 SESSION_REF = re.compile(r"^session-day:(?P<day>\d{4}-\d{2}-\d{2})#")

@@ -310,6 +310,19 @@ class MissingOut(_Open):
     why: str
 
 
+class NotUsedOut(_Open):
+    ref: str = Field(description="The entry in the record.")
+    kind: str = Field(
+        description="What the entry is.",
+        json_schema_extra={"enum": ["condition", "medication", "procedure"]},
+    )
+    label: str = Field(
+        description="Its words as recorded; where it has none (named false), what it is."
+    )
+    named: bool
+    date: str | None = Field(None, description="Onset or start, or the day it was done.")
+
+
 class ScreeningOut(_Open):
     """Is massage safe and indicated for this patient on this date, and why."""
 
@@ -319,6 +332,13 @@ class ScreeningOut(_Open):
     findings: list[FindingOut]
     missing: list[MissingOut]
     kb_version: str
+    not_used: list[NotUsedOut] = Field(
+        default_factory=list,
+        description=(
+            "Conditions and medications in force and procedures done that name nothing "
+            "the screening knows and decided no finding: shown, not dropped."
+        ),
+    )
 
 
 class PlannedCourseOut(_Open):

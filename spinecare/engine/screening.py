@@ -16,9 +16,11 @@ from typing import Any
 
 from spinecare.engine.evaluate import (
     CONFIRM_ITEM,
+    PROCEDURE_NOT_DONE,
     Evidence,
     Facts,
     Gap,
+    RecordIndex,
     program,
 )
 from spinecare.engine.truth import BY_RANK, Truth
@@ -28,6 +30,7 @@ from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
 from spinecare.record.model import Clearance, PatientRecord
+from spinecare.record.standing import CONTRADICTORY, IN_FORCE
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 """0 is the most severe verdict (``refer_urgently``), 6 the least (``allowed``)."""
@@ -99,6 +102,47 @@ class MissingItem:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class NotUsed:
+    """An entry of the record in force on the date that names no KB concept and decided
+    no finding: shown beside the screening, never dropped.
+
+    ``label``: its words as recorded (text, else a coding's display); where it has none,
+    what it is in words (``named`` False), in the screening's language.
+    """
+
+    ref: str
+    kind: str  # condition | medication | procedure
+    label: str
+    named: bool
+    date: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ref": self.ref,
+            "kind": self.kind,
+            "label": self.label,
+            "named": self.named,
+        }
+        if self.date is not None:
+            out["date"] = self.date.isoformat()
+        return out
+
+
+@cache
+def _unnamed_words(lang: str) -> dict[tuple[str, bool], str]:
+    """What an entry with no words is, by kind and whether it carries codes."""
+    _ = translator(lang)
+    return {
+        ("condition", True): _("a condition given only by its code"),
+        ("condition", False): _("a condition recorded without a name"),
+        ("medication", True): _("a drug given only by its code"),
+        ("medication", False): _("a drug recorded without a name"),
+        ("procedure", True): _("a procedure given only by its code"),
+        ("procedure", False): _("a procedure recorded without a name"),
+    }
+
+
 @dataclass(slots=True)
 class Screening:
     verdict: str
@@ -112,6 +156,7 @@ class Screening:
     lang: str
     kb: KB = field(repr=False)
     indication_gaps: list[Gap] = field(default_factory=list)
+    record: PatientRecord | None = field(default=None, repr=False)
 
     @property
     def present_concepts(self) -> list[str]:
@@ -160,7 +205,56 @@ class Screening:
             "kb_version": self.kb_version,
             "as_of": self.as_of.isoformat(),
             "patient": self.patient_id,
+            "not_used": [n.to_json() for n in self.not_used()],
         }
+
+    def not_used(self) -> list[NotUsed]:
+        """The conditions and medications in force on the date (conditions recorded as
+        both active and ended included: they may be) and the procedures done by then that
+        name no KB concept and decided no finding, in the record's order.
+
+        Built only when asked (shown or serialised), never while screening.
+        """
+        record = self.record
+        if record is None:
+            return []
+        index = RecordIndex.of(record, self.kb)
+        decided = {e.ref for f in self.findings for e in f.evidence}
+        as_of = self.as_of
+        out: list[NotUsed] = []
+        for c in record.conditions:
+            if (
+                c.ref in decided
+                or c.concept
+                or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY)
+                or index.hits(c.codings, (c.text,))
+            ):
+                continue
+            out.append(self._not_used(c.ref, "condition", c.text, c.codings, c.start(as_of)))
+        for m in record.medications:
+            if m.ref in decided or not m.in_force(as_of) or index.medication_concepts(m):
+                continue
+            out.append(self._not_used(m.ref, "medication", m.text, m.codings, m.start))
+        for p in record.procedures:
+            if (
+                p.ref in decided
+                or p.status in PROCEDURE_NOT_DONE
+                or (p.performed is not None and p.performed > as_of)
+                or index.procedure_concepts(p)
+            ):
+                continue
+            out.append(self._not_used(p.ref, "procedure", p.text, p.codings, p.performed))
+        return out
+
+    def _not_used(
+        self, ref: str, kind: str, text: str | None, codings: tuple[Any, ...], day: date | None
+    ) -> NotUsed:
+        words = (text or "").strip() or next(
+            (c.display.strip() for c in codings if c.display and c.display.strip()), ""
+        )
+        if words:
+            return NotUsed(ref, kind, words, True, day)
+        return NotUsed(ref, kind, _unnamed_words(self.lang)[kind, bool(codings)], False, day)
 
 
 def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement | None:
@@ -264,6 +358,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         lang=lang,
         kb=kb,
         indication_gaps=indication_gaps,
+        record=record,
     )
 
 

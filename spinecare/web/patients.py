@@ -40,7 +40,7 @@ from spinecare.web.forms import (
     questions_by_group,
 )
 from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
-from spinecare.wording import VERDICT_WORDS
+from spinecare.wording import NOT_USED_WORDS, VERDICT_WORDS
 
 router = APIRouter()
 
@@ -578,6 +578,7 @@ def screening_view(
         "words": VERDICT_WORDS,
         "body": body_svg(treat, avoid, labels),
         "effect_words": EFFECT_WORDS,
+        "not_used_words": NOT_USED_WORDS,
         "status_words": STATUS_WORDS,
         "plan_words": PLAN_WORDS,
         "modality_labels": {m.id: m.label.get(lang) for m in kb.model.plans.modalities},

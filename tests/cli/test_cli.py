@@ -439,3 +439,21 @@ def test_the_language_is_read_before_the_command_line_is_parsed() -> None:
     assert language_of(["screen", "--lang", "de"]) is None
     assert language_of(["screen", "--", "--lang", "ru"]) is None
     assert language_of(["screen", "--lang"]) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "Other entries in the record, not used by the screening (1)"),
+        ("ru", "Другие записи в карте, не использованные при скрининге (1)"),
+    ],
+)
+def test_screen_counts_the_entries_it_did_not_use(lang: str, line: str) -> None:
+    path = FIXTURES / "ehr" / "named_ordinary_drug.json"
+    text = run("screen", path, "--as-of", AS_OF.isoformat(), "--lang", lang)
+    assert text.returncode == 0, text.stderr
+    assert line in text.stdout.splitlines()
+    data = json.loads(run("screen", path, "--as-of", AS_OF.isoformat(), "--format", "json").stdout)
+    assert [(n["kind"], n["label"]) for n in data["not_used"]] == [
+        ("medication", "amlodipine 5 MG Oral Tablet")
+    ]

@@ -268,3 +268,31 @@ def test_a_source_title_in_another_language_carries_its_lang(world, signed_in) -
     page = client.get(f"/patients/{carter['id']}/screening?as_of={AS_OF}", headers=HTML).text
     assert re.search(r'lang="nl">KNGF-richtlijn Lage rugpijn', page)
     assert 'lang="en">' in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "kind"),
+    [
+        ("en", "Other entries in the record, not used by the screening (1)", "medication"),
+        ("ru", "Другие записи в карте, не использованные при скрининге (1)", "препарат"),
+    ],
+)
+def test_entries_the_screening_did_not_use_are_shown_collapsed(
+    world, signed_in, csrf, lang: str, heading: str, kind: str
+) -> None:
+    """A drug that names nothing the screening knows is shown, in words, not dropped."""
+    client = signed_in("therapist")
+    pid = client.get("/patients.json?q=hughes").json()["patients"][0]["id"]
+    page = f"/patients/{pid}/screening?as_of={AS_OF}"
+    token = csrf(client, page)
+    r = client.post("/language", data={"csrf_token": token, "language": lang, "next": "/"})
+    assert r.status_code in (200, 303)
+    twin = client.get(page, headers=JSON).json()["screening"]["not_used"]
+    assert [(n["kind"], n["label"]) for n in twin] == [
+        ("medication", "alendronate 70 mg once a week")
+    ]
+    text = client.get(page, headers=HTML).text
+    section = text.split('<details class="not-used">', 1)[1].split("</details>", 1)[0]
+    assert heading in section
+    assert f"{kind}: " in section and "alendronate 70 mg once a week" in section
+    assert twin[0]["ref"] not in text
