@@ -21,7 +21,7 @@ from spinecare.clinic.permissions import acting
 from spinecare.i18n import SOURCE_LANGUAGE, is_language, language_of, languages
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied, FormError
-from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User
+from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User, as_utc
 
 __all__ = [
     "SESSION_COOKIE",
@@ -71,10 +71,6 @@ def use_password_hasher(hasher: PasswordHasher) -> None:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def hash_password(password: str) -> str:
@@ -179,7 +175,7 @@ def _one_time_expired(user: User) -> bool:
     """A one-time password is used before its expiry; one without an expiry (set before
     passwords had one) counts as expired."""
     expires = user.password_expires_at
-    return expires is None or now() >= _aware(expires)
+    return expires is None or now() >= as_utc(expires)
 
 
 def _digest(token: str) -> str:
@@ -205,7 +201,7 @@ def start_session(session: Session, user: CurrentUser) -> str:
 def user_for_token(session: Session, token: str) -> CurrentUser | None:
     """The active user of a live login session (or API token), else None."""
     row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
-    if row is None or _aware(row.expires_at) <= now():
+    if row is None or as_utc(row.expires_at) <= now():
         return None
     user = session.get(User, row.user_id)
     return current_user(session, user) if user is not None and user.active else None

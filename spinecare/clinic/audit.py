@@ -23,7 +23,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from spinecare.store.audit import GENESIS, row_hash
-from spinecare.store.models import AuditEntry
+from spinecare.store.models import AuditEntry, as_utc
 
 __all__ = [
     "GENESIS",
@@ -158,8 +158,7 @@ def _write_pending(session: Session) -> None:
     prev = (last[0] if last is not None else None) or GENESIS
     moment = _now()
     if last is not None and last[1] is not None:
-        before = last[1] if last[1].tzinfo else last[1].replace(tzinfo=UTC)
-        moment = max(moment, before)  # the chain's times never go back on this server
+        moment = max(moment, as_utc(last[1]))  # the chain's times never go back on this server
     for values in pending:
         entry = {**values, "at": moment}
         digest = row_hash(entry, prev)
@@ -202,7 +201,7 @@ def verify(session: Session, *, batch: int = 5000) -> ChainReport:
         if not rows:
             return ChainReport(checked)
         for row in rows:
-            at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+            at = as_utc(row.at)
             if row.prev_hash != prev:
                 return ChainReport(
                     checked, row.id, "it does not follow the row before it (a row is missing)"

@@ -16,7 +16,7 @@ from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.patients import search_condition
 from spinecare.clinic.permissions import acting, check_admin
 from spinecare.store.audit import AuditFilter, audit_actions, entry_json, iter_audit, list_audit
-from spinecare.store.models import PatientRow, User
+from spinecare.store.models import PatientRow, User, as_utc
 
 __all__ = ["AuditFilter", "AuditNames", "AuditPage", "export_entries", "log_page", "patients_found"]
 
@@ -40,7 +40,7 @@ class AuditPage:
 
 
 def _entry(e: Any) -> dict[str, Any]:
-    return {**entry_json(e), "user_id": e.user_id, "at_time": e.at}
+    return {**entry_json(e), "user_id": e.user_id, "at_time": as_utc(e.at)}
 
 
 def _names(session: Session, clinic_id: int) -> AuditNames:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
-from spinecare.store.models import Clinic, SmartLaunch, User
+from spinecare.store.models import Clinic, SmartLaunch, User, as_utc
 
 __all__ = [
     "LAUNCH_BURST",
@@ -75,8 +75,7 @@ def begin_launch(
     live = session.scalar(select(func.count()).select_from(SmartLaunch)) or 0
     if live >= LIVE_LAUNCHES:
         oldest = session.scalar(select(func.min(SmartLaunch.created_at)))
-        oldest = oldest if oldest is None or oldest.tzinfo else oldest.replace(tzinfo=UTC)
-        free_at = (oldest + ttl - moment).total_seconds() if oldest is not None else 1.0
+        free_at = (as_utc(oldest) + ttl - moment).total_seconds() if oldest is not None else 1.0
         raise _too_many(free_at)
     session.add(
         SmartLaunch(state_hash=state_hash, iss=iss, code_verifier=verifier, created_at=moment)
@@ -92,7 +91,7 @@ def take_launch(session: Session, state_hash: str) -> tuple[str, str, datetime] 
     found = (row.iss, row.code_verifier, row.created_at)
     session.delete(row)
     iss, verifier, created = found
-    return iss, verifier, created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+    return iss, verifier, as_utc(created)
 
 
 def open_ehr_patient(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from spinecare.kb.schema import VERDICTS
 
@@ -280,12 +280,6 @@ class UserOut(_Rows):
     password_expires_at: dt.datetime | None = Field(
         None, exclude=True, description="When a one-time password from a reset stops working."
     )
-
-    @field_validator("password_expires_at")
-    @classmethod
-    def _in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        # SQLite gives the stored UTC time back without its zone
-        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 # ---------------------------------------------------------------------------------------

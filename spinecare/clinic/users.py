@@ -21,7 +21,7 @@ from spinecare.clinic.models import CurrentUser, UserOut
 from spinecare.clinic.permissions import acting, check_admin
 from spinecare.errors import NotFoundError
 from spinecare.messages import Message
-from spinecare.store.models import ROLES, Clinic, PatientRow, User
+from spinecare.store.models import ROLES, Clinic, PatientRow, User, as_utc
 
 __all__ = [
     "ROLES",
@@ -54,8 +54,12 @@ def _patient_names(session: Session, admin: User) -> dict[int, str]:
 
 def user_out(user: User, patient_names: dict[int, str] | None = None) -> UserOut:
     """``user`` as the administrator sees it (with the name of its patient record)."""
+    expires = user.password_expires_at
     return UserOut.model_validate(user).model_copy(
-        update={"patient_name": (patient_names or {}).get(user.patient_id or 0)}
+        update={
+            "patient_name": (patient_names or {}).get(user.patient_id or 0),
+            "password_expires_at": as_utc(expires) if expires is not None else None,
+        }
     )
 
 

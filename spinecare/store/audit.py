@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spinecare.store.models import AuditEntry
+from spinecare.store.models import AuditEntry, as_utc
 
 __all__ = [
     "CHAINED",
@@ -30,8 +30,7 @@ GENESIS = "0" * 64
 
 
 def _canonical_time(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="microseconds")
+    return as_utc(value).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 CHAINED = (

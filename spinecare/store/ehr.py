@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from spinecare.store.db import Database
-from spinecare.store.models import PatientIdentifier, PatientRow, SeenToken
+from spinecare.store.models import PatientIdentifier, PatientRow, SeenToken, as_utc
 
 __all__ = [
     "SeenTokens",
@@ -174,7 +174,7 @@ class SeenTokens:
                     session.execute(delete(SeenToken).where(SeenToken.expires_at < moment))
                 row = session.get(SeenToken, key)
                 if row is not None:
-                    if _aware(row.expires_at) >= moment:
+                    if as_utc(row.expires_at) >= moment:
                         return False
                     row.expires_at = datetime.fromtimestamp(expires, UTC)
                 else:
@@ -183,7 +183,3 @@ class SeenTokens:
         except IntegrityError:
             return False  # another worker stored it first
         return True
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

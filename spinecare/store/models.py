@@ -13,7 +13,7 @@ A missing answer is a missing row, never a row saying "no". The audit log is app
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from spinecare.store.search import search_key
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored time with its zone: SQLite gives a ``DateTime(timezone=True)`` column back
+    without it (the value is UTC); PostgreSQL keeps it."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
 
 ROLES = ("admin", "therapist", "physician", "patient")
 

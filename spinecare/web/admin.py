@@ -310,7 +310,6 @@ def _entry_view(e: dict[str, Any], names: AuditNames, zone: ZoneInfo, lang: str)
     entry = dict(e)
     at = entry.pop("at_time")
     user_id = entry.pop("user_id")
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)
     local = at.astimezone(zone)
     return {
         **entry,
