@@ -250,10 +250,8 @@ class Flattener:
         Raises :class:`~spinecare.errors.RecordError` for a resource the reader rejects.
         ``medications``: Medication resources by ``Medication/id`` (medicationReference).
         """
-        builder = RecordBuilder(self.measures, "-")
         is_patient = resource.get("resourceType") == "Patient"
-        if not is_patient:
-            builder.add({"resourceType": "Patient", "id": pid})
+        builder = RecordBuilder(self.measures, "-", None if is_patient else Patient(pid))
         if medications:
             node = resource.get("medicationReference")
             target = node.get("reference") if isinstance(node, dict) else None

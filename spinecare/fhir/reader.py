@@ -1368,7 +1368,9 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
-    def __init__(self, measures: Measures, source: str) -> None:
+    def __init__(self, measures: Measures, source: str, patient: Patient | None = None) -> None:
+        """``patient``: the record's patient, known already (a bulk export's line of
+        another resource type): the builder starts as if its Patient had been added."""
         self.measures = measures
         self.source = source
         self._patients: dict[str, Patient] = {}
@@ -1403,6 +1405,9 @@ class RecordBuilder:
             "FamilyMemberHistory": self._family_member_history,
             "Encounter": self._encounter,
         }
+        if patient is not None:
+            self._patients[patient.id] = patient
+            self._seen["Patient"] = self._count = 1
 
     def add(self, resource: Resource, full_url: str | None = None) -> None:
         """Take one resource (``full_url``: its Bundle entry's fullUrl, if any).
