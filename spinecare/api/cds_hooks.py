@@ -21,13 +21,14 @@ the app's one error envelope, never a 500 and never a card built from guessed da
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.routing import APIRoute
 
 from spinecare.api.cds_state import require_cds_jwt
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
@@ -386,12 +387,32 @@ def _service(service_id: str) -> dict[str, str]:
     return info
 
 
-@router.post(
-    "/cds-services/{service_id}", summary="Call a CDS service", openapi_extra=_REQUEST_BODY
-)
+class _DirectRoute(APIRoute):
+    """A hook call goes straight to its endpoint: the JWT check, then the endpoint, which
+    reads its own body and answers a ready Response. FastAPI's per-request work (solving
+    dependencies, encoding the answer) is skipped; the route, its documentation and the
+    app's error handling stay FastAPI's."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            claims = await require_cds_jwt(request)
+            answer: Response = await endpoint(request.path_params["service_id"], request, claims)
+            return answer
+
+        return handler
+
+
+def _json(content: Any) -> Response:
+    """Plain JSON-ready data as the answer (orjson: FastAPI's encoder is a large share of
+    the time a call takes)."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
-) -> Any:
+) -> Response:
     from spinecare.api.cds_state import cds_state
     from spinecare.engine.screening import screen_record
     from spinecare.fhir.cards import error_card, screening_cards
@@ -409,7 +430,7 @@ async def call_service(
         drafts = massage_orders(context["draftOrders"], selections)
     patient_id: str = context["patientId"]
     if hook in ("order-select", "order-sign") and not drafts:
-        return {"cards": []}  # not a massage order: stay silent
+        return _json({"cards": []})  # not a massage order: stay silent
 
     kb = _kb()
     settings = cds_state(request.app).settings
@@ -430,7 +451,7 @@ async def call_service(
     ]
     if errors:
         card = error_card(errors, base_url=settings.base_url, app_patient_id=app_patient, lang=lang)
-        return {"cards": [card]}
+        return _json({"cards": [card]})
     try:
         record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
     except RecordError as exc:
@@ -445,8 +466,17 @@ async def call_service(
         patient_id=patient_id,
         app_patient_id=app_patient,
     )
-    # plain JSON-ready data: skip FastAPI's encoder (a large share of the time budget)
-    return Response(orjson.dumps({"cards": cards}), media_type="application/json")
+    return _json({"cards": cards})
+
+
+router.add_api_route(
+    "/cds-services/{service_id}",
+    call_service,
+    methods=["POST"],
+    summary="Call a CDS service",
+    openapi_extra=_REQUEST_BODY,
+    route_class_override=_DirectRoute,
+)
 
 
 @router.post(
