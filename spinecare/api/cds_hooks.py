@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,18 +32,19 @@ from fastapi.routing import APIRoute
 
 from spinecare.api.cds_state import require_cds_jwt
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
-from spinecare.documents import load_document
+from spinecare.documents import collector_held, load_document
 from spinecare.errors import RecordError
 from spinecare.fhir.prefetch import (
     PREFETCH_TYPES,
     CdsRequestError,
     PrefetchUnavailable,
     build_record,
+    fetch_prefetch,
     json_type,
     kb_templates,
     operation_outcome_text,
     prefetch_templates,
-    resolve_prefetch,
+    sent_prefetch,
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB
@@ -164,10 +165,14 @@ def massage_orders(
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object. Its language (the ``org.spinecare.lang`` extension) is
-    not known before it is read: a body that cannot be read is refused in the language
-    the request's ``Accept-Language`` header prefers, else English."""
-    raw = await request.body()
+    """The request's JSON object (see :func:`_parsed_body`)."""
+    return _parsed_body(await request.body(), request)
+
+
+def _parsed_body(raw: bytes, request: Request) -> dict[str, Any]:
+    """The JSON object of a request's body. Its language (the ``org.spinecare.lang``
+    extension) is not known before it is read: a body that cannot be read is refused in
+    the language the request's ``Accept-Language`` header prefers, else English."""
     lang = _language(request, {})
     if not raw.strip():
         problem = Message("empty request body: a JSON object is expected")
@@ -419,48 +424,63 @@ async def call_service(
 
     info = _service(service_id)
     hook = info["hook"]
-    data = await _json_body(request)
-    # every refusal from here on is said in the request's language
-    setattr(request.state, ERROR_LANGUAGE, _language(request, data))
-    context = _check_request(data, hook)
-    as_of, lang = _options(data)
-    drafts: list[dict[str, Any]] = []
-    if hook in ("order-select", "order-sign"):
-        selections = context.get("selections") if hook == "order-select" else None
-        drafts = massage_orders(context["draftOrders"], selections)
-    patient_id: str = context["patientId"]
-    if hook in ("order-select", "order-sign") and not drafts:
-        return _json({"cards": []})  # not a massage order: stay silent
+    raw = await request.body()
+    # The request's document is read and let go before the collector runs again, so that
+    # it never walks it (documents.collector_held); it runs while the call waits on
+    # something else (the EHR's FHIR server, the database).
+    with ExitStack() as held:
+        held.enter_context(collector_held())
+        data = _parsed_body(raw, request)
+        # every refusal from here on is said in the request's language
+        setattr(request.state, ERROR_LANGUAGE, _language(request, data))
+        context = _check_request(data, hook)
+        as_of, lang = _options(data)
+        drafts: list[dict[str, Any]] = []
+        if hook in ("order-select", "order-sign"):
+            selections = context.get("selections") if hook == "order-select" else None
+            drafts = massage_orders(context["draftOrders"], selections)
+        patient_id: str = context["patientId"]
+        if hook in ("order-select", "order-sign") and not drafts:
+            return _json({"cards": []})  # not a massage order: stay silent
 
-    kb = _kb()
-    settings = cds_state(request.app).settings
-    try:
-        values = await resolve_prefetch(
-            data, context, kb_templates(kb), cds_state(request.app).address_policy
-        )
-    except PrefetchUnavailable as exc:
-        problem = Message(
-            "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
-        )
-        raise HTTPException(412, problem) from None
-    app_patient = await app_patient_for(request, ehr_systems(data, claims), patient_id)
-    errors = [
-        operation_outcome_text(key, value)
-        for key, value in values.items()
-        if value is not None and value.get("resourceType") == "OperationOutcome"
-    ]
-    if errors:
-        card = error_card(errors, base_url=settings.base_url, app_patient_id=app_patient, lang=lang)
+        kb = _kb()
+        state = cds_state(request.app)
+        try:
+            values, missing = sent_prefetch(data, context, kb_templates(kb))
+            if missing:
+                held.close()
+                values.update(await fetch_prefetch(data, missing, state.address_policy))
+        except PrefetchUnavailable as exc:
+            problem = Message(
+                "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
+            )
+            raise HTTPException(412, problem) from None
+        systems = ehr_systems(data, claims)
+        errors = [
+            operation_outcome_text(key, value)
+            for key, value in values.items()
+            if value is not None and value.get("resourceType") == "OperationOutcome"
+        ]
+        screening = None
+        if not errors:
+            try:
+                record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
+            except RecordError as exc:
+                unreadable = Message(
+                    "prefetch data cannot be read: %(problem)s", problem=exc.message
+                )
+                raise CdsRequestError(translate(unreadable, lang)) from None
+            screening = screen_record(record, kb, as_of, lang)
+            del record
+        del data, context, values
+    app_patient = await app_patient_for(request, systems, patient_id)
+    base_url = state.settings.base_url
+    if screening is None:
+        card = error_card(errors, base_url=base_url, app_patient_id=app_patient, lang=lang)
         return _json({"cards": [card]})
-    try:
-        record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
-    except RecordError as exc:
-        unreadable = Message("prefetch data cannot be read: %(problem)s", problem=exc.message)
-        raise CdsRequestError(translate(unreadable, lang)) from None
-    screening = screen_record(record, kb, as_of, lang)
     cards = screening_cards(
         screening,
-        base_url=settings.base_url,
+        base_url=base_url,
         hook=hook,
         draft_orders=drafts,
         patient_id=patient_id,
