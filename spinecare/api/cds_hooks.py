@@ -425,9 +425,10 @@ async def call_service(
     info = _service(service_id)
     hook = info["hook"]
     raw = await request.body()
-    # The request's document is read and let go before the collector runs again, so that
-    # it never walks it (documents.collector_held); it runs while the call waits on
-    # something else (the EHR's FHIR server, the database).
+    # The request's document, and what is made of it, is read and let go before the
+    # collector runs again, so that it never walks them (documents.collector_held); the
+    # collector runs while the call waits on something else (the EHR's FHIR server, the
+    # database).
     with ExitStack() as held:
         held.enter_context(collector_held())
         data = _parsed_body(raw, request)
@@ -473,20 +474,27 @@ async def call_service(
             screening = screen_record(record, kb, as_of, lang)
             del record
         del data, context, values
-    app_patient = await app_patient_for(request, systems, patient_id)
-    base_url = state.settings.base_url
-    if screening is None:
-        card = error_card(errors, base_url=base_url, app_patient_id=app_patient, lang=lang)
-        return _json({"cards": [card]})
-    cards = screening_cards(
-        screening,
-        base_url=base_url,
-        hook=hook,
-        draft_orders=drafts,
-        patient_id=patient_id,
-        app_patient_id=app_patient,
-    )
-    return _json({"cards": cards})
+        if systems and state.db is not None:
+            held.close()  # app_patient_for asks the database, from a thread
+        app_patient = await app_patient_for(request, systems, patient_id)
+        base_url = state.settings.base_url
+        if screening is None:
+            card = error_card(errors, base_url=base_url, app_patient_id=app_patient, lang=lang)
+            return _json({"cards": [card]})
+        answer = _json(
+            {
+                "cards": screening_cards(
+                    screening,
+                    base_url=base_url,
+                    hook=hook,
+                    draft_orders=drafts,
+                    patient_id=patient_id,
+                    app_patient_id=app_patient,
+                )
+            }
+        )
+        del screening, drafts
+    return answer
 
 
 router.add_api_route(
