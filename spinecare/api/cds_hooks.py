@@ -417,7 +417,7 @@ def _json(content: Any) -> Response:
 
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
-) -> Response:
+) -> Any:  # Any: the OpenAPI entry stays as it was (the answer is a Response)
     from spinecare.api.cds_state import cds_state
     from spinecare.engine.screening import screen_record
     from spinecare.fhir.cards import error_card, screening_cards
