@@ -20,6 +20,7 @@ this process (``--client httpx``), which takes a large share of it on a 2-core m
 
     .venv/bin/python benchmarks/cds_hooks.py [--client wrk|httpx] [--duration 10]
         [--rounds 3] [--requests 2000] [--clients 20] [--patients 40] [--workers N]
+        [--baseline ../main]
 """
 
 from __future__ import annotations
@@ -99,7 +100,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(port: int, workers: int, app: str = "spinecare") -> subprocess.Popen[bytes]:
+def serve(
+    port: int, workers: int, app: str = "spinecare", checkout: str | None = None
+) -> subprocess.Popen[bytes]:
     """uvicorn in its own process(es), so the load generator does not share the GIL."""
     import tempfile
 
@@ -117,9 +120,11 @@ def serve(port: int, workers: int, app: str = "spinecare") -> subprocess.Popen[b
         SPINECARE_CDS_JWT_REQUIRED="false",
         SPINECARE_MAX_BODY_BYTES="20000000",
     )
-    factory = (
-        "spinecare.api.cds_app:create_cds_app" if app == "spinecare" else "cds_floor:create_app"
-    )
+    # the server imports spinecare from its working directory (``python -m`` puts it first
+    # on sys.path, before PYTHONPATH): this checkout's, or another's (--baseline)
+    if checkout is not None:
+        env["PYTHONPATH"] = checkout
+    factory = "cds_floor:create_app" if app == "floor" else "spinecare.api.cds_app:create_cds_app"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -140,7 +145,7 @@ def serve(port: int, workers: int, app: str = "spinecare") -> subprocess.Popen[b
             "--no-access-log",
         ],
         env=env,
-        cwd=ROOT,
+        cwd=checkout or ROOT,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -236,7 +241,7 @@ def measure(
     """(requests/s, [p50, p95, p99, max] in ms, errors, server CPU ms per request or None)
     of one server under the load."""
     port = free_port()
-    server = serve(port, args.workers, app)
+    server = serve(port, args.workers, app, args.baseline if app == "baseline" else None)
     try:
         asyncio.run(run(port, bodies, 200, args.clients))  # warm-up (every worker)
         if args.client == "wrk":
@@ -263,6 +268,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--patients", type=int, default=40)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--baseline",
+        metavar="CHECKOUT",
+        help="also serve the service of another checkout (its folder, e.g. the main "
+        "branch's), in the same rounds: a change measured against it in the same run",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
@@ -284,6 +295,7 @@ def main() -> None:
     )
     results: dict[str, list[tuple[float, list[float], int, float | None]]] = {
         "floor": [],
+        **({"baseline": []} if args.baseline else {}),
         "spinecare": [],
     }
     for round_ in range(1, args.rounds + 1):
@@ -313,6 +325,15 @@ def main() -> None:
             f"median server CPU per request: floor {floor_cpu:.3f} ms, spinecare "
             f"{spinecare_cpu:.3f} ms (floor / spinecare {floor_cpu / spinecare_cpu:.2f}x)"
         )
+        if "baseline" in cpus:
+            baseline_cpu = statistics.median(cpus["baseline"])
+            print(
+                f"median server CPU per request: baseline {baseline_cpu:.3f} ms "
+                f"(floor / baseline {floor_cpu / baseline_cpu:.2f}x; spinecare / baseline "
+                f"{spinecare_cpu / baseline_cpu:.2f}x)"
+            )
+    if "baseline" in medians:
+        print(f"baseline / floor: {medians['baseline'][0] / medians['floor'][0]:.2f}x")
     ratio = medians["spinecare"][0] / medians["floor"][0]
     p95 = medians["spinecare"][1]
     print(
