@@ -11,7 +11,8 @@ concurrency (20 connections by default) and one uvicorn worker each:
 
 ``--rounds`` rounds alternate floor and spinecare; the medians of requests per second
 and p95 are printed with the ratio spinecare / floor (targets: at least 0.35x, p95 under
-25 ms).
+25 ms). With wrk, each server's CPU time per request (from ``/proc``, where there is one)
+is printed too: on a busy machine it moves less than requests per second do.
 
 The load comes from wrk (Debian package ``wrk``, a C load generator) when it is installed,
 so that the client takes little of the machine's CPU; otherwise from an httpx client in
@@ -19,6 +20,7 @@ this process (``--client httpx``), which takes a large share of it on a 2-core m
 
     .venv/bin/python benchmarks/cds_hooks.py [--client wrk|httpx] [--duration 10]
         [--rounds 3] [--requests 2000] [--clients 20] [--patients 40] [--workers N]
+        [--baseline ../main]
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(port: int, workers: int, app: str = "spinecare") -> subprocess.Popen[bytes]:
+def serve(
+    port: int, workers: int, app: str = "spinecare", checkout: str | None = None
+) -> subprocess.Popen[bytes]:
     """uvicorn in its own process(es), so the load generator does not share the GIL."""
     import tempfile
 
@@ -116,9 +120,11 @@ def serve(port: int, workers: int, app: str = "spinecare") -> subprocess.Popen[b
         SPINECARE_CDS_JWT_REQUIRED="false",
         SPINECARE_MAX_BODY_BYTES="20000000",
     )
-    factory = (
-        "spinecare.api.cds_app:create_cds_app" if app == "spinecare" else "cds_floor:create_app"
-    )
+    # the server imports spinecare from its working directory (``python -m`` puts it first
+    # on sys.path, before PYTHONPATH): this checkout's, or another's (--baseline)
+    if checkout is not None:
+        env["PYTHONPATH"] = checkout
+    factory = "cds_floor:create_app" if app == "floor" else "spinecare.api.cds_app:create_cds_app"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -139,7 +145,7 @@ def serve(port: int, workers: int, app: str = "spinecare") -> subprocess.Popen[b
             "--no-access-log",
         ],
         env=env,
-        cwd=ROOT,
+        cwd=checkout or ROOT,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -179,10 +185,19 @@ async def run(port: int, bodies: list[bytes], total: int, clients: int) -> list[
     return latencies
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) process ``pid`` has used so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(
     port: int, bodies: list[bytes], clients: int, duration: int
-) -> tuple[float, list[float], int]:
-    """(requests/s, [p50, p95, p99, max] in ms, errors) measured by wrk."""
+) -> tuple[float, list[float], int, int]:
+    """(requests/s, [p50, p95, p99, max] in ms, errors, requests) measured by wrk."""
     import tempfile
 
     script = Path(__file__).with_name("cds_hooks_wrk.lua")
@@ -216,19 +231,26 @@ def run_wrk(
         int(requests) / (int(micros) / 1e6),
         [float(p50), float(p95), float(p99), float(top)],
         int(errors),
+        int(requests),
     )
 
 
 def measure(
     args: argparse.Namespace, app: str, bodies: list[bytes]
-) -> tuple[float, list[float], int]:
-    """(requests/s, [p50, p95, p99, max] in ms, errors) of one server under the load."""
+) -> tuple[float, list[float], int, float | None]:
+    """(requests/s, [p50, p95, p99, max] in ms, errors, server CPU ms per request or None)
+    of one server under the load."""
     port = free_port()
-    server = serve(port, args.workers, app)
+    server = serve(port, args.workers, app, args.baseline if app == "baseline" else None)
     try:
         asyncio.run(run(port, bodies, 200, args.clients))  # warm-up (every worker)
         if args.client == "wrk":
-            return run_wrk(port, bodies, args.clients, args.duration)
+            # one worker is the server process itself; more are its children (not counted)
+            before = cpu_seconds(server.pid) if args.workers == 1 else None
+            rate, quantiles, errors, requests = run_wrk(port, bodies, args.clients, args.duration)
+            after = cpu_seconds(server.pid) if before is not None else None
+            cpu = (after - before) * 1000 / requests if after is not None and requests else None
+            return rate, quantiles, errors, cpu
         started = time.perf_counter()
         latencies = asyncio.run(run(port, bodies, args.requests, args.clients))
         elapsed = time.perf_counter() - started
@@ -237,7 +259,7 @@ def measure(
         server.wait(timeout=10)
     ms = sorted(x * 1000 for x in latencies)
     q = statistics.quantiles(ms, n=100)
-    return len(ms) / elapsed, [q[49], q[94], q[98], ms[-1]], 0
+    return len(ms) / elapsed, [q[49], q[94], q[98], ms[-1]], 0, None
 
 
 def main() -> None:
@@ -246,6 +268,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--patients", type=int, default=40)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--baseline",
+        metavar="CHECKOUT",
+        help="also serve the service of another checkout (its folder, e.g. the main "
+        "branch's), in the same rounds: a change measured against it in the same run",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
@@ -265,14 +293,19 @@ def main() -> None:
         f"{sizes[len(sizes) // 2] / 1024:.0f} KiB), {load}, {args.workers} uvicorn "
         f"worker(s), {os.cpu_count()} CPUs, {args.rounds} rounds alternating"
     )
-    results: dict[str, list[tuple[float, list[float], int]]] = {"floor": [], "spinecare": []}
+    results: dict[str, list[tuple[float, list[float], int, float | None]]] = {
+        "floor": [],
+        **({"baseline": []} if args.baseline else {}),
+        "spinecare": [],
+    }
     for round_ in range(1, args.rounds + 1):
         for app in results:
-            rate, (p50, p95, p99, top), errors = measure(args, app, bodies)
-            results[app].append((rate, [p50, p95, p99, top], errors))
+            rate, (p50, p95, p99, top), errors, cpu = measure(args, app, bodies)
+            results[app].append((rate, [p50, p95, p99, top], errors, cpu))
+            cpu_text = f"  server CPU {cpu:.3f} ms/request" if cpu is not None else ""
             print(
                 f"  round {round_} {app:<9} {rate:8.1f} requests/s  p50 {p50:5.1f}  "
-                f"p95 {p95:5.1f}  p99 {p99:5.1f}  max {top:6.1f} ms  ({errors} errors)"
+                f"p95 {p95:5.1f}  p99 {p99:5.1f}  max {top:6.1f} ms  ({errors} errors){cpu_text}"
             )
     medians = {
         app: (
@@ -284,6 +317,23 @@ def main() -> None:
     }
     for app, (rate, p95, errors) in medians.items():
         print(f"median {app:<9} {rate:8.1f} requests/s  p95 {p95:5.1f} ms  ({errors} errors)")
+    cpus = {app: [r[3] for r in runs if r[3] is not None] for app, runs in results.items()}
+    if all(cpus.values()):
+        floor_cpu = statistics.median(cpus["floor"])
+        spinecare_cpu = statistics.median(cpus["spinecare"])
+        print(
+            f"median server CPU per request: floor {floor_cpu:.3f} ms, spinecare "
+            f"{spinecare_cpu:.3f} ms (floor / spinecare {floor_cpu / spinecare_cpu:.2f}x)"
+        )
+        if "baseline" in cpus:
+            baseline_cpu = statistics.median(cpus["baseline"])
+            print(
+                f"median server CPU per request: baseline {baseline_cpu:.3f} ms "
+                f"(floor / baseline {floor_cpu / baseline_cpu:.2f}x; spinecare / baseline "
+                f"{spinecare_cpu / baseline_cpu:.2f}x)"
+            )
+    if "baseline" in medians:
+        print(f"baseline / floor: {medians['baseline'][0] / medians['floor'][0]:.2f}x")
     ratio = medians["spinecare"][0] / medians["floor"][0]
     p95 = medians["spinecare"][1]
     print(

@@ -21,28 +21,30 @@ the app's one error envelope, never a 500 and never a card built from guessed da
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.routing import APIRoute
 
 from spinecare.api.cds_state import require_cds_jwt
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
-from spinecare.documents import load_document
+from spinecare.documents import collector_held, load_document
 from spinecare.errors import RecordError
 from spinecare.fhir.prefetch import (
     PREFETCH_TYPES,
     CdsRequestError,
     PrefetchUnavailable,
     build_record,
+    fetch_prefetch,
     json_type,
     kb_templates,
     operation_outcome_text,
     prefetch_templates,
-    resolve_prefetch,
+    sent_prefetch,
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB
@@ -163,10 +165,14 @@ def massage_orders(
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object. Its language (the ``org.spinecare.lang`` extension) is
-    not known before it is read: a body that cannot be read is refused in the language
-    the request's ``Accept-Language`` header prefers, else English."""
-    raw = await request.body()
+    """The request's JSON object (see :func:`_parsed_body`)."""
+    return _parsed_body(await request.body(), request)
+
+
+def _parsed_body(raw: bytes, request: Request) -> dict[str, Any]:
+    """The JSON object of a request's body. Its language (the ``org.spinecare.lang``
+    extension) is not known before it is read: a body that cannot be read is refused in
+    the language the request's ``Accept-Language`` header prefers, else English."""
     lang = _language(request, {})
     if not raw.strip():
         problem = Message("empty request body: a JSON object is expected")
@@ -386,67 +392,119 @@ def _service(service_id: str) -> dict[str, str]:
     return info
 
 
-@router.post(
-    "/cds-services/{service_id}", summary="Call a CDS service", openapi_extra=_REQUEST_BODY
-)
+class _DirectRoute(APIRoute):
+    """A hook call goes straight to its endpoint: the JWT check, then the endpoint, which
+    reads its own body and answers a ready Response. FastAPI's per-request work (solving
+    dependencies, encoding the answer) is skipped; the route, its documentation and the
+    app's error handling stay FastAPI's."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            claims = await require_cds_jwt(request)
+            answer: Response = await endpoint(request.path_params["service_id"], request, claims)
+            return answer
+
+        return handler
+
+
+def _json(content: Any) -> Response:
+    """Plain JSON-ready data as the answer (orjson: FastAPI's encoder is a large share of
+    the time a call takes)."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
-) -> Any:
+) -> Any:  # Any: the OpenAPI entry stays as it was (the answer is a Response)
     from spinecare.api.cds_state import cds_state
     from spinecare.engine.screening import screen_record
     from spinecare.fhir.cards import error_card, screening_cards
 
     info = _service(service_id)
     hook = info["hook"]
-    data = await _json_body(request)
-    # every refusal from here on is said in the request's language
-    setattr(request.state, ERROR_LANGUAGE, _language(request, data))
-    context = _check_request(data, hook)
-    as_of, lang = _options(data)
-    drafts: list[dict[str, Any]] = []
-    if hook in ("order-select", "order-sign"):
-        selections = context.get("selections") if hook == "order-select" else None
-        drafts = massage_orders(context["draftOrders"], selections)
-    patient_id: str = context["patientId"]
-    if hook in ("order-select", "order-sign") and not drafts:
-        return {"cards": []}  # not a massage order: stay silent
+    raw = await request.body()
+    # The request's document, and what is made of it, is read and let go before the
+    # collector runs again, so that it never walks them (documents.collector_held); the
+    # collector runs while the call waits on something else (the EHR's FHIR server, the
+    # database).
+    with ExitStack() as held:
+        held.enter_context(collector_held())
+        data = _parsed_body(raw, request)
+        # every refusal from here on is said in the request's language
+        setattr(request.state, ERROR_LANGUAGE, _language(request, data))
+        context = _check_request(data, hook)
+        as_of, lang = _options(data)
+        drafts: list[dict[str, Any]] = []
+        if hook in ("order-select", "order-sign"):
+            selections = context.get("selections") if hook == "order-select" else None
+            drafts = massage_orders(context["draftOrders"], selections)
+        patient_id: str = context["patientId"]
+        if hook in ("order-select", "order-sign") and not drafts:
+            return _json({"cards": []})  # not a massage order: stay silent
 
-    kb = _kb()
-    settings = cds_state(request.app).settings
-    try:
-        values = await resolve_prefetch(
-            data, context, kb_templates(kb), cds_state(request.app).address_policy
+        kb = _kb()
+        state = cds_state(request.app)
+        try:
+            values, missing = sent_prefetch(data, context, kb_templates(kb))
+            if missing:
+                held.close()
+                values.update(await fetch_prefetch(data, missing, state.address_policy))
+        except PrefetchUnavailable as exc:
+            problem = Message(
+                "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
+            )
+            raise HTTPException(412, problem) from None
+        systems = ehr_systems(data, claims)
+        errors = [
+            operation_outcome_text(key, value)
+            for key, value in values.items()
+            if value is not None and value.get("resourceType") == "OperationOutcome"
+        ]
+        screening = None
+        if not errors:
+            try:
+                record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
+            except RecordError as exc:
+                unreadable = Message(
+                    "prefetch data cannot be read: %(problem)s", problem=exc.message
+                )
+                raise CdsRequestError(translate(unreadable, lang)) from None
+            screening = screen_record(record, kb, as_of, lang)
+            del record
+        del data, context, values
+        if systems and state.db is not None:
+            held.close()  # app_patient_for asks the database, from a thread
+        app_patient = await app_patient_for(request, systems, patient_id)
+        base_url = state.settings.base_url
+        if screening is None:
+            card = error_card(errors, base_url=base_url, app_patient_id=app_patient, lang=lang)
+            return _json({"cards": [card]})
+        answer = _json(
+            {
+                "cards": screening_cards(
+                    screening,
+                    base_url=base_url,
+                    hook=hook,
+                    draft_orders=drafts,
+                    patient_id=patient_id,
+                    app_patient_id=app_patient,
+                )
+            }
         )
-    except PrefetchUnavailable as exc:
-        problem = Message(
-            "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
-        )
-        raise HTTPException(412, problem) from None
-    app_patient = await app_patient_for(request, ehr_systems(data, claims), patient_id)
-    errors = [
-        operation_outcome_text(key, value)
-        for key, value in values.items()
-        if value is not None and value.get("resourceType") == "OperationOutcome"
-    ]
-    if errors:
-        card = error_card(errors, base_url=settings.base_url, app_patient_id=app_patient, lang=lang)
-        return {"cards": [card]}
-    try:
-        record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
-    except RecordError as exc:
-        unreadable = Message("prefetch data cannot be read: %(problem)s", problem=exc.message)
-        raise CdsRequestError(translate(unreadable, lang)) from None
-    screening = screen_record(record, kb, as_of, lang)
-    cards = screening_cards(
-        screening,
-        base_url=settings.base_url,
-        hook=hook,
-        draft_orders=drafts,
-        patient_id=patient_id,
-        app_patient_id=app_patient,
-    )
-    # plain JSON-ready data: skip FastAPI's encoder (a large share of the time budget)
-    return Response(orjson.dumps({"cards": cards}), media_type="application/json")
+        del screening, drafts
+    return answer
+
+
+router.add_api_route(
+    "/cds-services/{service_id}",
+    call_service,
+    methods=["POST"],
+    summary="Call a CDS service",
+    openapi_extra=_REQUEST_BODY,
+    route_class_override=_DirectRoute,
+)
 
 
 @router.post(

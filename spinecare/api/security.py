@@ -198,13 +198,19 @@ class JWTVerifier:
     fetches: int = 0
     _cache: dict[str, _CachedJwks] = field(default_factory=dict)
     _refreshed: dict[str, float] = field(default_factory=dict)
+    _keys: dict[tuple[int, str | None, str], tuple[Mapping[str, Any], Any]] = field(
+        default_factory=dict
+    )
+    """The keys made from JWK Sets, by the set (its identity), ``kid`` and algorithm: a
+    set read again is a new set, whose keys are made again."""
     _lock: asyncio.Lock | None = None
 
     async def verify(self, token: str, audiences: list[str]) -> dict[str, Any]:
         """The verified claims; raises :class:`AuthError`."""
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            # header and claims read once, unverified, to find the issuer and its key
+            parts = jwt.decode_complete(token, options={"verify_signature": False})
+            header, unverified = parts["header"], parts["payload"]
         except jwt.PyJWTError as exc:
             raise AuthError(f"malformed token ({type(exc).__name__})") from None
         alg = header.get("alg")
@@ -317,6 +323,21 @@ class JWTVerifier:
         return data
 
     def _select_key(self, jwks: Mapping[str, Any], kid: Any, alg: str) -> Any:
+        """The key of ``jwks`` for ``kid`` and ``alg``, made once per set."""
+        if kid is not None and not isinstance(kid, str):
+            return self._make_key(jwks, kid, alg)
+        made = (id(jwks), kid, alg)
+        cached = self._keys.get(made)
+        if cached is not None and cached[0] is jwks:
+            return cached[1]
+        key = self._make_key(jwks, kid, alg)
+        if len(self._keys) >= 256:
+            self._keys.clear()  # sets read again leave theirs behind: bounded
+        self._keys[made] = (jwks, key)
+        return key
+
+    @staticmethod
+    def _make_key(jwks: Mapping[str, Any], kid: Any, alg: str) -> Any:
         keys = jwks.get("keys")
         if not isinstance(keys, list):
             raise AuthError("JWK Set without keys")

@@ -26,11 +26,13 @@ __all__ = [
     "CdsRequestError",
     "PrefetchUnavailable",
     "build_record",
+    "fetch_prefetch",
     "json_type",
     "kb_templates",
     "operation_outcome_text",
     "prefetch_templates",
     "resolve_prefetch",
+    "sent_prefetch",
 ]
 
 MAX_PAGES = 20
@@ -260,7 +262,7 @@ async def _fetch_one(
 
 
 async def _fetch_missing(
-    data: dict[str, Any], missing: dict[str, str], policy: AddressPolicy
+    data: Mapping[str, Any], missing: Mapping[str, str], policy: AddressPolicy
 ) -> dict[str, dict[str, Any] | None]:
     server = data.get("fhirServer")
     auth = data.get("fhirAuthorization")
@@ -294,16 +296,11 @@ def _fill(template: str, context: Mapping[str, Any]) -> str:
     return out
 
 
-async def resolve_prefetch(
-    data: dict[str, Any],
-    context: Mapping[str, Any],
-    templates: Mapping[str, str],
-    policy: AddressPolicy | None = None,
-) -> dict[str, dict[str, Any] | None]:
-    """Every prefetch key: the resource sent or fetched, or None (searched, nothing).
-
-    What is fetched from ``fhirServer`` goes only to addresses ``policy`` allows (by
-    default: no loopback, link-local or private address)."""
+def sent_prefetch(
+    data: Mapping[str, Any], context: Mapping[str, Any], templates: Mapping[str, str]
+) -> tuple[dict[str, dict[str, Any] | None], dict[str, str]]:
+    """The prefetch keys the request sent (checked), and the searches of those it did not
+    send (key -> query with the context filled in): what :func:`fetch_prefetch` fetches."""
     prefetch = data.get("prefetch") or {}
     values: dict[str, dict[str, Any] | None] = {}
     missing: dict[str, str] = {}
@@ -315,17 +312,40 @@ async def resolve_prefetch(
         if value is not None:
             _check_prefetch_value(key, value)
         values[key] = value
+    return values, missing
+
+
+async def fetch_prefetch(
+    data: Mapping[str, Any], missing: Mapping[str, str], policy: AddressPolicy | None = None
+) -> dict[str, dict[str, Any] | None]:
+    """The prefetch keys a request did not send, fetched from its ``fhirServer``."""
+    values: dict[str, dict[str, Any] | None] = {}
+    fetched = await _fetch_missing(data, missing, policy or AddressPolicy())
+    for key, value in fetched.items():
+        if value is not None:
+            try:
+                _check_prefetch_value(key, value)
+            except CdsRequestError as exc:
+                raise PrefetchUnavailable(
+                    Message("the FHIR server: %(problem)s", problem=exc.message)
+                ) from None
+        values[key] = value
+    return values
+
+
+async def resolve_prefetch(
+    data: dict[str, Any],
+    context: Mapping[str, Any],
+    templates: Mapping[str, str],
+    policy: AddressPolicy | None = None,
+) -> dict[str, dict[str, Any] | None]:
+    """Every prefetch key: the resource sent or fetched, or None (searched, nothing).
+
+    What is fetched from ``fhirServer`` goes only to addresses ``policy`` allows (by
+    default: no loopback, link-local or private address)."""
+    values, missing = sent_prefetch(data, context, templates)
     if missing:
-        fetched = await _fetch_missing(data, missing, policy or AddressPolicy())
-        for key, value in fetched.items():
-            if value is not None:
-                try:
-                    _check_prefetch_value(key, value)
-                except CdsRequestError as exc:
-                    raise PrefetchUnavailable(
-                        Message("the FHIR server: %(problem)s", problem=exc.message)
-                    ) from None
-            values[key] = value
+        values.update(await fetch_prefetch(data, missing, policy))
     return values
 
 
