@@ -2586,6 +2586,110 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Findings stated outside the problem list: a clinical alert (Flag), a report's conclusion
+# (DiagnosticReport), an assessment's findings (ClinicalImpression): to confirm
+
+
+def flag(text: str, status: str = "active", **extra: Any) -> Resource:
+    return {
+        "resourceType": "Flag",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": text},
+        **extra,
+    }
+
+
+def report(
+    conclusion: str | None = None, *codes: dict[str, str], status: str = "final"
+) -> Resource:
+    res: Resource = {
+        "resourceType": "DiagnosticReport",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-10",
+    }
+    if conclusion is not None:
+        res["conclusion"] = conclusion
+    if codes:
+        res["conclusionCode"] = [{"coding": [c]} for c in codes]
+    return res
+
+
+case(
+    "flag_anticoagulated_alert",
+    "needs_data",
+    "an active Flag (clinical alert) 'Patient on anticoagulants - bleeding risk': what an alert"
+    " says is read, to confirm (blood thinners need clearance once confirmed)",
+    flag("Patient on anticoagulants - bleeding risk", period={"start": "2026-01-01"}),
+)
+case(
+    "flag_russian_warfarin_alert",
+    "needs_data",
+    "an active Flag 'Принимает варфарин' (takes warfarin): to confirm",
+    flag("Принимает варфарин"),
+)
+case(
+    "flag_inactive_alert",
+    "allowed",
+    "an inactive Flag 'On warfarin': no longer in force",
+    flag("On warfarin", status="inactive"),
+)
+case(
+    "flag_period_ended",
+    "allowed",
+    "a Flag 'On warfarin' whose period ended in 2025: no longer in force",
+    flag("On warfarin", period={"start": "2025-01-01", "end": "2025-06-01"}),
+)
+case(
+    "report_conclusion_code_bone_metastases",
+    "needs_data",
+    "a DiagnosticReport with conclusionCode ICD-10 C79.5 (secondary malignant neoplasm of"
+    " bone): a red flag stated in a report, to confirm",
+    report(None, coding(ICD10, "C79.5", "Secondary malignant neoplasm of bone and bone marrow")),
+)
+case(
+    "report_conclusion_snomed_lumbar_fracture",
+    "needs_data",
+    "an MRI report concluding SNOMED 207957008 fracture of lumbar vertebra: to confirm",
+    report(None, coding(SNOMED, "207957008", "Fracture of lumbar vertebra")),
+)
+case(
+    "report_conclusion_text_compression_fracture",
+    "needs_data",
+    "an MRI report whose conclusion reads 'Acute compression fracture of L1 vertebral body':"
+    " to confirm",
+    report("Acute compression fracture of L1 vertebral body"),
+)
+case(
+    "report_conclusion_negated",
+    "allowed",
+    "a report concluding 'No evidence of metastatic disease. Degenerative changes L4-L5.':"
+    " the negation is read",
+    report("No evidence of metastatic disease. Degenerative changes L4-L5."),
+)
+case(
+    "report_cancelled_conclusion",
+    "allowed",
+    "a cancelled report: what it concludes says nothing",
+    report("Multiple vertebral metastases", status="cancelled"),
+)
+case(
+    "clinical_impression_finding_dvt",
+    "needs_data",
+    "a ClinicalImpression whose finding reads 'Deep vein thrombosis left leg': to confirm",
+    {
+        "resourceType": "ClinicalImpression",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "finding": [{"itemCodeableConcept": {"text": "Deep vein thrombosis left leg"}}],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

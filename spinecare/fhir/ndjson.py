@@ -75,6 +75,8 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "DiagnosticReport",
     "QuestionnaireResponse",
     "Encounter",
+    "Flag",
+    "ClinicalImpression",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -91,6 +93,8 @@ PATIENT_FIELD: dict[str, str] = {
     "DiagnosticReport": "subject",
     "QuestionnaireResponse": "subject",
     "Encounter": "subject",
+    "Flag": "subject",
+    "ClinicalImpression": "subject",
 }
 """Where each patient-scoped resource names its patient."""
 

@@ -1233,6 +1233,65 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     )
 
 
+STATED_ELSEWHERE = Message(
+    "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
+)
+_NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
+_STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "Flag": (("period", "start"),),
+    "DiagnosticReport": (
+        ("effectiveDateTime", None),
+        ("effectivePeriod", "start"),
+        ("issued", None),
+    ),
+    "ClinicalImpression": (
+        ("effectiveDateTime", None),
+        ("effectivePeriod", "start"),
+        ("date", None),
+    ),
+}
+
+
+@_guarded
+def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
+    """What a clinical alert (Flag), a report's conclusion (DiagnosticReport
+    ``conclusionCode`` and ``conclusion``) or an assessment's findings (ClinicalImpression
+    ``finding``) say of the patient, read as conditions with certainty unknown (to
+    confirm): a finding recorded there asks a question, never is dropped. An inactive
+    Flag is an inactive condition, one whose period has ended has abated; a cancelled or
+    entered-in-error resource says nothing."""
+    kind = str(res.get("resourceType"))
+    if _status(res) in _NOT_STATED:
+        return []
+    said: list[tuple[tuple[Coding, ...], str | None, str]] = []
+    if kind == "Flag":
+        concept = _concept(res, "code")
+        said.append((_codings(concept, "code"), _text(concept, "code"), ref))
+    elif kind == "DiagnosticReport":
+        said.append((_concepts_codings(res, "conclusionCode"), _str(res, "conclusion"), ref))
+    else:
+        for i, finding in enumerate(_objects(res, "finding")):
+            where = f"finding[{i}].itemCodeableConcept"
+            concept = _obj(finding, "itemCodeableConcept", f"finding[{i}].")
+            said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
+    start = _date_or_none(res, _STATED_DATES[kind])
+    end = _date_or_none(res, (("period", "end"),)) if kind == "Flag" else None
+    clinical = "inactive" if kind == "Flag" and _status(res) == "inactive" else None
+    return [
+        Condition(
+            ref=name,
+            codings=codings,
+            text=text if text and text.strip() else None,
+            clinical_status=clinical,
+            onset=start,
+            abatement=end,
+            confirm=STATED_ELSEWHERE,
+        )
+        for codings, text, name in said
+        if codings or (text and text.strip())
+    ]
+
+
 @_guarded
 def order_from_fhir(res: Resource, ref: str) -> Order:
     """ServiceRequest: codes, status, intent, authored date."""
@@ -1321,11 +1380,19 @@ def _may_record_finding(res: Resource) -> bool:
 
 
 _SALVAGE_KEYS = ("code", "medicationCodeableConcept", "medicationReference")
+_SALVAGE_DEFAULT = tuple((key, key) for key in _SALVAGE_KEYS)
+# (field, read as): a report's conclusion, not the kind of report it is; an assessment's
+# findings
+_SALVAGE_FIELDS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "DiagnosticReport": (("conclusionCode", None), ("conclusion", "text")),
+    "ClinicalImpression": (("finding", None),),
+}
 
 
 def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Procedure | None:
-    """What can still be read of a Condition, a drug or a Procedure set aside for its shape:
-    the codes and words under its code, as an entry of no known system, to be confirmed
+    """What can still be read of a Condition, a drug, a Procedure, an alert, a report's
+    conclusion or an assessment's findings (:func:`statements_from_fhir`) set aside for its
+    shape: the codes and words under its code, as an entry of no known system, to be confirmed
     (a code's shape, or the words, name the KB concept with certainty unknown). Its statuses
     and dates are not trusted: the entry counts as current."""
     codes: list[Coding] = []
@@ -1346,13 +1413,14 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
         elif isinstance(node, int) and not isinstance(node, bool) and key == "code":
             codes.append(Coding("unknown", str(node)))
 
-    for key in _SALVAGE_KEYS:
-        walk(res.get(key), key)
+    for field, key in _SALVAGE_FIELDS.get(kind, _SALVAGE_DEFAULT):
+        walk(res.get(field), key)
     if not codes and not words:
         return None
     text = "; ".join(dict.fromkeys(words)) or None
-    if kind == "Condition":
-        return Condition(ref=ref, codings=tuple(codes), text=text)
+    if kind == "Condition" or kind in _STATED_DATES:
+        confirm = STATED_ELSEWHERE if kind in _STATED_DATES else None
+        return Condition(ref=ref, codings=tuple(codes), text=text, confirm=confirm)
     if kind in (
         "MedicationRequest",
         "MedicationStatement",
@@ -1402,6 +1470,8 @@ class RecordBuilder:
             "ServiceRequest": self._order,
             "FamilyMemberHistory": self._family_member_history,
             "Encounter": self._encounter,
+            "Flag": self._statements,
+            "ClinicalImpression": self._statements,
         }
 
     def add(self, resource: Resource, full_url: str | None = None) -> None:
@@ -1614,9 +1684,15 @@ class RecordBuilder:
         self._observations.extend(observations)
         self._ignored.extend(ignored)
 
+    def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
+        self._conditions.extend(statements_from_fhir(res, ref))
+
     def _diagnostic_report(self, res: Resource, ref: str, full_url: str | None) -> None:
         """Observations a report holds in ``contained`` (those it names by reference
-        are read where they stand in the Bundle)."""
+        are read where they stand in the Bundle); its conclusion (see
+        :func:`statements_from_fhir`)."""
+        if "conclusionCode" in res or "conclusion" in res:
+            self._statements(res, ref, full_url)
         for index, item in enumerate(_objects(res, "contained")):
             if item.get("resourceType") == "Observation":
                 local = item.get("id")
