@@ -2690,6 +2690,65 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Vital signs coded in SNOMED CT (UK, IPS) or by position
+
+
+def snomed_bp(systolic: float, diastolic: float) -> Resource:
+    def part(code: str, display: str, value: float) -> dict[str, Any]:
+        return {
+            "code": {"coding": [coding(SNOMED, code, display)]},
+            "valueQuantity": {"value": value, "unit": "mm Hg"},
+        }
+
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [coding(SNOMED, "75367002", "Blood pressure")]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": DAY,
+        "component": [
+            part("271649006", "Systolic blood pressure", systolic),
+            part("271650006", "Diastolic blood pressure", diastolic),
+        ],
+    }
+
+
+case(
+    "bp_snomed_panel_high",
+    "defer",
+    "blood pressure 185/115 'mm Hg' today coded in SNOMED CT (75367002 with components"
+    " 271649006 and 271650006): significant hypertension",
+    snomed_bp(185, 115),
+    without={"bp"},
+)
+case(
+    "bp_snomed_panel_normal",
+    "allowed",
+    "blood pressure 120/80 today coded in SNOMED CT: the blood pressure is measured",
+    snomed_bp(120, 80),
+    without={"bp"},
+)
+case(
+    "temperature_snomed_fever",
+    "defer",
+    "body temperature 38.4 Cel today coded SNOMED CT 386725007: fever",
+    {
+        **observation("8310-5", 38.4, "Cel"),
+        "code": {"coding": [coding(SNOMED, "386725007", "Body temperature")]},
+    },
+    without={"temperature"},
+)
+case(
+    "bp_diastolic_sitting_high",
+    "defer",
+    "systolic 150 (8480-6) and diastolic sitting 112 (LOINC 8453-3) today: diastolic >= 110",
+    observation("8480-6", 150, "mm[Hg]"),
+    observation("8453-3", 112, "mm[Hg]"),
+    without={"bp"},
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
