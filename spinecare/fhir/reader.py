@@ -80,7 +80,9 @@ Resolver = Callable[[str], Resource | None]
 BUNDLE_TYPES = frozenset(
     {"collection", "transaction", "searchset", "batch", "document", "message", "history"}
 )
-SEARCH_MODES_USED = frozenset({"match", "include"})
+SEARCH_OUTCOME = "outcome"
+"""The search mode of an entry about the search, not the patient (an OperationOutcome);
+any other entry is read (``match``, ``include``, or a mode written otherwise: ``Match``)."""
 
 # Statuses under which an Observation is not a measurement.
 OBSERVATION_VOID = frozenset({"cancelled", "entered-in-error"})
@@ -1764,8 +1766,8 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
             )
         search = entry.get("search")
         mode = search.get("mode") if isinstance(search, dict) else None
-        if mode is not None and (not isinstance(mode, str) or mode not in SEARCH_MODES_USED):
-            continue  # 'outcome': an OperationOutcome about the search, not patient data
+        if isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME:
+            continue
         full_url = entry.get("fullUrl")
         if full_url is not None and not isinstance(full_url, str):
             raise RecordError(
@@ -1871,7 +1873,7 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
         search = entry.get("search")
         if search is not None:
             mode = search.get("mode") if isinstance(search, dict) else None
-            if mode is not None and (not isinstance(mode, str) or mode not in SEARCH_MODES_USED):
+            if isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME:
                 continue
         full_url = entry.get("fullUrl")
         if full_url is not None and type(full_url) is not str:
