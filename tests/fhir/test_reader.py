@@ -480,7 +480,6 @@ def test_searchset_uses_match_and_include_entries_and_skips_outcome() -> None:
     ]
 
 
-
 def test_searchset_entry_with_a_mode_written_otherwise_is_read_never_dropped() -> None:
     # "Match" (or a mode of another shape) is still a result: only 'outcome' is skipped
     condition = example("Condition-f201.json")
@@ -497,6 +496,7 @@ def test_searchset_entry_with_a_mode_written_otherwise_is_read_never_dropped() -
     record = read_bundle(bundle, MEASURES)
     assert record.patient.id == "example"
     assert [c.ref for c in record.conditions] == ["Condition/f201"]
+
 
 def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
     newest = example("Condition-f201.json")  # resolved
