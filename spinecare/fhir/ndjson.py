@@ -77,6 +77,7 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Encounter",
     "Flag",
     "ClinicalImpression",
+    "List",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -95,6 +96,7 @@ PATIENT_FIELD: dict[str, str] = {
     "Encounter": "subject",
     "Flag": "subject",
     "ClinicalImpression": "subject",
+    "List": "subject",
 }
 """Where each patient-scoped resource names its patient."""
 

@@ -1474,6 +1474,7 @@ class RecordBuilder:
             "Encounter": self._encounter,
             "Flag": self._statements,
             "ClinicalImpression": self._statements,
+            "List": self._list,
         }
 
     def add(self, resource: Resource, full_url: str | None = None) -> None:
@@ -1685,6 +1686,22 @@ class RecordBuilder:
         self._answers.extend(answers)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
+
+    def _list(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """A List (a problem or medication list) whose entries are resources it holds in
+        ``contained``: each is read as if it stood in the Bundle (entries it names by
+        reference are read where they stand). An entry marked deleted is not."""
+        if _voided(res) or "contained" not in res:
+            return
+        named: set[str] = set()
+        for index, entry in enumerate(_objects(res, "entry")):
+            item = _obj(entry, "item", f"entry[{index}].")
+            target = _str(item, "reference", f"entry[{index}].item.") if item else None
+            if target and target.startswith("#") and entry.get("deleted") is not True:
+                named.add(target[1:])
+        for item in _objects(res, "contained"):
+            if item.get("id") in named and item.get("resourceType") != "Patient":
+                self.add(item)
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
