@@ -48,6 +48,15 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _without_umlauts(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """German words as records without umlauts write them ("Wirbelsaeule" for
+    "Wirbelsäule"): a synonym is also found so."""
+    return tuple(t.translate(_UMLAUTS) for t in tokens)
+
+
 def _same_word(written: str, known: str) -> bool:
     if written == known:
         return True
@@ -139,10 +148,11 @@ class TextMatcher:
             tokens = tuple(words(phrase))
             if not tokens:
                 continue
-            entry = (tokens, concept, group)
-            self._by_first[tokens[0]].append(entry)
-            if len(tokens[0]) >= STEM_FROM:
-                self._stems[tokens[0][:3]].append(entry)
+            for form in dict.fromkeys((tokens, _without_umlauts(tokens))):
+                entry = (form, concept, group)
+                self._by_first[form[0]].append(entry)
+                if len(form[0]) >= STEM_FROM:
+                    self._stems[form[0][:3]].append(entry)
         self._cache: dict[str, list[Mention]] = {}
         self.cues = Cues(
             negation=_phrases(negation),
