@@ -2749,6 +2749,100 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Problem and medication lists sent as a List resource holding its entries in `contained`
+
+
+def contained_list(code: str, display: str, *items: Resource, deleted: bool = False) -> Resource:
+    held = [dict(item, id=f"item{i}") for i, item in enumerate(items)]
+    entries: list[dict[str, Any]] = [{"item": {"reference": f"#{i['id']}"}} for i in held]
+    if deleted:
+        for entry in entries:
+            entry["deleted"] = True
+    return {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "code": {"coding": [coding(LOINC, code, display)]},
+        "subject": {"reference": "Patient/p1"},
+        "contained": held,
+        "entry": entries,
+    }
+
+
+case(
+    "list_problem_list_contained_heart_failure",
+    "contraindicated",
+    "a problem list (List, LOINC 11450-4) holding an active Condition I50.0 heart failure in"
+    " contained: read as a Condition",
+    contained_list("11450-4", "Problem list", condition(ICD10, "I50.0", "Heart failure")),
+)
+case(
+    "list_medication_list_contained_warfarin",
+    "needs_clearance",
+    "a medication list (List, LOINC 10160-0) holding an active MedicationStatement of warfarin"
+    " (RxNorm 11289) in contained: a blood thinner",
+    contained_list(
+        "10160-0",
+        "History of Medication use Narrative",
+        medication("MedicationStatement", RXNORM, "11289", "warfarin"),
+    ),
+)
+case(
+    "list_entry_deleted",
+    "allowed",
+    "a problem list whose only entry, a contained heart failure, is marked deleted",
+    contained_list(
+        "11450-4", "Problem list", condition(ICD10, "I50.0", "Heart failure"), deleted=True
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Procedures under a national classification the KB does not hold, named by its title
+
+
+def ops_procedure(code: str, display: str, performed: str) -> Resource:
+    return {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [coding("http://fhir.de/CodeSystem/bfarm/ops", code, display)]},
+        "performedDateTime": performed,
+    }
+
+
+case(
+    "procedure_ops_disc_excision_german",
+    "needs_data",
+    "OPS 5-831.0 'Exzision von erkranktem Bandscheibengewebe' (German disc excision) last"
+    " month: recent spinal surgery found in the title, confirm",
+    ops_procedure("5-831.0", "Exzision von erkranktem Bandscheibengewebe", "2026-10-01"),
+)
+case(
+    "procedure_ops_spine_operation_old",
+    "allowed",
+    "OPS 5-839 'Andere Operationen an der Wirbelsäule' in 2019: not recent",
+    ops_procedure("5-839.x", "Andere Operationen an der Wirbelsäule", "2019-03-01"),
+)
+
+case(
+    "text_german_without_umlauts_cancer",
+    "needs_data",
+    "a condition coded locally, text 'Boesartige Neubildung der Brustdruese' (German written"
+    " without umlauts, as ASCII feeds send it): cancer found in text, confirm",
+    condition(
+        "http://praxis.example.de/diagnosen", "D-17", text="Boesartige Neubildung der Brustdruese"
+    ),
+)
+case(
+    "text_german_without_umlauts_spinal_cord_compression",
+    "needs_data",
+    "text 'Rueckenmarkskompression Th12' with no code: a red flag found in text, confirm",
+    condition(text="Rueckenmarkskompression Th12"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
