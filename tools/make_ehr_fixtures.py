@@ -2843,6 +2843,27 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Canonical code systems written with https
+
+
+case(
+    "snomed_https_system_heart_failure",
+    "contraindicated",
+    "SNOMED 84114007 heart failure under 'https://snomed.info/sct' (https for the canonical"
+    " http URI): the same code system",
+    condition("https://snomed.info/sct", "84114007", "Heart failure"),
+)
+case(
+    "rxnorm_https_system_warfarin",
+    "needs_clearance",
+    "warfarin (RxNorm 11289) under 'https://www.nlm.nih.gov/research/umls/rxnorm': a blood thinner",
+    medication(
+        "MedicationStatement", "https://www.nlm.nih.gov/research/umls/rxnorm", "11289", "warfarin"
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
