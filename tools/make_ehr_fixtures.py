@@ -2864,6 +2864,33 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Drug names joined by a hyphen to a salt or a maker's name (German generics)
+
+
+case(
+    "medication_text_german_heparin_natrium",
+    "needs_data",
+    "an active drug with text 'Heparin-Natrium 5000 I.E.' only (the German salt name joined"
+    " by a hyphen): heparin found in text, confirm",
+    medication("MedicationStatement", text="Heparin-Natrium 5000 I.E."),
+)
+case(
+    "medication_text_generic_with_maker_suffix",
+    "needs_data",
+    "an active drug with text 'Apixaban-ratiopharm 5 mg' only (a generic named with its"
+    " maker): apixaban found in text, confirm",
+    medication("MedicationStatement", text="Apixaban-ratiopharm 5 mg"),
+)
+case(
+    "medication_text_hyphenated_ordinary_drug",
+    "allowed",
+    "an active drug with text 'Metoprolol-ratiopharm 47.5 mg' only: a named drug that is no"
+    " blood thinner",
+    medication("MedicationStatement", text="Metoprolol-ratiopharm 47.5 mg"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
