@@ -1295,6 +1295,27 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
 
 
 @_guarded
+def list_entries(res: Resource, ref: str) -> list[Resource]:
+    """The resources a List (a problem or medication list) holds in ``contained`` and
+    names as its entries (``entry.item`` ``#id``), to be read as if they stood in the
+    Bundle (entries it names by reference are read where they stand). An entry marked
+    deleted is not; a contained Patient never is."""
+    if _voided(res) or "contained" not in res:
+        return []
+    named: set[str] = set()
+    for index, entry in enumerate(_objects(res, "entry")):
+        item = _obj(entry, "item", f"entry[{index}].")
+        target = _str(item, "reference", f"entry[{index}].item.") if item else None
+        if target and target.startswith("#") and entry.get("deleted") is not True:
+            named.add(target[1:])
+    return [
+        item
+        for item in _objects(res, "contained")
+        if item.get("id") in named and item.get("resourceType") != "Patient"
+    ]
+
+
+@_guarded
 def order_from_fhir(res: Resource, ref: str) -> Order:
     """ServiceRequest: codes, status, intent, authored date."""
     return Order(
@@ -1388,6 +1409,7 @@ _SALVAGE_DEFAULT = tuple((key, key) for key in _SALVAGE_KEYS)
 _SALVAGE_FIELDS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "DiagnosticReport": (("conclusionCode", None), ("conclusion", "text")),
     "ClinicalImpression": (("finding", None),),
+    "Encounter": (("reasonCode", "text"), ("diagnosis", "text")),
 }
 
 
@@ -1420,7 +1442,7 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
     if not codes and not words:
         return None
     text = "; ".join(dict.fromkeys(words)) or None
-    if kind == "Condition" or kind in _STATED_DATES:
+    if kind in ("Condition", "Encounter") or kind in _STATED_DATES:
         confirm = STATED_ELSEWHERE if kind in _STATED_DATES else None
         return Condition(ref=ref, codings=tuple(codes), text=text, confirm=confirm)
     if kind in (
@@ -1514,6 +1536,8 @@ class RecordBuilder:
             # the whole patient is refused; what can still be read of it (its words, its
             # codes) is kept, to be confirmed (see _salvage).
             self._set_aside(resource, kind, ref, err.message)
+        except _Bad as bad:  # a field a handler reads itself (Encounter, DiagnosticReport)
+            self._set_aside(resource, kind, ref, located(ref, bad.args[0]))
 
     def _set_aside(self, res: Resource, kind: str, ref: str, detail: str) -> None:
         # the reason as a clinician reads it; the shape at fault, which names FHIR's
@@ -1688,20 +1712,8 @@ class RecordBuilder:
         self._ignored.extend(ignored)
 
     def _list(self, res: Resource, ref: str, full_url: str | None) -> None:
-        """A List (a problem or medication list) whose entries are resources it holds in
-        ``contained``: each is read as if it stood in the Bundle (entries it names by
-        reference are read where they stand). An entry marked deleted is not."""
-        if _voided(res) or "contained" not in res:
-            return
-        named: set[str] = set()
-        for index, entry in enumerate(_objects(res, "entry")):
-            item = _obj(entry, "item", f"entry[{index}].")
-            target = _str(item, "reference", f"entry[{index}].item.") if item else None
-            if target and target.startswith("#") and entry.get("deleted") is not True:
-                named.add(target[1:])
-        for item in _objects(res, "contained"):
-            if item.get("id") in named and item.get("resourceType") != "Patient":
-                self.add(item)
+        for item in list_entries(res, ref):
+            self.add(item)
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
