@@ -2891,6 +2891,38 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Odd shapes in resources read field by field: the resource set aside, its words kept
+
+
+case(
+    "odd_encounter_reason_as_string",
+    "needs_data",
+    "an Encounter whose reasonCode is a bare string 'Metastatic cancer' (not a list): the"
+    " Encounter is set aside (the patient is still screened) and its words read, to confirm",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-18"},
+        "reasonCode": "Metastatic cancer",
+    },
+)
+case(
+    "odd_list_entry_as_string",
+    "allowed",
+    "a List whose entry is a bare string: the List is set aside, the patient still screened",
+    {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "subject": {"reference": "Patient/p1"},
+        "entry": ["Problem list"],
+        "contained": [{"resourceType": "Basic", "id": "x"}],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
