@@ -1432,7 +1432,8 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
         elif isinstance(node, str) and node.strip():
             if key == "code":
                 codes.append(Coding("unknown", node.strip()))
-            elif key in ("text", "display"):
+            # words written where a code stands ("code": ["Heart failure"]) are words too
+            if key in ("text", "display") or (key == "code" and " " in node.strip()):
                 words.append(node.strip())
         elif isinstance(node, int) and not isinstance(node, bool) and key == "code":
             codes.append(Coding("unknown", str(node)))
