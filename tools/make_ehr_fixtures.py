@@ -2922,6 +2922,18 @@ case(
     },
 )
 
+case(
+    "odd_condition_code_list_of_words",
+    "needs_data",
+    "a Condition whose code is a list of bare strings ['Metastatic breast cancer']: set aside,"
+    " its words read, to confirm",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "code": ["Metastatic breast cancer"],
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
