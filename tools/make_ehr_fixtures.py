@@ -2586,6 +2586,355 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Findings stated outside the problem list: a clinical alert (Flag), a report's conclusion
+# (DiagnosticReport), an assessment's findings (ClinicalImpression): to confirm
+
+
+def flag(text: str, status: str = "active", **extra: Any) -> Resource:
+    return {
+        "resourceType": "Flag",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": text},
+        **extra,
+    }
+
+
+def report(
+    conclusion: str | None = None, *codes: dict[str, str], status: str = "final"
+) -> Resource:
+    res: Resource = {
+        "resourceType": "DiagnosticReport",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-10",
+    }
+    if conclusion is not None:
+        res["conclusion"] = conclusion
+    if codes:
+        res["conclusionCode"] = [{"coding": [c]} for c in codes]
+    return res
+
+
+case(
+    "flag_anticoagulated_alert",
+    "needs_data",
+    "an active Flag (clinical alert) 'Patient on anticoagulants - bleeding risk': what an alert"
+    " says is read, to confirm (blood thinners need clearance once confirmed)",
+    flag("Patient on anticoagulants - bleeding risk", period={"start": "2026-01-01"}),
+)
+case(
+    "flag_russian_warfarin_alert",
+    "needs_data",
+    "an active Flag 'Принимает варфарин' (takes warfarin): to confirm",
+    flag("Принимает варфарин"),
+)
+case(
+    "flag_inactive_alert",
+    "allowed",
+    "an inactive Flag 'On warfarin': no longer in force",
+    flag("On warfarin", status="inactive"),
+)
+case(
+    "flag_period_ended",
+    "allowed",
+    "a Flag 'On warfarin' whose period ended in 2025: no longer in force",
+    flag("On warfarin", period={"start": "2025-01-01", "end": "2025-06-01"}),
+)
+case(
+    "report_conclusion_code_bone_metastases",
+    "needs_data",
+    "a DiagnosticReport with conclusionCode ICD-10 C79.5 (secondary malignant neoplasm of"
+    " bone): a red flag stated in a report, to confirm",
+    report(None, coding(ICD10, "C79.5", "Secondary malignant neoplasm of bone and bone marrow")),
+)
+case(
+    "report_conclusion_snomed_lumbar_fracture",
+    "needs_data",
+    "an MRI report concluding SNOMED 207957008 fracture of lumbar vertebra: to confirm",
+    report(None, coding(SNOMED, "207957008", "Fracture of lumbar vertebra")),
+)
+case(
+    "report_conclusion_text_compression_fracture",
+    "needs_data",
+    "an MRI report whose conclusion reads 'Acute compression fracture of L1 vertebral body':"
+    " to confirm",
+    report("Acute compression fracture of L1 vertebral body"),
+)
+case(
+    "report_conclusion_negated",
+    "allowed",
+    "a report concluding 'No evidence of metastatic disease. Degenerative changes L4-L5.':"
+    " the negation is read",
+    report("No evidence of metastatic disease. Degenerative changes L4-L5."),
+)
+case(
+    "report_cancelled_conclusion",
+    "allowed",
+    "a cancelled report: what it concludes says nothing",
+    report("Multiple vertebral metastases", status="cancelled"),
+)
+case(
+    "clinical_impression_finding_dvt",
+    "needs_data",
+    "a ClinicalImpression whose finding reads 'Deep vein thrombosis left leg': to confirm",
+    {
+        "resourceType": "ClinicalImpression",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "finding": [{"itemCodeableConcept": {"text": "Deep vein thrombosis left leg"}}],
+    },
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Vital signs coded in SNOMED CT (UK, IPS) or by position
+
+
+def snomed_bp(systolic: float, diastolic: float) -> Resource:
+    def part(code: str, display: str, value: float) -> dict[str, Any]:
+        return {
+            "code": {"coding": [coding(SNOMED, code, display)]},
+            "valueQuantity": {"value": value, "unit": "mm Hg"},
+        }
+
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [coding(SNOMED, "75367002", "Blood pressure")]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": DAY,
+        "component": [
+            part("271649006", "Systolic blood pressure", systolic),
+            part("271650006", "Diastolic blood pressure", diastolic),
+        ],
+    }
+
+
+case(
+    "bp_snomed_panel_high",
+    "defer",
+    "blood pressure 185/115 'mm Hg' today coded in SNOMED CT (75367002 with components"
+    " 271649006 and 271650006): significant hypertension",
+    snomed_bp(185, 115),
+    without={"bp"},
+)
+case(
+    "bp_snomed_panel_normal",
+    "allowed",
+    "blood pressure 120/80 today coded in SNOMED CT: the blood pressure is measured",
+    snomed_bp(120, 80),
+    without={"bp"},
+)
+case(
+    "temperature_snomed_fever",
+    "defer",
+    "body temperature 38.4 Cel today coded SNOMED CT 386725007: fever",
+    {
+        **observation("8310-5", 38.4, "Cel"),
+        "code": {"coding": [coding(SNOMED, "386725007", "Body temperature")]},
+    },
+    without={"temperature"},
+)
+case(
+    "bp_diastolic_sitting_high",
+    "defer",
+    "systolic 150 (8480-6) and diastolic sitting 112 (LOINC 8453-3) today: diastolic >= 110",
+    observation("8480-6", 150, "mm[Hg]"),
+    observation("8453-3", 112, "mm[Hg]"),
+    without={"bp"},
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Problem and medication lists sent as a List resource holding its entries in `contained`
+
+
+def contained_list(code: str, display: str, *items: Resource, deleted: bool = False) -> Resource:
+    held = [dict(item, id=f"item{i}") for i, item in enumerate(items)]
+    entries: list[dict[str, Any]] = [{"item": {"reference": f"#{i['id']}"}} for i in held]
+    if deleted:
+        for entry in entries:
+            entry["deleted"] = True
+    return {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "code": {"coding": [coding(LOINC, code, display)]},
+        "subject": {"reference": "Patient/p1"},
+        "contained": held,
+        "entry": entries,
+    }
+
+
+case(
+    "list_problem_list_contained_heart_failure",
+    "contraindicated",
+    "a problem list (List, LOINC 11450-4) holding an active Condition I50.0 heart failure in"
+    " contained: read as a Condition",
+    contained_list("11450-4", "Problem list", condition(ICD10, "I50.0", "Heart failure")),
+)
+case(
+    "list_medication_list_contained_warfarin",
+    "needs_clearance",
+    "a medication list (List, LOINC 10160-0) holding an active MedicationStatement of warfarin"
+    " (RxNorm 11289) in contained: a blood thinner",
+    contained_list(
+        "10160-0",
+        "History of Medication use Narrative",
+        medication("MedicationStatement", RXNORM, "11289", "warfarin"),
+    ),
+)
+case(
+    "list_entry_deleted",
+    "allowed",
+    "a problem list whose only entry, a contained heart failure, is marked deleted",
+    contained_list(
+        "11450-4", "Problem list", condition(ICD10, "I50.0", "Heart failure"), deleted=True
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Procedures under a national classification the KB does not hold, named by its title
+
+
+def ops_procedure(code: str, display: str, performed: str) -> Resource:
+    return {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [coding("http://fhir.de/CodeSystem/bfarm/ops", code, display)]},
+        "performedDateTime": performed,
+    }
+
+
+case(
+    "procedure_ops_disc_excision_german",
+    "needs_data",
+    "OPS 5-831.0 'Exzision von erkranktem Bandscheibengewebe' (German disc excision) last"
+    " month: recent spinal surgery found in the title, confirm",
+    ops_procedure("5-831.0", "Exzision von erkranktem Bandscheibengewebe", "2026-10-01"),
+)
+case(
+    "procedure_ops_spine_operation_old",
+    "allowed",
+    "OPS 5-839 'Andere Operationen an der Wirbelsäule' in 2019: not recent",
+    ops_procedure("5-839.x", "Andere Operationen an der Wirbelsäule", "2019-03-01"),
+)
+
+case(
+    "text_german_without_umlauts_cancer",
+    "needs_data",
+    "a condition coded locally, text 'Boesartige Neubildung der Brustdruese' (German written"
+    " without umlauts, as ASCII feeds send it): cancer found in text, confirm",
+    condition(
+        "http://praxis.example.de/diagnosen", "D-17", text="Boesartige Neubildung der Brustdruese"
+    ),
+)
+case(
+    "text_german_without_umlauts_spinal_cord_compression",
+    "needs_data",
+    "text 'Rueckenmarkskompression Th12' with no code: a red flag found in text, confirm",
+    condition(text="Rueckenmarkskompression Th12"),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Canonical code systems written with https
+
+
+case(
+    "snomed_https_system_heart_failure",
+    "contraindicated",
+    "SNOMED 84114007 heart failure under 'https://snomed.info/sct' (https for the canonical"
+    " http URI): the same code system",
+    condition("https://snomed.info/sct", "84114007", "Heart failure"),
+)
+case(
+    "rxnorm_https_system_warfarin",
+    "needs_clearance",
+    "warfarin (RxNorm 11289) under 'https://www.nlm.nih.gov/research/umls/rxnorm': a blood thinner",
+    medication(
+        "MedicationStatement", "https://www.nlm.nih.gov/research/umls/rxnorm", "11289", "warfarin"
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Drug names joined by a hyphen to a salt or a maker's name (German generics)
+
+
+case(
+    "medication_text_german_heparin_natrium",
+    "needs_data",
+    "an active drug with text 'Heparin-Natrium 5000 I.E.' only (the German salt name joined"
+    " by a hyphen): heparin found in text, confirm",
+    medication("MedicationStatement", text="Heparin-Natrium 5000 I.E."),
+)
+case(
+    "medication_text_generic_with_maker_suffix",
+    "needs_data",
+    "an active drug with text 'Apixaban-ratiopharm 5 mg' only (a generic named with its"
+    " maker): apixaban found in text, confirm",
+    medication("MedicationStatement", text="Apixaban-ratiopharm 5 mg"),
+)
+case(
+    "medication_text_hyphenated_ordinary_drug",
+    "allowed",
+    "an active drug with text 'Metoprolol-ratiopharm 47.5 mg' only: a named drug that is no"
+    " blood thinner",
+    medication("MedicationStatement", text="Metoprolol-ratiopharm 47.5 mg"),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Odd shapes in resources read field by field: the resource set aside, its words kept
+
+
+case(
+    "odd_encounter_reason_as_string",
+    "needs_data",
+    "an Encounter whose reasonCode is a bare string 'Metastatic cancer' (not a list): the"
+    " Encounter is set aside (the patient is still screened) and its words read, to confirm",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-18"},
+        "reasonCode": "Metastatic cancer",
+    },
+)
+case(
+    "odd_list_entry_as_string",
+    "allowed",
+    "a List whose entry is a bare string: the List is set aside, the patient still screened",
+    {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "subject": {"reference": "Patient/p1"},
+        "entry": ["Problem list"],
+        "contained": [{"resourceType": "Basic", "id": "x"}],
+    },
+)
+
+case(
+    "odd_condition_code_list_of_words",
+    "needs_data",
+    "a Condition whose code is a list of bare strings ['Metastatic breast cancer']: set aside,"
+    " its words read, to confirm",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "code": ["Metastatic breast cancer"],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

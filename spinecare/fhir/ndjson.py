@@ -75,6 +75,9 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "DiagnosticReport",
     "QuestionnaireResponse",
     "Encounter",
+    "Flag",
+    "ClinicalImpression",
+    "List",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -91,6 +94,9 @@ PATIENT_FIELD: dict[str, str] = {
     "DiagnosticReport": "subject",
     "QuestionnaireResponse": "subject",
     "Encounter": "subject",
+    "Flag": "subject",
+    "ClinicalImpression": "subject",
+    "List": "subject",
 }
 """Where each patient-scoped resource names its patient."""
 

@@ -80,7 +80,9 @@ Resolver = Callable[[str], Resource | None]
 BUNDLE_TYPES = frozenset(
     {"collection", "transaction", "searchset", "batch", "document", "message", "history"}
 )
-SEARCH_MODES_USED = frozenset({"match", "include"})
+SEARCH_OUTCOME = "outcome"
+"""The search mode of an entry about the search, not the patient (an OperationOutcome);
+any other entry is read (``match``, ``include``, or a mode written otherwise: ``Match``)."""
 
 # Statuses under which an Observation is not a measurement.
 OBSERVATION_VOID = frozenset({"cancelled", "entered-in-error"})
@@ -1233,6 +1235,86 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     )
 
 
+STATED_ELSEWHERE = Message(
+    "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
+)
+_NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
+_STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "Flag": (("period", "start"),),
+    "DiagnosticReport": (
+        ("effectiveDateTime", None),
+        ("effectivePeriod", "start"),
+        ("issued", None),
+    ),
+    "ClinicalImpression": (
+        ("effectiveDateTime", None),
+        ("effectivePeriod", "start"),
+        ("date", None),
+    ),
+}
+
+
+@_guarded
+def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
+    """What a clinical alert (Flag), a report's conclusion (DiagnosticReport
+    ``conclusionCode`` and ``conclusion``) or an assessment's findings (ClinicalImpression
+    ``finding``) say of the patient, read as conditions with certainty unknown (to
+    confirm): a finding recorded there asks a question, never is dropped. An inactive
+    Flag is an inactive condition, one whose period has ended has abated; a cancelled or
+    entered-in-error resource says nothing."""
+    kind = str(res.get("resourceType"))
+    if _status(res) in _NOT_STATED:
+        return []
+    said: list[tuple[tuple[Coding, ...], str | None, str]] = []
+    if kind == "Flag":
+        concept = _concept(res, "code")
+        said.append((_codings(concept, "code"), _text(concept, "code"), ref))
+    elif kind == "DiagnosticReport":
+        said.append((_concepts_codings(res, "conclusionCode"), _str(res, "conclusion"), ref))
+    else:
+        for i, finding in enumerate(_objects(res, "finding")):
+            where = f"finding[{i}].itemCodeableConcept"
+            concept = _obj(finding, "itemCodeableConcept", f"finding[{i}].")
+            said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
+    start = _date_or_none(res, _STATED_DATES[kind])
+    end = _date_or_none(res, (("period", "end"),)) if kind == "Flag" else None
+    clinical = "inactive" if kind == "Flag" and _status(res) == "inactive" else None
+    return [
+        Condition(
+            ref=name,
+            codings=codings,
+            text=text if text and text.strip() else None,
+            clinical_status=clinical,
+            onset=start,
+            abatement=end,
+            confirm=STATED_ELSEWHERE,
+        )
+        for codings, text, name in said
+        if codings or (text and text.strip())
+    ]
+
+
+@_guarded
+def list_entries(res: Resource, ref: str) -> list[Resource]:
+    """The resources a List (a problem or medication list) holds in ``contained`` and
+    names as its entries (``entry.item`` ``#id``), to be read as if they stood in the
+    Bundle (entries it names by reference are read where they stand). An entry marked
+    deleted is not; a contained Patient never is."""
+    if _voided(res) or "contained" not in res:
+        return []
+    named: set[str] = set()
+    for index, entry in enumerate(_objects(res, "entry")):
+        item = _obj(entry, "item", f"entry[{index}].")
+        target = _str(item, "reference", f"entry[{index}].item.") if item else None
+        if target and target.startswith("#") and entry.get("deleted") is not True:
+            named.add(target[1:])
+    return [
+        item
+        for item in _objects(res, "contained")
+        if item.get("id") in named and item.get("resourceType") != "Patient"
+    ]
+
+
 @_guarded
 def order_from_fhir(res: Resource, ref: str) -> Order:
     """ServiceRequest: codes, status, intent, authored date."""
@@ -1321,11 +1403,20 @@ def _may_record_finding(res: Resource) -> bool:
 
 
 _SALVAGE_KEYS = ("code", "medicationCodeableConcept", "medicationReference")
+_SALVAGE_DEFAULT = tuple((key, key) for key in _SALVAGE_KEYS)
+# (field, read as): a report's conclusion, not the kind of report it is; an assessment's
+# findings
+_SALVAGE_FIELDS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "DiagnosticReport": (("conclusionCode", None), ("conclusion", "text")),
+    "ClinicalImpression": (("finding", None),),
+    "Encounter": (("reasonCode", "text"), ("diagnosis", "text")),
+}
 
 
 def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Procedure | None:
-    """What can still be read of a Condition, a drug or a Procedure set aside for its shape:
-    the codes and words under its code, as an entry of no known system, to be confirmed
+    """What can still be read of a Condition, a drug, a Procedure, an alert, a report's
+    conclusion or an assessment's findings (:func:`statements_from_fhir`) set aside for its
+    shape: the codes and words under its code, as an entry of no known system, to be confirmed
     (a code's shape, or the words, name the KB concept with certainty unknown). Its statuses
     and dates are not trusted: the entry counts as current."""
     codes: list[Coding] = []
@@ -1341,18 +1432,20 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
         elif isinstance(node, str) and node.strip():
             if key == "code":
                 codes.append(Coding("unknown", node.strip()))
-            elif key in ("text", "display"):
+            # words written where a code stands ("code": ["Heart failure"]) are words too
+            if key in ("text", "display") or (key == "code" and " " in node.strip()):
                 words.append(node.strip())
         elif isinstance(node, int) and not isinstance(node, bool) and key == "code":
             codes.append(Coding("unknown", str(node)))
 
-    for key in _SALVAGE_KEYS:
-        walk(res.get(key), key)
+    for field, key in _SALVAGE_FIELDS.get(kind, _SALVAGE_DEFAULT):
+        walk(res.get(field), key)
     if not codes and not words:
         return None
     text = "; ".join(dict.fromkeys(words)) or None
-    if kind == "Condition":
-        return Condition(ref=ref, codings=tuple(codes), text=text)
+    if kind in ("Condition", "Encounter") or kind in _STATED_DATES:
+        confirm = STATED_ELSEWHERE if kind in _STATED_DATES else None
+        return Condition(ref=ref, codings=tuple(codes), text=text, confirm=confirm)
     if kind in (
         "MedicationRequest",
         "MedicationStatement",
@@ -1404,6 +1497,9 @@ class RecordBuilder:
             "ServiceRequest": self._order,
             "FamilyMemberHistory": self._family_member_history,
             "Encounter": self._encounter,
+            "Flag": self._statements,
+            "ClinicalImpression": self._statements,
+            "List": self._list,
         }
         if patient is not None:
             self._patients[patient.id] = patient
@@ -1446,6 +1542,8 @@ class RecordBuilder:
             # the whole patient is refused; what can still be read of it (its words, its
             # codes) is kept, to be confirmed (see _salvage).
             self._set_aside(resource, kind, ref, err.message)
+        except _Bad as bad:  # a field a handler reads itself (Encounter, DiagnosticReport)
+            self._set_aside(resource, kind, ref, located(ref, bad.args[0]))
 
     def _set_aside(self, res: Resource, kind: str, ref: str, detail: str) -> None:
         # the reason as a clinician reads it; the shape at fault, which names FHIR's
@@ -1619,9 +1717,19 @@ class RecordBuilder:
         self._observations.extend(observations)
         self._ignored.extend(ignored)
 
+    def _list(self, res: Resource, ref: str, full_url: str | None) -> None:
+        for item in list_entries(res, ref):
+            self.add(item)
+
+    def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
+        self._conditions.extend(statements_from_fhir(res, ref))
+
     def _diagnostic_report(self, res: Resource, ref: str, full_url: str | None) -> None:
         """Observations a report holds in ``contained`` (those it names by reference
-        are read where they stand in the Bundle)."""
+        are read where they stand in the Bundle); its conclusion (see
+        :func:`statements_from_fhir`)."""
+        if "conclusionCode" in res or "conclusion" in res:
+            self._statements(res, ref, full_url)
         for index, item in enumerate(_objects(res, "contained")):
             if item.get("resourceType") == "Observation":
                 local = item.get("id")
@@ -1693,8 +1801,8 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
             )
         search = entry.get("search")
         mode = search.get("mode") if isinstance(search, dict) else None
-        if mode is not None and (not isinstance(mode, str) or mode not in SEARCH_MODES_USED):
-            continue  # 'outcome': an OperationOutcome about the search, not patient data
+        if isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME:
+            continue
         full_url = entry.get("fullUrl")
         if full_url is not None and not isinstance(full_url, str):
             raise RecordError(
@@ -1800,7 +1908,7 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
         search = entry.get("search")
         if search is not None:
             mode = search.get("mode") if isinstance(search, dict) else None
-            if mode is not None and (not isinstance(mode, str) or mode not in SEARCH_MODES_USED):
+            if isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME:
                 continue
         full_url = entry.get("fullUrl")
         if full_url is not None and type(full_url) is not str:

@@ -69,14 +69,21 @@ SYSTEM_ALIASES: dict[str, str] = {
 }
 
 
-_FOLDED_ALIASES = {uri.casefold().rstrip("/"): name for uri, name in SYSTEM_ALIASES.items()}
+def _folded_uri(uri: str) -> str:
+    """A URI without case, a trailing slash or the difference of http and https."""
+    folded = uri.strip().casefold().rstrip("/")
+    return "http://" + folded[8:] if folded.startswith("https://") else folded
+
+
+_FOLDED_ALIASES = {_folded_uri(uri): name for uri, name in SYSTEM_ALIASES.items()}
 
 
 def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     """The KB's short name for a code system URI (the URI itself when unknown).
 
-    URIs are compared as written first, then without case and a trailing slash (real
-    records write ``HTTP://SNOMED.INFO/SCT/`` too). No system at all is ``unknown``.
+    URIs are compared as written first, then without case, a trailing slash and the
+    difference of ``http`` and ``https`` (real records write ``HTTP://SNOMED.INFO/SCT/`` and
+    ``https://snomed.info/sct`` too). No system at all is ``unknown``.
     """
     if uri is None or not uri.strip():
         return "unknown"
@@ -84,7 +91,7 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
         return extra[uri]
     found = SYSTEM_ALIASES.get(uri)
     if found is None:
-        found = _FOLDED_ALIASES.get(uri.strip().casefold().rstrip("/"), uri)
+        found = _FOLDED_ALIASES.get(_folded_uri(uri), uri)
     return found
 
 

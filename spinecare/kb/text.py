@@ -48,6 +48,25 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _without_umlauts(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """German words as records without umlauts write them ("Wirbelsaeule" for
+    "Wirbelsäule"): a synonym is also found so."""
+    return tuple(t.translate(_UMLAUTS) for t in tokens)
+
+
+def _forms(clause: list[str]) -> list[list[str]]:
+    """A clause's words as written and, when some are joined by hyphens, also with those
+    split: a drug or condition written with a suffix of its own ("Heparin-Natrium",
+    "Apixaban-ratiopharm") is found by its name; a synonym written with a hyphen
+    ("Bandscheiben-OP") is found in the first form."""
+    if not any("-" in w for w in clause):
+        return [clause]
+    return [clause, [part for w in clause for part in w.split("-") if part]]
+
+
 def _same_word(written: str, known: str) -> bool:
     if written == known:
         return True
@@ -139,10 +158,11 @@ class TextMatcher:
             tokens = tuple(words(phrase))
             if not tokens:
                 continue
-            entry = (tokens, concept, group)
-            self._by_first[tokens[0]].append(entry)
-            if len(tokens[0]) >= STEM_FROM:
-                self._stems[tokens[0][:3]].append(entry)
+            for form in dict.fromkeys((tokens, _without_umlauts(tokens))):
+                entry = (form, concept, group)
+                self._by_first[form[0]].append(entry)
+                if len(form[0]) >= STEM_FROM:
+                    self._stems[form[0][:3]].append(entry)
         self._cache: dict[str, list[Mention]] = {}
         self.cues = Cues(
             negation=_phrases(negation),
@@ -214,33 +234,33 @@ class TextMatcher:
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
         for raw in _CLAUSE.split(fold(text)):
-            clause = words(raw)
-            matches = []
-            for start, word in enumerate(clause):
-                for tokens, concept, group in self._candidates(word):
-                    n = len(tokens)
-                    window = clause[start : start + n]
-                    if len(window) == n and all(
-                        _same_word(w, t) for w, t in zip(window, tokens, strict=True)
-                    ):
-                        matches.append((start, n, concept, group, window))
-            if not matches:
-                continue  # the cues are looked at only where a synonym was found
-            if any(_contains(clause, cue) for cue in cues.family):
-                continue  # a relative's condition, whatever the words
-            clause = _masked(clause, cues.pseudo)
-            for start, n, concept, group, window in matches:
-                # a cue outside the words of the synonym itself changes the mention
-                if self._cued(clause, start, n, cues.negation, cues.negation_after):
-                    continue
-                if self._cued(clause, start, n, cues.history, cues.history_after):
-                    past = self.history_of.get(concept)
-                    if past is None:
+            for clause in _forms(words(raw)):
+                matches = []
+                for start, word in enumerate(clause):
+                    for tokens, concept, group in self._candidates(word):
+                        n = len(tokens)
+                        window = clause[start : start + n]
+                        if len(window) == n and all(
+                            _same_word(w, t) for w, t in zip(window, tokens, strict=True)
+                        ):
+                            matches.append((start, n, concept, group, window))
+                if not matches:
+                    continue  # the cues are looked at only where a synonym was found
+                if any(_contains(clause, cue) for cue in cues.family):
+                    continue  # a relative's condition, whatever the words
+                clause = _masked(clause, cues.pseudo)
+                for start, n, concept, group, window in matches:
+                    # a cue outside the words of the synonym itself changes the mention
+                    if self._cued(clause, start, n, cues.negation, cues.negation_after):
                         continue
-                    concept, group = past, None
-                key = (concept, group)
-                shown = " ".join(self._written.get(w, w) for w in window)
-                previous = out.get(key)
-                if previous is None or len(previous.words) < len(shown):
-                    out[key] = Mention(concept, group, shown)  # the longest
+                    if self._cued(clause, start, n, cues.history, cues.history_after):
+                        past = self.history_of.get(concept)
+                        if past is None:
+                            continue
+                        concept, group = past, None
+                    key = (concept, group)
+                    shown = " ".join(self._written.get(w, w) for w in window)
+                    previous = out.get(key)
+                    if previous is None or len(previous.words) < len(shown):
+                        out[key] = Mention(concept, group, shown)  # the longest
         return list(out.values())

@@ -480,6 +480,24 @@ def test_searchset_uses_match_and_include_entries_and_skips_outcome() -> None:
     ]
 
 
+def test_searchset_entry_with_a_mode_written_otherwise_is_read_never_dropped() -> None:
+    # "Match" (or a mode of another shape) is still a result: only 'outcome' is skipped
+    condition = example("Condition-f201.json")
+    condition["clinicalStatus"] = {"coding": [{"code": "active"}]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {"resource": example("Patient-example.json"), "search": {"mode": "Include"}},
+            {"resource": condition, "search": {"mode": "Match"}},
+            {"resource": example("Patient-pat1.json"), "search": {"mode": " Outcome"}},
+        ],
+    }
+    record = read_bundle(bundle, MEASURES)
+    assert record.patient.id == "example"
+    assert [c.ref for c in record.conditions] == ["Condition/f201"]
+
+
 def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
     newest = example("Condition-f201.json")  # resolved
     older = example("Condition-f201.json")
