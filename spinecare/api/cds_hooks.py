@@ -106,7 +106,7 @@ def _kb() -> KB:
 
 
 def discovery(kb: KB) -> dict[str, Any]:
-    templates = prefetch_templates(kb)
+    templates = kb_templates(kb)  # built once per KB
     services = []
     for service_id, info in SERVICES.items():
         services.append(
