@@ -225,14 +225,24 @@ def _cache_folder() -> Path | None:
 
 @functools.cache
 def _cache_salt() -> bytes:
-    """What decides how the bytes of a file parse, besides the bytes."""
-    from importlib.metadata import PackageNotFoundError, version
+    """What decides how the bytes of a file parse, besides the bytes: the format of the
+    cache, the code that parses (``spinecare.documents``) and the installed PyYAML (its
+    ``__init__``, which carries its version; read without importing it or the package
+    metadata, which a command that finds its files in the cache does not need)."""
+    from importlib.util import find_spec
 
-    try:
-        own = version("spinecare")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        own = "0.0.0"
-    return "\0".join((_CACHE_FORMAT, own, version("PyYAML"), "")).encode()
+    digest = hashlib.sha256(_CACHE_FORMAT.encode() + b"\0")
+    parts = [Path(__file__).parents[1] / "documents.py"]
+    spec = find_spec("yaml")
+    if spec is not None and spec.origin is not None:
+        parts.append(Path(spec.origin))
+    for part in parts:
+        try:
+            raw = part.read_bytes()
+        except OSError:  # pragma: no cover - an installation without its sources
+            raw = b""
+        digest.update(f"{part.name}\0{len(raw)}\0".encode() + raw)
+    return digest.digest()
 
 
 def _cache_key(raw: bytes) -> str:
