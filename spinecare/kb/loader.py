@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -50,7 +50,9 @@ from spinecare.kb.schema import (
     Threshold,
     Zone,
 )
-from spinecare.kb.text import TextMatcher
+
+if TYPE_CHECKING:
+    from spinecare.kb.text import TextMatcher
 
 REQUIRED_CONCEPTS: dict[str, str] = {
     # DESIGN.md section 3: the exact concept ids other programs rely on.
@@ -152,6 +154,8 @@ class KB:
     @cached_property
     def text_matcher(self) -> TextMatcher:
         """Concepts named in free text (synonyms and cues of the KB)."""
+        from spinecare.kb.text import TextMatcher
+
         cues = self.model.text_cues
         return TextMatcher(
             (
