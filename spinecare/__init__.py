@@ -7,12 +7,10 @@ adapters over :func:`spinecare.screen` and :func:`spinecare.plan`.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-try:
-    __version__ = version("spinecare")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str
 
 __all__ = ["__version__", "load_kb", "load_record", "plan", "screen"]
 
@@ -23,4 +21,14 @@ def __getattr__(name: str) -> object:
         from spinecare import core
 
         return getattr(core, name)
+    if name == "__version__":
+        # the package metadata is read only when the version is asked for
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("spinecare")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            found = "0.0.0"
+        globals()["__version__"] = found
+        return found
     raise AttributeError(name)

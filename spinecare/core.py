@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.questionnaire import reader_measures
 from spinecare.kb.loader import KB, load_kb
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
+
+if TYPE_CHECKING:
+    from spinecare.engine.planning import CoursePlan
 
 __all__ = [
     "load_kb",
@@ -80,12 +82,12 @@ def load_record(
 
 
 def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
-    from spinecare.record.intake import looks_like_intake, read_intake
-
     if isinstance(data, dict) and "resourceType" in data:
         from spinecare.fhir.reader import read_bundle
 
         return read_bundle(data, reader_measures(kb), source=label)
+    from spinecare.record.intake import looks_like_intake, read_intake
+
     if looks_like_intake(data):
         return read_intake(
             data,
@@ -126,6 +128,8 @@ def plan(
     lang: str = "en",
 ) -> CoursePlan:
     """The course plan (zones, modalities, sessions, techniques, what to avoid, home program)."""
+    from spinecare.engine.planning import plan_course
+
     kb = kb or load_kb()
     patient = load_record(record, kb)
     screening = screen_record(patient, kb, parse_date(as_of), lang)

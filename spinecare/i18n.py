@@ -135,11 +135,19 @@ def catalog(lang: str) -> NullTranslations:
 
 
 def gettext(lang: str, message: str) -> str:
+    if lang == SOURCE_LANGUAGE:  # its catalogue is empty: the text as written
+        return message
     return catalog(lang).gettext(message)
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 def translator(lang: str) -> Callable[[str], str]:
     """``_`` for one language: ``_ = translator("ru"); _("Zones")``."""
+    if lang == SOURCE_LANGUAGE:  # its catalogue is empty: the text as written
+        return _as_written
     return catalog(lang).gettext
 
 

@@ -7,14 +7,13 @@ values with their units as people write them, evidence named by where it was rec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text as RichText
 
-from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import Finding, Screening
 from spinecare.i18n import translator
 from spinecare.kb.evidence import plan_level_text, rule_level_text
@@ -32,6 +31,9 @@ from spinecare.wording import (
     verdict_text,
     zone_name,
 )
+
+if TYPE_CHECKING:
+    from spinecare.engine.planning import CoursePlan
 
 VERDICT_STYLE = {
     "refer_urgently": "bold white on red",

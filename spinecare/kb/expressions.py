@@ -161,9 +161,6 @@ Expression = Annotated[
     ),
 ]
 
-for _cls in (AllOf, AnyOf, Either, NotExpr):
-    _cls.model_rebuild()
-
 
 def walk(expr: Strict) -> list[Strict]:
     """Every node of an expression tree, depth first."""

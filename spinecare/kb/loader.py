@@ -12,6 +12,7 @@ import functools
 import gc
 import hashlib
 import os
+import pickle
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -49,7 +50,9 @@ from spinecare.kb.schema import (
     Threshold,
     Zone,
 )
-from spinecare.kb.text import TextMatcher
+
+if TYPE_CHECKING:
+    from spinecare.kb.text import TextMatcher
 
 REQUIRED_CONCEPTS: dict[str, str] = {
     # DESIGN.md section 3: the exact concept ids other programs rely on.
@@ -151,6 +154,8 @@ class KB:
     @cached_property
     def text_matcher(self) -> TextMatcher:
         """Concepts named in free text (synonyms and cues of the KB)."""
+        from spinecare.kb.text import TextMatcher
+
         cues = self.model.text_cues
         return TextMatcher(
             (
@@ -202,7 +207,8 @@ def model_expressions(model: KnowledgeBase) -> Iterator[Any]:
 
 
 CACHE_ENV = "SPINECARE_KB_CACHE"
-"""Set to ``0`` (or ``off``) to read the KB files without the parsed-file cache."""
+"""Set to ``0`` (or ``off``) to read the KB files without the cache (parsed files, the
+note of files that passed the cross-checks and their stored model)."""
 _CACHE_FORMAT = "1"
 """Bumped whenever the YAML rules change what a file parses to."""
 _CACHE_KEEP = 32
@@ -225,14 +231,24 @@ def _cache_folder() -> Path | None:
 
 @functools.cache
 def _cache_salt() -> bytes:
-    """What decides how the bytes of a file parse, besides the bytes."""
-    from importlib.metadata import PackageNotFoundError, version
+    """What decides how the bytes of a file parse, besides the bytes: the format of the
+    cache, the code that parses (``spinecare.documents``) and the installed PyYAML (its
+    ``__init__``, which carries its version; read without importing it or the package
+    metadata, which a command that finds its files in the cache does not need)."""
+    from importlib.util import find_spec
 
-    try:
-        own = version("spinecare")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        own = "0.0.0"
-    return "\0".join((_CACHE_FORMAT, own, version("PyYAML"), "")).encode()
+    digest = hashlib.sha256(_CACHE_FORMAT.encode() + b"\0")
+    parts = [Path(__file__).parents[1] / "documents.py"]
+    spec = find_spec("yaml")
+    if spec is not None and spec.origin is not None:
+        parts.append(Path(spec.origin))
+    for part in parts:
+        try:
+            raw = part.read_bytes()
+        except OSError:  # pragma: no cover - an installation without its sources
+            raw = b""
+        digest.update(f"{part.name}\0{len(raw)}\0".encode() + raw)
+    return digest.digest()
 
 
 def _cache_key(raw: bytes) -> str:
@@ -722,6 +738,70 @@ def _checked_key(folder: Path) -> str | None:
     return "checked-" + digest.hexdigest()
 
 
+_SNAPSHOT_KEEP = 4
+"""How many models of checked KB folders the cache keeps (the oldest are removed first)."""
+_SNAPSHOT_MODULES = frozenset({"spinecare.kb.schema", "spinecare.kb.expressions"})
+
+
+class _SnapshotReader(pickle.Unpickler):
+    """Reads a stored model back, refusing every class but the KB schema's own (a stored
+    file cannot make the reader call or build anything else)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module in _SNAPSHOT_MODULES:
+            import sys
+
+            found = getattr(sys.modules[module], name, None)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not a KB class")
+
+
+def _snapshot_file(folder: Path, key: str) -> Path:
+    return folder / f"{key}.model"
+
+
+def _snapshot_get(folder: Path, key: str) -> KnowledgeBase | None:
+    """The model stored from files that passed every check under ``key``, or ``None``."""
+    import io
+
+    try:
+        raw = _snapshot_file(folder, key).read_bytes()
+    except OSError:
+        return None
+    stamp = _snapshot_stamp(key)
+    if not raw.startswith(stamp):
+        return None
+    try:
+        model = _SnapshotReader(io.BytesIO(raw[len(stamp) :])).load()
+    except Exception:  # a damaged or foreign file is read from the KB files again
+        return None
+    return model if isinstance(model, KnowledgeBase) else None
+
+
+def _snapshot_put(folder: Path, key: str, model: KnowledgeBase) -> None:
+    """Keep the model of files that passed every check; a cache that cannot be written
+    is skipped."""
+    try:
+        body = _snapshot_stamp(key) + pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as out:
+            out.write(body)
+        os.replace(out.name, _snapshot_file(folder, key))
+        kept = sorted(folder.glob("*.model"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[_SNAPSHOT_KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError):
+        return
+
+
+def _snapshot_stamp(key: str) -> bytes:
+    """What a stored model starts with: its key and the Python that stored it."""
+    import sys
+
+    return f"spinecare-kb-model\0{key}\0{sys.version}\0".encode()
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(folder: Path) -> KB:
     from spinecare.documents import collector_held
@@ -731,12 +811,17 @@ def _load_cached(folder: Path) -> KB:
     with collector_held():
         cache = _cache_folder()
         key = _checked_key(folder) if cache is not None else None
-        checked = key is not None and _cache_get(cache, key) is True
-        model, problems = _read_and_check(folder, checked)
-        if problems or model is None:
-            raise KnowledgeBaseError(problems)
-        if key is not None and not checked:
-            _cache_put(cache, key, True)  # these files passed every check
+        # files that passed every check before, under the same code: their model as stored
+        model = _snapshot_get(cache, key) if cache is not None and key is not None else None
+        if model is None:
+            checked = key is not None and _cache_get(cache, key) is True
+            model, problems = _read_and_check(folder, checked)
+            if problems or model is None:
+                raise KnowledgeBaseError(problems)
+            if cache is not None and key is not None:
+                if not checked:
+                    _cache_put(cache, key, True)  # these files passed every check
+                _snapshot_put(cache, key, model)
         kb = KB(model=model, path=folder)
     # The KB lives as long as the process and holds no cycles to collect: its thousands of
     # objects are moved out of the cyclic collector's reach, so that every collection a

@@ -122,7 +122,8 @@ class Policy(Strict):
     references: list[str] = Field(default_factory=list)
 
     def as_source(self) -> Source:
-        return Source(
+        # made from a checked policy: nothing to validate again
+        return Source.model_construct(
             id=self.id,
             kind="clinic_policy",
             title=self.statement.en,

@@ -250,6 +250,17 @@ def test_a_key_written_twice_in_a_kb_file_is_refused_naming_file_line_and_key(
     assert problems[0].message.startswith("not valid YAML: line ")
 
 
+def assert_a_broken_reference_is_reported(tmp_path: Path) -> None:
+    """A copy of the KB with a rule citing an unknown source fails to load, naming it."""
+    broken = copy_kb(tmp_path / "broken")
+    edit(broken / "rules.yaml", lambda d: d["rules"][0].update({"sources": ["nowhere"]}))
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_kb(broken)
+    assert [p.path for p in raised.value.problems] == [
+        "rules.yaml > rules[0] (cauda_equina) > sources"
+    ]
+
+
 def test_parsed_files_are_reused_only_for_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -295,14 +306,39 @@ def test_files_that_passed_the_cross_checks_are_not_checked_again(
     monkeypatch.undo()
     # other bytes are checked: a reference broken there is reported, with its path
     monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
-    broken = copy_kb(tmp_path / "broken")
-    edit(broken / "rules.yaml", lambda d: d["rules"][0].update({"sources": ["nowhere"]}))
-    with pytest.raises(KnowledgeBaseError) as raised:
-        load_kb(broken)
-    assert [p.path for p in raised.value.problems] == [
-        "rules.yaml > rules[0] (cauda_equina) > sources"
-    ]
+    assert_a_broken_reference_is_reported(tmp_path)
     # and check_kb always checks
     monkeypatch.setattr(loader, "cross_check", refused)
     with pytest.raises(AssertionError, match="checked again"):
         check_kb(first)
+
+
+def test_a_checked_kb_is_read_back_from_its_stored_model_only_for_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+    from collections import OrderedDict
+
+    from spinecare.kb import loader
+
+    def refused(*args: object) -> object:
+        raise AssertionError("read from the files")
+
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    cache = tmp_path / "data" / "kb-cache"
+    first = load_kb(copy_kb(tmp_path / "first"))
+    [stored] = cache.glob("*.model")
+    # the same bytes in another folder: the stored model, no file parsed or checked
+    monkeypatch.setattr(loader, "read_files", refused)
+    assert load_kb(copy_kb(tmp_path / "same")).model == first.model
+    monkeypatch.undo()
+    monkeypatch.setenv("SPINECARE_DATA_DIR", str(tmp_path / "data"))
+    # a damaged stored model, or one naming any class but the KB's own, is not used
+    good = stored.read_bytes()
+    foreign = loader._snapshot_stamp(stored.stem) + pickle.dumps(OrderedDict(a=1))
+    for bad in (good[:-100], foreign):
+        stored.write_bytes(bad)
+        assert loader._snapshot_get(cache, stored.stem) is None
+        assert load_kb(copy_kb(tmp_path / f"again{len(bad)}")).model == first.model
+    # other bytes are read and checked: a broken reference is reported with its path
+    assert_a_broken_reference_is_reported(tmp_path)
