@@ -186,7 +186,7 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         key, _, value = token.partition("=")
         if key == "to" and ISO_DAY.match(value):  # the date filter, not a clearance's addressee
             key = "until"
-        if key not in DETAIL_KEYS:
+        if key not in DETAIL_KEYS or value == "None":  # None: no such filter was set
             continue
         if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
             typed = unquote(value)

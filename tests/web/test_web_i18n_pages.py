@@ -692,3 +692,35 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
         statuses.append(r.status_code)
         assert _problems(f"[anonymous {lang}] sign-in {r.status_code}", r, lang) == []
     assert statuses[0] == 401 and statuses[-1] == 429, statuses
+
+
+@pytest.mark.parametrize(
+    ("detail", "english", "russian"),
+    [
+        ("status=None", "", ""),  # the clearance queue listed without a status filter
+        ("status=open", "status: open", "статус: открыт"),
+        (
+            "404: patient 10 not found",
+            "not found, or not shown to this account",
+            "не найдено или не показывается этой учётной записи",
+        ),
+        (
+            "403: this page is for admin; you are signed in as therapist",
+            "not allowed for this account",
+            "не разрешено этой учётной записи",
+        ),
+    ],
+)
+def test_audit_details_in_the_readers_words(detail: str, english: str, russian: str) -> None:
+    """A refused request's reason, recorded in English with ids, and a filter that was
+    not set: in the reader's words on the audit page, never ``None``."""
+    from spinecare.web import i18n
+    from spinecare.web.admin import STATUS_WORDS, detail_words
+
+    for lang, expected in (("en", english), ("ru", russian)):
+        i18n.set_language(lang)
+        try:
+            names = {k: i18n.translate(v) for k, v in STATUS_WORDS.items()}
+            assert str(detail_words(detail, names)) == expected
+        finally:
+            i18n.set_language("en")
