@@ -563,8 +563,8 @@ def _prepare(world: Any) -> None:
 
 def _in(world: Any, role: str, lang: str) -> Any:
     client = world.client()
-    if role == "anonymous":
-        client.cookies.set("spinecare_lang", lang)
+    if role == "anonymous":  # the browser's language (the switch's cookie: the browser test)
+        client.headers["accept-language"] = {"ru": "ru-RU,ru;q=0.9,en;q=0.5", "en": "en-GB"}[lang]
         return client
     login(client, role, PASSWORDS[role])
     token = csrf_of(client, "/login")
