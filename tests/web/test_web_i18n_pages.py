@@ -724,3 +724,21 @@ def test_audit_details_in_the_readers_words(detail: str, english: str, russian: 
             assert str(detail_words(detail, names)) == expected
         finally:
             i18n.set_language("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_progress_chart_gives_days_as_the_reader_writes_them(world: Any, lang: str) -> None:
+    """The pain chart's axis and its points' titles: ``Dec 4, 2026``, ``4 дек. 2026 г.``,
+    never ``2026-12-04``."""
+    from spinecare.i18n import day_text
+    from tests.web.pagescan import visible_texts
+
+    _prepare(world)
+    client = _in(world, "therapist", lang)
+    course = client.get(f"/patients/{world.own_patient}", headers=JSON).json()["courses"][0]
+    r = client.get(f"/courses/{course['id']}/progress", headers=HTML)
+    assert r.status_code == 200
+    texts = visible_texts(r.text, lang)
+    assert [t for t in texts if re.search(r"\b\d{4}-\d\d-\d\d\b", t)] == []
+    written = " ".join(day_text(date.today(), lang).split())  # spaces as the text has them
+    assert any(f"({written})" in t for t in texts), texts
