@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ ERROR_TITLES = {
     500: N_("Something went wrong"),
     503: N_("Not available now"),
 }
+STATUS_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+"""Starlette's default details (``Not Found``): English words that the title already says."""
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 DOCS_CSP = (
     "default-src 'self'; script-src 'nonce-{nonce}' https://cdn.jsdelivr.net; "
@@ -154,6 +157,8 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 
     lang = i18n.set_language(request_language(request))
     title = i18n.gettext(ERROR_TITLES.get(status, N_("Something went wrong")))
+    if message == STATUS_PHRASES.get(status):
+        message = ""  # Starlette's "Not Found": the page's title says it, in ``lang``
     message = i18n.translate(message)  # a Message, or a plain catalog string, in ``lang``
     return TEMPLATES.TemplateResponse(
         request,
@@ -310,7 +315,7 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         if _wants_page(request):
-            return _error_page(request, 422, "the address or a form field is not valid")
+            return _error_page(request, 422, N_("the address or a form field is not valid"))
         return await json_validation(request, exc)  # type: ignore[no-any-return,misc]
 
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from spinecare.engine.evaluate import Evidence
 from spinecare.i18n import day_text, gettext, quantity, translator, yes_no
 from spinecare.kb.loader import KB
-from spinecare.messages import N_
+from spinecare.kb.schema import Text as KBText
+from spinecare.messages import N_, Shown
 
 __all__ = [
     "EFFECT_WORDS",
     "NOT_USED_WORDS",
+    "ROLE_WORDS",
     "VERDICT_WORDS",
+    "ChoiceNames",
+    "RoleNames",
     "concept_name",
     "day_text",
     "effect_text",
@@ -89,6 +94,53 @@ NOT_USED_WORDS = {
     "procedure": N_("procedure"),
 }
 """What an entry the screening did not use is (``Screening.not_used``)."""
+
+ROLE_WORDS = {
+    "admin": N_("administrator"),
+    "therapist": N_("massage therapist"),
+    "physician": N_("physician"),
+    "patient": N_("patient"),
+}
+"""An account's role as the clinic says it (one per role id)."""
+
+
+class ChoiceNames(Shown):
+    """The choices of a list (zones, a question's answers) as a parameter of a message
+    (``one of %(choices)s``): their ids as its English value (the JSON answer), their
+    names from the KB in the reader's language on a page."""
+
+    names: dict[str, KBText]
+
+    def __new__(cls, names: dict[str, KBText]) -> ChoiceNames:
+        self = super().__new__(cls, ", ".join(names))
+        self.names = names
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.names,)
+
+    def in_language(self, lang: str) -> str:
+        return ", ".join(label.get(lang) for label in self.names.values())
+
+
+class RoleNames(Shown):
+    """Roles as a parameter of a message (``this page is for %(roles)s``): the ids as its
+    English value (the JSON answer, the log), the roles' names in the reader's language
+    on a page (``administrator``, ``массажист``)."""
+
+    roles: tuple[str, ...]
+
+    def __new__(cls, *roles: str) -> RoleNames:
+        self = super().__new__(cls, ", ".join(roles))
+        self.roles = roles
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.roles
+
+    def in_language(self, lang: str) -> str:
+        return ", ".join(gettext(lang, ROLE_WORDS.get(r, r)) for r in self.roles)
+
 
 FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+$")
 SESSION_REF = re.compile(r"^session-day:(?P<day>\d{4}-\d{2}-\d{2})#")

@@ -22,6 +22,7 @@ from spinecare.i18n import SOURCE_LANGUAGE, is_language, language_of, languages
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User, as_utc
+from spinecare.wording import RoleNames
 
 __all__ = [
     "SESSION_COOKIE",
@@ -108,7 +109,7 @@ def create_user(
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = Message("'%(name)s' is taken; choose another user name", name=username)
     if role not in ROLES:
-        errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
+        errors["role"] = Message("one of %(choices)s", choices=RoleNames(*ROLES))
     name = " ".join((full_name or username).split())
     if len(name) > 200:
         errors["full_name"] = Message("required, at most 200 characters")
@@ -313,7 +314,7 @@ def update_user(
     if not name or len(name) > 200:
         errors["full_name"] = Message("required, at most 200 characters")
     if role not in ROLES:
-        errors["role"] = Message("one of %(choices)s", choices=", ".join(ROLES))
+        errors["role"] = Message("one of %(choices)s", choices=RoleNames(*ROLES))
     elif user.id == admin.id and role != "admin":
         errors["role"] = Message(
             "you cannot take the administrator role from yourself; ask another administrator"

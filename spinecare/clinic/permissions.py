@@ -25,6 +25,7 @@ from spinecare.errors import NotFoundError
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied
 from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
+from spinecare.wording import RoleNames
 
 __all__ = [
     "PATIENT_NOT_FOUND",
@@ -89,14 +90,15 @@ def check_patient(
     if visible is None:
         raise AccessDenied(
             Message(
-                "your role (%(role)s) may not see patient %(patient)s",
-                role=user.role,
-                patient=patient_id,
+                "your role (%(role)s) does not give access to this patient",
+                role=RoleNames(user.role),
             )
         )
     if write and user.role not in STAFF:
         raise AccessDenied(
-            Message("your role (%(role)s) may not change patient records", role=user.role)
+            Message(
+                "your role (%(role)s) may not change patient records", role=RoleNames(user.role)
+            )
         )
     return patient
 
@@ -115,7 +117,9 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
         raise NotFoundError(Message("course %(id)s not found", id=course_id))
     check_patient(session, user, row.patient_id)
     if action == "change" and user.role not in STAFF:
-        raise AccessDenied(Message("your role (%(role)s) may not change a course", role=user.role))
+        raise AccessDenied(
+            Message("your role (%(role)s) may not change a course", role=RoleNames(user.role))
+        )
     if action == "resume":
         if user.role != "physician":
             raise AccessDenied(N_("only the physician reviewing the course can resume it"))
@@ -126,7 +130,9 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
             if row.physician_id != user.id:
                 raise AccessDenied(N_("only the physician reviewing the course can end it"))
         elif user.role not in STAFF:
-            raise AccessDenied(Message("your role (%(role)s) may not end a course", role=user.role))
+            raise AccessDenied(
+                Message("your role (%(role)s) may not end a course", role=RoleNames(user.role))
+            )
     if action == "diary" and (user.role != "patient" or user.patient_id != row.patient_id):
         raise AccessDenied(N_("only the patient writes their own diary"))
     return row
@@ -141,7 +147,7 @@ STAFF_ACTIONS = {
 def check_staff(user: User, action: str) -> None:
     """Clinic-wide changes (``create_patient``, ``import_record``) are the staff's."""
     if user.role not in STAFF:
-        raise AccessDenied(Message(STAFF_ACTIONS[action], role=user.role))
+        raise AccessDenied(Message(STAFF_ACTIONS[action], role=RoleNames(user.role)))
 
 
 def check_admin(user: User) -> None:
@@ -150,8 +156,8 @@ def check_admin(user: User) -> None:
         raise AccessDenied(
             Message(
                 "this page is for %(roles)s; you are signed in as %(role)s",
-                roles="admin",
-                role=user.role,
+                roles=RoleNames("admin"),
+                role=RoleNames(user.role),
             )
         )
 
@@ -159,7 +165,9 @@ def check_admin(user: User) -> None:
 def check_clearance_queue(user: User) -> None:
     """The clearance queue: a physician's own requests, or the clinic's for the staff."""
     if user.role != "physician" and user.role not in STAFF:
-        raise AccessDenied(Message("your role (%(role)s) has no clearance queue", role=user.role))
+        raise AccessDenied(
+            Message("your role (%(role)s) has no clearance queue", role=RoleNames(user.role))
+        )
 
 
 def check_may_decide(session: Session, user: User, request_id: int) -> ClearanceRequest:
@@ -172,7 +180,9 @@ def check_may_decide(session: Session, user: User, request_id: int) -> Clearance
 def check_review_queue(user: User) -> None:
     """The paused-courses and clearance queues: physicians (their own) and staff."""
     if user.role != "physician" and user.role not in STAFF:
-        raise AccessDenied(Message("your role (%(role)s) has no review queue", role=user.role))
+        raise AccessDenied(
+            Message("your role (%(role)s) has no review queue", role=RoleNames(user.role))
+        )
 
 
 def check_clearance_request(session: Session, user: User, request_id: int) -> ClearanceRequest:

@@ -168,7 +168,7 @@ def pain_chart_svg(
             if i % step == 0 or i == n - 1:
                 out.append(f'<text x="{_n(x(i))}" y="{top + ph + 16}">{p["n"]}</text>')
         out.append("</g>")
-        first, last = pts[0]["day"], pts[-1]["day"]
+        first, last = (day_text(p["day"], lang) for p in (pts[0], pts[-1]))
         span = first if first == last else f"{first} — {last}"
         out.append(
             f'<text x="{_n(left + pw / 2)}" y="{top + ph + 34}" text-anchor="middle">'
@@ -196,7 +196,7 @@ def pain_chart_svg(
         for i, p in enumerate(pts):
             out.append(
                 f'<circle class="pre" cx="{_n(x(i))}" cy="{_n(y(p["pre"]))}" r="{r}">'
-                f"<title>{p['n']} {p['day']}: {p['pre']}</title></circle>"
+                f"<title>{p['n']} {escape(day_text(p['day'], lang))}: {p['pre']}</title></circle>"
             )
         out.append("</g>")
         out.append('<g class="post-points" fill="#555">')
@@ -204,7 +204,7 @@ def pain_chart_svg(
             out.append(
                 f'<rect class="post" x="{_n(x(i) - r)}" y="{_n(y(p["post"]) - r)}" '
                 f'width="{_n(2 * r)}" height="{_n(2 * r)}">'
-                f"<title>{p['n']} {p['day']}: {p['post']}</title></rect>"
+                f"<title>{p['n']} {escape(day_text(p['day'], lang))}: {p['post']}</title></rect>"
             )
         out.append("</g>")
         flagged = [i for i, p in enumerate(pts) if p.get("adverse_event")]

@@ -74,6 +74,7 @@ ACTION_WORDS = {
     "diary": Text("wrote in the diary"),
     "clearance_request": Text("requested clearance"),
     "clearance_decision": Text("decided on clearance"),
+    "refused": Text("was refused"),
 }
 """Audit actions in words; an action without words here is shown with its spaces."""
 ENTITY_WORDS = {
@@ -86,6 +87,7 @@ ENTITY_WORDS = {
     "diary_entry": Text("diary entry"),
     "audit_log": Text("audit log"),
     "api_token": Text("access token"),
+    "request": Text("page or request"),
 }
 SESSION_DAY = Text("session day")
 DETAIL_KEYS = {
@@ -112,6 +114,13 @@ not listed here (a page offset) is left out."""
 PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
 PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
 DECISION = re.compile(r"^(cleared|declined): (.+)$")
+REFUSAL = re.compile(r"^(403|404): ")
+REFUSAL_WORDS = {
+    "403": Text("not allowed for this account"),
+    "404": Text("not found, or not shown to this account"),
+}
+"""Why a request was refused (``clinic.audit.record_refused``: the status and the
+refusal in English): in the reader's words; the export keeps the English text."""
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(/[A-Za-z0-9_+\-]{1,40}){0,2}")
 """What an IANA time zone name looks like (``Europe/Moscow``, ``America/Argentina/Salta``,
@@ -159,6 +168,8 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         return Markup("")
     if m := PAUSED_COUNT.match(detail):
         return escape(translate(Text("paused courses: %(n)s", n=m.group(1))))
+    if m := REFUSAL.match(detail):
+        return escape(translate(REFUSAL_WORDS[m.group(1)]))
     if m := DECISION.match(detail):
         words = f"{translate(STATUS_WORDS[m.group(1)])}: {_detail_value(m.group(2), names)}"
         return escape(words)
@@ -175,7 +186,7 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         key, _, value = token.partition("=")
         if key == "to" and ISO_DAY.match(value):  # the date filter, not a clearance's addressee
             key = "until"
-        if key not in DETAIL_KEYS:
+        if key not in DETAIL_KEYS or value == "None":  # None: no such filter was set
             continue
         if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
             typed = unquote(value)

@@ -47,6 +47,7 @@ from spinecare.messages import Message, Shown
 from spinecare.settings import Settings
 from spinecare.store.db import Database
 from spinecare.web import i18n
+from spinecare.wording import RoleNames
 
 NONCE_COOKIE = "spinecare_csrf"
 TEMPLATES = Jinja2Templates(
@@ -126,6 +127,7 @@ def _marked(message: Message, lang: str) -> Markup:
 
 
 TEMPLATES.env.filters["unit"] = unit_words
+TEMPLATES.env.filters["role"] = lambda role: RoleNames(role).in_language(i18n.current())
 TEMPLATES.env.filters["fact_value"] = fact_value
 TEMPLATES.env.filters["unit_text"] = unit_text
 TEMPLATES.env.filters["engine_note"] = engine_note
@@ -243,8 +245,8 @@ def require_user(request: Request, session: Session, *roles: str) -> CurrentUser
         raise AccessDenied(
             Message(
                 "this page is for %(roles)s; you are signed in as %(role)s",
-                roles=", ".join(roles),
-                role=user.role,
+                roles=RoleNames(*roles),
+                role=RoleNames(user.role),
             )
         )
     return user

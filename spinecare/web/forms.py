@@ -27,6 +27,7 @@ from spinecare.record.model import (
 )
 from spinecare.record.units import convert
 from spinecare.web.i18n import Text
+from spinecare.wording import ChoiceNames
 
 ZONE_SYSTEM = "spinecare-zone"
 CONDITION_ROWS = 3
@@ -231,7 +232,10 @@ class _IntakeForm:
             else:
                 choices = [c.value for c in q.choices]
                 if raw not in choices:
-                    self.errors[name] = Text("one of %(choices)s", choices=", ".join(choices))
+                    self.errors[name] = Text(
+                        "one of %(choices)s",
+                        choices=ChoiceNames({c.value: c.label for c in q.choices}),
+                    )
                     continue
                 value = raw
             self.facts.answers.append(
@@ -257,7 +261,10 @@ class _IntakeForm:
             errors[f"cond_concept_{i}"] = Text("choose a condition from the list")
             return
         if zone and zone not in kb.zones:
-            errors[f"cond_zone_{i}"] = Text("one of %(choices)s", choices=", ".join(kb.zones))
+            errors[f"cond_zone_{i}"] = Text(
+                "one of %(choices)s",
+                choices=ChoiceNames({z: zone.label for z, zone in kb.zones.items()}),
+            )
             return
         self.facts.conditions.append(
             Condition(

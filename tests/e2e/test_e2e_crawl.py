@@ -7,9 +7,9 @@ fails the test on:
 
 - text a user should never see: the project's own vocabulary, file paths, raw ids
   (``needs_clearance``, ``collar_zone``), UCUM unit codes (``mm[Hg]``, ``Cel``,
-  ``{score}``), ``True``/``False``;
+  ``{score}``), machine times, ``True``/``False`` (``tests/web/pagescan.py``);
 - in Russian, English words in the visible text (names and citations in English are
-  marked ``lang="en"`` or ``translate="no"`` and left out);
+  marked ``lang="en"`` or ``translate="no"`` and left out); in English, Russian words;
 - horizontal scrolling at 360 px or at 1280 px;
 - serious or critical axe-core violations;
 - a link, button or field that the Tab key never reaches.
@@ -34,6 +34,7 @@ from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
     server,
 )
 from tests.e2e.test_e2e_course import _session
+from tests.web.pagescan import text_problems
 
 SHOTS = OUT / "crawl"
 PHONE = {"width": 360, "height": 740}
@@ -55,26 +56,6 @@ MAIN = {
     "/audit",
 }
 """Routes whose pages are photographed (the first of each)."""
-
-INTERNAL = re.compile(
-    r"DESIGN\.md|\bseed\b|design choice|проектн\w* решени|UNCONFIRMED|the project\b|"
-    r"machine-translated|unattributed|spinecare/|\.ya?ml\b|#vitals|^None$",
-    re.IGNORECASE,
-)
-RAW_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-UCUM = re.compile(r"mm\[Hg\]|\bCel\b|\{[a-z_]+\}|\d\s*/min\b|\b(?:kg/m2|\[in_i\]|\[lb_av\])")
-BOOLEAN = re.compile(r"\b(?:True|False)\b")
-CITATION = re.compile(r"\((?:[^()]|\([^()]*\))*\b(?:19|20)\d\d\b(?:[^()]|\([^()]*\))*\)")
-"""A citation in brackets with its year ("(NICE NG59, KNGF 2021)"): left in its language."""
-WEB_ADDRESS = re.compile(r"\b[\w.-]+\.(?:com|org|net|uk|nl|gov|html?)\b\S*")
-LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
-LATIN_OK = {
-    *("spinecare", "FHIR", "R4", "Bundle", "PDF", "ics", "CSV", "JSON", "YAML", "SMART", "UTC"),
-}
-"""Latin words a Russian page may show: the product, file formats and standards' names."""
-MEDICAL_LATIN = re.compile(r"\bin situ\b")
-ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
-"""The abbreviation of a society or a classification (ESC/ESH, NICE, ICD): written as is."""
 
 VISIBLE_TEXT = """(lang) => {
   const out = [];
@@ -121,30 +102,6 @@ return Array.from(document.querySelectorAll(
 
 def _pattern(path: str) -> str:
     return re.sub(r"/\d+", "/N", path)
-
-
-def _text_problems(texts: list[str], lang: str) -> list[str]:
-    problems = []
-    for text in texts:
-        text = WEB_ADDRESS.sub(" ", text)
-        for rx, what in (
-            (INTERNAL, "internal word"),
-            (RAW_ID, "raw id"),
-            (UCUM, "unit code"),
-            (BOOLEAN, "True/False"),
-        ):
-            hit = rx.search(text)
-            if hit:
-                problems.append(f"{what} {hit.group(0)!r} in {text[:120]!r}")
-        if lang == "ru":
-            english = [
-                w
-                for w in LATIN_WORD.findall(CITATION.sub(" ", MEDICAL_LATIN.sub(" ", text)))
-                if w not in LATIN_OK and not ACRONYM.match(w)
-            ]
-            if english:
-                problems.append(f"English {english[:5]} in {text[:120]!r}")
-    return problems
 
 
 def _logout(page) -> None:
@@ -251,7 +208,7 @@ def _crawl(page, base: str, role: str, lang: str) -> list[str]:
             problems.append(f"{where}: html lang is not {lang}")
         texts = page.evaluate(VISIBLE_TEXT, lang)
         # the title holds the patient's name as written: no check for English words there
-        found = _text_problems(texts, lang) + _text_problems([page.title()], "en")
+        found = text_problems(texts, lang) + text_problems([page.title()], None)
         problems += [f"{where}: {p}" for p in found]
         for size in (DESKTOP, PHONE):
             page.set_viewport_size(size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -492,3 +493,252 @@ def test_every_error_a_template_shows_is_translated() -> None:
         for m in shown.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+LINK = re.compile(r'href="([^"#]*)')
+POST_FORM = re.compile(r'<form\b[^>]*\bmethod="post"[^>]*>', re.IGNORECASE)
+ACTION = re.compile(r'\baction="([^"]*)"')
+TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+NOT_A_PAGE = re.compile(r"(\.json|\.pdf|\.ics|\.csv)(\?|$)|^/(logout|static/|docs|openapi|launch)")
+NOT_SENT_EMPTY = re.compile(r"^/(logout|language)$|/active$|/users/\d+/password$")
+"""Forms not sent empty: signing out, the language switch, (de)activating an account and
+resetting its password do what they say with no field to check."""
+PAGES_PER_ROUTE = 2
+BAD_FIELDS = {
+    "day": "x",
+    "start": "nonsense",
+    "pain": "abc",
+    "systolic": "-1",
+    "sessions": "x",
+    "minutes": "-5",
+    "name": "",
+    "username": "a b",
+    "password": "x",
+    "role": "nurse",
+    "decision": "bogus",
+    "note": "<b>x</b>",
+    "cond_concept_0": "no_such_thing",
+    "cond_zone_0": "elbow",
+    "q_herniation_phase": "later",
+}
+"""Values every form refuses, sent to each: the errors beside the fields are checked."""
+
+
+def _prepare(world: Any) -> None:
+    """A course with a session and a diary day, and an open clearance request: so that
+    the course, progress, home program, diary and clearance pages exist."""
+    from tests.web.test_web_courses import DAY, _start
+
+    course = _start(world, world.own_patient)
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    r = therapist.post(
+        f"/courses/{course}/sessions",
+        data={
+            **DAY,
+            "pre_pain": "4",
+            "post_pain": "3",
+            "minutes": "15",
+            "csrf_token": csrf_of(therapist, f"/courses/{course}"),
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[:300]
+    _clearance_request(world)
+    patient = login(world.client(), "patient", PASSWORDS["patient"])
+    r = patient.post(
+        f"/courses/{course}/diary",
+        data={
+            "csrf_token": csrf_of(patient, "/me/home"),
+            "key": "day-1",
+            "day": date.today().isoformat(),
+            "pain": "3",
+            "minutes": "10",
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[:300]
+
+
+def _in(world: Any, role: str, lang: str) -> Any:
+    client = world.client()
+    if role == "anonymous":  # the browser's language (the switch's cookie: the browser test)
+        client.headers["accept-language"] = {"ru": "ru-RU,ru;q=0.9,en;q=0.5", "en": "en-GB"}[lang]
+        return client
+    login(client, role, PASSWORDS[role])
+    token = csrf_of(client, "/login")
+    data = {"csrf_token": token, "language": lang, "next": "/"}
+    assert client.post("/language", data=data, headers=HTML).status_code == 200
+    return client
+
+
+def _problems(where: str, r: Any, lang: str) -> list[str]:
+    """What a reader of ``lang`` must not see on the page ``r`` answered with."""
+    from html import unescape
+
+    from tests.web.pagescan import text_problems, visible_texts
+
+    if "text/html" not in r.headers.get("content-type", ""):
+        return []
+    found = [] if f'<html lang="{lang}">' in r.text else [f"html lang is not {lang}"]
+    texts = visible_texts(r.text, lang)
+    title = TITLE.search(r.text)
+    found += text_problems(texts, lang)
+    # the title holds the patient's name as written: no check of its language
+    found += text_problems([unescape(title.group(1)) if title else ""], None)
+    return [f"{where}: {p}" for p in found]
+
+
+def _walk(client: Any, where: str, lang: str) -> tuple[list[str], dict[str, str]]:
+    """Every page reachable from the start page by a link (GET), a few of each route:
+    the problems found, and the forms that post (action -> a page that shows it)."""
+    from urllib.parse import urljoin, urlsplit
+
+    queue, seen, per_route = ["/"], {"/"}, Counter[str]()
+    problems: list[str] = []
+    forms: dict[str, str] = {}
+    while queue:
+        path = queue.pop(0)
+        route = re.sub(r"/\d+", "/N", urlsplit(path).path)
+        per_route[route] += 1
+        if per_route[route] > PAGES_PER_ROUTE:
+            continue
+        r = client.get(path, headers=HTML)
+        if r.status_code >= 400:
+            problems.append(f"{where} {path}: status {r.status_code}")
+        problems += _problems(f"{where} {path}", r, lang)
+        for form in POST_FORM.findall(r.text):
+            action = ACTION.search(form)
+            target = urljoin(path, action.group(1).replace("&amp;", "&") if action else path)
+            forms.setdefault(re.sub(r"/\d+", "/N", urlsplit(target).path), path)
+        for href in LINK.findall(r.text):
+            url = urlsplit(urljoin("http://testserver" + path, href.replace("&amp;", "&")))
+            target = url.path + (f"?{url.query}" if url.query else "")
+            if url.netloc == "testserver" and target not in seen and not NOT_A_PAGE.search(target):
+                seen.add(target)
+                queue.append(target)
+    assert len(per_route) > 2, f"{where}: nothing was walked"
+    return problems, forms
+
+
+def _action(page: str, route: str) -> str:
+    """The form's address on ``page``, with the ids of that page."""
+    ids = iter(re.findall(r"/(\d+)", page))
+    return re.sub(r"/N\b", lambda _: f"/{next(ids, '0')}", route)
+
+
+ERROR_PAGES = [
+    "/no-such-page",
+    "/patients/999999",
+    "/patients/abc",
+    "/courses/abc/progress",
+    "/patients/{other}",
+    "/patients/{demo}/screening?as_of=bad",
+    "/patients/{demo}/screening?as_of=1800-01-01",
+    "/audit",
+    "/users",
+    "/clearances",
+    "/reviews",
+    "/patients/new",
+    "/patients/import",
+    "/login",
+]
+"""Addresses that refuse some role (403), name nothing (404) or cannot be read (422)."""
+
+
+@pytest.mark.parametrize("role", ["therapist", "physician", "patient", "admin"])
+def test_every_page_and_form_error_speaks_the_readers_language(world: Any, role: str) -> None:
+    """Each role's pages, in English and in Russian, walked from the start page by their
+    links; each form that posts sent empty and with values it refuses; the error pages.
+    None may show an internal word or value (ids, unit codes, machine times, True/False,
+    None), nor words of the other language (``tests/web/pagescan.py``)."""
+    _prepare(world)
+    problems: list[str] = []
+    for lang in ("en", "ru"):
+        client = _in(world, role, lang)
+        where = f"[{role} {lang}]"
+        found, forms = _walk(client, where, lang)
+        problems += found
+        for route, page in sorted(forms.items()):
+            target = _action(page, route)
+            if NOT_SENT_EMPTY.search(target):
+                continue
+            token = csrf_of(client, page)
+            for what, data in (("empty", {}), ("refused", BAD_FIELDS), ("no token", None)):
+                sent = {"csrf_token": token, **data} if data is not None else {"csrf_token": "x"}
+                r = client.post(target, data=sent, headers=HTML, follow_redirects=False)
+                problems += _problems(f"{where} POST {target} ({what}) {r.status_code}", r, lang)
+        for path in ERROR_PAGES:
+            path = path.format(other=world.other_patient, demo=world.demo_patient)
+            for who, c in ((where, client), (f"[anonymous {lang}]", _in(world, "anonymous", lang))):
+                r = c.get(path, headers=HTML)
+                problems += _problems(f"{who} {path} {r.status_code}", r, lang)
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None:
+    """A wrong password, an empty form and too many failures: the sign-in page says so
+    in the reader's language."""
+    from spinecare.clinic.logins import FREE_FAILURES, LoginThrottle
+
+    world.app.state.login_throttle = LoginThrottle(clock=lambda: 1000.0)
+    client = _in(world, "anonymous", lang)
+    statuses = []
+    for data in [{}] + [{"username": "therapist", "password": "wrong"}] * (FREE_FAILURES + 1):
+        data = {"csrf_token": csrf_of(client, "/login"), **data}
+        r = client.post("/login", data=data, headers=HTML, follow_redirects=False)
+        statuses.append(r.status_code)
+        assert _problems(f"[anonymous {lang}] sign-in {r.status_code}", r, lang) == []
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
+
+
+@pytest.mark.parametrize(
+    ("detail", "english", "russian"),
+    [
+        ("status=None", "", ""),  # the clearance queue listed without a status filter
+        ("status=open", "status: open", "статус: открыт"),
+        (
+            "404: patient 10 not found",
+            "not found, or not shown to this account",
+            "не найдено или не показывается этой учётной записи",
+        ),
+        (
+            "403: this page is for admin; you are signed in as therapist",
+            "not allowed for this account",
+            "не разрешено этой учётной записи",
+        ),
+    ],
+)
+def test_audit_details_in_the_readers_words(detail: str, english: str, russian: str) -> None:
+    """A refused request's reason, recorded in English with ids, and a filter that was
+    not set: in the reader's words on the audit page, never ``None``."""
+    from spinecare.web import i18n
+    from spinecare.web.admin import STATUS_WORDS, detail_words
+
+    for lang, expected in (("en", english), ("ru", russian)):
+        i18n.set_language(lang)
+        try:
+            names = {k: i18n.translate(v) for k, v in STATUS_WORDS.items()}
+            assert str(detail_words(detail, names)) == expected
+        finally:
+            i18n.set_language("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_progress_chart_gives_days_as_the_reader_writes_them(world: Any, lang: str) -> None:
+    """The pain chart's axis and its points' titles: ``Dec 4, 2026``, ``4 дек. 2026 г.``,
+    never ``2026-12-04``."""
+    from spinecare.i18n import day_text
+    from tests.web.pagescan import visible_texts
+
+    _prepare(world)
+    client = _in(world, "therapist", lang)
+    course = client.get(f"/patients/{world.own_patient}", headers=JSON).json()["courses"][0]
+    r = client.get(f"/courses/{course['id']}/progress", headers=HTML)
+    assert r.status_code == 200
+    texts = visible_texts(r.text, lang)
+    assert [t for t in texts if re.search(r"\b\d{4}-\d\d-\d\d\b", t)] == []
+    written = " ".join(day_text(date.today(), lang).split())  # spaces as the text has them
+    assert any(f"({written})" in t for t in texts), texts

@@ -1,0 +1,138 @@
+"""What a reader sees on a page, and the words a clinical page must never show.
+
+The visible text of a server-rendered page (``html.parser``; no browser): text nodes,
+``placeholder``, ``aria-label``, ``title`` and ``alt`` attributes and the labels of
+``<input type=submit>``, leaving out scripts, styles, templates, ``translate="no"``
+(names and words as written in the record) and parts marked in another language
+(``lang="en"`` on a Russian page: a citation's title). The checks are those of the
+browser crawl (``tests/e2e/test_e2e_crawl.py``), which reuses them.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+VOID = {
+    *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
+    *("param", "source", "track", "wbr"),
+}
+HIDDEN = {"script", "style", "noscript", "template", "head"}
+SHOWN_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
+
+INTERNAL = re.compile(
+    r"DESIGN\.md|\bseed\b|design choice|проектн\w* решени|UNCONFIRMED|the project\b|"
+    r"machine-translated|unattributed|spinecare/|\.ya?ml\b|#vitals|^None$|: None\b|"
+    r"\bKB\b|\bconcept\b|\brule id\b|\bfixture\b|SQLite|Traceback|\bengine\b|"
+    r"<[a-z]+ [^>]*>|\[\]|\{\}|\bnull\b|&[a-z]+;|&#\d+;",
+    re.IGNORECASE,
+)
+"""The project's own vocabulary, file paths, Python and JSON values, escaped markup."""
+RAW_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+UCUM = re.compile(r"mm\[Hg\]|\bCel\b|\{[a-z_]+\}|\d\s*/min\b|\b(?:kg/m2|\[in_i\]|\[lb_av\])")
+ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
+BOOLEAN = re.compile(r"\b(?:True|False)\b")
+CITATION = re.compile(r"\((?:[^()]|\([^()]*\))*\b(?:19|20)\d\d\b(?:[^()]|\([^()]*\))*\)")
+"""A citation in brackets with its year ("(NICE NG59, KNGF 2021)"): left in its language."""
+WEB_ADDRESS = re.compile(r"\b[\w.-]+\.(?:com|org|net|uk|nl|gov|html?)\b\S*")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
+CYRILLIC_WORD = re.compile(r"[А-Яа-яЁё]{2,}")
+LATIN_OK = {
+    *("spinecare", "FHIR", "R4", "Bundle", "PDF", "ics", "CSV", "JSON", "YAML", "SMART", "UTC"),
+}
+"""Latin words a Russian page may show: the product, file formats and standards' names."""
+CYRILLIC_OK = {"Русский"}
+"""Cyrillic an English page may show: the name of the language in the language switch."""
+QUOTED = re.compile(r"«[^»]*»")
+"""What the reader typed, quoted back beside the field (``«abc» is not a number``): left
+out of the check of the language."""
+MEDICAL_LATIN = re.compile(r"\bin situ\b")
+ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
+"""The abbreviation of a society or a classification (ESC/ESH, NICE, ICD): written as is."""
+
+
+class _Visible(HTMLParser):
+    def __init__(self, lang: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang = lang
+        self.stack: list[tuple[str, bool]] = []  # (tag, hidden from this reader)
+        self.texts: list[str] = []
+
+    def _hidden(self) -> bool:
+        return bool(self.stack) and self.stack[-1][1]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        lang = a.get("lang")
+        hidden = (
+            self._hidden()
+            or tag in HIDDEN
+            or a.get("translate") == "no"
+            or (tag != "html" and lang is not None and not lang.startswith(self.lang))
+            or "hidden" in a
+            or (tag == "input" and a.get("type") == "hidden")
+        )
+        if not hidden:
+            shown = [a[name] for name in SHOWN_ATTRIBUTES if a.get(name)]
+            if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
+                shown.append(a["value"])
+            self.texts += [s.strip() for s in shown if s.strip()]
+        if tag not in VOID:
+            self.stack.append((tag, hidden))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden() and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def visible_texts(html: str, lang: str) -> list[str]:
+    """The texts a reader of ``lang`` sees on the page."""
+    parser = _Visible(lang)
+    parser.feed(html)
+    parser.close()
+    return parser.texts
+
+
+def text_problems(texts: list[str], lang: str | None) -> list[str]:
+    """What must not be shown to a clinician or a patient reading ``lang`` (None: a text
+    with names in either language, as a page's title: no check of the language)."""
+    problems = []
+    for text in texts:
+        text = WEB_ADDRESS.sub(" ", text)
+        for rx, what in (
+            (INTERNAL, "internal word"),
+            (RAW_ID, "raw id"),
+            (UUID, "raw id"),
+            (UCUM, "unit code"),
+            (ISO_TIME, "machine time"),
+            (BOOLEAN, "True/False"),
+        ):
+            hit = rx.search(text)
+            if hit:
+                problems.append(f"{what} {hit.group(0)!r} in {text[:120]!r}")
+        text = QUOTED.sub("«»", text)
+        if lang == "ru":
+            english = [
+                w
+                for w in LATIN_WORD.findall(CITATION.sub(" ", MEDICAL_LATIN.sub(" ", text)))
+                if w not in LATIN_OK and not ACRONYM.match(w)
+            ]
+            if english:
+                problems.append(f"English {english[:5]} in {text[:120]!r}")
+        elif lang == "en":
+            russian = [w for w in CYRILLIC_WORD.findall(text) if w not in CYRILLIC_OK]
+            if russian:
+                problems.append(f"Russian {russian[:5]} in {text[:120]!r}")
+    return problems
