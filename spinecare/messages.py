@@ -13,7 +13,8 @@ written as the reader's language writes it: a :class:`Quantity` (a value with it
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, timedelta
 from typing import Any
 
 
@@ -131,6 +132,37 @@ class Names(Shown):
         return ", ".join(n.get(lang) for n in self.names)
 
 
+class Wait(Shown):
+    """How long to wait before trying again, as each language says it, plural and case
+    included (``in 1 second``, ``in 2 minutes``; ``через 1 секунду``)."""
+
+    seconds: int
+
+    def __new__(cls, seconds: float) -> Wait:
+        whole = max(1, math.ceil(seconds))
+        self = super().__new__(cls, _wait(whole, "en"))
+        self.seconds = whole
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.seconds,)
+
+    def in_language(self, lang: str) -> str:
+        return _wait(self.seconds, lang)
+
+
+def _wait(seconds: int, lang: str) -> str:
+    from babel.dates import format_timedelta
+
+    return format_timedelta(
+        timedelta(seconds=seconds),
+        granularity="second",
+        threshold=1,
+        add_direction=True,
+        locale=lang,
+    )
+
+
 def _written(value: float | None, unit: str | None, lang: str) -> str:
     from spinecare.i18n import quantity, unit_text
 
@@ -167,6 +199,8 @@ def _value_data(value: Any) -> Any:
         return {"quantity": [value.value, value.unit]}
     if isinstance(value, Day):
         return {"day": value.day.isoformat()}
+    if isinstance(value, Wait):
+        return {"wait": value.seconds}
     if isinstance(value, Names):
         from spinecare.i18n import language_codes
 
@@ -185,6 +219,8 @@ def _value_of(data: Any) -> Any:
             return Quantity(value, unit)
         if "day" in data:
             return Day(date.fromisoformat(data["day"]))
+        if "wait" in data:
+            return Wait(data["wait"])
         if "names" in data:
             return Names(*data["names"])
     return data

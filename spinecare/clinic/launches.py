@@ -20,7 +20,7 @@ from spinecare.clinic.audit import record as audit
 from spinecare.clinic.patients import WRITERS, import_record
 from spinecare.clinic.permissions import check_patient
 from spinecare.clinic.rates import RateLimit
-from spinecare.messages import Message
+from spinecare.messages import Message, Wait
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
@@ -50,7 +50,7 @@ NOT_LINKED = Message("your EHR account is not linked to a spinecare account")
 def _too_many(wait: float) -> TooManyRequests:
     seconds = max(1, math.ceil(wait))
     return TooManyRequests(
-        Message("too many launches at once; try again in %(n)s seconds", n=seconds), seconds
+        Message("too many launches at once; try again %(wait)s", wait=Wait(seconds)), seconds
     )
 
 

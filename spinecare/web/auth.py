@@ -13,6 +13,7 @@ from spinecare.clinic.accounts import end_session, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
+from spinecare.messages import Wait
 from spinecare.web.deps import (
     PASSWORD_PAGE,
     SESSION_COOKIE,
@@ -111,7 +112,7 @@ async def login(request: Request) -> Response:
         status, code = 401, "login_failed"
         if result.retry_after:
             errors["form"] = Text(
-                "too many failed sign-ins; try again in %(n)s seconds", n=result.retry_after
+                "too many failed sign-ins; try again %(wait)s", wait=Wait(result.retry_after)
             )
             status, code = 429, "too_many_attempts"
         elif result.expired:
@@ -206,7 +207,7 @@ def _change_own_password(request: Request, fields: dict[str, str]) -> _PasswordC
         except FormError as exc:
             return _PasswordChange(errors=dict(exc.errors), forced=forced)
         if wait:
-            message = Text("too many failed sign-ins; try again in %(n)s seconds", n=wait)
+            message = Text("too many failed sign-ins; try again %(wait)s", wait=Wait(wait))
             return _PasswordChange(errors={"current": message}, retry_after=wait, forced=forced)
         audit(session, user, "change_password", "user", str(user.id))
         return _PasswordChange(target=start_page(user.role, user.patient_id))
