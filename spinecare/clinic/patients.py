@@ -442,7 +442,7 @@ def get_intake(session: Session, who: CurrentUser, patient_id: int, intake_id: i
     patient = _patient_row(session, user, patient_id)
     intake = session.get(Intake, intake_id)
     if intake is None or intake.patient_id != patient.id:
-        raise NotFoundError(Message("intake %(id)s not found", id=intake_id))
+        raise NotFoundError(Message("this intake was not found", id=intake_id))
     facts = records_of(session, [patient], intake_id=intake.id)[patient.id]
     recorder = session.get(User, intake.recorded_by) if intake.recorded_by else None
     return IntakeView(

@@ -48,7 +48,7 @@ STAFF = frozenset({"admin", "therapist"})
 
 COURSE_ACTIONS = ("read", "change", "resume", "end", "diary")
 
-PATIENT_NOT_FOUND = N_("patient %(id)s not found")
+PATIENT_NOT_FOUND = N_("this patient was not found")
 
 
 def acting(session: Session, who: CurrentUser) -> User:
@@ -114,7 +114,7 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
         raise ValueError(f"unknown course action {action!r}")
     row = session.get(CourseRow, course_id)
     if row is None or row.clinic_id != user.clinic_id:
-        raise NotFoundError(Message("course %(id)s not found", id=course_id))
+        raise NotFoundError(Message("this course was not found", id=course_id))
     check_patient(session, user, row.patient_id)
     if action == "change" and user.role not in STAFF:
         raise AccessDenied(
@@ -189,7 +189,7 @@ def check_clearance_request(session: Session, user: User, request_id: int) -> Cl
     """The request, if ``user`` may see it: the staff, or the physician it is addressed to."""
     req = session.get(ClearanceRequest, request_id)
     if req is None or req.clinic_id != user.clinic_id:
-        raise NotFoundError(Message("clearance request %(id)s not found", id=request_id))
+        raise NotFoundError(Message("this clearance request was not found", id=request_id))
     if user.role == "physician" and req.physician_id != user.id:
         raise AccessDenied(N_("this request is addressed to another physician"))
     if user.role == "patient":

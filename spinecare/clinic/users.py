@@ -80,7 +80,7 @@ def _clinic_user_row(session: Session, admin: User, user_id: int) -> User:
     check_admin(admin)
     user = session.get(User, user_id)
     if user is None or user.clinic_id != admin.clinic_id:
-        raise NotFoundError(Message("user %(id)s not found", id=user_id))
+        raise NotFoundError(Message("this account was not found", id=user_id))
     return user
 
 
@@ -128,7 +128,7 @@ def add_user(
     check_admin(admin)
     clinic = session.get(Clinic, admin.clinic_id)
     if clinic is None:  # the admin's own clinic (foreign key)
-        raise NotFoundError(Message("clinic %(id)s not found", id=admin.clinic_id))
+        raise NotFoundError(Message("this clinic was not found", id=admin.clinic_id))
     created = create_user(
         session,
         clinic=clinic,
