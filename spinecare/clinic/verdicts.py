@@ -42,6 +42,7 @@ _CODE = ("engine", "record", "kb")
 """The packages whose code decides a screening, besides the KB data."""
 
 
+@functools.cache
 def _code_digest() -> bytes:
     root = Path(spinecare.__file__).parent
     digest = hashlib.sha256(spinecare.__version__.encode())

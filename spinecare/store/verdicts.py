@@ -99,7 +99,9 @@ def save_verdicts(
             "start": start,
             "until": until,
         }
-        for pid, (verdict, start, until) in screened.items()
+        # in one order (the patient's id), so two lists saving at once never wait on
+        # each other in a circle
+        for pid, (verdict, start, until) in sorted(screened.items())
     ]
     known = [row for row in fresh if row["seen"] is not None]
     new = [row for row in fresh if row["seen"] is None]
