@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -91,26 +91,32 @@ def _offsets(kb: KB) -> list[int]:
     return sorted({sign * d for d in days for sign in (1, -1)})
 
 
-def _fact_days(record: PatientRecord) -> Iterable[date]:
-    """Every date of every fact of ``record`` (any kind, any field), and the patient's
-    date of death."""
+def _fact_days(record: PatientRecord) -> set[int]:
+    """The days (as ordinals) of every date of every fact of ``record`` (any kind, any
+    field), and of the patient's death."""
+    days: set[int] = set()
     if record.patient.deceased_on is not None:
-        yield record.patient.deceased_on
-    for item in fields(record):
-        facts = getattr(record, item.name)
-        if item.name == "patient" or not isinstance(facts, list):
-            continue
-        for fact in facts:
-            for name in _date_fields(type(fact)):
-                value = getattr(fact, name)
+        days.add(record.patient.deceased_on.toordinal())
+    for name in _fact_lists():
+        for fact in getattr(record, name):
+            kind: type = type(fact)
+            for value in _date_fields(kind)(fact):
                 if isinstance(value, date):
-                    yield value
+                    days.add(value.toordinal())
+    return days
 
 
 @functools.cache
-def _date_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a kind of fact that may hold a date."""
-    return tuple(f.name for f in fields(kind) if "date" in str(f.type))
+def _fact_lists() -> tuple[str, ...]:
+    """The fields of a record that list facts."""
+    return tuple(f.name for f in fields(PatientRecord) if "list[" in str(f.type))
+
+
+@functools.cache
+def _date_fields(kind: type) -> Callable[[object], tuple[object, ...]]:
+    """The values of the fields of a kind of fact that may hold a date."""
+    names = tuple(f.name for f in fields(kind) if "date" in str(f.type))
+    return lambda fact: tuple(getattr(fact, name) for name in names)
 
 
 def _birthdays(born: date, as_of: date) -> Iterable[date]:
@@ -122,6 +128,9 @@ def _birthdays(born: date, as_of: date) -> Iterable[date]:
             yield date(year, 3, 1)
 
 
+_LAST = date.max.toordinal()
+
+
 def holds_until(
     record: PatientRecord, as_of: date, offsets: Sequence[int], later: date | None = None
 ) -> date | None:
@@ -129,26 +138,26 @@ def holds_until(
     on ``as_of`` (None: every later day).
 
     A screening compares its date only with a fact's date, that date plus or minus a KB
-    number of days (``offsets``), or a birthday (an age limit): so it can change only on
-    such a day or the day after. ``later``: the earliest date of a reading or answer after
-    ``as_of`` (the record read for a list leaves those out)."""
-    first: date | None = None
-    points: list[date] = []
-    for day in _fact_days(record):
-        for k in offsets:
-            try:
-                points.append(day + timedelta(days=k))
-            except OverflowError:
-                continue
-    if record.patient.birth_date is not None:
-        points += [b - timedelta(days=1) for b in _birthdays(record.patient.birth_date, as_of)]
+    number of days (``offsets``, in ascending order), or a birthday (an age limit): so it
+    can change only on such a day or the day after. ``later``: the earliest date of a
+    reading or answer after ``as_of`` (the record read for a list leaves those out)."""
+    today = as_of.toordinal()
+    days = _fact_days(record)
     if later is not None:
-        points.append(later - timedelta(days=1))
-    for point in points:
-        for change in (point, point + timedelta(days=1)) if point < date.max else (point,):
-            if change > as_of and (first is None or change < first):
-                first = change
-    return None if first is None else first - timedelta(days=1)
+        days.add(later.toordinal())
+    first = _LAST + 1
+    for day in days:
+        for k in offsets:
+            point = day + k
+            if point >= today:  # the first such point, or the day after it
+                first = min(first, point if point > today else point + 1)
+                break
+    if record.patient.birth_date is not None:
+        for birthday in _birthdays(record.patient.birth_date, as_of):
+            point = birthday.toordinal() - 1
+            if point >= today:
+                first = min(first, point if point > today else point + 1)
+    return None if first > _LAST else date.fromordinal(first - 1)
 
 
 def list_verdicts(
