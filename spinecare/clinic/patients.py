@@ -12,7 +12,6 @@ from the stored rows, so every change re-screens automatically.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from spinecare.clinic.permissions import (
     is_clinic_physician,
     visible_patients,
 )
+from spinecare.clinic.verdicts import list_verdicts, screen_for_list
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import NotFoundError
@@ -196,10 +196,10 @@ def patient_page(
     """One page of the patients ``user`` may see, each with its verdict on ``as_of``."""
     user = acting(session, who)
     rows, total = _patient_rows(session, user, q=q, limit=limit, offset=offset)
-    screenings = screen_patients(session, rows, kb, as_of)
+    verdicts = list_verdicts(session, rows, kb, as_of)
     items = [
         PatientListItemOut.model_validate(
-            {**PatientOut.model_validate(p).model_dump(), "verdict": screenings[p.id].verdict}
+            {**PatientOut.model_validate(p).model_dump(), "verdict": verdicts[p.id]}
         )
         for p in rows
     ]
@@ -656,9 +656,8 @@ def screen_patients(
 ) -> dict[int, Screening]:
     """Screenings of already-visible patients (a list page), read in six queries: of
     the readings and answers, only those a screening on ``as_of`` reads."""
-    window = max((math.ceil(kb.threshold(m.fresh_days)) for m in kb.model.measures), default=0)
-    records = records_of(session, patients, screening_on=(as_of, window))
-    return {pid: screen_record(rec, kb, as_of, lang) for pid, rec in records.items()}
+    screened = screen_for_list(session, patients, kb, as_of, lang)
+    return {pid: screening for pid, (_record, screening) in screened.items()}
 
 
 # ---------------------------------------------------------------------------------------

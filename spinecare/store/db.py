@@ -24,11 +24,12 @@ from sqlalchemy.pool import StaticPool
 
 from spinecare.errors import InputError
 from spinecare.messages import N_, Message
+from spinecare.store import verdicts as _verdicts  # noqa: F401  (clears stored verdicts on write)
 from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0010_condition_confirm"
+HEAD = "0011_patient_verdicts"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

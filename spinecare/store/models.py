@@ -131,6 +131,25 @@ def _fill_search_key(_mapper: Any, _connection: Any, target: PatientRow) -> None
     target.refresh_search()
 
 
+class PatientVerdict(Base):
+    """A patient's stored screening verdict, for the patient list (:mod:`spinecare.store.verdicts`):
+    what the screening said (``verdict``, None: to be screened again), the KB and engine it
+    was screened with (``screened_with``) and the days it holds on (``valid_from`` to
+    ``valid_until``, None: open). ``stamp`` counts the changes to the patient's record:
+    every write to it raises the stamp and clears the verdict in the same transaction."""
+
+    __tablename__ = "patient_verdicts"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    stamp: Mapped[int] = mapped_column(Integer, default=0)
+    verdict: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    screened_with: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
 class Intake(Base):
     """One dated intake: what was recorded together, by whom, from where."""
 

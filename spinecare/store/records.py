@@ -38,7 +38,7 @@ from spinecare.store.models import (
     ProcedureRow,
 )
 
-__all__ = ["fact_intakes", "record_of", "records_of", "store_record"]
+__all__ = ["fact_intakes", "later_fact_days", "record_of", "records_of", "store_record"]
 
 FACT_ROWS = (ConditionRow, ObservationRow, MedicationRow, ProcedureRow, AnswerRow, ClearanceRow)
 
@@ -332,6 +332,24 @@ def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -
     if window > 0:
         keep = or_(keep, cut.c.day >= as_of - timedelta(days=window))
     return select(*(cut.c[c.name] for c in table.columns)).where(keep).order_by(cut.c.id)
+
+
+def later_fact_days(session: Session, patient_ids: Sequence[int], as_of: date) -> dict[int, date]:
+    """The earliest date after ``as_of`` of each patient's readings and answers (those
+    ``records_of(..., screening_on=...)`` leaves out), for the patients that have one."""
+    out: dict[int, date] = {}
+    if not patient_ids:
+        return out
+    for model in _LATEST_BY:
+        table = model.__table__
+        query = (
+            select(table.c.patient_id, func.min(table.c.day))
+            .where(table.c.patient_id.in_(list(patient_ids)), table.c.day > as_of)
+            .group_by(table.c.patient_id)
+        )
+        for pid, day in session.execute(query):
+            out[pid] = min(day, out.get(pid, day))
+    return out
 
 
 def record_of(session: Session, patient: PatientRow) -> PatientRecord:
