@@ -12,6 +12,7 @@ help text is a catalogue text, ``help=N_(...)`` (:mod:`spinecare.commands.helpte
 
 from __future__ import annotations
 
+import gc
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -88,8 +89,14 @@ def _show_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+ONE_RECORD_COMMANDS = frozenset({"screen", "plan", "kb", "demo"})
+"""Commands that read one record or the KB, print and exit: the cyclic collector stays
+held for their whole run (see :func:`main`)."""
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     show_version: Annotated[
         bool,
         typer.Option(
@@ -102,6 +109,8 @@ def _root(
     ] = False,
 ) -> None:
     """Decision support for therapeutic massage in spinal osteochondrosis and disc herniation."""
+    if ctx.invoked_subcommand not in ONE_RECORD_COMMANDS:
+        gc.enable()  # a server, a bulk run: their garbage is collected as usual
 
 
 EXTRAS = {"duckdb": "bulk", "pyarrow": "bulk", "psycopg": "postgres", "pyspark": "spark"}
@@ -332,7 +341,16 @@ _register_command_modules()
 
 
 def main() -> None:
-    app()
+    # What a command line makes before its command runs (its modules, the command tree)
+    # lives until it exits, and so does almost all that a one-record command makes (the
+    # KB, the record, the engine's modules): the cyclic collector's passes over them would
+    # free nothing (a tenth of such a run). It is held from here; the root callback starts
+    # it again for every other command.
+    gc.disable()
+    try:
+        app()
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

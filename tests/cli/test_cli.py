@@ -457,3 +457,22 @@ def test_screen_counts_the_entries_it_did_not_use(lang: str, line: str) -> None:
     assert [(n["kind"], n["label"]) for n in data["not_used"]] == [
         ("medication", "amlodipine 5 MG Oral Tablet")
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "collecting"),
+    [(("kb", "check"), False), (("fhir", "questionnaire"), True)],
+)
+def test_the_collector_held_at_start_runs_again_but_for_one_record_commands(
+    args: tuple[str, ...], collecting: bool
+) -> None:
+    """``main`` holds the cyclic collector; the root callback starts it again for every
+    command but those that read one record or the KB and exit (a server, a bulk run)."""
+    import gc
+
+    gc.disable()
+    try:
+        assert run(*args).returncode == 0
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()
