@@ -85,8 +85,16 @@ FHIR_WORDS = {
     "QuestionnaireResponse": N_("questionnaire"),
     "Patient": N_("patient details"),
     "Encounter": N_("visit"),
+    "Flag": N_("alert"),
+    "DiagnosticReport": N_("report"),
+    "ClinicalImpression": N_("clinical assessment"),
+    "FamilyMemberHistory": N_("family history"),
+    "List": N_("list"),
 }
 """A FHIR resource as the clinician knows the record it carries."""
+
+OTHER_ENTRY = N_("record entry")
+"""A FHIR resource of another kind."""
 
 NOT_USED_WORDS = {
     "condition": N_("diagnosis"),
@@ -203,7 +211,7 @@ def evidence_origin(e: Evidence, lang: str) -> str:
             return _("the clearance request of %(day)s") % {"day": day_text(e.date, lang)}
         return _("the clearance request")
     if fhir:
-        what = gettext(lang, FHIR_WORDS.get(fhir["type"], N_("record")))
+        what = gettext(lang, FHIR_WORDS.get(fhir["type"], OTHER_ENTRY))
         if e.date:
             return _("the FHIR import: %(what)s of %(day)s") % {
                 "what": what,

@@ -256,3 +256,13 @@ def test_facts_recorded_by_their_concept_are_named(kb: Any, lang: str, kept: lis
     assert len(texts) > 20
     kept = sorted(set(kept), key=len, reverse=True)  # the longest first
     assert {t: problems(t, lang, kept) for t in texts if problems(t, lang, kept)} == {}
+
+
+def test_every_kind_of_resource_read_has_a_clinical_word() -> None:
+    """Evidence names the kind of record it came from; every kind the reader takes a fact
+    from has its word (a Medication is read with its order; a ServiceRequest gives none)."""
+    from spinecare.fhir.reader import RecordBuilder
+    from spinecare.wording import FHIR_WORDS
+
+    read = set(RecordBuilder({}, "-")._handlers) - {"Medication", "ServiceRequest"}
+    assert read - set(FHIR_WORDS) == set()
