@@ -54,7 +54,7 @@ from spinecare.record.model import (
     PatientRecord,
     Procedure,
 )
-from spinecare.record.standing import CONDITION_RANK
+from spinecare.record.standing import CONDITION_RANK, CONTRADICTORY
 
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
@@ -203,6 +203,8 @@ class RecordIndex:
         # made once per record (the same readings show the same evidence on any date)
         self.shown: dict[tuple[str, int, int, str], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
+        # a condition entry's evidence, by entry, how it stands, its start and language
+        self.evidence: dict[tuple[int, int, date | None, bool, str], Evidence] = {}
         replies: dict[str, list[Answer]] = defaultdict(list)
         for answer in record.answers:
             replies[answer.question].append(answer)
@@ -522,6 +524,23 @@ class Facts:
             return max(reversed(fresh), key=_value), last
         return last, last
 
+    def condition_evidence(self, entry: ConditionEntry, standing: int) -> Evidence:
+        """``entry`` shown as evidence on the date, where it stands so (its
+        :meth:`~spinecare.record.model.Condition.standing`). The same entry standing the
+        same way from the same start shows the same: made once per record and language."""
+        c = entry.condition
+        as_of = self.as_of
+        start = c.start(as_of)
+        onset = c.onset
+        ahead = onset is not None and onset > as_of and start != onset  # future_onset
+        key = (id(entry), standing, start, ahead, self.lang)  # entries the index keeps
+        memo = self.index.evidence
+        found = memo.get(key)
+        if found is None:
+            name = _concept_name(self, entry.concept)
+            found = memo[key] = _condition_evidence(entry, standing, start, ahead, name)
+        return found
+
     def set_aside_notes(self, measure: str) -> tuple[str, ...]:
         """Why readings of ``measure`` were not used (a unit, an implausible value): the
         readers' messages, each once."""
@@ -592,13 +611,17 @@ def _concept_name(facts: Facts, concept: str) -> str:
     return known.label.get(facts.lang) if known is not None else concept
 
 
-def _condition_evidence(entry: ConditionEntry, as_of: date, name: str) -> Evidence:
+def _condition_evidence(
+    entry: ConditionEntry, standing: int, start: date | None, ahead: bool, name: str
+) -> Evidence:
+    """A condition shown as evidence, as it stands on the date (``standing``), known from
+    ``start``, with its onset ahead of the date set aside (``ahead``)."""
     c = entry.condition
     status = condition_note(
         c.clinical_status,
         c.abatement,
-        contradictory=c.contradicts_itself(as_of),
-        onset_ahead=c.onset if c.future_onset(as_of) else None,
+        contradictory=standing == CONTRADICTORY,
+        onset_ahead=c.onset if ahead else None,
         match=entry.note,
     )
     label = c.text or next((x.display for x in c.codings if x.display), None) or name
@@ -607,22 +630,9 @@ def _condition_evidence(entry: ConditionEntry, as_of: date, name: str) -> Eviden
         kind="condition",
         label=label,
         code=entry.code,
-        date=c.start(as_of),
+        date=start,
         note=status,
     )
-
-
-def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
-    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``? As a rank
-    (0 FALSE, 1 UNKNOWN, 2 TRUE).
-
-    UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
-    condition recorded as both active and ended (never FALSE: it may be in force).
-    """
-    truth = CONDITION_RANK[status][entry.condition.standing(as_of)]
-    if truth == 2 and not entry.certain:
-        return 1
-    return truth
 
 
 def years_before(day: date, years: int) -> date:
@@ -784,6 +794,8 @@ def evaluate(expr: Any, facts: Facts) -> Outcome:
 
 def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
+    ranks = CONDITION_RANK[status]
+    every = wanted_set is None and zone is None  # every entry of the concept matches
 
     def matches(entry: ConditionEntry) -> bool:
         # an uncertain mention without a set may be any of the concept's sets
@@ -802,36 +814,54 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         as_of = facts.as_of
         result = 0
         for entry in entries:
-            if matches(entry):
-                rank = _condition_rank(entry, status, as_of)
+            if every or matches(entry):
+                # UNKNOWN for an uncertain entry that would be TRUE
+                rank = ranks[entry.condition.standing(as_of)]
                 if rank == 2:
-                    return 2
+                    if entry.certain:
+                        return 2
+                    rank = 1
                 if rank:
                     result = 1
         return result
 
     def collect(facts: Facts, rank: int) -> Found:
+        """The entries that decided; ``rank`` -1: found here (one pass over the entries)."""
         if not rank:
             return NOTHING
+        entries = facts.conditions.get(concept)
+        if not entries:
+            return NOTHING
         as_of = facts.as_of
+        ranked = []
+        best = 0
+        for entry in entries:
+            if every or matches(entry):
+                standing = entry.condition.standing(as_of)
+                entry_rank = ranks[standing]
+                if entry_rank == 2 and not entry.certain:
+                    entry_rank = 1
+                if entry_rank:
+                    ranked.append((entry, entry_rank, standing))
+                    if entry_rank > best:
+                        best = entry_rank
+        if rank < 0:
+            rank = best
+            if not rank:
+                return NOTHING
         seen: set[str] = set()
         evidence = []
-        for entry in facts.conditions.get(concept, ()):
-            if not matches(entry):
-                continue
-            entry_rank = _condition_rank(entry, status, as_of)
+        for entry, entry_rank, standing in ranked:
             # a TRUE finding shows the entries that decided it; an UNKNOWN one all
-            shown = entry_rank == 2 or (entry_rank and rank == 1)
-            if shown and entry.condition.ref not in seen:
+            if (entry_rank == 2 or rank == 1) and entry.condition.ref not in seen:
                 seen.add(entry.condition.ref)
-                name = _concept_name(facts, entry.concept)
-                evidence.append(_condition_evidence(entry, as_of, name))
+                evidence.append(facts.condition_evidence(entry, standing))
         return evidence, (() if rank == 2 else CONFIRM)
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.conditions.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True)
+    return Node(truth, collect, fold, quiet=True, ranked=False)
 
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
