@@ -686,59 +686,55 @@ def _unique(values: list[Any]) -> list[Any]:
 # Each expression is compiled once per KB (with the KB's thresholds, measures and
 # questions looked up) into a :class:`Node`: ``truth(facts)``, its truth alone as a rank
 # (0 FALSE, 1 UNKNOWN, 2 TRUE: AND is the least, OR the greatest), and
-# ``collect(facts, rank)``, the facts that decided it and what was missing, from which
-# :meth:`Node.trace` makes the :class:`Outcome`. A screening asks every rule's truth and
-# traces only the rules that are not FALSE; a combinator collects only from the parts
-# whose facts appear in its outcome.
+# ``run(facts)``, its rank with the facts that decided it and what was missing, in one
+# pass, from which :meth:`Node.trace` makes the :class:`Outcome`. A screening runs the
+# rules a record can make other than FALSE (and asks the truth alone where that is all it
+# needs); a combinator keeps only the facts of the parts that appear in its outcome.
 
 Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
-Collect = Callable[[Facts, int], Found]
+Ranked = tuple[int, Found]
+Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
+FALSE_NOTHING: Ranked = (0, NOTHING)
 CONFIRM: tuple[Gap] = (Gap(CONFIRM_ITEM),)
 
 
 class Node:
     """One compiled expression.
 
-    ``collect(facts, rank)`` takes the rank ``truth(facts)`` gave and returns the
-    evidence and gaps (sequences not to be changed; an AND or OR keeps repeats there,
-    ``unique``: its outcome drops them). ``fold(index)``: the rank on any date for a
+    ``run(facts)`` returns the rank ``truth(facts)`` gives with the evidence and gaps
+    (sequences not to be changed; an AND or OR keeps repeats there, ``unique``: its
+    outcome drops them). ``fold(index)``: the rank on any date for a
     record that lacks the facts the expression reads (a condition never recorded, a
     measure never taken), else None; it reads no more than :meth:`RecordIndex.held`.
     ``quiet``: its FALSE outcome carries nothing.
     """
 
-    __slots__ = ("collect", "fold", "quiet", "ranked", "truth", "unique")
+    __slots__ = ("fold", "quiet", "run", "truth", "unique")
 
     def __init__(
-        self,
-        truth: Truth_,
-        collect: Collect,
-        fold: Fold,
-        quiet: bool,
-        unique: bool = False,
-        ranked: bool = True,
+        self, truth: Truth_, run: Run, fold: Fold, quiet: bool, unique: bool = False
     ) -> None:
         self.truth = truth
-        self.collect = collect
+        self.run = run
         self.fold = fold
         self.quiet = quiet
         self.unique = unique
-        self.ranked = ranked  # False: ``collect`` needs no rank (a reading, an answer)
 
-    def settled(self, facts: Facts, rank: int) -> Found:
-        """What the outcome shows (repeats dropped where the expression drops them)."""
-        evidence, gaps = self.collect(facts, rank)
+    def settled(self, facts: Facts) -> Ranked:
+        """The rank and what the outcome shows (repeats dropped where the expression
+        drops them)."""
+        rank, (evidence, gaps) = self.run(facts)
         if self.unique:  # an AND or OR: its lists are its own
-            return _unique(evidence), _unique(gaps)  # type: ignore[arg-type]
-        return evidence, gaps
+            return rank, (_unique(evidence), _unique(gaps))  # type: ignore[arg-type]
+        return rank, (evidence, gaps)
 
-    def trace(self, facts: Facts, rank: int) -> Outcome:
-        """The outcome, for the rank ``truth(facts)`` gave."""
-        evidence, gaps = self.settled(facts, rank)
-        return Outcome(BY_RANK[rank], list(evidence), list(gaps))
+    def trace(self, facts: Facts, rank: int | None = None) -> Outcome:
+        """The outcome (``rank``: what ``truth(facts)`` gave, if asked; found again)."""
+        found, (evidence, gaps) = self.settled(facts)
+        return Outcome(BY_RANK[found], list(evidence), list(gaps))
 
 
 def _dynamic(index: RecordIndex) -> int | None:
@@ -788,8 +784,7 @@ def program(kb: KB) -> Program:
 
 def evaluate(expr: Any, facts: Facts) -> Outcome:
     """The truth of one expression for the indexed record, with its trace."""
-    node = program(facts.kb).node(expr, facts.kb)
-    return node.trace(facts, node.truth(facts))
+    return program(facts.kb).node(expr, facts.kb).trace(facts)
 
 
 def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
@@ -825,13 +820,10 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
                     result = 1
         return result
 
-    def collect(facts: Facts, rank: int) -> Found:
-        """The entries that decided; ``rank`` -1: found here (one pass over the entries)."""
-        if not rank:
-            return NOTHING
+    def run(facts: Facts) -> Ranked:
         entries = facts.conditions.get(concept)
         if not entries:
-            return NOTHING
+            return FALSE_NOTHING
         as_of = facts.as_of
         ranked = []
         best = 0
@@ -845,23 +837,21 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
                     ranked.append((entry, entry_rank, standing))
                     if entry_rank > best:
                         best = entry_rank
-        if rank < 0:
-            rank = best
-            if not rank:
-                return NOTHING
+        if not best:
+            return FALSE_NOTHING
         seen: set[str] = set()
         evidence = []
         for entry, entry_rank, standing in ranked:
             # a TRUE finding shows the entries that decided it; an UNKNOWN one all
-            if (entry_rank == 2 or rank == 1) and entry.condition.ref not in seen:
+            if (entry_rank == 2 or best == 1) and entry.condition.ref not in seen:
                 seen.add(entry.condition.ref)
                 evidence.append(facts.condition_evidence(entry, standing))
-        return evidence, (() if rank == 2 else CONFIRM)
+        return best, (evidence, (() if best == 2 else CONFIRM))
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.conditions.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True, ranked=False)
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
@@ -879,12 +869,11 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                 result = 1
         return result
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
-        entries = [
-            e for e in facts.medications.get(concept, ()) if e.medication.in_force(facts.as_of)
-        ]
+    def run(facts: Facts) -> Ranked:
+        as_of = facts.as_of
+        entries = [e for e in facts.medications.get(concept, ()) if e.medication.in_force(as_of)]
+        if not entries:
+            return FALSE_NOTHING
         certain = [e for e in entries if e.certain]
         evidence = []
         for entry in certain or entries:
@@ -902,12 +891,12 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                     note=note,
                 )
             )
-        return evidence, (() if certain else CONFIRM)
+        return (2, (evidence, ())) if certain else (1, (evidence, CONFIRM))
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.medications.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True)
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
@@ -934,10 +923,12 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
             return 0
         return 2 if any(e.certain for e in hits) else 1
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
+    def run(facts: Facts) -> Ranked:
+        if concept not in facts.procedures:
+            return FALSE_NOTHING
         hits = done(facts)
+        if not hits:
+            return FALSE_NOTHING
         certain = [e for e in hits if e.certain]
         evidence = [
             Evidence(
@@ -951,12 +942,12 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
             )
             for e in certain or hits
         ]
-        return evidence, (() if certain else CONFIRM)
+        return (2, (evidence, ())) if certain else (1, (evidence, CONFIRM))
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.procedures.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True)
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
@@ -968,9 +959,9 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
             return 0
         return 2
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
+    def run(facts: Facts) -> Ranked:
+        if not truth(facts):
+            return FALSE_NOTHING
         as_of = facts.as_of
         born = facts.record.patient.birth_date
         assert born is not None  # a TRUE rank needs one
@@ -983,9 +974,9 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
             date=born,
             note=age_note(age, years),
         )
-        return (evidence,), ()
+        return 2, ((evidence,), ())
 
-    return Node(truth, collect, _dynamic, quiet=True)
+    return Node(truth, run, _dynamic, quiet=True)
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1036,22 +1027,26 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
 
-    def collect(facts: Facts, rank: int) -> Found:
-        # every comparison of the measure shows the same (immutable) evidence and gap
+    def run(facts: Facts) -> Ranked:
         current, last = facts.readings.get(measure_id) or read(facts)
+        if current is None:
+            rank = 0 if absent and never_measured(facts, last) else 1
+        else:
+            rank = 2 if holds(current.value, limit) else 0
+        # every comparison of the measure shows the same (immutable) evidence and gap
         memo = facts.index.shown
         key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
         found = memo.get(key)
         if found is None:
             found = memo[key] = shown(facts)
-        return found
+        return rank, found
 
     def fold(index: RecordIndex) -> int | None:
         if measure_id in index.observations:
             return None
         return 0 if absent and measure_id not in index.set_aside else 1
 
-    return Node(truth, collect, fold, quiet=False, ranked=False)
+    return Node(truth, run, fold, quiet=False)
 
 
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
@@ -1064,7 +1059,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     )
     absent = question.when_missing == "absent"
     equals = node.equals
-    unanswered: Found = NOTHING if absent else ((), (Gap(question.id),))
+    unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), (Gap(question.id),)))
 
     def current(facts: Facts) -> Answer | None:
         answers = facts.answers.get(question_id)
@@ -1093,7 +1088,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             return 1
         return 2 if found.value == equals else 0
 
-    def collect(facts: Facts, rank: int) -> Found:
+    def run(facts: Facts) -> Ranked:
         found = current(facts)
         if found is None:
             return unanswered
@@ -1104,12 +1099,14 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             value=found.value,
             date=found.when,
         )
-        return (evidence,), ((Gap(question.id),) if unclear(found) else ())
+        if unclear(found):
+            return 1, ((evidence,), (Gap(question.id),))
+        return (2 if found.value == equals else 0), ((evidence,), ())
 
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)
 
-    return Node(truth, collect, fold, quiet=False, ranked=False)
+    return Node(truth, run, fold, quiet=False)
 
 
 def _combinator(parts: list[Node], decisive: int) -> Node:
@@ -1145,25 +1142,31 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
                     result = 1
             return result
 
-    def collect(facts: Facts, rank: int) -> Found:
+    neutral = 2 - decisive  # the rank of no parts
+
+    def run(facts: Facts) -> Ranked:
+        ran = [part.run(facts) for part in parts]  # repeats dropped above
+        rank = neutral
+        for part_rank, _ in ran:
+            if part_rank == decisive:
+                rank = decisive
+                break
+            if part_rank == 1:
+                rank = 1
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
-        for part in parts:
-            if rank == decisive:
-                if part.truth(facts) != decisive:
-                    continue
-                part_rank = decisive
-            elif part.ranked:
-                part_rank = part.truth(facts)
-                if part_rank == 0 and part.quiet:
-                    continue
-            else:
-                part_rank = -1  # not needed
-            found, missing = part.collect(facts, part_rank)  # repeats dropped above
-            evidence += found
-            if rank == 1:  # only an UNKNOWN part has gaps
+        if rank == decisive:  # the decisive parts' evidence (a quiet part's FALSE is empty)
+            for part_rank, (found, _) in ran:
+                if part_rank == decisive:
+                    evidence += found
+        elif rank == 1:  # only an UNKNOWN part has gaps
+            for _, (found, missing) in ran:
+                evidence += found
                 gaps += missing
-        return evidence, gaps
+        else:
+            for _, (found, _) in ran:
+                evidence += found
+        return rank, (evidence, gaps)
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -1173,7 +1176,7 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
             return None
         return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
 
-    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts), unique=True)
+    return Node(truth, run, fold, quiet=all(p.quiet for p in parts), unique=True)
 
 
 def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
@@ -1199,20 +1202,27 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
                 known = True
         return 0 if known else 1
 
-    def collect(facts: Facts, rank: int) -> Found:
+    def run(facts: Facts) -> Ranked:
+        ran = [part.settled(facts) for part in parts]
+        rank = 1
+        for part_rank, _ in ran:
+            if part_rank == 2:
+                rank = 2
+                break
+            if part_rank == 0:
+                rank = 0
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
-        for part in parts:
-            part_rank = part.truth(facts)
+        for part, (part_rank, (found, missing)) in zip(parts, ran, strict=True):
             if part_rank == rank and not (rank == 0 and part.quiet):
-                found, missing = part.settled(facts, part_rank)
                 evidence += found
                 gaps += missing
         if rank != 1 or not gaps:
-            return evidence, ()
+            return rank, (evidence, ())
         items = tuple(dict.fromkeys(g.item for g in gaps))
         first = gaps[0]
-        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.notes),)
+        merged = Gap(items[0], first.window_days, first.latest, items[1:], first.notes)
+        return rank, (evidence, (merged,))
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -1222,7 +1232,7 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return None
         return 0 if 0 in ranks else 1
 
-    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts))
+    return Node(truth, run, fold, quiet=all(p.quiet for p in parts))
 
 
 def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
@@ -1231,14 +1241,15 @@ def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
     def truth(facts: Facts) -> int:
         return 2 - inner.truth(facts)
 
-    def collect(facts: Facts, rank: int) -> Found:
-        return inner.settled(facts, 2 - rank)
+    def run(facts: Facts) -> Ranked:
+        rank, found = inner.settled(facts)
+        return 2 - rank, found
 
     def fold(index: RecordIndex) -> int | None:
         rank = inner.fold(index)
         return None if rank is None else 2 - rank
 
-    return Node(truth, collect, fold, quiet=False)
+    return Node(truth, run, fold, quiet=False)
 
 
 COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {

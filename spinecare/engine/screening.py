@@ -282,8 +282,9 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     Raises :class:`~spinecare.errors.RecordError` for a patient recorded as deceased on
     or before the date: there is no one to screen, and no verdict is given.
 
-    Every rule's truth is found first (compiled once per KB); the trace (evidence, what is
-    missing) is built only for the rules that are TRUE or UNKNOWN.
+    The rules a record can make other than FALSE (compiled once per KB) are run, their
+    truth found with the evidence and what is missing in one pass; a finding is made only
+    for the rules that are TRUE or UNKNOWN.
     """
     patient = record.patient
     if patient.deceased_by(as_of):
@@ -299,11 +300,10 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     facts = Facts(record, kb, as_of, lang)
     live_rules, live_indications = facts.index.live(program(kb))
     findings: list[Finding] = []
-    for rule, node, fixed in live_rules:
-        rank = node.truth(facts) if fixed is None else fixed
+    for rule, node, _ in live_rules:
+        rank, (evidence, gaps) = node.settled(facts)
         if not rank:
             continue
-        evidence, gaps = node.settled(facts, rank)
         finding = Finding(
             concept=rule.concept,
             rule=rule.id,
@@ -343,7 +343,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             if ind.concept not in indications:
                 indications.append(ind.concept)
         elif rank == 1:  # only an UNKNOWN expression has gaps
-            indication_gaps.extend(node.settled(facts, rank)[1])
+            indication_gaps.extend(node.settled(facts)[1][1])
 
     findings.sort(key=_finding_order)
     return Screening(
