@@ -455,6 +455,8 @@ class Facts:
         self._answers: dict[str, list[Answer]] | None = None
         # the reading that decides each measure, once asked (see _compile_compare)
         self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
+        # what the readings of each measure show, once asked (see _compile_compare)
+        self.shown: dict[str, Found] = {}
 
     @property
     def observations(self) -> dict[str, list[Observation]]:
@@ -726,10 +728,15 @@ class Node:
     def settled(self, facts: Facts) -> Ranked:
         """The rank and what the outcome shows (repeats dropped where the expression
         drops them)."""
-        rank, (evidence, gaps) = self.run(facts)
+        rank, found = self.run(facts)
         if self.unique:  # an AND or OR: its lists are its own
-            return rank, (_unique(evidence), _unique(gaps))  # type: ignore[arg-type]
-        return rank, (evidence, gaps)
+            evidence, gaps = found
+            if len(evidence) > 1:
+                evidence = _unique(evidence)  # type: ignore[arg-type]
+            if len(gaps) > 1:
+                gaps = _unique(gaps)  # type: ignore[arg-type]
+            return rank, (evidence, gaps)
+        return rank, found
 
     def trace(self, facts: Facts, rank: int | None = None) -> Outcome:
         """The outcome (``rank``: what ``truth(facts)`` gave, if asked; found again)."""
@@ -1033,12 +1040,16 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             rank = 0 if absent and never_measured(facts, last) else 1
         else:
             rank = 2 if holds(current.value, limit) else 0
-        # every comparison of the measure shows the same (immutable) evidence and gap
-        memo = facts.index.shown
-        key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
-        found = memo.get(key)
+        # every comparison of the measure shows the same (immutable) evidence and gap:
+        # found once per screening, made once per record
+        found = facts.shown.get(measure_id)
         if found is None:
-            found = memo[key] = shown(facts)
+            memo = facts.index.shown
+            key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = shown(facts)
+            facts.shown[measure_id] = found
         return rank, found
 
     def fold(index: RecordIndex) -> int | None:
@@ -1145,28 +1156,26 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
     neutral = 2 - decisive  # the rank of no parts
 
     def run(facts: Facts) -> Ranked:
-        ran = [part.run(facts) for part in parts]  # repeats dropped above
+        # one pass: every part's evidence and gaps, and the decisive parts' evidence apart
+        # (a quiet part's FALSE outcome is empty; repeats are dropped above)
         rank = neutral
-        for part_rank, _ in ran:
-            if part_rank == decisive:
-                rank = decisive
-                break
-            if part_rank == 1:
-                rank = 1
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
-        if rank == decisive:  # the decisive parts' evidence (a quiet part's FALSE is empty)
-            for part_rank, (found, _) in ran:
-                if part_rank == decisive:
-                    evidence += found
-        elif rank == 1:  # only an UNKNOWN part has gaps
-            for _, (found, missing) in ran:
-                evidence += found
-                gaps += missing
-        else:
-            for _, (found, _) in ran:
-                evidence += found
-        return rank, (evidence, gaps)
+        decided: list[Evidence] = []
+        for part in parts:
+            part_rank, (found, missing) = part.run(facts)
+            if part_rank == decisive:
+                rank = decisive
+                decided += found
+            elif part_rank == 1 and rank == neutral:
+                rank = 1
+            evidence += found
+            gaps += missing
+        if rank == decisive:
+            return rank, (decided, [])
+        if rank == 1:  # only an UNKNOWN outcome has gaps
+            return rank, (evidence, gaps)
+        return rank, (evidence, [])
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
