@@ -157,6 +157,7 @@ class ConceptHit:
     note: str | None = None
 
 
+FindingHead = tuple[str, str, str, str, tuple[str, ...]]
 LiveRules = tuple[tuple[Rule, "Node", int | None], ...]
 LiveIndications = tuple[tuple[Indication, "Node", int | None], ...]
 
@@ -203,6 +204,8 @@ class RecordIndex:
         # made once per record (the same readings show the same evidence on any date)
         self.shown: dict[tuple[str, int, int, str], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
+        # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
+        self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
         # a condition entry's evidence, by entry, how it stands, its start and language
         self.evidence: dict[tuple[int, int, date | None, bool, str], Evidence] = {}
         replies: dict[str, list[Answer]] = defaultdict(list)
@@ -673,7 +676,7 @@ def _unique(values: list[Any]) -> list[Any]:
         return values
     if n > 2:
         # the same object first (the leaves share theirs), then equal ones
-        values = list({id(v): v for v in values}.values())
+        values = list(dict(zip(map(id, values), values, strict=True)).values())
         n = len(values)
         if n > 2:
             return list(dict.fromkeys(values))
@@ -757,8 +760,21 @@ class Program:
         self.live: dict[tuple[frozenset[str], ...], tuple[LiveRules, LiveIndications]] = {}
         # the label and text of a missing item, by gap and language (screening.py)
         self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
+        self.texts_by_id: dict[tuple[int, str], tuple[Gap, tuple[str, str]]] = {}
+        self._heads: dict[str, dict[int, FindingHead]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
         self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
+
+    def finding_heads(self, lang: str) -> dict[int, FindingHead]:
+        """What a finding of each rule says whatever the record (concept, rule id, effect,
+        reason in ``lang``, sources), by the rule's id(): read once from the KB."""
+        heads = self._heads.get(lang)
+        if heads is None:
+            heads = self._heads[lang] = {
+                id(r): (r.concept, r.id, r.effect, r.reason.get(lang), tuple(r.sources))
+                for r, _ in self.rules  # kept here: their ids stay theirs
+            }
+        return heads
 
     def node(self, expr: Any, kb: KB) -> Node:
         """``expr`` compiled for ``kb`` (kept: the KB's own expressions are few)."""
@@ -773,6 +789,8 @@ class Program:
 
 
 NODE_CACHE_SIZE = 10_000
+MERGED_CACHE_SIZE = 1_000
+"""How many gaps merged by an Either a record's index keeps."""
 LIVE_CACHE_SIZE = 4_096
 """How many answers of :meth:`RecordIndex.live` a program keeps (by what indexes hold)."""
 _PROGRAMS: dict[int, tuple[weakref.ref[KB], Program]] = {}
@@ -1070,7 +1088,8 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     )
     absent = question.when_missing == "absent"
     equals = node.equals
-    unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), (Gap(question.id),)))
+    to_answer = (Gap(question.id),)  # one object: an Either's merged gaps are kept by it
+    unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), to_answer))
 
     def current(facts: Facts) -> Answer | None:
         answers = facts.answers.get(question_id)
@@ -1111,7 +1130,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             date=found.when,
         )
         if unclear(found):
-            return 1, ((evidence,), (Gap(question.id),))
+            return 1, ((evidence,), to_answer)
         return (2 if found.value == equals else 0), ((evidence,), ())
 
     def fold(index: RecordIndex) -> int | None:
@@ -1228,10 +1247,19 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
                 gaps += missing
         if rank != 1 or not gaps:
             return rank, (evidence, ())
-        items = tuple(dict.fromkeys(g.item for g in gaps))
-        first = gaps[0]
-        merged = Gap(items[0], first.window_days, first.latest, items[1:], first.notes)
-        return rank, (evidence, (merged,))
+        # the same gaps merge into the same gap: made once per record (the gaps of the
+        # parts are shared objects, looked up by identity; the entry keeps them alive)
+        memo = facts.index.merged
+        key = tuple(map(id, gaps))
+        kept = memo.get(key)
+        if kept is None or kept[0] != gaps:
+            items = tuple(dict.fromkeys(g.item for g in gaps))
+            first = gaps[0]
+            merged = Gap(items[0], first.window_days, first.latest, items[1:], first.notes)
+            if len(memo) >= MERGED_CACHE_SIZE:
+                memo.clear()
+            kept = memo[key] = (gaps, (merged,))
+        return rank, (evidence, kept[1])
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
