@@ -5,7 +5,7 @@ SQL's NULL is UNKNOWN: ``AND``, ``OR`` and ``NOT`` are already Kleene's, so ``al
 any is FALSE, else UNKNOWN) becomes a CASE. Leaves follow :mod:`spinecare.engine.evaluate`:
 
 - ``condition`` / ``medication`` / ``procedure``: closed world, an aggregate over the
-  patient's rows that is never NULL;
+  patient's rows that is never NULL (a procedure done with no usable date: UNKNOWN);
 - ``measure``: the latest value on or before the date (ties: the later fact), NULL when
   it is older than the measure's freshness window (FALSE when ``when_missing: absent``
   and the measure was never taken: a reading set aside counts as taken);
@@ -346,11 +346,14 @@ class Compiler:
             tests = {}
             for (concept, within), name in lv.procedures.items():
                 since = d.date(_days_before(self.as_of, kb.threshold(within)))
-                tests[name] = (
-                    f"CASE WHEN concept = {lit(concept)}"
+                done = (
+                    f"concept = {lit(concept)}"
                     f" AND (status IS NULL OR status NOT IN {in_list(set(PROCEDURE_NOT_DONE))})"
-                    f" AND performed IS NOT NULL AND performed >= {since}"
-                    f" AND performed <= {as_of}"
+                )
+                # done with no date the screening can use: whether it is recent is unknown
+                tests[name] = (
+                    f"CASE WHEN {done} AND performed IS NULL THEN 1"
+                    f" WHEN {done} AND performed >= {since} AND performed <= {as_of}"
                     " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
                 )
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))

@@ -20,11 +20,14 @@ from spinecare.engine.notes import (
     age_note,
     code_to_confirm,
     condition_note,
+    joined,
     medication_note,
+    nameless_drug_note,
     recorded_as,
     stale_note,
     text_to_confirm,
     unclear_answer_note,
+    undated_procedure_note,
     unnamed_drug_note,
     within_note,
 )
@@ -348,9 +351,9 @@ class RecordIndex:
         """Concept -> (certain, note) of one medication (a certain hit wins).
 
         A drug that names no concept, given only by codes (none of them ATC, whose code
-        names its own class) and with no name at all, is the KB's ``unnamed_drug`` concept
-        with certainty unknown: nobody reading the record can tell it from a blood thinner
-        (clinic policy policy_unplaced_drug)."""
+        names its own class) or by nothing at all, and with no name, is the KB's
+        ``unnamed_drug`` concept with certainty unknown: nobody reading the record can tell
+        it from a blood thinner (clinic policy policy_unplaced_drug)."""
         out: dict[str, tuple[bool, str | None]] = {}
         if medication.concept:
             out[medication.concept] = (True, None)
@@ -361,12 +364,16 @@ class RecordIndex:
         if (
             not out
             and unnamed is not None
-            and medication.codings
             and not (medication.text or "").strip()
             and not any(c.display and c.display.strip() for c in medication.codings)
             and not any(c.system == "atc" for c in medication.codings)
         ):
-            out[unnamed] = (False, unnamed_drug_note(medication.codings[0].code))
+            out[unnamed] = (
+                False,
+                unnamed_drug_note(medication.codings[0].code)
+                if medication.codings
+                else nameless_drug_note(),
+            )
         return out
 
     def _site_zones(self, condition: Condition) -> set[str]:
@@ -984,14 +991,16 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     window = timedelta(days=days)
 
     def done(facts: Facts) -> list[ProcedureEntry]:
+        # done within the window, or done with no date the screening can use (no
+        # performed[x], or one given as words or an age): then whether it is recent is
+        # unknown, never "not recent"
         as_of = facts.as_of
         since = as_of - window
         return [
             e
             for e in facts.procedures.get(concept, ())
             if e.procedure.status not in PROCEDURE_NOT_DONE
-            and e.procedure.performed is not None
-            and since <= e.procedure.performed <= as_of
+            and (e.procedure.performed is None or since <= e.procedure.performed <= as_of)
         ]
 
     def truth(facts: Facts) -> int:
@@ -1000,7 +1009,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         hits = done(facts)
         if not hits:
             return 0
-        return 2 if any(e.certain for e in hits) else 1
+        return 2 if any(_dated_certain(e) for e in hits) else 1
 
     def run(facts: Facts) -> Ranked:
         if concept not in facts.procedures:
@@ -1008,7 +1017,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         hits = done(facts)
         if not hits:
             return FALSE_NOTHING
-        certain = [e for e in hits if e.certain]
+        certain = [e for e in hits if _dated_certain(e)]
         evidence = [
             Evidence(
                 ref=e.procedure.ref,
@@ -1017,7 +1026,9 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 or next((c.display for c in e.procedure.codings if c.display), None)
                 or _concept_name(facts, concept),
                 date=e.procedure.performed,
-                note=within_note(days, e.note),
+                note=within_note(days, e.note)
+                if e.procedure.performed is not None
+                else joined(undated_procedure_note(), e.note),
             )
             for e in certain or hits
         ]
@@ -1030,6 +1041,11 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         return tuple(map(id, done(facts))) if concept in facts.procedures else ()
 
     return Node(truth, run, fold, quiet=True, reads=((("procedure", concept, days), state),))
+
+
+def _dated_certain(entry: ProcedureEntry) -> bool:
+    """A procedure that makes the rule TRUE: certain, with the date it was done."""
+    return entry.certain and entry.procedure.performed is not None
 
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
