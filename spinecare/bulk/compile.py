@@ -9,7 +9,8 @@ any is FALSE, else UNKNOWN) becomes a CASE. Leaves follow :mod:`spinecare.engine
 - ``measure``: the latest value on or before the date (ties: the later fact), NULL when
   it is older than the measure's freshness window (FALSE when ``when_missing: absent``
   and the measure was never taken: a reading set aside counts as taken);
-- ``answer``: the latest answer, the same way.
+- ``answer``: the latest answer, the same way;
+- ``age``: NULL when the patient has no date of birth.
 
 Screening follows :mod:`spinecare.engine.screening`: the verdict is the most severe
 effect of a TRUE rule that a clearance has not settled, raised to ``needs_data`` when an
@@ -28,7 +29,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.bulk.facts import encode_answer
-from spinecare.engine.evaluate import CONFIRM_ITEM, PROCEDURE_NOT_DONE, years_before
+from spinecare.engine.evaluate import (
+    BIRTH_DATE_ITEM,
+    CONFIRM_ITEM,
+    PROCEDURE_NOT_DONE,
+    years_before,
+)
 from spinecare.engine.screening import SEVERITY
 from spinecare.kb.expressions import (
     AgeUnder,
@@ -255,6 +261,8 @@ class Compiler:
         kb = self.kb
         if isinstance(node, HasCondition | HasMedication | HadProcedure):
             return [(lit(CONFIRM_ITEM), "TRUE", (CONFIRM_ITEM,))]
+        if isinstance(node, AgeUnder):
+            return [(lit(BIRTH_DATE_ITEM), "TRUE", (BIRTH_DATE_ITEM,))]
         if isinstance(node, Compare):
             measure = kb.measures[node.measure]
             if measure.when_missing == "absent":
@@ -480,7 +488,8 @@ class Compiler:
         select = ["p.pid AS pid"]
         for years in sorted(self.leaves.ages):
             cutoff = d.date(years_before(self.as_of, years))
-            select.append(f"COALESCE(p.birth_date > {cutoff}, FALSE) AS age_{years}")
+            # no date of birth: the age is unknown (NULL)
+            select.append(f"p.birth_date > {cutoff} AS age_{years}")
         joins = []
         for name, _, cols in ctes:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")

@@ -119,6 +119,9 @@ HIT_CACHE_SIZE = 200_000
 CONFIRM_ITEM = "record_to_confirm"
 """The missing item of an entry read with certainty unknown (text, unknown code system)."""
 
+BIRTH_DATE_ITEM = "birth_date"
+"""The missing item of a rule on the patient's age when the record gives no date of birth."""
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionEntry:
@@ -735,6 +738,7 @@ Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
 FALSE_NOTHING: Ranked = (0, NOTHING)
 CONFIRM: tuple[Gap] = (Gap(CONFIRM_ITEM),)
+BIRTH_DATE_GAP: tuple[Gap] = (Gap(BIRTH_DATE_ITEM),)
 
 
 class Node:
@@ -1050,16 +1054,20 @@ def _dated_certain(entry: ProcedureEntry) -> bool:
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     years = int(kb.threshold(node.age_under))
+    unborn: Ranked = (1, ((), BIRTH_DATE_GAP))  # no date of birth: the age is unknown
 
     def truth(facts: Facts) -> int:
         born = facts.record.patient.birth_date
-        if born is None or born <= years_before(facts.as_of, years):
+        if born is None:
+            return 1
+        if born <= years_before(facts.as_of, years):
             return 0
         return 2
 
     def run(facts: Facts) -> Ranked:
-        if not truth(facts):
-            return FALSE_NOTHING
+        rank = truth(facts)
+        if rank != 2:
+            return unborn if rank else FALSE_NOTHING
         as_of = facts.as_of
         born = facts.record.patient.birth_date
         assert born is not None  # a TRUE rank needs one
@@ -1077,8 +1085,9 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     def state(facts: Facts) -> Hashable:
         patient = facts.record.patient
         born = patient.birth_date
-        if not truth(facts):
-            return 0
+        rank = truth(facts)
+        if rank != 2:
+            return rank
         assert born is not None  # a TRUE rank needs one
         as_of = facts.as_of
         age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))

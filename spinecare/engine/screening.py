@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from spinecare.engine.evaluate import (
+    BIRTH_DATE_ITEM,
     CONFIRM_ITEM,
     PROCEDURE_NOT_DONE,
     Evidence,
@@ -388,7 +389,7 @@ def _gap_words(lang: str) -> dict[str, str]:
 
 def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     text = _gap_words(lang)
-    if gap.item == CONFIRM_ITEM:
+    if gap.item in (CONFIRM_ITEM, BIRTH_DATE_ITEM):  # the item's action says it all
         out = ""
     elif gap.window_days is None:
         out = text["unanswered"]
