@@ -1171,6 +1171,33 @@ case(
 )
 
 
+case(
+    "no_birth_date_osteochondrosis",
+    "needs_data",
+    "lumbar osteochondrosis and a Patient with no birthDate: spinal pain before the age of 20"
+    " is a red flag, so whether it applies cannot be decided; record the date of birth",
+    {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"family": "Fixture", "given": ["Anna"]}],
+        "gender": "female",
+    },
+)
+case(
+    "young_patient_osteochondrosis",
+    "refer_urgently",
+    "lumbar osteochondrosis in a patient born 2010-01-15 (16 years old): spinal pain before the"
+    " age of 20, a red flag",
+    {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"family": "Fixture", "given": ["Anna"]}],
+        "gender": "female",
+        "birthDate": "2010-01-15",
+    },
+)
+
+
 # ---------------------------------------------------------------------------------------
 # Second round: shapes seen in Epic, Cerner, Russian MIS and German systems
 
