@@ -11,7 +11,7 @@ import operator
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -212,8 +212,6 @@ class RecordIndex:
         self.gaps: dict[Gap, Gap] = {}
         # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
         self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
-        # outcomes by expression, language and the states of what it reads (Node.outcome)
-        self.outcomes: dict[tuple[Node, str, tuple[Hashable, ...]], Ranked] = {}
         # a condition entry's evidence, by entry, how it stands, its start and language
         self.evidence: dict[tuple[int, int, date | None, bool, str], Evidence] = {}
         replies: dict[str, list[Answer]] = defaultdict(list)
@@ -450,9 +448,6 @@ def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
     )
 
 
-_MISSING = object()
-
-
 def _answer_day(answer: Answer) -> date:
     return answer.when or date.min
 
@@ -475,19 +470,6 @@ class Facts:
         self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
         # what the readings of each measure show, once asked (see _compile_compare)
         self.shown: dict[str, Found] = {}
-        # each input's state on the date, once asked (see Reads)
-        self.states: dict[Hashable, Hashable] = {}
-
-    def signature(self, reads: Reads) -> tuple[Hashable, ...]:
-        """The states of the inputs ``reads`` names, each found once per screening."""
-        states = self.states
-        out = []
-        for key, state in reads:
-            found = states.get(key, _MISSING)
-            if found is _MISSING:
-                found = states[key] = state(self)
-            out.append(found)
-        return tuple(out)
 
     @property
     def observations(self) -> dict[str, list[Observation]]:
@@ -728,12 +710,6 @@ Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
 Ranked = tuple[int, Found]
-State = Callable[["Facts"], Hashable]
-Reads = tuple[tuple[Hashable, State], ...]
-"""What an expression's outcome depends on, by input (a measure, a question, a concept):
-each input's state on the date, found by its function (the readings that decide, the
-answer in force, how each entry stands). Everything else an outcome reads is fixed per
-record and KB (the index keeps it) or is the language."""
 Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
 FALSE_NOTHING: Ranked = (0, NOTHING)
@@ -749,41 +725,19 @@ class Node:
     outcome drops them). ``fold(index)``: the rank on any date for a
     record that lacks the facts the expression reads (a condition never recorded, a
     measure never taken), else None; it reads no more than :meth:`RecordIndex.held`.
-    ``quiet``: its FALSE outcome carries nothing. ``reads``: what its outcome depends on
-    (every leaf's facts as they stand on the date).
+    ``quiet``: its FALSE outcome carries nothing.
     """
 
-    __slots__ = ("fold", "quiet", "reads", "run", "truth", "unique")
+    __slots__ = ("fold", "quiet", "run", "truth", "unique")
 
     def __init__(
-        self,
-        truth: Truth_,
-        run: Run,
-        fold: Fold,
-        quiet: bool,
-        reads: Reads,
-        unique: bool = False,
+        self, truth: Truth_, run: Run, fold: Fold, quiet: bool, unique: bool = False
     ) -> None:
         self.truth = truth
         self.run = run
         self.fold = fold
         self.quiet = quiet
-        self.reads = reads
         self.unique = unique
-
-    def outcome(self, facts: Facts) -> Ranked:
-        """:meth:`settled`, kept per record by what the expression reads as it stands on
-        the date (see :data:`Reads`): the same readings, answers and entries standing the
-        same way give the same outcome on any date."""
-        key = (self, facts.lang, facts.signature(self.reads))
-        memo = facts.index.outcomes
-        found = memo.get(key)
-        if found is None:
-            found = self.settled(facts)
-            if len(memo) >= OUTCOME_CACHE_SIZE:
-                memo.clear()
-            memo[key] = found
-        return found
 
     def settled(self, facts: Facts) -> Ranked:
         """The rank and what the outcome shows (repeats dropped where the expression
@@ -846,8 +800,6 @@ class Program:
 
 
 NODE_CACHE_SIZE = 10_000
-OUTCOME_CACHE_SIZE = 4_096
-"""How many outcomes (by expression, language and what it reads) a record's index keeps."""
 MERGED_CACHE_SIZE = 1_000
 """How many gaps merged by an Either a record's index keeps."""
 LIVE_CACHE_SIZE = 4_096
@@ -935,9 +887,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if index.conditions.get(concept) else 0
 
-    return Node(
-        truth, run, fold, quiet=True, reads=((("condition", concept), _standing_of(concept)),)
-    )
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
@@ -982,11 +932,7 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if index.medications.get(concept) else 0
 
-    def state(facts: Facts) -> Hashable:
-        as_of = facts.as_of
-        return tuple(e.medication.in_force(as_of) for e in facts.medications.get(concept, ()))
-
-    return Node(truth, run, fold, quiet=True, reads=((("medication", concept), state),))
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
@@ -1041,10 +987,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if index.procedures.get(concept) else 0
 
-    def state(facts: Facts) -> Hashable:
-        return tuple(map(id, done(facts))) if concept in facts.procedures else ()
-
-    return Node(truth, run, fold, quiet=True, reads=((("procedure", concept, days), state),))
+    return Node(truth, run, fold, quiet=True)
 
 
 def _dated_certain(entry: ProcedureEntry) -> bool:
@@ -1082,18 +1025,7 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
         )
         return 2, ((evidence,), ())
 
-    def state(facts: Facts) -> Hashable:
-        patient = facts.record.patient
-        born = patient.birth_date
-        rank = truth(facts)
-        if rank != 2:
-            return rank
-        assert born is not None  # a TRUE rank needs one
-        as_of = facts.as_of
-        age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
-        return (patient.id, born, age)
-
-    return Node(truth, run, _dynamic, quiet=True, reads=((("age", years), state),))
+    return Node(truth, run, _dynamic, quiet=True)
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1167,11 +1099,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             return None
         return 0 if absent and measure_id not in index.set_aside else 1
 
-    def state(facts: Facts) -> Hashable:
-        current, last = facts.readings.get(measure_id) or read(facts)
-        return (id(current), id(last))  # readings the index keeps
-
-    return Node(truth, run, fold, quiet=False, reads=((("measure", measure_id), state),))
+    return Node(truth, run, fold, quiet=False)
 
 
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
@@ -1232,10 +1160,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)
 
-    def state(facts: Facts) -> Hashable:
-        return id(current(facts))  # an answer the index keeps (or None)
-
-    return Node(truth, run, fold, quiet=False, reads=((("answer", question_id), state),))
+    return Node(truth, run, fold, quiet=False)
 
 
 def _combinator(parts: list[Node], decisive: int) -> Node:
@@ -1303,9 +1228,7 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
             return None
         return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
 
-    return Node(
-        truth, run, fold, quiet=all(p.quiet for p in parts), reads=_reads(parts), unique=True
-    )
+    return Node(truth, run, fold, quiet=all(p.quiet for p in parts), unique=True)
 
 
 def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
@@ -1370,7 +1293,7 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return None
         return 0 if 0 in ranks else 1
 
-    return Node(truth, run, fold, quiet=all(p.quiet for p in parts), reads=_reads(parts))
+    return Node(truth, run, fold, quiet=all(p.quiet for p in parts))
 
 
 def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
@@ -1387,33 +1310,7 @@ def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
         rank = inner.fold(index)
         return None if rank is None else 2 - rank
 
-    return Node(truth, run, fold, quiet=False, reads=inner.reads)
-
-
-def _reads(parts: list[Node]) -> Reads:
-    """What the parts read, each input once."""
-    return tuple({key: state for part in parts for key, state in part.reads}.items())
-
-
-def _standing_of(concept: str) -> State:
-    """The state of a concept's condition entries: how each stands on the date, its start
-    and whether its onset lies ahead (what a condition's rank and evidence read)."""
-
-    def state(facts: Facts) -> Hashable:
-        entries = facts.conditions.get(concept)
-        if not entries:
-            return ()
-        as_of = facts.as_of
-        out = []
-        for entry in entries:
-            c = entry.condition
-            start = c.start(as_of)
-            onset = c.onset
-            ahead = onset is not None and onset > as_of and start != onset
-            out.append((c.standing(as_of), start, ahead))
-        return tuple(out)
-
-    return state
+    return Node(truth, run, fold, quiet=False)
 
 
 COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {

@@ -313,7 +313,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     unknown: list[Finding] = []  # the unknown findings that count, in the rules' order
     worst = ALLOWED_RANK  # the most severe effect among the present findings that count
     for rule, node, _ in live_rules:
-        rank, (evidence, gaps) = node.outcome(facts)
+        rank, (evidence, gaps) = node.settled(facts)
         if not rank:
             continue
         concept, rule_id, effect, reason, sources = heads[id(rule)]
@@ -355,7 +355,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             if ind.concept not in indications:
                 indications.append(ind.concept)
         elif rank == 1:  # only an UNKNOWN expression has gaps
-            indication_gaps.extend(node.outcome(facts)[1][1])
+            indication_gaps.extend(node.settled(facts)[1][1])
 
     ordered.sort(key=_FINDING_ORDER)
     findings = [entry[3] for entry in ordered]
