@@ -1122,6 +1122,82 @@ case(
 )
 
 
+def microdiscectomy(status: str | None = "completed", **performed: Any) -> Resource:
+    """A lumbar microdiscectomy (SNOMED CT 178625001) with the given performed[x]."""
+    res: Resource = {
+        "resourceType": "Procedure",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [coding(SNOMED, "178625001", "Primary lumbar microdiscectomy")]},
+    }
+    res.update(performed)
+    return res
+
+
+case(
+    "spinal_surgery_performed_string",
+    "needs_data",
+    "a completed lumbar microdiscectomy done 'spring 2026' (performedString): whether it is"
+    " recent cannot be decided; confirm when it was done",
+    microdiscectomy(performedString="spring 2026"),
+)
+case(
+    "spinal_surgery_performed_age",
+    "needs_data",
+    "a completed lumbar microdiscectomy done at age 56 (performedAge): no date, so whether it"
+    " is recent cannot be decided; confirm when it was done",
+    microdiscectomy(
+        performedAge={"value": 56, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}
+    ),
+)
+case(
+    "spinal_surgery_no_date_no_status",
+    "needs_data",
+    "a lumbar microdiscectomy with neither status nor performed[x]: whether it is recent"
+    " cannot be decided; confirm when it was done",
+    microdiscectomy(None),
+)
+case(
+    "spinal_surgery_no_date_not_done",
+    "allowed",
+    "a lumbar microdiscectomy with status not-done and no date: it was not done",
+    microdiscectomy("not-done"),
+)
+case(
+    "spinal_surgery_dated_long_ago",
+    "allowed",
+    "a completed lumbar microdiscectomy done in 2019: not recent",
+    microdiscectomy(performedDateTime="2019-06-01"),
+)
+
+
+case(
+    "no_birth_date_osteochondrosis",
+    "needs_data",
+    "lumbar osteochondrosis and a Patient with no birthDate: spinal pain before the age of 20"
+    " is a red flag, so whether it applies cannot be decided; record the date of birth",
+    {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"family": "Fixture", "given": ["Anna"]}],
+        "gender": "female",
+    },
+)
+case(
+    "young_patient_osteochondrosis",
+    "refer_urgently",
+    "lumbar osteochondrosis in a patient born 2010-01-15 (16 years old): spinal pain before the"
+    " age of 20, a red flag",
+    {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"family": "Fixture", "given": ["Anna"]}],
+        "gender": "female",
+        "birthDate": "2010-01-15",
+    },
+)
+
+
 # ---------------------------------------------------------------------------------------
 # Second round: shapes seen in Epic, Cerner, Russian MIS and German systems
 
@@ -1948,6 +2024,38 @@ case(
     "an active drug given only by a SNOMED CT product code the KB does not list, no name:"
     " confirm what it is",
     coded_only(SNOMED, "1145423002", "MedicationStatement"),
+)
+case(
+    "drug_reference_not_in_bundle",
+    "needs_data",
+    "an active MedicationRequest whose medicationReference names a Medication the Bundle does"
+    " not hold, with no display: a drug with neither name nor code; confirm what it is"
+    " (clinic policy policy_unplaced_drug)",
+    by_reference("Medication/absent"),
+)
+case(
+    "drug_empty_codeable_concept",
+    "needs_data",
+    "an active MedicationStatement whose medicationCodeableConcept is empty: a drug with"
+    " neither name nor code; confirm what it is",
+    medication("MedicationStatement", code=None),
+)
+case(
+    "drug_reference_display_warfarin",
+    "needs_data",
+    "an active MedicationRequest naming its drug only by medicationReference.display"
+    " 'Warfarin 5 mg' (the Medication not in the Bundle): read by that name, an anticoagulant"
+    " found in text, confirm",
+    by_reference(
+        "Medication/absent-warfarin",
+        medicationReference={"reference": "Medication/absent-warfarin", "display": "Warfarin 5 mg"},
+    ),
+)
+case(
+    "drug_no_name_no_code_stopped",
+    "allowed",
+    "a drug with neither name nor code, stopped: not in force, nothing to confirm",
+    medication("MedicationStatement", code=None, status="stopped"),
 )
 case(
     "unnamed_drug_stopped",

@@ -5,11 +5,12 @@ SQL's NULL is UNKNOWN: ``AND``, ``OR`` and ``NOT`` are already Kleene's, so ``al
 any is FALSE, else UNKNOWN) becomes a CASE. Leaves follow :mod:`spinecare.engine.evaluate`:
 
 - ``condition`` / ``medication`` / ``procedure``: closed world, an aggregate over the
-  patient's rows that is never NULL;
+  patient's rows that is never NULL (a procedure done with no usable date: UNKNOWN);
 - ``measure``: the latest value on or before the date (ties: the later fact), NULL when
   it is older than the measure's freshness window (FALSE when ``when_missing: absent``
   and the measure was never taken: a reading set aside counts as taken);
-- ``answer``: the latest answer, the same way.
+- ``answer``: the latest answer, the same way;
+- ``age``: NULL when the patient has no date of birth.
 
 Screening follows :mod:`spinecare.engine.screening`: the verdict is the most severe
 effect of a TRUE rule that a clearance has not settled, raised to ``needs_data`` when an
@@ -28,7 +29,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.bulk.facts import encode_answer
-from spinecare.engine.evaluate import CONFIRM_ITEM, PROCEDURE_NOT_DONE, years_before
+from spinecare.engine.evaluate import (
+    BIRTH_DATE_ITEM,
+    CONFIRM_ITEM,
+    PROCEDURE_NOT_DONE,
+    years_before,
+)
 from spinecare.engine.screening import SEVERITY
 from spinecare.kb.expressions import (
     AgeUnder,
@@ -255,6 +261,8 @@ class Compiler:
         kb = self.kb
         if isinstance(node, HasCondition | HasMedication | HadProcedure):
             return [(lit(CONFIRM_ITEM), "TRUE", (CONFIRM_ITEM,))]
+        if isinstance(node, AgeUnder):
+            return [(lit(BIRTH_DATE_ITEM), "TRUE", (BIRTH_DATE_ITEM,))]
         if isinstance(node, Compare):
             measure = kb.measures[node.measure]
             if measure.when_missing == "absent":
@@ -346,11 +354,14 @@ class Compiler:
             tests = {}
             for (concept, within), name in lv.procedures.items():
                 since = d.date(_days_before(self.as_of, kb.threshold(within)))
-                tests[name] = (
-                    f"CASE WHEN concept = {lit(concept)}"
+                done = (
+                    f"concept = {lit(concept)}"
                     f" AND (status IS NULL OR status NOT IN {in_list(set(PROCEDURE_NOT_DONE))})"
-                    f" AND performed IS NOT NULL AND performed >= {since}"
-                    f" AND performed <= {as_of}"
+                )
+                # done with no date the screening can use: whether it is recent is unknown
+                tests[name] = (
+                    f"CASE WHEN {done} AND performed IS NULL THEN 1"
+                    f" WHEN {done} AND performed >= {since} AND performed <= {as_of}"
                     " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
                 )
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
@@ -477,7 +488,8 @@ class Compiler:
         select = ["p.pid AS pid"]
         for years in sorted(self.leaves.ages):
             cutoff = d.date(years_before(self.as_of, years))
-            select.append(f"COALESCE(p.birth_date > {cutoff}, FALSE) AS age_{years}")
+            # no date of birth: the age is unknown (NULL)
+            select.append(f"p.birth_date > {cutoff} AS age_{years}")
         joins = []
         for name, _, cols in ctes:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")

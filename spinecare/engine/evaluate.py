@@ -20,11 +20,14 @@ from spinecare.engine.notes import (
     age_note,
     code_to_confirm,
     condition_note,
+    joined,
     medication_note,
+    nameless_drug_note,
     recorded_as,
     stale_note,
     text_to_confirm,
     unclear_answer_note,
+    undated_procedure_note,
     unnamed_drug_note,
     within_note,
 )
@@ -54,7 +57,7 @@ from spinecare.record.model import (
     PatientRecord,
     Procedure,
 )
-from spinecare.record.standing import CONDITION_RANK
+from spinecare.record.standing import CONDITION_RANK, CONTRADICTORY
 
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
@@ -116,6 +119,9 @@ HIT_CACHE_SIZE = 200_000
 CONFIRM_ITEM = "record_to_confirm"
 """The missing item of an entry read with certainty unknown (text, unknown code system)."""
 
+BIRTH_DATE_ITEM = "birth_date"
+"""The missing item of a rule on the patient's age when the record gives no date of birth."""
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionEntry:
@@ -157,6 +163,7 @@ class ConceptHit:
     note: str | None = None
 
 
+FindingHead = tuple[str, str, str, str, tuple[str, ...]]
 LiveRules = tuple[tuple[Rule, "Node", int | None], ...]
 LiveIndications = tuple[tuple[Indication, "Node", int | None], ...]
 
@@ -203,6 +210,10 @@ class RecordIndex:
         # made once per record (the same readings show the same evidence on any date)
         self.shown: dict[tuple[str, int, int, str], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
+        # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
+        self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
+        # a condition entry's evidence, by entry, how it stands, its start and language
+        self.evidence: dict[tuple[int, int, date | None, bool, str], Evidence] = {}
         replies: dict[str, list[Answer]] = defaultdict(list)
         for answer in record.answers:
             replies[answer.question].append(answer)
@@ -341,9 +352,9 @@ class RecordIndex:
         """Concept -> (certain, note) of one medication (a certain hit wins).
 
         A drug that names no concept, given only by codes (none of them ATC, whose code
-        names its own class) and with no name at all, is the KB's ``unnamed_drug`` concept
-        with certainty unknown: nobody reading the record can tell it from a blood thinner
-        (clinic policy policy_unplaced_drug)."""
+        names its own class) or by nothing at all, and with no name, is the KB's
+        ``unnamed_drug`` concept with certainty unknown: nobody reading the record can tell
+        it from a blood thinner (clinic policy policy_unplaced_drug)."""
         out: dict[str, tuple[bool, str | None]] = {}
         if medication.concept:
             out[medication.concept] = (True, None)
@@ -354,12 +365,16 @@ class RecordIndex:
         if (
             not out
             and unnamed is not None
-            and medication.codings
             and not (medication.text or "").strip()
             and not any(c.display and c.display.strip() for c in medication.codings)
             and not any(c.system == "atc" for c in medication.codings)
         ):
-            out[unnamed] = (False, unnamed_drug_note(medication.codings[0].code))
+            out[unnamed] = (
+                False,
+                unnamed_drug_note(medication.codings[0].code)
+                if medication.codings
+                else nameless_drug_note(),
+            )
         return out
 
     def _site_zones(self, condition: Condition) -> set[str]:
@@ -453,6 +468,8 @@ class Facts:
         self._answers: dict[str, list[Answer]] | None = None
         # the reading that decides each measure, once asked (see _compile_compare)
         self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
+        # what the readings of each measure show, once asked (see _compile_compare)
+        self.shown: dict[str, Found] = {}
 
     @property
     def observations(self) -> dict[str, list[Observation]]:
@@ -521,6 +538,23 @@ class Facts:
             # the highest; among equal values the latest, as the compiled SQL takes it
             return max(reversed(fresh), key=_value), last
         return last, last
+
+    def condition_evidence(self, entry: ConditionEntry, standing: int) -> Evidence:
+        """``entry`` shown as evidence on the date, where it stands so (its
+        :meth:`~spinecare.record.model.Condition.standing`). The same entry standing the
+        same way from the same start shows the same: made once per record and language."""
+        c = entry.condition
+        as_of = self.as_of
+        start = c.start(as_of)
+        onset = c.onset
+        ahead = onset is not None and onset > as_of and start != onset  # future_onset
+        key = (id(entry), standing, start, ahead, self.lang)  # entries the index keeps
+        memo = self.index.evidence
+        found = memo.get(key)
+        if found is None:
+            name = _concept_name(self, entry.concept)
+            found = memo[key] = _condition_evidence(entry, standing, start, ahead, name)
+        return found
 
     def set_aside_notes(self, measure: str) -> tuple[str, ...]:
         """Why readings of ``measure`` were not used (a unit, an implausible value): the
@@ -592,13 +626,17 @@ def _concept_name(facts: Facts, concept: str) -> str:
     return known.label.get(facts.lang) if known is not None else concept
 
 
-def _condition_evidence(entry: ConditionEntry, as_of: date, name: str) -> Evidence:
+def _condition_evidence(
+    entry: ConditionEntry, standing: int, start: date | None, ahead: bool, name: str
+) -> Evidence:
+    """A condition shown as evidence, as it stands on the date (``standing``), known from
+    ``start``, with its onset ahead of the date set aside (``ahead``)."""
     c = entry.condition
     status = condition_note(
         c.clinical_status,
         c.abatement,
-        contradictory=c.contradicts_itself(as_of),
-        onset_ahead=c.onset if c.future_onset(as_of) else None,
+        contradictory=standing == CONTRADICTORY,
+        onset_ahead=c.onset if ahead else None,
         match=entry.note,
     )
     label = c.text or next((x.display for x in c.codings if x.display), None) or name
@@ -607,22 +645,9 @@ def _condition_evidence(entry: ConditionEntry, as_of: date, name: str) -> Eviden
         kind="condition",
         label=label,
         code=entry.code,
-        date=c.start(as_of),
+        date=start,
         note=status,
     )
-
-
-def _condition_rank(entry: ConditionEntry, status: str, as_of: date) -> int:
-    """Does this entry satisfy ``status`` (in_force, ever, past) on ``as_of``? As a rank
-    (0 FALSE, 1 UNKNOWN, 2 TRUE).
-
-    UNKNOWN for an uncertain entry (text, unknown code system) that would, and for a
-    condition recorded as both active and ended (never FALSE: it may be in force).
-    """
-    truth = CONDITION_RANK[status][entry.condition.standing(as_of)]
-    if truth == 2 and not entry.certain:
-        return 1
-    return truth
 
 
 def years_before(day: date, years: int) -> date:
@@ -661,7 +686,7 @@ def _unique(values: list[Any]) -> list[Any]:
         return values
     if n > 2:
         # the same object first (the leaves share theirs), then equal ones
-        values = list({id(v): v for v in values}.values())
+        values = list(dict(zip(map(id, values), values, strict=True)).values())
         n = len(values)
         if n > 2:
             return list(dict.fromkeys(values))
@@ -676,59 +701,61 @@ def _unique(values: list[Any]) -> list[Any]:
 # Each expression is compiled once per KB (with the KB's thresholds, measures and
 # questions looked up) into a :class:`Node`: ``truth(facts)``, its truth alone as a rank
 # (0 FALSE, 1 UNKNOWN, 2 TRUE: AND is the least, OR the greatest), and
-# ``collect(facts, rank)``, the facts that decided it and what was missing, from which
-# :meth:`Node.trace` makes the :class:`Outcome`. A screening asks every rule's truth and
-# traces only the rules that are not FALSE; a combinator collects only from the parts
-# whose facts appear in its outcome.
+# ``run(facts)``, its rank with the facts that decided it and what was missing, in one
+# pass, from which :meth:`Node.trace` makes the :class:`Outcome`. A screening runs the
+# rules a record can make other than FALSE (and asks the truth alone where that is all it
+# needs); a combinator keeps only the facts of the parts that appear in its outcome.
 
 Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
-Collect = Callable[[Facts, int], Found]
+Ranked = tuple[int, Found]
+Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
+FALSE_NOTHING: Ranked = (0, NOTHING)
 CONFIRM: tuple[Gap] = (Gap(CONFIRM_ITEM),)
+BIRTH_DATE_GAP: tuple[Gap] = (Gap(BIRTH_DATE_ITEM),)
 
 
 class Node:
     """One compiled expression.
 
-    ``collect(facts, rank)`` takes the rank ``truth(facts)`` gave and returns the
-    evidence and gaps (sequences not to be changed; an AND or OR keeps repeats there,
-    ``unique``: its outcome drops them). ``fold(index)``: the rank on any date for a
+    ``run(facts)`` returns the rank ``truth(facts)`` gives with the evidence and gaps
+    (sequences not to be changed; an AND or OR keeps repeats there, ``unique``: its
+    outcome drops them). ``fold(index)``: the rank on any date for a
     record that lacks the facts the expression reads (a condition never recorded, a
     measure never taken), else None; it reads no more than :meth:`RecordIndex.held`.
     ``quiet``: its FALSE outcome carries nothing.
     """
 
-    __slots__ = ("collect", "fold", "quiet", "ranked", "truth", "unique")
+    __slots__ = ("fold", "quiet", "run", "truth", "unique")
 
     def __init__(
-        self,
-        truth: Truth_,
-        collect: Collect,
-        fold: Fold,
-        quiet: bool,
-        unique: bool = False,
-        ranked: bool = True,
+        self, truth: Truth_, run: Run, fold: Fold, quiet: bool, unique: bool = False
     ) -> None:
         self.truth = truth
-        self.collect = collect
+        self.run = run
         self.fold = fold
         self.quiet = quiet
         self.unique = unique
-        self.ranked = ranked  # False: ``collect`` needs no rank (a reading, an answer)
 
-    def settled(self, facts: Facts, rank: int) -> Found:
-        """What the outcome shows (repeats dropped where the expression drops them)."""
-        evidence, gaps = self.collect(facts, rank)
+    def settled(self, facts: Facts) -> Ranked:
+        """The rank and what the outcome shows (repeats dropped where the expression
+        drops them)."""
+        rank, found = self.run(facts)
         if self.unique:  # an AND or OR: its lists are its own
-            return _unique(evidence), _unique(gaps)  # type: ignore[arg-type]
-        return evidence, gaps
+            evidence, gaps = found
+            if len(evidence) > 1:
+                evidence = _unique(evidence)  # type: ignore[arg-type]
+            if len(gaps) > 1:
+                gaps = _unique(gaps)  # type: ignore[arg-type]
+            return rank, (evidence, gaps)
+        return rank, found
 
-    def trace(self, facts: Facts, rank: int) -> Outcome:
-        """The outcome, for the rank ``truth(facts)`` gave."""
-        evidence, gaps = self.settled(facts, rank)
-        return Outcome(BY_RANK[rank], list(evidence), list(gaps))
+    def trace(self, facts: Facts, rank: int | None = None) -> Outcome:
+        """The outcome (``rank``: what ``truth(facts)`` gave, if asked; found again)."""
+        found, (evidence, gaps) = self.settled(facts)
+        return Outcome(BY_RANK[found], list(evidence), list(gaps))
 
 
 def _dynamic(index: RecordIndex) -> int | None:
@@ -744,8 +771,21 @@ class Program:
         self.live: dict[tuple[frozenset[str], ...], tuple[LiveRules, LiveIndications]] = {}
         # the label and text of a missing item, by gap and language (screening.py)
         self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
+        self.texts_by_id: dict[tuple[int, str], tuple[Gap, tuple[str, str]]] = {}
+        self._heads: dict[str, dict[int, FindingHead]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
         self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
+
+    def finding_heads(self, lang: str) -> dict[int, FindingHead]:
+        """What a finding of each rule says whatever the record (concept, rule id, effect,
+        reason in ``lang``, sources), by the rule's id(): read once from the KB."""
+        heads = self._heads.get(lang)
+        if heads is None:
+            heads = self._heads[lang] = {
+                id(r): (r.concept, r.id, r.effect, r.reason.get(lang), tuple(r.sources))
+                for r, _ in self.rules  # kept here: their ids stay theirs
+            }
+        return heads
 
     def node(self, expr: Any, kb: KB) -> Node:
         """``expr`` compiled for ``kb`` (kept: the KB's own expressions are few)."""
@@ -760,6 +800,8 @@ class Program:
 
 
 NODE_CACHE_SIZE = 10_000
+MERGED_CACHE_SIZE = 1_000
+"""How many gaps merged by an Either a record's index keeps."""
 LIVE_CACHE_SIZE = 4_096
 """How many answers of :meth:`RecordIndex.live` a program keeps (by what indexes hold)."""
 _PROGRAMS: dict[int, tuple[weakref.ref[KB], Program]] = {}
@@ -778,12 +820,13 @@ def program(kb: KB) -> Program:
 
 def evaluate(expr: Any, facts: Facts) -> Outcome:
     """The truth of one expression for the indexed record, with its trace."""
-    node = program(facts.kb).node(expr, facts.kb)
-    return node.trace(facts, node.truth(facts))
+    return program(facts.kb).node(expr, facts.kb).trace(facts)
 
 
 def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
+    ranks = CONDITION_RANK[status]
+    every = wanted_set is None and zone is None  # every entry of the concept matches
 
     def matches(entry: ConditionEntry) -> bool:
         # an uncertain mention without a set may be any of the concept's sets
@@ -802,36 +845,49 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         as_of = facts.as_of
         result = 0
         for entry in entries:
-            if matches(entry):
-                rank = _condition_rank(entry, status, as_of)
+            if every or matches(entry):
+                # UNKNOWN for an uncertain entry that would be TRUE
+                rank = ranks[entry.condition.standing(as_of)]
                 if rank == 2:
-                    return 2
+                    if entry.certain:
+                        return 2
+                    rank = 1
                 if rank:
                     result = 1
         return result
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
+    def run(facts: Facts) -> Ranked:
+        entries = facts.conditions.get(concept)
+        if not entries:
+            return FALSE_NOTHING
         as_of = facts.as_of
+        ranked = []
+        best = 0
+        for entry in entries:
+            if every or matches(entry):
+                standing = entry.condition.standing(as_of)
+                entry_rank = ranks[standing]
+                if entry_rank == 2 and not entry.certain:
+                    entry_rank = 1
+                if entry_rank:
+                    ranked.append((entry, entry_rank, standing))
+                    if entry_rank > best:
+                        best = entry_rank
+        if not best:
+            return FALSE_NOTHING
         seen: set[str] = set()
         evidence = []
-        for entry in facts.conditions.get(concept, ()):
-            if not matches(entry):
-                continue
-            entry_rank = _condition_rank(entry, status, as_of)
+        for entry, entry_rank, standing in ranked:
             # a TRUE finding shows the entries that decided it; an UNKNOWN one all
-            shown = entry_rank == 2 or (entry_rank and rank == 1)
-            if shown and entry.condition.ref not in seen:
+            if (entry_rank == 2 or best == 1) and entry.condition.ref not in seen:
                 seen.add(entry.condition.ref)
-                name = _concept_name(facts, entry.concept)
-                evidence.append(_condition_evidence(entry, as_of, name))
-        return evidence, (() if rank == 2 else CONFIRM)
+                evidence.append(facts.condition_evidence(entry, standing))
+        return best, (evidence, (() if best == 2 else CONFIRM))
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.conditions.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True)
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
@@ -849,12 +905,11 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                 result = 1
         return result
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
-        entries = [
-            e for e in facts.medications.get(concept, ()) if e.medication.in_force(facts.as_of)
-        ]
+    def run(facts: Facts) -> Ranked:
+        as_of = facts.as_of
+        entries = [e for e in facts.medications.get(concept, ()) if e.medication.in_force(as_of)]
+        if not entries:
+            return FALSE_NOTHING
         certain = [e for e in entries if e.certain]
         evidence = []
         for entry in certain or entries:
@@ -872,12 +927,12 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                     note=note,
                 )
             )
-        return evidence, (() if certain else CONFIRM)
+        return (2, (evidence, ())) if certain else (1, (evidence, CONFIRM))
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.medications.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True)
+    return Node(truth, run, fold, quiet=True)
 
 
 def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
@@ -886,14 +941,16 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     window = timedelta(days=days)
 
     def done(facts: Facts) -> list[ProcedureEntry]:
+        # done within the window, or done with no date the screening can use (no
+        # performed[x], or one given as words or an age): then whether it is recent is
+        # unknown, never "not recent"
         as_of = facts.as_of
         since = as_of - window
         return [
             e
             for e in facts.procedures.get(concept, ())
             if e.procedure.status not in PROCEDURE_NOT_DONE
-            and e.procedure.performed is not None
-            and since <= e.procedure.performed <= as_of
+            and (e.procedure.performed is None or since <= e.procedure.performed <= as_of)
         ]
 
     def truth(facts: Facts) -> int:
@@ -902,13 +959,15 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         hits = done(facts)
         if not hits:
             return 0
-        return 2 if any(e.certain for e in hits) else 1
+        return 2 if any(_dated_certain(e) for e in hits) else 1
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
+    def run(facts: Facts) -> Ranked:
+        if concept not in facts.procedures:
+            return FALSE_NOTHING
         hits = done(facts)
-        certain = [e for e in hits if e.certain]
+        if not hits:
+            return FALSE_NOTHING
+        certain = [e for e in hits if _dated_certain(e)]
         evidence = [
             Evidence(
                 ref=e.procedure.ref,
@@ -917,30 +976,41 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 or next((c.display for c in e.procedure.codings if c.display), None)
                 or _concept_name(facts, concept),
                 date=e.procedure.performed,
-                note=within_note(days, e.note),
+                note=within_note(days, e.note)
+                if e.procedure.performed is not None
+                else joined(undated_procedure_note(), e.note),
             )
             for e in certain or hits
         ]
-        return evidence, (() if certain else CONFIRM)
+        return (2, (evidence, ())) if certain else (1, (evidence, CONFIRM))
 
     def fold(index: RecordIndex) -> int | None:
         return None if index.procedures.get(concept) else 0
 
-    return Node(truth, collect, fold, quiet=True)
+    return Node(truth, run, fold, quiet=True)
+
+
+def _dated_certain(entry: ProcedureEntry) -> bool:
+    """A procedure that makes the rule TRUE: certain, with the date it was done."""
+    return entry.certain and entry.procedure.performed is not None
 
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     years = int(kb.threshold(node.age_under))
+    unborn: Ranked = (1, ((), BIRTH_DATE_GAP))  # no date of birth: the age is unknown
 
     def truth(facts: Facts) -> int:
         born = facts.record.patient.birth_date
-        if born is None or born <= years_before(facts.as_of, years):
+        if born is None:
+            return 1
+        if born <= years_before(facts.as_of, years):
             return 0
         return 2
 
-    def collect(facts: Facts, rank: int) -> Found:
-        if not rank:
-            return NOTHING
+    def run(facts: Facts) -> Ranked:
+        rank = truth(facts)
+        if rank != 2:
+            return unborn if rank else FALSE_NOTHING
         as_of = facts.as_of
         born = facts.record.patient.birth_date
         assert born is not None  # a TRUE rank needs one
@@ -953,9 +1023,9 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
             date=born,
             note=age_note(age, years),
         )
-        return (evidence,), ()
+        return 2, ((evidence,), ())
 
-    return Node(truth, collect, _dynamic, quiet=True)
+    return Node(truth, run, _dynamic, quiet=True)
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1006,22 +1076,30 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
 
-    def collect(facts: Facts, rank: int) -> Found:
-        # every comparison of the measure shows the same (immutable) evidence and gap
+    def run(facts: Facts) -> Ranked:
         current, last = facts.readings.get(measure_id) or read(facts)
-        memo = facts.index.shown
-        key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
-        found = memo.get(key)
+        if current is None:
+            rank = 0 if absent and never_measured(facts, last) else 1
+        else:
+            rank = 2 if holds(current.value, limit) else 0
+        # every comparison of the measure shows the same (immutable) evidence and gap:
+        # found once per screening, made once per record
+        found = facts.shown.get(measure_id)
         if found is None:
-            found = memo[key] = shown(facts)
-        return found
+            memo = facts.index.shown
+            key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = shown(facts)
+            facts.shown[measure_id] = found
+        return rank, found
 
     def fold(index: RecordIndex) -> int | None:
         if measure_id in index.observations:
             return None
         return 0 if absent and measure_id not in index.set_aside else 1
 
-    return Node(truth, collect, fold, quiet=False, ranked=False)
+    return Node(truth, run, fold, quiet=False)
 
 
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
@@ -1034,7 +1112,8 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     )
     absent = question.when_missing == "absent"
     equals = node.equals
-    unanswered: Found = NOTHING if absent else ((), (Gap(question.id),))
+    to_answer = (Gap(question.id),)  # one object: an Either's merged gaps are kept by it
+    unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), to_answer))
 
     def current(facts: Facts) -> Answer | None:
         answers = facts.answers.get(question_id)
@@ -1063,7 +1142,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             return 1
         return 2 if found.value == equals else 0
 
-    def collect(facts: Facts, rank: int) -> Found:
+    def run(facts: Facts) -> Ranked:
         found = current(facts)
         if found is None:
             return unanswered
@@ -1074,12 +1153,14 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             value=found.value,
             date=found.when,
         )
-        return (evidence,), ((Gap(question.id),) if unclear(found) else ())
+        if unclear(found):
+            return 1, ((evidence,), to_answer)
+        return (2 if found.value == equals else 0), ((evidence,), ())
 
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)
 
-    return Node(truth, collect, fold, quiet=False, ranked=False)
+    return Node(truth, run, fold, quiet=False)
 
 
 def _combinator(parts: list[Node], decisive: int) -> Node:
@@ -1115,25 +1196,29 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
                     result = 1
             return result
 
-    def collect(facts: Facts, rank: int) -> Found:
+    neutral = 2 - decisive  # the rank of no parts
+
+    def run(facts: Facts) -> Ranked:
+        # one pass: every part's evidence and gaps, and the decisive parts' evidence apart
+        # (a quiet part's FALSE outcome is empty; repeats are dropped above)
+        rank = neutral
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
+        decided: list[Evidence] = []
         for part in parts:
-            if rank == decisive:
-                if part.truth(facts) != decisive:
-                    continue
-                part_rank = decisive
-            elif part.ranked:
-                part_rank = part.truth(facts)
-                if part_rank == 0 and part.quiet:
-                    continue
-            else:
-                part_rank = -1  # not needed
-            found, missing = part.collect(facts, part_rank)  # repeats dropped above
+            part_rank, (found, missing) = part.run(facts)
+            if part_rank == decisive:
+                rank = decisive
+                decided += found
+            elif part_rank == 1 and rank == neutral:
+                rank = 1
             evidence += found
-            if rank == 1:  # only an UNKNOWN part has gaps
-                gaps += missing
-        return evidence, gaps
+            gaps += missing
+        if rank == decisive:
+            return rank, (decided, [])
+        if rank == 1:  # only an UNKNOWN outcome has gaps
+            return rank, (evidence, gaps)
+        return rank, (evidence, [])
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -1143,7 +1228,7 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
             return None
         return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
 
-    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts), unique=True)
+    return Node(truth, run, fold, quiet=all(p.quiet for p in parts), unique=True)
 
 
 def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
@@ -1169,20 +1254,36 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
                 known = True
         return 0 if known else 1
 
-    def collect(facts: Facts, rank: int) -> Found:
+    def run(facts: Facts) -> Ranked:
+        ran = [part.settled(facts) for part in parts]
+        rank = 1
+        for part_rank, _ in ran:
+            if part_rank == 2:
+                rank = 2
+                break
+            if part_rank == 0:
+                rank = 0
         evidence: list[Evidence] = []
         gaps: list[Gap] = []
-        for part in parts:
-            part_rank = part.truth(facts)
+        for part, (part_rank, (found, missing)) in zip(parts, ran, strict=True):
             if part_rank == rank and not (rank == 0 and part.quiet):
-                found, missing = part.settled(facts, part_rank)
                 evidence += found
                 gaps += missing
         if rank != 1 or not gaps:
-            return evidence, ()
-        items = tuple(dict.fromkeys(g.item for g in gaps))
-        first = gaps[0]
-        return evidence, (Gap(items[0], first.window_days, first.latest, items[1:], first.notes),)
+            return rank, (evidence, ())
+        # the same gaps merge into the same gap: made once per record (the gaps of the
+        # parts are shared objects, looked up by identity; the entry keeps them alive)
+        memo = facts.index.merged
+        key = tuple(map(id, gaps))
+        kept = memo.get(key)
+        if kept is None or kept[0] != gaps:
+            items = tuple(dict.fromkeys(g.item for g in gaps))
+            first = gaps[0]
+            merged = Gap(items[0], first.window_days, first.latest, items[1:], first.notes)
+            if len(memo) >= MERGED_CACHE_SIZE:
+                memo.clear()
+            kept = memo[key] = (gaps, (merged,))
+        return rank, (evidence, kept[1])
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -1192,7 +1293,7 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return None
         return 0 if 0 in ranks else 1
 
-    return Node(truth, collect, fold, quiet=all(p.quiet for p in parts))
+    return Node(truth, run, fold, quiet=all(p.quiet for p in parts))
 
 
 def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
@@ -1201,14 +1302,15 @@ def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
     def truth(facts: Facts) -> int:
         return 2 - inner.truth(facts)
 
-    def collect(facts: Facts, rank: int) -> Found:
-        return inner.settled(facts, 2 - rank)
+    def run(facts: Facts) -> Ranked:
+        rank, found = inner.settled(facts)
+        return 2 - rank, found
 
     def fold(index: RecordIndex) -> int | None:
         rank = inner.fold(index)
         return None if rank is None else 2 - rank
 
-    return Node(truth, collect, fold, quiet=False)
+    return Node(truth, run, fold, quiet=False)
 
 
 COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {

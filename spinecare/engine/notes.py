@@ -30,6 +30,7 @@ __all__ = [
     "stale_note",
     "text_to_confirm",
     "unclear_answer_note",
+    "undated_procedure_note",
     "within_note",
 ]
 
@@ -106,6 +107,14 @@ def unnamed_drug_note(code: str) -> str:
     return Message(
         "a drug given only by its code %(code)s, with no name: confirm what it is", code=code
     )
+
+
+def nameless_drug_note() -> str:
+    return Message("a drug recorded with neither name nor code: confirm what it is")
+
+
+def undated_procedure_note() -> str:
+    return Message("recorded with no date it was done: confirm when it was done")
 
 
 def unclear_answer_note() -> str:

@@ -9,12 +9,14 @@ the missing items are listed. ``indicated`` is the Kleene OR of the indications.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
 
 from spinecare.engine.evaluate import (
+    BIRTH_DATE_ITEM,
     CONFIRM_ITEM,
     PROCEDURE_NOT_DONE,
     Evidence,
@@ -34,6 +36,11 @@ from spinecare.record.standing import CONTRADICTORY, IN_FORCE
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 """0 is the most severe verdict (``refer_urgently``), 6 the least (``allowed``)."""
+ALLOWED_RANK = SEVERITY["allowed"]
+
+_FINDING_ORDER = operator.itemgetter(0, 1, 2)
+"""Findings in order (of ``(severity, unknown, rule id, finding)``): the most severe effect
+first, present before unknown, by rule id."""
 
 BLOCKING = frozenset({"refer_urgently", "contraindicated", "defer"})
 ALLOWED = frozenset({"allowed", "allowed_with_precautions"})
@@ -282,8 +289,9 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     Raises :class:`~spinecare.errors.RecordError` for a patient recorded as deceased on
     or before the date: there is no one to screen, and no verdict is given.
 
-    Every rule's truth is found first (compiled once per KB); the trace (evidence, what is
-    missing) is built only for the rules that are TRUE or UNKNOWN.
+    The rules a record can make other than FALSE (compiled once per KB) are run, their
+    truth found with the evidence and what is missing in one pass; a finding is made only
+    for the rules that are TRUE or UNKNOWN.
     """
     patient = record.patient
     if patient.deceased_by(as_of):
@@ -297,39 +305,43 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         )
         raise RecordError(deceased, source=record.source)
     facts = Facts(record, kb, as_of, lang)
-    live_rules, live_indications = facts.index.live(program(kb))
-    findings: list[Finding] = []
-    for rule, node, fixed in live_rules:
-        rank = node.truth(facts) if fixed is None else fixed
+    prog = program(kb)
+    live_rules, live_indications = facts.index.live(prog)
+    heads = prog.finding_heads(lang)
+    clearances = record.clearances
+    ordered: list[tuple[int, bool, str, Finding]] = []  # see _FINDING_ORDER
+    unknown: list[Finding] = []  # the unknown findings that count, in the rules' order
+    worst = ALLOWED_RANK  # the most severe effect among the present findings that count
+    for rule, node, _ in live_rules:
+        rank, (evidence, gaps) = node.settled(facts)
         if not rank:
             continue
-        evidence, gaps = node.settled(facts, rank)
-        finding = Finding(
-            concept=rule.concept,
-            rule=rule.id,
-            effect=rule.effect,
-            certainty="present" if rank == 2 else "unknown",
-            reason=rule.reason.get(lang),
-            evidence=list(evidence),
-            sources=list(rule.sources),
-            gaps=list(gaps),
-            settled=_settle(rule, record.clearances, as_of) if record.clearances else None,
-        )
-        if finding.settled is not None and finding.settled.decision == "declined":
+        concept, rule_id, effect, reason, sources = heads[id(rule)]
+        settled = _settle(rule, clearances, as_of) if clearances else None
+        if settled is not None and settled.decision == "declined":
             # A physician who declines massage for a finding makes it a contraindication.
-            finding.effect = "contraindicated"
-        findings.append(finding)
-
-    verdict = "allowed"
-    unknown: list[Finding] = []
-    for f in findings:
-        if not f.counts:
-            continue
-        if f.certainty == "present":
-            verdict = more_severe(verdict, f.effect)
-        else:
-            unknown.append(f)
-    if any(SEVERITY[f.effect] < SEVERITY[verdict] for f in unknown):
+            effect = "contraindicated"
+        finding = Finding(
+            concept,
+            rule_id,
+            effect,
+            "present" if rank == 2 else "unknown",
+            reason,
+            list(evidence),
+            list(sources),
+            list(gaps),
+            settled,
+        )
+        severity = SEVERITY[effect]
+        ordered.append((severity, rank != 2, rule_id, finding))
+        if settled is not None and settled.decision == "cleared":
+            continue  # settled: it no longer counts
+        if rank == 1:
+            unknown.append(finding)
+        elif severity < worst:
+            worst = severity
+    verdict = VERDICTS[worst]
+    if any(SEVERITY[f.effect] < worst for f in unknown):
         verdict = more_severe(verdict, "needs_data")
 
     indicated = 0
@@ -343,9 +355,10 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             if ind.concept not in indications:
                 indications.append(ind.concept)
         elif rank == 1:  # only an UNKNOWN expression has gaps
-            indication_gaps.extend(node.settled(facts, rank)[1])
+            indication_gaps.extend(node.settled(facts)[1][1])
 
-    findings.sort(key=_finding_order)
+    ordered.sort(key=_FINDING_ORDER)
+    findings = [entry[3] for entry in ordered]
     return Screening(
         verdict=verdict,
         indicated=BY_RANK[indicated],
@@ -362,10 +375,6 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     )
 
 
-def _finding_order(f: Finding) -> tuple[int, bool, str]:
-    return (SEVERITY[f.effect], f.certainty != "present", f.rule)
-
-
 @cache
 def _gap_words(lang: str) -> dict[str, str]:
     _ = translator(lang)
@@ -380,7 +389,7 @@ def _gap_words(lang: str) -> dict[str, str]:
 
 def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     text = _gap_words(lang)
-    if gap.item == CONFIRM_ITEM:
+    if gap.item in (CONFIRM_ITEM, BIRTH_DATE_ITEM):  # the item's action says it all
         out = ""
     elif gap.window_days is None:
         out = text["unanswered"]
@@ -419,25 +428,30 @@ TEXT_CACHE_SIZE = 10_000
 def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
     """One entry per missing item, naming every rule it would decide."""
     by_item: dict[str, MissingItem] = {}
-    texts = program(kb).texts
+    prog = program(kb)
+    texts, by_id = prog.texts, prog.texts_by_id
     for f in unknown:
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
-                shown = texts.get((gap, lang))
-                if shown is None:
-                    label, action = _item_label(gap.item, kb, lang)
-                    shown = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
-                    if len(texts) >= TEXT_CACHE_SIZE:
-                        texts.clear()
-                    texts[gap, lang] = shown
-                entry = MissingItem(
-                    item=gap.item,
-                    label=shown[0],
-                    why=shown[1],
-                    rules=[],
-                    alternatives=list(gap.alternatives),
-                )
+                # by identity first (gaps are mostly shared objects: no hashing of the
+                # gap), then by value
+                same = by_id.get((id(gap), lang))
+                if same is not None and same[0] is gap:
+                    shown = same[1]
+                else:
+                    kept = texts.get((gap, lang))
+                    if kept is None:
+                        label, action = _item_label(gap.item, kb, lang)
+                        kept = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
+                        if len(texts) >= TEXT_CACHE_SIZE:
+                            texts.clear()
+                        texts[gap, lang] = kept
+                    shown = kept
+                    if len(by_id) >= TEXT_CACHE_SIZE:
+                        by_id.clear()
+                    by_id[id(gap), lang] = (gap, shown)  # the entry keeps ``gap`` alive
+                entry = MissingItem(gap.item, shown[0], shown[1], [], list(gap.alternatives))
                 by_item[gap.item] = entry
             if f.rule not in entry.rules:
                 entry.rules.append(f.rule)

@@ -30,7 +30,7 @@ def intake(
         vitals.append({"measure": "body_temperature", "value": temp, "unit": "Cel"})
     doc: dict[str, Any] = {
         "format": "spinecare-intake/1",
-        "patient": {"id": "seed-test"},
+        "patient": {"id": "seed-test", "birth_date": "1970-03-14"},
         "date": AS_OF.isoformat(),
         "conditions": list(conditions),
         "vitals": vitals,
