@@ -101,6 +101,13 @@ def _finding(c: Console, s: Screening, f: Finding, cited: list[str]) -> None:
         _field(c, _("Sources"), " ".join(refs), indent=4, style="dim")
 
 
+def _patient_name(s: Screening) -> str:
+    """The patient as the record names them; never the record's id."""
+    _ = translator(s.lang)
+    name = s.record.patient.name if s.record is not None else None
+    return name or _("name not recorded")
+
+
 def render_screening(s: Screening, console: Console | None = None) -> None:
     c = console or _console()
     lang, kb = s.lang, s.kb
@@ -113,7 +120,7 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
     head.append(
         "\n"
         + _("Patient: %(patient)s, as of %(day)s")
-        % {"patient": s.patient_id, "day": day_text(s.as_of, lang)}
+        % {"patient": _patient_name(s), "day": day_text(s.as_of, lang)}
         + "\n"
         + _("Massage indicated: %(answer)s") % {"answer": indicated}
     )

@@ -1184,6 +1184,20 @@ case(
     },
 )
 case(
+    "birth_date_after_screening_day",
+    "needs_data",
+    "lumbar osteochondrosis and a birthDate after the screening day (a typing error): the"
+    " age is not plausible, so whether spinal pain began before the age of 20 cannot be"
+    " decided; record the date of birth",
+    {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"family": "Fixture", "given": ["Anna"]}],
+        "gender": "female",
+        "birthDate": "2027-03-15",
+    },
+)
+case(
     "young_patient_osteochondrosis",
     "refer_urgently",
     "lumbar osteochondrosis in a patient born 2010-01-15 (16 years old): spinal pain before the"

@@ -488,8 +488,11 @@ class Compiler:
         select = ["p.pid AS pid"]
         for years in sorted(self.leaves.ages):
             cutoff = d.date(years_before(self.as_of, years))
-            # no date of birth: the age is unknown (NULL)
-            select.append(f"p.birth_date > {cutoff} AS age_{years}")
+            # no date of birth, or one after the screening date: the age is unknown (NULL)
+            select.append(
+                f"CASE WHEN p.birth_date <= {d.date(self.as_of)}"
+                f" THEN p.birth_date > {cutoff} END AS age_{years}"
+            )
         joins = []
         for name, _, cols in ctes:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")

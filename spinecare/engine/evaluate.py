@@ -997,11 +997,12 @@ def _dated_certain(entry: ProcedureEntry) -> bool:
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     years = int(kb.threshold(node.age_under))
-    unborn: Ranked = (1, ((), BIRTH_DATE_GAP))  # no date of birth: the age is unknown
+    # no date of birth, or one after the screening date (implausible): the age is unknown
+    unborn: Ranked = (1, ((), BIRTH_DATE_GAP))
 
     def truth(facts: Facts) -> int:
         born = facts.record.patient.birth_date
-        if born is None:
+        if born is None or born > facts.as_of:
             return 1
         if born <= years_before(facts.as_of, years):
             return 0
