@@ -58,7 +58,7 @@ def record_texts(kb: Any) -> list[str]:
     for path in [*demo_files(), *EHR.glob("*.json")]:
         record = load_record(path, kb)
         result = screen(record, AS_OF, kb=kb)
-        out.append(result.patient_id)
+        out.append(record.patient.name or "")  # the patient, named as the record does
         # why a reading was set aside quotes the record (a unit as written)
         out += [text for i in record.ignored for text in recorded(i.reason)]
         for f in result.findings:
