@@ -111,7 +111,8 @@ def serve(
     # one database for every worker (the JWT ids seen, the EHR patient ids), migrated here
     # once so that the workers do not all migrate it at the same time
     db_url = f"sqlite:///{tempfile.mkdtemp(prefix='spinecare-bench-')}/cds.sqlite"
-    open_database(db_url).dispose()
+    if checkout is None:  # another checkout migrates with its own code (its schema)
+        open_database(db_url).dispose()
     env = dict(
         os.environ,
         SPINECARE_ENVIRONMENT="development",

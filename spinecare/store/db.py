@@ -100,11 +100,27 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (each migration in its own transaction)."""
-    from alembic import command
+NEWER_DATABASE = N_(
+    "the database was set up by a newer version of spinecare than this one: run that "
+    "version, or a backup of the database made for this one"
+)
 
-    command.upgrade(_alembic_config(engine), revision)
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (each migration in its own transaction).
+
+    A database whose schema this version does not know (a newer version migrated it) is
+    refused with :data:`NEWER_DATABASE` and left as it is."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(engine)
+    current = schema_revision(engine)
+    if current is not None:
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        if current not in known:
+            raise InputError(Message(NEWER_DATABASE))
+    command.upgrade(config, revision)
 
 
 def schema_revision(engine: Engine) -> str | None:

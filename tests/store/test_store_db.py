@@ -77,6 +77,29 @@ def test_older_database_upgrades_in_place(db_target) -> None:
         engine.dispose()
 
 
+def test_a_database_set_up_by_a_newer_version_is_refused_and_left_as_it_is(db_target) -> None:
+    from spinecare.errors import InputError
+    from spinecare.i18n import translate
+    from spinecare.store.db import open_database, schema_revision
+
+    url, schema = db_target
+    db = _open(db_target)
+    table = f"{schema}.alembic_version" if schema else "alembic_version"
+    with db.engine.begin() as connection:
+        connection.execute(text(f"UPDATE {table} SET version_num = '0099_from_the_future'"))
+    db.dispose()
+    with pytest.raises(InputError) as refused:
+        open_database(url, schema=schema)
+    assert "newer version of spinecare" in refused.value.one_line()
+    assert "0099" not in translate(refused.value.message, "ru")
+    assert "более новой версией" in translate(refused.value.message, "ru")
+    db = _open(db_target, run_migrations=False)
+    try:
+        assert schema_revision(db.engine) == "0099_from_the_future"
+    finally:
+        db.dispose()
+
+
 def test_demo_records_round_trip_to_the_same_screening(db_target, kb) -> None:
     from spinecare.clinic.patients import import_record
     from spinecare.core import load_record
