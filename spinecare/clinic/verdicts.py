@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 import spinecare
 from spinecare.engine.screening import Screening, screen_record
-from spinecare.kb.loader import KB
+from spinecare.kb.loader import KB, files_digest
 from spinecare.record.model import PatientRecord
 from spinecare.store.models import PatientRow
 from spinecare.store.records import later_fact_days, records_of
@@ -45,13 +45,9 @@ _CODE = ("engine", "record", "kb")
 @functools.cache
 def _code_digest() -> bytes:
     root = Path(spinecare.__file__).parent
-    digest = hashlib.sha256(spinecare.__version__.encode())
-    for package in _CODE:
-        for source in sorted((root / package).rglob("*.py")):
-            digest.update(str(source.relative_to(root)).encode() + b"\0" + source.read_bytes())
-    for module in ("store/records.py", "clinic/verdicts.py"):
-        digest.update((root / module).read_bytes())
-    return digest.digest()
+    sources = [s for package in _CODE for s in sorted((root / package).rglob("*.py"))]
+    sources += [root / "store" / "records.py", root / "clinic" / "verdicts.py"]
+    return files_digest(sources, spinecare.__version__)
 
 
 def screened_with(kb: KB) -> str:

@@ -15,7 +15,7 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -237,12 +237,19 @@ def _cache_salt() -> bytes:
     metadata, which a command that finds its files in the cache does not need)."""
     from importlib.util import find_spec
 
-    digest = hashlib.sha256(_CACHE_FORMAT.encode() + b"\0")
     parts = [Path(__file__).parents[1] / "documents.py"]
     spec = find_spec("yaml")
     if spec is not None and spec.origin is not None:
         parts.append(Path(spec.origin))
-    for part in parts:
+    return files_digest(parts, _CACHE_FORMAT)
+
+
+def files_digest(files: Iterable[Path], salt: str = "") -> bytes:
+    """A digest of ``files`` (each by its name, length and bytes, in the order given) and
+    ``salt``: the key of what a result computed by that code, or from that data, depends
+    on. A file that cannot be read counts as empty (an installation without its sources)."""
+    digest = hashlib.sha256(salt.encode() + b"\0")
+    for part in files:
         try:
             raw = part.read_bytes()
         except OSError:  # pragma: no cover - an installation without its sources
@@ -719,10 +726,7 @@ def _code_salt() -> bytes:
     of this package and the pydantic that runs it."""
     from pydantic.version import VERSION
 
-    digest = hashlib.sha256(VERSION.encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    return digest.digest()
+    return files_digest(sorted(Path(__file__).parent.glob("*.py")), VERSION)
 
 
 def _checked_key(folder: Path) -> str | None:
