@@ -16,7 +16,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bulk]'
 	touch $(STAMP)
 
+# Compiled bytecode for spinecare's modules, as a pip install of the package would leave
+# it: an editable install has none, and where PYTHONDONTWRITEBYTECODE is set every start
+# of the CLI would compile all of them again. Only changed modules are compiled.
 install: $(STAMP)
+	$(BIN)/python -m compileall -q spinecare
 
 run: install
 	$(BIN)/spinecare serve --demo --port $(PORT)

@@ -14,9 +14,10 @@ of the data directory, as any earlier run of the CLI would.
 ``--against`` runs the spinecare commands a second time per round with ``PYTHONPATH``
 set to another source tree (say the main branch), for a before/after in the same run.
 
-Compiled bytecode: an installed package comes with it (pip compiles the modules), but a
-source tree run with ``PYTHONDONTWRITEBYTECODE`` set, or never run before, compiles every
-spinecare module at every start while the floor's libraries are read compiled. The
+Compiled bytecode: an installed package comes with it (pip compiles the modules, and
+``make install`` compiles spinecare's in the source tree), but a source tree not
+installed that way and run with ``PYTHONDONTWRITEBYTECODE`` set compiles every spinecare
+module at every start while the floor's libraries are read compiled. The
 header says which case is measured; ``--bytecode-cache DIR`` runs every command, the
 floor too, with ``PYTHONPYCACHEPREFIX=DIR`` and bytecode writing on, so that the warm-up
 round compiles the modules once, as an installation would.
