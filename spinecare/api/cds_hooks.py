@@ -173,17 +173,16 @@ def _parsed_body(raw: bytes, request: Request) -> dict[str, Any]:
     """The JSON object of a request's body. Its language (the ``org.spinecare.lang``
     extension) is not known before it is read: a body that cannot be read is refused in
     the language the request's ``Accept-Language`` header prefers, else English."""
-    lang = _language(request, {})
     if not raw.strip():
         problem = Message("empty request body: a JSON object is expected")
-        raise CdsRequestError(translate(problem, lang))
+        raise CdsRequestError(translate(problem, _language(request, {})))
     try:
         data = load_document(raw, REQUEST_BODY, yaml_allowed=False)
     except RecordError as exc:
-        raise CdsRequestError(translate(exc.one_line(), lang)) from None
+        raise CdsRequestError(translate(exc.one_line(), _language(request, {}))) from None
     if not isinstance(data, dict):
         problem = Message("request body must be a JSON object, not %(kind)s", kind=json_type(data))
-        raise CdsRequestError(translate(problem, lang))
+        raise CdsRequestError(translate(problem, _language(request, {})))
     return data
 
 
