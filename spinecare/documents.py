@@ -196,13 +196,19 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     """The first key written twice in one object of ``raw``, if any.
 
-    orjson keeps the last of two equal keys. The colons of the text and of the parsed
-    value written back are counted alike; only on a difference is the text parsed again,
-    key by key, to name the one written twice.
+    orjson keeps the last of two equal keys. Text that is the parsed value written back,
+    byte for byte, holds no key twice; otherwise the colons of the text and of the value
+    written back are counted alike, and only on a difference is the text parsed again, key
+    by key, to name the one written twice.
     """
     if not isinstance(parsed, dict | list):
         return None
-    if not _spells_escaped_colon(raw) and raw.count(b":") == orjson.dumps(parsed).count(b":"):
+    written = orjson.dumps(parsed)
+    if written == raw:
+        # compact text, as most clients write it (JSON.stringify, orjson, Jackson): the
+        # value written back is the text itself, and a value holds each key once
+        return None
+    if not _spells_escaped_colon(raw) and raw.count(b":") == written.count(b":"):
         return None
     try:
         json.loads(raw, object_pairs_hook=_no_duplicates)
