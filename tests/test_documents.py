@@ -70,6 +70,13 @@ def test_spinecare_screen_refuses_the_file_instead_of_keeping_the_last_key(
         b'{"s\\\\": 1, "s\\\\": 2}',
         b'{"a": "b\\": c", "a": 1}',
         b'{"a\\u0022": 1, "a\\"": 2}',
+        # compact text, as most clients write it
+        b'{"a":1,"a":1}',
+        b'[{"k":{"x":"y","x":"y"}}]',
+        # a colon spelled as an escape makes up for the key dropped, in the counts
+        b'{"a": "\\u003a", "a": 1, "b": "\\u003A"}',
+        b'{"a": "\\\\u003a \\u003a", "a": 1, "b": "\\u003a"}',
+        b'{"n": "' + b"\\n" * 100 + b'", "a": "\\u003a", "a": 1, "b": "\\u003a"}',
     ],
 )
 def test_duplicate_keys_in_json_are_found_however_written(text: bytes) -> None:

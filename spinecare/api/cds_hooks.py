@@ -30,10 +30,12 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
-from spinecare.api.cds_state import require_cds_jwt
+from spinecare.api.cds_state import cds_state, require_cds_jwt
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
 from spinecare.documents import collector_held, load_document
+from spinecare.engine.screening import screen_record
 from spinecare.errors import RecordError
+from spinecare.fhir.cards import error_card, order_value_set, screening_cards
 from spinecare.fhir.prefetch import (
     PREFETCH_TYPES,
     CdsRequestError,
@@ -47,7 +49,7 @@ from spinecare.fhir.prefetch import (
     sent_prefetch,
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
-from spinecare.kb.loader import KB
+from spinecare.kb.loader import KB, load_kb
 from spinecare.messages import Message
 
 __all__ = [
@@ -100,8 +102,6 @@ router = APIRouter(tags=["CDS Hooks"])
 
 
 def _kb() -> KB:
-    from spinecare.kb.loader import load_kb
-
     return load_kb()
 
 
@@ -129,8 +129,6 @@ def massage_orders(
 ) -> list[dict[str, Any]]:
     """The draft ServiceRequests coded as massage or manual therapy (selected ones only,
     for order-select)."""
-    from spinecare.fhir.cards import order_value_set
-
     codes = order_value_set()["codes"]
     found = []
     entries = draft_orders.get("entry") or []
@@ -173,17 +171,16 @@ def _parsed_body(raw: bytes, request: Request) -> dict[str, Any]:
     """The JSON object of a request's body. Its language (the ``org.spinecare.lang``
     extension) is not known before it is read: a body that cannot be read is refused in
     the language the request's ``Accept-Language`` header prefers, else English."""
-    lang = _language(request, {})
     if not raw.strip():
         problem = Message("empty request body: a JSON object is expected")
-        raise CdsRequestError(translate(problem, lang))
+        raise CdsRequestError(translate(problem, _language(request, {})))
     try:
         data = load_document(raw, REQUEST_BODY, yaml_allowed=False)
     except RecordError as exc:
-        raise CdsRequestError(translate(exc.one_line(), lang)) from None
+        raise CdsRequestError(translate(exc.one_line(), _language(request, {}))) from None
     if not isinstance(data, dict):
         problem = Message("request body must be a JSON object, not %(kind)s", kind=json_type(data))
-        raise CdsRequestError(translate(problem, lang))
+        raise CdsRequestError(translate(problem, _language(request, {})))
     return data
 
 
@@ -330,11 +327,12 @@ def ehr_systems(data: Mapping[str, Any], claims: Any) -> list[str]:
 async def app_patient_for(request: Request, systems: list[str], patient_id: str) -> int | None:
     """spinecare's patient stored with this EHR id, or None (then the card's link is a
     SMART launch: never a guess from the EHR's id)."""
-    from spinecare.api.cds_state import cds_state
+    if not systems:
+        return None
     from spinecare.clinic.ehr import app_patient_id
 
     db = cds_state(request.app).db
-    if db is None or not systems:
+    if db is None:
         return None
     return await asyncio.to_thread(app_patient_id, db, systems, patient_id)
 
@@ -418,10 +416,6 @@ def _json(content: Any) -> Response:
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> Any:  # Any: the OpenAPI entry stays as it was (the answer is a Response)
-    from spinecare.api.cds_state import cds_state
-    from spinecare.engine.screening import screen_record
-    from spinecare.fhir.cards import error_card, screening_cards
-
     info = _service(service_id)
     hook = info["hook"]
     raw = await request.body()
@@ -513,8 +507,6 @@ router.add_api_route(
 async def feedback(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> dict[str, Any]:
-    from spinecare.api.cds_state import cds_state
-
     _service(service_id)
     data = await _json_body(request)
     with _refused_in_language(request, data):

@@ -24,9 +24,10 @@ from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
-from spinecare.engine.screening import BLOCKING, Screening
+from spinecare.engine.screening import BLOCKING, Finding, Screening
 from spinecare.i18n import translator, yes_no
 from spinecare.kb.evidence import rule_level_text
+from spinecare.kb.loader import KB
 from spinecare.wording import concept_name, day_text, effect_text, evidence_text, verdict_text
 
 __all__ = [
@@ -155,6 +156,52 @@ def summary_for(screening: Screening) -> str:
     return _shorten(head)
 
 
+_HEADS_KEPT = 4096
+"""How many finding heads (:func:`_finding_head`) are kept, per KB."""
+_per_kb: dict[int, tuple[KB, dict[Any, str]]] = {}
+"""The lines of a card that come from the KB alone, by the KB they come from: the same
+few come back on every card."""
+
+
+def _kb_lines(kb: KB) -> dict[Any, str]:
+    kept = _per_kb.get(id(kb))
+    if kept is None or kept[0] is not kb:
+        kept = (kb, {})
+        _per_kb.clear()
+        _per_kb[id(kb)] = kept
+    return kept[1]
+
+
+def _finding_head(kb: KB, f: Finding, lang: str) -> str:
+    """A finding's line up to its evidence: its concept, effect, certainty and reason, all
+    of them the KB's words (kept per KB)."""
+    lines = _kb_lines(kb)
+    key = (f.concept, f.effect, f.certainty == "present", f.reason, lang)
+    head = lines.get(key)
+    if head is None:
+        name = markdown_escape(concept_name(kb, f.concept, lang))
+        head = f"- **{name}: {effect_text(f.effect, lang)}**"
+        if f.certainty != "present":
+            head += f" ({_t(lang)['unknown_finding']})"
+        head += f": {markdown_escape(f.reason)}"
+        if len(lines) >= _HEADS_KEPT:
+            lines.clear()
+        lines[key] = head
+    return head
+
+
+def _source_line(kb: KB, sid: str, lang: str) -> str:
+    """A KB source's line in the Sources section, without its number (kept per KB)."""
+    lines = _kb_lines(kb)
+    key = ("source", sid, lang)
+    line = lines.get(key)
+    if line is None:
+        src = kb.sources[sid]
+        line = _source_text(src.title_in(lang), src.citation or None, src.url or None)
+        lines[key] = line
+    return line
+
+
 def detail_markdown(screening: Screening) -> str:
     """The card's detail: findings, missing data and sources, in GFM Markdown."""
     t = _t(screening.lang)
@@ -167,28 +214,25 @@ def detail_markdown(screening: Screening) -> str:
         f"### {t['findings']}",
         "",
     ]
-    counted = [f for f in screening.findings if f.effect not in {"allowed"}]
+    counted = [f for f in screening.findings if f.effect != "allowed"]
     if not counted:
         lines.append(t["no_findings"])
     source_ids: list[str] = []
     for f in counted:
-        name = markdown_escape(concept_name(kb, f.concept, lang))
-        line = f"- **{name}: {effect_text(f.effect, lang)}**"
-        if f.certainty != "present":
-            line += f" ({t['unknown_finding']})"
-        line += f": {markdown_escape(f.reason)}"
+        line = _finding_head(kb, f, lang)
         if f.settled is not None and f.settled.decision == "cleared":
             by = f.settled.clearance.by or day_text(f.settled.clearance.when, lang)
             line += f" — {t['cleared']} {markdown_escape(by)}"
-        evidence = [markdown_escape(evidence_text(e, lang)) for e in f.evidence[:4]]
-        if evidence:
-            line += f" — {t['evidence']}: " + "; ".join(evidence)
-        refs = []
-        for sid in f.sources:
-            if sid not in source_ids:
-                source_ids.append(sid)
-            refs.append(f"[{source_ids.index(sid) + 1}]")
-        if refs:
+        if f.evidence:
+            line += f" — {t['evidence']}: " + "; ".join(
+                [markdown_escape(evidence_text(e, lang)) for e in f.evidence[:4]]
+            )
+        if f.sources:
+            refs = []
+            for sid in f.sources:
+                if sid not in source_ids:
+                    source_ids.append(sid)
+                refs.append(f"[{source_ids.index(sid) + 1}]")
             line += " " + "".join(refs)
         lines.append(line)
     if screening.missing:
@@ -197,15 +241,8 @@ def detail_markdown(screening: Screening) -> str:
             lines.append(f"- **{markdown_escape(m.label)}**: {markdown_escape(m.why)}")
     if source_ids:
         lines += ["", f"### {t['sources']}", ""]
-        for number, src in enumerate(screening.source_json(source_ids), start=1):
-            lines.append(
-                f"[{number}] "
-                + _source_text(
-                    screening.kb.sources[src["id"]].title_in(screening.lang),
-                    src.get("citation"),
-                    src.get("url"),
-                )
-            )
+        for number, sid in enumerate(source_ids, start=1):
+            lines.append(f"[{number}] " + _source_line(kb, sid, lang))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -349,15 +349,18 @@ async def resolve_prefetch(
     return values
 
 
-def _subject_ok(resource: Mapping[str, Any], patient_id: str) -> bool:
+def _subject_ok(resource: Mapping[str, Any], patient_id: str, own: str) -> bool:
+    """Whether ``resource``'s subject (or patient) is the patient (``own``: its reference,
+    ``Patient/<patient_id>``) or names no patient."""
     for field in ("subject", "patient"):
         ref = resource.get(field)
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            value = ref["reference"]
-            if value.startswith("Patient/") or "/Patient/" in value:
-                return bool(value.rstrip("/").split("/")[-1] == patient_id) or value.endswith(
-                    f"Patient/{patient_id}"
-                )
+        if isinstance(ref, dict):
+            value = ref.get("reference")
+            if isinstance(value, str):
+                if value == own:  # as the EHR almost always writes it
+                    return True
+                if value.startswith("Patient/") or "/Patient/" in value:
+                    return value.rstrip("/").split("/")[-1] == patient_id or value.endswith(own)
     return True
 
 
@@ -383,6 +386,8 @@ def build_record(
         patient = {**patient, "id": patient_id}
     builder.add(patient)
     seen: set[str] = set()
+    own = f"Patient/{patient_id}"
+    add = builder.add
     for key, value in values.items():
         if key == "patient" or value is None:
             continue
@@ -405,7 +410,7 @@ def build_record(
                     )
                 )
             kind = resource.get("resourceType")
-            if kind in ("OperationOutcome", "Patient"):
+            if kind == "OperationOutcome" or kind == "Patient":
                 continue
             rid = resource.get("id")
             if isinstance(rid, str):
@@ -413,13 +418,13 @@ def build_record(
                 if ref in seen:
                     continue
                 seen.add(ref)
-            if not _subject_ok(resource, patient_id):
+            if not _subject_ok(resource, patient_id, own):
                 raise CdsRequestError(
                     Message(
                         "%(where)s belongs to another patient than context.patientId",
                         where=f"prefetch.{key}.entry[{index}]",
                     )
                 )
-            full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
-            builder.add(resource, full_url)
+            full_url = entry.get("fullUrl")
+            add(resource, full_url if isinstance(full_url, str) else None)
     return builder.build()
