@@ -3057,6 +3057,97 @@ case(
 )
 
 
+# The words of a coded entry, for what its codes do not say -------------------------------
+
+case(
+    "coded_lumbago_text_adds_saddle_anaesthesia",
+    "needs_data",
+    "a Condition coded M54.5 (low back pain) whose text adds new saddle anaesthesia and"
+    " urinary retention: the code names the indication, the text a red flag, to confirm",
+    condition(
+        ICD10,
+        "M54.5",
+        "Low back pain",
+        text="Low back pain with new saddle anaesthesia and urinary retention",
+    ),
+)
+case(
+    "coded_herniation_second_local_coding_cauda_equina",
+    "needs_clearance",
+    "a disc herniation coded M51.1 (a physician clears it) with a second, local coding whose"
+    " display names cauda equina syndrome: the local coding's words are read, and the"
+    " urgent red flag is listed to confirm",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+        "onsetDateTime": "2026-11-20",
+        "code": {
+            "coding": [
+                coding(ICD10, "M51.1", "Lumbar and other intervertebral disc disorders"),
+                coding("urn:oid:1.2.3.4.5", "BACK-7", "Cauda equina syndrome"),
+            ]
+        },
+    },
+)
+case(
+    "coded_report_conclusion_text_metastasis",
+    "needs_data",
+    "an MRI report whose conclusion code is disc degeneration (M51.3) and whose conclusion"
+    " says a lytic lesion suspicious for metastasis with a pathological fracture: to confirm",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-25",
+        "conclusion": "Disc degeneration L4-5. Lytic lesion of the L2 vertebral body suspicious"
+        " for metastasis; pathological compression fracture of L2.",
+        "conclusionCode": [{"coding": [coding(ICD10, "M51.3")]}],
+    },
+)
+case(
+    "coded_text_repeats_display",
+    "allowed",
+    "a lumbago Condition whose text only repeats its code's display: nothing more is read",
+    condition(ICD10, "M54.5", "Low back pain", text="Low back pain"),
+)
+case(
+    "read_code_looks_like_icd10_display_breast_cancer",
+    "needs_data",
+    "a Read v2 code B34.. (shaped like ICD-10 B34, a viral infection) displayed as malignant"
+    " neoplasm of the female breast: the display is read as well as the code's shape",
+    condition("http://example.org/fhir/local-read", "B34..", "Malignant neoplasm of female breast"),
+)
+case(
+    "open_ended_visit_9999",
+    "allowed",
+    "an Encounter for low back pain whose period ends 9999-12-31 (a record's 'no end'): read,"
+    " not refused",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-28", "end": "9999-12-31"},
+        "reasonCode": [{"text": "Low back pain"}],
+    },
+)
+case(
+    "dispense_handed_over_9999",
+    "allowed",
+    "paracetamol dispensed with a handing-over date of 9999-12-31 and 30 days' supply: read,"
+    " not refused",
+    medication(
+        "MedicationDispense",
+        None,
+        text="paracetamol",
+        start="9999-12-31",
+        extra={"daysSupply": {"value": 30}},
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -56,6 +56,7 @@ from spinecare.record.model import (
     Observation,
     PatientRecord,
     Procedure,
+    days_after,
 )
 from spinecare.record.standing import CONDITION_RANK, CONTRADICTORY
 
@@ -288,7 +289,9 @@ class RecordIndex:
 
     def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         """The concepts codings name; failing any, those named by a code of an unknown or
-        missing system (by its shape) or by the texts, uncertain. A code wins over text.
+        missing system (by its shape), uncertain; and, uncertain, the concepts the texts
+        and the displays of the other codings name that no code names. A code wins over
+        text.
 
         Answers are kept per KB (records repeat the same codings and texts), up to
         :data:`HIT_CACHE_SIZE` of them.
@@ -314,24 +317,36 @@ class RecordIndex:
 
     def _hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         codes = self.kb.codes
-        found = [
-            ConceptHit(hit.concept, hit.set, hit.zone, f"{c.system}|{c.code}", True)
-            for c in codings
-            for hit in codes.lookup_coding(c.system, c.code, c.display)
-        ]
-        if found:
-            return found
+        found: list[ConceptHit] = []
+        placed: list[Coding] = []  # codings that name a concept: their display says no more
         for c in codings:
-            for hit in codes.lookup_unplaced(c.system, c.code):
+            coded = codes.lookup_coding(c.system, c.code, c.display)
+            if coded:
+                placed.append(c)
+                shown = f"{c.system}|{c.code}"
+                found.extend(ConceptHit(h.concept, h.set, h.zone, shown, True) for h in coded)
+        if not found:
+            for c in codings:
+                unplaced = codes.lookup_unplaced(c.system, c.code)
                 shown = c.code if c.system == "unknown" else f"{c.system}|{c.code}"
                 note = code_to_confirm(shown)
-                found.append(ConceptHit(hit.concept, hit.set, hit.zone, shown, False, note))
-        if found:
-            return found
+                found.extend(
+                    ConceptHit(h.concept, h.set, h.zone, shown, False, note) for h in unplaced
+                )
+        # The words of the entry are read too, for what its codes do not say: a lumbago
+        # code whose text adds "new saddle anaesthesia", a second local coding naming cauda
+        # equina. A concept a code names is the code's (a code wins over text); a text that
+        # only repeats the display of a coding the KB knows says nothing more. The display
+        # of a code placed by its shape alone is read: the shape may belong to another
+        # system (a Read code looks like ICD-10).
+        named = {hit.concept for hit in found}
+        said = {" ".join(c.display.split()).casefold() for c in placed if c.display}
         seen: set[tuple[str, str | None]] = set()
-        for text in (*texts, *(c.display for c in codings)):
+        for text in (*texts, *(c.display for c in codings if c not in placed)):
+            if not text or (said and " ".join(text.split()).casefold() in said):
+                continue
             for mention in self.kb.text_matcher.find(text):
-                if (mention.concept, mention.set) in seen:
+                if mention.concept in named or (mention.concept, mention.set) in seen:
                     continue
                 seen.add((mention.concept, mention.set))
                 note = text_to_confirm(mention.words)
@@ -599,7 +614,7 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
                         concept=finding.concept,
                         text=next((c.display for c in obs.value if c.display), None),
                         onset=obs.when,
-                        abatement=obs.when + timedelta(days=days),
+                        abatement=days_after(obs.when, days),
                     )
                 )
         if found or (_NO in values and _YES not in values):

@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -51,6 +51,7 @@ from spinecare.record.model import (
     Patient,
     PatientRecord,
     Procedure,
+    days_after,
 )
 from spinecare.record.units import convert
 
@@ -1217,7 +1218,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             and not isinstance(days, bool)
             and 0 < days < 36500
         ):
-            end = start + timedelta(days=int(days))
+            end = days_after(start, int(days))
     return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
 
 
@@ -1650,7 +1651,7 @@ class RecordBuilder:
         start = _date_or_none(res, (("period", "start"),))
         end = _date_or_none(res, (("period", "end"),)) or start
         days = getattr(self.measures, "encounter_days", None)
-        until = end + timedelta(days=int(days)) if end is not None and days else None
+        until = days_after(end, int(days)) if end is not None and days else None
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
             for i, concept in enumerate(_objects(res, "reasonCode"))

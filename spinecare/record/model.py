@@ -290,6 +290,15 @@ class PatientRecord:
 _Fact = TypeVar("_Fact")
 
 
+def days_after(day: date, days: int) -> date:
+    """``day`` plus ``days``, or the last day a date can hold where that is beyond it:
+    records write 9999-12-31 for "no end", and a day counted on from it stays open."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
+
+
 def _moved(fact: _Fact, delta: timedelta) -> _Fact:
     changes: dict[str, Any] = {}
     for item in fields(fact):  # type: ignore[arg-type]
