@@ -3148,6 +3148,58 @@ case(
 )
 
 
+# A reading set aside that may decide: newer than, or of the day of, the one used ----------
+
+NO_UNIT: dict[str, str] = {}
+case(
+    "set_aside_bp_newer_than_the_one_used",
+    "needs_data",
+    "120/80 on Nov 10, then 200/120 written without a unit on Nov 18: the newer reading"
+    " cannot be used, so the older one does not decide; blood pressure is unknown",
+    bp(120, 80, when="2026-11-10"),
+    {**bp_as_written(200, 120, NO_UNIT), "effectiveDateTime": "2026-11-18"},
+    without={"bp"},
+)
+case(
+    "set_aside_bp_older_than_the_one_used",
+    "allowed",
+    "200/120 written without a unit on Nov 10, then 120/80 on Nov 18: the newer reading decides",
+    {**bp_as_written(200, 120, NO_UNIT), "effectiveDateTime": "2026-11-10"},
+    bp(120, 80, when="2026-11-18"),
+    without={"bp"},
+)
+case(
+    "set_aside_bp_same_day_as_the_one_used",
+    "needs_data",
+    "120/80 and, the same day, 200/120 written without a unit: a day's reading"
+    " that cannot be used leaves the day's blood pressure unknown",
+    bp_as_written(200, 120, NO_UNIT),
+)
+case(
+    "set_aside_platelets_newer_as_text",
+    "needs_data",
+    "platelets 250 x10^9/L on Nov 1, then '30' written as text on Nov 18: the newer count"
+    " cannot be used, so the count is unknown",
+    observation("777-3", 250, "10*9/L", when="2026-11-01"),
+    observation("777-3", "30", key="valueString", when="2026-11-18"),
+)
+case(
+    "set_aside_fever_as_text_same_window",
+    "needs_data",
+    "36.6 °C and, the same day, '39,2' written as text: the highest temperature of the"
+    " window decides, and one of them cannot be read",
+    observation("8310-5", "39,2", key="valueString"),
+)
+case(
+    "set_aside_temperature_does_not_undo_a_fever",
+    "defer",
+    "38.9 °C and, the same day, a temperature without a unit: the highest can only be"
+    " higher, so fever stands",
+    observation("8310-5", 38.9, "Cel"),
+    observation("8310-5", 36.0),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -97,7 +97,8 @@ class Gap:
     ``window_days``: how recent a value must be (None for an unanswered question);
     ``latest``: the date of the latest value found, too old to count;
     ``notes``: why readings of the item were set aside (messages of the record readers,
-    translated where the gap is shown).
+    translated where the gap is shown); ``unread``: a reading within the window was set
+    aside and may be the one that decides (``latest`` is then the reading used).
     """
 
     item: str
@@ -105,6 +106,7 @@ class Gap:
     latest: date | None = None
     alternatives: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    unread: bool = False
 
 
 @dataclass(slots=True)
@@ -207,9 +209,15 @@ class RecordIndex:
             if ignored.measure is not None and ignored.reason:
                 reasons[ignored.measure].setdefault(ignored.reason)
         self.set_aside = {m: tuple(r) for m, r in reasons.items()}
+        # the days of readings set aside, by measure (those the record dates)
+        days_aside: dict[str, set[date]] = defaultdict(set)
+        for ignored in record.ignored:
+            if ignored.measure is not None and ignored.when is not None:
+                days_aside[ignored.measure].add(ignored.when)
+        self.set_aside_days = {m: sorted(d) for m, d in days_aside.items()}
         # what a comparison shows, by measure, the readings that decide and the language:
         # made once per record (the same readings show the same evidence on any date)
-        self.shown: dict[tuple[str, int, int, str], Found] = {}
+        self.shown: dict[tuple[str, int, int, str, bool], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
         # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
         self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
@@ -1044,6 +1052,34 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     return Node(truth, run, _dynamic, quiet=True)
 
 
+def _unread(
+    facts: Facts, measure_id: str, window: timedelta, highest: bool, current: Observation
+) -> bool:
+    """Whether a reading set aside within the window may be the one that decides: of the
+    deciding reading's day or newer (the latest decides; a day's readings whose times
+    cannot all be told apart are taken alike), or any (the highest decides)."""
+    days = facts.index.set_aside_days.get(measure_id)
+    if not days:
+        return False
+    as_of = facts.as_of
+    n = bisect_right(days, as_of)
+    if not n:
+        return False
+    newest = days[n - 1]
+    return newest >= as_of - window and (highest or newest >= current.when)
+
+
+def _rank_unread(held: bool, highest_op: str | None) -> int:
+    """A comparison's rank where a reading set aside may decide: unknown, but for the
+    highest reading (``highest_op``) what a higher one could not change (bulk: the same
+    in ``compile._compare``)."""
+    if highest_op in (">", ">="):
+        return 2 if held else 1  # the highest only rises: held stays held
+    if highest_op in ("<", "<="):
+        return 1 if held else 0
+    return 1
+
+
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     measure = kb.measures[node.measure]
     measure_id = node.measure
@@ -1066,18 +1102,30 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         # value) is a measurement whose value is unknown, not the absence of one
         return last is None and measure_id not in facts.index.set_aside
 
+    def rank_of(facts: Facts, current: Observation) -> int:
+        held = holds(current.value, limit)
+        if not _unread(facts, measure_id, window, highest, current):
+            return 2 if held else 0
+        return _rank_unread(held, node.op if highest else None)
+
     def truth(facts: Facts) -> int:
         current, last = facts.readings.get(measure_id) or read(facts)
         if current is None:
             return 0 if absent and never_measured(facts, last) else 1
-        return 2 if holds(current.value, limit) else 0
+        return rank_of(facts, current)
 
-    def shown(facts: Facts) -> Found:
-        """The reading shown, and what is missing (no reading within the window)."""
+    def shown(facts: Facts, unknown: bool) -> Found:
+        """The reading shown, and what is missing (no reading within the window, or one
+        set aside that may decide)."""
         current, last = read(facts)
         label = measure.label.get(facts.lang)
         if current is not None:
-            return (_observation_evidence(current, label),), ()
+            evidence = (_observation_evidence(current, label),)
+            if not unknown:
+                return evidence, ()
+            notes = facts.set_aside_notes(measure_id)
+            gap = Gap(measure.item, days, current.when, notes=notes, unread=True)
+            return evidence, (facts.index.gaps.setdefault(gap, gap),)
         # Never measured: absent where the KB says so. Measured, but too long ago or only
         # in readings set aside: always unknown (a stale value says nothing about today,
         # it is never "not present").
@@ -1097,17 +1145,19 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         if current is None:
             rank = 0 if absent and never_measured(facts, last) else 1
         else:
-            rank = 2 if holds(current.value, limit) else 0
+            rank = rank_of(facts, current)
+        unknown = current is not None and rank == 1  # a reading set aside may decide
         # every comparison of the measure shows the same (immutable) evidence and gap:
         # found once per screening, made once per record
-        found = facts.shown.get(measure_id)
+        found = None if unknown else facts.shown.get(measure_id)
         if found is None:
             memo = facts.index.shown
-            key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+            key = (measure_id, id(current), id(last), facts.lang, unknown)  # readings kept
             found = memo.get(key)
             if found is None:
-                found = memo[key] = shown(facts)
-            facts.shown[measure_id] = found
+                found = memo[key] = shown(facts, unknown)
+            if not unknown:
+                facts.shown[measure_id] = found
         return rank, found
 
     def fold(index: RecordIndex) -> int | None:
@@ -1295,7 +1345,9 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
         if kept is None or kept[0] != gaps:
             items = tuple(dict.fromkeys(g.item for g in gaps))
             first = gaps[0]
-            merged = Gap(items[0], first.window_days, first.latest, items[1:], first.notes)
+            merged = Gap(
+                items[0], first.window_days, first.latest, items[1:], first.notes, first.unread
+            )
             if len(memo) >= MERGED_CACHE_SIZE:
                 memo.clear()
             kept = memo[key] = (gaps, (merged,))

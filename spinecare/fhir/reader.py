@@ -937,7 +937,7 @@ def observations_from_fhir(
         if isinstance(result, Observation):
             observations.append(result)
         else:
-            ignored.append(result)
+            ignored.append(replace(result, when=when))
     return observations, ignored
 
 
