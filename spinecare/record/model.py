@@ -293,7 +293,7 @@ class PatientRecord:
 _Fact = TypeVar("_Fact")
 
 
-def days_after(day: date, days: int) -> date:
+def days_after(day: date, days: float) -> date:
     """``day`` plus ``days``, or the last day a date can hold where that is beyond it:
     records write 9999-12-31 for "no end", and a day counted on from it stays open."""
     try:
