@@ -3200,6 +3200,219 @@ case(
 )
 
 
+# Notes, documents and the reasons of orders and procedures -------------------------------
+
+
+def b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+case(
+    "note_document_reference_cauda_equina",
+    "needs_data",
+    "a progress note (DocumentReference, plain text) saying new saddle anaesthesia, suspected"
+    " cauda equina syndrome and apixaban: what a note names is read, to confirm",
+    {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-19T10:00:00Z",
+        "type": {"text": "Progress note"},
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=utf-8",
+                    "data": b64(
+                        "New saddle anaesthesia and urinary retention since yesterday."
+                        " Suspected cauda equina syndrome. On apixaban 5 mg bid."
+                    ),
+                }
+            }
+        ],
+    },
+)
+case(
+    "note_superseded_document_reference",
+    "allowed",
+    "a note replaced by a newer version (status superseded) is not read again",
+    {
+        "resourceType": "DocumentReference",
+        "status": "superseded",
+        "subject": {"reference": "Patient/p1"},
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": b64("Metastatic cancer")}}
+        ],
+    },
+)
+case(
+    "note_report_presented_form_html",
+    "needs_data",
+    "an MRI report given only as its HTML form: 'L2 vertebral body metastasis with"
+    " pathological fracture' is read, to confirm",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-18",
+        "presentedForm": [
+            {
+                "contentType": "text/html",
+                "data": b64(
+                    "<p><b>Impression:</b> L2 vertebral body metastasis with"
+                    " pathological fracture.</p>"
+                ),
+            }
+        ],
+    },
+)
+case(
+    "note_composition_section_narrative",
+    "needs_data",
+    "a clinical document (Composition) whose sections are narrative only: 'Rivaroxaban 20 mg"
+    " once daily' in its medication section is read, to confirm",
+    {
+        "resourceType": "Composition",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-15",
+        "title": "Patient summary",
+        "section": [
+            {
+                "title": "Medication summary",
+                "text": {
+                    "status": "generated",
+                    "div": '<div xmlns="http://www.w3.org/1999/xhtml">Rivaroxaban 20 mg once'
+                    " daily</div>",
+                },
+            }
+        ],
+    },
+)
+case(
+    "note_detected_issue_anticoagulated",
+    "needs_data",
+    "a clinical warning (DetectedIssue) 'patient anticoagulated with warfarin': to confirm",
+    {
+        "resourceType": "DetectedIssue",
+        "status": "final",
+        "patient": {"reference": "Patient/p1"},
+        "identifiedDateTime": "2026-11-18",
+        "detail": "Patient anticoagulated with warfarin, INR 3.1",
+    },
+)
+case(
+    "note_assessment_summary_metastases",
+    "needs_data",
+    "a clinical assessment whose summary says suspected spinal metastases: to confirm",
+    {
+        "resourceType": "ClinicalImpression",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "summary": "Suspected spinal metastases",
+    },
+)
+case(
+    "reason_of_procedure_bone_metastasis",
+    "refer_urgently",
+    "radiotherapy done 4 days ago for secondary malignancy of bone (ICD-10 C79.5 as its"
+    " reasonCode): the reason is a diagnosis of that day",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Radiotherapy"},
+        "performedDateTime": "2026-11-16",
+        "reasonCode": [{"coding": [coding(ICD10, "C79.5")]}],
+    },
+)
+case(
+    "reason_of_drug_order_contained_heart_failure",
+    "contraindicated",
+    "furosemide ordered for a heart failure written as a Condition inside the order"
+    " (contained, named by reasonReference)",
+    medication(
+        system=None,
+        text="furosemide 40 mg",
+        start="2026-11-10",
+        extra={
+            "contained": [
+                {
+                    "resourceType": "Condition",
+                    "id": "dx",
+                    "subject": {"reference": "Patient/p1"},
+                    "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+                    "code": {"coding": [coding(SNOMED, "84114007", "Heart failure")]},
+                }
+            ],
+            "reasonReference": [{"reference": "#dx"}],
+        },
+    ),
+)
+case(
+    "reason_of_old_order_listed_as_resolved",
+    "allowed",
+    "a drug ordered in 2019 for a DVT, the DVT on the problem list resolved since 2020: the"
+    " problem list decides",
+    condition(
+        SNOMED,
+        "128053003",
+        "Deep venous thrombosis",
+        clinical="resolved",
+        onset="2019-05-01",
+        abatement="2020-01-10",
+    ),
+    medication(
+        system=None,
+        text="paracetamol",
+        start="2019-05-02",
+        status="completed",
+        extra={"reasonCode": [{"coding": [coding(SNOMED, "128053003")]}]},
+    ),
+)
+case(
+    "visit_diagnosis_named_but_not_in_the_record",
+    "needs_data",
+    "a visit whose diagnosis names a Condition the record does not hold (a search without"
+    " _include), with its words 'Cauda equina syndrome': the words are read, to confirm",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "EMER"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-18", "end": "2026-11-18"},
+        "diagnosis": [
+            {"condition": {"reference": "Condition/not-here", "display": "Cauda equina syndrome"}}
+        ],
+    },
+)
+case(
+    "visit_contained_spine_operation",
+    "needs_clearance",
+    "a hospital stay holding its laminectomy of Nov 10 in contained: recent spinal surgery",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "IMP"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-09", "end": "2026-11-12"},
+        "contained": [
+            {
+                "resourceType": "Procedure",
+                "id": "op",
+                "status": "completed",
+                "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [coding(SNOMED, "387731002", "Laminectomy")]},
+                "performedDateTime": "2026-11-10",
+            }
+        ],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -649,6 +649,11 @@ def _concept_name(facts: Facts, concept: str) -> str:
     return known.label.get(facts.lang) if known is not None else concept
 
 
+EVIDENCE_CHARS = 300
+"""How much of an entry's words a finding shows as its evidence (a whole clinical note is
+read; the words that named the finding are in its note, "found in text: ...")."""
+
+
 def _condition_evidence(
     entry: ConditionEntry, standing: int, start: date | None, ahead: bool, name: str
 ) -> Evidence:
@@ -663,6 +668,8 @@ def _condition_evidence(
         match=entry.note,
     )
     label = c.text or next((x.display for x in c.codings if x.display), None) or name
+    if len(label) > EVIDENCE_CHARS:  # a clinical note: where it says so is in the note
+        label = " ".join(label[: EVIDENCE_CHARS - 1].split()) + "…"
     return Evidence(
         ref=c.ref,
         kind="condition",
