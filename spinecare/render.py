@@ -90,7 +90,7 @@ def _finding(c: Console, s: Screening, f: Finding, cited: list[str]) -> None:
     for e in f.evidence:
         _field(c, _("Evidence"), evidence_text(e, lang), indent=4)
     if f.gaps:
-        missing = ", ".join(item_name(kb, g.item, lang) for g in f.gaps)
+        missing = ", ".join(dict.fromkeys(item_name(kb, g.item, lang) for g in f.gaps))
         _field(c, _("Missing"), missing, indent=4)
     refs = []
     for sid in f.sources:

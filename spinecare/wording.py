@@ -88,6 +88,9 @@ FHIR_WORDS = {
     "Flag": N_("alert"),
     "DiagnosticReport": N_("report"),
     "ClinicalImpression": N_("clinical assessment"),
+    "DetectedIssue": N_("clinical warning"),
+    "DocumentReference": N_("clinical note"),
+    "Composition": N_("clinical document"),
     "FamilyMemberHistory": N_("family history"),
     "List": N_("list"),
 }
@@ -150,7 +153,7 @@ class RoleNames(Shown):
         return ", ".join(gettext(lang, ROLE_WORDS.get(r, r)) for r in self.roles)
 
 
-FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+$")
+FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+(?:#\S*)?$")
 SESSION_REF = re.compile(r"^session-day:(?P<day>\d{4}-\d{2}-\d{2})#")
 
 

@@ -3057,6 +3057,362 @@ case(
 )
 
 
+# The words of a coded entry, for what its codes do not say -------------------------------
+
+case(
+    "coded_lumbago_text_adds_saddle_anaesthesia",
+    "needs_data",
+    "a Condition coded M54.5 (low back pain) whose text adds new saddle anaesthesia and"
+    " urinary retention: the code names the indication, the text a red flag, to confirm",
+    condition(
+        ICD10,
+        "M54.5",
+        "Low back pain",
+        text="Low back pain with new saddle anaesthesia and urinary retention",
+    ),
+)
+case(
+    "coded_herniation_second_local_coding_cauda_equina",
+    "needs_clearance",
+    "a disc herniation coded M51.1 (a physician clears it) with a second, local coding whose"
+    " display names cauda equina syndrome: the local coding's words are read, and the"
+    " urgent red flag is listed to confirm",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+        "onsetDateTime": "2026-11-20",
+        "code": {
+            "coding": [
+                coding(ICD10, "M51.1", "Lumbar and other intervertebral disc disorders"),
+                coding("urn:oid:1.2.3.4.5", "BACK-7", "Cauda equina syndrome"),
+            ]
+        },
+    },
+)
+case(
+    "coded_report_conclusion_text_metastasis",
+    "needs_data",
+    "an MRI report whose conclusion code is disc degeneration (M51.3) and whose conclusion"
+    " says a lytic lesion suspicious for metastasis with a pathological fracture: to confirm",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-25",
+        "conclusion": "Disc degeneration L4-5. Lytic lesion of the L2 vertebral body suspicious"
+        " for metastasis; pathological compression fracture of L2.",
+        "conclusionCode": [{"coding": [coding(ICD10, "M51.3")]}],
+    },
+)
+case(
+    "coded_text_repeats_display",
+    "allowed",
+    "a lumbago Condition whose text only repeats its code's display: nothing more is read",
+    condition(ICD10, "M54.5", "Low back pain", text="Low back pain"),
+)
+case(
+    "read_code_looks_like_icd10_display_breast_cancer",
+    "needs_data",
+    "a Read v2 code B34.. (shaped like ICD-10 B34, a viral infection) displayed as malignant"
+    " neoplasm of the female breast: the display is read as well as the code's shape",
+    condition("http://example.org/fhir/local-read", "B34..", "Malignant neoplasm of female breast"),
+)
+case(
+    "open_ended_visit_9999",
+    "allowed",
+    "an Encounter for low back pain whose period ends 9999-12-31 (a record's 'no end'): read,"
+    " not refused",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-28", "end": "9999-12-31"},
+        "reasonCode": [{"text": "Low back pain"}],
+    },
+)
+case(
+    "dispense_handed_over_9999",
+    "allowed",
+    "paracetamol dispensed with a handing-over date of 9999-12-31 and 30 days' supply: read,"
+    " not refused",
+    medication(
+        "MedicationDispense",
+        None,
+        text="paracetamol",
+        start="9999-12-31",
+        extra={"daysSupply": {"value": 30}},
+    ),
+)
+
+
+# A reading set aside that may decide: newer than, or of the day of, the one used ----------
+
+NO_UNIT: dict[str, str] = {}
+case(
+    "set_aside_bp_newer_than_the_one_used",
+    "needs_data",
+    "120/80 on Nov 10, then 200/120 written without a unit on Nov 18: the newer reading"
+    " cannot be used, so the older one does not decide; blood pressure is unknown",
+    bp(120, 80, when="2026-11-10"),
+    {**bp_as_written(200, 120, NO_UNIT), "effectiveDateTime": "2026-11-18"},
+    without={"bp"},
+)
+case(
+    "set_aside_bp_older_than_the_one_used",
+    "allowed",
+    "200/120 written without a unit on Nov 10, then 120/80 on Nov 18: the newer reading decides",
+    {**bp_as_written(200, 120, NO_UNIT), "effectiveDateTime": "2026-11-10"},
+    bp(120, 80, when="2026-11-18"),
+    without={"bp"},
+)
+case(
+    "set_aside_bp_same_day_as_the_one_used",
+    "needs_data",
+    "120/80 and, the same day, 200/120 written without a unit: a day's reading"
+    " that cannot be used leaves the day's blood pressure unknown",
+    bp_as_written(200, 120, NO_UNIT),
+)
+case(
+    "set_aside_platelets_newer_as_text",
+    "needs_data",
+    "platelets 250 x10^9/L on Nov 1, then '30' written as text on Nov 18: the newer count"
+    " cannot be used, so the count is unknown",
+    observation("777-3", 250, "10*9/L", when="2026-11-01"),
+    observation("777-3", "30", key="valueString", when="2026-11-18"),
+)
+case(
+    "set_aside_fever_as_text_same_window",
+    "needs_data",
+    "36.6 °C and, the same day, '39,2' written as text: the highest temperature of the"
+    " window decides, and one of them cannot be read",
+    observation("8310-5", "39,2", key="valueString"),
+)
+case(
+    "set_aside_temperature_does_not_undo_a_fever",
+    "defer",
+    "38.9 °C and, the same day, a temperature without a unit: the highest can only be"
+    " higher, so fever stands",
+    observation("8310-5", 38.9, "Cel"),
+    observation("8310-5", 36.0),
+)
+
+
+# Notes, documents and the reasons of orders and procedures -------------------------------
+
+
+def b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+case(
+    "note_document_reference_cauda_equina",
+    "needs_data",
+    "a progress note (DocumentReference, plain text) saying new saddle anaesthesia, suspected"
+    " cauda equina syndrome and apixaban: what a note names is read, to confirm",
+    {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-19T10:00:00Z",
+        "type": {"text": "Progress note"},
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=utf-8",
+                    "data": b64(
+                        "New saddle anaesthesia and urinary retention since yesterday."
+                        " Suspected cauda equina syndrome. On apixaban 5 mg bid."
+                    ),
+                }
+            }
+        ],
+    },
+)
+case(
+    "note_superseded_document_reference",
+    "allowed",
+    "a note replaced by a newer version (status superseded) is not read again",
+    {
+        "resourceType": "DocumentReference",
+        "status": "superseded",
+        "subject": {"reference": "Patient/p1"},
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": b64("Metastatic cancer")}}
+        ],
+    },
+)
+case(
+    "note_report_presented_form_html",
+    "needs_data",
+    "an MRI report given only as its HTML form: 'L2 vertebral body metastasis with"
+    " pathological fracture' is read, to confirm",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-18",
+        "presentedForm": [
+            {
+                "contentType": "text/html",
+                "data": b64(
+                    "<p><b>Impression:</b> L2 vertebral body metastasis with"
+                    " pathological fracture.</p>"
+                ),
+            }
+        ],
+    },
+)
+case(
+    "note_composition_section_narrative",
+    "needs_data",
+    "a clinical document (Composition) whose sections are narrative only: 'Rivaroxaban 20 mg"
+    " once daily' in its medication section is read, to confirm",
+    {
+        "resourceType": "Composition",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-15",
+        "title": "Patient summary",
+        "section": [
+            {
+                "title": "Medication summary",
+                "text": {
+                    "status": "generated",
+                    "div": '<div xmlns="http://www.w3.org/1999/xhtml">Rivaroxaban 20 mg once'
+                    " daily</div>",
+                },
+            }
+        ],
+    },
+)
+case(
+    "note_detected_issue_anticoagulated",
+    "needs_data",
+    "a clinical warning (DetectedIssue) 'patient anticoagulated with warfarin': to confirm",
+    {
+        "resourceType": "DetectedIssue",
+        "status": "final",
+        "patient": {"reference": "Patient/p1"},
+        "identifiedDateTime": "2026-11-18",
+        "detail": "Patient anticoagulated with warfarin, INR 3.1",
+    },
+)
+case(
+    "note_assessment_summary_metastases",
+    "needs_data",
+    "a clinical assessment whose summary says suspected spinal metastases: to confirm",
+    {
+        "resourceType": "ClinicalImpression",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "summary": "Suspected spinal metastases",
+    },
+)
+case(
+    "reason_of_procedure_bone_metastasis",
+    "refer_urgently",
+    "radiotherapy done 4 days ago for secondary malignancy of bone (ICD-10 C79.5 as its"
+    " reasonCode): the reason is a diagnosis of that day",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Radiotherapy"},
+        "performedDateTime": "2026-11-16",
+        "reasonCode": [{"coding": [coding(ICD10, "C79.5")]}],
+    },
+)
+case(
+    "reason_of_drug_order_contained_heart_failure",
+    "contraindicated",
+    "furosemide ordered for a heart failure written as a Condition inside the order"
+    " (contained, named by reasonReference)",
+    medication(
+        system=None,
+        text="furosemide 40 mg",
+        start="2026-11-10",
+        extra={
+            "contained": [
+                {
+                    "resourceType": "Condition",
+                    "id": "dx",
+                    "subject": {"reference": "Patient/p1"},
+                    "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+                    "code": {"coding": [coding(SNOMED, "84114007", "Heart failure")]},
+                }
+            ],
+            "reasonReference": [{"reference": "#dx"}],
+        },
+    ),
+)
+case(
+    "reason_of_old_order_listed_as_resolved",
+    "allowed",
+    "a drug ordered in 2019 for a DVT, the DVT on the problem list resolved since 2020: the"
+    " problem list decides",
+    condition(
+        SNOMED,
+        "128053003",
+        "Deep venous thrombosis",
+        clinical="resolved",
+        onset="2019-05-01",
+        abatement="2020-01-10",
+    ),
+    medication(
+        system=None,
+        text="paracetamol",
+        start="2019-05-02",
+        status="completed",
+        extra={"reasonCode": [{"coding": [coding(SNOMED, "128053003")]}]},
+    ),
+)
+case(
+    "visit_diagnosis_named_but_not_in_the_record",
+    "needs_data",
+    "a visit whose diagnosis names a Condition the record does not hold (a search without"
+    " _include), with its words 'Cauda equina syndrome': the words are read, to confirm",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "EMER"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-18", "end": "2026-11-18"},
+        "diagnosis": [
+            {"condition": {"reference": "Condition/not-here", "display": "Cauda equina syndrome"}}
+        ],
+    },
+)
+case(
+    "visit_contained_spine_operation",
+    "needs_clearance",
+    "a hospital stay holding its laminectomy of Nov 10 in contained: recent spinal surgery",
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "IMP"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-09", "end": "2026-11-12"},
+        "contained": [
+            {
+                "resourceType": "Procedure",
+                "id": "op",
+                "status": "completed",
+                "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [coding(SNOMED, "387731002", "Laminectomy")]},
+                "performedDateTime": "2026-11-10",
+            }
+        ],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

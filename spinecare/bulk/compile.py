@@ -195,6 +195,28 @@ class Compiler:
 
     # expressions -------------------------------------------------------------------
 
+    def _compare(self, node: Compare) -> str:
+        kb = self.kb
+        measure = kb.measures[node.measure]
+        self.leaves.measures.add(measure.id)
+        test = f"(l.m_{measure.id} {node.op} {self.d.double(kb.threshold(node.threshold))})"
+        # a reading set aside that may decide (the engine's ``_unread``): unknown, but for
+        # the highest reading, what a higher one could not change
+        aside = f"l.s_{measure.id}"
+        if measure.aggregate == "max" and node.op in (">", ">="):
+            test = f"(CASE WHEN {aside} AND NOT COALESCE({test}, FALSE) THEN NULL ELSE {test} END)"
+        elif measure.aggregate == "max" and node.op in ("<", "<="):
+            test = f"(CASE WHEN {aside} AND COALESCE({test}, TRUE) THEN NULL ELSE {test} END)"
+        else:
+            test = f"(CASE WHEN {aside} THEN NULL ELSE {test} END)"
+        if measure.when_missing == "absent":
+            # never measured: absent; measured, but not within the window: unknown
+            return (
+                f"(CASE WHEN l.m_{measure.id} IS NOT NULL THEN {test}"
+                f" WHEN l.h_{measure.id} THEN NULL ELSE FALSE END)"
+            )
+        return test
+
     def expr(self, node: Any) -> str:
         """The SQL boolean (NULL for UNKNOWN) of an expression over the leaves' columns."""
         kb = self.kb
@@ -216,16 +238,7 @@ class Compiler:
             name = self.leaves.procedures.setdefault(key2, f"pr{len(self.leaves.procedures)}")
             return f"l.{name}"
         if isinstance(node, Compare):
-            measure = kb.measures[node.measure]
-            self.leaves.measures.add(measure.id)
-            test = f"(l.m_{measure.id} {node.op} {self.d.double(kb.threshold(node.threshold))})"
-            if measure.when_missing == "absent":
-                # never measured: absent; measured, but not within the window: unknown
-                return (
-                    f"(CASE WHEN l.m_{measure.id} IS NOT NULL THEN {test}"
-                    f" WHEN l.h_{measure.id} THEN NULL ELSE FALSE END)"
-                )
-            return test
+            return self._compare(node)
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
             self.leaves.questions.add(question.id)
@@ -368,10 +381,12 @@ class Compiler:
         if lv.measures:
             ids = sorted(lv.measures)
             # the latest reading by date, then time (a date alone first), then record order;
-            # readings set aside (no date) only say that the measure was taken
+            # readings set aside (no value) are ranked apart: they say that the measure
+            # was taken, and one within the window of the deciding reading's day or newer
+            # (with ``max``: any) leaves it unknown
             ranked = (
                 "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
-                "PARTITION BY pid, measure ORDER BY obs_date DESC NULLS LAST,"
+                "PARTITION BY pid, measure, value IS NULL ORDER BY obs_date DESC NULLS LAST,"
                 " COALESCE(obs_time, -1e300) DESC, seq DESC) AS rn "
                 f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
                 f" AND measure IN {in_list(set(ids))}"
@@ -384,14 +399,27 @@ class Compiler:
                 if measure.aggregate == "max":
                     # the highest reading within the window, when the latest is within it
                     cols.append(
-                        f"CASE WHEN MAX(CASE WHEN rn = 1 AND {fresh} THEN 1 END) = 1"
+                        "CASE WHEN MAX(CASE WHEN rn = 1 AND value IS NOT NULL"
+                        f" AND {fresh} THEN 1 END) = 1"
                         f" THEN MAX(CASE WHEN {fresh} THEN value END) END AS m_{mid}"
                     )
                 else:
                     cols.append(f"MAX(CASE WHEN rn = 1 AND {fresh} THEN value END) AS m_{mid}")
                 cols.append(f"MAX(CASE WHEN measure = {lit(mid)} THEN 1 END) = 1 AS h_{mid}")
+                aside = (
+                    f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_date >= {since}"
+                    " THEN obs_date END)"
+                )
+                if measure.aggregate == "max":
+                    cols.append(f"COALESCE({aside} IS NOT NULL, FALSE) AS s_{mid}")
+                else:
+                    latest = (
+                        f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NOT NULL AND rn = 1"
+                        " THEN obs_date END)"
+                    )
+                    cols.append(f"COALESCE({aside} >= {latest}, FALSE) AS s_{mid}")
             sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r GROUP BY pid"
-            out.append(("obs", sql, [c for m in ids for c in (f"m_{m}", f"h_{m}")]))
+            out.append(("obs", sql, [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}")]))
         if lv.questions:
             ids = sorted(lv.questions)
             earliest = d.date(EARLIEST)

@@ -181,8 +181,11 @@ class Flattener:
             )
         for ignored in record.ignored:
             if ignored.measure is not None:
-                # a reading set aside: measured, value unknown (no value, no date)
-                self.rows["observations"].append((pid, ignored.measure, None, None, None, 0))
+                # a reading set aside: measured, value unknown (no value; its day where
+                # the record gives one)
+                self.rows["observations"].append(
+                    (pid, ignored.measure, None, ignored.when, None, 0)
+                )
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)
         for i, clearance in enumerate(record.clearances):

@@ -56,6 +56,7 @@ from spinecare.record.model import (
     Observation,
     PatientRecord,
     Procedure,
+    days_after,
 )
 from spinecare.record.standing import CONDITION_RANK, CONTRADICTORY
 
@@ -96,7 +97,8 @@ class Gap:
     ``window_days``: how recent a value must be (None for an unanswered question);
     ``latest``: the date of the latest value found, too old to count;
     ``notes``: why readings of the item were set aside (messages of the record readers,
-    translated where the gap is shown).
+    translated where the gap is shown); ``unread``: a reading within the window was set
+    aside and may be the one that decides (``latest`` is then the reading used).
     """
 
     item: str
@@ -104,6 +106,7 @@ class Gap:
     latest: date | None = None
     alternatives: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    unread: bool = False
 
 
 @dataclass(slots=True)
@@ -206,9 +209,15 @@ class RecordIndex:
             if ignored.measure is not None and ignored.reason:
                 reasons[ignored.measure].setdefault(ignored.reason)
         self.set_aside = {m: tuple(r) for m, r in reasons.items()}
+        # the days of readings set aside, by measure (those the record dates)
+        days_aside: dict[str, set[date]] = defaultdict(set)
+        for ignored in record.ignored:
+            if ignored.measure is not None and ignored.when is not None:
+                days_aside[ignored.measure].add(ignored.when)
+        self.set_aside_days = {m: sorted(d) for m, d in days_aside.items()}
         # what a comparison shows, by measure, the readings that decide and the language:
         # made once per record (the same readings show the same evidence on any date)
-        self.shown: dict[tuple[str, int, int, str], Found] = {}
+        self.shown: dict[tuple[str, int, int, str, bool], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
         # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
         self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
@@ -288,7 +297,9 @@ class RecordIndex:
 
     def hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         """The concepts codings name; failing any, those named by a code of an unknown or
-        missing system (by its shape) or by the texts, uncertain. A code wins over text.
+        missing system (by its shape), uncertain; and, uncertain, the concepts the texts
+        and the displays of the other codings name that no code names. A code wins over
+        text.
 
         Answers are kept per KB (records repeat the same codings and texts), up to
         :data:`HIT_CACHE_SIZE` of them.
@@ -314,24 +325,36 @@ class RecordIndex:
 
     def _hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         codes = self.kb.codes
-        found = [
-            ConceptHit(hit.concept, hit.set, hit.zone, f"{c.system}|{c.code}", True)
-            for c in codings
-            for hit in codes.lookup_coding(c.system, c.code, c.display)
-        ]
-        if found:
-            return found
+        found: list[ConceptHit] = []
+        placed: list[Coding] = []  # codings that name a concept: their display says no more
         for c in codings:
-            for hit in codes.lookup_unplaced(c.system, c.code):
+            coded = codes.lookup_coding(c.system, c.code, c.display)
+            if coded:
+                placed.append(c)
+                shown = f"{c.system}|{c.code}"
+                found.extend(ConceptHit(h.concept, h.set, h.zone, shown, True) for h in coded)
+        if not found:
+            for c in codings:
+                unplaced = codes.lookup_unplaced(c.system, c.code)
                 shown = c.code if c.system == "unknown" else f"{c.system}|{c.code}"
                 note = code_to_confirm(shown)
-                found.append(ConceptHit(hit.concept, hit.set, hit.zone, shown, False, note))
-        if found:
-            return found
+                found.extend(
+                    ConceptHit(h.concept, h.set, h.zone, shown, False, note) for h in unplaced
+                )
+        # The words of the entry are read too, for what its codes do not say: a lumbago
+        # code whose text adds "new saddle anaesthesia", a second local coding naming cauda
+        # equina. A concept a code names is the code's (a code wins over text); a text that
+        # only repeats the display of a coding the KB knows says nothing more. The display
+        # of a code placed by its shape alone is read: the shape may belong to another
+        # system (a Read code looks like ICD-10).
+        named = {hit.concept for hit in found}
+        said = {" ".join(c.display.split()).casefold() for c in placed if c.display}
         seen: set[tuple[str, str | None]] = set()
-        for text in (*texts, *(c.display for c in codings)):
+        for text in (*texts, *(c.display for c in codings if c not in placed)):
+            if not text or (said and " ".join(text.split()).casefold() in said):
+                continue
             for mention in self.kb.text_matcher.find(text):
-                if (mention.concept, mention.set) in seen:
+                if mention.concept in named or (mention.concept, mention.set) in seen:
                     continue
                 seen.add((mention.concept, mention.set))
                 note = text_to_confirm(mention.words)
@@ -599,7 +622,7 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
                         concept=finding.concept,
                         text=next((c.display for c in obs.value if c.display), None),
                         onset=obs.when,
-                        abatement=obs.when + timedelta(days=days),
+                        abatement=days_after(obs.when, days),
                     )
                 )
         if found or (_NO in values and _YES not in values):
@@ -626,6 +649,11 @@ def _concept_name(facts: Facts, concept: str) -> str:
     return known.label.get(facts.lang) if known is not None else concept
 
 
+EVIDENCE_CHARS = 300
+"""How much of an entry's words a finding shows as its evidence (a whole clinical note is
+read; the words that named the finding are in its note, "found in text: ...")."""
+
+
 def _condition_evidence(
     entry: ConditionEntry, standing: int, start: date | None, ahead: bool, name: str
 ) -> Evidence:
@@ -640,6 +668,8 @@ def _condition_evidence(
         match=entry.note,
     )
     label = c.text or next((x.display for x in c.codings if x.display), None) or name
+    if len(label) > EVIDENCE_CHARS:  # a clinical note: where it says so is in the note
+        label = " ".join(label[: EVIDENCE_CHARS - 1].split()) + "…"
     return Evidence(
         ref=c.ref,
         kind="condition",
@@ -1029,6 +1059,34 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     return Node(truth, run, _dynamic, quiet=True)
 
 
+def _unread(
+    facts: Facts, measure_id: str, window: timedelta, highest: bool, current: Observation
+) -> bool:
+    """Whether a reading set aside within the window may be the one that decides: of the
+    deciding reading's day or newer (the latest decides; a day's readings whose times
+    cannot all be told apart are taken alike), or any (the highest decides)."""
+    days = facts.index.set_aside_days.get(measure_id)
+    if not days:
+        return False
+    as_of = facts.as_of
+    n = bisect_right(days, as_of)
+    if not n:
+        return False
+    newest = days[n - 1]
+    return newest >= as_of - window and (highest or newest >= current.when)
+
+
+def _rank_unread(held: bool, highest_op: str | None) -> int:
+    """A comparison's rank where a reading set aside may decide: unknown, but for the
+    highest reading (``highest_op``) what a higher one could not change (bulk: the same
+    in ``compile._compare``)."""
+    if highest_op in (">", ">="):
+        return 2 if held else 1  # the highest only rises: held stays held
+    if highest_op in ("<", "<="):
+        return 1 if held else 0
+    return 1
+
+
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     measure = kb.measures[node.measure]
     measure_id = node.measure
@@ -1051,18 +1109,30 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         # value) is a measurement whose value is unknown, not the absence of one
         return last is None and measure_id not in facts.index.set_aside
 
+    def rank_of(facts: Facts, current: Observation) -> int:
+        held = holds(current.value, limit)
+        if not _unread(facts, measure_id, window, highest, current):
+            return 2 if held else 0
+        return _rank_unread(held, node.op if highest else None)
+
     def truth(facts: Facts) -> int:
         current, last = facts.readings.get(measure_id) or read(facts)
         if current is None:
             return 0 if absent and never_measured(facts, last) else 1
-        return 2 if holds(current.value, limit) else 0
+        return rank_of(facts, current)
 
-    def shown(facts: Facts) -> Found:
-        """The reading shown, and what is missing (no reading within the window)."""
+    def shown(facts: Facts, unknown: bool) -> Found:
+        """The reading shown, and what is missing (no reading within the window, or one
+        set aside that may decide)."""
         current, last = read(facts)
         label = measure.label.get(facts.lang)
         if current is not None:
-            return (_observation_evidence(current, label),), ()
+            evidence = (_observation_evidence(current, label),)
+            if not unknown:
+                return evidence, ()
+            notes = facts.set_aside_notes(measure_id)
+            gap = Gap(measure.item, days, current.when, notes=notes, unread=True)
+            return evidence, (facts.index.gaps.setdefault(gap, gap),)
         # Never measured: absent where the KB says so. Measured, but too long ago or only
         # in readings set aside: always unknown (a stale value says nothing about today,
         # it is never "not present").
@@ -1082,17 +1152,19 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         if current is None:
             rank = 0 if absent and never_measured(facts, last) else 1
         else:
-            rank = 2 if holds(current.value, limit) else 0
+            rank = rank_of(facts, current)
+        unknown = current is not None and rank == 1  # a reading set aside may decide
         # every comparison of the measure shows the same (immutable) evidence and gap:
         # found once per screening, made once per record
-        found = facts.shown.get(measure_id)
+        found = None if unknown else facts.shown.get(measure_id)
         if found is None:
             memo = facts.index.shown
-            key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+            key = (measure_id, id(current), id(last), facts.lang, unknown)  # readings kept
             found = memo.get(key)
             if found is None:
-                found = memo[key] = shown(facts)
-            facts.shown[measure_id] = found
+                found = memo[key] = shown(facts, unknown)
+            if not unknown:
+                facts.shown[measure_id] = found
         return rank, found
 
     def fold(index: RecordIndex) -> int | None:
@@ -1280,7 +1352,9 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
         if kept is None or kept[0] != gaps:
             items = tuple(dict.fromkeys(g.item for g in gaps))
             first = gaps[0]
-            merged = Gap(items[0], first.window_days, first.latest, items[1:], first.notes)
+            merged = Gap(
+                items[0], first.window_days, first.latest, items[1:], first.notes, first.unread
+            )
             if len(memo) >= MERGED_CACHE_SIZE:
                 memo.clear()
             kept = memo[key] = (gaps, (merged,))

@@ -381,6 +381,7 @@ def _gap_words(lang: str) -> dict[str, str]:
     return {
         "window": _("Nothing recorded within %(days)s days."),
         "latest": _("Nothing recorded within %(days)s days (latest %(date)s)."),
+        "unread": _("A reading of the last %(days)s days could not be used."),
         "unanswered": _("Not answered."),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
@@ -393,6 +394,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = ""
     elif gap.window_days is None:
         out = text["unanswered"]
+    elif gap.unread:
+        out = text["unread"] % {"days": f"{gap.window_days:g}"}
     elif gap.latest is None:
         out = text["window"] % {"days": f"{gap.window_days:g}"}
     else:
@@ -402,6 +405,7 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         }
     if gap.notes:
         notes = "; ".join(dict.fromkeys(translate(n, lang) for n in gap.notes))
+        notes = notes.removesuffix(".")  # «мм рт. ст.»: the sentence's own full stop follows
         out += " " + text["set_aside"] % {"note": notes}
     if gap.alternatives:
         labels = [_item_label(a, kb, lang)[1] for a in gap.alternatives]

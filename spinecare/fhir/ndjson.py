@@ -77,6 +77,9 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Encounter",
     "Flag",
     "ClinicalImpression",
+    "DetectedIssue",
+    "DocumentReference",
+    "Composition",
     "List",
 )
 """The resource types bulk screening reads, in the order they are read."""
@@ -96,6 +99,9 @@ PATIENT_FIELD: dict[str, str] = {
     "Encounter": "subject",
     "Flag": "subject",
     "ClinicalImpression": "subject",
+    "DetectedIssue": "patient",
+    "DocumentReference": "subject",
+    "Composition": "subject",
     "List": "subject",
 }
 """Where each patient-scoped resource names its patient."""

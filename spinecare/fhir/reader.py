@@ -24,14 +24,17 @@ counts for the whole period it may cover.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import calendar
+import html
 import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -51,6 +54,7 @@ from spinecare.record.model import (
     Patient,
     PatientRecord,
     Procedure,
+    days_after,
 )
 from spinecare.record.units import convert
 
@@ -936,7 +940,7 @@ def observations_from_fhir(
         if isinstance(result, Observation):
             observations.append(result)
         else:
-            ignored.append(result)
+            ignored.append(replace(result, when=when))
     return observations, ignored
 
 
@@ -1217,7 +1221,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             and not isinstance(days, bool)
             and 0 < days < 36500
         ):
-            end = start + timedelta(days=int(days))
+            end = days_after(start, int(days))
     return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
 
 
@@ -1251,7 +1255,74 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("effectivePeriod", "start"),
         ("date", None),
     ),
+    "DocumentReference": (("date", None),),
+    "Composition": (("date", None),),
+    "DetectedIssue": (("identifiedDateTime", None), ("identifiedPeriod", "start")),
 }
+# The date of a procedure, an order or a drug record, for the diagnoses it gives as reasons.
+_REASON_DATES: tuple[tuple[str, str | None], ...] = (
+    ("performedDateTime", None),
+    ("performedPeriod", "start"),
+    ("occurrenceDateTime", None),
+    ("occurrencePeriod", "start"),
+    ("authoredOn", None),
+    ("effectiveDateTime", None),
+    ("effectivePeriod", "start"),
+    ("whenHandedOver", None),
+    ("dateAsserted", None),
+)
+# A document that has been replaced says nothing more than the one replacing it.
+_SUPERSEDED = frozenset({"superseded"})
+# How much of one attached text is read (a clinical note is a few kilobytes).
+ATTACHMENT_CHARS = 200_000
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _attachment_text(attachment: object) -> str | None:
+    """The words of an attachment written into the record (``data``, base64): plain text
+    or HTML/XHTML with its markup taken out. A link (``url``) is not fetched; other
+    kinds (PDF, images) are not read."""
+    if not isinstance(attachment, dict):
+        return None
+    kind = attachment.get("contentType")
+    kind = kind.split(";", 1)[0].strip().casefold() if isinstance(kind, str) else ""
+    data = attachment.get("data")
+    if not isinstance(data, str) or kind not in (
+        "",
+        "text/plain",
+        "text/html",
+        "application/xhtml+xml",
+    ):
+        return None
+    try:
+        raw = base64.b64decode(data[: ATTACHMENT_CHARS * 2], validate=False)
+    except (ValueError, binascii.Error):
+        return None
+    text = raw.decode("utf-8", errors="replace")[:ATTACHMENT_CHARS]
+    if kind != "text/plain" and "<" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    return " ".join(text.split()) or None
+
+
+def _narrative(node: object) -> str | None:
+    """The words of a narrative (``text.div``, XHTML) with its markup taken out."""
+    div = node.get("div") if isinstance(node, dict) else None
+    if not isinstance(div, str):
+        return None
+    return " ".join(html.unescape(_TAG.sub(" ", div[:ATTACHMENT_CHARS])).split()) or None
+
+
+def _sections(sections: list[Resource], ref: str) -> Iterator[tuple[str, str]]:
+    """(words, name) of each section of a Composition and of the sections it holds."""
+    for i, section in enumerate(sections):
+        name = f"{ref}#section[{i}]"
+        text = _narrative(section.get("text"))
+        if text:
+            title = section.get("title")
+            yield (f"{title}: {text}" if isinstance(title, str) else text), name
+        inner = section.get("section")
+        if isinstance(inner, list):
+            yield from _sections([x for x in inner if isinstance(x, dict)], name)
 
 
 @_guarded
@@ -1263,19 +1334,33 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     Flag is an inactive condition, one whose period has ended has abated; a cancelled or
     entered-in-error resource says nothing."""
     kind = str(res.get("resourceType"))
-    if _status(res) in _NOT_STATED:
+    status = _status(res)
+    written = (_str(res, "docStatus") or "").strip().lower()  # a document's own status
+    if status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED:
         return []
     said: list[tuple[tuple[Coding, ...], str | None, str]] = []
-    if kind == "Flag":
+    if kind in ("Flag", "DetectedIssue"):
         concept = _concept(res, "code")
         said.append((_codings(concept, "code"), _text(concept, "code"), ref))
+        if kind == "DetectedIssue":
+            said.append(((), _str(res, "detail"), f"{ref}#detail"))
     elif kind == "DiagnosticReport":
         said.append((_concepts_codings(res, "conclusionCode"), _str(res, "conclusion"), ref))
+        for i, form in enumerate(_list(res, "presentedForm")):
+            said.append(((), _attachment_text(form), f"{ref}#presentedForm[{i}]"))
+    elif kind == "DocumentReference":
+        said.append(((), _str(res, "description"), f"{ref}#description"))
+        for i, content in enumerate(_objects(res, "content")):
+            said.append(((), _attachment_text(content.get("attachment")), f"{ref}#content[{i}]"))
+    elif kind == "Composition":
+        said.append(((), _narrative(res.get("text")), f"{ref}#text"))
+        said.extend(((), text, name) for text, name in _sections(_objects(res, "section"), ref))
     else:
         for i, finding in enumerate(_objects(res, "finding")):
             where = f"finding[{i}].itemCodeableConcept"
             concept = _obj(finding, "itemCodeableConcept", f"finding[{i}].")
             said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
+        said.append(((), _str(res, "summary"), f"{ref}#summary"))
     start = _date_or_none(res, _STATED_DATES[kind])
     end = _date_or_none(res, (("period", "end"),)) if kind == "Flag" else None
     clinical = "inactive" if kind == "Flag" and _status(res) == "inactive" else None
@@ -1499,6 +1584,9 @@ class RecordBuilder:
             "Encounter": self._encounter,
             "Flag": self._statements,
             "ClinicalImpression": self._statements,
+            "DetectedIssue": self._statements,
+            "DocumentReference": self._statements,
+            "Composition": self._statements,
             "List": self._list,
         }
         if patient is not None:
@@ -1643,14 +1731,15 @@ class RecordBuilder:
         if _voided(res) or _status(res) == "cancelled":
             return
         for index, item in enumerate(_objects(res, "contained")):
-            if item.get("resourceType") == "Condition":
+            kind = item.get("resourceType")
+            if kind in ("Condition", "Procedure"):
                 local = item.get("id")
                 name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
-                self._condition(item, name, None)
+                (self._condition if kind == "Condition" else self._procedure)(item, name, None)
         start = _date_or_none(res, (("period", "start"),))
         end = _date_or_none(res, (("period", "end"),)) or start
         days = getattr(self.measures, "encounter_days", None)
-        until = end + timedelta(days=int(days)) if end is not None and days else None
+        until = days_after(end, int(days)) if end is not None and days else None
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
             for i, concept in enumerate(_objects(res, "reasonCode"))
@@ -1660,11 +1749,13 @@ class RecordBuilder:
             if not isinstance(target, dict):
                 continue
             reference = target.get("reference")
-            if isinstance(reference, str) and reference:
+            display = target.get("display")
+            if isinstance(reference, str) and reference and not isinstance(display, str):
                 continue  # a Condition read where it stands (in the Bundle, or contained)
+            # with its words too: the Condition named may not be in the record (a search
+            # without _include); where it is and names the same concept, it decides
             concept = target.get("concept")  # R5: a CodeableReference
             if not isinstance(concept, dict):
-                display = target.get("display")
                 concept = {"text": display} if isinstance(display, str) else None
             if concept is not None:
                 reasons.append((concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]"))
@@ -1728,7 +1819,7 @@ class RecordBuilder:
         """Observations a report holds in ``contained`` (those it names by reference
         are read where they stand in the Bundle); its conclusion (see
         :func:`statements_from_fhir`)."""
-        if "conclusionCode" in res or "conclusion" in res:
+        if "conclusionCode" in res or "conclusion" in res or "presentedForm" in res:
             self._statements(res, ref, full_url)
         for index, item in enumerate(_objects(res, "contained")):
             if item.get("resourceType") == "Observation":
@@ -1742,6 +1833,7 @@ class RecordBuilder:
         else:
             # converted in build(): the Medication it names may come later
             self._medication_orders.append((res, ref))
+            self._reasons(res, ref)
 
     def _medication(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._medications[ref] = res
@@ -1760,12 +1852,49 @@ class RecordBuilder:
             self._ignored.append(Ignored(ref, ENTERED_IN_ERROR_NOTE))
         else:
             self._procedures.append(procedure_from_fhir(res, ref))
+            self._reasons(res, ref)
 
     def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
             self._ignored.append(Ignored(ref, ENTERED_IN_ERROR_NOTE))
         else:
             self._orders.append(order_from_fhir(res, ref))
+            self._reasons(res, ref)
+
+    def _reasons(self, res: Resource, ref: str) -> None:
+        """Why a procedure was done or a drug or service ordered: a diagnosis a Condition
+        it holds in ``contained`` gives (read as any Condition), or one written in its
+        ``reasonCode`` (or an R5 ``reason`` concept), which counts as a visit's diagnosis
+        does: from the resource's date for ``encounter_days`` (clinic policy
+        policy_encounter_diagnosis), set aside where the problem list names the same
+        concept."""
+        if "reasonCode" not in res and "reason" not in res and "contained" not in res:
+            return  # most of them: Synthea and most EHRs name a Condition of the record
+        if _status(res) in ("cancelled", "not-done", "revoked"):
+            return
+        for index, item in enumerate(_objects(res, "contained")):
+            if item.get("resourceType") == "Condition":
+                local = item.get("id")
+                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
+                self._condition(item, name, None)
+        concepts = list(_objects(res, "reasonCode"))
+        for reason in _objects(res, "reason"):  # R5: CodeableReference
+            concept = reason.get("concept")
+            if isinstance(concept, dict):
+                concepts.append(concept)
+        if not concepts:
+            return
+        start = _date_or_none(res, _REASON_DATES)
+        days = getattr(self.measures, "encounter_days", None)
+        until = days_after(start, int(days)) if start is not None and days else None
+        for i, concept in enumerate(concepts):
+            name = f"{ref}{VISIT_DIAGNOSIS}reason[{i}]"
+            codings = _codings(concept, name)
+            text = _text(concept, name)
+            if codings or text:
+                self._encounter_reasons.append(
+                    Condition(ref=name, codings=codings, text=text, onset=start, abatement=until)
+                )
 
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))

@@ -256,12 +256,15 @@ class Ignored:
     ``reason``: a :class:`~spinecare.messages.Message` (its value the English text, its
     id and parameters kept), translated where it is shown; never words built in the
     reader. ``measure``: the KB measure a set-aside reading was of (its reason is then
-    shown where that measure is missing).
+    shown where that measure is missing). ``when``: the day it was taken, where the
+    record gives it (a reading whose value cannot be used, of that day or newer than the
+    one that would decide, leaves the measure unknown).
     """
 
     ref: str
     reason: Message
     measure: str | None = None
+    when: date | None = None
 
 
 @dataclass
@@ -288,6 +291,15 @@ class PatientRecord:
 
 
 _Fact = TypeVar("_Fact")
+
+
+def days_after(day: date, days: float) -> date:
+    """``day`` plus ``days``, or the last day a date can hold where that is beyond it:
+    records write 9999-12-31 for "no end", and a day counted on from it stays open."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 def _moved(fact: _Fact, delta: timedelta) -> _Fact:

@@ -140,7 +140,7 @@ def store_record(
                     measure=ignored.measure,
                     value=0.0,
                     unit=SET_ASIDE_UNIT,
-                    day=SET_ASIDE_DAY,
+                    day=ignored.when or SET_ASIDE_DAY,
                     original=ignored.reason[:100],
                     reason=message_data(ignored.reason),
                     **common,
@@ -260,7 +260,8 @@ def records_of(
             reason = (
                 message_of(o.reason) if o.reason is not None else Message(o.original or "set aside")
             )
-            out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure))
+            when = None if o.day == SET_ASIDE_DAY else o.day  # undated, or stored before
+            out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure, when))
             continue
         out[o.patient_id].observations.append(
             Observation(

@@ -681,6 +681,7 @@ def test_unconvertible_unit_sets_that_reading_aside_not_the_record(tmp_path: Pat
             "Observation/abc",
             "value 3 in 'furlongs' cannot be converted to °C",
             "body_temperature",
+            date(1999, 7, 2),  # the day it was taken: a newer reading cannot hide it
         )
     ]
 
