@@ -3413,6 +3413,54 @@ case(
 )
 
 
+# A visit diagnosis newer than the problem list's end of the same diagnosis ---------------
+
+case(
+    "visit_new_dvt_after_listed_dvt_resolved",
+    "contraindicated",
+    "a deep vein thrombosis on the problem list resolved in 2020, and a hospital stay for"
+    " an acute one that ended 3 days ago: the old entry says nothing of the new visit",
+    condition(
+        SNOMED,
+        "128053003",
+        "Deep venous thrombosis",
+        clinical="resolved",
+        onset="2019-05-01",
+        abatement="2020-01-10",
+    ),
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "IMP"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-14", "end": "2026-11-17"},
+        "reasonCode": [{"coding": [coding(SNOMED, "128053003", "Deep venous thrombosis")]}],
+    },
+)
+case(
+    "visit_dvt_during_listed_dvt_later_resolved",
+    "allowed",
+    "a visit for a deep vein thrombosis in October, the problem list's entry for it resolved"
+    " on November 5: the problem list decides",
+    condition(
+        SNOMED,
+        "128053003",
+        "Deep venous thrombosis",
+        clinical="resolved",
+        onset="2026-10-01",
+        abatement="2026-11-05",
+    ),
+    {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-10-28", "end": "2026-10-28"},
+        "reasonCode": [{"coding": [coding(SNOMED, "128053003", "Deep venous thrombosis")]}],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

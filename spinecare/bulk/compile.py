@@ -347,11 +347,14 @@ class Compiler:
         if lv.conditions:
             tests = {name: self._condition_test(key) for key, name in lv.conditions.items()}
             # a diagnosis given only in an Encounter counts only where no Condition of the
-            # record names the same concept and set (the engine's rule, RecordIndex)
+            # record names the same concept and set, unless it had ended before the visit
+            # (the engine's rule, RecordIndex._set_aside_visit_diagnoses)
             rows = (
                 "(SELECT * FROM conditions c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
                 " FROM conditions o WHERE o.pid = c.pid AND o.visit = 0"
-                " AND o.concept = c.concept AND o.cset IS NOT DISTINCT FROM c.cset)) conditions"
+                " AND o.concept = c.concept AND o.cset IS NOT DISTINCT FROM c.cset"
+                " AND NOT (o.abatement IS NOT NULL AND c.onset IS NOT NULL"
+                " AND o.abatement < c.onset))) conditions"
             )
             out.append(("cond", self._aggregate(rows, tests), list(tests)))
         if lv.medications:

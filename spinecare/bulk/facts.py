@@ -20,7 +20,7 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of one day;
   ``seq`` orders facts of one patient as the record does (ties: last wins); a reading set
   aside (a unit that cannot be converted, an implausible value) is a row without value
-  or date: the measure was taken, its value is unknown
+  (its day where the record gives one): the measure was taken, its value is unknown
 - ``answers(pid, question, value, answer_date, seq)``: ``value`` encoded by :func:`encode_answer`
 - ``clearances(pid, name, decision, cleared_on, valid_until, seq)``: one row per named
   concept or rule

@@ -171,6 +171,22 @@ LiveRules = tuple[tuple[Rule, "Node", int | None], ...]
 LiveIndications = tuple[tuple[Indication, "Node", int | None], ...]
 
 
+def _listed(visit: ConditionEntry, entries: list[ConditionEntry]) -> bool:
+    """Whether a Condition of the record names a visit diagnosis's concept and set, and had
+    not ended before the visit began."""
+    onset = visit.condition.onset
+    return any(
+        not e.condition.from_visit
+        and e.set == visit.set
+        and not (
+            e.condition.abatement is not None
+            and onset is not None
+            and e.condition.abatement < onset
+        )
+        for e in entries
+    )
+
+
 class RecordIndex:
     """What a record says, indexed for one KB, whatever the date: conditions, medications
     and procedures by concept, readings by measure and answers by question in time
@@ -414,14 +430,16 @@ class RecordIndex:
     def _set_aside_visit_diagnoses(self) -> None:
         """A diagnosis given only in an Encounter counts only where no Condition of the
         record names the same concept (and set): the problem list's statuses and dates
-        then decide (clinic policy policy_encounter_diagnosis; bulk: the same rule)."""
+        then decide (clinic policy policy_encounter_diagnosis; bulk: the same rule). A
+        Condition that had ended (its abatement date) before the visit began says nothing
+        of the visit: a new deep vein thrombosis in a patient whose old one resolved."""
         for entries in self.conditions.values():
             if not any(e.condition.from_visit for e in entries):
                 continue
-            listed = {e.set for e in entries if not e.condition.from_visit}
+            listed = [e.condition for e in entries if not e.condition.from_visit]
             if listed:
                 entries[:] = [
-                    e for e in entries if not (e.condition.from_visit and e.set in listed)
+                    e for e in entries if not (e.condition.from_visit and _listed(e, entries))
                 ]
 
     def index_condition(self, condition: Condition) -> None:

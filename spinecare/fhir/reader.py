@@ -1769,21 +1769,25 @@ class RecordBuilder:
 
     def _visit_diagnoses(self) -> list[Condition]:
         """The encounters' diagnoses, less those a Condition of the record writes with the
-        same codes (and no other words): the engine would set them aside anyway (the
+        same codes (and no other words), not ended before the visit began: the engine
+        would set them aside anyway (the
         problem list decides, :attr:`Condition.from_visit`), so they are not indexed. Bulk
         reads resources one at a time and leaves this to its SQL, with the same result."""
         if not self._encounter_reasons:
             return []
-        written = {frozenset(c.codings): c.text for c in self._conditions if c.codings}
-        texts = {(frozenset(c.codings), c.text) for c in self._conditions if c.codings}
-        return [
-            c
-            for c in self._encounter_reasons
-            if not (
-                frozenset(c.codings) in written
-                and (c.text is None or (frozenset(c.codings), c.text) in texts)
+        written: dict[frozenset[Coding], list[Condition]] = {}
+        for c in self._conditions:
+            if c.codings:
+                written.setdefault(frozenset(c.codings), []).append(c)
+
+        def said(visit: Condition) -> bool:  # and not ended before the visit began
+            return any(
+                (visit.text is None or c.text == visit.text)
+                and not (c.abatement and visit.onset and c.abatement < visit.onset)
+                for c in written.get(frozenset(visit.codings), ())
             )
-        ]
+
+        return [c for c in self._encounter_reasons if not said(c)]
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _of_no_measure(res, self.measures):
