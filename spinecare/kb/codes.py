@@ -1,7 +1,8 @@
 """Matching record codings against the KB's code sets.
 
 ICD-10 (WHO, ICD-10-CM and every national edition are one family here) matches by prefix
-with the dot removed, in any case, and ranges cover three-character categories; ATC
+with the dot removed, in any case, and ranges cover three-character categories (ICD-10-CM's
+categories with a letter in the third place among them, see :func:`icd10_decades`); ATC
 matches by prefix too (``B01A`` covers every antithrombotic agent); other systems match
 exactly. A coding in no system or an unknown one is matched by the shape of its code
 (:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed.
@@ -119,6 +120,22 @@ def icd10_categories(start: str, end: str) -> list[str]:
     return out
 
 
+def icd10_decades(start: str, end: str) -> list[str]:
+    """The tens (``C4`` for C40-C49) that the range ``start`` to ``end`` covers whole.
+
+    ICD-10-CM numbers some categories with a letter in the third place, within the tens of
+    the categories they stand among (CMS, ICD-10-CM Tabular List): C4A Merkel cell carcinoma
+    among the skin cancers C43-C44, C7A and C7B (malignant and secondary neuroendocrine
+    tumours) among C70-C80, D3A (benign neuroendocrine tumours) after D36, M1A, O9A, Z3A. A
+    range that covers those tens whole covers them too: C00-C97 covers C4A, C7A and C7B;
+    D37-D48 does not cover D3A, whose neighbours D30-D36 are benign.
+    """
+    categories = icd10_categories(start, end)
+    whole = set(categories)
+    tens = dict.fromkeys(category[:2] for category in categories)
+    return [t for t in tens if all(f"{t}{n}" in whole for n in range(10))]
+
+
 def _rxnorm_name(display: str) -> str:
     """An RxNorm name without its brands, spacing and case (see :data:`_RXNORM_BRAND`)."""
     return " ".join(_RXNORM_BRAND.sub("", display).split()).casefold()
@@ -142,6 +159,7 @@ class CodeIndex:
     ) -> None:
         self.exact: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
+        self.icd10_tens: dict[str, list[Hit]] = defaultdict(list)
         self.prefixes: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.by_code: dict[str, list[Hit]] = defaultdict(list)
         self.rxnorm_names: dict[str, list[Hit]] = defaultdict(list)
@@ -153,6 +171,8 @@ class CodeIndex:
                 if code.to:
                     for category in icd10_categories(code.code, code.to):
                         self.icd10[category].append(hit)
+                    for tens in icd10_decades(code.code, code.to):
+                        self.icd10_tens[tens].append(hit)
                 else:
                     self.icd10[normalize_icd10(code.code)].append(hit)
             elif code.system in PREFIX_SYSTEMS:
@@ -171,6 +191,8 @@ class CodeIndex:
         if system in ICD10_FAMILY:
             norm = normalize_icd10(code)
             hits: list[Hit] = []
+            if len(norm) >= 3 and norm[2].isalpha():  # C7A.1: in the ranges covering C70-C79
+                hits.extend(self.icd10_tens.get(norm[:2], ()))
             for length in range(3, len(norm) + 1):
                 hits.extend(self.icd10.get(norm[:length], ()))
             return hits
