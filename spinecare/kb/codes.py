@@ -4,7 +4,8 @@ ICD-10 (WHO, ICD-10-CM and every national edition are one family here) matches b
 with the dot removed, in any case, and ranges cover three-character categories (ICD-10-CM's
 categories with a letter in the third place among them, see :func:`icd10_decades`); ATC
 matches by prefix too (``B01A`` covers every antithrombotic agent); other systems match
-exactly. A coding in no system or an unknown one is matched by the shape of its code
+exactly, a SNOMED CT expression by its focus concepts (:func:`snomed_expression`). A coding
+in no system or an unknown one is matched by the shape of its code
 (:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed.
 """
 
@@ -78,13 +79,32 @@ def _folded_uri(uri: str) -> str:
 
 _FOLDED_ALIASES = {_folded_uri(uri): name for uri, name in SYSTEM_ALIASES.items()}
 
+# The version a system URI may carry: "http://snomed.info/sct/900000000000207008/version/
+# 20240101" (a SNOMED CT edition and release, as SNOMED's URI standard writes them), or a
+# canonical's "|2.77".
+_URI_VERSION = re.compile(r"(?:\|[^|/]*|/version/[^/]*|/\d[\d.\-]*)$")
+
+
+def _unversioned(folded: str) -> str | None:
+    """The known system a folded URI names once its edition and version are taken off."""
+    while True:
+        shorter = _URI_VERSION.sub("", folded)
+        if shorter == folded:
+            return None
+        folded = shorter.rstrip("/")
+        found = _FOLDED_ALIASES.get(folded)
+        if found is not None:
+            return found
+
 
 def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     """The KB's short name for a code system URI (the URI itself when unknown).
 
     URIs are compared as written first, then without case, a trailing slash and the
     difference of ``http`` and ``https`` (real records write ``HTTP://SNOMED.INFO/SCT/`` and
-    ``https://snomed.info/sct`` too). No system at all is ``unknown``.
+    ``https://snomed.info/sct`` too), then without the edition or version they carry
+    (``http://snomed.info/sct/32506021000036107``, the Australian edition;
+    ``http://loinc.org|2.77``). No system at all is ``unknown``.
     """
     if uri is None or not uri.strip():
         return "unknown"
@@ -92,7 +112,8 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
         return extra[uri]
     found = SYSTEM_ALIASES.get(uri)
     if found is None:
-        found = _FOLDED_ALIASES.get(_folded_uri(uri), uri)
+        folded = _folded_uri(uri)
+        found = _FOLDED_ALIASES.get(folded) or _unversioned(folded) or uri
     return found
 
 
@@ -134,6 +155,63 @@ def icd10_decades(start: str, end: str) -> list[str]:
     whole = set(categories)
     tens = dict.fromkeys(category[:2] for category in categories)
     return [t for t in tens if all(f"{t}{n}" in whole for n in range(10))]
+
+
+# SNOMED CT compositional grammar: a term between bars, a concept id (6 to 18 digits), an
+# attribute and its value ("363698007 = 61685007", the value perhaps a nested expression).
+_SCT_TERM = re.compile(r"\|[^|]*\|")
+_SCT_ID = re.compile(r"\d{6,18}")
+_SCT_ATTRIBUTE = re.compile(r"(\d{6,18})\s*=\s*\(?\s*(\d{6,18})?")
+# The attributes of SNOMED CT's situation (context) model, and those that name the finding
+# or procedure a context wraps (SNOMED CT Editorial Guide, "Situation with explicit
+# context"): an expression refined by one of them does not state that the patient has the
+# focus concept now ("suspected", "history of", "family history of", "planned").
+SNOMED_CONTEXT_ATTRIBUTES = frozenset(
+    {
+        "408729009",  # Finding context
+        "408731000",  # Temporal context
+        "408732007",  # Subject relationship context
+        "408730004",  # Procedure context
+    }
+)
+SNOMED_WRAPPED_ATTRIBUTES = frozenset(
+    {
+        "246090004",  # Associated finding
+        "363589002",  # Associated procedure
+    }
+)
+_SNOMED_IN_CONTEXT = SNOMED_CONTEXT_ATTRIBUTES | SNOMED_WRAPPED_ATTRIBUTES
+
+
+@dataclass(frozen=True, slots=True)
+class SnomedExpression:
+    """What a SNOMED CT expression names: its focus concepts, and whether a context
+    attribute refines it (then the concepts it names are to be confirmed, with the
+    finding or procedure the context wraps)."""
+
+    focus: tuple[str, ...]
+    in_context: bool = False
+    wrapped: tuple[str, ...] = ()
+
+
+def snomed_expression(code: str) -> SnomedExpression | None:
+    """A SNOMED CT code as records write it: a concept id, with its term (``84114007
+    |Heart failure|``) or as a post-coordinated expression (``128053003:363698007=61685007``,
+    ``=== 84114007 + 49601007 : 246112005 = 24484000``). None when it is not one."""
+    text = _SCT_TERM.sub(" ", code).strip()
+    if text.startswith(("===", "<<<")):
+        text = text[3:]
+    head, _, refinement = text.partition(":")
+    focus = tuple(part.strip() for part in head.split("+"))
+    if not all(_SCT_ID.fullmatch(part) for part in focus):
+        return None
+    if not refinement:
+        return SnomedExpression(focus)
+    pairs = _SCT_ATTRIBUTE.findall(refinement)
+    attributes = {attribute for attribute, _ in pairs}
+    in_context = not attributes.isdisjoint(_SNOMED_IN_CONTEXT)
+    wrapped = tuple(value for a, value in pairs if a in SNOMED_WRAPPED_ATTRIBUTES and value)
+    return SnomedExpression(focus, in_context, wrapped)
 
 
 def _rxnorm_name(display: str) -> str:
@@ -202,9 +280,18 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
-        if "|" in code:  # SNOMED CT written with its term: "84114007 |Heart failure|"
+        if system == "snomed" and not code.isdigit():
+            expression = snomed_expression(code)
+            if expression is not None:
+                if expression.in_context:
+                    return []  # to be confirmed (lookup_unplaced)
+                return self._snomed_hits(expression.focus)
+        if "|" in code:  # a code written with its term: "84114007 |Heart failure|"
             code = code.split("|", 1)[0]
         return self.exact.get((system, code.strip()), [])
+
+    def _snomed_hits(self, concepts: Sequence[str]) -> list[Hit]:
+        return [hit for concept in concepts for hit in self.exact.get(("snomed", concept), ())]
 
     def lookup_coding(self, system: str, code: str, display: str | None) -> list[Hit]:
         """:meth:`lookup`, and for an RxNorm code the KB does not list, the clinical drug
@@ -225,13 +312,26 @@ class CodeIndex:
         return out
 
     def lookup_unplaced(self, system: str, code: str) -> list[Hit]:
-        """Hits of a coding whose system is missing or unknown, by the shape of its code.
+        """Hits of a coding whose system is missing or unknown, by the shape of its code,
+        and of a SNOMED CT expression whose context leaves it to be confirmed.
 
-        A code shaped like ICD-10 is looked up as ICD-10; any other code as a code of any
-        KB system written exactly so. The caller treats every hit as uncertain.
+        A code shaped like ICD-10 is looked up as ICD-10; a SNOMED CT expression by its
+        concepts; any other code as a code of any KB system written exactly so. A SNOMED CT
+        expression refined by a context attribute ("suspected", "history of", "family
+        history of") gives its focus concepts and the finding or procedure it wraps. The
+        caller treats every hit as uncertain.
         """
+        if system == "snomed":
+            expression = None if code.isdigit() else snomed_expression(code)
+            if expression is None or not expression.in_context:
+                return []
+            return self._snomed_hits((*expression.focus, *expression.wrapped))
         if system in KNOWN_SYSTEMS:
             return []
+        if "|" in code or ":" in code:  # "128053003:363698007=61685007" with no system
+            expression = snomed_expression(code)
+            if expression is not None:
+                return self._snomed_hits((*expression.focus, *expression.wrapped))
         upper = code.strip().upper()
         if ATC_SHAPE.fullmatch(upper):
             hits = self.lookup("atc", upper)

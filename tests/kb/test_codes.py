@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from spinecare.kb.codes import icd10_decades
+from spinecare.kb.codes import icd10_decades, snomed_expression, system_name
 from spinecare.kb.loader import KB
 
 
@@ -38,3 +38,73 @@ def test_a_range_covers_the_tens_it_covers_whole() -> None:
     assert icd10_decades("D00", "D09") == ["D0"]
     assert icd10_decades("D37", "D48") == []  # D3A stands among the benign D30-D36
     assert icd10_decades("A00", "B17") == [*(f"A{n}" for n in range(10)), "B0"]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://snomed.info/sct/32506021000036107",  # the Australian edition
+        "http://snomed.info/sct/900000000000207008/version/20240101",  # an international release
+        "https://snomed.info/sct/83821000000107/",
+    ],
+)
+def test_snomed_ct_edition_and_version_uris_are_snomed_ct(uri: str) -> None:
+    assert system_name(uri) == "snomed"
+
+
+def test_loinc_and_icd10_uris_with_a_version_are_their_systems() -> None:
+    assert system_name("http://loinc.org|2.77") == "loinc"
+    assert system_name("http://hl7.org/fhir/sid/icd-10-cm|2024") == "icd10cm"
+    assert system_name("http://hl7.org/fhir/sid/icd-10-cm/2024") == "icd10cm"
+    assert system_name("http://example.org/codes/12") == "http://example.org/codes/12"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("128053003:363698007=61685007", {"coagulation_disorder"}),  # DVT, finding site
+        ("84114007:246112005=24484000", {"heart_disease"}),  # heart failure, severe
+        (
+            "128053003 |Deep venous thrombosis| : 363698007 |Finding site| = 61685007 |Lower limb|",
+            {"coagulation_disorder"},
+        ),
+        ("=== 84114007 + 49601007 : 246112005 = 24484000", {"heart_disease"}),
+        ("84114007 |Heart failure|", {"heart_disease"}),
+    ],
+)
+def test_a_snomed_ct_expression_matches_its_focus_concepts(
+    kb: KB, code: str, expected: set[str]
+) -> None:
+    assert concepts(kb.codes.lookup("snomed", code)) == expected
+    assert kb.codes.lookup_unplaced("snomed", code) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("84114007:408729009=410590009", {"heart_disease"}),  # finding context: suspected
+        ("128053003:408731000=410513005", {"coagulation_disorder"}),  # temporal context: past
+        ("84114007:408732007=72705000", {"heart_disease"}),  # subject relationship: mother
+        (  # a finding wrapped in its context: known present
+            "413350009 |Finding with explicit context| :"
+            " 246090004 = 84114007, 408729009 = 410515003",
+            {"heart_disease"},
+        ),
+        (
+            "413350009:{246090004=(128053003:363698007=61685007),408731000=410512000}",
+            {"coagulation_disorder"},
+        ),
+    ],
+)
+def test_a_snomed_ct_expression_in_context_is_to_be_confirmed(
+    kb: KB, code: str, expected: set[str]
+) -> None:
+    assert kb.codes.lookup("snomed", code) == []
+    assert concepts(kb.codes.lookup_unplaced("snomed", code)) == expected
+
+
+def test_a_snomed_ct_expression_without_a_system_is_read_by_its_shape(kb: KB) -> None:
+    assert concepts(kb.codes.lookup_unplaced("unknown", "128053003:363698007=61685007")) == {
+        "coagulation_disorder"
+    }
+    assert snomed_expression("C50.9") is None
