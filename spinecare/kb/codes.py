@@ -6,7 +6,9 @@ categories with a letter in the third place among them, see :func:`icd10_decades
 matches by prefix too (``B01A`` covers every antithrombotic agent); other systems match
 exactly, a SNOMED CT expression by its focus concepts (:func:`snomed_expression`). A coding
 in no system or an unknown one is matched by the shape of its code
-(:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed.
+(:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed. A coding in a
+code system known not to be one of the KB's (Read codes, ICPC, ICD-9-CM, ICD-10-PCS,
+HCPCS) is never matched by shape: its codes look like ICD-10 codes and name other things.
 """
 
 from __future__ import annotations
@@ -79,6 +81,42 @@ def _folded_uri(uri: str) -> str:
 
 _FOLDED_ALIASES = {_folded_uri(uri): name for uri, name in SYSTEM_ALIASES.items()}
 
+# Code systems that are not the KB's but whose codes have the shape of ICD-10 codes
+# (a letter and two digits, or a letter, a digit and a letter): Read v2 "B34.." is a breast
+# cancer, not ICD-10 B34 (a viral infection); ICPC-2 "K77" is heart failure, not ICD-10
+# K77; ICD-9-CM "V10.3" is a history of breast cancer; ICD-10-PCS "B030ZZZ" is an imaging
+# procedure and HCPCS "J1644" a heparin injection. A coding in one of them is never read
+# by its shape (:meth:`CodeIndex.lookup_unplaced`); its words are read instead. The URIs
+# are those of the HL7 terminology (THO) and FHIR's code system list, and spellings real
+# exports use (CMS Blue Button's HCPCS); the OIDs of Read v2 and CTV3 as the NHS writes them
+# (2.16.840.1.113883.2.1.6.2, 2.16.840.1.113883.2.1.3.2.4.14) and HL7's (2.16.840.1.113883.6.29);
+# ICPC-2 also under the Norwegian Volven OID (2.16.578.1.12.4.1.1.7170).
+FOREIGN_SYSTEMS: dict[str, str] = {
+    "http://read.info/readv2": "Read v2",
+    "urn:oid:2.16.840.1.113883.6.29": "Read v2",
+    "urn:oid:2.16.840.1.113883.2.1.6.2": "Read v2",
+    "http://terminology.hl7.org/CodeSystem/rcV2": "Read v2",
+    "http://read.info/ctv3": "CTV3",
+    "urn:oid:2.16.840.1.113883.2.1.3.2.4.14": "CTV3",
+    "http://hl7.org/fhir/sid/icpc-2": "ICPC-2",
+    "urn:oid:2.16.840.1.113883.6.139": "ICPC-2",
+    "urn:oid:2.16.578.1.12.4.1.1.7170": "ICPC-2",
+    "http://hl7.org/fhir/sid/icpc-1": "ICPC-1",
+    "http://hl7.org/fhir/sid/icpc-1-nl": "ICPC-1",
+    "urn:oid:2.16.840.1.113883.6.138": "ICPC-1",
+    "http://terminology.hl7.org/CodeSystem/icpc": "ICPC-1",
+    "http://hl7.org/fhir/sid/icd-9-cm": "ICD-9-CM",
+    "urn:oid:2.16.840.1.113883.6.103": "ICD-9-CM",
+    "urn:oid:2.16.840.1.113883.6.104": "ICD-9-CM",
+    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
+    "http://hl7.org/fhir/sid/icd-10-pcs": "ICD-10-PCS",
+    "urn:oid:2.16.840.1.113883.6.4": "ICD-10-PCS",
+    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": "HCPCS",
+    "https://bluebutton.cms.gov/resources/codesystem/hcpcs": "HCPCS",
+    "urn:oid:2.16.840.1.113883.6.285": "HCPCS",
+}
+_FOLDED_FOREIGN = frozenset(_folded_uri(uri) for uri in FOREIGN_SYSTEMS)
+
 # The version a system URI may carry: "http://snomed.info/sct/900000000000207008/version/
 # 20240101" (a SNOMED CT edition and release, as SNOMED's URI standard writes them), or a
 # canonical's "|2.77".
@@ -115,6 +153,12 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
         folded = _folded_uri(uri)
         found = _FOLDED_ALIASES.get(folded) or _unversioned(folded) or uri
     return found
+
+
+def is_foreign_system(system: str) -> bool:
+    """A code system known not to be the KB's, whose codes look like ICD-10 codes
+    (:data:`FOREIGN_SYSTEMS`)."""
+    return _folded_uri(system) in _FOLDED_FOREIGN
 
 
 # Characters of an ICD-10 code as real records write it that are not part of the code:
@@ -316,7 +360,8 @@ class CodeIndex:
         and of a SNOMED CT expression whose context leaves it to be confirmed.
 
         A code shaped like ICD-10 is looked up as ICD-10; a SNOMED CT expression by its
-        concepts; any other code as a code of any KB system written exactly so. A SNOMED CT
+        concepts; any other code as a code of any KB system written exactly so. A code of a
+        system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing. A SNOMED CT
         expression refined by a context attribute ("suspected", "history of", "family
         history of") gives its focus concepts and the finding or procedure it wraps. The
         caller treats every hit as uncertain.
@@ -326,7 +371,7 @@ class CodeIndex:
             if expression is None or not expression.in_context:
                 return []
             return self._snomed_hits((*expression.focus, *expression.wrapped))
-        if system in KNOWN_SYSTEMS:
+        if system in KNOWN_SYSTEMS or is_foreign_system(system):
             return []
         if "|" in code or ":" in code:  # "128053003:363698007=61685007" with no system
             expression = snomed_expression(code)

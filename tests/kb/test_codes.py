@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from spinecare.kb.codes import icd10_decades, snomed_expression, system_name
+from spinecare.kb.codes import icd10_decades, is_foreign_system, snomed_expression, system_name
 from spinecare.kb.loader import KB
 
 
@@ -108,3 +108,30 @@ def test_a_snomed_ct_expression_without_a_system_is_read_by_its_shape(kb: KB) ->
         "coagulation_disorder"
     }
     assert snomed_expression("C50.9") is None
+
+
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [
+        ("http://read.info/readv2", "B34.."),  # Read v2: breast cancer, not ICD-10 B34
+        ("urn:oid:2.16.840.1.113883.6.29", "B58.."),  # Read v2: bone secondaries
+        ("urn:oid:2.16.840.1.113883.2.1.6.2", "B34.."),
+        ("http://read.info/ctv3", "X78Y5"),
+        ("urn:oid:2.16.840.1.113883.2.1.3.2.4.14", "B34.."),
+        ("http://hl7.org/fhir/sid/icpc-2", "K77"),  # ICPC-2 heart failure, not ICD-10 K77
+        ("urn:oid:2.16.578.1.12.4.1.1.7170", "L86"),
+        ("http://hl7.org/fhir/sid/icd-9-cm", "V10.3"),
+        ("http://www.cms.gov/Medicare/Coding/ICD10", "B030ZZZ"),  # ICD-10-PCS imaging
+        ("urn:oid:2.16.840.1.113883.6.285", "J1644"),  # HCPCS heparin injection
+    ],
+)
+def test_a_code_of_a_known_other_system_is_not_read_as_an_icd10_look_alike(
+    kb: KB, system: str, code: str
+) -> None:
+    assert is_foreign_system(system)
+    assert kb.codes.lookup_unplaced(system, code) == []
+
+
+def test_a_code_of_an_unknown_system_is_still_read_by_its_shape(kb: KB) -> None:
+    assert concepts(kb.codes.lookup_unplaced("http://example.org/local", "C50.9")) == {"oncology"}
+    assert concepts(kb.codes.lookup_unplaced("unknown", "B34..")) == {"infectious_disease"}
