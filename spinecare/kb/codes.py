@@ -324,7 +324,9 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
-        if system == "snomed" and not code.isdigit():
+        if code.isdigit():  # a SNOMED CT or RxNorm id as written, the usual case
+            return self.exact.get((system, code), [])
+        if system == "snomed":
             expression = snomed_expression(code)
             if expression is not None:
                 if expression.in_context:
@@ -366,12 +368,14 @@ class CodeIndex:
         history of") gives its focus concepts and the finding or procedure it wraps. The
         caller treats every hit as uncertain.
         """
-        if system == "snomed":
-            expression = None if code.isdigit() else snomed_expression(code)
+        if system in KNOWN_SYSTEMS:
+            if ":" not in code or system != "snomed":  # no SNOMED CT expression in context
+                return []
+            expression = snomed_expression(code)
             if expression is None or not expression.in_context:
                 return []
             return self._snomed_hits((*expression.focus, *expression.wrapped))
-        if system in KNOWN_SYSTEMS or is_foreign_system(system):
+        if is_foreign_system(system):
             return []
         if "|" in code or ":" in code:  # "128053003:363698007=61685007" with no system
             expression = snomed_expression(code)
