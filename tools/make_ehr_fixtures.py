@@ -3461,6 +3461,221 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Codes the KB did not recognise: ICD-10-CM letter categories, SNOMED CT expressions and
+# edition URIs, Read codes and ICPC read as ICD-10 look-alikes, vital-sign codes of UK and
+# device records, and common names of spine surgery and of red flags
+
+
+case(
+    "icd10cm_c7a_code_only",
+    "contraindicated",
+    "ICD-10-CM C7A.1 malignant poorly differentiated neuroendocrine tumour, code alone: C00-C97"
+    " covers ICD-10-CM's letter categories C4A, C7A and C7B",
+    condition(ICD10CM, "C7A.1"),
+)
+case(
+    "icd10cm_c4a_merkel_cell",
+    "contraindicated",
+    "ICD-10-CM C4A.9 Merkel cell carcinoma: a malignant neoplasm, coded",
+    condition(ICD10CM, "C4A.9", "Merkel cell carcinoma, unspecified"),
+)
+case(
+    "icd10cm_c7b_03_carcinoid_bone",
+    "refer_urgently",
+    "ICD-10-CM C7B.03 secondary carcinoid tumours of bone, code alone: bone metastases, a"
+    " spinal malignancy red flag as C79.5 is",
+    condition(ICD10CM, "C7B.03"),
+)
+case(
+    "icd10cm_d3a_benign_neuroendocrine_code_only",
+    "allowed",
+    "ICD-10-CM D3A.00 benign carcinoid tumour, code alone: benign, and D37-D48 (uncertain"
+    " behaviour) does not cover D30-D39, where D3A stands",
+    condition(ICD10CM, "D3A.00"),
+)
+case(
+    "snomed_postcoordinated_dvt_code_only",
+    "contraindicated",
+    "SNOMED CT expression 128053003:363698007=61685007 (DVT, finding site lower limb), no"
+    " display: its focus concept is deep venous thrombosis",
+    condition(SNOMED, "128053003:363698007=61685007"),
+)
+case(
+    "snomed_postcoordinated_with_terms",
+    "contraindicated",
+    "SNOMED CT expression with terms and spaces, 84114007 |Heart failure| : 246112005"
+    " |Severity| = 24484000 |Severe|: heart failure",
+    condition(SNOMED, "84114007 |Heart failure| : 246112005 |Severity| = 24484000 |Severe|"),
+)
+case(
+    "snomed_postcoordinated_suspected_dvt",
+    "needs_data",
+    "SNOMED CT situation 413350009:246090004=128053003,408729009=415684004 (DVT, finding"
+    " context suspected): a context attribute leaves the DVT to confirm",
+    condition(SNOMED, "413350009:246090004=128053003,408729009=415684004"),
+)
+case(
+    "snomed_edition_uri_heart_failure",
+    "contraindicated",
+    "SNOMED CT 84114007 heart failure under the Australian edition's URI"
+    " http://snomed.info/sct/32506021000036107: SNOMED CT, coded",
+    condition("http://snomed.info/sct/32506021000036107", "84114007"),
+)
+case(
+    "snomed_version_uri_dvt",
+    "contraindicated",
+    "SNOMED CT 128053003 DVT under an edition and version URI"
+    " (.../sct/900000000000207008/version/20240101): SNOMED CT, coded",
+    condition("http://snomed.info/sct/900000000000207008/version/20240101", "128053003"),
+)
+case(
+    "readv2_breast_cancer",
+    "needs_data",
+    "Read v2 B34.. 'Malignant neoplasm of female breast': not ICD-10 B34 (a viral infection);"
+    " the display names a cancer, to confirm",
+    condition("http://read.info/readv2", "B34..", "Malignant neoplasm of female breast"),
+)
+case(
+    "readv2_oid_bone_secondaries",
+    "needs_data",
+    "Read v2 B58.. under its HL7 OID, 'Secondary malignant neoplasm of bone': not ICD-10 B58"
+    " (toxoplasmosis); the display names bone metastases, to confirm",
+    condition("urn:oid:2.16.840.1.113883.6.29", "B58..", "Secondary malignant neoplasm of bone"),
+)
+case(
+    "icpc2_malignancy",
+    "needs_data",
+    "ICPC-2 A79 'Malignancy NOS': not ICD-10 A79 (a rickettsiosis); the display names a"
+    " cancer, to confirm",
+    condition("http://hl7.org/fhir/sid/icpc-2", "A79", "Malignancy NOS"),
+)
+case(
+    "bp_loinc_noninvasive_high",
+    "defer",
+    "BP 200/120 as LOINC 76534-7/76535-4 (non-invasive systolic and diastolic pressure, a"
+    " monitor's reading): significant hypertension",
+    observation("76534-7", 200, "mm[Hg]"),
+    observation("76535-4", 120, "mm[Hg]"),
+    without={"bp"},
+)
+case(
+    "bp_snomed_uk_oe_readings_high",
+    "defer",
+    "BP 190/115 as SNOMED CT 163030003/163031004 (O/E systolic and diastolic BP reading, UK"
+    " GP systems): significant hypertension",
+    observation("163030003", 190, "mm[Hg]", system=SNOMED),
+    observation("163031004", 115, "mm[Hg]", system=SNOMED),
+    without={"bp"},
+)
+case(
+    "temperature_snomed_oral_fever",
+    "defer",
+    "oral temperature 39.2 Cel coded SNOMED CT 415945006 beside a normal 36.6: the highest"
+    " reading of the window counts, fever",
+    observation("415945006", 39.2, "Cel", system=SNOMED),
+)
+case(
+    "pain_snomed_score_herniation",
+    "defer",
+    "disc herniation with pain 8 coded SNOMED CT 225908003 'Pain score': acute pain",
+    condition(ICD10, "M51.1", "Lumbar and other intervertebral disc disorders with radiculopathy"),
+    observation("225908003", 8, "{score}", system=SNOMED),
+    without={"pain"},
+)
+case(
+    "procedure_pcs_title_lumbar_fusion",
+    "needs_data",
+    "a procedure last month with only the ICD-10-PCS title 'Fusion of Lumbar Vertebral Joint"
+    " with Autologous Tissue Substitute, Posterior Approach, Posterior Column, Open Approach':"
+    " recent spinal surgery found in text, confirm",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {
+            "text": "Fusion of Lumbar Vertebral Joint with Autologous Tissue Substitute,"
+            " Posterior Approach, Posterior Column, Open Approach"
+        },
+        "performedDateTime": "2026-10-25",
+    },
+)
+case(
+    "procedure_text_decompression_spinal_cord",
+    "needs_data",
+    "a procedure last month, text 'Decompression of lumbar spinal cord': recent spinal"
+    " surgery found in text, confirm",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Decompression of lumbar spinal cord"},
+        "performedDateTime": "2026-10-25",
+    },
+)
+case(
+    "procedure_russian_hernia_removal",
+    "needs_data",
+    "a procedure last month, text 'Удаление грыжи межпозвонкового диска L5-S1': recent"
+    " spinal surgery found in text, confirm",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Удаление грыжи межпозвонкового диска L5-S1"},
+        "performedDateTime": "2026-10-25",
+    },
+)
+case(
+    "text_german_mamma_ca",
+    "needs_data",
+    "text 'Mamma-Ca links' (the German abbreviation of breast cancer): a cancer, to confirm",
+    condition(text="Mamma-Ca links"),
+)
+case(
+    "text_ca_dot_breast",
+    "needs_data",
+    "text 'Ca. breast': a cancer, to confirm",
+    condition(text="Ca. breast"),
+)
+case(
+    "text_ca_dot_circa",
+    "allowed",
+    "text 'Lipoma ca. 3 cm, right flank': 'ca.' is circa, no cancer",
+    condition(text="Lipoma ca. 3 cm, right flank"),
+)
+case(
+    "text_dlbcl",
+    "needs_data",
+    "text 'DLBCL' (diffuse large B-cell lymphoma): a cancer, to confirm",
+    condition(text="DLBCL"),
+)
+case(
+    "text_paroxysmal_af",
+    "needs_data",
+    "text 'Paroxysmal AF': atrial fibrillation, to confirm",
+    condition(text="Paroxysmal AF"),
+)
+case(
+    "text_russian_fp_abbreviation",
+    "needs_data",
+    "text 'ФП, постоянная форма' (permanent atrial fibrillation): to confirm",
+    condition(text="ФП, постоянная форма"),
+)
+case(
+    "text_osteomyelitis_of_the_spine",
+    "needs_data",
+    "text 'Osteomyelitis of the spine': a spinal infection, to confirm",
+    condition(text="Osteomyelitis of the spine"),
+)
+case(
+    "text_bowel_and_bladder_incontinence",
+    "needs_data",
+    "text 'New bowel and bladder incontinence': a cauda equina red flag, to confirm",
+    condition(text="New bowel and bladder incontinence", onset="2026-11-18"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1,10 +1,14 @@
 """Matching record codings against the KB's code sets.
 
 ICD-10 (WHO, ICD-10-CM and every national edition are one family here) matches by prefix
-with the dot removed, in any case, and ranges cover three-character categories; ATC
+with the dot removed, in any case, and ranges cover three-character categories (ICD-10-CM's
+categories with a letter in the third place among them, see :func:`icd10_decades`); ATC
 matches by prefix too (``B01A`` covers every antithrombotic agent); other systems match
-exactly. A coding in no system or an unknown one is matched by the shape of its code
-(:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed.
+exactly, a SNOMED CT expression by its focus concepts (:func:`snomed_expression`). A coding
+in no system or an unknown one is matched by the shape of its code
+(:meth:`CodeIndex.lookup_unplaced`): its hits are uncertain, to be confirmed. A coding in a
+code system known not to be one of the KB's (Read codes, ICPC, ICD-9-CM, ICD-10-PCS,
+HCPCS) is never matched by shape: its codes look like ICD-10 codes and name other things.
 """
 
 from __future__ import annotations
@@ -77,13 +81,68 @@ def _folded_uri(uri: str) -> str:
 
 _FOLDED_ALIASES = {_folded_uri(uri): name for uri, name in SYSTEM_ALIASES.items()}
 
+# Code systems that are not the KB's but whose codes have the shape of ICD-10 codes
+# (a letter and two digits, or a letter, a digit and a letter): Read v2 "B34.." is a breast
+# cancer, not ICD-10 B34 (a viral infection); ICPC-2 "K77" is heart failure, not ICD-10
+# K77; ICD-9-CM "V10.3" is a history of breast cancer; ICD-10-PCS "B030ZZZ" is an imaging
+# procedure and HCPCS "J1644" a heparin injection. A coding in one of them is never read
+# by its shape (:meth:`CodeIndex.lookup_unplaced`); its words are read instead. The URIs
+# are those of the HL7 terminology (THO) and FHIR's code system list, and spellings real
+# exports use (CMS Blue Button's HCPCS); the OIDs of Read v2 and CTV3 as the NHS writes them
+# (2.16.840.1.113883.2.1.6.2, 2.16.840.1.113883.2.1.3.2.4.14) and HL7's (2.16.840.1.113883.6.29);
+# ICPC-2 also under the Norwegian Volven OID (2.16.578.1.12.4.1.1.7170).
+FOREIGN_SYSTEMS: dict[str, str] = {
+    "http://read.info/readv2": "Read v2",
+    "urn:oid:2.16.840.1.113883.6.29": "Read v2",
+    "urn:oid:2.16.840.1.113883.2.1.6.2": "Read v2",
+    "http://terminology.hl7.org/CodeSystem/rcV2": "Read v2",
+    "http://read.info/ctv3": "CTV3",
+    "urn:oid:2.16.840.1.113883.2.1.3.2.4.14": "CTV3",
+    "http://hl7.org/fhir/sid/icpc-2": "ICPC-2",
+    "urn:oid:2.16.840.1.113883.6.139": "ICPC-2",
+    "urn:oid:2.16.578.1.12.4.1.1.7170": "ICPC-2",
+    "http://hl7.org/fhir/sid/icpc-1": "ICPC-1",
+    "http://hl7.org/fhir/sid/icpc-1-nl": "ICPC-1",
+    "urn:oid:2.16.840.1.113883.6.138": "ICPC-1",
+    "http://terminology.hl7.org/CodeSystem/icpc": "ICPC-1",
+    "http://hl7.org/fhir/sid/icd-9-cm": "ICD-9-CM",
+    "urn:oid:2.16.840.1.113883.6.103": "ICD-9-CM",
+    "urn:oid:2.16.840.1.113883.6.104": "ICD-9-CM",
+    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
+    "http://hl7.org/fhir/sid/icd-10-pcs": "ICD-10-PCS",
+    "urn:oid:2.16.840.1.113883.6.4": "ICD-10-PCS",
+    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": "HCPCS",
+    "https://bluebutton.cms.gov/resources/codesystem/hcpcs": "HCPCS",
+    "urn:oid:2.16.840.1.113883.6.285": "HCPCS",
+}
+_FOLDED_FOREIGN = frozenset(_folded_uri(uri) for uri in FOREIGN_SYSTEMS)
+
+# The version a system URI may carry: "http://snomed.info/sct/900000000000207008/version/
+# 20240101" (a SNOMED CT edition and release, as SNOMED's URI standard writes them), or a
+# canonical's "|2.77".
+_URI_VERSION = re.compile(r"(?:\|[^|/]*|/version/[^/]*|/\d[\d.\-]*)$")
+
+
+def _unversioned(folded: str) -> str | None:
+    """The known system a folded URI names once its edition and version are taken off."""
+    while True:
+        shorter = _URI_VERSION.sub("", folded)
+        if shorter == folded:
+            return None
+        folded = shorter.rstrip("/")
+        found = _FOLDED_ALIASES.get(folded)
+        if found is not None:
+            return found
+
 
 def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     """The KB's short name for a code system URI (the URI itself when unknown).
 
     URIs are compared as written first, then without case, a trailing slash and the
     difference of ``http`` and ``https`` (real records write ``HTTP://SNOMED.INFO/SCT/`` and
-    ``https://snomed.info/sct`` too). No system at all is ``unknown``.
+    ``https://snomed.info/sct`` too), then without the edition or version they carry
+    (``http://snomed.info/sct/32506021000036107``, the Australian edition;
+    ``http://loinc.org|2.77``). No system at all is ``unknown``.
     """
     if uri is None or not uri.strip():
         return "unknown"
@@ -91,8 +150,15 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
         return extra[uri]
     found = SYSTEM_ALIASES.get(uri)
     if found is None:
-        found = _FOLDED_ALIASES.get(_folded_uri(uri), uri)
+        folded = _folded_uri(uri)
+        found = _FOLDED_ALIASES.get(folded) or _unversioned(folded) or uri
     return found
+
+
+def is_foreign_system(system: str) -> bool:
+    """A code system known not to be the KB's, whose codes look like ICD-10 codes
+    (:data:`FOREIGN_SYSTEMS`)."""
+    return _folded_uri(system) in _FOLDED_FOREIGN
 
 
 # Characters of an ICD-10 code as real records write it that are not part of the code:
@@ -119,6 +185,79 @@ def icd10_categories(start: str, end: str) -> list[str]:
     return out
 
 
+def icd10_decades(start: str, end: str) -> list[str]:
+    """The tens (``C4`` for C40-C49) that the range ``start`` to ``end`` covers whole.
+
+    ICD-10-CM numbers some categories with a letter in the third place, within the tens of
+    the categories they stand among (CMS, ICD-10-CM Tabular List): C4A Merkel cell carcinoma
+    among the skin cancers C43-C44, C7A and C7B (malignant and secondary neuroendocrine
+    tumours) among C70-C80, D3A (benign neuroendocrine tumours) after D36, M1A, O9A, Z3A. A
+    range that covers those tens whole covers them too: C00-C97 covers C4A, C7A and C7B;
+    D37-D48 does not cover D3A, whose neighbours D30-D36 are benign.
+    """
+    categories = icd10_categories(start, end)
+    whole = set(categories)
+    tens = dict.fromkeys(category[:2] for category in categories)
+    return [t for t in tens if all(f"{t}{n}" in whole for n in range(10))]
+
+
+# SNOMED CT compositional grammar: a term between bars, a concept id (6 to 18 digits), an
+# attribute and its value ("363698007 = 61685007", the value perhaps a nested expression).
+_SCT_TERM = re.compile(r"\|[^|]*\|")
+_SCT_ID = re.compile(r"\d{6,18}")
+_SCT_ATTRIBUTE = re.compile(r"(\d{6,18})\s*=\s*\(?\s*(\d{6,18})?")
+# The attributes of SNOMED CT's situation (context) model, and those that name the finding
+# or procedure a context wraps (SNOMED CT Editorial Guide, "Situation with explicit
+# context"): an expression refined by one of them does not state that the patient has the
+# focus concept now ("suspected", "history of", "family history of", "planned").
+SNOMED_CONTEXT_ATTRIBUTES = frozenset(
+    {
+        "408729009",  # Finding context
+        "408731000",  # Temporal context
+        "408732007",  # Subject relationship context
+        "408730004",  # Procedure context
+    }
+)
+SNOMED_WRAPPED_ATTRIBUTES = frozenset(
+    {
+        "246090004",  # Associated finding
+        "363589002",  # Associated procedure
+    }
+)
+_SNOMED_IN_CONTEXT = SNOMED_CONTEXT_ATTRIBUTES | SNOMED_WRAPPED_ATTRIBUTES
+
+
+@dataclass(frozen=True, slots=True)
+class SnomedExpression:
+    """What a SNOMED CT expression names: its focus concepts, and whether a context
+    attribute refines it (then the concepts it names are to be confirmed, with the
+    finding or procedure the context wraps)."""
+
+    focus: tuple[str, ...]
+    in_context: bool = False
+    wrapped: tuple[str, ...] = ()
+
+
+def snomed_expression(code: str) -> SnomedExpression | None:
+    """A SNOMED CT code as records write it: a concept id, with its term (``84114007
+    |Heart failure|``) or as a post-coordinated expression (``128053003:363698007=61685007``,
+    ``=== 84114007 + 49601007 : 246112005 = 24484000``). None when it is not one."""
+    text = _SCT_TERM.sub(" ", code).strip()
+    if text.startswith(("===", "<<<")):
+        text = text[3:]
+    head, _, refinement = text.partition(":")
+    focus = tuple(part.strip() for part in head.split("+"))
+    if not all(_SCT_ID.fullmatch(part) for part in focus):
+        return None
+    if not refinement:
+        return SnomedExpression(focus)
+    pairs = _SCT_ATTRIBUTE.findall(refinement)
+    attributes = {attribute for attribute, _ in pairs}
+    in_context = not attributes.isdisjoint(_SNOMED_IN_CONTEXT)
+    wrapped = tuple(value for a, value in pairs if a in SNOMED_WRAPPED_ATTRIBUTES and value)
+    return SnomedExpression(focus, in_context, wrapped)
+
+
 def _rxnorm_name(display: str) -> str:
     """An RxNorm name without its brands, spacing and case (see :data:`_RXNORM_BRAND`)."""
     return " ".join(_RXNORM_BRAND.sub("", display).split()).casefold()
@@ -142,6 +281,7 @@ class CodeIndex:
     ) -> None:
         self.exact: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
+        self.icd10_tens: dict[str, list[Hit]] = defaultdict(list)
         self.prefixes: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.by_code: dict[str, list[Hit]] = defaultdict(list)
         self.rxnorm_names: dict[str, list[Hit]] = defaultdict(list)
@@ -153,6 +293,8 @@ class CodeIndex:
                 if code.to:
                     for category in icd10_categories(code.code, code.to):
                         self.icd10[category].append(hit)
+                    for tens in icd10_decades(code.code, code.to):
+                        self.icd10_tens[tens].append(hit)
                 else:
                     self.icd10[normalize_icd10(code.code)].append(hit)
             elif code.system in PREFIX_SYSTEMS:
@@ -171,6 +313,8 @@ class CodeIndex:
         if system in ICD10_FAMILY:
             norm = normalize_icd10(code)
             hits: list[Hit] = []
+            if len(norm) >= 3 and norm[2].isalpha():  # C7A.1: in the ranges covering C70-C79
+                hits.extend(self.icd10_tens.get(norm[:2], ()))
             for length in range(3, len(norm) + 1):
                 hits.extend(self.icd10.get(norm[:length], ()))
             return hits
@@ -180,9 +324,20 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
-        if "|" in code:  # SNOMED CT written with its term: "84114007 |Heart failure|"
+        if code.isdigit():  # a SNOMED CT or RxNorm id as written, the usual case
+            return self.exact.get((system, code), [])
+        if system == "snomed":
+            expression = snomed_expression(code)
+            if expression is not None:
+                if expression.in_context:
+                    return []  # to be confirmed (lookup_unplaced)
+                return self._snomed_hits(expression.focus)
+        if "|" in code:  # a code written with its term: "84114007 |Heart failure|"
             code = code.split("|", 1)[0]
         return self.exact.get((system, code.strip()), [])
+
+    def _snomed_hits(self, concepts: Sequence[str]) -> list[Hit]:
+        return [hit for concept in concepts for hit in self.exact.get(("snomed", concept), ())]
 
     def lookup_coding(self, system: str, code: str, display: str | None) -> list[Hit]:
         """:meth:`lookup`, and for an RxNorm code the KB does not list, the clinical drug
@@ -203,13 +358,29 @@ class CodeIndex:
         return out
 
     def lookup_unplaced(self, system: str, code: str) -> list[Hit]:
-        """Hits of a coding whose system is missing or unknown, by the shape of its code.
+        """Hits of a coding whose system is missing or unknown, by the shape of its code,
+        and of a SNOMED CT expression whose context leaves it to be confirmed.
 
-        A code shaped like ICD-10 is looked up as ICD-10; any other code as a code of any
-        KB system written exactly so. The caller treats every hit as uncertain.
+        A code shaped like ICD-10 is looked up as ICD-10; a SNOMED CT expression by its
+        concepts; any other code as a code of any KB system written exactly so. A code of a
+        system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing. A SNOMED CT
+        expression refined by a context attribute ("suspected", "history of", "family
+        history of") gives its focus concepts and the finding or procedure it wraps. The
+        caller treats every hit as uncertain.
         """
         if system in KNOWN_SYSTEMS:
+            if ":" not in code or system != "snomed":  # no SNOMED CT expression in context
+                return []
+            expression = snomed_expression(code)
+            if expression is None or not expression.in_context:
+                return []
+            return self._snomed_hits((*expression.focus, *expression.wrapped))
+        if is_foreign_system(system):
             return []
+        if "|" in code or ":" in code:  # "128053003:363698007=61685007" with no system
+            expression = snomed_expression(code)
+            if expression is not None:
+                return self._snomed_hits((*expression.focus, *expression.wrapped))
         upper = code.strip().upper()
         if ATC_SHAPE.fullmatch(upper):
             hits = self.lookup("atc", upper)

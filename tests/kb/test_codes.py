@@ -1,0 +1,137 @@
+"""Matching record codings against the KB's codes (spinecare.kb.codes): the spellings and
+shapes real records write codes in."""
+
+from __future__ import annotations
+
+import pytest
+
+from spinecare.kb.codes import icd10_decades, is_foreign_system, snomed_expression, system_name
+from spinecare.kb.loader import KB
+
+
+def concepts(hits) -> set[str]:
+    return {hit.concept for hit in hits}
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("C4A.9", {"oncology"}),  # Merkel cell carcinoma
+        ("C7A.1", {"oncology"}),  # malignant poorly differentiated neuroendocrine tumours
+        ("C7A", {"oncology"}),
+        ("c7b.8", {"oncology"}),  # other secondary neuroendocrine tumours
+        ("C7B.03", {"oncology", "spinal_malignancy"}),  # secondary carcinoid tumours of bone
+        ("O9A.111", {"pregnancy"}),
+        ("D3A.00", set()),  # benign neuroendocrine tumour: D37-D48 does not cover D30-D39
+        ("M1A.00X0", set()),
+    ],
+)
+def test_icd10cm_categories_with_a_letter_in_the_third_place(
+    kb: KB, code: str, expected: set[str]
+) -> None:
+    assert concepts(kb.codes.lookup("icd10cm", code)) == expected
+    assert concepts(kb.codes.lookup_unplaced("unknown", code)) == expected
+
+
+def test_a_range_covers_the_tens_it_covers_whole() -> None:
+    assert icd10_decades("C00", "C97") == [f"C{n}" for n in range(9)]  # C90-C99 is not whole
+    assert icd10_decades("D00", "D09") == ["D0"]
+    assert icd10_decades("D37", "D48") == []  # D3A stands among the benign D30-D36
+    assert icd10_decades("A00", "B17") == [*(f"A{n}" for n in range(10)), "B0"]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://snomed.info/sct/32506021000036107",  # the Australian edition
+        "http://snomed.info/sct/900000000000207008/version/20240101",  # an international release
+        "https://snomed.info/sct/83821000000107/",
+    ],
+)
+def test_snomed_ct_edition_and_version_uris_are_snomed_ct(uri: str) -> None:
+    assert system_name(uri) == "snomed"
+
+
+def test_loinc_and_icd10_uris_with_a_version_are_their_systems() -> None:
+    assert system_name("http://loinc.org|2.77") == "loinc"
+    assert system_name("http://hl7.org/fhir/sid/icd-10-cm|2024") == "icd10cm"
+    assert system_name("http://hl7.org/fhir/sid/icd-10-cm/2024") == "icd10cm"
+    assert system_name("http://example.org/codes/12") == "http://example.org/codes/12"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("128053003:363698007=61685007", {"coagulation_disorder"}),  # DVT, finding site
+        ("84114007:246112005=24484000", {"heart_disease"}),  # heart failure, severe
+        (
+            "128053003 |Deep venous thrombosis| : 363698007 |Finding site| = 61685007 |Lower limb|",
+            {"coagulation_disorder"},
+        ),
+        ("=== 84114007 + 49601007 : 246112005 = 24484000", {"heart_disease"}),
+        ("84114007 |Heart failure|", {"heart_disease"}),
+    ],
+)
+def test_a_snomed_ct_expression_matches_its_focus_concepts(
+    kb: KB, code: str, expected: set[str]
+) -> None:
+    assert concepts(kb.codes.lookup("snomed", code)) == expected
+    assert kb.codes.lookup_unplaced("snomed", code) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("84114007:408729009=410590009", {"heart_disease"}),  # finding context: suspected
+        ("128053003:408731000=410513005", {"coagulation_disorder"}),  # temporal context: past
+        ("84114007:408732007=72705000", {"heart_disease"}),  # subject relationship: mother
+        (  # a finding wrapped in its context: known present
+            "413350009 |Finding with explicit context| :"
+            " 246090004 = 84114007, 408729009 = 410515003",
+            {"heart_disease"},
+        ),
+        (
+            "413350009:{246090004=(128053003:363698007=61685007),408731000=410512000}",
+            {"coagulation_disorder"},
+        ),
+    ],
+)
+def test_a_snomed_ct_expression_in_context_is_to_be_confirmed(
+    kb: KB, code: str, expected: set[str]
+) -> None:
+    assert kb.codes.lookup("snomed", code) == []
+    assert concepts(kb.codes.lookup_unplaced("snomed", code)) == expected
+
+
+def test_a_snomed_ct_expression_without_a_system_is_read_by_its_shape(kb: KB) -> None:
+    assert concepts(kb.codes.lookup_unplaced("unknown", "128053003:363698007=61685007")) == {
+        "coagulation_disorder"
+    }
+    assert snomed_expression("C50.9") is None
+
+
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [
+        ("http://read.info/readv2", "B34.."),  # Read v2: breast cancer, not ICD-10 B34
+        ("urn:oid:2.16.840.1.113883.6.29", "B58.."),  # Read v2: bone secondaries
+        ("urn:oid:2.16.840.1.113883.2.1.6.2", "B34.."),
+        ("http://read.info/ctv3", "X78Y5"),
+        ("urn:oid:2.16.840.1.113883.2.1.3.2.4.14", "B34.."),
+        ("http://hl7.org/fhir/sid/icpc-2", "K77"),  # ICPC-2 heart failure, not ICD-10 K77
+        ("urn:oid:2.16.578.1.12.4.1.1.7170", "L86"),
+        ("http://hl7.org/fhir/sid/icd-9-cm", "V10.3"),
+        ("http://www.cms.gov/Medicare/Coding/ICD10", "B030ZZZ"),  # ICD-10-PCS imaging
+        ("urn:oid:2.16.840.1.113883.6.285", "J1644"),  # HCPCS heparin injection
+    ],
+)
+def test_a_code_of_a_known_other_system_is_not_read_as_an_icd10_look_alike(
+    kb: KB, system: str, code: str
+) -> None:
+    assert is_foreign_system(system)
+    assert kb.codes.lookup_unplaced(system, code) == []
+
+
+def test_a_code_of_an_unknown_system_is_still_read_by_its_shape(kb: KB) -> None:
+    assert concepts(kb.codes.lookup_unplaced("http://example.org/local", "C50.9")) == {"oncology"}
+    assert concepts(kb.codes.lookup_unplaced("unknown", "B34..")) == {"infectious_disease"}
