@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
@@ -1482,25 +1482,6 @@ class RecordBuilder:
         self._encounter_reasons: list[Condition] = []
         self._seen: dict[str, int] = {}
         self._count = 0
-        self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
-            "Patient": self._patient,
-            "Condition": self._condition,
-            "Observation": self._observation,
-            "MedicationRequest": self._medication_order,
-            "MedicationStatement": self._medication_order,
-            "MedicationDispense": self._medication_order,
-            "MedicationAdministration": self._medication_order,
-            "DiagnosticReport": self._diagnostic_report,
-            "QuestionnaireResponse": self._questionnaire_response,
-            "Medication": self._medication,
-            "Procedure": self._procedure,
-            "ServiceRequest": self._order,
-            "FamilyMemberHistory": self._family_member_history,
-            "Encounter": self._encounter,
-            "Flag": self._statements,
-            "ClinicalImpression": self._statements,
-            "List": self._list,
-        }
         if patient is not None:
             self._patients[patient.id] = patient
             self._seen["Patient"] = self._count = 1
@@ -1533,7 +1514,7 @@ class RecordBuilder:
             return
         ref = resource_ref(resource, full_url, f"#{self._count}")
         try:
-            handler(resource, ref, full_url)
+            handler(self, resource, ref, full_url)
         except RecordError as err:
             if kind == "Patient":  # without its patient there is no record to screen
                 err.source = err.source or self.source
@@ -1769,6 +1750,30 @@ class RecordBuilder:
 
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))
+
+    # The handler of each resource type the record reads. A class table of plain functions
+    # (called with the builder), not bound methods kept on each builder: those would tie
+    # every builder into a reference cycle that only the cyclic collector frees (bulk
+    # screening makes one builder per resource).
+    _handlers: ClassVar[dict[str, Callable[[RecordBuilder, Resource, str, str | None], None]]] = {
+        "Patient": _patient,
+        "Condition": _condition,
+        "Observation": _observation,
+        "MedicationRequest": _medication_order,
+        "MedicationStatement": _medication_order,
+        "MedicationDispense": _medication_order,
+        "MedicationAdministration": _medication_order,
+        "DiagnosticReport": _diagnostic_report,
+        "QuestionnaireResponse": _questionnaire_response,
+        "Medication": _medication,
+        "Procedure": _procedure,
+        "ServiceRequest": _order,
+        "FamilyMemberHistory": _family_member_history,
+        "Encounter": _encounter,
+        "Flag": _statements,
+        "ClinicalImpression": _statements,
+        "List": _list,
+    }
 
 
 # ---------------------------------------------------------------------------------------
