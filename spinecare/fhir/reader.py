@@ -255,7 +255,34 @@ def _system(uri: object) -> str:
     return name
 
 
+# Codings already read, by (system, code, display) as written (all strings, or no system
+# or display): a record repeats its codes, and a Coding is an immutable value. Bounded.
+_CODINGS: dict[tuple[str | None, str, str | None], Coding] = {}
+_CODINGS_KEPT = 65536
+
+
 def _coding(raw: object, where: str) -> Coding | None:
+    if type(raw) is dict:
+        code = raw.get("code")
+        if type(code) is str:
+            system = raw.get("system")
+            display = raw.get("display")
+            if (system is None or type(system) is str) and (
+                display is None or type(display) is str
+            ):
+                key = (system, code, display)
+                found = _CODINGS.get(key)
+                if found is None:
+                    found = Coding(_system(system), code, display)
+                    if len(_CODINGS) >= _CODINGS_KEPT:
+                        _CODINGS.clear()
+                    _CODINGS[key] = found
+                return found
+    return _coding_checked(raw, where)
+
+
+def _coding_checked(raw: object, where: str) -> Coding | None:
+    """:func:`_coding` for any shape: every check, and the reason of a malformed one."""
     if not isinstance(raw, dict):
         raise _Bad(Message(NOT_AN_OBJECT, field=where, kind=_kind(raw)))
     code = raw.get("code")
@@ -412,6 +439,8 @@ def _parse_date(value: str, field: str, end: bool) -> date:
         raise _Bad(Message(MALFORMED_DATE, field=field, value=repr(value)))
     year_text, month_text, day_text = match.groups()
     try:
+        if day_text:  # a whole date: date() checks the month and the day
+            return date(int(year_text), int(month_text), int(day_text))
         year = int(year_text)
         month = int(month_text) if month_text else (12 if end else 1)
         last_day = calendar.monthrange(year, month)[1]
@@ -1399,6 +1428,8 @@ def _may_record_finding(res: Resource) -> bool:
         return True
     if "component" in res or "hasMember" in res:
         return False
+    if "valueQuantity" in res:
+        return False  # a value, and not a yes or no (most Observations)
     return not any(key.startswith("value") for key in res)
 
 
