@@ -261,7 +261,10 @@ _CODINGS: dict[tuple[str | None, str, str | None], Coding] = {}
 _CODINGS_KEPT = 65536
 
 
-def _coding(raw: object, where: str) -> Coding | None:
+def _plain_coding(raw: object) -> Coding | None:
+    """The Coding of a coding written plainly: an object whose code is a string and whose
+    system and display are strings or absent (read once, then kept); None for any other
+    shape, which :func:`_coding_checked` reads with every check."""
     if type(raw) is dict:
         code = raw.get("code")
         if type(code) is str:
@@ -278,7 +281,11 @@ def _coding(raw: object, where: str) -> Coding | None:
                         _CODINGS.clear()
                     _CODINGS[key] = found
                 return found
-    return _coding_checked(raw, where)
+    return None
+
+
+def _coding(raw: object, where: str) -> Coding | None:
+    return _plain_coding(raw) or _coding_checked(raw, where)
 
 
 def _coding_checked(raw: object, where: str) -> Coding | None:
@@ -323,8 +330,11 @@ def _codings(concept: Resource | None, where: str) -> tuple[Coding, ...]:
     if concept is None:
         return ()
     out: list[Coding] = []
-    for index, raw in enumerate(_coding_list(concept, f"{where}.")):
-        coding = _coding(raw, f"{where}.coding[{index}]")
+    raws = concept.get("coding")
+    if type(raws) is not list:
+        raws = _coding_list(concept, f"{where}.")
+    for index, raw in enumerate(raws):
+        coding = _plain_coding(raw) or _coding_checked(raw, f"{where}.coding[{index}]")
         if coding is not None:
             out.append(coding)
     return tuple(out)
@@ -368,8 +378,11 @@ def _status_code(node: Resource, key: str) -> str | None:
         if concept is None:
             return None
         candidates = []
-        for index, raw in enumerate(_coding_list(concept, f"{key}.")):
-            coding = _coding(raw, f"{key}.coding[{index}]")
+        raws = concept.get("coding")
+        if type(raws) is not list:
+            raws = _coding_list(concept, f"{key}.")
+        for index, raw in enumerate(raws):
+            coding = _plain_coding(raw) or _coding_checked(raw, f"{key}.coding[{index}]")
             if coding is not None:
                 candidates.append(_SNOMED_STATUSES.get(coding.code.strip(), coding.code))
     known = _CONDITION_STATUSES[key]
@@ -393,7 +406,8 @@ def _text(concept: Resource | None, where: str) -> str | None:
         return None
     text = _str(concept, "text", f"{where}.")
     if text is None:
-        for raw in _coding_list(concept, f"{where}."):
+        raws = concept.get("coding")
+        for raw in raws if type(raws) is list else _coding_list(concept, f"{where}."):
             if isinstance(raw, dict) and raw.get("code") is None:
                 display = raw.get("display")
                 if isinstance(display, str) and display.strip():
@@ -569,10 +583,6 @@ def is_family_history(res: Resource, ref: str) -> bool:
     return False
 
 
-# abatement[x] choices that say the condition abated without giving a date.
-_UNDATED_ABATEMENT = ("abatementString", "abatementAge", "abatementRange")
-
-
 @_guarded
 def condition_from_fhir(res: Resource, ref: str) -> Condition:
     """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
@@ -587,8 +597,13 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     abated_on = None
     if abatement is not None:
         abated_on = _date_or_none(res, (("abatementDateTime", "-end"),))
-    undated = any(res.get(key) is not None for key in _UNDATED_ABATEMENT)
-    undated = undated or res.get("abatementBoolean") is True
+    # abatement[x] choices that say the condition abated without giving a date
+    undated = (
+        res.get("abatementString") is not None
+        or res.get("abatementAge") is not None
+        or res.get("abatementRange") is not None
+        or res.get("abatementBoolean") is True
+    )
     period = _obj(res, "abatementPeriod")
     if period is not None:
         if period.get("end") is not None:
