@@ -469,6 +469,21 @@ def _instant(value: object, day: date) -> float | None:
     as UTC: only its order within a record matters); None for a date alone."""
     if not isinstance(value, str):
         return None
+    key = (value, day)
+    if key in _INSTANTS:
+        return _INSTANTS[key]
+    found = _instant_of(value, day)
+    if len(_INSTANTS) >= _DATES_KEPT:
+        _INSTANTS.clear()
+    _INSTANTS[key] = found
+    return found
+
+
+# Instants already read (the readings of one visit share theirs), bounded as dates are.
+_INSTANTS: dict[tuple[str, date], float | None] = {}
+
+
+def _instant_of(value: str, day: date) -> float | None:
     match = _TIME.search(value)
     if match is None:
         return None
