@@ -575,7 +575,17 @@ def _mentions_family_history(display: str | None) -> bool:
     """A code's display that names a family-history situation (its term starts so)."""
     if not display:
         return False
-    return display.strip().casefold().startswith(FAMILY_HISTORY_WORDS)
+    found = _FAMILY_DISPLAYS.get(display)
+    if found is None:
+        found = display.strip().casefold().startswith(FAMILY_HISTORY_WORDS)
+        if len(_FAMILY_DISPLAYS) >= _CODINGS_KEPT:
+            _FAMILY_DISPLAYS.clear()
+        _FAMILY_DISPLAYS[display] = found
+    return found
+
+
+# Displays already looked at (a record repeats its codes), bounded as codings are.
+_FAMILY_DISPLAYS: dict[str, bool] = {}
 
 
 @_guarded
@@ -1573,7 +1583,11 @@ class RecordBuilder:
         handler = self._handlers.get(kind)
         if handler is None:
             return
-        ref = resource_ref(resource, full_url, f"#{self._count}")
+        rid = resource.get("id")
+        if type(rid) is str and rid:
+            ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built
+        else:
+            ref = resource_ref(resource, full_url, f"#{self._count}")
         try:
             handler(self, resource, ref, full_url)
         except RecordError as err:
