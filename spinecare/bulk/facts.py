@@ -264,7 +264,9 @@ class Flattener:
                 found = medication_resolver(medications)(target)
                 if found is not None:
                     builder.add(found)
-        builder.add(dict(resource))
+        # the reader never changes a resource: a dict is read as it is, any other mapping
+        # as a dict of it
+        builder.add(resource if type(resource) is dict else dict(resource))
         record = builder.build()
         if is_patient:
             self.add_patient(pid, record.patient)

@@ -310,6 +310,10 @@ def reference_id(reference: object, kind: str = "Patient") -> str | None:
     """The id in ``Patient/123``, ``https://x/Patient/123/_history/2`` or ``urn:uuid:123``."""
     if not isinstance(reference, str) or not reference:
         return None
+    if kind == "Patient" and reference.startswith("Patient/"):
+        rest = reference[8:]
+        if "/" not in rest and rest != "_history":
+            return rest  # Patient/123: what the reading below gives, without splitting
     if reference.startswith("urn:uuid:"):
         return reference[9:]
     parts = reference.split("/")

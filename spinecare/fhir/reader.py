@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
@@ -259,7 +259,41 @@ def _system(uri: object) -> str:
     return name
 
 
+# Codings already read, by (system, code, display) as written (all strings, or no system
+# or display): a record repeats its codes, and a Coding is an immutable value. Bounded.
+_CODINGS: dict[tuple[str | None, str, str | None], Coding] = {}
+_CODINGS_KEPT = 65536
+
+
+def _plain_coding(raw: object) -> Coding | None:
+    """The Coding of a coding written plainly: an object whose code is a string and whose
+    system and display are strings or absent (read once, then kept); None for any other
+    shape, which :func:`_coding_checked` reads with every check."""
+    if type(raw) is dict:
+        code = raw.get("code")
+        if type(code) is str:
+            system = raw.get("system")
+            display = raw.get("display")
+            if (system is None or type(system) is str) and (
+                display is None or type(display) is str
+            ):
+                key = (system, code, display)
+                found = _CODINGS.get(key)
+                if found is None:
+                    found = Coding(_system(system), code, display)
+                    if len(_CODINGS) >= _CODINGS_KEPT:
+                        _CODINGS.clear()
+                    _CODINGS[key] = found
+                return found
+    return None
+
+
 def _coding(raw: object, where: str) -> Coding | None:
+    return _plain_coding(raw) or _coding_checked(raw, where)
+
+
+def _coding_checked(raw: object, where: str) -> Coding | None:
+    """:func:`_coding` for any shape: every check, and the reason of a malformed one."""
     if not isinstance(raw, dict):
         raise _Bad(Message(NOT_AN_OBJECT, field=where, kind=_kind(raw)))
     code = raw.get("code")
@@ -300,8 +334,11 @@ def _codings(concept: Resource | None, where: str) -> tuple[Coding, ...]:
     if concept is None:
         return ()
     out: list[Coding] = []
-    for index, raw in enumerate(_coding_list(concept, f"{where}.")):
-        coding = _coding(raw, f"{where}.coding[{index}]")
+    raws = concept.get("coding")
+    if type(raws) is not list:
+        raws = _coding_list(concept, f"{where}.")
+    for index, raw in enumerate(raws):
+        coding = _plain_coding(raw) or _coding_checked(raw, f"{where}.coding[{index}]")
         if coding is not None:
             out.append(coding)
     return tuple(out)
@@ -345,8 +382,11 @@ def _status_code(node: Resource, key: str) -> str | None:
         if concept is None:
             return None
         candidates = []
-        for index, raw in enumerate(_coding_list(concept, f"{key}.")):
-            coding = _coding(raw, f"{key}.coding[{index}]")
+        raws = concept.get("coding")
+        if type(raws) is not list:
+            raws = _coding_list(concept, f"{key}.")
+        for index, raw in enumerate(raws):
+            coding = _plain_coding(raw) or _coding_checked(raw, f"{key}.coding[{index}]")
             if coding is not None:
                 candidates.append(_SNOMED_STATUSES.get(coding.code.strip(), coding.code))
     known = _CONDITION_STATUSES[key]
@@ -370,7 +410,8 @@ def _text(concept: Resource | None, where: str) -> str | None:
         return None
     text = _str(concept, "text", f"{where}.")
     if text is None:
-        for raw in _coding_list(concept, f"{where}."):
+        raws = concept.get("coding")
+        for raw in raws if type(raws) is list else _coding_list(concept, f"{where}."):
             if isinstance(raw, dict) and raw.get("code") is None:
                 display = raw.get("display")
                 if isinstance(display, str) and display.strip():
@@ -416,6 +457,8 @@ def _parse_date(value: str, field: str, end: bool) -> date:
         raise _Bad(Message(MALFORMED_DATE, field=field, value=repr(value)))
     year_text, month_text, day_text = match.groups()
     try:
+        if day_text:  # a whole date: date() checks the month and the day
+            return date(int(year_text), int(month_text), int(day_text))
         year = int(year_text)
         month = int(month_text) if month_text else (12 if end else 1)
         last_day = calendar.monthrange(year, month)[1]
@@ -430,6 +473,21 @@ def _instant(value: object, day: date) -> float | None:
     as UTC: only its order within a record matters); None for a date alone."""
     if not isinstance(value, str):
         return None
+    key = (value, day)
+    if key in _INSTANTS:
+        return _INSTANTS[key]
+    found = _instant_of(value, day)
+    if len(_INSTANTS) >= _DATES_KEPT:
+        _INSTANTS.clear()
+    _INSTANTS[key] = found
+    return found
+
+
+# Instants already read (the readings of one visit share theirs), bounded as dates are.
+_INSTANTS: dict[tuple[str, date], float | None] = {}
+
+
+def _instant_of(value: str, day: date) -> float | None:
     match = _TIME.search(value)
     if match is None:
         return None
@@ -521,7 +579,17 @@ def _mentions_family_history(display: str | None) -> bool:
     """A code's display that names a family-history situation (its term starts so)."""
     if not display:
         return False
-    return display.strip().casefold().startswith(FAMILY_HISTORY_WORDS)
+    found = _FAMILY_DISPLAYS.get(display)
+    if found is None:
+        found = display.strip().casefold().startswith(FAMILY_HISTORY_WORDS)
+        if len(_FAMILY_DISPLAYS) >= _CODINGS_KEPT:
+            _FAMILY_DISPLAYS.clear()
+        _FAMILY_DISPLAYS[display] = found
+    return found
+
+
+# Displays already looked at (a record repeats its codes), bounded as codings are.
+_FAMILY_DISPLAYS: dict[str, bool] = {}
 
 
 @_guarded
@@ -544,10 +612,6 @@ def is_family_history(res: Resource, ref: str) -> bool:
     return False
 
 
-# abatement[x] choices that say the condition abated without giving a date.
-_UNDATED_ABATEMENT = ("abatementString", "abatementAge", "abatementRange")
-
-
 @_guarded
 def condition_from_fhir(res: Resource, ref: str) -> Condition:
     """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
@@ -562,8 +626,13 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     abated_on = None
     if abatement is not None:
         abated_on = _date_or_none(res, (("abatementDateTime", "-end"),))
-    undated = any(res.get(key) is not None for key in _UNDATED_ABATEMENT)
-    undated = undated or res.get("abatementBoolean") is True
+    # abatement[x] choices that say the condition abated without giving a date
+    undated = (
+        res.get("abatementString") is not None
+        or res.get("abatementAge") is not None
+        or res.get("abatementRange") is not None
+        or res.get("abatementBoolean") is True
+    )
     period = _obj(res, "abatementPeriod")
     if period is not None:
         if period.get("end") is not None:
@@ -1484,6 +1553,8 @@ def _may_record_finding(res: Resource) -> bool:
         return True
     if "component" in res or "hasMember" in res:
         return False
+    if "valueQuantity" in res:
+        return False  # a value, and not a yes or no (most Observations)
     return not any(key.startswith("value") for key in res)
 
 
@@ -1567,28 +1638,6 @@ class RecordBuilder:
         self._encounter_reasons: list[Condition] = []
         self._seen: dict[str, int] = {}
         self._count = 0
-        self._handlers: dict[str, Callable[[Resource, str, str | None], None]] = {
-            "Patient": self._patient,
-            "Condition": self._condition,
-            "Observation": self._observation,
-            "MedicationRequest": self._medication_order,
-            "MedicationStatement": self._medication_order,
-            "MedicationDispense": self._medication_order,
-            "MedicationAdministration": self._medication_order,
-            "DiagnosticReport": self._diagnostic_report,
-            "QuestionnaireResponse": self._questionnaire_response,
-            "Medication": self._medication,
-            "Procedure": self._procedure,
-            "ServiceRequest": self._order,
-            "FamilyMemberHistory": self._family_member_history,
-            "Encounter": self._encounter,
-            "Flag": self._statements,
-            "ClinicalImpression": self._statements,
-            "DetectedIssue": self._statements,
-            "DocumentReference": self._statements,
-            "Composition": self._statements,
-            "List": self._list,
-        }
         if patient is not None:
             self._patients[patient.id] = patient
             self._seen["Patient"] = self._count = 1
@@ -1619,9 +1668,13 @@ class RecordBuilder:
         handler = self._handlers.get(kind)
         if handler is None:
             return
-        ref = resource_ref(resource, full_url, f"#{self._count}")
+        rid = resource.get("id")
+        if type(rid) is str and rid:
+            ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built
+        else:
+            ref = resource_ref(resource, full_url, f"#{self._count}")
         try:
-            handler(resource, ref, full_url)
+            handler(self, resource, ref, full_url)
         except RecordError as err:
             if kind == "Patient":  # without its patient there is no record to screen
                 err.source = err.source or self.source
@@ -1902,6 +1955,33 @@ class RecordBuilder:
 
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))
+
+    # The handler of each resource type the record reads. A class table of plain functions
+    # (called with the builder), not bound methods kept on each builder: those would tie
+    # every builder into a reference cycle that only the cyclic collector frees (bulk
+    # screening makes one builder per resource).
+    _handlers: ClassVar[dict[str, Callable[[RecordBuilder, Resource, str, str | None], None]]] = {
+        "Patient": _patient,
+        "Condition": _condition,
+        "Observation": _observation,
+        "MedicationRequest": _medication_order,
+        "MedicationStatement": _medication_order,
+        "MedicationDispense": _medication_order,
+        "MedicationAdministration": _medication_order,
+        "DiagnosticReport": _diagnostic_report,
+        "QuestionnaireResponse": _questionnaire_response,
+        "Medication": _medication,
+        "Procedure": _procedure,
+        "ServiceRequest": _order,
+        "FamilyMemberHistory": _family_member_history,
+        "Encounter": _encounter,
+        "Flag": _statements,
+        "ClinicalImpression": _statements,
+        "DetectedIssue": _statements,
+        "DocumentReference": _statements,
+        "Composition": _statements,
+        "List": _list,
+    }
 
 
 # ---------------------------------------------------------------------------------------
