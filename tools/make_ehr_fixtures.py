@@ -3676,6 +3676,20 @@ case(
 )
 
 
+# A blood-pressure panel whose readings are written as its own value -----------------------
+
+case(
+    "bp_panel_value_as_text_newer",
+    "needs_data",
+    "120/80 on Nov 10, then a blood-pressure panel on Nov 18 whose value is the text"
+    " '200/120' (as some flowsheet exports write it): not read as a reading, and not hidden"
+    " behind the older one",
+    bp(120, 80, when="2026-11-10"),
+    {**observation("85354-9", "200/120", key="valueString"), "effectiveDateTime": "2026-11-18"},
+    without={"bp"},
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

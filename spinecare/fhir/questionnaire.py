@@ -138,12 +138,17 @@ def _reader_measures(kb: KB) -> MeasureTable:
         if pair not in comparisons.setdefault(node.measure, []):
             comparisons[node.measure].append(pair)
     findings = [(c.system, c.code) for f in kb.model.findings for c in f.codes]
+    panels: dict[tuple[str, str], tuple[str, ...]] = {}
+    for m in kb.model.measures:
+        for c in m.panels:
+            panels[(c.system, c.code)] = (*panels.get((c.system, c.code), ()), m.id)
     return MeasureTable(
         out,
         comparisons,
         findings=findings,
         answer_words=kb.model.text_cues.answer_words(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
+        panels=panels,
     )
 
 

@@ -675,8 +675,11 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         findings: Iterable[tuple[str, str]] = (),
         answer_words: Mapping[str, bool] | None = None,
         encounter_days: float | None = None,
+        panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
     ) -> None:
         super().__init__(entries)
+        # panel code -> the measures it carries (a blood-pressure panel: both pressures)
+        self.panels = dict(panels or {})
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
         # the (system, code) of Observations whose value records a condition (KB findings)
         self.findings = frozenset(findings)
@@ -986,7 +989,8 @@ def observations_from_fhir(
         hit = _measure_of(component.get("code"), measures, f"{where}code")
         if hit is not None:
             hits.append((*hit, component, where))
-    if not hits:
+    carried = _panel_value(res, measures) if not hits else ()
+    if not hits and not carried:
         return [], []
     status = _status(res)
     if status in OBSERVATION_VOID:
@@ -998,6 +1002,10 @@ def observations_from_fhir(
         return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
     if when is None:
         return [], [Ignored(ref, Message("no date of measurement"))]
+    if carried:  # a panel's readings written as its own value ("190/115"): not read
+        shown = _value_as_written(res)
+        reason = Message("the value '%(text)s' is not a number", text=shown)
+        return [], [Ignored(ref, reason, measure, when) for measure in carried]
     instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
     observations: list[Observation] = []
     ignored: list[Ignored] = []
@@ -1011,6 +1019,32 @@ def observations_from_fhir(
         else:
             ignored.append(replace(result, when=when))
     return observations, ignored
+
+
+def _panel_value(res: Resource, measures: Measures) -> tuple[str, ...]:
+    """The measures of a panel (a blood-pressure panel) whose readings are written as the
+    panel's own value, with no components: "85354-9: '190/115'"; () for any other."""
+    panels = getattr(measures, "panels", None)
+    if not panels or "component" in res or not any(k.startswith("value") for k in res):
+        return ()
+    concept = res.get("code")
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    for raw in codings if isinstance(codings, list) else ():
+        if isinstance(raw, dict) and isinstance(raw.get("code"), str):
+            found = panels.get((_system(raw.get("system")), raw["code"].strip()))
+            if found:
+                return found  # type: ignore[no-any-return]
+    return ()
+
+
+def _value_as_written(res: Resource) -> str:
+    """An Observation's value as the record writes it, for a message."""
+    for key, value in res.items():
+        if key.startswith("value"):
+            if isinstance(value, dict):
+                value = value.get("value", value.get("text", ""))
+            return str(value)[:40]
+    return ""
 
 
 # The codes a yes or a no stands for in a coded Observation's value (SNOMED CT Yes, No).
@@ -1540,6 +1574,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
             return False  # a system not seen yet, or not a string: the full reading
         if measures.get((name, code.strip())) is not None:
             return False
+        if (name, code.strip()) in getattr(measures, "panels", ()):
+            return False  # a panel: its readings may be written as its value
         if name not in KNOWN_SYSTEMS and measures.get(("loinc", code.strip())) is not None:
             return False  # a LOINC code under another system (see _measure_of)
     return True
