@@ -468,10 +468,8 @@ class Facts:
         self.medications = index.medications
         self.procedures = index.procedures
         self._answers: dict[str, list[Answer]] | None = None
-        # the reading that decides each measure, once asked (see _compile_compare)
-        self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
-        # what the readings of each measure show, once asked (see _compile_compare)
-        self.shown: dict[str, Found] = {}
+        # each measure on the date, once asked (see _compile_compare)
+        self.measured: dict[str, Measured] = {}
 
     @property
     def observations(self) -> dict[str, list[Observation]]:
@@ -697,12 +695,12 @@ def _unique(values: list[Any]) -> list[Any]:
     first, second = values
     if first is second:
         return [first]
-    # two gaps of different items, or two pieces of evidence of different facts, differ:
-    # found without comparing every field
+    # two gaps of different items, or two pieces of evidence of different facts or
+    # labels (a panel's readings), differ: found without comparing every field
     kind = first.__class__
     if kind is second.__class__ and (
         (kind is Gap and first.item != second.item)
-        or (kind is Evidence and first.ref != second.ref)
+        or (kind is Evidence and (first.ref != second.ref or first.label != second.label))
     ):
         return values
     return [first] if first == second else values
@@ -721,6 +719,7 @@ def _unique(values: list[Any]) -> list[Any]:
 Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
+Measured = tuple[float | None, int, Found]
 Ranked = tuple[int, Found]
 Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
@@ -1129,26 +1128,13 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     holds = OPS[node.op]
     stale = stale_note(days)
 
-    def read(facts: Facts) -> tuple[Observation | None, Observation | None]:
-        found = facts.readings.get(measure_id)
-        if found is None:
-            found = facts.readings[measure_id] = facts.reading(measure_id, window, highest)
-        return found
-
     def never_measured(facts: Facts, last: Observation | None) -> bool:
         # a reading set aside (a unit that cannot be converted, a bound, an implausible
         # value) is a measurement whose value is unknown, not the absence of one
         return last is None and measure_id not in facts.index.set_aside
 
-    def truth(facts: Facts) -> int:
-        current, last = facts.readings.get(measure_id) or read(facts)
-        if current is None:
-            return 0 if absent and never_measured(facts, last) else 1
-        return 2 if holds(current.value, limit) else 0
-
-    def shown(facts: Facts) -> Found:
+    def shown(facts: Facts, current: Observation | None, last: Observation | None) -> Found:
         """The reading shown, and what is missing (no reading within the window)."""
-        current, last = read(facts)
         label = measure.label.get(facts.lang)
         if current is not None:
             return (_observation_evidence(current, label),), ()
@@ -1166,23 +1152,37 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
 
-    def run(facts: Facts) -> Ranked:
-        current, last = facts.readings.get(measure_id) or read(facts)
-        if current is None:
-            rank = 0 if absent and never_measured(facts, last) else 1
-        else:
-            rank = 2 if holds(current.value, limit) else 0
+    def measured(facts: Facts) -> Measured:
+        """The measure on the date, for every comparison of it (the measure's window,
+        aggregate and absence are the same for each): the deciding value (None: none
+        within the window), the rank without one, and what the readings show."""
+        current, last = facts.reading(measure_id, window, highest)
         # every comparison of the measure shows the same (immutable) evidence and gap:
         # found once per screening, made once per record
-        found = facts.shown.get(measure_id)
+        memo = facts.index.shown
+        key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
+        found = memo.get(key)
         if found is None:
-            memo = facts.index.shown
-            key = (measure_id, id(current), id(last), facts.lang)  # readings the index keeps
-            found = memo.get(key)
-            if found is None:
-                found = memo[key] = shown(facts)
-            facts.shown[measure_id] = found
-        return rank, found
+            found = memo[key] = shown(facts, current, last)
+        kept: Measured
+        if current is None:
+            kept = (None, 0 if absent and never_measured(facts, last) else 1, found)
+        else:
+            kept = (current.value, 0, found)
+        facts.measured[measure_id] = kept
+        return kept
+
+    def truth(facts: Facts) -> int:
+        value, rank, _ = facts.measured.get(measure_id) or measured(facts)
+        if value is None:
+            return rank
+        return 2 if holds(value, limit) else 0
+
+    def run(facts: Facts) -> Ranked:
+        value, rank, found = facts.measured.get(measure_id) or measured(facts)
+        if value is None:
+            return rank, found
+        return (2 if holds(value, limit) else 0), found
 
     def fold(index: RecordIndex) -> int | None:
         if measure_id in index.observations:

@@ -22,6 +22,7 @@ from spinecare.engine.evaluate import (
     Evidence,
     Facts,
     Gap,
+    Program,
     RecordIndex,
     program,
 )
@@ -367,7 +368,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         indicated=BY_RANK[indicated],
         indications=indications,
         findings=findings,
-        missing=_missing(unknown, kb, lang) if unknown else [],
+        missing=_missing(unknown, kb, lang, prog) if unknown else [],
         kb_version=kb.version,
         as_of=as_of,
         patient_id=record.patient.id,
@@ -428,10 +429,10 @@ TEXT_CACHE_SIZE = 10_000
 """How many missing items' texts (by gap and language) a KB keeps."""
 
 
-def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
-    """One entry per missing item, naming every rule it would decide."""
+def _missing(unknown: list[Finding], kb: KB, lang: str, prog: Program) -> list[MissingItem]:
+    """One entry per missing item, naming every rule it would decide (``prog``: the
+    KB's program)."""
     by_item: dict[str, MissingItem] = {}
-    prog = program(kb)
     texts = prog.texts
     by_id = prog.texts_by_id.get(lang)
     if by_id is None:
