@@ -57,7 +57,12 @@ from spinecare.record.model import (
     PatientRecord,
     Procedure,
 )
-from spinecare.record.standing import CONDITION_RANK, CONTRADICTORY
+from spinecare.record.standing import (
+    CONDITION_RANK,
+    CONDITION_STANDING,
+    CONTRADICTORY,
+    python_function,
+)
 
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
@@ -796,12 +801,15 @@ def _dropping_repeats(run: Run) -> Run:
     """``run`` of an AND or OR, its repeats dropped (its lists are its own)."""
 
     def settled(facts: Facts) -> Ranked:
-        rank, (evidence, gaps) = run(facts)
+        ranked = run(facts)
+        evidence, gaps = ranked[1]
+        if len(evidence) < 2 and len(gaps) < 2:
+            return ranked  # nothing to repeat
         if len(evidence) > 1:
             evidence = _unique(evidence)  # type: ignore[arg-type]
         if len(gaps) > 1:
             gaps = _unique(gaps)  # type: ignore[arg-type]
-        return rank, (evidence, gaps)
+        return ranked[0], (evidence, gaps)
 
     return settled
 
@@ -908,6 +916,11 @@ def evaluate(expr: Any, facts: Facts) -> Outcome:
     return program(facts.kb).node(expr, facts.kb).trace(facts)
 
 
+_standing = python_function(CONDITION_STANDING)
+""":meth:`Condition.standing <spinecare.record.model.Condition.standing>`: the same
+definition, called without the method in between."""
+
+
 def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
     ranks = CONDITION_RANK[status]
@@ -932,7 +945,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         for entry in entries:
             if every or matches(entry):
                 # UNKNOWN for an uncertain entry that would be TRUE
-                rank = ranks[entry.condition.standing(as_of)]
+                rank = ranks[_standing(entry.condition, as_of)]
                 if rank == 2:
                     if entry.certain:
                         return 2
@@ -950,7 +963,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         best = 0
         for entry in entries:
             if every or matches(entry):
-                standing = entry.condition.standing(as_of)
+                standing = _standing(entry.condition, as_of)
                 entry_rank = ranks[standing]
                 if entry_rank == 2 and not entry.certain:
                     entry_rank = 1
@@ -1375,10 +1388,13 @@ def _combinator_prune(
                 kept.append(pruned)
         if len(kept) == len(parts) and all(map(operator.is_, kept, parts)):
             return made
-        if len(kept) == 1 and kept[0].distinct:
-            # an AND or OR of one part that shows no repeats (a TRUE or FALSE leaf
-            # shows no gaps): the part itself
-            return kept[0]
+        if len(kept) == 1:
+            # an AND or OR of one part is the part, its repeats dropped (only an UNKNOWN
+            # outcome has gaps): the part itself where it shows none
+            part = kept[0]
+            if part.distinct:
+                return part
+            return Node(part.truth, part.run, part.fold, part.quiet, unique=True)
         return _combinator(kept, decisive)
 
     return prune
