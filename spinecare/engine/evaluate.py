@@ -1348,12 +1348,13 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
                     if found:
                         if evidence is None:
                             evidence = list(found)
-                        else:
+                        elif len(found) != 1 or found[0] is not evidence[-1]:
                             evidence += found
                     if missing:
                         if gaps is None:
                             gaps = list(missing)
-                        else:
+                        elif len(missing) != 1 or missing[0] is not gaps[-1]:
+                            # (the same gap again: measures of one item share theirs)
                             gaps += missing
         if rank == decisive:
             return rank, (decided, ())  # type: ignore[return-value]
