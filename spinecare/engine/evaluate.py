@@ -46,7 +46,7 @@ from spinecare.kb.expressions import (
     NotExpr,
 )
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import Indication, Rule
+from spinecare.kb.schema import VERDICTS, Indication, Rule
 from spinecare.messages import N_
 from spinecare.record.model import (
     Answer,
@@ -58,7 +58,12 @@ from spinecare.record.model import (
     Procedure,
     days_after,
 )
-from spinecare.record.standing import CONDITION_RANK, CONTRADICTORY
+from spinecare.record.standing import (
+    CONDITION_RANK,
+    CONDITION_STANDING,
+    CONTRADICTORY,
+    python_function,
+)
 
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
@@ -166,7 +171,7 @@ class ConceptHit:
     note: str | None = None
 
 
-FindingHead = tuple[str, str, str, str, tuple[str, ...]]
+FindingHead = tuple[str, str, str, str, tuple[str, ...], int]
 LiveRules = tuple[tuple[Rule, "Node", int | None], ...]
 LiveIndications = tuple[tuple[Indication, "Node", int | None], ...]
 
@@ -260,10 +265,12 @@ class RecordIndex:
             if found is None:
                 found = (
                     tuple(
-                        (r, node, rank) for r, node in prog.rules if (rank := node.fold(self)) != 0
+                        (r, node.for_index(self), rank)
+                        for r, node in prog.rules
+                        if (rank := node.fold(self)) != 0
                     ),
                     tuple(
-                        (i, node, rank)
+                        (i, node.for_index(self), rank)
                         for i, node in prog.indications
                         if (rank := node.fold(self)) != 0
                     ),
@@ -507,10 +514,8 @@ class Facts:
         self.medications = index.medications
         self.procedures = index.procedures
         self._answers: dict[str, list[Answer]] | None = None
-        # the reading that decides each measure, once asked (see _compile_compare)
-        self.readings: dict[str, tuple[Observation | None, Observation | None]] = {}
-        # what the readings of each measure show, once asked (see _compile_compare)
-        self.shown: dict[str, Found] = {}
+        # each measure on the date, once asked (see _compile_compare)
+        self.measured: dict[str, Measured] = {}
 
     @property
     def observations(self) -> dict[str, list[Observation]]:
@@ -741,7 +746,17 @@ def _unique(values: list[Any]) -> list[Any]:
         if n < 2:
             return values
     first, second = values
-    return [first] if first is second or first == second else values
+    if first is second:
+        return [first]
+    # two gaps of different items, or two pieces of evidence of different facts or
+    # labels (a panel's readings), differ: found without comparing every field
+    kind = first.__class__
+    if kind is second.__class__ and (
+        (kind is Gap and first.item != second.item)
+        or (kind is Evidence and (first.ref != second.ref or first.label != second.label))
+    ):
+        return values
+    return [first] if first == second else values
 
 
 # Compiled expressions ----------------------------------------------------------------------
@@ -757,6 +772,7 @@ def _unique(values: list[Any]) -> list[Any]:
 Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
+Measured = tuple[float | None, int, Found, Found | None]
 Ranked = tuple[int, Found]
 Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
@@ -774,31 +790,54 @@ class Node:
     record that lacks the facts the expression reads (a condition never recorded, a
     measure never taken), else None; it reads no more than :meth:`RecordIndex.held`.
     ``quiet``: its FALSE outcome carries nothing.
+
+    ``leaf``: a leaf whose outcome shows nothing when ``fold`` gives 0 (it reads no
+    fact); ``distinct``: its outcome never holds a repeat (an AND or OR of it alone is
+    the leaf itself). ``prune(index)``: the expression for a record whose index holds
+    what ``index`` holds (see :meth:`for_index`), None: itself.
     """
 
-    __slots__ = ("fold", "quiet", "run", "truth", "unique")
+    __slots__ = (
+        "distinct",
+        "fold",
+        "leaf",
+        "prune",
+        "quiet",
+        "run",
+        "settled",
+        "truth",
+        "unique",
+    )
 
     def __init__(
-        self, truth: Truth_, run: Run, fold: Fold, quiet: bool, unique: bool = False
+        self,
+        truth: Truth_,
+        run: Run,
+        fold: Fold,
+        quiet: bool,
+        unique: bool = False,
+        *,
+        leaf: bool = False,
+        distinct: bool = False,
     ) -> None:
         self.truth = truth
         self.run = run
         self.fold = fold
         self.quiet = quiet
         self.unique = unique
+        self.leaf = leaf
+        self.distinct = distinct
+        self.prune: Callable[[RecordIndex], Node] | None = None
+        self.settled: Run = _dropping_repeats(run) if unique else run
+        """``settled(facts)``: the rank and what the outcome shows (repeats dropped where
+        the expression drops them)."""
 
-    def settled(self, facts: Facts) -> Ranked:
-        """The rank and what the outcome shows (repeats dropped where the expression
-        drops them)."""
-        rank, found = self.run(facts)
-        if self.unique:  # an AND or OR: its lists are its own
-            evidence, gaps = found
-            if len(evidence) > 1:
-                evidence = _unique(evidence)  # type: ignore[arg-type]
-            if len(gaps) > 1:
-                gaps = _unique(gaps)  # type: ignore[arg-type]
-            return rank, (evidence, gaps)
-        return rank, found
+    def for_index(self, index: RecordIndex) -> Node:
+        """The same expression for records whose index holds what ``index`` holds (it
+        reads no more than :meth:`RecordIndex.held`): leaves that read no fact there are
+        their constant outcomes, and an OR drops those that are FALSE. Same outcome on
+        every date, fewer steps."""
+        return self if self.prune is None else self.prune(index)
 
     def trace(self, facts: Facts, rank: int | None = None) -> Outcome:
         """The outcome (``rank``: what ``truth(facts)`` gave, if asked; found again)."""
@@ -806,8 +845,53 @@ class Node:
         return Outcome(BY_RANK[found], list(evidence), list(gaps))
 
 
+def _dropping_repeats(run: Run) -> Run:
+    """``run`` of an AND or OR, its repeats dropped (its lists are its own)."""
+
+    def settled(facts: Facts) -> Ranked:
+        ranked = run(facts)
+        evidence, gaps = ranked[1]
+        if len(evidence) < 2 and len(gaps) < 2:
+            return ranked  # nothing to repeat
+        if len(evidence) > 1:
+            evidence = _unique(evidence)  # type: ignore[arg-type]
+        if len(gaps) > 1:
+            gaps = _unique(gaps)  # type: ignore[arg-type]
+        return ranked[0], (evidence, gaps)
+
+    return settled
+
+
 def _dynamic(index: RecordIndex) -> int | None:
     return None
+
+
+def _constant(rank: int, outcome: Ranked, quiet: bool) -> Node:
+    """A leaf whose outcome is ``outcome`` whatever the facts."""
+
+    def truth(facts: Facts) -> int:
+        return rank
+
+    def run(facts: Facts) -> Ranked:
+        return outcome
+
+    def fold(index: RecordIndex) -> int | None:
+        return rank
+
+    return Node(truth, run, fold, quiet, leaf=True, distinct=True)
+
+
+def _folding(node: Node, outcomes: dict[int, Ranked]) -> Node:
+    """``node``, a leaf, with its outcome where its ``fold`` gives a rank: ``outcomes``
+    by rank (the same on every date for every record whose index holds the same)."""
+    constants = {rank: _constant(rank, outcome, node.quiet) for rank, outcome in outcomes.items()}
+
+    def prune(index: RecordIndex) -> Node:
+        rank = node.fold(index)
+        return node if rank is None else constants.get(rank, node)
+
+    node.prune = prune
+    return node
 
 
 class Program:
@@ -819,18 +903,27 @@ class Program:
         self.live: dict[tuple[frozenset[str], ...], tuple[LiveRules, LiveIndications]] = {}
         # the label and text of a missing item, by gap and language (screening.py)
         self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
-        self.texts_by_id: dict[tuple[int, str], tuple[Gap, tuple[str, str]]] = {}
+        # ... by language, by the gap's id()
+        self.texts_by_id: dict[str, dict[int, tuple[Gap, tuple[str, str]]]] = {}
         self._heads: dict[str, dict[int, FindingHead]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
         self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
 
     def finding_heads(self, lang: str) -> dict[int, FindingHead]:
         """What a finding of each rule says whatever the record (concept, rule id, effect,
-        reason in ``lang``, sources), by the rule's id(): read once from the KB."""
+        reason in ``lang``, sources, the effect's severity: 0 the most severe verdict),
+        by the rule's id(): read once from the KB."""
         heads = self._heads.get(lang)
         if heads is None:
             heads = self._heads[lang] = {
-                id(r): (r.concept, r.id, r.effect, r.reason.get(lang), tuple(r.sources))
+                id(r): (
+                    r.concept,
+                    r.id,
+                    r.effect,
+                    r.reason.get(lang),
+                    tuple(r.sources),
+                    VERDICTS.index(r.effect),
+                )
                 for r, _ in self.rules  # kept here: their ids stay theirs
             }
         return heads
@@ -871,6 +964,11 @@ def evaluate(expr: Any, facts: Facts) -> Outcome:
     return program(facts.kb).node(expr, facts.kb).trace(facts)
 
 
+_standing = python_function(CONDITION_STANDING)
+""":meth:`Condition.standing <spinecare.record.model.Condition.standing>`: the same
+definition, called without the method in between."""
+
+
 def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
     ranks = CONDITION_RANK[status]
@@ -895,7 +993,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         for entry in entries:
             if every or matches(entry):
                 # UNKNOWN for an uncertain entry that would be TRUE
-                rank = ranks[entry.condition.standing(as_of)]
+                rank = ranks[_standing(entry.condition, as_of)]
                 if rank == 2:
                     if entry.certain:
                         return 2
@@ -913,7 +1011,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         best = 0
         for entry in entries:
             if every or matches(entry):
-                standing = entry.condition.standing(as_of)
+                standing = _standing(entry.condition, as_of)
                 entry_rank = ranks[standing]
                 if entry_rank == 2 and not entry.certain:
                     entry_rank = 1
@@ -935,7 +1033,10 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if index.conditions.get(concept) else 0
 
-    return Node(truth, run, fold, quiet=True)
+    # the evidence of one condition is shown once
+    return _folding(
+        Node(truth, run, fold, quiet=True, leaf=True, distinct=True), {0: FALSE_NOTHING}
+    )
 
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
@@ -980,7 +1081,7 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if index.medications.get(concept) else 0
 
-    return Node(truth, run, fold, quiet=True)
+    return _folding(Node(truth, run, fold, quiet=True, leaf=True), {0: FALSE_NOTHING})
 
 
 def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
@@ -1035,7 +1136,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if index.procedures.get(concept) else 0
 
-    return Node(truth, run, fold, quiet=True)
+    return _folding(Node(truth, run, fold, quiet=True, leaf=True), {0: FALSE_NOTHING})
 
 
 def _dated_certain(entry: ProcedureEntry) -> bool:
@@ -1074,7 +1175,7 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
         )
         return 2, ((evidence,), ())
 
-    return Node(truth, run, _dynamic, quiet=True)
+    return Node(truth, run, _dynamic, quiet=True, leaf=True, distinct=True)
 
 
 def _unread(
@@ -1114,39 +1215,23 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     absent = measure.when_missing == "absent"
     limit = kb.threshold(node.threshold)
     holds = OPS[node.op]
+    op = node.op if highest else None  # what a reading set aside can change (_rank_unread)
     stale = stale_note(days)
-
-    def read(facts: Facts) -> tuple[Observation | None, Observation | None]:
-        found = facts.readings.get(measure_id)
-        if found is None:
-            found = facts.readings[measure_id] = facts.reading(measure_id, window, highest)
-        return found
 
     def never_measured(facts: Facts, last: Observation | None) -> bool:
         # a reading set aside (a unit that cannot be converted, a bound, an implausible
         # value) is a measurement whose value is unknown, not the absence of one
         return last is None and measure_id not in facts.index.set_aside
 
-    def rank_of(facts: Facts, current: Observation) -> int:
-        held = holds(current.value, limit)
-        if not _unread(facts, measure_id, window, highest, current):
-            return 2 if held else 0
-        return _rank_unread(held, node.op if highest else None)
-
-    def truth(facts: Facts) -> int:
-        current, last = facts.readings.get(measure_id) or read(facts)
-        if current is None:
-            return 0 if absent and never_measured(facts, last) else 1
-        return rank_of(facts, current)
-
-    def shown(facts: Facts, unknown: bool) -> Found:
-        """The reading shown, and what is missing (no reading within the window, or one
-        set aside that may decide)."""
-        current, last = read(facts)
+    def shown(
+        facts: Facts, current: Observation | None, last: Observation | None, unread: bool
+    ) -> Found:
+        """The reading shown, and what is missing (no reading within the window, or
+        ``unread``: one set aside that may decide)."""
         label = measure.label.get(facts.lang)
         if current is not None:
             evidence = (_observation_evidence(current, label),)
-            if not unknown:
+            if not unread:
                 return evidence, ()
             notes = facts.set_aside_notes(measure_id)
             gap = Gap(measure.item, days, current.when, notes=notes, unread=True)
@@ -1165,32 +1250,52 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
 
-    def run(facts: Facts) -> Ranked:
-        current, last = facts.readings.get(measure_id) or read(facts)
-        if current is None:
-            rank = 0 if absent and never_measured(facts, last) else 1
-        else:
-            rank = rank_of(facts, current)
-        unknown = current is not None and rank == 1  # a reading set aside may decide
+    def measured(facts: Facts) -> Measured:
+        """The measure on the date, for every comparison of it (the measure's window,
+        aggregate and absence are the same for each): the deciding value (None: none
+        within the window), the rank without one, what the readings show, and, where a
+        reading set aside may decide instead (:func:`_unread`), what they show then."""
+        current, last = facts.reading(measure_id, window, highest)
         # every comparison of the measure shows the same (immutable) evidence and gap:
-        # found once per screening, made once per record
-        found = None if unknown else facts.shown.get(measure_id)
-        if found is None:
-            memo = facts.index.shown
-            key = (measure_id, id(current), id(last), facts.lang, unknown)  # readings kept
-            found = memo.get(key)
-            if found is None:
-                found = memo[key] = shown(facts, unknown)
-            if not unknown:
-                facts.shown[measure_id] = found
-        return rank, found
+        # found once per screening, made once per record (readings the index keeps)
+        memo = facts.index.shown
+        key = (measure_id, id(current), id(last), facts.lang, False)
+        found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
+        unread = None
+        if current is not None and _unread(facts, measure_id, window, highest, current):
+            key = (measure_id, id(current), id(last), facts.lang, True)
+            unread = memo.get(key) or memo.setdefault(key, shown(facts, current, last, True))
+        rank = 1 if current is None and not (absent and never_measured(facts, last)) else 0
+        kept = (None if current is None else current.value, rank, found, unread)
+        facts.measured[measure_id] = kept
+        return kept
+
+    def truth(facts: Facts) -> int:
+        value, rank, _, unread = facts.measured.get(measure_id) or measured(facts)
+        if value is None:
+            return rank
+        if unread is not None:
+            return _rank_unread(holds(value, limit), op)
+        return 2 if holds(value, limit) else 0
+
+    def run(facts: Facts) -> Ranked:
+        value, rank, found, unread = facts.measured.get(measure_id) or measured(facts)
+        if value is None:
+            return rank, found
+        if unread is not None:
+            rank = _rank_unread(holds(value, limit), op)
+            return rank, (unread if rank == 1 else found)
+        return (2 if holds(value, limit) else 0), found
 
     def fold(index: RecordIndex) -> int | None:
         if measure_id in index.observations:
             return None
         return 0 if absent and measure_id not in index.set_aside else 1
 
-    return Node(truth, run, fold, quiet=False)
+    # never measured and nothing set aside: absent (a gap would name what was set aside)
+    return _folding(
+        Node(truth, run, fold, quiet=False, leaf=True, distinct=True), {0: FALSE_NOTHING}
+    )
 
 
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
@@ -1207,14 +1312,16 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), to_answer))
 
     def current(facts: Facts) -> Answer | None:
-        answers = facts.answers.get(question_id)
-        found = answers[-1] if answers else None
-        if (
-            found is not None
-            and window is not None
-            and found.when is not None
-            and found.when < facts.as_of - window
-        ):
+        # the latest answer given on or before the date (or undated): see Facts.answers
+        given = facts.index.answers.get(question_id)
+        if given is None:
+            return None
+        answers, days = given
+        n = bisect_right(days, facts.as_of)
+        if not n:
+            return None
+        found = answers[n - 1]
+        if window is not None and found.when is not None and found.when < facts.as_of - window:
             return None
         return found
 
@@ -1251,18 +1358,15 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)
 
-    return Node(truth, run, fold, quiet=False)
+    # never answered: the same outcome on every date
+    return _folding(
+        Node(truth, run, fold, quiet=False, leaf=True, distinct=True),
+        {0 if absent else 1: unanswered},
+    )
 
 
-def _combinator(parts: list[Node], decisive: int) -> Node:
-    """Kleene AND (``decisive`` 0, the least rank) or OR (2, the greatest).
-
-    The outcome keeps the evidence of the decisive parts when the decisive value wins,
-    else of every part; the gaps of the UNKNOWN parts only while it stays UNKNOWN.
-    Repeats are dropped once, where the outermost of nested ANDs and ORs ends (dropping
-    them at each level keeps the same facts in the same order).
-    """
-
+def _combinator_truth(parts: list[Node], decisive: int) -> Truth_:
+    """``truth`` of an AND (``decisive`` 0) or OR (2)."""
     if decisive == 0:
 
         def truth(facts: Facts) -> int:
@@ -1287,29 +1391,66 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
                     result = 1
             return result
 
+    return truth
+
+
+def _combinator(parts: list[Node], decisive: int) -> Node:
+    """Kleene AND (``decisive`` 0, the least rank) or OR (2, the greatest).
+
+    The outcome keeps the evidence of the decisive parts when the decisive value wins,
+    else of every part; the gaps of the UNKNOWN parts only while it stays UNKNOWN.
+    Repeats are dropped once, where the outermost of nested ANDs and ORs ends (dropping
+    them at each level keeps the same facts in the same order).
+    """
+
+    truth = _combinator_truth(parts, decisive)
     neutral = 2 - decisive  # the rank of no parts
 
     def run(facts: Facts) -> Ranked:
-        # one pass: every part's evidence and gaps, and the decisive parts' evidence apart
-        # (a quiet part's FALSE outcome is empty; repeats are dropped above)
+        # one pass: the decisive parts' evidence apart, every part's evidence and gaps
+        # while no part is decisive (they are dropped once one is); lists are made only
+        # for parts that show something (a quiet part's FALSE outcome is empty; repeats
+        # are dropped above)
         rank = neutral
-        evidence: list[Evidence] = []
-        gaps: list[Gap] = []
-        decided: list[Evidence] = []
+        evidence: list[Evidence] | None = None
+        gaps: list[Gap] | None = None
+        decided: list[Evidence] | None = None
+        # the outcome last added to each list: a part showing the same again (leaves on
+        # one measure share theirs) adds only repeats, dropped above
+        last_decided: Found = NOTHING
+        last: Found = NOTHING
         for part in parts:
-            part_rank, (found, missing) = part.run(facts)
+            part_rank, shown = part.run(facts)
             if part_rank == decisive:
-                rank = decisive
-                decided += found
-            elif part_rank == 1 and rank == neutral:
-                rank = 1
-            evidence += found
-            gaps += missing
+                if rank != decisive:
+                    rank = decisive
+                    decided = list(shown[0])
+                    last_decided = shown
+                elif shown is not last_decided:
+                    decided += shown[0]  # type: ignore[operator]
+                    last_decided = shown
+            elif rank != decisive:
+                if part_rank == 1:
+                    rank = 1
+                if shown is not last:
+                    last = shown
+                    found, missing = shown
+                    if found:
+                        if evidence is None:
+                            evidence = list(found)
+                        elif len(found) != 1 or found[0] is not evidence[-1]:
+                            evidence += found
+                    if missing:
+                        if gaps is None:
+                            gaps = list(missing)
+                        elif len(missing) != 1 or missing[0] is not gaps[-1]:
+                            # (the same gap again: measures of one item share theirs)
+                            gaps += missing
         if rank == decisive:
-            return rank, (decided, [])
-        if rank == 1:  # only an UNKNOWN outcome has gaps
-            return rank, (evidence, gaps)
-        return rank, (evidence, [])
+            return rank, (decided, ())  # type: ignore[return-value]
+        if rank == 1 and gaps is not None:  # only an UNKNOWN outcome has gaps
+            return rank, (evidence or (), gaps)
+        return rank, (evidence or (), ())
 
     def fold(index: RecordIndex) -> int | None:
         ranks = [part.fold(index) for part in parts]
@@ -1319,7 +1460,35 @@ def _combinator(parts: list[Node], decisive: int) -> Node:
             return None
         return min(ranks) if decisive == 0 else max(ranks)  # type: ignore[type-var]
 
-    return Node(truth, run, fold, quiet=all(p.quiet for p in parts), unique=True)
+    made = Node(truth, run, fold, quiet=all(p.quiet for p in parts), unique=True)
+    made.prune = _combinator_prune(made, parts, decisive)
+    return made
+
+
+def _combinator_prune(
+    made: Node, parts: list[Node], decisive: int
+) -> Callable[[RecordIndex], Node]:
+    """:meth:`Node.for_index` of an AND or OR (``made``)."""
+
+    def prune(index: RecordIndex) -> Node:
+        kept = []
+        for part in parts:
+            pruned = part.for_index(index)
+            # a FALSE leaf shows nothing: an OR is as it would be without it
+            if not (decisive == 2 and pruned.leaf and pruned.fold(index) == 0):
+                kept.append(pruned)
+        if len(kept) == len(parts) and all(map(operator.is_, kept, parts)):
+            return made
+        if len(kept) == 1:
+            # an AND or OR of one part is the part, its repeats dropped (only an UNKNOWN
+            # outcome has gaps): the part itself where it shows none
+            part = kept[0]
+            if part.distinct:
+                return part
+            return Node(part.truth, part.run, part.fold, part.quiet, unique=True)
+        return _combinator(kept, decisive)
+
+    return prune
 
 
 def _compile_all(node: AllOf, kb: KB, prog: Program) -> Node:
@@ -1331,9 +1500,12 @@ def _compile_any(node: AnyOf, kb: KB, prog: Program) -> Node:
 
 
 def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
+    return _either([prog.node(child, kb) for child in node.either])
+
+
+def _either(parts: list[Node]) -> Node:
     """TRUE when any part is, FALSE when none is and any is FALSE, else UNKNOWN; the
     evidence of the parts that decided, or of all with their gaps merged into one."""
-    parts = [prog.node(child, kb) for child in node.either]
 
     def truth(facts: Facts) -> int:
         known = False
@@ -1386,11 +1558,21 @@ def _compile_either(node: Either, kb: KB, prog: Program) -> Node:
             return None
         return 0 if 0 in ranks else 1
 
-    return Node(truth, run, fold, quiet=all(p.quiet for p in parts))
+    made = Node(truth, run, fold, quiet=all(p.quiet for p in parts))
+
+    def prune(index: RecordIndex) -> Node:
+        kept = [part.for_index(index) for part in parts]
+        return made if all(map(operator.is_, kept, parts)) else _either(kept)
+
+    made.prune = prune
+    return made
 
 
 def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
-    inner = prog.node(node.not_, kb)
+    return _not(prog.node(node.not_, kb))
+
+
+def _not(inner: Node) -> Node:
 
     def truth(facts: Facts) -> int:
         return 2 - inner.truth(facts)
@@ -1403,7 +1585,14 @@ def _compile_not(node: NotExpr, kb: KB, prog: Program) -> Node:
         rank = inner.fold(index)
         return None if rank is None else 2 - rank
 
-    return Node(truth, run, fold, quiet=False)
+    made = Node(truth, run, fold, quiet=False)
+
+    def prune(index: RecordIndex) -> Node:
+        pruned = inner.for_index(index)
+        return made if pruned is inner else _not(pruned)
+
+    made.prune = prune
+    return made
 
 
 COMPILERS: dict[type, Callable[[Any, KB, Program], Node]] = {

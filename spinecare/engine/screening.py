@@ -22,6 +22,7 @@ from spinecare.engine.evaluate import (
     Evidence,
     Facts,
     Gap,
+    Program,
     RecordIndex,
     program,
 )
@@ -312,15 +313,17 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     ordered: list[tuple[int, bool, str, Finding]] = []  # see _FINDING_ORDER
     unknown: list[Finding] = []  # the unknown findings that count, in the rules' order
     worst = ALLOWED_RANK  # the most severe effect among the present findings that count
+    worst_unknown = ALLOWED_RANK  # ... and among the unknown findings that count
     for rule, node, _ in live_rules:
         rank, (evidence, gaps) = node.settled(facts)
         if not rank:
             continue
-        concept, rule_id, effect, reason, sources = heads[id(rule)]
+        concept, rule_id, effect, reason, sources, severity = heads[id(rule)]
         settled = _settle(rule, clearances, as_of) if clearances else None
         if settled is not None and settled.decision == "declined":
             # A physician who declines massage for a finding makes it a contraindication.
             effect = "contraindicated"
+            severity = SEVERITY[effect]
         finding = Finding(
             concept,
             rule_id,
@@ -332,16 +335,17 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
             list(gaps),
             settled,
         )
-        severity = SEVERITY[effect]
         ordered.append((severity, rank != 2, rule_id, finding))
         if settled is not None and settled.decision == "cleared":
             continue  # settled: it no longer counts
         if rank == 1:
             unknown.append(finding)
+            if severity < worst_unknown:
+                worst_unknown = severity
         elif severity < worst:
             worst = severity
     verdict = VERDICTS[worst]
-    if any(SEVERITY[f.effect] < worst for f in unknown):
+    if worst_unknown < worst:
         verdict = more_severe(verdict, "needs_data")
 
     indicated = 0
@@ -364,7 +368,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         indicated=BY_RANK[indicated],
         indications=indications,
         findings=findings,
-        missing=_missing(unknown, kb, lang) if unknown else [],
+        missing=_missing(unknown, kb, lang, prog) if unknown else [],
         kb_version=kb.version,
         as_of=as_of,
         patient_id=record.patient.id,
@@ -429,18 +433,22 @@ TEXT_CACHE_SIZE = 10_000
 """How many missing items' texts (by gap and language) a KB keeps."""
 
 
-def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
-    """One entry per missing item, naming every rule it would decide."""
+def _missing(unknown: list[Finding], kb: KB, lang: str, prog: Program) -> list[MissingItem]:
+    """One entry per missing item, naming every rule it would decide (``prog``: the
+    KB's program)."""
     by_item: dict[str, MissingItem] = {}
-    prog = program(kb)
-    texts, by_id = prog.texts, prog.texts_by_id
+    texts = prog.texts
+    by_id = prog.texts_by_id.get(lang)
+    if by_id is None:
+        by_id = prog.texts_by_id[lang] = {}
     for f in unknown:
+        rule = f.rule
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
                 # by identity first (gaps are mostly shared objects: no hashing of the
                 # gap), then by value
-                same = by_id.get((id(gap), lang))
+                same = by_id.get(id(gap))
                 if same is not None and same[0] is gap:
                     shown = same[1]
                 else:
@@ -454,9 +462,10 @@ def _missing(unknown: list[Finding], kb: KB, lang: str) -> list[MissingItem]:
                     shown = kept
                     if len(by_id) >= TEXT_CACHE_SIZE:
                         by_id.clear()
-                    by_id[id(gap), lang] = (gap, shown)  # the entry keeps ``gap`` alive
-                entry = MissingItem(gap.item, shown[0], shown[1], [], list(gap.alternatives))
-                by_item[gap.item] = entry
-            if f.rule not in entry.rules:
-                entry.rules.append(f.rule)
+                    by_id[id(gap)] = (gap, shown)  # the entry keeps ``gap`` alive
+                entry = by_item[gap.item] = MissingItem(
+                    gap.item, shown[0], shown[1], [rule], list(gap.alternatives)
+                )
+            elif rule not in entry.rules:
+                entry.rules.append(rule)
     return list(by_item.values())
