@@ -327,11 +327,8 @@ class RecordIndex:
         Answers are kept per KB (records repeat the same codings and texts), up to
         :data:`HIT_CACHE_SIZE` of them.
         """
-        # by identity first (the same record screened again: no hashing of its codings),
-        # then by value (another record naming the same codes)
-        same = self.kb.hit_cache_by_id.get(id(codings))
-        if same is not None and same[0] is codings and same[1] == texts:
-            return same[2]  # type: ignore[no-any-return]
+        # by value (another record naming the same codes); never by the identity of a
+        # record's objects, which a server's cache would keep alive request after request
         cache = self.kb.hit_cache
         key = (codings, texts)
         found = cache.get(key)
@@ -340,10 +337,6 @@ class RecordIndex:
             if len(cache) >= HIT_CACHE_SIZE:
                 cache.clear()
             cache[key] = found
-        by_id = self.kb.hit_cache_by_id
-        if len(by_id) >= HIT_CACHE_SIZE:
-            by_id.clear()
-        by_id[id(codings)] = (codings, texts, found)  # the entry keeps ``codings`` alive
         return found
 
     def _hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
@@ -903,8 +896,6 @@ class Program:
         self.live: dict[tuple[frozenset[str], ...], tuple[LiveRules, LiveIndications]] = {}
         # the label and text of a missing item, by gap and language (screening.py)
         self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
-        # ... by language, by the gap's id()
-        self.texts_by_id: dict[str, dict[int, tuple[Gap, tuple[str, str]]]] = {}
         self._heads: dict[str, dict[int, FindingHead]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
         self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)

@@ -438,31 +438,18 @@ def _missing(unknown: list[Finding], kb: KB, lang: str, prog: Program) -> list[M
     KB's program)."""
     by_item: dict[str, MissingItem] = {}
     texts = prog.texts
-    by_id = prog.texts_by_id.get(lang)
-    if by_id is None:
-        by_id = prog.texts_by_id[lang] = {}
     for f in unknown:
         rule = f.rule
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
-                # by identity first (gaps are mostly shared objects: no hashing of the
-                # gap), then by value
-                same = by_id.get(id(gap))
-                if same is not None and same[0] is gap:
-                    shown = same[1]
-                else:
-                    kept = texts.get((gap, lang))
-                    if kept is None:
-                        label, action = _item_label(gap.item, kb, lang)
-                        kept = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
-                        if len(texts) >= TEXT_CACHE_SIZE:
-                            texts.clear()
-                        texts[gap, lang] = kept
-                    shown = kept
-                    if len(by_id) >= TEXT_CACHE_SIZE:
-                        by_id.clear()
-                    by_id[id(gap)] = (gap, shown)  # the entry keeps ``gap`` alive
+                shown = texts.get((gap, lang))  # by value: gaps of other records alike
+                if shown is None:
+                    label, action = _item_label(gap.item, kb, lang)
+                    shown = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
+                    if len(texts) >= TEXT_CACHE_SIZE:
+                        texts.clear()
+                    texts[gap, lang] = shown
                 entry = by_item[gap.item] = MissingItem(
                     gap.item, shown[0], shown[1], [rule], list(gap.alternatives)
                 )

@@ -142,11 +142,6 @@ class KB:
         return out
 
     @cached_property
-    def hit_cache_by_id(self) -> dict[int, Any]:
-        """The same answers by the identity of the codings they were asked for."""
-        return {}
-
-    @cached_property
     def hit_cache(self) -> dict[Any, Any]:
         """The engine's answers for codings and texts already matched (bounded there)."""
         return {}
