@@ -3690,6 +3690,29 @@ case(
 )
 
 
+# A pregnancy written as its expected delivery date or gestational age --------------------
+
+case(
+    "pregnancy_expected_delivery_date",
+    "needs_data",
+    "an expected delivery date (LOINC 11778-8, the IPS pregnancy section) recorded a week"
+    " ago: a pregnancy to confirm",
+    observation("11778-8", "2027-03-15", key="valueDateTime", when="2026-11-13"),
+)
+case(
+    "pregnancy_gestational_age",
+    "needs_data",
+    "a gestational age of 24 weeks (LOINC 18185-9) recorded a week ago: a pregnancy to confirm",
+    observation("18185-9", 24, "wk", when="2026-11-13"),
+)
+case(
+    "pregnancy_expected_delivery_date_years_ago",
+    "allowed",
+    "an expected delivery date recorded in 2019: that pregnancy is long over",
+    observation("11778-8", "2019-08-01", key="valueDateTime", when="2019-02-01"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -445,8 +445,17 @@ class RecordIndex:
     def index_condition(self, condition: Condition) -> None:
         site_zones = self._site_zones(condition)
         if condition.concept:
+            confirm = condition.confirm  # a finding recorded in a way to confirm
             self.conditions[condition.concept].append(
-                ConditionEntry(condition, condition.concept, None, frozenset(site_zones), None)
+                ConditionEntry(
+                    condition,
+                    condition.concept,
+                    None,
+                    frozenset(site_zones),
+                    None,
+                    confirm is None,
+                    confirm,
+                )
             )
         if condition.concept and not condition.codings:
             return
@@ -642,6 +651,20 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
                     )
                 )
         if found or (_NO in values and _YES not in values):
+            continue
+        for finding in candidates.values():
+            if not finding.values:  # any value records it: to confirm (an expected delivery date)
+                found = True
+                out.append(
+                    Condition(
+                        ref=obs.ref,
+                        concept=finding.concept,
+                        onset=obs.when,
+                        abatement=days_after(obs.when, kb.threshold(finding.fresh_days)),
+                        confirm=unclear_answer_note(),
+                    )
+                )
+        if found:
             continue
         codes = kb.codes
         if not any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code):

@@ -1550,7 +1550,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
     reports it."""
     if "component" in res or "valueCodeableConcept" in res:
         return False
-    if _finding_codes(measures) and _may_record_finding(res):
+    findings = _finding_codes(measures)
+    if findings and (_may_record_finding(res) or _of_finding_code(res, findings)):
         return False  # perhaps a finding written as yes or no, or observed: "pregnant: true"
     concept = res.get("code")
     if concept is None:
@@ -1579,6 +1580,19 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
         if name not in KNOWN_SYSTEMS and measures.get(("loinc", code.strip())) is not None:
             return False  # a LOINC code under another system (see _measure_of)
     return True
+
+
+def _of_finding_code(res: Resource, findings: frozenset[tuple[str, str]]) -> bool:
+    """Whether an Observation's code is that of a KB finding (whatever its value: an
+    expected delivery date records a pregnancy)."""
+    concept = res.get("code")
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return any(
+        isinstance(raw, dict)
+        and isinstance(raw.get("code"), str)
+        and (_system(raw.get("system")), raw["code"].strip()) in findings
+        for raw in (codings if isinstance(codings, list) else ())
+    )
 
 
 def _may_record_finding(res: Resource) -> bool:
@@ -1893,7 +1907,11 @@ class RecordBuilder:
         """An Observation whose value may record a condition: a coded value, a yes or no
         (``valueBoolean``, ``valueString``), or no value at all (the finding of its code
         observed). The engine decides which of them name a KB concept."""
-        return "valueCodeableConcept" in res or _may_record_finding(res)
+        return (
+            "valueCodeableConcept" in res
+            or _may_record_finding(res)
+            or _of_finding_code(res, _finding_codes(self.measures))
+        )
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
         answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)

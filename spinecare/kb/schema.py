@@ -269,12 +269,14 @@ class Measure(Strict):
 class Finding(Strict):
     """An Observation with a coded value that records a condition: one of ``codes`` with
     one of ``values`` (pregnancy status: pregnant) is the ``concept``, in force from the
-    observation's date for ``fresh_days`` (a threshold)."""
+    observation's date for ``fresh_days`` (a threshold). Any other value (and, with no
+    ``values`` at all, any value: an expected delivery date) gives the concept to confirm;
+    a clear no records nothing."""
 
     id: str
     concept: str
     codes: list[Code] = Field(min_length=1)
-    values: list[Code] = Field(min_length=1)
+    values: list[Code] = Field(default_factory=list)
     fresh_days: str
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
