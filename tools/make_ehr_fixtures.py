@@ -3713,6 +3713,30 @@ case(
 )
 
 
+# A spine operation written as a diagnosis ("status post") --------------------------------
+
+case(
+    "operation_as_diagnosis_status_post_recent",
+    "needs_data",
+    "a problem-list entry 'S/P lumbar microdiscectomy L4-5' with onset Nov 10: a recent spine"
+    " operation, dated by the entry, to confirm",
+    condition(text="S/P lumbar microdiscectomy L4-5", onset="2026-11-10"),
+)
+case(
+    "operation_as_diagnosis_german_recent",
+    "needs_data",
+    "'Z.n. Bandscheiben-OP L4/5' recorded on Nov 10 (no onset): a recent spine operation, to"
+    " confirm",
+    condition(text="Z.n. Bandscheiben-OP L4/5", onset=None, recorded="2026-11-10"),
+)
+case(
+    "operation_as_diagnosis_years_ago",
+    "allowed",
+    "'Status post laminectomy' with onset 2015: the operation is not recent",
+    condition(text="Status post laminectomy", onset="2015-03-01"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

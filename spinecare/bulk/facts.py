@@ -214,7 +214,15 @@ class Flattener:
     def add_condition(self, pid: str, condition: Condition) -> None:
         index = self._index
         index.conditions.clear()
+        index.procedures.clear()
         index.index_condition(condition)
+        for concept in sorted(index.procedures):  # an operation written as a diagnosis
+            for done in index.procedures[concept]:
+                proc = done.procedure
+                self.rows["procedures"].append(
+                    (pid, concept, proc.status, proc.performed, int(done.certain))
+                )
+        index.procedures.clear()
         for concept in sorted(index.conditions):
             for entry in index.conditions[concept]:
                 self.rows["conditions"].append(

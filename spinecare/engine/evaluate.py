@@ -23,6 +23,7 @@ from spinecare.engine.notes import (
     joined,
     medication_note,
     nameless_drug_note,
+    procedure_as_diagnosis_note,
     recorded_as,
     stale_note,
     text_to_confirm,
@@ -459,9 +460,15 @@ class RecordIndex:
             )
         if condition.concept and not condition.codings:
             return
+        operations = self.kb.procedure_concepts
         for hit in self.hits(condition.codings, (condition.text,)):
             if condition.confirm is not None:
                 hit = replace(hit, certain=False, note=condition.confirm)
+            if hit.concept in operations:
+                # "S/P microdiscectomy", "Z.n. Bandscheiben-OP": an operation written as a
+                # diagnosis, dated by it (to confirm), read where the rules read operations
+                self.procedures[hit.concept].append(_operation_of(condition, hit))
+                continue
             zones = set(site_zones)
             if hit.zone:
                 zones.add(hit.zone)
@@ -482,6 +489,18 @@ class RecordIndex:
                     hit.note,
                 )
             )
+
+
+def _operation_of(condition: Condition, hit: ConceptHit) -> ProcedureEntry:
+    """An operation a Condition names, done on its onset (or the day it was recorded), to
+    confirm."""
+    done = Procedure(
+        ref=condition.ref,
+        codings=condition.codings,
+        text=condition.text,
+        performed=condition.onset or condition.recorded,
+    )
+    return ProcedureEntry(done, False, hit.note or procedure_as_diagnosis_note())
 
 
 def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:

@@ -117,6 +117,10 @@ def undated_procedure_note() -> str:
     return Message("recorded with no date it was done: confirm when it was done")
 
 
+def procedure_as_diagnosis_note() -> str:
+    return Message("recorded as a diagnosis, not as a procedure with its date: confirm")
+
+
 def unclear_answer_note() -> str:
     return Message("recorded as an observation whose answer is neither yes nor no: confirm")
 

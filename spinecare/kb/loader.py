@@ -142,6 +142,16 @@ class KB:
         return out
 
     @cached_property
+    def procedure_concepts(self) -> frozenset[str]:
+        """The concepts the rules read as procedures (recent spine surgery)."""
+        return frozenset(
+            node.procedure
+            for expr in model_expressions(self.model)
+            for node in walk(expr)
+            if isinstance(node, HadProcedure)
+        )
+
+    @cached_property
     def hit_cache(self) -> dict[Any, Any]:
         """The engine's answers for codings and texts already matched (bounded there)."""
         return {}
