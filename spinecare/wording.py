@@ -93,6 +93,7 @@ FHIR_WORDS = {
     "Composition": N_("clinical document"),
     "FamilyMemberHistory": N_("family history"),
     "List": N_("list"),
+    "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""
 

@@ -3737,6 +3737,27 @@ case(
 )
 
 
+# A Bundle inside the record's Bundle -------------------------------------------------------
+
+case(
+    "nested_bundle_bone_metastasis",
+    "refer_urgently",
+    "a collection holding a search result Bundle whose Condition is a secondary malignant"
+    " neoplasm of bone (C79.5): the inner Bundle's resources are read",
+    {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:6f1d2c4e-0000-4000-8000-0000000000c1",
+                "resource": condition(ICD10, "C79.5", "Secondary malignant neoplasm of bone"),
+                "search": {"mode": "match"},
+            }
+        ],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -553,6 +553,22 @@ def _rewrite_references(node: Any, targets: Mapping[str, str]) -> Any:
     return node
 
 
+def _flat_entries(bundle: Mapping[str, Any], depth: int = 0) -> Iterator[dict[str, Any]]:
+    """A Bundle's entries, those of a Bundle inside it in its place (as the reader reads
+    them, at most ``reader.NESTED_BUNDLES`` deep)."""
+    from spinecare.fhir.reader import NESTED_BUNDLES
+
+    for entry in bundle.get("entry") or []:
+        if not isinstance(entry, dict):
+            continue
+        res = entry.get("resource")
+        if isinstance(res, dict) and res.get("resourceType") == "Bundle":
+            if depth < NESTED_BUNDLES:
+                yield from _flat_entries(res, depth + 1)
+            continue
+        yield entry
+
+
 def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
     """Write the resources of Bundles (files or folders of ``*.json[.gz]``) as an export.
 
@@ -569,7 +585,7 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
             bundle = load_document(path, str(path), yaml_allowed=False)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise RecordError(Message("not a FHIR Bundle"), source=str(path))
-            entries = [e for e in bundle.get("entry") or [] if isinstance(e, dict)]
+            entries = list(_flat_entries(bundle))
             targets: dict[str, str] = {}
             for entry in entries:
                 res = entry.get("resource")

@@ -1688,6 +1688,7 @@ class RecordBuilder:
         self._encounter_reasons: list[Condition] = []
         self._seen: dict[str, int] = {}
         self._count = 0
+        self._nesting = 0  # Bundles inside the record's Bundle being read
         if patient is not None:
             self._patients[patient.id] = patient
             self._seen["Patient"] = self._count = 1
@@ -1919,6 +1920,20 @@ class RecordBuilder:
         self._observations.extend(observations)
         self._ignored.extend(ignored)
 
+    def _bundle(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """A Bundle inside the record's Bundle (a document or a search result carried in a
+        collection): its resources are read as if they stood in the record's, at most
+        :data:`NESTED_BUNDLES` deep."""
+        if self._nesting >= NESTED_BUNDLES:
+            self._ignored.append(Ignored(ref, Message("a Bundle nested too deep is not read")))
+            return
+        self._nesting += 1
+        try:
+            for resource, url in _entries(res, self.source):
+                self.add(resource, url)
+        finally:
+            self._nesting -= 1
+
     def _list(self, res: Resource, ref: str, full_url: str | None) -> None:
         for item in list_entries(res, ref):
             self.add(item)
@@ -2035,6 +2050,7 @@ class RecordBuilder:
         "DocumentReference": _statements,
         "Composition": _statements,
         "List": _list,
+        "Bundle": _bundle,
     }
 
 
@@ -2130,6 +2146,10 @@ def read_bundle(
             return _read_bundle(data, measures, name)
         finally:
             del data
+
+
+NESTED_BUNDLES = 3
+"""How deep Bundles inside a record's Bundle are read."""
 
 
 def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
