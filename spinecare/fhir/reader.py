@@ -1834,16 +1834,9 @@ class RecordBuilder:
             return  # most Encounters of a record: a visit and nothing more
         if _voided(res) or _status(res) == "cancelled":
             return
-        for index, item in enumerate(_objects(res, "contained")):
-            kind = item.get("resourceType")
-            if kind in ("Condition", "Procedure"):
-                local = item.get("id")
-                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
-                (self._condition if kind == "Condition" else self._procedure)(item, name, None)
+        self._read_contained(res, ref, ("Condition", "Procedure"))
         start = _date_or_none(res, (("period", "start"),))
         end = _date_or_none(res, (("period", "end"),)) or start
-        days = getattr(self.measures, "encounter_days", None)
-        until = days_after(end, int(days)) if end is not None and days else None
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
             for i, concept in enumerate(_objects(res, "reasonCode"))
@@ -1863,6 +1856,15 @@ class RecordBuilder:
                 concept = {"text": display} if isinstance(display, str) else None
             if concept is not None:
                 reasons.append((concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]"))
+        self._visit_reasons(reasons, start, end)
+
+    def _visit_reasons(
+        self, reasons: list[tuple[Resource, str]], start: date | None, end: date | None
+    ) -> None:
+        """Diagnoses given as a visit's (or an order's) reasons, each a condition from
+        ``start`` until ``encounter_days`` after ``end``."""
+        days = getattr(self.measures, "encounter_days", None)
+        until = days_after(end, int(days)) if end is not None and days else None
         for concept, name in reasons:
             codings = _codings(concept, name)
             text = _text(concept, name)
@@ -1870,6 +1872,16 @@ class RecordBuilder:
                 self._encounter_reasons.append(
                     Condition(ref=name, codings=codings, text=text, onset=start, abatement=until)
                 )
+
+    def _read_contained(self, res: Resource, ref: str, kinds: tuple[str, ...]) -> None:
+        """The resources of ``kinds`` a resource holds in ``contained``, read as if they
+        stood in the Bundle, each named after its holder (``Encounter/e#c1``)."""
+        for index, item in enumerate(_objects(res, "contained")):
+            kind = item.get("resourceType")
+            if kind in kinds:
+                local = item.get("id")
+                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
+                self._handlers[kind](self, item, name, None)
 
     def _visit_diagnoses(self) -> list[Condition]:
         """The encounters' diagnoses, less those a Condition of the record writes with the
@@ -1947,11 +1959,7 @@ class RecordBuilder:
         :func:`statements_from_fhir`)."""
         if "conclusionCode" in res or "conclusion" in res or "presentedForm" in res:
             self._statements(res, ref, full_url)
-        for index, item in enumerate(_objects(res, "contained")):
-            if item.get("resourceType") == "Observation":
-                local = item.get("id")
-                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
-                self._observation(item, name, None)
+        self._read_contained(res, ref, ("Observation",))
 
     def _medication_order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
@@ -1998,11 +2006,7 @@ class RecordBuilder:
             return  # most of them: Synthea and most EHRs name a Condition of the record
         if _status(res) in ("cancelled", "not-done", "revoked"):
             return
-        for index, item in enumerate(_objects(res, "contained")):
-            if item.get("resourceType") == "Condition":
-                local = item.get("id")
-                name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
-                self._condition(item, name, None)
+        self._read_contained(res, ref, ("Condition",))
         concepts = list(_objects(res, "reasonCode"))
         for reason in _objects(res, "reason"):  # R5: CodeableReference
             concept = reason.get("concept")
@@ -2011,16 +2015,8 @@ class RecordBuilder:
         if not concepts:
             return
         start = _date_or_none(res, _REASON_DATES)
-        days = getattr(self.measures, "encounter_days", None)
-        until = days_after(start, int(days)) if start is not None and days else None
-        for i, concept in enumerate(concepts):
-            name = f"{ref}{VISIT_DIAGNOSIS}reason[{i}]"
-            codings = _codings(concept, name)
-            text = _text(concept, name)
-            if codings or text:
-                self._encounter_reasons.append(
-                    Condition(ref=name, codings=codings, text=text, onset=start, abatement=until)
-                )
+        reasons = [(c, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]") for i, c in enumerate(concepts)]
+        self._visit_reasons(reasons, start, start)
 
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))
