@@ -112,3 +112,17 @@ def test_error_card():
     assert "took too long" in card["detail"]
     card = error_card(["x"], base_url=BASE, app_patient_id=7)
     assert card["links"][0]["url"] == f"{BASE}/patients/7"
+
+
+def test_card_uuids_are_random_version_4_uuids() -> None:
+    from uuid import RFC_4122, UUID
+
+    from spinecare.fhir.cards import card_uuid
+
+    seen = set()
+    for _ in range(2000):
+        text = card_uuid()
+        parsed = UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, RFC_4122, text)
+        seen.add(text)
+    assert len(seen) == 2000
