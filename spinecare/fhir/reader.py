@@ -376,25 +376,40 @@ def _status_code(node: Resource, key: str) -> str | None:
     """
     value = node.get(key)
     if isinstance(value, str):
-        candidates = [value]
-    else:
-        concept = _obj(node, key)
-        if concept is None:
-            return None
-        candidates = []
-        raws = concept.get("coding")
-        if type(raws) is not list:
-            raws = _coding_list(concept, f"{key}.")
-        for index, raw in enumerate(raws):
-            coding = _plain_coding(raw) or _coding_checked(raw, f"{key}.coding[{index}]")
-            if coding is not None:
-                candidates.append(_SNOMED_STATUSES.get(coding.code.strip(), coding.code))
-    known = _CONDITION_STATUSES[key]
-    for candidate in candidates:
-        code = candidate.strip().lower()
-        if code in known:
-            return code
-    return None
+        code = value.strip().lower()
+        return code if code in _CONDITION_STATUSES[key] else None
+    concept = _obj(node, key)
+    if concept is None:
+        return None
+    raws = concept.get("coding")
+    if type(raws) is not list:
+        raws = _coding_list(concept, f"{key}.")
+    named = _STATUS_OF[key]
+    found = None
+    for index, raw in enumerate(raws):  # every coding is read: a malformed one is said
+        coding = _plain_coding(raw) or _coding_checked(raw, f"{key}.coding[{index}]")
+        if coding is not None and found is None:
+            status = named.get(coding.code)
+            if status is None:
+                status = _status_of(key, coding.code)
+            found = status or None
+    return found
+
+
+# The FHIR status each status code names ("" for none), by field and code as written: a
+# record repeats the same few. Bounded.
+_STATUS_OF: dict[str, dict[str, str]] = {key: {} for key in _CONDITION_STATUSES}
+
+
+def _status_of(key: str, code: str) -> str:
+    """The status of ``key`` a status code names, compared without case ("" for none)."""
+    named = _SNOMED_STATUSES.get(code.strip(), code).strip().lower()
+    status = named if named in _CONDITION_STATUSES[key] else ""
+    table = _STATUS_OF[key]
+    if len(table) >= _CODINGS_KEPT:
+        table.clear()
+    table[code] = status
+    return status
 
 
 def _status(node: Resource) -> str | None:
