@@ -58,6 +58,7 @@ from spinecare.record.model import (
     PatientRecord,
     Procedure,
     days_after,
+    fact,
 )
 from spinecare.record.standing import (
     CONDITION_RANK,
@@ -72,7 +73,7 @@ ZONE_SYSTEM = "spinecare-zone"
 PROCEDURE_NOT_DONE = frozenset({"not-done", "entered-in-error", "preparation", "stopped"})
 
 
-@dataclass(frozen=True, slots=True)
+@fact
 class Evidence:
     """One fact that decided a finding (or was checked and found stale)."""
 
@@ -96,7 +97,7 @@ class Evidence:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@fact
 class Gap:
     """Something missing that left an expression UNKNOWN.
 
@@ -132,7 +133,7 @@ BIRTH_DATE_ITEM = "birth_date"
 """The missing item of a rule on the patient's age when the record gives no date of birth."""
 
 
-@dataclass(frozen=True, slots=True)
+@fact
 class ConditionEntry:
     """A condition matched to a concept. ``certain`` is False when only its text or a
     code in an unknown system named the concept (``note`` says which words or code)."""
@@ -146,14 +147,14 @@ class ConditionEntry:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@fact
 class MedicationEntry:
     medication: Medication
     certain: bool = True
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@fact
 class ProcedureEntry:
     procedure: Procedure
     certain: bool = True
