@@ -29,8 +29,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -323,23 +322,33 @@ def _not_utf8(raw: bytes, label: str) -> RecordError | None:
     return None
 
 
-@contextmanager
-def collector_held() -> Iterator[None]:
+class collector_held:  # named as the function it was: ``with collector_held():``
     """Hold the cyclic garbage collector while a document is parsed and read.
 
     A parsed document holds no reference cycles, so nothing is lost; the many containers
     it is made of would otherwise set off collection after collection while it is built,
     and every collection while it lives walks all of it again. A caller that reads the
     document inside the block and lets it go before the block ends (``del``) leaves the
-    collector nothing of it to walk. Blocks nest; only the outermost enables it again.
+    collector nothing of it to walk. Blocks nest; only the outermost enables it again,
+    at its end or at :meth:`release`, whichever comes first. (A class, not a generator:
+    it is entered for every document and every CDS Hooks call.)
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
+
+    __slots__ = ("_collecting",)
+
+    def __enter__(self) -> collector_held:
+        self._collecting = gc.isenabled()
+        gc.disable()
+        return self
+
+    def release(self) -> None:
+        """Let the collector run again now (before the block ends)."""
+        if self._collecting:
+            self._collecting = False
             gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def parse_json(raw: bytes | str, label: str) -> Any:

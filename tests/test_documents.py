@@ -154,3 +154,25 @@ def test_bulk_lines_use_the_same_messages(tmp_path: Path) -> None:
         parse_line(lines[0][1], Line(str(long), 1, 0), limit=100)
     with pytest.raises(NdjsonError, match="line 2: not a FHIR resource"):
         parse_line(lines[1][1], Line(str(long), 2, 0), limit=100)
+
+
+def test_the_collector_is_held_in_a_block_and_let_go_by_the_outermost_or_release() -> None:
+    import gc
+
+    from spinecare.documents import collector_held
+
+    assert gc.isenabled()
+    with collector_held() as outer:
+        assert not gc.isenabled()
+        with collector_held():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # only the outermost enables it again
+        outer.release()
+        assert gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with collector_held():
+            raise ValueError("inside")
+    except ValueError:
+        pass
+    assert gc.isenabled()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -423,8 +423,7 @@ async def call_service(
     # collector runs again, so that it never walks them (documents.collector_held); the
     # collector runs while the call waits on something else (the EHR's FHIR server, the
     # database).
-    with ExitStack() as held:
-        held.enter_context(collector_held())
+    with collector_held() as held:
         data = _parsed_body(raw, request)
         # every refusal from here on is said in the request's language
         setattr(request.state, ERROR_LANGUAGE, _language(request, data))
@@ -443,7 +442,7 @@ async def call_service(
         try:
             values, missing = sent_prefetch(data, context, kb_templates(kb))
             if missing:
-                held.close()
+                held.release()
                 values.update(await fetch_prefetch(data, missing, state.address_policy))
         except PrefetchUnavailable as exc:
             problem = Message(
@@ -469,7 +468,7 @@ async def call_service(
             del record
         del data, context, values
         if systems and state.db is not None:
-            held.close()  # app_patient_for asks the database, from a thread
+            held.release()  # app_patient_for asks the database, from a thread
         app_patient = await app_patient_for(request, systems, patient_id)
         base_url = state.settings.base_url
         if screening is None:
