@@ -18,6 +18,7 @@ import httpx
 from spinecare.documents import parse_json
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
+from spinecare.fhir.reader import RecordBuilder
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, located
 
@@ -368,8 +369,6 @@ def build_record(
     values: Mapping[str, dict[str, Any] | None], patient_id: str, kb: KB, source: str
 ) -> Any:
     """The patient record from the prefetched resources (RecordBuilder of the FHIR reader)."""
-    from spinecare.fhir.reader import RecordBuilder
-
     builder = RecordBuilder(_measures(kb), source)
     patient = values.get("patient")
     if patient is None:

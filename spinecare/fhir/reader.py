@@ -1849,14 +1849,15 @@ class RecordBuilder:
             return  # most Encounters of a record: a visit and nothing more
         if _voided(res) or _status(res) == "cancelled":
             return
-        self._read_contained(res, ref, ("Condition", "Procedure"))
+        if "contained" in res:
+            self._read_contained(res, ref, ("Condition", "Procedure"))
         start = _date_or_none(res, (("period", "start"),))
         end = _date_or_none(res, (("period", "end"),)) or start
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
             for i, concept in enumerate(_objects(res, "reasonCode"))
         ]
-        for i, diagnosis in enumerate(_objects(res, "diagnosis")):
+        for i, diagnosis in enumerate(_objects(res, "diagnosis") if "diagnosis" in res else ()):
             target = diagnosis.get("condition")
             if not isinstance(target, dict):
                 continue
