@@ -849,3 +849,30 @@ def test_tls_is_verified_for_the_name_not_the_address():
     assert request.url.host in {"127.0.0.1", "::1"}
     assert request.extensions["sni_hostname"] == "localhost"
     assert request.headers["host"] == "localhost"
+
+
+def test_routes_placed_directly_on_an_app_keep_their_paths_and_refuse_app_dependencies() -> None:
+    from fastapi import APIRouter, Depends, FastAPI
+    from fastapi.testclient import TestClient
+
+    from spinecare.api.cds_app import include_directly
+
+    router = APIRouter(tags=["x"])
+
+    @router.post("/things/{thing}")
+    async def thing(thing: str) -> dict[str, str]:
+        return {"thing": thing}
+
+    app = FastAPI()
+    include_directly(app, router)
+    client = TestClient(app)
+    assert client.post("/things/a").json() == {"thing": "a"}
+    assert client.get("/things/a").status_code == 405
+    assert "/things/{thing}" in client.get("/openapi.json").json()["paths"]
+
+    def required() -> None:
+        pass
+
+    guarded = FastAPI(dependencies=[Depends(required)])
+    with pytest.raises(ValueError, match="dependencies"):
+        include_directly(guarded, router)
