@@ -3758,6 +3758,30 @@ case(
 )
 
 
+# ICD-10 code fields as national systems write them ----------------------------------------
+
+case(
+    "icd10gm_dual_coding_pair_in_one_field",
+    "refer_urgently",
+    "one ICD-10-GM code field holding a dual-coding pair 'M49.5* C79.5†' (collapsed"
+    " vertebra in a disease classified elsewhere, bone metastasis): each code is read",
+    condition(ICD10GM, "M49.5* C79.5†", "Wirbelkörperkompression bei Knochenmetastasen"),
+)
+case(
+    "icd10_decimal_comma",
+    "refer_urgently",
+    "'C79,5' written with the decimal comma of a European keyboard is C79.5 (bone"
+    " metastasis), not only the category C79",
+    condition(MKB10, "C79,5"),
+)
+case(
+    "icd10_full_width_characters",
+    "refer_urgently",
+    "'Ｃ７９．５' typed in full-width characters is C79.5",
+    condition(ICD10, "Ｃ７９．５"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

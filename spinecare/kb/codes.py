@@ -14,6 +14,7 @@ HCPCS) is never matched by shape: its codes look like ICD-10 codes and name othe
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,12 +167,30 @@ def is_foreign_system(system: str) -> bool:
 # writes the dagger as "+" and marks secondary codes with "!"), and the dash that marks a
 # category with further characters (M48.5-). Cyrillic letters that look like Latin ones
 # are read as those: Russian records type "М51.1" and "С50.9" on a Cyrillic keyboard.
-_ICD10_DROP = {ord(c): None for c in ". \u00a0\u2020\u2021*+!-\u2010\u2011\u2013\t"}
+# A comma is the decimal mark of European keyboards (C79,5). Full-width characters (as
+# East Asian input methods type them) are read as their ASCII forms.
+_ICD10_DROP = {ord(c): None for c in ". ,\u00a0\u2020\u2021*+!-\u2010\u2011\u2013\t"}
 _ICD10_LATIN = str.maketrans("АВЕКМНОРСТХІ", "ABEKMHOPCTXI")
+# Where one code field holds several ICD-10 codes: after the dagger or asterisk of a
+# dual-coding pair written in one field ("M49.5* C79.5†", "G55.1* M51.1+"), a "!" or a
+# semicolon, a comma followed by a letter ("C50.9, C79.5"), and a space followed by a
+# letter and a digit ("M49.5 C79.5"). A space before a lone letter is not a separator: it
+# is a certainty or side marker ("C79.5 G", "I80.2 L"), read with the code.
+_ICD10_SEPARATOR = re.compile(r"[\u2020\u2021*+!;]|,\s*(?=[^\W\d_])|\s+(?=[^\W\d_]\s*\d)")
 
 
 def normalize_icd10(code: str) -> str:
+    if not code.isascii():
+        code = unicodedata.normalize("NFKC", code)
     return code.translate(_ICD10_DROP).upper().translate(_ICD10_LATIN)
+
+
+def icd10_codes(code: str) -> list[str]:
+    """The ICD-10 codes one code field holds, each normalised (:func:`normalize_icd10`):
+    one, or each code of a dual-coding pair or a list written in one field."""
+    if not _ICD10_SEPARATOR.search(code):
+        return [normalize_icd10(code)]
+    return [norm for part in _ICD10_SEPARATOR.split(code) if (norm := normalize_icd10(part))]
 
 
 def icd10_categories(start: str, end: str) -> list[str]:
@@ -311,12 +330,12 @@ class CodeIndex:
 
     def lookup(self, system: str, code: str) -> list[Hit]:
         if system in ICD10_FAMILY:
-            norm = normalize_icd10(code)
             hits: list[Hit] = []
-            if len(norm) >= 3 and norm[2].isalpha():  # C7A.1: in the ranges covering C70-C79
-                hits.extend(self.icd10_tens.get(norm[:2], ()))
-            for length in range(3, len(norm) + 1):
-                hits.extend(self.icd10.get(norm[:length], ()))
+            for norm in icd10_codes(code):
+                if len(norm) >= 3 and norm[2].isalpha():  # C7A.1: in the ranges covering C70-C79
+                    hits.extend(self.icd10_tens.get(norm[:2], ()))
+                for length in range(3, len(norm) + 1):
+                    hits.extend(self.icd10.get(norm[:length], ()))
             return hits
         if system in PREFIX_SYSTEMS:
             norm = code.strip().upper()
@@ -386,9 +405,13 @@ class CodeIndex:
             hits = self.lookup("atc", upper)
             if hits:
                 return hits
-        norm = normalize_icd10(code)
-        if ICD10_SHAPE.fullmatch(norm) or ICD10_SHAPE.fullmatch(code.strip().upper()):
-            hits = self.lookup("icd10", norm)
+        shaped = [norm for norm in icd10_codes(code) if ICD10_SHAPE.fullmatch(norm)]
+        if shaped or ICD10_SHAPE.fullmatch(code.strip().upper()):
+            hits = [
+                hit
+                for norm in shaped or [normalize_icd10(code)]
+                for hit in self.lookup("icd10", norm)
+            ]
             if hits:
                 return hits
         return list(self.by_code.get(code.strip(), ()))
