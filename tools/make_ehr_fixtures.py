@@ -3782,6 +3782,58 @@ case(
 )
 
 
+# A finding recorded as an Observation named only in words or under a local code ----------
+
+
+def named_finding(name: str, *, local: str | None = None, **value: Any) -> Resource:
+    concept: dict[str, Any] = {"text": name}
+    if local is not None:
+        concept = {"coding": [coding("http://clinic.example/findings", local, name)]}
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": DAY,
+        "code": concept,
+        **value,
+    }
+
+
+case(
+    "observed_saddle_anaesthesia_text_only_present",
+    "needs_data",
+    "an Observation named only 'Saddle anaesthesia' with the value 'present': a cauda equina"
+    " red flag found in words, to confirm",
+    named_finding("Saddle anaesthesia", valueString="present"),
+)
+case(
+    "observed_local_code_urinary_retention_true",
+    "needs_data",
+    "an Observation under a local code named 'Urinary retention', value true: the words name"
+    " the bladder red flag, to confirm",
+    named_finding("Urinary retention", local="RF-07", valueBoolean=True),
+)
+case(
+    "observed_text_only_saddle_anaesthesia_absent",
+    "allowed",
+    "an Observation named only 'Saddle anaesthesia' with the value false: recorded as absent",
+    named_finding("Saddle anaesthesia", valueBoolean=False),
+)
+case(
+    "observed_red_flags_value_names_cauda_equina",
+    "needs_data",
+    "an Observation 'Red flags' whose value is the words 'new bladder incontinence since"
+    " yesterday': the value names a cauda equina red flag, to confirm",
+    named_finding("Red flags", valueString="new bladder incontinence since yesterday"),
+)
+case(
+    "observed_red_flags_value_none",
+    "allowed",
+    "an Observation 'Red flags' whose value is 'none': nothing is named",
+    named_finding("Red flags", valueString="none"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -647,7 +647,10 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
     for the finding's ``fresh_days``. Failing that, an Observation whose code names a KB
     concept (saddle anaesthesia, urinary retention, a fever as a finding) records it as
     of its date: a clear yes or present, or no value at all, as recorded; a clear no or
-    absent, not at all; any other answer with certainty unknown (to confirm).
+    absent, not at all; any other answer with certainty unknown (to confirm). One whose
+    code the KB does not know is read as an entry with its words (the code's text, a value
+    written as words) and its codes would be: what they name, to confirm ("Saddle
+    anaesthesia: present" with no code).
     """
     out: list[Condition] = []
     if not record.coded_observations:
@@ -688,6 +691,19 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
             continue
         codes = kb.codes
         if not any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code):
+            if obs.text or any(c.display for c in obs.code):
+                # named only in words, or under a code the KB does not know: read as such
+                # an entry is (its words and the shape of its codes), to confirm
+                out.append(
+                    Condition(
+                        ref=obs.ref,
+                        codings=obs.code,
+                        text=obs.text,
+                        onset=obs.when,
+                        recorded=obs.when,
+                        confirm=None if obs.observed or _YES in values else unclear_answer_note(),
+                    )
+                )
             continue
         clear = obs.observed or (_YES in values and _NO not in values)
         out.append(

@@ -1089,19 +1089,24 @@ def coded_observation_from_fhir(
     when = _first_date(res, _OBSERVATION_DATES)
     if when is None:
         return None
-    code = _codings(_concept(res, "code"), "code")
-    if not code:
+    named = _concept(res, "code")
+    code = _codings(named, "code")
+    name = _text(named, "code")
+    if not code and name is None:
         return None
     concept = _concept(res, "valueCodeableConcept")
     value = _codings(concept, "valueCodeableConcept")
     said: object = res.get("valueBoolean")
     if not isinstance(said, bool):
         said = _coded_yes_no(value)
+    text: str | None = None
     if said is None:
         text = _str(res, "valueString") or (
             _text(concept, "valueCodeableConcept") if not value else None
         )
         said = _said(text, words or {}) if text else None
+    # the words of the code, and of a value that is neither a yes nor a no
+    written = [name, None if isinstance(said, bool) else text]
     if isinstance(said, bool):
         value = (*value, _YES if said else _NO)
     observed = (
@@ -1110,7 +1115,8 @@ def coded_observation_from_fhir(
         and "dataAbsentReason" not in res
         and status != "registered"  # registered: no result yet
     )
-    return CodedObservation(ref, code, value, when, observed)
+    words_of = "; ".join(w.strip() for w in written if w and w.strip()) or None
+    return CodedObservation(ref, code, value, when, observed, words_of)
 
 
 def _coded_yes_no(value: Sequence[Coding]) -> bool | None:

@@ -263,6 +263,10 @@ class CodedObservation:
     when: date
     observed: bool = False
     """No value at all: the Observation records the finding of its code as observed."""
+    text: str | None = None
+    """The words of its code (its text) and of a value written as words that is neither a
+    yes nor a no: what a finding recorded with no code the KB knows says
+    ("Saddle anaesthesia: present")."""
 
 
 @fact
