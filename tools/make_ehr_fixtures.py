@@ -3834,6 +3834,39 @@ case(
 )
 
 
+# A drug named with its dose run together, or by its substance in words ------------------
+
+case(
+    "medication_text_brand_run_together_with_dose",
+    "needs_data",
+    "a drug written 'Xarelto20mg 1-0-0' (the brand and the dose with no space): rivaroxaban,"
+    " a blood thinner named in text, to confirm",
+    medication(text="Xarelto20mg 1-0-0"),
+)
+case(
+    "medication_contained_ingredient_named_in_words",
+    "needs_data",
+    "a prescription of a contained Medication named 'Filmtablette' whose ingredient is the"
+    " words 'Rivaroxaban 20 mg' (no code): a blood thinner named in text, to confirm",
+    {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-10-01",
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "med1",
+                "code": {"text": "Filmtablette"},
+                "ingredient": [{"itemCodeableConcept": {"text": "Rivaroxaban 20 mg"}}],
+            }
+        ],
+        "medicationReference": {"reference": "#med1"},
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1274,14 +1274,23 @@ def _contained(res: Resource, local_id: str) -> Resource | None:
     return None
 
 
-def _ingredients(medication: Resource) -> tuple[Coding, ...]:
-    """The codes of a Medication's ingredients (``ingredient.itemCodeableConcept``): a
-    product coded locally is known by its substances (RxNorm ingredient, ATC, SNOMED)."""
+def _ingredients(medication: Resource) -> tuple[tuple[Coding, ...], list[str]]:
+    """The codes and the names of a Medication's ingredients (``ingredient.item[x]``): a
+    product coded locally or named by its form only ("Tablette") is known by its substances
+    (RxNorm ingredient, ATC, SNOMED, or a substance named in words)."""
     out: list[Coding] = []
+    names: list[str] = []
     for index, item in enumerate(_objects(medication, "ingredient", "Medication.")):
         where = f"Medication.ingredient[{index}].itemCodeableConcept"
-        out.extend(_codings(_obj(item, "itemCodeableConcept", f"{where}."), where))
-    return tuple(out)
+        concept = _obj(item, "itemCodeableConcept", f"{where}.")
+        out.extend(_codings(concept, where))
+        name = _text(concept, where)
+        if name is None:
+            reference = _obj(item, "itemReference", f"Medication.ingredient[{index}].")
+            name = _str(reference, "display", "itemReference.") if reference else None
+        if name is not None and name.strip():
+            names.append(name.strip())
+    return tuple(out), names
 
 
 # Dispense and administration statuses that say the drug reached the patient.
@@ -1317,8 +1326,11 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             medication = resolve(target)
         if medication is not None:
             code = _concept(medication, "code", "Medication.")
-            codings = _codings(code, "Medication.code") + _ingredients(medication)
+            substances, names = _ingredients(medication)
+            codings = _codings(code, "Medication.code") + substances
             text = _text(code, "Medication.code") or text
+            if names:
+                text = "; ".join(dict.fromkeys(n for n in (text, *names) if n))
     if text is None and codings:
         text = codings[0].display
     # a malformed date is set aside (the drug then counts from and to any date), never the

@@ -57,14 +57,22 @@ def _without_umlauts(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t.translate(_UMLAUTS) for t in tokens)
 
 
+# A name of three letters or more run together with a number: a drug written with its dose
+# and no space ("Xarelto20mg", "варфарин2,5мг"). Shorter letters before a number are part
+# of a code or a stage ("C5", "T12") and are left as written.
+_NAME_NUMBER = re.compile(r"(?<=[a-zа-яäöü]{3})(?=[0-9])")
+
+
 def _forms(clause: list[str]) -> list[list[str]]:
-    """A clause's words as written and, when some are joined by hyphens, also with those
-    split: a drug or condition written with a suffix of its own ("Heparin-Natrium",
-    "Apixaban-ratiopharm") is found by its name; a synonym written with a hyphen
+    """A clause's words as written and, when some are joined by hyphens or a name is run
+    together with a number, also with those split: a drug or condition written with a
+    suffix of its own ("Heparin-Natrium", "Apixaban-ratiopharm") or its dose
+    ("Xarelto20mg") is found by its name; a synonym written with a hyphen
     ("Bandscheiben-OP") is found in the first form."""
-    if not any("-" in w for w in clause):
+    if not any("-" in w or _NAME_NUMBER.search(w) for w in clause):
         return [clause]
-    return [clause, [part for w in clause for part in w.split("-") if part]]
+    split = [part for w in clause for part in _NAME_NUMBER.sub(" ", w).replace("-", " ").split()]
+    return [clause, split]
 
 
 def _same_word(written: str, known: str) -> bool:
