@@ -3867,6 +3867,37 @@ case(
 )
 
 
+# Red flags under a WHO ICD-10 category, or named in Russian or German words ----------------
+
+case(
+    "mkb10_r33_urinary_retention",
+    "refer_urgently",
+    "MKB-10 R33 retention of urine (the WHO category, no fourth character): the cauda"
+    " equina bladder red flag",
+    condition(MKB10, "R33", onset="2026-11-18"),
+)
+case(
+    "text_russian_unexplained_weight_loss",
+    "needs_data",
+    "text 'Немотивированное похудание на 8 кг за 3 месяца' (unexplained weight loss): the"
+    " malignancy red flag named in words, to confirm",
+    condition(text="Немотивированное похудание на 8 кг за 3 месяца", onset="2026-11-01"),
+)
+case(
+    "text_german_unintended_weight_loss",
+    "needs_data",
+    "text 'Ungewollter Gewichtsverlust' (unintended weight loss): the malignancy red flag, to"
+    " confirm",
+    condition(text="Ungewollter Gewichtsverlust", onset="2026-11-01"),
+)
+case(
+    "text_no_unexplained_weight_loss",
+    "allowed",
+    "text 'No unexplained weight loss': negated",
+    condition(text="No unexplained weight loss", onset="2026-11-01"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
