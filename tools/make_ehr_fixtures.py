@@ -3898,6 +3898,74 @@ case(
 )
 
 
+# A course recorded as completed that ends later --------------------------------------------
+
+
+def supply(days: int) -> dict[str, Any]:
+    return {
+        "dispenseRequest": {
+            "expectedSupplyDuration": {
+                "value": days,
+                "unit": "days",
+                "system": "http://unitsofmeasure.org",
+                "code": "d",
+            }
+        }
+    }
+
+
+case(
+    "medication_statement_completed_period_ends_later",
+    "needs_clearance",
+    "a warfarin statement with status completed whose period ends on 2027-01-01: taken until"
+    " then, so on the screening day",
+    medication(
+        "MedicationStatement",
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        status="completed",
+        extra={"effectivePeriod": {"start": "2026-10-01", "end": "2027-01-01"}},
+    ),
+)
+case(
+    "medication_request_completed_with_supply_left",
+    "needs_clearance",
+    "a warfarin prescription completed (dispensed) on Nov 1 with a 90-day supply: taken"
+    " until the end of January",
+    medication(
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        status="completed",
+        start="2026-11-01",
+        extra=supply(90),
+    ),
+)
+case(
+    "medication_request_completed_supply_used_up",
+    "allowed",
+    "a warfarin prescription completed in June with a 30-day supply: over by July",
+    medication(
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        status="completed",
+        start="2026-06-01",
+        extra=supply(30),
+    ),
+)
+case(
+    "medication_request_active_one_fill_long_ago",
+    "needs_clearance",
+    "an active warfarin prescription of June with a 30-day supply per fill: active until it"
+    " is ended, whatever one fill covers",
+    medication(
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        start="2026-06-01",
+        extra=supply(30),
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1305,6 +1305,30 @@ _MEDICATION_STARTS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+# Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
+_SUPPLY_UNIT_DAYS = {
+    **dict.fromkeys(("d", "day", "days"), 1),
+    **dict.fromkeys(("wk", "week", "weeks"), 7),
+    **dict.fromkeys(("mo", "month", "months"), 30),
+    **dict.fromkeys(("a", "year", "years"), 365),
+}
+
+
+def _supply_days(request: Resource) -> int | None:
+    """The days a prescription's ``dispenseRequest.expectedSupplyDuration`` covers (a number
+    of days, weeks, months or years), or None when it gives none that can be read."""
+    dispense = request.get("dispenseRequest")
+    supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
+    if not isinstance(supply, dict):
+        return None
+    value, unit = supply.get("value"), supply.get("code") or supply.get("unit")
+    factor = _SUPPLY_UNIT_DAYS.get(unit.strip().lower()) if isinstance(unit, str) else None
+    if not isinstance(value, int | float) or isinstance(value, bool) or factor is None:
+        return None
+    days = int(value * factor)
+    return days if 0 < days < 36500 else None
+
+
 @_guarded
 def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
     """MedicationRequest, MedicationStatement, MedicationDispense or MedicationAdministration.
@@ -1341,6 +1365,13 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     end = _date_or_none(res, (("effectivePeriod", "end"),))
     status = _status(res)
     kind = res.get("resourceType")
+    if kind == "MedicationRequest" and status == "completed" and end is None and start:
+        # a prescription whose actions have all occurred (dispensed) is taken for the
+        # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
+        # until it is ended, whatever one fill covers
+        days = _supply_days(res)
+        if days is not None:
+            end = days_after(start, days)
     if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
         # A drug handed over (or being given) is being taken: in force from then on, for
         # the days supplied when the dispense says so; a completed administration on its

@@ -42,6 +42,9 @@ IN_FORCE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 REMOVED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 # MedicationRequest / MedicationStatement statuses that keep a medication in force.
 MEDICATION_IN_FORCE = frozenset({"active", "intended", "on-hold", "unknown"})
+# The status of a course (or of a prescription whose actions have all occurred) that is
+# over only once its end date has passed.
+MEDICATION_COMPLETED = frozenset({"completed"})
 # How a condition stands on a date (:data:`CONDITION_STANDING`).
 NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED = range(4)
 
@@ -182,7 +185,13 @@ or in the ``past`` (held, no longer in force)."""
 _status, _start, _end = _f("status"), _f("start"), _f("end")
 
 MEDICATION_IN_FORCE_ON: Expr = _all(
-    _any(Missing(_status), OneOf(_status, MEDICATION_IN_FORCE)),
+    _any(
+        Missing(_status),
+        OneOf(_status, MEDICATION_IN_FORCE),
+        # a course recorded as completed that ends on or after the date (a statement's
+        # period, a prescription's supply) is still being taken until its end
+        _all(OneOf(_status, MEDICATION_COMPLETED), Not(Missing(_end))),
+    ),
     _any(Missing(_start), _on_or_before(_start)),
     _any(Missing(_end), Compare(_end, ">=", AS_OF)),
 )
