@@ -3966,6 +3966,70 @@ case(
 )
 
 
+# The certainty of a German diagnosis (Diagnosesicherheit G, V, A, Z) ----------------------
+
+CERTAINTY = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
+CERTAINTY_CODES = "https://fhir.kbv.de/CodeSystem/KBV_CS_SFHIR_ICD_DIAGNOSESICHERHEIT"
+
+
+def certain(code: str, display: str, certainty: str, **kw: Any) -> Resource:
+    res = condition(ICD10GM, code, display, **kw)
+    res["code"]["coding"][0]["extension"] = [
+        {"url": CERTAINTY, "valueCoding": {"system": CERTAINTY_CODES, "code": certainty}}
+    ]
+    return res
+
+
+case(
+    "icd10gm_certainty_ruled_out_letter",
+    "allowed",
+    "ICD-10-GM 'C79.5 A' (the code with the certainty A, ausgeschlossen): bone metastases"
+    " ruled out, as verificationStatus refuted",
+    condition(ICD10GM, "C79.5 A", "Sekundäre bösartige Neubildung des Knochens", clinical=None),
+)
+case(
+    "icd10gm_certainty_ruled_out_extension",
+    "allowed",
+    "ICD-10-GM C79.5 with the Diagnosesicherheit extension A (ruled out) and no"
+    " verificationStatus: refuted",
+    certain("C79.5", "Sekundäre bösartige Neubildung des Knochens", "A", clinical=None),
+)
+case(
+    "icd10gm_certainty_suspected_extension",
+    "refer_urgently",
+    "ICD-10-GM C79.5 with the Diagnosesicherheit V (suspected): provisional, which still counts",
+    certain("C79.5", "Sekundäre bösartige Neubildung des Knochens", "V", clinical=None),
+)
+case(
+    "icd10gm_certainty_status_after_extension",
+    "needs_clearance",
+    "ICD-10-GM C50.9 with the Diagnosesicherheit Z (Zustand nach) and no clinicalStatus: a"
+    " cancer in the past (history of cancer)",
+    certain(
+        "C50.9", "Bösartige Neubildung: Brustdrüse, nicht näher bezeichnet", "Z", clinical=None
+    ),
+)
+case(
+    "icd10gm_certainty_ruled_out_but_confirmed",
+    "refer_urgently",
+    "the extension says A (ruled out) but verificationStatus says confirmed: the record's"
+    " own status is read, the condition counts",
+    certain(
+        "C79.5",
+        "Sekundäre bösartige Neubildung des Knochens",
+        "A",
+        verification="confirmed",
+    ),
+)
+case(
+    "icd10cm_seventh_character_after_space",
+    "refer_urgently",
+    "ICD-10-CM 'S32.010 A' (the seventh character, initial encounter, written after a"
+    " space): a lumbar fracture, not a German certainty",
+    condition(ICD10CM, "S32.010 A", "Wedge compression fracture of first lumbar vertebra"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

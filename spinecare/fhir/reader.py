@@ -627,6 +627,46 @@ def is_family_history(res: Resource, ref: str) -> bool:
     return False
 
 
+# The certainty of a German diagnosis (KBV Diagnosesicherheit, the de.basisprofil extension
+# on an ICD-10-GM coding): G confirmed, V suspected, A ruled out, Z status after. What the
+# profile says each one means for the Condition's statuses, where the record gives none.
+_CERTAINTY_EXTENSION = "fhir.de/structuredefinition/icd-10-gm-diagnosesicherheit"
+_CERTAINTY_VERIFICATION = {"G": "confirmed", "V": "provisional", "A": "refuted"}
+_CERTAINTY_CLINICAL = {"Z": "resolved"}
+# The same letter written after the code in its field ("C79.5 A", "M51.1 G", with a side
+# marker R, L or B before or after it), as German systems export it. Only after a space and
+# a code of at most five characters: an ICD-10-CM seventh character is written joined to a
+# longer code (S32.010A).
+_CERTAINTY_SUFFIX = re.compile(
+    r"^\s*([^\s]{3,7})(?:\s+[RLB])?\s+([AGVZ])(?:\s+[RLB])?\s*$", re.IGNORECASE
+)
+
+
+def _diagnosis_certainty(concept: Resource | None) -> str | None:
+    """The one diagnosis certainty (G, V, A or Z) the ICD-10 codings of a Condition's code
+    give, by the German extension or a letter after the code; None when none is given or
+    they differ."""
+    found: set[str] = set()
+    raws = concept.get("coding") if concept is not None else None
+    for raw in raws if isinstance(raws, list) else ():
+        if not isinstance(raw, dict):
+            continue
+        for extension in raw.get("extension") or ():
+            url = extension.get("url") if isinstance(extension, dict) else None
+            if isinstance(url, str) and url.casefold().endswith(_CERTAINTY_EXTENSION):
+                value = extension.get("valueCoding")
+                code = value.get("code") if isinstance(value, dict) else extension.get("valueCode")
+                if isinstance(code, str) and code.strip().upper() in "GVAZ":
+                    found.add(code.strip().upper())
+        code = raw.get("code")
+        uri = raw.get("system")
+        if isinstance(code, str) and (uri is None or isinstance(uri, str)):
+            match = _CERTAINTY_SUFFIX.match(code)
+            if match and _system(uri) == "icd10" and len(normalize_icd10(match.group(1))) <= 5:
+                found.add(match.group(2).upper())
+    return found.pop() if len(found) == 1 else None
+
+
 @_guarded
 def condition_from_fhir(res: Resource, ref: str) -> Condition:
     """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
@@ -656,12 +696,17 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
             undated = True
     if undated and abated_on is None and clinical is None:
         clinical = "resolved"
+    verification = _status_code(res, "verificationStatus")
+    certainty = _diagnosis_certainty(concept)
+    if certainty is not None:
+        clinical = clinical or _CERTAINTY_CLINICAL.get(certainty)
+        verification = verification or _CERTAINTY_VERIFICATION.get(certainty)
     return Condition(
         ref=ref,
         codings=_codings(concept, "code"),
         text=_text(concept, "code"),
         clinical_status=clinical,
-        verification_status=_status_code(res, "verificationStatus"),
+        verification_status=verification,
         onset=_date_or_none(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
         abatement=abated_on,
         recorded=_date_or_none(res, (("recordedDate", None),)),
