@@ -4030,6 +4030,19 @@ case(
 )
 
 
+# An order not to give a drug -------------------------------------------------------------
+
+case(
+    "medication_request_do_not_perform",
+    "allowed",
+    "a MedicationRequest for warfarin with doNotPerform true (an order not to start it):"
+    " the drug is not taken",
+    medication(
+        code="855332", display="Warfarin Sodium 5 MG Oral Tablet", extra={"doNotPerform": True}
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

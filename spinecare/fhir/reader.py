@@ -1410,6 +1410,8 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     end = _date_or_none(res, (("effectivePeriod", "end"),))
     status = _status(res)
     kind = res.get("resourceType")
+    if kind == "MedicationRequest" and res.get("doNotPerform") is True:
+        status = "not-taken"  # an order not to take the drug (or to stop it)
     if kind == "MedicationRequest" and status == "completed" and end is None and start:
         # a prescription whose actions have all occurred (dispensed) is taken for the
         # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
