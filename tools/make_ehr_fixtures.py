@@ -4043,6 +4043,31 @@ case(
 )
 
 
+# Words typed partly on the other keyboard, or with invisible characters inside ------------
+
+case(
+    "text_cyrillic_letter_in_english_word",
+    "needs_data",
+    "text 'Сauda equina syndrome' whose first letter is the Cyrillic С (typed on a Russian"
+    " keyboard): read as 'cauda equina syndrome', a red flag to confirm",
+    condition(text="\u0421auda equina syndrome", onset="2026-11-18"),
+)
+case(
+    "text_latin_letters_in_russian_words",
+    "needs_data",
+    "text 'Синдром кoнского хвoста' with Latin o's among the Cyrillic letters: read as the"
+    " Russian words, a cauda equina red flag to confirm",
+    condition(text="Синдром к\u006fнского хв\u006fста", onset="2026-11-18"),
+)
+case(
+    "text_soft_hyphen_inside_word",
+    "needs_data",
+    "text 'Knochen\u00admetastasen' with a soft hyphen inside the word (copied from a"
+    " formatted letter): bone metastases, to confirm",
+    condition(text="Knochen\u00admetastasen"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -40,8 +40,34 @@ CACHE_SIZE = 100_000
 """How many texts' answers a matcher keeps."""
 
 
+# Characters a reader does not see, left inside words by web pages and word processors:
+# the soft hyphen, zero-width spaces and joiners, the byte-order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Latin and Cyrillic letters that look alike (lower case, as folded: "В" and "B" folded are
+# "в" and "b"). A word typed partly on the other keyboard ("Сauda" with a Cyrillic "С",
+# "пoзвоночник" with a Latin "o") is read in the script most of its letters are in.
+_LATIN_LOOKALIKES = "abcehikmoptxy"
+_CYRILLIC_LOOKALIKES = "авсенікмортху"
+_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
+_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
+_MIXED = re.compile(r"[^\W\d_]*(?:[a-z][^\W\d_]*[а-яі]|[а-яі][^\W\d_]*[a-z])[^\W\d_]*")
+_LATIN = re.compile(r"[a-z]")
+_CYRILLIC = re.compile(r"[а-яі]")
+
+
+def _one_script(word: re.Match[str]) -> str:
+    text = word.group(0)
+    latin, cyrillic = len(_LATIN.findall(text)), len(_CYRILLIC.findall(text))
+    mapped = text.translate(_TO_CYRILLIC if cyrillic > latin else _TO_LATIN)
+    return mapped if not (_LATIN.search(mapped) and _CYRILLIC.search(mapped)) else text
+
+
 def fold(text: str) -> str:
-    return text.casefold().replace("ё", "е")
+    folded = text.casefold().replace("ё", "е")
+    if folded.isascii():
+        return folded
+    folded = folded.translate(_INVISIBLE)
+    return _MIXED.sub(_one_script, folded)
 
 
 def words(text: str) -> list[str]:
