@@ -4068,6 +4068,30 @@ case(
 )
 
 
+# An ICD-10 code written in the words of an entry ------------------------------------------
+
+case(
+    "text_icd10_code_only",
+    "needs_data",
+    "a diagnosis whose only words are 'C79.5' (no coding): the code of bone metastases, in no"
+    " code system, to confirm",
+    condition(text="C79.5"),
+)
+case(
+    "text_icd10_code_with_russian_words",
+    "needs_data",
+    "a diagnosis written 'С79.5 Вторичное ЗНО костей' (the code, with a Cyrillic С, and"
+    " abbreviated words): the code of bone metastases, to confirm",
+    condition(text="\u042179.5 Вторичное ЗНО костей"),
+)
+case(
+    "text_spine_levels_are_not_codes",
+    "allowed",
+    "a diagnosis 'Osteochondrosis L4-L5, L5-S1, C5-C6': spine levels, not ICD-10 codes",
+    condition(text="Osteochondrosis L4-L5, L5-S1, C5-C6"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

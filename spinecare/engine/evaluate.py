@@ -8,6 +8,7 @@ answers by question); :func:`evaluate` walks an expression and returns an
 from __future__ import annotations
 
 import operator
+import re
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -34,6 +35,7 @@ from spinecare.engine.notes import (
 )
 from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.i18n import gettext
+from spinecare.kb.codes import ICD10_SHAPE, normalize_icd10
 from spinecare.kb.expressions import (
     AgeUnder,
     AllOf,
@@ -359,6 +361,14 @@ class RecordIndex:
                 found.extend(
                     ConceptHit(h.concept, h.set, h.zone, shown, False, note) for h in unplaced
                 )
+        if not found:  # an ICD-10 code written in the words ("C79.5", "С79.5 Вторичное ЗНО")
+            for text in texts:
+                for written in _codes_in_text(text):
+                    note = code_to_confirm(written)
+                    found.extend(
+                        ConceptHit(h.concept, h.set, h.zone, written, False, note)
+                        for h in codes.lookup_unplaced("unknown", written)
+                    )
         # The words of the entry are read too, for what its codes do not say: a lumbago
         # code whose text adds "new saddle anaesthesia", a second local coding naming cauda
         # equina. A concept a code names is the code's (a code wins over text); a text that
@@ -638,6 +648,23 @@ _YES = ("snomed", "373066001")
 _NO = ("snomed", "373067005")
 """The codes the reader gives an Observation's clear yes (true, present) and no (false,
 absent), :func:`spinecare.fhir.reader.coded_observation_from_fhir`."""
+
+
+# An ICD-10 code written among words: a letter (Latin or a Cyrillic look-alike), two digits,
+# the dot and one to four more characters ("C79.5", "M51.16", "С79.5"), standing alone.
+_ICD10_IN_TEXT = re.compile(r"(?<![\w.])[A-Za-zА-Яа-я]\d[0-9A-Z]\.[0-9A-Z]{1,4}(?![\w.])")
+
+
+def _codes_in_text(text: str | None) -> list[str]:
+    """The ICD-10 codes a text gives: every code written with its dot, or the whole text when
+    it is one code without a dot ("C50")."""
+    if not text:
+        return []
+    found = _ICD10_IN_TEXT.findall(text)
+    whole = text.strip()
+    if not found and 3 <= len(whole) <= 7 and ICD10_SHAPE.fullmatch(normalize_icd10(whole)):
+        found = [whole]
+    return found
 
 
 def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
