@@ -85,6 +85,8 @@ FHIR_WORDS = {
     "QuestionnaireResponse": N_("questionnaire"),
     "Patient": N_("patient details"),
     "Encounter": N_("visit"),
+    "Claim": N_("insurance claim"),
+    "ExplanationOfBenefit": N_("insurance claim settled"),
     "Flag": N_("alert"),
     "DiagnosticReport": N_("report"),
     "ClinicalImpression": N_("clinical assessment"),

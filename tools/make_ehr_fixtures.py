@@ -4092,6 +4092,83 @@ case(
 )
 
 
+# A diagnosis written only on a bill (Claim, ExplanationOfBenefit) ---------------------------
+
+
+def bill(kind: str, code: str, display: str, start: str, **extra: Any) -> Resource:
+    return {
+        "resourceType": kind,
+        "status": "active",
+        "type": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/claim-type",
+                    "code": "professional",
+                }
+            ]
+        },
+        "use": "claim",
+        "patient": {"reference": "Patient/p1"},
+        "billablePeriod": {"start": start, "end": start},
+        "created": start,
+        "diagnosis": [
+            {
+                "sequence": 1,
+                "diagnosisCodeableConcept": {"coding": [coding(ICD10CM, code, display)]},
+            }
+        ],
+        **extra,
+    }
+
+
+case(
+    "claim_diagnosis_bone_metastasis",
+    "refer_urgently",
+    "an ExplanationOfBenefit (a payer's claim export) billed on Nov 2 with ICD-10-CM C79.51"
+    " secondary malignant neoplasm of bone: a visit's diagnosis, current for a month",
+    bill(
+        "ExplanationOfBenefit",
+        "C79.51",
+        "Secondary malignant neoplasm of bone",
+        "2026-11-02",
+        outcome="complete",
+    ),
+)
+case(
+    "claim_diagnosis_heart_failure",
+    "contraindicated",
+    "a Claim of Nov 10 with ICD-10-CM I50.23 acute on chronic systolic heart failure",
+    bill(
+        "Claim",
+        "I50.23",
+        "Acute on chronic systolic (congestive) heart failure",
+        "2026-11-10",
+        priority={"coding": [{"code": "normal"}]},
+    ),
+)
+case(
+    "claim_diagnosis_years_ago",
+    "allowed",
+    "an ExplanationOfBenefit of 2019 with I80.2 (deep vein thrombosis): an old visit's"
+    " diagnosis says nothing of today",
+    bill(
+        "ExplanationOfBenefit",
+        "I80.299",
+        "Phlebitis and thrombophlebitis of other deep vessels of unspecified lower extremity",
+        "2019-03-01",
+        outcome="complete",
+    ),
+)
+case(
+    "claim_cancelled_diagnosis",
+    "allowed",
+    "a cancelled Claim with C79.51: not read",
+    bill(
+        "Claim", "C79.51", "Secondary malignant neoplasm of bone", "2026-11-10", status="cancelled"
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -2130,6 +2130,23 @@ class RecordBuilder:
         reasons = [(c, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]") for i, c in enumerate(concepts)]
         self._visit_reasons(reasons, start, start)
 
+    def _claim(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """The diagnoses a bill gives (Claim, ExplanationOfBenefit: ``diagnosis`` with
+        ``diagnosisCodeableConcept``), the codes of the visit billed: each counts as a visit's
+        diagnosis does, from the billed period (or the date of the bill) for
+        ``encounter_days`` after it (clinic policy policy_encounter_diagnosis). A diagnosis
+        given by reference is read where the Condition stands."""
+        if "diagnosis" not in res or _voided(res) or _status(res) == "cancelled":
+            return
+        start = _date_or_none(res, (("billablePeriod", "start"), ("created", None)))
+        end = _date_or_none(res, (("billablePeriod", "end"),)) or start
+        reasons: list[tuple[Resource, str]] = [
+            (concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]")
+            for i, diagnosis in enumerate(_objects(res, "diagnosis"))
+            if isinstance(concept := diagnosis.get("diagnosisCodeableConcept"), dict)
+        ]
+        self._visit_reasons(reasons, start, end)
+
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))
 
@@ -2152,6 +2169,8 @@ class RecordBuilder:
         "ServiceRequest": _order,
         "FamilyMemberHistory": _family_member_history,
         "Encounter": _encounter,
+        "Claim": _claim,
+        "ExplanationOfBenefit": _claim,
         "Flag": _statements,
         "ClinicalImpression": _statements,
         "DetectedIssue": _statements,
