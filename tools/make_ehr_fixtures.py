@@ -4169,6 +4169,67 @@ case(
 )
 
 
+def pharmacy_bill(system: str, code: str, display: str | None, day: str, days: int) -> Resource:
+    return {
+        "resourceType": "ExplanationOfBenefit",
+        "status": "active",
+        "type": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "pharmacy"}
+            ]
+        },
+        "use": "claim",
+        "patient": {"reference": "Patient/p1"},
+        "billablePeriod": {"start": day},
+        "created": day,
+        "outcome": "complete",
+        "supportingInfo": [
+            {
+                "sequence": 1,
+                "category": {
+                    "coding": [
+                        {
+                            "system": "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType",
+                            "code": "dayssupply",
+                        }
+                    ]
+                },
+                "valueQuantity": {"value": days},
+            }
+        ],
+        "item": [
+            {
+                "sequence": 1,
+                "productOrService": {"coding": [coding(system, code, display)]},
+                "servicedDate": day,
+                "quantity": {"value": days},
+            }
+        ],
+    }
+
+
+case(
+    "pharmacy_claim_rxnorm_apixaban",
+    "needs_clearance",
+    "a pharmacy claim (ExplanationOfBenefit) for RxNorm 1364445 apixaban 5 MG Oral Tablet"
+    " filled on Nov 5 for 30 days: a blood thinner taken, as a dispense",
+    pharmacy_bill(RXNORM, "1364445", "apixaban 5 MG Oral Tablet", "2026-11-05", 30),
+)
+case(
+    "pharmacy_claim_ndc_warfarin_named",
+    "needs_data",
+    "a pharmacy claim for an NDC the KB does not list, named 'Warfarin Sodium 5 MG Oral"
+    " Tablet', filled on Nov 2 for 30 days: a blood thinner named in words, to confirm",
+    pharmacy_bill(NDC, "31722-0531-01", "Warfarin Sodium 5 MG Oral Tablet", "2026-11-02", 30),
+)
+case(
+    "pharmacy_claim_supply_used_up",
+    "allowed",
+    "a pharmacy claim for apixaban filled in June for 30 days: over by July",
+    pharmacy_bill(RXNORM, "1364445", "apixaban 5 MG Oral Tablet", "2026-06-01", 30),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

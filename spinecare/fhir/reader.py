@@ -1350,6 +1350,8 @@ _MEDICATION_STARTS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+# The code systems of drugs a bill's items name (its other items are services).
+_DRUG_SYSTEMS = frozenset({"ndc", "rxnorm", "atc"})
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
 _SUPPLY_UNIT_DAYS = {
     **dict.fromkeys(("d", "day", "days"), 1),
@@ -2136,16 +2138,47 @@ class RecordBuilder:
         diagnosis does, from the billed period (or the date of the bill) for
         ``encounter_days`` after it (clinic policy policy_encounter_diagnosis). A diagnosis
         given by reference is read where the Condition stands."""
-        if "diagnosis" not in res or _voided(res) or _status(res) == "cancelled":
+        if ("diagnosis" not in res and "item" not in res) or _voided(res):
+            return
+        if _status(res) == "cancelled":
             return
         start = _date_or_none(res, (("billablePeriod", "start"), ("created", None)))
         end = _date_or_none(res, (("billablePeriod", "end"),)) or start
+        self._filled(res, ref, start)
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]")
             for i, diagnosis in enumerate(_objects(res, "diagnosis"))
             if isinstance(concept := diagnosis.get("diagnosisCodeableConcept"), dict)
         ]
         self._visit_reasons(reasons, start, end)
+
+    def _filled(self, res: Resource, ref: str, billed: date | None) -> None:
+        """The drugs a pharmacy bill gives (an item whose ``productOrService`` is an NDC,
+        RxNorm or ATC code), each read as the dispense it bills: handed over on the item's
+        date (or the billed date) for the days supplied (CARIN Blue Button
+        ``supportingInfo`` category ``dayssupply``)."""
+        days = None
+        for info in _objects(res, "supportingInfo"):
+            category = _codings(_obj(info, "category"), "supportingInfo.category")
+            if any(c.code.strip().casefold() == "dayssupply" for c in category):
+                days = info.get("valueQuantity")
+        for i, item in enumerate(_objects(res, "item")):
+            product = _obj(item, "productOrService")
+            codings = _codings(product, f"item[{i}].productOrService")
+            if not any(c.system in _DRUG_SYSTEMS for c in codings):
+                continue
+            when = _date_or_none(item, (("servicedDate", None), ("servicedPeriod", "start")))
+            dispense: dict[str, Any] = {
+                "resourceType": "MedicationDispense",
+                "status": "completed",
+                "medicationCodeableConcept": product,
+            }
+            day = when or billed
+            if day is not None:
+                dispense["whenHandedOver"] = day.isoformat()
+            if isinstance(days, dict):
+                dispense["daysSupply"] = days
+            self._medication_orders.append((dispense, f"{ref}#item[{i}]"))
 
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))
