@@ -4230,6 +4230,36 @@ case(
 )
 
 
+# A code written with its code system in front, or in quotes ------------------------------
+
+case(
+    "code_with_system_prefix_no_system",
+    "refer_urgently",
+    "a coding with no system whose code is 'ICD10CM:C79.51' (the way i2b2 and OMOP exports"
+    " write concept codes): the prefix names the system, C79.51 bone metastasis",
+    condition(None, "ICD10CM:C79.51"),
+)
+case(
+    "code_with_sct_prefix_local_system",
+    "contraindicated",
+    "a coding in a local system whose code is 'SCT:42343007' (congestive heart failure): the"
+    " prefix names SNOMED CT",
+    condition("http://clinic.example/problems", "SCT:42343007"),
+)
+case(
+    "code_with_prefix_in_its_own_system",
+    "refer_urgently",
+    "an ICD-10 coding whose code repeats its system, 'ICD10:C79.5'",
+    condition(ICD10, "ICD10:C79.5"),
+)
+case(
+    "code_in_quotes",
+    "refer_urgently",
+    "an ICD-10 code written in quotes, \"'C79.5'\" (a spreadsheet export)",
+    condition(ICD10, "'C79.5'"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

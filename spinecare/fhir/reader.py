@@ -39,7 +39,7 @@ from functools import wraps
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
-from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, system_name
+from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, prefixed_code, system_name
 from spinecare.messages import N_, Message, Quantity, located
 from spinecare.record.model import (
     VISIT_DIAGNOSIS,
@@ -280,7 +280,7 @@ def _plain_coding(raw: object) -> Coding | None:
                 key = (system, code, display)
                 found = _CODINGS.get(key)
                 if found is None:
-                    found = Coding(_system(system), code, display)
+                    found = Coding(*_code_of(_system(system), code), display)
                     if len(_CODINGS) >= _CODINGS_KEPT:
                         _CODINGS.clear()
                     _CODINGS[key] = found
@@ -306,7 +306,18 @@ def _coding_checked(raw: object, where: str) -> Coding | None:
     display = raw.get("display")
     if display is not None and not isinstance(display, str):
         raise _Bad(Message(NOT_A_STRING, field=f"{where}.display", kind=_kind(display)))
-    return Coding(_system(raw.get("system")), code, display)
+    return Coding(*_code_of(_system(raw.get("system")), code), display)
+
+
+def _code_of(system: str, code: str) -> tuple[str, str]:
+    """A code as the KB reads it: written with its system in front ("ICD10CM:C79.51",
+    "SCT:94222008") or in quotes, without them (:func:`prefixed_code`)."""
+    if ":" in code or code[:1] in _QUOTE_MARKS or code[-1:] in _QUOTE_MARKS:
+        return prefixed_code(system, code)
+    return system, code
+
+
+_QUOTE_MARKS = frozenset("'\"«»“”‘’`")
 
 
 def _coding_list(concept: Resource, where: str) -> list[Any]:

@@ -156,6 +156,38 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     return found
 
 
+# A code written with its code system in front ("ICD10CM:C79.51", as i2b2 and OMOP exports
+# write concept codes; "SCT:94222008", "SNOMED:94222008"), or in quotes ("'C79.5'").
+_CODE_PREFIXES = {
+    **dict.fromkeys(("icd10", "icd-10", "icd10gm", "icd-10-gm", "мкб10", "мкб-10"), "icd10"),
+    **dict.fromkeys(("icd10cm", "icd-10-cm"), "icd10cm"),
+    **dict.fromkeys(("sct", "snomed", "snomedct", "snomed-ct", "snomed ct"), "snomed"),
+    **dict.fromkeys(("rxnorm", "rxcui"), "rxnorm"),
+    **dict.fromkeys(("loinc", "lnc"), "loinc"),
+    "atc": "atc",
+    "ndc": "ndc",
+}
+_PREFIXED = re.compile(r"\s*([^\W\d_][\w -]{1,11}?)\s*:\s*(\S.*)")
+_QUOTES = "'\"«»“”‘’`"
+
+
+def prefixed_code(system: str, code: str) -> tuple[str, str]:
+    """The system and the code of a code written with its system in front or in quotes:
+    the code without them, and the system the prefix names where the coding's own is
+    missing or one the KB does not know (never a system known not to be the KB's)."""
+    if code[:1] in _QUOTES or code[-1:] in _QUOTES:
+        code = code.strip().strip(_QUOTES).strip()
+    match = _PREFIXED.fullmatch(code) if ":" in code else None
+    if match is None:
+        return system, code
+    named = _CODE_PREFIXES.get(match.group(1).casefold())
+    if named is None:
+        return system, code
+    if system in KNOWN_SYSTEMS or is_foreign_system(system):
+        return system, match.group(2).strip()
+    return named, match.group(2).strip()
+
+
 def is_foreign_system(system: str) -> bool:
     """A code system known not to be the KB's, whose codes look like ICD-10 codes
     (:data:`FOREIGN_SYSTEMS`)."""
