@@ -4260,6 +4260,29 @@ case(
 )
 
 
+# A medication status FHIR does not define ------------------------------------------------
+
+case(
+    "medication_status_not_fhir_ongoing",
+    "needs_clearance",
+    "a warfarin prescription with status 'ongoing' (not a FHIR status): not understood, so"
+    " read as no status, and the drug counts",
+    medication(code="855332", display="Warfarin Sodium 5 MG Oral Tablet", status="ongoing"),
+)
+case(
+    "medication_statement_status_russian",
+    "needs_clearance",
+    "a warfarin statement with status 'активный' (a Russian system's own word): not a FHIR"
+    " status, read as no status, the drug counts",
+    medication(
+        "MedicationStatement",
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        status="активный",
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1361,6 +1361,57 @@ _MEDICATION_STARTS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+# The statuses FHIR R4 defines for each kind of medication record.
+_MEDICATION_STATUSES: dict[str, frozenset[str]] = {
+    "MedicationRequest": frozenset(
+        {
+            "active",
+            "on-hold",
+            "cancelled",
+            "completed",
+            "entered-in-error",
+            "stopped",
+            "draft",
+            "unknown",
+        }
+    ),
+    "MedicationStatement": frozenset(
+        {
+            "active",
+            "completed",
+            "entered-in-error",
+            "intended",
+            "stopped",
+            "on-hold",
+            "unknown",
+            "not-taken",
+        }
+    ),
+    "MedicationDispense": frozenset(
+        {
+            "preparation",
+            "in-progress",
+            "cancelled",
+            "on-hold",
+            "completed",
+            "entered-in-error",
+            "stopped",
+            "declined",
+            "unknown",
+        }
+    ),
+    "MedicationAdministration": frozenset(
+        {
+            "in-progress",
+            "not-done",
+            "on-hold",
+            "completed",
+            "entered-in-error",
+            "stopped",
+            "unknown",
+        }
+    ),
+}
 # The code systems of drugs a bill's items name (its other items are services).
 _DRUG_SYSTEMS = frozenset({"ndc", "rxnorm", "atc"})
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
@@ -1423,6 +1474,10 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     end = _date_or_none(res, (("effectivePeriod", "end"),))
     status = _status(res)
     kind = res.get("resourceType")
+    if status is not None and status not in _MEDICATION_STATUSES.get(str(kind), ()):
+        # a status FHIR does not define for this resource ("ongoing", "активный"): not
+        # understood, so read as no status, and the drug counts (never dropped for it)
+        status = None
     if kind == "MedicationRequest" and res.get("doNotPerform") is True:
         status = "not-taken"  # an order not to take the drug (or to stop it)
     if kind == "MedicationRequest" and status == "completed" and end is None and start:
