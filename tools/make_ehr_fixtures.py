@@ -4283,6 +4283,31 @@ case(
 )
 
 
+# Blood thinners by brand names of other countries -----------------------------------------
+
+case(
+    "medication_text_marcoumar",
+    "needs_data",
+    "a drug written 'Marcoumar 3 mg' (phenprocoumon as sold in Switzerland): a blood thinner"
+    " named in text, to confirm",
+    medication(text="Marcoumar 3 mg"),
+)
+case(
+    "medication_text_sinthrome",
+    "needs_data",
+    "a drug written 'Sinthrome 1mg' (acenocoumarol, UK brand): a blood thinner named in text,"
+    " to confirm",
+    medication(text="Sinthrome 1mg"),
+)
+case(
+    "medication_text_iscover",
+    "needs_data",
+    "a drug written 'Iscover 75 mg' (clopidogrel, EU brand): an antiplatelet named in text, to"
+    " confirm",
+    medication(text="Iscover 75 mg"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
