@@ -717,26 +717,18 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
         if found:
             continue
         codes = kb.codes
-        if not any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code):
-            if obs.text or any(c.display for c in obs.code):
-                # named only in words, or under a code the KB does not know: read as such
-                # an entry is (its words and the shape of its codes), to confirm
-                out.append(
-                    Condition(
-                        ref=obs.ref,
-                        codings=obs.code,
-                        text=obs.text,
-                        onset=obs.when,
-                        recorded=obs.when,
-                        confirm=None if obs.observed or _YES in values else unclear_answer_note(),
-                    )
-                )
+        placed = any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code)
+        if not placed and not (obs.text or any(c.display for c in obs.code)):
             continue
+        # a code the KB knows records its finding; one named only in words, or under a
+        # code the KB does not know, is read as such an entry is (its words and the shape
+        # of its codes), to confirm
         clear = obs.observed or (_YES in values and _NO not in values)
         out.append(
             Condition(
                 ref=obs.ref,
                 codings=obs.code,
+                text=None if placed else obs.text,
                 onset=obs.when,
                 recorded=obs.when,
                 confirm=None if clear else unclear_answer_note(),
