@@ -3901,6 +3901,10 @@ case(
 # A course recorded as completed that ends later --------------------------------------------
 
 
+def warfarin(kind: str = "MedicationRequest", **kw: Any) -> Resource:
+    return medication(kind, code="855332", display="Warfarin Sodium 5 MG Oral Tablet", **kw)
+
+
 def supply(days: int) -> dict[str, Any]:
     return {
         "dispenseRequest": {
@@ -3919,10 +3923,8 @@ case(
     "needs_clearance",
     "a warfarin statement with status completed whose period ends on 2027-01-01: taken until"
     " then, so on the screening day",
-    medication(
+    warfarin(
         "MedicationStatement",
-        code="855332",
-        display="Warfarin Sodium 5 MG Oral Tablet",
         status="completed",
         extra={"effectivePeriod": {"start": "2026-10-01", "end": "2027-01-01"}},
     ),
@@ -3932,9 +3934,7 @@ case(
     "needs_clearance",
     "a warfarin prescription completed (dispensed) on Nov 1 with a 90-day supply: taken"
     " until the end of January",
-    medication(
-        code="855332",
-        display="Warfarin Sodium 5 MG Oral Tablet",
+    warfarin(
         status="completed",
         start="2026-11-01",
         extra=supply(90),
@@ -3944,9 +3944,7 @@ case(
     "medication_request_completed_supply_used_up",
     "allowed",
     "a warfarin prescription completed in June with a 30-day supply: over by July",
-    medication(
-        code="855332",
-        display="Warfarin Sodium 5 MG Oral Tablet",
+    warfarin(
         status="completed",
         start="2026-06-01",
         extra=supply(30),
@@ -3957,9 +3955,7 @@ case(
     "needs_clearance",
     "an active warfarin prescription of June with a 30-day supply per fill: active until it"
     " is ended, whatever one fill covers",
-    medication(
-        code="855332",
-        display="Warfarin Sodium 5 MG Oral Tablet",
+    warfarin(
         start="2026-06-01",
         extra=supply(30),
     ),
@@ -4037,9 +4033,7 @@ case(
     "allowed",
     "a MedicationRequest for warfarin with doNotPerform true (an order not to start it):"
     " the drug is not taken",
-    medication(
-        code="855332", display="Warfarin Sodium 5 MG Oral Tablet", extra={"doNotPerform": True}
-    ),
+    warfarin(extra={"doNotPerform": True}),
 )
 
 
@@ -4267,17 +4261,15 @@ case(
     "needs_clearance",
     "a warfarin prescription with status 'ongoing' (not a FHIR status): not understood, so"
     " read as no status, and the drug counts",
-    medication(code="855332", display="Warfarin Sodium 5 MG Oral Tablet", status="ongoing"),
+    warfarin(status="ongoing"),
 )
 case(
     "medication_statement_status_russian",
     "needs_clearance",
     "a warfarin statement with status 'активный' (a Russian system's own word): not a FHIR"
     " status, read as no status, the drug counts",
-    medication(
+    warfarin(
         "MedicationStatement",
-        code="855332",
-        display="Warfarin Sodium 5 MG Oral Tablet",
         status="активный",
     ),
 )
