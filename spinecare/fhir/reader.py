@@ -662,7 +662,7 @@ def _diagnosis_certainty(concept: Resource | None) -> str | None:
     for raw in raws if isinstance(raws, list) else ():
         if not isinstance(raw, dict):
             continue
-        for extension in raw.get("extension") or ():
+        for extension in raw.get("extension") or ():  # most codings have none
             url = extension.get("url") if isinstance(extension, dict) else None
             if isinstance(url, str) and url.casefold().endswith(_CERTAINTY_EXTENSION):
                 value = extension.get("valueCoding")
@@ -671,7 +671,7 @@ def _diagnosis_certainty(concept: Resource | None) -> str | None:
                     found.add(code.strip().upper())
         code = raw.get("code")
         uri = raw.get("system")
-        if isinstance(code, str) and (uri is None or isinstance(uri, str)):
+        if isinstance(code, str) and " " in code.strip() and (uri is None or isinstance(uri, str)):
             match = _CERTAINTY_SUFFIX.match(code)
             if match and _system(uri) == "icd10" and len(normalize_icd10(match.group(1))) <= 5:
                 found.add(match.group(2).upper())
