@@ -3758,6 +3758,97 @@ case(
 )
 
 
+# A QuestionnaireResponse of another form than the intake ------------------------------------
+
+
+def other_form(*items: Resource, status: str = "completed") -> Resource:
+    """A response to a clinic's own form (no intake ``questionnaire``, its own linkIds)."""
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": status,
+        "questionnaire": "https://clinic.example.org/fhir/Questionnaire/back-pain-red-flags",
+        "subject": {"reference": "Patient/p1"},
+        "authored": "2026-11-20T08:40:00+03:00",
+        "item": list(items),
+    }
+
+
+def asked(
+    link: str, text: str, *answers: Resource, nested: list[Resource] | None = None
+) -> Resource:
+    item: Resource = {"linkId": link, "text": text, "answer": list(answers)}
+    if nested:
+        item["item"] = nested
+    return item
+
+
+LOINC_YES = {"valueCoding": {"system": LOINC, "code": "LA33-6", "display": "Yes"}}
+
+case(
+    "questionnaire_other_form_saddle_yes",
+    "needs_data",
+    "a clinic's own red-flag form: 'Saddle anaesthesia?' answered LOINC Yes (linkId rf2, not"
+    " the intake's): the question's words name cauda equina, to confirm (never dropped)",
+    other_form(asked("rf2", "Saddle anaesthesia?", LOINC_YES)),
+)
+case(
+    "questionnaire_other_form_bladder_in_group",
+    "needs_data",
+    "a red-flag group whose nested item 'New bladder or bowel incontinence?' is answered with"
+    " the HL7 code Y: cauda equina named, to confirm",
+    other_form(
+        {
+            "linkId": "rf",
+            "text": "Red flags",
+            "item": [
+                asked(
+                    "rf.1",
+                    "New bladder or bowel incontinence?",
+                    {"valueCoding": {"code": "Y", "display": "Yes"}},
+                )
+            ],
+        }
+    ),
+)
+case(
+    "questionnaire_other_form_blood_thinner_named",
+    "needs_data",
+    "'Are you taking blood thinners?' answered 'yes, Xarelto' in words: a blood thinner to"
+    " confirm (a physician clears massage)",
+    other_form(asked("med3", "Are you taking blood thinners?", {"valueString": "yes, Xarelto"})),
+)
+case(
+    "questionnaire_other_form_russian_blood_thinner_da",
+    "needs_data",
+    "a Russian form: 'Принимаете ли вы препараты, разжижающие кровь?' answered 'Да': a blood"
+    " thinner to confirm",
+    other_form(
+        asked("m1", "Принимаете ли вы препараты, разжижающие кровь?", {"valueString": "Да"})
+    ),
+)
+case(
+    "questionnaire_other_form_fever_true",
+    "needs_data",
+    "'Do you have a fever today?' answered true on another form, beside a normal temperature:"
+    " the fever is to confirm, never dropped",
+    other_form(asked("f1", "Do you have a fever today?", {"valueBoolean": True})),
+)
+case(
+    "questionnaire_other_form_answered_no",
+    "allowed",
+    "'Loss of bladder control?' answered false on another form: a no names nothing",
+    other_form(asked("rf3", "Loss of bladder control?", {"valueBoolean": False})),
+)
+case(
+    "questionnaire_other_form_in_progress",
+    "allowed",
+    "a response still in progress answering yes to 'Loss of bladder control?': not final, not read",
+    other_form(
+        asked("rf3", "Loss of bladder control?", {"valueBoolean": True}), status="in-progress"
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -149,6 +149,7 @@ def _reader_measures(kb: KB) -> MeasureTable:
         answer_words=kb.model.text_cues.answer_words(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
+        questions=kb.questions,
     )
 
 

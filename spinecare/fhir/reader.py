@@ -691,8 +691,11 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         answer_words: Mapping[str, bool] | None = None,
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+        questions: Iterable[str] | None = None,
     ) -> None:
         super().__init__(entries)
+        # the intake questions' ids (None: not known, every answer is taken as the intake's)
+        self.questions = None if questions is None else frozenset(questions)
         # panel code -> the measures it carries (a blood-pressure panel: both pressures)
         self.panels = dict(panels or {})
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
@@ -711,6 +714,10 @@ def _finding_codes(measures: Measures) -> frozenset[tuple[str, str]]:
 
 def _answer_words(measures: Measures) -> Mapping[str, bool]:
     return getattr(measures, "answer_words", None) or {}
+
+
+def _intake_questions(measures: Measures) -> frozenset[str] | None:
+    return getattr(measures, "questions", None)
 
 
 def _measure_of(
@@ -1205,24 +1212,28 @@ def _answer_value(
 @_guarded
 def questionnaire_response_from_fhir(
     res: Resource, ref: str, measures: Measures
-) -> tuple[list[Answer], list[Observation], list[Ignored]]:
-    """The answers of a completed intake QuestionnaireResponse, dated ``authored``.
+) -> tuple[list[Answer], list[Observation], list[Ignored], list[Condition]]:
+    """The answers of a completed QuestionnaireResponse, dated ``authored``.
 
     An item whose ``linkId`` names a measure (``measures`` keyed by
     ``("questionnaire-item", linkId)``) gives a reading in the measure's unit (a
     ``valueQuantity`` is converted); any other item with an answer gives an answer to the
-    intake question of that id. A response in progress, stopped or entered in error
-    gives nothing.
+    intake question of that id. An answer to a question of another form (a clinic's own
+    red-flag screen: a ``linkId`` that is no intake question) is read for what its words
+    name, to confirm (see :func:`_answered_yes`). A response in progress, stopped or
+    entered in error gives nothing.
     """
     status = _status(res)
     if status is not None and status not in _ANSWERED:
-        return [], [], [Ignored(ref, Message("the answers are not final"))]
+        return [], [], [Ignored(ref, Message("the answers are not final"))], []
     when = _first_date(res, (("authored", None),))
     instant = _instant(res.get("authored"), when) if when is not None else None
     answers: list[Answer] = []
     observations: list[Observation] = []
     ignored: list[Ignored] = []
     words = _answer_words(measures)
+    questions = _intake_questions(measures)
+    stated: list[Condition] = []
     for item, path in _items(res, ""):
         link = _str(item, "linkId", f"{path}.")
         if not link:
@@ -1258,7 +1269,35 @@ def questionnaire_response_from_fhir(
                     ignored.append(reading)
             elif isinstance(value, bool | str | float):
                 answers.append(Answer(f"{ref}#{link}", link, value, when))
-    return answers, observations, ignored
+                if questions is not None and link not in questions:
+                    said = _answered_yes(_str(item, "text", f"{path}."), value, words)
+                    if said:
+                        stated.append(
+                            Condition(
+                                ref=f"{ref}#{link}",
+                                text=said,
+                                onset=when,
+                                confirm=ANSWERED_ELSEWHERE,
+                            )
+                        )
+    return answers, observations, ignored, stated
+
+
+def _answered_yes(
+    question: str | None, value: bool | str | float, words: Mapping[str, bool]
+) -> str | None:
+    """The words to read of an answer to a question of another form than the intake: the
+    question answered yes ("Numbness in the saddle area?" true, "Да"), an answer written
+    in words ("Xarelto 20 mg"), the two where the words start with a yes ("yes, Xarelto");
+    None for a no, a number or a choice that is neither yes nor no."""
+    if value is True:
+        return question
+    if not isinstance(value, str) or not value.strip():
+        return None
+    first = value.strip().split(",")[0].split()[0]
+    if _said(first, words) is True and question:
+        return f"{question} {value}"
+    return value
 
 
 def _contained(res: Resource, local_id: str) -> Resource | None:
@@ -1360,6 +1399,7 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
 STATED_ELSEWHERE = Message(
     "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
 )
+ANSWERED_ELSEWHERE = Message("answered on a form other than the intake, not a diagnosis: confirm")
 _NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
 _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Flag": (("period", "start"),),
@@ -1943,7 +1983,10 @@ class RecordBuilder:
         )
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
-        answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)
+        answers, observations, ignored, stated = questionnaire_response_from_fhir(
+            res, ref, self.measures
+        )
+        self._conditions.extend(stated)
         self._answers.extend(answers)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
