@@ -3849,6 +3849,40 @@ case(
 )
 
 
+# Platelet counts in the units and codes laboratories write --------------------------------
+
+case(
+    "platelets_snomed_platelet_count_low",
+    "contraindicated",
+    "platelets 30 x10*9/L coded SNOMED CT 61928009 (platelet count), no LOINC code: below 50",
+    observation("61928009", 30, "10*9/L", system=SNOMED),
+)
+case(
+    "platelets_thousand_per_cubic_millimetre_low",
+    "contraindicated",
+    "platelets 30 thou/mm3 (thousand per cubic millimetre, 30 x10*9/L): below 50",
+    quantity("777-3", 30, "thou/mm3"),
+)
+case(
+    "platelets_cerner_x10_3_per_mcl_low",
+    "contraindicated",
+    "platelets 30 x10(3)/mcL, as Cerner writes thousand per microlitre: below 50",
+    quantity("777-3", 30, "x10(3)/mcL"),
+)
+case(
+    "platelets_per_cubic_millimetre_superscript_low",
+    "contraindicated",
+    "platelets 30000 /mm³ (per cubic millimetre, the superscript three): 30 x10*9/L, below 50",
+    quantity("777-3", 30000, "/mm³"),
+)
+case(
+    "platelets_snomed_platelet_count_normal",
+    "allowed",
+    "platelets 250 x10*9/L coded SNOMED CT 61928009: not low",
+    observation("61928009", 250, "10*9/L", system=SNOMED),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
