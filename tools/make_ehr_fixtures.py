@@ -3883,6 +3883,79 @@ case(
 )
 
 
+# Readings under a local code, named by their words -----------------------------------------
+
+EPIC_ROW = "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679"
+
+
+def local_reading(name: str, value: float, unit: str, code: str = "5") -> Resource:
+    """A reading under a flowsheet row or laboratory code of the clinic's own system."""
+    return {
+        **observation(code, system=EPIC_ROW),
+        "code": {"coding": [coding(EPIC_ROW, code)], "text": name},
+        "valueQuantity": {"value": value, "unit": unit},
+    }
+
+
+case(
+    "local_flowsheet_bp_newer_high",
+    "needs_data",
+    "120/80 (LOINC) two days ago, then a flowsheet row 'BP' whose components 'BP Systolic' 190"
+    " and 'BP Diastolic' 115 carry only local codes: the newer reading is never used as"
+    " measured nor dropped; blood pressure is unknown until it is confirmed",
+    bp(120, 80, when="2026-11-18"),
+    {
+        **observation("5", system=EPIC_ROW),
+        "code": {"coding": [coding(EPIC_ROW, "5")], "text": "BP"},
+        "component": [
+            {
+                "code": {"coding": [coding(EPIC_ROW, "5.1")], "text": "BP Systolic"},
+                "valueQuantity": {"value": 190, "unit": "mm[Hg]"},
+            },
+            {
+                "code": {"coding": [coding(EPIC_ROW, "5.2")], "text": "BP Diastolic"},
+                "valueQuantity": {"value": 115, "unit": "mm[Hg]"},
+            },
+        ],
+    },
+    without={"bp"},
+)
+case(
+    "local_lab_platelets_low",
+    "needs_data",
+    "a laboratory's own code named 'Platelet count', 30 x10*9/L: below 50 if confirmed; the"
+    " count is unknown, never dropped (before, allowed)",
+    local_reading("Platelet count", 30, "10*9/L", code="PLT"),
+)
+case(
+    "local_lab_platelets_russian_low",
+    "needs_data",
+    "a Russian laboratory's own code named 'Тромбоциты (PLT)', 30 ×10⁹/л: unknown until confirmed",
+    local_reading("Тромбоциты (PLT)", 30, "10⁹/л", code="PLT"),
+)
+case(
+    "local_lab_platelets_normal",
+    "allowed",
+    "a laboratory's own code named 'Platelet count', 250 x10*9/L: meets no comparison the"
+    " knowledge base makes (below 50), so it changes nothing",
+    local_reading("Platelet count", 250, "10*9/L", code="PLT"),
+)
+case(
+    "local_flowsheet_temperature_fever",
+    "needs_data",
+    "36.6 (LOINC) and a flowsheet row 'Temp' of 38.9 °C the same day under a local code: the"
+    " possible fever is to confirm, the temperature unknown",
+    local_reading("Temp", 38.9, "°C", code="6"),
+)
+case(
+    "local_flowsheet_skin_temperature",
+    "allowed",
+    "a flowsheet row 'Skin temperature' 33 °C under a local code: not the name of a body"
+    " temperature, left out",
+    local_reading("Skin temperature", 33, "°C", code="7"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

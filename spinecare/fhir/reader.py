@@ -692,8 +692,16 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(entries)
+        # what records call a measure under a local code (see measure_name) -> the measure,
+        # and the code such a reading is read under (the measure's first LOINC code)
+        self.names = dict(names or {})
+        self.named_codes: dict[str, Resource] = {}
+        for (system, code), (measure, *_) in entries.items():
+            if system == "loinc" and measure not in self.named_codes:
+                self.named_codes[measure] = {"system": "http://loinc.org", "code": code}
         # the intake questions' ids (None: not known, every answer is taken as the intake's)
         self.questions = None if questions is None else frozenset(questions)
         # panel code -> the measures it carries (a blood-pressure panel: both pressures)
@@ -718,6 +726,87 @@ def _answer_words(measures: Measures) -> Mapping[str, bool]:
 
 def _intake_questions(measures: Measures) -> frozenset[str] | None:
     return getattr(measures, "questions", None)
+
+
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NAME_WORD = re.compile(r"[^\W_]+")
+
+
+def measure_name(text: str) -> str:
+    """A measure's name as compared: lower case, ё as е, what brackets add left out, words
+    only ("Temperature (°C)" and "temperature" are "temperature"; "Pain score 0-10" is
+    "pain score 0 10")."""
+    folded = _BRACKETED.sub(" ", text).casefold().replace("ё", "е")
+    return " ".join(_NAME_WORD.findall(folded))
+
+
+def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
+    """The measure a code names by its words alone (its text or a coding's display, the
+    whole of it a measure's name), and those words, where no coding is in a known code
+    system: a local flowsheet row or laboratory code. None for a code of a known system."""
+    names = getattr(measures, "names", None)
+    if not names or not isinstance(concept, dict):
+        return None
+    codings = concept.get("coding")
+    codings = [codings] if isinstance(codings, dict) else codings
+    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    for raw in codings:
+        uri = raw.get("system")
+        if isinstance(uri, str) and _system(uri) in KNOWN_SYSTEMS:
+            return None
+    for text in (concept.get("text"), *(raw.get("display") for raw in codings)):
+        if isinstance(text, str):
+            found = names.get(measure_name(text))
+            if found is not None:
+                return str(found), text.strip()
+    return None
+
+
+def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, str]] | None:
+    """A copy of an Observation whose codes that name a measure by their words alone (see
+    :func:`_named_measure`) are written as the measure's code, for the reading to be read
+    as any other, and the words of each measure so named; None when no code of it does."""
+    codes: Mapping[str, Resource] = getattr(measures, "named_codes", None) or {}
+    out: Resource | None = None
+    said: dict[str, str] = {}
+    found = _named_measure(res.get("code"), measures)
+    if found is not None and found[0] in codes:
+        out = {**res, "code": {"coding": [codes[found[0]]]}}
+        said[found[0]] = found[1]
+    components = res.get("component")
+    if isinstance(components, list):
+        written: list[Any] = []
+        for component in components:
+            named = (
+                _named_measure(component.get("code"), measures)
+                if isinstance(component, dict)
+                else None
+            )
+            if named is not None and named[0] in codes:
+                written.append({**component, "code": {"coding": [codes[named[0]]]}})
+                said[named[0]] = named[1]
+            else:
+                written.append(component)
+        if said.keys() - ({found[0]} if found else set()):
+            out = {**(out or res), "component": written}
+    return None if out is None else (out, said)
+
+
+def _may_decide(value: float, checks: Sequence[tuple[str, float]]) -> bool:
+    """Whether a reading meets one of the comparisons the KB makes of its measure."""
+    return any(
+        (op == "<" and value < limit)
+        or (op == "<=" and value <= limit)
+        or (op == ">" and value > limit)
+        or (op == ">=" and value >= limit)
+        for op, limit in checks
+    )
+
+
+NAMED_ONLY = N_(
+    "%(value)s recorded as '%(name)s' under a code of no known code system: confirm the"
+    " reading, or measure again"
+)
 
 
 def _measure_of(
@@ -1963,14 +2052,37 @@ class RecordBuilder:
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _of_no_measure(res, self.measures):
+            named = _as_named(res, self.measures)
+            if named is not None:
+                self._named_reading(*named, ref)
             return
         observations, ignored = observations_from_fhir(res, ref, self.measures)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
+        if not observations and not ignored:
+            named = _as_named(res, self.measures)
+            if named is not None:
+                self._named_reading(*named, ref)
+                return
         if not observations and not ignored and self._of_finding(res):
             coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
                 self._coded.append(coded)
+
+    def _named_reading(self, named: Resource, said: Mapping[str, str], ref: str) -> None:
+        """A reading under a local code that names a measure by its words (see
+        :func:`_as_named`): never used as measured; one that may raise a finding (it meets
+        a comparison the KB makes of its measure), or cannot be read, leaves the measure
+        unknown, with the reading named for the clinician to confirm."""
+        observations, ignored = observations_from_fhir(named, ref, self.measures)
+        checks = _checks(self.measures)
+        for reading in observations:
+            if _may_decide(reading.value, checks.get(reading.measure, ())):
+                shown = reading.original or Quantity(reading.value, reading.unit)
+                name = said.get(reading.measure, "")
+                reason = Message(NAMED_ONLY, value=shown, name=name)
+                self._ignored.append(Ignored(ref, reason, reading.measure, reading.when))
+        self._ignored.extend(ignored)
 
     def _of_finding(self, res: Resource) -> bool:
         """An Observation whose value may record a condition: a coded value, a yes or no
