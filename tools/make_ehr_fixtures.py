@@ -3956,6 +3956,25 @@ case(
 )
 
 
+case(
+    "pain_russian_of_ten_string_herniation",
+    "defer",
+    "disc herniation and the pain score written '8 из 10' (8 of 10, valueString): 8 is strong"
+    " pain (4 or more), a deferral",
+    HERNIATION,
+    observation("72514-3", "8 из 10", key="valueString"),
+    without={"pain"},
+)
+case(
+    "pain_out_of_ten_quantity_herniation",
+    "defer",
+    "disc herniation and a pain score 7 with the unit 'out of 10': 7 of 10, a deferral",
+    HERNIATION,
+    quantity("72514-3", 7, "out of 10"),
+    without={"pain"},
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

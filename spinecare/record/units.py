@@ -117,6 +117,9 @@ ALIASES: dict[str, str] = {
     "score": "{score}",
     "1": "{score}",
     "/10": "{score}",
+    "of 10": "{score}",  # "7 of 10", "8 out of 10"
+    "out of 10": "{score}",
+    "из 10": "{score}",  # Russian: "8 из 10"
     "points": "{score}",
     "балл": "{score}",  # Russian: point(s) of a score
     "балла": "{score}",

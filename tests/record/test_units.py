@@ -69,7 +69,9 @@ def test_per_litre_is_divided_by_a_thousand_million() -> None:
     assert convert(45.0, "10*9/L", "/uL") == 45000.0
 
 
-@pytest.mark.parametrize("unit", ["{score}", "1", "{Score}", "score", "", None])
+@pytest.mark.parametrize(
+    "unit", ["{score}", "1", "{Score}", "score", "", None, "/10", "of 10", "out of 10", "из 10"]
+)
 def test_score_spellings_and_no_unit_are_scores(unit: str | None) -> None:
     assert convert(4.0, unit, "{score}") == 4.0
 
