@@ -3975,6 +3975,41 @@ case(
 )
 
 
+case(
+    "questionnaire_other_form_temperature_reading",
+    "needs_data",
+    "36.6 measured, and another form's question 'Temperature' answered 38.6 Cel: a reading"
+    " named only by the question's words is never used as measured; a possible fever, to confirm",
+    other_form(asked("t", "Temperature", {"valueQuantity": {"value": 38.6, "unit": "Cel"}})),
+)
+case(
+    "questionnaire_other_form_temperature_normal",
+    "allowed",
+    "another form's question 'Temperature' answered 36.8 Cel: meets no threshold, changes nothing",
+    other_form(asked("t", "Temperature", {"valueQuantity": {"value": 36.8, "unit": "Cel"}})),
+)
+case(
+    "questionnaire_other_form_symptom_coded",
+    "needs_data",
+    "another form's 'Symptoms' answered with SNOMED CT 449813001 (numbness of saddle area):"
+    " the coded answer is read as its code, cauda equina to confirm",
+    other_form(asked("sym", "Symptoms", {"valueCoding": coding(SNOMED, "449813001")})),
+)
+case(
+    "questionnaire_other_form_medication_coded",
+    "needs_data",
+    "another form's 'Current medications' answered with RxNorm 855332 (warfarin 5 mg): a"
+    " blood thinner to confirm",
+    other_form(
+        asked(
+            "meds",
+            "Current medications",
+            {"valueCoding": coding(RXNORM, "855332", "Warfarin Sodium 5 MG Oral Tablet")},
+        )
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -807,6 +807,36 @@ NAMED_ONLY = N_(
     "%(value)s recorded as '%(name)s' under a code of no known code system: confirm the"
     " reading, or measure again"
 )
+ANSWERED_ONLY = N_(
+    "%(value)s answered to '%(name)s' on a form other than the intake: confirm the reading,"
+    " or measure again"
+)
+
+
+def _named_only(
+    reading: Observation | Ignored, name: str, measures: Measures, why: str = NAMED_ONLY
+) -> Ignored | None:
+    """What a reading named only by its words (see :func:`_as_named`) leaves: never used as
+    measured; set aside, named, when it may raise a finding (it meets a comparison the KB
+    makes of its measure) or cannot be read; nothing otherwise."""
+    if isinstance(reading, Ignored):
+        return reading
+    if not _may_decide(reading.value, _checks(measures).get(reading.measure, ())):
+        return None
+    shown = reading.original or Quantity(reading.value, reading.unit)
+    reason = Message(why, value=shown, name=name)
+    return Ignored(reading.ref, reason, reading.measure, reading.when)
+
+
+def _named_hit(concept: object, measures: Measures) -> tuple[MeasureHit, str] | None:
+    """The measure (its reader entry) a code or a question names by its words alone, and
+    those words."""
+    found = _named_measure(concept, measures)
+    codes: Mapping[str, Resource] = getattr(measures, "named_codes", None) or {}
+    if found is None or found[0] not in codes:
+        return None
+    hit = measures.get(("loinc", codes[found[0]]["code"]))
+    return None if hit is None else (hit, found[1])
 
 
 def _measure_of(
@@ -1333,6 +1363,15 @@ def questionnaire_response_from_fhir(
             if value is None:
                 continue
             hit = measures.get(("questionnaire-item", link))
+            if hit is None and questions is not None and link not in questions:
+                if isinstance(value, bool | str | float):
+                    answers.append(Answer(f"{ref}#{link}", link, value, when))
+                found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
+                if isinstance(found, Ignored):
+                    ignored.append(found)
+                elif found is not None:
+                    stated.append(found)
+                continue
             if hit is not None and when is not None:
                 if isinstance(value, bool | str):
                     ignored.append(Ignored(ref, Message("the answer is not a number"), hit[0]))
@@ -1358,18 +1397,48 @@ def questionnaire_response_from_fhir(
                     ignored.append(reading)
             elif isinstance(value, bool | str | float):
                 answers.append(Answer(f"{ref}#{link}", link, value, when))
-                if questions is not None and link not in questions:
-                    said = _answered_yes(_str(item, "text", f"{path}."), value, words)
-                    if said:
-                        stated.append(
-                            Condition(
-                                ref=f"{ref}#{link}",
-                                text=said,
-                                onset=when,
-                                confirm=ANSWERED_ELSEWHERE,
-                            )
-                        )
     return answers, observations, ignored, stated
+
+
+def _answered_elsewhere(
+    item: Resource,
+    path: str,
+    answer: Resource,
+    value: bool | str | float | Resource,
+    ref: str,
+    when: date | None,
+    instant: float | None,
+    measures: Measures,
+) -> Condition | Ignored | None:
+    """An answer to a question of another form than the intake: a reading its question
+    names by its words ("Temperature", 38.6), never used as measured (see
+    :func:`_named_only`); a coded choice (a symptom, a drug, a diagnosis) as its code; a
+    question answered yes, or an answer in words, as those words (:func:`_answered_yes`);
+    each to confirm."""
+    link = f"{ref}#{item.get('linkId')}"
+    where = f"{path}.answer."
+    if not isinstance(value, bool | str):
+        named = _named_hit({"text": item.get("text")}, measures)
+        if named is None or when is None:
+            return None
+        node = {"valueQuantity": value if isinstance(value, dict) else {"value": value}}
+        reading = _measurement(node, ref, named[0], {"code": link}, when, instant, where)
+        kept = _named_only(reading, named[1], measures, ANSWERED_ONLY)
+        return None if kept is None else replace(kept, when=when)
+    coded = answer.get("valueCoding") if isinstance(value, str) else None
+    choice = _coding(coded, f"{where}valueCoding") if coded is not None else None
+    if choice is not None:
+        return Condition(
+            ref=link,
+            codings=(choice,),
+            text=choice.display,
+            onset=when,
+            confirm=ANSWERED_ELSEWHERE,
+        )
+    said = _answered_yes(_str(item, "text", f"{path}."), value, _answer_words(measures))
+    if not said:
+        return None
+    return Condition(ref=link, text=said, onset=when, confirm=ANSWERED_ELSEWHERE)
 
 
 def _answered_yes(
@@ -2075,13 +2144,10 @@ class RecordBuilder:
         a comparison the KB makes of its measure), or cannot be read, leaves the measure
         unknown, with the reading named for the clinician to confirm."""
         observations, ignored = observations_from_fhir(named, ref, self.measures)
-        checks = _checks(self.measures)
         for reading in observations:
-            if _may_decide(reading.value, checks.get(reading.measure, ())):
-                shown = reading.original or Quantity(reading.value, reading.unit)
-                name = said.get(reading.measure, "")
-                reason = Message(NAMED_ONLY, value=shown, name=name)
-                self._ignored.append(Ignored(ref, reason, reading.measure, reading.when))
+            kept = _named_only(reading, said.get(reading.measure, ""), self.measures)
+            if kept is not None:
+                self._ignored.append(kept)
         self._ignored.extend(ignored)
 
     def _of_finding(self, res: Resource) -> bool:
