@@ -4010,6 +4010,18 @@ case(
 )
 
 
+case(
+    "snomed_unlisted_temperature_code_fever",
+    "needs_data",
+    "36.6 measured, and 38.9 Cel under a SNOMED CT code the KB does not list for body"
+    " temperature, shown as 'Temperature': named by its words, a possible fever to confirm",
+    {
+        **observation("703421000", 38.9, "Cel", system=SNOMED),
+        "code": {"coding": [coding(SNOMED, "703421000", "Temperature")]},
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
@@ -732,6 +732,7 @@ _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NAME_WORD = re.compile(r"[^\W_]+")
 
 
+@lru_cache(maxsize=65536)
 def measure_name(text: str) -> str:
     """A measure's name as compared: lower case, ё as е, what brackets add left out, words
     only ("Temperature (°C)" and "temperature" are "temperature"; "Pain score 0-10" is
@@ -742,18 +743,15 @@ def measure_name(text: str) -> str:
 
 def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
     """The measure a code names by its words alone (its text or a coding's display, the
-    whole of it a measure's name), and those words, where no coding is in a known code
-    system: a local flowsheet row or laboratory code. None for a code of a known system."""
+    whole of it a measure's name), and those words: a local flowsheet row or laboratory
+    code, or a code the KB does not list ("Temperature" under an unlisted SNOMED CT code).
+    Called only for codes that are no measure's."""
     names = getattr(measures, "names", None)
     if not names or not isinstance(concept, dict):
         return None
     codings = concept.get("coding")
     codings = [codings] if isinstance(codings, dict) else codings
     codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
-    for raw in codings:
-        uri = raw.get("system")
-        if isinstance(uri, str) and _system(uri) in KNOWN_SYSTEMS:
-            return None
     for text in (concept.get("text"), *(raw.get("display") for raw in codings)):
         if isinstance(text, str):
             found = names.get(measure_name(text))
@@ -804,7 +802,7 @@ def _may_decide(value: float, checks: Sequence[tuple[str, float]]) -> bool:
 
 
 NAMED_ONLY = N_(
-    "%(value)s recorded as '%(name)s' under a code of no known code system: confirm the"
+    "%(value)s recorded as '%(name)s' under a code the screening does not list: confirm the"
     " reading, or measure again"
 )
 ANSWERED_ONLY = N_(

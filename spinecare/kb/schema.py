@@ -245,9 +245,10 @@ class Plausible(Strict):
 
 
 class MeasureNames(Strict):
-    """What a record calls a measure where its code is a local one (a flowsheet row, a
-    laboratory's own code) or missing: the whole name as written ("Platelet count", "Temp",
-    "Тромбоциты"), lower case, without what it adds in brackets ("(°C)", "(PLT)")."""
+    """What a record calls a measure where its code is one the measure does not list (a
+    flowsheet row, a laboratory's own code) or missing: the whole name as written
+    ("Platelet count", "Temp", "Тромбоциты"), lower case, without what it adds in brackets
+    ("(°C)", "(PLT)")."""
 
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
@@ -260,7 +261,7 @@ class MeasureNames(Strict):
 class Measure(Strict):
     """An observation the rules read. ``panels``: codes of panels that carry it as a
     component (asked for in CDS Hooks prefetch, read by the FHIR reader like any other).
-    ``names``: what records call it under a code no known code system holds; such a
+    ``names``: what records call it under a code the measure does not list; such a
     reading is never used as measured, but one that may raise a finding leaves the measure
     unknown, to confirm.
 
