@@ -4022,6 +4022,35 @@ case(
 )
 
 
+case(
+    "questionnaire_other_form_saddle_in_other_words",
+    "needs_data",
+    "another form's 'Numbness in the groin/saddle area?' answered true: the intake's saddle"
+    " anaesthesia question asked in other words (KB names), unknown until confirmed",
+    other_form(asked("rf1", "Numbness in the groin/saddle area?", {"valueBoolean": True})),
+)
+case(
+    "questionnaire_other_form_russian_saddle_da",
+    "needs_data",
+    "a Russian form's 'Онемение в области промежности?' answered 'да': saddle anaesthesia to"
+    " confirm",
+    other_form(asked("1.3", "Онемение в области промежности?", {"valueString": "да"})),
+)
+case(
+    "questionnaire_other_form_fall_yes",
+    "needs_data",
+    "another form's 'Recent fall or injury to the back?' answered yes: the trauma red flag"
+    " (vertebral fracture) to confirm",
+    other_form(asked("t1", "Recent fall or injury to the back?", {"valueString": "Yes"})),
+)
+case(
+    "questionnaire_other_form_leg_weakness_no",
+    "allowed",
+    "another form's 'Progressive weakness in the legs?' answered false: a no asks nothing",
+    other_form(asked("n2", "Progressive weakness in the legs?", {"valueBoolean": False})),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

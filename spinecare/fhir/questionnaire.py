@@ -156,6 +156,12 @@ def _reader_measures(kb: KB) -> MeasureTable:
             if m.names is not None
             for name in m.names.all()
         },
+        question_names={
+            measure_name(name): q.id
+            for q in kb.model.questions
+            if q.names is not None and q.type == "boolean"
+            for name in q.names.all()
+        },
     )
 
 

@@ -693,11 +693,14 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
         names: Mapping[str, str] | None = None,
+        question_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(entries)
         # what records call a measure under a local code (see measure_name) -> the measure,
         # and the code such a reading is read under (the measure's first LOINC code)
         self.names = dict(names or {})
+        # the words another form asks an intake question in (see _asked_elsewhere)
+        self.question_names = dict(question_names or {})
         self.named_codes: dict[str, Resource] = {}
         for (system, code), (measure, *_) in entries.items():
             if system == "loinc" and measure not in self.named_codes:
@@ -1364,6 +1367,7 @@ def questionnaire_response_from_fhir(
             if hit is None and questions is not None and link not in questions:
                 if isinstance(value, bool | str | float):
                     answers.append(Answer(f"{ref}#{link}", link, value, when))
+                answers.extend(_asked_elsewhere(item, value, ref, when, measures))
                 found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
                 if isinstance(found, Ignored):
                     ignored.append(found)
@@ -1439,6 +1443,36 @@ def _answered_elsewhere(
     return Condition(ref=link, text=said, onset=when, confirm=ANSWERED_ELSEWHERE)
 
 
+def _asked_elsewhere(
+    item: Resource,
+    value: bool | str | float | Resource,
+    ref: str,
+    when: date | None,
+    measures: Measures,
+) -> list[Answer]:
+    """The intake questions another form's question answered yes asks in other words (its
+    text holds one of a question's KB ``names``: "Numbness in the groin/saddle area?"),
+    each answered with that text: an answer neither yes nor no, so the question is
+    unknown, to confirm, never taken as not reported."""
+    names: Mapping[str, str] = getattr(measures, "question_names", None) or {}
+    text = item.get("text")
+    if not names or not isinstance(text, str) or not _says_yes(value, _answer_words(measures)):
+        return []
+    said = f" {measure_name(text)} "
+    asked = sorted({question for name, question in names.items() if f" {name} " in said})
+    link = f"{ref}#{item.get('linkId')}"
+    return [Answer(link, question, text.strip(), when) for question in asked]
+
+
+def _says_yes(value: bool | str | float | Resource, words: Mapping[str, bool]) -> bool:
+    """A yes, or words that start with one ("yes, Xarelto", "да, с понедельника")."""
+    if value is True:
+        return True
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return _said(value.strip().split(",")[0].split()[0], words) is True
+
+
 def _answered_yes(
     question: str | None, value: bool | str | float, words: Mapping[str, bool]
 ) -> str | None:
@@ -1450,8 +1484,7 @@ def _answered_yes(
         return question
     if not isinstance(value, str) or not value.strip():
         return None
-    first = value.strip().split(",")[0].split()[0]
-    if _said(first, words) is True and question:
+    if _says_yes(value, words) and question:
         return f"{question} {value}"
     return value
 

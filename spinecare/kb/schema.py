@@ -313,6 +313,9 @@ class Question(Strict):
     fresh_days: str | None = None
     when_missing: Literal["unknown", "absent"]
     group: Literal["red_flag", "contraindication", "screening", "history"] = "screening"
+    names: MeasureNames | None = None
+    """Words another form asks the question in ("saddle area", "области промежности"):
+    such a question answered yes makes this one unknown, to confirm."""
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 
