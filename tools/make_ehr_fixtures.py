@@ -4299,6 +4299,298 @@ case(
     medication(text="Iscover 75 mg"),
 )
 
+# A QuestionnaireResponse of another form than the intake ------------------------------------
+
+
+def other_form(*items: Resource, status: str = "completed") -> Resource:
+    """A response to a clinic's own form (no intake ``questionnaire``, its own linkIds)."""
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": status,
+        "questionnaire": "https://clinic.example.org/fhir/Questionnaire/back-pain-red-flags",
+        "subject": {"reference": "Patient/p1"},
+        "authored": "2026-11-20T08:40:00+03:00",
+        "item": list(items),
+    }
+
+
+def asked(
+    link: str, text: str, *answers: Resource, nested: list[Resource] | None = None
+) -> Resource:
+    item: Resource = {"linkId": link, "text": text, "answer": list(answers)}
+    if nested:
+        item["item"] = nested
+    return item
+
+
+LOINC_YES = {"valueCoding": {"system": LOINC, "code": "LA33-6", "display": "Yes"}}
+
+case(
+    "questionnaire_other_form_saddle_yes",
+    "needs_data",
+    "a clinic's own red-flag form: 'Saddle anaesthesia?' answered LOINC Yes (linkId rf2, not"
+    " the intake's): the question's words name cauda equina, to confirm (never dropped)",
+    other_form(asked("rf2", "Saddle anaesthesia?", LOINC_YES)),
+)
+case(
+    "questionnaire_other_form_bladder_in_group",
+    "needs_data",
+    "a red-flag group whose nested item 'New bladder or bowel incontinence?' is answered with"
+    " the HL7 code Y: cauda equina named, to confirm",
+    other_form(
+        {
+            "linkId": "rf",
+            "text": "Red flags",
+            "item": [
+                asked(
+                    "rf.1",
+                    "New bladder or bowel incontinence?",
+                    {"valueCoding": {"code": "Y", "display": "Yes"}},
+                )
+            ],
+        }
+    ),
+)
+case(
+    "questionnaire_other_form_blood_thinner_named",
+    "needs_data",
+    "'Are you taking blood thinners?' answered 'yes, Xarelto' in words: a blood thinner to"
+    " confirm (a physician clears massage)",
+    other_form(asked("med3", "Are you taking blood thinners?", {"valueString": "yes, Xarelto"})),
+)
+case(
+    "questionnaire_other_form_russian_blood_thinner_da",
+    "needs_data",
+    "a Russian form: 'Принимаете ли вы препараты, разжижающие кровь?' answered 'Да': a blood"
+    " thinner to confirm",
+    other_form(
+        asked("m1", "Принимаете ли вы препараты, разжижающие кровь?", {"valueString": "Да"})
+    ),
+)
+case(
+    "questionnaire_other_form_fever_true",
+    "needs_data",
+    "'Do you have a fever today?' answered true on another form, beside a normal temperature:"
+    " the fever is to confirm, never dropped",
+    other_form(asked("f1", "Do you have a fever today?", {"valueBoolean": True})),
+)
+case(
+    "questionnaire_other_form_answered_no",
+    "allowed",
+    "'Loss of bladder control?' answered false on another form: a no names nothing",
+    other_form(asked("rf3", "Loss of bladder control?", {"valueBoolean": False})),
+)
+case(
+    "questionnaire_other_form_in_progress",
+    "allowed",
+    "a response still in progress answering yes to 'Loss of bladder control?': not final, not read",
+    other_form(
+        asked("rf3", "Loss of bladder control?", {"valueBoolean": True}), status="in-progress"
+    ),
+)
+
+
+# Platelet counts in the units and codes laboratories write --------------------------------
+
+case(
+    "platelets_snomed_platelet_count_low",
+    "contraindicated",
+    "platelets 30 x10*9/L coded SNOMED CT 61928009 (platelet count), no LOINC code: below 50",
+    observation("61928009", 30, "10*9/L", system=SNOMED),
+)
+case(
+    "platelets_thousand_per_cubic_millimetre_low",
+    "contraindicated",
+    "platelets 30 thou/mm3 (thousand per cubic millimetre, 30 x10*9/L): below 50",
+    quantity("777-3", 30, "thou/mm3"),
+)
+case(
+    "platelets_cerner_x10_3_per_mcl_low",
+    "contraindicated",
+    "platelets 30 x10(3)/mcL, as Cerner writes thousand per microlitre: below 50",
+    quantity("777-3", 30, "x10(3)/mcL"),
+)
+case(
+    "platelets_per_cubic_millimetre_superscript_low",
+    "contraindicated",
+    "platelets 30000 /mm³ (per cubic millimetre, the superscript three): 30 x10*9/L, below 50",
+    quantity("777-3", 30000, "/mm³"),
+)
+case(
+    "platelets_snomed_platelet_count_normal",
+    "allowed",
+    "platelets 250 x10*9/L coded SNOMED CT 61928009: not low",
+    observation("61928009", 250, "10*9/L", system=SNOMED),
+)
+
+
+# Readings under a local code, named by their words -----------------------------------------
+
+EPIC_ROW = "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679"
+
+
+def local_reading(name: str, value: float, unit: str, code: str = "5") -> Resource:
+    """A reading under a flowsheet row or laboratory code of the clinic's own system."""
+    return {
+        **observation(code, system=EPIC_ROW),
+        "code": {"coding": [coding(EPIC_ROW, code)], "text": name},
+        "valueQuantity": {"value": value, "unit": unit},
+    }
+
+
+case(
+    "local_flowsheet_bp_newer_high",
+    "needs_data",
+    "120/80 (LOINC) two days ago, then a flowsheet row 'BP' whose components 'BP Systolic' 190"
+    " and 'BP Diastolic' 115 carry only local codes: the newer reading is never used as"
+    " measured nor dropped; blood pressure is unknown until it is confirmed",
+    bp(120, 80, when="2026-11-18"),
+    {
+        **observation("5", system=EPIC_ROW),
+        "code": {"coding": [coding(EPIC_ROW, "5")], "text": "BP"},
+        "component": [
+            {
+                "code": {"coding": [coding(EPIC_ROW, "5.1")], "text": "BP Systolic"},
+                "valueQuantity": {"value": 190, "unit": "mm[Hg]"},
+            },
+            {
+                "code": {"coding": [coding(EPIC_ROW, "5.2")], "text": "BP Diastolic"},
+                "valueQuantity": {"value": 115, "unit": "mm[Hg]"},
+            },
+        ],
+    },
+    without={"bp"},
+)
+case(
+    "local_lab_platelets_low",
+    "needs_data",
+    "a laboratory's own code named 'Platelet count', 30 x10*9/L: below 50 if confirmed; the"
+    " count is unknown, never dropped (before, allowed)",
+    local_reading("Platelet count", 30, "10*9/L", code="PLT"),
+)
+case(
+    "local_lab_platelets_russian_low",
+    "needs_data",
+    "a Russian laboratory's own code named 'Тромбоциты (PLT)', 30 ×10⁹/л: unknown until confirmed",
+    local_reading("Тромбоциты (PLT)", 30, "10⁹/л", code="PLT"),
+)
+case(
+    "local_lab_platelets_normal",
+    "allowed",
+    "a laboratory's own code named 'Platelet count', 250 x10*9/L: meets no comparison the"
+    " knowledge base makes (below 50), so it changes nothing",
+    local_reading("Platelet count", 250, "10*9/L", code="PLT"),
+)
+case(
+    "local_flowsheet_temperature_fever",
+    "needs_data",
+    "36.6 (LOINC) and a flowsheet row 'Temp' of 38.9 °C the same day under a local code: the"
+    " possible fever is to confirm, the temperature unknown",
+    local_reading("Temp", 38.9, "°C", code="6"),
+)
+case(
+    "local_flowsheet_skin_temperature",
+    "allowed",
+    "a flowsheet row 'Skin temperature' 33 °C under a local code: not the name of a body"
+    " temperature, left out",
+    local_reading("Skin temperature", 33, "°C", code="7"),
+)
+
+
+case(
+    "pain_russian_of_ten_string_herniation",
+    "defer",
+    "disc herniation and the pain score written '8 из 10' (8 of 10, valueString): 8 is strong"
+    " pain (4 or more), a deferral",
+    HERNIATION,
+    observation("72514-3", "8 из 10", key="valueString"),
+    without={"pain"},
+)
+case(
+    "pain_out_of_ten_quantity_herniation",
+    "defer",
+    "disc herniation and a pain score 7 with the unit 'out of 10': 7 of 10, a deferral",
+    HERNIATION,
+    quantity("72514-3", 7, "out of 10"),
+    without={"pain"},
+)
+
+
+case(
+    "questionnaire_other_form_temperature_reading",
+    "needs_data",
+    "36.6 measured, and another form's question 'Temperature' answered 38.6 Cel: a reading"
+    " named only by the question's words is never used as measured; a possible fever, to confirm",
+    other_form(asked("t", "Temperature", {"valueQuantity": {"value": 38.6, "unit": "Cel"}})),
+)
+case(
+    "questionnaire_other_form_temperature_normal",
+    "allowed",
+    "another form's question 'Temperature' answered 36.8 Cel: meets no threshold, changes nothing",
+    other_form(asked("t", "Temperature", {"valueQuantity": {"value": 36.8, "unit": "Cel"}})),
+)
+case(
+    "questionnaire_other_form_symptom_coded",
+    "needs_data",
+    "another form's 'Symptoms' answered with SNOMED CT 449813001 (numbness of saddle area):"
+    " the coded answer is read as its code, cauda equina to confirm",
+    other_form(asked("sym", "Symptoms", {"valueCoding": coding(SNOMED, "449813001")})),
+)
+case(
+    "questionnaire_other_form_medication_coded",
+    "needs_data",
+    "another form's 'Current medications' answered with RxNorm 855332 (warfarin 5 mg): a"
+    " blood thinner to confirm",
+    other_form(
+        asked(
+            "meds",
+            "Current medications",
+            {"valueCoding": coding(RXNORM, "855332", "Warfarin Sodium 5 MG Oral Tablet")},
+        )
+    ),
+)
+
+
+case(
+    "snomed_unlisted_temperature_code_fever",
+    "needs_data",
+    "36.6 measured, and 38.9 Cel under a SNOMED CT code the KB does not list for body"
+    " temperature, shown as 'Temperature': named by its words, a possible fever to confirm",
+    {
+        **observation("703421000", 38.9, "Cel", system=SNOMED),
+        "code": {"coding": [coding(SNOMED, "703421000", "Temperature")]},
+    },
+)
+
+
+case(
+    "questionnaire_other_form_saddle_in_other_words",
+    "needs_data",
+    "another form's 'Numbness in the groin/saddle area?' answered true: the intake's saddle"
+    " anaesthesia question asked in other words (KB names), unknown until confirmed",
+    other_form(asked("rf1", "Numbness in the groin/saddle area?", {"valueBoolean": True})),
+)
+case(
+    "questionnaire_other_form_russian_saddle_da",
+    "needs_data",
+    "a Russian form's 'Онемение в области промежности?' answered 'да': saddle anaesthesia to"
+    " confirm",
+    other_form(asked("1.3", "Онемение в области промежности?", {"valueString": "да"})),
+)
+case(
+    "questionnaire_other_form_fall_yes",
+    "needs_data",
+    "another form's 'Recent fall or injury to the back?' answered yes: the trauma red flag"
+    " (vertebral fracture) to confirm",
+    other_form(asked("t1", "Recent fall or injury to the back?", {"valueString": "Yes"})),
+)
+case(
+    "questionnaire_other_form_leg_weakness_no",
+    "allowed",
+    "another form's 'Progressive weakness in the legs?' answered false: a no asks nothing",
+    other_form(asked("n2", "Progressive weakness in the legs?", {"valueBoolean": False})),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

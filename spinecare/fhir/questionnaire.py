@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from spinecare.fhir.reader import MeasureTable
+from spinecare.fhir.reader import MeasureTable, measure_name
 from spinecare.i18n import translator
 from spinecare.kb.expressions import Compare, walk
 from spinecare.kb.loader import KB, model_expressions
@@ -149,6 +149,19 @@ def _reader_measures(kb: KB) -> MeasureTable:
         answer_words=kb.model.text_cues.answer_words(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
+        questions=kb.questions,
+        names={
+            measure_name(name): m.id
+            for m in kb.model.measures
+            if m.names is not None
+            for name in m.names.all()
+        },
+        question_names={
+            measure_name(name): q.id
+            for q in kb.model.questions
+            if q.names is not None and q.type == "boolean"
+            for name in q.names.all()
+        },
     )
 
 

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
@@ -747,8 +747,22 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         answer_words: Mapping[str, bool] | None = None,
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+        questions: Iterable[str] | None = None,
+        names: Mapping[str, str] | None = None,
+        question_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(entries)
+        # what records call a measure under a local code (see measure_name) -> the measure,
+        # and the code such a reading is read under (the measure's first LOINC code)
+        self.names = dict(names or {})
+        # the words another form asks an intake question in (see _asked_elsewhere)
+        self.question_names = dict(question_names or {})
+        self.named_codes: dict[str, Resource] = {}
+        for (system, code), (measure, *_) in entries.items():
+            if system == "loinc" and measure not in self.named_codes:
+                self.named_codes[measure] = {"system": "http://loinc.org", "code": code}
+        # the intake questions' ids (None: not known, every answer is taken as the intake's)
+        self.questions = None if questions is None else frozenset(questions)
         # panel code -> the measures it carries (a blood-pressure panel: both pressures)
         self.panels = dict(panels or {})
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
@@ -767,6 +781,119 @@ def _finding_codes(measures: Measures) -> frozenset[tuple[str, str]]:
 
 def _answer_words(measures: Measures) -> Mapping[str, bool]:
     return getattr(measures, "answer_words", None) or {}
+
+
+def _intake_questions(measures: Measures) -> frozenset[str] | None:
+    return getattr(measures, "questions", None)
+
+
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NAME_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=65536)
+def measure_name(text: str) -> str:
+    """A measure's name as compared: lower case, ё as е, what brackets add left out, words
+    only ("Temperature (°C)" and "temperature" are "temperature"; "Pain score 0-10" is
+    "pain score 0 10")."""
+    folded = _BRACKETED.sub(" ", text).casefold().replace("ё", "е")
+    return " ".join(_NAME_WORD.findall(folded))
+
+
+def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
+    """The measure a code names by its words alone (its text or a coding's display, the
+    whole of it a measure's name), and those words: a local flowsheet row or laboratory
+    code, or a code the KB does not list ("Temperature" under an unlisted SNOMED CT code).
+    Called only for codes that are no measure's."""
+    names = getattr(measures, "names", None)
+    if not names or not isinstance(concept, dict):
+        return None
+    codings = concept.get("coding")
+    codings = [codings] if isinstance(codings, dict) else codings
+    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    for text in (concept.get("text"), *(raw.get("display") for raw in codings)):
+        if isinstance(text, str):
+            found = names.get(measure_name(text))
+            if found is not None:
+                return str(found), text.strip()
+    return None
+
+
+def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, str]] | None:
+    """A copy of an Observation whose codes that name a measure by their words alone (see
+    :func:`_named_measure`) are written as the measure's code, for the reading to be read
+    as any other, and the words of each measure so named; None when no code of it does."""
+    codes: Mapping[str, Resource] = getattr(measures, "named_codes", None) or {}
+    out: Resource | None = None
+    said: dict[str, str] = {}
+    found = _named_measure(res.get("code"), measures)
+    if found is not None and found[0] in codes:
+        out = {**res, "code": {"coding": [codes[found[0]]]}}
+        said[found[0]] = found[1]
+    components = res.get("component")
+    if isinstance(components, list):
+        written: list[Any] = []
+        for component in components:
+            named = (
+                _named_measure(component.get("code"), measures)
+                if isinstance(component, dict)
+                else None
+            )
+            if named is not None and named[0] in codes:
+                written.append({**component, "code": {"coding": [codes[named[0]]]}})
+                said[named[0]] = named[1]
+            else:
+                written.append(component)
+        if said.keys() - ({found[0]} if found else set()):
+            out = {**(out or res), "component": written}
+    return None if out is None else (out, said)
+
+
+def _may_decide(value: float, checks: Sequence[tuple[str, float]]) -> bool:
+    """Whether a reading meets one of the comparisons the KB makes of its measure."""
+    return any(
+        (op == "<" and value < limit)
+        or (op == "<=" and value <= limit)
+        or (op == ">" and value > limit)
+        or (op == ">=" and value >= limit)
+        for op, limit in checks
+    )
+
+
+NAMED_ONLY = N_(
+    "%(value)s recorded as '%(name)s' under a code the screening does not list: confirm the"
+    " reading, or measure again"
+)
+ANSWERED_ONLY = N_(
+    "%(value)s answered to '%(name)s' on a form other than the intake: confirm the reading,"
+    " or measure again"
+)
+
+
+def _named_only(
+    reading: Observation | Ignored, name: str, measures: Measures, why: str = NAMED_ONLY
+) -> Ignored | None:
+    """What a reading named only by its words (see :func:`_as_named`) leaves: never used as
+    measured; set aside, named, when it may raise a finding (it meets a comparison the KB
+    makes of its measure) or cannot be read; nothing otherwise."""
+    if isinstance(reading, Ignored):
+        return reading
+    if not _may_decide(reading.value, _checks(measures).get(reading.measure, ())):
+        return None
+    shown = reading.original or Quantity(reading.value, reading.unit)
+    reason = Message(why, value=shown, name=name)
+    return Ignored(reading.ref, reason, reading.measure, reading.when)
+
+
+def _named_hit(concept: object, measures: Measures) -> tuple[MeasureHit, str] | None:
+    """The measure (its reader entry) a code or a question names by its words alone, and
+    those words."""
+    found = _named_measure(concept, measures)
+    codes: Mapping[str, Resource] = getattr(measures, "named_codes", None) or {}
+    if found is None or found[0] not in codes:
+        return None
+    hit = measures.get(("loinc", codes[found[0]]["code"]))
+    return None if hit is None else (hit, found[1])
 
 
 def _measure_of(
@@ -1267,24 +1394,28 @@ def _answer_value(
 @_guarded
 def questionnaire_response_from_fhir(
     res: Resource, ref: str, measures: Measures
-) -> tuple[list[Answer], list[Observation], list[Ignored]]:
-    """The answers of a completed intake QuestionnaireResponse, dated ``authored``.
+) -> tuple[list[Answer], list[Observation], list[Ignored], list[Condition]]:
+    """The answers of a completed QuestionnaireResponse, dated ``authored``.
 
     An item whose ``linkId`` names a measure (``measures`` keyed by
     ``("questionnaire-item", linkId)``) gives a reading in the measure's unit (a
     ``valueQuantity`` is converted); any other item with an answer gives an answer to the
-    intake question of that id. A response in progress, stopped or entered in error
-    gives nothing.
+    intake question of that id. An answer to a question of another form (a clinic's own
+    red-flag screen: a ``linkId`` that is no intake question) is read for what its words
+    name, to confirm (see :func:`_answered_yes`). A response in progress, stopped or
+    entered in error gives nothing.
     """
     status = _status(res)
     if status is not None and status not in _ANSWERED:
-        return [], [], [Ignored(ref, Message("the answers are not final"))]
+        return [], [], [Ignored(ref, Message("the answers are not final"))], []
     when = _first_date(res, (("authored", None),))
     instant = _instant(res.get("authored"), when) if when is not None else None
     answers: list[Answer] = []
     observations: list[Observation] = []
     ignored: list[Ignored] = []
     words = _answer_words(measures)
+    questions = _intake_questions(measures)
+    stated: list[Condition] = []
     for item, path in _items(res, ""):
         link = _str(item, "linkId", f"{path}.")
         if not link:
@@ -1295,6 +1426,16 @@ def questionnaire_response_from_fhir(
             if value is None:
                 continue
             hit = measures.get(("questionnaire-item", link))
+            if hit is None and questions is not None and link not in questions:
+                if isinstance(value, bool | str | float):
+                    answers.append(Answer(f"{ref}#{link}", link, value, when))
+                answers.extend(_asked_elsewhere(item, value, ref, when, measures))
+                found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
+                if isinstance(found, Ignored):
+                    ignored.append(found)
+                elif found is not None:
+                    stated.append(found)
+                continue
             if hit is not None and when is not None:
                 if isinstance(value, bool | str):
                     ignored.append(Ignored(ref, Message("the answer is not a number"), hit[0]))
@@ -1320,7 +1461,94 @@ def questionnaire_response_from_fhir(
                     ignored.append(reading)
             elif isinstance(value, bool | str | float):
                 answers.append(Answer(f"{ref}#{link}", link, value, when))
-    return answers, observations, ignored
+    return answers, observations, ignored, stated
+
+
+def _answered_elsewhere(
+    item: Resource,
+    path: str,
+    answer: Resource,
+    value: bool | str | float | Resource,
+    ref: str,
+    when: date | None,
+    instant: float | None,
+    measures: Measures,
+) -> Condition | Ignored | None:
+    """An answer to a question of another form than the intake: a reading its question
+    names by its words ("Temperature", 38.6), never used as measured (see
+    :func:`_named_only`); a coded choice (a symptom, a drug, a diagnosis) as its code; a
+    question answered yes, or an answer in words, as those words (:func:`_answered_yes`);
+    each to confirm."""
+    link = f"{ref}#{item.get('linkId')}"
+    where = f"{path}.answer."
+    if not isinstance(value, bool | str):
+        named = _named_hit({"text": item.get("text")}, measures)
+        if named is None or when is None:
+            return None
+        node = {"valueQuantity": value if isinstance(value, dict) else {"value": value}}
+        reading = _measurement(node, ref, named[0], {"code": link}, when, instant, where)
+        kept = _named_only(reading, named[1], measures, ANSWERED_ONLY)
+        return None if kept is None else replace(kept, when=when)
+    coded = answer.get("valueCoding") if isinstance(value, str) else None
+    choice = _coding(coded, f"{where}valueCoding") if coded is not None else None
+    if choice is not None:
+        return Condition(
+            ref=link,
+            codings=(choice,),
+            text=choice.display,
+            onset=when,
+            confirm=ANSWERED_ELSEWHERE,
+        )
+    said = _answered_yes(_str(item, "text", f"{path}."), value, _answer_words(measures))
+    if not said:
+        return None
+    return Condition(ref=link, text=said, onset=when, confirm=ANSWERED_ELSEWHERE)
+
+
+def _asked_elsewhere(
+    item: Resource,
+    value: bool | str | float | Resource,
+    ref: str,
+    when: date | None,
+    measures: Measures,
+) -> list[Answer]:
+    """The intake questions another form's question answered yes asks in other words (its
+    text holds one of a question's KB ``names``: "Numbness in the groin/saddle area?"),
+    each answered with that text: an answer neither yes nor no, so the question is
+    unknown, to confirm, never taken as not reported."""
+    names: Mapping[str, str] = getattr(measures, "question_names", None) or {}
+    text = item.get("text")
+    if not names or not isinstance(text, str) or not _says_yes(value, _answer_words(measures)):
+        return []
+    said = f" {measure_name(text)} "
+    asked = sorted({question for name, question in names.items() if f" {name} " in said})
+    link = f"{ref}#{item.get('linkId')}"
+    return [Answer(link, question, text.strip(), when) for question in asked]
+
+
+def _says_yes(value: bool | str | float | Resource, words: Mapping[str, bool]) -> bool:
+    """A yes, or words that start with one ("yes, Xarelto", "да, с понедельника")."""
+    if value is True:
+        return True
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return _said(value.strip().split(",")[0].split()[0], words) is True
+
+
+def _answered_yes(
+    question: str | None, value: bool | str | float, words: Mapping[str, bool]
+) -> str | None:
+    """The words to read of an answer to a question of another form than the intake: the
+    question answered yes ("Numbness in the saddle area?" true, "Да"), an answer written
+    in words ("Xarelto 20 mg"), the two where the words start with a yes ("yes, Xarelto");
+    None for a no, a number or a choice that is neither yes nor no."""
+    if value is True:
+        return question
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if _says_yes(value, words) and question:
+        return f"{question} {value}"
+    return value
 
 
 def _contained(res: Resource, local_id: str) -> Resource | None:
@@ -1524,6 +1752,7 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
 STATED_ELSEWHERE = Message(
     "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
 )
+ANSWERED_ELSEWHERE = Message("answered on a form other than the intake, not a diagnosis: confirm")
 _NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
 _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Flag": (("period", "start"),),
@@ -2087,14 +2316,34 @@ class RecordBuilder:
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _of_no_measure(res, self.measures):
+            named = _as_named(res, self.measures)
+            if named is not None:
+                self._named_reading(*named, ref)
             return
         observations, ignored = observations_from_fhir(res, ref, self.measures)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
+        if not observations and not ignored:
+            named = _as_named(res, self.measures)
+            if named is not None:
+                self._named_reading(*named, ref)
+                return
         if not observations and not ignored and self._of_finding(res):
             coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
                 self._coded.append(coded)
+
+    def _named_reading(self, named: Resource, said: Mapping[str, str], ref: str) -> None:
+        """A reading under a local code that names a measure by its words (see
+        :func:`_as_named`): never used as measured; one that may raise a finding (it meets
+        a comparison the KB makes of its measure), or cannot be read, leaves the measure
+        unknown, with the reading named for the clinician to confirm."""
+        observations, ignored = observations_from_fhir(named, ref, self.measures)
+        for reading in observations:
+            kept = _named_only(reading, said.get(reading.measure, ""), self.measures)
+            if kept is not None:
+                self._ignored.append(kept)
+        self._ignored.extend(ignored)
 
     def _of_finding(self, res: Resource) -> bool:
         """An Observation whose value may record a condition: a coded value, a yes or no
@@ -2107,7 +2356,10 @@ class RecordBuilder:
         )
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:
-        answers, observations, ignored = questionnaire_response_from_fhir(res, ref, self.measures)
+        answers, observations, ignored, stated = questionnaire_response_from_fhir(
+            res, ref, self.measures
+        )
+        self._conditions.extend(stated)
         self._answers.extend(answers)
         self._observations.extend(observations)
         self._ignored.extend(ignored)

@@ -244,9 +244,26 @@ class Plausible(Strict):
     high: float
 
 
+class MeasureNames(Strict):
+    """What a record calls a measure where its code is one the measure does not list (a
+    flowsheet row, a laboratory's own code) or missing: the whole name as written
+    ("Platelet count", "Temp", "Тромбоциты"), lower case, without what it adds in brackets
+    ("(°C)", "(PLT)")."""
+
+    en: list[str] = Field(default_factory=list)
+    ru: list[str] = Field(default_factory=list)
+    de: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.ru, *self.de]
+
+
 class Measure(Strict):
     """An observation the rules read. ``panels``: codes of panels that carry it as a
     component (asked for in CDS Hooks prefetch, read by the FHIR reader like any other).
+    ``names``: what records call it under a code the measure does not list; such a
+    reading is never used as measured, but one that may raise a finding leaves the measure
+    unknown, to confirm.
 
     ``aggregate`` says which reading within the freshness window decides: ``latest`` (by
     date and time) or ``max`` (the highest: any reading that reaches a threshold counts).
@@ -262,6 +279,7 @@ class Measure(Strict):
     when_missing: Literal["unknown", "absent"]
     aggregate: Literal["latest", "max"] = "latest"
     plausible: Plausible | None = None
+    names: MeasureNames | None = None
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 
@@ -295,6 +313,9 @@ class Question(Strict):
     fresh_days: str | None = None
     when_missing: Literal["unknown", "absent"]
     group: Literal["red_flag", "contraindication", "screening", "history"] = "screening"
+    names: MeasureNames | None = None
+    """Words another form asks the question in ("saddle area", "области промежности"):
+    such a question answered yes makes this one unknown, to confirm."""
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 

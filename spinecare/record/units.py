@@ -37,6 +37,7 @@ CANONICAL: dict[str, Scale] = {
     "10*9/L": Scale("count_per_volume", 1.0),
     "10*3/uL": Scale("count_per_volume", 1.0),  # 10^3 per microlitre = 10^9 per litre
     "/uL": Scale("count_per_volume", 1.0e-3),  # per microlitre: divide by 1000
+    "/L": Scale("count_per_volume", 1.0e-9),  # per litre
     "{score}": Scale("score", 1.0),
 }
 
@@ -89,6 +90,10 @@ ALIASES: dict[str, str] = {
     "thou/uL": "10*3/uL",
     "th/uL": "10*3/uL",
     "th/mm3": "10*3/uL",
+    "thou/mm3": "10*3/uL",
+    "K/mm3": "10*3/uL",
+    "10(3)/uL": "10*3/uL",  # Cerner: x10(3)/mcL
+    "10(9)/L": "10*9/L",
     "Tsd/uL": "10*3/uL",  # German: Tausend per microlitre
     "тыс/мкл": "10*3/uL",  # Russian: thousand per microlitre
     "G/L": "10*9/L",  # SI prefix giga: 10^9 per litre (French and German reports)
@@ -101,6 +106,9 @@ ALIASES: dict[str, str] = {
     "/uL": "/uL",
     "/mcL": "/uL",
     "/mm3": "/uL",
+    "/mm^3": "/uL",  # "/mm³" with the superscript three
+    "/cumm": "/uL",  # per cubic millimetre
+    "/L": "/L",
     "cells/uL": "/uL",
     "cells/mm3": "/uL",
     # scores (dimensionless)
@@ -109,6 +117,9 @@ ALIASES: dict[str, str] = {
     "score": "{score}",
     "1": "{score}",
     "/10": "{score}",
+    "of 10": "{score}",  # "7 of 10", "8 out of 10"
+    "out of 10": "{score}",
+    "из 10": "{score}",  # Russian: "8 из 10"
     "points": "{score}",
     "балл": "{score}",  # Russian: point(s) of a score
     "балла": "{score}",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from spinecare.errors import RecordError
-from spinecare.fhir.reader import MeasureTable, RecordBuilder, read_bundle
+from spinecare.fhir.reader import MeasureTable, RecordBuilder, measure_name, read_bundle
 from spinecare.i18n import translate
 from spinecare.messages import Message
 from spinecare.record.model import Ignored, PatientRecord
@@ -906,3 +906,19 @@ def test_the_intake_questionnaire_is_valid_fhir_and_its_responses_are_read(tmp_p
     response["status"] = "in-progress"
     record = read_bundle(collection(response), reader_measures(kb))
     assert record.answers == [] and record.observations == []
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("Temperature (°C)", "temperature"),
+        ("  Platelet count ", "platelet count"),
+        ("Тромбоциты (PLT)", "тромбоциты"),
+        ("Pain Score 0-10", "pain score 0 10"),
+        ("BP_Systolic [mm Hg]", "bp systolic"),
+    ],
+)
+def test_a_measure_name_is_compared_without_case_brackets_or_punctuation(
+    written: str, name: str
+) -> None:
+    assert measure_name(written) == name

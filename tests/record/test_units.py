@@ -37,7 +37,22 @@ def test_kelvin_and_celsius_to_fahrenheit() -> None:
 
 
 @pytest.mark.parametrize(
-    "unit", ["10*9/L", "10^9/L", "10*3/uL", "x10E3/uL", "K/uL", "10*3/mm3", "k/ul"]
+    "unit",
+    [
+        "10*9/L",
+        "10^9/L",
+        "10*3/uL",
+        "x10E3/uL",
+        "K/uL",
+        "10*3/mm3",
+        "k/ul",
+        "thou/mm3",
+        "K/mm3",
+        "x10(3)/mcL",
+        "x10(9)/L",
+        "10^3/µL",
+        "10^3/μL",
+    ],
 )
 def test_thousand_per_microlitre_spellings_equal_giga_per_litre(unit: str) -> None:
     assert convert(250.0, unit, "10*9/L") == 250.0
@@ -45,10 +60,18 @@ def test_thousand_per_microlitre_spellings_equal_giga_per_litre(unit: str) -> No
 
 def test_per_microlitre_is_divided_by_a_thousand() -> None:
     assert convert(250000.0, "/uL", "10*9/L") == 250.0
+    assert convert(30000.0, "/mm³", "10*9/L") == 30.0
+    assert convert(30000.0, "/cumm", "10*9/L") == 30.0
+
+
+def test_per_litre_is_divided_by_a_thousand_million() -> None:
+    assert convert(30.0e9, "/L", "10*9/L") == 30.0
     assert convert(45.0, "10*9/L", "/uL") == 45000.0
 
 
-@pytest.mark.parametrize("unit", ["{score}", "1", "{Score}", "score", "", None])
+@pytest.mark.parametrize(
+    "unit", ["{score}", "1", "{Score}", "score", "", None, "/10", "of 10", "out of 10", "из 10"]
+)
 def test_score_spellings_and_no_unit_are_scores(unit: str | None) -> None:
     assert convert(4.0, unit, "{score}") == 4.0
 
