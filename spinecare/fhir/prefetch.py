@@ -417,7 +417,10 @@ def build_record(
                 if ref in seen:
                     continue
                 seen.add(ref)
-            if not _subject_ok(resource, patient_id, own):
+            subject = resource.get("subject")
+            if (type(subject) is not dict or subject.get("reference") != own) and not _subject_ok(
+                resource, patient_id, own
+            ):  # the first test: the EHR's own way of naming the patient, almost always
                 raise CdsRequestError(
                     Message(
                         "%(where)s belongs to another patient than context.patientId",
