@@ -282,9 +282,10 @@ def _check_server(data: dict[str, Any]) -> None:
 
 def _options(data: dict[str, Any]) -> tuple[date, str]:
     extension = data.get("extension") or {}
-    as_of = date.today()
     raw = extension.get(AS_OF_EXTENSION)
-    if raw is not None:
+    if raw is None:
+        as_of = date.today()  # asks the system's time zone: only when the request names no day
+    else:
         try:
             as_of = date.fromisoformat(str(raw))
         except ValueError:
