@@ -280,7 +280,7 @@ def _plain_coding(raw: object) -> Coding | None:
                 key = (system, code, display)
                 found = _CODINGS.get(key)
                 if found is None:
-                    found = Coding(*_code_of(_system(system), code), display)
+                    found = Coding(*prefixed_code(_system(system), code), display)
                     if len(_CODINGS) >= _CODINGS_KEPT:
                         _CODINGS.clear()
                     _CODINGS[key] = found
@@ -306,18 +306,7 @@ def _coding_checked(raw: object, where: str) -> Coding | None:
     display = raw.get("display")
     if display is not None and not isinstance(display, str):
         raise _Bad(Message(NOT_A_STRING, field=f"{where}.display", kind=_kind(display)))
-    return Coding(*_code_of(_system(raw.get("system")), code), display)
-
-
-def _code_of(system: str, code: str) -> tuple[str, str]:
-    """A code as the KB reads it: written with its system in front ("ICD10CM:C79.51",
-    "SCT:94222008") or in quotes, without them (:func:`prefixed_code`)."""
-    if ":" in code or code[:1] in _QUOTE_MARKS or code[-1:] in _QUOTE_MARKS:
-        return prefixed_code(system, code)
-    return system, code
-
-
-_QUOTE_MARKS = frozenset("'\"«»“”‘’`")
+    return Coding(*prefixed_code(_system(raw.get("system")), code), display)
 
 
 def _coding_list(concept: Resource, where: str) -> list[Any]:

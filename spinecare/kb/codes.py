@@ -174,7 +174,9 @@ _QUOTES = "'\"«»“”‘’`"
 def prefixed_code(system: str, code: str) -> tuple[str, str]:
     """The system and the code of a code written with its system in front or in quotes:
     the code without them, and the system the prefix names where the coding's own is
-    missing or one the KB does not know (never a system known not to be the KB's)."""
+    missing or one the KB does not know (never a system known not to be the KB's). Any
+    other code is given back as it is, at the cost of three character tests (the reader
+    calls this for every coding it reads the first time)."""
     if code[:1] in _QUOTES or code[-1:] in _QUOTES:
         code = code.strip().strip(_QUOTES).strip()
     match = _PREFIXED.fullmatch(code) if ":" in code else None
