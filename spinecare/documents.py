@@ -203,9 +203,10 @@ def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     if not isinstance(parsed, dict | list):
         return None
     written = orjson.dumps(parsed)
-    if written == raw:
+    if written == raw or (raw.startswith(written) and not raw[len(written) :].strip()):
         # compact text, as most clients write it (JSON.stringify, orjson, Jackson): the
-        # value written back is the text itself, and a value holds each key once
+        # value written back is the text itself (an NDJSON line's own end aside), and a
+        # value holds each key once
         return None
     if not _spells_escaped_colon(raw) and raw.count(b":") == written.count(b":"):
         return None

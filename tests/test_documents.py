@@ -73,6 +73,9 @@ def test_spinecare_screen_refuses_the_file_instead_of_keeping_the_last_key(
         # compact text, as most clients write it
         b'{"a":1,"a":1}',
         b'[{"k":{"x":"y","x":"y"}}]',
+        # an NDJSON line, with its own end
+        b'{"a":1,"a":1}\n',
+        b'{"a":1,"b":{"a":2,"a":2}}\r\n',
         # a colon spelled as an escape makes up for the key dropped, in the counts
         b'{"a": "\\u003a", "a": 1, "b": "\\u003A"}',
         b'{"a": "\\\\u003a \\u003a", "a": 1, "b": "\\u003a"}',
@@ -90,6 +93,8 @@ def test_duplicate_keys_in_json_are_found_however_written(text: bytes) -> None:
         b'{"a": {"b": 1}, "c": {"b": 2}}',
         b'[{"a": 1}, {"a": 1}]',
         b'{"a": "x\\": y", "b": "\\\\"}',
+        b'{"a":{"b":1},"c":{"b":2}}\n',
+        b'{"a":1}\r\n',
     ],
 )
 def test_equal_keys_in_different_objects_or_strings_are_fine(text: bytes) -> None:
