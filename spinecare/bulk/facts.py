@@ -275,6 +275,8 @@ class Flattener:
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it
         builder.add(resource if type(resource) is dict else dict(resource))
+        if not (is_patient or builder.holds_facts()):
+            return  # a resource the record has no use for (most laboratory results)
         record = builder.build()
         if is_patient:
             self.add_patient(pid, record.patient)

@@ -2155,6 +2155,24 @@ class RecordBuilder:
         elif isinstance(salvaged, Procedure):
             self._procedures.append(salvaged)
 
+    def holds_facts(self) -> bool:
+        """Whether the resources added so far gave the record anything but its patient: a
+        fact, a reading or a resource set aside, or a resource that could not be read. A
+        builder that holds none builds a record with no facts (bulk reading skips it)."""
+        return bool(
+            self._conditions
+            or self._observations
+            or self._medication_orders
+            or self._procedures
+            or self._orders
+            or self._ignored
+            or self._answers
+            or self._coded
+            or self._salvaged_medications
+            or self._encounter_reasons
+            or self.unreadable
+        )
+
     def build(self) -> PatientRecord:
         """The record; exactly one Patient (by id) must have been added."""
         if not self._patients:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -202,3 +203,55 @@ def test_bundles_to_ndjson_rewrites_references(tmp_path):
 def test_not_a_folder(tmp_path):
     with pytest.raises(InputError):
         export_files(tmp_path / "missing")
+
+
+def _resources_of(path: Path) -> list[dict[str, Any]]:
+    """The resources of a Bundle file (a single resource: itself), Patients left out."""
+    raw = path.read_bytes()
+    data = orjson.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    if not isinstance(data, dict):
+        return []
+    entries = data.get("entry") if data.get("resourceType") == "Bundle" else [{"resource": data}]
+    out: list[dict[str, Any]] = []
+    for entry in entries or ():
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") != "Patient":
+            out.append(resource)
+    return out
+
+
+def test_a_resource_that_gives_the_record_nothing_is_the_one_bulk_skips(kb, shared_data) -> None:
+    """Bulk skips building a record of a resource when the reader's builder holds nothing
+    of it: that must be exactly the resources whose record has no facts at all (every EHR
+    fixture and Synthea resource)."""
+    from spinecare.fhir.reader import RecordBuilder
+    from spinecare.record.model import Patient
+
+    measures = reader_measures(kb)
+    paths = sorted((Path(__file__).parents[1] / "fixtures" / "ehr").glob("*.json"))
+    paths += sorted((shared_data / "synthea").rglob("*.json.gz"))[:25]
+    paths += sorted((shared_data / "fhir-examples").glob("*.json"))
+    empty = held = 0
+    for path in paths:
+        for resource in _resources_of(path):
+            builder = RecordBuilder(measures, "-", Patient("p"))
+            builder.add(resource)
+            record = builder.build()
+            facts = [
+                record.conditions,
+                record.observations,
+                record.medications,
+                record.procedures,
+                record.orders,
+                record.answers,
+                record.clearances,
+                record.ignored,
+                record.coded_observations,
+            ]
+            if builder.holds_facts():
+                held += 1
+            else:
+                empty += 1
+                assert not any(facts), (path.name, resource.get("resourceType"))
+                assert not builder.unreadable
+    assert empty > 1000 and held > 1000, (empty, held)
