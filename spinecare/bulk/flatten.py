@@ -1,10 +1,10 @@
 """A Bulk export -> Parquet fact tables, in parallel worker processes, out of core.
 
-The main process reads the Patient files first (the set of known patients); each
-worker then reads every file and flattens its share of the lines (line number modulo
-the number of workers), writing Parquet parts of at most ``batch_rows`` rows per table.
-Memory stays bounded whatever the export's size. A resource naming an unknown patient is
-counted and skipped, as the in-process reader does.
+Two rounds, each of all workers: the workers first read the Patient files (the known
+patients: the ids they read), then the other files, each worker flattening its share of
+the lines (line number modulo the number of workers) and writing Parquet parts of at most
+``batch_rows`` rows per table. Memory stays bounded whatever the export's size. A resource
+naming an unknown patient is counted and skipped, as the in-process reader does.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,9 @@ class FlattenResult:
 
 
 class _PartWriter:
-    def __init__(self, folder: Path, worker: int, batch_rows: int) -> None:
+    def __init__(self, folder: Path, name: str, batch_rows: int) -> None:
         self.folder = folder
-        self.worker = worker
+        self.name = name
         self.batch_rows = batch_rows
         self.parts = 0
 
@@ -83,16 +83,23 @@ class _PartWriter:
             if not items:
                 continue
             (self.folder / table).mkdir(parents=True, exist_ok=True)
-            path = self.folder / table / f"w{self.worker:02d}-{self.parts:05d}.parquet"
+            path = self.folder / table / f"{self.name}-{self.parts:05d}.parquet"
             pq.write_table(to_arrow(table, items), path)
         self.parts += 1
+
+
+class _Everyone:
+    """Every patient id: the Patient files' own resources are all of known patients."""
+
+    def __contains__(self, pid: object) -> bool:
+        return True
 
 
 def flatten_resource(
     flattener: Flattener,
     resource: dict[str, Any],
     where: Line,
-    patients: Collection[str],
+    patients: Container[str],
     medications: Mapping[str, Any],
     tally: Tally,
     *,
@@ -126,40 +133,57 @@ def flatten_resource(
     return True
 
 
+READ_TYPES = ("Patient", *PATIENT_FIELD)
+"""The resource types bulk screening reads, in reading order (a fact's ``seq``)."""
+
+
 def _worker(
     folder: Path,
     out: Path,
     kb_path: Path,
     worker: int,
     workers: int,
-    patients: frozenset[str] | set[str],
+    patients: frozenset[str] | None,
     strict: bool,
     batch_rows: int,
     counter: Any,
-) -> Tally:
+) -> tuple[Tally, list[str]]:
+    """Flatten this worker's share of the lines (line number modulo ``workers``).
+
+    ``patients`` None: of the Patient files, returning the ids read (the known patients);
+    else of the other files, resources of patients not in ``patients`` counted and skipped.
+    """
     from spinecare.kb.loader import load_kb
 
     kb = load_kb(kb_path)
     tally = Tally()
     medications = load_medications(folder, Tally(), strict=False)
     flattener = Flattener(kb)
-    writer = _PartWriter(out, worker, batch_rows)
+    reading_patients = patients is None
+    writer = _PartWriter(out, f"{'p' if reading_patients else 'w'}{worker:02d}", batch_rows)
+    known: Container[str] = _Everyone() if patients is None else patients
+    ids: list[str] = []
     pending = 0
     done = 0
     lines = iter_resources(
         folder,
         tally,
         strict=strict,
-        types=("Patient", *PATIENT_FIELD),
+        types=READ_TYPES,
         line_filter=lambda n: n % workers == worker,
+        only=("Patient",) if reading_patients else PATIENT_FIELD,
     )
     for resource, where in lines:
         done += 1
         if counter is not None and done % 5000 == 0:
             with counter.get_lock():
                 counter.value += 5000
+        if reading_patients:
+            pid = patient_id_of(resource)
+            if pid is not None:  # known, even where the reader sets its Patient aside
+                ids.append(pid)
         if not flatten_resource(
-            flattener, resource, where, patients, medications, tally, strict=strict
+            flattener, resource, where, known, medications, tally, strict=strict
         ):
             continue
         pending += 1
@@ -170,14 +194,14 @@ def _worker(
     if counter is not None:
         with counter.get_lock():
             counter.value += done % 5000
-    return tally
+    return tally, ids
 
 
-def _run_worker(args: tuple[Any, ...]) -> tuple[Tally, str | None]:
+def _run_worker(args: tuple[Any, ...]) -> tuple[Tally, list[str], str | None]:
     try:
-        return _worker(*args[:-1], _COUNTER), None  # type: ignore[call-arg]
+        return (*_worker(*args, _COUNTER), None)  # type: ignore[call-arg]
     except (RecordError, NdjsonError) as err:
-        return Tally(), err.one_line()
+        return Tally(), [], err.one_line()
 
 
 _COUNTER: Any = None
@@ -186,18 +210,6 @@ _COUNTER: Any = None
 def _init(counter: Any) -> None:
     global _COUNTER
     _COUNTER = counter
-
-
-def known_patients(folder: Path, tally: Tally, strict: bool) -> set[str]:
-    out: set[str] = set()
-    for resource, where in iter_resources(folder, tally, strict=strict, types=("Patient",)):
-        pid = patient_id_of(resource)
-        if pid is None:
-            tally.no_patient += 1
-            tally.report(located(str(where), Message("Patient without an id")))
-        else:
-            out.add(pid)
-    return out
 
 
 def flatten_export(
@@ -218,38 +230,50 @@ def flatten_export(
     folder, out = Path(folder), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tally = Tally()
-    patients = known_patients(folder, Tally(), strict)
     for table in TABLES:
         (out / table).mkdir(exist_ok=True)
     workers = workers or min(os.cpu_count() or 1, 8)
+    # two rounds, each of all workers: the Patient files (the known patients), then the
+    # other files, so no process reads the Patient files alone before the others start
+    rounds: list[list[tuple[Tally, list[str]]]] = []
     if workers == 1:
-        tallies = [_worker(folder, out, kb.path, 0, 1, patients, strict, batch_rows, None)]
+        first = _worker(folder, out, kb.path, 0, 1, None, strict, batch_rows, None)
+        known = frozenset(first[1])
+        rounds = [[first], [_worker(folder, out, kb.path, 0, 1, known, strict, batch_rows, None)]]
     else:
         # not "fork": a process that already runs threads (DuckDB's, Arrow's) must not be
         # forked, a lock held by one of them stays held in the child for ever
         ctx = mp.get_context("forkserver")
         counter = ctx.Value("q", 0)
-        jobs = [
-            (folder, out, kb.path, w, workers, patients, strict, batch_rows, None)
-            for w in range(workers)
-        ]
-        with ctx.Pool(workers, initializer=_init, initargs=(counter,)) as pool:
+        seen = 0
+
+        def run(pool: Any, patients: frozenset[str] | None) -> list[tuple[Tally, list[str]]]:
+            nonlocal seen
+            jobs = [
+                (folder, out, kb.path, w, workers, patients, strict, batch_rows)
+                for w in range(workers)
+            ]
             pending = pool.map_async(_run_worker, jobs)
-            seen = 0
             while not pending.ready():
                 pending.wait(0.2)
                 if progress is not None:
                     now = counter.value
                     progress(now - seen)
                     seen = now
-            results = pending.get()
+            done = []
+            for worker_tally, ids, error in pending.get():
+                if error is not None:
+                    raise NdjsonError(error)
+                done.append((worker_tally, ids))
+            return done
+
+        with ctx.Pool(workers, initializer=_init, initargs=(counter,)) as pool:
+            first_round = run(pool, None)
+            known = frozenset(pid for _, ids in first_round for pid in ids)
+            rounds = [first_round, run(pool, known)]
             if progress is not None:
                 progress(counter.value - seen)
-        tallies = []
-        for worker_tally, error in results:
-            if error is not None:
-                raise NdjsonError(error)
-            tallies.append(worker_tally)
+    tallies = [worker_tally for done in rounds for worker_tally, _ in done]
     for worker_tally in tallies:
         tally.merge(worker_tally)
-    return FlattenResult(tally, out, len(patients), time.perf_counter() - start)
+    return FlattenResult(tally, out, len(known), time.perf_counter() - start)

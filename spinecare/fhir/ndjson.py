@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,11 +260,14 @@ def iter_resources(
     strict: bool = False,
     types: Iterable[str] = RESOURCE_TYPES,
     line_filter: Callable[[int], bool] | None = None,
+    only: Collection[str] | None = None,
 ) -> Iterator[tuple[dict[str, Any], Line]]:
     """Every resource of the export with where it came from.
 
     Malformed lines are reported and counted in ``tally`` and skipped (``strict``: raised).
     ``line_filter`` (of a global line counter) lets parallel workers share the lines.
+    ``only``: read the files of these of ``types`` alone, each numbered (its
+    :attr:`Line.ordinal`) as when all are read.
     """
     tally = tally if tally is not None else Tally()
     counter = 0
@@ -277,7 +280,9 @@ def iter_resources(
                 yield item
 
     limit = inflated_limit()
-    for ordinal, (_, path) in enumerate(export_files(folder, types)):
+    for ordinal, (kind, path) in enumerate(export_files(folder, types)):
+        if only is not None and kind not in only:
+            continue
         lines = shared(iter_lines(path, limit))
         yield from parse_lines(lines, str(path), ordinal, tally, strict=strict, limit=limit)
 
