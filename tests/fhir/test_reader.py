@@ -903,9 +903,19 @@ def test_the_intake_questionnaire_is_valid_fhir_and_its_responses_are_read(tmp_p
         ("body_temperature", 38.0),
         ("systolic_bp", 150.0),
     ]
+    # not finished: the yes is to confirm, the readings are set aside (each meets a
+    # comparison the KB makes of its measure: the fever threshold, a hypertension grade)
     response["status"] = "in-progress"
     record = read_bundle(collection(response), reader_measures(kb))
+    assert [(a.question, a.value) for a in record.answers] == [
+        ("saddle_anaesthesia", "yes, on a form not finished: confirm")
+    ]
+    assert record.observations == []
+    assert [i.measure for i in record.ignored] == [None, "systolic_bp", "body_temperature"]
+    response["status"] = "entered-in-error"
+    record = read_bundle(collection(response), reader_measures(kb))
     assert record.answers == [] and record.observations == []
+    assert [i.reason for i in record.ignored] == ["the answers are not final"]
 
 
 @pytest.mark.parametrize(
