@@ -4699,6 +4699,92 @@ case(
 )
 
 
+# A course's length in its unit (daysSupply, expectedSupplyDuration) ----------------------
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def days_supply(value: float, unit: str | None = None, code: str | None = None) -> Resource:
+    quantity: dict[str, Any] = {"value": value}
+    if unit is not None:
+        quantity["unit"] = unit
+    if code is not None:
+        quantity.update({"system": UCUM, "code": code})
+    return {"daysSupply": quantity}
+
+
+def dispensed(quantity: Resource, start: str = "2026-11-10") -> Resource:
+    return warfarin("MedicationDispense", status="completed", start=start, extra=quantity)
+
+
+case(
+    "dispense_days_supply_4_weeks",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for '4 wk' (UCUM wk): 28 days, still taken (before, read as"
+    " 4 days and over)",
+    dispensed(days_supply(4, "wk", "wk")),
+)
+case(
+    "dispense_days_supply_4_weeks_in_words",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for 4 'weeks' (the unit in words, no code): 28 days",
+    dispensed(days_supply(4, "weeks")),
+)
+case(
+    "dispense_days_supply_28_days",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for 28 d: still taken",
+    dispensed(days_supply(28, "days", "d")),
+)
+case(
+    "dispense_days_supply_no_unit",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago, daysSupply 28 with no unit: days, as FHIR defines it",
+    dispensed(days_supply(28)),
+)
+case(
+    "dispense_days_supply_5_days_over",
+    "allowed",
+    "warfarin dispensed 10 days ago for 5 days: over before the screening day",
+    dispensed(days_supply(5, "d", "d")),
+)
+case(
+    "dispense_days_supply_unreadable_unit",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for '2 packs': not a length of time, so the end is"
+    " unknown and the drug counts from its dispensing (never dropped)",
+    dispensed(days_supply(2, "packs")),
+)
+case(
+    "dispense_days_supply_1_month_long_ago",
+    "allowed",
+    "warfarin dispensed in August for 1 mo: over by the screening day",
+    dispensed(days_supply(1, "month", "mo"), start="2026-08-01"),
+)
+case(
+    "medication_request_completed_supply_4_weeks",
+    "needs_clearance",
+    "a warfarin prescription completed on Nov 10 with an expected supply of 4 wk: taken until"
+    " Dec 8",
+    warfarin(
+        status="completed",
+        start="2026-11-10",
+        extra={"dispenseRequest": {"expectedSupplyDuration": {"value": 4, "code": "wk"}}},
+    ),
+)
+case(
+    "medication_request_completed_supply_unreadable_unit",
+    "needs_clearance",
+    "a warfarin prescription completed in June with an expected supply of '3 refills': no"
+    " length of time, so no end can be read and the drug counts (never dropped)",
+    warfarin(
+        status="completed",
+        start="2026-06-01",
+        extra={"dispenseRequest": {"expectedSupplyDuration": {"value": 3, "unit": "refills"}}},
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1674,28 +1674,32 @@ _MEDICATION_STATUSES: dict[str, frozenset[str]] = {
 }
 # The code systems of drugs a bill's items name (its other items are services).
 _DRUG_SYSTEMS = frozenset({"ndc", "rxnorm", "atc"})
+
+
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
-_SUPPLY_UNIT_DAYS = {
-    **dict.fromkeys(("d", "day", "days"), 1),
-    **dict.fromkeys(("wk", "week", "weeks"), 7),
-    **dict.fromkeys(("mo", "month", "months"), 30),
-    **dict.fromkeys(("a", "year", "years"), 365),
-}
-
-
-def _supply_days(request: Resource) -> int | None:
-    """The days a prescription's ``dispenseRequest.expectedSupplyDuration`` covers (a number
-    of days, weeks, months or years), or None when it gives none that can be read."""
-    dispense = request.get("dispenseRequest")
-    supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
-    if not isinstance(supply, dict):
+def duration_days(quantity: object, unit_missing: str | None = None) -> int | None:
+    """The whole days a FHIR Duration or Quantity covers (``expectedSupplyDuration``,
+    ``daysSupply``), rounded up: its UCUM ``code`` or its ``unit`` in days, weeks, months,
+    years or hours as the unit table spells them ("4 wk" is 28 days, "1 mo" 31). A quantity
+    with neither is in ``unit_missing`` (days for a dispense's ``daysSupply``, as FHIR
+    defines it; none for a Duration, which must name its unit). None when it gives no
+    length that can be read: no number, none above zero or past a hundred years, or a unit
+    that is not a length of time; the course's end is then unknown (the drug counts from
+    its start, never dropped)."""
+    if not isinstance(quantity, dict):
         return None
-    value, unit = supply.get("value"), supply.get("code") or supply.get("unit")
-    factor = _SUPPLY_UNIT_DAYS.get(unit.strip().lower()) if isinstance(unit, str) else None
-    if not isinstance(value, int | float) or isinstance(value, bool) or factor is None:
+    value = quantity.get("value")
+    if not isinstance(value, int | float) or isinstance(value, bool):
         return None
-    days = int(value * factor)
-    return days if 0 < days < 36500 else None
+    written = [u for u in (quantity.get("code"), quantity.get("unit")) if isinstance(u, str)]
+    units = [u.strip() for u in written if u.strip()]
+    for unit in units or ([unit_missing] if unit_missing else []):
+        try:
+            days = math.ceil(convert(float(value), unit, "d"))
+        except UnitError:
+            continue
+        return days if 0 < days < 36500 else None
+    return None
 
 
 @_guarded
@@ -1744,9 +1748,15 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         # a prescription whose actions have all occurred (dispensed) is taken for the
         # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
         # until it is ended, whatever one fill covers
-        days = _supply_days(res)
+        dispense = res.get("dispenseRequest")
+        supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
+        days = duration_days(supply)
         if days is not None:
             end = days_after(start, days)
+        elif isinstance(supply, dict) and supply.get("value") is not None:
+            # a supply given that cannot be read ("3 refills", no unit): its end is
+            # unknown, so it is not taken as over; read as no status, the drug counts
+            status = None
     if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
         # A drug handed over (or being given) is being taken: in force from then on, for
         # the days supplied when the dispense says so; a completed administration on its
@@ -1754,16 +1764,9 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         if kind == "MedicationAdministration" and end is None and status == "completed":
             end = _date_or_none(res, (("effectiveDateTime", None),))
         status = "active"
-        supply = _obj(res, "daysSupply")
-        days = supply.get("value") if supply is not None else None
-        if (
-            kind == "MedicationDispense"
-            and start is not None
-            and isinstance(days, int | float)
-            and not isinstance(days, bool)
-            and 0 < days < 36500
-        ):
-            end = days_after(start, int(days))
+        days = duration_days(res.get("daysSupply"), "d")
+        if kind == "MedicationDispense" and start is not None and days is not None:
+            end = days_after(start, days)
     return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
 
 

@@ -72,6 +72,8 @@ def test_a_reading_set_aside_is_named_where_the_measure_is_missing() -> None:
         "questionnaire_in_progress_saddle_yes",
         "questionnaire_stopped_bladder_yes",
         "questionnaire_in_progress_temperature_high",
+        "dispense_days_supply_4_weeks",
+        "dispense_days_supply_unreadable_unit",
     ],
 )
 def test_the_cli_gives_the_library_screening(name: str) -> None:
