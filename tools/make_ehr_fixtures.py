@@ -4717,6 +4717,12 @@ def dispensed(quantity: Resource, start: str = "2026-11-10") -> Resource:
     return warfarin("MedicationDispense", status="completed", start=start, extra=quantity)
 
 
+def prescribed(supply: Resource, start: str) -> Resource:
+    """A completed warfarin prescription with its expected supply as written."""
+    extra = {"dispenseRequest": {"expectedSupplyDuration": supply}}
+    return warfarin(status="completed", start=start, extra=extra)
+
+
 case(
     "dispense_days_supply_4_weeks",
     "needs_clearance",
@@ -4766,22 +4772,14 @@ case(
     "needs_clearance",
     "a warfarin prescription completed on Nov 10 with an expected supply of 4 wk: taken until"
     " Dec 8",
-    warfarin(
-        status="completed",
-        start="2026-11-10",
-        extra={"dispenseRequest": {"expectedSupplyDuration": {"value": 4, "code": "wk"}}},
-    ),
+    prescribed({"value": 4, "code": "wk"}, start="2026-11-10"),
 )
 case(
     "medication_request_completed_supply_unreadable_unit",
     "needs_clearance",
     "a warfarin prescription completed in June with an expected supply of '3 refills': no"
     " length of time, so no end can be read and the drug counts (never dropped)",
-    warfarin(
-        status="completed",
-        start="2026-06-01",
-        extra={"dispenseRequest": {"expectedSupplyDuration": {"value": 3, "unit": "refills"}}},
-    ),
+    prescribed({"value": 3, "unit": "refills"}, start="2026-06-01"),
 )
 
 
