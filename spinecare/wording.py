@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from spinecare.engine.evaluate import Evidence
-from spinecare.i18n import day_text, gettext, quantity, translator, yes_no
+from spinecare.i18n import day_text, gettext, quantity, translate, translator, yes_no
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Text as KBText
 from spinecare.messages import N_, Shown
@@ -247,6 +247,10 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
     text = e.label
     if e.value is not None:
         value = yes_no(e.value, lang) if isinstance(e.value, bool) else e.value
+        if e.kind == "answer" and isinstance(e.value, str):
+            # the reader's words for an answer (a yes on a form not finished) as the
+            # catalogue has them; an answer as written stays as written
+            value = translate(e.value, lang)
         text += ": " + quantity(value, e.unit, lang)
     if e.date and e.kind == "condition":
         text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang)}

@@ -1043,9 +1043,10 @@ case(
     without={"temperature"},
 )
 case(
-    "questionnaire_in_progress_not_read",
-    "allowed",
-    "a response still in progress: its answers are not final and not read",
+    "questionnaire_in_progress_saddle_yes",
+    "needs_data",
+    "a response still in progress answering yes to saddle anaesthesia: an answer given is an"
+    " answer, the red flag to confirm (policy_unfinished_form), never allowed",
     response("in-progress", saddle_anaesthesia=True),
 )
 case(
@@ -4382,8 +4383,9 @@ case(
 )
 case(
     "questionnaire_other_form_in_progress",
-    "allowed",
-    "a response still in progress answering yes to 'Loss of bladder control?': not final, not read",
+    "needs_data",
+    "a response still in progress answering yes to 'Loss of bladder control?': cauda equina to"
+    " confirm, as on a finished form (policy_unfinished_form)",
     other_form(
         asked("rf3", "Loss of bladder control?", {"valueBoolean": True}), status="in-progress"
     ),
@@ -4589,6 +4591,195 @@ case(
     "allowed",
     "another form's 'Progressive weakness in the legs?' answered false: a no asks nothing",
     other_form(asked("n2", "Progressive weakness in the legs?", {"valueBoolean": False})),
+)
+
+
+# QuestionnaireResponses not finished (in progress, stopped) ---------------------------------
+
+RED_FLAGS_NO: dict[str, Any] = {
+    q: False
+    for q in (
+        "bladder_bowel_dysfunction",
+        "saddle_anaesthesia",
+        "progressive_leg_weakness",
+        "gait_disturbance",
+        "hand_clumsiness",
+        "major_trauma",
+        "unexplained_weight_loss",
+        "night_pain",
+        "dizziness_on_neck_movement",
+    )
+}
+
+case(
+    "questionnaire_in_progress_red_flags_no",
+    "allowed",
+    "a response in progress answering no to every red flag: a no on a form not finished"
+    " settles nothing, the questions stay unanswered, as before (policy_unfinished_form)",
+    response("in-progress", **RED_FLAGS_NO),
+)
+case(
+    "questionnaire_stopped_bladder_yes",
+    "needs_data",
+    "a response stopped before it was finished, answering yes to loss of bladder or bowel"
+    " control: the red flag to confirm",
+    response("stopped", **{**RED_FLAGS_NO, "bladder_bowel_dysfunction": True}),
+)
+case(
+    "questionnaire_entered_in_error_saddle_yes",
+    "allowed",
+    "a response entered in error answering yes to saddle anaesthesia: never the patient's,"
+    " not read",
+    response("entered-in-error", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_amended_saddle_yes",
+    "refer_urgently",
+    "an amended response answering yes to saddle anaesthesia: final, the red flag stands",
+    response("amended", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_completed_red_flags_no",
+    "allowed",
+    "a completed response answering no to every red flag",
+    response(**RED_FLAGS_NO),
+)
+case(
+    "questionnaire_in_progress_fever_no_without_temperature",
+    "needs_data",
+    "no temperature measured; a response in progress says no fever today: a no on a form not"
+    " finished settles nothing, so fever stays unknown (a completed one would allow)",
+    response("in-progress", fever_today=False),
+    without={"temperature"},
+)
+case(
+    "questionnaire_in_progress_temperature_high",
+    "needs_data",
+    "a temperature of 38.4 given on a response in progress, the day of a normal reading: set"
+    " aside, to confirm or measure again (never used as measured, never dropped)",
+    response("in-progress", body_temperature=38.4),
+)
+case(
+    "questionnaire_in_progress_no_after_completed_yes",
+    "refer_urgently",
+    "a completed response answering yes to saddle anaesthesia, then a later one in progress"
+    " answering no: the no settles nothing, the yes stands",
+    {**response(saddle_anaesthesia=True), "authored": "2026-11-19T09:00:00+03:00"},
+    response("in-progress", saddle_anaesthesia=False),
+)
+case(
+    "questionnaire_in_progress_other_form_fall_yes",
+    "needs_data",
+    "another form in progress: 'Recent fall or injury to the back?' answered yes, the trauma"
+    " red flag to confirm",
+    other_form(
+        asked("t1", "Recent fall or injury to the back?", {"valueString": "Yes"}),
+        status="in-progress",
+    ),
+)
+case(
+    "questionnaire_in_progress_herniation_phase_choice",
+    "allowed",
+    "a response in progress choosing conservative treatment for the herniation phase: a choice"
+    " on a form not finished settles nothing (no herniation recorded, nothing asks it)",
+    {
+        **response("in-progress"),
+        "item": [
+            {
+                "linkId": "answers",
+                "item": [
+                    {
+                        "linkId": "herniation_phase",
+                        "answer": [{"valueCoding": {"code": "conservative"}}],
+                    }
+                ],
+            }
+        ],
+    },
+)
+
+
+# A course's length in its unit (daysSupply, expectedSupplyDuration) ----------------------
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def days_supply(value: float, unit: str | None = None, code: str | None = None) -> Resource:
+    quantity: dict[str, Any] = {"value": value}
+    if unit is not None:
+        quantity["unit"] = unit
+    if code is not None:
+        quantity.update({"system": UCUM, "code": code})
+    return {"daysSupply": quantity}
+
+
+def dispensed(quantity: Resource, start: str = "2026-11-10") -> Resource:
+    return warfarin("MedicationDispense", status="completed", start=start, extra=quantity)
+
+
+def prescribed(supply: Resource, start: str) -> Resource:
+    """A completed warfarin prescription with its expected supply as written."""
+    extra = {"dispenseRequest": {"expectedSupplyDuration": supply}}
+    return warfarin(status="completed", start=start, extra=extra)
+
+
+case(
+    "dispense_days_supply_4_weeks",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for '4 wk' (UCUM wk): 28 days, still taken (before, read as"
+    " 4 days and over)",
+    dispensed(days_supply(4, "wk", "wk")),
+)
+case(
+    "dispense_days_supply_4_weeks_in_words",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for 4 'weeks' (the unit in words, no code): 28 days",
+    dispensed(days_supply(4, "weeks")),
+)
+case(
+    "dispense_days_supply_28_days",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for 28 d: still taken",
+    dispensed(days_supply(28, "days", "d")),
+)
+case(
+    "dispense_days_supply_no_unit",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago, daysSupply 28 with no unit: days, as FHIR defines it",
+    dispensed(days_supply(28)),
+)
+case(
+    "dispense_days_supply_5_days_over",
+    "allowed",
+    "warfarin dispensed 10 days ago for 5 days: over before the screening day",
+    dispensed(days_supply(5, "d", "d")),
+)
+case(
+    "dispense_days_supply_unreadable_unit",
+    "needs_clearance",
+    "warfarin dispensed 10 days ago for '2 packs': not a length of time, so the end is"
+    " unknown and the drug counts from its dispensing (never dropped)",
+    dispensed(days_supply(2, "packs")),
+)
+case(
+    "dispense_days_supply_1_month_long_ago",
+    "allowed",
+    "warfarin dispensed in August for 1 mo: over by the screening day",
+    dispensed(days_supply(1, "month", "mo"), start="2026-08-01"),
+)
+case(
+    "medication_request_completed_supply_4_weeks",
+    "needs_clearance",
+    "a warfarin prescription completed on Nov 10 with an expected supply of 4 wk: taken until"
+    " Dec 8",
+    prescribed({"value": 4, "code": "wk"}, start="2026-11-10"),
+)
+case(
+    "medication_request_completed_supply_unreadable_unit",
+    "needs_clearance",
+    "a warfarin prescription completed in June with an expected supply of '3 refills': no"
+    " length of time, so no end can be read and the drug counts (never dropped)",
+    prescribed({"value": 3, "unit": "refills"}, start="2026-06-01"),
 )
 
 

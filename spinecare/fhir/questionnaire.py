@@ -150,6 +150,7 @@ def _reader_measures(kb: KB) -> MeasureTable:
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
         questions=kb.questions,
+        choice_questions=[q.id for q in kb.model.questions if q.type == "choice"],
         names={
             measure_name(name): m.id
             for m in kb.model.measures

@@ -739,6 +739,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         questions: Iterable[str] | None = None,
         names: Mapping[str, str] | None = None,
         question_names: Mapping[str, str] | None = None,
+        choice_questions: Iterable[str] = (),
     ) -> None:
         super().__init__(entries)
         # what records call a measure under a local code (see measure_name) -> the measure,
@@ -752,6 +753,8 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
                 self.named_codes[measure] = {"system": "http://loinc.org", "code": code}
         # the intake questions' ids (None: not known, every answer is taken as the intake's)
         self.questions = None if questions is None else frozenset(questions)
+        # the intake questions answered by a choice, not by yes or no (herniation_phase)
+        self.choice_questions = frozenset(choice_questions)
         # panel code -> the measures it carries (a blood-pressure panel: both pressures)
         self.panels = dict(panels or {})
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
@@ -774,6 +777,10 @@ def _answer_words(measures: Measures) -> Mapping[str, bool]:
 
 def _intake_questions(measures: Measures) -> frozenset[str] | None:
     return getattr(measures, "questions", None)
+
+
+def _choice_questions(measures: Measures) -> frozenset[str]:
+    return getattr(measures, "choice_questions", None) or frozenset()
 
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -1328,8 +1335,15 @@ def _yes_no(text: str, words: Mapping[str, bool]) -> bool | str:
     return text if found is None else found
 
 
-# QuestionnaireResponse statuses whose answers stand.
+# QuestionnaireResponse statuses whose answers stand; any other but entered-in-error (in
+# progress, stopped) is a form not finished, read for what it raises (clinic policy
+# policy_unfinished_form, see _answer_given).
 _ANSWERED = frozenset({"completed", "amended"})
+NOT_FINAL = N_("the answers are not final")
+NOT_FINAL_YES = N_("yes, on a form not finished: confirm")
+NOT_FINAL_READING = N_(
+    "%(value)s given on a form not finished: confirm the reading, or measure again"
+)
 _ANSWER_VALUES = ("valueBoolean", "valueCoding", "valueString", "valueDecimal", "valueInteger")
 
 
@@ -1384,24 +1398,26 @@ def _answer_value(
 def questionnaire_response_from_fhir(
     res: Resource, ref: str, measures: Measures
 ) -> tuple[list[Answer], list[Observation], list[Ignored], list[Condition]]:
-    """The answers of a completed QuestionnaireResponse, dated ``authored``.
+    """The answers of a QuestionnaireResponse, dated ``authored``.
 
     An item whose ``linkId`` names a measure (``measures`` keyed by
     ``("questionnaire-item", linkId)``) gives a reading in the measure's unit (a
     ``valueQuantity`` is converted); any other item with an answer gives an answer to the
     intake question of that id. An answer to a question of another form (a clinic's own
     red-flag screen: a ``linkId`` that is no intake question) is read for what its words
-    name, to confirm (see :func:`_answered_yes`). A response in progress, stopped or
-    entered in error gives nothing.
+    name, to confirm (see :func:`_answered_yes`). A response entered in error gives
+    nothing; one not finished (in progress, stopped) is read for what it raises, never for
+    what it rules out (see :func:`_answer_given`).
     """
     status = _status(res)
-    if status is not None and status not in _ANSWERED:
-        return [], [], [Ignored(ref, Message("the answers are not final"))], []
+    if status == ENTERED_IN_ERROR:
+        return [], [], [Ignored(ref, Message(NOT_FINAL))], []
+    final = status is None or status in _ANSWERED
     when = _first_date(res, (("authored", None),))
     instant = _instant(res.get("authored"), when) if when is not None else None
     answers: list[Answer] = []
     observations: list[Observation] = []
-    ignored: list[Ignored] = []
+    ignored: list[Ignored] = [] if final else [Ignored(ref, Message(NOT_FINAL))]
     words = _answer_words(measures)
     questions = _intake_questions(measures)
     stated: list[Condition] = []
@@ -1426,31 +1442,58 @@ def questionnaire_response_from_fhir(
                     stated.append(found)
                 continue
             if hit is not None and when is not None:
-                if isinstance(value, bool | str):
-                    ignored.append(Ignored(ref, Message("the answer is not a number"), hit[0]))
-                    continue
-                node: dict[str, Any] = (
-                    {"valueQuantity": {"value": value, "code": hit[1]}}
-                    if isinstance(value, float)
-                    else {"valueQuantity": value}
-                )
-                reading = _measurement(
-                    node,
-                    ref,
-                    hit,
-                    {"code": link},
-                    when,
-                    instant,
-                    f"{where}",
-                    _checks(measures).get(hit[0], ()),
-                )
+                read = _intake_reading(value, ref, hit, link, when, instant, where, measures)
+                # on a form not finished, never used as measured: set aside where it may decide
+                reading = read if final else _named_only(read, link, measures, NOT_FINAL_READING)
                 if isinstance(reading, Observation):
                     observations.append(reading)
-                else:
+                elif reading is not None:
                     ignored.append(reading)
-            elif isinstance(value, bool | str | float):
-                answers.append(Answer(f"{ref}#{link}", link, value, when))
+            elif (given := _answer_given(link, value, final, measures)) is not None:
+                answers.append(Answer(f"{ref}#{link}", link, given, when))
     return answers, observations, ignored, stated
+
+
+def _intake_reading(
+    value: bool | str | float | Resource,
+    ref: str,
+    hit: MeasureHit,
+    link: str,
+    when: date,
+    instant: float | None,
+    where: str,
+    measures: Measures,
+) -> Observation | Ignored:
+    """An intake reading item's answer as a reading in the measure's unit (a
+    ``valueQuantity`` converted, a bare number in the measure's unit), or set aside."""
+    if isinstance(value, bool | str):
+        return Ignored(ref, Message("the answer is not a number"), hit[0])
+    node: dict[str, Any] = (
+        {"valueQuantity": {"value": value, "code": hit[1]}}
+        if isinstance(value, float)
+        else {"valueQuantity": value}
+    )
+    checks = _checks(measures).get(hit[0], ())
+    return _measurement(node, ref, hit, {"code": link}, when, instant, where, checks)
+
+
+def _answer_given(
+    link: str, value: bool | str | float | Resource, final: bool, measures: Measures
+) -> bool | str | float | None:
+    """An answer to an intake question as given on a final form; on a form not finished (in
+    progress, stopped), what it leaves (clinic policy policy_unfinished_form): a yes is to
+    confirm (an answer neither yes nor no: the question unknown, never absent); an answer
+    in words that is neither yes nor no stays so; a no, a choice or a number settles
+    nothing (None: the question stays unanswered); a quantity is no answer."""
+    if not isinstance(value, bool | str | float):
+        return None
+    if final:
+        return value
+    if value is True:
+        return Message(NOT_FINAL_YES)
+    if isinstance(value, str) and link not in _choice_questions(measures):
+        return value
+    return None
 
 
 def _answered_elsewhere(
@@ -1631,28 +1674,32 @@ _MEDICATION_STATUSES: dict[str, frozenset[str]] = {
 }
 # The code systems of drugs a bill's items name (its other items are services).
 _DRUG_SYSTEMS = frozenset({"ndc", "rxnorm", "atc"})
+
+
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
-_SUPPLY_UNIT_DAYS = {
-    **dict.fromkeys(("d", "day", "days"), 1),
-    **dict.fromkeys(("wk", "week", "weeks"), 7),
-    **dict.fromkeys(("mo", "month", "months"), 30),
-    **dict.fromkeys(("a", "year", "years"), 365),
-}
-
-
-def _supply_days(request: Resource) -> int | None:
-    """The days a prescription's ``dispenseRequest.expectedSupplyDuration`` covers (a number
-    of days, weeks, months or years), or None when it gives none that can be read."""
-    dispense = request.get("dispenseRequest")
-    supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
-    if not isinstance(supply, dict):
+def duration_days(quantity: object, unit_missing: str | None = None) -> int | None:
+    """The whole days a FHIR Duration or Quantity covers (``expectedSupplyDuration``,
+    ``daysSupply``), rounded up: its UCUM ``code`` or its ``unit`` in days, weeks, months,
+    years or hours as the unit table spells them ("4 wk" is 28 days, "1 mo" 31). A quantity
+    with neither is in ``unit_missing`` (days for a dispense's ``daysSupply``, as FHIR
+    defines it; none for a Duration, which must name its unit). None when it gives no
+    length that can be read: no number, none above zero or past a hundred years, or a unit
+    that is not a length of time; the course's end is then unknown (the drug counts from
+    its start, never dropped)."""
+    if not isinstance(quantity, dict):
         return None
-    value, unit = supply.get("value"), supply.get("code") or supply.get("unit")
-    factor = _SUPPLY_UNIT_DAYS.get(unit.strip().lower()) if isinstance(unit, str) else None
-    if not isinstance(value, int | float) or isinstance(value, bool) or factor is None:
+    value = quantity.get("value")
+    if not isinstance(value, int | float) or isinstance(value, bool):
         return None
-    days = int(value * factor)
-    return days if 0 < days < 36500 else None
+    written = [u for u in (quantity.get("code"), quantity.get("unit")) if isinstance(u, str)]
+    units = [u.strip() for u in written if u.strip()]
+    for unit in units or ([unit_missing] if unit_missing else []):
+        try:
+            days = math.ceil(convert(float(value), unit, "d"))
+        except UnitError:
+            continue
+        return days if 0 < days < 36500 else None
+    return None
 
 
 @_guarded
@@ -1701,9 +1748,15 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         # a prescription whose actions have all occurred (dispensed) is taken for the
         # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
         # until it is ended, whatever one fill covers
-        days = _supply_days(res)
+        dispense = res.get("dispenseRequest")
+        supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
+        days = duration_days(supply)
         if days is not None:
             end = days_after(start, days)
+        elif isinstance(supply, dict) and supply.get("value") is not None:
+            # a supply given that cannot be read ("3 refills", no unit): its end is
+            # unknown, so it is not taken as over; read as no status, the drug counts
+            status = None
     if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
         # A drug handed over (or being given) is being taken: in force from then on, for
         # the days supplied when the dispense says so; a completed administration on its
@@ -1711,16 +1764,9 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         if kind == "MedicationAdministration" and end is None and status == "completed":
             end = _date_or_none(res, (("effectiveDateTime", None),))
         status = "active"
-        supply = _obj(res, "daysSupply")
-        days = supply.get("value") if supply is not None else None
-        if (
-            kind == "MedicationDispense"
-            and start is not None
-            and isinstance(days, int | float)
-            and not isinstance(days, bool)
-            and 0 < days < 36500
-        ):
-            end = days_after(start, int(days))
+        days = duration_days(res.get("daysSupply"), "d")
+        if kind == "MedicationDispense" and start is not None and days is not None:
+            end = days_after(start, days)
     return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
 
 

@@ -28,7 +28,7 @@ class Scale(NamedTuple):
 
 
 # Canonical UCUM code -> (dimension, scale, offset) against the dimension's base unit
-# (pressure: mm[Hg]; temperature: K; count per volume: 10*9/L; score: {score}).
+# (pressure: mm[Hg]; temperature: K; count per volume: 10*9/L; score: {score}; time: d).
 CANONICAL: dict[str, Scale] = {
     "mm[Hg]": Scale("pressure", 1.0),
     "Cel": Scale("temperature", 1.0, 273.15),
@@ -39,6 +39,12 @@ CANONICAL: dict[str, Scale] = {
     "/uL": Scale("count_per_volume", 1.0e-3),  # per microlitre: divide by 1000
     "/L": Scale("count_per_volume", 1.0e-9),  # per litre
     "{score}": Scale("score", 1.0),
+    # durations (a course's supply), in days; UCUM's month and year are the mean Julian ones
+    "d": Scale("time", 1.0),
+    "h": Scale("time", 1.0 / 24.0),
+    "wk": Scale("time", 7.0),
+    "mo": Scale("time", 30.4375),
+    "a": Scale("time", 365.25),
 }
 
 # Spellings seen in real data -> canonical UCUM code. Looked up as written (stripped),
@@ -125,6 +131,56 @@ ALIASES: dict[str, str] = {
     "балла": "{score}",
     "баллов": "{score}",
     "": "{score}",
+    # durations
+    "d": "d",
+    "day": "d",
+    "days": "d",
+    "day(s)": "d",
+    "дн": "d",  # Russian: day(s)
+    "день": "d",
+    "дня": "d",
+    "дней": "d",
+    "Tag": "d",  # German
+    "Tage": "d",
+    "Tagen": "d",
+    "h": "h",
+    "hr": "h",
+    "hrs": "h",
+    "hour": "h",
+    "hours": "h",
+    "wk": "wk",
+    "wks": "wk",
+    "week": "wk",
+    "weeks": "wk",
+    "week(s)": "wk",
+    "нед": "wk",
+    "неделя": "wk",
+    "недели": "wk",
+    "недель": "wk",
+    "Woche": "wk",
+    "Wochen": "wk",
+    "mo": "mo",
+    "mos": "mo",
+    "month": "mo",
+    "months": "mo",
+    "month(s)": "mo",
+    "мес": "mo",
+    "месяц": "mo",
+    "месяца": "mo",
+    "месяцев": "mo",
+    "Monat": "mo",
+    "Monate": "mo",
+    "a": "a",
+    "yr": "a",
+    "yrs": "a",
+    "year": "a",
+    "years": "a",
+    "year(s)": "a",
+    "год": "a",
+    "года": "a",
+    "лет": "a",
+    "Jahr": "a",
+    "Jahre": "a",
 }
 
 # Characters written for others in real data: the micro sign and Greek mu for "u", the

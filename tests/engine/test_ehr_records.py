@@ -14,6 +14,7 @@ import yaml
 
 from spinecare import screen
 from spinecare.engine.screening import SEVERITY
+from spinecare.wording import evidence_text
 from tests.bulk.helpers import bulk_row, engine_row
 from tests.conftest import AS_OF, FIXTURES, cli_json
 
@@ -68,6 +69,11 @@ def test_a_reading_set_aside_is_named_where_the_measure_is_missing() -> None:
         "text_russian_metastases_without_deficit",
         "platelets_unconvertible_unit",
         "temperature_malformed_date",
+        "questionnaire_in_progress_saddle_yes",
+        "questionnaire_stopped_bladder_yes",
+        "questionnaire_in_progress_temperature_high",
+        "dispense_days_supply_4_weeks",
+        "dispense_days_supply_unreadable_unit",
     ],
 )
 def test_the_cli_gives_the_library_screening(name: str) -> None:
@@ -75,6 +81,17 @@ def test_the_cli_gives_the_library_screening(name: str) -> None:
         "screen", EHR / f"{name}.json", "--as-of", AS_OF.isoformat(), "--format", "json"
     )
     assert printed == json.loads(json.dumps(screen(EHR / f"{name}.json", as_of=AS_OF).to_json()))
+
+
+def test_a_yes_on_a_form_not_finished_is_a_red_flag_to_confirm() -> None:
+    result = screen(EHR / "questionnaire_in_progress_saddle_yes.json", as_of=AS_OF).to_json()
+    (finding,) = [f for f in result["findings"] if f["concept"] == "cauda_equina"]
+    assert finding["certainty"] == "unknown"
+    assert finding["evidence"][0]["value"] == "yes, on a form not finished: confirm"
+    assert [m["item"] for m in result["missing"]] == ["saddle_anaesthesia"]
+    screening = screen(EHR / "questionnaire_in_progress_saddle_yes.json", as_of=AS_OF)
+    shown = evidence_text(screening.findings[0].evidence[0], "ru")
+    assert "да, в незаконченной анкете: подтвердите" in shown
 
 
 def _export(tmp: Path) -> Path:

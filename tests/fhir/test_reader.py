@@ -903,9 +903,19 @@ def test_the_intake_questionnaire_is_valid_fhir_and_its_responses_are_read(tmp_p
         ("body_temperature", 38.0),
         ("systolic_bp", 150.0),
     ]
+    # not finished: the yes is to confirm, the readings are set aside (each meets a
+    # comparison the KB makes of its measure: the fever threshold, a hypertension grade)
     response["status"] = "in-progress"
     record = read_bundle(collection(response), reader_measures(kb))
+    assert [(a.question, a.value) for a in record.answers] == [
+        ("saddle_anaesthesia", "yes, on a form not finished: confirm")
+    ]
+    assert record.observations == []
+    assert [i.measure for i in record.ignored] == [None, "systolic_bp", "body_temperature"]
+    response["status"] = "entered-in-error"
+    record = read_bundle(collection(response), reader_measures(kb))
     assert record.answers == [] and record.observations == []
+    assert [i.reason for i in record.ignored] == ["the answers are not final"]
 
 
 @pytest.mark.parametrize(
@@ -922,3 +932,33 @@ def test_a_measure_name_is_compared_without_case_brackets_or_punctuation(
     written: str, name: str
 ) -> None:
     assert measure_name(written) == name
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit_missing", "days"),
+    [
+        ({"value": 4, "code": "wk", "system": "http://unitsofmeasure.org"}, None, 28),
+        ({"value": 4, "unit": "weeks"}, None, 28),
+        ({"value": 28, "unit": "days", "code": "d"}, None, 28),
+        ({"value": 2, "unit": "Wochen"}, None, 14),
+        ({"value": 1, "code": "mo"}, None, 31),  # UCUM's month, 30.4375 days, rounded up
+        ({"value": 1, "unit": "year"}, None, 366),
+        ({"value": 72, "unit": "h"}, None, 3),
+        ({"value": 2.5, "unit": "day(s)"}, None, 3),
+        ({"value": 28}, "d", 28),  # daysSupply with no unit: days
+        ({"value": 28}, None, None),  # a Duration must name its unit
+        ({"value": 2, "unit": "packs"}, "d", None),  # no length of time
+        ({"value": 30, "code": "258703001", "unit": "day"}, None, 30),  # the unit decides
+        ({"value": 0, "code": "d"}, None, None),
+        ({"value": "4", "code": "wk"}, None, None),
+        ({"value": True, "code": "d"}, None, None),
+        (None, "d", None),
+        (30, "d", None),
+    ],
+)
+def test_a_course_length_is_read_in_days_in_its_unit(
+    quantity: object, unit_missing: str | None, days: int | None
+) -> None:
+    from spinecare.fhir.reader import duration_days
+
+    assert duration_days(quantity, unit_missing) == days
