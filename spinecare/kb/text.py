@@ -277,6 +277,8 @@ class TextMatcher:
         )
         self.history_of = dict(history_of or {})
         self._gap_stops = frozenset(phrase[0] for phrase in self.cues.scope_end)
+        self._cue_clauses_before = frozenset(self.cues.family)
+        self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         # Abbreviations are found in the text as written (case, dots), whole words, and
         # stand in the folded text as a token of their own (four letters: never a stem).
         self._abbreviations: dict[str, str] = {}  # as written -> token
@@ -331,6 +333,27 @@ class TextMatcher:
             _contains(behind, cue) for cue in after
         )
 
+    def _clauses(self, folded: str) -> list[list[str]]:
+        """The words of each clause of a text. A clause that is only a cue belongs to the
+        clause it speaks of: a family cue to the next ("Mother: breast cancer"), a cue
+        that follows its words to the one before ("Vertebral fracture, ruled out")."""
+        out: list[list[str]] = []
+        carried: list[str] = []
+        for raw in _CLAUSE.split(folded):
+            said = words(raw)
+            if not said:
+                continue
+            if out and tuple(said) in self._cue_clauses_after:
+                out[-1] = out[-1] + said
+            elif tuple(said) in self._cue_clauses_before:
+                carried += said
+            else:
+                out.append(carried + said)
+                carried = []
+        if carried:
+            out.append(carried)
+        return out
+
     def _matches(self, clause: list[str]) -> list[_Match]:
         """Each synonym found in a clause: its start, its length (with its gaps), its
         concept and set, its words and the places of the words its gaps hold."""
@@ -358,8 +381,8 @@ class TextMatcher:
         cues = self.cues
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
-        for raw in _CLAUSE.split(fold(text)):
-            for clause in _forms(words(raw)):
+        for said in self._clauses(fold(text)):
+            for clause in _forms(said):
                 matches = self._matches(clause)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
