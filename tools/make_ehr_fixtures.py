@@ -4593,6 +4593,48 @@ case(
     other_form(asked("n2", "Progressive weakness in the legs?", {"valueBoolean": False})),
 )
 
+# A child concept's code the KB does not list, with its display only: a synonym with a gap
+# ("fracture of * vertebra") finds the red flag in the display's words, to confirm.
+for name, display, what in [
+    ("l1_fracture", "Closed fracture of L1 vertebra", "a vertebral fracture"),
+    ("odontoid_fracture", "Fracture of odontoid process", "a vertebral fracture"),
+    ("spine_tuberculosis", "Tuberculosis of spine", "a spinal infection"),
+    ("lumbar_osteomyelitis", "Osteomyelitis of lumbar spine", "a spinal infection"),
+    ("spine_metastasis", "Metastasis to spine", "spinal metastases"),
+    ("cord_compression", "Compression of spinal cord", "cord compression (myelopathy)"),
+    ("ru_l1_body_fracture", "Перелом тела L1 позвонка", "a vertebral fracture"),
+    (
+        "ru_lumbar_osteomyelitis",
+        "Остеомиелит поясничного отдела позвоночника",
+        "a spinal infection",
+    ),
+    ("ru_spine_metastases", "Метастазы в позвоночник", "spinal metastases"),
+    ("ru_cord_compression", "Компрессия спинного мозга", "cord compression (myelopathy)"),
+    ("de_l1_fracture", "LWK-1-Fraktur", "a vertebral fracture"),
+]:
+    case(
+        f"text_child_code_{name}",
+        "needs_data",
+        f"a SNOMED code the KB does not list displayed '{display}': {what} found in its"
+        " display, a red flag to confirm (never allowed)",
+        condition(SNOMED, "1000000000000", display),
+    )
+for name, display, why in [
+    ("negated_l1_fracture", "No fracture of L1 vertebra", "negated"),
+    ("ru_negated_fracture", "Перелом позвонка исключен", "negated after"),
+    ("fracture_ruled_out", "Suspected vertebral fracture, ruled out", "ruled out after a comma"),
+    ("old_l1_fracture", "Old fracture of L1 vertebra", "in the past"),
+    ("family_myeloma", "Family history: multiple myeloma", "a relative's"),
+    ("radius_fracture", "Fracture of lower end of radius", "not of the spine"),
+    ("spinal_stenosis", "Lumbar spinal stenosis", "a back condition, not a STEMI"),
+]:
+    case(
+        f"text_child_code_{name}",
+        "allowed",
+        f"a SNOMED code the KB does not list displayed '{display}': {why}, no red flag",
+        condition(SNOMED, "1000000000000", display),
+    )
+
 
 # QuestionnaireResponses not finished (in progress, stopped) ---------------------------------
 

@@ -47,6 +47,7 @@ from spinecare.kb.schema import (
     Question,
     Rule,
     Source,
+    Terminology,
     Threshold,
     Zone,
 )
@@ -649,12 +650,26 @@ class _CrossCheck:
 _SNOMED_ID = re.compile(r"\b\d{6,18}\b")
 
 
+def _check_synonyms(where: str, entry: Terminology, sets: set[str]) -> Iterator[Problem]:
+    """A concept's synonyms name its sets, and their gaps stand between words."""
+    from spinecare.kb.text import synonym_problem
+
+    for k, group in enumerate(entry.synonyms):
+        if group.set is not None and group.set not in sets:
+            yield Problem(f"{where} > synonyms", f"unknown set '{group.set}'")
+        for lang, phrases in (("en", group.en), ("ru", group.ru), ("de", group.de)):
+            for phrase in phrases:
+                problem = synonym_problem(phrase)
+                if problem is not None:
+                    yield Problem(f"{where} > synonyms[{k}] > {lang}", problem)
+
+
 def _check_terminology(
     kb: KnowledgeBase, concepts: dict[str, Concept], sources: set[str]
 ) -> list[Problem]:
     """Each expansion belongs to a concept, cites known sources, names the concept's sets,
     and every code listed as a descendant descends from a code of the concept, of its
-    expansion or of its ECL definition."""
+    expansion or of its ECL definition; a synonym's gaps stand between its words."""
     problems: list[Problem] = []
     for i, entry in enumerate(kb.terminology):
         where = f"terminology.yaml > terminology[{i}] ({entry.concept})"
@@ -671,9 +686,7 @@ def _check_terminology(
             known.update(_SNOMED_ID.findall(e.expression))
             if e.set is not None and e.set not in sets:
                 problems.append(Problem(f"{where} > ecl", f"unknown set '{e.set}'"))
-        for group in entry.synonyms:
-            if group.set is not None and group.set not in sets:
-                problems.append(Problem(f"{where} > synonyms", f"unknown set '{group.set}'"))
+        problems.extend(_check_synonyms(where, entry, sets))
         own = {(c.system, c.code) for c in concept.codes}
         for j, code in enumerate(entry.codes):
             spot = f"{where} > codes[{j}] ({code.code})"

@@ -18,9 +18,14 @@ confirm it: text never decides as surely as a code does.
 Matching works on words, not characters: the text is folded (case, ``ё``), split into
 clauses at punctuation and into words; a synonym matches a run of words, each word of
 five letters or more also in an inflected form (the same word but its last two letters:
-"недостаточность" and "недостаточностью", "metastasis" and "metastases"). This is the
-start of a matcher that can grow into reading free-text referral letters (sentences,
-sections), without changing what it returns.
+"недостаточность" and "недостаточностью", "metastasis" and "metastases"). A synonym may
+hold ``*``, a gap of up to two words of any kind (:data:`GAP_WORDS`) between its words:
+"fracture of * vertebra" is found in "Closed fracture of L1 vertebra", "fracture of the
+vertebra" and "fracture of vertebra", within one clause. A cue among the gap's words
+changes the mention as one outside it does ("metastasis to liver not spine" names no
+spinal metastasis), and a scope-ending word ends the gap. This is the start of a matcher
+that can grow into reading free-text referral letters (sentences, sections), without
+changing what it returns.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
 CACHE_SIZE = 100_000
 """How many texts' answers a matcher keeps."""
+GAP = "*"
+"""In a synonym, the place of up to :data:`GAP_WORDS` words of any kind."""
+GAP_WORDS = 2
+"""How many words a synonym's gap holds at most."""
 
 
 # Characters a reader does not see, left inside words by web pages and word processors:
@@ -101,6 +110,57 @@ def _forms(clause: list[str]) -> list[list[str]]:
     return [clause, split]
 
 
+def synonym_problem(phrase: str) -> str | None:
+    """What is wrong with a synonym's gaps (``*``), or None: a gap stands between words,
+    never at the start or the end, and one gap holds all the words it can."""
+    parts = [words(part) for part in phrase.split(GAP)]
+    if len(parts) == 1:
+        return None
+    if not parts[0]:
+        return f"'{phrase}': a synonym cannot start with a gap ('{GAP}')"
+    if not parts[-1]:
+        return f"'{phrase}': a synonym cannot end with a gap ('{GAP}')"
+    if not all(parts):
+        return f"'{phrase}': two gaps ('{GAP}') in a row; one gap holds up to {GAP_WORDS} words"
+    return None
+
+
+def _tokens(phrase: str) -> tuple[str, ...]:
+    """A synonym's words, with :data:`GAP` for each gap between them (a gap at the start
+    or the end, or next to another, is left out: ``kb check`` refuses those)."""
+    parts = [words(part) for part in phrase.split(GAP)]
+    out: list[str] = []
+    for part in parts:
+        if part and out:
+            out.append(GAP)
+        out.extend(part)
+    return tuple(out)
+
+
+def _gapped_end(
+    clause: list[str], at: int, tokens: tuple[str, ...], stops: frozenset[str]
+) -> tuple[int, tuple[int, ...]] | None:
+    """Where the match of a synonym with gaps that starts at ``clause[at]`` ends and the
+    places of the words its gaps hold (the shortest gaps first), or None; a gap holds no
+    word of ``stops`` (the scope-ending words)."""
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token == GAP:
+            for skip in range(GAP_WORDS + 1):
+                if skip and (at + skip > len(clause) or clause[at + skip - 1] in stops):
+                    return None
+                rest = _gapped_end(clause, at + skip, tokens[k + 1 :], stops)
+                if rest is not None:
+                    return rest[0], (*range(at, at + skip), *rest[1])
+            return None
+        if at >= len(clause) or not _same_word(clause[at], token):
+            return None
+        at += 1
+        k += 1
+    return at, ()
+
+
 def _same_word(written: str, known: str) -> bool:
     if written == known:
         return True
@@ -120,6 +180,8 @@ class Mention:
 
 
 Phrases = tuple[tuple[str, ...], ...]
+_Entry = tuple[tuple[str, ...], str, str | None, bool]
+_Match = tuple[int, int, str, str | None, list[str], tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +201,10 @@ def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
         all(_same_word(clause[i + k], phrase[k]) for k in range(n))
         for i in range(len(clause) - n + 1)
     )
+
+
+def _any_cue(gap: list[str], *cues: Phrases) -> bool:
+    return any(_contains(gap, cue) for phrases in cues for cue in phrases)
 
 
 def _phrases(cues: Iterable[str]) -> Phrases:
@@ -186,14 +252,16 @@ class TextMatcher:
         abbreviations: Iterable[tuple[str, str | None, str]] = (),
         not_abbreviation_before: Iterable[str] = (),
     ) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str | None]]] = defaultdict(list)
-        self._stems: dict[str, list[tuple[tuple[str, ...], str, str | None]]] = defaultdict(list)
+        # a synonym's entry: its words, concept, set, and whether it holds a gap
+        self._by_first: dict[str, list[_Entry]] = defaultdict(list)
+        self._stems: dict[str, list[_Entry]] = defaultdict(list)
         for concept, group, phrase in synonyms:
-            tokens = tuple(words(phrase))
+            tokens = _tokens(phrase)
             if not tokens:
                 continue
+            gapped = GAP in tokens
             for form in dict.fromkeys((tokens, _without_umlauts(tokens))):
-                entry = (form, concept, group)
+                entry = (form, concept, group, gapped)
                 self._by_first[form[0]].append(entry)
                 if len(form[0]) >= STEM_FROM:
                     self._stems[form[0][:3]].append(entry)
@@ -208,6 +276,9 @@ class TextMatcher:
             pseudo=_phrases(pseudo),
         )
         self.history_of = dict(history_of or {})
+        self._gap_stops = frozenset(phrase[0] for phrase in self.cues.scope_end)
+        self._cue_clauses_before = frozenset(self.cues.family)
+        self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         # Abbreviations are found in the text as written (case, dots), whole words, and
         # stand in the folded text as a token of their own (four letters: never a stem).
         self._abbreviations: dict[str, str] = {}  # as written -> token
@@ -219,7 +290,7 @@ class TextMatcher:
             token = f"qx{chr(97 + n // 26 % 26)}{chr(97 + n % 26)}"
             self._abbreviations[written] = token
             self._written[token] = written
-            self._by_first[token].append(((token,), concept, group))
+            self._by_first[token].append(((token,), concept, group, False))
         self._abbreviation_re: re.Pattern[str] | None = None
         if self._abbreviations:
             written_forms = sorted(self._abbreviations, key=len, reverse=True)
@@ -228,7 +299,7 @@ class TextMatcher:
             after = rf"(?!\s*(?i:{blocked})\b)" if blocked else ""
             self._abbreviation_re = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]){after}")
 
-    def _candidates(self, word: str) -> list[tuple[tuple[str, ...], str, str | None]]:
+    def _candidates(self, word: str) -> list[_Entry]:
         found = list(self._by_first.get(word, ()))
         for entry in self._stems.get(word[:3], ()):
             if entry[0][0] != word and _same_word(word, entry[0][0]):
@@ -262,32 +333,73 @@ class TextMatcher:
             _contains(behind, cue) for cue in after
         )
 
+    def _clauses(self, folded: str) -> list[list[str]]:
+        """The words of each clause of a text. A clause that is only a cue belongs to the
+        clause it speaks of: a family cue to the next ("Mother: breast cancer"), a cue
+        that follows its words to the one before ("Vertebral fracture, ruled out")."""
+        out: list[list[str]] = []
+        carried: list[str] = []
+        for raw in _CLAUSE.split(folded):
+            said = words(raw)
+            if not said:
+                continue
+            if out and tuple(said) in self._cue_clauses_after:
+                out[-1] = out[-1] + said
+            elif tuple(said) in self._cue_clauses_before:
+                carried += said
+            else:
+                out.append(carried + said)
+                carried = []
+        if carried:
+            out.append(carried)
+        return out
+
+    def _matches(self, clause: list[str]) -> list[_Match]:
+        """Each synonym found in a clause: its start, its length (with its gaps), its
+        concept and set, its words and the places of the words its gaps hold."""
+        matches: list[_Match] = []
+        for start, word in enumerate(clause):
+            for tokens, concept, group, gapped in self._candidates(word):
+                if gapped:
+                    span = _gapped_end(clause, start, tokens, self._gap_stops)
+                    if span is not None:
+                        end, inner = span
+                        matches.append(
+                            (start, end - start, concept, group, clause[start:end], inner)
+                        )
+                    continue
+                n = len(tokens)
+                window = clause[start : start + n]
+                if len(window) == n and all(
+                    _same_word(w, t) for w, t in zip(window, tokens, strict=True)
+                ):
+                    matches.append((start, n, concept, group, window, ()))
+        return matches
+
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
         cues = self.cues
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
-        for raw in _CLAUSE.split(fold(text)):
-            for clause in _forms(words(raw)):
-                matches = []
-                for start, word in enumerate(clause):
-                    for tokens, concept, group in self._candidates(word):
-                        n = len(tokens)
-                        window = clause[start : start + n]
-                        if len(window) == n and all(
-                            _same_word(w, t) for w, t in zip(window, tokens, strict=True)
-                        ):
-                            matches.append((start, n, concept, group, window))
+        for said in self._clauses(fold(text)):
+            for clause in _forms(said):
+                matches = self._matches(clause)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
                 if any(_contains(clause, cue) for cue in cues.family):
                     continue  # a relative's condition, whatever the words
                 clause = _masked(clause, cues.pseudo)
-                for start, n, concept, group, window in matches:
-                    # a cue outside the words of the synonym itself changes the mention
-                    if self._cued(clause, start, n, cues.negation, cues.negation_after):
+                for start, n, concept, group, window, inner in matches:
+                    # a cue outside the words of the synonym itself (or in its gap)
+                    # changes the mention
+                    gap = [clause[i] for i in inner]
+                    if self._cued(clause, start, n, cues.negation, cues.negation_after) or (
+                        gap and _any_cue(gap, cues.negation, cues.negation_after)
+                    ):
                         continue
-                    if self._cued(clause, start, n, cues.history, cues.history_after):
+                    if self._cued(clause, start, n, cues.history, cues.history_after) or (
+                        gap and _any_cue(gap, cues.history, cues.history_after)
+                    ):
                         past = self.history_of.get(concept)
                         if past is None:
                             continue

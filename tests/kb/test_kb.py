@@ -208,6 +208,26 @@ def test_malformed_codes_are_reported(tmp_path: Path) -> None:
     assert any("not a well-formed loinc code" in p.message for p in problems)
 
 
+def test_a_synonym_gap_at_an_end_or_doubled_is_refused(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+
+    def add_bad(d):
+        entry = d["terminology"][0]
+        entry["synonyms"][0]["en"] += ["* of spine", "fracture of *", "fracture * * spine"]
+
+    edit(folder / "terminology.yaml", add_bad)
+    problems = check_kb(folder)
+    concept = yaml.load((folder / "terminology.yaml").read_bytes(), Loader=SAFE_LOADER)[
+        "terminology"
+    ][0]["concept"]
+    where = f"terminology.yaml > terminology[0] ({concept}) > synonyms[0] > en"
+    assert [str(p) for p in problems] == [
+        f"{where}: '* of spine': a synonym cannot start with a gap ('*')",
+        f"{where}: 'fracture of *': a synonym cannot end with a gap ('*')",
+        f"{where}: 'fracture * * spine': two gaps ('*') in a row; one gap holds up to 2 words",
+    ]
+
+
 def test_invalid_yaml_and_missing_file_are_reported(tmp_path: Path) -> None:
     folder = copy_kb(tmp_path)
     (folder / "zones.yaml").unlink()

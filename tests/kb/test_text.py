@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spinecare.kb import load_kb
+from spinecare.kb.text import TextMatcher, synonym_problem
 
 
 @pytest.mark.parametrize(
@@ -60,11 +61,81 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ),
         ("Удаление грыжи межпозвонкового диска", {"recent_spinal_surgery", "disc_herniation"}),
         ("Decompression sickness", set()),
+        ("Closed fracture of L1 vertebra", {"vertebral_fracture"}),
+        ("Перелом тела L1 позвонка", {"vertebral_fracture"}),
+        ("LWK-1-Fraktur", {"vertebral_fracture"}),
+        ("Tuberculosis of spine", {"spinal_infection"}),
+        ("Остеомиелит поясничного отдела позвоночника", {"spinal_infection"}),
+        ("Spondylodiszitis LWK 3/4", {"spinal_infection"}),
+        ("Metastasis to spine", {"spinal_malignancy", "oncology"}),
+        ("Метастазы в тела позвонков Th10-L2", {"spinal_malignancy", "oncology"}),
+        ("Compression of spinal cord", {"myelopathy"}),
+        ("Right ventricular failure", {"heart_disease"}),
+        ("Coronary arteriosclerosis", {"heart_disease"}),
+        ("Fracture of lower end of radius", set()),
+        ("Lumbar spinal stenosis", {"spinal_pain"}),  # not a STEMI
+        ("Suspected vertebral fracture, ruled out", set()),
+        ("Family history: multiple myeloma", set()),
+        ("Мать: миеломная болезнь", set()),
+        ("Old fracture of L1 vertebra", set()),
+        ("Metastasis to liver", {"oncology"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
     found = {m.concept for m in load_kb().text_matcher.find(text)}
     assert found == concepts
+
+
+GAPPED = TextMatcher(
+    [
+        ("vertebral_fracture", None, "fracture of * vertebra"),
+        ("spinal_malignancy", None, "metastasis to * spine"),
+        ("plain", None, "fracture of vertebra"),
+    ],
+    negation=["no", "not"],
+    history=["old"],
+    family=["mother"],
+    negation_after=["ruled out"],
+    scope_end=["but"],
+    pseudo=["not ruled out"],
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Closed fracture of L1 vertebra", {"vertebral_fracture": "fracture of l1 vertebra"}),
+        ("Fracture of the vertebra", {"vertebral_fracture": "fracture of the vertebra"}),
+        ("Fracture of the L1 vertebra", {"vertebral_fracture": "fracture of the l1 vertebra"}),
+        (
+            "Fracture of vertebra",
+            {"vertebral_fracture": "fracture of vertebra", "plain": "fracture of vertebra"},
+        ),
+        ("Fracture of the left L1 vertebra", {}),  # three words: more than a gap holds
+        ("Fracture of wrist", {}),
+        ("Fracture of radius; vertebra intact", {}),  # another clause
+        ("No fracture of L1 vertebra", {}),
+        ("Fracture of L1 vertebra ruled out", {}),
+        ("Fracture of old L1 vertebra", {}),  # a cue in the gap is a cue
+        ("Metastasis to liver not spine", {}),
+        ("Metastasis to liver but spine", {}),  # a gap ends at a scope-ending word
+        ("Metastasis to the spine not ruled out", {"spinal_malignancy": "metastasis to the spine"}),
+        ("Mother had fracture of L1 vertebra", {}),
+    ],
+)
+def test_a_gap_in_a_synonym_holds_up_to_two_words_of_one_clause(
+    text: str, shown: dict[str, str]
+) -> None:
+    assert {m.concept: m.words for m in GAPPED.find(text)} == shown
+
+
+def test_a_gap_is_refused_at_an_end_or_doubled() -> None:
+    assert synonym_problem("fracture of * vertebra") is None
+    assert synonym_problem("fracture of vertebra") is None
+    assert "start" in str(synonym_problem("* of vertebra"))
+    assert "end" in str(synonym_problem("fracture of *"))
+    assert "in a row" in str(synonym_problem("fracture * * vertebra"))
+    assert "in a row" in str(synonym_problem("fracture ** vertebra"))
 
 
 def test_a_mention_of_an_abbreviation_shows_it_as_written() -> None:
