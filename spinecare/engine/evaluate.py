@@ -1314,6 +1314,20 @@ def _unread(
     return newest >= as_of - window and (highest or newest >= current.when)
 
 
+def _instead(
+    facts: Facts, measure_id: str, window: timedelta, highest: bool, current: Observation
+) -> tuple[int, Spread | None]:
+    """What may decide instead of ``current``: 1 a reading set aside (:func:`_unread`), or
+    where the latest decides, 2 and the deciding day's :class:`Spread`; else 0."""
+    if _unread(facts, measure_id, window, highest, current):
+        return 1, None
+    if highest:
+        return 0, None
+    days = facts.index.spread.get(measure_id)
+    spread = None if days is None else days.get(current.when)
+    return (0, None) if spread is None else (2, spread)
+
+
 def _rank_unread(held: bool, highest_op: str | None) -> int:
     """A comparison's rank where a reading set aside may decide: unknown, but for the
     highest reading (``highest_op``) what a higher one could not change (bulk: the same
@@ -1323,6 +1337,37 @@ def _rank_unread(held: bool, highest_op: str | None) -> int:
     if highest_op in ("<", "<="):
         return 1 if held else 0
     return 1
+
+
+def _rank_instead(
+    holds: Callable[[float, float], bool],
+    value: float,
+    limit: float,
+    highest_op: str | None,
+    spread: Spread | None,
+) -> int:
+    """A comparison's rank where another reading may decide (:func:`_instead`): a reading
+    set aside (``spread`` None, :func:`_rank_unread`), or any of a day's readings may be
+    the latest (``spread``): unknown where its lowest and highest value disagree (the
+    comparisons are monotone), else the deciding value's (bulk: the same in
+    ``compile._compare``)."""
+    held = holds(value, limit)
+    if spread is None:
+        return _rank_unread(held, highest_op)
+    if held != holds(spread.low, limit) or held != holds(spread.high, limit):
+        return 1
+    return 2 if held else 0
+
+
+def _spread_evidence(spread: Spread, label: str) -> tuple[Evidence, ...]:
+    """The readings of a day any of which may be the latest, each without a time so noted."""
+    note = untimed_note()
+    return tuple(
+        _observation_evidence(
+            o, label, joined(recorded_as(o.original), note if o.instant is None else None)
+        )
+        for o in spread.readings
+    )
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1354,15 +1399,8 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         may be the latest, ``spread``)."""
         label = measure.label.get(facts.lang)
         if spread is not None and current is not None:
-            note = untimed_note()
-            shown_all = tuple(
-                _observation_evidence(
-                    o, label, joined(recorded_as(o.original), note if o.instant is None else None)
-                )
-                for o in spread.readings
-            )
             gap = Gap(measure.item, days, current.when, untimed=True)
-            return shown_all, (facts.index.gaps.setdefault(gap, gap),)
+            return _spread_evidence(spread, label), (facts.index.gaps.setdefault(gap, gap),)
         if current is not None:
             evidence = (_observation_evidence(current, label),)
             if not unread:
@@ -1399,37 +1437,23 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
         unread = spread = None
         if current is not None:
-            if _unread(facts, measure_id, window, highest, current):
-                key = (measure_id, id(current), id(last), facts.lang, 1)
-                unread = memo.get(key) or memo.setdefault(key, shown(facts, current, last, True))
-            elif not highest and measure_id in facts.index.spread:
-                spread = facts.index.spread[measure_id].get(current.when)
-                if spread is not None:
-                    key = (measure_id, id(current), id(last), facts.lang, 2)
-                    unread = memo.get(key) or memo.setdefault(
-                        key, shown(facts, current, last, False, spread)
-                    )
+            kind, spread = _instead(facts, measure_id, window, highest, current)
+            if kind:
+                key = (measure_id, id(current), id(last), facts.lang, kind)
+                unread = memo.get(key) or memo.setdefault(
+                    key, shown(facts, current, last, kind == 1, spread)
+                )
         rank = 1 if current is None and not (absent and never_measured(facts, last)) else 0
         kept = (None if current is None else current.value, rank, found, unread, spread)
         facts.measured[measure_id] = kept
         return kept
-
-    def unread_rank(value: float, spread: Spread | None) -> int:
-        """The rank where another reading may decide: with a day's ``spread``, unknown
-        where its lowest and highest value disagree, else the value's."""
-        if spread is None:
-            return _rank_unread(holds(value, limit), op)
-        held = holds(value, limit)
-        if held != holds(spread.low, limit) or held != holds(spread.high, limit):
-            return 1
-        return 2 if held else 0
 
     def truth(facts: Facts) -> int:
         value, rank, _, unread, spread = facts.measured.get(measure_id) or measured(facts)
         if value is None:
             return rank
         if unread is not None:
-            return unread_rank(value, spread)
+            return _rank_instead(holds, value, limit, op, spread)
         return 2 if holds(value, limit) else 0
 
     def run(facts: Facts) -> Ranked:
@@ -1437,7 +1461,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         if value is None:
             return rank, found
         if unread is not None:
-            rank = unread_rank(value, spread)
+            rank = _rank_instead(holds, value, limit, op, spread)
             return rank, (unread if rank == 1 else found)
         return (2 if holds(value, limit) else 0), found
 

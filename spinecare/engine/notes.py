@@ -30,8 +30,8 @@ __all__ = [
     "stale_note",
     "text_to_confirm",
     "unclear_answer_note",
-    "untimed_note",
     "undated_procedure_note",
+    "untimed_note",
     "within_note",
 ]
 

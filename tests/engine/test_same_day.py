@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from spinecare.engine.screening import screen_record
-from spinecare.record.model import Observation, Patient, PatientRecord
 from spinecare.kb import load_kb
+from spinecare.record.model import Observation, Patient, PatientRecord
 from tests.conftest import AS_OF
 
 KB = load_kb()

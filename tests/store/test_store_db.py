@@ -265,7 +265,10 @@ def test_readings_stored_before_keep_their_order_where_the_clinic_entered_them(d
         migrate(engine, "0011_patient_verdicts")
         with engine.begin() as connection:
             connection.execute(
-                text("INSERT INTO clinics (id, name, created_at) VALUES (1, 'Old', CURRENT_TIMESTAMP)")
+                text(
+                    "INSERT INTO clinics (id, name, created_at)"
+                    " VALUES (1, 'Old', CURRENT_TIMESTAMP)"
+                )
             )
             connection.execute(
                 text(
