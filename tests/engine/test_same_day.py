@@ -91,26 +91,22 @@ def test_both_high_defers_whichever_is_later() -> None:
     assert screened(bp("a", 185, 112), bp("b", 195, 118))["verdict"] == "defer"
 
 
-def test_a_known_order_decides_by_the_last_listed() -> None:
-    assert (
-        screened(bp("a", 190, 115, in_order=True), bp("b", 120, 80, in_order=True))["verdict"]
-        == "allowed"
-    )
-    assert (
-        screened(bp("a", 120, 80, in_order=True), bp("b", 190, 115, in_order=True))["verdict"]
-        == "defer"
-    )
+LATE, EARLY = 1_795_000_000.0, 1_794_990_000.0
 
 
-def test_timed_readings_are_ordered_by_time_whatever_the_listing() -> None:
-    late, early = 1_795_000_000.0, 1_794_990_000.0
-    assert (
-        screened(bp("a", 120, 80, instant=late), bp("b", 190, 115, instant=early))["verdict"]
-        == "allowed"
-    )
-    assert (
-        screened(bp("a", 190, 115, instant=late), bp("b", 120, 80, instant=early))["verdict"]
-        == "defer"
+@pytest.mark.parametrize(
+    ("first", "then", "verdict"),
+    [
+        # entered one after another: the one listed last is the later
+        ({"in_order": True}, {"in_order": True}, "allowed"),
+        # with their times: the later time decides whatever the listing
+        ({"instant": EARLY}, {"instant": LATE}, "allowed"),
+    ],
+)
+def test_a_known_order_decides_by_the_latest(first, then, verdict) -> None:
+    assert screened(bp("a", 190, 115, **first), bp("b", 120, 80, **then))["verdict"] == verdict
+    assert screened(bp("b", 120, 80, **then), bp("a", 190, 115, **first))["verdict"] == (
+        verdict if "instant" in first else "defer"
     )
 
 

@@ -46,6 +46,20 @@ def test_migrations_reach_head_and_match_the_models(db_target) -> None:
         db.dispose()
 
 
+def _old_patient(connection) -> None:
+    """A clinic and a patient, as a database of an older version holds them."""
+    connection.execute(
+        text("INSERT INTO clinics (id, name, created_at) VALUES (1, 'Old', CURRENT_TIMESTAMP)")
+    )
+    connection.execute(
+        text(
+            "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
+            "updated_at) VALUES (1, 1, 'old-1', 'Old Patient', 1, CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"
+        )
+    )
+
+
 def test_older_database_upgrades_in_place(db_target) -> None:
     from spinecare.store.db import HEAD, make_engine, migrate, schema_revision
 
@@ -55,19 +69,7 @@ def test_older_database_upgrades_in_place(db_target) -> None:
         migrate(engine, "0001")
         assert schema_revision(engine) == "0001"
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO clinics (id, name, created_at) "
-                    "VALUES (1, 'Old', CURRENT_TIMESTAMP)"
-                )
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
-                    "updated_at) VALUES (1, 1, 'old-1', 'Old Patient', 1, CURRENT_TIMESTAMP, "
-                    "CURRENT_TIMESTAMP)"
-                )
-            )
+            _old_patient(connection)
         migrate(engine)
         assert schema_revision(engine) == HEAD
         with engine.connect() as connection:
@@ -264,19 +266,7 @@ def test_readings_stored_before_keep_their_order_where_the_clinic_entered_them(d
     try:
         migrate(engine, "0011_patient_verdicts")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO clinics (id, name, created_at)"
-                    " VALUES (1, 'Old', CURRENT_TIMESTAMP)"
-                )
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at,"
-                    " updated_at) VALUES (1, 1, 'old-1', 'Old Patient', 1, CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP)"
-                )
-            )
+            _old_patient(connection)
             for intake, source in ((1, "form"), (2, "fhir"), (3, "file"), (4, "demo")):
                 connection.execute(
                     text(
