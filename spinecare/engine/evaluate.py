@@ -1432,11 +1432,15 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         current, last = facts.reading(measure_id, window, highest)
         # every comparison of the measure shows the same (immutable) evidence and gap:
         # found once per screening, made once per record (readings the index keeps)
-        memo = facts.index.shown
+        index = facts.index
+        memo = index.shown
         key = (measure_id, id(current), id(last), facts.lang, 0)
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
         unread = spread = None
-        if current is not None:
+        # a day of one reading and nothing set aside (the most common): nothing to ask
+        if current is not None and (
+            measure_id in index.set_aside_days or measure_id in index.spread
+        ):
             kind, spread = _instead(facts, measure_id, window, highest, current)
             if kind:
                 key = (measure_id, id(current), id(last), facts.lang, kind)
@@ -1444,8 +1448,13 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
                     key, shown(facts, current, last, kind == 1, spread)
                 )
         rank = 1 if current is None and not (absent and never_measured(facts, last)) else 0
-        kept = (None if current is None else current.value, rank, found, unread, spread)
-        facts.measured[measure_id] = kept
+        kept = facts.measured[measure_id] = (
+            None if current is None else current.value,
+            rank,
+            found,
+            unread,
+            spread,
+        )
         return kept
 
     def truth(facts: Facts) -> int:
