@@ -4825,6 +4825,66 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Readings of one day without the time they were taken (a Bundle's order says nothing)
+
+case(
+    "two_bp_same_day_untimed_high_first",
+    "needs_data",
+    "190/115 and 120/80 both dated 2026-11-20 without a time, the high one listed first:"
+    " either may be the later reading, they disagree, blood pressure to measure again",
+    bp(190, 115),
+    bp(120, 80),
+    without={"bp"},
+)
+case(
+    "two_bp_same_day_untimed_high_last",
+    "needs_data",
+    "120/80 and 190/115 both dated 2026-11-20 without a time, the high one listed last:"
+    " the order of a Bundle says nothing, unknown as in the other order",
+    bp(120, 80),
+    bp(190, 115),
+    without={"bp"},
+)
+case(
+    "two_bp_same_day_untimed_agree",
+    "allowed",
+    "118/76 and 124/82 both dated 2026-11-20 without a time: whichever is the later, both"
+    " are normal, as before",
+    bp(118, 76),
+    bp(124, 82),
+    without={"bp"},
+)
+case(
+    "two_bp_same_day_untimed_both_high",
+    "defer",
+    "185/112 and 195/118 both dated 2026-11-20 without a time: whichever is the later,"
+    " grade 3 hypertension defers massage",
+    bp(185, 112),
+    bp(195, 118),
+    without={"bp"},
+)
+case(
+    "two_bp_same_day_timed_and_untimed",
+    "needs_data",
+    "120/80 at 18:00 and 190/115 dated the same day without a time: the reading without a"
+    " time may have been taken after 18:00, they disagree",
+    observation("85354-9", when="2026-11-20T18:00:00+03:00", components=bp(120, 80)["component"]),
+    bp(190, 115),
+    without={"bp"},
+)
+case(
+    "two_bp_earlier_day_untimed_newer_day_decides",
+    "allowed",
+    "190/115 and 120/80 on 2026-11-18 without a time disagree, but 122/78 on 2026-11-20 is"
+    " the latest reading: the newer day decides, as before",
+    bp(190, 115, when="2026-11-18"),
+    bp(120, 80, when="2026-11-18"),
+    bp(122, 78),
+    without={"bp"},
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -8,7 +8,8 @@ any is FALSE, else UNKNOWN) becomes a CASE. Leaves follow :mod:`spinecare.engine
   patient's rows that is never NULL (a procedure done with no usable date: UNKNOWN);
 - ``measure``: the latest value on or before the date (ties: the later fact), NULL when
   it is older than the measure's freshness window (FALSE when ``when_missing: absent``
-  and the measure was never taken: a reading set aside counts as taken);
+  and the measure was never taken: a reading set aside counts as taken), or when readings
+  of its day without a time, in no known order, disagree on the comparison;
 - ``answer``: the latest answer, the same way;
 - ``age``: NULL when the patient has no date of birth.
 
@@ -208,7 +209,12 @@ class Compiler:
         elif measure.aggregate == "max" and node.op in ("<", "<="):
             test = f"(CASE WHEN {aside} AND COALESCE({test}, TRUE) THEN NULL ELSE {test} END)"
         else:
-            test = f"(CASE WHEN {aside} THEN NULL ELSE {test} END)"
+            # the readings of the deciding day that may each be the latest (the engine's
+            # ``Spread``): unknown where the lowest and the highest disagree
+            limit = self.d.double(kb.threshold(node.threshold))
+            low = f"(l.lo_{measure.id} {node.op} {limit})"
+            high = f"(l.hi_{measure.id} {node.op} {limit})"
+            test = f"(CASE WHEN {aside} OR {low} <> {high} THEN NULL ELSE {test} END)"
         if measure.when_missing == "absent":
             # never measured: absent; measured, but not within the window: unknown
             return (
@@ -339,6 +345,69 @@ class Compiler:
         )
         return f"SELECT pid, {cols} FROM {table} GROUP BY pid"
 
+    def _measures_cte(self, ids: list[str]) -> tuple[str, str, list[str]]:
+        """(name, SQL, columns) of the measure leaves: per measure the deciding value
+        (``m_``), whether it was ever taken (``h_``), whether a reading set aside may
+        decide (``s_``) and, decided by the latest, the lowest and highest value of the
+        readings of its day that may each be the latest (``lo_``, ``hi_``)."""
+        d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
+        # the latest reading by date, then time (a date alone first), then record order;
+        # readings set aside (no value) are ranked apart: they say that the measure
+        # was taken, and one within the window of the deciding reading's day or newer
+        # (with ``max``: any) leaves it unknown. ``top``: the deciding reading's day;
+        # ``rk``: the rank among the readings whose order is known (a time, or entered
+        # in order) and, apart, among those whose order is not: on ``top``, every one
+        # of these and the latest of those may be the latest (the engine's ``Spread``)
+        order = "obs_date DESC NULLS LAST, COALESCE(obs_time, -1e300) DESC, seq DESC"
+        loose = "(obs_time IS NULL AND in_order = 0)"
+        ranked = (
+            "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
+            f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS rn,"
+            " MAX(obs_date) OVER (PARTITION BY pid, measure, value IS NULL) AS top,"
+            f" {loose} AS loose, ROW_NUMBER() OVER ("
+            f"PARTITION BY pid, measure, value IS NULL, {loose} ORDER BY {order}) AS rk "
+            f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
+            f" AND measure IN {in_list(set(ids))}"
+        )
+        cols = []
+        names = []
+        for mid in ids:
+            measure = kb.measures[mid]
+            since = d.date(_days_before(self.as_of, kb.threshold(measure.fresh_days)))
+            fresh = f"measure = {lit(mid)} AND obs_date >= {since}"
+            if measure.aggregate == "max":
+                # the highest reading within the window, when the latest is within it
+                cols.append(
+                    "CASE WHEN MAX(CASE WHEN rn = 1 AND value IS NOT NULL"
+                    f" AND {fresh} THEN 1 END) = 1"
+                    f" THEN MAX(CASE WHEN {fresh} THEN value END) END AS m_{mid}"
+                )
+            else:
+                cols.append(f"MAX(CASE WHEN rn = 1 AND {fresh} THEN value END) AS m_{mid}")
+                may_decide = (
+                    f"measure = {lit(mid)} AND value IS NOT NULL AND obs_date = top"
+                    " AND (loose OR rk = 1)"
+                )
+                cols.append(f"MIN(CASE WHEN {may_decide} THEN value END) AS lo_{mid}")
+                cols.append(f"MAX(CASE WHEN {may_decide} THEN value END) AS hi_{mid}")
+                names += [f"lo_{mid}", f"hi_{mid}"]
+            cols.append(f"MAX(CASE WHEN measure = {lit(mid)} THEN 1 END) = 1 AS h_{mid}")
+            aside = (
+                f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_date >= {since}"
+                " THEN obs_date END)"
+            )
+            if measure.aggregate == "max":
+                cols.append(f"COALESCE({aside} IS NOT NULL, FALSE) AS s_{mid}")
+            else:
+                latest = (
+                    f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NOT NULL AND rn = 1"
+                    " THEN obs_date END)"
+                )
+                cols.append(f"COALESCE({aside} >= {latest}, FALSE) AS s_{mid}")
+        sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r GROUP BY pid"
+        names += [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}")]
+        return ("obs", sql, names)
+
     def _ctes(self) -> list[tuple[str, str, list[str]]]:
         """(name, SQL, columns) of the per-patient leaf CTEs."""
         d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
@@ -382,47 +451,7 @@ class Compiler:
                 )
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:
-            ids = sorted(lv.measures)
-            # the latest reading by date, then time (a date alone first), then record order;
-            # readings set aside (no value) are ranked apart: they say that the measure
-            # was taken, and one within the window of the deciding reading's day or newer
-            # (with ``max``: any) leaves it unknown
-            ranked = (
-                "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
-                "PARTITION BY pid, measure, value IS NULL ORDER BY obs_date DESC NULLS LAST,"
-                " COALESCE(obs_time, -1e300) DESC, seq DESC) AS rn "
-                f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
-                f" AND measure IN {in_list(set(ids))}"
-            )
-            cols = []
-            for mid in ids:
-                measure = kb.measures[mid]
-                since = d.date(_days_before(self.as_of, kb.threshold(measure.fresh_days)))
-                fresh = f"measure = {lit(mid)} AND obs_date >= {since}"
-                if measure.aggregate == "max":
-                    # the highest reading within the window, when the latest is within it
-                    cols.append(
-                        "CASE WHEN MAX(CASE WHEN rn = 1 AND value IS NOT NULL"
-                        f" AND {fresh} THEN 1 END) = 1"
-                        f" THEN MAX(CASE WHEN {fresh} THEN value END) END AS m_{mid}"
-                    )
-                else:
-                    cols.append(f"MAX(CASE WHEN rn = 1 AND {fresh} THEN value END) AS m_{mid}")
-                cols.append(f"MAX(CASE WHEN measure = {lit(mid)} THEN 1 END) = 1 AS h_{mid}")
-                aside = (
-                    f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_date >= {since}"
-                    " THEN obs_date END)"
-                )
-                if measure.aggregate == "max":
-                    cols.append(f"COALESCE({aside} IS NOT NULL, FALSE) AS s_{mid}")
-                else:
-                    latest = (
-                        f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NOT NULL AND rn = 1"
-                        " THEN obs_date END)"
-                    )
-                    cols.append(f"COALESCE({aside} >= {latest}, FALSE) AS s_{mid}")
-            sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r GROUP BY pid"
-            out.append(("obs", sql, [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}")]))
+            out.append(self._measures_cte(sorted(lv.measures)))
         if lv.questions:
             ids = sorted(lv.questions)
             earliest = d.date(EARLIEST)

@@ -16,8 +16,11 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   a concept found only in text or under a code of no known system (to confirm)
 - ``medications(pid, concept, status, start_date, end_date, certain)``
 - ``procedures(pid, concept, status, performed, certain)``
-- ``observations(pid, measure, value, obs_date, obs_time, seq)``: values in the measure's
-  unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of one day;
+- ``observations(pid, measure, value, obs_date, obs_time, in_order, seq)``: values in the
+  measure's unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of
+  one day; ``in_order`` 1 where the record lists the day's readings in the order taken
+  (``Observation.in_order``: an intake file, a form), else readings of one day without a
+  time are in no known order;
   ``seq`` orders facts of one patient as the record does (ties: last wins); a reading set
   aside (a unit that cannot be converted, an implausible value) is a row without value
   (its day where the record gives one): the measure was taken, its value is unknown
@@ -86,6 +89,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("value", "double"),
         ("obs_date", "date"),
         ("obs_time", "double"),
+        ("in_order", "int64"),
         ("seq", "int64"),
     ),
     "answers": (
@@ -177,14 +181,22 @@ class Flattener:
                 )
         for i, obs in enumerate(record.observations):
             self.rows["observations"].append(
-                (pid, obs.measure, float(obs.value), obs.when, obs.instant, seq_base + i)
+                (
+                    pid,
+                    obs.measure,
+                    float(obs.value),
+                    obs.when,
+                    obs.instant,
+                    int(obs.in_order),
+                    seq_base + i,
+                )
             )
         for ignored in record.ignored:
             if ignored.measure is not None:
                 # a reading set aside: measured, value unknown (no value; its day where
                 # the record gives one)
                 self.rows["observations"].append(
-                    (pid, ignored.measure, None, ignored.when, None, 0)
+                    (pid, ignored.measure, None, ignored.when, None, 0, 0)
                 )
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)

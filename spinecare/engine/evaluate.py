@@ -31,6 +31,7 @@ from spinecare.engine.notes import (
     unclear_answer_note,
     undated_procedure_note,
     unnamed_drug_note,
+    untimed_note,
     within_note,
 )
 from spinecare.engine.truth import BY_RANK, Truth
@@ -107,7 +108,9 @@ class Gap:
     ``latest``: the date of the latest value found, too old to count;
     ``notes``: why readings of the item were set aside (messages of the record readers,
     translated where the gap is shown); ``unread``: a reading within the window was set
-    aside and may be the one that decides (``latest`` is then the reading used).
+    aside and may be the one that decides (``latest`` is then the reading used);
+    ``untimed``: readings of the day ``latest`` were recorded without the time they were
+    taken, in no known order, and disagree (any of them may be the latest).
     """
 
     item: str
@@ -116,6 +119,7 @@ class Gap:
     alternatives: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     unread: bool = False
+    untimed: bool = False
 
 
 @dataclass(slots=True)
@@ -225,9 +229,16 @@ class RecordIndex:
         for obs in record.observations:
             readings[obs.measure].append(obs)
         self.observations: dict[str, tuple[list[Observation], list[date]]] = {}
+        # the days of each measure whose latest reading is not known (Spread), by day
+        self.spread: dict[str, dict[date, Spread]] = {}
         for measure, values in readings.items():
             values.sort(key=Observation.order_key)
-            self.observations[measure] = (values, [o.when for o in values])
+            days = [o.when for o in values]
+            self.observations[measure] = (values, days)
+            if len(values) > 1 and len(set(days)) < len(days):
+                spread = _spread_days(values)
+                if spread:
+                    self.spread[measure] = spread
         # why readings of a measure were set aside (a unit, an implausible value)
         reasons: dict[str, dict[str, None]] = defaultdict(dict)
         for ignored in record.ignored:
@@ -240,9 +251,10 @@ class RecordIndex:
             if ignored.measure is not None and ignored.when is not None:
                 days_aside[ignored.measure].add(ignored.when)
         self.set_aside_days = {m: sorted(d) for m, d in days_aside.items()}
-        # what a comparison shows, by measure, the readings that decide and the language:
+        # what a comparison shows, by measure, the readings that decide, the language and
+        # what may decide instead (0 nothing, 1 a reading set aside, 2 a day's Spread):
         # made once per record (the same readings show the same evidence on any date)
-        self.shown: dict[tuple[str, int, int, str, bool], Found] = {}
+        self.shown: dict[tuple[str, int, int, str, int], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
         # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
         self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
@@ -526,6 +538,44 @@ def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
         record.answers,
         record.ignored,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """The readings of one day that may each be the latest, where their values differ:
+    every reading without a time whose order the record does not know
+    (:attr:`~spinecare.record.model.Observation.in_order`), and the latest of the others
+    in time order. ``low`` and ``high``: their lowest and highest value (the KB's
+    comparisons are monotone: the two decide whether they all agree)."""
+
+    low: float
+    high: float
+    readings: tuple[Observation, ...]
+
+
+def _spread_days(values: list[Observation]) -> dict[date, Spread]:
+    """The days of ``values`` (one measure's readings in time order) whose latest reading
+    is not known and whose candidates differ in value (:class:`Spread`)."""
+    out: dict[date, Spread] = {}
+    start, n = 0, len(values)
+    while start < n:
+        day = values[start].when
+        end = start + 1
+        while end < n and values[end].when == day:
+            end += 1
+        if end - start > 1:
+            group = values[start:end]
+            ordered = [o for o in group if o.instant is not None or o.in_order]
+            last = ordered[-1] if ordered else None
+            readings = tuple(
+                o for o in group if o is last or (o.instant is None and not o.in_order)
+            )
+            low = min(o.value for o in readings)
+            high = max(o.value for o in readings)
+            if low != high:
+                out[day] = Spread(low, high, readings)
+        start = end
+    return out
 
 
 def _answer_day(answer: Answer) -> date:
@@ -843,7 +893,7 @@ def _unique(values: list[Any]) -> list[Any]:
 Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
-Measured = tuple[float | None, int, Found, Found | None]
+Measured = tuple[float | None, int, Found, Found | None, Spread | None]
 Ranked = tuple[int, Found]
 Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
@@ -1264,6 +1314,20 @@ def _unread(
     return newest >= as_of - window and (highest or newest >= current.when)
 
 
+def _instead(
+    facts: Facts, measure_id: str, window: timedelta, highest: bool, current: Observation
+) -> tuple[int, Spread | None]:
+    """What may decide instead of ``current``: 1 a reading set aside (:func:`_unread`), or
+    where the latest decides, 2 and the deciding day's :class:`Spread`; else 0."""
+    if _unread(facts, measure_id, window, highest, current):
+        return 1, None
+    if highest:
+        return 0, None
+    days = facts.index.spread.get(measure_id)
+    spread = None if days is None else days.get(current.when)
+    return (0, None) if spread is None else (2, spread)
+
+
 def _rank_unread(held: bool, highest_op: str | None) -> int:
     """A comparison's rank where a reading set aside may decide: unknown, but for the
     highest reading (``highest_op``) what a higher one could not change (bulk: the same
@@ -1273,6 +1337,37 @@ def _rank_unread(held: bool, highest_op: str | None) -> int:
     if highest_op in ("<", "<="):
         return 1 if held else 0
     return 1
+
+
+def _rank_instead(
+    holds: Callable[[float, float], bool],
+    value: float,
+    limit: float,
+    highest_op: str | None,
+    spread: Spread | None,
+) -> int:
+    """A comparison's rank where another reading may decide (:func:`_instead`): a reading
+    set aside (``spread`` None, :func:`_rank_unread`), or any of a day's readings may be
+    the latest (``spread``): unknown where its lowest and highest value disagree (the
+    comparisons are monotone), else the deciding value's (bulk: the same in
+    ``compile._compare``)."""
+    held = holds(value, limit)
+    if spread is None:
+        return _rank_unread(held, highest_op)
+    if held != holds(spread.low, limit) or held != holds(spread.high, limit):
+        return 1
+    return 2 if held else 0
+
+
+def _spread_evidence(spread: Spread, label: str) -> tuple[Evidence, ...]:
+    """The readings of a day any of which may be the latest, each without a time so noted."""
+    note = untimed_note()
+    return tuple(
+        _observation_evidence(
+            o, label, joined(recorded_as(o.original), note if o.instant is None else None)
+        )
+        for o in spread.readings
+    )
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1293,11 +1388,19 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         return last is None and measure_id not in facts.index.set_aside
 
     def shown(
-        facts: Facts, current: Observation | None, last: Observation | None, unread: bool
+        facts: Facts,
+        current: Observation | None,
+        last: Observation | None,
+        unread: bool,
+        spread: Spread | None = None,
     ) -> Found:
         """The reading shown, and what is missing (no reading within the window, or
-        ``unread``: one set aside that may decide)."""
+        ``unread``: one set aside that may decide, or the readings of a day any of which
+        may be the latest, ``spread``)."""
         label = measure.label.get(facts.lang)
+        if spread is not None and current is not None:
+            gap = Gap(measure.item, days, current.when, untimed=True)
+            return _spread_evidence(spread, label), (facts.index.gaps.setdefault(gap, gap),)
         if current is not None:
             evidence = (_observation_evidence(current, label),)
             if not unread:
@@ -1322,37 +1425,52 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     def measured(facts: Facts) -> Measured:
         """The measure on the date, for every comparison of it (the measure's window,
         aggregate and absence are the same for each): the deciding value (None: none
-        within the window), the rank without one, what the readings show, and, where a
-        reading set aside may decide instead (:func:`_unread`), what they show then."""
+        within the window), the rank without one, what the readings show, and, where
+        another reading may decide instead, what they show then: a reading set aside
+        (:func:`_unread`), or with the latest deciding, a reading of the deciding day
+        without a time whose order is not known (the day's :class:`Spread`, given)."""
         current, last = facts.reading(measure_id, window, highest)
         # every comparison of the measure shows the same (immutable) evidence and gap:
         # found once per screening, made once per record (readings the index keeps)
-        memo = facts.index.shown
-        key = (measure_id, id(current), id(last), facts.lang, False)
+        index = facts.index
+        memo = index.shown
+        key = (measure_id, id(current), id(last), facts.lang, 0)
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
-        unread = None
-        if current is not None and _unread(facts, measure_id, window, highest, current):
-            key = (measure_id, id(current), id(last), facts.lang, True)
-            unread = memo.get(key) or memo.setdefault(key, shown(facts, current, last, True))
+        unread = spread = None
+        # a day of one reading and nothing set aside (the most common): nothing to ask
+        if current is not None and (
+            measure_id in index.set_aside_days or measure_id in index.spread
+        ):
+            kind, spread = _instead(facts, measure_id, window, highest, current)
+            if kind:
+                key = (measure_id, id(current), id(last), facts.lang, kind)
+                unread = memo.get(key) or memo.setdefault(
+                    key, shown(facts, current, last, kind == 1, spread)
+                )
         rank = 1 if current is None and not (absent and never_measured(facts, last)) else 0
-        kept = (None if current is None else current.value, rank, found, unread)
-        facts.measured[measure_id] = kept
+        kept = facts.measured[measure_id] = (
+            None if current is None else current.value,
+            rank,
+            found,
+            unread,
+            spread,
+        )
         return kept
 
     def truth(facts: Facts) -> int:
-        value, rank, _, unread = facts.measured.get(measure_id) or measured(facts)
+        value, rank, _, unread, spread = facts.measured.get(measure_id) or measured(facts)
         if value is None:
             return rank
         if unread is not None:
-            return _rank_unread(holds(value, limit), op)
+            return _rank_instead(holds, value, limit, op, spread)
         return 2 if holds(value, limit) else 0
 
     def run(facts: Facts) -> Ranked:
-        value, rank, found, unread = facts.measured.get(measure_id) or measured(facts)
+        value, rank, found, unread, spread = facts.measured.get(measure_id) or measured(facts)
         if value is None:
             return rank, found
         if unread is not None:
-            rank = _rank_unread(holds(value, limit), op)
+            rank = _rank_instead(holds, value, limit, op, spread)
             return rank, (unread if rank == 1 else found)
         return (2 if holds(value, limit) else 0), found
 
@@ -1612,7 +1730,13 @@ def _either(parts: list[Node]) -> Node:
             items = tuple(dict.fromkeys(g.item for g in gaps))
             first = gaps[0]
             merged = Gap(
-                items[0], first.window_days, first.latest, items[1:], first.notes, first.unread
+                items[0],
+                first.window_days,
+                first.latest,
+                items[1:],
+                first.notes,
+                first.unread,
+                first.untimed,
             )
             if len(memo) >= MERGED_CACHE_SIZE:
                 memo.clear()

@@ -31,6 +31,7 @@ __all__ = [
     "text_to_confirm",
     "unclear_answer_note",
     "undated_procedure_note",
+    "untimed_note",
     "within_note",
 ]
 
@@ -135,6 +136,11 @@ def within_note(days: float, match: str | None) -> str | None:
 
 def age_note(age: int, years: int) -> str:
     return Message("%(age)s years old: younger than %(years)s", age=age, years=years)
+
+
+def untimed_note() -> str:
+    """Beside a reading of a day whose readings disagree and whose order is not known."""
+    return Message("the time of day it was taken is not recorded")
 
 
 def stale_note(days: float) -> str:

@@ -386,6 +386,10 @@ def _gap_words(lang: str) -> dict[str, str]:
         "window": _("Nothing recorded within %(days)s days."),
         "latest": _("Nothing recorded within %(days)s days (latest %(date)s)."),
         "unread": _("A reading of the last %(days)s days could not be used."),
+        "untimed": _(
+            "Readings of %(date)s were recorded without the time they were taken and"
+            " disagree: which of them is the latest is not known."
+        ),
         "unanswered": _("Not answered."),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
@@ -398,6 +402,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = ""
     elif gap.window_days is None:
         out = text["unanswered"]
+    elif gap.untimed and gap.latest is not None:
+        out = text["untimed"] % {"date": day_text(gap.latest, lang)}
     elif gap.unread:
         out = text["unread"] % {"days": f"{gap.window_days:g}"}
     elif gap.latest is None:

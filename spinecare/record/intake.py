@@ -789,6 +789,7 @@ class _Reader:
             unit=target,
             when=when,
             original=original,
+            in_order=True,  # the vitals list: within a day, the order taken
         )
 
     def answers(self, intake: IntakeFile, day: date) -> list[Answer]:

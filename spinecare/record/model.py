@@ -169,6 +169,11 @@ class Observation:
 
     ``when`` is the local date as written; ``instant`` (POSIX seconds, None for a date
     without a time) orders readings of one day by the time they were taken.
+    ``in_order``: the record lists the day's readings in the order they were taken (the
+    clinic entered them one after another: an intake file, a form, a course session), so
+    one listed later was taken later. Not so by default: the order of a FHIR Bundle or an
+    export says nothing about time, and readings of one day without a time whose values
+    disagree leave the measure unknown (:mod:`spinecare.engine.evaluate`).
     """
 
     ref: str
@@ -179,6 +184,7 @@ class Observation:
     coding: Coding | None = None
     original: str | None = None  # the value and unit as written, when converted
     instant: float | None = None
+    in_order: bool = False
 
     def order_key(self) -> tuple[date, float]:
         """Readings in time order: by date, then time (a date without a time first)."""

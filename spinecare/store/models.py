@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -199,6 +200,12 @@ class ObservationRow(_Fact, Base):
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(30))
     day: Mapped[date] = mapped_column(Date)
+    instant: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """The time it was taken (POSIX seconds), None for a date without a time."""
+    in_order: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Entered by the clinic one after another (a form, an intake file, the demo): of two
+    readings of one day without a time, the later row is the later reading
+    (:attr:`~spinecare.record.model.Observation.in_order`)."""
     coding: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     original: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reason: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -115,8 +115,8 @@ def store_record(
                 **common,
             )
         )
-    # in the order they were taken: rows are read back in this order, and the time of day
-    # (which the table does not keep) then still decides between readings of one day
+    # in the order they were taken (rows are read back in this order), with the time of
+    # day and whether the order of a day's readings without a time is known
     for o in sorted(record.observations, key=Observation.order_key):
         rows.append(
             ObservationRow(
@@ -125,6 +125,8 @@ def store_record(
                 value=o.value,
                 unit=o.unit,
                 day=o.when,
+                instant=o.instant,
+                in_order=o.in_order,
                 coding=_codings_json([o.coding])[0] if o.coding else None,
                 original=o.original,
                 **common,
@@ -272,6 +274,8 @@ def records_of(
                 when=o.day,
                 coding=_codings([o.coding])[0] if o.coding else None,
                 original=o.original,
+                instant=o.instant,
+                in_order=bool(o.in_order),
             )
         )
     for m in rows(MedicationRow):

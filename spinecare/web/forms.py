@@ -165,6 +165,7 @@ class _IntakeForm:
                 unit=self.kb.measures[measure].unit,
                 when=self.when,
                 original=original,
+                in_order=True,  # entered one after another
             )
         )
 

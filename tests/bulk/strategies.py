@@ -112,15 +112,22 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
             )
         )
     observations = []
+    # readings of one day, several of them: with and without a time, in a known order
+    # or not (the engine's same-day rule), often on the same few days
+    days = draw(st.lists(when, min_size=1, max_size=3))
     for i in range(draw(st.integers(0, 8))):
         measure = draw(st.sampled_from(kb.model.measures))
+        day = draw(st.one_of(st.sampled_from(days), when))
+        instant = draw(st.one_of(st.none(), st.sampled_from([1.0e9, 1.5e9, 2.0e9])))
         observations.append(
             Observation(
                 ref=f"Observation/{pid}-{i}",
                 measure=measure.id,
                 value=draw(values(kb, measure)),
                 unit=measure.unit,
-                when=draw(when),
+                when=day,
+                instant=instant,
+                in_order=draw(st.booleans()),
             )
         )
     meds = []

@@ -124,6 +124,21 @@ def test_shorthand_blood_pressure_gives_systolic_and_diastolic(lookups: dict[str
     assert systolic.ref == diastolic.ref == "bp-shorthand.yaml#vitals[0]"
 
 
+def test_readings_of_one_day_keep_the_list_order(lookups: dict[str, Any], kb: Any) -> None:
+    from spinecare.engine.screening import screen_record
+
+    record = read("same-day-readings.yaml", lookups)
+    systolic = [o for o in record.observations if o.measure == "systolic_bp"]
+    assert [o.value for o in systolic] == [190, 122]
+    assert all(o.in_order and o.instant is None for o in record.observations)
+    # the later in the list, 122/78, decides: not unknown, not the 190/115 listed first
+    assert screen_record(record, kb, date(2026, 11, 20)).verdict == "allowed"
+    text = (FIXTURES / "same-day-readings.yaml").read_text(encoding="utf-8")
+    swapped = text.replace("190/115", "X").replace("122/78", "190/115").replace("X", "122/78")
+    turned = read_intake(yaml.safe_load(swapped), **lookups)
+    assert screen_record(turned, kb, date(2026, 11, 20)).verdict == "defer"
+
+
 def test_fahrenheit_converted_to_celsius(lookups: dict[str, Any]) -> None:
     (temperature,) = read("fahrenheit.yaml", lookups).observations
     assert temperature.unit == "Cel"

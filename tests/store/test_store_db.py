@@ -46,6 +46,20 @@ def test_migrations_reach_head_and_match_the_models(db_target) -> None:
         db.dispose()
 
 
+def _old_patient(connection) -> None:
+    """A clinic and a patient, as a database of an older version holds them."""
+    connection.execute(
+        text("INSERT INTO clinics (id, name, created_at) VALUES (1, 'Old', CURRENT_TIMESTAMP)")
+    )
+    connection.execute(
+        text(
+            "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
+            "updated_at) VALUES (1, 1, 'old-1', 'Old Patient', 1, CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"
+        )
+    )
+
+
 def test_older_database_upgrades_in_place(db_target) -> None:
     from spinecare.store.db import HEAD, make_engine, migrate, schema_revision
 
@@ -55,19 +69,7 @@ def test_older_database_upgrades_in_place(db_target) -> None:
         migrate(engine, "0001")
         assert schema_revision(engine) == "0001"
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO clinics (id, name, created_at) "
-                    "VALUES (1, 'Old', CURRENT_TIMESTAMP)"
-                )
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
-                    "updated_at) VALUES (1, 1, 'old-1', 'Old Patient', 1, CURRENT_TIMESTAMP, "
-                    "CURRENT_TIMESTAMP)"
-                )
-            )
+            _old_patient(connection)
         migrate(engine)
         assert schema_revision(engine) == HEAD
         with engine.connect() as connection:
@@ -252,5 +254,70 @@ def test_a_reading_set_aside_keeps_its_reason_in_every_language(db_target, kb) -
             )
             (old,) = record_of(session, patient).ignored
             assert old.reason == "400 mm Hg is not a plausible value"
+    finally:
+        db.dispose()
+
+
+def test_readings_stored_before_keep_their_order_where_the_clinic_entered_them(db_target) -> None:
+    from spinecare.store.db import make_engine, migrate
+
+    url, schema = db_target
+    engine = make_engine(url, schema=schema)
+    try:
+        migrate(engine, "0011_patient_verdicts")
+        with engine.begin() as connection:
+            _old_patient(connection)
+            for intake, source in ((1, "form"), (2, "fhir"), (3, "file"), (4, "demo")):
+                connection.execute(
+                    text(
+                        "INSERT INTO intakes (id, patient_id, day, source, created_at)"
+                        " VALUES (:id, 1, '2026-11-19', :source, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": intake, "source": source},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO observations (id, ref, patient_id, intake_id, measure, value,"
+                        " unit, day) VALUES (:id, :ref, 1, :id, 'systolic_bp', 120, 'mm[Hg]',"
+                        " '2026-11-19')"
+                    ),
+                    {"id": intake, "ref": f"r{intake}"},
+                )
+        migrate(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT ref, in_order, instant FROM observations ORDER BY id")
+            ).all()
+        # the clinic's own entries keep their order; a FHIR reading's time was not kept
+        assert [(ref, bool(in_order), instant) for ref, in_order, instant in rows] == [
+            ("r1", True, None),
+            ("r2", False, None),
+            ("r3", True, None),
+            ("r4", True, None),
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_readings_round_trip_with_their_time_and_order(db_target, kb) -> None:
+    from spinecare.clinic.patients import import_record
+    from spinecare.record.model import Observation, Patient, PatientRecord
+    from spinecare.store.records import record_of
+
+    day = date(2026, 11, 19)
+    readings = [
+        Observation("a", "systolic_bp", 190, "mm[Hg]", day, instant=1_795_000_000.5),
+        Observation("b", "systolic_bp", 120, "mm[Hg]", day),
+        Observation("c", "systolic_bp", 130, "mm[Hg]", day, in_order=True),
+    ]
+    record = PatientRecord(Patient("round-trip"), observations=readings)
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            staff = _staff(session)
+            patient = import_record(session, staff, record, label="readings")
+            stored = record_of(session, patient)
+        got = {(o.ref, o.instant, o.in_order) for o in stored.observations}
+        assert got == {("a", 1_795_000_000.5, False), ("b", None, False), ("c", None, True)}
     finally:
         db.dispose()

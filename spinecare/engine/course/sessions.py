@@ -82,6 +82,7 @@ def _day_record(
                 value=pain_value("pain", pain),
                 unit=kb.measures["pain_score"].unit,
                 when=day,
+                in_order=True,  # entered at the session
             )
         )
     for measure, value in (vitals or {}).items():
@@ -96,6 +97,7 @@ def _day_record(
                 value=float(value),
                 unit=kb.measures[measure].unit,
                 when=day,
+                in_order=True,  # entered at the session
             )
         )
     for question, answer in (answers or {}).items():

@@ -1,0 +1,135 @@
+"""Readings of one day without the time they were taken: where their order is not known
+and their values disagree, the measure is unknown (never ``allowed``); where they agree,
+or the order is known, the latest decides as before (docs/screening.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from spinecare.engine.screening import screen_record
+from spinecare.kb import load_kb
+from spinecare.record.model import Observation, Patient, PatientRecord
+from tests.conftest import AS_OF
+
+KB = load_kb()
+
+DAY = date(2026, 11, 19)
+BASE = [
+    Observation("t", "body_temperature", 36.6, "Cel", AS_OF),
+    Observation("pain", "pain_score", 2, "{score}", AS_OF),
+]
+
+
+def bp(
+    ref: str,
+    systolic: float,
+    diastolic: float,
+    *,
+    when: date = DAY,
+    instant: float | None = None,
+    in_order: bool = False,
+) -> list[Observation]:
+    return [
+        Observation(
+            f"{ref}s", "systolic_bp", systolic, "mm[Hg]", when, instant=instant, in_order=in_order
+        ),
+        Observation(
+            f"{ref}d", "diastolic_bp", diastolic, "mm[Hg]", when, instant=instant, in_order=in_order
+        ),
+    ]
+
+
+def record(*readings: list[Observation]) -> PatientRecord:
+    observations = [o for pair in readings for o in pair] + BASE
+    return PatientRecord(Patient("p", birth_date=date(1970, 3, 14)), observations=observations)
+
+
+def screened(*readings: list[Observation], lang: str = "en") -> dict:
+    return screen_record(record(*readings), KB, AS_OF, lang).to_json()
+
+
+def _finding(out: dict, rule: str) -> dict:
+    return next(f for f in out["findings"] if f["rule"] == rule)
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_untimed_readings_that_disagree_are_unknown_in_either_order(order) -> None:
+    pairs = [bp("a", 190, 115), bp("b", 120, 80)]
+    out = screened(*(pairs[i] for i in order))
+    assert out["verdict"] == "needs_data"
+    (missing,) = [m for m in out["missing"] if m["item"] == "blood_pressure"]
+    assert "recorded without the time they were taken and disagree" in missing["why"]
+    grade3 = _finding(out, "significant_hypertension")
+    assert grade3["certainty"] == "unknown"
+    shown = sorted((e["label"], e["value"]) for e in grade3["evidence"])
+    assert ("Systolic blood pressure", 190) in shown and ("Systolic blood pressure", 120) in shown
+    assert all(
+        e.get("note") == "the time of day it was taken is not recorded" for e in grade3["evidence"]
+    )
+
+
+def test_the_missing_item_says_it_in_russian() -> None:
+    out = screened(bp("a", 190, 115), bp("b", 120, 80), lang="ru")
+    (missing,) = [m for m in out["missing"] if m["item"] == "blood_pressure"]
+    assert "записаны без времени измерения и расходятся" in missing["why"]
+
+
+def test_untimed_readings_that_agree_show_the_reading_shown_before() -> None:
+    out = screened(bp("a", 118, 76), bp("b", 124, 82))
+    assert out["verdict"] == "allowed"
+    assert out["missing"] == []
+    # the comparison is decided as before: by the last listed, the same evidence
+    before = screen_record(
+        record(bp("a", 118, 76, in_order=True), bp("b", 124, 82, in_order=True)), KB, AS_OF
+    ).to_json()
+    assert out["findings"] == before["findings"]
+
+
+def test_both_high_defers_whichever_is_later() -> None:
+    assert screened(bp("a", 185, 112), bp("b", 195, 118))["verdict"] == "defer"
+
+
+LATE, EARLY = 1_795_000_000.0, 1_794_990_000.0
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "verdict"),
+    [
+        # entered one after another: the one listed last is the later
+        ({"in_order": True}, {"in_order": True}, "allowed"),
+        # with their times: the later time decides whatever the listing
+        ({"instant": EARLY}, {"instant": LATE}, "allowed"),
+    ],
+)
+def test_a_known_order_decides_by_the_latest(first, then, verdict) -> None:
+    assert screened(bp("a", 190, 115, **first), bp("b", 120, 80, **then))["verdict"] == verdict
+    assert screened(bp("b", 120, 80, **then), bp("a", 190, 115, **first))["verdict"] == (
+        verdict if "instant" in first else "defer"
+    )
+
+
+def test_an_untimed_reading_may_be_later_than_a_timed_one() -> None:
+    out = screened(bp("a", 120, 80, instant=1_795_000_000.0), bp("b", 190, 115))
+    assert out["verdict"] == "needs_data"
+    # an untimed reading in a known order sorts before the timed ones, as before
+    kept = screened(bp("a", 120, 80, instant=1_795_000_000.0), bp("b", 190, 115, in_order=True))
+    assert kept["verdict"] == "allowed"
+
+
+def test_a_newer_day_decides_over_an_earlier_day_that_disagrees() -> None:
+    out = screened(bp("a", 190, 115), bp("b", 120, 80), bp("c", 122, 78, when=AS_OF))
+    assert out["verdict"] == "allowed"
+
+
+def test_the_highest_reading_is_found_whatever_the_order() -> None:
+    fever = [
+        Observation("t1", "body_temperature", 38.2, "Cel", AS_OF),
+        Observation("t2", "body_temperature", 36.6, "Cel", AS_OF),
+    ]
+    rec = PatientRecord(
+        Patient("p", birth_date=date(1970, 3, 14)),
+        observations=[*bp("a", 120, 80, when=AS_OF), *fever, BASE[1]],
+    )
+    assert screen_record(rec, KB, AS_OF).verdict == "defer"
