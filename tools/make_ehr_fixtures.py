@@ -4885,6 +4885,40 @@ case(
 )
 
 
+# --- an unclear answer after a clear one ---------------------------------------------------
+
+
+def response_on(status: str, authored: str, **answers: Any) -> Resource:
+    """:func:`response` given on another day."""
+    return {**response(status, **answers), "authored": authored}
+
+
+case(
+    "questionnaire_yes_then_unfinished_yes",
+    "refer_urgently",
+    "saddle anaesthesia answered yes on a finished form, then yes again on a form still in"
+    " progress: the later answer, to confirm, does not overturn the clear yes before it",
+    response_on("completed", "2026-11-19T10:00:00+03:00", saddle_anaesthesia=True),
+    response_on("in-progress", "2026-11-20T09:15:00+03:00", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_no_then_unfinished_yes",
+    "needs_data",
+    "saddle anaesthesia answered no on a finished form, then yes on a form still in"
+    " progress: the red flag is to confirm, the earlier no no longer rules it out",
+    response_on("completed", "2026-11-19T10:00:00+03:00", saddle_anaesthesia=False),
+    response_on("in-progress", "2026-11-20T09:15:00+03:00", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_yes_then_finished_no",
+    "allowed",
+    "saddle anaesthesia answered yes, then no on a later finished form: the later clear"
+    " answer decides",
+    response_on("completed", "2026-11-19T10:00:00+03:00", saddle_anaesthesia=True),
+    response_on("completed", "2026-11-20T09:15:00+03:00", saddle_anaesthesia=False),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -253,8 +253,13 @@ class Compiler:
             if question.when_missing == "absent":
                 test = f"COALESCE({test}, FALSE)"
             if isinstance(node.equals, bool):
-                # an answer to a yes/no question that says neither is unknown, never a no
-                test = f"(CASE WHEN {column} LIKE 's:%' THEN NULL ELSE {test} END)"
+                # an answer to a yes/no question that says neither is unknown, never a no,
+                # and does not overturn an earlier clear one that raises the finding
+                clear = f"l.c_{question.id} = {lit(encode_answer(node.equals))}"
+                test = (
+                    f"(CASE WHEN {column} LIKE 's:%' THEN (CASE WHEN {clear} THEN TRUE END)"
+                    f" ELSE {test} END)"
+                )
             return test
         if isinstance(node, AllOf):
             return "(" + " AND ".join(self.expr(c) for c in node.all) + ")"
@@ -292,8 +297,13 @@ class Compiler:
             if question.when_missing == "absent":
                 if not isinstance(node.equals, bool):
                     return []
-                # only an answer that says neither yes nor no leaves it unknown
-                unclear = f"COALESCE(l.a_{question.id} LIKE 's:%', FALSE)"
+                # only an answer that says neither yes nor no leaves it unknown (unless a
+                # clear one before it raises the finding)
+                said = lit(encode_answer(node.equals))
+                unclear = (
+                    f"COALESCE(l.a_{question.id} LIKE 's:%', FALSE)"
+                    f" AND NOT COALESCE(l.c_{question.id} = {said}, FALSE)"
+                )
                 return [(lit(question.id), unclear, (question.id,))]
             return [(lit(question.id), "TRUE", (question.id,))]
         if isinstance(node, AllOf | AnyOf):
@@ -455,10 +465,14 @@ class Compiler:
         if lv.questions:
             ids = sorted(lv.questions)
             earliest = d.date(EARLIEST)
+            order = f"ORDER BY COALESCE(answer_date, {earliest}) DESC, seq DESC"
+            # rn: the latest answer; rc: the latest of the clear ones (not words), which an
+            # unclear answer after it does not overturn where it raises the finding
             ranked = (
                 "SELECT pid, question, value, answer_date, ROW_NUMBER() OVER ("
-                f"PARTITION BY pid, question ORDER BY COALESCE(answer_date, {earliest}) DESC,"
-                " seq DESC) AS rn FROM answers WHERE (answer_date IS NULL OR answer_date <= "
+                f"PARTITION BY pid, question {order}) AS rn, ROW_NUMBER() OVER ("
+                f"PARTITION BY pid, question, value LIKE 's:%' {order}) AS rc"
+                " FROM answers WHERE (answer_date IS NULL OR answer_date <= "
                 f"{as_of}) AND question IN {in_list(set(ids))}"
             )
             cols = []
@@ -469,10 +483,18 @@ class Compiler:
                     since = d.date(_days_before(self.as_of, kb.threshold(question.fresh_days)))
                     fresh = f" AND (answer_date IS NULL OR answer_date >= {since})"
                 cols.append(
-                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} THEN value END) AS a_{qid}"
+                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 THEN value END)"
+                    f" AS a_{qid}"
                 )
-            sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r WHERE rn = 1 GROUP BY pid"
-            out.append(("ans", sql, [f"a_{q}" for q in ids]))
+                cols.append(
+                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1"
+                    f" AND value NOT LIKE 's:%' THEN value END) AS c_{qid}"
+                )
+            sql = (
+                f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r WHERE rn = 1 OR rc = 1"
+                " GROUP BY pid"
+            )
+            out.append(("ans", sql, [f"{k}_{q}" for q in ids for k in ("a", "c")]))
         return out
 
     def _clearance_ctes(self) -> list[tuple[str, str, str]]:

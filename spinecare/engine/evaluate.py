@@ -1519,26 +1519,45 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
         # never a no (the reader keeps the words of such an answer as written)
         return yes_no and isinstance(found.value, str)
 
+    def standing(facts: Facts, found: Answer) -> Answer | None:
+        # an unclear answer (or one to confirm) does not overturn an earlier clear one
+        # that raises the finding, within the window: "yes" then "not sure" is still yes
+        answers, days = facts.index.answers[question_id]
+        n = bisect_right(days, facts.as_of) - 1
+        since = None if window is None else facts.as_of - window
+        for earlier in reversed(answers[:n]):
+            if since is not None and earlier.when is not None and earlier.when < since:
+                return None
+            if not unclear(earlier):
+                return earlier if earlier.value == equals else None
+        return None
+
     def truth(facts: Facts) -> int:
         found = current(facts)
         if found is None:
             return 0 if absent else 1
         if unclear(found):
-            return 1
+            return 2 if standing(facts, found) is not None else 1
         return 2 if found.value == equals else 0
+
+    def shown(facts: Facts, answer: Answer) -> Evidence:
+        return Evidence(
+            ref=answer.ref,
+            kind="answer",
+            label=question.label.get(facts.lang),
+            value=answer.value,
+            date=answer.when,
+        )
 
     def run(facts: Facts) -> Ranked:
         found = current(facts)
         if found is None:
             return unanswered
-        evidence = Evidence(
-            ref=found.ref,
-            kind="answer",
-            label=question.label.get(facts.lang),
-            value=found.value,
-            date=found.when,
-        )
+        evidence = shown(facts, found)
         if unclear(found):
+            earlier = standing(facts, found)
+            if earlier is not None:
+                return 2, ((shown(facts, earlier), evidence), ())
             return 1, ((evidence,), to_answer)
         return (2 if found.value == equals else 0), ((evidence,), ())
 
