@@ -39,6 +39,12 @@ _WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
 # A comma ends a clause, except before a stage or grade ("Chronic kidney disease, stage 5",
 # the ICD-10-CM title): the stage belongs to the words before it.
 _CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s(?!(?:stage|стади|stadium|grade|степен))|\s[-–—]\s")
+# The full stop of a German ordinal before a spine level ("Fraktur des 1. Lendenwirbels",
+# "12. BWK") is no end of a clause. Only before these words: elsewhere "1." may number a
+# list, whose items are clauses of their own ("Denies trauma 2. Metastases").
+_LEVEL_ORDINAL = re.compile(
+    r"(?:(?<=\s)|^)(\d{1,2})\.(?=\s*(?:lwk|bwk|hwk|swk|lendenwirb|brustwirb|halswirb|wirbel))"
+)
 STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
 CACHE_SIZE = 100_000
@@ -339,7 +345,7 @@ class TextMatcher:
         that follows its words to the one before ("Vertebral fracture, ruled out")."""
         out: list[list[str]] = []
         carried: list[str] = []
-        for raw in _CLAUSE.split(folded):
+        for raw in _CLAUSE.split(_LEVEL_ORDINAL.sub(r"\1", folded)):
             said = words(raw)
             if not said:
                 continue

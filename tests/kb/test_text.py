@@ -79,6 +79,11 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Мать: миеломная болезнь", set()),
         ("Old fracture of L1 vertebra", set()),
         ("Metastasis to liver", {"oncology"}),
+        # a German ordinal's full stop before a spine level ends no clause; a list's does
+        ("Fraktur des 1. Lendenwirbels", {"vertebral_fracture"}),
+        ("Fraktur des 12. BWK", {"vertebral_fracture"}),
+        ("Keine Fraktur des 1. LWK", set()),
+        ("Denies trauma 2. Metastasis to spine", {"spinal_malignancy", "oncology"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
