@@ -4918,6 +4918,35 @@ case(
     response_on("completed", "2026-11-20T09:15:00+03:00", saddle_anaesthesia=False),
 )
 
+# Units and words as laboratories and clinicians type them: an asterisk or Cyrillic kha for
+# the multiplication sign, Cyrillic giga, cubic millimetres with a power sign, the ordinal
+# indicator or the ring above for the degree sign; the German spelling with K.
+for name, unit, why in (
+    ("platelets_asterisk_power", "*10^9/л", "'*10^9/л' (an asterisk for the multiplication sign)"),
+    ("platelets_cyrillic_kha_power", "х10^9/л", "'х10^9/л' (Cyrillic kha for the multiplication sign)"),
+    ("platelets_cyrillic_giga", "Г/л", "'Г/л' (giga per litre, with the Cyrillic letter)"),
+    ("platelets_cubic_millimetre_power", "10^3/mm^3", "'10^3/mm^3' (thousand per cubic millimetre)"),
+    ("platelets_russian_thousand_cubic_mm", "тыс/мм3", "'тыс/мм3' (thousand per cubic millimetre)"),
+):
+    case(
+        name,
+        "contraindicated",
+        f"platelets 30 in {why}: below 50 x10*9/L",
+        quantity("777-3", 30, unit),
+    )
+for name, unit, value, why in (
+    ("temperature_ordinal_indicator_celsius", "ºC", 38.4, "'ºC' typed with the ordinal indicator"),
+    ("temperature_ring_above_celsius", "˚C", 38.4, "'˚C' typed with the ring above"),
+    ("temperature_ordinal_indicator_fahrenheit", "ºF", 101.3, "'ºF' typed with the ordinal indicator"),
+):
+    case(name, "defer", f"{value} {why}: a fever", quantity("8310-5", value, unit), without={"temperature"})
+case(
+    "text_german_kauda_equina_spelling",
+    "needs_data",
+    "'Kauda-equina-Syndrom', the German spelling with K: cauda equina found in text, confirm",
+    condition(text="Kauda-equina-Syndrom"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

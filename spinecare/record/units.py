@@ -102,6 +102,8 @@ ALIASES: dict[str, str] = {
     "10(9)/L": "10*9/L",
     "Tsd/uL": "10*3/uL",  # German: Tausend per microlitre
     "тыс/мкл": "10*3/uL",  # Russian: thousand per microlitre
+    "тыс/мм3": "10*3/uL",  # Russian: thousand per cubic millimetre
+    "Г/л": "10*9/L",  # Russian: giga (Cyrillic G) per litre
     "G/L": "10*9/L",  # SI prefix giga: 10^9 per litre (French and German reports)
     "Gpt/L": "10*9/L",  # German: Gigapartikel per litre
     "/nL": "10*9/L",  # per nanolitre = 10^9 per litre
@@ -184,16 +186,21 @@ ALIASES: dict[str, str] = {
 }
 
 # Characters written for others in real data: the micro sign and Greek mu for "u", the
-# multiplication sign for "x", superscript digits for digits.
-_SAME = str.maketrans({"µ": "u", "μ": "u", "×": "x", "⁹": "^9", "³": "^3"})
+# multiplication sign, Cyrillic kha and an asterisk before the power for "x", superscript
+# digits for digits, the ordinal indicator and the ring above for the degree sign.
+_SAME = str.maketrans(
+    {"µ": "u", "μ": "u", "×": "x", "х": "x", "⁹": "^9", "³": "^3", "º": "°", "˚": "°"}
+)
 
 
 def _folded(text: str) -> str:
     """A spelling without case, spaces, dots or the characters written for others
-    ("10⁹/л" is "10^9/л" is "10 ^9/Л"; "10^3/µL" is "10^3/uL"; "mcL" is "uL"; "мм рт. ст."
-    is "мм рт ст")."""
+    ("10⁹/л" is "10^9/л" is "10 ^9/Л" is "*10^9/л"; "10^3/µL" is "10^3/uL"; "mcL" is "uL";
+    "mm³" is "mm3"; "ºC" is "°C"; "мм рт. ст." is "мм рт ст")."""
     out = text.translate(_SAME).casefold().replace(" ", "").replace(".", "")
-    return out.replace("mcl", "ul").replace("x10", "10")
+    if out.startswith("*10"):
+        out = out[1:]
+    return out.replace("mcl", "ul").replace("x10", "10").replace("mm^3", "mm3")
 
 
 # Folded spellings, for data that ignores UCUM's case rules ("MMHG", "k/ul") and spacing.
