@@ -4947,6 +4947,27 @@ case(
     condition(text="Kauda-equina-Syndrom"),
 )
 
+# Loss of bladder or bowel control coded in SNOMED CT: the same finding as ICD-10-CM R32
+# and R15.9, which the KB lists for cauda equina syndrome.
+case(
+    "snomed_urinary_incontinence",
+    "refer_urgently",
+    "SNOMED 165232002 urinary incontinence: the finding ICD-10-CM R32 names (cauda equina)",
+    condition(SNOMED, "165232002", "Urinary incontinence"),
+)
+case(
+    "snomed_incontinence_of_feces",
+    "refer_urgently",
+    "SNOMED 72042002 incontinence of feces: the finding ICD-10-CM R15.9 names (cauda equina)",
+    condition(SNOMED, "72042002", "Incontinence of feces"),
+)
+case(
+    "text_incontinence_of_feces",
+    "needs_data",
+    "'Incontinence of feces' written as text only: cauda equina found in text, confirm",
+    condition(text="Incontinence of feces"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
