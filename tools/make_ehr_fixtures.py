@@ -4968,6 +4968,15 @@ case(
     condition(text="Incontinence of feces"),
 )
 
+# Cancer written with the Latin genitive, as German and Russian notes write it.
+for name, text in (
+    ("text_latin_ca_mammae", "Ca mammae links"),
+    ("text_latin_ca_recti", "Ca recti, Z.n. Radiatio"),
+    ("text_latin_ca_ventriculi_dot", "Ca. ventriculi"),
+    ("text_german_nierenzell_ca", "Nierenzell-Ca rechts"),
+):
+    case(name, "needs_data", f"'{text}': a cancer found in text, confirm", condition(text=text))
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
