@@ -4923,9 +4923,17 @@ case(
 # indicator or the ring above for the degree sign; the German spelling with K.
 for name, unit, why in (
     ("platelets_asterisk_power", "*10^9/л", "'*10^9/л' (an asterisk for the multiplication sign)"),
-    ("platelets_cyrillic_kha_power", "х10^9/л", "'х10^9/л' (Cyrillic kha for the multiplication sign)"),
+    (
+        "platelets_cyrillic_kha_power",
+        "х10^9/л",
+        "'х10^9/л' (Cyrillic kha for the multiplication sign)",
+    ),
     ("platelets_cyrillic_giga", "Г/л", "'Г/л' (giga per litre, with the Cyrillic letter)"),
-    ("platelets_cubic_millimetre_power", "10^3/mm^3", "'10^3/mm^3' (thousand per cubic millimetre)"),
+    (
+        "platelets_cubic_millimetre_power",
+        "10^3/mm^3",
+        "'10^3/mm^3' (thousand per cubic millimetre)",
+    ),
     ("platelets_russian_thousand_cubic_mm", "тыс/мм3", "'тыс/мм3' (thousand per cubic millimetre)"),
 ):
     case(
@@ -4937,9 +4945,20 @@ for name, unit, why in (
 for name, unit, value, why in (
     ("temperature_ordinal_indicator_celsius", "ºC", 38.4, "'ºC' typed with the ordinal indicator"),
     ("temperature_ring_above_celsius", "˚C", 38.4, "'˚C' typed with the ring above"),
-    ("temperature_ordinal_indicator_fahrenheit", "ºF", 101.3, "'ºF' typed with the ordinal indicator"),
+    (
+        "temperature_ordinal_indicator_fahrenheit",
+        "ºF",
+        101.3,
+        "'ºF' typed with the ordinal indicator",
+    ),
 ):
-    case(name, "defer", f"{value} {why}: a fever", quantity("8310-5", value, unit), without={"temperature"})
+    case(
+        name,
+        "defer",
+        f"{value} {why}: a fever",
+        quantity("8310-5", value, unit),
+        without={"temperature"},
+    )
 case(
     "text_german_kauda_equina_spelling",
     "needs_data",
@@ -4976,6 +4995,52 @@ for name, text in (
     ("text_german_nierenzell_ca", "Nierenzell-Ca rechts"),
 ):
     case(name, "needs_data", f"'{text}': a cancer found in text, confirm", condition(text=text))
+
+# Readings dated the day after the screening day: a time written in UTC or in another zone
+# than the clinic's (20:00 in New York is 01:00Z the next day) may be the screening day's.
+NEXT_DAY_UTC = "2026-11-21T01:00:00Z"
+case(
+    "bp_next_day_in_utc_high",
+    "needs_data",
+    "120/80 in the morning and 190/115 written 01:00 UTC the next day: it may have been taken"
+    " on the screening day in the clinic's time, and the two disagree",
+    bp(120, 80, when=f"{DAY}T09:00:00-05:00"),
+    bp(190, 115, when=NEXT_DAY_UTC),
+    without={"bp"},
+)
+case(
+    "bp_next_day_in_utc_agrees",
+    "allowed",
+    "120/80 in the morning and 124/82 written the next day in UTC: whichever is the latest,"
+    " blood pressure is normal",
+    bp(120, 80, when=f"{DAY}T09:00:00-05:00"),
+    bp(124, 82, when=NEXT_DAY_UTC),
+    without={"bp"},
+)
+case(
+    "bp_two_days_ahead_not_read",
+    "allowed",
+    "120/80 on the screening day and 190/115 two days later: not yet taken, not read",
+    bp(120, 80),
+    bp(190, 115, when="2026-11-22T01:00:00Z"),
+    without={"bp"},
+)
+case(
+    "temperature_next_day_fever",
+    "needs_data",
+    "36.6 Cel on the screening day and 38.4 Cel dated the next day: it may be a fever of the"
+    " screening day",
+    observation("8310-5", 36.6, "Cel"),
+    observation("8310-5", 38.4, "Cel", when=NEXT_DAY_UTC),
+    without={"temperature"},
+)
+case(
+    "platelets_next_day_only_low",
+    "needs_data",
+    "platelets 30 dated the next day and no count before: the count may be of the screening"
+    " day, so platelets are unknown, never absent",
+    observation("777-3", 30, "10*3/uL", when=NEXT_DAY_UTC),
+)
 
 
 def write() -> int:

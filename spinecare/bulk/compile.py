@@ -203,23 +203,43 @@ class Compiler:
         test = f"(l.m_{measure.id} {node.op} {self.d.double(kb.threshold(node.threshold))})"
         # a reading set aside that may decide (the engine's ``_unread``): unknown, but for
         # the highest reading, what a higher one could not change
-        aside = f"l.s_{measure.id}"
-        if measure.aggregate == "max" and node.op in (">", ">="):
-            test = f"(CASE WHEN {aside} AND NOT COALESCE({test}, FALSE) THEN NULL ELSE {test} END)"
-        elif measure.aggregate == "max" and node.op in ("<", "<="):
-            test = f"(CASE WHEN {aside} AND COALESCE({test}, TRUE) THEN NULL ELSE {test} END)"
+        # a reading set aside, of the window or the day after
+        aside = f"(l.s_{measure.id} OR COALESCE(l.ns_{measure.id}, FALSE))"
+        limit = self.d.double(kb.threshold(node.threshold))
+        # readings dated the day after (the engine's ``Facts.ahead``): with the highest
+        # deciding, the highest of them may raise it; with the latest, any may be it
+        ahead_lo, ahead_hi = f"l.nlo_{measure.id}", f"l.nhi_{measure.id}"
+        value = f"l.m_{measure.id}"
+        if measure.aggregate == "max":
+            rises = f"COALESCE({ahead_hi} > {value}, FALSE)"
+            higher = f"({ahead_hi} {node.op} {limit})"
+            if node.op in (">", ">="):
+                held = f"COALESCE({test}, FALSE)"
+                test = (
+                    f"(CASE WHEN ({aside} OR ({rises} AND {higher})) AND NOT {held}"
+                    f" THEN NULL ELSE {test} END)"
+                )
+            else:
+                held = f"COALESCE({test}, TRUE)"
+                test = (
+                    f"(CASE WHEN ({aside} OR ({rises} AND NOT {higher})) AND {held}"
+                    f" THEN NULL ELSE {test} END)"
+                )
         else:
             # the readings of the deciding day that may each be the latest (the engine's
-            # ``Spread``): unknown where the lowest and the highest disagree
-            limit = self.d.double(kb.threshold(node.threshold))
-            low = f"(l.lo_{measure.id} {node.op} {limit})"
-            high = f"(l.hi_{measure.id} {node.op} {limit})"
+            # ``Spread``), and those dated the day after: unknown where the lowest and
+            # the highest disagree
+            lo, hi = f"l.lo_{measure.id}", f"l.hi_{measure.id}"
+            low = f"(LEAST({lo}, COALESCE({ahead_lo}, {lo})) {node.op} {limit})"
+            high = f"(GREATEST({hi}, COALESCE({ahead_hi}, {hi})) {node.op} {limit})"
             test = f"(CASE WHEN {aside} OR {low} <> {high} THEN NULL ELSE {test} END)"
         if measure.when_missing == "absent":
-            # never measured: absent; measured, but not within the window: unknown
+            # never measured: absent; measured, but not within the window, or only on the
+            # day after: unknown
             return (
-                f"(CASE WHEN l.m_{measure.id} IS NOT NULL THEN {test}"
-                f" WHEN l.h_{measure.id} THEN NULL ELSE FALSE END)"
+                f"(CASE WHEN {value} IS NOT NULL THEN {test}"
+                f" WHEN l.h_{measure.id} OR COALESCE(l.nh_{measure.id}, FALSE) THEN NULL"
+                " ELSE FALSE END)"
             )
         return test
 
@@ -290,7 +310,8 @@ class Compiler:
         if isinstance(node, Compare):
             measure = kb.measures[node.measure]
             if measure.when_missing == "absent":
-                return [(lit(measure.item), f"l.h_{measure.id}", (measure.item,))]
+                taken = f"(l.h_{measure.id} OR COALESCE(l.nh_{measure.id}, FALSE))"
+                return [(lit(measure.item), taken, (measure.item,))]
             return [(lit(measure.item), "TRUE", (measure.item,))]
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
@@ -418,6 +439,27 @@ class Compiler:
         names += [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}")]
         return ("obs", sql, names)
 
+    def _ahead_cte(self, ids: list[str]) -> tuple[str, str, list[str]]:
+        """(name, SQL, columns) of the readings dated the day after the screening day,
+        which may have been taken on it (the engine's ``Facts.ahead``): per measure their
+        lowest and highest value (``nlo_``, ``nhi_``), whether there is one at all
+        (``nh_``) and whether one was set aside (``ns_``)."""
+        d = self.d
+        cols = []
+        for mid in ids:
+            of = f"measure = {lit(mid)}"
+            cols.append(f"MIN(CASE WHEN {of} THEN value END) AS nlo_{mid}")
+            cols.append(f"MAX(CASE WHEN {of} THEN value END) AS nhi_{mid}")
+            cols.append(f"MAX(CASE WHEN {of} THEN 1 END) = 1 AS nh_{mid}")
+            cols.append(f"MAX(CASE WHEN {of} AND value IS NULL THEN 1 END) = 1 AS ns_{mid}")
+        sql = (
+            f"SELECT pid, {', '.join(cols)} FROM observations"
+            f" WHERE obs_date = {d.date(self.as_of + timedelta(days=1))}"
+            f" AND measure IN {in_list(set(ids))} GROUP BY pid"
+        )
+        names = [f"{k}_{m}" for m in ids for k in ("nlo", "nhi", "nh", "ns")]
+        return ("ahead", sql, names)
+
     def _ctes(self) -> list[tuple[str, str, list[str]]]:
         """(name, SQL, columns) of the per-patient leaf CTEs."""
         d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
@@ -462,6 +504,7 @@ class Compiler:
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:
             out.append(self._measures_cte(sorted(lv.measures)))
+            out.append(self._ahead_cte(sorted(lv.measures)))
         if lv.questions:
             ids = sorted(lv.questions)
             earliest = d.date(EARLIEST)

@@ -11,7 +11,7 @@ import operator
 import re
 import weakref
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -19,6 +19,7 @@ from typing import Any
 
 from spinecare.engine.notes import (
     age_note,
+    ahead_note,
     code_to_confirm,
     condition_note,
     joined,
@@ -110,7 +111,10 @@ class Gap:
     translated where the gap is shown); ``unread``: a reading within the window was set
     aside and may be the one that decides (``latest`` is then the reading used);
     ``untimed``: readings of the day ``latest`` were recorded without the time they were
-    taken, in no known order, and disagree (any of them may be the latest).
+    taken, in no known order, and disagree (any of them may be the latest);
+    ``ahead``: readings dated ``latest``, the day after the screening day, may have been
+    taken on the screening day (:meth:`Facts.ahead`) and would change what the measure
+    decides.
     """
 
     item: str
@@ -120,6 +124,7 @@ class Gap:
     notes: tuple[str, ...] = ()
     unread: bool = False
     untimed: bool = False
+    ahead: bool = False
 
 
 @dataclass(slots=True)
@@ -242,8 +247,10 @@ class RecordIndex:
         # why readings of a measure were set aside (a unit, an implausible value)
         reasons: dict[str, dict[str, None]] = defaultdict(dict)
         for ignored in record.ignored:
-            if ignored.measure is not None and ignored.reason:
-                reasons[ignored.measure].setdefault(ignored.reason)
+            if ignored.measure is not None:
+                said = reasons[ignored.measure]  # one without a reason is set aside too
+                if ignored.reason:
+                    said.setdefault(ignored.reason)
         self.set_aside = {m: tuple(r) for m, r in reasons.items()}
         # the days of readings set aside, by measure (those the record dates)
         days_aside: dict[str, set[date]] = defaultdict(set)
@@ -251,6 +258,10 @@ class RecordIndex:
             if ignored.measure is not None and ignored.when is not None:
                 days_aside[ignored.measure].add(ignored.when)
         self.set_aside_days = {m: sorted(d) for m, d in days_aside.items()}
+        # the measures with a reading set aside that the record does not date
+        self.set_aside_undated = frozenset(
+            i.measure for i in record.ignored if i.measure is not None and i.when is None
+        )
         # what a comparison shows, by measure, the readings that decide, the language and
         # what may decide instead (0 nothing, 1 a reading set aside, 2 a day's Spread):
         # made once per record (the same readings show the same evidence on any date)
@@ -299,14 +310,16 @@ class RecordIndex:
 
     def held(self) -> tuple[frozenset[str], ...]:
         """What a :class:`Node`'s ``fold`` may read: the concepts with conditions,
-        medications and procedures, the measures with readings or readings set aside,
-        and the questions answered (every list the index keeps is non-empty)."""
+        medications and procedures, the measures with readings or readings set aside
+        (and which of these the record does not date), and the questions answered (every
+        list the index keeps is non-empty)."""
         return (
             frozenset(self.conditions),
             frozenset(self.medications),
             frozenset(self.procedures),
             frozenset(self.observations),
             frozenset(self.set_aside),
+            self.set_aside_undated,
             frozenset(self.answers),
         )
 
@@ -578,6 +591,9 @@ def _spread_days(values: list[Observation]) -> dict[date, Spread]:
     return out
 
 
+ONE_DAY = timedelta(days=1)
+
+
 def _answer_day(answer: Answer) -> date:
     return answer.when or date.min
 
@@ -666,6 +682,22 @@ class Facts:
             # the highest; among equal values the latest, as the compiled SQL takes it
             return max(reversed(fresh), key=_value), last
         return last, last
+
+    def ahead(self, measure: str) -> list[Observation]:
+        """Readings of ``measure`` dated the day after the screening day. A record may write
+        a time in another zone than the clinic's (in UTC: 20:00 in New York is 01:00 the
+        next day), or the clinic's day may have begun before the screening date's: such a
+        reading may have been taken on the screening day, so it is weighed, never ignored
+        (:func:`_instead`). A reading two days ahead is not yet known and is not read."""
+        found = self.index.observations.get(measure)
+        if found is None:
+            return []
+        values, days = found
+        as_of = self.as_of
+        if days[-1] <= as_of:  # the common case: nothing after the date
+            return []
+        start = bisect_right(days, as_of)
+        return values[start : bisect_right(days, as_of + ONE_DAY, start)]
 
     def condition_evidence(self, entry: ConditionEntry, standing: int) -> Evidence:
         """``entry`` shown as evidence on the date, where it stands so (its
@@ -1307,7 +1339,7 @@ def _unread(
     if not days:
         return False
     as_of = facts.as_of
-    n = bisect_right(days, as_of)
+    n = bisect_right(days, as_of + ONE_DAY)  # the day after may be of the day (Facts.ahead)
     if not n:
         return False
     newest = days[n - 1]
@@ -1317,15 +1349,27 @@ def _unread(
 def _instead(
     facts: Facts, measure_id: str, window: timedelta, highest: bool, current: Observation
 ) -> tuple[int, Spread | None]:
-    """What may decide instead of ``current``: 1 a reading set aside (:func:`_unread`), or
-    where the latest decides, 2 and the deciding day's :class:`Spread`; else 0."""
+    """What may decide instead of ``current``: 1 a reading set aside (:func:`_unread`); 2
+    and the deciding day's :class:`Spread`, where the latest decides; 3 and a Spread
+    holding readings dated the day after (:meth:`Facts.ahead`) that may change the value
+    (the latest: any of them; the highest: the highest of them); else 0."""
     if _unread(facts, measure_id, window, highest, current):
         return 1, None
+    ahead = facts.ahead(measure_id)
     if highest:
-        return 0, None
+        if not ahead:
+            return 0, None
+        top = max(ahead, key=_value)
+        if top.value <= current.value:
+            return 0, None
+        return 3, Spread(current.value, top.value, (current, *ahead))
     days = facts.index.spread.get(measure_id)
     spread = None if days is None else days.get(current.when)
-    return (0, None) if spread is None else (2, spread)
+    if not ahead:
+        return (0, None) if spread is None else (2, spread)
+    readings = (*(spread.readings if spread is not None else (current,)), *ahead)
+    low, high = min(o.value for o in readings), max(o.value for o in readings)
+    return (0, None) if low == high else (3, Spread(low, high, readings))
 
 
 def _rank_unread(held: bool, highest_op: str | None) -> int:
@@ -1359,15 +1403,96 @@ def _rank_instead(
     return 2 if held else 0
 
 
-def _spread_evidence(spread: Spread, label: str) -> tuple[Evidence, ...]:
-    """The readings of a day any of which may be the latest, each without a time so noted."""
-    note = untimed_note()
+def _spread_evidence(
+    readings: Sequence[Observation], label: str, as_of: date
+) -> tuple[Evidence, ...]:
+    """Readings any of which may decide: each dated after the screening day, or of a
+    day whose readings' order is not known and without a time, so noted."""
+    untimed = untimed_note()
+    ahead = ahead_note()
+    shared = Counter(o.when for o in readings)  # a day whose readings disagree
     return tuple(
         _observation_evidence(
-            o, label, joined(recorded_as(o.original), note if o.instant is None else None)
+            o,
+            label,
+            joined(
+                recorded_as(o.original),
+                ahead
+                if o.when > as_of
+                else untimed
+                if o.instant is None and shared[o.when] > 1
+                else None,
+            ),
         )
-        for o in spread.readings
+        for o in readings
     )
+
+
+def _never_measured(facts: Facts, measure_id: str) -> bool:
+    """With no reading on or before the date: whether the measure was never taken. A
+    reading set aside (a unit that cannot be converted, a bound, an implausible value) is
+    a measurement whose value is unknown, not the absence of one; so is a reading dated
+    the day after, which may have been taken on the day (:meth:`Facts.ahead`); one dated
+    later is not yet known."""
+    index = facts.index
+    if measure_id in index.set_aside_undated:
+        return False
+    aside = index.set_aside_days.get(measure_id)
+    if aside and aside[0] <= facts.as_of + ONE_DAY:
+        return False
+    return not facts.ahead(measure_id)
+
+
+def _ahead_shown(facts: Facts, measure_id: str, item: str, days: float, label: str) -> Found:
+    """Readings of the day after, none within the window (:meth:`Facts.ahead`): shown, and
+    the measure missing with why; or nothing where there are none."""
+    ahead = facts.ahead(measure_id)
+    if not ahead:
+        return NOTHING
+    notes = facts.set_aside_notes(measure_id)
+    gap = Gap(item, days, ahead[0].when, notes=notes, ahead=True)
+    evidence = _spread_evidence(ahead, label, facts.as_of)
+    return evidence, (facts.index.gaps.setdefault(gap, gap),)
+
+
+def _undecided_kind(facts: Facts, measure_id: str, last: Observation | None) -> int:
+    """With no reading deciding, what the readings show depends on the date (beyond
+    ``last``) through a reading dated the day after it (3: which it is, is known from
+    ``last``) and whether a reading set aside was taken by then (4: never measured)."""
+    if facts.ahead(measure_id):
+        return 3
+    return 4 if last is None and _never_measured(facts, measure_id) else 0
+
+
+def _current_shown(
+    facts: Facts,
+    measure_id: str,
+    item: str,
+    days: float,
+    label: str,
+    current: Observation,
+    spread: Spread | None,
+    unread: bool,
+) -> Found:
+    """The reading that decides, shown; with ``spread``, every reading that may decide
+    instead (of the day after, :meth:`Facts.ahead`, or of a day whose readings' order is
+    not known) and why the measure is missing; with ``unread``, that a reading set aside
+    may decide."""
+    as_of = facts.as_of
+    if spread is not None:
+        later = spread.readings[-1].when
+        if later > as_of:  # readings dated the day after may decide (_instead)
+            gap = Gap(item, days, later, ahead=True)
+        else:
+            gap = Gap(item, days, current.when, untimed=True)
+        evidence = _spread_evidence(spread.readings, label, as_of)
+        return evidence, (facts.index.gaps.setdefault(gap, gap),)
+    shown = (_observation_evidence(current, label),)
+    if not unread:
+        return shown, ()
+    notes = facts.set_aside_notes(measure_id)
+    gap = Gap(item, days, current.when, notes=notes, unread=True)
+    return shown, (facts.index.gaps.setdefault(gap, gap),)
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1383,9 +1508,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     stale = stale_note(days)
 
     def never_measured(facts: Facts, last: Observation | None) -> bool:
-        # a reading set aside (a unit that cannot be converted, a bound, an implausible
-        # value) is a measurement whose value is unknown, not the absence of one
-        return last is None and measure_id not in facts.index.set_aside
+        return last is None and _never_measured(facts, measure_id)
 
     def shown(
         facts: Facts,
@@ -1395,24 +1518,21 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         spread: Spread | None = None,
     ) -> Found:
         """The reading shown, and what is missing (no reading within the window, or
-        ``unread``: one set aside that may decide, or the readings of a day any of which
-        may be the latest, ``spread``)."""
+        ``unread``: one set aside that may decide, or the readings any of which may
+        decide, ``spread``)."""
         label = measure.label.get(facts.lang)
-        if spread is not None and current is not None:
-            gap = Gap(measure.item, days, current.when, untimed=True)
-            return _spread_evidence(spread, label), (facts.index.gaps.setdefault(gap, gap),)
         if current is not None:
-            evidence = (_observation_evidence(current, label),)
-            if not unread:
-                return evidence, ()
-            notes = facts.set_aside_notes(measure_id)
-            gap = Gap(measure.item, days, current.when, notes=notes, unread=True)
-            return evidence, (facts.index.gaps.setdefault(gap, gap),)
+            return _current_shown(
+                facts, measure_id, measure.item, days, label, current, spread, unread
+            )
         # Never measured: absent where the KB says so. Measured, but too long ago or only
         # in readings set aside: always unknown (a stale value says nothing about today,
         # it is never "not present").
         if absent and never_measured(facts, last):
             return NOTHING
+        ahead = _ahead_shown(facts, measure_id, measure.item, days, label)
+        if ahead is not NOTHING:  # none within the window, one dated the day after
+            return ahead
         gap = Gap(
             measure.item,
             days,
@@ -1427,19 +1547,24 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         aggregate and absence are the same for each): the deciding value (None: none
         within the window), the rank without one, what the readings show, and, where
         another reading may decide instead, what they show then: a reading set aside
-        (:func:`_unread`), or with the latest deciding, a reading of the deciding day
-        without a time whose order is not known (the day's :class:`Spread`, given)."""
+        (:func:`_unread`), with the latest deciding, a reading of the deciding day
+        without a time whose order is not known (the day's :class:`Spread`, given), or a
+        reading dated the day after (:meth:`Facts.ahead`)."""
         current, last = facts.reading(measure_id, window, highest)
         # every comparison of the measure shows the same (immutable) evidence and gap:
         # found once per screening, made once per record (readings the index keeps)
         index = facts.index
         memo = index.shown
-        key = (measure_id, id(current), id(last), facts.lang, 0)
+        first = 0 if current is not None else _undecided_kind(facts, measure_id, last)
+        key = (measure_id, id(current), id(last), facts.lang, first)
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
         unread = spread = None
-        # a day of one reading and nothing set aside (the most common): nothing to ask
+        # a day of one reading, nothing set aside and nothing dated after the date (the
+        # most common): nothing to ask
         if current is not None and (
-            measure_id in index.set_aside_days or measure_id in index.spread
+            measure_id in index.set_aside_days
+            or measure_id in index.spread
+            or index.observations[measure_id][1][-1] > facts.as_of
         ):
             kind, spread = _instead(facts, measure_id, window, highest, current)
             if kind:
@@ -1477,7 +1602,10 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     def fold(index: RecordIndex) -> int | None:
         if measure_id in index.observations:
             return None
-        return 0 if absent and measure_id not in index.set_aside else 1
+        if not absent or measure_id in index.set_aside_undated:
+            return 1
+        # readings set aside, all dated: measured or not depends on the date
+        return 0 if measure_id not in index.set_aside_days else None
 
     # never measured and nothing set aside: absent (a gap would name what was set aside)
     return _folding(

@@ -22,6 +22,7 @@ __all__ = [
     "CONDITION_STATUS",
     "MEDICATION_STATUS",
     "age_note",
+    "ahead_note",
     "code_to_confirm",
     "condition_note",
     "joined",
@@ -136,6 +137,12 @@ def within_note(days: float, match: str | None) -> str | None:
 
 def age_note(age: int, years: int) -> str:
     return Message("%(age)s years old: younger than %(years)s", age=age, years=years)
+
+
+def ahead_note() -> str:
+    """Beside a reading dated the day after the screening day (its time may be written in
+    another time zone than the clinic's)."""
+    return Message("dated the day after: it may have been taken on this day")
 
 
 def untimed_note() -> str:

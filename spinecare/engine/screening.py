@@ -390,6 +390,11 @@ def _gap_words(lang: str) -> dict[str, str]:
             "Readings of %(date)s were recorded without the time they were taken and"
             " disagree: which of them is the latest is not known."
         ),
+        "ahead": _(
+            "A reading dated %(date)s, the day after, may have been taken on this day (its"
+            " time may be written in another time zone): confirm when it was taken, or"
+            " measure again."
+        ),
         "unanswered": _("Not answered."),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
@@ -402,6 +407,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = ""
     elif gap.window_days is None:
         out = text["unanswered"]
+    elif gap.ahead and gap.latest is not None:
+        out = text["ahead"] % {"date": day_text(gap.latest, lang)}
     elif gap.untimed and gap.latest is not None:
         out = text["untimed"] % {"date": day_text(gap.latest, lang)}
     elif gap.unread:

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from spinecare.engine.evaluate import ZONE_SYSTEM
 from spinecare.kb.codes import icd10_categories
+from spinecare.messages import Message
 from spinecare.record.model import (
     Answer,
     Clearance,
     Coding,
     Condition,
+    Ignored,
     Medication,
     Observation,
     Order,
@@ -130,6 +132,19 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
                 in_order=draw(st.booleans()),
             )
         )
+    # readings set aside (a unit that cannot be converted, a bound): dated, often on the
+    # readings' days or the day after the screening date, or undated
+    ignored = []
+    for i in range(draw(st.integers(0, 2))):
+        measure = draw(st.sampled_from(kb.model.measures))
+        ignored.append(
+            Ignored(
+                ref=f"Observation/{pid}-x{i}",
+                reason=Message("unit '%(unit)s' cannot be converted", unit="?"),
+                measure=measure.id,
+                when=draw(st.one_of(st.none(), st.sampled_from(days), when)),
+            )
+        )
     meds = []
     for i in range(draw(st.integers(0, 3))):
         meds.append(
@@ -184,6 +199,7 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
         patient=Patient(pid),
         conditions=conditions,
         observations=observations,
+        ignored=ignored,
         medications=meds,
         procedures=procedures,
         answers=answers,
