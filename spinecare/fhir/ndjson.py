@@ -219,7 +219,7 @@ def iter_lines(path: Path, limit: int | None = None) -> Iterator[tuple[int, byte
                     rest = raw
                     while rest and not rest.endswith(b"\n"):
                         rest = handle.readline(_SKIP_CHUNK)
-                if raw.strip():
+                if not raw.isspace():  # not strip(): no copy of the line
                     yield number, raw
     except (OSError, EOFError, zlib.error) as err:
         raise InputError(
