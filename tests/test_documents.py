@@ -80,6 +80,8 @@ def test_spinecare_screen_refuses_the_file_instead_of_keeping_the_last_key(
         b'{"a": "\\u003a", "a": 1, "b": "\\u003A"}',
         b'{"a": "\\\\u003a \\u003a", "a": 1, "b": "\\u003a"}',
         b'{"n": "' + b"\\n" * 100 + b'", "a": "\\u003a", "a": 1, "b": "\\u003a"}',
+        # long enough to be parsed with the collector held
+        b'{"p":"' + b"x" * (64 * 1024) + b'","a":1,"a":1}\n',
     ],
 )
 def test_duplicate_keys_in_json_are_found_however_written(text: bytes) -> None:

@@ -153,6 +153,7 @@ class Flattener:
         self.measures = measures if measures is not None else reader_measures(kb)
         self._index = Facts(PatientRecord(Patient("-")), kb, date.max)
         self.rows: dict[str, list[Row]] = {name: [] for name in TABLES}
+        self._patient = Patient("-")  # the patient of the last resource read (see add_resource)
 
     def take(self) -> dict[str, list[Row]]:
         """The rows collected so far (and start afresh)."""
@@ -274,7 +275,14 @@ class Flattener:
         ``medications``: Medication resources by ``Medication/id`` (medicationReference).
         """
         is_patient = resource.get("resourceType") == "Patient"
-        builder = RecordBuilder(self.measures, "-", None if is_patient else Patient(pid))
+        if is_patient:
+            builder = RecordBuilder(self.measures, "-")
+        else:
+            # an export lists a patient's resources together: one Patient for them all (the
+            # reader only reads it; a record of one resource is made and dropped here)
+            if self._patient.id != pid:
+                self._patient = Patient(pid)
+            builder = RecordBuilder(self.measures, "-", self._patient)
         if medications:
             node = resource.get("medicationReference")
             target = node.get("reference") if isinstance(node, dict) else None

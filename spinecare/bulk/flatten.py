@@ -170,7 +170,7 @@ def _worker(
         tally,
         strict=strict,
         types=READ_TYPES,
-        line_filter=lambda n: n % workers == worker,
+        share=(worker, workers),
         only=("Patient",) if reading_patients else PATIENT_FIELD,
     )
     for resource, where in lines:
