@@ -68,6 +68,7 @@ from spinecare.store.models import (
 )
 from spinecare.store.records import fact_intakes, record_of, records_of, store_record
 from spinecare.store.search import like_pattern, parse_query
+from spinecare.wording import SEX_WORDS, LanguageNames, WordNames
 
 __all__ = [
     "CLINIC_STAFF",
@@ -275,9 +276,9 @@ class PatientInput:
                 elif born.year < 1900:
                     errors["birth_date"] = N_("before 1900; check the year")
         if self.sex and self.sex not in SEXES:
-            errors["sex"] = Message("one of %(choices)s", choices=", ".join(SEXES))
+            errors["sex"] = Message("one of %(choices)s", choices=WordNames(SEX_WORDS))
         if self.language and self.language not in LANGUAGES:
-            errors["language"] = Message("one of %(choices)s", choices=", ".join(LANGUAGES))
+            errors["language"] = Message("one of %(choices)s", choices=LanguageNames(*LANGUAGES))
         if len(self.notes) > 5000:
             errors["notes"] = N_("at most 5000 characters")
         contact = clean_contact(self, errors)

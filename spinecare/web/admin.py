@@ -57,6 +57,7 @@ ACTION_WORDS = {
     "login": Text("signed in"),
     "login_failed": Text("failed sign-in"),
     "login_locked": Text("sign-in while locked"),
+    "login_throttled": Text("sign-in attempt while sign-in was slowed down"),
     "password_expired": Text("sign-in with an expired one-time password"),
     "logout": Text("signed out"),
     "deactivate": Text("deactivated"),
@@ -75,6 +76,10 @@ ACTION_WORDS = {
     "clearance_request": Text("requested clearance"),
     "clearance_decision": Text("decided on clearance"),
     "refused": Text("was refused"),
+    "handout": Text("downloaded the handout"),
+    "calendar": Text("downloaded the calendar"),
+    "launch": Text("opened from the EHR"),
+    "api_token": Text("personal access token"),
 }
 """Audit actions in words; an action without words here is shown with its spaces."""
 ENTITY_WORDS = {
@@ -115,6 +120,11 @@ PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
 PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
 DECISION = re.compile(r"^(cleared|declined): (.+)$")
 REFUSAL = re.compile(r"^(403|404): ")
+TOKEN_ISSUED = re.compile(r"^issued, (\d+) days$")
+TOKEN_WORDS = {
+    "revoked": Text("revoked"),
+}
+"""A personal access token's audit detail (``clinic.tokens``): in the reader's words."""
 REFUSAL_WORDS = {
     "403": Text("not allowed for this account"),
     "404": Text("not found, or not shown to this account"),
@@ -170,6 +180,10 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         return escape(translate(Text("paused courses: %(n)s", n=m.group(1))))
     if m := REFUSAL.match(detail):
         return escape(translate(REFUSAL_WORDS[m.group(1)]))
+    if m := TOKEN_ISSUED.match(detail):
+        return escape(translate(Text("issued for %(days)s days", days=m.group(1))))
+    if detail in TOKEN_WORDS:
+        return escape(translate(TOKEN_WORDS[detail]))
     if m := DECISION.match(detail):
         words = f"{translate(STATUS_WORDS[m.group(1)])}: {_detail_value(m.group(2), names)}"
         return escape(words)

@@ -327,6 +327,45 @@ def test_every_runtime_message_has_a_russian_text() -> None:
     assert [m for m in literals if not texts.get(m)] == []
 
 
+def _audited() -> tuple[set[str], set[str]]:
+    """The actions and kinds of record every call of the audit log in spinecare/ writes
+    (``audit(session, user, "handout", "course", ...)``, ``audit_as="calendar"``)."""
+    actions: set[str] = set()
+    kinds: set[str] = set()
+
+    def constants(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):  # "reactivate" if active else "deactivate"
+            return constants(node.body) + constants(node.orelse)
+        return []
+
+    for path in sorted(WEB.parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in ("audit", "record") and len(node.args) >= 4:
+                actions.update(constants(node.args[2]))
+                kinds.update(constants(node.args[3]))
+            for keyword in node.keywords:
+                if keyword.arg == "audit_as" and keyword.value is not None:
+                    actions.update(constants(keyword.value))
+    return actions, kinds
+
+
+def test_every_audited_action_and_record_has_words() -> None:
+    """The audit page names each action and kind of record in the reader's words: an
+    action written by any part of the app (a handout downloaded, an EHR launch, a
+    throttled sign-in) must not reach the page as its code (``calendar``, ``api_token``)."""
+    from spinecare.web.admin import ACTION_WORDS, ENTITY_WORDS
+
+    actions, kinds = _audited()
+    assert {"read", "handout", "calendar", "launch", "deactivate"} <= actions
+    assert sorted(actions - set(ACTION_WORDS)) == []
+    assert sorted(kinds - set(ENTITY_WORDS)) == []
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
     from spinecare.web import i18n
@@ -456,6 +495,9 @@ def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:
         ("course", {"modalities": ["classical", "vacuum"]}),
         ("course", {"modalities": ["classical", "self_massage"], "home_minutes_collar_zone": "90"}),
         ("pending", {}),
+        ("home", {"home_minutes_collar_zone": "500"}),
+        ("home", {"home_minutes_collar_zone": "-3"}),
+        ("home", {"home_times_collar_zone": "9"}),
     ],
 )
 def test_course_and_session_refusals_beside_the_field_in_russian(
@@ -470,6 +512,12 @@ def test_course_and_session_refusals_beside_the_field_in_russian(
         course = _start(world, world.own_patient)
         page, target = f"/courses/{course}", f"/courses/{course}/sessions"
         data = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", **change}
+    elif form == "home":  # the home program taught, every step of the zone ticked
+        course = _start(world, world.own_patient)
+        page, target = f"/courses/{course}", f"/courses/{course}/home-program"
+        steps = re.findall(r'name="home_collar_zone" value="([^"]+)"', client.get(page).text)
+        assert steps
+        data = {"home_collar_zone": steps, **change}
     else:  # the patient's own course, or the course of a patient who needs clearance first
         patient = world.own_patient if form == "course" else world.demo_patient
         page = f"/patients/{patient}/course/new"
@@ -520,6 +568,8 @@ BAD_FIELDS = {
     "cond_concept_0": "no_such_thing",
     "cond_zone_0": "elbow",
     "q_herniation_phase": "later",
+    "sex": "f",
+    "language": "english",
 }
 """Values every form refuses, sent to each: the errors beside the fields are checked."""
 
@@ -678,6 +728,27 @@ def test_every_page_and_form_error_speaks_the_readers_language(world: Any, role:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_download_in_an_unknown_language_is_refused_in_the_readers_words(
+    world: Any, lang: str
+) -> None:
+    """The handout and the calendar in a language spinecare has no texts for: the refusal
+    names the languages in the reader's words (``английский, русский``), never their codes."""
+    from tests.web.test_web_courses import _start
+
+    course = _start(world, world.own_patient)
+    client = _in(world, "therapist", lang)
+    for download in ("handout.pdf?lang=de", "calendar.ics?lang=x"):
+        path = f"/courses/{course}/{download}"
+        r = client.get(path, headers=HTML)
+        assert r.status_code == 422, path
+        assert _problems(path, r, lang) == []
+        assert {"en": "English, Russian", "ru": "английский, русский"}[lang] in r.text
+        assert client.get(path, headers=JSON).json()["error"]["details"][0]["message"] == (
+            "one of en, ru"
+        )
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
 def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None:
     """A wrong password, an empty form and too many failures: the sign-in page says so
     in the reader's language."""
@@ -699,6 +770,8 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
     [
         ("status=None", "", ""),  # the clearance queue listed without a status filter
         ("status=open", "status: open", "статус: открыт"),
+        ("issued, 30 days", "issued for 30 days", "выдан на 30 дн."),
+        ("revoked", "revoked", "отозван"),
         (
             "404: patient 10 not found",
             "not found, or not shown to this account",
