@@ -170,6 +170,9 @@ AS_WRITTEN = frozenset({"q", "patient", "user", "to"})
 """Detail keys whose values are shown as written: what was searched for, people's names."""
 
 
+AS_WRITTEN_SPAN = Markup('<span translate="no">%s</span>')
+
+
 def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
     """An audit entry's detail as a reader says it: keys in words, ids by their names
     (``names``: findings, zones, verdicts, stop rules, user names), dates as days; what a
@@ -192,9 +195,11 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         extra = translate(Text("pain %(before)s → %(after)s", before=m.group(1), after=m.group(2)))
         detail = PAIN_CHANGE.sub("", detail)
     if "=" not in detail:
-        parts = [unquote(part) for part in detail.split("; ") if part]
-        words = "; ".join(names.get(part, part) for part in parts)
-        return escape(" ".join(w for w in (words, extra) if w))
+        parts = [unquote(part) for part in detail.split("; ") if part.strip()]
+        # a name the clinic gave (an uploaded file's name), an address: as written
+        said = [escape(names[part]) if part in names else AS_WRITTEN_SPAN % part for part in parts]
+        words = Markup("; ").join(said)
+        return Markup(" ").join(w for w in (words, escape(extra)) if w)
     out = []
     for token in detail.split():
         key, _, value = token.partition("=")
@@ -204,7 +209,7 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
             continue
         if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
             typed = unquote(value)
-            shown = Markup('<span translate="no">%s</span>') % names.get(typed, typed)
+            shown = AS_WRITTEN_SPAN % names.get(typed, typed)
         else:
             shown = escape(_detail_value(value, names))
         out.append(escape(translate(DETAIL_KEYS[key])) + Markup(": ") + shown)

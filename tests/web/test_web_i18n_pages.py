@@ -772,6 +772,11 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
         ("status=open", "status: open", "статус: открыт"),
         ("issued, 30 days", "issued for 30 days", "выдан на 30 дн."),
         ("revoked", "revoked", "отозван"),
+        (  # an uploaded file's name: as written, in no language
+            "Ivanova%20scan.json.gz",
+            '<span translate="no">Ivanova scan.json.gz</span>',
+            '<span translate="no">Ivanova scan.json.gz</span>',
+        ),
         (
             "404: patient 10 not found",
             "not found, or not shown to this account",
