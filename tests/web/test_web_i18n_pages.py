@@ -389,7 +389,22 @@ def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
     assert i18n.translate("") == "" and i18n.translate(None) == ""
 
 
+def test_a_page_says_a_library_conflict_without_record_numbers() -> None:
+    """Each library message a page rewords (``patient 3 was changed ... version 4``) is
+    still a message of the catalogue, and its page words name no number."""
+    from babel.messages.pofile import read_po
+
+    from spinecare.web.i18n import LOCALE_DIR, PAGE_WORDS
+
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        ids = {m.id for m in read_po(fh) if m.id}
+    assert sorted(set(PAGE_WORDS) - ids) == []
+    assert [w for w in PAGE_WORDS.values() if "%(" in w.msgid] == []
+
+
 def test_version_conflict_message_in_russian(world: Any) -> None:
+    from tests.web.pagescan import visible_texts
+
     first = login(world.client(), "admin", PASSWORDS["admin"])
     second = _russian(world, "therapist")
     path = f"/patients/{world.demo_patient}/edit"
@@ -410,6 +425,12 @@ def test_version_conflict_message_in_russian(world: Any) -> None:
     assert r.status_code == 409
     assert "изменил кто-то другой" in r.text
     assert "changed by someone else" not in r.text
+    # the reader is looking at the patient: no database number, no version, the birth
+    # date as Russian writes it, the name as written
+    assert _problems("conflict", r, "ru") == []
+    text = " ".join(visible_texts(r.text, "ru"))
+    assert f"пациента {world.demo_patient}" not in text
+    assert not re.search(r"верси[яи] \d", text)
     # the JSON envelope keeps the English text
     r = second.post(
         path,
