@@ -26,9 +26,12 @@ __all__ = [
     "EFFECT_WORDS",
     "NOT_USED_WORDS",
     "ROLE_WORDS",
+    "SEX_WORDS",
     "VERDICT_WORDS",
     "ChoiceNames",
+    "LanguageNames",
     "RoleNames",
+    "WordNames",
     "concept_name",
     "day_text",
     "effect_text",
@@ -154,6 +157,59 @@ class RoleNames(Shown):
 
     def in_language(self, lang: str) -> str:
         return ", ".join(gettext(lang, ROLE_WORDS.get(r, r)) for r in self.roles)
+
+
+SEX_WORDS = {
+    "female": N_("female"),
+    "male": N_("male"),
+    "other": N_("other"),
+    "unknown": N_("unknown"),
+}
+"""A patient's sex as the patient form says it (one per value of the record)."""
+
+
+class WordNames(Shown):
+    """Values of a list (a patient's sex) as a parameter of a message (``one of
+    %(choices)s``): the values as its English value (the JSON answer), their words from
+    the catalogues in the reader's language on a page (``женский, мужской``)."""
+
+    words: dict[str, str]
+
+    def __new__(cls, words: dict[str, str]) -> WordNames:
+        self = super().__new__(cls, ", ".join(words))
+        self.words = words
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.words,)
+
+    def in_language(self, lang: str) -> str:
+        return ", ".join(gettext(lang, word) for word in self.words.values())
+
+
+class LanguageNames(Shown):
+    """Languages as a parameter of a message (``one of %(choices)s``): their codes as its
+    English value (the JSON answer), their names in the reader's language on a page
+    (``английский, русский``)."""
+
+    codes: tuple[str, ...]
+
+    def __new__(cls, *codes: str) -> LanguageNames:
+        self = super().__new__(cls, ", ".join(codes))
+        self.codes = codes
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.codes
+
+    def in_language(self, lang: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            reader = Locale.parse(lang)
+        except (UnknownLocaleError, ValueError):
+            return str(self)
+        return ", ".join(reader.languages.get(code, code) for code in self.codes)
 
 
 FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+(?:#\S*)?$")

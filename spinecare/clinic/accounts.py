@@ -22,7 +22,7 @@ from spinecare.i18n import SOURCE_LANGUAGE, is_language, language_of, languages
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User, as_utc
-from spinecare.wording import RoleNames
+from spinecare.wording import LanguageNames, RoleNames
 
 __all__ = [
     "SESSION_COOKIE",
@@ -288,7 +288,9 @@ def own_record_language(session: Session, user: User) -> str | None:
 def set_language(session: Session, who: CurrentUser, language: str) -> None:
     """The user's own interface language (a language code the app has)."""
     if not is_language(language):
-        raise FormError({"language": Message("one of %(choices)s", choices=", ".join(languages()))})
+        raise FormError(
+            {"language": Message("one of %(choices)s", choices=LanguageNames(*languages()))}
+        )
     acting(session, who).language = language
 
 
@@ -324,7 +326,7 @@ def update_user(
     if patient is not None and patient.clinic_id != user.clinic_id:
         errors["patient"] = N_("the patient belongs to another clinic")
     if language is not None and not is_language(language):
-        errors["language"] = Message("one of %(choices)s", choices=", ".join(languages()))
+        errors["language"] = Message("one of %(choices)s", choices=LanguageNames(*languages()))
     if errors:
         raise FormError(errors)
     if user.role == "admin" and role != "admin" and user.active:

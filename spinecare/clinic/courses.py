@@ -646,7 +646,7 @@ def _home_minutes(program: Any, raw: str, reason: str) -> tuple[float, str | Mes
     except ValueError:
         return value, Message("'%(value)s' is not a number", value=raw)
     if value <= 0 or value > 120:
-        return value, "minutes a day must be more than 0 and at most 120"
+        return value, N_("minutes a day must be more than 0 and at most 120")
     low, high = program.minutes.min, program.minutes.max
     if not low <= value <= high and not reason.strip():
         return value, Message(

@@ -68,9 +68,11 @@ from spinecare.store.models import (
 )
 from spinecare.store.records import fact_intakes, record_of, records_of, store_record
 from spinecare.store.search import like_pattern, parse_query
+from spinecare.wording import SEX_WORDS, LanguageNames, WordNames
 
 __all__ = [
     "CLINIC_STAFF",
+    "ImportRead",
     "IntakeView",
     "PatientInput",
     "add_intake",
@@ -275,9 +277,9 @@ class PatientInput:
                 elif born.year < 1900:
                     errors["birth_date"] = N_("before 1900; check the year")
         if self.sex and self.sex not in SEXES:
-            errors["sex"] = Message("one of %(choices)s", choices=", ".join(SEXES))
+            errors["sex"] = Message("one of %(choices)s", choices=WordNames(SEX_WORDS))
         if self.language and self.language not in LANGUAGES:
-            errors["language"] = Message("one of %(choices)s", choices=", ".join(LANGUAGES))
+            errors["language"] = Message("one of %(choices)s", choices=LanguageNames(*LANGUAGES))
         if len(self.notes) > 5000:
             errors["notes"] = N_("at most 5000 characters")
         contact = clean_contact(self, errors)
@@ -460,15 +462,31 @@ def get_intake(session: Session, who: CurrentUser, patient_id: int, intake_id: i
     )
 
 
-def read_import(raw: bytes, name: str, kb: KB) -> tuple[PatientRecord, list[tuple[str, str]]]:
-    """An uploaded FHIR Bundle or intake file: the record it holds and the patient's
-    ``(EHR, id)`` pairs it names (for :func:`import_record`). CPU work: run it in a worker."""
+@dataclass(frozen=True)
+class ImportRead:
+    """What an uploaded file holds (:func:`read_import`)."""
+
+    record: PatientRecord
+    ehr_ids: list[tuple[str, str]]
+    source: str
+    """``fhir`` for a FHIR resource (plain or gzip), ``file`` for an intake file."""
+
+
+def read_import(raw: bytes, name: str, kb: KB) -> ImportRead:
+    """An uploaded FHIR Bundle or intake file: the record it holds, the patient's
+    ``(EHR, id)`` pairs it names and what kind of file it was (for
+    :func:`import_record`). CPU work: run it in a worker."""
     from spinecare.core import load_record, read_document
     from spinecare.store.ehr import ehr_ids_in_bundle
 
     document = read_document(raw, name)
     source_doc = document if isinstance(document, dict) else raw
-    return load_record(source_doc, kb, name=name), list(ehr_ids_in_bundle(document))
+    fhir = isinstance(document, dict) and "resourceType" in document
+    return ImportRead(
+        load_record(source_doc, kb, name=name),
+        list(ehr_ids_in_bundle(document)),
+        "fhir" if fhir else "file",
+    )
 
 
 def import_record(

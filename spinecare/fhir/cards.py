@@ -272,7 +272,7 @@ def _source_text(title: str, citation: str | None, url: object) -> str:
 
 
 def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:
-    label = f"spinecare (knowledge base {screening.kb_version})"
+    label = f"spinecare ({_t(screening.lang)['kb']} {screening.kb_version})"
     source: dict[str, Any] = {"label": label, "url": base_url.rstrip("/") + "/"}
     for f in screening.findings:
         if not (f.counts and f.effect == screening.verdict and f.sources):

@@ -57,6 +57,7 @@ ACTION_WORDS = {
     "login": Text("signed in"),
     "login_failed": Text("failed sign-in"),
     "login_locked": Text("sign-in while locked"),
+    "login_throttled": Text("sign-in attempt while sign-in was slowed down"),
     "password_expired": Text("sign-in with an expired one-time password"),
     "logout": Text("signed out"),
     "deactivate": Text("deactivated"),
@@ -75,6 +76,10 @@ ACTION_WORDS = {
     "clearance_request": Text("requested clearance"),
     "clearance_decision": Text("decided on clearance"),
     "refused": Text("was refused"),
+    "handout": Text("downloaded the handout"),
+    "calendar": Text("downloaded the calendar"),
+    "launch": Text("opened from the EHR"),
+    "api_token": Text("personal access token"),
 }
 """Audit actions in words; an action without words here is shown with its spaces."""
 ENTITY_WORDS = {
@@ -115,6 +120,11 @@ PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
 PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
 DECISION = re.compile(r"^(cleared|declined): (.+)$")
 REFUSAL = re.compile(r"^(403|404): ")
+TOKEN_ISSUED = re.compile(r"^issued, (\d+) days$")
+TOKEN_WORDS = {
+    "revoked": Text("revoked"),
+}
+"""A personal access token's audit detail (``clinic.tokens``): in the reader's words."""
 REFUSAL_WORDS = {
     "403": Text("not allowed for this account"),
     "404": Text("not found, or not shown to this account"),
@@ -160,6 +170,9 @@ AS_WRITTEN = frozenset({"q", "patient", "user", "to"})
 """Detail keys whose values are shown as written: what was searched for, people's names."""
 
 
+AS_WRITTEN_SPAN = Markup('<span translate="no">%s</span>')
+
+
 def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
     """An audit entry's detail as a reader says it: keys in words, ids by their names
     (``names``: findings, zones, verdicts, stop rules, user names), dates as days; what a
@@ -170,6 +183,10 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         return escape(translate(Text("paused courses: %(n)s", n=m.group(1))))
     if m := REFUSAL.match(detail):
         return escape(translate(REFUSAL_WORDS[m.group(1)]))
+    if m := TOKEN_ISSUED.match(detail):
+        return escape(translate(Text("issued for %(days)s days", days=m.group(1))))
+    if detail in TOKEN_WORDS:
+        return escape(translate(TOKEN_WORDS[detail]))
     if m := DECISION.match(detail):
         words = f"{translate(STATUS_WORDS[m.group(1)])}: {_detail_value(m.group(2), names)}"
         return escape(words)
@@ -178,9 +195,11 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         extra = translate(Text("pain %(before)s → %(after)s", before=m.group(1), after=m.group(2)))
         detail = PAIN_CHANGE.sub("", detail)
     if "=" not in detail:
-        parts = [unquote(part) for part in detail.split("; ") if part]
-        words = "; ".join(names.get(part, part) for part in parts)
-        return escape(" ".join(w for w in (words, extra) if w))
+        parts = [unquote(part) for part in detail.split("; ") if part.strip()]
+        # a name the clinic gave (an uploaded file's name), an address: as written
+        said = [escape(names[part]) if part in names else AS_WRITTEN_SPAN % part for part in parts]
+        words = Markup("; ").join(said)
+        return Markup(" ").join(w for w in (words, escape(extra)) if w)
     out = []
     for token in detail.split():
         key, _, value = token.partition("=")
@@ -190,7 +209,7 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
             continue
         if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
             typed = unquote(value)
-            shown = Markup('<span translate="no">%s</span>') % names.get(typed, typed)
+            shown = AS_WRITTEN_SPAN % names.get(typed, typed)
         else:
             shown = escape(_detail_value(value, names))
         out.append(escape(translate(DETAIL_KEYS[key])) + Markup(": ") + shown)

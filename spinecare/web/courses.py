@@ -42,6 +42,7 @@ from spinecare.web.deps import (
 from spinecare.web.forms import parse_intake
 from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
+from spinecare.wording import LanguageNames
 
 router = APIRouter()
 END_CONFIRM = Text(
@@ -108,7 +109,9 @@ async def choose_language(request: Request) -> Response:
     fields = await check_csrf(request, anonymous_ok=True)
     lang = i18n.normalize(fields.get("language"))
     if lang is None:
-        raise FormError({"language": Text("one of %(choices)s", choices=", ".join(i18n.LANGUAGES))})
+        raise FormError(
+            {"language": Text("one of %(choices)s", choices=LanguageNames(*i18n.LANGUAGES))}
+        )
     with db_session(request) as session:
         user = optional_user(request, session)
         if user is not None:
@@ -716,7 +719,9 @@ def _download_lang(request: Request, people: store.CoursePeople, raw: str | None
     if raw:
         lang = i18n.normalize(raw)
         if lang is None:
-            raise FormError({"lang": Text("one of %(choices)s", choices=", ".join(i18n.LANGUAGES))})
+            raise FormError(
+                {"lang": Text("one of %(choices)s", choices=LanguageNames(*i18n.LANGUAGES))}
+            )
         return lang
     return i18n.normalize(people.patient.language) or _lang(request)
 

@@ -67,8 +67,41 @@ Text = Message
 id and parameters kept so that a page shows it translated (:func:`translate`)."""
 
 
+PAGE_WORDS = {
+    "patient %(id)s was changed by someone else (version %(current)s, your form had "
+    "%(yours)s); reload the page to see the changes, then save again": Text(
+        "someone else changed this patient's details after you opened the form; reload "
+        "the page to see the changes, then save again"
+    ),
+    "patient %(id)s was changed by someone else while you saved; reload": Text(
+        "someone else changed this patient's details while you saved; reload the page"
+    ),
+    "patient %(id)s was changed by someone else; reload": Text(
+        "someone else changed this patient's record; reload the page"
+    ),
+    "clearance request %(id)s was already decided (%(status)s); nothing was changed": Text(
+        "this request was already decided; nothing was changed"
+    ),
+    "clearance request %(id)s was decided meanwhile": Text(
+        "someone else decided this request meanwhile; reload the page to see the decision"
+    ),
+    "course %(id)s has already ended": Text("this course has already ended"),
+    "course %(id)s is still running: complete it first": Text(
+        "this course is still running: end it first"
+    ),
+    "course %(id)s was changed meanwhile; reload": Text(
+        "this course was changed meanwhile; reload the page"
+    ),
+}
+"""What the library says with a record's database number and version (the JSON answer),
+as a page says it: the reader is looking at that record."""
+
+
 def translate(message: Any) -> str:
-    """``message`` in the current language (:func:`spinecare.i18n.translate`)."""
+    """``message`` in the current language (:func:`spinecare.i18n.translate`); a
+    library message that names a record by its number in the words of :data:`PAGE_WORDS`."""
+    if isinstance(message, Message) and message.msgid in PAGE_WORDS:
+        message = PAGE_WORDS[message.msgid]
     return i18n.translate(message, _lang.get())
 
 

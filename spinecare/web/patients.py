@@ -239,16 +239,15 @@ async def import_upload(request: Request) -> Response:
             errors["file"] = Text("choose a FHIR R4 Bundle (JSON) or an intake file to upload")
         elif len(raw) > min(MAX_UPLOAD, st.settings.max_body_bytes):
             errors["file"] = Text("the file is too large")
-        record = None
-        ehr_ids: list[tuple[str, str]] = []
+        read = None
         if not errors:
             from spinecare.clinic.workers import run_heavy
 
-            def read() -> tuple[Any, list[tuple[str, str]]]:
+            def reader() -> service.ImportRead:
                 return service.read_import(raw, name, st.kb())
 
             try:  # parsing is CPU work: off the event loop
-                record, ehr_ids = await run_heavy(read)
+                read = await run_heavy(reader)
             except RecordError as exc:
                 errors["file"] = exc.one_line()
             except Exception as exc:  # a reader bug must still store nothing
@@ -257,13 +256,18 @@ async def import_upload(request: Request) -> Response:
                     name=name,
                     error=type(exc).__name__,
                 )
-        if errors or record is None:
+        if errors or read is None:
             return _form_error(
                 request, "import.html", {"values": fields}, FormError(errors), status=400
             )
-        source = "fhir" if raw.lstrip()[:1] == b"{" and b"resourceType" in raw else "file"
         patient = service.import_record(
-            session, user, record, label=name, source=source, ehr_ids=ehr_ids, kb=st.kb()
+            session,
+            user,
+            read.record,
+            label=name,
+            source=read.source,
+            ehr_ids=read.ehr_ids,
+            kb=st.kb(),
         )
         data = patient.model_dump(mode="json")
     return _created(request, f"/patients/{patient.id}/screening", data)

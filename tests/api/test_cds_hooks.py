@@ -80,6 +80,35 @@ def test_spec_requests_get_spec_valid_cards(client, hook_request, hook, name, ve
     assert card["source"]["label"]
 
 
+@pytest.mark.parametrize(
+    ("hook", "name"),
+    [
+        ("patient-view", CONTRAINDICATED),
+        ("patient-view", NEEDS_DATA),
+        ("order-select", NEEDS_CLEARANCE),
+        ("order-sign", NEEDS_CLEARANCE),
+        ("order-sign", DEFER),
+    ],
+)
+def test_a_russian_card_speaks_russian(client, hook_request, hook, name):
+    """A card asked for in Russian: its summary, source label, links, suggestions and
+    override reasons in Russian (a source's title stays as its authors wrote it)."""
+    from tests.web.pagescan import text_problems
+
+    body = hook_request(hook, name)
+    body["extension"] = {**body.get("extension", {}), "org.spinecare.lang": "ru"}
+    (card,) = valid(client.post(f"/cds-services/spinecare-{hook}", json=body).json())["cards"]
+    label = card["source"]["label"]
+    texts = [
+        card["summary"],
+        *([label] if not label.startswith("spinecare: ") else []),
+        *(link["label"] for link in card.get("links", [])),
+        *(s["label"] for s in card.get("suggestions", [])),
+        *(r["display"] for r in card.get("overrideReasons", [])),
+    ]
+    assert text_problems(texts, "ru") == []
+
+
 def test_order_sign_blocking_suggests_removing_the_draft(client, hook_request):
     data = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()
     (card,) = data["cards"]

@@ -22,9 +22,13 @@ from tests.web.pagescan import text_problems
 
 SHOTS = OUT / "errors"
 
+LONG_WORD = "tenminutesthenfifteenminutesthentwentyminutesbeforebed"
+"""A value with no space to wrap at, refused and quoted back beside its field."""
+
 BAD_FORMS = [
     ("/patients/new", "form.grid", {"name": "", "birth_date": "31.02.1980"}),
     ("/patients/{kuz}/intake", "form.intake", {"systolic": "80", "diastolic": "120", "pain": "11"}),
+    ("/patients/{kuz}/intake", "form.intake", {"temperature": LONG_WORD}),
     ("/patients/{sok}/course/new", "form.course", {"sessions": "abc"}),
     ("/users", "form.grid", {"username": "bad name!", "password": "short"}),
     ("/password", "form.grid", {"current": "wrong-password", "new": "x", "repeat": "y"}),
@@ -42,6 +46,24 @@ def _problems(page, where: str, lang: str) -> list[str]:
     name = f"{lang}-{re.sub(r'[^a-z0-9]+', '-', where.lower()).strip('-')}"
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     return [f"[{lang}] {where}: {p}" for p in found]
+
+
+def _start_course(page, base: str, patient: int) -> None:
+    page.goto(f"{base}/patients/{patient}/course/new")
+    with page.expect_navigation():
+        page.locator("form.course button[type=submit]").click()
+    assert "/courses/" in page.url
+
+
+def _diary_refused(page, base: str, lang: str) -> list[str]:
+    """What the patient typed is quoted back beside the field: a long word wraps there."""
+    page.goto(f"{base}/me/home")
+    page.locator("form.diary").evaluate("f => f.noValidate = true")
+    page.fill("form.diary input[name=minutes]", LONG_WORD)
+    with page.expect_navigation():
+        page.locator("form.diary button[type=submit]").click()
+    assert page.locator("form.diary .field-error").first.is_visible()
+    return _problems(page, "/me/home (diary refused)", lang)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -96,6 +118,7 @@ def test_form_errors_and_error_pages_fit_a_phone_in_the_readers_language(
         page.goto(base + path)
         assert page.locator("[data-print]").first.is_visible(), f"{path}: no Print button"
 
+    _start_course(page, base, sok)  # the demo patient's own record: the patient's diary
     _logout(page)
     page.context.clear_cookies()
     _login(page, base, "patient")
@@ -105,5 +128,6 @@ def test_form_errors_and_error_pages_fit_a_phone_in_the_readers_language(
         response = page.goto(base + path)
         assert response is not None and response.status in (403, 404), path
         problems += _problems(page, f"{path} (patient)", lang)
+    problems += _diary_refused(page, base, lang)
 
     assert not problems, "\n".join(dict.fromkeys(problems))

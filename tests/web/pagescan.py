@@ -29,6 +29,9 @@ INTERNAL = re.compile(
 )
 """The project's own vocabulary, file paths, Python and JSON values, escaped markup."""
 RAW_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+RECORD_NUMBER = re.compile(r"(?:#|№\s?)\d+\b")
+"""A database row's number shown as a name (``Course #12``, ``request № 3``): a course or a
+request is named by its date."""
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 UCUM = re.compile(r"mm\[Hg\]|\bCel\b|\{[a-z_]+\}|\d\s*/min\b|\b(?:kg/m2|\[in_i\]|\[lb_av\])")
 ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
@@ -115,6 +118,7 @@ def text_problems(texts: list[str], lang: str | None) -> list[str]:
             (INTERNAL, "internal word"),
             (RAW_ID, "raw id"),
             (UUID, "raw id"),
+            (RECORD_NUMBER, "record number"),
             (UCUM, "unit code"),
             (ISO_TIME, "machine time"),
             (BOOLEAN, "True/False"),

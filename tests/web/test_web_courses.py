@@ -398,6 +398,26 @@ def test_progress_page_charts_mcid_source_and_summary(world: Any, signed_in: Any
     assert "Course summary" in page.text and "2 of 10 sessions" in page.text
 
 
+@pytest.mark.parametrize(
+    ("pre", "post", "said"),
+    [
+        (3, 6, "+3 — worse: more pain than before the first session"),
+        (5, 3, "-2 — reaches the minimal important change"),
+        (4, 3, "-1 — below the minimal important change"),
+    ],
+)
+def test_progress_says_a_worse_pain_is_worse(
+    world: Any, signed_in: Any, pre: int, post: int, said: str
+) -> None:
+    """Pain up by 3 is not 'below the minimal important change': the page says it is worse."""
+    course = _start(world, world.own_patient, sessions=10)
+    client = signed_in("therapist")
+    data = {**DAY, "pain": str(pre), "pre_pain": str(pre), "post_pain": str(post)}
+    assert _post(client, f"/courses/{course}/sessions", data).status_code == 201
+    page = client.get(f"/courses/{course}/progress", headers=HTML)
+    assert said in " ".join(page.text.split())
+
+
 # ---------------------------------------------------------------------------------------
 # Home program, diary, downloads
 

@@ -124,6 +124,33 @@ def test_broken_fhir_upload_shows_error_page_and_stores_nothing(world, signed_in
     assert {m: _count(world, m) for m in before} == before
 
 
+def test_an_upload_is_named_by_what_it_holds_gzipped_or_not(signed_in, csrf) -> None:
+    """A FHIR Bundle, plain or gzip-compressed, is a FHIR import on the patient's page and
+    where a finding's facts were recorded; an intake file is an intake file."""
+    import gzip
+
+    client = signed_in("therapist")
+    bundle = (FIXTURES / "bundle-herniation.json").read_bytes()
+    intake = (Path(__file__).parents[1] / "fixtures" / "intake" / "minimal.yaml").read_bytes()
+    for name, raw, said in (
+        ("bundle.json", bundle, "FHIR import"),
+        ("bundle.json.gz", gzip.compress(bundle), "FHIR import"),
+        ("minimal.yaml", intake, "intake file"),
+    ):
+        response = client.post(
+            "/patients/import",
+            data={"csrf_token": csrf(client, "/patients/import")},
+            files={"file": (name, raw, "application/octet-stream")},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        patient = response.headers["location"].removesuffix("/screening")
+        intakes = client.get(patient, headers=JSON).json()["intakes"]  # newest first
+        assert intakes[0]["source"] == ("file" if said == "intake file" else "fhir"), name
+        page = client.get(f"{patient}/intakes/{intakes[0]['id']}", headers=HTML).text
+        assert f"<dd>{said} (" in page, name
+
+
 def test_fhir_upload_creates_patient_and_screens(signed_in, csrf) -> None:
     client = signed_in("therapist")
     token = csrf(client, "/patients/import")

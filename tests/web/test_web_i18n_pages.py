@@ -257,7 +257,7 @@ def test_decide_page_in_russian(world: Any) -> None:
     r = client.get(f"/clearances/{req}", headers=HTML)
     assert r.status_code == 200
     english = [
-        "Clearance request #",
+        "Clearance request of",
         "Findings to clear",
         "Clear massage for these findings",
         "Decline massage",
@@ -268,7 +268,7 @@ def test_decide_page_in_russian(world: Any) -> None:
     _check(
         r.text,
         [
-            f"Запрос допуска № {req}",
+            "Запрос допуска от",
             "Разрешить массаж",
             "Отказать в массаже",
             "Сохранить решение",
@@ -327,6 +327,45 @@ def test_every_runtime_message_has_a_russian_text() -> None:
     assert [m for m in literals if not texts.get(m)] == []
 
 
+def _audited() -> tuple[set[str], set[str]]:
+    """The actions and kinds of record every call of the audit log in spinecare/ writes
+    (``audit(session, user, "handout", "course", ...)``, ``audit_as="calendar"``)."""
+    actions: set[str] = set()
+    kinds: set[str] = set()
+
+    def constants(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):  # "reactivate" if active else "deactivate"
+            return constants(node.body) + constants(node.orelse)
+        return []
+
+    for path in sorted(WEB.parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in ("audit", "record") and len(node.args) >= 4:
+                actions.update(constants(node.args[2]))
+                kinds.update(constants(node.args[3]))
+            for keyword in node.keywords:
+                if keyword.arg == "audit_as" and keyword.value is not None:
+                    actions.update(constants(keyword.value))
+    return actions, kinds
+
+
+def test_every_audited_action_and_record_has_words() -> None:
+    """The audit page names each action and kind of record in the reader's words: an
+    action written by any part of the app (a handout downloaded, an EHR launch, a
+    throttled sign-in) must not reach the page as its code (``calendar``, ``api_token``)."""
+    from spinecare.web.admin import ACTION_WORDS, ENTITY_WORDS
+
+    actions, kinds = _audited()
+    assert {"read", "handout", "calendar", "launch", "deactivate"} <= actions
+    assert sorted(actions - set(ACTION_WORDS)) == []
+    assert sorted(kinds - set(ENTITY_WORDS)) == []
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
     from spinecare.web import i18n
@@ -350,7 +389,22 @@ def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
     assert i18n.translate("") == "" and i18n.translate(None) == ""
 
 
+def test_a_page_says_a_library_conflict_without_record_numbers() -> None:
+    """Each library message a page rewords (``patient 3 was changed ... version 4``) is
+    still a message of the catalogue, and its page words name no number."""
+    from babel.messages.pofile import read_po
+
+    from spinecare.web.i18n import LOCALE_DIR, PAGE_WORDS
+
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        ids = {m.id for m in read_po(fh) if m.id}
+    assert sorted(set(PAGE_WORDS) - ids) == []
+    assert [w for w in PAGE_WORDS.values() if "%(" in w.msgid] == []
+
+
 def test_version_conflict_message_in_russian(world: Any) -> None:
+    from tests.web.pagescan import visible_texts
+
     first = login(world.client(), "admin", PASSWORDS["admin"])
     second = _russian(world, "therapist")
     path = f"/patients/{world.demo_patient}/edit"
@@ -371,6 +425,12 @@ def test_version_conflict_message_in_russian(world: Any) -> None:
     assert r.status_code == 409
     assert "изменил кто-то другой" in r.text
     assert "changed by someone else" not in r.text
+    # the reader is looking at the patient: no database number, no version, the birth
+    # date as Russian writes it, the name as written
+    assert _problems("conflict", r, "ru") == []
+    text = " ".join(visible_texts(r.text, "ru"))
+    assert f"пациента {world.demo_patient}" not in text
+    assert not re.search(r"верси[яи] \d", text)
     # the JSON envelope keeps the English text
     r = second.post(
         path,
@@ -456,6 +516,9 @@ def test_referral_letter_keeps_the_records_words_as_written(world: Any) -> None:
         ("course", {"modalities": ["classical", "vacuum"]}),
         ("course", {"modalities": ["classical", "self_massage"], "home_minutes_collar_zone": "90"}),
         ("pending", {}),
+        ("home", {"home_minutes_collar_zone": "500"}),
+        ("home", {"home_minutes_collar_zone": "-3"}),
+        ("home", {"home_times_collar_zone": "9"}),
     ],
 )
 def test_course_and_session_refusals_beside_the_field_in_russian(
@@ -470,6 +533,12 @@ def test_course_and_session_refusals_beside_the_field_in_russian(
         course = _start(world, world.own_patient)
         page, target = f"/courses/{course}", f"/courses/{course}/sessions"
         data = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", **change}
+    elif form == "home":  # the home program taught, every step of the zone ticked
+        course = _start(world, world.own_patient)
+        page, target = f"/courses/{course}", f"/courses/{course}/home-program"
+        steps = re.findall(r'name="home_collar_zone" value="([^"]+)"', client.get(page).text)
+        assert steps
+        data = {"home_collar_zone": steps, **change}
     else:  # the patient's own course, or the course of a patient who needs clearance first
         patient = world.own_patient if form == "course" else world.demo_patient
         page = f"/patients/{patient}/course/new"
@@ -520,6 +589,8 @@ BAD_FIELDS = {
     "cond_concept_0": "no_such_thing",
     "cond_zone_0": "elbow",
     "q_herniation_phase": "later",
+    "sex": "f",
+    "language": "english",
 }
 """Values every form refuses, sent to each: the errors beside the fields are checked."""
 
@@ -678,6 +749,27 @@ def test_every_page_and_form_error_speaks_the_readers_language(world: Any, role:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_download_in_an_unknown_language_is_refused_in_the_readers_words(
+    world: Any, lang: str
+) -> None:
+    """The handout and the calendar in a language spinecare has no texts for: the refusal
+    names the languages in the reader's words (``английский, русский``), never their codes."""
+    from tests.web.test_web_courses import _start
+
+    course = _start(world, world.own_patient)
+    client = _in(world, "therapist", lang)
+    for download in ("handout.pdf?lang=de", "calendar.ics?lang=x"):
+        path = f"/courses/{course}/{download}"
+        r = client.get(path, headers=HTML)
+        assert r.status_code == 422, path
+        assert _problems(path, r, lang) == []
+        assert {"en": "English, Russian", "ru": "английский, русский"}[lang] in r.text
+        assert client.get(path, headers=JSON).json()["error"]["details"][0]["message"] == (
+            "one of en, ru"
+        )
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
 def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None:
     """A wrong password, an empty form and too many failures: the sign-in page says so
     in the reader's language."""
@@ -699,6 +791,13 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
     [
         ("status=None", "", ""),  # the clearance queue listed without a status filter
         ("status=open", "status: open", "статус: открыт"),
+        ("issued, 30 days", "issued for 30 days", "выдан на 30 дн."),
+        ("revoked", "revoked", "отозван"),
+        (  # an uploaded file's name: as written, in no language
+            "Ivanova%20scan.json.gz",
+            '<span translate="no">Ivanova scan.json.gz</span>',
+            '<span translate="no">Ivanova scan.json.gz</span>',
+        ),
         (
             "404: patient 10 not found",
             "not found, or not shown to this account",
