@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -593,3 +594,52 @@ def test_a_one_time_password_expires(any_world: World) -> None:
     assert changed.status_code == 200
     with any_world.app.state.db.session() as session:  # type: ignore[attr-defined]
         assert session.get(User, uid).password_expires_at is None
+
+
+def test_a_number_of_thousands_of_digits_is_a_form_error(world: World) -> None:
+    """An id, offset, limit or version longer than ``int()`` reads (4,300 digits) is
+    refused naming it, in a path, a query and a form, never an internal error."""
+    field = test_web_security._field
+    digits = "9" * 5000
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    assert field(client.get(f"/patients/{digits}", headers=JSON)) == "patient_id"
+    assert field(client.get(f"/api/patients?offset={digits}")) == "offset"
+    assert field(client.get(f"/api/patients?limit={'0' * 5000}1{digits}")) == "limit"
+    assert field(client.get(f"/api/patients?offset={'٩' * 5000}")) == "offset"
+    edit = {"name": "A Name", "version": digits}
+    assert field(_post(client, f"/patients/{world.demo_patient}/edit", edit)) == "version"
+    start = {"physician_id": digits}
+    assert field(_post(client, f"/patients/{world.own_patient}/courses", start)) == ("physician_id")
+
+
+@pytest.mark.parametrize("pain", ["²", "9" * 5000, "٣"])
+def test_a_pain_score_in_other_digits_is_a_form_error(world: World, pain: str) -> None:
+    """``str.isdigit`` takes ``²`` (which ``int()`` refuses), other scripts' digits and a
+    number too long for ``int()``: the pain score is the digits 0-9, else a form error."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    day = {"day": date.today().isoformat(), "pain": pain}
+    r = _post(client, f"/patients/{world.own_patient}/intake", day)
+    assert r.status_code == 422 and "pain" in r.json()["error"]["message"], r.text
+    course = test_web_security._start_course(world, world.own_patient, None)
+    r = _post(client, f"/courses/{course}/check", day)
+    assert r.status_code == 422 and "pain" in r.json()["error"]["message"], r.text
+
+
+def test_a_physician_written_in_other_digits_is_no_physician(world: World) -> None:
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    r = _post(client, f"/patients/{world.own_patient}/courses", {"physician_id": "²"})
+    # read as no physician chosen (the course then goes to the clinic's physician)
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("boundary", ["a" * 300, "a" * 10000])
+def test_a_multipart_boundary_too_long_is_a_bad_request(world: World, boundary: str) -> None:
+    """python-multipart refuses a boundary over 256 characters when it is given one: the
+    UTF-8 check of every form route let that escape as an internal error."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    kind = f"multipart/form-data; boundary={boundary}"
+    body = f'--{boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--{boundary}--'
+    for path in ("/patients/import", "/patients", "/login"):
+        r = client.post(path, content=body.encode(), headers={**JSON, "content-type": kind})
+        assert r.status_code == 400, (path, r.status_code, r.text[:200])
+        assert r.json()["error"]["status"] == 400
