@@ -643,3 +643,52 @@ def test_a_multipart_boundary_too_long_is_a_bad_request(world: World, boundary: 
         r = client.post(path, content=body.encode(), headers={**JSON, "content-type": kind})
         assert r.status_code == 400, (path, r.status_code, r.text[:200])
         assert r.json()["error"]["status"] == 400
+
+
+def test_a_bundle_mixing_two_patients_is_refused_everywhere(world: World) -> None:
+    """Another patient's readings in a patient's Bundle would stand in for the patient's
+    own missing ones (blood pressure, temperature, pain: ``needs_data`` read as decided):
+    the Bundle is refused by the REST API, the FHIR operation and the import, and the
+    import stores nothing."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from spinecare.store.models import Intake, PatientRow
+    from tests.web.conftest import FIXTURES
+
+    bundle = json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))
+    bundle["entry"][2]["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    for path in ("/api/screen", "/api/plan"):
+        r = client.post(path, json=bundle)
+        assert r.status_code == 400, r.text
+        assert "Observation/bp1" in r.json()["error"]["message"]
+    r = client.post("/fhir/Patient/$massage-screening", json=bundle)
+    assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"
+    db = world.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        before = (
+            session.scalar(select(func.count(PatientRow.id))),
+            session.scalar(select(func.count(Intake.id))),
+        )
+    token = csrf_of(client, "/patients/import")
+    sent = json.dumps(bundle).encode()
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("mixed.json", sent, "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 400, r.text
+    with db.session() as session:
+        after = (
+            session.scalar(select(func.count(PatientRow.id))),
+            session.scalar(select(func.count(Intake.id))),
+        )
+    assert after == before
+    # the same reading written as the EHR writes it (its full address) is the patient's
+    bundle["entry"][2]["resource"]["subject"] = {
+        "reference": "https://ehr.example.org/fhir/Patient/fhir-web-1"
+    }
+    assert client.post("/api/screen", json=bundle).status_code == 200
