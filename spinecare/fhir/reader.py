@@ -2184,8 +2184,8 @@ class RecordBuilder:
             ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built
         else:
             ref = resource_ref(resource, full_url, f"#{self._count}")
-        if self._about is not None:
-            self._note_subject(resource, kind, ref, full_url)
+        if (self._about is not None or self._nesting) and kind != "Patient":
+            self._note_subject(resource, ref)
         try:
             handler(self, resource, ref, full_url)
         except RecordError as err:
@@ -2204,20 +2204,15 @@ class RecordBuilder:
         patient than the record's: a Bundle that mixes two patients' data must not be
         screened as one (another patient's blood pressure would stand in for a missing
         one). A reference the Bundle cannot tell (``urn:uuid:...``, an identifier, a
-        contained resource) is not refused."""
+        contained resource) is not refused. The resources of a Bundle inside the
+        record's are checked whoever reads the record (the CDS Hooks prefetch checks its
+        own entries, not what a Bundle among them holds)."""
         self._about = []
 
-    def _note_subject(self, res: Resource, kind: str, ref: str, full_url: str | None) -> None:
+    def _note_subject(self, res: Resource, ref: str) -> None:
         about = self._about
-        assert about is not None
-        if kind == "Patient":
-            rid = res.get("id")
-            if type(rid) is str and rid:
-                self._patient_keys.add(rid)
-            named = _patient_named(full_url) if full_url else None
-            if named is not None:
-                self._patient_keys.add(named)
-            return
+        if about is None:
+            about = self._about = []
         for field in ("subject", "patient"):
             node = res.get(field)
             value = node.get("reference") if type(node) is dict else None
@@ -2332,6 +2327,12 @@ class RecordBuilder:
     def _patient(self, res: Resource, ref: str, full_url: str | None) -> None:
         patient = patient_from_fhir(res, ref)
         self._patients.setdefault(patient.id, patient)
+        rid = res.get("id")
+        if type(rid) is str and rid:  # what references to the patient may name
+            self._patient_keys.add(rid)
+        named = _patient_named(full_url) if full_url else None
+        if named is not None:
+            self._patient_keys.add(named)
 
     def _condition(self, res: Resource, ref: str, full_url: str | None) -> None:
         if is_family_history(res, ref):

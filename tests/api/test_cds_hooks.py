@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from pathlib import Path
@@ -419,6 +420,23 @@ def test_data_of_another_patient_is_refused(client, hook_request, synthea):
     response = client.post(SIGN, json=body)
     assert response.status_code == 400
     assert "another patient" in response.json()["error"]["message"]
+
+
+def test_data_of_another_patient_inside_a_nested_bundle_is_refused(client, hook_request, synthea):
+    """The prefetch's own entries are checked, and so are those of a Bundle among them:
+    another patient's blood pressure carried in one turned needs_data into allowed."""
+    body = hook_request("order-sign", CONTRAINDICATED)
+    other_pid, _ = synthea(DEFER)
+    entry = copy.deepcopy(body["prefetch"]["conditions"]["entry"][0]["resource"])
+    entry["subject"] = {"reference": f"Patient/{other_pid}"}
+    nested = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": entry}]}
+    body["prefetch"]["conditions"]["entry"].append({"resource": nested})
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert "another patient" in response.json()["error"]["message"]
+    own = body["context"]["patientId"]
+    entry["subject"] = {"reference": f"Patient/{own}"}
+    assert client.post(SIGN, json=body).status_code == 200
 
 
 def test_huge_body_is_413(client):
