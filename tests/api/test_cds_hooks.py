@@ -422,6 +422,13 @@ def test_data_of_another_patient_is_refused(client, hook_request, synthea):
     assert "another patient" in response.json()["error"]["message"]
 
 
+def test_a_request_nested_past_the_limit_is_a_bad_request(client):
+    body = b'{"hook": "patient-view", "x": ' + b"[" * 300 + b"]" * 300 + b"}"
+    response = client.post(VIEW, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "254" in response.json()["error"]["message"]
+
+
 def test_data_of_another_patient_inside_a_nested_bundle_is_refused(client, hook_request, synthea):
     """The prefetch's own entries are checked, and so are those of a Bundle among them:
     another patient's blood pressure carried in one turned needs_data into allowed."""

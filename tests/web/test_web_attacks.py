@@ -692,3 +692,25 @@ def test_a_bundle_mixing_two_patients_is_refused_everywhere(world: World) -> Non
         "reference": "https://ehr.example.org/fhir/Patient/fhir-web-1"
     }
     assert client.post("/api/screen", json=bundle).status_code == 200
+
+
+def test_a_body_nested_past_the_limit_is_refused_on_every_reader(world: World) -> None:
+    """A JSON body nested 255 to 1,024 levels deep was an internal error on the REST API
+    and the FHIR operation, and an import refused with a Python error's name."""
+    body = b'{"resourceType": "Bundle", "x": ' + b"[" * 300 + b"]" * 300 + b"}"
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    sent = {"content-type": "application/json"}
+    for path in ("/api/screen", "/api/plan"):
+        r = client.post(path, content=body, headers=sent)
+        assert r.status_code == 400 and "254" in r.json()["error"]["message"], r.text
+    r = client.post("/fhir/Patient/$massage-screening", content=body, headers=sent)
+    assert r.status_code == 400 and "254" in r.json()["issue"][0]["diagnostics"], r.text
+    token = csrf_of(client, "/patients/import")
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("deep.json", body, "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 400 and "254" in r.json()["error"]["message"], r.text
+    assert "Error" not in r.json()["error"]["message"]
