@@ -21,6 +21,7 @@ the app's one error envelope, never a 500 and never a card built from guessed da
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -63,6 +64,7 @@ __all__ = [
 ]
 
 AS_OF_EXTENSION = "org.spinecare.as-of"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 LANG_EXTENSION = "org.spinecare.lang"
 SERVICES: dict[str, dict[str, str]] = {
     "spinecare-patient-view": {
@@ -286,16 +288,31 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
     if raw is None:
         as_of = date.today()  # asks the system's time zone: only when the request names no day
     else:
+        from spinecare.clinic.limits import DATE_MAX, DATE_MIN
+
         try:
-            as_of = date.fromisoformat(str(raw))
+            # YYYY-MM-DD as it says, not every form fromisoformat takes (2026-W49-6)
+            if not isinstance(raw, str) or not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
+            as_of = date.fromisoformat(raw)
         except ValueError:
             raise CdsRequestError(
                 Message(
                     "extension.%(name)s: '%(value)s' is not a date YYYY-MM-DD",
                     name=AS_OF_EXTENSION,
-                    value=raw,
+                    value=str(raw)[:40],
                 )
             ) from None
+        if not DATE_MIN <= as_of <= DATE_MAX:  # the days the rest of the app screens on
+            raise CdsRequestError(
+                Message(
+                    "%(where)s: %(day)s is not between %(first)s and %(last)s",
+                    where=f"extension.{AS_OF_EXTENSION}",
+                    day=as_of.isoformat(),
+                    first=DATE_MIN.isoformat(),
+                    last=DATE_MAX.isoformat(),
+                )
+            )
     lang = extension.get(LANG_EXTENSION, "en")
     if not is_language(lang):
         raise CdsRequestError(

@@ -225,6 +225,11 @@ def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_req
         (lambda b: b.update(prefetch=[]), "'prefetch' must be an object"),
         (lambda b: b.update(fhirAuthorization={"access_token": "x"}), "without 'fhirServer'"),
         (lambda b: b.update(extension={"org.spinecare.as-of": "June"}), "not a date"),
+        # a day the rest of the app does not screen on, or another ISO form
+        (lambda b: b.update(extension={"org.spinecare.as-of": "0001-01-01"}), "1900-01-01"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": "9999-12-31"}), "2200-12-31"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": "2026-W49-6"}), "not a date"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": 20261205}), "not a date"),
     ],
 )
 def test_bad_requests_are_400_with_a_clear_envelope(client, hook_request, mutate, message):
