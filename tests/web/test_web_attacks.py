@@ -714,3 +714,52 @@ def test_a_body_nested_past_the_limit_is_refused_on_every_reader(world: World) -
     )
     assert r.status_code == 400 and "254" in r.json()["error"]["message"], r.text
     assert "Error" not in r.json()["error"]["message"]
+
+
+def test_a_client_going_away_mid_body_is_no_internal_error(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that drops the connection while its form is read was logged as an
+    unexpected error with a traceback; it is one line at info level."""
+    import asyncio
+    import logging
+
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/patients/import",
+        "raw_path": b"/patients/import",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"multipart/form-data; boundary=b"),
+            (b"cookie", cookie.encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    messages = [
+        {
+            "type": "http.request",
+            "body": b"--b\r\nContent-Disposition: form-data",
+            "more_body": True,
+        },
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(world.app(scope, receive, send))  # type: ignore[operator]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert "went away" in caplog.text
