@@ -763,3 +763,63 @@ def test_a_client_going_away_mid_body_is_no_internal_error(
         asyncio.run(world.app(scope, receive, send))  # type: ignore[operator]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert "went away" in caplog.text
+
+
+def test_a_record_with_long_words_and_nul_characters_is_stored_whole(any_world: World) -> None:
+    """On PostgreSQL a record whose note, drug, procedure or id was longer than its column
+    (or held a NUL) could not be imported (an internal error); on SQLite a procedure's
+    words were cut at 500 characters, so "discectomy" after them was lost and the stored
+    patient screened unlike the file. Now both keep it whole and screen as the file does."""
+    import json
+
+    from tests.web.conftest import FIXTURES
+
+    bundle = json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))
+    own = {"reference": "Patient/fhir-web-1"}
+    bundle["entry"] += [
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "id": "n" * 400,
+                "subject": own,
+                "code": {"text": "x " * 400 + "vertebral fracture\x00"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "Procedure",
+                "id": "pr1",
+                "status": "completed",
+                "subject": own,
+                "performedDateTime": "2026-11-01",
+                "code": {"text": "y " * 400 + "lumbar discectomy"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": "m1",
+                "status": "s" * 60,
+                "subject": own,
+                "medicationCodeableConcept": {"text": "z " * 400 + "warfarin"},
+            }
+        },
+    ]
+    client = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    day = "as_of=2026-11-21"
+    expected = client.post(f"/api/screen?{day}", json=bundle).json()
+    token = csrf_of(client, "/patients/import")
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("long.json", json.dumps(bundle).encode(), "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 201, r.text
+    stored = client.get(f"/api/patients/{r.json()['id']}/screening?{day}").json()
+    found = {f["concept"] for f in expected["findings"]}
+    assert {"vertebral_fracture", "recent_spinal_surgery", "anticoagulant_therapy"} <= found
+    assert stored["verdict"] == expected["verdict"]
+    assert {f["concept"] for f in stored["findings"]} == found
+    page = client.get(f"/patients/{r.json()['id']}/screening", headers=HTML)
+    assert page.status_code == 200 and "\x00" not in page.text
