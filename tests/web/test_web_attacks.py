@@ -823,3 +823,13 @@ def test_a_record_with_long_words_and_nul_characters_is_stored_whole(any_world: 
     assert {f["concept"] for f in stored["findings"]} == found
     page = client.get(f"/patients/{r.json()['id']}/screening", headers=HTML)
     assert page.status_code == 200 and "\x00" not in page.text
+
+
+def test_a_diary_pain_of_hundreds_of_digits_is_a_form_error(world: World) -> None:
+    """``9`` written 400 times passes as a whole number and reads as infinity: the
+    patient's diary answered it with an internal error."""
+    course = test_web_security._start_course(world, world.own_patient, None)
+    patient = login(world.client(), "patient", PASSWORDS["patient"])
+    for pain in ("9" * 400, "9" * 5000):
+        r = _post(patient, f"/courses/{course}/diary", {"key": f"k-{len(pain)}", "pain": pain})
+        assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "pain", r.text
