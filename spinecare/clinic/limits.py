@@ -91,6 +91,8 @@ def _problem(name: str, value: str) -> str | Message | None:
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and _beyond(value, largest):
         return Message("a whole number up to %(n)s", n=largest)
+    if _INTEGER.fullmatch(value) and len(value.strip().lstrip("+-").lstrip("0")) > 300:
+        return N_("a finite number")  # 309 digits and more read as infinity
     match = _DATE.fullmatch(value)
     if match:
         try:

@@ -608,6 +608,9 @@ def test_a_number_of_thousands_of_digits_is_a_form_error(world: World) -> None:
     assert field(client.get(f"/api/patients?offset={'٩' * 5000}")) == "offset"
     edit = {"name": "A Name", "version": digits}
     assert field(_post(client, f"/patients/{world.demo_patient}/edit", edit)) == "version"
+    # a number field (not an id) of 309 digits or more reads as infinity: not finite
+    day = {"day": date.today().isoformat(), "systolic": "9" * 400, "diastolic": "80"}
+    assert field(_post(client, f"/patients/{world.own_patient}/intake", day)) == "systolic"
     start = {"physician_id": digits}
     assert field(_post(client, f"/patients/{world.own_patient}/courses", start)) == ("physician_id")
 
