@@ -41,6 +41,7 @@ from spinecare.fhir.prefetch import (
     PREFETCH_TYPES,
     CdsRequestError,
     PrefetchUnavailable,
+    about_patient,
     build_record,
     fetch_prefetch,
     json_type,
@@ -127,10 +128,11 @@ def discovery(kb: KB) -> dict[str, Any]:
 
 
 def massage_orders(
-    draft_orders: Mapping[str, Any], selections: list[str] | None
+    draft_orders: Mapping[str, Any], selections: list[str] | None, patient_id: str | None = None
 ) -> list[dict[str, Any]]:
     """The draft ServiceRequests coded as massage or manual therapy (selected ones only,
-    for order-select)."""
+    for order-select). One for another patient than ``patient_id`` is refused: the card
+    would screen the patient in context and propose to delete that other patient's order."""
     codes = order_value_set()["codes"]
     found = []
     entries = draft_orders.get("entry") or []
@@ -156,6 +158,13 @@ def massage_orders(
             ref = f"ServiceRequest/{resource.get('id')}"
             if ref not in selections and resource.get("id") not in selections:
                 continue
+        if patient_id is not None and not about_patient(resource, patient_id):
+            raise CdsRequestError(
+                Message(
+                    "%(where)s belongs to another patient than context.patientId",
+                    where=f"context.draftOrders.entry[{index}]",
+                )
+            )
         found.append(resource)
     return found
 
@@ -450,7 +459,7 @@ async def call_service(
         drafts: list[dict[str, Any]] = []
         if hook in ("order-select", "order-sign"):
             selections = context.get("selections") if hook == "order-select" else None
-            drafts = massage_orders(context["draftOrders"], selections)
+            drafts = massage_orders(context["draftOrders"], selections, context["patientId"])
         patient_id: str = context["patientId"]
         if hook in ("order-select", "order-sign") and not drafts:
             return _json({"cards": []})  # not a massage order: stay silent

@@ -434,6 +434,19 @@ def test_a_request_nested_past_the_limit_is_a_bad_request(client):
     assert "254" in response.json()["error"]["message"]
 
 
+def test_a_draft_order_for_another_patient_is_refused(client, hook_request, synthea):
+    """The card screens the patient in context: it must not propose to delete, or judge,
+    an order the EHR drafted for someone else."""
+    body = hook_request("order-sign", CONTRAINDICATED)
+    other_pid, _ = synthea(DEFER)
+    entries = body["context"]["draftOrders"]["entry"]
+    index = next(i for i, e in enumerate(entries) if e["resource"].get("id") == "massage-1")
+    entries[index]["resource"]["subject"] = {"reference": f"Patient/{other_pid}"}
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert f"context.draftOrders.entry[{index}]" in response.json()["error"]["message"]
+
+
 def test_data_of_another_patient_inside_a_nested_bundle_is_refused(client, hook_request, synthea):
     """The prefetch's own entries are checked, and so are those of a Bundle among them:
     another patient's blood pressure carried in one turned needs_data into allowed."""
