@@ -50,6 +50,7 @@ FREE_TEXT = frozenset(
         "name",
         "full_name",
         "username",
+        "user",  # the audit log's filter: a user's name or number
         "password",
         "notes",
         "note",
