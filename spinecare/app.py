@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.errors import (
@@ -210,8 +212,13 @@ async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> 
 
 
 def _internal_error(request: Request) -> Response:
-    """The answer to an unexpected error (logged with its traceback, never shown)."""
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    """The answer to an unexpected error (logged with its traceback, never shown). A
+    client that went away while its body was read is no error of the app's: noted in
+    one line, without a traceback (nobody receives the answer)."""
+    if isinstance(sys.exc_info()[1], ClientDisconnect):
+        log.info("the client went away during %s %s", request.method, request.url.path)
+    else:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
     if _wants_page(request):
         return _error_page(request, 500, "an internal error occurred; it was logged")
     return error_response(500, said(INTERNAL_ERROR, request), "internal_error")

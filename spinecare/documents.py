@@ -192,6 +192,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+MAX_JSON_DEPTH = 254
+"""How deep a JSON document may nest: as deep as orjson writes a value back (the parser
+itself reads 1,024 levels). No record comes near it; deeper, the document is refused
+rather than failing the check for a key written twice, or a reader walking it, later."""
+
+
 def _duplicate_key(raw: bytes, parsed: Any) -> str | None:
     """The first key written twice in one object of ``raw``, if any.
 
@@ -379,7 +385,13 @@ def parse_json(raw: bytes | str, label: str) -> Any:
             ),
             source=label,
         ) from None
-    key = _duplicate_key(data, parsed)
+    try:
+        key = _duplicate_key(data, parsed)
+    except orjson.JSONEncodeError:  # deeper than it can be written back, or read further
+        raise RecordError(
+            Message("not valid JSON: nested more than %(n)s levels deep", n=MAX_JSON_DEPTH),
+            source=label,
+        ) from None
     if key is not None:
         raise RecordError(
             Message("not valid JSON: the key '%(key)s' is written twice in one object", key=key),

@@ -103,6 +103,22 @@ def test_equal_keys_in_different_objects_or_strings_are_fine(text: bytes) -> Non
     assert parse_json(text, "x.json") == orjson.loads(text)
 
 
+@pytest.mark.parametrize("depth", [255, 300, 1000])
+def test_json_nested_deeper_than_it_is_written_back_is_refused(depth: int) -> None:
+    """orjson reads 1,024 levels and writes 254: a document in between was read, then
+    the check for a key written twice failed on it (an internal error everywhere a
+    document is read). It is refused, naming the limit."""
+    with pytest.raises(RecordError, match="nested more than 254 levels deep"):
+        parse_json(b"[" * depth + b"]" * depth, "deep.json")
+    deep = b'{"resourceType": "Bundle", "x": ' + b"[" * depth + b"]" * depth + b"}"
+    with pytest.raises(RecordError, match="254"):
+        load_document(deep, "deep.json", yaml_allowed=False)
+
+
+def test_json_nested_to_the_limit_is_read() -> None:
+    assert parse_json(b"[" * 254 + b"]" * 254, "deep.json") is not None
+
+
 def test_json_is_strict() -> None:
     for text in (b'{"a": NaN}', b'{"a": Infinity}', b'{"a": 1,}'):
         with pytest.raises(RecordError, match="not valid JSON: line 1, column"):

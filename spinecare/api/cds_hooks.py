@@ -21,6 +21,7 @@ the app's one error envelope, never a 500 and never a card built from guessed da
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -40,6 +41,7 @@ from spinecare.fhir.prefetch import (
     PREFETCH_TYPES,
     CdsRequestError,
     PrefetchUnavailable,
+    about_patient,
     build_record,
     fetch_prefetch,
     json_type,
@@ -63,6 +65,7 @@ __all__ = [
 ]
 
 AS_OF_EXTENSION = "org.spinecare.as-of"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 LANG_EXTENSION = "org.spinecare.lang"
 SERVICES: dict[str, dict[str, str]] = {
     "spinecare-patient-view": {
@@ -125,10 +128,11 @@ def discovery(kb: KB) -> dict[str, Any]:
 
 
 def massage_orders(
-    draft_orders: Mapping[str, Any], selections: list[str] | None
+    draft_orders: Mapping[str, Any], selections: list[str] | None, patient_id: str | None = None
 ) -> list[dict[str, Any]]:
     """The draft ServiceRequests coded as massage or manual therapy (selected ones only,
-    for order-select)."""
+    for order-select). One for another patient than ``patient_id`` is refused: the card
+    would screen the patient in context and propose to delete that other patient's order."""
     codes = order_value_set()["codes"]
     found = []
     entries = draft_orders.get("entry") or []
@@ -154,6 +158,13 @@ def massage_orders(
             ref = f"ServiceRequest/{resource.get('id')}"
             if ref not in selections and resource.get("id") not in selections:
                 continue
+        if patient_id is not None and not about_patient(resource, patient_id):
+            raise CdsRequestError(
+                Message(
+                    "%(where)s belongs to another patient than context.patientId",
+                    where=f"context.draftOrders.entry[{index}]",
+                )
+            )
         found.append(resource)
     return found
 
@@ -286,16 +297,31 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
     if raw is None:
         as_of = date.today()  # asks the system's time zone: only when the request names no day
     else:
+        from spinecare.clinic.limits import DATE_MAX, DATE_MIN
+
         try:
-            as_of = date.fromisoformat(str(raw))
+            # YYYY-MM-DD as it says, not every form fromisoformat takes (2026-W49-6)
+            if not isinstance(raw, str) or not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
+            as_of = date.fromisoformat(raw)
         except ValueError:
             raise CdsRequestError(
                 Message(
                     "extension.%(name)s: '%(value)s' is not a date YYYY-MM-DD",
                     name=AS_OF_EXTENSION,
-                    value=raw,
+                    value=str(raw)[:40],
                 )
             ) from None
+        if not DATE_MIN <= as_of <= DATE_MAX:  # the days the rest of the app screens on
+            raise CdsRequestError(
+                Message(
+                    "%(where)s: %(day)s is not between %(first)s and %(last)s",
+                    where=f"extension.{AS_OF_EXTENSION}",
+                    day=as_of.isoformat(),
+                    first=DATE_MIN.isoformat(),
+                    last=DATE_MAX.isoformat(),
+                )
+            )
     lang = extension.get(LANG_EXTENSION, "en")
     if not is_language(lang):
         raise CdsRequestError(
@@ -433,7 +459,7 @@ async def call_service(
         drafts: list[dict[str, Any]] = []
         if hook in ("order-select", "order-sign"):
             selections = context.get("selections") if hook == "order-select" else None
-            drafts = massage_orders(context["draftOrders"], selections)
+            drafts = massage_orders(context["draftOrders"], selections, context["patientId"])
         patient_id: str = context["patientId"]
         if hook in ("order-select", "order-sign") and not drafts:
             return _json({"cards": []})  # not a massage order: stay silent

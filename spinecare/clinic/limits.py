@@ -50,6 +50,7 @@ FREE_TEXT = frozenset(
         "name",
         "full_name",
         "username",
+        "user",  # the audit log's filter: a user's name or number
         "password",
         "notes",
         "note",
@@ -76,14 +77,23 @@ def _largest(name: str) -> int | None:
     return MAX_INT if name in {"offset", "limit"} else None
 
 
+def _beyond(value: str, largest: int) -> bool:
+    """Whether the whole number ``value`` (``_INTEGER``'s form) is beyond ``largest``: told
+    by its length first, since ``int()`` refuses a number of more than 4,300 digits."""
+    digits = value.strip().lstrip("+-").lstrip("0")
+    return len(digits) > len(str(largest)) or abs(int(value)) > largest
+
+
 def _problem(name: str, value: str) -> str | Message | None:
     if "\x00" in value:
         return N_("must not contain a NUL character")
     if name in FREE_TEXT or name.endswith(FREE_TEXT_ENDINGS) or name.startswith("reason"):
         return None
     largest = _largest(name)
-    if largest is not None and _INTEGER.fullmatch(value) and abs(int(value)) > largest:
+    if largest is not None and _INTEGER.fullmatch(value) and _beyond(value, largest):
         return Message("a whole number up to %(n)s", n=largest)
+    if _INTEGER.fullmatch(value) and len(value.strip().lstrip("+-").lstrip("0")) > 300:
+        return N_("a finite number")  # 309 digits and more read as infinity
     match = _DATE.fullmatch(value)
     if match:
         try:
@@ -200,21 +210,21 @@ def _multipart_problem(body: bytes, boundary: bytes) -> str | None:
                 found.append(str(kept.get("name", "")))
         part.clear()
 
-    parser = MultipartParser(
-        boundary,
-        {  # type: ignore[arg-type]
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_headers_finished": on_headers_finished,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
     try:
+        parser = MultipartParser(
+            boundary,
+            {  # type: ignore[arg-type]
+                "on_header_field": on_header_field,
+                "on_header_value": on_header_value,
+                "on_header_end": on_header_end,
+                "on_headers_finished": on_headers_finished,
+                "on_part_data": on_part_data,
+                "on_part_end": on_part_end,
+            },
+        )
         parser.write(body)
         parser.finalize()
-    except Exception:  # a malformed body: the form's own reading refuses it (400)
+    except Exception:  # a malformed body or boundary: the form's own reading refuses it (400)
         return None
     return found[0] if found else None
 

@@ -518,7 +518,7 @@ def import_record(
 
         found = observed_conditions(record, kb)
         record = replace(record, conditions=[*record.conditions, *found], coded_observations=[])
-    ext = record.patient.id[:100] or "imported"
+    ext = record.patient.id.replace("\x00", "")[:100] or "imported"  # no NUL: PostgreSQL
     patient = session.scalar(
         select(PatientRow).where(
             PatientRow.clinic_id == user.clinic_id, PatientRow.external_id == ext
@@ -530,7 +530,7 @@ def import_record(
         patient = PatientRow(
             clinic_id=user.clinic_id,
             external_id=ext,
-            name=(p.name or ext)[:200],
+            name=((p.name or "").replace("\x00", "") or ext)[:200],
             birth_date=p.birth_date,
             sex=p.sex if p.sex in SEXES else None,
             language=p.language if p.language in LANGUAGES else None,

@@ -26,6 +26,7 @@ __all__ = [
     "PREFETCH_TYPES",
     "CdsRequestError",
     "PrefetchUnavailable",
+    "about_patient",
     "build_record",
     "fetch_prefetch",
     "json_type",
@@ -363,6 +364,12 @@ def _subject_ok(resource: Mapping[str, Any], patient_id: str, own: str) -> bool:
                 if value.startswith("Patient/") or "/Patient/" in value:
                     return value.rstrip("/").split("/")[-1] == patient_id or value.endswith(own)
     return True
+
+
+def about_patient(resource: Mapping[str, Any], patient_id: str) -> bool:
+    """Whether ``resource``'s subject (or patient) is ``Patient/<patient_id>`` or names no
+    patient (the check each prefetched entry passes, for a draft order too)."""
+    return _subject_ok(resource, patient_id, f"Patient/{patient_id}")
 
 
 def build_record(

@@ -2107,6 +2107,19 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
     return None
 
 
+def _patient_named(reference: str) -> str | None:
+    """The patient id a reference names (``Patient/3``, ``Patient/3/_history/2``,
+    ``https://ehr.example.org/fhir/Patient/3``), or None (another resource type, a
+    ``urn:uuid:``, a contained ``#id``)."""
+    if reference.startswith("Patient/"):
+        rest = reference[8:]
+    elif "://" in reference and "/Patient/" in reference:
+        rest = reference.split("/Patient/", 1)[1]
+    else:
+        return None
+    return rest.split("/", 1)[0] or None
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -2132,6 +2145,10 @@ class RecordBuilder:
         self._seen: dict[str, int] = {}
         self._count = 0
         self._nesting = 0  # Bundles inside the record's Bundle being read
+        self._about: list[tuple[str, str, str]] | None = None
+        """With :meth:`check_subjects`: each resource that names its patient, as
+        ``(ref, reference, patient id)``; :meth:`build` refuses one about another patient."""
+        self._patient_keys: set[str] = set()
         if patient is not None:
             self._patients[patient.id] = patient
             self._seen["Patient"] = self._count = 1
@@ -2167,6 +2184,8 @@ class RecordBuilder:
             ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built
         else:
             ref = resource_ref(resource, full_url, f"#{self._count}")
+        if (self._about is not None or self._nesting) and kind != "Patient":
+            self._note_subject(resource, ref)
         try:
             handler(self, resource, ref, full_url)
         except RecordError as err:
@@ -2179,6 +2198,46 @@ class RecordBuilder:
             self._set_aside(resource, kind, ref, err.message)
         except _Bad as bad:  # a field a handler reads itself (Encounter, DiagnosticReport)
             self._set_aside(resource, kind, ref, located(ref, bad.args[0]))
+
+    def check_subjects(self) -> None:
+        """Refuse, in :meth:`build`, a resource whose subject (or patient) is another
+        patient than the record's: a Bundle that mixes two patients' data must not be
+        screened as one (another patient's blood pressure would stand in for a missing
+        one). A reference the Bundle cannot tell (``urn:uuid:...``, an identifier, a
+        contained resource) is not refused. The resources of a Bundle inside the
+        record's are checked whoever reads the record (the CDS Hooks prefetch checks its
+        own entries, not what a Bundle among them holds)."""
+        self._about = []
+
+    def _note_subject(self, res: Resource, ref: str) -> None:
+        about = self._about
+        if about is None:
+            about = self._about = []
+        for field in ("subject", "patient"):
+            node = res.get(field)
+            value = node.get("reference") if type(node) is dict else None
+            if type(value) is str:
+                named = _patient_named(value)
+                if named is not None:
+                    about.append((ref, value, named))
+                    return
+
+    def _check_subjects(self) -> None:
+        if not self._about or not self._patient_keys:
+            return  # nothing names a patient, or the Patient has no id to compare with
+        for ref, value, named in self._about:
+            if named not in self._patient_keys:
+                (patient,) = self._patients.values()
+                raise RecordError(
+                    Message(
+                        "%(resource)s belongs to another patient (%(other)s) than the "
+                        "record's Patient/%(patient)s; a record holds one patient",
+                        resource=ref,
+                        other=value,
+                        patient=patient.id,
+                    ),
+                    source=self.source,
+                )
 
     def _set_aside(self, res: Resource, kind: str, ref: str, detail: str) -> None:
         # the reason as a clinician reads it; the shape at fault, which names FHIR's
@@ -2241,6 +2300,7 @@ class RecordBuilder:
                 ),
                 source=self.source,
             )
+        self._check_subjects()
         medications: list[Medication] = []
         for res, ref in self._medication_orders:
             try:
@@ -2267,6 +2327,12 @@ class RecordBuilder:
     def _patient(self, res: Resource, ref: str, full_url: str | None) -> None:
         patient = patient_from_fhir(res, ref)
         self._patients.setdefault(patient.id, patient)
+        rid = res.get("id")
+        if type(rid) is str and rid:  # what references to the patient may name
+            self._patient_keys.add(rid)
+        named = _patient_named(full_url) if full_url else None
+        if named is not None:
+            self._patient_keys.add(named)
 
     def _condition(self, res: Resource, ref: str, full_url: str | None) -> None:
         if is_family_history(res, ref):
@@ -2710,6 +2776,7 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
             source=name,
         )
     builder = RecordBuilder(measures, name)
+    builder.check_subjects()
     entries = data.get("entry")
     if bundle_type == "history" or not isinstance(entries, list):
         for resource, full_url in _entries(data, name):

@@ -29,7 +29,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0012_reading_time"
+HEAD = "0013_fact_text"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

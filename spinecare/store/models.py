@@ -169,7 +169,10 @@ class _Fact:
     """Columns every fact row has."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(300))
+    ref: Mapped[str] = mapped_column(Text)
+    """The fact's reference in its record (``Condition/<id>``); as long as the record's,
+    as are the record's words below: a stored record screens as the file does (a long
+    note cut short could lose what it names)."""
 
 
 class ConditionRow(_Fact, Base):
@@ -179,7 +182,7 @@ class ConditionRow(_Fact, Base):
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
     concept: Mapped[str | None] = mapped_column(String(100), nullable=True)
     codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
     clinical_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
     verification_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
     onset: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -220,8 +223,8 @@ class MedicationRow(_Fact, Base):
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
     concept: Mapped[str | None] = mapped_column(String(100), nullable=True)
     codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str | None] = mapped_column(Text, nullable=True)
     start: Mapped[date | None] = mapped_column(Date, nullable=True)
     end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
@@ -233,10 +236,10 @@ class ProcedureRow(_Fact, Base):
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
     concept: Mapped[str | None] = mapped_column(String(100), nullable=True)
     codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    status: Mapped[str | None] = mapped_column(Text, nullable=True)
     performed: Mapped[date | None] = mapped_column(Date, nullable=True)
     body_sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AnswerRow(_Fact, Base):
@@ -246,7 +249,7 @@ class AnswerRow(_Fact, Base):
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id"))
-    question: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str] = mapped_column(Text)
     value: Mapped[Any] = mapped_column(JSON)  # true/false, a choice string or a number
     day: Mapped[date | None] = mapped_column(Date, nullable=True)
 
@@ -260,7 +263,7 @@ class ClearanceRow(_Fact, Base):
     concepts: Mapped[list[Any]] = mapped_column(JSON)
     decision: Mapped[str] = mapped_column(String(20))
     day: Mapped[date | None] = mapped_column(Date, nullable=True)
-    by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    by: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 

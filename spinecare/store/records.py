@@ -170,7 +170,7 @@ def store_record(
                 status=p.status,
                 performed=p.performed,
                 body_sites=_codings_json(p.body_sites),
-                text=p.text[:500] if p.text else None,
+                text=p.text,
                 **common,
             )
         )
@@ -189,9 +189,33 @@ def store_record(
                 **common,
             )
         )
+    for row in rows:
+        _without_nul(row)
     session.add_all(rows)
     session.flush()
     return intake
+
+
+def _nul_free(value: Any) -> Any:
+    """``value`` with NUL characters taken out of its text, however deep (PostgreSQL
+    cannot store them; a record's text has no use for them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list):
+        return [_nul_free(v) for v in value]
+    if isinstance(value, dict):
+        return {_nul_free(k): _nul_free(v) for k, v in value.items()}
+    return value
+
+
+def _without_nul(row: Any) -> None:
+    """Every column of the fact row ``row`` without NUL characters."""
+    for column in row.__table__.columns:
+        value = getattr(row, column.key, None)
+        if isinstance(value, str | list | dict):
+            cleaned = _nul_free(value)
+            if cleaned != value:
+                setattr(row, column.key, cleaned)
 
 
 def _patient(row: PatientRow) -> Patient:

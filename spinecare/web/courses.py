@@ -31,6 +31,7 @@ from spinecare.web.deps import (
     check_csrf,
     db_session,
     optional_user,
+    parse_int,
     render,
     request_language,
     require_user,
@@ -260,9 +261,7 @@ async def course_start(request: Request, patient_id: int) -> Response:
                 start_day=start_day,
                 values=values,
                 reasons=reasons,
-                physician_id=int(fields["physician_id"])
-                if fields.get("physician_id", "").isdigit()
-                else None,
+                physician_id=parse_int(fields.get("physician_id"), 0) or None,
                 today=date.today(),
             )
         except FormError as exc:

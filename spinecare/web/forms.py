@@ -213,7 +213,10 @@ class _IntakeForm:
         pain_raw = self.fields.get("pain", "").strip()
         if not pain_raw:
             return
-        if not pain_raw.isdigit() or not 0 <= int(pain_raw) <= 10:
+        # two digits 0-9 at most: ``isdigit`` also takes ``²``, and ``int`` refuses both
+        # it and a number of more than 4,300 digits
+        whole = pain_raw.isascii() and pain_raw.isdigit() and len(pain_raw) <= 2
+        if not whole or not 0 <= int(pain_raw) <= 10:
             self.errors["pain"] = Text("a whole number from 0 (no pain) to 10 (worst imaginable)")
             return
         self.observe("pain", "pain_score", float(pain_raw))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from pathlib import Path
@@ -253,6 +254,11 @@ def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_req
         (lambda b: b.update(prefetch=[]), "'prefetch' must be an object"),
         (lambda b: b.update(fhirAuthorization={"access_token": "x"}), "without 'fhirServer'"),
         (lambda b: b.update(extension={"org.spinecare.as-of": "June"}), "not a date"),
+        # a day the rest of the app does not screen on, or another ISO form
+        (lambda b: b.update(extension={"org.spinecare.as-of": "0001-01-01"}), "1900-01-01"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": "9999-12-31"}), "2200-12-31"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": "2026-W49-6"}), "not a date"),
+        (lambda b: b.update(extension={"org.spinecare.as-of": 20261205}), "not a date"),
     ],
 )
 def test_bad_requests_are_400_with_a_clear_envelope(client, hook_request, mutate, message):
@@ -448,6 +454,43 @@ def test_data_of_another_patient_is_refused(client, hook_request, synthea):
     response = client.post(SIGN, json=body)
     assert response.status_code == 400
     assert "another patient" in response.json()["error"]["message"]
+
+
+def test_a_request_nested_past_the_limit_is_a_bad_request(client):
+    body = b'{"hook": "patient-view", "x": ' + b"[" * 300 + b"]" * 300 + b"}"
+    response = client.post(VIEW, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "254" in response.json()["error"]["message"]
+
+
+def test_a_draft_order_for_another_patient_is_refused(client, hook_request, synthea):
+    """The card screens the patient in context: it must not propose to delete, or judge,
+    an order the EHR drafted for someone else."""
+    body = hook_request("order-sign", CONTRAINDICATED)
+    other_pid, _ = synthea(DEFER)
+    entries = body["context"]["draftOrders"]["entry"]
+    index = next(i for i, e in enumerate(entries) if e["resource"].get("id") == "massage-1")
+    entries[index]["resource"]["subject"] = {"reference": f"Patient/{other_pid}"}
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert f"context.draftOrders.entry[{index}]" in response.json()["error"]["message"]
+
+
+def test_data_of_another_patient_inside_a_nested_bundle_is_refused(client, hook_request, synthea):
+    """The prefetch's own entries are checked, and so are those of a Bundle among them:
+    another patient's blood pressure carried in one turned needs_data into allowed."""
+    body = hook_request("order-sign", CONTRAINDICATED)
+    other_pid, _ = synthea(DEFER)
+    entry = copy.deepcopy(body["prefetch"]["conditions"]["entry"][0]["resource"])
+    entry["subject"] = {"reference": f"Patient/{other_pid}"}
+    nested = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": entry}]}
+    body["prefetch"]["conditions"]["entry"].append({"resource": nested})
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    assert "another patient" in response.json()["error"]["message"]
+    own = body["context"]["patientId"]
+    entry["subject"] = {"reference": f"Patient/{own}"}
+    assert client.post(SIGN, json=body).status_code == 200
 
 
 def test_huge_body_is_413(client):

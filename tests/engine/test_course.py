@@ -299,6 +299,20 @@ def test_session_day_bad_pain_refused(kb):
         check_session_day(record, kb, START, "en", pain=14)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 400, "9" * 5000, 10**400, -(10**5000), "1e400", "nan"],
+    ids=["400 digits", "5000 digits", "int 10^400", "int -10^5000", "1e400", "nan"],
+)
+def test_a_pain_score_too_large_to_be_a_number_is_refused(value):
+    """Four hundred digits read as infinity, and a whole number of thousands of digits
+    cannot be made a float: both were an internal error (the diary, a session)."""
+    from spinecare.engine.course import sessions
+
+    with pytest.raises(InputError, match="not a pain score"):
+        sessions.pain_value("pain", value)
+
+
 # --- sessions ---------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from spinecare import screen
 from spinecare.core import load_record
+from tests.fhir.test_reader import same_patient
 
 PATIENT = {"resourceType": "Patient", "id": "edge"}
 
@@ -20,11 +21,13 @@ def example(data: Path, name: str) -> dict[str, Any]:
 
 
 def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": r} for r in (PATIENT, *resources)],
-    }
+    return same_patient(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in (PATIENT, *resources)],
+        }
+    )
 
 
 def vitals(day: str) -> list[dict[str, Any]]:

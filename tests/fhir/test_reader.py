@@ -48,10 +48,40 @@ def example(name: str) -> dict[str, Any]:
     return resource
 
 
+def same_patient(bundle: dict[str, Any]) -> dict[str, Any]:
+    """``bundle`` with every resource about its Patient: the official examples name
+    several patients (``Patient/f201``, ``Patient/example``), and the reader refuses a
+    Bundle that mixes them (test_a_resource_about_another_patient_is_refused)."""
+    entries = [e for e in bundle["entry"] if isinstance(e.get("resource"), dict)]
+    patient = next(
+        e["resource"]["id"]
+        for e in entries
+        if e["resource"].get("resourceType") == "Patient"
+        and (e.get("search") or {}).get("mode", "").strip().lower() != "outcome"
+    )
+
+    def point(node: Any) -> None:
+        if isinstance(node, dict):
+            for field in ("subject", "patient"):
+                ref = node.get(field)
+                if isinstance(ref, dict) and "Patient/" in str(ref.get("reference", "")):
+                    ref["reference"] = f"Patient/{patient}"
+            for value in node.values():
+                point(value)
+        elif isinstance(node, list):
+            for value in node:
+                point(value)
+
+    for entry in entries:
+        if entry["resource"].get("resourceType") != "Patient":
+            point(entry["resource"])
+    return bundle
+
+
 def collection(*resources: dict[str, Any], patient: str = "Patient-example.json") -> dict[str, Any]:
-    """A collection Bundle holding an example Patient and the given resources."""
+    """A collection Bundle holding an example Patient and the given resources, about it."""
     entries = [{"resource": example(patient)}] + [{"resource": res} for res in resources]
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return same_patient({"resourceType": "Bundle", "type": "collection", "entry": entries})
 
 
 def read(*resources: dict[str, Any]) -> PatientRecord:
@@ -473,7 +503,7 @@ def test_searchset_uses_match_and_include_entries_and_skips_outcome() -> None:
         {"resource": example("Patient-pat1.json"), "search": {"mode": "outcome"}}
     )
     bundle["entry"] += example("Bundle-bundle-search-warning.json")["entry"]
-    record = read_bundle(bundle, MEASURES)
+    record = read_bundle(same_patient(bundle), MEASURES)
     assert record.patient.id == "example"
     assert [(m.ref, m.status) for m in record.medications] == [
         ("MedicationRequest/3123", "unknown")
@@ -493,7 +523,7 @@ def test_searchset_entry_with_a_mode_written_otherwise_is_read_never_dropped() -
             {"resource": example("Patient-pat1.json"), "search": {"mode": " Outcome"}},
         ],
     }
-    record = read_bundle(bundle, MEASURES)
+    record = read_bundle(same_patient(bundle), MEASURES)
     assert record.patient.id == "example"
     assert [c.ref for c in record.conditions] == ["Condition/f201"]
 
@@ -514,7 +544,7 @@ def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
             {"resource": deleted, "request": {"method": "POST", "url": "Condition"}},
         ],
     }
-    record = read_bundle(bundle, MEASURES)
+    record = read_bundle(same_patient(bundle), MEASURES)
     assert [(c.ref, c.clinical_status) for c in record.conditions] == [
         ("Condition/f201", "resolved")
     ]
@@ -962,3 +992,75 @@ def test_a_course_length_is_read_in_days_in_its_unit(
     from spinecare.fhir.reader import duration_days
 
     assert duration_days(quantity, unit_missing) == days
+
+
+@pytest.mark.parametrize(
+    ("field", "reference"),
+    [
+        ("subject", "Patient/f201"),
+        ("subject", "Patient/f201/_history/2"),
+        ("subject", "https://ehr.example.org/fhir/Patient/f201"),
+        ("patient", "Patient/f201"),
+    ],
+)
+def test_a_resource_about_another_patient_is_refused(field: str, reference: str) -> None:
+    """A Bundle holds one patient's record: a resource whose subject (or patient) is
+    another patient is refused, never read as this patient's (their blood pressure would
+    stand in for a missing one)."""
+    temperature = example("Observation-f202.json")
+    temperature["status"] = "final"
+    temperature.pop("subject", None)
+    temperature[field] = {"reference": reference}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": example("Patient-example.json")}, {"resource": temperature}],
+    }
+    with pytest.raises(RecordError) as refused:
+        read_bundle(bundle, MEASURES, source="mixed.json")
+    assert "Observation/f202" in str(refused.value) and reference in str(refused.value)
+    assert translate(refused.value.message, "ru") != str(refused.value.message)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "Patient/example",
+        "https://ehr.example.org/fhir/Patient/example",
+        "urn:uuid:7f4a3b2c-0000-4000-8000-000000000001",  # not in the Bundle: cannot tell
+        "#contained",
+        "Group/101",
+    ],
+)
+def test_a_resource_about_the_patient_or_unknown_is_read(reference: str) -> None:
+    temperature = example("Observation-f202.json")
+    temperature["status"] = "final"
+    temperature["subject"] = {"reference": reference}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": example("Patient-example.json")}, {"resource": temperature}],
+    }
+    assert [o.ref for o in read_bundle(bundle, MEASURES).observations] == ["Observation/f202"]
+
+
+def test_the_patient_is_known_by_its_full_url_too() -> None:
+    """A Patient written without an id, whose entry's fullUrl is its address on the EHR:
+    references to that address or to ``Patient/<id>`` are the patient's."""
+    patient = example("Patient-example.json")
+    del patient["id"]
+    temperature = example("Observation-f202.json")
+    temperature["status"] = "final"
+    temperature["subject"] = {"reference": "Patient/3"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "https://ehr.example.org/fhir/Patient/3", "resource": patient},
+            {"resource": temperature},
+        ],
+    }
+    assert len(read_bundle(bundle, MEASURES).observations) == 1
+    temperature["subject"] = {"reference": "Patient/4"}
+    with pytest.raises(RecordError):
+        read_bundle(bundle, MEASURES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -593,3 +594,245 @@ def test_a_one_time_password_expires(any_world: World) -> None:
     assert changed.status_code == 200
     with any_world.app.state.db.session() as session:  # type: ignore[attr-defined]
         assert session.get(User, uid).password_expires_at is None
+
+
+def test_a_number_of_thousands_of_digits_is_a_form_error(world: World) -> None:
+    """An id, offset, limit or version longer than ``int()`` reads (4,300 digits) is
+    refused naming it, in a path, a query and a form, never an internal error."""
+    field = test_web_security._field
+    digits = "9" * 5000
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    assert field(client.get(f"/patients/{digits}", headers=JSON)) == "patient_id"
+    assert field(client.get(f"/api/patients?offset={digits}")) == "offset"
+    assert field(client.get(f"/api/patients?limit={'0' * 5000}1{digits}")) == "limit"
+    assert field(client.get(f"/api/patients?offset={'٩' * 5000}")) == "offset"
+    edit = {"name": "A Name", "version": digits}
+    assert field(_post(client, f"/patients/{world.demo_patient}/edit", edit)) == "version"
+    # a number field (not an id) of 309 digits or more reads as infinity: not finite
+    day = {"day": date.today().isoformat(), "systolic": "9" * 400, "diastolic": "80"}
+    assert field(_post(client, f"/patients/{world.own_patient}/intake", day)) == "systolic"
+    start = {"physician_id": digits}
+    assert field(_post(client, f"/patients/{world.own_patient}/courses", start)) == ("physician_id")
+
+
+@pytest.mark.parametrize("pain", ["²", "9" * 5000, "٣"])
+def test_a_pain_score_in_other_digits_is_a_form_error(world: World, pain: str) -> None:
+    """``str.isdigit`` takes ``²`` (which ``int()`` refuses), other scripts' digits and a
+    number too long for ``int()``: the pain score is the digits 0-9, else a form error."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    day = {"day": date.today().isoformat(), "pain": pain}
+    r = _post(client, f"/patients/{world.own_patient}/intake", day)
+    assert r.status_code == 422 and "pain" in r.json()["error"]["message"], r.text
+    course = test_web_security._start_course(world, world.own_patient, None)
+    r = _post(client, f"/courses/{course}/check", day)
+    assert r.status_code == 422 and "pain" in r.json()["error"]["message"], r.text
+
+
+def test_a_physician_written_in_other_digits_is_no_physician(world: World) -> None:
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    r = _post(client, f"/patients/{world.own_patient}/courses", {"physician_id": "²"})
+    # read as no physician chosen (the course then goes to the clinic's physician)
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("boundary", ["a" * 300, "a" * 10000])
+def test_a_multipart_boundary_too_long_is_a_bad_request(world: World, boundary: str) -> None:
+    """python-multipart refuses a boundary over 256 characters when it is given one: the
+    UTF-8 check of every form route let that escape as an internal error."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    kind = f"multipart/form-data; boundary={boundary}"
+    body = f'--{boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--{boundary}--'
+    for path in ("/patients/import", "/patients", "/login"):
+        r = client.post(path, content=body.encode(), headers={**JSON, "content-type": kind})
+        assert r.status_code == 400, (path, r.status_code, r.text[:200])
+        assert r.json()["error"]["status"] == 400
+
+
+def test_a_bundle_mixing_two_patients_is_refused_everywhere(world: World) -> None:
+    """Another patient's readings in a patient's Bundle would stand in for the patient's
+    own missing ones (blood pressure, temperature, pain: ``needs_data`` read as decided):
+    the Bundle is refused by the REST API, the FHIR operation and the import, and the
+    import stores nothing."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from spinecare.store.models import Intake, PatientRow
+    from tests.web.conftest import FIXTURES
+
+    bundle = json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))
+    bundle["entry"][2]["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    for path in ("/api/screen", "/api/plan"):
+        r = client.post(path, json=bundle)
+        assert r.status_code == 400, r.text
+        assert "Observation/bp1" in r.json()["error"]["message"]
+    r = client.post("/fhir/Patient/$massage-screening", json=bundle)
+    assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"
+    db = world.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        before = (
+            session.scalar(select(func.count(PatientRow.id))),
+            session.scalar(select(func.count(Intake.id))),
+        )
+    token = csrf_of(client, "/patients/import")
+    sent = json.dumps(bundle).encode()
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("mixed.json", sent, "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 400, r.text
+    with db.session() as session:
+        after = (
+            session.scalar(select(func.count(PatientRow.id))),
+            session.scalar(select(func.count(Intake.id))),
+        )
+    assert after == before
+    # the same reading written as the EHR writes it (its full address) is the patient's
+    bundle["entry"][2]["resource"]["subject"] = {
+        "reference": "https://ehr.example.org/fhir/Patient/fhir-web-1"
+    }
+    assert client.post("/api/screen", json=bundle).status_code == 200
+
+
+def test_a_body_nested_past_the_limit_is_refused_on_every_reader(world: World) -> None:
+    """A JSON body nested 255 to 1,024 levels deep was an internal error on the REST API
+    and the FHIR operation, and an import refused with a Python error's name."""
+    body = b'{"resourceType": "Bundle", "x": ' + b"[" * 300 + b"]" * 300 + b"}"
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    sent = {"content-type": "application/json"}
+    for path in ("/api/screen", "/api/plan"):
+        r = client.post(path, content=body, headers=sent)
+        assert r.status_code == 400 and "254" in r.json()["error"]["message"], r.text
+    r = client.post("/fhir/Patient/$massage-screening", content=body, headers=sent)
+    assert r.status_code == 400 and "254" in r.json()["issue"][0]["diagnostics"], r.text
+    token = csrf_of(client, "/patients/import")
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("deep.json", body, "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 400 and "254" in r.json()["error"]["message"], r.text
+    assert "Error" not in r.json()["error"]["message"]
+
+
+def test_a_client_going_away_mid_body_is_no_internal_error(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that drops the connection while its form is read was logged as an
+    unexpected error with a traceback; it is one line at info level."""
+    import asyncio
+    import logging
+
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/patients/import",
+        "raw_path": b"/patients/import",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"multipart/form-data; boundary=b"),
+            (b"cookie", cookie.encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    messages = [
+        {
+            "type": "http.request",
+            "body": b"--b\r\nContent-Disposition: form-data",
+            "more_body": True,
+        },
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(world.app(scope, receive, send))  # type: ignore[operator]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert "went away" in caplog.text
+
+
+def test_a_record_with_long_words_and_nul_characters_is_stored_whole(any_world: World) -> None:
+    """On PostgreSQL a record whose note, drug, procedure or id was longer than its column
+    (or held a NUL) could not be imported (an internal error); on SQLite a procedure's
+    words were cut at 500 characters, so "discectomy" after them was lost and the stored
+    patient screened unlike the file. Now both keep it whole and screen as the file does."""
+    import json
+
+    from tests.web.conftest import FIXTURES
+
+    bundle = json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))
+    own = {"reference": "Patient/fhir-web-1"}
+    bundle["entry"] += [
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "id": "n" * 400,
+                "subject": own,
+                "code": {"text": "x " * 400 + "vertebral fracture\x00"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "Procedure",
+                "id": "pr1",
+                "status": "completed",
+                "subject": own,
+                "performedDateTime": "2026-11-01",
+                "code": {"text": "y " * 400 + "lumbar discectomy"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": "m1",
+                "status": "s" * 60,
+                "subject": own,
+                "medicationCodeableConcept": {"text": "z " * 400 + "warfarin"},
+            }
+        },
+    ]
+    client = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    day = "as_of=2026-11-21"
+    expected = client.post(f"/api/screen?{day}", json=bundle).json()
+    token = csrf_of(client, "/patients/import")
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("long.json", json.dumps(bundle).encode(), "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 201, r.text
+    stored = client.get(f"/api/patients/{r.json()['id']}/screening?{day}").json()
+    found = {f["concept"] for f in expected["findings"]}
+    assert {"vertebral_fracture", "recent_spinal_surgery", "anticoagulant_therapy"} <= found
+    assert stored["verdict"] == expected["verdict"]
+    assert {f["concept"] for f in stored["findings"]} == found
+    page = client.get(f"/patients/{r.json()['id']}/screening", headers=HTML)
+    assert page.status_code == 200 and "\x00" not in page.text
+
+
+def test_a_diary_pain_of_hundreds_of_digits_is_a_form_error(world: World) -> None:
+    """``9`` written 400 times passes as a whole number and reads as infinity: the
+    patient's diary answered it with an internal error."""
+    course = test_web_security._start_course(world, world.own_patient, None)
+    patient = login(world.client(), "patient", PASSWORDS["patient"])
+    for pain in ("9" * 400, "9" * 5000):
+        r = _post(patient, f"/courses/{course}/diary", {"key": f"k-{len(pain)}", "pain": pain})
+        assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "pain", r.text

@@ -279,6 +279,8 @@ def test_fhir_upload_from_an_ehr_keeps_the_patients_ehr_id(world, signed_in, csr
         if entry["resource"]["resourceType"] == "Patient":
             entry["resource"]["id"] = "3"
             entry["fullUrl"] = "https://EHR.example.org/fhir/Patient/3"
+        else:  # about that patient (another patient's data would refuse the Bundle)
+            entry["resource"]["subject"] = {"reference": "Patient/3"}
     client = signed_in("therapist")
     token = csrf(client, "/patients/import")
     response = client.post(

@@ -211,13 +211,22 @@ def pain_value(name: str, value: Any) -> int:
 
     if isinstance(value, bool):
         raise refused(Message("pain is a score from 0 to 10, not yes or no"))
-    not_a_score = Message("'%(value)s' is not a pain score from 0 to 10", value=str(value))
+    if isinstance(value, str):
+        written = value[:40]
+    elif isinstance(value, int) and abs(value) >= 10**40:  # repr() refuses 4,300 digits
+        written = f"{str(value)[:1] if value > 0 else '-'}…"
+    else:
+        written = repr(value)[:40]
+    not_a_score = Message("'%(value)s' is not a pain score from 0 to 10", value=written)
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
             raise refused(not_a_score) from None
-    if not isinstance(value, int | float) or math.isnan(value):
+    if isinstance(value, int) and abs(value) > 10**6:  # before float(), which overflows
+        value = math.inf  # said as not a score
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        # NaN, or a number too large to be one (400 digits read as infinity)
         raise refused(not_a_score)
     shown = Quantity(float(value), None)
     if value != int(value):
