@@ -2333,6 +2333,15 @@ class RecordBuilder:
         named = _patient_named(full_url) if full_url else None
         if named is not None:
             self._patient_keys.add(named)
+        # a record merged into this one (Patient.link: replaces, seealso, ...) keeps the
+        # references of its resources to the other record's id
+        links = res.get("link")
+        for link in links if type(links) is list else ():
+            other = link.get("other") if type(link) is dict else None
+            value = other.get("reference") if type(other) is dict else None
+            linked = _patient_named(value) if type(value) is str else None
+            if linked is not None:
+                self._patient_keys.add(linked)
 
     def _condition(self, res: Resource, ref: str, full_url: str | None) -> None:
         if is_family_history(res, ref):

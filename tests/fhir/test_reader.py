@@ -1064,3 +1064,19 @@ def test_the_patient_is_known_by_its_full_url_too() -> None:
     temperature["subject"] = {"reference": "Patient/4"}
     with pytest.raises(RecordError):
         read_bundle(bundle, MEASURES)
+
+
+def test_a_resource_of_a_record_merged_into_the_patient_is_read() -> None:
+    """After two records of one person are merged, the survivor's Patient links the
+    other (``Patient.link``), and resources written before still name the other id."""
+    patient = example("Patient-example.json")
+    patient["link"] = [{"other": {"reference": "Patient/old-7"}, "type": "replaces"}]
+    temperature = example("Observation-f202.json")
+    temperature["status"] = "final"
+    temperature["subject"] = {"reference": "Patient/old-7"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": temperature}],
+    }
+    assert len(read_bundle(bundle, MEASURES).observations) == 1
