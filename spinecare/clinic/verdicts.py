@@ -80,7 +80,8 @@ def screen_for_list(
 
 
 def _offsets(kb: KB) -> list[int]:
-    days: set[int] = {0}
+    # 1: a reading dated the day after the screening date counts on it (Facts.ahead)
+    days: set[int] = {0, 1}
     for threshold in kb.model.thresholds:
         if threshold.unit == DAY_UNIT:
             days.update((math.floor(threshold.value), math.ceil(threshold.value)))

@@ -289,10 +289,7 @@ def iter_resources(
             try:
                 resource = parse_line(raw, where, limit)
             except NdjsonError as err:
-                if strict:
-                    raise
-                tally.malformed += 1
-                tally.report(err.one_line())
+                _malformed(err, tally, strict)
                 continue
             yield resource, where
 
@@ -317,12 +314,17 @@ def parse_lines(
         try:
             resource = parse_line(raw, where, cap)
         except NdjsonError as err:
-            if strict:
-                raise
-            tally.malformed += 1
-            tally.report(err.one_line())
+            _malformed(err, tally, strict)
             continue
         yield resource, where
+
+
+def _malformed(err: NdjsonError, tally: Tally, strict: bool) -> None:
+    """A line that cannot be read: raised (``strict``), else counted and reported."""
+    if strict:
+        raise err
+    tally.malformed += 1
+    tally.report(err.one_line())
 
 
 def reference_id(reference: object, kind: str = "Patient") -> str | None:

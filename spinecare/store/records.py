@@ -360,7 +360,13 @@ def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -
     keep = or_(cut.c.day.is_(None), cut.c.day == cut.c.latest)
     if window > 0:
         keep = or_(keep, cut.c.day >= as_of - timedelta(days=window))
-    return select(*(cut.c[c.name] for c in table.columns)).where(keep).order_by(cut.c.id)
+    kept = select(*(cut.c[c.name] for c in table.columns)).where(keep)
+    if table is not ObservationRow.__table__:
+        return kept.order_by(cut.c.id)
+    # and the readings dated the day after, which may have been taken on the day (the
+    # engine's Facts.ahead)
+    both = kept.union_all(query.where(day == as_of + timedelta(days=1))).subquery()
+    return select(both).order_by(both.c.id)
 
 
 def later_fact_days(session: Session, patient_ids: Sequence[int], as_of: date) -> dict[int, date]:
