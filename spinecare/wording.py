@@ -285,15 +285,20 @@ def evidence_origin(e: Evidence, lang: str) -> str:
     return _("the intake")
 
 
-def evidence_text(e: Evidence, lang: str) -> str:
-    """One fact in words: ``Pain intensity: 6/10, 20 Nov 2026 (the intake of 20 Nov 2026)``."""
-    return _evidence_text(e, type(e.value).__name__, lang)
+def evidence_text(e: Evidence, lang: str, noted: bool = False) -> str:
+    """One fact in words: ``Pain intensity: 6/10, 20 Nov 2026 (the intake of 20 Nov 2026)``.
+    ``noted``: with what the screening says of it, as a page shows it beside the fact
+    ("found in text: 'warfarin': confirm", "too old to count", "dated the day after")."""
+    text = _evidence_text(e, type(e.value).__name__, lang)
+    if noted and e.note:
+        text += " — " + translate(e.note, lang)
+    return f"{text} ({evidence_origin(e, lang)})"
 
 
 @lru_cache(maxsize=8192)
 def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
-    """:func:`evidence_text`, kept per fact (the value's type in the key: ``True`` and
-    ``1`` are equal to Python but not in words)."""
+    """:func:`evidence_text` but its note and origin, kept per fact (the value's type in
+    the key: ``True`` and ``1`` are equal to Python but not in words)."""
     _ = translator(lang)
     if e.kind == "patient" and isinstance(e.value, float):
         return _("Age: %(years)s years (born %(day)s)") % {
@@ -312,7 +317,7 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
         text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang)}
     elif e.date and e.kind not in {"observation", "answer"}:
         text += ", " + day_text(e.date, lang)
-    return f"{text} ({evidence_origin(e, lang)})"
+    return text
 
 
 def item_name(kb: KB, item: str, lang: str) -> str:

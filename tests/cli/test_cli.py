@@ -122,6 +122,22 @@ def test_text_view_in_russian() -> None:
     assert "Самомассаж" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "dated the day after: it may have been taken on this day"),
+        ("ru", "дата следующего дня: измерение могло быть сделано в этот день"),
+    ],
+)
+def test_text_view_says_what_the_screening_notes_beside_a_fact(lang: str, said: str) -> None:
+    """The text view shows a fact's note as the screening page does (a reading dated the
+    day after, a text to confirm, a reading too old), in the reader's language."""
+    fixture = FIXTURES / "ehr" / "bp_next_day_in_utc_high.json"
+    proc = run("screen", fixture, "--as-of", "2026-11-20", "--lang", lang)
+    assert proc.returncode == 0, proc.stderr
+    assert said in " ".join(proc.stdout.split())
+
+
 def test_a_verdict_is_data_exit_zero_even_when_blocked() -> None:
     proc = run("screen", RULES / "cauda_equina_coded_g83_4.yaml", "--format", "json")
     assert proc.returncode == 0
