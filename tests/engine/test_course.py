@@ -514,6 +514,18 @@ def test_course_summary_when_it_ends(course, kb):
     assert p.summary is not None and p.summary["sessions_done"] == 3
 
 
+def test_course_summary_says_pain_that_rose_is_worse(course, kb):
+    """Pain higher after the last session than before the first is worse, never "a
+    change short of the minimal important difference"."""
+    sessions = [_session(2 * i, 3 + i // 3, 4 + i // 3) for i in range(10)]
+    complete_course(course, day=START + timedelta(days=20))
+    p = progress(course, sessions, kb)
+    assert p.summary is not None and p.change is not None and p.change > 0
+    text = p.summary["text"]
+    assert "worse" in text["en"] and "minimal clinically important" not in text["en"]
+    assert "хуже" in text["ru"] and "минимально значимого" not in text["ru"]
+
+
 COURSE_INPUT_ERRORS = {
     "no start date": {"start": None},
     "unknown zone": {"zones": ["knee"], "reasons": {"zones": "x"}},

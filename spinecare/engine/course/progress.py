@@ -164,6 +164,7 @@ def _summary_text(lang: str) -> dict[str, str]:
             "The change does not reach the minimal clinically important difference "
             "(%(mcid)s points, %(src)s)."
         ),
+        "worse": _("Pain is worse: more pain than before the first session."),
         "stops": _("Stop rules fired %(n)s time(s)."),
         "none": _("No sessions were recorded."),
     }
@@ -186,7 +187,10 @@ def _summary(course: Course, ordered: Sequence[Session], p: Progress) -> dict[st
                 "last": day_text(ordered[-1].day, lang),
             },
             words["pain"] % {"pre": p.first_pre, "post": p.last_post, "change": f"{p.change:+d}"},
-            words["reached" if p.mcid_reached else "not_reached"]
+            # pain that rose is worse, not a change short of the minimal one that matters
+            words["worse"]
+            if p.change > 0
+            else words["reached" if p.mcid_reached else "not_reached"]
             % {"mcid": _fmt(p.mcid["value"]), "src": src},
         ]
         if course.stop_events:
