@@ -555,10 +555,11 @@ def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
 
 @dataclass(frozen=True, slots=True)
 class Spread:
-    """The readings of one day that may each be the latest, where their values differ:
-    every reading without a time whose order the record does not know
-    (:attr:`~spinecare.record.model.Observation.in_order`), and the latest of the others
-    in time order. ``low`` and ``high``: their lowest and highest value (the KB's
+    """The readings that may each decide, where their values differ: of one day, every
+    reading without a time whose order the record does not know
+    (:attr:`~spinecare.record.model.Observation.in_order`) and the latest of the others in
+    time order; with them, those dated the day after the screening day (:meth:`Facts.ahead`,
+    see :func:`_instead`). ``low`` and ``high``: their lowest and highest value (the KB's
     comparisons are monotone: the two decide whether they all agree)."""
 
     low: float
@@ -1564,7 +1565,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         if current is not None and (
             measure_id in index.set_aside_days
             or measure_id in index.spread
-            or index.observations[measure_id][1][-1] > facts.as_of
+            or facts.ahead(measure_id)
         ):
             kind, spread = _instead(facts, measure_id, window, highest, current)
             if kind:
