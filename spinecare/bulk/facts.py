@@ -202,6 +202,8 @@ class Flattener:
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)
         for i, clearance in enumerate(record.clearances):
+            if not clearance.confirmed:  # settles nothing (Clearance.valid_on)
+                continue
             for name in dict.fromkeys(clearance.concepts):
                 self.rows["clearances"].append(
                     (

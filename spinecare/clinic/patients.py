@@ -46,6 +46,7 @@ from spinecare.clinic.permissions import (
     check_may_decide,
     check_patient,
     check_staff,
+    decides_clearances,
     is_clinic_physician,
     visible_patients,
 )
@@ -550,6 +551,7 @@ def import_record(
         label=label[:300],
         user_id=user.id,
         now=moment,
+        clearances_confirmed=decides_clearances(user),
     )
     for system, value in ehr_ids:
         link_ehr_patient(session, patient, system, value)

@@ -39,6 +39,7 @@ __all__ = [
     "check_patient",
     "check_review_queue",
     "check_staff",
+    "decides_clearances",
     "is_clinic_physician",
     "visible_patients",
 ]
@@ -207,3 +208,11 @@ def is_clinic_physician(user: User | None, clinic_id: int) -> bool:
         and user.clinic_id == clinic_id
         and bool(user.active)
     )
+
+
+def decides_clearances(user: User) -> bool:
+    """Whether a clearance ``user`` records is in force: only a physician of the clinic
+    decides one. A clearance anyone else records (an imported intake file's, as the
+    document says it) is shown and settles nothing until a physician of the clinic
+    decides a clearance request for it."""
+    return is_clinic_physician(user, user.clinic_id)

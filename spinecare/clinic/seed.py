@@ -16,9 +16,10 @@ from spinecare.clinic.accounts import (
     get_or_create_clinic,
     hash_password,
 )
-from spinecare.clinic.patients import import_record
+from spinecare.clinic.patients import decide_clearance, import_record, request_clearance
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord, shift_dates
+from spinecare.store.errors import FormError
 from spinecare.store.models import PatientRow, User
 
 __all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "demo_records", "seed_demo"]
@@ -86,10 +87,11 @@ def seed_demo(
             role="therapist",
             full_name="Anna Therapist",
         )
+    loaded: list[tuple[int, PatientRecord]] = []
     if count == 0:
         for _path, record in demo_records(kb, date.today()):
             days = [o.when for o in record.observations]
-            import_record(
+            imported = import_record(
                 session,
                 current_user(session, staff),
                 record,
@@ -97,6 +99,7 @@ def seed_demo(
                 source="demo",
                 day=max(days) if days else date.today(),
             )
+            loaded.append((imported.id, record))
     logins: list[DemoLogin] = []
     for username, role, full_name in DEMO_USERS:
         password = (passwords or {}).get(username) or secrets.token_urlsafe(9)
@@ -125,4 +128,40 @@ def seed_demo(
             user.locked_until = None
         logins.append(DemoLogin(username, role, password))
     session.flush()
+    for patient_id, record in loaded:
+        _decide_documents(session, kb, staff, patient_id, record)
     return logins
+
+
+def _decide_documents(
+    session: Session, kb: KB, staff: User, patient_id: int, record: PatientRecord
+) -> None:
+    """The demo physician decides the clearances a demo file records from a physician's
+    letter, as a clinic does: the therapist asks, the physician decides (an imported
+    file's clearance counts only then, docs/intake.md "Clearances in the clinic")."""
+    doctor = session.scalar(select(User).where(User.username == "physician"))
+    if doctor is None:
+        return
+    for k in record.clearances:
+        try:
+            request = request_clearance(
+                session,
+                current_user(session, staff),
+                patient_id,
+                physician_id=doctor.id,
+                concepts=list(k.concepts),
+                message=f"Letter: {k.by}." if k.by else "",
+                kb=kb,
+                as_of=date.today(),
+            )
+        except FormError:  # nothing of it to clear now: the page shows the letter's words
+            continue
+        decide_clearance(
+            session,
+            current_user(session, doctor),
+            request.id,
+            decision=k.decision,
+            note=k.note or "",
+            version=request.version,
+            day=k.when,
+        )

@@ -240,7 +240,12 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Clearance:
-    """A physician's decision on named ``needs_clearance`` findings (concept ids)."""
+    """A physician's decision on named ``needs_clearance`` findings (concept ids).
+
+    ``confirmed`` is false for a decision the clinic holds only as a document says it (an
+    imported intake file's clearance, recorded by staff who are not physicians): it is
+    shown, and settles nothing until a physician of the clinic decides
+    (docs/intake.md "Clearances in the clinic")."""
 
     ref: str
     concepts: tuple[str, ...]
@@ -249,8 +254,11 @@ class Clearance:
     by: str | None = None
     note: str | None = None
     valid_until: date | None = None
+    confirmed: bool = True
 
     def valid_on(self, as_of: date) -> bool:
+        if not self.confirmed:
+            return False
         if self.when is not None and self.when > as_of:
             return False
         return self.valid_until is None or self.valid_until >= as_of

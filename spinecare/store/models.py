@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -266,6 +267,9 @@ class ClearanceRow(_Fact, Base):
     by: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # false: recorded from a document by someone who is not a physician of the clinic;
+    # shown, in force only once a physician of the clinic decides
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ClearanceRequest(Base):

@@ -84,8 +84,12 @@ def store_record(
     label: str | None = None,
     user_id: int | None = None,
     now: datetime,
+    clearances_confirmed: bool = True,
 ) -> Intake:
-    """Add ``record``'s facts to ``patient`` as one intake dated ``day``."""
+    """Add ``record``'s facts to ``patient`` as one intake dated ``day``.
+
+    ``clearances_confirmed=False``: the record's clearances are held as a document says
+    them, in force only once a physician of the clinic decides."""
     intake = Intake(
         patient_id=patient.id,
         day=day,
@@ -186,6 +190,7 @@ def store_record(
                 by=k.by,
                 note=k.note,
                 valid_until=k.valid_until,
+                confirmed=k.confirmed and clearances_confirmed,
                 **common,
             )
         )
@@ -340,6 +345,7 @@ def records_of(
                 by=k.by,
                 note=k.note,
                 valid_until=k.valid_until,
+                confirmed=k.confirmed,
             )
         )
     return out

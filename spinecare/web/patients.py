@@ -354,6 +354,7 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
             "concepts": [concept(c, None, ()) for c in k.concepts],
             "by": k.by,
             "day": k.when,
+            "in_force": k.confirmed,
         }
         for k in facts.clearances
     ]
@@ -382,7 +383,13 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
         "facts": {
             part: [
                 {
-                    k: (v.isoformat() if isinstance(v, date) else translate(v) if v else v)
+                    k: (
+                        v.isoformat()
+                        if isinstance(v, date)
+                        else v
+                        if isinstance(v, bool) or not v
+                        else translate(v)
+                    )
                     for k, v in item.items()
                     if not isinstance(v, list)
                 }
@@ -551,6 +558,24 @@ def recorded_in(session: Any, patient: PatientOut) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _to_decide(record: PatientRecord) -> list[dict[str, Any]]:
+    """The clearances the record holds only as a document says them (an imported file's):
+    shown with the screening, in force once a physician of the clinic decides
+    (docs/intake.md "Clearances in the clinic")."""
+    return [
+        {
+            "decision": k.decision,
+            "concepts": list(k.concepts),
+            "by": k.by,
+            "date": k.when.isoformat() if k.when else None,
+            "valid_until": k.valid_until.isoformat() if k.valid_until else None,
+            "note": k.note,
+        }
+        for k in record.clearances
+        if not k.confirmed
+    ]
+
+
 def screening_view(
     request: Request, session: Any, user: Any, patient_id: int, day: date
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -572,6 +597,7 @@ def screening_view(
         "zones": {"treat": treat, "avoid": avoid},
         "clearable": service.clearable(ps.screening),
         "clearance_requests": requests_,
+        "clearances_to_decide": _to_decide(ps.record),
     }
     context = {
         "patient": patient,
@@ -591,6 +617,7 @@ def screening_view(
         "avoid": avoid,
         "labels": labels,
         "clearable": data["clearable"],
+        "to_decide": data["clearances_to_decide"],
         "requests": requests_,
         "doctors": doctors,
         "concept_labels": {c.id: c.label.get(lang) for c in kb.model.concepts},

@@ -204,8 +204,24 @@ def test_every_route_for_every_role(
                     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_physician_without_referral_sees_nobody(signed_in: Callable[[str], TestClient]) -> None:
-    client = signed_in("physician")
+def test_physician_without_referral_sees_nobody(world: World) -> None:
+    """A physician of the clinic whom nobody asked to clear a patient (the demo physician
+    decided the demo letters' requests)."""
+    from spinecare.clinic.accounts import create_user
+    from spinecare.store.models import Clinic
+
+    with _db(world).session() as session:
+        clinic = session.get(Clinic, _user(session, "physician").clinic_id)
+        create_user(
+            session,
+            clinic=clinic,
+            username="second-physician",
+            password="a long enough passphrase 42",
+            role="physician",
+            full_name="Dr. Second",
+        )
+        session.commit()
+    client = login(world.client(), "second-physician", "a long enough passphrase 42")
     body = client.get("/api/patients").json()
     assert body["patients"] == [] and body["total"] == 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -117,6 +118,11 @@ def test_demo_records_round_trip_to_the_same_screening(db_target, kb) -> None:
                 record = load_record(path, kb)
                 patient = import_record(session, staff, record, label=path.name)
                 stored = record_of(session, patient)
+                # a file's clearance, imported by staff, is held as the document says it
+                # until a physician of the clinic decides (docs/intake.md)
+                held = [replace(k, confirmed=False) for k in record.clearances]
+                assert stored.clearances == held, path.name
+                record = replace(record, clearances=held)
                 want = screen_record(record, kb, AS_OF).to_json()
                 got = screen_record(stored, kb, AS_OF).to_json()
                 for key in ("verdict", "indicated", "indications", "missing"):
@@ -321,3 +327,50 @@ def test_readings_round_trip_with_their_time_and_order(db_target, kb) -> None:
         assert got == {("a", 1_795_000_000.5, False), ("b", None, False), ("c", None, True)}
     finally:
         db.dispose()
+
+
+def test_clearances_stored_before_from_files_are_held_until_a_physician_decides(
+    tmp_path,
+) -> None:
+    """Migration 0014: a clearance stored from an imported file (no request) is held as
+    the document says it; one a physician decided in the clinic stays in force."""
+    from spinecare.store.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    migrate(engine, "0013_fact_text")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO clinics (id, name, created_at) VALUES (1, 'c', '2026-01-01')"))
+        c.execute(
+            text(
+                "INSERT INTO patients (id, clinic_id, external_id, name, created_at, "
+                "updated_at, version) VALUES (1, 1, 'p', 'P', '2026-01-01', '2026-01-01', 1)"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO intakes (id, patient_id, day, source, created_at) "
+                "VALUES (1, 1, '2026-11-20', 'file', '2026-11-20')"
+            )
+        )
+        for rid, intake in ((1, "1"), (2, "NULL")):
+            request = "NULL" if intake == "1" else "7"
+            c.execute(
+                text(
+                    "INSERT INTO clearances (id, ref, patient_id, intake_id, request_id, "
+                    f"concepts, decision) VALUES ({rid}, 'k{rid}', 1, {intake}, {request}, "
+                    "'[\"disc_herniation\"]', 'cleared')"
+                )
+            )
+        c.execute(
+            text(
+                "INSERT INTO patient_verdicts (patient_id, stamp, verdict) "
+                "VALUES (1, 1, 'allowed')"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT id, confirmed FROM clearances ORDER BY id")).all()
+        verdict = c.scalar(text("SELECT verdict FROM patient_verdicts"))
+    engine.dispose()
+    assert [(i, bool(v)) for i, v in rows] == [(1, False), (2, True)]
+    assert verdict is None

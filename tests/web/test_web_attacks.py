@@ -352,7 +352,12 @@ def test_stored_text_is_shown_as_text_on_every_page(world: World) -> None:
     )
     assert request.status_code == 201, request.text[:300]
     with world.app.state.db.session() as session:  # type: ignore[attr-defined]
-        clearance = session.scalar(select(ClearanceRequest))
+        clearance = session.scalar(
+            select(ClearanceRequest).where(
+                ClearanceRequest.patient_id == world.demo_patient,
+                ClearanceRequest.status == "open",
+            )
+        )
         rid, rversion = clearance.id, clearance.version
     physician = login(world.client(), "physician", PASSWORDS["physician"])
     decided = _post(
@@ -836,3 +841,70 @@ def test_a_diary_pain_of_hundreds_of_digits_is_a_form_error(world: World) -> Non
     for pain in ("9" * 400, "9" * 5000):
         r = _post(patient, f"/courses/{course}/diary", {"key": f"k-{len(pain)}", "pain": pain})
         assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "pain", r.text
+
+
+SELF_CLEARED = b"""format: spinecare-intake/1
+patient: {id: self-cleared, name: Self Cleared, birth_date: 1970-01-01, sex: male}
+date: %(day)s
+conditions:
+  - {concept: disc_herniation, onset: 2026-01-10}
+vitals:
+  - {blood_pressure: 120/80}
+  - {measure: body_temperature, value: 36.6}
+pain: {score: 2}
+answers: {fever_today: false, herniation_phase: recovery}
+clearances:
+  - concepts: [disc_herniation]
+    decision: cleared
+    by: Dr. Nobody, neurologist
+    note: massage allowed
+"""
+
+
+def test_an_imported_file_cannot_clear_massage_without_a_physician(any_world: World) -> None:
+    """A therapist (or admin) who imported an intake file with ``clearances`` cleared
+    massage for a finding that needs a physician, with no physician: the file's clearance
+    was in force at once. It is kept and shown as the document's, and settles nothing
+    until a physician of the clinic decides a request for it."""
+    day = date.today().isoformat()
+    for who in ("therapist", "admin"):
+        client = login(any_world.client(), who, PASSWORDS[who])
+        body = SELF_CLEARED.replace(b"self-cleared", f"self-cleared-{who}".encode())
+        r = client.post(
+            "/patients/import",
+            data={"csrf_token": csrf_of(client, "/patients/import")},
+            files={"file": ("letter.yaml", body % {b"day": day.encode()}, "application/yaml")},
+            headers=JSON,
+        )
+        assert r.status_code == 201, r.text[:300]
+        pid = r.json()["id"]
+        page = client.get(f"/patients/{pid}/screening", headers=JSON).json()
+        assert page["screening"]["verdict"] == "needs_clearance", (who, page["screening"])
+        assert page["clearable"] == ["disc_herniation"]
+        shown = page["clearances_to_decide"]
+        assert [(k["decision"], k["concepts"], k["by"]) for k in shown] == [
+            ("cleared", ["disc_herniation"], "Dr. Nobody, neurologist")
+        ]
+        html = client.get(f"/patients/{pid}/screening", headers=HTML).text
+        assert "Clearances from documents" in html and "Dr. Nobody" in html
+        intake = client.get(f"/patients/{pid}", headers=JSON).json()["intakes"][0]["id"]
+        facts = client.get(f"/patients/{pid}/intakes/{intake}", headers=JSON).json()["facts"]
+        assert [k["in_force"] for k in facts["clearances"]] == [False]
+        sent = _post(
+            client,
+            f"/patients/{pid}/clearance-requests",
+            {"concepts": "disc_herniation", "physician_id": str(any_world.physician_id)},
+        )
+        assert sent.status_code == 201, sent.text[:300]
+        physician = login(any_world.client(), "physician", PASSWORDS["physician"])
+        request = sent.json()
+        decided = _post(
+            physician,
+            f"/clearances/{request['id']}",
+            {"decision": "cleared", "note": "as the letter says", "version": request["version"]},
+        )
+        assert decided.status_code == 200, decided.text[:300]
+        page = client.get(f"/patients/{pid}/screening", headers=JSON).json()
+        assert page["screening"]["verdict"] == "allowed", page["screening"]
+        listed = client.get(f"/patients?q=self-cleared-{who}", headers=JSON).json()
+        assert [p["verdict"] for p in listed["patients"]] == ["allowed"], listed
