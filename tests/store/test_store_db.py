@@ -363,8 +363,7 @@ def test_clearances_stored_before_from_files_are_held_until_a_physician_decides(
             )
         c.execute(
             text(
-                "INSERT INTO patient_verdicts (patient_id, stamp, verdict) "
-                "VALUES (1, 1, 'allowed')"
+                "INSERT INTO patient_verdicts (patient_id, stamp, verdict) VALUES (1, 1, 'allowed')"
             )
         )
     migrate(engine)
