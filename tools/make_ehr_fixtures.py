@@ -5042,6 +5042,78 @@ case(
     observation("777-3", 30, "10*3/uL", when=NEXT_DAY_UTC),
 )
 
+# ---------------------------------------------------------------------------------------
+# A red flag to be ruled out is suspected, not absent (NegEx: "rule out", "be ruled out"
+# are cues of possibility; "ruled out", "was ruled out" of negation)
+
+case(
+    "rule_out_cauda_equina_problem",
+    "needs_data",
+    "a problem-list entry 'Rule out cauda equina syndrome' (no code): a suspected red flag,"
+    " to confirm, never read as absent",
+    condition(text="Rule out cauda equina syndrome"),
+)
+case(
+    "rule_out_order_reason_metastases",
+    "needs_data",
+    "an MRI order whose reason is 'rule out spinal metastases' (text only): to confirm",
+    {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "authoredOn": "2026-11-18",
+        "reasonCode": [{"text": "rule out spinal metastases"}],
+    },
+)
+case(
+    "to_be_ruled_out_vertebral_fracture",
+    "needs_data",
+    "'Vertebral fracture to be ruled out': 'be ruled out' is a question, not the negation"
+    " 'ruled out'",
+    condition(text="Vertebral fracture to be ruled out"),
+)
+case(
+    "should_be_ruled_out_cauda_equina_visit",
+    "needs_data",
+    "a visit's reason 'Cauda equina syndrome should be ruled out': to confirm",
+    encounter(reasonCode=[{"text": "Cauda equina syndrome should be ruled out"}]),
+)
+case(
+    "ru_isklyuchit_cauda_equina",
+    "needs_data",
+    "'Исключить синдром конского хвоста' (to rule out cauda equina): the infinitive is a"
+    " question, not the negation 'исключен'",
+    condition(text="Исключить синдром конского хвоста"),
+)
+case(
+    "ru_dlya_isklyucheniya_metastases",
+    "needs_data",
+    "'МРТ для исключения метастазов в позвоночник' (MRI to exclude spinal metastases):"
+    " to confirm",
+    condition(text="МРТ для исключения метастазов в позвоночник"),
+)
+case(
+    "de_zum_ausschluss_cauda_equina",
+    "needs_data",
+    "'zum Ausschluss Kauda-equina-Syndrom' (to rule out): to confirm",
+    condition(text="zum Ausschluss Kauda-equina-Syndrom"),
+)
+case(
+    "ruled_out_cauda_equina_stays_negated",
+    "allowed",
+    "'Cauda equina syndrome was ruled out': a negation, as before (the entry is listed as"
+    " not used)",
+    condition(text="Cauda equina syndrome was ruled out"),
+)
+case(
+    "ru_isklyuchen_fracture_stays_negated",
+    "allowed",
+    "'Перелом позвонка исключён' (vertebral fracture ruled out): a negation, as before",
+    condition(text="Перелом позвонка исключён"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
