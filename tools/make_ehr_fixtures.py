@@ -5043,6 +5043,211 @@ case(
 )
 
 # ---------------------------------------------------------------------------------------
+# Words of the record outside the problem list: an assessment's description, problems and
+# notes, notes on readings and orders, a procedure's complications and outcome, reasons
+# named only in words, a bill's own Condition, documents in RTF, Markdown or XML
+
+
+def assessment(**extra: Any) -> Resource:
+    return {
+        "resourceType": "ClinicalImpression",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        **extra,
+    }
+
+
+def mri_order(**extra: Any) -> Resource:
+    return {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI lumbar spine"},
+        "authoredOn": "2026-11-18",
+        **extra,
+    }
+
+
+def done(name: str, **extra: Any) -> Resource:
+    return {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": name},
+        "performedDateTime": "2026-11-12",
+        **extra,
+    }
+
+
+def document(kind: str, text: str, **attachment: Any) -> Resource:
+    return {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "content": [{"attachment": {"contentType": kind, "data": b64(text), **attachment}}],
+    }
+
+
+case(
+    "assessment_description_cauda_equina",
+    "needs_data",
+    "a clinical assessment whose description says 'Red flags: saddle anaesthesia, new"
+    " urinary retention': to confirm",
+    assessment(description="Red flags: saddle anaesthesia, new urinary retention"),
+)
+case(
+    "assessment_problem_display_metastases",
+    "needs_data",
+    "an assessment's problem named only in words ({'display': 'Spinal metastases'}): to confirm",
+    assessment(problem=[{"display": "Spinal metastases"}]),
+)
+case(
+    "assessment_note_vertebral_fracture",
+    "needs_data",
+    "an assessment's note 'Query osteoporotic vertebral fracture T12': to confirm",
+    assessment(note=[{"text": "Query osteoporotic vertebral fracture T12"}]),
+)
+case(
+    "assessment_finding_reference_display",
+    "needs_data",
+    "an assessment's finding given as a reference with words only ('Cauda equina"
+    " syndrome'): to confirm",
+    assessment(finding=[{"itemReference": {"display": "Cauda equina syndrome"}}]),
+)
+case(
+    "order_note_saddle_anaesthesia",
+    "needs_data",
+    "an urgent MRI order whose note says '?cauda equina - saddle anaesthesia since"
+    " yesterday': to confirm",
+    mri_order(note=[{"text": "?cauda equina - saddle anaesthesia since yesterday"}]),
+)
+case(
+    "order_reason_reference_display_only",
+    "needs_data",
+    "an order whose reason names a condition only in words (reasonReference display"
+    " 'Spinal metastases', no reference): to confirm, as a visit's diagnosis",
+    mri_order(reasonReference=[{"display": "Spinal metastases"}]),
+)
+case(
+    "order_reason_reference_to_condition_read_there",
+    "allowed",
+    "an order whose reason points to the record's Condition (lumbar osteochondrosis) with"
+    " its display: read where the Condition stands, nothing more",
+    mri_order(
+        reasonReference=[
+            {
+                "reference": "urn:uuid:00000000-0000-4000-8000-000000000001",
+                "display": "Spinal osteochondrosis, lumbar region",
+            }
+        ]
+    ),
+)
+case(
+    "reading_note_saddle_anaesthesia",
+    "needs_data",
+    "a temperature reading (36.6, normal) whose note says 'Patient reports saddle"
+    " anaesthesia': the note is read, to confirm",
+    observation("8310-5", 36.6, "Cel") | {"note": [{"text": "Patient reports saddle anaesthesia"}]},
+    without={"temperature"},
+)
+case(
+    "reading_note_negated_stays_allowed",
+    "allowed",
+    "a temperature reading whose note says 'No saddle anaesthesia, no urinary retention':"
+    " a negation",
+    observation("8310-5", 36.6, "Cel")
+    | {"note": [{"text": "No saddle anaesthesia, no urinary retention"}]},
+    without={"temperature"},
+)
+case(
+    "encounter_reason_reference_display_only",
+    "needs_data",
+    "a visit whose reason is named only in words (reasonReference display 'Suspected"
+    " vertebral fracture after fall'): to confirm",
+    encounter(reasonReference=[{"display": "Suspected vertebral fracture after fall"}]),
+)
+case(
+    "procedure_complication_vertebral_fracture",
+    "needs_data",
+    "a fall assessment whose complication is 'Compression fracture L1': to confirm",
+    done("Fall assessment", complication=[{"text": "Compression fracture L1"}]),
+)
+case(
+    "procedure_outcome_metastatic",
+    "needs_data",
+    "a bone biopsy whose outcome is 'Metastatic adenocarcinoma in L3 vertebral body': to confirm",
+    done("CT-guided biopsy L3", outcome={"text": "Metastatic adenocarcinoma in L3 vertebral body"}),
+)
+case(
+    "claim_diagnosis_contained_condition",
+    "refer_urgently",
+    "a bill whose diagnosis points to a Condition it holds (contained, SNOMED CT 192970008"
+    " cauda equina syndrome): read as any Condition",
+    {
+        "resourceType": "Claim",
+        "status": "active",
+        "use": "claim",
+        "patient": {"reference": "Patient/p1"},
+        "billablePeriod": {"start": "2026-11-12", "end": "2026-11-12"},
+        "created": "2026-11-12",
+        "contained": [
+            condition(SNOMED, "192970008", "Cauda equina syndrome", onset="2026-11-12")
+            | {"id": "d1"}
+        ],
+        "diagnosis": [{"sequence": 1, "diagnosisReference": {"reference": "#d1"}}],
+    },
+)
+case(
+    "document_rtf_cauda_equina",
+    "needs_data",
+    "a letter written into the record as RTF: its words are read ('cauda equina"
+    " syndrome'), to confirm",
+    document("text/rtf", r"{\rtf1\ansi\deff0 {\b Impression:} cauda equina syndrome.\par}"),
+)
+case(
+    "document_markdown_metastases",
+    "needs_data",
+    "a note written as Markdown ('## Impression: spinal metastases'): to confirm",
+    document("text/markdown", "## Impression\n\n- spinal metastases\n"),
+)
+case(
+    "document_cda_xml_vertebral_fracture",
+    "needs_data",
+    "a CDA document (application/xml) whose narrative names a vertebral fracture: its"
+    " words are read, to confirm",
+    document(
+        "application/xml",
+        "<ClinicalDocument xmlns='urn:hl7-org:v3'><component><section><text>"
+        "Osteoporotic vertebral fracture L1</text></section></component></ClinicalDocument>",
+    ),
+)
+case(
+    "document_pdf_title_cauda_equina",
+    "needs_data",
+    "a PDF (not read) whose title is 'MRI: cauda equina compression': the title is read,"
+    " to confirm",
+    {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "url": "https://ehr.example.org/docs/17.pdf",
+                    "title": "MRI: cauda equina compression",
+                }
+            }
+        ],
+    },
+)
+
+
+# ---------------------------------------------------------------------------------------
 # A red flag to be ruled out is suspected, not absent (NegEx: "rule out", "be ruled out"
 # are cues of possibility; "ruled out", "was ruled out" of negation)
 
@@ -5057,15 +5262,7 @@ case(
     "rule_out_order_reason_metastases",
     "needs_data",
     "an MRI order whose reason is 'rule out spinal metastases' (text only): to confirm",
-    {
-        "resourceType": "ServiceRequest",
-        "status": "active",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "code": {"text": "MRI lumbar spine"},
-        "authoredOn": "2026-11-18",
-        "reasonCode": [{"text": "rule out spinal metastases"}],
-    },
+    mri_order(reasonCode=[{"text": "rule out spinal metastases"}]),
 )
 case(
     "to_be_ruled_out_vertebral_fracture",
@@ -5090,8 +5287,7 @@ case(
 case(
     "ru_dlya_isklyucheniya_metastases",
     "needs_data",
-    "'МРТ для исключения метастазов в позвоночник' (MRI to exclude spinal metastases):"
-    " to confirm",
+    "'МРТ для исключения метастазов в позвоночник' (MRI to exclude spinal metastases): to confirm",
     condition(text="МРТ для исключения метастазов в позвоночник"),
 )
 case(

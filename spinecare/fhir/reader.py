@@ -1788,6 +1788,9 @@ STATED_ELSEWHERE = Message(
     "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
 )
 ANSWERED_ELSEWHERE = Message("answered on a form other than the intake, not a diagnosis: confirm")
+NOTED_ELSEWHERE = Message(
+    "written in a note or beside another entry of the record, not as a diagnosis: confirm"
+)
 _NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
 _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Flag": (("period", "start"),),
@@ -1824,30 +1827,89 @@ ATTACHMENT_CHARS = 200_000
 _TAG = re.compile(r"<[^>]*>")
 
 
+# RTF's control words (``\\par``, ``\\f0``, ``\\'e9``) and groups' braces: what is left is its text.
+_RTF_CONTROL = re.compile(r"\\'[0-9a-fA-F]{2}|\\[a-zA-Z]+-?\d* ?|\\[^a-zA-Z]|[{}]")
+_RTF_KINDS = frozenset({"text/rtf", "application/rtf"})
+
+
+def _readable_kind(kind: str) -> bool:
+    """Attachments whose words the reader can take out: any text (plain, HTML, Markdown,
+    RTF, XML such as a CDA document) or XHTML/XML; no content type at all (most often
+    text). PDFs, images and word-processor files are not read."""
+    return (
+        kind == ""
+        or kind.startswith("text/")
+        or kind in _RTF_KINDS
+        or kind.endswith(("/xml", "+xml"))
+    )
+
+
 def _attachment_text(attachment: object) -> str | None:
-    """The words of an attachment written into the record (``data``, base64): plain text
-    or HTML/XHTML with its markup taken out. A link (``url``) is not fetched; other
-    kinds (PDF, images) are not read."""
+    """The words of an attachment written into the record (``data``, base64): text, with
+    the markup of HTML, XML (a CDA document) or RTF taken out, and its ``title`` (a file
+    that is not read, a PDF, may still be named "MRI: cauda equina compression"). A link
+    (``url``) is not fetched; other kinds (PDF, images) are not read."""
     if not isinstance(attachment, dict):
         return None
+    title = attachment.get("title")
+    title = title.strip() if isinstance(title, str) else ""
     kind = attachment.get("contentType")
     kind = kind.split(";", 1)[0].strip().casefold() if isinstance(kind, str) else ""
     data = attachment.get("data")
-    if not isinstance(data, str) or kind not in (
-        "",
-        "text/plain",
-        "text/html",
-        "application/xhtml+xml",
-    ):
-        return None
+    if not isinstance(data, str) or not _readable_kind(kind):
+        return title or None
     try:
         raw = base64.b64decode(data[: ATTACHMENT_CHARS * 2], validate=False)
     except (ValueError, binascii.Error):
-        return None
+        return title or None
     text = raw.decode("utf-8", errors="replace")[:ATTACHMENT_CHARS]
-    if kind != "text/plain" and "<" in text:
+    if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
+        text = _RTF_CONTROL.sub(" ", text)
+    elif kind != "text/plain" and "<" in text:
         text = html.unescape(_TAG.sub(" ", text))
-    return " ".join(text.split()) or None
+    text = " ".join(text.split())
+    return "; ".join(w for w in (title, text) if w) or None
+
+
+def _annotations(res: Resource) -> list[tuple[int, str]]:
+    """(index, words) of each note (``note``, Annotation) a resource carries; a note of
+    another shape is passed over (it never sets the resource aside)."""
+    notes = res.get("note")
+    if not isinstance(notes, list):
+        return []
+    return [
+        (i, text)
+        for i, note in enumerate(notes)
+        if isinstance(note, dict) and isinstance(text := note.get("text"), str) and text.strip()
+    ]
+
+
+def _named_reasons(res: Resource, ref: str) -> list[tuple[Resource, str]]:
+    """The reasons a resource names only by reference with words (``reasonReference``
+    with a ``display``), as concepts in words: the Condition named may not be in the
+    record; where it is and names the same concept, it decides (as for a visit's
+    ``diagnosis``)."""
+    return [
+        ({"text": shown}, f"{ref}{VISIT_DIAGNOSIS}reason-ref[{i}]")
+        for i, shown in _displays(res.get("reasonReference"))
+    ]
+
+
+def _displays(items: object) -> list[tuple[int, str]]:
+    """(index, display) of each Reference of a list that names what it stands for only in
+    words (``{"display": "Spinal metastases"}``, no ``reference``). One that points to a
+    resource is read where that resource stands, as Synthea's and most EHRs' references to
+    a Condition of the record are (its display only repeats the Condition's name)."""
+    if not isinstance(items, list):
+        return []
+    return [
+        (i, shown)
+        for i, item in enumerate(items)
+        if isinstance(item, dict)
+        and not item.get("reference")
+        and isinstance(shown := item.get("display"), str)
+        and shown.strip()
+    ]
 
 
 def _narrative(node: object) -> str | None:
@@ -1906,7 +1968,13 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
             where = f"finding[{i}].itemCodeableConcept"
             concept = _obj(finding, "itemCodeableConcept", f"finding[{i}].")
             said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
+            for _, shown in _displays([finding.get("itemReference")]):
+                said.append(((), shown, f"{ref}#finding-{i}-item"))
         said.append(((), _str(res, "summary"), f"{ref}#summary"))
+        said.append(((), _str(res, "description"), f"{ref}#description"))
+        problems = _displays(res.get("problem"))
+        said.extend(((), shown, f"{ref}#problem[{i}]") for i, shown in problems)
+    said.extend(((), text, f"{ref}#note[{i}]") for i, text in _annotations(res))
     start = _date_or_none(res, _STATED_DATES[kind])
     end = _date_or_none(res, (("period", "end"),)) if kind == "Flag" else None
     clinical = "inactive" if kind == "Flag" and _status(res) == "inactive" else None
@@ -2366,7 +2434,12 @@ class RecordBuilder:
         threshold encounter_diagnosis_days; clinic policy policy_encounter_diagnosis); the
         engine sets it aside where a Condition of the record names the same concept (see
         :attr:`Condition.from_visit`)."""
-        if "reasonCode" not in res and "diagnosis" not in res and "contained" not in res:
+        if (
+            "reasonCode" not in res
+            and "diagnosis" not in res
+            and "contained" not in res
+            and "reasonReference" not in res
+        ):
             return  # most Encounters of a record: a visit and nothing more
         if _voided(res) or _status(res) == "cancelled":
             return
@@ -2393,6 +2466,7 @@ class RecordBuilder:
                 concept = {"text": display} if isinstance(display, str) else None
             if concept is not None:
                 reasons.append((concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]"))
+        reasons.extend(_named_reasons(res, ref))
         self._visit_reasons(reasons, start, end)
 
     def _visit_reasons(
@@ -2443,6 +2517,8 @@ class RecordBuilder:
         return [c for c in self._encounter_reasons if not said(c)]
 
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if "note" in res and _status(res) not in OBSERVATION_VOID:
+            self._noted(res, ref)
         if _of_no_measure(res, self.measures):
             named = _as_named(res, self.measures)
             if named is not None:
@@ -2547,6 +2623,8 @@ class RecordBuilder:
         else:
             self._procedures.append(procedure_from_fhir(res, ref))
             self._reasons(res, ref)
+            if "note" in res or "complication" in res or "outcome" in res:
+                self._noted(res, ref)
 
     def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
@@ -2554,6 +2632,8 @@ class RecordBuilder:
         else:
             self._orders.append(order_from_fhir(res, ref))
             self._reasons(res, ref)
+            if "note" in res and _status(res) not in ("revoked", "entered-in-error"):
+                self._noted(res, ref)
 
     def _reasons(self, res: Resource, ref: str) -> None:
         """Why a procedure was done or a drug or service ordered: a diagnosis a Condition
@@ -2562,7 +2642,12 @@ class RecordBuilder:
         does: from the resource's date for ``encounter_days`` (clinic policy
         policy_encounter_diagnosis), set aside where the problem list names the same
         concept."""
-        if "reasonCode" not in res and "reason" not in res and "contained" not in res:
+        if (
+            "reasonCode" not in res
+            and "reason" not in res
+            and "contained" not in res
+            and "reasonReference" not in res
+        ):
             return  # most of them: Synthea and most EHRs name a Condition of the record
         if _status(res) in ("cancelled", "not-done", "revoked"):
             return
@@ -2572,11 +2657,51 @@ class RecordBuilder:
             concept = reason.get("concept")
             if isinstance(concept, dict):
                 concepts.append(concept)
-        if not concepts:
+        reasons = [(c, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]") for i, c in enumerate(concepts)]
+        reasons.extend(_named_reasons(res, ref))
+        if not reasons:
             return
         start = _date_or_none(res, _REASON_DATES)
-        reasons = [(c, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]") for i, c in enumerate(concepts)]
         self._visit_reasons(reasons, start, start)
+
+    def _noted(self, res: Resource, ref: str) -> None:
+        """What a note on a reading, a procedure or an order says (``note``), and a
+        procedure's complications and outcome, read as a statement of the patient's
+        condition to confirm (as an alert's or a report's words are), from the resource's
+        date: "Patient reports saddle anaesthesia" written on a temperature reading, or a
+        vertebral fracture as the complication of a fall, is not dropped. A note or a
+        complication of another shape is passed over, never the reason the resource is set
+        aside."""
+        said: list[tuple[str, tuple[Coding, ...], str | None]] = [
+            (f"{ref}#note[{i}]", (), text) for i, text in _annotations(res)
+        ]
+        if res.get("resourceType") == "Procedure":
+            complications = res.get("complication")
+            concepts = [
+                (f"complication[{i}]", concept)
+                for i, concept in enumerate(
+                    complications if isinstance(complications, list) else ()
+                )
+            ]
+            concepts.append(("outcome", res.get("outcome")))
+            for where, concept in concepts:
+                if not isinstance(concept, dict):
+                    continue
+                try:
+                    said.append((f"{ref}#{where}", _codings(concept, where), _text(concept, where)))
+                except _Bad:
+                    continue
+        if not said:
+            return
+        try:
+            start = _date_or_none(res, _REASON_DATES)
+        except _Bad:
+            start = None
+        self._conditions.extend(
+            Condition(ref=name, codings=codings, text=text, onset=start, confirm=NOTED_ELSEWHERE)
+            for name, codings, text in said
+            if codings or (text and text.strip())
+        )
 
     def _claim(self, res: Resource, ref: str, full_url: str | None) -> None:
         """The diagnoses a bill gives (Claim, ExplanationOfBenefit: ``diagnosis`` with
@@ -2588,6 +2713,8 @@ class RecordBuilder:
             return
         if _status(res) == "cancelled":
             return
+        if "contained" in res:  # a diagnosis given by reference to a Condition it holds
+            self._read_contained(res, ref, ("Condition",))
         start = _date_or_none(res, (("billablePeriod", "start"), ("created", None)))
         end = _date_or_none(res, (("billablePeriod", "end"),)) or start
         self._filled(res, ref, start)
