@@ -5311,6 +5311,60 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# A finding recorded as an Observation with no date: to confirm, never dropped
+
+
+def undated(res: Resource) -> Resource:
+    return {k: v for k, v in res.items() if k != "effectiveDateTime"}
+
+
+case(
+    "undated_saddle_numbness_present",
+    "needs_data",
+    "an Observation of SNOMED 449813001 numbness of the saddle area, valueBoolean true, with"
+    " no date: cauda equina syndrome to confirm (it was dropped unread)",
+    undated(finding(*SADDLE, value=True, key="valueBoolean")),
+)
+case(
+    "undated_saddle_numbness_no_value",
+    "needs_data",
+    "the same finding with no value and no date (observed): to confirm",
+    undated(finding(*SADDLE)),
+)
+case(
+    "undated_saddle_numbness_absent",
+    "allowed",
+    "the same finding valued false with no date: a clear no records nothing",
+    undated(finding(*SADDLE, value=False, key="valueBoolean")),
+)
+case(
+    "undated_finding_in_words",
+    "needs_data",
+    "an Observation 'Urinary retention' (text only) valued 'present', with no date: to confirm",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Urinary retention"},
+        "valueString": "present",
+    },
+)
+case(
+    "undated_pregnancy_status_pregnant",
+    "needs_data",
+    "a pregnancy status (LOINC 82810-3) answered SNOMED 77386006 Pregnant, with no date: a"
+    " pregnancy to confirm",
+    undated(
+        observation(
+            "82810-3",
+            {"coding": [coding(SNOMED, "77386006", "Pregnant")]},
+            key="valueCodeableConcept",
+        )
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -30,6 +30,7 @@ from spinecare.engine.notes import (
     stale_note,
     text_to_confirm,
     unclear_answer_note,
+    undated_observation_note,
     undated_procedure_note,
     unnamed_drug_note,
     untimed_note,
@@ -55,6 +56,7 @@ from spinecare.kb.schema import VERDICTS, Indication, Rule
 from spinecare.messages import N_
 from spinecare.record.model import (
     Answer,
+    CodedObservation,
     Coding,
     Condition,
     Medication,
@@ -760,64 +762,76 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
     absent, not at all; any other answer with certainty unknown (to confirm). One whose
     code the KB does not know is read as an entry with its words (the code's text, a value
     written as words) and its codes would be: what they name, to confirm ("Saddle
-    anaesthesia: present" with no code).
+    anaesthesia: present" with no code). One the record gives no date for records the
+    same, to confirm, with no start or end: never dropped.
     """
     out: list[Condition] = []
     if not record.coded_observations:
         return out
-    by_code = kb.finding_by_code
     for obs in record.coded_observations:
-        candidates = {f.id: f for c in obs.code for f in by_code.get((c.system, c.code), ())}
-        values = {(c.system, c.code) for c in obs.value}
-        found = False
-        for finding in candidates.values():
-            if values & {(c.system, c.code) for c in finding.values}:
-                found = True
-                days = kb.threshold(finding.fresh_days)
-                out.append(
-                    Condition(
-                        ref=obs.ref,
-                        concept=finding.concept,
-                        text=next((c.display for c in obs.value if c.display), None),
-                        onset=obs.when,
-                        abatement=days_after(obs.when, days),
-                    )
-                )
-        if found or (_NO in values and _YES not in values):
-            continue
-        for finding in candidates.values():
-            if not finding.values:  # any value records it: to confirm (an expected delivery date)
-                found = True
-                out.append(
-                    Condition(
-                        ref=obs.ref,
-                        concept=finding.concept,
-                        onset=obs.when,
-                        abatement=days_after(obs.when, kb.threshold(finding.fresh_days)),
-                        confirm=unclear_answer_note(),
-                    )
-                )
-        if found:
-            continue
-        codes = kb.codes
-        placed = any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code)
-        if not placed and not (obs.text or any(c.display for c in obs.code)):
-            continue
-        # a code the KB knows records its finding; one named only in words, or under a
-        # code the KB does not know, is read as such an entry is (its words and the shape
-        # of its codes), to confirm
-        clear = obs.observed or (_YES in values and _NO not in values)
-        out.append(
-            Condition(
-                ref=obs.ref,
-                codings=obs.code,
-                text=None if placed else obs.text,
-                onset=obs.when,
-                recorded=obs.when,
-                confirm=None if clear else unclear_answer_note(),
-            )
-        )
+        found = _observed(obs, kb)
+        if obs.when is None:
+            found = [replace(c, confirm=c.confirm or undated_observation_note()) for c in found]
+        out.extend(found)
     return out
+
+
+def _observed(obs: CodedObservation, kb: KB) -> list[Condition]:
+    """The conditions one coded Observation records (see :func:`observed_conditions`)."""
+    out: list[Condition] = []
+    candidates = {f.id: f for c in obs.code for f in kb.finding_by_code.get((c.system, c.code), ())}
+    values = {(c.system, c.code) for c in obs.value}
+    for finding in candidates.values():
+        if values & {(c.system, c.code) for c in finding.values}:
+            out.append(
+                Condition(
+                    ref=obs.ref,
+                    concept=finding.concept,
+                    text=next((c.display for c in obs.value if c.display), None),
+                    onset=obs.when,
+                    abatement=_fresh_until(obs.when, kb.threshold(finding.fresh_days)),
+                )
+            )
+    if out or (_NO in values and _YES not in values):
+        return out
+    for finding in candidates.values():
+        if not finding.values:  # any value records it: to confirm (an expected delivery date)
+            out.append(
+                Condition(
+                    ref=obs.ref,
+                    concept=finding.concept,
+                    onset=obs.when,
+                    abatement=_fresh_until(obs.when, kb.threshold(finding.fresh_days)),
+                    confirm=unclear_answer_note(),
+                )
+            )
+    if out:
+        return out
+    codes = kb.codes
+    placed = any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code)
+    if not placed and not (obs.text or any(c.display for c in obs.code)):
+        return out
+    # a code the KB knows records its finding; one named only in words, or under a
+    # code the KB does not know, is read as such an entry is (its words and the shape
+    # of its codes), to confirm
+    clear = obs.observed or (_YES in values and _NO not in values)
+    out.append(
+        Condition(
+            ref=obs.ref,
+            codings=obs.code,
+            text=None if placed else obs.text,
+            onset=obs.when,
+            recorded=obs.when,
+            confirm=None if clear else unclear_answer_note(),
+        )
+    )
+    return out
+
+
+def _fresh_until(when: date | None, days: float) -> date | None:
+    """The last day a finding observed on ``when`` stays in force (none for an undated one:
+    it is to be confirmed)."""
+    return days_after(when, days) if when is not None else None
 
 
 def _concept_name(facts: Facts, concept: str) -> str:

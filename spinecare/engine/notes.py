@@ -127,6 +127,10 @@ def unclear_answer_note() -> str:
     return Message("recorded as an observation whose answer is neither yes nor no: confirm")
 
 
+def undated_observation_note() -> str:
+    return Message("recorded as an observation with no date: confirm")
+
+
 def text_to_confirm(words: str) -> str:
     return Message("found in text: '%(words)s': confirm", words=words)
 

@@ -1250,8 +1250,8 @@ _NO = Coding("snomed", "373067005", "No")
 def coded_observation_from_fhir(
     res: Resource, ref: str, words: Mapping[str, bool] | None = None
 ) -> CodedObservation | None:
-    """An Observation with a coded value (its code and value codings, its date); None when
-    it is void or undated.
+    """An Observation with a coded value (its code and value codings, its date, None where
+    the record gives none: what it records is then to be confirmed); None when it is void.
 
     A value written as yes or no (``valueBoolean``, a code for yes or no or present or
     absent, or a ``valueString`` or a value's text among ``words``, the KB's clear yes and
@@ -1266,8 +1266,6 @@ def coded_observation_from_fhir(
     if status in OBSERVATION_VOID:
         return None
     when = _first_date(res, _OBSERVATION_DATES)
-    if when is None:
-        return None
     named = _concept(res, "code")
     code = _codings(named, "code")
     name = _text(named, "code")

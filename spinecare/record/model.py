@@ -274,7 +274,9 @@ class CodedObservation:
     ref: str
     code: tuple[Coding, ...]
     value: tuple[Coding, ...]
-    when: date
+    when: date | None
+    """The day it was observed; None where the record gives none (what it records is then
+    to be confirmed, never dropped)."""
     observed: bool = False
     """No value at all: the Observation records the finding of its code as observed."""
     text: str | None = None
