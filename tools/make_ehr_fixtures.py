@@ -5365,6 +5365,44 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# A spine operation dated only by its year or month (a surgical history): recent is
+# unknown where the year or month reaches into the 90-day window, never "not recent"
+
+case(
+    "spinal_surgery_year_only",
+    "needs_data",
+    "a lumbar microdiscectomy (SNOMED CT 178625001) performed '2026': it may have been"
+    " within 90 days; confirm when it was done (it was read as 1 January and gave allowed)",
+    microdiscectomy(performedDateTime="2026"),
+)
+case(
+    "spinal_surgery_month_reaching_window",
+    "needs_data",
+    "the same operation performed '2026-08': the window starts on 22 August, so August may"
+    " be inside it; confirm",
+    microdiscectomy(performedDateTime="2026-08"),
+)
+case(
+    "spinal_surgery_month_inside_window",
+    "needs_clearance",
+    "the same operation performed '2026-10': every day of October is within 90 days: recent",
+    microdiscectomy(performedDateTime="2026-10"),
+)
+case(
+    "spinal_surgery_period_start_year_only",
+    "needs_data",
+    "the same operation with performedPeriod.start '2026': confirm when it was done",
+    microdiscectomy(performedPeriod={"start": "2026"}),
+)
+case(
+    "spinal_surgery_year_before_window",
+    "allowed",
+    "the same operation performed '2025': the whole year is before the window, not recent",
+    microdiscectomy(performedDateTime="2025"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

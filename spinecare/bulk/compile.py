@@ -495,11 +495,13 @@ class Compiler:
                     f"concept = {lit(concept)}"
                     f" AND (status IS NULL OR status NOT IN {in_list(set(PROCEDURE_NOT_DONE))})"
                 )
-                # done with no date the screening can use: whether it is recent is unknown
+                # done with no date the screening can use, or on a year or month that
+                # reaches into the window: whether it is recent is unknown
                 tests[name] = (
                     f"CASE WHEN {done} AND performed IS NULL THEN 1"
                     f" WHEN {done} AND performed >= {since} AND performed <= {as_of}"
                     " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
+                    f" WHEN {done} AND performed < {since} AND performed_last >= {since} THEN 1"
                 )
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:

@@ -15,7 +15,8 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
   a concept found only in text or under a code of no known system (to confirm)
 - ``medications(pid, concept, status, start_date, end_date, certain)``
-- ``procedures(pid, concept, status, performed, certain)``
+- ``procedures(pid, concept, status, performed, certain, performed_last)``: ``performed_last``
+  the last day a date given only as a year or a month stands for (NULL for a whole date)
 - ``observations(pid, measure, value, obs_date, obs_time, in_order, seq)``: values in the
   measure's unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of
   one day; ``in_order`` 1 where the record lists the day's readings in the order taken
@@ -82,6 +83,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("status", "string"),
         ("performed", "date"),
         ("certain", "int64"),
+        ("performed_last", "date"),
     ),
     "observations": (
         ("pid", "string"),
@@ -178,7 +180,7 @@ class Flattener:
         for proc in record.procedures:
             for concept, (certain, _) in sorted(index.procedure_concepts(proc).items()):
                 self.rows["procedures"].append(
-                    (pid, concept, proc.status, proc.performed, int(certain))
+                    (pid, concept, proc.status, proc.performed, int(certain), proc.performed_last)
                 )
         for i, obs in enumerate(record.observations):
             self.rows["observations"].append(
@@ -235,7 +237,7 @@ class Flattener:
             for done in index.procedures[concept]:
                 proc = done.procedure
                 self.rows["procedures"].append(
-                    (pid, concept, proc.status, proc.performed, int(done.certain))
+                    (pid, concept, proc.status, proc.performed, int(done.certain), None)
                 )
         index.procedures.clear()
         for concept in sorted(index.conditions):

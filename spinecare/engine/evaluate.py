@@ -25,6 +25,7 @@ from spinecare.engine.notes import (
     joined,
     medication_note,
     nameless_drug_note,
+    partial_date_note,
     procedure_as_diagnosis_note,
     recorded_as,
     stale_note,
@@ -1259,13 +1260,23 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         # done within the window, or done with no date the screening can use (no
         # performed[x], or one given as words or an age): then whether it is recent is
         # unknown, never "not recent"
+        # a date given only as a year or a month that reaches into the window: whether it
+        # was done within it is unknown too
         as_of = facts.as_of
         since = as_of - window
         return [
             e
             for e in facts.procedures.get(concept, ())
             if e.procedure.status not in PROCEDURE_NOT_DONE
-            and (e.procedure.performed is None or since <= e.procedure.performed <= as_of)
+            and (
+                (p := e.procedure).performed is None
+                or since <= p.performed <= as_of
+                or (
+                    p.performed < since
+                    and p.performed_last is not None
+                    and p.performed_last >= since
+                )
+            )
         ]
 
     def truth(facts: Facts) -> int:
@@ -1274,7 +1285,8 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         hits = done(facts)
         if not hits:
             return 0
-        return 2 if any(_dated_certain(e) for e in hits) else 1
+        since = facts.as_of - window
+        return 2 if any(_dated_certain(e, since) for e in hits) else 1
 
     def run(facts: Facts) -> Ranked:
         if concept not in facts.procedures:
@@ -1282,7 +1294,8 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         hits = done(facts)
         if not hits:
             return FALSE_NOTHING
-        certain = [e for e in hits if _dated_certain(e)]
+        since = facts.as_of - window
+        certain = [e for e in hits if _dated_certain(e, since)]
         evidence = [
             Evidence(
                 ref=e.procedure.ref,
@@ -1291,9 +1304,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 or next((c.display for c in e.procedure.codings if c.display), None)
                 or _concept_name(facts, concept),
                 date=e.procedure.performed,
-                note=within_note(days, e.note)
-                if e.procedure.performed is not None
-                else joined(undated_procedure_note(), e.note),
+                note=_done_note(e, since, days),
             )
             for e in certain or hits
         ]
@@ -1305,9 +1316,23 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     return _folding(Node(truth, run, fold, quiet=True, leaf=True), {0: FALSE_NOTHING})
 
 
-def _dated_certain(entry: ProcedureEntry) -> bool:
-    """A procedure that makes the rule TRUE: certain, with the date it was done."""
-    return entry.certain and entry.procedure.performed is not None
+def _dated_certain(entry: ProcedureEntry, since: date) -> bool:
+    """A procedure that makes the rule TRUE: certain, done on or after ``since`` (on a
+    date given whole, or within a year or month that starts then)."""
+    performed = entry.procedure.performed
+    return entry.certain and performed is not None and performed >= since
+
+
+def _done_note(entry: ProcedureEntry, since: date, days: float) -> str | None:
+    """Beside a procedure of a rule that asks for one done within ``days``: within them,
+    done on a day given only as a year or a month that may fall within them, or with no
+    date the screening can use."""
+    performed = entry.procedure.performed
+    if performed is None:
+        return joined(undated_procedure_note(), entry.note)
+    if performed < since:
+        return joined(partial_date_note(days), entry.note)
+    return within_note(days, entry.note)
 
 
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:

@@ -119,6 +119,16 @@ def undated_procedure_note() -> str:
     return Message("recorded with no date it was done: confirm when it was done")
 
 
+def partial_date_note(days: float) -> str:
+    """Beside a procedure dated only by its year or month, which may fall within a rule's
+    window or before it."""
+    return Message(
+        "dated only by its year or month, which may fall within %(days)s days: confirm"
+        " when it was done",
+        days=Quantity(days, None),
+    )
+
+
 def procedure_as_diagnosis_note() -> str:
     return Message("recorded as a diagnosis, not as a procedure with its date: confirm")
 

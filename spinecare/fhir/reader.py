@@ -1768,17 +1768,30 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
 
 
+_PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"))
+_PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?")
+
+
 @_guarded
 def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
-    """Procedure: codes (and the text), status, performed date, body sites."""
+    """Procedure: codes (and the text), status, performed date, body sites. A date given
+    only as a year or a month ("2026", "2026-08", as a surgical history often writes it)
+    is its first day with its last day beside it (``performed_last``): when within it the
+    procedure was done is not known."""
     concept = _concept(res, "code")
+    performed = _first_date(res, _PERFORMED)
+    raw = _first_raw(res, _PERFORMED)
+    last = None
+    if performed is not None and isinstance(raw, str) and _PARTIAL_DATE.fullmatch(raw):
+        last = parse_date(raw, "performed", end=True)
     return Procedure(
         ref=ref,
         codings=_codings(concept, "code"),
         text=_text(concept, "code"),
         status=_status(res),
-        performed=_first_date(res, (("performedDateTime", None), ("performedPeriod", "start"))),
+        performed=performed,
         body_sites=_concepts_codings(res, "bodySite"),
+        performed_last=last,
     )
 
 

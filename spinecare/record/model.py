@@ -215,6 +215,9 @@ class Procedure:
     performed: date | None = None
     body_sites: tuple[Coding, ...] = ()
     text: str | None = None
+    performed_last: date | None = None
+    """The last day ``performed`` can stand for where the record gives only a year or a
+    month ("2026", "2026-08": ``performed`` is its first day); None for a whole date."""
 
 
 @fact

@@ -241,6 +241,7 @@ class ProcedureRow(_Fact, Base):
     performed: Mapped[date | None] = mapped_column(Date, nullable=True)
     body_sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    performed_last: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class AnswerRow(_Fact, Base):

@@ -175,6 +175,7 @@ def store_record(
                 performed=p.performed,
                 body_sites=_codings_json(p.body_sites),
                 text=p.text,
+                performed_last=p.performed_last,
                 **common,
             )
         )
@@ -329,6 +330,7 @@ def records_of(
                 performed=p.performed,
                 body_sites=_codings(p.body_sites),
                 text=p.text,
+                performed_last=p.performed_last,
             )
         )
     for a in rows(AnswerRow):
