@@ -10,8 +10,9 @@
   record is read and screened by the same library functions as the CLI, so the verdict
   is the CLI's for the same file and date.
 
-Every answer is ``application/fhir+json``; every error an OperationOutcome, with the
-statuses the rest of the app uses: 400 (unreadable body or record, bad date), 413 (too
+Every answer is ``application/fhir+json; charset=utf-8``; every error an OperationOutcome,
+with the statuses the rest of the app uses: 400 (unreadable body or record, bad date), 406
+(an answer asked for in a format other than JSON: ``Accept`` or ``_format``), 413 (too
 large), 415 (not JSON), 422 (valid JSON that is not what the operation takes).
 """
 
@@ -45,14 +46,26 @@ __all__ = [
 log = logging.getLogger("spinecare.api.fhir")
 
 FHIR_JSON = "application/fhir+json"
+FHIR_CONTENT_TYPE = f"{FHIR_JSON}; charset=utf-8"
+"""The ``Content-Type`` of every answer: FHIR R4 asks for the UTF-8 charset to be named."""
 FHIR_VERSION = "4.0.1"
 OPERATION = "massage-screening"
 OPERATION_PATH = f"/fhir/Patient/${OPERATION}"
 ACCEPTED_TYPES = ("application/fhir+json", "application/json")
+JSON_FORMATS = frozenset(
+    {"json", "application/json", "application/fhir+json", "application/json+fhir"}
+)
+"""``_format`` values naming JSON (FHIR R4 http.html; ``application/json+fhir`` is the
+DSTU2 name some clients still send)."""
+ANSWERABLE_RANGES = JSON_FORMATS | {"*/*", "application/*", "text/html"}
+"""``Accept`` media ranges the JSON answer satisfies (``text/html``: a browser opening the
+address is shown the JSON)."""
+FHIR_VERSIONS = ("4.0", "4.0.1")
 ISSUE_CODE = {
     400: "invalid",
     404: "not-found",
     405: "not-supported",
+    406: "not-supported",
     413: "too-costly",
     415: "not-supported",
     422: "processing",
@@ -86,7 +99,7 @@ def operation_outcome(status: int, message: str, expression: str | None = None) 
 
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=FHIR_JSON)
+    return Response(orjson.dumps(body), status_code=status, media_type=FHIR_CONTENT_TYPE)
 
 
 def outcome_response(status: int, message: str, expression: str | None = None) -> Response:
@@ -191,13 +204,68 @@ def _version() -> str:
     return str(__version__)
 
 
+def _media(text: str) -> tuple[str, dict[str, str]]:
+    """A media type (or range) in lower case, and its parameters by lower-case name."""
+    media, *params = text.split(";")
+    named = {}
+    for param in params:
+        name, _, value = param.partition("=")
+        named[name.strip().lower()] = value.strip().strip('"')
+    return media.strip().lower(), named
+
+
+def _takes_json(media: str, params: dict[str, str], ranges: frozenset[str]) -> bool:
+    """``media`` is one of ``ranges``, of FHIR R4 where it names a ``fhirVersion``, and
+    not refused by a ``q`` of 0."""
+    try:
+        weight = float(params.get("q", "1"))
+    except ValueError:
+        weight = 1.0
+    version = params.get("fhirversion")
+    return media in ranges and weight > 0 and (version is None or version in FHIR_VERSIONS)
+
+
+def _unanswerable(request: Request) -> OperationError | None:
+    """A 406 for a request that asks for its answer in a format other than JSON: its
+    ``_format`` (which overrides ``Accept``) names another, or no range of its ``Accept``
+    header is one the JSON answer satisfies. No ``Accept`` header takes any format."""
+    query_format = request.query_params.get("_format")
+    if query_format is not None:
+        # an unencoded '+' in a query string reads as a space
+        media, params = _media(query_format.replace(" ", "+"))
+        if _takes_json(media, params, JSON_FORMATS):
+            return None
+    else:
+        accept = request.headers.get("accept", "")
+        if not accept.strip() or any(
+            _takes_json(*_media(item), ANSWERABLE_RANGES) for item in accept.split(",")
+        ):
+            return None
+    return OperationError(
+        406,
+        Message(
+            "this FHIR API answers in JSON only: ask for application/fhir+json (Accept) or "
+            "json (_format)"
+        ),
+        "_format" if query_format is not None else None,
+    )
+
+
+def _refused(exc: OperationError, request: Request) -> Response:
+    return outcome_response(exc.status, said(exc.message, request), exc.expression)
+
+
 @router.get("/fhir/metadata", summary="FHIR CapabilityStatement")
 async def metadata(request: Request) -> Response:
+    if (refusal := _unanswerable(request)) is not None:
+        return _refused(refusal, request)
     return fhir_response(capability_statement(_base(request), _version()))
 
 
 @router.get(f"/fhir/OperationDefinition/{OPERATION}", summary="The $massage-screening definition")
 async def get_operation_definition(request: Request) -> Response:
+    if (refusal := _unanswerable(request)) is not None:
+        return _refused(refusal, request)
     return fhir_response(operation_definition(_base(request)))
 
 
@@ -338,6 +406,8 @@ async def massage_screening(
     from spinecare.api.cds_state import cds_state
 
     try:
+        if (refusal := _unanswerable(request)) is not None:
+            raise refusal
         if not _content_type_ok(request):
             raise OperationError(
                 415, Message("send the resource as application/fhir+json (or application/json)")
@@ -368,7 +438,7 @@ async def massage_screening(
         # reading and screening are CPU work: a heavy-work slot, as for /api/screen
         result = await run_heavy(_screen, bundle, day, lang)
     except OperationError as exc:
-        return outcome_response(exc.status, said(exc.message, request), exc.expression)
+        return _refused(exc, request)
     except StarletteHTTPException as exc:  # the body size limit, while the body is read
         detail = exc.detail
         return outcome_response(
@@ -384,17 +454,21 @@ async def massage_screening(
 
 @router.api_route(
     "/fhir/{rest:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     include_in_schema=False,
 )
 async def not_supported(request: Request, rest: str) -> Response:
-    """Anything else under /fhir: an OperationOutcome, not the app's error envelope."""
-    known = {"metadata", f"Patient/${OPERATION}", f"OperationDefinition/{OPERATION}"}
+    """Anything else under /fhir: an OperationOutcome, not the app's error envelope; a
+    405 names the method the path takes in ``Allow``."""
+    known = {"metadata": "GET", f"Patient/${OPERATION}": "POST"}
+    known[f"OperationDefinition/{OPERATION}"] = "GET"
     if rest in known:
         problem = Message(
             "%(method)s is not supported on /fhir/%(path)s", method=request.method, path=rest
         )
-        return outcome_response(405, said(problem, request))
+        response = outcome_response(405, said(problem, request))
+        response.headers["allow"] = known[rest]
+        return response
     return outcome_response(
         404, said(Message("/fhir/%(path)s is not part of this FHIR API", path=rest), request)
     )

@@ -60,7 +60,7 @@ def bundle_of(synthea):
 def test_metadata_is_a_capability_statement(fhir_client):
     response = fhir_client.get("/fhir/metadata")
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/fhir+json"
+    assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
     statement = response.json()
     r4b(statement)
     assert statement["fhirVersion"] == "4.0.1"
@@ -88,7 +88,7 @@ BASE_URL = "https://spinecare.example.org"
 def test_the_same_verdict_as_the_cli(fhir_client, bundle_of, synthea, name, expected):
     response = fhir_client.post(f"{OP}?as_of={AS_OF}", content=bundle_of(name), headers=FHIR)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/fhir+json"
+    assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
     bundle = response.json()
     r4b(bundle)
     assert verdict_of(bundle) == expected == cli_verdict(synthea.folder / name, AS_OF)
@@ -138,7 +138,7 @@ def test_parameters_with_a_resource_and_as_of(fhir_client, bundle_of):
 
 def _outcome(response, status: int, needle: str) -> None:
     assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/fhir+json"
+    assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
     outcome = response.json()
     r4b(outcome)
     assert outcome["resourceType"] == "OperationOutcome"
@@ -254,3 +254,81 @@ def test_the_clinic_app_serves_the_fhir_api(tmp_path, bundle_of):
         "larger than the limit",
     )
     _outcome(client.get("/fhir/nothing", headers={"Accept": "text/html"}), 404, "not part")
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("", "application/fhir+xml"),
+        ("", "application/xml, text/xml"),
+        ("", "application/fhir+json; fhirVersion=3.0, application/fhir+xml"),
+        ("", "application/fhir+json; q=0, application/fhir+xml"),
+        ("?_format=xml", "application/fhir+json"),  # _format wins over Accept
+        ("?_format=application/fhir%2Bxml", None),
+        ("?_format=ttl", None),
+    ],
+)
+def test_an_answer_in_another_format_than_json_is_refused_with_406(fhir_client, query, accept):
+    """FHIR R4 http.html: a format the server cannot answer in is a 406, not JSON anyway."""
+    headers = {"Accept": accept} if accept else {}
+    for path in ("/fhir/metadata", "/fhir/OperationDefinition/massage-screening"):
+        response = fhir_client.get(f"{path}{query}", headers=headers)
+        _outcome(response, 406, "JSON only")
+        assert response.json()["issue"][0]["code"] == "not-supported"
+    response = fhir_client.post(
+        f"{OP}{query}", content=b"{}", headers={**FHIR, **headers, "Accept-Language": "ru"}
+    )
+    _outcome(response, 406, "отвечает только в JSON")
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("", None),
+        ("", "*/*"),
+        ("", "application/fhir+json"),
+        ("", "application/fhir+json; fhirVersion=4.0"),
+        ("", "application/json"),
+        ("", "application/fhir+xml;q=1.0, application/fhir+json;q=0.9"),  # HAPI's client
+        ("", "application/json+fhir"),
+        ("", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),  # a browser
+        ("?_format=json", "application/fhir+xml"),
+        ("?_format=application/fhir+json", None),  # '+' unencoded: read as a space
+        ("?_format=application/json", None),
+    ],
+)
+def test_json_is_answered_to_every_request_that_takes_it(fhir_client, bundle_of, query, accept):
+    headers = {"Accept": accept} if accept else {}
+    response = fhir_client.get(f"/fhir/metadata{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
+    assert response.json()["resourceType"] == "CapabilityStatement"
+    separator = "&" if query else "?"
+    response = fhir_client.post(
+        f"{OP}{query}{separator}as_of={AS_OF}",
+        content=bundle_of(DEFER),
+        headers={**FHIR, **headers},
+    )
+    assert response.status_code == 200, response.text
+    assert verdict_of(response.json()) == "defer"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("HEAD", "/fhir/metadata", "GET"),
+        ("OPTIONS", "/fhir/metadata", "GET"),
+        ("DELETE", "/fhir/OperationDefinition/massage-screening", "GET"),
+        ("OPTIONS", OP, "POST"),
+        ("PUT", OP, "POST"),
+    ],
+)
+def test_a_method_a_path_does_not_take_is_a_405_outcome_naming_the_one_it_does(
+    fhir_client, method, path, allow
+):
+    response = fhir_client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
+    if method != "HEAD":
+        _outcome(response, 405, f"{method} is not supported")
