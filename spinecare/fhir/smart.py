@@ -262,16 +262,19 @@ def authorize_url(
     state: str,
     verifier: str,
     launch: str | None,
+    aud: str | None = None,
 ) -> str:
     """Where to send the browser: the EHR's authorisation endpoint with the request and
     the verifier's S256 challenge. A standalone launch (no ``launch``) asks the EHR to pick
-    a patient (``launch/patient``)."""
+    a patient (``launch/patient``). ``aud`` is the launch's ``iss`` exactly as the EHR sent
+    it (SMART: "this aud value is the same as the launch's iss value"; an EHR may compare
+    the strings), else the configured ``iss``."""
     scopes = ehr.scope.split()
     if launch is None:
         scopes = ["launch/patient" if s == "launch" else s for s in scopes]
         if "launch/patient" not in scopes:
             scopes.insert(0, "launch/patient")
-    extra = {"aud": ehr.iss}
+    extra = {"aud": aud or ehr.iss}
     if launch is not None:
         extra["launch"] = launch
     client = _client(ehr, redirect_uri)

@@ -152,6 +152,7 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         state=launch_state,
         verifier=verifier,
         launch=launch,
+        aud=iss.strip(),
     )
     response = RedirectResponse(target, status_code=302)
     secret = deps.state(request).settings.secret_key

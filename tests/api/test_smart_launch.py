@@ -127,6 +127,23 @@ def test_ehr_launch_opens_the_patients_screening(app_client, ehr, synthea):
     assert counts(app_client)[0] == patients
 
 
+@pytest.mark.parametrize("sent", ["{iss}/", " {iss}"])
+def test_aud_is_the_launchs_iss_as_the_ehr_sent_it(app_client, ehr, sent):
+    """SMART App Launch: "this aud value is the same as the launch's iss value". The EHR is
+    found whatever its trailing slash, but aud repeats what it sent: an EHR may compare
+    the strings."""
+    iss = sent.format(iss=ehr.iss)
+    response = app_client.get(
+        "/launch",
+        params={"iss": iss, "launch": ehr.new_launch(ehr.patient_id)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, response.text
+    query = dict(parse_qsl(urlsplit(response.headers["location"]).query))
+    assert query["aud"] == iss.strip()
+    assert query["code_challenge_method"] == "S256"
+
+
 def test_the_launched_user_is_the_mapped_clinic_account(app_client, ehr):
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     assert response.status_code == 303
