@@ -40,6 +40,17 @@ def test_every_cds_service_is_documented() -> None:
         assert service_id in text, service_id
 
 
+def test_every_prefetch_key_is_documented() -> None:
+    """An EHR configures its prefetch from the discovery document: each key it will be
+    asked for is in the table of docs/cds-hooks.md."""
+    from spinecare.fhir.prefetch import kb_templates
+    from spinecare.kb.loader import load_kb
+
+    rows = [line.split(" | ")[0] for line in read("cds-hooks.md").splitlines()]
+    documented = {key for row in rows if row.startswith("| `") for key in row.split("`")[1::2]}
+    assert set(kb_templates(load_kb())) <= documented
+
+
 def test_readme_links_every_doc_page() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for page in sorted(DOCS.glob("*.md")):
