@@ -95,7 +95,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 401 and request.url.path.startswith("/cds-services"):
-            return Response(status_code=401)  # CDS Hooks: a bare 401, nothing more
+            # CDS Hooks: a bare 401 with its challenge (RFC 9110 requires one), nothing more
+            return Response(status_code=401, headers={"www-authenticate": "Bearer"})
         message = (
             said(exc.detail, request)
             if isinstance(exc.detail, Message)

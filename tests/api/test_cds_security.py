@@ -21,8 +21,10 @@ def auth(token: str) -> dict[str, str]:
 
 
 def assert_bare_401(response) -> None:
+    """No body, no reason; the challenge HTTP requires of every 401 (RFC 9110 11.6.1)."""
     assert response.status_code == 401
     assert response.content == b""
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_valid_es384_token_on_discovery(secure_client, keys):
