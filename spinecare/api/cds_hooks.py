@@ -491,6 +491,11 @@ async def call_service(
                     "prefetch data cannot be read: %(problem)s", problem=exc.message
                 )
                 raise CdsRequestError(translate(unreadable, lang)) from None
+            if record.patient.deceased_by(as_of):
+                # a chart opened (or an order made) for a patient recorded as deceased: a
+                # well-formed call with no one to screen (screening refuses the record), so
+                # no advice rather than an error
+                return _json({"cards": []})
             screening = screen_record(record, kb, as_of, lang)
             del record
         del data, context, values

@@ -143,6 +143,23 @@ def test_orders_that_are_not_massage_get_no_cards(client, hook_request, hook):
     assert response.json() == {"cards": []}
 
 
+DECEASED = "Max_Kris_f9120576-f949-45de-ae43-c0d902ecb249.json.gz"  # deceased 2003-04-26
+
+
+@pytest.mark.parametrize("hook", ["patient-view", "order-select", "order-sign"])
+def test_a_patient_recorded_as_deceased_gets_no_cards_not_an_error(client, hook_request, hook):
+    """The chart of a deceased patient is opened like any other: a well-formed call, with no
+    one to screen. No cards (CDS Hooks: no decision support), not a 400 on every opening."""
+    body = hook_request(hook, DECEASED, as_of="2019-06-01")
+    response = client.post(f"/cds-services/spinecare-{hook}", json=body)
+    assert response.status_code == 200, response.text
+    assert valid(response.json()) == {"cards": []}
+    before = hook_request(hook, DECEASED, as_of="2003-04-25")  # alive on that day: screened
+    response = client.post(f"/cds-services/spinecare-{hook}", json=before)
+    assert response.status_code == 200, response.text
+    assert len(valid(response.json())["cards"]) == 1
+
+
 def test_order_select_ignores_massage_orders_not_selected(client, hook_request):
     body = hook_request("order-select", CONTRAINDICATED)
     body["context"]["selections"] = ["MedicationRequest/smart-MedicationRequest-103"]
