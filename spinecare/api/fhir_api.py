@@ -323,8 +323,41 @@ def _date(value: Any, where: str) -> date:
     return day
 
 
-def _unpack(data: dict[str, Any]) -> tuple[dict[str, Any], date | None]:
-    """The record's Bundle and the Parameters' ``asOf``, if any."""
+QUERY_PARAMETERS = ("as_of", "lang")
+"""The operation's own query parameters; FHIR's general ones (``_format``, ``_pretty``,
+``_summary``, ...) start with ``_``."""
+
+
+def _lenient(request: Request) -> bool:
+    """``Prefer: handling=lenient``: the client asks for unknown parameters to be ignored."""
+    prefer = request.headers.get("prefer", "")
+    return any(p.strip().lower() == "handling=lenient" for p in prefer.replace(",", ";").split(";"))
+
+
+def _check_query(request: Request) -> None:
+    """Each of the operation's query parameters at most once, and no other (a misspelt
+    ``as_of`` ignored would screen on today's date instead), unless the client asks for
+    ``handling=lenient``. FHIR's general parameters (``_`` first) are let through."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    for name in names:
+        if name in QUERY_PARAMETERS and names.count(name) > 1:
+            raise OperationError(400, Message("%(name)s is given more than once", name=name), name)
+        if name not in QUERY_PARAMETERS and not name.startswith("_") and not _lenient(request):
+            raise OperationError(
+                400,
+                Message(
+                    "'%(name)s' is not a parameter of this operation: it takes as_of and "
+                    "lang in the address, asOf in Parameters (Prefer: handling=lenient "
+                    "ignores unknown parameters)",
+                    name=name[:40],
+                ),
+                name[:40],
+            )
+
+
+def _unpack(data: dict[str, Any], lenient: bool = False) -> tuple[dict[str, Any], date | None]:
+    """The record's Bundle and the Parameters' ``asOf``, if any; a part of another name is
+    refused unless ``lenient``."""
     kind = data.get("resourceType")
     if kind == "Bundle":
         return data, None
@@ -363,11 +396,25 @@ def _unpack(data: dict[str, Any]) -> tuple[dict[str, Any], date | None]:
                 )
             bundle = resource
         elif name == "asOf":
+            if as_of is not None:
+                raise OperationError(
+                    422, Message("%(where)s: only one 'asOf' part is allowed", where=where), where
+                )
             if "valueDate" not in part:
                 raise OperationError(
                     422, Message("%(where)s: 'asOf' needs a valueDate", where=where), where
                 )
             as_of = _date(part["valueDate"], f"{where}.valueDate")
+        elif not lenient:
+            raise OperationError(
+                422,
+                Message(
+                    "%(where)s: '%(name)s' is not a parameter of this operation (resource, asOf)",
+                    where=where,
+                    name=str(name)[:40],
+                ),
+                f"{where}.name",
+            )
     if bundle is None:
         raise OperationError(
             422,
@@ -412,6 +459,7 @@ async def massage_screening(
             raise OperationError(
                 415, Message("send the resource as application/fhir+json (or application/json)")
             )
+        _check_query(request)
         if not is_language(lang):
             raise OperationError(
                 400,
@@ -424,7 +472,7 @@ async def massage_screening(
             )
         query_day = _date(as_of, "as_of") if as_of is not None else None
         data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
-        bundle, param_day = _unpack(data)
+        bundle, param_day = _unpack(data, _lenient(request))
         if query_day and param_day and query_day != param_day:
             raise OperationError(
                 400,

@@ -205,6 +205,7 @@ def test_errors_are_operation_outcomes(fhir_client, bundle_of):
         ("?lang=ru", FHIR, b'{"resourceType": "Patient"}', 422, "операция принимает Bundle"),
         ("?lang=ru", {"Content-Type": "text/plain"}, b"{}", 415, "отправьте ресурс как"),
         ("?lang=en", {**FHIR, "Accept-Language": "ru"}, b"", 400, "empty request body"),
+        ("?lang=ru&asOf=2019-06-01", FHIR, b"{}", 400, "«asOf» — не параметр этой операции"),
     ],
 )
 def test_operation_outcomes_are_said_in_the_requests_language(
@@ -332,3 +333,48 @@ def test_a_method_a_path_does_not_take_is_a_405_outcome_naming_the_one_it_does(
     assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
     if method != "HEAD":
         _outcome(response, 405, f"{method} is not supported")
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "needle", "expression"),
+    [
+        # the OperationDefinition's name for the date, put in the address: ignored, it would
+        # have screened on today's date
+        ("?asOf=2019-06-01", 400, "'asOf' is not a parameter of this operation", "asOf"),
+        ("?as-of=2019-06-01", 400, "'as-of' is not a parameter", "as-of"),
+        ("?as_of=2019-06-01&as_of=2019-01-01", 400, "as_of is given more than once", "as_of"),
+        ("?lang=ru&lang=en", 400, "lang is given more than once", "lang"),
+    ],
+)
+def test_a_query_parameter_the_operation_does_not_take_is_refused(
+    fhir_client, bundle_of, query, status, needle, expression
+):
+    response = fhir_client.post(f"{OP}{query}", content=bundle_of(DEFER), headers=FHIR)
+    _outcome(response, status, needle)
+    assert response.json()["issue"][0]["expression"] == [expression]
+
+
+def test_prefer_handling_lenient_ignores_unknown_parameters(fhir_client, bundle_of):
+    record = json.loads(bundle_of(DEFER))
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "resource", "resource": record},
+            {"name": "asOf", "valueDate": AS_OF},
+            {"name": "note", "valueString": "from the ward"},
+        ],
+    }
+    lenient = {**FHIR, "Prefer": "return=representation; handling=lenient"}
+    response = fhir_client.post(f"{OP}?_pretty=true&ward=3", json=parameters, headers=lenient)
+    assert response.status_code == 200, response.text
+    assert verdict_of(response.json()) == "defer"
+    _outcome(
+        fhir_client.post(OP, json=parameters, headers=FHIR),
+        422,
+        "Parameters.parameter[2]: 'note' is not a parameter of this operation (resource, asOf)",
+    )
+    twice = {**parameters, "parameter": [*parameters["parameter"][:2], parameters["parameter"][1]]}
+    _outcome(fhir_client.post(OP, json=twice, headers=lenient), 422, "only one 'asOf' part")
+    # FHIR's general parameters are let through without asking
+    response = fhir_client.post(f"{OP}?as_of={AS_OF}&_pretty=true", json=record, headers=FHIR)
+    assert response.status_code == 200, response.text
