@@ -119,15 +119,15 @@ def test_the_same_verdict_as_the_cli(fhir_client, bundle_of, synthea, name, expe
         assert guidance["result"]["reference"] == careplan_url
 
 
+def parameters_of(record: dict[str, Any], *parts: dict[str, Any]) -> dict[str, Any]:
+    """Parameters with the record as ``resource``, ``asOf`` AS_OF, and ``parts``."""
+    given = [{"name": "resource", "resource": record}, {"name": "asOf", "valueDate": AS_OF}]
+    return {"resourceType": "Parameters", "parameter": [*given, *parts]}
+
+
 def test_parameters_with_a_resource_and_as_of(fhir_client, bundle_of):
     record = json.loads(bundle_of(CONTRAINDICATED))
-    parameters = {
-        "resourceType": "Parameters",
-        "parameter": [
-            {"name": "resource", "resource": record},
-            {"name": "asOf", "valueDate": AS_OF},
-        ],
-    }
+    parameters = parameters_of(record)
     response = fhir_client.post(OP, json=parameters)  # application/json is accepted too
     assert response.status_code == 200, response.text
     r4b(response.json())
@@ -356,14 +356,7 @@ def test_a_query_parameter_the_operation_does_not_take_is_refused(
 
 def test_prefer_handling_lenient_ignores_unknown_parameters(fhir_client, bundle_of):
     record = json.loads(bundle_of(DEFER))
-    parameters = {
-        "resourceType": "Parameters",
-        "parameter": [
-            {"name": "resource", "resource": record},
-            {"name": "asOf", "valueDate": AS_OF},
-            {"name": "note", "valueString": "from the ward"},
-        ],
-    }
+    parameters = parameters_of(record, {"name": "note", "valueString": "from the ward"})
     lenient = {**FHIR, "Prefer": "return=representation; handling=lenient"}
     response = fhir_client.post(f"{OP}?_pretty=true&ward=3", json=parameters, headers=lenient)
     assert response.status_code == 200, response.text
@@ -373,7 +366,7 @@ def test_prefer_handling_lenient_ignores_unknown_parameters(fhir_client, bundle_
         422,
         "Parameters.parameter[2]: 'note' is not a parameter of this operation (resource, asOf)",
     )
-    twice = {**parameters, "parameter": [*parameters["parameter"][:2], parameters["parameter"][1]]}
+    twice = parameters_of(record, {"name": "asOf", "valueDate": AS_OF})
     _outcome(fhir_client.post(OP, json=twice, headers=lenient), 422, "only one 'asOf' part")
     # FHIR's general parameters are let through without asking
     response = fhir_client.post(f"{OP}?as_of={AS_OF}&_pretty=true", json=record, headers=FHIR)
