@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from spinecare.api.errors import (
     INTERNAL_ERROR,
     error_response,
+    form_refusal,
     install_error_handlers,
     said,
     too_large,
@@ -316,7 +317,8 @@ def _install_page_errors(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if _wants_page(request):
-            message = exc.detail if isinstance(exc.detail, str) else ""
+            detail = form_refusal(exc.detail)
+            message = detail if isinstance(detail, str) else ""
             return _error_page(request, exc.status_code, message)
         return await json_http(request, exc)  # type: ignore[no-any-return,misc]
 

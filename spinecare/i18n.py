@@ -23,8 +23,10 @@ keywords of the extraction (``make messages``).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,9 +180,9 @@ UNIT_WORDS: dict[str, str] = {
     "Cel": "°C",
     "[degF]": "°F",
     "K": "K",
-    "10*9/L": "×10⁹/L",
-    "10*3/uL": "×10³/µL",
-    "/uL": "/µL",
+    "10*9/L": N_("×10⁹/L"),
+    "10*3/uL": N_("×10³/µL"),
+    "/uL": N_("/µL"),
     "{score}": "/10",
     "{session}": N_("sessions"),
     "/wk": N_("per week"),
@@ -201,6 +203,23 @@ def unit_text(unit: str | None, lang: str) -> str:
     return gettext(lang, word)
 
 
+READING_DECIMALS: dict[str, int] = {
+    "mm[Hg]": 0,
+    "Cel": 1,
+    "[degF]": 1,
+    "K": 1,
+    "{score}": 1,
+    "10*9/L": 0,
+    "10*3/uL": 0,
+    "/uL": 0,
+}
+"""How many decimals a reading in this unit is shown with (a record may write
+``37.77777777777778``, a value converted from Fahrenheit, or a pain score of
+``3.4961958350963034``): the precision the measure is taken with. The value is cut,
+never rounded up, to that many decimals, so that a shown reading is on the same side
+of every threshold as the reading the screening used (``37.46 °C`` is shown as
+``37.4 °C``, never as a fever's ``37.5 °C``). The reading itself is kept unchanged."""
+
 HUGE = 1e15
 """From here on a value is written in scientific notation (no plausible reading is this
 large; a typing mistake can be, and is shown as one)."""
@@ -216,13 +235,20 @@ def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
     if not isinstance(value, int | float):
         shown = str(value)
     elif abs(value) < HUGE:
-        shown = format_decimal(value, locale=lang)
+        shown = format_decimal(_cut(value, READING_DECIMALS.get(unit or "")), locale=lang)
     else:  # a mistyped value: babel cannot round it at full length (1.2E30)
         shown = format_scientific(value, format="#.##E0", locale=lang)
     word = unit_text(unit, lang)
     if not word:
         return shown
     return f"{shown}{word}" if word.startswith("/") else f"{shown} {word}"
+
+
+def _cut(value: float | int, decimals: int | None) -> float | int | Decimal:
+    """``value`` cut (toward minus infinity) to ``decimals`` places (None: as it is)."""
+    if decimals is None or isinstance(value, int) or not math.isfinite(value):
+        return value
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_FLOOR)
 
 
 @lru_cache(maxsize=4096, typed=True)

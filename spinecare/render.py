@@ -88,7 +88,7 @@ def _finding(c: Console, s: Screening, f: Finding, cited: list[str]) -> None:
     if level:
         c.print(f"    {escape(level)}", style="dim")
     for e in f.evidence:
-        _field(c, _("Evidence"), evidence_text(e, lang, noted=True), indent=4)
+        _field(c, _("Evidence"), evidence_text(e, lang, noted=True, kb=kb), indent=4)
     if f.gaps:
         missing = ", ".join(dict.fromkeys(item_name(kb, g.item, lang) for g in f.gaps))
         _field(c, _("Missing"), missing, indent=4)

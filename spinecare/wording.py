@@ -20,7 +20,7 @@ from spinecare.engine.evaluate import Evidence
 from spinecare.i18n import day_text, gettext, quantity, translate, translator, yes_no
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Text as KBText
-from spinecare.messages import N_, Shown
+from spinecare.messages import N_, Message, Shown
 
 __all__ = [
     "EFFECT_WORDS",
@@ -39,6 +39,8 @@ __all__ = [
     "evidence_text",
     "item_name",
     "modality_name",
+    "note_text",
+    "record_words",
     "source_title",
     "verdict_text",
     "zone_name",
@@ -285,14 +287,59 @@ def evidence_origin(e: Evidence, lang: str) -> str:
     return _("the intake")
 
 
-def evidence_text(e: Evidence, lang: str, noted: bool = False) -> str:
+RECORDED_KINDS = frozenset({"condition", "medication", "procedure"})
+"""Facts named by the record's own words where the KB has no name for them."""
+
+
+def evidence_text(e: Evidence, lang: str, noted: bool = False, kb: KB | None = None) -> str:
     """One fact in words: ``Pain intensity: 6/10, 20 Nov 2026 (the intake of 20 Nov 2026)``.
     ``noted``: with what the screening says of it, as a page shows it beside the fact
-    ("found in text: 'warfarin': confirm", "too old to count", "dated the day after")."""
+    ("found in text: 'warfarin': confirm", "too old to count", "dated the day after").
+    ``kb`` given: a diagnosis, a drug or a procedure the record names in words the KB does
+    not know (``Malignant neoplasm of breast``) is in quotation marks, the record's words."""
     text = _evidence_text(e, type(e.value).__name__, lang)
+    if kb is not None and e.kind in RECORDED_KINDS and not _kb_named(kb, e.label, lang):
+        text = record_words(e.label, lang) + text.removeprefix(e.label)
     if noted and e.note:
-        text += " — " + translate(e.note, lang)
+        text += " — " + note_text(e.note, lang)
     return f"{text} ({evidence_origin(e, lang)})"
+
+
+RECORD_WORDS = N_("'%(words)s'")
+"""The record's own words inside a text (a code, a status as the record wrote it), in
+the quotation marks of the reader's language."""
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def note_text(note: str, lang: str) -> str:
+    """A note the screening wrote beside a fact, in ``lang``, for a text or a card: the
+    record's own words it carries (a code to confirm, a status as the record wrote it)
+    in quotation marks, so that the reader sees whose words they are (a page marks
+    them instead: ``translate="no"``)."""
+    if not isinstance(note, Message):
+        return record_words(note, lang)
+    params: dict[str, Any] = {}
+    for key, value in note.params.items():
+        if isinstance(value, Message):
+            params[key] = note_text(value, lang)
+        elif isinstance(value, Shown):
+            params[key] = value.in_language(lang)
+        elif isinstance(value, str) and f"'%({key})s'" not in note.msgid:
+            params[key] = record_words(value, lang)
+        else:  # quoted by the text itself, or a sign (``<``) or a number
+            params[key] = value
+    text = gettext(lang, note.msgid)
+    return text % params if params else text
+
+
+def _kb_named(kb: KB, label: str, lang: str) -> bool:
+    return any(c.label.get(lang) == label for c in kb.model.concepts)
+
+
+def record_words(words: str, lang: str) -> str:
+    """The record's own words (a code, a status, an answer, a name as written) inside a
+    text or a card, in the quotation marks of ``lang`` (a sign or a number as it is)."""
+    return gettext(lang, RECORD_WORDS) % {"words": words} if LETTER.search(words) else words
 
 
 @lru_cache(maxsize=8192)
@@ -308,10 +355,12 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
     text = e.label
     if e.value is not None:
         value = yes_no(e.value, lang) if isinstance(e.value, bool) else e.value
-        if e.kind == "answer" and isinstance(e.value, str):
-            # the reader's words for an answer (a yes on a form not finished) as the
-            # catalogue has them; an answer as written stays as written
+        if e.kind == "answer" and isinstance(e.value, Message):
+            # the reader's words for an answer (a yes on a form not finished)
             value = translate(e.value, lang)
+        elif e.kind == "answer" and isinstance(e.value, str):
+            # an answer as the patient wrote it ("not sure"): the record's words
+            value = record_words(e.value, lang)
         text += ": " + quantity(value, e.unit, lang)
     if e.date and e.kind == "condition":
         text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang)}

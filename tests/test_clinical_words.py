@@ -39,7 +39,8 @@ PATH = re.compile(r"\.ya?ml\b|\.json\b|/work/|spinecare/demo|#(?:conditions|answ
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 LATIN_KEPT = {"spinecare", "in", "situ"}  # a name; Latin (in situ)
 ACRONYM = re.compile(r"^[A-Z]{2,6}$")  # FHIR, NICE NG59, KNGF: the same in every language
-URL = re.compile(r"<?https?://\S+")
+URL = re.compile(r"<?https?://[^\s»]+")
+QUOTED = re.compile(r"«[^»]*»")
 INTERNAL = re.compile(
     r"design choice|проектное решение|DESIGN\.md|project's contract|\bthe seed\b|UNCONFIRMED|"
     r"machine-translated|unattributed",
@@ -88,6 +89,8 @@ def problems(text: str, lang: str, kept: list[str]) -> list[str]:
     ]
     found += re.findall(r"(?:Zones?|Modalities|Зоны|Виды массажа): [a-z][a-z]+\b", text)
     if lang == "ru":
+        # the record's words a text quotes («carcinoma», «not sure») are the record's
+        text = QUOTED.sub(" ", text)
         found += [
             w for w in LATIN_WORD.findall(text) if w not in LATIN_KEPT and not ACRONYM.match(w)
         ]

@@ -229,3 +229,24 @@ def test_make_messages_twice_changes_nothing(tmp_path: Path) -> None:
     for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
         again = locale / po.relative_to(i18n.LOCALE_DIR)
         assert again.read_bytes() == po.read_bytes(), f"{po}: run make messages"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "en", "ru"),
+    [
+        (37.77777777777778, "Cel", "37.7 °C", "37,7 °C"),  # 100 °F converted
+        (37.46, "Cel", "37.4 °C", "37,4 °C"),  # never shown as a fever's 37.5
+        (37.5, "Cel", "37.5 °C", "37,5 °C"),
+        (179.9, "mm[Hg]", "179 mm Hg", "179 мм рт. ст."),  # never a grade 3's 180
+        (3.4961958350963034, "{score}", "3.4/10", "3,4/10"),
+        (49.99, "10*9/L", "49 ×10⁹/L", "49 ×10⁹/л"),  # below 50 stays below 50
+        (1234.5678, None, "1,234.568", "1\xa0234,568"),  # no measure: as it was
+    ],
+)
+def test_a_reading_is_shown_as_its_measure_is_taken(
+    value: float, unit: str | None, en: str, ru: str
+) -> None:
+    """A record's reading with a dozen decimals is shown with the decimals its measure is
+    taken with, cut, never rounded up across a threshold; Russian writes a decimal comma."""
+    assert i18n.quantity(value, unit, "en") == en
+    assert i18n.quantity(value, unit, "ru") == ru

@@ -10,6 +10,8 @@ specification expects one; everything else uses this shape.
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,6 +32,63 @@ INTERNAL_ERROR = N_("internal error; the event was logged")
 def too_large(limit: int) -> Message:
     """The refusal of a request body over ``limit`` bytes (413)."""
     return Message("request body larger than the limit of %(limit)s bytes", limit=limit)
+
+
+FORM_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"Too many fields\. Maximum number of fields is (?P<limit>\d+)\."),
+        N_("the form has too many fields (at most %(limit)s); open its page again and fill it in"),
+    ),
+    (
+        re.compile(r"Too many files\. Maximum number of files is (?P<limit>\d+)\."),
+        N_("the form has too many files (at most %(limit)s); send one file at a time"),
+    ),
+    (
+        re.compile(r"(?:Field|Part) exceeded maximum size of (?P<limit>\d+)KB\."),
+        N_("a field of the form is too large (at most %(limit)s KB)"),
+    ),
+    (
+        re.compile(
+            r"The Content-Disposition header field \"name\" must be provided\.|"
+            r"Missing boundary in multipart\.|Invalid multipart data\.|"
+            r"There was an error parsing the body"
+        ),
+        N_(
+            "the form arrived incomplete or malformed and could not be read; "
+            "open its page again and send it"
+        ),
+    ),
+)
+"""The refusals of the framework's form reader (Starlette, FastAPI), English text only,
+as the app says them: a :class:`Message` in the reader's language."""
+
+
+STATUS_REFUSALS = {
+    400: N_("the request could not be read"),
+    401: N_("sign in first"),
+    403: N_("not allowed"),
+    404: N_("nothing was found at this address"),
+    405: N_("this address does not take this kind of request"),
+    413: N_("the request is too large"),
+    415: N_("this kind of content is not accepted here"),
+    429: N_("too many requests; wait a little and try again"),
+}
+"""The framework's bare refusals (its English status phrase: ``Not Found``), as the app
+says them."""
+
+
+def form_refusal(detail: Any, status: int | None = None) -> Any:
+    """``detail`` of a framework's HTTP error as a translatable :class:`Message` where it
+    is one of the form reader's refusals (:data:`FORM_REFUSALS`) or, given the ``status``,
+    that status's bare English phrase (:data:`STATUS_REFUSALS`); else as it is."""
+    if isinstance(detail, str) and not isinstance(detail, Message):
+        for pattern, msgid in FORM_REFUSALS:
+            hit = pattern.fullmatch(detail.strip())
+            if hit:
+                return Message(msgid, **{k: int(v) for k, v in hit.groupdict().items()})
+        if status in STATUS_REFUSALS and detail == HTTPStatus(status).phrase:
+            return Message(STATUS_REFUSALS[status])
+    return detail
 
 
 STATUS_CODES = {
@@ -97,11 +156,12 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 401 and request.url.path.startswith("/cds-services"):
             # CDS Hooks: a bare 401 with its challenge (RFC 9110 requires one), nothing more
             return Response(status_code=401, headers={"www-authenticate": "Bearer"})
+        detail = form_refusal(exc.detail, exc.status_code)
         message = (
-            said(exc.detail, request)
-            if isinstance(exc.detail, Message)
-            else exc.detail
-            if isinstance(exc.detail, str)
+            said(detail, request)
+            if isinstance(detail, Message)
+            else detail
+            if isinstance(detail, str)
             else STATUS_CODES.get(exc.status_code, "error")
         )
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))

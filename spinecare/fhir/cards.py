@@ -28,7 +28,14 @@ from spinecare.engine.screening import BLOCKING, Finding, Screening
 from spinecare.i18n import translator, yes_no
 from spinecare.kb.evidence import rule_level_text
 from spinecare.kb.loader import KB
-from spinecare.wording import concept_name, day_text, effect_text, evidence_text, verdict_text
+from spinecare.wording import (
+    concept_name,
+    day_text,
+    effect_text,
+    evidence_text,
+    record_words,
+    verdict_text,
+)
 
 __all__ = [
     "INDICATOR",
@@ -235,11 +242,12 @@ def detail_markdown(screening: Screening) -> str:
     for f in counted:
         line = _finding_head(kb, f, lang)
         if f.settled is not None and f.settled.decision == "cleared":
-            by = f.settled.clearance.by or day_text(f.settled.clearance.when, lang)
-            line += f" — {t['cleared']} {markdown_escape(by)}"
+            clearance = f.settled.clearance
+            by = record_words(clearance.by, lang) if clearance.by else None
+            line += f" — {t['cleared']} {markdown_escape(by or day_text(clearance.when, lang))}"
         if f.evidence:
             line += f" — {t['evidence']}: " + "; ".join(
-                [markdown_escape(evidence_text(e, lang)) for e in f.evidence[:4]]
+                [markdown_escape(evidence_text(e, lang, noted=True, kb=kb)) for e in f.evidence[:4]]
             )
         if f.sources:
             refs = []

@@ -82,14 +82,6 @@ def unit_words(unit: str | None) -> str:
     return texts.unit_text(unit, i18n.current())
 
 
-def unit_text(text: Any) -> str:
-    """A value as recorded (``97.9 [degF]``) with its unit code written in words."""
-    out = str(text)
-    for code in texts.UNIT_WORDS:
-        out = out.replace(code, unit_words(code))
-    return out
-
-
 def fact_value(value: Any, unit: str | None = None) -> str:
     """A recorded value in words: yes/no for an answer, a number as the reader's language
     writes it, with its unit in words."""
@@ -129,7 +121,6 @@ def _marked(message: Message, lang: str) -> Markup:
 TEMPLATES.env.filters["unit"] = unit_words
 TEMPLATES.env.filters["role"] = lambda role: RoleNames(role).in_language(i18n.current())
 TEMPLATES.env.filters["fact_value"] = fact_value
-TEMPLATES.env.filters["unit_text"] = unit_text
 TEMPLATES.env.filters["engine_note"] = engine_note
 
 

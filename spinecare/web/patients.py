@@ -12,7 +12,7 @@ from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
 from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
-from spinecare.engine.notes import CONDITION_STATUS
+from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
 from spinecare.i18n import quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
@@ -316,7 +316,12 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
         observations.append(
             {
                 "label": measure.label.get(lang) if measure else o.measure.replace("_", " "),
-                "value": o.original or quantity(o.value, o.unit, lang),
+                # the reading as its measure is taken (``37.7 °C``); the record's value as
+                # written beside it where its unit is another, and whole in ``measured``
+                "value": quantity(o.value, o.unit, lang),
+                "note": recorded_as(o.original),
+                "measured": o.value,
+                "unit": o.unit,
                 "day": o.when,
             }
         )
@@ -386,9 +391,9 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
                     k: (
                         v.isoformat()
                         if isinstance(v, date)
-                        else v
-                        if isinstance(v, bool) or not v
                         else translate(v)
+                        if v and isinstance(v, str)
+                        else v
                     )
                     for k, v in item.items()
                     if not isinstance(v, list)

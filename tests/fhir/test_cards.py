@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,49 @@ def test_card_uuids_are_random_version_4_uuids() -> None:
         assert (parsed.version, parsed.variant, str(parsed)) == (4, RFC_4122, text)
         seen.add(text)
     assert len(seen) == 2000
+
+
+EHR = Path(__file__).resolve().parents[1] / "fixtures" / "ehr"
+NOTED = [
+    (
+        "bp_next_day_in_utc_high.json",
+        date(2026, 11, 20),
+        "dated the day after: it may have been taken on this day",
+        "дата следующего дня: измерение могло быть сделано в этот день",
+    ),
+    (
+        "bp_stale.json",
+        DEMO_AS_OF,
+        "too old to count: older than 30 days",
+        "слишком давно: старше 30 дн.",
+    ),
+    (
+        "condition_note_metastases.json",
+        DEMO_AS_OF,
+        "found in text: 'metastases': confirm",
+        "найдено в тексте: «metastases»: подтвердите",
+    ),
+    ("questionnaire_pregnant_unsure.json", DEMO_AS_OF, ": 'not sure'", ": «not sure»"),
+]
+
+
+@pytest.mark.parametrize(("name", "as_of", "en", "ru"), NOTED)
+def test_a_card_says_the_screenings_note_beside_each_fact(
+    kb, name: str, as_of: date, en: str, ru: str
+) -> None:
+    """The card says what the screening page and the text view say beside a fact (a text
+    to confirm, a reading too old or dated the day after), in the card's language; the
+    record's own words it quotes (a word matched, an answer as written) in quotation
+    marks, so that the rest of a Russian card is Russian."""
+    from spinecare.core import load_record
+    from spinecare.engine.screening import screen_record
+    from spinecare.fhir.cards import screening_cards
+    from tests.web.pagescan import text_problems
+
+    for lang, said in (("en", en), ("ru", ru)):
+        screening = screen_record(load_record(EHR / name, kb), kb, as_of, lang)
+        (card,) = screening_cards(screening, base_url=BASE)
+        facts = [line for line in card["detail"].splitlines() if line.startswith("- **")]
+        assert said in " ".join(facts).replace("\\", ""), (lang, card["detail"])
+        if lang == "ru":
+            assert text_problems([f.replace("\\", "") for f in facts], "ru") == []

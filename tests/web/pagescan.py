@@ -38,7 +38,7 @@ ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
 BOOLEAN = re.compile(r"\b(?:True|False)\b")
 CITATION = re.compile(r"\((?:[^()]|\([^()]*\))*\b(?:19|20)\d\d\b(?:[^()]|\([^()]*\))*\)")
 """A citation in brackets with its year ("(NICE NG59, KNGF 2021)"): left in its language."""
-WEB_ADDRESS = re.compile(r"\b[\w.-]+\.(?:com|org|net|uk|nl|gov|html?)\b\S*")
+WEB_ADDRESS = re.compile(r"\b[\w.-]+\.(?:com|org|net|uk|nl|gov|html?)\b[^\s»]*")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
 CYRILLIC_WORD = re.compile(r"[А-Яа-яЁё]{2,}")
 LATIN_OK = {
