@@ -44,7 +44,7 @@ typecheck: install
 # The interface texts: extract them from the code and templates (babel.cfg) into
 # build/messages.pot and update every catalogue spinecare/locale/<lang>/LC_MESSAGES/messages.po
 # (the .po files are the source: translators edit them; nothing compiled is kept).
-BABEL_KEYWORDS := -k N_ -k Message -k Text
+BABEL_KEYWORDS := -k N_ -k Message -k Text -k plural:2,3
 messages: install
 	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \

@@ -48,6 +48,7 @@ __all__ = [
     "language_codes",
     "language_of",
     "languages",
+    "plural",
     "quantity",
     "translate",
     "translator",
@@ -144,6 +145,14 @@ def gettext(lang: str, message: str) -> str:
 
 def _as_written(message: str) -> str:
     return message
+
+
+def plural(lang: str, singular: str, many: str, n: int) -> str:
+    """The form of a text for the number ``n`` in ``lang`` (Russian has three: 1 раз, 2 раза,
+    5 раз); a keyword of the extraction (``plural:2,3``)."""
+    if lang == SOURCE_LANGUAGE:
+        return singular if n == 1 else many
+    return catalog(lang).ngettext(singular, many, n)
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -27,6 +27,7 @@ from spinecare.i18n import translate
 from spinecare.messages import Message
 from spinecare.reports.calendar import home_calendar
 from spinecare.reports.handout import Clinic, render_handout
+from tests.web.pagescan import DECIMAL_POINT
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 22)
@@ -41,6 +42,7 @@ LATIN_KEPT = {"spinecare", "in", "situ"}  # a name; Latin (in situ)
 ACRONYM = re.compile(r"^[A-Z]{2,6}$")  # FHIR, NICE NG59, KNGF: the same in every language
 URL = re.compile(r"<?https?://[^\s»]+")
 QUOTED = re.compile(r"«[^»]*»")
+DOI = re.compile(r"\bdoi:\S+", re.IGNORECASE)
 INTERNAL = re.compile(
     r"design choice|проектное решение|DESIGN\.md|project's contract|\bthe seed\b|UNCONFIRMED|"
     r"machine-translated|unattributed",
@@ -94,6 +96,8 @@ def problems(text: str, lang: str, kept: list[str]) -> list[str]:
         found += [
             w for w in LATIN_WORD.findall(text) if w not in LATIN_KEPT and not ACRONYM.match(w)
         ]
+        # a number with a decimal point (Russian writes a comma); a DOI is a name
+        found += DECIMAL_POINT.findall(DOI.sub(" ", text))
     return found
 
 
@@ -269,3 +273,11 @@ def test_every_kind_of_resource_read_has_a_clinical_word() -> None:
 
     read = set(RecordBuilder({}, "-")._handlers) - {"Medication", "ServiceRequest"}
     assert read - set(FHIR_WORDS) == set()
+
+
+def test_a_reading_named_by_its_words_is_set_aside_with_the_readers_numbers(kb: Any) -> None:
+    """A temperature a flowsheet row calls "Temp" (38.9 °C, as the record wrote it) is set
+    aside to confirm; the Russian reason wrote "38.9 °C", with the record's decimal point."""
+    result = screen(load_record(EHR / "local_flowsheet_temperature_fever.json", kb), AS_OF, kb=kb)
+    (why,) = [translate(i.reason, "ru") for i in result.record.ignored if "Temp" in i.reason]
+    assert why.startswith("38,9 °C записано как «Temp»"), why

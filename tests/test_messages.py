@@ -250,3 +250,44 @@ def test_a_reading_is_shown_as_its_measure_is_taken(
     taken with, cut, never rounded up across a threshold; Russian writes a decimal comma."""
     assert i18n.quantity(value, unit, "en") == en
     assert i18n.quantity(value, unit, "ru") == ru
+
+
+@pytest.mark.parametrize(
+    ("n", "ru", "en"),
+    [
+        (1, "1 раз", "1 time"),
+        (2, "2 раза", "2 times"),
+        (5, "5 раз", "5 times"),
+        (11, "11 раз", "11 times"),
+        (21, "21 раз", "21 times"),
+        (22, "22 раза", "22 times"),
+    ],
+)
+def test_a_count_takes_its_languages_plural_form(n: int, ru: str, en: str) -> None:
+    """A count is said with the form its number takes (Russian has three: 1 раз, 2 раза,
+    5 раз), in Python (``i18n.plural``) and on a page (``ngettext``), never ``раз(а)``."""
+    from spinecare.web import i18n as pages
+
+    stops = ("Stop rules fired %(n)s time.", "Stop rules fired %(n)s times.")
+    assert i18n.plural("ru", *stops, n) % {"n": n} == f"Правила прекращения срабатывали {ru}."
+    assert i18n.plural("en", *stops, n) % {"n": n} == f"Stop rules fired {en}."
+    pages.set_language("ru")
+    day = pages.ngettext("%(num)s time a day", "%(num)s times a day", n) % {"num": n}
+    assert day == f"{ru} в день"
+
+
+def test_no_russian_text_writes_a_count_with_its_endings_in_brackets() -> None:
+    """``%(n)s раз(а)``: a count whose form depends on the number is a plural text."""
+    from babel.messages.pofile import read_po
+
+    po = i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalogue = read_po(f)
+    hack = re.compile(r"%\(\w+\)s\s+\w+\((?:а|ов|и|ы|ей)\)")
+    found = [
+        m.id
+        for m in catalogue
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,))
+        if hack.search(text)
+    ]
+    assert found == []

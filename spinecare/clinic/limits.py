@@ -25,7 +25,7 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
 
-from spinecare.messages import N_, Message
+from spinecare.messages import N_, Day, Message, Quantity
 from spinecare.store.errors import FormError
 
 __all__ = [
@@ -91,7 +91,7 @@ def _problem(name: str, value: str) -> str | Message | None:
         return None
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and _beyond(value, largest):
-        return Message("a whole number up to %(n)s", n=largest)
+        return Message("a whole number up to %(n)s", n=Quantity(largest, None))
     if _INTEGER.fullmatch(value) and len(value.strip().lstrip("+-").lstrip("0")) > 300:
         return N_("a finite number")  # 309 digits and more read as infinity
     match = _DATE.fullmatch(value)
@@ -103,8 +103,8 @@ def _problem(name: str, value: str) -> str | Message | None:
         if not DATE_MIN <= day <= DATE_MAX:
             return Message(
                 "a date from %(low)s to %(high)s",
-                low=DATE_MIN.isoformat(),
-                high=DATE_MAX.isoformat(),
+                low=Day(DATE_MIN),
+                high=Day(DATE_MAX),
             )
         return None
     if not _INTEGER.fullmatch(value):

@@ -876,7 +876,12 @@ def _named_only(
         return reading
     if not _may_decide(reading.value, _checks(measures).get(reading.measure, ())):
         return None
-    shown = reading.original or Quantity(reading.value, reading.unit)
+    # as the record wrote it, its number as the reader's language writes numbers
+    shown = (
+        Quantity.as_recorded(reading.original)
+        if reading.original
+        else Quantity(reading.value, reading.unit)
+    )
     reason = Message(why, value=shown, name=name)
     return Ignored(reading.ref, reason, reading.measure, reading.when)
 

@@ -94,6 +94,14 @@ def fact_value(value: Any, unit: str | None = None) -> str:
     return f"{text}{words}" if words.startswith("/") else f"{text} {words}"
 
 
+def number(value: Any) -> str:
+    """A number as the reader's language writes it (``2,5`` in Russian), never ``%g``'s
+    ``1e+06``; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return texts.quantity(value, None, i18n.current())
+
+
 def engine_note(note: Any) -> Markup:
     """A note the screening wrote beside a fact, in the reader's language; the record's own
     words it quotes (a code, the words matched, a status) shown as written
@@ -121,6 +129,7 @@ def _marked(message: Message, lang: str) -> Markup:
 TEMPLATES.env.filters["unit"] = unit_words
 TEMPLATES.env.filters["role"] = lambda role: RoleNames(role).in_language(i18n.current())
 TEMPLATES.env.filters["fact_value"] = fact_value
+TEMPLATES.env.filters["number"] = number
 TEMPLATES.env.filters["engine_note"] = engine_note
 
 

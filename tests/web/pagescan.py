@@ -36,6 +36,12 @@ UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 UCUM = re.compile(r"mm\[Hg\]|\bCel\b|\{[a-z_]+\}|\d\s*/min\b|\b(?:kg/m2|\[in_i\]|\[lb_av\])")
 ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
 BOOLEAN = re.compile(r"\b(?:True|False)\b")
+ISO_DAY = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b")
+"""A date as a machine writes it (``2026-11-20``): a page writes it as its reader does."""
+UNROUNDED = re.compile(r"\d[.,]\d{4,}")
+"""A number as a record or a division wrote it (``37.77777777777778``)."""
+DECIMAL_POINT = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")
+"""A decimal point on a Russian page (``3.5``), which writes a decimal comma (``3,5``)."""
 CITATION = re.compile(r"\((?:[^()]|\([^()]*\))*\b(?:19|20)\d\d\b(?:[^()]|\([^()]*\))*\)")
 """A citation in brackets with its year ("(NICE NG59, KNGF 2021)"): left in its language."""
 WEB_ADDRESS = re.compile(r"\b[\w.-]+\.(?:com|org|net|uk|nl|gov|html?)\b[^\s»]*")
@@ -122,6 +128,9 @@ def text_problems(texts: list[str], lang: str | None) -> list[str]:
             (UCUM, "unit code"),
             (ISO_TIME, "machine time"),
             (BOOLEAN, "True/False"),
+            (ISO_DAY, "machine date"),
+            (UNROUNDED, "unrounded number"),
+            *([(DECIMAL_POINT, "decimal point")] if lang == "ru" else []),
         ):
             hit = rx.search(text)
             if hit:

@@ -599,6 +599,7 @@ def _prepare(world: Any) -> None:
     """A course with a session and a diary day, and an open clearance request: so that
     the course, progress, home program, diary and clearance pages exist."""
     from tests.web.test_web_courses import DAY, _start
+    from tests.web.test_web_readings_and_refusals import _import_synthea
 
     course = _start(world, world.own_patient)
     therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
@@ -616,6 +617,7 @@ def _prepare(world: Any) -> None:
     )
     assert r.status_code == 303, r.text[:300]
     _clearance_request(world)
+    _import_synthea(therapist)  # readings with a dozen decimals, a temperature in °F
     patient = login(world.client(), "patient", PASSWORDS["patient"])
     r = patient.post(
         f"/courses/{course}/diary",

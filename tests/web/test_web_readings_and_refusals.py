@@ -163,3 +163,29 @@ def test_an_imported_reading_is_shown_as_its_measure_is_taken(
         r = client.get(address, headers=HTML)
         assert r.status_code == 200, address
         assert not [t for t in visible_texts(r.text, lang) if LONG_NUMBER.search(t)], address
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", ["12.5", "2.5", "17.5"]), ("ru", ["12,5", "2,5", "17,5"])]
+)
+def test_a_course_writes_its_numbers_as_the_reader_does(
+    world: Any, lang: str, said: list[str]
+) -> None:
+    """A course of 2.5 sessions a week and 17.5 minutes, a session of 12.5 minutes: the
+    course page wrote them with a decimal point (``%g``) in Russian too."""
+    from tests.web.test_web_courses import DAY, _start
+
+    course = _start(world, world.own_patient, sessions_per_week="2.5", minutes_per_session="17.5")
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    data = {"csrf_token": csrf_of(client, "/login"), "language": lang, "next": "/"}
+    assert client.post("/language", data=data, headers=HTML).status_code == 200
+    session = {**DAY, "pre_pain": "4", "post_pain": "3", "minutes": "12.5"}
+    session["csrf_token"] = csrf_of(client, f"/courses/{course}")
+    r = client.post(f"/courses/{course}/sessions", data=session, headers=HTML)
+    assert r.status_code == 200, r.text[:300]
+    r = client.get(f"/courses/{course}", headers=HTML)
+    texts = visible_texts(r.text, lang)
+    assert text_problems(texts, lang) == []
+    shown = " ".join(texts)
+    for number in said:
+        assert number in shown, number

@@ -10,7 +10,7 @@ from typing import Any
 
 from spinecare.engine.course.model import Course, _fmt
 from spinecare.engine.course.sessions import Session
-from spinecare.i18n import day_text, languages, translator
+from spinecare.i18n import day_text, languages, plural, translator
 from spinecare.kb.loader import KB
 
 # --------------------------------------------------------------------------------------
@@ -165,7 +165,6 @@ def _summary_text(lang: str) -> dict[str, str]:
             "(%(mcid)s points, %(src)s)."
         ),
         "worse": _("Pain is worse: more pain than before the first session."),
-        "stops": _("Stop rules fired %(n)s time(s)."),
         "none": _("No sessions were recorded."),
     }
 
@@ -194,7 +193,11 @@ def _summary(course: Course, ordered: Sequence[Session], p: Progress) -> dict[st
             % {"mcid": _fmt(p.mcid["value"]), "src": src},
         ]
         if course.stop_events:
-            parts.append(words["stops"] % {"n": len(course.stop_events)})
+            fired = len(course.stop_events)
+            stops = plural(
+                lang, "Stop rules fired %(n)s time.", "Stop rules fired %(n)s times.", fired
+            )
+            parts.append(stops % {"n": fired})
         text[lang] = " ".join(parts)
     n = len(ordered)
     return {
