@@ -44,6 +44,7 @@ __all__ = [
     "catalog",
     "day_text",
     "gettext",
+    "in_catalogue",
     "is_language",
     "language_codes",
     "language_of",
@@ -141,6 +142,12 @@ def gettext(lang: str, message: str) -> str:
     if lang == SOURCE_LANGUAGE:  # its catalogue is empty: the text as written
         return message
     return catalog(lang).gettext(message)
+
+
+def in_catalogue(text: str) -> bool:
+    """Whether ``text`` is one of the catalogue's texts (one the app says), not words of a
+    record (an answer as the patient wrote it)."""
+    return any(gettext(lang, text) != text for lang in language_codes() if lang != SOURCE_LANGUAGE)
 
 
 def _as_written(message: str) -> str:

@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.text import Text as RichText
 
 from spinecare.engine.screening import Finding, Screening
-from spinecare.i18n import translator
+from spinecare.i18n import quantity, translator
 from spinecare.kb.evidence import plan_level_text, rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
@@ -50,8 +50,9 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
+def _number(value: float, lang: str) -> str:
+    """A number as ``lang`` writes it (``2,5`` in Russian)."""
+    return quantity(value, None, lang)
 
 
 def _heading(c: Console, text: str, style: str | None = None) -> None:
@@ -164,10 +165,10 @@ def _course(c: Console, course: dict[str, Any], lang: str) -> None:
         "%(minutes)s min per session"
     ) % {
         "sessions": course["sessions"],
-        "per_week": _number(freq["value"]),
-        "low": _number(freq["min"]),
-        "high": _number(freq["max"]),
-        "minutes": _number(course["minutes_per_session"]),
+        "per_week": _number(freq["value"], lang),
+        "low": _number(freq["min"], lang),
+        "high": _number(freq["max"], lang),
+        "minutes": _number(course["minutes_per_session"], lang),
     }
     _field(c, _("Course"), text)
     techniques = " → ".join(x["label"] for x in course["techniques"])

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.errors import InputError, NotFoundError, SpinecareError
-from spinecare.messages import N_, Message
+from spinecare.messages import N_, Message, Quantity
 
 REQUEST_BODY = Message("request body")
 """What an error names as its file when the document came in a request's body."""
@@ -31,7 +31,9 @@ INTERNAL_ERROR = N_("internal error; the event was logged")
 
 def too_large(limit: int) -> Message:
     """The refusal of a request body over ``limit`` bytes (413)."""
-    return Message("request body larger than the limit of %(limit)s bytes", limit=limit)
+    return Message(
+        "request body larger than the limit of %(limit)s bytes", limit=Quantity(limit, None)
+    )
 
 
 FORM_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -84,14 +84,16 @@ def unit_words(unit: str | None) -> str:
 
 def fact_value(value: Any, unit: str | None = None) -> str:
     """A recorded value in words: yes/no for an answer, a number as the reader's language
-    writes it, with its unit in words."""
+    writes it, with its unit in words; a text the app says (``yes, on a form not finished:
+    confirm``) in the reader's language, an answer as the record wrote it (``not sure``)
+    as written (``translate="no"``)."""
     if isinstance(value, bool | int | float):
         return texts.quantity(value, unit, i18n.current())
-    text = i18n.translate(str(value))
+    text: str = i18n.translate(str(value)) if texts.in_catalogue(str(value)) else _name(value)
     words = unit_words(unit)
     if not words:
         return text
-    return f"{text}{words}" if words.startswith("/") else f"{text} {words}"
+    return text + (words if words.startswith("/") else " " + words)  # Markup stays Markup
 
 
 def number(value: Any) -> str:

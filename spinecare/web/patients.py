@@ -14,7 +14,7 @@ from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
-from spinecare.i18n import quantity
+from spinecare.i18n import in_catalogue, quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
 from spinecare.record.model import PatientRecord
 from spinecare.web.body import body_svg
@@ -328,13 +328,19 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
     answers = []
     for a in facts.answers:
         question = kb.questions.get(a.question)
+        labels = {c.value: c.label.get(lang) for c in question.choices} if question else {}
+        recorded = False  # an answer as the record wrote it ("not sure"): shown as written
         if isinstance(a.value, bool):
             value = gettext("Yes") if a.value else gettext("No")
+        elif in_catalogue(str(a.value)):  # the app's words ("yes, on a form not finished")
+            value = translate(str(a.value))
+        elif str(a.value) in labels:
+            value = labels[str(a.value)]
         else:
-            labels = {c.value: c.label.get(lang) for c in question.choices} if question else {}
-            value = labels.get(str(a.value), str(a.value))
-        label = question.label.get(lang) if question else a.question.replace("_", " ")
-        answers.append({"label": label, "value": value})
+            value, recorded = str(a.value), True
+        # a question of another form is named by the record's own item name ("rf3")
+        label = question.label.get(lang) if question else None
+        answers.append({"label": label, "item": a.question, "value": value, "recorded": recorded})
     conditions = [
         {
             "label": concept(c.concept, c.text, c.codings),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 from conftest import AS_OF, CONTRAINDICATED, DEFER, NEEDS_CLEARANCE, NEEDS_DATA, cli_verdict
@@ -128,3 +129,14 @@ def test_rest_refuses_a_key_written_twice_and_a_gzip_bomb(
     answer = client.post("/api/screen", content=bomb)
     assert answer.status_code == 400, answer.text
     assert "inflates to more than 1 MB" in answer.text
+
+
+def test_a_body_over_the_limit_names_the_limit_as_the_reader_writes_numbers(client):
+    """The limit in the refusal of a body too large: "2,097,152 bytes" in English,
+    "2 097 152 байт" in Russian, never the bare 2097152."""
+    body = b"{" + b" " * 2_100_000 + b"}"
+    headers = {"Content-Type": "application/json"}
+    for lang, number in (("en", r"\d{1,3}(,\d{3})+ bytes"), ("ru", r"\d{1,3}(\xa0\d{3})+ байт")):
+        r = client.post("/api/plan", content=body, headers={**headers, "accept-language": lang})
+        assert r.status_code == 413
+        assert re.search(number, r.json()["error"]["message"]), r.json()

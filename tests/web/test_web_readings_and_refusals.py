@@ -189,3 +189,36 @@ def test_a_course_writes_its_numbers_as_the_reader_does(
     shown = " ".join(texts)
     for number in said:
         assert number in shown, number
+
+
+ANSWERS = [
+    "questionnaire_in_progress_saddle_yes.json",  # a yes on a form not finished
+    "questionnaire_pregnant_unsure.json",  # "not sure", as the patient wrote it
+    "questionnaire_other_form_in_progress.json",  # another form's item, "rf3"
+]
+
+
+def test_answers_are_said_in_russian_and_the_records_words_kept_as_written(world: Any) -> None:
+    """An answer the app words ("yes, on a form not finished: confirm") was shown in
+    English on a Russian intake page; an answer as the patient wrote it ("not sure") and
+    another form's item name ("rf3") were shown as if they were the page's own words. Now
+    the first is in Russian, the others are marked as the record's (``translate="no"``)."""
+    from tests.web.test_web_i18n_pages import _import
+
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    data = {"csrf_token": csrf_of(client, "/login"), "language": "ru", "next": "/"}
+    assert client.post("/language", data=data, headers=HTML).status_code == 200
+    shown: list[str] = []
+    for name in ANSWERS:
+        screening = _import(client, name)
+        patient = re.sub(r"/screening$", "", screening)
+        page = client.get(patient, headers=HTML).text
+        for address in [screening, *sorted(set(re.findall(rf"{patient}/intakes/\d+", page)))]:
+            r = client.get(address, headers=HTML)
+            assert r.status_code == 200, address
+            texts = visible_texts(r.text, "ru")
+            assert text_problems(texts, "ru") == [], (name, address)
+            shown += texts
+    said = " ".join(shown)
+    assert "да, в незаконченной анкете: подтвердите" in said
+    assert "Вопрос другой анкеты" in said
