@@ -50,6 +50,7 @@ ERROR_TITLES = {
     401: N_("Please sign in"),
     403: N_("Not allowed"),
     404: N_("Not found"),
+    405: N_("This address does not open as a page"),
     409: N_("Changed by someone else"),
     413: N_("Too large"),
     429: N_("Too many requests"),

@@ -222,3 +222,27 @@ def test_answers_are_said_in_russian_and_the_records_words_kept_as_written(world
     said = " ".join(shown)
     assert "да, в незаконченной анкете: подтвердите" in said
     assert "Вопрос другой анкеты" in said
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "This address does not open as a page"),
+        ("ru", "Этот адрес не открывается как страница"),
+    ],
+)
+def test_an_address_that_only_takes_a_form_says_so_when_opened(
+    world: Any, lang: str, title: str
+) -> None:
+    """A form's address opened as a page (a link copied from the address bar after
+    sending the form) said "Something went wrong"."""
+    from tests.web.test_web_courses import _start
+
+    course = _start(world, world.own_patient)
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    data = {"csrf_token": csrf_of(client, "/login"), "language": lang, "next": "/"}
+    assert client.post("/language", data=data, headers=HTML).status_code == 200
+    r = client.get(f"/courses/{course}/home-program", headers=HTML)
+    assert r.status_code == 405
+    assert f"<h1>{title}</h1>" in r.text
+    assert text_problems(visible_texts(r.text, lang), lang) == []
