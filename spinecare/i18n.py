@@ -154,12 +154,14 @@ def _as_written(message: str) -> str:
     return message
 
 
-def plural(lang: str, singular: str, many: str, n: int) -> str:
+def plural(lang: str, singular: str, many: str, n: float) -> str:
     """The form of a text for the number ``n`` in ``lang`` (Russian has three: 1 раз, 2 раза,
-    5 раз); a keyword of the extraction (``plural:2,3``)."""
+    5 раз); a keyword of the extraction (``plural:2,3``). A fraction takes the form of 2
+    (``2.5 times``, ``2,5 раза``)."""
+    count = int(n) if float(n).is_integer() else 2
     if lang == SOURCE_LANGUAGE:
-        return singular if n == 1 else many
-    return catalog(lang).ngettext(singular, many, n)
+        return singular if count == 1 else many
+    return catalog(lang).ngettext(singular, many, count)
 
 
 def translator(lang: str) -> Callable[[str], str]:

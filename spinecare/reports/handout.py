@@ -24,7 +24,7 @@ from babel.dates import format_date
 
 from spinecare.engine.course import Course, home_routine
 from spinecare.errors import InputError
-from spinecare.i18n import is_language, languages, translator
+from spinecare.i18n import is_language, languages, plural, quantity, translator
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.reports.charts import zone_figure_svg
@@ -44,7 +44,6 @@ def _labels(lang: str) -> dict[str, str]:
         "page": _("Page"),
         "how_often": _("How often"),
         "how_long": _("How long"),
-        "minutes_day": _("%(m)s minutes a day"),
         "dose": _("Dose"),
         "warnings": _("Be careful"),
         "stop_title": _("Stop and call your doctor"),
@@ -52,7 +51,6 @@ def _labels(lang: str) -> dict[str, str]:
         "course_title": _("Your course with the massage therapist"),
         "sessions": _("Sessions"),
         "frequency": _("How often"),
-        "per_week": _("%(n)s a week"),
         "minutes": _("Minutes per session"),
         "zones": _("Zone(s)"),
         "modalities": _("Kind of massage"),
@@ -120,8 +118,14 @@ def _date(day: date, lang: str) -> str:
     return format_date(day, format="long", locale=lang)
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def _minutes_a_day(value: float, lang: str) -> str:
+    text = plural(lang, "%(m)s minute a day", "%(m)s minutes a day", value)
+    return text % {"m": quantity(value, None, lang)}
+
+
+def _times_a_week(value: float, lang: str) -> str:
+    text = plural(lang, "%(n)s time a week", "%(n)s times a week", value)
+    return text % {"n": quantity(value, None, lang)}
 
 
 def handout_data(
@@ -144,7 +148,7 @@ def handout_data(
                 "zone_label": r["zone_label"],
                 "title": r["title"],
                 "frequency": r["frequency"],
-                "minutes": labels["minutes_day"] % {"m": _num(r["minutes"])},
+                "minutes": _minutes_a_day(r["minutes"], lang),
                 "steps": [{"text": s["text"], "dose": s["dose"]} for s in r["steps"]],
                 "warnings": r["warnings"],
                 "figure": zone_figure_svg([r["zone"]], title=r["zone_label"]),
@@ -161,8 +165,8 @@ def handout_data(
             "; ".join(modalities[m].label.get(lang) for m in course.modalities if m in modalities),
         ],
         [labels["sessions"], str(course.sessions)],
-        [labels["frequency"], labels["per_week"] % {"n": _num(course.sessions_per_week)}],
-        [labels["minutes"], _num(course.minutes_per_session)],
+        [labels["frequency"], _times_a_week(course.sessions_per_week, lang)],
+        [labels["minutes"], quantity(course.minutes_per_session, None, lang)],
         [
             labels["techniques"],
             " → ".join(techniques[t].label.get(lang) for t in course.techniques if t in techniques),

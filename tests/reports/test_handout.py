@@ -135,3 +135,25 @@ def test_handout_is_deterministic(kb):
     args = {"lang": "ru", "patient_name": "Елена", "clinic": CLINIC_RU, "day": DAY}
     first = render_handout(course, kb, **args)
     assert render_handout(course, kb, **args) == first
+
+
+@pytest.mark.parametrize(
+    ("per_week", "minutes", "ru", "en"),
+    [
+        (5, 17.5, ("5 раз в неделю", "17,5"), ("5 times a week", "17.5")),
+        (2.5, 15, ("2,5 раза в неделю", "15"), ("2.5 times a week", "15")),
+    ],
+)
+def test_handout_says_counts_and_numbers_as_its_language_does(
+    kb, per_week: float, minutes: float, ru: tuple[str, str], en: tuple[str, str]
+) -> None:
+    """A course of 5 sessions a week read "5 раза в неделю", one of 2.5 "2.5 раза" (the
+    decimal point of ``%g``): each count takes its plural form, each number the reader's
+    decimal sign."""
+    course = make_course(kb, sessions_per_week=per_week, minutes_per_session=minutes)
+    for lang, (often, long) in (("ru", ru), ("en", en)):
+        clinic = CLINIC_RU if lang == "ru" else CLINIC_EN
+        data = handout_data(course, kb, lang=lang, patient_name="A", clinic=clinic, day=DAY)
+        rows = {str(k): str(v) for k, v in data["course"]["rows"]}
+        assert often in rows.values(), rows
+        assert long in rows.values(), rows
