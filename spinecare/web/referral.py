@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import clinic_name as name_of_clinic
 from spinecare.errors import NotFoundError
-from spinecare.i18n import quantity
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message
 from spinecare.web.deps import db_session, render, request_language, require_user, state
@@ -27,12 +26,6 @@ URGENT = "refer_urgently"
 RECORDED = frozenset({"condition", "medication", "procedure"})
 """Facts whose label is the record's own text (kept in its language, not translated)."""
 NO_RED_FLAG = N_("no urgent referral for this patient on %(day)s: the screening finds no red flag")
-
-
-def _value(value: Any, unit: str | None, lang: str) -> str:
-    if isinstance(value, bool | int | float):
-        return quantity(value, unit, lang)
-    return str(value)
 
 
 def _sources(kb: KB, cited: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -65,7 +58,9 @@ def _finding(kb: KB, f: dict[str, Any], labels: dict[str, str], lang: str) -> di
             {
                 "label": e.get("label") or "",
                 "recorded": e.get("kind") in RECORDED,
-                "value": _value(e["value"], e.get("unit"), lang) if "value" in e else None,
+                # shown as the screening page shows it (the ``fact_value`` filter)
+                "value": e.get("value"),
+                "unit": e.get("unit"),
                 "date": format_day(e.get("date")),
             }
             for e in f["evidence"]
