@@ -131,6 +131,24 @@ def schema_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _lost_race(exc: StaleDataError | IntegrityError) -> VersionConflict:
+    """What a write that lost a race says: the row was changed meanwhile (its version
+    moved on), or the same unique value (a user name, a patient's id) was saved first."""
+    if isinstance(exc, StaleDataError):
+        return VersionConflict(
+            N_(
+                "this record was changed by someone else meanwhile; nothing was saved: "
+                "reload it and try again"
+            )
+        )
+    return VersionConflict(
+        N_(
+            "someone else saved the same thing at the same time; nothing was saved: "
+            "reload and try again"
+        )
+    )
+
+
 @dataclass
 class Database:
     """An engine with its session factory."""
@@ -143,30 +161,20 @@ class Database:
         """A session that commits on success and rolls back on error.
 
         A write that lost a race (another session saved the row first, or the same unique
-        value) is a :class:`VersionConflict` (409), never an internal error; a session a
-        failed write left unusable (the caller answered the error) is rolled back."""
+        value), found when the session flushes or commits, on one server or several on
+        one database, is a :class:`VersionConflict` (409), never an internal error; a
+        session a failed write left unusable (the caller answered the error) is rolled
+        back."""
         session = self.sessions()
         try:
             yield session
             if not session.is_active:
                 session.rollback()
                 return
-            try:
-                session.commit()
-            except StaleDataError:
-                raise VersionConflict(
-                    N_(
-                        "this record was changed by someone else meanwhile; nothing was saved: "
-                        "reload it and try again"
-                    )
-                ) from None
-            except IntegrityError:
-                raise VersionConflict(
-                    N_(
-                        "someone else saved the same thing at the same time; nothing was saved: "
-                        "reload and try again"
-                    )
-                ) from None
+            session.commit()
+        except (StaleDataError, IntegrityError) as exc:
+            session.rollback()
+            raise _lost_race(exc) from None
         except BaseException:
             session.rollback()
             raise
