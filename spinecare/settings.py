@@ -67,7 +67,9 @@ class Settings(BaseSettings):
         True, description="check the EHR's JWT on CDS Hooks calls (off only in development)"
     )
     cds_issuers: str = Field(
-        "", description="path to a JSON file: allow-listed issuers with their JWKS or jku"
+        "",
+        description="path to a JSON file: allow-listed issuers with their JWKS or jku, and "
+        "the FHIR servers each may have data fetched from",
     )
     smart_ehrs: str = Field(
         "",

@@ -31,7 +31,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
-from spinecare.api.cds_state import cds_state, require_cds_jwt
+from spinecare.api.cds_state import cds_state, require_cds_jwt, trusted_fhir_server
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
 from spinecare.documents import collector_held, load_document
 from spinecare.engine.screening import screen_record
@@ -291,6 +291,20 @@ def _check_server(data: dict[str, Any]) -> None:
             raise CdsRequestError(Message("'fhirAuthorization' given without 'fhirServer'"))
 
 
+def _check_trusted(data: Mapping[str, Any], trusted: bool) -> None:
+    """Data is fetched only from a FHIR server configured for the calling EHR
+    (:func:`~spinecare.api.cds_state.trusted_fhir_server`); nothing is sent elsewhere."""
+    server = data.get("fhirServer")
+    if server and data.get("fhirAuthorization") and not trusted:
+        raise PrefetchUnavailable(
+            Message(
+                "fhirServer %(server)s is not a FHIR server of the calling EHR (its "
+                "'fhir_servers' in SPINECARE_CDS_ISSUERS); nothing was sent to it",
+                server=str(server)[:200],
+            )
+        )
+
+
 def _options(data: dict[str, Any]) -> tuple[date, str]:
     extension = data.get("extension") or {}
     raw = extension.get(AS_OF_EXTENSION)
@@ -339,11 +353,13 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
 # The spinecare patient for the EHR's patient
 
 
-def ehr_systems(data: Mapping[str, Any], claims: Any) -> list[str]:
-    """The names of the calling EHR: its ``fhirServer`` and its JWT issuer."""
+def ehr_systems(data: Mapping[str, Any], claims: Any, trusted: bool) -> list[str]:
+    """The names of the calling EHR: its JWT issuer, and its ``fhirServer`` when that is
+    one of the issuer's (``trusted``): a call never names another EHR's server to find
+    that EHR's patients."""
     systems = []
     server = data.get("fhirServer")
-    if isinstance(server, str) and server:
+    if trusted and isinstance(server, str) and server:
         systems.append(server)
     iss = claims.get("iss") if isinstance(claims, dict) else None
     if isinstance(iss, str) and iss:
@@ -466,9 +482,11 @@ async def call_service(
 
         kb = _kb()
         state = cds_state(request.app)
+        trusted = trusted_fhir_server(state, claims, data.get("fhirServer"))
         try:
             values, missing = sent_prefetch(data, context, kb_templates(kb))
             if missing:
+                _check_trusted(data, trusted)
                 held.release()
                 values.update(await fetch_prefetch(data, missing, state.address_policy))
         except PrefetchUnavailable as exc:
@@ -476,7 +494,7 @@ async def call_service(
                 "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
             )
             raise HTTPException(412, problem) from None
-        systems = ehr_systems(data, claims)
+        systems = ehr_systems(data, claims, trusted)
         errors = [
             operation_outcome_text(key, value)
             for key, value in values.items()

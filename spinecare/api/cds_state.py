@@ -21,7 +21,7 @@ from spinecare.fhir.outbound import AddressPolicy
 from spinecare.settings import Settings
 from spinecare.store.db import Database
 
-__all__ = ["CdsState", "cds_state", "configure_cds", "require_cds_jwt"]
+__all__ = ["CdsState", "cds_state", "configure_cds", "require_cds_jwt", "trusted_fhir_server"]
 
 log = logging.getLogger("spinecare.api.security")
 audit_log = logging.getLogger("spinecare.audit")
@@ -114,3 +114,20 @@ async def require_cds_jwt(request: Request) -> dict[str, Any] | None:
     except AuthError as exc:
         log.debug("CDS Hooks JWT refused: %s", exc)
         raise HTTPException(status_code=401) from None
+
+
+def trusted_fhir_server(state: CdsState, claims: Any, server: Any) -> bool:
+    """Whether a call may name ``server`` as its ``fhirServer``: one listed under its JWT
+    issuer's ``fhir_servers`` in the issuers file (the call's access token is sent there,
+    and the data read from it decides the card). With the JWT check off (development
+    only) there is no issuer to ask, and any server the address policy allows is read."""
+    if not isinstance(server, str) or not server:
+        return False
+    if claims is None:
+        return True
+    from spinecare.clinic.ehr import ehr_name
+
+    issuer = state.verifier.issuers.get(claims.get("iss")) if state.verifier else None
+    if issuer is None:
+        return False
+    return ehr_name(server) in {ehr_name(listed) for listed in issuer.fhir_servers}

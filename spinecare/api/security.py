@@ -24,7 +24,8 @@ logged at debug level, the token never):
 Issuers file (JSON)::
 
     {"issuers": [
-      {"iss": "https://ehr.example.org", "jwks": {"keys": [...]}},
+      {"iss": "https://ehr.example.org", "jwks": {"keys": [...]},
+       "fhir_servers": ["https://ehr.example.org/fhir"]},
       {"iss": "https://other-ehr.example.org", "jwks_file": "other-ehr.jwks.json"},
       {"iss": "https://fourth.example.org",
        "jwks_url": "https://fourth.example.org/.well-known/jwks.json"},
@@ -76,13 +77,14 @@ class AuthError(Exception):
 @dataclass(frozen=True)
 class IssuerConfig:
     """One trusted CDS client: its JWK Set (inline, a file, or a URL), and/or the jku URLs
-    it may point to."""
+    it may point to; the FHIR servers (base URLs) its calls may name as ``fhirServer``."""
 
     iss: str
     jwks: Mapping[str, Any] | None = None
     jku: tuple[str, ...] = ()
     jwks_file: Path | None = None
     jwks_url: str | None = None
+    fhir_servers: tuple[str, ...] = ()
 
     @property
     def configured(self) -> bool:
@@ -127,20 +129,34 @@ def load_issuers(path: str | Path) -> dict[str, IssuerConfig]:
                 located(where, Message("'jwks' must be a JWK Set ({'keys': [...]})")),
                 source=str(file),
             )
-        jku = entry.get("jku", [])
-        if isinstance(jku, str):
-            jku = [jku]
-        if not isinstance(jku, list) or not all(isinstance(u, str) for u in jku):
+        jku = _urls(entry.get("jku", []))
+        if jku is None:
             raise InputError(
                 located(where, Message("'jku' must be a URL or a list of URLs")), source=str(file)
+            )
+        servers = _urls(entry.get("fhir_servers", []))
+        if servers is None or not all(u.startswith(("https://", "http://")) for u in servers):
+            raise InputError(
+                located(where, Message("'fhir_servers' must list the EHR's FHIR base URLs")),
+                source=str(file),
             )
         if jwks is None and jwks_url is None and not jku:
             raise InputError(
                 located(where, Message("give 'jwks', 'jwks_file', 'jwks_url' or 'jku'")),
                 source=str(file),
             )
-        out[entry["iss"]] = IssuerConfig(entry["iss"], jwks, tuple(jku), jwks_path, jwks_url)
+        out[entry["iss"]] = IssuerConfig(
+            entry["iss"], jwks, tuple(jku), jwks_path, jwks_url, tuple(servers)
+        )
     return out
+
+
+def _urls(value: Any) -> list[str] | None:
+    """A URL or a list of URLs as a list, or None when it is neither."""
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        return None
+    return urls
 
 
 class ReplayCache:

@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from spinecare.store.db import Database
-from spinecare.store.ehr import SeenTokens, find_ehr_patient
+from spinecare.store.ehr import SeenTokens, find_ehr_patient, normalize_system
 
-__all__ = ["SeenTokens", "app_patient_id", "seen_tokens"]
+__all__ = ["SeenTokens", "app_patient_id", "ehr_name", "seen_tokens"]
+
+ehr_name = normalize_system
+"""An EHR's name from its FHIR base URL or issuer (scheme and host in lower case, no
+trailing slash), as patients' EHR ids are stored under it."""
 
 
 def seen_tokens(db: Database) -> SeenTokens:

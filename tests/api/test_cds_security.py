@@ -264,3 +264,123 @@ def test_a_signed_request_whose_body_is_not_utf8_is_refused(
     assert sorted(error) == ["code", "message", "status"]
     assert (error["status"], error["code"]) == (400, "invalid_cds_request")
     assert "UTF-8" in error["message"]
+
+
+# ------------------------------------------------------------------ fhirServer of the EHR
+
+OTHER_ISSUER = "https://other-ehr.example.org"
+VIEW = "/cds-services/spinecare-patient-view"
+FHIR_AUTH = {"access_token": "secret-ehr-token", "token_type": "Bearer", "expires_in": 300}
+
+
+def _servers_client(tmp_path, keys, servers: dict[str, list[str]], db_url: str | None = None):
+    """A signed-call app whose issuers list these FHIR servers (the stub FHIR server on
+    loopback allowed by the address policy, as an EHR on the hospital's network is)."""
+    path = tmp_path / "issuers-servers.json"
+    entries = [
+        {"iss": iss, "jwks": keys.jwks, "fhir_servers": urls} for iss, urls in servers.items()
+    ]
+    path.write_text(json.dumps({"issuers": entries}))
+    extra = {"db_url": db_url} if db_url else {}
+    return make_client(cds_issuers=str(path), cds_fhir_allowed_hosts=["127.0.0.1"], **extra)
+
+
+def test_a_fhir_server_not_listed_for_the_issuer_gets_no_token(
+    tmp_path, keys, hook_request, stub_fhir, synthea
+):
+    """A signed call naming a FHIR server that is not one of its EHR's: 412 and nothing is
+    sent there (the call's access token would go to a host the clinic never trusted)."""
+    _, resources = synthea(CONTRAINDICATED)
+    stub_fhir.resources = resources
+    own = f"{stub_fhir.url}/fhir"
+    client = _servers_client(
+        tmp_path, keys, {ISSUER: [own + "/"], OTHER_ISSUER: ["https://other-ehr.example.org/fhir"]}
+    )
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = own
+    body["fhirAuthorization"] = FHIR_AUTH
+    for iss, server in (
+        (OTHER_ISSUER, own),  # another EHR naming this one's server
+        (ISSUER, own.replace("/fhir", "/other-fhir")),  # another path on the same host
+        (ISSUER, "http://localhost:" + own.rsplit(":", 1)[1]),  # another name for the host
+    ):
+        stub_fhir.requests.clear()
+        token = keys.token(f"{BASE}{VIEW}", iss=iss)
+        response = client.post(VIEW, json={**body, "fhirServer": server}, headers=auth(token))
+        assert response.status_code == 412, (iss, server, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "precondition_failed"
+        assert "is not a FHIR server of the calling EHR" in error["message"]
+        assert "nothing was sent to it" in error["message"]
+        assert stub_fhir.requests == [], (iss, server)
+    # the server listed for the issuer (listed with a trailing slash, named without)
+    stub_fhir.requests.clear()
+    token = keys.token(f"{BASE}{VIEW}", iss=ISSUER)
+    response = client.post(VIEW, json=body, headers=auth(token))
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"][0]["indicator"] == "critical"
+    assert {header for _, header in stub_fhir.requests} == {"Bearer secret-ehr-token"}
+
+
+def test_an_issuer_without_fhir_servers_is_read_from_its_prefetch_only(
+    secure_client, keys, hook_request, stub_fhir
+):
+    stub_fhir.requests.clear()
+    body = hook_request("patient-view", CONTRAINDICATED, prefetch=False)
+    body["fhirServer"] = f"{stub_fhir.url}/fhir"
+    body["fhirAuthorization"] = FHIR_AUTH
+    response = secure_client.post(VIEW, json=body, headers=auth(keys.token(f"{BASE}{VIEW}")))
+    assert response.status_code == 412
+    assert "is not a FHIR server of the calling EHR" in response.json()["error"]["message"]
+    assert stub_fhir.requests == []
+    # with the whole prefetch sent, nothing is fetched and the call is answered
+    full = hook_request("patient-view", CONTRAINDICATED)
+    full["fhirServer"] = body["fhirServer"]
+    response = secure_client.post(VIEW, json=full, headers=auth(keys.token(f"{BASE}{VIEW}")))
+    assert response.status_code == 200
+    assert stub_fhir.requests == []
+
+
+def test_a_call_naming_another_ehrs_server_never_links_its_patients(tmp_path, keys, templates):
+    """The EHR's id of a patient is looked up under the caller's own names only: an EHR
+    naming another EHR's FHIR server gets the SMART launch link, not that EHR's patient."""
+    from spinecare.clinic.accounts import get_or_create_clinic
+    from spinecare.clinic.patients import now
+    from spinecare.store.db import open_database
+    from spinecare.store.ehr import link_ehr_patient
+    from spinecare.store.models import PatientRow
+
+    other_server = "https://other-ehr.example.org/fhir"
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    db = open_database(db_url)
+    with db.session() as session:
+        clinic = get_or_create_clinic(session, "Clinic A")
+        row = PatientRow(
+            clinic_id=clinic.id, external_id="P1", name="P", created_at=now(), updated_at=now()
+        )
+        session.add(row)
+        session.flush()
+        link_ehr_patient(session, row, other_server, "7")
+        linked = row.id
+    db.dispose()
+    client = _servers_client(
+        tmp_path, keys, {ISSUER: [], OTHER_ISSUER: [other_server]}, db_url=db_url
+    )
+    prefetch = {key: None for key in templates}
+    prefetch["patient"] = {"resourceType": "Patient", "id": "7"}
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "0d5c1d36-3f5a-4a4b-9f0e-5bb0a0d0f7b2",
+        "fhirServer": other_server,
+        "context": {"userId": "Practitioner/1", "patientId": "7"},
+        "prefetch": prefetch,
+    }
+    links = {}
+    for iss in (ISSUER, OTHER_ISSUER):
+        token = keys.token(f"{BASE}{VIEW}", iss=iss)
+        response = client.post(VIEW, json=body, headers=auth(token))
+        assert response.status_code == 200, response.text
+        links[iss] = response.json()["cards"][0]["links"][0]
+    assert links[OTHER_ISSUER]["url"] == f"{BASE}/patients/{linked}"
+    assert links[ISSUER]["type"] == "smart"
+    assert f"/patients/{linked}" not in links[ISSUER]["url"]
