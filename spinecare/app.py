@@ -9,6 +9,7 @@ modules are present.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -334,6 +335,39 @@ def _install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+MAX_HEAD_BYTES = 64 * 1024
+"""The largest request line and headers (cookies included) the server reads: well above
+any the app sends or an EHR's launch carries, far below what would tie up memory."""
+
+
+def head_refusal(path: str, accept_language: str | None) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The 431 answer to a request whose line and headers pass :data:`MAX_HEAD_BYTES`, in
+    the one error shape (an OperationOutcome under ``/fhir/``) and the language of its
+    ``Accept-Language`` header, with the security headers of every answer."""
+    from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, translate
+    from spinecare.messages import Message
+
+    problem = Message(
+        "request line and headers larger than the limit of %(limit)s bytes", limit=MAX_HEAD_BYTES
+    )
+    message = translate(problem, accepted_language(accept_language) or SOURCE_LANGUAGE)
+    response: Response = error_response(431, message)
+    if path.startswith("/fhir/"):
+        with contextlib.suppress(ModuleNotFoundError):
+            from spinecare.api.fhir_api import outcome_response
+
+            response = outcome_response(431, message)
+    return _with_headers(list(response.raw_headers), path), bytes(response.body)
+
+
+def server_options() -> dict[str, Any]:
+    """uvicorn's options for serving the app: request heads over :data:`MAX_HEAD_BYTES`
+    are refused (:mod:`spinecare.http_limits`)."""
+    from spinecare.http_limits import server_options as limited
+
+    return limited(MAX_HEAD_BYTES, head_refusal)
 
 
 def _include_optional(app: FastAPI) -> list[str]:

@@ -105,6 +105,7 @@ STATUS_CODES = {
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "too_many_requests",
+    431: "request_header_fields_too_large",
     500: "internal_error",
 }
 

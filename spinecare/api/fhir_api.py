@@ -67,6 +67,7 @@ ISSUE_CODE = {
     405: "not-supported",
     406: "not-supported",
     413: "too-costly",
+    431: "too-costly",
     415: "not-supported",
     422: "processing",
     500: "exception",

@@ -82,7 +82,9 @@ def serve(
         typer.echo(f"  {say(demo_user)}")
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    from spinecare.app import server_options
+
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, **server_options())
 
 
 def _safe_url(url: str) -> str:

@@ -1,0 +1,130 @@
+"""What the HTTP server refuses before a request reaches the app, tried against the app
+served as ``spinecare serve`` serves it (uvicorn with :func:`spinecare.app.server_options`)
+over a real socket: a request line and headers over the limit are a 431 in the one error
+shape, and the server stops reading them."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.web.conftest import World
+
+MB = 1_000_000
+
+
+@pytest.fixture
+def served(world: World) -> Iterator[tuple[str, int]]:
+    import uvicorn
+
+    from spinecare.app import server_options
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        world.app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        **server_options(),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app server did not start")
+        time.sleep(0.05)
+    yield ("127.0.0.1", port)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _exchange(address: tuple[str, int], head: bytes, filler: int = 0) -> tuple[bytes, int]:
+    """Send ``head``, then ``filler`` bytes of one header's value in 64 KB pieces, then
+    the end of the head; the answer, and how many filler bytes the server took."""
+    sent = 0
+    with socket.create_connection(address, timeout=20) as conn:
+        conn.sendall(head)
+        try:
+            while sent < filler:
+                conn.sendall(b"x" * min(65_536, filler - sent))
+                sent += min(65_536, filler - sent)
+            conn.sendall(b"\r\nconnection: close\r\n\r\n")
+        except OSError:
+            pass  # the server answered and closed the connection meanwhile
+        answer = b""
+        try:
+            while chunk := conn.recv(65_536):
+                answer += chunk
+        except OSError:
+            pass
+    return answer, sent
+
+
+def _parts(answer: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_headers_over_the_limit_are_refused_and_not_read(served: tuple[str, int]) -> None:
+    head = (
+        b"GET /patients HTTP/1.1\r\nhost: x\r\naccept: application/json\r\n"
+        b"accept-language: ru\r\ncookie: spinecare_session="
+    )
+    answer, sent = _exchange(served, head, filler=200 * MB)
+    status, headers, body = _parts(answer)
+    assert status == 431, answer[:300]
+    error = json.loads(body)["error"]
+    assert (error["status"], error["code"]) == (431, "request_header_fields_too_large")
+    assert error["message"] == "строка запроса и заголовки больше предела в 65536 байт"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["connection"] == "close"
+    assert sent < 200 * MB  # the server stopped reading: the rest was never taken
+
+
+def test_a_long_address_under_fhir_is_an_operation_outcome(served: tuple[str, int]) -> None:
+    answer, _ = _exchange(served, b"GET /fhir/metadata?x=", filler=2 * MB)
+    # the request line ends with the filler: the exchange's own end makes it a header
+    status, headers, body = _parts(answer)
+    assert status == 431, answer[:300]
+    assert headers["content-type"].startswith("application/fhir+json")
+    outcome = json.loads(body)
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert "request line and headers larger than the limit" in outcome["issue"][0]["diagnostics"]
+
+
+def test_requests_under_the_limit_are_answered_as_before(served: tuple[str, int]) -> None:
+    # a 20 KB cookie: not signed in, said in the one error shape
+    head = b"GET /patients HTTP/1.1\r\nhost: x\r\naccept: application/json\r\ncookie: a="
+    status, _, body = _parts(_exchange(served, head, filler=20_000)[0])
+    assert status == 401
+    assert json.loads(body)["error"]["code"] == "unauthorized"
+    # a body larger than the head's limit is the app's to judge (a Bundle of 1 MB)
+    bundle = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []})
+    body_bytes = bundle.encode() + b" " * MB
+    request = (
+        b"POST /api/screen HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        b"content-length: " + str(len(body_bytes)).encode() + b"\r\nconnection: close\r\n\r\n"
+    )
+    with socket.create_connection(served, timeout=20) as conn:
+        conn.sendall(request + body_bytes)
+        answer = b""
+        while chunk := conn.recv(65_536):
+            answer += chunk
+    status, _, _ = _parts(answer)
+    assert status != 431, answer[:300]
+    assert status < 500, answer[:300]
