@@ -161,19 +161,23 @@ def summarize(
 
 def write_results(con: Any, out: Path) -> None:
     """Write the ``results`` table to ``out``, in the format its suffix names (lists joined
-    with ';' in CSV)."""
+    with ';' in CSV, and a patient id a spreadsheet would run as a formula written with
+    a leading apostrophe: the export's ids are the export's to choose)."""
+    from spinecare.spreadsheet import formula_sql
+
     fmt = output_format(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     source = "results"
     if fmt == "CSV":
         source = (
-            "(SELECT patient_id, verdict, indicated,"
+            f"(SELECT {formula_sql('patient_id')} AS patient_id, verdict, indicated,"
             " array_to_string(indications, ';') AS indications,"
             " array_to_string(present, ';') AS present,"
             " array_to_string(unknown, ';') AS unknown,"
             " array_to_string(missing, ';') AS missing FROM results)"
         )
-    con.execute(f"COPY {source} TO '{out}' (FORMAT {fmt})")
+    target = str(out).replace("'", "''")  # a file name with a quote is still that file
+    con.execute(f"COPY {source} TO '{target}' (FORMAT {fmt})")
 
 
 def bulk_result(

