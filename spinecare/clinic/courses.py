@@ -36,7 +36,7 @@ from spinecare.clinic.models import (
     PatientOut,
     ReviewItemOut,
 )
-from spinecare.clinic.patients import now, physicians, screen_patient
+from spinecare.clinic.patients import lock_patient, now, physicians, screen_patient
 from spinecare.clinic.permissions import (
     PATIENT_NOT_FOUND,
     acting,
@@ -338,6 +338,8 @@ def start(
     ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``)."""
     user = acting(session, who)
     patient = check_patient(session, user, patient_id, write=True)
+    # one running course: two starts at once (two servers) are decided one after the other
+    lock_patient(session, patient.id)
     errors: dict[str, str] = {}
     if start_day < today:
         errors["start"] = Message("the start %(day)s is in the past", day=start_day.isoformat())

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -341,6 +341,15 @@ def clean_contact(data: PatientInput, errors: dict[str, str]) -> dict[str, str |
         "emergency_name": emergency_name or None,
         "emergency_phone": emergency_phone,
     }
+
+
+def lock_patient(session: Session, patient_id: int) -> None:
+    """Hold the patient's row until the transaction ends, so that decisions about the
+    patient that must be made one at a time (a course starts only when none is running)
+    are, on one server or several on one database (PostgreSQL: a row lock; SQLite: the
+    write lock, which the first write of a transaction takes). Reads after it see what
+    the decisions before it committed."""
+    session.execute(update(PatientRow).where(PatientRow.id == patient_id).values(id=PatientRow.id))
 
 
 def _external_taken(session: Session, clinic_id: int, ext: str, exclude: int | None) -> bool:

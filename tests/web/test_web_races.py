@@ -8,6 +8,7 @@ free (or read the row it will change), another server's session saves it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -169,3 +170,66 @@ def test_the_same_record_imported_by_another_server_meanwhile_is_a_conflict(
     assert "changed by someone else meanwhile" in response.json()["error"]["message"]
     assert _count(any_world, intakes) == before  # nothing half-stored
     assert upload().status_code == 201  # sent again, it is stored
+
+
+RUNNING_COURSE = "SELECT courses.id FROM courses WHERE courses.patient_id = "
+"""The statement that looks for the patient's running course before a new one starts."""
+
+
+def test_two_servers_starting_a_course_for_one_patient_start_one(any_world: World) -> None:
+    """Two servers on one database, each asked to start a course for the same patient at
+    the same moment: both found no running course, and both started one (two running
+    courses, each with its own sessions and stop rules). Now the second waits for the
+    first and is told a course is running."""
+    from fastapi.testclient import TestClient
+
+    from spinecare.app import create_app
+    from spinecare.settings import Settings
+    from spinecare.store.models import CourseRow
+
+    engine = any_world.app.state.db.engine  # type: ignore[attr-defined]
+    settings = Settings.from_env(
+        environment="test",
+        db_url=engine.url.render_as_string(hide_password=False),
+        secret_key="test-secret-key",
+    )
+    other_app = create_app(settings)
+    therapist = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    other = TestClient(other_app, raise_server_exceptions=False)
+    other.cookies = therapist.cookies  # the same login, on the other server
+    path = f"/patients/{any_world.own_patient}/courses"  # a ready plan
+    answers: dict[str, Any] = {}
+
+    def on_the_other_server() -> None:
+        answers["other"] = _form(other, path, {}, JSON)
+
+    thread = threading.Thread(target=on_the_other_server)
+    done: list[bool] = []
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if done or RUNNING_COURSE not in " ".join(statement.split()):
+            return
+        done.append(True)  # this server found no running course: the other starts now
+        thread.start()
+        thread.join(timeout=5)  # it finishes, or waits for this server to finish
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        answers["this"] = _form(therapist, path, {}, JSON)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+        thread.join(timeout=60)
+        other_app.state.db.dispose()  # type: ignore[attr-defined]
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [201, 422], {k: v.text[:300] for k, v in answers.items()}
+    refused = next(a for a in answers.values() if a.status_code == 422)
+    assert "is still running: complete it first" in refused.json()["error"]["message"]
+    running = (
+        select(func.count())
+        .select_from(CourseRow)
+        .where(
+            CourseRow.patient_id == any_world.own_patient,
+            CourseRow.status.in_(("active", "paused")),
+        )
+    )
+    assert _count(any_world, running) == 1
