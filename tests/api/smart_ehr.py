@@ -16,10 +16,12 @@ served by uvicorn:
 from __future__ import annotations
 
 import html
+import json
 import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -33,6 +35,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from fhir_search import search
+from joserfc import jwt
 from joserfc.jwk import ECKey
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -161,6 +164,9 @@ class EHR:
         self.codes: dict[str, Code] = {}
         self.tokens: dict[str, Token] = {}
         self.give_patient = True
+        self.rewrite_id_token: Callable[[dict[str, Any]], str] | None = None
+        """When set, the ``id_token`` the EHR gives is replaced by what it makes of the
+        claims it would have signed (tests of spinecare's checks of that token)."""
         self.fhir_user = PRACTITIONER
         self.authorize_requests: list[dict[str, str]] = []
         self.fhir_reads: list[tuple[str, str]] = []
@@ -388,7 +394,14 @@ class EHR:
         return HTMLResponse(page)
 
     async def token(self, request: Request) -> Response:
-        return self.server.create_token_response(await self._oauth_request(request))
+        response: Response = self.server.create_token_response(await self._oauth_request(request))
+        if self.rewrite_id_token is None or response.status_code != 200:
+            return response
+        body = json.loads(bytes(response.body))
+        if "id_token" in body:
+            claims = jwt.decode(body["id_token"], self.key, algorithms=["ES384"]).claims
+            body["id_token"] = self.rewrite_id_token(dict(claims))
+        return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def jwks(self, request: Request) -> Response:
         return JSONResponse({"keys": [self.key.as_dict(private=False)]})

@@ -592,3 +592,64 @@ def test_a_record_the_ehr_cannot_give_is_refused_in_the_browsers_language(
     assert "conditions: сервер FHIR ответил 503" in response.text
     assert "the FHIR server" not in response.text
     assert counts(app_client)[:2] == before[:2]
+
+
+# -- the EHR's statement of who the user is (id_token) -------------------------------------
+
+
+def _signed(key, claims, header=None) -> str:
+    from joserfc import jwt
+
+    return jwt.encode(header or {"alg": "ES384", "kid": "ehr-1"}, claims, key, algorithms=["ES384"])
+
+
+def _unsigned(claims) -> str:
+    def part(data) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'kid': 'ehr-1'})}.{part(claims)}."
+
+
+def _id_token_cases(ehr):
+    import time
+
+    from joserfc.jwk import ECKey
+
+    stranger = ECKey.generate_key("P-384", parameters={"kid": "ehr-1", "alg": "ES384"})
+    past = int(time.time()) - 7200
+    return {
+        "another audience": lambda c: _signed(ehr.key, {**c, "aud": "another-app"}),
+        "another issuer": lambda c: _signed(ehr.key, {**c, "iss": "https://evil.example/fhir"}),
+        "expired": lambda c: _signed(ehr.key, {**c, "iat": past, "exp": past + 300}),
+        "no expiry": lambda c: _signed(ehr.key, {k: v for k, v in c.items() if k != "exp"}),
+        "another key, same kid": lambda c: _signed(stranger, c),
+        "unsigned (alg none)": _unsigned,
+        "another kid": lambda c: _signed(ehr.key, c, {"alg": "ES384", "kid": "other"}),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "another audience",
+        "another issuer",
+        "expired",
+        "no expiry",
+        "another key, same kid",
+        "unsigned (alg none)",
+        "another kid",
+    ],
+)
+def test_an_id_token_that_does_not_verify_signs_nobody_in(app_client, ehr, case):
+    """The EHR's answer names the user in a signed id_token: one for another app, from
+    another issuer, expired, without an expiry, signed with another key or not signed
+    at all signs nobody in and stores nothing."""
+    ehr.rewrite_id_token = _id_token_cases(ehr)[case]
+    before = counts(app_client)
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 400, (case, response.text[:300])
+    assert "who you are" in response.text
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    assert counts(app_client)[:2] == before[:2]
+    ehr.rewrite_id_token = None  # the same EHR with a good token signs in
+    assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
