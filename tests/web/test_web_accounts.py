@@ -210,3 +210,55 @@ def test_every_sign_in_answer_does_one_password_hash(world) -> None:
         assert len(calls) == 1
     finally:
         accounts.use_password_hasher(previous)
+
+
+def test_sessions_at_sign_in_and_after_a_password_change(world, signed_in, csrf) -> None:
+    """A cookie set before signing in is not the login (fixation): signing in makes a new
+    one. A password change ends the account's other sessions and keeps this one. A name
+    that is no account and a wrong password get the same answer."""
+    from tests.web.conftest import PASSWORDS
+
+    client = world.client()
+    planted = signed_in("patient").cookies.get("spinecare_session")  # a login it knows
+    client.cookies.set("spinecare_session", planted)
+    response = client.post(
+        "/login",
+        data={
+            "username": "patient",
+            "password": PASSWORDS["patient"],
+            "csrf_token": csrf(client),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    issued = response.cookies.get("spinecare_session")
+    assert issued and issued != planted
+    client.cookies.clear()
+    client.cookies.set("spinecare_session", issued)
+    other = signed_in("patient")  # the same account in another browser
+    assert other.get("/me/home", headers=JSON).status_code == 200
+    response = client.post(
+        "/password",
+        data={
+            "current": PASSWORDS["patient"],
+            "new": "patient-pass-2",
+            "repeat": "patient-pass-2",
+            "csrf_token": csrf(client, "/password"),
+        },
+        headers=JSON,
+    )
+    assert response.status_code == 200, response.text
+    assert other.get("/me/home", headers=JSON).status_code == 401
+    assert client.get("/me/home", headers=JSON).status_code == 200
+    answers = []
+    for name in ("therapist", "no-such-account"):
+        stranger = world.client()
+        answers.append(
+            stranger.post(
+                "/login",
+                data={"username": name, "password": "wrong-pass-12", "csrf_token": csrf(stranger)},
+                headers=JSON,
+            )
+        )
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json() == answers[1].json()

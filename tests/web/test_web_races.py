@@ -233,3 +233,35 @@ def test_two_servers_starting_a_course_for_one_patient_start_one(any_world: Worl
         )
     )
     assert _count(any_world, running) == 1
+
+
+def test_a_clearance_decided_on_another_server_meanwhile_is_not_decided_twice(
+    any_world: World,
+) -> None:
+    from spinecare.store.models import ClearanceRequest
+
+    therapist = login(any_world.client(), "therapist", PASSWORDS["therapist"])
+    asked = _form(
+        therapist,
+        f"/patients/{any_world.demo_patient}/clearance-requests",
+        {"physician_id": str(any_world.physician_id), "concepts": "disc_herniation"},
+        JSON,
+    )
+    assert asked.status_code == 201, asked.text[:300]
+    request_id, version = asked.json()["id"], asked.json()["version"]
+    physician = login(any_world.client(), "physician", PASSWORDS["physician"])
+
+    def decide_first(session: Session) -> None:
+        row = session.get(ClearanceRequest, request_id)
+        assert row is not None
+        row.status, row.decision_note = "declined", "decided on the other server"
+
+    form = {"decision": "cleared", "note": "", "version": str(version)}
+    with another_server_writes_after(any_world, "FROM clearance_requests WHERE", decide_first):
+        response = _form(physician, f"/clearances/{request_id}", form, JSON)
+    assert response.status_code == 409, response.text[:300]
+    assert response.json()["error"]["code"] == "conflict"
+    with any_world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        row = session.get(ClearanceRequest, request_id)
+        assert row is not None
+        assert (row.status, row.decision_note) == ("declined", "decided on the other server")
