@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,3 +73,38 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for report in sorted(OUTPUT.glob("*.report.txt")) if OUTPUT.is_dir() else []:
         terminalreporter.write_sep("-", report.stem.removesuffix(".report"))
         terminalreporter.write_line(report.read_text(encoding="utf-8").rstrip())
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served_app(app: Any, port: int | None = None, **options: Any) -> Iterator[tuple[str, int]]:
+    """``app`` served by uvicorn on loopback in a thread (on ``port``, else a free one;
+    with uvicorn's ``options``): its address while inside."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app server did not start")
+        time.sleep(0.05)
+    try:
+        yield ("127.0.0.1", port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

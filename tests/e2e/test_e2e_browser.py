@@ -9,13 +9,12 @@ fails when CI=true.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import served_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -37,16 +36,8 @@ PASSWORDS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    import uvicorn
-
     from spinecare.app import create_app
     from spinecare.settings import Settings
 
@@ -57,19 +48,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         db_url=f"sqlite:///{tmp_path / 'e2e.sqlite'}",
     )
     app = create_app(settings, seed_passwords=PASSWORDS)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served_app(app) as (host, port):
+        yield f"http://{host}:{port}"
     app.state.db.dispose()
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,14 +24,14 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import cli_verdict
-from tests.conftest import DATA
+from tests.conftest import DATA, free_port, served_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
 from fhir_search import load_patient
 from smart_ehr import CLIENT_ID, EHR, PRACTITIONER, origin
 
-from tests.e2e.test_e2e_browser import ARGS, CHROMIUM, _free_port
+from tests.e2e.test_e2e_browser import ARGS, CHROMIUM
 
 SYNTHEA = DATA / "synthea" / "r4-bundles-2019"
 CHART = "Adolfo_Marquardt_50635536-8051-4085-bfd4-511a05062ac2.json.gz"
@@ -68,12 +66,10 @@ def ehr(patients: dict[str, tuple[str, list[dict[str, Any]]]]) -> Iterator[EHR]:
 
 @pytest.fixture
 def server(tmp_path: Path, ehr: EHR) -> Iterator[str]:
-    import uvicorn
-
     from spinecare.app import create_app
     from spinecare.settings import Settings
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     ehr.redirect_uri = f"{base}/launch/callback"
     ehrs = tmp_path / "smart-ehrs.json"
@@ -101,17 +97,8 @@ def server(tmp_path: Path, ehr: EHR) -> Iterator[str]:
         smart_ehrs=str(ehrs),
     )
     app = create_app(settings)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app server did not start")
-        time.sleep(0.05)
-    yield base
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served_app(app, port):
+        yield base
     app.state.db.dispose()
 
 

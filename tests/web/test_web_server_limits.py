@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import served_app
 from tests.web.conftest import World
 
 MB = 1_000_000
@@ -20,31 +19,10 @@ MB = 1_000_000
 
 @pytest.fixture
 def served(world: World) -> Iterator[tuple[str, int]]:
-    import uvicorn
-
     from spinecare.app import server_options
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        world.app,  # type: ignore[arg-type]
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        **server_options(),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app server did not start")
-        time.sleep(0.05)
-    yield ("127.0.0.1", port)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_app(world.app, **server_options()) as address:
+        yield address
 
 
 def _exchange(address: tuple[str, int], head: bytes, filler: int = 0) -> tuple[bytes, int]:
