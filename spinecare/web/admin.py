@@ -564,10 +564,11 @@ async def user_edit(request: Request, user_id: int) -> Response:
                 session,
                 admin,
                 user_id,
-                full_name=fields.get("full_name", ""),
-                role=fields.get("role", ""),
-                language=fields.get("language") or None,
-                patient_id=parse_int(fields.get("patient_id"), 0),
+                # a field the request leaves out keeps its value (one sent empty clears)
+                full_name=fields.get("full_name", user.full_name),
+                role=fields.get("role", user.role),
+                language=fields.get("language", user.language or "") or None,
+                patient_id=parse_int(fields.get("patient_id", str(user.patient_id or 0)), 0),
             )
         except FormError as exc:
             return _user_page(

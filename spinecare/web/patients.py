@@ -441,9 +441,13 @@ async def patient_edit(request: Request, patient_id: int) -> Response:
         user = require_user(request, session, *STAFF)
         patient = service.get_patient(session, user, patient_id, write=True, audit_as=None)
         version = parse_int(fields.get("version"), -1, -1)
+        # a detail the request leaves out keeps its stored value (a script that sends only
+        # the phone does not clear the rest); one sent empty is cleared, as the form does
+        kept = _patient_form(patient)
+        details = {k: fields.get(k, kept[k]) for k in PATIENT_FIELDS}
         context = {"values": fields, "patient": patient}
         try:
-            patient = service.update_patient(session, user, patient_id, _input(fields), version)
+            patient = service.update_patient(session, user, patient_id, _input(details), version)
         except FormError as exc:
             return _form_error(request, "patient_form.html", context, exc)
         except VersionConflict as exc:

@@ -176,6 +176,17 @@ def test_admin_edits_a_user(world, signed_in, csrf) -> None:
     assert response.status_code == 200
     user = response.json()["user"]
     assert user["full_name"] == "Anna Petrova" and user["language"] == "ru"
+    # a field the request leaves out keeps its value: a name alone changes only the name
+    response = admin.post(
+        path, headers=JSON, data={"csrf_token": token, "full_name": "Anna P. Petrova"}
+    )
+    assert response.status_code == 200, response.text[:300]
+    user = response.json()["user"]
+    assert (user["full_name"], user["role"], user["language"]) == (
+        "Anna P. Petrova",
+        "therapist",
+        "ru",
+    )
     # an admin cannot take the admin role from themselves
     me = _user_id(world, "admin")
     response = admin.post(

@@ -60,7 +60,13 @@ def test_create_and_edit_patient(signed_in, csrf) -> None:
     token = csrf(client, "/patients/new")
     response = client.post(
         "/patients",
-        data={"csrf_token": token, "name": "Olga New", "birth_date": "1980-02-03"},
+        data={
+            "csrf_token": token,
+            "name": "Olga New",
+            "birth_date": "1980-02-03",
+            "phone": "+7 912 345-67-89",
+            "notes": "prefers mornings",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -77,6 +83,17 @@ def test_create_and_edit_patient(signed_in, csrf) -> None:
     assert response.status_code == 200
     assert response.json()["name"] == "Olga Renamed"
     assert response.json()["version"] == patient["version"] + 1
+    # the details the request left out keep their values; one sent empty is cleared
+    assert response.json()["birth_date"] == "1980-02-03"
+    assert response.json()["phone"] == "+7 912 345-67-89"
+    assert response.json()["notes"] == "prefers mornings"
+    response = client.post(
+        page + "/edit",
+        headers=JSON,
+        data={"csrf_token": token, "notes": "", "version": str(patient["version"] + 1)},
+    )
+    assert response.status_code == 200
+    assert response.json()["notes"] is None and response.json()["name"] == "Olga Renamed"
 
 
 def test_second_save_gets_version_conflict_and_nothing_is_overwritten(
