@@ -341,33 +341,48 @@ MAX_HEAD_BYTES = 64 * 1024
 """The largest request line and headers (cookies included) the server reads: well above
 any the app sends or an EHR's launch carries, far below what would tie up memory."""
 
+MAX_HEAD_SECONDS = 30.0
+"""How long a request's line and headers may take to arrive, from the connection's start
+or the request's first byte (a client on a slow mobile line sends a head in well under a second;
+one that trickles it byte by byte holds a connection the server could give another)."""
 
-def head_refusal(path: str, accept_language: str | None) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """The 431 answer to a request whose line and headers pass :data:`MAX_HEAD_BYTES`, in
-    the one error shape (an OperationOutcome under ``/fhir/``) and the language of its
-    ``Accept-Language`` header, with the security headers of every answer."""
+
+def head_refusal(
+    status: int, path: str, accept_language: str | None
+) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The answer to a request whose line and headers pass :data:`MAX_HEAD_BYTES` (431) or
+    are unfinished after :data:`MAX_HEAD_SECONDS` (408), in the one error shape (an
+    OperationOutcome under ``/fhir/``) and the language of its ``Accept-Language`` header,
+    with the security headers of every answer."""
     from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, translate
     from spinecare.messages import Message
 
-    problem = Message(
-        "request line and headers larger than the limit of %(limit)s bytes", limit=MAX_HEAD_BYTES
-    )
+    if status == 408:
+        problem = Message(
+            "the request's line and headers did not arrive within %(seconds)s seconds",
+            seconds=int(MAX_HEAD_SECONDS),
+        )
+    else:
+        problem = Message(
+            "request line and headers larger than the limit of %(limit)s bytes",
+            limit=MAX_HEAD_BYTES,
+        )
     message = translate(problem, accepted_language(accept_language) or SOURCE_LANGUAGE)
-    response: Response = error_response(431, message)
+    response: Response = error_response(status, message)
     if path.startswith("/fhir/"):
         with contextlib.suppress(ModuleNotFoundError):
             from spinecare.api.fhir_api import outcome_response
 
-            response = outcome_response(431, message)
+            response = outcome_response(status, message)
     return _with_headers(list(response.raw_headers), path), bytes(response.body)
 
 
 def server_options() -> dict[str, Any]:
-    """uvicorn's options for serving the app: request heads over :data:`MAX_HEAD_BYTES`
-    are refused (:mod:`spinecare.http_limits`)."""
+    """uvicorn's options for serving the app: request heads over :data:`MAX_HEAD_BYTES`,
+    or slower than :data:`MAX_HEAD_SECONDS`, are refused (:mod:`spinecare.http_limits`)."""
     from spinecare.http_limits import server_options as limited
 
-    return limited(MAX_HEAD_BYTES, head_refusal)
+    return limited(MAX_HEAD_BYTES, MAX_HEAD_SECONDS, head_refusal)
 
 
 def _include_optional(app: FastAPI) -> list[str]:

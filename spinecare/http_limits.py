@@ -1,5 +1,5 @@
 """What the HTTP server refuses before a request reaches the app: a request line and
-headers larger than a limit.
+headers larger than a limit, or slower to arrive than a deadline.
 
 uvicorn's fast HTTP parser (httptools, which ``uvicorn[standard]`` installs) reads a
 request's line and headers whatever their size: a client could send hundreds of
@@ -7,35 +7,99 @@ megabytes of cookie on each of many connections, held in memory until the header
 The app's body limit (413) cannot help, since the app sees a request only once its
 headers are complete. :func:`head_limited_protocol` is uvicorn's httptools protocol that
 counts the bytes of a request's line and headers as they arrive and, past the limit,
-answers the refusal it is given (431) and closes the connection. Without httptools,
-uvicorn's other parser (h11) is given the same limit (its own refusal is a plain 400).
+answers the refusal it is given (431) and closes the connection.
+
+uvicorn closes a connection left idle after an answer (its keep-alive timeout), but not
+one that trickles a request's head a byte at a time, nor one opened and never written to:
+a few hundred such connections would take every one the server can hold. The protocol
+also gives each request's line and headers a deadline, counted from the connection's
+start or a later request's first byte: a head still unfinished then is answered with the
+refusal it is given (408) and the connection closed; a connection that sent nothing is
+closed without an answer. Without httptools, uvicorn's other parser (h11) is given the
+same size limit (its own refusal is a plain 400) and no deadline.
 """
 
 from __future__ import annotations
 
+from asyncio import TimerHandle
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 __all__ = ["Refusal", "server_options"]
 
-Refusal = Callable[[str, str | None], tuple[list[tuple[bytes, bytes]], bytes]]
-"""The answer to a request whose head is over the limit, from its path and its
-``Accept-Language`` header (when it came before the limit): headers and body."""
+Refusal = Callable[[int, str, str | None], tuple[list[tuple[bytes, bytes]], bytes]]
+"""The answer to a request whose head is refused, from the status (431: over the size
+limit; 408: past the deadline), its path and its ``Accept-Language`` header (when it came
+before): headers and body."""
 
-STATUS_LINE = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+
+class _HeadDeadline:
+    """The deadline of a request's line and headers, for an asyncio HTTP protocol whose
+    parser calls :meth:`on_message_begin` and :meth:`on_headers_complete` (a request's
+    first byte, its head's end) and which answers a refusal with ``_refuse(status)``."""
+
+    loop: Any
+    transport: Any
+    head_seconds = 30.0
+    in_head = True
+    deadline: TimerHandle | None = None
+    asked = False  # a request's first byte has come
+
+    def _refuse(self, status: int) -> None:
+        raise NotImplementedError
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._start_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_deadline()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _start_deadline(self) -> None:
+        if self.deadline is None:
+            self.deadline = self.loop.call_later(self.head_seconds, self._late)
+
+    def _stop_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def _late(self) -> None:
+        self.deadline = None
+        if not self.in_head or self.transport.is_closing():
+            return
+        if self.asked:
+            self._refuse(408)
+        else:
+            self.transport.close()  # nothing asked: nothing to answer
+
+    def on_message_begin(self) -> None:
+        # the deadline runs from the connection's start, or from a later request's first
+        # byte (between requests, uvicorn's keep-alive timeout closes an idle connection)
+        super().on_message_begin()  # type: ignore[misc]
+        self.in_head, self.asked = True, True
+        self._start_deadline()
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        self._stop_deadline()
+        super().on_headers_complete()  # type: ignore[misc]
 
 
-def head_limited_protocol(limit: int, refusal: Refusal) -> type[Any] | None:
+def head_limited_protocol(limit: int, seconds: float, refusal: Refusal) -> type[Any] | None:
     """uvicorn's httptools protocol, refusing a request line and headers over ``limit``
-    bytes; None when httptools is not installed."""
+    bytes or unfinished ``seconds`` after the connection's start or the request's first byte;
+    None when httptools is not installed."""
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:
         return None
 
-    class HeadLimitedProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class HeadLimitedProtocol(_HeadDeadline, HttpToolsProtocol):  # type: ignore[misc]
         head_bytes = 0
-        in_head = True
+        head_seconds = seconds
 
         def data_received(self, data: bytes) -> None:
             if self.in_head:
@@ -44,37 +108,36 @@ def head_limited_protocol(limit: int, refusal: Refusal) -> type[Any] | None:
             # the chunk that ends the head may carry body bytes: only a head still
             # unfinished is over the limit (at most one read past it is held)
             if self.in_head and self.head_bytes > limit and not self.transport.is_closing():
-                self._refuse()
+                self._refuse(431)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self.in_head, self.head_bytes = True, 0
+            self.head_bytes = 0
 
-        def on_headers_complete(self) -> None:
-            self.in_head = False
-            super().on_headers_complete()
-
-        def _refuse(self) -> None:
+        def _refuse(self, status: int) -> None:
             url: bytes = getattr(self, "url", None) or b"/"
             path = url.split(b"?", 1)[0].decode("latin-1")
             language = next(
                 (v.decode("latin-1") for n, v in self.headers or [] if n == b"accept-language"),
                 None,
             )
-            headers, body = refusal(path, language)
-            content = [STATUS_LINE]
+            headers, body = refusal(status, path, language)
+            phrase = HTTPStatus(status).phrase.encode()
+            content = [b"HTTP/1.1 %d %s\r\n" % (status, phrase)]
             for name, value in [*self.server_state.default_headers, *headers]:
                 content.extend([name, b": ", value, b"\r\n"])
             content.extend([b"connection: close\r\n\r\n", body])
+            self._stop_deadline()
             self.transport.write(b"".join(content))
             self.transport.close()
 
     return HeadLimitedProtocol
 
 
-def server_options(limit: int, refusal: Refusal) -> dict[str, Any]:
-    """uvicorn's options that refuse a request line and headers over ``limit`` bytes."""
-    protocol = head_limited_protocol(limit, refusal)
+def server_options(limit: int, seconds: float, refusal: Refusal) -> dict[str, Any]:
+    """uvicorn's options that refuse a request line and headers over ``limit`` bytes or
+    slower than ``seconds``."""
+    protocol = head_limited_protocol(limit, seconds, refusal)
     if protocol is None:
         return {"http": "h11", "h11_max_incomplete_event_size": limit}
     return {"http": protocol}

@@ -66,6 +66,7 @@ ISSUE_CODE = {
     404: "not-found",
     405: "not-supported",
     406: "not-supported",
+    408: "timeout",
     413: "too-costly",
     431: "too-costly",
     415: "not-supported",

@@ -106,3 +106,95 @@ def test_requests_under_the_limit_are_answered_as_before(served: tuple[str, int]
     status, _, _ = _parts(answer)
     assert status != 431, answer[:300]
     assert status < 500, answer[:300]
+
+
+@pytest.fixture
+def hurried(world: World) -> Iterator[tuple[str, int]]:
+    """The app served as ``spinecare serve`` serves it, with a one-second deadline for a
+    request's head instead of :data:`spinecare.app.MAX_HEAD_SECONDS`."""
+    from spinecare.app import MAX_HEAD_BYTES, head_refusal
+    from spinecare.http_limits import server_options
+
+    with served_app(world.app, **server_options(MAX_HEAD_BYTES, 1.0, head_refusal)) as address:
+        yield address
+
+
+def _trickle(
+    address: tuple[str, int], head: bytes, then: bytes, seconds: float
+) -> tuple[bytes, float]:
+    """Send ``head`` at once, then ``then`` a byte every tenth of a second for ``seconds``
+    at most, never ending the head; the answer, and how long the server waited."""
+    import time
+
+    start = time.monotonic()
+    with socket.create_connection(address, timeout=20) as conn:
+        try:
+            conn.sendall(head)
+            for byte in then[: int(seconds * 10)]:
+                conn.sendall(bytes([byte]))
+                time.sleep(0.1)
+        except OSError:
+            pass  # the server answered and closed the connection meanwhile
+        answer = b""
+        try:
+            while chunk := conn.recv(65_536):
+                answer += chunk
+        except OSError:
+            pass
+    return answer, time.monotonic() - start
+
+
+def test_a_head_trickled_byte_by_byte_is_refused_at_the_deadline(
+    hurried: tuple[str, int],
+) -> None:
+    head = (
+        b"GET /patients HTTP/1.1\r\nhost: x\r\naccept-language: ru\r\naccept: application/json\r\n"
+    )
+    answer, waited = _trickle(hurried, head, b"x-slow: " + b"y" * 200, seconds=10)
+    status, headers, body = _parts(answer)
+    assert status == 408, answer[:300]
+    error = json.loads(body)["error"]
+    assert (error["status"], error["code"]) == (408, "request_timeout")
+    assert error["message"] == "строка запроса и заголовки не пришли за 30 с"
+    assert headers["connection"] == "close"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert waited < 8  # closed at the deadline, not when the client gave up
+
+
+def test_a_fhir_head_too_slow_is_an_operation_outcome(hurried: tuple[str, int]) -> None:
+    answer, _ = _trickle(
+        hurried, b"GET /fhir/metadata HTTP/1.1\r\n", b"host: x\r\n" * 30, seconds=10
+    )
+    status, headers, body = _parts(answer)
+    assert status == 408, answer[:300]
+    assert headers["content-type"].startswith("application/fhir+json")
+    outcome = json.loads(body)
+    assert outcome["issue"][0]["code"] == "timeout"
+    assert "did not arrive within" in outcome["issue"][0]["diagnostics"]
+
+
+def test_a_connection_that_asks_nothing_is_closed_without_an_answer(
+    hurried: tuple[str, int],
+) -> None:
+    import time
+
+    start = time.monotonic()
+    with socket.create_connection(hurried, timeout=20) as conn:
+        assert conn.recv(1024) == b""  # closed by the server, nothing said
+    assert time.monotonic() - start < 8
+
+
+def test_a_kept_alive_connection_is_answered_request_after_request(
+    hurried: tuple[str, int],
+) -> None:
+    # each head complete in time: the deadline of one does not end the next
+    import time
+
+    request = b"GET /fhir/metadata HTTP/1.1\r\nhost: x\r\n\r\n"
+    with socket.create_connection(hurried, timeout=20) as conn:
+        for _ in range(3):
+            conn.sendall(request)
+            answer = conn.recv(65_536)
+            assert answer.startswith(b"HTTP/1.1 "), answer[:100]
+            assert not answer.startswith(b"HTTP/1.1 408"), answer[:300]
+            time.sleep(0.6)  # 1.8 s in all: past one deadline, under the keep-alive
