@@ -19,6 +19,7 @@ from spinecare.i18n import quantity, translator
 from spinecare.kb.evidence import plan_level_text, rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
+    NOT_USED_WORDS,
     clearance_text,
     concept_name,
     day_text,
@@ -27,6 +28,7 @@ from spinecare.wording import (
     item_name,
     modality_name,
     plan_status_text,
+    record_words,
     source_title,
     verdict_text,
     zone_name,
@@ -139,14 +141,18 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
         _heading(c, _("Missing: measure or ask first"))
         for m in s.missing:
             c.print(f"  {escape('[ ]')} {escape(m.label)}: {escape(m.why)}")
-    not_used = len(s.not_used())
+    not_used = s.not_used()
     if not_used:
-        c.print(
-            escape(
-                _("Other entries in the record, not used by the screening (%(count)s)")
-                % {"count": not_used}
-            )
+        # what the record says and the screening cannot place is shown, as on the page
+        _heading(
+            c,
+            _("Other entries in the record, not used by the screening (%(count)s)")
+            % {"count": len(not_used)},
         )
+        for n in not_used:
+            when = f" ({day_text(n.date, lang)})" if n.date else ""
+            label = record_words(n.label, lang) if n.named else n.label
+            c.print(f"  - {escape(_(NOT_USED_WORDS[n.kind]))}: {escape(label)}{escape(when)}")
     if cited:
         _heading(c, _("Sources"), style="dim")
         for number, sid in enumerate(cited, start=1):

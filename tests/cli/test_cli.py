@@ -458,17 +458,31 @@ def test_the_language_is_read_before_the_command_line_is_parsed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "line"),
+    ("lang", "lines"),
     [
-        ("en", "Other entries in the record, not used by the screening (1)"),
-        ("ru", "Другие записи в карте, не использованные при скрининге (1)"),
+        (
+            "en",
+            [
+                "Other entries in the record, not used by the screening (1)",
+                "  - medication: 'amlodipine 5 MG Oral Tablet' (Oct 1, 2026)",
+            ],
+        ),
+        (
+            "ru",
+            [
+                "Другие записи в карте, не использованные при скрининге (1)",
+                "  - препарат: «amlodipine 5 MG Oral Tablet» (1 окт. 2026\u202fг.)",
+            ],
+        ),
     ],
 )
-def test_screen_counts_the_entries_it_did_not_use(lang: str, line: str) -> None:
+def test_screen_lists_the_entries_it_did_not_use(lang: str, lines: list[str]) -> None:
     path = FIXTURES / "ehr" / "named_ordinary_drug.json"
     text = run("screen", path, "--as-of", AS_OF.isoformat(), "--lang", lang)
     assert text.returncode == 0, text.stderr
-    assert line in text.stdout.splitlines()
+    shown = text.stdout.splitlines()
+    start = shown.index(lines[0])
+    assert shown[start : start + len(lines)] == lines
     data = json.loads(run("screen", path, "--as-of", AS_OF.isoformat(), "--format", "json").stdout)
     assert [(n["kind"], n["label"]) for n in data["not_used"]] == [
         ("medication", "amlodipine 5 MG Oral Tablet")
