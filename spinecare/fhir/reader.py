@@ -56,7 +56,7 @@ from spinecare.record.model import (
     Procedure,
     days_after,
 )
-from spinecare.record.units import convert
+from spinecare.record.units import canonical_unit, convert
 
 __all__ = [
     "BUNDLE_TYPES",
@@ -1071,8 +1071,13 @@ def _measurement(
             ),
             measure,
         )
-    # the value as written, when its unit is spelled otherwise than the measure's unit
-    original = None if written in (None, "", target) else f"{_number_text(value)} {written}"
+    # the value as written, when its unit is another than the measure's (a spelling of
+    # the same unit, "мм рт. ст." for mm[Hg], is the same value: shown once, not twice)
+    original = (
+        None
+        if written in (None, "", target) or canonical_unit(written) == canonical_unit(target)
+        else f"{_number_text(value)} {written}"
+    )
     if (low is not None and converted < low) or (high is not None and converted > high):
         shown = Quantity(value, written or target)
         return Ignored(ref, Message("%(value)s is not a plausible value", value=shown), measure)
