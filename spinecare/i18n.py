@@ -195,6 +195,7 @@ def _parameter(value: Any, lang: str) -> Any:
 
 UNIT_WORDS: dict[str, str] = {
     "mm[Hg]": N_("mm Hg"),
+    "kPa": N_("kPa"),
     "Cel": "°C",
     "[degF]": "°F",
     "K": "K",
@@ -223,6 +224,7 @@ def unit_text(unit: str | None, lang: str) -> str:
 
 READING_DECIMALS: dict[str, int] = {
     "mm[Hg]": 0,
+    "kPa": 1,
     "Cel": 1,
     "[degF]": 1,
     "K": 1,

@@ -5403,6 +5403,83 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# A drug given only by an ATC group above the blood thinners; blood pressure in kilopascal;
+# WHO asterisk codes of a spine disease kept without their dagger code; shingles in SNOMED CT
+
+case(
+    "atc_antithrombotic_group_code_only",
+    "needs_data",
+    "ATC B01A (antithrombotic agents) with no name: the group holds every blood thinner and"
+    " aspirin; confirm which drug it is (it read as an ordinary drug's class and gave allowed)",
+    coded_only(ATC, "B01A", "MedicationStatement"),
+)
+case(
+    "atc_platelet_inhibitor_group_code_only",
+    "needs_data",
+    "ATC B01AC (platelet aggregation inhibitors) with no name: clopidogrel or aspirin; confirm",
+    coded_only(ATC, "B01AC"),
+)
+case(
+    "atc_antithrombotic_group_named_aspirin",
+    "allowed",
+    "ATC B01A with the name 'Aspirin 100 mg': the name says which drug of the group it is,"
+    " and low-dose aspirin is not a blood thinner here (clinic policy)",
+    medication("MedicationStatement", ATC, "B01A", "Aspirin 100 mg"),
+)
+case(
+    "bp_kilopascal_high",
+    "defer",
+    "blood pressure 25.3/15.3 kPa (European records): 190/115 mm Hg, grade 3 hypertension (a"
+    " unit that could not be converted left it unknown)",
+    bp_as_written(
+        25.3, 15.3, {"unit": "kPa", "system": "http://unitsofmeasure.org", "code": "kPa"}
+    ),
+    without={"bp"},
+)
+case(
+    "bp_kilopascal_normal",
+    "allowed",
+    "blood pressure 16/10.6 kPa: 120/80 mm Hg, normal",
+    bp_as_written(16, 10.6, {"unit": "kPa", "system": "http://unitsofmeasure.org", "code": "kPa"}),
+    without={"bp"},
+)
+case(
+    "bp_kilopascal_russian_unit",
+    "needs_clearance",
+    "blood pressure 22.7/13.7 in 'кПа' (a Russian record): 170/103 mm Hg, grade 2",
+    bp_as_written(22.7, 13.7, {"unit": "кПа"}),
+    without={"bp"},
+)
+case(
+    "icd10_asterisk_only_enterobacterial_spondylitis",
+    "refer_urgently",
+    "WHO ICD-10 M49.2* (enterobacterial spondylitis) kept without its dagger code and with no"
+    " display: a spinal infection",
+    condition(ICD10, "M49.2*"),
+)
+case(
+    "mkb10_asterisk_only_collapsed_vertebra",
+    "refer_urgently",
+    "MKB-10 М49.5* (collapsed vertebra in diseases classified elsewhere, Cyrillic М) with no"
+    " display: a vertebral fracture",
+    condition(MKB10, "М49.5*"),
+)
+case(
+    "snomed_lumbar_herpes_zoster_code_only",
+    "defer",
+    "SNOMED CT 240471009 lumbar herpes zoster infection with no display: an active acute"
+    " infection (the B02 code deferred, the SNOMED CT code gave allowed)",
+    condition(SNOMED, "240471009"),
+)
+case(
+    "snomed_herpes_zoster_resolved",
+    "allowed",
+    "SNOMED CT 4740000 herpes zoster, clinical status resolved: not in force",
+    condition(SNOMED, "4740000", clinical="resolved", abatement="2026-06-01"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -431,9 +431,10 @@ class RecordIndex:
         """Concept -> (certain, note) of one medication (a certain hit wins).
 
         A drug that names no concept, given only by codes (none of them ATC, whose code
-        names its own class) or by nothing at all, and with no name, is the KB's
-        ``unnamed_drug`` concept with certainty unknown: nobody reading the record can tell
-        it from a blood thinner (clinic policy policy_unplaced_drug)."""
+        names its own class, unless that class holds blood thinners among other drugs:
+        B01A) or by nothing at all, and with no name, is the KB's ``unnamed_drug`` concept
+        with certainty unknown: nobody reading the record can tell it from a blood thinner
+        (clinic policy policy_unplaced_drug)."""
         out: dict[str, tuple[bool, str | None]] = {}
         if medication.concept:
             out[medication.concept] = (True, None)
@@ -446,7 +447,10 @@ class RecordIndex:
             and unnamed is not None
             and not (medication.text or "").strip()
             and not any(c.display and c.display.strip() for c in medication.codings)
-            and not any(c.system == "atc" for c in medication.codings)
+            and not any(
+                c.system == "atc" and not self.kb.codes.holds_listed(c.system, c.code)
+                for c in medication.codings
+            )
         ):
             out[unnamed] = (
                 False,

@@ -336,6 +336,8 @@ class CodeIndex:
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
         self.icd10_tens: dict[str, list[Hit]] = defaultdict(list)
         self.prefixes: dict[tuple[str, str], list[Hit]] = defaultdict(list)
+        # the groups above the listed prefix-system codes (ATC B01A and B01 above B01AF)
+        self.groups: set[tuple[str, str]] = set()
         self.by_code: dict[str, list[Hit]] = defaultdict(list)
         self.rxnorm_names: dict[str, list[Hit]] = defaultdict(list)
         pairs: list[tuple[str, Code]] = [(c.id, code) for c in concepts for code in c.codes]
@@ -351,7 +353,9 @@ class CodeIndex:
                 else:
                     self.icd10[normalize_icd10(code.code)].append(hit)
             elif code.system in PREFIX_SYSTEMS:
-                self.prefixes[(code.system, code.code.upper())].append(hit)
+                listed = code.code.upper()
+                self.prefixes[(code.system, listed)].append(hit)
+                self.groups.update((code.system, listed[:n]) for n in range(1, len(listed)))
             else:
                 self.exact[(code.system, code.code)].append(hit)
                 self.by_code[code.code].append(hit)
@@ -388,6 +392,12 @@ class CodeIndex:
         if "|" in code:  # a code written with its term: "84114007 |Heart failure|"
             code = code.split("|", 1)[0]
         return self.exact.get((system, code.strip()), [])
+
+    def holds_listed(self, system: str, code: str) -> bool:
+        """Whether a code of a prefix system (ATC) names a group that holds codes the KB
+        lists under it without being one of them: ATC B01A (antithrombotic agents) holds the
+        listed B01AF and B01AC04 and also aspirin (B01AC06), which is not listed."""
+        return system in PREFIX_SYSTEMS and (system, code.strip().upper()) in self.groups
 
     def _snomed_hits(self, concepts: Sequence[str]) -> list[Hit]:
         return [hit for concept in concepts for hit in self.exact.get(("snomed", concept), ())]

@@ -31,6 +31,9 @@ class Scale(NamedTuple):
 # (pressure: mm[Hg]; temperature: K; count per volume: 10*9/L; score: {score}; time: d).
 CANONICAL: dict[str, Scale] = {
     "mm[Hg]": Scale("pressure", 1.0),
+    # kilopascal (blood pressure in some European records): 1 mm[Hg] is 133.322387415 Pa
+    # (UCUM: 13.5951 g/cm3 of mercury at standard gravity 9.80665 m/s2)
+    "kPa": Scale("pressure", 1000.0 / 133.322387415),
     "Cel": Scale("temperature", 1.0, 273.15),
     "[degF]": Scale("temperature", 5.0 / 9.0, 273.15 - 32.0 * 5.0 / 9.0),
     "K": Scale("temperature", 1.0),
@@ -58,6 +61,8 @@ ALIASES: dict[str, str] = {
     "мм рт.ст.": "mm[Hg]",  # Russian records: millimetres of mercury column
     "мм рт. ст.": "mm[Hg]",
     "мм.рт.ст.": "mm[Hg]",
+    "kPa": "kPa",
+    "кПа": "kPa",  # Russian kilopascal
     # temperature
     "Cel": "Cel",
     "°C": "Cel",

@@ -135,3 +135,22 @@ def test_a_code_of_a_known_other_system_is_not_read_as_an_icd10_look_alike(
 def test_a_code_of_an_unknown_system_is_still_read_by_its_shape(kb: KB) -> None:
     assert concepts(kb.codes.lookup_unplaced("http://example.org/local", "C50.9")) == {"oncology"}
     assert concepts(kb.codes.lookup_unplaced("unknown", "B34..")) == {"infectious_disease"}
+
+
+@pytest.mark.parametrize(
+    ("code", "holds"),
+    [
+        ("B01A", True),  # antithrombotic agents: blood thinners and aspirin
+        ("b01ac", True),  # platelet aggregation inhibitors: clopidogrel and aspirin
+        ("B01", True),
+        ("B", True),
+        ("B01AF", False),  # listed: a match, not a group to confirm
+        ("B01AF02", False),
+        ("B01AC06", False),  # aspirin, deliberately not listed
+        ("B03", False),  # antianaemic preparations: no listed code under it
+        ("C09AA02", False),
+    ],
+)
+def test_an_atc_group_above_listed_codes_is_told_apart(kb: KB, code: str, holds: bool) -> None:
+    assert kb.codes.holds_listed("atc", code) is holds
+    assert not kb.codes.holds_listed("rxnorm", code)

@@ -76,6 +76,14 @@ def test_score_spellings_and_no_unit_are_scores(unit: str | None) -> None:
     assert convert(4.0, unit, "{score}") == 4.0
 
 
+@pytest.mark.parametrize("unit", ["kPa", "KPA", "кПа"])
+def test_kilopascal_is_converted_to_millimetres_of_mercury(unit: str) -> None:
+    # 1 mm[Hg] is 133.322387415 Pa: 24 kPa is just over 180 mm[Hg], 13.3 kPa just under 100
+    assert round(convert(24.0, unit, "mm[Hg]"), 2) == 180.01
+    assert round(convert(13.3, unit, "mm[Hg]"), 2) == 99.76
+    assert convert(180.0, "mm[Hg]", "kPa") == pytest.approx(23.998, abs=1e-3)
+
+
 def test_a_unit_written_as_the_target_always_converts_to_itself() -> None:
     assert convert(70.0, "kg", "kg") == 70.0
 
@@ -84,7 +92,7 @@ def test_a_unit_written_as_the_target_always_converts_to_itself() -> None:
     ("unit", "target"),
     [
         ("furlongs", "mm[Hg]"),
-        ("kPa", "mm[Hg]"),  # not in the tables: refused, never guessed
+        ("cmH2O", "mm[Hg]"),  # not in the tables: refused, never guessed
         ("mm[Hg]", "Cel"),  # another dimension
         ("Cel", "{score}"),
         (None, "mm[Hg]"),  # no unit is only a score
