@@ -5479,6 +5479,20 @@ case(
     condition(SNOMED, "4740000", clinical="resolved", abatement="2026-06-01"),
 )
 
+case(
+    "snomed_psoriasis_code_only",
+    "allowed_with_precautions",
+    "SNOMED CT 9014002 psoriasis with no display: a skin lesion, massage not over it (ICD-10 L40"
+    " gave the precaution, the SNOMED CT code gave allowed)",
+    condition(SNOMED, "9014002"),
+)
+case(
+    "snomed_eczema_russian_display",
+    "allowed_with_precautions",
+    "SNOMED CT 43116000 eczema with the Russian display 'Экзема': the code names dermatitis",
+    condition(SNOMED, "43116000", "Экзема"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
