@@ -22,6 +22,7 @@ whose ``fhirUser`` claim names the EHR user (checked against the EHR's JWK Set).
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,19 +263,22 @@ def authorize_url(
     state: str,
     verifier: str,
     launch: str | None,
+    nonce: str,
     aud: str | None = None,
 ) -> str:
     """Where to send the browser: the EHR's authorisation endpoint with the request and
     the verifier's S256 challenge. A standalone launch (no ``launch``) asks the EHR to pick
     a patient (``launch/patient``). ``aud`` is the launch's ``iss`` exactly as the EHR sent
     it (SMART: "this aud value is the same as the launch's iss value"; an EHR may compare
-    the strings), else the configured ``iss``."""
+    the strings), else the configured ``iss``. ``nonce`` goes with the request (OpenID
+    Connect: the EHR puts it in the ``id_token``, which :func:`exchange_code` checks), so
+    an ``id_token`` made for another sign-in, or replayed, signs nobody in."""
     scopes = ehr.scope.split()
     if launch is None:
         scopes = ["launch/patient" if s == "launch" else s for s in scopes]
         if "launch/patient" not in scopes:
             scopes.insert(0, "launch/patient")
-    extra = {"aud": aud or ehr.iss}
+    extra = {"aud": aud or ehr.iss, "nonce": nonce}
     if launch is not None:
         extra["launch"] = launch
     client = _client(ehr, redirect_uri)
@@ -298,9 +302,11 @@ async def exchange_code(
     code: str,
     redirect_uri: str,
     verifier: str,
+    nonce: str,
 ) -> TokenResult:
     """The access token, the patient in context and the EHR user (from a verified
-    ``id_token``); :class:`LaunchError` when any is missing or wrong."""
+    ``id_token`` carrying the ``nonce`` the authorisation request sent);
+    :class:`LaunchError` when any is missing or wrong."""
     try:
         async with _client(ehr, redirect_uri) as client:
             try:
@@ -333,7 +339,7 @@ async def exchange_code(
         raise
     except Exception:  # the EHR unreachable, or answering something that is not JSON
         raise LaunchError(Message("the EHR cannot be reached; try again later")) from None
-    claims = _verify_id_token(ehr, endpoints, id_token, jwks)
+    claims = _verify_id_token(ehr, endpoints, id_token, jwks, nonce)
     fhir_user = claims.get("fhirUser") or claims.get("profile")
     if not isinstance(fhir_user, str) or not fhir_user:
         raise LaunchError(Message("the EHR did not say who you are (no fhirUser)"))
@@ -350,8 +356,12 @@ async def _jwks(client: AsyncOAuth2Client, endpoints: SmartEndpoints) -> Any:
 
 
 def _verify_id_token(
-    ehr: SmartEhr, endpoints: SmartEndpoints, id_token: str, jwks: Any
+    ehr: SmartEhr, endpoints: SmartEndpoints, id_token: str, jwks: Any, nonce: str
 ) -> dict[str, Any]:
+    """The claims of ``id_token`` signed by the EHR's key for this app, unexpired, naming
+    a subject and carrying ``nonce`` (OpenID Connect Core 3.1.3.7: a nonce sent in the
+    request must come back in the token; one made for another sign-in, or none, is
+    refused)."""
     try:
         header = jwt.get_unverified_header(id_token)
         keys = jwks.get("keys") if isinstance(jwks, dict) else None
@@ -367,9 +377,12 @@ def _verify_id_token(
             algorithms=[header["alg"]],
             audience=ehr.client_id,
             issuer=endpoints.issuer or ehr.iss,
-            options={"require": ["exp", "iat", "aud", "iss"]},
+            options={"require": ["exp", "iat", "aud", "iss", "sub"]},
             leeway=30,
         )
     except jwt.PyJWTError:
         raise LaunchError(Message("the EHR's statement of who you are does not verify")) from None
+    sent = claims.get("nonce")
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), nonce.encode()):
+        raise LaunchError(Message("the EHR's statement of who you are does not verify"))
     return claims

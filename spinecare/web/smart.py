@@ -152,6 +152,7 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         state=launch_state,
         verifier=verifier,
         launch=launch,
+        nonce=_nonce(request, launch_state),
         aud=iss.strip(),
     )
     response = RedirectResponse(target, status_code=302)
@@ -164,6 +165,13 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         max_age=int(LAUNCH_TTL.total_seconds()),
     )
     return response
+
+
+def _nonce(request: Request, launch_state: str) -> str:
+    """The OpenID Connect ``nonce`` of a launch: made from its ``state`` with the app's
+    secret, so it is one per launch, unguessable, and tied to the browser as the state
+    is; the ``id_token`` must carry it back."""
+    return sign(deps.state(request).settings.secret_key, f"nonce:{launch_state}")
 
 
 def _check_browser(request: Request, launch_state: str) -> None:
@@ -234,7 +242,12 @@ async def callback(
         raise LaunchError(NOT_SET_UP)
     endpoints = await _endpoints(request, ehr)
     token = await exchange_code(
-        ehr, endpoints, code=code, redirect_uri=_redirect_uri(request), verifier=verifier
+        ehr,
+        endpoints,
+        code=code,
+        redirect_uri=_redirect_uri(request),
+        verifier=verifier,
+        nonce=_nonce(request, launch_state),
     )
     username = ehr.users.get(user_reference(token.fhir_user))
     if username is None:

@@ -625,6 +625,9 @@ def _id_token_cases(ehr):
         "another key, same kid": lambda c: _signed(stranger, c),
         "unsigned (alg none)": _unsigned,
         "another kid": lambda c: _signed(ehr.key, c, {"alg": "ES384", "kid": "other"}),
+        "no nonce": lambda c: _signed(ehr.key, {k: v for k, v in c.items() if k != "nonce"}),
+        "another nonce": lambda c: _signed(ehr.key, {**c, "nonce": "x" + str(c.get("nonce"))}),
+        "no subject": lambda c: _signed(ehr.key, {k: v for k, v in c.items() if k != "sub"}),
     }
 
 
@@ -638,12 +641,16 @@ def _id_token_cases(ehr):
         "another key, same kid",
         "unsigned (alg none)",
         "another kid",
+        "no nonce",
+        "another nonce",
+        "no subject",
     ],
 )
 def test_an_id_token_that_does_not_verify_signs_nobody_in(app_client, ehr, case):
     """The EHR's answer names the user in a signed id_token: one for another app, from
     another issuer, expired, without an expiry, signed with another key or not signed
-    at all signs nobody in and stores nothing."""
+    at all, without a subject, or without the nonce the request sent (OpenID Connect)
+    signs nobody in and stores nothing."""
     ehr.rewrite_id_token = _id_token_cases(ehr)[case]
     before = counts(app_client)
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
@@ -653,3 +660,33 @@ def test_an_id_token_that_does_not_verify_signs_nobody_in(app_client, ehr, case)
     assert counts(app_client)[:2] == before[:2]
     ehr.rewrite_id_token = None  # the same EHR with a good token signs in
     assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
+
+
+def test_each_launch_sends_its_own_nonce(app_client, ehr):
+    """OpenID Connect: the authorisation request carries a nonce, a new one each launch,
+    and the EHR's id_token must carry it back."""
+    for _ in range(2):
+        assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
+    first, second = (request.get("nonce") for request in ehr.authorize_requests[-2:])
+    assert first and second and first != second and len(first) >= 32
+
+
+def test_an_id_token_of_an_earlier_launch_signs_nobody_in(app_client, ehr):
+    """An id_token captured from one sign-in (valid signature, audience and expiry) put
+    in the answer to another launch is refused: its nonce is the earlier launch's."""
+    kept: list[str] = []
+
+    def keep(claims) -> str:
+        token = _signed(ehr.key, claims)
+        kept.append(token)
+        return token
+
+    ehr.rewrite_id_token = keep
+    assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
+    ehr.rewrite_id_token = lambda claims: kept[0]
+    before = counts(app_client)
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 400, response.text[:300]
+    assert "who you are" in response.text
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    assert counts(app_client)[:2] == before[:2]
