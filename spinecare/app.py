@@ -303,7 +303,7 @@ def _install_page_errors(app: FastAPI) -> None:
                 return page
             details = None
             if isinstance(exc, FormError):
-                details = [{"field": k, "message": v} for k, v in exc.errors.items()]
+                details = [{"field": k, "message": said(v, request)} for k, v in exc.errors.items()]
             return error_response(
                 status, said(exc.one_line(), request), exc.code, details, headers=headers
             )

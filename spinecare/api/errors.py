@@ -136,6 +136,54 @@ def error_response(
     )
 
 
+NOT_VALID = N_("is not valid")
+VALIDATION_PROBLEMS = {
+    "missing": N_("is required"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "float_type": N_("must be a number"),
+    "finite_number": N_("must be a finite number"),
+    "bool_parsing": N_("must be true or false"),
+    "bool_type": N_("must be true or false"),
+    "date_parsing": N_("must be a date written as year-month-day (2026-03-01)"),
+    "date_from_datetime_parsing": N_("must be a date written as year-month-day (2026-03-01)"),
+    "date_type": N_("must be a date written as year-month-day (2026-03-01)"),
+    "string_type": N_("must be text"),
+    "literal_error": N_("is not one of the values this field takes"),
+    "enum": N_("is not one of the values this field takes"),
+    "json_invalid": N_("the body is not valid JSON"),
+    "model_attributes_type": N_("must be a JSON object"),
+    "dict_type": N_("must be a JSON object"),
+    "list_type": N_("must be a list"),
+}
+"""The framework's refusals of a request's fields (pydantic's error types), as the app
+says them; any other is :data:`NOT_VALID`."""
+VALIDATION_LIMITS = {
+    "greater_than_equal": ("ge", N_("must be %(limit)s or more")),
+    "greater_than": ("gt", N_("must be more than %(limit)s")),
+    "less_than_equal": ("le", N_("must be %(limit)s or less")),
+    "less_than": ("lt", N_("must be less than %(limit)s")),
+    "string_too_long": ("max_length", N_("must be at most %(limit)s characters")),
+    "string_too_short": ("min_length", N_("must be at least %(limit)s characters")),
+    "too_long": ("max_length", N_("must have at most %(limit)s items")),
+    "too_short": ("min_length", N_("must have at least %(limit)s items")),
+}
+
+
+def validation_problem(error: Any) -> Message:
+    """One of the framework's refusals of a request's field (a pydantic error) as the app
+    says it, in the reader's language where it is shown (its English text is pydantic's
+    own, which names Python types)."""
+    kind = str(error.get("type", ""))
+    limit = VALIDATION_LIMITS.get(kind)
+    value = (error.get("ctx") or {}).get(limit[0]) if limit else None
+    if limit and isinstance(value, int | float) and not isinstance(value, bool):
+        return Message(limit[1], limit=Quantity(value, None))
+    return Message(VALIDATION_PROBLEMS.get(kind, NOT_VALID))
+
+
 ERROR_LANGUAGE = "error_language"
 """The request state's attribute naming the language of its errors, where an endpoint
 knows it from the request's body (CDS Hooks: its ``org.spinecare.lang`` extension)."""
@@ -144,13 +192,16 @@ knows it from the request's body (CDS Hooks: its ``org.spinecare.lang`` extensio
 def said(message: str, request: Request) -> str:
     """An error's message in the request's language: the one its endpoint found in the
     body, else the ``lang`` query parameter of the REST and FHIR endpoints where it names a
-    language, else the language the ``Accept-Language`` header prefers, else English (the
-    envelope's shape and ``code`` are the same in every language)."""
-    from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, translate
+    language (the language the request asked its answer in), else the signed-in user's,
+    else the language switch's cookie, else the one ``Accept-Language`` prefers, else
+    English (:func:`spinecare.clinic.readers.reader_language`, as pages; the envelope's
+    shape and ``code`` are the same in every language)."""
+    from spinecare.clinic.readers import reader_language
+    from spinecare.i18n import is_language, translate
 
     lang = getattr(request.state, ERROR_LANGUAGE, None) or request.query_params.get("lang")
     if not (lang and is_language(lang)):
-        lang = accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+        lang = reader_language(request)
     return translate(message, lang)
 
 
@@ -173,10 +224,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = [
-            {"loc": [str(x) for x in e.get("loc", ())], "message": e.get("msg", "")}
+            {
+                "loc": [str(x) for x in e.get("loc", ())],
+                "message": said(validation_problem(e), request),
+            }
             for e in exc.errors()
         ]
-        first = details[0] if details else {"loc": [], "message": "invalid request"}
+        first = details[0] if details else {"loc": [], "message": said(NOT_VALID, request)}
         where = ".".join(first["loc"][1:]) or "request"
         return error_response(422, f"{where}: {first['message']}", "invalid_input", details)
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from spinecare.errors import InputError, SpinecareError
+from spinecare.messages import Message, located
 
 
 class AccessDenied(SpinecareError):
@@ -41,5 +42,7 @@ class FormError(InputError):
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
-        first = next(iter(errors.items()), ("form", "invalid"))
-        super().__init__(f"{first[0]}: {first[1]}")
+        field, problem = next(iter(errors.items()), ("form", "invalid"))
+        # the problem in the reader's language: a catalogue string (``N_``) is one too
+        shown = problem if isinstance(problem, Message) else Message(str(problem))
+        super().__init__(located(field, shown))

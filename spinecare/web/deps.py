@@ -41,6 +41,7 @@ from spinecare.clinic.accounts import (
 )
 from spinecare.clinic.limits import check_fields
 from spinecare.clinic.models import CurrentUser
+from spinecare.clinic.readers import reader_language
 from spinecare.errors import SpinecareError
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, Shown
@@ -210,15 +211,9 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
 
 def request_language(request: Request) -> str:
     """The page's language: the signed-in user's; before sign-in, the language switch's
-    cookie, else the one the browser's ``Accept-Language`` prefers, else English."""
-    viewer = getattr(request.state, "user", None)
-    if viewer is not None:
-        return str(viewer.language)
-    return (
-        i18n.normalize(request.cookies.get(i18n.LANG_COOKIE))
-        or texts.accepted_language(request.headers.get("accept-language"))
-        or "en"
-    )
+    cookie, else the one the browser's ``Accept-Language`` prefers, else English (one
+    rule with the JSON errors: :func:`spinecare.clinic.readers.reader_language`)."""
+    return reader_language(request)
 
 
 def optional_user(request: Request, session: Session) -> CurrentUser | None:

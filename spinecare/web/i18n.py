@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from spinecare import i18n
+from spinecare.clinic.readers import LANG_COOKIE
 from spinecare.messages import Message
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
 ]
 
 LANGUAGES = i18n.languages()
-LANG_COOKIE = "spinecare_lang"
 LOCALE_DIR = i18n.LOCALE_DIR
 translations = i18n.catalog
 

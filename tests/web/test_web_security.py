@@ -346,7 +346,11 @@ def test_a_form_field_that_is_not_utf8_is_refused(any_world: World) -> None:
     sent = b"csrf_token=" + token + b"&name=Anna+%FF%FE&external_id=u-1"
     r = client.post("/patients", content=sent, headers={**JSON, "content-type": FORM})
     assert _field(r) == "name"
-    client.cookies.set("spinecare_lang", "ru")
+    # the signed-in user's language (chosen with the switch), though no handler read the
+    # user before the field was refused
+    chosen = {"language": "ru", "csrf_token": token.decode()}
+    assert client.post("/language", data=chosen, headers=JSON).status_code == 200
+    client.cookies.delete("spinecare_lang")
     page = client.post("/patients", content=sent, headers={**HTML, "content-type": FORM})
     assert page.status_code == 422 and "UTF-8" in page.text and "введите" in page.text
     kind, body = _multipart(b"csrf_token", b"\xff" + token)
