@@ -33,6 +33,7 @@ from fastapi.routing import APIRoute
 
 from spinecare.api.cds_state import cds_state, require_cds_jwt, trusted_fhir_server
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
+from spinecare.clinic.limits import DATE_MAX, DATE_MIN
 from spinecare.documents import collector_held, load_document
 from spinecare.engine.screening import screen_record
 from spinecare.errors import RecordError
@@ -52,7 +53,7 @@ from spinecare.fhir.prefetch import (
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB, load_kb
-from spinecare.messages import Message
+from spinecare.messages import Day, Message, Quantity
 
 __all__ = [
     "PREFETCH_TYPES",
@@ -566,11 +567,65 @@ async def feedback(
     return {"stored": len(events)}
 
 
+FEEDBACK_ITEMS = 1_000
+"""The most feedback items one request may report (an EHR reports a few at a time)."""
+FEEDBACK_ID_LENGTH = 200
+"""The longest card or suggestion id taken (the service's own are 36-character uuids)."""
+FEEDBACK_TEXT_LENGTH = 4_000
+"""The longest text taken in an override reason (a clinician's comment, a code's words)."""
+
+
+def _feedback_id(value: Any) -> bool:
+    """A card's or suggestion's id: text of 1 to :data:`FEEDBACK_ID_LENGTH` printable
+    characters."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= FEEDBACK_ID_LENGTH
+        and value.isprintable()
+        and value.strip() == value
+    )
+
+
+def _instant(value: Any) -> bool:
+    """An ISO 8601 date and time (``2026-11-20T10:00:00Z``) within the app's dates."""
+    if not isinstance(value, str) or len(value) > 64 or "T" not in value:
+        return False
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return DATE_MIN <= moment.date() <= DATE_MAX
+
+
+def _override_reason(value: Any) -> bool:
+    """CDS Hooks' override reason: ``{"reason": Coding, "userComment": text}``, each
+    optional, texts no longer than :data:`FEEDBACK_TEXT_LENGTH` and without NUL."""
+
+    def text(item: Any) -> bool:
+        return isinstance(item, str) and len(item) <= FEEDBACK_TEXT_LENGTH and "\x00" not in item
+
+    if not isinstance(value, dict) or not set(value) <= {"reason", "userComment"}:
+        return False
+    reason = value.get("reason", {})
+    coding_ok = isinstance(reason, dict) and all(
+        key in ("system", "code", "display") and text(item) for key, item in reason.items()
+    )
+    return coding_ok and ("userComment" not in value or text(value["userComment"]))
+
+
 def _feedback_events(service_id: str, data: dict[str, Any], claims: Any) -> list[dict[str, Any]]:
-    """The feedback events a request reports, once each has the shape CDS Hooks gives it."""
+    """The feedback events a request reports, once each has the shape CDS Hooks gives it
+    (ids, a date and time, a coded reason: what is stored cannot be anything else)."""
     items = data.get("feedback")
     if not isinstance(items, list) or not items:
         raise CdsRequestError(Message("'feedback' must be a non-empty list"))
+    if len(items) > FEEDBACK_ITEMS:
+        raise CdsRequestError(
+            Message(
+                "'feedback' lists more than %(limit)s items; send them in several requests",
+                limit=Quantity(FEEDBACK_ITEMS, None),
+            )
+        )
     events = []
     for index, item in enumerate(items):
         where = f"feedback[{index}]"
@@ -580,6 +635,15 @@ def _feedback_events(service_id: str, data: dict[str, Any], claims: Any) -> list
             raise CdsRequestError(
                 Message("%(where)s.card is missing (the card's uuid)", where=where)
             )
+        if not _feedback_id(item["card"]):
+            raise CdsRequestError(
+                Message(
+                    "%(where)s.card is not a card's id (printable text of at most %(limit)s "
+                    "characters)",
+                    where=where,
+                    limit=Quantity(FEEDBACK_ID_LENGTH, None),
+                )
+            )
         outcome = item.get("outcome")
         if outcome not in ("accepted", "overridden"):
             raise CdsRequestError(
@@ -587,11 +651,21 @@ def _feedback_events(service_id: str, data: dict[str, Any], claims: Any) -> list
             )
         if not isinstance(item.get("outcomeTimestamp"), str):
             raise CdsRequestError(Message("%(where)s.outcomeTimestamp is missing", where=where))
+        if not _instant(item["outcomeTimestamp"]):
+            raise CdsRequestError(
+                Message(
+                    "%(where)s.outcomeTimestamp is not a date and time such as "
+                    "2026-11-20T10:00:00Z between %(low)s and %(high)s",
+                    where=where,
+                    low=Day(DATE_MIN),
+                    high=Day(DATE_MAX),
+                )
+            )
         accepted = item.get("acceptedSuggestions")
         well_formed = isinstance(accepted, list) and all(
-            isinstance(s, dict) and isinstance(s.get("id"), str) for s in accepted
+            isinstance(s, dict) and _feedback_id(s.get("id")) for s in accepted
         )
-        if outcome == "accepted" and not well_formed:
+        if (outcome == "accepted" or accepted is not None) and not well_formed:
             raise CdsRequestError(
                 Message("%(where)s.acceptedSuggestions must list {'id': ...}", where=where)
             )
@@ -599,6 +673,15 @@ def _feedback_events(service_id: str, data: dict[str, Any], claims: Any) -> list
         if reason is not None and not isinstance(reason, dict):
             raise CdsRequestError(
                 Message("%(where)s.overrideReason must be an object", where=where)
+            )
+        if reason is not None and not _override_reason(reason):
+            raise CdsRequestError(
+                Message(
+                    "%(where)s.overrideReason must hold only 'reason' (a coding) and "
+                    "'userComment' (text of at most %(limit)s characters)",
+                    where=where,
+                    limit=Quantity(FEEDBACK_TEXT_LENGTH, None),
+                )
             )
         event: dict[str, Any] = {
             "event": "cds-feedback",

@@ -594,6 +594,52 @@ def test_bad_feedback_is_400(client, body):
     assert client.post(f"{SIGN}/feedback", json=body).status_code == 400
 
 
+GOOD_FEEDBACK = {"card": "c-1", "outcome": "overridden", "outcomeTimestamp": "2026-11-20T10:01:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"outcomeTimestamp": "t"}, "outcomeTimestamp"),
+        ({"outcomeTimestamp": "2026-11-20"}, "outcomeTimestamp"),  # a date without a time
+        ({"outcomeTimestamp": "0001-01-01T00:00:00Z"}, "outcomeTimestamp"),
+        ({"outcomeTimestamp": "9999-12-31T23:59:59Z"}, "outcomeTimestamp"),
+        ({"outcomeTimestamp": "2026-11-20T10:01:00Z" + " " * 100}, "outcomeTimestamp"),
+        ({"card": "x" * 5000}, ".card"),
+        ({"card": "c-1\nforged line"}, ".card"),
+        ({"card": "c-1\x00"}, ".card"),
+        ({"overrideReason": {"reason": "free text"}}, "overrideReason"),
+        ({"overrideReason": {"userComment": "x" * 5000}}, "overrideReason"),
+        ({"overrideReason": {"userComment": "a\x00b"}}, "overrideReason"),
+        ({"overrideReason": {"reason": {"code": "x"}, "extra": [1] * 100}}, "overrideReason"),
+        ({"acceptedSuggestions": [{"id": "s" * 5000}]}, "acceptedSuggestions"),
+    ],
+)
+def test_feedback_that_is_not_what_cds_hooks_describes_is_refused(client, change, named):
+    """Stored feedback is what the specification describes: a card's id, a date and time,
+    a coded reason with a short comment; anything else is refused naming the field, and
+    nothing is stored."""
+    before = len(client.app.state.cds.feedback)
+    response = client.post(f"{SIGN}/feedback", json={"feedback": [{**GOOD_FEEDBACK, **change}]})
+    assert response.status_code == 400, response.text
+    assert named in response.json()["error"]["message"]
+    assert len(client.app.state.cds.feedback) == before
+    ok = client.post(f"{SIGN}/feedback", json={"feedback": [GOOD_FEEDBACK]})
+    assert ok.status_code == 200 and ok.json() == {"stored": 1}
+
+
+def test_feedback_of_too_many_items_is_refused_in_the_requests_language(client):
+    body = {"feedback": [GOOD_FEEDBACK] * 1001}
+    response = client.post(f"{SIGN}/feedback", json=body, headers={"Accept-Language": "ru"})
+    assert response.status_code == 400
+    assert "1000" in response.json()["error"]["message"].replace("\u00a0", "").replace(" ", "")
+    assert "запрос" in response.json()["error"]["message"]
+    wrong_time = {"feedback": [{**GOOD_FEEDBACK, "outcomeTimestamp": "вчера"}]}
+    said = client.post(f"{SIGN}/feedback", json=wrong_time, headers={"Accept-Language": "ru"})
+    assert "feedback[0].outcomeTimestamp" in said.json()["error"]["message"]
+    assert "дата и время" in said.json()["error"]["message"]
+
+
 def test_massage_value_set_codes():
     from spinecare.fhir.cards import order_value_set
 
