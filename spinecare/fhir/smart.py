@@ -23,7 +23,8 @@ whose ``fhirUser`` claim names the EHR user (checked against the EHR's JWK Set).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ __all__ = [
     "exchange_code",
     "load_smart_ehrs",
     "new_code_verifier",
+    "unreadable_types",
     "user_reference",
 ]
 
@@ -293,6 +295,37 @@ class TokenResult:
     access_token: str
     patient: str
     fhir_user: str
+    scope: str = DEFAULT_SCOPE
+    """The scopes the EHR granted (its answer's ``scope``; the requested ones when it
+    names none, as OAuth 2.0 says)."""
+
+
+_SCOPE = re.compile(
+    r"(?P<context>patient|user|system)/(?P<type>[A-Za-z]+|\*)\.(?P<access>read|write|\*|[cruds]+)"
+)
+
+
+def unreadable_types(granted: str, searches: Iterable[str]) -> list[str]:
+    """The resource types of ``searches`` (FHIR queries such as ``Condition?patient=1`` or
+    reads such as ``Patient/1``) that no scope of ``granted`` lets the app read in full:
+    SMART 1 ``.read`` or ``.*``, SMART 2 ``r`` (and ``s`` for a search); a scope narrowed
+    by a query (``patient/Observation.rs?category=laboratory``) reads part of them only.
+    What the EHR does not let the app read would look like nothing recorded."""
+    grants: dict[str, set[str]] = {}
+    for scope in granted.split():
+        hit = _SCOPE.fullmatch(scope)
+        if hit is None:
+            continue
+        access = hit["access"]
+        letters = {"r", "s"} if access in ("read", "*") else set(access)
+        grants.setdefault(hit["type"], set()).update(letters)
+    missing: list[str] = []
+    for search in searches:
+        kind = search.split("?", 1)[0].split("/", 1)[0]
+        needed = {"r", "s"} if "?" in search else {"r"}
+        if not needed <= grants.get(kind, set()) | grants.get("*", set()) and kind not in missing:
+            missing.append(kind)
+    return missing
 
 
 async def exchange_code(
@@ -343,7 +376,10 @@ async def exchange_code(
     fhir_user = claims.get("fhirUser") or claims.get("profile")
     if not isinstance(fhir_user, str) or not fhir_user:
         raise LaunchError(Message("the EHR did not say who you are (no fhirUser)"))
-    return TokenResult(token, patient, fhir_user)
+    granted = body.get("scope")
+    return TokenResult(
+        token, patient, fhir_user, granted if isinstance(granted, str) else ehr.scope
+    )
 
 
 async def _jwks(client: AsyncOAuth2Client, endpoints: SmartEndpoints) -> Any:

@@ -53,12 +53,14 @@ from spinecare.fhir.smart import (
     exchange_code,
     load_smart_ehrs,
     new_code_verifier,
+    unreadable_types,
     user_reference,
 )
 from spinecare.record.model import PatientRecord
 from spinecare.web import deps
 from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 from spinecare.web.i18n import Text
+from spinecare.wording import FHIR_WORDS, WordNames
 
 __all__ = ["LaunchFraming", "router"]
 
@@ -255,6 +257,16 @@ async def callback(
 
         raise AccessDenied(NOT_LINKED)
     kb = deps.state(request).kb()
+    unreadable = unreadable_types(token.scope, kb_templates(kb).values())
+    if unreadable:
+        raise LaunchError(
+            Text(
+                "the EHR did not let spinecare read all of the patient's record it needs "
+                "(%(parts)s), which would look as if nothing were recorded; ask the EHR's "
+                "administrator to allow it",
+                parts=WordNames({kind: FHIR_WORDS.get(kind, kind) for kind in unreadable}),
+            )
+        )
     # the EHR's own FHIR server, configured by the clinic: its host is allowed
     policy = AddressPolicy.from_entries([urlsplit(ehr.iss).hostname or ""])
     request_data = {

@@ -167,6 +167,8 @@ class EHR:
         self.rewrite_id_token: Callable[[dict[str, Any]], str] | None = None
         """When set, the ``id_token`` the EHR gives is replaced by what it makes of the
         claims it would have signed (tests of spinecare's checks of that token)."""
+        self.granted_scope: str | None = None
+        """When set, the token answer's ``scope``: what the EHR says it granted."""
         self.fhir_user = PRACTITIONER
         self.authorize_requests: list[dict[str, str]] = []
         self.fhir_reads: list[tuple[str, str]] = []
@@ -395,10 +397,14 @@ class EHR:
 
     async def token(self, request: Request) -> Response:
         response: Response = self.server.create_token_response(await self._oauth_request(request))
-        if self.rewrite_id_token is None or response.status_code != 200:
+        if (self.rewrite_id_token is None and self.granted_scope is None) or (
+            response.status_code != 200
+        ):
             return response
         body = json.loads(bytes(response.body))
-        if "id_token" in body:
+        if self.granted_scope is not None:
+            body["scope"] = self.granted_scope
+        if "id_token" in body and self.rewrite_id_token is not None:
             claims = jwt.decode(body["id_token"], self.key, algorithms=["ES384"]).claims
             body["id_token"] = self.rewrite_id_token(dict(claims))
         return JSONResponse(body, headers={"cache-control": "no-store"})

@@ -690,3 +690,50 @@ def test_an_id_token_of_an_earlier_launch_signs_nobody_in(app_client, ehr):
     assert "who you are" in response.text
     assert "spinecare_session" not in response.headers.get("set-cookie", "")
     assert counts(app_client)[:2] == before[:2]
+
+
+@pytest.mark.parametrize(
+    ("granted", "unreadable"),
+    [
+        ("launch openid fhirUser patient/Patient.read", "diagnosis"),
+        ("launch openid fhirUser patient/*.r", "diagnosis"),  # SMART 2: read, no search
+        ("launch openid fhirUser patient/Observation.rs?category=laboratory", "observation"),
+        ("launch openid fhirUser", "patient details"),
+    ],
+)
+def test_a_token_that_cannot_read_the_whole_record_opens_nothing(
+    app_client, ehr, granted, unreadable
+):
+    """The EHR granted less than spinecare needs: its searches would answer empty, which
+    would look as if nothing were recorded. The launch says so, reads and stores
+    nothing."""
+    ehr.granted_scope = granted
+    before = counts(app_client)
+    reads = len(ehr.fhir_reads)
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 400, response.text[:300]
+    assert unreadable in response.text and "administrator" in response.text
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    assert counts(app_client)[:2] == before[:2] and len(ehr.fhir_reads) == reads
+
+
+@pytest.mark.parametrize(
+    "granted",
+    [
+        "launch openid fhirUser patient/*.read",
+        "launch openid fhirUser patient/*.rs",
+        "openid fhirUser user/*.cruds",
+        "openid fhirUser patient/*.* patient/Observation.rs?category=laboratory",
+    ],
+)
+def test_scopes_that_read_the_whole_record_open_it(app_client, ehr, granted):
+    ehr.granted_scope = granted
+    assert launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id)).status_code == 303
+
+
+def test_the_refusal_of_scopes_is_said_in_russian(app_client, ehr):
+    ehr.granted_scope = "launch openid fhirUser patient/Patient.read"
+    app_client.cookies.set("spinecare_lang", "ru")
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 400
+    assert "диагноз" in response.text and "Condition" not in response.text
