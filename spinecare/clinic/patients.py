@@ -239,6 +239,16 @@ SEXES = ("female", "male", "other", "unknown")
 LANGUAGES = tuple(languages())
 
 
+def birth_date_problem(born: date, today: date) -> str | None:
+    """Why ``born`` is no birth date a patient's details may hold (in the future, before
+    1900), or None: the patient form's rule, and an imported record's."""
+    if born > today:
+        return N_("is in the future")
+    if born.year < 1900:
+        return N_("before 1900; check the year")
+    return None
+
+
 @dataclass
 class PatientInput:
     """A patient's details as typed in a form (strings), validated by :meth:`clean`."""
@@ -273,10 +283,9 @@ class PatientInput:
             except ValueError:
                 errors["birth_date"] = N_("a date in the form YYYY-MM-DD")
             else:
-                if born > today:
-                    errors["birth_date"] = N_("is in the future")
-                elif born.year < 1900:
-                    errors["birth_date"] = N_("before 1900; check the year")
+                problem = birth_date_problem(born, today)
+                if problem is not None:
+                    errors["birth_date"] = problem
         if self.sex and self.sex not in SEXES:
             errors["sex"] = Message("one of %(choices)s", choices=WordNames(SEX_WORDS))
         if self.language and self.language not in LANGUAGES:
@@ -541,7 +550,14 @@ def import_record(
             clinic_id=user.clinic_id,
             external_id=ext,
             name=((p.name or "").replace("\x00", "") or ext)[:200],
-            birth_date=p.birth_date,
+            # the details keep a birth date the form would take; the record (the intake)
+            # keeps what it says, and screening asks for a birth date it cannot use
+            birth_date=(
+                p.birth_date
+                if p.birth_date is not None
+                and birth_date_problem(p.birth_date, date.today()) is None
+                else None
+            ),
             sex=p.sex if p.sex in SEXES else None,
             language=p.language if p.language in LANGUAGES else None,
             created_at=moment,

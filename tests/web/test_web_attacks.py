@@ -908,3 +908,58 @@ def test_an_imported_file_cannot_clear_massage_without_a_physician(any_world: Wo
         assert page["screening"]["verdict"] == "allowed", page["screening"]
         listed = client.get(f"/patients?q=self-cleared-{who}", headers=JSON).json()
         assert [p["verdict"] for p in listed["patients"]] == ["allowed"], listed
+
+
+@pytest.mark.parametrize("born", ["9999-12-31", "2200-01-01", "1850-01-01"])
+def test_an_imported_birth_date_the_form_would_refuse_is_not_kept_in_the_details(
+    world: World, born: str
+) -> None:
+    """A record born in year 9999 (or 1850) was stored as the patient's birth date, which
+    the patient form refuses ("is in the future"): the details keep no birth date, the
+    intake keeps the record as it came, and screening asks for a birth date."""
+    import json
+
+    from tests.web.conftest import FIXTURES
+
+    bundle = json.loads((FIXTURES / "bundle-herniation.json").read_text(encoding="utf-8"))
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"]["birthDate"] = born
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf_of(client, "/patients/import")},
+        files={"file": ("b.json", json.dumps(bundle).encode(), "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["birth_date"] is None
+    patient = r.json()["id"]
+    screening = client.get(f"/patients/{patient}/screening", headers=JSON).json()["screening"]
+    assert screening["verdict"] != "allowed"
+    assert "birth_date" in {m["item"] for m in screening["missing"]}
+    form = {"csrf_token": csrf_of(client, "/patients/new"), "name": "A", "birth_date": born}
+    refused = client.post("/patients", data=form, headers=JSON)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"][0]["field"] == "birth_date"
+
+
+def test_an_imported_plausible_birth_date_is_kept(world: World) -> None:
+    import json
+
+    from tests.web.conftest import FIXTURES
+
+    raw = (FIXTURES / "bundle-herniation.json").read_bytes()
+    born = next(
+        e["resource"].get("birthDate")
+        for e in json.loads(raw)["entry"]
+        if e["resource"]["resourceType"] == "Patient"
+    )
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    r = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf_of(client, "/patients/import")},
+        files={"file": ("b.json", raw, "application/json")},
+        headers=JSON,
+    )
+    assert r.status_code == 201 and born and r.json()["birth_date"] == born
