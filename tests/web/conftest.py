@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,6 +37,27 @@ class World:
 
     def client(self) -> TestClient:
         return TestClient(self.app, raise_server_exceptions=False)  # type: ignore[arg-type]
+
+
+def app_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) ``app`` answers, routers included however deep (FastAPI keeps
+    an included router as one entry of ``app.routes``; its routes are its candidates)."""
+
+    def walk(routes: Any) -> Any:
+        for route in routes:
+            candidates = getattr(route, "effective_candidates", None)
+            if candidates is not None:
+                yield from walk(candidates())
+            else:
+                yield route
+
+    found = []
+    for route in walk(app.routes):
+        path = getattr(route, "path", None)
+        methods = getattr(route, "methods", None) or {"*"}  # a mount: every method
+        if path:
+            found += [(method, path) for method in sorted(methods) if method != "HEAD"]
+    return found
 
 
 def csrf_of(client: TestClient, path: str = "/login") -> str:

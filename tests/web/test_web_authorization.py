@@ -312,3 +312,178 @@ def test_other_clinic_patient_page_shows_no_data(world: Any, signed_in: Any) -> 
     )
     assert response.status_code == 404
     assert "Kuznetsova" not in response.text and "Кузнецова" not in response.text
+
+
+def _records_and_accounts(world: Any) -> dict[str, int]:
+    """The ids of one intake of each patient and of the accounts, for :data:`MORE_ROUTES`."""
+    from sqlalchemy import select
+
+    from spinecare.store.models import Intake, User
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+
+        def intake(patient: int) -> int:
+            return int(session.scalar(select(Intake.id).where(Intake.patient_id == patient)))
+
+        def user(name: str) -> int:
+            return int(session.scalar(select(User.id).where(User.username == name)))
+
+        return {
+            "demo": world.demo_patient,
+            "own": world.own_patient,
+            "other": world.other_patient,
+            "demo_intake": intake(world.demo_patient),
+            "own_intake": intake(world.own_patient),
+            "other_intake": intake(world.other_patient),
+            "therapist_user": user("therapist"),
+            "physician_user": user("physician"),
+            "other_user": user("other-therapist"),
+        }
+
+
+ADMIN_ONLY = {
+    "admin": 200,
+    "therapist": 403,
+    "physician": 403,
+    "patient": 403,
+    "other": 403,
+    "anonymous": 401,
+}
+NOT_FOUND_BUT_OTHER = {
+    "admin": 404,
+    "therapist": 404,
+    "physician": 404,
+    "patient": 404,
+    "other": 200,
+    "anonymous": 401,
+}
+NOT_HERE = {
+    "admin": 404,
+    "therapist": 404,
+    "physician": 403,
+    "patient": 404,
+    "other": 404,
+    "anonymous": 401,
+}
+"""Nothing at this address for the clinic's staff; a physician nobody referred may not ask."""
+MORE_ROUTES: list[tuple[str, str, dict[str, int]]] = [
+    (
+        "GET",
+        "/patients/{demo}/intakes/{demo_intake}",
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
+    ),
+    # an intake of another patient, or another clinic's, under a patient one may see
+    (
+        "GET",
+        "/patients/{demo}/intakes/{own_intake}",
+        {**NOT_HERE, "patient": 403},
+    ),
+    (
+        "GET",
+        "/patients/{own}/intakes/{demo_intake}",
+        NOT_HERE,
+    ),
+    (
+        "GET",
+        "/patients/{own}/intakes/{other_intake}",
+        NOT_HERE,
+    ),
+    (
+        "GET",
+        "/patients/{own}/intakes/{own_intake}",
+        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+    ),
+    ("GET", "/patients/{other}/intakes/{other_intake}", NOT_FOUND_BUT_OTHER),
+    ("GET", "/audit/export.csv", ADMIN_ONLY),
+    ("GET", "/users/{therapist_user}", ADMIN_ONLY),
+    ("GET", "/users/{other_user}", {**ADMIN_ONLY, "admin": 404}),
+    ("POST", "/users/{therapist_user}", ADMIN_ONLY),
+    ("POST", "/users/{other_user}", {**ADMIN_ONLY, "admin": 404}),
+    ("POST", "/users/{other_user}/active", {**ADMIN_ONLY, "admin": 404}),
+    ("POST", "/users/{other_user}/password", {**ADMIN_ONLY, "admin": 404}),
+    # the demo patients need no urgent referral: nobody gets a letter, nobody learns more
+    (
+        "GET",
+        "/patients/{demo}/referral",
+        {**NOT_HERE, "patient": 403},
+    ),
+    (
+        "GET",
+        "/patients/{other}/referral",
+        {"admin": 404, "therapist": 404, "physician": 404, "patient": 403, "other": 404}
+        | {"anonymous": 401},
+    ),
+    # last: they change the account
+    ("POST", "/users/{physician_user}/password", ADMIN_ONLY),
+    ("POST", "/users/{physician_user}/active", ADMIN_ONLY),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_past_intakes_accounts_and_letters_for_role(
+    world: Any, signed_in: Any, csrf: Any, role: str
+) -> None:
+    """The routes with two ids (an intake under a patient) or an account's id: an id of
+    another patient's, or another clinic's, record is never answered with it."""
+    client = signed_in(role)
+    token = csrf(client, "/login") if client.cookies.get("spinecare_session") else "x"
+    ids = _records_and_accounts(world)
+    failures = []
+    for method, template, expected in MORE_ROUTES:
+        path = template.format(**ids)
+        if method == "GET":
+            response = client.get(path, headers=JSON, follow_redirects=False)
+        else:
+            response = client.post(
+                path, data={"csrf_token": token}, headers=JSON, follow_redirects=False
+            )
+        if response.status_code != expected[role]:
+            failures.append(f"{method} {path}: {response.status_code} (want {expected[role]})")
+        elif expected[role] >= 400:
+            assert response.json()["error"]["status"] == expected[role]
+    assert not failures, "\n".join(failures)
+
+
+NO_MATRIX = {
+    ("GET", "/openapi.json"): "the API's description, public",
+    ("GET", "/docs"): "the API reference page, public",
+    ("*", "/static"): "stylesheets and scripts, public",
+    ("GET", "/"): "sends each role to its start page",
+    ("GET", "/login"): "signing in (test_web_accounts)",
+    ("POST", "/login"): "signing in (test_web_accounts)",
+    ("POST", "/logout"): "signing out (test_web_accounts)",
+    ("GET", "/password"): "one's own password (test_web_accounts)",
+    ("POST", "/password"): "one's own password (test_web_accounts)",
+    ("GET", "/launch"): "an EHR's launch, no sign-in (tests/api/test_smart_launch)",
+    ("GET", "/launch/callback"): "an EHR's launch, no sign-in (tests/api/test_smart_launch)",
+    ("POST", "/api/screen"): "screens the posted document, stores and reads nothing",
+    ("POST", "/api/plan"): "plans from the posted document, stores and reads nothing",
+}
+"""Routes outside the matrices, each with the reason; everything under ``/cds-services``
+is signed by an EHR (tests/api/test_cds_security) and everything under ``/fhir/`` reads
+and stores nothing of the clinic."""
+
+
+def test_every_route_is_in_an_authorization_matrix(world: Any) -> None:
+    """A new route, or a new method on one, is tried for every role and another clinic's
+    user: it must appear in a matrix (or be named above, with the reason)."""
+    import re
+
+    from tests.api.test_clinic_api import MATRIX
+    from tests.web.conftest import app_routes
+    from tests.web.test_web_courses import ROUTES as COURSE_ROUTES
+
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", path)
+
+    tried = {(m, shape(p)) for m, p, _, _ in [*ROUTES, *COURSE_ROUTES]}
+    tried |= {(m, shape(p)) for m, p, _ in MORE_ROUTES}
+    tried |= {("GET", shape(p)) for p, _ in MATRIX}
+    missing = sorted(
+        f"{method} {path}"
+        for method, path in app_routes(world.app)
+        if (method, shape(path)) not in tried
+        and (method, path) not in NO_MATRIX
+        and not path.startswith(("/cds-services", "/fhir/"))
+    )
+    assert not missing, "routes no authorization matrix tries:\n" + "\n".join(missing)

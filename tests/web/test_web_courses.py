@@ -146,6 +146,14 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
         {**S, "physician": 200, "patient": 200, "other": 200, "anonymous": 403},
     ),
     (
+        "GET",
+        "/courses/{course}/complete",
+        None,
+        # the confirmation page; as JSON, the question it asks (422 confirmation_required)
+        {"admin": 422, "therapist": 422, "physician": 422, "patient": 403, "other": 404}
+        | {"anonymous": 401},
+    ),
+    (
         "POST",
         "/courses/{course}/complete",
         {"confirm": "yes"},
