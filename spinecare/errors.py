@@ -16,6 +16,7 @@ into exit code 1 (CLI) or one JSON error envelope (API). Anything else is a bug.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from spinecare.messages import N_, Message
 
@@ -99,3 +100,36 @@ class KnowledgeBaseError(SpinecareError):
         super().__init__(summary)
 
     code = "invalid_kb"  # type: ignore[misc]
+
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    431: "request_header_fields_too_large",
+    500: "internal_error",
+}
+
+
+def envelope(
+    status: int, message: str, code: str | None = None, details: list[Any] | None = None
+) -> dict[str, Any]:
+    """The one JSON error envelope of the app (docs/api.md): ``{"error": {"status", "code",
+    "message", "details"}}``, ``code`` by default the status's."""
+    body: dict[str, Any] = {
+        "status": status,
+        "code": code or STATUS_CODES.get(status, "error"),
+        "message": message,
+    }
+    if details:
+        body["details"] = details
+    return {"error": body}

@@ -19,7 +19,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.errors import (
+    STATUS_CODES as STATUS_CODES,
+)
+from spinecare.errors import (
+    InputError,
+    NotFoundError,
+    SpinecareError,
+    envelope,
+)
 from spinecare.messages import N_, Message, Quantity
 
 REQUEST_BODY = Message("request body")
@@ -91,37 +99,6 @@ def form_refusal(detail: Any, status: int | None = None) -> Any:
         if status in STATUS_REFUSALS and detail == HTTPStatus(status).phrase:
             return Message(STATUS_REFUSALS[status])
     return detail
-
-
-STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "request_timeout",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "too_many_requests",
-    431: "request_header_fields_too_large",
-    500: "internal_error",
-}
-
-
-def envelope(
-    status: int, message: str, code: str | None = None, details: list[Any] | None = None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "status": status,
-        "code": code or STATUS_CODES.get(status, "error"),
-        "message": message,
-    }
-    if details:
-        body["details"] = details
-    return {"error": body}
 
 
 def error_response(

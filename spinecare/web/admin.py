@@ -30,6 +30,7 @@ from spinecare.spreadsheet import safe_cell
 from spinecare.web.deps import (
     check_csrf,
     db_session,
+    error_data,
     parse_int,
     render,
     request_language,
@@ -534,14 +535,9 @@ def _user_page(
         if user.password_expires_at is not None:
             json_data["temporary_password_expires_at"] = user.password_expires_at.isoformat()
     if errors:
-        json_data = {
-            "error": {
-                "status": status,
-                "code": "invalid_input",
-                "message": FormError(errors).one_line(),
-                "details": [{"field": k, "message": v} for k, v in errors.items()],
-            }
-        }
+        json_data = error_data(
+            request, status, "invalid_input", FormError(errors).one_line(), errors
+        )
     return render(request, "user.html", context, json_data, status=status)
 
 

@@ -19,6 +19,7 @@ from spinecare.web.deps import (
     SESSION_COOKIE,
     check_csrf,
     db_session,
+    error_data,
     optional_user,
     render,
     require_user,
@@ -129,7 +130,7 @@ async def login(request: Request) -> Response:
             request,
             "login.html",
             {"values": values, "errors": errors},
-            {"error": {"status": status, "code": code, "message": errors["form"]}},
+            error_data(request, status, code, errors["form"]),
             status=status,
         )
         if result.retry_after:
@@ -220,14 +221,8 @@ async def password_change(request: Request) -> Response:
     if result.errors is not None:
         status = 429 if result.retry_after else 422
         exc = FormError(result.errors)
-        data = {
-            "error": {
-                "status": status,
-                "code": "too_many_attempts" if result.retry_after else exc.code,
-                "message": exc.one_line(),
-                "details": [{"field": k, "message": v} for k, v in exc.errors.items()],
-            }
-        }
+        code = "too_many_attempts" if result.retry_after else exc.code
+        data = error_data(request, status, code, exc.one_line(), exc.errors)
         response = render(
             request,
             "password.html",

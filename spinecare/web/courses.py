@@ -30,6 +30,7 @@ from spinecare.web import i18n
 from spinecare.web.deps import (
     check_csrf,
     db_session,
+    error_data,
     optional_user,
     parse_int,
     render,
@@ -444,12 +445,7 @@ async def session_record(request: Request, course_id: int) -> Response:
             session.rollback()
             context = _session_context(request, session, user, course_id, fields, exc.check)
             data = {
-                "error": {
-                    "status": 409,
-                    "code": exc.code,
-                    "message": exc.one_line(),
-                    "details": exc.check.reasons,
-                },
+                **error_data(request, 409, exc.code, exc.one_line(), details=exc.check.reasons),
                 "check": exc.check.to_json(),
             }
             return render(request, "session.html", context, data, status=409)
@@ -494,14 +490,7 @@ async def course_resume(request: Request, course_id: int) -> Response:
 def _confirm_end(request: Request, session: Any, user: CurrentUser, course_id: int) -> Response:
     """The confirmation step before a course ends (ending cannot be undone)."""
     context, _ = _course_view(request, session, user, course_id)
-    data = {
-        "error": {
-            "status": 422,
-            "code": "confirmation_required",
-            "message": str(END_CONFIRM),
-            "details": [{"field": "confirm", "message": END_CONFIRM}],
-        }
-    }
+    data = error_data(request, 422, "confirmation_required", END_CONFIRM, {"confirm": END_CONFIRM})
     if wants_json(request):
         return render(request, "course_end.html", context, data, status=422)
     return render(request, "course_end.html", context, data)

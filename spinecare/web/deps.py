@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +42,7 @@ from spinecare.clinic.accounts import (
 from spinecare.clinic.limits import check_fields
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.readers import reader_language
-from spinecare.errors import SpinecareError
+from spinecare.errors import SpinecareError, envelope
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, Shown
 from spinecare.settings import Settings
@@ -320,6 +320,25 @@ def render(
     if nonce is not None:
         set_cookie(request, response, NONCE_COOKIE, nonce)
     return response
+
+
+def error_data(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, str] | None = None,
+    details: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The one error envelope (:func:`spinecare.errors.envelope`) for a page's JSON twin,
+    its message and each field's problem (``fields``: ``{"field", "message"}`` details) in
+    the reader's language, as every other JSON error."""
+    lang = reader_language(request)
+    listed = [
+        {"field": name, "message": texts.translate(problem, lang)}
+        for name, problem in (fields or {}).items()
+    ]
+    return envelope(status, texts.translate(message, lang), code, [*listed, *(details or [])])
 
 
 def safe_next(value: str | None) -> str | None:

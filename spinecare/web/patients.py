@@ -22,6 +22,7 @@ from spinecare.web.deps import (
     TEMPLATES,
     check_csrf,
     db_session,
+    error_data,
     parse_int,
     render,
     request_language,
@@ -92,15 +93,8 @@ def _created(request: Request, location: str, data: Any) -> Response:
 def _form_error(
     request: Request, template: str, context: dict[str, Any], exc: FormError, status: int = 422
 ) -> Response:
-    details = [{"field": k, "message": v} for k, v in exc.errors.items()]
-    data = {
-        "error": {
-            "status": status,
-            "code": "conflict" if status == 409 else exc.code,
-            "message": exc.one_line(),
-            "details": details,
-        }
-    }
+    code = "conflict" if status == 409 else exc.code
+    data = error_data(request, status, code, exc.one_line(), exc.errors)
     return render(request, template, {**context, "errors": exc.errors}, data, status=status)
 
 

@@ -141,3 +141,55 @@ def test_a_fhir_outcome_is_in_the_users_language(world: World) -> None:
     outcome = response.json()
     assert outcome["resourceType"] == "OperationOutcome"
     assert _russian(outcome["issue"][0]["diagnostics"])
+
+
+def test_the_json_twin_of_a_refused_form_is_in_the_users_language(world: World) -> None:
+    """The pages' forms answer JSON with the same envelope, said as every other error: a
+    patient form, a wrong current password, a course's end to confirm, an account form."""
+    from tests.web.test_web_courses import _start
+
+    _speaks_russian(world, "therapist")
+    _speaks_russian(world, "admin")
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    token = csrf_of(client, "/patients/new")
+    answers = [
+        (client.post("/patients", data={"csrf_token": token}, headers=ENGLISH_BROWSER), 422),
+        (
+            client.post(
+                "/password",
+                data={"csrf_token": token, "current": "wrong", "new": "x", "again": "y"},
+                headers=ENGLISH_BROWSER,
+            ),
+            422,
+        ),
+        (
+            client.get(
+                f"/courses/{_start(world, world.own_patient)}/complete", headers=ENGLISH_BROWSER
+            ),
+            422,
+        ),
+    ]
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    answers.append(
+        (
+            admin.post(
+                "/users",
+                data={"csrf_token": csrf_of(admin, "/users"), "username": ""},
+                headers=ENGLISH_BROWSER,
+            ),
+            422,
+        )
+    )
+    for response, status in answers:
+        error = _error(response, status)
+        assert _russian(error["message"]), error
+        assert error["details"] and all(_russian(d["message"]) for d in error["details"]), error
+
+
+def test_a_refused_sign_in_is_in_the_browsers_language(world: World) -> None:
+    client = world.client()
+    data = {"csrf_token": csrf_of(client), "username": "therapist", "password": "wrong"}
+    response = client.post(
+        "/login", data=data, headers={"accept": "application/json", "accept-language": "ru"}
+    )
+    assert _russian(_error(response, 401)["message"])
