@@ -134,7 +134,11 @@ def test_missing_or_malformed_authorization(secure_client, header):
 
 
 def test_feedback_needs_a_token_too(secure_client, keys):
-    body = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "t"}]}
+    body = {
+        "feedback": [
+            {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-11-20T10:00:00Z"}
+        ]
+    }
     assert_bare_401(secure_client.post(f"{SIGN}/feedback", json=body))
     token = keys.token(f"{BASE}{SIGN}/feedback")
     response = secure_client.post(f"{SIGN}/feedback", json=body, headers=auth(token))

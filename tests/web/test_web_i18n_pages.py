@@ -131,7 +131,8 @@ def test_intake_errors_in_russian(world: Any) -> None:
         data={"csrf_token": csrf_of(client, path), "day": date.today().isoformat(), "pain": "11"},
     )
     assert r.status_code == 422
-    assert r.json()["error"]["details"][0]["message"].startswith("a whole number")
+    # the JSON envelope in the reader's language too
+    assert r.json()["error"]["details"][0]["message"].startswith("целое число")
 
 
 def test_patient_form_pages_in_russian(world: Any) -> None:
@@ -438,7 +439,7 @@ def test_version_conflict_message_in_russian(world: Any) -> None:
         data={"csrf_token": token2, "name": "Third Save", "version": str(version)},
     )
     assert r.status_code == 409
-    assert "changed by someone else" in r.json()["error"]["message"]
+    assert "изменил кто-то другой" in r.json()["error"]["message"]  # the reader's language
 
 
 def test_access_denied_page_in_russian(world: Any) -> None:

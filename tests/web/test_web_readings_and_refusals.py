@@ -51,7 +51,9 @@ def test_a_form_the_framework_refuses_is_said_in_the_readers_language(
     "Missing boundary in multipart."): the page and the JSON envelope say it in the
     reader's words and language."""
     client = login(world.client(), "therapist", PASSWORDS["therapist"])
-    header = {"accept-language": lang}
+    chosen = {"csrf_token": csrf_of(client, "/login"), "language": lang}
+    assert client.post("/language", data=chosen, headers=JSON).status_code == 200
+    header = {"accept-language": "en" if lang == "ru" else "ru"}  # the user's choice decides
     for path, kind, body in REFUSALS:
         sent = body.encode() if isinstance(body, str) else body
         r = client.post(path, content=sent, headers={**JSON, **header, **kind})
