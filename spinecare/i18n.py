@@ -164,6 +164,18 @@ def plural(lang: str, singular: str, many: str, n: float) -> str:
     return catalog(lang).ngettext(singular, many, count)
 
 
+def times_a_week(value: float, lang: str) -> str:
+    """How often a week, as ``lang`` says it: ``3 times a week``, ``3 раза в неделю``."""
+    text = plural(lang, "%(n)s time a week", "%(n)s times a week", value)
+    return text % {"n": quantity(value, None, lang)}
+
+
+def sessions_count(value: int, lang: str) -> str:
+    """A number of sessions, as ``lang`` says it: ``10 sessions``, ``10 сеансов``."""
+    text = plural(lang, "%(n)s session", "%(n)s sessions", value)
+    return text % {"n": quantity(value, None, lang)}
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """``_`` for one language: ``_ = translator("ru"); _("Zones")``."""
     if lang == SOURCE_LANGUAGE:  # its catalogue is empty: the text as written

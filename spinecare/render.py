@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.text import Text as RichText
 
 from spinecare.engine.screening import Finding, Screening
-from spinecare.i18n import quantity, translator
+from spinecare.i18n import quantity, sessions_count, times_a_week, translator
 from spinecare.kb.evidence import plan_level_text, rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
@@ -166,12 +166,9 @@ def _course(c: Console, course: dict[str, Any], lang: str) -> None:
     """The course line (sessions, frequency, minutes) and its techniques."""
     _ = translator(lang)
     freq = course["frequency"]
-    text = _(
-        "%(sessions)s sessions, %(per_week)s per week (%(low)s-%(high)s), "
-        "%(minutes)s min per session"
-    ) % {
-        "sessions": course["sessions"],
-        "per_week": _number(freq["value"], lang),
+    text = _("%(sessions)s, %(per_week)s (%(low)s-%(high)s), %(minutes)s min per session") % {
+        "sessions": sessions_count(course["sessions"], lang),
+        "per_week": times_a_week(freq["value"], lang),
         "low": _number(freq["min"], lang),
         "high": _number(freq["max"], lang),
         "minutes": _number(course["minutes_per_session"], lang),

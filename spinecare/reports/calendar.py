@@ -35,7 +35,7 @@ def _words(lang: str) -> dict[str, str]:
         "summary": _("Self-massage: %(zones)s"),
         "minutes": _("%(m)s minutes."),
         "stop": _("Stop and call your doctor:"),
-        "dose": _("Dose"),
+        "dose": _("How much"),
         "cal": _("Home self-massage"),
         "alarm": _("Time for your self-massage"),
     }

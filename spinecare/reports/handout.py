@@ -24,7 +24,7 @@ from babel.dates import format_date
 
 from spinecare.engine.course import Course, home_routine
 from spinecare.errors import InputError
-from spinecare.i18n import is_language, languages, plural, quantity, translator
+from spinecare.i18n import is_language, languages, plural, quantity, times_a_week, translator
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.reports.charts import zone_figure_svg
@@ -44,7 +44,7 @@ def _labels(lang: str) -> dict[str, str]:
         "page": _("Page"),
         "how_often": _("How often"),
         "how_long": _("How long"),
-        "dose": _("Dose"),
+        "dose": _("How much"),
         "warnings": _("Be careful"),
         "stop_title": _("Stop and call your doctor"),
         "call": _("Call"),
@@ -52,7 +52,7 @@ def _labels(lang: str) -> dict[str, str]:
         "sessions": _("Sessions"),
         "frequency": _("How often"),
         "minutes": _("Minutes per session"),
-        "zones": _("Zone(s)"),
+        "zones": _("Where"),
         "modalities": _("Kind of massage"),
         "techniques": _("Techniques, in order"),
         "dates": _("Dates"),
@@ -74,7 +74,7 @@ def _labels(lang: str) -> dict[str, str]:
         "doctor": _("Your doctor"),
         "no_routine": _("No home self-massage was taught in this course."),
         "footnote": _(
-            "Prepared on %(date)s (knowledge base %(kb)s). This sheet does not replace "
+            "Prepared on %(date)s (guidance version %(kb)s). This sheet does not replace "
             "your doctor's or therapist's advice."
         ),
     }
@@ -123,11 +123,6 @@ def _minutes_a_day(value: float, lang: str) -> str:
     return text % {"m": quantity(value, None, lang)}
 
 
-def _times_a_week(value: float, lang: str) -> str:
-    text = plural(lang, "%(n)s time a week", "%(n)s times a week", value)
-    return text % {"n": quantity(value, None, lang)}
-
-
 def handout_data(
     course: Course,
     kb: KB,
@@ -165,7 +160,7 @@ def handout_data(
             "; ".join(modalities[m].label.get(lang) for m in course.modalities if m in modalities),
         ],
         [labels["sessions"], str(course.sessions)],
-        [labels["frequency"], _times_a_week(course.sessions_per_week, lang)],
+        [labels["frequency"], times_a_week(course.sessions_per_week, lang)],
         [labels["minutes"], quantity(course.minutes_per_session, None, lang)],
         [
             labels["techniques"],

@@ -58,7 +58,7 @@ def test_russian_handout_text(ru_text, kb):
     assert "23 ноября 2026" in t
     assert "Самомассаж шеи и надплечий (воротниковая зона)" in t
     assert "Ежедневно" in t and "10 минут в день" in t
-    assert "Дозировка: 3–4 раза с каждой стороны" in t
+    assert "Сколько: 3–4 раза с каждой стороны" in t
     # Every step, warning and stop rule from the KB, in Russian.
     course = make_course(kb)
     for routine in home_routine(course, kb, "ru"):
