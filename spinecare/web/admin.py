@@ -106,7 +106,6 @@ DETAIL_KEYS = {
     "sessions": Text("sessions"),
     "q": Text("search"),
     "status": Text("status"),
-    "course": Text("course"),
     "day": Text("date"),
     "user": Text("user"),
     "action": Text("action"),
@@ -117,7 +116,8 @@ DETAIL_KEYS = {
     "tz": Text("time zone"),
 }
 """The keys of an audit entry's detail (``as_of=2026-12-04 verdict=defer``) in words; a key
-not listed here (a page offset) is left out."""
+not listed here (a page offset, a course's row number: the entry names the patient and the
+session's day) is left out."""
 PAIN_CHANGE = re.compile(r"\bpain (\d+)->(\d+)")
 PAUSED_COUNT = re.compile(r"^paused courses: (\d+)$")
 DECISION = re.compile(r"^(cleared|declined): (.+)$")
@@ -203,7 +203,7 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
         key, _, value = token.partition("=")
         if key == "to" and ISO_DAY.match(value):  # the date filter, not a clearance's addressee
             key = "until"
-        if key not in DETAIL_KEYS or value == "None":  # None: no such filter was set
+        if key not in DETAIL_KEYS or value in ("None", ""):  # no such filter was set
             continue
         if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
             typed = unquote(value)

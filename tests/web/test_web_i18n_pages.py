@@ -798,6 +798,12 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
     ("detail", "english", "russian"),
     [
         ("status=None", "", ""),  # the clearance queue listed without a status filter
+        ("q=", "", ""),  # the patient list opened without a search
+        (  # a session: its day and pain, not the course's row number
+            "course=12 day=2026-12-05 pain 4->3",
+            "date: Dec 5, 2026; pain 4 → 3",
+            "дата: 5 дек. 2026\u202fг.; боль 4 → 3",
+        ),
         ("status=open", "status: open", "статус: открыт"),
         ("issued, 30 days", "issued for 30 days", "выдан на 30 дн."),
         ("revoked", "revoked", "отозван"),
