@@ -31,6 +31,7 @@ from spinecare.web.deps import (
     check_csrf,
     db_session,
     error_data,
+    number,
     optional_user,
     parse_int,
     render,
@@ -169,7 +170,9 @@ def _new_course_view(
         if z in programs
     ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
-    shown = {k: str(v) for k, v in defaults.items()} | values
+    # the plan's numbers as the reader writes them (3, not 3.0; 2,5 in Russian): the form
+    # takes a decimal comma back
+    shown = {k: number(v) for k, v in defaults.items()} | values
     context = {
         "patient": ps.patient,
         "plan": plan,
