@@ -4,6 +4,7 @@ languages over HTTP: every new route against every role, then the behaviour."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -204,6 +205,10 @@ def test_course_form_shows_ranges_and_cost_options(world: Any, signed_in: Any) -
     assert "10–15" in page.text  # sessions range for the collar zone
     assert "What it needs" in page.text and "A massage device" in page.text
     assert "₽" not in page.text and "$" not in page.text
+    # the plan's numbers as a reader writes them, not as Python does ("3.0", "15.0")
+    for name in ("sessions", "sessions_per_week", "minutes_per_session"):
+        value = re.search(rf'name="{name}" value="([^"]*)"', page.text)
+        assert value and re.fullmatch(r"\d+(?:,\d+)?|\d+(?:\.\d*[1-9])?", value.group(1)), name
 
 
 def test_outside_range_needs_a_reason_and_impossible_values_are_refused(

@@ -651,7 +651,7 @@ def _problems(where: str, r: Any, lang: str) -> list[str]:
     """What a reader of ``lang`` must not see on the page ``r`` answered with."""
     from html import unescape
 
-    from tests.web.pagescan import text_problems, visible_texts
+    from tests.web.pagescan import text_problems, unlabelled_cells, visible_texts
 
     if "text/html" not in r.headers.get("content-type", ""):
         return []
@@ -661,6 +661,7 @@ def _problems(where: str, r: Any, lang: str) -> list[str]:
     found += text_problems(texts, lang)
     # the title holds the patient's name as written: no check of its language
     found += text_problems([unescape(title.group(1)) if title else ""], None)
+    found += unlabelled_cells(r.text)
     return [f"{where}: {p}" for p in found]
 
 
