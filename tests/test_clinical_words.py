@@ -27,7 +27,7 @@ from spinecare.i18n import translate
 from spinecare.messages import Message
 from spinecare.reports.calendar import home_calendar
 from spinecare.reports.handout import Clinic, render_handout
-from tests.web.pagescan import DECIMAL_POINT
+from tests.web.pagescan import DECIMAL_POINT, PSEUDO_PLURAL
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 22)
@@ -88,6 +88,7 @@ def problems(text: str, lang: str, kept: list[str]) -> list[str]:
         *UCUM.findall(text),
         *PYTHON_WORDS.findall(text),
         *PATH.findall(text),
+        *PSEUDO_PLURAL.findall(text),  # "Зона(ы)": the form the count asks for
     ]
     found += re.findall(r"(?:Zones?|Modalities|Зоны|Виды массажа): [a-z][a-z]+\b", text)
     if lang == "ru":
@@ -168,6 +169,21 @@ def test_cli_fhir_screening_names_evidence_as_a_clinician(lang: str, kept: list[
 def test_handout_speaks_in_clinical_words(kb: Any, lang: str, kept: list[str]) -> None:
     text = handout_text(kb, lang)
     assert problems(text, lang, kept) == []
+    # a patient reads it: the guidance's version, not the software's knowledge base
+    assert not re.search(r"knowledge base|база знаний|\bDose\b|Дозировка", text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "course"),
+    [
+        ("en", "Course: 10 sessions, 3 times a week (2-5), 15 min per session"),
+        ("ru", "Курс: 10 сеансов, 3 раза в неделю (2–5), 15 мин за сеанс"),
+    ],
+)
+def test_cli_plan_counts_take_their_plural_form(lang: str, course: str) -> None:
+    demo = ROOT / "spinecare/demo/01-sokolova-cervical-osteochondrosis.yaml"
+    text = cli("plan", str(demo), "--as-of", AS_OF.isoformat(), "--lang", lang)
+    assert course in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
