@@ -1,6 +1,7 @@
 """The clinic pages at phone width (360 px) and desktop width, in English and Russian: no
-horizontal scrolling. Screenshots go to ``test-output/e2e/``. Without /usr/bin/chromium
-the test skips, or fails when CI=true."""
+horizontal scrolling; on the phone, where a list table is one card of lines per row, each
+value shows its heading before it ("Requested: 5 Dec 2026"). Screenshots go to
+``test-output/e2e/``. Without /usr/bin/chromium the test skips, or fails when CI=true."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
     browser_page,
     server,
 )
+from tests.web.pagescan import unlabelled_cells
+
+CELL_LABELS = """() => Array.from(document.querySelectorAll('table.list td[data-label]'))
+  .filter(td => td.textContent.trim() && td.getClientRects().length)
+  .map(td => [td.dataset.label, getComputedStyle(td, '::before').content])"""
+"""Each labelled cell's heading and what the phone writes before its value."""
 
 
 def _overflow(page) -> int:
@@ -59,6 +66,10 @@ def test_clinic_pages_fit_a_phone(server: str, browser_page, lang: str) -> None:
             if _overflow(page) > 1:
                 problems.append(f"{path} at {width}px: {_overflow(page)}px too wide")
             if width == 360:
+                problems += [f"{path}: {p}" for p in unlabelled_cells(page.content())]
+                for label, before in page.evaluate(CELL_LABELS):
+                    if label not in before:
+                        problems.append(f"{path}: a cell shows no {label!r} on a phone")
                 name = path.strip("/").replace("/", "-").split("?")[0] or "home"
                 page.screenshot(path=str(OUT / f"30-{lang}-{name}.png"), full_page=True)
     assert not problems, problems

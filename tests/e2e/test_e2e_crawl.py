@@ -10,7 +10,8 @@ fails the test on:
   ``{score}``), machine times, ``True``/``False`` (``tests/web/pagescan.py``);
 - in Russian, English words in the visible text (names and citations in English are
   marked ``lang="en"`` or ``translate="no"`` and left out); in English, Russian words;
-- horizontal scrolling at 360 px or at 1280 px;
+- horizontal scrolling at 360 px or at 1280 px; a list table's cell that a phone would
+  show without its heading (``data-label``);
 - serious or critical axe-core violations;
 - a link, button or field that the Tab key never reaches.
 
@@ -34,7 +35,7 @@ from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
     server,
 )
 from tests.e2e.test_e2e_course import _session
-from tests.web.pagescan import text_problems
+from tests.web.pagescan import text_problems, unlabelled_cells
 
 SHOTS = OUT / "crawl"
 PHONE = {"width": 360, "height": 740}
@@ -69,6 +70,11 @@ VISIBLE_TEXT = """(lang) => {
     const el = n.parentElement;
     if (!el || skip(el) || !n.textContent.trim()) continue;
     out.push(n.textContent.trim());
+  }
+  // a number the page wrote into a field, quoted as what the reader typed is
+  const numeric = 'input[type=number], input[inputmode=decimal], input[inputmode=numeric]';
+  for (const el of document.querySelectorAll(numeric)) {
+    if (!skip(el) && el.value) out.push('«' + el.value + '»');
   }
   for (const el of document.querySelectorAll('[placeholder], [aria-label], [title], img[alt]')) {
     if (skip(el)) continue;
@@ -209,6 +215,7 @@ def _crawl(page, base: str, role: str, lang: str) -> list[str]:
         texts = page.evaluate(VISIBLE_TEXT, lang)
         # the title holds the patient's name as written: no check for English words there
         found = text_problems(texts, lang) + text_problems([page.title()], None)
+        found += unlabelled_cells(page.content())
         problems += [f"{where}: {p}" for p in found]
         for size in (DESKTOP, PHONE):
             page.set_viewport_size(size)
