@@ -265,7 +265,8 @@ def test_screening_course_progress_and_referral_print_on_paper(
     browser_page,  # noqa: F811
 ) -> None:
     """With print media the pages drop the header, forms, buttons and footer, and keep
-    their content; a PDF of each is written to the test output."""
+    their content (the course's home program taught, which a form holds on the screen, as
+    a list); a PDF of each is written to the test output."""
     page = browser_page
     _prepare(page, server)
     _login(page, server, "therapist")
@@ -288,5 +289,10 @@ def test_screening_course_progress_and_referral_print_on_paper(
         for hidden in ("header.top", "footer", "form", "button"):
             for element in page.locator(hidden).all():
                 assert not element.is_visible(), f"{name}: {hidden} is printed"
+        if name == "course":  # the home program taught, held by a form: listed on paper
+            assert page.locator(".print-only ol li").first.is_visible()
+            assert not page.locator("#session-day").is_visible()  # a heading of a form
         page.pdf(path=str(SHOTS / f"print-{name}.pdf"))
         page.emulate_media(media="screen")
+        if name == "course":  # on the screen, the form instead
+            assert not page.locator(".print-only").first.is_visible()
