@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from spinecare.engine.evaluate import Evidence
-from spinecare.i18n import day_text, gettext, quantity, translate, translator, yes_no
+from spinecare.i18n import day_text, gettext, plural, quantity, translate, translator, yes_no
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Text as KBText
 from spinecare.messages import N_, Message, Shown
@@ -348,8 +348,14 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
     the key: ``True`` and ``1`` are equal to Python but not in words)."""
     _ = translator(lang)
     if e.kind == "patient" and isinstance(e.value, float):
-        return _("Age: %(years)s years (born %(day)s)") % {
-            "years": f"{e.value:g}",
+        age = plural(
+            lang,
+            "Age: %(years)s year (born %(day)s)",
+            "Age: %(years)s years (born %(day)s)",
+            e.value,
+        )
+        return age % {
+            "years": quantity(e.value, None, lang),
             "day": day_text(e.date, lang),
         }
     text = e.label

@@ -297,3 +297,21 @@ def test_a_reading_named_by_its_words_is_set_aside_with_the_readers_numbers(kb: 
     result = screen(load_record(EHR / "local_flowsheet_temperature_fever.json", kb), AS_OF, kb=kb)
     (why,) = [translate(i.reason, "ru") for i in result.record.ignored if "Temp" in i.reason]
     assert why.startswith("38,9 °C записано как «Temp»"), why
+
+
+@pytest.mark.parametrize(
+    ("years", "ru", "en"),
+    [
+        (21.0, "Возраст: 21 год", "Age: 21 years"),
+        (52.0, "Возраст: 52 года", "Age: 52 years"),
+        (35.0, "Возраст: 35 лет", "Age: 35 years"),
+    ],
+)
+def test_an_age_takes_its_plural_form(years: float, ru: str, en: str) -> None:
+    """The patient's age beside a finding: "52 года", not "52 лет"."""
+    from spinecare.engine.evaluate import Evidence
+    from spinecare.wording import evidence_text
+
+    age = Evidence(ref="Patient", kind="patient", label="Age", value=years, date=date(1974, 5, 1))
+    assert evidence_text(age, "ru").startswith(ru + " (дата рождения 1 мая 1974")
+    assert evidence_text(age, "en").startswith(en + " (born May 1, 1974")
