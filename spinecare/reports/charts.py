@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
 from spinecare.engine.course import Progress
-from spinecare.i18n import translator
+from spinecare.i18n import plural, quantity, translator
 from spinecare.wording import day_text
 
 __all__ = ["ZONE_IDS", "adherence_bar_svg", "pain_chart_svg", "zone_figure_svg"]
@@ -26,10 +26,6 @@ def _t(lang: str) -> dict[str, str]:
     _ = translator(lang)
     return {
         "title": _("Pain before and after each session"),
-        "desc": _(
-            "Pain on a 0-10 scale at %(n)s session(s): before (solid black line, circles) "
-            "and after (dashed grey line, squares)."
-        ),
         "y": _("Pain (0-10)"),
         "x": _("Session"),
         "pre": _("Before session"),
@@ -55,8 +51,17 @@ def _n(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+def _description(n: int, lang: str) -> str:
+    """What the chart shows, for a screen reader: the number of sessions in its form."""
+    text = plural(
+        lang,
+        "Pain on a 0-10 scale at %(n)s session: before (solid black line, circles) "
+        "and after (dashed grey line, squares).",
+        "Pain on a 0-10 scale at %(n)s sessions: before (solid black line, circles) "
+        "and after (dashed grey line, squares).",
+        n,
+    )
+    return text % {"n": n}
 
 
 def _short_source(progress: Progress) -> str:
@@ -138,7 +143,7 @@ def pain_chart_svg(
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="pc-title pc-desc" '
         f'class="pain-chart" {FONT} font-size="12">',
         f'<title id="pc-title">{escape(t["title"])}</title>',
-        f'<desc id="pc-desc">{escape(t["desc"] % {"n": n})}</desc>',
+        f'<desc id="pc-desc">{escape(_description(n, lang))}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
         f'<text x="{left}" y="18" font-size="14" font-weight="bold">{escape(t["title"])}</text>',
     ]
@@ -158,7 +163,9 @@ def pain_chart_svg(
             f'<text x="{left + pw + 4}" y="{_n((y(base) + y(target)) / 2 + 4)}" '
             f'font-size="11" font-weight="bold">{escape(t["tag"])}</text></g>'
         )
-        footer.append(t["band"] % {"mcid": _fmt(mcid), "target": _fmt(target)})
+        footer.append(
+            t["band"] % {"mcid": quantity(mcid, None, lang), "target": quantity(target, None, lang)}
+        )
 
     out.extend(_pain_axes(t, left, top, pw, ph))
     if n:
@@ -222,7 +229,9 @@ def pain_chart_svg(
                 f'<text x="{left + pw}" y="18" text-anchor="end" font-size="11">'
                 f"{escape(t['adverse'])}</text>"
             )
-    footer.append(t["mcid_src"] % {"mcid": _fmt(mcid), "src": _short_source(progress)})
+    footer.append(
+        t["mcid_src"] % {"mcid": quantity(mcid, None, lang), "src": _short_source(progress)}
+    )
     for k, line in enumerate(reversed(footer)):
         out.append(
             f'<text class="mcid-source" x="{left}" y="{height - 10 - 15 * k}" font-size="11">'
