@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spinecare.i18n import quantity
 from spinecare.kb.evidence import recommendations, traceable
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import Source, Text
@@ -24,6 +25,7 @@ class _Words:
         self.words = ev.words
         self.kinds = {k.id: k.label for k in ev.kinds}
         self.levels = {lv.id: lv.label for lv in ev.levels}
+        self.thresholds = {t.id: t for t in kb.model.thresholds}
 
     def __call__(self, key: str) -> str:
         return self.words[key].get(self.lang)
@@ -41,6 +43,10 @@ class _Words:
 def _item_name(words: _Words, names: dict[str, Text | None], key: str) -> str:
     label = names.get(key)
     shown = words.text(label).rstrip(".") if label is not None else key
+    kind, _, name = key.partition(".")
+    if kind == "thresholds" and name in words.thresholds:  # "systolic from" what: the number
+        t = words.thresholds[name]
+        shown += " " + quantity(t.value, t.unit, words.lang)
     return f"{shown} `{key}`"
 
 
