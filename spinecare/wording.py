@@ -100,6 +100,12 @@ FHIR_WORDS = {
     "Composition": N_("clinical document"),
     "FamilyMemberHistory": N_("family history"),
     "List": N_("list"),
+    "ImagingStudy": N_("imaging study"),
+    "AdverseEvent": N_("adverse event"),
+    "EpisodeOfCare": N_("episode of care"),
+    "Communication": N_("message"),
+    "RiskAssessment": N_("risk assessment"),
+    "CarePlan": N_("care plan"),
     "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""

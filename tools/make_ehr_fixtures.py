@@ -5491,6 +5491,210 @@ case(
     "allowed_with_precautions",
     "SNOMED CT 43116000 eczema with the Russian display 'Экзема': the code names dermatitis",
     condition(SNOMED, "43116000", "Экзема"),
+# Other clinical resources real EHRs export: what they say in codes or words is read, to
+# confirm, never dropped
+
+PATIENT = {"reference": "Patient/p1"}
+
+
+case(
+    "imaging_study_reason_fracture",
+    "needs_data",
+    "an ImagingStudy (MRI, 18 November) whose reasonCode is 'Compression fracture of L1': a"
+    " vertebral fracture to confirm (the study was not read at all and gave allowed)",
+    {
+        "resourceType": "ImagingStudy",
+        "status": "available",
+        "subject": PATIENT,
+        "started": "2026-11-18T09:30:00Z",
+        "reasonCode": [{"text": "Compression fracture of L1"}],
+        "description": "MRI lumbar spine",
+    },
+)
+case(
+    "imaging_study_description_metastases",
+    "needs_data",
+    "an ImagingStudy described 'CT: lytic metastases T12' (no reason given): the malignancy"
+    " to confirm",
+    {
+        "resourceType": "ImagingStudy",
+        "status": "available",
+        "subject": PATIENT,
+        "started": "2026-11-18",
+        "description": "CT: lytic metastases T12",
+    },
+)
+case(
+    "imaging_study_entered_in_error",
+    "allowed",
+    "the same fracture study entered in error: it says nothing",
+    {
+        "resourceType": "ImagingStudy",
+        "status": "entered-in-error",
+        "subject": PATIENT,
+        "started": "2026-11-18",
+        "reasonCode": [{"text": "Compression fracture of L1"}],
+    },
+)
+case(
+    "adverse_event_dvt",
+    "needs_data",
+    "an AdverseEvent (actual) whose event is ICD-10 I80.2 deep vein thrombosis: the"
+    " coagulation disorder to confirm (an adverse event was not read)",
+    {
+        "resourceType": "AdverseEvent",
+        "actuality": "actual",
+        "subject": PATIENT,
+        "date": "2026-11-15",
+        "event": {"coding": [coding(ICD10, "I80.2", "Phlebitis of deep vessels of lower limb")]},
+    },
+)
+case(
+    "adverse_event_potential",
+    "allowed",
+    "the same event recorded as potential (a near miss): it did not happen to the patient",
+    {
+        "resourceType": "AdverseEvent",
+        "actuality": "potential",
+        "subject": PATIENT,
+        "date": "2026-11-15",
+        "event": {"coding": [coding(ICD10, "I80.2", "Phlebitis of deep vessels of lower limb")]},
+    },
+)
+case(
+    "episode_of_care_cancer",
+    "needs_data",
+    "an active EpisodeOfCare whose diagnosis names 'Metastatic breast cancer' only in words:"
+    " cancer to confirm",
+    {
+        "resourceType": "EpisodeOfCare",
+        "status": "active",
+        "patient": PATIENT,
+        "diagnosis": [{"condition": {"display": "Metastatic breast cancer"}}],
+        "period": {"start": "2026-10-01"},
+    },
+)
+case(
+    "communication_saddle_numbness",
+    "needs_data",
+    "a Communication (a phone message) 'Patient called: new numbness in the saddle area and"
+    " cannot pass urine': cauda equina to confirm (the message was not read, and neither"
+    " wording was known)",
+    {
+        "resourceType": "Communication",
+        "status": "completed",
+        "subject": PATIENT,
+        "sent": "2026-11-19T16:40:00+03:00",
+        "payload": [
+            {
+                "contentString": "Patient called: new numbness in the saddle area and cannot"
+                " pass urine"
+            }
+        ],
+    },
+)
+case(
+    "communication_russian_note",
+    "needs_data",
+    "a Communication whose payload is 'Звонила пациентка: онемение в области промежности,"
+    " не может помочиться': cauda equina to confirm",
+    {
+        "resourceType": "Communication",
+        "status": "completed",
+        "subject": PATIENT,
+        "sent": "2026-11-19",
+        "payload": [
+            {
+                "contentString": "Звонила пациентка: онемение в области промежности, не может"
+                " помочиться"
+            }
+        ],
+    },
+)
+case(
+    "care_plan_addresses_metastases",
+    "needs_data",
+    "an active CarePlan that addresses 'Metastatic prostate cancer' in words and is"
+    " described 'Palliative radiotherapy for bone metastases': malignancy to confirm",
+    {
+        "resourceType": "CarePlan",
+        "status": "active",
+        "intent": "plan",
+        "subject": PATIENT,
+        "period": {"start": "2026-09-01"},
+        "addresses": [{"display": "Metastatic prostate cancer"}],
+        "description": "Palliative radiotherapy for bone metastases",
+    },
+)
+case(
+    "risk_assessment_reason_osteoporosis",
+    "needs_data",
+    "a RiskAssessment made for 'Osteoporosis' (reasonCode):"
+    " osteoporosis to confirm; its predicted outcome is a risk, not read as a diagnosis",
+    {
+        "resourceType": "RiskAssessment",
+        "status": "final",
+        "subject": PATIENT,
+        "occurrenceDateTime": "2026-11-10",
+        "reasonCode": [{"text": "Osteoporosis"}],
+        "prediction": [{"outcome": {"text": "Hip fracture"}, "probabilityDecimal": 0.12}],
+    },
+)
+case(
+    "goal_after_fusion_old",
+    "allowed",
+    "a Goal 'Return to work after lumbar fusion' started in 2025: the operation it names"
+    " is dated from the goal, over a year ago: not recent",
+    {
+        "resourceType": "Goal",
+        "lifecycleStatus": "active",
+        "subject": PATIENT,
+        "startDate": "2025-03-01",
+        "description": {"text": "Return to work after lumbar fusion"},
+    },
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Red flags in the words real records use: a vertebra named by its level, a pregnancy by
+# its gestation
+
+case(
+    "text_level_fracture_en",
+    "needs_data",
+    "a condition in words 'L1 fracture' (a level and the word fracture): vertebral fracture"
+    " to confirm",
+    condition(text="L1 fracture"),
+)
+case(
+    "text_level_fracture_ru",
+    "needs_data",
+    "a condition in words 'перелом L1': vertebral fracture to confirm",
+    condition(text="перелом L1"),
+)
+case(
+    "text_osteoporotic_level_fracture_ru",
+    "needs_data",
+    "a condition in words 'остеопоротический перелом Th12': vertebral fracture to confirm",
+    condition(text="остеопоротический перелом Th12"),
+)
+case(
+    "text_level_no_fracture",
+    "allowed",
+    "a condition in words 'no L1 fracture': negated, nothing found",
+    condition(text="no L1 fracture"),
+)
+case(
+    "text_gravida_para_weeks",
+    "needs_data",
+    "a condition in words 'G2P1 at 20 wks' (obstetric shorthand): pregnancy to confirm",
+    condition(text="G2P1 at 20 wks"),
+)
+case(
+    "text_weeks_gestation",
+    "needs_data",
+    "a condition in words '20 wks gestation': pregnancy to confirm",
+    condition(text="20 wks gestation"),
 )
 
 

@@ -83,6 +83,12 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "DocumentReference",
     "Composition",
     "List",
+    "ImagingStudy",
+    "AdverseEvent",
+    "EpisodeOfCare",
+    "Communication",
+    "RiskAssessment",
+    "CarePlan",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -107,6 +113,12 @@ PATIENT_FIELD: dict[str, str] = {
     "DocumentReference": "subject",
     "Composition": "subject",
     "List": "subject",
+    "ImagingStudy": "subject",
+    "AdverseEvent": "subject",
+    "EpisodeOfCare": "patient",
+    "Communication": "subject",
+    "RiskAssessment": "subject",
+    "CarePlan": "subject",
 }
 """Where each patient-scoped resource names its patient."""
 

@@ -1828,7 +1828,19 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "DocumentReference": (("date", None),),
     "Composition": (("date", None),),
     "DetectedIssue": (("identifiedDateTime", None), ("identifiedPeriod", "start")),
+    "ImagingStudy": (("started", None),),
+    "AdverseEvent": (("date", None), ("detected", None), ("recordedDate", None)),
+    "EpisodeOfCare": (("period", "start"),),
+    "Communication": (("sent", None), ("received", None)),
+    "RiskAssessment": (("occurrenceDateTime", None), ("occurrencePeriod", "start")),
+    "CarePlan": (("period", "start"), ("created", None)),
 }
+# Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
+# over (an alert made inactive, an episode of care finished, a care plan completed).
+_STATED_ENDS = frozenset({"Flag", "EpisodeOfCare", "CarePlan"})
+_STATED_OVER = frozenset({"inactive", "finished", "completed", "revoked"})
+# Statuses of an episode, a message or a plan that say nothing happened.
+_NOT_SAID = frozenset({"not-done", "planned", "waitlist", "draft"})
 # The date of a procedure, an order or a drug record, for the diagnoses it gives as reasons.
 _REASON_DATES: tuple[tuple[str, str | None], ...] = (
     ("performedDateTime", None),
@@ -1840,6 +1852,8 @@ _REASON_DATES: tuple[tuple[str, str | None], ...] = (
     ("effectivePeriod", "start"),
     ("whenHandedOver", None),
     ("dateAsserted", None),
+    ("started", None),
+    ("sent", None),
 )
 # A document that has been replaced says nothing more than the one replacing it.
 _SUPERSEDED = frozenset({"superseded"})
@@ -1954,6 +1968,44 @@ def _sections(sections: list[Resource], ref: str) -> Iterator[tuple[str, str]]:
             yield from _sections([x for x in inner if isinstance(x, dict)], name)
 
 
+# The fields of other clinical resources that say something of the patient, read as an
+# alert's words are (to confirm): a CodeableConcept or a string.
+_OTHER_SAID: dict[str, tuple[str, ...]] = {
+    "ImagingStudy": ("description",),
+    "AdverseEvent": ("event",),
+    "EpisodeOfCare": (),
+    "Communication": (),
+    "RiskAssessment": (),
+    "CarePlan": ("description", "title"),
+}
+
+
+def _other_said(
+    res: Resource, kind: str, ref: str
+) -> Iterator[tuple[tuple[Coding, ...], str | None, str]]:
+    """What an imaging study, an adverse event, an episode of care, a message, a risk
+    assessment or a care plan says in codes or words (its reasons are read as a
+    visit's diagnoses, by RecordBuilder._reasons)."""
+    for key in _OTHER_SAID[kind]:
+        value = res.get(key)
+        if isinstance(value, dict):
+            yield _codings(value, key), _text(value, key), f"{ref}#{key}"
+        elif isinstance(value, str):
+            yield (), value, f"{ref}#{key}"
+    for key in ("addresses", "resultingCondition"):
+        for i, shown in _displays(res.get(key)):
+            yield (), shown, f"{ref}#{key}[{i}]"
+    for i, item in enumerate(_objects(res, "diagnosis")):  # EpisodeOfCare
+        for _, shown in _displays([item.get("condition")]):
+            yield (), shown, f"{ref}#diagnosis[{i}]"
+    for i, item in enumerate(_objects(res, "payload")):  # Communication
+        content = item.get("contentString")
+        words = content if isinstance(content, str) else None
+        yield (), words or _attachment_text(item.get("contentAttachment")), f"{ref}#payload[{i}]"
+    for i, series in enumerate(_objects(res, "series")):  # ImagingStudy
+        yield (), _str(series, "description", f"series[{i}]."), f"{ref}#series[{i}]"
+
+
 @_guarded
 def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     """What a clinical alert (Flag), a report's conclusion (DiagnosticReport
@@ -1967,6 +2019,8 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     written = (_str(res, "docStatus") or "").strip().lower()  # a document's own status
     if status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED:
         return []
+    if status in _NOT_SAID or (kind == "AdverseEvent" and _str(res, "actuality") == "potential"):
+        return []  # nothing happened yet (a planned episode, a message not sent, a near miss)
     said: list[tuple[tuple[Coding, ...], str | None, str]] = []
     if kind in ("Flag", "DetectedIssue"):
         concept = _concept(res, "code")
@@ -1984,6 +2038,8 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     elif kind == "Composition":
         said.append(((), _narrative(res.get("text")), f"{ref}#text"))
         said.extend(((), text, name) for text, name in _sections(_objects(res, "section"), ref))
+    elif kind in _OTHER_SAID:
+        said.extend(_other_said(res, kind, ref))
     else:
         for i, finding in enumerate(_objects(res, "finding")):
             where = f"finding[{i}].itemCodeableConcept"
@@ -1997,8 +2053,8 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
         said.extend(((), shown, f"{ref}#problem[{i}]") for i, shown in problems)
     said.extend(((), text, f"{ref}#note[{i}]") for i, text in _annotations(res))
     start = _date_or_none(res, _STATED_DATES[kind])
-    end = _date_or_none(res, (("period", "end"),)) if kind == "Flag" else None
-    clinical = "inactive" if kind == "Flag" and _status(res) == "inactive" else None
+    end = _date_or_none(res, (("period", "end"),)) if kind in _STATED_ENDS else None
+    clinical = "inactive" if kind in _STATED_ENDS and status in _STATED_OVER else None
     return [
         Condition(
             ref=name,
@@ -2610,6 +2666,17 @@ class RecordBuilder:
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
 
+    def _other_statements(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """An imaging study, an adverse event, an episode of care, a message, a risk
+        assessment or a care plan: what it says (see :func:`statements_from_fhir`),
+        its notes, and the reasons it gives (a study's or a message's ``reasonCode``), read
+        as a visit's diagnoses are."""
+        conditions = statements_from_fhir(res, ref)
+        if not conditions and _status(res) in _NOT_SAID | _NOT_STATED:
+            return
+        self._conditions.extend(conditions)
+        self._reasons(res, ref)
+
     def _diagnostic_report(self, res: Resource, ref: str, full_url: str | None) -> None:
         """Observations a report holds in ``contained`` (those it names by reference
         are read where they stand in the Bundle); its conclusion (see
@@ -2803,6 +2870,12 @@ class RecordBuilder:
         "DetectedIssue": _statements,
         "DocumentReference": _statements,
         "Composition": _statements,
+        "ImagingStudy": _other_statements,
+        "AdverseEvent": _other_statements,
+        "EpisodeOfCare": _other_statements,
+        "Communication": _other_statements,
+        "RiskAssessment": _other_statements,
+        "CarePlan": _other_statements,
         "List": _list,
         "Bundle": _bundle,
     }
