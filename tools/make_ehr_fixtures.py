@@ -5640,21 +5640,6 @@ case(
         "prediction": [{"outcome": {"text": "Hip fracture"}, "probabilityDecimal": 0.12}],
     },
 )
-case(
-    "goal_after_fusion_old",
-    "allowed",
-    "a Goal 'Return to work after lumbar fusion' started in 2025: the operation it names"
-    " is dated from the goal, over a year ago: not recent",
-    {
-        "resourceType": "Goal",
-        "lifecycleStatus": "active",
-        "subject": PATIENT,
-        "startDate": "2025-03-01",
-        "description": {"text": "Return to work after lumbar fusion"},
-    },
-)
-
-
 # ---------------------------------------------------------------------------------------
 # Red flags in the words real records use: a vertebra named by its level, a pregnancy by
 # its gestation
