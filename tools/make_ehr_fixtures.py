@@ -3963,6 +3963,82 @@ case(
 )
 
 
+def warfarin_statement(status: str, start: str, end: str) -> Resource:
+    """A warfarin MedicationStatement over a period."""
+    return warfarin(
+        "MedicationStatement",
+        status=status,
+        extra={"effectivePeriod": {"start": start, "end": end}},
+    )
+
+
+def enoxaparin_given(status: str, day: str) -> Resource:
+    """An enoxaparin injection (MedicationAdministration) on ``day``."""
+    return medication(
+        "MedicationAdministration",
+        code="854235",
+        display="0.4 ML enoxaparin sodium 100 MG/ML Prefilled Syringe",
+        status=status,
+        start=day,
+    )
+
+
+# A blood thinner recorded as ended, stopped or given within 30 days may still be taken or
+# still act: to confirm (clinic policy policy_recent_medication), never allowed in silence
+case(
+    "administration_anticoagulant_yesterday",
+    "needs_data",
+    "enoxaparin given (MedicationAdministration completed) yesterday: over by the record,"
+    " but given within 30 days: confirm (it gave allowed)",
+    enoxaparin_given("completed", "2026-11-19T08:00:00Z"),
+)
+case(
+    "administration_anticoagulant_long_ago",
+    "allowed",
+    "the same injection given on 1 October: more than 30 days ago",
+    enoxaparin_given("completed", "2026-10-01"),
+)
+case(
+    "administration_anticoagulant_not_done",
+    "allowed",
+    "the same injection yesterday, not done: it was never given",
+    enoxaparin_given("not-done", "2026-11-19"),
+)
+case(
+    "medication_statement_stopped_last_week",
+    "needs_data",
+    "a warfarin statement stopped, its period ending on 15 November: within 30 days, may"
+    " still act: confirm",
+    warfarin_statement("stopped", "2026-06-01", "2026-11-15"),
+)
+case(
+    "medication_statement_completed_ended_long_ago",
+    "allowed",
+    "a warfarin statement completed, its period ending on 1 August: over long before",
+    warfarin_statement("completed", "2026-05-01", "2026-08-01"),
+)
+case(
+    "medication_request_completed_no_supply_recent",
+    "needs_data",
+    "a warfarin prescription completed (dispensed), written on 5 November, with neither an end"
+    " nor a supply: how long it lasts is not recorded: confirm (it was read as over and not"
+    " shown)",
+    warfarin(status="completed", start="2026-11-05"),
+)
+case(
+    "medication_request_completed_no_supply_old",
+    "allowed",
+    "the same prescription written in March: more than 30 days before",
+    warfarin(status="completed", start="2026-03-05"),
+)
+case(
+    "medication_request_cancelled_recent",
+    "allowed",
+    "a warfarin prescription written on 5 November and cancelled: never taken",
+    warfarin(status="cancelled", start="2026-11-05"),
+)
+
+
 # The certainty of a German diagnosis (Diagnosesicherheit G, V, A, Z) ----------------------
 
 CERTAINTY = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
@@ -4792,9 +4868,18 @@ case(
 )
 case(
     "dispense_days_supply_5_days_over",
-    "allowed",
-    "warfarin dispensed 10 days ago for 5 days: over before the screening day",
+    "needs_data",
+    "warfarin dispensed 10 days ago for 5 days: over before the screening day by the record,"
+    " but within 30 days, so it may still be taken or still act: confirm (clinic policy"
+    " policy_recent_medication; it gave allowed)",
     dispensed(days_supply(5, "d", "d")),
+)
+case(
+    "dispense_days_supply_over_long_ago",
+    "allowed",
+    "warfarin dispensed on 1 September for 30 days: over more than 30 days before the"
+    " screening day",
+    dispensed(days_supply(30, "d", "d"), start="2026-09-01"),
 )
 case(
     "dispense_days_supply_unreadable_unit",

@@ -54,6 +54,7 @@ from spinecare.kb.schema import VERDICTS
 from spinecare.record.standing import (
     CONDITION_STANDING,
     MEDICATION_IN_FORCE_ON,
+    MEDICATION_RECENT_ON,
     rank_sql,
 )
 from spinecare.record.standing import sql as standing_sql
@@ -78,6 +79,12 @@ def condition_standing_sql(as_of: str) -> str:
 def medication_in_force_sql(as_of: str) -> str:
     """A medication row is taken on ``as_of`` (a SQL date), as the engine decides it."""
     return standing_sql(MEDICATION_IN_FORCE_ON, MEDICATION_COLUMNS, as_of)
+
+
+def medication_recent_sql(as_of: str, since: str) -> str:
+    """A medication row not taken on ``as_of`` but taken from ``since`` on (SQL dates),
+    to confirm, as the engine decides it (clinic policy policy_recent_medication)."""
+    return standing_sql(MEDICATION_RECENT_ON, MEDICATION_COLUMNS, as_of, since)
 
 
 OUTPUT_COLUMNS = (
@@ -479,10 +486,13 @@ class Compiler:
             )
             out.append(("cond", self._aggregate(rows, tests), list(tests)))
         if lv.medications:
+            since = d.date(_days_before(self.as_of, kb.threshold("medication_recent_days")))
             tests = {
                 name: (
                     f"CASE WHEN concept = {lit(concept)} AND {medication_in_force_sql(as_of)}"
                     " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
+                    f" WHEN concept = {lit(concept)} AND {medication_recent_sql(as_of, since)}"
+                    " THEN 1"
                 )
                 for concept, name in lv.medications.items()
             }

@@ -27,6 +27,7 @@ from spinecare.engine.notes import (
     nameless_drug_note,
     partial_date_note,
     procedure_as_diagnosis_note,
+    recent_medication_note,
     recorded_as,
     stale_note,
     text_to_confirm,
@@ -1212,29 +1213,48 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
 
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
     concept = node.medication
+    # a drug recorded as ended, stopped or given within this window may still be taken or
+    # still act: to confirm (clinic policy policy_recent_medication)
+    recent_days = kb.threshold("medication_recent_days")
+    window = timedelta(days=recent_days)
 
     def truth(facts: Facts) -> int:
         entries = facts.medications.get(concept)
         if not entries:
             return 0
         result = 0
+        as_of = facts.as_of
         for entry in entries:
-            if entry.medication.in_force(facts.as_of):
+            if entry.medication.in_force(as_of):
                 if entry.certain:
                     return 2
+                result = 1
+            elif entry.medication.recently_taken(as_of, as_of - window):
                 result = 1
         return result
 
     def run(facts: Facts) -> Ranked:
         as_of = facts.as_of
         entries = [e for e in facts.medications.get(concept, ()) if e.medication.in_force(as_of)]
-        if not entries:
+        recent: list[MedicationEntry] = []
+        if not any(e.certain for e in entries):
+            since = as_of - window
+            recent = [
+                e
+                for e in facts.medications.get(concept, ())
+                if e.medication.recently_taken(as_of, since)
+            ]
+        if not entries and not recent:
             return FALSE_NOTHING
         certain = [e for e in entries if e.certain]
         evidence = []
-        for entry in certain or entries:
+        for entry in certain or entries + recent:
             m = entry.medication
             note = medication_note(m.status, entry.note)
+            if any(entry is e for e in recent):
+                last = m.end or m.start
+                assert last is not None  # recently_taken holds only with a date
+                note = joined(note, recent_medication_note(last, recent_days))
             evidence.append(
                 Evidence(
                     ref=m.ref,

@@ -129,6 +129,16 @@ def partial_date_note(days: float) -> str:
     )
 
 
+def recent_medication_note(last: date, days: float) -> str:
+    """Beside a drug recorded as ended, stopped or given within ``days`` before the date
+    (clinic policy policy_recent_medication)."""
+    return Message(
+        "last recorded %(day)s, within %(days)s days: it may still be taken or still act; confirm",
+        day=Day(last),
+        days=Quantity(days, None),
+    )
+
+
 def procedure_as_diagnosis_note() -> str:
     return Message("recorded as a diagnosis, not as a procedure with its date: confirm")
 

@@ -24,6 +24,7 @@ from spinecare.record.standing import (
     IN_FORCE_CLINICAL,
     MEDICATION_IN_FORCE,
     MEDICATION_IN_FORCE_ON,
+    MEDICATION_RECENT_ON,
     NOT_HELD,
     REMOVED_VERIFICATION,
     python_function,
@@ -88,6 +89,7 @@ class Patient:
 _condition_start = python_function(CONDITION_START)
 _condition_standing = python_function(CONDITION_STANDING)
 _medication_in_force = python_function(MEDICATION_IN_FORCE_ON)
+_medication_recent = python_function(MEDICATION_RECENT_ON)
 
 
 VISIT_DIAGNOSIS = "#visit-"
@@ -204,6 +206,11 @@ class Medication:
     def in_force(self, as_of: date) -> bool:
         """Taken on ``as_of`` (:data:`~spinecare.record.standing.MEDICATION_IN_FORCE_ON`)."""
         return bool(_medication_in_force(self, as_of))
+
+    def recently_taken(self, as_of: date, since: date) -> bool:
+        """Not taken on ``as_of`` by the record, but taken up to a day from ``since`` on
+        (:data:`~spinecare.record.standing.MEDICATION_RECENT_ON`): to confirm."""
+        return bool(_medication_recent(self, as_of, since))
 
 
 @fact

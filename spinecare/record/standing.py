@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 __all__ = [
@@ -28,8 +27,10 @@ __all__ = [
     "IN_FORCE_CLINICAL",
     "MEDICATION_IN_FORCE",
     "MEDICATION_IN_FORCE_ON",
+    "MEDICATION_RECENT_ON",
     "NOT_HELD",
     "REMOVED_VERIFICATION",
+    "SINCE",
     "Expr",
     "python_function",
     "rank_sql",
@@ -65,6 +66,12 @@ class Field(Expr):
 @dataclass(frozen=True)
 class AsOf(Expr):
     pass
+
+
+@dataclass(frozen=True)
+class Since(Expr):
+    """The first day of a window that ends on the screening date (a KB setting: the
+    caller gives it, as it gives the date)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ class FirstOf(Expr):
 
 
 AS_OF = AsOf()
+SINCE = Since()
 
 
 def _f(name: str) -> Field:
@@ -197,6 +205,24 @@ MEDICATION_IN_FORCE_ON: Expr = _all(
 )
 """A medication is taken on the screening date."""
 
+# The statuses of a course that was taken and is over (or was stopped).
+MEDICATION_ENDED = frozenset({"completed", "stopped"})
+_last_taken = FirstOf((_end, _start))
+
+MEDICATION_RECENT_ON: Expr = _all(
+    Not(MEDICATION_IN_FORCE_ON),
+    _any(Missing(_status), OneOf(_status, MEDICATION_IN_FORCE | MEDICATION_ENDED)),
+    # the last day it is known to have been taken: its end, or (a completed or stopped
+    # record with no end: a prescription with no supply, a dose given) its start
+    Not(Missing(_last_taken)),
+    Compare(_last_taken, ">=", SINCE),
+    _on_or_before(_last_taken),
+)
+"""A medication not taken on the screening date by the record, but taken (or ended) on a
+day from ``since`` (KB threshold ``medication_recent_days`` before the date) to the date:
+it may still be taken, or still act; the screening asks to confirm it (clinic policy
+``policy_recent_medication``)."""
+
 
 # ---------------------------------------------------------------------------------------
 # As Python
@@ -207,6 +233,8 @@ def _py(e: Expr) -> str:
         return f"fact.{e.name}"
     if isinstance(e, AsOf):
         return "as_of"
+    if isinstance(e, Since):
+        return "since"
     if isinstance(e, Const):
         return repr(e.value)
     if isinstance(e, Missing):
@@ -233,15 +261,16 @@ def _py(e: Expr) -> str:
     raise TypeError(f"not a standing expression: {e!r}")
 
 
-def python_function(e: Expr) -> Callable[[Any, date], Any]:
-    """``e`` as one Python function of the fact and the date.
+def python_function(e: Expr) -> Callable[..., Any]:
+    """``e`` as one Python function of the fact and the date (and a window's first day,
+    ``since``, for an expression that names one).
 
     The source is generated from the definitions above (never from input), so that the
     engine pays no interpretation per call.
     """
     scope: dict[str, Any] = {}
-    exec(f"def standing(fact, as_of):\n    return {_py(e)}\n", scope)
-    function: Callable[[Any, date], Any] = scope["standing"]
+    exec(f"def standing(fact, as_of, since=None):\n    return {_py(e)}\n", scope)
+    function: Callable[..., Any] = scope["standing"]
     return function
 
 
@@ -253,15 +282,18 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def sql(e: Expr, columns: Mapping[str, str], as_of: str) -> str:
+def sql(e: Expr, columns: Mapping[str, str], as_of: str, since: str = "NULL") -> str:
     """``e`` as a SQL expression over the columns named in ``columns`` (field name to
-    column), with ``as_of`` the date's SQL literal. Tests are TRUE or FALSE, never NULL."""
+    column), with ``as_of`` the date's SQL literal (and ``since`` a window's first day's).
+    Tests are TRUE or FALSE, never NULL."""
 
     def value(x: Expr) -> str:
         if isinstance(x, Field):
             return columns[x.name]
         if isinstance(x, AsOf):
             return as_of
+        if isinstance(x, Since):
+            return since
         if isinstance(x, Const):
             return str(int(x.value))
         if isinstance(x, If):
