@@ -2925,22 +2925,60 @@ case(
 # Procedures under a national classification the KB does not hold, named by its title
 
 
-def ops_procedure(code: str, display: str, performed: str) -> Resource:
+def coded_procedure(system: str, code: str, performed: str, display: str = "") -> Resource:
     return {
         "resourceType": "Procedure",
         "status": "completed",
         "subject": {"reference": "Patient/p1"},
-        "code": {"coding": [coding("http://fhir.de/CodeSystem/bfarm/ops", code, display)]},
+        "code": {"coding": [coding(system, code, display)]},
         "performedDateTime": performed,
     }
 
 
+def ops_procedure(code: str, display: str, performed: str) -> Resource:
+    return coded_procedure("http://fhir.de/CodeSystem/bfarm/ops", code, performed, display)
+
+
 case(
     "procedure_ops_disc_excision_german",
-    "needs_data",
+    "needs_clearance",
     "OPS 5-831.0 'Exzision von erkranktem Bandscheibengewebe' (German disc excision) last"
-    " month: recent spinal surgery found in the title, confirm",
+    " month: the OPS group 5-831 is a spine operation, recent",
     ops_procedure("5-831.0", "Exzision von erkranktem Bandscheibengewebe", "2026-10-01"),
+)
+case(
+    "procedure_ops_code_only_recent",
+    "needs_clearance",
+    "OPS 5-836.30 (spondylodesis) on 1 October with no title: recent spine surgery by its"
+    " OPS group (the code alone gave allowed)",
+    ops_procedure("5-836.30", "", "2026-10-01"),
+)
+case(
+    "procedure_cpt_lumbar_discectomy_code_only",
+    "needs_clearance",
+    "CPT 63030 (lumbar laminotomy with disc excision) on 20 October, the code alone, as a"
+    " claim-derived record writes it: recent spine surgery (it gave allowed)",
+    coded_procedure("http://www.ama-assn.org/go/cpt", "63030", "2026-10-20"),
+)
+case(
+    "procedure_cpt_lumbar_fusion_old",
+    "allowed",
+    "CPT 22612 (lumbar posterolateral fusion) in 2024: not recent",
+    coded_procedure("urn:oid:2.16.840.1.113883.6.12", "22612", "2024-02-01"),
+)
+case(
+    "procedure_icd10pcs_lumbar_fusion_code_only",
+    "needs_clearance",
+    "ICD-10-PCS 0SG00AJ (fusion of a lumbar vertebral joint) on 1 November, the code"
+    " alone: recent spine surgery by its table and body part 0SG0",
+    coded_procedure("http://www.cms.gov/Medicare/Coding/ICD10", "0SG00AJ", "2026-11-01"),
+)
+case(
+    "procedure_icd10pcs_imaging_not_surgery",
+    "allowed",
+    "ICD-10-PCS B030ZZZ (an imaging procedure) yesterday: not a spine operation, and never"
+    " read as ICD-10 B03",
+    coded_procedure("http://hl7.org/fhir/sid/icd-10-pcs", "B030ZZZ", "2026-11-19"),
 )
 case(
     "procedure_ops_spine_operation_old",
@@ -3687,6 +3725,45 @@ case(
     " behind the older one",
     bp(120, 80, when="2026-11-10"),
     {**observation("85354-9", "200/120", key="valueString"), "effectiveDateTime": "2026-11-18"},
+    without={"bp"},
+)
+case(
+    "bp_panel_value_as_text_with_unit",
+    "defer",
+    "120/80 on Nov 10, then a blood-pressure panel on Nov 18 whose value is the text"
+    " '190/115 mmHg': read as systolic 190 and diastolic 115 (it was set aside): significant"
+    " hypertension",
+    bp(120, 80, when="2026-11-10"),
+    {
+        **observation("85354-9", "190/115 mmHg", key="valueString"),
+        "effectiveDateTime": "2026-11-18",
+    },
+    without={"bp"},
+)
+case(
+    "bp_panel_value_as_text_russian_normal",
+    "allowed",
+    "a blood-pressure panel today whose value is '125/80 мм рт. ст.': read, normal",
+    observation("85354-9", "125/80 мм рт. ст.", key="valueString"),
+    without={"bp"},
+)
+case(
+    "bp_panel_value_as_text_implausible",
+    "needs_data",
+    "a blood-pressure panel today whose value is '120/800 mmHg' (a typing slip): the"
+    " diastolic value is outside the plausible range and set aside, so whether the pressure"
+    " is high is unknown",
+    observation("85354-9", "120/800 mmHg", key="valueString"),
+    without={"bp"},
+)
+case(
+    "bp_in_kilopascals",
+    "defer",
+    "a blood-pressure panel today with components in kPa, 25.3 and 15.3 (190/115 mmHg):"
+    " converted, significant hypertension (kPa could not be converted)",
+    bp_as_written(
+        25.3, 15.3, {"unit": "kPa", "system": "http://unitsofmeasure.org", "code": "kPa"}
+    ),
     without={"bp"},
 )
 

@@ -1206,7 +1206,10 @@ def observations_from_fhir(
         return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
     if when is None:
         return [], [Ignored(ref, Message("no date of measurement"))]
-    if carried:  # a panel's readings written as its own value ("190/115"): not read
+    if carried:  # a panel's readings written as its own value ("190/115 mmHg")
+        pair = _panel_pair(res, ref, carried, measures, when)
+        if pair is not None:
+            return pair
         shown = _value_as_written(res)
         reason = Message("the value '%(text)s' is not a number", text=shown)
         return [], [Ignored(ref, reason, measure, when) for measure in carried]
@@ -1239,6 +1242,41 @@ def _panel_value(res: Resource, measures: Measures) -> tuple[str, ...]:
             if found:
                 return found  # type: ignore[no-any-return]
     return ()
+
+
+_PAIR = re.compile(r"\s*(\d+(?:[.,]\d+)?)\s*/\s*(\d+(?:[.,]\d+)?)\s*(\S.*?)?\s*")
+
+
+def _panel_pair(
+    res: Resource, ref: str, carried: tuple[str, ...], measures: Measures, when: date
+) -> tuple[list[Observation], list[Ignored]] | None:
+    """A two-measure panel's readings written as its own value, "150/95 mmHg" (as a
+    ``valueString``): each number a reading of the panel's measures in the KB's order
+    (systolic, then diastolic), with the unit written after them, read and checked as any
+    reading (a number outside the plausible range is set aside). None for a value of
+    another shape or with no unit (it is then set aside whole)."""
+    text = res.get("valueString")
+    pair = _PAIR.fullmatch(text) if isinstance(text, str) and len(carried) == 2 else None
+    named = getattr(measures, "named_codes", {})
+    if pair is None or not pair.group(3) or any(m not in named for m in carried):
+        return None  # no unit written: set aside whole, as a component with no unit is
+    unit = pair.group(3)
+    instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
+    checks = _checks(measures)
+    observations: list[Observation] = []
+    ignored: list[Ignored] = []
+    for measure, number in zip(carried, pair.group(1, 2), strict=True):
+        code = named[measure]
+        hit = measures.get((_system(code["system"]), code["code"]))
+        if hit is None:
+            return None
+        node = {"valueString": f"{number} {unit}".strip()}
+        result = _measurement(node, ref, hit, code, when, instant, "", checks.get(measure, ()))
+        if isinstance(result, Observation):
+            observations.append(result)
+        else:
+            ignored.append(replace(result, when=when))
+    return observations, ignored
 
 
 def _value_as_written(res: Resource) -> str:

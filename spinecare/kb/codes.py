@@ -22,8 +22,12 @@ from dataclasses import dataclass
 from spinecare.kb.schema import Code, Concept, Terminology, ZoneMap
 
 ICD10_FAMILY = frozenset({"icd10", "icd10cm"})
-PREFIX_SYSTEMS = frozenset({"atc"})
-KNOWN_SYSTEMS = frozenset({"icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc"})
+# Systems whose codes are read by their beginning: an ATC group holds its substances, an
+# OPS or ICD-10-PCS code begins with the code of its group ("5-831.0" is a "5-831").
+PREFIX_SYSTEMS = frozenset({"atc", "ops", "icd10pcs"})
+KNOWN_SYSTEMS = frozenset(
+    {"icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc", "cpt", "ops", "icd10pcs"}
+)
 # The shape of an ICD-10 code (any edition, with or without the dot, CM extensions).
 ICD10_SHAPE = re.compile(r"[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
 # The shape of an ATC code of the chemical subgroup or substance level (B01AF, B01AF02):
@@ -71,6 +75,14 @@ SYSTEM_ALIASES: dict[str, str] = {
     "urn:oid:2.16.840.1.113883.6.1": "loinc",
     "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
     "urn:oid:2.16.840.1.113883.6.88": "rxnorm",
+    # procedures: CPT (AMA; HL7 THO), the German OPS (BfArM, formerly DIMDI), ICD-10-PCS
+    "http://www.ama-assn.org/go/cpt": "cpt",
+    "urn:oid:2.16.840.1.113883.6.12": "cpt",
+    "http://fhir.de/CodeSystem/bfarm/ops": "ops",
+    "http://fhir.de/CodeSystem/dimdi/ops": "ops",
+    "http://www.cms.gov/Medicare/Coding/ICD10": "icd10pcs",
+    "http://hl7.org/fhir/sid/icd-10-pcs": "icd10pcs",
+    "urn:oid:2.16.840.1.113883.6.4": "icd10pcs",
 }
 
 
@@ -109,6 +121,8 @@ FOREIGN_SYSTEMS: dict[str, str] = {
     "http://hl7.org/fhir/sid/icd-9-cm": "ICD-9-CM",
     "urn:oid:2.16.840.1.113883.6.103": "ICD-9-CM",
     "urn:oid:2.16.840.1.113883.6.104": "ICD-9-CM",
+    # ICD-10-PCS is also a KB system (spine operations, read by their group): its codes are
+    # never read as ICD-10 look-alikes
     "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
     "http://hl7.org/fhir/sid/icd-10-pcs": "ICD-10-PCS",
     "urn:oid:2.16.840.1.113883.6.4": "ICD-10-PCS",

@@ -48,7 +48,9 @@ Effect = Literal[
 ]
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
-SystemName = Literal["icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc"]
+SystemName = Literal[
+    "icd10", "icd10cm", "snomed", "loinc", "rxnorm", "atc", "ndc", "cpt", "ops", "icd10pcs"
+]
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
