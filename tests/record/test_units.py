@@ -93,6 +93,7 @@ def test_a_unit_written_as_the_target_always_converts_to_itself() -> None:
     [
         ("furlongs", "mm[Hg]"),
         ("cmH2O", "mm[Hg]"),  # not in the tables: refused, never guessed
+        ("psi", "mm[Hg]"),  # not in the tables: refused, never guessed
         ("mm[Hg]", "Cel"),  # another dimension
         ("Cel", "{score}"),
         (None, "mm[Hg]"),  # no unit is only a score
