@@ -5653,6 +5653,10 @@ case(
     "allowed_with_precautions",
     "SNOMED CT 43116000 eczema with the Russian display 'Экзема': the code names dermatitis",
     condition(SNOMED, "43116000", "Экзема"),
+)
+
+
+# ---------------------------------------------------------------------------------------
 # Other clinical resources real EHRs export: what they say in codes or words is read, to
 # confirm, never dropped
 

@@ -1071,6 +1071,9 @@ def _measurement(
             ),
             measure,
         )
+    # the unit as written, named by its code where the unit table knows the spelling
+    # ("mmHg", "кПа"), so that it is said in the reader's language
+    unit = (written and canonical_unit(written)) or written or target
     # the value as written, when its unit is another than the measure's (a spelling of
     # the same unit, "мм рт. ст." for mm[Hg], is the same value: shown once, not twice)
     original = (
@@ -1079,7 +1082,7 @@ def _measurement(
         else f"{_number_text(value)} {written}"
     )
     if (low is not None and converted < low) or (high is not None and converted > high):
-        shown = Quantity(value, written or target)
+        shown = Quantity(value, unit)
         return Ignored(ref, Message("%(value)s is not a plausible value", value=shown), measure)
     if comparator:
         standing = _bound_decides(comparator, converted, checks)
@@ -1087,7 +1090,7 @@ def _measurement(
             bound = Message(
                 "the value is a bound (%(comparator)s %(value)s), not a measurement",
                 comparator=comparator,
-                value=Quantity(value, written or target),
+                value=Quantity(value, unit),
             )
             return Ignored(ref, bound, measure)
         # the bound decides every comparison the KB makes of the measure
