@@ -255,6 +255,15 @@ def _fhir_errors(app: FastAPI) -> None:
         app.exception_handlers[key] = wrap(handler)
 
 
+def _page_refusal(exc: RequestValidationError) -> tuple[int, str]:
+    """The status and words of the page for a request the framework refused: a part of
+    the address that is no id (``/patients/abc``) has no page there, and no form to
+    correct; anything else is a query or a form to check."""
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+        return 404, N_("there is no page at this address")
+    return 422, N_("the address or a form field is not valid")
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """Error pages for browsers, the JSON envelope for everything else."""
     from spinecare.web.deps import (
@@ -326,7 +335,8 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         if _wants_page(request):
-            return _error_page(request, 422, N_("the address or a form field is not valid"))
+            assert isinstance(exc, RequestValidationError)
+            return _error_page(request, *_page_refusal(exc))
         return await json_validation(request, exc)  # type: ignore[no-any-return,misc]
 
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -18,7 +18,13 @@ from spinecare.api.cds_state import configure_cds
 from spinecare.api.errors import error_response, install_error_handlers, said, too_large
 from spinecare.settings import Settings
 
-__all__ = ["BodySizeLimit", "create_cds_app", "include_directly", "install_http_limits"]
+__all__ = [
+    "BodySizeLimit",
+    "HeadAsGet",
+    "create_cds_app",
+    "include_directly",
+    "install_http_limits",
+]
 
 
 class _TooLarge(StarletteHTTPException):
@@ -85,8 +91,34 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+class HeadAsGet:
+    """Pure ASGI middleware: HEAD is answered as GET is, without the body: the same status
+    and headers, ``content-length`` included (RFC 9110, 9.3.2). Wherever a GET answers (a
+    page, a JSON resource, the FHIR CapabilityStatement, a static file), so does HEAD, as a
+    proxy's or a monitor's check expects; where GET is not taken, HEAD gets GET's 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 def install_http_limits(app: FastAPI, settings: Settings) -> None:
-    """Body size limit and CORS (for browser-based EHRs) from the settings."""
+    """HEAD as GET, the body size limit and CORS (for browser-based EHRs) from the
+    settings."""
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -193,3 +193,21 @@ def test_a_refused_sign_in_is_in_the_browsers_language(world: World) -> None:
         "/login", data=data, headers={"accept": "application/json", "accept-language": "ru"}
     )
     assert _russian(_error(response, 401)["message"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "there is no page at this address"), ("ru", "по этому адресу нет")]
+)
+def test_an_address_a_page_cannot_read_is_not_found_not_a_form_to_check(
+    world: World, lang: str, words: str
+) -> None:
+    """``/patients/abc`` in a browser: a page titled "Not found", not "Please check the
+    form" (there is no form); the JSON API keeps its 422 naming the address's field."""
+    if lang == "ru":
+        _speaks_russian(world, "therapist")
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    page = client.get("/patients/abc", headers=HTML)
+    assert page.status_code == 404
+    assert words in page.text
+    assert ("Please check the form" not in page.text) and ("Проверьте форму" not in page.text)
+    assert client.get("/api/patients/abc", headers=ENGLISH_BROWSER).status_code == 422
