@@ -39,6 +39,7 @@ from spinecare.engine.screening import screen_record
 from spinecare.errors import RecordError
 from spinecare.fhir.cards import error_card, order_value_set, screening_cards
 from spinecare.fhir.prefetch import (
+    OPTIONAL_KEYS,
     PREFETCH_TYPES,
     CdsRequestError,
     PrefetchUnavailable,
@@ -50,6 +51,7 @@ from spinecare.fhir.prefetch import (
     operation_outcome_text,
     prefetch_templates,
     sent_prefetch,
+    unread_kinds,
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB, load_kb
@@ -484,9 +486,12 @@ async def call_service(
         kb = _kb()
         state = cds_state(request.app)
         trusted = trusted_fhir_server(state, claims, data.get("fhirServer"))
+        templates = kb_templates(kb)
         try:
-            values, missing = sent_prefetch(data, context, kb_templates(kb))
-            if missing:
+            values, missing = sent_prefetch(data, context, templates)
+            if missing and (trusted or not OPTIONAL_KEYS.issuperset(missing)):
+                # only kinds an EHR may not offer missing: never fetched from a server
+                # not configured for the EHR, just not read (OPTIONAL_KEYS)
                 _check_trusted(data, trusted)
                 held.release()
                 values.update(await fetch_prefetch(data, missing, state.address_policy))
@@ -496,6 +501,7 @@ async def call_service(
             )
             raise HTTPException(412, problem) from None
         systems = ehr_systems(data, claims, trusted)
+        unread = unread_kinds(values, templates)
         errors = [
             operation_outcome_text(key, value)
             for key, value in values.items()
@@ -534,6 +540,7 @@ async def call_service(
                     draft_orders=drafts,
                     patient_id=patient_id,
                     app_patient_id=app_patient,
+                    unread=unread,
                 )
             }
         )

@@ -25,10 +25,12 @@ from random import getrandbits
 from typing import Any
 
 from spinecare.engine.screening import BLOCKING, Finding, Screening
-from spinecare.i18n import translator, yes_no
+from spinecare.i18n import gettext, translator, yes_no
 from spinecare.kb.evidence import rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
+    FHIR_WORDS,
+    OTHER_ENTRY,
     concept_name,
     day_text,
     effect_text,
@@ -75,6 +77,11 @@ def _t(lang: str) -> dict[str, str]:
         "kb": _("knowledge base"),
         "findings": _("Findings"),
         "missing_data": _("Missing data"),
+        "not_read": _("Not read"),
+        "not_read_why": _(
+            "The EHR did not give these parts of the record, so the screening could not read "
+            "them: %(kinds)s. Check them in the chart before massage."
+        ),
         "sources": _("Sources"),
         "evidence": _("evidence"),
         "unknown_finding": _("not known: data missing"),
@@ -223,8 +230,9 @@ def _source_line(kb: KB, sid: str, lang: str) -> str:
     return line
 
 
-def detail_markdown(screening: Screening) -> str:
-    """The card's detail: findings, missing data and sources, in GFM Markdown."""
+def detail_markdown(screening: Screening, unread: Sequence[str] = ()) -> str:
+    """The card's detail: findings, missing data, the kinds of record not read
+    (``unread``, FHIR resource types) and sources, in GFM Markdown."""
     t = _t(screening.lang)
     lang, kb = screening.lang, screening.kb
     lines = [
@@ -261,6 +269,10 @@ def detail_markdown(screening: Screening) -> str:
         lines += ["", f"### {t['missing_data']}", ""]
         for m in screening.missing:
             lines.append(f"- **{markdown_escape(m.label)}**: {markdown_escape(m.why)}")
+    if unread:
+        kinds = ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in unread)
+        said = markdown_escape(t["not_read_why"] % {"kinds": kinds})
+        lines += ["", f"### {t['not_read']}", "", said]
     if source_ids:
         lines += ["", f"### {t['sources']}", ""]
         for number, sid in enumerate(source_ids, start=1):
@@ -373,11 +385,13 @@ def screening_cards(
     draft_orders: Sequence[Mapping[str, Any]] = (),
     patient_id: str | None = None,
     app_patient_id: int | None = None,
+    unread: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The cards for one screening (one card; suggestions as the hook allows).
 
     ``patient_id`` is the patient's id in the EHR (in the suggested resources);
-    ``app_patient_id`` spinecare's own patient for it, when one is known."""
+    ``app_patient_id`` spinecare's own patient for it, when one is known; ``unread`` the
+    kinds of record (FHIR resource types) the EHR did not give, named on the card."""
     t = _t(screening.lang)
     patient_id = patient_id or screening.patient_id
     indicator = indicator_for(screening.verdict)
@@ -385,7 +399,7 @@ def screening_cards(
         "uuid": card_uuid(),
         "summary": summary_for(screening),
         "indicator": indicator,
-        "detail": detail_markdown(screening),
+        "detail": detail_markdown(screening, unread),
         "source": _primary_source(screening, base_url),
         "links": patient_links(base_url, app_patient_id, screening.lang),
     }

@@ -23,6 +23,7 @@ from spinecare.kb.loader import KB
 from spinecare.messages import Message, located
 
 __all__ = [
+    "OPTIONAL_KEYS",
     "PREFETCH_TYPES",
     "CdsRequestError",
     "PrefetchUnavailable",
@@ -35,6 +36,8 @@ __all__ = [
     "prefetch_templates",
     "resolve_prefetch",
     "sent_prefetch",
+    "template_kind",
+    "unread_kinds",
 ]
 
 MAX_PAGES = 20
@@ -92,56 +95,127 @@ def kb_templates(kb: KB) -> dict[str, str]:
     return _kb_derived(kb)["templates"]  # type: ignore[no-any-return]
 
 
-def _procedure_concepts(kb: KB) -> set[str]:
-    from spinecare.kb.expressions import HadProcedure, walk
-
-    expressions = [r.when for r in kb.model.rules] + [i.when for i in kb.model.indications]
-    return {
-        node.procedure
-        for expr in expressions
-        for node in walk(expr)
-        if isinstance(node, HadProcedure)
+OPTIONAL_KEYS = frozenset(
+    {
+        "observations",
+        "medicationAdministrations",
+        "orders",
+        "reports",
+        "notes",
+        "compositions",
+        "assessments",
+        "flags",
+        "detectedIssues",
+        "imagingStudies",
+        "adverseEvents",
+        "episodesOfCare",
+        "communications",
+        "riskAssessments",
+        "carePlans",
+        "lists",
+        "familyHistory",
+        "claims",
+        "benefits",
     }
+)
+"""Prefetch keys of kinds of record many EHRs do not offer (alerts, notes, bills...). One
+that is neither sent nor obtainable from the EHR's FHIR server, or answered with an
+error, is not read: the record is screened without it and the card names what was not
+read (clinic policy, docs/cds-hooks.md). The other keys must be there (412 otherwise)."""
+
+_UNREAD = object()
+"""What an optional key's failed fetch gives (it is left out of the values)."""
+
+
+def template_kind(template: str) -> str:
+    """The resource type a prefetch template reads or searches (``Condition?patient=1``)."""
+    return template.split("?", 1)[0].split("/", 1)[0]
+
+
+def unread_kinds(values: dict[str, Any], templates: Mapping[str, str]) -> list[str]:
+    """The resource types of the optional keys not read: not in ``values`` or holding an
+    OperationOutcome (then taken out of ``values``: a kind the EHR could not give is not
+    an error of the record). Each type once, in the templates' order."""
+    for key in OPTIONAL_KEYS & values.keys():
+        value = values[key]
+        if value is not None and value.get("resourceType") == "OperationOutcome":
+            del values[key]
+    return list(dict.fromkeys(template_kind(t) for k, t in templates.items() if k not in values))
+
+
+READINGS_PER_MEASURE = 20
+"""How many of a measure's latest readings a prefetch search asks for: every reading of
+the latest days, so that readings of one day in no known order, one dated the day after
+and one set aside are seen as the CLI sees them (docs/screening.md), not only the one
+the EHR sorts first."""
+
+RECENT = 20
+"""How many of the latest entries a search of many (visits, reports, bills) asks for."""
 
 
 def prefetch_templates(kb: KB) -> dict[str, str]:
-    """The prefetch templates every service asks for (codes of measures come from the KB)."""
+    """The prefetch templates every service asks for: every kind of resource the FHIR
+    reader reads (:class:`~spinecare.fhir.reader.RecordBuilder`), so that a card says what
+    the CLI says of the same record (codes of measures come from the KB). A drug given by
+    reference comes with its Medication (``_include``)."""
     pid = "{{context.patientId}}"
+
+    def drugs(kind: str, extra: str = "") -> str:
+        return f"{kind}?patient={pid}{extra}&_include={kind}:medication"
+
+    latest = f"&_count={RECENT}"
     templates = {
         "patient": f"Patient/{pid}",
         "conditions": f"Condition?patient={pid}",
-        "medications": f"MedicationRequest?patient={pid}&status=active",
-        "medicationStatements": f"MedicationStatement?patient={pid}&status=active",
-        "medicationDispenses": f"MedicationDispense?patient={pid}&_sort=-whenhandedover&_count=20",
-        "intakeResponses": (
-            f"QuestionnaireResponse?patient={pid}&status=completed,amended&_sort=-authored&_count=5"
+        # every status: the reader keeps what is in force, and a blood thinner stopped or
+        # run out within the last days is to confirm (clinic policy policy_recent_medication)
+        "medications": drugs("MedicationRequest"),
+        "medicationStatements": drugs("MedicationStatement"),
+        "medicationDispenses": drugs("MedicationDispense", f"&_sort=-whenhandedover{latest}"),
+        "medicationAdministrations": drugs(
+            "MedicationAdministration", f"&_sort=-effective-time{latest}"
         ),
+        # every status: a form stopped or in progress with a red-flag answer is to confirm
+        "intakeResponses": f"QuestionnaireResponse?patient={pid}&_sort=-authored&_count=10",
         # a diagnosis given only at a visit counts for a while from the visit (clinic policy
         # policy_encounter_diagnosis, KB threshold encounter_diagnosis_days): the latest
         # visits, where it stands (reasonCode, reasonReference, diagnosis)
-        "encounters": f"Encounter?patient={pid}&_sort=-date&_count=20",
+        "encounters": f"Encounter?patient={pid}&_sort=-date{latest}",
+        # every procedure: one named only in words, or whose reason, complication or
+        # outcome names a finding, counts as the CLI reads it
+        "procedures": f"Procedure?patient={pid}",
+        # findings recorded as observations (a coded symptom, a pregnancy status, an
+        # answer on another form): the latest ones
+        "observations": f"Observation?patient={pid}&_sort=-date&_count=100",
+        "orders": f"ServiceRequest?patient={pid}&_sort=-authored{latest}",
+        "reports": f"DiagnosticReport?patient={pid}&_sort=-date{latest}",
+        "notes": f"DocumentReference?patient={pid}&_sort=-date{latest}",
+        "compositions": f"Composition?patient={pid}&_sort=-date{latest}",
+        "assessments": f"ClinicalImpression?patient={pid}&_sort=-date{latest}",
+        "flags": f"Flag?patient={pid}",
+        "detectedIssues": f"DetectedIssue?patient={pid}",
+        "imagingStudies": f"ImagingStudy?patient={pid}&_sort=-started{latest}",
+        "adverseEvents": f"AdverseEvent?subject={pid}",
+        "episodesOfCare": f"EpisodeOfCare?patient={pid}",
+        "communications": f"Communication?patient={pid}&_sort=-sent{latest}",
+        "riskAssessments": f"RiskAssessment?patient={pid}",
+        "carePlans": f"CarePlan?patient={pid}",
+        "lists": f"List?patient={pid}",
+        "familyHistory": f"FamilyMemberHistory?patient={pid}",
+        # bills name diagnoses, operations and drugs dispensed
+        "claims": f"Claim?patient={pid}&_sort=-created{latest}",
+        "benefits": f"ExplanationOfBenefit?patient={pid}&_sort=-created{latest}",
     }
-    # only procedures a rule reads (spine surgery): the KB's procedure concepts' codes
-    procedure_codes = sorted(
-        (code.system, code.code)
-        for concept in _procedure_concepts(kb)
-        for code in kb.concepts[concept].codes
-    )
-    if procedure_codes:
-        codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in procedure_codes)
-        templates["procedures"] = f"Procedure?patient={pid}&code={codes}"
-    # The engine reads the latest value of each measure within its window, so one search
-    # per measure for its latest reading is all it needs: the form of the specification's
-    # own "most recent reading" example. A measure's search includes the panels that carry
-    # it (blood pressure), so an EHR that stores systolic and diastolic as separate
-    # Observations and one that stores a panel are both served.
+    # The engine reads the latest readings of each measure within its window. A measure's
+    # search includes the panels that carry it (blood pressure), so an EHR that stores
+    # systolic and diastolic as separate Observations and one that stores a panel are
+    # both served.
     for measure in kb.model.measures:
         keys = sorted({(c.system, c.code) for c in (*measure.codes, *measure.panels)})
         codes = ",".join(f"{_SYSTEM_URI.get(sys_, sys_)}|{code}" for sys_, code in keys)
-        # the latest reading decides, or (aggregate max: body temperature) any reading in
-        # the window: the last readings then, not only the latest
-        count = 20 if measure.aggregate == "max" else 1
-        templates[measure.id] = f"Observation?patient={pid}&code={codes}&_sort=-date&_count={count}"
+        templates[measure.id] = (
+            f"Observation?patient={pid}&code={codes}&_sort=-date&_count={READINGS_PER_MEASURE}"
+        )
     return templates
 
 
@@ -265,15 +339,18 @@ async def _fetch_one(
 
 async def _fetch_missing(
     data: Mapping[str, Any], missing: Mapping[str, str], policy: AddressPolicy
-) -> dict[str, dict[str, Any] | None]:
+) -> dict[str, Any]:
     server = data.get("fhirServer")
     auth = data.get("fhirAuthorization")
     if not server or not auth:
+        required = sorted(key for key in missing if key not in OPTIONAL_KEYS)
+        if not required:
+            return {}  # only kinds an EHR may not offer: not read (OPTIONAL_KEYS)
         raise PrefetchUnavailable(
             Message(
                 "prefetch incomplete (%(keys)s) and no fhirServer with fhirAuthorization "
                 "to fetch it from",
-                keys=", ".join(sorted(missing)),
+                keys=", ".join(required),
             )
         )
     base = server.rstrip("/")
@@ -281,11 +358,20 @@ async def _fetch_missing(
         "Accept": "application/fhir+json, application/json",
         "Authorization": f"Bearer {auth['access_token']}",
     }
+
+    async def fetch(client: httpx.AsyncClient, key: str, query: str) -> Any:
+        try:
+            return await _fetch_one(client, base, key, query)
+        except PrefetchUnavailable:
+            if key in OPTIONAL_KEYS:
+                return _UNREAD
+            raise
+
     async with guarded_client(policy, timeout=FETCH_TIMEOUT, headers=headers) as client:
         results = await asyncio.gather(
-            *(_fetch_one(client, base, key, query) for key, query in missing.items())
+            *(fetch(client, key, query) for key, query in missing.items())
         )
-    return dict(zip(missing, results, strict=True))
+    return {key: value for key, value in zip(missing, results, strict=True) if value is not _UNREAD}
 
 
 def _fill(template: str, context: Mapping[str, Any]) -> str:
@@ -328,6 +414,8 @@ async def fetch_prefetch(
             try:
                 _check_prefetch_value(key, value)
             except CdsRequestError as exc:
+                if key in OPTIONAL_KEYS:
+                    continue  # not read (OPTIONAL_KEYS)
                 raise PrefetchUnavailable(
                     Message("the FHIR server: %(problem)s", problem=exc.message)
                 ) from None

@@ -221,6 +221,7 @@ async def callback(
     from spinecare.clinic.workers import run_heavy
     from spinecare.fhir.outbound import AddressPolicy
     from spinecare.fhir.prefetch import (
+        OPTIONAL_KEYS,
         PrefetchUnavailable,
         build_record,
         kb_templates,
@@ -257,7 +258,9 @@ async def callback(
 
         raise AccessDenied(NOT_LINKED)
     kb = deps.state(request).kb()
-    unreadable = unreadable_types(token.scope, kb_templates(kb).values())
+    # the kinds many EHRs do not offer are read where the grant allows, else not read
+    required = [t for key, t in kb_templates(kb).items() if key not in OPTIONAL_KEYS]
+    unreadable = unreadable_types(token.scope, required)
     if unreadable:
         raise LaunchError(
             Text(

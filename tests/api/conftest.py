@@ -45,6 +45,7 @@ class StubFHIR:
         self.jwks: dict[str, Any] = {"keys": []}
         self.requests: list[tuple[str, str | None]] = []
         self.jwks_hits = 0
+        self.unsupported: set[str] = set()  # resource types it answers 400 "not-supported"
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,6 +59,10 @@ class StubFHIR:
                     self._send(200, stub.jwks)
                     return
                 query = self.path.removeprefix("/fhir/")
+                if query.split("?")[0] in stub.unsupported:
+                    issue = {"severity": "error", "code": "not-supported"}
+                    self._send(400, {"resourceType": "OperationOutcome", "issue": [issue]})
+                    return
                 result = search(stub.resources, query)
                 if result is None:
                     self._send(

@@ -38,7 +38,7 @@ def _codes(resource: dict[str, Any], field: str) -> set[str]:
 
 def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
     for name, value in params:
-        if name == "patient":
+        if name in ("patient", "subject"):
             ref = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
             if ref.split("/")[-1] != value.split("/")[-1]:
                 return False
@@ -58,17 +58,48 @@ def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
     return True
 
 
-def _date(resource: dict[str, Any]) -> str:
-    """The date a search's ``date`` parameter sorts an Observation (or an Encounter, by its
-    period) by."""
-    period = resource.get("effectivePeriod") or resource.get("period") or {}
-    return str(
-        resource.get("effectiveDateTime")
-        or period.get("start")
-        or resource.get("effectiveInstant")
-        or resource.get("issued")
-        or ""
-    )
+SORT_FIELDS = {
+    "date": ("effectiveDateTime", "effectivePeriod", "effectiveInstant", "period", "date"),
+    "authored": ("authoredOn", "authored"),
+    "whenhandedover": ("whenHandedOver",),
+    "effective-time": ("effectiveDateTime", "effectivePeriod"),
+    "started": ("started",),
+    "sent": ("sent",),
+    "created": ("created",),
+}
+"""The fields each ``_sort`` parameter sorts by (the first present), as a server's search
+parameters define them."""
+
+
+def _date(resource: dict[str, Any], sort: str = "date") -> str:
+    """The date a search's ``_sort`` parameter sorts a resource by ("" when it has none)."""
+    for field in SORT_FIELDS[sort]:
+        value = resource.get(field)
+        if isinstance(value, dict):
+            value = value.get("start")
+        if isinstance(value, str):
+            return value
+    return str(resource.get("issued") or "") if sort == "date" else ""
+
+
+def _included(resources: list[dict[str, Any]], hits: list[dict[str, Any]], spec: str) -> list:
+    """The resources ``_include=Kind:field`` adds: those the hits' ``field`` + Reference
+    names (``medication`` is ``medicationReference``)."""
+    _, _, field = spec.partition(":")
+    wanted = set()
+    for hit in hits:
+        ref = (hit.get(f"{field}Reference") or hit.get(field) or {}).get("reference")
+        if isinstance(ref, str):
+            wanted.add(ref)
+    return [
+        r
+        for r in resources
+        if any(
+            w == (own := f"{r['resourceType']}/{r.get('id')}") or w.endswith(f"/{own}")
+            for w in wanted
+        )
+        and r not in hits
+    ]
 
 
 def search(
@@ -89,12 +120,15 @@ def search(
     params = parse_qsl(qs)
     hits = [r for r in resources if r["resourceType"] == path and _matches(r, params)]
     options = dict(params)
-    if options.get("_sort") in {"date", "-date"}:
+    sort = options.get("_sort", "").lstrip("-")
+    if sort:
         if as_of is not None:
-            hits = [r for r in hits if _date(r)[:10] <= as_of]
-        hits.sort(key=_date, reverse=options["_sort"] == "-date")
+            hits = [r for r in hits if _date(r, sort)[:10] <= as_of]
+        hits.sort(key=lambda r: _date(r, sort), reverse=options["_sort"].startswith("-"))
     if "_count" in options:
         hits = hits[: int(options["_count"])]
+    if "_include" in options:
+        hits += _included(resources, hits, options["_include"])
     return {
         "resourceType": "Bundle",
         "type": "searchset",

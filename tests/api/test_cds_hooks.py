@@ -34,6 +34,19 @@ def valid(response: dict) -> dict:
     return response
 
 
+def _fhir_server(body: dict, stub_fhir, token: str = "opaque-token-1") -> dict:
+    """``body`` with the stub FHIR server to fetch what it does not send from."""
+    body["fhirServer"] = f"{stub_fhir.url}/fhir"
+    body["fhirAuthorization"] = {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/*.read",
+        "subject": "cds",
+    }
+    return body
+
+
 def test_schema_accepts_the_spec_examples(cds_examples):
     for name in ("spec-response-example", "spec-response-cards-empty"):
         valid(cds_examples[name])
@@ -181,14 +194,7 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, s
     full = client.post(SIGN, json=hook_request("order-sign", CONTRAINDICATED)).json()
     body = hook_request("order-sign", CONTRAINDICATED)
     del body["prefetch"]["conditions"], body["prefetch"]["systolic_bp"]
-    body["fhirServer"] = f"{stub_fhir.url}/fhir"
-    body["fhirAuthorization"] = {
-        "access_token": "opaque-token-1",
-        "token_type": "Bearer",
-        "expires_in": 300,
-        "scope": "user/*.read",
-        "subject": "cds",
-    }
+    _fhir_server(body, stub_fhir)
     data = valid(client.post(SIGN, json=body).json())
     assert data["cards"][0]["indicator"] == full["cards"][0]["indicator"] == "critical"
     paths = sorted(p for p, _ in stub_fhir.requests)
@@ -1011,3 +1017,77 @@ def test_routes_placed_directly_on_an_app_keep_their_paths_and_refuse_app_depend
     guarded = FastAPI(dependencies=[Depends(required)])
     with pytest.raises(ValueError, match="dependencies"):
         include_directly(guarded, router)
+
+
+# ------------------------------------------------------------------ kinds an EHR may not offer
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "words"),
+    [("en", "### Not read", "alert"), ("ru", "### Не прочитано", "предупреждение")],
+)
+def test_an_ehr_sending_only_the_core_prefetch_gets_its_card_naming_what_was_not_read(
+    client, hook_request, lang, heading, words
+):
+    """An EHR configured before the prefetch asked for alerts, notes, bills and the like
+    (no FHIR server to fetch them from): the record is screened from what it sent, and the
+    card names the kinds of record it could not read, in the request's language."""
+    from spinecare.fhir.prefetch import OPTIONAL_KEYS
+
+    full = hook_request("patient-view", CONTRAINDICATED)
+    core = hook_request("patient-view", CONTRAINDICATED)
+    for body in (full, core):
+        body["extension"]["org.spinecare.lang"] = lang
+    for key in OPTIONAL_KEYS:
+        del core["prefetch"][key]
+    (expected,) = valid(client.post(VIEW, json=full).json())["cards"]
+    (card,) = valid(client.post(VIEW, json=core).json())["cards"]
+    assert card["indicator"] == expected["indicator"] == "critical"
+    assert card["detail"].split("\n", 1)[0] == expected["detail"].split("\n", 1)[0]
+    assert heading in card["detail"] and words in card["detail"]
+    assert heading not in expected["detail"]
+    assert "Flag" not in card["detail"] and "flags" not in card["detail"]
+
+
+def test_a_kind_the_ehr_answers_with_an_error_is_not_read_not_an_error_card(client, hook_request):
+    body = hook_request("patient-view", CONTRAINDICATED)
+    issue = {"severity": "error", "code": "not-supported", "diagnostics": "Flag is not supported"}
+    body["prefetch"]["flags"] = {"resourceType": "OperationOutcome", "issue": [issue]}
+    (card,) = valid(client.post(VIEW, json=body).json())["cards"]
+    assert card["indicator"] == "critical"  # screened: the contraindication stands
+    assert "### Not read" in card["detail"] and "alert" in card["detail"]
+
+
+def test_kinds_the_fhir_server_does_not_support_are_not_read(
+    client, hook_request, stub_fhir, synthea
+):
+    """Fetched from the EHR's FHIR server: a search of a kind it does not support (400
+    not-supported) leaves that kind not read; what it does support is read as sent."""
+    from spinecare.fhir.prefetch import OPTIONAL_KEYS
+
+    _, resources = synthea(CONTRAINDICATED)
+    stub_fhir.resources = resources
+    stub_fhir.unsupported = {"Flag", "AdverseEvent"}
+    try:
+        body = _fhir_server(hook_request("patient-view", CONTRAINDICATED), stub_fhir)
+        for key in (*OPTIONAL_KEYS, "conditions"):
+            del body["prefetch"][key]
+        (card,) = valid(client.post(VIEW, json=body).json())["cards"]
+    finally:
+        stub_fhir.unsupported = set()
+    assert card["indicator"] == "critical"  # the conditions were fetched and read
+    not_read = card["detail"].split("### Not read", 1)[1].split("###", 1)[0]
+    assert "alert" in not_read and "adverse event" in not_read
+    assert "clinical note" not in not_read  # fetched (none recorded), so read
+
+
+def test_a_core_kind_missing_is_still_412_when_optional_ones_are_missing_too(client, hook_request):
+    from spinecare.fhir.prefetch import OPTIONAL_KEYS
+
+    body = hook_request("patient-view", CONTRAINDICATED)
+    for key in (*OPTIONAL_KEYS, "conditions"):
+        del body["prefetch"][key]
+    response = client.post(VIEW, json=body)
+    assert response.status_code == 412
+    message = response.json()["error"]["message"]
+    assert "conditions" in message and "flags" not in message

@@ -1,0 +1,76 @@
+"""The CDS Hooks service says of every real-EHR-shaped record (tests/fixtures/ehr) what the
+CLI says: its prefetch asks for every kind of resource the reader reads, and a small search
+over the record's resources answers it as an EHR's FHIR server would (a status filter, a
+code filter or a count of one would lose what the record says)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from fhir_search import prefetch_for
+
+from spinecare import screen
+from spinecare.engine.screening import screen_record
+from spinecare.fhir.prefetch import build_record
+from spinecare.wording import verdict_text
+from tests.conftest import AS_OF, FIXTURES
+
+EHR = FIXTURES / "ehr"
+VIEW = "/cds-services/spinecare-patient-view"
+NOT_SEARCHED = {
+    "nested_bundle_bone_metastasis": "a Bundle kept inside the record is not searched by patient",
+}
+"""Records a patient's searches cannot bring, with why (docs/cds-hooks.md)."""
+
+
+def _cases() -> list[str]:
+    cases = yaml.safe_load((EHR / "expected.yaml").read_text(encoding="utf-8"))["cases"]
+    return sorted(set(cases) - set(NOT_SEARCHED))
+
+
+def _resources(name: str) -> list[dict[str, Any]]:
+    bundle = json.loads((EHR / f"{name}.json").read_text(encoding="utf-8"))
+    return [{"id": f"r{i}", **e["resource"]} for i, e in enumerate(bundle["entry"])]
+
+
+def _said(result: dict[str, Any]) -> tuple[Any, ...]:
+    findings = sorted(
+        (f["concept"], f["rule"], f["effect"], f["certainty"]) for f in result["findings"]
+    )
+    return result["verdict"], findings, sorted(m["item"] for m in result["missing"])
+
+
+def test_every_ehr_record_gets_the_clis_screening_from_its_prefetch(kb, templates) -> None:
+    """The record built from the prefetch screens as the file does: verdict, findings and
+    missing items."""
+    differ = []
+    for name in _cases():
+        expected = _said(screen(EHR / f"{name}.json", as_of=AS_OF).to_json())
+        prefetch = prefetch_for(_resources(name), templates, "p1")
+        record = build_record(prefetch, "p1", kb, "cds-hooks:test")
+        got = _said(screen_record(record, kb, AS_OF, "en").to_json())
+        if got != expected:
+            differ.append((name, expected, got))
+    assert not differ, differ
+
+
+def test_every_ehr_record_gets_the_clis_verdict_on_its_card(client, templates) -> None:
+    """Through the service over HTTP: the card's verdict is the CLI's."""
+    differ = []
+    for name in _cases():
+        expected = screen(EHR / f"{name}.json", as_of=AS_OF).verdict
+        body = {
+            "hook": "patient-view",
+            "hookInstance": f"ehr-{name}",
+            "context": {"userId": "Practitioner/1", "patientId": "p1"},
+            "prefetch": prefetch_for(_resources(name), templates, "p1"),
+            "extension": {"org.spinecare.as-of": AS_OF.isoformat()},
+        }
+        response = client.post(VIEW, json=body)
+        assert response.status_code == 200, (name, response.text[:300])
+        (card,) = response.json()["cards"]
+        if f"**Verdict:** {verdict_text(expected, 'en')} ·" not in card["detail"]:
+            differ.append((name, expected, card["detail"][:120]))
+    assert not differ, differ
