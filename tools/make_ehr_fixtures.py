@@ -5849,6 +5849,29 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Words that begin like a term but are other words
+
+case(
+    "text_cervical_myelopathy_not_myeloma",
+    "needs_data",
+    "'cervical myelopathy' in words: myelopathy to confirm, not a myeloma (a cancer)",
+    condition(text="Cervical myelopathy"),
+)
+case(
+    "text_russian_myelopathy_not_myeloma",
+    "needs_data",
+    "'шейная миелопатия' in words: myelopathy to confirm, not a myeloma",
+    condition(text="Шейная миелопатия"),
+)
+case(
+    "text_russian_spondylodiscitis_not_fusion",
+    "needs_data",
+    "'спондилодисцит' in words: a spinal infection to confirm, not a spinal fusion",
+    condition(text="Спондилодисцит L4-L5"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -188,6 +188,7 @@ class KB:
                 for written in group.abbreviations
             ),
             not_abbreviation_before=cues.not_abbreviation_before.phrases(),
+            not_forms=cues.not_forms,
         )
 
     def threshold(self, threshold_id: str) -> float:

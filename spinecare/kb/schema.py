@@ -519,7 +519,9 @@ class TextCues(Strict):
     holds cue words but is none ("not ruled out"). ``history_of``:
     a concept named in the past is this other concept (a cancer in the past is a history
     of cancer). ``answer_yes`` and ``answer_no``: the words that clearly answer a yes/no
-    question (any other answer is unknown, never a no). ``unnamed_drug``: the concept a
+    question (any other answer is unknown, never a no). ``not_forms``: a term with the
+    beginnings of words that look like its forms but are other words ("myeloma":
+    "myelopath"). ``unnamed_drug``: the concept a
     drug in force that the record gives only by a code the KB cannot place, with no name,
     may be (certainty unknown; clinic policy policy_unplaced_drug)."""
 
@@ -532,6 +534,7 @@ class TextCues(Strict):
     pseudo: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)
     not_abbreviation_before: Cue = Field(default_factory=Cue)
+    not_forms: dict[str, list[str]] = Field(default_factory=dict)
     answer_yes: Cue = Field(default_factory=Cue)
     answer_no: Cue = Field(default_factory=Cue)
     unnamed_drug: str | None = None

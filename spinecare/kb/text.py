@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
@@ -257,7 +257,13 @@ class TextMatcher:
         pseudo: Iterable[str] = (),
         abbreviations: Iterable[tuple[str, str | None, str]] = (),
         not_abbreviation_before: Iterable[str] = (),
+        not_forms: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
+        # a term -> the beginnings of words that look like its forms but are not
+        self._not_forms = {
+            fold(term): tuple(fold(start) for start in starts)
+            for term, starts in (not_forms or {}).items()
+        }
         # a synonym's entry: its words, concept, set, and whether it holds a gap
         self._by_first: dict[str, list[_Entry]] = defaultdict(list)
         self._stems: dict[str, list[_Entry]] = defaultdict(list)
@@ -305,10 +311,24 @@ class TextMatcher:
             after = rf"(?!\s*(?i:{blocked})\b)" if blocked else ""
             self._abbreviation_re = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]){after}")
 
+    @staticmethod
+    def first_word(phrase: str) -> str | None:
+        """A synonym's first word as the matcher keeps it (None for a phrase of none)."""
+        tokens = _tokens(phrase)
+        return tokens[0] if tokens else None
+
     def _candidates(self, word: str) -> list[_Entry]:
+        """The synonyms that may start at ``word``: those it starts as written, and those
+        whose first word it is with another ending (:func:`_same_word`), unless the KB
+        knows it as another word (``not_forms``: "myelopathy" is no "myeloma")."""
         found = list(self._by_first.get(word, ()))
         for entry in self._stems.get(word[:3], ()):
-            if entry[0][0] != word and _same_word(word, entry[0][0]):
+            known = entry[0][0]
+            if (
+                known != word
+                and _same_word(word, known)
+                and not word.startswith(self._not_forms.get(known, ()))
+            ):
                 found.append(entry)
         return found
 

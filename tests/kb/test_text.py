@@ -152,3 +152,41 @@ def test_yes_and_no_words_are_clear_and_never_both() -> None:
     words = load_kb().model.text_cues.answer_words()
     assert words["да"] is True and words["нет"] is False and words["positive"] is True
     assert "maybe" not in words and "не знаю" not in words
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Cervical myelopathy", {"myelopathy"}),
+        ("Шейная миелопатия", {"myelopathy"}),
+        ("миелопатией", {"myelopathy"}),
+        ("Multiple myelomas", {"oncology", "spinal_malignancy"}),  # a form of "myeloma"
+        ("Множественной миеломой", {"oncology", "spinal_malignancy"}),
+        ("Анкилозирующий спондилит", set()),
+        ("Спондилолистез L5", set()),
+        ("Спондилез поясничного отдела", {"degenerative_disc_disease"}),
+        ("Спондилодез L4-L5", {"recent_spinal_surgery"}),
+        ("Спондилодисцит L4-L5", {"spinal_infection"}),
+        ("Spondylodiscitis", {"spinal_infection"}),
+    ],
+)
+def test_a_word_that_only_begins_like_a_term_is_not_one_of_its_forms(
+    text: str, concepts: set[str]
+) -> None:
+    """Myelopathy is no myeloma, spondylitis no spondylosis, spondylodiscitis no fusion
+    (text.yaml ``not_forms``), though each begins with the term's first letters."""
+    assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
+
+
+def test_every_word_kept_apart_begins_like_its_term_and_the_term_is_a_synonym() -> None:
+    kb = load_kb()
+    firsts = {
+        TextMatcher.first_word(phrase)
+        for entry in kb.model.terminology
+        for group in entry.synonyms
+        for phrase in (*group.en, *group.ru, *group.de)
+    }
+    for term, starts in kb.model.text_cues.not_forms.items():
+        assert term in firsts, term
+        for start in starts:
+            assert start[:3] == term[:3] and not term.startswith(start), (term, start)
