@@ -5871,6 +5871,19 @@ case(
     condition(text="Спондилодисцит L4-L5"),
 )
 
+case(
+    "text_compression_fx_short_form",
+    "needs_data",
+    "'Compression fx T12' in words: 'fx' is the short form of fracture; a vertebral fracture to confirm",
+    condition(text="Compression fx T12"),
+)
+case(
+    "text_hx_of_cancer_short_form",
+    "needs_data",
+    "'Hx of breast ca, s/p mastectomy 2015': a history of cancer (a clearance), not an active cancer",
+    condition(text="Hx of breast ca, s/p mastectomy 2015"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -521,7 +521,8 @@ class TextCues(Strict):
     of cancer). ``answer_yes`` and ``answer_no``: the words that clearly answer a yes/no
     question (any other answer is unknown, never a no). ``not_forms``: a term with the
     beginnings of words that look like its forms but are other words ("myeloma":
-    "myelopath"). ``unnamed_drug``: the concept a
+    "myelopath"). ``short_words``: a short form clinicians write for a word ("fx":
+    "fracture"), read as that word. ``unnamed_drug``: the concept a
     drug in force that the record gives only by a code the KB cannot place, with no name,
     may be (certainty unknown; clinic policy policy_unplaced_drug)."""
 
@@ -535,6 +536,7 @@ class TextCues(Strict):
     history_of: dict[str, str] = Field(default_factory=dict)
     not_abbreviation_before: Cue = Field(default_factory=Cue)
     not_forms: dict[str, list[str]] = Field(default_factory=dict)
+    short_words: dict[str, str] = Field(default_factory=dict)
     answer_yes: Cue = Field(default_factory=Cue)
     answer_no: Cue = Field(default_factory=Cue)
     unnamed_drug: str | None = None

@@ -258,7 +258,10 @@ class TextMatcher:
         abbreviations: Iterable[tuple[str, str | None, str]] = (),
         not_abbreviation_before: Iterable[str] = (),
         not_forms: Mapping[str, Iterable[str]] | None = None,
+        short_words: Mapping[str, str] | None = None,
     ) -> None:
+        # a short form -> the word it stands for ("fx" -> "fracture")
+        self._short = {fold(k): fold(v) for k, v in (short_words or {}).items()}
         # a term -> the beginnings of words that look like its forms but are not
         self._not_forms = {
             fold(term): tuple(fold(start) for start in starts)
@@ -360,13 +363,15 @@ class TextMatcher:
         )
 
     def _clauses(self, folded: str) -> list[list[str]]:
-        """The words of each clause of a text. A clause that is only a cue belongs to the
+        """The words of each clause of a text (a short form as the word it stands for:
+        ``short_words``). A clause that is only a cue belongs to the
         clause it speaks of: a family cue to the next ("Mother: breast cancer"), a cue
         that follows its words to the one before ("Vertebral fracture, ruled out")."""
         out: list[list[str]] = []
         carried: list[str] = []
+        short = self._short
         for raw in _CLAUSE.split(_LEVEL_ORDINAL.sub(r"\1", folded)):
-            said = words(raw)
+            said = [short.get(word, word) for word in words(raw)] if short else words(raw)
             if not said:
                 continue
             if out and tuple(said) in self._cue_clauses_after:

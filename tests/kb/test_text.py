@@ -190,3 +190,17 @@ def test_every_word_kept_apart_begins_like_its_term_and_the_term_is_a_synonym() 
         assert term in firsts, term
         for start in starts:
             assert start[:3] == term[:3] and not term.startswith(start), (term, start)
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Compression fx T12", {"vertebral_fracture"}),
+        ("L1 FX", {"vertebral_fracture"}),
+        ("No fx", set()),
+        ("Hx of breast ca", {"history_of_cancer"}),
+    ],
+)
+def test_a_short_form_is_read_as_the_word_it_stands_for(text: str, concepts: set[str]) -> None:
+    """``short_words`` of text.yaml: "fx" is a fracture, "hx of" a history."""
+    assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
