@@ -202,9 +202,10 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "carePlans": f"CarePlan?patient={pid}",
         "lists": f"List?patient={pid}",
         "familyHistory": f"FamilyMemberHistory?patient={pid}",
-        # bills name diagnoses, operations and drugs dispensed
-        "claims": f"Claim?patient={pid}&_sort=-created{latest}",
-        "benefits": f"ExplanationOfBenefit?patient={pid}&_sort=-created{latest}",
+        # bills name diagnoses, operations and drugs dispensed (the latest ten: a bill
+        # repeats its visit's or its prescription's entries, and a settled one is large)
+        "claims": f"Claim?patient={pid}&_sort=-created&_count=10",
+        "benefits": f"ExplanationOfBenefit?patient={pid}&_sort=-created&_count=10",
     }
     # The engine reads the latest readings of each measure within its window. A measure's
     # search includes the panels that carry it (blood pressure), so an EHR that stores
