@@ -1821,9 +1821,10 @@ case(
     without={"temperature"},
 )
 case(
-    "text_unlisted_snomed_lumbar_fracture_display",
-    "needs_data",
-    "an unlisted SNOMED code displayed 'Closed fracture of lumbar vertebra': found in its display",
+    "snomed_fracture_code_with_other_display",
+    "refer_urgently",
+    "SNOMED 207938004 closed fracture of a thoracic vertebra displayed 'Closed fracture of lumbar"
+    " vertebra': the code is listed and wins over its display",
     condition(SNOMED, "207938004", "Closed fracture of lumbar vertebra"),
 )
 case(
@@ -5883,6 +5884,114 @@ case(
     "'Hx of breast ca, s/p mastectomy 2015': a history of cancer (a clearance), not an active cancer",
     condition(text="Hx of breast ca, s/p mastectomy 2015"),
 )
+
+
+# ---------------------------------------------------------------------------------------
+# Red flags and fever coded only in SNOMED CT (no display, no text), as records that send
+# the bare code carry them; and bladder incontinence written in words in each language
+
+for name, verdict, code, why in [
+    (
+        "snomed_only_closed_fracture_lumbar_vertebra",
+        "refer_urgently",
+        "207957008",
+        "SNOMED 207957008 closed fracture of a lumbar vertebra, the code alone: vertebral fracture",
+    ),
+    (
+        "snomed_only_fracture_spine_with_cord_injury",
+        "refer_urgently",
+        "1734006",
+        "SNOMED 1734006 fracture of the vertebral column with spinal cord injury, the code"
+        " alone: vertebral fracture",
+    ),
+    (
+        "snomed_only_wedge_fracture_thoracic_vertebra",
+        "refer_urgently",
+        "281922000",
+        "SNOMED 281922000 wedge fracture of a thoracic vertebra, the code alone: vertebral"
+        " fracture",
+    ),
+    (
+        "snomed_only_closed_fracture_coccyx",
+        "refer_urgently",
+        "766775007",
+        "SNOMED 766775007 closed fracture of the coccyx, the code alone: vertebral fracture",
+    ),
+    (
+        "snomed_only_discitis",
+        "refer_urgently",
+        "2304001",
+        "SNOMED 2304001 discitis, the code alone: spinal infection",
+    ),
+    (
+        "snomed_only_pyogenic_disc_infection",
+        "refer_urgently",
+        "202756004",
+        "SNOMED 202756004 pyogenic infection of an intervertebral disc (spondylodiscitis), the"
+        " code alone: spinal infection",
+    ),
+    (
+        "snomed_only_acute_osteomyelitis_lumbar_spine",
+        "refer_urgently",
+        "203159006",
+        "SNOMED 203159006 acute osteomyelitis of the lumbar spine, the code alone: spinal"
+        " infection",
+    ),
+    (
+        "snomed_only_spinal_epidural_abscess",
+        "refer_urgently",
+        "63627007",
+        "SNOMED 63627007 spinal epidural abscess, the code alone: spinal infection",
+    ),
+    (
+        "snomed_only_hyperpyrexia",
+        "defer",
+        "409702008",
+        "SNOMED 409702008 hyperpyrexia, an active condition with the code alone: fever",
+    ),
+    (
+        "snomed_only_postoperative_fever",
+        "defer",
+        "248450003",
+        "SNOMED 248450003 postoperative fever, an active condition with the code alone: fever",
+    ),
+    (
+        "snomed_only_saddle_numbness",
+        "refer_urgently",
+        "449813001",
+        "SNOMED 449813001 numbness of the saddle area, the code alone: cauda equina",
+    ),
+]:
+    case(name, verdict, why, condition(SNOMED, code))
+
+case(
+    "snomed_only_observed_fever",
+    "defer",
+    "an Observation of SNOMED 271897009 'O/E - fever' with no value and no display, made on"
+    " the screening day: fever",
+    observation("271897009", system=SNOMED),
+)
+case(
+    "icd10cm_fracture_coccyx",
+    "refer_urgently",
+    "ICD-10-CM S32.2XXA fracture of the coccyx, initial encounter: vertebral fracture",
+    condition(ICD10CM, "S32.2XXA"),
+)
+for name, text in [
+    ("text_urinary_incontinence_en", "Urinary incontinence"),
+    ("text_urinary_incontinence_ru", "Недержание мочи"),
+    ("text_urinary_incontinence_de", "Harninkontinenz"),
+    ("text_stress_urinary_incontinence_en", "Stress urinary incontinence"),
+    ("text_stress_urinary_incontinence_ru", "Стрессовое недержание мочи"),
+]:
+    case(
+        name,
+        "needs_data",
+        f"a condition in words '{text}': loss of bladder control is a cauda equina sign, as"
+        " its codes R32 and SNOMED 165232002 say; text cannot tell its kind or onset: to"
+        " confirm, the same in every language",
+        condition(text=text),
+    )
 
 
 def write() -> int:
