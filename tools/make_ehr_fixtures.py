@@ -5956,6 +5956,13 @@ for name, verdict, code, why in [
         "SNOMED 248450003 postoperative fever, an active condition with the code alone: fever",
     ),
     (
+        "snomed_only_pyrexia_of_unknown_origin",
+        "defer",
+        "7520000",
+        "SNOMED 7520000 pyrexia (fever) of unknown origin, an active condition with the code"
+        " alone: fever",
+    ),
+    (
         "snomed_only_saddle_numbness",
         "refer_urgently",
         "449813001",
