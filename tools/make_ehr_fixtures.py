@@ -6000,6 +6000,25 @@ for name, text in [
         condition(text=text),
     )
 
+case(
+    "text_progressive_weakness_both_legs",
+    "needs_data",
+    "'Progressive weakness in both legs' in words: a cauda equina sign to confirm (NICE CKS, GIRFT)",
+    condition(text="Progressive weakness in both legs"),
+)
+case(
+    "text_russian_gait_disturbance",
+    "needs_data",
+    "'Нарушение походки' in words: gait disturbance, a cauda equina sign to confirm (NICE CKS)",
+    condition(text="Нарушение походки"),
+)
+case(
+    "text_foot_drop",
+    "needs_data",
+    "'Foot drop, left' in words: a severe neurological deficit in the leg, a cauda equina sign to confirm",
+    condition(text="Foot drop, left"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
