@@ -5048,6 +5048,74 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Readings dated only by a month or a year: taken on some day of it, which is not known
+
+case(
+    "bp_month_only_high_exact_normal",
+    "needs_data",
+    "190/115 dated only '2026-11' and 120/80 on 2026-11-20: the month's reading may have been"
+    " taken on the screening day after the normal one, blood pressure to measure again",
+    bp(190, 115, when="2026-11"),
+)
+case(
+    "temperature_month_only_high",
+    "needs_data",
+    "38.9 Cel dated only '2026-11' and 36.6 on 2026-11-20: the highest temperature of the last"
+    " 3 days decides, and the month's reading may be of those days, temperature unknown",
+    observation("8310-5", 38.9, "Cel", when="2026-11"),
+)
+case(
+    "bp_year_only_high_exact_normal",
+    "needs_data",
+    "190/115 dated only '2026' and 120/80 on 2026-11-20: the year's reading may have been"
+    " taken after the normal one, blood pressure to measure again",
+    bp(190, 115, when="2026"),
+)
+case(
+    "bp_month_only_older_than_exact",
+    "allowed",
+    "190/115 dated only '2026-10' and 120/80 on 2026-11-20: the month ended before the exact"
+    " reading, which is the latest and decides, as before",
+    bp(190, 115, when="2026-10"),
+)
+case(
+    "bp_month_only_normal_exact_high",
+    "defer",
+    "120/80 dated only '2026-11' and 190/115 on 2026-11-20: a reading of the month may be the"
+    " later one, but a normal one never makes the grade 3 reading milder (clinic policy),"
+    " grade 3 hypertension defers massage as before",
+    bp(120, 80, when="2026-11"),
+    bp(190, 115),
+    without={"bp"},
+)
+case(
+    "bp_month_only_high_alone",
+    "defer",
+    "190/115 dated only '2026-11', no other reading: whichever day of November 2026 (within"
+    " the 30 days) it was taken on, it is the latest: grade 3 hypertension defers massage",
+    bp(190, 115, when="2026-11"),
+    without={"bp"},
+)
+case(
+    "temperature_month_only_high_alone",
+    "needs_data",
+    "38.9 Cel dated only '2026-11', no other temperature: it may be older than 3 days, so no"
+    " temperature is known to be current, temperature to measure",
+    observation("8310-5", 38.9, "Cel", when="2026-11"),
+    without={"temperature"},
+)
+case(
+    "pain_month_only_high_exact_low",
+    "needs_clearance",
+    "disc herniation (to clear) with pain 8 of 10 dated only '2026-11' and 2 on 2026-11-20:"
+    " the month's score may be the latest, so acute pain is unknown and the pain score listed"
+    " to ask, never the low score taken as current",
+    HERNIATION,
+    observation("72514-3", 8, "{score}", when="2026-11"),
+)
+
+
 # --- an unclear answer after a clear one ---------------------------------------------------
 
 

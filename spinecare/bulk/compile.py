@@ -240,6 +240,20 @@ class Compiler:
             low = f"(LEAST({lo}, COALESCE({ahead_lo}, {lo})) {node.op} {limit})"
             high = f"(GREATEST({hi}, COALESCE({ahead_hi}, {hi})) {node.op} {limit})"
             test = f"(CASE WHEN {aside} OR {low} <> {high} THEN NULL ELSE {test} END)"
+        # readings dated only by a month or a year that may decide (the engine's
+        # ``Facts.partial``): a comparison that does not hold is unknown where one of them
+        # would hold it; one that holds stays (clinic policy policy_partial_date_reading)
+        if measure.aggregate == "max":
+            top = f"l.pmx_{measure.id}"
+            maybe = f"({top} > {value} AND {top} {node.op} {limit})"
+        else:
+            maybe = (
+                f"(l.plo_{measure.id} {node.op} {limit} OR l.phi_{measure.id} {node.op} {limit})"
+            )
+        test = (
+            f"(CASE WHEN NOT COALESCE({test}, TRUE) AND COALESCE({maybe}, FALSE)"
+            f" THEN NULL ELSE {test} END)"
+        )
         if measure.when_missing == "absent":
             # never measured: absent; measured, but not within the window, or only on the
             # day after: unknown
@@ -387,7 +401,10 @@ class Compiler:
         """(name, SQL, columns) of the measure leaves: per measure the deciding value
         (``m_``), whether it was ever taken (``h_``), whether a reading set aside may
         decide (``s_``) and, decided by the latest, the lowest and highest value of the
-        readings of its day that may each be the latest (``lo_``, ``hi_``)."""
+        readings of its day that may each be the latest (``lo_``, ``hi_``) and of those
+        dated only by a month or a year whose span reaches that day (``plo_``, ``phi_``);
+        decided by the highest, the highest of those whose span begins before the window
+        and reaches into it (``pmx_``)."""
         d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
         # the latest reading by date, then time (a date alone first), then record order;
         # readings set aside (no value) are ranked apart: they say that the measure
@@ -399,7 +416,7 @@ class Compiler:
         order = "obs_date DESC NULLS LAST, COALESCE(obs_time, -1e300) DESC, seq DESC"
         loose = "(obs_time IS NULL AND in_order = 0)"
         ranked = (
-            "SELECT pid, measure, value, obs_date, ROW_NUMBER() OVER ("
+            "SELECT pid, measure, value, obs_date, obs_last, ROW_NUMBER() OVER ("
             f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS rn,"
             " MAX(obs_date) OVER (PARTITION BY pid, measure, value IS NULL) AS top,"
             f" {loose} AS loose, ROW_NUMBER() OVER ("
@@ -420,6 +437,12 @@ class Compiler:
                     f" AND {fresh} THEN 1 END) = 1"
                     f" THEN MAX(CASE WHEN {fresh} THEN value END) END AS m_{mid}"
                 )
+                maybe_fresh = (
+                    f"measure = {lit(mid)} AND value IS NOT NULL AND obs_date < {since}"
+                    f" AND obs_last >= {since}"
+                )
+                cols.append(f"MAX(CASE WHEN {maybe_fresh} THEN value END) AS pmx_{mid}")
+                names.append(f"pmx_{mid}")
             else:
                 cols.append(f"MAX(CASE WHEN rn = 1 AND {fresh} THEN value END) AS m_{mid}")
                 may_decide = (
@@ -428,7 +451,10 @@ class Compiler:
                 )
                 cols.append(f"MIN(CASE WHEN {may_decide} THEN value END) AS lo_{mid}")
                 cols.append(f"MAX(CASE WHEN {may_decide} THEN value END) AS hi_{mid}")
-                names += [f"lo_{mid}", f"hi_{mid}"]
+                may_be_later = f"measure = {lit(mid)} AND value IS NOT NULL AND obs_last >= top"
+                cols.append(f"MIN(CASE WHEN {may_be_later} THEN value END) AS plo_{mid}")
+                cols.append(f"MAX(CASE WHEN {may_be_later} THEN value END) AS phi_{mid}")
+                names += [f"lo_{mid}", f"hi_{mid}", f"plo_{mid}", f"phi_{mid}"]
             cols.append(f"MAX(CASE WHEN measure = {lit(mid)} THEN 1 END) = 1 AS h_{mid}")
             aside = (
                 f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_date >= {since}"

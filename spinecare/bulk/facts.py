@@ -17,11 +17,12 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
 - ``medications(pid, concept, status, start_date, end_date, certain)``
 - ``procedures(pid, concept, status, performed, certain, performed_last)``: ``performed_last``
   the last day a date given only as a year or a month stands for (NULL for a whole date)
-- ``observations(pid, measure, value, obs_date, obs_time, in_order, seq)``: values in the
-  measure's unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders readings of
-  one day; ``in_order`` 1 where the record lists the day's readings in the order taken
-  (``Observation.in_order``: an intake file, a form), else readings of one day without a
-  time are in no known order;
+- ``observations(pid, measure, value, obs_date, obs_time, in_order, seq, obs_last)``: values
+  in the measure's unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders
+  readings of one day; ``in_order`` 1 where the record lists the day's readings in the
+  order taken (``Observation.in_order``: an intake file, a form), else readings of one day
+  without a time are in no known order; ``obs_last`` the last day a date given only as a
+  month or a year stands for (``Observation.last``; NULL for a whole date);
   ``seq`` orders facts of one patient as the record does (ties: last wins); a reading set
   aside (a unit that cannot be converted, an implausible value) is a row without value
   (its day where the record gives one): the measure was taken, its value is unknown
@@ -93,6 +94,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("obs_time", "double"),
         ("in_order", "int64"),
         ("seq", "int64"),
+        ("obs_last", "date"),
     ),
     "answers": (
         ("pid", "string"),
@@ -192,6 +194,7 @@ class Flattener:
                     obs.instant,
                     int(obs.in_order),
                     seq_base + i,
+                    obs.last,
                 )
             )
         for ignored in record.ignored:
@@ -199,7 +202,7 @@ class Flattener:
                 # a reading set aside: measured, value unknown (no value; its day where
                 # the record gives one)
                 self.rows["observations"].append(
-                    (pid, ignored.measure, None, ignored.when, None, 0, 0)
+                    (pid, ignored.measure, None, ignored.when, None, 0, 0, None)
                 )
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)

@@ -26,6 +26,7 @@ from spinecare.engine.notes import (
     medication_note,
     nameless_drug_note,
     partial_date_note,
+    partial_reading_note,
     procedure_as_diagnosis_note,
     recent_medication_note,
     recorded_as,
@@ -118,7 +119,11 @@ class Gap:
     taken, in no known order, and disagree (any of them may be the latest);
     ``ahead``: readings dated ``latest``, the day after the screening day, may have been
     taken on the screening day (:meth:`Facts.ahead`) and would change what the measure
-    decides.
+    decides;
+    ``partial``: a reading dated only by a month or a year (:attr:`Observation.last`) may
+    be the one that decides (the latest, or within the window) and would change what the
+    measure decides (``latest``: the date of the reading that decides, or of the latest
+    reading found).
     """
 
     item: str
@@ -129,6 +134,7 @@ class Gap:
     unread: bool = False
     untimed: bool = False
     ahead: bool = False
+    partial: bool = False
 
 
 @dataclass(slots=True)
@@ -240,6 +246,8 @@ class RecordIndex:
         self.observations: dict[str, tuple[list[Observation], list[date]]] = {}
         # the days of each measure whose latest reading is not known (Spread), by day
         self.spread: dict[str, dict[date, Spread]] = {}
+        # the readings of each measure dated only by a month or a year, in time order
+        self.partial: dict[str, tuple[Observation, ...]] = {}
         for measure, values in readings.items():
             values.sort(key=Observation.order_key)
             days = [o.when for o in values]
@@ -248,6 +256,9 @@ class RecordIndex:
                 spread = _spread_days(values)
                 if spread:
                     self.spread[measure] = spread
+            partial = tuple(o for o in values if o.last is not None)
+            if partial:
+                self.partial[measure] = partial
         # why readings of a measure were set aside (a unit, an implausible value)
         reasons: dict[str, dict[str, None]] = defaultdict(dict)
         for ignored in record.ignored:
@@ -269,7 +280,7 @@ class RecordIndex:
         # what a comparison shows, by measure, the readings that decide, the language and
         # what may decide instead (0 nothing, 1 a reading set aside, 2 a day's Spread):
         # made once per record (the same readings show the same evidence on any date)
-        self.shown: dict[tuple[str, int, int, str, int], Found] = {}
+        self.shown: dict[tuple[str, int, int, str, object], Found] = {}
         self.gaps: dict[Gap, Gap] = {}
         # the gap an Either makes of its parts' gaps, by their identities (see _compile_either)
         self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
@@ -568,11 +579,16 @@ class Spread:
     (:attr:`~spinecare.record.model.Observation.in_order`) and the latest of the others in
     time order; with them, those dated the day after the screening day (:meth:`Facts.ahead`,
     see :func:`_instead`). ``low`` and ``high``: their lowest and highest value (the KB's
-    comparisons are monotone: the two decide whether they all agree)."""
+    comparisons are monotone: the two decide whether they all agree). ``maybe``: the
+    lowest and highest value of readings dated only by a month or a year that may decide
+    too (:meth:`Facts.partial`, shown among ``readings``): they may make a comparison that
+    does not hold unknown, never one that holds (clinic policy policy_partial_date_reading).
+    """
 
     low: float
     high: float
     readings: tuple[Observation, ...]
+    maybe: tuple[float, float] | None = None
 
 
 def _spread_days(values: list[Observation]) -> dict[date, Spread]:
@@ -707,6 +723,35 @@ class Facts:
             return []
         start = bisect_right(days, as_of)
         return values[start : bisect_right(days, as_of + ONE_DAY, start)]
+
+    def partial(
+        self, measure: str, current: Observation, since: date, highest: bool
+    ) -> tuple[Observation, ...]:
+        """Readings of ``measure`` dated only by a month or a year (their span, first day
+        to last, cut at the screening day) that may decide instead of ``current``, with
+        another value: with the latest deciding, those whose span reaches ``current``'s
+        day (any may have been taken after it); with the highest, those higher than
+        ``current`` whose span begins before the window (``since``) and reaches into it
+        (they may be within it; one beginning within it is within it and weighed
+        already)."""
+        if highest:
+            return tuple(
+                o
+                for o in self.partial_within(measure, since)
+                if o.when < since and o.value > current.value
+            )
+        return tuple(
+            o for o in self.partial_within(measure, current.when) if o.value != current.value
+        )
+
+    def partial_within(self, measure: str, since: date) -> tuple[Observation, ...]:
+        """Readings of ``measure`` dated only by a month or a year whose span (cut at the
+        screening day) reaches ``since``: each may have been taken on or after it."""
+        found = self.index.partial.get(measure)
+        if found is None:
+            return ()
+        as_of = self.as_of
+        return tuple(o for o in found if o.when <= as_of and o.last is not None and o.last >= since)
 
     def condition_evidence(self, entry: ConditionEntry, standing: int) -> Evidence:
         """``entry`` shown as evidence on the date, where it stands so (its
@@ -894,6 +939,12 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 
 
 def _observation_evidence(obs: Observation, label: str, note: str | None = None) -> Evidence:
+    """A reading shown with ``note`` (else the value as written, where converted); one
+    dated only by a month or a year says so."""
+    if note is None:
+        note = recorded_as(obs.original)
+    if obs.last is not None:
+        note = joined(note, partial_reading_note(obs.when, obs.last))
     return Evidence(
         ref=obs.ref,
         kind="observation",
@@ -902,7 +953,7 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
         unit=obs.unit,
         date=obs.when,
         code=f"{obs.coding.system}|{obs.coding.code}" if obs.coding else None,
-        note=note if note is not None else recorded_as(obs.original),
+        note=note,
     )
 
 
@@ -1415,25 +1466,34 @@ def _instead(
 ) -> tuple[int, Spread | None]:
     """What may decide instead of ``current``: 1 a reading set aside (:func:`_unread`); 2
     and the deciding day's :class:`Spread`, where the latest decides; 3 and a Spread
-    holding readings dated the day after (:meth:`Facts.ahead`) that may change the value
-    (the latest: any of them; the highest: the highest of them); else 0."""
+    holding readings dated the day after (:meth:`Facts.ahead`) or dated only by a month or
+    a year (:meth:`Facts.partial`) that may change the value (the latest: any of them; the
+    highest: the highest of them); else 0."""
     if _unread(facts, measure_id, window, highest, current):
         return 1, None
     ahead = facts.ahead(measure_id)
+    partial = facts.partial(measure_id, current, facts.as_of - window, highest)
+    maybe = (min(map(_value, partial)), max(map(_value, partial))) if partial else None
     if highest:
-        if not ahead:
+        top = max(ahead, key=_value) if ahead else None
+        if top is not None and top.value <= current.value:
+            top = None
+        if top is None and maybe is None:
             return 0, None
-        top = max(ahead, key=_value)
-        if top.value <= current.value:
-            return 0, None
-        return 3, Spread(current.value, top.value, (current, *ahead))
+        high = current.value if top is None else top.value
+        readings = (current, *partial, *(ahead if top is not None else ()))
+        return 3, Spread(current.value, high, readings, maybe)
     days = facts.index.spread.get(measure_id)
     spread = None if days is None else days.get(current.when)
-    if not ahead:
+    if not ahead and maybe is None:
         return (0, None) if spread is None else (2, spread)
     readings = (*(spread.readings if spread is not None else (current,)), *ahead)
-    low, high = min(o.value for o in readings), max(o.value for o in readings)
-    return (0, None) if low == high else (3, Spread(low, high, readings))
+    low, high = min(map(_value, readings)), max(map(_value, readings))
+    if low == high and maybe is None:
+        return 0, None
+    # those of a month or a year first, unless of the deciding day (shown with it)
+    earlier = tuple(o for o in partial if all(o is not r for r in readings))
+    return 3, Spread(low, high, (*earlier, *readings), maybe)
 
 
 def _rank_unread(held: bool, highest_op: str | None) -> int:
@@ -1457,21 +1517,26 @@ def _rank_instead(
     """A comparison's rank where another reading may decide (:func:`_instead`): a reading
     set aside (``spread`` None, :func:`_rank_unread`), or any of a day's readings may be
     the latest (``spread``): unknown where its lowest and highest value disagree (the
-    comparisons are monotone), else the deciding value's (bulk: the same in
-    ``compile._compare``)."""
+    comparisons are monotone), else the deciding value's; readings dated only by a month
+    or a year (``spread.maybe``) make one that does not hold unknown where any of them
+    would hold it (bulk: the same in ``compile._compare``)."""
     held = holds(value, limit)
     if spread is None:
         return _rank_unread(held, highest_op)
     if held != holds(spread.low, limit) or held != holds(spread.high, limit):
         return 1
-    return 2 if held else 0
+    if held:
+        return 2
+    maybe = spread.maybe
+    return 1 if maybe is not None and (holds(maybe[0], limit) or holds(maybe[1], limit)) else 0
 
 
 def _spread_evidence(
     readings: Sequence[Observation], label: str, as_of: date
 ) -> tuple[Evidence, ...]:
-    """Readings any of which may decide: each dated after the screening day, or of a
-    day whose readings' order is not known and without a time, so noted."""
+    """Readings any of which may decide: each dated after the screening day, dated only by
+    a month or a year, or of a day whose readings' order is not known and without a time,
+    so noted."""
     untimed = untimed_note()
     ahead = ahead_note()
     shared = Counter(o.when for o in readings)  # a day whose readings disagree
@@ -1484,7 +1549,7 @@ def _spread_evidence(
                 ahead
                 if o.when > as_of
                 else untimed
-                if o.instant is None and shared[o.when] > 1
+                if o.instant is None and o.last is None and shared[o.when] > 1
                 else None,
             ),
         )
@@ -1519,13 +1584,40 @@ def _ahead_shown(facts: Facts, measure_id: str, item: str, days: float, label: s
     return evidence, (facts.index.gaps.setdefault(gap, gap),)
 
 
-def _undecided_kind(facts: Facts, measure_id: str, last: Observation | None) -> int:
+def _undecided_kind(
+    facts: Facts, measure_id: str, last: Observation | None, since: date
+) -> int | tuple[int, ...]:
     """With no reading deciding, what the readings show depends on the date (beyond
     ``last``) through a reading dated the day after it (3: which it is, is known from
-    ``last``) and whether a reading set aside was taken by then (4: never measured)."""
+    ``last``), whether a reading set aside was taken by then (4: never measured) and
+    which readings dated only by a month or a year may be within the window (5, and
+    theirs: :meth:`Facts.partial_within`)."""
     if facts.ahead(measure_id):
         return 3
-    return 4 if last is None and _never_measured(facts, measure_id) else 0
+    if last is None:
+        return 4 if _never_measured(facts, measure_id) else 0
+    reaching = facts.partial_within(measure_id, since)
+    return (5, *map(id, reaching)) if reaching else 0
+
+
+def _partial_shown(
+    facts: Facts,
+    measure_id: str,
+    item: str,
+    days: float,
+    label: str,
+    last: Observation,
+    reaching: tuple[Observation, ...],
+) -> Found:
+    """No reading certainly within the window, but readings dated only by a month or a
+    year that may be (:meth:`Facts.partial_within`): shown, with the latest reading found
+    when it is none of them (too old), and the measure missing with why."""
+    notes = facts.set_aside_notes(measure_id)
+    gap = Gap(item, days, last.when, notes=notes, partial=True)
+    evidence = tuple(_observation_evidence(o, label) for o in reaching)
+    if all(o is not last for o in reaching):
+        evidence = (_observation_evidence(last, label, stale_note(days)), *evidence)
+    return evidence, (facts.index.gaps.setdefault(gap, gap),)
 
 
 def _current_shown(
@@ -1547,6 +1639,8 @@ def _current_shown(
         later = spread.readings[-1].when
         if later > as_of:  # readings dated the day after may decide (_instead)
             gap = Gap(item, days, later, ahead=True)
+        elif spread.low == spread.high:  # only those dated by a month or a year may
+            gap = Gap(item, days, current.when, partial=True)
         else:
             gap = Gap(item, days, current.when, untimed=True)
         evidence = _spread_evidence(spread.readings, label, as_of)
@@ -1597,6 +1691,9 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         ahead = _ahead_shown(facts, measure_id, measure.item, days, label)
         if ahead is not NOTHING:  # none within the window, one dated the day after
             return ahead
+        reaching = facts.partial_within(measure_id, facts.as_of - window)
+        if reaching and last is not None:  # dated by a month or a year, maybe within it
+            return _partial_shown(facts, measure_id, measure.item, days, label, last, reaching)
         gap = Gap(
             measure.item,
             days,
@@ -1619,7 +1716,11 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         # found once per screening, made once per record (readings the index keeps)
         index = facts.index
         memo = index.shown
-        first = 0 if current is not None else _undecided_kind(facts, measure_id, last)
+        first = (
+            0
+            if current is not None
+            else _undecided_kind(facts, measure_id, last, facts.as_of - window)
+        )
         key = (measure_id, id(current), id(last), facts.lang, first)
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
         unread = spread = None
@@ -1628,11 +1729,20 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         if current is not None and (
             measure_id in index.set_aside_days
             or measure_id in index.spread
+            or measure_id in index.partial
             or facts.ahead(measure_id)
         ):
             kind, spread = _instead(facts, measure_id, window, highest, current)
             if kind:
-                key = (measure_id, id(current), id(last), facts.lang, kind)
+                # the readings that may decide: which readings of a month or a year may
+                # be within the window depends on the date
+                key = (
+                    measure_id,
+                    id(current),
+                    id(last),
+                    facts.lang,
+                    kind if spread is None else (kind, *map(id, spread.readings)),
+                )
                 unread = memo.get(key) or memo.setdefault(
                     key, shown(facts, current, last, kind == 1, spread)
                 )
@@ -1940,15 +2050,9 @@ def _either(parts: list[Node]) -> Node:
         if kept is None or kept[0] != gaps:
             items = tuple(dict.fromkeys(g.item for g in gaps))
             first = gaps[0]
-            merged = Gap(
-                items[0],
-                first.window_days,
-                first.latest,
-                items[1:],
-                first.notes,
-                first.unread,
-                first.untimed,
-            )
+            # the first part's gap, naming the others' items (what it says of its
+            # readings kept: set aside, untimed, the day after, of a month or a year)
+            merged = replace(first, item=items[0], alternatives=items[1:])
             if len(memo) >= MERGED_CACHE_SIZE:
                 memo.clear()
             kept = memo[key] = (gaps, (merged,))

@@ -395,6 +395,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             " time may be written in another time zone): confirm when it was taken, or"
             " measure again."
         ),
+        "partial": _(
+            "A reading dated only by its month or year may be the latest, or within %(days)s"
+            " days: confirm when it was taken, or measure again."
+        ),
         "unanswered": _("Not answered."),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
@@ -409,6 +413,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = text["unanswered"]
     elif gap.ahead and gap.latest is not None:
         out = text["ahead"] % {"date": day_text(gap.latest, lang)}
+    elif gap.partial:
+        out = text["partial"] % {"days": f"{gap.window_days:g}"}
     elif gap.untimed and gap.latest is not None:
         out = text["untimed"] % {"date": day_text(gap.latest, lang)}
     elif gap.unread:

@@ -19,7 +19,9 @@ KeyError or TypeError: they become a :class:`RecordError` naming the resource.
 Dates keep the local date as written (``2012-09-17T23:30:00-05:00`` is 2012-09-17). A
 partial date (``2012``, ``2012-09``) is read as its first day, except for ends
 (abatement, medication end), which are read as its last day: a condition or a drug then
-counts for the whole period it may cover.
+counts for the whole period it may cover. A reading's or a procedure's partial date keeps
+its last day beside it (``Observation.last``, ``Procedure.performed_last``): it was taken
+or done on some day of the period.
 """
 
 from __future__ import annotations
@@ -553,6 +555,17 @@ def _date_or_none(node: Resource, fields: Sequence[tuple[str, str | None]]) -> d
         return None
 
 
+_PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?")
+
+
+def _partial_last(raw: object, field: str) -> date | None:
+    """The last day of a date written only as a year or a month ("2026", "2026-11"), whose
+    first day is the date read; None for a whole date (or none)."""
+    if isinstance(raw, str) and _PARTIAL_DATE.fullmatch(raw):
+        return parse_date(raw, field, end=True)
+    return None
+
+
 # ---------------------------------------------------------------------------------------
 # Per-resource conversion
 
@@ -1029,8 +1042,10 @@ def _measurement(
     instant: float | None,
     where: str,
     checks: Sequence[tuple[str, float]] = (),
+    last: date | None = None,
 ) -> Observation | Ignored:
-    """One value (of an Observation or of one of its components) as an Observation.
+    """One value (of an Observation or of one of its components) as an Observation
+    (``last``: the last day of a date given only as a year or a month).
 
     A value that cannot be used (no number, a unit that cannot be converted, outside the
     measure's plausible range) is set aside with the reason: that measurement is unknown,
@@ -1105,6 +1120,7 @@ def _measurement(
         coding=coding,
         original=original,
         instant=instant,
+        last=last,
     )
 
 
@@ -1216,13 +1232,15 @@ def observations_from_fhir(
         shown = _value_as_written(res)
         reason = Message("the value '%(text)s' is not a number", text=shown)
         return [], [Ignored(ref, reason, measure, when) for measure in carried]
-    instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
+    raw_when = _first_raw(res, _OBSERVATION_DATES)
+    instant = _instant(raw_when, when)
+    last = _partial_last(raw_when, "effectiveDateTime")
     observations: list[Observation] = []
     ignored: list[Ignored] = []
     checks = _checks(measures)
     for found, raw_coding, node, where in hits:
         result = _measurement(
-            node, ref, found, raw_coding, when, instant, where, checks.get(found[0], ())
+            node, ref, found, raw_coding, when, instant, where, checks.get(found[0], ()), last
         )
         if isinstance(result, Observation):
             observations.append(result)
@@ -1264,7 +1282,9 @@ def _panel_pair(
     if pair is None or not pair.group(3) or any(m not in named for m in carried):
         return None  # no unit written: set aside whole, as a component with no unit is
     unit = pair.group(3)
-    instant = _instant(_first_raw(res, _OBSERVATION_DATES), when)
+    raw_when = _first_raw(res, _OBSERVATION_DATES)
+    instant = _instant(raw_when, when)
+    last = _partial_last(raw_when, "effectiveDateTime")
     checks = _checks(measures)
     observations: list[Observation] = []
     ignored: list[Ignored] = []
@@ -1274,7 +1294,9 @@ def _panel_pair(
         if hit is None:
             return None
         node = {"valueString": f"{number} {unit}".strip()}
-        result = _measurement(node, ref, hit, code, when, instant, "", checks.get(measure, ()))
+        result = _measurement(
+            node, ref, hit, code, when, instant, "", checks.get(measure, ()), last
+        )
         if isinstance(result, Observation):
             observations.append(result)
         else:
@@ -1464,6 +1486,7 @@ def questionnaire_response_from_fhir(
     final = status is None or status in _ANSWERED
     when = _first_date(res, (("authored", None),))
     instant = _instant(res.get("authored"), when) if when is not None else None
+    last = _partial_last(res.get("authored"), "authored")
     answers: list[Answer] = []
     observations: list[Observation] = []
     ignored: list[Ignored] = [] if final else [Ignored(ref, Message(NOT_FINAL))]
@@ -1491,7 +1514,7 @@ def questionnaire_response_from_fhir(
                     stated.append(found)
                 continue
             if hit is not None and when is not None:
-                read = _intake_reading(value, ref, hit, link, when, instant, where, measures)
+                read = _intake_reading(value, ref, hit, link, when, instant, where, measures, last)
                 # on a form not finished, never used as measured: set aside where it may decide
                 reading = read if final else _named_only(read, link, measures, NOT_FINAL_READING)
                 if isinstance(reading, Observation):
@@ -1512,6 +1535,7 @@ def _intake_reading(
     instant: float | None,
     where: str,
     measures: Measures,
+    last: date | None = None,
 ) -> Observation | Ignored:
     """An intake reading item's answer as a reading in the measure's unit (a
     ``valueQuantity`` converted, a bare number in the measure's unit), or set aside."""
@@ -1523,7 +1547,7 @@ def _intake_reading(
         else {"valueQuantity": value}
     )
     checks = _checks(measures).get(hit[0], ())
-    return _measurement(node, ref, hit, {"code": link}, when, instant, where, checks)
+    return _measurement(node, ref, hit, {"code": link}, when, instant, where, checks, last)
 
 
 def _answer_given(
@@ -1820,7 +1844,6 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
 
 
 _PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"))
-_PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?")
 
 
 @_guarded
@@ -1831,10 +1854,7 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     procedure was done is not known."""
     concept = _concept(res, "code")
     performed = _first_date(res, _PERFORMED)
-    raw = _first_raw(res, _PERFORMED)
-    last = None
-    if performed is not None and isinstance(raw, str) and _PARTIAL_DATE.fullmatch(raw):
-        last = parse_date(raw, "performed", end=True)
+    last = None if performed is None else _partial_last(_first_raw(res, _PERFORMED), "performed")
     return Procedure(
         ref=ref,
         codings=_codings(concept, "code"),

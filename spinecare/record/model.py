@@ -176,6 +176,9 @@ class Observation:
     one listed later was taken later. Not so by default: the order of a FHIR Bundle or an
     export says nothing about time, and readings of one day without a time whose values
     disagree leave the measure unknown (:mod:`spinecare.engine.evaluate`).
+    ``last``: where the record dates the reading only by a month or a year ("2026-11",
+    "2026"), the last day of it (``when`` is its first day): it was taken on some day of
+    that span, which day is not known; None for a whole date.
     """
 
     ref: str
@@ -187,6 +190,7 @@ class Observation:
     original: str | None = None  # the value and unit as written, when converted
     instant: float | None = None
     in_order: bool = False
+    last: date | None = None
 
     def order_key(self) -> tuple[date, float]:
         """Readings in time order: by date, then time (a date without a time first)."""

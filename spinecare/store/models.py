@@ -215,6 +215,9 @@ class ObservationRow(_Fact, Base):
     reason: Mapped[Any] = mapped_column(JSON, nullable=True)
     """A reading set aside: why, as a message (``spinecare.messages.message_data``), shown
     in the reader's language; None in rows stored before (``original`` has it in English)."""
+    day_last: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """The last day of a date given only as a month or a year (``day`` its first day;
+    :attr:`~spinecare.record.model.Observation.last`), None for a whole date."""
 
 
 class MedicationRow(_Fact, Base):

@@ -129,6 +129,7 @@ def store_record(
                 value=o.value,
                 unit=o.unit,
                 day=o.when,
+                day_last=o.last,
                 instant=o.instant,
                 in_order=o.in_order,
                 coding=_codings_json([o.coding])[0] if o.coding else None,
@@ -306,6 +307,7 @@ def records_of(
                 original=o.original,
                 instant=o.instant,
                 in_order=bool(o.in_order),
+                last=o.day_last,
             )
         )
     for m in rows(MedicationRow):
@@ -368,6 +370,13 @@ def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -
     keep = or_(cut.c.day.is_(None), cut.c.day == cut.c.latest)
     if window > 0:
         keep = or_(keep, cut.c.day >= as_of - timedelta(days=window))
+    if table is ObservationRow.__table__:
+        # a reading dated only by a month or a year whose span reaches the latest day or
+        # the window: it may be the latest reading, or within the window
+        reach = cut.c.day_last >= cut.c.latest
+        if window > 0:
+            reach = or_(reach, cut.c.day_last >= as_of - timedelta(days=window))
+        keep = or_(keep, reach)
     kept = select(*(cut.c[c.name] for c in table.columns)).where(keep)
     if table is not ObservationRow.__table__:
         return kept.order_by(cut.c.id)

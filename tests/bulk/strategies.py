@@ -121,6 +121,8 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
         measure = draw(st.sampled_from(kb.model.measures))
         day = draw(st.one_of(st.sampled_from(days), when))
         instant = draw(st.one_of(st.none(), st.sampled_from([1.0e9, 1.5e9, 2.0e9])))
+        # now and then dated only by a month or a year: a span from the day, no time
+        span = None if instant is not None else draw(st.sampled_from([None, None, 3, 30, 365]))
         observations.append(
             Observation(
                 ref=f"Observation/{pid}-{i}",
@@ -129,7 +131,8 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
                 unit=measure.unit,
                 when=day,
                 instant=instant,
-                in_order=draw(st.booleans()),
+                in_order=span is None and draw(st.booleans()),
+                last=None if span is None else day + timedelta(days=span),
             )
         )
     # readings set aside (a unit that cannot be converted, a bound): dated, often on the
