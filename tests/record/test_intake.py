@@ -355,6 +355,16 @@ def test_malformed_date(lookups: dict[str, Any]) -> None:
     assert "conditions[0].onset: expected a date YYYY-MM-DD, got '20.11.2026'" in message
 
 
+@pytest.mark.parametrize("written", ["2026-11", "2026"])
+def test_a_reading_dated_by_a_month_or_a_year_is_refused(
+    lookups: dict[str, Any], written: str
+) -> None:
+    # an intake file takes whole dates only: a reading's day is never guessed from a month
+    data = minimal(vitals=[{"blood_pressure": "190/115", "date": written}])
+    with pytest.raises(RecordError, match=r"vitals\[0\]\.date: expected a date YYYY-MM-DD"):
+        read_intake(data, **lookups)
+
+
 def test_impossible_date(lookups: dict[str, Any]) -> None:
     with pytest.raises(RecordError, match="date: not a real date: '2026-02-30'"):
         read_intake(minimal(date="2026-02-30"), **lookups)

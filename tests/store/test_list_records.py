@@ -49,6 +49,29 @@ def clinic_db(db_target):
                 },
             ],
         )
+        # dated only by a month or a year: its first day long before the window, its last
+        # day within it (it may be the latest reading, or within the window)
+        conn.execute(
+            insert(ObservationRow),
+            [
+                {
+                    "ref": "x4",
+                    "measure": "systolic_bp",
+                    "value": 210,
+                    "day": today - timedelta(days=300),
+                    "day_last": today + timedelta(days=60),
+                    **{**common, "patient_id": 4},
+                },
+                {
+                    "ref": "x5",
+                    "measure": "body_temperature",
+                    "value": 39.5,
+                    "day": today - timedelta(days=40),
+                    "day_last": today - timedelta(days=1),
+                    **{**common, "patient_id": 5, "unit": "Cel"},
+                },
+            ],
+        )
         conn.execute(
             insert(AnswerRow),
             [

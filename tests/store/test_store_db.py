@@ -315,6 +315,8 @@ def test_readings_round_trip_with_their_time_and_order(db_target, kb) -> None:
         Observation("a", "systolic_bp", 190, "mm[Hg]", day, instant=1_795_000_000.5),
         Observation("b", "systolic_bp", 120, "mm[Hg]", day),
         Observation("c", "systolic_bp", 130, "mm[Hg]", day, in_order=True),
+        # dated only by a month: its first and last day
+        Observation("d", "systolic_bp", 190, "mm[Hg]", date(2026, 11, 1), last=date(2026, 11, 30)),
     ]
     record = PatientRecord(Patient("round-trip"), observations=readings)
     db = _open(db_target)
@@ -323,8 +325,13 @@ def test_readings_round_trip_with_their_time_and_order(db_target, kb) -> None:
             staff = _staff(session)
             patient = import_record(session, staff, record, label="readings")
             stored = record_of(session, patient)
-        got = {(o.ref, o.instant, o.in_order) for o in stored.observations}
-        assert got == {("a", 1_795_000_000.5, False), ("b", None, False), ("c", None, True)}
+        got = {(o.ref, o.instant, o.in_order, o.last) for o in stored.observations}
+        assert got == {
+            ("a", 1_795_000_000.5, False, None),
+            ("b", None, False, None),
+            ("c", None, True, None),
+            ("d", None, False, date(2026, 11, 30)),
+        }
     finally:
         db.dispose()
 
