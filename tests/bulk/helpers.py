@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
-from spinecare.engine.screening import Screening
+from spinecare.engine.screening import Screening, screen_record
+from spinecare.kb.loader import KB
+from spinecare.record.model import PatientRecord
 
 
 def engine_row(s: Screening) -> dict[str, Any]:
@@ -24,3 +28,17 @@ def bulk_row(row: dict[str, Any]) -> dict[str, Any]:
         key: (list(row[key]) if isinstance(row[key], list | tuple) else row[key])
         for key in ("verdict", "indicated", "indications", "present", "unknown", "missing")
     }
+
+
+def mismatches(
+    records: Iterable[PatientRecord], rows: Mapping[str, dict[str, Any]], kb: KB, as_of: date
+) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """The records whose bulk row differs from their screening by the engine: (patient
+    id, the engine's row, the bulk row)."""
+    out = []
+    for record in records:
+        expected = engine_row(screen_record(record, kb, as_of))
+        got = bulk_row(rows[record.patient.id])
+        if got != expected:
+            out.append((record.patient.id, expected, got))
+    return out

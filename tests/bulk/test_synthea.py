@@ -13,7 +13,7 @@ from spinecare.engine.screening import screen_record
 from spinecare.fhir.ndjson import Tally, iter_records
 from spinecare.fhir.reader import read_bundle
 from spinecare.kb import load_kb
-from tests.bulk.helpers import bulk_row, engine_row
+from tests.bulk.helpers import engine_row, mismatches
 from tests.conftest import DATA
 
 KB = load_kb()
@@ -45,13 +45,8 @@ def test_duckdb_equals_engine_for_every_synthea_patient(
     names = [d[0] for d in cursor.description]
     rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
     assert set(rows) == {r.patient.id for r in living}
-    mismatches = []
-    for record in living:
-        expected = engine_row(screen_record(record, KB, as_of))
-        got = bulk_row(rows[record.patient.id])
-        if got != expected:
-            mismatches.append((record.patient.id, expected, got))
-    assert not mismatches, mismatches[:3]
+    differ = mismatches(living, rows, KB, as_of)
+    assert not differ, differ[:3]
     # the data is fresh for some: not everyone is needs_data
     assert sum(result.verdicts.values()) == len(living)
     assert result.verdicts.get("needs_data", 0) < len(living)

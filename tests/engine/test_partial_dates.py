@@ -16,7 +16,7 @@ from spinecare.fhir.reader import observations_from_fhir, questionnaire_response
 from spinecare.i18n import translate
 from spinecare.kb import load_kb
 from spinecare.record.model import Observation, Patient, PatientRecord
-from tests.bulk.helpers import bulk_row, engine_row
+from tests.bulk.helpers import mismatches
 from tests.conftest import AS_OF
 
 KB = load_kb()
@@ -241,10 +241,5 @@ def test_bulk_sql_gives_the_engine_screening(offset) -> None:
     on = AS_OF + timedelta(days=offset)
     population = _records()
     rows = screen_records(population, KB, on)
-    differ = []
-    for rec in population:
-        expected = engine_row(screen_record(rec, KB, on))
-        got = bulk_row(rows[rec.patient.id])
-        if got != expected:
-            differ.append((rec.patient.id, expected, got))
+    differ = mismatches(population, rows, KB, on)
     assert not differ, differ
