@@ -243,12 +243,18 @@ class Compiler:
         # readings dated only by a month or a year that may decide (the engine's
         # ``Facts.partial``): a comparison that does not hold is unknown where one of them
         # would hold it; one that holds stays (clinic policy policy_partial_date_reading)
+        # and so does one set aside (``ps_``: its value not known, any; with the highest
+        # deciding, any above it)
+        aside_partial = f"l.ps_{measure.id}"
         if measure.aggregate == "max":
             top = f"l.pmx_{measure.id}"
             maybe = f"({top} > {value} AND {top} {node.op} {limit})"
+            if node.op in (">", ">="):
+                maybe = f"({maybe} OR {aside_partial})"
         else:
             maybe = (
-                f"(l.plo_{measure.id} {node.op} {limit} OR l.phi_{measure.id} {node.op} {limit})"
+                f"(l.plo_{measure.id} {node.op} {limit} OR l.phi_{measure.id} {node.op} {limit}"
+                f" OR {aside_partial})"
             )
         test = (
             f"(CASE WHEN NOT COALESCE({test}, TRUE) AND COALESCE({maybe}, FALSE)"
@@ -460,16 +466,24 @@ class Compiler:
                 f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_date >= {since}"
                 " THEN obs_date END)"
             )
+            # a reading set aside dated only by a month or a year whose period reaches
+            # into the window (and, the latest deciding, the deciding reading's day)
+            aside_span = (
+                f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_last >= {since}"
+                " THEN obs_last END)"
+            )
             if measure.aggregate == "max":
                 cols.append(f"COALESCE({aside} IS NOT NULL, FALSE) AS s_{mid}")
+                cols.append(f"COALESCE({aside_span} IS NOT NULL, FALSE) AS ps_{mid}")
             else:
                 latest = (
                     f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NOT NULL AND rn = 1"
                     " THEN obs_date END)"
                 )
                 cols.append(f"COALESCE({aside} >= {latest}, FALSE) AS s_{mid}")
+                cols.append(f"COALESCE({aside_span} >= {latest}, FALSE) AS ps_{mid}")
         sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r GROUP BY pid"
-        names += [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}")]
+        names += [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}", f"ps_{m}")]
         return ("obs", sql, names)
 
     def _ahead_cte(self, ids: list[str]) -> tuple[str, str, list[str]]:

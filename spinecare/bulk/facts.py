@@ -202,7 +202,7 @@ class Flattener:
                 # a reading set aside: measured, value unknown (no value; its day where
                 # the record gives one)
                 self.rows["observations"].append(
-                    (pid, ignored.measure, None, ignored.when, None, 0, 0, None)
+                    (pid, ignored.measure, None, ignored.when, None, 0, 0, ignored.last)
                 )
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)

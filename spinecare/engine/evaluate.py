@@ -7,6 +7,7 @@ answers by question); :func:`evaluate` walks an expression and returns an
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 import weakref
@@ -273,6 +274,12 @@ class RecordIndex:
             if ignored.measure is not None and ignored.when is not None:
                 days_aside[ignored.measure].add(ignored.when)
         self.set_aside_days = {m: sorted(d) for m, d in days_aside.items()}
+        # the periods of readings set aside dated only by a month or a year, by measure
+        spans: dict[str, list[tuple[date, date]]] = defaultdict(list)
+        for ignored in record.ignored:
+            if ignored.measure is not None and ignored.when is not None and ignored.last:
+                spans[ignored.measure].append((ignored.when, ignored.last))
+        self.set_aside_spans = {m: tuple(found) for m, found in spans.items()}
         # the measures with a reading set aside that the record does not date
         self.set_aside_undated = frozenset(
             i.measure for i in record.ignored if i.measure is not None and i.when is None
@@ -1474,6 +1481,10 @@ def _instead(
     ahead = facts.ahead(measure_id)
     partial = facts.partial(measure_id, current, facts.as_of - window, highest)
     maybe = (min(map(_value, partial)), max(map(_value, partial))) if partial else None
+    if _unread_partial(facts, measure_id, window, highest, current):
+        # its value is not known: any (with the highest deciding, any above the reading's)
+        low = current.value if highest else -math.inf
+        maybe = (low if maybe is None else min(low, maybe[0]), math.inf)
     if highest:
         top = max(ahead, key=_value) if ahead else None
         if top is not None and top.value <= current.value:
@@ -1494,6 +1505,20 @@ def _instead(
     # those of a month or a year first, unless of the deciding day (shown with it)
     earlier = tuple(o for o in partial if all(o is not r for r in readings))
     return 3, Spread(low, high, (*earlier, *readings), maybe)
+
+
+def _unread_partial(
+    facts: Facts, measure_id: str, window: timedelta, highest: bool, current: Observation
+) -> bool:
+    """Whether a reading set aside dated only by a month or a year may be the one that
+    decides: its period (cut at the screening day) reaches into the window and, where the
+    latest decides, ``current``'s day (:meth:`Facts.partial` for one read)."""
+    spans = facts.index.set_aside_spans.get(measure_id)
+    if not spans:
+        return False
+    as_of = facts.as_of
+    since = max(as_of - window, current.when) if not highest else as_of - window
+    return any(first <= as_of and last >= since for first, last in spans)
 
 
 def _rank_unread(held: bool, highest_op: str | None) -> int:
@@ -1607,11 +1632,15 @@ def _partial_shown(
     days: float,
     label: str,
     last: Observation,
-    reaching: tuple[Observation, ...],
+    window: timedelta,
 ) -> Found:
     """No reading certainly within the window, but readings dated only by a month or a
     year that may be (:meth:`Facts.partial_within`): shown, with the latest reading found
-    when it is none of them (too old), and the measure missing with why."""
+    when it is none of them (too old), and the measure missing with why; or nothing where
+    there are none."""
+    reaching = facts.partial_within(measure_id, facts.as_of - window)
+    if not reaching:
+        return NOTHING
     notes = facts.set_aside_notes(measure_id)
     gap = Gap(item, days, last.when, notes=notes, partial=True)
     evidence = tuple(_observation_evidence(o, label) for o in reaching)
@@ -1640,7 +1669,8 @@ def _current_shown(
         if later > as_of:  # readings dated the day after may decide (_instead)
             gap = Gap(item, days, later, ahead=True)
         elif spread.low == spread.high:  # only those dated by a month or a year may
-            gap = Gap(item, days, current.when, partial=True)
+            notes = facts.set_aside_notes(measure_id)
+            gap = Gap(item, days, current.when, notes=notes, partial=True)
         else:
             gap = Gap(item, days, current.when, untimed=True)
         evidence = _spread_evidence(spread.readings, label, as_of)
@@ -1651,6 +1681,29 @@ def _current_shown(
     notes = facts.set_aside_notes(measure_id)
     gap = Gap(item, days, current.when, notes=notes, unread=True)
     return shown, (facts.index.gaps.setdefault(gap, gap),)
+
+
+def _shown_key(
+    measure_id: str,
+    current: Observation | None,
+    last: Observation | None,
+    lang: str,
+    kind: object,
+    spread: Spread | None = None,
+) -> tuple[str, int, int, str, object]:
+    """What a comparison shows is kept by (:attr:`RecordIndex.shown`): the measure, the
+    readings that decide (kept by the index), the language and what may decide instead
+    (``kind``, and the readings that may: which readings of a month or a year may be
+    within the window depends on the date)."""
+    if spread is None:
+        return (measure_id, id(current), id(last), lang, kind)
+    return (
+        measure_id,
+        id(current),
+        id(last),
+        lang,
+        (kind, spread.maybe, *map(id, spread.readings)),
+    )
 
 
 def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
@@ -1688,12 +1741,13 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         # it is never "not present").
         if absent and never_measured(facts, last):
             return NOTHING
+        # none within the window, but one dated the day after, or one of a month or a
+        # year that may be within it
         ahead = _ahead_shown(facts, measure_id, measure.item, days, label)
-        if ahead is not NOTHING:  # none within the window, one dated the day after
+        if ahead is NOTHING and last is not None:
+            ahead = _partial_shown(facts, measure_id, measure.item, days, label, last, window)
+        if ahead is not NOTHING:
             return ahead
-        reaching = facts.partial_within(measure_id, facts.as_of - window)
-        if reaching and last is not None:  # dated by a month or a year, maybe within it
-            return _partial_shown(facts, measure_id, measure.item, days, label, last, reaching)
         gap = Gap(
             measure.item,
             days,
@@ -1721,7 +1775,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             if current is not None
             else _undecided_kind(facts, measure_id, last, facts.as_of - window)
         )
-        key = (measure_id, id(current), id(last), facts.lang, first)
+        key = _shown_key(measure_id, current, last, facts.lang, first)
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
         unread = spread = None
         # a day of one reading, nothing set aside and nothing dated after the date (the
@@ -1734,15 +1788,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         ):
             kind, spread = _instead(facts, measure_id, window, highest, current)
             if kind:
-                # the readings that may decide: which readings of a month or a year may
-                # be within the window depends on the date
-                key = (
-                    measure_id,
-                    id(current),
-                    id(last),
-                    facts.lang,
-                    kind if spread is None else (kind, *map(id, spread.readings)),
-                )
+                key = _shown_key(measure_id, current, last, facts.lang, kind, spread)
                 unread = memo.get(key) or memo.setdefault(
                     key, shown(facts, current, last, kind == 1, spread)
                 )

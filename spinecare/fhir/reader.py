@@ -1225,16 +1225,16 @@ def observations_from_fhir(
         return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
     if when is None:
         return [], [Ignored(ref, Message("no date of measurement"))]
+    raw_when = _first_raw(res, _OBSERVATION_DATES)
+    last = _partial_last(raw_when, "effectiveDateTime")
     if carried:  # a panel's readings written as its own value ("190/115 mmHg")
         pair = _panel_pair(res, ref, carried, measures, when)
         if pair is not None:
             return pair
         shown = _value_as_written(res)
         reason = Message("the value '%(text)s' is not a number", text=shown)
-        return [], [Ignored(ref, reason, measure, when) for measure in carried]
-    raw_when = _first_raw(res, _OBSERVATION_DATES)
+        return [], [Ignored(ref, reason, measure, when, last) for measure in carried]
     instant = _instant(raw_when, when)
-    last = _partial_last(raw_when, "effectiveDateTime")
     observations: list[Observation] = []
     ignored: list[Ignored] = []
     checks = _checks(measures)
@@ -1245,7 +1245,7 @@ def observations_from_fhir(
         if isinstance(result, Observation):
             observations.append(result)
         else:
-            ignored.append(replace(result, when=when))
+            ignored.append(replace(result, when=when, last=last))
     return observations, ignored
 
 
@@ -1300,7 +1300,7 @@ def _panel_pair(
         if isinstance(result, Observation):
             observations.append(result)
         else:
-            ignored.append(replace(result, when=when))
+            ignored.append(replace(result, when=when, last=last))
     return observations, ignored
 
 

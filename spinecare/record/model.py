@@ -308,13 +308,15 @@ class Ignored:
     reader. ``measure``: the KB measure a set-aside reading was of (its reason is then
     shown where that measure is missing). ``when``: the day it was taken, where the
     record gives it (a reading whose value cannot be used, of that day or newer than the
-    one that would decide, leaves the measure unknown).
+    one that would decide, leaves the measure unknown). ``last``: where the record dates
+    the reading only by a month or a year, the last day of it (``when`` its first day).
     """
 
     ref: str
     reason: Message
     measure: str | None = None
     when: date | None = None
+    last: date | None = None
 
 
 @dataclass

@@ -148,6 +148,7 @@ def store_record(
                     value=0.0,
                     unit=SET_ASIDE_UNIT,
                     day=ignored.when or SET_ASIDE_DAY,
+                    day_last=ignored.last,
                     original=ignored.reason[:100],
                     reason=message_data(ignored.reason),
                     **common,
@@ -294,7 +295,7 @@ def records_of(
                 message_of(o.reason) if o.reason is not None else Message(o.original or "set aside")
             )
             when = None if o.day == SET_ASIDE_DAY else o.day  # undated, or stored before
-            out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure, when))
+            out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure, when, o.day_last))
             continue
         out[o.patient_id].observations.append(
             Observation(

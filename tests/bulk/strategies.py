@@ -145,7 +145,13 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
                 ref=f"Observation/{pid}-x{i}",
                 reason=Message("unit '%(unit)s' cannot be converted", unit="?"),
                 measure=measure.id,
-                when=draw(st.one_of(st.none(), st.sampled_from(days), when)),
+                when=(day := draw(st.one_of(st.none(), st.sampled_from(days), when))),
+                # now and then dated only by a month or a year
+                last=None
+                if day is None
+                else draw(
+                    st.sampled_from([None, day + timedelta(days=3), day + timedelta(days=365)])
+                ),
             )
         )
     meds = []

@@ -15,7 +15,8 @@ from spinecare.fhir.questionnaire import reader_measures
 from spinecare.fhir.reader import observations_from_fhir, questionnaire_response_from_fhir
 from spinecare.i18n import translate
 from spinecare.kb import load_kb
-from spinecare.record.model import Observation, Patient, PatientRecord
+from spinecare.messages import Message
+from spinecare.record.model import Ignored, Observation, Patient, PatientRecord
 from tests.bulk.helpers import mismatches
 from tests.conftest import AS_OF
 
@@ -45,7 +46,15 @@ def bp(
     ]
 
 
-def record(*readings: Observation | list[Observation], pid: str = "p") -> PatientRecord:
+def aside(ref: str, measure: str, when: tuple[date, date]) -> Ignored:
+    """A reading set aside (its unit cannot be converted) dated only by a month or a year."""
+    reason = Message("unit '%(unit)s' cannot be converted", unit="?")
+    return Ignored(ref, reason, measure, when[0], when[1])
+
+
+def record(
+    *readings: Observation | list[Observation], pid: str = "p", ignored: tuple[Ignored, ...] = ()
+) -> PatientRecord:
     observations: list[Observation] = []
     for r in readings:
         observations.extend(r if isinstance(r, list) else [r])
@@ -54,11 +63,20 @@ def record(*readings: Observation | list[Observation], pid: str = "p") -> Patien
         observations.append(reading("t", "body_temperature", 36.6))
     if "pain_score" not in measures:
         observations.append(reading("pain", "pain_score", 2))
-    return PatientRecord(Patient(pid, birth_date=date(1970, 3, 14)), observations=observations)
+    return PatientRecord(
+        Patient(pid, birth_date=date(1970, 3, 14)),
+        observations=observations,
+        ignored=list(ignored),
+    )
 
 
-def screened(*readings: Observation | list[Observation], lang: str = "en", on: date = AS_OF):
-    return screen_record(record(*readings), KB, on, lang).to_json()
+def screened(
+    *readings: Observation | list[Observation],
+    lang: str = "en",
+    on: date = AS_OF,
+    ignored: tuple[Ignored, ...] = (),
+):
+    return screen_record(record(*readings, ignored=ignored), KB, on, lang).to_json()
 
 
 def _finding(out: dict, rule: str) -> dict:
@@ -159,6 +177,23 @@ def test_the_missing_item_and_the_note_say_it_in_russian() -> None:
     }
 
 
+def test_a_reading_set_aside_of_the_month_may_be_the_latest() -> None:
+    # a blood pressure of November whose unit cannot be read: it may have been taken after
+    # the normal reading of 20 November, unknown; it never undoes a high one
+    out = screened(bp("exact", 120, 80), ignored=(aside("x", "systolic_bp", NOVEMBER),))
+    assert out["verdict"] == "needs_data"
+    why = _missing(out, "blood_pressure")["why"]
+    assert "dated only by its month or year may be the latest" in why
+    assert "Set aside: unit '?' cannot be converted." in why
+    out = screened(bp("exact", 190, 115), ignored=(aside("x", "systolic_bp", NOVEMBER),))
+    assert out["verdict"] == "defer"
+    out = screened(bp("exact", 120, 80), ignored=(aside("x", "systolic_bp", OCTOBER),))
+    assert out["verdict"] == "allowed"
+    # a temperature set aside of November may be of the last 3 days: fever unknown
+    temperature = (aside("x", "body_temperature", NOVEMBER),)
+    assert screened(ignored=temperature)["verdict"] == "needs_data"
+
+
 def _fhir_bp(when: object, key: str = "effectiveDateTime") -> dict:
     def part(code: str, value: float) -> dict:
         return {
@@ -233,7 +268,19 @@ def _records() -> list[PatientRecord]:
         [reading("p", "platelets", 250), reading("m", "platelets", 30, YEAR)],
         [reading("p", "platelets", 30), reading("m", "platelets", 250, YEAR)],
     ]
-    return [record(*readings, pid=f"p{i}") for i, readings in enumerate(cases)]
+    out = [record(*readings, pid=f"p{i}") for i, readings in enumerate(cases)]
+    set_aside: list[tuple[list[Observation | list[Observation]], Ignored]] = [
+        ([bp("e", 120, 80)], aside("x", "systolic_bp", NOVEMBER)),
+        ([bp("e", 190, 115)], aside("x", "systolic_bp", NOVEMBER)),
+        ([bp("e", 120, 80)], aside("x", "systolic_bp", OCTOBER)),
+        ([bp("e", 120, 80)], aside("x", "diastolic_bp", YEAR)),
+        ([], aside("x", "body_temperature", NOVEMBER)),
+        ([reading("t", "body_temperature", 38.2)], aside("x", "body_temperature", NOVEMBER)),
+        ([reading("p", "platelets", 250)], aside("x", "platelets", YEAR)),
+    ]
+    for i, (readings, ignored) in enumerate(set_aside):
+        out.append(record(*readings, pid=f"x{i}", ignored=(ignored,)))
+    return out
 
 
 @pytest.mark.parametrize("offset", [0, -19, -3, 2, 10, 11, 40])

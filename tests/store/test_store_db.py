@@ -238,7 +238,9 @@ def test_a_reading_set_aside_keeps_its_reason_in_every_language(db_target, kb) -
 
     reason = Message("%(value)s is not a plausible value", value=Quantity(400.0, "mm[Hg]"))
     record = PatientRecord(patient=Patient(id="p-set-aside"), source="bundle.json")
-    record.ignored.append(Ignored("Observation/bp", reason, "systolic_bp"))
+    # dated only by a month: its first and last day are kept
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    record.ignored.append(Ignored("Observation/bp", reason, "systolic_bp", *november))
     db = _open(db_target)
     try:
         with db.session() as session:
@@ -249,6 +251,7 @@ def test_a_reading_set_aside_keeps_its_reason_in_every_language(db_target, kb) -
                 "systolic_bp",
                 "400 mm Hg is not a plausible value",
             )
+            assert (stored.when, stored.last) == november
             assert translate(stored.reason, "ru") == translate(reason, "ru")
             assert "мм рт. ст." in translate(stored.reason, "ru")
             assert "plausible" not in translate(stored.reason, "ru")
