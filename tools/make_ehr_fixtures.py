@@ -5106,6 +5106,13 @@ case(
     without={"temperature"},
 )
 case(
+    "bp_month_only_set_aside_exact_normal",
+    "needs_data",
+    "200/120 written without a unit and dated only '2026-11', and 120/80 on 2026-11-20: the"
+    " reading that cannot be used may be the later one, blood pressure unknown",
+    {**bp_as_written(200, 120, NO_UNIT), "effectiveDateTime": "2026-11"},
+)
+case(
     "pain_month_only_high_exact_low",
     "needs_clearance",
     "disc herniation (to clear) with pain 8 of 10 dated only '2026-11' and 2 on 2026-11-20:"
