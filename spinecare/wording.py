@@ -90,6 +90,7 @@ FHIR_WORDS = {
     "QuestionnaireResponse": N_("questionnaire"),
     "Patient": N_("patient details"),
     "Encounter": N_("visit"),
+    "ServiceRequest": N_("order or referral"),
     "Claim": N_("insurance claim"),
     "ExplanationOfBenefit": N_("insurance claim settled"),
     "Flag": N_("alert"),
