@@ -6094,6 +6094,14 @@ case(
     condition(text="Foot drop, left"),
 )
 
+case(
+    "text_history_then_presents_with_red_flag",
+    "needs_data",
+    "'Pt with hx of DDD presents with urinary retention and saddle anaesthesia': the history "
+    "ends where the note says what the patient presents with; cauda equina to confirm",
+    condition(text="Pt with hx of DDD presents with urinary retention and saddle anaesthesia"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -226,6 +226,8 @@ async def callback(
         build_record,
         kb_templates,
         resolve_prefetch,
+        template_kind,
+        unread_kinds,
     )
 
     _check_browser(request, launch_state)
@@ -287,6 +289,25 @@ async def callback(
                 reason=exc.message,
             )
         ) from None
+    # a kind many EHRs do not offer that the EHR could not give is not read (as for a CDS
+    # Hooks card); an error in place of any other part would look as if nothing were
+    # recorded there
+    templates = kb_templates(kb)
+    unread_kinds(values, templates)
+    failed = {
+        template_kind(templates[key])
+        for key, value in values.items()
+        if value is not None and value.get("resourceType") == "OperationOutcome"
+    }
+    if failed:
+        raise LaunchError(
+            Text(
+                "the EHR answered with an error instead of part of the patient's record "
+                "(%(parts)s), which would look as if nothing were recorded there; try again, "
+                "or ask the EHR's administrator",
+                parts=WordNames({kind: FHIR_WORDS.get(kind, kind) for kind in sorted(failed)}),
+            )
+        )
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
     response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)

@@ -172,6 +172,8 @@ class EHR:
         self.fhir_user = PRACTITIONER
         self.authorize_requests: list[dict[str, str]] = []
         self.fhir_reads: list[tuple[str, str]] = []
+        self.failing: set[str] = set()
+        """Resource types whose searches this EHR answers with an error (an OperationOutcome)."""
         self.server = self._authorization_server()
         self.resource_protector = ResourceProtector()
         self.resource_protector.register_token_validator(_Validator(self))
@@ -442,6 +444,9 @@ class EHR:
         if patient != token.patient:
             return JSONResponse({"resourceType": "OperationOutcome", "issue": []}, 403)
         self.fhir_reads.append((token.patient, query))
+        if path.split("/")[0] in self.failing:
+            issue = {"severity": "error", "code": "exception", "diagnostics": "timeout"}
+            return JSONResponse({"resourceType": "OperationOutcome", "issue": [issue]}, 500)
         result = search(self.resources, query)
         return JSONResponse(result or {}, status_code=200 if result is not None else 404)
 

@@ -737,3 +737,29 @@ def test_the_refusal_of_scopes_is_said_in_russian(app_client, ehr):
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     assert response.status_code == 400
     assert "диагноз" in response.text and "Condition" not in response.text
+
+
+def test_an_error_in_place_of_the_diagnoses_opens_nothing(app_client, ehr):
+    """The EHR answers the search of diagnoses with an OperationOutcome: read as nothing
+    recorded, the patient would screen without them. The launch says so and stores
+    nothing."""
+    ehr.failing = {"Condition"}
+    before = counts(app_client)
+    try:
+        response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    finally:
+        ehr.failing = set()
+    assert response.status_code == 400, response.text[:300]
+    assert "diagnosis" in response.text and "administrator" in response.text
+    assert "Condition" not in response.text and "OperationOutcome" not in response.text
+    assert counts(app_client)[:2] == before[:2]
+
+
+def test_an_error_for_kinds_many_ehrs_do_not_offer_still_opens_the_patient(app_client, ehr):
+    """Alerts and adverse events the EHR cannot give are not read; the rest is."""
+    ehr.failing = {"Flag", "AdverseEvent"}
+    try:
+        response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    finally:
+        ehr.failing = set()
+    assert response.status_code == 303, response.text[:300]

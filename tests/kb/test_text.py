@@ -211,3 +211,21 @@ def test_every_word_kept_apart_begins_like_its_term_and_the_term_is_a_synonym() 
 def test_a_short_form_is_read_as_the_word_it_stands_for(text: str, concepts: set[str]) -> None:
     """``short_words`` of text.yaml: "fx" is a fracture, "hx of" a history."""
     assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Pt with hx of DDD presents with urinary retention", {"cauda_equina"}),
+        ("History of DDD presenting with saddle anaesthesia", {"cauda_equina"}),
+        ("В анамнезе остеохондроз поступил с задержкой мочи", {"cauda_equina"}),
+        ("Breast cancer now in remission", {"history_of_cancer"}),
+        ("History of breast cancer", {"history_of_cancer"}),
+    ],
+)
+def test_a_history_ends_where_the_note_turns_to_what_brings_the_patient(
+    text: str, concepts: set[str]
+) -> None:
+    """ "presents", "поступил", "stellt sich vor" end a cue's scope (ConText's termination
+    words): what follows is current."""
+    assert {m.concept for m in load_kb().text_matcher.find(text)} >= concepts
