@@ -6102,6 +6102,13 @@ case(
     condition(text="Pt with hx of DDD presents with urinary retention and saddle anaesthesia"),
 )
 
+case(
+    "text_russian_lower_paraparesis",
+    "needs_data",
+    "'Нижний вялый парапарез' in words: weakness of both legs, a cauda equina sign to confirm",
+    condition(text="Нижний вялый парапарез"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
