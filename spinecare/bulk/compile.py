@@ -171,6 +171,9 @@ class _Leaves:
     procedures: dict[tuple[str, str], str] = field(default_factory=dict)
     measures: set[str] = field(default_factory=set)
     questions: set[str] = field(default_factory=set)
+    # (question, the answer a rule asks for): whether an answer dated only by a month or a
+    # year that would raise it may be the latest
+    partial_answers: dict[tuple[str, bool | str | float], str] = field(default_factory=dict)
     ages: set[int] = field(default_factory=set)
 
 
@@ -307,7 +310,18 @@ class Compiler:
                     f"(CASE WHEN {column} LIKE 's:%' THEN (CASE WHEN {clear} THEN TRUE END)"
                     f" ELSE {test} END)"
                 )
-            return test
+            # an answer dated only by a month or a year that may be the latest (the
+            # engine's ``maybe_later``): one the deciding answer rules out is unknown where
+            # it would raise it; one that holds stays (clinic policy
+            # policy_partial_date_reading)
+            asked = (question.id, node.equals)
+            later = self.leaves.partial_answers.setdefault(
+                asked, f"pa{len(self.leaves.partial_answers)}"
+            )
+            return (
+                f"(CASE WHEN NOT COALESCE({test}, TRUE) AND COALESCE(l.{later}, FALSE)"
+                f" THEN NULL ELSE {test} END)"
+            )
         if isinstance(node, AllOf):
             return "(" + " AND ".join(self.expr(c) for c in node.all) + ")"
         if isinstance(node, AnyOf):
@@ -343,16 +357,10 @@ class Compiler:
         if isinstance(node, Answered):
             question = kb.questions[node.answer]
             if question.when_missing == "absent":
-                if not isinstance(node.equals, bool):
-                    return []
-                # only an answer that says neither yes nor no leaves it unknown (unless a
-                # clear one before it raises the finding)
-                said = lit(encode_answer(node.equals))
-                unclear = (
-                    f"COALESCE(l.a_{question.id} LIKE 's:%', FALSE)"
-                    f" AND NOT COALESCE(l.c_{question.id} = {said}, FALSE)"
-                )
-                return [(lit(question.id), unclear, (question.id,))]
+                # only an answer that says neither yes nor no (unless a clear one before it
+                # raises the finding), or one of a month or a year that may be the latest,
+                # leaves it unknown
+                return [(lit(question.id), f"({self.expr(node)}) IS NULL", (question.id,))]
             return [(lit(question.id), "TRUE", (question.id,))]
         if isinstance(node, AllOf | AnyOf):
             children = node.all if isinstance(node, AllOf) else node.any
@@ -563,19 +571,24 @@ class Compiler:
             order = f"ORDER BY COALESCE(answer_date, {earliest}) DESC, seq DESC"
             # rn: the latest answer; rc: the latest of the clear ones (not words), which an
             # unclear answer after it does not overturn where it raises the finding
+            # top: the deciding (latest) answer's day
             ranked = (
-                "SELECT pid, question, value, answer_date, ROW_NUMBER() OVER ("
+                "SELECT pid, question, value, answer_date, answer_last, ROW_NUMBER() OVER ("
                 f"PARTITION BY pid, question {order}) AS rn, ROW_NUMBER() OVER ("
-                f"PARTITION BY pid, question, value LIKE 's:%' {order}) AS rc"
-                " FROM answers WHERE (answer_date IS NULL OR answer_date <= "
+                f"PARTITION BY pid, question, value LIKE 's:%' {order}) AS rc,"
+                f" MAX(COALESCE(answer_date, {earliest})) OVER (PARTITION BY pid, question)"
+                " AS top FROM answers WHERE (answer_date IS NULL OR answer_date <= "
                 f"{as_of}) AND question IN {in_list(set(ids))}"
             )
             cols = []
+            names = []
+            fresh_since: dict[str, str] = {}
             for qid in ids:
                 question = kb.questions[qid]
                 fresh = ""
                 if question.fresh_days is not None:
                     since = d.date(_days_before(self.as_of, kb.threshold(question.fresh_days)))
+                    fresh_since[qid] = since
                     fresh = f" AND (answer_date IS NULL OR answer_date >= {since})"
                 cols.append(
                     f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 THEN value END)"
@@ -585,11 +598,30 @@ class Compiler:
                     f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1"
                     f" AND value NOT LIKE 's:%' THEN value END) AS c_{qid}"
                 )
+                names += [f"a_{qid}", f"c_{qid}"]
+            # answers dated only by a month or a year whose period reaches the deciding
+            # answer's day, or with none current, the window (then the latest answer is
+            # one of them too), and that would raise what the rule asks (the engine's
+            # ``maybe_later``)
+            for (qid, equals), name in sorted(lv.partial_answers.items(), key=lambda x: x[1]):
+                start = fresh_since.get(qid)
+                reach, other = ("top", "rn > 1")
+                if start is not None:
+                    reach = f"GREATEST(top, {start})"
+                    other = f"(rn > 1 OR top < {start})"
+                raises = f"value = {lit(encode_answer(equals))}"
+                if isinstance(equals, bool):
+                    raises = f"({raises} OR value LIKE 's:%')"
+                cols.append(
+                    f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND answer_last >= {reach}"
+                    f" AND {other} AND {raises} THEN 1 END) = 1, FALSE) AS {name}"
+                )
+                names.append(name)
             sql = (
-                f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r WHERE rn = 1 OR rc = 1"
-                " GROUP BY pid"
+                f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r"
+                " WHERE rn = 1 OR rc = 1 OR answer_last IS NOT NULL GROUP BY pid"
             )
-            out.append(("ans", sql, [f"{k}_{q}" for q in ids for k in ("a", "c")]))
+            out.append(("ans", sql, names))
         return out
 
     def _clearance_ctes(self) -> list[tuple[str, str, str]]:

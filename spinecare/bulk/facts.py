@@ -102,6 +102,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("value", "string"),
         ("answer_date", "date"),
         ("seq", "int64"),
+        ("answer_last", "date"),
     ),
     "clearances": (
         ("pid", "string"),
@@ -264,7 +265,7 @@ class Flattener:
 
     def add_answer(self, pid: str, answer: Answer, seq: int) -> None:
         self.rows["answers"].append(
-            (pid, answer.question, encode_answer(answer.value), answer.when, seq)
+            (pid, answer.question, encode_answer(answer.value), answer.when, seq, answer.last)
         )
 
     # FHIR resources ----------------------------------------------------------------

@@ -26,6 +26,7 @@ from spinecare.engine.notes import (
     joined,
     medication_note,
     nameless_drug_note,
+    partial_answer_note,
     partial_date_note,
     partial_reading_note,
     procedure_as_diagnosis_note,
@@ -293,13 +294,8 @@ class RecordIndex:
         self.merged: dict[tuple[int, ...], tuple[list[Gap], tuple[Gap]]] = {}
         # a condition entry's evidence, by entry, how it stands, its start and language
         self.evidence: dict[tuple[int, int, date | None, bool, str], Evidence] = {}
-        replies: dict[str, list[Answer]] = defaultdict(list)
-        for answer in record.answers:
-            replies[answer.question].append(answer)
-        self.answers: dict[str, tuple[list[Answer], list[date]]] = {}
-        for question, answers in replies.items():
-            answers.sort(key=_answer_day)
-            self.answers[question] = (answers, [_answer_day(a) for a in answers])
+        # answers by question in time order, and those dated only by a month or a year
+        self.answers, self.partial_answers = _index_answers(record.answers)
 
     def live(self, prog: Program) -> tuple[LiveRules, LiveIndications]:
         """The rules and indications of ``prog`` this record can make other than FALSE,
@@ -628,6 +624,58 @@ ONE_DAY = timedelta(days=1)
 
 def _answer_day(answer: Answer) -> date:
     return answer.when or date.min
+
+
+def _index_answers(
+    given: Sequence[Answer],
+) -> tuple[dict[str, tuple[list[Answer], list[date]]], dict[str, tuple[Answer, ...]]]:
+    """The answers to each question in time order with their days (undated first), and
+    those dated only by a month or a year (:attr:`Answer.last`), in time order."""
+    replies: dict[str, list[Answer]] = defaultdict(list)
+    for answer in given:
+        replies[answer.question].append(answer)
+    answers: dict[str, tuple[list[Answer], list[date]]] = {}
+    partial: dict[str, tuple[Answer, ...]] = {}
+    for question, found in replies.items():
+        found.sort(key=_answer_day)
+        answers[question] = (found, [_answer_day(a) for a in found])
+        spans = tuple(a for a in found if a.last is not None)
+        if spans:
+            partial[question] = spans
+    return answers, partial
+
+
+def _answers_maybe_later(
+    facts: Facts,
+    question_id: str,
+    found: Answer | None,
+    window: timedelta | None,
+    raises: Callable[[Answer], bool],
+) -> tuple[Answer, ...]:
+    """Answers to the question dated only by a month or a year that may be the latest
+    instead of ``found`` (their period reaches its day) or, with none current (``found``
+    None), within the ``window``, and that would raise the finding (``raises``): clinic
+    policy policy_partial_date_reading (bulk: the ``pa`` columns of ``compile``)."""
+    partial = facts.index.partial_answers.get(question_id)
+    if partial is None:
+        return ()
+    as_of = facts.as_of
+    if found is not None:
+        since = _answer_day(found)
+    elif window is not None:
+        since = as_of - window
+    else:
+        return ()
+    return tuple(
+        a
+        for a in partial
+        if a is not found
+        and a.when is not None
+        and a.when <= as_of
+        and a.last is not None
+        and a.last >= since
+        and raises(a)
+    )
 
 
 class Facts:
@@ -1844,6 +1892,9 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     absent = question.when_missing == "absent"
     equals = node.equals
     to_answer = (Gap(question.id),)  # one object: an Either's merged gaps are kept by it
+    # an answer dated only by a month or a year may be the latest (clinic policy
+    # policy_partial_date_reading)
+    to_date = (Gap(question.id, partial=True),)
     unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), to_answer))
 
     def current(facts: Facts) -> Answer | None:
@@ -1880,13 +1931,28 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
                 return earlier if earlier.value == equals else None
         return None
 
-    def truth(facts: Facts) -> int:
-        found = current(facts)
+    def raises(answer: Answer) -> bool:
+        # as the latest answer, it would make the finding other than absent: the answer
+        # the rule asks for, or one that says neither yes nor no
+        return answer.value == equals or unclear(answer)
+
+    def maybe_later(facts: Facts, found: Answer | None) -> tuple[Answer, ...]:
+        # answers dated only by a month or a year that may be the latest and raise it
+        return _answers_maybe_later(facts, question_id, found, window, raises)
+
+    def decided(facts: Facts, found: Answer | None) -> int:
         if found is None:
             return 0 if absent else 1
         if unclear(found):
             return 2 if standing(facts, found) is not None else 1
         return 2 if found.value == equals else 0
+
+    def truth(facts: Facts) -> int:
+        found = current(facts)
+        rank = decided(facts, found)
+        # an answer of a month or a year never makes the finding milder: it makes one
+        # the deciding answer rules out unknown
+        return 1 if rank == 0 and maybe_later(facts, found) else rank
 
     def shown(facts: Facts, answer: Answer) -> Evidence:
         return Evidence(
@@ -1895,19 +1961,30 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             label=question.label.get(facts.lang),
             value=answer.value,
             date=answer.when,
+            note=None
+            if answer.when is None or answer.last is None
+            else partial_answer_note(answer.when, answer.last),
         )
 
     def run(facts: Facts) -> Ranked:
         found = current(facts)
+        rank = decided(facts, found)
+        later = maybe_later(facts, found) if rank == 0 or found is None else ()
+        if later:
+            # the answers that may be the latest, in time order, and the one used
+            evidence = tuple(shown(facts, a) for a in later)
+            if found is not None:
+                evidence = (*evidence, shown(facts, found))
+            return 1, (evidence, to_date)
         if found is None:
             return unanswered
-        evidence = shown(facts, found)
+        evidence = (shown(facts, found),)
         if unclear(found):
             earlier = standing(facts, found)
             if earlier is not None:
-                return 2, ((shown(facts, earlier), evidence), ())
-            return 1, ((evidence,), to_answer)
-        return (2 if found.value == equals else 0), ((evidence,), ())
+                return 2, ((shown(facts, earlier), *evidence), ())
+            return 1, (evidence, to_answer)
+        return rank, (evidence, ())
 
     def fold(index: RecordIndex) -> int | None:
         return None if question_id in index.answers else (0 if absent else 1)

@@ -27,6 +27,7 @@ __all__ = [
     "condition_note",
     "joined",
     "medication_note",
+    "partial_answer_note",
     "partial_reading_note",
     "recorded_as",
     "stale_note",
@@ -136,6 +137,14 @@ def partial_reading_note(first: date, last: date) -> str:
     if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
         return Message("dated only by the year: the day it was taken is not known")
     return Message("dated only by the month: the day it was taken is not known")
+
+
+def partial_answer_note(first: date, last: date) -> str:
+    """Beside an answer dated only by a month or a year (its first and last day): which
+    day of it the answer was given is not known."""
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        return Message("dated only by the year: the day it was given is not known")
+    return Message("dated only by the month: the day it was given is not known")
 
 
 def recent_medication_note(last: date, days: float) -> str:

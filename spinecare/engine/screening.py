@@ -400,6 +400,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             " days: confirm when it was taken, or measure again."
         ),
         "unanswered": _("Not answered."),
+        "partial_answer": _(
+            "An answer dated only by its month or year may be the latest: confirm when it"
+            " was given, or ask again."
+        ),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
     }
@@ -410,7 +414,7 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     if gap.item in (CONFIRM_ITEM, BIRTH_DATE_ITEM):  # the item's action says it all
         out = ""
     elif gap.window_days is None:
-        out = text["unanswered"]
+        out = text["partial_answer" if gap.partial else "unanswered"]
     elif gap.ahead and gap.latest is not None:
         out = text["ahead"] % {"date": day_text(gap.latest, lang)}
     elif gap.partial:

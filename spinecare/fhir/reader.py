@@ -19,9 +19,9 @@ KeyError or TypeError: they become a :class:`RecordError` naming the resource.
 Dates keep the local date as written (``2012-09-17T23:30:00-05:00`` is 2012-09-17). A
 partial date (``2012``, ``2012-09``) is read as its first day, except for ends
 (abatement, medication end), which are read as its last day: a condition or a drug then
-counts for the whole period it may cover. A reading's or a procedure's partial date keeps
-its last day beside it (``Observation.last``, ``Procedure.performed_last``): it was taken
-or done on some day of the period.
+counts for the whole period it may cover. A reading's, a procedure's or an answer's partial
+date keeps its last day beside it (``Observation.last``, ``Procedure.performed_last``,
+``Answer.last``): it was taken, done or given on some day of the period.
 """
 
 from __future__ import annotations
@@ -1505,8 +1505,8 @@ def questionnaire_response_from_fhir(
             hit = measures.get(("questionnaire-item", link))
             if hit is None and questions is not None and link not in questions:
                 if isinstance(value, bool | str | float):
-                    answers.append(Answer(f"{ref}#{link}", link, value, when))
-                answers.extend(_asked_elsewhere(item, value, ref, when, measures))
+                    answers.append(Answer(f"{ref}#{link}", link, value, when, last))
+                answers.extend(_asked_elsewhere(item, value, ref, when, measures, last))
                 found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
                 if isinstance(found, Ignored):
                     ignored.append(found)
@@ -1522,7 +1522,7 @@ def questionnaire_response_from_fhir(
                 elif reading is not None:
                     ignored.append(reading)
             elif (given := _answer_given(link, value, final, measures)) is not None:
-                answers.append(Answer(f"{ref}#{link}", link, given, when))
+                answers.append(Answer(f"{ref}#{link}", link, given, when, last))
     return answers, observations, ignored, stated
 
 
@@ -1616,11 +1616,13 @@ def _asked_elsewhere(
     ref: str,
     when: date | None,
     measures: Measures,
+    last: date | None = None,
 ) -> list[Answer]:
     """The intake questions another form's question answered yes asks in other words (its
     text holds one of a question's KB ``names``: "Numbness in the groin/saddle area?"),
     each answered with that text: an answer neither yes nor no, so the question is
-    unknown, to confirm, never taken as not reported."""
+    unknown, to confirm, never taken as not reported (``last``: the last day of a date
+    given only as a month or a year)."""
     names: Mapping[str, str] = getattr(measures, "question_names", None) or {}
     text = item.get("text")
     if not names or not isinstance(text, str) or not _says_yes(value, _answer_words(measures)):
@@ -1628,7 +1630,7 @@ def _asked_elsewhere(
     said = f" {measure_name(text)} "
     asked = sorted({question for name, question in names.items() if f" {name} " in said})
     link = f"{ref}#{item.get('linkId')}"
-    return [Answer(link, question, text.strip(), when) for question in asked]
+    return [Answer(link, question, text.strip(), when, last) for question in asked]
 
 
 def _says_yes(value: bool | str | float | Resource, words: Mapping[str, bool]) -> bool:

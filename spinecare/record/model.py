@@ -244,12 +244,17 @@ class Order:
 
 @fact
 class Answer:
-    """An answer to a KB intake question (``value``: bool, choice string or number)."""
+    """An answer to a KB intake question (``value``: bool, choice string or number).
+
+    ``last``: where the record dates the answer only by a month or a year ("2026-11",
+    "2026": a form's ``authored``), the last day of it (``when`` is its first day): it was
+    given on some day of that span, which day is not known; None for a whole date."""
 
     ref: str
     question: str
     value: bool | str | float
     when: date | None = None
+    last: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,6 +257,9 @@ class AnswerRow(_Fact, Base):
     question: Mapped[str] = mapped_column(Text)
     value: Mapped[Any] = mapped_column(JSON)  # true/false, a choice string or a number
     day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    day_last: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """The last day of a date given only as a month or a year (``day`` its first day;
+    :attr:`~spinecare.record.model.Answer.last`), None for a whole date."""
 
 
 class ClearanceRow(_Fact, Base):

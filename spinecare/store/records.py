@@ -182,7 +182,16 @@ def store_record(
             )
         )
     for a in record.answers:
-        rows.append(AnswerRow(ref=a.ref, question=a.question, value=a.value, day=a.when, **common))
+        rows.append(
+            AnswerRow(
+                ref=a.ref,
+                question=a.question,
+                value=a.value,
+                day=a.when,
+                day_last=a.last,
+                **common,
+            )
+        )
     for k in record.clearances:
         rows.append(
             ClearanceRow(
@@ -338,7 +347,7 @@ def records_of(
         )
     for a in rows(AnswerRow):
         out[a.patient_id].answers.append(
-            Answer(ref=a.ref, question=a.question, value=a.value, when=a.day)
+            Answer(ref=a.ref, question=a.question, value=a.value, when=a.day, last=a.day_last)
         )
     for k in rows(ClearanceRow):
         out[k.patient_id].clearances.append(
@@ -362,8 +371,9 @@ _LATEST_BY: dict[Any, str] = {ObservationRow: "measure", AnswerRow: "question"}
 
 def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -> Any:
     """``query`` cut to the rows of ``table`` a screening on ``as_of`` reads: on or before
-    the date, and within ``window`` days (readings) or on the latest day (per patient and
-    ``per``); undated rows (answers) are all kept."""
+    the date, and within ``window`` days or on the latest day (per patient and ``per``),
+    or dated only by a month or a year that reaches either; undated rows (answers) are all
+    kept."""
     day = table.c.day
     latest = func.max(day).over(partition_by=(table.c.patient_id, table.c[per]))
     inner = query.where(or_(day.is_(None), day <= as_of)).add_columns(latest.label("latest"))
@@ -371,13 +381,12 @@ def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -
     keep = or_(cut.c.day.is_(None), cut.c.day == cut.c.latest)
     if window > 0:
         keep = or_(keep, cut.c.day >= as_of - timedelta(days=window))
-    if table is ObservationRow.__table__:
-        # a reading dated only by a month or a year whose span reaches the latest day or
-        # the window: it may be the latest reading, or within the window
-        reach = cut.c.day_last >= cut.c.latest
-        if window > 0:
-            reach = or_(reach, cut.c.day_last >= as_of - timedelta(days=window))
-        keep = or_(keep, reach)
+    # a reading or an answer dated only by a month or a year whose span reaches the
+    # latest day or the window: it may be the latest one, or within the window
+    reach = cut.c.day_last >= cut.c.latest
+    if window > 0:
+        reach = or_(reach, cut.c.day_last >= as_of - timedelta(days=window))
+    keep = or_(keep, reach)
     kept = select(*(cut.c[c.name] for c in table.columns)).where(keep)
     if table is not ObservationRow.__table__:
         return kept.order_by(cut.c.id)

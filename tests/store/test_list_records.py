@@ -101,6 +101,32 @@ def clinic_db(db_target):
                 },
             ],
         )
+        # a yes dated only by a month or a year, its first day long before a no of an
+        # exact day that its period reaches: it may be the latest answer (rows of one
+        # insert name the same columns)
+        conn.execute(
+            insert(AnswerRow),
+            [
+                {
+                    "ref": "a4",
+                    "patient_id": 6,
+                    "intake_id": 5000,
+                    "question": "saddle_anaesthesia",
+                    "value": True,
+                    "day": today - timedelta(days=300),
+                    "day_last": today + timedelta(days=60),
+                },
+                {
+                    "ref": "a5",
+                    "patient_id": 6,
+                    "intake_id": 5000,
+                    "question": "saddle_anaesthesia",
+                    "value": False,
+                    "day": today - timedelta(days=100),
+                    "day_last": None,
+                },
+            ],
+        )
     yield db
     db.dispose()
 

@@ -339,6 +339,31 @@ def test_readings_round_trip_with_their_time_and_order(db_target, kb) -> None:
         db.dispose()
 
 
+def test_answers_round_trip_with_the_last_day_of_a_month(db_target, kb) -> None:
+    from spinecare.clinic.patients import import_record
+    from spinecare.record.model import Answer, Patient, PatientRecord
+    from spinecare.store.records import record_of
+
+    answers = [
+        # dated only by a month: its first and last day
+        Answer("a", "saddle_anaesthesia", True, date(2026, 11, 1), date(2026, 11, 30)),
+        Answer("b", "saddle_anaesthesia", False, date(2026, 11, 10)),
+    ]
+    record = PatientRecord(Patient("answers"), answers=answers)
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            patient = import_record(session, _staff(session), record, label="answers")
+            stored = record_of(session, patient)
+        got = {(a.ref, a.when, a.last) for a in stored.answers}
+        assert got == {
+            ("a", date(2026, 11, 1), date(2026, 11, 30)),
+            ("b", date(2026, 11, 10), None),
+        }
+    finally:
+        db.dispose()
+
+
 def test_clearances_stored_before_from_files_are_held_until_a_physician_decides(
     tmp_path,
 ) -> None:
