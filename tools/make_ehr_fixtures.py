@@ -5156,6 +5156,50 @@ case(
     response_on("completed", "2026-11-20T09:15:00+03:00", saddle_anaesthesia=False),
 )
 
+# --- answers dated only by a month or a year: given on some day of it, which is not known
+
+case(
+    "questionnaire_month_only_yes_exact_no",
+    "needs_data",
+    "saddle anaesthesia answered yes on a form authored only '2026-11' and no on a form of"
+    " 2026-11-10: the month's yes may be the later answer, the red flag is to confirm, never"
+    " ruled out",
+    response_on("completed", "2026-11", saddle_anaesthesia=True),
+    response_on("completed", "2026-11-10", saddle_anaesthesia=False),
+)
+case(
+    "questionnaire_month_only_no_exact_yes",
+    "refer_urgently",
+    "saddle anaesthesia answered no on a form authored only '2026-11' and yes on a form of"
+    " 2026-11-10: a no of the month may be the later answer, but it never makes the yes"
+    " milder (clinic policy), urgent referral as before",
+    response_on("completed", "2026-11", saddle_anaesthesia=False),
+    response_on("completed", "2026-11-10", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_year_only_yes_exact_no",
+    "needs_data",
+    "saddle anaesthesia answered yes on a form authored only '2026' and no on a form of"
+    " 2026-11-10: the year's yes may be the later answer, the red flag is to confirm",
+    response_on("completed", "2026", saddle_anaesthesia=True),
+    response_on("completed", "2026-11-10", saddle_anaesthesia=False),
+)
+case(
+    "questionnaire_month_only_yes_alone",
+    "refer_urgently",
+    "saddle anaesthesia answered yes on a form authored only '2026-11', no other answer:"
+    " the month's answer is the latest and decides as before, urgent referral",
+    response_on("completed", "2026-11", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_month_only_yes_before_exact_no",
+    "allowed",
+    "saddle anaesthesia answered yes on a form authored only '2026-10' and no on a form of"
+    " 2026-11-10: October ended before the later no, which decides as before",
+    response_on("completed", "2026-10", saddle_anaesthesia=True),
+    response_on("completed", "2026-11-10", saddle_anaesthesia=False),
+)
+
 # Units and words as laboratories and clinicians type them: an asterisk or Cyrillic kha for
 # the multiplication sign, Cyrillic giga, cubic millimetres with a power sign, the ordinal
 # indicator or the ring above for the degree sign; the German spelling with K.

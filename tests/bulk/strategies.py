@@ -187,7 +187,11 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
             value: Any = draw(st.sampled_from([c.value for c in question.choices]))
         else:
             value = draw(st.sampled_from([True, False, True, 1.0, 0.0, "yes", "maybe"]))
-        answers.append(Answer(f"intake#{pid}-{i}", question.id, value, draw(maybe_date)))
+        day = draw(maybe_date)
+        # now and then dated only by a month or a year: a span from the day
+        span = None if day is None else draw(st.sampled_from([None, None, 1, 10, 30, 365]))
+        last = None if span is None or day is None else day + timedelta(days=span)
+        answers.append(Answer(f"intake#{pid}-{i}", question.id, value, day, last))
     clearable = sorted(
         {r.concept for r in kb.model.rules if r.effect == "needs_clearance"}
         | {r.id for r in kb.model.rules}
