@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from spinecare.bulk.duckdb import screen_records
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord
@@ -42,3 +43,10 @@ def mismatches(
         if got != expected:
             out.append((record.patient.id, expected, got))
     return out
+
+
+def bulk_mismatches(
+    records: list[PatientRecord], kb: KB, as_of: date
+) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """:func:`mismatches` of the records screened in bulk (DuckDB) on ``as_of``."""
+    return mismatches(records, screen_records(records, kb, as_of), kb, as_of)

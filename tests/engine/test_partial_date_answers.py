@@ -9,14 +9,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from spinecare.bulk.duckdb import screen_records
 from spinecare.engine.screening import screen_record
 from spinecare.fhir.questionnaire import reader_measures
 from spinecare.fhir.reader import questionnaire_response_from_fhir
 from spinecare.i18n import translate
 from spinecare.kb import load_kb
 from spinecare.record.model import Answer, Observation, Patient, PatientRecord
-from tests.bulk.helpers import mismatches
+from tests.bulk.helpers import bulk_mismatches
 from tests.conftest import AS_OF
 
 KB = load_kb()
@@ -171,7 +170,5 @@ def _records() -> list[PatientRecord]:
 @pytest.mark.parametrize("offset", [0, -19, -10, -5, 2, 11, 40])
 def test_bulk_sql_gives_the_engine_screening(offset) -> None:
     on = AS_OF + timedelta(days=offset)
-    population = _records()
-    rows = screen_records(population, KB, on)
-    differ = mismatches(population, rows, KB, on)
+    differ = bulk_mismatches(_records(), KB, on)
     assert not differ, differ

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from spinecare.bulk.duckdb import screen_records
 from spinecare.engine.screening import screen_record
 from spinecare.fhir.questionnaire import reader_measures
 from spinecare.fhir.reader import observations_from_fhir, questionnaire_response_from_fhir
@@ -17,7 +16,7 @@ from spinecare.i18n import translate
 from spinecare.kb import load_kb
 from spinecare.messages import Message
 from spinecare.record.model import Ignored, Observation, Patient, PatientRecord
-from tests.bulk.helpers import mismatches
+from tests.bulk.helpers import bulk_mismatches
 from tests.conftest import AS_OF
 
 KB = load_kb()
@@ -286,7 +285,5 @@ def _records() -> list[PatientRecord]:
 @pytest.mark.parametrize("offset", [0, -19, -3, 2, 10, 11, 40])
 def test_bulk_sql_gives_the_engine_screening(offset) -> None:
     on = AS_OF + timedelta(days=offset)
-    population = _records()
-    rows = screen_records(population, KB, on)
-    differ = mismatches(population, rows, KB, on)
+    differ = bulk_mismatches(_records(), KB, on)
     assert not differ, differ
