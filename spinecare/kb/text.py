@@ -173,7 +173,9 @@ def _same_word(written: str, known: str) -> bool:
     if len(known) < STEM_FROM:
         return False
     stem = known[:-2]
-    return written.startswith(stem) and len(written) <= len(known) + 3
+    # another ending: at most one letter shorter ("метастаз" of "метастазы"), never the
+    # bare stem ("fev" of "fever", left of "FEV1" when its number is split off)
+    return written.startswith(stem) and len(known) - 1 <= len(written) <= len(known) + 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,6 +175,17 @@ def test_yes_and_no_words_are_clear_and_never_both() -> None:
         ("Спондилодез L4-L5", {"recent_spinal_surgery"}),
         ("Спондилодисцит L4-L5", {"spinal_infection"}),
         ("Spondylodiscitis", {"spinal_infection"}),
+        # words of everyday records (Synthea, the FHIR examples)
+        ("Childhood asthma", set()),
+        ("Child attention deficit disorder", set()),
+        ("Chills and fever", {"fever"}),
+        ("FEV1/FVC", set()),
+        ("Rigorous exercise", set()),
+        ("Specific gravity of Urine by Test strip", set()),
+        ("Gravida 2", {"pregnancy"}),
+        ("Covered by insurance", set()),
+        ("COVID-19", {"infectious_disease"}),
+        ("Cancelled appointment", set()),
     ],
 )
 def test_a_word_that_only_begins_like_a_term_is_not_one_of_its_forms(
