@@ -186,6 +186,11 @@ def test_yes_and_no_words_are_clear_and_never_both() -> None:
         ("Covered by insurance", set()),
         ("COVID-19", {"infectious_disease"}),
         ("Cancelled appointment", set()),
+        ("Lymphocytic colitis", set()),
+        ("Melanocytic nevus", set()),
+        ("Acute myeloid leukemia", {"oncology"}),  # a cancer, not a myeloma of the spine
+        ("Осмотр невролога", {"neurology_referral"}),  # a neurologist, not a neuritis
+        ("Беременность двойней", {"pregnancy"}),
     ],
 )
 def test_a_word_that_only_begins_like_a_term_is_not_one_of_its_forms(
