@@ -6153,6 +6153,21 @@ case(
     condition(text="Нижний вялый парапарез"),
 )
 
+case(
+    "text_primary_breast_cancer",
+    "needs_data",
+    "'Primary breast cancer' in words: an active cancer to confirm ('primary' is no 'prior': it "
+    "was read as a history of cancer)",
+    condition(text="Primary breast cancer"),
+)
+case(
+    "text_healthy_pregnancy",
+    "needs_data",
+    "'Healthy pregnancy, 20 weeks' in words: a pregnancy to confirm ('healthy' is no 'healed': "
+    "it was read as over, and allowed)",
+    condition(text="Healthy pregnancy, 20 weeks"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

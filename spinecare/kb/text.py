@@ -172,7 +172,10 @@ def _same_word(written: str, known: str) -> bool:
         return True
     if len(known) < STEM_FROM:
         return False
-    stem = known[:-2]
+    # a word of five letters keeps four ("грыжи" of "грыжа"): with only three, "prior"
+    # would take "primary" (and read "Primary breast cancer" as a history), "covid"
+    # "covered", "stage" "standard"
+    stem = known[:-1] if len(known) == STEM_FROM else known[:-2]
     # another ending: at most one letter shorter ("метастаз" of "метастазы"), never the
     # bare stem ("fev" of "fever", left of "FEV1" when its number is split off)
     return written.startswith(stem) and len(known) - 1 <= len(written) <= len(known) + 3
@@ -204,11 +207,11 @@ class Cues:
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether a cue stands in the clause, word for word as listed: a cue's words are
+    listed in every form they are written in ("denies", "denied"), since another ending
+    often makes another word ("healed" is no "healthy", "resolved" no "resolving")."""
     n = len(phrase)
-    return any(
-        all(_same_word(clause[i + k], phrase[k]) for k in range(n))
-        for i in range(len(clause) - n + 1)
-    )
+    return any(clause[i : i + n] == list(phrase) for i in range(len(clause) - n + 1))
 
 
 def _any_cue(gap: list[str], *cues: Phrases) -> bool:
@@ -225,9 +228,7 @@ def _starts(clause: list[str], phrases: Phrases) -> list[tuple[int, int]]:
         (i, len(phrase))
         for i in range(len(clause))
         for phrase in phrases
-        if all(
-            i + k < len(clause) and _same_word(clause[i + k], phrase[k]) for k in range(len(phrase))
-        )
+        if tuple(clause[i : i + len(phrase)]) == phrase
     ]
 
 

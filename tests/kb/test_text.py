@@ -245,3 +245,25 @@ def test_a_history_ends_where_the_note_turns_to_what_brings_the_patient(
     """ "presents", "поступил", "stellt sich vor" end a cue's scope (ConText's termination
     words): what follows is current."""
     assert {m.concept for m in load_kb().text_matcher.find(text)} >= concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Primary breast cancer", {"oncology"}),  # "primary" is no "prior"
+        ("Primary malignant neoplasm of lung", {"oncology"}),
+        ("Healthy pregnancy, 20 weeks", {"pregnancy"}),  # "healthy" is no "healed"
+        ("Pneumonia, resolving", {"infectious_disease"}),  # "resolving" is no "resolved"
+        ("Previously treated breast cancer", {"history_of_cancer"}),
+        ("Breast cancer, resolved", {"history_of_cancer"}),
+        ("рак в стадии ремиссии", {"history_of_cancer"}),
+        ("Тест на беременность отрицательный", set()),
+        ("Грыжи дисков L4-L5", {"disc_herniation"}),  # a five-letter word keeps four
+    ],
+)
+def test_a_cue_is_read_only_as_written_and_a_short_word_keeps_four_letters(
+    text: str, concepts: set[str]
+) -> None:
+    """Another ending made another word of a cue ("Primary breast cancer" read as a
+    history, "Healthy pregnancy" as a healed one): cues are listed in every form."""
+    assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
