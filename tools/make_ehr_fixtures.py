@@ -6168,6 +6168,14 @@ case(
     condition(text="Healthy pregnancy, 20 weeks"),
 )
 
+case(
+    "text_denies_then_reports_red_flag",
+    "needs_data",
+    "'Denies fever and reports urinary retention': the denial ends where the patient reports "
+    "something; cauda equina to confirm (the retention was read as denied: allowed)",
+    condition(text="Denies fever and reports urinary retention"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -236,6 +236,9 @@ def test_a_short_form_is_read_as_the_word_it_stands_for(text: str, concepts: set
         ("History of DDD presenting with saddle anaesthesia", {"cauda_equina"}),
         ("В анамнезе остеохондроз поступил с задержкой мочи", {"cauda_equina"}),
         ("Breast cancer now in remission", {"history_of_cancer"}),
+        ("Denies fever and reports urinary retention", {"cauda_equina"}),
+        ("Отрицает травму и отмечает онемение в промежности", {"cauda_equina"}),
+        ("Verneint Fieber und berichtet Harnverhalt", {"cauda_equina"}),
         ("History of breast cancer", {"history_of_cancer"}),
     ],
 )
@@ -267,3 +270,10 @@ def test_a_cue_is_read_only_as_written_and_a_short_word_keeps_four_letters(
     """Another ending made another word of a cue ("Primary breast cancer" read as a
     history, "Healthy pregnancy" as a healed one): cues are listed in every form."""
     assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
+
+
+@pytest.mark.parametrize(
+    "text", ["Patient reports no fever", "Reports no saddle numbness", "Denies saddle anaesthesia"]
+)
+def test_what_the_patient_says_is_still_denied_after_the_word_reports(text: str) -> None:
+    assert load_kb().text_matcher.find(text) == []
