@@ -6176,6 +6176,26 @@ case(
     condition(text="Denies fever and reports urinary retention"),
 )
 
+case(
+    "text_spinal_fusion_by_level_recent",
+    "needs_data",
+    "'s/p L4-5 fusion' in words, 19 days ago: a spine operation within 90 days to confirm "
+    "(a fusion named by its level was not read)",
+    condition(text="s/p L4-5 fusion", onset="2026-11-01"),
+)
+case(
+    "text_osteomyelitis_by_level",
+    "needs_data",
+    "'Osteomyelitis L3' in words: a vertebral osteomyelitis, a spinal infection to confirm",
+    condition(text="Osteomyelitis L3"),
+)
+case(
+    "text_recent_mi_abbreviated",
+    "needs_data",
+    "'MI 2 wks ago' in words: a recent myocardial infarction to confirm",
+    condition(text="MI 2 wks ago", onset="2026-11-06"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
