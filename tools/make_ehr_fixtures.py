@@ -6196,6 +6196,19 @@ case(
     condition(text="MI 2 wks ago", onset="2026-11-06"),
 )
 
+case(
+    "text_russian_recent_mi_abbreviated",
+    "needs_data",
+    "'ИМ 2 недели назад' in words: a recent myocardial infarction to confirm",
+    condition(text="ИМ 2 недели назад", onset="2026-11-06"),
+)
+case(
+    "text_russian_disc_herniation_abbreviated",
+    "needs_data",
+    "'МГД L5-S1' in words: a disc herniation (межпозвонковая грыжа диска) to confirm",
+    condition(text="МГД L5-S1"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
