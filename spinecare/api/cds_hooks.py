@@ -45,6 +45,7 @@ from spinecare.fhir.prefetch import (
     PrefetchUnavailable,
     about_patient,
     build_record,
+    failed_outcomes,
     fetch_prefetch,
     json_type,
     kb_templates,
@@ -502,11 +503,7 @@ async def call_service(
             raise HTTPException(412, problem) from None
         systems = ehr_systems(data, claims, trusted)
         unread = unread_kinds(values, templates)
-        errors = [
-            operation_outcome_text(key, value)
-            for key, value in values.items()
-            if value is not None and value.get("resourceType") == "OperationOutcome"
-        ]
+        errors = [operation_outcome_text(k, v) for k, v in failed_outcomes(values).items()]
         screening = None
         if not errors:
             try:

@@ -29,6 +29,7 @@ __all__ = [
     "PrefetchUnavailable",
     "about_patient",
     "build_record",
+    "failed_outcomes",
     "fetch_prefetch",
     "json_type",
     "kb_templates",
@@ -132,14 +133,22 @@ def template_kind(template: str) -> str:
     return template.split("?", 1)[0].split("/", 1)[0]
 
 
+def failed_outcomes(values: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The prefetch keys whose value is an OperationOutcome (the EHR's error in place of
+    the data), with it."""
+    return {
+        key: value
+        for key, value in values.items()
+        if value is not None and value.get("resourceType") == "OperationOutcome"
+    }
+
+
 def unread_kinds(values: dict[str, Any], templates: Mapping[str, str]) -> list[str]:
     """The resource types of the optional keys not read: not in ``values`` or holding an
     OperationOutcome (then taken out of ``values``: a kind the EHR could not give is not
     an error of the record). Each type once, in the templates' order."""
-    for key in OPTIONAL_KEYS & values.keys():
-        value = values[key]
-        if value is not None and value.get("resourceType") == "OperationOutcome":
-            del values[key]
+    for key in OPTIONAL_KEYS.intersection(failed_outcomes(values)):
+        del values[key]
     return list(dict.fromkeys(template_kind(t) for k, t in templates.items() if k not in values))
 
 

@@ -169,6 +169,11 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
     return response
 
 
+def _record_parts(kinds: list[str]) -> WordNames:
+    """Kinds of record (FHIR resource types) as a message names them, in the reader's words."""
+    return WordNames({kind: FHIR_WORDS.get(kind, kind) for kind in kinds})
+
+
 def _nonce(request: Request, launch_state: str) -> str:
     """The OpenID Connect ``nonce`` of a launch: made from its ``state`` with the app's
     secret, so it is one per launch, unguessable, and tied to the browser as the state
@@ -224,6 +229,7 @@ async def callback(
         OPTIONAL_KEYS,
         PrefetchUnavailable,
         build_record,
+        failed_outcomes,
         kb_templates,
         resolve_prefetch,
         template_kind,
@@ -260,8 +266,9 @@ async def callback(
 
         raise AccessDenied(NOT_LINKED)
     kb = deps.state(request).kb()
+    templates = kb_templates(kb)
     # the kinds many EHRs do not offer are read where the grant allows, else not read
-    required = [t for key, t in kb_templates(kb).items() if key not in OPTIONAL_KEYS]
+    required = [t for key, t in templates.items() if key not in OPTIONAL_KEYS]
     unreadable = unreadable_types(token.scope, required)
     if unreadable:
         raise LaunchError(
@@ -269,7 +276,7 @@ async def callback(
                 "the EHR did not let spinecare read all of the patient's record it needs "
                 "(%(parts)s), which would look as if nothing were recorded; ask the EHR's "
                 "administrator to allow it",
-                parts=WordNames({kind: FHIR_WORDS.get(kind, kind) for kind in unreadable}),
+                parts=_record_parts(unreadable),
             )
         )
     # the EHR's own FHIR server, configured by the clinic: its host is allowed
@@ -280,7 +287,7 @@ async def callback(
     }
     try:
         values = await resolve_prefetch(
-            request_data, {"patientId": token.patient}, kb_templates(kb), policy
+            request_data, {"patientId": token.patient}, templates, policy
         )
     except PrefetchUnavailable as exc:
         raise LaunchError(
@@ -292,20 +299,15 @@ async def callback(
     # a kind many EHRs do not offer that the EHR could not give is not read (as for a CDS
     # Hooks card); an error in place of any other part would look as if nothing were
     # recorded there
-    templates = kb_templates(kb)
     unread_kinds(values, templates)
-    failed = {
-        template_kind(templates[key])
-        for key, value in values.items()
-        if value is not None and value.get("resourceType") == "OperationOutcome"
-    }
+    failed = sorted({template_kind(templates[key]) for key in failed_outcomes(values)})
     if failed:
         raise LaunchError(
             Text(
                 "the EHR answered with an error instead of part of the patient's record "
                 "(%(parts)s), which would look as if nothing were recorded there; try again, "
                 "or ask the EHR's administrator",
-                parts=WordNames({kind: FHIR_WORDS.get(kind, kind) for kind in sorted(failed)}),
+                parts=_record_parts(failed),
             )
         )
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
