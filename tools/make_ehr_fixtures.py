@@ -6209,6 +6209,43 @@ case(
     condition(text="МГД L5-S1"),
 )
 
+case(
+    "text_russian_metastatic_lesion_of_vertebrae",
+    "needs_data",
+    "'Метастатическое поражение грудного отдела позвоночника' in words: a spinal malignancy"
+    " to confirm (only a cancer was read)",
+    condition(text="Метастатическое поражение грудного отдела позвоночника"),
+)
+case(
+    "text_mets_to_vertebral_level_with_coded_cancer",
+    "contraindicated",
+    "a coded breast cancer and 'Mets to T12' in words: the cancer bars massage and the"
+    " spinal metastasis is named, to confirm (it was not read)",
+    condition(ICD10, "C50.9", "Malignant neoplasm of breast, unspecified"),
+    condition(text="Mets to T12"),
+)
+case(
+    "text_russian_leg_weakness_progressing",
+    "needs_data",
+    "'Слабость в ногах нарастает' in words: progressive weakness of the legs, a cauda equina"
+    " sign to confirm (it was allowed)",
+    condition(text="Слабость в ногах нарастает"),
+)
+case(
+    "text_russian_loss_of_bladder_control",
+    "needs_data",
+    "'Потеря контроля над мочеиспусканием' in words: loss of bladder control, a cauda equina"
+    " sign to confirm (it was allowed)",
+    condition(text="Потеря контроля над мочеиспусканием"),
+)
+case(
+    "text_legs_getting_weaker",
+    "needs_data",
+    "'Legs getting weaker' in the patient's words: progressive weakness of the legs, a cauda"
+    " equina sign to confirm (it was allowed)",
+    condition(text="Legs getting weaker"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
