@@ -6246,6 +6246,34 @@ case(
     condition(text="Legs getting weaker"),
 )
 
+case(
+    "icd10cm_pressure_ulcer_sacral",
+    "allowed_with_precautions",
+    "ICD-10-CM L89.154 pressure ulcer of the sacral region: an open skin lesion, not to be"
+    " massaged or cupped over (it was allowed with no word of it)",
+    condition(ICD10CM, "L89.154", "Pressure ulcer of sacral region, stage 4"),
+)
+case(
+    "text_russian_pressure_sore",
+    "needs_data",
+    "'Пролежень крестца' in words: a pressure sore, a skin lesion to confirm (it was allowed)",
+    condition(text="Пролежень крестца"),
+)
+case(
+    "text_bowel_bladder_incontinence_abbreviated",
+    "needs_data",
+    "'B/B incontinence' (bowel and bladder) in words: a cauda equina sign to confirm (it was"
+    " allowed)",
+    condition(text="B/B incontinence"),
+)
+case(
+    "text_dizziness_when_turning_head",
+    "needs_data",
+    "'Dizziness when turning her head' in words: vertebrobasilar insufficiency to confirm (it"
+    " was allowed)",
+    condition(text="Dizziness when turning her head"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
