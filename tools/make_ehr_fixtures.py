@@ -6274,6 +6274,21 @@ case(
     condition(text="Dizziness when turning her head"),
 )
 
+case(
+    "text_german_eczema",
+    "needs_data",
+    "'Ekzem' in a German record: a skin lesion to confirm (no German word for a skin lesion"
+    " was read: it was allowed)",
+    condition(text="Ekzem"),
+)
+case(
+    "text_german_spinal_metastases_by_level",
+    "needs_data",
+    "'BWK-12-Metastase' in a German record: a spinal malignancy to confirm (only a cancer"
+    " was read)",
+    condition(text="BWK-12-Metastase"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
