@@ -6289,6 +6289,21 @@ case(
     condition(text="BWK-12-Metastase"),
 )
 
+case(
+    "text_russian_clopidogrel_brand",
+    "needs_data",
+    "'Тромбонет 75 мг' (a brand of clopidogrel) in words: a drug that raises bleeding risk,"
+    " to confirm (it was allowed)",
+    medication("MedicationStatement", None, None, text="Тромбонет 75 мг"),
+)
+case(
+    "text_russian_low_dose_aspirin_brand_in_a_note",
+    "allowed",
+    "'Принимает ТромбоАСС' (low-dose aspirin) in a note: no clotting disorder (the brand was"
+    " read as 'тромбоз'), and low-dose aspirin is not a blood thinner here (clinic policy)",
+    condition(text="Принимает ТромбоАСС"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
