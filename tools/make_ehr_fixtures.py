@@ -6304,6 +6304,14 @@ case(
     condition(text="Принимает ТромбоАСС"),
 )
 
+case(
+    "text_russian_cancer_abbreviated_cr",
+    "needs_data",
+    "'Cr прямой кишки' (cancer of the rectum, the Latin abbreviation Russian records use) in"
+    " words: a cancer to confirm (it was allowed)",
+    condition(text="Cr прямой кишки"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
