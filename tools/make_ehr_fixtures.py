@@ -6312,6 +6312,14 @@ case(
     condition(text="Cr прямой кишки"),
 )
 
+case(
+    "text_russian_ckd_stage_5_dialysis",
+    "needs_data",
+    "'ХБП С5д' (chronic kidney disease stage 5 on dialysis) in words: kidney failure to"
+    " confirm (it was allowed; 'ХБП С5' was read)",
+    condition(text="ХБП С5д"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
