@@ -6320,6 +6320,19 @@ case(
     condition(text="ХБП С5д"),
 )
 
+case(
+    "text_estimated_due_date",
+    "needs_data",
+    "'EDD 03/2027' (an estimated due date) in a note: a pregnancy to confirm (it was allowed)",
+    condition(text="EDD 03/2027"),
+)
+case(
+    "text_russian_gestational_age",
+    "needs_data",
+    "'Гестационный срок 12 недель' in words: a pregnancy to confirm (it was allowed)",
+    condition(text="Гестационный срок 12 недель"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
