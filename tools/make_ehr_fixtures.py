@@ -6333,6 +6333,21 @@ case(
     condition(text="Гестационный срок 12 недель"),
 )
 
+case(
+    "text_pulmonary_tuberculosis",
+    "needs_data",
+    "'Туберкулез легких' (pulmonary tuberculosis) in words: an infectious disease to"
+    " confirm, as its ICD-10 codes (A15) are (it was allowed)",
+    condition(text="Туберкулез легких"),
+)
+case(
+    "text_scabies",
+    "needs_data",
+    "'Scabies' in words: an infectious disease to confirm, as its ICD-10 code (B86) is (it"
+    " was allowed)",
+    condition(text="Scabies"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
