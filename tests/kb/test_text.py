@@ -91,6 +91,29 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Fraktur des 12. BWK", {"vertebral_fracture"}),
         ("Keine Fraktur des 1. LWK", set()),
         ("Denies trauma 2. Metastasis to spine", {"spinal_malignancy", "oncology"}),
+        # a spinal metastasis with words between, or by its level: not only a cancer
+        (
+            "Метастатическое поражение грудного отдела позвоночника",
+            {"spinal_malignancy", "oncology"},
+        ),
+        ("Metastatic breast cancer to spine", {"spinal_malignancy", "oncology"}),
+        ("Mets to T12", {"spinal_malignancy", "oncology"}),
+        ("BWK-12-Metastase", {"spinal_malignancy", "oncology"}),
+        ("No mets to L3", set()),
+        ("Слабость в ногах нарастает", {"cauda_equina"}),
+        ("Потеря контроля над мочеиспусканием", {"cauda_equina"}),
+        ("B/B incontinence", {"cauda_equina"}),
+        ("Pressure ulcer of sacral region", {"dermatitis"}),
+        ("Left lateral decubitus", set()),  # a position on the table, not a sore
+        ("Ekzem", {"dermatitis"}),
+        ("Cr прямой кишки", {"oncology"}),
+        ("Cr 95 мкмоль/л", set()),  # creatinine
+        ("ХБП С5д", {"organ_decompensation"}),
+        ("EDD 03/2027", {"pregnancy"}),
+        ("Туберкулез легких", {"infectious_disease"}),
+        ("Rubella screening", set()),
+        ("LWS-Syndrom bei Osteochondrose", {"spinal_pain", "degenerative_disc_disease"}),
+        ("Lumboischialgie", {"neuralgia"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
@@ -191,6 +214,9 @@ def test_yes_and_no_words_are_clear_and_never_both() -> None:
         ("Acute myeloid leukemia", {"oncology"}),  # a cancer, not a myeloma of the spine
         ("Осмотр невролога", {"neurology_referral"}),  # a neurologist, not a neuritis
         ("Беременность двойней", {"pregnancy"}),
+        # drug brands that begin like "тромбоз" are drugs, not a thrombosis
+        ("Принимает ТромбоАСС", set()),  # low-dose aspirin
+        ("Тромбонет 75 мг", {"anticoagulant_therapy"}),  # clopidogrel
     ],
 )
 def test_a_word_that_only_begins_like_a_term_is_not_one_of_its_forms(
