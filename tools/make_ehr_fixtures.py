@@ -6348,6 +6348,21 @@ case(
     condition(text="Scabies"),
 )
 
+case(
+    "text_russian_myelopathy_signs",
+    "needs_data",
+    "'Неустойчивость походки, неловкость в руках' (unsteady gait, clumsy hands) in words:"
+    " myelopathy signs to confirm, as 'clumsy hands' in English (it was allowed)",
+    condition(text="Неустойчивость походки, неловкость в руках"),
+)
+case(
+    "text_russian_vertebral_artery_dissection_abbreviated",
+    "needs_data",
+    "'Диссекция ВА' (vertebral artery dissection) in words: vertebrobasilar insufficiency"
+    " to confirm (it was allowed)",
+    condition(text="Диссекция ВА"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

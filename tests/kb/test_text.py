@@ -114,6 +114,9 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Rubella screening", set()),
         ("LWS-Syndrom bei Osteochondrose", {"spinal_pain", "degenerative_disc_disease"}),
         ("Lumboischialgie", {"neuralgia"}),
+        ("Неустойчивость походки, неловкость в руках", {"myelopathy"}),
+        ("Диссекция ВА", {"vertebrobasilar_insufficiency"}),
+        ("Dizziness on neck extension", {"vertebrobasilar_insufficiency"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
