@@ -6363,6 +6363,27 @@ case(
     condition(text="Диссекция ВА"),
 )
 
+case(
+    "text_wedge_deformity_of_vertebra",
+    "needs_data",
+    "'Wedge deformity of L1' in a report: a vertebral fracture to confirm, as 'клиновидная"
+    " деформация позвонка' was (it was allowed)",
+    condition(text="Wedge deformity of L1"),
+)
+case(
+    "text_decreased_rectal_tone",
+    "needs_data",
+    "'Decreased rectal tone' in an examination note: a cauda equina sign to confirm (it was"
+    " allowed)",
+    condition(text="Decreased rectal tone"),
+)
+case(
+    "text_epidural_phlegmon",
+    "needs_data",
+    "'Epidural phlegmon' in words: a spinal infection to confirm (it was allowed)",
+    condition(text="Epidural phlegmon"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -117,6 +117,11 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Неустойчивость походки, неловкость в руках", {"myelopathy"}),
         ("Диссекция ВА", {"vertebrobasilar_insufficiency"}),
         ("Dizziness on neck extension", {"vertebrobasilar_insufficiency"}),
+        ("Compression deformity T12", {"vertebral_fracture"}),
+        ("Loss of height of L1 vertebral body", {"vertebral_fracture"}),
+        ("No compression deformity", set()),
+        ("Decreased rectal tone", {"cauda_equina"}),
+        ("Epidural phlegmon", {"spinal_infection"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
