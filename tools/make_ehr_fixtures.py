@@ -6384,6 +6384,28 @@ case(
     condition(text="Epidural phlegmon"),
 )
 
+case(
+    "text_lytic_lesion_of_vertebral_body",
+    "needs_data",
+    "'Lytic lesion in L3 vertebral body' in an imaging report: a warning sign of a spinal"
+    " tumour, to confirm (it was allowed)",
+    condition(text="Lytic lesion in L3 vertebral body"),
+)
+case(
+    "text_russian_destruction_of_vertebral_body",
+    "needs_data",
+    "'Деструкция тела позвонка L3' in an imaging report: a warning sign of a spinal tumour,"
+    " to confirm (it was allowed)",
+    condition(text="Деструкция тела позвонка L3"),
+)
+case(
+    "text_russian_wedge_deformity_of_vertebral_body",
+    "needs_data",
+    "'Клиновидная деформация тела L1' in an imaging report: a vertebral fracture to confirm"
+    " (it was allowed)",
+    condition(text="Клиновидная деформация тела L1"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

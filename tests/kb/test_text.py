@@ -122,6 +122,11 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("No compression deformity", set()),
         ("Decreased rectal tone", {"cauda_equina"}),
         ("Epidural phlegmon", {"spinal_infection"}),
+        ("Lytic lesion in L3 vertebral body", {"spinal_malignancy"}),
+        ("Деструкция тела позвонка L3", {"spinal_malignancy"}),
+        ("Деструкции позвонков не выявлено", set()),
+        ("Lytic lesion of the left iliac bone", set()),
+        ("Клиновидная деформация тела L1", {"vertebral_fracture"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
