@@ -6406,6 +6406,14 @@ case(
     condition(text="Клиновидная деформация тела L1"),
 )
 
+case(
+    "text_paravertebral_abscess",
+    "needs_data",
+    "'Paravertebral abscess' in words: a spinal infection to confirm, as 'paraspinal abscess'"
+    " was (it was allowed)",
+    condition(text="Paravertebral abscess"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -127,6 +127,8 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Деструкции позвонков не выявлено", set()),
         ("Lytic lesion of the left iliac bone", set()),
         ("Клиновидная деформация тела L1", {"vertebral_fracture"}),
+        ("Абсцесс паравертебральный", {"spinal_infection"}),
+        ("Septic arthritis of L4-5 facet joint", {"spinal_infection"}),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
