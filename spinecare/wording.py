@@ -13,6 +13,7 @@ or an id.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +25,7 @@ from spinecare.messages import N_, Message, Shown
 
 __all__ = [
     "EFFECT_WORDS",
+    "NOT_READ",
     "NOT_USED_WORDS",
     "ROLE_WORDS",
     "SEX_WORDS",
@@ -39,6 +41,7 @@ __all__ = [
     "evidence_text",
     "item_name",
     "modality_name",
+    "not_read_text",
     "note_text",
     "record_words",
     "source_title",
@@ -113,6 +116,22 @@ FHIR_WORDS = {
 
 OTHER_ENTRY = N_("record entry")
 """A FHIR resource of another kind."""
+
+NOT_READ = N_("Not read")
+"""The heading over the kinds of record the EHR did not give (:func:`not_read_text`)."""
+NOT_READ_WHY = N_(
+    "The EHR did not give these parts of the record, so the screening could not read "
+    "them: %(kinds)s. Check them in the chart before massage."
+)
+
+
+def not_read_text(kinds: Iterable[str], lang: str) -> str:
+    """What a CDS Hooks card or the screening page of a SMART launch says, under
+    :data:`NOT_READ`, of the kinds of record (FHIR resource types, as
+    :func:`spinecare.fhir.prefetch.unread_kinds` names them) the EHR did not give."""
+    names = ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in kinds)
+    return gettext(lang, NOT_READ_WHY) % {"kinds": names}
+
 
 NOT_USED_WORDS = {
     "condition": N_("diagnosis"),

@@ -25,16 +25,16 @@ from random import getrandbits
 from typing import Any
 
 from spinecare.engine.screening import BLOCKING, Finding, Screening
-from spinecare.i18n import gettext, translator, yes_no
+from spinecare.i18n import translator, yes_no
 from spinecare.kb.evidence import rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
-    FHIR_WORDS,
-    OTHER_ENTRY,
+    NOT_READ,
     concept_name,
     day_text,
     effect_text,
     evidence_text,
+    not_read_text,
     record_words,
     verdict_text,
 )
@@ -77,11 +77,7 @@ def _t(lang: str) -> dict[str, str]:
         "kb": _("knowledge base"),
         "findings": _("Findings"),
         "missing_data": _("Missing data"),
-        "not_read": _("Not read"),
-        "not_read_why": _(
-            "The EHR did not give these parts of the record, so the screening could not read "
-            "them: %(kinds)s. Check them in the chart before massage."
-        ),
+        "not_read": _(NOT_READ),
         "sources": _("Sources"),
         "evidence": _("evidence"),
         "unknown_finding": _("not known: data missing"),
@@ -270,8 +266,7 @@ def detail_markdown(screening: Screening, unread: Sequence[str] = ()) -> str:
         for m in screening.missing:
             lines.append(f"- **{markdown_escape(m.label)}**: {markdown_escape(m.why)}")
     if unread:
-        kinds = ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in unread)
-        said = markdown_escape(t["not_read_why"] % {"kinds": kinds})
+        said = markdown_escape(not_read_text(unread, lang))
         lines += ["", f"### {t['not_read']}", "", said]
     if source_ids:
         lines += ["", f"### {t['sources']}", ""]

@@ -35,6 +35,7 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -62,7 +63,7 @@ from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 from spinecare.web.i18n import Text
 from spinecare.wording import FHIR_WORDS, WordNames
 
-__all__ = ["LaunchFraming", "router"]
+__all__ = ["LaunchFraming", "not_read_kinds", "router"]
 
 LAUNCH_TTL = timedelta(minutes=10)
 DISCOVERY_TTL = 300.0
@@ -167,6 +168,31 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         max_age=int(LAUNCH_TTL.total_seconds()),
     )
     return response
+
+
+def _not_read_query(request: Request, patient_id: int, kinds: list[str]) -> str:
+    """The query of the screening page a launch opens naming the kinds of record (FHIR
+    resource types) the EHR did not give, signed (the page names only what a launch
+    found); empty when it gave them all."""
+    if not kinds:
+        return ""
+    listed = ",".join(kinds)
+    signature = sign(deps.state(request).settings.secret_key, f"not-read:{patient_id}:{listed}")
+    return "?" + urlencode({"not_read": listed, "not_read_sig": signature})
+
+
+def not_read_kinds(request: Request, patient_id: int) -> list[str]:
+    """The kinds of record the launch that opened this screening page could not read from
+    the EHR (:func:`spinecare.fhir.prefetch.unread_kinds`), from the page's signed query;
+    none without it or with a signature that does not match."""
+    listed = request.query_params.get("not_read", "")
+    signature = request.query_params.get("not_read_sig", "")
+    if not listed or not signature:
+        return []
+    expected = sign(deps.state(request).settings.secret_key, f"not-read:{patient_id}:{listed}")
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        return []
+    return listed.split(",")
 
 
 def _record_parts(kinds: list[str]) -> WordNames:
@@ -285,10 +311,16 @@ async def callback(
         "fhirServer": ehr.iss,
         "fhirAuthorization": {"access_token": token.access_token},
     }
+    # an optional kind the grant does not let spinecare search in full could answer
+    # empty, as if nothing were recorded: not asked, and named as not read
+    ungranted = set(unreadable_types(token.scope, templates.values()))
+    wanted = {
+        key: t
+        for key, t in templates.items()
+        if key not in OPTIONAL_KEYS or template_kind(t) not in ungranted
+    }
     try:
-        values = await resolve_prefetch(
-            request_data, {"patientId": token.patient}, templates, policy
-        )
+        values = await resolve_prefetch(request_data, {"patientId": token.patient}, wanted, policy)
     except PrefetchUnavailable as exc:
         raise LaunchError(
             Text(
@@ -299,7 +331,7 @@ async def callback(
     # a kind many EHRs do not offer that the EHR could not give is not read (as for a CDS
     # Hooks card); an error in place of any other part would look as if nothing were
     # recorded there
-    unread_kinds(values, templates)
+    not_read = unread_kinds(values, templates)
     failed = sorted({template_kind(templates[key]) for key in failed_outcomes(values)})
     if failed:
         raise LaunchError(
@@ -312,7 +344,8 @@ async def callback(
         )
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
     patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
-    response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
+    target = f"/patients/{patient_id}/screening" + _not_read_query(request, patient_id, not_read)
+    response = RedirectResponse(target, status_code=303)
     _set_launch_cookies(request, response, session_token, ehr)
     return response
 

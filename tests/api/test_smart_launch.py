@@ -755,11 +755,94 @@ def test_an_error_in_place_of_the_diagnoses_opens_nothing(app_client, ehr):
     assert counts(app_client)[:2] == before[:2]
 
 
-def test_an_error_for_kinds_many_ehrs_do_not_offer_still_opens_the_patient(app_client, ehr):
-    """Alerts and adverse events the EHR cannot give are not read; the rest is."""
+NOT_READ = {
+    "en": ("Not read", "The EHR did not give these parts of the record", "alert, adverse event"),
+    "ru": ("Не прочитано", "не передала эти части записи", "предупреждение, нежелательное явление"),
+}
+
+
+def not_read_section(page: str) -> str | None:
+    """The words of the screening page's "Not read" section (None: it has none)."""
+    found = re.search(r'<p class="alert notice not-read">([^<]*)</p>', page)
+    return found[1] if found else None
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_error_for_kinds_many_ehrs_do_not_offer_still_opens_the_patient(
+    app_client, ehr, language
+):
+    """Alerts and adverse events the EHR cannot give are not read; the rest is. The
+    screening page the launch opens names them under "Not read", in the words and the
+    reader's language of the CDS Hooks card (one helper), never by their FHIR names."""
+    from datetime import date
+
+    from spinecare.fhir.cards import detail_markdown
+
     ehr.failing = {"Flag", "AdverseEvent"}
     try:
         response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     finally:
         ehr.failing = set()
     assert response.status_code == 303, response.text[:300]
+    target = response.headers["location"]
+    # the launched user reads in ``language``
+    form = app_client.get("/patients", headers={"accept": "text/html"}).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    chosen = {"csrf_token": token[1], "language": language, "next": "/"}
+    assert app_client.post("/language", data=chosen, follow_redirects=False).status_code < 400
+    assert target.startswith("/patients/") and "/screening?" in target
+    page = app_client.get(target, headers={"accept": "text/html"})
+    assert page.status_code == 200, page.text[:300]
+    heading, sentence, kinds = NOT_READ[language]
+    assert f"<h2>{heading}</h2>" in page.text
+    said = not_read_section(page.text)
+    assert said is not None and sentence in said and kinds in said, said
+    assert "Flag" not in said and "AdverseEvent" not in said
+    # the card says the same of the same kinds
+    twin = app_client.get(target, headers={"accept": "application/json"}).json()
+    assert twin["not_read"] == ["Flag", "AdverseEvent"]
+    from spinecare.engine.screening import screen_record
+    from spinecare.kb import load_kb
+    from spinecare.record.model import Patient, PatientRecord
+
+    kb = load_kb()
+    empty = screen_record(PatientRecord(Patient(id="p")), kb, date.fromisoformat(AS_OF), language)
+    card = detail_markdown(empty, ["Flag", "AdverseEvent"])
+    assert f"### {heading}" in card and said in card.replace("\\", "")
+    # the same page opened otherwise, or with a list the launch did not sign, says nothing
+    # of it
+    plain = app_client.get(target.split("?")[0], headers={"accept": "text/html"})
+    assert plain.status_code == 200 and not_read_section(plain.text) is None
+    forged = target.replace("not_read=AdverseEvent%2CFlag", "not_read=Condition")
+    forged = forged.replace("not_read=Flag%2CAdverseEvent", "not_read=Condition")
+    assert forged != target
+    page = app_client.get(forged, headers={"accept": "text/html"})
+    assert page.status_code == 200 and not_read_section(page.text) is None
+
+
+def test_a_launch_that_reads_every_kind_names_nothing_not_read(app_client, ehr):
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 303 and response.headers["location"].endswith("/screening")
+    page = app_client.get(response.headers["location"], headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert not_read_section(page.text) is None and "<h2>Not read</h2>" not in page.text
+
+
+def test_a_kind_the_grant_does_not_cover_is_not_searched_and_named_not_read(app_client, ehr):
+    """The EHR grants every kind but alerts (Flag): a search it does not let spinecare
+    make could answer empty, as if the patient had no alerts. It is not made, and the
+    screening page names alerts as not read."""
+    from spinecare.fhir.prefetch import kb_templates, template_kind
+    from spinecare.kb import load_kb
+
+    kinds = sorted({template_kind(t) for t in kb_templates(load_kb()).values()} - {"Flag"})
+    ehr.granted_scope = "launch openid fhirUser " + " ".join(f"patient/{k}.rs" for k in kinds)
+    reads = len(ehr.fhir_reads)
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 303, response.text[:300]
+    searched = {query.split("?")[0] for _, query in ehr.fhir_reads[reads:]}
+    assert "Flag" not in searched and "Condition" in searched
+    page = app_client.get(response.headers["location"], headers={"accept": "text/html"})
+    said = not_read_section(page.text)
+    assert said is not None and ": alert." in said, said
