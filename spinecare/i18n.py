@@ -284,13 +284,27 @@ def _cut(value: float | int, decimals: int | None) -> float | int | Decimal:
 
 
 @lru_cache(maxsize=4096, typed=True)
-def day_text(day: date | str | None, lang: str) -> str:
-    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``)."""
+def day_text(day: date | str | None, lang: str, last: date | str | None = None) -> str:
+    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``).
+
+    ``last``: the last day of a date the record gives only as a month or a year (a
+    reading's, an answer's or a procedure's ``last``; ``day`` is then its first day): the
+    date as the record gives it, ``November 2026`` (``ноябрь 2026 г.``) or ``2026``,
+    never its first day as if the day were known."""
     if day is None or day == "":
         return ""
-    from babel.dates import format_date
+    from babel.dates import format_date, format_skeleton
 
     value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    end = date.fromisoformat(last[:10]) if isinstance(last, str) and last else last
+    if isinstance(end, date) and end != value:
+        if (value.month, value.day, end.month, end.day) == (1, 1, 12, 31) and (
+            value.year == end.year
+        ):
+            return format_skeleton("y", value, locale=lang)
+        if value.day == 1 and (value.year, value.month) == (end.year, end.month):
+            return format_skeleton("yMMMM", value, locale=lang)
+        return f"{day_text(value, lang)} – {day_text(end, lang)}"
     return format_date(value, format="medium", locale=lang)
 
 

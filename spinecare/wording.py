@@ -302,6 +302,11 @@ def evidence_origin(e: Evidence, lang: str) -> str:
         return _("the clearance request")
     if fhir:
         what = gettext(lang, FHIR_WORDS.get(fhir["type"], OTHER_ENTRY))
+        if e.date and e.last is not None:  # dated only by a month or a year
+            return _("the FHIR import: %(what)s of %(period)s") % {
+                "what": what,
+                "period": day_text(e.date, lang, e.last),
+            }
         if e.date:
             return _("the FHIR import: %(what)s of %(day)s") % {
                 "what": what,
@@ -309,6 +314,8 @@ def evidence_origin(e: Evidence, lang: str) -> str:
             }
         return _("the FHIR import: %(what)s") % {"what": what}
     if e.date and e.kind in {"observation", "answer", "clearance"}:
+        if e.last is not None:  # dated only by a month or a year
+            return _("the intake of %(period)s") % {"period": day_text(e.date, lang, e.last)}
         return _("the intake of %(day)s") % {"day": day_text(e.date, lang)}
     return _("the intake")
 
@@ -397,7 +404,7 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
     if e.date and e.kind == "condition":
         text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang)}
     elif e.date and e.kind not in {"observation", "answer"}:
-        text += ", " + day_text(e.date, lang)
+        text += ", " + day_text(e.date, lang, e.last)
     return text
 
 

@@ -7,6 +7,7 @@ answers by question); :func:`evaluate` walks an expression and returns an
 
 from __future__ import annotations
 
+import datetime
 import math
 import operator
 import re
@@ -96,6 +97,9 @@ class Evidence:
     date: date | None = None
     code: str | None = None
     note: str | None = None
+    last: datetime.date | None = None  # ``date`` above is the field here
+    """Where the record dates the fact only by a month or a year, the last day of it
+    (``date`` is its first day): shown as the record gives it, ``November 2026``."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"ref": self.ref, "kind": self.kind, "label": self.label}
@@ -105,6 +109,8 @@ class Evidence:
                 out[key] = value
         if self.date is not None:
             out["date"] = self.date.isoformat()
+        if self.last is not None:
+            out["last"] = self.last.isoformat()
         return out
 
 
@@ -125,7 +131,9 @@ class Gap:
     ``partial``: a reading dated only by a month or a year (:attr:`Observation.last`) may
     be the one that decides (the latest, or within the window) and would change what the
     measure decides (``latest``: the date of the reading that decides, or of the latest
-    reading found).
+    reading found);
+    ``latest_last``: where the reading of ``latest`` is dated only by a month or a year,
+    the last day of it (``latest`` its first day): the date is said as the record gives it.
     """
 
     item: str
@@ -137,6 +145,7 @@ class Gap:
     untimed: bool = False
     ahead: bool = False
     partial: bool = False
+    latest_last: date | None = None
 
 
 @dataclass(slots=True)
@@ -1007,6 +1016,7 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
         value=obs.value,
         unit=obs.unit,
         date=obs.when,
+        last=obs.last,
         code=f"{obs.coding.system}|{obs.coding.code}" if obs.coding else None,
         note=note,
     )
@@ -1435,6 +1445,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 or _concept_name(facts, concept),
                 date=e.procedure.performed,
                 note=_done_note(e, since, days),
+                last=e.procedure.performed_last,
             )
             for e in certain or hits
         ]
@@ -1690,7 +1701,7 @@ def _partial_shown(
     if not reaching:
         return NOTHING
     notes = facts.set_aside_notes(measure_id)
-    gap = Gap(item, days, last.when, notes=notes, partial=True)
+    gap = Gap(item, days, last.when, notes=notes, partial=True, latest_last=last.last)
     evidence = tuple(_observation_evidence(o, label) for o in reaching)
     if all(o is not last for o in reaching):
         evidence = (_observation_evidence(last, label, stale_note(days)), *evidence)
@@ -1801,6 +1812,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             days,
             last.when if last is not None else None,
             notes=facts.set_aside_notes(measure_id),
+            latest_last=last.last if last is not None else None,
         )
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)
@@ -1964,6 +1976,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             note=None
             if answer.when is None or answer.last is None
             else partial_answer_note(answer.when, answer.last),
+            last=None if answer.when is None else answer.last,
         )
 
     def run(facts: Facts) -> Ranked:

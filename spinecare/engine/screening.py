@@ -428,7 +428,7 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     else:
         out = text["latest"] % {
             "days": f"{gap.window_days:g}",
-            "date": day_text(gap.latest, lang),
+            "date": day_text(gap.latest, lang, gap.latest_last),
         }
     if gap.notes:
         notes = "; ".join(dict.fromkeys(translate(n, lang) for n in gap.notes))

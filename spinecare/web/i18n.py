@@ -105,6 +105,9 @@ def translate(message: Any) -> str:
     return i18n.translate(message, _lang.get())
 
 
-def format_day(value: date | str | None) -> str:
-    """A date as the reader's language writes it (``Dec 3, 2026``, ``3 дек. 2026 г.``)."""
-    return i18n.day_text(value, current())
+def format_day(value: date | str | None, last: date | str | None = None) -> str:
+    """A date as the reader's language writes it (``Dec 3, 2026``, ``3 дек. 2026 г.``);
+    with ``last``, one the record gives only as a month or a year (``November 2026``,
+    ``2026``: :func:`spinecare.i18n.day_text`)."""
+    # a template's ``e.last`` where the fact has none is undefined: a whole date
+    return i18n.day_text(value, current(), last if isinstance(last, date | str) else None)

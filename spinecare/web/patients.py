@@ -318,6 +318,9 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
                 "measured": o.value,
                 "unit": o.unit,
                 "day": o.when,
+                # a reading dated only by a month or a year: its last day (shown as the
+                # record gives the date, "November 2026")
+                "last": o.last,
             }
         )
     answers = []
@@ -352,7 +355,8 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
         {"label": concept(m.concept, m.text, m.codings), "text": m.text} for m in facts.medications
     ]
     procedures = [
-        {"label": concept(p.concept, None, p.codings), "day": p.performed} for p in facts.procedures
+        {"label": concept(p.concept, None, p.codings), "day": p.performed, "last": p.performed_last}
+        for p in facts.procedures
     ]
     clearances = [
         {

@@ -61,7 +61,7 @@ def _finding(kb: KB, f: dict[str, Any], labels: dict[str, str], lang: str) -> di
                 # shown as the screening page shows it (the ``fact_value`` filter)
                 "value": e.get("value"),
                 "unit": e.get("unit"),
-                "date": format_day(e.get("date")),
+                "date": format_day(e.get("date"), e.get("last")),
             }
             for e in f["evidence"]
         ],
