@@ -5106,6 +5106,28 @@ case(
     without={"temperature"},
 )
 case(
+    "bp_month_only_high_untimed_day_agree",
+    "needs_data",
+    "190/115 dated only '2026-11', and 118/76 and 124/82 both dated 2026-11-20 without a"
+    " time: whichever of the day's two is the later, both are normal, but the month's reading"
+    " may be the latest: blood pressure to measure again, because of the month's reading",
+    bp(190, 115, when="2026-11"),
+    bp(118, 76),
+    bp(124, 82),
+    without={"bp"},
+)
+case(
+    "bp_month_only_high_untimed_day_disagree",
+    "needs_data",
+    "190/115 dated only '2026-11', and 120/80 and 185/112 both dated 2026-11-20 without a"
+    " time: the day's two readings disagree on grade 3 hypertension, blood pressure to"
+    " measure again",
+    bp(190, 115, when="2026-11"),
+    bp(120, 80),
+    bp(185, 112),
+    without={"bp"},
+)
+case(
     "bp_month_only_set_aside_exact_normal",
     "needs_data",
     "200/120 written without a unit and dated only '2026-11', and 120/80 on 2026-11-20: the"

@@ -1062,7 +1062,7 @@ def _unique(values: list[Any]) -> list[Any]:
 Truth_ = Callable[[Facts], int]
 Fold = Callable[[RecordIndex], int | None]
 Found = tuple[Sequence[Evidence], Sequence[Gap]]
-Measured = tuple[float | None, int, Found, Found | None, Spread | None]
+Measured = tuple[float | None, int, Found, Found | None, Spread | None, Found | None]
 Ranked = tuple[int, Found]
 Run = Callable[[Facts], Ranked]
 NOTHING: Found = ((), ())
@@ -1708,6 +1708,67 @@ def _partial_shown(
     return evidence, (facts.index.gaps.setdefault(gap, gap),)
 
 
+def _partial_gap(
+    facts: Facts, measure_id: str, item: str, days: float, current: Observation
+) -> Gap:
+    """The measure missing because a reading dated only by a month or a year may decide
+    instead of ``current`` (clinic policy policy_partial_date_reading)."""
+    notes = facts.set_aside_notes(measure_id)
+    return Gap(item, days, current.when, notes=notes, partial=True, latest_last=current.last)
+
+
+def _ranked_instead(
+    holds: Callable[[float, float], bool],
+    value: float,
+    limit: float,
+    highest_op: str | None,
+    spread: Spread | None,
+    shown: tuple[Found, Found, Found | None],
+) -> Ranked:
+    """A comparison where another reading may decide instead (:func:`_rank_instead`), and
+    what it shows (``shown``: the reading that decides; the readings that may decide
+    instead, naming why; the same naming readings dated only by a month or a year,
+    :func:`_partial_shown_instead`): where it is unknown only because of readings of a
+    month or a year (those of the day, or of the day after, agree on it), they are named
+    as the cause."""
+    rank = _rank_instead(holds, value, limit, highest_op, spread)
+    found, unread, partly = shown
+    if rank != 1:
+        return rank, found
+    if partly is not None and spread is not None:
+        held = holds(value, limit)
+        if held == holds(spread.low, limit) == holds(spread.high, limit):
+            return rank, partly
+    return rank, unread
+
+
+def _partial_shown_instead(
+    facts: Facts,
+    measure_id: str,
+    item: str,
+    days: float,
+    readings: tuple[Observation, Observation | None],
+    kind: int,
+    spread: Spread | None,
+    unread: Found,
+) -> Found | None:
+    """Where readings dated only by a month or a year may decide instead of the reading
+    that decides (``readings``: it and the latest found), and so may others (of the day
+    after, or of a day in no known order: ``unread`` names those as the cause), what a
+    comparison shows that only the former leave unknown: the same readings, the measure
+    missing for the reading of a month or a year (:func:`_ranked_instead`); else None."""
+    if spread is None or spread.maybe is None or unread[1][0].partial:
+        return None
+    current, last = readings
+    key = _shown_key(measure_id, current, last, facts.lang, (kind, 5), spread)
+    memo = facts.index.shown
+    found = memo.get(key)
+    if found is None:
+        gap = _partial_gap(facts, measure_id, item, days, current)
+        found = memo[key] = (unread[0], (facts.index.gaps.setdefault(gap, gap),))
+    return found
+
+
 def _current_shown(
     facts: Facts,
     measure_id: str,
@@ -1728,8 +1789,7 @@ def _current_shown(
         if later > as_of:  # readings dated the day after may decide (_instead)
             gap = Gap(item, days, later, ahead=True)
         elif spread.low == spread.high:  # only those dated by a month or a year may
-            notes = facts.set_aside_notes(measure_id)
-            gap = Gap(item, days, current.when, notes=notes, partial=True)
+            gap = _partial_gap(facts, measure_id, item, days, current)
         else:
             gap = Gap(item, days, current.when, untimed=True)
         evidence = _spread_evidence(spread.readings, label, as_of)
@@ -1837,7 +1897,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         )
         key = _shown_key(measure_id, current, last, facts.lang, first)
         found = memo.get(key) or memo.setdefault(key, shown(facts, current, last, False))
-        unread = spread = None
+        unread = spread = partly = None
         # a day of one reading, nothing set aside and nothing dated after the date (the
         # most common): nothing to ask
         if current is not None and (
@@ -1852,6 +1912,9 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
                 unread = memo.get(key) or memo.setdefault(
                     key, shown(facts, current, last, kind == 1, spread)
                 )
+                partly = _partial_shown_instead(
+                    facts, measure_id, measure.item, days, (current, last), kind, spread, unread
+                )
         rank = 1 if current is None and not (absent and never_measured(facts, last)) else 0
         kept = facts.measured[measure_id] = (
             None if current is None else current.value,
@@ -1859,11 +1922,12 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             found,
             unread,
             spread,
+            partly,
         )
         return kept
 
     def truth(facts: Facts) -> int:
-        value, rank, _, unread, spread = facts.measured.get(measure_id) or measured(facts)
+        value, rank, _, unread, spread, _ = facts.measured.get(measure_id) or measured(facts)
         if value is None:
             return rank
         if unread is not None:
@@ -1871,12 +1935,13 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         return 2 if holds(value, limit) else 0
 
     def run(facts: Facts) -> Ranked:
-        value, rank, found, unread, spread = facts.measured.get(measure_id) or measured(facts)
+        value, rank, found, unread, spread, partly = facts.measured.get(measure_id) or measured(
+            facts
+        )
         if value is None:
             return rank, found
         if unread is not None:
-            rank = _rank_instead(holds, value, limit, op, spread)
-            return rank, (unread if rank == 1 else found)
+            return _ranked_instead(holds, value, limit, op, spread, (found, unread, partly))
         return (2 if holds(value, limit) else 0), found
 
     def fold(index: RecordIndex) -> int | None:

@@ -176,6 +176,68 @@ def test_the_missing_item_and_the_note_say_it_in_russian() -> None:
     }
 
 
+PARTIAL_WHY = {
+    "en": "A reading dated only by its month or year may be the latest, or within 30 days",
+    "ru": "Измерение, у которого указаны только месяц или год, может быть последним",
+}
+UNTIMED_WHY = {
+    "en": "were recorded without the time they were taken and disagree",
+    "ru": "записаны без времени измерения и расходятся",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_reading_of_the_month_beside_a_day_in_no_known_order_is_named_as_the_cause(
+    lang: str,
+) -> None:
+    """190/115 of November, and 118/76 and 124/82 of 20 November without a time: whichever
+    of the day's two is the later, both are normal; what leaves blood pressure unknown is
+    the reading of the month, and the missing item says so (it blamed the day's readings)."""
+    day = [bp("a", 118, 76), bp("b", 124, 82)]
+    for extra, ignored in (
+        ([bp("month", 190, 115, NOVEMBER)], ()),
+        ([], (aside("x", "systolic_bp", NOVEMBER),)),  # set aside, its value not known
+    ):
+        out = screened(*day, *extra, ignored=ignored, lang=lang)
+        assert out["verdict"] == "needs_data"
+        why = _missing(out, "blood_pressure")["why"]
+        assert PARTIAL_WHY[lang] in why and UNTIMED_WHY[lang] not in why, why
+    # the day's readings disagree on grade 3 hypertension: they leave it unknown, named
+    out = screened(bp("a", 120, 80), bp("b", 185, 112), bp("m", 190, 115, NOVEMBER), lang=lang)
+    assert out["verdict"] == "needs_data"
+    assert UNTIMED_WHY[lang] in _missing(out, "blood_pressure")["why"]
+
+
+def test_a_reading_of_the_month_beside_one_of_the_day_after_is_named_as_the_cause() -> None:
+    """120/80 of the day and 124/82 dated the day after agree; 190/115 of November may be
+    the latest: the month's reading is the cause."""
+    on = AS_OF
+    out = screened(
+        bp("e", 120, 80), bp("next", 124, 82, on + timedelta(days=1)), bp("m", 190, 115, NOVEMBER)
+    )
+    assert out["verdict"] == "needs_data"
+    why = _missing(out, "blood_pressure")["why"]
+    assert PARTIAL_WHY["en"] in why and "the day after" not in why, why
+
+
+@pytest.mark.parametrize(
+    ("fixture", "cause"),
+    [
+        ("bp_month_only_high_untimed_day_agree.json", PARTIAL_WHY),
+        ("bp_month_only_high_untimed_day_disagree.json", UNTIMED_WHY),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_ehr_records_of_both_name_the_cause(fixture: str, cause: dict, lang: str) -> None:
+    from spinecare.core import load_record
+    from tests.conftest import ROOT
+
+    out = screen_record(load_record(ROOT / "tests/fixtures/ehr" / fixture), KB, AS_OF, lang)
+    why = _missing(out.to_json(), "blood_pressure")["why"]
+    other = UNTIMED_WHY if cause is PARTIAL_WHY else PARTIAL_WHY
+    assert cause[lang] in why and other[lang] not in why, why
+
+
 def test_a_reading_set_aside_of_the_month_may_be_the_latest() -> None:
     # a blood pressure of November whose unit cannot be read: it may have been taken after
     # the normal reading of 20 November, unknown; it never undoes a high one
