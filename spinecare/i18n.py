@@ -42,6 +42,7 @@ __all__ = [
     "N_",
     "SOURCE_LANGUAGE",
     "catalog",
+    "date_precision",
     "day_text",
     "gettext",
     "in_catalogue",
@@ -283,6 +284,20 @@ def _cut(value: float | int, decimals: int | None) -> float | int | Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_FLOOR)
 
 
+def date_precision(first: date, last: date | None) -> str:
+    """How the record dates a fact whose date runs from ``first`` to ``last`` (the last
+    day of a date given only as a month or a year: :attr:`Observation.last`): ``"day"``
+    (a whole date: no last day, or the same day), ``"month"``, ``"year"``, or
+    ``"period"`` (any other span)."""
+    if last is None or last == first:
+        return "day"
+    if first.year == last.year and (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        return "year"
+    if first.day == 1 and (first.year, first.month) == (last.year, last.month):
+        return "month"
+    return "period"
+
+
 @lru_cache(maxsize=4096, typed=True)
 def day_text(day: date | str | None, lang: str, last: date | str | None = None) -> str:
     """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``).
@@ -297,13 +312,12 @@ def day_text(day: date | str | None, lang: str, last: date | str | None = None) 
 
     value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
     end = date.fromisoformat(last[:10]) if isinstance(last, str) and last else last
-    if isinstance(end, date) and end != value:
-        if (value.month, value.day, end.month, end.day) == (1, 1, 12, 31) and (
-            value.year == end.year
-        ):
-            return format_skeleton("y", value, locale=lang)
-        if value.day == 1 and (value.year, value.month) == (end.year, end.month):
-            return format_skeleton("yMMMM", value, locale=lang)
+    precision = date_precision(value, end if isinstance(end, date) else None)
+    if precision == "year":
+        return format_skeleton("y", value, locale=lang)
+    if precision == "month":
+        return format_skeleton("yMMMM", value, locale=lang)
+    if precision == "period":
         return f"{day_text(value, lang)} – {day_text(end, lang)}"
     return format_date(value, format="medium", locale=lang)
 

@@ -150,7 +150,7 @@ def render_screening(s: Screening, console: Console | None = None) -> None:
             % {"count": len(not_used)},
         )
         for n in not_used:
-            when = f" ({day_text(n.date, lang)})" if n.date else ""
+            when = f" ({day_text(n.date, lang, n.last)})" if n.date else ""
             label = record_words(n.label, lang) if n.named else n.label
             c.print(f"  - {escape(_(NOT_USED_WORDS[n.kind]))}: {escape(label)}{escape(when)}")
     if cited:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from spinecare.i18n import date_precision
 from spinecare.messages import N_, Day, Message, Quantity
 from spinecare.record.units import canonical_unit
 
@@ -134,7 +135,7 @@ def partial_date_note(days: float) -> str:
 def partial_reading_note(first: date, last: date) -> str:
     """Beside a reading dated only by a month or a year (its first and last day): which
     day of it the reading was taken is not known."""
-    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+    if date_precision(first, last) == "year":
         return Message("dated only by the year: the day it was taken is not known")
     return Message("dated only by the month: the day it was taken is not known")
 
@@ -142,7 +143,7 @@ def partial_reading_note(first: date, last: date) -> str:
 def partial_answer_note(first: date, last: date) -> str:
     """Beside an answer dated only by a month or a year (its first and last day): which
     day of it the answer was given is not known."""
-    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+    if date_precision(first, last) == "year":
         return Message("dated only by the year: the day it was given is not known")
     return Message("dated only by the month: the day it was given is not known")
 

@@ -9,6 +9,7 @@ the missing items are listed. ``indicated`` is the Kleene OR of the indications.
 
 from __future__ import annotations
 
+import datetime
 import operator
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,6 +125,9 @@ class NotUsed:
     label: str
     named: bool
     date: date | None = None
+    last: datetime.date | None = None  # ``date`` above is the field here
+    """Where the record dates a procedure only by a month or a year, the last day of it
+    (``date`` its first day): shown as the record gives it, ``2026``."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -134,6 +138,8 @@ class NotUsed:
         }
         if self.date is not None:
             out["date"] = self.date.isoformat()
+        if self.last is not None:
+            out["last"] = self.last.isoformat()
         return out
 
 
@@ -251,18 +257,27 @@ class Screening:
                 or index.procedure_concepts(p)
             ):
                 continue
-            out.append(self._not_used(p.ref, "procedure", p.text, p.codings, p.performed))
+            out.append(
+                self._not_used(p.ref, "procedure", p.text, p.codings, p.performed, p.performed_last)
+            )
         return out
 
     def _not_used(
-        self, ref: str, kind: str, text: str | None, codings: tuple[Any, ...], day: date | None
+        self,
+        ref: str,
+        kind: str,
+        text: str | None,
+        codings: tuple[Any, ...],
+        day: date | None,
+        last: date | None = None,
     ) -> NotUsed:
         words = (text or "").strip() or next(
             (c.display.strip() for c in codings if c.display and c.display.strip()), ""
         )
         if words:
-            return NotUsed(ref, kind, words, True, day)
-        return NotUsed(ref, kind, _unnamed_words(self.lang)[kind, bool(codings)], False, day)
+            return NotUsed(ref, kind, words, True, day, last)
+        unnamed = _unnamed_words(self.lang)[kind, bool(codings)]
+        return NotUsed(ref, kind, unnamed, False, day, last)
 
 
 def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement | None:

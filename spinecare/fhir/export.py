@@ -24,6 +24,7 @@ from typing import Any
 
 from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import BLOCKING, Screening
+from spinecare.i18n import date_precision
 from spinecare.record.model import PatientRecord
 
 __all__ = ["PAIN_LOINC", "export_bundle", "screening_result_bundle"]
@@ -169,8 +170,22 @@ def _evidence_text(e: Any) -> str:
         value = f"{round(e.value, 1):g}" if isinstance(e.value, float) else str(e.value)
         text += f" {value}" + (f" {e.unit}" if e.unit else "")
     if e.date:
-        text += f", {e.date.isoformat()}"
+        text += f", {_fhir_date(e.date, e.last)}"
     return text
+
+
+def _fhir_date(first: date, last: date | None) -> str:
+    """A fact's date as a FHIR date: the month (``2026-11``) or the year (``2026``) where
+    the record gives only that (``last``: its last day), never its first day as if the
+    day were known."""
+    precision = date_precision(first, last)
+    if precision == "year":
+        return f"{first.year:04d}"
+    if precision == "month":
+        return f"{first.year:04d}-{first.month:02d}"
+    if precision == "period" and last is not None:
+        return f"{first.isoformat()}/{last.isoformat()}"
+    return first.isoformat()
 
 
 def _resolvable(ref: str) -> bool:

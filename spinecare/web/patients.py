@@ -355,7 +355,11 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
         {"label": concept(m.concept, m.text, m.codings), "text": m.text} for m in facts.medications
     ]
     procedures = [
-        {"label": concept(p.concept, None, p.codings), "day": p.performed, "last": p.performed_last}
+        {
+            "label": concept(p.concept, p.text, p.codings),
+            "day": p.performed,
+            "last": p.performed_last,
+        }
         for p in facts.procedures
     ]
     clearances = [

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ehr"
 SYNTHEA = "synthea/r4-bundles-2019"
 PATIENTS = {
     "contraindicated": "Adolfo_Marquardt_50635536-8051-4085-bfd4-511a05062ac2.json.gz",
@@ -168,3 +170,29 @@ def test_cli_fhir_export_bad_file_is_one_line_exit_1(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert "bad.json" in result.stderr
+
+
+def test_a_reading_of_a_month_is_exported_with_its_month(kb):
+    """A DetectedIssue names the facts that decided it with their dates: a blood pressure
+    the record dates "2026-11" is of "2026-11" (it was written as 2026-11-01, a day the
+    record never gave)."""
+    from spinecare.core import load_record
+    from spinecare.engine.planning import plan_course
+    from spinecare.engine.screening import screen_record
+    from spinecare.fhir.export import export_bundle
+
+    record = load_record(FIXTURES / "bp_month_only_high_alone.json", kb)
+    screening = screen_record(record, kb, date(2026, 11, 20))
+    assert screening.verdict == "defer"
+    bundle = export_bundle(record, screening, plan_course(screening, record, kb), ())
+    r4b_validate(bundle)
+    texts = [
+        code["text"]
+        for issue in _by_type(bundle)["DetectedIssue"]
+        for evidence in issue.get("evidence", [])
+        for code in evidence.get("code", [])
+    ]
+    assert any(
+        t.startswith("Systolic blood pressure 190") and t.endswith(", 2026-11") for t in texts
+    )
+    assert not any("2026-11-01" in t for t in texts)

@@ -45,7 +45,8 @@ def _upload(client: Any, bundle: dict[str, Any]) -> str:
 
 def _partly_dated() -> dict[str, Any]:
     """A lumbar osteochondrosis with a temperature of 2026-11-20, a blood pressure dated
-    only "2021-03" and a pain score dated only "2020"."""
+    only "2021-03", a pain score dated only "2020" and an operation the screening does not
+    use (an appendectomy) dated only "2020"."""
     bundle = json.loads((FIXTURES / "bp_month_only_high_alone.json").read_text())
     for entry in bundle["entry"]:
         resource = entry["resource"]
@@ -54,6 +55,15 @@ def _partly_dated() -> dict[str, Any]:
             resource["effectiveDateTime"] = "2021-03"
         elif code == "72514-3":
             resource["effectiveDateTime"] = "2020"
+    operation = {
+        "resourceType": "Procedure",
+        "id": "appendectomy",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Appendectomy"},
+        "performedDateTime": "2020",
+    }
+    bundle["entry"].append({"fullUrl": "urn:uuid:appendectomy", "resource": operation})
     return bundle
 
 
@@ -76,11 +86,14 @@ def test_readings_of_a_month_or_a_year_are_shown_as_the_record_dates_them(
     assert r.status_code == 200
     shown = _shown(r.text)
     assert month in shown and f">{year}</td>" in r.text
+    assert re.search(rf"Appendectomy ?, {year}\b", shown), shown  # its words, then the year
     # the screening page: the readings that decided (too old), and what is missing
     r = client.get(f"{patient}/screening?as_of=2026-11-20", headers=HTML)
     assert r.status_code == 200
     screening = _shown(r.text)
     assert f"({month}" in screening
+    # an operation the screening does not use, listed beside it
+    assert re.search(rf"Appendectomy ?\({year}\)", screening), screening
     assert LATEST[lang] in screening
     # the course plan page (today's plan): why it is not ready names the reading's month
     r = client.get(f"{patient}/course/new", headers=HTML)
