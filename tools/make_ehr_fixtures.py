@@ -6345,8 +6345,9 @@ case(
 case(
     "text_estimated_due_date",
     "needs_data",
-    "'EDD 03/2027' (an estimated due date) in a note: a pregnancy to confirm (it was allowed)",
-    condition(text="EDD 03/2027"),
+    "'EDD by LMP 03/2027' (an estimated due date) in a note: a pregnancy to confirm (it was"
+    " allowed)",
+    condition(text="EDD by LMP 03/2027"),
 )
 case(
     "text_russian_gestational_age",
@@ -6434,6 +6435,34 @@ case(
     "'Paravertebral abscess' in words: a spinal infection to confirm, as 'paraspinal abscess'"
     " was (it was allowed)",
     condition(text="Paravertebral abscess"),
+)
+
+case(
+    "text_russian_admission_lice_scabies_line",
+    "allowed",
+    "'Педикулез, чесотка: нет' (the admission check of every Russian inpatient record): the"
+    " answer after the colon is both items', no infection",
+    condition(text="Педикулез, чесотка: нет"),
+)
+case(
+    "text_echo_end_diastolic_dimension",
+    "allowed",
+    "'LV EDD 52 mm, EF 60%' (an echocardiogram's end-diastolic dimension): no due date, no"
+    " pregnancy",
+    condition(text="LV EDD 52 mm, EF 60%"),
+)
+case(
+    "text_pressure_ulcer_risk",
+    "allowed",
+    "'At risk of pressure ulcer' (a nursing risk score): no lesion yet",
+    condition(text="At risk of pressure ulcer"),
+)
+case(
+    "text_russian_degenerative_destructive_changes",
+    "allowed",
+    "'Дегенеративно-деструктивные изменения тел позвонков L4-L5' (the Russian report's words"
+    " for degenerative changes): osteochondrosis, no spinal tumour",
+    condition(text="Дегенеративно-деструктивные изменения тел позвонков L4-L5"),
 )
 
 

@@ -39,6 +39,9 @@ _WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
 # A comma ends a clause, except before a stage or grade ("Chronic kidney disease, stage 5",
 # the ICD-10-CM title): the stage belongs to the words before it.
 _CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s(?!(?:stage|стади|stadium|grade|степен))|\s[-–—]\s")
+# The same, keeping what ends each clause: a list before a colon ("Педикулез, чесотка:
+# нет") is answered as a whole by the cue after the colon.
+_CLAUSE_KEPT = re.compile(f"({_CLAUSE.pattern})")
 # The full stop of a German ordinal before a spine level ("Fraktur des 1. Lendenwirbels",
 # "12. BWK") is no end of a clause. Only before these words: elsewhere "1." may number a
 # list, whose items are clauses of their own ("Denies trauma 2. Metastases").
@@ -297,6 +300,7 @@ class TextMatcher:
         self._gap_stops = frozenset(phrase[0] for phrase in self.cues.scope_end)
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
+        self._denials = frozenset(self.cues.negation)
         # Abbreviations are found in the text as written (case, dots), whole words, and
         # stand in the folded text as a token of their own (four letters: never a stem).
         self._abbreviations: dict[str, str] = {}  # as written -> token
@@ -369,21 +373,42 @@ class TextMatcher:
         """The words of each clause of a text (a short form as the word it stands for:
         ``short_words``). A clause that is only a cue belongs to the
         clause it speaks of: a family cue to the next ("Mother: breast cancer"), a cue
-        that follows its words to the one before ("Vertebral fracture, ruled out")."""
+        that follows its words to the one before ("Vertebral fracture, ruled out"); after a
+        colon, to every item of the list before it ("Педикулез, чесотка: нет", "Fever,
+        chills: no")."""
         out: list[list[str]] = []
         carried: list[str] = []
         short = self._short
-        for raw in _CLAUSE.split(_LEVEL_ORDINAL.sub(r"\1", folded)):
+        parts = _CLAUSE_KEPT.split(_LEVEL_ORDINAL.sub(r"\1", folded))
+        listed = 0  # where the clauses of a comma-separated list began
+        ended = ""  # what ended the clause before
+        for i in range(0, len(parts), 2):
+            raw = parts[i]
             said = [short.get(word, word) for word in words(raw)] if short else words(raw)
-            if not said:
-                continue
-            if out and tuple(said) in self._cue_clauses_after:
-                out[-1] = out[-1] + said
-            elif tuple(said) in self._cue_clauses_before:
-                carried += said
-            else:
-                out.append(carried + said)
-                carried = []
+            if said:
+                if (
+                    out
+                    and ended.startswith(":")
+                    and (tuple(said) in self._cue_clauses_after or tuple(said) in self._denials)
+                ):
+                    # "Педикулез, чесотка: нет", "Fever, chills: no": the answer after the
+                    # colon is every listed item's (a cue that goes before its words, as
+                    # "no", is put before each)
+                    before = tuple(said) not in self._cue_clauses_after
+                    for k in range(listed, len(out)):
+                        out[k] = said + out[k] if before else out[k] + said
+                elif out and tuple(said) in self._cue_clauses_after:
+                    out[-1] = out[-1] + said
+                elif tuple(said) in self._cue_clauses_before:
+                    carried += said
+                else:
+                    if ended.startswith(":"):
+                        listed = len(out)  # a list after a heading ("Жалобы: ...")
+                    out.append(carried + said)
+                    carried = []
+            ended = parts[i + 1] if i + 1 < len(parts) else ""
+            if not ended.startswith((",", ":")):
+                listed = len(out)
         if carried:
             out.append(carried)
         return out

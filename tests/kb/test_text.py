@@ -109,7 +109,8 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Cr прямой кишки", {"oncology"}),
         ("Cr 95 мкмоль/л", set()),  # creatinine
         ("ХБП С5д", {"organ_decompensation"}),
-        ("EDD 03/2027", {"pregnancy"}),
+        ("EDD by LMP 03/2027", {"pregnancy"}),
+        ("LV EDD 52 mm", set()),  # an echo's end-diastolic dimension, not a due date
         ("Туберкулез легких", {"infectious_disease"}),
         ("Rubella screening", set()),
         ("LWS-Syndrom bei Osteochondrose", {"spinal_pain", "degenerative_disc_disease"}),
@@ -129,6 +130,26 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Клиновидная деформация тела L1", {"vertebral_fracture"}),
         ("Абсцесс паравертебральный", {"spinal_infection"}),
         ("Septic arthritis of L4-5 facet joint", {"spinal_infection"}),
+        # a list answered after a colon is answered as a whole
+        ("Педикулез, чесотка: нет", set()),
+        ("Fever, urinary retention, rash: no", set()),
+        ("Fever: yes. Chills: no", {"fever"}),
+        ("Жалобы: задержка мочи, онемение промежности", {"cauda_equina"}),
+        # childhood illnesses, tests and vaccinations are no current infection
+        ("Had chickenpox as a child", set()),
+        ("Скрининг на туберкулез легких", set()),
+        ("Vaccination against influenza", set()),
+        # nursing risk and prevention words are no pressure ulcer
+        ("At risk of pressure ulcer", set()),
+        ("Профилактика пролежней", set()),
+        ("Dekubitus-Prophylaxe", set()),
+        # degenerative, benign or other bones are no spinal tumour
+        ("Дегенеративно-деструктивные изменения тел позвонков L4-L5", set()),
+        ("Остеолитический очаг в теле нижней челюсти", set()),
+        ("Osteochondroma of the femur", set()),
+        ("Spondylolyse L5", set()),
+        ("Compression deformity of the thecal sac", set()),
+        ("ThromboASS 100 mg", set()),
     ],
 )
 def test_common_names_of_a_concept_are_found(text: str, concepts: set[str]) -> None:
