@@ -22,6 +22,7 @@ import typer
 
 from spinecare.commands.output import LangOpt, fail, output_language, say
 from spinecare.commands.usage import Group
+from spinecare.dates import iso_date
 from spinecare.i18n import SOURCE_LANGUAGE
 from spinecare.messages import N_, Message
 
@@ -159,11 +160,10 @@ NOT_A_DATE = N_("'%(value)s' is not a date in the form YYYY-MM-DD")
 
 
 def check_as_of(as_of: str | None) -> None:
-    from datetime import date
 
     if as_of is not None:
         try:
-            date.fromisoformat(as_of)
+            iso_date(as_of)
         except ValueError:
             raise typer.BadParameter(
                 say(Message(NOT_A_DATE, value=as_of)), param_hint="'--as-of'"

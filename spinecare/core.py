@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spinecare.dates import iso_date
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.questionnaire import reader_measures
@@ -44,7 +45,7 @@ def parse_date(value: str | date | None, *, what: str = "--as-of") -> date:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         raise InputError(
             Message(

@@ -21,7 +21,6 @@ the app's one error envelope, never a 500 and never a card built from guessed da
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -34,6 +33,7 @@ from fastapi.routing import APIRoute
 from spinecare.api.cds_state import cds_state, require_cds_jwt, trusted_fhir_server
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
 from spinecare.clinic.limits import DATE_MAX, DATE_MIN
+from spinecare.dates import iso_date
 from spinecare.documents import collector_held, load_document
 from spinecare.engine.screening import screen_record
 from spinecare.errors import RecordError
@@ -69,7 +69,6 @@ __all__ = [
 ]
 
 AS_OF_EXTENSION = "org.spinecare.as-of"
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 LANG_EXTENSION = "org.spinecare.lang"
 SERVICES: dict[str, dict[str, str]] = {
     "spinecare-patient-view": {
@@ -315,13 +314,8 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
     if raw is None:
         as_of = date.today()  # asks the system's time zone: only when the request names no day
     else:
-        from spinecare.clinic.limits import DATE_MAX, DATE_MIN
-
         try:
-            # YYYY-MM-DD as it says, not every form fromisoformat takes (2026-W49-6)
-            if not isinstance(raw, str) or not ISO_DATE.fullmatch(raw):
-                raise ValueError(raw)
-            as_of = date.fromisoformat(raw)
+            as_of = iso_date(raw)  # YYYY-MM-DD as it says, not 2026-W49-6
         except ValueError:
             raise CdsRequestError(
                 Message(

@@ -19,7 +19,6 @@ large), 415 (not JSON), 422 (valid JSON that is not what the operation takes).
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinecare.api.errors import INTERNAL_ERROR, REQUEST_BODY, said, too_large
 from spinecare.clinic.workers import run_heavy
+from spinecare.dates import iso_date
 from spinecare.errors import SpinecareError
 from spinecare.i18n import is_language, languages
 from spinecare.messages import Message
@@ -74,7 +74,6 @@ ISSUE_CODE = {
     500: "exception",
 }
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 router = APIRouter(tags=["FHIR"])
 
 
@@ -301,9 +300,7 @@ def _date(value: Any, where: str) -> date:
 
     text = str(value)[:40]
     try:
-        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        day = date.fromisoformat(value)
+        day = iso_date(value)
     except ValueError:
         raise OperationError(
             400,

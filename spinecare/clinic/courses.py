@@ -45,6 +45,7 @@ from spinecare.clinic.permissions import (
     check_review_queue,
     is_clinic_physician,
 )
+from spinecare.dates import iso_date
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, NotFoundError, SpinecareError
@@ -767,7 +768,7 @@ def _diary_day(day_text: str, today: date, start: date, errors: dict[str, Any]) 
     """The diary's day (today when none is given); problems go to ``errors``."""
     day = today
     try:
-        day = date.fromisoformat(day_text.strip()) if day_text.strip() else today
+        day = iso_date(day_text.strip()) if day_text.strip() else today
     except ValueError:
         errors["day"] = N_("a date in the form YYYY-MM-DD")
         return day

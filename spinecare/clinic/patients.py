@@ -51,6 +51,7 @@ from spinecare.clinic.permissions import (
     visible_patients,
 )
 from spinecare.clinic.verdicts import list_verdicts, screen_for_list
+from spinecare.dates import iso_date
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import NotFoundError
@@ -279,7 +280,7 @@ class PatientInput:
         born: date | None = None
         if self.birth_date.strip():
             try:
-                born = date.fromisoformat(self.birth_date.strip())
+                born = iso_date(self.birth_date.strip())
             except ValueError:
                 errors["birth_date"] = N_("a date in the form YYYY-MM-DD")
             else:

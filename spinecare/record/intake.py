@@ -41,6 +41,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from spinecare.dates import ISO_DATE
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.schema import Language, SystemName
 from spinecare.kb.strict import Strict
@@ -100,7 +101,7 @@ def _iso_date(value: object) -> object:
         raise ValueError(Message("expected a date YYYY-MM-DD without a time"))
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:

@@ -26,6 +26,7 @@ from spinecare.clinic.limits import MAX_ID
 from spinecare.clinic.models import CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
+from spinecare.dates import iso_date
 from spinecare.spreadsheet import safe_cell
 from spinecare.web.deps import (
     check_csrf,
@@ -250,7 +251,7 @@ def _day(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        return iso_date(raw)
     except ValueError:
         errors[name] = Text("a date in the form YYYY-MM-DD")
         return None

@@ -21,6 +21,7 @@ from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import set_language
 from spinecare.clinic.models import CurrentUser
+from spinecare.dates import iso_date
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
 from spinecare.messages import N_
@@ -249,9 +250,7 @@ async def course_start(request: Request, patient_id: int) -> Response:
         if "zones" in reasons:  # one field on the form explains zones and modalities
             reasons.setdefault("modalities", reasons["zones"])
         try:
-            start_day = date.fromisoformat(
-                fields.get("start", "").strip() or date.today().isoformat()
-            )
+            start_day = iso_date(fields.get("start", "").strip() or date.today().isoformat())
         except ValueError:
             start_day = None
         try:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.clinic import FormError
+from spinecare.dates import iso_date
 from spinecare.errors import UnitError
 from spinecare.kb.loader import KB
 from spinecare.record.intake import PLAUSIBLE, PLAUSIBLE_RANGE
@@ -99,7 +100,7 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
     if not raw:
         return None
     try:
-        value = date.fromisoformat(raw)
+        value = iso_date(raw)
     except ValueError:
         errors[name] = Text("a date in the form YYYY-MM-DD")
         return None

@@ -12,6 +12,7 @@ from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
 from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
+from spinecare.dates import iso_date
 from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
 from spinecare.i18n import in_catalogue, quantity
@@ -103,7 +104,7 @@ def _as_of(raw: str | None) -> date:
     if not raw:
         return date.today()
     try:
-        return date.fromisoformat(raw)
+        return iso_date(raw)
     except ValueError:
         raise FormError({"as_of": Text("a date in the form YYYY-MM-DD")}) from None
 

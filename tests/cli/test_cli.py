@@ -268,6 +268,8 @@ def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
     "args",
     [
         ("screen", "x.json", "--as-of", "2026-13-45"),
+        ("screen", "x.json", "--as-of", "00010101"),  # year 1 in ISO's basic form
+        ("screen", "x.json", "--as-of", "9999-W52-7"),  # a week date
         ("screen", "x.json", "--format", "xml"),
         ("plan",),
         ("no-such-command",),

@@ -963,3 +963,48 @@ def test_an_imported_plausible_birth_date_is_kept(world: World) -> None:
         headers=JSON,
     )
     assert r.status_code == 201 and born and r.json()["birth_date"] == born
+
+
+@pytest.mark.parametrize("day", ["00010101", "0001W011", "99991231", "9999-W52-7", "2026W496"])
+def test_a_date_in_another_iso_form_is_refused_everywhere(world: World, day: str) -> None:
+    """A date written in the basic (``00010101``) or week (``0001W011``) form of ISO 8601,
+    which Python reads but the app's check of dates (1900 to 2200) did not know: a
+    screening as of year 1, an audit filter or a course start in year 9999 were internal
+    errors, and a screening as of year 9999 was answered. Every date is ``YYYY-MM-DD``."""
+    from tests.web.test_web_courses import DAY
+
+    field = test_web_security._field
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    for path in ("/api/patients", "/api/patients/{p}/screening", "/api/patients/{p}/plan"):
+        response = client.get(path.format(p=world.own_patient), params={"as_of": day})
+        assert response.status_code == 400, (path, response.text[:300])
+        assert "YYYY-MM-DD" in response.json()["error"]["message"]
+    for path in ("/api/screen", "/api/plan"):
+        response = client.post(path, params={"as_of": day}, json=_bundle())
+        assert response.status_code == 400, (path, response.text[:300])
+    referral = client.get(
+        f"/patients/{world.demo_patient}/referral", params={"as_of": day}, headers=JSON
+    )
+    assert field(referral) == "as_of"
+    page = client.get(f"/patients/{world.own_patient}/screening", params={"as_of": day})
+    assert page.status_code == 200  # the page screens today, and says so
+    forms = [
+        (f"/patients/{world.own_patient}/courses", {"start": day}, "start"),
+        ("/patients", {"name": "Ivan Datov", "birth_date": day}, "birth_date"),
+        (f"/patients/{world.demo_patient}/intake", {**DAY, "day": day}, "day"),
+    ]
+    for path, data, name in forms:
+        assert field(_post(client, path, data)) == name, path
+    admin = login(world.client(), "admin", PASSWORDS["admin"])
+    export = admin.get("/audit/export.csv", params={"to": day}, headers=JSON)
+    assert field(export) == "to"
+    assert admin.get("/audit", params={"from": day, "to": day}).status_code == 200
+
+
+def test_a_diary_day_in_another_iso_form_is_a_form_error(world: World) -> None:
+    from tests.web.test_web_courses import _start
+
+    course = _start(world, world.own_patient)
+    client = login(world.client(), "patient", PASSWORDS["patient"])
+    data = {"day": "99991231", "done": "yes", "pain": "2", "key": "iso-basic"}
+    assert test_web_security._field(_post(client, f"/courses/{course}/diary", data)) == "day"

@@ -1,0 +1,26 @@
+"""A day as people and files write it: ``YYYY-MM-DD``, and nothing else.
+
+``date.fromisoformat`` reads more than that since Python 3.11: the basic form
+(``20261201``) and week dates (``2026-W49-6``, ``0001W011``). Those forms passed by
+the app's check of dates (1900-01-01 to 2200-12-31, :mod:`spinecare.clinic.limits`),
+which knows ``YYYY-MM-DD`` only, so a screening asked for year 1 was an internal error
+and one for year 9999 was answered. Every date typed by a user, sent in a query or
+written in a file is read here."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+__all__ = ["ISO_DATE", "iso_date"]
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""The one form a date is read in."""
+
+
+def iso_date(text: object) -> date:
+    """``text`` (``YYYY-MM-DD``) as a date; ValueError for any other form, however
+    ``date.fromisoformat`` would read it, and for a day no calendar has."""
+    if not isinstance(text, str) or not ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
