@@ -47,6 +47,7 @@ __all__ = [
     "set_language",
     "set_user_active",
     "sign",
+    "signed",
     "start_session",
     "update_user",
     "use_password_hasher",
@@ -248,6 +249,14 @@ def sign(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def signed(sent: str, signature: str) -> bool:
+    """``sent`` (from a cookie, a form or a header) is ``signature`` (from :func:`sign`),
+    compared in constant time. Whatever was sent is an answer: a value with a character
+    outside ASCII (``hmac.compare_digest`` refuses to compare those as text) is a wrong
+    one, never an internal error."""
+    return hmac.compare_digest(sent.encode(), signature.encode())
+
+
 def cookie_value(secret: str, token: str) -> str:
     """The session cookie's value for a login session ``token``."""
     return f"{token}.{sign(secret, 's:' + token)}"
@@ -258,7 +267,7 @@ def cookie_token(secret: str, raw: str | None) -> str | None:
     if not raw or "." not in raw:
         return None
     token, sig = raw.rsplit(".", 1)
-    if not hmac.compare_digest(sig, sign(secret, "s:" + token)):
+    if not signed(sig, sign(secret, "s:" + token)):
         return None
     return token
 

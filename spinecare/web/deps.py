@@ -12,7 +12,6 @@ field or the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from spinecare.clinic.accounts import (
     cookie_token,
     cookie_value,
     sign,
+    signed,
     user_for_token,
 )
 from spinecare.clinic.limits import check_fields
@@ -275,7 +275,7 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
     check_fields(pairs)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     sent = request.headers.get("x-csrf-token") or fields.get("csrf_token", "")
-    if not sent or not hmac.compare_digest(sent, csrf_token(request)):
+    if not sent or not signed(sent, csrf_token(request)):
         raise CsrfError(
             Message(
                 "the form's security token is missing or out of date; "

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -42,7 +41,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.clinic import AccessDenied
-from spinecare.clinic.accounts import sign
+from spinecare.clinic.accounts import sign, signed
 from spinecare.clinic.rates import RateLimit
 from spinecare.errors import InputError
 from spinecare.fhir.smart import (
@@ -190,7 +189,7 @@ def not_read_kinds(request: Request, patient_id: int) -> list[str]:
     if not listed or not signature:
         return []
     expected = sign(deps.state(request).settings.secret_key, f"not-read:{patient_id}:{listed}")
-    if not hmac.compare_digest(signature.encode(), expected.encode()):
+    if not signed(signature, expected):
         return []
     return listed.split(",")
 
@@ -211,7 +210,7 @@ def _check_browser(request: Request, launch_state: str) -> None:
     """The callback comes to the browser that started the launch (its state cookie)."""
     secret = deps.state(request).settings.secret_key
     sent = request.cookies.get(STATE_COOKIE, "")
-    if not launch_state or not hmac.compare_digest(sent, sign(secret, f"state:{launch_state}")):
+    if not launch_state or not signed(sent, sign(secret, f"state:{launch_state}")):
         raise LaunchError(
             Text(
                 "this launch was started in another browser or window; open spinecare from "
@@ -403,7 +402,7 @@ def _launched_from(request: Request) -> str | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     expected = sign(deps.state(request).settings.secret_key, f"launch:{token}:{iss}")
-    return iss if hmac.compare_digest(signature, expected) else None
+    return iss if signed(signature, expected) else None
 
 
 def frame_origins(request: Request) -> tuple[str, ...]:

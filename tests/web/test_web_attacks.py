@@ -1008,3 +1008,40 @@ def test_a_diary_day_in_another_iso_form_is_a_form_error(world: World) -> None:
     client = login(world.client(), "patient", PASSWORDS["patient"])
     data = {"day": "99991231", "done": "yes", "pain": "2", "key": "iso-basic"}
     assert test_web_security._field(_post(client, f"/courses/{course}/diary", data)) == "day"
+
+
+def test_a_signature_with_a_character_outside_ascii_is_only_wrong(world: World) -> None:
+    """A login cookie, a launch cookie or a CSRF token (form field or header) holding a
+    character outside ASCII: ``hmac.compare_digest`` refuses to compare such text, and the
+    error escaped even the error handler (which reads the login to choose the language),
+    so the server dropped the answer. Now it is a wrong signature like any other."""
+    import base64
+
+    client = world.client()
+    for accept in (JSON, HTML):
+        response = client.get(
+            "/patients",
+            headers={**accept, "cookie": b"spinecare_session=abc.\xff"},
+            follow_redirects=False,
+        )
+        assert response.status_code == (401 if accept is JSON else 303), response.text[:300]
+    response = client.get("/api/patients", headers={"cookie": b"spinecare_session=abc.\xd1\x8f"})
+    assert response.status_code == 401
+    callback = client.get(
+        "/launch/callback?state=abc&code=x",
+        headers={**HTML, "cookie": b"spinecare_launch_state=\xff"},
+    )
+    assert callback.status_code == 400
+    data = {"username": "therapist", "password": PASSWORDS["therapist"]}
+    for sent in ({"csrf_token": "токен"}, {}):
+        headers = {**JSON, "x-csrf-token": b"\xd1\x82"} if not sent else JSON
+        response = client.post("/login", data={**data, **sent}, headers=headers)
+        assert response.status_code == 403, response.text[:300]
+        assert response.json()["error"]["code"] == "csrf_failed"
+    signed_in = login(world.client(), "therapist", PASSWORDS["therapist"])
+    session = signed_in.cookies.get("spinecare_session")
+    iss = base64.urlsafe_b64encode(b"https://ehr.example.org").decode().rstrip("=")
+    cookie = f"spinecare_session={session}; spinecare_launch={iss}.\u0434".encode()
+    page = world.client().get("/patients", headers={**HTML, "cookie": cookie})
+    assert page.status_code == 200
+    assert page.headers["x-frame-options"] == "DENY"  # no EHR's frame for a forged cookie
