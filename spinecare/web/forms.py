@@ -16,6 +16,7 @@ from spinecare.clinic import FormError
 from spinecare.dates import iso_date
 from spinecare.errors import UnitError
 from spinecare.kb.loader import KB
+from spinecare.messages import Quantity
 from spinecare.record.intake import PLAUSIBLE, PLAUSIBLE_RANGE
 from spinecare.record.model import (
     Answer,
@@ -95,6 +96,13 @@ def _number(raw: str, name: str, errors: dict[str, str]) -> float | None:
         return None
 
 
+def _typed(value: float, unit: str) -> str:
+    """A number typed into a field, with its unit, as the reader's language writes it
+    (``46,5 °C``, ``2 147 483 648 мм рт. ст.``): never cut to the reading's precision, so
+    that the value refused is the one typed, nor in Python's notation (``2.14748e+09``)."""
+    return Text("%(n)s %(unit)s", n=Quantity(value, None), unit=Quantity(None, unit))
+
+
 def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | None:
     raw = raw.strip()
     if not raw:
@@ -146,13 +154,13 @@ class _IntakeForm:
         self.facts = PatientRecord(patient=Patient(id="form"), source="intake form")
 
     def plausible(self, measure: str, value: float, name: str, shown: str) -> bool:
+        """``value`` (in the measure's unit) within the plausible range, else the field's
+        error naming what was typed (``shown``) and the range with its unit."""
         low, high = PLAUSIBLE[measure]
         if not low <= value <= high:
+            unit = self.kb.measures[measure].unit
             self.errors[name] = Text(
-                PLAUSIBLE_RANGE,
-                value=shown,
-                low=f"{low:g}",
-                high=f"{high:g}",
+                PLAUSIBLE_RANGE, value=shown, low=Quantity(low, None), high=Quantity(high, unit)
             )
             return False
         return True
@@ -180,11 +188,8 @@ class _IntakeForm:
             return
         if sys_v is None or dia_v is None:
             return
-        ok = self.plausible("systolic_bp", sys_v, "systolic", Text("%(n)s mm Hg", n=f"{sys_v:g}"))
-        ok = (
-            self.plausible("diastolic_bp", dia_v, "diastolic", Text("%(n)s mm Hg", n=f"{dia_v:g}"))
-            and ok
-        )
+        ok = self.plausible("systolic_bp", sys_v, "systolic", _typed(sys_v, "mm[Hg]"))
+        ok = self.plausible("diastolic_bp", dia_v, "diastolic", _typed(dia_v, "mm[Hg]")) and ok
         if ok and sys_v <= dia_v:
             errors["systolic"] = Text("systolic must be above diastolic")
         elif ok:
@@ -205,9 +210,8 @@ class _IntakeForm:
         except UnitError as exc:
             self.errors["temperature"] = exc.message
             return
-        shown = f"{temp:g} {TEMPERATURE_UNITS[unit]}"
-        if self.plausible("body_temperature", celsius, "temperature", shown):
-            original = None if unit == target else shown
+        if self.plausible("body_temperature", celsius, "temperature", _typed(temp, unit)):
+            original = None if unit == target else f"{temp:g} {TEMPERATURE_UNITS[unit]}"
             self.observe("temperature", "body_temperature", round(celsius, 2), original)
 
     def pain(self) -> None:

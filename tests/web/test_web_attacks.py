@@ -965,6 +965,47 @@ def test_an_imported_plausible_birth_date_is_kept(world: World) -> None:
     assert r.status_code == 201 and born and r.json()["birth_date"] == born
 
 
+@pytest.mark.parametrize(
+    ("lang", "fields", "said"),
+    [
+        ("ru", {"temperature": "46.5"}, "46,5 °C вне правдоподобного диапазона 30–45 °C"),
+        (
+            "ru",
+            {"temperature": "2147483648"},
+            "2\xa0147\xa0483\xa0648 °C вне правдоподобного диапазона 30–45 °C",
+        ),
+        (
+            "ru",
+            {"systolic": "300.5", "diastolic": "80"},
+            "300,5 мм рт. ст. вне правдоподобного диапазона 50–300 мм рт. ст.",
+        ),
+        ("en", {"systolic": "120", "diastolic": "1e300"}, "1E300 mm Hg is outside"),
+        ("en", {"temperature": "120", "temperature_unit": "[degF]"}, "120 °F is outside"),
+    ],
+)
+def test_an_implausible_reading_is_said_as_the_reader_writes_numbers(
+    world: World, lang: str, fields: dict[str, str], said: str
+) -> None:
+    """A reading typed far out of range on the intake form is named as typed, in the
+    reader's way of writing numbers (``46,5``, not ``46.5`` on a Russian page; never
+    Python's ``2.14748e+09``), and the range with its unit."""
+    from tests.web.pagescan import text_problems, visible_texts
+
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    assert _post(client, "/language", {"language": lang}).status_code == 200
+    page = _post(
+        client,
+        f"/patients/{world.demo_patient}/intake",
+        {"day": date.today().isoformat(), **fields},
+        headers=HTML,
+    )
+    assert page.status_code == 422
+    assert said in page.text
+    assert "e+" not in page.text
+    shown = [t for t in visible_texts(page.text, lang) if "°" in t or "мм рт" in t]
+    assert shown and text_problems(shown, lang) == []
+
+
 @pytest.mark.parametrize("day", ["00010101", "0001W011", "99991231", "9999-W52-7", "2026W496"])
 def test_a_date_in_another_iso_form_is_refused_everywhere(world: World, day: str) -> None:
     """A date written in the basic (``00010101``) or week (``0001W011``) form of ISO 8601,

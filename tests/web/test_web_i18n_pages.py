@@ -109,7 +109,7 @@ def test_intake_errors_in_russian(world: Any) -> None:
         [
             "Ничего не сохранено",
             "систолическое давление должно быть выше диастолического",
-            "98.6 °C вне правдоподобного диапазона 30–45",
+            "98,6 °C вне правдоподобного диапазона 30–45 °C",
             "целое число от 0",
             "да, нет или оставьте без ответа",
             "выберите заболевание",
@@ -369,11 +369,12 @@ def test_every_audited_action_and_record_has_words() -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_text_keeps_english_value_and_translates_on_render(lang: str) -> None:
+    from spinecare.messages import Quantity
     from spinecare.web import i18n
 
     msg = i18n.Text(
         "%(value)s is outside the plausible range %(low)s-%(high)s",
-        value=i18n.Text("%(n)s mm Hg", n="400"),
+        value=i18n.Text("%(n)s %(unit)s", n="400", unit=Quantity(None, "mm[Hg]")),
         low="50",
         high="300",
     )
