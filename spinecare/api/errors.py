@@ -200,15 +200,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # each detail names its field as the app's own refusals do (``details[0].field``,
+        # docs/api.md): the parameter (``limit``, ``patient_id``), never where it was sent
         details = [
             {
-                "loc": [str(x) for x in e.get("loc", ())],
+                "field": ".".join(str(x) for x in e.get("loc", ())[1:]) or "request",
                 "message": said(validation_problem(e), request),
             }
             for e in exc.errors()
         ]
-        first = details[0] if details else {"loc": [], "message": said(NOT_VALID, request)}
-        where = ".".join(first["loc"][1:]) or "request"
+        first = details[0] if details else {"field": "request", "message": said(NOT_VALID, request)}
+        where = first["field"]
         return error_response(422, f"{where}: {first['message']}", "invalid_input", details)
 
     @app.exception_handler(NotFoundError)

@@ -343,7 +343,7 @@ def start(
     lock_patient(session, patient.id)
     errors: dict[str, str] = {}
     if start_day < today:
-        errors["start"] = Message("the start %(day)s is in the past", day=start_day.isoformat())
+        errors["start"] = Message("the start %(day)s is in the past", day=Day(start_day))
     running = session.scalar(
         select(CourseRow.id).where(
             CourseRow.patient_id == patient.id, CourseRow.status.in_(("active", "paused"))

@@ -13,7 +13,7 @@ from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import clinic_name as name_of_clinic
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
-from spinecare.messages import N_, Message
+from spinecare.messages import N_, Day, Message
 from spinecare.web.deps import db_session, render, request_language, require_user, state
 from spinecare.web.i18n import format_day, set_language, translate
 from spinecare.web.patients import _as_of
@@ -80,7 +80,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         day = _as_of(as_of) if as_of else date.today()
         ps = service.screen_patient(session, user, patient_id, kb, day, lang)
         if ps.screening.verdict != URGENT:
-            raise NotFoundError(Message(NO_RED_FLAG, day=day.isoformat()))
+            raise NotFoundError(Message(NO_RED_FLAG, day=Day(day)))
         clinic_name = name_of_clinic(session, user)
         patient = ps.patient
         author = user.full_name

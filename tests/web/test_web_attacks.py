@@ -1086,3 +1086,49 @@ def test_a_signature_with_a_character_outside_ascii_is_only_wrong(world: World) 
     page = world.client().get("/patients", headers={**HTML, "cookie": cookie})
     assert page.status_code == 200
     assert page.headers["x-frame-options"] == "DENY"  # no EHR's frame for a forged cookie
+
+
+def test_a_date_in_a_refusal_is_written_as_the_reader_writes_it(world: World) -> None:
+    """The referral letter of a patient without a red flag, and a course start in the
+    past, named their day as a machine writes it (``2026-12-05``) on a Russian page."""
+    from datetime import timedelta
+
+    from spinecare.i18n import day_text
+
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    assert _post(client, "/language", {"language": "ru"}).status_code == 200
+    today, yesterday = date.today(), date.today() - timedelta(days=1)
+    letter = client.get(f"/patients/{world.own_patient}/referral", headers=HTML)
+    assert letter.status_code == 404
+    assert day_text(today, "ru") in letter.text and today.isoformat() not in letter.text
+    start = _post(
+        client,
+        f"/patients/{world.own_patient}/courses",
+        {"start": yesterday.isoformat()},
+        headers=HTML,
+    )
+    assert start.status_code == 422
+    assert f"дата начала {day_text(yesterday, 'ru')} уже прошла" in start.text
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/patients?limit=0", "limit"),
+        ("/api/patients?limit=abc", "limit"),
+        ("/api/patients?q=" + "x" * 201, "q"),
+        ("/api/patients/0x10", "patient_id"),
+        ("/patients/0x10", "patient_id"),
+        ("/api/patients?offset=" + "9" * 30, "offset"),  # the app's own limit
+    ],
+)
+def test_every_refused_field_is_named_in_one_shape(world: World, path: str, field: str) -> None:
+    """A field the framework refuses (a non-numeric id, ``limit`` out of range) was named
+    as ``{"loc": ["query", "limit"]}``, the app's own refusals as ``{"field": "limit"}``;
+    docs/api.md promises ``details[0].field`` for both."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    error = client.get(path, headers=JSON).json()["error"]
+    assert error["status"] == 422 and error["code"] == "invalid_input"
+    assert error["details"][0]["field"] == field
+    assert all(set(d) == {"field", "message"} for d in error["details"])
+    assert error["message"].startswith(f"{field}: ")
