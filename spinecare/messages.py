@@ -42,6 +42,39 @@ class Message(str):
 FIELD_PROBLEM = N_("%(field)s: %(problem)s")
 
 
+JSON_KINDS = {
+    "object": N_("an object"),
+    "array": N_("a list"),
+    "string": N_("a string"),
+    "boolean": N_("a boolean"),
+    "number": N_("a number"),
+}
+"""A JSON type (as :func:`json_kind` tells it) in the reader's words."""
+
+
+def json_kind(value: object) -> str:
+    """The JSON type of ``value``: ``object``, ``array``, ``string``, ``boolean``,
+    ``number`` or ``null`` (any other Python value: its type's name)."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "null" if value is None else type(value).__name__
+
+
+def kind_words(value: object) -> str:
+    """What kind of JSON value ``value`` is, said to a reader ("a list", "а здесь список"
+    in Russian messages), for a message that refuses it."""
+    kind = json_kind(value)
+    return Message(JSON_KINDS[kind]) if kind in JSON_KINDS else kind
+
+
 def field_error(field: str, problem: Message) -> Message:
     """A problem with one field of a form or a request (``minutes: must be 0 or more``):
     the English value names the field; a form shows ``problem`` beside that field, in

@@ -47,7 +47,6 @@ from spinecare.fhir.prefetch import (
     build_record,
     failed_outcomes,
     fetch_prefetch,
-    json_type,
     kb_templates,
     operation_outcome_text,
     prefetch_templates,
@@ -56,7 +55,7 @@ from spinecare.fhir.prefetch import (
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB, load_kb
-from spinecare.messages import Day, Message, Quantity
+from spinecare.messages import JSON_KINDS, Day, Message, Quantity, json_kind, kind_words
 
 __all__ = [
     "PREFETCH_TYPES",
@@ -193,7 +192,7 @@ def _parsed_body(raw: bytes, request: Request) -> dict[str, Any]:
     except RecordError as exc:
         raise CdsRequestError(translate(exc.one_line(), _language(request, {}))) from None
     if not isinstance(data, dict):
-        problem = Message("request body must be a JSON object, not %(kind)s", kind=json_type(data))
+        problem = Message("request body must be a JSON object, not %(kind)s", kind=kind_words(data))
         raise CdsRequestError(translate(problem, _language(request, {})))
     return data
 
@@ -239,7 +238,7 @@ def _check_request(data: dict[str, Any], hook: str) -> dict[str, Any]:
     prefetch = data.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
         raise CdsRequestError(
-            Message("'prefetch' must be an object, not %(kind)s", kind=json_type(prefetch))
+            Message("'prefetch' must be an object, not %(kind)s", kind=kind_words(prefetch))
         )
     extension = data.get("extension")
     if extension is not None and not isinstance(extension, dict):
@@ -259,13 +258,13 @@ def _check_context(context: Any, hook: str) -> dict[str, Any]:
                     hook=hook,
                 )
             )
-        if json_type(context[name]) != kind:
+        if json_kind(context[name]) != kind:
             raise CdsRequestError(
                 Message(
-                    "context.%(name)s must be a %(kind)s, not %(sent)s",
+                    "context.%(name)s must be %(kind)s, not %(sent)s",
                     name=name,
-                    kind=kind,
-                    sent=json_type(context[name]),
+                    kind=Message(JSON_KINDS[kind]),
+                    sent=kind_words(context[name]),
                 )
             )
     if not context["patientId"].strip():

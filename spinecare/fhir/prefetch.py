@@ -20,7 +20,7 @@ from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.fhir.reader import RecordBuilder
 from spinecare.kb.loader import KB
-from spinecare.messages import Message, located
+from spinecare.messages import Message, kind_words, located
 
 __all__ = [
     "OPTIONAL_KEYS",
@@ -31,7 +31,6 @@ __all__ = [
     "build_record",
     "failed_outcomes",
     "fetch_prefetch",
-    "json_type",
     "kb_templates",
     "operation_outcome_text",
     "prefetch_templates",
@@ -229,21 +228,6 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
     return templates
 
 
-def json_type(value: Any) -> str:
-    """The JSON type of ``value``, as error messages name it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    return "number"
-
-
 # ---------------------------------------------------------------------------------------
 # Prefetch
 
@@ -272,7 +256,7 @@ def _check_prefetch_value(key: str, value: Any) -> None:
                 "prefetch.%(key)s must be a FHIR %(expected)s or null, not %(kind)s",
                 key=key,
                 expected=expected,
-                kind=json_type(value),
+                kind=kind_words(value),
             )
         )
     kind = value.get("resourceType")

@@ -42,7 +42,7 @@ from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, prefixed_code, system_name
-from spinecare.messages import N_, Message, Quantity, located
+from spinecare.messages import N_, Message, Quantity, kind_words, located
 from spinecare.record.model import (
     VISIT_DIAGNOSIS,
     Answer,
@@ -197,18 +197,7 @@ def _guarded(
 # Small typed accessors
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, dict):
-        return Message("an object")
-    if isinstance(value, list):
-        return Message("a list")
-    if isinstance(value, str):
-        return Message("a string")
-    if isinstance(value, bool):
-        return Message("a boolean")
-    if isinstance(value, int | float):
-        return Message("a number")
-    return "null" if value is None else type(value).__name__
+_kind = kind_words  # what kind of JSON value was found, in the reader's words
 
 
 NOT_AN_OBJECT = N_("%(field)s should be an object, not %(kind)s")

@@ -261,7 +261,10 @@ def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_req
         (lambda b: b.update(hook="patient-view"), "answers the 'order-sign' hook"),
         (lambda b: b["context"].pop("patientId"), "context.patientId is missing"),
         (lambda b: b["context"].pop("draftOrders"), "context.draftOrders is missing"),
-        (lambda b: b["context"].update(draftOrders=[]), "context.draftOrders must be a object"),
+        (
+            lambda b: b["context"].update(draftOrders=[]),
+            "context.draftOrders must be an object, not a list",
+        ),
         (lambda b: b.pop("hookInstance"), "hookInstance"),
         (lambda b: b.pop("context"), "'context' is missing"),
         (lambda b: b["prefetch"].update(patient=[1, 2]), "prefetch.patient must be a FHIR"),
@@ -292,6 +295,26 @@ def test_bad_requests_are_400_with_a_clear_envelope(client, hook_request, mutate
     error = response.json()["error"]
     assert error["status"] == 400
     assert message in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda b: b.update(prefetch=[]), "«prefetch» должен быть объектом, а здесь список"),
+        (lambda b: b["prefetch"].update(patient=[1]), "или null, а здесь список"),
+    ],
+)
+def test_a_json_type_is_named_in_the_requests_language(client, hook_request, mutate, words):
+    """The kind of JSON value refused is said in Russian words on a Russian request, as
+    the FHIR reader says it ("список", not "array")."""
+    body = hook_request("order-sign", CONTRAINDICATED)
+    body["extension"] = {"org.spinecare.lang": "ru"}
+    mutate(body)
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400, response.text
+    message = response.json()["error"]["message"]
+    assert words in message
+    assert not any(kind in message for kind in ("array", "number", "string", "object"))
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b'"text"', b"\xff\xfe"])
@@ -356,7 +379,7 @@ def test_a_request_of_the_wrong_shape_is_refused_in_its_language(
     [
         (
             lambda b: b["context"].update(patientId=7),
-            "context.patientId должен иметь тип string, а не number",
+            "context.patientId: нужно значение типа «строка», а здесь число",
         ),
         (lambda b: b.update(hook="patient-view"), "этот сервис отвечает на хук «order-sign»"),
         (
