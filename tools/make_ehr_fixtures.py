@@ -1106,20 +1106,25 @@ case(
 )
 
 
-case(
-    "procedure_text_spinal_fusion",
-    "needs_data",
-    "a procedure coded locally, text 'Lumbar spinal fusion L4-L5' last month: recent spinal surgery found in text, confirm",
-    {
+def local_procedure(code: str, text: str, performed: str) -> Resource:
+    """A completed procedure under a hospital's own code, named in words."""
+    return {
         "resourceType": "Procedure",
         "status": "completed",
         "subject": {"reference": "Patient/p1"},
         "code": {
-            "coding": [coding("http://hospital.example.org/procedures", "P-1234")],
-            "text": "Lumbar spinal fusion L4-L5",
+            "coding": [coding("http://hospital.example.org/procedures", code)],
+            "text": text,
         },
-        "performedDateTime": "2026-10-25",
-    },
+        "performedDateTime": performed,
+    }
+
+
+case(
+    "procedure_text_spinal_fusion",
+    "needs_data",
+    "a procedure coded locally, text 'Lumbar spinal fusion L4-L5' last month: recent spinal surgery found in text, confirm",
+    local_procedure("P-1234", "Lumbar spinal fusion L4-L5", "2026-10-25"),
 )
 
 
@@ -6463,6 +6468,232 @@ case(
     "'Дегенеративно-деструктивные изменения тел позвонков L4-L5' (the Russian report's words"
     " for degenerative changes): osteochondrosis, no spinal tumour",
     condition(text="Дегенеративно-деструктивные изменения тел позвонков L4-L5"),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# A condition that ended, by its status, on a day after the screening day
+
+
+case(
+    "resolved_dvt_abatement_after_screening_day",
+    "needs_data",
+    "a deep vein thrombosis (I80.2) resolved, its abatement on 2026-12-15, after the screening day: on that day it had not yet ended by its date; to confirm (it was read as over)",
+    condition(
+        ICD10,
+        "I80.2",
+        "Phlebitis and thrombophlebitis of deep vessels of lower extremities",
+        clinical="resolved",
+        abatement="2026-12-15",
+    ),
+)
+case(
+    "resolved_dvt_abatement_on_screening_day",
+    "allowed",
+    "the same thrombosis resolved on the screening day itself: over, as before",
+    condition(
+        ICD10,
+        "I80.2",
+        "Phlebitis and thrombophlebitis of deep vessels of lower extremities",
+        clinical="resolved",
+        abatement=DAY,
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# A diagnosis of no site of its own, its site (bodySite) the spine
+
+
+def at_site(res: Resource, text: str | None = None, code: str | None = None) -> Resource:
+    """``res`` with one bodySite: words, or a SNOMED CT body-structure code alone."""
+    site: dict[str, Any] = {}
+    if code is not None:
+        site["coding"] = [coding(SNOMED, code)]
+    if text is not None:
+        site["text"] = text
+    return {**res, "bodySite": [site]}
+
+
+case(
+    "site_fracture_unspecified_region_at_l1",
+    "needs_data",
+    "ICD-10 T14.2 (fracture of unspecified body region) with the site 'L1 vertebra': a vertebral fracture to confirm (it gave allowed)",
+    at_site(condition(ICD10, "T14.2", "Fracture of unspecified body region"), text="L1 vertebra"),
+)
+case(
+    "site_osteomyelitis_at_lumbar_spine_code_only",
+    "needs_data",
+    "ICD-10 M86.9 (osteomyelitis, unspecified) whose site is SNOMED CT 122496007 (lumbar spine structure) given by its code alone: a spinal infection to confirm (it gave allowed)",
+    at_site(condition(ICD10, "M86.9", "Osteomyelitis, unspecified"), code="122496007"),
+)
+case(
+    "site_osteoporotic_fracture_code_only_at_th12",
+    "needs_data",
+    "SNOMED CT 443165006 (pathological fracture due to osteoporosis) with no display and the site 'Th12': the code's title names a fracture, the site the spine; a vertebral fracture to confirm (it gave allowed_with_precautions)",
+    at_site(condition(SNOMED, "443165006"), text="Th12"),
+)
+case(
+    "site_russian_osteomyelitis_at_spine",
+    "needs_data",
+    "MKB-10 M86.9 'Остеомиелит неуточненный' with the site 'поясничный отдел позвоночника': a spinal infection to confirm",
+    at_site(
+        condition(MKB10, "M86.9", "Остеомиелит неуточненный"), text="Поясничный отдел позвоночника"
+    ),
+)
+case(
+    "site_fracture_at_femur_not_spine",
+    "allowed",
+    "ICD-10 T14.2 with the site 'Left femur': not the spine, no red flag",
+    at_site(condition(ICD10, "T14.2", "Fracture of unspecified body region"), text="Left femur"),
+)
+case(
+    "site_osteoporosis_without_fracture_at_lumbar_spine",
+    "allowed_with_precautions",
+    "ICD-10 M81.0 (postmenopausal osteoporosis) with the site 'Lumbar spine' (where bone density is measured): 'without pathological fracture' names no fracture, the precaution only",
+    at_site(
+        condition(ICD10, "M81.0", "Postmenopausal osteoporosis without pathological fracture"),
+        text="Lumbar spine",
+    ),
+)
+
+case(
+    "site_skin_anaesthesia_at_perineum",
+    "needs_data",
+    "ICD-10 R20.0 (anaesthesia of skin) with the site 'Perineum': saddle anaesthesia, a cauda equina sign to confirm (it gave allowed)",
+    at_site(condition(ICD10, "R20.0", "Anaesthesia of skin"), text="Perineum"),
+)
+case(
+    "site_paraesthesia_at_perianal_region",
+    "needs_data",
+    "ICD-10-CM R20.2 (paresthesia of skin) with the site 'Perianal region': altered perianal sensation (GIRFT), cauda equina to confirm",
+    at_site(condition(ICD10CM, "R20.2", "Paresthesia of skin"), text="Perianal region"),
+)
+case(
+    "site_skin_anaesthesia_at_foot",
+    "allowed",
+    "ICD-10 R20.0 with the site 'Left foot': not the saddle area, no red flag",
+    at_site(condition(ICD10, "R20.0", "Anaesthesia of skin"), text="Left foot"),
+)
+case(
+    "text_perianal_hypoaesthesia_en",
+    "needs_data",
+    "'Perianal hypoaesthesia' in words: altered perianal sensation, cauda equina to confirm",
+    condition(text="Perianal hypoaesthesia"),
+)
+case(
+    "text_perineal_hypoaesthesia_ru",
+    "needs_data",
+    "'Гипестезия в области промежности' in words: cauda equina to confirm",
+    condition(text="Гипестезия в области промежности"),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# A diagnosis written in the words of a KB code's title, with no code or a local one
+
+
+case(
+    "title_text_chondrosarcoma_vertebral_column",
+    "needs_data",
+    "the words 'Chondrosarcoma of vertebral column' (the title of SNOMED CT 1153427006) with no code: a spinal malignancy to confirm (it gave allowed)",
+    condition(text="Chondrosarcoma of vertebral column"),
+)
+case(
+    "title_local_code_infection_of_vertebra",
+    "needs_data",
+    "a local code displayed 'Infection of vertebra' (the title of SNOMED CT 721273004): a spinal infection to confirm",
+    condition("http://hospital.example.org/diagnoses", "D-77", "Infection of vertebra"),
+)
+case(
+    "title_text_dissection_of_vertebral_artery",
+    "needs_data",
+    "the words 'Dissection of vertebral artery' (the title of ICD-10-CM I77.74): vertebrobasilar insufficiency to confirm (it gave allowed)",
+    condition(text="Dissection of vertebral artery"),
+)
+case(
+    "title_procedure_excision_of_intervertebral_disc",
+    "needs_data",
+    "a procedure on 5 November written 'Excision of intervertebral disc' (the title of SNOMED CT 42515009) under a local code: a recent spine operation to confirm (it gave allowed)",
+    local_procedure("P-88", "Excision of intervertebral disc", "2026-11-05"),
+)
+case(
+    "title_inside_other_words_fracture_of_neck_of_femur",
+    "allowed",
+    "the words 'Fracture of neck of femur' (a hip fracture): WHO S12's title 'Fracture of neck' is read only as the whole text, not inside other words",
+    condition(text="Fracture of neck of femur"),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Red flags the intake asks about, and bladder and leg signs, in a record's words
+
+
+case(
+    "text_night_pain_en",
+    "needs_data",
+    "'Night pain' in words: the intake's night-pain red flag (a possible tumour of the spine) to confirm",
+    condition(text="Night pain"),
+)
+case(
+    "text_night_pain_ru",
+    "needs_data",
+    "'Ночные боли в спине' in words: night pain to confirm",
+    condition(text="Ночные боли в спине"),
+)
+case(
+    "text_night_pain_de",
+    "needs_data",
+    "'Nächtliche Rückenschmerzen' in words: night pain to confirm",
+    condition(text="Nächtliche Rückenschmerzen"),
+)
+case(
+    "text_no_night_pain",
+    "allowed",
+    "'Нет ночных болей' (no night pain): negated",
+    condition(text="Нет ночных болей"),
+)
+case(
+    "text_spinal_trauma_ru",
+    "needs_data",
+    "'Травма позвоночника' in words: the intake's trauma red flag (a possible vertebral fracture) to confirm",
+    condition(text="Травма позвоночника", onset="2026-11-15"),
+)
+case(
+    "text_back_injury_en",
+    "needs_data",
+    "'Back injury after a fall' in words: the trauma red flag to confirm",
+    condition(text="Back injury after a fall", onset="2026-11-15"),
+)
+case(
+    "text_pathological_fracture",
+    "needs_data",
+    "'Pathological fracture' in words: no site, as ICD-10 M84.4 (a red flag in the KB); a vertebral fracture to confirm",
+    condition(text="Pathological fracture"),
+)
+case(
+    "text_paraplegia_ru",
+    "needs_data",
+    "'Нижняя параплегия' in words: the most severe neurological deficit in the legs, a cauda equina sign to confirm",
+    condition(text="Нижняя параплегия"),
+)
+case(
+    "text_retention_of_urination_ru",
+    "needs_data",
+    "'Острая задержка мочеиспускания' in words: urinary retention, a cauda equina sign to confirm",
+    condition(text="Острая задержка мочеиспускания"),
+)
+case(
+    "text_bladder_bowel_dysfunction_de",
+    "needs_data",
+    "'Blasen- und Mastdarmstörung' in words: bladder and bowel dysfunction, a cauda equina sign to confirm",
+    condition(text="Blasen- und Mastdarmstörung"),
+)
+case(
+    "icd10cm_s34_3xxa_cauda_equina_injury",
+    "refer_urgently",
+    "ICD-10-CM S34.3XXA injury of cauda equina, initial encounter (WHO S34.3): cauda equina, as its SNOMED CT code 230614002 (it gave allowed)",
+    condition(ICD10CM, "S34.3XXA"),
 )
 
 

@@ -33,6 +33,7 @@ from spinecare.engine.notes import (
     procedure_as_diagnosis_note,
     recent_medication_note,
     recorded_as,
+    site_to_confirm,
     stale_note,
     text_to_confirm,
     unclear_answer_note,
@@ -59,6 +60,7 @@ from spinecare.kb.expressions import (
 )
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Indication, Rule
+from spinecare.kb.text import words
 from spinecare.messages import N_
 from spinecare.record.model import (
     Answer,
@@ -433,6 +435,12 @@ class RecordIndex:
         for text in (*texts, *(c.display for c in codings if c not in placed)):
             if not text or (said and " ".join(text.split()).casefold() in said):
                 continue
+            # the whole text is the title of a KB code: the concept that code names
+            for concept, group in self.kb.code_titles.get(tuple(words(text)), ()):
+                if concept not in named and (concept, group) not in seen:
+                    seen.add((concept, group))
+                    note = text_to_confirm(" ".join(text.split()))
+                    found.append(ConceptHit(concept, group, None, None, False, note))
             for mention in self.kb.text_matcher.find(text):
                 if mention.concept in named or (mention.concept, mention.set) in seen:
                     continue
@@ -484,6 +492,34 @@ class RecordIndex:
             )
         return out
 
+    def _site_hits(self, condition: Condition, named: set[str]) -> list[ConceptHit]:
+        """The concepts a diagnosis of no site of its own names at its recorded site, where
+        that site makes it one (KB text.yaml ``at_site``: a "Fracture of bone" at "L1
+        vertebra" is a vertebral fracture, "Anaesthesia of skin" at "Perineum" cauda
+        equina), uncertain; those ``named`` already by its codes or words are left out."""
+        kb = self.kb
+        sites = [s.display or kb.site_names.get((s.system, s.code)) for s in condition.body_sites]
+        texts = [condition.text]
+        for c in condition.codings:  # a code the KB knows, given without its name: the KB's
+            texts.extend(
+                [c.display]
+                if c.display
+                else [h.code.display for h in kb.codes.lookup_coding(c.system, c.code, None)]
+            )
+        found: dict[str, ConceptHit] = {}
+        for place, diagnoses in kb.site_matchers:
+            site = next((s for s in sites if s and place.find(s)), None)
+            if site is None:
+                continue
+            for text in texts:
+                for mention in diagnoses.find(text):
+                    if mention.concept not in named and mention.concept not in found:
+                        note = site_to_confirm(mention.words, site)
+                        found[mention.concept] = ConceptHit(
+                            mention.concept, None, None, None, False, note
+                        )
+        return list(found.values())
+
     def _site_zones(self, condition: Condition) -> set[str]:
         zones: set[str] = set()
         for site in condition.body_sites:
@@ -528,7 +564,10 @@ class RecordIndex:
         if condition.concept and not condition.codings:
             return
         operations = self.kb.procedure_concepts
-        for hit in self.hits(condition.codings, (condition.text,)):
+        hits = self.hits(condition.codings, (condition.text,))
+        if condition.body_sites:
+            hits = [*hits, *self._site_hits(condition, {hit.concept for hit in hits})]
+        for hit in hits:
             if condition.confirm is not None:
                 hit = replace(hit, certain=False, note=condition.confirm)
             if hit.concept in operations:

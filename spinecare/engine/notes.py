@@ -13,6 +13,7 @@ from datetime import date
 
 from spinecare.i18n import date_precision
 from spinecare.messages import N_, Day, Message, Quantity
+from spinecare.record.standing import IN_FORCE_CLINICAL
 from spinecare.record.units import canonical_unit
 
 _NUMBER_AND_UNIT = re.compile(
@@ -92,12 +93,20 @@ def condition_note(
     return joined(
         _status(status, CONDITION_STATUS) if status else Message("no status recorded"),
         Message("ended %(day)s", day=Day(abatement)) if abatement is not None else None,
-        Message("recorded as in force and as ended: confirm") if contradictory else None,
+        _contradiction(status) if contradictory else None,
         Message("onset %(day)s lies ahead: the date recorded is used", day=Day(onset_ahead))
         if onset_ahead is not None
         else None,
         match,
     )
+
+
+def _contradiction(status: str | None) -> str:
+    """Why a condition's status and its abatement disagree on the date: an active status
+    with an end on or before it, or an ended status with an end after it."""
+    if status in IN_FORCE_CLINICAL:
+        return Message("recorded as in force and as ended: confirm")
+    return Message("recorded as ended, on a day after this one: confirm")
 
 
 def medication_note(status: str | None, match: str | None) -> str | None:
@@ -172,6 +181,10 @@ def undated_observation_note() -> str:
 
 def text_to_confirm(words: str) -> str:
     return Message("found in text: '%(words)s': confirm", words=words)
+
+
+def site_to_confirm(words: str, site: str) -> str:
+    return Message("found in text: '%(words)s' at '%(site)s': confirm", words=words, site=site)
 
 
 def within_note(days: float, match: str | None) -> str | None:

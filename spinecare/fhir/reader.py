@@ -44,6 +44,7 @@ from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, prefixed_code, system_name
 from spinecare.messages import N_, Message, Quantity, kind_words, located
 from spinecare.record.model import (
+    SITE_WORDS,
     VISIT_DIAGNOSIS,
     Answer,
     CodedObservation,
@@ -336,10 +337,17 @@ def _codings(concept: Resource | None, where: str) -> tuple[Coding, ...]:
 
 
 def _concepts_codings(node: Resource, key: str) -> tuple[Coding, ...]:
-    """The codings of a list of CodeableConcepts (``bodySite``), flattened."""
+    """The codings of a list of CodeableConcepts (``bodySite``), flattened; a site's text
+    that no coding of it displays is kept too, as words (:data:`SITE_WORDS`): "L1
+    vertebra" says where a fracture is."""
     out: list[Coding] = []
     for index, concept in enumerate(_objects(node, key)):
-        out.extend(_codings(concept, f"{key}[{index}]"))
+        where = f"{key}[{index}]"
+        codings = _codings(concept, where)
+        out.extend(codings)
+        text = _text(concept, where)
+        if text and text.strip() and all(c.display != text for c in codings):
+            out.append(Coding(SITE_WORDS, "", text.strip()))
     return tuple(out)
 
 

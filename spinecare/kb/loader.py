@@ -135,6 +135,10 @@ class KB:
         self.zone_by_site: dict[tuple[str, str], str] = {
             (c.system, c.code): z.id for z in m.zones for c in z.site_codes
         }
+        # a site code's name, for a site a record gives by its code alone
+        self.site_names: dict[tuple[str, str], str] = {
+            (c.system, c.code): c.display for z in m.zones for c in z.site_codes
+        }
 
     @cached_property
     def finding_by_code(self) -> dict[tuple[str, str], list[Any]]:
@@ -163,16 +167,75 @@ class KB:
     @cached_property
     def text_matcher(self) -> TextMatcher:
         """Concepts named in free text (synonyms and cues of the KB)."""
-        from spinecare.kb.text import TextMatcher
-
-        cues = self.model.text_cues
-        return TextMatcher(
+        return self._matcher(
             (
                 (entry.concept, group.set, phrase)
                 for entry in self.model.terminology
                 for group in entry.synonyms
                 for phrase in (*group.en, *group.ru, *group.de)
             ),
+            (
+                (entry.concept, group.set, written)
+                for entry in self.model.terminology
+                for group in entry.synonyms
+                for written in group.abbreviations
+            ),
+        )
+
+    @cached_property
+    def code_titles(self) -> dict[tuple[str, ...], tuple[tuple[str, str | None], ...]]:
+        """The words of each title of a KB code (concepts.yaml, terminology.yaml) -> the
+        (concept, set) pairs it names, for the concepts that can limit massage (not an
+        indication or context). A diagnosis written in exactly those words ("Excision of
+        intervertebral disc", "Glioma of spinal cord"), with no code or a local one, names
+        the concept as the code does (to confirm, as text). Only the whole text: a title
+        found inside longer words may name another diagnosis the KB leaves out
+        ("Sinusitis" in "Chronic sinusitis", "Fracture of neck" in "fracture of neck of
+        femur"). Drug products (RxNorm, NDC) are named by their ingredients' synonyms."""
+        from spinecare.kb.text import words
+
+        kinds = {c.id: c.kind for c in self.model.concepts}
+        codes = (
+            *((c.id, code) for c in self.model.concepts for code in c.codes),
+            *((t.concept, code) for t in self.model.terminology for code in t.codes),
+        )
+        out: dict[tuple[str, ...], dict[tuple[str, str | None], None]] = {}
+        for concept, code in codes:
+            if kinds.get(concept) in _NOT_NAMED_BY_CODE_TITLE or code.system in {"rxnorm", "ndc"}:
+                continue
+            title = tuple(words(code.display))
+            if title:
+                out.setdefault(title, {})[(concept, code.set)] = None
+        return {title: tuple(named) for title, named in out.items()}
+
+    @cached_property
+    def site_matchers(self) -> tuple[tuple[TextMatcher, TextMatcher], ...]:
+        """For each group of text.yaml ``at_site``: where a site is one of the group's (its
+        words found as the concept ``site``), and the concepts the diagnoses of no site of
+        their own name there."""
+        return tuple(
+            (
+                self._matcher(("site", None, phrase) for phrase in group.site.phrases()),
+                self._matcher(
+                    (concept, None, phrase)
+                    for concept, words in group.concepts.items()
+                    for phrase in words.phrases()
+                ),
+            )
+            for group in self.model.text_cues.at_site
+        )
+
+    def _matcher(
+        self,
+        synonyms: Iterable[tuple[str, str | None, str]],
+        abbreviations: Iterable[tuple[str, str | None, str]] = (),
+    ) -> TextMatcher:
+        """A matcher of ``synonyms`` read with the KB's cues (text.yaml)."""
+        from spinecare.kb.text import TextMatcher
+
+        cues = self.model.text_cues
+        return TextMatcher(
+            synonyms,
             negation=cues.negation.phrases(),
             history=cues.history.phrases(),
             family=cues.family.phrases(),
@@ -181,12 +244,7 @@ class KB:
             scope_end=cues.scope_end.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
-            abbreviations=(
-                (entry.concept, group.set, written)
-                for entry in self.model.terminology
-                for group in entry.synonyms
-                for written in group.abbreviations
-            ),
+            abbreviations=abbreviations,
             not_abbreviation_before=cues.not_abbreviation_before.phrases(),
             not_forms=cues.not_forms,
             short_words=cues.short_words,
@@ -216,6 +274,9 @@ def model_expressions(model: KnowledgeBase) -> Iterator[Any]:
         if precaution.when is not None:
             yield precaution.when
 
+
+_NOT_NAMED_BY_CODE_TITLE = frozenset({"indication", "context"})
+"""Kinds of concept whose codes' titles are not read in text (they cannot limit massage)."""
 
 CACHE_ENV = "SPINECARE_KB_CACHE"
 """Set to ``0`` (or ``off``) to read the KB files without the cache (parsed files, the
@@ -512,6 +573,11 @@ class _CrossCheck:
         if kb.text_cues.unnamed_drug is not None:
             where = "text.yaml > text_cues > unnamed_drug"
             self.need(where, "concept", kb.text_cues.unnamed_drug, self.concepts)
+        for i, group in enumerate(kb.text_cues.at_site):
+            where = f"text.yaml > text_cues > at_site[{i}]"
+            self.need_sources(where, group.sources)
+            for concept_id in group.concepts:
+                self.need(f"{where} > concepts", "concept", concept_id, self.concepts)
         both = set(kb.text_cues.answer_words()) & {
             w.casefold().replace("ё", "е") for w in kb.text_cues.answer_yes.phrases()
         }

@@ -509,6 +509,19 @@ class Cue(Strict):
         return (*self.en, *self.ru, *self.de)
 
 
+class AtSite(Strict):
+    """A diagnosis named with no site of its own (a fracture, osteomyelitis, numbness)
+    whose recorded site (``Condition.bodySite``) is one that makes it a KB concept:
+    ``site`` the words of such a site (the spine, the saddle area), ``concepts`` each
+    concept with the words of the diagnoses that name it there ("Fracture" at "L1
+    vertebra" is a vertebral fracture, "Anaesthesia of skin" at "Perineum" cauda equina)."""
+
+    site: Cue
+    concepts: dict[str, Cue]
+    sources: list[str] = Field(min_length=1)
+    remark: str | None = None
+
+
 class TextCues(Strict):
     """Words that change what a concept named in a text means: negation (not present),
     history (in the past) and family (a relative's). See :mod:`spinecare.kb.text`.
@@ -524,7 +537,8 @@ class TextCues(Strict):
     "myelopath"). ``short_words``: a short form clinicians write for a word ("fx":
     "fracture"), read as that word. ``unnamed_drug``: the concept a
     drug in force that the record gives only by a code the KB cannot place, with no name,
-    may be (certainty unknown; clinic policy policy_unplaced_drug)."""
+    may be (certainty unknown; clinic policy policy_unplaced_drug). ``at_site``: the
+    diagnoses that name a concept where the record's site is the spine or the saddle area."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -540,6 +554,7 @@ class TextCues(Strict):
     answer_yes: Cue = Field(default_factory=Cue)
     answer_no: Cue = Field(default_factory=Cue)
     unnamed_drug: str | None = None
+    at_site: list[AtSite] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

@@ -92,6 +92,9 @@ _medication_in_force = python_function(MEDICATION_IN_FORCE_ON)
 _medication_recent = python_function(MEDICATION_RECENT_ON)
 
 
+SITE_WORDS = "text"
+"""The system of a body site given only in words (``bodySite.text``: "L1 vertebra"), held
+as ``Coding(SITE_WORDS, "", words)``."""
 VISIT_DIAGNOSIS = "#visit-"
 """The mark in the ref of a condition given only in an Encounter
 (``Encounter/x#visit-reason[0]``)."""

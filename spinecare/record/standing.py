@@ -162,6 +162,7 @@ CONDITION_START: Expr = If(
 """The date a condition is known from on the screening date (missing: undated, known)."""
 
 _ended = _all(Not(Missing(_abatement)), _on_or_before(_abatement))
+_ends_later = _all(Not(Missing(_abatement)), Compare(_abatement, ">", AS_OF))
 
 CONDITION_STANDING: Expr = If(
     _any(
@@ -174,7 +175,13 @@ CONDITION_STANDING: Expr = If(
         # an explicit active status with an abatement on or before the date says both
         # "in force" and "ended": neither is taken
         If(_ended, Const(CONTRADICTORY), Const(IN_FORCE)),
-        If(_all(Missing(_clinical), Not(_ended)), Const(IN_FORCE), Const(ENDED)),
+        If(
+            Missing(_clinical),
+            If(_ended, Const(ENDED), Const(IN_FORCE)),
+            # an ended status (resolved, inactive, remission) whose abatement lies after
+            # the date says "ended" and, by its date, "not yet ended": neither is taken
+            If(_ends_later, Const(CONTRADICTORY), Const(ENDED)),
+        ),
     ),
 )
 """How a condition stands on the screening date: NOT_HELD, CONTRADICTORY, IN_FORCE or

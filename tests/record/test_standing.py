@@ -86,6 +86,10 @@ def test_condition_standing_is_the_same_in_python_and_sql() -> None:
         ({"abatement": AS_OF - timedelta(days=1)}, ENDED),
         ({"clinical_status": "active", "abatement": AS_OF}, CONTRADICTORY),
         ({"clinical_status": "resolved"}, ENDED),
+        ({"clinical_status": "resolved", "abatement": AS_OF}, ENDED),
+        # ended by its status, but on a day after the date: not yet ended by its date
+        ({"clinical_status": "resolved", "abatement": AS_OF + timedelta(days=1)}, CONTRADICTORY),
+        ({"clinical_status": "remission", "abatement": AS_OF + timedelta(days=30)}, CONTRADICTORY),
         ({"verification_status": "refuted", "clinical_status": "active"}, NOT_HELD),
         # an onset in the future on a condition already recorded: the recorded date counts
         ({"onset": AS_OF + timedelta(days=9), "recorded": AS_OF - timedelta(days=9)}, IN_FORCE),
