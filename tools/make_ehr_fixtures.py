@@ -6588,6 +6588,38 @@ case(
     condition(text="Гипестезия в области промежности"),
 )
 
+case(
+    "site_procedure_arthrodesis_at_lumbar_spine",
+    "needs_data",
+    "a procedure on 5 November under a local code displayed 'Arthrodesis', its site SNOMED CT 122496007 (lumbar spine structure) by code alone: a spine operation within 90 days to confirm (it gave allowed)",
+    at_site(
+        {
+            "resourceType": "Procedure",
+            "status": "completed",
+            "subject": {"reference": "Patient/p1"},
+            "code": {
+                "coding": [coding("http://hospital.example.org/procedures", "OR-7", "Arthrodesis")]
+            },
+            "performedDateTime": "2026-11-05",
+        },
+        code="122496007",
+    ),
+)
+case(
+    "site_procedure_russian_decompression_at_spine",
+    "needs_data",
+    "a procedure on 30 October written 'Декомпрессия' under a local code, its site 'Поясничный отдел позвоночника': a spine operation to confirm",
+    at_site(
+        local_procedure("OR-8", "Декомпрессия", "2026-10-30"), text="Поясничный отдел позвоночника"
+    ),
+)
+case(
+    "site_procedure_arthrodesis_at_spine_long_ago",
+    "allowed",
+    "the same 'Arthrodesis' at the lumbar spine done in 2019: not recent",
+    at_site(local_procedure("OR-7", "Arthrodesis", "2019-05-01"), text="Lumbar spine"),
+)
+
 
 # ---------------------------------------------------------------------------------------
 # A diagnosis written in the words of a KB code's title, with no code or a local one

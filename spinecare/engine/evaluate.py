@@ -454,7 +454,14 @@ class RecordIndex:
         out: dict[str, tuple[bool, str | None]] = {}
         if procedure.concept:
             out[procedure.concept] = (True, None)
-        for hit in self.hits(procedure.codings, (procedure.text,)):
+        hits = self.hits(procedure.codings, (procedure.text,))
+        if procedure.body_sites:
+            named = {hit.concept for hit in hits}
+            hits = [
+                *hits,
+                *self._site_hits(procedure.codings, procedure.text, procedure.body_sites, named),
+            ]
+        for hit in hits:
             if hit.concept not in out or (hit.certain and not out[hit.concept][0]):
                 out[hit.concept] = (hit.certain, hit.note)
         return out
@@ -492,15 +499,22 @@ class RecordIndex:
             )
         return out
 
-    def _site_hits(self, condition: Condition, named: set[str]) -> list[ConceptHit]:
-        """The concepts a diagnosis of no site of its own names at its recorded site, where
-        that site makes it one (KB text.yaml ``at_site``: a "Fracture of bone" at "L1
-        vertebra" is a vertebral fracture, "Anaesthesia of skin" at "Perineum" cauda
-        equina), uncertain; those ``named`` already by its codes or words are left out."""
+    def _site_hits(
+        self,
+        codings: tuple[Coding, ...],
+        text: str | None,
+        body_sites: tuple[Coding, ...],
+        named: set[str],
+    ) -> list[ConceptHit]:
+        """The concepts a diagnosis or procedure of no site of its own names at its
+        recorded site, where that site makes it one (KB text.yaml ``at_site``: a "Fracture
+        of bone" at "L1 vertebra" is a vertebral fracture, "Anaesthesia of skin" at
+        "Perineum" cauda equina, an "Arthrodesis" at the lumbar spine a spine operation),
+        uncertain; those ``named`` already by its codes or words are left out."""
         kb = self.kb
-        sites = [s.display or kb.site_names.get((s.system, s.code)) for s in condition.body_sites]
-        texts = [condition.text]
-        for c in condition.codings:  # a code the KB knows, given without its name: the KB's
+        sites = [s.display or kb.site_names.get((s.system, s.code)) for s in body_sites]
+        texts = [text]
+        for c in codings:  # a code the KB knows, given without its name: the KB's
             texts.extend(
                 [c.display]
                 if c.display
@@ -566,7 +580,11 @@ class RecordIndex:
         operations = self.kb.procedure_concepts
         hits = self.hits(condition.codings, (condition.text,))
         if condition.body_sites:
-            hits = [*hits, *self._site_hits(condition, {hit.concept for hit in hits})]
+            named = {hit.concept for hit in hits}
+            hits = [
+                *hits,
+                *self._site_hits(condition.codings, condition.text, condition.body_sites, named),
+            ]
         for hit in hits:
             if condition.confirm is not None:
                 hit = replace(hit, certain=False, note=condition.confirm)
