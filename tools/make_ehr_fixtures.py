@@ -6621,6 +6621,73 @@ case(
 )
 
 
+def numbness_at(site: str, present: bool) -> Resource:
+    """A finding 'Numbness' under a clinic's own code, valued yes or no, at ``site``."""
+    res = observation(
+        "N-1", present, key="valueBoolean", system="http://hospital.example.org/findings"
+    )
+    res["code"]["text"] = "Numbness"
+    res["bodySite"] = {"text": site}  # Observation.bodySite: one CodeableConcept
+    return res
+
+
+case(
+    "observed_numbness_at_perineum",
+    "needs_data",
+    "an Observation 'Numbness' (a clinic's code) valued true, its bodySite 'Perineum': saddle anaesthesia, cauda equina to confirm (it gave allowed)",
+    numbness_at("Perineum", True),
+)
+case(
+    "observed_no_numbness_at_perineum",
+    "allowed",
+    "the same Observation valued false: a clear no records nothing",
+    numbness_at("Perineum", False),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# A list written as one object (bodySite, category), a site as a bare string
+
+
+case(
+    "condition_body_site_as_object_bone_metastasis",
+    "refer_urgently",
+    "ICD-10 C79.5 whose bodySite is one object, not a list ({'text': 'L3'}): read as a list of one; bone metastases (the Condition was set aside: needs_data)",
+    {
+        **condition(ICD10, "C79.5", "Secondary malignant neoplasm of bone and bone marrow"),
+        "bodySite": {"text": "L3"},
+    },
+)
+case(
+    "condition_category_as_object_dvt",
+    "contraindicated",
+    "ICD-10 I80.2 whose category is one object, not a list: read as a list of one; a deep vein thrombosis (the Condition was set aside: needs_data)",
+    {
+        **condition(
+            ICD10, "I80.2", "Phlebitis and thrombophlebitis of deep vessels of lower extremities"
+        ),
+        "category": {
+            "coding": [
+                coding(
+                    "http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item"
+                )
+            ]
+        },
+    },
+)
+case(
+    "condition_body_site_as_string_dvt",
+    "contraindicated",
+    "ICD-10 I80.2 whose bodySite is a bare string ['Left leg']: the site's words; a deep vein thrombosis (the Condition was set aside: needs_data)",
+    {
+        **condition(
+            ICD10, "I80.2", "Phlebitis and thrombophlebitis of deep vessels of lower extremities"
+        ),
+        "bodySite": ["Left leg"],
+    },
+)
+
+
 # ---------------------------------------------------------------------------------------
 # A diagnosis written in the words of a KB code's title, with no code or a local one
 

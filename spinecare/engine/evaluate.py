@@ -994,6 +994,7 @@ def _observed(obs: CodedObservation, kb: KB) -> list[Condition]:
             text=None if placed else obs.text,
             onset=obs.when,
             recorded=obs.when,
+            body_sites=obs.body_sites,
             confirm=None if clear else unclear_answer_note(),
         )
     )

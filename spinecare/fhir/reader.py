@@ -229,8 +229,16 @@ def _str(node: Resource, key: str, where: str = "") -> str | None:
     raise _Bad(Message(NOT_A_STRING, field=f"{where}{key}", kind=_kind(value)))
 
 
+def _list_or_one(node: Resource, key: str, where: str = "") -> list[Any]:
+    """A list; one object written where FHIR has a list (``"bodySite": {...}``,
+    ``"category": {...}``, as converters from other formats and STU3 write some fields)
+    is a list of that one: its meaning is the same."""
+    value = node.get(key)
+    return [value] if isinstance(value, dict) else _list(node, key, where)
+
+
 def _objects(node: Resource, key: str, where: str = "") -> list[Resource]:
-    items = _list(node, key, where)
+    items = _list_or_one(node, key, where)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise _Bad(Message(NOT_AN_OBJECT, field=f"{where}{key}[{index}]", kind=_kind(item)))
@@ -341,8 +349,15 @@ def _concepts_codings(node: Resource, key: str) -> tuple[Coding, ...]:
     that no coding of it displays is kept too, as words (:data:`SITE_WORDS`): "L1
     vertebra" says where a fracture is."""
     out: list[Coding] = []
-    for index, concept in enumerate(_objects(node, key)):
+    value = node.get(key)
+    for index, concept in enumerate([value] if isinstance(value, str) else _list_or_one(node, key)):
         where = f"{key}[{index}]"
+        if isinstance(concept, str):  # a site written as a bare string: its words
+            if concept.strip():
+                out.append(Coding(SITE_WORDS, "", concept.strip()))
+            continue
+        if not isinstance(concept, dict):
+            raise _Bad(Message(NOT_AN_OBJECT, field=where, kind=_kind(concept)))
         codings = _codings(concept, where)
         out.extend(codings)
         text = _text(concept, where)
@@ -1363,7 +1378,8 @@ def coded_observation_from_fhir(
         and status != "registered"  # registered: no result yet
     )
     words_of = "; ".join(w.strip() for w in written if w and w.strip()) or None
-    return CodedObservation(ref, code, value, when, observed, words_of)
+    sites = _concepts_codings(res, "bodySite")
+    return CodedObservation(ref, code, value, when, observed, words_of, sites)
 
 
 def _coded_yes_no(value: Sequence[Coding]) -> bool | None:

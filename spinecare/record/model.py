@@ -305,6 +305,8 @@ class CodedObservation:
     """The words of its code (its text) and of a value written as words that is neither a
     yes nor a no: what a finding recorded with no code the KB knows says
     ("Saddle anaesthesia: present")."""
+    body_sites: tuple[Coding, ...] = ()
+    """Where it was observed (``bodySite``: "Perineum" for a numbness)."""
 
 
 @fact

@@ -795,7 +795,7 @@ def _shapes() -> list[tuple[str, dict[str, Any]]]:
     cases: list[tuple[str, dict[str, Any]]] = []
     for field, value in [
         ("code", ["x"]),
-        ("bodySite", {"coding": []}),
+        ("bodySite", [3]),
         ("clinicalStatus", 3),
     ]:
         broken = copy.deepcopy(condition)
@@ -834,6 +834,19 @@ def test_an_unexpected_shape_sets_that_resource_aside_naming_it(
     (aside,) = [i for i in record.ignored if i.ref == ref]
     assert str(aside.reason) == "the entry cannot be read as it is written"
     assert not record.observations  # nothing of the odd reading is used
+
+
+def test_a_list_written_as_one_object_or_a_site_as_words_is_read() -> None:
+    """``"bodySite": {...}`` and ``"category": {...}`` (one object where FHIR has a list)
+    mean what a list of that one means; a site written as a bare string is its words."""
+    condition = example("Condition-example.json")
+    condition["bodySite"] = {"text": "L1 vertebra"}
+    condition["category"] = {"coding": [{"code": "problem-list-item"}]}
+    (read_condition,) = read(condition).conditions
+    assert [s.display for s in read_condition.body_sites] == ["L1 vertebra"]
+    condition["bodySite"] = ["Lumbar spine"]
+    (read_condition,) = read(condition).conditions
+    assert [s.display for s in read_condition.body_sites] == ["Lumbar spine"]
 
 
 def test_a_code_written_leniently_is_read() -> None:
