@@ -6645,6 +6645,34 @@ case(
 )
 
 
+def temperature_in(value: float, unit: str) -> Resource:
+    """A body temperature whose unit is written as a flowsheet exports it (no UCUM code)."""
+    return {**observation("8310-5"), "valueQuantity": {"value": value, "unit": unit}}
+
+
+case(
+    "temperature_unit_celsius_in_words",
+    "defer",
+    "38.9 with the unit 'Celsius' in words: a fever (the unit was not understood: needs_data)",
+    temperature_in(38.9, "Celsius"),
+    without={"temperature"},
+)
+case(
+    "temperature_unit_fahrenheit_in_words",
+    "defer",
+    "102.2 'degrees Fahrenheit' (39 Cel): a fever (the unit was not understood: needs_data)",
+    temperature_in(102.2, "degrees Fahrenheit"),
+    without={"temperature"},
+)
+case(
+    "temperature_unit_letter_o_for_degree",
+    "defer",
+    "38.6 'oC' (a letter o for the degree sign): a fever",
+    temperature_in(38.6, "oC"),
+    without={"temperature"},
+)
+
+
 # ---------------------------------------------------------------------------------------
 # A list written as one object (bodySite, category), a site as a bare string
 

@@ -73,6 +73,10 @@ ALIASES: dict[str, str] = {
     "deg C": "Cel",
     "degrees C": "Cel",
     "°С": "Cel",  # with the Cyrillic letter Es, as Russian records type it
+    "Celsius": "Cel",  # the unit in words, as flowsheets export it
+    "degrees Celsius": "Cel",
+    "degree Celsius": "Cel",
+    "oC": "Cel",  # a letter o for the degree sign
     "[degF]": "[degF]",
     "°F": "[degF]",
     "° F": "[degF]",
@@ -81,6 +85,10 @@ ALIASES: dict[str, str] = {
     "degF": "[degF]",
     "deg F": "[degF]",
     "degrees F": "[degF]",
+    "Fahrenheit": "[degF]",
+    "degrees Fahrenheit": "[degF]",
+    "degree Fahrenheit": "[degF]",
+    "oF": "[degF]",
     "K": "K",
     # counts per volume
     "10*9/L": "10*9/L",
