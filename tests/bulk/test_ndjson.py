@@ -97,7 +97,7 @@ def export(tmp_path: Path) -> Path:
                 "id": "bad",
                 "subject": {"reference": "Patient/b"},
                 "onsetDateTime": "yesterday",
-                "bodySite": {"coding": []},
+                "bodySite": [3],
                 "code": {"coding": [{"code": "C50"}]},
             },
         ],
@@ -136,7 +136,7 @@ def test_records_count_unknown_patients_and_bad_resources(export):
     records = {r.patient.id: r for r in iter_records(export, reader_measures(KB), tally)}
     assert sorted(records) == ["a", "b", "c"]
     assert tally.unknown_patient == 1  # Observation o3 names Patient/ghost
-    assert tally.bad_resources == 1  # Condition/bad: bodySite is not a list
+    assert tally.bad_resources == 1  # Condition/bad: bodySite holds a number
     assert any("Condition.ndjson.gz:3" in p for p in tally.problems)
     assert tally.malformed == 2
     assert screen_record(records["a"], KB, AS_OF).verdict == "defer"

@@ -123,7 +123,7 @@ def broken_export(tmp_path: Path) -> Path:
                 "id": "bad",
                 "subject": {"reference": "Patient/p2"},
                 "onsetDateTime": "yesterday",
-                "bodySite": {"coding": []},
+                "bodySite": [3],
                 "code": {"coding": [{"code": "C50"}]},
             },
         ],
