@@ -3,12 +3,14 @@ with its EHR and PKCE verifier; at most :data:`LAUNCH_BURST` at once from one ad
 then one every ``1 / LAUNCH_PER_SECOND`` seconds, and at most :data:`LIVE_LAUNCHES` under
 way in all), and opening the EHR's patient for the EHR user's
 account: the account must be active and of the clinic the EHR belongs to; staff store
-the EHR's record (a new patient the first time), other roles only open a patient the
-clinic already has; the launch is audited and starts a login session."""
+the EHR's record (a new patient the first time) with the kinds of record the EHR did not
+give, other roles only open a patient the clinic already has; the launch is audited and
+starts a login session."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -102,9 +104,13 @@ def open_ehr_patient(
     username: str,
     record: PatientRecord,
     ehr_patient: str,
+    not_read: Sequence[str] = (),
 ) -> tuple[int, str]:
     """The clinic's patient with this EHR id (never one that merely shares the number),
-    its record stored when ``username`` is staff; with a new login session's token."""
+    its record stored when ``username`` is staff, with the kinds of record the EHR did not
+    give (``not_read``, FHIR resource types: :func:`spinecare.store.records.not_read_of`);
+    with a new login session's token. Another role's launch stores nothing: the pages it
+    opens show the record stored before and what its launch did not read."""
     user = session.scalar(select(User).where(User.username == username))
     place = session.get(Clinic, user.clinic_id) if user is not None else None
     if user is None or not user.active or place is None or place.name != clinic:
@@ -124,6 +130,7 @@ def open_ehr_patient(
             label=f"EHR launch ({iss})",
             source="fhir",
             ehr_ids=[(iss, ehr_patient)],
+            not_read=(iss, not_read),
         )
         patient_id = patient.id
     elif linked is not None:

@@ -68,7 +68,13 @@ from spinecare.store.models import (
     PatientRow,
     User,
 )
-from spinecare.store.records import fact_intakes, record_of, records_of, store_record
+from spinecare.store.records import (
+    fact_intakes,
+    not_read_of,
+    record_of,
+    records_of,
+    store_record,
+)
 from spinecare.store.search import like_pattern, parse_query
 from spinecare.wording import SEX_WORDS, LanguageNames, WordNames
 
@@ -519,6 +525,7 @@ def import_record(
     day: date | None = None,
     ehr_ids: Sequence[tuple[str, str]] = (),
     kb: KB | None = None,
+    not_read: tuple[str, Sequence[str]] | None = None,
 ) -> PatientOut:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id).
@@ -528,7 +535,10 @@ def import_record(
 
     ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
     (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
-    EHR link to this patient."""
+    EHR link to this patient.
+
+    ``not_read``: a SMART launch's record, from this EHR, which did not give these kinds
+    of record (:func:`spinecare.store.records.not_read_of`)."""
     user = acting(session, who)
     check_staff(user, "import_record")
     if kb is not None and record.coded_observations:
@@ -578,6 +588,7 @@ def import_record(
         user_id=user.id,
         now=moment,
         clearances_confirmed=decides_clearances(user),
+        not_read=not_read,
     )
     for system, value in ehr_ids:
         link_ehr_patient(session, patient, system, value)
@@ -650,12 +661,15 @@ def intakes_of(session: Session, patient_id: int, limit: int = 20) -> list[Intak
 
 @dataclass(frozen=True)
 class PatientScreening:
-    """A stored patient's screening and plan on a date, with the record they read."""
+    """A stored patient's screening and plan on a date, with the record they read and the
+    kinds of record the EHR did not give to the patient's latest SMART launch
+    (:func:`spinecare.store.records.not_read_of`)."""
 
     patient: PatientOut
     record: PatientRecord
     screening: Screening
     plan: CoursePlan
+    not_read: tuple[str, ...] = ()
 
     def out(self) -> tuple[ScreeningOut, PlanOut]:
         """The screening and plan contract (DESIGN.md section 4) as ``spinecare
@@ -687,7 +701,13 @@ def screen_patient(
         patient_id=patient.id,
         detail=f"as_of={as_of.isoformat()} verdict={screening.verdict}",
     )
-    return PatientScreening(PatientOut.model_validate(patient), record, screening, plan)
+    return PatientScreening(
+        PatientOut.model_validate(patient),
+        record,
+        screening,
+        plan,
+        tuple(not_read_of(session, patient.id)),
+    )
 
 
 def patient_screening(

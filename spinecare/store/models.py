@@ -164,6 +164,12 @@ class Intake(Base):
     label: Mapped[str | None] = mapped_column(String(300), nullable=True)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_read: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """A SMART launch's import: the EHR it read (``ehr``, its system as
+    :func:`spinecare.store.ehr.normalize_system` names it) and the kinds of record (FHIR
+    resource types) the EHR did not give (``kinds``, empty: it gave them all); None for
+    any other intake, and for launches stored before this was kept
+    (:func:`spinecare.store.records.not_read_of`)."""
 
 
 class _Fact:

@@ -2,7 +2,8 @@
 
 :func:`store_record` writes a record (from a FHIR Bundle, an intake file or the intake
 form) as one dated intake with its facts; :func:`records_of` reads the rows of many
-patients back into records in six queries, for screening on read.
+patients back into records in six queries, for screening on read; :func:`not_read_of`
+names the kinds of record the EHR did not give to the patient's latest SMART launch.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ from spinecare.store.models import (
     ProcedureRow,
 )
 
-__all__ = ["fact_intakes", "later_fact_days", "record_of", "records_of", "store_record"]
+__all__ = [
+    "fact_intakes",
+    "later_fact_days",
+    "not_read_of",
+    "record_of",
+    "records_of",
+    "store_record",
+]
 
 FACT_ROWS = (ConditionRow, ObservationRow, MedicationRow, ProcedureRow, AnswerRow, ClearanceRow)
 
@@ -66,6 +74,35 @@ def fact_intakes(session: Session, patient_id: int) -> dict[str, Intake]:
     return out
 
 
+def not_read_of(session: Session, patient_id: int) -> list[str]:
+    """The kinds of record (FHIR resource types) the EHR did not give to the patient's
+    latest SMART launch import, as the launch named them; none when that launch read them
+    all, or when no launch imported the patient's record.
+
+    A launch reads the whole chart its EHR gives again, so a later launch from the same
+    EHR replaces what an earlier one did not read (a kind it did read is read now; one it
+    did not read either is still named). A patient whose record came from more than one
+    EHR keeps the latest launch of each (the latest one's kinds first): one EHR's full read
+    says nothing of another's.
+    An intake form, a file or an uploaded FHIR document neither names nor clears a kind:
+    only a launch knows what the EHR did not give."""
+    kept = session.scalars(
+        select(Intake.not_read)
+        .where(Intake.patient_id == patient_id, Intake.not_read.is_not(None))
+        .order_by(Intake.id.desc())
+    )
+    ehrs: set[str] = set()
+    kinds: list[str] = []
+    for launch in kept:
+        if not isinstance(launch, dict) or str(launch.get("ehr")) in ehrs:
+            continue
+        ehrs.add(str(launch.get("ehr")))
+        for kind in launch.get("kinds") or ():
+            if isinstance(kind, str) and kind not in kinds:
+                kinds.append(kind)
+    return kinds
+
+
 def _codings_json(codings: Iterable[Coding]) -> list[Any]:
     return [[c.system, c.code, c.display] for c in codings]
 
@@ -85,11 +122,18 @@ def store_record(
     user_id: int | None = None,
     now: datetime,
     clearances_confirmed: bool = True,
+    not_read: tuple[str, Sequence[str]] | None = None,
 ) -> Intake:
     """Add ``record``'s facts to ``patient`` as one intake dated ``day``.
 
     ``clearances_confirmed=False``: the record's clearances are held as a document says
-    them, in force only once a physician of the clinic decides."""
+    them, in force only once a physician of the clinic decides.
+
+    ``not_read``: the record is a SMART launch's, read from this EHR (its FHIR base URL),
+    which did not give these kinds of record (FHIR resource types; none: it gave them
+    all); kept with the intake for :func:`not_read_of`."""
+    from spinecare.store.ehr import normalize_system  # it imports the database, which this
+
     intake = Intake(
         patient_id=patient.id,
         day=day,
@@ -97,6 +141,11 @@ def store_record(
         label=label,
         recorded_by=user_id,
         created_at=now,
+        not_read=(
+            None
+            if not_read is None
+            else {"ehr": normalize_system(not_read[0]), "kinds": list(not_read[1])}
+        ),
     )
     session.add(intake)
     session.flush()

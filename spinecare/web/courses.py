@@ -46,7 +46,7 @@ from spinecare.web.deps import (
 from spinecare.web.forms import parse_intake
 from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
-from spinecare.wording import LanguageNames
+from spinecare.wording import LanguageNames, not_read_text
 
 router = APIRouter()
 END_CONFIRM = Text(
@@ -191,12 +191,14 @@ def _new_course_view(
         if zones
         else "",
         "courses": [c.model_dump(mode="json") for c in store.courses_of(session, ps.patient.id)],
+        "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
     }
     data = {
         "patient": ps.patient.model_dump(mode="json"),
         "plan": plan,
         "ranges": ranges,
         "may_start": plan["status"] == "ready",
+        "not_read": list(ps.not_read),
     }
     return context, data
 

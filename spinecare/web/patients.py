@@ -41,8 +41,7 @@ from spinecare.web.forms import (
     parse_intake,
     questions_by_group,
 )
-from spinecare.web.i18n import Text, current, format_day, gettext, set_language, translate
-from spinecare.web.smart import not_read_kinds
+from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
 from spinecare.wording import NOT_USED_WORDS, VERDICT_WORDS, not_read_text
 
 router = APIRouter()
@@ -617,6 +616,9 @@ def screening_view(
         "clearable": service.clearable(ps.screening),
         "clearance_requests": requests_,
         "clearances_to_decide": _to_decide(ps.record),
+        # the kinds of record the EHR did not give to the latest SMART launch, named as a
+        # CDS Hooks card names them (docs/smart-launch.md)
+        "not_read": list(ps.not_read),
     }
     context = {
         "patient": patient,
@@ -648,6 +650,7 @@ def screening_view(
         "values": {},
         "errors": {},
         "as_of": day.isoformat(),
+        "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
     }
     return context, data
 
@@ -661,11 +664,6 @@ def screening_page(request: Request, patient_id: int, as_of: str | None = None) 
         except FormError:
             day = date.today()
         context, data = screening_view(request, session, user, patient_id, day)
-    # opened by a SMART launch: the kinds of record the EHR did not give, named as a CDS
-    # Hooks card names them (docs/smart-launch.md)
-    not_read = not_read_kinds(request, patient_id)
-    data["not_read"] = not_read
-    context["not_read"] = not_read_text(not_read, current()) if not_read else None
     if user.role == "patient":
         lang = set_language(request_language(request))
         mine = _patient_screening(context, state(request).kb(), lang)

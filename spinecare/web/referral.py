@@ -1,5 +1,6 @@
 """The urgent referral letter: what a therapist hands over (or sends) when the screening
-finds a red flag (``refer_urgently``): the findings, the facts behind each, the sources."""
+finds a red flag (``refer_urgently``): the findings, the facts behind each, the sources,
+and the kinds of record the EHR did not give to the latest SMART launch."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from spinecare.messages import N_, Day, Message
 from spinecare.web.deps import db_session, render, request_language, require_user, state
 from spinecare.web.i18n import format_day, set_language, translate
 from spinecare.web.patients import _as_of
-from spinecare.wording import VERDICT_WORDS
+from spinecare.wording import VERDICT_WORDS, not_read_text
 
 router = APIRouter()
 
@@ -100,6 +101,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         "author": author,
         "urgent": urgent,
         "other": other,
+        "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
     }
     data = {
         "patient": patient.model_dump(mode="json"),
@@ -111,6 +113,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
             {**f, "effect": translate(f["effect"]), "sources": f["sources"]} for f in urgent
         ],
         "other_findings": [{**f, "effect": translate(f["effect"])} for f in other],
+        "not_read": list(ps.not_read),
     }
     data = _plain(data)
     return render(request, "referral.html", context, data)

@@ -9,8 +9,10 @@
   context and the EHR user (``fhirUser`` from the verified ``id_token``), mapped to a
   clinic account by the EHR's ``users``. The patient's record is read from the EHR's
   FHIR server with the same searches and reader as the CDS Hooks service, stored as an
-  intake of the clinic's patient with that EHR id (a new patient the first time), and
-  the browser is signed in as that account and sent to the patient's screening page.
+  intake of the clinic's patient with that EHR id (a new patient the first time) with
+  the kinds of record the EHR did not give (named under "Not read" on the pages built
+  from it: :func:`spinecare.store.records.not_read_of`), and the browser is signed in as
+  that account and sent to the patient's screening page.
 
 Launches are limited per client address and in all (:mod:`spinecare.clinic.launches`):
 over the limit, 429 with ``Retry-After``. A launch with an unknown ``iss``, a bad or
@@ -34,7 +36,6 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -62,7 +63,7 @@ from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 from spinecare.web.i18n import Text
 from spinecare.wording import FHIR_WORDS, WordNames
 
-__all__ = ["LaunchFraming", "not_read_kinds", "router"]
+__all__ = ["LaunchFraming", "router"]
 
 LAUNCH_TTL = timedelta(minutes=10)
 DISCOVERY_TTL = 300.0
@@ -167,31 +168,6 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
         max_age=int(LAUNCH_TTL.total_seconds()),
     )
     return response
-
-
-def _not_read_query(request: Request, patient_id: int, kinds: list[str]) -> str:
-    """The query of the screening page a launch opens naming the kinds of record (FHIR
-    resource types) the EHR did not give, signed (the page names only what a launch
-    found); empty when it gave them all."""
-    if not kinds:
-        return ""
-    listed = ",".join(kinds)
-    signature = sign(deps.state(request).settings.secret_key, f"not-read:{patient_id}:{listed}")
-    return "?" + urlencode({"not_read": listed, "not_read_sig": signature})
-
-
-def not_read_kinds(request: Request, patient_id: int) -> list[str]:
-    """The kinds of record the launch that opened this screening page could not read from
-    the EHR (:func:`spinecare.fhir.prefetch.unread_kinds`), from the page's signed query;
-    none without it or with a signature that does not match."""
-    listed = request.query_params.get("not_read", "")
-    signature = request.query_params.get("not_read_sig", "")
-    if not listed or not signature:
-        return []
-    expected = sign(deps.state(request).settings.secret_key, f"not-read:{patient_id}:{listed}")
-    if not signed(signature, expected):
-        return []
-    return listed.split(",")
 
 
 def _record_parts(kinds: list[str]) -> WordNames:
@@ -342,9 +318,10 @@ async def callback(
             )
         )
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
-    patient_id, session_token = _open_patient(request, ehr, username, record, token.patient)
-    target = f"/patients/{patient_id}/screening" + _not_read_query(request, patient_id, not_read)
-    response = RedirectResponse(target, status_code=303)
+    patient_id, session_token = _open_patient(
+        request, ehr, username, record, token.patient, not_read
+    )
+    response = RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
     _set_launch_cookies(request, response, session_token, ehr)
     return response
 
@@ -465,10 +442,16 @@ class LaunchFraming:
 
 
 def _open_patient(
-    request: Request, ehr: SmartEhr, username: str, record: PatientRecord, ehr_patient: str
+    request: Request,
+    ehr: SmartEhr,
+    username: str,
+    record: PatientRecord,
+    ehr_patient: str,
+    not_read: list[str],
 ) -> tuple[int, str]:
     """Store the record for the clinic's patient with this EHR id (never one that merely
-    shares the number) and start a session for the user."""
+    shares the number), with the kinds of record the EHR did not give, and start a
+    session for the user."""
     from spinecare.clinic.launches import open_ehr_patient
 
     with db_session(request) as session:
@@ -479,4 +462,5 @@ def _open_patient(
             username=username,
             record=record,
             ehr_patient=ehr_patient,
+            not_read=not_read,
         )

@@ -755,6 +755,18 @@ def test_an_error_in_place_of_the_diagnoses_opens_nothing(app_client, ehr):
     assert counts(app_client)[:2] == before[:2]
 
 
+def launch_without(client, ehr: EHR, kinds: set[str], patient: str | None = None) -> str:
+    """Launch on ``patient`` (the EHR's first) while the EHR answers the searches of
+    ``kinds`` with an error: the page the launch opens."""
+    ehr.failing = kinds
+    try:
+        response = launch(client, ehr, launch=ehr.new_launch(patient or ehr.patient_id))
+    finally:
+        ehr.failing = set()
+    assert response.status_code == 303, response.text[:300]
+    return str(response.headers["location"])
+
+
 NOT_READ = {
     "en": ("Not read", "The EHR did not give these parts of the record", "alert, adverse event"),
     "ru": ("Не прочитано", "не передала эти части записи", "предупреждение, нежелательное явление"),
@@ -778,20 +790,15 @@ def test_an_error_for_kinds_many_ehrs_do_not_offer_still_opens_the_patient(
 
     from spinecare.fhir.cards import detail_markdown
 
-    ehr.failing = {"Flag", "AdverseEvent"}
-    try:
-        response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
-    finally:
-        ehr.failing = set()
-    assert response.status_code == 303, response.text[:300]
-    target = response.headers["location"]
+    target = launch_without(app_client, ehr, {"Flag", "AdverseEvent"})
+    # the page's address names nothing: the list is kept with the record
+    assert re.fullmatch(r"/patients/\d+/screening", target), target
     # the launched user reads in ``language``
     form = app_client.get("/patients", headers={"accept": "text/html"}).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token is not None
     chosen = {"csrf_token": token[1], "language": language, "next": "/"}
     assert app_client.post("/language", data=chosen, follow_redirects=False).status_code < 400
-    assert target.startswith("/patients/") and "/screening?" in target
     page = app_client.get(target, headers={"accept": "text/html"})
     assert page.status_code == 200, page.text[:300]
     heading, sentence, kinds = NOT_READ[language]
@@ -810,15 +817,125 @@ def test_an_error_for_kinds_many_ehrs_do_not_offer_still_opens_the_patient(
     empty = screen_record(PatientRecord(Patient(id="p")), kb, date.fromisoformat(AS_OF), language)
     card = detail_markdown(empty, ["Flag", "AdverseEvent"])
     assert f"### {heading}" in card and said in card.replace("\\", "")
-    # the same page opened otherwise, or with a list the launch did not sign, says nothing
-    # of it
-    plain = app_client.get(target.split("?")[0], headers={"accept": "text/html"})
-    assert plain.status_code == 200 and not_read_section(plain.text) is None
-    forged = target.replace("not_read=AdverseEvent%2CFlag", "not_read=Condition")
-    forged = forged.replace("not_read=Flag%2CAdverseEvent", "not_read=Condition")
-    assert forged != target
-    page = app_client.get(forged, headers={"accept": "text/html"})
-    assert page.status_code == 200 and not_read_section(page.text) is None
+    # a list in the address is no longer read: the page names what the launch stored
+    forged = app_client.get(f"{target}?not_read=Condition", headers={"accept": "text/html"})
+    assert not_read_section(forged.text) == said
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found[1]
+
+
+def _switch_language(client, page: str, language: str) -> str:
+    """The page's language form, sent as the browser sends it: the page it goes back to."""
+    back = re.search(r'name="next" value="([^"]+)"', page)
+    assert back is not None
+    chosen = {"csrf_token": _csrf(page), "language": language, "next": back[1]}
+    response = client.post("/language", data=chosen, follow_redirects=False)
+    assert response.status_code == 303, response.text[:300]
+    return response.headers["location"]
+
+
+def _html(client, path: str) -> str:
+    page = client.get(path, headers={"accept": "text/html"})
+    assert page.status_code == 200, page.text[:300]
+    return page.text
+
+
+def _second_user(client):
+    """The clinic's administrator, signed in with a password in another browser."""
+    from fastapi.testclient import TestClient
+
+    other = TestClient(client.app, base_url="https://testserver", raise_server_exceptions=False)
+    password = next(d.password for d in client.app.state.demo_logins if d.username == "admin")
+    form = {"username": "admin", "password": password, "csrf_token": _csrf(_html(other, "/login"))}
+    assert other.post("/login", data=form, follow_redirects=False).status_code == 303
+    return other
+
+
+def test_what_a_launch_did_not_read_stays_on_every_page_of_its_record(app_client, ehr):
+    """The kinds the EHR did not give are kept with the record the launch imported: the
+    screening page names them after a language switch, its JSON twin, the course plan and
+    the pages another user opens later say them too, until a later launch reads them."""
+    screening = launch_without(app_client, ehr, {"Flag", "DocumentReference"})
+    patient = screening.removesuffix("/screening")
+    page = _html(app_client, screening)
+    said = not_read_section(page)
+    assert said is not None and "clinical note" in said and "alert" in said, said
+    # the reader switches to Russian on the page: the same page, in Russian, still says it
+    back = _switch_language(app_client, page, "ru")
+    assert back == screening
+    russian = _html(app_client, back)
+    said_ru = not_read_section(russian)
+    assert said_ru is not None and NOT_READ["ru"][1] in said_ru and "предупреждение" in said_ru
+    # the footer's "This page as JSON"
+    json_link = re.search(r'href="([^"]+\.json)"', russian)
+    assert json_link is not None
+    twin = app_client.get(json_link[1])
+    assert twin.status_code == 200 and set(twin.json()["not_read"]) == {
+        "Flag",
+        "DocumentReference",
+    }
+    # the patient opened again from the list, and the course plan
+    assert patient in _html(app_client, "/patients")
+    assert f'href="{screening}"' in _html(app_client, patient)
+    assert not_read_section(_html(app_client, screening)) == said_ru
+    plan = _html(app_client, f"{patient}/course/new")
+    assert not_read_section(plan) == said_ru
+    plan_twin = app_client.get(f"{patient}/course/new", headers={"accept": "application/json"})
+    assert set(plan_twin.json()["not_read"]) == {"Flag", "DocumentReference"}
+    # a colleague opening the patient later, in English
+    colleague = _second_user(app_client)
+    assert not_read_section(_html(colleague, screening)) == said
+    assert not_read_section(_html(colleague, f"{patient}/course/new")) == said
+    # a form intake says nothing of the EHR's alerts and notes: still named
+    from datetime import date
+
+    intake = _html(app_client, f"{patient}/intake")
+    version = re.search(r'name="version" value="(\d+)"', intake)
+    readings = {"day": date.today().isoformat(), "systolic": "120", "diastolic": "80"}
+    added = app_client.post(
+        f"{patient}/intake",
+        data={**readings, "csrf_token": _csrf(intake), "version": version[1] if version else ""},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text[:300]
+    assert not_read_section(_html(colleague, screening)) == said
+    # a later launch that reads everything clears it, for everyone
+    again = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert again.headers["location"] == screening
+    for client in (app_client, colleague):
+        assert not_read_section(_html(client, screening)) is None
+        assert not_read_section(_html(client, f"{patient}/course/new")) is None
+        twin = client.get(screening, headers={"accept": "application/json"}).json()
+        assert twin["not_read"] == []
+
+
+def test_the_referral_letter_names_what_the_launch_did_not_read(app_client, ehr):
+    """A red flag found in what the EHR gave: the letter to the physician names the notes
+    the launch could not read, in both languages, until a launch reads them."""
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "ehr" / "snomed_bone_metastasis.json"
+    resources = [e["resource"] for e in json.loads(fixture.read_text())["entry"]]
+    pid = next(r["id"] for r in resources if r["resourceType"] == "Patient")
+    ehr.patients[pid] = resources
+    ehr.resources.extend(resources)
+    letter = launch_without(app_client, ehr, {"DocumentReference"}, pid)
+    letter = letter.replace("/screening", "/referral")
+    page = _html(app_client, letter)
+    said = not_read_section(page)
+    assert said is not None and NOT_READ["en"][1] in said and "clinical note" in said, said
+    assert app_client.get(letter, headers={"accept": "application/json"}).json()["not_read"] == [
+        "DocumentReference"
+    ]
+    _switch_language(app_client, page, "ru")
+    said_ru = not_read_section(_html(app_client, letter))
+    assert said_ru is not None and NOT_READ["ru"][1] in said_ru
+    assert launch(app_client, ehr, launch=ehr.new_launch(pid)).status_code == 303
+    assert not_read_section(_html(app_client, letter)) is None
 
 
 def test_a_launch_that_reads_every_kind_names_nothing_not_read(app_client, ehr):

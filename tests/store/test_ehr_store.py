@@ -1,5 +1,5 @@
-"""The EHR integration's tables, on SQLite and PostgreSQL: patients' ids within EHRs and
-the CDS Hooks JWT ids already seen."""
+"""The EHR integration's tables, on SQLite and PostgreSQL: patients' ids within EHRs, the
+CDS Hooks JWT ids already seen and what a SMART launch did not read."""
 
 from __future__ import annotations
 
@@ -71,6 +71,50 @@ def test_one_ehr_id_names_one_patient_per_clinic(db_target) -> None:
             elsewhere = _patient(session, "Clinic B", "B1")
             assert link_ehr_patient(session, elsewhere, system, "7")
             assert find_ehr_patient(session, [system], "7") is None
+    finally:
+        db.dispose()
+
+
+def test_the_latest_launch_of_each_ehr_names_what_it_did_not_read(db_target) -> None:
+    """What a SMART launch's import did not read is kept with it and named until a later
+    launch from the same EHR reads it; other intakes neither name nor clear a kind, and
+    one EHR's full read says nothing of another's."""
+    from spinecare.clinic.patients import now
+    from spinecare.record.model import Patient, PatientRecord
+    from spinecare.store.records import not_read_of, store_record
+
+    a, b = "https://ehr-a.example.org/fhir", "https://ehr-b.example.org/fhir"
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            patient = _patient(session, "Clinic A", "A1")
+            patient_id = patient.id
+            assert not_read_of(session, patient_id) == []
+
+            def then(not_read=None, source="fhir"):
+                record = PatientRecord(Patient(id="A1"))
+                day = date(2026, 12, 5)
+                store_record(
+                    session, patient, record, day=day, source=source, now=now(), not_read=not_read
+                )
+                return not_read_of(session, patient_id)
+
+            assert then((a, ["Flag", "DocumentReference"])) == ["Flag", "DocumentReference"]
+            assert then(source="form") == ["Flag", "DocumentReference"]
+            assert then(source="fhir") == ["Flag", "DocumentReference"]  # an uploaded file
+        with db.session() as session:  # kept
+            assert not_read_of(session, patient_id) == ["Flag", "DocumentReference"]
+            patient = session.get(type(patient), patient_id)
+            # the same EHR (its address written otherwise) gave the alerts this time
+            assert then(("https://EHR-A.example.org/fhir/", ["DocumentReference"])) == [
+                "DocumentReference"
+            ]
+            assert then((b, [])) == ["DocumentReference"]
+            assert then((b, ["Claim"])) == ["Claim", "DocumentReference"]
+            assert then((a, [])) == ["Claim"]
+            assert then((b, [])) == []
+        with db.session() as session:
+            assert not_read_of(session, patient_id) == []
     finally:
         db.dispose()
 
