@@ -844,13 +844,15 @@ def _html(client, path: str) -> str:
     return page.text
 
 
-def _second_user(client):
-    """The clinic's administrator, signed in with a password in another browser."""
+def _second_user(client, username: str = "admin"):
+    """Another user of the clinic (its administrator), signed in with a password in
+    another browser."""
     from fastapi.testclient import TestClient
 
     other = TestClient(client.app, base_url="https://testserver", raise_server_exceptions=False)
-    password = next(d.password for d in client.app.state.demo_logins if d.username == "admin")
-    form = {"username": "admin", "password": password, "csrf_token": _csrf(_html(other, "/login"))}
+    logins = client.app.state.demo_logins
+    password = next(d.password for d in logins if d.username == username)
+    form = {"username": username, "password": password, "csrf_token": _csrf(_html(other, "/login"))}
     assert other.post("/login", data=form, follow_redirects=False).status_code == 303
     return other
 
@@ -962,4 +964,24 @@ def test_a_kind_the_grant_does_not_cover_is_not_searched_and_named_not_read(app_
     assert "Flag" not in searched and "Condition" in searched
     page = app_client.get(response.headers["location"], headers={"accept": "text/html"})
     said = not_read_section(page.text)
+    assert said is not None and ": alert." in said, said
+
+
+def test_the_physician_deciding_a_clearance_reads_what_the_launch_did_not_read(app_client, ehr):
+    """The physician asked to clear massage for a launched patient sees the screening with
+    the kinds the EHR did not give, signed in with a password, in another browser."""
+    pid = next(p for p in ehr.patients if p != ehr.patient_id)
+    screening = launch_without(app_client, ehr, {"Flag"}, pid)
+    page = _html(app_client, screening)
+    concepts = re.findall(r'name="concepts" value="([^"]+)"', page)
+    doctor = re.search(r'<select name="physician_id">.*?value="(\d+)"', page, re.S)
+    assert concepts and doctor is not None, "no clearance to ask for"
+    asked = app_client.post(
+        f"{screening.removesuffix('/screening')}/clearance-requests",
+        data={"csrf_token": _csrf(page), "concepts": concepts, "physician_id": doctor[1]},
+        headers={"accept": "application/json"},
+    )
+    assert asked.status_code == 201, asked.text[:300]
+    decide = _html(_second_user(app_client, "physician"), f"/clearances/{asked.json()['id']}")
+    said = not_read_section(decide)
     assert said is not None and ": alert." in said, said
