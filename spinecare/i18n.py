@@ -22,8 +22,10 @@ keywords of the extraction (``make messages``).
 
 from __future__ import annotations
 
+import calendar
 import io
 import math
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
@@ -293,30 +295,53 @@ def date_precision(first: date, last: date | None) -> str:
         return "day"
     if first.year == last.year and (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
         return "year"
-    if first.day == 1 and (first.year, first.month) == (last.year, last.month):
+    if (
+        first.day == 1
+        and (first.year, first.month) == (last.year, last.month)
+        and last.day == calendar.monthrange(last.year, last.month)[1]
+    ):
         return "month"
     return "period"
 
 
+@cache
+def _month_patterns(lang: str) -> tuple[str, str, str]:
+    """How ``lang`` writes a month of a year alone (``November 2026``, ``ноябрь 2026 г.``),
+    the same inside a phrase, as a whole date writes the month (``ноября 2026 г.``, as in
+    ``с 3 ноября``), and a year alone, the same without the month (``2026``,
+    ``2026 г.``): from the locale's month-and-year form."""
+    from babel import Locale
+
+    pattern = str(Locale.parse(lang).datetime_skeletons.get("yMMMM") or "MMMM y")
+    year = re.sub(r"\s*[LM]{3,5}\s*", " ", pattern).strip(" ,") or "y"
+    return pattern, pattern.replace("L", "M"), year
+
+
 @lru_cache(maxsize=4096, typed=True)
-def day_text(day: date | str | None, lang: str, last: date | str | None = None) -> str:
+def day_text(
+    day: date | str | None, lang: str, last: date | str | None = None, *, since: bool = False
+) -> str:
     """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``).
 
     ``last``: the last day of a date the record gives only as a month or a year (a
-    reading's, an answer's or a procedure's ``last``; ``day`` is then its first day): the
-    date as the record gives it, ``November 2026`` (``ноябрь 2026 г.``) or ``2026``,
-    never its first day as if the day were known."""
+    reading's, an answer's, a procedure's, a condition's onset or a drug's start ``last``;
+    ``day`` is then its first day): the date as the record gives it, ``November 2026``
+    (``ноябрь 2026 г.``) or ``2026`` (``2026 г.``), never its first day as if the day were
+    known. A date the record reads as its last day (a partial birth date, an abatement, a
+    drug's end) is shown so with its first day as ``day`` and the day read as ``last``.
+    ``since``: the date follows "since" ("since %(day)s": Russian ``с ноября 2026 г.``,
+    the month as a whole date writes it, ``с 3 ноября``)."""
     if day is None or day == "":
         return ""
-    from babel.dates import format_date, format_skeleton
+    from babel.dates import format_date
 
     value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
     end = date.fromisoformat(last[:10]) if isinstance(last, str) and last else last
     precision = date_precision(value, end if isinstance(end, date) else None)
-    if precision == "year":
-        return format_skeleton("y", value, locale=lang)
-    if precision == "month":
-        return format_skeleton("yMMMM", value, locale=lang)
+    if precision in ("year", "month"):
+        alone, within, year = _month_patterns(lang)
+        pattern = year if precision == "year" else within if since else alone
+        return format_date(value, format=pattern, locale=lang)
     if precision == "period":
         return f"{day_text(value, lang)} – {day_text(end, lang)}"
     return format_date(value, format="medium", locale=lang)

@@ -131,20 +131,24 @@ class Quantity(Shown):
 
 
 class Day(Shown):
-    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``)."""
+    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``);
+    with ``last``, one the record gives only as a month or a year (``day`` its first day,
+    ``last`` its last): ``November 2026``, ``2026`` (:func:`spinecare.i18n.day_text`)."""
 
     day: date
+    last: date | None
 
-    def __new__(cls, day: date) -> Day:
-        self = super().__new__(cls, _day(day, "en"))
+    def __new__(cls, day: date, last: date | None = None) -> Day:
+        self = super().__new__(cls, _day(day, "en", last))
         self.day = day
+        self.last = last
         return self
 
     def __getnewargs__(self) -> tuple[Any, ...]:
-        return (self.day,)
+        return (self.day, self.last)
 
     def in_language(self, lang: str) -> str:
-        return _day(self.day, lang)
+        return _day(self.day, lang, self.last)
 
 
 class Names(Shown):
@@ -202,10 +206,10 @@ def _written(value: float | None, unit: str | None, lang: str) -> str:
     return unit_text(unit, lang) if value is None else quantity(value, unit, lang)
 
 
-def _day(day: date, lang: str) -> str:
+def _day(day: date, lang: str, last: date | None = None) -> str:
     from spinecare.i18n import day_text
 
-    return day_text(day, lang)
+    return day_text(day, lang, last)
 
 
 def message_data(message: str) -> Any:
@@ -231,6 +235,8 @@ def _value_data(value: Any) -> Any:
     if isinstance(value, Quantity):
         return {"quantity": [value.value, value.unit]}
     if isinstance(value, Day):
+        if value.last is not None:
+            return {"day": value.day.isoformat(), "last": value.last.isoformat()}
         return {"day": value.day.isoformat()}
     if isinstance(value, Wait):
         return {"wait": value.seconds}
@@ -251,7 +257,8 @@ def _value_of(data: Any) -> Any:
             value, unit = data["quantity"]
             return Quantity(value, unit)
         if "day" in data:
-            return Day(date.fromisoformat(data["day"]))
+            last = data.get("last")
+            return Day(date.fromisoformat(data["day"]), date.fromisoformat(last) if last else None)
         if "wait" in data:
             return Wait(data["wait"])
         if "names" in data:

@@ -389,7 +389,7 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
         )
         return age % {
             "years": quantity(e.value, None, lang),
-            "day": day_text(e.date, lang),
+            "day": day_text(e.date, lang, e.last),
         }
     text = e.label
     if e.value is not None:
@@ -402,7 +402,7 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
             value = record_words(e.value, lang)
         text += ": " + quantity(value, e.unit, lang)
     if e.date and e.kind == "condition":
-        text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang)}
+        text += ", " + _("since %(day)s") % {"day": day_text(e.date, lang, e.last, since=True)}
     elif e.date and e.kind not in {"observation", "answer"}:
         text += ", " + day_text(e.date, lang, e.last)
     return text

@@ -96,6 +96,9 @@ class PatientOut(_Rows):
     external_id: str
     name: str
     birth_date: dt.date | None = None
+    birth_first: dt.date | None = None
+    """Where the record gave the birth date only as a year or a month, its first day
+    (``birth_date`` its last): shown as the record gives it ("1970")."""
     sex: str | None = None
     language: str | None = None
     notes: str | None = None

@@ -434,6 +434,8 @@ def update_patient(
                 yours=version,
             )
         )
+    if values["birth_date"] != patient.birth_date:
+        patient.birth_first = None  # a whole date typed: no longer a year or a month
     for key, value in values.items():
         if key == "external_id" and not value:
             continue
@@ -565,6 +567,13 @@ def import_record(
             # keeps what it says, and screening asks for a birth date it cannot use
             birth_date=(
                 p.birth_date
+                if p.birth_date is not None
+                and birth_date_problem(p.birth_date, date.today()) is None
+                else None
+            ),
+            # a birth date given only as a year or a month is shown so ("1970")
+            birth_first=(
+                p.birth_first
                 if p.birth_date is not None
                 and birth_date_problem(p.birth_date, date.today()) is None
                 else None

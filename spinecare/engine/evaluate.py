@@ -1030,6 +1030,8 @@ def _condition_evidence(
         contradictory=standing == CONTRADICTORY,
         onset_ahead=c.onset if ahead else None,
         match=entry.note,
+        abatement_first=c.abatement_first,
+        onset_last=c.onset_last,
     )
     label = c.text or next((x.display for x in c.codings if x.display), None) or name
     if len(label) > EVIDENCE_CHARS:  # a clinical note: where it says so is in the note
@@ -1041,6 +1043,7 @@ def _condition_evidence(
         code=entry.code,
         date=start,
         note=status,
+        last=c.start_last(start),
     )
 
 
@@ -1426,9 +1429,14 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
             m = entry.medication
             note = medication_note(m.status, entry.note)
             if any(entry is e for e in recent):
-                last = m.end or m.start
-                assert last is not None  # recently_taken holds only with a date
-                note = joined(note, recent_medication_note(last, recent_days))
+                # the end (else the start), named as the record gives it: a month or a
+                # year as such (its first and last day)
+                first: date | None = m.start
+                upto = m.start_last
+                if m.end is not None:
+                    first, upto = (m.end_first, m.end) if m.end_first else (m.end, None)
+                assert first is not None  # recently_taken holds only with a date
+                note = joined(note, recent_medication_note(first, upto, recent_days))
             evidence.append(
                 Evidence(
                     ref=m.ref,
@@ -1439,6 +1447,7 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
                     code=next((f"{c.system}|{c.code}" for c in m.codings), None),
                     date=m.start,
                     note=note,
+                    last=m.start_last,
                 )
             )
         return (2, (evidence, ())) if certain else (1, (evidence, CONFIRM))
@@ -1560,7 +1569,9 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
             kind="patient",
             label=gettext(facts.lang, N_("Age")),
             value=float(age),
-            date=born,
+            # a birth date given only as a year or a month ("1970"): shown so
+            date=facts.record.patient.birth_first or born,
+            last=born if facts.record.patient.birth_first else None,
             note=age_note(age, years),
         )
         return 2, ((evidence,), ())
@@ -1689,7 +1700,7 @@ def _spread_evidence(
             joined(
                 recorded_as(o.original),
                 ahead
-                if o.when > as_of
+                if o.when > as_of and o.last is None  # else dated only by a month or a year
                 else untimed
                 if o.instant is None and o.last is None and shared[o.when] > 1
                 else None,
@@ -1720,10 +1731,20 @@ def _ahead_shown(facts: Facts, measure_id: str, item: str, days: float, label: s
     ahead = facts.ahead(measure_id)
     if not ahead:
         return NOTHING
-    notes = facts.set_aside_notes(measure_id)
-    gap = Gap(item, days, ahead[0].when, notes=notes, ahead=True)
+    gap = _ahead_gap(item, days, ahead, facts.set_aside_notes(measure_id))
     evidence = _spread_evidence(ahead, label, facts.as_of)
     return evidence, (facts.index.gaps.setdefault(gap, gap),)
+
+
+def _ahead_gap(
+    item: str, days: float, ahead: Sequence[Observation], notes: tuple[str, ...] = ()
+) -> Gap:
+    """The measure missing because readings dated after the screening day may decide
+    (:meth:`Facts.ahead`), named by one of a whole date (the day after); where all are
+    dated only by a month or a year beginning the day after, by that month or year
+    (``latest_last``): the day after is not said of them."""
+    whole = next((o for o in ahead if o.last is None), ahead[0])
+    return Gap(item, days, whole.when, notes=notes, ahead=True, latest_last=whole.last)
 
 
 def _undecided_kind(
@@ -1843,9 +1864,8 @@ def _current_shown(
     may decide."""
     as_of = facts.as_of
     if spread is not None:
-        later = spread.readings[-1].when
-        if later > as_of:  # readings dated the day after may decide (_instead)
-            gap = Gap(item, days, later, ahead=True)
+        if spread.readings[-1].when > as_of:  # readings dated the day after may decide
+            gap = _ahead_gap(item, days, [o for o in spread.readings if o.when > as_of])
         elif spread.low == spread.high:  # only those dated by a month or a year may
             gap = _partial_gap(facts, measure_id, item, days, current)
         else:

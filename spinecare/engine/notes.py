@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from spinecare.i18n import date_precision
 from spinecare.messages import N_, Day, Message, Quantity
@@ -82,6 +83,16 @@ def _status(status: str, words: dict[str, str]) -> str:
     return Message(words[status]) if status in words else status  # else as recorded
 
 
+def _dated(day_msgid: str, period_msgid: str, first: date, last: date | None, **params: Any) -> str:
+    """A note naming a date: ``day_msgid`` with ``%(day)s`` for a whole date,
+    ``period_msgid`` with ``%(period)s`` for one the record gives only as a month or a
+    year (``first`` to ``last``: "ended November 2026", Russian "окончание — ноябрь
+    2026 г.", the month as it is named alone)."""
+    if last is None or date_precision(first, last) == "day":
+        return Message(day_msgid, day=Day(first), **params)
+    return Message(period_msgid, period=Day(first, last), **params)
+
+
 def condition_note(
     status: str | None,
     abatement: date | None,
@@ -89,12 +100,29 @@ def condition_note(
     contradictory: bool,
     onset_ahead: date | None,
     match: str | None,
+    abatement_first: date | None = None,
+    onset_last: date | None = None,
 ) -> str | None:
+    """``abatement_first``: the first day of an abatement the record gives only as a
+    month or a year (``abatement`` its last day); ``onset_last``: the last day of such an
+    onset (``onset_ahead`` its first)."""
     return joined(
         _status(status, CONDITION_STATUS) if status else Message("no status recorded"),
-        Message("ended %(day)s", day=Day(abatement)) if abatement is not None else None,
+        _dated(
+            N_("ended %(day)s"),
+            N_("ended %(period)s"),
+            abatement_first or abatement,
+            abatement if abatement_first else None,
+        )
+        if abatement is not None
+        else None,
         _contradiction(status) if contradictory else None,
-        Message("onset %(day)s lies ahead: the date recorded is used", day=Day(onset_ahead))
+        _dated(
+            N_("onset %(day)s lies ahead: the date recorded is used"),
+            N_("onset %(period)s lies ahead: the date recorded is used"),
+            onset_ahead,
+            onset_last,
+        )
         if onset_ahead is not None
         else None,
         match,
@@ -157,12 +185,21 @@ def partial_answer_note(first: date, last: date) -> str:
     return Message("dated only by the month: the day it was given is not known")
 
 
-def recent_medication_note(last: date, days: float) -> str:
+def recent_medication_note(first: date, last: date | None, days: float) -> str:
     """Beside a drug recorded as ended, stopped or given within ``days`` before the date
-    (clinic policy policy_recent_medication)."""
-    return Message(
-        "last recorded %(day)s, within %(days)s days: it may still be taken or still act; confirm",
-        day=Day(last),
+    (clinic policy policy_recent_medication), last recorded on ``first`` (to ``last``: a
+    date the record gives only as a month or a year)."""
+    return _dated(
+        N_(
+            "last recorded %(day)s, within %(days)s days: it may still be taken or still"
+            " act; confirm"
+        ),
+        N_(
+            "last recorded %(period)s, within %(days)s days: it may still be taken or still"
+            " act; confirm"
+        ),
+        first,
+        last,
         days=Quantity(days, None),
     )
 

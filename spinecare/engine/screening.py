@@ -126,8 +126,9 @@ class NotUsed:
     named: bool
     date: date | None = None
     last: datetime.date | None = None  # ``date`` above is the field here
-    """Where the record dates a procedure only by a month or a year, the last day of it
-    (``date`` its first day): shown as the record gives it, ``2026``."""
+    """Where the record dates the entry only by a month or a year (a procedure, a
+    condition's onset, a drug's start), the last day of it (``date`` its first day):
+    shown as the record gives it, ``2026``."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -244,11 +245,16 @@ class Screening:
                 or index.hits(c.codings, (c.text,))
             ):
                 continue
-            out.append(self._not_used(c.ref, "condition", c.text, c.codings, c.start(as_of)))
+            start = c.start(as_of)
+            out.append(
+                self._not_used(c.ref, "condition", c.text, c.codings, start, c.start_last(start))
+            )
         for m in record.medications:
             if m.ref in decided or not m.in_force(as_of) or index.medication_concepts(m):
                 continue
-            out.append(self._not_used(m.ref, "medication", m.text, m.codings, m.start))
+            out.append(
+                self._not_used(m.ref, "medication", m.text, m.codings, m.start, m.start_last)
+            )
         for p in record.procedures:
             if (
                 p.ref in decided
@@ -410,6 +416,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             " time may be written in another time zone): confirm when it was taken, or"
             " measure again."
         ),
+        "ahead_partial": _(
+            "A reading dated only by its month or year (%(date)s), which begins the day"
+            " after, may be the latest: confirm when it was taken, or measure again."
+        ),
         "partial": _(
             "A reading dated only by its month or year may be the latest, or within %(days)s"
             " days: confirm when it was taken, or measure again."
@@ -430,6 +440,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = ""
     elif gap.window_days is None:
         out = text["partial_answer" if gap.partial else "unanswered"]
+    elif gap.ahead and gap.latest is not None and gap.latest_last is not None:
+        out = text["ahead_partial"] % {"date": day_text(gap.latest, lang, gap.latest_last)}
     elif gap.ahead and gap.latest is not None:
         out = text["ahead"] % {"date": day_text(gap.latest, lang)}
     elif gap.partial:

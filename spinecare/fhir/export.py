@@ -68,7 +68,11 @@ def _patient(record: PatientRecord) -> dict[str, Any]:
     if p.name:
         out["name"] = [{"text": p.name}]
     if p.birth_date:
-        out["birthDate"] = p.birth_date.isoformat()
+        # a birth date given only as a year or a month: so ("1970"), never its last day
+        first = p.birth_first
+        out["birthDate"] = (
+            p.birth_date.isoformat() if first is None else _fhir_date(first, p.birth_date)
+        )
     if p.sex and p.sex.lower() in GENDERS:
         out["gender"] = p.sex.lower()
     return out

@@ -578,6 +578,31 @@ def _partial_last(raw: object, field: str) -> date | None:
     return None
 
 
+def _partial_first(raw: object, field: str) -> date | None:
+    """The first day of a date written only as a year or a month, read as its last day
+    (an end, a birth date); None for a whole date (or none)."""
+    if isinstance(raw, str) and _PARTIAL_DATE.fullmatch(raw):
+        return parse_date(raw, field)
+    return None
+
+
+def _span_last(
+    node: Resource, fields: Sequence[tuple[str, str | None]], first: date | None
+) -> date | None:
+    """The last day of the date :func:`_first_date` read as ``first`` from ``fields``,
+    where the record gives it only as a year or a month; None for a whole date (or
+    none, or one set aside as malformed)."""
+    return None if first is None else _partial_last(_first_raw(node, fields), "date")
+
+
+def _span_first(node: Resource, key: str, sub: str | None, last: date | None) -> date | None:
+    """The first day of the end ``last`` read from ``key`` (``sub`` of it), where the
+    record gives it only as a year or a month; None for a whole date (or none)."""
+    if last is None:
+        return None
+    return _partial_first(_first_raw(node, ((key, sub),)), "date")
+
+
 # ---------------------------------------------------------------------------------------
 # Per-resource conversion
 
@@ -608,6 +633,7 @@ def patient_from_fhir(res: Resource, ref: str) -> Patient:
         # a partial birth date (a year, a month) is read as its last day: the youngest the
         # patient may be, so that an age limit (spinal pain before 20) is never missed
         birth_date=parse_date(res.get("birthDate"), "birthDate", end=True),
+        birth_first=_partial_first(res.get("birthDate"), "birthDate"),
         sex=_str(res, "gender"),
         language=language,
         deceased=res.get("deceasedBoolean") is True,
@@ -704,8 +730,10 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     clinical = _status_code(res, "clinicalStatus")
     abatement = res.get("abatementDateTime")
     abated_on = None
+    abated_from = None  # where given only as a year or a month, its first day
     if abatement is not None:
         abated_on = _date_or_none(res, (("abatementDateTime", "-end"),))
+        abated_from = _span_first(res, "abatementDateTime", None, abated_on)
     # abatement[x] choices that say the condition abated without giving a date
     undated = (
         res.get("abatementString") is not None
@@ -717,6 +745,7 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     if period is not None:
         if period.get("end") is not None:
             abated_on = _date_or_none(res, (("abatementPeriod", "end"),))
+            abated_from = _span_first(res, "abatementPeriod", "end", abated_on)
         else:
             undated = True
     if undated and abated_on is None and clinical is None:
@@ -726,17 +755,26 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     if certainty is not None:
         clinical = clinical or _CERTAINTY_CLINICAL.get(certainty)
         verification = verification or _CERTAINTY_VERIFICATION.get(certainty)
+    onset = _date_or_none(res, _ONSET)
+    recorded = _date_or_none(res, _RECORDED)
     return Condition(
         ref=ref,
         codings=_codings(concept, "code"),
         text=_text(concept, "code"),
         clinical_status=clinical,
         verification_status=verification,
-        onset=_date_or_none(res, (("onsetDateTime", None), ("onsetPeriod", "start"))),
+        onset=onset,
         abatement=abated_on,
-        recorded=_date_or_none(res, (("recordedDate", None),)),
+        recorded=recorded,
         body_sites=_concepts_codings(res, "bodySite"),
+        onset_last=_span_last(res, _ONSET, onset),
+        recorded_last=_span_last(res, _RECORDED, recorded),
+        abatement_first=abated_from,
     )
+
+
+_ONSET: tuple[tuple[str, str | None], ...] = (("onsetDateTime", None), ("onsetPeriod", "start"))
+_RECORDED: tuple[tuple[str, str | None], ...] = (("recordedDate", None),)
 
 
 MeasureHit = tuple[str, str, float | None, float | None]
@@ -1823,7 +1861,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     start = _date_or_none(res, _MEDICATION_STARTS)
     # A request's dispenseRequest.validityPeriod says how long the prescription may be
     # filled, not when the therapy ends: it is not read as an end.
-    end = _date_or_none(res, (("effectivePeriod", "end"),))
+    end = given_end = _date_or_none(res, (("effectivePeriod", "end"),))
     status = _status(res)
     kind = res.get("resourceType")
     if status is not None and status not in _MEDICATION_STATUSES.get(str(kind), ()):
@@ -1855,7 +1893,16 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         days = duration_days(res.get("daysSupply"), "d")
         if kind == "MedicationDispense" and start is not None and days is not None:
             end = days_after(start, days)
-    return Medication(ref=ref, codings=codings, text=text, status=status, start=start, end=end)
+    return Medication(
+        ref=ref,
+        codings=codings,
+        text=text,
+        status=status,
+        start=start,
+        end=end,
+        start_last=_span_last(res, _MEDICATION_STARTS, start),
+        end_first=_span_first(res, "effectivePeriod", "end", end) if end == given_end else None,
+    )
 
 
 _PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"))
@@ -2129,7 +2176,9 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
         said.extend(((), shown, f"{ref}#problem[{i}]") for i, shown in problems)
     said.extend(((), text, f"{ref}#note[{i}]") for i, text in _annotations(res))
     start = _date_or_none(res, _STATED_DATES[kind])
+    start_last = _span_last(res, _STATED_DATES[kind], start)
     end = _date_or_none(res, (("period", "end"),)) if kind in _STATED_ENDS else None
+    end_first = _span_first(res, "period", "end", end)
     clinical = "inactive" if kind in _STATED_ENDS and status in _STATED_OVER else None
     return [
         Condition(
@@ -2140,6 +2189,8 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
             onset=start,
             abatement=end,
             confirm=STATED_ELSEWHERE,
+            onset_last=start_last,
+            abatement_first=end_first,
         )
         for codings, text, name in said
         if codings or (text and text.strip())
@@ -2859,10 +2910,18 @@ class RecordBuilder:
             return
         try:
             start = _date_or_none(res, _REASON_DATES)
+            start_last = _span_last(res, _REASON_DATES, start)
         except _Bad:
-            start = None
+            start = start_last = None
         self._conditions.extend(
-            Condition(ref=name, codings=codings, text=text, onset=start, confirm=NOTED_ELSEWHERE)
+            Condition(
+                ref=name,
+                codings=codings,
+                text=text,
+                onset=start,
+                confirm=NOTED_ELSEWHERE,
+                onset_last=start_last,
+            )
             for name, codings, text in said
             if codings or (text and text.strip())
         )

@@ -78,6 +78,10 @@ class Patient:
     language: str | None = None
     deceased: bool = False
     deceased_on: date | None = None
+    birth_first: date | None = None
+    """Where the record gives the birth date only as a year or a month ("1970",
+    "1970-05"), its first day (``birth_date`` is its last day, the youngest the patient may
+    be): shown as the record gives it; None for a whole date."""
 
     def deceased_by(self, as_of: date) -> bool:
         """Recorded as deceased on or before ``as_of``."""
@@ -117,6 +121,14 @@ class Condition:
     confirm: str | None = None
     """Why the entry is read with certainty unknown whatever its codes (a finding recorded
     as an Observation whose answer is neither a clear yes nor a clear no); None: as coded."""
+    onset_last: date | None = None
+    """Where the record gives the onset only as a year or a month ("2021", "2021-03":
+    ``onset`` is its first day), its last day; None for a whole date. So
+    ``recorded_last`` for ``recorded``; ``abatement_first``: the first day of an abatement
+    so given (``abatement`` is its last day). Shown as the record gives the date
+    ("March 2021"), never as a day."""
+    recorded_last: date | None = None
+    abatement_first: date | None = None
 
     def start(self, as_of: date) -> date | None:
         """The date the condition is known from, on ``as_of``.
@@ -127,6 +139,15 @@ class Condition:
         """
         start: date | None = _condition_start(self, as_of)
         return start
+
+    def start_last(self, start: date | None) -> date | None:
+        """The last day of ``start`` (:meth:`start`) where the record gives it only as a
+        month or a year (the onset's, or the recorded date's): shown so, never as a day."""
+        if start is None:
+            return None
+        if start == self.onset:
+            return self.onset_last
+        return self.recorded_last if start == self.recorded else None
 
     def future_onset(self, as_of: date) -> bool:
         """The onset lies after ``as_of`` and was set aside (see :meth:`start`)."""
@@ -209,6 +230,12 @@ class Medication:
     status: str | None = None
     start: date | None = None
     end: date | None = None
+    start_last: date | None = None
+    """Where the record gives the start only as a year or a month ("2020", "2020-10":
+    ``start`` is its first day), its last day; ``end_first``: the first day of an end so
+    given (``end`` is its last day); None for a whole date. Shown as the record gives the
+    date ("October 2020"), never as a day."""
+    end_first: date | None = None
 
     def in_force(self, as_of: date) -> bool:
         """Taken on ``as_of`` (:data:`~spinecare.record.standing.MEDICATION_IN_FORCE_ON`)."""

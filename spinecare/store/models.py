@@ -99,6 +99,10 @@ class PatientRow(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    birth_first: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """Where an imported record gives the birth date only as a year or a month, its first
+    day (``birth_date`` its last; :attr:`~spinecare.record.model.Patient.birth_first`);
+    None for a whole date, and once the birth date is changed in the details."""
     sex: Mapped[str | None] = mapped_column(String(20), nullable=True)
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -199,6 +203,12 @@ class ConditionRow(_Fact, Base):
     confirm: Mapped[Any] = mapped_column(JSON, nullable=True)
     """Why the condition is read with certainty unknown whatever its codes, as a message
     (``spinecare.messages.message_data``); None: as coded."""
+    onset_last: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """Dates given only as a month or a year, as the record gives them
+    (:attr:`~spinecare.record.model.Condition.onset_last`): the last day of the onset and
+    of the recorded date, the first day of the abatement; None for a whole date."""
+    recorded_last: Mapped[date | None] = mapped_column(Date, nullable=True)
+    abatement_first: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ObservationRow(_Fact, Base):
@@ -237,6 +247,11 @@ class MedicationRow(_Fact, Base):
     status: Mapped[str | None] = mapped_column(Text, nullable=True)
     start: Mapped[date | None] = mapped_column(Date, nullable=True)
     end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    start_last: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """Dates given only as a month or a year, as the record gives them
+    (:attr:`~spinecare.record.model.Medication.start_last`): the last day of the start,
+    the first day of the end; None for a whole date."""
+    end_first: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ProcedureRow(_Fact, Base):

@@ -165,6 +165,9 @@ def store_record(
                 recorded=c.recorded,
                 body_sites=_codings_json(c.body_sites),
                 confirm=None if c.confirm is None else message_data(c.confirm),
+                onset_last=c.onset_last,
+                recorded_last=c.recorded_last,
+                abatement_first=c.abatement_first,
                 **common,
             )
         )
@@ -213,6 +216,8 @@ def store_record(
                 status=m.status,
                 start=m.start,
                 end=m.end,
+                start_last=m.start_last,
+                end_first=m.end_first,
                 **common,
             )
         )
@@ -289,6 +294,7 @@ def _patient(row: PatientRow) -> Patient:
         id=str(row.id),
         name=row.name,
         birth_date=row.birth_date,
+        birth_first=row.birth_first,
         sex=row.sex,
         language=row.language,
     )
@@ -343,6 +349,9 @@ def records_of(
                 recorded=c.recorded,
                 body_sites=_codings(c.body_sites),
                 confirm=None if c.confirm is None else message_of(c.confirm),
+                onset_last=c.onset_last,
+                recorded_last=c.recorded_last,
+                abatement_first=c.abatement_first,
             )
         )
     for o in rows(ObservationRow):
@@ -379,6 +388,8 @@ def records_of(
                 status=m.status,
                 start=m.start,
                 end=m.end,
+                start_last=m.start_last,
+                end_first=m.end_first,
             )
         )
     for p in rows(ProcedureRow):

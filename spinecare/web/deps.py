@@ -60,6 +60,7 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 TEMPLATES.env.filters["tr"] = i18n.translate
 TEMPLATES.env.filters["day"] = i18n.format_day
+TEMPLATES.env.filters["born"] = i18n.format_born
 TEMPLATES.env.filters["extract"] = lambda key, mapping: (
     mapping.get(key, key) if isinstance(key, str) else key
 )

@@ -105,9 +105,25 @@ def translate(message: Any) -> str:
     return i18n.translate(message, _lang.get())
 
 
-def format_day(value: date | str | None, last: date | str | None = None) -> str:
+def format_day(
+    value: date | str | None, last: date | str | None = None, since: bool = False
+) -> str:
     """A date as the reader's language writes it (``Dec 3, 2026``, ``3 дек. 2026 г.``);
     with ``last``, one the record gives only as a month or a year (``November 2026``,
-    ``2026``: :func:`spinecare.i18n.day_text`)."""
+    ``2026``; ``since``: after "since", ``с ноября 2026 г.``:
+    :func:`spinecare.i18n.day_text`)."""
     # a template's ``e.last`` where the fact has none is undefined: a whole date
-    return i18n.day_text(value, current(), last if isinstance(last, date | str) else None)
+    shown = last if isinstance(last, date | str) else None
+    return i18n.day_text(value, current(), shown, since=since)
+
+
+def format_born(patient: Any) -> str:
+    """A patient's birth date (the details, a dict of them, or a record's patient) as
+    :func:`format_day` writes it; one the record gives only as a year or a month
+    (``birth_first`` its first day, ``birth_date`` its last) as such: ``1970``."""
+    if isinstance(patient, dict):
+        born, first = patient.get("birth_date"), patient.get("birth_first")
+    else:
+        born = getattr(patient, "birth_date", None)
+        first = getattr(patient, "birth_first", None)
+    return format_day(first or born, born if first else None)

@@ -344,6 +344,7 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
             "label": concept(c.concept, c.text, c.codings),
             "text": c.text,
             "onset": c.onset,
+            "onset_last": c.onset_last,  # an onset given only as a month or a year
             "status": STATUS_WORDS.get(c.clinical_status or "", c.clinical_status),
             "zone": ", ".join(
                 zones.get(s.code, s.display or "") for s in c.body_sites if s.code in zones

@@ -155,12 +155,43 @@ def test_a_temperature_of_the_month_alone_is_not_known_to_be_current() -> None:
     assert out["verdict"] == "defer"
 
 
-def test_a_month_that_begins_the_day_after_counts_as_the_day_after() -> None:
+AHEAD_MONTH = {
+    "en": "A reading dated only by its month or year (December 2026), which begins the day after",
+    "ru": "датированное только месяцем или годом (декабрь 2026\u202fг.), который начинается",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_month_that_begins_the_day_after_counts_as_the_day_after(lang: str) -> None:
+    """190/115 dated only "2026-12", screened on 30 November: weighed as a reading of the
+    day after (the verdict as before); the missing item names the month as its cause, not
+    its first day as if the reading were of 1 December, and no note says it is dated the
+    day after."""
     on = date(2026, 11, 30)
     december = (date(2026, 12, 1), date(2026, 12, 31))
-    out = screened(bp("exact", 120, 80, on), bp("month", 190, 115, december), on=on)
+    for exact in ([bp("exact", 120, 80, on)], []):
+        out = screened(*exact, bp("month", 190, 115, december), on=on, lang=lang)
+        assert out["verdict"] == "needs_data"
+        why = _missing(out, "blood_pressure")["why"]
+        assert AHEAD_MONTH[lang] in why, why
+        assert "Dec 1" not in why and "1 дек." not in why, why
+        notes = " ".join(
+            translate(e["note"], lang)
+            for f in out["findings"]
+            for e in f["evidence"]
+            if e.get("note") and e["ref"].startswith("month")
+        )
+        assert "day after" not in notes and "следующ" not in notes, notes
+    # with a reading of 1 December too, that one names the day after
+    out = screened(
+        bp("exact", 120, 80, on),
+        bp("next", 124, 82, date(2026, 12, 1)),
+        bp("month", 190, 115, december),
+        on=on,
+        lang=lang,
+    )
     assert out["verdict"] == "needs_data"
-    assert "the day after" in _missing(out, "blood_pressure")["why"]
+    assert AHEAD_MONTH[lang] not in _missing(out, "blood_pressure")["why"]
     january = (date(2027, 1, 1), date(2027, 1, 31))
     out = screened(bp("exact", 120, 80, on), bp("month", 190, 115, january), on=on)
     assert "blood_pressure" not in {m["item"] for m in out["missing"]}
