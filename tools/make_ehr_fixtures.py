@@ -3819,6 +3819,20 @@ case(
     "'Status post laminectomy' with onset 2015: the operation is not recent",
     condition(text="Status post laminectomy", onset="2015-03-01"),
 )
+case(
+    "operation_as_diagnosis_onset_year_only",
+    "needs_data",
+    "'S/P lumbar microdiscectomy L4-5' with onset '2026' only: the year reaches into the 90"
+    " days, so the operation may be recent; confirm (it was read as of 1 January: allowed)",
+    condition(text="S/P lumbar microdiscectomy L4-5", onset="2026"),
+)
+case(
+    "operation_as_diagnosis_onset_month_before_window",
+    "allowed",
+    "'S/P lumbar microdiscectomy L4-5' with onset '2026-03' only: all of March is before"
+    " the 90 days, not recent",
+    condition(text="S/P lumbar microdiscectomy L4-5", onset="2026-03"),
+)
 
 
 # A Bundle inside the record's Bundle -------------------------------------------------------

@@ -241,7 +241,14 @@ class Flattener:
             for done in index.procedures[concept]:
                 proc = done.procedure
                 self.rows["procedures"].append(
-                    (pid, concept, proc.status, proc.performed, int(done.certain), None)
+                    (
+                        pid,
+                        concept,
+                        proc.status,
+                        proc.performed,
+                        int(done.certain),
+                        proc.performed_last,
+                    )
                 )
         index.procedures.clear()
         for concept in sorted(index.conditions):

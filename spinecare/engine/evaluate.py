@@ -617,12 +617,15 @@ class RecordIndex:
 
 def _operation_of(condition: Condition, hit: ConceptHit) -> ProcedureEntry:
     """An operation a Condition names, done on its onset (or the day it was recorded), to
-    confirm."""
+    confirm; an onset given only as a year or a month spans it, as a procedure's date
+    does (``performed_last``: it may fall within a rule's window)."""
+    performed = condition.onset or condition.recorded
     done = Procedure(
         ref=condition.ref,
         codings=condition.codings,
         text=condition.text,
-        performed=condition.onset or condition.recorded,
+        performed=performed,
+        performed_last=condition.start_last(performed),
     )
     return ProcedureEntry(done, False, hit.note or procedure_as_diagnosis_note())
 
