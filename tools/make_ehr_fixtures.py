@@ -6837,6 +6837,27 @@ case(
     condition(ICD10CM, "S34.3XXA"),
 )
 
+case(
+    "text_inverted_title_angina_unstable",
+    "needs_data",
+    "'Angina, unstable' (an inverted title) in a problem list: an unstable angina, the heart"
+    " disease that bars massage, to confirm (it was read as a stable angina only)",
+    condition(text="Angina, unstable"),
+)
+case(
+    "text_inverted_title_cirrhosis_decompensated",
+    "needs_data",
+    "'Cirrhosis, decompensated' in words: a decompensated liver disease to confirm (it was"
+    " allowed)",
+    condition(text="Cirrhosis, decompensated"),
+)
+case(
+    "text_inverted_title_fracture_vertebral",
+    "needs_data",
+    "'Fracture, vertebral, L1' in words: a vertebral fracture to confirm (it was allowed)",
+    condition(text="Fracture, vertebral, L1"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

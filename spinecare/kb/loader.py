@@ -248,6 +248,7 @@ class KB:
             not_abbreviation_before=cues.not_abbreviation_before.phrases(),
             not_forms=cues.not_forms,
             short_words=cues.short_words,
+            qualifiers_after=cues.qualifiers_after.phrases(),
         )
 
     def threshold(self, threshold_id: str) -> float:

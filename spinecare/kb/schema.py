@@ -538,7 +538,10 @@ class TextCues(Strict):
     "fracture"), read as that word. ``unnamed_drug``: the concept a
     drug in force that the record gives only by a code the KB cannot place, with no name,
     may be (certainty unknown; clinic policy policy_unplaced_drug). ``at_site``: the
-    diagnoses that name a concept where the record's site is the spine or the saddle area."""
+    diagnoses that name a concept where the record's site is the spine or the saddle area.
+    ``qualifiers_after``: a word that qualifies the words before it when written after a
+    comma, as an inverted title does ("Angina, unstable", "Cirrhosis, decompensated"):
+    read before them ("unstable angina")."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -555,6 +558,7 @@ class TextCues(Strict):
     answer_no: Cue = Field(default_factory=Cue)
     unnamed_drug: str | None = None
     at_site: list[AtSite] = Field(default_factory=list)
+    qualifiers_after: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

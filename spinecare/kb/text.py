@@ -265,6 +265,7 @@ class TextMatcher:
         not_abbreviation_before: Iterable[str] = (),
         not_forms: Mapping[str, Iterable[str]] | None = None,
         short_words: Mapping[str, str] | None = None,
+        qualifiers_after: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture")
         self._short = {fold(k): fold(v) for k, v in (short_words or {}).items()}
@@ -300,6 +301,7 @@ class TextMatcher:
         self._gap_stops = frozenset(phrase[0] for phrase in self.cues.scope_end)
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
+        self._qualifiers = frozenset(_phrases(qualifiers_after))
         self._denials = frozenset(self.cues.negation)
         # Abbreviations are found in the text as written (case, dots), whole words, and
         # stand in the folded text as a token of their own (four letters: never a stem).
@@ -375,7 +377,8 @@ class TextMatcher:
         clause it speaks of: a family cue to the next ("Mother: breast cancer"), a cue
         that follows its words to the one before ("Vertebral fracture, ruled out"); after a
         colon, to every item of the list before it ("Педикулез, чесотка: нет", "Fever,
-        chills: no")."""
+        chills: no"). A qualifier alone after a comma (``qualifiers_after``) goes before the
+        words of the clause it follows, as in an inverted title ("Angina, unstable")."""
         out: list[list[str]] = []
         carried: list[str] = []
         short = self._short
@@ -399,6 +402,9 @@ class TextMatcher:
                         out[k] = said + out[k] if before else out[k] + said
                 elif out and tuple(said) in self._cue_clauses_after:
                     out[-1] = out[-1] + said
+                elif out and ended.startswith(",") and tuple(said) in self._qualifiers:
+                    # an inverted title: "Angina, unstable" is an unstable angina
+                    out[-1] = said + out[-1]
                 elif tuple(said) in self._cue_clauses_before:
                     carried += said
                 else:

@@ -130,6 +130,12 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Клиновидная деформация тела L1", {"vertebral_fracture"}),
         ("Абсцесс паравертебральный", {"spinal_infection"}),
         ("Septic arthritis of L4-5 facet joint", {"spinal_infection"}),
+        # an inverted title: the qualifier after the comma goes before its words
+        ("Cirrhosis, decompensated", {"organ_decompensation"}),
+        ("Fracture, vertebral, L1", {"vertebral_fracture"}),
+        ("Цирроз печени, декомпенсированный", {"organ_decompensation"}),
+        ("No angina, unstable", set()),
+        ("Нет стенокардии, нестабильная походка", set()),
         # a list answered after a colon is answered as a whole
         ("Педикулез, чесотка: нет", set()),
         ("Fever, urinary retention, rash: no", set()),
