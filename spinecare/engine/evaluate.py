@@ -454,14 +454,7 @@ class RecordIndex:
         out: dict[str, tuple[bool, str | None]] = {}
         if procedure.concept:
             out[procedure.concept] = (True, None)
-        hits = self.hits(procedure.codings, (procedure.text,))
-        if procedure.body_sites:
-            named = {hit.concept for hit in hits}
-            hits = [
-                *hits,
-                *self._site_hits(procedure.codings, procedure.text, procedure.body_sites, named),
-            ]
-        for hit in hits:
+        for hit in self._hits_at_site(procedure.codings, procedure.text, procedure.body_sites):
             if hit.concept not in out or (hit.certain and not out[hit.concept][0]):
                 out[hit.concept] = (hit.certain, hit.note)
         return out
@@ -498,6 +491,17 @@ class RecordIndex:
                 else nameless_drug_note(),
             )
         return out
+
+    def _hits_at_site(
+        self, codings: tuple[Coding, ...], text: str | None, body_sites: tuple[Coding, ...]
+    ) -> list[ConceptHit]:
+        """What a diagnosis or a procedure names (:meth:`hits`), with what it names at its
+        recorded site besides (:meth:`_site_hits`)."""
+        hits = self.hits(codings, (text,))
+        if not body_sites:
+            return hits
+        named = {hit.concept for hit in hits}
+        return [*hits, *self._site_hits(codings, text, body_sites, named)]
 
     def _site_hits(
         self,
@@ -578,14 +582,7 @@ class RecordIndex:
         if condition.concept and not condition.codings:
             return
         operations = self.kb.procedure_concepts
-        hits = self.hits(condition.codings, (condition.text,))
-        if condition.body_sites:
-            named = {hit.concept for hit in hits}
-            hits = [
-                *hits,
-                *self._site_hits(condition.codings, condition.text, condition.body_sites, named),
-            ]
-        for hit in hits:
+        for hit in self._hits_at_site(condition.codings, condition.text, condition.body_sites):
             if condition.confirm is not None:
                 hit = replace(hit, certain=False, note=condition.confirm)
             if hit.concept in operations:
@@ -1782,8 +1779,7 @@ def _partial_shown(
     reaching = facts.partial_within(measure_id, facts.as_of - window)
     if not reaching:
         return NOTHING
-    notes = facts.set_aside_notes(measure_id)
-    gap = Gap(item, days, last.when, notes=notes, partial=True, latest_last=last.last)
+    gap = _partial_gap(facts, measure_id, item, days, last)
     evidence = tuple(_observation_evidence(o, label) for o in reaching)
     if all(o is not last for o in reaching):
         evidence = (_observation_evidence(last, label, stale_note(days)), *evidence)
