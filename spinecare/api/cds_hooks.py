@@ -171,6 +171,45 @@ def massage_orders(
     return found
 
 
+DRUG_ORDERS = frozenset({"MedicationRequest"})
+"""The kinds of draft order read into the record as orders in force (:func:`with_drug_orders`)."""
+
+
+def with_drug_orders(
+    values: dict[str, Any], draft_orders: Mapping[str, Any], patient_id: str
+) -> dict[str, Any]:
+    """The prefetched ``values`` with the draft drug orders of order-select and order-sign
+    read as orders in force, under the key ``draftOrders``.
+
+    The hook is called as these orders are chosen or signed with the massage order: a
+    blood thinner ordered with it will be taken during the course, so a draft is read as
+    an active order (clinic policy, docs/cds-hooks.md). Orders already cancelled or
+    entered in error keep their status. One for another patient than ``patient_id`` is
+    refused, as a massage order is (:func:`massage_orders`, which has checked that every
+    entry holds a resource object). ``values`` itself where no drug is ordered (and for
+    patient-view, which has no draft orders).
+    """
+    entries = []
+    for index, entry in enumerate(draft_orders.get("entry") or []):
+        resource = entry["resource"]
+        if resource.get("resourceType") not in DRUG_ORDERS:
+            continue
+        if not about_patient(resource, patient_id):
+            raise CdsRequestError(
+                Message(
+                    "%(where)s belongs to another patient than context.patientId",
+                    where=f"context.draftOrders.entry[{index}]",
+                )
+            )
+        if resource.get("status") == "draft":
+            resource = {**resource, "status": "active"}
+        entries.append({"resource": resource})
+    if not entries:
+        return values
+    # first: a draft the EHR also sent among the prefetched drugs is read as ordered
+    return {"draftOrders": {"resourceType": "Bundle", "entry": entries}, **values}
+
+
 # ---------------------------------------------------------------------------------------
 # Request parsing
 
@@ -496,6 +535,8 @@ async def call_service(
             raise HTTPException(412, problem) from None
         systems = ehr_systems(data, claims, trusted)
         unread = unread_kinds(values, templates)
+        # order-select, order-sign: drugs ordered with the massage count
+        values = with_drug_orders(values, context.get("draftOrders") or {}, patient_id)
         errors = [operation_outcome_text(k, v) for k, v in failed_outcomes(values).items()]
         screening = None
         if not errors:

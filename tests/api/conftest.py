@@ -275,7 +275,10 @@ def hook_request(cds_examples, synthea, templates):
         context["patientId"] = pid
         if hook != "patient-view":
             for entry in context["draftOrders"]["entry"]:
-                entry["resource"].get("patient", {})["reference"] = f"Patient/{pid}"
+                resource = entry["resource"]
+                resource.get("patient" if "patient" in resource else "subject", {})["reference"] = (
+                    f"Patient/{pid}"
+                )
             if massage:
                 context["draftOrders"]["entry"].append({"resource": massage_order(pid)})
                 if hook == "order-select":

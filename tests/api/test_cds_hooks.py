@@ -1114,3 +1114,54 @@ def test_a_core_kind_missing_is_still_412_when_optional_ones_are_missing_too(cli
     assert response.status_code == 412
     message = response.json()["error"]["message"]
     assert "conditions" in message and "flags" not in message
+
+
+WARFARIN_DRAFT = {
+    "resourceType": "MedicationRequest",
+    "id": "warfarin-draft",
+    "status": "draft",
+    "intent": "order",
+    "medicationCodeableConcept": {
+        "coding": [
+            {
+                "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                "code": "855332",
+                "display": "Warfarin Sodium 5 MG Oral Tablet",
+            }
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_blood_thinner_ordered_with_the_massage_counts(client, hook_request, hook):
+    """A warfarin order drafted beside the massage order is signed with it: the patient will
+    take it during the course. Read as a draft (not in force), it left the card at needs_data
+    with no word of it."""
+    url = SIGN if hook == "order-sign" else SELECT
+    body = hook_request(hook, NEEDS_DATA)
+    (before,) = client.post(url, json=body).json()["cards"]
+    assert "Warfarin" not in before["detail"]
+    pid = body["context"]["patientId"]
+    drug = {**WARFARIN_DRAFT, "subject": {"reference": f"Patient/{pid}"}}
+    body["context"]["draftOrders"]["entry"].append({"resource": drug})
+    (card,) = valid(client.post(url, json=body).json())["cards"]
+    assert card["summary"].startswith(verdict_text("needs_clearance", "en"))
+    assert "'Warfarin Sodium 5 MG Oral Tablet'" in card["detail"]
+    # an order cancelled in the same session stays cancelled
+    drug["status"] = "cancelled"
+    (cancelled,) = client.post(url, json=body).json()["cards"]
+    assert "Warfarin" not in cancelled["detail"].split("### Not used")[0]
+
+
+def test_a_drug_order_for_another_patient_is_refused(client, hook_request, synthea):
+    body = hook_request("order-sign", NEEDS_DATA)
+    other_pid, _ = synthea(DEFER)
+    drug = {**WARFARIN_DRAFT, "subject": {"reference": f"Patient/{other_pid}"}}
+    entries = body["context"]["draftOrders"]["entry"]
+    entries.append({"resource": drug})
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert f"context.draftOrders.entry[{len(entries) - 1}]" in message
+    assert "another patient" in message
