@@ -4636,6 +4636,66 @@ case(
     },
     without={"bp"},
 )
+
+
+def named_panel(name: str, value: dict[str, Any], code: str = "5") -> Resource:
+    """A blood-pressure reading under a flowsheet row named as the panel, its value the
+    panel's own ("192/118 mmHg") rather than components."""
+    return {
+        **observation(code, system=EPIC_ROW),
+        "code": {"coding": [coding(EPIC_ROW, code)], "text": name},
+        **value,
+    }
+
+
+case(
+    "local_flowsheet_bp_pair_high",
+    "needs_data",
+    "120/80 (LOINC) two days ago, then a flowsheet row 'BP' valued '192/118 mmHg' as one text:"
+    " a grade 3 pressure if confirmed, never used as measured; blood pressure is unknown"
+    " (before, the row was not read at all: allowed)",
+    bp(120, 80, when="2026-11-18"),
+    named_panel("BP", {"valueString": "192/118 mmHg"}),
+    without={"bp"},
+)
+case(
+    "local_flowsheet_bp_pair_russian_high",
+    "needs_data",
+    "a Russian flowsheet row 'АД' valued '192/118 мм рт. ст.' after a coded 120/80: unknown"
+    " until confirmed (before, allowed)",
+    bp(120, 80, when="2026-11-18"),
+    named_panel("АД", {"valueString": "192/118 мм рт. ст."}),
+    without={"bp"},
+)
+case(
+    "local_flowsheet_bp_one_number",
+    "needs_data",
+    "a flowsheet row 'Blood pressure' valued 192 mm[Hg], one number for two readings, after a"
+    " coded 120/80: set aside, blood pressure unknown (before, allowed)",
+    bp(120, 80, when="2026-11-18"),
+    named_panel("Blood pressure", {"valueQuantity": {"value": 192, "unit": "mm[Hg]"}}),
+    without={"bp"},
+)
+case(
+    "local_flowsheet_bp_pair_normal",
+    "needs_data",
+    "a flowsheet row 'BP' valued '124/78 mmHg' after a coded 120/80: the newer reading, named"
+    " only by its words, is never used as measured; as the latest it would decide (the"
+    " knowledge base grades every pressure), so it is to confirm, as its components named"
+    " 'BP Systolic' and 'BP Diastolic' are",
+    bp(120, 80, when="2026-11-18"),
+    named_panel("BP", {"valueString": "124/78 mmHg"}),
+    without={"bp"},
+)
+case(
+    "local_flowsheet_rr_is_not_bp",
+    "allowed",
+    "a flowsheet row 'RR' valued 18 /min (the respiratory rate in English records) beside a"
+    " coded 120/80 of today: not read as a blood pressure",
+    bp(120, 80),
+    named_panel("RR", {"valueQuantity": {"value": 18, "unit": "/min"}}),
+    without={"bp"},
+)
 case(
     "local_lab_platelets_low",
     "needs_data",

@@ -801,6 +801,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
         names: Mapping[str, str] | None = None,
+        panel_names: Mapping[str, str] | None = None,
         question_names: Mapping[str, str] | None = None,
         choice_questions: Iterable[str] = (),
     ) -> None:
@@ -808,6 +809,12 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         # what records call a measure under a local code (see measure_name) -> the measure,
         # and the code such a reading is read under (the measure's first LOINC code)
         self.names = dict(names or {})
+        # what records call a panel under a local code -> the code of the panel (LOINC)
+        # such a reading is read under ("BP", "АД": the blood-pressure panel)
+        self.panel_names = {
+            name: {"system": "http://loinc.org", "code": code}
+            for name, code in (panel_names or {}).items()
+        }
         # the words another form asks an intake question in (see _asked_elsewhere)
         self.question_names = dict(question_names or {})
         self.named_codes: dict[str, Resource] = {}
@@ -864,7 +871,13 @@ def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | Non
     whole of it a measure's name), and those words: a local flowsheet row or laboratory
     code, or a code the KB does not list ("Temperature" under an unlisted SNOMED CT code).
     Called only for codes that are no measure's."""
-    names = getattr(measures, "names", None)
+    found = _named_in(concept, getattr(measures, "names", None))
+    return None if found is None else (str(found[0]), found[1])
+
+
+def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, str] | None:
+    """What ``names`` (by :func:`measure_name`) gives for a code's text or a coding's
+    display, the whole of it, and those words."""
     if not names or not isinstance(concept, dict):
         return None
     codings = concept.get("coding")
@@ -874,7 +887,7 @@ def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | Non
         if isinstance(text, str):
             found = names.get(measure_name(text))
             if found is not None:
-                return str(found), text.strip()
+                return found, text.strip()
     return None
 
 
@@ -886,9 +899,15 @@ def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, st
     out: Resource | None = None
     said: dict[str, str] = {}
     found = _named_measure(res.get("code"), measures)
+    panel = None if found else _named_in(res.get("code"), getattr(measures, "panel_names", None))
     if found is not None and found[0] in codes:
         out = {**res, "code": {"coding": [codes[found[0]]]}}
         said[found[0]] = found[1]
+    elif panel is not None:  # a panel by its words: "BP 150/95", its parts named or not
+        coding, words = panel
+        out = {**res, "code": {"coding": [coding]}}
+        panels: Mapping[tuple[str, str], tuple[str, ...]] = getattr(measures, "panels", {})
+        said.update(dict.fromkeys(panels.get(("loinc", coding["code"]), ()), words))
     components = res.get("component")
     if isinstance(components, list):
         written: list[Any] = []
@@ -1281,8 +1300,7 @@ def observations_from_fhir(
         pair = _panel_pair(res, ref, carried, measures, when)
         if pair is not None:
             return pair
-        shown = _value_as_written(res)
-        reason = Message("the value '%(text)s' is not a number", text=shown)
+        reason = _panel_unread(res)
         return [], [Ignored(ref, reason, measure, when, last) for measure in carried]
     instant = _instant(raw_when, when)
     observations: list[Observation] = []
@@ -1352,6 +1370,21 @@ def _panel_pair(
         else:
             ignored.append(replace(result, when=when, last=last))
     return observations, ignored
+
+
+def _panel_unread(res: Resource) -> Message:
+    """Why a panel's own value (see :func:`_panel_pair`) is set aside, in the clinician's
+    words: a pair with no unit, one number for the panel's readings, or no number."""
+    shown = _value_as_written(res)
+    text = res.get("valueString")
+    if isinstance(text, str) and _PAIR.fullmatch(text):
+        return Message("the value '%(text)s' gives no unit", text=shown)
+    if isinstance(res.get("valueQuantity"), dict) or _NUMBER_TEXT.fullmatch(shown):
+        return Message(
+            "the value '%(text)s' is one number, not a pair of readings such as 150/95 mm Hg",
+            text=shown,
+        )
+    return Message("the value '%(text)s' is not a number", text=shown)
 
 
 def _value_as_written(res: Resource) -> str:

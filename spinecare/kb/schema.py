@@ -265,7 +265,9 @@ class Measure(Strict):
     component (asked for in CDS Hooks prefetch, read by the FHIR reader like any other).
     ``names``: what records call it under a code the measure does not list; such a
     reading is never used as measured, but one that may raise a finding leaves the measure
-    unknown, to confirm.
+    unknown, to confirm. ``panel_names``: what records call the panel that carries it
+    (its first LOINC panel: "Blood pressure", "АД"), read as that panel and, as for
+    ``names``, never used as measured.
 
     ``aggregate`` says which reading within the freshness window decides: ``latest`` (by
     date and time) or ``max`` (the highest: any reading that reaches a threshold counts).
@@ -282,6 +284,7 @@ class Measure(Strict):
     aggregate: Literal["latest", "max"] = "latest"
     plausible: Plausible | None = None
     names: MeasureNames | None = None
+    panel_names: MeasureNames | None = None
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 
