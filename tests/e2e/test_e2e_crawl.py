@@ -10,8 +10,10 @@ fails the test on:
   ``{score}``), machine times, ``True``/``False`` (``tests/web/pagescan.py``);
 - in Russian, English words in the visible text (names and citations in English are
   marked ``lang="en"`` or ``translate="no"`` and left out); in English, Russian words;
-- horizontal scrolling at 360 px or at 1280 px; a list table's cell that a phone would
-  show without its heading (``data-label``);
+- horizontal scrolling at 360 px, 390 px or 1280 px; a list table's cell that a phone
+  would show without its heading (``data-label``);
+- on both phone widths, a control a finger cannot hit (under 40 px either way) and a
+  field's hint that the field cuts off;
 - serious or critical axe-core violations;
 - a link, button or field that the Tab key never reaches.
 
@@ -21,13 +23,17 @@ Screenshots of the main pages, in both languages and at both widths, go to
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from collections import deque
 from datetime import date
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from tests.conftest import DATA, FIXTURES
 from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
     OUT,
     _login,
@@ -39,7 +45,11 @@ from tests.web.pagescan import text_problems, unlabelled_cells
 
 SHOTS = OUT / "crawl"
 PHONE = {"width": 360, "height": 740}
+PHONES = (PHONE, {"width": 390, "height": 844})
+"""A small phone and a common one: each page fits both, and a finger can use it."""
 DESKTOP = {"width": 1280, "height": 900}
+TAP = 40
+"""The least width and height, in CSS pixels, of a control a finger must hit on a phone."""
 PER_PATTERN = 12
 """Pages crawled per route (``/patients/N/screening``...): enough for every demo patient."""
 
@@ -57,6 +67,16 @@ MAIN = {
     "/audit",
 }
 """Routes whose pages are photographed (the first of each)."""
+RECORDS = {
+    DATA
+    / "synthea/r4-bundles-2019/Barrett_Douglas_d21c38f7-9fc7-4729-b414-3e0fe5ce3d8b.json.gz": None,
+    FIXTURES / "ehr/local_lab_platelets_russian_low.json": ("Ольга", "Смирнова", "ehr-1"),
+    FIXTURES / "ehr/mkb10_cyrillic_letter_herniation.json": ("Пётр", "Алексеев", "ehr-2"),
+}
+"""Real records the therapist imports before the crawl, beside the demo patients: a
+Synthea patient (years of visits, drugs and readings in English) and two EHR records
+with their own words in Russian (a reading set aside, a diagnosis coded in ICD-10), each
+given its own patient (the EHR fixtures share one test patient)."""
 
 VISIBLE_TEXT = """(lang) => {
   const out = [];
@@ -104,6 +124,66 @@ return Array.from(document.querySelectorAll(
 )).filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden'
   && !folded(el))
   .map({KEY}); }}"""
+
+
+CONTROLS = (
+    "button:not([disabled]), input:not([type=hidden]):not([disabled]), "
+    "select:not([disabled]), textarea:not([disabled]), summary, a.button, header nav a, "
+    "header .who, nav.tabs a, nav.pager a, table.list td > a"
+)
+"""What a finger hits on a phone: the form controls, the header's and the tabs' links, and
+the links of a list's rows (a link inside a sentence is hit as text is read, and is left
+out, as WCAG 2.2 leaves it out)."""
+
+FINGER = f"""() => {{
+  const out = [];
+  const shown = (el) => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.print-only');
+  const words = (el) => (el.innerText || el.value || el.getAttribute('aria-label')
+    || el.name || el.placeholder || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const targets = new Set();
+  for (const el of document.querySelectorAll('{CONTROLS}')) {{
+    if (!shown(el)) continue;
+    // a box or a round choice is hit by its label, the whole line
+    const round = el.matches('input[type=checkbox], input[type=radio]');
+    targets.add((round && el.closest('label')) || el);
+  }}
+  for (const el of targets) {{
+    const r = el.getBoundingClientRect();
+    if (r.width < {TAP} - 0.5 || r.height < {TAP} - 0.5) {{
+      const size = Math.round(r.width) + '×' + Math.round(r.height);
+      out.push('too small to tap (' + size + ' px): <' + el.tagName.toLowerCase() + '> '
+        + words(el));
+    }}
+  }}
+  // a hint written in a field that the field cannot show whole
+  const pen = document.createElement('canvas').getContext('2d');
+  for (const el of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {{
+    if (!shown(el) || el.value) continue;
+    const s = getComputedStyle(el);
+    pen.font = s.fontStyle + ' ' + s.fontWeight + ' ' + s.fontSize + ' ' + s.fontFamily;
+    const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    if (pen.measureText(el.placeholder).width > room + 1) {{
+      out.push('a hint cut off in its field: ' + el.placeholder);
+    }}
+  }}
+  return out;
+}}"""
+"""What a phone's reader cannot use: a control smaller than a finger, a field's hint (its
+``placeholder``) that the field cuts off."""
+
+
+def _as_patient(record: Path, given: str, family: str, pid: str) -> str:
+    """The EHR fixture ``record`` as the record of its own patient: its Patient named and
+    numbered anew, every reference to it too."""
+    text = record.read_text(encoding="utf-8")
+    bundle = json.loads(text.replace('"Patient/p1"', f'"Patient/{pid}"'))
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Patient":
+            resource["id"] = pid
+            resource["name"] = [{"given": [given], "family": family}]
+    return json.dumps(bundle, ensure_ascii=False)
 
 
 def _pattern(path: str) -> str:
@@ -168,6 +248,18 @@ def _prepare(page, base: str) -> None:
     _session(page, "4", "3")
     page.click("button:has-text('Save the session')")
     page.wait_for_url(course)
+    with tempfile.TemporaryDirectory() as folder:
+        for record, person in RECORDS.items():
+            if not record.is_file():
+                pytest.fail(f"test record not found: {record}")
+            upload = record
+            if person:
+                upload = Path(folder) / record.name
+                upload.write_text(_as_patient(record, *person), encoding="utf-8")
+            page.goto(f"{base}/patients/import")
+            page.set_input_files("input[name=file]", str(upload))
+            page.click("main form button[type=submit]")
+            page.wait_for_url("**/screening")
     kuz = find(f"{base}/patients.json?q=kuznetsova").json()["patients"][0]["id"]
     page.goto(f"{base}/patients/{kuz}/screening")
     page.click("form.clearance button[type=submit]")
@@ -217,10 +309,13 @@ def _crawl(page, base: str, role: str, lang: str) -> list[str]:
         found = text_problems(texts, lang) + text_problems([page.title()], None)
         found += unlabelled_cells(page.content())
         problems += [f"{where}: {p}" for p in found]
-        for size in (DESKTOP, PHONE):
+        for size in (DESKTOP, *PHONES):
             page.set_viewport_size(size)
             if (extra := _overflow(page)) > 1:
                 problems.append(f"{where}: {extra}px wider than the {size['width']}px screen")
+            if size in PHONES:
+                found = page.evaluate(FINGER)
+                problems += [f"{where} at {size['width']}px: {p}" for p in found]
             if pattern in MAIN and pattern not in checked_once:
                 name = f"{role}-{lang}-{size['width']}-{pattern.strip('/').replace('/', '-')}"
                 page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
