@@ -12,6 +12,7 @@ field or the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -130,7 +131,32 @@ def _marked(message: Message, lang: str) -> Markup:
     return text % params if params else text
 
 
+QUOTED = {
+    "en": re.compile(r"(?<![\w'])'([^'\n]+?)'(?![\w'])"),
+    "ru": re.compile(r"«([^«»\n]+)»"),
+}
+"""A record's own words as a text the screening wrote quotes them ('Тромбоциты (PLT)' in
+English, «Platelet count» in Russian: the catalogue's quotes of each language)."""
+
+
+def quoted_as_written(text: Any) -> Markup:
+    """A text the screening wrote in the reader's language (why a measure is missing),
+    with the record's words it quotes marked as written (``translate="no"``), as
+    :func:`engine_note` marks them in a note: a Russian lab name on an English page is
+    the record's, not the page's."""
+    said = str(i18n.translate(text) if isinstance(text, Message) else text)
+    quoted = QUOTED.get(i18n.current())
+    if quoted is None:
+        return escape(said)
+    out, at = Markup(""), 0
+    for m in quoted.finditer(said):
+        out += escape(said[at : m.start(1)]) + _name(m.group(1))
+        at = m.end(1)
+    return out + escape(said[at:])
+
+
 TEMPLATES.env.filters["unit"] = unit_words
+TEMPLATES.env.filters["as_written"] = quoted_as_written
 TEMPLATES.env.filters["role"] = lambda role: RoleNames(role).in_language(i18n.current())
 TEMPLATES.env.filters["fact_value"] = fact_value
 TEMPLATES.env.filters["number"] = number

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import HTML, JSON, PASSWORDS, csrf_of, login
+from tests.web.pagescan import text_problems, visible_texts
 
 WEB = Path(__file__).resolve().parents[2] / "spinecare" / "web"
 
@@ -203,6 +204,37 @@ def test_import_page_in_russian(world: Any) -> None:
         )
         assert r.status_code == 400
         _check(r.text.replace("&#34;", '"'), [russian], [*english, *english_words])
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "the file could not be read"), ("ru", "не удалось прочитать файл")]
+)
+def test_a_reader_fault_on_import_is_said_in_words_not_as_a_python_error(
+    world: Any, lang: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the reader fails on (its own fault, not the file's) stores nothing and is
+    refused in the reader's words, without the name of a Python exception."""
+    from spinecare.clinic import patients
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("resourceType")
+
+    monkeypatch.setattr(patients, "read_import", broken)
+    client = (
+        _russian(world, "therapist")
+        if lang == "ru"
+        else login(world.client(), "therapist", PASSWORDS["therapist"])
+    )
+    r = client.post(
+        "/patients/import",
+        headers=HTML,
+        data={"csrf_token": csrf_of(client, "/patients/import")},
+        files={"file": ("odd.json", b'{"resourceType": "Bundle"}', "application/json")},
+    )
+    assert r.status_code == 400
+    texts = " ".join(visible_texts(r.text, lang))
+    assert f"odd.json: {said}" in texts
+    assert "KeyError" not in r.text and "resourceType" not in texts
 
 
 def test_audit_and_users_pages_in_russian(world: Any) -> None:
@@ -405,8 +437,6 @@ def test_a_page_says_a_library_conflict_without_record_numbers() -> None:
 
 
 def test_version_conflict_message_in_russian(world: Any) -> None:
-    from tests.web.pagescan import visible_texts
-
     first = login(world.client(), "admin", PASSWORDS["admin"])
     second = _russian(world, "therapist")
     path = f"/patients/{world.demo_patient}/edit"
@@ -477,6 +507,33 @@ def test_notes_beside_the_facts_in_russian_with_the_records_words_as_written(wor
     assert "within 90 days" not in r.text and '<span lang="en">' not in r.text.split("<h2")[1]
     # a fact with no value: no stray colon after its label
     assert "L4-L5</span>:  (" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "fixture", "words"),
+    [
+        ("en", "local_lab_platelets_russian_low.json", "Тромбоциты (PLT)"),
+        ("ru", "local_lab_platelets_low.json", "Platelet count"),
+    ],
+)
+def test_the_records_words_in_why_a_measure_is_missing_are_marked_as_written(
+    world: Any, lang: str, fixture: str, words: str
+) -> None:
+    """A reading set aside is named in the checklist of what is missing by the record's
+    own name for it, which is the record's language, not the page's: marked as written
+    (``translate="no"``) on the screening page and the course plan, the page's own words
+    still checked."""
+    client = (
+        _russian(world, "therapist")
+        if lang == "ru"
+        else login(world.client(), "therapist", PASSWORDS["therapist"])
+    )
+    screening = _import(client, fixture)
+    for page in (screening, screening.replace("/screening", "/course/new")):
+        r = client.get(f"{page}?as_of=2026-11-20", headers=HTML)
+        assert r.status_code == 200
+        assert f'<span translate="no">{words}</span>' in r.text, page
+        assert text_problems(visible_texts(r.text, lang), lang) == [], page
 
 
 def test_a_reading_set_aside_is_said_in_russian_after_it_is_stored(world: Any) -> None:
@@ -846,7 +903,6 @@ def test_progress_chart_gives_days_as_the_reader_writes_them(world: Any, lang: s
     """The pain chart's axis and its points' titles: ``Dec 4, 2026``, ``4 дек. 2026 г.``,
     never ``2026-12-04``."""
     from spinecare.i18n import day_text
-    from tests.web.pagescan import visible_texts
 
     _prepare(world)
     client = _in(world, "therapist", lang)
