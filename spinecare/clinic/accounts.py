@@ -22,9 +22,11 @@ from spinecare.i18n import SOURCE_LANGUAGE, is_language, language_of, languages
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User, as_utc
+from spinecare.store.usernames import username_key
 from spinecare.wording import LanguageNames, RoleNames
 
 __all__ = [
+    "LOOKS_THE_SAME",
     "SESSION_COOKIE",
     "SESSION_HOURS",
     "PasswordChangeRequired",
@@ -39,6 +41,7 @@ __all__ = [
     "create_user",
     "current_user",
     "end_session",
+    "find_user",
     "get_or_create_clinic",
     "hash_password",
     "lock_clinic",
@@ -52,6 +55,8 @@ __all__ = [
     "update_user",
     "use_password_hasher",
     "user_for_token",
+    "username_form_problem",
+    "username_problem",
 ]
 
 SESSION_HOURS = 12
@@ -101,14 +106,9 @@ def create_user(
     """A new user; raises :class:`FormError` naming each wrong field."""
     errors: dict[str, str] = {}
     username = username.strip()
-    if (
-        not username
-        or len(username) > 100
-        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
-    ):
-        errors["username"] = N_("letters, digits, '.', '-' or '_' (1 to 100 characters)")
-    elif session.scalar(select(User.id).where(User.username == username)) is not None:
-        errors["username"] = Message("'%(name)s' is taken; choose another user name", name=username)
+    problem = username_problem(session, username, clinic.id)
+    if problem:
+        errors["username"] = problem
     if role not in ROLES:
         errors["role"] = Message("one of %(choices)s", choices=RoleNames(*ROLES))
     name = " ".join((full_name or username).split())
@@ -138,6 +138,54 @@ def create_user(
     return user
 
 
+USERNAME_FORM = N_("letters, digits, '.', '-' or '_' (1 to 100 characters)")
+LOOKS_THE_SAME = N_(
+    "'%(name)s' looks the same as the user name '%(other)s' of another account; "
+    "choose a user name that reads differently"
+)
+
+
+def username_form_problem(username: str) -> str | None:
+    """:data:`USERNAME_FORM` when ``username`` (stripped) is not of that form, else None."""
+    if (
+        not username
+        or len(username) > 100
+        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        return USERNAME_FORM
+    return None
+
+
+def username_problem(
+    session: Session, username: str, clinic_id: int, user_id: int | None = None
+) -> str | None:
+    """What is wrong with ``username`` (stripped) for a new account, or for the account
+    ``user_id`` renamed; None when nothing is.
+
+    A name that looks the same as another account's (the same folded key: ``ADMIN`` for
+    ``admin``, a Cyrillic ``е`` for a Latin ``e``) is taken: the other account's name is
+    said when it is of the same clinic (``clinic_id``), never another clinic's."""
+    problem = username_form_problem(username)
+    if problem is not None:
+        return problem
+    other = session.execute(
+        select(User.id, User.username, User.clinic_id).where(
+            User.username_key == username_key(username)
+        )
+    ).first()
+    if other is None or other.id == user_id:
+        return None
+    if other.username == username or other.clinic_id != clinic_id:
+        return Message("'%(name)s' is taken; choose another user name", name=username)
+    return Message(LOOKS_THE_SAME, name=username, other=other.username)
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The account whose user name is ``username`` or looks the same (the same folded
+    key: ``Admin`` signs in to ``admin``); there is at most one (a unique index)."""
+    return session.scalar(select(User).where(User.username_key == username_key(username)))
+
+
 def burn_password_work(password: str) -> None:
     """The work of one password check, for answers that check none (same answer time)."""
     _hasher.hash(password)
@@ -151,7 +199,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     The password is hashed whether or not the user exists or is active, so the answer
     takes the same time; each failure is recorded (an unknown name for the whole
     installation: no clinic)."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    user = find_user(session, username)
     if user is None or not user.active:
         burn_password_work(password)  # same work whether or not the user exists
         audit(session, None, "login_failed", "user", username[:100])
@@ -318,9 +366,16 @@ def update_user(
     role: str,
     language: str | None,
     patient: PatientRow | None,
+    username: str | None = None,
 ) -> User:
-    """Change a user's name, role, language and (for a patient account) patient record."""
+    """Change a user's name, role, language and (for a patient account) patient record,
+    and their user name when ``username`` is given."""
     errors: dict[str, str] = {}
+    if username is not None:
+        username = username.strip()
+        problem = username_problem(session, username, user.clinic_id, user.id)
+        if problem:
+            errors["username"] = problem
     name = " ".join(full_name.split())
     if not name or len(name) > 200:
         errors["full_name"] = Message("required, at most 200 characters")
@@ -340,6 +395,8 @@ def update_user(
         raise FormError(errors)
     if user.role == "admin" and role != "admin" and user.active:
         _keep_an_admin(session, admin, user, "role")
+    if username is not None and username != user.username:
+        user.username = username
     user.full_name = name
     user.role = role
     user.language = language

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from spinecare.clinic.accounts import current_user, start_session
+from spinecare.clinic.accounts import current_user, find_user, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.patients import WRITERS, import_record
 from spinecare.clinic.permissions import check_patient
@@ -26,7 +26,7 @@ from spinecare.messages import Message, Wait
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
-from spinecare.store.models import Clinic, SmartLaunch, User, as_utc
+from spinecare.store.models import Clinic, SmartLaunch, as_utc
 
 __all__ = [
     "LAUNCH_BURST",
@@ -111,7 +111,7 @@ def open_ehr_patient(
     give (``not_read``, FHIR resource types: :func:`spinecare.store.records.not_read_of`);
     with a new login session's token. Another role's launch stores nothing: the pages it
     opens show the record stored before and what its launch did not read."""
-    user = session.scalar(select(User).where(User.username == username))
+    user = find_user(session, username)
     place = session.get(Clinic, user.clinic_id) if user is not None else None
     if user is None or not user.active or place is None or place.name != clinic:
         raise AccessDenied(NOT_LINKED)

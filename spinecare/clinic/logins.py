@@ -1,6 +1,7 @@
 """Signing in: the password check, slowed down after failures instead of locking out.
 
-Each failed sign-in adds to two counters, one for the account name (known or not) and
+Each failed sign-in adds to two counters, one for the account name (known or not; names
+that look the same count as one, :mod:`spinecare.store.usernames`) and
 one for the client's address. After :data:`FREE_FAILURES` failures a counter asks for a
 wait that doubles with each further failure: from 1 second up to :data:`ACCOUNT_CAP`
 for an account (so nobody can keep its owner out for longer than that) and
@@ -33,6 +34,7 @@ from spinecare.clinic.audit import record
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import acting
 from spinecare.store.errors import FormError
+from spinecare.store.usernames import username_key
 
 __all__ = [
     "ACCOUNT_CAP",
@@ -69,7 +71,9 @@ class LoginThrottle:
 
     @staticmethod
     def _keys(username: str, address: str | None) -> list[tuple[tuple[str, str], float]]:
-        keys = [(("account", username.strip().casefold()), ACCOUNT_CAP)]
+        # the folded key: names that look the same (``Admin``, a Cyrillic ``а``) are one
+        # account at sign-in, so they share one counter
+        keys = [(("account", username_key(username)), ACCOUNT_CAP)]
         if address:
             keys.append((("address", address), ADDRESS_CAP))
         return keys

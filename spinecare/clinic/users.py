@@ -6,22 +6,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import (
+    LOOKS_THE_SAME,
     create_user,
     current_user,
+    find_user,
     reset_password,
     set_user_active,
     update_user,
+    username_form_problem,
 )
+from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import CurrentUser, UserOut
 from spinecare.clinic.permissions import acting, check_admin
 from spinecare.errors import NotFoundError
 from spinecare.messages import Message
+from spinecare.store.errors import FormError
 from spinecare.store.models import ROLES, Clinic, PatientRow, User, as_utc
+from spinecare.store.usernames import username_key
 
 __all__ = [
     "ROLES",
@@ -33,6 +40,7 @@ __all__ = [
     "clinic_users",
     "edit_user",
     "open_user",
+    "rename_for_cli",
     "reset_user_password",
     "set_active",
     "user_out",
@@ -151,10 +159,13 @@ def edit_user(
     role: str,
     language: str | None,
     patient_id: int | None,
+    username: str | None = None,
 ) -> UserOut:
-    """Change an account's name, role, language and patient record."""
+    """Change an account's name, role, language and patient record, and its user name
+    when ``username`` is given (a rename is audited with the old and the new name)."""
     admin = acting(session, who)
     user = _clinic_user_row(session, admin, user_id)
+    before = user.username
     update_user(
         session,
         admin,
@@ -163,9 +174,19 @@ def edit_user(
         role=role,
         language=language,
         patient=_clinic_patient(session, admin, patient_id),
+        username=username,
     )
     audit(session, admin, "update", "user", str(user.id))
+    if user.username != before:
+        audit(
+            session, admin, "rename", "user", str(user.id), detail=_renamed(before, user.username)
+        )
     return _shown(session, admin, user)
+
+
+def _renamed(before: str, after: str) -> str:
+    """A rename's audit detail: the old and the new user name, as written."""
+    return f"{detail_text(before)}; {detail_text(after)}"
 
 
 def set_active(session: Session, who: CurrentUser, user_id: int, active: bool) -> UserOut:
@@ -222,6 +243,50 @@ def account_for_cli(
 
 
 def active_user(session: Session, username: str) -> CurrentUser | None:
-    """The active account with this user name (for the command line), or None."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    """The active account with this user name, or one that looks the same (for the
+    command line), or None."""
+    user = find_user(session, username)
     return current_user(session, user) if user is not None and user.active else None
+
+
+def rename_for_cli(session: Session, old: str, new: str) -> tuple[int, str]:
+    """Give the account named ``old`` (exactly) the user name ``new``, as whoever runs the
+    command line on the server; (the account's id, its new name).
+
+    It works on the database as the version before the folded user-name keys left it (an
+    upgrade that finds accounts whose names look the same stops, and this tells them
+    apart): the names are compared folded here, and where the database has the keys,
+    the key moves with the name."""
+    users = sa.table(
+        "users",
+        sa.column("id", sa.Integer),
+        sa.column("username", sa.String),
+        sa.column("username_key", sa.Text),  # set only where the database has it
+    )
+    rows = session.execute(sa.select(users.c.id, users.c.username)).all()
+    found = next((user_id for user_id, name in rows if name == old.strip()), None)
+    if found is None:
+        raise NotFoundError(Message("no account has the user name '%(name)s'", name=old))
+    new = new.strip()
+    problem = username_form_problem(new)
+    if problem is None:
+        key = username_key(new)
+        taken = [name for user_id, name in rows if user_id != found and username_key(name) == key]
+        if taken:
+            problem = Message(LOOKS_THE_SAME, name=new, other=taken[0])
+    if problem is not None:
+        raise FormError({"username": problem})
+    values = {"username": new}
+    columns = {column["name"] for column in sa.inspect(session.connection()).get_columns("users")}
+    if "username_key" in columns:
+        values["username_key"] = username_key(new)
+    session.execute(sa.update(users).where(users.c.id == found).values(**values))
+    audit(
+        session,
+        None,
+        "rename",
+        "user",
+        str(found),
+        detail=f"{detail_text(old)}; {detail_text(new)}",
+    )
+    return found, new

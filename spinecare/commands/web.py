@@ -174,6 +174,51 @@ def user_add(
         fail(exc.one_line())
 
 
+@user_app.command(
+    "rename",
+    help=N_(
+        "Give an account another user name.\n"
+        "\n"
+        "It also works on a database whose upgrade stopped because two user names look "
+        "the same.\n"
+        "\n"
+        "Example: spinecare user rename ADMIN admin2"
+    ),
+)
+def user_rename(
+    old: Annotated[str, typer.Argument(help=N_("The account's user name now."))],
+    new: Annotated[str, typer.Argument(help=N_("Its new user name."))],
+    db: DbOpt = None,
+    lang: LangOpt = SOURCE_LANGUAGE,
+) -> None:
+    from spinecare.errors import SpinecareError
+    from spinecare.settings import Settings
+
+    try:
+        settings = (
+            Settings.from_env(db_url=db, environment="development")
+            if db
+            else Settings.from_env(environment="development")
+        )
+        from spinecare.clinic import FormError
+        from spinecare.clinic.users import rename_for_cli
+        from spinecare.store.db import migrate, open_database, schema_revision
+
+        # not upgraded first: the upgrade may be what two look-alike names stop
+        database = open_database(settings.db_url, run_migrations=False)
+        if schema_revision(database.engine) is None:
+            migrate(database.engine)
+        with database.session() as session:
+            try:
+                rename_for_cli(session, old, new)
+            except FormError as exc:
+                fail("; ".join(f"NEW: {say(v)}" for v in exc.errors.values()))
+        database.dispose()
+        typer.echo(say(Message("'%(old)s' is now '%(new)s'", old=old, new=new.strip())))
+    except SpinecareError as exc:
+        fail(exc.one_line())
+
+
 @audit_app.command(
     "verify",
     help=N_(

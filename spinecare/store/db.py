@@ -29,7 +29,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0019_partial_dates_shown"
+HEAD = "0020_username_key"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from spinecare.store.search import search_key
+from spinecare.store.usernames import username_key
 
 
 def as_utc(value: datetime) -> datetime:
@@ -64,6 +65,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
+    username_key: Mapped[str] = mapped_column(Text)
+    """The user name folded (:func:`~spinecare.store.usernames.username_key`): unique, so
+    that no two accounts have names that look the same; set whenever the name is."""
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -79,6 +83,14 @@ class User(Base):
         DateTime(timezone=True), nullable=True
     )
     """When the one-time password of an administrator's reset stops signing in."""
+
+    __table_args__ = (Index("ix_users_username_key", "username_key", unique=True),)
+
+
+@event.listens_for(User.username, "set")
+def _fill_username_key(target: User, value: str, _old: Any, _initiator: Any) -> None:
+    """Every write path (forms, the command line, the demo seed) keeps the key current."""
+    target.username_key = username_key(value)
 
 
 class LoginSession(Base):

@@ -66,6 +66,7 @@ ACTION_WORDS = {
     "deactivate": Text("deactivated"),
     "reactivate": Text("reactivated"),
     "reset_password": Text("reset the password"),
+    "rename": Text("changed the user name"),
     "change_password": Text("changed own password"),
     "export": Text("exported"),
     "course_start": Text("started a course"),
@@ -514,6 +515,7 @@ def _user_page(
     data = user.model_dump(mode="json")
     if values is None:
         values = {
+            "username": user.username,
             "full_name": user.full_name,
             "role": user.role,
             "language": user.language or "",
@@ -562,6 +564,7 @@ async def user_edit(request: Request, user_id: int) -> Response:
                 admin,
                 user_id,
                 # a field the request leaves out keeps its value (one sent empty clears)
+                username=fields.get("username"),
                 full_name=fields.get("full_name", user.full_name),
                 role=fields.get("role", user.role),
                 language=fields.get("language", user.language or "") or None,
