@@ -35,6 +35,7 @@ from spinecare.clinic.models import (
     ErrorOut,
     PatientDetailOut,
     PatientPageOut,
+    PatientScreeningOut,
     PlanOut,
     ScreeningOut,
 )
@@ -298,15 +299,16 @@ def get_patient(request: Request, patient_id: int = PatientId) -> PatientDetailO
     "/patients/{patient_id}/screening",
     summary="A stored patient's screening",
     dependencies=_AUTH,
-    response_model=ScreeningOut,
+    response_model=PatientScreeningOut,
     responses=_CLINIC_ERRORS,
 )
 def patient_screening(
     request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
-) -> ScreeningOut:
+) -> PatientScreeningOut:
     """The screening contract of DESIGN.md section 4 for the stored record, computed on
     read: the same object ``spinecare screen FILE --format json`` prints for the same
-    record and date."""
+    record and date, with ``not_read``, the kinds of record the patient's latest SMART
+    launch did not get from the EHR (empty when it read everything)."""
     from spinecare.clinic.patients import patient_screening as screening_of
 
     with _clinic_session(request) as (web, session, user):

@@ -338,6 +338,21 @@ class ScreeningOut(_Open):
     )
 
 
+class PatientScreeningOut(ScreeningOut):
+    """A stored patient's screening: the contract, and what the record's latest SMART
+    launch did not read."""
+
+    not_read: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The kinds of record (FHIR resource types) the EHR did not give to the "
+            "patient's latest SMART launch, as the screening page names them under "
+            '"Not read" and CDS Hooks cards do: the screening may miss what they hold. '
+            "Empty when that launch read everything, or none imported the record."
+        ),
+    )
+
+
 class PlannedCourseOut(_Open):
     sessions: Any
     frequency: Any

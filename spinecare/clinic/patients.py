@@ -34,9 +34,9 @@ from spinecare.clinic.models import (
     PatientListItemOut,
     PatientOut,
     PatientPageOut,
+    PatientScreeningOut,
     PhysicianOut,
     PlanOut,
-    ScreeningOut,
 )
 from spinecare.clinic.permissions import (
     STAFF,
@@ -680,14 +680,16 @@ class PatientScreening:
     plan: CoursePlan
     not_read: tuple[str, ...] = ()
 
-    def out(self) -> tuple[ScreeningOut, PlanOut]:
+    def out(self) -> tuple[PatientScreeningOut, PlanOut]:
         """The screening and plan contract (DESIGN.md section 4) as ``spinecare
         screen|plan FILE --format json`` print them for the same record and date: the
         patient is named as the record names it (its external id), not by the store's
-        number. ``/api/`` and the screening page's JSON twin both answer these."""
+        number; the screening adds what the latest SMART launch did not read
+        (``not_read``). ``/api/`` and the screening page's JSON twin both answer these."""
         named = {"patient": self.patient.external_id}
+        stored = named | {"not_read": list(self.not_read)}
         return (
-            ScreeningOut.model_validate(self.screening.to_json() | named),
+            PatientScreeningOut.model_validate(self.screening.to_json() | stored),
             PlanOut.model_validate(self.plan.to_json() | named),
         )
 
@@ -721,7 +723,7 @@ def screen_patient(
 
 def patient_screening(
     session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
-) -> tuple[ScreeningOut, PlanOut]:
+) -> tuple[PatientScreeningOut, PlanOut]:
     """The stored patient's screening and plan (:meth:`PatientScreening.out`)."""
     return screen_patient(session, who, patient_id, kb, as_of, lang).out()
 

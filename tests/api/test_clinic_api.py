@@ -367,7 +367,8 @@ def test_screening_and_plan_equal_the_cli(
     assert plan.status_code == 200, plan.text[:500]
     cli_screen = _cli("screen", source, "--lang", lang)
     cli_plan = _cli("plan", source, "--lang", lang)
-    assert screening.json() == cli_screen
+    # the CLI's object, with the one key a stored record adds: nothing a launch missed
+    assert screening.json() == cli_screen | {"not_read": []}
     assert cli_screen["verdict"] == "needs_clearance"
     assert cli_screen["patient"] == "demo-kuznetsova"
     assert plan.json() == cli_plan
@@ -387,7 +388,7 @@ def test_seeded_demo_patient_screening_equals_the_library(
     )
     api = signed_in("therapist").get(f"/api/patients/{world.demo_patient}/screening?as_of={TODAY}")
     assert api.status_code == 200
-    assert api.json() == screen(record, TODAY).to_json()
+    assert api.json() == screen(record, TODAY).to_json() | {"not_read": []}
     assert api.json()["verdict"] == "needs_clearance"
 
 
@@ -594,10 +595,19 @@ def test_openapi_schemas_are_generated_from_the_models(world: World) -> None:
     assert schemas["ScreeningOut"]["properties"]["verdict"]["enum"] == list(VERDICTS)
     assert schemas["PatientListItemOut"]["properties"]["verdict"]["enum"] == list(VERDICTS)
     assert schemas["PlanOut"]["properties"]["status"]["enum"] == ["ready", "pending", "blocked"]
+    # a stored patient's screening: the contract's keys, and what a launch did not read
+    stored = schemas["PatientScreeningOut"]["properties"]
+    assert set(schemas["ScreeningOut"]["properties"]) < set(stored)
+    assert stored["not_read"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "title": "Not Read",
+        "description": stored["not_read"]["description"],
+    }
     for path, model in (
         ("/api/patients", "PatientPageOut"),
         ("/api/patients/{patient_id}", "PatientDetailOut"),
-        ("/api/patients/{patient_id}/screening", "ScreeningOut"),
+        ("/api/patients/{patient_id}/screening", "PatientScreeningOut"),
         ("/api/patients/{patient_id}/plan", "PlanOut"),
     ):
         ok = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]

@@ -880,6 +880,10 @@ def test_what_a_launch_did_not_read_stays_on_every_page_of_its_record(app_client
         "Flag",
         "DocumentReference",
     }
+    # the REST API's screening says it too, as the twin's screening object does
+    api = app_client.get(f"/api{screening}", params={"lang": "ru"}).json()
+    assert set(api["not_read"]) == {"Flag", "DocumentReference"}
+    assert twin.json()["screening"] == api
     # the patient opened again from the list, and the course plan
     assert patient in _html(app_client, "/patients")
     assert f'href="{screening}"' in _html(app_client, patient)
@@ -913,6 +917,7 @@ def test_what_a_launch_did_not_read_stays_on_every_page_of_its_record(app_client
         assert not_read_section(_html(client, f"{patient}/course/new")) is None
         twin = client.get(screening, headers={"accept": "application/json"}).json()
         assert twin["not_read"] == []
+        assert client.get(f"/api{screening}").json()["not_read"] == []
 
 
 def test_the_referral_letter_names_what_the_launch_did_not_read(app_client, ehr):
