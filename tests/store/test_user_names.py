@@ -200,3 +200,39 @@ def test_the_upgrade_refuses_accounts_that_look_the_same_and_changes_nothing(db_
             assert session.query(User).filter_by(username="boss").one().username_key == "boss"
     finally:
         engine.dispose()
+
+
+def test_the_operator_is_told_in_their_language_and_renames_on_the_command_line(
+    tmp_path,
+) -> None:
+    """The command line opens the database: the refusal is one line in the language
+    asked; ``spinecare user rename`` works on that database, and the next start upgrades."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+    from spinecare.store.db import HEAD, make_engine, migrate, schema_revision
+
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    engine = make_engine(url)
+    migrate(engine, "0019_partial_dates_shown")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO clinics (id, name, created_at) VALUES (1, 'A', CURRENT_TIMESTAMP)")
+        )
+        _add_user(connection, 1, "anna")
+        _add_user(connection, 2, "ANNA")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["user", "token", "anna", "--db", url, "--lang", "ru"])
+    assert refused.exit_code == 1
+    (line,) = refused.stderr.strip().splitlines()
+    assert "выглядят одинаково" in line and "'anna', 'ANNA'" in line
+    assert schema_revision(engine) == "0019_partial_dates_shown"
+    taken = runner.invoke(app, ["user", "rename", "ANNA", "Anna", "--db", url])
+    assert taken.exit_code == 1 and "looks the same as the user name 'anna'" in taken.stderr
+    renamed = runner.invoke(app, ["user", "rename", "ANNA", "anna.b", "--db", url])
+    assert renamed.exit_code == 0, renamed.output
+    assert renamed.stdout.strip() == "'ANNA' is now 'anna.b'"
+    issued = runner.invoke(app, ["user", "token", "Anna.B", "--db", url])  # folded
+    assert issued.exit_code == 0, issued.output
+    assert schema_revision(engine) == HEAD
+    engine.dispose()
