@@ -45,6 +45,7 @@ from spinecare.clinic.permissions import (
     check_clearance_request,
     check_may_decide,
     check_patient,
+    check_referral,
     check_staff,
     decides_clearances,
     is_clinic_physician,
@@ -99,6 +100,7 @@ __all__ = [
     "patient_screening",
     "physicians",
     "read_import",
+    "referral_screening",
     "request_clearance",
     "requests_of",
     "screen_patient",
@@ -719,6 +721,16 @@ def screen_patient(
         plan,
         tuple(not_read_of(session, patient.id)),
     )
+
+
+def referral_screening(
+    session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
+) -> PatientScreening:
+    """The screening an urgent referral letter is written from: the staff's and the
+    physicians' (:func:`~spinecare.clinic.permissions.check_referral`), never a patient's
+    account, decided before the patient is looked up."""
+    check_referral(acting(session, who))
+    return screen_patient(session, who, patient_id, kb, as_of, lang)
 
 
 def patient_screening(

@@ -5,6 +5,7 @@
   they review; they decide the clearance requests addressed to them, and resume or end
   only the courses they review;
 - a patient sees only their own record and writes only their own diary;
+- the urgent referral letter is opened by the staff and the physicians, never a patient;
 - nobody sees another clinic's data: it is answered as not found (404), so its
   existence is not revealed. A role or relationship that does not allow an action is
   :class:`~spinecare.store.errors.AccessDenied` (403).
@@ -29,6 +30,7 @@ from spinecare.wording import RoleNames
 
 __all__ = [
     "PATIENT_NOT_FOUND",
+    "REFERRAL_READERS",
     "STAFF",
     "acting",
     "check_admin",
@@ -37,11 +39,14 @@ __all__ = [
     "check_course",
     "check_may_decide",
     "check_patient",
+    "check_referral",
     "check_review_queue",
+    "check_role",
     "check_staff",
     "decides_clearances",
     "is_clinic_physician",
     "visible_patients",
+    "writes_diary",
 ]
 
 STAFF = frozenset({"admin", "therapist"})
@@ -134,9 +139,39 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
             raise AccessDenied(
                 Message("your role (%(role)s) may not end a course", role=RoleNames(user.role))
             )
-    if action == "diary" and (user.role != "patient" or user.patient_id != row.patient_id):
+    if action == "diary" and not writes_diary(user, row.patient_id):
         raise AccessDenied(N_("only the patient writes their own diary"))
     return row
+
+
+def writes_diary(user: User | CurrentUser, patient_id: int) -> bool:
+    """Whether ``user`` writes the home diary of the patient ``patient_id``: only that
+    patient's own account (:func:`check_course` accepts an entry by it; a page shows the
+    diary form by it)."""
+    return user.role == "patient" and user.patient_id == patient_id
+
+
+REFERRAL_READERS = ("admin", "therapist", "physician")
+"""Who opens an urgent referral letter: the clinic's staff and its physicians."""
+
+
+def check_referral(user: User | CurrentUser) -> None:
+    """The urgent referral letter is for the clinic's staff and its physicians to print
+    and hand on; a patient's account reads its own screening in the patient's words."""
+    check_role(user, *REFERRAL_READERS)
+
+
+def check_role(user: User | CurrentUser, *roles: str) -> None:
+    """Refuse (403) a user whose role is none of ``roles``: what they asked for is only
+    those roles' (the pages' role check, and the use cases of one role)."""
+    if user.role not in roles:
+        raise AccessDenied(
+            Message(
+                "this page is for %(roles)s; you are signed in as %(role)s",
+                roles=RoleNames(*roles),
+                role=RoleNames(user.role),
+            )
+        )
 
 
 STAFF_ACTIONS = {
@@ -153,14 +188,7 @@ def check_staff(user: User, action: str) -> None:
 
 def check_admin(user: User) -> None:
     """The clinic's accounts and its audit log are the admin's."""
-    if user.role != "admin":
-        raise AccessDenied(
-            Message(
-                "this page is for %(roles)s; you are signed in as %(role)s",
-                roles=RoleNames("admin"),
-                role=RoleNames(user.role),
-            )
-        )
+    check_role(user, "admin")
 
 
 def check_clearance_queue(user: User) -> None:

@@ -125,7 +125,8 @@ async def login(request: Request) -> Response:
             errors["username"] = Text("required")
         if not password:
             errors["password"] = Text("required")
-        values = {"username": username, "next": fields.get("next", "")}
+        # the page it would go on to, as the sign-in page takes it: never another site's
+        values = {"username": username, "next": safe_next(fields.get("next")) or ""}
         response = render(
             request,
             "login.html",

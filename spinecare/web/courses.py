@@ -21,6 +21,7 @@ from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import set_language
 from spinecare.clinic.models import CurrentUser
+from spinecare.clinic.permissions import writes_diary
 from spinecare.dates import iso_date
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
@@ -637,7 +638,7 @@ def _home_view(
         "cost": cost,
         "values": {"day": date.today().isoformat(), "key": secrets.token_urlsafe(12)},
         "errors": {},
-        "may_write": user.role == "patient" and user.patient_id == row.patient_id,
+        "may_write": writes_diary(user, row.patient_id),
         "saved": request.query_params.get("saved"),
     }
     return context, data

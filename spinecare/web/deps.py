@@ -29,7 +29,6 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from spinecare import i18n as texts
-from spinecare.clinic import AccessDenied
 from spinecare.clinic.accounts import (
     SESSION_COOKIE as SESSION_COOKIE,  # the web pages' name for it
 )
@@ -42,6 +41,7 @@ from spinecare.clinic.accounts import (
 )
 from spinecare.clinic.limits import check_fields
 from spinecare.clinic.models import CurrentUser
+from spinecare.clinic.permissions import check_role
 from spinecare.clinic.readers import reader_language
 from spinecare.errors import SpinecareError, envelope
 from spinecare.kb.loader import KB
@@ -267,14 +267,8 @@ def require_user(request: Request, session: Session, *roles: str) -> CurrentUser
                 "your password was reset: choose a new one first (%(page)s)", page=PASSWORD_PAGE
             )
         )
-    if roles and user.role not in roles:
-        raise AccessDenied(
-            Message(
-                "this page is for %(roles)s; you are signed in as %(role)s",
-                roles=RoleNames(*roles),
-                role=RoleNames(user.role),
-            )
-        )
+    if roles:
+        check_role(user, *roles)
     return user
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import clinic_name as name_of_clinic
+from spinecare.clinic.permissions import REFERRAL_READERS
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Day, Message
@@ -22,7 +23,6 @@ from spinecare.wording import VERDICT_WORDS, not_read_text
 
 router = APIRouter()
 
-READERS = ("admin", "therapist", "physician")
 URGENT = "refer_urgently"
 RECORDED = frozenset({"condition", "medication", "procedure"})
 """Facts whose label is the record's own text (kept in its language, not translated)."""
@@ -77,9 +77,10 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
     lang = request_language(request)
     set_language(lang)
     with db_session(request) as session:
-        user = require_user(request, session, *READERS)
+        # the role before the date (credentials before parameters); the use case checks it
+        user = require_user(request, session, *REFERRAL_READERS)
         day = _as_of(as_of) if as_of else date.today()
-        ps = service.screen_patient(session, user, patient_id, kb, day, lang)
+        ps = service.referral_screening(session, user, patient_id, kb, day, lang)
         if ps.screening.verdict != URGENT:
             raise NotFoundError(Message(NO_RED_FLAG, day=Day(day)))
         clinic_name = name_of_clinic(session, user)

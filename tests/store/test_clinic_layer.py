@@ -385,3 +385,29 @@ def test_the_acting_user_is_read_again_from_the_database(db_target, change) -> N
                 get_patient(session, who, p["pa"].id)
     finally:
         db.dispose()
+
+
+def test_the_referral_letter_and_the_diary_are_decided_in_the_permissions(db_target, kb) -> None:
+    """Who opens the urgent referral letter, and who writes a course's diary, is decided
+    by the clinic layer's one permission check, whatever adapter asks: a patient's account
+    is refused the letter even for its own record (before the record is looked up)."""
+    from spinecare.clinic.patients import referral_screening
+    from spinecare.clinic.permissions import writes_diary
+    from spinecare.store.errors import AccessDenied
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            people = _people(session)
+            pa, pb = people["pa"].id, people["pb"].id
+            day = date(2026, 11, 20)
+            letter = referral_screening(session, people["anna"], pa, kb, day)
+            assert letter.patient.id == pa
+            for patient in (pa, pb, 10**6):
+                with pytest.raises(AccessDenied):
+                    referral_screening(session, people["alla"], patient, kb, day)
+            assert writes_diary(people["alla"], pa)
+            assert not writes_diary(people["alla"], pb)
+            assert not any(writes_diary(people[who], pa) for who in ("boss", "anna", "doc"))
+    finally:
+        db.dispose()

@@ -229,6 +229,23 @@ def test_next_never_leaves_the_site(world: World, target: str) -> None:
     assert response.history and response.history[0].headers["location"] == "/"
 
 
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example"])
+def test_a_failed_sign_in_keeps_only_a_next_page_of_this_site(world: World, target: str) -> None:
+    """The sign-in page shown again after a wrong password carries on only a page of this
+    site, as the first sign-in page does: never another site's address in its form."""
+    client = world.client()
+    for next_page, kept in ((target, ""), ("/patients?q=ivanova", "/patients?q=ivanova")):
+        response = _post(
+            client,
+            "/login",
+            {"username": "admin", "password": "wrong-pass-12", "next": next_page},
+            headers=HTML,
+        )
+        assert response.status_code == 401
+        assert f'name="next" value="{kept}"' in response.text
+        assert "evil.example" not in response.text
+
+
 FHIR_OP = "/fhir/Patient/$massage-screening"
 FHIR = {"content-type": "application/fhir+json"}
 
