@@ -261,17 +261,19 @@ def rename_for_cli(session: Session, old: str, new: str) -> tuple[int, str]:
         "users",
         sa.column("id", sa.Integer),
         sa.column("username", sa.String),
+        sa.column("clinic_id", sa.Integer),
         sa.column("username_key", sa.Text),  # set only where the database has it
     )
-    rows = session.execute(sa.select(users.c.id, users.c.username)).all()
-    found = next((user_id for user_id, name in rows if name == old.strip()), None)
+    rows = session.execute(sa.select(users.c.id, users.c.username, users.c.clinic_id)).all()
+    old = old.strip()
+    found, clinic_id = next(((i, c) for i, name, c in rows if name == old), (None, None))
     if found is None:
         raise NotFoundError(Message("no account has the user name '%(name)s'", name=old))
     new = new.strip()
     problem = username_form_problem(new)
     if problem is None:
         key = username_key(new)
-        taken = [name for user_id, name in rows if user_id != found and username_key(name) == key]
+        taken = [name for i, name, _ in rows if i != found and username_key(name) == key]
         if taken:
             problem = Message(LOOKS_THE_SAME, name=new, other=taken[0])
     if problem is not None:
@@ -281,12 +283,7 @@ def rename_for_cli(session: Session, old: str, new: str) -> tuple[int, str]:
     if "username_key" in columns:
         values["username_key"] = username_key(new)
     session.execute(sa.update(users).where(users.c.id == found).values(**values))
-    audit(
-        session,
-        None,
-        "rename",
-        "user",
-        str(found),
-        detail=f"{detail_text(old)}; {detail_text(new)}",
-    )
+    # in the account's clinic's log, by nobody of the clinic (the server's operator)
+    detail = _renamed(old, new)
+    audit(session, None, "rename", "user", str(found), detail=detail, clinic_id=clinic_id)
     return found, new

@@ -186,14 +186,16 @@ def test_the_upgrade_refuses_accounts_that_look_the_same_and_changes_nothing(db_
                 "admin": "admln", "admin2": "admln2", "petrov.ivan": "petrov.lvan",
                 "petrov": "petrov", "anna": "anna",
             }  # fmt: skip
-            renamed = (
-                session.execute(
-                    text("SELECT detail FROM audit_log WHERE action = 'rename' ORDER BY id")
+            # in the accounts' clinic's log, by the operator (no user of the clinic)
+            renamed = session.execute(
+                text(
+                    "SELECT detail, clinic_id, user_id FROM audit_log WHERE action = 'rename' "
+                    "ORDER BY id"
                 )
-                .scalars()
-                .all()
-            )
-            assert renamed == ["ADMIN; admin2", f"p{CYRILLIC_E}trov; petrov.ivan"]
+            ).all()
+            assert [tuple(r) for r in renamed] == [
+                ("ADMIN; admin2", 1, None), (f"p{CYRILLIC_E}trov; petrov.ivan", 1, None)
+            ]  # fmt: skip
         with db.session() as session:  # at the head, the key moves with the name
             rename_for_cli(session, "admin2", "boss")
         with db.session() as session:

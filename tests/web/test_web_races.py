@@ -24,8 +24,10 @@ any_world = test_web_security.any_world  # SQLite, and PostgreSQL where it is re
 
 PATIENT_BY_ID = "FROM patients WHERE patients.clinic_id = "
 """The statement that looks a patient up by the clinic's id for them (before a save)."""
-USER_BY_NAME = "SELECT users.id FROM users WHERE users.username = "
-"""The statement that checks a user name is free."""
+USER_BY_NAME = (
+    "SELECT users.id, users.username, users.clinic_id FROM users WHERE users.username_key = "
+)
+"""The statement that checks a user name is free (no account has a name that looks the same)."""
 
 
 @contextmanager
