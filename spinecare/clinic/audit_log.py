@@ -5,12 +5,13 @@ admin reads it, only their own clinic's entries, and each reading is itself audi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spinecare.clinic.accounts import find_user
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.patients import search_condition
@@ -70,12 +71,24 @@ def patients_found(session: Session, who: CurrentUser, query: str) -> list[int]:
     )
 
 
+def _by_account(session: Session, admin: User, flt: AuditFilter) -> AuditFilter:
+    """A user name in the filter stands for the clinic's account whose name is, or looks,
+    the same (``Admin`` for ``admin``): its entries, under whatever name it had when each
+    was made. A name no account of the clinic has now is matched as the entries wrote it."""
+    if not flt.username or flt.user_id is not None:
+        return flt
+    user = find_user(session, flt.username)
+    if user is None or user.clinic_id != admin.clinic_id:
+        return flt
+    return replace(flt, username=None, user_id=user.id)
+
+
 def log_page(session: Session, who: CurrentUser, flt: AuditFilter, *, detail: str) -> AuditPage:
     """One page of the clinic's log (``flt.limit``, ``flt.offset``), newest first; the
     reading is recorded with ``detail`` (the filters)."""
     admin = acting(session, who)
     check_admin(admin)
-    rows, total = list_audit(session, admin.clinic_id, flt)
+    rows, total = list_audit(session, admin.clinic_id, _by_account(session, admin, flt))
     page = AuditPage(
         entries=[_entry(e) for e in rows],
         total=total,
@@ -95,4 +108,5 @@ def export_entries(
     check_admin(admin)
     names = _names(session, admin.clinic_id)
     audit(session, admin, "export", "audit_log", None, detail=detail)
+    flt = _by_account(session, admin, flt)
     return names, (_entry(e) for e in iter_audit(session, admin.clinic_id, flt))

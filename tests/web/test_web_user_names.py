@@ -72,6 +72,7 @@ def test_renaming_an_account(world, signed_in, csrf) -> None:
         fields = {"username": name, "csrf_token": csrf(admin, path)}
         return admin.post(path, data=fields, headers=JSON)
 
+    login(world.client(), "physician", PASSWORDS["physician"])  # under the old name
     refused = rename(f"{CYRILLIC_A}dmin")
     assert refused.status_code == 422
     assert refused.json()["error"]["details"][0]["field"] == "username"
@@ -79,6 +80,12 @@ def test_renaming_an_account(world, signed_in, csrf) -> None:
     login(world.client(), "Doctor.Ivanova", PASSWORDS["physician"])  # folded at sign-in
     log = admin.get("/audit?action=rename", headers=JSON).json()
     assert [e["detail"] for e in log["entries"]] == ["physician; doctor.ivanova"]
+    # the log's user filter by name finds the account, under both names, however written
+    logins = admin.get("/audit?action=login&user=DOCTOR.IVANOVA", headers=JSON).json()
+    assert [e["user"] for e in logins["entries"]] == ["doctor.ivanova", "physician"]
+    # a name no account has now is matched as the entries wrote it
+    old = admin.get("/audit?action=login&user=physician", headers=JSON).json()
+    assert [e["user"] for e in old["entries"]] == ["physician"]
     page = admin.get(path, headers=HTML)
     assert 'name="username" value="doctor.ivanova"' in page.text
 
