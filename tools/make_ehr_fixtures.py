@@ -6918,6 +6918,102 @@ case(
     condition(text="Fracture, vertebral, L1"),
 )
 
+# A site written after a comma in the diagnosis's own words ---------------------------------
+case(
+    "text_site_after_comma_osteomyelitis_lumbar_spine",
+    "needs_data",
+    "'Osteomyelitis, lumbar spine' in a problem list: osteomyelitis at the spine, a spinal"
+    " infection to confirm (the comma lost the site and it was allowed)",
+    condition(text="Osteomyelitis, lumbar spine"),
+)
+case(
+    "text_site_after_comma_fracture_level_ru",
+    "needs_data",
+    "'Перелом, L1' in words: a fracture at L1, a vertebral fracture to confirm (it was allowed)",
+    condition(text="Перелом, L1"),
+)
+case(
+    "text_site_after_comma_osteomyelitis_lumbar_part_ru",
+    "needs_data",
+    "'Остеомиелит, поясничный отдел' in words: osteomyelitis of the lumbar part of the spine,"
+    " a spinal infection to confirm (it was allowed)",
+    condition(text="Остеомиелит, поясничный отдел"),
+)
+case(
+    "text_site_after_comma_metastasis_thoracic_spine",
+    "needs_data",
+    "'Metastasis, thoracic spine' in words: a spinal metastasis to confirm (it was read as a"
+    " cancer elsewhere only)",
+    condition(text="Metastasis, thoracic spine"),
+)
+case(
+    "text_site_after_comma_fracture_lws_de",
+    "needs_data",
+    "'Fraktur, LWS' in words: a fracture of the lumbar spine, a vertebral fracture to confirm"
+    " (it was allowed)",
+    condition(text="Fraktur, LWS"),
+)
+case(
+    "text_inverted_title_abscess_paravertebral",
+    "needs_data",
+    "'Abscess, paravertebral' (an inverted title) in words: a paravertebral abscess, a spinal"
+    " infection to confirm (it was allowed)",
+    condition(text="Abscess, paravertebral"),
+)
+case(
+    "text_hip_fracture_then_lumbar_spine_oa",
+    "allowed",
+    "'Hip fracture 2019, lumbar spine OA': the fracture is the hip's; the words after the comma"
+    " are more than a site, so they give the fracture no site at the spine",
+    condition(text="Hip fracture 2019, lumbar spine OA", onset="2019-05-01"),
+)
+case(
+    "text_wrist_fracture_then_low_back_pain",
+    "allowed",
+    "'Fracture of wrist, low back pain': a wrist fracture and back pain, no vertebral fracture",
+    condition(text="Fracture of wrist, low back pain", onset="2019-05-01"),
+)
+case(
+    "text_site_after_comma_belongs_to_the_clause_before",
+    "allowed",
+    "'Hip fracture 2019, low back pain, L1': the site after the last comma is the back pain's,"
+    " not the hip fracture's",
+    condition(text="Hip fracture 2019, low back pain, L1", onset="2019-05-01"),
+)
+
+# A brand of low-dose aspirin written with a space or a hyphen ------------------------------
+case(
+    "text_russian_low_dose_aspirin_brand_spaced",
+    "allowed",
+    "'Тромбо АСС 100 мг' (low-dose aspirin, the brand written apart) in a problem list: no"
+    " clotting disorder (the first half was read as 'тромбоз')",
+    condition(text="Тромбо АСС 100 мг"),
+)
+case(
+    "text_german_low_dose_aspirin_brand_hyphen",
+    "allowed",
+    "'Thrombo-ASS 100' (low-dose aspirin) in a problem list: no clotting disorder (it was read"
+    " as a thrombus)",
+    condition(text="Thrombo-ASS 100"),
+)
+
+# German "Z.n." (status post) ---------------------------------------------------------------
+case(
+    "text_german_zn_breast_cancer_is_history",
+    "needs_data",
+    "'Z.n. Mammakarzinom' (status post breast cancer): a history of cancer, as 'status post"
+    " breast cancer' and 'Zustand nach Mammakarzinom' are read (it was read as an active cancer)",
+    condition(text="Z.n. Mammakarzinom"),
+)
+case(
+    "text_german_zn_spaced_vertebral_fracture_as_zustand_nach",
+    "allowed",
+    "'Z. n. Wirbelkörperfraktur' (status post a vertebral fracture, onset 2015): a past"
+    " fracture, read as 'Zustand nach Wirbelkörperfraktur' and 'status post vertebral"
+    " fracture' are",
+    condition(text="Z. n. Wirbelkörperfraktur", onset="2015-03-01"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -60,7 +60,7 @@ from spinecare.kb.expressions import (
 )
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Indication, Rule
-from spinecare.kb.text import words
+from spinecare.kb.text import Mention, words
 from spinecare.messages import N_
 from spinecare.record.model import (
     Answer,
@@ -496,10 +496,9 @@ class RecordIndex:
         self, codings: tuple[Coding, ...], text: str | None, body_sites: tuple[Coding, ...]
     ) -> list[ConceptHit]:
         """What a diagnosis or a procedure names (:meth:`hits`), with what it names at its
-        recorded site besides (:meth:`_site_hits`)."""
+        recorded site or at the site its text gives after a comma besides
+        (:meth:`_site_hits`)."""
         hits = self.hits(codings, (text,))
-        if not body_sites:
-            return hits
         named = {hit.concept for hit in hits}
         return [*hits, *self._site_hits(codings, text, body_sites, named)]
 
@@ -514,6 +513,7 @@ class RecordIndex:
         recorded site, where that site makes it one (KB text.yaml ``at_site``: a "Fracture
         of bone" at "L1 vertebra" is a vertebral fracture, "Anaesthesia of skin" at
         "Perineum" cauda equina, an "Arthrodesis" at the lumbar spine a spine operation),
+        or at the site its words give alone after a comma ("Osteomyelitis, lumbar spine"),
         uncertain; those ``named`` already by its codes or words are left out."""
         kb = self.kb
         sites = [s.display or kb.site_names.get((s.system, s.code)) for s in body_sites]
@@ -525,17 +525,19 @@ class RecordIndex:
                 else [h.code.display for h in kb.codes.lookup_coding(c.system, c.code, None)]
             )
         found: dict[str, ConceptHit] = {}
-        for place, diagnoses in kb.site_matchers:
+        for place, alone, diagnoses in kb.site_matchers:
             site = next((s for s in sites if s and place.find(s)), None)
-            if site is None:
-                continue
+            at: list[tuple[Mention, str]] = []
             for text in texts:
-                for mention in diagnoses.find(text):
-                    if mention.concept not in named and mention.concept not in found:
-                        note = site_to_confirm(mention.words, site)
-                        found[mention.concept] = ConceptHit(
-                            mention.concept, None, None, None, False, note
-                        )
+                if site is not None:
+                    at.extend((mention, site) for mention in diagnoses.find(text))
+                at.extend(diagnoses.at_sites(text, alone))  # "Fracture, L1"
+            for mention, where in at:
+                if mention.concept not in named and mention.concept not in found:
+                    note = site_to_confirm(mention.words, where)
+                    found[mention.concept] = ConceptHit(
+                        mention.concept, None, None, None, False, note
+                    )
         return list(found.values())
 
     def _site_zones(self, condition: Condition) -> set[str]:

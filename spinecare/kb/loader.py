@@ -209,13 +209,18 @@ class KB:
         return {title: tuple(named) for title, named in out.items()}
 
     @cached_property
-    def site_matchers(self) -> tuple[tuple[TextMatcher, TextMatcher], ...]:
+    def site_matchers(self) -> tuple[tuple[TextMatcher, TextMatcher, TextMatcher], ...]:
         """For each group of text.yaml ``at_site``: where a site is one of the group's (its
-        words found as the concept ``site``), and the concepts the diagnoses of no site of
-        their own name there."""
+        words found as the concept ``site``), where the words after a comma in a
+        diagnosis's text are only such a site (with ``site_alone``), and the concepts the
+        diagnoses of no site of their own name there."""
         return tuple(
             (
                 self._matcher(("site", None, phrase) for phrase in group.site.phrases()),
+                self._matcher(
+                    ("site", None, phrase)
+                    for phrase in (*group.site.phrases(), *group.site_alone.phrases())
+                ),
                 self._matcher(
                     (concept, None, phrase)
                     for concept, words in group.concepts.items()

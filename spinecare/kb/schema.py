@@ -517,9 +517,13 @@ class AtSite(Strict):
     whose recorded site (``Condition.bodySite``) is one that makes it a KB concept:
     ``site`` the words of such a site (the spine, the saddle area), ``concepts`` each
     concept with the words of the diagnoses that name it there ("Fracture" at "L1
-    vertebra" is a vertebral fracture, "Anaesthesia of skin" at "Perineum" cauda equina)."""
+    vertebra" is a vertebral fracture, "Anaesthesia of skin" at "Perineum" cauda equina).
+    The site may also be written in the diagnosis's own text, alone after a comma
+    ("Osteomyelitis, lumbar spine", "Перелом, L1"); ``site_alone`` the words that name
+    such a site only so ("поясничный отдел", the lumbar part)."""
 
     site: Cue
+    site_alone: Cue = Field(default_factory=Cue)
     concepts: dict[str, Cue]
     sources: list[str] = Field(min_length=1)
     remark: str | None = None

@@ -267,8 +267,23 @@ class TextMatcher:
         short_words: Mapping[str, str] | None = None,
         qualifiers_after: Iterable[str] = (),
     ) -> None:
-        # a short form -> the word it stands for ("fx" -> "fracture")
-        self._short = {fold(k): fold(v) for k, v in (short_words or {}).items()}
+        # a short form -> the word it stands for ("fx" -> "fracture"); one written with
+        # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
+        # clauses, with or without a space after each stop ("Z. n.")
+        self._short = {fold(k): fold(v) for k, v in (short_words or {}).items() if "." not in k}
+        # (its letters -> the words it stands for)
+        self._dotted = {
+            "".join(_WORD.findall(fold(k))): fold(v)
+            for k, v in (short_words or {}).items()
+            if "." in k
+        }
+        dotted_forms = [_WORD.findall(fold(k)) for k in short_words or {} if "." in k]
+        dots = (r"\.\s?".join(map(re.escape, letters)) for letters in dotted_forms)
+        self._dotted_re = (
+            re.compile("|".join(rf"(?<![\w.]){form}(?:\.|(?!\w))" for form in dots))
+            if self._dotted
+            else None
+        )
         # a term -> the beginnings of words that look like its forms but are not
         self._not_forms = {
             fold(term): tuple(fold(start) for start in starts)
@@ -288,6 +303,14 @@ class TextMatcher:
                 if len(form[0]) >= STEM_FROM:
                     self._stems[form[0][:3]].append(entry)
         self._cache: dict[str, list[Mention]] = {}
+        self._vocabulary = frozenset(
+            w
+            for forms in self._by_first.values()
+            for tokens, *_ in forms
+            for token in tokens
+            for w in re.split(r"[-']", token)
+            if token != GAP
+        )
         self.cues = Cues(
             negation=_phrases(negation),
             history=_phrases(history),
@@ -329,18 +352,20 @@ class TextMatcher:
         tokens = _tokens(phrase)
         return tokens[0] if tokens else None
 
-    def _candidates(self, word: str) -> list[_Entry]:
+    def _candidates(self, word: str, after: str = "") -> list[_Entry]:
         """The synonyms that may start at ``word``: those it starts as written, and those
         whose first word it is with another ending (:func:`_same_word`), unless the KB
-        knows it as another word (``not_forms``: "myelopathy" is no "myeloma")."""
+        knows it as another word (``not_forms``: "myelopathy" is no "myeloma"), written
+        whole, with a hyphen or a space inside it ("Тромбо АСС", "Thrombo-ASS": ``after``
+        is the word that follows)."""
         found = list(self._by_first.get(word, ()))
+        joined = word.replace("-", "")
         for entry in self._stems.get(word[:3], ()):
             known = entry[0][0]
-            if (
-                known != word
-                and _same_word(word, known)
-                and not word.startswith(self._not_forms.get(known, ()))
-            ):
+            if known == word or not _same_word(word, known):
+                continue
+            other = self._not_forms.get(known, ())
+            if not (joined.startswith(other) or (joined + after).startswith(other)):
                 found.append(entry)
         return found
 
@@ -359,6 +384,32 @@ class TextMatcher:
                 self._cache.clear()
             self._cache[text] = found
         return list(found)
+
+    def only_names(self, text: str) -> bool:
+        """Whether the text names one of the synonyms and nothing else: each of its words
+        is a word of a synonym (in any form) or a number ("lumbar spine", "L4-L5",
+        "поясничный отдел"; never "lumbar spine OA")."""
+        said = [w for word in words(text) for w in re.split(r"[-']", word)]
+        if not said or not self.find(text):
+            return False
+        known = self._vocabulary
+        return all(w.isdigit() or w in known or any(_same_word(w, k) for k in known) for w in said)
+
+    def at_sites(self, text: str | None, place: TextMatcher) -> list[tuple[Mention, str]]:
+        """What each clause of a text names when the clause after it, after a comma, is
+        only a site (``place``:  :meth:`only_names`), with that site's words: an inverted
+        diagnosis ("Osteomyelitis, lumbar spine", "Перелом, L1") names its site as a
+        record's ``bodySite`` does. Only the clause just before the site: in "Hip fracture,
+        low back pain, L1" the fracture is the hip's."""
+        if not text:
+            return []
+        parts = _CLAUSE_KEPT.split(text)
+        out: list[tuple[Mention, str]] = []
+        for i in range(0, len(parts) - 2, 2):
+            site = parts[i + 2]
+            if parts[i + 1].startswith(",") and place.only_names(site):
+                out.extend((mention, " ".join(words(site))) for mention in self.find(parts[i]))
+        return out
 
     def _cued(self, clause: list[str], start: int, n: int, before: Phrases, after: Phrases) -> bool:
         """Does a cue change the words ``clause[start:start + n]``: one of ``before`` ahead
@@ -382,6 +433,10 @@ class TextMatcher:
         out: list[list[str]] = []
         carried: list[str] = []
         short = self._short
+        if self._dotted_re is not None:
+            folded = self._dotted_re.sub(
+                lambda m: f" {self._dotted[''.join(_WORD.findall(m.group(0)))]} ", folded
+            )
         parts = _CLAUSE_KEPT.split(_LEVEL_ORDINAL.sub(r"\1", folded))
         listed = 0  # where the clauses of a comma-separated list began
         ended = ""  # what ended the clause before
@@ -424,7 +479,9 @@ class TextMatcher:
         concept and set, its words and the places of the words its gaps hold."""
         matches: list[_Match] = []
         for start, word in enumerate(clause):
-            for tokens, concept, group, gapped in self._candidates(word):
+            after = clause[start + 1] if start + 1 < len(clause) else ""
+            after = fold(self._written.get(after, after))  # an abbreviation as written
+            for tokens, concept, group, gapped in self._candidates(word, after):
                 if gapped:
                     span = _gapped_end(clause, start, tokens, self._gap_stops)
                     if span is not None:

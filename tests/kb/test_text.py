@@ -136,6 +136,8 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Цирроз печени, декомпенсированный", {"organ_decompensation"}),
         ("No angina, unstable", set()),
         ("Нет стенокардии, нестабильная походка", set()),
+        ("Abscess, paravertebral", {"spinal_infection"}),
+        ("Абсцесс, эпидуральный", {"spinal_infection"}),
         # a list answered after a colon is answered as a whole
         ("Педикулез, чесотка: нет", set()),
         ("Fever, urinary retention, rash: no", set()),
@@ -259,6 +261,13 @@ def test_yes_and_no_words_are_clear_and_never_both() -> None:
         # drug brands that begin like "тромбоз" are drugs, not a thrombosis
         ("Принимает ТромбоАСС", set()),  # low-dose aspirin
         ("Тромбонет 75 мг", {"anticoagulant_therapy"}),  # clopidogrel
+        # ... also written with a space or a hyphen inside
+        ("Тромбо АСС 100 мг", set()),
+        ("ТРОМБО-АСС", set()),
+        ("Thrombo ASS 100", set()),
+        ("Thrombo-ASS", set()),
+        ("Тромбоз глубоких вен", {"coagulation_disorder"}),
+        ("Тромб в подколенной вене", {"coagulation_disorder"}),
     ],
 )
 def test_a_word_that_only_begins_like_a_term_is_not_one_of_its_forms(
@@ -290,6 +299,14 @@ def test_every_word_kept_apart_begins_like_its_term_and_the_term_is_a_synonym() 
         ("L1 FX", {"vertebral_fracture"}),
         ("No fx", set()),
         ("Hx of breast ca", {"history_of_cancer"}),
+        # one written with full stops, with or without a space after them
+        ("Z.n. Mammakarzinom", {"history_of_cancer"}),
+        ("Z. n. Mammakarzinom", {"history_of_cancer"}),
+        ("Z.n.Mammakarzinom", {"history_of_cancer"}),
+        ("Zustand nach Mammakarzinom", {"history_of_cancer"}),
+        ("Z.n. Wirbelkörperfraktur", set()),  # as "status post vertebral fracture"
+        ("Z.n. Bandscheiben-OP L4/5", {"recent_spinal_surgery"}),
+        ("Ca recti, Z.n. Radiatio", {"oncology"}),  # the cue is the next clause's
     ],
 )
 def test_a_short_form_is_read_as_the_word_it_stands_for(text: str, concepts: set[str]) -> None:
@@ -345,3 +362,42 @@ def test_a_cue_is_read_only_as_written_and_a_short_word_keeps_four_letters(
 )
 def test_what_the_patient_says_is_still_denied_after_the_word_reports(text: str) -> None:
     assert load_kb().text_matcher.find(text) == []
+
+
+def _at_sites(text: str) -> set[str]:
+    return {
+        mention.concept
+        for _, alone, diagnoses in load_kb().site_matchers
+        for mention, _site in diagnoses.at_sites(text, alone)
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Osteomyelitis, lumbar spine", {"spinal_infection"}),
+        ("Fracture, L1", {"vertebral_fracture"}),
+        ("Fracture, L4-L5", {"vertebral_fracture"}),
+        ("Metastasis, thoracic spine", {"spinal_malignancy"}),
+        ("Остеомиелит, поясничный отдел", {"spinal_infection"}),
+        ("Остеомиелит, поясничного отдела позвоночника", {"spinal_infection"}),
+        ("Перелом, L1", {"vertebral_fracture"}),
+        ("Fraktur, LWS", {"vertebral_fracture"}),
+        ("Numbness, perineum", {"cauda_equina"}),
+        # the words after the comma are more than a site
+        ("Hip fracture 2019, lumbar spine OA", set()),
+        ("Fracture of wrist, low back pain", set()),
+        ("Abscess, lumbar", set()),  # "lumbar" alone may be the skin's
+        ("Tumour, thoracic", set()),
+        # the site is the clause's just before it, and a cue still counts
+        ("Hip fracture 2019, low back pain, L1", set()),
+        ("No fracture, L1", set()),
+        ("History of fracture, L1", set()),
+    ],
+)
+def test_a_site_alone_after_a_comma_is_the_site_of_the_diagnosis_before_it(
+    text: str, concepts: set[str]
+) -> None:
+    """text.yaml ``at_site``: "Osteomyelitis, lumbar spine" names the site as a recorded
+    ``bodySite`` does; only a clause of nothing but a site's words and level numbers."""
+    assert _at_sites(text) == concepts
