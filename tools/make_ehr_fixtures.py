@@ -7014,6 +7014,42 @@ case(
     condition(text="Z. n. Wirbelkörperfraktur", onset="2015-03-01"),
 )
 
+# A doubt written with a negation word, short forms ---------------------------------------
+case(
+    "text_doubt_cauda_equina_not_yet_ruled_out",
+    "needs_data",
+    "'Cauda equina syndrome not yet ruled out': a suspicion, to confirm (the words 'ruled out'"
+    " made it absent and the record allowed)",
+    condition(text="Cauda equina syndrome not yet ruled out"),
+)
+case(
+    "text_doubt_russian_fracture_cannot_be_excluded",
+    "needs_data",
+    "'Перелом позвонка не может быть исключен' (a vertebral fracture cannot be excluded): a"
+    " suspicion, to confirm (it was read as excluded and allowed)",
+    condition(text="Перелом позвонка не может быть исключен"),
+)
+case(
+    "text_doubt_not_certain_if_cauda_equina",
+    "needs_data",
+    "'Not certain if cauda equina' (NegEx's pseudo-negation 'not certain if'): a suspicion, to"
+    " confirm (it was read as absent)",
+    condition(text="Not certain if cauda equina"),
+)
+case(
+    "text_latin_ca_with_full_stop",
+    "needs_data",
+    "'Ca. ovarii' (ovarian cancer, the short form with its full stop): a cancer to confirm (the"
+    " stop cut it in two and it was allowed)",
+    condition(text="Ca. ovarii"),
+)
+case(
+    "text_on_chemo",
+    "needs_data",
+    "'On chemo' in a problem list: chemotherapy, a cancer treated now, to confirm (it was allowed)",
+    condition(text="On chemo"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -307,6 +307,9 @@ def test_every_word_kept_apart_begins_like_its_term_and_the_term_is_a_synonym() 
         ("Z.n. Wirbelkörperfraktur", set()),  # as "status post vertebral fracture"
         ("Z.n. Bandscheiben-OP L4/5", {"recent_spinal_surgery"}),
         ("Ca recti, Z.n. Radiatio", {"oncology"}),  # the cue is the next clause's
+        ("Ca. ovarii", {"oncology"}),  # the stop of "Ca." ends no clause
+        ("Rückenschmerzen seit ca. 3 Wochen", {"spinal_pain"}),  # "ca." for "circa"
+        ("On chemo", {"oncology"}),
     ],
 )
 def test_a_short_form_is_read_as_the_word_it_stands_for(text: str, concepts: set[str]) -> None:
@@ -401,3 +404,23 @@ def test_a_site_alone_after_a_comma_is_the_site_of_the_diagnosis_before_it(
     """text.yaml ``at_site``: "Osteomyelitis, lumbar spine" names the site as a recorded
     ``bodySite`` does; only a clause of nothing but a site's words and level numbers."""
     assert _at_sites(text) == concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Cauda equina syndrome not yet ruled out", {"cauda_equina"}),
+        ("could not rule out cauda equina", {"cauda_equina"}),
+        ("Not certain if cauda equina", {"cauda_equina"}),
+        ("Not clear whether vertebral fracture", {"vertebral_fracture"}),
+        ("Перелом позвонка не может быть исключен", {"vertebral_fracture"}),
+        # still negations
+        ("Cauda equina syndrome ruled out", set()),
+        ("No vertebral fracture", set()),
+        ("Перелом позвонка исключен", set()),
+    ],
+)
+def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: set[str]) -> None:
+    """text.yaml ``pseudo``: "not yet ruled out", "could not rule out", NegEx's "not certain
+    if" and "не может быть исключен" keep the mention (to confirm), never make it absent."""
+    assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
