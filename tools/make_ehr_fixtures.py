@@ -7050,6 +7050,21 @@ case(
     condition(text="On chemo"),
 )
 
+case(
+    "text_mets_short_form_at_level",
+    "needs_data",
+    "'Mets L2' in words: a metastasis at L2, the spinal malignancy red flag to confirm (the"
+    " short form was read as a cancer elsewhere only)",
+    condition(text="Mets L2"),
+)
+case(
+    "text_russian_mts_short_form_at_level",
+    "needs_data",
+    "'МТС в L1' (metastases to L1, the short form Russian records use): the spinal malignancy"
+    " red flag to confirm (it was read as a cancer elsewhere only)",
+    condition(text="МТС в L1"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -115,7 +115,15 @@ def _forms(clause: list[str]) -> list[list[str]]:
     ("Bandscheiben-OP") is found in the first form."""
     if not any("-" in w or _NAME_NUMBER.search(w) for w in clause):
         return [clause]
-    split = [part for w in clause for part in _NAME_NUMBER.sub(" ", w).replace("-", " ").split()]
+    split = [
+        part
+        for w in clause
+        for part in (
+            _NAME_NUMBER.sub(" ", w).replace("-", " ").split()
+            if "-" in w or _NAME_NUMBER.search(w)
+            else (w,)
+        )
+    ]
     return [clause, split]
 
 
@@ -168,6 +176,18 @@ def _gapped_end(
         at += 1
         k += 1
     return at, ()
+
+
+class _Expanded(str):
+    """A short form read as the word it stands for ("fx": "fracture"), that still knows
+    how it was written, to be shown so."""
+
+    written: str
+
+    def __new__(cls, word: str, written: str) -> _Expanded:
+        self = super().__new__(cls, word)
+        self.written = written
+        return self
 
 
 def _same_word(written: str, known: str) -> bool:
@@ -293,7 +313,8 @@ class TextMatcher:
         self._by_first: dict[str, list[_Entry]] = defaultdict(list)
         self._stems: dict[str, list[_Entry]] = defaultdict(list)
         for concept, group, phrase in synonyms:
-            tokens = _tokens(phrase)
+            # a synonym written with a short form ("bone mets") is read as the text is
+            tokens = tuple(self._short.get(t, t) for t in _tokens(phrase))
             if not tokens:
                 continue
             gapped = GAP in tokens
@@ -442,7 +463,7 @@ class TextMatcher:
         ended = ""  # what ended the clause before
         for i in range(0, len(parts), 2):
             raw = parts[i]
-            said = [short.get(word, word) for word in words(raw)] if short else words(raw)
+            said = [_Expanded(short[w], w) if w in short else w for w in words(raw)]
             if said:
                 if (
                     out
@@ -527,7 +548,7 @@ class TextMatcher:
                             continue
                         concept, group = past, None
                     key = (concept, group)
-                    shown = " ".join(self._written.get(w, w) for w in window)
+                    shown = " ".join(self._written.get(w, getattr(w, "written", w)) for w in window)
                     previous = out.get(key)
                     if previous is None or len(previous.words) < len(shown):
                         out[key] = Mention(concept, group, shown)  # the longest

@@ -310,6 +310,12 @@ def test_every_word_kept_apart_begins_like_its_term_and_the_term_is_a_synonym() 
         ("Ca. ovarii", {"oncology"}),  # the stop of "Ca." ends no clause
         ("Rückenschmerzen seit ca. 3 Wochen", {"spinal_pain"}),  # "ca." for "circa"
         ("On chemo", {"oncology"}),
+        # a short form is read so in the KB's synonyms too ("bone mets", "mets to * spine")
+        ("Mets L2", {"oncology", "spinal_malignancy"}),
+        ("vertebral mets", {"oncology", "spinal_malignancy"}),
+        ("МТС в L1", {"oncology", "spinal_malignancy"}),
+        ("мтс в кости", {"oncology", "spinal_malignancy"}),
+        ("CA breast w/ mets to spine", {"oncology", "spinal_malignancy"}),
     ],
 )
 def test_a_short_form_is_read_as_the_word_it_stands_for(text: str, concepts: set[str]) -> None:
