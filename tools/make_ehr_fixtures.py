@@ -7066,6 +7066,117 @@ case(
 )
 
 
+# Injuries of the spinal cord and dislocations of a vertebra, coded -----------------------
+case(
+    "icd10_s14_1_cervical_cord_injury",
+    "refer_urgently",
+    "WHO ICD-10 S14.1 other and unspecified injuries of cervical spinal cord: spinal trauma, the"
+    " vertebral-fracture red flag (it gave allowed)",
+    condition(ICD10, "S14.1", "Other and unspecified injuries of cervical spinal cord"),
+)
+case(
+    "icd10cm_s24_101a_thoracic_cord_injury",
+    "refer_urgently",
+    "ICD-10-CM S24.101A (under WHO S24.1, injury of thoracic spinal cord), initial encounter:"
+    " the vertebral-fracture red flag (it gave allowed)",
+    condition(ICD10CM, "S24.101A"),
+)
+case(
+    "icd10gm_s34_1_lumbar_cord_injury",
+    "refer_urgently",
+    "ICD-10-GM S34.1 other injury of lumbar spinal cord, with the German certainty letter"
+    " 'G': the vertebral-fracture red flag (it gave allowed)",
+    condition(ICD10GM, "S34.1G"),
+)
+case(
+    "mkb10_t09_3_cord_injury_level_unspecified",
+    "refer_urgently",
+    "MKB-10 T09.3 injury of spinal cord, level unspecified: the vertebral-fracture red flag (it"
+    " gave allowed)",
+    condition(MKB10, "T09.3", "Травма спинного мозга на неуточненном уровне"),
+)
+case(
+    "icd10_s14_0_cord_concussion",
+    "refer_urgently",
+    "WHO ICD-10 S14.0 concussion and oedema of cervical spinal cord: the vertebral-fracture red"
+    " flag (it gave allowed)",
+    condition(ICD10, "S14.0"),
+)
+case(
+    "icd10cm_s33_101a_lumbar_dislocation",
+    "refer_urgently",
+    "ICD-10-CM S33.101A under WHO S33.1 dislocation of lumbar vertebra: spinal trauma, the"
+    " vertebral-fracture red flag (it gave allowed)",
+    condition(ICD10CM, "S33.101A"),
+)
+case(
+    "icd10_s33_5_lumbar_sprain",
+    "allowed",
+    "WHO ICD-10 S33.5 sprain and strain of lumbar spine: not a fracture, a dislocation or a"
+    " cord injury",
+    condition(ICD10, "S33.5"),
+)
+case(
+    "snomed_711150003_long_term_anticoagulant",
+    "needs_clearance",
+    "SNOMED CT 711150003 long-term current use of anticoagulant on the problem list (as the"
+    " Austrian Patient Summary codes it): blood thinners, as its ICD-10-CM Z79.01 (it gave"
+    " allowed)",
+    condition(
+        SNOMED,
+        "711150003",
+        "Long-term current use of anticoagulant",
+        category={
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                    "code": "problem-list-item",
+                }
+            ]
+        },
+    ),
+)
+
+
+# A code system written as its OID alone, or as a register's page that names the OID ------
+case(
+    "mkb10_nsi_passport_url_bone_metastasis",
+    "refer_urgently",
+    "MKB-10 C79.5 under the NSI register's page for MKB-10"
+    " (https://nsi.rosminzdrav.ru/dictionaries/1.2.643.5.1.13.13.11.1005/passport/latest): a"
+    " spinal malignancy, as under the register's OID (it gave needs_data, a code of no known"
+    " system)",
+    condition(
+        "https://nsi.rosminzdrav.ru/dictionaries/1.2.643.5.1.13.13.11.1005/passport/latest",
+        "C79.5",
+        "Вторичное злокачественное новообразование костей и костного мозга",
+    ),
+)
+case(
+    "mkb10_nsi_refbook_url_cauda_equina",
+    "refer_urgently",
+    "MKB-10 G83.4 under the NSI portal's older address"
+    " (https://nsi.rosminzdrav.ru/#!/refbook/1.2.643.5.1.13.13.11.1005): cauda equina (it gave"
+    " needs_data)",
+    condition("https://nsi.rosminzdrav.ru/#!/refbook/1.2.643.5.1.13.13.11.1005", "G83.4"),
+)
+case(
+    "snomed_bare_oid_dvt",
+    "contraindicated",
+    "SNOMED CT 128053003 deep venous thrombosis under the bare OID 2.16.840.1.113883.6.96 (as"
+    " CDA converters write the system): a coagulation disorder (it gave needs_data)",
+    condition("2.16.840.1.113883.6.96", "128053003", "Deep venous thrombosis"),
+)
+case(
+    "icd9cm_bare_oid_not_icd10",
+    "allowed",
+    "ICD-9-CM V10.3 (history of breast cancer) under the bare OID 2.16.840.1.113883.6.103:"
+    " ICD-9-CM, never read as the ICD-10 look-alike V10 (a transport accident); its words"
+    " name no concept that limits massage today",
+    condition("2.16.840.1.113883.6.103", "V10.3"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

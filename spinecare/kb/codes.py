@@ -150,6 +150,26 @@ def _unversioned(folded: str) -> str | None:
             return found
 
 
+# An OID as a whole part of a URI: the URI itself ("1.2.643.5.1.13.13.11.1005", as CDA and
+# HL7 v2 converters write a system), or one segment of a register's page for it (the Russian
+# NSI register's "https://nsi.rosminzdrav.ru/dictionaries/1.2.643.5.1.13.13.11.1005/passport/
+# latest" and "https://nsi.rosminzdrav.ru/#!/refbook/1.2.643.5.1.13.13.11.1005"). An OID
+# names one code system wherever it is written (ISO/IEC 9834-1), so such a URI names the
+# system its "urn:oid:" form names; a longer OID ("...1005.2") is another one.
+_OID_SEGMENT = re.compile(r"(?:^|[/:#!=])([0-2](?:\.(?:0|[1-9]\d*)){3,})(?=$|[/?#|])")
+
+
+def _oid_uri(folded: str) -> str | None:
+    """The "urn:oid:" form of the OID a folded URI names as one of its parts, if any."""
+    if folded.startswith("urn:oid:"):
+        return None
+    for match in _OID_SEGMENT.finditer(folded):
+        uri = "urn:oid:" + match.group(1)
+        if uri in _FOLDED_ALIASES or uri in _FOLDED_FOREIGN:
+            return uri
+    return None
+
+
 def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     """The KB's short name for a code system URI (the URI itself when unknown).
 
@@ -157,7 +177,8 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     difference of ``http`` and ``https`` (real records write ``HTTP://SNOMED.INFO/SCT/`` and
     ``https://snomed.info/sct`` too), then without the edition or version they carry
     (``http://snomed.info/sct/32506021000036107``, the Australian edition;
-    ``http://loinc.org|2.77``). No system at all is ``unknown``.
+    ``http://loinc.org|2.77``), then by the OID they are or hold as a whole part
+    (:data:`_OID_SEGMENT`). No system at all is ``unknown``.
     """
     if uri is None or not uri.strip():
         return "unknown"
@@ -166,7 +187,10 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     found = SYSTEM_ALIASES.get(uri)
     if found is None:
         folded = _folded_uri(uri)
-        found = _FOLDED_ALIASES.get(folded) or _unversioned(folded) or uri
+        found = _FOLDED_ALIASES.get(folded) or _unversioned(folded)
+        if found is None:
+            oid = _oid_uri(folded)
+            found = _FOLDED_ALIASES.get(oid, uri) if oid else uri
     return found
 
 
@@ -206,8 +230,9 @@ def prefixed_code(system: str, code: str) -> tuple[str, str]:
 
 def is_foreign_system(system: str) -> bool:
     """A code system known not to be the KB's, whose codes look like ICD-10 codes
-    (:data:`FOREIGN_SYSTEMS`)."""
-    return _folded_uri(system) in _FOLDED_FOREIGN
+    (:data:`FOREIGN_SYSTEMS`), also when written by its OID alone (:func:`_oid_uri`)."""
+    folded = _folded_uri(system)
+    return folded in _FOLDED_FOREIGN or _oid_uri(folded) in _FOLDED_FOREIGN
 
 
 # Characters of an ICD-10 code as real records write it that are not part of the code:

@@ -60,6 +60,36 @@ def test_loinc_and_icd10_uris_with_a_version_are_their_systems() -> None:
 
 
 @pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        # the Russian MKB-10 register's pages, as records copy them from the address bar
+        (
+            "https://nsi.rosminzdrav.ru/dictionaries/1.2.643.5.1.13.13.11.1005/passport/latest",
+            "icd10",
+        ),
+        ("https://nsi.rosminzdrav.ru/#!/refbook/1.2.643.5.1.13.13.11.1005", "icd10"),
+        # an OID written bare, as CDA and HL7 v2 converters write a code system
+        ("1.2.643.5.1.13.13.11.1005", "icd10"),
+        ("2.16.840.1.113883.6.96", "snomed"),
+        ("2.16.840.1.113883.6.90", "icd10cm"),
+        ("2.16.840.1.113883.6.88", "rxnorm"),
+    ],
+)
+def test_a_uri_naming_a_known_oid_is_that_system(uri: str, expected: str) -> None:
+    assert system_name(uri) == expected
+
+
+def test_a_longer_oid_or_a_version_number_is_no_known_oid() -> None:
+    assert system_name("1.2.643.5.1.13.13.11.1005.2") == "1.2.643.5.1.13.13.11.1005.2"
+    assert system_name("http://example.org/cs/1.0.0") == "http://example.org/cs/1.0.0"
+
+
+def test_a_known_other_system_written_by_its_bare_oid_is_still_another_system() -> None:
+    assert is_foreign_system("2.16.840.1.113883.6.103")  # ICD-9-CM
+    assert not is_foreign_system("2.16.840.1.113883.6.96")
+
+
+@pytest.mark.parametrize(
     ("code", "expected"),
     [
         ("128053003:363698007=61685007", {"coagulation_disorder"}),  # DVT, finding site
