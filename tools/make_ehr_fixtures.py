@@ -7177,6 +7177,121 @@ case(
 )
 
 
+# A finding given as the value of an Observation, or as a part of one ---------------------
+
+
+def finding_part(code: str, display: str, **value: Any) -> dict[str, Any]:
+    return {"code": {"coding": [coding(SNOMED, code, display)]}, **value}
+
+
+PRESENT = {"valueCodeableConcept": {"coding": [coding(SNOMED, "52101004", "Present")]}}
+ABSENT = {"valueCodeableConcept": {"coding": [coding(SNOMED, "2667000", "Absent")]}}
+case(
+    "observed_symptom_value_saddle_numbness",
+    "needs_data",
+    "an Observation of LOINC 75325-1 (a symptom) whose value is SNOMED 449813001 numbness of"
+    " the saddle area: cauda equina to confirm (the value was not read: allowed)",
+    observation(
+        "75325-1",
+        system=LOINC,
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "449813001", "Numbness of saddle area")]},
+    ),
+)
+case(
+    "observed_clinical_finding_value_dvt",
+    "needs_data",
+    "an Observation of SNOMED 404684003 (clinical finding) whose value is 128053003 deep"
+    " venous thrombosis: a coagulation disorder to confirm (it gave allowed)",
+    observation(
+        "404684003",
+        system=SNOMED,
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "128053003", "Deep venous thrombosis")]},
+    ),
+)
+case(
+    "observed_finding_value_only_yes",
+    "allowed",
+    "an Observation of LOINC 75325-1 whose value is only SNOMED 373066001 Yes: it names no finding",
+    observation(
+        "75325-1",
+        system=LOINC,
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "373066001", "Yes")]},
+    ),
+)
+case(
+    "observed_panel_component_saddle_present",
+    "refer_urgently",
+    "a symptom panel whose component SNOMED 449813001 numbness of the saddle area is valued"
+    " 52101004 Present: cauda equina (the components were not read: allowed)",
+    observation(
+        "75325-1",
+        system=LOINC,
+        components=[
+            finding_part("449813001", "Numbness of saddle area", **PRESENT),
+            finding_part("386661006", "Fever", **ABSENT),
+        ],
+    ),
+)
+case(
+    "observed_panel_component_fever_true",
+    "defer",
+    "a symptom panel whose component SNOMED 386661006 fever is valueBoolean true: a fever"
+    " (it gave allowed)",
+    observation(
+        "75325-1",
+        system=LOINC,
+        components=[finding_part("386661006", "Fever", valueBoolean=True)],
+    ),
+)
+case(
+    "observed_panel_component_saddle_absent",
+    "allowed",
+    "a symptom panel whose component numbness of the saddle area is valued 2667000 Absent:"
+    " not present",
+    observation(
+        "75325-1",
+        system=LOINC,
+        components=[finding_part("449813001", "Numbness of saddle area", **ABSENT)],
+    ),
+)
+case(
+    "observed_panel_component_saddle_unclear",
+    "needs_data",
+    "a symptom panel whose component numbness of the saddle area is valued 'possibly': cauda"
+    " equina to confirm",
+    observation(
+        "75325-1",
+        system=LOINC,
+        components=[finding_part("449813001", "Numbness of saddle area", valueString="possibly")],
+    ),
+)
+case(
+    "observed_panel_component_no_value",
+    "allowed",
+    "a symptom panel whose component numbness of the saddle area has no value and no reason:"
+    " a part with no answer says nothing",
+    observation(
+        "75325-1",
+        system=LOINC,
+        components=[finding_part("449813001", "Numbness of saddle area")],
+    ),
+)
+case(
+    "observed_panel_component_entered_in_error",
+    "allowed",
+    "a symptom panel entered in error whose component numbness of the saddle area is Present",
+    observation(
+        "75325-1",
+        system=LOINC,
+        status="entered-in-error",
+        components=[finding_part("449813001", "Numbness of saddle area", **PRESENT)],
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -27,6 +27,7 @@ from spinecare.engine.notes import (
     joined,
     medication_note,
     nameless_drug_note,
+    observed_value_note,
     partial_answer_note,
     partial_date_note,
     partial_reading_note,
@@ -983,6 +984,30 @@ def _observed(obs: CodedObservation, kb: KB) -> list[Condition]:
         return out
     codes = kb.codes
     placed = any(codes.lookup_coding(c.system, c.code, c.display) for c in obs.code)
+    if not placed:
+        # a finding given as the value of an Observation whose code the KB does not know
+        # ("Symptom", "Problem", "Clinical finding": 449813001 numbness of saddle area): what
+        # the value names, to confirm (the code may ask for a relative's or a past one)
+        held = tuple(
+            c
+            for c in obs.value
+            if (c.system, c.code) not in (_YES, _NO)
+            and (
+                codes.lookup_coding(c.system, c.code, c.display)
+                or codes.lookup_unplaced(c.system, c.code)
+            )
+        )
+        if held:
+            out.append(
+                Condition(
+                    ref=obs.ref,
+                    codings=held,
+                    onset=obs.when,
+                    recorded=obs.when,
+                    body_sites=obs.body_sites,
+                    confirm=observed_value_note(),
+                )
+            )
     if not placed and not (obs.text or any(c.display for c in obs.code)):
         return out
     # a code the KB knows records its finding; one named only in words, or under a

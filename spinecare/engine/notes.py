@@ -212,6 +212,10 @@ def unclear_answer_note() -> str:
     return Message("recorded as an observation whose answer is neither yes nor no: confirm")
 
 
+def observed_value_note() -> str:
+    return Message("recorded as the value of an observation, not as a diagnosis: confirm")
+
+
 def undated_observation_note() -> str:
     return Message("recorded as an observation with no date: confirm")
 

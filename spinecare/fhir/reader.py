@@ -2343,6 +2343,31 @@ def _of_finding_code(res: Resource, findings: frozenset[tuple[str, str]]) -> boo
     )
 
 
+# What an Observation's component does not carry of its own: the status, dates and sites of
+# the Observation it is part of.
+_PART_KEEPS = ("resourceType", "status", "bodySite", *(k for k, _ in _OBSERVATION_DATES))
+
+
+def _finding_parts(res: Resource) -> list[Resource]:
+    """The components of an Observation that no measure reads, each as an Observation of its
+    own with the whole's status, date and sites: a findings panel or a symptom checklist
+    whose parts are findings answered each ("Numbness of saddle area: Present",
+    ``valueBoolean`` true). A component with no value and no reason for its absence says
+    nothing (it is not a finding observed, as a whole Observation with no value is)."""
+    parts = res.get("component")
+    if not isinstance(parts, list):
+        return []
+    kept = {key: res[key] for key in _PART_KEEPS if key in res}
+    out: list[Resource] = []
+    for part in parts:
+        if not isinstance(part, dict) or not isinstance(part.get("code"), dict):
+            continue
+        given = {k: v for k, v in part.items() if k.startswith("value") or k == "dataAbsentReason"}
+        if given:
+            out.append({**kept, "code": part["code"], **given})
+    return out
+
+
 def _may_record_finding(res: Resource) -> bool:
     """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``), or
     that has no value and no parts (no ``component``, no ``hasMember``): perhaps a finding
@@ -2773,6 +2798,12 @@ class RecordBuilder:
             coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
                 self._coded.append(coded)
+        if not observations and not ignored:
+            for part in _finding_parts(res):
+                if self._of_finding(part):
+                    coded = coded_observation_from_fhir(part, ref, _answer_words(self.measures))
+                    if coded is not None:
+                        self._coded.append(coded)
 
     def _named_reading(self, named: Resource, said: Mapping[str, str], ref: str) -> None:
         """A reading under a local code that names a measure by its words (see
