@@ -7292,6 +7292,74 @@ case(
 )
 
 
+# A drug named only by its form, with the drug in its dosage text or note -----------------
+case(
+    "medication_form_name_dosage_text_eliquis",
+    "needs_data",
+    "a MedicationRequest named 'Tablette' (a form) whose dosageInstruction text is 'Eliquis 5"
+    " mg 1-0-1': blood thinners to confirm (it was read as a drug that is none: allowed)",
+    medication(
+        "MedicationRequest",
+        None,
+        None,
+        text="Tablette",
+        extra={"dosageInstruction": [{"text": "Eliquis 5 mg 1-0-1"}]},
+    ),
+)
+case(
+    "medication_national_code_dosage_text_xarelto",
+    "needs_data",
+    "a MedicationStatement under the Austrian ASP list, displayed 'FTBL 20MG', whose dosage"
+    " text is 'Xarelto 1x täglich': blood thinners to confirm (it gave allowed)",
+    medication(
+        "MedicationStatement",
+        "https://termgit.elga.gv.at/CodeSystem/asp-liste",
+        "0000000",
+        "FTBL 20MG",
+        extra={"dosage": [{"text": "Xarelto 1x täglich"}]},
+    ),
+)
+case(
+    "medication_form_name_note_warfarin",
+    "needs_data",
+    "a MedicationStatement named 'Tabletten' whose note is 'Warfarin nach INR': blood"
+    " thinners to confirm (it gave allowed)",
+    medication(
+        "MedicationStatement",
+        None,
+        None,
+        text="Tabletten",
+        extra={"note": [{"text": "Warfarin nach INR"}]},
+    ),
+)
+case(
+    "medication_named_drug_dosage_text_plain",
+    "allowed",
+    "a MedicationStatement of 'Paracetamol 500 mg' whose dosage text is '1 tablet up to three"
+    " times daily': names no blood thinner",
+    medication(
+        "MedicationStatement",
+        None,
+        None,
+        text="Paracetamol 500 mg",
+        extra={"dosage": [{"text": "1 tablet up to three times daily"}]},
+    ),
+)
+case(
+    "medication_rxnorm_dosage_text_not_read",
+    "allowed",
+    "RxNorm 860975 (metformin) whose dosage text names warfarin: a drug of a code the KB"
+    " knows is read by its code, not by its instructions",
+    medication(
+        "MedicationStatement",
+        RXNORM,
+        "860975",
+        "24 HR metformin hydrochloride 500 MG Extended Release Oral Tablet",
+        extra={"dosage": [{"text": "Take with food; separate from warfarin dose"}]},
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1889,6 +1889,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
                 text = "; ".join(dict.fromkeys(n for n in (text, *names) if n))
     if text is None and codings:
         text = codings[0].display
+    text = _drug_words(res, text, codings)
     # a malformed date is set aside (the drug then counts from and to any date), never the
     # reason the drug is dropped
     start = _date_or_none(res, _MEDICATION_STARTS)
@@ -2060,6 +2061,38 @@ def _attachment_text(attachment: object) -> str | None:
         text = html.unescape(_TAG.sub(" ", text))
     text = " ".join(text.split())
     return "; ".join(w for w in (title, text) if w) or None
+
+
+def _drug_words(res: Resource, text: str | None, codings: Sequence[Coding]) -> str | None:
+    """The words a drug entry is read by. A drug named by words (or by a code of no system
+    the KB knows: a national drug register's) is read by every word written of it: its
+    name, and the drug its dosage text or note names where the name is only a form
+    ("Tablette", dosage "Eliquis 5 mg 1-0-1"). A drug coded in a KB system is read by its
+    code; a drug of no name stays one (to confirm what it is): its dosage text is not its
+    name."""
+    if text is None or any(c.system in KNOWN_SYSTEMS for c in codings):
+        return text
+    said = _dosage_texts(res) + [words for _, words in _annotations(res)]
+    if not said:
+        return text
+    return "; ".join(dict.fromkeys(w.strip() for w in (text, *said) if w and w.strip()))
+
+
+def _dosage_texts(res: Resource) -> list[str]:
+    """The free-text dosage a drug entry carries: ``dosageInstruction`` (a request, a
+    dispense) or ``dosage`` (a statement; an administration's single one), each ``text``
+    and ``patientInstruction``; another shape is passed over."""
+    out: list[str] = []
+    for key in ("dosageInstruction", "dosage"):
+        given = res.get(key)
+        for dosage in given if isinstance(given, list) else [given]:
+            if not isinstance(dosage, dict):
+                continue
+            for field in ("text", "patientInstruction"):
+                words = dosage.get(field)
+                if isinstance(words, str) and words.strip():
+                    out.append(words)
+    return out
 
 
 def _annotations(res: Resource) -> list[tuple[int, str]]:
