@@ -16,7 +16,7 @@ Every refusal raised here is recorded in the audit log by the app's error handle
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -144,7 +144,18 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
     return row
 
 
-def writes_diary(user: User | CurrentUser, patient_id: int) -> bool:
+class Roled(Protocol):
+    """A user as a role check reads them: a store row inside the clinic, the adapters'
+    :class:`CurrentUser` outside it (never a row handed in by an adapter)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def patient_id(self) -> int | None: ...
+
+
+def writes_diary(user: Roled, patient_id: int) -> bool:
     """Whether ``user`` writes the home diary of the patient ``patient_id``: only that
     patient's own account (:func:`check_course` accepts an entry by it; a page shows the
     diary form by it)."""
@@ -155,13 +166,13 @@ REFERRAL_READERS = ("admin", "therapist", "physician")
 """Who opens an urgent referral letter: the clinic's staff and its physicians."""
 
 
-def check_referral(user: User | CurrentUser) -> None:
+def check_referral(user: Roled) -> None:
     """The urgent referral letter is for the clinic's staff and its physicians to print
     and hand on; a patient's account reads its own screening in the patient's words."""
     check_role(user, *REFERRAL_READERS)
 
 
-def check_role(user: User | CurrentUser, *roles: str) -> None:
+def check_role(user: Roled, *roles: str) -> None:
     """Refuse (403) a user whose role is none of ``roles``: what they asked for is only
     those roles' (the pages' role check, and the use cases of one role)."""
     if user.role not in roles:
