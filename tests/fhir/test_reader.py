@@ -414,7 +414,11 @@ def test_medication_statements_contained_medication_and_entered_in_error() -> No
     assert ("rxnorm", "315266") in codes
     assert tylenol.status == "active"
     assert tylenol.start == date(2015, 1, 23)
-    assert by_ref["MedicationStatement/example003"].text == "Little Pink Pill for water retention"
+    # a drug named by words only is read by every word written of it: its name first, then
+    # its dosage text and note (a drug named only by its form is found by them)
+    pill = by_ref["MedicationStatement/example003"].text
+    assert pill is not None and pill.startswith("Little Pink Pill for water retention; ")
+    assert "1 tablet per day" in pill and "cannot remember the name" in pill
     assert "MedicationStatement/example005" not in by_ref
     assert record.ignored == [Ignored("MedicationStatement/example005", "entered in error")]
 
