@@ -146,6 +146,15 @@ class Dialect:
     def date(self, value: date) -> str:
         return f"DATE '{value.isoformat()}'"
 
+    def step(self, name: str, sql: str) -> str:
+        """A step of the query as a common table expression. DuckDB computes each step
+        once (``MATERIALIZED``): inlined into the next, the rules' large expressions are
+        planned over again, and planning is most of the query's time (see
+        ``benchmarks/bulk.py``)."""
+        if self.name == "duckdb":
+            return f"{name} AS MATERIALIZED ({sql})"
+        return f"{name} AS ({sql})"
+
     def double(self, value: float) -> str:
         return f"CAST('{float(value)!r}' AS DOUBLE)"
 
@@ -390,9 +399,7 @@ class Compiler:
         """The truth of one condition row as 2 (TRUE), 1 (UNKNOWN) or 0 (FALSE), as the
         engine's ``_condition_truth`` decides it."""
         concept, cset, status, zone = key
-        d = self.d
-        as_of = d.date(self.as_of)
-        truth = rank_sql(status, condition_standing_sql(as_of))
+        truth = rank_sql(status, "standing")  # the row's standing, computed once (_ctes)
         parts = [f"concept = {lit(concept)}"]
         if cset is not None:
             parts.append(f"(cset = {lit(cset)} OR (certain = 0 AND cset IS NULL))")
@@ -515,6 +522,28 @@ class Compiler:
         names = [f"{k}_{m}" for m in ids for k in ("nlo", "nhi", "nh", "ns")]
         return ("ahead", sql, names)
 
+    def _medications_cte(self) -> tuple[str, str, list[str]]:
+        """(name, SQL, columns) of the medication leaves: 2 taken on the date (1 where the
+        record is uncertain), 1 taken recently (to confirm)."""
+        d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
+        lv = self.leaves
+        since = d.date(_days_before(self.as_of, kb.threshold("medication_recent_days")))
+        tests = {
+            name: (
+                f"CASE WHEN concept = {lit(concept)} AND in_force"
+                " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
+                f" WHEN concept = {lit(concept)} AND recent THEN 1"
+            )
+            for concept, name in lv.medications.items()
+        }
+        # whether each row is in force, or recent, once, as columns
+        rows = (
+            f"(SELECT *, COALESCE({medication_in_force_sql(as_of)}, FALSE) AS in_force,"
+            f" COALESCE({medication_recent_sql(as_of, since)}, FALSE) AS recent"
+            " FROM medications) medications"
+        )
+        return ("med", self._aggregate(rows, tests), list(tests))
+
     def _ctes(self) -> list[tuple[str, str, list[str]]]:
         """(name, SQL, columns) of the per-patient leaf CTEs."""
         d, kb, as_of = self.d, self.kb, self.d.date(self.as_of)
@@ -525,8 +554,10 @@ class Compiler:
             # a diagnosis given only in an Encounter counts only where no Condition of the
             # record names the same concept and set, unless it had ended before the visit
             # (the engine's rule, RecordIndex._set_aside_visit_diagnoses)
+            # each row's standing once, as a column: every leaf of a concept reads it
             rows = (
-                "(SELECT * FROM conditions c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
+                f"(SELECT c.*, {condition_standing_sql(as_of)} AS standing"
+                " FROM conditions c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
                 " FROM conditions o WHERE o.pid = c.pid AND o.visit = 0"
                 " AND o.concept = c.concept AND o.cset IS NOT DISTINCT FROM c.cset"
                 " AND NOT (o.abatement IS NOT NULL AND c.onset IS NOT NULL"
@@ -534,17 +565,7 @@ class Compiler:
             )
             out.append(("cond", self._aggregate(rows, tests), list(tests)))
         if lv.medications:
-            since = d.date(_days_before(self.as_of, kb.threshold("medication_recent_days")))
-            tests = {
-                name: (
-                    f"CASE WHEN concept = {lit(concept)} AND {medication_in_force_sql(as_of)}"
-                    " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
-                    f" WHEN concept = {lit(concept)} AND {medication_recent_sql(as_of, since)}"
-                    " THEN 1"
-                )
-                for concept, name in lv.medications.items()
-            }
-            out.append(("med", self._aggregate("medications", tests), list(tests)))
+            out.append(self._medications_cte())
         if lv.procedures:
             tests = {}
             for (concept, within), name in lv.procedures.items():
@@ -678,7 +699,7 @@ class Compiler:
         steps = [(name, sql) for name, sql, _ in ctes]
         steps += [(name, sql) for _, name, sql in clearances]
         steps += [("leaves", leaves_sql), ("rules_t", rules_sql), ("screening", final)]
-        with_parts = [f"{name} AS ({sql})" for name, sql in steps[:-1]]
+        with_parts = [d.step(name, sql) for name, sql in steps[:-1]]
         sql = "WITH " + ",\n".join(with_parts) + "\n" + final
         return Compiled(
             sql=sql,
