@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,23 +79,26 @@ def login(client: TestClient, username: str, password: str) -> TestClient:
     return client
 
 
-def make_world(tmp_path: Path, db_url: str | None = None) -> World:
+def _settings(db_url: str) -> Any:
+    from spinecare.settings import Settings
+
+    return Settings.from_env(
+        environment="test", db_url=db_url, demo=True, secret_key="test-secret-key"
+    )
+
+
+def _build_world(db_url: str) -> World:
+    """The demo clinic (fixed passwords) and the other clinic with its patient, on a new
+    database."""
     from sqlalchemy import select
 
     from spinecare.app import create_app
     from spinecare.clinic.accounts import create_user, get_or_create_clinic
     from spinecare.clinic.patients import import_record
     from spinecare.core import load_record
-    from spinecare.settings import Settings
     from spinecare.store.models import PatientRow, User
 
-    settings = Settings.from_env(
-        environment="test",
-        db_url=db_url or f"sqlite:///{tmp_path / 'app.sqlite'}",
-        demo=True,
-        secret_key="test-secret-key",
-    )
-    app = create_app(settings, seed_passwords=PASSWORDS)
+    app = create_app(_settings(db_url), seed_passwords=PASSWORDS)
     db = app.state.db
     with db.session() as session:
         clinic = get_or_create_clinic(session, "Other clinic")
@@ -113,6 +116,31 @@ def make_world(tmp_path: Path, db_url: str | None = None) -> World:
         doctor = session.scalar(select(User).where(User.username == "physician"))
         assert demo and own and doctor
         return World(app, demo.id, own.id, other_patient.id, doctor.id)
+
+
+_TEMPLATE: dict[str, tuple[Path, World]] = {}
+
+
+def make_world(tmp_path: Path, db_url: str | None = None) -> World:
+    """A world on ``db_url``, or on its own SQLite file in ``tmp_path``: a copy of one built
+    once per test process (the migrations and the demo seeding cost about a second), opened
+    as the app opens any database (migrated, the demo logins' passwords set afresh)."""
+    if db_url is not None:
+        return _build_world(db_url)
+    import shutil
+    import tempfile
+
+    from spinecare.app import create_app
+
+    if "sqlite" not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="spinecare-world-"))
+        built = _build_world(f"sqlite:///{folder / 'app.sqlite'}")
+        built.app.state.db.dispose()  # type: ignore[attr-defined]
+        _TEMPLATE["sqlite"] = (folder / "app.sqlite", built)
+    template, built = _TEMPLATE["sqlite"]
+    shutil.copyfile(template, tmp_path / "app.sqlite")
+    app = create_app(_settings(f"sqlite:///{tmp_path / 'app.sqlite'}"), seed_passwords=PASSWORDS)
+    return replace(built, app=app)
 
 
 @pytest.fixture(autouse=True, scope="session")
