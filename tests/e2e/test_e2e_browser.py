@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,9 @@ PASSWORDS = {
 }
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """The clinic app with its demo patients on a SQLite file in ``folder``: its address."""
     from spinecare.app import create_app
     from spinecare.settings import Settings
 
@@ -45,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         environment="test",
         demo=True,
         secret_key="e2e-secret",
-        db_url=f"sqlite:///{tmp_path / 'e2e.sqlite'}",
+        db_url=f"sqlite:///{folder / 'e2e.sqlite'}",
     )
     app = create_app(settings, seed_passwords=PASSWORDS)
     with served_app(app) as (host, port):
@@ -53,8 +55,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     app.state.db.dispose()
 
 
-@pytest.fixture
-def browser_page() -> Iterator[object]:
+@contextmanager
+def browsing() -> Iterator[object]:
+    """A page of a headless Chromium (skipped without one, failed when CI=true)."""
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} not found (apt-get install -y chromium)"
         if os.environ.get("CI", "").lower() == "true":
@@ -70,6 +73,18 @@ def browser_page() -> Iterator[object]:
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    with serving(tmp_path) as base:
+        yield base
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    with browsing() as page:
+        yield page
 
 
 def _shot(page, name: str) -> None:

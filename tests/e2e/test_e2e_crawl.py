@@ -27,6 +27,7 @@ import json
 import re
 import tempfile
 from collections import deque
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -38,7 +39,8 @@ from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
     OUT,
     _login,
     browser_page,
-    server,
+    browsing,
+    serving,
 )
 from tests.e2e.test_e2e_course import _session
 from tests.web.pagescan import text_problems, unlabelled_cells
@@ -50,8 +52,12 @@ PHONES = (PHONE, {"width": 390, "height": 844})
 DESKTOP = {"width": 1280, "height": 900}
 TAP = 40
 """The least width and height, in CSS pixels, of a control a finger must hit on a phone."""
-PER_PATTERN = 12
-"""Pages crawled per route (``/patients/N/screening``...): enough for every demo patient."""
+PER_PATTERN = {"therapist": 12}
+"""Pages crawled per route (``/patients/N/screening``...) as the therapist: every demo
+patient and every imported record."""
+PER_PATTERN_OTHERS = 3
+"""... as any other role: the same patients' pages under another header and other
+controls, whose words the therapist's crawl has read page by page already."""
 
 SKIP = re.compile(r"(\.json|\.pdf|\.ics|\.csv)(\?|$)|^/(logout|static/|docs|openapi|launch)")
 MAIN = {
@@ -276,6 +282,16 @@ def _prepare(page, base: str) -> None:
     _logout(page)
 
 
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for this module's tests on a test worker, prepared once (``_prepare``):
+    the tests only read its pages (and each sets its reader's language first)."""
+    with serving(tmp_path_factory.mktemp("crawl")) as base:
+        with browsing() as page:
+            _prepare(page, base)
+        yield base
+
+
 def _crawl(page, base: str, role: str, lang: str) -> list[str]:
     _login(page, base, role)
     page.wait_for_load_state()
@@ -290,7 +306,7 @@ def _crawl(page, base: str, role: str, lang: str) -> list[str]:
     while queue:
         path = queue.popleft()
         pattern = _pattern(urlsplit(path).path)
-        if per_pattern.get(pattern, 0) >= PER_PATTERN:
+        if per_pattern.get(pattern, 0) >= PER_PATTERN.get(role, PER_PATTERN_OTHERS):
             continue
         per_pattern[pattern] = per_pattern.get(pattern, 0) + 1
         page.set_viewport_size(DESKTOP)
@@ -341,14 +357,13 @@ def _crawl(page, base: str, role: str, lang: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("role", ["therapist", "physician", "patient", "admin"])
 def test_every_page_speaks_clinical_words_fits_and_is_accessible(
-    server: str,  # noqa: F811
+    prepared: str,
     browser_page,  # noqa: F811
     role: str,
     lang: str,
 ) -> None:
     page = browser_page
-    _prepare(page, server)
-    problems = list(dict.fromkeys(_crawl(page, server, role, lang)))
+    problems = list(dict.fromkeys(_crawl(page, prepared, role, lang)))
     (SHOTS / f"{role}-{lang}.problems.txt").write_text(
         "".join(f"{p}\n" for p in problems), encoding="utf-8"
     )
@@ -356,14 +371,13 @@ def test_every_page_speaks_clinical_words_fits_and_is_accessible(
 
 
 def test_screening_course_progress_and_referral_print_on_paper(
-    server: str,  # noqa: F811
+    prepared: str,
     browser_page,  # noqa: F811
 ) -> None:
     """With print media the pages drop the header, forms, buttons and footer, and keep
     their content (the course's home program taught, which a form holds on the screen, as
     a list); a PDF of each is written to the test output."""
-    page = browser_page
-    _prepare(page, server)
+    page, server = browser_page, prepared
     _login(page, server, "therapist")
     page.wait_for_url("**/patients")
     find = page.request.get
