@@ -31,7 +31,8 @@ from tests.bulk.test_ndjson import bp, condition, patient, write
 
 KB = load_kb()
 AS_OF_BROKEN = date(2024, 6, 15)
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+"""On one test worker (``--dist loadgroup``): one Spark cluster for the test session."""
 
 
 @settings(
