@@ -4696,6 +4696,52 @@ case(
     named_panel("RR", {"valueQuantity": {"value": 18, "unit": "/min"}}),
     without={"bp"},
 )
+
+
+def vitals_text(name: str, text: str) -> Resource:
+    """A flowsheet row named for several readings ("Vitals"), valued by one text of them."""
+    return {
+        **observation("9", system=EPIC_ROW),
+        "code": {"coding": [coding(EPIC_ROW, "9")], "text": name},
+        "valueString": text,
+    }
+
+
+case(
+    "vitals_text_bp_high",
+    "needs_data",
+    "120/80 (LOINC) two days ago, then a flowsheet row 'Vitals' valued 'BP 192/118 mmHg, HR 88,"
+    " Temp 36.7 °C': the pressure named in the text is a grade 3 pressure if confirmed, never"
+    " used as measured; blood pressure is unknown (before, the text was not read: allowed)",
+    bp(120, 80, when="2026-11-18"),
+    vitals_text("Vitals", "BP 192/118 mmHg, HR 88, Temp 36.7 °C"),
+    without={"bp"},
+)
+case(
+    "vitals_text_russian_bp_high",
+    "needs_data",
+    "a Russian row 'Витальные показатели' valued 'АД 190/115 мм рт. ст.; ЧСС 84; температура"
+    " 36,6' after a coded 120/80: blood pressure unknown until confirmed (before, allowed)",
+    bp(120, 80, when="2026-11-18"),
+    vitals_text("Витальные показатели", "АД 190/115 мм рт. ст.; ЧСС 84; температура 36,6"),
+    without={"bp"},
+)
+case(
+    "vitals_text_fever",
+    "needs_data",
+    "a row 'Vital signs' valued 'Temp 39.1 °C, pulse 96' beside a normal coded temperature:"
+    " a fever if confirmed; fever is unknown (before, allowed)",
+    vitals_text("Vital signs", "Temp 39.1 °C, pulse 96"),
+)
+case(
+    "vitals_text_names_no_reading_screened",
+    "allowed",
+    "a row 'Vitals' valued 'RR 18, SpO2 98 %, HR 72' beside today's coded 120/80: it names no"
+    " reading the screening uses ('RR' is the respiratory rate), and changes nothing",
+    bp(120, 80),
+    vitals_text("Vitals", "RR 18, SpO2 98 %, HR 72"),
+    without={"bp"},
+)
 case(
     "local_lab_platelets_low",
     "needs_data",

@@ -927,6 +927,34 @@ def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, st
     return None if out is None else (out, said)
 
 
+_CLAUSES = re.compile(r"[;\n]|,(?=\s*[^\W\d_])")
+"""Where a text of several readings parts them: a semicolon, a new line, a comma before a
+word (not the decimal comma of "38,9")."""
+_NAMED_VALUE = re.compile(r"\s*([^\W\d_][^\d:=]*?)\s*[:=]?\s*([-+]?\d.*?)\s*")
+"""A reading written as its name, then its value: "BP 192/118", "Temp: 38.9 °C"."""
+
+
+def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
+    """The readings an Observation under a code no measure has gives in its text value,
+    each named by a measure's or a panel's words ("Vitals": "BP 192/118, Temp 38.9"): each
+    as an Observation of its own, named by those words and valued by the text after them,
+    for :func:`_as_named` (never used as measured: to confirm)."""
+    text = res.get("valueString")
+    if not isinstance(text, str) or not any(c.isdigit() for c in text):
+        return []
+    names = {
+        **(getattr(measures, "names", None) or {}),
+        **(getattr(measures, "panel_names", None) or {}),
+    }
+    kept = {key: res[key] for key in _PART_KEEPS if key in res}
+    out: list[Resource] = []
+    for clause in _CLAUSES.split(text):
+        found = _NAMED_VALUE.fullmatch(clause)
+        if found and measure_name(found[1]) in names:
+            out.append({**kept, "code": {"text": found[1]}, "valueString": found[2]})
+    return out
+
+
 def _may_decide(value: float, checks: Sequence[tuple[str, float]]) -> bool:
     """Whether a reading meets one of the comparisons the KB makes of its measure."""
     return any(
@@ -2827,6 +2855,10 @@ class RecordBuilder:
             if named is not None:
                 self._named_reading(*named, ref)
                 return
+            for part in _readings_in_text(res, self.measures):
+                named = _as_named(part, self.measures)
+                if named is not None:
+                    self._named_reading(*named, ref)
         if not observations and not ignored and self._of_finding(res):
             coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
