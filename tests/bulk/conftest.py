@@ -36,9 +36,10 @@ def _spark_available() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory):
-    """One Spark session for the whole test session, on a cluster of two worker processes
+    """One Spark session for a test module (stopped after it: its JVMs would take the
+    CPU from the tests that follow), on a cluster of two worker processes
     (``local-cluster``: a master and two executors, each its own JVM), on 127.0.0.1.
 
     Spark's home is a scratch folder that links to the PySpark package, so the executors'

@@ -2,8 +2,9 @@
 executors, and the results equal the in-process engine's; bad input is counted as the
 Python flattener counts it.
 
-One Spark session for the test session (tests/bulk/conftest.py); few, large examples, as
-a Spark query costs seconds. Skipped without Java or PySpark, except on CI.
+One Spark session for this module (tests/bulk/conftest.py; ``--dist loadfile`` runs the
+module on one test worker, so one cluster is started, and stopped after it); few, large
+examples, as a Spark query costs seconds. Skipped without Java or PySpark, except on CI.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ from tests.bulk.test_ndjson import bp, condition, patient, write
 
 KB = load_kb()
 AS_OF_BROKEN = date(2024, 6, 15)
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
-"""On one test worker (``--dist loadgroup``): one Spark cluster for the test session."""
+pytestmark = pytest.mark.spark
 
 
 @settings(
