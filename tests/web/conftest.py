@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,8 @@ def _build_world(db_url: str) -> World:
         return World(app, demo.id, own.id, other_patient.id, doctor.id)
 
 
-_TEMPLATE: dict[str, tuple[Path, World]] = {}
+_TEMPLATE: dict[date, tuple[Path, World]] = {}
+"""The template database of each day: the demo records are dated the day they are loaded."""
 
 
 def make_world(tmp_path: Path, db_url: str | None = None) -> World:
@@ -132,12 +134,13 @@ def make_world(tmp_path: Path, db_url: str | None = None) -> World:
 
     from spinecare.app import create_app
 
-    if "sqlite" not in _TEMPLATE:
+    today = date.today()
+    if today not in _TEMPLATE:
         folder = Path(tempfile.mkdtemp(prefix="spinecare-world-"))
         built = _build_world(f"sqlite:///{folder / 'app.sqlite'}")
         built.app.state.db.dispose()  # type: ignore[attr-defined]
-        _TEMPLATE["sqlite"] = (folder / "app.sqlite", built)
-    template, built = _TEMPLATE["sqlite"]
+        _TEMPLATE[today] = (folder / "app.sqlite", built)
+    template, built = _TEMPLATE[today]
     shutil.copyfile(template, tmp_path / "app.sqlite")
     app = create_app(_settings(f"sqlite:///{tmp_path / 'app.sqlite'}"), seed_passwords=PASSWORDS)
     return replace(built, app=app)
