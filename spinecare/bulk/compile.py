@@ -487,15 +487,21 @@ class Compiler:
                 f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL AND obs_last >= {since}"
                 " THEN obs_last END)"
             )
+            # a reading set aside that the record does not date may be of any day: it
+            # may decide whichever reading is the latest
+            undated = (
+                f"COALESCE(MAX(CASE WHEN measure = {lit(mid)} AND value IS NULL"
+                " AND obs_date IS NULL THEN 1 END) = 1, FALSE)"
+            )
             if measure.aggregate == "max":
-                cols.append(f"COALESCE({aside} IS NOT NULL, FALSE) AS s_{mid}")
+                cols.append(f"(COALESCE({aside} IS NOT NULL, FALSE) OR {undated}) AS s_{mid}")
                 cols.append(f"COALESCE({aside_span} IS NOT NULL, FALSE) AS ps_{mid}")
             else:
                 latest = (
                     f"MAX(CASE WHEN measure = {lit(mid)} AND value IS NOT NULL AND rn = 1"
                     " THEN obs_date END)"
                 )
-                cols.append(f"COALESCE({aside} >= {latest}, FALSE) AS s_{mid}")
+                cols.append(f"(COALESCE({aside} >= {latest}, FALSE) OR {undated}) AS s_{mid}")
                 cols.append(f"COALESCE({aside_span} >= {latest}, FALSE) AS ps_{mid}")
         sql = f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r GROUP BY pid"
         names += [c for m in ids for c in (f"m_{m}", f"h_{m}", f"s_{m}", f"ps_{m}")]

@@ -1611,7 +1611,10 @@ def _unread(
 ) -> bool:
     """Whether a reading set aside within the window may be the one that decides: of the
     deciding reading's day or newer (the latest decides; a day's readings whose times
-    cannot all be told apart are taken alike), or any (the highest decides)."""
+    cannot all be told apart are taken alike), or any (the highest decides). One the
+    record does not date may be of any day, the screening day among them: it may decide."""
+    if measure_id in facts.index.set_aside_undated:
+        return True
     days = facts.index.set_aside_days.get(measure_id)
     if not days:
         return False
@@ -2006,6 +2009,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         # most common): nothing to ask
         if current is not None and (
             measure_id in index.set_aside_days
+            or measure_id in index.set_aside_undated
             or measure_id in index.spread
             or measure_id in index.partial
             or facts.ahead(measure_id)

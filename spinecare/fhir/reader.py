@@ -59,6 +59,7 @@ from spinecare.record.model import (
     Procedure,
     days_after,
 )
+from spinecare.record.standing import MEDICATION_ENDED
 from spinecare.record.units import canonical_unit, convert
 
 __all__ = [
@@ -1273,6 +1274,7 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
     ("effectiveDateTime", None),
     ("effectivePeriod", "start"),
+    ("effectivePeriod", "end"),  # a period given only by its end: taken by then
     ("effectiveInstant", None),
     ("issued", None),
 )
@@ -1321,7 +1323,11 @@ def observations_from_fhir(
         unreadable = Message("the date of measurement cannot be read")
         return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
     if when is None:
-        return [], [Ignored(ref, Message("no date of measurement"))]
+        # a reading of no known day may be the latest: the measure is unknown (never
+        # dropped, and never left to an older reading)
+        undated = Message("no date of measurement")
+        measures_read = [found[0] for found, *_ in hits] or list(carried)
+        return [], [Ignored(ref, undated, measure) for measure in dict.fromkeys(measures_read)]
     raw_when = _first_raw(res, _OBSERVATION_DATES)
     last = _partial_last(raw_when, "effectiveDateTime")
     if carried:  # a panel's readings written as its own value ("190/115 mmHg")
@@ -1518,6 +1524,22 @@ def _yes_no(text: str, words: Mapping[str, bool]) -> bool | str:
     return text if found is None else found
 
 
+def _yes_first(value: bool | str | float | Resource, words: Mapping[str, bool]) -> Any:
+    """An intake answer in words that begins with a clear yes and goes on with its details
+    ("yes, 38.2", "Да - 38"): a yes; any other answer as it is. Only a yes is so read: a no
+    with details ("no, but 38 yesterday") may take itself back, and stays unclear."""
+    if isinstance(value, str):
+        head = _ANSWER_HEAD.match(value.strip().casefold().replace("ё", "е"))
+        if head is not None:
+            word = head.group(1).strip()
+            if (_YES_NO_CODES.get(word) or words.get(word)) is True:
+                return True
+    return value
+
+
+_ANSWER_HEAD = re.compile(r"([^,;:()\u2013\u2014-]+?)\s*(?:[,;:(\u2013\u2014]|\s-\s)")
+
+
 # QuestionnaireResponse statuses whose answers stand; any other but entered-in-error (in
 # progress, stopped) is a form not finished, read for what it raises (clinic policy
 # policy_unfinished_form, see _answer_given).
@@ -1625,15 +1647,22 @@ def questionnaire_response_from_fhir(
                 elif found is not None:
                     stated.append(found)
                 continue
-            if hit is not None and when is not None:
+            if hit is not None and when is None:
+                # a reading on a form of no date: of no known day, it may be the latest
+                ignored.append(Ignored(ref, Message("no date of measurement"), hit[0]))
+            elif hit is not None and when is not None:
                 read = _intake_reading(value, ref, hit, link, when, instant, where, measures, last)
                 # on a form not finished, never used as measured: set aside where it may decide
                 reading = read if final else _named_only(read, link, measures, NOT_FINAL_READING)
                 if isinstance(reading, Observation):
                     observations.append(reading)
                 elif reading is not None:
-                    ignored.append(reading)
-            elif (given := _answer_given(link, value, final, measures)) is not None:
+                    # set aside, of the form's day: it may be the reading that decides
+                    dated = reading.when is not None
+                    ignored.append(reading if dated else replace(reading, when=when, last=last))
+            elif (
+                given := _answer_given(link, _yes_first(value, words), final, measures)
+            ) is not None:
                 answers.append(Answer(f"{ref}#{link}", link, given, when, last))
     return answers, observations, ignored, stated
 
@@ -1932,6 +1961,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         status = None
     if kind == "MedicationRequest" and res.get("doNotPerform") is True:
         status = "not-taken"  # an order not to take the drug (or to stop it)
+    end = end or _dosing_end(res, start, status)
     if kind == "MedicationRequest" and status == "completed" and end is None and start:
         # a prescription whose actions have all occurred (dispensed) is taken for the
         # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
@@ -1965,6 +1995,28 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         start_last=_span_last(res, _MEDICATION_STARTS, start),
         end_first=_span_first(res, "effectivePeriod", "end", end) if end == given_end else None,
     )
+
+
+def _dosing_end(res: Resource, start: date | None, status: str | None) -> date | None:
+    """For a course stopped or completed with no end of its own, the end of its dosing: the
+    latest end of the periods it gives (``dosageInstruction`` or ``dosage``:
+    ``timing.repeat.boundsPeriod.end``), the last day it was to be taken. None for another
+    status, where it gives none or one that cannot be read, or one before the start (never a
+    reason to count the drug over sooner)."""
+    if status not in MEDICATION_ENDED:
+        return None
+    ends: list[date] = []
+    for field in ("dosageInstruction", "dosage"):
+        dosages = res.get(field)
+        for dosage in dosages if isinstance(dosages, list) else ():
+            timing = dosage.get("timing") if isinstance(dosage, dict) else None
+            repeat = timing.get("repeat") if isinstance(timing, dict) else None
+            if isinstance(repeat, dict):
+                found = _date_or_none(repeat, (("boundsPeriod", "end"),))
+                if found is not None:
+                    ends.append(found)
+    last = max(ends, default=None)
+    return last if last is not None and (start is None or last >= start) else None
 
 
 _PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"))
