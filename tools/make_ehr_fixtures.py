@@ -7406,6 +7406,166 @@ case(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# Readings of no known day, dosing that ended, yes answers with details, and codes and words
+# of the knowledge base's own definitions
+
+
+def undated(res: Resource) -> Resource:
+    """The reading as a record gives it without any date of measurement."""
+    return {k: v for k, v in res.items() if k != "effectiveDateTime"}
+
+
+case(
+    "bp_dated_by_period_end_high",
+    "defer",
+    "120/80 two days ago, then 192/118 dated only by the end of its period (effectivePeriod.end,"
+    " no start) today: the latest reading, a grade 3 pressure (before, not read: allowed)",
+    bp(120, 80, when="2026-11-18"),
+    {**undated(bp(192, 118)), "effectivePeriod": {"end": "2026-11-20T10:00:00+03:00"}},
+    without={"bp"},
+)
+case(
+    "temperature_undated_fever",
+    "needs_data",
+    "today's 36.6 and a temperature of 38.9 with no date of measurement at all: it may be the"
+    " latest, so the temperature is unknown (before, dropped in silence: allowed)",
+    undated(observation("8310-5", 38.9, "Cel")),
+)
+case(
+    "platelets_undated_low",
+    "needs_data",
+    "a platelet count of 30 x10*9/L with no date of measurement: the count is unknown, never"
+    " dropped (before, allowed)",
+    undated(observation("777-3", 30, "10*9/L")),
+)
+case(
+    "questionnaire_temperature_as_text_high",
+    "needs_data",
+    "an intake form gives the temperature as the text '38.5' the day of a normal reading: set"
+    " aside on the form's day, so the temperature is unknown (before, the normal reading stood)",
+    {
+        **response(),
+        "item": [{"linkId": "body_temperature", "answer": [{"valueString": "38.5"}]}],
+    },
+)
+case(
+    "questionnaire_fever_yes_with_reading",
+    "defer",
+    "fever today answered 'yes, 38.2' beside a normal reading: a yes with its details is a yes"
+    " (before, an unclear answer, and the normal reading decided: allowed)",
+    {
+        **response(),
+        "item": [{"linkId": "fever_today", "answer": [{"valueString": "yes, 38.2"}]}],
+    },
+)
+case(
+    "questionnaire_fever_yes_russian_with_reading",
+    "defer",
+    "fever today answered 'Да, 38' beside a normal reading: a yes",
+    {**response(), "item": [{"linkId": "fever_today", "answer": [{"valueString": "Да, 38"}]}]},
+)
+case(
+    "questionnaire_fever_no_with_details_unclear",
+    "allowed",
+    "fever today answered 'no, but 38 yesterday' beside today's normal reading: a no with"
+    " details may take itself back, so it is no clear answer, and the measured temperature"
+    " decides (either settles the fever rule)",
+    {
+        **response(),
+        "item": [{"linkId": "fever_today", "answer": [{"valueString": "no, but 38 yesterday"}]}],
+    },
+)
+case(
+    "rivaroxaban_stopped_dosing_ended_last_week",
+    "needs_data",
+    "rivaroxaban prescribed in September, stopped, its dosing bounded to end 2026-11-13"
+    " (dosageInstruction.timing.repeat.boundsPeriod): taken within 30 days, to confirm"
+    " (before, the prescription's date counted: not recent, allowed)",
+    medication(
+        code="1114195",
+        display="rivaroxaban",
+        status="stopped",
+        start="2026-09-01",
+        extra={
+            "dosageInstruction": [
+                {
+                    "timing": {
+                        "repeat": {"boundsPeriod": {"start": "2026-09-01", "end": "2026-11-13"}}
+                    }
+                }
+            ]
+        },
+    ),
+)
+case(
+    "myelopathy_snomed_definition_root",
+    "refer_urgently",
+    "SNOMED CT 48522003 with no display: myelopathy (spinal cord disorder), the root of the"
+    " knowledge base's own definition of myelopathy (before, allowed)",
+    condition(SNOMED, "48522003"),
+)
+case(
+    "icd10cm_coronary_disease_with_unstable_angina",
+    "contraindicated",
+    "ICD-10-CM I25.110, atherosclerotic heart disease with unstable angina: decompensated heart"
+    " disease, not the stable chronic ischaemic disease its category I25 names",
+    condition(ICD10CM, "I25.110"),
+)
+case(
+    "snomed_acute_coronary_syndrome",
+    "contraindicated",
+    "SNOMED CT 394659003 acute coronary syndrome, code only",
+    condition(SNOMED, "394659003"),
+)
+case(
+    "snomed_ckd5_on_dialysis",
+    "contraindicated",
+    "SNOMED CT 714152005 chronic kidney disease stage 5 on dialysis, code only",
+    condition(SNOMED, "714152005"),
+)
+case(
+    "snomed_haemophilia_a",
+    "contraindicated",
+    "SNOMED CT 28293008 hereditary factor VIII deficiency (haemophilia A), code only",
+    condition(SNOMED, "28293008"),
+)
+case(
+    "snomed_old_myocardial_infarction",
+    "needs_clearance",
+    "SNOMED CT 1755008 old myocardial infarction, code only: stable heart disease",
+    condition(SNOMED, "1755008"),
+)
+for name, text in (
+    ("text_saddle_paresthesia", "Saddle paresthesia"),
+    ("text_conus_medullaris_syndrome", "Conus medullaris syndrome"),
+    ("text_german_unspecified_cauda_equina", "Nicht näher bezeichnetes Cauda-equina-Syndrom"),
+    ("text_positive_hoffmann_sign", "Positive Hoffmann sign"),
+    ("text_spondylodiskitis", "Spondylodiskitis L4-L5"),
+    ("text_sacral_insufficiency_fracture", "Sacral insufficiency fracture"),
+    ("text_stage_iv_ckd", "Stage IV CKD"),
+    ("text_end_stage_liver_disease", "End-stage liver disease"),
+):
+    case(
+        name,
+        "needs_data",
+        f"a diagnosis written only as '{text}': found in text, to confirm (before, allowed)",
+        condition(text=text),
+    )
+for name, text in (
+    ("procedure_text_alif", "ALIF L5-S1"),
+    ("procedure_text_russian_sequestrectomy", "Удаление секвестра грыжи диска L5-S1"),
+    ("procedure_text_german_fenestration", "Interlaminäre Fensterung L4/5"),
+):
+    case(
+        name,
+        "needs_data",
+        f"a procedure last month coded locally, text '{text}': recent spinal surgery found in"
+        " text, to confirm (before, allowed)",
+        local_procedure("P-77", text, "2026-10-25"),
+    )
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -725,6 +725,17 @@ class _CrossCheck:
 
 
 _SNOMED_ID = re.compile(r"\b\d{6,18}\b")
+_ECL_FOCUS = re.compile(r"(?:^|\bOR\b|\()\s*(?:<<\s*)?(\d{6,18})\s*\|")
+
+
+def ecl_focus(expression: str) -> list[str]:
+    """The concepts an ECL expression is built on ("<< 48522003 |Myelopathy|", each of a
+    disjunction, not those after MINUS): each is itself of the concept it defines. None
+    for an expression refined by attributes ("<< 763158003 |Medicinal product| : ..."),
+    whose focus is broader than the concept."""
+    if re.search(r"\|\s*:", expression):
+        return []
+    return _ECL_FOCUS.findall(expression.split(" MINUS ", 1)[0])
 
 
 def _check_synonyms(where: str, entry: Terminology, sets: set[str]) -> Iterator[Problem]:
@@ -760,6 +771,12 @@ def _check_terminology(
                 problems.append(Problem(f"{where} > sources", f"unknown source '{sid}'"))
         known = {c.code for c in concept.codes} | {c.code for c in entry.codes}
         for e in entry.ecl:
+            for focus in ecl_focus(e.expression):
+                # a definition's own concept is a code the records use: listed, so matched
+                if focus not in known:
+                    problems.append(
+                        Problem(f"{where} > ecl", f"{focus} is not a code of the concept")
+                    )
             known.update(_SNOMED_ID.findall(e.expression))
             if e.set is not None and e.set not in sets:
                 problems.append(Problem(f"{where} > ecl", f"unknown set '{e.set}'"))

@@ -228,6 +228,28 @@ def test_a_synonym_gap_at_an_end_or_doubled_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_definitions_own_concept_must_be_a_code_of_the_concept(tmp_path: Path) -> None:
+    """An ECL definition's focus concept is itself of the concept ("<< 48522003
+    |Myelopathy|" holds 48522003): records coded so must match, so it must be listed.
+    Concepts after MINUS, and the focus of an attribute refinement (a broader class), not."""
+    folder = copy_kb(tmp_path)
+
+    def add_ecl(d):
+        entry = next(t for t in d["terminology"] if t["concept"] == "myelopathy")
+        entry["ecl"] += [
+            {"expression": "<< 230745008 |Hydrocephalus| OR << 22298006 |Myocardial infarction|"},
+            {"expression": "<< 48522003 |Myelopathy| MINUS << 111111111 |Anything|"},
+            {"expression": "<< 404684003 |Clinical finding| : 363698007 |Finding site| = 2748008"},
+        ]
+
+    edit(folder / "terminology.yaml", add_ecl)
+    problems = [p for p in check_kb(folder) if p.path.endswith("> ecl")]
+    assert sorted(p.message for p in problems) == [
+        "22298006 is not a code of the concept",
+        "230745008 is not a code of the concept",
+    ]
+
+
 def test_invalid_yaml_and_missing_file_are_reported(tmp_path: Path) -> None:
     folder = copy_kb(tmp_path)
     (folder / "zones.yaml").unlink()
