@@ -437,9 +437,11 @@ class Compiler:
         order = "obs_date DESC NULLS LAST, COALESCE(obs_time, -1e300) DESC, seq DESC"
         loose = "(obs_time IS NULL AND in_order = 0)"
         ranked = (
-            "SELECT pid, measure, value, obs_date, obs_last, ROW_NUMBER() OVER ("
+            "SELECT pid, measure, value, obs_date, obs_time, obs_last, ROW_NUMBER() OVER ("
             f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS rn,"
             " MAX(obs_date) OVER (PARTITION BY pid, measure, value IS NULL) AS top,"
+            " FIRST_VALUE(obs_time) OVER ("
+            f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS top_time,"
             f" {loose} AS loose, ROW_NUMBER() OVER ("
             f"PARTITION BY pid, measure, value IS NULL, {loose} ORDER BY {order}) AS rk "
             f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
@@ -466,9 +468,11 @@ class Compiler:
                 names.append(f"pmx_{mid}")
             else:
                 cols.append(f"MAX(CASE WHEN rn = 1 AND {fresh} THEN value END) AS m_{mid}")
+                # and those dated a day before the deciding reading yet taken after it by
+                # their times (the engine's ``Facts.crossed``)
                 may_decide = (
-                    f"measure = {lit(mid)} AND value IS NOT NULL AND obs_date = top"
-                    " AND (loose OR rk = 1)"
+                    f"measure = {lit(mid)} AND value IS NOT NULL AND (obs_date = top"
+                    " AND (loose OR rk = 1) OR obs_date < top AND obs_time > top_time)"
                 )
                 cols.append(f"MIN(CASE WHEN {may_decide} THEN value END) AS lo_{mid}")
                 cols.append(f"MAX(CASE WHEN {may_decide} THEN value END) AS hi_{mid}")

@@ -24,6 +24,7 @@ from spinecare.engine.notes import (
     ahead_note,
     code_to_confirm,
     condition_note,
+    crossed_note,
     joined,
     medication_note,
     nameless_drug_note,
@@ -136,7 +137,9 @@ class Gap:
     measure decides (``latest``: the date of the reading that decides, or of the latest
     reading found);
     ``latest_last``: where the reading of ``latest`` is dated only by a month or a year,
-    the last day of it (``latest`` its first day): the date is said as the record gives it.
+    the last day of it (``latest`` its first day): the date is said as the record gives it;
+    ``crossed``: a reading dated the day before ``latest`` was taken after it by its time
+    (times written in different time zones), disagrees with it, and may be the latest.
     """
 
     item: str
@@ -149,6 +152,7 @@ class Gap:
     ahead: bool = False
     partial: bool = False
     latest_last: date | None = None
+    crossed: bool = False
 
 
 @dataclass(slots=True)
@@ -262,6 +266,9 @@ class RecordIndex:
         self.spread: dict[str, dict[date, Spread]] = {}
         # the readings of each measure dated only by a month or a year, in time order
         self.partial: dict[str, tuple[Observation, ...]] = {}
+        # the measures with a reading taken after one dated a later day (times written in
+        # different time zones): see Facts.crossed
+        self.crossing: set[str] = set()
         for measure, values in readings.items():
             values.sort(key=Observation.order_key)
             days = [o.when for o in values]
@@ -273,6 +280,8 @@ class RecordIndex:
             partial = tuple(o for o in values if o.last is not None)
             if partial:
                 self.partial[measure] = partial
+            if _times_cross_days(values):
+                self.crossing.add(measure)
         # why readings of a measure were set aside (a unit, an implausible value)
         reasons: dict[str, dict[str, None]] = defaultdict(dict)
         for ignored in record.ignored:
@@ -663,6 +672,22 @@ class Spread:
     maybe: tuple[float, float] | None = None
 
 
+def _times_cross_days(values: list[Observation]) -> bool:
+    """Whether a reading of ``values`` (one measure's, in time order) was taken, by its time,
+    after a reading dated a later day (times written in different time zones)."""
+    earlier = -math.inf  # the latest time taken among readings of the days before
+    today = -math.inf
+    day = None
+    for o in values:
+        if o.when != day:
+            earlier, today, day = max(earlier, today), -math.inf, o.when
+        if o.instant is not None:
+            if o.instant < earlier:
+                return True
+            today = max(today, o.instant)
+    return False
+
+
 def _spread_days(values: list[Observation]) -> dict[date, Spread]:
     """The days of ``values`` (one measure's readings in time order) whose latest reading
     is not known and whose candidates differ in value (:class:`Spread`)."""
@@ -831,6 +856,22 @@ class Facts:
             # the highest; among equal values the latest, as the compiled SQL takes it
             return max(reversed(fresh), key=_value), last
         return last, last
+
+    def crossed(self, measure: str, current: Observation) -> tuple[Observation, ...]:
+        """Readings of ``measure`` on or before the date, dated a day before ``current`` (the
+        latest by date, then time) and yet taken after it: their times are written in
+        different time zones ("2026-11-30T22:00-05:00" is after "2026-12-01T01:00Z"), so
+        which is the latest is not known, and each may decide (:func:`_instead`)."""
+        if measure not in self.index.crossing or current.instant is None:
+            return ()
+        values, days = self.index.observations[measure]
+        n = bisect_right(days, self.as_of)
+        taken = current.instant
+        return tuple(
+            o
+            for o in values[: bisect_left(days, current.when, 0, n)]
+            if o.instant is not None and o.instant > taken
+        )
 
     def ahead(self, measure: str) -> list[Observation]:
         """Readings of ``measure`` dated the day after the screening day. A record may write
@@ -1654,9 +1695,10 @@ def _instead(
         return 3, Spread(current.value, high, readings, maybe)
     days = facts.index.spread.get(measure_id)
     spread = None if days is None else days.get(current.when)
-    if not ahead and maybe is None:
+    crossed = facts.crossed(measure_id, current)
+    if not ahead and maybe is None and not crossed:
         return (0, None) if spread is None else (2, spread)
-    readings = (*(spread.readings if spread is not None else (current,)), *ahead)
+    readings = (*crossed, *(spread.readings if spread is not None else (current,)), *ahead)
     low, high = min(map(_value, readings)), max(map(_value, readings))
     if low == high and maybe is None:
         return 0, None
@@ -1722,7 +1764,13 @@ def _spread_evidence(
     so noted."""
     untimed = untimed_note()
     ahead = ahead_note()
+    later = crossed_note()
     shared = Counter(o.when for o in readings)  # a day whose readings disagree
+    # the time the readings of each day were taken, the earliest (see Facts.crossed)
+    first: dict[date, float] = {}
+    for o in readings:
+        if o.instant is not None:
+            first[o.when] = min(first.get(o.when, math.inf), o.instant)
     return tuple(
         _observation_evidence(
             o,
@@ -1733,6 +1781,9 @@ def _spread_evidence(
                 if o.when > as_of and o.last is None  # else dated only by a month or a year
                 else untimed
                 if o.instant is None and o.last is None and shared[o.when] > 1
+                else later
+                if o.instant is not None
+                and any(day > o.when and t < o.instant for day, t in first.items())
                 else None,
             ),
         )
@@ -1897,6 +1948,8 @@ def _current_shown(
             gap = _ahead_gap(item, days, [o for o in spread.readings if o.when > as_of])
         elif spread.low == spread.high:  # only those dated by a month or a year may
             gap = _partial_gap(facts, measure_id, item, days, current)
+        elif facts.crossed(measure_id, current):  # taken later, dated a day before
+            gap = Gap(item, days, current.when, crossed=True)
         else:
             gap = Gap(item, days, current.when, untimed=True)
         evidence = _spread_evidence(spread.readings, label, as_of)
@@ -2010,6 +2063,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
         if current is not None and (
             measure_id in index.set_aside_days
             or measure_id in index.set_aside_undated
+            or measure_id in index.crossing
             or measure_id in index.spread
             or measure_id in index.partial
             or facts.ahead(measure_id)

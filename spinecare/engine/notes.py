@@ -28,6 +28,7 @@ __all__ = [
     "ahead_note",
     "code_to_confirm",
     "condition_note",
+    "crossed_note",
     "joined",
     "medication_note",
     "partial_answer_note",
@@ -240,6 +241,14 @@ def ahead_note() -> str:
     """Beside a reading dated the day after the screening day (its time may be written in
     another time zone than the clinic's)."""
     return Message("dated the day after: it may have been taken on this day")
+
+
+def crossed_note() -> str:
+    """Beside a reading taken, by its time, after one dated a later day (its time written in
+    another time zone)."""
+    return Message(
+        "taken after a reading dated the next day: their times are written in different time zones"
+    )
 
 
 def untimed_note() -> str:

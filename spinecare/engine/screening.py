@@ -411,6 +411,11 @@ def _gap_words(lang: str) -> dict[str, str]:
             "Readings of %(date)s were recorded without the time they were taken and"
             " disagree: which of them is the latest is not known."
         ),
+        "crossed": _(
+            "A reading dated the day before %(date)s was taken after it, by the times"
+            " written (in different time zones), and the two disagree: which is the latest"
+            " is not known. Confirm when each was taken, or measure again."
+        ),
         "ahead": _(
             "A reading dated %(date)s, the day after, may have been taken on this day (its"
             " time may be written in another time zone): confirm when it was taken, or"
@@ -446,6 +451,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = text["ahead"] % {"date": day_text(gap.latest, lang)}
     elif gap.partial:
         out = text["partial"] % {"days": f"{gap.window_days:g}"}
+    elif gap.crossed and gap.latest is not None:
+        out = text["crossed"] % {"date": day_text(gap.latest, lang)}
     elif gap.untimed and gap.latest is not None:
         out = text["untimed"] % {"date": day_text(gap.latest, lang)}
     elif gap.unread:
