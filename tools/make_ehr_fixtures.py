@@ -7565,6 +7565,64 @@ for name, text in (
         local_procedure("P-77", text, "2026-10-25"),
     )
 
+case(
+    "atc_vorapaxar",
+    "needs_clearance",
+    "ATC B01AC26 vorapaxar, an antiplatelet drug (platelet aggregation inhibitor), code only:"
+    " blood thinners (before, allowed)",
+    medication(system=ATC, code="B01AC26"),
+)
+case(
+    "text_german_certoparin_brand",
+    "needs_data",
+    "a German drug named only 'Mono-Embolex 3000 IE Fertigspritze' (certoparin, a low molecular"
+    " weight heparin): a blood thinner to confirm (before, allowed)",
+    medication(system=None, text="Mono-Embolex 3000 IE Fertigspritze"),
+)
+case(
+    "platelets_by_estimate_low",
+    "contraindicated",
+    "LOINC 49497-1 platelets in blood by estimate, 30 x10*9/L today: below 50 (before, not"
+    " read: allowed)",
+    observation("49497-1", 30, "10*9/L"),
+)
+
+case(
+    "bp_times_in_two_zones_disagree",
+    "needs_data",
+    "192/118 at 22:00 New York time dated 2026-11-19 (03:00 UTC on the 20th) and 122/78 at"
+    " 01:00 UTC dated the 20th: by date 122/78 is the latest, by the times written 192/118 is;"
+    " times in two zones are often a device clock set to the wrong zone, so which is the latest"
+    " is asked, never guessed (before, 122/78 decided: allowed)",
+    bp(192, 118, when="2026-11-19T22:00:00-05:00"),
+    bp(122, 78, when="2026-11-20T01:00:00Z"),
+    without={"bp"},
+)
+case(
+    "bp_times_in_two_zones_agree",
+    "allowed",
+    "128/82 dated 2026-11-19 at 22:00 New York time and 122/78 dated the 20th at 01:00 UTC:"
+    " which is the latest is not known, but both are normal, so it does not matter",
+    bp(128, 82, when="2026-11-19T22:00:00-05:00"),
+    bp(122, 78, when="2026-11-20T01:00:00Z"),
+    without={"bp"},
+)
+
+case(
+    "mkb10_n18_0_end_stage_renal_disease",
+    "contraindicated",
+    "Russian MKB-10 N18.0 'Терминальная стадия поражения почек' (end-stage renal disease, as"
+    " ICD-10 editions before 2010 code it), code and title: organ failure (before, allowed)",
+    condition(MKB10, "N18.0", "Терминальная стадия поражения почек"),
+)
+case(
+    "icd10cm_infected_spinal_fixation_device",
+    "refer_urgently",
+    "ICD-10-CM T84.63XA, infection of an internal fixation device of the spine: a spinal"
+    " infection (before, allowed)",
+    condition(ICD10CM, "T84.63XA"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
