@@ -2049,6 +2049,7 @@ ANSWERED_ELSEWHERE = Message("answered on a form other than the intake, not a di
 NOTED_ELSEWHERE = Message(
     "written in a note or beside another entry of the record, not as a diagnosis: confirm"
 )
+EVIDENCE_OF = Message("recorded as the evidence of another diagnosis: confirm")
 _NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
 _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Flag": (("period", "start"),),
@@ -2800,6 +2801,32 @@ class RecordBuilder:
                 self._conditions.append(
                     replace(found, ref=f"{ref}#note[{index}]", codings=(), text=text)
                 )
+        # The evidence the diagnosis rests on ("Low back pain", evidence "Retention of
+        # urine") is a finding of the record too, with the condition's statuses and dates:
+        # to be confirmed, never dropped.
+        # (Evidence of another shape is passed over: never the reason the diagnosis
+        # itself is set aside.)
+        evidences = res.get("evidence")
+        for index, evidence in enumerate(evidences if isinstance(evidences, list) else ()):
+            concepts = evidence.get("code") if isinstance(evidence, dict) else None
+            for n, concept in enumerate(concepts if isinstance(concepts, list) else ()):
+                where = f"evidence[{index}].code[{n}]"
+                if not isinstance(concept, dict):
+                    continue
+                try:
+                    codings, text = _codings(concept, where), _text(concept, where)
+                except _Bad:
+                    continue
+                if codings or text:
+                    self._conditions.append(
+                        replace(
+                            found,
+                            ref=f"{ref}#{where}",
+                            codings=codings,
+                            text=text,
+                            confirm=EVIDENCE_OF,
+                        )
+                    )
 
     def _encounter(self, res: Resource, ref: str, full_url: str | None) -> None:
         """An Encounter's diagnoses: Conditions it holds in ``contained`` are read as

@@ -137,7 +137,11 @@ def test_icd10_family_history_code_is_ignored() -> None:
 
 def test_resolved_condition_kept_with_status_resolved() -> None:
     record = read(example("Condition-f201.json"))  # fever, resolved, abatementString
-    (fever,) = record.conditions
+    # its evidence ("degrees C") is an entry of its own, with the fever's statuses
+    fever, evidence = record.conditions
+    assert (evidence.ref, evidence.text) == ("Condition/f201#evidence[0].code[0]", None)
+    assert [c.code for c in evidence.codings] == ["258710007"]
+    assert evidence.clinical_status == "resolved" and evidence.confirm is not None
     assert fever.ref == "Condition/f201"
     assert fever.clinical_status == "resolved"
     assert fever.verification_status == "confirmed"
@@ -150,7 +154,7 @@ def test_resolved_condition_kept_with_status_resolved() -> None:
 def test_undated_abatement_without_status_marks_condition_resolved() -> None:
     condition = example("Condition-f201.json")
     del condition["clinicalStatus"]
-    (fever,) = read(condition).conditions
+    fever, _evidence = read(condition).conditions
     assert fever.clinical_status == "resolved"
 
 
@@ -529,7 +533,10 @@ def test_searchset_entry_with_a_mode_written_otherwise_is_read_never_dropped() -
     }
     record = read_bundle(same_patient(bundle), MEASURES)
     assert record.patient.id == "example"
-    assert [c.ref for c in record.conditions] == ["Condition/f201"]
+    assert [c.ref for c in record.conditions] == [
+        "Condition/f201",
+        "Condition/f201#evidence[0].code[0]",
+    ]
 
 
 def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
@@ -550,7 +557,8 @@ def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
     }
     record = read_bundle(same_patient(bundle), MEASURES)
     assert [(c.ref, c.clinical_status) for c in record.conditions] == [
-        ("Condition/f201", "resolved")
+        ("Condition/f201", "resolved"),
+        ("Condition/f201#evidence[0].code[0]", "resolved"),
     ]
 
 
@@ -590,7 +598,7 @@ def test_builder_takes_resources_one_at_a_time() -> None:
     builder.add({"resourceType": "Encounter", "id": "e1"})
     record = builder.build()
     assert record.source == "export/Observation.ndjson"
-    assert (len(record.observations), len(record.conditions)) == (2, 1)
+    assert (len(record.observations), len(record.conditions)) == (2, 2)  # with its evidence
 
 
 @pytest.mark.slow
