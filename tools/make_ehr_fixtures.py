@@ -7623,6 +7623,63 @@ case(
     condition(ICD10CM, "T84.63XA"),
 )
 
+for name, system, code, what in (
+    (
+        "cpt_lumbar_transpedicular_decompression",
+        "http://www.ama-assn.org/go/cpt",
+        "63056",
+        "CPT 63056, transpedicular decompression, lumbar",
+    ),
+    (
+        "cpt_cervical_laminoplasty",
+        "http://www.ama-assn.org/go/cpt",
+        "63050",
+        "CPT 63050, cervical laminoplasty",
+    ),
+    (
+        "cpt_lumbar_kyphoplasty",
+        "http://www.ama-assn.org/go/cpt",
+        "22514",
+        "CPT 22514, percutaneous vertebral augmentation (kyphoplasty), lumbar",
+    ),
+    (
+        "icd10pcs_thoracic_fusion",
+        "http://hl7.org/fhir/sid/icd-10-pcs",
+        "0RG7071",
+        "ICD-10-PCS 0RG7071, fusion of 2 to 7 thoracic vertebral joints",
+    ),
+    (
+        "icd10pcs_lumbar_nerve_release",
+        "http://hl7.org/fhir/sid/icd-10-pcs",
+        "01NB0ZZ",
+        "ICD-10-PCS 01NB0ZZ, release of a lumbar nerve (decompression of a root)",
+    ),
+    (
+        "ops_dynamic_stabilisation",
+        "http://fhir.de/CodeSystem/bfarm/ops",
+        "5-83b.51",
+        "OPS 5-83b.51, dynamic stabilisation of the spine",
+    ),
+):
+    case(
+        name,
+        "needs_clearance",
+        f"{what}, code only, last month: recent spine surgery (before, allowed)",
+        coded_procedure(system, code, "2026-10-25"),
+    )
+
+case(
+    "condition_evidence_urinary_retention",
+    "needs_data",
+    "a 'Low back pain' diagnosis whose evidence is SNOMED CT 267064002 'Retention of urine':"
+    " the evidence is a finding of the record, the cauda equina red flag to confirm (before,"
+    " the evidence was not read: allowed)",
+    {
+        **condition(SNOMED, "279039007", "Low back pain"),
+        "evidence": [{"code": [{"coding": [coding(SNOMED, "267064002", "Retention of urine")]}]}],
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
