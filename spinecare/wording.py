@@ -110,6 +110,10 @@ FHIR_WORDS = {
     "Communication": N_("message"),
     "RiskAssessment": N_("risk assessment"),
     "CarePlan": N_("care plan"),
+    "Task": N_("task"),
+    "CareTeam": N_("care team"),
+    "DeviceUseStatement": N_("device in use"),
+    "Immunization": N_("vaccination"),
     "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""

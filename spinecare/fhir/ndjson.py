@@ -89,6 +89,10 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Communication",
     "RiskAssessment",
     "CarePlan",
+    "Task",
+    "CareTeam",
+    "DeviceUseStatement",
+    "Immunization",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -119,6 +123,10 @@ PATIENT_FIELD: dict[str, str] = {
     "Communication": "subject",
     "RiskAssessment": "subject",
     "CarePlan": "subject",
+    "Task": "for",
+    "CareTeam": "subject",
+    "DeviceUseStatement": "subject",
+    "Immunization": "patient",
 }
 """Where each patient-scoped resource names its patient."""
 

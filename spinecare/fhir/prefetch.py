@@ -112,6 +112,10 @@ OPTIONAL_KEYS = frozenset(
         "communications",
         "riskAssessments",
         "carePlans",
+        "tasks",
+        "careTeams",
+        "devicesInUse",
+        "immunizations",
         "lists",
         "familyHistory",
         "claims",
@@ -208,6 +212,12 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "communications": f"Communication?patient={pid}&_sort=-sent{latest}",
         "riskAssessments": f"RiskAssessment?patient={pid}",
         "carePlans": f"CarePlan?patient={pid}",
+        # a task's description, and the reasons a care team, a device or a vaccination
+        # gives (a Tdap given for "Pregnant state")
+        "tasks": f"Task?patient={pid}&_sort=-authored-on{latest}",
+        "careTeams": f"CareTeam?patient={pid}",
+        "devicesInUse": f"DeviceUseStatement?patient={pid}",
+        "immunizations": f"Immunization?patient={pid}&_sort=-date{latest}",
         "lists": f"List?patient={pid}",
         "familyHistory": f"FamilyMemberHistory?patient={pid}",
         # bills name diagnoses, operations and drugs dispensed (the latest ten: a bill

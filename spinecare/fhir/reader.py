@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import codecs
 import html
 import math
 import os
@@ -1301,6 +1302,7 @@ def observations_from_fhir(
     measures give nothing (their units are never looked at).
     """
     hits: list[tuple[MeasureHit, Resource, Resource, str]] = []
+    modified: list[str] = []
     top = _measure_of(res.get("code"), measures, "code")
     if top is not None:
         hits.append((*top, res, ""))
@@ -1309,9 +1311,20 @@ def observations_from_fhir(
             raise _Bad(Message(NOT_AN_OBJECT, field=f"component[{index}]", kind=_kind(component)))
         where = f"component[{index}]."
         hit = _measure_of(component.get("code"), measures, f"{where}code")
-        if hit is not None:
+        if hit is not None and component.get("modifierExtension"):
+            modified.append(hit[0][0])  # its meaning changed in a way not read: set aside
+        elif hit is not None:
             hits.append((*hit, component, where))
     carried = _panel_value(res, measures) if not hits else ()
+    if modified:
+        when = _date_or_none(res, _OBSERVATION_DATES)
+        last = _partial_last(_first_raw(res, _OBSERVATION_DATES), "effectiveDateTime")
+        kept, aside = (
+            observations_from_fhir({**res, "component": _plain_parts(res)}, ref, measures)
+            if hits
+            else ([], [])
+        )
+        return kept, [*aside, *(Ignored(ref, MODIFIED, m, when, last) for m in modified)]
     if not hits and not carried:
         return [], []
     status = _status(res)
@@ -1349,6 +1362,44 @@ def observations_from_fhir(
         else:
             ignored.append(replace(result, when=when, last=last))
     return observations, ignored
+
+
+def _measures_named(res: Resource, measures: Measures) -> list[str]:
+    """The measures an Observation's code names: its own, or a panel's (a blood-pressure
+    panel's systolic and diastolic), and its components'; read from what can be read."""
+    found: list[str] = []
+    try:
+        hit = _measure_of(res.get("code"), measures, "code")
+    except _Bad:
+        hit = None
+    if hit is not None:
+        found.append(hit[0][0])
+    panels = getattr(measures, "panels", None) or {}
+    concept = res.get("code")
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    for raw in codings if isinstance(codings, list) else ():
+        if isinstance(raw, dict) and isinstance(raw.get("code"), str):
+            found.extend(panels.get((_system(raw.get("system")), raw["code"].strip()), ()))
+    components = res.get("component")
+    for part in components if isinstance(components, list) else ():
+        try:
+            hit = (
+                _measure_of(part.get("code"), measures, "code") if isinstance(part, dict) else None
+            )
+        except _Bad:
+            hit = None
+        if hit is not None:
+            found.append(hit[0][0])
+    return list(dict.fromkeys(found))
+
+
+def _plain_parts(res: Resource) -> list[Any]:
+    """An Observation's components without those a modifier extension changes."""
+    return [
+        c
+        for c in _list(res, "component")
+        if not (isinstance(c, dict) and c.get("modifierExtension"))
+    ]
 
 
 def _panel_value(res: Resource, measures: Measures) -> tuple[str, ...]:
@@ -2019,6 +2070,32 @@ def _dosing_end(res: Resource, start: date | None, status: str | None) -> date |
     return last if last is not None and (start is None or last >= start) else None
 
 
+def _evidence_of(res: Resource, ref: str, found: Condition) -> list[Condition]:
+    """The evidence a diagnosis rests on ("Low back pain", evidence "Retention of urine"):
+    each code of ``Condition.evidence`` a finding of the record too, with the diagnosis's
+    statuses and dates, to be confirmed, never dropped. Evidence of another shape is passed
+    over: never the reason the diagnosis itself is set aside."""
+    out: list[Condition] = []
+    evidences = res.get("evidence")
+    for index, evidence in enumerate(evidences if isinstance(evidences, list) else ()):
+        concepts = evidence.get("code") if isinstance(evidence, dict) else None
+        for n, concept in enumerate(concepts if isinstance(concepts, list) else ()):
+            where = f"evidence[{index}].code[{n}]"
+            if not isinstance(concept, dict):
+                continue
+            try:
+                codings, text = _codings(concept, where), _text(concept, where)
+            except _Bad:
+                continue
+            if codings or text:
+                out.append(
+                    replace(
+                        found, ref=f"{ref}#{where}", codings=codings, text=text, confirm=EVIDENCE_OF
+                    )
+                )
+    return out
+
+
 _PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"))
 
 
@@ -2049,7 +2126,29 @@ ANSWERED_ELSEWHERE = Message("answered on a form other than the intake, not a di
 NOTED_ELSEWHERE = Message(
     "written in a note or beside another entry of the record, not as a diagnosis: confirm"
 )
+# What a diagnosis, a reading or an assessment may hold in ``contained`` that is read as
+# the patient's: the findings and readings it names ("#id").
+_HELD = ("Condition", "Observation")
 EVIDENCE_OF = Message("recorded as the evidence of another diagnosis: confirm")
+ABOUT_ANOTHER = Message("recorded about someone other than the patient: not the patient's")
+MODIFIED = Message("marked in a way that changes its meaning, which the screening cannot read")
+
+
+def _about_another(res: Resource) -> bool:
+    """An Observation whose ``focus`` names what it is about other than its subject (FHIR:
+    "when it is not about the subject of record": a fetus, a newborn, a donor). A focus
+    that is the subject itself (the same reference) is the patient's."""
+    focus = res.get("focus")
+    if not isinstance(focus, list) or not focus:
+        return False
+    subject = res.get("subject")
+    own = subject.get("reference") if isinstance(subject, dict) else None
+    return any(
+        not (isinstance(item, dict) and own is not None and item.get("reference") == own)
+        for item in focus
+    )
+
+
 _NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
 _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Flag": (("period", "start"),),
@@ -2072,6 +2171,14 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Communication": (("sent", None), ("received", None)),
     "RiskAssessment": (("occurrenceDateTime", None), ("occurrencePeriod", "start")),
     "CarePlan": (("period", "start"), ("created", None)),
+    "Task": (("executionPeriod", "start"), ("authoredOn", None)),
+    "CareTeam": (("period", "start"),),
+    "DeviceUseStatement": (
+        ("timingDateTime", None),
+        ("timingPeriod", "start"),
+        ("recordedOn", None),
+    ),
+    "Immunization": (("occurrenceDateTime", None), ("recorded", None)),
 }
 # Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
 # over (an alert made inactive, an episode of care finished, a care plan completed).
@@ -2092,6 +2199,12 @@ _REASON_DATES: tuple[tuple[str, str | None], ...] = (
     ("dateAsserted", None),
     ("started", None),
     ("sent", None),
+    ("executionPeriod", "start"),  # a task
+    ("timingDateTime", None),  # a device used
+    ("timingPeriod", "start"),
+    ("recordedOn", None),
+    ("recorded", None),  # an immunization
+    ("period", "start"),  # a care team
 )
 # A document that has been replaced says nothing more than the one replacing it.
 _SUPERSEDED = frozenset({"superseded"})
@@ -2117,6 +2230,34 @@ def _readable_kind(kind: str) -> bool:
     )
 
 
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decoded(raw: bytes, content_type: str) -> str:
+    """An attachment's bytes as text, in the encoding they declare: a byte order mark, the
+    ``charset`` of its content type ("text/plain; charset=windows-1251"), an XML
+    declaration's ``encoding``; else UTF-8. A byte the encoding cannot read is replaced,
+    never the reason the text is lost."""
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is None:
+        found = _CHARSET.search(content_type) or _XML_ENCODING.match(raw[:200])
+        if found is not None:
+            name = found.group(1)
+            encoding = name.decode("ascii") if isinstance(name, bytes) else name
+    try:
+        return raw.decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # an encoding Python does not know: read as UTF-8
+        return raw.decode("utf-8", errors="replace")
+
+
 def _attachment_text(attachment: object) -> str | None:
     """The words of an attachment written into the record (``data``, base64): text, with
     the markup of HTML, XML (a CDA document) or RTF taken out, and its ``title`` (a file
@@ -2126,8 +2267,9 @@ def _attachment_text(attachment: object) -> str | None:
         return None
     title = attachment.get("title")
     title = title.strip() if isinstance(title, str) else ""
-    kind = attachment.get("contentType")
-    kind = kind.split(";", 1)[0].strip().casefold() if isinstance(kind, str) else ""
+    declared = attachment.get("contentType")
+    declared = declared if isinstance(declared, str) else ""
+    kind = declared.split(";", 1)[0].strip().casefold()
     data = attachment.get("data")
     if not isinstance(data, str) or not _readable_kind(kind):
         return title or None
@@ -2135,7 +2277,7 @@ def _attachment_text(attachment: object) -> str | None:
         raw = base64.b64decode(data[: ATTACHMENT_CHARS * 2], validate=False)
     except (ValueError, binascii.Error):
         return title or None
-    text = raw.decode("utf-8", errors="replace")[:ATTACHMENT_CHARS]
+    text = _decoded(raw, declared)[:ATTACHMENT_CHARS]
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
         text = _RTF_CONTROL.sub(" ", text)
     elif kind != "text/plain" and "<" in text:
@@ -2247,6 +2389,10 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "Communication": (),
     "RiskAssessment": (),
     "CarePlan": ("description", "title"),
+    "Task": ("description",),
+    "CareTeam": (),
+    "DeviceUseStatement": (),
+    "Immunization": (),
 }
 
 
@@ -2317,6 +2463,13 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
             said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
             for _, shown in _displays([finding.get("itemReference")]):
                 said.append(((), shown, f"{ref}#finding-{i}-item"))
+            item = finding.get("item")  # R5: a CodeableReference
+            if isinstance(item, dict):
+                where = f"finding[{i}].item.concept"
+                concept = _obj(item, "concept", f"finding[{i}].item.")
+                said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
+                for _, shown in _displays([item.get("reference")]):
+                    said.append(((), shown, f"{ref}#finding-{i}-item"))
         said.append(((), _str(res, "summary"), f"{ref}#summary"))
         said.append(((), _str(res, "description"), f"{ref}#description"))
         problems = _displays(res.get("problem"))
@@ -2630,6 +2783,11 @@ class RecordBuilder:
             ref = resource_ref(resource, full_url, f"#{self._count}")
         if (self._about is not None or self._nesting) and kind != "Patient":
             self._note_subject(resource, ref)
+        if kind != "Patient" and resource.get("modifierExtension"):
+            # FHIR: data under a modifier extension not understood must not be read as if it
+            # were not there; set aside (what can be read of it kept, to confirm)
+            self._set_aside(resource, kind, ref, located(ref, MODIFIED))
+            return
         try:
             handler(self, resource, ref, full_url)
         except RecordError as err:
@@ -2688,14 +2846,11 @@ class RecordBuilder:
         # fields, is kept for the operator's tally of a bulk run (:attr:`unreadable`)
         self.unreadable.append(detail)
         reason = UNREADABLE
-        measure = None
+        named: list[str | None] = []
         if kind == "Observation":
-            try:
-                hit = _measure_of(res.get("code"), self.measures, "code")
-            except _Bad:
-                hit = None
-            measure = hit[0][0] if hit is not None else None
-        self._ignored.append(Ignored(ref, reason, measure))
+            named.extend(_measures_named(res, self.measures))
+        for measure in named or [None]:
+            self._ignored.append(Ignored(ref, reason, measure))
         salvaged = _salvage(res, kind, ref)
         if isinstance(salvaged, Condition):
             self._conditions.append(salvaged)
@@ -2801,32 +2956,10 @@ class RecordBuilder:
                 self._conditions.append(
                     replace(found, ref=f"{ref}#note[{index}]", codings=(), text=text)
                 )
-        # The evidence the diagnosis rests on ("Low back pain", evidence "Retention of
-        # urine") is a finding of the record too, with the condition's statuses and dates:
-        # to be confirmed, never dropped.
-        # (Evidence of another shape is passed over: never the reason the diagnosis
-        # itself is set aside.)
-        evidences = res.get("evidence")
-        for index, evidence in enumerate(evidences if isinstance(evidences, list) else ()):
-            concepts = evidence.get("code") if isinstance(evidence, dict) else None
-            for n, concept in enumerate(concepts if isinstance(concepts, list) else ()):
-                where = f"evidence[{index}].code[{n}]"
-                if not isinstance(concept, dict):
-                    continue
-                try:
-                    codings, text = _codings(concept, where), _text(concept, where)
-                except _Bad:
-                    continue
-                if codings or text:
-                    self._conditions.append(
-                        replace(
-                            found,
-                            ref=f"{ref}#{where}",
-                            codings=codings,
-                            text=text,
-                            confirm=EVIDENCE_OF,
-                        )
-                    )
+        self._conditions.extend(_evidence_of(res, ref, found))
+        if "contained" in res:
+            # the findings it rests on, held in it (``evidence.detail``: "#o1")
+            self._read_contained(res, ref, _HELD)
 
     def _encounter(self, res: Resource, ref: str, full_url: str | None) -> None:
         """An Encounter's diagnoses: Conditions it holds in ``contained`` are read as
@@ -2918,7 +3051,21 @@ class RecordBuilder:
 
         return [c for c in self._encounter_reasons if not said(c)]
 
+    def _of_another(self, res: Resource, ref: str) -> bool:
+        """Whether an Observation is about someone other than the patient (a reading of the
+        fetus, a newborn, a donor: not the patient's; its measure stays missing where
+        nothing else gives it); else the readings and findings it holds are read
+        (``contained``, named by ``hasMember`` or ``derivedFrom``: "#m1")."""
+        if _about_another(res):
+            self._ignored.append(Ignored(ref, ABOUT_ANOTHER))
+            return True
+        if "contained" in res:
+            self._read_contained(res, ref, _HELD)
+        return False
+
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
+        if self._of_another(res, ref):
+            return
         if "note" in res and _status(res) not in OBSERVATION_VOID:
             self._noted(res, ref)
         if _of_no_measure(res, self.measures):
@@ -3000,6 +3147,9 @@ class RecordBuilder:
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
+        if res.get("resourceType") == "ClinicalImpression" and "contained" in res:
+            # the problems and findings an assessment holds (``problem``: "#c1")
+            self._read_contained(res, ref, _HELD)
 
     def _other_statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         """An imaging study, an adverse event, an episode of care, a message, a risk
@@ -3219,6 +3369,10 @@ class RecordBuilder:
         "Communication": _other_statements,
         "RiskAssessment": _other_statements,
         "CarePlan": _other_statements,
+        "Task": _other_statements,
+        "CareTeam": _other_statements,
+        "DeviceUseStatement": _other_statements,
+        "Immunization": _other_statements,
         "List": _list,
         "Bundle": _bundle,
     }

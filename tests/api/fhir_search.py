@@ -39,7 +39,9 @@ def _codes(resource: dict[str, Any], field: str) -> set[str]:
 def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
     for name, value in params:
         if name in ("patient", "subject"):
-            ref = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
+            # a Task names its patient in ``for`` (the search parameter ``patient``)
+            named = resource.get("subject") or resource.get("patient") or resource.get("for")
+            ref = (named or {}).get("reference", "")
             if ref.split("/")[-1] != value.split("/")[-1]:
                 return False
         elif name == "category":
@@ -61,6 +63,7 @@ def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
 SORT_FIELDS = {
     "date": ("effectiveDateTime", "effectivePeriod", "effectiveInstant", "period", "date"),
     "authored": ("authoredOn", "authored"),
+    "authored-on": ("authoredOn",),
     "whenhandedover": ("whenHandedOver",),
     "effective-time": ("effectiveDateTime", "effectivePeriod"),
     "started": ("started",),

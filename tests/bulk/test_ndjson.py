@@ -103,7 +103,7 @@ def export(tmp_path: Path) -> Path:
         ],
         gz=True,
     )
-    write(folder / "Immunization.ndjson", [{"resourceType": "Immunization", "id": "i"}])
+    write(folder / "Coverage.ndjson", [{"resourceType": "Coverage", "id": "i"}])
     return folder
 
 
