@@ -7680,6 +7680,182 @@ case(
     },
 )
 
+SADDLE = coding(SNOMED, "449813001", "Numbness of saddle area")
+HELD_SADDLE = {
+    "resourceType": "Observation",
+    "id": "sad",
+    "status": "final",
+    "code": {"coding": [SADDLE]},
+    "valueBoolean": True,
+    "effectiveDateTime": DAY,
+}
+case(
+    "condition_contained_evidence_saddle_numbness",
+    "refer_urgently",
+    "lumbar osteochondrosis whose evidence is an Observation it holds in 'contained'"
+    " ('#sad', numbness of the saddle area: true): the held finding is the patient's"
+    " (before, not read: allowed)",
+    {
+        **condition(ICD10, "M42.16", "Spinal osteochondrosis, lumbar region"),
+        "contained": [HELD_SADDLE],
+        "evidence": [{"detail": [{"reference": "#sad"}]}],
+    },
+)
+case(
+    "observation_has_contained_member_saddle_numbness",
+    "refer_urgently",
+    "a 'Neurological examination' Observation whose member (hasMember '#sad') it holds in"
+    " 'contained': numbness of the saddle area, true (before, not read: allowed)",
+    {
+        **observation("x", when=DAY),
+        "code": {"text": "Neurological examination"},
+        "contained": [HELD_SADDLE],
+        "hasMember": [{"reference": "#sad"}],
+    },
+)
+case(
+    "temperature_of_a_newborn",
+    "needs_data",
+    "the only temperature is about someone else (focus: 'Newborn child'): not the patient's,"
+    " so the patient's own temperature is missing (before, used as the patient's: allowed)",
+    {**observation("8310-5", 36.6, "Cel"), "focus": [{"display": "Newborn child"}]},
+    without={"temperature"},
+)
+case(
+    "bp_with_unknown_modifier_extension",
+    "needs_data",
+    "the only blood pressure carries a modifier extension the screening cannot read: FHIR"
+    " forbids reading it as if the extension were not there, so it is set aside and the"
+    " pressure unknown (before, used: allowed)",
+    {
+        **bp(120, 80),
+        "modifierExtension": [
+            {"url": "http://example.org/fhir/StructureDefinition/invalid", "valueBoolean": True}
+        ],
+    },
+    without={"bp"},
+)
+case(
+    "bp_component_with_unknown_modifier_extension",
+    "needs_data",
+    "the systolic component of the only blood pressure carries a modifier extension: that"
+    " reading is set aside, the pressure unknown (before, used: allowed)",
+    {
+        **bp(120, 80),
+        "component": [
+            {
+                **bp(120, 80)["component"][0],
+                "modifierExtension": [
+                    {"url": "http://example.org/fhir/ext/estimated", "valueBoolean": True}
+                ],
+            },
+            bp(120, 80)["component"][1],
+        ],
+    },
+    without={"bp"},
+)
+case(
+    "document_in_windows_1251",
+    "needs_data",
+    "a note attached as text/plain; charset=windows-1251 saying 'Синдром конского хвоста':"
+    " read in the charset it declares, cauda equina to confirm (before, read as UTF-8,"
+    " garbled: allowed)",
+    {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-19T10:00:00Z",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=windows-1251",
+                    "data": "0ejt5PDu7CDq7u3x6u7j7iD14u7x8uA=",
+                }
+            }
+        ],
+    },
+)
+case(
+    "task_description_cauda_equina",
+    "needs_data",
+    "a Task 'Urgent MRI L-spine: suspected cauda equina syndrome': to confirm (before, Tasks"
+    " were not read: allowed)",
+    {
+        "resourceType": "Task",
+        "status": "requested",
+        "intent": "order",
+        "description": "Urgent MRI L-spine: suspected cauda equina syndrome",
+        "for": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-19",
+    },
+)
+case(
+    "care_team_for_spinal_metastases",
+    "refer_urgently",
+    "a CareTeam whose reason is ICD-10 C79.5 (secondary malignant neoplasm of bone), formed"
+    " this month: its reason counts as a visit's diagnosis (before, not read: allowed)",
+    {
+        "resourceType": "CareTeam",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-10"},
+        "reasonCode": [{"coding": [coding(ICD10, "C79.5")]}],
+    },
+)
+case(
+    "device_use_for_deep_vein_thrombosis",
+    "contraindicated",
+    "a DeviceUseStatement (an IVC filter) whose reason is ICD-10 I80.2, last week (before,"
+    " not read: allowed)",
+    {
+        "resourceType": "DeviceUseStatement",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "device": {"display": "IVC filter"},
+        "reasonCode": [{"coding": [coding(ICD10, "I80.2")]}],
+        "timingDateTime": "2026-11-13",
+    },
+)
+case(
+    "immunization_for_pregnancy",
+    "needs_clearance",
+    "a Tdap vaccination given last week for ICD-10 Z33.1 (pregnant state): pregnancy (before,"
+    " Immunizations were not read: allowed)",
+    {
+        "resourceType": "Immunization",
+        "status": "completed",
+        "vaccineCode": {"coding": [coding("http://hl7.org/fhir/sid/cvx", "115", "Tdap")]},
+        "patient": {"reference": "Patient/p1"},
+        "occurrenceDateTime": "2026-11-13",
+        "reasonCode": [{"coding": [coding(ICD10, "Z33.1", "Pregnant state, incidental")]}],
+    },
+)
+case(
+    "assessment_r5_finding_item_cauda_equina",
+    "needs_data",
+    "a ClinicalImpression written as R5 does (finding.item.concept: SNOMED CT 192970008): the"
+    " finding to confirm (before, not read: allowed)",
+    {
+        "resourceType": "ClinicalImpression",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-19",
+        "finding": [{"item": {"concept": {"coding": [coding(SNOMED, "192970008")]}}}],
+    },
+)
+for name, text in (
+    ("text_russian_metastases_not_excluded_plural", "не исключены мтс в позвонки"),
+    ("text_german_cauda_syndrome_hyphen", "V.a. Cauda-Syndrom"),
+    ("text_german_unstable_angina_abbreviated", "instabile AP"),
+    ("text_russian_cirrhosis_child_pugh_c", "Цирроз печени, класс С по Чайлд-Пью"),
+):
+    case(
+        name,
+        "needs_data",
+        f"a diagnosis written only as '{text}': found in text, to confirm (before, allowed)",
+        condition(text=text),
+    )
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
