@@ -7856,6 +7856,28 @@ for name, text in (
         condition(text=text),
     )
 
+for name, kind, extra in (
+    ("order_reason_reference_absent_cauda_equina", "ServiceRequest", {}),
+    ("procedure_reason_reference_absent_cauda_equina", "Procedure", {}),
+):
+    case(
+        name,
+        "needs_data",
+        f"a {kind} whose reason points to a Condition the record does not hold"
+        " (reasonReference 'Condition/zzz', display 'Cauda equina syndrome'): the words are"
+        " read as the reason's, to confirm (before, dropped: allowed)",
+        {
+            "resourceType": kind,
+            "status": "completed" if kind == "Procedure" else "active",
+            **({"intent": "order"} if kind == "ServiceRequest" else {}),
+            "code": {"text": "MRI lumbar spine"},
+            "subject": {"reference": "Patient/p1"},
+            ("performedDateTime" if kind == "Procedure" else "authoredOn"): "2026-11-19",
+            "reasonReference": [{"reference": "Condition/zzz", "display": "Cauda equina syndrome"}],
+            **extra,
+        },
+    )
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

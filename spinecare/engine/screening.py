@@ -237,11 +237,22 @@ class Screening:
         decided = {e.ref for f in self.findings for e in f.evidence}
         as_of = self.as_of
         out: list[NotUsed] = []
+        # the names of the record's own diagnoses: a visit's reason that only repeats one
+        # ("Pulmonary emphysema", the display of a reference to that Condition) is not
+        # listed again
+        listed = {
+            words.strip().casefold()
+            for c in record.conditions
+            if not c.from_visit
+            for words in (c.text, *(d.display for d in c.codings))
+            if words
+        }
         for c in record.conditions:
             if (
                 c.ref in decided
                 or c.concept
                 or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY)
+                or (c.from_visit and (c.text or "").strip().casefold() in listed)
                 or index.hits(c.codings, (c.text,))
             ):
                 continue

@@ -2332,28 +2332,30 @@ def _annotations(res: Resource) -> list[tuple[int, str]]:
 
 
 def _named_reasons(res: Resource, ref: str) -> list[tuple[Resource, str]]:
-    """The reasons a resource names only by reference with words (``reasonReference``
-    with a ``display``), as concepts in words: the Condition named may not be in the
-    record; where it is and names the same concept, it decides (as for a visit's
-    ``diagnosis``)."""
+    """The reasons a resource names by reference with words (``reasonReference`` with a
+    ``display``, whether or not it points to a resource), as concepts in words: the
+    Condition named may not be in the record (a prefetch or an export without it); where
+    it is and names the same concept, it decides (as for a visit's ``diagnosis``)."""
     return [
         ({"text": shown}, f"{ref}{VISIT_DIAGNOSIS}reason-ref[{i}]")
-        for i, shown in _displays(res.get("reasonReference"))
+        for i, shown in _displays(res.get("reasonReference"), pointing=True)
     ]
 
 
-def _displays(items: object) -> list[tuple[int, str]]:
+def _displays(items: object, *, pointing: bool = False) -> list[tuple[int, str]]:
     """(index, display) of each Reference of a list that names what it stands for only in
     words (``{"display": "Spinal metastases"}``, no ``reference``). One that points to a
     resource is read where that resource stands, as Synthea's and most EHRs' references to
-    a Condition of the record are (its display only repeats the Condition's name)."""
+    a Condition of the record are (its display only repeats the Condition's name); with
+    ``pointing``, its words are read too (a reason read as a visit's diagnosis, which a
+    Condition of the record naming the same concept sets aside)."""
     if not isinstance(items, list):
         return []
     return [
         (i, shown)
         for i, item in enumerate(items)
         if isinstance(item, dict)
-        and not item.get("reference")
+        and (pointing or not item.get("reference"))
         and isinstance(shown := item.get("display"), str)
         and shown.strip()
     ]
