@@ -7878,6 +7878,37 @@ for name, kind, extra in (
         },
     )
 
+case(
+    "care_plan_addresses_absent_spinal_metastases",
+    "needs_data",
+    "a care plan begun this month addressing 'Condition/zzz', displayed 'Spinal metastases',"
+    " a Condition the record does not hold: the words are read, to confirm (before, dropped:"
+    " allowed)",
+    {
+        "resourceType": "CarePlan",
+        "status": "active",
+        "intent": "plan",
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-12"},
+        "addresses": [{"reference": "Condition/zzz", "display": "Spinal metastases"}],
+    },
+)
+case(
+    "episode_of_care_diagnosis_absent_cauda_equina",
+    "needs_data",
+    "an episode of care begun yesterday whose diagnosis points to a Condition the record does"
+    " not hold, displayed 'Cauda equina syndrome': to confirm (before, dropped: allowed)",
+    {
+        "resourceType": "EpisodeOfCare",
+        "status": "active",
+        "patient": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-19"},
+        "diagnosis": [
+            {"condition": {"reference": "Condition/zzz", "display": "Cauda equina syndrome"}}
+        ],
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

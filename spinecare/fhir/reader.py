@@ -3149,6 +3149,7 @@ class RecordBuilder:
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
+        self._pointed(res, ref)
         if res.get("resourceType") == "ClinicalImpression" and "contained" in res:
             # the problems and findings an assessment holds (``problem``: "#c1")
             self._read_contained(res, ref, _HELD)
@@ -3163,6 +3164,32 @@ class RecordBuilder:
             return
         self._conditions.extend(conditions)
         self._reasons(res, ref)
+        self._pointed(res, ref)
+
+    def _pointed(self, res: Resource, ref: str) -> None:
+        """The words of the diagnoses a care plan addresses, an adverse event resulted in,
+        an episode of care or an assessment names by reference (with a ``display``): read
+        as a visit's diagnoses from the resource's date, as a reason given by reference is
+        (see :func:`_named_reasons`): the Condition may not be in the record; where it is
+        and names the same concept, it decides. Those named only in words are read as what
+        the resource says (:func:`statements_from_fhir`)."""
+        kind = str(res.get("resourceType"))
+        if kind not in _STATED_DATES or _status(res) in _NOT_SAID | _NOT_STATED:
+            return
+        lists = [(key, res.get(key)) for key in ("addresses", "resultingCondition", "problem")]
+        for i, item in enumerate(_objects(res, "diagnosis") if kind == "EpisodeOfCare" else ()):
+            lists.append((f"diagnosis[{i}].condition", [item.get("condition")]))
+        for i, item in enumerate(_objects(res, "finding") if kind == "ClinicalImpression" else ()):
+            lists.append((f"finding[{i}].itemReference", [item.get("itemReference")]))
+        reasons: list[tuple[Resource, str]] = [
+            ({"text": shown}, f"{ref}{VISIT_DIAGNOSIS}{key}[{n}]")
+            for key, items in lists
+            for n, shown in _displays(items, pointing=True)
+            if isinstance(items, list) and isinstance(items[n], dict) and items[n].get("reference")
+        ]
+        if reasons:
+            start = _date_or_none(res, _STATED_DATES[kind])
+            self._visit_reasons(reasons, start, start)
 
     def _diagnostic_report(self, res: Resource, ref: str, full_url: str | None) -> None:
         """Observations a report holds in ``contained`` (those it names by reference
