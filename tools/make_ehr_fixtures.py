@@ -7909,6 +7909,26 @@ case(
     },
 )
 
+case(
+    "bp_panel_flagged_critical_without_numbers",
+    "needs_data",
+    "today's 120/80 and a blood-pressure panel of the same day with no numbers, only the"
+    " flag 'critical high' (interpretation HH): taken, its values unknown, so the pressure is"
+    " unknown (before, dropped: allowed)",
+    {
+        **observation("85354-9"),
+        "interpretation": [
+            {
+                "coding": [
+                    coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "HH"
+                    )
+                ]
+            }
+        ],
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -1326,7 +1326,7 @@ def observations_from_fhir(
         )
         return kept, [*aside, *(Ignored(ref, MODIFIED, m, when, last) for m in modified)]
     if not hits and not carried:
-        return [], []
+        return [], _no_reading(res, ref, measures)
     status = _status(res)
     if status in OBSERVATION_VOID:
         return [], [Ignored(ref, Message(NOT_MEASURED[status]))]
@@ -1374,12 +1374,7 @@ def _measures_named(res: Resource, measures: Measures) -> list[str]:
         hit = None
     if hit is not None:
         found.append(hit[0][0])
-    panels = getattr(measures, "panels", None) or {}
-    concept = res.get("code")
-    codings = concept.get("coding") if isinstance(concept, dict) else None
-    for raw in codings if isinstance(codings, list) else ():
-        if isinstance(raw, dict) and isinstance(raw.get("code"), str):
-            found.extend(panels.get((_system(raw.get("system")), raw["code"].strip()), ()))
+    found.extend(_panel_of(res, measures))
     components = res.get("component")
     for part in components if isinstance(components, list) else ():
         try:
@@ -1405,8 +1400,37 @@ def _plain_parts(res: Resource) -> list[Any]:
 def _panel_value(res: Resource, measures: Measures) -> tuple[str, ...]:
     """The measures of a panel (a blood-pressure panel) whose readings are written as the
     panel's own value, with no components: "85354-9: '190/115'"; () for any other."""
+    if "component" in res or not any(k.startswith("value") for k in res):
+        return ()
+    return _panel_of(res, measures)
+
+
+def _no_reading(res: Resource, ref: str, measures: Measures) -> list[Ignored]:
+    """A panel that gives no reading at all (a blood-pressure panel flagged "critical high",
+    no numbers): its measures were taken, their values unknown (set aside, on its day);
+    nothing for a void one, one not yet resulted (registered) or any other Observation."""
+    empty = _empty_panel(res, measures)
+    if not empty or _status(res) in OBSERVATION_VOID or _status(res) == "registered":
+        return []
+    when = _date_or_none(res, _OBSERVATION_DATES)
+    last = _partial_last(_first_raw(res, _OBSERVATION_DATES), "effectiveDateTime")
+    reason = _no_value(res, "")
+    return [Ignored(ref, reason, measure, when, last) for measure in empty]
+
+
+def _empty_panel(res: Resource, measures: Measures) -> tuple[str, ...]:
+    """The measures of a panel that gives no reading at all: no value, no components and
+    no members (only a flag such as "critical high", or a reason for no value); ()
+    for any other."""
+    if "component" in res or "hasMember" in res or any(k.startswith("value") for k in res):
+        return ()
+    return _panel_of(res, measures)
+
+
+def _panel_of(res: Resource, measures: Measures) -> tuple[str, ...]:
+    """The measures of the panel an Observation's code names; () for no panel."""
     panels = getattr(measures, "panels", None)
-    if not panels or "component" in res or not any(k.startswith("value") for k in res):
+    if not panels:
         return ()
     concept = res.get("code")
     codings = concept.get("coding") if isinstance(concept, dict) else None
