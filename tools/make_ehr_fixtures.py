@@ -7587,26 +7587,34 @@ case(
     observation("49497-1", 30, "10*9/L"),
 )
 
-case(
-    "bp_times_in_two_zones_disagree",
-    "needs_data",
-    "192/118 at 22:00 New York time dated 2026-11-19 (03:00 UTC on the 20th) and 122/78 at"
-    " 01:00 UTC dated the 20th: by date 122/78 is the latest, by the times written 192/118 is;"
-    " times in two zones are often a device clock set to the wrong zone, so which is the latest"
-    " is asked, never guessed (before, 122/78 decided: allowed)",
-    bp(192, 118, when="2026-11-19T22:00:00-05:00"),
-    bp(122, 78, when="2026-11-20T01:00:00Z"),
-    without={"bp"},
-)
-case(
-    "bp_times_in_two_zones_agree",
-    "allowed",
-    "128/82 dated 2026-11-19 at 22:00 New York time and 122/78 dated the 20th at 01:00 UTC:"
-    " which is the latest is not known, but both are normal, so it does not matter",
-    bp(128, 82, when="2026-11-19T22:00:00-05:00"),
-    bp(122, 78, when="2026-11-20T01:00:00Z"),
-    without={"bp"},
-)
+for name, verdict, systolic, diastolic, why in (
+    (
+        "bp_times_in_two_zones_disagree",
+        "needs_data",
+        192,
+        118,
+        "192/118 at 22:00 New York time dated 2026-11-19 (03:00 UTC on the 20th) and 122/78 at"
+        " 01:00 UTC dated the 20th: by date 122/78 is the latest, by the times written 192/118"
+        " is; times in two zones are often a device clock set to the wrong zone, so which is"
+        " the latest is asked, never guessed (before, 122/78 decided: allowed)",
+    ),
+    (
+        "bp_times_in_two_zones_agree",
+        "allowed",
+        128,
+        82,
+        "128/82 dated 2026-11-19 at 22:00 New York time and 122/78 dated the 20th at 01:00 UTC:"
+        " which is the latest is not known, but both are normal, so it does not matter",
+    ),
+):
+    case(
+        name,
+        verdict,
+        why,
+        bp(systolic, diastolic, when="2026-11-19T22:00:00-05:00"),
+        bp(122, 78, when="2026-11-20T01:00:00Z"),
+        without={"bp"},
+    )
 
 case(
     "mkb10_n18_0_end_stage_renal_disease",

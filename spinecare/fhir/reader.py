@@ -1272,6 +1272,8 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+NO_DATE = Message("no date of measurement")
+"""Why a reading of no known day is set aside (it may be the latest)."""
 _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
     ("effectiveDateTime", None),
     ("effectivePeriod", "start"),
@@ -1338,9 +1340,8 @@ def observations_from_fhir(
     if when is None:
         # a reading of no known day may be the latest: the measure is unknown (never
         # dropped, and never left to an older reading)
-        undated = Message("no date of measurement")
         measures_read = [found[0] for found, *_ in hits] or list(carried)
-        return [], [Ignored(ref, undated, measure) for measure in dict.fromkeys(measures_read)]
+        return [], [Ignored(ref, NO_DATE, measure) for measure in dict.fromkeys(measures_read)]
     raw_when = _first_raw(res, _OBSERVATION_DATES)
     last = _partial_last(raw_when, "effectiveDateTime")
     if carried:  # a panel's readings written as its own value ("190/115 mmHg")
@@ -1724,7 +1725,7 @@ def questionnaire_response_from_fhir(
                 continue
             if hit is not None and when is None:
                 # a reading on a form of no date: of no known day, it may be the latest
-                ignored.append(Ignored(ref, Message("no date of measurement"), hit[0]))
+                ignored.append(Ignored(ref, NO_DATE, hit[0]))
             elif hit is not None and when is not None:
                 read = _intake_reading(value, ref, hit, link, when, instant, where, measures, last)
                 # on a form not finished, never used as measured: set aside where it may decide
@@ -2081,15 +2082,13 @@ def _dosing_end(res: Resource, start: date | None, status: str | None) -> date |
     if status not in MEDICATION_ENDED:
         return None
     ends: list[date] = []
-    for field in ("dosageInstruction", "dosage"):
-        dosages = res.get(field)
-        for dosage in dosages if isinstance(dosages, list) else ():
-            timing = dosage.get("timing") if isinstance(dosage, dict) else None
-            repeat = timing.get("repeat") if isinstance(timing, dict) else None
-            if isinstance(repeat, dict):
-                found = _date_or_none(repeat, (("boundsPeriod", "end"),))
-                if found is not None:
-                    ends.append(found)
+    for dosage in _dosages(res):
+        timing = dosage.get("timing")
+        repeat = timing.get("repeat") if isinstance(timing, dict) else None
+        if isinstance(repeat, dict):
+            found = _date_or_none(repeat, (("boundsPeriod", "end"),))
+            if found is not None:
+                ends.append(found)
     last = max(ends, default=None)
     return last if last is not None and (start is None or last >= start) else None
 
@@ -2330,15 +2329,24 @@ def _dosage_texts(res: Resource) -> list[str]:
     dispense) or ``dosage`` (a statement; an administration's single one), each ``text``
     and ``patientInstruction``; another shape is passed over."""
     out: list[str] = []
+    for dosage in _dosages(res):
+        for field in ("text", "patientInstruction"):
+            words = dosage.get(field)
+            if isinstance(words, str) and words.strip():
+                out.append(words)
+    return out
+
+
+def _dosages(res: Resource) -> list[Resource]:
+    """The dosages a drug entry gives: ``dosageInstruction`` (a request, a dispense) or
+    ``dosage`` (a statement; an administration's single one); another shape is passed
+    over."""
+    out: list[Resource] = []
     for key in ("dosageInstruction", "dosage"):
         given = res.get(key)
-        for dosage in given if isinstance(given, list) else [given]:
-            if not isinstance(dosage, dict):
-                continue
-            for field in ("text", "patientInstruction"):
-                words = dosage.get(field)
-                if isinstance(words, str) and words.strip():
-                    out.append(words)
+        out.extend(
+            d for d in (given if isinstance(given, list) else [given]) if isinstance(d, dict)
+        )
     return out
 
 
