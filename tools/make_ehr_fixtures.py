@@ -7937,6 +7937,25 @@ case(
     },
 )
 
+case(
+    "who_r15_faecal_incontinence",
+    "refer_urgently",
+    "WHO ICD-10 R15 'Faecal incontinence': loss of bowel control, a sign of cauda equina syndrome",
+    condition(ICD10, "R15", "Faecal incontinence", onset="2026-11-18"),
+)
+case(
+    "gm_r15_stuhlinkontinenz_confirmed",
+    "refer_urgently",
+    "ICD-10-GM 'R15 G' (confirmed): the German R15 is faecal incontinence too",
+    condition(ICD10GM, "R15 G", None, onset="2026-11-18"),
+)
+case(
+    "cm_r15_2_fecal_urgency",
+    "allowed",
+    "ICD-10-CM R15.2 'Fecal urgency': a subdivision of R15 that is no loss of bowel control",
+    condition(ICD10CM, "R15.2", "Fecal urgency", onset="2026-11-18"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

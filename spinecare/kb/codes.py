@@ -243,6 +243,9 @@ def is_foreign_system(system: str) -> bool:
 # A comma is the decimal mark of European keyboards (C79,5). Full-width characters (as
 # East Asian input methods type them) are read as their ASCII forms.
 _ICD10_DROP = {ord(c): None for c in ". ,\u00a0\u2020\u2021*+!-\u2010\u2011\u2013\t"}
+# The letters ICD-10-GM writes after a code: certainty (G confirmed, V suspected, Z state
+# after, A excluded) and side (L, R, B).
+_ICD10_MARKERS = frozenset("GVZALRB")
 _ICD10_LATIN = str.maketrans("АВЕКМНОРСТХІ", "ABEKMHOPCTXI")
 # Where one code field holds several ICD-10 codes: after the dagger or asterisk of a
 # dual-coding pair written in one field ("M49.5* C79.5†", "G55.1* M51.1+"), a "!" or a
@@ -374,6 +377,7 @@ class CodeIndex:
         self.exact: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
         self.icd10_tens: dict[str, list[Hit]] = defaultdict(list)
+        self.icd10_exact: dict[str, list[Hit]] = defaultdict(list)
         self.prefixes: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         # the groups above the listed prefix-system codes (ATC B01A and B01 above B01AF)
         self.groups: set[tuple[str, str]] = set()
@@ -389,6 +393,8 @@ class CodeIndex:
                         self.icd10[category].append(hit)
                     for tens in icd10_decades(code.code, code.to):
                         self.icd10_tens[tens].append(hit)
+                elif code.exact:
+                    self.icd10_exact[normalize_icd10(code.code)].append(hit)
                 else:
                     self.icd10[normalize_icd10(code.code)].append(hit)
             elif code.system in PREFIX_SYSTEMS:
@@ -413,6 +419,9 @@ class CodeIndex:
                     hits.extend(self.icd10_tens.get(norm[:2], ()))
                 for length in range(3, len(norm) + 1):
                     hits.extend(self.icd10.get(norm[:length], ()))
+                # the code alone, or with a certainty or side marker (R15 G, R15 V)
+                exact = norm[:-1] if norm[-1:] in _ICD10_MARKERS else norm
+                hits.extend(self.icd10_exact.get(exact, ()))
             return hits
         if system in PREFIX_SYSTEMS:
             norm = code.strip().upper()

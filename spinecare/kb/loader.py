@@ -40,6 +40,7 @@ from spinecare.kb.expressions import (
 from spinecare.kb.schema import (
     FILES,
     ID,
+    Code,
     Concept,
     Indication,
     KnowledgeBase,
@@ -566,10 +567,7 @@ class _CrossCheck:
             self.need_sources(where, c.sources)
             for j, code in enumerate(c.codes):
                 spot = f"{where} > codes[{j}] ({code.code})"
-                if not re.match(CODE_PATTERNS[code.system], code.code):
-                    self.add(spot, f"not a well-formed {code.system} code")
-                if code.to is not None and code.system not in {"icd10", "icd10cm"}:
-                    self.add(spot, "ranges ('to') are for ICD-10 only")
+                self.problems.extend(_code_problems(spot, code))
                 self.need(spot, "zone", code.zone, self.zones)
         self.problems.extend(_check_terminology(kb, self.concepts, self.sources))
         for named, past in kb.text_cues.history_of.items():
@@ -752,6 +750,19 @@ def _check_synonyms(where: str, entry: Terminology, sets: set[str]) -> Iterator[
                     yield Problem(f"{where} > synonyms[{k}] > {lang}", problem)
 
 
+def _code_problems(spot: str, code: Code) -> list[Problem]:
+    """A code's own form: well formed for its system; a range or an exact match (ICD-10
+    only, not both)."""
+    problems = []
+    if not re.match(CODE_PATTERNS[code.system], code.code):
+        problems.append(Problem(spot, f"not a well-formed {code.system} code"))
+    if code.to is not None and code.system not in {"icd10", "icd10cm"}:
+        problems.append(Problem(spot, "ranges ('to') are for ICD-10 only"))
+    if code.exact and (code.system not in {"icd10", "icd10cm"} or code.to is not None):
+        problems.append(Problem(spot, "'exact' is for one ICD-10 code only"))
+    return problems
+
+
 def _check_terminology(
     kb: KnowledgeBase, concepts: dict[str, Concept], sources: set[str]
 ) -> list[Problem]:
@@ -784,8 +795,7 @@ def _check_terminology(
         own = {(c.system, c.code) for c in concept.codes}
         for j, code in enumerate(entry.codes):
             spot = f"{where} > codes[{j}] ({code.code})"
-            if not re.match(CODE_PATTERNS[code.system], code.code):
-                problems.append(Problem(spot, f"not a well-formed {code.system} code"))
+            problems.extend(_code_problems(spot, code))
             if (code.system, code.code) in own:
                 problems.append(Problem(spot, "already a code of the concept"))
             if code.source not in sources:

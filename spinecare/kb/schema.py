@@ -188,7 +188,9 @@ class Code(Strict):
     ICD-10 codes match by prefix, written with or without the dot (``M51.1`` matches
     ``M51.16`` and ``M5116``); SNOMED CT, LOINC and RxNorm codes match exactly.
     ``set`` tags a code as part of a named subset of the concept; ``zone`` says which
-    treatment zone a condition with this code affects.
+    treatment zone a condition with this code affects. ``exact`` (ICD-10 only): the code
+    itself matches, not its subdivisions, where an edition divides it into codes of
+    other meanings (WHO R15 is faecal incontinence; ICD-10-CM R15.2 is faecal urgency).
     """
 
     system: SystemName
@@ -197,6 +199,7 @@ class Code(Strict):
     to: str | None = None
     set: str | None = None
     zone: str | None = None
+    exact: bool = False
 
 
 class Synonyms(Strict):

@@ -384,3 +384,44 @@ def test_a_checked_kb_is_read_back_from_its_stored_model_only_for_the_same_files
         assert load_kb(copy_kb(tmp_path / f"again{len(bad)}")).model == first.model
     # other bytes are read and checked: a broken reference is reported with its path
     assert_a_broken_reference_is_reported(tmp_path)
+
+
+def test_an_exact_code_is_one_icd10_code(tmp_path: Path) -> None:
+    """``exact`` (the code alone, not its subdivisions) is for one ICD-10 code: not for
+    another system, not for a range."""
+    folder = copy_kb(tmp_path)
+
+    def add_exact(d):
+        entry = next(t for t in d["terminology"] if t["concept"] == "cauda_equina")
+        entry["codes"] += [
+            {
+                "system": "snomed",
+                "code": "72042002",
+                "display": "x",
+                "exact": True,
+                "source": "snomed_ct",
+            },
+            {
+                "system": "icd10",
+                "code": "R15",
+                "to": "R16",
+                "display": "x",
+                "exact": True,
+                "source": "who_icd10",
+            },
+        ]
+
+    edit(folder / "terminology.yaml", add_exact)
+    problems = [p.message for p in check_kb(folder) if "'exact'" in p.message]
+    assert problems == ["'exact' is for one ICD-10 code only"] * 2
+
+
+def test_an_exact_icd10_code_matches_itself_not_its_subdivisions() -> None:
+    """WHO R15 (faecal incontinence) is listed exactly: R15, and R15 with a German
+    certainty marker, match; ICD-10-CM's R15.2 (faecal urgency) does not."""
+    codes = load_kb().codes
+    named = {hit.concept for hit in codes.lookup("icd10", "R15")}
+    assert "cauda_equina" in named
+    assert "cauda_equina" in {hit.concept for hit in codes.lookup("icd10", "R15 G")}
+    assert "cauda_equina" not in {hit.concept for hit in codes.lookup("icd10cm", "R15.2")}
+    assert "cauda_equina" in {hit.concept for hit in codes.lookup("icd10cm", "R15.9")}
