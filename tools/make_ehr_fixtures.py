@@ -7956,6 +7956,41 @@ case(
     condition(ICD10CM, "R15.2", "Fecal urgency", onset="2026-11-18"),
 )
 
+for name, words, why in (
+    (
+        "de_ausschluss_question",
+        "Ausschluss Cauda-Syndrom",
+        "a referral's question 'Ausschluss Cauda-Syndrom' (rule out): to confirm, not negated",
+    ),
+    (
+        "de_ausschluss_not_possible",
+        "Ausschluss Wirbelkörperfraktur nicht möglich",
+        "'Ausschluss ... nicht möglich' (cannot be excluded): to confirm",
+    ),
+    (
+        "de_kein_sicherer_ausschluss",
+        "Kein sicherer Ausschluss eines Cauda-Syndroms",
+        "'Kein sicherer Ausschluss' (no certain exclusion): a doubt, to confirm",
+    ),
+    (
+        "en_not_excluding",
+        "MRI findings not excluding cauda equina syndrome",
+        "'not excluding': a doubt holding a negation word, to confirm",
+    ),
+    (
+        "ru_could_not_exclude",
+        "Не удалось исключить синдром конского хвоста",
+        "'не удалось исключить' (could not be excluded): to confirm",
+    ),
+):
+    case(name, "needs_data", why, condition(text=words))
+case(
+    "de_ausgeschlossen_result",
+    "allowed",
+    "'Wirbelkörperfraktur ausgeschlossen' (excluded): a result, negated",
+    condition(text="Wirbelkörperfraktur ausgeschlossen"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
