@@ -7991,6 +7991,40 @@ case(
     condition(text="Wirbelkörperfraktur ausgeschlossen"),
 )
 
+def answered_on(day: str, **answers: Any) -> Resource:
+    """An intake QuestionnaireResponse authored on ``day``."""
+    return {**response(**answers), "authored": day}
+
+
+case(
+    "questionnaire_saddle_yes_day_after",
+    "needs_data",
+    "saddle anaesthesia answered yes on a form dated the day after: it may have been given"
+    " on the screening day (its time in another zone), so the red flag is unknown",
+    answered_on("2026-11-21T01:30:00Z", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_saddle_no_then_yes_day_after",
+    "needs_data",
+    "no on the screening day, yes on a form dated the day after: the yes may be the latest",
+    response(saddle_anaesthesia=False),
+    answered_on("2026-11-21", saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_saddle_yes_then_no_day_after",
+    "refer_urgently",
+    "yes on the screening day, no dated the day after: a later answer never makes a red flag"
+    " milder than the answer used",
+    response(saddle_anaesthesia=True),
+    answered_on("2026-11-21", saddle_anaesthesia=False),
+)
+case(
+    "questionnaire_saddle_yes_two_days_after",
+    "allowed",
+    "a yes dated two days after the screening day is not yet given (as readings are)",
+    answered_on("2026-11-22", saddle_anaesthesia=True),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -599,17 +599,22 @@ class Compiler:
         if lv.questions:
             ids = sorted(lv.questions)
             earliest = d.date(EARLIEST)
+            after = d.date(self.as_of + timedelta(days=1))
             order = f"ORDER BY COALESCE(answer_date, {earliest}) DESC, seq DESC"
+            # ahead: an answer dated the day after, which may have been given on the day
+            # (the engine's _answers_maybe_later); the others are ranked apart from it
             # rn: the latest answer; rc: the latest of the clear ones (not words), which an
             # unclear answer after it does not overturn where it raises the finding
             # top: the deciding (latest) answer's day
+            ahead = f"COALESCE(answer_date = {after}, FALSE)"
             ranked = (
-                "SELECT pid, question, value, answer_date, answer_last, ROW_NUMBER() OVER ("
-                f"PARTITION BY pid, question {order}) AS rn, ROW_NUMBER() OVER ("
-                f"PARTITION BY pid, question, value LIKE 's:%' {order}) AS rc,"
-                f" MAX(COALESCE(answer_date, {earliest})) OVER (PARTITION BY pid, question)"
-                " AS top FROM answers WHERE (answer_date IS NULL OR answer_date <= "
-                f"{as_of}) AND question IN {in_list(set(ids))}"
+                "SELECT pid, question, value, answer_date, answer_last, ahead, ROW_NUMBER() OVER"
+                f" (PARTITION BY pid, question, ahead {order}) AS rn, ROW_NUMBER() OVER ("
+                f"PARTITION BY pid, question, ahead, value LIKE 's:%' {order}) AS rc,"
+                f" MAX(CASE WHEN NOT ahead THEN COALESCE(answer_date, {earliest}) END) OVER"
+                f" (PARTITION BY pid, question) AS top FROM (SELECT *, {ahead} AS ahead FROM"
+                f" answers WHERE (answer_date IS NULL OR answer_date <= {after})"
+                f" AND question IN {in_list(set(ids))})"
             )
             cols = []
             names = []
@@ -622,18 +627,18 @@ class Compiler:
                     fresh_since[qid] = since
                     fresh = f" AND (answer_date IS NULL OR answer_date >= {since})"
                 cols.append(
-                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 THEN value END)"
-                    f" AS a_{qid}"
+                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 AND NOT ahead"
+                    f" THEN value END) AS a_{qid}"
                 )
                 cols.append(
-                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1"
+                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1 AND NOT ahead"
                     f" AND value NOT LIKE 's:%' THEN value END) AS c_{qid}"
                 )
                 names += [f"a_{qid}", f"c_{qid}"]
             # answers dated only by a month or a year whose period reaches the deciding
             # answer's day, or with none current, the window (then the latest answer is
-            # one of them too), and that would raise what the rule asks (the engine's
-            # ``maybe_later``)
+            # one of them too), and answers dated the day after, that would raise what
+            # the rule asks (the engine's ``maybe_later``)
             for (qid, equals), name in sorted(lv.partial_answers.items(), key=lambda x: x[1]):
                 start = fresh_since.get(qid)
                 reach, other = ("top", "rn > 1")
@@ -644,13 +649,14 @@ class Compiler:
                 if isinstance(equals, bool):
                     raises = f"({raises} OR value LIKE 's:%')"
                 cols.append(
-                    f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND answer_last >= {reach}"
-                    f" AND {other} AND {raises} THEN 1 END) = 1, FALSE) AS {name}"
+                    f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND (ahead OR (NOT ahead AND"
+                    f" answer_last >= {reach} AND {other})) AND {raises} THEN 1 END) = 1, FALSE)"
+                    f" AS {name}"
                 )
                 names.append(name)
             sql = (
                 f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r"
-                " WHERE rn = 1 OR rc = 1 OR answer_last IS NOT NULL GROUP BY pid"
+                " WHERE rn = 1 OR rc = 1 OR answer_last IS NOT NULL OR ahead GROUP BY pid"
             )
             out.append(("ans", sql, names))
         return out

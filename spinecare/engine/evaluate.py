@@ -21,6 +21,7 @@ from typing import Any
 
 from spinecare.engine.notes import (
     age_note,
+    ahead_answer_note,
     ahead_note,
     code_to_confirm,
     condition_note,
@@ -746,29 +747,38 @@ def _answers_maybe_later(
     window: timedelta | None,
     raises: Callable[[Answer], bool],
 ) -> tuple[Answer, ...]:
-    """Answers to the question dated only by a month or a year that may be the latest
-    instead of ``found`` (their period reaches its day) or, with none current (``found``
-    None), within the ``window``, and that would raise the finding (``raises``): clinic
-    policy policy_partial_date_reading (bulk: the ``pa`` columns of ``compile``)."""
+    """Answers to the question that may be the latest instead of ``found`` and would raise
+    the finding (``raises``): those dated only by a month or a year whose period reaches
+    its day or, with none current (``found`` None), the ``window`` (clinic policy
+    policy_partial_date_reading), and those dated the day after the screening day, which
+    may have been given on it (as readings are, :meth:`Facts.ahead`). Bulk: the ``pa``
+    columns of ``compile``."""
+    as_of = facts.as_of
+    after = as_of + ONE_DAY
+    given = facts.index.answers.get(question_id)
+    ahead = () if given is None else given[0][bisect_left(given[1], after) :]
+    later = tuple(a for a in ahead if a.when == after and raises(a))
     partial = facts.index.partial_answers.get(question_id)
     if partial is None:
-        return ()
-    as_of = facts.as_of
+        return later
     if found is not None:
         since = _answer_day(found)
     elif window is not None:
         since = as_of - window
     else:
-        return ()
-    return tuple(
-        a
-        for a in partial
-        if a is not found
-        and a.when is not None
-        and a.when <= as_of
-        and a.last is not None
-        and a.last >= since
-        and raises(a)
+        return later
+    return (
+        *(
+            a
+            for a in partial
+            if a is not found
+            and a.when is not None
+            and a.when <= as_of
+            and a.last is not None
+            and a.last >= since
+            and raises(a)
+        ),
+        *later,
     )
 
 
@@ -2120,6 +2130,15 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
     )
 
 
+def _answer_note(answer: Answer, as_of: date) -> str | None:
+    """Beside an answer shown: dated the day after, or only by a month or a year."""
+    if answer.when is None:
+        return None
+    if answer.when > as_of:
+        return ahead_answer_note()
+    return None if answer.last is None else partial_answer_note(answer.when, answer.last)
+
+
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     question = kb.questions[node.answer]
     question_id = node.answer
@@ -2132,7 +2151,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     equals = node.equals
     to_answer = (Gap(question.id),)  # one object: an Either's merged gaps are kept by it
     # an answer dated only by a month or a year may be the latest (clinic policy
-    # policy_partial_date_reading)
+    # policy_partial_date_reading); so may one dated the day after (Facts.ahead)
     to_date = (Gap(question.id, partial=True),)
     unanswered: Ranked = FALSE_NOTHING if absent else (1, ((), to_answer))
 
@@ -2200,9 +2219,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             label=question.label.get(facts.lang),
             value=answer.value,
             date=answer.when,
-            note=None
-            if answer.when is None or answer.last is None
-            else partial_answer_note(answer.when, answer.last),
+            note=_answer_note(answer, facts.as_of),
             last=None if answer.when is None else answer.last,
         )
 
@@ -2215,6 +2232,11 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             evidence = tuple(shown(facts, a) for a in later)
             if found is not None:
                 evidence = (*evidence, shown(facts, found))
+            ahead = next(
+                (a.when for a in later if a.when is not None and a.when > facts.as_of), None
+            )
+            if ahead is not None:
+                return 1, (evidence, (Gap(question.id, latest=ahead, ahead=True),))
             return 1, (evidence, to_date)
         if found is None:
             return unanswered

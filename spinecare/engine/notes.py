@@ -25,6 +25,7 @@ __all__ = [
     "CONDITION_STATUS",
     "MEDICATION_STATUS",
     "age_note",
+    "ahead_answer_note",
     "ahead_note",
     "code_to_confirm",
     "condition_note",
@@ -241,6 +242,11 @@ def ahead_note() -> str:
     """Beside a reading dated the day after the screening day (its time may be written in
     another time zone than the clinic's)."""
     return Message("dated the day after: it may have been taken on this day")
+
+
+def ahead_answer_note() -> str:
+    """Beside an answer dated the day after the screening day (as :func:`ahead_note`)."""
+    return Message("dated the day after: it may have been given on this day")
 
 
 def crossed_note() -> str:

@@ -445,6 +445,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             "An answer dated only by its month or year may be the latest: confirm when it"
             " was given, or ask again."
         ),
+        "ahead_answer": _(
+            "An answer dated %(date)s, the day after, may have been given on this day:"
+            " confirm when it was given, or ask again."
+        ),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
     }
@@ -454,6 +458,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     text = _gap_words(lang)
     if gap.item in (CONFIRM_ITEM, BIRTH_DATE_ITEM):  # the item's action says it all
         out = ""
+    elif gap.window_days is None and gap.ahead and gap.latest is not None:
+        out = text["ahead_answer"] % {"date": day_text(gap.latest, lang)}
     elif gap.window_days is None:
         out = text["partial_answer" if gap.partial else "unanswered"]
     elif gap.ahead and gap.latest is not None and gap.latest_last is not None:

@@ -448,10 +448,8 @@ def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -
         reach = or_(reach, cut.c.day_last >= as_of - timedelta(days=window))
     keep = or_(keep, reach)
     kept = select(*(cut.c[c.name] for c in table.columns)).where(keep)
-    if table is not ObservationRow.__table__:
-        return kept.order_by(cut.c.id)
-    # and the readings dated the day after, which may have been taken on the day (the
-    # engine's Facts.ahead)
+    # and the readings and answers dated the day after, which may have been taken or given
+    # on the day (the engine's Facts.ahead and _answers_maybe_later)
     both = kept.union_all(query.where(day == as_of + timedelta(days=1))).subquery()
     return select(both).order_by(both.c.id)
 
