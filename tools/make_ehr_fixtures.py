@@ -7991,6 +7991,7 @@ case(
     condition(text="Wirbelkörperfraktur ausgeschlossen"),
 )
 
+
 def answered_on(day: str, **answers: Any) -> Resource:
     """An intake QuestionnaireResponse authored on ``day``."""
     return {**response(**answers), "authored": day}
