@@ -8027,6 +8027,60 @@ case(
 )
 
 
+def intake_items(*items: Resource, **extra: Any) -> Resource:
+    """An intake QuestionnaireResponse holding ``items`` as written."""
+    form = response(**extra)
+    form["item"][0]["item"].extend(items)
+    return form
+
+
+undated_no_fever = response(fever_today=False)
+del undated_no_fever["authored"]
+case(
+    "questionnaire_fever_no_undated",
+    "needs_data",
+    "'no fever today' on a form of no date, no temperature: an answer of no known day is"
+    " not within the fever question's 3 days, so fever is unknown",
+    undated_no_fever,
+    without={"temperature"},
+)
+case(
+    "questionnaire_yes_no_answered_by_a_number",
+    "needs_data",
+    "saddle anaesthesia answered 2 (a number, neither yes nor no): unknown, never a no",
+    response(saddle_anaesthesia=2),
+)
+case(
+    "questionnaire_one_item_written_wrong",
+    "refer_urgently",
+    "a yes to saddle anaesthesia beside another item whose decimal is written as text"
+    " ('3,5'): the item written wrong is set aside, not the whole form",
+    intake_items({"linkId": "q9", "answer": [{"valueDecimal": "3,5"}]}, saddle_anaesthesia=True),
+)
+case(
+    "questionnaire_yes_no_value_unreadable",
+    "needs_data",
+    "saddle anaesthesia answered with a boolean that is an object: an answer that cannot be"
+    " read is unknown, never a no",
+    intake_items({"linkId": "saddle_anaesthesia", "answer": [{"valueBoolean": {}}]}),
+)
+case(
+    "questionnaire_boolean_written_as_text",
+    "refer_urgently",
+    'saddle anaesthesia answered valueBoolean "true" (text, not a boolean): read for its words',
+    intake_items({"linkId": "saddle_anaesthesia", "answer": [{"valueBoolean": "true"}]}),
+)
+case(
+    "bp_impossible_time_after_high",
+    "needs_data",
+    "185/115 at 10:00 and 120/80 'at 99:99' the same day: a time that is no time is a date"
+    " that cannot be read, so the normal reading does not decide",
+    bp(185, 115, "2026-11-20T10:00:00Z"),
+    bp(120, 80, "2026-11-20T99:99:00Z"),
+    without={"bp"},
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

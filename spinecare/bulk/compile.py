@@ -163,6 +163,13 @@ DUCKDB = Dialect("duckdb")
 SPARK = Dialect("spark")
 
 
+def _unclear(column: str) -> str:
+    """SQL: an answer (:func:`~spinecare.bulk.facts.encode_answer`) that to a yes/no question
+    says neither yes nor no: words, or a number other than 1 or 0 (the engine's
+    ``unclear``)."""
+    return f"({column} LIKE 's:%' OR {column} LIKE 'n:%')"
+
+
 def _days_before(as_of: date, days: float) -> date:
     """``as_of - timedelta(days=days)`` exactly as the engine computes it."""
     try:
@@ -316,7 +323,7 @@ class Compiler:
                 # and does not overturn an earlier clear one that raises the finding
                 clear = f"l.c_{question.id} = {lit(encode_answer(node.equals))}"
                 test = (
-                    f"(CASE WHEN {column} LIKE 's:%' THEN (CASE WHEN {clear} THEN TRUE END)"
+                    f"(CASE WHEN {_unclear(column)} THEN (CASE WHEN {clear} THEN TRUE END)"
                     f" ELSE {test} END)"
                 )
             # an answer dated only by a month or a year that may be the latest (the
@@ -610,7 +617,7 @@ class Compiler:
             ranked = (
                 "SELECT pid, question, value, answer_date, answer_last, ahead, ROW_NUMBER() OVER"
                 f" (PARTITION BY pid, question, ahead {order}) AS rn, ROW_NUMBER() OVER ("
-                f"PARTITION BY pid, question, ahead, value LIKE 's:%' {order}) AS rc,"
+                f"PARTITION BY pid, question, ahead, {_unclear('value')} {order}) AS rc,"
                 f" MAX(CASE WHEN NOT ahead THEN COALESCE(answer_date, {earliest}) END) OVER"
                 f" (PARTITION BY pid, question) AS top FROM (SELECT *, {ahead} AS ahead FROM"
                 f" answers WHERE (answer_date IS NULL OR answer_date <= {after})"
@@ -625,14 +632,15 @@ class Compiler:
                 if question.fresh_days is not None:
                     since = d.date(_days_before(self.as_of, kb.threshold(question.fresh_days)))
                     fresh_since[qid] = since
-                    fresh = f" AND (answer_date IS NULL OR answer_date >= {since})"
+                    # an undated answer is of no known day: not within the window
+                    fresh = f" AND answer_date >= {since}"
                 cols.append(
                     f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 AND NOT ahead"
                     f" THEN value END) AS a_{qid}"
                 )
                 cols.append(
                     f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1 AND NOT ahead"
-                    f" AND value NOT LIKE 's:%' THEN value END) AS c_{qid}"
+                    f" AND NOT {_unclear('value')} THEN value END) AS c_{qid}"
                 )
                 names += [f"a_{qid}", f"c_{qid}"]
             # answers dated only by a month or a year whose period reaches the deciding
@@ -647,7 +655,7 @@ class Compiler:
                     other = f"(rn > 1 OR top < {start})"
                 raises = f"value = {lit(encode_answer(equals))}"
                 if isinstance(equals, bool):
-                    raises = f"({raises} OR value LIKE 's:%')"
+                    raises = f"({raises} OR {_unclear('value')})"
                 cols.append(
                     f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND (ahead OR (NOT ahead AND"
                     f" answer_last >= {reach} AND {other})) AND {raises} THEN 1 END) = 1, FALSE)"

@@ -2165,16 +2165,20 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
         if not n:
             return None
         found = answers[n - 1]
-        if window is not None and found.when is not None and found.when < facts.as_of - window:
+        # an answer with a freshness window counts only within it: an undated one may be
+        # of any day (DESIGN.md section 3: stale or undated is unknown)
+        if window is not None and (found.when is None or found.when < facts.as_of - window):
             return None
         return found
 
     yes_no = isinstance(equals, bool)
 
     def unclear(found: Answer) -> bool:
-        # an answer to a yes/no question that says neither ("maybe", "не знаю"): unknown,
-        # never a no (the reader keeps the words of such an answer as written)
-        return yes_no and isinstance(found.value, str)
+        # an answer to a yes/no question that says neither ("maybe", "не знаю"; the reader
+        # keeps the words of such an answer as written), or a number other than 1 or 0
+        # (38.2 to "fever today?"): unknown, never a no
+        value = found.value
+        return yes_no and not (isinstance(value, bool) or value in (0, 1))
 
     def standing(facts: Facts, found: Answer) -> Answer | None:
         # an unclear answer (or one to confirm) does not overturn an earlier clear one
@@ -2183,7 +2187,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
         n = bisect_right(days, facts.as_of) - 1
         since = None if window is None else facts.as_of - window
         for earlier in reversed(answers[:n]):
-            if since is not None and earlier.when is not None and earlier.when < since:
+            if since is not None and (earlier.when is None or earlier.when < since):
                 return None
             if not unclear(earlier):
                 return earlier if earlier.value == equals else None

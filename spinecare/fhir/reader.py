@@ -111,9 +111,12 @@ FAMILY_HISTORY_WORDS = ("family history", "fh:")
 ICD10_SYSTEMS = frozenset({"icd10", "icd10cm"})
 
 
+# A time of day as FHIR's dateTime writes it: hours 00-23, minutes 00-59, seconds 00-59 (60
+# for a leap second), a zone of at most 14 hours; "T25:00" or "T99:99" is no time.
 _DATE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
-    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
+    r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d+)?)?"
+    r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?)?)?)?"
 )
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
 _NUMBER_AND_UNIT = re.compile(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*([^\d\s.,].*?)\s*")
@@ -1675,6 +1678,18 @@ def _answer_value(
     return None
 
 
+UNREADABLE_ANSWER = N_("an answer that cannot be read as it is written")
+
+
+def _as_written(answer: Resource, words: Mapping[str, bool]) -> bool | str:
+    """An answer whose value is not of its type: its words where it is text (a yes or a
+    no where they say so), else an answer that cannot be read."""
+    raw = next((answer[key] for key in _ANSWER_VALUES if key in answer), None)
+    if isinstance(raw, str) and raw.strip():
+        return _yes_no(raw, words)
+    return Message(UNREADABLE_ANSWER)
+
+
 @_guarded
 def questionnaire_response_from_fhir(
     res: Resource, ref: str, measures: Measures
@@ -1704,12 +1719,24 @@ def questionnaire_response_from_fhir(
     questions = _intake_questions(measures)
     stated: list[Condition] = []
     for item, path in _items(res, ""):
-        link = _str(item, "linkId", f"{path}.")
+        try:
+            link = _str(item, "linkId", f"{path}.")
+            given_answers = _objects(item, "answer", f"{path}.")
+        except _Bad as bad:
+            # one item written wrong sets aside that item, never the whole form
+            ignored.append(Ignored(ref, located(ref, bad.args[0])))
+            continue
         if not link:
             continue
-        for index, answer in enumerate(_objects(item, "answer", f"{path}.")):
+        for index, answer in enumerate(given_answers):
             where = f"{path}.answer[{index}]."
-            value = _answer_value(answer, where, words)
+            try:
+                value = _answer_value(answer, where, words)
+            except _Bad as bad:
+                # an answer written wrong ("3,5" as a decimal, "true" as a boolean): read
+                # for its words, else an answer that says nothing clear (never a no)
+                ignored.append(Ignored(ref, located(ref, bad.args[0])))
+                value = _as_written(answer, words)
             if value is None:
                 continue
             hit = measures.get(("questionnaire-item", link))
