@@ -1681,6 +1681,34 @@ def _answer_value(
 UNREADABLE_ANSWER = N_("an answer that cannot be read as it is written")
 
 
+def _answers_read(
+    res: Resource, ref: str, words: Mapping[str, bool], ignored: list[Ignored]
+) -> Iterator[tuple[Resource, str, Resource, str, str, bool | str | float | Resource]]:
+    """(item, its path, answer, linkId, the answer's path, value) of each answer of a
+    QuestionnaireResponse. One item or answer written wrong is set aside (added to
+    ``ignored``), never the whole form: an answer not of its type ("3,5" as a decimal,
+    "true" as a boolean) is read for its words, else is an answer that cannot be read
+    (never a no)."""
+    for item, path in _items(res, ""):
+        try:
+            link = _str(item, "linkId", f"{path}.")
+            given = _objects(item, "answer", f"{path}.")
+        except _Bad as bad:
+            ignored.append(Ignored(ref, located(ref, bad.args[0])))
+            continue
+        if not link:
+            continue
+        for index, answer in enumerate(given):
+            where = f"{path}.answer[{index}]."
+            try:
+                value = _answer_value(answer, where, words)
+            except _Bad as bad:
+                ignored.append(Ignored(ref, located(ref, bad.args[0])))
+                value = _as_written(answer, words)
+            if value is not None:
+                yield item, path, answer, link, where, value
+
+
 def _as_written(answer: Resource, words: Mapping[str, bool]) -> bool | str:
     """An answer whose value is not of its type: its words where it is text (a yes or a
     no where they say so), else an answer that cannot be read."""
@@ -1718,55 +1746,33 @@ def questionnaire_response_from_fhir(
     words = _answer_words(measures)
     questions = _intake_questions(measures)
     stated: list[Condition] = []
-    for item, path in _items(res, ""):
-        try:
-            link = _str(item, "linkId", f"{path}.")
-            given_answers = _objects(item, "answer", f"{path}.")
-        except _Bad as bad:
-            # one item written wrong sets aside that item, never the whole form
-            ignored.append(Ignored(ref, located(ref, bad.args[0])))
+    for item, path, answer, link, where, value in _answers_read(res, ref, words, ignored):
+        hit = measures.get(("questionnaire-item", link))
+        if hit is None and questions is not None and link not in questions:
+            if isinstance(value, bool | str | float):
+                answers.append(Answer(f"{ref}#{link}", link, value, when, last))
+            answers.extend(_asked_elsewhere(item, value, ref, when, measures, last))
+            found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
+            if isinstance(found, Ignored):
+                ignored.append(found)
+            elif found is not None:
+                stated.append(found)
             continue
-        if not link:
-            continue
-        for index, answer in enumerate(given_answers):
-            where = f"{path}.answer[{index}]."
-            try:
-                value = _answer_value(answer, where, words)
-            except _Bad as bad:
-                # an answer written wrong ("3,5" as a decimal, "true" as a boolean): read
-                # for its words, else an answer that says nothing clear (never a no)
-                ignored.append(Ignored(ref, located(ref, bad.args[0])))
-                value = _as_written(answer, words)
-            if value is None:
-                continue
-            hit = measures.get(("questionnaire-item", link))
-            if hit is None and questions is not None and link not in questions:
-                if isinstance(value, bool | str | float):
-                    answers.append(Answer(f"{ref}#{link}", link, value, when, last))
-                answers.extend(_asked_elsewhere(item, value, ref, when, measures, last))
-                found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
-                if isinstance(found, Ignored):
-                    ignored.append(found)
-                elif found is not None:
-                    stated.append(found)
-                continue
-            if hit is not None and when is None:
-                # a reading on a form of no date: of no known day, it may be the latest
-                ignored.append(Ignored(ref, NO_DATE, hit[0]))
-            elif hit is not None and when is not None:
-                read = _intake_reading(value, ref, hit, link, when, instant, where, measures, last)
-                # on a form not finished, never used as measured: set aside where it may decide
-                reading = read if final else _named_only(read, link, measures, NOT_FINAL_READING)
-                if isinstance(reading, Observation):
-                    observations.append(reading)
-                elif reading is not None:
-                    # set aside, of the form's day: it may be the reading that decides
-                    dated = reading.when is not None
-                    ignored.append(reading if dated else replace(reading, when=when, last=last))
-            elif (
-                given := _answer_given(link, _yes_first(value, words), final, measures)
-            ) is not None:
-                answers.append(Answer(f"{ref}#{link}", link, given, when, last))
+        if hit is not None and when is None:
+            # a reading on a form of no date: of no known day, it may be the latest
+            ignored.append(Ignored(ref, NO_DATE, hit[0]))
+        elif hit is not None and when is not None:
+            read = _intake_reading(value, ref, hit, link, when, instant, where, measures, last)
+            # on a form not finished, never used as measured: set aside where it may decide
+            reading = read if final else _named_only(read, link, measures, NOT_FINAL_READING)
+            if isinstance(reading, Observation):
+                observations.append(reading)
+            elif reading is not None:
+                # set aside, of the form's day: it may be the reading that decides
+                dated = reading.when is not None
+                ignored.append(reading if dated else replace(reading, when=when, last=last))
+        elif (given := _answer_given(link, _yes_first(value, words), final, measures)) is not None:
+            answers.append(Answer(f"{ref}#{link}", link, given, when, last))
     return answers, observations, ignored, stated
 
 
