@@ -8080,6 +8080,80 @@ case(
     without={"bp"},
 )
 
+for name, system, code, why in (
+    (
+        "icd_greek_letter",
+        ICD10,
+        "\u039c51.0",
+        "M51.0 typed with a Greek capital Mu (a disc disorder with myelopathy)",
+    ),
+    ("icd_byte_order_mark", ICD10, "\ufeffG83.4", "G83.4 after a byte order mark a copy left"),
+    ("icd_zero_width_space", ICD10, "C\u200b79.5", "C79.5 with a zero-width space inside"),
+    (
+        "snomed_sctid_prefix",
+        SNOMED,
+        "SCTID: 192970008",
+        "SNOMED CT cauda equina written 'SCTID: ...'",
+    ),
+    (
+        "snomed_fullwidth_digits",
+        SNOMED,
+        "\uff11\uff19\uff12\uff19\uff17\uff10\uff10\uff10\uff18",
+        "SNOMED CT 192970008 in full-width digits",
+    ),
+    ("system_named_icd10", "ICD-10", "G83.4", "the system written by its name 'ICD-10'"),
+    ("system_hl7v2_i10", "I10", "G83.4", "the system written by its HL7 v2 name 'I10'"),
+    (
+        "system_snomed_version_query",
+        SNOMED + "?version=" + SNOMED + "/900000000000207008/version/20240101",
+        "192970008",
+        "SNOMED CT with its version as a query",
+    ),
+    (
+        "system_who_icd_api",
+        "http://id.who.int/icd/release/10/2019",
+        "G83.4",
+        "WHO's ICD-10 2019 URI",
+    ),
+):
+    case(
+        name, "refer_urgently", why + ": the code as the KB lists it", condition(system, code, None)
+    )
+for name, system, code, why in (
+    (
+        "atc_bfarm_uri",
+        "http://fhir.de/CodeSystem/bfarm/atc",
+        "B01AF01",
+        "rivaroxaban under the German ATC URI (BfArM)",
+    ),
+    (
+        "atc_dimdi_uri",
+        "http://fhir.de/CodeSystem/dimdi/atc",
+        "B01AA04",
+        "phenprocoumon under the German ATC URI (DIMDI)",
+    ),
+    (
+        "atc_cyrillic_letters",
+        ATC,
+        "\u041201\u0410F02",
+        "apixaban's ATC typed with Cyrillic V and A",
+    ),
+    ("atc_with_space", ATC, "B01A F02", "apixaban's ATC with a space inside"),
+):
+    case(
+        name,
+        "needs_clearance",
+        why + ": an anticoagulant",
+        medication(system=ATC if system == ATC else system, code=code),
+    )
+case(
+    "temperature_russian_degrees",
+    "defer",
+    "38.6 'гр.С' (градусов Цельсия as Russian records shorten it): a fever",
+    observation("8310-5", 38.6, "гр.С"),
+    without={"temperature"},
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

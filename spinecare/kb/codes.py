@@ -65,11 +65,16 @@ SYSTEM_ALIASES: dict[str, str] = {
     "urn:oid:2.16.840.1.113883.11.19436": "icd10",
     "http://hl7.org/fhir/sid/icd-10-nl": "icd10",
     "http://hl7.org/fhir/sid/icd-10-se": "icd10",
+    "http://id.who.int/icd/release/10": "icd10",
     "http://www.whocc.no/atc": "atc",
     "urn:oid:2.16.840.1.113883.6.73": "atc",
+    # the German ATC with DDD (BfArM, formerly DIMDI): the WHO codes, with national ones
+    "http://fhir.de/CodeSystem/bfarm/atc": "atc",
+    "http://fhir.de/CodeSystem/dimdi/atc": "atc",
     "http://hl7.org/fhir/sid/ndc": "ndc",
     "urn:oid:2.16.840.1.113883.6.69": "ndc",
     "http://snomed.info/sct": "snomed",
+    "http://snomed.info/id": "snomed",
     "urn:oid:2.16.840.1.113883.6.96": "snomed",
     "http://loinc.org": "loinc",
     "urn:oid:2.16.840.1.113883.6.1": "loinc",
@@ -133,9 +138,9 @@ FOREIGN_SYSTEMS: dict[str, str] = {
 _FOLDED_FOREIGN = frozenset(_folded_uri(uri) for uri in FOREIGN_SYSTEMS)
 
 # The version a system URI may carry: "http://snomed.info/sct/900000000000207008/version/
-# 20240101" (a SNOMED CT edition and release, as SNOMED's URI standard writes them), or a
-# canonical's "|2.77".
-_URI_VERSION = re.compile(r"(?:\|[^|/]*|/version/[^/]*|/\d[\d.\-]*)$")
+# 20240101" (a SNOMED CT edition and release, as SNOMED's URI standard writes them), a
+# canonical's "|2.77", or a query ("http://snomed.info/sct?version=...").
+_URI_VERSION = re.compile(r"(?:\|[^|/]*|/version/[^/]*|/\d[\d.\-]*|\?[^?]*)$")
 
 
 def _unversioned(folded: str) -> str | None:
@@ -187,7 +192,7 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
     found = SYSTEM_ALIASES.get(uri)
     if found is None:
         folded = _folded_uri(uri)
-        found = _FOLDED_ALIASES.get(folded) or _unversioned(folded)
+        found = _FOLDED_ALIASES.get(folded) or _unversioned(folded) or _SYSTEM_NAMES.get(folded)
         if found is None:
             oid = _oid_uri(folded)
             found = _FOLDED_ALIASES.get(oid, uri) if oid else uri
@@ -199,11 +204,17 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
 _CODE_PREFIXES = {
     **dict.fromkeys(("icd10", "icd-10", "icd10gm", "icd-10-gm", "мкб10", "мкб-10"), "icd10"),
     **dict.fromkeys(("icd10cm", "icd-10-cm"), "icd10cm"),
-    **dict.fromkeys(("sct", "snomed", "snomedct", "snomed-ct", "snomed ct"), "snomed"),
+    **dict.fromkeys(("sct", "sctid", "snomed", "snomedct", "snomed-ct", "snomed ct"), "snomed"),
     **dict.fromkeys(("rxnorm", "rxcui"), "rxnorm"),
     **dict.fromkeys(("loinc", "lnc"), "loinc"),
     "atc": "atc",
     "ndc": "ndc",
+}
+# A system written by its name instead of its URI ("ICD-10", "SNOMED CT"), as in front of a
+# code, or by its HL7 v2 name (table 0396: I10, I10P, SCT, LN, C4).
+_SYSTEM_NAMES = {
+    **_CODE_PREFIXES,
+    **{"i10": "icd10", "i10p": "icd10pcs", "ln": "loinc", "c4": "cpt"},
 }
 _PREFIXED = re.compile(r"\s*([^\W\d_][\w -]{1,11}?)\s*:\s*(\S.*)")
 _QUOTES = "'\"«»“”‘’`"
@@ -241,18 +252,33 @@ def is_foreign_system(system: str) -> bool:
 # category with further characters (M48.5-). Cyrillic letters that look like Latin ones
 # are read as those: Russian records type "М51.1" and "С50.9" on a Cyrillic keyboard.
 # A comma is the decimal mark of European keyboards (C79,5). Full-width characters (as
-# East Asian input methods type them) are read as their ASCII forms.
-_ICD10_DROP = {ord(c): None for c in ". ,\u00a0\u2020\u2021*+!-\u2010\u2011\u2013\t"}
+# East Asian input methods type them) are read as their ASCII forms. What a copy from
+# another program leaves that is no part of a code is dropped too: a byte order mark, a
+# soft hyphen, zero-width spaces and joiners, a middle dot written for the dot; Greek
+# capitals that look like Latin ones are read as those, as Cyrillic ones are.
+_ICD10_DROP = {
+    ord(c): None
+    for c in ". ,\u00a0\u2020\u2021*+!-\u2010\u2011\u2013\t"
+    "\ufeff\u00ad\u200b\u200c\u200d\u2060\u00b7"
+}
+_ICD10_LATIN = str.maketrans("АВЕКМНОРСТХІΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ", "ABEKMHOPCTXIABEZHIKMNOPTYXC")
 # The letters ICD-10-GM writes after a code: certainty (G confirmed, V suspected, Z state
 # after, A excluded) and side (L, R, B).
 _ICD10_MARKERS = frozenset("GVZALRB")
-_ICD10_LATIN = str.maketrans("АВЕКМНОРСТХІ", "ABEKMHOPCTXI")
 # Where one code field holds several ICD-10 codes: after the dagger or asterisk of a
 # dual-coding pair written in one field ("M49.5* C79.5†", "G55.1* M51.1+"), a "!" or a
 # semicolon, a comma followed by a letter ("C50.9, C79.5"), and a space followed by a
 # letter and a digit ("M49.5 C79.5"). A space before a lone letter is not a separator: it
 # is a certainty or side marker ("C79.5 G", "I80.2 L"), read with the code.
 _ICD10_SEPARATOR = re.compile(r"[\u2020\u2021*+!;]|,\s*(?=[^\W\d_])|\s+(?=[^\W\d_]\s*\d)")
+
+
+def _prefix_code(code: str) -> str:
+    """An ATC, OPS or ICD-10-PCS code as compared: upper case, no spaces, the letters that
+    look Latin read as Latin ("В01АF02" typed on a Cyrillic keyboard is B01AF02)."""
+    if not code.isascii():
+        code = unicodedata.normalize("NFKC", code)
+    return "".join(code.split()).upper().translate(_ICD10_LATIN)
 
 
 def normalize_icd10(code: str) -> str:
@@ -424,12 +450,14 @@ class CodeIndex:
                 hits.extend(self.icd10_exact.get(exact, ()))
             return hits
         if system in PREFIX_SYSTEMS:
-            norm = code.strip().upper()
+            norm = _prefix_code(code)
             found: list[Hit] = []
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
         if code.isdigit():  # a SNOMED CT or RxNorm id as written, the usual case
+            if not code.isascii():  # full-width or other digits: as ASCII ones
+                code = unicodedata.normalize("NFKC", code)
             return self.exact.get((system, code), [])
         if system == "snomed":
             expression = snomed_expression(code)
@@ -445,7 +473,7 @@ class CodeIndex:
         """Whether a code of a prefix system (ATC) names a group that holds codes the KB
         lists under it without being one of them: ATC B01A (antithrombotic agents) holds the
         listed B01AF and B01AC04 and also aspirin (B01AC06), which is not listed."""
-        return system in PREFIX_SYSTEMS and (system, code.strip().upper()) in self.groups
+        return system in PREFIX_SYSTEMS and (system, _prefix_code(code)) in self.groups
 
     def _snomed_hits(self, concepts: Sequence[str]) -> list[Hit]:
         return [hit for concept in concepts for hit in self.exact.get(("snomed", concept), ())]

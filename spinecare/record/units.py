@@ -63,6 +63,7 @@ ALIASES: dict[str, str] = {
     "мм.рт.ст.": "mm[Hg]",
     "kPa": "kPa",
     "кПа": "kPa",  # Russian kilopascal
+    "Torr": "mm[Hg]",  # monitors: 1 Torr is 1/760 atm, equal to 1 mm Hg to 0.00001 %
     # temperature
     "Cel": "Cel",
     "°C": "Cel",
@@ -73,6 +74,15 @@ ALIASES: dict[str, str] = {
     "deg C": "Cel",
     "degrees C": "Cel",
     "°С": "Cel",  # with the Cyrillic letter Es, as Russian records type it
+    # Russian "градус(ов) Цельсия" shortened as records write it; "град" alone is a degree
+    # of the Celsius scale, the only one Russian records measure body temperature in
+    "гр.С": "Cel",
+    "гр. С": "Cel",
+    "град.С": "Cel",
+    "град. С": "Cel",
+    "градусов Цельсия": "Cel",
+    "град": "Cel",
+    "град.": "Cel",
     "Celsius": "Cel",  # the unit in words, as flowsheets export it
     "degrees Celsius": "Cel",
     "degree Celsius": "Cel",
