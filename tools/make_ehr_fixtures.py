@@ -8154,6 +8154,31 @@ case(
     without={"temperature"},
 )
 
+# WHO ICD-10 (and national editions) codes whose ICD-10-CM children the KB lists: the
+# parent a WHO, German or Russian record writes means the same
+for code, verdict, why in (
+    ("G95.1", "refer_urgently", "vascular myelopathies"),
+    ("G37.3", "refer_urgently", "acute transverse myelitis: a myelopathy"),
+    ("M43.3", "refer_urgently", "recurrent atlantoaxial subluxation with myelopathy"),
+    ("I60.5", "refer_urgently", "subarachnoid haemorrhage from the vertebral artery"),
+    ("I49.0", "contraindicated", "ventricular fibrillation and flutter"),
+    ("O22.3", "contraindicated", "deep phlebothrombosis in pregnancy"),
+    ("Z49.1", "contraindicated", "extracorporeal dialysis"),
+    ("Z32.1", "needs_clearance", "pregnancy confirmed"),
+    ("C72.1", "refer_urgently", "malignant neoplasm of the cauda equina"),
+    ("Z51.1", "contraindicated", "a chemotherapy session for a neoplasm: a cancer under treatment"),
+    ("Z08", "needs_clearance", "follow-up after treatment for a malignant neoplasm"),
+    ("U07.2", "defer", "COVID-19, the virus not identified"),
+    ("G00.9", "defer", "bacterial meningitis: an acute infection"),
+    ("N10", "defer", "acute pyelonephritis: an acute infection"),
+):
+    case(
+        f"who_{code.replace('.', '_').lower()}",
+        verdict,
+        f"WHO ICD-10 {code}, {why}",
+        condition(ICD10, code, None),
+    )
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
