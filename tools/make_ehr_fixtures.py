@@ -8179,6 +8179,32 @@ for code, verdict, why in (
         condition(ICD10, code, None),
     )
 
+case(
+    "bp_same_instant_disagree",
+    "needs_data",
+    "185/115 and 120/80 both at 10:00Z on the screening day (the normal one written last): the"
+    " record's order says nothing of time, so which is the latest is not known",
+    bp(185, 115, "2026-11-20T10:00:00Z"),
+    bp(120, 80, "2026-11-20T10:00:00Z"),
+    without={"bp"},
+)
+case(
+    "bp_same_instant_two_zones_disagree",
+    "needs_data",
+    "185/115 at 12:00+02:00 and 120/80 at 10:00Z: the same instant written in two zones",
+    bp(185, 115, "2026-11-20T12:00:00+02:00"),
+    bp(120, 80, "2026-11-20T10:00:00Z"),
+    without={"bp"},
+)
+case(
+    "bp_same_instant_agree",
+    "allowed",
+    "122/80 and 120/80 at the same instant: they agree, nothing is unknown",
+    bp(122, 80, "2026-11-20T10:00:00Z"),
+    bp(120, 80, "2026-11-20T10:00:00Z"),
+    without={"bp"},
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -440,15 +440,19 @@ class Compiler:
         # (with ``max``: any) leaves it unknown. ``top``: the deciding reading's day;
         # ``rk``: the rank among the readings whose order is known (a time, or entered
         # in order) and, apart, among those whose order is not: on ``top``, every one
-        # of these and the latest of those may be the latest (the engine's ``Spread``)
+        # of these, the latest of those and any taken at its very time may be the latest
+        # (the engine's ``Spread``)
         order = "obs_date DESC NULLS LAST, COALESCE(obs_time, -1e300) DESC, seq DESC"
         loose = "(obs_time IS NULL AND in_order = 0)"
         ranked = (
-            "SELECT pid, measure, value, obs_date, obs_time, obs_last, ROW_NUMBER() OVER ("
+            "SELECT pid, measure, value, obs_date, obs_time, obs_last, in_order, ROW_NUMBER()"
+            " OVER ("
             f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS rn,"
             " MAX(obs_date) OVER (PARTITION BY pid, measure, value IS NULL) AS top,"
             " FIRST_VALUE(obs_time) OVER ("
             f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS top_time,"
+            " FIRST_VALUE(in_order) OVER ("
+            f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS top_in_order,"
             f" {loose} AS loose, ROW_NUMBER() OVER ("
             f"PARTITION BY pid, measure, value IS NULL, {loose} ORDER BY {order}) AS rk "
             f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
@@ -479,7 +483,9 @@ class Compiler:
                 # their times (the engine's ``Facts.crossed``)
                 may_decide = (
                     f"measure = {lit(mid)} AND value IS NOT NULL AND (obs_date = top"
-                    " AND (loose OR rk = 1) OR obs_date < top AND obs_time > top_time)"
+                    " AND (loose OR rk = 1 OR obs_time = top_time"
+                    " AND NOT (in_order = 1 AND top_in_order = 1))"
+                    " OR obs_date < top AND obs_time > top_time)"
                 )
                 cols.append(f"MIN(CASE WHEN {may_decide} THEN value END) AS lo_{mid}")
                 cols.append(f"MAX(CASE WHEN {may_decide} THEN value END) AS hi_{mid}")

@@ -140,7 +140,8 @@ class Gap:
     ``latest_last``: where the reading of ``latest`` is dated only by a month or a year,
     the last day of it (``latest`` its first day): the date is said as the record gives it;
     ``crossed``: a reading dated the day before ``latest`` was taken after it by its time
-    (times written in different time zones), disagrees with it, and may be the latest.
+    (times written in different time zones), disagrees with it, and may be the latest;
+    ``tied``: readings of the day ``latest`` were taken at the very same time and disagree.
     """
 
     item: str
@@ -154,6 +155,7 @@ class Gap:
     partial: bool = False
     latest_last: date | None = None
     crossed: bool = False
+    tied: bool = False
 
 
 @dataclass(slots=True)
@@ -658,13 +660,14 @@ def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:
 class Spread:
     """The readings that may each decide, where their values differ: of one day, every
     reading without a time whose order the record does not know
-    (:attr:`~spinecare.record.model.Observation.in_order`) and the latest of the others in
-    time order; with them, those dated the day after the screening day (:meth:`Facts.ahead`,
-    see :func:`_instead`). ``low`` and ``high``: their lowest and highest value (the KB's
-    comparisons are monotone: the two decide whether they all agree). ``maybe``: the
-    lowest and highest value of readings dated only by a month or a year that may decide
-    too (:meth:`Facts.partial`, shown among ``readings``): they may make a comparison that
-    does not hold unknown, never one that holds (clinic policy policy_partial_date_reading).
+    (:attr:`~spinecare.record.model.Observation.in_order`), the latest of the others in
+    time order and any other taken at its very time; with them, those dated the day after
+    the screening day (:meth:`Facts.ahead`, see :func:`_instead`). ``low`` and ``high``:
+    their lowest and highest value (the KB's comparisons are monotone: the two decide
+    whether they all agree). ``maybe``: the lowest and highest value of readings dated only
+    by a month or a year that may decide too (:meth:`Facts.partial`, shown among
+    ``readings``): they may make a comparison that does not hold unknown, never one that
+    holds (clinic policy policy_partial_date_reading).
     """
 
     low: float
@@ -703,8 +706,20 @@ def _spread_days(values: list[Observation]) -> dict[date, Spread]:
             group = values[start:end]
             ordered = [o for o in group if o.instant is not None or o.in_order]
             last = ordered[-1] if ordered else None
+            # readings taken at the very time of the latest are in no known order either
+            # (the record's order says nothing of time), unless both are of a list in the
+            # order taken (an intake form's)
+            tie = None if last is None else last.instant
             readings = tuple(
-                o for o in group if o is last or (o.instant is None and not o.in_order)
+                o
+                for o in group
+                if o is last
+                or (o.instant is None and not o.in_order)
+                or (
+                    tie is not None
+                    and o.instant == tie
+                    and not (o.in_order and last is not None and last.in_order)
+                )
             )
             low = min(o.value for o in readings)
             high = max(o.value for o in readings)
@@ -1960,6 +1975,8 @@ def _current_shown(
             gap = _partial_gap(facts, measure_id, item, days, current)
         elif facts.crossed(measure_id, current):  # taken later, dated a day before
             gap = Gap(item, days, current.when, crossed=True)
+        elif all(o.instant is not None for o in spread.readings if o.when == current.when):
+            gap = Gap(item, days, current.when, tied=True)  # taken at the very same time
         else:
             gap = Gap(item, days, current.when, untimed=True)
         evidence = _spread_evidence(spread.readings, label, as_of)

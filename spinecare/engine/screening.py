@@ -422,6 +422,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             "Readings of %(date)s were recorded without the time they were taken and"
             " disagree: which of them is the latest is not known."
         ),
+        "tied": _(
+            "Readings of %(date)s were recorded at the very same time and disagree: which"
+            " of them is the latest is not known."
+        ),
         "crossed": _(
             "A reading dated the day before %(date)s was taken after it, by the times"
             " written (in different time zones), and the two disagree: which is the latest"
@@ -472,6 +476,8 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
         out = text["crossed"] % {"date": day_text(gap.latest, lang)}
     elif gap.untimed and gap.latest is not None:
         out = text["untimed"] % {"date": day_text(gap.latest, lang)}
+    elif gap.tied and gap.latest is not None:
+        out = text["tied"] % {"date": day_text(gap.latest, lang)}
     elif gap.unread:
         out = text["unread"] % {"days": f"{gap.window_days:g}"}
     elif gap.latest is None:
