@@ -8206,6 +8206,39 @@ case(
 )
 
 
+def over(reading: Resource, start: str, end: str | None = None) -> Resource:
+    """``reading`` dated by an ``effectivePeriod`` instead of its day."""
+    out = {k: v for k, v in reading.items() if k != "effectiveDateTime"}
+    out["effectivePeriod"] = {"start": start, **({"end": end} if end else {})}
+    return out
+
+
+case(
+    "bp_period_reaching_screening_day",
+    "needs_data",
+    "185/115 over a period from 1 October to the screening day, 120/80 on 15 November: the"
+    " period's reading may have been taken after it (as a reading dated by its month)",
+    over(bp(185, 115), "2026-10-01", "2026-11-20"),
+    bp(120, 80, "2026-11-15"),
+    without={"bp"},
+)
+case(
+    "bp_24_hour_period_over_the_day",
+    "needs_data",
+    "a 24-hour blood pressure of 185/115 from 08:00 on the 19th to 08:00 on the screening"
+    " day, and 120/80 at 09:00 on the 19th: the 24-hour reading runs past it",
+    over(bp(185, 115), "2026-11-19T08:00:00Z", "2026-11-20T08:00:00Z"),
+    bp(120, 80, "2026-11-19T09:00:00Z"),
+    without={"bp"},
+)
+case(
+    "temperature_period_into_window",
+    "needs_data",
+    "38.2 over 10 to 20 November, 36.6 today: the period reaches into the 3 days of fever",
+    over(observation("8310-5", 38.2, "Cel"), "2026-11-10", "2026-11-20"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

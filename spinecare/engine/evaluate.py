@@ -47,7 +47,7 @@ from spinecare.engine.notes import (
     within_note,
 )
 from spinecare.engine.truth import BY_RANK, Truth
-from spinecare.i18n import gettext
+from spinecare.i18n import date_precision, gettext
 from spinecare.kb.codes import ICD10_SHAPE, normalize_icd10
 from spinecare.kb.expressions import (
     AgeUnder,
@@ -141,7 +141,9 @@ class Gap:
     the last day of it (``latest`` its first day): the date is said as the record gives it;
     ``crossed``: a reading dated the day before ``latest`` was taken after it by its time
     (times written in different time zones), disagrees with it, and may be the latest;
-    ``tied``: readings of the day ``latest`` were taken at the very same time and disagree.
+    ``tied``: readings of the day ``latest`` were taken at the very same time and disagree;
+    ``period``: with ``partial``, the readings that may decide are dated by a period of
+    days (an ``effectivePeriod``), not by a month or a year.
     """
 
     item: str
@@ -156,6 +158,7 @@ class Gap:
     latest_last: date | None = None
     crossed: bool = False
     tied: bool = False
+    period: bool = False
 
 
 @dataclass(slots=True)
@@ -1898,7 +1901,19 @@ def _partial_gap(
     """The measure missing because a reading dated only by a month or a year may decide
     instead of ``current`` (clinic policy policy_partial_date_reading)."""
     notes = facts.set_aside_notes(measure_id)
-    return Gap(item, days, current.when, notes=notes, partial=True, latest_last=current.last)
+    spans = facts.index.partial.get(measure_id, ())
+    period = bool(spans) and all(
+        o.last is not None and date_precision(o.when, o.last) == "period" for o in spans
+    )
+    return Gap(
+        item,
+        days,
+        current.when,
+        notes=notes,
+        partial=True,
+        latest_last=current.last,
+        period=period,
+    )
 
 
 def _ranked_instead(

@@ -174,8 +174,11 @@ def partial_date_note(days: float) -> str:
 def partial_reading_note(first: date, last: date) -> str:
     """Beside a reading dated only by a month or a year (its first and last day): which
     day of it the reading was taken is not known."""
-    if date_precision(first, last) == "year":
+    precision = date_precision(first, last)
+    if precision == "year":
         return Message("dated only by the year: the day it was taken is not known")
+    if precision == "period":
+        return Message("taken over a period of days: the day it was taken is not known")
     return Message("dated only by the month: the day it was taken is not known")
 
 

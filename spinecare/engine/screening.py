@@ -440,6 +440,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             "A reading dated only by its month or year (%(date)s), which begins the day"
             " after, may be the latest: confirm when it was taken, or measure again."
         ),
+        "partial_period": _(
+            "A reading taken over a period of days may be the latest, or within %(days)s"
+            " days: confirm when it was taken, or measure again."
+        ),
         "partial": _(
             "A reading dated only by its month or year may be the latest, or within %(days)s"
             " days: confirm when it was taken, or measure again."
@@ -471,7 +475,7 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     elif gap.ahead and gap.latest is not None:
         out = text["ahead"] % {"date": day_text(gap.latest, lang)}
     elif gap.partial:
-        out = text["partial"] % {"days": f"{gap.window_days:g}"}
+        out = text["partial_period" if gap.period else "partial"] % {"days": f"{gap.window_days:g}"}
     elif gap.crossed and gap.latest is not None:
         out = text["crossed"] % {"date": day_text(gap.latest, lang)}
     elif gap.untimed and gap.latest is not None:

@@ -1286,6 +1286,22 @@ _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
 )
 
 
+def _observed_last(res: Resource, raw_when: object, when: date | None) -> date | None:
+    """The last day a reading dated ``when`` may have been taken on: of a date written
+    only as a year or a month, its last day; of an ``effectivePeriod`` that runs over more
+    than one day (a 24-hour blood pressure, a reading over a stay), its end's (last) day;
+    None for a reading of one day. Read as a date of a month is (clinic policy
+    policy_partial_date_reading): any day of it may be the day taken."""
+    last = _partial_last(raw_when, "effectiveDateTime")
+    period = res.get("effectivePeriod")
+    if when is None or type(period) is not dict or raw_when is not period.get("start"):
+        return last
+    end = _partial_last(period.get("end"), "effectivePeriod.end") or _date_or_none(
+        period, (("end", None),)
+    )
+    return end if end is not None and end > (last or when) else last
+
+
 def _no_value(absent: Resource | None, where: str) -> Message:
     """No value, with the reason the record gives (FHIR data-absent-reason), if any."""
     codes = _codings(absent, f"{where}dataAbsentReason")
@@ -1323,7 +1339,7 @@ def observations_from_fhir(
     carried = _panel_value(res, measures) if not hits else ()
     if modified:
         when = _date_or_none(res, _OBSERVATION_DATES)
-        last = _partial_last(_first_raw(res, _OBSERVATION_DATES), "effectiveDateTime")
+        last = _observed_last(res, _first_raw(res, _OBSERVATION_DATES), when)
         kept, aside = (
             observations_from_fhir({**res, "component": _plain_parts(res)}, ref, measures)
             if hits
@@ -1346,7 +1362,7 @@ def observations_from_fhir(
         measures_read = [found[0] for found, *_ in hits] or list(carried)
         return [], [Ignored(ref, NO_DATE, measure) for measure in dict.fromkeys(measures_read)]
     raw_when = _first_raw(res, _OBSERVATION_DATES)
-    last = _partial_last(raw_when, "effectiveDateTime")
+    last = _observed_last(res, raw_when, when)
     if carried:  # a panel's readings written as its own value ("190/115 mmHg")
         pair = _panel_pair(res, ref, carried, measures, when)
         if pair is not None:
