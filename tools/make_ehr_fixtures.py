@@ -8239,6 +8239,36 @@ case(
 )
 
 
+def at_site(system: str, code: str, site: str, site_display: str | None = None) -> Resource:
+    """A diagnosis given by its code alone, with its site apart (``Condition.bodySite``)."""
+    res = condition(system, code, None)
+    res["bodySite"] = [{"coding": [coding(SNOMED, site, site_display)]}]
+    return res
+
+
+case(
+    "fracture_code_alone_at_lumbar_spine",
+    "needs_data",
+    "SNOMED CT 125605004 (fracture of bone) with no words, its site the lumbar spine"
+    " (122496007, no words): a vertebral fracture to confirm",
+    at_site(SNOMED, "125605004", "122496007"),
+)
+case(
+    "icd_t14_2_alone_at_vertebral_column",
+    "needs_data",
+    "ICD-10 T14.2 (fracture of an unspecified region) with no words, at 'Vertebral column"
+    " structure': a vertebral fracture to confirm",
+    at_site(ICD10, "T14.2", "421060004", "Vertebral column structure"),
+)
+case(
+    "icd_r20_2_alone_at_perineum",
+    "needs_data",
+    "ICD-10 R20.2 (paraesthesia of skin) with no words, at the perineum: saddle"
+    " paraesthesia, cauda equina to confirm",
+    at_site(ICD10, "R20.2", "38864007", "Perineal structure"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

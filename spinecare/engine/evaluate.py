@@ -535,11 +535,11 @@ class RecordIndex:
         sites = [s.display or kb.site_names.get((s.system, s.code)) for s in body_sites]
         texts = [text]
         for c in codings:  # a code the KB knows, given without its name: the KB's
-            texts.extend(
-                [c.display]
-                if c.display
-                else [h.code.display for h in kb.codes.lookup_coding(c.system, c.code, None)]
-            )
+            if c.display:
+                texts.append(c.display)
+                continue
+            texts.extend(h.code.display for h in kb.codes.lookup_coding(c.system, c.code, None))
+            texts.append(kb.siteless_name(c.system, c.code))
         found: dict[str, ConceptHit] = {}
         for place, alone, diagnoses in kb.site_matchers:
             site = next((s for s in sites if s and place.find(s)), None)

@@ -26,7 +26,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from spinecare.errors import KnowledgeBaseError, Problem, RecordError
-from spinecare.kb.codes import CodeIndex
+from spinecare.kb.codes import ICD10_FAMILY, CodeIndex, normalize_icd10
 from spinecare.kb.evidence import check_evidence
 from spinecare.kb.expressions import (
     AgeUnder,
@@ -208,6 +208,33 @@ class KB:
             if title:
                 out.setdefault(title, {})[(concept, code.set)] = None
         return {title: tuple(named) for title, named in out.items()}
+
+    @cached_property
+    def _siteless_names(self) -> dict[tuple[str, str], str]:
+        """The names of the text.yaml ``at_site`` diagnosis codes, ICD-10 normalised."""
+        return {
+            (
+                code.system,
+                normalize_icd10(code.code) if code.system in ICD10_FAMILY else code.code,
+            ): (code.display)
+            for group in self.model.text_cues.at_site
+            for code in group.codes
+        }
+
+    def siteless_name(self, system: str, code: str) -> str | None:
+        """The name of a diagnosis code of no site of its own (text.yaml ``at_site``
+        ``codes``) that a record gives without its words: an ICD-10 code by its category or
+        any longer listed prefix (T14.2, M86 for M86.18)."""
+        names = self._siteless_names
+        if system in ICD10_FAMILY:
+            norm = normalize_icd10(code)
+            for length in range(len(norm), 2, -1):
+                for family in ICD10_FAMILY:
+                    found = names.get((family, norm[:length]))
+                    if found is not None:
+                        return found
+            return None
+        return names.get((system, code.strip()))
 
     @cached_property
     def site_matchers(self) -> tuple[tuple[TextMatcher, TextMatcher, TextMatcher], ...]:
@@ -580,6 +607,8 @@ class _CrossCheck:
         for i, group in enumerate(kb.text_cues.at_site):
             where = f"text.yaml > text_cues > at_site[{i}]"
             self.need_sources(where, group.sources)
+            for j, code in enumerate(group.codes):
+                self.problems.extend(_code_problems(f"{where} > codes[{j}] ({code.code})", code))
             for concept_id in group.concepts:
                 self.need(f"{where} > concepts", "concept", concept_id, self.concepts)
         both = set(kb.text_cues.answer_words()) & {

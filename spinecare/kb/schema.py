@@ -523,11 +523,14 @@ class AtSite(Strict):
     vertebra" is a vertebral fracture, "Anaesthesia of skin" at "Perineum" cauda equina).
     The site may also be written in the diagnosis's own text, alone after a comma
     ("Osteomyelitis, lumbar spine", "Перелом, L1"); ``site_alone`` the words that name
-    such a site only so ("поясничный отдел", the lumbar part)."""
+    such a site only so ("поясничный отдел", the lumbar part). ``codes``: codes of such
+    diagnoses with their names, read where a record gives the code alone (ICD-10 T14.2,
+    SNOMED CT "Fracture of bone" with no display); ICD-10 codes cover their subdivisions."""
 
     site: Cue
     site_alone: Cue = Field(default_factory=Cue)
     concepts: dict[str, Cue]
+    codes: list[Code] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 
