@@ -8268,6 +8268,30 @@ case(
     at_site(ICD10, "R20.2", "38864007", "Perineal structure"),
 )
 
+case(
+    "questionnaire_answers_ordered_by_time",
+    "refer_urgently",
+    "yes to saddle anaesthesia at 10:00Z written first, no at 08:00Z written after it: the"
+    " later answer by its time is the yes (the record's order says nothing of time)",
+    answered_on("2026-11-20T10:00:00Z", saddle_anaesthesia=True),
+    answered_on("2026-11-20T08:00:00Z", saddle_anaesthesia=False),
+)
+case(
+    "questionnaire_answers_of_a_day_without_times_disagree",
+    "needs_data",
+    "yes then no to saddle anaesthesia on two forms of the screening day with no time:"
+    " which was given last is not known, and the yes may be the latest",
+    answered_on("2026-11-20", saddle_anaesthesia=True),
+    answered_on("2026-11-20", saddle_anaesthesia=False),
+)
+case(
+    "questionnaire_later_no_by_time",
+    "allowed",
+    "yes at 08:00Z, no at 10:00Z the same day: the later clear no decides, as an answer does",
+    answered_on("2026-11-20T08:00:00Z", saddle_anaesthesia=True),
+    answered_on("2026-11-20T10:00:00Z", saddle_anaesthesia=False),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -610,70 +610,92 @@ class Compiler:
             out.append(self._measures_cte(sorted(lv.measures)))
             out.append(self._ahead_cte(sorted(lv.measures)))
         if lv.questions:
-            ids = sorted(lv.questions)
-            earliest = d.date(EARLIEST)
-            after = d.date(self.as_of + timedelta(days=1))
-            order = f"ORDER BY COALESCE(answer_date, {earliest}) DESC, seq DESC"
-            # ahead: an answer dated the day after, which may have been given on the day
-            # (the engine's _answers_maybe_later); the others are ranked apart from it
-            # rn: the latest answer; rc: the latest of the clear ones (not words), which an
-            # unclear answer after it does not overturn where it raises the finding
-            # top: the deciding (latest) answer's day
-            ahead = f"COALESCE(answer_date = {after}, FALSE)"
-            ranked = (
-                "SELECT pid, question, value, answer_date, answer_last, ahead, ROW_NUMBER() OVER"
-                f" (PARTITION BY pid, question, ahead {order}) AS rn, ROW_NUMBER() OVER ("
-                f"PARTITION BY pid, question, ahead, {_unclear('value')} {order}) AS rc,"
-                f" MAX(CASE WHEN NOT ahead THEN COALESCE(answer_date, {earliest}) END) OVER"
-                f" (PARTITION BY pid, question) AS top FROM (SELECT *, {ahead} AS ahead FROM"
-                f" answers WHERE (answer_date IS NULL OR answer_date <= {after})"
-                f" AND question IN {in_list(set(ids))})"
-            )
-            cols = []
-            names = []
-            fresh_since: dict[str, str] = {}
-            for qid in ids:
-                question = kb.questions[qid]
-                fresh = ""
-                if question.fresh_days is not None:
-                    since = d.date(_days_before(self.as_of, kb.threshold(question.fresh_days)))
-                    fresh_since[qid] = since
-                    # an undated answer is of no known day: not within the window
-                    fresh = f" AND answer_date >= {since}"
-                cols.append(
-                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 AND NOT ahead"
-                    f" THEN value END) AS a_{qid}"
-                )
-                cols.append(
-                    f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1 AND NOT ahead"
-                    f" AND NOT {_unclear('value')} THEN value END) AS c_{qid}"
-                )
-                names += [f"a_{qid}", f"c_{qid}"]
-            # answers dated only by a month or a year whose period reaches the deciding
-            # answer's day, or with none current, the window (then the latest answer is
-            # one of them too), and answers dated the day after, that would raise what
-            # the rule asks (the engine's ``maybe_later``)
-            for (qid, equals), name in sorted(lv.partial_answers.items(), key=lambda x: x[1]):
-                start = fresh_since.get(qid)
-                reach, other = ("top", "rn > 1")
-                if start is not None:
-                    reach = f"GREATEST(top, {start})"
-                    other = f"(rn > 1 OR top < {start})"
-                raises = f"value = {lit(encode_answer(equals))}"
-                if isinstance(equals, bool):
-                    raises = f"({raises} OR {_unclear('value')})"
-                cols.append(
-                    f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND (ahead OR (NOT ahead AND"
-                    f" answer_last >= {reach} AND {other})) AND {raises} THEN 1 END) = 1, FALSE)"
-                    f" AS {name}"
-                )
-                names.append(name)
-            sql = (
-                f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r"
-                " WHERE rn = 1 OR rc = 1 OR answer_last IS NOT NULL OR ahead GROUP BY pid"
-            )
-            out.append(("ans", sql, names))
+            out.append(self._answers_cte(sorted(lv.questions)))
         return out
+
+    def _answers_cte(self, ids: list[str]) -> tuple[str, str, list[str]]:
+        """(name, SQL, columns) of the deciding answer to each question (the engine's
+        ``_compile_answer``): the latest (``a_``), the latest clear one (``c_``), and
+        whether one that may be the latest instead would raise what a rule asks (``pa``)."""
+        d, kb = self.d, self.kb
+        lv = self.leaves
+        earliest = d.date(EARLIEST)
+        after = d.date(self.as_of + timedelta(days=1))
+        order = (
+            f"ORDER BY COALESCE(answer_date, {earliest}) DESC,"
+            " COALESCE(answer_time, -1e300) DESC, seq DESC"
+        )
+        # ahead: an answer dated the day after, which may have been given on the day
+        # (the engine's _answers_maybe_later); the others are ranked apart from it
+        # rn: the latest answer; rc: the latest of the clear ones (not words), which an
+        # unclear answer after it does not overturn where it raises the finding
+        # top: the deciding (latest) answer's day; top_time, top_in_order: its time and
+        # whether its day's answers are in the order given
+        ahead = f"COALESCE(answer_date = {after}, FALSE)"
+        first = "OVER (PARTITION BY pid, question, ahead " + order + ")"
+        ranked = (
+            "SELECT pid, question, value, answer_date, answer_last, answer_time, in_order,"
+            f" ahead, FIRST_VALUE(answer_time) {first} AS top_time,"
+            f" FIRST_VALUE(in_order) {first} AS top_in_order, ROW_NUMBER() OVER"
+            f" (PARTITION BY pid, question, ahead {order}) AS rn, ROW_NUMBER() OVER ("
+            f"PARTITION BY pid, question, ahead, {_unclear('value')} {order}) AS rc,"
+            f" MAX(CASE WHEN NOT ahead THEN COALESCE(answer_date, {earliest}) END) OVER"
+            f" (PARTITION BY pid, question) AS top FROM (SELECT *, {ahead} AS ahead FROM"
+            f" answers WHERE (answer_date IS NULL OR answer_date <= {after})"
+            f" AND question IN {in_list(set(ids))})"
+        )
+        cols = []
+        names = []
+        fresh_since: dict[str, str] = {}
+        for qid in ids:
+            question = kb.questions[qid]
+            fresh = ""
+            if question.fresh_days is not None:
+                since = d.date(_days_before(self.as_of, kb.threshold(question.fresh_days)))
+                fresh_since[qid] = since
+                # an undated answer is of no known day: not within the window
+                fresh = f" AND answer_date >= {since}"
+            cols.append(
+                f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rn = 1 AND NOT ahead"
+                f" THEN value END) AS a_{qid}"
+            )
+            cols.append(
+                f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1 AND NOT ahead"
+                f" AND NOT {_unclear('value')} THEN value END) AS c_{qid}"
+            )
+            names += [f"a_{qid}", f"c_{qid}"]
+        # answers dated only by a month or a year whose period reaches the deciding
+        # answer's day, or with none current, the window (then the latest answer is
+        # one of them too), answers of the deciding answer's day in no known order with
+        # it (no time, or the same; not both in the order given), and answers dated the
+        # day after, that would raise what the rule asks (the engine's ``maybe_later``)
+        unordered = (
+            "rn > 1 AND answer_date = top AND answer_last IS NULL"
+            " AND NOT (in_order = 1 AND top_in_order = 1)"
+            " AND (answer_time IS NULL OR top_time IS NULL OR answer_time = top_time)"
+        )
+        for (qid, equals), name in sorted(lv.partial_answers.items(), key=lambda x: x[1]):
+            start = fresh_since.get(qid)
+            reach, other, same = ("top", "rn > 1", unordered)
+            if start is not None:
+                reach = f"GREATEST(top, {start})"
+                other = f"(rn > 1 OR top < {start})"
+                same = f"{unordered} AND top >= {start}"
+            raises = f"value = {lit(encode_answer(equals))}"
+            if isinstance(equals, bool):
+                raises = f"({raises} OR {_unclear('value')})"
+            cols.append(
+                f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND (ahead OR (NOT ahead AND"
+                f" (answer_last >= {reach} AND {other} OR {same}))) AND {raises} THEN 1 END)"
+                f" = 1, FALSE) AS {name}"
+            )
+            names.append(name)
+        sql = (
+            f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r"
+            " WHERE rn = 1 OR rc = 1 OR answer_last IS NOT NULL OR ahead OR answer_date = top"
+            " GROUP BY pid"
+        )
+        return ("ans", sql, names)
 
     def _clearance_ctes(self) -> list[tuple[str, str, str]]:
         """(rule id, CTE name, SQL) giving the deciding clearance of each clearable rule."""

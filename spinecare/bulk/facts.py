@@ -26,7 +26,9 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   ``seq`` orders facts of one patient as the record does (ties: last wins); a reading set
   aside (a unit that cannot be converted, an implausible value) is a row without value
   (its day where the record gives one): the measure was taken, its value is unknown
-- ``answers(pid, question, value, answer_date, seq)``: ``value`` encoded by :func:`encode_answer`
+- ``answers(pid, question, value, answer_date, seq, answer_last, answer_time, in_order)``:
+  ``value`` encoded by :func:`encode_answer`; ``answer_time`` (POSIX seconds, NULL for a
+  date alone) and ``in_order`` (``Answer.in_order``) order the answers of one day
 - ``clearances(pid, name, decision, cleared_on, valid_until, seq)``: one row per named
   concept or rule
 - ``orders(pid, ref, code, status, intent, authored)``: ServiceRequests (``code`` is
@@ -103,6 +105,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("answer_date", "date"),
         ("seq", "int64"),
         ("answer_last", "date"),
+        ("answer_time", "double"),
+        ("in_order", "int64"),
     ),
     "clearances": (
         ("pid", "string"),
@@ -272,7 +276,16 @@ class Flattener:
 
     def add_answer(self, pid: str, answer: Answer, seq: int) -> None:
         self.rows["answers"].append(
-            (pid, answer.question, encode_answer(answer.value), answer.when, seq, answer.last)
+            (
+                pid,
+                answer.question,
+                encode_answer(answer.value),
+                answer.when,
+                seq,
+                answer.last,
+                answer.instant,
+                int(answer.in_order),
+            )
         )
 
     # FHIR resources ----------------------------------------------------------------

@@ -739,6 +739,19 @@ def _answer_day(answer: Answer) -> date:
     return answer.when or date.min
 
 
+def _answer_order(answer: Answer) -> tuple[date, float]:
+    """Answers in time order: by day, then time (one without a time first, as readings)."""
+    return (answer.when or date.min, -math.inf if answer.instant is None else answer.instant)
+
+
+def _order_unknown(one: Answer, other: Answer) -> bool:
+    """Whether which of two answers of one day was given last is not known: neither the
+    record's list (both in the order given) nor their times (both, and different) say."""
+    if one.in_order and other.in_order:
+        return False
+    return one.instant is None or other.instant is None or one.instant == other.instant
+
+
 def _index_answers(
     given: Sequence[Answer],
 ) -> tuple[dict[str, tuple[list[Answer], list[date]]], dict[str, tuple[Answer, ...]]]:
@@ -750,7 +763,7 @@ def _index_answers(
     answers: dict[str, tuple[list[Answer], list[date]]] = {}
     partial: dict[str, tuple[Answer, ...]] = {}
     for question, found in replies.items():
-        found.sort(key=_answer_day)
+        found.sort(key=_answer_order)
         answers[question] = (found, [_answer_day(a) for a in found])
         spans = tuple(a for a in found if a.last is not None)
         if spans:
@@ -768,7 +781,8 @@ def _answers_maybe_later(
     """Answers to the question that may be the latest instead of ``found`` and would raise
     the finding (``raises``): those dated only by a month or a year whose period reaches
     its day or, with none current (``found`` None), the ``window`` (clinic policy
-    policy_partial_date_reading), and those dated the day after the screening day, which
+    policy_partial_date_reading), those of its day whose order with it is not known
+    (:func:`_order_unknown`), and those dated the day after the screening day, which
     may have been given on it (as readings are, :meth:`Facts.ahead`). Bulk: the ``pa``
     columns of ``compile``."""
     as_of = facts.as_of
@@ -776,6 +790,19 @@ def _answers_maybe_later(
     given = facts.index.answers.get(question_id)
     ahead = () if given is None else given[0][bisect_left(given[1], after) :]
     later = tuple(a for a in ahead if a.when == after and raises(a))
+    if found is not None and found.when is not None and given is not None:
+        # answers of its day whose order with it is not known (no time, the same time)
+        answers, days = given
+        day = found.when
+        same = answers[bisect_left(days, day) : bisect_right(days, day)]
+        later = (
+            *(
+                a
+                for a in same
+                if a is not found and a.last is None and _order_unknown(a, found) and raises(a)
+            ),
+            *later,
+        )
     partial = facts.index.partial_answers.get(question_id)
     if partial is None:
         return later
@@ -2171,6 +2198,20 @@ def _answer_note(answer: Answer, as_of: date) -> str | None:
     return None if answer.last is None else partial_answer_note(answer.when, answer.last)
 
 
+def _later_gap(
+    question_id: str, later: Sequence[Answer], found: Answer | None, as_of: date
+) -> tuple[Gap] | None:
+    """Why the question is missing where answers that may be the latest (``later``) leave
+    it unknown: one dated the day after, or one of the day of ``found`` in no known order
+    with it; None where those are dated only by a month or a year."""
+    ahead = next((a.when for a in later if a.when is not None and a.when > as_of), None)
+    if ahead is not None:
+        return (Gap(question_id, latest=ahead, ahead=True),)
+    if found is not None and any(a.when == found.when and a.last is None for a in later):
+        return (Gap(question_id, latest=found.when, untimed=True),)
+    return None
+
+
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     question = kb.questions[node.answer]
     question_id = node.answer
@@ -2268,12 +2309,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             evidence = tuple(shown(facts, a) for a in later)
             if found is not None:
                 evidence = (*evidence, shown(facts, found))
-            ahead = next(
-                (a.when for a in later if a.when is not None and a.when > facts.as_of), None
-            )
-            if ahead is not None:
-                return 1, (evidence, (Gap(question.id, latest=ahead, ahead=True),))
-            return 1, (evidence, to_date)
+            return 1, (evidence, _later_gap(question.id, later, found, facts.as_of) or to_date)
         if found is None:
             return unanswered
         evidence = (shown(facts, found),)

@@ -453,6 +453,10 @@ def _gap_words(lang: str) -> dict[str, str]:
             "An answer dated only by its month or year may be the latest: confirm when it"
             " was given, or ask again."
         ),
+        "untimed_answer": _(
+            "Answers of %(date)s disagree and the record does not say which was given last:"
+            " confirm the answer, or ask again."
+        ),
         "ahead_answer": _(
             "An answer dated %(date)s, the day after, may have been given on this day:"
             " confirm when it was given, or ask again."
@@ -462,14 +466,21 @@ def _gap_words(lang: str) -> dict[str, str]:
     }
 
 
+def _answer_gap_text(gap: Gap, text: dict[str, str], lang: str) -> str:
+    """Why a question is missing: unanswered, or an answer that may be the latest."""
+    if gap.ahead and gap.latest is not None:
+        return text["ahead_answer"] % {"date": day_text(gap.latest, lang)}
+    if gap.untimed and gap.latest is not None:
+        return text["untimed_answer"] % {"date": day_text(gap.latest, lang)}
+    return text["partial_answer" if gap.partial else "unanswered"]
+
+
 def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     text = _gap_words(lang)
     if gap.item in (CONFIRM_ITEM, BIRTH_DATE_ITEM):  # the item's action says it all
         out = ""
-    elif gap.window_days is None and gap.ahead and gap.latest is not None:
-        out = text["ahead_answer"] % {"date": day_text(gap.latest, lang)}
     elif gap.window_days is None:
-        out = text["partial_answer" if gap.partial else "unanswered"]
+        out = _answer_gap_text(gap, text, lang)
     elif gap.ahead and gap.latest is not None and gap.latest_last is not None:
         out = text["ahead_partial"] % {"date": day_text(gap.latest, lang, gap.latest_last)}
     elif gap.ahead and gap.latest is not None:

@@ -1766,7 +1766,7 @@ def questionnaire_response_from_fhir(
         hit = measures.get(("questionnaire-item", link))
         if hit is None and questions is not None and link not in questions:
             if isinstance(value, bool | str | float):
-                answers.append(Answer(f"{ref}#{link}", link, value, when, last))
+                answers.append(Answer(f"{ref}#{link}", link, value, when, last, instant, False))
             answers.extend(_asked_elsewhere(item, value, ref, when, measures, last))
             found = _answered_elsewhere(item, path, answer, value, ref, when, instant, measures)
             if isinstance(found, Ignored):
@@ -1788,7 +1788,7 @@ def questionnaire_response_from_fhir(
                 dated = reading.when is not None
                 ignored.append(reading if dated else replace(reading, when=when, last=last))
         elif (given := _answer_given(link, _yes_first(value, words), final, measures)) is not None:
-            answers.append(Answer(f"{ref}#{link}", link, given, when, last))
+            answers.append(Answer(f"{ref}#{link}", link, given, when, last, instant, False))
     return answers, observations, ignored, stated
 
 

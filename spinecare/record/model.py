@@ -278,13 +278,19 @@ class Answer:
 
     ``last``: where the record dates the answer only by a month or a year ("2026-11",
     "2026": a form's ``authored``), the last day of it (``when`` is its first day): it was
-    given on some day of that span, which day is not known; None for a whole date."""
+    given on some day of that span, which day is not known; None for a whole date.
+    ``instant``: the time it was given (POSIX seconds), None where the record gives none;
+    ``in_order``: the record lists the answers of a day in the order given (the clinic's
+    forms, an intake file); answers of one FHIR form and another are in no known order
+    but by their times."""
 
     ref: str
     question: str
     value: bool | str | float
     when: date | None = None
     last: date | None = None
+    instant: float | None = None
+    in_order: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0020_username_key"
+HEAD = "0021_answer_order"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

@@ -293,6 +293,11 @@ class AnswerRow(_Fact, Base):
     day_last: Mapped[date | None] = mapped_column(Date, nullable=True)
     """The last day of a date given only as a month or a year (``day`` its first day;
     :attr:`~spinecare.record.model.Answer.last`), None for a whole date."""
+    instant: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """The time it was given (POSIX seconds), None where the record gives none."""
+    in_order: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether the answers of one day are in the order given (rows stored before: so the
+    later row was read as the later answer); :attr:`~spinecare.record.model.Answer.in_order`."""
 
 
 class ClearanceRow(_Fact, Base):

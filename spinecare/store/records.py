@@ -243,6 +243,8 @@ def store_record(
                 value=a.value,
                 day=a.when,
                 day_last=a.last,
+                instant=a.instant,
+                in_order=a.in_order,
                 **common,
             )
         )
@@ -407,7 +409,15 @@ def records_of(
         )
     for a in rows(AnswerRow):
         out[a.patient_id].answers.append(
-            Answer(ref=a.ref, question=a.question, value=a.value, when=a.day, last=a.day_last)
+            Answer(
+                ref=a.ref,
+                question=a.question,
+                value=a.value,
+                when=a.day,
+                last=a.day_last,
+                instant=a.instant,
+                in_order=a.in_order,
+            )
         )
     for k in rows(ClearanceRow):
         out[k.patient_id].clearances.append(
