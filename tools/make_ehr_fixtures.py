@@ -8293,6 +8293,47 @@ case(
 )
 
 
+def flowsheet(display: str, value: float, unit: str) -> Resource:
+    """A reading under a local flowsheet code, named by its display alone."""
+    reading = observation("TMP1", value, unit, system="http://hospital.example/flowsheet")
+    reading["code"]["coding"][0]["display"] = display
+    return reading
+
+
+for name, display in (
+    ("flowsheet_oral_temp", "Oral temp"),
+    ("flowsheet_temperature_oral", "Temperature Oral"),
+    ("flowsheet_temperature_comma_axillary", "Temperature, axillary"),
+):
+    case(
+        name,
+        "needs_data",
+        f"38.5 under a local code named '{display}' beside today's 36.6: a temperature named"
+        " by its words (in another order), to confirm",
+        flowsheet(display, 38.5, "Cel"),
+    )
+case(
+    "flowsheet_nibp_systolic",
+    "needs_data",
+    "'NIBP systolic' 185 under a local code, today, after 120/80 on the 15th: a systolic"
+    " pressure named by its words, to confirm",
+    flowsheet("NIBP systolic", 185, "mm[Hg]"),
+    bp(120, 80, "2026-11-15"),
+    without={"bp"},
+)
+case(
+    "questionnaire_one_item_yes_and_no",
+    "needs_data",
+    "saddle anaesthesia answered [true, false] in one item: two answers in no known order",
+    intake_items(
+        {
+            "linkId": "saddle_anaesthesia",
+            "answer": [{"valueBoolean": True}, {"valueBoolean": False}],
+        }
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from spinecare.fhir.reader import MeasureTable, measure_name
+from spinecare.fhir.reader import MeasureTable, measure_key, measure_name
 from spinecare.i18n import translator
 from spinecare.kb.expressions import Compare, walk
 from spinecare.kb.loader import KB, model_expressions
@@ -152,13 +152,13 @@ def _reader_measures(kb: KB) -> MeasureTable:
         questions=kb.questions,
         choice_questions=[q.id for q in kb.model.questions if q.type == "choice"],
         names={
-            measure_name(name): m.id
+            measure_key(name): m.id
             for m in kb.model.measures
             if m.names is not None
             for name in m.names.all()
         },
         panel_names={
-            measure_name(name): next(c.code for c in m.panels if c.system == "loinc")
+            measure_key(name): next(c.code for c in m.panels if c.system == "loinc")
             for m in kb.model.measures
             if m.panel_names is not None
             for name in m.panel_names.all()

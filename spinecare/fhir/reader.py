@@ -811,7 +811,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         choice_questions: Iterable[str] = (),
     ) -> None:
         super().__init__(entries)
-        # what records call a measure under a local code (see measure_name) -> the measure,
+        # what records call a measure under a local code (see measure_key) -> the measure,
         # and the code such a reading is read under (the measure's first LOINC code)
         self.names = dict(names or {})
         # what records call a panel under a local code -> the code of the panel (LOINC)
@@ -871,6 +871,15 @@ def measure_name(text: str) -> str:
     return " ".join(_NAME_WORD.findall(folded))
 
 
+@lru_cache(maxsize=65536)
+def measure_key(text: str) -> str:
+    """A measure's name as looked up: its words (:func:`measure_name`) in any order, a
+    scale's numbers left out ("Temperature Oral", "Oral temp", "Temperature, axillary" and
+    "NRS pain score 0-10" are found as "temp oral", "axillary temperature", "nrs pain
+    score" are)."""
+    return " ".join(sorted(w for w in measure_name(text).split() if not w.isdigit()))
+
+
 def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
     """The measure a code names by its words alone (its text or a coding's display, the
     whole of it a measure's name), and those words: a local flowsheet row or laboratory
@@ -881,7 +890,7 @@ def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | Non
 
 
 def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, str] | None:
-    """What ``names`` (by :func:`measure_name`) gives for a code's text or a coding's
+    """What ``names`` (by :func:`measure_key`) gives for a code's text or a coding's
     display, the whole of it, and those words."""
     if not names or not isinstance(concept, dict):
         return None
@@ -890,7 +899,7 @@ def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, st
     codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
     for text in (concept.get("text"), *(raw.get("display") for raw in codings)):
         if isinstance(text, str):
-            found = names.get(measure_name(text))
+            found = names.get(measure_key(text))
             if found is not None:
                 return found, text.strip()
     return None
@@ -955,7 +964,7 @@ def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
     out: list[Resource] = []
     for clause in _CLAUSES.split(text):
         found = _NAMED_VALUE.fullmatch(clause)
-        if found and measure_name(found[1]) in names:
+        if found and measure_key(found[1]) in names:
             out.append({**kept, "code": {"text": found[1]}, "valueString": found[2]})
     return out
 
