@@ -8333,6 +8333,25 @@ case(
     ),
 )
 
+snomed_temperature = observation("386725007", 38.2, "Cel", system=None)
+case(
+    "temperature_snomed_code_without_system",
+    "defer",
+    "38.2 Cel under SNOMED CT 386725007 (body temperature) written without its system:"
+    " a measure's SNOMED CT id is read as such",
+    snomed_temperature,
+)
+registered_bp = bp(120, 80)
+registered_bp["status"] = "registered"
+case(
+    "bp_status_registered",
+    "needs_data",
+    "the only blood pressure has status 'registered' (FHIR: no result yet) with values:"
+    " no result, set aside",
+    registered_bp,
+    without={"bp"},
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -121,6 +121,7 @@ _DATE = re.compile(
 _TIME = re.compile(r"T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$")
 _NUMBER_AND_UNIT = re.compile(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*([^\d\s.,].*?)\s*")
 _LOINC_SHAPE = re.compile(r"\d{1,7}-\d")
+_SCTID = re.compile(r"\s*[1-9]\d{5,17}\s*")
 _BOUND_TEXT = re.compile(
     r"\s*(<=|>=|<|>)\s*((?:\d+(?:[.,]\d*)?|[.,]\d+))(?:\s*([^\d\s.,].*?)|\s+(\S.*?))?\s*"
 )
@@ -164,6 +165,7 @@ NOT_MEASURED = {
 """An Observation that is not a measurement, by its status (:data:`OBSERVATION_VOID`)."""
 
 ENTERED_IN_ERROR_NOTE = Message("entered in error")
+REGISTERED = Message("registered, no result yet: its value is not a result")
 UNREADABLE = Message("the entry cannot be read as it is written")
 
 
@@ -1053,6 +1055,10 @@ def _measure_of(
                     # local one (an Epic flowsheet row coded 8462-4 under a national OID):
                     # the shape, number-dash-check digit, is LOINC's
                     hit = measures.get(("loinc", code.strip()))
+                elif hit is None and system not in KNOWN_SYSTEMS and _SCTID.fullmatch(code):
+                    # a SNOMED CT id of a measure written without its system (386725007
+                    # body temperature): the KB's measure codes are no other system's ids
+                    hit = measures.get(("snomed", code.strip()))
                 if hit is not None:
                     return hit, raw
     return None
@@ -1365,13 +1371,15 @@ def observations_from_fhir(
     except _Bad:
         unreadable = Message("the date of measurement cannot be read")
         return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
-    if when is None:
-        # a reading of no known day may be the latest: the measure is unknown (never
-        # dropped, and never left to an older reading)
-        measures_read = [found[0] for found, *_ in hits] or list(carried)
-        return [], [Ignored(ref, NO_DATE, measure) for measure in dict.fromkeys(measures_read)]
     raw_when = _first_raw(res, _OBSERVATION_DATES)
     last = _observed_last(res, raw_when, when)
+    # a reading of no known day may be the latest: the measure is unknown (never dropped,
+    # and never left to an older reading); FHIR's registered is "no result yet": a value
+    # written there is no result, set aside
+    if when is None or status == "registered":
+        reason = NO_DATE if when is None else REGISTERED
+        named = dict.fromkeys([found[0] for found, *_ in hits] or list(carried))
+        return [], [Ignored(ref, reason, measure, when, last) for measure in named]
     if carried:  # a panel's readings written as its own value ("190/115 mmHg")
         pair = _panel_pair(res, ref, carried, measures, when)
         if pair is not None:
