@@ -8352,6 +8352,22 @@ case(
     without={"bp"},
 )
 
+case(
+    "questionnaire_other_form_temperature_in_words",
+    "needs_data",
+    "a clinic's own form asks 'Temperature', answered in words '38,5': a reading named by"
+    " its question, set aside to confirm (it was read as a diagnosis's words)",
+    other_form(asked("q1", "Temperature", {"valueString": "38,5"})),
+)
+case(
+    "questionnaire_other_form_bp_in_words",
+    "needs_data",
+    "a clinic's own form asks 'Blood pressure', answered '185/115', after 120/80 on the 15th",
+    other_form(asked("q2", "Blood pressure", {"valueString": "185/115"})),
+    bp(120, 80, "2026-11-15"),
+    without={"bp"},
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -1012,6 +1012,36 @@ def _named_only(
     return Ignored(reading.ref, reason, reading.measure, reading.when)
 
 
+def _named_readings(
+    named: Resource, said: Mapping[str, str], ref: str, measures: Measures
+) -> list[Ignored]:
+    """A reading under a local code that names a measure by its words (see
+    :func:`_as_named`): never used as measured; one that may raise a finding (it meets a
+    comparison the KB makes of its measure), or cannot be read, leaves the measure
+    unknown, with the reading named for the clinician to confirm."""
+    observations, ignored = observations_from_fhir(named, ref, measures)
+    kept = (
+        _named_only(reading, said.get(reading.measure, ""), measures) for reading in observations
+    )
+    return [*(k for k in kept if k is not None), *ignored]
+
+
+def _readings_answered(
+    item: Resource, value: object, form: Resource, ref: str, measures: Measures
+) -> list[Ignored]:
+    """Another form's question that names a measure by its words, answered in words that
+    hold a number ("Temperature": "38,5"; "Blood pressure": "185/115"): read as a reading
+    so named (:func:`_named_readings`), of the form's date; nothing for any other."""
+    text = item.get("text")
+    if not (isinstance(value, str) and isinstance(text, str) and any(c.isdigit() for c in value)):
+        return []
+    reading: dict[str, Any] = {"code": {"text": text}, "valueString": value}
+    if form.get("authored") is not None:
+        reading["effectiveDateTime"] = form.get("authored")
+    named = _as_named(reading, measures)
+    return [] if named is None else _named_readings(*named, ref, measures)
+
+
 def _named_hit(concept: object, measures: Measures) -> tuple[MeasureHit, str] | None:
     """The measure (its reader entry) a code or a question names by its words alone, and
     those words."""
@@ -1782,6 +1812,10 @@ def questionnaire_response_from_fhir(
     for item, path, answer, link, where, value in _answers_read(res, ref, words, ignored):
         hit = measures.get(("questionnaire-item", link))
         if hit is None and questions is not None and link not in questions:
+            in_words = _readings_answered(item, value, res, ref, measures)
+            if in_words:  # a reading answered in words: set aside where it may decide
+                ignored.extend(in_words)
+                continue
             if isinstance(value, bool | str | float):
                 answers.append(Answer(f"{ref}#{link}", link, value, when, last, instant, False))
             answers.extend(_asked_elsewhere(item, value, ref, when, measures, last))
@@ -3197,16 +3231,7 @@ class RecordBuilder:
                         self._coded.append(coded)
 
     def _named_reading(self, named: Resource, said: Mapping[str, str], ref: str) -> None:
-        """A reading under a local code that names a measure by its words (see
-        :func:`_as_named`): never used as measured; one that may raise a finding (it meets
-        a comparison the KB makes of its measure), or cannot be read, leaves the measure
-        unknown, with the reading named for the clinician to confirm."""
-        observations, ignored = observations_from_fhir(named, ref, self.measures)
-        for reading in observations:
-            kept = _named_only(reading, said.get(reading.measure, ""), self.measures)
-            if kept is not None:
-                self._ignored.append(kept)
-        self._ignored.extend(ignored)
+        self._ignored.extend(_named_readings(named, said, ref, self.measures))
 
     def _of_finding(self, res: Resource) -> bool:
         """An Observation whose value may record a condition: a coded value, a yes or no
