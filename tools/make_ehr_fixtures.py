@@ -8368,6 +8368,18 @@ case(
     without={"bp"},
 )
 
+for name, system, code, why in (
+    ("icd_code_under_snomed_system", SNOMED, "G83.4", "ICD-10 G83.4 filed under SNOMED CT"),
+    ("snomed_id_under_icd_system", ICD10, "192970008", "SNOMED CT 192970008 filed under ICD-10"),
+    ("icd_code_under_loinc_system", LOINC, "C79.5", "ICD-10 C79.5 filed under LOINC"),
+):
+    case(
+        name,
+        "needs_data",
+        why + ": a code that cannot be of its system is read by its shape, to confirm",
+        condition(system, code, None),
+    )
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -273,6 +273,27 @@ _ICD10_MARKERS = frozenset("GVZALRB")
 _ICD10_SEPARATOR = re.compile(r"[\u2020\u2021*+!;]|,\s*(?=[^\W\d_])|\s+(?=[^\W\d_]\s*\d)")
 
 
+_DIGITS = re.compile(r"\s*\d+\s*")
+_LOINC_CODE = re.compile(r"\s*(?:L[AP])?\d{1,7}-\d\s*")
+
+
+def _fits(system: str, code: str) -> bool:
+    """Whether ``code`` has a shape the codes of ``system`` have: SNOMED CT an id (or an
+    expression), LOINC a number with its check digit, RxNorm a number, ICD-10 a letter
+    and digits; any other system's codes are taken as they are filed."""
+    if not code.isascii():
+        code = unicodedata.normalize("NFKC", code)
+    if system == "snomed":
+        return bool(_DIGITS.fullmatch(code)) or any(c in code for c in "|:=")
+    if system == "loinc":
+        return bool(_LOINC_CODE.fullmatch(code))
+    if system == "rxnorm":
+        return bool(_DIGITS.fullmatch(code))
+    if system in ICD10_FAMILY:
+        return any(ICD10_SHAPE.fullmatch(norm) for norm in icd10_codes(code))
+    return True
+
+
 def _prefix_code(code: str) -> str:
     """An ATC, OPS or ICD-10-PCS code as compared: upper case, no spaces, the letters that
     look Latin read as Latin ("В01АF02" typed on a Cyrillic keyboard is B01AF02)."""
@@ -502,11 +523,16 @@ class CodeIndex:
 
         A code shaped like ICD-10 is looked up as ICD-10; a SNOMED CT expression by its
         concepts; any other code as a code of any KB system written exactly so. A code of a
-        system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing. A SNOMED CT
+        system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing; one filed
+        under a KB system whose codes never look so (:func:`_fits`) is read as of none. A SNOMED CT
         expression refined by a context attribute ("suspected", "history of", "family
         history of") gives its focus concepts and the finding or procedure it wraps. The
         caller treats every hit as uncertain.
         """
+        if system in KNOWN_SYSTEMS and not _fits(system, code):
+            # a code that cannot be of the system it is filed under (ICD-10's "G83.4" under
+            # SNOMED CT, a SNOMED CT id under ICD-10): read as a code of no system
+            return self.lookup_unplaced("unknown", code)
         if system in KNOWN_SYSTEMS:
             if ":" not in code or system != "snomed":  # no SNOMED CT expression in context
                 return []
