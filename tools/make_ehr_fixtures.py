@@ -8381,6 +8381,33 @@ for name, system, code, why in (
     )
 
 
+def surgery(status: str = "completed", **performed: Any) -> Resource:
+    """A lumbar microdiscectomy (SNOMED CT 178625001) with the status and dates given."""
+    return {
+        "resourceType": "Procedure",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [coding(SNOMED, "178625001", "Primary lumbar microdiscectomy")]},
+        **performed,
+    }
+
+
+case(
+    "procedure_stopped_was_begun",
+    "needs_clearance",
+    "a lumbar microdiscectomy with status 'stopped' on 1 November: FHIR's stopped was begun"
+    " (terminated after some of the main activity), so an operation was done",
+    surgery("stopped", performedDateTime="2026-11-01"),
+)
+case(
+    "procedure_period_ending_in_window",
+    "needs_data",
+    "a microdiscectomy performed over 1 July to 1 November: any day of the period may be the"
+    " day, and it ends within 90 days",
+    surgery(performedPeriod={"start": "2026-07-01", "end": "2026-11-01"}),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

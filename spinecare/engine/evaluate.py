@@ -87,7 +87,9 @@ from spinecare.record.standing import (
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
 
-PROCEDURE_NOT_DONE = frozenset({"not-done", "entered-in-error", "preparation", "stopped"})
+# FHIR Procedure statuses of an operation not done: a "stopped" one was begun ("terminated
+# prior to the full completion ... after at least some of the main activity"), so done
+PROCEDURE_NOT_DONE = frozenset({"not-done", "entered-in-error", "preparation"})
 
 
 @fact
@@ -1662,7 +1664,8 @@ def _done_note(entry: ProcedureEntry, since: date, days: float) -> str | None:
     if performed is None:
         return joined(undated_procedure_note(), entry.note)
     if performed < since:
-        return joined(partial_date_note(days), entry.note)
+        last = entry.procedure.performed_last
+        return joined(partial_date_note(days, performed, last), entry.note)
     return within_note(days, entry.note)
 
 

@@ -161,9 +161,15 @@ def undated_procedure_note() -> str:
     return Message("recorded with no date it was done: confirm when it was done")
 
 
-def partial_date_note(days: float) -> str:
-    """Beside a procedure dated only by its year or month, which may fall within a rule's
-    window or before it."""
+def partial_date_note(days: float, first: date | None = None, last: date | None = None) -> str:
+    """Beside a procedure dated only by its year or month, or done over a period of days
+    (its ``first`` and ``last`` day), which may fall within a rule's window or before it."""
+    if first is not None and last is not None and date_precision(first, last) == "period":
+        return Message(
+            "done over a period of days, which may fall within %(days)s days: confirm"
+            " when it was done",
+            days=Quantity(days, None),
+        )
     return Message(
         "dated only by its year or month, which may fall within %(days)s days: confirm"
         " when it was done",

@@ -1332,18 +1332,23 @@ _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
 
 
 def _observed_last(res: Resource, raw_when: object, when: date | None) -> date | None:
-    """The last day a reading dated ``when`` may have been taken on: of a date written
-    only as a year or a month, its last day; of an ``effectivePeriod`` that runs over more
-    than one day (a 24-hour blood pressure, a reading over a stay), its end's (last) day;
-    None for a reading of one day. Read as a date of a month is (clinic policy
-    policy_partial_date_reading): any day of it may be the day taken."""
-    last = _partial_last(raw_when, "effectiveDateTime")
-    period = res.get("effectivePeriod")
+    """The last day a reading dated ``when`` may have been taken on (a 24-hour blood
+    pressure, a reading over a stay): :func:`_spanned_last` of its ``effectivePeriod``."""
+    return _spanned_last(res, "effectivePeriod", raw_when, when, "effectiveDateTime")
+
+
+def _spanned_last(
+    res: Resource, key: str, raw_when: object, when: date | None, field: str
+) -> date | None:
+    """The last day of what is dated ``when`` (read from ``raw_when``): of a date written
+    only as a year or a month, its last day; of a period (``key``) that runs over more than
+    one day, its end's (last) day; None for one day. Read as a date of a month is (clinic
+    policy policy_partial_date_reading): any day of it may be the day."""
+    last = _partial_last(raw_when, field)
+    period = res.get(key)
     if when is None or type(period) is not dict or raw_when is not period.get("start"):
         return last
-    end = _partial_last(period.get("end"), "effectivePeriod.end") or _date_or_none(
-        period, (("end", None),)
-    )
+    end = _partial_last(period.get("end"), f"{key}.end") or _date_or_none(period, (("end", None),))
     return end if end is not None and end > (last or when) else last
 
 
@@ -2227,10 +2232,12 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     """Procedure: codes (and the text), status, performed date, body sites. A date given
     only as a year or a month ("2026", "2026-08", as a surgical history often writes it)
     is its first day with its last day beside it (``performed_last``): when within it the
-    procedure was done is not known."""
+    procedure was done is not known; so is a ``performedPeriod`` that runs over more than
+    one day (from its start's day to its end's, :func:`_spanned_last`)."""
     concept = _concept(res, "code")
     performed = _first_date(res, _PERFORMED)
-    last = None if performed is None else _partial_last(_first_raw(res, _PERFORMED), "performed")
+    raw = _first_raw(res, _PERFORMED)
+    last = _spanned_last(res, "performedPeriod", raw, performed, "performed")
     return Procedure(
         ref=ref,
         codings=_codings(concept, "code"),
