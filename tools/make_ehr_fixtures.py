@@ -8407,6 +8407,80 @@ case(
     surgery(performedPeriod={"start": "2026-07-01", "end": "2026-11-01"}),
 )
 
+for name, words, why in (
+    (
+        "text_age_old_is_no_history",
+        "56 year old woman with urinary retention since yesterday",
+        "'old' of an age is no history cue",
+    ),
+    (
+        "text_old_lady_new_fracture",
+        "Old lady with new L1 compression fracture after minor fall",
+        "'old' describing the patient is no history cue",
+    ),
+    (
+        "text_prior_imaging_current_abscess",
+        "Prior imaging and today's MRI both show epidural abscess L3-4",
+        "'prior imaging' is no history cue",
+    ),
+    (
+        "text_sp_fall_with_fracture",
+        "s/p fall 3 days ago w/ L1 compression fx",
+        "a fracture after a fall 3 days ago is not past because the fall is 's/p'",
+    ),
+    (
+        "text_zn_sturz_mit_fraktur",
+        "Z.n. Sturz vor 3 Tagen mit LWK-1-Fraktur",
+        "German: 'Z.n. Sturz' (after a fall) with a fracture",
+    ),
+    (
+        "text_ru_after_fall_fracture",
+        "Состояние после падения 3 дня назад с компрессионным переломом L1",
+        "Russian: after a fall, with a compression fracture",
+    ),
+    (
+        "text_anamnestisch_harnverhalt",
+        "Anamnestisch Harnverhalt seit gestern",
+        "German 'anamnestisch' is 'as the patient reports', not 'in the past'",
+    ),
+    (
+        "text_denies_fever_and_has_retention",
+        "Denies fever and has urinary retention since this morning",
+        "a denial ends where the note goes on 'and has'",
+    ),
+    (
+        "text_despite_weakness",
+        "Walking without aid despite progressive leg weakness",
+        "'despite' ends a negation's scope",
+    ),
+    (
+        "text_no_nsaids_due_to_ckd",
+        "No NSAIDs due to CKD stage 4",
+        "'due to' ends a negation's scope",
+    ),
+    (
+        "text_retention_with_negative_slr",
+        "Urinary retention with negative straight leg raise",
+        "a negative test after 'with' does not reach back",
+    ),
+    (
+        "text_brought_in_by_daughter",
+        "Brought in by daughter with urinary retention since this morning",
+        "a relative who brings the patient is no family history",
+    ),
+    (
+        "text_relative_contraindication_warfarin",
+        "Relative contraindication to NSAIDs because of warfarin",
+        "'relative' as an adjective is no family cue",
+    ),
+    (
+        "text_not_only_but_saddle",
+        "Not only back pain and also saddle numbness",
+        "'not only' is no negation",
+    ),
+):
+    case(name, "needs_data", f"'{words}': {why}; the finding is to confirm", condition(text=words))
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -342,7 +342,9 @@ class TextMatcher:
             pseudo=_phrases(pseudo),
         )
         self.history_of = dict(history_of or {})
-        self._gap_stops = frozenset(phrase[0] for phrase in self.cues.scope_end)
+        # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
+        # the first word of a longer such phrase ("in" of "in setting of") may be any word
+        self._gap_stops = frozenset(p[0] for p in self.cues.scope_end if len(p) == 1)
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
@@ -529,9 +531,9 @@ class TextMatcher:
                 matches = self._matches(clause)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
+                clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue
                 if any(_contains(clause, cue) for cue in cues.family):
                     continue  # a relative's condition, whatever the words
-                clause = _masked(clause, cues.pseudo)
                 for start, n, concept, group, window, inner in matches:
                     # a cue outside the words of the synonym itself (or in its gap)
                     # changes the mention
