@@ -8481,6 +8481,45 @@ for name, words, why in (
 ):
     case(name, "needs_data", f"'{words}': {why}; the finding is to confirm", condition(text=words))
 
+for name, system, code, why in (
+    (
+        "cpt_63012_gill_procedure",
+        "http://www.ama-assn.org/go/cpt",
+        "63012",
+        "CPT 63012 (Gill procedure, lumbar laminectomy)",
+    ),
+    (
+        "cpt_22586_presacral_fusion",
+        "http://www.ama-assn.org/go/cpt",
+        "22586",
+        "CPT 22586 (presacral L5-S1 arthrodesis)",
+    ),
+    (
+        "pcs_0sr2_lumbar_disc_replacement",
+        "http://www.cms.gov/Medicare/Coding/ICD10",
+        "0SR20JZ",
+        "ICD-10-PCS 0SR20JZ (replacement of a lumbar disc)",
+    ),
+    (
+        "pcs_0qb0_lumbar_vertebra_excision",
+        "http://www.cms.gov/Medicare/Coding/ICD10",
+        "0QB00ZZ",
+        "ICD-10-PCS 0QB00ZZ (excision of a lumbar vertebra, a laminectomy)",
+    ),
+):
+    case(
+        name,
+        "needs_clearance",
+        why + " on 1 November: a recent spine operation",
+        coded_procedure(system, code, "2026-11-01"),
+    )
+case(
+    "text_german_noak",
+    "needs_data",
+    "'NOAK' (a German record's direct oral anticoagulant) in a drug's words: to confirm",
+    medication(system=None, text="NOAK"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
