@@ -8521,6 +8521,38 @@ case(
 )
 
 
+def warfarin_said(status: str, **dates: Any) -> Resource:
+    """A warfarin MedicationStatement (RxNorm 855332) with the status and dates given."""
+    return {
+        "resourceType": "MedicationStatement",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"coding": [coding(RXNORM, "855332")]},
+        **dates,
+    }
+
+
+case(
+    "medication_stopped_no_dates",
+    "needs_data",
+    "warfarin recorded as stopped with no date at all: when it was last taken is not known",
+    warfarin_said("stopped"),
+)
+case(
+    "medication_stopped_before_planned_end",
+    "needs_data",
+    "warfarin from 1 November, stopped, planned to run to 31 December: stopped on some day"
+    " up to the screening day, within 30 days",
+    warfarin_said("stopped", effectivePeriod={"start": "2026-11-01", "end": "2026-12-31"}),
+)
+case(
+    "medication_stopped_dated_by_year",
+    "needs_data",
+    "warfarin stopped, dated only '2026': any day of 2026 up to today may be the last",
+    warfarin_said("stopped", effectiveDateTime="2026"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -67,7 +67,13 @@ CONDITION_COLUMNS = {
     "verification_status": "verification",
 }
 """The fields of a condition (spinecare.record.standing) as columns of ``conditions``."""
-MEDICATION_COLUMNS = {"status": "status", "start": "start_date", "end": "end_date"}
+MEDICATION_COLUMNS = {
+    "status": "status",
+    "start": "start_date",
+    "end": "end_date",
+    "start_last": "start_last",
+    "end_first": "end_first",
+}
 """The fields of a medication as columns of ``medications``."""
 
 

@@ -14,7 +14,9 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
 - ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
   abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
   a concept found only in text or under a code of no known system (to confirm)
-- ``medications(pid, concept, status, start_date, end_date, certain)``
+- ``medications(pid, concept, status, start_date, end_date, certain, start_last, end_first)``:
+  ``start_last`` and ``end_first`` the other day of a start or end given only as a month
+  or a year (``Medication.start_last``, ``end_first``)
 - ``procedures(pid, concept, status, performed, certain, performed_last)``: ``performed_last``
   the last day a date given only as a year or a month stands for (NULL for a whole date)
 - ``observations(pid, measure, value, obs_date, obs_time, in_order, seq, obs_last)``: values
@@ -79,6 +81,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("start_date", "date"),
         ("end_date", "date"),
         ("certain", "int64"),
+        ("start_last", "date"),
+        ("end_first", "date"),
     ),
     "procedures": (
         ("pid", "string"),
@@ -182,7 +186,16 @@ class Flattener:
         for med in record.medications:
             for concept, (certain, _) in sorted(index.medication_concepts(med).items()):
                 self.rows["medications"].append(
-                    (pid, concept, med.status, med.start, med.end, int(certain))
+                    (
+                        pid,
+                        concept,
+                        med.status,
+                        med.start,
+                        med.end,
+                        int(certain),
+                        med.start_last,
+                        med.end_first,
+                    )
                 )
         for proc in record.procedures:
             for concept, (certain, _) in sorted(index.procedure_concepts(proc).items()):

@@ -38,8 +38,10 @@ from spinecare.engine.notes import (
     recorded_as,
     site_to_confirm,
     stale_note,
+    stopped_early_note,
     text_to_confirm,
     unclear_answer_note,
+    undated_medication_note,
     undated_observation_note,
     undated_procedure_note,
     unnamed_drug_note,
@@ -1513,6 +1515,21 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     )
 
 
+def _recent_note(m: Medication, as_of: date, days: float) -> str:
+    """Why a drug not taken by the record on ``as_of`` is to confirm: its last recorded day
+    (the end, else the start, as the record gives it: a month or a year as such), no day
+    at all, or stopped before an end planned after the date."""
+    if m.end is not None and m.end > as_of:
+        return stopped_early_note(m.end)
+    first: date | None = m.start
+    upto = m.start_last
+    if m.end is not None:
+        first, upto = (m.end_first, m.end) if m.end_first else (m.end, None)
+    if first is None:
+        return undated_medication_note()
+    return recent_medication_note(first, upto, days)
+
+
 def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
     concept = node.medication
     # a drug recorded as ended, stopped or given within this window may still be taken or
@@ -1554,14 +1571,7 @@ def _compile_medication(node: HasMedication, kb: KB, prog: Program) -> Node:
             m = entry.medication
             note = medication_note(m.status, entry.note)
             if any(entry is e for e in recent):
-                # the end (else the start), named as the record gives it: a month or a
-                # year as such (its first and last day)
-                first: date | None = m.start
-                upto = m.start_last
-                if m.end is not None:
-                    first, upto = (m.end_first, m.end) if m.end_first else (m.end, None)
-                assert first is not None  # recently_taken holds only with a date
-                note = joined(note, recent_medication_note(first, upto, recent_days))
+                note = joined(note, _recent_note(m, as_of, recent_days))
             evidence.append(
                 Evidence(
                     ref=m.ref,

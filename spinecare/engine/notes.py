@@ -36,8 +36,10 @@ __all__ = [
     "partial_reading_note",
     "recorded_as",
     "stale_note",
+    "stopped_early_note",
     "text_to_confirm",
     "unclear_answer_note",
+    "undated_medication_note",
     "undated_procedure_note",
     "untimed_note",
     "within_note",
@@ -194,6 +196,19 @@ def partial_answer_note(first: date, last: date) -> str:
     if date_precision(first, last) == "year":
         return Message("dated only by the year: the day it was given is not known")
     return Message("dated only by the month: the day it was given is not known")
+
+
+def undated_medication_note() -> str:
+    """Beside a drug recorded as ended or stopped with no day at all."""
+    return Message("recorded as ended with no date: confirm when it was last taken")
+
+
+def stopped_early_note(planned_end: date) -> str:
+    """Beside a drug stopped before the end it was planned to run to, after the date."""
+    return Message(
+        "stopped before its planned end (%(day)s): confirm when it was last taken",
+        day=Day(planned_end),
+    )
 
 
 def recent_medication_note(first: date, last: date | None, days: float) -> str:

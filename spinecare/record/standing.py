@@ -214,16 +214,34 @@ MEDICATION_IN_FORCE_ON: Expr = _all(
 
 # The statuses of a course that was taken and is over (or was stopped).
 MEDICATION_ENDED = frozenset({"completed", "stopped"})
-_last_taken = FirstOf((_end, _start))
+_start_last, _end_first = _f("start_last"), _f("end_first")
+# the days the last day it was taken may be, from the earliest to the latest: its end (a
+# month or a year given: any day of it), or (a completed or stopped record with no end: a
+# prescription with no supply, a dose given) its start (any day of a month or a year)
+_last_from = FirstOf((_end_first, _end, _start))
+_last_upto = FirstOf((_end, _start_last, _start))
 
 MEDICATION_RECENT_ON: Expr = _all(
     Not(MEDICATION_IN_FORCE_ON),
     _any(Missing(_status), OneOf(_status, MEDICATION_IN_FORCE | MEDICATION_ENDED)),
-    # the last day it is known to have been taken: its end, or (a completed or stopped
-    # record with no end: a prescription with no supply, a dose given) its start
-    Not(Missing(_last_taken)),
-    Compare(_last_taken, ">=", SINCE),
-    _on_or_before(_last_taken),
+    _any(
+        # the last day it was taken may be a day from ``since`` to the date
+        _all(
+            Not(Missing(_last_upto)),
+            Compare(_last_upto, ">=", SINCE),
+            _on_or_before(_last_from),
+        ),
+        # ended or stopped with no day recorded at all: when is not known
+        _all(OneOf(_status, MEDICATION_ENDED), Missing(_end), Missing(_start)),
+        # stopped before the end it was planned to run to, after the date: on some day
+        # from its start to the date
+        _all(
+            OneOf(_status, frozenset({"stopped"})),
+            Not(Missing(_end)),
+            Compare(_end, ">", AS_OF),
+            _any(Missing(_start), _on_or_before(_start)),
+        ),
+    ),
 )
 """A medication not taken on the screening date by the record, but taken (or ended) on a
 day from ``since`` (KB threshold ``medication_recent_days`` before the date) to the date:
