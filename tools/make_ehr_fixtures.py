@@ -8552,6 +8552,19 @@ case(
     warfarin_said("stopped", effectiveDateTime="2026"),
 )
 
+case(
+    "ops_written_without_dash",
+    "needs_clearance",
+    "OPS '5831.0' (disc excision, 5-831.0) written without the dash after its chapter",
+    coded_procedure("http://fhir.de/CodeSystem/bfarm/ops", "5831.0", "2026-11-01"),
+)
+case(
+    "medication_text_misspelt_xarelto",
+    "needs_data",
+    "'Xeralto 20 mg daily' in a drug's words (a misspelt Xarelto): to confirm",
+    medication(system=None, text="Xeralto 20 mg daily"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -294,12 +294,20 @@ def _fits(system: str, code: str) -> bool:
     return True
 
 
-def _prefix_code(code: str) -> str:
+# An OPS code written without the dash after its chapter ("5831.0" for 5-831.0).
+_OPS_UNDASHED = re.compile(r"(\d)(\d\d[0-9A-Z](?:\.?[0-9A-Z]{1,3})?)")
+
+
+def _prefix_code(code: str, system: str | None = None) -> str:
     """An ATC, OPS or ICD-10-PCS code as compared: upper case, no spaces, the letters that
-    look Latin read as Latin ("В01АF02" typed on a Cyrillic keyboard is B01AF02)."""
+    look Latin read as Latin ("В01АF02" typed on a Cyrillic keyboard is B01AF02), an OPS
+    code with the dash after its chapter ("5831.0" is 5-831.0)."""
     if not code.isascii():
         code = unicodedata.normalize("NFKC", code)
-    return "".join(code.split()).upper().translate(_ICD10_LATIN)
+    norm = "".join(code.split()).upper().translate(_ICD10_LATIN)
+    if system == "ops" and (undashed := _OPS_UNDASHED.fullmatch(norm)):
+        return f"{undashed[1]}-{undashed[2]}"
+    return norm
 
 
 def normalize_icd10(code: str) -> str:
@@ -471,7 +479,7 @@ class CodeIndex:
                 hits.extend(self.icd10_exact.get(exact, ()))
             return hits
         if system in PREFIX_SYSTEMS:
-            norm = _prefix_code(code)
+            norm = _prefix_code(code, system)
             found: list[Hit] = []
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
@@ -494,7 +502,7 @@ class CodeIndex:
         """Whether a code of a prefix system (ATC) names a group that holds codes the KB
         lists under it without being one of them: ATC B01A (antithrombotic agents) holds the
         listed B01AF and B01AC04 and also aspirin (B01AC06), which is not listed."""
-        return system in PREFIX_SYSTEMS and (system, _prefix_code(code)) in self.groups
+        return system in PREFIX_SYSTEMS and (system, _prefix_code(code, system)) in self.groups
 
     def _snomed_hits(self, concepts: Sequence[str]) -> list[Hit]:
         return [hit for concept in concepts for hit in self.exact.get(("snomed", concept), ())]
