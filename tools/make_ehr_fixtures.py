@@ -8565,6 +8565,27 @@ case(
     medication(system=None, text="Xeralto 20 mg daily"),
 )
 
+case(
+    "report_conclusion_with_readings",
+    "needs_data",
+    "a report's conclusion 'Temp 38.9 C, BP 210/118' (readings in prose): each named by its"
+    " words, to confirm, never dropped",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Clinical note"},
+        "effectiveDateTime": DAY,
+        "conclusion": "Temp 38.9 C, BP 210/118",
+    },
+)
+case(
+    "diagnosis_words_with_a_temperature",
+    "needs_data",
+    "a diagnosis written 'Temp 38.9 C' on the screening day: a reading named by its words",
+    condition(text="Temp 38.9 C", onset=DAY),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

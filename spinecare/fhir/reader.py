@@ -943,6 +943,7 @@ def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, st
     return None if out is None else (out, said)
 
 
+_HAS_DIGIT = re.compile(r"\d")
 _CLAUSES = re.compile(r"[;\n]|,(?=\s*[^\W\d_])")
 """Where a text of several readings parts them: a semicolon, a new line, a comma before a
 word (not the decimal comma of "38,9")."""
@@ -3058,9 +3059,30 @@ class RecordBuilder:
             procedures=list(self._procedures),
             orders=list(self._orders),
             answers=list(self._answers),
-            ignored=list(self._ignored),
+            ignored=[*self._ignored, *self._prose_readings()],
             coded_observations=list(self._coded),
         )
+
+    def _prose_readings(self) -> list[Ignored]:
+        """Readings written in the words of a note, a report or an assessment the record
+        dates ("Temp 38.9 this morning", "BP 210/118"), each named by a measure's words:
+        never used as measured; one that may raise a finding leaves the measure unknown, to
+        confirm (as such a reading in an Observation's text value is)."""
+        out: list[Ignored] = []
+        for c in self._conditions:
+            text = c.text
+            if c.onset is None or not text or not _HAS_DIGIT.search(text):
+                continue
+            prose = {
+                "code": {"text": "-"},
+                "valueString": text,
+                "effectiveDateTime": c.onset.isoformat(),
+            }
+            for part in _readings_in_text(prose, self.measures):
+                named = _as_named(part, self.measures)
+                if named is not None:
+                    out.extend(_named_readings(*named, c.ref, self.measures))
+        return out
 
     # handlers ----------------------------------------------------------------------
 
