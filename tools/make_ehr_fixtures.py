@@ -8586,6 +8586,14 @@ case(
     condition(text="Temp 38.9 C", onset=DAY),
 )
 
+case(
+    "text_history_of_pe_on_apixaban",
+    "needs_data",
+    "'h/o PE on apixaban 5 mg bid': the history's words hold a blood thinner taken now;"
+    " a blood thinner named in the past stays a drug to confirm",
+    condition(text="h/o PE on apixaban 5 mg bid"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
