@@ -1332,12 +1332,6 @@ _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
 )
 
 
-def _observed_last(res: Resource, raw_when: object, when: date | None) -> date | None:
-    """The last day a reading dated ``when`` may have been taken on (a 24-hour blood
-    pressure, a reading over a stay): :func:`_spanned_last` of its ``effectivePeriod``."""
-    return _spanned_last(res, "effectivePeriod", raw_when, when, "effectiveDateTime")
-
-
 def _spanned_last(
     res: Resource, key: str, raw_when: object, when: date | None, field: str
 ) -> date | None:
@@ -1390,7 +1384,9 @@ def observations_from_fhir(
     carried = _panel_value(res, measures) if not hits else ()
     if modified:
         when = _date_or_none(res, _OBSERVATION_DATES)
-        last = _observed_last(res, _first_raw(res, _OBSERVATION_DATES), when)
+        last = _spanned_last(
+            res, "effectivePeriod", _first_raw(res, _OBSERVATION_DATES), when, "effectiveDateTime"
+        )
         kept, aside = (
             observations_from_fhir({**res, "component": _plain_parts(res)}, ref, measures)
             if hits
@@ -1408,7 +1404,7 @@ def observations_from_fhir(
         unreadable = Message("the date of measurement cannot be read")
         return [], [Ignored(ref, unreadable, found[0]) for found, *_ in hits]
     raw_when = _first_raw(res, _OBSERVATION_DATES)
-    last = _observed_last(res, raw_when, when)
+    last = _spanned_last(res, "effectivePeriod", raw_when, when, "effectiveDateTime")
     # a reading of no known day may be the latest: the measure is unknown (never dropped,
     # and never left to an older reading); FHIR's registered is "no result yet": a value
     # written there is no result, set aside
