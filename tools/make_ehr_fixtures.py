@@ -8594,6 +8594,14 @@ case(
     condition(text="h/o PE on apixaban 5 mg bid"),
 )
 
+case(
+    "medication_stopped_end_dated_by_year",
+    "needs_data",
+    "warfarin from January, stopped, its end written '2026': it was last taken on some day of"
+    " 2026 up to today (the end is the year it ended, not an end planned after today)",
+    warfarin_said("stopped", effectivePeriod={"start": "2026-01-01", "end": "2026"}),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -1519,7 +1519,9 @@ def _recent_note(m: Medication, as_of: date, days: float) -> str:
     """Why a drug not taken by the record on ``as_of`` is to confirm: its last recorded day
     (the end, else the start, as the record gives it: a month or a year as such), no day
     at all, or stopped before an end planned after the date."""
-    if m.end is not None and m.end > as_of:
+    if m.end is not None and (m.end_first or m.end) > as_of:
+        # an end planned after the date (an end of a month or a year begun by then, "2026",
+        # is the period it was last taken in)
         return stopped_early_note(m.end)
     first: date | None = m.start
     upto = m.start_last
