@@ -1027,6 +1027,17 @@ def _named_readings(
     return [*(k for k in kept if k is not None), *ignored]
 
 
+def _text_readings(res: Resource, ref: str, measures: Measures) -> list[Ignored]:
+    """The readings a text value gives, each named by a measure's words
+    (:func:`_readings_in_text`), read as readings so named (:func:`_named_readings`)."""
+    out: list[Ignored] = []
+    for part in _readings_in_text(res, measures):
+        named = _as_named(part, measures)
+        if named is not None:
+            out.extend(_named_readings(*named, ref, measures))
+    return out
+
+
 def _readings_answered(
     item: Resource, value: object, form: Resource, ref: str, measures: Measures
 ) -> list[Ignored]:
@@ -3074,10 +3085,7 @@ class RecordBuilder:
                 "valueString": text,
                 "effectiveDateTime": c.onset.isoformat(),
             }
-            for part in _readings_in_text(prose, self.measures):
-                named = _as_named(part, self.measures)
-                if named is not None:
-                    out.extend(_named_readings(*named, c.ref, self.measures))
+            out.extend(_text_readings(prose, c.ref, self.measures))
         return out
 
     # handlers ----------------------------------------------------------------------
@@ -3240,10 +3248,7 @@ class RecordBuilder:
             if named is not None:
                 self._named_reading(*named, ref)
                 return
-            for part in _readings_in_text(res, self.measures):
-                named = _as_named(part, self.measures)
-                if named is not None:
-                    self._named_reading(*named, ref)
+            self._ignored.extend(_text_readings(res, ref, self.measures))
         if not observations and not ignored and self._of_finding(res):
             coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
