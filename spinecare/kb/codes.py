@@ -427,8 +427,13 @@ class CodeIndex:
     """All concept codes, ready for fast lookups (one dict probe per prefix length)."""
 
     def __init__(
-        self, concepts: list[Concept], zone_map: ZoneMap, terminology: Sequence[Terminology] = ()
+        self,
+        concepts: list[Concept],
+        zone_map: ZoneMap,
+        terminology: Sequence[Terminology] = (),
+        named: Sequence[tuple[str, Code]] = (),
     ) -> None:
+        """``named``: further codes, each with what its hits name (the concept's place)."""
         self.exact: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         self.icd10: dict[str, list[Hit]] = defaultdict(list)
         self.icd10_tens: dict[str, list[Hit]] = defaultdict(list)
@@ -440,6 +445,7 @@ class CodeIndex:
         self.rxnorm_names: dict[str, list[Hit]] = defaultdict(list)
         pairs: list[tuple[str, Code]] = [(c.id, code) for c in concepts for code in c.codes]
         pairs += [(t.concept, code) for t in terminology for code in t.codes]
+        pairs += named
         for concept_id, code in pairs:
             hit = Hit(concept_id, code.set, code.zone, code)
             if code.system in ICD10_FAMILY:

@@ -26,7 +26,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from spinecare.errors import KnowledgeBaseError, Problem, RecordError
-from spinecare.kb.codes import ICD10_FAMILY, CodeIndex, normalize_icd10
+from spinecare.kb.codes import ICD10_FAMILY, CodeIndex
 from spinecare.kb.evidence import check_evidence
 from spinecare.kb.expressions import (
     AgeUnder,
@@ -210,31 +210,19 @@ class KB:
         return {title: tuple(named) for title, named in out.items()}
 
     @cached_property
-    def _siteless_names(self) -> dict[tuple[str, str], str]:
-        """The names of the text.yaml ``at_site`` diagnosis codes, ICD-10 normalised."""
-        return {
-            (
-                code.system,
-                normalize_icd10(code.code) if code.system in ICD10_FAMILY else code.code,
-            ): (code.display)
-            for group in self.model.text_cues.at_site
-            for code in group.codes
-        }
+    def _siteless(self) -> CodeIndex:
+        """The text.yaml ``at_site`` diagnosis codes, each hit naming the code's words."""
+        return CodeIndex(
+            [],
+            self.model.zone_map,
+            named=[(code.display, code) for g in self.model.text_cues.at_site for code in g.codes],
+        )
 
     def siteless_name(self, system: str, code: str) -> str | None:
         """The name of a diagnosis code of no site of its own (text.yaml ``at_site``
-        ``codes``) that a record gives without its words: an ICD-10 code by its category or
-        any longer listed prefix (T14.2, M86 for M86.18)."""
-        names = self._siteless_names
-        if system in ICD10_FAMILY:
-            norm = normalize_icd10(code)
-            for length in range(len(norm), 2, -1):
-                for family in ICD10_FAMILY:
-                    found = names.get((family, norm[:length]))
-                    if found is not None:
-                        return found
-            return None
-        return names.get((system, code.strip()))
+        ``codes``) that a record gives without its words, matched as the KB's codes are
+        (an ICD-10 code by its listed category: M86 for M86.18)."""
+        return next((hit.concept for hit in self._siteless.lookup(system, code)), None)
 
     @cached_property
     def site_matchers(self) -> tuple[tuple[TextMatcher, TextMatcher, TextMatcher], ...]:
@@ -785,9 +773,9 @@ def _code_problems(spot: str, code: Code) -> list[Problem]:
     problems = []
     if not re.match(CODE_PATTERNS[code.system], code.code):
         problems.append(Problem(spot, f"not a well-formed {code.system} code"))
-    if code.to is not None and code.system not in {"icd10", "icd10cm"}:
+    if code.to is not None and code.system not in ICD10_FAMILY:
         problems.append(Problem(spot, "ranges ('to') are for ICD-10 only"))
-    if code.exact and (code.system not in {"icd10", "icd10cm"} or code.to is not None):
+    if code.exact and (code.system not in ICD10_FAMILY or code.to is not None):
         problems.append(Problem(spot, "'exact' is for one ICD-10 code only"))
     return problems
 
