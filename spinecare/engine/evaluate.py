@@ -405,13 +405,18 @@ class RecordIndex:
         Answers are kept per KB (records repeat the same codings and texts), up to
         :data:`HIT_CACHE_SIZE` of them.
         """
+        return self._kept((codings, texts), self._hits, codings, texts)
+
+    def _kept(
+        self, key: tuple[Any, ...], find: Callable[..., list[ConceptHit]], *args: Any
+    ) -> list[ConceptHit]:
+        """``find(*args)``, kept per KB under ``key``, up to :data:`HIT_CACHE_SIZE` answers."""
         # by value (another record naming the same codes); never by the identity of a
         # record's objects, which a server's cache would keep alive request after request
         cache = self.kb.hit_cache
-        key = (codings, texts)
-        found = cache.get(key)
+        found: list[ConceptHit] | None = cache.get(key)
         if found is None:
-            found = self._hits(codings, texts)
+            found = find(*args)
             if len(cache) >= HIT_CACHE_SIZE:
                 cache.clear()
             cache[key] = found
@@ -517,7 +522,14 @@ class RecordIndex:
     ) -> list[ConceptHit]:
         """What a diagnosis or a procedure names (:meth:`hits`), with what it names at its
         recorded site or at the site its text gives after a comma besides
-        (:meth:`_site_hits`)."""
+        (:meth:`_site_hits`); kept as :meth:`hits` keeps its answers."""
+        return self._kept(
+            ("at site", codings, text, body_sites), self._at_site, codings, text, body_sites
+        )
+
+    def _at_site(
+        self, codings: tuple[Coding, ...], text: str | None, body_sites: tuple[Coding, ...]
+    ) -> list[ConceptHit]:
         hits = self.hits(codings, (text,))
         named = {hit.concept for hit in hits}
         return [*hits, *self._site_hits(codings, text, body_sites, named)]
