@@ -4390,6 +4390,132 @@ case(
     " Tablet', filled on Nov 2 for 30 days: a blood thinner named in words, to confirm",
     pharmacy_bill(NDC, "31722-0531-01", "Warfarin Sodium 5 MG Oral Tablet", "2026-11-02", 30),
 )
+HCPCS = "https://bluebutton.cms.gov/resources/codesystem/hcpcs"
+PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+
+
+def operation_bill(start: str, end: str, **extra: Any) -> Resource:
+    """A payer's claim with no diagnosis of the spine, only what was done."""
+    return {
+        "resourceType": "ExplanationOfBenefit",
+        "status": "active",
+        "use": "claim",
+        "patient": {"reference": "Patient/p1"},
+        "billablePeriod": {"start": start, "end": end},
+        "created": end,
+        "outcome": "complete",
+        **extra,
+    }
+
+
+case(
+    "claim_line_hcpcs_laminotomy",
+    "needs_clearance",
+    "a carrier claim (CMS Blue Button) whose line is HCPCS 63030, a lumbar laminotomy with"
+    " disc excision (HCPCS Level I is CPT), served on Nov 10, beside an office visit 99213:"
+    " a recent spine operation",
+    operation_bill(
+        "2026-11-10",
+        "2026-11-10",
+        item=[
+            {
+                "sequence": 1,
+                "productOrService": {"coding": [coding(HCPCS, "63030")]},
+                "servicedDate": "2026-11-10",
+            },
+            {
+                "sequence": 2,
+                "productOrService": {"coding": [coding(HCPCS, "99213")]},
+                "servicedDate": "2026-11-10",
+            },
+        ],
+    ),
+)
+case(
+    "claim_procedure_pcs_fusion",
+    "needs_clearance",
+    "an inpatient claim whose procedure is ICD-10-PCS 0SG00AJ (fusion of a lumbar vertebral"
+    " joint) on Nov 11: a recent spine operation",
+    operation_bill(
+        "2026-11-10",
+        "2026-11-14",
+        procedure=[
+            {
+                "sequence": 1,
+                "date": "2026-11-11T08:00:00Z",
+                "procedureCodeableConcept": {"coding": [coding(PCS, "0SG00AJ")]},
+            }
+        ],
+    ),
+)
+case(
+    "claim_procedure_undated_stay",
+    "needs_clearance",
+    "an inpatient claim for a stay of Nov 1-5 with CPT 22612 (lumbar arthrodesis) and no date"
+    " of its own: done on some day of the stay, recent on any",
+    operation_bill(
+        "2026-11-01",
+        "2026-11-05",
+        procedure=[
+            {
+                "sequence": 1,
+                "procedureCodeableConcept": {
+                    "coding": [coding("http://www.ama-assn.org/go/cpt", "22612")]
+                },
+            }
+        ],
+    ),
+)
+case(
+    "claim_procedure_years_ago",
+    "allowed",
+    "a claim of 2019 with ICD-10-PCS 0SG00AJ (lumbar fusion): not a recent operation",
+    operation_bill(
+        "2019-03-01",
+        "2019-03-04",
+        procedure=[
+            {
+                "sequence": 1,
+                "date": "2019-03-02",
+                "procedureCodeableConcept": {"coding": [coding(PCS, "0SG00AJ")]},
+            }
+        ],
+    ),
+)
+case(
+    "claim_preauthorization_fusion",
+    "allowed",
+    "a preauthorization for ICD-10-PCS 0SG00AJ (lumbar fusion) on Nov 25: planned, not done",
+    operation_bill(
+        "2026-11-25",
+        "2026-11-25",
+        use="preauthorization",
+        procedure=[
+            {
+                "sequence": 1,
+                "date": "2026-11-25",
+                "procedureCodeableConcept": {"coding": [coding(PCS, "0SG00AJ")]},
+            }
+        ],
+    ),
+)
+case(
+    "claim_line_hcpcs_level_two",
+    "allowed",
+    "a claim line HCPCS J1644 (a heparin injection, Level II): no CPT code, no operation",
+    operation_bill(
+        "2026-11-10",
+        "2026-11-10",
+        item=[
+            {
+                "sequence": 1,
+                "productOrService": {"coding": [coding(HCPCS, "J1644")]},
+                "servicedDate": "2026-11-10",
+            }
+        ],
+    ),
+)
+
 case(
     "pharmacy_claim_supply_used_up",
     "allowed",

@@ -42,7 +42,13 @@ from functools import lru_cache, wraps
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
-from spinecare.kb.codes import KNOWN_SYSTEMS, normalize_icd10, prefixed_code, system_name
+from spinecare.kb.codes import (
+    KNOWN_SYSTEMS,
+    cpt_of_hcpcs,
+    normalize_icd10,
+    prefixed_code,
+    system_name,
+)
 from spinecare.messages import N_, Message, Quantity, kind_words, located
 from spinecare.record.model import (
     SITE_WORDS,
@@ -2079,6 +2085,35 @@ _MEDICATION_STATUSES: dict[str, frozenset[str]] = {
 }
 # The code systems of drugs a bill's items name (its other items are services).
 _DRUG_SYSTEMS = frozenset({"ndc", "rxnorm", "atc"})
+# The code systems of a bill's lines that name procedures (HCPCS Level I: cpt_of_hcpcs).
+_PROCEDURE_SYSTEMS = frozenset({"cpt", "icd10pcs", "ops"})
+# A Claim's or ExplanationOfBenefit's ``use`` for care not yet given.
+_PLANNED_USES = frozenset({"preauthorization", "predetermination"})
+
+
+def _billed_operation(coding: Coding) -> bool:
+    return coding.system in _PROCEDURE_SYSTEMS or cpt_of_hcpcs(coding.system, coding.code)
+
+
+def _billed_procedure(
+    concept: Resource,
+    status: str,
+    entry: Resource,
+    dates: tuple[tuple[str, str], ...],
+    billed: Resource,
+) -> Resource:
+    """A Procedure of what a bill's entry names, dated by the entry's own date fields
+    (``dates``: the entry's name, the Procedure's), failing them by the bill's."""
+    done: dict[str, Any] = {"resourceType": "Procedure", "status": status, "code": concept}
+    for field, performed in dates:
+        if entry.get(field) is not None:
+            done[performed] = entry[field]
+            return done
+    if isinstance(billed.get("billablePeriod"), dict):
+        done["performedPeriod"] = billed["billablePeriod"]
+    elif billed.get("created") is not None:
+        done["performedDateTime"] = billed["created"]
+    return done
 
 
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
@@ -3472,7 +3507,7 @@ class RecordBuilder:
         diagnosis does, from the billed period (or the date of the bill) for
         ``encounter_days`` after it (clinic policy policy_encounter_diagnosis). A diagnosis
         given by reference is read where the Condition stands."""
-        if ("diagnosis" not in res and "item" not in res) or _voided(res):
+        if not ("diagnosis" in res or "item" in res or "procedure" in res) or _voided(res):
             return
         if _status(res) == "cancelled":
             return
@@ -3481,6 +3516,7 @@ class RecordBuilder:
         start = _date_or_none(res, (("billablePeriod", "start"), ("created", None)))
         end = _date_or_none(res, (("billablePeriod", "end"),)) or start
         self._filled(res, ref, start)
+        self._billed_procedures(res, ref)
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]")
             for i, diagnosis in enumerate(_objects(res, "diagnosis"))
@@ -3515,6 +3551,29 @@ class RecordBuilder:
             if isinstance(days, dict):
                 dispense["daysSupply"] = days
             self._medication_orders.append((dispense, f"{ref}#item[{i}]"))
+
+    def _billed_procedures(self, res: Resource, ref: str) -> None:
+        """The operations a bill gives, each read as a Procedure: its ``procedure`` entries
+        (``procedureCodeableConcept``, on their ``date``) and the lines whose
+        ``productOrService`` is a procedure code (CPT, also as HCPCS Level I; ICD-10-PCS;
+        OPS), on the line's date; failing a date, over the billed period. Those of a
+        preauthorization or predetermination (``use``) are planned, not done: read as in
+        preparation. A procedure given by reference is read where the Procedure stands."""
+        status = "preparation" if res.get("use") in _PLANNED_USES else "completed"
+        billed = {k: res[k] for k in ("billablePeriod", "created") if k in res}
+        dated = (("date", "performedDateTime"),)
+        for i, entry in enumerate(_objects(res, "procedure")):
+            concept = entry.get("procedureCodeableConcept")
+            if isinstance(concept, dict):
+                done = _billed_procedure(concept, status, entry, dated, billed)
+                self._procedures.append(procedure_from_fhir(done, f"{ref}#procedure[{i}]"))
+        served = (("servicedDate", "performedDateTime"), ("servicedPeriod", "performedPeriod"))
+        for i, item in enumerate(_objects(res, "item")):
+            product = _obj(item, "productOrService")
+            codings = _codings(product, f"item[{i}].productOrService")
+            if product is not None and any(_billed_operation(c) for c in codings):
+                done = _billed_procedure(product, status, item, served, billed)
+                self._procedures.append(procedure_from_fhir(done, f"{ref}#item[{i}]"))
 
     def _family_member_history(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._ignored.append(Ignored(ref, FAMILY_HISTORY))

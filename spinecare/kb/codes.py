@@ -136,6 +136,20 @@ FOREIGN_SYSTEMS: dict[str, str] = {
     "urn:oid:2.16.840.1.113883.6.285": "HCPCS",
 }
 _FOLDED_FOREIGN = frozenset(_folded_uri(uri) for uri in FOREIGN_SYSTEMS)
+_FOLDED_HCPCS = frozenset(_folded_uri(u) for u, name in FOREIGN_SYSTEMS.items() if name == "HCPCS")
+# HCPCS Level I is CPT (CMS): a code of five digits, or four and the F, T or U of CPT's
+# Category II and III and laboratory codes, written under HCPCS (as CMS Blue Button writes
+# every line of a claim) is the CPT code; Level II codes begin with a letter (J1644).
+_CPT_SHAPE = re.compile(r"\d{4}[0-9FTU]")
+
+
+def cpt_of_hcpcs(system: str, code: str) -> bool:
+    """Whether ``code`` filed under ``system`` is a CPT code written as HCPCS Level I."""
+    if not _CPT_SHAPE.fullmatch(code.strip()):
+        return False
+    folded = _folded_uri(system)
+    return folded in _FOLDED_HCPCS or _oid_uri(folded) in _FOLDED_HCPCS
+
 
 # The version a system URI may carry: "http://snomed.info/sct/900000000000207008/version/
 # 20240101" (a SNOMED CT edition and release, as SNOMED's URI standard writes them), a
@@ -490,6 +504,8 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
+        if system not in KNOWN_SYSTEMS and cpt_of_hcpcs(system, code):
+            return self.exact.get(("cpt", code.strip()), [])
         if code.isdigit():  # a SNOMED CT or RxNorm id as written, the usual case
             if not code.isascii():  # full-width or other digits: as ASCII ones
                 code = unicodedata.normalize("NFKC", code)
