@@ -8728,6 +8728,33 @@ case(
     warfarin_said("stopped", effectivePeriod={"start": "2026-01-01", "end": "2026"}),
 )
 
+case(
+    "text_family_clause_then_patient",
+    "needs_data",
+    "'Mother had breast ca and pt now has urinary retention': the family cue's clause ends"
+    " where the note turns to the patient; the retention is the patient's, to confirm",
+    condition(text="Mother had breast ca and pt now has urinary retention"),
+)
+case(
+    "text_patient_then_family_clause",
+    "needs_data",
+    "'Pt has urinary retention and mother had breast ca': the relative named after the"
+    " patient's retention has the cancer, not the retention",
+    condition(text="Pt has urinary retention and mother had breast ca"),
+)
+case(
+    "text_family_clause_ru_patient",
+    "needs_data",
+    "'Мать: рак молочной железы, у пациентки задержка мочи': the retention is the patient's",
+    condition(text="Мать: рак молочной железы, у пациентки задержка мочи"),
+)
+case(
+    "text_family_clause_whole",
+    "allowed",
+    "'Mother with breast cancer and urinary retention': both the mother's",
+    condition(text="Mother with breast cancer and urinary retention"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

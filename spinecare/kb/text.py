@@ -227,6 +227,7 @@ class Cues:
     history_after: Phrases = ()
     scope_end: Phrases = ()
     pseudo: Phrases = ()
+    family_end: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -255,6 +256,15 @@ def _starts(clause: list[str], phrases: Phrases) -> list[tuple[int, int]]:
     ]
 
 
+def _scope(clause: list[str], start: int, n: int, ends: Phrases) -> tuple[int, int]:
+    """Where the words a cue may change around ``clause[start:start + n]`` begin and end:
+    after the last of ``ends`` before them, up to the first after them."""
+    at = [i for i, _ in _starts(clause, ends)]
+    lo = max((e + 1 for e in at if e < start), default=0)
+    hi = min((e for e in at if e >= start + n), default=len(clause))
+    return lo, hi
+
+
 def _masked(clause: list[str], phrases: Phrases) -> list[str]:
     """The clause with the words of ``phrases`` (pseudo-cues: "not ruled out") blanked,
     so that the cue words inside them change nothing."""
@@ -279,6 +289,7 @@ class TextMatcher:
         negation_after: Iterable[str] = (),
         history_after: Iterable[str] = (),
         scope_end: Iterable[str] = (),
+        family_end: Iterable[str] = (),
         history_of: dict[str, str] | None = None,
         pseudo: Iterable[str] = (),
         abbreviations: Iterable[tuple[str, str | None, str]] = (),
@@ -340,6 +351,7 @@ class TextMatcher:
             history_after=_phrases(history_after),
             scope_end=_phrases(scope_end),
             pseudo=_phrases(pseudo),
+            family_end=_phrases(family_end),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -437,13 +449,19 @@ class TextMatcher:
     def _cued(self, clause: list[str], start: int, n: int, before: Phrases, after: Phrases) -> bool:
         """Does a cue change the words ``clause[start:start + n]``: one of ``before`` ahead
         of them, or one of ``after`` behind them, with no scope-ending word between?"""
-        ends = [i for i, _ in _starts(clause, self.cues.scope_end)]
-        lo = max((e + 1 for e in ends if e < start), default=0)
-        hi = min((e for e in ends if e >= start + n), default=len(clause))
+        lo, hi = _scope(clause, start, n, self.cues.scope_end)
         ahead, behind = clause[lo:start], clause[start + n : hi]
         return any(_contains(ahead, cue) for cue in before) or any(
             _contains(behind, cue) for cue in after
         )
+
+    def _relatives(self, clause: list[str], start: int, n: int) -> bool:
+        """Is the mention ``clause[start:start + n]`` a relative's: a family cue before or
+        after it, with no ``family_end`` word between ("Mother had breast cancer and pt
+        now has urinary retention": the retention is the patient's)?"""
+        lo, hi = _scope(clause, start, n, self.cues.family_end)
+        around = clause[lo:hi]
+        return any(_contains(around, cue) for cue in self.cues.family)
 
     def _clauses(self, folded: str) -> list[list[str]]:
         """The words of each clause of a text (a short form as the word it stands for:
@@ -532,9 +550,10 @@ class TextMatcher:
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
                 clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue
-                if any(_contains(clause, cue) for cue in cues.family):
-                    continue  # a relative's condition, whatever the words
+                relatives = any(_contains(clause, cue) for cue in cues.family)
                 for start, n, concept, group, window, inner in matches:
+                    if relatives and self._relatives(clause, start, n):
+                        continue  # a relative's condition, whatever the words
                     # a cue outside the words of the synonym itself (or in its gap)
                     # changes the mention
                     gap = [clause[i] for i in inner]
