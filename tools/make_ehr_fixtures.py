@@ -8755,6 +8755,38 @@ case(
     condition(text="Mother with breast cancer and urinary retention"),
 )
 
+case(
+    "bp_pair_text_over_a_period",
+    "needs_data",
+    "a blood pressure written '185/115 mmHg' (valueString) over 10 to 20 November, beside a"
+    " normal reading of 15 November: the high one may be of any day up to the 20th, the"
+    " latest; unknown",
+    over(observation("85354-9", "185/115 mmHg", key="valueString"), "2026-11-10", DAY),
+    bp(120, 80, when="2026-11-15"),
+    without={"bp"},
+)
+case(
+    "bp_flag_only_over_a_period",
+    "needs_data",
+    "a blood-pressure panel with no numbers, flagged critical high, over 10 to 20 November,"
+    " beside a normal reading of 15 November: taken on some day up to the 20th, its value"
+    " unknown",
+    {
+        **over(observation("85354-9"), "2026-11-10", DAY),
+        "interpretation": [
+            {
+                "coding": [
+                    coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "HH"
+                    )
+                ]
+            }
+        ],
+    },
+    bp(120, 80, when="2026-11-15"),
+    without={"bp"},
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

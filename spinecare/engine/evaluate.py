@@ -1955,9 +1955,12 @@ def _partial_gap(
     """The measure missing because a reading dated only by a month or a year may decide
     instead of ``current`` (clinic policy policy_partial_date_reading)."""
     notes = facts.set_aside_notes(measure_id)
-    spans = facts.index.partial.get(measure_id, ())
+    spans = [
+        *((o.when, o.last) for o in facts.index.partial.get(measure_id, ())),
+        *facts.index.set_aside_spans.get(measure_id, ()),
+    ]
     period = bool(spans) and all(
-        o.last is not None and date_precision(o.when, o.last) == "period" for o in spans
+        last is not None and date_precision(first, last) == "period" for first, last in spans
     )
     return Gap(
         item,

@@ -1499,7 +1499,8 @@ def _no_reading(res: Resource, ref: str, measures: Measures) -> list[Ignored]:
     if not empty or _status(res) in OBSERVATION_VOID or _status(res) == "registered":
         return []
     when = _date_or_none(res, _OBSERVATION_DATES)
-    last = _partial_last(_first_raw(res, _OBSERVATION_DATES), "effectiveDateTime")
+    raw_when = _first_raw(res, _OBSERVATION_DATES)
+    last = _spanned_last(res, "effectivePeriod", raw_when, when, "effectiveDateTime")
     reason = _no_value(res, "")
     return [Ignored(ref, reason, measure, when, last) for measure in empty]
 
@@ -1547,7 +1548,7 @@ def _panel_pair(
     unit = pair.group(3)
     raw_when = _first_raw(res, _OBSERVATION_DATES)
     instant = _instant(raw_when, when)
-    last = _partial_last(raw_when, "effectiveDateTime")
+    last = _spanned_last(res, "effectivePeriod", raw_when, when, "effectiveDateTime")
     checks = _checks(measures)
     observations: list[Observation] = []
     ignored: list[Ignored] = []
