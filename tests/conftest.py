@@ -43,6 +43,17 @@ def cli_json(*args: str | Path) -> Any:
 BROWSER = Path(__file__).resolve().parent / "e2e"
 
 
+def as_patient(text: str, pid: str) -> str:
+    """A fixture Bundle's text with its patient p1 named ``pid``: its id and every reference
+    to it (``Patient/p1``, a full URL, a version), so that many fixtures share one export
+    or one database."""
+    return (
+        text.replace('Patient/p1"', f'Patient/{pid}"')
+        .replace("Patient/p1/", f"Patient/{pid}/")
+        .replace('"id": "p1"', f'"id": "{pid}"')
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser tests (tests/e2e, Chromium through Playwright) are marked ``browser``,
     so ``make check`` can leave them to ``make test``."""

@@ -8788,6 +8788,107 @@ case(
 )
 
 
+SEVERE = {
+    "code": {"coding": [coding(SNOMED, "246112005", "Severity")]},
+    "valueCodeableConcept": {"coding": [coding(SNOMED, "24484000", "Severe")]},
+}
+case(
+    "finding_observed_with_severity_part",
+    "refer_urgently",
+    "an Observation 'Numbness of saddle area' (SNOMED 449813001) with no value of its own"
+    " and a part giving its severity (severe): observed, as with no part",
+    observation("449813001", system=SNOMED, components=[SEVERE]),
+)
+case(
+    "finding_observed_with_member",
+    "refer_urgently",
+    "an Observation 'Retention of urine' (SNOMED 267064002) with no value, grouping a pain"
+    " score by hasMember: observed",
+    {
+        **observation("267064002", system=SNOMED),
+        "hasMember": [{"reference": "Observation/pain1"}],
+    },
+)
+case(
+    "finding_with_a_volume",
+    "needs_data",
+    "an Observation 'Retention of urine' (SNOMED 267064002) whose value is a volume (800 mL):"
+    " neither a yes nor a no, the retention to confirm",
+    observation("267064002", 800, "mL", system=SNOMED),
+)
+case(
+    "finding_with_an_onset_date",
+    "needs_data",
+    "an Observation 'Numbness of saddle area' whose value is a date (valueDateTime, its"
+    " onset): to confirm",
+    observation("449813001", "2026-11-19", system=SNOMED, key="valueDateTime"),
+)
+case(
+    "finding_fever_with_a_temperature",
+    "needs_data",
+    "an Observation 'Fever' (SNOMED 386661006) valued 38.9 Cel beside a normal temperature:"
+    " the fever to confirm",
+    observation("386661006", 38.9, "Cel", system=SNOMED),
+)
+
+
+def focused(reading: Resource, reference: str) -> Resource:
+    return {**reading, "focus": [{"reference": reference}]}
+
+
+case(
+    "focus_patient_full_url",
+    "defer",
+    "a temperature of 39.2 whose focus is the patient by full URL"
+    " (https://ehr.example.org/fhir/Patient/p1) while its subject is Patient/p1: the"
+    " patient's own",
+    focused(observation("8310-5", 39.2, "Cel"), "https://ehr.example.org/fhir/Patient/p1"),
+)
+case(
+    "focus_patient_version",
+    "defer",
+    "a temperature of 39.2 whose focus is Patient/p1/_history/2: the patient's own",
+    focused(observation("8310-5", 39.2, "Cel"), "Patient/p1/_history/2"),
+)
+case(
+    "focus_own_condition",
+    "refer_urgently",
+    "saddle numbness observed (SNOMED 449813001, no value) with focus the patient's back"
+    " condition (Condition/c1): about that condition, on the patient",
+    focused(observation("449813001", system=SNOMED), "Condition/c1"),
+)
+case(
+    "focus_related_person",
+    "allowed",
+    "a temperature of 39.2 whose focus is a RelatedPerson: someone else's, not the patient's",
+    focused(observation("8310-5", 39.2, "Cel"), "RelatedPerson/r1"),
+)
+case(
+    "focus_contained_patient",
+    "allowed",
+    "a temperature of 39.2 whose focus is a Patient it holds ('#baby'): someone else's",
+    {
+        **focused(observation("8310-5", 39.2, "Cel"), "#baby"),
+        "contained": [{"resourceType": "Patient", "id": "baby"}],
+    },
+)
+
+case(
+    "temperature_loinc_under_icd10",
+    "defer",
+    "a temperature of 39.2 Cel coded 8310-5 (LOINC's shape) under the ICD-10 system, no"
+    " display: a code that cannot be ICD-10's is read by its shape, a body temperature",
+    observation("8310-5", 39.2, "Cel", system=ICD10),
+)
+case(
+    "temperature_loinc_en_dash",
+    "defer",
+    "a temperature of 39.2 Cel coded '8310–5' (an en dash for the hyphen, as a word"
+    " processor writes it): the LOINC code",
+    observation("8310–5", 39.2, "Cel"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

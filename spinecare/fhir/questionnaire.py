@@ -146,6 +146,7 @@ def _reader_measures(kb: KB) -> MeasureTable:
         out,
         comparisons,
         findings=findings,
+        concept_codes=[key for key in kb.codes.exact if key[0] in ("snomed", "loinc")],
         answer_words=kb.model.text_cues.answer_words(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,

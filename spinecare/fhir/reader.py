@@ -44,6 +44,7 @@ from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import (
     KNOWN_SYSTEMS,
+    code_fits,
     cpt_of_hcpcs,
     normalize_icd10,
     prefixed_code,
@@ -809,6 +810,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         comparisons: Mapping[str, Sequence[tuple[str, float]]],
         *,
         findings: Iterable[tuple[str, str]] = (),
+        concept_codes: Iterable[tuple[str, str]] = (),
         answer_words: Mapping[str, bool] | None = None,
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
@@ -843,6 +845,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
         # the (system, code) of Observations whose value records a condition (KB findings)
         self.findings = frozenset(findings)
+        # the (system, code) of every KB code matched code by code (SNOMED CT, LOINC): an
+        # Observation under one of them records that concept whatever its value's shape
+        self.concept_codes = frozenset(concept_codes)
         # the words that clearly say yes or no (KB text.yaml, answer_words), folded
         self.answer_words = dict(answer_words or {})
         # how long a diagnosis given only in an Encounter counts from the visit (KB
@@ -852,6 +857,10 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
 
 def _finding_codes(measures: Measures) -> frozenset[tuple[str, str]]:
     return getattr(measures, "findings", None) or frozenset()
+
+
+def _concept_codes(measures: Measures) -> frozenset[tuple[str, str]]:
+    return getattr(measures, "concept_codes", None) or frozenset()
 
 
 def _answer_words(measures: Measures) -> Mapping[str, bool]:
@@ -1092,23 +1101,33 @@ def _measure_of(
         if isinstance(raw, dict):
             code = raw.get("code")
             if isinstance(code, str):
-                system = _system(raw.get("system"))
-                hit = measures.get((system, code.strip()))
-                if (
-                    hit is None
-                    and system not in KNOWN_SYSTEMS
-                    and _LOINC_SHAPE.fullmatch(code.strip())
-                ):
-                    # a LOINC code written without its system, or under a national or
-                    # local one (an Epic flowsheet row coded 8462-4 under a national OID):
-                    # the shape, number-dash-check digit, is LOINC's
-                    hit = measures.get(("loinc", code.strip()))
-                elif hit is None and system not in KNOWN_SYSTEMS and _SCTID.fullmatch(code):
-                    # a SNOMED CT id of a measure written without its system (386725007
-                    # body temperature): the KB's measure codes are no other system's ids
-                    hit = measures.get(("snomed", code.strip()))
+                hit = _coded_measure(_system(raw.get("system")), code, measures)
                 if hit is not None:
                     return hit, raw
+    return None
+
+
+# Dashes a copy from a word processor writes for a LOINC code's hyphen ("8310–5").
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
+
+
+def _coded_measure(system: str, code: str, measures: Measures) -> MeasureHit | None:
+    """The measure a code names: as filed; a LOINC code (number, dash, check digit; any
+    dash) written without its system, under a national or local one (an Epic flowsheet
+    row coded 8462-4 under a national OID) or under a KB system whose codes never look so
+    (8310-5 under ICD-10); a SNOMED CT id written without its system (386725007 body
+    temperature): the KB's measure codes are no other system's ids."""
+    code = code.strip()
+    hit = measures.get((system, code))
+    if hit is not None:
+        return hit
+    if system in KNOWN_SYSTEMS and code_fits(system, code):
+        return None
+    loinc = code.translate(_DASHES)
+    if _LOINC_SHAPE.fullmatch(loinc):
+        return measures.get(("loinc", loinc))
+    if system not in KNOWN_SYSTEMS and _SCTID.fullmatch(code):
+        return measures.get(("snomed", code))
     return None
 
 
@@ -2308,19 +2327,64 @@ ABOUT_ANOTHER = Message("recorded about someone other than the patient: not the 
 MODIFIED = Message("marked in a way that changes its meaning, which the screening cannot read")
 
 
+# What an Observation's ``focus`` may name that is the patient's own: a diagnosis, a
+# procedure, another reading, a drug, a visit, a part of the body (what the reading is
+# about, on the patient).
+_OWN_FOCUS = frozenset(
+    {
+        "Condition",
+        "Procedure",
+        "Observation",
+        "DiagnosticReport",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "MedicationDispense",
+        "Encounter",
+        "EpisodeOfCare",
+        "ServiceRequest",
+        "CarePlan",
+        "BodyStructure",
+        "ImagingStudy",
+        "QuestionnaireResponse",
+    }
+)
+
+
 def _about_another(res: Resource) -> bool:
     """An Observation whose ``focus`` names what it is about other than its subject (FHIR:
-    "when it is not about the subject of record": a fetus, a newborn, a donor). A focus
-    that is the subject itself (the same reference) is the patient's."""
+    "when it is not about the subject of record": a fetus, a newborn, a donor): a
+    relative, a group, a person, another Patient, or someone named without a reference.
+    A focus that is the subject itself, however the reference is written (a full URL, a
+    version, a ``urn:uuid:`` the record does not say is another), or one of the patient's
+    own diagnoses, procedures or readings (:data:`_OWN_FOCUS`) is the patient's."""
     focus = res.get("focus")
     if not isinstance(focus, list) or not focus:
         return False
     subject = res.get("subject")
     own = subject.get("reference") if isinstance(subject, dict) else None
-    return any(
-        not (isinstance(item, dict) and own is not None and item.get("reference") == own)
-        for item in focus
-    )
+    own_id = _patient_named(own) if isinstance(own, str) else None
+    held = {
+        f"#{part['id']}": part.get("resourceType")
+        for part in _objects(res, "contained")
+        if isinstance(part.get("id"), str)
+    }
+    return any(_focus_another(item, own, own_id, held) for item in focus)
+
+
+def _focus_another(item: object, own: object, own_id: str | None, held: Mapping[str, Any]) -> bool:
+    reference = item.get("reference") if isinstance(item, dict) else None
+    if not isinstance(reference, str) or not reference.strip():
+        return True  # someone named only by words or an identifier
+    reference = reference.strip()
+    if reference in held:  # "#fetus": what the Observation holds says what it is
+        return held[reference] not in _OWN_FOCUS
+    if reference == own or reference.startswith(("urn:", "#")):
+        return False  # the subject, or an entry of the record not said to be another
+    kind = _local_ref(reference).split("/")[0]
+    if kind == "Patient":
+        return own_id is None or _patient_named(reference) != own_id
+    return kind not in _OWN_FOCUS
 
 
 _NOT_STATED = frozenset({"cancelled", ENTERED_IN_ERROR})
@@ -2753,6 +2817,8 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
     findings = _finding_codes(measures)
     if findings and (_may_record_finding(res) or _of_finding_code(res, findings)):
         return False  # perhaps a finding written as yes or no, or observed: "pregnant: true"
+    if _of_finding_code(res, _concept_codes(measures)):
+        return False  # a KB concept's code: "Retention of urine" with a volume
     concept = res.get("code")
     if concept is None:
         return True
@@ -2773,12 +2839,10 @@ def _of_no_measure(res: Resource, measures: Measures) -> bool:
         name = _SYSTEMS.get(uri) if type(uri) is str else None
         if name is None:
             return False  # a system not seen yet, or not a string: the full reading
-        if measures.get((name, code.strip())) is not None:
+        if _coded_measure(name, code, measures) is not None:
             return False
         if (name, code.strip()) in getattr(measures, "panels", ()):
             return False  # a panel: its readings may be written as its value
-        if name not in KNOWN_SYSTEMS and measures.get(("loinc", code.strip())) is not None:
-            return False  # a LOINC code under another system (see _measure_of)
     return True
 
 
@@ -3302,11 +3366,15 @@ class RecordBuilder:
     def _of_finding(self, res: Resource) -> bool:
         """An Observation whose value may record a condition: a coded value, a yes or no
         (``valueBoolean``, ``valueString``), or no value at all (the finding of its code
-        observed). The engine decides which of them name a KB concept."""
+        observed); and one under the code of a KB finding or concept whatever it holds (a
+        quantity, a date, parts that qualify it: "Retention of urine" 800 mL, "Numbness
+        of saddle area" with its severity). The engine decides which of them name a KB
+        concept, and how surely."""
         return (
             "valueCodeableConcept" in res
             or _may_record_finding(res)
             or _of_finding_code(res, _finding_codes(self.measures))
+            or _of_finding_code(res, _concept_codes(self.measures))
         )
 
     def _questionnaire_response(self, res: Resource, ref: str, full_url: str | None) -> None:

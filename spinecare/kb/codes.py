@@ -291,7 +291,7 @@ _DIGITS = re.compile(r"\s*\d+\s*")
 _LOINC_CODE = re.compile(r"\s*(?:L[AP])?\d{1,7}-\d\s*")
 
 
-def _fits(system: str, code: str) -> bool:
+def code_fits(system: str, code: str) -> bool:
     """Whether ``code`` has a shape the codes of ``system`` have: SNOMED CT an id (or an
     expression), LOINC a number with its check digit, RxNorm a number, ICD-10 a letter
     and digits; any other system's codes are taken as they are filed."""
@@ -554,12 +554,12 @@ class CodeIndex:
         A code shaped like ICD-10 is looked up as ICD-10; a SNOMED CT expression by its
         concepts; any other code as a code of any KB system written exactly so. A code of a
         system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing; one filed
-        under a KB system whose codes never look so (:func:`_fits`) is read as of none. A SNOMED CT
-        expression refined by a context attribute ("suspected", "history of", "family
+        under a KB system whose codes never look so (:func:`code_fits`) is read as of none.
+        A SNOMED CT expression refined by a context attribute ("suspected", "history of", "family
         history of") gives its focus concepts and the finding or procedure it wraps. The
         caller treats every hit as uncertain.
         """
-        if system in KNOWN_SYSTEMS and not _fits(system, code):
+        if system in KNOWN_SYSTEMS and not code_fits(system, code):
             # a code that cannot be of the system it is filed under (ICD-10's "G83.4" under
             # SNOMED CT, a SNOMED CT id under ICD-10): read as a code of no system
             return self.lookup_unplaced("unknown", code)

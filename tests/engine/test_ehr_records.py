@@ -16,7 +16,7 @@ from spinecare import screen
 from spinecare.engine.screening import SEVERITY
 from spinecare.wording import evidence_text
 from tests.bulk.helpers import bulk_row, engine_row
-from tests.conftest import AS_OF, FIXTURES, cli_json
+from tests.conftest import AS_OF, FIXTURES, as_patient, cli_json
 
 EHR = FIXTURES / "ehr"
 EXPECTED: dict[str, dict[str, str]] = yaml.safe_load(
@@ -102,12 +102,7 @@ def _export(tmp: Path) -> Path:
     bundles.mkdir()
     for name in EXPECTED:
         text = (EHR / f"{name}.json").read_text(encoding="utf-8")
-        (bundles / f"{name}.json").write_text(
-            text.replace('"Patient/p1"', f'"Patient/{name}"').replace(
-                '"id": "p1"', f'"id": "{name}"'
-            ),
-            encoding="utf-8",
-        )
+        (bundles / f"{name}.json").write_text(as_patient(text, name), encoding="utf-8")
     out = tmp / "export"
     bundles_to_ndjson([bundles], out)
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 
 from spinecare import screen
-from tests.conftest import AS_OF, FIXTURES
+from tests.conftest import AS_OF, FIXTURES, as_patient
 
 EHR = FIXTURES / "ehr"
 JSON = {"accept": "application/json"}
@@ -26,9 +26,7 @@ def test_imported_records_screen_as_the_files_do(signed_in, csrf) -> None:
 
 def _import(client, csrf, name: str) -> dict:
     text = (EHR / f"{name}.json").read_text(encoding="utf-8")
-    raw = (
-        text.replace('"Patient/p1"', f'"Patient/{name}"').replace('"id": "p1"', f'"id": "{name}"')
-    ).encode()
+    raw = as_patient(text, name).encode()
     token = csrf(client, "/patients/import")
     response = client.post(
         "/patients/import",
