@@ -8888,6 +8888,51 @@ case(
     observation("8310–5", 39.2, "Cel"),
 )
 
+for name, verdict, system, code, display in (
+    ("snomed_influenza", "defer", SNOMED, "6142004", "Influenza"),
+    ("snomed_urinary_tract_infection", "defer", SNOMED, "68566005", None),
+    ("snomed_viral_sepsis", "defer", SNOMED, "770349000", "Sepsis caused by virus"),
+    ("icd10_cystitis_unspecified", "defer", ICD10, "N30.9", None),
+    ("snomed_hfnef", "contraindicated", SNOMED, "446221000", None),
+    ("icd10cm_postprocedural_heart_failure", "contraindicated", ICD10CM, "I97.131", None),
+    ("snomed_mitral_stenosis", "needs_clearance", SNOMED, "79619009", None),
+    ("snomed_thrombosis", "contraindicated", SNOMED, "439127006", None),
+    ("snomed_itp", "contraindicated", SNOMED, "32273002", None),
+    ("icd10_arterial_thrombosis_leg", "contraindicated", ICD10, "I74.3", None),
+    ("icd10_cerebral_venous_thrombosis", "contraindicated", ICD10, "I67.6", None),
+    ("snomed_renal_failure", "contraindicated", SNOMED, "42399005", None),
+    ("icd10_multiple_fractures_lumbar_pelvis", "refer_urgently", ICD10, "S32.7", None),
+    ("icd10_fatigue_fracture_vertebra", "refer_urgently", ICD10, "M48.46", None),
+    ("icd10gm_osteoporosis_fracture_other_site", "refer_urgently", ICD10GM, "M80.98", None),
+    ("snomed_syringomyelia", "refer_urgently", SNOMED, "111496009", None),
+):
+    case(
+        f"code_{name}",
+        verdict,
+        f"a diagnosis coded {code}{f' ({display})' if display else ''} alone: the concept's"
+        " own code, as the KB lists its parent or its ICD-10 or SNOMED CT twin",
+        condition(system, code, display),
+    )
+case(
+    "text_syringomyelia",
+    "needs_data",
+    "'Syringomyelia C4-C7' in a diagnosis's words: a disease of the spinal cord, to confirm",
+    condition(text="Syringomyelia C4-C7"),
+)
+for brand in ("Zyllt 75 mg", "Sulodexide 250 LSU", "Phenindione 50 mg", "Inhixa 40 mg sc"):
+    case(
+        f"medication_text_{brand.split()[0].lower()}",
+        "needs_data",
+        f"'{brand}' taken, in a drug's words only: a blood thinner named, to confirm",
+        medication(system=None, text=brand),
+    )
+case(
+    "medication_text_ace_inhibitor",
+    "allowed",
+    "'ACE inhibitor' taken, in a drug's words: no blood thinner (Inhixa is no 'inhibitor')",
+    medication(system=None, text="ACE inhibitor"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
