@@ -8933,6 +8933,14 @@ case(
     medication(system=None, text="ACE inhibitor"),
 )
 
+case(
+    "rxnorm_uri_without_www",
+    "needs_clearance",
+    "warfarin (RxNorm 855332) under 'http://nlm.nih.gov/research/umls/rxnorm', RxNorm's URI"
+    " without its 'www.': RxNorm",
+    medication(system="http://nlm.nih.gov/research/umls/rxnorm", code="855332"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -92,9 +92,12 @@ SYSTEM_ALIASES: dict[str, str] = {
 
 
 def _folded_uri(uri: str) -> str:
-    """A URI without case, a trailing slash or the difference of http and https."""
+    """A URI without case, a trailing slash, the difference of http and https or a "www."
+    before the host ("http://nlm.nih.gov/research/umls/rxnorm" is RxNorm's)."""
     folded = uri.strip().casefold().rstrip("/")
-    return "http://" + folded[8:] if folded.startswith("https://") else folded
+    if folded.startswith("https://"):
+        folded = "http://" + folded[8:]
+    return "http://" + folded[11:] if folded.startswith("http://www.") else folded
 
 
 _FOLDED_ALIASES = {_folded_uri(uri): name for uri, name in SYSTEM_ALIASES.items()}
