@@ -8941,6 +8941,22 @@ case(
     medication(system="http://nlm.nih.gov/research/umls/rxnorm", code="855332"),
 )
 
+case(
+    "medication_r5_concept",
+    "needs_clearance",
+    "a MedicationStatement written as R5 writes it: warfarin in 'medication.concept' (a"
+    " CodeableReference), taken: a blood thinner",
+    {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-09-01",
+        "medication": {
+            "concept": {"coding": [coding(RXNORM, "855332", "Warfarin Sodium 5 MG Oral Tablet")]}
+        },
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -2162,13 +2162,29 @@ def duration_days(quantity: object, unit_missing: str | None = None) -> int | No
     return None
 
 
+def _r5_medication(res: Resource) -> Resource:
+    """A resource whose drug is written as R5 writes it (``medication``, a reference or a
+    concept: ``{"concept": {...}}``) as R4 writes it; any other as it is."""
+    held = res.get("medication")
+    if type(held) is not dict or "medicationCodeableConcept" in res or "medicationReference" in res:
+        return res
+    out = dict(res)
+    if isinstance(held.get("concept"), dict):
+        out["medicationCodeableConcept"] = held["concept"]
+    if isinstance(held.get("reference"), dict):
+        out["medicationReference"] = held["reference"]
+    return out
+
+
 @_guarded
 def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
     """MedicationRequest, MedicationStatement, MedicationDispense or MedicationAdministration.
 
     The drug is medicationCodeableConcept, or the code of the Medication that
-    medicationReference names: contained (``#id``) or found by ``resolve``.
+    medicationReference names: contained (``#id``) or found by ``resolve``; R5's
+    ``medication`` (its ``concept`` or ``reference``) is read as those.
     """
+    res = _r5_medication(res)
     concept = _concept(res, "medicationCodeableConcept")
     text = _text(concept, "medicationCodeableConcept")
     codings = _codings(concept, "medicationCodeableConcept")
