@@ -8958,6 +8958,45 @@ case(
 )
 
 
+def problem_list(*entries: dict[str, Any], status: str = "current") -> Resource:
+    return {
+        "resourceType": "List",
+        "status": status,
+        "mode": "working",
+        "title": "Problem list",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "entry": list(entries),
+    }
+
+
+case(
+    "list_entry_display_only",
+    "needs_data",
+    "a problem List whose entry names 'Cauda equina syndrome' only by its display (the"
+    " Condition it points to is not in the record): the list's words, to confirm",
+    problem_list({"item": {"reference": "Condition/ces-1", "display": "Cauda equina syndrome"}}),
+)
+case(
+    "list_entry_words_without_reference",
+    "needs_data",
+    "a problem List whose entry is words alone, 'Metastatic breast cancer to spine': to confirm",
+    problem_list({"item": {"display": "Metastatic breast cancer to spine"}}),
+)
+case(
+    "list_entry_display_deleted",
+    "allowed",
+    "a problem List whose only entry, 'Cauda equina syndrome', is marked deleted",
+    problem_list({"deleted": True, "item": {"display": "Cauda equina syndrome"}}),
+)
+case(
+    "list_retired",
+    "allowed",
+    "a retired problem List naming 'Cauda equina syndrome': no longer kept",
+    problem_list({"item": {"display": "Cauda equina syndrome"}}, status="retired"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -3419,6 +3419,31 @@ class RecordBuilder:
     def _list(self, res: Resource, ref: str, full_url: str | None) -> None:
         for item in list_entries(res, ref):
             self.add(item)
+        self._listed(res, ref)
+
+    def _listed(self, res: Resource, ref: str) -> None:
+        """The words of a List's entries that it does not hold (a problem or drug list that
+        gives each entry by its ``display``, "Cauda equina syndrome", with or without a
+        reference): read as a visit's diagnoses from the List's date, as the words of a
+        reference are (:meth:`_pointed`): the entry may not be in the record; where it is
+        and names the same concept, it decides. Not those of a deleted entry, nor of a
+        retired or void List."""
+        if _voided(res) or _status(res) == "retired":
+            return
+        reasons: list[tuple[Resource, str]] = []
+        for index, entry in enumerate(_objects(res, "entry")):
+            item = entry.get("item")
+            if entry.get("deleted") is True or not isinstance(item, dict):
+                continue
+            target = item.get("reference")
+            shown = item.get("display")
+            if isinstance(target, str) and target.startswith("#"):
+                continue  # held: read as the resource it is
+            if isinstance(shown, str) and shown.strip():
+                reasons.append(({"text": shown}, f"{ref}{VISIT_DIAGNOSIS}entry[{index}].item"))
+        if reasons:
+            start = _date_or_none(res, (("date", None),))
+            self._visit_reasons(reasons, start, start)
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
