@@ -8996,6 +8996,14 @@ case(
     problem_list({"item": {"display": "Cauda equina syndrome"}}, status="retired"),
 )
 
+case(
+    "medication_snomed_warfarin_product",
+    "needs_clearance",
+    "a MedicationStatement coded SNOMED CT 48603004 'Product containing warfarin', taken: a"
+    " blood thinner (the KB's definition: any product with warfarin as active ingredient)",
+    medication("MedicationStatement", SNOMED, "48603004"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
