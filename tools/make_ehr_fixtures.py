@@ -9004,6 +9004,98 @@ case(
     medication("MedicationStatement", SNOMED, "48603004"),
 )
 
+case(
+    "questionnaire_authored_unreadable",
+    "refer_urgently",
+    "saddle anaesthesia answered yes on a form whose date is written '20.11.2026' (not FHIR's"
+    " form): the answers are of no known day, never dropped with the date",
+    {**response(saddle_anaesthesia=True), "authored": "20.11.2026"},
+)
+case(
+    "questionnaire_yes_as_string_one",
+    "refer_urgently",
+    "saddle anaesthesia answered valueString '1', as REDCap exports a yes: a yes",
+    intake_items({"linkId": "saddle_anaesthesia", "answer": [{"valueString": "1"}]}),
+)
+case(
+    "questionnaire_yes_local_code_with_words",
+    "needs_clearance",
+    "'takes a blood thinner' answered with a local code '1' whose display is 'Yes': a yes",
+    intake_items(
+        {
+            "linkId": "takes_anticoagulant",
+            "answer": [{"valueCoding": {"system": "urn:local:yn", "code": "1", "display": "Yes"}}],
+        }
+    ),
+)
+case(
+    "questionnaire_unfinished_yes_as_one",
+    "needs_data",
+    "saddle anaesthesia answered valueInteger 1 on a form still in progress: a yes on a form"
+    " not finished, to confirm",
+    {
+        **response("in-progress"),
+        "item": [
+            {
+                "linkId": "answers",
+                "item": [{"linkId": "saddle_anaesthesia", "answer": [{"valueInteger": 1}]}],
+            }
+        ],
+    },
+)
+case(
+    "questionnaire_yes_no_answered_with_a_date",
+    "needs_data",
+    "the saddle anaesthesia question answered with a date (valueDate): an answer, but no yes"
+    " or no; unknown, never a no",
+    intake_items({"linkId": "saddle_anaesthesia", "answer": [{"valueDate": "2026-11-18"}]}),
+)
+case(
+    "questionnaire_phase_by_label",
+    "needs_clearance",
+    "the herniation stage answered with the choice's words, 'Surgery planned or just done'"
+    " (valueString), not its code: the surgery choice",
+    intake_items(
+        {"linkId": "herniation_phase", "answer": [{"valueString": "Surgery planned or just done"}]}
+    ),
+)
+case(
+    "questionnaire_phase_by_russian_label",
+    "needs_clearance",
+    "the herniation stage answered 'Операция запланирована или только что проведена' (the"
+    " choice's Russian words) under a local code: the surgery choice",
+    intake_items(
+        {
+            "linkId": "herniation_phase",
+            "answer": [
+                {
+                    "valueCoding": {
+                        "system": "urn:local:phase",
+                        "code": "2",
+                        "display": "Операция запланирована или только что проведена",
+                    }
+                }
+            ],
+        }
+    ),
+)
+case(
+    "questionnaire_phase_unreadable",
+    "needs_data",
+    "the herniation stage answered 'just had an operation', none of the choices: unknown,"
+    " never read as another stage",
+    intake_items(
+        {"linkId": "herniation_phase", "answer": [{"valueString": "just had an operation"}]}
+    ),
+)
+case(
+    "questionnaire_other_form_yes_as_one",
+    "needs_data",
+    "a clinic's own form: 'Saddle anaesthesia?' answered 1 (valueInteger, a yes as REDCap"
+    " exports it): the red flag to confirm",
+    other_form(asked("rf1", "Saddle anaesthesia?", {"valueInteger": 1})),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -25,6 +25,7 @@ Spark SQL differ only in list functions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -50,7 +51,7 @@ from spinecare.kb.expressions import (
     NotExpr,
 )
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import VERDICTS
+from spinecare.kb.schema import VERDICTS, Question
 from spinecare.record.standing import (
     CONDITION_STANDING,
     MEDICATION_IN_FORCE_ON,
@@ -169,11 +170,31 @@ DUCKDB = Dialect("duckdb")
 SPARK = Dialect("spark")
 
 
-def _unclear(column: str) -> str:
+def _unclear(column: str, choices: Iterable[str] | None = None) -> str:
     """SQL: an answer (:func:`~spinecare.bulk.facts.encode_answer`) that to a yes/no question
-    says neither yes nor no: words, or a number other than 1 or 0 (the engine's
-    ``unclear``)."""
+    says neither yes nor no: words, or a number other than 1 or 0; to a choice question
+    (``choices``, its values), one that names none of them (the engine's ``unclear``)."""
+    if choices is not None:
+        return f"({column} NOT IN {in_list({encode_answer(c) for c in choices})})"
     return f"({column} LIKE 's:%' OR {column} LIKE 'n:%')"
+
+
+def _choices(question: Question) -> list[str] | None:
+    """The values of a choice question; None for a yes/no one."""
+    return [c.value for c in question.choices] if question.type == "choice" else None
+
+
+def _unclear_of(column: str, questions: Iterable[Question]) -> str:
+    """SQL: :func:`_unclear` of an answer to whichever of ``questions`` its row's
+    ``question`` names."""
+    cases = [
+        f"WHEN question = {lit(q.id)} THEN {_unclear(column, choices)}"
+        for q in questions
+        if (choices := _choices(q)) is not None
+    ]
+    if not cases:
+        return _unclear(column)
+    return f"(CASE {' '.join(cases)} ELSE {_unclear(column)} END)"
 
 
 def _days_before(as_of: date, days: float) -> date:
@@ -324,13 +345,13 @@ class Compiler:
             test = f"({column} = {lit(encode_answer(node.equals))})"
             if question.when_missing == "absent":
                 test = f"COALESCE({test}, FALSE)"
-            if isinstance(node.equals, bool):
-                # an answer to a yes/no question that says neither is unknown, never a no,
-                # and does not overturn an earlier clear one that raises the finding
+            if isinstance(node.equals, bool) or question.type == "choice":
+                # an answer that says neither yes nor no, or names no choice, is unknown,
+                # never a no, and does not overturn an earlier clear one that raises it
                 clear = f"l.c_{question.id} = {lit(encode_answer(node.equals))}"
+                unclear = _unclear(column, _choices(question))
                 test = (
-                    f"(CASE WHEN {_unclear(column)} THEN (CASE WHEN {clear} THEN TRUE END)"
-                    f" ELSE {test} END)"
+                    f"(CASE WHEN {unclear} THEN (CASE WHEN {clear} THEN TRUE END) ELSE {test} END)"
                 )
             # an answer dated only by a month or a year that may be the latest (the
             # engine's ``maybe_later``): one the deciding answer rules out is unknown where
@@ -638,13 +659,14 @@ class Compiler:
         # top: the deciding (latest) answer's day; top_time, top_in_order: its time and
         # whether its day's answers are in the order given
         ahead = f"COALESCE(answer_date = {after}, FALSE)"
+        unclear = _unclear_of("value", (kb.questions[qid] for qid in ids))
         first = "OVER (PARTITION BY pid, question, ahead " + order + ")"
         ranked = (
             "SELECT pid, question, value, answer_date, answer_last, answer_time, in_order,"
             f" ahead, FIRST_VALUE(answer_time) {first} AS top_time,"
             f" FIRST_VALUE(in_order) {first} AS top_in_order, ROW_NUMBER() OVER"
             f" (PARTITION BY pid, question, ahead {order}) AS rn, ROW_NUMBER() OVER ("
-            f"PARTITION BY pid, question, ahead, {_unclear('value')} {order}) AS rc,"
+            f"PARTITION BY pid, question, ahead, {unclear} {order}) AS rc,"
             f" MAX(CASE WHEN NOT ahead THEN COALESCE(answer_date, {earliest}) END) OVER"
             f" (PARTITION BY pid, question) AS top FROM (SELECT *, {ahead} AS ahead FROM"
             f" answers WHERE (answer_date IS NULL OR answer_date <= {after})"
@@ -667,7 +689,7 @@ class Compiler:
             )
             cols.append(
                 f"MAX(CASE WHEN question = {lit(qid)}{fresh} AND rc = 1 AND NOT ahead"
-                f" AND NOT {_unclear('value')} THEN value END) AS c_{qid}"
+                f" AND NOT {_unclear('value', _choices(question))} THEN value END) AS c_{qid}"
             )
             names += [f"a_{qid}", f"c_{qid}"]
         # answers dated only by a month or a year whose period reaches the deciding
@@ -688,8 +710,9 @@ class Compiler:
                 other = f"(rn > 1 OR top < {start})"
                 same = f"{unordered} AND top >= {start}"
             raises = f"value = {lit(encode_answer(equals))}"
-            if isinstance(equals, bool):
-                raises = f"({raises} OR {_unclear('value')})"
+            choices = _choices(kb.questions[qid])
+            if isinstance(equals, bool) or choices is not None:
+                raises = f"({raises} OR {_unclear('value', choices)})"
             cols.append(
                 f"COALESCE(MAX(CASE WHEN question = {lit(qid)} AND (ahead OR (NOT ahead AND"
                 f" (answer_last >= {reach} AND {other} OR {same}))) AND {raises} THEN 1 END)"

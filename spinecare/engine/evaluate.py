@@ -2275,12 +2275,16 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
         return found
 
     yes_no = isinstance(equals, bool)
+    choices = frozenset(c.value for c in question.choices) if question.type == "choice" else None
 
     def unclear(found: Answer) -> bool:
         # an answer to a yes/no question that says neither ("maybe", "не знаю"; the reader
         # keeps the words of such an answer as written), or a number other than 1 or 0
-        # (38.2 to "fever today?"): unknown, never a no
+        # (38.2 to "fever today?"); one to a choice question that names none of its
+        # choices ("just had an operation", 2): unknown, never a no
         value = found.value
+        if choices is not None:
+            return not (isinstance(value, str) and value in choices)
         return yes_no and not (isinstance(value, bool) or value in (0, 1))
 
     def standing(facts: Facts, found: Answer) -> Answer | None:

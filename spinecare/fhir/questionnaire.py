@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from spinecare.fhir.reader import MeasureTable, measure_key, measure_name
+from spinecare.fhir.reader import MeasureTable, choice_key, measure_key, measure_name
 from spinecare.i18n import translator
 from spinecare.kb.expressions import Compare, walk
 from spinecare.kb.loader import KB, model_expressions
@@ -152,6 +152,15 @@ def _reader_measures(kb: KB) -> MeasureTable:
         panels=panels,
         questions=kb.questions,
         choice_questions=[q.id for q in kb.model.questions if q.type == "choice"],
+        choice_words={
+            q.id: {
+                choice_key(text): c.value
+                for c in q.choices
+                for text in (c.value, c.label.en, c.label.ru)
+            }
+            for q in kb.model.questions
+            if q.type == "choice"
+        },
         names={
             measure_key(name): m.id
             for m in kb.model.measures

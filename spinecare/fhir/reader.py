@@ -819,6 +819,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         panel_names: Mapping[str, str] | None = None,
         question_names: Mapping[str, str] | None = None,
         choice_questions: Iterable[str] = (),
+        choice_words: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__(entries)
         # what records call a measure under a local code (see measure_key) -> the measure,
@@ -840,6 +841,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         self.questions = None if questions is None else frozenset(questions)
         # the intake questions answered by a choice, not by yes or no (herniation_phase)
         self.choice_questions = frozenset(choice_questions)
+        # each choice question's choices by their value and labels, folded
+        # (:func:`_choice_key`): "Surgery planned or just done", "SURGERY" -> "surgery"
+        self.choice_words = {q: dict(w) for q, w in (choice_words or {}).items()}
         # panel code -> the measures it carries (a blood-pressure panel: both pressures)
         self.panels = dict(panels or {})
         self.comparisons = {m: tuple(c) for m, c in comparisons.items()}
@@ -873,6 +877,31 @@ def _intake_questions(measures: Measures) -> frozenset[str] | None:
 
 def _choice_questions(measures: Measures) -> frozenset[str]:
     return getattr(measures, "choice_questions", None) or frozenset()
+
+
+def choice_key(text: str) -> str:
+    """A choice's value or label as compared: folded, ё as е, without the stop or the
+    spaces around it ("Surgery.", " SURGERY " and "surgery" are one)."""
+    return " ".join(text.casefold().replace("ё", "е").strip().rstrip(".!").split())
+
+
+def _choice_of(
+    link: str, answer: Resource, value: bool | str | float | Resource, measures: Measures
+) -> bool | str | float | Resource:
+    """An answer to a choice question as the choice it names: its code, its display or its
+    words, compared with the choices' values and labels (:func:`choice_key`); any other
+    answer as it is (the engine reads one that names no choice as unknown)."""
+    choices = (getattr(measures, "choice_words", None) or {}).get(link)
+    if not choices:
+        return value
+    coding = answer.get("valueCoding")
+    said: list[object] = [value]
+    if isinstance(coding, dict):
+        said += [coding.get("code"), coding.get("display")]
+    for text in said:
+        if isinstance(text, str) and (found := choices.get(choice_key(text))) is not None:
+            return str(found)
+    return value
 
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -1726,6 +1755,7 @@ _ANSWER_HEAD = re.compile(r"([^,;:()\u2013\u2014-]+?)\s*(?:[,;:(\u2013\u2014]|\s
 # policy_unfinished_form, see _answer_given).
 _ANSWERED = frozenset({"completed", "amended"})
 NOT_FINAL = N_("the answers are not final")
+UNDATED_FORM = N_("the date the form was filled in cannot be read: its answers are of no known day")
 NOT_FINAL_YES = N_("yes, on a form not finished: confirm")
 NOT_FINAL_READING = N_(
     "%(value)s given on a form not finished: confirm the reading, or measure again"
@@ -1759,8 +1789,11 @@ def _answer_value(
             if coding is None:  # a coding with its words only: "Yes"
                 display = value.get("display") if isinstance(value, dict) else None
                 return _yes_no(display, words) if isinstance(display, str) and display else None
-            # a yes/no question answered from a coded list is a yes or a no
+            # a yes/no question answered from a coded list is a yes or a no, by its code
+            # or, under a local code ("1"), by its words ("Yes", "Да")
             answer_code = _yes_no(coding.code, words)
+            if not isinstance(answer_code, bool) and isinstance(coding.display, str):
+                answer_code = _yes_no(coding.display, words)
             return answer_code if isinstance(answer_code, bool) else coding.code
         if key == "valueBoolean" and isinstance(value, bool):
             return value
@@ -1777,6 +1810,10 @@ def _answer_value(
                 kind=_kind(value),
             )
         )
+    if any(key.startswith("value") for key in answer):
+        # a date, a time, an attachment, a reference: an answer, but none that says yes,
+        # no, a choice or a number (unknown, never a no)
+        return Message(UNREADABLE_ANSWER)
     return None
 
 
@@ -1839,12 +1876,18 @@ def questionnaire_response_from_fhir(
     if status == ENTERED_IN_ERROR:
         return [], [], [Ignored(ref, Message(NOT_FINAL))], []
     final = status is None or status in _ANSWERED
-    when = _first_date(res, (("authored", None),))
+    ignored: list[Ignored] = [] if final else [Ignored(ref, Message(NOT_FINAL))]
+    try:
+        when = _first_date(res, (("authored", None),))
+    except _Bad:
+        # a date written otherwise ("20.11.2026", "2026-11-20 09:15:00"): the answers are
+        # of no known day (to confirm), never dropped with it
+        when = None
+        ignored.append(Ignored(ref, Message(UNDATED_FORM)))
     instant = _instant(res.get("authored"), when) if when is not None else None
     last = _partial_last(res.get("authored"), "authored")
     answers: list[Answer] = []
     observations: list[Observation] = []
-    ignored: list[Ignored] = [] if final else [Ignored(ref, Message(NOT_FINAL))]
     words = _answer_words(measures)
     questions = _intake_questions(measures)
     stated: list[Condition] = []
@@ -1877,7 +1920,11 @@ def questionnaire_response_from_fhir(
                 # set aside, of the form's day: it may be the reading that decides
                 dated = reading.when is not None
                 ignored.append(reading if dated else replace(reading, when=when, last=last))
-        elif (given := _answer_given(link, _yes_first(value, words), final, measures)) is not None:
+        elif (
+            given := _answer_given(
+                link, _choice_of(link, answer, _yes_first(value, words), measures), final, measures
+            )
+        ) is not None:
             answers.append(Answer(f"{ref}#{link}", link, given, when, last, instant, False))
     return answers, observations, ignored, stated
 
@@ -1912,15 +1959,20 @@ def _answer_given(
     """An answer to an intake question as given on a final form; on a form not finished (in
     progress, stopped), what it leaves (clinic policy policy_unfinished_form): a yes is to
     confirm (an answer neither yes nor no: the question unknown, never absent); an answer
-    in words that is neither yes nor no stays so; a no, a choice or a number settles
-    nothing (None: the question stays unanswered); a quantity is no answer."""
+    in words that is neither yes nor no stays so; a no, a choice or a number other than 1
+    settles nothing (None: the question stays unanswered; 1 is a yes); a quantity (to a
+    question no measure reads) is an answer that cannot be read on a finished form, none
+    on one not finished."""
     if not isinstance(value, bool | str | float):
-        return None
+        # a quantity to a question no measure reads: an answer that cannot be read as
+        # one, on a finished form (unknown, never a no); nothing on one not finished
+        return Message(UNREADABLE_ANSWER) if final else None
+    choice = link in _choice_questions(measures)
     if final:
-        return value
-    if value is True:
-        return Message(NOT_FINAL_YES)
-    if isinstance(value, str) and link not in _choice_questions(measures):
+        return _flag(value, choice)
+    if value is True or (not choice and _one(value)):
+        return Message(NOT_FINAL_YES)  # 1: a yes as a form tool exports it
+    if isinstance(value, str) and not choice:
         return value
     return None
 
@@ -1989,9 +2041,26 @@ def _asked_elsewhere(
     return [Answer(link, question, text.strip(), when, last) for question in asked]
 
 
+def _one(value: object) -> bool:
+    """The number 1 (not True), or "1": a yes as a form tool exports it (REDCap, a
+    spreadsheet)."""
+    if isinstance(value, str):
+        return value.strip() == "1"
+    return isinstance(value, float) and value == 1
+
+
+def _flag(value: bool | str | float, choice: bool) -> bool | str | float:
+    """An answer to a yes/no question written "1" or "0", as form tools export one: the
+    number (1 a yes, 0 a no); any other as it is."""
+    if choice or not isinstance(value, str) or value.strip() not in ("0", "1"):
+        return value
+    return float(value.strip())
+
+
 def _says_yes(value: bool | str | float | Resource, words: Mapping[str, bool]) -> bool:
-    """A yes, or words that start with one ("yes, Xarelto", "да, с понедельника")."""
-    if value is True:
+    """A yes, or words that start with one ("yes, Xarelto", "да, с понедельника"), or the
+    number 1 (a yes as form tools export one: REDCap, a spreadsheet)."""
+    if value is True or _one(value):
         return True
     if not isinstance(value, str) or not value.strip():
         return False
@@ -2004,8 +2073,8 @@ def _answered_yes(
     """The words to read of an answer to a question of another form than the intake: the
     question answered yes ("Numbness in the saddle area?" true, "Да"), an answer written
     in words ("Xarelto 20 mg"), the two where the words start with a yes ("yes, Xarelto");
-    None for a no, a number or a choice that is neither yes nor no."""
-    if value is True:
+    None for a no, a number or a choice that is neither yes nor no (1 is a yes)."""
+    if value is True or _one(value):
         return question
     if not isinstance(value, str) or not value.strip():
         return None
