@@ -9096,6 +9096,38 @@ case(
     other_form(asked("rf1", "Saddle anaesthesia?", {"valueInteger": 1})),
 )
 
+case(
+    "document_plain_lines_negation_ends",
+    "needs_data",
+    "a plain-text note 'No fever' and, on the next line, 'Urinary retention': the line ends"
+    " the negation; the retention is to confirm",
+    document("text/plain", "Review of systems\nNo fever\nUrinary retention since Monday"),
+)
+case(
+    "document_html_items_negation_ends",
+    "needs_data",
+    "an HTML note listing '<li>No fever</li><li>Saddle anaesthesia</li>': each item is a"
+    " clause of its own; the saddle anaesthesia is to confirm",
+    document("text/html", "<ul><li>No fever</li><li>Saddle anaesthesia</li></ul>"),
+)
+case(
+    "document_html_table_answered_no",
+    "allowed",
+    "an HTML note whose table row reads 'Urinary retention | No': the row's answer is a no",
+    document(
+        "text/html",
+        "<table><tr><td>Urinary retention</td><td>No</td></tr>"
+        "<tr><td>Saddle anaesthesia</td><td>No</td></tr></table>",
+    ),
+)
+case(
+    "text_bullets_negation_ends",
+    "needs_data",
+    "'Red flags: • No fever • Saddle anaesthesia' in a diagnosis's words: a bullet ends"
+    " the negation",
+    condition(text="Red flags: • No fever • Saddle anaesthesia"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

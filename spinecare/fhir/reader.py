@@ -2534,6 +2534,26 @@ _SUPERSEDED = frozenset({"superseded"})
 # How much of one attached text is read (a clinical note is a few kilobytes).
 ATTACHMENT_CHARS = 200_000
 _TAG = re.compile(r"<[^>]*>")
+# Tags that end a line of a narrative or an HTML note (a paragraph, an item of a list, a
+# line break, a row, a heading), and the end of a table's cell (a row "Urinary retention |
+# No" reads as "Urinary retention: No").
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|li|br|div|tr|h[1-6]|ul|ol|table|thead|tbody|section|blockquote|pre|dd|dt|hr)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
+_CELL_END = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
+
+
+def _markup_words(text: str) -> str:
+    """The words of HTML or XHTML, its lines (paragraphs, items, rows) kept apart."""
+    text = _CELL_END.sub(": ", _BLOCK_TAG.sub("\n", text))
+    return html.unescape(_TAG.sub(" ", text))
+
+
+def _lines(text: str) -> str:
+    """A text's spaces made one, its line breaks kept (each line ends a clause)."""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 # RTF's control words (``\\par``, ``\\f0``, ``\\'e9``) and groups' braces: what is left is its text.
@@ -2604,8 +2624,8 @@ def _attachment_text(attachment: object) -> str | None:
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
         text = _RTF_CONTROL.sub(" ", text)
     elif kind != "text/plain" and "<" in text:
-        text = html.unescape(_TAG.sub(" ", text))
-    text = " ".join(text.split())
+        text = _markup_words(text)
+    text = _lines(text)
     return "; ".join(w for w in (title, text) if w) or None
 
 
@@ -2698,7 +2718,7 @@ def _narrative(node: object) -> str | None:
     div = node.get("div") if isinstance(node, dict) else None
     if not isinstance(div, str):
         return None
-    return " ".join(html.unescape(_TAG.sub(" ", div[:ATTACHMENT_CHARS])).split()) or None
+    return _lines(_markup_words(div[:ATTACHMENT_CHARS])) or None
 
 
 def _sections(sections: list[Resource], ref: str) -> Iterator[tuple[str, str]]:

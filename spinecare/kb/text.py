@@ -38,7 +38,14 @@ from dataclasses import dataclass
 _WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
 # A comma ends a clause, except before a stage or grade ("Chronic kidney disease, stage 5",
 # the ICD-10-CM title): the stage belongs to the words before it.
-_CLAUSE = re.compile(r"[.;:!?()\[\]\n]|,\s(?!(?:stage|стади|stadium|grade|степен))|\s[-–—]\s")
+# What ends a clause: a stop, a colon, a bracket, a line (also a tab, a bare carriage
+# return, a Unicode line or paragraph separator), a bullet ("•", a "*" or "|" between
+# items), a comma before a space (not before a stage or grade: "breast cancer, stage 2")
+# or before a letter ("No fever,saddle anaesthesia"), a dash between spaces, an em dash.
+_CLAUSE = re.compile(
+    r"[.;:!?()\[\]\n\r\t|•\u2028\u2029—]|,\s(?!(?:stage|стади|stadium|grade|степен))"
+    r"|,(?=[^\W\d_])|\s[-–]\s|(?:^|\s)\*\s"
+)
 # The same, keeping what ends each clause: a list before a colon ("Педикулез, чесотка:
 # нет") is answered as a whole by the cue after the colon.
 _CLAUSE_KEPT = re.compile(f"({_CLAUSE.pattern})")
