@@ -9128,6 +9128,74 @@ case(
     condition(text="Red flags: • No fever • Saddle anaesthesia"),
 )
 
+case(
+    "text_previously_well_then_retention",
+    "needs_data",
+    "'Previously well until 3 days ago when developed urinary retention': 'previously well' is no history cue: the retention is current, to confirm",
+    condition(text="Previously well until 3 days ago when developed urinary retention"),
+)
+case(
+    "text_lives_with_daughter_retention",
+    "needs_data",
+    "'Lives with daughter and has urinary retention since Monday': a daughter the patient lives with is no family history: the retention is the patient's",
+    condition(text="Lives with daughter and has urinary retention since Monday"),
+)
+case(
+    "text_ces_cant_be_excluded",
+    "needs_data",
+    "'CES can't be excluded': a doubt written with 'can't' is no negation: cauda equina to confirm",
+    condition(text="CES can't be excluded"),
+)
+case(
+    "text_hx_of_fall_and_fracture",
+    "needs_data",
+    "'Hx of fall yesterday and L1 compression fracture on CT': the history of a fall is no history of the fracture it brought",
+    condition(text="Hx of fall yesterday and L1 compression fracture on CT"),
+)
+case(
+    "text_retention_nil",
+    "allowed",
+    "'Urinary retention: nil': 'nil' after the finding is a no",
+    condition(text="Urinary retention: nil"),
+)
+case(
+    "text_family_mum_breast_cancer",
+    "allowed",
+    "'Mum had breast cancer': 'Mum' is a relative: her cancer is no finding of the patient's",
+    condition(text="Mum had breast cancer"),
+)
+case(
+    "text_unable_to_pass_water",
+    "needs_data",
+    "'Unable to pass water since this morning': urinary retention in everyday words, to confirm",
+    condition(text="Unable to pass water since this morning"),
+)
+case(
+    "text_deckplatteneinbruch",
+    "needs_data",
+    "'Deckplatteneinbruch BWK 12': a collapse of a vertebral end plate (German): a vertebral fracture to confirm",
+    condition(text="Deckplatteneinbruch BWK 12"),
+)
+case(
+    "text_spinal_deposits",
+    "needs_data",
+    "'Secondary deposits in the spine': spinal metastases in British words, to confirm",
+    condition(text="Secondary deposits in the spine"),
+)
+case(
+    "text_back_op_two_weeks",
+    "needs_data",
+    "'Recent back op 2 weeks ago' written on 6 Nov: a recent spine operation in everyday"
+    " words, to confirm",
+    condition(text="Recent back op 2 weeks ago", onset="2026-11-06"),
+)
+case(
+    "text_pelvic_organ_dysfunction_ru",
+    "needs_data",
+    "'Дисфункция тазовых органов': bladder and bowel dysfunction (Russian), to confirm",
+    condition(text="Дисфункция тазовых органов"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
