@@ -9196,6 +9196,77 @@ case(
     condition(text="Дисфункция тазовых органов"),
 )
 
+CPT = "http://www.ama-assn.org/go/cpt"
+case(
+    "procedure_cpt_with_modifier",
+    "needs_clearance",
+    "CPT '63030-LT' (a lumbar laminotomy with its side modifier, as claims write it) on 10"
+    " November: the CPT code 63030, a recent spine operation",
+    coded_procedure(CPT, "63030-LT", "2026-11-10"),
+)
+case(
+    "procedure_period_end_only",
+    "needs_clearance",
+    "a lumbar microdiscectomy whose performedPeriod gives only its end, 15 October: done by"
+    " that day, a recent operation",
+    surgery(performedPeriod={"end": "2026-10-15"}),
+)
+case(
+    "claim_procedure_reference_contained",
+    "needs_clearance",
+    "a claim whose procedure entry (dated 20 October) points to a Procedure it holds"
+    " (CPT 22612, no date of its own): that operation, on the entry's day",
+    operation_bill(
+        "2026-10-20",
+        "2026-10-22",
+        procedure=[
+            {"sequence": 1, "date": "2026-10-20", "procedureReference": {"reference": "#pr1"}}
+        ],
+        contained=[
+            {
+                "resourceType": "Procedure",
+                "id": "pr1",
+                "status": "completed",
+                "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [coding(CPT, "22612")]},
+            }
+        ],
+    ),
+)
+case(
+    "claim_procedure_reference_display",
+    "needs_data",
+    "a claim whose procedure entry points to a Procedure the record does not hold, shown as"
+    " 'Lumbar fusion L4-5': its words, to confirm",
+    operation_bill(
+        "2026-10-20",
+        "2026-10-22",
+        procedure=[
+            {
+                "sequence": 1,
+                "date": "2026-10-20",
+                "procedureReference": {
+                    "reference": "Procedure/zzz",
+                    "display": "Lumbar fusion L4-5",
+                },
+            }
+        ],
+    ),
+)
+case(
+    "procedure_text_pedicle_screw_fixation",
+    "needs_data",
+    "a Procedure named only 'Pedicle screw fixation L4-L5' on 1 November: a spine operation"
+    " in words, to confirm",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Pedicle screw fixation L4-L5"},
+        "performedDateTime": "2026-11-01",
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

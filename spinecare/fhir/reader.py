@@ -2372,7 +2372,8 @@ def _evidence_of(res: Resource, ref: str, found: Condition) -> list[Condition]:
     return out
 
 
-_PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"))
+# A period with no start is dated by its end: the procedure went on until that day.
+_PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"), ("performedPeriod", "end"))
 
 
 @_guarded
@@ -3757,15 +3758,39 @@ class RecordBuilder:
         ``productOrService`` is a procedure code (CPT, also as HCPCS Level I; ICD-10-PCS;
         OPS), on the line's date; failing a date, over the billed period. Those of a
         preauthorization or predetermination (``use``) are planned, not done: read as in
-        preparation. A procedure given by reference is read where the Procedure stands."""
+        preparation. A procedure given by reference is read where the Procedure stands (one
+        the bill holds in ``contained`` too); one the record may not hold, by its display's
+        words."""
         status = "preparation" if res.get("use") in _PLANNED_USES else "completed"
         billed = {k: res[k] for k in ("billablePeriod", "created") if k in res}
         dated = (("date", "performedDateTime"),)
+        held = {
+            f"#{part['id']}": part
+            for part in _objects(res, "contained")
+            if part.get("resourceType") == "Procedure" and isinstance(part.get("id"), str)
+        }
         for i, entry in enumerate(_objects(res, "procedure")):
             concept = entry.get("procedureCodeableConcept")
+            pointed = entry.get("procedureReference")
+            target = pointed.get("reference") if isinstance(pointed, dict) else None
+            if not isinstance(concept, dict) and target in held:
+                # one the bill holds: read as it is, dated by the entry where it has no date
+                part = held.pop(target)
+                name = f"{ref}{target}"
+                if not any(key.startswith("performed") for key in part):
+                    part = {**_billed_procedure({}, status, entry, dated, billed), **part}
+                self._procedures.append(procedure_from_fhir(part, name))
+                continue
+            if not isinstance(concept, dict) and isinstance(pointed, dict):
+                # one the record may not hold: by the words of its display
+                shown = pointed.get("display")
+                if isinstance(shown, str) and shown.strip():
+                    concept = {"text": shown}
             if isinstance(concept, dict):
                 done = _billed_procedure(concept, status, entry, dated, billed)
                 self._procedures.append(procedure_from_fhir(done, f"{ref}#procedure[{i}]"))
+        for target, part in held.items():  # held, named by no entry
+            self._procedures.append(procedure_from_fhir(part, f"{ref}{target}"))
         served = (("servicedDate", "performedDateTime"), ("servicedPeriod", "performedPeriod"))
         for i, item in enumerate(_objects(res, "item")):
             product = _obj(item, "productOrService")
