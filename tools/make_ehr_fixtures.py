@@ -9267,6 +9267,41 @@ case(
     },
 )
 
+case(
+    "prose_temperature_diagnosis_recorded_only",
+    "needs_data",
+    "a diagnosis written 'Temp 38.9 C', dated only by when it was recorded (today): a"
+    " reading named by its words, to confirm",
+    condition(text="Temp 38.9 C", onset=None, recorded=DAY),
+)
+case(
+    "prose_temperature_visit_reason",
+    "needs_data",
+    "a visit today whose reason is written 'Temp 38.9 C': a reading named by its words",
+    encounter(period={"start": "2026-11-20T10:00:00+03:00"}, reasonCode=[{"text": "Temp 38.9 C"}]),
+)
+case(
+    "prose_temperature_after_a_heading",
+    "needs_data",
+    "a clinic letter of today whose section reads 'Assessment: Temp 38.9 C': the reading"
+    " after the heading, named by its words",
+    {
+        "resourceType": "Composition",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "date": DAY,
+        "type": {"text": "Clinic letter"},
+        "title": "Clinic letter",
+        "author": [{"display": "Dr X"}],
+        "section": [
+            {
+                "title": "Assessment",
+                "text": {"status": "generated", "div": "<div>Temp 38.9 C</div>"},
+            }
+        ],
+    },
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

@@ -988,9 +988,10 @@ def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, st
 
 
 _HAS_DIGIT = re.compile(r"\d")
-_CLAUSES = re.compile(r"[;\n]|,(?=\s*[^\W\d_])")
-"""Where a text of several readings parts them: a semicolon, a new line, a comma before a
-word (not the decimal comma of "38,9")."""
+_CLAUSES = re.compile(r"[;\n]|[,:](?=\s*[^\W\d_])")
+"""Where a text of several readings parts them: a semicolon, a new line, a comma or a
+colon before a word (not the decimal comma of "38,9", not the colon of "Temp: 38.9"; a
+heading's, "Assessment: Temp 38.9 C", is)."""
 _NAMED_VALUE = re.compile(r"\s*([^\W\d_][^\d:=]*?)\s*[:=]?\s*([-+]?\d.*?)\s*")
 """A reading written as its name, then its value: "BP 192/118", "Temp: 38.9 °C"."""
 
@@ -3282,14 +3283,15 @@ class RecordBuilder:
         never used as measured; one that may raise a finding leaves the measure unknown, to
         confirm (as such a reading in an Observation's text value is)."""
         out: list[Ignored] = []
-        for c in self._conditions:
+        for c in (*self._conditions, *self._encounter_reasons):
             text = c.text
-            if c.onset is None or not text or not _HAS_DIGIT.search(text):
+            day = c.onset or c.recorded  # a diagnosis dated only by when it was recorded
+            if day is None or not text or not _HAS_DIGIT.search(text):
                 continue
             prose = {
                 "code": {"text": "-"},
                 "valueString": text,
-                "effectiveDateTime": c.onset.isoformat(),
+                "effectiveDateTime": day.isoformat(),
             }
             out.extend(_text_readings(prose, c.ref, self.measures))
         return out
