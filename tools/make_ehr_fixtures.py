@@ -9302,6 +9302,47 @@ case(
     },
 )
 
+case(
+    "other_form_difficulty_walking",
+    "needs_data",
+    "a clinic's own form asks 'Difficulty walking / balance problems?', answered yes: a new unsteadiness when walking (gait disturbance) to confirm",
+    other_form(asked("q1", "Difficulty walking / balance problems?", {"valueBoolean": True})),
+)
+case(
+    "other_form_pain_wakes_at_night",
+    "needs_data",
+    "a clinic's own form asks 'Pain that wakes you at night?', answered yes: night pain to confirm",
+    other_form(asked("q1", "Pain that wakes you at night?", {"valueBoolean": True})),
+)
+case(
+    "other_form_bowel_bladder_changes",
+    "needs_data",
+    "a clinic's own form asks 'Bowel/bladder changes?', answered yes: bladder or bowel dysfunction to confirm",
+    other_form(asked("q1", "Bowel/bladder changes?", {"valueBoolean": True})),
+)
+case(
+    "other_form_numbness_groin_buttocks",
+    "needs_data",
+    "a clinic's own form asks 'Numbness in groin or buttocks?', answered yes: saddle anaesthesia to confirm",
+    other_form(asked("q1", "Numbness in groin or buttocks?", {"valueBoolean": True})),
+)
+case(
+    "other_form_blasen_darmkontrolle",
+    "needs_data",
+    "a clinic's own form asks 'Haben Sie Probleme mit der Blasen- oder Darmkontrolle?', answered yes: bladder or bowel dysfunction (German) to confirm",
+    other_form(
+        asked(
+            "q1", "Haben Sie Probleme mit der Blasen- oder Darmkontrolle?", {"valueBoolean": True}
+        )
+    ),
+)
+case(
+    "other_form_clumsy_hands",
+    "needs_data",
+    "a clinic's own form asks 'Clumsy or weak hands?', answered yes: clumsy hands (myelopathy) to confirm",
+    other_form(asked("q1", "Clumsy or weak hands?", {"valueBoolean": True})),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
