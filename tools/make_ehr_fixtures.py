@@ -9343,6 +9343,13 @@ case(
     other_form(asked("q1", "Clumsy or weak hands?", {"valueBoolean": True})),
 )
 
+case(
+    "text_declined_spinal_surgery",
+    "allowed",
+    "'Declined spinal surgery' (written on 10 Nov): an operation refused is none done",
+    condition(text="Declined spinal surgery", onset="2026-11-10"),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]
