@@ -9351,6 +9351,69 @@ case(
 )
 
 
+def document_bytes(kind: str, raw: bytes) -> Resource:
+    """A DocumentReference whose attachment holds ``raw`` as it is (an older system's code
+    page, no charset declared)."""
+    import base64
+
+    return {
+        **document(kind, ""),
+        "content": [{"attachment": {"contentType": kind, "data": base64.b64encode(raw).decode()}}],
+    }
+
+
+case(
+    "document_cp1251_without_charset",
+    "needs_data",
+    "a plain-text note in windows-1251 ('Жалобы: задержка мочи') with no charset declared, as"
+    " older Russian systems export it: read in the code page its letters fit, to confirm",
+    document_bytes("text/plain", "Жалобы: задержка мочи".encode("cp1251")),
+)
+case(
+    "document_rtf_cyrillic_escapes",
+    "needs_data",
+    "an RTF letter (\\ansicpg1251) whose Cyrillic words are escaped bytes ('\\'e7...'):"
+    " 'задержка мочи' read, to confirm",
+    document_bytes(
+        "text/rtf",
+        b"{\\rtf1\\ansi\\ansicpg1251 "
+        + "".join(f"\\'{b:02x}" for b in "задержка мочи".encode("cp1251")).encode()
+        + b"}",
+    ),
+)
+case(
+    "document_html_meta_charset",
+    "needs_data",
+    "an HTML note declaring windows-1251 only in its <meta charset>: 'Задержка мочи' read",
+    document_bytes(
+        "text/html",
+        '<html><head><meta charset="windows-1251"></head><body><p>Задержка мочи</p></body></html>'.encode(
+            "cp1251"
+        ),
+    ),
+)
+case(
+    "document_base64_url_safe",
+    "needs_data",
+    "a note whose base64 uses the URL-safe alphabet without padding: 'Saddle anaesthesia"
+    " since Monday??' read",
+    {
+        **document("text/plain", ""),
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain",
+                    "data": b64("Saddle anaesthesia since Monday??")
+                    .replace("+", "-")
+                    .replace("/", "_")
+                    .rstrip("="),
+                }
+            }
+        ],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -2593,14 +2593,70 @@ def _decoded(raw: bytes, content_type: str) -> str:
     never the reason the text is lost."""
     encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     if encoding is None:
-        found = _CHARSET.search(content_type) or _XML_ENCODING.match(raw[:200])
+        found = (
+            _CHARSET.search(content_type)
+            or _XML_ENCODING.match(raw[:200])
+            or _META_CHARSET.search(raw[:2048])
+        )
         if found is not None:
             name = found.group(1)
             encoding = name.decode("ascii") if isinstance(name, bytes) else name
+    if encoding is None:
+        encoding = _undeclared(raw)
     try:
-        return raw.decode(encoding or "utf-8", errors="replace")
+        return raw.decode(encoding, errors="replace")
     except LookupError:  # an encoding Python does not know: read as UTF-8
         return raw.decode("utf-8", errors="replace")
+
+
+# An HTML document's own declaration of its charset (<meta charset="windows-1251">, or its
+# http-equiv Content-Type).
+_META_CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_HIGH_RUN = re.compile(rb"[\xc0-\xff]{2,}")
+
+
+def _undeclared(raw: bytes) -> str:
+    """The encoding of text that declares none: UTF-8 where it reads as UTF-8; else the
+    Windows code page its letters fit, as records exported from older systems write them:
+    Cyrillic (windows-1251), whose words are runs of bytes from 0xC0, or Western
+    (windows-1252), whose accented letters stand alone among Latin ones ("R\xfccken")."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        high = sum(1 for b in raw if b >= 0xC0)
+        in_runs = sum(len(run) for run in _HIGH_RUN.findall(raw))
+        return "windows-1251" if high and in_runs * 2 > high else "windows-1252"
+    return "utf-8"
+
+
+# RTF's escaped bytes ("\'e0\'e1") and the code page it declares them in (\ansicpg1251).
+_RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
+_RTF_CODEPAGE = re.compile(r"\\ansicpg(\d+)")
+
+
+def _rtf_words(text: str) -> str:
+    """The words of RTF: its escaped bytes read in its code page (windows-1252 unless it
+    declares another), its control words and braces taken out."""
+    page = _RTF_CODEPAGE.search(text)
+    codec = f"cp{page.group(1)}" if page else "cp1252"
+
+    def bytes_of(found: re.Match[str]) -> str:
+        raw = bytes.fromhex(found.group(0).replace("\\'", ""))
+        try:
+            return raw.decode(codec, errors="replace")
+        except LookupError:
+            return raw.decode("cp1252", errors="replace")
+
+    return _RTF_CONTROL.sub(" ", _RTF_BYTES.sub(bytes_of, text))
+
+
+def _base64(data: str) -> bytes:
+    """Base64 as records write it: with line breaks, without its padding, or in its
+    URL-safe alphabet ("-" and "_" for "+" and "/")."""
+    data = "".join(data.split())
+    if ("-" in data or "_" in data) and "+" not in data and "/" not in data:
+        data = data.replace("-", "+").replace("_", "/")
+    return base64.b64decode(data + "=" * (-len(data) % 4), validate=False)
 
 
 def _attachment_text(attachment: object) -> str | None:
@@ -2619,12 +2675,12 @@ def _attachment_text(attachment: object) -> str | None:
     if not isinstance(data, str) or not _readable_kind(kind):
         return title or None
     try:
-        raw = base64.b64decode(data[: ATTACHMENT_CHARS * 2], validate=False)
+        raw = _base64(data[: ATTACHMENT_CHARS * 2])
     except (ValueError, binascii.Error):
         return title or None
     text = _decoded(raw, declared)[:ATTACHMENT_CHARS]
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
-        text = _RTF_CONTROL.sub(" ", text)
+        text = _rtf_words(text)
     elif kind != "text/plain" and "<" in text:
         text = _markup_words(text)
     text = _lines(text)
