@@ -9413,6 +9413,15 @@ case(
     },
 )
 
+case(
+    "questionnaire_undated_yes_then_dated_no",
+    "needs_data",
+    "saddle anaesthesia answered yes on a form of no date, and no on a form of today: the"
+    " yes, of no known day, may be the later answer; unknown, to confirm",
+    {k: v for k, v in response(saddle_anaesthesia=True).items() if k != "authored"},
+    answered_on("2026-11-20T09:15:00+03:00", saddle_anaesthesia=False),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

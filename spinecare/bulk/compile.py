@@ -705,6 +705,9 @@ class Compiler:
         for (qid, equals), name in sorted(lv.partial_answers.items(), key=lambda x: x[1]):
             start = fresh_since.get(qid)
             reach, other, same = ("top", "rn > 1", unordered)
+            # to a question with no window, an answer of no known day that is not the
+            # deciding one (a dated answer is later in the order) may be the latest
+            same = f"({same} OR (answer_date IS NULL AND rn > 1))"
             if start is not None:
                 reach = f"GREATEST(top, {start})"
                 other = f"(rn > 1 OR top < {start})"
@@ -722,6 +725,7 @@ class Compiler:
         sql = (
             f"SELECT pid, {', '.join(cols)} FROM ({ranked}) r"
             " WHERE rn = 1 OR rc = 1 OR answer_last IS NOT NULL OR ahead OR answer_date = top"
+            " OR answer_date IS NULL"
             " GROUP BY pid"
         )
         return ("ans", sql, names)

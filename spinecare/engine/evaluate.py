@@ -147,7 +147,8 @@ class Gap:
     (times written in different time zones), disagrees with it, and may be the latest;
     ``tied``: readings of the day ``latest`` were taken at the very same time and disagree;
     ``period``: with ``partial``, the readings that may decide are dated by a period of
-    days (an ``effectivePeriod``), not by a month or a year.
+    days (an ``effectivePeriod``), not by a month or a year;
+    ``undated``: an answer of no known day may be the latest instead of the one used.
     """
 
     item: str
@@ -163,6 +164,7 @@ class Gap:
     crossed: bool = False
     tied: bool = False
     period: bool = False
+    undated: bool = False
 
 
 @dataclass(slots=True)
@@ -798,14 +800,19 @@ def _answers_maybe_later(
     the finding (``raises``): those dated only by a month or a year whose period reaches
     its day or, with none current (``found`` None), the ``window`` (clinic policy
     policy_partial_date_reading), those of its day whose order with it is not known
-    (:func:`_order_unknown`), and those dated the day after the screening day, which
-    may have been given on it (as readings are, :meth:`Facts.ahead`). Bulk: the ``pa``
-    columns of ``compile``."""
+    (:func:`_order_unknown`), those dated the day after the screening day, which
+    may have been given on it (as readings are, :meth:`Facts.ahead`), and, to a question
+    with no window, those of no known day. Bulk: the ``pa`` columns of ``compile``."""
     as_of = facts.as_of
     after = as_of + ONE_DAY
     given = facts.index.answers.get(question_id)
     ahead = () if given is None else given[0][bisect_left(given[1], after) :]
     later = tuple(a for a in ahead if a.when == after and raises(a))
+    if window is None and found is not None and found.when is not None and given is not None:
+        # answers of no known day (undated first in time order): any of them may be the
+        # latest, as a reading of no known day may (a question with a window counts an
+        # undated answer as of no day within it: unknown already)
+        later = (*(a for a in given[0] if a.when is None and raises(a)), *later)
     if found is not None and found.when is not None and given is not None:
         # answers of its day whose order with it is not known (no time, the same time)
         answers, days = given
@@ -2232,11 +2239,14 @@ def _later_gap(
     question_id: str, later: Sequence[Answer], found: Answer | None, as_of: date
 ) -> tuple[Gap] | None:
     """Why the question is missing where answers that may be the latest (``later``) leave
-    it unknown: one dated the day after, or one of the day of ``found`` in no known order
-    with it; None where those are dated only by a month or a year."""
+    it unknown: one dated the day after, one of no known day, or one of the day of
+    ``found`` in no known order with it; None where those are dated only by a month or a
+    year."""
     ahead = next((a.when for a in later if a.when is not None and a.when > as_of), None)
     if ahead is not None:
         return (Gap(question_id, latest=ahead, ahead=True),)
+    if any(a.when is None for a in later):
+        return (Gap(question_id, undated=True),)
     if found is not None and any(a.when == found.when and a.last is None for a in later):
         return (Gap(question_id, latest=found.when, untimed=True),)
     return None

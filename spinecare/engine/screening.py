@@ -453,6 +453,9 @@ def _gap_words(lang: str) -> dict[str, str]:
             "An answer dated only by its month or year may be the latest: confirm when it"
             " was given, or ask again."
         ),
+        "undated_answer": _(
+            "An answer of no known date may be the latest: confirm when it was given, or ask again."
+        ),
         "untimed_answer": _(
             "Answers of %(date)s disagree and the record does not say which was given last:"
             " confirm the answer, or ask again."
@@ -472,6 +475,8 @@ def _answer_gap_text(gap: Gap, text: dict[str, str], lang: str) -> str:
         return text["ahead_answer"] % {"date": day_text(gap.latest, lang)}
     if gap.untimed and gap.latest is not None:
         return text["untimed_answer"] % {"date": day_text(gap.latest, lang)}
+    if gap.undated:
+        return text["undated_answer"]
     return text["partial_answer" if gap.partial else "unanswered"]
 
 
