@@ -28,6 +28,7 @@ from spinecare.fhir.ndjson import (
     Tally,
     iter_resources,
     load_medications,
+    note_unread,
     patient_id_of,
 )
 from spinecare.fhir.reader import resource_ref
@@ -276,4 +277,5 @@ def flatten_export(
     tallies = [worker_tally for done in rounds for worker_tally, _ in done]
     for worker_tally in tallies:
         tally.merge(worker_tally)
+    note_unread(folder, tally)
     return FlattenResult(tally, out, len(known), time.perf_counter() - start)

@@ -48,6 +48,7 @@ from spinecare.fhir.ndjson import (
     Tally,
     export_files,
     iter_lines,
+    note_unread,
     parse_lines,
     patient_id_of,
 )
@@ -441,6 +442,7 @@ def _tally_of(data: Mapping[str, Any]) -> Tally:
         no_patient=data["no_patient"],
         other_types=Counter(data["other_types"]),
         problems=list(data["problems"]),
+        files_not_read=data.get("files_not_read", 0),
     )
 
 
@@ -510,6 +512,7 @@ def read_facts(
     tally = Tally()
     for record in records:
         tally.merge(_tally_of(record["tally"]))
+    note_unread(folder, tally)
     tasks = [
         TaskRecord(
             r["range"], numbered[r["range"]].file, r["pid"], r["host"], r["stage"], r["partition"]

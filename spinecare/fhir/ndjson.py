@@ -19,6 +19,7 @@ bytes, not the name). Every line is one resource.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import os
@@ -130,7 +131,9 @@ PATIENT_FIELD: dict[str, str] = {
 }
 """Where each patient-scoped resource names its patient."""
 
-FILE_NAME = re.compile(r"^([A-Z][A-Za-z]+)(?:[.-](\d+))?\.ndjson(?:\.gz)?$")
+FILE_NAME = re.compile(r"^([A-Za-z]+)((?:[._-]\d+)*)\.(?:ndjson|jsonl)(?:\.gz)?$", re.IGNORECASE)
+"""An export's file: its resource type (in any case), the numbers of its parts ("Condition.000",
+"Condition-2", "Condition_2", "condition.001.002"), NDJSON or JSON Lines, gzip or not."""
 _SKIP_CHUNK = 1 << 20
 MAX_REPORTED = 50
 BUCKET_BYTES = 64 * 1024 * 1024
@@ -163,6 +166,7 @@ class Tally:
     no_patient: int = 0
     other_types: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    files_not_read: int = 0
 
     def report(self, message: str) -> None:
         if len(self.problems) < MAX_REPORTED:
@@ -175,6 +179,7 @@ class Tally:
         self.bad_resources += other.bad_resources
         self.unknown_patient += other.unknown_patient
         self.no_patient += other.no_patient
+        self.files_not_read += other.files_not_read
         for problem in other.problems:
             self.report(problem)
 
@@ -187,6 +192,7 @@ class Tally:
             "no_patient": self.no_patient,
             "other_types": dict(self.other_types),
             "problems": list(self.problems),
+            "files_not_read": self.files_not_read,
         }
 
 
@@ -201,14 +207,30 @@ def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tu
     if not folder.is_dir():
         raise InputError(NOT_AN_EXPORT, source=str(folder))
     order = {t: i for i, t in enumerate(types)}
-    found: list[tuple[int, int, str, str, Path]] = []
+    named = {t.casefold(): t for t in types}
+    found: list[tuple[int, tuple[int, ...], str, str, Path]] = []
     for path in folder.iterdir():
         match = FILE_NAME.match(path.name)
-        if match and match.group(1) in order and path.is_file():
-            part = int(match.group(2)) if match.group(2) else -1
-            found.append((order[match.group(1)], part, path.name, match.group(1), path))
+        kind = named.get(match.group(1).casefold()) if match else None
+        if match and kind is not None and path.is_file():
+            part = tuple(int(n) for n in re.findall(r"\d+", match.group(2))) or (-1,)
+            found.append((order[kind], part, path.name, kind, path))
     found.sort()
     return [(kind, path) for _, _, _, kind, path in found]
+
+
+NOT_READ = N_("not read: not named as a FHIR Bulk export's NDJSON file (Type.ndjson)")
+
+
+def note_unread(folder: Path, tally: Tally) -> None:
+    """Count and report, in ``tally``, the export's files not read for their names: any
+    file but an NDJSON or JSON Lines file named by a resource type (a file named
+    otherwise may hold what the screening needs: it is said, never passed over). Files of
+    resource types the screening does not read are not these."""
+    for path in sorted(Path(folder).iterdir()):
+        if path.is_file() and not path.name.startswith(".") and not FILE_NAME.match(path.name):
+            tally.files_not_read += 1
+            tally.report(located(str(path), Message(NOT_READ)))
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -235,6 +257,8 @@ def iter_lines(path: Path, limit: int | None = None) -> Iterator[tuple[int, byte
                 if not raw:
                     break
                 number += 1
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[3:]  # a byte order mark before the first line (a Windows tool's)
                 if len(raw) > cap and not raw.endswith(b"\n"):
                     rest = raw
                     while rest and not rest.endswith(b"\n"):
@@ -471,6 +495,7 @@ def iter_records(
     """
     folder = Path(folder)
     tally = tally if tally is not None else Tally()
+    note_unread(folder, tally)
     medications = load_medications(folder, tally, strict=strict)
     files = export_files(folder)
     size = sum(path.stat().st_size * (6 if path.suffix == ".gz" else 1) for _, path in files)

@@ -74,17 +74,13 @@ def test_exit_codes(export, tmp_path):  # noqa: F811
 
 
 def _summary(**counts):
+    from collections import Counter
     from datetime import date
     from types import SimpleNamespace
 
-    tally = SimpleNamespace(
-        resources={"Condition": 4},
-        malformed=0,
-        bad_resources=0,
-        unknown_patient=0,
-        no_patient=0,
-        problems=[],
-    )
+    from spinecare.fhir.ndjson import Tally
+
+    tally = Tally(resources=Counter({"Condition": 4}))
     return SimpleNamespace(
         patients=3,
         as_of=date(2024, 6, 15),

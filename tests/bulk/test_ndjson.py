@@ -117,6 +117,31 @@ def test_export_files_order_and_names(export):
     ]
 
 
+def test_files_named_as_tools_name_them_are_read_and_others_said(tmp_path):
+    """Type names in any case, parts after "_", several part numbers, JSON Lines and a
+    byte order mark before the first line are an export's files; a file named otherwise
+    (a compression the reader does not open, a note) is counted and said, never passed
+    over in silence."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "patient.ndjson", [patient("a")])
+    bom = b"\xef\xbb\xbf" + orjson.dumps(condition("a", "c1", "G83.4")) + b"\n"
+    (folder / "Condition_2.ndjson").write_bytes(bom)
+    write(folder / "Condition.001.002.jsonl", [condition("a", "c2", "M51.16")])
+    (folder / "Condition.ndjson.bz2").write_bytes(b"BZh9")
+    (folder / "readme.txt").write_text("export of 2026-11-20")
+    names = sorted(path.name for _, path in export_files(folder))
+    assert names == ["Condition.001.002.jsonl", "Condition_2.ndjson", "patient.ndjson"]
+    tally = Tally()
+    ids = sorted(r["id"] for r, _ in iter_resources(folder, tally))
+    assert ids == ["a", "c1", "c2"] and tally.malformed == 0
+    result = screen_export(folder, tmp_path / "out.parquet", KB, AS_OF, workers=1)
+    assert result.tally.files_not_read == 2
+    said = " ".join(result.tally.problems)
+    assert "Condition.ndjson.bz2" in said and "readme.txt" in said
+    assert result.verdicts == {"refer_urgently": 1}
+
+
 def test_malformed_lines_are_reported_with_file_and_line(export):
     tally = Tally()
     list(iter_resources(export, tally))
