@@ -233,6 +233,9 @@ def flatten_export(
     tally = Tally()
     for table in TABLES:
         (out / table).mkdir(exist_ok=True)
+    # the Medication files are read by every worker for the drugs they name; their lines
+    # are counted (and a strict run stopped) once, here
+    load_medications(folder, tally, strict=strict)
     workers = workers or min(os.cpu_count() or 1, 8)
     # two rounds, each of all workers: the Patient files (the known patients), then the
     # other files, so no process reads the Patient files alone before the others start

@@ -266,17 +266,26 @@ def _newlines(part: LineRange) -> int:
 
 
 def _survey(
-    parts: list[LineRange], index: int
-) -> tuple[int, int, list[str], dict[str, dict[str, Any]], str | None]:
-    """One range's line count, and its patient ids or Medication resources."""
+    parts: list[LineRange], strict: bool, index: int
+) -> tuple[int, int, list[str], dict[str, dict[str, Any]], str | None, dict[str, Any]]:
+    """One range's line count, and its patient ids or Medication resources; the tally of a
+    Medication range (its lines are read here only: malformed ones are counted here, and
+    stop a strict run)."""
     part = parts[index]
     pids: list[str] = []
     medications: dict[str, dict[str, Any]] = {}
+    tally = Tally()
     try:
         newlines = _newlines(part)
         if part.kind in ("Patient", "Medication"):
-            # malformed lines are counted (and strict runs stopped) when the facts are read
-            for resource, _ in parse_lines(range_lines(part), part.file, part.ordinal, Tally()):
+            # a Patient range's malformed lines are counted (and strict runs stopped) when
+            # the facts are read
+            counted = tally if part.kind == "Medication" else Tally()
+            lines = range_lines(part)
+            medicine = part.kind == "Medication" and strict
+            for resource, _ in parse_lines(
+                lines, part.file, part.ordinal, counted, strict=medicine
+            ):
                 if part.kind == "Medication":
                     medications[resource_ref(resource)] = resource
                 else:
@@ -285,8 +294,8 @@ def _survey(
                         pids.append(pid)
     except (InputError, OSError) as err:
         message = err.one_line() if isinstance(err, InputError) else f"{part.file}: {err}"
-        return index, 0, [], {}, message
-    return index, newlines, pids, medications, None
+        return index, 0, [], {}, message, tally.to_json()
+    return index, newlines, pids, medications, None, tally.to_json()
 
 
 def _slots() -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
@@ -474,18 +483,20 @@ def read_facts(
     plan = plan_ranges(Path(folder), parts or 3 * context.defaultParallelism)
     survey = (
         context.parallelize(range(len(plan)), max(len(plan), 1))
-        .map(functools.partial(_survey, plan))
+        .map(functools.partial(_survey, plan, strict))
         .collect()
     )
     counts: dict[int, int] = {}
     patients: set[str] = set()
     medications: dict[str, dict[str, Any]] = {}
-    for index, newlines, pids, found, error in sorted(survey, key=lambda s: s[0]):
+    surveyed = Tally()  # the Medication files' lines
+    for index, newlines, pids, found, error, counted in sorted(survey, key=lambda s: s[0]):
         if error is not None:
             raise NdjsonError(error)
         counts[index] = newlines
         patients.update(pids)
         medications.update(found)
+        surveyed.merge(_tally_of(counted))
     numbered = [p for p in _numbered(plan, counts) if p.kind != "Medication"]
     if not numbered:
         empty = spark.createDataFrame([], schema=SLOTS_DDL)
@@ -510,6 +521,7 @@ def read_facts(
         meds.destroy()
         raise NdjsonError(errors[0])
     tally = Tally()
+    tally.merge(surveyed)
     for record in records:
         tally.merge(_tally_of(record["tally"]))
     note_unread(folder, tally)

@@ -372,19 +372,22 @@ def _malformed(err: NdjsonError, tally: Tally, strict: bool) -> None:
 
 
 def reference_id(reference: object, kind: str = "Patient") -> str | None:
-    """The id in ``Patient/123``, ``https://x/Patient/123/_history/2`` or ``urn:uuid:123``."""
+    """The id in ``Patient/123``, ``https://x/Patient/123/_history/2`` or ``urn:uuid:123``
+    (also written ``Patient/123/``, `` Patient/123`` or ``patient/123``)."""
     if not isinstance(reference, str) or not reference:
         return None
     if kind == "Patient" and reference.startswith("Patient/"):
         rest = reference[8:]
-        if "/" not in rest and rest != "_history":
+        if rest and "/" not in rest and rest != "_history":
             return rest  # Patient/123: what the reading below gives, without splitting
+    # as written, else with spaces around it or a slash after it, the type in any case
+    reference = reference.strip().rstrip("/")
     if reference.startswith("urn:uuid:"):
         return reference[9:]
     parts = reference.split("/")
     if "_history" in parts:
         parts = parts[: parts.index("_history")]
-    if len(parts) >= 2 and parts[-2] == kind:
+    if len(parts) >= 2 and parts[-2].casefold() == kind.casefold() and parts[-1]:
         return parts[-1]
     return None
 
@@ -399,6 +402,8 @@ def patient_id_of(resource: Mapping[str, Any]) -> str | None:
     if key is None:
         return None
     node = resource.get(key)
+    if node is None:  # the other of the two names FHIR gives the patient ("patient" on a
+        node = resource.get("patient" if key == "subject" else "subject")  # Condition)
     return reference_id(node.get("reference")) if isinstance(node, dict) else None
 
 

@@ -142,6 +142,42 @@ def test_files_named_as_tools_name_them_are_read_and_others_said(tmp_path):
     assert result.verdicts == {"refer_urgently": 1}
 
 
+def test_medication_files_lines_are_counted_once_and_stop_a_strict_run(tmp_path):
+    """The Medication files are read by every worker for the drugs they name; a bad line
+    in them is counted and reported once, and stops a strict run, as any file's."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a")])
+    write(folder / "Medication.ndjson", [{"resourceType": "Medication", "id": "m1"}, b"{oops"])
+    result = screen_export(folder, tmp_path / "out.parquet", KB, AS_OF, workers=2)
+    assert result.tally.malformed == 1
+    assert sum("Medication.ndjson: line 2" in p for p in result.tally.problems) == 1
+    with pytest.raises(NdjsonError) as raised:
+        screen_export(folder, tmp_path / "strict.parquet", KB, AS_OF, workers=2, strict=True)
+    assert "Medication.ndjson" in raised.value.one_line()
+
+
+def test_a_patient_reference_written_loosely_is_the_patient(tmp_path):
+    """ "Patient/a/", " Patient/a", "patient/a" and a Condition's "patient" name patient a,
+    as the single-patient reader reads them."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a")])
+    written = ["Patient/a/", " Patient/a", "patient/a"]
+    lines = [
+        {**condition("a", f"c{i}", "G83.4"), "subject": {"reference": ref}}
+        for i, ref in enumerate(written)
+    ]
+    loose = condition("a", "c9", "G83.4")
+    lines.append(
+        {**{k: v for k, v in loose.items() if k != "subject"}, "patient": loose["subject"]}
+    )
+    write(folder / "Condition.ndjson", lines)
+    result = screen_export(folder, tmp_path / "out.parquet", KB, AS_OF, workers=1)
+    assert result.tally.no_patient == 0 and result.tally.unknown_patient == 0
+    assert result.verdicts == {"refer_urgently": 1}
+
+
 def test_malformed_lines_are_reported_with_file_and_line(export):
     tally = Tally()
     list(iter_resources(export, tally))
