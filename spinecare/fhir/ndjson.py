@@ -325,17 +325,27 @@ def iter_resources(
         if only is not None and kind not in only:
             continue
         file = str(path)
-        for number, raw in iter_lines(path, limit):
-            counter += 1
-            if counter % n != k:
-                continue
-            where = Line(file, number, ordinal)
-            try:
-                resource = parse_line(raw, where, limit)
-            except NdjsonError as err:
-                _malformed(err, tally, strict)
-                continue
-            yield resource, where
+        try:
+            for number, raw in iter_lines(path, limit):
+                counter += 1
+                if counter % n != k:
+                    continue
+                where = Line(file, number, ordinal)
+                try:
+                    resource = parse_line(raw, where, limit)
+                except NdjsonError as err:
+                    _malformed(err, tally, strict)
+                    continue
+                yield resource, where
+        except InputError as err:
+            # a file damaged part way (a gzip cut short): the lines before the damage are
+            # read, the rest of the file is one malformed part, said by one worker (every
+            # worker reads every line), never the reason the other files go unread
+            if strict or isinstance(err, NdjsonError):
+                raise
+            if k == 0:
+                tally.malformed += 1
+                tally.report(err.one_line())
 
 
 def parse_lines(

@@ -178,6 +178,25 @@ def test_a_patient_reference_written_loosely_is_the_patient(tmp_path):
     assert result.verdicts == {"refer_urgently": 1}
 
 
+def test_a_gzip_cut_short_keeps_the_lines_before_it(tmp_path):
+    """A gzip file damaged part way: the lines before the damage are read, the damage is
+    one malformed part, said once; the other files and patients are screened (a strict
+    run stops)."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a"), patient("b")])
+    lines = [condition("a", "c1", "G83.4")] + [
+        condition("b", f"x{i}", "M51.16") for i in range(2000)
+    ]
+    data = gzip.compress(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    (folder / "Condition.ndjson.gz").write_bytes(data[: len(data) // 2])
+    result = screen_export(folder, tmp_path / "out.parquet", KB, AS_OF, workers=2)
+    assert result.tally.malformed == 1
+    assert result.patients == 2 and result.verdicts.get("refer_urgently") == 1
+    with pytest.raises(InputError):
+        screen_export(folder, tmp_path / "strict.parquet", KB, AS_OF, workers=2, strict=True)
+
+
 def test_malformed_lines_are_reported_with_file_and_line(export):
     tally = Tally()
     list(iter_resources(export, tally))
