@@ -705,9 +705,10 @@ class Compiler:
         for (qid, equals), name in sorted(lv.partial_answers.items(), key=lambda x: x[1]):
             start = fresh_since.get(qid)
             reach, other, same = ("top", "rn > 1", unordered)
-            # to a question with no window, an answer of no known day that is not the
-            # deciding one (a dated answer is later in the order) may be the latest
-            same = f"({same} OR (answer_date IS NULL AND rn > 1))"
+            # to a question with no window, an answer of no known day may be the latest
+            # where the deciding one is dated (undated answers come first in the order:
+            # top, the deciding day, is then a day, not the earliest)
+            same = f"({same} OR (answer_date IS NULL AND rn > 1 AND top <> {earliest}))"
             if start is not None:
                 reach = f"GREATEST(top, {start})"
                 other = f"(rn > 1 OR top < {start})"
