@@ -2192,18 +2192,28 @@ def _billed_procedure(
     dates: tuple[tuple[str, str], ...],
     billed: Resource,
 ) -> Resource:
-    """A Procedure of what a bill's entry names, dated by the entry's own date fields
-    (``dates``: the entry's name, the Procedure's), failing them by the bill's."""
-    done: dict[str, Any] = {"resourceType": "Procedure", "status": status, "code": concept}
+    """A Procedure of what a bill's entry names, dated as :func:`_billed_dates` says."""
+    return {
+        "resourceType": "Procedure",
+        "status": status,
+        "code": concept,
+        **_billed_dates(entry, dates, billed),
+    }
+
+
+def _billed_dates(
+    entry: Resource, dates: tuple[tuple[str, str], ...], billed: Resource
+) -> Resource:
+    """A Procedure's ``performed[x]`` for a bill's entry: the entry's own date fields
+    (``dates``: the entry's name, the Procedure's), failing them the bill's."""
     for field, performed in dates:
         if entry.get(field) is not None:
-            done[performed] = entry[field]
-            return done
+            return {performed: entry[field]}
     if isinstance(billed.get("billablePeriod"), dict):
-        done["performedPeriod"] = billed["billablePeriod"]
-    elif billed.get("created") is not None:
-        done["performedDateTime"] = billed["created"]
-    return done
+        return {"performedPeriod": billed["billablePeriod"]}
+    if billed.get("created") is not None:
+        return {"performedDateTime": billed["created"]}
+    return {}
 
 
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
@@ -3836,7 +3846,7 @@ class RecordBuilder:
                 part = held.pop(target)
                 name = f"{ref}{target}"
                 if not any(key.startswith("performed") for key in part):
-                    part = {**_billed_procedure({}, status, entry, dated, billed), **part}
+                    part = {"status": status, **_billed_dates(entry, dated, billed), **part}
                 self._procedures.append(procedure_from_fhir(part, name))
                 continue
             if not isinstance(concept, dict) and isinstance(pointed, dict):

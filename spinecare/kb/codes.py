@@ -142,25 +142,24 @@ _FOLDED_FOREIGN = frozenset(_folded_uri(uri) for uri in FOREIGN_SYSTEMS)
 _FOLDED_HCPCS = frozenset(_folded_uri(u) for u, name in FOREIGN_SYSTEMS.items() if name == "HCPCS")
 # HCPCS Level I is CPT (CMS): a code of five digits, or four and the F, T or U of CPT's
 # Category II and III and laboratory codes, written under HCPCS (as CMS Blue Button writes
-# every line of a claim) is the CPT code; Level II codes begin with a letter (J1644).
-_CPT_SHAPE = re.compile(r"\d{4}[0-9FTU]")
-# A CPT code with its modifiers (two characters each) after a dash or a space, as claims
+# every line of a claim) is the CPT code; Level II codes begin with a letter (J1644). A
+# CPT code may carry modifiers (two characters each) after a dash or a space, as claims
 # write them: "63030-LT", "63030 59", "22612-59-RT".
 _CPT_MODIFIED = re.compile(r"\s*(\d{4}[0-9FTU])(?:[-\s]+[0-9A-Z]{2})*\s*")
 
 
-def _cpt_code(code: str) -> str:
-    """A CPT code without the modifiers written after it; any other as written."""
+def _cpt_code(code: str) -> str | None:
+    """A CPT code without the modifiers written after it; None for a code of no CPT shape."""
     if not code.isascii():  # full-width digits: as ASCII ones
         code = unicodedata.normalize("NFKC", code)
     found = _CPT_MODIFIED.fullmatch(code.upper())
-    return found.group(1) if found else code.strip()
+    return found.group(1) if found else None
 
 
 def cpt_of_hcpcs(system: str, code: str) -> bool:
     """Whether ``code`` filed under ``system`` is a CPT code written as HCPCS Level I (its
     modifiers aside)."""
-    if not _CPT_MODIFIED.fullmatch(code.upper()):
+    if _cpt_code(code) is None:
         return False
     folded = _folded_uri(system)
     return folded in _FOLDED_HCPCS or _oid_uri(folded) in _FOLDED_HCPCS
@@ -519,10 +518,8 @@ class CodeIndex:
             for length in range(1, len(norm) + 1):
                 found.extend(self.prefixes.get((system, norm[:length]), ()))
             return found
-        if system not in KNOWN_SYSTEMS and cpt_of_hcpcs(system, code):
-            return self.exact.get(("cpt", _cpt_code(code)), [])
-        if system == "cpt":
-            return self.exact.get(("cpt", _cpt_code(code)), [])
+        if system == "cpt" or (system not in KNOWN_SYSTEMS and cpt_of_hcpcs(system, code)):
+            return self.exact.get(("cpt", _cpt_code(code) or code.strip()), [])
         if code.isdigit():  # a SNOMED CT or RxNorm id as written, the usual case
             if not code.isascii():  # full-width or other digits: as ASCII ones
                 code = unicodedata.normalize("NFKC", code)
