@@ -9422,6 +9422,18 @@ case(
     answered_on("2026-11-20T09:15:00+03:00", saddle_anaesthesia=False),
 )
 
+case(
+    "claim_procedure_reference_malformed",
+    "allowed",
+    "a claim whose procedure reference is written as a list (['x'], not text): it names"
+    " nothing the reader can follow; the rest of the record is read, never refused",
+    operation_bill(
+        "2026-11-10",
+        "2026-11-10",
+        procedure=[{"sequence": 1, "procedureReference": {"reference": ["x"]}}],
+    ),
+)
+
 
 def write() -> int:
     names = [name for name, *_ in CASES]

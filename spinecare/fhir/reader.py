@@ -3841,7 +3841,7 @@ class RecordBuilder:
             concept = entry.get("procedureCodeableConcept")
             pointed = entry.get("procedureReference")
             target = pointed.get("reference") if isinstance(pointed, dict) else None
-            if not isinstance(concept, dict) and target in held:
+            if not isinstance(concept, dict) and isinstance(target, str) and target in held:
                 # one the bill holds: read as it is, dated by the entry where it has no date
                 part = held.pop(target)
                 name = f"{ref}{target}"
