@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from spinecare.bulk.facts import encode_answer
+from spinecare.bulk.facts import FIRST_PATIENTS, encode_answer
 from spinecare.engine.evaluate import (
     BIRTH_DATE_ITEM,
     CONFIRM_ITEM,
@@ -793,7 +793,7 @@ class Compiler:
             dialect=d.name,
             rules=[r.id for r in rules],
             steps=steps,
-            deceased_sql=f"SELECT count(DISTINCT p.pid) FROM patients p WHERE {self.deceased('p')}",
+            deceased_sql=f"SELECT count(*) FROM {FIRST_PATIENTS} p WHERE {self.deceased('p')}",
         )
 
     def _leaves_sql(
@@ -827,7 +827,9 @@ class Compiler:
             joins.append(f"LEFT JOIN {name} ON {name}.pid = p.pid")
             select.append(f"{name}.decision AS dec_{kb.model.rules.index(kb.rules[rule_id])}")
         living = f"NOT ({self.deceased('p')})"
-        return f"SELECT {', '.join(select)} FROM patients p {' '.join(joins)} WHERE {living}"
+        return (
+            f"SELECT {', '.join(select)} FROM {FIRST_PATIENTS} p {' '.join(joins)} WHERE {living}"
+        )
 
     def _rules_sql(
         self,

@@ -105,8 +105,7 @@ def register_parquet(con: Any, folder: Path) -> None:
                 f"CAST(NULL AS {_duck_type(kind)}) AS {name}" for name, kind in TABLES[table]
             )
             source = f"(SELECT {cols} WHERE FALSE)"
-        distinct = "DISTINCT " if table == "patients" else ""
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {distinct}* FROM {source}")
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {source}")
 
 
 def _duck_type(kind: str) -> str:

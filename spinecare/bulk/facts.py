@@ -9,8 +9,10 @@ this coded fact carry", and its dates and statuses.
 
 Tables (:data:`TABLES`; ``pid`` is the patient id):
 
-- ``patients(pid, deceased, deceased_on, birth_date)``: ``deceased`` 1 when recorded as deceased
-  without a date; such patients (and those deceased by the date) are not screened
+- ``patients(pid, deceased, deceased_on, birth_date, seq)``: ``deceased`` 1 when recorded as
+  deceased without a date; such patients (and those deceased by the date) are not
+  screened. An export may hold a Patient twice (two lines of one id): the first by ``seq``
+  is the patient, as the reader keeps the first Patient of an id (:data:`FIRST_PATIENTS`)
 - ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
   abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
   a concept found only in text or under a code of no known system (to confirm)
@@ -60,6 +62,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("deceased", "int64"),
         ("deceased_on", "date"),
         ("birth_date", "date"),
+        ("seq", "int64"),
     ),
     "conditions": (
         ("pid", "string"),
@@ -179,7 +182,7 @@ class Flattener:
         """All facts of one record. ``seq``: ``seq_base`` + position in the record."""
         pid = record.patient.id
         if patient:
-            self.add_patient(pid, record.patient)
+            self.add_patient(pid, record.patient, seq_base)
         for condition in (*record.conditions, *observed_conditions(record, self.kb)):
             self.add_condition(pid, condition)
         index = self._index
@@ -244,9 +247,9 @@ class Flattener:
                 (pid, order.ref, code, order.status, order.intent, order.authored)
             )
 
-    def add_patient(self, pid: str, patient: Patient) -> None:
+    def add_patient(self, pid: str, patient: Patient, seq: int) -> None:
         self.rows["patients"].append(
-            (pid, int(patient.deceased), patient.deceased_on, patient.birth_date)
+            (pid, int(patient.deceased), patient.deceased_on, patient.birth_date, seq)
         )
 
     def add_condition(self, pid: str, condition: Condition) -> None:
@@ -340,11 +343,19 @@ class Flattener:
             return  # a resource the record has no use for (most laboratory results)
         record = builder.build()
         if is_patient:
-            self.add_patient(pid, record.patient)
+            self.add_patient(pid, record.patient, seq_base)
         self.add_record(record, patient=False, seq_base=seq_base)
         if builder.unreadable:
             # set aside by the reader (what could be read of it is kept): reported
             raise RecordError(builder.unreadable[0])
+
+
+FIRST_PATIENTS = (
+    "(SELECT pid, deceased, deceased_on, birth_date FROM (SELECT *, row_number()"
+    " OVER (PARTITION BY pid ORDER BY seq) AS nth FROM patients) numbered WHERE nth = 1)"
+)
+"""The ``patients`` table as the rules read it: one row per patient id, its first Patient
+(in DuckDB and Spark SQL alike)."""
 
 
 def seq_of(ordinal: int, line: int) -> int:

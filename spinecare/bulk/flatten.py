@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from spinecare.fhir.ndjson import (
     LINE_PROBLEM,
     NAMES_NO_PATIENT,
     PATIENT_FIELD,
+    KnownPatients,
     Line,
     NdjsonError,
     Tally,
@@ -30,6 +31,7 @@ from spinecare.fhir.ndjson import (
     load_medications,
     note_unread,
     patient_id_of,
+    patient_keys,
 )
 from spinecare.fhir.reader import resource_ref
 from spinecare.kb.loader import KB
@@ -92,15 +94,15 @@ class _PartWriter:
 class _Everyone:
     """Every patient id: the Patient files' own resources are all of known patients."""
 
-    def __contains__(self, pid: object) -> bool:
-        return True
+    def patient(self, pid: str) -> str:
+        return pid
 
 
 def flatten_resource(
     flattener: Flattener,
     resource: dict[str, Any],
     where: Line,
-    patients: Container[str],
+    patients: KnownPatients | _Everyone,
     medications: Mapping[str, Any],
     tally: Tally,
     *,
@@ -109,16 +111,17 @@ def flatten_resource(
     """Add the facts of one resource read at ``where``; False when it is set aside.
 
     Counted in ``tally``: the resource by type; one that names no patient (reported), a
-    patient not in ``patients``, or that the reader cannot read (reported; ``strict``:
+    patient not of ``patients``, or that the reader cannot read (reported; ``strict``:
     raised as :class:`RecordError` naming file and line).
     """
     tally.resources[resource["resourceType"]] += 1
-    pid = patient_id_of(resource)
-    if pid is None:
+    named = patient_id_of(resource)
+    if named is None:
         tally.no_patient += 1
         tally.report(Message(NAMES_NO_PATIENT, where=str(where), ref=resource_ref(resource)))
         return False
-    if pid not in patients:
+    pid = patients.patient(named)
+    if pid is None:
         tally.unknown_patient += 1
         return False
     try:
@@ -144,15 +147,16 @@ def _worker(
     kb_path: Path,
     worker: int,
     workers: int,
-    patients: frozenset[str] | None,
+    patients: KnownPatients | None,
     strict: bool,
     batch_rows: int,
     counter: Any,
-) -> tuple[Tally, list[str]]:
+) -> tuple[Tally, list[tuple[str, list[str]]]]:
     """Flatten this worker's share of the lines (line number modulo ``workers``).
 
-    ``patients`` None: of the Patient files, returning the ids read (the known patients);
-    else of the other files, resources of patients not in ``patients`` counted and skipped.
+    ``patients`` None: of the Patient files, returning each Patient's id and the ids it
+    links (the known patients, :class:`KnownPatients`); else of the other files,
+    resources of patients not of ``patients`` counted and skipped.
     """
     from spinecare.kb.loader import load_kb
 
@@ -162,8 +166,8 @@ def _worker(
     flattener = Flattener(kb)
     reading_patients = patients is None
     writer = _PartWriter(out, f"{'p' if reading_patients else 'w'}{worker:02d}", batch_rows)
-    known: Container[str] = _Everyone() if patients is None else patients
-    ids: list[str] = []
+    known: KnownPatients | _Everyone = _Everyone() if patients is None else patients
+    ids: list[tuple[str, list[str]]] = []
     pending = 0
     done = 0
     lines = iter_resources(
@@ -180,9 +184,9 @@ def _worker(
             with counter.get_lock():
                 counter.value += 5000
         if reading_patients:
-            pid = patient_id_of(resource)
-            if pid is not None:  # known, even where the reader sets its Patient aside
-                ids.append(pid)
+            keys = patient_keys(resource)
+            if keys is not None:  # known, even where the reader sets its Patient aside
+                ids.append(keys)
         if not flatten_resource(
             flattener, resource, where, known, medications, tally, strict=strict
         ):
@@ -198,7 +202,9 @@ def _worker(
     return tally, ids
 
 
-def _run_worker(args: tuple[Any, ...]) -> tuple[Tally, list[str], str | None]:
+def _run_worker(
+    args: tuple[Any, ...],
+) -> tuple[Tally, list[tuple[str, list[str]]], str | None]:
     try:
         return (*_worker(*args, _COUNTER), None)  # type: ignore[call-arg]
     except (RecordError, NdjsonError) as err:
@@ -239,10 +245,10 @@ def flatten_export(
     workers = workers or min(os.cpu_count() or 1, 8)
     # two rounds, each of all workers: the Patient files (the known patients), then the
     # other files, so no process reads the Patient files alone before the others start
-    rounds: list[list[tuple[Tally, list[str]]]] = []
+    rounds: list[list[tuple[Tally, list[tuple[str, list[str]]]]]] = []
     if workers == 1:
         first = _worker(folder, out, kb.path, 0, 1, None, strict, batch_rows, None)
-        known = frozenset(first[1])
+        known = KnownPatients.of(first[1])
         rounds = [[first], [_worker(folder, out, kb.path, 0, 1, known, strict, batch_rows, None)]]
     else:
         # not "fork": a process that already runs threads (DuckDB's, Arrow's) must not be
@@ -251,7 +257,9 @@ def flatten_export(
         counter = ctx.Value("q", 0)
         seen = 0
 
-        def run(pool: Any, patients: frozenset[str] | None) -> list[tuple[Tally, list[str]]]:
+        def run(
+            pool: Any, patients: KnownPatients | None
+        ) -> list[tuple[Tally, list[tuple[str, list[str]]]]]:
             nonlocal seen
             jobs = [
                 (folder, out, kb.path, w, workers, patients, strict, batch_rows)
@@ -273,7 +281,7 @@ def flatten_export(
 
         with ctx.Pool(workers, initializer=_init, initargs=(counter,)) as pool:
             first_round = run(pool, None)
-            known = frozenset(pid for _, ids in first_round for pid in ids)
+            known = KnownPatients.of(keys for _, ids in first_round for keys in ids)
             rounds = [first_round, run(pool, known)]
             if progress is not None:
                 progress(counter.value - seen)

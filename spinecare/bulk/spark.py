@@ -44,13 +44,14 @@ from spinecare.documents import GZIP_MAGIC
 from spinecare.errors import InputError
 from spinecare.fhir.ndjson import (
     PATIENT_FIELD,
+    KnownPatients,
     NdjsonError,
     Tally,
     export_files,
     iter_lines,
     note_unread,
     parse_lines,
-    patient_id_of,
+    patient_keys,
 )
 from spinecare.fhir.reader import resource_ref
 from spinecare.kb.loader import KB, default_path, load_kb
@@ -267,12 +268,15 @@ def _newlines(part: LineRange) -> int:
 
 def _survey(
     parts: list[LineRange], strict: bool, index: int
-) -> tuple[int, int, list[str], dict[str, dict[str, Any]], str | None, dict[str, Any]]:
-    """One range's line count, and its patient ids or Medication resources; the tally of a
+) -> tuple[
+    int, int, list[tuple[str, list[str]]], dict[str, dict[str, Any]], str | None, dict[str, Any]
+]:
+    """One range's line count, and its patients (:func:`patient_keys`) or Medication
+    resources; the tally of a
     Medication range (its lines are read here only: malformed ones are counted here, and
     stop a strict run)."""
     part = parts[index]
-    pids: list[str] = []
+    pids: list[tuple[str, list[str]]] = []
     medications: dict[str, dict[str, Any]] = {}
     tally = Tally()
     try:
@@ -289,9 +293,9 @@ def _survey(
                 if part.kind == "Medication":
                     medications[resource_ref(resource)] = resource
                 else:
-                    pid = patient_id_of(resource)
-                    if pid is not None:
-                        pids.append(pid)
+                    keys = patient_keys(resource)
+                    if keys is not None:
+                        pids.append(keys)
     except (InputError, OSError) as err:
         message = err.one_line() if isinstance(err, InputError) else f"{part.file}: {err}"
         return index, 0, [], {}, message, tally.to_json()
@@ -364,7 +368,7 @@ def _read_range(
     part: LineRange,
     index: int,
     kb_ref: str | None,
-    patients: frozenset[str],
+    patients: KnownPatients,
     medications: Mapping[str, Any],
     strict: bool,
 ) -> Iterator[tuple[Any, ...]]:
@@ -487,14 +491,14 @@ def read_facts(
         .collect()
     )
     counts: dict[int, int] = {}
-    patients: set[str] = set()
+    patients: list[tuple[str, list[str]]] = []
     medications: dict[str, dict[str, Any]] = {}
     surveyed = Tally()  # the Medication files' lines
     for index, newlines, pids, found, error, counted in sorted(survey, key=lambda s: s[0]):
         if error is not None:
             raise NdjsonError(error)
         counts[index] = newlines
-        patients.update(pids)
+        patients.extend(pids)
         medications.update(found)
         surveyed.merge(_tally_of(counted))
     numbered = [p for p in _numbered(plan, counts) if p.kind != "Medication"]
@@ -502,7 +506,8 @@ def read_facts(
         empty = spark.createDataFrame([], schema=SLOTS_DDL)
         _register(empty)
         return SparkFacts(empty, Tally(), 0, time.perf_counter() - started, [])
-    known = context.broadcast(frozenset(patients))
+    found = KnownPatients.of(patients)
+    known = context.broadcast(found)
     meds = context.broadcast(medications)
     kb_ref = None if Path(kb.path).resolve() == default_path().resolve() else str(kb.path)
     reader = functools.partial(_read_ranges, numbered, kb_ref, known, meds, strict)
@@ -533,7 +538,7 @@ def read_facts(
     ]
     _register(frame)
     seconds = time.perf_counter() - started
-    return SparkFacts(frame, tally, len(patients), seconds, tasks, [known, meds])
+    return SparkFacts(frame, tally, len(found), seconds, tasks, [known, meds])
 
 
 def _register(frame: Any) -> None:
@@ -546,8 +551,6 @@ def _register(frame: Any) -> None:
                 for (name, _), slot in zip(columns, TABLE_SLOTS[table], strict=True)
             ]
         )
-        if table == "patients":
-            view = view.distinct()
         view.createOrReplaceTempView(table)
 
 

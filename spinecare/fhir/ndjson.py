@@ -41,6 +41,7 @@ from spinecare.errors import InputError, RecordError
 from spinecare.fhir.reader import (
     Measures,
     RecordBuilder,
+    linked_patients,
     medication_from_fhir,
     resource_ref,
 )
@@ -417,6 +418,55 @@ def patient_id_of(resource: Mapping[str, Any]) -> str | None:
     return reference_id(node.get("reference")) if isinstance(node, dict) else None
 
 
+@dataclass(frozen=True)
+class KnownPatients:
+    """The patients of an export: the ids of its Patient resources, and the other ids
+    their ``Patient.link`` names that no Patient of the export has (a record merged into
+    one of them, whose resources still name the old id: read as that patient's, as the
+    reader reads them in a Bundle). An id two patients link is nobody's."""
+
+    ids: frozenset[str]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, patients: Iterable[tuple[str, Iterable[str]]]) -> KnownPatients:
+        """From ``(patient id, linked ids)`` of each Patient resource."""
+        found = list(patients)
+        ids = frozenset(pid for pid, _ in found)
+        aliases: dict[str, str | None] = {}
+        for pid, linked in found:
+            for other in linked:
+                if other not in ids and other != pid:
+                    aliases[other] = pid if aliases.get(other, pid) == pid else None
+        return cls(ids, {k: v for k, v in aliases.items() if v is not None})
+
+    def patient(self, pid: str) -> str | None:
+        """The patient whose resources name ``pid``, or None (an unknown patient)."""
+        return pid if pid in self.ids else self.aliases.get(pid)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def patient_keys(resource: Mapping[str, Any]) -> tuple[str, list[str]] | None:
+    """A Patient resource's id and the ids it links (:class:`KnownPatients`), or None
+    (another resource, or a Patient without an id)."""
+    if resource.get("resourceType") != "Patient":
+        return None
+    pid = patient_id_of(resource)
+    return (pid, linked_patients(resource)) if pid is not None else None
+
+
+def known_patients(folder: Path) -> KnownPatients:
+    """The patients of the export's Patient files (their malformed lines are counted
+    where the files are read for their facts)."""
+    found = (
+        patient_keys(resource)
+        for resource, _ in iter_resources(folder, Tally(), types=("Patient",))
+    )
+    return KnownPatients.of(keys for keys in found if keys is not None)
+
+
 def load_medications(
     folder: Path, tally: Tally | None = None, *, strict: bool = False
 ) -> dict[str, dict[str, Any]]:
@@ -512,12 +562,14 @@ def iter_records(
     tally = tally if tally is not None else Tally()
     note_unread(folder, tally)
     medications = load_medications(folder, tally, strict=strict)
+    known = known_patients(folder)
     files = export_files(folder)
     size = sum(path.stat().st_size * (6 if path.suffix == ".gz" else 1) for _, path in files)
     buckets = max(1, -(-size // bucket_bytes))
     if buckets == 1:
         yield from _records_of(
             _resources_in_memory(folder, tally, strict),
+            known,
             measures,
             tally,
             medications,
@@ -535,12 +587,13 @@ def iter_records(
                 if resource["resourceType"] == "Medication":
                     continue
                 pid = patient_id_of(resource)
-                key = pid if pid is not None else ""
+                key = (known.patient(pid) or "") if pid is not None else ""
                 head = orjson.dumps([where.file, where.number, where.ordinal])
                 handles[_bucket(key, buckets)].write(head + b"\t" + orjson.dumps(resource) + b"\n")
         for i in range(buckets):
             yield from _records_of(
                 _resources_in_bucket(workdir / f"{i}.bin"),
+                known,
                 measures,
                 tally,
                 medications,
@@ -570,6 +623,7 @@ def _resources_in_bucket(path: Path) -> Iterator[tuple[dict[str, Any], Line]]:
 
 def _records_of(
     resources: Iterable[tuple[dict[str, Any], Line]],
+    known: KnownPatients,
     measures: Measures,
     tally: Tally,
     medications: Mapping[str, dict[str, Any]],
@@ -578,25 +632,23 @@ def _records_of(
 ) -> Iterator[PatientRecord]:
     """Group resources by patient and build each record (in first-seen patient order)."""
     grouped: dict[str, list[tuple[dict[str, Any], Line]]] = {}
-    patients: set[str] = set()
     for resource, where in resources:
         kind = resource["resourceType"]
         tally.resources[kind] += 1
-        pid = patient_id_of(resource)
+        named = patient_id_of(resource)
         if kind not in PATIENT_FIELD and kind != "Patient":
             tally.other_types[kind] += 1
             continue
-        if pid is None:
+        if named is None:
             tally.no_patient += 1
             tally.report(Message(NAMES_NO_PATIENT, where=str(where), ref=resource_ref(resource)))
             continue
-        if kind == "Patient":
-            patients.add(pid)
+        pid = known.patient(named)
+        if pid is None:
+            tally.unknown_patient += 1
+            continue
         grouped.setdefault(pid, []).append((resource, where))
     for pid, items in grouped.items():
-        if pid not in patients:
-            tally.unknown_patient += len(items)
-            continue
         builder = RecordBuilder(measures, f"Patient/{pid}")
         for resource, where in items:
             checked_add(builder, resource, where, tally, medications, strict=strict)

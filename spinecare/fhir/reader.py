@@ -77,6 +77,7 @@ __all__ = [
     "RecordBuilder",
     "condition_from_fhir",
     "is_family_history",
+    "linked_patients",
     "medication_from_fhir",
     "observations_from_fhir",
     "order_from_fhir",
@@ -3139,6 +3140,21 @@ def _patient_named(reference: str) -> str | None:
     return rest.split("/", 1)[0] or None
 
 
+def linked_patients(res: Resource) -> list[str]:
+    """The ids of the other patient records a Patient links (``Patient.link``: replaces,
+    replaced-by, refer, seealso): a record merged into this one keeps the references of
+    its resources to the other record's id, and they are read as this patient's."""
+    out: list[str] = []
+    links = res.get("link")
+    for link in links if type(links) is list else ():
+        other = link.get("other") if type(link) is dict else None
+        value = other.get("reference") if type(other) is dict else None
+        linked = _patient_named(value) if type(value) is str else None
+        if linked is not None:
+            out.append(linked)
+    return out
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -3373,15 +3389,7 @@ class RecordBuilder:
         named = _patient_named(full_url) if full_url else None
         if named is not None:
             self._patient_keys.add(named)
-        # a record merged into this one (Patient.link: replaces, seealso, ...) keeps the
-        # references of its resources to the other record's id
-        links = res.get("link")
-        for link in links if type(links) is list else ():
-            other = link.get("other") if type(link) is dict else None
-            value = other.get("reference") if type(other) is dict else None
-            linked = _patient_named(value) if type(value) is str else None
-            if linked is not None:
-                self._patient_keys.add(linked)
+        self._patient_keys.update(linked_patients(res))
 
     def _condition(self, res: Resource, ref: str, full_url: str | None) -> None:
         if is_family_history(res, ref):

@@ -178,6 +178,67 @@ def test_a_patient_reference_written_loosely_is_the_patient(tmp_path):
     assert result.verdicts == {"refer_urgently": 1}
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_patient_written_twice_is_its_first_line_as_the_reader_reads_it(tmp_path, workers):
+    """Two Patient lines of one id: the first is the patient (the reader keeps the first
+    Patient of an id), whichever process reads which line: one row each, alive or not as
+    its first line says."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    dead = {"deceasedBoolean": True}
+    write(
+        folder / "Patient.ndjson",
+        [patient("a"), {**patient("b"), **dead}, {**patient("a"), **dead}, patient("b")]
+        + [patient(f"x{i}") for i in range(50)],
+    )
+    write(
+        folder / "Condition.ndjson", [condition("a", "c1", "G83.4"), condition("b", "c2", "G83.4")]
+    )
+    out = tmp_path / "out.ndjson"
+    result = screen_export(folder, out, KB, AS_OF, workers=workers)
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert sorted(row["patient_id"] for row in rows if row["patient_id"] in "ab") == ["a"]
+    assert len(rows) == 51 and result.deceased == 1
+    records = {r.patient.id: r for r in iter_records(folder, reader_measures(KB))}
+    assert records["b"].patient.deceased and not records["a"].patient.deceased
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_resources_under_an_id_a_patient_links_are_that_patients(tmp_path, workers):
+    """A record merged into another (``Patient.link``) leaves resources naming the old id:
+    they are the linking patient's, as the reader reads them in a Bundle, in bulk and in
+    the in-process reading alike; an id two patients link, or one that is a patient of its
+    own, is not taken."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+
+    def linking(pid: str, *others: str) -> dict:
+        links = [{"other": {"reference": f"Patient/{o}"}, "type": "replaces"} for o in others]
+        return {**patient(pid), "link": links}
+
+    write(
+        folder / "Patient.ndjson",
+        [linking("a", "old-a"), linking("b", "both"), linking("c", "both", "d"), patient("d")],
+    )
+    write(
+        folder / "Condition.ndjson",
+        [condition(named, f"c{i}", "G83.4") for i, named in enumerate(["old-a", "both", "d"])],
+    )
+    out = tmp_path / "out.ndjson"
+    result = screen_export(folder, out, KB, AS_OF, workers=workers)
+    rows = {
+        row["patient_id"]: row["verdict"]
+        for row in map(orjson.loads, out.read_bytes().splitlines())
+    }
+    assert rows["a"] == rows["d"] == "refer_urgently"
+    assert rows["b"] != "refer_urgently" and rows["c"] != "refer_urgently"
+    assert result.tally.unknown_patient == 1  # "both"
+    tally = Tally()
+    records = {r.patient.id: r for r in iter_records(folder, reader_measures(KB), tally)}
+    assert {pid: screen_record(r, KB, AS_OF).verdict for pid, r in records.items()} == rows
+    assert tally.unknown_patient == 1
+
+
 def test_a_gzip_cut_short_keeps_the_lines_before_it(tmp_path):
     """A gzip file damaged part way: the lines before the damage are read, the damage is
     one malformed part, said once; the other files and patients are screened (a strict
