@@ -9435,6 +9435,74 @@ case(
 )
 
 
+for name, verdict, system, code, display in (
+    ("icd10_reflex_neuropathic_bladder", "refer_urgently", ICD10, "N31.1", None),
+    ("icd10gm_flaccid_neuropathic_bladder", "refer_urgently", ICD10GM, "N31.2", None),
+    ("icd10cm_other_neuromuscular_bladder", "refer_urgently", ICD10CM, "N31.8", None),
+    ("icd10_neurogenic_bowel", "refer_urgently", ICD10, "K59.2", None),
+    ("snomed_neurogenic_bladder", "refer_urgently", SNOMED, "398064005", None),
+    ("snomed_spinal_cord_compression", "refer_urgently", SNOMED, "71286001", None),
+):
+    case(
+        f"code_{name}",
+        verdict,
+        f"a diagnosis coded {code} alone: a loss of bladder or bowel control of nervous"
+        " cause, or a compressed spinal cord, the red flag's own code",
+        condition(system, code, display),
+    )
+for lang, words in (
+    ("en", "Neurogenic bladder"),
+    ("ru", "Нейрогенный мочевой пузырь"),
+    ("de", "Neurogene Blasenstörung"),
+):
+    case(
+        f"text_neurogenic_bladder_{lang}",
+        "needs_data",
+        f"'{words}' in a diagnosis's words: a loss of bladder control of nervous cause, to confirm",
+        condition(text=words),
+    )
+
+
+case(
+    "questionnaire_other_form_group_names_the_flag",
+    "needs_data",
+    "a clinic's form whose group 'Numbness in the saddle area' holds one item 'Present?'"
+    " answered yes: the finding is named by the group's words, to confirm",
+    other_form(
+        {
+            "linkId": "g1",
+            "text": "Numbness in the saddle area",
+            "item": [asked("g1.1", "Present?", {"valueBoolean": True})],
+        }
+    ),
+)
+case(
+    "questionnaire_other_form_group_names_the_flag_answered_no",
+    "allowed",
+    "the same group's 'Present?' answered no: nothing found",
+    other_form(
+        {
+            "linkId": "g1",
+            "text": "Numbness in the saddle area",
+            "item": [asked("g1.1", "Present?", {"valueBoolean": False})],
+        }
+    ),
+)
+case(
+    "questionnaire_other_form_group_ru_names_the_flag",
+    "needs_data",
+    "a group 'Задержка мочи' whose item 'Есть?' is answered 'Да': the group's words name"
+    " the finding, to confirm",
+    other_form(
+        {
+            "linkId": "g1",
+            "text": "Задержка мочи",
+            "item": [asked("g1.1", "Есть?", {"valueString": "Да"})],
+        }
+    ),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -1765,13 +1765,21 @@ NOT_FINAL_READING = N_(
 _ANSWER_VALUES = ("valueBoolean", "valueCoding", "valueString", "valueDecimal", "valueInteger")
 
 
-def _items(node: Resource, where: str) -> list[tuple[Resource, str]]:
-    """Every item of a QuestionnaireResponse, nested groups flattened, with its path."""
+def _items(node: Resource, where: str, group: str = "") -> list[tuple[Resource, str]]:
+    """Every item of a QuestionnaireResponse, nested groups flattened, with its path. An
+    item of a group is read with the group's words before its own ("Saddle numbness:
+    Present?"): a form may name the finding only in the group's text."""
     out: list[tuple[Resource, str]] = []
     for index, item in enumerate(_objects(node, "item", where)):
         path = f"{where}item[{index}]"
+        own = item.get("text")
+        own = own.strip() if isinstance(own, str) else ""
+        text = own
+        if group and group.casefold() not in own.casefold():
+            text = f"{group}: {own}" if own else group
+            item = {**item, "text": text}
         out.append((item, path))
-        out.extend(_items(item, f"{path}."))
+        out.extend(_items(item, f"{path}.", text))
         for a_index, answer in enumerate(_objects(item, "answer", f"{path}.")):
             out.extend(_items(answer, f"{path}.answer[{a_index}]."))
     return out
