@@ -114,6 +114,10 @@ FHIR_WORDS = {
     "CareTeam": N_("care team"),
     "DeviceUseStatement": N_("device in use"),
     "Immunization": N_("vaccination"),
+    "Appointment": N_("appointment"),
+    "Goal": N_("treatment goal"),
+    "DeviceRequest": N_("device order"),
+    "CommunicationRequest": N_("request for a message"),
     "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""

@@ -9503,6 +9503,222 @@ case(
 )
 
 
+CES_CODE = {"coding": [{"system": ICD10, "code": "G83.4", "display": "Cauda equina syndrome"}]}
+for status in ("in-progress", "onleave"):
+    case(
+        f"encounter_open_{status}_reason_after_30_days",
+        "refer_urgently",
+        f"an admission '{status}' since 1 October (no end) for cauda equina syndrome: a visit"
+        " still going, its diagnosis in force (not ended with its first day)",
+        encounter(status=status, period={"start": "2026-10-01"}, reasonCode=[CES_CODE]),
+    )
+case(
+    "encounter_finished_without_end_reason_after_30_days",
+    "allowed",
+    "a finished visit of 1 October with no end, for cauda equina syndrome: a visit of one"
+    " day, its diagnosis counts 30 days",
+    encounter(period={"start": "2026-10-01"}, reasonCode=[CES_CODE]),
+)
+staged = condition(ICD10CM, "N18.9", "Chronic kidney disease, unspecified")
+case(
+    "condition_stage_coded_ckd5",
+    "contraindicated",
+    "'Chronic kidney disease, unspecified' staged SNOMED CT 433146000 (CKD stage 5) in"
+    " Condition.stage.summary: the stage's code is the diagnosis's",
+    {
+        **staged,
+        "stage": [
+            {"summary": {"coding": [coding(SNOMED, "433146000", "Chronic kidney disease stage 5")]}}
+        ],
+    },
+)
+case(
+    "condition_stage_text_ckd5",
+    "needs_data",
+    "'Chronic kidney disease, unspecified' staged in words 'Stage 5': 'Chronic kidney disease"
+    " Stage 5', to confirm",
+    {**staged, "stage": [{"summary": {"text": "Stage 5"}}]},
+)
+case(
+    "condition_evidence_detail_display",
+    "needs_data",
+    "low back pain whose evidence is named only in words, 'MRI: L2 vertebral metastasis':"
+    " the evidence's words, to confirm",
+    {
+        **condition(ICD10CM, "M54.50", "Low back pain, unspecified"),
+        "evidence": [{"detail": [{"display": "MRI: L2 vertebral metastasis"}]}],
+    },
+)
+
+
+def care_plan(*activities: Resource, status: str = "active") -> Resource:
+    return {
+        "resourceType": "CarePlan",
+        "status": status,
+        "intent": "plan",
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-01"},
+        "activity": list(activities),
+    }
+
+
+APIXABAN = coding(RXNORM, "1364445", "apixaban 5 MG Oral Tablet")
+case(
+    "careplan_activity_product_apixaban",
+    "needs_data",
+    "an active care plan whose activity gives apixaban (productCodeableConcept): a blood"
+    " thinner named by the plan, to confirm",
+    care_plan(
+        {"detail": {"status": "in-progress", "productCodeableConcept": {"coding": [APIXABAN]}}}
+    ),
+)
+case(
+    "careplan_activity_cancelled_product_apixaban",
+    "allowed",
+    "the same activity cancelled: it says nothing",
+    care_plan(
+        {"detail": {"status": "cancelled", "productCodeableConcept": {"coding": [APIXABAN]}}}
+    ),
+)
+case(
+    "careplan_activity_reason_bone_metastases",
+    "needs_data",
+    "a care plan activity done for 'Secondary malignant neoplasm of bone' (detail.reasonCode"
+    " C79.51): to confirm",
+    care_plan(
+        {
+            "detail": {
+                "status": "scheduled",
+                "description": "Palliative radiotherapy",
+                "reasonCode": [
+                    {"coding": [coding(ICD10CM, "C79.51", "Secondary malignant neoplasm of bone")]}
+                ],
+            }
+        }
+    ),
+)
+case(
+    "careplan_activity_reference_display",
+    "needs_data",
+    "a care plan activity that names its order only in words: 'Xarelto 20 mg daily'",
+    care_plan({"reference": {"display": "Xarelto 20 mg daily"}}),
+)
+case(
+    "careplan_completed_activity_description",
+    "allowed",
+    "a completed care plan (ended) whose activity says 'Weekly INR check while on warfarin': past",
+    {
+        **care_plan({"detail": {"description": "Weekly INR check while on warfarin"}}),
+        "status": "completed",
+        "period": {"start": "2025-01-01", "end": "2025-03-01"},
+    },
+)
+case(
+    "appointment_reason_dvt",
+    "contraindicated",
+    "an Appointment booked for deep venous thrombosis (reasonCode SNOMED CT 128053003): a"
+    " visit's diagnosis",
+    {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "start": "2026-11-21T09:00:00+03:00",
+        "created": "2026-11-19",
+        "reasonCode": [{"coding": [coding(SNOMED, "128053003", "Deep venous thrombosis")]}],
+        "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}],
+    },
+)
+case(
+    "appointment_reason_text_cauda_equina",
+    "needs_data",
+    "an Appointment 'Urgent: suspected cauda equina' (reasonCode text): to confirm",
+    {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "start": "2026-11-20T15:00:00+03:00",
+        "reasonCode": [{"text": "Urgent: suspected cauda equina"}],
+        "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}],
+    },
+)
+case(
+    "appointment_cancelled_reason_dvt",
+    "allowed",
+    "a cancelled Appointment for deep venous thrombosis: it says nothing",
+    {
+        "resourceType": "Appointment",
+        "status": "cancelled",
+        "start": "2026-11-21T09:00:00+03:00",
+        "reasonCode": [{"coding": [coding(SNOMED, "128053003", "Deep venous thrombosis")]}],
+        "participant": [{"actor": {"reference": "Patient/p1"}, "status": "declined"}],
+    },
+)
+case(
+    "goal_description_chemotherapy",
+    "needs_data",
+    "a Goal 'Complete chemotherapy for metastatic breast cancer' (active): to confirm",
+    {
+        "resourceType": "Goal",
+        "lifecycleStatus": "active",
+        "startDate": "2026-10-01",
+        "subject": {"reference": "Patient/p1"},
+        "description": {"text": "Complete chemotherapy for metastatic breast cancer"},
+    },
+)
+case(
+    "goal_rejected_description_chemotherapy",
+    "allowed",
+    "the same Goal rejected: it says nothing",
+    {
+        "resourceType": "Goal",
+        "lifecycleStatus": "rejected",
+        "startDate": "2026-10-01",
+        "subject": {"reference": "Patient/p1"},
+        "description": {"text": "Complete chemotherapy for metastatic breast cancer"},
+    },
+)
+case(
+    "device_request_reason_c2_fracture",
+    "refer_urgently",
+    "a cervical collar ordered for a fracture of the second cervical vertebra (DeviceRequest"
+    " reasonCode ICD-10-CM S12.100A)",
+    {
+        "resourceType": "DeviceRequest",
+        "status": "active",
+        "intent": "order",
+        "authoredOn": "2026-11-19",
+        "subject": {"reference": "Patient/p1"},
+        "codeCodeableConcept": {"text": "Cervical collar"},
+        "reasonCode": [
+            {"coding": [coding(ICD10CM, "S12.100A", "Unspecified displaced fracture of C2")]}
+        ],
+    },
+)
+case(
+    "communication_request_payload_saddle",
+    "needs_data",
+    "a CommunicationRequest 'New saddle anaesthesia, suspected cauda equina - please call':"
+    " to confirm",
+    {
+        "resourceType": "CommunicationRequest",
+        "status": "active",
+        "authoredOn": "2026-11-20",
+        "subject": {"reference": "Patient/p1"},
+        "payload": [
+            {"contentString": "New saddle anaesthesia, suspected cauda equina - please call"}
+        ],
+    },
+)
+case(
+    "medication_request_note_names_warfarin",
+    "needs_data",
+    "ondansetron ordered with the note 'Pt also takes warfarin from outside cardiologist':"
+    " a blood thinner named, to confirm",
+    {
+        **medication(code="312087", display="ondansetron 4 MG Oral Tablet"),
+        "note": [{"text": "Pt also takes warfarin from outside cardiologist"}],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

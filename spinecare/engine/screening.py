@@ -33,7 +33,7 @@ from spinecare.i18n import day_text, translate, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
-from spinecare.record.model import Clearance, PatientRecord
+from spinecare.record.model import PLANNED_ELSEWHERE, Clearance, PatientRecord
 from spinecare.record.standing import CONTRADICTORY, IN_FORCE
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -251,6 +251,7 @@ class Screening:
             if (
                 c.ref in decided
                 or c.concept
+                or c.confirm == PLANNED_ELSEWHERE
                 or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY)
                 or (c.from_visit and (c.text or "").strip().casefold() in listed)
                 or index.hits(c.codings, (c.text,))

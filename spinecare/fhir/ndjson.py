@@ -95,6 +95,10 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "CareTeam",
     "DeviceUseStatement",
     "Immunization",
+    "Appointment",
+    "Goal",
+    "DeviceRequest",
+    "CommunicationRequest",
 )
 """The resource types bulk screening reads, in the order they are read."""
 
@@ -129,8 +133,13 @@ PATIENT_FIELD: dict[str, str] = {
     "CareTeam": "subject",
     "DeviceUseStatement": "subject",
     "Immunization": "patient",
+    "Appointment": "participant",
+    "Goal": "subject",
+    "DeviceRequest": "subject",
+    "CommunicationRequest": "subject",
 }
-"""Where each patient-scoped resource names its patient."""
+"""Where each patient-scoped resource names its patient (an Appointment: the first of its
+``participant`` whose ``actor`` is a Patient)."""
 
 FILE_NAME = re.compile(r"^([A-Za-z]+)((?:[._-]\d+)*)\.(?:ndjson|jsonl)(?:\.gz)?$", re.IGNORECASE)
 """An export's file: its resource type (in any case), the numbers of its parts ("Condition.000",
@@ -412,6 +421,8 @@ def patient_id_of(resource: Mapping[str, Any]) -> str | None:
     key = PATIENT_FIELD.get(str(kind))
     if key is None:
         return None
+    if key == "participant":
+        return _participant_patient(resource.get(key))
     node = resource.get(key)
     if node is None:  # the other of the two names FHIR gives the patient ("patient" on a
         node = resource.get("patient" if key == "subject" else "subject")  # Condition)
@@ -465,6 +476,16 @@ def known_patients(folder: Path) -> KnownPatients:
         for resource, _ in iter_resources(folder, Tally(), types=("Patient",))
     )
     return KnownPatients.of(keys for keys in found if keys is not None)
+
+
+def _participant_patient(participants: object) -> str | None:
+    """The patient among an Appointment's participants (the first actor named Patient)."""
+    for item in participants if isinstance(participants, list) else ():
+        actor = item.get("actor") if isinstance(item, dict) else None
+        reference = actor.get("reference") if isinstance(actor, dict) else None
+        if isinstance(reference, str) and "patient/" in reference.casefold():
+            return reference_id(reference)
+    return None
 
 
 def load_medications(

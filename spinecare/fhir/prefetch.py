@@ -120,6 +120,10 @@ OPTIONAL_KEYS = frozenset(
         "familyHistory",
         "claims",
         "benefits",
+        "appointments",
+        "goals",
+        "deviceRequests",
+        "communicationRequests",
     }
 )
 """Prefetch keys of kinds of record many EHRs do not offer (alerts, notes, bills...). One
@@ -224,6 +228,12 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         # repeats its visit's or its prescription's entries, and a settled one is large)
         "claims": f"Claim?patient={pid}&_sort=-created&_count=10",
         "benefits": f"ExplanationOfBenefit?patient={pid}&_sort=-created&_count=10",
+        # what is planned and why: an appointment's reason, a goal, a device ordered for a
+        # fracture, a message asked for ("new saddle anaesthesia: please call")
+        "appointments": f"Appointment?patient={pid}&_sort=-date{latest}",
+        "goals": f"Goal?patient={pid}",
+        "deviceRequests": f"DeviceRequest?patient={pid}",
+        "communicationRequests": f"CommunicationRequest?patient={pid}",
     }
     # The engine reads the latest readings of each measure within its window. A measure's
     # search includes the panels that carry it (blood pressure), so an EHR that stores

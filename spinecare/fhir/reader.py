@@ -52,6 +52,7 @@ from spinecare.kb.codes import (
 )
 from spinecare.messages import N_, Message, Quantity, kind_words, located
 from spinecare.record.model import (
+    PLANNED_ELSEWHERE,
     SITE_WORDS,
     VISIT_DIAGNOSIS,
     Answer,
@@ -445,6 +446,16 @@ def _status(node: Resource) -> str | None:
     """A resource's ``status`` code, compared without case (``Active`` is ``active``)."""
     value = _str(node, "status")
     return value.strip().lower() if value is not None else None
+
+
+def _stated_status(res: Resource) -> str | None:
+    """The status of a resource read for what it says: its ``status``; a Goal's
+    ``lifecycleStatus`` (one rejected says nothing, as one cancelled; one planned is the
+    patient's all the same)."""
+    if res.get("resourceType") != "Goal":
+        return _status(res)
+    value = (_str(res, "lifecycleStatus") or "").strip().lower()
+    return {"rejected": "cancelled", "planned": None}.get(value, value or None)
 
 
 def _text(concept: Resource | None, where: str) -> str | None:
@@ -2368,7 +2379,8 @@ def _dosing_end(res: Resource, start: date | None, status: str | None) -> date |
 
 def _evidence_of(res: Resource, ref: str, found: Condition) -> list[Condition]:
     """The evidence a diagnosis rests on ("Low back pain", evidence "Retention of urine"):
-    each code of ``Condition.evidence`` a finding of the record too, with the diagnosis's
+    each code of ``Condition.evidence`` (and the words of a ``detail`` that names no
+    resource, only words) a finding of the record too, with the diagnosis's
     statuses and dates, to be confirmed, never dropped. Evidence of another shape is passed
     over: never the reason the diagnosis itself is set aside."""
     out: list[Condition] = []
@@ -2377,19 +2389,60 @@ def _evidence_of(res: Resource, ref: str, found: Condition) -> list[Condition]:
         concepts = evidence.get("code") if isinstance(evidence, dict) else None
         for n, concept in enumerate(concepts if isinstance(concepts, list) else ()):
             where = f"evidence[{index}].code[{n}]"
-            if not isinstance(concept, dict):
-                continue
-            try:
-                codings, text = _codings(concept, where), _text(concept, where)
-            except _Bad:
-                continue
+            codings, text = _said_by(concept, where)
             if codings or text:
                 out.append(
                     replace(
                         found, ref=f"{ref}#{where}", codings=codings, text=text, confirm=EVIDENCE_OF
                     )
                 )
+        details = evidence.get("detail") if isinstance(evidence, dict) else None
+        for n, shown in _displays(details):  # "MRI: L2 metastasis", no resource named
+            out.append(
+                replace(
+                    found,
+                    ref=f"{ref}#evidence[{index}].detail[{n}]",
+                    codings=(),
+                    text=shown,
+                    confirm=EVIDENCE_OF,
+                )
+            )
     return out
+
+
+def _said_by(concept: object, where: str) -> tuple[tuple[Coding, ...], str | None]:
+    """A CodeableConcept's codes and words; none where it is of another shape (a part of
+    an entry passed over, never the reason the entry is set aside)."""
+    if not isinstance(concept, dict):
+        return (), None
+    try:
+        return _codings(concept, where), _text(concept, where)
+    except _Bad:
+        return (), None
+
+
+def _staged(res: Resource, found: Condition) -> tuple[Condition, list[Condition]]:
+    """A diagnosis with its stage (``Condition.stage.summary``): the stage's codes are the
+    diagnosis's too ("Chronic kidney disease, unspecified" staged SNOMED CT 433146000
+    "Chronic kidney disease stage 5"); its words, after the diagnosis's name, an entry of
+    their own with the diagnosis's statuses and dates, to confirm ("Chronic kidney disease
+    Stage 5"). A stage of another shape is passed over."""
+    stages = res.get("stage")
+    if not isinstance(stages, list):
+        return found, []
+    codes: list[Coding] = []
+    words: list[Condition] = []
+    name = found.text or next((c.display for c in found.codings if c.display), None) or ""
+    name = name.split(",")[0].strip()  # "Chronic kidney disease, unspecified"
+    for index, stage in enumerate(stages):
+        where = f"stage[{index}].summary"
+        codings, text = _said_by(stage.get("summary") if isinstance(stage, dict) else None, where)
+        codes.extend(codings)
+        if text and name:
+            words.append(
+                replace(found, ref=f"{found.ref}#{where}", codings=(), text=f"{name} {text}")
+            )
+    return (replace(found, codings=(*found.codings, *codes)) if codes else found), words
 
 
 # A period with no start is dated by its end: the procedure went on until that day.
@@ -2523,6 +2576,18 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("recordedOn", None),
     ),
     "Immunization": (("occurrenceDateTime", None), ("recorded", None)),
+    "Appointment": (("start", None), ("created", None)),
+    "Goal": (("startDate", None), ("statusDate", None)),
+    "DeviceRequest": (
+        ("occurrenceDateTime", None),
+        ("occurrencePeriod", "start"),
+        ("authoredOn", None),
+    ),
+    "CommunicationRequest": (
+        ("occurrenceDateTime", None),
+        ("occurrencePeriod", "start"),
+        ("authoredOn", None),
+    ),
 }
 # Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
 # over (an alert made inactive, an episode of care finished, a care plan completed).
@@ -2824,6 +2889,10 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "CareTeam": (),
     "DeviceUseStatement": (),
     "Immunization": (),
+    "Appointment": ("description", "comment"),
+    "Goal": ("description",),
+    "DeviceRequest": (),
+    "CommunicationRequest": (),
 }
 
 
@@ -2851,6 +2920,41 @@ def _other_said(
         yield (), words or _attachment_text(item.get("contentAttachment")), f"{ref}#payload[{i}]"
     for i, series in enumerate(_objects(res, "series")):  # ImagingStudy
         yield (), _str(series, "description", f"series[{i}]."), f"{ref}#series[{i}]"
+    for i, activity in enumerate(_objects(res, "activity")):  # CarePlan
+        yield from _activity_said(activity, f"{ref}#activity[{i}]")
+
+
+# A care plan activity that says nothing of the patient (FHIR R4 CarePlan.activity.detail
+# status): called off, or written in error.
+_ACTIVITY_VOID = frozenset({"cancelled", "entered-in-error", "stopped"})
+
+
+def _activity_said(
+    activity: Resource, name: str
+) -> Iterator[tuple[tuple[Coding, ...], str | None, str]]:
+    """What a care plan's activity says in codes or words: what it does (``detail.code``,
+    a drug as ``detail.productCodeableConcept``, ``detail.description``), why
+    (``detail.reasonCode``, reasons and a ``reference`` named in words) and to what end
+    (``outcomeCodeableConcept``): a plan "Apixaban 5 mg twice daily" or one for "Secondary
+    malignant neoplasm of bone". An activity called off or written in error says nothing."""
+    detail = activity.get("detail")
+    detail = detail if isinstance(detail, dict) else {}
+    if _status(detail) in _ACTIVITY_VOID:
+        return
+    concepts = [("code", detail.get("code")), ("product", detail.get("productCodeableConcept"))]
+    concepts += [(f"reason[{n}]", c) for n, c in enumerate(_objects(detail, "reasonCode"))]
+    concepts += [
+        (f"outcome[{n}]", c) for n, c in enumerate(_objects(activity, "outcomeCodeableConcept"))
+    ]
+    for key, concept in concepts:
+        if isinstance(concept, dict):
+            yield _codings(concept, key), _text(concept, key), f"{name}.{key}"
+    yield (), _str(detail, "description"), f"{name}.description"
+    named = [*_displays([activity.get("reference")], pointing=True)]
+    named += _displays(detail.get("reasonReference"), pointing=True)
+    named += _displays(activity.get("outcomeReference"), pointing=True)
+    for n, shown in enumerate(words for _, words in named):
+        yield (), shown, f"{name}.named[{n}]"
 
 
 @_guarded
@@ -2862,7 +2966,7 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     Flag is an inactive condition, one whose period has ended has abated; a cancelled or
     entered-in-error resource says nothing."""
     kind = str(res.get("resourceType"))
-    status = _status(res)
+    status = _stated_status(res)
     written = (_str(res, "docStatus") or "").strip().lower()  # a document's own status
     if status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED:
         return []
@@ -2919,7 +3023,9 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
             clinical_status=clinical,
             onset=start,
             abatement=end,
-            confirm=STATED_ELSEWHERE,
+            confirm=PLANNED_ELSEWHERE
+            if kind == "Goal" or "#activity[" in name
+            else STATED_ELSEWHERE,
             onset_last=start_last,
             abatement_first=end_first,
         )
@@ -3163,6 +3269,11 @@ def linked_patients(res: Resource) -> list[str]:
     return out
 
 
+# An Encounter still going (FHIR R4 Encounter.status): without an end, its diagnoses are
+# in force, never ended with its first day.
+_OPEN_VISIT = frozenset({"in-progress", "arrived", "triaged", "onleave"})
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -3403,7 +3514,7 @@ class RecordBuilder:
         if is_family_history(res, ref):
             self._ignored.append(Ignored(ref, FAMILY_HISTORY))
             return
-        found = condition_from_fhir(res, ref)
+        found, staged = _staged(res, condition_from_fhir(res, ref))
         self._conditions.append(found)
         # A note on the condition ("metastases to L3 found on MRI") is read as text, with
         # the condition's statuses and dates: what it names is to be confirmed.
@@ -3414,6 +3525,7 @@ class RecordBuilder:
                     replace(found, ref=f"{ref}#note[{index}]", codings=(), text=text)
                 )
         self._conditions.extend(_evidence_of(res, ref, found))
+        self._conditions.extend(staged)
         if "contained" in res:
             # the findings it rests on, held in it (``evidence.detail``: "#o1")
             self._read_contained(res, ref, _HELD)
@@ -3438,7 +3550,9 @@ class RecordBuilder:
         if "contained" in res:
             self._read_contained(res, ref, ("Condition", "Procedure"))
         start = _date_or_none(res, (("period", "start"),))
-        end = _date_or_none(res, (("period", "end"),)) or start
+        end = _date_or_none(res, (("period", "end"),))
+        if end is None and _status(res) not in _OPEN_VISIT:
+            end = start  # a visit of one day
         reasons: list[tuple[Resource, str]] = [
             (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
             for i, concept in enumerate(_objects(res, "reasonCode"))
@@ -3465,7 +3579,8 @@ class RecordBuilder:
         self, reasons: list[tuple[Resource, str]], start: date | None, end: date | None
     ) -> None:
         """Diagnoses given as a visit's (or an order's) reasons, each a condition from
-        ``start`` until ``encounter_days`` after ``end``."""
+        ``start`` until ``encounter_days`` after ``end`` (no end: a visit still going,
+        in force)."""
         days = getattr(self.measures, "encounter_days", None)
         until = days_after(end, int(days)) if end is not None and days else None
         for concept, name in reasons:
@@ -3632,7 +3747,7 @@ class RecordBuilder:
         its notes, and the reasons it gives (a study's or a message's ``reasonCode``), read
         as a visit's diagnoses are."""
         conditions = statements_from_fhir(res, ref)
-        if not conditions and _status(res) in _NOT_SAID | _NOT_STATED:
+        if not conditions and _stated_status(res) in _NOT_SAID | _NOT_STATED:
             return
         self._conditions.extend(conditions)
         self._reasons(res, ref)
@@ -3646,7 +3761,7 @@ class RecordBuilder:
         and names the same concept, it decides. Those named only in words are read as what
         the resource says (:func:`statements_from_fhir`)."""
         kind = str(res.get("resourceType"))
-        if kind not in _STATED_DATES or _status(res) in _NOT_SAID | _NOT_STATED:
+        if kind not in _STATED_DATES or _stated_status(res) in _NOT_SAID | _NOT_STATED:
             return
         lists = [(key, res.get(key)) for key in ("addresses", "resultingCondition", "problem")]
         for i, item in enumerate(_objects(res, "diagnosis") if kind == "EpisodeOfCare" else ()):
@@ -3678,6 +3793,9 @@ class RecordBuilder:
             # converted in build(): the Medication it names may come later
             self._medication_orders.append((res, ref))
             self._reasons(res, ref)
+            if "note" in res and _status(res) not in ("cancelled", "entered-in-error"):
+                # "Pt also takes warfarin from outside cardiologist", on another drug
+                self._noted(res, ref)
 
     def _medication(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._medications[ref] = res
@@ -3922,6 +4040,10 @@ class RecordBuilder:
         "CareTeam": _other_statements,
         "DeviceUseStatement": _other_statements,
         "Immunization": _other_statements,
+        "Appointment": _other_statements,
+        "Goal": _other_statements,
+        "DeviceRequest": _other_statements,
+        "CommunicationRequest": _other_statements,
         "List": _list,
         "Bundle": _bundle,
     }

@@ -40,6 +40,11 @@ __all__ = [
     "REMOVED_VERIFICATION",
 ]
 
+PLANNED_ELSEWHERE = Message("named in a care plan or a goal, not as a diagnosis: confirm")
+"""Why an entry read from a care plan's activity or a goal is to confirm (``confirm``): a
+plan names what is done and why, not a diagnosis; where it names no KB concept it is not
+listed among the entries the screening did not use (a goal "HbA1c < 7.0" is no diagnosis)."""
+
 
 _V = TypeVar("_V")
 

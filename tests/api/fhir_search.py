@@ -41,6 +41,10 @@ def _matches(resource: dict[str, Any], params: list[tuple[str, str]]) -> bool:
         if name in ("patient", "subject"):
             # a Task names its patient in ``for`` (the search parameter ``patient``)
             named = resource.get("subject") or resource.get("patient") or resource.get("for")
+            for participant in resource.get("participant") or ():  # an Appointment
+                actor = participant.get("actor") or {}
+                if actor.get("reference", "").startswith("Patient/"):
+                    named = named or actor
             ref = (named or {}).get("reference", "")
             if ref.split("/")[-1] != value.split("/")[-1]:
                 return False
