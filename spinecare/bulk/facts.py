@@ -328,14 +328,12 @@ class Flattener:
                 self._patient = Patient(pid)
             builder = RecordBuilder(self.measures, "-", self._patient)
         if medications:
-            node = resource.get("medicationReference")
-            target = node.get("reference") if isinstance(node, dict) else None
-            if isinstance(target, str):
-                from spinecare.fhir.ndjson import medication_resolver
+            from spinecare.fhir.ndjson import medication_resolver, medication_target
 
-                found = medication_resolver(medications)(target)
-                if found is not None:
-                    builder.add(found)
+            target = medication_target(resource)
+            found = medication_resolver(medications)(target) if target else None
+            if found is not None:
+                builder.add(found)
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it
         builder.add(resource if type(resource) is dict else dict(resource))

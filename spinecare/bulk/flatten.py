@@ -20,13 +20,15 @@ from typing import Any
 from spinecare.bulk.facts import TABLES, Flattener, Row, seq_of
 from spinecare.errors import RecordError
 from spinecare.fhir.ndjson import (
+    FACT_FILES,
     LINE_PROBLEM,
     NAMES_NO_PATIENT,
-    PATIENT_FIELD,
     KnownPatients,
     Line,
     NdjsonError,
     Tally,
+    count_unknown,
+    held_resources,
     iter_resources,
     load_medications,
     note_unread,
@@ -114,6 +116,13 @@ def flatten_resource(
     patient not of ``patients``, or that the reader cannot read (reported; ``strict``:
     raised as :class:`RecordError` naming file and line).
     """
+    if resource["resourceType"] == "Bundle":  # the resources it holds, each as a line
+        held = held_resources(resource, where, tally, strict)
+        done = [
+            flatten_resource(flattener, r, where, patients, medications, tally, strict=strict)
+            for r in held
+        ]
+        return any(done)
     tally.resources[resource["resourceType"]] += 1
     named = patient_id_of(resource)
     if named is None:
@@ -122,7 +131,7 @@ def flatten_resource(
         return False
     pid = patients.patient(named)
     if pid is None:
-        tally.unknown_patient += 1
+        count_unknown(tally, where, resource, named)
         return False
     try:
         flattener.add_resource(resource, pid, seq_of(where.ordinal, where.number), medications)
@@ -137,7 +146,7 @@ def flatten_resource(
     return True
 
 
-READ_TYPES = ("Patient", *PATIENT_FIELD)
+READ_TYPES = ("Patient", *FACT_FILES)
 """The resource types bulk screening reads, in reading order (a fact's ``seq``)."""
 
 
@@ -176,7 +185,7 @@ def _worker(
         strict=strict,
         types=READ_TYPES,
         share=(worker, workers),
-        only=("Patient",) if reading_patients else PATIENT_FIELD,
+        only=("Patient",) if reading_patients else FACT_FILES,
     )
     for resource, where in lines:
         done += 1

@@ -43,7 +43,7 @@ from spinecare.bulk.flatten import flatten_resource
 from spinecare.documents import GZIP_MAGIC
 from spinecare.errors import InputError
 from spinecare.fhir.ndjson import (
-    PATIENT_FIELD,
+    FACT_FILES,
     KnownPatients,
     NdjsonError,
     Tally,
@@ -61,7 +61,7 @@ from spinecare.record.model import PatientRecord
 SPARK_TYPES = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "BIGINT"}
 SLOT_PREFIX = {"string": "s", "date": "t", "double": "x", "int64": "n"}
 
-FACT_TYPES = ("Patient", *PATIENT_FIELD)
+FACT_TYPES = ("Patient", *FACT_FILES)
 """The resource types whose lines give facts (numbered in this order, as the DuckDB
 workers number them)."""
 

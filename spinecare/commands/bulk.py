@@ -66,7 +66,9 @@ def screen(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help=N_("Processes that read the export (default: CPUs).")),
+        typer.Option(
+            "--workers", min=1, max=256, help=N_("Processes that read the export (default: CPUs).")
+        ),
     ] = None,
     json_summary: Annotated[
         bool, typer.Option("--json", help=N_("Print the summary as JSON instead of tables."))

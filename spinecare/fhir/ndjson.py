@@ -41,6 +41,7 @@ from spinecare.errors import InputError, RecordError
 from spinecare.fhir.reader import (
     Measures,
     RecordBuilder,
+    bundle_resources,
     linked_patients,
     medication_from_fhir,
     resource_ref,
@@ -99,8 +100,10 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Goal",
     "DeviceRequest",
     "CommunicationRequest",
+    "Bundle",
 )
-"""The resource types bulk screening reads, in the order they are read."""
+"""The resource types bulk screening reads, in the order they are read (a Bundle: the
+resources it holds, :func:`held_resources`)."""
 
 PATIENT_FIELD: dict[str, str] = {
     "Condition": "subject",
@@ -140,6 +143,9 @@ PATIENT_FIELD: dict[str, str] = {
 }
 """Where each patient-scoped resource names its patient (an Appointment: the first of its
 ``participant`` whose ``actor`` is a Patient)."""
+
+FACT_FILES = (*PATIENT_FIELD, "Bundle")
+"""The types of the files whose lines give a patient's facts (the Patient files aside)."""
 
 FILE_NAME = re.compile(r"^([A-Za-z]+)((?:[._-]\d+)*)\.(?:ndjson|jsonl)(?:\.gz)?$", re.IGNORECASE)
 """An export's file: its resource type (in any case), the numbers of its parts ("Condition.000",
@@ -209,6 +215,7 @@ class Tally:
 NOT_AN_EXPORT = Message("not a folder (a FHIR Bulk export is a folder of NDJSON files)")
 LINE_PROBLEM = N_("line %(n)s: %(problem)s")
 NAMES_NO_PATIENT = N_("%(where)s: %(ref)s names no patient")
+UNKNOWN_PATIENT = N_("%(where)s: %(ref)s names a patient the export does not hold (%(patient)s)")
 
 
 def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tuple[str, Path]]:
@@ -398,7 +405,7 @@ def reference_id(reference: object, kind: str = "Patient") -> str | None:
         return None
     if kind == "Patient" and reference.startswith("Patient/"):
         rest = reference[8:]
-        if rest and "/" not in rest and rest != "_history":
+        if rest and "/" not in rest and rest != "_history" and not rest[-1].isspace():
             return rest  # Patient/123: what the reading below gives, without splitting
     # as written, else with spaces around it or a slash after it, the type in any case
     reference = reference.strip().rstrip("/")
@@ -510,9 +517,22 @@ def medication_resolver(
     return resolve
 
 
-def _medication_target(resource: Mapping[str, Any]) -> str | None:
+MEDICATION_KINDS = frozenset(
+    {"MedicationRequest", "MedicationStatement", "MedicationDispense", "MedicationAdministration"}
+)
+
+
+def medication_target(resource: Mapping[str, Any]) -> str | None:
+    """The Medication a drug entry names by reference (``medicationReference``, or R5's
+    ``medication.reference``), where it is not held in the entry (``#id``) and no code
+    is given instead; else None."""
+    if resource.get("medicationCodeableConcept") is not None:
+        return None
     node = resource.get("medicationReference")
-    if isinstance(node, dict) and resource.get("medicationCodeableConcept") is None:
+    if node is None:  # R5: a CodeableReference
+        held = resource.get("medication")
+        node = held.get("reference") if isinstance(held, dict) else None
+    if isinstance(node, dict):
         target = node.get("reference")
         if isinstance(target, str) and not target.startswith("#"):
             return target
@@ -534,14 +554,14 @@ def checked_add(
     before = len(builder.unreadable)
     problem: str | None = None
     try:
-        if resource.get("resourceType") in ("MedicationRequest", "MedicationStatement"):
+        if resource.get("resourceType") in MEDICATION_KINDS:
             # converted only in build(): check it now, so that it is reported here
             resolve = medication_resolver(medications)
             try:
                 medication_from_fhir(resource, resource_ref(resource), resolve)
             except RecordError as err:
                 problem = err.message
-            target = _medication_target(resource)
+            target = medication_target(resource)
             found = resolve(target) if target else None
             if found is not None:
                 builder.add(found)  # the Medication it names, from Medication.ndjson
@@ -559,6 +579,37 @@ def checked_add(
     tally.bad_resources += 1
     tally.report(located(str(where), problem))
     return False
+
+
+def held_resources(
+    resource: dict[str, Any], where: Line, tally: Tally, strict: bool = False
+) -> list[dict[str, Any]]:
+    """A line's resources: those a Bundle holds (a document or a search result carried in
+    the export, read as the reader reads a Bundle inside a patient's: :func:`bundle_resources`),
+    else the resource itself. A Bundle of another shape is reported (``strict``: raised)
+    and gives none."""
+    if resource["resourceType"] != "Bundle":
+        return [resource]
+    tally.resources["Bundle"] += 1
+    try:
+        held = bundle_resources(resource, str(where))
+    except RecordError as err:
+        if strict:
+            raise RecordError(
+                Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
+            ) from None
+        tally.bad_resources += 1
+        tally.report(located(str(where), err.message))
+        return []
+    return [dict(r) for r in held if isinstance(r.get("resourceType"), str)]
+
+
+def count_unknown(tally: Tally, where: Line, resource: Mapping[str, Any], named: str) -> None:
+    """Count and report a resource of a patient the export holds no Patient of."""
+    tally.unknown_patient += 1
+    tally.report(
+        Message(UNKNOWN_PATIENT, where=str(where), ref=resource_ref(resource), patient=named)
+    )
 
 
 def _bucket(pid: str, buckets: int) -> int:
@@ -604,7 +655,8 @@ def iter_records(
             handles = [
                 stack.enter_context(open(workdir / f"{i}.bin", "wb")) for i in range(buckets)
             ]
-            for resource, where in iter_resources(folder, tally, strict=strict):
+            lines = iter_resources(folder, tally, strict=strict)
+            for resource, where in _unbundled(lines, tally, strict):
                 if resource["resourceType"] == "Medication":
                     continue
                 pid = patient_id_of(resource)
@@ -629,9 +681,21 @@ def iter_records(
 def _resources_in_memory(
     folder: Path, tally: Tally, strict: bool
 ) -> Iterator[tuple[dict[str, Any], Line]]:
-    for resource, where in iter_resources(folder, tally, strict=strict):
+    for resource, where in _unbundled(iter_resources(folder, tally, strict=strict), tally, strict):
         if resource["resourceType"] != "Medication":
             yield resource, where
+
+
+def _unbundled(
+    lines: Iterable[tuple[dict[str, Any], Line]], tally: Tally, strict: bool
+) -> Iterator[tuple[dict[str, Any], Line]]:
+    """The resources of the lines, a Bundle's in its place (:func:`held_resources`)."""
+    for line, where in lines:
+        if line["resourceType"] == "Bundle":
+            for resource in held_resources(line, where, tally, strict):
+                yield resource, where
+        else:
+            yield line, where
 
 
 def _resources_in_bucket(path: Path) -> Iterator[tuple[dict[str, Any], Line]]:
@@ -666,7 +730,7 @@ def _records_of(
             continue
         pid = known.patient(named)
         if pid is None:
-            tally.unknown_patient += 1
+            count_unknown(tally, where, resource, named)
             continue
         grouped.setdefault(pid, []).append((resource, where))
     for pid, items in grouped.items():

@@ -76,6 +76,7 @@ __all__ = [
     "MeasureTable",
     "Measures",
     "RecordBuilder",
+    "bundle_resources",
     "condition_from_fhir",
     "is_family_history",
     "linked_patients",
@@ -3243,8 +3244,9 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
 
 def _patient_named(reference: str) -> str | None:
     """The patient id a reference names (``Patient/3``, ``Patient/3/_history/2``,
-    ``https://ehr.example.org/fhir/Patient/3``), or None (another resource type, a
-    ``urn:uuid:``, a contained ``#id``)."""
+    ``https://ehr.example.org/fhir/Patient/3``, with spaces around it), or None (another
+    resource type, a ``urn:uuid:``, a contained ``#id``)."""
+    reference = reference.strip()
     if reference.startswith("Patient/"):
         rest = reference[8:]
     elif "://" in reference and "/Patient/" in reference:
@@ -4111,6 +4113,25 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
                 source=source,
             )
         out.append((resource, full_url))
+    return out
+
+
+def bundle_resources(bundle: Resource, source: str) -> list[Resource]:
+    """The resources a Bundle holds (a document or a search result carried as one line of
+    an export), those of a Bundle inside it in their place, read as
+    :meth:`RecordBuilder.add` reads a Bundle inside the record's: at most
+    :data:`NESTED_BUNDLES` deep, a history's older versions and deleted resources left
+    out. Raises :class:`RecordError` for an entry of another shape."""
+    out: list[Resource] = []
+
+    def walk(node: Resource, level: int) -> None:
+        for resource, _ in _entries(node, source):
+            if resource.get("resourceType") != "Bundle":
+                out.append(resource)
+            elif level + 1 < NESTED_BUNDLES:
+                walk(resource, level + 1)
+
+    walk(bundle, 0)
     return out
 
 

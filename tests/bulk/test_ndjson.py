@@ -239,6 +239,95 @@ def test_resources_under_an_id_a_patient_links_are_that_patients(tmp_path, worke
     assert tally.unknown_patient == 1
 
 
+def fever(pid: str, oid: str, reference: str | None = None) -> dict:
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
+        "subject": {"reference": reference or f"Patient/{pid}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+        "effectiveDateTime": "2024-06-15",
+        "valueQuantity": {"value": 39.2, "unit": "Cel", "code": "Cel"},
+    }
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bulk_reads_bundles_drugs_named_as_r5_does_and_says_whose_patient_is_unknown(
+    tmp_path, workers
+):
+    """A Bundle carried in the export (a file of its own, or a line of another file) is
+    read as its resources, as the reader reads a Bundle inside a record; a drug named by
+    R5's ``medication.reference`` is the Medication of the export; a patient reference
+    with a space after it is the patient; a resource of a patient the export does not
+    hold is reported with file and line. Bulk, the in-process reading and the
+    single-patient screen agree."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient(p) for p in "abcd"])
+    inner = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": fever("a", "f1")}],
+    }
+    write(
+        folder / "Bundle.ndjson",
+        [{"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": inner}]}],
+    )
+    write(
+        folder / "Observation.ndjson",
+        [
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": fever("b", "f2")}],
+            },
+            fever("c", "f3", "Patient/c "),
+            fever("ghost", "f4"),
+        ],
+    )
+    write(
+        folder / "Medication.ndjson",
+        [
+            {
+                "resourceType": "Medication",
+                "id": "m1",
+                "code": {
+                    "coding": [
+                        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "855288"}
+                    ]
+                },
+            }
+        ],
+    )
+    write(
+        folder / "MedicationRequest.ndjson",
+        [
+            {
+                "resourceType": "MedicationRequest",
+                "id": "r1",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": "Patient/d"},
+                "authoredOn": "2024-06-01",
+                "medication": {"reference": {"reference": "Medication/m1"}},
+            }
+        ],
+    )
+    out = tmp_path / "out.ndjson"
+    result = screen_export(folder, out, KB, AS_OF, workers=workers)
+    rows = {r["patient_id"]: r for r in map(orjson.loads, out.read_bytes().splitlines())}
+    assert [rows[p]["verdict"] for p in "abc"] == ["defer"] * 3
+    assert "anticoagulant_therapy" in rows["d"]["present"]
+    assert result.tally.unknown_patient == 1
+    assert any("Observation.ndjson:3" in p and "ghost" in p for p in result.tally.problems)
+    tally = Tally()
+    records = {r.patient.id: r for r in iter_records(folder, reader_measures(KB), tally)}
+    for pid, record in records.items():
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: rows[pid][k] for k in expected} == expected, pid
+    assert tally.unknown_patient == 1
+
+
 def test_a_gzip_cut_short_keeps_the_lines_before_it(tmp_path):
     """A gzip file damaged part way: the lines before the damage are read, the damage is
     one malformed part, said once; the other files and patients are screened (a strict
