@@ -9719,6 +9719,67 @@ case(
 )
 
 
+for name, codes, text in (
+    ("snomed_no_display", [coding(SNOMED, "60001007")], None),
+    ("loinc_no_display", [coding(LOINC, "LA26683-5")], None),
+    ("us_core", [coding(SNOMED, "60001007", "Not pregnant")], "Not pregnant"),
+):
+    case(
+        f"pregnancy_status_not_pregnant_{name}",
+        "allowed",
+        "pregnancy status answered 'not pregnant' by its code (SNOMED CT 60001007 or LOINC"
+        " LA26683-5, as US Core sends it): no pregnancy",
+        observation(
+            "82810-3",
+            {"coding": codes, **({"text": text} if text else {})},
+            key="valueCodeableConcept",
+        ),
+    )
+case(
+    "pregnancy_status_unknown_answer",
+    "needs_data",
+    "pregnancy status answered 'unknown' (SNOMED CT 261665006): to confirm",
+    observation("82810-3", {"coding": [coding(SNOMED, "261665006")]}, key="valueCodeableConcept"),
+)
+case(
+    "pregnancy_test_negative_snomed",
+    "allowed",
+    "a urine hCG test (2106-3) answered SNOMED CT 260385009 Negative, no display: no pregnancy",
+    observation("2106-3", {"coding": [coding(SNOMED, "260385009")]}, key="valueCodeableConcept"),
+)
+case(
+    "fever_finding_negative",
+    "allowed",
+    "fever recorded as a finding (SNOMED CT 386661006) answered LOINC LA6577-6 Negative, a"
+    " temperature taken: no fever",
+    observation(
+        "386661006",
+        {"coding": [coding(LOINC, "LA6577-6")]},
+        key="valueCodeableConcept",
+        system=SNOMED,
+    ),
+)
+for name, made in (
+    ("coded_icd10cm", condition(ICD10CM, "D12.6", "Benign neoplasm of colon, unspecified")),
+    ("text_en", condition(text="Benign neoplasm of colon (tubular adenoma)")),
+    ("text_ru", condition(text="Доброкачественное новообразование ободочной кишки")),
+    ("text_de", condition(text="Gutartige Neubildung des Dickdarms")),
+):
+    case(
+        f"benign_neoplasm_{name}",
+        "allowed",
+        "a benign neoplasm (a colon polyp; ICD-10 D10-D36 are benign, not the oncology"
+        " concept): 'benign' says the neoplasm is not malignant",
+        made,
+    )
+case(
+    "malignant_neoplasm_text_still_read",
+    "needs_data",
+    "'Malignant neoplasm of colon' in words: a cancer to confirm",
+    condition(text="Malignant neoplasm of colon"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

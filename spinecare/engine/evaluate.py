@@ -1081,15 +1081,25 @@ def _observed(obs: CodedObservation, kb: KB) -> list[Condition]:
                 Condition(
                     ref=obs.ref,
                     concept=finding.concept,
-                    text=next((c.display for c in obs.value if c.display), None),
+                    text=next(
+                        (
+                            c.display
+                            for c in obs.value
+                            if c.display and (c.system, c.code) not in (_YES, _NO)
+                        ),
+                        None,
+                    ),
                     onset=obs.when,
                     abatement=_fresh_until(obs.when, kb.threshold(finding.fresh_days)),
                 )
             )
-    if out or (_NO in values and _YES not in values):
+    denied = any(values & {(c.system, c.code) for c in f.no_values} for f in candidates.values())
+    if out or denied or (_NO in values and _YES not in values):
         return out
     for finding in candidates.values():
-        if not finding.values:  # any value records it: to confirm (an expected delivery date)
+        # any value records it (an expected delivery date), or an answer of its own value
+        # set that is neither yes nor no (pregnancy status "Unknown"): to confirm
+        if not finding.values or obs.value:
             out.append(
                 Condition(
                     ref=obs.ref,

@@ -1724,17 +1724,22 @@ def _said(text: str, words: Mapping[str, bool]) -> bool | None:
 
 
 # Answers that say yes or no by a code: HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
-# Yes and 373067005 No, 52101004 Present and 2667000 Absent (the words that say so are the
-# KB's, text.yaml answer_words).
+# Yes and 373067005 No, 52101004 Present and 2667000 Absent, a finding's result Positive or
+# Negative (SNOMED CT 10828004 and 260385009, LOINC LA6576-8 and LA6577-6: "Fever:
+# Negative") (the words that say so are the KB's, text.yaml answer_words).
 _YES_NO_CODES = {
     "y": True,
     "la33-6": True,
     "373066001": True,
     "52101004": True,
+    "10828004": True,
+    "la6576-8": True,
     "n": False,
     "la32-8": False,
     "373067005": False,
     "2667000": False,
+    "260385009": False,
+    "la6577-6": False,
 }
 
 

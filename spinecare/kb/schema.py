@@ -297,12 +297,14 @@ class Finding(Strict):
     one of ``values`` (pregnancy status: pregnant) is the ``concept``, in force from the
     observation's date for ``fresh_days`` (a threshold). Any other value (and, with no
     ``values`` at all, any value: an expected delivery date) gives the concept to confirm;
-    a clear no records nothing."""
+    a clear no records nothing, and so does one of ``no_values`` (the answers of the
+    finding's own value set that say it is absent: pregnancy status "Not pregnant")."""
 
     id: str
     concept: str
     codes: list[Code] = Field(min_length=1)
     values: list[Code] = Field(default_factory=list)
+    no_values: list[Code] = Field(default_factory=list)
     fresh_days: str
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
