@@ -96,6 +96,7 @@ def _t(lang: str) -> dict[str, str]:
             "verdict is given (a verdict from partial data could wrongly allow massage). "
             "Screen the patient in spinecare or retry."
         ),
+        "topic": _("Massage screening"),
         "or_clear": _("physician clearance obtained"),
         "or_data": _("recorded data is outdated or wrong"),
         "or_benefit": _("benefit outweighs the risk, discussed with the patient"),
@@ -304,12 +305,17 @@ def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:
         room = 120 - (len(level) + 3 if level else 0)
         source["label"] = _shorten(source["label"], room) + (f" ({level})" if level else "")
         break
-    source["topic"] = {
+    source["topic"] = _topic(screening.lang)
+    return source
+
+
+def _topic(lang: str) -> dict[str, str]:
+    """A card's topic, named in ``lang``."""
+    return {
         "system": SPINECARE_TOPIC_SYSTEM,
         "code": "massage-screening",
-        "display": "Massage screening",
+        "display": _t(lang)["topic"],
     }
-    return source
 
 
 def _resource_ref(resource: Mapping[str, Any]) -> str | None:
@@ -466,11 +472,7 @@ def error_card(
         "source": {
             "label": "spinecare",
             "url": base_url.rstrip("/") + "/",
-            "topic": {
-                "system": SPINECARE_TOPIC_SYSTEM,
-                "code": "massage-screening",
-                "display": "Massage screening",
-            },
+            "topic": _topic(lang),
         },
         "links": patient_links(base_url, app_patient_id, lang),
     }

@@ -217,8 +217,14 @@ def patient_reason(kb: KB, rule_id: str | None, lang: str) -> str | None:
     return rule.patient_reason.get(lang) if rule is not None else None
 
 
+def source_kinds(kb: KB, lang: str) -> dict[str, str]:
+    """Each source's kind in ``lang`` (``systematic review``), by source id."""
+    kinds = {k.id: k.label.get(lang) for k in kb.model.evidence.kinds}
+    return {sid: kinds[src.kind] for sid, src in kb.sources.items()}
+
+
 def source_names(kb: KB, lang: str) -> dict[str, str]:
     """Each source as readers see it in ``lang``: its title and its kind
     (``Massage for low-back pain (Cochrane review) (systematic review)``)."""
-    kinds = {k.id: k.label.get(lang) for k in kb.model.evidence.kinds}
-    return {sid: f"{src.title_in(lang)} ({kinds[src.kind]})" for sid, src in kb.sources.items()}
+    kinds = source_kinds(kb, lang)
+    return {sid: f"{src.title_in(lang)} ({kinds[sid]})" for sid, src in kb.sources.items()}

@@ -134,7 +134,7 @@ REFUSAL_WORDS = {
     "404": Text("not found, or not shown to this account"),
 }
 """Why a request was refused (``clinic.audit.record_refused``: the status and the
-refusal in English): in the reader's words; the export keeps the English text."""
+refusal in English): in the reader's words, on the page and in the export."""
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(/[A-Za-z0-9_+\-]{1,40}){0,2}")
 """What an IANA time zone name looks like (``Europe/Moscow``, ``America/Argentina/Salta``,
@@ -226,6 +226,7 @@ def detail_names(people: AuditNames, kb: Any, lang: str) -> dict[str, str]:
     names |= {r.id: r.text.get(lang) for r in kb.model.plans.stop_rules}
     names |= {k: translate(v) for k, v in EFFECT_WORDS.items()}
     names |= {k: translate(v) for k, v in STATUS_WORDS.items()}
+    names |= {k: translate(v) for k, v in ACTION_WORDS.items()}  # the log's action filter
     # what an import or an intake was labelled with
     names |= {str(t): translate(t) for t in (*SOURCE_WORDS.values(), SESSION_DAY)}
     names |= people.usernames
@@ -408,6 +409,7 @@ def audit_export(
         if ask.errors:
             raise FormError(ask.errors)
         names, found = export_entries(session, admin, ask.flt, detail=_filters_detail(ask.filters))
+        said = detail_names(names, state(request).kb(), lang)
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out)
@@ -435,10 +437,10 @@ def audit_export(
                         e["user"] or "",
                         v["action_words"],
                         v["entity_words"],
-                        e["entity_id"] or "",
+                        e["entity_id"] if _number(str(e["entity_id"] or "")) else "",
                         v["patient_name"],
                         e["patient_id"] or "",
-                        e["detail"] or "",
+                        detail_words(e["detail"], said).striptags(),
                     )
                 ]
             )

@@ -17,7 +17,7 @@ from spinecare.dates import iso_date
 from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
 from spinecare.i18n import in_catalogue, quantity
-from spinecare.kb.evidence import patient_reason, rule_level_text, source_names
+from spinecare.kb.evidence import patient_reason, rule_level_text, source_kinds
 from spinecare.record.model import PatientRecord
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
@@ -644,7 +644,8 @@ def screening_view(
         "doctors": doctors,
         "concept_labels": {c.id: c.label.get(lang) for c in kb.model.concepts},
         "levels": {f["rule"]: rule_level_text(kb, f["rule"], lang) for f in screening["findings"]},
-        "source_names": source_names(kb, lang),
+        "source_titles": {sid: src.title_in(lang) for sid, src in kb.sources.items()},
+        "source_kinds": source_kinds(kb, lang),
         "source_langs": {
             sid: lang if src.titles is not None else src.lang for sid, src in kb.sources.items()
         },

@@ -552,3 +552,27 @@ def test_no_referral_letter_without_a_red_flag_says_why_in_russian(world, signed
     response = client.get(f"/patients/{world.demo_patient}/referral", headers=HTML)
     assert response.status_code == 404
     assert "срочное направление для этого пациента" in response.text
+
+
+def test_audit_export_says_the_detail_in_the_readers_words(world, signed_in) -> None:
+    """A Russian administrator's export says each entry's detail as the page does: the
+    log's own filters, verdicts and refusals in Russian words, no ids, no ``None``, no
+    request lines."""
+    from sqlalchemy import update
+
+    from spinecare.store.models import User
+
+    with world.app.state.db.session() as session:
+        session.execute(update(User).where(User.username == "admin").values(language="ru"))
+    therapist = signed_in("therapist")
+    pid = therapist.get("/patients.json").json()["patients"][0]["id"]
+    therapist.get(f"/patients/{pid}/screening")
+    signed_in("physician").get(f"/patients/{pid}/referral")
+    admin = signed_in("admin")
+    assert admin.get("/audit", params={"action": "list"}).status_code == 200
+    page = admin.get("/audit").text
+    assert "действие: list" not in page
+    body = admin.get("/audit/export.csv").content.decode("utf-8-sig")
+    for raw in ("verdict=", "as_of=", "action=", "None", "GET /", "403:", "404:", "%20"):
+        assert raw not in body, raw
+    assert "вердикт" in body
