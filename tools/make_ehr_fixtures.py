@@ -9780,6 +9780,50 @@ case(
 )
 
 
+case(
+    "next_day_condition_recorded_utc",
+    "needs_data",
+    "cauda equina syndrome recorded 2026-11-21T01:30:00Z (20:30 in New York on the screening"
+    " day) with no onset: dated the day after, it may be of this day, to confirm",
+    {
+        **condition(ICD10, "G83.4", "Cauda equina syndrome", onset=None),
+        "recordedDate": "2026-11-21T01:30:00Z",
+    },
+)
+case(
+    "two_days_ahead_condition_recorded",
+    "allowed",
+    "cauda equina syndrome recorded two days after the screening day: not yet recorded",
+    {
+        **condition(ICD10, "G83.4", "Cauda equina syndrome", onset=None),
+        "recordedDate": "2026-11-22",
+    },
+)
+case(
+    "next_day_medication_authored_utc",
+    "needs_data",
+    "apixaban ordered 2026-11-21T01:30:00Z, no earlier start: dated the day after, it may"
+    " be of this day, to confirm",
+    {
+        **medication(code="1364445", display="apixaban 5 MG Oral Tablet", start="2026-11-21"),
+        "authoredOn": "2026-11-21T01:30:00Z",
+    },
+)
+case(
+    "next_day_procedure_utc",
+    "needs_data",
+    "a lumbar fusion (CPT 22612) performed 2026-11-21T01:30:00Z: dated the day after, a"
+    " recent spinal operation to confirm",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [coding(CPT, "22612", "Lumbar spinal fusion")]},
+        "performedDateTime": "2026-11-21T01:30:00Z",
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -78,9 +78,10 @@ MEDICATION_COLUMNS = {
 """The fields of a medication as columns of ``medications``."""
 
 
-def condition_standing_sql(as_of: str) -> str:
-    """How a condition row stands on ``as_of`` (a SQL date), as the engine decides it."""
-    return standing_sql(CONDITION_STANDING, CONDITION_COLUMNS, as_of)
+def condition_standing_sql(as_of: str, next_day: str) -> str:
+    """How a condition row stands on ``as_of`` (a SQL date; ``next_day`` the day after
+    it), as the engine decides it."""
+    return standing_sql(CONDITION_STANDING, CONDITION_COLUMNS, as_of, next_day=next_day)
 
 
 def medication_in_force_sql(as_of: str) -> str:
@@ -88,10 +89,11 @@ def medication_in_force_sql(as_of: str) -> str:
     return standing_sql(MEDICATION_IN_FORCE_ON, MEDICATION_COLUMNS, as_of)
 
 
-def medication_recent_sql(as_of: str, since: str) -> str:
-    """A medication row not taken on ``as_of`` but taken from ``since`` on (SQL dates),
-    to confirm, as the engine decides it (clinic policy policy_recent_medication)."""
-    return standing_sql(MEDICATION_RECENT_ON, MEDICATION_COLUMNS, as_of, since)
+def medication_recent_sql(as_of: str, since: str, next_day: str) -> str:
+    """A medication row not taken on ``as_of`` but taken from ``since`` on, or from the
+    day after (``next_day``) (SQL dates), to confirm, as the engine decides it (clinic
+    policy policy_recent_medication)."""
+    return standing_sql(MEDICATION_RECENT_ON, MEDICATION_COLUMNS, as_of, since, next_day)
 
 
 OUTPUT_COLUMNS = (
@@ -572,6 +574,10 @@ class Compiler:
         names = [f"{k}_{m}" for m in ids for k in ("nlo", "nhi", "nh", "ns")]
         return ("ahead", sql, names)
 
+    def _next_day(self) -> str:
+        """The day after the screening date, as a SQL date."""
+        return self.d.date(self.as_of + timedelta(days=1))
+
     def _medications_cte(self) -> tuple[str, str, list[str]]:
         """(name, SQL, columns) of the medication leaves: 2 taken on the date (1 where the
         record is uncertain), 1 taken recently (to confirm)."""
@@ -589,7 +595,8 @@ class Compiler:
         # whether each row is in force, or recent, once, as columns
         rows = (
             f"(SELECT *, COALESCE({medication_in_force_sql(as_of)}, FALSE) AS in_force,"
-            f" COALESCE({medication_recent_sql(as_of, since)}, FALSE) AS recent"
+            f" COALESCE({medication_recent_sql(as_of, since, self._next_day())}, FALSE)"
+            " AS recent"
             " FROM medications) medications"
         )
         return ("med", self._aggregate(rows, tests), list(tests))
@@ -606,7 +613,7 @@ class Compiler:
             # (the engine's rule, RecordIndex._set_aside_visit_diagnoses)
             # each row's standing once, as a column: every leaf of a concept reads it
             rows = (
-                f"(SELECT c.*, {condition_standing_sql(as_of)} AS standing"
+                f"(SELECT c.*, {condition_standing_sql(as_of, self._next_day())} AS standing"
                 " FROM conditions c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
                 " FROM conditions o WHERE o.pid = c.pid AND o.visit = 0"
                 " AND o.concept = c.concept AND o.cset IS NOT DISTINCT FROM c.cset"
@@ -626,11 +633,14 @@ class Compiler:
                 )
                 # done with no date the screening can use, or on a year or month that
                 # reaches into the window: whether it is recent is unknown
+                # done the day after the date: it may be of the date (to confirm)
                 tests[name] = (
                     f"CASE WHEN {done} AND performed IS NULL THEN 1"
                     f" WHEN {done} AND performed >= {since} AND performed <= {as_of}"
                     " THEN CASE WHEN certain = 1 THEN 2 ELSE 1 END"
                     f" WHEN {done} AND performed < {since} AND performed_last >= {since} THEN 1"
+                    f" WHEN {done} AND performed > {as_of} AND performed <= {self._next_day()}"
+                    " THEN 1"
                 )
             out.append(("proc", self._aggregate("procedures", tests), list(tests)))
         if lv.measures:

@@ -26,6 +26,7 @@ from spinecare.engine.notes import (
     code_to_confirm,
     condition_note,
     crossed_note,
+    dated_ahead_note,
     joined,
     medication_note,
     nameless_drug_note,
@@ -80,6 +81,7 @@ from spinecare.record.model import (
     fact,
 )
 from spinecare.record.standing import (
+    AHEAD,
     CONDITION_RANK,
     CONDITION_STANDING,
     CONTRADICTORY,
@@ -1184,6 +1186,7 @@ def _condition_evidence(
         c.clinical_status,
         c.abatement,
         contradictory=standing == CONTRADICTORY,
+        next_day=standing == AHEAD,
         onset_ahead=c.onset if ahead else None,
         match=entry.note,
         abatement_first=c.abatement_first,
@@ -1547,7 +1550,9 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
 def _recent_note(m: Medication, as_of: date, days: float) -> str:
     """Why a drug not taken by the record on ``as_of`` is to confirm: its last recorded day
     (the end, else the start, as the record gives it: a month or a year as such), no day
-    at all, or stopped before an end planned after the date."""
+    at all, stopped before an end planned after the date, or started the day after it."""
+    if m.start is not None and m.start > as_of:
+        return dated_ahead_note()
     if m.end is not None and (m.end_first or m.end) > as_of:
         # an end planned after the date (an end of a month or a year begun by then, "2026",
         # is the period it was last taken in)
@@ -1635,6 +1640,8 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         # unknown, never "not recent"
         # a date given only as a year or a month that reaches into the window: whether it
         # was done within it is unknown too
+        # done the day after the date: it may be of the date (a time written in another
+        # zone than the clinic's), to confirm
         as_of = facts.as_of
         since = as_of - window
         return [
@@ -1643,7 +1650,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
             if e.procedure.status not in PROCEDURE_NOT_DONE
             and (
                 (p := e.procedure).performed is None
-                or since <= p.performed <= as_of
+                or since <= p.performed <= as_of + ONE_DAY
                 or (
                     p.performed < since
                     and p.performed_last is not None
@@ -1659,7 +1666,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         if not hits:
             return 0
         since = facts.as_of - window
-        return 2 if any(_dated_certain(e, since) for e in hits) else 1
+        return 2 if any(_dated_certain(e, since, facts.as_of) for e in hits) else 1
 
     def run(facts: Facts) -> Ranked:
         if concept not in facts.procedures:
@@ -1668,7 +1675,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
         if not hits:
             return FALSE_NOTHING
         since = facts.as_of - window
-        certain = [e for e in hits if _dated_certain(e, since)]
+        certain = [e for e in hits if _dated_certain(e, since, facts.as_of)]
         evidence = [
             Evidence(
                 ref=e.procedure.ref,
@@ -1677,7 +1684,7 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
                 or next((c.display for c in e.procedure.codings if c.display), None)
                 or _concept_name(facts, concept),
                 date=e.procedure.performed,
-                note=_done_note(e, since, days),
+                note=_done_note(e, since, days, facts.as_of),
                 last=e.procedure.performed_last,
             )
             for e in certain or hits
@@ -1690,20 +1697,22 @@ def _compile_procedure(node: HadProcedure, kb: KB, prog: Program) -> Node:
     return _folding(Node(truth, run, fold, quiet=True, leaf=True), {0: FALSE_NOTHING})
 
 
-def _dated_certain(entry: ProcedureEntry, since: date) -> bool:
-    """A procedure that makes the rule TRUE: certain, done on or after ``since`` (on a
-    date given whole, or within a year or month that starts then)."""
+def _dated_certain(entry: ProcedureEntry, since: date, as_of: date) -> bool:
+    """A procedure that makes the rule TRUE: certain, done from ``since`` to ``as_of`` (on
+    a date given whole, or within a year or month that starts then)."""
     performed = entry.procedure.performed
-    return entry.certain and performed is not None and performed >= since
+    return entry.certain and performed is not None and since <= performed <= as_of
 
 
-def _done_note(entry: ProcedureEntry, since: date, days: float) -> str | None:
+def _done_note(entry: ProcedureEntry, since: date, days: float, as_of: date) -> str | None:
     """Beside a procedure of a rule that asks for one done within ``days``: within them,
-    done on a day given only as a year or a month that may fall within them, or with no
-    date the screening can use."""
+    done on a day given only as a year or a month that may fall within them, with no
+    date the screening can use, or the day after the date."""
     performed = entry.procedure.performed
     if performed is None:
         return joined(undated_procedure_note(), entry.note)
+    if performed > as_of:
+        return joined(dated_ahead_note(), entry.note)
     if performed < since:
         last = entry.procedure.performed_last
         return joined(partial_date_note(days, performed, last), entry.note)

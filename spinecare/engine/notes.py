@@ -106,10 +106,11 @@ def condition_note(
     match: str | None,
     abatement_first: date | None = None,
     onset_last: date | None = None,
+    next_day: bool = False,
 ) -> str | None:
     """``abatement_first``: the first day of an abatement the record gives only as a
     month or a year (``abatement`` its last day); ``onset_last``: the last day of such an
-    onset (``onset_ahead`` its first)."""
+    onset (``onset_ahead`` its first); ``next_day``: known from the day after the date."""
     return joined(
         _status(status, CONDITION_STATUS) if status else Message("no status recorded"),
         _dated(
@@ -129,6 +130,7 @@ def condition_note(
         )
         if onset_ahead is not None
         else None,
+        dated_ahead_note() if next_day else None,
         match,
     )
 
@@ -266,6 +268,12 @@ def ahead_note() -> str:
     """Beside a reading dated the day after the screening day (its time may be written in
     another time zone than the clinic's)."""
     return Message("dated the day after: it may have been taken on this day")
+
+
+def dated_ahead_note() -> str:
+    """Beside a diagnosis, a drug or a procedure dated the day after the screening day (its
+    time may be written in another time zone than the clinic's)."""
+    return Message("dated the day after: it may be of this day; confirm")
 
 
 def ahead_answer_note() -> str:

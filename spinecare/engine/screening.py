@@ -34,7 +34,7 @@ from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
 from spinecare.record.model import PLANNED_ELSEWHERE, Clearance, PatientRecord
-from spinecare.record.standing import CONTRADICTORY, IN_FORCE
+from spinecare.record.standing import AHEAD, CONTRADICTORY, IN_FORCE
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 """0 is the most severe verdict (``refer_urgently``), 6 the least (``allowed``)."""
@@ -252,7 +252,7 @@ class Screening:
                 c.ref in decided
                 or c.concept
                 or c.confirm == PLANNED_ELSEWHERE
-                or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY)
+                or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY, AHEAD)
                 or (c.from_visit and (c.text or "").strip().casefold() in listed)
                 or index.hits(c.codings, (c.text,))
             ):

@@ -173,7 +173,8 @@ class Condition:
     def standing(self, as_of: date) -> int:
         """How the condition stands on ``as_of``: :data:`NOT_HELD` (refuted, entered in
         error, or not yet recorded), :data:`CONTRADICTORY` (an explicit active status with
-        an abatement on or before ``as_of``), :data:`IN_FORCE` or :data:`ENDED`."""
+        an abatement on or before ``as_of``), :data:`IN_FORCE`, :data:`ENDED` or
+        :data:`AHEAD` (known from the day after ``as_of``: it may be of ``as_of``)."""
         standing: int = _condition_standing(self, as_of)
         return standing
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 __all__ = [
+    "AHEAD",
     "AS_OF",
     "CONDITION_RANK",
     "CONDITION_STANDING",
@@ -28,6 +30,7 @@ __all__ = [
     "MEDICATION_IN_FORCE",
     "MEDICATION_IN_FORCE_ON",
     "MEDICATION_RECENT_ON",
+    "NEXT_DAY",
     "NOT_HELD",
     "REMOVED_VERIFICATION",
     "SINCE",
@@ -46,8 +49,9 @@ MEDICATION_IN_FORCE = frozenset({"active", "intended", "on-hold", "unknown"})
 # The status of a course (or of a prescription whose actions have all occurred) that is
 # over only once its end date has passed.
 MEDICATION_COMPLETED = frozenset({"completed"})
-# How a condition stands on a date (:data:`CONDITION_STANDING`).
-NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED = range(4)
+# How a condition stands on a date (:data:`CONDITION_STANDING`); AHEAD: known from the day
+# after it (a time written in another zone than the clinic's: it may be of the date).
+NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED, AHEAD = range(5)
 
 
 # ---------------------------------------------------------------------------------------
@@ -72,6 +76,13 @@ class AsOf(Expr):
 class Since(Expr):
     """The first day of a window that ends on the screening date (a KB setting: the
     caller gives it, as it gives the date)."""
+
+
+@dataclass(frozen=True)
+class NextDay(Expr):
+    """The day after the screening date: a fact dated so may be of the date, its time
+    written in another zone than the clinic's (in UTC, 20:00 in New York is 01:00 the
+    next day)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ class FirstOf(Expr):
 
 AS_OF = AsOf()
 SINCE = Since()
+NEXT_DAY = NextDay()
 
 
 def _f(name: str) -> Field:
@@ -165,34 +177,38 @@ _ended = _all(Not(Missing(_abatement)), _on_or_before(_abatement))
 _ends_later = _all(Not(Missing(_abatement)), Compare(_abatement, ">", AS_OF))
 
 CONDITION_STANDING: Expr = If(
-    _any(
-        OneOf(_verification, REMOVED_VERIFICATION),
-        _all(Not(Missing(CONDITION_START)), Compare(CONDITION_START, ">", AS_OF)),
-    ),
-    Const(NOT_HELD),  # refuted, entered in error, or not yet recorded
+    OneOf(_verification, REMOVED_VERIFICATION),
+    Const(NOT_HELD),  # refuted or entered in error
     If(
-        OneOf(_clinical, IN_FORCE_CLINICAL),
-        # an explicit active status with an abatement on or before the date says both
-        # "in force" and "ended": neither is taken
-        If(_ended, Const(CONTRADICTORY), Const(IN_FORCE)),
+        _all(Not(Missing(CONDITION_START)), Compare(CONDITION_START, ">", AS_OF)),
+        # known from the day after the date: it may be of the date (to confirm); from a
+        # later day, not yet recorded
+        If(Compare(CONDITION_START, "<=", NEXT_DAY), Const(AHEAD), Const(NOT_HELD)),
         If(
-            Missing(_clinical),
-            If(_ended, Const(ENDED), Const(IN_FORCE)),
-            # an ended status (resolved, inactive, remission) whose abatement lies after
-            # the date says "ended" and, by its date, "not yet ended": neither is taken
-            If(_ends_later, Const(CONTRADICTORY), Const(ENDED)),
+            OneOf(_clinical, IN_FORCE_CLINICAL),
+            # an explicit active status with an abatement on or before the date says both
+            # "in force" and "ended": neither is taken
+            If(_ended, Const(CONTRADICTORY), Const(IN_FORCE)),
+            If(
+                Missing(_clinical),
+                If(_ended, Const(ENDED), Const(IN_FORCE)),
+                # an ended status (resolved, inactive, remission) whose abatement lies after
+                # the date says "ended" and, by its date, "not yet ended": neither is taken
+                If(_ends_later, Const(CONTRADICTORY), Const(ENDED)),
+            ),
         ),
     ),
 )
-"""How a condition stands on the screening date: NOT_HELD, CONTRADICTORY, IN_FORCE or
-ENDED."""
+"""How a condition stands on the screening date: NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED
+or AHEAD."""
 
 CONDITION_RANK: Mapping[str, Mapping[int, int]] = {
     # a rule's ``status`` -> the truth (0 FALSE, 1 UNKNOWN, 2 TRUE) of each standing
-    "ever": {NOT_HELD: 0, CONTRADICTORY: 2, IN_FORCE: 2, ENDED: 2},
+    # known from the day after the date: whether it is of the date is not known
+    "ever": {NOT_HELD: 0, CONTRADICTORY: 2, IN_FORCE: 2, ENDED: 2, AHEAD: 1},
     # recorded as both active and ended: it may be in force (never FALSE), or may not
-    "in_force": {NOT_HELD: 0, CONTRADICTORY: 1, IN_FORCE: 2, ENDED: 0},
-    "past": {NOT_HELD: 0, CONTRADICTORY: 1, IN_FORCE: 0, ENDED: 2},
+    "in_force": {NOT_HELD: 0, CONTRADICTORY: 1, IN_FORCE: 2, ENDED: 0, AHEAD: 1},
+    "past": {NOT_HELD: 0, CONTRADICTORY: 1, IN_FORCE: 0, ENDED: 2, AHEAD: 1},
 }
 """Whether a condition that stands so satisfies a rule asking for it ``ever``, ``in_force``
 or in the ``past`` (held, no longer in force)."""
@@ -241,6 +257,13 @@ MEDICATION_RECENT_ON: Expr = _all(
             Compare(_end, ">", AS_OF),
             _any(Missing(_start), _on_or_before(_start)),
         ),
+        # started the day after the date: it may be of the date (a time written in
+        # another zone than the clinic's)
+        _all(
+            Not(Missing(_start)),
+            Compare(_start, ">", AS_OF),
+            Compare(_start, "<=", NEXT_DAY),
+        ),
     ),
 )
 """A medication not taken on the screening date by the record, but taken (or ended) on a
@@ -260,6 +283,8 @@ def _py(e: Expr) -> str:
         return "as_of"
     if isinstance(e, Since):
         return "since"
+    if isinstance(e, NextDay):
+        return "(as_of + _DAY)"
     if isinstance(e, Const):
         return repr(e.value)
     if isinstance(e, Missing):
@@ -293,7 +318,7 @@ def python_function(e: Expr) -> Callable[..., Any]:
     The source is generated from the definitions above (never from input), so that the
     engine pays no interpretation per call.
     """
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = {"_DAY": timedelta(days=1)}
     exec(f"def standing(fact, as_of, since=None):\n    return {_py(e)}\n", scope)
     function: Callable[..., Any] = scope["standing"]
     return function
@@ -307,43 +332,50 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def sql(e: Expr, columns: Mapping[str, str], as_of: str, since: str = "NULL") -> str:
-    """``e`` as a SQL expression over the columns named in ``columns`` (field name to
-    column), with ``as_of`` the date's SQL literal (and ``since`` a window's first day's).
-    Tests are TRUE or FALSE, never NULL."""
+class _Sql:
+    """An expression as SQL (see :func:`sql`)."""
 
-    def value(x: Expr) -> str:
+    def __init__(self, columns: Mapping[str, str], days: Mapping[type[Expr], str]) -> None:
+        self.columns, self.days = columns, days
+
+    def value(self, x: Expr) -> str:
         if isinstance(x, Field):
-            return columns[x.name]
-        if isinstance(x, AsOf):
-            return as_of
-        if isinstance(x, Since):
-            return since
+            return self.columns[x.name]
+        if type(x) in self.days:
+            return self.days[type(x)]
         if isinstance(x, Const):
             return str(int(x.value))
         if isinstance(x, If):
-            return f"(CASE WHEN {test(x.test)} THEN {value(x.then)} ELSE {value(x.otherwise)} END)"
+            then, otherwise = self.value(x.then), self.value(x.otherwise)
+            return f"(CASE WHEN {self.test(x.test)} THEN {then} ELSE {otherwise} END)"
         if isinstance(x, FirstOf):
-            return "COALESCE(" + ", ".join(value(p) for p in x.parts) + ")"
-        return test(x)
+            return "COALESCE(" + ", ".join(self.value(p) for p in x.parts) + ")"
+        return self.test(x)
 
-    def test(x: Expr) -> str:
+    def test(self, x: Expr) -> str:
         if isinstance(x, Missing):
-            return f"({value(x.value)} IS NULL)"
+            return f"({self.value(x.value)} IS NULL)"
         if isinstance(x, OneOf):
             options = ", ".join(_quote(o) for o in sorted(x.options))
-            return f"COALESCE({value(x.value)} IN ({options}), FALSE)"
+            return f"COALESCE({self.value(x.value)} IN ({options}), FALSE)"
         if isinstance(x, Compare):
-            return f"COALESCE({value(x.left)} {x.op} {value(x.right)}, FALSE)"
+            return f"COALESCE({self.value(x.left)} {x.op} {self.value(x.right)}, FALSE)"
         if isinstance(x, All):
-            return "(" + " AND ".join(test(p) for p in x.parts) + ")"
+            return "(" + " AND ".join(self.test(p) for p in x.parts) + ")"
         if isinstance(x, AnyOf):
-            return "(" + " OR ".join(test(p) for p in x.parts) + ")"
+            return "(" + " OR ".join(self.test(p) for p in x.parts) + ")"
         if isinstance(x, Not):
-            return f"(NOT {test(x.test)})"
+            return f"(NOT {self.test(x.test)})"
         raise TypeError(f"not a test: {x!r}")
 
-    return value(e)
+
+def sql(
+    e: Expr, columns: Mapping[str, str], as_of: str, since: str = "NULL", next_day: str = "NULL"
+) -> str:
+    """``e`` as a SQL expression over the columns named in ``columns`` (field name to
+    column), with ``as_of`` the date's SQL literal (``since`` a window's first day's,
+    ``next_day`` the day after the date's). Tests are TRUE or FALSE, never NULL."""
+    return _Sql(columns, {AsOf: as_of, Since: since, NextDay: next_day}).value(e)
 
 
 def rank_sql(status: str, standing: str) -> str:

@@ -14,12 +14,14 @@ import pytest
 from spinecare.bulk.compile import CONDITION_COLUMNS, MEDICATION_COLUMNS
 from spinecare.record.model import Condition, Medication
 from spinecare.record.standing import (
+    AHEAD,
     CONDITION_RANK,
     CONDITION_STANDING,
     CONTRADICTORY,
     ENDED,
     IN_FORCE,
     MEDICATION_IN_FORCE_ON,
+    MEDICATION_RECENT_ON,
     NOT_HELD,
     python_function,
     rank_sql,
@@ -27,8 +29,16 @@ from spinecare.record.standing import (
 )
 
 AS_OF = date(2026, 11, 22)
-DAYS = (None, AS_OF - timedelta(days=30), AS_OF, AS_OF + timedelta(days=30))
+DAYS = (
+    None,
+    AS_OF - timedelta(days=30),
+    AS_OF,
+    AS_OF + timedelta(days=1),
+    AS_OF + timedelta(days=30),
+)
 SQL_AS_OF = f"DATE '{AS_OF.isoformat()}'"
+SQL_NEXT_DAY = f"DATE '{(AS_OF + timedelta(days=1)).isoformat()}'"
+SQL_SINCE = f"DATE '{(AS_OF - timedelta(days=30)).isoformat()}'"
 
 
 def _sql_values(expr_sql: str, columns: list[str], rows: Sequence[tuple[object, ...]]) -> list[int]:
@@ -62,16 +72,15 @@ def test_condition_standing_is_the_same_in_python_and_sql() -> None:
     ]
     python = [c.standing(AS_OF) for c in conditions]
     as_of = SQL_AS_OF
+    standing_sql = sql(CONDITION_STANDING, CONDITION_COLUMNS, as_of, next_day=SQL_NEXT_DAY)
     in_sql = _sql_values(
-        sql(CONDITION_STANDING, CONDITION_COLUMNS, as_of),
-        ["onset", "recorded", "abatement", "clinical", "verification"],
-        rows,
+        standing_sql, ["onset", "recorded", "abatement", "clinical", "verification"], rows
     )
     assert python == in_sql
-    assert set(python) == {NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED}
+    assert set(python) == {NOT_HELD, CONTRADICTORY, IN_FORCE, ENDED, AHEAD}
     for status in CONDITION_RANK:
         ranks = _sql_values(
-            rank_sql(status, sql(CONDITION_STANDING, CONDITION_COLUMNS, as_of)),
+            rank_sql(status, standing_sql),
             ["onset", "recorded", "abatement", "clinical", "verification"],
             rows,
         )
@@ -94,7 +103,8 @@ def test_condition_standing_is_the_same_in_python_and_sql() -> None:
         # an onset in the future on a condition already recorded: the recorded date counts
         ({"onset": AS_OF + timedelta(days=9), "recorded": AS_OF - timedelta(days=9)}, IN_FORCE),
         # recorded only after the date: not yet known
-        ({"recorded": AS_OF + timedelta(days=1)}, NOT_HELD),
+        ({"recorded": AS_OF + timedelta(days=1)}, AHEAD),  # may be of the date: confirm
+        ({"recorded": AS_OF + timedelta(days=2)}, NOT_HELD),  # not yet recorded
     ],
 )
 def test_condition_standing_examples(fields: dict[str, object], standing: int) -> None:
@@ -115,6 +125,26 @@ def test_medication_in_force_is_the_same_in_python_and_sql() -> None:
     )
     assert python == in_sql
     assert 0 in python and 1 in python
+
+
+def test_medication_taken_recently_is_the_same_in_python_and_sql() -> None:
+    """Taken recently, or begun the day after the date (to confirm), in both."""
+    statuses = (None, "active", "completed", "stopped", "draft")
+    rows = list(itertools.product(statuses, DAYS, DAYS))
+    since = AS_OF - timedelta(days=30)
+    python = [
+        int(Medication(ref=f"m{i}", status=s, start=start, end=end).recently_taken(AS_OF, since))
+        for i, (s, start, end) in enumerate(rows)
+    ]
+    recent = sql(MEDICATION_RECENT_ON, MEDICATION_COLUMNS, SQL_AS_OF, SQL_SINCE, SQL_NEXT_DAY)
+    in_sql = _sql_values(
+        f"CASE WHEN COALESCE({recent}, FALSE) THEN 1 ELSE 0 END",
+        ["status", "start_date", "end_date", "start_last", "end_first"],
+        [(*row, None, None) for row in rows],
+    )
+    assert python == in_sql
+    begun_next_day = Medication(ref="m", status="active", start=AS_OF + timedelta(days=1))
+    assert begun_next_day.recently_taken(AS_OF, since)
 
 
 def test_the_engine_runs_the_definition_as_one_python_function() -> None:
