@@ -409,6 +409,10 @@ def yaml_loader() -> Any:
     import yaml
 
     class Rules:
+        def construct_document(self, node: yaml.Node) -> Any:
+            _no_alias(node)
+            return super().construct_document(node)  # type: ignore[misc]
+
         def construct_mapping(
             self, node: yaml.MappingNode, deep: bool = False
         ) -> dict[Hashable, Any]:
@@ -442,6 +446,29 @@ def yaml_loader() -> Any:
 
 
 YAML_TWICE = N_("the key '%(key)s' is written twice")
+YAML_ALIAS = N_("an alias (*name) that repeats another part of the file is not allowed")
+
+
+def _no_alias(root: Any) -> None:
+    """Refuse a YAML document that repeats a part of itself by an anchor and its aliases
+    (``&a`` ... ``*a``): no intake or KB file needs one, and aliases of aliases make a few
+    hundred bytes stand for gigabytes once read (a "billion laughs")."""
+    import yaml
+
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, Message(YAML_ALIAS), node.start_mark
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _yaml_problem(exc: Any) -> str:

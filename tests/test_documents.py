@@ -199,3 +199,19 @@ def test_the_collector_is_held_in_a_block_and_let_go_by_the_outermost_or_release
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_yaml_that_repeats_itself_by_aliases_is_refused_before_it_is_expanded(
+    tmp_path: Path,
+) -> None:
+    """A few hundred bytes of anchors and aliases stand for gigabytes once expanded (a
+    "billion laughs"): refused at once, naming where, never expanded into a message."""
+    rows = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        rows.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    rows.append("answers: {saddle_anaesthesia: *i}")
+    path = tmp_path / "laughs.yaml"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(RecordError) as err:
+        load_document(path, "laughs.yaml")
+    assert "alias" in err.value.message and len(err.value.one_line()) < 300

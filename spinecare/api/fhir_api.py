@@ -483,7 +483,7 @@ async def massage_screening(
             )
         day = query_day or param_day or date.today()
         # reading and screening are CPU work: a heavy-work slot, as for /api/screen
-        result = await run_heavy(_screen, bundle, day, lang)
+        result = await run_heavy(_screen, bundle, day, lang, pool="public")
     except OperationError as exc:
         return _refused(exc, request)
     except StarletteHTTPException as exc:  # the body size limit, while the body is read

@@ -121,7 +121,7 @@ async def _on_document(
     def work() -> Any:
         return action(_document(raw), day, kb=load_kb(), lang=language).to_json()
 
-    return await run_heavy(work)
+    return await run_heavy(work, pool="public")
 
 
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")

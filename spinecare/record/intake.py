@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -96,6 +97,16 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
 # Field types
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: cut short, however large or deep it is (a file's
+    value is named, never written out whole)."""
+    return _REPR.repr(value)
+
+
 def _iso_date(value: object) -> object:
     if isinstance(value, datetime):
         raise ValueError(Message("expected a date YYYY-MM-DD without a time"))
@@ -113,9 +124,11 @@ def _iso_date(value: object) -> object:
             else:
                 reason = Message("the month has no such day")
             raise ValueError(
-                Message("not a real date: %(value)s (%(reason)s)", value=repr(value), reason=reason)
+                Message(
+                    "not a real date: %(value)s (%(reason)s)", value=_shown(value), reason=reason
+                )
             ) from None
-    raise ValueError(Message("expected a date YYYY-MM-DD, got %(value)s", value=repr(value)))
+    raise ValueError(Message("expected a date YYYY-MM-DD, got %(value)s", value=_shown(value)))
 
 
 def _number_as_text(value: object) -> object:
@@ -130,7 +143,7 @@ def _fhir_id(value: str) -> str:
         raise ValueError(
             Message(
                 "%(value)s is not a valid patient id: use 1-64 letters, digits, '-' or '.'",
-                value=repr(value),
+                value=_shown(value),
             )
         )
     return value
@@ -139,7 +152,7 @@ def _fhir_id(value: str) -> str:
 def _snake_id(value: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
         raise ValueError(
-            Message("%(value)s is not an id (lower_snake_case, as in the KB)", value=repr(value))
+            Message("%(value)s is not an id (lower_snake_case, as in the KB)", value=_shown(value))
         )
     return value
 
@@ -225,7 +238,7 @@ class Coded(Strict):
             raise ValueError(
                 Message(
                     "%(code)s is not a valid %(system)s code",
-                    code=repr(self.code),
+                    code=_shown(self.code),
                     system=self.system,
                 )
             )
@@ -284,7 +297,7 @@ class IntakeVital(Strict):
         if text is not None and not re.fullmatch(r"\d+(\.\d+)?\s*/\s*\d+(\.\d+)?", text):
             raise ValueError(
                 Message(
-                    "write systolic/diastolic, for example 135/85; got %(text)s", text=repr(text)
+                    "write systolic/diastolic, for example 135/85; got %(text)s", text=_shown(text)
                 )
             )
         return text
@@ -499,7 +512,7 @@ def _problem(error: ErrorDetails) -> str:
     if isinstance(given, bool):  # as the file writes it, never True/False
         msg = Message(GOT, problem=msg, given=str(given).lower())
     elif isinstance(given, str | int | float):
-        msg = Message(GOT, problem=msg, given=repr(given))
+        msg = Message(GOT, problem=msg, given=_shown(given))
     return msg
 
 
@@ -685,13 +698,13 @@ class _Reader:
                     "format",
                     Message(
                         "%(given)s is not supported; this version reads %(format)s",
-                        given=repr(fmt),
+                        given=_shown(fmt),
                         format=FORMAT,
                     ),
                 )
             raise self.fail(
                 "format",
-                Message("expected %(format)s, got %(given)s", format=FORMAT, given=repr(fmt)),
+                Message("expected %(format)s, got %(given)s", format=FORMAT, given=_shown(fmt)),
             )
         try:
             return IntakeFile.model_validate(data)
@@ -807,7 +820,7 @@ class _Reader:
                     path,
                     Message(
                         "a yes/no question: answer true or false, got %(given)s",
-                        given=repr(value),
+                        given=_shown(value),
                     ),
                 )
             if kind == "choice" and (not isinstance(value, str) or value not in choices):
@@ -816,12 +829,12 @@ class _Reader:
                     Message(
                         "expected one of %(choices)s, got %(given)s",
                         choices=", ".join(choices),
-                        given=repr(value),
+                        given=_shown(value),
                     ),
                 )
             if kind not in ("boolean", "choice"):
                 raise self.fail(
-                    path, Message("question type %(kind)s is not supported", kind=repr(kind))
+                    path, Message("question type %(kind)s is not supported", kind=_shown(kind))
                 )
             out.append(
                 Answer(

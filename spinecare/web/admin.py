@@ -475,7 +475,7 @@ def users_page(request: Request) -> Response:
 async def user_create(request: Request) -> Response:
     fields = await check_csrf(request)
     # the new password is hashed (argon2): in a worker thread, off the event loop
-    return await run_heavy(_user_create, request, fields)
+    return await run_heavy(_user_create, request, fields, pool="passwords")
 
 
 def _user_create(request: Request, fields: dict[str, str]) -> Response:
@@ -598,7 +598,7 @@ async def user_active(request: Request, user_id: int) -> Response:
 async def user_reset_password(request: Request, user_id: int) -> Response:
     await check_csrf(request)
     # the one-time password is hashed (argon2): in a worker thread, off the event loop
-    return await run_heavy(_user_reset_password, request, user_id)
+    return await run_heavy(_user_reset_password, request, user_id, pool="passwords")
 
 
 def _user_reset_password(request: Request, user_id: int) -> Response:

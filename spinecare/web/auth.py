@@ -105,7 +105,7 @@ async def login(request: Request) -> Response:
     username = fields.get("username", "").strip()
     password = fields.get("password", "")
     if username and password:
-        result = await run_heavy(_check_sign_in, request, username, password)
+        result = await run_heavy(_check_sign_in, request, username, password, pool="passwords")
     else:
         result = _SignedIn(None)
     if result.token is None:
@@ -218,7 +218,7 @@ def _change_own_password(request: Request, fields: dict[str, str]) -> _PasswordC
 @router.post(PASSWORD_PAGE)
 async def password_change(request: Request) -> Response:
     fields = await check_csrf(request)
-    result = await run_heavy(_change_own_password, request, fields)
+    result = await run_heavy(_change_own_password, request, fields, pool="passwords")
     if result.errors is not None:
         status = 429 if result.retry_after else 422
         exc = FormError(result.errors)

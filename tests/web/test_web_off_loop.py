@@ -187,3 +187,51 @@ def test_a_request_is_answered_while_a_password_is_hashed(
         release.set()
         accounts.use_password_hasher(previous)
     assert order == ["other request", "hashing"]
+
+
+def test_a_sign_in_is_not_held_up_by_documents_posted_without_signing_in(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anonymous documents (``/api/screen``) fill their own heavy-work slots: a correct
+    sign-in is answered while every one of them is held (before, it waited for them all)."""
+    import spinecare.core as core
+
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    real_screen = core.screen
+
+    def held_screen(*args: Any, **kwargs: Any) -> Any:
+        started.release()
+        assert release.wait(60)
+        return real_screen(*args, **kwargs)
+
+    monkeypatch.setattr(core, "screen", held_screen)
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=world.app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://clinic") as client:
+            page = await client.get("/login")
+            token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+            flood = [
+                asyncio.create_task(client.post("/api/screen", content=BUNDLE.read_bytes()))
+                for _ in range(heavy_slots() + 2)
+            ]
+            await asyncio.wait_for(_acquire(started, heavy_slots()), 60)
+            signed = await asyncio.wait_for(
+                client.post(
+                    "/login",
+                    data={
+                        "username": "therapist",
+                        "password": PASSWORDS["therapist"],
+                        "csrf_token": token,
+                    },
+                    headers={"accept": "application/json"},
+                ),
+                60,
+            )
+            assert signed.status_code == 200
+            assert not any(task.done() for task in flood)
+            release.set()
+            assert [r.status_code for r in await asyncio.gather(*flood)] == [200] * len(flood)
+
+    asyncio.run(scenario())
