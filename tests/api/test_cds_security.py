@@ -307,6 +307,8 @@ def test_a_fhir_server_not_listed_for_the_issuer_gets_no_token(
         (OTHER_ISSUER, own),  # another EHR naming this one's server
         (ISSUER, own.replace("/fhir", "/other-fhir")),  # another path on the same host
         (ISSUER, "http://localhost:" + own.rsplit(":", 1)[1]),  # another name for the host
+        (ISSUER, own + "?x=1"),  # the listed server with a query: no base URL
+        (ISSUER, own + "#x"),  # or a fragment
     ):
         stub_fhir.requests.clear()
         token = keys.token(f"{BASE}{VIEW}", iss=iss)
