@@ -9824,6 +9824,21 @@ case(
 )
 
 
+case(
+    "text_ru_finding_then_not_noted",
+    "allowed",
+    "'Задержка мочи: не отмечает' (urinary retention: does not report) in a diagnosis's"
+    " words: denied, though 'отмечает' (reports) ends a cue's reach elsewhere",
+    condition(text="Задержка мочи: не отмечает"),
+)
+case(
+    "text_ru_notes_the_finding",
+    "needs_data",
+    "'Пациентка отмечает задержку мочи' (the patient reports urinary retention): to confirm",
+    condition(text="Пациентка отмечает задержку мочи"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -455,11 +455,14 @@ class TextMatcher:
 
     def _cued(self, clause: list[str], start: int, n: int, before: Phrases, after: Phrases) -> bool:
         """Does a cue change the words ``clause[start:start + n]``: one of ``before`` ahead
-        of them, or one of ``after`` behind them, with no scope-ending word between?"""
+        of them, or one of ``after`` behind them, with no scope-ending word between? A cue
+        behind them that begins in the scope is read whole, though its last word ends
+        scopes ("Задержка мочи: не отмечает": "отмечает" ends a scope, "не отмечает"
+        denies what is before it)."""
         lo, hi = _scope(clause, start, n, self.cues.scope_end)
-        ahead, behind = clause[lo:start], clause[start + n : hi]
+        ahead = clause[lo:start]
         return any(_contains(ahead, cue) for cue in before) or any(
-            _contains(behind, cue) for cue in after
+            _contains(clause[start + n : hi + len(cue) - 1], cue) for cue in after
         )
 
     def _relatives(self, clause: list[str], start: int, n: int) -> bool:
