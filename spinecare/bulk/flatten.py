@@ -23,12 +23,14 @@ from spinecare.fhir.ndjson import (
     FACT_FILES,
     LINE_PROBLEM,
     NAMES_NO_PATIENT,
+    PATIENT_FIELD,
     KnownPatients,
     Line,
     NdjsonError,
     Tally,
     count_unknown,
     held_resources,
+    in_file_order,
     iter_resources,
     load_medications,
     note_unread,
@@ -112,9 +114,10 @@ def flatten_resource(
 ) -> bool:
     """Add the facts of one resource read at ``where``; False when it is set aside.
 
-    Counted in ``tally``: the resource by type; one that names no patient (reported), a
-    patient not of ``patients``, or that the reader cannot read (reported; ``strict``:
-    raised as :class:`RecordError` naming file and line).
+    Counted in ``tally``: the resource by type; one of a type bulk does not read
+    (``other_types``, as the in-process reading counts it); one that names no patient
+    (reported), a patient not of ``patients``, or that the reader cannot read (reported;
+    ``strict``: raised as :class:`RecordError` naming file and line).
     """
     if resource["resourceType"] == "Bundle":  # the resources it holds, each as a line
         held = held_resources(resource, where, tally, strict)
@@ -123,7 +126,11 @@ def flatten_resource(
             for r in held
         ]
         return any(done)
-    tally.resources[resource["resourceType"]] += 1
+    kind = resource["resourceType"]
+    tally.resources[kind] += 1
+    if kind not in PATIENT_FIELD and kind != "Patient":  # a type bulk does not read
+        tally.other_types[kind] += 1
+        return False
     named = patient_id_of(resource)
     if named is None:
         tally.no_patient += 1
@@ -295,7 +302,14 @@ def flatten_export(
             if progress is not None:
                 progress(counter.value - seen)
     tallies = [worker_tally for done in rounds for worker_tally, _ in done]
+    # the first problems by file and line, whichever worker read them (each reports its
+    # own first ones, in its reading order)
+    problems = [*tally.problems, *(p for t in tallies for p in t.problems)]
+    tally.problems = []
     for worker_tally in tallies:
+        worker_tally.problems = []
         tally.merge(worker_tally)
+    for problem in in_file_order(problems, folder):
+        tally.report(problem)
     note_unread(folder, tally)
     return FlattenResult(tally, out, len(known), time.perf_counter() - start)

@@ -274,8 +274,10 @@ def iter_lines(path: Path, limit: int | None = None) -> Iterator[tuple[int, byte
                 if not raw:
                     break
                 number += 1
-                if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[3:]  # a byte order mark before the first line (a Windows tool's)
+                if raw[:1] == b"\xef" and raw.startswith(codecs.BOM_UTF8):
+                    # a byte order mark before a line (a Windows tool's, before the first;
+                    # before any, in parts of an export joined into one file)
+                    raw = raw[3:]
                 if len(raw) > cap and not raw.endswith(b"\n"):
                     rest = raw
                     while rest and not rest.endswith(b"\n"):
@@ -388,6 +390,25 @@ def parse_lines(
             _malformed(err, tally, strict)
             continue
         yield resource, where
+
+
+_PLACE = re.compile(r"^(.*?):(?: line )?(\d+)\b")
+
+
+def in_file_order(problems: Iterable[str], folder: Path) -> list[str]:
+    """Problems in the order of the export's files and lines (each begins with its file
+    and line: ``file:12: ...`` or ``file: line 12: ...``); any other after them, as
+    given."""
+    order = {str(path): i for i, (_, path) in enumerate(export_files(folder))}
+    last = len(order)
+
+    def place(problem: str) -> tuple[int, int]:
+        found = _PLACE.match(problem)
+        if found is None:
+            return last + 1, 0
+        return order.get(found.group(1), last), int(found.group(2))
+
+    return sorted(problems, key=place)
 
 
 def _malformed(err: NdjsonError, tally: Tally, strict: bool) -> None:

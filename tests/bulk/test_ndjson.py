@@ -328,6 +328,47 @@ def test_bulk_reads_bundles_drugs_named_as_r5_does_and_says_whose_patient_is_unk
     assert tally.unknown_patient == 1
 
 
+def test_a_type_not_read_is_counted_as_such_and_a_bom_before_any_line_is_read_past(tmp_path):
+    """A resource of a type bulk does not read, in a file of one it reads (a lower-case
+    ``observation``, a ``Basic``), is counted among the other types, as the in-process
+    reading counts it, never as naming no patient; parts of an export joined into one
+    file keep each part's byte order mark, read past as the first line's."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a")])
+    bom = b"\xef\xbb\xbf"
+    lines = [
+        {**fever("a", "f1"), "resourceType": "observation"},
+        {"resourceType": "Basic", "id": "x", "subject": {"reference": "Patient/a"}},
+        bom + orjson.dumps(fever("a", "f2")),
+    ]
+    write(folder / "Observation.ndjson", lines)
+    result = screen_export(folder, tmp_path / "out.ndjson", KB, AS_OF, workers=1)
+    assert result.tally.malformed == 0 and result.tally.no_patient == 0
+    assert result.tally.other_types == {"observation": 1, "Basic": 1}
+    assert result.verdicts == {"defer": 1}
+    tally = Tally()
+    list(iter_records(folder, reader_measures(KB), tally))
+    assert tally.other_types == result.tally.other_types
+
+
+def test_the_problems_listed_are_the_first_by_file_and_line_whatever_the_workers(tmp_path):
+    """The 50 problems a run lists are the first ones by file and line, with one worker
+    or two (each worker reads every other line and reports its own first ones)."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a")])
+    write(folder / "Observation.ndjson", [b"{not json"] * 97)
+    listed = [
+        screen_export(folder, tmp_path / f"out{w}.ndjson", KB, AS_OF, workers=w).tally.problems
+        for w in (1, 2)
+    ]
+    assert listed[0] == listed[1]
+    assert [p.split(": line ")[1].split(":")[0] for p in listed[0]] == [
+        str(n) for n in range(1, 51)
+    ]
+
+
 def test_a_gzip_cut_short_keeps_the_lines_before_it(tmp_path):
     """A gzip file damaged part way: the lines before the damage are read, the damage is
     one malformed part, said once; the other files and patients are screened (a strict
