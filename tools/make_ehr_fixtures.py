@@ -9839,6 +9839,123 @@ case(
 )
 
 
+for name, words in (
+    ("thoracic", "Brustwirbelfraktur"),
+    ("cervical", "Halswirbelfraktur"),
+    ("lumbar_body", "Lendenwirbelkörperfraktur"),
+    ("lumbar_level", "Lendenwirbelfraktur LWK 1"),
+):
+    case(
+        f"text_de_vertebral_fracture_compound_{name}",
+        "needs_data",
+        f"'{words}' in a diagnosis's words (ISiK's free-text diagnosis): a vertebral fracture"
+        " in one German compound, to confirm",
+        condition(text=words),
+    )
+case(
+    "average_blood_pressure_us_core_high",
+    "needs_data",
+    "US Core's Average Blood Pressure (LOINC 96607-7, mean pressures 96608-5 186 and 96609-3"
+    " 114 over three days) and no other reading: an average decides nothing by itself, but"
+    " a high one is never dropped: the pressure is to confirm, the average named",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {
+            "text": "Avg Blood pressure systolic and diastolic",
+            "coding": [
+                coding(LOINC, "96607-7", "Blood pressure panel mean systolic and mean diastolic")
+            ],
+        },
+        "effectivePeriod": {"start": "2026-11-16T01:06:52Z", "end": "2026-11-19T13:07:01Z"},
+        "component": [
+            {
+                "code": {
+                    "text": "Average systolic blood pressure",
+                    "coding": [coding(LOINC, "96608-5", "Systolic blood pressure mean")],
+                },
+                "valueQuantity": {"value": 186, "unit": "mm[Hg]", "code": "mm[Hg]"},
+            },
+            {
+                "code": {
+                    "text": "Average diastolic blood pressure",
+                    "coding": [coding(LOINC, "96609-3", "Diastolic blood pressure mean")],
+                },
+                "valueQuantity": {"value": 114, "unit": "mm[Hg]", "code": "mm[Hg]"},
+            },
+        ],
+    },
+    without={"bp"},
+)
+CCD_SECTION = (
+    '<section><code code="{code}" codeSystem="2.16.840.1.113883.6.1" displayName="{title}"/>'
+    "<title>{title}</title><text><table><tr><td>{row}</td></tr></table></text></section>"
+)
+
+
+def ccd(*sections: str) -> str:
+    body = "".join(f"<component>{part}</component>" for part in sections)
+    return (
+        '<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3"><component>'
+        f"<structuredBody>{body}</structuredBody></component></ClinicalDocument>"
+    )
+
+
+FAMILY = CCD_SECTION.format(
+    code="10157-6", title="Family History", row="Father (deceased): Myocardial Infarction"
+)
+VACCINES = CCD_SECTION.format(
+    code="11369-6", title="Immunizations", row="Influenza, seasonal, IM: completed"
+)
+case(
+    "ccd_family_history_and_immunizations_sections",
+    "allowed",
+    "a CDA summary (DocumentReference, text/xml) holding only a family history section"
+    " (father died of a myocardial infarction) and an immunizations section (seasonal"
+    " influenza vaccine): a relative's and a vaccine's, not the patient's findings",
+    document("text/xml", ccd(FAMILY, VACCINES)),
+)
+case(
+    "ccd_problem_section_read_beside_family_history",
+    "needs_data",
+    "the same CDA summary with a problems section naming saddle anaesthesia: the patient's,"
+    " to confirm",
+    document(
+        "text/xml",
+        ccd(
+            FAMILY,
+            CCD_SECTION.format(code="11450-4", title="Problems", row="Saddle anaesthesia"),
+        ),
+    ),
+)
+case(
+    "composition_family_history_section",
+    "allowed",
+    "a Composition whose Family history section (LOINC 10157-6) says 'Mother: breast cancer;"
+    " brother: DVT': a relative's",
+    {
+        "resourceType": "Composition",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-18",
+        "type": {"text": "Discharge summary"},
+        "title": "Discharge summary",
+        "section": [
+            {
+                "title": "Family history",
+                "code": {"coding": [coding(LOINC, "10157-6", "History of family member diseases")]},
+                "text": {
+                    "status": "generated",
+                    "div": '<div xmlns="http://www.w3.org/1999/xhtml">Mother: breast cancer;'
+                    " brother: DVT at 40</div>",
+                },
+            }
+        ],
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -2637,6 +2637,58 @@ _BLOCK_TAG = re.compile(
 _CELL_END = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
 
 
+# The sections of a clinical document that are not the patient's own findings: family
+# history (LOINC 10157-6) and immunizations (11369-6: "Influenza, seasonal" is a vaccine,
+# not an infection), by their code or their title.
+_OTHERS_SECTIONS = frozenset({"10157-6", "11369-6"})
+_OTHERS_TITLES = frozenset(
+    {
+        "family history",
+        "immunizations",
+        "immunization history",
+        "immunisations",
+        "vaccinations",
+        "familienanamnese",
+        "impfungen",
+        "семейный анамнез",
+        "прививки",
+        "вакцинация",
+    }
+)
+_SECTION_TAG = re.compile(r"<(/?)(?:\w+:)?section\b[^>]*>", re.IGNORECASE)
+_SECTION_CODE = re.compile(r"""<(?:\w+:)?code\b[^>]*\bcode\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_SECTION_TITLE = re.compile(r"<(?:\w+:)?title\b[^>]*>([^<]*)<", re.IGNORECASE)
+
+
+def _others_sections_out(text: str) -> str:
+    """A clinical document (CDA) without the sections that are not the patient's own
+    findings (:data:`_OTHERS_SECTIONS`): what they name is a relative's or a vaccine."""
+    if "section" not in text and "SECTION" not in text:
+        return text
+    spans: list[tuple[int, int]] = []
+    opened: list[tuple[int, int]] = []  # (start of the tag, end of the tag)
+    for tag in _SECTION_TAG.finditer(text):
+        if not tag.group(1):
+            opened.append((tag.start(), tag.end()))
+            continue
+        if not opened:
+            continue
+        start, head = opened.pop()
+        # the section's own heading: its code and title, before its text or an inner one
+        body = text[head : tag.start()]
+        cut = min((i for i in (body.find("<text"), body.find("<section")) if i >= 0), default=-1)
+        heading = body[:cut] if cut >= 0 else body[:2000]
+        code = _SECTION_CODE.search(heading)
+        title = _SECTION_TITLE.search(heading)
+        if (code and code.group(1).strip() in _OTHERS_SECTIONS) or (
+            title and " ".join(title.group(1).split()).casefold() in _OTHERS_TITLES
+        ):
+            spans.append((start, tag.end()))
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + "\n" + text[end:]
+    return text
+
+
 def _markup_words(text: str) -> str:
     """The words of HTML or XHTML, its lines (paragraphs, items, rows) kept apart."""
     text = _CELL_END.sub(": ", _BLOCK_TAG.sub("\n", text))
@@ -2772,7 +2824,7 @@ def _attachment_text(attachment: object) -> str | None:
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
         text = _rtf_words(text)
     elif kind != "text/plain" and "<" in text:
-        text = _markup_words(text)
+        text = _markup_words(_others_sections_out(text))
     text = _lines(text)
     return "; ".join(w for w in (title, text) if w) or None
 
@@ -2869,10 +2921,24 @@ def _narrative(node: object) -> str | None:
     return _lines(_markup_words(div[:ATTACHMENT_CHARS])) or None
 
 
+def _others_section(section: Resource) -> bool:
+    """A Composition's section that is not the patient's own findings (family history,
+    immunizations: :data:`_OTHERS_SECTIONS`), by its code or its title."""
+    concept = section.get("code")
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    for raw in codings if isinstance(codings, list) else ():
+        if isinstance(raw, dict) and str(raw.get("code", "")).strip() in _OTHERS_SECTIONS:
+            return True
+    title = section.get("title")
+    return isinstance(title, str) and " ".join(title.split()).casefold() in _OTHERS_TITLES
+
+
 def _sections(sections: list[Resource], ref: str) -> Iterator[tuple[str, str]]:
     """(words, name) of each section of a Composition and of the sections it holds."""
     for i, section in enumerate(sections):
         name = f"{ref}#section[{i}]"
+        if _others_section(section):
+            continue  # a relative's or a vaccine's
         text = _narrative(section.get("text"))
         if text:
             title = section.get("title")
