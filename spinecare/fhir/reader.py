@@ -2675,18 +2675,26 @@ def _others_sections_out(text: str) -> str:
             continue
         start, head = opened.pop()
         # the section's own heading: its code and title, before its text or an inner one
-        body = text[head : tag.start()]
+        body = text[head : min(tag.start(), head + 2000)]  # its heading comes first
         cut = min((i for i in (body.find("<text"), body.find("<section")) if i >= 0), default=-1)
-        heading = body[:cut] if cut >= 0 else body[:2000]
+        heading = body[:cut] if cut >= 0 else body
         code = _SECTION_CODE.search(heading)
         title = _SECTION_TITLE.search(heading)
         if (code and code.group(1).strip() in _OTHERS_SECTIONS) or (
             title and " ".join(title.group(1).split()).casefold() in _OTHERS_TITLES
         ):
             spans.append((start, tag.end()))
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + "\n" + text[end:]
-    return text
+    if not spans:
+        return text
+    kept: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue  # inside a section already taken out
+        kept.append(text[at:start])
+        at = end
+    kept.append(text[at:])
+    return "\n".join(kept)
 
 
 def _markup_words(text: str) -> str:

@@ -1111,3 +1111,20 @@ def test_a_resource_of_a_record_merged_into_the_patient_is_read() -> None:
         "entry": [{"resource": patient}, {"resource": temperature}],
     }
     assert len(read_bundle(bundle, MEASURES).observations) == 1
+
+
+def test_a_documents_sections_of_others_are_taken_out_once_nested_or_many() -> None:
+    """A CDA family history section inside a problems section is taken out alone; many such
+    sections, nested or not, are taken out in one pass (never a cut in the wrong place)."""
+    from spinecare.fhir.reader import _others_sections_out
+
+    text = (
+        "<a><section><code code='11450-4'/><title>Problems</title><text>x</text>"
+        "<section><code code='10157-6'/><text>dad MI</text></section><text>y</text></section>"
+        "<section><title>Family history</title><text>mom</text></section>z</a>"
+    )
+    kept = _others_sections_out(text)
+    assert "dad" not in kept and "mom" not in kept
+    assert "<text>x</text>" in kept and "<text>y</text>" in kept and kept.endswith("z</a>")
+    many = "<section><code code='10157-6'/>" * 3000 + "</section>" * 3000 + "rest"
+    assert _others_sections_out(many).strip() == "rest"
