@@ -9759,19 +9759,31 @@ case(
         system=SNOMED,
     ),
 )
-for name, made in (
-    ("coded_icd10cm", condition(ICD10CM, "D12.6", "Benign neoplasm of colon, unspecified")),
-    ("text_en", condition(text="Benign neoplasm of colon (tubular adenoma)")),
-    ("text_ru", condition(text="Доброкачественное новообразование ободочной кишки")),
-    ("text_de", condition(text="Gutartige Neubildung des Dickdarms")),
+for name, verdict, made in (
+    (
+        "coded_icd10cm",
+        "needs_data",
+        condition(ICD10CM, "D12.6", "Benign neoplasm of colon, unspecified"),
+    ),
+    ("text_en", "needs_data", condition(text="Benign neoplasm of colon (tubular adenoma)")),
+    ("text_ru", "needs_data", condition(text="Доброкачественное новообразование ободочной кишки")),
+    ("text_de", "allowed", condition(text="Gutartige Neubildung des Dickdarms")),
 ):
     case(
         f"benign_neoplasm_{name}",
-        "allowed",
-        "a benign neoplasm (a colon polyp; ICD-10 D10-D36 are benign, not the oncology"
-        " concept): 'benign' says the neoplasm is not malignant",
+        verdict,
+        "a benign neoplasm in words (a colon polyp): 'neoplasm' names one, to confirm;"
+        " 'benign' is no negation ('thought benign now metastatic carcinoma of spine');"
+        " German 'Neubildung' alone names none ('bösartige Neubildung' does)",
         made,
     )
+case(
+    "text_prevent_does_not_hide_the_finding",
+    "needs_data",
+    "'Apixaban to prevent recurrence of DVT' in a diagnosis's words: the deep vein"
+    " thrombosis is the patient's, to confirm",
+    condition(text="Apixaban to prevent recurrence of DVT"),
+)
 case(
     "malignant_neoplasm_text_still_read",
     "needs_data",

@@ -123,11 +123,8 @@ def trusted_fhir_server(state: CdsState, claims: Any, server: Any) -> bool:
     only) there is no issuer to ask, and any server the address policy allows is read."""
     if not isinstance(server, str) or not server:
         return False
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(server.strip())
-    if parts.query or parts.fragment or "?" in server or "#" in server:
-        return False  # a base URL has neither: searches are written after it
+    if "?" in server or "#" in server:
+        return False  # a base URL has neither a query nor a fragment: searches follow it
     if claims is None:
         return True
     from spinecare.clinic.ehr import ehr_name

@@ -2625,13 +2625,13 @@ _REASON_DATES: tuple[tuple[str, str | None], ...] = (
 _SUPERSEDED = frozenset({"superseded"})
 # How much of one attached text is read (a clinical note is a few kilobytes).
 ATTACHMENT_CHARS = 200_000
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" never makes it scan to the end
 # Tags that end a line of a narrative or an HTML note (a paragraph, an item of a list, a
 # line break, a row, a heading), and the end of a table's cell (a row "Urinary retention |
 # No" reads as "Urinary retention: No").
 _BLOCK_TAG = re.compile(
     r"<\s*/?\s*(?:p|li|br|div|tr|h[1-6]|ul|ol|table|thead|tbody|section|blockquote|pre|dd|dt|hr)"
-    r"\b[^>]*>",
+    r"\b[^<>]*>",
     re.IGNORECASE,
 )
 _CELL_END = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
@@ -2655,8 +2655,10 @@ _OTHERS_TITLES = frozenset(
         "вакцинация",
     }
 )
-_SECTION_TAG = re.compile(r"<(/?)(?:\w+:)?section\b[^>]*>", re.IGNORECASE)
-_SECTION_CODE = re.compile(r"""<(?:\w+:)?code\b[^>]*\bcode\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_SECTION_TAG = re.compile(r"<(/?)(?:\w+:)?section\b[^<>]*>", re.IGNORECASE)
+_SECTION_CODE = re.compile(
+    r"""<(?:\w+:)?code\b[^<>]*\bcode\s*=\s*["']([^"']+)["']""", re.IGNORECASE
+)
 _SECTION_TITLE = re.compile(r"<(?:\w+:)?title\b[^>]*>([^<]*)<", re.IGNORECASE)
 
 
@@ -3000,13 +3002,20 @@ def _other_said(
         yield (), words or _attachment_text(item.get("contentAttachment")), f"{ref}#payload[{i}]"
     for i, series in enumerate(_objects(res, "series")):  # ImagingStudy
         yield (), _str(series, "description", f"series[{i}]."), f"{ref}#series[{i}]"
-    for i, activity in enumerate(_objects(res, "activity")):  # CarePlan
-        yield from _activity_said(activity, f"{ref}#activity[{i}]")
+    activities = res.get("activity")  # CarePlan
+    for i, activity in enumerate(activities if isinstance(activities, list) else ()):
+        if isinstance(activity, dict):
+            yield from _activity_said(activity, f"{ref}#activity[{i}]")
 
 
 # A care plan activity that says nothing of the patient (FHIR R4 CarePlan.activity.detail
 # status): called off, or written in error.
 _ACTIVITY_VOID = frozenset({"cancelled", "entered-in-error", "stopped"})
+
+
+def _as_list(value: object) -> list[object]:
+    """A list as it is; anything else as no items."""
+    return value if isinstance(value, list) else []
 
 
 def _activity_said(
@@ -3019,17 +3028,20 @@ def _activity_said(
     malignant neoplasm of bone". An activity called off or written in error says nothing."""
     detail = activity.get("detail")
     detail = detail if isinstance(detail, dict) else {}
-    if _status(detail) in _ACTIVITY_VOID:
+    status = detail.get("status")
+    if isinstance(status, str) and status.strip().lower() in _ACTIVITY_VOID:
         return
+    reasons, outcomes = detail.get("reasonCode"), activity.get("outcomeCodeableConcept")
     concepts = [("code", detail.get("code")), ("product", detail.get("productCodeableConcept"))]
-    concepts += [(f"reason[{n}]", c) for n, c in enumerate(_objects(detail, "reasonCode"))]
-    concepts += [
-        (f"outcome[{n}]", c) for n, c in enumerate(_objects(activity, "outcomeCodeableConcept"))
-    ]
+    concepts += [(f"reason[{n}]", c) for n, c in enumerate(_as_list(reasons))]
+    concepts += [(f"outcome[{n}]", c) for n, c in enumerate(_as_list(outcomes))]
     for key, concept in concepts:
-        if isinstance(concept, dict):
-            yield _codings(concept, key), _text(concept, key), f"{name}.{key}"
-    yield (), _str(detail, "description"), f"{name}.description"
+        codings, text = _said_by(concept, key)  # one of another shape is passed over
+        if codings or text:
+            yield codings, text, f"{name}.{key}"
+    description = detail.get("description")
+    if isinstance(description, str):
+        yield (), description, f"{name}.description"
     named = [*_displays([activity.get("reference")], pointing=True)]
     named += _displays(detail.get("reasonReference"), pointing=True)
     named += _displays(activity.get("outcomeReference"), pointing=True)

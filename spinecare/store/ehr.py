@@ -44,7 +44,10 @@ def normalize_system(url: str) -> str:
     """An EHR's name from its FHIR base URL or issuer: scheme and host lower-cased, no
     trailing slash, no query or fragment."""
     text = url.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # not a URL ("http://[::1/fhir"): as written, never the same as one
+        return text.rstrip("/")
     if not parts.scheme or not parts.netloc:
         return text.rstrip("/")
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))

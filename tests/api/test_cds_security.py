@@ -309,6 +309,7 @@ def test_a_fhir_server_not_listed_for_the_issuer_gets_no_token(
         (ISSUER, "http://localhost:" + own.rsplit(":", 1)[1]),  # another name for the host
         (ISSUER, own + "?x=1"),  # the listed server with a query: no base URL
         (ISSUER, own + "#x"),  # or a fragment
+        (ISSUER, "http://[::1/fhir"),  # no URL at all
     ):
         stub_fhir.requests.clear()
         token = keys.token(f"{BASE}{VIEW}", iss=iss)

@@ -1128,3 +1128,29 @@ def test_a_documents_sections_of_others_are_taken_out_once_nested_or_many() -> N
     assert "<text>x</text>" in kept and "<text>y</text>" in kept and kept.endswith("z</a>")
     many = "<section><code code='10157-6'/>" * 3000 + "</section>" * 3000 + "rest"
     assert _others_sections_out(many).strip() == "rest"
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        "x",
+        {"detail": {"code": {"coding": ["x"]}}},
+        {"detail": {"status": 5}},
+        {"detail": {"description": 5}},
+        {"detail": {"reasonCode": "x"}},
+    ],
+)
+def test_a_care_plan_activity_of_another_shape_is_passed_over_not_the_plan(activity) -> None:
+    """A care plan whose one activity is written wrong still says what it says (its
+    description naming cauda equina syndrome): the activity is passed over."""
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "cp",
+        "status": "active",
+        "intent": "plan",
+        "subject": {"reference": "Patient/p1"},
+        "description": "Management of cauda equina syndrome",
+        "activity": [activity],
+    }
+    record = read(plan)
+    assert any("cauda equina" in (c.text or "") for c in record.conditions)
