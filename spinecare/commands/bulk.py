@@ -240,7 +240,10 @@ def render_summary(result: Any) -> None:
     read.add_row(_("unreadable resources skipped"), count(tally.bad_resources))
     read.add_row(_("resources naming an unknown patient"), count(tally.unknown_patient))
     read.add_row(_("resources naming no patient"), count(tally.no_patient))
-    read.add_row(_("files not read (not named as an export's files)"), count(tally.files_not_read))
+    read.add_row(
+        _("files and folders not read (not named as an export's files)"),
+        count(tally.files_not_read),
+    )
     read.add_row(_("patients recorded as deceased (not screened)"), count(result.deceased))
     console.print(read)
     if result.out is not None:

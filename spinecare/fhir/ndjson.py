@@ -237,15 +237,25 @@ def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tu
 
 
 NOT_READ = N_("not read: not named as a FHIR Bulk export's NDJSON file (Type.ndjson)")
+FOLDER_NOT_READ = N_(
+    "not read: a folder inside the export (its files, such as a later export's deleted"
+    " resources, are not applied)"
+)
 
 
 def note_unread(folder: Path, tally: Tally) -> None:
     """Count and report, in ``tally``, the export's files not read for their names: any
     file but an NDJSON or JSON Lines file named by a resource type (a file named
     otherwise may hold what the screening needs: it is said, never passed over). Files of
-    resource types the screening does not read are not these."""
+    resource types the screening does not read are not these. A folder inside the export
+    (a ``_since`` export's ``deleted/``) is said too: what it holds is not applied."""
     for path in sorted(Path(folder).iterdir()):
-        if path.is_file() and not path.name.startswith(".") and not FILE_NAME.match(path.name):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            tally.files_not_read += 1
+            tally.report(located(str(path), Message(FOLDER_NOT_READ)))
+        elif path.is_file() and not FILE_NAME.match(path.name):
             tally.files_not_read += 1
             tally.report(located(str(path), Message(NOT_READ)))
 

@@ -130,15 +130,18 @@ def test_files_named_as_tools_name_them_are_read_and_others_said(tmp_path):
     write(folder / "Condition.001.002.jsonl", [condition("a", "c2", "M51.16")])
     (folder / "Condition.ndjson.bz2").write_bytes(b"BZh9")
     (folder / "readme.txt").write_text("export of 2026-11-20")
+    (folder / "deleted").mkdir()  # a _since export's deleted resources
+    write(folder / "deleted" / "Condition.ndjson", [{"resourceType": "Bundle", "type": "batch"}])
     names = sorted(path.name for _, path in export_files(folder))
     assert names == ["Condition.001.002.jsonl", "Condition_2.ndjson", "patient.ndjson"]
     tally = Tally()
     ids = sorted(r["id"] for r, _ in iter_resources(folder, tally))
     assert ids == ["a", "c1", "c2"] and tally.malformed == 0
     result = screen_export(folder, tmp_path / "out.parquet", KB, AS_OF, workers=1)
-    assert result.tally.files_not_read == 2
+    assert result.tally.files_not_read == 3
     said = " ".join(result.tally.problems)
     assert "Condition.ndjson.bz2" in said and "readme.txt" in said
+    assert "deleted: not read: a folder" in said
     assert result.verdicts == {"refer_urgently": 1}
 
 
