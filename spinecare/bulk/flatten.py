@@ -21,7 +21,6 @@ from spinecare.bulk.facts import TABLES, Flattener, Row, seq_of
 from spinecare.errors import RecordError
 from spinecare.fhir.ndjson import (
     FACT_FILES,
-    LINE_PROBLEM,
     NAMES_NO_PATIENT,
     PATIENT_FIELD,
     KnownPatients,
@@ -36,10 +35,11 @@ from spinecare.fhir.ndjson import (
     note_unread,
     patient_id_of,
     patient_keys,
+    set_aside,
 )
 from spinecare.fhir.reader import resource_ref
 from spinecare.kb.loader import KB
-from spinecare.messages import Message, located
+from spinecare.messages import Message
 
 BATCH_ROWS = 250_000
 
@@ -143,12 +143,7 @@ def flatten_resource(
     try:
         flattener.add_resource(resource, pid, seq_of(where.ordinal, where.number), medications)
     except RecordError as err:
-        if strict:
-            raise RecordError(
-                Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
-            ) from None
-        tally.bad_resources += 1
-        tally.report(located(str(where), err.message))
+        set_aside(tally, where, err.message, strict)
         return False
     return True
 

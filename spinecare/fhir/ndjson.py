@@ -603,13 +603,19 @@ def checked_add(
         problem = builder.unreadable[-1]
     if problem is None:
         return True
+    set_aside(tally, where, problem, strict)
+    return False
+
+
+def set_aside(tally: Tally, where: Line, problem: str, strict: bool) -> None:
+    """A resource the reader cannot read at ``where``: counted and reported with its file
+    and line (``strict``: raised as :class:`RecordError` naming them)."""
     if strict:
         raise RecordError(
             Message(LINE_PROBLEM, n=where.number, problem=problem), source=where.file
         ) from None
     tally.bad_resources += 1
     tally.report(located(str(where), problem))
-    return False
 
 
 def held_resources(
@@ -625,12 +631,7 @@ def held_resources(
     try:
         held = bundle_resources(resource, str(where))
     except RecordError as err:
-        if strict:
-            raise RecordError(
-                Message(LINE_PROBLEM, n=where.number, problem=err.message), source=where.file
-            ) from None
-        tally.bad_resources += 1
-        tally.report(located(str(where), err.message))
+        set_aside(tally, where, err.message, strict)
         return []
     return [dict(r) for r in held if isinstance(r.get("resourceType"), str)]
 

@@ -58,12 +58,12 @@ def held(world: World) -> Any:
     accounts.use_password_hasher(previous)
 
 
-def test_a_request_is_answered_while_logins_hash_and_a_document_is_screened(
-    world: World, held: Any, monkeypatch: pytest.MonkeyPatch
+def _hold_screens(
+    monkeypatch: pytest.MonkeyPatch, release: threading.Event, started: threading.Semaphore
 ) -> None:
+    """Every screening of a posted document says it started, then waits to be let go."""
     import spinecare.core as core
 
-    release, started = held
     real_screen = core.screen
 
     def held_screen(*args: Any, **kwargs: Any) -> Any:
@@ -72,6 +72,13 @@ def test_a_request_is_answered_while_logins_hash_and_a_document_is_screened(
         return real_screen(*args, **kwargs)
 
     monkeypatch.setattr(core, "screen", held_screen)
+
+
+def test_a_request_is_answered_while_logins_hash_and_a_document_is_screened(
+    world: World, held: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release, started = held
+    _hold_screens(monkeypatch, release, started)
     order: list[str] = []
 
     async def scenario() -> None:
@@ -194,18 +201,9 @@ def test_a_sign_in_is_not_held_up_by_documents_posted_without_signing_in(
 ) -> None:
     """Anonymous documents (``/api/screen``) fill their own heavy-work slots: a correct
     sign-in is answered while every one of them is held (before, it waited for them all)."""
-    import spinecare.core as core
-
     release = threading.Event()
     started = threading.Semaphore(0)
-    real_screen = core.screen
-
-    def held_screen(*args: Any, **kwargs: Any) -> Any:
-        started.release()
-        assert release.wait(60)
-        return real_screen(*args, **kwargs)
-
-    monkeypatch.setattr(core, "screen", held_screen)
+    _hold_screens(monkeypatch, release, started)
 
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=world.app)  # type: ignore[arg-type]
