@@ -135,9 +135,7 @@ class JsonSuffix:
                 and int(value) > self.max_body
                 and not path.startswith("/fhir/")  # answered as an OperationOutcome there
             ):
-                problem = said(too_large(self.max_body), Request(scope))
-                response = error_response(413, problem)
-                await response(scope, receive, send_with_headers)
+                await _too_large(Request(scope), self.max_body)(scope, receive, send_with_headers)
                 return
         try:
             await self.app(scope, receive, send_with_headers)
@@ -149,6 +147,20 @@ class JsonSuffix:
             await _internal_error(Request(scope, receive))(scope, receive, send_with_headers)
 
 
+TOO_LARGE_PAGE = N_("what was sent is larger than %(size)s, the most accepted; nothing was saved")
+
+
+def _too_large(request: Request, limit: int) -> Response:
+    """The refusal of a body over ``limit`` bytes: a page in the reader's words for a
+    browser (a file too large for the import form), else the JSON envelope."""
+    if _wants_page(request):
+        from spinecare.documents import size_text
+        from spinecare.messages import Message as Words
+
+        return _error_page(request, 413, Words(TOO_LARGE_PAGE, size=size_text(limit)))
+    return error_response(413, said(too_large(limit), request))
+
+
 def _wants_page(request: Request) -> bool:
     if request.url.path.startswith(API_PREFIXES) or getattr(request.state, "json", False):
         return False
@@ -156,7 +168,7 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in accept
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def _error_page(request: Request, status: int, message: object) -> Response:
     from spinecare.web import i18n
     from spinecare.web.deps import TEMPLATES, request_language
 
@@ -223,7 +235,7 @@ def _internal_error(request: Request) -> Response:
     else:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
     if _wants_page(request):
-        return _error_page(request, 500, "an internal error occurred; it was logged")
+        return _error_page(request, 500, INTERNAL_ERROR)
     return error_response(500, said(INTERNAL_ERROR, request), "internal_error")
 
 

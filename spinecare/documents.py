@@ -84,7 +84,8 @@ def inflated_limit() -> int:
     return value
 
 
-def _size(n: int) -> Message:
+def size_text(n: int) -> Message:
+    """``n`` bytes as a reader says a file's size (``5 MB``)."""
     if n >= 1024 * 1024:
         return Message("%(n)s MB", n=f"{n / (1024 * 1024):.0f}")
     return Message("%(n)s bytes", n=n)
@@ -131,7 +132,7 @@ def inflate(raw: bytes, label: str, limit: int | None = None) -> bytes:
             raise RecordError(
                 Message(
                     "gzip data inflates to more than %(size)s, the limit for one document",
-                    size=_size(cap),
+                    size=size_text(cap),
                 ),
                 source=label,
             )

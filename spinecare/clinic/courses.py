@@ -653,7 +653,7 @@ def _home_minutes(program: Any, raw: str, reason: str) -> tuple[float, str | Mes
     low, high = program.minutes.min, program.minutes.max
     if not low <= value <= high and not reason.strip():
         return value, Message(
-            "%(value)s min is outside the range the knowledge base allows "
+            "%(value)s min is outside the recommended range "
             "(%(low)s-%(high)s min); a written reason is required",
             value=f"{value:g}",
             low=f"{low:g}",

@@ -227,6 +227,22 @@ def test_outside_range_needs_a_reason_and_impossible_values_are_refused(
     )
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "minutes_per_session"
+    # beyond what any course plans, a reason does not help: a typing error, said beside
+    # its field (a number of 300 digits was a 500: its end date overflowed)
+    for name, value in (
+        ("sessions", "1" * 300),
+        ("sessions", "101"),
+        ("sessions_per_week", "0.01"),
+        ("sessions_per_week", "15"),
+        ("minutes_per_session", "241"),
+    ):
+        r = client.post(
+            path,
+            data={"csrf_token": token, name: value, f"reason_{name}": "x"},
+            headers=HTML,
+        )
+        assert r.status_code == 422, (name, value)
+        assert "a course can plan" in r.text, (name, value)
     r = client.post(
         path,
         data={"csrf_token": token, "sessions": "20", "reason_sessions": "slow responder"},

@@ -913,3 +913,42 @@ def test_progress_chart_gives_days_as_the_reader_writes_them(world: Any, lang: s
     assert [t for t in texts if re.search(r"\b\d{4}-\d\d-\d\d\b", t)] == []
     written = " ".join(day_text(date.today(), lang).split())  # spaces as the text has them
     assert any(f"({written})" in t for t in texts), texts
+
+
+def test_internal_error_page_in_russian(world: Any, monkeypatch: Any) -> None:
+    """An unexpected error answers a page in the reader's language (it was English:
+    the page's sentence was no catalogue text)."""
+    from spinecare.clinic import patients as service
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    client = _russian(world, "therapist")
+    monkeypatch.setattr(service, "intakes_of", boom)
+    page = client.get(f"/patients/{world.demo_patient}", headers=HTML)
+    assert page.status_code == 500
+    _check(page.text, ["внутренняя ошибка"], ["internal error", "secret internals"])
+
+
+def test_too_large_upload_is_a_page_in_russian(world: Any) -> None:
+    """A file over the body limit sent from the import form answers a page in the
+    reader's words (it was the JSON envelope, shown raw by the browser)."""
+    client = _russian(world, "therapist")
+    token = csrf_of(client, "/patients/import")
+    limit = world.app.state.settings.max_body_bytes
+    page = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("big.json", b" " * (limit + 1), "application/json")},
+        headers=HTML,
+    )
+    assert page.status_code == 413
+    assert page.headers["content-type"].startswith("text/html")
+    _check(page.text, ["ничего не сохранено", "МБ"], ["request body", "bytes", '{"error"'])
+    api = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("big.json", b" " * (limit + 1), "application/json")},
+        headers=JSON,
+    )
+    assert api.status_code == 413 and api.json()["error"]["code"] == "payload_too_large"

@@ -20,6 +20,18 @@ COURSE_STATUSES = ("active", "paused", "completed")
 MAX_SESSION_MINUTES = 240
 """A session longer than this is taken as a typing error (4 hours)."""
 
+MOST: dict[str, float] = {
+    "sessions": 100,
+    "sessions_per_week": 14,
+    "minutes_per_session": MAX_SESSION_MINUTES,
+}
+"""The most a course may plan, whatever reason is written: beyond it a value is taken as a
+typing error (a hundred sessions, twice a day, four hours). Clinic policy: the KB's
+recommended ranges lie far inside these; between the two a written reason is required."""
+
+LEAST_SESSIONS_PER_WEEK = 0.25
+"""Fewer sessions a week than one a month is no course: taken as a typing error."""
+
 PAIN_MIN, PAIN_MAX = 0, 10
 
 RANGE_FIELDS = ("sessions", "sessions_per_week", "minutes_per_session")
@@ -266,5 +278,20 @@ def _number(name: str, value: Any, *, integer: bool = False) -> float:
         raise InputError(field_error(name, problem))
     if number <= 0:
         problem = Message("must be more than 0 (got %(value)s)", value=Quantity(number, None))
+        raise InputError(field_error(name, problem))
+    most = MOST.get(name)
+    if most is not None and number > most:
+        problem = Message(
+            "%(value)s is more than a course can plan: at most %(most)s",
+            value=Quantity(number, None),
+            most=Quantity(most, None),
+        )
+        raise InputError(field_error(name, problem))
+    if name == "sessions_per_week" and number < LEAST_SESSIONS_PER_WEEK:
+        problem = Message(
+            "%(value)s is fewer than a course can plan: at least %(least)s",
+            value=Quantity(number, None),
+            least=Quantity(LEAST_SESSIONS_PER_WEEK, None),
+        )
         raise InputError(field_error(name, problem))
     return number

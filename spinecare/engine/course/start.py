@@ -235,7 +235,7 @@ def _choose_numbers(
         reason = _reason_text(reasons, name)
         if not inside and reason is None:
             problem = Message(
-                "%(value)s is outside the range the knowledge base allows "
+                "%(value)s is outside the recommended range "
                 "(%(zones)s: %(low)s–%(high)s); a written reason is required",
                 value=Quantity(value, unit),
                 zones=Names(*(kb.zones[z].label for z in chosen_zones)),
@@ -335,7 +335,7 @@ def _home_minutes(
     reason = _reason_text(reasons, "home_minutes")
     if not inside and reason is None:
         problem = Message(
-            "%(minutes)s a day is outside the range the knowledge base allows "
+            "%(minutes)s a day is outside the recommended range "
             "(%(zone)s: %(low)s–%(high)s); a written reason is required",
             minutes=Quantity(minutes, "min"),
             zone=Names(kb.zones[z].label),
