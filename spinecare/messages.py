@@ -169,6 +169,24 @@ class Names(Shown):
         return ", ".join(n.get(lang) for n in self.names)
 
 
+class Chosen(Shown):
+    """A choice answer: its value the choice's id (the JSON answer, ``surgery``), said as
+    the KB names the choice in each language (``Surgery planned or just done``)."""
+
+    label: Any
+
+    def __new__(cls, value: str, label: Any) -> Chosen:
+        self = super().__new__(cls, value)
+        self.label = label
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (str(self), self.label)
+
+    def in_language(self, lang: str) -> str:
+        return str(self.label.get(lang))
+
+
 class Wait(Shown):
     """How long to wait before trying again, as each language says it, plural and case
     included (``in 1 second``, ``in 2 minutes``; ``через 1 секунду``)."""

@@ -402,7 +402,9 @@ def _evidence_text(e: Evidence, kind: str, lang: str) -> str:
     text = e.label
     if e.value is not None:
         value = yes_no(e.value, lang) if isinstance(e.value, bool) else e.value
-        if e.kind == "answer" and isinstance(e.value, Message):
+        if isinstance(e.value, Shown):  # a choice the KB names
+            value = e.value.in_language(lang)
+        elif e.kind == "answer" and isinstance(e.value, Message):
             # the reader's words for an answer (a yes on a form not finished)
             value = translate(e.value, lang)
         elif e.kind == "answer" and isinstance(e.value, str):

@@ -315,3 +315,22 @@ def test_an_age_takes_its_plural_form(years: float, ru: str, en: str) -> None:
     age = Evidence(ref="Patient", kind="patient", label="Age", value=years, date=date(1974, 5, 1))
     assert evidence_text(age, "ru").startswith(ru + " (дата рождения 1 мая 1974")
     assert evidence_text(age, "en").startswith(en + " (born May 1, 1974")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "Surgery planned or just done"), ("ru", "Операция запланирована")],
+)
+def test_a_choice_answer_is_said_in_the_kb_words(kb: Any, lang: str, words: str) -> None:
+    """A form's answer to a choice question (the herniation phase) is the choice's name in
+    the reader's language on the CLI and the card, never its id (``surgery``); the JSON
+    answer keeps the id."""
+    path = EHR / "questionnaire_phase_by_label.json"
+    text = cli("screen", str(path), "--as-of", "2026-11-20", "--lang", lang)
+    result = screen(load_record(path, kb), date(2026, 11, 20), lang=lang, kb=kb)
+    (card,) = screening_cards(result, base_url="https://clinic.example.org")
+    for said in (text, card["detail"]):
+        assert words in " ".join(said.split())
+        assert not re.search(r"[:'«‘“]\s*surgery\b", said), said
+    (evidence,) = [e for f in result.findings for e in f.evidence if e.kind == "answer"]
+    assert evidence.to_json()["value"] == "surgery"

@@ -65,9 +65,9 @@ from spinecare.kb.expressions import (
     NotExpr,
 )
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import VERDICTS, Indication, Rule
+from spinecare.kb.schema import VERDICTS, Indication, Question, Rule
 from spinecare.kb.text import Mention, words
-from spinecare.messages import N_
+from spinecare.messages import N_, Chosen
 from spinecare.record.model import (
     Answer,
     CodedObservation,
@@ -2271,6 +2271,15 @@ def _later_gap(
     return None
 
 
+def _chosen(question: Question, value: Any) -> Any:
+    """An answer's value; a choice's id said in the KB's words (:class:`Chosen`)."""
+    if isinstance(value, str):
+        for choice in question.choices:
+            if choice.value == value:
+                return Chosen(value, choice.label)
+    return value
+
+
 def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     question = kb.questions[node.answer]
     question_id = node.answer
@@ -2357,7 +2366,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             ref=answer.ref,
             kind="answer",
             label=question.label.get(facts.lang),
-            value=answer.value,
+            value=_chosen(question, answer.value),
             date=answer.when,
             note=_answer_note(answer, facts.as_of),
             last=None if answer.when is None else answer.last,

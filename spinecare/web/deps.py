@@ -92,6 +92,8 @@ def fact_value(value: Any, unit: str | None = None) -> str:
     as written (``translate="no"``)."""
     if isinstance(value, bool | int | float):
         return texts.quantity(value, unit, i18n.current())
+    if isinstance(value, Shown):  # a choice the KB names, in the reader's language
+        return value.in_language(i18n.current())
     text: str = i18n.translate(str(value)) if texts.in_catalogue(str(value)) else _name(value)
     words = unit_words(unit)
     if not words:

@@ -425,6 +425,25 @@ def test_progress_page_charts_mcid_source_and_summary(world: Any, signed_in: Any
     assert r.status_code == 200 and r.json()["status"] == "completed"
     page = client.get(f"/courses/{course}/progress", headers=HTML)
     assert "Course summary" in page.text and "2 of 10 sessions" in page.text
+    assert "<dd>4.5</dd>" in page.text and "<dd>3.5</dd>" in page.text
+    # in Russian: the decimal comma, and one point after a day that ends with "г."
+    token = csrf_of(client, "/login")
+    client.post("/language", data={"csrf_token": token, "language": "ru", "next": "/"})
+    page = client.get(f"/courses/{course}/progress", headers=HTML)
+    assert "<dd>4,5</dd>" in page.text and "<dd>3,5</dd>" in page.text
+    assert "г.." not in page.text
+
+
+def test_summary_of_a_course_ended_before_any_session(world: Any, signed_in: Any) -> None:
+    """No session, no mean pain: a dash, never Python's None."""
+    course = _start(world, world.own_patient, sessions=10)
+    client = signed_in("therapist")
+    r = _post(client, f"/courses/{course}/complete", {"confirm": "yes"})
+    assert r.status_code == 200
+    page = client.get(f"/courses/{course}/progress", headers=HTML)
+    assert "No sessions were recorded" in page.text
+    assert "None" not in page.text
+    assert "Mean pain before</dt><dd>—</dd>" in page.text
 
 
 @pytest.mark.parametrize(

@@ -61,3 +61,23 @@ def test_readings_of_one_day_screen_in_the_clinic_as_the_file_does(signed_in, cs
         expected = screen(EHR / f"{name}.json", as_of=AS_OF).to_json()
         assert got["verdict"] == verdict, name
         assert _said(got) == _said(expected), name
+
+
+def test_a_choice_answer_is_shown_in_the_kb_words(signed_in, csrf) -> None:
+    """The herniation phase a form answered is shown by the choice's name, not its id."""
+    client = signed_in("therapist")
+    text = (EHR / "questionnaire_phase_by_label.json").read_text(encoding="utf-8")
+    token = csrf(client, "/patients/import")
+    response = client.post(
+        "/patients/import",
+        data={"csrf_token": token},
+        files={"file": ("f.json", as_patient(text, "phase").encode(), "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    where = response.headers["location"].split("?")[0]
+    page = client.get(f"{where}?as_of={AS_OF}", headers={"accept": "text/html"})
+    assert page.status_code == 200, (where, page.text[:300])
+    assert page.status_code == 200
+    assert "Surgery planned or just done" in page.text
+    assert "?: surgery" not in page.text and ">surgery<" not in page.text

@@ -177,14 +177,16 @@ def _summary(course: Course, ordered: Sequence[Session], p: Progress) -> dict[st
         if not ordered or p.change is None:
             text[lang] = words["none"]
             continue
+        done = words["done"] % {
+            "done": p.sessions_done,
+            "planned": course.sessions,
+            "first": day_text(ordered[0].day, lang),
+            "last": day_text(ordered[-1].day, lang),
+        }
         parts = [
-            words["done"]
-            % {
-                "done": p.sessions_done,
-                "planned": course.sessions,
-                "first": day_text(ordered[0].day, lang),
-                "last": day_text(ordered[-1].day, lang),
-            },
+            # a day that ends with an abbreviation's point ("6 дек. 2026 г.") ends the
+            # sentence with it, not with a second one
+            done[:-1] if done.endswith("..") else done,
             words["pain"] % {"pre": p.first_pre, "post": p.last_post, "change": f"{p.change:+d}"},
             # pain that rose is worse, not a change short of the minimal one that matters
             words["worse"]
