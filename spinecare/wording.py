@@ -346,6 +346,11 @@ def evidence_text(e: Evidence, lang: str, noted: bool = False, kb: KB | None = N
     return f"{text} ({evidence_origin(e, lang)})"
 
 
+def fact_text(e: Evidence, lang: str) -> str:
+    """One fact in words, without where it was recorded (``Pain intensity: 6/10``)."""
+    return _evidence_text(e, type(e.value).__name__, lang)
+
+
 RECORD_WORDS = N_("'%(words)s'")
 """The record's own words inside a text (a code, a status as the record wrote it), in
 the quotation marks of the reader's language."""

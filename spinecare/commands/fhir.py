@@ -63,8 +63,8 @@ def export(
         kb = load_kb()
         record = load_record(file, kb)
         day = parse_date(as_of)
-        screening = screen_record(record, kb, day)
-        return export_bundle(record, screening, plan_course(screening, record, kb))
+        screening = screen_record(record, kb, day, lang)
+        return export_bundle(record, screening, plan_course(screening, record, kb, lang))
 
     bundle = run_safely(verbose, action)
     import orjson

@@ -17,6 +17,7 @@ Sessions are plain mappings (the clinic app's session log)::
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -24,8 +25,16 @@ from typing import Any
 
 from spinecare.engine.planning import CoursePlan
 from spinecare.engine.screening import BLOCKING, Screening
-from spinecare.i18n import date_precision
+from spinecare.i18n import date_precision, day_text, translator
 from spinecare.record.model import PatientRecord
+from spinecare.wording import (
+    FHIR_REF,
+    clearance_text,
+    fact_text,
+    plan_status_text,
+    verdict_text,
+    zone_name,
+)
 
 __all__ = ["PAIN_LOINC", "export_bundle", "screening_result_bundle"]
 
@@ -126,9 +135,12 @@ def _careplan(
     techniques = []
     if plan.course:
         techniques = [t.get("label") or t.get("id") for t in plan.course.get("techniques", [])]
-    zones = ", ".join(plan.zones) or "zone not recorded"
+    _ = translator(screening.lang)
+    kb = screening.kb
+    zones = ", ".join(zone_name(kb, z, screening.lang) for z in plan.zones)
     for modality in plan.modalities:
-        text = f"{modality.get('label') or modality.get('id')} ({zones})"
+        text = str(modality.get("label") or modality.get("id"))
+        text += f" ({zones})" if zones else ""
         if modality.get("id") != "self_massage" and techniques:
             text += ": " + ", ".join(str(t) for t in techniques)
         activities.append(
@@ -143,19 +155,37 @@ def _careplan(
         steps = "; ".join(str(s.get("text")) for s in program.get("steps", []))
         text = f"{program.get('title')} ({program.get('frequency')}): {steps}"
         activities.append(_activity(text, activity_status, None, str(program.get("title"))))
-    notes = [{"text": f"Avoid: {a.get('text')}"} for a in plan.avoid if a.get("text")]
-    notes += [{"text": f"Stop and call: {r.get('text')}"} for r in plan.stop_rules if r.get("text")]
+    said = {
+        "avoid": _("Avoid: %(what)s"),
+        "stop": _("Stop and call: %(what)s"),
+        "reason": _("Reason: %(what)s"),
+    }
+    notes = [{"text": said["avoid"] % {"what": a["text"]}} for a in plan.avoid if a.get("text")]
+    notes += [
+        {"text": said["stop"] % {"what": r["text"]}} for r in plan.stop_rules if r.get("text")
+    ]
     notes += [{"text": str(n)} for n in plan.notes]
-    for reason in plan.reasons:
-        notes.append({"text": f"Reason: {reason.get('reason')}"})
+    notes += [
+        {"text": said["reason"] % {"what": r["reason"]}} for r in plan.reasons if r.get("reason")
+    ]
+    title = _("Therapeutic massage course")
+    description = _(
+        "Course plan: %(status)s. Screening of %(day)s: %(verdict)s (guidance version %(version)s)."
+    ) % {
+        "status": plan_status_text(plan.status, screening.lang),
+        "day": day_text(screening.as_of, screening.lang),
+        "verdict": verdict_text(screening.verdict, screening.lang),
+        "version": screening.kb_version,
+    }
     careplan: dict[str, Any] = {
         "resourceType": "CarePlan",
+        "language": screening.lang,
+        "text": _narrative(f"{title}. {description}"),
         "status": status,
         "intent": "plan",
-        "category": [{"coding": [MASSAGE_CODING], "text": "Therapeutic massage course"}],
-        "title": "Therapeutic massage course",
-        "description": f"Plan status {plan.status}; screening verdict {screening.verdict} "
-        f"as of {screening.as_of.isoformat()} (knowledge base {screening.kb_version}).",
+        "category": [{"coding": [MASSAGE_CODING], "text": title}],
+        "title": title,
+        "description": description,
         "subject": {"reference": patient_ref},
         "created": screening.as_of.isoformat(),
     }
@@ -168,14 +198,21 @@ def _careplan(
     return careplan
 
 
-def _evidence_text(e: Any) -> str:
-    text = str(e.label)
-    if e.value is not None:
-        value = f"{round(e.value, 1):g}" if isinstance(e.value, float) else str(e.value)
-        text += f" {value}" + (f" {e.unit}" if e.unit else "")
-    if e.date:
-        text += f", {_fhir_date(e.date, e.last)}"
-    return text
+def _narrative(text: str) -> dict[str, str]:
+    """A resource's human-readable narrative (``text.div``): its words, escaped."""
+    return {
+        "status": "generated",
+        "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(text)}</p></div>',
+    }
+
+
+def _reference(ref: str) -> str | None:
+    """A fact's reference as FHIR writes one (``Condition/c1``): the resource, without the
+    part of it a fragment names; None where the fact is no resource of the record (an
+    intake file's line)."""
+    if not FHIR_REF.match(ref):
+        return None
+    return ref.split("#", 1)[0]
 
 
 def _fhir_date(first: date, last: date | None) -> str:
@@ -190,10 +227,6 @@ def _fhir_date(first: date, last: date | None) -> str:
     if precision == "period" and last is not None:
         return f"{first.isoformat()}/{last.isoformat()}"
     return first.isoformat()
-
-
-def _resolvable(ref: str) -> bool:
-    return "/" in ref and not ref.startswith(("urn:", "intake"))
 
 
 def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dict[str, Any]:
@@ -214,15 +247,21 @@ def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dic
         "patient": {"reference": patient_ref},
         "identifiedDateTime": screening.as_of.isoformat(),
         "detail": finding.reason,
+        "language": screening.lang,
+        "text": _narrative(finding.reason),
     }
     implicated: list[dict[str, Any]] = []
     evidence: list[dict[str, Any]] = []
     for e in finding.evidence:
-        item: dict[str, Any] = {"code": [{"text": _evidence_text(e)}]}
-        if _resolvable(e.ref):
-            if all(i["reference"] != e.ref for i in implicated):
-                implicated.append({"reference": e.ref, "display": e.label})
-            item["detail"] = [{"reference": e.ref, "display": e.label}]
+        words = fact_text(e, screening.lang)
+        if e.date and e.kind in {"observation", "answer"}:  # said by the record's day
+            words += ", " + day_text(e.date, screening.lang, e.last)
+        item: dict[str, Any] = {"code": [{"text": words}]}
+        ref = _reference(e.ref)
+        if ref is not None:
+            if all(i["reference"] != ref for i in implicated):
+                implicated.append({"reference": ref, "display": e.label})
+            item["detail"] = [{"reference": ref, "display": e.label}]
         evidence.append(item)
     sources = screening.source_json(list(finding.sources))
     for src in sources:
@@ -237,12 +276,13 @@ def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dic
         issue["reference"] = url
     if finding.settled is not None:
         clearance = finding.settled.clearance
-        mitigation: dict[str, Any] = {
-            "action": {
-                "text": f"Physician clearance: {finding.settled.decision}"
-                + (f" by {clearance.by}" if clearance.by else "")
-            }
+        _ = translator(screening.lang)
+        action = _("Physician clearance: %(decision)s") % {
+            "decision": clearance_text(finding.settled.decision, screening.lang)
         }
+        if clearance.by:
+            action += ", " + clearance.by
+        mitigation: dict[str, Any] = {"action": {"text": action}}
         if clearance.when:
             mitigation["date"] = clearance.when.isoformat()
         issue["mitigation"] = [mitigation]

@@ -193,6 +193,38 @@ def test_a_reading_of_a_month_is_exported_with_its_month(kb):
         for code in evidence.get("code", [])
     ]
     assert any(
-        t.startswith("Systolic blood pressure 190") and t.endswith(", 2026-11") for t in texts
+        t.startswith("Systolic blood pressure: 190") and t.endswith(", November 2026")
+        for t in texts
     )
-    assert not any("2026-11-01" in t for t in texts)
+    assert not any("2026-11-01" in t or "Nov 1," in t for t in texts)
+
+
+def test_cli_fhir_export_speaks_the_language_asked(tmp_path):
+    """``fhir export --lang ru``: the plan and issues in Russian words with a narrative,
+    units as a reader writes them, and references to the record's resources only (an
+    intake file's line is no FHIR reference: it was the file's path)."""
+    out = tmp_path / "ru.json"
+    demo = FIXTURES.parents[2] / "spinecare" / "demo" / "04-carter-herniation-acute-pain.yaml"
+    args = ["fhir", "export", str(demo), "--as-of", "2026-11-20", "--lang", "ru"]
+    result = subprocess.run(
+        [sys.executable, "-m", "spinecare.cli", *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    r4b_validate(bundle)
+    by_type = _by_type(bundle)
+    (careplan,) = by_type["CarePlan"]
+    assert careplan["title"] == "Курс лечебного массажа"
+    assert "Скрининг на 20 нояб. 2026" in careplan["description"]
+    for resource in (careplan, *by_type["DetectedIssue"]):
+        assert resource["language"] == "ru"
+        assert resource["text"]["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+    text = json.dumps(bundle, ensure_ascii=False)
+    for wrong in ("{score}", "Plan status", "knowledge base", "Reason:", ".yaml", "/work/"):
+        assert wrong not in text, wrong
+    refs = [i["reference"] for d in by_type["DetectedIssue"] for i in d.get("implicated", [])]
+    assert all(not r.startswith("/") for r in refs)
