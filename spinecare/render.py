@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text as RichText
 
+from spinecare.engine.evaluate import CONFIRM_ITEM
 from spinecare.engine.screening import Finding, Screening
 from spinecare.i18n import quantity, sessions_count, times_a_week, translator
 from spinecare.kb.evidence import plan_level_text, rule_level_text
@@ -210,7 +211,9 @@ def render_plan(
     if p.reasons:
         _heading(c, _("Reasons"))
         for r in p.reasons:
-            if "missing" in r:
+            if "missing" in r and r["missing"] == CONFIRM_ITEM:  # not missing: to confirm
+                what = item_name(kb, r["missing"], lang)
+            elif "missing" in r:
                 what = item_name(kb, r["missing"], lang) + ": " + _("missing")
             else:
                 what = f"{concept_name(kb, r['concept'], lang)}: {effect_text(r['effect'], lang)}"

@@ -311,16 +311,16 @@ def evidence_origin(e: Evidence, lang: str) -> str:
     if fhir:
         what = gettext(lang, FHIR_WORDS.get(fhir["type"], OTHER_ENTRY))
         if e.date and e.last is not None:  # dated only by a month or a year
-            return _("the FHIR import: %(what)s of %(period)s") % {
+            return _("the patient's record: %(what)s of %(period)s") % {
                 "what": what,
                 "period": day_text(e.date, lang, e.last),
             }
         if e.date:
-            return _("the FHIR import: %(what)s of %(day)s") % {
+            return _("the patient's record: %(what)s of %(day)s") % {
                 "what": what,
                 "day": day_text(e.date, lang),
             }
-        return _("the FHIR import: %(what)s") % {"what": what}
+        return _("the patient's record: %(what)s") % {"what": what}
     if e.date and e.kind in {"observation", "answer", "clearance"}:
         if e.last is not None:  # dated only by a month or a year
             return _("the intake of %(period)s") % {"period": day_text(e.date, lang, e.last)}

@@ -171,6 +171,18 @@ def _run(
     return result
 
 
+def _missing_name(kb: Any, item: str, lang: str) -> str:
+    """A summary row's name for an item the screenings miss; entries of the record to
+    confirm are not missing, they are named as they are."""
+    from spinecare.engine.evaluate import CONFIRM_ITEM
+    from spinecare.wording import item_name
+
+    name = item_name(kb, item, lang)
+    if item == CONFIRM_ITEM:
+        return name
+    return say(Message("missing: %(item)s", item=name))
+
+
 def render_summary(result: Any) -> None:
     """The summary tables: verdicts, concepts, missing items, and what was set aside.
 
@@ -183,7 +195,7 @@ def render_summary(result: Any) -> None:
     from spinecare.i18n import quantity, translator, yes_no
     from spinecare.kb.loader import load_kb
     from spinecare.kb.schema import VERDICTS
-    from spinecare.wording import concept_name, item_name, verdict_text
+    from spinecare.wording import concept_name, verdict_text
 
     lang = output_language()
     _ = translator(lang)
@@ -226,8 +238,7 @@ def render_summary(result: Any) -> None:
         name = concept_name(kb, concept, lang)
         concepts.add_row(name, count(counts["present"]), count(counts["unknown"]))
     for item, n in result.missing.items():
-        missing = Message("missing: %(item)s", item=item_name(kb, item, lang))
-        concepts.add_row(say(missing), count(n), "")
+        concepts.add_row(_missing_name(kb, item, lang), count(n), "")
     console.print(concepts)
 
     tally = result.tally

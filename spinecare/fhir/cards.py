@@ -24,6 +24,7 @@ from functools import cache, lru_cache
 from random import getrandbits
 from typing import Any
 
+from spinecare.engine.evaluate import CONFIRM_ITEM
 from spinecare.engine.screening import BLOCKING, Finding, Screening
 from spinecare.i18n import translator, yes_no
 from spinecare.kb.evidence import rule_level_text
@@ -170,7 +171,11 @@ def summary_for(screening: Screening) -> str:
     head = verdict_text(screening.verdict, screening.lang)
     reason = ""
     if screening.verdict == "needs_data" and screening.missing:
-        reason = f"{t['missing']}: " + ", ".join(m.label for m in screening.missing)
+        # what to measure or ask is missing; entries of the record to confirm are not
+        absent = [m.label for m in screening.missing if m.item != CONFIRM_ITEM]
+        said = [f"{t['missing']}: " + ", ".join(absent)] if absent else []
+        said += [m.label for m in screening.missing if m.item == CONFIRM_ITEM]
+        reason = "; ".join(said)
     else:
         for f in screening.findings:
             if f.certainty == "present" and f.counts and f.effect == screening.verdict:

@@ -160,11 +160,11 @@ def _evidence(out, ref: str):
 @pytest.mark.parametrize(
     ("lang", "since", "drug", "unused"),
     [
-        ("en", "since March 2021", ", 2020 (the FHIR import: prescription of 2020)", "(2020)"),
+        ("en", "since March 2021", ", 2020 (the patient's record: prescription of 2020)", "(2020)"),
         (
             "ru",
             "с марта 2021\u202fг.",
-            ", 2020\u202fг. (импорт FHIR: назначение препарата за 2020\u202fг.)",
+            ", 2020\u202fг. (карта пациента: назначение препарата за 2020\u202fг.)",
             "(2020 г.)",
         ),
     ],

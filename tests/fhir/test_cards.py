@@ -173,3 +173,25 @@ def test_a_card_says_the_screenings_note_beside_each_fact(
         assert said in " ".join(facts).replace("\\", ""), (lang, card["detail"])
         if lang == "ru":
             assert text_problems([f.replace("\\", "") for f in facts], "ru") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "wrong"),
+    [
+        ("en", "Entries of the record to confirm", "missing: Entries"),
+        ("ru", "Записи, требующие подтверждения", "нет данных: Записи"),
+    ],
+)
+def test_entries_to_confirm_are_not_said_to_be_missing(kb, lang, said, wrong) -> None:
+    """A card whose only open item is entries of the record to confirm says so, not that
+    data is missing (the entries are there: they are to be confirmed)."""
+    from spinecare.core import load_record
+    from spinecare.engine.screening import screen_record
+    from spinecare.fhir.cards import screening_cards
+
+    screening = screen_record(
+        load_record(EHR / "adverse_event_dvt.json", kb), kb, date(2026, 11, 20), lang
+    )
+    assert [m.item for m in screening.missing] == ["record_to_confirm"]
+    (card,) = screening_cards(screening, base_url=BASE)
+    assert said in card["summary"] and wrong not in card["summary"]

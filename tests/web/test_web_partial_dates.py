@@ -134,8 +134,8 @@ def test_an_answer_of_a_month_is_shown_as_the_record_dates_it(world: Any, lang: 
 @pytest.mark.parametrize(
     ("lang", "origin"),
     [
-        ("en", "(the FHIR import: observation of March 2021)"),
-        ("ru", "(импорт FHIR: наблюдение за март 2021\u202fг.)"),
+        ("en", "(the patient's record: observation of March 2021)"),
+        ("ru", "(карта пациента: наблюдение за март 2021\u202fг.)"),
     ],
 )
 def test_a_fact_in_words_says_the_month_it_is_dated_by(lang: str, origin: str) -> None:
