@@ -9968,6 +9968,98 @@ case(
 )
 
 
+case(
+    "snomed_haemophilia_code_only",
+    "contraindicated",
+    "a Condition coded SNOMED CT 90935002 (Haemophilia), a child of 64779008 (blood"
+    " coagulation disorder), with no display: a coagulation disorder",
+    condition(SNOMED, "90935002"),
+)
+case(
+    "icd10gm_manifestation_code_in_extension",
+    "refer_urgently",
+    "ICD-10-GM A18.0 (tuberculosis of bones and joints) carrying its star code M49.0"
+    " (tuberculosis of the spine) in the coding's icd-10-gm-manifestationscode extension, as"
+    " the German base profile writes a cross-star pair: a spinal infection",
+    {
+        **condition(ICD10GM, "A18.0"),
+        "code": {
+            "coding": [
+                {
+                    **coding(ICD10GM, "A18.0"),
+                    "extension": [
+                        {
+                            "url": "http://fhir.de/StructureDefinition/icd-10-gm-manifestationscode",
+                            "valueCoding": coding(ICD10GM, "M49.0"),
+                        }
+                    ],
+                }
+            ]
+        },
+    },
+)
+
+
+def vitals_text(text: str) -> Resource:
+    """An Observation under a local code whose text value holds readings in words."""
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Vitals"},
+        "effectiveDateTime": DAY,
+        "valueString": text,
+    }
+
+
+case(
+    "vitals_text_bp_was_high",
+    "needs_data",
+    "no blood pressure Observation; a vitals note 'BP was 200/120, Temp of 36.6': a reading"
+    " in words, the pressure to confirm (words between the name and the value)",
+    vitals_text("BP was 200/120, Temp of 36.6"),
+    without={"bp"},
+)
+case(
+    "vitals_text_repeat_bp_on_recheck",
+    "needs_data",
+    "'Repeat BP on recheck 200/120' beside a normal reading of the day: to confirm",
+    vitals_text("Repeat BP on recheck 200/120"),
+)
+case(
+    "vitals_text_tmax_fever",
+    "needs_data",
+    "'Tmax 38.9' in a vitals note beside a normal temperature: the fever to confirm",
+    vitals_text("Tmax 38.9"),
+)
+case(
+    "text_pain_for_years_is_no_reading",
+    "allowed",
+    "'Back pain for 10 years' in a diagnosis's words: ten is no pain score (only a few words"
+    " such as 'was' or 'of' may stand between a measure's name and its value)",
+    condition(text="Back pain for 10 years, BP meds increased 2 days ago", onset=DAY),
+)
+
+
+case(
+    "status_in_words_resolved",
+    "allowed",
+    "a deep venous thrombosis (I82.4) whose clinicalStatus is given only in words,"
+    " {'text': 'Resolved'}: resolved, not in force",
+    {**condition(ICD10, "I82.4", clinical=None), "clinicalStatus": {"text": "Resolved"}},
+)
+case(
+    "verification_in_words_entered_in_error",
+    "allowed",
+    "bone metastases (C79.5) whose verificationStatus is given only in words, 'Entered in"
+    " error': not the patient's",
+    {
+        **condition(ICD10, "C79.5"),
+        "verificationStatus": {"text": "Entered in error"},
+    },
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -358,7 +358,40 @@ def _codings(concept: Resource | None, where: str) -> tuple[Coding, ...]:
         coding = _plain_coding(raw) or _coding_checked(raw, f"{where}.coding[{index}]")
         if coding is not None:
             out.append(coding)
+        if type(raw) is dict and "extension" in raw:
+            out.extend(_carried_codes(raw, f"{where}.coding[{index}]"))
     return tuple(out)
+
+
+_CARRIED_CODES = (
+    "icd-10-gm-manifestationscode",
+    "icd-10-gm-primaercode",
+    "icd-10-gm-ausrufezeichen",
+)
+"""Codes a coding carries in extensions: the German ICD-10-GM profile writes a cross-star
+pair's codes (A18.0† M49.0*) and an exclamation mark code each in an extension of the
+coding (``http://fhir.de/StructureDefinition/icd-10-gm-manifestationscode``, ...)."""
+
+
+def _carried_codes(raw: Resource, where: str) -> list[Coding]:
+    """The codes a coding carries in its extensions (:data:`_CARRIED_CODES`), of the
+    coding's system where they name none."""
+    out: list[Coding] = []
+    for index, extension in enumerate(_list(raw, "extension", where)):
+        if not isinstance(extension, dict):
+            continue
+        url = extension.get("url")
+        value = extension.get("valueCoding")
+        if not isinstance(url, str) or not url.endswith(_CARRIED_CODES):
+            continue
+        if not isinstance(value, dict):
+            continue
+        if value.get("system") is None and isinstance(raw.get("system"), str):
+            value = {**value, "system": raw["system"]}
+        coding = _coding(value, f"{where}.extension[{index}].valueCoding")
+        if coding is not None:
+            out.append(coding)
+    return out
 
 
 def _concepts_codings(node: Resource, key: str) -> tuple[Coding, ...]:
@@ -401,9 +434,10 @@ def _status_code(node: Resource, key: str) -> str | None:
     """The code of a status (clinicalStatus, verificationStatus), compared without case.
 
     The first coding that names a FHIR status (or its SNOMED CT equivalent) decides; a
-    status written as a plain string (FHIR STU3: ``"clinicalStatus": "active"``) is read
-    too. A status no coding names (``unknown``, a local code) is read as no status, so the
-    condition counts as recorded (never dropped because its status is not understood).
+    status written as a plain string (FHIR STU3: ``"clinicalStatus": "active"``), or in
+    the concept's text alone (``{"text": "Resolved"}``), is read too. A status no coding
+    names (``unknown``, a local code) is read as no status, so the condition counts as
+    recorded (never dropped because its status is not understood).
     """
     value = node.get(key)
     if isinstance(value, str):
@@ -424,6 +458,10 @@ def _status_code(node: Resource, key: str) -> str | None:
             if status is None:
                 status = _status_of(key, coding.code)
             found = status or None
+    text = concept.get("text")
+    if found is None and isinstance(text, str):  # a status in words alone: "Resolved"
+        words = "-".join(text.strip().lower().split())
+        return words if words in _CONDITION_STATUSES[key] else None
     return found
 
 
@@ -1024,10 +1062,45 @@ def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
     kept = {key: res[key] for key in _PART_KEEPS if key in res}
     out: list[Resource] = []
     for clause in _CLAUSES.split(text):
-        found = _NAMED_VALUE.fullmatch(clause)
-        if found and measure_key(found[1]) in names:
-            out.append({**kept, "code": {"text": found[1]}, "valueString": found[2]})
+        found = _named_in_clause(clause, names)
+        if found is not None:
+            out.append({**kept, "code": {"text": found[0]}, "valueString": found[1]})
     return out
+
+
+_READING_FILLERS = frozenset(
+    {
+        *("was", "is", "were", "of", "today", "now", "on", "recheck", "repeat", "at", "rest"),
+        *("повторно", "при", "повторном", "измерении", "сегодня", "было", "была"),
+        *("war", "ist", "bei", "heute", "kontrolle"),
+    }
+)
+"""Words a note writes between a measure's name and its value ("BP was 200/120", "Temp of
+38.9", "BP on recheck 200/120", "АД при повторном измерении 200/120"): a reading still.
+Any other word there ("back pain for 10 years") makes the number no reading."""
+_VALUE_START = re.compile(r"(?<![^\s:=])[-+]?\d")
+"""Where a clause's value starts: a number standing as a word ("T 37.9", not "T12")."""
+
+
+def _named_in_clause(clause: str, names: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A clause's reading as (the words naming its measure, its value): the whole clause
+    a name and a value ("BP 192/118"), or a name followed by its value with only
+    :data:`_READING_FILLERS` between ("Repeat BP was 200/120"); None for any other."""
+    found = _NAMED_VALUE.fullmatch(clause)
+    if found and measure_key(found[1]) in names:
+        return found[1], found[2]
+    start = _VALUE_START.search(clause)
+    if start is None:
+        return None
+    words = re.split(r"[\s:=]+", clause[: start.start()].strip())
+    end = len(words)
+    while end and words[end - 1].casefold() in _READING_FILLERS:
+        end -= 1
+    for first in range(max(0, end - 4), end):
+        named = " ".join(words[first:end])
+        if measure_key(named) in names:
+            return named, clause[start.start() :].strip()
+    return None
 
 
 def _may_decide(value: float, checks: Sequence[tuple[str, float]]) -> bool:
