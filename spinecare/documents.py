@@ -439,6 +439,16 @@ def yaml_loader() -> Any:
     class Loader(Rules, base):  # type: ignore[valid-type, misc]
         pass
 
+    def whole_number(loader: Any, node: yaml.ScalarNode) -> Any:
+        # a number of more digits than Python converts (4,300) is said, as JSON's is
+        try:
+            return base.construct_yaml_int(loader, node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, Message(BAD_NUMBER), node.start_mark
+            ) from None
+
+    Loader.add_constructor("tag:yaml.org,2002:int", whole_number)
     Loader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

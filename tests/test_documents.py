@@ -215,3 +215,14 @@ def test_yaml_that_repeats_itself_by_aliases_is_refused_before_it_is_expanded(
     with pytest.raises(RecordError) as err:
         load_document(path, "laughs.yaml")
     assert "alias" in err.value.message and len(err.value.one_line()) < 300
+
+
+def test_a_yaml_number_of_thousands_of_digits_is_said_as_a_bad_number(tmp_path: Path) -> None:
+    """A whole number of 5,000 digits in YAML is refused as JSON's is, naming the file
+    and the line (it was an internal error: Python converts at most 4,300 digits)."""
+    path = tmp_path / "intake.yaml"
+    path.write_text("format: spinecare-intake/1\nx: " + "9" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(RecordError) as caught:
+        load_document(path)
+    said = caught.value.one_line()
+    assert "intake.yaml" in said and "line 2" in said and "not a valid number" in said

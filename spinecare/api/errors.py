@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spinecare.clinic.limits import TOO_MANY_FIELDS
 from spinecare.errors import (
     STATUS_CODES as STATUS_CODES,
 )
@@ -47,7 +48,7 @@ def too_large(limit: int) -> Message:
 FORM_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"Too many fields\. Maximum number of fields is (?P<limit>\d+)\."),
-        N_("the form has too many fields (at most %(limit)s); open its page again and fill it in"),
+        TOO_MANY_FIELDS,
     ),
     (
         re.compile(r"Too many files\. Maximum number of files is (?P<limit>\d+)\."),

@@ -145,11 +145,15 @@ LOOKS_THE_SAME = N_(
 )
 
 
+USERNAME_MAX = 100
+"""The longest user name, in characters."""
+
+
 def username_form_problem(username: str) -> str | None:
     """:data:`USERNAME_FORM` when ``username`` (stripped) is not of that form, else None."""
     if (
         not username
-        or len(username) > 100
+        or len(username) > USERNAME_MAX
         or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
     ):
         return USERNAME_FORM

@@ -25,6 +25,7 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
 
+from spinecare.errors import InputError
 from spinecare.messages import N_, Day, Message, Quantity
 from spinecare.store.errors import FormError
 
@@ -130,13 +131,31 @@ def check_fields(fields: Iterable[tuple[str, str]]) -> None:
         raise FormError(errors)  # type: ignore[arg-type]
 
 
+SEARCHED = frozenset({"q", "patient", "user", "to"})
+"""Query parameters that are searched for (a patient's name, a user's): the database's
+pattern matching refuses a very long one."""
+SEARCH_MAX = 200
+"""The longest text searched for, in characters (as the REST API's ``q``)."""
+
+
 def check_request(request: Request) -> None:
     """The app-wide dependency: the path and query parameters of every request."""
-    check_fields([*request.path_params.items(), *request.query_params.multi_items()])
+    query = request.query_params.multi_items()
+    long = {n: v for n, v in query if n in SEARCHED and len(v) > SEARCH_MAX}
+    if long:
+        raise FormError({n: Message("at most %(n)s characters", n=SEARCH_MAX) for n in long})  # type: ignore[misc]
+    check_fields([*request.path_params.items(), *query])
 
 
 NOT_UTF8 = N_("not valid text: characters that cannot be read (UTF-8); type or paste it again")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_FORM_FIELDS = 1000
+"""The most fields a form may send: the form reader's own limit (Starlette's
+``max_fields``), checked before any field is read, so that a body of a million empty fields
+is refused at once rather than read field by field."""
+TOO_MANY_FIELDS = N_(
+    "the form has too many fields (at most %(limit)s); open its page again and fill it in"
+)
 
 
 def _text(encoded: bytes) -> str:
@@ -235,8 +254,12 @@ def not_utf8_field(content_type: str, body: bytes) -> str | None:
 
     kind, options = parse_options_header(content_type)
     if kind == b"application/x-www-form-urlencoded":
+        if body.count(b"&") >= MAX_FORM_FIELDS:
+            raise InputError(Message(TOO_MANY_FIELDS, limit=MAX_FORM_FIELDS))
         return _urlencoded_problem(body)
     if kind == b"multipart/form-data" and options.get(b"boundary"):
+        if body.count(b"--" + options[b"boundary"]) > MAX_FORM_FIELDS + 1:
+            raise InputError(Message(TOO_MANY_FIELDS, limit=MAX_FORM_FIELDS))
         return _multipart_problem(body, options[b"boundary"])
     return None
 

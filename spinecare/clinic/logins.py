@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import (
+    USERNAME_MAX,
     PasswordExpired,
     authenticate,
     burn_password_work,
@@ -101,6 +102,11 @@ class LoginThrottle:
                 if extra >= 0:
                     counter.until = now + min(cap, 2.0**extra)
 
+    def forgive(self, username: str) -> None:
+        """The account starts again from zero (an administrator set a new password)."""
+        with self._lock:
+            self._counters.pop(("account", username_key(username[:USERNAME_MAX])), None)
+
     def succeeded(self, username: str, address: str | None) -> None:
         with self._lock:
             for key, _cap in self._keys(username, address):
@@ -132,7 +138,11 @@ def sign_in(
     password: str,
     address: str | None,
 ) -> SignIn:
-    """Check a sign-in (CPU-heavy: the password hash; run it off the event loop)."""
+    """Check a sign-in (CPU-heavy: the password hash; run it off the event loop).
+
+    A name longer than any account's is cut to that length first: no account has it, and
+    its folding (a character that stands for eighteen) is never done on more."""
+    username = username[:USERNAME_MAX]
     wait = throttle.wait(username, address)
     if wait > 0:
         burn_password_work(password)  # the same time as a real check

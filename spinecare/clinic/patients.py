@@ -588,6 +588,9 @@ def import_record(
         session.add(patient)
         session.flush()
     else:
+        conflict = _another_person(patient, record)
+        if conflict is not None:
+            raise FormError({"file": conflict})  # type: ignore[dict-item]
         patient.updated_at = moment
     intake = store_record(
         session,
@@ -613,6 +616,34 @@ def import_record(
         detail=detail_text(label),
     )
     return PatientOut.model_validate(patient)
+
+
+ANOTHER_PERSON = N_(
+    "this record is of another person than the clinic's patient %(name)s, who has the same"
+    " patient id (a name or a birth date that differs): nothing was saved; check that the"
+    " record is this patient's"
+)
+
+
+def _another_person(patient: PatientRow, record: PatientRecord) -> Message | None:
+    """Why ``record``, of the clinic's patient's id, is another person's: a birth date the
+    stored one cannot be (a date, or a month or a year, that does not hold it), or a name
+    that shares no word with the stored one. None where nothing says so (a record without
+    a name or a birth date is the patient's)."""
+    p = record.patient
+    other = False
+    if patient.birth_date is not None and p.birth_date is not None:
+        stored_first = patient.birth_first or patient.birth_date
+        born = p.birth_first or p.birth_date
+        other = p.birth_date < stored_first or born > patient.birth_date  # never overlap
+    words = set(_name_words(patient.name))
+    given = set(_name_words(p.name or ""))
+    other = other or bool(words and given and not words & given)
+    return Message(ANOTHER_PERSON, name=patient.name) if other else None
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\W\d_]+", name.casefold()) if len(w) > 1]
 
 
 def add_intake(

@@ -28,6 +28,7 @@ from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
 from spinecare.dates import iso_date
 from spinecare.spreadsheet import safe_cell
+from spinecare.web.auth import login_throttle
 from spinecare.web.deps import (
     check_csrf,
     db_session,
@@ -607,4 +608,5 @@ def _user_reset_password(request: Request, user_id: int) -> Response:
         valid_for = timedelta(hours=state(request).settings.reset_password_hours)
         temporary = accounts.reset_user_password(session, admin, user_id, valid_for)
         user = accounts.clinic_user(session, admin, user_id)
+        login_throttle(request).forgive(user.username)  # as the docs say: a reset lifts it
         return _user_page(request, session, admin, user, temporary=temporary)

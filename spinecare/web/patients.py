@@ -255,15 +255,18 @@ async def import_upload(request: Request) -> Response:
             return _form_error(
                 request, "import.html", {"values": fields}, FormError(errors), status=400
             )
-        patient = service.import_record(
-            session,
-            user,
-            read.record,
-            label=name,
-            source=read.source,
-            ehr_ids=read.ehr_ids,
-            kb=st.kb(),
-        )
+        try:
+            patient = service.import_record(
+                session,
+                user,
+                read.record,
+                label=name,
+                source=read.source,
+                ehr_ids=read.ehr_ids,
+                kb=st.kb(),
+            )
+        except FormError as err:  # another person under a patient's id: nothing saved
+            return _form_error(request, "import.html", {"values": fields}, err, status=409)
         data = patient.model_dump(mode="json")
     return _created(request, f"/patients/{patient.id}/screening", data)
 

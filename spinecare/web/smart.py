@@ -30,7 +30,6 @@ such a session carry ``frame-ancestors`` with that EHR's ``frame_origins`` and n
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import secrets
 import time
@@ -376,7 +375,7 @@ def _launched_from(request: Request) -> str | None:
     encoded, signature = raw.rsplit(".", 1)
     try:
         iss = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8: not ours
         return None
     expected = sign(deps.state(request).settings.secret_key, f"launch:{token}:{iss}")
     return iss if signed(signature, expected) else None

@@ -262,3 +262,41 @@ def test_sessions_at_sign_in_and_after_a_password_change(world, signed_in, csrf)
         )
     assert [a.status_code for a in answers] == [401, 401]
     assert answers[0].json() == answers[1].json()
+
+
+def test_an_administrators_reset_lifts_the_accounts_slowdown(world, signed_in, csrf) -> None:
+    """After a reset the one-time password signs in at once, as the docs say (it was
+    answered 429 while the account's failures still counted)."""
+    from spinecare.clinic.logins import FREE_FAILURES
+
+    clock = [1000.0]
+    throttle = world.app.state.login_throttle = _throttle(clock)
+    for _ in range(FREE_FAILURES + 5):
+        throttle.failed("therapist", "elsewhere")
+    assert throttle.wait("therapist", None) > 0
+    admin = signed_in("admin")
+    uid = next(
+        u["id"]
+        for u in admin.get("/users", headers=JSON).json()["users"]
+        if u["username"] == "therapist"
+    )
+    r = admin.post(
+        f"/users/{uid}/password", headers=JSON, data={"csrf_token": csrf(admin, f"/users/{uid}")}
+    )
+    assert r.status_code == 200
+    assert throttle.wait("therapist", None) == 0
+    assert _try(world.client(), "therapist", r.json()["temporary_password"]).status_code != 429
+
+
+def test_a_user_name_longer_than_any_is_cut_before_it_is_folded(world) -> None:
+    """A sign-in name of a character that folds to eighteen (U+FDFA), repeated: answered as
+    a wrong name, its folding bounded (it took seconds and kept megabytes a name)."""
+    import time
+
+    client = world.client()
+    start = time.perf_counter()
+    response = _try(client, "\ufdfa" * 50_000, "x")
+    assert response.status_code == 401
+    assert time.perf_counter() - start < 30  # no timing claim: only that it ends
+    keys = [k for k in world.app.state.login_throttle._counters if k[0] == "account"]
+    assert all(len(k[1]) <= 100 * 18 for k in keys)

@@ -81,3 +81,34 @@ def test_a_choice_answer_is_shown_in_the_kb_words(signed_in, csrf) -> None:
     assert page.status_code == 200
     assert "Surgery planned or just done" in page.text
     assert "?: surgery" not in page.text and ">surgery<" not in page.text
+
+
+def test_another_person_under_a_patients_id_is_refused(signed_in, csrf) -> None:
+    """A record whose patient has the id of the clinic's patient but another name and
+    birth date is never added to that chart (it was, and changed the verdict); the same
+    person's next record is."""
+    import json
+
+    client = signed_in("therapist")
+    text = (EHR / "questionnaire_phase_by_label.json").read_text(encoding="utf-8")
+    first = as_patient(text, "same-id")
+
+    def upload(raw: str) -> object:
+        return client.post(
+            "/patients/import",
+            data={"csrf_token": csrf(client, "/patients/import")},
+            files={"file": ("f.json", raw.encode(), "application/json")},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+
+    assert upload(first).status_code == 303
+    assert upload(first).status_code == 303  # the same person again: a new intake
+    bundle = json.loads(first)
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"]["name"] = [{"text": "Someone Else Entirely"}]
+            entry["resource"]["birthDate"] = "1951-02-03"
+    refused = upload(json.dumps(bundle))
+    assert refused.status_code == 409
+    assert "another person" in refused.text and "nothing was saved" in refused.text
