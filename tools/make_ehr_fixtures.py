@@ -10060,6 +10060,47 @@ case(
 )
 
 
+for name, verdict, words, why in (
+    (
+        "report_no_interval_change_of_fracture",
+        "needs_data",
+        "No interval change of T12 compression fracture.",
+        "what is denied is the change: the fracture is there, to confirm",
+    ),
+    (
+        "report_no_cord_compression_from_metastasis",
+        "needs_data",
+        "No cord compression from the T10 metastasis.",
+        "the compression is denied, not the metastasis it would come from: to confirm",
+    ),
+    (
+        "report_no_bleeding_on_apixaban",
+        "needs_data",
+        "No bleeding on apixaban.",
+        "the bleeding is denied, not the anticoagulant: to confirm",
+    ),
+    (
+        "report_ru_no_negative_dynamics_of_metastases",
+        "needs_data",
+        "Нет отрицательной динамики метастазов в позвоночник.",
+        "'нет отрицательной динамики' denies a change, not the metastases: to confirm",
+    ),
+    (
+        "report_de_no_change_of_metastasis",
+        "needs_data",
+        "Keine Befundänderung der bekannten Wirbelkörpermetastase LWK 2.",
+        "'keine Befundänderung' denies a change, not the metastasis: to confirm",
+    ),
+    (
+        "report_no_evidence_of_fracture",
+        "allowed",
+        "No evidence of fracture. No progression of the degenerative changes.",
+        "a fracture denied stays denied",
+    ),
+):
+    case(name, verdict, f"an MRI report concluding '{words}': {why}", report(words))
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})
