@@ -10101,6 +10101,37 @@ for name, verdict, words, why in (
     case(name, verdict, f"an MRI report concluding '{words}': {why}", report(words))
 
 
+case(
+    "episode_of_care_type_oncology",
+    "needs_data",
+    "an active EpisodeOfCare whose type says 'Oncology - chemotherapy for metastatic breast"
+    " cancer' (no diagnosis listed): a malignancy in words, to confirm",
+    {
+        "resourceType": "EpisodeOfCare",
+        "status": "active",
+        "patient": PATIENT,
+        "type": [{"text": "Oncology - chemotherapy for metastatic breast cancer"}],
+        "period": {"start": "2026-10-01"},
+    },
+)
+for name, words in (
+    ("text_dvt_not_resolved", "DVT left leg not resolved"),
+    ("text_fracture_partially_healed", "Partially healed T12 compression fracture"),
+    ("text_ru_osteomyelitis_not_cured", "Остеомиелит L3 не излечен"),
+    (
+        "text_previously_noted_fracture_unchanged",
+        "Previously noted L2 compression fracture is unchanged",
+    ),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}' in a diagnosis's words: a resolution or an earlier mention denied or"
+        " qualified is no history: to confirm",
+        condition(text=words, onset=DAY),
+    )
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

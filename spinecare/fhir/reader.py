@@ -3036,7 +3036,7 @@ def _sections(sections: list[Resource], ref: str) -> Iterator[tuple[str, str]]:
 _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "ImagingStudy": ("description",),
     "AdverseEvent": ("event",),
-    "EpisodeOfCare": (),
+    "EpisodeOfCare": ("type",),
     "Communication": (),
     "RiskAssessment": (),
     "CarePlan": ("description", "title"),
@@ -3063,6 +3063,11 @@ def _other_said(
             yield _codings(value, key), _text(value, key), f"{ref}#{key}"
         elif isinstance(value, str):
             yield (), value, f"{ref}#{key}"
+        elif isinstance(value, list):  # a list of concepts (an episode of care's types)
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    where = f"{key}[{i}]"
+                    yield _codings(item, where), _text(item, where), f"{ref}#{where}"
     for key in ("addresses", "resultingCondition"):
         for i, shown in _displays(res.get(key)):
             yield (), shown, f"{ref}#{key}[{i}]"
