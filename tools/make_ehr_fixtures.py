@@ -10132,6 +10132,37 @@ for name, words in (
     )
 
 
+def binary(rid: str, kind: str, text: str) -> Resource:
+    return {"resourceType": "Binary", "id": rid, "contentType": kind, "data": b64(text)}
+
+
+case(
+    "document_links_to_binary_in_bundle",
+    "needs_data",
+    "a DocumentReference whose attachment is only a link, 'Binary/b1', to a Binary of the"
+    " same Bundle holding 'Acute L1 compression fracture' (text/plain; the shape of"
+    " $everything): its words are read, a fracture to confirm",
+    {
+        **document("text/plain", ""),
+        "content": [{"attachment": {"contentType": "text/plain", "url": "Binary/b1"}}],
+    },
+    binary("b1", "text/plain", "Acute L1 compression fracture"),
+)
+case(
+    "report_form_links_to_binary_by_full_url",
+    "needs_data",
+    "a DiagnosticReport whose presentedForm links by full URL to a Binary of the Bundle"
+    " holding 'Metastases in T10 vertebral body': to confirm",
+    {
+        **report(None),
+        "presentedForm": [
+            {"contentType": "text/plain", "url": "https://ehr.example/fhir/Binary/b2"}
+        ],
+    },
+    binary("b2", "text/plain", "Metastases in T10 vertebral body"),
+)
+
+
 def write() -> int:
     names = [name for name, *_ in CASES]
     repeated = sorted({n for n in names if names.count(n) > 1})

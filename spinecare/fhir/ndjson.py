@@ -41,10 +41,12 @@ from spinecare.errors import InputError, RecordError
 from spinecare.fhir.reader import (
     Measures,
     RecordBuilder,
+    bundle_binaries,
     bundle_resources,
     linked_patients,
     medication_from_fhir,
     resource_ref,
+    with_binaries,
 )
 from spinecare.messages import N_, Message, located
 from spinecare.record.model import PatientRecord
@@ -836,6 +838,9 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise RecordError(Message("not a FHIR Bundle"), source=str(path))
             entries = list(_flat_entries(bundle))
+            # an attachment that links to a Binary of the Bundle keeps its content: the
+            # export says what the Bundle says (an export's reader follows no link)
+            binaries = bundle_binaries(bundle)
             targets: dict[str, str] = {}
             for entry in entries:
                 res = entry.get("resource")
@@ -847,6 +852,8 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
                 if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
                     continue
                 kind = res["resourceType"]
+                if binaries:
+                    res = with_binaries(res, binaries)
                 if targets:
                     res = _rewrite_references(res, targets)
                 handle = handles.get(kind)

@@ -2888,7 +2888,8 @@ def _attachment_text(attachment: object) -> str | None:
     """The words of an attachment written into the record (``data``, base64): text, with
     the markup of HTML, XML (a CDA document) or RTF taken out, and its ``title`` (a file
     that is not read, a PDF, may still be named "MRI: cauda equina compression"). A link
-    (``url``) is not fetched; other kinds (PDF, images) are not read."""
+    (``url``) is not fetched (one to a Binary of the same Bundle was given its content:
+    :func:`with_binaries`); other kinds (PDF, images) are not read."""
     if not isinstance(attachment, dict):
         return None
     title = attachment.get("title")
@@ -4294,9 +4295,10 @@ def bundle_resources(bundle: Resource, source: str) -> list[Resource]:
     out: list[Resource] = []
 
     def walk(node: Resource, level: int) -> None:
+        binaries = bundle_binaries(node)
         for resource, _ in _entries(node, source):
             if resource.get("resourceType") != "Bundle":
-                out.append(resource)
+                out.append(with_binaries(resource, binaries) if binaries else resource)
             elif level + 1 < NESTED_BUNDLES:
                 walk(resource, level + 1)
 
@@ -4363,15 +4365,74 @@ def _read_bundle(data: Any, measures: Measures, name: str) -> PatientRecord:
             ),
             source=name,
         )
+    return _read_entries(data, measures, name, bundle_type)
+
+
+def bundle_binaries(data: Mapping[str, Any]) -> dict[str, Resource]:
+    """The Binary resources of a Bundle, by the references an attachment's ``url`` may
+    give them (``Binary/b1``, the entry's full URL): a document's content is often a link
+    to a Binary in the same Bundle (``$everything``, a document Bundle)."""
+    out: dict[str, Resource] = {}
+    entries = data.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Binary":
+            continue
+        rid = resource.get("id")
+        if isinstance(rid, str) and rid:
+            out[f"Binary/{rid}"] = resource
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str) and full_url:
+            out[full_url] = resource
+    return out
+
+
+def _linked_binary(url: str, binaries: Mapping[str, Resource]) -> Resource | None:
+    """The Binary ``url`` names: as written, or by its last two parts
+    (``https://ehr.example/fhir/Binary/b1``, ``Binary/b1/_history/2``)."""
+    found = binaries.get(url)
+    if found is None:
+        parts = url.split("/_history/", 1)[0].rstrip("/").split("/")
+        found = binaries.get("/".join(parts[-2:])) if len(parts) >= 2 else None
+    return found
+
+
+def with_binaries(node: Any, binaries: Mapping[str, Resource]) -> Any:
+    """``node`` with each attachment that links to a Binary of the Bundle (``url``, no
+    ``data``) holding that Binary's content, as if written in place: read as one."""
+    if isinstance(node, list):
+        return [with_binaries(item, binaries) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: with_binaries(value, binaries) for key, value in node.items()}
+    url = out.get("url")
+    if out.get("data") is None and isinstance(url, str) and url:
+        binary = _linked_binary(url, binaries)
+        if binary is not None and isinstance(binary.get("data"), str):
+            out["data"] = binary["data"]
+            if isinstance(binary.get("contentType"), str):
+                out["contentType"] = binary["contentType"]
+    return out
+
+
+def _read_entries(
+    data: Mapping[str, Any], measures: Measures, name: str, bundle_type: object
+) -> PatientRecord:
     builder = RecordBuilder(measures, name)
     builder.check_subjects()
     entries = data.get("entry")
+    binaries = bundle_binaries(data)
+    add = builder.add
+    if binaries:  # attachments that link to them are read with their content
+
+        def add(resource: Resource, full_url: str | None = None) -> None:
+            builder.add(with_binaries(resource, binaries), full_url)
+
     if bundle_type == "history" or not isinstance(entries, list):
         for resource, full_url in _entries(data, name):
-            builder.add(resource, full_url)
+            add(resource, full_url)
         return builder.build()
     # the usual Bundle: each entry checked as _entries does, and added as it is met
-    add = builder.add
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise RecordError(
