@@ -27,7 +27,6 @@ from typing import Any
 from spinecare.engine.evaluate import CONFIRM_ITEM
 from spinecare.engine.screening import BLOCKING, Finding, Screening
 from spinecare.i18n import translator, yes_no
-from spinecare.kb.evidence import rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
     NOT_READ,
@@ -75,7 +74,7 @@ def _t(lang: str) -> dict[str, str]:
         "verdict": _("Verdict"),
         "indicated": _("Massage indicated"),
         "as_of": _("as of"),
-        "kb": _("knowledge base"),
+        "kb": _("guidance version"),
         "findings": _("Findings"),
         "missing_data": _("Missing data"),
         "not_read": _(NOT_READ),
@@ -298,7 +297,6 @@ def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:
     for f in screening.findings:
         if not (f.counts and f.effect == screening.verdict and f.sources):
             continue
-        level = rule_level_text(screening.kb, f.rule, screening.lang)
         linked = [
             src
             for src in screening.source_json(f.sources)
@@ -306,12 +304,28 @@ def _primary_source(screening: Screening, base_url: str) -> dict[str, Any]:
         ]
         if linked:
             title = screening.kb.sources[linked[0]["id"]].title_in(screening.lang)
-            source = {"label": f"spinecare: {title}", "url": linked[0]["url"]}
-        room = 120 - (len(level) + 3 if level else 0)
-        source["label"] = _shorten(source["label"], room) + (f" ({level})" if level else "")
+            source = {"label": _label(f"spinecare: {title}"), "url": linked[0]["url"]}
         break
     source["topic"] = _topic(screening.lang)
     return source
+
+
+def _label(text: str, limit: int = 120) -> str:
+    """A source's label cut to ``limit`` characters, never inside a bracket: a title cut
+    where a bracket it opened is still open ends before that bracket. (The finding's
+    evidence level is the card's detail's, not the source's: it is not in the label.)"""
+    cut = _shorten(text, limit)
+    if cut == text:
+        return cut
+    opened: list[int] = []
+    for at, char in enumerate(cut):
+        if char == "(":
+            opened.append(at)
+        elif char == ")" and opened:
+            opened.pop()
+    if opened:  # before the first bracket left open
+        cut = cut[: opened[0]].rstrip(",;:.-– ") + "…"
+    return cut
 
 
 def _topic(lang: str) -> dict[str, str]:

@@ -461,7 +461,7 @@ def screening_result_bundle(
                     "display": "Massage screening",
                 }
             ],
-            "text": f"Massage screening (knowledge base {screening.kb_version})",
+            "text": f"Massage screening (guidance version {screening.kb_version})",
         },
         "status": GUIDANCE_STATUS.get(screening.verdict, "success"),
         "subject": {"reference": patient_url},

@@ -195,3 +195,15 @@ def test_entries_to_confirm_are_not_said_to_be_missing(kb, lang, said, wrong) ->
     assert [m.item for m in screening.missing] == ["record_to_confirm"]
     (card,) = screening_cards(screening, base_url=BASE)
     assert said in card["summary"] and wrong not in card["summary"]
+
+
+def test_a_source_label_is_never_cut_inside_a_bracket() -> None:
+    """A long source title cut for the card's label ends before a bracket it would leave
+    open ("... (cautions in…" was a label)."""
+    from spinecare.fhir.cards import _label
+
+    title = "spinecare: NCCAM/NCCIH: Massage Therapy - An Introduction " + "(cautions in " * 12
+    cut = _label(title)
+    assert len(cut) <= 120 and cut.endswith("…")
+    assert cut.count("(") == cut.count(")")
+    assert _label("spinecare: short (title)") == "spinecare: short (title)"
