@@ -68,6 +68,10 @@ FREE_TEXT = frozenset(
 """Fields whose value is text even when it reads as a number, a date or a large number
 ("Nan" is a name, a record number may have 20 digits): only NUL is refused in them."""
 FREE_TEXT_ENDINGS = ("_text", "_note", "_notes")
+OWN_CHECK = frozenset({"birth_date"})
+"""Fields whose form checks them itself, beside the field, in the words of what they are
+(a birth date "before 1900; check the year"): here only NUL is refused, so that the form
+is shown again with what was typed rather than an error page."""
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
 
@@ -89,6 +93,8 @@ def _problem(name: str, value: str) -> str | Message | None:
     if "\x00" in value:
         return N_("must not contain a NUL character")
     if name in FREE_TEXT or name.endswith(FREE_TEXT_ENDINGS) or name.startswith("reason"):
+        return None
+    if name in OWN_CHECK:
         return None
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and _beyond(value, largest):

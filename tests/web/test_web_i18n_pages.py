@@ -164,6 +164,19 @@ def test_patient_form_pages_in_russian(world: Any) -> None:
         ["Исправьте отмеченные ниже поля", "обязательное поле", "дата в формате ГГГГ-ММ-ДД"],
         ["Please correct", ">required<", "a date in the form"],
     )
+    # a birth date before 1900: said beside the field, the form kept (it was an error page
+    # of its own, the typed name lost, naming a range to 2200)
+    r = client.post(
+        "/patients",
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(client, "/patients/new"),
+            "name": "Анна Петрова",
+            "birth_date": "1800-01-01",
+        },
+    )
+    assert r.status_code == 422
+    _check(r.text, ["Исправьте отмеченные ниже поля", 'value="Анна Петрова"'], ["2200"])
 
 
 def test_import_page_in_russian(world: Any) -> None:
