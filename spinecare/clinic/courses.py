@@ -321,6 +321,9 @@ def _earlier(session: DbSession, row: CourseRow) -> list[Session]:
 # Starting a course
 
 
+RUNNING = N_("the patient has a course under way since %(day)s: end it before starting another")
+
+
 def start(
     session: DbSession,
     who: CurrentUser,
@@ -345,12 +348,12 @@ def start(
     if start_day < today:
         errors["start"] = Message("the start %(day)s is in the past", day=Day(start_day))
     running = session.scalar(
-        select(CourseRow.id).where(
+        select(CourseRow.start).where(
             CourseRow.patient_id == patient.id, CourseRow.status.in_(("active", "paused"))
         )
     )
     if running is not None:
-        errors["form"] = Message("course %(id)s is still running: complete it first", id=running)
+        errors["form"] = Message(RUNNING, day=Day(running))
     doctor_id: int | None = None
     if physician_id:
         if is_clinic_physician(session.get(User, physician_id), user.clinic_id):

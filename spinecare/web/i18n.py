@@ -86,9 +86,6 @@ PAGE_WORDS = {
         "someone else decided this request meanwhile; reload the page to see the decision"
     ),
     "course %(id)s has already ended": Text("this course has already ended"),
-    "course %(id)s is still running: complete it first": Text(
-        "this course is still running: end it first"
-    ),
     "course %(id)s was changed meanwhile; reload": Text(
         "this course was changed meanwhile; reload the page"
     ),

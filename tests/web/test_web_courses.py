@@ -253,7 +253,7 @@ def test_outside_range_needs_a_reason_and_impossible_values_are_refused(
     assert adj[0]["field"] == "sessions" and adj[0]["within_range"] is False
     assert adj[0]["reason"] == "slow responder"
     r = client.post(path, data={"csrf_token": token}, headers=JSON)
-    assert r.status_code == 422 and "still running" in r.text
+    assert r.status_code == 422 and "course under way since" in r.text
 
 
 def test_pending_plan_is_prepared_not_started_and_blocked_shows_reasons(

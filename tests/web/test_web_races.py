@@ -174,7 +174,7 @@ def test_the_same_record_imported_by_another_server_meanwhile_is_a_conflict(
     assert upload().status_code == 201  # sent again, it is stored
 
 
-RUNNING_COURSE = "SELECT courses.id FROM courses WHERE courses.patient_id = "
+RUNNING_COURSE = "SELECT courses.start FROM courses WHERE courses.patient_id = "
 """The statement that looks for the patient's running course before a new one starts."""
 
 
@@ -225,7 +225,7 @@ def test_two_servers_starting_a_course_for_one_patient_start_one(any_world: Worl
     statuses = sorted(answer.status_code for answer in answers.values())
     assert statuses == [201, 422], {k: v.text[:300] for k, v in answers.items()}
     refused = next(a for a in answers.values() if a.status_code == 422)
-    assert "is still running: complete it first" in refused.json()["error"]["message"]
+    assert "course under way since" in refused.json()["error"]["message"]
     running = (
         select(func.count())
         .select_from(CourseRow)
