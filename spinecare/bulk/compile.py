@@ -32,7 +32,6 @@ from typing import Any
 
 from spinecare.bulk.facts import FIRST_PATIENTS, encode_answer
 from spinecare.engine.evaluate import (
-    BIRTH_DATE_ITEM,
     CONFIRM_ITEM,
     PROCEDURE_NOT_DONE,
     years_before,
@@ -52,6 +51,7 @@ from spinecare.kb.expressions import (
 )
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Question
+from spinecare.record.model import BIRTH_DATE_ITEM
 from spinecare.record.standing import (
     CONDITION_STANDING,
     MEDICATION_IN_FORCE_ON,

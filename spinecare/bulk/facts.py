@@ -349,11 +349,14 @@ class Flattener:
 
 
 FIRST_PATIENTS = (
-    "(SELECT pid, deceased, deceased_on, birth_date FROM (SELECT *, row_number()"
-    " OVER (PARTITION BY pid ORDER BY seq) AS nth FROM patients) numbered WHERE nth = 1)"
+    "(SELECT pid, deceased, deceased_on, CASE WHEN lo <> hi THEN NULL ELSE birth_date END"
+    " AS birth_date FROM (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY seq) AS nth,"
+    " min(birth_date) OVER (PARTITION BY pid) AS lo, max(birth_date) OVER (PARTITION BY pid)"
+    " AS hi FROM patients) numbered WHERE nth = 1)"
 )
 """The ``patients`` table as the rules read it: one row per patient id, its first Patient
-(in DuckDB and Spark SQL alike)."""
+(in DuckDB and Spark SQL alike); where its Patients give two birth dates, none (to
+confirm, as the reader's ``RecordBuilder._born``)."""
 
 
 def seq_of(ordinal: int, line: int) -> int:

@@ -69,6 +69,7 @@ from spinecare.kb.schema import VERDICTS, Indication, Question, Rule
 from spinecare.kb.text import Mention, words
 from spinecare.messages import N_, Chosen
 from spinecare.record.model import (
+    BIRTH_DATE_ITEM,
     Answer,
     CodedObservation,
     Coding,
@@ -181,9 +182,6 @@ HIT_CACHE_SIZE = 200_000
 
 CONFIRM_ITEM = "record_to_confirm"
 """The missing item of an entry read with certainty unknown (text, unknown code system)."""
-
-BIRTH_DATE_ITEM = "birth_date"
-"""The missing item of a rule on the patient's age when the record gives no date of birth."""
 
 
 @fact
@@ -1735,6 +1733,9 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     def run(facts: Facts) -> Ranked:
         rank = truth(facts)
         if rank != 2:
+            notes = facts.set_aside_notes(BIRTH_DATE_ITEM) if rank else ()
+            if notes:  # why the record's birth dates were not used (two that differ)
+                return (1, ((), (Gap(BIRTH_DATE_ITEM, notes=notes),)))
             return unborn if rank else FALSE_NOTHING
         as_of = facts.as_of
         born = facts.record.patient.birth_date

@@ -17,7 +17,6 @@ from functools import cache
 from typing import Any
 
 from spinecare.engine.evaluate import (
-    BIRTH_DATE_ITEM,
     CONFIRM_ITEM,
     PROCEDURE_NOT_DONE,
     Evidence,
@@ -33,7 +32,7 @@ from spinecare.i18n import day_text, translate, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
-from spinecare.record.model import PLANNED_ELSEWHERE, Clearance, PatientRecord
+from spinecare.record.model import BIRTH_DATE_ITEM, PLANNED_ELSEWHERE, Clearance, PatientRecord
 from spinecare.record.standing import AHEAD, CONTRADICTORY, IN_FORCE
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}

@@ -50,8 +50,9 @@ from spinecare.kb.codes import (
     prefixed_code,
     system_name,
 )
-from spinecare.messages import N_, Message, Quantity, kind_words, located
+from spinecare.messages import N_, Day, Message, Quantity, kind_words, located
 from spinecare.record.model import (
+    BIRTH_DATE_ITEM,
     PLANNED_ELSEWHERE,
     SITE_WORDS,
     VISIT_DIAGNOSIS,
@@ -3475,6 +3476,9 @@ class RecordBuilder:
         """With :meth:`check_subjects`: each resource that names its patient, as
         ``(ref, reference, patient id)``; :meth:`build` refuses one about another patient."""
         self._patient_keys: set[str] = set()
+        self._births: dict[str, set[date | None]] = {}
+        """The birth dates of a patient written more than once (two versions of one
+        Patient): two that differ leave the birth date unknown (:meth:`_born`)."""
         if patient is not None:
             self._patients[patient.id] = patient
             self._seen["Patient"] = self._count = 1
@@ -3638,7 +3642,7 @@ class RecordBuilder:
         medications.extend(self._salvaged_medications)
         (patient,) = self._patients.values()
         return PatientRecord(
-            patient=patient,
+            patient=self._born(patient),
             source=self.source,
             conditions=[*self._conditions, *self._visit_diagnoses()],
             observations=list(self._observations),
@@ -3669,11 +3673,24 @@ class RecordBuilder:
             out.extend(_text_readings(prose, c.ref, self.measures))
         return out
 
+    def _born(self, patient: Patient) -> Patient:
+        """The patient, whose birth date is unknown where two of its Patients give two
+        (a corrected version beside the first): which is right is to confirm, and a rule
+        of age then asks for it. The same rule as bulk's (``FIRST_PATIENTS``)."""
+        births = sorted(b for b in self._births.get(patient.id, ()) if b is not None)
+        if len(births) < 2:
+            return patient
+        said = Message(TWO_BIRTH_DATES, first=Day(births[0]), other=Day(births[-1]))
+        self._ignored.append(Ignored(f"Patient/{patient.id}", said, measure=BIRTH_DATE_ITEM))
+        return replace(patient, birth_date=None, birth_first=None)
+
     # handlers ----------------------------------------------------------------------
 
     def _patient(self, res: Resource, ref: str, full_url: str | None) -> None:
         patient = patient_from_fhir(res, ref)
-        self._patients.setdefault(patient.id, patient)
+        first = self._patients.setdefault(patient.id, patient)
+        if first is not patient and patient.birth_date is not None:
+            self._births.setdefault(patient.id, {first.birth_date}).add(patient.birth_date)
         rid = res.get("id")
         if type(rid) is str and rid:  # what references to the patient may name
             self._patient_keys.add(rid)
@@ -4334,6 +4351,11 @@ def read_bundle(
         finally:
             del data
 
+
+TWO_BIRTH_DATES = N_(
+    "the patient's details are written twice with two birth dates, %(first)s and %(other)s:"
+    " confirm the date of birth"
+)
 
 NESTED_BUNDLES = 3
 """How deep Bundles inside a record's Bundle are read."""

@@ -348,6 +348,11 @@ class CodedObservation:
     """Where it was observed (``bodySite``: "Perineum" for a numbness)."""
 
 
+BIRTH_DATE_ITEM = "birth_date"
+"""The missing item of a rule on the patient's age when the record gives no date of birth
+(an :class:`Ignored` of this ``measure`` says why it is missing)."""
+
+
 @fact
 class Ignored:
     """A fact the reader saw and set aside, with the reason.

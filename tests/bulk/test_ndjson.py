@@ -207,6 +207,33 @@ def test_a_patient_written_twice_is_its_first_line_as_the_reader_reads_it(tmp_pa
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_a_patient_written_twice_with_two_birth_dates_has_none(tmp_path, workers):
+    """Two Patient lines of one id with two birth dates (a corrected version beside the
+    first): the date of birth is to confirm, in bulk as in the reader (the first line's
+    was used, in silence); the same date twice is that date."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    born = [("a", "1970-03-14"), ("a", "2008-01-01"), ("b", "1950-05-05"), ("b", "1950-05-05")]
+    write(
+        folder / "Patient.ndjson",
+        [{**patient(pid), "birthDate": day} for pid, day in born]
+        + [patient("c")]
+        + [{**patient("c"), "birthDate": "1950-05-05"}],
+    )
+    write(folder / "Condition.ndjson", [condition(p, f"c{p}", "M54.5") for p in "abc"])
+    out = tmp_path / "out.ndjson"
+    screen_export(folder, out, KB, AS_OF, workers=workers)
+    rows = {r["patient_id"]: r for r in map(orjson.loads, out.read_bytes().splitlines())}
+    records = {r.patient.id: r for r in iter_records(folder, reader_measures(KB))}
+    assert records["a"].patient.birth_date is None
+    assert records["b"].patient.birth_date == date(1950, 5, 5)
+    assert "birth_date" in rows["a"]["missing"]
+    for pid, record in records.items():
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: rows[pid][k] for k in expected} == expected, pid
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_resources_under_an_id_a_patient_links_are_that_patients(tmp_path, workers):
     """A record merged into another (``Patient.link``) leaves resources naming the old id:
     they are the linking patient's, as the reader reads them in a Bundle, in bulk and in

@@ -1154,3 +1154,36 @@ def test_a_care_plan_activity_of_another_shape_is_passed_over_not_the_plan(activ
     }
     record = read(plan)
     assert any("cauda equina" in (c.text or "") for c in record.conditions)
+
+
+def test_a_patient_written_twice_with_two_birth_dates_has_its_birth_date_to_confirm() -> None:
+    """Two versions of one Patient in a Bundle giving two birth dates: none is used (the
+    first was, in silence) and the screening asks for it, saying why."""
+    from spinecare.core import load_kb, reader_measures
+    from spinecare.engine.screening import screen_record
+
+    kb = load_kb()
+    entries = [
+        {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "1970-03-14"}},
+        {
+            "resource": {
+                "resourceType": "Patient",
+                "id": "p",
+                "meta": {"versionId": "2"},
+                "birthDate": "2008-01-01",
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "subject": {"reference": "Patient/p"},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M54.5"}]},
+            }
+        },
+    ]
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    record = read_bundle(bundle, reader_measures(kb))
+    assert record.patient.birth_date is None
+    screening = screen_record(record, kb, date(2026, 11, 20))
+    (missing,) = [m for m in screening.missing if m.item == "birth_date"]
+    assert "two birth dates" in missing.why and "2008" in missing.why
