@@ -71,14 +71,19 @@ def check_launch_rate(rate: RateLimit, address: str | None) -> None:
 def begin_launch(
     session: Session, *, state_hash: str, iss: str, verifier: str, moment: datetime, ttl: timedelta
 ) -> None:
-    """Keep a launch under way (and forget those older than ``ttl``);
-    :class:`TooManyRequests` when :data:`LIVE_LAUNCHES` are under way already."""
+    """Keep a launch under way (and forget those older than ``ttl``). With
+    :data:`LIVE_LAUNCHES` under way already, the oldest are forgotten to make room: launches
+    started from many addresses (each within its own rate) never keep a clinician's new
+    launch out; one of theirs is forgotten only after that many others started since it."""
     session.execute(delete(SmartLaunch).where(SmartLaunch.created_at < moment - ttl))
     live = session.scalar(select(func.count()).select_from(SmartLaunch)) or 0
     if live >= LIVE_LAUNCHES:
-        oldest = session.scalar(select(func.min(SmartLaunch.created_at)))
-        free_at = (as_utc(oldest) + ttl - moment).total_seconds() if oldest is not None else 1.0
-        raise _too_many(free_at)
+        oldest = (
+            select(SmartLaunch.state_hash)
+            .order_by(SmartLaunch.created_at)
+            .limit(live - LIVE_LAUNCHES + 1)
+        )
+        session.execute(delete(SmartLaunch).where(SmartLaunch.state_hash.in_(oldest)))
     session.add(
         SmartLaunch(state_hash=state_hash, iss=iss, code_verifier=verifier, created_at=moment)
     )
