@@ -845,6 +845,16 @@ def request_clearance(
     if errors:
         raise FormError(errors)
     assert doctor is not None
+    # the same request sent again (a double click, a form sent twice) is the one open
+    for same in session.scalars(
+        select(ClearanceRequest).where(
+            ClearanceRequest.patient_id == patient.id,
+            ClearanceRequest.physician_id == doctor.id,
+            ClearanceRequest.status == "open",
+        )
+    ):
+        if sorted(same.concepts) == sorted(concepts) and same.message == (message.strip() or None):
+            return ClearanceRequestOut.model_validate(same)
     req = ClearanceRequest(
         patient_id=patient.id,
         clinic_id=user.clinic_id,
