@@ -546,6 +546,8 @@ def _missing(unknown: list[Finding], kb: KB, lang: str, prog: Program) -> list[M
                 shown = texts.get((gap, lang))  # by value: gaps of other records alike
                 if shown is None:
                     label, action = _item_label(gap.item, kb, lang)
+                    if gap.item not in kb.items:  # a question: its label says what to ask
+                        action = ""
                     shown = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
                     if len(texts) >= TEXT_CACHE_SIZE:
                         texts.clear()

@@ -27,6 +27,7 @@ from typing import Any
 from spinecare.engine.evaluate import CONFIRM_ITEM
 from spinecare.engine.screening import BLOCKING, Finding, Screening
 from spinecare.i18n import translator, yes_no
+from spinecare.kb.evidence import rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
     NOT_READ,
@@ -258,6 +259,9 @@ def detail_markdown(screening: Screening, unread: Sequence[str] = ()) -> str:
             line += f" — {t['evidence']}: " + "; ".join(
                 [markdown_escape(evidence_text(e, lang, noted=True, kb=kb)) for e in f.evidence[:4]]
             )
+        level = rule_level_text(kb, f.rule, lang)
+        if level:  # the finding's own, beside the sources it cites
+            line += f" ({markdown_escape(level)})"
         if f.sources:
             refs = []
             for sid in f.sources:

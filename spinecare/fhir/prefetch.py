@@ -18,7 +18,7 @@ import httpx
 from spinecare.documents import parse_json
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
-from spinecare.fhir.reader import RecordBuilder
+from spinecare.fhir.reader import RecordBuilder, bundle_binaries, with_binaries
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, kind_words, located
 
@@ -502,6 +502,7 @@ def build_record(
         entries = value.get("entry") or []
         if not isinstance(entries, list):
             raise CdsRequestError(Message("prefetch.%(key)s.entry must be a list", key=key))
+        binaries = bundle_binaries(value)  # what a document links to, sent beside it
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise CdsRequestError(
@@ -518,8 +519,10 @@ def build_record(
                     )
                 )
             kind = resource.get("resourceType")
-            if kind == "OperationOutcome" or kind == "Patient":
+            if kind in ("OperationOutcome", "Patient", "Binary"):
                 continue
+            if binaries:
+                resource = with_binaries(resource, binaries)
             rid = resource.get("id")
             if isinstance(rid, str):
                 ref = f"{kind}/{rid}"

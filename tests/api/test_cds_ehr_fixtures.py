@@ -21,6 +21,8 @@ EHR = FIXTURES / "ehr"
 VIEW = "/cds-services/spinecare-patient-view"
 NOT_SEARCHED = {
     "nested_bundle_bone_metastasis": "a Bundle kept inside the record is not searched by patient",
+    "document_links_to_binary_in_bundle": "a Binary names no patient: not searched by patient",
+    "report_form_links_to_binary_by_full_url": "a Binary names no patient: not searched",
 }
 """Records a patient's searches cannot bring, with why (docs/cds-hooks.md)."""
 
@@ -74,3 +76,20 @@ def test_every_ehr_record_gets_the_clis_verdict_on_its_card(client, templates) -
         if f"**Verdict:** {verdict_text(expected, 'en')} ·" not in card["detail"]:
             differ.append((name, expected, card["detail"][:120]))
     assert not differ, differ
+
+
+def test_a_binary_sent_beside_its_document_is_read(kb) -> None:
+    """A client that sends the Binary a document links to in the same prefetch Bundle: the
+    card reads the document's words, as the CLI reads the fixture's."""
+    resources = _resources("document_links_to_binary_in_bundle")
+    documents = [r for r in resources if r["resourceType"] in ("DocumentReference", "Binary")]
+    prefetch = {
+        "documents": {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in documents],
+        }
+    }
+    record = build_record(prefetch, "p1", kb, "cds-hooks:test")
+    got = _said(screen_record(record, kb, AS_OF, "en").to_json())
+    assert "vertebral_fracture" in {f[0] for f in got[1]}

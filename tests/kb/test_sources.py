@@ -196,12 +196,14 @@ def test_cli_screen_and_plan_show_the_level_beside_each_recommendation() -> None
     assert "Level of evidence: popular article only" in " ".join(plan.output.split())
 
 
-def test_the_cds_card_source_label_carries_the_level(kb) -> None:
+def test_the_cds_card_says_the_level_in_its_detail_not_in_the_source_label(kb) -> None:
+    """The finding's level of evidence is the card's detail's: beside the source's title it
+    read as that source's own level (a systematic review shown as a clinical guideline)."""
     from spinecare.fhir.cards import screening_cards
 
     for lang, words in (("en", "Level of evidence"), ("ru", "Уровень доказательности")):
         (card,) = screening_cards(_demo_screening(kb, "08-", lang), base_url="https://x.example")
-        assert words in card["source"]["label"]
+        assert words in card["detail"] and words not in card["source"]["label"]
         assert card["source"]["url"].startswith("https://")
         assert len(card["source"]["label"]) <= 120
 
