@@ -10068,12 +10068,6 @@ for name, verdict, words, why in (
         "what is denied is the change: the fracture is there, to confirm",
     ),
     (
-        "report_no_cord_compression_from_metastasis",
-        "needs_data",
-        "No cord compression from the T10 metastasis.",
-        "the compression is denied, not the metastasis it would come from: to confirm",
-    ),
-    (
         "report_no_bleeding_on_apixaban",
         "needs_data",
         "No bleeding on apixaban.",
@@ -10090,6 +10084,18 @@ for name, verdict, words, why in (
         "needs_data",
         "Keine Befundänderung der bekannten Wirbelkörpermetastase LWK 2.",
         "'keine Befundänderung' denies a change, not the metastasis: to confirm",
+    ),
+    (
+        "report_negation_before_comparison_with_previous",
+        "needs_data",
+        "No acute fracture compared with previous MRI showing vertebral metastases.",
+        "the negation ends at 'with': the metastases are the patient's, to confirm",
+    ),
+    (
+        "report_lytic_lesions_from_level_to_level",
+        "needs_data",
+        "Lytic lesions from T10 to T12.",
+        "lesions over a span of levels: a malignancy to confirm",
     ),
     (
         "report_no_evidence_of_fracture",

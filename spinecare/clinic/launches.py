@@ -136,6 +136,7 @@ def open_ehr_patient(
             source="fhir",
             ehr_ids=[(iss, ehr_patient)],
             not_read=(iss, not_read),
+            linked=linked is not None,  # the EHR's link says whose record it is
         )
         patient_id = patient.id
     elif linked is not None:

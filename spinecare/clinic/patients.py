@@ -76,7 +76,7 @@ from spinecare.store.records import (
     records_of,
     store_record,
 )
-from spinecare.store.search import like_pattern, parse_query
+from spinecare.store.search import like_pattern, parse_query, spellings
 from spinecare.wording import SEX_WORDS, LanguageNames, WordNames
 
 __all__ = [
@@ -530,9 +530,12 @@ def import_record(
     ehr_ids: Sequence[tuple[str, str]] = (),
     kb: KB | None = None,
     not_read: tuple[str, Sequence[str]] | None = None,
+    linked: bool = False,
 ) -> PatientOut:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
-    for the clinic's patient with the same external id).
+    for the clinic's patient with the same external id, refused where it is another
+    person's: :func:`_another_person`; ``linked``: the record is known to be that patient's,
+    an EHR launch of the patient linked to the EHR's).
 
     ``kb``: the conditions the record's coded Observations record (a pregnancy status) are
     stored as conditions, so the stored record screens as the file does.
@@ -588,7 +591,7 @@ def import_record(
         session.add(patient)
         session.flush()
     else:
-        conflict = _another_person(patient, record)
+        conflict = None if linked else _another_person(patient, record)
         if conflict is not None:
             raise FormError({"file": conflict})  # type: ignore[dict-item]
         patient.updated_at = moment
@@ -628,22 +631,38 @@ ANOTHER_PERSON = N_(
 def _another_person(patient: PatientRow, record: PatientRecord) -> Message | None:
     """Why ``record``, of the clinic's patient's id, is another person's: a birth date the
     stored one cannot be (a date, or a month or a year, that does not hold it), or a name
-    that shares no word with the stored one. None where nothing says so (a record without
-    a name or a birth date is the patient's)."""
+    that shares no word with the stored one in any spelling (Cyrillic or Latin, ё or е,
+    with or without accents: "Пётр Семёнов" is "Petr Semenov", "Müller" is "Mueller").
+    None where nothing says so (a record without a name or a birth date, a chart named
+    only by its id, is the patient's)."""
     p = record.patient
     other = False
     if patient.birth_date is not None and p.birth_date is not None:
         stored_first = patient.birth_first or patient.birth_date
         born = p.birth_first or p.birth_date
         other = p.birth_date < stored_first or born > patient.birth_date  # never overlap
-    words = set(_name_words(patient.name))
-    given = set(_name_words(p.name or ""))
-    other = other or bool(words and given and not words & given)
+    if patient.name != patient.external_id:  # a chart named by the record's id has no name
+        words, given = _name_words(patient.name), _name_words(p.name or "")
+        other = other or bool(words and given and not words & given)
     return Message(ANOTHER_PERSON, name=patient.name) if other else None
 
 
-def _name_words(name: str) -> list[str]:
-    return [w for w in re.split(r"[\W\d_]+", name.casefold()) if len(w) > 1]
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _name_words(name: str) -> set[str]:
+    """The words of a name in every spelling the clinic's search knows (:func:`spellings`),
+    with and without its accents."""
+    import unicodedata
+
+    out: set[str] = set()
+    for spelled in spellings(name):
+        for variant in (spelled, spelled.translate(_GERMAN)):
+            bare = "".join(
+                c for c in unicodedata.normalize("NFKD", variant) if not unicodedata.combining(c)
+            )
+            out.update(w for w in re.split(r"[\W\d_]+", bare) if len(w) > 1)
+    return out
 
 
 def add_intake(

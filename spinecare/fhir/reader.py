@@ -389,7 +389,10 @@ def _carried_codes(raw: Resource, where: str) -> list[Coding]:
             continue
         if value.get("system") is None and isinstance(raw.get("system"), str):
             value = {**value, "system": raw["system"]}
-        coding = _coding(value, f"{where}.extension[{index}].valueCoding")
+        try:  # an extension written wrong leaves the coding it is on as it is
+            coding = _coding(value, f"{where}.extension[{index}].valueCoding")
+        except _Bad:
+            continue
         if coding is not None:
             out.append(coding)
     return out
@@ -442,7 +445,7 @@ def _status_code(node: Resource, key: str) -> str | None:
     """
     value = node.get(key)
     if isinstance(value, str):
-        code = value.strip().lower()
+        code = "-".join(value.lower().split())  # "entered in error" as the code is written
         return code if code in _CONDITION_STATUSES[key] else None
     concept = _obj(node, key)
     if concept is None:

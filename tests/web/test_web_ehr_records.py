@@ -112,3 +112,36 @@ def test_another_person_under_a_patients_id_is_refused(signed_in, csrf) -> None:
     refused = upload(json.dumps(bundle))
     assert refused.status_code == 409
     assert "another person" in refused.text and "nothing was saved" in refused.text
+
+
+def test_the_same_person_written_otherwise_is_the_patient() -> None:
+    """A name in another script or spelling, or a birth date given only as its year, is
+    the same person's; a chart named only by its id has no name to compare."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from spinecare.clinic.patients import _another_person
+    from spinecare.record.model import Patient, PatientRecord
+
+    def stored(name: str, born: date | None = None) -> object:
+        return SimpleNamespace(name=name, external_id="pat-7", birth_date=born, birth_first=None)
+
+    def record(name: str | None, born: date | None = None, first: date | None = None):
+        patient = Patient(id="pat-7", name=name, birth_date=born, birth_first=first)
+        return PatientRecord(patient=patient, source="t")
+
+    same = [
+        ("Пётр Семёнов", "Петр Семенов"),
+        ("Иванов Иван", "Ivanov Ivan"),
+        ("José García", "Jose Garcia"),
+        ("Müller, Anna", "Anna Mueller"),
+        ("Turner, Michael", "Michael Turner"),
+        ("pat-7", "Anna Fixture"),  # the chart was named by its id
+    ]
+    for kept, given in same:
+        assert _another_person(stored(kept), record(given)) is None, (kept, given)
+    year = record("Anna Fixture", date(1970, 12, 31), date(1970, 1, 1))
+    assert _another_person(stored("Anna Fixture", date(1970, 5, 12)), year) is None
+    assert _another_person(stored("Michael Turner"), record("Someone Else")) is not None
+    other_day = record("Michael Turner", date(1951, 2, 3))
+    assert _another_person(stored("Michael Turner", date(1960, 1, 1)), other_day) is not None
