@@ -227,3 +227,22 @@ def _no_store_rows_on_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(request, name, context, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(TEMPLATES, "TemplateResponse", checked)
+
+
+def clearance_request(world: Any, message: str = "pain 2/10") -> int:
+    """The therapist asks the physician to clear the demo patient's disc herniation; the
+    request's id."""
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    page = f"/patients/{world.demo_patient}/screening"
+    r = therapist.post(
+        f"/patients/{world.demo_patient}/clearance-requests",
+        data={
+            "csrf_token": csrf_of(therapist, page),
+            "concepts": ["disc_herniation"],
+            "physician_id": str(world.physician_id),
+            "message": message,
+        },
+        headers=JSON,
+    )
+    assert r.status_code == 201, r.text[:300]
+    return int(r.json()["id"])

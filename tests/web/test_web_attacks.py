@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from tests.web import test_web_security
-from tests.web.conftest import HTML, JSON, PASSWORDS, World, csrf_of, login
+from tests.web.conftest import (
+    HTML,
+    JSON,
+    PASSWORDS,
+    World,
+    clearance_request,
+    csrf_of,
+    login,
+)
 
 any_world = test_web_security.any_world  # SQLite, and PostgreSQL where it is reachable
 
@@ -1187,23 +1195,6 @@ def test_a_launch_cookie_not_in_ascii_is_no_launch(world: World, monkeypatch: An
 def test_a_clearance_request_sent_twice_is_one_request(world: World) -> None:
     """The same request sent again (a double click) is the one already open, never a
     second in the physician's queue; another message is another request."""
-    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
-    page = f"/patients/{world.demo_patient}/screening"
-
-    def send(message: str) -> int:
-        r = therapist.post(
-            f"/patients/{world.demo_patient}/clearance-requests",
-            data={
-                "csrf_token": csrf_of(therapist, page),
-                "concepts": ["disc_herniation"],
-                "physician_id": str(world.physician_id),
-                "message": message,
-            },
-            headers=JSON,
-        )
-        assert r.status_code == 201, r.text[:300]
-        return int(r.json()["id"])
-
-    first = send("pain 2/10")
-    assert send("pain 2/10") == send("pain 2/10") == first
-    assert send("pain 1/10 today") != first
+    first = clearance_request(world, "pain 2/10")
+    assert clearance_request(world, "pain 2/10") == clearance_request(world, "pain 2/10") == first
+    assert clearance_request(world, "pain 1/10 today") != first

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import HTML, JSON, PASSWORDS, csrf_of, login
+from tests.web.conftest import HTML, JSON, PASSWORDS, clearance_request, csrf_of, login
 from tests.web.pagescan import text_problems, visible_texts
 
 WEB = Path(__file__).resolve().parents[2] / "spinecare" / "web"
@@ -27,23 +27,6 @@ def _russian(world: Any, who: str) -> Any:
     )
     assert r.status_code == 200, r.text[:300]
     return client
-
-
-def _clearance_request(world: Any) -> int:
-    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
-    page = f"/patients/{world.demo_patient}/screening"
-    r = therapist.post(
-        f"/patients/{world.demo_patient}/clearance-requests",
-        data={
-            "csrf_token": csrf_of(therapist, page),
-            "concepts": ["disc_herniation"],
-            "physician_id": str(world.physician_id),
-            "message": "pain 2/10",
-        },
-        headers=JSON,
-    )
-    assert r.status_code == 201, r.text[:300]
-    return int(r.json()["id"])
 
 
 def _check(text: str, russian: list[str], english: list[str]) -> None:
@@ -298,7 +281,7 @@ def test_audit_and_users_pages_in_russian(world: Any) -> None:
 
 
 def test_decide_page_in_russian(world: Any) -> None:
-    req = _clearance_request(world)
+    req = clearance_request(world)
     client = _russian(world, "physician")
     r = client.get(f"/clearances/{req}", headers=HTML)
     assert r.status_code == 200
@@ -688,7 +671,7 @@ def _prepare(world: Any) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text[:300]
-    _clearance_request(world)
+    clearance_request(world)
     _import_synthea(therapist)  # readings with a dozen decimals, a temperature in °F
     patient = login(world.client(), "patient", PASSWORDS["patient"])
     r = patient.post(
