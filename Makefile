@@ -26,12 +26,12 @@ run: install
 	$(BIN)/spinecare serve --demo --port $(PORT)
 
 test: install lint typecheck
-	$(BIN)/python -m pytest -n auto --dist loadfile -q
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder -q
 
 FAST := not slow and not spark and not browser and not postgres
 
 check: install lint typecheck
-	$(BIN)/python -m pytest -n auto --dist loadfile -q -m "$(FAST)"
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder -q -m "$(FAST)"
 
 lint: install
 	$(BIN)/ruff check spinecare tests benchmarks tools

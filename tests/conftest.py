@@ -40,6 +40,31 @@ def cli_json(*args: str | Path) -> Any:
     return json.loads(result.stdout)
 
 
+_DEMO_DATABASE: dict[date, Path] = {}
+"""The demo clinic's SQLite database of each day, built once per test process."""
+
+
+def demo_database(folder: Path) -> str:
+    """The URL of a new SQLite database in ``folder`` holding the demo clinic: a copy of one
+    built once per test process and day (migrating and seeding cost about half a second).
+    An app opened on it with ``demo=True`` migrates and seeds it as it would any database
+    (the seeding keeps the patients and sets the logins' passwords afresh)."""
+    import shutil
+    import tempfile
+
+    from spinecare.app import create_app
+    from spinecare.settings import Settings
+
+    today = date.today()
+    if today not in _DEMO_DATABASE:
+        built = Path(tempfile.mkdtemp(prefix="spinecare-demo-")) / "app.sqlite"
+        app = create_app(Settings(environment="test", db_url=f"sqlite:///{built}", demo=True))
+        app.state.db.dispose()
+        _DEMO_DATABASE[today] = built
+    shutil.copyfile(_DEMO_DATABASE[today], folder / "app.sqlite")
+    return f"sqlite:///{folder / 'app.sqlite'}"
+
+
 BROWSER = Path(__file__).resolve().parent / "e2e"
 
 
@@ -54,12 +79,33 @@ def as_patient(text: str, pid: str) -> str:
     )
 
 
+LONGEST_FIRST = (
+    "bulk/test_spark.py",
+    "e2e/test_e2e_crawl.py",
+    "web/test_web_ehr_records.py",
+    "bulk/test_synthea.py",
+    "api/test_smart_launch.py",
+    "bulk/test_property.py",
+)
+"""The test files that take longest (``pytest --durations``), run first: ``make test``
+hands each test process a whole file at a time, in this order (``--dist loadfile
+--no-loadscope-reorder``), and a long file handed out last would leave one process
+working alone at the end."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser tests (tests/e2e, Chromium through Playwright) are marked ``browser``,
-    so ``make check`` can leave them to ``make test``."""
+    so ``make check`` can leave them to ``make test``; the longest files come first
+    (:data:`LONGEST_FIRST`), each file's tests in their order."""
     for item in items:
         if BROWSER in item.path.parents:
             item.add_marker(pytest.mark.browser)
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def first(item: pytest.Item) -> int:
+        return rank.get("/".join(item.path.parts[-2:]), len(rank))
+
+    items.sort(key=first)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ from conftest import AS_OF, BASE, CONTRAINDICATED, NEEDS_CLEARANCE, cli_verdict
 from smart_ehr import CLIENT_ID, EHR, PRACTITIONER
 from sqlalchemy import func, select
 
+from tests.conftest import demo_database
+
 EHR_PAGES = "https://ehr.example.org"
 
 
@@ -60,7 +62,7 @@ def app_client(ehr, tmp_path):
     )
     settings = Settings(
         environment="test",
-        db_url=f"sqlite:///{tmp_path / 'app.sqlite'}",
+        db_url=demo_database(tmp_path),
         base_url=BASE,
         demo=True,
         smart_ehrs=str(ehrs),

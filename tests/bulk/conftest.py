@@ -3,26 +3,74 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from spinecare.fhir.ndjson import Tally
+from spinecare.record.model import PatientRecord
 from tests.conftest import DATA
+
+
+@contextmanager
+def shared(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder shared by this run's test processes (pytest-xdist's workers) under a lock:
+    ``(folder, made)``, where ``made`` says another process (or an earlier test) filled it
+    already. What fills it is written once per run, however many workers need it."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / name
+    with FileLock(str(root / f"{name}.lock")):
+        done = folder / ".done"
+        made = done.exists()
+        if not made:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+        yield folder, made
+        done.touch()
 
 
 @pytest.fixture(scope="session")
 def synthea_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 585 Synthea patients converted once per session into an export folder."""
+    """The 585 Synthea patients converted into an export folder once per test run."""
     from spinecare.fhir.ndjson import bundles_to_ndjson
 
     source = DATA / "synthea" / "r4-bundles-2019"
     if not source.is_dir():
         pytest.fail(f"third-party test data not found at {source}")
-    out = tmp_path_factory.mktemp("synthea-export")
-    bundles_to_ndjson([source], out)
+    with shared(tmp_path_factory, "synthea-export") as (out, made):
+        if not made:
+            bundles_to_ndjson([source], out)
     return out
+
+
+@pytest.fixture(scope="session")
+def synthea_records(
+    synthea_export: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[PatientRecord], Tally]:
+    """The export's records as the in-process reader reads them, with its tally: read once
+    per test run (about 15 seconds) and kept for the run's other test processes."""
+    from spinecare.core import reader_measures
+    from spinecare.fhir.ndjson import iter_records
+    from spinecare.kb import load_kb
+
+    with shared(tmp_path_factory, "synthea-records") as (folder, made):
+        kept = folder / "records.pickle"
+        if made:
+            records, tally = pickle.loads(kept.read_bytes())
+        else:
+            tally = Tally()
+            records = list(iter_records(synthea_export, reader_measures(load_kb()), tally))
+            kept.write_bytes(pickle.dumps((records, tally), protocol=pickle.HIGHEST_PROTOCOL))
+    return records, tally
 
 
 def _spark_available() -> str | None:

@@ -24,7 +24,7 @@ from spinecare.bulk.spark import TaskRecord, screen_export_spark, screen_records
 from spinecare.core import reader_measures
 from spinecare.engine.screening import screen_record
 from spinecare.errors import InputError
-from spinecare.fhir.ndjson import Tally, iter_records
+from spinecare.fhir.ndjson import iter_records
 from spinecare.kb import load_kb
 from tests.bulk.helpers import bulk_row, engine_row
 from tests.bulk.strategies import AS_OF, populations
@@ -71,7 +71,9 @@ def executors_of(spark, tasks: list[TaskRecord]) -> set[str]:
     return found
 
 
-def test_two_workers_read_the_export_and_results_equal_the_engine(spark, synthea_export, tmp_path):
+def test_two_workers_read_the_export_and_results_equal_the_engine(
+    spark, synthea_export, synthea_records, tmp_path
+):
     as_of = date(2019, 6, 1)
     out = tmp_path / "spark.parquet"
     result = screen_export_spark(synthea_export, out, KB, as_of, spark=spark)
@@ -83,8 +85,7 @@ def test_two_workers_read_the_export_and_results_equal_the_engine(spark, synthea
     executors = executors_of(spark, result.tasks)
     assert len(executors) == 2 and "driver" not in executors
     # the results are the in-process engine's, patient by patient
-    tally = Tally()
-    everyone = list(iter_records(synthea_export, reader_measures(KB), tally))
+    everyone, tally = synthea_records
     records = [r for r in everyone if not r.patient.deceased_by(as_of)]
     assert len(everyone) == 585
     assert result.patients == len(records) and result.deceased == 585 - len(records)
@@ -192,30 +193,28 @@ def test_strict_stops_at_the_first_bad_line_as_the_python_flattener(spark, broke
     assert "Patient.000.ndjson: line 31: not valid JSON" in err.value.one_line()
 
 
-def test_an_export_without_patients_screens_no_one(spark, tmp_path):
-    folder = tmp_path / "empty"
-    folder.mkdir()
-    write(folder / "Medication.ndjson", [{"resourceType": "Medication", "id": "m"}])
-    result = screen_export_spark(folder, tmp_path / "out.csv", KB, AS_OF_BROKEN, spark=spark)
-    assert result.patients == 0 and result.verdicts == {}
-    assert (tmp_path / "out.csv").read_text().splitlines() == [
-        "patient_id,verdict,indicated,indications,present,unknown,missing"
-    ]
-
-
-def test_cli_screens_on_spark(spark, broken_export, tmp_path):
+def test_cli_screens_on_spark_an_export_without_patients_and_stops_at_a_bad_line(
+    spark, broken_export, tmp_path
+):
+    """The CLI on Spark: an export without patients screens no one (its results: the
+    header alone); ``--strict`` stops at the first bad line, named, without a traceback."""
     from typer.testing import CliRunner
 
     from spinecare.cli import app
 
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    write(folder / "Medication.ndjson", [{"resourceType": "Medication", "id": "m"}])
     out = tmp_path / "out.csv"
-    args = ["bulk", "screen", str(broken_export), "--out", str(out), "--engine", "spark"]
+    args = ["bulk", "screen", str(folder), "--out", str(out), "--engine", "spark"]
     result = CliRunner().invoke(app, [*args, "--as-of", "2024-06-15", "--json"])
     assert result.exit_code == 0, result.output
     summary = orjson.loads(result.stdout)
-    assert summary["engine"] == "spark" and summary["patients"] == 31
-    assert summary["input"]["malformed_lines"] == 3
-    assert len(out.read_text().splitlines()) == 32
+    assert summary["engine"] == "spark" and summary["patients"] == 0
+    assert out.read_text().splitlines() == [
+        "patient_id,verdict,indicated,indications,present,unknown,missing"
+    ]
+    args = ["bulk", "screen", str(broken_export), "--out", str(out), "--engine", "spark"]
     strict = CliRunner().invoke(app, [*args, "--strict"])
     assert strict.exit_code == 1
     assert "Patient.000.ndjson: line 31: not valid JSON" in strict.output

@@ -10,7 +10,6 @@ import pytest
 from spinecare.bulk.duckdb import screen_export
 from spinecare.core import reader_measures
 from spinecare.engine.screening import screen_record
-from spinecare.fhir.ndjson import Tally, iter_records
 from spinecare.fhir.reader import read_bundle
 from spinecare.kb import load_kb
 from tests.bulk.helpers import engine_row, mismatches
@@ -20,9 +19,8 @@ KB = load_kb()
 
 
 @pytest.fixture(scope="module")
-def synthea_records(synthea_export):
-    tally = Tally()
-    records = list(iter_records(synthea_export, reader_measures(KB), tally))
+def synthea_records(synthea_records):
+    records, tally = synthea_records
     assert tally.malformed == tally.bad_resources == tally.unknown_patient == 0
     return records
 
