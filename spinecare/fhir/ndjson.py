@@ -466,7 +466,19 @@ def patient_id_of(resource: Mapping[str, Any]) -> str | None:
     node = resource.get(key)
     if node is None:  # the other of the two names FHIR gives the patient ("patient" on a
         node = resource.get("patient" if key == "subject" else "subject")  # Condition)
-    return reference_id(node.get("reference")) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return None
+    reference = node.get("reference")
+    found = reference_id(reference)
+    if found is None and isinstance(reference, str) and _BARE_ID.fullmatch(reference.strip()):
+        # the patient's id alone ("p1"): as the single-patient reader takes such a
+        # resource as its patient's, the export's Patient of that id (else an unknown one)
+        return reference.strip()
+    return found
+
+
+_BARE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+"""A FHIR id written alone where a reference was due."""
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,34 @@ def test_a_patient_reference_written_loosely_is_the_patient(tmp_path):
     assert result.verdicts == {"refer_urgently": 1}
 
 
+def test_a_patients_id_written_alone_is_that_patient_and_an_unknown_one_is_said(tmp_path):
+    """A subject written as the patient's id alone ("a", not "Patient/a") names the export's
+    Patient of that id, as the single-patient reader takes it as its patient's: the
+    metastases count (the patient was allowed); an id alone that no Patient has is an
+    unknown patient, counted and said."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a"), patient("b")])
+    write(
+        folder / "Condition.ndjson",
+        [
+            {**condition("a", "c1", "C79.5"), "subject": {"reference": "a"}},
+            {**condition("x", "c2", "C79.5"), "subject": {"reference": "ghost"}},
+        ],
+    )
+    result = screen_export(folder, tmp_path / "out.ndjson", KB, AS_OF, workers=1)
+    assert result.tally.no_patient == 0 and result.tally.unknown_patient == 1
+    assert any("ghost" in p for p in result.tally.problems)
+    rows = {
+        row["patient_id"]: row
+        for row in map(orjson.loads, (tmp_path / "out.ndjson").read_bytes().splitlines())
+    }
+    assert rows["a"]["verdict"] == "refer_urgently"
+    for record in iter_records(folder, reader_measures(KB)):
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: rows[record.patient.id][k] for k in expected} == expected
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_patient_written_twice_is_its_first_line_as_the_reader_reads_it(tmp_path, workers):
     """Two Patient lines of one id: the first is the patient (the reader keeps the first
