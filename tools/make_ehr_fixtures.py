@@ -10098,6 +10098,43 @@ for name, verdict, words, why in (
         "lesions over a span of levels: a malignancy to confirm",
     ),
     (
+        "report_no_signs_of_progression_of_metastases",
+        "needs_data",
+        "No signs of progression of the vertebral metastases.",
+        "the progression is denied, not the metastases: to confirm",
+    ),
+    (
+        "report_ru_no_data_for_progression_after",
+        "needs_data",
+        "Данных за прогрессирование метастазов в позвоночник нет.",
+        "'данных за прогрессирование ... нет' denies the progression, not the metastases:"
+        " to confirm",
+    ),
+    (
+        "report_ru_no_data_for_progression_before",
+        "needs_data",
+        "Нет данных за прогрессирование метастатического поражения позвоночника.",
+        "the progression is denied, not the metastases: to confirm",
+    ),
+    (
+        "report_ru_no_signs_of_progression_not_found",
+        "needs_data",
+        "Признаков прогрессирования метастазов в тела позвонков не выявлено.",
+        "'признаков прогрессирования ... не выявлено' denies the progression: to confirm",
+    ),
+    (
+        "report_de_no_sign_of_progression",
+        "needs_data",
+        "Kein Hinweis auf Progression der Wirbelkörpermetastasen.",
+        "the progression is denied, not the metastases: to confirm",
+    ),
+    (
+        "report_ru_no_data_for_fracture",
+        "allowed",
+        "Данных за перелом нет. Без отрицательной динамики дегенеративных изменений.",
+        "a fracture denied stays denied",
+    ),
+    (
         "report_no_evidence_of_fracture",
         "allowed",
         "No evidence of fracture. No progression of the degenerative changes.",
@@ -10105,6 +10142,19 @@ for name, verdict, words, why in (
     ),
 ):
     case(name, verdict, f"an MRI report concluding '{words}': {why}", report(words))
+
+
+for name, words in (
+    ("note_denies_chest_pain_and_takes_apixaban", "Denies chest pain and takes apixaban daily."),
+    ("note_de_no_pain_nimmt_eliquis", "Keine Brustschmerzen, nimmt Eliquis 5 mg zweimal täglich."),
+):
+    case(
+        name,
+        "needs_data",
+        f"a clinical note '{words}': the negation ends where the note says what the patient"
+        " takes; the blood thinner is to confirm",
+        document("text/plain", words),
+    )
 
 
 case(

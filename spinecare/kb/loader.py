@@ -271,6 +271,7 @@ class KB:
             not_forms=cues.not_forms,
             short_words=cues.short_words,
             qualifiers_after=cues.qualifiers_after.phrases(),
+            change=cues.change.phrases(),
         )
 
     def threshold(self, threshold_id: str) -> float:

@@ -557,7 +557,10 @@ class TextCues(Strict):
     diagnoses that name a concept where the record's site is the spine or the saddle area.
     ``qualifiers_after``: a word that qualifies the words before it when written after a
     comma, as an inverted title does ("Angina, unstable", "Cirrhosis, decompensated"):
-    read before them ("unstable angina")."""
+    read before them ("unstable angina"). ``change``: words that name a change of a finding
+    ("progression", "прогрессирование", "Befundänderung"): a negation that reaches a
+    finding only across them denies the change, not the finding ("No progression of the
+    metastases")."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -576,6 +579,7 @@ class TextCues(Strict):
     unnamed_drug: str | None = None
     at_site: list[AtSite] = Field(default_factory=list)
     qualifiers_after: Cue = Field(default_factory=Cue)
+    change: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

@@ -235,6 +235,7 @@ class Cues:
     scope_end: Phrases = ()
     pseudo: Phrases = ()
     family_end: Phrases = ()
+    change: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -304,6 +305,7 @@ class TextMatcher:
         not_forms: Mapping[str, Iterable[str]] | None = None,
         short_words: Mapping[str, str] | None = None,
         qualifiers_after: Iterable[str] = (),
+        change: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -359,6 +361,7 @@ class TextMatcher:
             scope_end=_phrases(scope_end),
             pseudo=_phrases(pseudo),
             family_end=_phrases(family_end),
+            change=_phrases(change),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -453,15 +456,30 @@ class TextMatcher:
                 out.extend((mention, " ".join(words(site))) for mention in self.find(parts[i]))
         return out
 
-    def _cued(self, clause: list[str], start: int, n: int, before: Phrases, after: Phrases) -> bool:
+    def _cued(
+        self,
+        clause: list[str],
+        start: int,
+        n: int,
+        before: Phrases,
+        after: Phrases,
+        change: Phrases = (),
+    ) -> bool:
         """Does a cue change the words ``clause[start:start + n]``: one of ``before`` ahead
         of them, or one of ``after`` behind them, with no scope-ending word between? A cue
         behind them that begins in the scope is read whole, though its last word ends
         scopes ("Задержка мочи: не отмечает": "отмечает" ends a scope, "не отмечает"
-        denies what is before it)."""
+        denies what is before it). A word of ``change`` (a negation's: "progression")
+        ahead of the words, after the cue ahead or anywhere ahead for a cue behind, takes
+        the cue for itself ("No progression of the metastases", "Данных за
+        прогрессирование метастазов нет": the change is denied, not the metastases)."""
         lo, hi = _scope(clause, start, n, self.cues.scope_end)
         ahead = clause[lo:start]
-        return any(_contains(ahead, cue) for cue in before) or any(
+        changed = [i for i, _ in _starts(ahead, change)]
+        for at, length in _starts(ahead, before):
+            if not any(i >= at + length for i in changed):
+                return True
+        return not changed and any(
             _contains(clause[start + n : hi + len(cue) - 1], cue) for cue in after
         )
 
@@ -567,9 +585,10 @@ class TextMatcher:
                     # a cue outside the words of the synonym itself (or in its gap)
                     # changes the mention
                     gap = [clause[i] for i in inner]
-                    if self._cued(clause, start, n, cues.negation, cues.negation_after) or (
-                        gap and _any_cue(gap, cues.negation, cues.negation_after)
-                    ):
+                    denied = self._cued(
+                        clause, start, n, cues.negation, cues.negation_after, cues.change
+                    )
+                    if denied or (gap and _any_cue(gap, cues.negation, cues.negation_after)):
                         continue
                     if self._cued(clause, start, n, cues.history, cues.history_after) or (
                         gap and _any_cue(gap, cues.history, cues.history_after)
