@@ -430,3 +430,28 @@ def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: 
     """text.yaml ``pseudo``: "not yet ruled out", "could not rule out", NegEx's "not certain
     if" and "не может быть исключен" keep the mention (to confirm), never make it absent."""
     assert {m.concept for m in load_kb().text_matcher.find(text)} == concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "named"),
+    [
+        # a change denied: the finding is the patient's
+        ("No signs of progression of the vertebral metastases", "spinal_malignancy", True),
+        ("No interval worsening of the L1 compression fracture", "vertebral_fracture", True),
+        ("Данных за прогрессирование метастазов в позвоночник нет", "spinal_malignancy", True),
+        ("Нет данных за прогрессирование метастазов в позвоночник", "spinal_malignancy", True),
+        ("Kein Hinweis auf Progression der Wirbelkörpermetastasen", "spinal_malignancy", True),
+        # the finding denied, a change named after it: still denied
+        ("No vertebral metastases and no progression of back pain", "spinal_malignancy", False),
+        ("Метастазов в позвоночник нет", "spinal_malignancy", False),
+        ("Данных за перелом позвонка нет", "vertebral_fracture", False),
+        # what the patient does not take stays denied
+        ("Denies taking apixaban", "anticoagulant_therapy", False),
+        ("Not taking warfarin", "anticoagulant_therapy", False),
+        # what the patient takes after a denial is taken
+        ("Denies chest pain and takes apixaban daily", "anticoagulant_therapy", True),
+    ],
+)
+def test_a_denied_change_is_no_denied_finding(text: str, concept: str, named: bool) -> None:
+    found = {m.concept for m in load_kb().text_matcher.find(text)}
+    assert (concept in found) is named, found
