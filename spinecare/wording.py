@@ -145,6 +145,7 @@ NOT_USED_WORDS = {
     "condition": N_("diagnosis"),
     "medication": N_("medication"),
     "procedure": N_("procedure"),
+    "set_aside": N_("not read"),
 }
 """What an entry the screening did not use is (``Screening.not_used``)."""
 

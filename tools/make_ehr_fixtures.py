@@ -10158,6 +10158,36 @@ for name, words in (
 
 
 case(
+    "document_link_not_included",
+    "allowed",
+    "a clinical note whose content is only a link to the EHR's server (no data, no Binary in"
+    " the Bundle): not read, listed beside the screening as a document to read in the chart;"
+    " it decides nothing (clinic policy: docs/screening.md)",
+    {
+        **document("text/plain", ""),
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain",
+                    "url": "https://ehr.example.org/fhir/Binary/note-778",
+                }
+            }
+        ],
+    },
+)
+case(
+    "document_pdf_not_read",
+    "allowed",
+    "a discharge letter as a PDF: not read, listed beside the screening as a document to"
+    " read in the chart; it decides nothing",
+    {
+        **document("text/plain", ""),
+        "content": [{"attachment": {"contentType": "application/pdf", "data": "JVBERi0xLjQK"}}],
+    },
+)
+
+
+case(
     "episode_of_care_type_oncology",
     "needs_data",
     "an active EpisodeOfCare whose type says 'Oncology - chemotherapy for metastatic breast"

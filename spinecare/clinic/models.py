@@ -310,11 +310,13 @@ class MissingOut(_Open):
 class NotUsedOut(_Open):
     ref: str = Field(description="The entry in the record.")
     kind: str = Field(
-        description="What the entry is.",
-        json_schema_extra={"enum": ["condition", "medication", "procedure"]},
+        description="What the entry is; set_aside: an entry the screening could not read"
+        " (a document whose content is a link the record does not include, a PDF).",
+        json_schema_extra={"enum": ["condition", "medication", "procedure", "set_aside"]},
     )
     label: str = Field(
-        description="Its words as recorded; where it has none (named false), what it is."
+        description="Its words as recorded; where it has none (named false), what it is;"
+        " for an entry set aside, why, in the screening's language."
     )
     named: bool
     date: str | None = Field(None, description="Onset or start, or the day it was done.")
@@ -333,7 +335,8 @@ class ScreeningOut(_Open):
         default_factory=list,
         description=(
             "Conditions and medications in force and procedures done that name nothing "
-            "the screening knows and decided no finding: shown, not dropped."
+            "the screening knows and decided no finding, and entries it could not read: "
+            "shown, not dropped."
         ),
     )
 

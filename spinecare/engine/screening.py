@@ -32,7 +32,13 @@ from spinecare.i18n import day_text, translate, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
-from spinecare.record.model import BIRTH_DATE_ITEM, PLANNED_ELSEWHERE, Clearance, PatientRecord
+from spinecare.record.model import (
+    BIRTH_DATE_ITEM,
+    NOT_READ_REASONS,
+    PLANNED_ELSEWHERE,
+    Clearance,
+    PatientRecord,
+)
 from spinecare.record.standing import AHEAD, CONTRADICTORY, IN_FORCE
 
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -120,7 +126,7 @@ class NotUsed:
     """
 
     ref: str
-    kind: str  # condition | medication | procedure
+    kind: str  # condition | medication | procedure | set_aside (not read)
     label: str
     named: bool
     date: date | None = None
@@ -277,6 +283,16 @@ class Screening:
             out.append(
                 self._not_used(p.ref, "procedure", p.text, p.codings, p.performed, p.performed_last)
             )
+        # what the reader could not read, of no measure (a document, an entry written so
+        # that it cannot be read), up to the date: why, in the reader's words
+        for i in record.ignored:
+            read = getattr(i.reason, "msgid", None) not in NOT_READ_REASONS
+            if i.measure is None and not read and (i.when or as_of) <= as_of:
+                out.append(
+                    NotUsed(
+                        i.ref, "set_aside", translate(i.reason, self.lang), False, i.when, i.last
+                    )
+                )
         return out
 
     def _not_used(

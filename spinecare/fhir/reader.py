@@ -53,6 +53,9 @@ from spinecare.kb.codes import (
 from spinecare.messages import N_, Day, Message, Quantity, kind_words, located
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
+    DOCUMENT_LINKED,
+    DOCUMENT_NOT_READ,
+    ENTRY_UNREADABLE,
     PLANNED_ELSEWHERE,
     SITE_WORDS,
     VISIT_DIAGNOSIS,
@@ -177,7 +180,7 @@ NOT_MEASURED = {
 
 ENTERED_IN_ERROR_NOTE = Message("entered in error")
 REGISTERED = Message("registered, no result yet: its value is not a result")
-UNREADABLE = Message("the entry cannot be read as it is written")
+UNREADABLE = Message(ENTRY_UNREADABLE)
 
 
 class _Bad(Exception):
@@ -2917,6 +2920,52 @@ def _attachment_text(attachment: object) -> str | None:
     return "; ".join(w for w in (title, text) if w) or None
 
 
+def _unread_attachment(attachment: object) -> str | None:
+    """Why an attachment's content is not read (see :func:`_attachment_text`): only a link
+    the record does not include, or a kind of file (or data) that cannot be read; None
+    for content that is read, and for an attachment that gives none."""
+    if not isinstance(attachment, dict):
+        return None
+    data = attachment.get("data")
+    if not isinstance(data, str) or not data.strip():
+        url = attachment.get("url")
+        return DOCUMENT_LINKED if isinstance(url, str) and url.strip() else None
+    declared = attachment.get("contentType")
+    kind = declared.split(";", 1)[0].strip().casefold() if isinstance(declared, str) else ""
+    if not _readable_kind(kind):
+        return DOCUMENT_NOT_READ
+    try:
+        _base64(data[:64])
+    except (ValueError, binascii.Error):
+        return DOCUMENT_NOT_READ
+    return None
+
+
+@_guarded
+def unread_documents(res: Resource, ref: str) -> list[Ignored]:
+    """The documents of a DocumentReference (``content``) or a report (``presentedForm``)
+    whose content is not read: set aside, each with why, dated as the resource, to be
+    shown beside the screening (never dropped), deciding nothing."""
+    kind = str(res.get("resourceType"))
+    status = _stated_status(res)
+    written = (_str(res, "docStatus") or "").strip().lower()
+    if status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED:
+        return []
+    if kind == "DocumentReference":
+        attachments = [c.get("attachment") for c in _objects(res, "content")]
+    elif kind == "DiagnosticReport":
+        attachments = list(_list(res, "presentedForm"))
+    else:
+        return []
+    day = _date_or_none(res, _STATED_DATES[kind])
+    last = _span_last(res, _STATED_DATES[kind], day)
+    out: list[Ignored] = []
+    for why in dict.fromkeys(_unread_attachment(a) for a in attachments):
+        if why is not None:
+            out.append(Ignored(ref, Message(why), None, day, last))
+    return out
+
+
 def _drug_words(res: Resource, text: str | None, codings: Sequence[Coding]) -> str | None:
     """The words a drug entry is read by. A drug named by words (or by a code of no system
     the KB knows: a national drug register's) is read by every word written of it: its
@@ -3928,6 +3977,7 @@ class RecordBuilder:
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         self._conditions.extend(statements_from_fhir(res, ref))
+        self._ignored.extend(unread_documents(res, ref))
         self._pointed(res, ref)
         if res.get("resourceType") == "ClinicalImpression" and "contained" in res:
             # the problems and findings an assessment holds (``problem``: "#c1")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import Any, TypeVar, dataclass_transform
 
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.record.standing import (
     CONDITION_STANDING,
     CONDITION_START,
@@ -347,6 +347,19 @@ class CodedObservation:
     body_sites: tuple[Coding, ...] = ()
     """Where it was observed (``bodySite``: "Perineum" for a numbness)."""
 
+
+ENTRY_UNREADABLE = N_("the entry cannot be read as it is written")
+DOCUMENT_LINKED = N_(
+    "a document whose content is a link the record does not include: read it in the chart"
+)
+DOCUMENT_NOT_READ = N_(
+    "a document the screening cannot read (a PDF, an image or another file): read it in the chart"
+)
+NOT_READ_REASONS = frozenset({ENTRY_UNREADABLE, DOCUMENT_LINKED, DOCUMENT_NOT_READ})
+"""The reasons of what the reader set aside of no measure that is shown beside the
+screening, as not read (``Screening.not_used``): an entry or a document whose content it
+could not read. What it set aside on purpose (entered in error, a relative's, a form not
+final) is not: it was read."""
 
 BIRTH_DATE_ITEM = "birth_date"
 """The missing item of a rule on the patient's age when the record gives no date of birth

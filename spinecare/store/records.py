@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from spinecare.messages import Message, message_data, message_of
 from spinecare.record.model import (
+    NOT_READ_REASONS,
     Answer,
     Clearance,
     Coding,
@@ -55,6 +56,9 @@ SET_ASIDE_UNIT = ""
 it: readings are kept in their measure's unit). Its ``reason`` holds why, as a message (its
 id and parameters), and ``original`` the English text (all a row stored before has)."""
 SET_ASIDE_DAY = date.min
+NO_MEASURE = ""
+"""The measure of such a row that keeps what was set aside of no measure (a document the
+screening cannot read): shown beside the screening, deciding nothing."""
 """The day of such a row: a reading set aside is known whatever the screening date, as the
 engine reads it (the measure was taken, its value is unknown)."""
 
@@ -192,11 +196,14 @@ def store_record(
     # a reading set aside (a unit that cannot be converted, an implausible value): screened
     # again, the measure still counts as taken with an unknown value, never as not taken
     for ignored in record.ignored:
-        if ignored.measure is not None:
+        if (
+            ignored.measure is not None
+            or getattr(ignored.reason, "msgid", None) in NOT_READ_REASONS
+        ):
             rows.append(
                 ObservationRow(
                     ref=ignored.ref,
-                    measure=ignored.measure,
+                    measure=ignored.measure or NO_MEASURE,
                     value=0.0,
                     unit=SET_ASIDE_UNIT,
                     day=ignored.when or SET_ASIDE_DAY,
@@ -364,7 +371,8 @@ def records_of(
                 message_of(o.reason) if o.reason is not None else Message(o.original or "set aside")
             )
             when = None if o.day == SET_ASIDE_DAY else o.day  # undated, or stored before
-            out[o.patient_id].ignored.append(Ignored(o.ref, reason, o.measure, when, o.day_last))
+            measure = None if o.measure == NO_MEASURE else o.measure
+            out[o.patient_id].ignored.append(Ignored(o.ref, reason, measure, when, o.day_last))
             continue
         out[o.patient_id].observations.append(
             Observation(

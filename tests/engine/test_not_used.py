@@ -105,3 +105,61 @@ def test_a_synthea_patient_lists_unrelated_entries_and_not_what_decided(
     # resolved conditions of the record are not listed
     resolved = {c.ref for c in rec.conditions if not c.in_force(date(2026, 11, 22))}
     assert resolved and not resolved & {n.ref for n in screening.not_used()}
+
+
+def _documents(*attachments: dict) -> dict:
+    """A Bundle of an allowed patient's (the EHR fixtures' base) with a note and a report
+    whose content is given by ``attachments``."""
+    import json
+
+    base = (
+        Path(__file__).parents[1] / "fixtures" / "ehr" / "document_links_to_binary_in_bundle.json"
+    )
+    bundle = json.loads(base.read_text(encoding="utf-8"))
+    kept = ("Patient", "Condition", "Observation")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] in kept]
+    for i, attachment in enumerate(attachments):
+        bundle["entry"].append(
+            {
+                "resource": {
+                    "resourceType": "DocumentReference",
+                    "id": f"d{i}",
+                    "status": "current",
+                    "subject": {"reference": "Patient/p1"},
+                    "date": "2026-11-18",
+                    "content": [{"attachment": attachment}],
+                }
+            }
+        )
+    return bundle
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_document_the_screening_cannot_read_is_shown_not_dropped(tmp_path, lang) -> None:
+    """A note whose content is only a link the record does not include, or a PDF, decides
+    nothing and is listed, in the reader's words, dated; a note that is read is not."""
+    import json
+
+    from spinecare.i18n import translate
+    from spinecare.record.model import DOCUMENT_LINKED, DOCUMENT_NOT_READ
+
+    bundle = _documents(
+        {"contentType": "text/plain", "url": "https://ehr.example.org/fhir/Binary/n1"},
+        {"contentType": "application/pdf", "data": "JVBERi0xLjQK"},
+        {"contentType": "text/plain", "data": "Tm8gY29tcGxhaW50cy4="},  # "No complaints."
+    )
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    screening = screen_record(load_record(path), load_kb_default(), DAY, lang)
+    assert screening.verdict == "allowed"
+    listed = [(n.kind, n.label, n.date) for n in screening.not_used() if n.kind == "set_aside"]
+    assert listed == [
+        ("set_aside", translate(DOCUMENT_LINKED, lang), date(2026, 11, 18)),
+        ("set_aside", translate(DOCUMENT_NOT_READ, lang), date(2026, 11, 18)),
+    ]
+
+
+def load_kb_default():
+    from spinecare.kb import load_kb
+
+    return load_kb()

@@ -296,3 +296,44 @@ def test_entries_the_screening_did_not_use_are_shown_collapsed(
     assert heading in section
     assert f"{kind}: " in section and "alendronate 70 mg once a week" in section
     assert twin[0]["ref"] not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "not read: a document whose content is a link the record does not include"),
+        ("ru", "не прочитано: документ, содержимое которого — ссылка, не включённая в запись"),
+    ],
+)
+def test_a_document_the_screening_cannot_read_is_kept_and_shown(
+    world, signed_in, csrf, lang: str, said: str
+) -> None:
+    """An imported note whose content is a link the record does not include is stored and
+    listed on the screening page, in the reader's language, without its id."""
+    import json
+
+    from tests.conftest import AS_OF as FIXTURES_DAY
+    from tests.conftest import FIXTURES, as_patient
+
+    client = signed_in("therapist")
+    bundle = json.loads((FIXTURES / "ehr" / "document_links_to_binary_in_bundle.json").read_text())
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Binary"]
+    raw = as_patient(json.dumps(bundle), "linked-note").encode()
+    response = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf(client, "/patients/import")},
+        files={"file": ("note.json", raw, "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = f"{response.headers['location'].split('?')[0]}?as_of={FIXTURES_DAY}"
+    token = csrf(client, page)
+    r = client.post("/language", data={"csrf_token": token, "language": lang, "next": "/"})
+    assert r.status_code in (200, 303)
+    twin = client.get(page, headers=JSON).json()["screening"]
+    assert twin["verdict"] == "allowed"
+    assert [n["kind"] for n in twin["not_used"]] == ["set_aside"]
+    text = client.get(page, headers=HTML).text
+    section = text.split('<details class="not-used">', 1)[1].split("</details>", 1)[0]
+    assert said in section
+    assert twin["not_used"][0]["ref"] not in text
