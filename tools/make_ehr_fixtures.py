@@ -10104,6 +10104,12 @@ for name, verdict, words, why in (
         "the progression is denied, not the metastases: to confirm",
     ),
     (
+        "report_no_interval_increase_in_size_of_metastasis",
+        "needs_data",
+        "No interval increase in size of the L3 vertebral metastasis.",
+        "the growth is denied, not the metastasis: to confirm",
+    ),
+    (
         "report_ru_no_data_for_progression_after",
         "needs_data",
         "Данных за прогрессирование метастазов в позвоночник нет.",

@@ -441,6 +441,8 @@ def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: 
         ("Данных за прогрессирование метастазов в позвоночник нет", "spinal_malignancy", True),
         ("Нет данных за прогрессирование метастазов в позвоночник", "spinal_malignancy", True),
         ("Kein Hinweis auf Progression der Wirbelkörpermetastasen", "spinal_malignancy", True),
+        ("No interval increase in size of the L3 vertebral metastasis", "spinal_malignancy", True),
+        ("No increased uptake to suggest vertebral metastasis", "spinal_malignancy", False),
         # the finding denied, a change named after it: still denied
         ("No vertebral metastases and no progression of back pain", "spinal_malignancy", False),
         ("Метастазов в позвоночник нет", "spinal_malignancy", False),
