@@ -272,6 +272,7 @@ class KB:
             short_words=cues.short_words,
             qualifiers_after=cues.qualifiers_after.phrases(),
             change=cues.change.phrases(),
+            change_between=cues.change_between.phrases(),
         )
 
     def threshold(self, threshold_id: str) -> float:

@@ -558,9 +558,10 @@ class TextCues(Strict):
     ``qualifiers_after``: a word that qualifies the words before it when written after a
     comma, as an inverted title does ("Angina, unstable", "Cirrhosis, decompensated"):
     read before them ("unstable angina"). ``change``: words that name a change of a finding
-    ("progression", "прогрессирование", "Befundänderung"): a negation that reaches a
-    finding only across them denies the change, not the finding ("No progression of the
-    metastases")."""
+    ("progression", "прогрессирование", "Befundänderung"): a negation of a finding's
+    change denies the change, not the finding ("No progression of the metastases");
+    ``change_between``: the words that may stand between such a word and the
+    finding ("of the", "der", "размеров"), besides a vertebral level."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -580,6 +581,7 @@ class TextCues(Strict):
     at_site: list[AtSite] = Field(default_factory=list)
     qualifiers_after: Cue = Field(default_factory=Cue)
     change: Cue = Field(default_factory=Cue)
+    change_between: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

@@ -80,6 +80,12 @@ _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[а-яі]")
 
 
+_CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
+"""Words that join two findings: a word of change before the first is not the second's."""
+_LEVEL = re.compile(r"(?:c|t|th|l|s|hwk|bwk|lwk)\d{1,2}")
+"""A vertebral level as a word of a folded text ("l3", "th12", "lwk2")."""
+
+
 def _one_script(word: re.Match[str]) -> str:
     text = word.group(0)
     latin, cyrillic = len(_LATIN.findall(text)), len(_CYRILLIC.findall(text))
@@ -306,6 +312,7 @@ class TextMatcher:
         short_words: Mapping[str, str] | None = None,
         qualifiers_after: Iterable[str] = (),
         change: Iterable[str] = (),
+        change_between: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -370,6 +377,7 @@ class TextMatcher:
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
+        self._between = frozenset(w for p in _phrases(change_between) for w in p)
         self._denials = frozenset(self.cues.negation)
         # Abbreviations are found in the text as written (case, dots), whole words, and
         # stand in the folded text as a token of their own (four letters: never a stem).
@@ -469,19 +477,40 @@ class TextMatcher:
         of them, or one of ``after`` behind them, with no scope-ending word between? A cue
         behind them that begins in the scope is read whole, though its last word ends
         scopes ("Задержка мочи: не отмечает": "отмечает" ends a scope, "не отмечает"
-        denies what is before it). A word of ``change`` (a negation's: "progression")
-        ahead of the words, after the cue ahead or anywhere ahead for a cue behind, takes
-        the cue for itself ("No progression of the metastases", "Данных за
-        прогрессирование метастазов нет": the change is denied, not the metastases)."""
+        denies what is before it). Words governed by a word of ``change`` (a negation's:
+        "progression"; see :meth:`_changed`) are changed by no cue: the change is denied,
+        not the finding ("No progression of the metastases", "Данных за прогрессирование
+        метастазов нет")."""
+        if change and self._changed(clause, start, change):
+            return False
         lo, hi = _scope(clause, start, n, self.cues.scope_end)
         ahead = clause[lo:start]
-        changed = [i for i, _ in _starts(ahead, change)]
-        for at, length in _starts(ahead, before):
-            if not any(i >= at + length for i in changed):
-                return True
-        return not changed and any(
+        return any(_contains(ahead, cue) for cue in before) or any(
             _contains(clause[start + n : hi + len(cue) - 1], cue) for cue in after
         )
+
+    def _changed(self, clause: list[str], start: int, change: Phrases) -> bool:
+        """Whether a word of ``change`` stands just before ``clause[start]``, with only
+        ``change_between`` words ("of the", "der", "размеров") or a vertebral level between
+        ("No increase in size of the L3 vertebral metastasis"): it names the finding's
+        change. Another word between ("Denies worsening back pain or urinary retention")
+        leaves the finding to the cues."""
+        at = start
+        while True:
+            if any(at >= len(p) and tuple(clause[at - len(p) : at]) == p for p in change):
+                return True
+            if at == 0 or not self._of_finding(clause[at - 1]):
+                return False
+            at -= 1
+
+    def _of_finding(self, word: str) -> bool:
+        """A word that may stand between a word of change and its finding: a
+        ``change_between`` word, a vertebral level, or a word of the KB's synonyms ("the
+        vertebral" of "progression of the vertebral metastases", whose "metastases" alone
+        names another concept), never a conjunction (what follows it is another finding)."""
+        if word in _CONJUNCTIONS:
+            return False
+        return word in self._between or word in self._vocabulary or bool(_LEVEL.fullmatch(word))
 
     def _relatives(self, clause: list[str], start: int, n: int) -> bool:
         """Is the mention ``clause[start:start + n]`` a relative's: a family cue before or

@@ -443,6 +443,36 @@ def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: 
         ("Kein Hinweis auf Progression der Wirbelkörpermetastasen", "spinal_malignancy", True),
         ("No interval increase in size of the L3 vertebral metastasis", "spinal_malignancy", True),
         ("No increased uptake to suggest vertebral metastasis", "spinal_malignancy", False),
+        ("No increase in the size of the L3 vertebral metastasis", "spinal_malignancy", True),
+        ("No new or progressive vertebral metastases", "spinal_malignancy", True),
+        ("No progressive height loss of the L1 compression fracture", "vertebral_fracture", True),
+        ("Kein Wachstum der Wirbelkörpermetastasen", "spinal_malignancy", True),
+        ("Данных за рост метастазов в позвоночник нет", "spinal_malignancy", True),
+        # a word of change that governs another word leaves the finding to the cues
+        ("Denies worsening back pain or urinary retention.", "cauda_equina", False),
+        ("Нет ухудшения болей в спине и задержки мочи", "cauda_equina", False),
+        ("Keine Zunahme der Rückenschmerzen oder Harnverhalt", "cauda_equina", False),
+        (
+            "Признаков увеличения лимфоузлов и метастазов в позвоночник не выявлено",
+            "spinal_malignancy",
+            False,
+        ),
+        ("No enlargement of lymph nodes or vertebral metastases", "spinal_malignancy", False),
+        (
+            "Bei Verschlechterung der Beschwerden Cauda-Syndrom ausgeschlossen",
+            "cauda_equina",
+            False,
+        ),
+        (
+            "For worsening back pain MRI was done and vertebral fracture was excluded",
+            "vertebral_fracture",
+            False,
+        ),
+        (
+            "Для оценки динамики выполнена МРТ перелом позвонка не выявлен",
+            "vertebral_fracture",
+            False,
+        ),
         # the finding denied, a change named after it: still denied
         ("No vertebral metastases and no progression of back pain", "spinal_malignancy", False),
         ("Метастазов в позвоночник нет", "spinal_malignancy", False),
@@ -450,6 +480,9 @@ def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: 
         # what the patient does not take stays denied
         ("Denies taking apixaban", "anticoagulant_therapy", False),
         ("Not taking warfarin", "anticoagulant_therapy", False),
+        ("He no longer takes apixaban", "anticoagulant_therapy", False),
+        ("Pt denies that he takes any blood thinners", "anticoagulant_therapy", False),
+        ("No longer continues on apixaban", "anticoagulant_therapy", False),
         # what the patient takes after a denial is taken
         ("Denies chest pain and takes apixaban daily", "anticoagulant_therapy", True),
     ],
