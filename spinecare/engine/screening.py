@@ -287,7 +287,12 @@ class Screening:
         # that it cannot be read), up to the date: why, in the reader's words
         for i in record.ignored:
             read = getattr(i.reason, "msgid", None) not in NOT_READ_REASONS
-            if i.measure is None and not read and (i.when or as_of) <= as_of:
+            if (
+                i.measure is None
+                and not read
+                and i.ref not in decided
+                and (i.when or as_of) <= as_of
+            ):
                 out.append(
                     NotUsed(
                         i.ref, "set_aside", translate(i.reason, self.lang), False, i.when, i.last

@@ -2935,7 +2935,7 @@ def _unread_attachment(attachment: object) -> str | None:
     if not _readable_kind(kind):
         return DOCUMENT_NOT_READ
     try:
-        _base64(data[:64])
+        _base64(data[: ATTACHMENT_CHARS * 2])  # as much as is read (_attachment_text)
     except (ValueError, binascii.Error):
         return DOCUMENT_NOT_READ
     return None

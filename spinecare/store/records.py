@@ -56,11 +56,11 @@ SET_ASIDE_UNIT = ""
 it: readings are kept in their measure's unit). Its ``reason`` holds why, as a message (its
 id and parameters), and ``original`` the English text (all a row stored before has)."""
 SET_ASIDE_DAY = date.min
+"""The day of such a row: a reading set aside is known whatever the screening date, as the
+engine reads it (the measure was taken, its value is unknown)."""
 NO_MEASURE = ""
 """The measure of such a row that keeps what was set aside of no measure (a document the
 screening cannot read): shown beside the screening, deciding nothing."""
-"""The day of such a row: a reading set aside is known whatever the screening date, as the
-engine reads it (the measure was taken, its value is unknown)."""
 
 
 def fact_intakes(session: Session, patient_id: int) -> dict[str, Intake]:

@@ -197,7 +197,8 @@ def test_cli_screens_on_spark_an_export_without_patients_and_stops_at_a_bad_line
     spark, broken_export, tmp_path
 ):
     """The CLI on Spark: an export without patients screens no one (its results: the
-    header alone); ``--strict`` stops at the first bad line, named, without a traceback."""
+    header alone) and counts its malformed line; ``--strict`` stops at the first bad line,
+    named, without a traceback."""
     from typer.testing import CliRunner
 
     from spinecare.cli import app
@@ -205,12 +206,14 @@ def test_cli_screens_on_spark_an_export_without_patients_and_stops_at_a_bad_line
     folder = tmp_path / "empty"
     folder.mkdir()
     write(folder / "Medication.ndjson", [{"resourceType": "Medication", "id": "m"}])
+    write(folder / "Patient.ndjson", [b"{oops"])  # a malformed line: counted, said
     out = tmp_path / "out.csv"
     args = ["bulk", "screen", str(folder), "--out", str(out), "--engine", "spark"]
     result = CliRunner().invoke(app, [*args, "--as-of", "2024-06-15", "--json"])
     assert result.exit_code == 0, result.output
     summary = orjson.loads(result.stdout)
     assert summary["engine"] == "spark" and summary["patients"] == 0
+    assert summary["input"]["malformed_lines"] == 1
     assert out.read_text().splitlines() == [
         "patient_id,verdict,indicated,indications,present,unknown,missing"
     ]

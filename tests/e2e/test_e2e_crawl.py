@@ -270,7 +270,8 @@ def _prepare(page, base: str) -> list[str]:
             page.set_input_files("input[name=file]", str(upload))
             page.click("main form button[type=submit]")
             page.wait_for_url("**/screening")
-            imported.append(urlsplit(page.url).path.removesuffix("/screening"))
+            screening = urlsplit(page.url).path  # the record's page and its screening
+            imported += [screening.removesuffix("/screening"), screening]
     kuz = find(f"{base}/patients.json?q=kuznetsova").json()["patients"][0]["id"]
     page.goto(f"{base}/patients/{kuz}/screening")
     page.click("form.clearance button[type=submit]")
