@@ -3940,9 +3940,10 @@ class RecordBuilder:
             self._ignored.append(Ignored(ref, Message("a Bundle nested too deep is not read")))
             return
         self._nesting += 1
+        binaries = bundle_binaries(res)  # a document Bundle's own Binaries, linked to
         try:
             for resource, url in _entries(res, self.source):
-                self.add(resource, url)
+                self.add(with_binaries(resource, binaries) if binaries else resource, url)
         finally:
             self._nesting -= 1
 
@@ -4459,6 +4460,9 @@ def bundle_binaries(data: Mapping[str, Any]) -> dict[str, Resource]:
         full_url = entry.get("fullUrl")
         if isinstance(full_url, str) and full_url:
             out[full_url] = resource
+            parts = full_url.rstrip("/").split("/")
+            if len(parts) >= 2 and parts[-2] == "Binary":  # "https://ehr/fhir/Binary/b1"
+                out.setdefault("/".join(parts[-2:]), resource)  # linked as "Binary/b1"
     return out
 
 

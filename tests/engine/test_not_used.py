@@ -163,3 +163,33 @@ def load_kb_default():
     from spinecare.kb import load_kb
 
     return load_kb()
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_binary_the_record_holds_is_read_not_listed(tmp_path, nested: bool) -> None:
+    """A note linked as "Binary/b1" to a Binary the record holds under its full URL only
+    (no id), in the record's Bundle or in a document Bundle inside it: read (the fracture
+    to confirm), not listed as a link the record does not include."""
+    import base64
+    import json
+
+    bundle = _documents({"contentType": "text/plain", "url": "Binary/b1"})
+    binary = {
+        "fullUrl": "https://ehr.example.org/fhir/Binary/b1",
+        "resource": {
+            "resourceType": "Binary",
+            "contentType": "text/plain",
+            "data": base64.b64encode(b"Acute L1 compression fracture").decode(),
+        },
+    }
+    if nested:
+        note = bundle["entry"].pop()
+        inner = {"resourceType": "Bundle", "type": "document", "entry": [note, binary]}
+        bundle["entry"].append({"resource": inner})
+    else:
+        bundle["entry"].append(binary)
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    screening = screen_record(load_record(path), load_kb_default(), DAY)
+    assert "vertebral_fracture" in {f.concept for f in screening.findings}
+    assert not [n for n in screening.not_used() if n.kind == "set_aside"]
