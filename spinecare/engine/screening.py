@@ -34,7 +34,6 @@ from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
-    NOT_READ_REASONS,
     PLANNED_ELSEWHERE,
     Clearance,
     PatientRecord,
@@ -286,13 +285,7 @@ class Screening:
         # what the reader could not read, of no measure (a document, an entry written so
         # that it cannot be read), up to the date: why, in the reader's words
         for i in record.ignored:
-            read = getattr(i.reason, "msgid", None) not in NOT_READ_REASONS
-            if (
-                i.measure is None
-                and not read
-                and i.ref not in decided
-                and (i.when or as_of) <= as_of
-            ):
+            if i.not_read and i.ref not in decided and (i.when or as_of) <= as_of:
                 out.append(
                     NotUsed(
                         i.ref, "set_aside", translate(i.reason, self.lang), False, i.when, i.last

@@ -2947,9 +2947,7 @@ def unread_documents(res: Resource, ref: str) -> list[Ignored]:
     whose content is not read: set aside, each with why, dated as the resource, to be
     shown beside the screening (never dropped), deciding nothing."""
     kind = str(res.get("resourceType"))
-    status = _stated_status(res)
-    written = (_str(res, "docStatus") or "").strip().lower()
-    if status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED:
+    if _withdrawn(res):
         return []
     if kind == "DocumentReference":
         attachments = [c.get("attachment") for c in _objects(res, "content")]
@@ -3181,6 +3179,14 @@ def _activity_said(
         yield (), shown, f"{name}.named[{n}]"
 
 
+def _withdrawn(res: Resource) -> bool:
+    """Whether a resource that states something says nothing: cancelled, entered in error
+    or superseded, or a document whose own status (``docStatus``) is so."""
+    status = _stated_status(res)
+    written = (_str(res, "docStatus") or "").strip().lower()  # a document's own status
+    return status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED
+
+
 @_guarded
 def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     """What a clinical alert (Flag), a report's conclusion (DiagnosticReport
@@ -3191,8 +3197,7 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
     entered-in-error resource says nothing."""
     kind = str(res.get("resourceType"))
     status = _stated_status(res)
-    written = (_str(res, "docStatus") or "").strip().lower()  # a document's own status
-    if status in _NOT_STATED or status in _SUPERSEDED or written in _NOT_STATED:
+    if _withdrawn(res):
         return []
     if status in _NOT_SAID or (kind == "AdverseEvent" and _str(res, "actuality") == "potential"):
         return []  # nothing happened yet (a planned episode, a message not sent, a near miss)

@@ -385,6 +385,13 @@ class Ignored:
     when: date | None = None
     last: date | None = None
 
+    @property
+    def not_read(self) -> bool:
+        """Whether this is what the reader could not read, of no measure (a document, an
+        entry written so that it cannot be read): shown beside the screening and kept by
+        the clinic's store (:data:`NOT_READ_REASONS`)."""
+        return self.measure is None and getattr(self.reason, "msgid", None) in NOT_READ_REASONS
+
 
 @dataclass
 class PatientRecord:

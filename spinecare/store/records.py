@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from spinecare.messages import Message, message_data, message_of
 from spinecare.record.model import (
-    NOT_READ_REASONS,
     Answer,
     Clearance,
     Coding,
@@ -196,10 +195,7 @@ def store_record(
     # a reading set aside (a unit that cannot be converted, an implausible value): screened
     # again, the measure still counts as taken with an unknown value, never as not taken
     for ignored in record.ignored:
-        if (
-            ignored.measure is not None
-            or getattr(ignored.reason, "msgid", None) in NOT_READ_REASONS
-        ):
+        if ignored.measure is not None or ignored.not_read:
             rows.append(
                 ObservationRow(
                     ref=ignored.ref,
