@@ -143,6 +143,7 @@ def not_read_text(kinds: Iterable[str], lang: str) -> str:
 
 NOT_USED_WORDS = {
     "condition": N_("diagnosis"),
+    "note": N_("note or report"),
     "medication": N_("medication"),
     "procedure": N_("procedure"),
     "set_aside": N_("not read"),

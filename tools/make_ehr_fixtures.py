@@ -10150,6 +10150,49 @@ for name, verdict, words, why in (
     case(name, verdict, f"an MRI report concluding '{words}': {why}", report(words))
 
 
+def narrative_report(words: str, status: str = "generated", **more: Any) -> Resource:
+    """An MRI report whose words are its narrative (``text.div``) alone."""
+    res = report()
+    res["text"] = {
+        "status": status,
+        "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p><b>MRI lumbar spine</b></p>'
+        f"<p>{words}</p></div>",
+    }
+    return {**res, **more}
+
+
+case(
+    "report_narrative_only_fracture",
+    "needs_data",
+    "an MRI report sent as narrative alone (text.div, no conclusion, results or attached"
+    " form), 'Impression: pathological compression fracture of L2, suspicious for"
+    " metastatic disease': the narrative is the report, read; a fracture to confirm",
+    narrative_report(
+        "Impression: Pathological compression fracture of L2 vertebral body, suspicious for"
+        " metastatic disease."
+    ),
+)
+case(
+    "report_narrative_only_no_fracture",
+    "allowed",
+    "an MRI report sent as narrative alone, 'No evidence of fracture. Mild degenerative"
+    " changes.': read, the fracture denied",
+    narrative_report("No evidence of fracture. Mild degenerative changes."),
+)
+case(
+    "report_narrative_additional_cauda_equina",
+    "needs_data",
+    "a report with a result whose narrative is marked as saying more than its data"
+    " (status additional): 'Large central disc extrusion at L4-5 compressing the cauda"
+    " equina': read, to confirm",
+    narrative_report(
+        "Large central disc extrusion at L4-5 compressing the cauda equina.",
+        status="additional",
+        result=[{"reference": "Observation/bp1", "display": "Blood pressure"}],
+    ),
+)
+
+
 for name, words in (
     ("note_denies_chest_pain_and_takes_apixaban", "Denies chest pain and takes apixaban daily."),
     ("note_de_no_pain_nimmt_eliquis", "Keine Brustschmerzen, nimmt Eliquis 5 mg zweimal täglich."),
@@ -10161,6 +10204,76 @@ for name, words in (
         " takes; the blood thinner is to confirm",
         document("text/plain", words),
     )
+
+
+for name, verdict, words, why in (
+    (
+        "note_no_radiotherapy_for_l2_metastasis",
+        "needs_data",
+        "No radiotherapy yet for L2 metastasis.",
+        "what is denied is the treatment, not the metastasis it is for: to confirm",
+    ),
+    (
+        "note_refused_surgery_for_fracture",
+        "needs_data",
+        "Refused surgery for L1 burst fracture.",
+        "the operation is refused, the fracture stands: to confirm",
+    ),
+    (
+        "note_compared_to_prior_study_new_fracture",
+        "needs_data",
+        "Compared to prior study there is a new compression fracture of L1.",
+        "'prior' of the earlier study is no history of the fracture: to confirm",
+    ),
+    (
+        "note_history_then_now_metastatic",
+        "needs_data",
+        "h/o breast ca now metastatic to L3.",
+        "the history ends at 'now': the spinal metastasis is current, to confirm",
+    ),
+    (
+        "note_reduced_perineal_sensation",
+        "needs_data",
+        "Reduced sensation in the perineum since yesterday.",
+        "saddle sensory loss in everyday words: cauda equina to confirm",
+    ),
+    (
+        "note_breast_cancer_er_negative",
+        "needs_data",
+        "Metastatic breast cancer, ER negative, HER2 neg.",
+        "a tumour marker's 'negative' is not the cancer's: to confirm",
+    ),
+    (
+        "note_return_if_saddle_numbness",
+        "allowed",
+        "Advised to return if saddle numbness or urinary retention develops.",
+        "advice for later names no finding of today",
+    ),
+    (
+        "note_wife_has_breast_cancer",
+        "allowed",
+        "Wife has breast cancer; patient is her carer.",
+        "a spouse's illness is not the patient's",
+    ),
+):
+    case(name, verdict, f"a clinical note '{words}': {why}", document("text/plain", words))
+
+
+case(
+    "condition_snomed_postcoordinated_fracture_site",
+    "needs_data",
+    "a diagnosis coded as a SNOMED CT expression, fracture of bone with finding site lumbar"
+    " spine (125605004:363698007=122496007): the site of the refinement is the diagnosis's"
+    " site, a vertebral fracture to confirm, as with bodySite",
+    condition(SNOMED, "125605004:363698007=122496007"),
+)
+case(
+    "condition_snomed_gestational_diabetes_display",
+    "needs_data",
+    "an active diagnosis 'Gestational diabetes mellitus' by a SNOMED CT code the KB does not"
+    " list: a pregnancy in words, to confirm",
+    condition(SNOMED, "11687002", "Gestational diabetes mellitus (disorder)"),
+)
 
 
 case(

@@ -310,9 +310,11 @@ class MissingOut(_Open):
 class NotUsedOut(_Open):
     ref: str = Field(description="The entry in the record.")
     kind: str = Field(
-        description="What the entry is; set_aside: an entry the screening could not read"
-        " (a document whose content is a link the record does not include, a PDF).",
-        json_schema_extra={"enum": ["condition", "medication", "procedure", "set_aside"]},
+        description="What the entry is; note: words of a note, a report, an alert or an"
+        " assessment that name nothing the screening uses; set_aside: an entry the screening"
+        " could not read (a document whose content is a link the record does not include, a"
+        " PDF).",
+        json_schema_extra={"enum": ["condition", "note", "medication", "procedure", "set_aside"]},
     )
     label: str = Field(
         description="Its words as recorded; where it has none (named false), what it is;"

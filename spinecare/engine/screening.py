@@ -34,6 +34,7 @@ from spinecare.kb.schema import VERDICTS, Rule
 from spinecare.messages import Message
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
+    IN_A_NOTE,
     PLANNED_ELSEWHERE,
     Clearance,
     PatientRecord,
@@ -125,7 +126,7 @@ class NotUsed:
     """
 
     ref: str
-    kind: str  # condition | medication | procedure | set_aside (not read)
+    kind: str  # condition | note | medication | procedure | set_aside (not read)
     label: str
     named: bool
     date: date | None = None
@@ -159,6 +160,8 @@ def _unnamed_words(lang: str) -> dict[tuple[str, bool], str]:
         ("medication", False): _("a drug recorded without a name"),
         ("procedure", True): _("a procedure given only by its code"),
         ("procedure", False): _("a procedure recorded without a name"),
+        ("note", True): _("a finding of a note or a report given only by its code"),
+        ("note", False): _("a note or a report without words"),
     }
 
 
@@ -262,9 +265,8 @@ class Screening:
             ):
                 continue
             start = c.start(as_of)
-            out.append(
-                self._not_used(c.ref, "condition", c.text, c.codings, start, c.start_last(start))
-            )
+            kind = "note" if c.confirm in IN_A_NOTE else "condition"
+            out.append(self._not_used(c.ref, kind, c.text, c.codings, start, c.start_last(start)))
         for m in record.medications:
             if m.ref in decided or not m.in_force(as_of) or index.medication_concepts(m):
                 continue

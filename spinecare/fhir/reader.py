@@ -48,16 +48,20 @@ from spinecare.kb.codes import (
     cpt_of_hcpcs,
     normalize_icd10,
     prefixed_code,
+    snomed_expression,
     system_name,
 )
 from spinecare.messages import N_, Day, Message, Quantity, kind_words, located
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
     DOCUMENT_LINKED,
+    DOCUMENT_NAMED,
     DOCUMENT_NOT_READ,
     ENTRY_UNREADABLE,
+    NOTED_ELSEWHERE,
     PLANNED_ELSEWHERE,
     SITE_WORDS,
+    STATED_ELSEWHERE,
     VISIT_DIAGNOSIS,
     Answer,
     CodedObservation,
@@ -838,7 +842,7 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
         onset=onset,
         abatement=abated_on,
         recorded=recorded,
-        body_sites=_concepts_codings(res, "bodySite"),
+        body_sites=_sites(res, concept),
         onset_last=_span_last(res, _ONSET, onset),
         recorded_last=_span_last(res, _RECORDED, recorded),
         abatement_first=abated_from,
@@ -2535,6 +2539,22 @@ def _staged(res: Resource, found: Condition) -> tuple[Condition, list[Condition]
 _PERFORMED = (("performedDateTime", None), ("performedPeriod", "start"), ("performedPeriod", "end"))
 
 
+def _sites(res: Resource, concept: Resource | None) -> tuple[Coding, ...]:
+    """Where a diagnosis or a procedure is: its ``bodySite``, and the site a SNOMED CT
+    post-coordinated code names in its refinement ("125605004:363698007=122496007", a
+    fracture of bone whose finding site is the lumbar spine)."""
+    sites = _concepts_codings(res, "bodySite")
+    named = [
+        Coding("snomed", site)
+        for coding in _codings(concept, "code")
+        if coding.system in ("snomed", "unknown")
+        and ":" in coding.code
+        and (expression := snomed_expression(coding.code)) is not None
+        for site in expression.sites
+    ]
+    return (*sites, *named) if named else sites
+
+
 @_guarded
 def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     """Procedure: codes (and the text), status, performed date, body sites. A date given
@@ -2552,18 +2572,12 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
         text=_text(concept, "code"),
         status=_status(res),
         performed=performed,
-        body_sites=_concepts_codings(res, "bodySite"),
+        body_sites=_sites(res, concept),
         performed_last=last,
     )
 
 
-STATED_ELSEWHERE = Message(
-    "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
-)
 ANSWERED_ELSEWHERE = Message("answered on a form other than the intake, not a diagnosis: confirm")
-NOTED_ELSEWHERE = Message(
-    "written in a note or beside another entry of the record, not as a diagnosis: confirm"
-)
 # What a diagnosis, a reading or an assessment may hold in ``contained`` that is read as
 # the patient's: the findings and readings it names ("#id").
 _HELD = ("Condition", "Observation")
@@ -2957,11 +2971,39 @@ def unread_documents(res: Resource, ref: str) -> list[Ignored]:
         return []
     day = _date_or_none(res, _STATED_DATES[kind])
     last = _span_last(res, _STATED_DATES[kind], day)
-    out: list[Ignored] = []
-    for why in dict.fromkeys(_unread_attachment(a) for a in attachments):
-        if why is not None:
-            out.append(Ignored(ref, Message(why), None, day, last))
-    return out
+    unread = {
+        (_document_name(res, a), why): None
+        for a in attachments
+        if (why := _unread_attachment(a)) is not None
+    }
+    return [
+        Ignored(
+            ref,
+            Message(DOCUMENT_NAMED, document=name, why=Message(why)) if name else Message(why),
+            None,
+            day,
+            last,
+        )
+        for name, why in unread
+    ]
+
+
+def _document_name(res: Resource, attachment: object) -> str | None:
+    """What a document not read is, in the record's words, so that two notes of one day
+    are told apart: the attachment's title, else the document's description, else its
+    type (a report's code): text, or a coding's display."""
+    named: list[object] = [attachment.get("title") if isinstance(attachment, dict) else None]
+    named.append(res.get("description"))
+    concept = res.get("type" if res.get("resourceType") == "DocumentReference" else "code")
+    if isinstance(concept, dict):
+        named.append(concept.get("text"))
+        codings = concept.get("coding")
+        for coding in codings if isinstance(codings, list) else ():
+            named.append(coding.get("display") if isinstance(coding, dict) else None)
+    for words in named:
+        if isinstance(words, str) and words.strip():
+            return " ".join(words.split())[:80]
+    return None
 
 
 def _drug_words(res: Resource, text: str | None, codings: Sequence[Coding]) -> str | None:
@@ -3054,6 +3096,29 @@ def _narrative(node: object) -> str | None:
     if not isinstance(div, str):
         return None
     return _lines(_markup_words(div[:ATTACHMENT_CHARS])) or None
+
+
+_REPORT_CONTENT = ("result", "conclusion", "conclusionCode", "presentedForm")
+
+
+def _narrative_is_report(res: Resource) -> bool:
+    """Whether a DiagnosticReport's narrative (``text.div``) is its report: said to hold
+    more than its data (status ``additional``), or the report has nothing else (no results,
+    conclusion or attached form), as a radiology report sent as narrative alone. A narrative
+    made from the report's data (``generated``) says again what is read from it."""
+    text = res.get("text")
+    status = text.get("status") if isinstance(text, dict) else None
+    return status == "additional" or not any(res.get(field) for field in _REPORT_CONTENT)
+
+
+def _report_said(res: Resource, ref: str) -> Iterator[tuple[tuple[Coding, ...], str | None, str]]:
+    """What a DiagnosticReport says: its conclusion, its presented forms, and its narrative
+    where that is the report (:func:`_narrative_is_report`)."""
+    yield _concepts_codings(res, "conclusionCode"), _str(res, "conclusion"), ref
+    for i, form in enumerate(_list(res, "presentedForm")):
+        yield (), _attachment_text(form), f"{ref}#presentedForm[{i}]"
+    if _narrative_is_report(res):
+        yield (), _narrative(res.get("text")), f"{ref}#text"
 
 
 def _others_section(section: Resource) -> bool:
@@ -3208,9 +3273,7 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
         if kind == "DetectedIssue":
             said.append(((), _str(res, "detail"), f"{ref}#detail"))
     elif kind == "DiagnosticReport":
-        said.append((_concepts_codings(res, "conclusionCode"), _str(res, "conclusion"), ref))
-        for i, form in enumerate(_list(res, "presentedForm")):
-            said.append(((), _attachment_text(form), f"{ref}#presentedForm[{i}]"))
+        said.extend(_report_said(res, ref))
     elif kind == "DocumentReference":
         said.append(((), _str(res, "description"), f"{ref}#description"))
         for i, content in enumerate(_objects(res, "content")):
@@ -4030,7 +4093,7 @@ class RecordBuilder:
         """Observations a report holds in ``contained`` (those it names by reference
         are read where they stand in the Bundle); its conclusion (see
         :func:`statements_from_fhir`)."""
-        if "conclusionCode" in res or "conclusion" in res or "presentedForm" in res:
+        if any(field in res for field in _REPORT_CONTENT[1:]) or _narrative_is_report(res):
             self._statements(res, ref, full_url)
         self._read_contained(res, ref, ("Observation",))
 

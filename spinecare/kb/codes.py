@@ -403,6 +403,17 @@ SNOMED_WRAPPED_ATTRIBUTES = frozenset(
     }
 )
 _SNOMED_IN_CONTEXT = SNOMED_CONTEXT_ATTRIBUTES | SNOMED_WRAPPED_ATTRIBUTES
+# The attributes that give where a finding or a procedure is (SNOMED CT concept model):
+# "Fracture of bone" refined by finding site "Lumbar spine structure" is a fracture there,
+# read as a diagnosis's recorded site (``bodySite``) is.
+SNOMED_SITE_ATTRIBUTES = frozenset(
+    {
+        "363698007",  # Finding site
+        "363704007",  # Procedure site
+        "405813007",  # Procedure site - Direct
+        "405814001",  # Procedure site - Indirect
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +425,8 @@ class SnomedExpression:
     focus: tuple[str, ...]
     in_context: bool = False
     wrapped: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    """The body structures its refinement names as the finding's or procedure's site."""
 
 
 def snomed_expression(code: str) -> SnomedExpression | None:
@@ -433,7 +446,8 @@ def snomed_expression(code: str) -> SnomedExpression | None:
     attributes = {attribute for attribute, _ in pairs}
     in_context = not attributes.isdisjoint(_SNOMED_IN_CONTEXT)
     wrapped = tuple(value for a, value in pairs if a in SNOMED_WRAPPED_ATTRIBUTES and value)
-    return SnomedExpression(focus, in_context, wrapped)
+    sites = tuple(value for a, value in pairs if a in SNOMED_SITE_ATTRIBUTES and value)
+    return SnomedExpression(focus, in_context, wrapped, sites)
 
 
 def _rxnorm_name(display: str) -> str:

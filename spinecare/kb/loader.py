@@ -264,6 +264,7 @@ class KB:
             history_after=cues.history_after.phrases(),
             scope_end=cues.scope_end.phrases(),
             family_end=cues.family_end.phrases(),
+            history_end=cues.history_end.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             abbreviations=abbreviations,

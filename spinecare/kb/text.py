@@ -242,6 +242,7 @@ class Cues:
     pseudo: Phrases = ()
     family_end: Phrases = ()
     change: Phrases = ()
+    history_end: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -313,6 +314,7 @@ class TextMatcher:
         qualifiers_after: Iterable[str] = (),
         change: Iterable[str] = (),
         change_between: Iterable[str] = (),
+        history_end: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -369,6 +371,7 @@ class TextMatcher:
             pseudo=_phrases(pseudo),
             family_end=_phrases(family_end),
             change=_phrases(change),
+            history_end=_phrases(history_end),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -472,6 +475,7 @@ class TextMatcher:
         before: Phrases,
         after: Phrases,
         change: Phrases = (),
+        ends_before: Phrases = (),
     ) -> bool:
         """Does a cue change the words ``clause[start:start + n]``: one of ``before`` ahead
         of them, or one of ``after`` behind them, with no scope-ending word between? A cue
@@ -480,10 +484,13 @@ class TextMatcher:
         denies what is before it). Words governed by a word of ``change`` (a negation's:
         "progression"; see :meth:`_changed`) are changed by no cue: the change is denied,
         not the finding ("No progression of the metastases", "Данных за прогрессирование
-        метастазов нет")."""
+        метастазов нет"). ``ends_before``: more words that end the scope of a cue before
+        the words (a history cue's: "now", "new")."""
         if change and self._changed(clause, start, change):
             return False
         lo, hi = _scope(clause, start, n, self.cues.scope_end)
+        if ends_before:
+            lo = max(lo, _scope(clause, start, n, ends_before)[0])
         ahead = clause[lo:start]
         return any(_contains(ahead, cue) for cue in before) or any(
             _contains(clause[start + n : hi + len(cue) - 1], cue) for cue in after
@@ -619,9 +626,14 @@ class TextMatcher:
                     )
                     if denied or (gap and _any_cue(gap, cues.negation, cues.negation_after)):
                         continue
-                    if self._cued(clause, start, n, cues.history, cues.history_after) or (
-                        gap and _any_cue(gap, cues.history, cues.history_after)
-                    ):
+                    if self._cued(
+                        clause,
+                        start,
+                        n,
+                        cues.history,
+                        cues.history_after,
+                        ends_before=cues.history_end,
+                    ) or (gap and _any_cue(gap, cues.history, cues.history_after)):
                         past = self.history_of.get(concept)
                         if past is None:
                             continue

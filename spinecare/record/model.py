@@ -41,6 +41,15 @@ __all__ = [
 ]
 
 PLANNED_ELSEWHERE = Message("named in a care plan or a goal, not as a diagnosis: confirm")
+STATED_ELSEWHERE = Message(
+    "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
+)
+NOTED_ELSEWHERE = Message(
+    "written in a note or beside another entry of the record, not as a diagnosis: confirm"
+)
+IN_A_NOTE = frozenset({STATED_ELSEWHERE, NOTED_ELSEWHERE})
+"""What a note, a report, an alert or an assessment says, read as a condition: listed,
+where it names nothing, as a note's words, not as a diagnosis."""
 """Why an entry read from a care plan's activity or a goal is to confirm (``confirm``): a
 plan names what is done and why, not a diagnosis; where it names no KB concept it is not
 listed among the entries the screening did not use (a goal "HbA1c < 7.0" is no diagnosis)."""
@@ -355,7 +364,9 @@ DOCUMENT_LINKED = N_(
 DOCUMENT_NOT_READ = N_(
     "a document the screening cannot read (a PDF, an image or another file): read it in the chart"
 )
-NOT_READ_REASONS = frozenset({ENTRY_UNREADABLE, DOCUMENT_LINKED, DOCUMENT_NOT_READ})
+DOCUMENT_NAMED = N_("%(document)s: %(why)s")
+"""A document not read, named by its title or type: ``why`` one of the two above."""
+NOT_READ_REASONS = frozenset({ENTRY_UNREADABLE, DOCUMENT_LINKED, DOCUMENT_NOT_READ, DOCUMENT_NAMED})
 """The reasons of what the reader set aside of no measure that is shown beside the
 screening, as not read (``Screening.not_used``): an entry or a document whose content it
 could not read. What it set aside on purpose (entered in error, a relative's, a form not

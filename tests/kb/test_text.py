@@ -490,3 +490,77 @@ def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: 
 def test_a_denied_change_is_no_denied_finding(text: str, concept: str, named: bool) -> None:
     found = {m.concept for m in load_kb().text_matcher.find(text)}
     assert (concept in found) is named, found
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "named"),
+    [
+        # a denied treatment, not the diagnosis it is for
+        ("No radiotherapy yet for L2 metastasis", "spinal_malignancy", True),
+        ("Refused surgery for L1 burst fracture", "vertebral_fracture", True),
+        ("Declined anticoagulation for PE diagnosed 11/20", "coagulation_disorder", True),
+        ("Not anticoagulated for DVT", "coagulation_disorder", True),
+        ("Без лечения по поводу ТЭЛА", "coagulation_disorder", True),
+        ("Keine Antikoagulation bei frischer LAE", "coagulation_disorder", True),
+        ("No evidence for metastatic disease", "oncology", False),
+        ("Denies DVT or PE", "coagulation_disorder", False),
+        # a radiology comparison with an earlier study is no history
+        (
+            "Compared to prior study there is a new compression fracture of L1",
+            "vertebral_fracture",
+            True,
+        ),
+        (
+            "When compared with the previous examination a wedge fracture of T12 is seen",
+            "vertebral_fracture",
+            True,
+        ),
+        ("Prior compression fracture of L1", "vertebral_fracture", False),
+        # a history ends where the note turns to what is new or current
+        ("h/o breast ca now metastatic to L3", "spinal_malignancy", True),
+        ("Previous DVT 2019 new DVT left leg 11/2026", "coagulation_disorder", True),
+        ("Перенесенная ТЭЛА 2020 повторная ТЭЛА 11.2026", "coagulation_disorder", True),
+        ("Z.n. Mamma-Ca jetzt ossäre Metastasen", "spinal_malignancy", True),
+        ("Breast cancer now in remission", "oncology", False),
+        ("History of DVT", "coagulation_disorder", False),
+        # a tumour marker's or a margin's "negative" is not the cancer's
+        ("Breast cancer ER negative", "oncology", True),
+        ("Metastatic breast cancer HER2 neg", "oncology", True),
+        ("Breast cancer, node negative", "oncology", True),
+        ("Metastatic disease: negative", "oncology", False),
+        ("PE not fully resolved", "coagulation_disorder", True),
+        # what to do if a sign appears, and a spouse's illness, are not the patient's
+        ("Advised to return if saddle numbness develops", "cauda_equina", False),
+        ("Red flags discussed incl. cauda equina syndrome", "cauda_equina", False),
+        ("При появлении онемения в промежности срочно обратиться", "cauda_equina", False),
+        (
+            "Bei Auftreten von Reithosenanästhesie sofortige Wiedervorstellung",
+            "cauda_equina",
+            False,
+        ),
+        ("Wife has breast cancer", "oncology", False),
+        ("Ehemann an Lungenkarzinom erkrankt", "oncology", False),
+        ("У мужа рак легкого", "oncology", False),
+        ("Lives with wife. Metastatic lung cancer.", "oncology", True),
+        # names in everyday words
+        ("Reduced sensation in the perineum", "cauda_equina", True),
+        ("Perianal sensation reduced", "cauda_equina", True),
+        ("Снижение чувствительности в промежности", "cauda_equina", True),
+        ("Taubheitsgefühl perianal", "cauda_equina", True),
+        ("Metastatic lesion in the L2 vertebral body", "spinal_malignancy", True),
+        ("мтс L2", "spinal_malignancy", True),
+        ("Widespread osseous metastatic disease", "spinal_malignancy", True),
+        ("Gestational diabetes mellitus", "pregnancy", True),
+        ("Eklampsie", "pregnancy", True),
+        ("Vertebrobasilar TIA", "vertebrobasilar_insufficiency", True),
+        ("Acute transverse myelitis", "myelopathy", True),
+        ("Acute transverse myelitis", "oncology", False),
+        ("CCF", "heart_disease", True),
+    ],
+)
+def test_what_a_note_says_of_the_patient_now_is_found(text: str, concept: str, named: bool) -> None:
+    """Cues read as clinicians write them: a denied treatment, a comparison with an earlier
+    study, a history followed by what is new, a tumour marker's result, advice for later
+    and a spouse's illness change what they should and nothing else."""
+    found = {m.concept for m in load_kb().text_matcher.find(text)}
+    assert (concept in found) is named, found
