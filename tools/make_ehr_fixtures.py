@@ -10276,6 +10276,52 @@ case(
 )
 
 
+def status_codings(key: str, *statuses: tuple[str, str], text: str | None = None) -> Resource:
+    """A cauda equina syndrome whose ``key`` status carries several codings."""
+    res = condition(ICD10, "G83.4", "Cauda equina syndrome", clinical=None)
+    res[key] = {"coding": [{"system": system, "code": code} for system, code in statuses]}
+    if text is not None:
+        res[key]["text"] = text
+    return res
+
+
+case(
+    "status_codings_resolved_then_active",
+    "needs_data",
+    "cauda equina syndrome whose clinicalStatus carries two codings, resolved then active:"
+    " the statuses disagree, neither is taken; the red flag to confirm (not dropped by the"
+    " order of the codings)",
+    status_codings("clinicalStatus", (CLINICAL, "resolved"), (CLINICAL, "active")),
+)
+case(
+    "status_codings_hl7_resolved_snomed_active",
+    "needs_data",
+    "cauda equina syndrome whose clinicalStatus is HL7 resolved and SNOMED CT 55561003"
+    " Active (a C-CDA conversion's double coding): the statuses disagree, to confirm",
+    status_codings("clinicalStatus", (CLINICAL, "resolved"), (SNOMED, "55561003")),
+)
+case(
+    "status_codings_refuted_then_confirmed",
+    "needs_data",
+    "cauda equina syndrome whose verificationStatus carries refuted then confirmed: it may"
+    " be the patient's, to confirm",
+    status_codings("verificationStatus", (VERIFICATION, "refuted"), (VERIFICATION, "confirmed")),
+)
+case(
+    "status_code_resolved_text_active",
+    "needs_data",
+    "cauda equina syndrome whose clinicalStatus code is resolved and its text 'Active': the"
+    " code and the words disagree, to confirm",
+    status_codings("clinicalStatus", (CLINICAL, "resolved"), text="Active"),
+)
+case(
+    "status_codings_active_and_recurrence",
+    "refer_urgently",
+    "cauda equina syndrome whose clinicalStatus carries active and recurrence: both say it holds",
+    status_codings("clinicalStatus", (CLINICAL, "active"), (CLINICAL, "recurrence")),
+)
+
+
 case(
     "document_link_not_included",
     "allowed",

@@ -14,7 +14,7 @@ from typing import Any
 
 from spinecare.i18n import date_precision
 from spinecare.messages import N_, Day, Message, Quantity
-from spinecare.record.standing import IN_FORCE_CLINICAL
+from spinecare.record.standing import IN_FORCE_CLINICAL, STATUS_CONTRADICTORY
 from spinecare.record.units import canonical_unit
 
 _NUMBER_AND_UNIT = re.compile(
@@ -112,7 +112,11 @@ def condition_note(
     month or a year (``abatement`` its last day); ``onset_last``: the last day of such an
     onset (``onset_ahead`` its first); ``next_day``: known from the day after the date."""
     return joined(
-        _status(status, CONDITION_STATUS) if status else Message("no status recorded"),
+        None
+        if status == STATUS_CONTRADICTORY
+        else _status(status, CONDITION_STATUS)
+        if status
+        else Message("no status recorded"),
         _dated(
             N_("ended %(day)s"),
             N_("ended %(period)s"),
@@ -138,6 +142,10 @@ def condition_note(
 def _contradiction(status: str | None) -> str:
     """Why a condition's status and its abatement disagree on the date: an active status
     with an end on or before it, or an ended status with an end after it."""
+    if status == STATUS_CONTRADICTORY:
+        return Message(
+            "its statuses disagree (in force and ended, or confirmed and refuted): confirm"
+        )
     if status in IN_FORCE_CLINICAL:
         return Message("recorded as in force and as ended: confirm")
     return Message("recorded as ended, on a day after this one: confirm")

@@ -76,7 +76,7 @@ from spinecare.record.model import (
     Procedure,
     days_after,
 )
-from spinecare.record.standing import MEDICATION_ENDED
+from spinecare.record.standing import MEDICATION_ENDED, REMOVED_VERIFICATION, STATUS_CONTRADICTORY
 from spinecare.record.units import canonical_unit, convert
 
 __all__ = [
@@ -436,6 +436,11 @@ _CONDITION_STATUSES = {
         {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
     ),
 }
+# The statuses that say a condition does not hold: ended, or not the patient's.
+_STATUS_ENDS = {
+    "clinicalStatus": frozenset({"inactive", "remission", "resolved"}),
+    "verificationStatus": REMOVED_VERIFICATION,
+}
 # Problem statuses written as SNOMED CT codes, as C-CDA documents (and FHIR converted from
 # them) write them: the HITSP Problem Status value set (2.16.840.1.113883.3.88.12.80.68).
 _SNOMED_STATUSES = {"55561003": "active", "73425007": "inactive", "413322009": "resolved"}
@@ -461,19 +466,25 @@ def _status_code(node: Resource, key: str) -> str | None:
     if type(raws) is not list:
         raws = _coding_list(concept, f"{key}.")
     named = _STATUS_OF[key]
-    found = None
+    found: list[str] = []
     for index, raw in enumerate(raws):  # every coding is read: a malformed one is said
         coding = _plain_coding(raw) or _coding_checked(raw, f"{key}.coding[{index}]")
-        if coding is not None and found is None:
+        if coding is not None:
             status = named.get(coding.code)
             if status is None:
                 status = _status_of(key, coding.code)
-            found = status or None
+            if status:
+                found.append(status)
     text = concept.get("text")
-    if found is None and isinstance(text, str):  # a status in words alone: "Resolved"
+    if isinstance(text, str):  # a status in words: "Resolved"
         words = "-".join(text.strip().lower().split())
-        return words if words in _CONDITION_STATUSES[key] else None
-    return found
+        if words in _CONDITION_STATUSES[key]:
+            found.append(words)
+    if not found:
+        return None
+    # codings (or words) that disagree on whether the condition holds: neither is taken
+    holds = {status not in _STATUS_ENDS[key] for status in found}
+    return STATUS_CONTRADICTORY if len(holds) > 1 else found[0]
 
 
 # The FHIR status each status code names ("" for none), by field and code as written: a
@@ -827,6 +838,8 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     if undated and abated_on is None and clinical is None:
         clinical = "resolved"
     verification = _status_code(res, "verificationStatus")
+    if verification == STATUS_CONTRADICTORY:  # refuted and confirmed: it may hold
+        clinical, verification = STATUS_CONTRADICTORY, None
     certainty = _diagnosis_certainty(concept)
     if certainty is not None:
         clinical = clinical or _CERTAINTY_CLINICAL.get(certainty)

@@ -34,6 +34,7 @@ __all__ = [
     "NOT_HELD",
     "REMOVED_VERIFICATION",
     "SINCE",
+    "STATUS_CONTRADICTORY",
     "Expr",
     "python_function",
     "rank_sql",
@@ -42,6 +43,9 @@ __all__ = [
 
 # clinicalStatus values that keep a condition in force (None: no status recorded).
 IN_FORCE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
+# A status whose codings (or words) disagree on whether the condition holds ("resolved"
+# and "active", "refuted" and "confirmed"): it may hold, or may not.
+STATUS_CONTRADICTORY = "contradictory"
 # verificationStatus values that remove a condition.
 REMOVED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 # MedicationRequest / MedicationStatement statuses that keep a medication in force.
@@ -185,16 +189,20 @@ CONDITION_STANDING: Expr = If(
         # later day, not yet recorded
         If(Compare(CONDITION_START, "<=", NEXT_DAY), Const(AHEAD), Const(NOT_HELD)),
         If(
-            OneOf(_clinical, IN_FORCE_CLINICAL),
-            # an explicit active status with an abatement on or before the date says both
-            # "in force" and "ended": neither is taken
-            If(_ended, Const(CONTRADICTORY), Const(IN_FORCE)),
+            OneOf(_clinical, frozenset({STATUS_CONTRADICTORY})),
+            Const(CONTRADICTORY),
             If(
-                Missing(_clinical),
-                If(_ended, Const(ENDED), Const(IN_FORCE)),
-                # an ended status (resolved, inactive, remission) whose abatement lies after
-                # the date says "ended" and, by its date, "not yet ended": neither is taken
-                If(_ends_later, Const(CONTRADICTORY), Const(ENDED)),
+                OneOf(_clinical, IN_FORCE_CLINICAL),
+                # an explicit active status with an abatement on or before the date says both
+                # "in force" and "ended": neither is taken
+                If(_ended, Const(CONTRADICTORY), Const(IN_FORCE)),
+                If(
+                    Missing(_clinical),
+                    If(_ended, Const(ENDED), Const(IN_FORCE)),
+                    # an ended status (resolved, inactive, remission) whose abatement lies after
+                    # the date says "ended" and, by its date, "not yet ended": neither is taken
+                    If(_ends_later, Const(CONTRADICTORY), Const(ENDED)),
+                ),
             ),
         ),
     ),

@@ -19,6 +19,7 @@ from spinecare.errors import RecordError
 from spinecare.i18n import in_catalogue, quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_kinds
 from spinecare.record.model import PatientRecord
+from spinecare.record.standing import STATUS_CONTRADICTORY
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     TEMPLATES,
@@ -84,6 +85,7 @@ STATUS_WORDS = {
     "cleared": Text("cleared"),
     "declined": Text("declined"),
     "open": Text("open"),
+    STATUS_CONTRADICTORY: Text("statuses disagree"),
 }
 
 
