@@ -10322,6 +10322,98 @@ case(
 )
 
 
+def dropped(res: Resource, *keys: str) -> Resource:
+    """``res`` without ``keys``."""
+    return {k: v for k, v in res.items() if k not in keys}
+
+
+case(
+    "encounter_period_end_unreadable_cauda_equina",
+    "refer_urgently",
+    "a finished stay for cauda equina syndrome (G83.4) from 2026-09-01 whose period end is"
+    " written '28.11.2026': the end cannot be read, so the stay is of no known end and its"
+    " diagnosis counts (its start alone would say it is long over)",
+    encounter(
+        period={"start": "2026-09-01", "end": "28.11.2026"},
+        reasonCode=[{"coding": [coding(ICD10, "G83.4", "Cauda equina syndrome")]}],
+    ),
+)
+case(
+    "statement_completed_end_unreadable_warfarin",
+    "needs_data",
+    "warfarin taken from 2026-06-01, completed, its period's end written '28.11.2026': when"
+    " it was last taken is not known (it may still act), to confirm",
+    dropped(
+        medication(
+            "MedicationStatement",
+            RXNORM,
+            "11289",
+            "warfarin",
+            status="completed",
+            extra={"effectivePeriod": {"start": "2026-06-01", "end": "28.11.2026"}},
+        ),
+        "effectiveDateTime",
+    ),
+)
+case(
+    "request_stopped_bounds_end_unreadable_warfarin",
+    "needs_data",
+    "warfarin ordered 2026-06-01, stopped, its dosage's period ending '2026-11-31' (no such"
+    " day): when it was last taken is not known, to confirm",
+    medication(
+        "MedicationRequest",
+        RXNORM,
+        "11289",
+        "warfarin",
+        status="stopped",
+        start="2026-06-01",
+        extra={
+            "dosageInstruction": [
+                {
+                    "timing": {
+                        "repeat": {"boundsPeriod": {"start": "2026-06-01", "end": "2026-11-31"}}
+                    }
+                }
+            ]
+        },
+    ),
+)
+case(
+    "temperature_period_end_unreadable",
+    "needs_data",
+    "a temperature of 38.5 Cel over a period from 2026-11-10 whose end is written '19.11.2026'"
+    " (and 36.6 on the screening day): the high reading is of no known day and may be the"
+    " latest, to measure again",
+    dropped(
+        {
+            **observation("8310-5", 38.5, "Cel"),
+            "effectivePeriod": {"start": "2026-11-10", "end": "19.11.2026"},
+        },
+        "effectiveDateTime",
+    ),
+)
+case(
+    "procedure_period_end_unreadable_fusion",
+    "needs_data",
+    "a lumbar fusion (CPT 22612) performed from 2026-06-01 to '15.11.2026': the day it ended"
+    " cannot be read, so whether it is recent is to confirm",
+    dropped(
+        {
+            **coded_procedure(CPT, "22612", "2026-06-01"),
+            "performedPeriod": {"start": "2026-06-01", "end": "15.11.2026"},
+        },
+        "performedDateTime",
+    ),
+)
+case(
+    "procedure_date_unreadable_fusion",
+    "needs_data",
+    "a lumbar fusion (CPT 22612) performed '15.11.2026': the date cannot be read, so the"
+    " operation is undated and whether it is recent is to confirm (it was set aside whole)",
+    coded_procedure(CPT, "22612", "15.11.2026"),
+)
+
+
 case(
     "document_link_not_included",
     "allowed",

@@ -640,7 +640,12 @@ def _first_date(node: Resource, fields: Sequence[tuple[str, str | None]]) -> dat
         else:
             period = _obj(node, key)
             if period is not None and period.get(sub) is not None:
-                return parse_date(period.get(sub), f"{key}.{sub}", end=sub == "end")
+                found = parse_date(period.get(sub), f"{key}.{sub}", end=sub == "end")
+                if sub == "start" and period.get("end") is not None:
+                    # a period whose end cannot be read is of no known span: its start
+                    # alone would say it is long over ("2026-09-01" to "28.11.2026")
+                    parse_date(period.get("end"), f"{key}.end", end=True)
+                return found
     return None
 
 
@@ -2424,7 +2429,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         status = None
     if kind == "MedicationRequest" and res.get("doNotPerform") is True:
         status = "not-taken"  # an order not to take the drug (or to stop it)
-    end = end or _dosing_end(res, start, status)
+    start, end = _course(res, start, end or _dosing_end(res, start, status), status)
     if kind == "MedicationRequest" and status == "completed" and end is None and start:
         # a prescription whose actions have all occurred (dispensed) is taken for the
         # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
@@ -2458,6 +2463,27 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         start_last=_span_last(res, _MEDICATION_STARTS, start),
         end_first=_span_first(res, "effectivePeriod", "end", end) if end == given_end else None,
     )
+
+
+def _course(
+    res: Resource, start: date | None, end: date | None, status: str | None
+) -> tuple[date | None, date | None]:
+    """A course's (start, end); a course over (completed, stopped) with no end but a
+    dosage's period (``timing.repeat.boundsPeriod``) whose end cannot be read ended on a
+    day the record does not say: undated, so when it was last taken is to confirm."""
+    if end is not None or status not in MEDICATION_ENDED:
+        return start, end
+    for dosage in _dosages(res):
+        timing = dosage.get("timing")
+        repeat = timing.get("repeat") if isinstance(timing, dict) else None
+        bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+        if (
+            isinstance(bounds, dict)
+            and bounds.get("end") is not None
+            and _date_or_none(bounds, (("end", None),)) is None
+        ):
+            return None, None
+    return start, end
 
 
 def _dosing_end(res: Resource, start: date | None, status: str | None) -> date | None:
@@ -2576,8 +2602,10 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     procedure was done is not known; so is a ``performedPeriod`` that runs over more than
     one day (from its start's day to its end's, :func:`_spanned_last`)."""
     concept = _concept(res, "code")
-    performed = _first_date(res, _PERFORMED)
-    raw = _first_raw(res, _PERFORMED)
+    # a date that cannot be read leaves the procedure undated (to confirm where its date
+    # decides), never the reason it is set aside
+    performed = _date_or_none(res, _PERFORMED)
+    raw = _first_raw(res, _PERFORMED) if performed is not None else None
     last = _spanned_last(res, "performedPeriod", raw, performed, "performed")
     return Procedure(
         ref=ref,
