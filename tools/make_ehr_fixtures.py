@@ -10032,6 +10032,55 @@ case(
     "'Tmax 38.9' in a vitals note beside a normal temperature: the fever to confirm",
     vitals_text("Tmax 38.9"),
 )
+for name, verdict, words, why in (
+    (
+        "vitals_text_b_slash_p",
+        "needs_data",
+        "B/P: 185/112",
+        "'B/P' is the blood pressure, the pressure to confirm",
+    ),
+    (
+        "vitals_text_bp_reading",
+        "needs_data",
+        "BP reading 185/112",
+        "a word such as 'reading' between the name and the value: a reading still",
+    ),
+    (
+        "vitals_text_german_rr_pair",
+        "needs_data",
+        "RR 190/110 mmHg, Puls 88",
+        "the German 'RR' (Riva-Rocci) before a pair of values is the blood pressure",
+    ),
+    (
+        "vitals_text_rr_rate_is_no_pressure",
+        "allowed",
+        "RR 18, SpO2 97 %",
+        "'RR' before one number is a respiratory rate, no blood pressure",
+    ),
+    (
+        "vitals_text_temperature_this_morning",
+        "needs_data",
+        "Temperature this morning 38.4",
+        "'this morning' between the name and the value: the fever to confirm",
+    ),
+    (
+        "vitals_text_russian_latin_t",
+        "needs_data",
+        "t тела 38,5°C",
+        "'t тела' written with a Latin t is the body temperature: the fever to confirm",
+    ),
+    (
+        "vitals_text_german_axillary",
+        "needs_data",
+        "Temp. axillär 38,4 °C",
+        "a temperature with its site between the name and the value: the fever to confirm",
+    ),
+):
+    case(
+        name, verdict, f"a vitals note '{words}' beside normal readings: {why}", vitals_text(words)
+    )
+
+
 case(
     "text_pain_for_years_is_no_reading",
     "allowed",

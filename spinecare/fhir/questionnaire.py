@@ -173,6 +173,12 @@ def _reader_measures(kb: KB) -> MeasureTable:
             if m.panel_names is not None
             for name in m.panel_names.all()
         },
+        pair_names={
+            measure_key(name): next(c.code for c in m.panels if c.system == "loinc")
+            for m in kb.model.measures
+            if m.pair_names is not None
+            for name in m.pair_names.all()
+        },
         question_names={
             measure_name(name): q.id
             for q in kb.model.questions

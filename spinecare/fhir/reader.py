@@ -898,6 +898,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         names: Mapping[str, str] | None = None,
         panel_names: Mapping[str, str] | None = None,
         question_names: Mapping[str, str] | None = None,
+        pair_names: Mapping[str, str] | None = None,
         choice_questions: Iterable[str] = (),
         choice_words: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
@@ -910,6 +911,11 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         self.panel_names = {
             name: {"system": "http://loinc.org", "code": code}
             for name, code in (panel_names or {}).items()
+        }
+        # names read as a panel only in a note's words before a pair of values ("RR")
+        self.pair_names = {
+            name: {"system": "http://loinc.org", "code": code}
+            for name, code in (pair_names or {}).items()
         }
         # the words another form asks an intake question in (see _asked_elsewhere)
         self.question_names = dict(question_names or {})
@@ -1031,15 +1037,22 @@ def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, st
     return None
 
 
-def _as_named(res: Resource, measures: Measures) -> tuple[Resource, dict[str, str]] | None:
+def _as_named(
+    res: Resource, measures: Measures, *, paired: bool = False
+) -> tuple[Resource, dict[str, str]] | None:
     """A copy of an Observation whose codes that name a measure by their words alone (see
     :func:`_named_measure`) are written as the measure's code, for the reading to be read
-    as any other, and the words of each measure so named; None when no code of it does."""
+    as any other, and the words of each measure so named; None when no code of it does.
+    ``paired``: a reading of a note's words valued by a pair, which a panel's
+    ``pair_names`` name too ("RR 190/110")."""
     codes: Mapping[str, Resource] = getattr(measures, "named_codes", None) or {}
     out: Resource | None = None
     said: dict[str, str] = {}
     found = _named_measure(res.get("code"), measures)
-    panel = None if found else _named_in(res.get("code"), getattr(measures, "panel_names", None))
+    panel_words = getattr(measures, "panel_names", None) or {}
+    if paired:
+        panel_words = {**(getattr(measures, "pair_names", None) or {}), **panel_words}
+    panel = None if found else _named_in(res.get("code"), panel_words)
     if found is not None and found[0] in codes:
         out = {**res, "code": {"coding": [codes[found[0]]]}}
         said[found[0]] = found[1]
@@ -1088,20 +1101,27 @@ def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
         **(getattr(measures, "names", None) or {}),
         **(getattr(measures, "panel_names", None) or {}),
     }
+    pairs = getattr(measures, "pair_names", None) or {}
     kept = {key: res[key] for key in _PART_KEEPS if key in res}
     out: list[Resource] = []
     for clause in _CLAUSES.split(text):
-        found = _named_in_clause(clause, names)
-        if found is not None:
-            out.append({**kept, "code": {"text": found[0]}, "valueString": found[1]})
+        found = _named_in_clause(clause, names) or _named_in_clause(clause, pairs)
+        if found is None:
+            continue
+        if measure_key(found[0]) not in names and not _PAIR.fullmatch(found[1]):
+            continue  # a name read only before a pair of values ("RR 18": a rate)
+        out.append({**kept, "code": {"text": found[0]}, "valueString": found[1]})
     return out
 
 
 _READING_FILLERS = frozenset(
     {
         *("was", "is", "were", "of", "today", "now", "on", "recheck", "repeat", "at", "rest"),
+        *("rated", "reading", "this", "morning", "evening", "tonight", "measured", "taken"),
         *("повторно", "при", "повторном", "измерении", "сегодня", "было", "была"),
-        *("war", "ist", "bei", "heute", "kontrolle"),
+        *("утром", "вечером", "измерена", "измерено"),
+        *("war", "ist", "bei", "heute", "kontrolle", "gemessen", "morgens", "abends"),
+        *("axillär", "axillaer", "rektal", "sublingual", "tympanal"),
     }
 )
 """Words a note writes between a measure's name and its value ("BP was 200/120", "Temp of
@@ -1192,7 +1212,7 @@ def _text_readings(res: Resource, ref: str, measures: Measures) -> list[Ignored]
     (:func:`_readings_in_text`), read as readings so named (:func:`_named_readings`)."""
     out: list[Ignored] = []
     for part in _readings_in_text(res, measures):
-        named = _as_named(part, measures)
+        named = _as_named(part, measures, paired=True)
         if named is not None:
             out.extend(_named_readings(*named, ref, measures))
     return out

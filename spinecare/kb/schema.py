@@ -270,7 +270,9 @@ class Measure(Strict):
     reading is never used as measured, but one that may raise a finding leaves the measure
     unknown, to confirm. ``panel_names``: what records call the panel that carries it
     (its first LOINC panel: "Blood pressure", "АД"), read as that panel and, as for
-    ``names``, never used as measured.
+    ``names``, never used as measured. ``pair_names``: names read as that panel only in a
+    note's words and only before a pair of values ("RR 190/110": the German "RR" is also a
+    respiratory rate, "RR 18").
 
     ``aggregate`` says which reading within the freshness window decides: ``latest`` (by
     date and time) or ``max`` (the highest: any reading that reaches a threshold counts).
@@ -288,6 +290,7 @@ class Measure(Strict):
     plausible: Plausible | None = None
     names: MeasureNames | None = None
     panel_names: MeasureNames | None = None
+    pair_names: MeasureNames | None = None
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 
