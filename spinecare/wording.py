@@ -118,6 +118,11 @@ FHIR_WORDS = {
     "Goal": N_("treatment goal"),
     "DeviceRequest": N_("device order"),
     "CommunicationRequest": N_("request for a message"),
+    "BodyStructure": N_("body structure"),
+    "Specimen": N_("specimen"),
+    "Media": N_("image or recording"),
+    "Basic": N_("other record entry"),
+    "NutritionOrder": N_("diet order"),
     "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""

@@ -10464,6 +10464,65 @@ case(
 
 
 case(
+    "dstu2_medication_order_warfarin",
+    "needs_clearance",
+    "an active DSTU2 MedicationOrder (the name R4 gave MedicationRequest) for warfarin,"
+    " as an older EHR interface sends it: read as the request it is",
+    {
+        "resourceType": "MedicationOrder",
+        "status": "active",
+        "patient": {"reference": "Patient/p1"},
+        "dateWritten": "2026-10-01",
+        "medicationCodeableConcept": {"coding": [coding(RXNORM, "11289", "warfarin")]},
+    },
+)
+case(
+    "stu3_referral_request_reason_cauda_equina",
+    "refer_urgently",
+    "an STU3 ReferralRequest whose reason is cauda equina syndrome (G83.4): read as the"
+    " order it is (R4 ServiceRequest), its reason a visit's diagnosis",
+    {
+        "resourceType": "ReferralRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-18",
+        "reasonCode": [{"coding": [coding(ICD10, "G83.4", "Cauda equina syndrome")]}],
+    },
+)
+case(
+    "body_structure_metastatic_lesion",
+    "needs_data",
+    "a BodyStructure 'Metastatic lesion T12 vertebral body' (morphology: metastatic"
+    " neoplasm): what it says is read, to confirm",
+    {
+        "resourceType": "BodyStructure",
+        "patient": {"reference": "Patient/p1"},
+        "description": "Metastatic lesion T12 vertebral body",
+        "morphology": {"text": "Neoplasm, metastatic"},
+    },
+)
+case(
+    "specimen_note_metastatic_adenocarcinoma",
+    "needs_data",
+    "a Specimen noted 'Bone biopsy T12: metastatic adenocarcinoma': its note is read, to confirm",
+    {
+        "resourceType": "Specimen",
+        "subject": {"reference": "Patient/p1"},
+        "collection": {"collectedDateTime": "2026-11-12"},
+        "note": [{"text": "Bone biopsy T12: metastatic adenocarcinoma"}],
+    },
+)
+case(
+    "resource_type_lower_case_condition",
+    "contraindicated",
+    "an active diagnosis of breast cancer (C50.9) whose resourceType is written 'condition':"
+    " read as the Condition it is, never dropped for the case of its type",
+    {**condition(ICD10, "C50.9", "Malignant neoplasm of breast"), "resourceType": "condition"},
+)
+
+
+case(
     "document_link_not_included",
     "allowed",
     "a clinical note whose content is only a link to the EHR's server (no data, no Binary in"

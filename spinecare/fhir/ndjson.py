@@ -45,6 +45,7 @@ from spinecare.fhir.reader import (
     bundle_resources,
     linked_patients,
     medication_from_fhir,
+    read_as,
     resource_ref,
     with_binaries,
 )
@@ -102,6 +103,11 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Goal",
     "DeviceRequest",
     "CommunicationRequest",
+    "BodyStructure",
+    "Specimen",
+    "Media",
+    "Basic",
+    "NutritionOrder",
     "Bundle",
 )
 """The resource types bulk screening reads, in the order they are read (a Bundle: the
@@ -142,6 +148,11 @@ PATIENT_FIELD: dict[str, str] = {
     "Goal": "subject",
     "DeviceRequest": "subject",
     "CommunicationRequest": "subject",
+    "BodyStructure": "patient",
+    "Specimen": "subject",
+    "Media": "subject",
+    "Basic": "subject",
+    "NutritionOrder": "patient",
 }
 """Where each patient-scoped resource names its patient (an Appointment: the first of its
 ``participant`` whose ``actor`` is a Patient)."""
@@ -230,7 +241,8 @@ def export_files(folder: Path, types: Iterable[str] = RESOURCE_TYPES) -> list[tu
     found: list[tuple[int, tuple[int, ...], str, str, Path]] = []
     for path in folder.iterdir():
         match = FILE_NAME.match(path.name)
-        kind = named.get(match.group(1).casefold()) if match else None
+        # an earlier FHIR version's name of a type read ("MedicationOrder") is that type
+        kind = named.get(read_as(match.group(1)).casefold()) if match else None
         if match and kind is not None and path.is_file():
             part = tuple(int(n) for n in re.findall(r"\d+", match.group(2))) or (-1,)
             found.append((order[kind], part, path.name, kind, path))
@@ -325,7 +337,21 @@ def parse_line(raw: bytes, where: Line, limit: int | None = None) -> dict[str, A
             Message("line %(n)s: not a FHIR resource (no resourceType)", n=where.number),
             source=where.file,
         )
+    return _read_as(resource)
+
+
+def _read_as(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource with the type the reader reads it as (:func:`read_as`: "condition" is
+    a Condition), so that bulk and the single-patient reader see one type."""
+    kind = resource["resourceType"]
+    if kind not in PATIENT_FIELD and kind not in _OWN_KINDS:
+        same = read_as(kind)
+        if same != kind:
+            return {**resource, "resourceType": same}
     return resource
+
+
+_OWN_KINDS = frozenset({"Patient", "Medication", "Bundle"})
 
 
 def iter_resources(
@@ -647,7 +673,7 @@ def held_resources(
     except RecordError as err:
         set_aside(tally, where, err.message, strict)
         return []
-    return [dict(r) for r in held if isinstance(r.get("resourceType"), str)]
+    return [_read_as(dict(r)) for r in held if isinstance(r.get("resourceType"), str)]
 
 
 def count_unknown(tally: Tally, where: Line, resource: Mapping[str, Any], named: str) -> None:

@@ -124,6 +124,11 @@ OPTIONAL_KEYS = frozenset(
         "goals",
         "deviceRequests",
         "communicationRequests",
+        "bodyStructures",
+        "specimens",
+        "media",
+        "otherEntries",
+        "dietOrders",
     }
 )
 """Prefetch keys of kinds of record many EHRs do not offer (alerts, notes, bills...). One
@@ -234,6 +239,13 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "goals": f"Goal?patient={pid}",
         "deviceRequests": f"DeviceRequest?patient={pid}",
         "communicationRequests": f"CommunicationRequest?patient={pid}",
+        # what a lesion's description, a specimen's or an image's note, a diet order or
+        # an entry of no other type says ("Bone biopsy T12: metastatic adenocarcinoma")
+        "bodyStructures": f"BodyStructure?patient={pid}",
+        "specimens": f"Specimen?patient={pid}",
+        "media": f"Media?patient={pid}",
+        "otherEntries": f"Basic?patient={pid}",
+        "dietOrders": f"NutritionOrder?patient={pid}",
     }
     # The engine reads the latest readings of each measure within its window. A measure's
     # search includes the panels that carry it (blood pressure), so an EHR that stores

@@ -94,6 +94,7 @@ __all__ = [
     "parse_date",
     "patient_from_fhir",
     "procedure_from_fhir",
+    "read_as",
     "read_bundle",
     "resource_ref",
 ]
@@ -2749,6 +2750,11 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("occurrencePeriod", "start"),
         ("authoredOn", None),
     ),
+    "BodyStructure": (),
+    "Specimen": (("collection", "collectedDateTime"), ("receivedTime", None)),
+    "Media": (("createdDateTime", None), ("createdPeriod", "start"), ("issued", None)),
+    "Basic": (("created", None),),
+    "NutritionOrder": (("dateTime", None),),
 }
 # Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
 # over (an alert made inactive, an episode of care finished, a care plan completed).
@@ -3226,6 +3232,11 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "Goal": ("description",),
     "DeviceRequest": (),
     "CommunicationRequest": (),
+    "BodyStructure": ("description", "morphology", "location"),
+    "Specimen": ("type",),
+    "Media": ("reasonCode",),
+    "Basic": ("code",),
+    "NutritionOrder": (),
 }
 
 
@@ -3689,7 +3700,14 @@ class RecordBuilder:
         seen[kind] = seen.get(kind, 0) + 1
         handler = self._handlers.get(kind)
         if handler is None:
-            return
+            # an earlier FHIR version's name of a resource R4 reads (DSTU2's MedicationOrder,
+            # STU3's ProcedureRequest), or a type written in another case or with spaces
+            # ("condition", " Condition"): read as that resource
+            same = read_as(kind)
+            if same == kind or same == "Patient":
+                return
+            handler = self._handlers[same]
+            resource = {**resource, "resourceType": same}
         rid = resource.get("id")
         if type(rid) is str and rid:
             ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built
@@ -4416,9 +4434,35 @@ class RecordBuilder:
         "Goal": _other_statements,
         "DeviceRequest": _other_statements,
         "CommunicationRequest": _other_statements,
+        "BodyStructure": _other_statements,
+        "Specimen": _other_statements,
+        "Media": _other_statements,
+        "Basic": _other_statements,
+        "NutritionOrder": _other_statements,
         "List": _list,
         "Bundle": _bundle,
     }
+
+
+_KIND_ALIASES = {
+    "MedicationOrder": "MedicationRequest",  # DSTU2
+    "DiagnosticOrder": "ServiceRequest",  # DSTU2
+    "ProcedureRequest": "ServiceRequest",  # STU3
+    "ReferralRequest": "ServiceRequest",  # STU3
+}
+"""Resources of earlier FHIR versions that R4 renamed, read as the R4 resource."""
+_KINDS = {kind.casefold(): kind for kind in RecordBuilder._handlers}
+"""The resource types the reader reads, by their names without case."""
+
+
+def read_as(kind: str) -> str:
+    """The resource type a resource of type ``kind`` is read as: an earlier FHIR version's
+    name of a resource R4 renamed (:data:`_KIND_ALIASES`), or a type the reader reads
+    written in another case or with spaces ("condition", " Condition"), as that type;
+    any other as itself."""
+    if kind in RecordBuilder._handlers:
+        return kind
+    return _KIND_ALIASES.get(kind) or _KINDS.get(kind.strip().casefold()) or kind
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,6 +23,9 @@ NOT_SEARCHED = {
     "nested_bundle_bone_metastasis": "a Bundle kept inside the record is not searched by patient",
     "document_links_to_binary_in_bundle": "a Binary names no patient: not searched by patient",
     "report_form_links_to_binary_by_full_url": "a Binary names no patient: not searched",
+    "dstu2_medication_order_warfarin": "an earlier FHIR version's resource: no R4 search",
+    "stu3_referral_request_reason_cauda_equina": "an earlier FHIR version's resource",
+    "resource_type_lower_case_condition": "a type no search of the type's name returns",
 }
 """Records a patient's searches cannot bring, with why (docs/cds-hooks.md)."""
 
