@@ -60,6 +60,8 @@ from spinecare.record.model import (
     ENTRY_UNREADABLE,
     NOTED_ELSEWHERE,
     PLANNED_ELSEWHERE,
+    RECORD_INCOMPLETE,
+    RECORD_INCOMPLETE_UNSAID,
     SITE_WORDS,
     STATED_ELSEWHERE,
     VISIT_DIAGNOSIS,
@@ -4208,6 +4210,26 @@ class RecordBuilder:
             if "note" in res or "complication" in res or "outcome" in res:
                 self._noted(res, ref)
 
+    def _outcome(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """What the EHR says it left out of the record or could not give (an
+        OperationOutcome beside a search's results: "Access to Condition denied",
+        "sensitive diagnoses withheld"): listed as not read, never dropped; it decides
+        nothing (as a document not read: docs/screening.md)."""
+        for issue in _objects(res, "issue")[:5]:
+            if issue.get("severity") not in ("fatal", "error", "warning"):
+                continue
+            details = issue.get("details")
+            said = issue.get("diagnostics")
+            if not (isinstance(said, str) and said.strip()) and isinstance(details, dict):
+                said = _text(details, "issue.details") or next(
+                    (c.display for c in _codings(details, "issue.details") if c.display), None
+                )
+            if isinstance(said, str) and said.strip():
+                words = " ".join(said.split())[:160]
+                self._ignored.append(Ignored(ref, Message(RECORD_INCOMPLETE, said=words)))
+            else:
+                self._ignored.append(Ignored(ref, Message(RECORD_INCOMPLETE_UNSAID)))
+
     def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
             self._ignored.append(Ignored(ref, ENTERED_IN_ERROR_NOTE))
@@ -4441,6 +4463,7 @@ class RecordBuilder:
         "NutritionOrder": _other_statements,
         "List": _list,
         "Bundle": _bundle,
+        "OperationOutcome": _outcome,
     }
 
 
@@ -4475,6 +4498,18 @@ def _load(data_or_path: str | os.PathLike[str] | bytes, source: str) -> Any:
     return load_document(data_or_path, source, yaml_allowed=False)
 
 
+def _about_the_search(entry: Resource) -> bool:
+    """An entry about the search, not the patient (``search.mode`` outcome), other than an
+    OperationOutcome, which is read (the EHR saying it left something out:
+    :meth:`RecordBuilder._outcome`)."""
+    search = entry.get("search")
+    mode = search.get("mode") if isinstance(search, dict) else None
+    if not (isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME):
+        return False
+    resource = entry.get("resource")
+    return not (isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome")
+
+
 def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]:
     """The resources a Bundle holds, with their fullUrls, in order."""
     entries = bundle.get("entry")
@@ -4493,9 +4528,7 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
                 Message(NOT_AN_OBJECT, field=f"Bundle.entry[{index}]", kind=_kind(entry)),
                 source=source,
             )
-        search = entry.get("search")
-        mode = search.get("mode") if isinstance(search, dict) else None
-        if isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME:
+        if _about_the_search(entry):
             continue
         full_url = entry.get("fullUrl")
         if full_url is not None and not isinstance(full_url, str):
@@ -4691,11 +4724,8 @@ def _read_entries(
                 Message(NOT_AN_OBJECT, field=f"Bundle.entry[{index}]", kind=_kind(entry)),
                 source=name,
             )
-        search = entry.get("search")
-        if search is not None:
-            mode = search.get("mode") if isinstance(search, dict) else None
-            if isinstance(mode, str) and mode.strip().lower() == SEARCH_OUTCOME:
-                continue
+        if "search" in entry and _about_the_search(entry):
+            continue
         full_url = entry.get("fullUrl")
         if full_url is not None and type(full_url) is not str:
             raise RecordError(

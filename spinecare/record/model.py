@@ -364,9 +364,25 @@ DOCUMENT_LINKED = N_(
 DOCUMENT_NOT_READ = N_(
     "a document the screening cannot read (a PDF, an image or another file): read it in the chart"
 )
+RECORD_INCOMPLETE = N_(
+    "the EHR sent a warning or an error with the record ('%(said)s'): parts of it may be"
+    " missing, read the chart"
+)
+RECORD_INCOMPLETE_UNSAID = N_(
+    "the EHR sent a warning or an error with the record: parts of it may be missing, read the chart"
+)
 DOCUMENT_NAMED = N_("%(document)s: %(why)s")
 """A document not read, named by its title or type: ``why`` one of the two above."""
-NOT_READ_REASONS = frozenset({ENTRY_UNREADABLE, DOCUMENT_LINKED, DOCUMENT_NOT_READ, DOCUMENT_NAMED})
+NOT_READ_REASONS = frozenset(
+    {
+        ENTRY_UNREADABLE,
+        DOCUMENT_LINKED,
+        DOCUMENT_NOT_READ,
+        DOCUMENT_NAMED,
+        RECORD_INCOMPLETE,
+        RECORD_INCOMPLETE_UNSAID,
+    }
+)
 """The reasons of what the reader set aside of no measure that is shown beside the
 screening, as not read (``Screening.not_used``): an entry or a document whose content it
 could not read. What it set aside on purpose (entered in error, a relative's, a form not

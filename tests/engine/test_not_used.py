@@ -193,3 +193,41 @@ def test_a_binary_the_record_holds_is_read_not_listed(tmp_path, nested: bool) ->
     screening = screen_record(load_record(path), load_kb_default(), DAY)
     assert "vertebral_fracture" in {f.concept for f in screening.findings}
     assert not [n for n in screening.not_used() if n.kind == "set_aside"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_what_the_ehr_says_it_left_out_is_listed_not_dropped(tmp_path, lang) -> None:
+    """An OperationOutcome a search result carries ("Access to Condition denied", a
+    warning that results were withheld) is listed as not read, with the EHR's words, and
+    decides nothing; one of information is not listed."""
+    import json
+
+    from spinecare.i18n import translate
+    from spinecare.messages import Message
+    from spinecare.record.model import RECORD_INCOMPLETE
+
+    bundle = _documents()
+    bundle["type"] = "searchset"
+    for severity, said in (
+        ("error", "Access to Condition denied"),
+        ("warning", "Some results have been suppressed"),
+        ("information", "2 results"),
+    ):
+        bundle["entry"].append(
+            {
+                "resource": {
+                    "resourceType": "OperationOutcome",
+                    "issue": [{"severity": severity, "code": "processing", "diagnostics": said}],
+                },
+                "search": {"mode": "outcome"},
+            }
+        )
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    screening = screen_record(load_record(path), load_kb_default(), DAY, lang)
+    assert screening.verdict == "allowed"
+    listed = [n.label for n in screening.not_used() if n.kind == "set_aside"]
+    assert listed == [
+        translate(Message(RECORD_INCOMPLETE, said="Access to Condition denied"), lang),
+        translate(Message(RECORD_INCOMPLETE, said="Some results have been suppressed"), lang),
+    ]

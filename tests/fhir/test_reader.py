@@ -662,7 +662,11 @@ def test_a_resource_that_is_not_a_bundle_is_refused_naming_its_type() -> None:
 
 
 def test_a_bundle_with_no_patient_is_refused() -> None:
-    assert refused(EXAMPLES / "Bundle-bundle-search-warning.json").message == "no Patient resource"
+    # a search that found nothing but a warning: the warning is what it holds
+    assert (
+        refused(EXAMPLES / "Bundle-bundle-search-warning.json").message
+        == "no Patient resource (found 1 OperationOutcome)"
+    )
     assert "no Patient resource" in refused(EXAMPLES / "Bundle-bundle-example.json").message
 
 
