@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache, wraps
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
@@ -4510,6 +4510,61 @@ def _about_the_search(entry: Resource) -> bool:
     return not (isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome")
 
 
+def _history_key(entry: Resource, index: int) -> str:
+    """Which resource a history Bundle's entry is a version of."""
+    resource = entry.get("resource")
+    full_url = entry.get("fullUrl")
+    full_url = full_url if isinstance(full_url, str) else None
+    request = entry.get("request")
+    url = request.get("url") if isinstance(request, dict) else None
+    if isinstance(resource, dict):
+        return resource_ref(resource, full_url, f"#{index}")
+    if isinstance(url, str):
+        return _local_ref(url)
+    return full_url or f"#{index}"
+
+
+def _newest_versions(entries: list[Any]) -> dict[str, int]:
+    """For each resource a history Bundle holds in several versions, the index of its
+    newest: FHIR lists the newest first, but where every version gives when it was made
+    (``meta.lastUpdated``, a deletion's ``response.lastModified``) or its number
+    (``meta.versionId``), those decide (a history written oldest first)."""
+    versions: dict[str, list[tuple[int, Any, Any]]] = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        resource = entry.get("resource")
+        meta = resource.get("meta") if isinstance(resource, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        response = entry.get("response")
+        made = meta.get("lastUpdated") or (
+            response.get("lastModified") if isinstance(response, dict) else None
+        )
+        number = meta.get("versionId")
+        count = int(number) if isinstance(number, str) and number.isdigit() else None
+        versions.setdefault(_history_key(entry, index), []).append((index, _made_at(made), count))
+    out: dict[str, int] = {}
+    for key, found in versions.items():
+        if len(found) < 2:
+            continue
+        if all(made is not None for _, made, _ in found):
+            out[key] = max(found, key=lambda v: (v[1], -v[0]))[0]
+        elif all(number is not None for _, _, number in found):
+            out[key] = max(found, key=lambda v: (v[2], -v[0]))[0]
+    return out
+
+
+def _made_at(value: object) -> float | None:
+    """A FHIR instant as POSIX seconds (None when it is none or cannot be read)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
 def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]:
     """The resources a Bundle holds, with their fullUrls, in order."""
     entries = bundle.get("entry")
@@ -4520,6 +4575,7 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
             Message(NOT_A_LIST, field="Bundle.entry", kind=_kind(entries)), source=source
         )
     history = bundle.get("type") == "history"
+    newest = _newest_versions(entries) if history else {}
     seen: set[str] = set()
     out: list[tuple[Resource, str | None]] = []
     for index, entry in enumerate(entries):
@@ -4538,16 +4594,10 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
             )
         resource = entry.get("resource")
         if history:
-            # newest version first: keep it, skip older ones; a DELETE removes the resource
-            request = entry.get("request")
-            url = request.get("url") if isinstance(request, dict) else None
-            if isinstance(resource, dict):
-                key = resource_ref(resource, full_url, f"#{index}")
-            elif isinstance(url, str):
-                key = _local_ref(url)
-            else:
-                key = full_url or f"#{index}"
-            if key in seen:
+            # the newest version (first, as FHIR orders a history, unless the versions'
+            # dates or numbers say otherwise); a DELETE removes the resource
+            key = _history_key(entry, index)
+            if key in seen or newest.get(key, index) != index:
                 continue
             seen.add(key)
         if resource is None:

@@ -562,6 +562,35 @@ def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
     ]
 
 
+@pytest.mark.parametrize("meta", ["lastUpdated", "versionId"])
+def test_a_history_written_oldest_first_keeps_the_version_its_dates_or_numbers_name(
+    meta: str,
+) -> None:
+    """FHIR lists a history newest first; one written oldest first whose versions say when
+    they were made (or their numbers) keeps the newest by them, not the first."""
+    older = example("Condition-f201.json")
+    older["clinicalStatus"] = {"coding": [{"code": "resolved"}]}
+    newer = example("Condition-f201.json")
+    newer["clinicalStatus"] = {"coding": [{"code": "active"}]}
+    if meta == "lastUpdated":
+        older["meta"] = {"lastUpdated": "2025-03-01T10:00:00Z"}
+        newer["meta"] = {"lastUpdated": "2026-11-30T09:00:00+03:00"}
+    else:
+        older["meta"] = {"versionId": "9"}
+        newer["meta"] = {"versionId": "10"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "history",
+        "entry": [
+            {"resource": example("Patient-example.json")},
+            {"resource": older, "request": {"method": "POST", "url": "Condition"}},
+            {"resource": newer, "request": {"method": "PUT", "url": "Condition/f201"}},
+        ],
+    }
+    record = read_bundle(same_patient(bundle), MEASURES)
+    assert [c.clinical_status for c in record.conditions if c.ref == "Condition/f201"] == ["active"]
+
+
 def test_patient_demographics() -> None:
     record = read()
     assert record.patient.id == "example"
