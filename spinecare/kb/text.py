@@ -86,6 +86,12 @@ _LEVEL = re.compile(r"(?:c|t|th|l|s|hwk|bwk|lwk)\d{1,2}")
 """A vertebral level as a word of a folded text ("l3", "th12", "lwk2")."""
 
 
+_HASH_BEFORE = re.compile(r"#\s?(?=(?:c|t|th|l|s)\d{1,2}\b)", re.IGNORECASE)
+_HASH_AFTER = re.compile(r"\b((?:c|t|th|l|s)\d{1,2})\s?#", re.IGNORECASE)
+"""The clinicians' "#" for a fracture, next to a vertebral level ("#L1", "wedge # T12",
+"L1 #"); a "#" of a number ("#2", "Room #12") is left."""
+
+
 def _one_script(word: re.Match[str]) -> str:
     text = word.group(0)
     latin, cyrillic = len(_LATIN.findall(text)), len(_CYRILLIC.findall(text))
@@ -608,6 +614,8 @@ class TextMatcher:
         cues = self.cues
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
+        if "#" in text:
+            text = _HASH_AFTER.sub(r"\1 fracture", _HASH_BEFORE.sub(" fracture ", text))
         for said in self._clauses(fold(text)):
             for clause in _forms(said):
                 matches = self._matches(clause)

@@ -556,6 +556,17 @@ def test_a_denied_change_is_no_denied_finding(text: str, concept: str, named: bo
         ("Acute transverse myelitis", "myelopathy", True),
         ("Acute transverse myelitis", "oncology", False),
         ("CCF", "heart_disease", True),
+        # the clinicians' "#" for a fracture, next to a vertebral level
+        ("#L1", "vertebral_fracture", True),
+        ("Wedge # T12 on X-ray", "vertebral_fracture", True),
+        ("L1 # (wedge)", "vertebral_fracture", True),
+        ("Room #12, 2 tablets #2", "vertebral_fracture", False),
+        # a lasting heart disease or organ failure named in the past is still to confirm
+        ("Status post MI 10/2026", "heart_disease", True),
+        ("h/o CHF", "heart_disease", True),
+        ("Z.n. Herzinfarkt", "heart_disease", True),
+        ("h/o ESRD on HD", "organ_decompensation", True),
+        ("History of DVT", "coagulation_disorder", False),
     ],
 )
 def test_what_a_note_says_of_the_patient_now_is_found(text: str, concept: str, named: bool) -> None:
