@@ -10299,6 +10299,24 @@ for name, verdict, words, why in (
         "advice for later names no finding of today",
     ),
     (
+        "note_ros_denies_list_of_red_flags",
+        "allowed",
+        "ROS: Denies saddle anaesthesia, urinary retention, faecal incontinence, leg weakness.",
+        "the denial reaches every finding of the list",
+    ),
+    (
+        "note_ru_list_denied_at_its_end",
+        "allowed",
+        "Онемения в промежности, нарушения функции тазовых органов нет.",
+        "'нет' after the list denies each finding of it",
+    ),
+    (
+        "note_denies_fever_then_retention_since",
+        "needs_data",
+        "Denies fever, urinary retention since yesterday.",
+        "an item of more than a finding's name is not the denial's: the retention to confirm",
+    ),
+    (
         "note_wife_has_breast_cancer",
         "allowed",
         "Wife has breast cancer; patient is her carer.",

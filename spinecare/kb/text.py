@@ -80,6 +80,13 @@ _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[а-яі]")
 
 
+_LISTED_WORDS = 4
+"""How many words a denied first item of a list may have ("denies saddle anaesthesia")."""
+_LIST_DENIALS = frozenset(
+    {"нет", "не выявлено", "не выявлены", "не отмечает", "отрицает", "verneint", "denied"}
+)
+"""Negations written after a list of findings that deny each of them ("Онемения в
+промежности, нарушения функции тазовых органов нет")."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
 """Words that join two findings: a word of change before the first is not the second's."""
 _LEVEL = re.compile(r"(?:c|t|th|l|s|hwk|bwk|lwk)\d{1,2}")
@@ -551,6 +558,7 @@ class TextMatcher:
         parts = _CLAUSE_KEPT.split(_LEVEL_ORDINAL.sub(r"\1", folded))
         listed = 0  # where the clauses of a comma-separated list began
         ended = ""  # what ended the clause before
+        denial: list[str] = []  # the cue of a denied list of findings going on
         for i in range(0, len(parts), 2):
             raw = parts[i]
             said = [_Expanded(short[w], w) if w in short else w for w in words(raw)]
@@ -573,17 +581,74 @@ class TextMatcher:
                     out[-1] = said + out[-1]
                 elif tuple(said) in self._cue_clauses_before:
                     carried += said
+                elif denial and ended.startswith(",") and self._only_findings(said):
+                    # "Denies saddle anaesthesia, urinary retention, leg weakness": a list
+                    # of findings alone after a denied one is denied too
+                    out.append(denial + said)
                 else:
                     if ended.startswith(":"):
                         listed = len(out)  # a list after a heading ("Жалобы: ...")
                     out.append(carried + said)
                     carried = []
+                    denial = self._listed_denial(out[-1])
+                    if ended.startswith(","):
+                        self._deny_listed_before(out, listed)
+                if out and out[-1][: len(denial)] != denial:
+                    denial = []
             ended = parts[i + 1] if i + 1 < len(parts) else ""
             if not ended.startswith((",", ":")):
                 listed = len(out)
         if carried:
             out.append(carried)
         return out
+
+    def _only_findings(self, clause: list[str]) -> bool:
+        """Whether a clause is only the names of findings (and words that join them:
+        "urinary retention", "bowel or bladder incontinence")."""
+        covered: set[int] = set()
+        for start, n, *_ in self._matches(clause):
+            covered.update(range(start, start + n))
+        return bool(covered) and all(
+            i in covered or word in _CONJUNCTIONS for i, word in enumerate(clause)
+        )
+
+    def _listed_denial(self, clause: list[str]) -> list[str]:
+        """The negation cue a clause begins with when a few words follow it ("denies
+        saddle anaesthesia", "no trauma"): the start of a list that may go on after a
+        comma with findings alone, denied too; else nothing."""
+        for cue in sorted(self.cues.negation, key=len, reverse=True):
+            if tuple(clause[: len(cue)]) == cue:
+                rest = clause[len(cue) :]
+                if 0 < len(rest) <= _LISTED_WORDS and not _any_cue(rest, self.cues.scope_end):
+                    return list(clause[: len(cue)])
+                return []
+        return []
+
+    def _deny_listed_before(self, out: list[list[str]], listed: int) -> None:
+        """A comma-separated list whose last item ends with a negation that follows its
+        words ("Онемения в промежности, нарушения функции тазовых органов нет",
+        "Harnverhalt, Stuhlinkontinenz und Reithosenanästhesie werden verneint"): the items
+        before it that are findings alone are denied too."""
+        last = out[-1]
+        cue = next(
+            (
+                c
+                for c in sorted(self.cues.negation_after, key=len, reverse=True)
+                if len(last) > len(c) and tuple(last[-len(c) :]) == c
+            ),
+            None,
+        )
+        if cue is None:
+            return
+        # only where the last item is itself a list ("... und Reithosenanästhesie werden
+        # verneint") or the cue is one written after a list ("нет", "verneint"): "Saddle
+        # anaesthesia, fever absent" may name the anaesthesia as present
+        if " ".join(cue) not in _LIST_DENIALS and not any(w in _CONJUNCTIONS for w in last):
+            return
+        for k in range(len(out) - 2, listed - 1, -1):
+            if not self._only_findings(out[k]):
+                break
+            out[k] = out[k] + list(cue)
 
     def _matches(self, clause: list[str]) -> list[_Match]:
         """Each synonym found in a clause: its start, its length (with its gaps), its

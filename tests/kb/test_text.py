@@ -567,6 +567,24 @@ def test_a_denied_change_is_no_denied_finding(text: str, concept: str, named: bo
         ("Z.n. Herzinfarkt", "heart_disease", True),
         ("h/o ESRD on HD", "organ_decompensation", True),
         ("History of DVT", "coagulation_disorder", False),
+        # a denial reaches the findings listed after it, and a list's closing denial
+        # reaches the findings before it
+        ("Denies saddle anaesthesia, urinary retention, leg weakness.", "cauda_equina", False),
+        ("Negative for saddle anesthesia, bowel or bladder dysfunction", "cauda_equina", False),
+        ("No fever, chills or saddle anaesthesia.", "cauda_equina", False),
+        ("Denies trauma, urinary retention, saddle numbness", "cauda_equina", False),
+        ("Онемения в промежности, нарушения функции тазовых органов нет.", "cauda_equina", False),
+        (
+            "Harnverhalt, Stuhlinkontinenz und Reithosenanästhesie werden verneint.",
+            "cauda_equina",
+            False,
+        ),
+        # ... and nothing that is not a finding alone, or is said another way
+        ("Denies fever, urinary retention since yesterday", "cauda_equina", True),
+        ("No fever, but urinary retention", "cauda_equina", True),
+        ("No fever, has urinary retention", "cauda_equina", True),
+        ("Urinary retention, no fever", "cauda_equina", True),
+        ("Saddle anaesthesia, fever absent", "cauda_equina", True),
     ],
 )
 def test_what_a_note_says_of_the_patient_now_is_found(text: str, concept: str, named: bool) -> None:
