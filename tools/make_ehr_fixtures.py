@@ -5882,6 +5882,17 @@ case(
     undated(finding(*SADDLE, value=True, key="valueBoolean")),
 )
 case(
+    "saddle_numbness_date_unreadable",
+    "needs_data",
+    "an Observation of SNOMED 449813001 numbness of the saddle area, valueBoolean true,"
+    " dated '30.11.2026' (a date written the Russian or German way, which FHIR does not"
+    " allow): undated, cauda equina syndrome to confirm (it was set aside whole)",
+    {
+        **undated(finding(*SADDLE, value=True, key="valueBoolean")),
+        "effectiveDateTime": "30.11.2026",
+    },
+)
+case(
     "undated_saddle_numbness_no_value",
     "needs_data",
     "the same finding with no value and no date (observed): to confirm",

@@ -1804,7 +1804,9 @@ def coded_observation_from_fhir(
     status = _status(res)
     if status in OBSERVATION_VOID:
         return None
-    when = _first_date(res, _OBSERVATION_DATES)
+    # a date that cannot be read ("30.11.2026") leaves the finding undated, to confirm,
+    # never the reason it is set aside
+    when = _date_or_none(res, _OBSERVATION_DATES)
     named = _concept(res, "code")
     code = _codings(named, "code")
     name = _text(named, "code")
