@@ -101,18 +101,26 @@ def head_limited_protocol(limit: int, seconds: float, refusal: Refusal) -> type[
         head_bytes = 0
         head_seconds = seconds
 
+        began = False
+
         def data_received(self, data: bytes) -> None:
-            if self.in_head:
-                self.head_bytes += len(data)
+            self.began = False
+            counted = self.in_head
             super().data_received(data)
             # the chunk that ends the head may carry body bytes: only a head still
-            # unfinished is over the limit (at most one read past it is held)
+            # unfinished is over the limit (at most one read past it is held); a chunk in
+            # which a request began counts whole (its head may be all of it)
+            if self.began:
+                self.head_bytes = len(data)
+            elif counted:
+                self.head_bytes += len(data)
             if self.in_head and self.head_bytes > limit and not self.transport.is_closing():
                 self._refuse(431)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self.head_bytes = 0
+            self.began = True
 
         def _refuse(self, status: int) -> None:
             url: bytes = getattr(self, "url", None) or b"/"

@@ -49,6 +49,7 @@ from spinecare.clinic.permissions import (
     check_staff,
     decides_clearances,
     is_clinic_physician,
+    sees_clearance_requests,
     visible_patients,
 )
 from spinecare.clinic.verdicts import list_verdicts, screen_for_list
@@ -81,6 +82,7 @@ from spinecare.wording import SEX_WORDS, LanguageNames, WordNames
 
 __all__ = [
     "CLINIC_STAFF",
+    "AnotherPerson",
     "ImportRead",
     "IntakeView",
     "PatientInput",
@@ -235,7 +237,7 @@ def patient_detail(session: Session, who: CurrentUser, patient_id: int) -> Patie
     return PatientDetailOut(
         patient=patient,
         intakes=intakes_of(session, patient.id),
-        clearance_requests=requests_of(session, patient.id),
+        clearance_requests=requests_of(session, patient.id, who),
         courses=course_summaries(session, patient.id),
     )
 
@@ -280,10 +282,10 @@ class PatientInput:
         name = " ".join(self.name.split())
         if not name:
             errors["name"] = N_("required")
-        elif len(name) > 200:
+        elif len(name) > NAME_MAX:
             errors["name"] = N_("at most 200 characters")
         ext = self.external_id.strip()
-        if len(ext) > 100:
+        if len(ext) > EXTERNAL_ID_MAX:
             errors["external_id"] = N_("at most 100 characters")
         born: date | None = None
         if self.birth_date.strip():
@@ -555,7 +557,11 @@ def import_record(
 
         found = observed_conditions(record, kb)
         record = replace(record, conditions=[*record.conditions, *found], coded_observations=[])
-    ext = record.patient.id.replace("\x00", "")[:100] or "imported"  # no NUL: PostgreSQL
+    ext = record.patient.id.replace("\x00", "") or "imported"  # no NUL: PostgreSQL
+    # the patient's id finds the chart the record is added to: never shortened to fit (two
+    # records of ids that begin alike would go to one chart); refused, as the form does
+    if len(ext) > EXTERNAL_ID_MAX:
+        raise FormError({"file": Message(IMPORT_ID_TOO_LONG, limit=EXTERNAL_ID_MAX)})  # type: ignore[dict-item]
     patient = session.scalar(
         select(PatientRow).where(
             PatientRow.clinic_id == user.clinic_id, PatientRow.external_id == ext
@@ -593,7 +599,7 @@ def import_record(
     else:
         conflict = None if linked else _another_person(patient, record)
         if conflict is not None:
-            raise FormError({"file": conflict})  # type: ignore[dict-item]
+            raise AnotherPerson({"file": conflict})  # type: ignore[dict-item]
         patient.updated_at = moment
     intake = store_record(
         session,
@@ -620,6 +626,19 @@ def import_record(
     )
     return PatientOut.model_validate(patient)
 
+
+class AnotherPerson(FormError):
+    """A record of another person under the id of the clinic's patient: nothing saved."""
+
+    code = "conflict"
+
+
+EXTERNAL_ID_MAX = 100
+NAME_MAX = 200
+IMPORT_ID_TOO_LONG = N_(
+    "the record's patient id is longer than %(limit)s characters, the longest a patient id"
+    " may be: nothing was saved"
+)
 
 ANOTHER_PERSON = N_(
     "this record is of another person than the clinic's patient %(name)s, who has the same"
@@ -921,9 +940,12 @@ def clearance_queue(
     ]
 
 
-def requests_of(session: Session, patient_id: int) -> list[ClearanceRequestOut]:
+def requests_of(session: Session, patient_id: int, who: CurrentUser) -> list[ClearanceRequestOut]:
     """The patient's clearance requests, newest first (for a patient the caller has
-    already been let see)."""
+    already been let see), none for an account that may not see them
+    (:func:`~spinecare.clinic.permissions.sees_clearance_requests`)."""
+    if not sees_clearance_requests(acting(session, who)):
+        return []
     rows = session.scalars(
         select(ClearanceRequest)
         .where(ClearanceRequest.patient_id == patient_id)

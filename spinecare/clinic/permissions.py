@@ -232,9 +232,16 @@ def check_clearance_request(session: Session, user: User, request_id: int) -> Cl
         raise NotFoundError(Message("this clearance request was not found", id=request_id))
     if user.role == "physician" and req.physician_id != user.id:
         raise AccessDenied(N_("this request is addressed to another physician"))
-    if user.role == "patient":
+    if not sees_clearance_requests(user):
         raise AccessDenied(N_("patients cannot see clearance requests"))
     return req
+
+
+def sees_clearance_requests(user: User) -> bool:
+    """Whether ``user`` may see the clearance requests of a patient they may open: the
+    clinicians and staff, never a patient (the therapist's message and the physician's
+    note are written to each other)."""
+    return user.role != "patient"
 
 
 def is_clinic_physician(user: User | None, clinic_id: int) -> bool:

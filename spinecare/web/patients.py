@@ -268,7 +268,8 @@ async def import_upload(request: Request) -> Response:
                 kb=st.kb(),
             )
         except FormError as err:  # another person under a patient's id: nothing saved
-            return _form_error(request, "import.html", {"values": fields}, err, status=409)
+            status = 409 if isinstance(err, service.AnotherPerson) else 400
+            return _form_error(request, "import.html", {"values": fields}, err, status=status)
         data = patient.model_dump(mode="json")
     return _created(request, f"/patients/{patient.id}/screening", data)
 
@@ -607,7 +608,9 @@ def screening_view(
     kb = state(request).kb()
     lang = set_language(request_language(request))
     ps = service.screen_patient(session, user, patient_id, kb, day, lang)
-    requests_ = [r.model_dump(mode="json") for r in service.requests_of(session, ps.patient.id)]
+    requests_ = [
+        r.model_dump(mode="json") for r in service.requests_of(session, ps.patient.id, user)
+    ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     patient = ps.patient
     screening_out, plan_out = ps.out()  # the objects /api/patients/{id}/screening|plan give

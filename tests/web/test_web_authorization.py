@@ -487,3 +487,44 @@ def test_every_route_is_in_an_authorization_matrix(world: Any) -> None:
         and not path.startswith(("/cds-services", "/fhir/"))
     )
     assert not missing, "routes no authorization matrix tries:\n" + "\n".join(missing)
+
+
+def test_a_patient_never_reads_the_clearance_requests_of_their_own_record(
+    world: Any, signed_in: Any
+) -> None:
+    """The therapist's message and the physician's note of a clearance request are written
+    to each other: the patient's own record, as a page's JSON twin or through the REST
+    API, lists none (``GET /clearances/{id}`` refused them already); a clinician's does."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from spinecare.store.models import ClearanceRequest, PatientRow, User
+
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        therapist = session.scalar(select(User).where(User.username == "therapist"))
+        row = session.get(PatientRow, world.own_patient)
+        assert therapist is not None and row is not None
+        session.add(
+            ClearanceRequest(
+                patient_id=row.id,
+                clinic_id=row.clinic_id,
+                physician_id=world.physician_id,
+                requested_by=therapist.id,
+                concepts=["disc_herniation"],
+                message="between clinicians",
+                status="declined",
+                decision_note="a note to the therapist",
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    own = world.own_patient
+    patient = signed_in("patient")
+    for path in (f"/patients/{own}", f"/api/patients/{own}", f"/patients/{own}/screening"):
+        got = patient.get(path, headers=JSON)
+        assert got.status_code == 200, (path, got.status_code)
+        assert got.json().get("clearance_requests", []) == [], path
+        assert "between clinicians" not in got.text, path
+    staff = signed_in("therapist").get(f"/api/patients/{own}", headers=JSON).json()
+    assert [r["message"] for r in staff["clearance_requests"]] == ["between clinicians"]

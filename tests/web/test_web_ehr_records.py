@@ -146,3 +146,28 @@ def test_the_same_person_written_otherwise_is_the_patient() -> None:
     assert _another_person(stored("Michael Turner"), record("Someone Else")) is not None
     other_day = record("Michael Turner", date(1951, 2, 3))
     assert _another_person(stored("Michael Turner", date(1960, 1, 1)), other_day) is not None
+
+
+def test_a_record_whose_patient_id_is_too_long_is_refused_never_shortened(signed_in, csrf) -> None:
+    """Two records whose patient ids are longer than a patient id may be and begin alike
+    were cut to the same id and added to one chart (another person's readings changed the
+    verdict): each is refused, naming the problem, and nothing is saved."""
+    import json
+
+    client = signed_in("therapist")
+    text = (EHR / "questionnaire_phase_by_label.json").read_text(encoding="utf-8")
+    before = client.get("/api/patients", params={"limit": 200}).json()["patients"]
+    for tail in ("-A", "-B"):
+        bundle = json.loads(as_patient(text, "H" * 100 + tail))
+        response = client.post(
+            "/patients/import",
+            data={"csrf_token": csrf(client, "/patients/import")},
+            files={"file": ("f.json", json.dumps(bundle).encode(), "application/json")},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert response.status_code in (400, 422), response.status_code
+        assert "longer than 100 characters" in response.text
+        assert "nothing was saved" in response.text
+    after = client.get("/api/patients", params={"limit": 200}).json()["patients"]
+    assert len(after) == len(before)

@@ -74,6 +74,27 @@ def test_headers_over_the_limit_are_refused_and_not_read(served: tuple[str, int]
     assert sent < 200 * MB  # the server stopped reading: the rest was never taken
 
 
+def test_a_head_over_the_limit_in_its_first_read_is_refused(served: tuple[str, int]) -> None:
+    """A head whose first read alone is over the limit (one 150 KB cookie sent at once,
+    then a little more) is refused: the first read of a request was not counted, and a
+    head of up to about four times the limit was answered."""
+    with socket.create_connection(served, timeout=20) as conn:
+        conn.sendall(b"GET /login HTTP/1.1\r\nhost: x\r\ncookie: a=" + b"x" * 150_000)
+        answer = b""
+        try:
+            for _ in range(10):
+                conn.sendall(b"y" * 4000)
+            conn.sendall(b"\r\nconnection: close\r\n\r\n")
+        except OSError:
+            pass  # the server answered and closed the connection meanwhile
+        try:
+            while chunk := conn.recv(65_536):
+                answer += chunk
+        except OSError:
+            pass
+    assert _parts(answer)[0] == 431, answer[:300]
+
+
 def test_a_long_address_under_fhir_is_an_operation_outcome(served: tuple[str, int]) -> None:
     answer, _ = _exchange(served, b"GET /fhir/metadata?x=", filler=2 * MB)
     # the request line ends with the filler: the exchange's own end makes it a header
