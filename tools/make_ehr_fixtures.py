@@ -8441,6 +8441,10 @@ for name, display in (
     ("flowsheet_oral_temp", "Oral temp"),
     ("flowsheet_temperature_oral", "Temperature Oral"),
     ("flowsheet_temperature_comma_axillary", "Temperature, axillary"),
+    ("flowsheet_german_temperature_axillary", "Temperatur axillär"),
+    ("flowsheet_german_ear_temperature", "Ohrtemperatur"),
+    ("flowsheet_russian_temperature_armpit", "Температура в подмышечной впадине"),
+    ("flowsheet_russian_temperature_morning", "Температура тела утром"),
 ):
     case(
         name,
@@ -8458,6 +8462,23 @@ case(
     bp(120, 80, "2026-11-15"),
     without={"bp"},
 )
+for name, display in (
+    ("flowsheet_russian_bp_sitting", "АД сидя"),
+    ("flowsheet_german_bp_left", "Blutdruck links"),
+    ("flowsheet_bp_right_arm", "BP right arm"),
+):
+    case(
+        name,
+        "needs_data",
+        f"185/110 under a local code named '{display}' (the pressure with where or how it was"
+        " taken) today, after 120/80 on the 15th: a pressure named by its words, to confirm",
+        {
+            **{k: v for k, v in flowsheet(display, 0, "mm[Hg]").items() if k != "valueQuantity"},
+            "valueString": "185/110 mmHg",
+        },
+        bp(120, 80, "2026-11-15"),
+        without={"bp"},
+    )
 case(
     "questionnaire_one_item_yes_and_no",
     "needs_data",

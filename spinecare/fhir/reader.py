@@ -1006,13 +1006,34 @@ def measure_name(text: str) -> str:
     return " ".join(_NAME_WORD.findall(folded))
 
 
+# Words a flowsheet adds to a measure's name to say how or where it was taken: position,
+# side, site, time of day ("BP right arm", "АД сидя", "Blutdruck links", "Temperatur
+# axillär", "Температура в подмышечной впадине", "Температура тела утром"). Left out of
+# the name as looked up, as long as a word remains.
+_TAKEN_HOW = frozenset(
+    {
+        *("sitting", "seated", "standing", "supine", "lying", "left", "right", "l", "r"),
+        *("arm", "wrist", "oral", "axillary", "rectal", "tympanic", "ear", "forehead"),
+        *("morning", "evening", "am", "pm", "manual", "automated", "cuff"),
+        *("сидя", "лежа", "стоя", "на", "в", "правой", "левой", "руке", "рука", "справа"),
+        *("слева", "пр", "лев", "подмышечная", "подмышечной", "подмышкой", "впадине"),
+        *("аксиллярная", "ректальная", "оральная", "утром", "вечером"),
+        *("sitzend", "liegend", "stehend", "links", "rechts", "re", "li", "arm", "am"),
+        *("axillär", "axillaer", "axillar", "rektal", "tympanal", "sublingual"),
+        *("morgens", "abends"),
+    }
+)
+
+
 @lru_cache(maxsize=65536)
 def measure_key(text: str) -> str:
     """A measure's name as looked up: its words (:func:`measure_name`) in any order, a
-    scale's numbers left out ("Temperature Oral", "Oral temp", "Temperature, axillary" and
-    "NRS pain score 0-10" are found as "temp oral", "axillary temperature", "nrs pain
-    score" are)."""
-    return " ".join(sorted(w for w in measure_name(text).split() if not w.isdigit()))
+    scale's numbers and the words of how or where it was taken (:data:`_TAKEN_HOW`) left
+    out ("Temperature Oral", "Oral temp", "Temperature, axillary", "АД сидя" and "NRS pain
+    score 0-10" are found as "temp", "temperature", "ад" and "nrs pain score" are)."""
+    said = [w for w in measure_name(text).split() if not w.isdigit()]
+    kept = [w for w in said if w not in _TAKEN_HOW] or said
+    return " ".join(sorted(kept))
 
 
 def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
