@@ -8463,6 +8463,22 @@ case(
     without={"bp"},
 )
 for name, display in (
+    ("flowsheet_russian_leg_weakness_yes", "Слабость в ногах"),
+    ("flowsheet_german_gait_unsteady_yes", "Gangunsicherheit"),
+    ("flowsheet_weight_loss_yes", "Weight loss"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{display}': true under a local flowsheet code, as a nursing form records a red"
+        " flag: the intake question of those words answered on another form, to confirm"
+        " (it was dropped: the code is no KB finding's)",
+        {
+            **{k: v for k, v in flowsheet(display, 0, "1").items() if k != "valueQuantity"},
+            "valueBoolean": True,
+        },
+    )
+for name, display in (
     ("flowsheet_russian_bp_sitting", "АД сидя"),
     ("flowsheet_german_bp_left", "Blutdruck links"),
     ("flowsheet_bp_right_arm", "BP right arm"),

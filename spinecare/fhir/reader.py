@@ -2216,6 +2216,33 @@ def _asked_elsewhere(
     return [Answer(link, question, text.strip(), when, last) for question in asked]
 
 
+def _observed_asked(res: Resource, ref: str, measures: Measures) -> list[Answer]:
+    """An Observation that says yes under a code named in the words of an intake question
+    ("Слабость в ногах": true, "Leg weakness": Yes), as a flowsheet records a red flag:
+    that question answered on another form, to confirm (:func:`_asked_elsewhere`), never
+    dropped because its code is no KB finding's."""
+    if _status(res) in OBSERVATION_VOID:
+        return []
+    concept = res.get("code")
+    name = _text(concept, "code") if isinstance(concept, dict) else None
+    if name is None and isinstance(concept, dict):
+        name = next((c.display for c in _codings(concept, "code") if c.display), None)
+    if not name:
+        return []
+    value: Any = res.get("valueBoolean")
+    if not isinstance(value, bool):
+        coded = _codings(_concept(res, "valueCodeableConcept"), "valueCodeableConcept")
+        said = _coded_yes_no(coded)
+        value = said if said is not None else res.get("valueString")
+    if value is None and not any(k.startswith("value") for k in res):
+        # no value at all: the finding of its name observed (not merely registered)
+        value = ("dataAbsentReason" not in res and _status(res) != "registered") or None
+    if value is None:
+        return []
+    when = _date_or_none(res, _OBSERVATION_DATES)
+    return _asked_elsewhere({"text": name, "linkId": "value"}, value, ref, when, measures)
+
+
 def _one(value: object) -> bool:
     """The number 1 (not True), or "1": a yes as a form tool exports it (REDCap, a
     spreadsheet)."""
@@ -4071,6 +4098,12 @@ class RecordBuilder:
             coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
             if coded is not None:
                 self._coded.append(coded)
+            measures = self.measures
+            if not (
+                _of_finding_code(res, _finding_codes(measures))
+                or _of_finding_code(res, _concept_codes(measures))
+            ):  # a KB finding's code says it already
+                self._answers.extend(_observed_asked(res, ref, measures))
         if not observations and not ignored:
             for part in _finding_parts(res):
                 if self._of_finding(part):
