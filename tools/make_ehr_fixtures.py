@@ -2931,7 +2931,7 @@ case(
 # Procedures under a national classification the KB does not hold, named by its title
 
 
-def coded_procedure(system: str, code: str, performed: str, display: str = "") -> Resource:
+def coded_procedure(system: str | None, code: str, performed: str, display: str = "") -> Resource:
     return {
         "resourceType": "Procedure",
         "status": "completed",
@@ -2943,6 +2943,15 @@ def coded_procedure(system: str, code: str, performed: str, display: str = "") -
 
 def ops_procedure(code: str, display: str, performed: str) -> Resource:
     return coded_procedure("http://fhir.de/CodeSystem/bfarm/ops", code, performed, display)
+
+
+case(
+    "ops_code_in_no_system",
+    "needs_data",
+    "a procedure coded '5-836.30' (OPS spondylodesis) with no code system and no words,"
+    " 2026-11-10: a code of OPS's shape is looked up as OPS, a spine operation to confirm",
+    coded_procedure(None, "5-836.30", "2026-11-10"),
+)
 
 
 case(

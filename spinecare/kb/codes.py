@@ -324,6 +324,9 @@ def code_fits(system: str, code: str) -> bool:
 
 # An OPS code written without the dash after its chapter ("5831.0" for 5-831.0).
 _OPS_UNDASHED = re.compile(r"(\d)(\d\d[0-9A-Z](?:\.?[0-9A-Z]{1,3})?)")
+# The shape of an OPS code, with its dash ("5-836.30", "5-83b.51"): no other system's codes
+# look so.
+OPS_SHAPE = re.compile(r"\d-\d\d[0-9A-Z](?:\.[0-9A-Z]{1,3})?")
 
 
 def _prefix_code(code: str, system: str | None = None) -> str:
@@ -579,7 +582,8 @@ class CodeIndex:
         """Hits of a coding whose system is missing or unknown, by the shape of its code,
         and of a SNOMED CT expression whose context leaves it to be confirmed.
 
-        A code shaped like ICD-10 is looked up as ICD-10; a SNOMED CT expression by its
+        A code shaped like ICD-10 is looked up as ICD-10, one shaped like OPS ("5-836.30") as
+        OPS; a SNOMED CT expression by its
         concepts; any other code as a code of any KB system written exactly so. A code of a
         system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing; one filed
         under a KB system whose codes never look so (:func:`code_fits`) is read as of none.
@@ -609,6 +613,8 @@ class CodeIndex:
             hits = self.lookup("atc", upper)
             if hits:
                 return hits
+        if OPS_SHAPE.fullmatch(upper):  # a German operation code filed under no system
+            return self.lookup("ops", upper)
         shaped = [norm for norm in icd10_codes(code) if ICD10_SHAPE.fullmatch(norm)]
         if shaped or ICD10_SHAPE.fullmatch(code.strip().upper()):
             hits = [
