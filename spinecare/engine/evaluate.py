@@ -151,7 +151,9 @@ class Gap:
     ``tied``: readings of the day ``latest`` were taken at the very same time and disagree;
     ``period``: with ``partial``, the readings that may decide are dated by a period of
     days (an ``effectivePeriod``), not by a month or a year;
-    ``undated``: an answer of no known day may be the latest instead of the one used.
+    ``undated``: an answer of no known day may be the latest instead of the one used;
+    ``unclear``: the latest answer says neither yes nor no (words, "maybe", a question of
+    another form that names it): it is to confirm, not unanswered.
     """
 
     item: str
@@ -168,6 +170,7 @@ class Gap:
     tied: bool = False
     period: bool = False
     undated: bool = False
+    unclear: bool = False
 
 
 @dataclass(slots=True)
@@ -2291,7 +2294,8 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
     )
     absent = question.when_missing == "absent"
     equals = node.equals
-    to_answer = (Gap(question.id),)  # one object: an Either's merged gaps are kept by it
+    # one object each: an Either's merged gaps are kept by it
+    to_answer, to_confirm = (Gap(question.id),), (Gap(question.id, unclear=True),)
     # an answer dated only by a month or a year may be the latest (clinic policy
     # policy_partial_date_reading); so may one dated the day after (Facts.ahead)
     to_date = (Gap(question.id, partial=True),)
@@ -2390,7 +2394,7 @@ def _compile_answer(node: Answered, kb: KB, prog: Program) -> Node:
             earlier = standing(facts, found)
             if earlier is not None:
                 return 2, ((shown(facts, earlier), *evidence), ())
-            return 1, (evidence, to_answer)
+            return 1, (evidence, to_confirm)
         return rank, (evidence, ())
 
     def fold(index: RecordIndex) -> int | None:

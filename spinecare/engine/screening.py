@@ -465,6 +465,9 @@ def _gap_words(lang: str) -> dict[str, str]:
             " days: confirm when it was taken, or measure again."
         ),
         "unanswered": _("Not answered."),
+        "unclear_answer": _(
+            "Answered in words that say neither yes nor no: confirm the answer, or ask again."
+        ),
         "partial_answer": _(
             "An answer dated only by its month or year may be the latest: confirm when it"
             " was given, or ask again."
@@ -493,6 +496,8 @@ def _answer_gap_text(gap: Gap, text: dict[str, str], lang: str) -> str:
         return text["untimed_answer"] % {"date": day_text(gap.latest, lang)}
     if gap.undated:
         return text["undated_answer"]
+    if gap.unclear:
+        return text["unclear_answer"]
     return text["partial_answer" if gap.partial else "unanswered"]
 
 
