@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.cds_state import configure_cds
 from spinecare.api.errors import error_response, install_error_handlers, said, too_large
+from spinecare.messages import N_
+from spinecare.messages import Message as Said
 from spinecare.settings import Settings
 
 __all__ = [
@@ -32,8 +34,17 @@ class _TooLarge(StarletteHTTPException):
         super().__init__(413, too_large(limit))
 
 
+ENCODINGS = frozenset({b"", b"identity", b"gzip", b"x-gzip"})
+"""The body encodings read: none, or gzip (found by its magic bytes either way)."""
+ENCODING_REFUSED = N_(
+    "a body encoded as '%(encoding)s' is not read: send it plain or gzip-compressed"
+)
+
+
 class BodySizeLimit:
-    """Pure ASGI middleware: a request body over ``max_bytes`` gets a 413 envelope."""
+    """Pure ASGI middleware: a request body over ``max_bytes`` gets a 413 envelope; one in
+    an encoding other than none or gzip (``Content-Encoding: deflate``, ``br``, which was
+    read as text that is not UTF-8) a 415 naming it."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -45,6 +56,12 @@ class BodySizeLimit:
             return
         limit = self.max_bytes
         for name, value in scope.get("headers", []):
+            if name == b"content-encoding" and value.strip().lower() not in ENCODINGS:
+                said_as = value.decode("latin-1").strip()[:40]
+                await self._reject(
+                    scope, receive, send, 415, Said(ENCODING_REFUSED, encoding=said_as)
+                )
+                return
             if name == b"content-length":
                 try:
                     declared = int(value)
@@ -78,16 +95,23 @@ class BodySizeLimit:
                 raise
             await self._reject(scope, receive, send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int = 413,
+        why: str | None = None,
+    ) -> None:
         from starlette.requests import Request
 
-        message = said(too_large(self.max_bytes), Request(scope))
+        message = said(why or too_large(self.max_bytes), Request(scope))
         if str(scope.get("path", "")).startswith("/fhir/"):
             from spinecare.api.fhir_api import outcome_response
 
-            await outcome_response(413, message)(scope, receive, send)
+            await outcome_response(status, message)(scope, receive, send)
             return
-        response = error_response(413, message)
+        response = error_response(status, message)
         await response(scope, receive, send)
 
 

@@ -140,3 +140,34 @@ def test_a_body_over_the_limit_names_the_limit_as_the_reader_writes_numbers(clie
         r = client.post("/api/plan", content=body, headers={**headers, "accept-language": lang})
         assert r.status_code == 413
         assert re.search(number, r.json()["error"]["message"]), r.json()
+
+
+@pytest.mark.parametrize(
+    ("url", "encoding"),
+    [("/api/screen", "deflate"), ("/api/plan", "br"), ("/fhir/$massage-screening", "compress")],
+)
+def test_a_body_in_an_encoding_not_read_is_refused_naming_it(client, url, encoding):
+    """A deflate or Brotli body was read as text that is not UTF-8 ("byte 1"); it is
+    refused naming its encoding; gzip (and none) are read."""
+    import zlib
+
+    body = zlib.compress(b'{"resourceType": "Bundle", "type": "collection", "entry": []}')
+    response = client.post(
+        url,
+        content=body,
+        headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+    )
+    assert response.status_code == 415, response.text
+    assert f"'{encoding}'" in response.text and "gzip" in response.text
+
+
+def test_a_gzip_body_is_read(client):
+    import gzip
+
+    intake = b'{"format": "spinecare-intake/1", "patient": {"id": "gz"}, "date": "2026-11-20"}'
+    response = client.post(
+        "/api/plan?as_of=2026-11-20",
+        content=gzip.compress(intake),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert response.status_code == 200, response.text
