@@ -585,6 +585,9 @@ def test_a_denied_change_is_no_denied_finding(text: str, concept: str, named: bo
         ("No fever, has urinary retention", "cauda_equina", True),
         ("Urinary retention, no fever", "cauda_equina", True),
         ("Saddle anaesthesia, fever absent", "cauda_equina", True),
+        # German compounds of a deep vein thrombosis
+        ("Beckenvenenthrombose links", "coagulation_disorder", True),
+        ("Bein- und Beckenvenenthrombose rechts", "coagulation_disorder", True),
     ],
 )
 def test_what_a_note_says_of_the_patient_now_is_found(text: str, concept: str, named: bool) -> None:
