@@ -10364,8 +10364,8 @@ for name, verdict, words, why in (
     (
         "note_ru_list_denied_at_its_end",
         "allowed",
-        "Онемения в промежности, нарушения функции тазовых органов нет.",
-        "'нет' after the list denies each finding of it",
+        "Онемения в промежности, задержки мочи и недержания кала нет.",
+        "'нет' after a list whose last item is a list of findings denies each of them",
     ),
     (
         "note_denies_fever_then_retention_since",
@@ -10374,10 +10374,16 @@ for name, verdict, words, why in (
         "an item of more than a finding's name is not the denial's: the retention to confirm",
     ),
     (
-        "note_wife_has_breast_cancer",
+        "note_ru_husband_has_lung_cancer",
         "allowed",
-        "Wife has breast cancer; patient is her carer.",
-        "a spouse's illness is not the patient's",
+        "У мужа рак лёгкого; пациентка ухаживает за ним.",
+        "a husband's illness ('у мужа') is not the patient's",
+    ),
+    (
+        "note_husband_reports_saddle_numbness",
+        "needs_data",
+        "Husband states she has saddle numbness and urinary retention.",
+        "what a spouse reports of the patient is the patient's: to confirm",
     ),
 ):
     case(name, verdict, f"a clinical note '{words}': {why}", document("text/plain", words))

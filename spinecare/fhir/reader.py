@@ -1028,12 +1028,24 @@ _TAKEN_HOW = frozenset(
 @lru_cache(maxsize=65536)
 def measure_key(text: str) -> str:
     """A measure's name as looked up: its words (:func:`measure_name`) in any order, a
-    scale's numbers and the words of how or where it was taken (:data:`_TAKEN_HOW`) left
-    out ("Temperature Oral", "Oral temp", "Temperature, axillary", "АД сидя" and "NRS pain
-    score 0-10" are found as "temp", "temperature", "ад" and "nrs pain score" are)."""
-    said = [w for w in measure_name(text).split() if not w.isdigit()]
-    kept = [w for w in said if w not in _TAKEN_HOW] or said
-    return " ".join(sorted(kept))
+    scale's numbers left out ("Temperature Oral", "Oral temp", "Temperature, axillary" and
+    "NRS pain score 0-10" are found as "temp oral", "axillary temperature", "nrs pain
+    score" are)."""
+    return " ".join(sorted(w for w in measure_name(text).split() if not w.isdigit()))
+
+
+@lru_cache(maxsize=65536)
+def taken_key(text: str) -> str:
+    """:func:`measure_key` without the words of how or where it was taken
+    (:data:`_TAKEN_HOW`), as long as a word remains: "АД сидя", "BP right arm",
+    "Температура в подмышечной впадине" are found as "ад", "bp", "температура" are."""
+    said = measure_key(text).split()
+    return " ".join([w for w in said if w not in _TAKEN_HOW] or said)
+
+
+SITED_NOT = frozenset({"pain_score"})
+"""Measures never named with a site: "Pain left wrist" is that site's pain, not the
+patient's pain score."""
 
 
 def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
@@ -1056,6 +1068,9 @@ def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, st
     for text in (concept.get("text"), *(raw.get("display") for raw in codings)):
         if isinstance(text, str):
             found = names.get(measure_key(text))
+            if found is None:
+                found = names.get(taken_key(text))
+                found = None if isinstance(found, str) and found in SITED_NOT else found
             if found is not None:
                 return found, text.strip()
     return None
@@ -2217,10 +2232,10 @@ def _asked_elsewhere(
 
 
 def _observed_asked(res: Resource, ref: str, measures: Measures) -> list[Answer]:
-    """An Observation that says yes under a code named in the words of an intake question
-    ("Слабость в ногах": true, "Leg weakness": Yes), as a flowsheet records a red flag:
-    that question answered on another form, to confirm (:func:`_asked_elsewhere`), never
-    dropped because its code is no KB finding's."""
+    """An Observation that says yes under a code named in the words of an intake question,
+    the whole name ("Слабость в ногах": true, "Leg weakness": Yes), as a flowsheet records
+    a red flag: that question answered on another form, to confirm
+    (:func:`_asked_elsewhere`), never dropped because its code is no KB finding's."""
     if _status(res) in OBSERVATION_VOID:
         return []
     concept = res.get("code")
@@ -2234,11 +2249,10 @@ def _observed_asked(res: Resource, ref: str, measures: Measures) -> list[Answer]
         coded = _codings(_concept(res, "valueCodeableConcept"), "valueCodeableConcept")
         said = _coded_yes_no(coded)
         value = said if said is not None else res.get("valueString")
-    if value is None and not any(k.startswith("value") for k in res):
-        # no value at all: the finding of its name observed (not merely registered)
-        value = ("dataAbsentReason" not in res and _status(res) != "registered") or None
-    if value is None:
-        return []
+    names: Mapping[str, str] = getattr(measures, "question_names", None) or {}
+    if value is None or measure_name(name) not in names:
+        return []  # no answer, or a name that only holds a question's words ("Weight loss
+        # program enrolled", "Incontinence care")
     when = _date_or_none(res, _OBSERVATION_DATES)
     return _asked_elsewhere({"text": name, "linkId": "value"}, value, ref, when, measures)
 
@@ -4271,8 +4285,13 @@ class RecordBuilder:
         OperationOutcome beside a search's results: "Access to Condition denied",
         "sensitive diagnoses withheld"): listed as not read, never dropped; it decides
         nothing (as a document not read: docs/screening.md)."""
-        for issue in _objects(res, "issue")[:5]:
-            if issue.get("severity") not in ("fatal", "error", "warning"):
+        issues = res.get("issue")
+        for issue in (issues if isinstance(issues, list) else [])[:5]:
+            if not isinstance(issue, dict) or issue.get("severity") not in (
+                "fatal",
+                "error",
+                "warning",
+            ):
                 continue
             details = issue.get("details")
             said = issue.get("diagnostics")
@@ -4597,7 +4616,11 @@ def _newest_versions(entries: list[Any]) -> dict[str, int]:
             response.get("lastModified") if isinstance(response, dict) else None
         )
         number = meta.get("versionId")
-        count = int(number) if isinstance(number, str) and number.isdigit() else None
+        count = (
+            int(number)
+            if isinstance(number, str) and number.isascii() and number.isdigit()
+            else None
+        )
         versions.setdefault(_history_key(entry, index), []).append((index, _made_at(made), count))
     out: dict[str, int] = {}
     for key, found in versions.items():

@@ -265,6 +265,7 @@ class KB:
             scope_end=cues.scope_end.phrases(),
             family_end=cues.family_end.phrases(),
             history_end=cues.history_end.phrases(),
+            negation_end=cues.negation_end.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             abbreviations=abbreviations,

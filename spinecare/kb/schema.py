@@ -549,7 +549,8 @@ class TextCues(Strict):
     ``scope_end`` word ends what a cue changes ("no fever but back pain"), a ``family_end``
     word what a family cue does ("mother had breast cancer and pt now has ..."), a
     ``history_end`` word what a history cue before the words does ("h/o breast ca now
-    metastatic to L3"); a ``pseudo`` cue
+    metastatic to L3"), a ``negation_end`` word what a negation before the words does
+    ("Refused surgery for L1 burst fracture"); a ``pseudo`` cue
     holds cue words but is none ("not ruled out"). ``history_of``:
     a concept named in the past is this other concept (a cancer in the past is a history
     of cancer). ``answer_yes`` and ``answer_no``: the words that clearly answer a yes/no
@@ -576,6 +577,7 @@ class TextCues(Strict):
     scope_end: Cue = Field(default_factory=Cue)
     family_end: Cue = Field(default_factory=Cue)
     history_end: Cue = Field(default_factory=Cue)
+    negation_end: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)
     not_abbreviation_before: Cue = Field(default_factory=Cue)

@@ -82,21 +82,16 @@ _CYRILLIC = re.compile(r"[а-яі]")
 
 _LISTED_WORDS = 4
 """How many words a denied first item of a list may have ("denies saddle anaesthesia")."""
-_LIST_DENIALS = frozenset(
-    {"нет", "не выявлено", "не выявлены", "не отмечает", "отрицает", "verneint", "denied"}
-)
-"""Negations written after a list of findings that deny each of them ("Онемения в
-промежности, нарушения функции тазовых органов нет")."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
 """Words that join two findings: a word of change before the first is not the second's."""
 _LEVEL = re.compile(r"(?:c|t|th|l|s|hwk|bwk|lwk)\d{1,2}")
 """A vertebral level as a word of a folded text ("l3", "th12", "lwk2")."""
 
 
-_HASH_BEFORE = re.compile(r"#\s?(?=(?:c|t|th|l|s)\d{1,2}\b)", re.IGNORECASE)
-_HASH_AFTER = re.compile(r"\b((?:c|t|th|l|s)\d{1,2})\s?#", re.IGNORECASE)
-"""The clinicians' "#" for a fracture, next to a vertebral level ("#L1", "wedge # T12",
-"L1 #"); a "#" of a number ("#2", "Room #12") is left."""
+_HASH_BEFORE = re.compile(r"(?<![\w#])#(?=(?:c|t|th|l|s)\d{1,2}\b(?![/-]))", re.IGNORECASE)
+"""The clinicians' "#" for a fracture, written on a vertebral level ("#L1", "wedge #T12");
+not a "#" of a number ("#2", "Room #12"), a bullet before a space ("# L5 radiculopathy"),
+a disc level ("#L4/5") or MRI's "T2#"."""
 
 
 def _one_script(word: re.Match[str]) -> str:
@@ -256,6 +251,7 @@ class Cues:
     family_end: Phrases = ()
     change: Phrases = ()
     history_end: Phrases = ()
+    negation_end: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -328,6 +324,7 @@ class TextMatcher:
         change: Iterable[str] = (),
         change_between: Iterable[str] = (),
         history_end: Iterable[str] = (),
+        negation_end: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -385,6 +382,7 @@ class TextMatcher:
             family_end=_phrases(family_end),
             change=_phrases(change),
             history_end=_phrases(history_end),
+            negation_end=_phrases(negation_end),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -613,22 +611,23 @@ class TextMatcher:
         )
 
     def _listed_denial(self, clause: list[str]) -> list[str]:
-        """The negation cue a clause begins with when a few words follow it ("denies
-        saddle anaesthesia", "no trauma"): the start of a list that may go on after a
-        comma with findings alone, denied too; else nothing."""
+        """The negation cue a clause begins with when the names of findings alone follow
+        it ("denies saddle anaesthesia", "no fever"): the start of a list that may go on
+        after a comma with findings alone, denied too; else nothing ("No trauma, urinary
+        retention", "No improvement, ...": what is denied is no finding)."""
         for cue in sorted(self.cues.negation, key=len, reverse=True):
             if tuple(clause[: len(cue)]) == cue:
                 rest = clause[len(cue) :]
-                if 0 < len(rest) <= _LISTED_WORDS and not _any_cue(rest, self.cues.scope_end):
+                if 0 < len(rest) <= _LISTED_WORDS and self._only_findings(rest):
                     return list(clause[: len(cue)])
                 return []
         return []
 
     def _deny_listed_before(self, out: list[list[str]], listed: int) -> None:
-        """A comma-separated list whose last item ends with a negation that follows its
-        words ("Онемения в промежности, нарушения функции тазовых органов нет",
-        "Harnverhalt, Stuhlinkontinenz und Reithosenanästhesie werden verneint"): the items
-        before it that are findings alone are denied too."""
+        """A comma-separated list whose last item is a list of findings alone ending with a
+        negation that follows its words ("Harnverhalt, Stuhlinkontinenz und
+        Reithosenanästhesie werden verneint", "Онемения в промежности, недержания мочи и
+        кала нет"): the items before it that are findings alone are denied too."""
         last = out[-1]
         cue = next(
             (
@@ -640,10 +639,11 @@ class TextMatcher:
         )
         if cue is None:
             return
-        # only where the last item is itself a list ("... und Reithosenanästhesie werden
-        # verneint") or the cue is one written after a list ("нет", "verneint"): "Saddle
-        # anaesthesia, fever absent" may name the anaesthesia as present
-        if " ".join(cue) not in _LIST_DENIALS and not any(w in _CONJUNCTIONS for w in last):
+        # only where the last item is itself a list of findings alone ("Stuhlinkontinenz
+        # und Reithosenanästhesie werden verneint"): "Задержка мочи, других жалоб нет",
+        # "Compression fracture L1, fever denied" name the first finding as present
+        named = last[: -len(cue)]
+        if not any(w in _CONJUNCTIONS for w in named) or not self._only_findings(named):
             return
         for k in range(len(out) - 2, listed - 1, -1):
             if not self._only_findings(out[k]):
@@ -680,7 +680,7 @@ class TextMatcher:
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
         if "#" in text:
-            text = _HASH_AFTER.sub(r"\1 fracture", _HASH_BEFORE.sub(" fracture ", text))
+            text = _HASH_BEFORE.sub(" fracture ", text)
         for said in self._clauses(fold(text)):
             for clause in _forms(said):
                 matches = self._matches(clause)
@@ -695,7 +695,13 @@ class TextMatcher:
                     # changes the mention
                     gap = [clause[i] for i in inner]
                     denied = self._cued(
-                        clause, start, n, cues.negation, cues.negation_after, cues.change
+                        clause,
+                        start,
+                        n,
+                        cues.negation,
+                        cues.negation_after,
+                        cues.change,
+                        ends_before=cues.negation_end,
                     )
                     if denied or (gap and _any_cue(gap, cues.negation, cues.negation_after)):
                         continue

@@ -1220,3 +1220,23 @@ def test_a_patient_written_twice_with_two_birth_dates_has_its_birth_date_to_conf
     screening = screen_record(record, kb, date(2026, 11, 20))
     (missing,) = [m for m in screening.missing if m.item == "birth_date"]
     assert "two birth dates" in missing.why and "2008" in missing.why
+
+
+def test_a_history_version_number_of_another_script_is_no_number() -> None:
+    """A versionId such as "²" (a digit to Python, no number to int) is read as no number
+    (it stopped the reading with an internal error)."""
+    older = example("Condition-f201.json")
+    older["meta"] = {"versionId": "²"}
+    newer = example("Condition-f201.json")
+    newer["meta"] = {"versionId": "3"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "history",
+        "entry": [
+            {"resource": example("Patient-example.json")},
+            {"resource": newer, "request": {"method": "PUT", "url": "Condition/f201"}},
+            {"resource": older, "request": {"method": "POST", "url": "Condition"}},
+        ],
+    }
+    record = read_bundle(same_patient(bundle), MEASURES)
+    assert [c.ref for c in record.conditions if c.ref == "Condition/f201"] == ["Condition/f201"]
