@@ -123,6 +123,7 @@ FHIR_WORDS = {
     "Media": N_("image or recording"),
     "Basic": N_("other record entry"),
     "NutritionOrder": N_("diet order"),
+    "OperationOutcome": N_("message from the EHR"),
     "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""
