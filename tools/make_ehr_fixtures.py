@@ -10544,6 +10544,60 @@ case(
 )
 
 
+TABLET = {"coding": [coding(SNOMED, "385055001", "Tablet")]}
+case(
+    "medication_ingredient_contained_substance",
+    "needs_clearance",
+    "an active order whose Medication (held in the order) is coded only as 'Tablet' and"
+    " names its ingredient by reference to a Substance held beside it, RxNorm 11289"
+    " warfarin: the ingredient is the drug's (it was read as a tablet of nothing known)",
+    {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-10-01",
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "m1",
+                "code": TABLET,
+                "ingredient": [{"itemReference": {"reference": "#s1"}}],
+            },
+            {
+                "resourceType": "Substance",
+                "id": "s1",
+                "code": {"coding": [coding(RXNORM, "11289", "warfarin")]},
+            },
+        ],
+        "medicationReference": {"reference": "#m1"},
+    },
+)
+case(
+    "medication_ingredient_another_medication",
+    "needs_clearance",
+    "an active order of a Medication coded only as 'Tablet' whose ingredient is another"
+    " Medication of the record, RxNorm 11289 warfarin, named by reference: read",
+    {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-10-01",
+        "medicationReference": {"reference": "Medication/tab1"},
+    },
+    {
+        "resourceType": "Medication",
+        "id": "tab1",
+        "code": TABLET,
+        "ingredient": [{"itemReference": {"reference": "Medication/warf1"}}],
+    },
+    {
+        "resourceType": "Medication",
+        "id": "warf1",
+        "code": {"coding": [coding(RXNORM, "11289", "warfarin")]},
+    },
+)
 case(
     "dstu2_medication_order_warfarin",
     "needs_clearance",

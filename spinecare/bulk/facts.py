@@ -328,11 +328,21 @@ class Flattener:
                 self._patient = Patient(pid)
             builder = RecordBuilder(self.measures, "-", self._patient)
         if medications:
-            from spinecare.fhir.ndjson import medication_resolver, medication_target
+            from spinecare.fhir.ndjson import (
+                ingredient_targets,
+                medication_resolver,
+                medication_target,
+            )
 
+            resolve = medication_resolver(medications)
             target = medication_target(resource)
-            found = medication_resolver(medications)(target) if target else None
+            found = resolve(target) if target else None
             if found is not None:
+                # the Medications it names as its ingredients first (itemReference)
+                for named in ingredient_targets(found):
+                    held = resolve(named)
+                    if held is not None and held is not found:
+                        builder.add(held)
                 builder.add(found)
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it

@@ -588,6 +588,19 @@ def medication_resolver(
     return resolve
 
 
+def ingredient_targets(medication: Mapping[str, Any]) -> list[str]:
+    """The Medications of the export a Medication names as its ingredients by reference
+    (``ingredient.itemReference``; one it holds, "#id", is read where it is)."""
+    out: list[str] = []
+    ingredients = medication.get("ingredient")
+    for item in ingredients if isinstance(ingredients, list) else ():
+        reference = item.get("itemReference") if isinstance(item, dict) else None
+        target = reference.get("reference") if isinstance(reference, dict) else None
+        if isinstance(target, str) and target.strip() and not target.startswith("#"):
+            out.append(target)
+    return out
+
+
 MEDICATION_KINDS = frozenset(
     {"MedicationRequest", "MedicationStatement", "MedicationDispense", "MedicationAdministration"}
 )

@@ -2306,10 +2306,15 @@ def _contained(res: Resource, local_id: str) -> Resource | None:
     return None
 
 
-def _ingredients(medication: Resource) -> tuple[tuple[Coding, ...], list[str]]:
+def _ingredients(
+    medication: Resource, resolve: Resolver | None = None, holder: Resource | None = None
+) -> tuple[tuple[Coding, ...], list[str]]:
     """The codes and the names of a Medication's ingredients (``ingredient.item[x]``): a
     product coded locally or named by its form only ("Tablette") is known by its substances
-    (RxNorm ingredient, ATC, SNOMED, or a substance named in words)."""
+    (RxNorm ingredient, ATC, SNOMED, or a substance named in words). An ingredient given
+    by reference (``itemReference``) is the Substance or Medication it names, held in
+    ``contained`` (its own, or the drug entry's that holds it: ``holder``) or, with
+    ``resolve``, in the record: its code and words."""
     out: list[Coding] = []
     names: list[str] = []
     for index, item in enumerate(_objects(medication, "ingredient", "Medication.")):
@@ -2317,12 +2322,39 @@ def _ingredients(medication: Resource) -> tuple[tuple[Coding, ...], list[str]]:
         concept = _obj(item, "itemCodeableConcept", f"{where}.")
         out.extend(_codings(concept, where))
         name = _text(concept, where)
-        if name is None:
+        if concept is None:
             reference = _obj(item, "itemReference", f"Medication.ingredient[{index}].")
-            name = _str(reference, "display", "itemReference.") if reference else None
+            held = _ingredient_held(medication, reference, resolve, holder)
+            if held is not None:
+                code = _concept(held, "code", "ingredient.")
+                out.extend(_codings(code, "ingredient.code"))
+                name = name or _text(code, "ingredient.code")
+            if name is None:
+                name = _str(reference, "display", "itemReference.") if reference else None
         if name is not None and name.strip():
             names.append(name.strip())
     return tuple(out), names
+
+
+def _ingredient_held(
+    medication: Resource,
+    reference: Resource | None,
+    resolve: Resolver | None,
+    holder: Resource | None = None,
+) -> Resource | None:
+    """The Substance or Medication an ingredient names by reference: held in the
+    Medication's ``contained`` ("#s1"), else in the record (``resolve``); never the
+    Medication itself."""
+    target = reference.get("reference") if reference is not None else None
+    if not isinstance(target, str) or not target.strip():
+        return None
+    if target.startswith("#"):
+        held = _contained(medication, target[1:])
+        if held is None and holder is not None:
+            held = _contained(holder, target[1:])
+    else:
+        held = resolve(target) if resolve is not None else None
+    return held if held is not None and held is not medication else None
 
 
 # Dispense and administration statuses that say the drug reached the patient.
@@ -2494,7 +2526,7 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
             medication = resolve(target)
         if medication is not None:
             code = _concept(medication, "code", "Medication.")
-            substances, names = _ingredients(medication)
+            substances, names = _ingredients(medication, resolve, res)
             codings = _codings(code, "Medication.code") + substances
             text = _text(code, "Medication.code") or text
             if names:
@@ -4506,6 +4538,7 @@ class RecordBuilder:
         "DiagnosticReport": _diagnostic_report,
         "QuestionnaireResponse": _questionnaire_response,
         "Medication": _medication,
+        "Substance": _medication,  # an ingredient a Medication names by reference
         "Procedure": _procedure,
         "ServiceRequest": _order,
         "FamilyMemberHistory": _family_member_history,
