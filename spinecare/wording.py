@@ -124,6 +124,7 @@ FHIR_WORDS = {
     "Basic": N_("other record entry"),
     "NutritionOrder": N_("diet order"),
     "OperationOutcome": N_("message from the EHR"),
+    "Substance": N_("substance of a medication"),
     "Bundle": N_("set of records"),
 }
 """A FHIR resource as the clinician knows the record it carries."""
