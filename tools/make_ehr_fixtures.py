@@ -46,6 +46,11 @@ def case(
     CASES.append((name, verdict, why, list(resources), without or set()))
 
 
+def dropped(res: Resource, *keys: str) -> Resource:
+    """``res`` without ``keys``."""
+    return {k: v for k, v in res.items() if k not in keys}
+
+
 def coding(system: str | None, code: str, display: str | None = None) -> dict[str, str]:
     out = {"code": code}
     if system is not None:
@@ -8483,7 +8488,7 @@ for name, display in (
         " flag: the intake question of those words answered on another form, to confirm"
         " (it was dropped: the code is no KB finding's)",
         {
-            **{k: v for k, v in flowsheet(display, 0, "1").items() if k != "valueQuantity"},
+            **dropped(flowsheet(display, 0, "1"), "valueQuantity"),
             "valueBoolean": True,
         },
     )
@@ -8498,7 +8503,7 @@ for name, display in (
         f"185/110 under a local code named '{display}' (the pressure with where or how it was"
         " taken) today, after 120/80 on the 15th: a pressure named by its words, to confirm",
         {
-            **{k: v for k, v in flowsheet(display, 0, "mm[Hg]").items() if k != "valueQuantity"},
+            **dropped(flowsheet(display, 0, "mm[Hg]"), "valueQuantity"),
             "valueString": "185/110 mmHg",
         },
         bp(120, 80, "2026-11-15"),
@@ -10450,11 +10455,6 @@ case(
     "cauda equina syndrome whose clinicalStatus carries active and recurrence: both say it holds",
     status_codings("clinicalStatus", (CLINICAL, "active"), (CLINICAL, "recurrence")),
 )
-
-
-def dropped(res: Resource, *keys: str) -> Resource:
-    """``res`` without ``keys``."""
-    return {k: v for k, v in res.items() if k not in keys}
 
 
 case(
