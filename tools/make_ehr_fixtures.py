@@ -10599,6 +10599,32 @@ case(
     },
 )
 case(
+    "medication_ingredient_substance_of_the_record",
+    "needs_clearance",
+    "an active order of a Medication coded only as 'Tablet' whose ingredient is a"
+    " Substance of the record (not held in the Medication), RxNorm 11289 warfarin, named by"
+    " reference: read, in a Bundle and in a Bulk export's Substance file alike",
+    {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-10-01",
+        "medicationReference": {"reference": "Medication/tab2"},
+    },
+    {
+        "resourceType": "Medication",
+        "id": "tab2",
+        "code": TABLET,
+        "ingredient": [{"itemReference": {"reference": "Substance/warf2"}}],
+    },
+    {
+        "resourceType": "Substance",
+        "id": "warf2",
+        "code": {"coding": [coding(RXNORM, "11289", "warfarin")]},
+    },
+)
+case(
     "dstu2_medication_order_warfarin",
     "needs_clearance",
     "an active DSTU2 MedicationOrder (the name R4 gave MedicationRequest) for warfarin,"

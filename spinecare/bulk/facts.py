@@ -328,22 +328,10 @@ class Flattener:
                 self._patient = Patient(pid)
             builder = RecordBuilder(self.measures, "-", self._patient)
         if medications:
-            from spinecare.fhir.ndjson import (
-                ingredient_targets,
-                medication_resolver,
-                medication_target,
-            )
+            from spinecare.fhir.ndjson import named_drugs
 
-            resolve = medication_resolver(medications)
-            target = medication_target(resource)
-            found = resolve(target) if target else None
-            if found is not None:
-                # the Medications it names as its ingredients first (itemReference)
-                for named in ingredient_targets(found):
-                    held = resolve(named)
-                    if held is not None and held is not found:
-                        builder.add(held)
-                builder.add(found)
+            for named in named_drugs(resource, medications):
+                builder.add(named)
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it
         builder.add(resource if type(resource) is dict else dict(resource))

@@ -4,13 +4,13 @@ What runs where:
 
 - **Driver**: plans and writes. It lists the export's files and cuts each large plain
   file into ranges of whole lines (a gzip file is one range); gathers the known patient
-  ids and the Medication resources the executors read, and broadcasts them; registers the
-  fact tables, runs the query compiled for Spark SQL, collects one row per patient and
-  writes the results.
+  ids and the Medication and Substance resources the executors read, and broadcasts them;
+  registers the fact tables, runs the query compiled for Spark SQL, collects one row per
+  patient and writes the results.
 - **Executors**: read and interpret. One task per range: first the ranges' lines are
   counted (so every line keeps its number in the file for reports and ordering) and the
-  Patient and Medication ranges read; then every resource of a range is read by the one
-  Python reader (:func:`spinecare.bulk.flatten.flatten_resource`: the FHIR reader's
+  Patient, Medication and Substance ranges read; then every resource of a range is read by
+  the one Python reader (:func:`spinecare.bulk.flatten.flatten_resource`: the FHIR reader's
   ``RecordBuilder`` and the engine's concept index, as the DuckDB workers use it), and
   its fact rows become one cached DataFrame (each fact table a view of it), with the
   task's own row: its tally (resources per type, malformed lines, unknown patients,
@@ -43,6 +43,7 @@ from spinecare.bulk.flatten import flatten_resource
 from spinecare.documents import GZIP_MAGIC
 from spinecare.errors import InputError
 from spinecare.fhir.ndjson import (
+    DRUG_KINDS,
     FACT_FILES,
     KnownPatients,
     NdjsonError,
@@ -192,10 +193,10 @@ def _cuts(path: Path, size: int, step: int) -> list[int]:
 def plan_ranges(folder: Path, parts: int) -> list[LineRange]:
     """The export's Patient, Medication and fact files as about ``parts`` line ranges.
 
-    Ordinals number the fact files as the DuckDB workers do (Medication files: -1).
+    Ordinals number the fact files as the DuckDB workers do (Medication and Substance files: -1).
     """
     files = [(kind, path, i) for i, (kind, path) in enumerate(export_files(folder, FACT_TYPES))]
-    files += [(kind, path, -1) for kind, path in export_files(folder, ("Medication",))]
+    files += [(kind, path, -1) for kind, path in export_files(folder, DRUG_KINDS)]
     try:
         plain = {path: not _is_gzip(path) for _, path, _ in files}
         sizes = {path: path.stat().st_size for _, path, _ in files}
@@ -271,26 +272,25 @@ def _survey(
 ) -> tuple[
     int, int, list[tuple[str, list[str]]], dict[str, dict[str, Any]], str | None, dict[str, Any]
 ]:
-    """One range's line count, and its patients (:func:`patient_keys`) or Medication
-    resources; the tally of a
-    Medication range (its lines are read here only: malformed ones are counted here, and
-    stop a strict run)."""
+    """One range's line count, and its patients (:func:`patient_keys`) or drug resources
+    (:data:`DRUG_KINDS`); the tally of a Medication or Substance range (its lines are read
+    here only: malformed ones are counted here, and stop a strict run)."""
     part = parts[index]
     pids: list[tuple[str, list[str]]] = []
     medications: dict[str, dict[str, Any]] = {}
     tally = Tally()
     try:
         newlines = _newlines(part)
-        if part.kind in ("Patient", "Medication"):
+        if part.kind == "Patient" or part.kind in DRUG_KINDS:
             # a Patient range's malformed lines are counted (and strict runs stopped) when
             # the facts are read
-            counted = tally if part.kind == "Medication" else Tally()
+            drugs = part.kind in DRUG_KINDS
+            counted = tally if drugs else Tally()
             lines = range_lines(part)
-            medicine = part.kind == "Medication" and strict
             for resource, _ in parse_lines(
-                lines, part.file, part.ordinal, counted, strict=medicine
+                lines, part.file, part.ordinal, counted, strict=drugs and strict
             ):
-                if part.kind == "Medication":
+                if drugs:
                     medications[resource_ref(resource)] = resource
                 else:
                     keys = patient_keys(resource)
@@ -493,7 +493,7 @@ def read_facts(
     counts: dict[int, int] = {}
     patients: list[tuple[str, list[str]]] = []
     medications: dict[str, dict[str, Any]] = {}
-    surveyed = Tally()  # the Medication files' lines
+    surveyed = Tally()  # the Medication and Substance files' lines
     for index, newlines, pids, found, error, counted in sorted(survey, key=lambda s: s[0]):
         if error is not None:
             raise NdjsonError(error)
@@ -501,7 +501,7 @@ def read_facts(
         patients.extend(pids)
         medications.update(found)
         surveyed.merge(_tally_of(counted))
-    numbered = [p for p in _numbered(plan, counts) if p.kind != "Medication"]
+    numbered = [p for p in _numbered(plan, counts) if p.kind not in DRUG_KINDS]
     if not numbered:
         empty = spark.createDataFrame([], schema=SLOTS_DDL)
         _register(empty)

@@ -75,6 +75,7 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "MedicationDispense",
     "MedicationAdministration",
     "Medication",
+    "Substance",
     "Procedure",
     "ServiceRequest",
     "FamilyMemberHistory",
@@ -351,7 +352,7 @@ def _read_as(resource: dict[str, Any]) -> dict[str, Any]:
     return resource
 
 
-_OWN_KINDS = frozenset({"Patient", "Medication", "Bundle"})
+_OWN_KINDS = frozenset({"Patient", "Medication", "Substance", "Bundle"})
 
 
 def iter_resources(
@@ -566,12 +567,19 @@ def _participant_patient(participants: object) -> str | None:
     return None
 
 
+DRUG_KINDS = ("Medication", "Substance")
+"""The export's resources a drug entry may name rather than hold: its Medication
+(``medicationReference``) and the Substances or Medications that Medication names as its
+ingredients (``ingredient.itemReference``). They name no patient: every reader of the
+export holds them all, by ``Type/id``."""
+
+
 def load_medications(
     folder: Path, tally: Tally | None = None, *, strict: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Medication resources of the export by ``Medication/id`` (medicationReference targets)."""
+    """The export's Medication and Substance resources by ``Type/id`` (:data:`DRUG_KINDS`)."""
     out: dict[str, dict[str, Any]] = {}
-    for resource, _ in iter_resources(folder, tally, strict=strict, types=("Medication",)):
+    for resource, _ in iter_resources(folder, tally, strict=strict, types=DRUG_KINDS):
         out[resource_ref(resource)] = resource
     return out
 
@@ -579,26 +587,42 @@ def load_medications(
 def medication_resolver(
     medications: Mapping[str, dict[str, Any]],
 ) -> Callable[[str], dict[str, Any] | None]:
-    """A medicationReference resolver over the export's Medication resources."""
+    """A resolver of references to the export's Medication and Substance resources."""
 
     def resolve(reference: str) -> dict[str, Any] | None:
-        mid = reference_id(reference, "Medication")
-        return medications.get(f"Medication/{mid}") if mid else None
+        for kind in DRUG_KINDS:
+            rid = reference_id(reference, kind)
+            found = medications.get(f"{kind}/{rid}") if rid else None
+            if found is not None:
+                return found
+        return None
 
     return resolve
 
 
-def ingredient_targets(medication: Mapping[str, Any]) -> list[str]:
-    """The Medications of the export a Medication names as its ingredients by reference
-    (``ingredient.itemReference``; one it holds, "#id", is read where it is)."""
-    out: list[str] = []
-    ingredients = medication.get("ingredient")
+def named_drugs(
+    resource: Mapping[str, Any], medications: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The export's resources a drug entry names (:data:`DRUG_KINDS`), in the order the
+    reader is given them: the ingredients its Medication names by reference, then that
+    Medication; none for an entry that names none, or one the export does not hold."""
+    if not medications:
+        return []
+    resolve = medication_resolver(medications)
+    target = medication_target(resource)
+    found = resolve(target) if target else None
+    if found is None:
+        return []
+    out: list[dict[str, Any]] = []
+    ingredients = found.get("ingredient")
     for item in ingredients if isinstance(ingredients, list) else ():
         reference = item.get("itemReference") if isinstance(item, dict) else None
-        target = reference.get("reference") if isinstance(reference, dict) else None
-        if isinstance(target, str) and target.strip() and not target.startswith("#"):
-            out.append(target)
-    return out
+        named = reference.get("reference") if isinstance(reference, dict) else None
+        if isinstance(named, str) and named.strip() and not named.startswith("#"):
+            held = resolve(named)  # one it holds ("#id") is read where it is
+            if held is not None and held is not found:
+                out.append(held)
+    return [*out, found]
 
 
 MEDICATION_KINDS = frozenset(
@@ -645,10 +669,8 @@ def checked_add(
                 medication_from_fhir(resource, resource_ref(resource), resolve)
             except RecordError as err:
                 problem = err.message
-            target = medication_target(resource)
-            found = resolve(target) if target else None
-            if found is not None:
-                builder.add(found)  # the Medication it names, from Medication.ndjson
+            for named in named_drugs(resource, medications):
+                builder.add(named)  # from Medication.ndjson and Substance.ndjson
         builder.add(resource)
     except RecordError as err:
         problem = err.message
@@ -742,7 +764,7 @@ def iter_records(
             ]
             lines = iter_resources(folder, tally, strict=strict)
             for resource, where in _unbundled(lines, tally, strict):
-                if resource["resourceType"] == "Medication":
+                if resource["resourceType"] in DRUG_KINDS:
                     continue
                 pid = patient_id_of(resource)
                 key = (known.patient(pid) or "") if pid is not None else ""
@@ -767,7 +789,7 @@ def _resources_in_memory(
     folder: Path, tally: Tally, strict: bool
 ) -> Iterator[tuple[dict[str, Any], Line]]:
     for resource, where in _unbundled(iter_resources(folder, tally, strict=strict), tally, strict):
-        if resource["resourceType"] != "Medication":
+        if resource["resourceType"] not in DRUG_KINDS:
             yield resource, where
 
 

@@ -30,6 +30,9 @@ NOT_SEARCHED = {
         "a Medication named only as another Medication's ingredient: the drug searches"
         " include the Medication a drug names, not its ingredients"
     ),
+    "medication_ingredient_substance_of_the_record": (
+        "a Substance named only as a Medication's ingredient: not searched either"
+    ),
 }
 """Records a patient's searches cannot bring, with why (docs/cds-hooks.md)."""
 

@@ -587,3 +587,63 @@ def test_a_resource_that_gives_the_record_nothing_is_the_one_bulk_skips(kb, shar
                 assert not any(facts), (path.name, resource.get("resourceType"))
                 assert not builder.unreadable
     assert empty > 1000 and held > 1000, (empty, held)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_drug_known_by_its_ingredients_of_the_export_is_read_as_in_a_bundle(tmp_path, workers):
+    """A drug whose Medication is coded by its form only and names its ingredient by
+    reference to a Substance or another Medication of the export (their own files) is
+    known by that ingredient, in bulk and in the in-process reading, as the single-patient
+    reader reads the same resources in a Bundle."""
+    from spinecare.fhir.reader import read_bundle
+
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    warfarin = {"coding": [{"system": rxnorm, "code": "11289", "display": "warfarin"}]}
+    tablet = {"coding": [{"system": "http://snomed.info/sct", "code": "385055001"}]}
+
+    def tablet_of(mid: str, ingredient: str) -> dict:
+        return {
+            "resourceType": "Medication",
+            "id": mid,
+            "code": tablet,
+            "ingredient": [{"itemReference": {"reference": ingredient}}],
+        }
+
+    def order(pid: str, mid: str) -> dict:
+        return {
+            "resourceType": "MedicationRequest",
+            "id": f"r-{pid}",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": f"Patient/{pid}"},
+            "authoredOn": "2024-06-01",
+            "medicationReference": {"reference": f"Medication/{mid}"},
+        }
+
+    substance = {"resourceType": "Substance", "id": "s1", "code": warfarin}
+    drug = {"resourceType": "Medication", "id": "w1", "code": warfarin}
+    medications = [tablet_of("t1", "Substance/s1"), tablet_of("t2", "Medication/w1"), drug]
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a"), patient("b"), patient("c")])
+    write(folder / "Medication.ndjson", medications)
+    write(folder / "Substance.ndjson", [substance])
+    write(folder / "MedicationRequest.ndjson", [order("a", "t1"), order("b", "t2")])
+    out = tmp_path / "out.ndjson"
+    result = screen_export(folder, out, KB, AS_OF, workers=workers)
+    rows = {r["patient_id"]: r for r in map(orjson.loads, out.read_bytes().splitlines())}
+    assert "anticoagulant_therapy" in rows["a"]["present"]
+    assert "anticoagulant_therapy" in rows["b"]["present"]
+    assert "anticoagulant_therapy" not in rows["c"]["present"]
+    assert result.tally.other_types == {}
+    records = {r.patient.id: r for r in iter_records(folder, reader_measures(KB), Tally())}
+    for pid in "abc":
+        held = [order(pid, "t1" if pid == "a" else "t2")] if pid != "c" else []
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in [patient(pid), *held, *medications, substance]],
+        }
+        single = engine_row(screen_record(read_bundle(bundle, reader_measures(KB)), KB, AS_OF))
+        assert engine_row(screen_record(records[pid], KB, AS_OF)) == single, pid
+        assert {k: rows[pid][k] for k in single} == single, pid

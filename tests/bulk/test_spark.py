@@ -104,7 +104,8 @@ def test_two_workers_read_the_export_and_results_equal_the_engine(
 @pytest.fixture
 def broken_export(tmp_path: Path) -> Path:
     """Malformed lines, unknown patients, an unreadable resource, a resource naming no
-    patient, a Medication named by reference, plain and gzip files."""
+    patient, a Medication named by reference (one whose ingredient is a Substance of the
+    export), plain and gzip files."""
     folder = tmp_path / "broken"
     folder.mkdir()
     write(folder / "Patient.000.ndjson", [patient(f"p{i}") for i in range(30)] + [b"{oops"])
@@ -142,6 +143,23 @@ def broken_export(tmp_path: Path) -> Path:
                         {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "855332"}
                     ]
                 },
+            },
+            {
+                "resourceType": "Medication",
+                "id": "m2",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "385055001"}]},
+                "ingredient": [{"itemReference": {"reference": "Substance/s1"}}],
+            },
+        ],
+    )
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    write(
+        folder / "Substance.ndjson",
+        [
+            {
+                "resourceType": "Substance",
+                "id": "s1",
+                "code": {"coding": [{"system": rxnorm, "code": "11289"}]},
             }
         ],
     )
@@ -156,7 +174,16 @@ def broken_export(tmp_path: Path) -> Path:
                 "subject": {"reference": "Patient/p3"},
                 "medicationReference": {"reference": "Medication/m1"},
                 "authoredOn": "2024-06-01",
-            }
+            },
+            {
+                "resourceType": "MedicationRequest",
+                "id": "mr2",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": "Patient/p4"},
+                "medicationReference": {"reference": "Medication/m2"},
+                "authoredOn": "2024-06-01",
+            },
         ],
     )
     return folder
@@ -182,6 +209,7 @@ def test_bad_input_is_tallied_as_the_python_flattener_tallies_it(
     for record in records:
         expected = engine_row(screen_record(record, KB, AS_OF_BROKEN))
         assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
+    assert "anticoagulant_therapy" in by_id["p4"]["present"]  # its ingredient, a Substance
 
 
 def test_strict_stops_at_the_first_bad_line_as_the_python_flattener(spark, broken_export, tmp_path):
