@@ -2320,17 +2320,21 @@ def _ingredients(
     for index, item in enumerate(_objects(medication, "ingredient", "Medication.")):
         where = f"Medication.ingredient[{index}].itemCodeableConcept"
         concept = _obj(item, "itemCodeableConcept", f"{where}.")
-        out.extend(_codings(concept, where))
+        codes = _codings(concept, where)
         name = _text(concept, where)
         if concept is None:
             reference = _obj(item, "itemReference", f"Medication.ingredient[{index}].")
             held = _ingredient_held(medication, reference, resolve, holder)
             if held is not None:
                 code = _concept(held, "code", "ingredient.")
-                out.extend(_codings(code, "ingredient.code"))
+                codes = _codings(code, "ingredient.code")
                 name = name or _text(code, "ingredient.code")
             if name is None:
                 name = _str(reference, "display", "itemReference.") if reference else None
+        out.extend(codes)
+        # named as its coding names it where no words are given ("warfarin"), so that the
+        # drug is shown by its substance, not by its form alone ("Tablet")
+        name = name or next((c.display for c in codes if c.display), None)
         if name is not None and name.strip():
             names.append(name.strip())
     return tuple(out), names
