@@ -56,6 +56,19 @@ MAX_INFLATED_BYTES = 128 * 1024 * 1024
 """The default cap on the inflated size of a gzip document (128 MiB: the largest real
 Bundle is a few tens of MB; a bomb then costs the server about 140 MB, benchmarks/gzip_bomb.py)."""
 INFLATED_ENV = "SPINECARE_MAX_INFLATED_BYTES"
+MAX_JSON_CONTAINERS = 2_000_000
+"""The most objects and lists one JSON document may hold. Parsed, each costs the server
+about 270 bytes however short its text ("{}"): 16 MB of text can hold two million, and
+128 MB (the inflated cap) sixteen million, four gigabytes once read. The largest Synthea
+record holds 31,000 in 3.9 MB; a real record of the inflated cap, written as densely,
+about a million. Counted only in a document long enough to exceed it."""
+CONTAINERS_REFUSED = N_(
+    "the document holds more than two million objects and lists, the limit for one document"
+)
+MAX_YAML_BYTES = 512 * 1024
+"""The longest YAML document read (an intake file, a few kilobytes). YAML is parsed about
+a hundred times slower than JSON and costs more memory: 10 MB of it held a worker for over
+a minute. Records longer than this come as FHIR JSON."""
 _CHUNK = 1 << 20
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
@@ -85,9 +98,11 @@ def inflated_limit() -> int:
 
 
 def size_text(n: int) -> Message:
-    """``n`` bytes as a reader says a file's size (``5 MB``)."""
+    """``n`` bytes as a reader says a file's size (``5 MB``, ``512 KB``)."""
     if n >= 1024 * 1024:
         return Message("%(n)s MB", n=f"{n / (1024 * 1024):.0f}")
+    if n >= 64 * 1024:
+        return Message("%(n)s KB", n=f"{n / 1024:.0f}")
     return Message("%(n)s bytes", n=n)
 
 
@@ -369,6 +384,16 @@ would cost it more (0.3 us a line, a tenth of its parsing) than it saves."""
 def parse_json(raw: bytes | str, label: str) -> Any:
     """Strict JSON; a key written twice in one object is an error naming the key."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    # counted before it is parsed, which is what costs the memory (each object or list at
+    # least two bytes: a shorter text cannot hold too many); a brace or a bracket inside a
+    # string counts too, so this bounds the number from above
+    if len(data) > 2 * MAX_JSON_CONTAINERS and (
+        data.count(b"{") + data.count(b"[") > MAX_JSON_CONTAINERS
+    ):
+        raise RecordError(
+            Message(CONTAINERS_REFUSED),
+            source=label,
+        )
     try:
         if len(data) < HELD_FROM:
             parsed = orjson.loads(data)
@@ -557,4 +582,13 @@ def load_document(
     error = _not_utf8(raw, label)
     if error is not None:
         raise error
+    if len(raw) > MAX_YAML_BYTES:
+        raise RecordError(
+            Message(
+                "YAML of more than %(size)s, the limit for a YAML document: send a longer"
+                " record as FHIR JSON",
+                size=size_text(MAX_YAML_BYTES),
+            ),
+            source=label,
+        )
     return parse_yaml(raw, label)

@@ -93,6 +93,7 @@ def head_limited_protocol(limit: int, seconds: float, refusal: Refusal) -> type[
     bytes or unfinished ``seconds`` after the connection's start or the request's first byte;
     None when httptools is not installed."""
     try:
+        from httptools import HttpParserError
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:
         return None
@@ -121,6 +122,24 @@ def head_limited_protocol(limit: int, seconds: float, refusal: Refusal) -> type[
             super().on_message_begin()
             self.head_bytes = 0
             self.began = True
+            self.head_refused = False
+
+        def on_headers_complete(self) -> None:
+            # a head that ended within the reads counted above (all of it in one read,
+            # say) is measured by what was parsed: its line and every header
+            parsed = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
+            if parsed > limit:
+                self.head_refused = True
+                # the parser stops here; uvicorn answers a parser's error with
+                # send_400_response, which answers this one with the refusal
+                raise HttpParserError("the request's head is over the limit")
+            super().on_headers_complete()
+
+        def send_400_response(self, msg: str) -> None:
+            if getattr(self, "head_refused", False):
+                self._refuse(431)
+            else:
+                super().send_400_response(msg)
 
         def _refuse(self, status: int) -> None:
             url: bytes = getattr(self, "url", None) or b"/"

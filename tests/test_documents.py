@@ -226,3 +226,37 @@ def test_a_yaml_number_of_thousands_of_digits_is_said_as_a_bad_number(tmp_path: 
         load_document(path)
     said = caught.value.one_line()
     assert "intake.yaml" in said and "line 2" in said and "not a valid number" in said
+
+
+def test_a_document_of_millions_of_small_objects_is_refused_before_it_is_parsed() -> None:
+    """183 KB of gzip inflating to 125 MB of tiny objects (``{"a":1}``, sixteen million)
+    cost the server four gigabytes once parsed: refused before parsing, naming the limit;
+    a record of two million objects and lists is read (the largest real one holds 31,000)."""
+    from spinecare.documents import MAX_JSON_CONTAINERS
+
+    tiny = b'{"resourceType":"Bundle","x":[' + b'{"a":1},' * 15_000_000 + b"{}]}"
+    bomb = gzip.compress(tiny, 9)
+    assert len(bomb) < 300_000
+    with pytest.raises(RecordError) as caught:
+        load_document(bomb, "body", yaml_allowed=False)
+    assert "more than two million objects and lists" in caught.value.one_line()
+    assert MAX_JSON_CONTAINERS == 2_000_000  # as the message says it
+    under = b'{"x":[' + b"[]," * (MAX_JSON_CONTAINERS - 3) + b"[]]}"  # two million in all
+    assert len(load_document(under, "body")["x"]) == MAX_JSON_CONTAINERS - 2
+
+
+def test_a_yaml_document_longer_than_an_intake_file_can_be_is_refused_before_parsing(
+    tmp_path: Path,
+) -> None:
+    """10 MB of YAML (25 KB of gzip) held a worker for over a minute and 1.7 GB: YAML over
+    512 KB is refused at once, naming the limit and what to send instead; the same data
+    as JSON is read."""
+    rows = b"format: spinecare-intake/1\nx:\n" + b"  - {a: 1, b: 2, c: 3}\n" * 40_000
+    path = tmp_path / "big.yaml.gz"
+    path.write_bytes(gzip.compress(rows))
+    with pytest.raises(RecordError) as caught:
+        load_document(path)
+    said = caught.value.one_line()
+    assert "big.yaml.gz" in said and "YAML of more than 512 KB" in said and "FHIR JSON" in said
+    as_json = orjson.dumps({"x": [{"a": 1, "b": 2, "c": 3}] * 40_000})
+    assert len(load_document(as_json, "big.json")["x"]) == 40_000

@@ -95,6 +95,35 @@ def test_a_head_over_the_limit_in_its_first_read_is_refused(served: tuple[str, i
     assert _parts(answer)[0] == 431, answer[:300]
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /api/patients HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 100_000,
+        b"GET /login HTTP/1.1\r\nhost: x\r\ncookie: a=" + b"a" * 100_000,
+        b"GET /login HTTP/1.1\r\nhost: x\r\n" + b"x-a: b\r\n" * 12_000 + b"x-end: 1",
+    ],
+    ids=["one header", "a cookie", "many headers"],
+)
+def test_a_whole_head_over_the_limit_in_one_read_is_refused(
+    served: tuple[str, int], head: bytes
+) -> None:
+    """A head over the limit that arrives whole at once (100 KB, in one write) is refused:
+    one that ended within the read in which it began was answered (401, 200) up to about
+    twice the limit."""
+    with socket.create_connection(served, timeout=20) as conn:
+        conn.sendall(head + b"\r\nconnection: close\r\n\r\n")
+        answer = b""
+        try:
+            while chunk := conn.recv(65_536):
+                answer += chunk
+        except OSError:
+            pass
+    status, headers, body = _parts(answer)
+    assert status == 431, answer[:300]
+    assert json.loads(body)["error"]["code"] == "request_header_fields_too_large"
+    assert headers["connection"] == "close"
+
+
 def test_a_long_address_under_fhir_is_an_operation_outcome(served: tuple[str, int]) -> None:
     answer, _ = _exchange(served, b"GET /fhir/metadata?x=", filler=2 * MB)
     # the request line ends with the filler: the exchange's own end makes it a header
