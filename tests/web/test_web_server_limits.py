@@ -25,6 +25,17 @@ def served(world: World) -> Iterator[tuple[str, int]]:
         yield address
 
 
+def _received(conn: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (or it breaks)."""
+    answer = b""
+    try:
+        while chunk := conn.recv(65_536):
+            answer += chunk
+    except OSError:
+        pass
+    return answer
+
+
 def _exchange(address: tuple[str, int], head: bytes, filler: int = 0) -> tuple[bytes, int]:
     """Send ``head``, then ``filler`` bytes of one header's value in 64 KB pieces, then
     the end of the head; the answer, and how many filler bytes the server took."""
@@ -38,12 +49,7 @@ def _exchange(address: tuple[str, int], head: bytes, filler: int = 0) -> tuple[b
             conn.sendall(b"\r\nconnection: close\r\n\r\n")
         except OSError:
             pass  # the server answered and closed the connection meanwhile
-        answer = b""
-        try:
-            while chunk := conn.recv(65_536):
-                answer += chunk
-        except OSError:
-            pass
+        answer = _received(conn)
     return answer, sent
 
 
@@ -80,18 +86,13 @@ def test_a_head_over_the_limit_in_its_first_read_is_refused(served: tuple[str, i
     head of up to about four times the limit was answered."""
     with socket.create_connection(served, timeout=20) as conn:
         conn.sendall(b"GET /login HTTP/1.1\r\nhost: x\r\ncookie: a=" + b"x" * 150_000)
-        answer = b""
         try:
             for _ in range(10):
                 conn.sendall(b"y" * 4000)
             conn.sendall(b"\r\nconnection: close\r\n\r\n")
         except OSError:
             pass  # the server answered and closed the connection meanwhile
-        try:
-            while chunk := conn.recv(65_536):
-                answer += chunk
-        except OSError:
-            pass
+        answer = _received(conn)
     assert _parts(answer)[0] == 431, answer[:300]
 
 
@@ -112,12 +113,7 @@ def test_a_whole_head_over_the_limit_in_one_read_is_refused(
     twice the limit."""
     with socket.create_connection(served, timeout=20) as conn:
         conn.sendall(head + b"\r\nconnection: close\r\n\r\n")
-        answer = b""
-        try:
-            while chunk := conn.recv(65_536):
-                answer += chunk
-        except OSError:
-            pass
+        answer = _received(conn)
     status, headers, body = _parts(answer)
     assert status == 431, answer[:300]
     assert json.loads(body)["error"]["code"] == "request_header_fields_too_large"
@@ -185,12 +181,7 @@ def _trickle(
                 time.sleep(0.1)
         except OSError:
             pass  # the server answered and closed the connection meanwhile
-        answer = b""
-        try:
-            while chunk := conn.recv(65_536):
-                answer += chunk
-        except OSError:
-            pass
+        answer = _received(conn)
     return answer, time.monotonic() - start
 
 
