@@ -39,12 +39,39 @@ ENCODINGS = frozenset({b"", b"identity", b"gzip", b"x-gzip"})
 ENCODING_REFUSED = N_(
     "a body encoded as '%(encoding)s' is not read: send it plain or gzip-compressed"
 )
+FORM_ENCODING_REFUSED = N_(
+    "a form is read as a browser sends it: send it without a Content-Encoding ('%(encoding)s')"
+)
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+"""The bodies read as forms: a browser never compresses one, and the form reader reads
+the bytes as sent, so a compressed one is refused rather than read as text."""
+JSON_BODIES = ("/api/", "/cds-services")
+"""Where a body is a JSON document (the REST API, CDS Hooks). Anywhere else but under
+``/fhir/`` (whose operation says its own refusal, an OperationOutcome) a body is a form."""
+FORM_EXPECTED = N_("this page takes a form as a browser sends it, not '%(type)s'")
+JSON_EXPECTED = N_("send the body as application/json, not '%(type)s'")
+
+
+def type_refused(path: str, content_type: bytes) -> Said | None:
+    """Why a body of ``content_type`` is not what the route at ``path`` reads (a form, or
+    JSON: JSON sent to a page was read as an empty form, a form sent to the REST API as
+    JSON), or None; a body that names no type is read as the route reads bodies."""
+    media = content_type.split(b";")[0].strip().lower()
+    if not media or path.startswith("/fhir/"):
+        return None
+    said_as = media.decode("latin-1")[:60]
+    if path.startswith(JSON_BODIES):
+        if media == b"application/json" or media.endswith(b"+json"):
+            return None
+        return Said(JSON_EXPECTED, type=said_as)
+    return None if media in FORM_TYPES else Said(FORM_EXPECTED, type=said_as)
 
 
 class BodySizeLimit:
     """Pure ASGI middleware: a request body over ``max_bytes`` gets a 413 envelope; one in
     an encoding other than none or gzip (``Content-Encoding: deflate``, ``br``, which was
-    read as text that is not UTF-8) a 415 naming it."""
+    read as text that is not UTF-8), a form in any encoding (:data:`FORM_TYPES`), or a body
+    of another kind than its route reads (:func:`type_refused`), a 415 naming it."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -55,13 +82,25 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
-        for name, value in scope.get("headers", []):
-            if name == b"content-encoding" and value.strip().lower() not in ENCODINGS:
-                said_as = value.decode("latin-1").strip()[:40]
-                await self._reject(
-                    scope, receive, send, 415, Said(ENCODING_REFUSED, encoding=said_as)
-                )
+        headers = scope.get("headers", [])
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            content_type = next((v for n, v in headers if n == b"content-type"), b"")
+            refused = type_refused(scope["path"], content_type)
+            if refused is not None:
+                await self._reject(scope, receive, send, 415, refused)
                 return
+        for name, value in headers:
+            encoding = value.strip().lower()
+            if name == b"content-encoding" and encoding not in (b"", b"identity"):
+                said_as = value.decode("latin-1").strip()[:40]
+                form = any(
+                    n == b"content-type" and v.strip().lower().startswith(FORM_TYPES)
+                    for n, v in headers
+                )
+                if form or encoding not in ENCODINGS:
+                    why = FORM_ENCODING_REFUSED if form else ENCODING_REFUSED
+                    await self._reject(scope, receive, send, 415, Said(why, encoding=said_as))
+                    return
             if name == b"content-length":
                 try:
                     declared = int(value)

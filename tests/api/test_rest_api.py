@@ -171,3 +171,33 @@ def test_a_gzip_body_is_read(client):
         headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
     )
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("media", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_said_to_be_json_is_refused_naming_what_it_is(client, media):
+    """The REST API read any body as JSON whatever its type said; a body sent as another
+    type is refused naming it (415); JSON, a ``+json`` type, or no type named, is read."""
+    intake = b'{"format": "spinecare-intake/1", "patient": {"id": "t"}, "date": "2026-11-20"}'
+    refused = client.post(
+        "/api/plan?as_of=2026-11-20", content=intake, headers={"Content-Type": media}
+    )
+    assert refused.status_code == 415, refused.text
+    assert f"'{media}'" in refused.json()["error"]["message"]
+    for fine in ({"Content-Type": "application/json; charset=utf-8"}, {}):
+        assert (
+            client.post("/api/plan?as_of=2026-11-20", content=intake, headers=fine).status_code
+            == 200
+        )
+
+
+def test_a_cds_call_sent_as_another_type_than_json_is_refused_naming_it(client):
+    """A CDS Hooks call sent as text or as a form was answered with cards; the
+    specification's calls are JSON: refused naming the type (415)."""
+    for media in ("text/plain", "application/x-www-form-urlencoded"):
+        answer = client.post(
+            "/cds-services/spinecare-patient-view",
+            content=b'{"hook": "patient-view"}',
+            headers={"Content-Type": media},
+        )
+        assert answer.status_code == 415, answer.text
+        assert f"'{media}'" in answer.json()["error"]["message"]

@@ -1198,3 +1198,61 @@ def test_a_clearance_request_sent_twice_is_one_request(world: World) -> None:
     first = clearance_request(world, "pain 2/10")
     assert clearance_request(world, "pain 2/10") == clearance_request(world, "pain 2/10") == first
     assert clearance_request(world, "pain 1/10 today") != first
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=b"],
+)
+def test_a_compressed_form_is_refused_naming_its_encoding(signed_in, csrf, content_type) -> None:
+    """A gzip-compressed form was read as text: its bytes (a NUL, replacement characters)
+    came back as a field's name. A form is refused in any encoding, naming it (415),
+    nothing saved; the same form sent plain is read."""
+    import gzip
+
+    therapist = signed_in("therapist")
+    token = csrf(therapist, "/patients/new")
+    body = gzip.compress(b"name=Gz+Test&external_id=gz-1&csrf_token=" + token.encode())
+    answer = therapist.post(
+        "/patients",
+        content=body,
+        headers={
+            "Content-Type": content_type,
+            "Content-Encoding": "gzip",
+            "X-CSRF-Token": token,
+            "Accept": "application/json",
+        },
+    )
+    assert answer.status_code == 415, answer.text
+    message = answer.json()["error"]["message"]
+    assert "'gzip'" in message and "form" in message and "\x00" not in answer.text
+    listed = therapist.get("/patients?q=gz-1", headers={"Accept": "application/json"})
+    assert "Gz Test" not in listed.text
+
+
+def test_a_body_of_another_kind_than_the_page_reads_is_refused_naming_it(signed_in, csrf) -> None:
+    """JSON posted to a page was read as an empty form ("name: required"): refused naming
+    what was sent (415), nothing saved; a form without a type named is read as before."""
+    therapist = signed_in("therapist")
+    token = csrf(therapist, "/patients/new")
+    answer = therapist.post(
+        "/patients",
+        content=b'{"name": "Json Test"}',
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRF-Token": token,
+            "Accept": "application/json",
+        },
+    )
+    assert answer.status_code == 415, answer.text
+    assert "'application/json'" in answer.json()["error"]["message"]
+    anonymous = signed_in("anonymous")
+    said = anonymous.post(
+        "/login",
+        content=b"username=x",
+        headers={"Content-Type": "text/plain", "Accept-Language": "ru"},
+    )
+    assert said.status_code == 415
+    assert said.json()["error"]["message"] == (
+        "эта страница принимает форму, как её отправляет браузер, а не «text/plain»"
+    )
