@@ -67,6 +67,33 @@ def type_refused(path: str, content_type: bytes) -> Said | None:
     return None if media in FORM_TYPES else Said(FORM_EXPECTED, type=said_as)
 
 
+def head_refusal(scope: Scope, limit: int) -> tuple[int, Said | None] | None:
+    """The status and the words a request is refused with by its headers alone, before its
+    body is read (:class:`BodySizeLimit`), or None."""
+    headers = scope.get("headers", [])
+    content_type = next((v for n, v in headers if n == b"content-type"), b"")
+    if scope["method"] in ("POST", "PUT", "PATCH"):
+        refused = type_refused(scope["path"], content_type)
+        if refused is not None:
+            return 415, refused
+    for name, value in headers:
+        encoding = value.strip().lower()
+        if name == b"content-encoding" and encoding not in (b"", b"identity"):
+            said_as = value.decode("latin-1").strip()[:40]
+            form = content_type.strip().lower().startswith(FORM_TYPES)
+            if form or encoding not in ENCODINGS:
+                why = FORM_ENCODING_REFUSED if form else ENCODING_REFUSED
+                return 415, Said(why, encoding=said_as)
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = -1
+            if declared > limit:
+                return 413, None
+    return None
+
+
 class BodySizeLimit:
     """Pure ASGI middleware: a request body over ``max_bytes`` gets a 413 envelope; one in
     an encoding other than none or gzip (``Content-Encoding: deflate``, ``br``, which was
@@ -82,33 +109,10 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
-        headers = scope.get("headers", [])
-        if scope["method"] in ("POST", "PUT", "PATCH"):
-            content_type = next((v for n, v in headers if n == b"content-type"), b"")
-            refused = type_refused(scope["path"], content_type)
-            if refused is not None:
-                await self._reject(scope, receive, send, 415, refused)
-                return
-        for name, value in headers:
-            encoding = value.strip().lower()
-            if name == b"content-encoding" and encoding not in (b"", b"identity"):
-                said_as = value.decode("latin-1").strip()[:40]
-                form = any(
-                    n == b"content-type" and v.strip().lower().startswith(FORM_TYPES)
-                    for n, v in headers
-                )
-                if form or encoding not in ENCODINGS:
-                    why = FORM_ENCODING_REFUSED if form else ENCODING_REFUSED
-                    await self._reject(scope, receive, send, 415, Said(why, encoding=said_as))
-                    return
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared > limit:
-                    await self._reject(scope, receive, send)
-                    return
+        refused = head_refusal(scope, limit)
+        if refused is not None:
+            await self._reject(scope, receive, send, *refused)
+            return
         received = 0
         started = False
 
