@@ -10404,9 +10404,9 @@ case(
 )
 case(
     "condition_snomed_gestational_diabetes_display",
-    "needs_data",
-    "an active diagnosis 'Gestational diabetes mellitus' by a SNOMED CT code the KB does not"
-    " list: a pregnancy in words, to confirm",
+    "needs_clearance",
+    "an active diagnosis 'Gestational diabetes mellitus' by its SNOMED CT code 11687002 (ICD-10"
+    " O24.4): a pregnancy",
     condition(SNOMED, "11687002", "Gestational diabetes mellitus (disorder)"),
 )
 
@@ -10802,6 +10802,159 @@ def write() -> int:
     (OUT / "expected.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(CASES)
 
+
+# Words and codes real records use that the KB did not know ---------------------------------
+
+case(
+    "questionnaire_german_genital_numbness_ja",
+    "needs_data",
+    "a German clinic's form: 'Taubheitsgefühl im Genital- oder Analbereich?' answered 'ja'"
+    " (saddle numbness named by the region): cauda equina, to confirm (it was read as a"
+    " diagnosis of the question's words and the answer dropped: allowed)",
+    other_form(
+        asked("rf4", "Taubheitsgefühl im Genital- oder Analbereich?", {"valueString": "ja"})
+    ),
+)
+for name, words in (
+    ("osteosarcoma", "Osteosarcoma"),
+    ("mesothelioma", "Mesothelioma"),
+    ("cholangiokarzinom", "Cholangiokarzinom"),
+    ("ductal_carcinoma_in_situ_abbreviated", "DCIS"),
+    ("myelodysplastic_syndrome", "Myelodysplastic syndrome"),
+    ("ependymoma_russian", "Эпендимома"),
+):
+    case(
+        f"text_only_{name}",
+        "needs_data",
+        f"an active Condition written only as '{words}' (a malignant, in-situ or uncertain"
+        " neoplasm): oncology, to confirm (it was allowed)",
+        condition(text=words),
+    )
+case(
+    "snomed_thrombophilia_code_only",
+    "contraindicated",
+    "an active Condition coded only SNOMED CT 234467004 Thrombophilia, no words: a"
+    " coagulation disorder (ICD-10 D68.5-D68.6; it was allowed)",
+    condition(SNOMED, "234467004"),
+)
+case(
+    "text_only_thrombophilia",
+    "needs_data",
+    "an active Condition written only 'Hereditary thrombophilia': a coagulation disorder,"
+    " to confirm (it was allowed)",
+    condition(text="Hereditary thrombophilia"),
+)
+case(
+    "snomed_right_heart_failure_code_only",
+    "contraindicated",
+    "an active Condition coded only SNOMED CT 128404006 Right heart failure: heart failure"
+    " (ICD-10 I50; it was allowed)",
+    condition(SNOMED, "128404006"),
+)
+case(
+    "snomed_pyelonephritis_code_only",
+    "defer",
+    "an active Condition coded only SNOMED CT 45816000 Pyelonephritis: an acute infection"
+    " (it was allowed)",
+    condition(SNOMED, "45816000", onset="2026-11-17"),
+)
+case(
+    "text_only_bilateral_pes",
+    "needs_data",
+    "an active Condition written 'Bilateral PEs' (the plural abbreviation): a pulmonary"
+    " embolism, to confirm (it was allowed)",
+    condition(text="Bilateral PEs"),
+)
+case(
+    "text_only_b_symptoms_weight_loss",
+    "needs_data",
+    "an active Condition written 'B symptoms: night sweats, weight loss': the weight loss of"
+    " a malignancy, to confirm (it was allowed)",
+    condition(text="B symptoms: night sweats, weight loss"),
+)
+case(
+    "text_only_weight_loss_kg_russian",
+    "needs_data",
+    "an active Condition written 'Похудел на 10 кг за 2 месяца': unintentional weight loss,"
+    " to confirm (it was allowed)",
+    condition(text="Похудел на 10 кг за 2 месяца"),
+)
+case(
+    "text_only_fall_from_height_russian",
+    "needs_data",
+    "an active Condition written 'Падение с высоты 3 м 15.11.2026': major trauma, a fracture"
+    " to exclude, to confirm (it was allowed)",
+    condition(text="Падение с высоты 3 м 15.11.2026", onset="2026-11-15"),
+)
+case(
+    "text_only_diplopia_on_neck_extension",
+    "needs_data",
+    "an active Condition written 'Diplopia and dysarthria on neck extension': vertebrobasilar"
+    " insufficiency, to confirm (it was allowed)",
+    condition(text="Diplopia and dysarthria on neck extension"),
+)
+
+case(
+    "pcs_release_lumbar_vertebral_joint_code_only",
+    "needs_clearance",
+    "an inpatient operation coded only ICD-10-PCS 0SN00ZZ (release of a lumbar vertebral"
+    " joint, open), a month ago: a recent spine operation (it was allowed)",
+    coded_procedure(PCS, "0SN00ZZ", "2026-10-20"),
+)
+case(
+    "cpt_spinal_cord_stimulator_electrodes_code_only",
+    "needs_clearance",
+    "CPT 63650 (percutaneous epidural neurostimulator electrodes) a month ago, code only: a"
+    " recent spine operation (it was allowed)",
+    coded_procedure(CPT, "63650", "2026-10-20"),
+)
+
+case(
+    "questionnaire_other_form_incontinence_count",
+    "needs_data",
+    "a clinic's form: 'Number of episodes of urinary incontinence this week' answered 3 (an"
+    " integer): the question names incontinence, to confirm (the number was dropped: allowed)",
+    other_form(
+        asked("rf5", "Number of episodes of urinary incontinence this week", {"valueInteger": 3})
+    ),
+)
+case(
+    "questionnaire_other_form_incontinence_count_none",
+    "allowed",
+    "the same question answered 0: says nothing of incontinence",
+    other_form(
+        asked("rf5", "Number of episodes of urinary incontinence this week", {"valueInteger": 0})
+    ),
+)
+case(
+    "questionnaire_other_form_weight_loss_in_words",
+    "needs_data",
+    "a clinic's form: 'Weight loss without trying?' answered 'about 8 kg in 2 months': the"
+    " question with its answer, unintentional weight loss, to confirm (only the answer was"
+    " read: allowed)",
+    other_form(
+        asked("rf6", "Weight loss without trying?", {"valueString": "about 8 kg in 2 months"})
+    ),
+)
+case(
+    "questionnaire_other_form_night_pain_local_choice",
+    "needs_data",
+    "a clinic's form: 'Night pain' answered by a local code 'Constant': the question with its"
+    " choice names night pain, to confirm (only the choice's word was read: allowed)",
+    other_form(
+        asked(
+            "rf7",
+            "Night pain",
+            {
+                "valueCoding": {
+                    "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10000",
+                    "code": "3",
+                    "display": "Constant",
+                }
+            },
+        )
+    ),
+)
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -2184,9 +2184,18 @@ def _answered_elsewhere(
     each to confirm."""
     link = f"{ref}#{item.get('linkId')}"
     where = f"{path}.answer."
+    question = _str(item, "text", f"{path}.")
     if not isinstance(value, bool | str):
         named = _named_hit({"text": item.get("text")}, measures)
-        if named is None or when is None:
+        if named is None:
+            # a count or an amount, not a reading ("Episodes of incontinence this week": 3,
+            # "Weight lost without trying, kg": 8): a number other than none says what
+            # the question names, to confirm (0 says nothing)
+            amount = value.get("value") if isinstance(value, dict) else value
+            if not question or not isinstance(amount, int | float) or amount == 0:
+                return None
+            return Condition(ref=link, text=question, onset=when, confirm=ANSWERED_ELSEWHERE)
+        if when is None:
             return None
         node = {"valueQuantity": value if isinstance(value, dict) else {"value": value}}
         reading = _measurement(node, ref, named[0], {"code": link}, when, instant, where)
@@ -2195,14 +2204,18 @@ def _answered_elsewhere(
     coded = answer.get("valueCoding") if isinstance(value, str) else None
     choice = _coding(coded, f"{where}valueCoding") if coded is not None else None
     if choice is not None:
+        # its words with the question's, as an answer in words is read (a local code
+        # "Constant" to "Night pain"); a choice that says no, its own words alone
         return Condition(
             ref=link,
             codings=(choice,),
-            text=choice.display,
+            text=_answered_yes(question, choice.display, _answer_words(measures))
+            if choice.display
+            else None,
             onset=when,
             confirm=ANSWERED_ELSEWHERE,
         )
-    said = _answered_yes(_str(item, "text", f"{path}."), value, _answer_words(measures))
+    said = _answered_yes(question, value, _answer_words(measures))
     if not said:
         return None
     return Condition(ref=link, text=said, onset=when, confirm=ANSWERED_ELSEWHERE)
@@ -2287,14 +2300,18 @@ def _answered_yes(
     question: str | None, value: bool | str | float, words: Mapping[str, bool]
 ) -> str | None:
     """The words to read of an answer to a question of another form than the intake: the
-    question answered yes ("Numbness in the saddle area?" true, "Да"), an answer written
-    in words ("Xarelto 20 mg"), the two where the words start with a yes ("yes, Xarelto");
-    None for a no, a number or a choice that is neither yes nor no (1 is a yes)."""
+    question answered yes ("Numbness in the saddle area?" true, "Да"), the question with
+    the answer written in words that is no no ("yes, Xarelto"; "Weight loss without
+    trying?" "about 8 kg in 2 months"; "Pain at night" "Constant, wakes me every night":
+    the question names what the answer qualifies), an answer that starts with a no alone
+    ("No, but ..."); None for a no alone, a number or a choice that is neither yes nor no
+    (1 is a yes)."""
     if value is True or _one(value):
         return question
     if not isinstance(value, str) or not value.strip():
         return None
-    if _says_yes(value, words) and question:
+    first = value.strip().split(",")[0].split()[0]
+    if question and _said(first, words) is not False:
         return f"{question} {value}"
     return value
 

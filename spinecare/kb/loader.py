@@ -266,6 +266,7 @@ class KB:
             family_end=cues.family_end.phrases(),
             history_end=cues.history_end.phrases(),
             negation_end=cues.negation_end.phrases(),
+            compound_heads=cues.compound_heads.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             abbreviations=abbreviations,

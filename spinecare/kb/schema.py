@@ -567,7 +567,10 @@ class TextCues(Strict):
     ("progression", "прогрессирование", "Befundänderung"): a negation of a finding's
     change denies the change, not the finding ("No progression of the metastases");
     ``change_between``: the words that may stand between such a word and the
-    finding ("of the", "der", "размеров"), besides a vertebral level."""
+    finding ("of the", "der", "размеров"), besides a vertebral level. ``compound_heads``:
+    synonyms of one word that name their concept also as the last part of a longer word
+    no synonym starts ("Osteosarcoma", "Cholangiokarzinom", "Beinvenenthrombose",
+    "остеосаркома"): such a word is read as the synonym, shown as written."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -590,6 +593,7 @@ class TextCues(Strict):
     qualifiers_after: Cue = Field(default_factory=Cue)
     change: Cue = Field(default_factory=Cue)
     change_between: Cue = Field(default_factory=Cue)
+    compound_heads: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

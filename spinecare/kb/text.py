@@ -325,6 +325,7 @@ class TextMatcher:
         change_between: Iterable[str] = (),
         history_end: Iterable[str] = (),
         negation_end: Iterable[str] = (),
+        compound_heads: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -362,6 +363,13 @@ class TextMatcher:
                 self._by_first[form[0]].append(entry)
                 if len(form[0]) >= STEM_FROM:
                     self._stems[form[0][:3]].append(entry)
+        # a head -> the beginning a longer word ends with it from (its stem, as a word of
+        # another ending is found: _same_word)
+        self._heads = tuple(
+            (head, head[:-1] if len(head) == STEM_FROM else head[:-2])
+            for head in dict.fromkeys(fold(h) for h in compound_heads)
+            if len(head) >= STEM_FROM
+        )
         self._cache: dict[str, list[Mention]] = {}
         self._vocabulary = frozenset(
             w
@@ -600,6 +608,24 @@ class TextMatcher:
             out.append(carried)
         return out
 
+    def _headed(self, clause: list[str]) -> list[str] | None:
+        """The clause with each word that no synonym starts and that ends in a compound
+        head (``compound_heads``: "osteosarcoma", "Mammakarzinoms") read as that head,
+        shown as written; None where it holds no such word."""
+        if not self._heads:
+            return None
+        out: list[str] | None = None
+        for i, word in enumerate(clause):
+            if len(word) <= STEM_FROM + 2 or self._candidates(word):
+                continue
+            for head, stem in self._heads:
+                at = word.find(stem, 3)  # three letters at least before the head
+                if at > 0 and _same_word(word[at:], head):
+                    out = out or list(clause)
+                    out[i] = _Expanded(head, getattr(word, "written", word))
+                    break
+        return out
+
     def _only_findings(self, clause: list[str]) -> bool:
         """Whether a clause is only the names of findings (and words that join them:
         "urinary retention", "bowel or bladder incontinence")."""
@@ -682,7 +708,9 @@ class TextMatcher:
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
         for said in self._clauses(fold(text)):
-            for clause in _forms(said):
+            forms = _forms(said)
+            headed = self._headed(forms[-1])
+            for clause in forms if headed is None else [*forms, headed]:
                 matches = self._matches(clause)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found

@@ -606,3 +606,47 @@ def test_what_a_note_says_of_the_patient_now_is_found(text: str, concept: str, n
     and a spouse's illness change what they should and nothing else."""
     found = {m.concept for m in load_kb().text_matcher.find(text)}
     assert (concept in found) is named, found
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "shown"),
+    [
+        ("Osteosarcoma of the femur", "oncology", "osteosarcoma"),
+        ("Cholangiocarcinoma", "oncology", "cholangiocarcinoma"),
+        ("Z.n. Urothelkarzinom", "history_of_cancer", "urothelkarzinom"),
+        ("Rhabdomyosarkom", "oncology", "rhabdomyosarkom"),
+        ("Mantelzelllymphom", "oncology", "mantelzelllymphom"),
+        ("Beinvenenthrombose links", "coagulation_disorder", "beinvenenthrombose"),
+        ("Остеосаркома бедра", "oncology", "остеосаркома"),
+        ("лимфосаркомы", "oncology", "лимфосаркомы"),
+    ],
+)
+def test_a_word_that_ends_in_a_compound_head_names_its_concept(
+    text: str, concept: str, shown: str
+) -> None:
+    """A word no synonym starts that ends in a head of text.yaml's ``compound_heads``
+    ("osteo" + "sarcoma", "Urothel" + "karzinom") names the head's concept, with the
+    cues read as for the head alone, and is shown as written."""
+    found = {m.concept: m.words for m in load_kb().text_matcher.find(text)}
+    assert concept in found, found
+    assert found[concept].casefold() == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reactive gliosis",
+        "Gliose periventrikulär",
+        "Astrocytosis",
+        "Plasmacytosis, reactive",
+        "Kein Hinweis auf ein Osteosarkom",
+        "No cholangiocarcinoma",
+        "Sarcomatoid features not seen",
+        "Carcinomatous",
+    ],
+)
+def test_other_words_and_denials_are_no_compound_neoplasm(text: str) -> None:
+    """Words that only look like such a compound (gliosis beside glioma), and a denied
+    compound, name no neoplasm."""
+    found = {m.concept for m in load_kb().text_matcher.find(text)}
+    assert "oncology" not in found, (text, found)
