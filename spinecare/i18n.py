@@ -66,6 +66,13 @@ SOURCE_LANGUAGE = "en"
 
 
 @cache
+def typed_number(text: str) -> float:
+    """A number as a person types it in a form, in either language: a decimal point or a
+    decimal comma ("7.5", "7,5"; a page in Russian writes it back with a comma, and must
+    read it so), spaces around it. Raises ValueError for anything else."""
+    return float(text.strip().replace(",", "."))
+
+
 def language_codes() -> tuple[str, ...]:
     """The codes of the languages with a catalogue, the source language first."""
     codes = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

@@ -259,6 +259,7 @@ class LanguageNames(Shown):
 
 FHIR_REF = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/[^/#\s]+(?:#\S*)?$")
 SESSION_REF = re.compile(r"^session-day:(?P<day>\d{4}-\d{2}-\d{2})#")
+DIARY_REF = re.compile(r"^diary:(?P<day>\d{4}-\d{2}-\d{2})#")
 
 
 def verdict_text(verdict: str, lang: str) -> str:
@@ -312,6 +313,9 @@ def evidence_origin(e: Evidence, lang: str) -> str:
     session = SESSION_REF.match(e.ref)
     if session:
         return _("the session of %(day)s") % {"day": day_text(session["day"], lang)}
+    diary = DIARY_REF.match(e.ref)
+    if diary:
+        return _("the patient's diary of %(day)s") % {"day": day_text(diary["day"], lang)}
     fhir = FHIR_REF.match(e.ref)
     if fhir and fhir["type"] == "ClearanceRequest":
         if e.date:

@@ -49,6 +49,7 @@ from spinecare.dates import iso_date
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.errors import InputError, NotFoundError, SpinecareError
+from spinecare.i18n import typed_number
 from spinecare.kb.loader import KB
 from spinecare.messages import FIELD_PROBLEM, N_, Day, Message
 from spinecare.record.model import PatientRecord
@@ -648,7 +649,7 @@ def _home_minutes(program: Any, raw: str, reason: str) -> tuple[float, str | Mes
     if not raw:
         return value, None
     try:
-        value = float(raw)
+        value = typed_number(raw)
     except ValueError:
         return value, Message("'%(value)s' is not a number", value=raw)
     if value <= 0 or value > 120:
@@ -789,7 +790,7 @@ def _diary_numbers(
     minutes_value: float | None = None
     if minutes.strip():
         try:
-            minutes_value = float(minutes)
+            minutes_value = typed_number(minutes)
         except ValueError:
             errors["minutes"] = Message("'%(value)s' is not a number", value=minutes)
         else:

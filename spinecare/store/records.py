@@ -32,6 +32,7 @@ from spinecare.store.models import (
     AnswerRow,
     ClearanceRow,
     ConditionRow,
+    DiaryEntry,
     Intake,
     MedicationRow,
     ObservationRow,
@@ -423,6 +424,8 @@ def records_of(
                 in_order=a.in_order,
             )
         )
+    if intake_id is None:
+        _diary_answers(session, out, screening_on[0] if screening_on is not None else None)
     for k in rows(ClearanceRow):
         out[k.patient_id].clearances.append(
             Clearance(
@@ -468,13 +471,35 @@ def _screened_rows(query: Any, table: Any, per: str, as_of: date, window: int) -
     return select(both).order_by(both.c.id)
 
 
+DIARY_REF = "diary:{day}#{entry}"
+"""The reference of a warning sign the patient reported in the home-routine diary."""
+
+
+def _diary_answers(session: Session, out: dict[int, PatientRecord], until: date | None) -> None:
+    """The warning signs patients reported in their home-routine diary (weak or clumsy
+    hands, numbness in the saddle area: each an intake question's id) as answers yes to
+    those questions, of the diary's day: the screening reads them as it reads the same
+    answer on an intake, never only the course's stop message (``until``: none after it)."""
+    query = select(DiaryEntry.patient_id, DiaryEntry.id, DiaryEntry.day, DiaryEntry.symptoms).where(
+        DiaryEntry.patient_id.in_(list(out))
+    )
+    if until is not None:
+        query = query.where(DiaryEntry.day <= until)
+    for pid, entry, day, symptoms in session.execute(query.order_by(DiaryEntry.id)):
+        for question in symptoms or ():
+            if isinstance(question, str):
+                ref = DIARY_REF.format(day=day.isoformat(), entry=entry)
+                out[pid].answers.append(Answer(ref=ref, question=question, value=True, when=day))
+
+
 def later_fact_days(session: Session, patient_ids: Sequence[int], as_of: date) -> dict[int, date]:
-    """The earliest date after ``as_of`` of each patient's readings and answers (those
-    ``records_of(..., screening_on=...)`` leaves out), for the patients that have one."""
+    """The earliest date after ``as_of`` of each patient's readings, answers and diary days
+    (those ``records_of(..., screening_on=...)`` leaves out), for the patients that have
+    one."""
     out: dict[int, date] = {}
     if not patient_ids:
         return out
-    for model in _LATEST_BY:
+    for model in (*_LATEST_BY, DiaryEntry):
         table = model.__table__
         query = (
             select(table.c.patient_id, func.min(table.c.day))

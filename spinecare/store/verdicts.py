@@ -26,12 +26,12 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
-from spinecare.store.models import Intake, PatientRow, PatientVerdict
+from spinecare.store.models import DiaryEntry, Intake, PatientRow, PatientVerdict
 from spinecare.store.records import FACT_ROWS
 
 __all__ = ["StoredVerdict", "save_verdicts", "stored_verdicts"]
 
-_WATCHED = (*FACT_ROWS, Intake)
+_WATCHED = (*FACT_ROWS, Intake, DiaryEntry)
 """The rows whose change can change a screening (besides the patient's own row)."""
 
 

@@ -708,7 +708,10 @@ async def diary_save(request: Request, course_id: int) -> Response:
 # Downloads
 
 
-def _download_lang(request: Request, people: store.CoursePeople, raw: str | None) -> str:
+def _download_lang(request: Request, people: store.CoursePeople, raw: str | None, user: Any) -> str:
+    """The language of a handout or a calendar: ``lang`` where given; for the patient's own
+    download, the language the patient reads the pages in (their choice); for the staff,
+    the patient record's (the handout is the patient's), else the reader's."""
     if raw:
         lang = i18n.normalize(raw)
         if lang is None:
@@ -716,6 +719,8 @@ def _download_lang(request: Request, people: store.CoursePeople, raw: str | None
                 {"lang": Text("one of %(choices)s", choices=LanguageNames(*i18n.LANGUAGES))}
             )
         return lang
+    if user.role == "patient":
+        return _lang(request)
     return i18n.normalize(people.patient.language) or _lang(request)
 
 
@@ -728,7 +733,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         user = require_user(request, session, *ALL)
         row = store.get_course(session, user, course_id, audit_as="handout")
         people = store.course_people(session, row)
-        code = _download_lang(request, people, lang)
+        code = _download_lang(request, people, lang, user)
         course = store.course_of(row)
         name = people.patient.name
         contacts = Clinic(
@@ -748,7 +753,7 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
         row = store.get_course(session, user, course_id, audit_as="calendar")
-        code = _download_lang(request, store.course_people(session, row), lang)
+        code = _download_lang(request, store.course_people(session, row), lang, user)
         course = store.course_of(row)
     _require_home(course)
     ics = home_calendar(course, kb, lang=code)

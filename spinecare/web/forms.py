@@ -15,6 +15,7 @@ from typing import Any
 from spinecare.clinic import FormError
 from spinecare.dates import iso_date
 from spinecare.errors import UnitError
+from spinecare.i18n import typed_number
 from spinecare.kb.loader import KB
 from spinecare.messages import Quantity
 from spinecare.record.intake import PLAUSIBLE, PLAUSIBLE_RANGE
@@ -86,11 +87,10 @@ def questions_by_group(kb: KB) -> list[tuple[str, str, list[Any]]]:
 
 
 def _number(raw: str, name: str, errors: dict[str, str]) -> float | None:
-    raw = raw.strip().replace(",", ".")
-    if not raw:
+    if not raw.strip():
         return None
     try:
-        return float(raw)
+        return typed_number(raw)
     except ValueError:
         errors[name] = Text("a number, for example 120")
         return None

@@ -564,6 +564,17 @@ def test_diary_warning_sign_pauses_and_says_stop(world: Any, signed_in: Any) -> 
     assert r.status_code == 200 and "позвоните врачу сегодня" in r.text
     doctor = signed_in("physician")
     assert [c["id"] for c in doctor.get("/reviews", headers=JSON).json()["courses"]] == [course]
+    # the screening reads the warning sign as the same answer on an intake: the course's
+    # stop message was the only trace, the screening said "allowed"
+    therapist = signed_in("therapist")
+    path = f"/patients/{world.own_patient}/screening"
+    screening = therapist.get(path, headers=JSON).json()["screening"]
+    assert screening["verdict"] == "refer_urgently", screening["verdict"]
+    evidence = [e for f in screening["findings"] for e in f["evidence"]]
+    assert any(e["ref"].startswith("diary:") and e["value"] is True for e in evidence), evidence
+    listed = therapist.get("/patients", headers=JSON).json()
+    (row,) = [p for p in listed["patients"] if p["id"] == world.own_patient]
+    assert row["verdict"] == "refer_urgently"  # the list's stored verdict was cleared
 
 
 def test_a_patient_cannot_touch_another_patients_course(world: Any, signed_in: Any) -> None:
@@ -648,6 +659,13 @@ def test_user_picks_russian_and_patient_gets_their_language(world: Any, signed_i
         headers=HTML,
     )
     assert "Stop and call your doctor" in r.text
+    # and their calendar and handout follow their choice (they came in the record's
+    # Russian whatever the patient read the pages in)
+    calendar = patient.get(f"/courses/{course}/calendar.ics")
+    assert b"Time for your self-massage" in calendar.content
+    # the staff's copy stays in the record's language: the handout is the patient's
+    staff = client.get(f"/courses/{course}/calendar.ics")
+    assert "Самомассаж".encode() in staff.content
 
 
 def test_russian_catalog_covers_every_template_string() -> None:
@@ -660,3 +678,26 @@ def test_russian_catalog_covers_every_template_string() -> None:
     untranslated = [m.id for m in catalog if m.id and not m.string]
     assert untranslated == []
     assert len(catalog) > 100
+
+
+def test_a_decimal_comma_is_read_where_a_page_writes_one(world: Any, signed_in: Any) -> None:
+    """A page in Russian writes 7.5 back as "7,5": the home program, the diary and the
+    course plan read a decimal comma as the decimal point it is ("«7,5» — не число" made a
+    Russian form refuse to be saved again as it stood)."""
+    course = _start(world, world.own_patient)
+    therapist = signed_in("therapist")
+    saved = _post(
+        therapist,
+        f"/courses/{course}/home-program",
+        {"home_collar_zone": ["knead_shoulder"], "home_minutes_collar_zone": "7,5"},
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["course"]["home"][0]["minutes"] == 7.5
+    patient = signed_in("patient")
+    entry = {"day": TODAY, "done": "yes", "pain": "2", "minutes": "7,5", "key": "comma-1"}
+    diary = _post(patient, f"/courses/{course}/diary", entry)
+    assert diary.status_code == 201, diary.text
+    assert diary.json()["entry"]["minutes"] == 7.5
+    from spinecare.engine.course.model import _number
+
+    assert _number("sessions_per_week", "2,5") == 2.5

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.errors import InputError
+from spinecare.i18n import typed_number
 from spinecare.kb.schema import Dose
 from spinecare.messages import N_, Message, Quantity, field_error
 
@@ -267,7 +268,7 @@ def not_a_number(name: str, value: Any) -> Message:
 def _number(name: str, value: Any, *, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         try:
-            value = float(str(value).strip())
+            value = typed_number(str(value))
         except ValueError:
             raise InputError(not_a_number(name, value)) from None
     number = float(value)

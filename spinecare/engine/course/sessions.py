@@ -20,7 +20,7 @@ from spinecare.engine.course.model import (
 )
 from spinecare.engine.screening import ALLOWED, Screening, screen_record
 from spinecare.errors import InputError
-from spinecare.i18n import day_text, translator
+from spinecare.i18n import day_text, translator, typed_number
 from spinecare.kb.loader import KB
 from spinecare.messages import Day, Message, Quantity, field_error
 from spinecare.record.model import Answer, Observation, PatientRecord
@@ -220,7 +220,7 @@ def pain_value(name: str, value: Any) -> int:
     not_a_score = Message("'%(value)s' is not a pain score from 0 to 10", value=written)
     if isinstance(value, str):
         try:
-            value = float(value.strip())
+            value = typed_number(value)
         except ValueError:
             raise refused(not_a_score) from None
     if isinstance(value, int) and abs(value) > 10**6:  # before float(), which overflows
@@ -259,7 +259,7 @@ class Session:
         minutes = self.minutes
         if isinstance(minutes, bool) or not isinstance(minutes, int | float):
             try:
-                minutes = float(str(minutes).strip())
+                minutes = typed_number(str(minutes))
             except ValueError:
                 raise InputError(not_a_number("minutes", self.minutes)) from None
         if math.isnan(minutes) or minutes < 0:
