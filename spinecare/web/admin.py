@@ -204,8 +204,8 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
     out = []
     for token in detail.split():
         key, _, value = token.partition("=")
-        if key == "to" and ISO_DAY.match(value):  # the date filter, not a clearance's addressee
-            key = "until"
+        if key == "to" and (ISO_DAY.match(value) or " from=" in f" {detail}"):
+            key = "until"  # the date filter (its end, even unreadable), not an addressee
         if key not in DETAIL_KEYS or value in ("None", ""):  # no such filter was set
             continue
         if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)

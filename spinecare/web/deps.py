@@ -60,6 +60,18 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True
 )
 TEMPLATES.env.filters["tr"] = i18n.translate
+
+
+def _sentence(text: Any) -> Any:
+    """A message that follows a full stop on a page, begun with a capital letter (a
+    message is written to stand inside a sentence: "select a FHIR Bundle to upload")."""
+    if not isinstance(text, str) or not text:
+        return text
+    first = text[:1].upper()
+    return Markup(first) + text[1:] if isinstance(text, Markup) else first + text[1:]
+
+
+TEMPLATES.env.filters["sentence"] = _sentence
 TEMPLATES.env.filters["day"] = i18n.format_day
 TEMPLATES.env.filters["born"] = i18n.format_born
 TEMPLATES.env.filters["extract"] = lambda key, mapping: (

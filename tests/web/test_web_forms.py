@@ -136,7 +136,8 @@ def test_broken_fhir_upload_shows_error_page_and_stores_nothing(world, signed_in
     )
     assert response.status_code == 400
     assert "Nothing was stored" in response.text
-    assert "not valid JSON" in response.text
+    # the file's problem follows a colon (after a full stop it began in lower case)
+    assert "Nothing was stored:</strong> broken.json: not valid JSON" in response.text
     assert "Traceback" not in response.text
     assert {m: _count(world, m) for m in before} == before
 

@@ -863,6 +863,11 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
             "дата: 5 дек. 2026\u202fг.; боль 4 → 3",
         ),
         ("status=open", "status: open", "статус: открыт"),
+        (  # a date filter whose end could not be read: its end still, never an addressee
+            "from=32.13.2026 to=abc",
+            "from: 32.13.2026; until: abc",
+            "с: 32.13.2026; по: abc",
+        ),
         ("issued, 30 days", "issued for 30 days", "выдан на 30 дн."),
         ("revoked", "revoked", "отозван"),
         (  # an uploaded file's name: as written, in no language
