@@ -669,10 +669,8 @@ def screening_view(
 def screening_page(request: Request, patient_id: int, as_of: str | None = None) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
-        try:
-            day = _as_of(as_of)
-        except FormError:
-            day = date.today()
+        # a date that cannot be read is said (422), never replaced by today's in silence
+        day = _as_of(as_of)
         context, data = screening_view(request, session, user, patient_id, day)
     if user.role == "patient":
         lang = set_language(request_language(request))

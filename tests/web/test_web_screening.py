@@ -228,6 +228,20 @@ def test_no_page_ever_shows_a_traceback(world, signed_in) -> None:
                 assert set(response.json()["error"]) >= {"status", "code", "message"}
 
 
+def test_a_screening_date_that_cannot_be_read_is_said_not_replaced_by_today(
+    world, signed_in
+) -> None:
+    """``as_of=garbage`` showed today's screening as if asked for (200): the date is
+    refused naming it (422), on the page and its JSON twin."""
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/screening?as_of=garbage"
+    page = client.get(path, headers=HTML)
+    assert page.status_code == 422 and "YYYY-MM-DD" in page.text
+    answer = client.get(path, headers=JSON)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["field"] == "as_of"
+
+
 def test_internal_error_is_a_page_without_traceback(world, signed_in, monkeypatch) -> None:
     from spinecare.clinic import patients as service
 
