@@ -65,7 +65,6 @@ DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
 
 
-@cache
 def typed_number(text: str) -> float:
     """A number as a person types it in a form, in either language: a decimal point or a
     decimal comma ("7.5", "7,5"; a page in Russian writes it back with a comma, and must
@@ -73,6 +72,7 @@ def typed_number(text: str) -> float:
     return float(text.strip().replace(",", "."))
 
 
+@cache
 def language_codes() -> tuple[str, ...]:
     """The codes of the languages with a catalogue, the source language first."""
     codes = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

@@ -10956,5 +10956,42 @@ case(
     ),
 )
 
+case(
+    "questionnaire_other_form_comment_starting_with_comma",
+    "needs_data",
+    "a clinic's form: 'Loss of bladder control?' yes, and a comment ', nothing else' (begun"
+    " with a comma): the form is read, the red flag to confirm (the comment's first word"
+    " could not be taken and the whole form was set aside: allowed)",
+    other_form(
+        asked("rf8", "Loss of bladder control?", {"valueBoolean": True}),
+        asked("rf9", "Comments", {"valueString": ", nothing else"}),
+    ),
+)
+case(
+    "questionnaire_other_form_age_at_cancer_diagnosis",
+    "allowed",
+    "a clinic's form: 'Age at cancer diagnosis' answered 45: a number that says when, not"
+    " whether (KB time_questions): no finding",
+    other_form(asked("rf10", "Age at cancer diagnosis", {"valueInteger": 45})),
+)
+case(
+    "questionnaire_other_form_night_pain_not_at_all",
+    "allowed",
+    "a clinic's form: 'Night pain' answered by a local code 'Not at all': a no",
+    other_form(
+        asked(
+            "rf7",
+            "Night pain",
+            {
+                "valueCoding": {
+                    "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10000",
+                    "code": "0",
+                    "display": "Not at all",
+                }
+            },
+        )
+    ),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

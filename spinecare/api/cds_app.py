@@ -48,6 +48,9 @@ the bytes as sent, so a compressed one is refused rather than read as text."""
 JSON_BODIES = ("/api/", "/cds-services")
 """Where a body is a JSON document (the REST API, CDS Hooks). Anywhere else but under
 ``/fhir/`` (whose operation says its own refusal, an OperationOutcome) a body is a form."""
+JSON_TYPES = (b"application/json", b"text/json", b"application/json+fhir")
+"""The types a JSON body is sent as besides ``application/*+json`` (DSTU2's FHIR type,
+and the one some clients write)."""
 FORM_EXPECTED = N_("this page takes a form as a browser sends it, not '%(type)s'")
 JSON_EXPECTED = N_("send the body as application/json, not '%(type)s'")
 
@@ -57,11 +60,11 @@ def type_refused(path: str, content_type: bytes) -> Said | None:
     JSON: JSON sent to a page was read as an empty form, a form sent to the REST API as
     JSON), or None; a body that names no type is read as the route reads bodies."""
     media = content_type.split(b";")[0].strip().lower()
-    if not media or path.startswith("/fhir/"):
+    if not media or path == "/fhir" or path.startswith("/fhir/"):
         return None
     said_as = media.decode("latin-1")[:60]
     if path.startswith(JSON_BODIES):
-        if media == b"application/json" or media.endswith(b"+json"):
+        if media in JSON_TYPES or media.endswith(b"+json"):
             return None
         return Said(JSON_EXPECTED, type=said_as)
     return None if media in FORM_TYPES else Said(FORM_EXPECTED, type=said_as)

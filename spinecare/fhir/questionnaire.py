@@ -148,6 +148,7 @@ def _reader_measures(kb: KB) -> MeasureTable:
         findings=findings,
         concept_codes=[key for key in kb.codes.exact if key[0] in ("snomed", "loinc")],
         answer_words=kb.model.text_cues.answer_words(),
+        time_questions=kb.model.text_cues.time_questions.phrases(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
         questions=kb.questions,

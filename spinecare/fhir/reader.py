@@ -895,6 +895,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         findings: Iterable[tuple[str, str]] = (),
         concept_codes: Iterable[tuple[str, str]] = (),
         answer_words: Mapping[str, bool] | None = None,
+        time_questions: Iterable[str] = (),
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
@@ -943,6 +944,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         self.concept_codes = frozenset(concept_codes)
         # the words that clearly say yes or no (KB text.yaml, answer_words), folded
         self.answer_words = dict(answer_words or {})
+        # the words of a question that asks for an age, a year, a date or a length of
+        # time (KB text.yaml time_questions), folded: a number answering it names nothing
+        self.time_questions = frozenset(measure_name(w) for w in time_questions)
         # how long a diagnosis given only in an Encounter counts from the visit (KB
         # threshold encounter_diagnosis_days)
         self.encounter_days = encounter_days
@@ -2194,6 +2198,8 @@ def _answered_elsewhere(
             amount = value.get("value") if isinstance(value, dict) else value
             if not question or not isinstance(amount, int | float) or amount == 0:
                 return None
+            if _asks_time(question, measures):
+                return None  # an age, a year, a length of time: a number of no finding
             return Condition(ref=link, text=question, onset=when, confirm=ANSWERED_ELSEWHERE)
         if when is None:
             return None
@@ -2215,6 +2221,8 @@ def _answered_elsewhere(
             onset=when,
             confirm=ANSWERED_ELSEWHERE,
         )
+    if isinstance(value, str) and question and _asks_time(question, measures):
+        question = None  # a date or an age in words: the answer's words alone
     said = _answered_yes(question, value, _answer_words(measures))
     if not said:
         return None
@@ -2286,6 +2294,25 @@ def _flag(value: bool | str | float, choice: bool) -> bool | str | float:
     return float(value.strip())
 
 
+def _asks_time(question: str, measures: Measures) -> bool:
+    """Whether a question asks for an age, a year, a date or a length of time ("Age at
+    cancer diagnosis", "Months since spinal surgery", "Дата операции"): its answer says
+    when, not whether."""
+    words: frozenset[str] = getattr(measures, "time_questions", None) or frozenset()
+    said = f" {measure_name(question)} "
+    return any(f" {w} " in said for w in words)
+
+
+_FIRST_WORD = re.compile(r"[^\w]*([\w'/.-]+)")
+
+
+def _first_word(value: str) -> str:
+    """The first word of an answer written in words ("yes, Xarelto" -> "yes"; ", nothing
+    else" -> "nothing"); "" for one of no word (",", "-")."""
+    found = _FIRST_WORD.match(value)
+    return found.group(1) if found else ""
+
+
 def _says_yes(value: bool | str | float | Resource, words: Mapping[str, bool]) -> bool:
     """A yes, or words that start with one ("yes, Xarelto", "да, с понедельника"), or the
     number 1 (a yes as form tools export one: REDCap, a spreadsheet)."""
@@ -2293,7 +2320,7 @@ def _says_yes(value: bool | str | float | Resource, words: Mapping[str, bool]) -
         return True
     if not isinstance(value, str) or not value.strip():
         return False
-    return _said(value.strip().split(",")[0].split()[0], words) is True
+    return _said(_first_word(value), words) is True
 
 
 def _answered_yes(
@@ -2308,10 +2335,9 @@ def _answered_yes(
     (1 is a yes)."""
     if value is True or _one(value):
         return question
-    if not isinstance(value, str) or not value.strip():
-        return None
-    first = value.strip().split(",")[0].split()[0]
-    if question and _said(first, words) is not False:
+    if not isinstance(value, str) or not value.strip() or value.strip() == "0":
+        return None  # "0": a no as form tools export one
+    if question and False not in (_said(_first_word(value), words), _said(value, words)):
         return f"{question} {value}"
     return value
 

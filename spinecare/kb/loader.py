@@ -267,6 +267,7 @@ class KB:
             history_end=cues.history_end.phrases(),
             negation_end=cues.negation_end.phrases(),
             compound_heads=cues.compound_heads.phrases(),
+            not_compounds=cues.not_compounds.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             abbreviations=abbreviations,

@@ -570,7 +570,8 @@ class TextCues(Strict):
     finding ("of the", "der", "размеров"), besides a vertebral level. ``compound_heads``:
     synonyms of one word that name their concept also as the last part of a longer word
     no synonym starts ("Osteosarcoma", "Cholangiokarzinom", "Beinvenenthrombose",
-    "остеосаркома"): such a word is read as the synonym, shown as written."""
+    "остеосаркома"): such a word is read as the synonym, shown as written; never one that
+    begins as a ``not_compounds`` word ("Pseudolymphom", "Analvenenthrombose")."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -594,6 +595,8 @@ class TextCues(Strict):
     change: Cue = Field(default_factory=Cue)
     change_between: Cue = Field(default_factory=Cue)
     compound_heads: Cue = Field(default_factory=Cue)
+    not_compounds: Cue = Field(default_factory=Cue)
+    time_questions: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

@@ -80,6 +80,8 @@ _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[а-яі]")
 
 
+_VOWELS = frozenset("aeiouyаеиоуыэюяё")
+"""The final letters an ending replaces ("саркома": "саркомы")."""
 _LISTED_WORDS = 4
 """How many words a denied first item of a list may have ("denies saddle anaesthesia")."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
@@ -326,6 +328,7 @@ class TextMatcher:
         history_end: Iterable[str] = (),
         negation_end: Iterable[str] = (),
         compound_heads: Iterable[str] = (),
+        not_compounds: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -363,13 +366,15 @@ class TextMatcher:
                 self._by_first[form[0]].append(entry)
                 if len(form[0]) >= STEM_FROM:
                     self._stems[form[0][:3]].append(entry)
-        # a head -> the beginning a longer word ends with it from (its stem, as a word of
-        # another ending is found: _same_word)
+        # a head -> what the end of a longer word starts with to be it: the head, less a
+        # final vowel that an ending replaces ("саркома": "саркомы", "carcinoma":
+        # "carcinomas"; never a shorter stem: "myelo" is also "myelopathy")
         self._heads = tuple(
-            (head, head[:-1] if len(head) == STEM_FROM else head[:-2])
+            (head, head[:-1] if head[-1] in _VOWELS else head)
             for head in dict.fromkeys(fold(h) for h in compound_heads)
             if len(head) >= STEM_FROM
         )
+        self._not_compounds = tuple(fold(w) for w in not_compounds)
         self._cache: dict[str, list[Mention]] = {}
         self._vocabulary = frozenset(
             w
@@ -419,7 +424,11 @@ class TextMatcher:
             alternatives = "|".join(re.escape(w) for w in written_forms)
             blocked = "|".join(re.escape(w) for w in not_abbreviation_before)
             after = rf"(?!\s*(?i:{blocked})\b)" if blocked else ""
-            self._abbreviation_re = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]){after}")
+            # never joined to a word by a hyphen: "MDS-UPDRS" (a Parkinson's scale) and
+            # "Anti-GBM" (a kidney disease) are not the abbreviations
+            self._abbreviation_re = re.compile(
+                rf"(?<![\w.-])(?:{alternatives})(?![\w]|-\w){after}"
+            )
 
     @staticmethod
     def first_word(phrase: str) -> str | None:
@@ -620,10 +629,16 @@ class TextMatcher:
                 continue
             for head, stem in self._heads:
                 at = word.find(stem, 3)  # three letters at least before the head
-                if at > 0 and _same_word(word[at:], head):
-                    out = out or list(clause)
-                    out[i] = _Expanded(head, getattr(word, "written", word))
-                    break
+                end = word[at:]
+                if at < 0 or len(end) > len(head) + 2:  # an ending of two letters at most
+                    continue
+                if end.startswith(self._not_forms.get(head, ())) or word.startswith(
+                    self._not_compounds
+                ):
+                    continue  # a word the KB knows as another ("Pseudolymphom")
+                out = out or list(clause)
+                out[i] = _Expanded(head, getattr(word, "written", word))
+                break
         return out
 
     def _only_findings(self, clause: list[str]) -> bool:
@@ -680,6 +695,8 @@ class TextMatcher:
         """Each synonym found in a clause: its start, its length (with its gaps), its
         concept and set, its words and the places of the words its gaps hold."""
         matches: list[_Match] = []
+        # a compound read as its head, word for word (the places stay the same)
+        clause = self._headed(clause) or clause
         for start, word in enumerate(clause):
             after = clause[start + 1] if start + 1 < len(clause) else ""
             after = fold(self._written.get(after, after))  # an abbreviation as written
@@ -708,9 +725,7 @@ class TextMatcher:
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
         for said in self._clauses(fold(text)):
-            forms = _forms(said)
-            headed = self._headed(forms[-1])
-            for clause in forms if headed is None else [*forms, headed]:
+            for clause in _forms(said):
                 matches = self._matches(clause)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found

@@ -484,7 +484,9 @@ def _diary_answers(session: Session, out: dict[int, PatientRecord], until: date 
         DiaryEntry.patient_id.in_(list(out))
     )
     if until is not None:
-        query = query.where(DiaryEntry.day <= until)
+        # as the answers of an intake are kept (_screened_rows): to the day after the date,
+        # which a screening reads too
+        query = query.where(DiaryEntry.day <= until + timedelta(days=1))
     for pid, entry, day, symptoms in session.execute(query.order_by(DiaryEntry.id)):
         for question in symptoms or ():
             if isinstance(question, str):

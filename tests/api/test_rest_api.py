@@ -183,7 +183,12 @@ def test_a_body_that_is_not_said_to_be_json_is_refused_naming_what_it_is(client,
     )
     assert refused.status_code == 415, refused.text
     assert f"'{media}'" in refused.json()["error"]["message"]
-    for fine in ({"Content-Type": "application/json; charset=utf-8"}, {}):
+    for fine in (
+        {"Content-Type": "application/json; charset=utf-8"},
+        {"Content-Type": "application/json+fhir"},  # DSTU2's FHIR type
+        {"Content-Type": "text/json"},
+        {},
+    ):
         assert (
             client.post("/api/plan?as_of=2026-11-20", content=intake, headers=fine).status_code
             == 200
