@@ -10936,24 +10936,20 @@ case(
         asked("rf6", "Weight loss without trying?", {"valueString": "about 8 kg in 2 months"})
     ),
 )
+
+
+def local_choice(code: str, display: str) -> Resource:
+    """An answer coded by an EHR's own list of choices (an Epic OID)."""
+    system = "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10000"
+    return {"valueCoding": {"system": system, "code": code, "display": display}}
+
+
 case(
     "questionnaire_other_form_night_pain_local_choice",
     "needs_data",
     "a clinic's form: 'Night pain' answered by a local code 'Constant': the question with its"
     " choice names night pain, to confirm (only the choice's word was read: allowed)",
-    other_form(
-        asked(
-            "rf7",
-            "Night pain",
-            {
-                "valueCoding": {
-                    "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10000",
-                    "code": "3",
-                    "display": "Constant",
-                }
-            },
-        )
-    ),
+    other_form(asked("rf7", "Night pain", local_choice("3", "Constant"))),
 )
 
 case(
@@ -10978,19 +10974,7 @@ case(
     "questionnaire_other_form_night_pain_not_at_all",
     "allowed",
     "a clinic's form: 'Night pain' answered by a local code 'Not at all': a no",
-    other_form(
-        asked(
-            "rf7",
-            "Night pain",
-            {
-                "valueCoding": {
-                    "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10000",
-                    "code": "0",
-                    "display": "Not at all",
-                }
-            },
-        )
-    ),
+    other_form(asked("rf7", "Night pain", local_choice("0", "Not at all"))),
 )
 
 if __name__ == "__main__":

@@ -426,9 +426,7 @@ class TextMatcher:
             after = rf"(?!\s*(?i:{blocked})\b)" if blocked else ""
             # never joined to a word by a hyphen: "MDS-UPDRS" (a Parkinson's scale) and
             # "Anti-GBM" (a kidney disease) are not the abbreviations
-            self._abbreviation_re = re.compile(
-                rf"(?<![\w.-])(?:{alternatives})(?![\w]|-\w){after}"
-            )
+            self._abbreviation_re = re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w]|-\w){after}")
 
     @staticmethod
     def first_word(phrase: str) -> str | None:

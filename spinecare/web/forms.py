@@ -146,7 +146,7 @@ class _IntakeForm:
         self.errors: dict[str, str] = {}
         self.day = _date(fields.get("day", ""), "day", self.errors, today)
         if self.day is None and "day" not in self.errors:
-            self.errors["day"] = Text("required: the date of the intake")
+            self.errors["day"] = Text("required: the date of the visit")
         if self.day is not None and self.day < today - timedelta(days=366):
             self.errors["day"] = Text("more than a year ago; check the year")
         self.when = self.day or today
