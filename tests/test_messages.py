@@ -291,3 +291,22 @@ def test_no_russian_text_writes_a_count_with_its_endings_in_brackets() -> None:
         if hack.search(text)
     ]
     assert found == []
+
+
+def test_no_russian_text_writes_a_persons_gender_in_brackets() -> None:
+    """"выполнил(а)", "вошёл (вошла)": the reader's or the actor's gender is not known, so
+    the Russian text says it without one (an audit action as a noun, "вход", "открытие";
+    "Программа на сегодня выполнена"), never both endings in brackets."""
+    from babel.messages.pofile import read_po
+
+    po = i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalogue = read_po(f)
+    both = re.compile(r"\w(?:\((?:а|ла|ась|на)\)|ёл \(\w+ла\))")
+    found = [
+        m.id
+        for m in catalogue
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,))
+        if both.search(text)
+    ]
+    assert found == []
