@@ -358,6 +358,8 @@ def test_pain_rise_pauses_course_for_physician_who_resumes(world: Any, signed_in
     assert "Resume the course" in page.text and "pain 3 before, 5 after" in page.text
     r = _post(doctor, f"/courses/{course}/resume", {"note": ""})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "note"
+    # what the physician can do about it: the name comes from the account, never asked
+    assert r.json()["error"]["details"][0]["message"] == "write a note on why the course may go on"
     r = _post(doctor, f"/courses/{course}/resume", {"note": "Soreness only; go on gently."})
     assert r.status_code == 200 and r.json()["status"] == "active"
     assert doctor.get("/reviews", headers=JSON).json()["courses"] == []

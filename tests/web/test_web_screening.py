@@ -351,3 +351,12 @@ def test_a_document_the_screening_cannot_read_is_kept_and_shown(
     section = text.split('<details class="not-used">', 1)[1].split("</details>", 1)[0]
     assert said in section
     assert twin["not_used"][0]["ref"] not in text
+
+
+def test_a_page_of_the_list_past_its_end_says_so_not_that_there_are_no_patients(
+    world, signed_in
+) -> None:
+    """``/patients?page=99999`` said "No patients yet." under "Patients (9)"."""
+    page = signed_in("therapist").get("/patients?page=99999", headers=HTML)
+    assert page.status_code == 200
+    assert "No patients yet." not in page.text and "No patients on this page." in page.text

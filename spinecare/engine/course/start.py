@@ -365,9 +365,12 @@ def resume_course(course: Course, *, day: date, by: str, note: str) -> Course:
     if course.status != "paused":
         problem = Message("only a paused course can be resumed")
         raise InputError(field_error("status", problem))
-    if not by.strip() or not note.strip():
-        problem = Message("resuming a paused course needs the physician's name and a note")
+    if not note.strip():
+        problem = Message("write a note on why the course may go on")
         raise InputError(field_error("note", problem))
+    if not by.strip():
+        problem = Message("resuming a paused course needs the physician's name")
+        raise InputError(field_error("by", problem))
     course.status = "active"
     course.needs_physician = False
     course.resumptions.append({"day": day.isoformat(), "by": by.strip(), "note": note.strip()})
