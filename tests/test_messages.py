@@ -294,7 +294,7 @@ def test_no_russian_text_writes_a_count_with_its_endings_in_brackets() -> None:
 
 
 def test_no_russian_text_writes_a_persons_gender_in_brackets() -> None:
-    """"выполнил(а)", "вошёл (вошла)": the reader's or the actor's gender is not known, so
+    """ "выполнил(а)", "вошёл (вошла)": the reader's or the actor's gender is not known, so
     the Russian text says it without one (an audit action as a noun, "вход", "открытие";
     "Программа на сегодня выполнена"), never both endings in brackets."""
     from babel.messages.pofile import read_po
