@@ -329,6 +329,24 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
                 "last": o.last,
             }
         )
+    for i in facts.ignored:
+        if i.measure is None:
+            continue
+        # a reading set aside (a unit that cannot be converted, a value out of range):
+        # shown with why, never "nothing recorded"
+        measure = kb.measures.get(i.measure)
+        observations.append(
+            {
+                "label": measure.label.get(lang) if measure else i.measure.replace("_", " "),
+                "value": translate(i.reason),
+                "note": None,
+                "measured": None,
+                "unit": None,
+                "day": i.when,
+                "last": i.last,
+                "set_aside": True,
+            }
+        )
     answers = []
     for a in facts.answers:
         question = kb.questions.get(a.question)

@@ -314,3 +314,49 @@ def test_fhir_upload_from_an_ehr_keeps_the_patients_ehr_id(world, signed_in, csr
         assert [(r.system, r.value, r.patient_id) for r in rows] == [
             ("https://ehr.example.org/fhir", "3", patient_id)
         ]
+
+
+def test_a_past_intake_shows_the_readings_it_set_aside(world, signed_in, csrf) -> None:
+    """An imported record's temperature in a unit that cannot be converted showed as
+    "Measurements: none recorded" on its intake page, while the screening said why it was
+    set aside: the intake lists it, set aside, with the reason."""
+    import json
+
+    day = date.today().isoformat()
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "furlong-1",
+                    "name": [{"text": "Ada Furlong"}],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "subject": {"reference": "Patient/furlong-1"},
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+                    "effectiveDateTime": day,
+                    "valueQuantity": {"value": 37.2, "unit": "furlong"},
+                }
+            },
+        ],
+    }
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/import")
+    r = client.post(
+        "/patients/import",
+        headers=JSON,
+        data={"csrf_token": token},
+        files={"file": ("ada.json", json.dumps(bundle).encode(), "application/json")},
+    )
+    assert r.status_code == 201, r.text[:300]
+    pid = r.json()["id"]
+    intake = client.get(f"/patients/{pid}", headers=JSON).json()["intakes"][0]["id"]
+    page = client.get(f"/patients/{pid}/intakes/{intake}", headers=HTML).text
+    assert "None recorded." not in page.split("<h2>Answers")[0]
+    assert "Set aside" in page and "furlong" in page
