@@ -172,6 +172,7 @@ def _new_course_view(
         if z in programs
     ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
+    courses = store.courses_of(session, ps.patient.id)
     # the plan's numbers as the reader writes them (3, not 3.0; 2,5 in Russian): the form
     # takes a decimal comma back
     shown = {k: number(v) for k, v in defaults.items()} | values
@@ -191,7 +192,16 @@ def _new_course_view(
         "figure": Markup(zone_figure_svg(zones, width=110, title=_zones_title(kb, zones, lang)))
         if zones
         else "",
-        "courses": [c.model_dump(mode="json") for c in store.courses_of(session, ps.patient.id)],
+        "courses": [c.model_dump(mode="json") for c in courses],
+        # a course under way: no other starts until it ends (said beside the button)
+        "running": next(
+            (
+                {"id": c.id, "start": date.fromisoformat(str(c.course["start"]))}
+                for c in courses
+                if c.status in ("active", "paused")
+            ),
+            None,
+        ),
         "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
     }
     data = {

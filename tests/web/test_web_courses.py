@@ -703,3 +703,15 @@ def test_a_decimal_comma_is_read_where_a_page_writes_one(world: Any, signed_in: 
     from spinecare.engine.course.model import _number
 
     assert _number("sessions_per_week", "2,5") == 2.5
+
+
+def test_the_plan_page_of_a_patient_with_a_course_under_way_offers_no_start(
+    world: Any, signed_in: Any
+) -> None:
+    """The plan page offered "Start the course" while a course was under way, and refused
+    it only once sent: it says so beside a start it does not offer."""
+    course = _start(world, world.own_patient)
+    page = signed_in("therapist").get(f"/patients/{world.own_patient}/course/new", headers=HTML)
+    assert page.status_code == 200
+    assert "A course is under way since" in page.text and f'href="/courses/{course}"' in page.text
+    assert '<button type="submit" disabled>' in page.text
