@@ -10977,5 +10977,66 @@ case(
     other_form(asked("rf7", "Night pain", local_choice("0", "Not at all"))),
 )
 
+case(
+    "note_wrapped_inside_a_red_flag",
+    "needs_data",
+    "a dictated note sent as plain text wrapped at a fixed width: 'reports new saddle' /"
+    " 'anaesthesia and urinary' / 'retention': the phrases broken by the line ends are read"
+    " (each line was a clause of its own: allowed)",
+    document(
+        "text/plain",
+        "Seen today. Pt reports new saddle\nanaesthesia and urinary\nretention since last night.",
+    ),
+)
+case(
+    "note_wrapped_russian_red_flag",
+    "needs_data",
+    "the same in Russian: 'онемение в' / 'промежности, задержка' / 'мочи'",
+    document("text/plain", "Жалобы на онемение в\nпромежности, задержка\nмочи с утра."),
+)
+case(
+    "note_html_break_inside_a_red_flag",
+    "needs_data",
+    "an HTML note that breaks 'Cauda<br/>equina' (a line break of the markup inside the phrase)",
+    document("text/html", "<p>Suspected Cauda<br/>equina syndrome, MRI today.</p>"),
+)
+
+case(
+    "condition_abatement_in_words_ongoing",
+    "needs_data",
+    "a DVT (I80.2) with no clinicalStatus and abatementString 'ongoing': words that give no"
+    " end leave its status unknown, to confirm (any abatementString read as resolved:"
+    " allowed)",
+    {
+        **condition(ICD10, "I80.2", "Deep vein thrombosis", clinical=None),
+        "abatementString": "ongoing",
+    },
+)
+
+case(
+    "ckd_staged_g4_in_words",
+    "needs_data",
+    "N18.9 chronic kidney disease staged 'KDIGO G4A2' in words (stage.summary.text): a"
+    " stage 4 kidney disease, to confirm (only 'Stage 4' was read: allowed)",
+    {
+        **condition(ICD10, "N18.9", "Chronic kidney disease, unspecified"),
+        "stage": [{"summary": {"text": "KDIGO G4A2"}}],
+    },
+)
+case(
+    "observation_edd_under_a_local_code",
+    "needs_data",
+    "an Observation named only 'Estimated date of delivery' (no code) whose value is a"
+    " date: a pregnancy, to confirm (it was passed over: allowed)",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Estimated date of delivery"},
+        "effectiveDateTime": "2026-11-15",
+        "valueDateTime": "2027-03-01",
+    },
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

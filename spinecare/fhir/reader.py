@@ -817,9 +817,10 @@ def _diagnosis_certainty(concept: Resource | None) -> str | None:
 def condition_from_fhir(res: Resource, ref: str) -> Condition:
     """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
 
-    An abatement without a date (abatementString, abatementAge, abatementRange, an
-    abatementPeriod without end, R3's abatementBoolean true) marks the condition resolved
-    when it carries no clinicalStatus.
+    An abatement without a date (abatementString with a date or an age in it,
+    abatementAge, abatementRange, an abatementPeriod without end, R3's abatementBoolean
+    true) marks the condition resolved when it carries no clinicalStatus; an
+    abatementString of words alone ("ongoing") leaves its status unknown, to confirm.
     """
     concept = _concept(res, "code")
     clinical = _status_code(res, "clinicalStatus")
@@ -844,7 +845,11 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
         else:
             undated = True
     if undated and abated_on is None and clinical is None:
-        clinical = "resolved"
+        said = res.get("abatementString")
+        # an abatement in words with no date in them ("ongoing", "продолжается", "not
+        # resolved"): whether it ended is not said, to confirm (never ended in silence)
+        words_only = isinstance(said, str) and not any(c.isdigit() for c in said)
+        clinical = STATUS_CONTRADICTORY if words_only else "resolved"
     verification = _status_code(res, "verificationStatus")
     if verification == STATUS_CONTRADICTORY:  # refuted and confirmed: it may hold
         clinical, verification = STATUS_CONTRADICTORY, None
@@ -3682,10 +3687,11 @@ def _finding_parts(res: Resource) -> list[Resource]:
 
 
 def _may_record_finding(res: Resource) -> bool:
-    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``), or
-    that has no value and no parts (no ``component``, no ``hasMember``): perhaps a finding
-    recorded as present, absent or observed ("Saddle anaesthesia: present")."""
-    if "valueBoolean" in res or "valueString" in res:
+    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``) or a
+    date (an expected delivery date under a local code: "EDD" 2027-03-01), or that has no
+    value and no parts (no ``component``, no ``hasMember``): perhaps a finding recorded as
+    present, absent or observed ("Saddle anaesthesia: present")."""
+    if "valueBoolean" in res or "valueString" in res or "valueDateTime" in res:
         return True
     if "component" in res or "hasMember" in res:
         return False

@@ -49,6 +49,9 @@ _CLAUSE = re.compile(
 # The same, keeping what ends each clause: a list before a colon ("Педикулез, чесотка:
 # нет") is answered as a whole by the cue after the colon.
 _CLAUSE_KEPT = re.compile(f"({_CLAUSE.pattern})")
+_SOFT_WRAP = re.compile(r"(?<=[^\W\d_])[ \t]*\r?\n[ \t]*(?=[a-zа-яäöüß])")
+"""A line break between two words of one phrase: after a letter (no full stop, colon or
+comma), before a word in lower case ("saddle\nanaesthesia", "онемение в\nпромежности")."""
 # The full stop of a German ordinal before a spine level ("Fraktur des 1. Lendenwirbels",
 # "12. BWK") is no end of a clause. Only before these words: elsewhere "1." may number a
 # list, whose items are clauses of their own ("Denies trauma 2. Metastases").
@@ -462,6 +465,13 @@ class TextMatcher:
         found = self._cache.get(text)
         if found is None:
             found = self._find(text)
+            joined = _SOFT_WRAP.sub(" ", text) if "\n" in text else text
+            if joined != text:
+                # a line broken inside a phrase, as dictation and HL7 v2 wrap it ("new
+                # saddle\nanaesthesia"): read joined too, and keep what either reading
+                # finds (a line is also a clause of its own: "No fever\nsaddle anaesthesia")
+                kept = {(m.concept, m.set) for m in found}
+                found = found + [m for m in self._find(joined) if (m.concept, m.set) not in kept]
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[text] = found
