@@ -10980,27 +10980,27 @@ case(
 case(
     "note_wrapped_inside_a_red_flag",
     "needs_data",
-    "a dictated note sent as plain text wrapped at a fixed width: 'reports new saddle' /"
-    " 'anaesthesia and urinary' / 'retention': the phrases broken by the line ends are read"
-    " (each line was a clause of its own: allowed)",
+    "a dictated note sent as plain text wrapped at a fixed width: '... new saddle' /"
+    " 'anaesthesia ...' / '... urinary' / 'retention': the phrases broken by the line ends"
+    " are read (each line was a clause of its own: allowed)",
     document(
         "text/plain",
-        "Seen today. Pt reports new saddle\nanaesthesia and urinary\nretention since last night.",
+        "Seen today in the clinic for review of back pain. Pt reports new saddle\n"
+        "anaesthesia since last night, and on questioning some urinary\n"
+        "retention; no fever.",
     ),
 )
 case(
     "note_wrapped_russian_red_flag",
     "needs_data",
     "the same in Russian: 'онемение в' / 'промежности, задержка' / 'мочи'",
-    document("text/plain", "Жалобы на онемение в\nпромежности, задержка\nмочи с утра."),
+    document(
+        "text/plain",
+        "Осмотрен повторно. Жалобы на боль в пояснице, сегодня онемение в\n"
+        "промежности с утра, со вчерашнего вечера задержка\n"
+        "мочи.",
+    ),
 )
-case(
-    "note_html_break_inside_a_red_flag",
-    "needs_data",
-    "an HTML note that breaks 'Cauda<br/>equina' (a line break of the markup inside the phrase)",
-    document("text/html", "<p>Suspected Cauda<br/>equina syndrome, MRI today.</p>"),
-)
-
 case(
     "condition_abatement_in_words_ongoing",
     "needs_data",
@@ -11023,18 +11023,15 @@ case(
         "stage": [{"summary": {"text": "KDIGO G4A2"}}],
     },
 )
+
 case(
-    "observation_edd_under_a_local_code",
-    "needs_data",
-    "an Observation named only 'Estimated date of delivery' (no code) whose value is a"
-    " date: a pregnancy, to confirm (it was passed over: allowed)",
+    "condition_abatement_in_words_resolved",
+    "allowed",
+    "a DVT (I80.2) with no clinicalStatus and abatementString 'resolved in childhood': words"
+    " of the past (KB history_after) end it, as a date does",
     {
-        "resourceType": "Observation",
-        "status": "final",
-        "subject": {"reference": "Patient/p1"},
-        "code": {"text": "Estimated date of delivery"},
-        "effectiveDateTime": "2026-11-15",
-        "valueDateTime": "2027-03-01",
+        **condition(ICD10, "I80.2", "Deep vein thrombosis", clinical=None),
+        "abatementString": "resolved in childhood",
     },
 )
 

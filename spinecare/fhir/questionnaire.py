@@ -149,6 +149,7 @@ def _reader_measures(kb: KB) -> MeasureTable:
         concept_codes=[key for key in kb.codes.exact if key[0] in ("snomed", "loinc")],
         answer_words=kb.model.text_cues.answer_words(),
         time_questions=kb.model.text_cues.time_questions.phrases(),
+        ended_words=kb.model.text_cues.history_after.phrases(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
         questions=kb.questions,

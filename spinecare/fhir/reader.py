@@ -882,6 +882,23 @@ _RECORDED: tuple[tuple[str, str | None], ...] = (("recordedDate", None),)
 MeasureHit = tuple[str, str, float | None, float | None]
 
 
+def _ended_in_words(res: Resource, found: Condition, measures: Measures) -> Condition:
+    """A condition whose only end is an ``abatementString`` of words that say it is over
+    ("resolved", "in childhood", "ausgeheilt": the KB's words of the past, text.yaml
+    ``history_after``): resolved, as an end with a date is; other words ("ongoing") leave
+    it unknown (:func:`condition_from_fhir`)."""
+    said = res.get("abatementString")
+    words: frozenset[str] = getattr(measures, "ended_words", None) or frozenset()
+    if found.clinical_status != STATUS_CONTRADICTORY or not isinstance(said, str) or not words:
+        return found
+    if res.get("clinicalStatus") is not None:
+        return found
+    folded = f" {measure_name(said)} "
+    if any(f" {w} " in folded for w in words):
+        return replace(found, clinical_status="resolved")
+    return found
+
+
 def _checks(measures: Measures) -> Mapping[str, Sequence[tuple[str, float]]]:
     """The comparisons the KB makes of each measure ((op, threshold) in the measure's unit),
     when ``measures`` carries them (:class:`MeasureTable`); none for a plain mapping."""
@@ -901,6 +918,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         concept_codes: Iterable[tuple[str, str]] = (),
         answer_words: Mapping[str, bool] | None = None,
         time_questions: Iterable[str] = (),
+        ended_words: Iterable[str] = (),
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
@@ -952,6 +970,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         # the words of a question that asks for an age, a year, a date or a length of
         # time (KB text.yaml time_questions), folded: a number answering it names nothing
         self.time_questions = frozenset(measure_name(w) for w in time_questions)
+        # the words that say a condition is over (KB text.yaml history_after), folded: an
+        # abatementString of them ends it
+        self.ended_words = frozenset(measure_name(w) for w in ended_words)
         # how long a diagnosis given only in an Encounter counts from the visit (KB
         # threshold encounter_diagnosis_days)
         self.encounter_days = encounter_days
@@ -3687,11 +3708,10 @@ def _finding_parts(res: Resource) -> list[Resource]:
 
 
 def _may_record_finding(res: Resource) -> bool:
-    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``) or a
-    date (an expected delivery date under a local code: "EDD" 2027-03-01), or that has no
-    value and no parts (no ``component``, no ``hasMember``): perhaps a finding recorded as
-    present, absent or observed ("Saddle anaesthesia: present")."""
-    if "valueBoolean" in res or "valueString" in res or "valueDateTime" in res:
+    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``), or
+    that has no value and no parts (no ``component``, no ``hasMember``): perhaps a finding
+    recorded as present, absent or observed ("Saddle anaesthesia: present")."""
+    if "valueBoolean" in res or "valueString" in res:
         return True
     if "component" in res or "hasMember" in res:
         return False
@@ -4053,7 +4073,9 @@ class RecordBuilder:
         if is_family_history(res, ref):
             self._ignored.append(Ignored(ref, FAMILY_HISTORY))
             return
-        found, staged = _staged(res, condition_from_fhir(res, ref))
+        found, staged = _staged(
+            res, _ended_in_words(res, condition_from_fhir(res, ref), self.measures)
+        )
         self._conditions.append(found)
         # A note on the condition ("metastases to L3 found on MRI") is read as text, with
         # the condition's statuses and dates: what it names is to be confirmed.

@@ -30,6 +30,7 @@ changing what it returns.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -66,6 +67,29 @@ GAP = "*"
 """In a synonym, the place of up to :data:`GAP_WORDS` words of any kind."""
 GAP_WORDS = 2
 """How many words a synonym's gap holds at most."""
+WRAP_WIDTH = 40
+"""The shortest text width read as wrapped at a fixed width (dictation, HL7 v2: 60 to 80
+characters); a line is a wrapped one when it fills the text's width but for a word
+(:data:`WRAP_SLACK` characters)."""
+WRAP_SLACK = 16
+
+
+def _wrapped_joined(text: str) -> str:
+    """The text with the line breaks of a fixed-width wrap taken out (:data:`_SOFT_WRAP`):
+    only after a line that fills the width the text is wrapped at, as a word too long for
+    the rest of the line goes to the next ("Pt reports new saddle" / "anaesthesia ..."); a
+    short line ("Woke at night" / "pain 3/10") is a line of its own."""
+    lines = text.split("\n")
+    width = max(len(line.rstrip()) for line in lines)
+    if width < WRAP_WIDTH:
+        return text
+    out = [lines[0]]
+    for before, line in itertools.pairwise(lines):
+        if len(before.rstrip()) >= width - WRAP_SLACK and _SOFT_WRAP.search(f"{before}\n{line}"):
+            out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 # Characters a reader does not see, left inside words by web pages and word processors:
@@ -465,7 +489,7 @@ class TextMatcher:
         found = self._cache.get(text)
         if found is None:
             found = self._find(text)
-            joined = _SOFT_WRAP.sub(" ", text) if "\n" in text else text
+            joined = _wrapped_joined(text) if "\n" in text else text
             if joined != text:
                 # a line broken inside a phrase, as dictation and HL7 v2 wrap it ("new
                 # saddle\nanaesthesia"): read joined too, and keep what either reading

@@ -173,6 +173,15 @@ def _new_course_view(
     ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     courses = store.courses_of(session, ps.patient.id)
+    # a course under way: no other starts until it ends (said beside the button)
+    running: dict[str, Any] | None = next(
+        (
+            {"id": c.id, "start": date.fromisoformat(str(c.course["start"]))}
+            for c in courses
+            if c.status in ("active", "paused")
+        ),
+        None,
+    )
     # the plan's numbers as the reader writes them (3, not 3.0; 2,5 in Russian): the form
     # takes a decimal comma back
     shown = {k: number(v) for k, v in defaults.items()} | values
@@ -193,22 +202,15 @@ def _new_course_view(
         if zones
         else "",
         "courses": [c.model_dump(mode="json") for c in courses],
-        # a course under way: no other starts until it ends (said beside the button)
-        "running": next(
-            (
-                {"id": c.id, "start": date.fromisoformat(str(c.course["start"]))}
-                for c in courses
-                if c.status in ("active", "paused")
-            ),
-            None,
-        ),
+        "running": running,
         "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
     }
     data = {
         "patient": ps.patient.model_dump(mode="json"),
         "plan": plan,
         "ranges": ranges,
-        "may_start": plan["status"] == "ready",
+        "may_start": plan["status"] == "ready" and running is None,
+        "running": None if running is None else {**running, "start": str(running["start"])},
         "not_read": list(ps.not_read),
     }
     return context, data

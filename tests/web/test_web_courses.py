@@ -715,3 +715,7 @@ def test_the_plan_page_of_a_patient_with_a_course_under_way_offers_no_start(
     assert page.status_code == 200
     assert "A course is under way since" in page.text and f'href="/courses/{course}"' in page.text
     assert '<button type="submit" disabled>' in page.text
+    twin = signed_in("therapist").get(
+        f"/patients/{world.own_patient}/course/new", headers={"Accept": "application/json"}
+    )
+    assert twin.json()["may_start"] is False and twin.json()["running"]["id"] == course
