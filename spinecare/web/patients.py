@@ -338,7 +338,7 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
         observations.append(
             {
                 "label": measure.label.get(lang) if measure else i.measure.replace("_", " "),
-                "value": translate(i.reason),
+                "value": i.reason,  # shown with the record's own words as written
                 "note": None,
                 "measured": None,
                 "unit": None,
