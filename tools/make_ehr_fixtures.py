@@ -10573,30 +10573,41 @@ case(
         "medicationReference": {"reference": "#m1"},
     },
 )
+
+
+def warfarin_tablet(tab_id: str, kind: str, ingredient_id: str) -> list[Resource]:
+    """An active order of a Medication coded only as 'Tablet' whose ingredient, RxNorm 11289
+    warfarin, is another resource of the record (``kind``: Medication or Substance) named
+    by reference."""
+    return [
+        {
+            "resourceType": "MedicationRequest",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": "Patient/p1"},
+            "authoredOn": "2026-10-01",
+            "medicationReference": {"reference": f"Medication/{tab_id}"},
+        },
+        {
+            "resourceType": "Medication",
+            "id": tab_id,
+            "code": TABLET,
+            "ingredient": [{"itemReference": {"reference": f"{kind}/{ingredient_id}"}}],
+        },
+        {
+            "resourceType": kind,
+            "id": ingredient_id,
+            "code": {"coding": [coding(RXNORM, "11289", "warfarin")]},
+        },
+    ]
+
+
 case(
     "medication_ingredient_another_medication",
     "needs_clearance",
     "an active order of a Medication coded only as 'Tablet' whose ingredient is another"
     " Medication of the record, RxNorm 11289 warfarin, named by reference: read",
-    {
-        "resourceType": "MedicationRequest",
-        "status": "active",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "authoredOn": "2026-10-01",
-        "medicationReference": {"reference": "Medication/tab1"},
-    },
-    {
-        "resourceType": "Medication",
-        "id": "tab1",
-        "code": TABLET,
-        "ingredient": [{"itemReference": {"reference": "Medication/warf1"}}],
-    },
-    {
-        "resourceType": "Medication",
-        "id": "warf1",
-        "code": {"coding": [coding(RXNORM, "11289", "warfarin")]},
-    },
+    *warfarin_tablet(tab_id="tab1", kind="Medication", ingredient_id="warf1"),
 )
 case(
     "medication_ingredient_substance_of_the_record",
@@ -10604,25 +10615,7 @@ case(
     "an active order of a Medication coded only as 'Tablet' whose ingredient is a"
     " Substance of the record (not held in the Medication), RxNorm 11289 warfarin, named by"
     " reference: read, in a Bundle and in a Bulk export's Substance file alike",
-    {
-        "resourceType": "MedicationRequest",
-        "status": "active",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "authoredOn": "2026-10-01",
-        "medicationReference": {"reference": "Medication/tab2"},
-    },
-    {
-        "resourceType": "Medication",
-        "id": "tab2",
-        "code": TABLET,
-        "ingredient": [{"itemReference": {"reference": "Substance/warf2"}}],
-    },
-    {
-        "resourceType": "Substance",
-        "id": "warf2",
-        "code": {"coding": [coding(RXNORM, "11289", "warfarin")]},
-    },
+    *warfarin_tablet(tab_id="tab2", kind="Substance", ingredient_id="warf2"),
 )
 case(
     "dstu2_medication_order_warfarin",

@@ -26,6 +26,7 @@ from urllib.parse import unquote_to_bytes
 from fastapi import Request
 
 from spinecare.errors import InputError
+from spinecare.i18n import typed_number
 from spinecare.messages import N_, Day, Message, Quantity
 from spinecare.store.errors import FormError
 
@@ -116,7 +117,7 @@ def _problem(name: str, value: str) -> str | Message | None:
         return None
     if not _INTEGER.fullmatch(value):
         try:
-            number = float(value.strip().replace(",", "."))
+            number = typed_number(value)
         except ValueError:
             return None
         if not math.isfinite(number):

@@ -893,8 +893,7 @@ def _ended_in_words(res: Resource, found: Condition, measures: Measures) -> Cond
         return found
     if res.get("clinicalStatus") is not None:
         return found
-    folded = f" {measure_name(said)} "
-    if any(f" {w} " in folded for w in words):
+    if _names_any(said, words):
         return replace(found, clinical_status="resolved")
     return found
 
@@ -2325,7 +2324,13 @@ def _asks_time(question: str, measures: Measures) -> bool:
     cancer diagnosis", "Months since spinal surgery", "Дата операции"): its answer says
     when, not whether."""
     words: frozenset[str] = getattr(measures, "time_questions", None) or frozenset()
-    said = f" {measure_name(question)} "
+    return _names_any(question, words)
+
+
+def _names_any(text: str, words: Iterable[str]) -> bool:
+    """Whether ``text``, folded as a measure's name (:func:`measure_name`), holds one of
+    ``words`` (folded so) as whole words."""
+    said = f" {measure_name(text)} "
     return any(f" {w} " in said for w in words)
 
 
