@@ -11028,5 +11028,132 @@ case(
     },
 )
 
+
+def report_naming(*results: Resource, held: Resource | None = None) -> list[Resource]:
+    """An MRI report whose results are References with words; ``held``: the one result the
+    record holds (Observation/o1)."""
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "mri1",
+        "status": "final",
+        "code": {"text": "MRI lumbar spine"},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-18",
+        "result": list(results),
+    }
+    return [report, held] if held is not None else [report]
+
+
+case(
+    "report_result_named_not_held",
+    "needs_data",
+    "an MRI report (sent without its results) whose result is a reference to an Observation"
+    " the record does not hold, with the words 'Cauda equina compression at L4-L5': read as"
+    " written beside another entry, to confirm (dropped: allowed)",
+    *report_naming({"reference": "Observation/o9", "display": "Cauda equina compression at L4-L5"}),
+)
+case(
+    "report_result_named_russian",
+    "needs_data",
+    "the same in Russian: a result named 'Синдром конского хвоста' that the record does not hold",
+    *report_naming({"reference": "Observation/o9", "display": "Синдром конского хвоста"}),
+)
+case(
+    "report_result_named_and_held",
+    "allowed",
+    "a result the record holds (Observation/o1, 'no abnormality') is read where it stands: the"
+    " words of the reference to it ('Spinal metastasis?', the question asked) are not read"
+    " again",
+    *report_naming(
+        {"reference": "Observation/o1", "display": "Spinal metastasis?"},
+        held={
+            "resourceType": "Observation",
+            "id": "o1",
+            "status": "final",
+            "code": {"text": "MRI finding"},
+            "subject": {"reference": "Patient/p1"},
+            "effectiveDateTime": "2026-11-18",
+            "valueString": "No abnormality",
+        },
+    ),
+)
+case(
+    "composition_entry_named_not_held",
+    "needs_data",
+    "a patient summary (Composition) sent without its entries: a problem section's entry"
+    " {'reference': 'Condition/c7', 'display': 'Metastatic carcinoma of spine'}: to confirm",
+    {
+        "resourceType": "Composition",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-15",
+        "title": "Patient summary",
+        "author": [{"reference": "Practitioner/d1", "display": "Dr A. Smith"}],
+        "section": [
+            {
+                "title": "Problems",
+                "section": [
+                    {
+                        "title": "Active problems",
+                        "entry": [
+                            {
+                                "reference": "Condition/c7",
+                                "display": "Metastatic carcinoma of spine",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    },
+)
+case(
+    "observation_derived_from_named",
+    "needs_data",
+    "an Observation derived from another the record does not hold, named 'Duplex scan: DVT"
+    " left popliteal vein': to confirm",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "Vascular assessment"},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-19",
+        "derivedFrom": [
+            {"reference": "Observation/duplex", "display": "Duplex scan: DVT left popliteal vein"}
+        ],
+    },
+)
+case(
+    "condition_evidence_named_not_held",
+    "needs_data",
+    "low back pain whose evidence is a reference to an Observation the record does not hold,"
+    " named 'New urinary retention': to confirm (only evidence with no reference was read)",
+    {
+        **condition(SNOMED, "279039007", "Low back pain"),
+        "evidence": [
+            {"detail": [{"reference": "Observation/x1", "display": "New urinary retention"}]}
+        ],
+    },
+)
+case(
+    "order_supporting_place_named",
+    "allowed",
+    "an order whose supporting information names a place and a person ('Regional Cancer"
+    " Center', 'Dr Tumour'): a Location's and a Practitioner's names say nothing of the patient",
+    {
+        "resourceType": "ServiceRequest",
+        "status": "completed",
+        "intent": "order",
+        "code": {"text": "Physiotherapy referral"},
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-10",
+        "supportingInfo": [
+            {"reference": "Location/l1", "display": "Regional Cancer Center"},
+            {"type": "Practitioner", "display": "Dr Tumour"},
+        ],
+    },
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from spinecare.bulk.facts import FIRST_PATIENTS, encode_answer
+from spinecare.bulk.facts import FIRST_PATIENTS, READ_CONDITIONS, READ_PROCEDURES, encode_answer
 from spinecare.engine.evaluate import (
     CONFIRM_ITEM,
     PROCEDURE_NOT_DONE,
@@ -614,8 +614,8 @@ class Compiler:
             # each row's standing once, as a column: every leaf of a concept reads it
             rows = (
                 f"(SELECT c.*, {condition_standing_sql(as_of, self._next_day())} AS standing"
-                " FROM conditions c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
-                " FROM conditions o WHERE o.pid = c.pid AND o.visit = 0"
+                f" FROM {READ_CONDITIONS} c WHERE c.visit = 0 OR NOT EXISTS (SELECT 1"
+                f" FROM {READ_CONDITIONS} o WHERE o.pid = c.pid AND o.visit = 0"
                 " AND o.concept = c.concept AND o.cset IS NOT DISTINCT FROM c.cset"
                 " AND NOT (o.abatement IS NOT NULL AND c.onset IS NOT NULL"
                 " AND o.abatement < c.onset))) conditions"
@@ -642,7 +642,9 @@ class Compiler:
                     f" WHEN {done} AND performed > {as_of} AND performed <= {self._next_day()}"
                     " THEN 1"
                 )
-            out.append(("proc", self._aggregate("procedures", tests), list(tests)))
+            out.append(
+                ("proc", self._aggregate(f"{READ_PROCEDURES} procedures", tests), list(tests))
+            )
         if lv.measures:
             out.append(self._measures_cte(sorted(lv.measures)))
             out.append(self._ahead_cte(sorted(lv.measures)))

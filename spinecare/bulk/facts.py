@@ -14,13 +14,17 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   screened. An export may hold a Patient twice (two lines of one id): the first by ``seq``
   is the patient, as the reader keeps the first Patient of an id (:data:`FIRST_PATIENTS`)
 - ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
-  abatement, certain)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain`` is 0 for
-  a concept found only in text or under a code of no known system (to confirm)
+  abatement, certain, visit, target)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain``
+  is 0 for a concept found only in text or under a code of no known system (to confirm);
+  ``visit`` 1 for a visit's diagnosis (``Condition.from_visit``); ``target`` the resource a
+  Reference whose words the row was read from names (``Observation/x``, NULL for any other
+  row): the row counts only where the export holds no such resource (:data:`READ_CONDITIONS`)
 - ``medications(pid, concept, status, start_date, end_date, certain, start_last, end_first)``:
   ``start_last`` and ``end_first`` the other day of a start or end given only as a month
   or a year (``Medication.start_last``, ``end_first``)
-- ``procedures(pid, concept, status, performed, certain, performed_last)``: ``performed_last``
-  the last day a date given only as a year or a month stands for (NULL for a whole date)
+- ``procedures(pid, concept, status, performed, certain, performed_last, target)``:
+  ``performed_last`` the last day a date given only as a year or a month stands for (NULL
+  for a whole date); ``target`` as for conditions (:data:`READ_PROCEDURES`)
 - ``observations(pid, measure, value, obs_date, obs_time, in_order, seq, obs_last)``: values
   in the measure's unit; ``obs_time`` (POSIX seconds, NULL for a date alone) orders
   readings of one day; ``in_order`` 1 where the record lists the day's readings in the
@@ -37,6 +41,7 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   concept or rule
 - ``orders(pid, ref, code, status, intent, authored)``: ServiceRequests (``code`` is
   ``system|code`` of the first coding)
+- ``held(pid, ref)``: what each resource of the export may be named by (``Observation/x``)
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("abatement", "date"),
         ("certain", "int64"),
         ("visit", "int64"),
+        ("target", "string"),
     ),
     "medications": (
         ("pid", "string"),
@@ -94,6 +100,11 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("performed", "date"),
         ("certain", "int64"),
         ("performed_last", "date"),
+        ("target", "string"),
+    ),
+    "held": (
+        ("pid", "string"),
+        ("ref", "string"),
     ),
     "observations": (
         ("pid", "string"),
@@ -178,13 +189,22 @@ class Flattener:
 
     # records -----------------------------------------------------------------------
 
-    def add_record(self, record: PatientRecord, *, patient: bool = True, seq_base: int = 0) -> None:
-        """All facts of one record. ``seq``: ``seq_base`` + position in the record."""
+    def add_record(
+        self,
+        record: PatientRecord,
+        *,
+        patient: bool = True,
+        seq_base: int = 0,
+        targets: Mapping[str, str] | None = None,
+    ) -> None:
+        """All facts of one record. ``seq``: ``seq_base`` + position in the record.
+        ``targets``: the resource each entry read from a Reference's words names, where the
+        record read does not hold it (``RecordBuilder.named_targets``)."""
         pid = record.patient.id
         if patient:
             self.add_patient(pid, record.patient, seq_base)
         for condition in (*record.conditions, *observed_conditions(record, self.kb)):
-            self.add_condition(pid, condition)
+            self.add_condition(pid, condition, targets.get(condition.ref) if targets else None)
         index = self._index
         for med in record.medications:
             for concept, (certain, _) in sorted(index.medication_concepts(med).items()):
@@ -203,7 +223,15 @@ class Flattener:
         for proc in record.procedures:
             for concept, (certain, _) in sorted(index.procedure_concepts(proc).items()):
                 self.rows["procedures"].append(
-                    (pid, concept, proc.status, proc.performed, int(certain), proc.performed_last)
+                    (
+                        pid,
+                        concept,
+                        proc.status,
+                        proc.performed,
+                        int(certain),
+                        proc.performed_last,
+                        None,
+                    )
                 )
         for i, obs in enumerate(record.observations):
             self.rows["observations"].append(
@@ -252,7 +280,7 @@ class Flattener:
             (pid, int(patient.deceased), patient.deceased_on, patient.birth_date, seq)
         )
 
-    def add_condition(self, pid: str, condition: Condition) -> None:
+    def add_condition(self, pid: str, condition: Condition, target: str | None = None) -> None:
         index = self._index
         index.conditions.clear()
         index.procedures.clear()
@@ -268,6 +296,7 @@ class Flattener:
                         proc.performed,
                         int(done.certain),
                         proc.performed_last,
+                        target,
                     )
                 )
         index.procedures.clear()
@@ -286,6 +315,7 @@ class Flattener:
                         condition.abatement,
                         int(entry.certain),
                         int(condition.from_visit),
+                        target,
                     )
                 )
         index.conditions.clear()
@@ -335,16 +365,28 @@ class Flattener:
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it
         builder.add(resource if type(resource) is dict else dict(resource))
+        if not is_patient:
+            self.rows["held"].extend((pid, ref) for ref in builder.held)
         if not (is_patient or builder.holds_facts()):
             return  # a resource the record has no use for (most laboratory results)
         record = builder.build()
         if is_patient:
             self.add_patient(pid, record.patient, seq_base)
-        self.add_record(record, patient=False, seq_base=seq_base)
+        self.add_record(record, patient=False, seq_base=seq_base, targets=builder.named_targets())
         if builder.unreadable:
             # set aside by the reader (what could be read of it is kept): reported
             raise RecordError(builder.unreadable[0])
 
+
+READ_CONDITIONS = (
+    "(SELECT * FROM conditions WHERE target IS NULL OR NOT EXISTS (SELECT 1 FROM held h"
+    " WHERE h.pid = conditions.pid AND h.ref = conditions.target))"
+)
+"""The ``conditions`` table as the rules read it: a row read from the words of a Reference
+counts only where the export holds no resource it names (the reader's
+``RecordBuilder._not_held``), in DuckDB and Spark SQL alike."""
+READ_PROCEDURES = READ_CONDITIONS.replace("conditions", "procedures")
+"""So the ``procedures`` table (an operation named in a Reference's words)."""
 
 FIRST_PATIENTS = (
     "(SELECT pid, deceased, deceased_on, CASE WHEN lo <> hi THEN NULL ELSE birth_date END"

@@ -2722,17 +2722,28 @@ def _evidence_of(res: Resource, ref: str, found: Condition) -> list[Condition]:
                         found, ref=f"{ref}#{where}", codings=codings, text=text, confirm=EVIDENCE_OF
                     )
                 )
-        details = evidence.get("detail") if isinstance(evidence, dict) else None
-        for n, shown in _displays(details):  # "MRI: L2 metastasis", no resource named
-            out.append(
-                replace(
-                    found,
-                    ref=f"{ref}#evidence[{index}].detail[{n}]",
-                    codings=(),
-                    text=shown,
-                    confirm=EVIDENCE_OF,
+    return out
+
+
+def _evidence_named(
+    res: Resource, ref: str, found: Condition
+) -> list[tuple[str | None, Condition]]:
+    """The words of what a diagnosis rests on named by reference (``evidence.detail``,
+    ``stage.assessment``: "MRI: L2 metastasis"), each with the resource it names (None: only
+    words): read with the diagnosis's statuses and dates, to be confirmed, where the record
+    does not hold that resource (:meth:`RecordBuilder._not_held`)."""
+    out: list[tuple[str | None, Condition]] = []
+    for path in (("evidence", "detail"), ("stage", "assessment")):
+        if path[0] not in res:
+            continue
+        for where, item in _named_references(res, path, ""):
+            named = _finding_named(item)
+            if named is not None:
+                target, shown = named
+                evidence = replace(
+                    found, ref=f"{ref}#{where}", codings=(), text=shown, confirm=EVIDENCE_OF
                 )
-            )
+                out.append((target, evidence))
     return out
 
 
@@ -3815,6 +3826,97 @@ def linked_patients(res: Resource) -> list[str]:
 _OPEN_VISIT = frozenset({"in-progress", "arrived", "triaged", "onleave"})
 
 
+# Reference fields whose words (``display``) name a finding, a result or an entry of the
+# record ("MRI lumbar spine: cauda equina compression", a report's result; "Cauda equina
+# syndrome", a summary's entry), per resource type, each a path of fields down to the
+# References (a list at any step). Where the record holds the resource named, it is read where
+# it stands; where it does not (a search without ``_include``, a document sent without its
+# entries), the words are read as written beside another entry, to confirm (see
+# :meth:`RecordBuilder._named_by_reference`). A Condition's evidence is read with the
+# Condition (:func:`_evidence_of`).
+_NAMED_BY_REFERENCE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Observation": (("hasMember",), ("derivedFrom",)),
+    "DiagnosticReport": (("result",), ("imagingStudy",)),
+    "Composition": (("section", "entry"),),
+    "ServiceRequest": (("supportingInfo",),),
+    "MedicationRequest": (("supportingInformation",),),
+    "ClinicalImpression": (("investigation", "item"),),
+    "DetectedIssue": (("implicated",),),
+    "Procedure": (("complicationDetail",),),
+    "MedicationStatement": (("derivedFrom",),),
+    "MedicationAdministration": (("request",),),
+    "CarePlan": (("supportingInfo",),),
+}
+# What a Reference to one of these names is a person, a place, a team or a visit, not what
+# the patient has: its words are never read ("Cancer Center", "Dr Saddle").
+_NAMES_NO_FINDING = frozenset(
+    {
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "Organization",
+        "Location",
+        "RelatedPerson",
+        "Person",
+        "CareTeam",
+        "HealthcareService",
+        "Group",
+        "Device",
+        "Endpoint",
+        "Encounter",
+        "Schedule",
+        "Slot",
+        "Questionnaire",
+        "Binary",
+    }
+)
+_SAYS_NOTHING = frozenset({"cancelled", ENTERED_IN_ERROR, "not-done", "revoked"})
+
+
+def _named_references(node: object, path: tuple[str, ...], where: str) -> Iterator[tuple[str, Any]]:
+    """(where, Reference) of each object found down ``path`` from ``node`` (a list at any
+    step; a Composition's sections inside sections too)."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _named_references(item, path, f"{where}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    if not path:
+        yield where, node
+        return
+    key = path[0]
+    yield from _named_references(node.get(key), path[1:], f"{where}.{key}" if where else key)
+    if key == "section" and isinstance(node.get("section"), list):
+        # a section's sections: the same path again from each
+        for i, inner in enumerate(node["section"]):
+            yield from _named_references(
+                inner, path, f"{where}.section[{i}]" if where else f"section[{i}]"
+            )
+
+
+def _finding_named(item: Any) -> tuple[str | None, str] | None:
+    """(the resource a Reference points to, or None, and its words) where its ``display``
+    may name a finding: not one held (``#x``), nor one whose type is a person, a place or
+    a visit (:data:`_NAMES_NO_FINDING`)."""
+    shown = item.get("display")
+    if not isinstance(shown, str) or not shown.strip():
+        return None
+    target = item.get("reference")
+    kind = item.get("type")
+    if isinstance(target, str) and target.strip():
+        if target.startswith("#"):
+            return None
+        local = _local_ref(target.strip())
+        if "/" in local and not isinstance(kind, str):
+            kind = local.split("/")[0]
+    else:
+        target = None
+    if isinstance(kind, str) and kind.rsplit("/", 1)[-1] in _NAMES_NO_FINDING:
+        return None
+    return target, shown
+
+
 class RecordBuilder:
     """Collects one patient's FHIR resources and builds the :class:`PatientRecord`."""
 
@@ -3837,6 +3939,15 @@ class RecordBuilder:
         self.unreadable: list[str] = []
         """Why each resource set aside could not be read (``ref: shape``), in order."""
         self._encounter_reasons: list[Condition] = []
+        self._held: set[str] = set()
+        """What the resources added may be named by (``Observation/x``, a fullUrl)."""
+        self._by_reference: list[tuple[str | None, str, str, str, Resource]] = []
+        """The words of each Reference that may name a finding, as ``(target, ref, where,
+        words, resource)``: read in :meth:`build` where the record does not hold the target
+        (:meth:`_named_by_reference`)."""
+        self._evidence_named: list[tuple[str | None, Condition]] = []
+        """A Condition's evidence named by reference with words, read so in :meth:`build`
+        where the record does not hold it."""
         self._seen: dict[str, int] = {}
         self._count = 0
         self._nesting = 0  # Bundles inside the record's Bundle being read
@@ -3896,6 +4007,14 @@ class RecordBuilder:
             # were not there; set aside (what can be read of it kept, to confirm)
             self._set_aside(resource, kind, ref, located(ref, MODIFIED))
             return
+        held = self._held
+        held.add(ref)
+        if full_url:
+            held.add(full_url)
+            held.add(_local_ref(full_url))
+        paths = _NAMED_BY_REFERENCE.get(resource["resourceType"])
+        if paths is not None:
+            self._named_by_reference(resource, ref, paths)
         try:
             handler(self, resource, ref, full_url)
         except RecordError as err:
@@ -3982,6 +4101,8 @@ class RecordBuilder:
             or self._coded
             or self._salvaged_medications
             or self._encounter_reasons
+            or self._by_reference
+            or self._evidence_named
             or self.unreadable
         )
 
@@ -4019,7 +4140,7 @@ class RecordBuilder:
         return PatientRecord(
             patient=self._born(patient),
             source=self.source,
-            conditions=[*self._conditions, *self._visit_diagnoses()],
+            conditions=[*self._conditions, *self._visit_diagnoses(), *self._not_held()],
             observations=list(self._observations),
             medications=medications,
             procedures=list(self._procedures),
@@ -4028,6 +4149,70 @@ class RecordBuilder:
             ignored=[*self._ignored, *self._prose_readings()],
             coded_observations=list(self._coded),
         )
+
+    def _holds(self, target: str | None) -> bool:
+        held = self._held
+        return target is not None and (target in held or _local_ref(target) in held)
+
+    @property
+    def held(self) -> set[str]:
+        """What the resources added so far may be named by (``Observation/x``, a fullUrl)."""
+        return self._held
+
+    def named_targets(self) -> dict[str, str]:
+        """The entries :meth:`build` reads from the words of a Reference to a resource this
+        builder does not hold: ``{entry ref: the resource named}`` (``Observation/x``).
+        Bulk reading, which reads one resource at a time, keeps them only where the export
+        holds no such resource (:data:`~spinecare.bulk.facts.READ_CONDITIONS`)."""
+        out = {c.ref: _local_ref(t) for t, c in self._evidence_named if t and not self._holds(t)}
+        for target, ref, where, _, _ in self._by_reference:
+            if target and not self._holds(target):
+                out[f"{ref}#{where}"] = _local_ref(target)
+        return out
+
+    def _named_by_reference(
+        self, res: Resource, ref: str, paths: tuple[tuple[str, ...], ...]
+    ) -> None:
+        """Keep the words of the References of ``paths`` (:data:`_NAMED_BY_REFERENCE`) that
+        may name a finding, to be read in :meth:`build` where the record does not hold
+        what they name. Not those of an entry entered in error, cancelled or not done."""
+        found = [
+            (named[0], where, named[1])
+            for path in paths
+            if path[0] in res
+            for where, item in _named_references(res, path, "")
+            if (named := _finding_named(item)) is not None
+        ]
+        if found and _status(res) not in _SAYS_NOTHING:
+            self._by_reference.extend(
+                (target, ref, where, shown, res) for target, where, shown in found
+            )
+
+    def _not_held(self) -> list[Condition]:
+        """The words of References to what the record does not hold (or to nothing, only
+        words): each a statement beside another entry, to confirm, from that entry's date
+        (a Condition's evidence with the Condition's statuses and dates)."""
+        out = [c for target, c in self._evidence_named if not self._holds(target)]
+        for target, ref, where, shown, res in self._by_reference:
+            if self._holds(target):
+                continue
+            kind = str(res.get("resourceType"))
+            dates = _STATED_DATES.get(kind, _REASON_DATES)
+            try:
+                start = _date_or_none(res, dates)
+                start_last = _span_last(res, dates, start)
+            except _Bad:
+                start = start_last = None
+            out.append(
+                Condition(
+                    ref=f"{ref}#{where}",
+                    text=shown,
+                    onset=start,
+                    confirm=NOTED_ELSEWHERE,
+                    onset_last=start_last,
+                )
+            )
+        return out
 
     def _prose_readings(self) -> list[Ignored]:
         """Readings written in the words of a note, a report or an assessment the record
@@ -4091,6 +4276,8 @@ class RecordBuilder:
                     replace(found, ref=f"{ref}#note[{index}]", codings=(), text=text)
                 )
         self._conditions.extend(_evidence_of(res, ref, found))
+        if "evidence" in res or "stage" in res:
+            self._evidence_named.extend(_evidence_named(res, ref, found))
         self._conditions.extend(staged)
         if "contained" in res:
             # the findings it rests on, held in it (``evidence.detail``: "#o1")

@@ -137,8 +137,11 @@ def test_icd10_family_history_code_is_ignored() -> None:
 
 def test_resolved_condition_kept_with_status_resolved() -> None:
     record = read(example("Condition-f201.json"))  # fever, resolved, abatementString
-    # its evidence ("degrees C") is an entry of its own, with the fever's statuses
-    fever, evidence = record.conditions
+    # its evidence ("degrees C") is an entry of its own, with the fever's statuses; so the
+    # words of the reading it rests on, which the record does not hold ("Temperature")
+    fever, evidence, named = record.conditions
+    assert (named.ref, named.text) == ("Condition/f201#evidence[0].detail[0]", "Temperature")
+    assert named.clinical_status == "resolved" and named.confirm == evidence.confirm
     assert (evidence.ref, evidence.text) == ("Condition/f201#evidence[0].code[0]", None)
     assert [c.code for c in evidence.codings] == ["258710007"]
     assert evidence.clinical_status == "resolved" and evidence.confirm is not None
@@ -154,12 +157,17 @@ def test_resolved_condition_kept_with_status_resolved() -> None:
 def test_undated_abatement_without_status_marks_condition_resolved() -> None:
     condition = example("Condition-f201.json")
     del condition["clinicalStatus"]
-    fever, _evidence = read(condition).conditions
+    fever, _evidence, _named = read(condition).conditions
     assert fever.clinical_status == "resolved"
 
 
 def test_dated_abatement_is_kept_as_a_date() -> None:
-    renal, note = read(example("Condition-f204.json")).conditions
+    renal, note, assessed = read(example("Condition-f204.json")).conditions
+    # the assessment its stage rests on, named only in words: read, with its statuses
+    assert (assessed.text, assessed.clinical_status) == (
+        "Genetic analysis master panel",
+        "inactive",
+    )
     # the note ("The patient is anuric.") is read as text, with the condition's statuses
     assert (note.ref, note.text, note.codings) == (
         "Condition/f204#note[0]",
@@ -536,6 +544,7 @@ def test_searchset_entry_with_a_mode_written_otherwise_is_read_never_dropped() -
     assert [c.ref for c in record.conditions] == [
         "Condition/f201",
         "Condition/f201#evidence[0].code[0]",
+        "Condition/f201#evidence[0].detail[0]",  # the reading it rests on, not held
     ]
 
 
@@ -559,6 +568,7 @@ def test_history_bundle_keeps_the_newest_version_and_honours_deletes() -> None:
     assert [(c.ref, c.clinical_status) for c in record.conditions] == [
         ("Condition/f201", "resolved"),
         ("Condition/f201#evidence[0].code[0]", "resolved"),
+        ("Condition/f201#evidence[0].detail[0]", "resolved"),
     ]
 
 
@@ -627,7 +637,8 @@ def test_builder_takes_resources_one_at_a_time() -> None:
     builder.add({"resourceType": "Encounter", "id": "e1"})
     record = builder.build()
     assert record.source == "export/Observation.ndjson"
-    assert (len(record.observations), len(record.conditions)) == (2, 2)  # with its evidence
+    # with its evidence, and the words of the reading it rests on (not held)
+    assert (len(record.observations), len(record.conditions)) == (2, 3)
 
 
 @pytest.mark.slow
