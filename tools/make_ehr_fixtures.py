@@ -11155,5 +11155,77 @@ case(
 )
 
 
+def rtf_unicode(words: str) -> str:
+    """``words`` as RTF writes characters by number (``\u1079?``)."""
+    return "".join(f"\\u{ord(c)}?" if ord(c) > 127 else c for c in words)
+
+
+case(
+    "document_rtf_unicode_escapes",
+    "needs_data",
+    "an RTF letter whose Russian words are written as characters by number ('\\u1079?...',"
+    " as Word and WordPad write them): 'задержка мочи' read, to confirm (read as question"
+    " marks: allowed)",
+    document(
+        "text/rtf",
+        "{\\rtf1\\ansi\\ansicpg1252\\uc1\\deff0{\\fonttbl{\\f0\\fnil Calibri;}}\\f0 "
+        + rtf_unicode("Жалобы: задержка мочи с утра")
+        + "\\par}",
+    ),
+)
+case(
+    "document_rtf_font_charset_cyrillic",
+    "needs_data",
+    "an RTF letter declaring windows-1252 whose Russian words are escaped bytes in a font of"
+    " the Cyrillic character set (\\fcharset204): 'онемение в промежности' read in that"
+    " font's code page, to confirm (read as Latin letters: allowed)",
+    document_bytes(
+        "text/rtf",
+        b"{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fnil\\fcharset0 Calibri;}"
+        b"{\\f1\\fswiss\\fcharset204 Arial;}}{\\*\\generator Riched20 10.0.19041}"
+        b"\\f0 Exam: \\f1 "
+        + "".join(f"\\'{b:02x}" for b in "онемение в промежности".encode("cp1251")).encode()
+        + b"\\par}",
+    ),
+)
+case(
+    "document_html_source_line_breaks",
+    "needs_data",
+    "an HTML note whose source breaks a paragraph's lines where the editor wrapped them"
+    " ('... new saddle' / 'anaesthesia since ...'): HTML reads a source line break as a"
+    " space, so the phrase is read, to confirm",
+    document(
+        "text/html",
+        "<html>\n  <body>\n    <p>Seen today. Patient reports new saddle\n"
+        "      anaesthesia since last night.</p>\n    <p>Plan: review.</p>\n  </body>\n</html>",
+    ),
+)
+case(
+    "document_cda_paragraph_source_line_breaks",
+    "needs_data",
+    "a CDA document whose narrative paragraph is broken across source lines ('... new"
+    " urinary' / 'retention ...'): read as one paragraph, to confirm",
+    document(
+        "text/xml",
+        '<ClinicalDocument xmlns="urn:hl7-org:v3">\n  <component><structuredBody>'
+        "<component><section>\n    <title>Assessment</title>\n    <text>\n"
+        "      <paragraph>Back pain for two days with new urinary\n"
+        "        retention since this morning.</paragraph>\n    </text>\n"
+        "  </section></component></structuredBody></component>\n</ClinicalDocument>",
+    ),
+)
+case(
+    "document_html_preformatted_lines_kept",
+    "allowed",
+    "an HTML note whose preformatted block lists findings a line each ('Saddle anaesthesia:"
+    " no' / 'Urinary retention: no'): its lines kept, each answered no",
+    document(
+        "text/html",
+        "<p>Red flags screen</p><pre>Saddle anaesthesia: no\nUrinary retention: no\n"
+        "Leg weakness: no</pre>",
+    ),
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

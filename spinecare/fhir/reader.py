@@ -34,6 +34,7 @@ import html
 import math
 import os
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -2975,13 +2976,17 @@ _SUPERSEDED = frozenset({"superseded"})
 ATTACHMENT_CHARS = 200_000
 _TAG = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" never makes it scan to the end
 # Tags that end a line of a narrative or an HTML note (a paragraph, an item of a list, a
-# line break, a row, a heading), and the end of a table's cell (a row "Urinary retention |
-# No" reads as "Urinary retention: No").
+# line break, a row, a heading; a CDA document's paragraph, item, caption, title, text,
+# entry and section), and the end of a table's cell (a row "Urinary retention | No" reads
+# as "Urinary retention: No"). The line breaks of the markup's source are not lines: HTML
+# and XML read them as spaces ("... new saddle" / "anaesthesia ..."), but in ``pre``.
 _BLOCK_TAG = re.compile(
-    r"<\s*/?\s*(?:p|li|br|div|tr|h[1-6]|ul|ol|table|thead|tbody|section|blockquote|pre|dd|dt|hr)"
+    r"<\s*/?\s*(?:\w+:)?(?:p|li|br|div|tr|h[1-6]|ul|ol|table|thead|tbody|section|blockquote"
+    r"|pre|dd|dt|hr|paragraph|item|list|caption|title|text|entry|component)"
     r"\b[^<>]*>",
     re.IGNORECASE,
 )
+_PREFORMATTED = re.compile(r"(<\s*pre\b.*?<\s*/\s*pre\s*>)", re.IGNORECASE | re.DOTALL)
 _CELL_END = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
 
 
@@ -3048,7 +3053,13 @@ def _others_sections_out(text: str) -> str:
 
 
 def _markup_words(text: str) -> str:
-    """The words of HTML or XHTML, its lines (paragraphs, items, rows) kept apart."""
+    """The words of HTML or XHTML, its lines (paragraphs, items, rows) kept apart; the
+    line breaks of its source are spaces, but in preformatted text."""
+    if "<pre" in text or "<PRE" in text:
+        parts = _PREFORMATTED.split(text)
+        text = "".join(part if i % 2 else " ".join(part.split()) for i, part in enumerate(parts))
+    else:
+        text = " ".join(text.split())
     text = _CELL_END.sub(": ", _BLOCK_TAG.sub("\n", text))
     return html.unescape(_TAG.sub(" ", text))
 
@@ -3129,25 +3140,97 @@ def _undeclared(raw: bytes) -> str:
     return "utf-8"
 
 
-# RTF's escaped bytes ("\'e0\'e1") and the code page it declares them in (\ansicpg1251).
+# RTF's escaped bytes ("\'e0\'e1") and the code page it declares them in (\ansicpg1251);
+# its fonts' character sets (``{\f1\fswiss\fcharset204 Arial;}``: Cyrillic) and where the text
+# changes font (``\f1``), which give its bytes another code page; its characters written by
+# number (``\u1057?``: "С", then a character for older readers, skipped).
 _RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d+)")
+_RTF_FONT = re.compile(r"\\f(\d+)(?![0-9a-zA-Z])")
+_RTF_FONT_CHARSET = re.compile(r"\\f(\d+)(?:\\[a-zA-Z]+-?\d* ?)*?\\fcharset(\d+)")
+_RTF_DEFAULT_FONT = re.compile(r"\\deff(\d+)")
+_RTF_UNICODE = re.compile(r"\\u(-?\d+) ?(\\'[0-9a-fA-F]{2}|[^\\{}])?")
+# RTF's groups that hold no text of the document: its tables of fonts, colours and styles,
+# its properties, pictures and the destinations a reader may skip (``{\*\generator ...}``).
+_RTF_NO_TEXT = re.compile(r"\{\\(?:\*|fonttbl|colortbl|stylesheet|info|pict|listtable|themedata)")
+
+
+_RTF_BRACES = re.compile(r"\\.|[{}]", re.DOTALL)
+
+
+def _rtf_text_groups(text: str) -> str:
+    """RTF without its groups that hold no text (:data:`_RTF_NO_TEXT`)."""
+    out: list[str] = []
+    at = 0
+    for found in _RTF_NO_TEXT.finditer(text):
+        if found.start() < at:
+            continue  # inside a group already taken out
+        out.append(text[at : found.start()])
+        depth, at = 0, len(text)
+        for brace in _RTF_BRACES.finditer(text, found.start()):
+            if brace.group(0) in "{}":
+                depth += 1 if brace.group(0) == "{" else -1
+                if depth == 0:
+                    at = brace.end()
+                    break
+    out.append(text[at:])
+    return "".join(out)
+
+
+# RTF's character sets by number (0, ANSI: the document's code page).
+_RTF_CHARSETS = {
+    128: "cp932",
+    129: "cp949",
+    134: "gbk",
+    136: "big5",
+    161: "cp1253",
+    162: "cp1254",
+    163: "cp1258",
+    177: "cp1255",
+    178: "cp1256",
+    186: "cp1257",
+    204: "cp1251",
+    222: "cp874",
+    238: "cp1250",
+}
 
 
 def _rtf_words(text: str) -> str:
-    """The words of RTF: its escaped bytes read in its code page (windows-1252 unless it
-    declares another), its control words and braces taken out."""
+    """The words of RTF: its escaped bytes read in the code page of the font they are
+    written in (its character set), else the document's (windows-1252 unless it declares
+    another); its characters written by number; its control words and braces taken out."""
     page = _RTF_CODEPAGE.search(text)
-    codec = f"cp{page.group(1)}" if page else "cp1252"
+    document = f"cp{page.group(1)}" if page else "cp1252"
+    fonts = {
+        found.group(1): _RTF_CHARSETS.get(int(found.group(2)))
+        for found in _RTF_FONT_CHARSET.finditer(text)
+    }
+    first = _RTF_DEFAULT_FONT.search(text)
+    text = _rtf_text_groups(text)
+    switches = [(-1, fonts.get(first.group(1)) if first else None)]
+    switches += [(found.start(), fonts.get(found.group(1))) for found in _RTF_FONT.finditer(text)]
+    starts = [at for at, _ in switches]
 
     def bytes_of(found: re.Match[str]) -> str:
         raw = bytes.fromhex(found.group(0).replace("\\'", ""))
+        codec = switches[bisect_right(starts, found.start()) - 1][1] or document
         try:
             return raw.decode(codec, errors="replace")
         except LookupError:
             return raw.decode("cp1252", errors="replace")
 
-    return _RTF_CONTROL.sub(" ", _RTF_BYTES.sub(bytes_of, text))
+    def character(found: re.Match[str]) -> str:
+        number = int(found.group(1))
+        number += 65536 if number < 0 else 0
+        return chr(number) if 0 < number < 0x110000 else " "
+
+    skips = "\\uc0" not in text  # \uc0: no character for older readers follows
+    written = _RTF_BYTES.sub(bytes_of, text) if "\\'" in text else text
+    if "\\u" in written:
+        written = _RTF_UNICODE.sub(
+            character if skips else lambda m: character(m) + (m.group(2) or ""), written
+        )
+    return _RTF_CONTROL.sub(" ", written)
 
 
 def _base64(data: str) -> bytes:
