@@ -3294,8 +3294,9 @@ case(
 )
 case(
     "note_superseded_document_reference",
-    "allowed",
-    "a note replaced by a newer version (status superseded) is not read again",
+    "needs_data",
+    "a note replaced by a newer version (status superseded) that the record does not hold:"
+    " its words, the only ones the record has, are read, to confirm (dropped: allowed)",
     {
         "resourceType": "DocumentReference",
         "status": "superseded",
@@ -11224,6 +11225,43 @@ case(
         "<p>Red flags screen</p><pre>Saddle anaesthesia: no\nUrinary retention: no\n"
         "Leg weakness: no</pre>",
     ),
+)
+
+
+def superseded_note(text: str) -> Resource:
+    return {
+        "resourceType": "DocumentReference",
+        "id": "old1",
+        "status": "superseded",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-10",
+        "content": [{"attachment": {"contentType": "text/plain", "data": b64(text)}}],
+    }
+
+
+case(
+    "note_superseded_replacement_held",
+    "allowed",
+    "a note superseded ('Metastatic cancer?') beside its newer version, which replaces it"
+    " (relatesTo replaces DocumentReference/old1) and says 'No malignancy': the newer is read,"
+    " the superseded not",
+    superseded_note("Metastatic cancer?"),
+    {
+        **document("text/plain", "Review: no malignancy."),
+        "relatesTo": [{"code": "replaces", "target": {"reference": "DocumentReference/old1"}}],
+    },
+)
+case(
+    "note_superseded_replacement_elsewhere",
+    "needs_data",
+    "a note superseded ('Metastatic cancer') beside a newer note that replaces another"
+    " document (DocumentReference/other): the superseded one's replacement is not in the"
+    " record, its words are read, to confirm",
+    superseded_note("Metastatic cancer"),
+    {
+        **document("text/plain", "Review of back pain."),
+        "relatesTo": [{"code": "replaces", "target": {"reference": "DocumentReference/other"}}],
+    },
 )
 
 

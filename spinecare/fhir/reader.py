@@ -2972,6 +2972,9 @@ _REASON_DATES: tuple[tuple[str, str | None], ...] = (
 )
 # A document that has been replaced says nothing more than the one replacing it.
 _SUPERSEDED = frozenset({"superseded"})
+REPLACED = "replaced:"
+"""The name a document that replaces another makes the record hold (``replaced:`` and the
+replaced document's reference): a superseded document is read only where it is not held."""
 # How much of one attached text is read (a clinical note is a few kilobytes).
 ATTACHMENT_CHARS = 200_000
 _TAG = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" never makes it scan to the end
@@ -4029,6 +4032,10 @@ class RecordBuilder:
         words, resource)``: read in :meth:`build` where the record does not hold the target
         (:meth:`_named_by_reference`)."""
         self._evidence_named: list[tuple[str | None, Condition]] = []
+        self._replaced: list[tuple[str, Condition]] = []
+        self._replaced_urls: list[tuple[str, str]] = []
+        """What a superseded document says, with the name a document that replaces it makes
+        the record hold (:meth:`_superseded`)."""
         """A Condition's evidence named by reference with words, read so in :meth:`build`
         where the record does not hold it."""
         self._seen: dict[str, int] = {}
@@ -4186,6 +4193,7 @@ class RecordBuilder:
             or self._encounter_reasons
             or self._by_reference
             or self._evidence_named
+            or self._replaced
             or self.unreadable
         )
 
@@ -4247,7 +4255,11 @@ class RecordBuilder:
         builder does not hold: ``{entry ref: the resource named}`` (``Observation/x``).
         Bulk reading, which reads one resource at a time, keeps them only where the export
         holds no such resource (:data:`~spinecare.bulk.facts.READ_CONDITIONS`)."""
-        out = {c.ref: _local_ref(t) for t, c in self._evidence_named if t and not self._holds(t)}
+        out = {
+            c.ref: _local_ref(t)
+            for t, c in (*self._evidence_named, *self._replaced)
+            if t and not self._holds(t)
+        }
         for target, ref, where, _, _ in self._by_reference:
             if target and not self._holds(target):
                 out[f"{ref}#{where}"] = _local_ref(target)
@@ -4275,7 +4287,12 @@ class RecordBuilder:
         """The words of References to what the record does not hold (or to nothing, only
         words): each a statement beside another entry, to confirm, from that entry's date
         (a Condition's evidence with the Condition's statuses and dates)."""
-        out = [c for target, c in self._evidence_named if not self._holds(target)]
+        for by_url, by_ref in self._replaced_urls:
+            if by_url in self._held:
+                self._held.add(by_ref)
+        out = [
+            c for target, c in (*self._evidence_named, *self._replaced) if not self._holds(target)
+        ]
         for target, ref, where, shown, res in self._by_reference:
             if self._holds(target):
                 continue
@@ -4578,12 +4595,39 @@ class RecordBuilder:
             self._visit_reasons(reasons, start, start)
 
     def _statements(self, res: Resource, ref: str, full_url: str | None) -> None:
-        self._conditions.extend(statements_from_fhir(res, ref))
+        if not (
+            res.get("resourceType") == "DocumentReference" and self._superseded(res, ref, full_url)
+        ):
+            self._conditions.extend(statements_from_fhir(res, ref))
         self._ignored.extend(unread_documents(res, ref))
         self._pointed(res, ref)
         if res.get("resourceType") == "ClinicalImpression" and "contained" in res:
             # the problems and findings an assessment holds (``problem``: "#c1")
             self._read_contained(res, ref, _HELD)
+
+    def _superseded(self, res: Resource, ref: str, full_url: str | None) -> bool:
+        """A document that says it replaces another (``relatesTo`` code ``replaces``) makes
+        the record hold that one's replacement; a document superseded (``status``) is read,
+        to confirm, where the record holds no document that replaces it (the newer version
+        not sent: its words are the only ones the record has). True: ``res`` so kept."""
+        for link in _objects(res, "relatesTo"):
+            code = link.get("code")
+            codes = [code] if isinstance(code, str) else [c.code for c in _said_by(code, "")[0]]
+            target = link.get("target")
+            named = target.get("reference") if isinstance(target, dict) else None
+            if isinstance(named, str) and any(c.strip().lower() == "replaces" for c in codes):
+                self._held.add(f"{REPLACED}{_local_ref(named.strip())}")
+        if _stated_status(res) not in _SUPERSEDED:
+            return False
+        current = {**res, "status": "current"}
+        if _withdrawn(current):
+            return False  # the document itself entered in error
+        self._replaced.extend(
+            (f"{REPLACED}{ref}", said) for said in statements_from_fhir(current, ref)
+        )
+        if full_url:  # a document that replaces it may name it by its fullUrl
+            self._replaced_urls.append((f"{REPLACED}{_local_ref(full_url)}", f"{REPLACED}{ref}"))
+        return True
 
     def _other_statements(self, res: Resource, ref: str, full_url: str | None) -> None:
         """An imaging study, an adverse event, an episode of care, a message, a risk
