@@ -68,8 +68,16 @@ SOURCE_LANGUAGE = "en"
 def typed_number(text: str) -> float:
     """A number as a person types it in a form, in either language: a decimal point or a
     decimal comma ("7.5", "7,5"; a page in Russian writes it back with a comma, and must
-    read it so), spaces around it. Raises ValueError for anything else."""
-    return float(text.strip().replace(",", "."))
+    read it so), spaces around it. A comma before three digits ("1,000") is a thousands
+    separator in English and a decimal comma in Russian: which is meant is unknown, and it
+    is refused as any other text that is not a number. Raises ValueError."""
+    typed = text.strip()
+    if _THOUSANDS.fullmatch(typed):
+        raise ValueError(typed)
+    return float(typed.replace(",", "."))
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3},\d{3}")
 
 
 @cache

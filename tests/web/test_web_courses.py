@@ -703,6 +703,10 @@ def test_a_decimal_comma_is_read_where_a_page_writes_one(world: Any, signed_in: 
     from spinecare.engine.course.model import _number
 
     assert _number("sessions_per_week", "2,5") == 2.5
+    # "1,000": a thousand in English, one in Russian: refused, never read as one of them
+    typed = {**entry, "minutes": "1,000", "key": "comma-2"}
+    refused = _post(patient, f"/courses/{course}/diary", typed)
+    assert refused.status_code in (400, 422) and "1,000" in refused.text
 
 
 def test_the_plan_page_of_a_patient_with_a_course_under_way_offers_no_start(
