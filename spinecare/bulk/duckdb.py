@@ -20,7 +20,8 @@ from typing import Any
 from spinecare.bulk.compile import compile_screening
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.bulk.flatten import flatten_export, to_arrow
-from spinecare.fhir.ndjson import Tally
+from spinecare.fhir.ndjson import Tally, export_files, patient_id_of
+from spinecare.fhir.reader import REPLACED
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord
 
@@ -106,6 +107,67 @@ def register_parquet(con: Any, folder: Path) -> None:
             )
             source = f"(SELECT {cols} WHERE FALSE)"
         con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {source}")
+
+
+NAMED_TARGETS = (
+    "SELECT DISTINCT pid, target FROM (SELECT pid, target FROM conditions UNION ALL"
+    " SELECT pid, target FROM procedures) named WHERE target IS NOT NULL"
+    f" AND target NOT LIKE '{REPLACED}%'"
+)
+"""The resources the fact rows read from a Reference's words name (``Observation/x``), by
+patient: whether the export holds each is found by :func:`held_targets` (DuckDB and Spark
+SQL alike)."""
+
+
+def held_targets(folder: Path, named: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ``held`` rows of the resources ``named`` (``(pid, "Observation/x")``) that the
+    export in ``folder`` holds as that patient's, as the reader holds a record's resources
+    (``RecordBuilder._holds``). The export's files of each type named are read by DuckDB
+    (plain or gzip, a malformed line passed over: the flattening reports it) only where a
+    row names a resource: a report's results that the export holds cost nothing, as rows
+    are kept only for words that name a concept."""
+    import duckdb
+    import orjson
+
+    wanted: dict[str, dict[str, set[str]]] = {}
+    for pid, target in named:
+        kind, _, rid = target.partition("/")
+        if kind and rid:
+            wanted.setdefault(kind, {}).setdefault(rid, set()).add(pid)
+    found: list[tuple[str, str]] = []
+    con = duckdb.connect()
+    for kind, ids in sorted(wanted.items()):
+        files = [str(path) for _, path in export_files(folder, (kind,))]
+        if not files:
+            continue
+        lines = con.execute(
+            "SELECT json FROM read_ndjson_objects(?, ignore_errors = true)"
+            " WHERE json_extract_string(json, '$.id') IN (SELECT unnest(?))",
+            [files, sorted(ids)],
+        ).fetchall()
+        for (line,) in lines:
+            resource = orjson.loads(line)
+            if not isinstance(resource, dict) or resource.get("resourceType") != kind:
+                continue
+            holder = patient_id_of(resource)
+            if holder is not None and holder in ids.get(str(resource.get("id")), ()):
+                found.append((holder, f"{kind}/{resource.get('id')}"))
+    con.close()
+    return sorted(set(found))
+
+
+def register_held(con: Any, folder: Path) -> None:
+    """Add to the ``held`` view the resources of the export the fact rows name
+    (:func:`held_targets`)."""
+    named = con.execute(NAMED_TARGETS).fetchall()
+    if not named:
+        return
+    found = held_targets(folder, named)
+    con.register("held_found_arrow", to_arrow("held", found))
+    con.execute("CREATE OR REPLACE TEMP TABLE held_found AS SELECT * FROM held_found_arrow")
+    con.unregister("held_found_arrow")
+    con.execute("ALTER VIEW held RENAME TO held_listed")
+    con.execute("CREATE VIEW held AS SELECT * FROM held_listed UNION ALL SELECT * FROM held_found")
 
 
 def _duck_type(kind: str) -> str:
@@ -243,6 +305,7 @@ def screen_export(
         )
         con = connect(memory_limit, scratch / "spill")
         register_parquet(con, scratch / "facts")
+        register_held(con, folder)
         compiled = compile_screening(kb, as_of, "duckdb")
         t_sql = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE results AS {compiled.sql}")

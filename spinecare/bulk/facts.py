@@ -41,7 +41,10 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   concept or rule
 - ``orders(pid, ref, code, status, intent, authored)``: ServiceRequests (``code`` is
   ``system|code`` of the first coding)
-- ``held(pid, ref)``: what each resource of the export may be named by (``Observation/x``)
+- ``held(pid, ref)``: the names a patient's resources make the record hold that a row's
+  ``target`` may name: a document that replaces another (``replaced:DocumentReference/x``),
+  and, found once the export is read, each resource a ``target`` names that the export
+  holds (``Observation/x``: :func:`~spinecare.bulk.duckdb.held_targets`)
 """
 
 from __future__ import annotations
@@ -365,8 +368,8 @@ class Flattener:
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it
         builder.add(resource if type(resource) is dict else dict(resource))
-        if not is_patient:
-            self.rows["held"].extend((pid, ref) for ref in builder.held)
+        if builder.replacing:
+            self.rows["held"].extend((pid, name) for name in builder.replacing)
         if not (is_patient or builder.holds_facts()):
             return  # a resource the record has no use for (most laboratory results)
         record = builder.build()

@@ -37,7 +37,15 @@ from typing import Any
 import orjson
 
 from spinecare.bulk.compile import compile_screening
-from spinecare.bulk.duckdb import BulkResult, bulk_result, connect, output_format, write_results
+from spinecare.bulk.duckdb import (
+    NAMED_TARGETS,
+    BulkResult,
+    bulk_result,
+    connect,
+    held_targets,
+    output_format,
+    write_results,
+)
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.bulk.flatten import flatten_resource
 from spinecare.documents import GZIP_MAGIC
@@ -586,6 +594,11 @@ def screen_export_spark(
     session = spark or get_session(master)
     facts = read_facts(session, Path(folder), kb, strict=strict, parts=workers)
     try:
+        named = [(row[0], row[1]) for row in session.sql(NAMED_TARGETS).collect()]
+        if named:  # the resources rows read from a Reference's words name (rare)
+            found = held_targets(Path(folder), named)
+            extra = session.createDataFrame(found, "pid string, ref string")
+            session.table("held").unionByName(extra).createOrReplaceTempView("held")
         if progress is not None:
             progress(sum(facts.tally.resources.values()))
         t_sql = time.perf_counter()

@@ -4034,6 +4034,7 @@ class RecordBuilder:
         self._evidence_named: list[tuple[str | None, Condition]] = []
         self._replaced: list[tuple[str, Condition]] = []
         self._replaced_urls: list[tuple[str, str]] = []
+        self._replacing: list[str] = []
         """What a superseded document says, with the name a document that replaces it makes
         the record hold (:meth:`_superseded`)."""
         """A Condition's evidence named by reference with words, read so in :meth:`build`
@@ -4246,15 +4247,17 @@ class RecordBuilder:
         return target is not None and (target in held or _local_ref(target) in held)
 
     @property
-    def held(self) -> set[str]:
-        """What the resources added so far may be named by (``Observation/x``, a fullUrl)."""
-        return self._held
+    def replacing(self) -> list[str]:
+        """The names the documents added so far make the record hold by replacing another
+        (``replaced:DocumentReference/x``: :meth:`_superseded`); bulk reading keeps them in
+        its ``held`` table."""
+        return self._replacing
 
     def named_targets(self) -> dict[str, str]:
         """The entries :meth:`build` reads from the words of a Reference to a resource this
         builder does not hold: ``{entry ref: the resource named}`` (``Observation/x``).
         Bulk reading, which reads one resource at a time, keeps them only where the export
-        holds no such resource (:data:`~spinecare.bulk.facts.READ_CONDITIONS`)."""
+        holds no such resource (:func:`~spinecare.bulk.duckdb.held_targets`)."""
         out = {
             c.ref: _local_ref(t)
             for t, c in (*self._evidence_named, *self._replaced)
@@ -4616,7 +4619,9 @@ class RecordBuilder:
             target = link.get("target")
             named = target.get("reference") if isinstance(target, dict) else None
             if isinstance(named, str) and any(c.strip().lower() == "replaces" for c in codes):
-                self._held.add(f"{REPLACED}{_local_ref(named.strip())}")
+                name = f"{REPLACED}{_local_ref(named.strip())}"
+                self._held.add(name)
+                self._replacing.append(name)
         if _stated_status(res) not in _SUPERSEDED:
             return False
         current = {**res, "status": "current"}

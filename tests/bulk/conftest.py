@@ -129,3 +129,69 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "spark: runs on a local Apache Spark session")
+
+
+def report_naming(pid: str, rid: str, target: str) -> dict:
+    """An MRI report whose result is a Reference to ``target`` with words that name a red
+    flag: read, to confirm, only where the record does not hold ``target``."""
+    return {
+        "resourceType": "DiagnosticReport",
+        "id": rid,
+        "status": "final",
+        "subject": {"reference": f"Patient/{pid}"},
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2024-06-10",
+        "result": [{"reference": target, "display": "Cauda equina compression"}],
+    }
+
+
+@pytest.fixture
+def named_export(tmp_path: Path) -> Path:
+    """p1's report names an Observation p1 holds ("no abnormality"); p2's names one the
+    export does not hold; p3's names p1's Observation, not p3's own; p4's names a document
+    that another of p4's documents replaces."""
+    folder = tmp_path / "named"
+    folder.mkdir()
+    seen = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "MRI finding"},
+        "effectiveDateTime": "2024-06-10",
+        "valueString": "No abnormality",
+    }
+    old = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "superseded",
+        "subject": {"reference": "Patient/p4"},
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": "TWV0YXN0YXRpYyBjYW5jZXI="}}
+        ],
+    }
+    new = {
+        "resourceType": "DocumentReference",
+        "id": "d2",
+        "status": "current",
+        "subject": {"reference": "Patient/p4"},
+        "relatesTo": [{"code": "replaces", "target": {"reference": "DocumentReference/d1"}}],
+        "content": [{"attachment": {"contentType": "text/plain", "data": "Tm8gbWFsaWduYW5jeQ=="}}],
+    }
+    from tests.bulk.test_ndjson import bp, patient, write
+
+    write(folder / "Patient.ndjson", [patient(p) for p in ("p1", "p2", "p3", "p4")])
+    write(
+        folder / "Observation.ndjson",
+        [seen, *(bp(p, f"bp{p}", 120) for p in ("p1", "p2", "p3", "p4"))],
+    )
+    write(
+        folder / "DiagnosticReport.ndjson",
+        [
+            report_naming("p1", "r1", "Observation/o1"),
+            report_naming("p2", "r2", "Observation/o2"),
+            report_naming("p3", "r3", "Observation/o1"),
+        ],
+    )
+    write(folder / "DocumentReference.ndjson", [old, new])
+    return folder

@@ -647,3 +647,22 @@ def test_a_drug_known_by_its_ingredients_of_the_export_is_read_as_in_a_bundle(tm
         single = engine_row(screen_record(read_bundle(bundle, reader_measures(KB)), KB, AS_OF))
         assert engine_row(screen_record(records[pid], KB, AS_OF)) == single, pid
         assert {k: rows[pid][k] for k in single} == single, pid
+
+
+def test_bulk_reads_a_references_words_where_the_export_does_not_hold_what_it_names(
+    named_export, tmp_path
+):
+    """Bulk reads one resource at a time: whether the export holds what a reference names
+    (another file, another patient) is found once the export is read, as the reader finds
+    it in a patient's record."""
+    result = screen_export(named_export, tmp_path / "out.ndjson", KB, AS_OF, workers=2)
+    rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
+    by_id = {row["patient_id"]: row for row in rows}
+    records = list(iter_records(named_export, reader_measures(KB)))
+    assert result.patients == len(records) == 4
+    for record in records:
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
+    held = {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]}
+    assert held == {"p2", "p3"}
+    assert "oncology" not in by_id["p4"]["unknown"]  # the superseded note, replaced

@@ -250,3 +250,19 @@ def test_cli_screens_on_spark_an_export_without_patients_and_stops_at_a_bad_line
     assert strict.exit_code == 1
     assert "Patient.000.ndjson: line 31: not valid JSON" in strict.output
     assert "Traceback" not in strict.output
+
+
+def test_spark_reads_a_references_words_where_the_export_does_not_hold_what_it_names(
+    spark,
+    named_export,
+    tmp_path,
+):
+    """As on DuckDB (tests/bulk/test_ndjson.py): the words of a report's result count only
+    for the patients whose record does not hold the Observation named."""
+    screen_export_spark(named_export, tmp_path / "out.ndjson", KB, AS_OF, spark=spark)
+    rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
+    by_id = {row["patient_id"]: row for row in rows}
+    for record in iter_records(named_export, reader_measures(KB)):
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
+    assert {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]} == {"p2", "p3"}
