@@ -11265,5 +11265,140 @@ case(
 )
 
 
+def procedure_named(
+    text: str, performed: str = "2026-11-10", status: str = "completed"
+) -> Resource:
+    return {
+        "resourceType": "Procedure",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": text},
+        "performedDateTime": performed,
+    }
+
+
+case(
+    "procedure_names_spinal_metastasis",
+    "needs_data",
+    "a procedure 'Radiotherapy to L3 metastasis 20 Gy/5 fx' ten days ago: the diagnosis its"
+    " name gives is read as a visit's diagnosis, to confirm (only procedures were looked"
+    " for in it, and it was listed nowhere: allowed)",
+    procedure_named("Radiotherapy to L3 metastasis 20 Gy/5 fx"),
+)
+case(
+    "procedure_names_urinary_retention",
+    "needs_data",
+    "a procedure 'Urinary catheterisation for acute urinary retention' ten days ago: to confirm",
+    procedure_named("Urinary catheterisation for acute urinary retention"),
+)
+case(
+    "procedure_chemotherapy_cpt",
+    "needs_data",
+    "chemotherapy by its CPT code (96413) ten days ago: a cancer under treatment, to confirm",
+    coded_procedure(CPT, "96413", "2026-11-10", "Chemotherapy administration, IV infusion"),
+)
+case(
+    "procedure_names_diagnosis_not_done",
+    "allowed",
+    "a radiotherapy to a metastasis not done (status not-done) names no diagnosis",
+    procedure_named("Radiotherapy to L3 metastasis", status="not-done"),
+)
+case(
+    "procedure_names_diagnosis_beside_resolved_problem",
+    "allowed",
+    "a drainage of a paravertebral abscess ten days ago, beside the abscess on the problem"
+    " list resolved two days ago: the problem list decides, as for a visit's diagnosis",
+    procedure_named("CT-guided drainage of paravertebral abscess"),
+    condition(
+        text="Paravertebral abscess",
+        clinical="resolved",
+        onset="2026-11-05",
+        abatement="2026-11-18",
+    ),
+)
+case(
+    "condition_abatement_year_ahead",
+    "contraindicated",
+    "a DVT (SNOMED CT 128053003) with no status and abatementString 'planned 2027': a year"
+    " after the screening date is no end (any abatementString with a number was read as"
+    " resolved: allowed)",
+    {
+        **condition(SNOMED, "128053003", "Deep venous thrombosis", clinical=None),
+        "abatementString": "planned 2027",
+    },
+)
+case(
+    "condition_abatement_in_weeks",
+    "needs_data",
+    "a DVT with abatementString 'expected in 6 weeks': a number that is no date does not say"
+    " it ended, to confirm",
+    {
+        **condition(SNOMED, "128053003", "Deep venous thrombosis", clinical=None),
+        "abatementString": "expected in 6 weeks",
+    },
+)
+case(
+    "condition_abatement_denied_german",
+    "needs_data",
+    "a DVT with abatementString 'nicht abgeheilt' (not healed): a denied word of the past"
+    " does not end it, to confirm",
+    {
+        **condition(SNOMED, "128053003", "Deep venous thrombosis", clinical=None),
+        "abatementString": "nicht abgeheilt",
+    },
+)
+case(
+    "condition_abatement_past_year",
+    "allowed",
+    "a DVT with abatementString 'resolved 2019': ended in 2019",
+    {
+        **condition(
+            SNOMED, "128053003", "Deep venous thrombosis", clinical=None, onset="2019-01-10"
+        ),
+        "abatementString": "resolved 2019",
+    },
+)
+case(
+    "cellulitis_icd10_l03",
+    "defer",
+    "cellulitis of the back by ICD-10 (L03.3): an acute bacterial infection as its name and"
+    " SNOMED CT code are (read only as a skin lesion at its site: allowed with precautions)",
+    condition(ICD10, "L03.3", "Cellulitis of trunk", onset="2026-11-15"),
+)
+case(
+    "pregnancy_gestational_age_estimated",
+    "needs_data",
+    "a gestational age recorded under LOINC 11884-4 (Gestational age Estimated) today: a"
+    " pregnancy to confirm",
+    observation("11884-4", 22, "wk"),
+)
+case(
+    "form_temperature_today_quantity",
+    "needs_data",
+    "another form's question 'Temperature today' answered 38.6 °C as a quantity: a reading"
+    " named in words, set aside where it may decide (the temperature unknown, never normal)",
+    other_form(
+        {
+            "linkId": "t",
+            "text": "Temperature today",
+            "answer": [{"valueQuantity": {"value": 38.6, "unit": "°C"}}],
+        }
+    ),
+)
+case(
+    "note_inferior_endplate",
+    "allowed",
+    "an MRI note 'Mild inferior endplate irregularity at L4; myelogram not required': neither"
+    " an infection ('infer...') nor a myeloma ('myelo...')",
+    document("text/plain", "Mild inferior endplate irregularity at L4; myelogram not required."),
+)
+case(
+    "note_sarcoidosis_lymphedema",
+    "allowed",
+    "'Pulmonary sarcoidosis, stable. Lymphedema left arm.': neither a sarcoma nor a lymphoma",
+    document("text/plain", "Pulmonary sarcoidosis, stable. Lymphedema left arm."),
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

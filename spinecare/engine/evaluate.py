@@ -27,6 +27,7 @@ from spinecare.engine.notes import (
     condition_note,
     crossed_note,
     dated_ahead_note,
+    diagnosis_as_procedure_note,
     joined,
     medication_note,
     nameless_drug_note,
@@ -70,6 +71,7 @@ from spinecare.kb.text import Mention, words
 from spinecare.messages import N_, Chosen
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
+    VISIT_DIAGNOSIS,
     Answer,
     CodedObservation,
     Coding,
@@ -262,7 +264,11 @@ class RecordIndex:
         self.conditions: dict[str, list[ConditionEntry]] = defaultdict(list)
         self.medications: dict[str, list[MedicationEntry]] = defaultdict(list)
         self.procedures: dict[str, list[ProcedureEntry]] = defaultdict(list)
-        for condition in (*record.conditions, *observed_conditions(record, kb)):
+        for condition in (
+            *record.conditions,
+            *observed_conditions(record, kb),
+            *procedure_diagnoses(record, kb, self.procedure_concepts),
+        ):
             self.index_condition(condition)
         self._set_aside_visit_diagnoses()
         for medication in record.medications:
@@ -664,6 +670,57 @@ def _operation_of(condition: Condition, hit: ConceptHit) -> ProcedureEntry:
         performed_last=condition.start_last(performed),
     )
     return ProcedureEntry(done, False, hit.note or procedure_as_diagnosis_note())
+
+
+def procedure_diagnoses(
+    record: PatientRecord,
+    kb: KB,
+    concepts_of: Callable[[Procedure], dict[str, tuple[bool, str | None]]],
+) -> list[Condition]:
+    """The diagnoses a procedure's name gives ("Radiotherapy to L3 metastasis", "Urinary
+    catheterisation for acute urinary retention", "Chemotherapy cycle 3"): each concept its
+    codes or words name that is not an operation, to confirm, as a visit's diagnosis counts
+    (clinic policy policy_encounter_diagnosis): from the day it was done for the KB's
+    ``encounter_diagnosis_days``, undated in force; a Condition of the record naming the
+    same concept decides. Not one not done. ``concepts_of``: the index's
+    ``procedure_concepts`` (the engine's and bulk's alike)."""
+    out: list[Condition] = []
+    operations = kb.procedure_concepts
+    days = kb.threshold("encounter_diagnosis_days")
+    for procedure in record.procedures:
+        if procedure.status in PROCEDURE_NOT_DONE or _looks_for(procedure, kb):
+            continue
+        named = [c for c in concepts_of(procedure) if c not in operations]
+        day = procedure.performed
+        for concept in sorted(named):
+            out.append(
+                Condition(
+                    ref=f"{procedure.ref}{VISIT_DIAGNOSIS}procedure",
+                    concept=concept,
+                    text=procedure.text,
+                    onset=day,
+                    abatement=days_after(procedure.performed_last or day, days)
+                    if day is not None
+                    else None,
+                    body_sites=procedure.body_sites,
+                    confirm=diagnosis_as_procedure_note(),
+                    onset_last=procedure.performed_last,
+                )
+            )
+    return out
+
+
+def _looks_for(procedure: Procedure, kb: KB) -> bool:
+    """Whether a procedure's name says it looks for, speaks of or ends what it names (KB
+    text.yaml ``procedure_no_diagnosis``: "Syphilis infection test", "Termination of
+    pregnancy"), in its words or a code's display."""
+    cues = kb.model.text_cues.procedure_no_diagnosis.phrases()
+    for said in (procedure.text, *(c.display for c in procedure.codings)):
+        if said and cues:
+            written = f" {' '.join(words(said))} "
+            if any(f" {' '.join(words(cue))} " in written for cue in cues):
+                return True
+    return False
 
 
 def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:

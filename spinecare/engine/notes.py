@@ -244,6 +244,10 @@ def procedure_as_diagnosis_note() -> str:
     return Message("recorded as a diagnosis, not as a procedure with its date: confirm")
 
 
+def diagnosis_as_procedure_note() -> str:
+    return Message("named in a procedure's name, not as a diagnosis: confirm")
+
+
 def unclear_answer_note() -> str:
     return Message("recorded as an observation whose answer is neither yes nor no: confirm")
 

@@ -150,6 +150,10 @@ def _reader_measures(kb: KB) -> MeasureTable:
         answer_words=kb.model.text_cues.answer_words(),
         time_questions=kb.model.text_cues.time_questions.phrases(),
         ended_words=kb.model.text_cues.history_after.phrases(),
+        not_ended_words=(
+            *kb.model.text_cues.negation.phrases(),
+            *kb.model.text_cues.pseudo.phrases(),
+        ),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
         questions=kb.questions,

@@ -847,10 +847,19 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
             undated = True
     if undated and abated_on is None and clinical is None:
         said = res.get("abatementString")
-        # an abatement in words with no date in them ("ongoing", "продолжается", "not
-        # resolved"): whether it ended is not said, to confirm (never ended in silence)
-        words_only = isinstance(said, str) and not any(c.isdigit() for c in said)
-        clinical = STATUS_CONTRADICTORY if words_only else "resolved"
+        if isinstance(said, str):
+            # an abatement in words: a year or a date in them is when it ended ("2019",
+            # "03/2021", "planned 2027": the screening date decides whether that is past);
+            # other words ("ongoing", "not resolved"), or a number that is no date ("in 6
+            # weeks", "at age 60"), do not say whether it ended: to confirm, never ended in
+            # silence (words of the past alone end it: _ended_in_words)
+            span = _year_in_words(said)
+            if span is not None:
+                abated_from, abated_on = span
+            else:
+                clinical = STATUS_CONTRADICTORY
+        else:
+            clinical = "resolved"
     verification = _status_code(res, "verificationStatus")
     if verification == STATUS_CONTRADICTORY:  # refuted and confirmed: it may hold
         clinical, verification = STATUS_CONTRADICTORY, None
@@ -876,6 +885,29 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     )
 
 
+_ISO_IN_WORDS = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?(?!\d)")
+_YEAR_IN_WORDS = re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)(?![\d.,]\d|-\d)")
+
+
+def _year_in_words(said: str) -> tuple[date, date] | None:
+    """The first and last day of the latest date (``2021-03-04``, ``2021-03``) or year
+    (``2019``, ``03/2021``, ``im Jahr 2019``) written in an abatement's words, or None."""
+    spans: list[tuple[date, date]] = []
+    for found in _ISO_IN_WORDS.finditer(said):
+        year, month = int(found.group(1)), int(found.group(2))
+        if not 1 <= month <= 12:
+            continue
+        last = calendar.monthrange(year, month)[1]
+        day = int(found.group(3)) if found.group(3) else None
+        if day is not None and 1 <= day <= last:
+            spans.append((date(year, month, day), date(year, month, day)))
+        else:
+            spans.append((date(year, month, 1), date(year, month, last)))
+    if not spans:
+        spans = [(date(int(y), 1, 1), date(int(y), 12, 31)) for y in _YEAR_IN_WORDS.findall(said)]
+    return max(spans, key=lambda span: span[1]) if spans else None
+
+
 _ONSET: tuple[tuple[str, str | None], ...] = (("onsetDateTime", None), ("onsetPeriod", "start"))
 _RECORDED: tuple[tuple[str, str | None], ...] = (("recordedDate", None),)
 
@@ -894,7 +926,8 @@ def _ended_in_words(res: Resource, found: Condition, measures: Measures) -> Cond
         return found
     if res.get("clinicalStatus") is not None:
         return found
-    if _names_any(said, words):
+    denied: frozenset[str] = getattr(measures, "not_ended_words", None) or frozenset()
+    if _names_any(said, words) and not _names_any(said, denied):
         return replace(found, clinical_status="resolved")
     return found
 
@@ -919,6 +952,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         answer_words: Mapping[str, bool] | None = None,
         time_questions: Iterable[str] = (),
         ended_words: Iterable[str] = (),
+        not_ended_words: Iterable[str] = (),
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
@@ -973,6 +1007,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         # the words that say a condition is over (KB text.yaml history_after), folded: an
         # abatementString of them ends it
         self.ended_words = frozenset(measure_name(w) for w in ended_words)
+        # the words that deny it (KB negation and pseudo cues: "nicht abgeheilt", "not
+        # resolved"): such words do not end it
+        self.not_ended_words = frozenset(measure_name(w) for w in not_ended_words)
         # how long a diagnosis given only in an Encounter counts from the visit (KB
         # threshold encounter_diagnosis_days)
         self.encounter_days = encounter_days
@@ -1051,6 +1088,12 @@ _TAKEN_HOW = frozenset(
         *("sitzend", "liegend", "stehend", "links", "rechts", "re", "li", "arm", "am"),
         *("axillär", "axillaer", "axillar", "rektal", "tympanal", "sublingual"),
         *("morgens", "abends"),
+        # when, and the words of a question that asks for it ("What is your temperature
+        # today?", "Current BP", "Температура сегодня", "Aktuelle Temperatur")
+        *("today", "now", "current", "currently", "latest", "last", "recent", "measured"),
+        *("taken", "your", "what", "is", "was", "the", "at", "rest", "resting", "home"),
+        *("сегодня", "сейчас", "текущая", "текущее", "ваша", "ваше", "последняя", "дома"),
+        *("heute", "aktuell", "aktuelle", "aktueller", "jetzt", "ihre", "ihr", "zuhause"),
     }
 )
 

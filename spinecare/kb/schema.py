@@ -597,6 +597,7 @@ class TextCues(Strict):
     compound_heads: Cue = Field(default_factory=Cue)
     not_compounds: Cue = Field(default_factory=Cue)
     time_questions: Cue = Field(default_factory=Cue)
+    procedure_no_diagnosis: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 

@@ -154,11 +154,13 @@ def test_resolved_condition_kept_with_status_resolved() -> None:
     assert not fever.in_force(date(2013, 4, 3))
 
 
-def test_undated_abatement_without_status_marks_condition_resolved() -> None:
-    condition = example("Condition-f201.json")
+def test_an_abatement_in_words_with_a_year_ends_the_condition_in_that_year() -> None:
+    condition = example("Condition-f201.json")  # abatementString "around April 9, 2013"
     del condition["clinicalStatus"]
     fever, _evidence, _named = read(condition).conditions
-    assert fever.clinical_status == "resolved"
+    assert fever.clinical_status is None
+    assert (fever.abatement_first, fever.abatement) == (date(2013, 1, 1), date(2013, 12, 31))
+    assert not fever.in_force(date(2014, 1, 1))
 
 
 def test_dated_abatement_is_kept_as_a_date() -> None:
