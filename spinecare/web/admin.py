@@ -245,6 +245,19 @@ def _zone(raw: str | None) -> tuple[str, ZoneInfo]:
     return "UTC", ZoneInfo("UTC")
 
 
+def _zone_words(name: str, lang: str) -> str:
+    """A time zone as a person names it, in ``lang`` ("Moscow Time", "Москва"); UTC as it
+    is."""
+    if name == "UTC":
+        return name
+    from babel.dates import get_timezone, get_timezone_name
+
+    try:
+        return str(get_timezone_name(get_timezone(name), width="long", locale=lang))
+    except (LookupError, ValueError):
+        return name
+
+
 def _number(raw: str) -> bool:
     """Written in the digits 0-9 only (``isdigit`` also takes ``²`` and other scripts')."""
     return raw.isascii() and raw.isdigit()
@@ -298,6 +311,8 @@ def _audit_request(
         flt.patient_id = int(patient_id)
     first = _day(since, "from", errors)
     last = _day(until, "to", errors)
+    if first is not None and last is not None and last < first:
+        errors["to"] = Text("before the first day of the search")
     # the days are the reader's, the log's times are UTC (SQLite keeps them without zone)
     if first is not None:
         flt.since = datetime.combine(first, time(), zone).astimezone(UTC)
@@ -388,7 +403,7 @@ def audit_page(
         **data,
         "rows": zip(entries, details, strict=True),
         "pages": max(1, -(-total // PAGE)),
-        "zone": ask.zone_name,
+        "zone": _zone_words(ask.zone_name, lang),
         "actions": actions,
         "people": people,
         "query": query,

@@ -44,7 +44,7 @@ from spinecare.web.deps import (
     state,
     wants_json,
 )
-from spinecare.web.forms import parse_intake
+from spinecare.web.forms import TEMPERATURE_UNITS, parse_intake
 from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
 from spinecare.wording import LanguageNames, not_read_text
@@ -338,6 +338,7 @@ def _course_view(
         "sessions": session_items,
         "labels": _labels(kb, lang),
         "day_questions": _day_questions(kb),
+        "temperature_units": TEMPERATURE_UNITS,
         "home_form": home_form,
         "values": {"day": date.today().isoformat()},
         "errors": {},
@@ -437,7 +438,8 @@ async def session_record(request: Request, course_id: int) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *STAFF)
         row = store.get_course(session, user, course_id, write=True, audit_as="read")
-        zones = store.course_of(row).zones
+        planned = store.course_of(row)
+        zones = planned.zones
         techniques = {z: _fields_list(form, f"tech_{z}") for z in zones}
         techniques = {z: t for z, t in techniques.items() if t}
         try:
@@ -452,7 +454,9 @@ async def session_record(request: Request, course_id: int) -> Response:
                 pre_pain=fields.get("pre_pain", "").strip() or fields.get("pain", ""),
                 post_pain=fields.get("post_pain", ""),
                 techniques=techniques,
-                minutes=fields.get("minutes", "").strip() or "0",
+                # the field sent empty is refused; not sent, the course's minutes (as the
+                # form fills it in)
+                minutes=fields.get("minutes", f"{planned.minutes_per_session:g}"),
                 notes=fields.get("notes", ""),
                 adverse_event=fields.get("adverse_event", ""),
                 lang=lang,

@@ -570,3 +570,17 @@ def test_every_course_refusal_is_built_as_a_message(module):
     from tests.test_file_errors import ROOT, _plain_errors
 
     assert _plain_errors(ROOT / module) == []
+
+
+def test_a_stop_rules_detail_ends_a_question_with_its_own_mark() -> None:
+    """"New symptom reported on ...: ... when you bend your head?." ran the question mark and
+    the full stop together, in both languages."""
+    from datetime import date
+
+    from spinecare.engine.course.stops import _detail
+    from spinecare.kb import load_kb
+
+    kb = load_kb()
+    asked = next(q for q in kb.model.questions if q.label.get("en").endswith("?"))
+    said = _detail("symptom", day=date(2026, 12, 6), label=asked.label)
+    assert all(text.endswith("?") and "?." not in text for text in said.values()), said

@@ -465,7 +465,7 @@ def test_audit_log_names_local_time_filters_and_csv(world, signed_in) -> None:
     )
     assert page.status_code == 200
     text = page.text
-    assert "When (Europe/Moscow)" in text
+    assert "When (Moscow Time)" in text  # the zone as a person names it
     assert "Anna Therapist" in text and "Наталья Кузнецова" in text  # names, not numbers
     assert "opened" in text and "user 2" not in text
     data = admin.get(
@@ -576,3 +576,13 @@ def test_audit_export_says_the_detail_in_the_readers_words(world, signed_in) -> 
     for raw in ("verdict=", "as_of=", "action=", "None", "GET /", "403:", "404:", "%20"):
         assert raw not in body, raw
     assert "вердикт" in body
+
+
+def test_audit_search_whose_last_day_is_before_its_first_says_so(world, signed_in) -> None:
+    """"From 10 December to 1 December" found nothing and said only "No entries": the page
+    says the last day is before the first, beside it."""
+    page = signed_in("admin").get(
+        "/audit", params={"from": "2026-12-10", "to": "2026-12-01"}, headers=HTML
+    )
+    assert page.status_code == 200
+    assert "before the first day of the search" in page.text

@@ -46,7 +46,7 @@ def _patient_id(world: Any, external: str) -> int:
         return int(pid)
 
 
-def _start(world: Any, patient_id: int, **values: Any) -> int:
+def _start(world: Any, patient_id: int, start_day: date | None = None, **values: Any) -> int:
     from spinecare.clinic import courses
     from spinecare.kb import load_kb
 
@@ -57,7 +57,7 @@ def _start(world: Any, patient_id: int, **values: Any) -> int:
             therapist,
             patient_id,
             load_kb(),
-            start_day=date.today(),
+            start_day=start_day or date.today(),
             values=values,
             reasons={},
             physician_id=None,
@@ -723,3 +723,42 @@ def test_the_plan_page_of_a_patient_with_a_course_under_way_offers_no_start(
         f"/patients/{world.own_patient}/course/new", headers={"Accept": "application/json"}
     )
     assert twin.json()["may_start"] is False and twin.json()["running"]["id"] == course
+
+
+def test_a_course_not_yet_started_can_be_ended(world: Any, signed_in: Any) -> None:
+    """A course started with tomorrow's date (called off, or a wrong date) could not be
+    ended before that day, and a patient has one course under way at a time: it ends on
+    its start, with no session held."""
+    tomorrow = date.today() + timedelta(days=1)
+    course = _start(world, world.own_patient, start_day=tomorrow)
+    r = _post(signed_in("therapist"), f"/courses/{course}/complete", {"confirm": "yes"})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "completed" and r.json()["course"]["end"] == tomorrow.isoformat()
+
+
+def test_a_session_says_which_required_field_is_empty(world: Any, signed_in: Any) -> None:
+    """Minutes left empty were saved as 0 minutes without a word, and an empty pain score
+    was "'' is not a pain score": each is required, said so beside its field."""
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    pains = {"pre_pain": "3", "post_pain": "2"}
+    empty = _post(client, f"/courses/{course}/sessions", {**DAY, **pains, "minutes": " "}, HTML)
+    assert empty.status_code == 422
+    assert "required: how many minutes the session took" in empty.text
+    no_pain = _post(client, f"/courses/{course}/sessions", {**DAY, "post_pain": ""}, HTML)
+    assert no_pain.status_code == 422
+    assert (
+        "required: a pain score from 0 to 10" in no_pain.text and "&#39;&#39;" not in no_pain.text
+    )
+
+
+def test_the_session_day_reads_a_temperature_in_fahrenheit(world: Any, signed_in: Any) -> None:
+    """The session day's form offers °F as the intake form does (98.6 was refused as 98.6 °C
+    out of range)."""
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    page = client.get(f"/courses/{course}", headers=HTML)
+    assert '<select name="temperature_unit">' in page.text and "°F" in page.text
+    day = {**DAY, "temperature": "98.6", "temperature_unit": "[degF]"}
+    r = _post(client, f"/courses/{course}/check", day)
+    assert r.status_code == 200, r.text

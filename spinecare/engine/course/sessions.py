@@ -218,6 +218,8 @@ def pain_value(name: str, value: Any) -> int:
     else:
         written = repr(value)[:40]
     not_a_score = Message("'%(value)s' is not a pain score from 0 to 10", value=written)
+    if isinstance(value, str) and not value.strip():
+        raise refused(Message("required: a pain score from 0 to 10"))
     if isinstance(value, str):
         try:
             value = typed_number(value)
@@ -257,6 +259,9 @@ class Session:
         object.__setattr__(self, "pre_pain", pain_value("pre_pain", self.pre_pain))
         object.__setattr__(self, "post_pain", pain_value("post_pain", self.post_pain))
         minutes = self.minutes
+        if isinstance(minutes, str) and not minutes.strip():
+            problem = Message("required: how many minutes the session took")
+            raise InputError(field_error("minutes", problem))
         if isinstance(minutes, bool) or not isinstance(minutes, int | float):
             try:
                 minutes = typed_number(str(minutes))

@@ -22,7 +22,7 @@ from spinecare.errors import InputError
 from spinecare.kb.loader import KB, load_kb
 from spinecare.kb.schema import Course as KbCourse
 from spinecare.kb.schema import HomeProgram
-from spinecare.messages import Day, Message, Names, Quantity, field_error
+from spinecare.messages import Message, Names, Quantity, field_error
 
 
 def not_startable(plan: CoursePlan) -> Message | None:
@@ -378,14 +378,12 @@ def resume_course(course: Course, *, day: date, by: str, note: str) -> Course:
 
 
 def complete_course(course: Course, *, day: date) -> Course:
-    """End the course (its progress then carries the final summary)."""
-    if day < course.start:
-        problem = Message(
-            "%(day)s is before the course start %(start)s", day=Day(day), start=Day(course.start)
-        )
-        raise InputError(field_error("day", problem))
+    """End the course (its progress then carries the final summary). A course ended before
+    the day it was to start (called off, or started with a wrong date: a patient has one
+    course under way at a time, so it must be possible to end it) ends on its start, with
+    no session held."""
     course.status = "completed"
-    course.end = day
+    course.end = max(day, course.start)
     return course
 
 

@@ -36,10 +36,12 @@ def _detail(kind: str, **values: object) -> dict[str, str]:
             return day_text(value, lang)
         return value.get(lang) if isinstance(value, Text) else value
 
-    return {
-        lang: gettext(lang, STOP_DETAIL[kind]) % {k: shown(v, lang) for k, v in values.items()}
-        for lang in languages()
-    }
+    def said(lang: str) -> str:
+        text = gettext(lang, STOP_DETAIL[kind]) % {k: shown(v, lang) for k, v in values.items()}
+        # a question's label ends with its own mark: "... when you bend your head?."
+        return text.replace("?.", "?").replace("!.", "!")
+
+    return {lang: said(lang) for lang in languages()}
 
 
 def _event(
