@@ -573,7 +573,7 @@ def test_every_course_refusal_is_built_as_a_message(module):
 
 
 def test_a_stop_rules_detail_ends_a_question_with_its_own_mark() -> None:
-    """"New symptom reported on ...: ... when you bend your head?." ran the question mark and
+    """ "New symptom reported on ...: ... when you bend your head?." ran the question mark and
     the full stop together, in both languages."""
     from datetime import date
 

@@ -579,7 +579,7 @@ def test_audit_export_says_the_detail_in_the_readers_words(world, signed_in) -> 
 
 
 def test_audit_search_whose_last_day_is_before_its_first_says_so(world, signed_in) -> None:
-    """"From 10 December to 1 December" found nothing and said only "No entries": the page
+    """ "From 10 December to 1 December" found nothing and said only "No entries": the page
     says the last day is before the first, beside it."""
     page = signed_in("admin").get(
         "/audit", params={"from": "2026-12-10", "to": "2026-12-01"}, headers=HTML
