@@ -11400,5 +11400,41 @@ case(
 )
 
 
+def visit_of_kind(*kinds: Resource, service: Resource | None = None) -> Resource:
+    visit: Resource = {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "type": list(kinds),
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-11-12T09:00:00Z", "end": "2026-11-12T13:00:00Z"},
+    }
+    if service is not None:
+        visit["serviceType"] = service
+    return visit
+
+
+case(
+    "encounter_type_chemotherapy",
+    "needs_data",
+    "a visit of the kind 'Chemotherapy infusion visit' eight days ago: a cancer under"
+    " treatment, to confirm (the kind of visit was not read: allowed)",
+    visit_of_kind({"text": "Chemotherapy infusion visit"}),
+)
+case(
+    "encounter_type_prenatal",
+    "needs_data",
+    "a prenatal visit (SNOMED CT 424441002 'Prenatal initial visit') eight days ago: a"
+    " pregnancy to confirm",
+    visit_of_kind({"coding": [coding(SNOMED, "424441002", "Prenatal initial visit")]}),
+)
+case(
+    "encounter_type_checkup",
+    "allowed",
+    "a visit of the kind 'General examination of patient' names nothing and is not listed",
+    visit_of_kind({"coding": [coding(SNOMED, "162673000", "General examination of patient")]}),
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

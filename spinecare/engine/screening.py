@@ -35,7 +35,7 @@ from spinecare.messages import Message
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
     IN_A_NOTE,
-    PLANNED_ELSEWHERE,
+    NOT_LISTED,
     Clearance,
     PatientRecord,
 )
@@ -258,7 +258,7 @@ class Screening:
             if (
                 c.ref in decided
                 or c.concept
-                or c.confirm == PLANNED_ELSEWHERE
+                or c.confirm in NOT_LISTED
                 or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY, AHEAD)
                 or (c.from_visit and (c.text or "").strip().casefold() in listed)
                 or index.hits(c.codings, (c.text,))

@@ -66,6 +66,7 @@ from spinecare.record.model import (
     SITE_WORDS,
     STATED_ELSEWHERE,
     VISIT_DIAGNOSIS,
+    VISIT_KIND,
     Answer,
     CodedObservation,
     Coding,
@@ -4442,8 +4443,10 @@ class RecordBuilder:
             and "diagnosis" not in res
             and "contained" not in res
             and "reasonReference" not in res
+            and "type" not in res
+            and "serviceType" not in res
         ):
-            return  # most Encounters of a record: a visit and nothing more
+            return  # a visit and nothing more
         if _voided(res) or _status(res) == "cancelled":
             return
         if "contained" in res:
@@ -4473,13 +4476,27 @@ class RecordBuilder:
                 reasons.append((concept, f"{ref}{VISIT_DIAGNOSIS}diagnosis[{i}]"))
         reasons.extend(_named_reasons(res, ref))
         self._visit_reasons(reasons, start, end)
+        # the kind of visit ("Chemotherapy infusion visit", "Prenatal visit", a dialysis
+        # service): what it names, to confirm; a kind that names nothing is not listed
+        kinds: list[tuple[Resource, str]] = [
+            (concept, f"{ref}{VISIT_DIAGNOSIS}type[{i}]")
+            for i, concept in enumerate(_objects(res, "type"))
+        ]
+        service = res.get("serviceType")
+        if isinstance(service, dict):
+            kinds.append((service, f"{ref}{VISIT_DIAGNOSIS}serviceType"))
+        self._visit_reasons(kinds, start, end, VISIT_KIND)
 
     def _visit_reasons(
-        self, reasons: list[tuple[Resource, str]], start: date | None, end: date | None
+        self,
+        reasons: list[tuple[Resource, str]],
+        start: date | None,
+        end: date | None,
+        confirm: str | None = None,
     ) -> None:
         """Diagnoses given as a visit's (or an order's) reasons, each a condition from
         ``start`` until ``encounter_days`` after ``end`` (no end: a visit still going,
-        in force)."""
+        in force). ``confirm``: why each is to confirm (a visit's kind)."""
         days = getattr(self.measures, "encounter_days", None)
         until = days_after(end, int(days)) if end is not None and days else None
         for concept, name in reasons:
@@ -4487,7 +4504,14 @@ class RecordBuilder:
             text = _text(concept, name)
             if codings or text:
                 self._encounter_reasons.append(
-                    Condition(ref=name, codings=codings, text=text, onset=start, abatement=until)
+                    Condition(
+                        ref=name,
+                        codings=codings,
+                        text=text,
+                        onset=start,
+                        abatement=until,
+                        confirm=confirm,
+                    )
                 )
 
     def _read_contained(self, res: Resource, ref: str, kinds: tuple[str, ...]) -> None:

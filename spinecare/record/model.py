@@ -41,6 +41,11 @@ __all__ = [
 ]
 
 PLANNED_ELSEWHERE = Message("named in a care plan or a goal, not as a diagnosis: confirm")
+VISIT_KIND = Message("named as the kind of visit, not as a diagnosis: confirm")
+"""Why an entry read from a visit's type or service ("Chemotherapy infusion visit",
+"Prenatal visit") is to confirm; one that names no KB concept is not listed (most visits'
+types name none: "Encounter for check up")."""
+NOT_LISTED = frozenset({PLANNED_ELSEWHERE, VISIT_KIND})
 STATED_ELSEWHERE = Message(
     "recorded in an alert, a report or an assessment, not as a diagnosis: confirm"
 )
