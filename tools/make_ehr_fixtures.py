@@ -11436,5 +11436,22 @@ case(
 )
 
 
+case(
+    "task_status_reason_saddle_anaesthesia",
+    "needs_data",
+    "a physiotherapy task put on hold with the reason 'New saddle anaesthesia reported':"
+    " to confirm (a task's reason for its status was not read: allowed)",
+    {
+        "resourceType": "Task",
+        "status": "on-hold",
+        "intent": "order",
+        "description": "Physiotherapy for low back pain",
+        "statusReason": {"text": "New saddle anaesthesia reported"},
+        "for": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-18",
+    },
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

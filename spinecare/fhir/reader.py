@@ -3541,7 +3541,7 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "Communication": (),
     "RiskAssessment": (),
     "CarePlan": ("description", "title"),
-    "Task": ("description",),
+    "Task": ("description", "statusReason"),
     "CareTeam": (),
     "DeviceUseStatement": (),
     "Immunization": (),
