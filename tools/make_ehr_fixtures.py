@@ -11190,29 +11190,14 @@ case(
     ),
 )
 case(
-    "document_html_source_line_breaks",
+    "document_html_denial_stays_on_its_line",
     "needs_data",
-    "an HTML note whose source breaks a paragraph's lines where the editor wrapped them"
-    " ('... new saddle' / 'anaesthesia since ...'): HTML reads a source line break as a"
-    " space, so the phrase is read, to confirm",
+    "an 'HTML' note that is plain text in a body: 'No fever, no chills' / 'Cauda equina"
+    " syndrome suspected': a line of the source is a line, the denial does not reach the"
+    " next one (to confirm)",
     document(
         "text/html",
-        "<html>\n  <body>\n    <p>Seen today. Patient reports new saddle\n"
-        "      anaesthesia since last night.</p>\n    <p>Plan: review.</p>\n  </body>\n</html>",
-    ),
-)
-case(
-    "document_cda_paragraph_source_line_breaks",
-    "needs_data",
-    "a CDA document whose narrative paragraph is broken across source lines ('... new"
-    " urinary' / 'retention ...'): read as one paragraph, to confirm",
-    document(
-        "text/xml",
-        '<ClinicalDocument xmlns="urn:hl7-org:v3">\n  <component><structuredBody>'
-        "<component><section>\n    <title>Assessment</title>\n    <text>\n"
-        "      <paragraph>Back pain for two days with new urinary\n"
-        "        retention since this morning.</paragraph>\n    </text>\n"
-        "  </section></component></structuredBody></component>\n</ClinicalDocument>",
+        "<html><body>No fever, no chills\nCauda equina syndrome suspected</body></html>",
     ),
 )
 case(
@@ -11449,6 +11434,56 @@ case(
         "statusReason": {"text": "New saddle anaesthesia reported"},
         "for": {"reference": "Patient/p1"},
         "authoredOn": "2026-11-18",
+    },
+)
+
+
+case(
+    "document_rtf_font_table_left_open",
+    "needs_data",
+    "an RTF letter whose font table is never closed (closed only with the document): its"
+    " words are kept, 'New saddle anaesthesia and urinary retention' read, to confirm",
+    document(
+        "text/rtf",
+        "{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0\\fcharset0 Arial;}{\\f1 Times;}\\f0 New saddle"
+        " anaesthesia and urinary retention\\par}",
+    ),
+)
+case(
+    "document_rtf_emoji_and_font_group",
+    "needs_data",
+    "an RTF letter with an emoji written in two halves ('\\u-10179?\\u-8704?') and a Cyrillic"
+    " word in a font of its own inside a group, then German 'Sattelanästhesie' in the"
+    " document's font: read (it crashed, or the umlaut came out Cyrillic)",
+    document_bytes(
+        "text/rtf",
+        b"{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss\\fcharset0 Arial;}"
+        b"{\\f1\\fswiss\\fcharset204 Arial;}}\\f0 {\\f1 \\'cf\\'e0\\'f6\\'e8\\'e5\\'ed\\'f2}"
+        b" \\u-10179?\\u-8704? Sattelan\\'e4sthesie seit gestern\\par}",
+    ),
+)
+case(
+    "condition_abatement_ongoing_since_year",
+    "needs_data",
+    "a DVT with no status and abatementString 'ongoing since 2019': words that say it goes"
+    " on leave it unknown, whatever year they give (read as ended in 2019: allowed)",
+    {
+        **condition(
+            SNOMED, "128053003", "Deep venous thrombosis", clinical=None, onset="2019-01-10"
+        ),
+        "abatementString": "ongoing since 2019",
+    },
+)
+case(
+    "note_superseded_replacement_entered_in_error",
+    "needs_data",
+    "a note superseded ('Metastatic cancer') whose replacement was entered in error: an entry"
+    " in error replaces nothing, the superseded note is read, to confirm",
+    superseded_note("Metastatic cancer"),
+    {
+        **document("text/plain", "Review: no malignancy."),
+        "status": "entered-in-error",
+        "relatesTo": [{"code": "replaces", "target": {"reference": "DocumentReference/old1"}}],
     },
 )
 

@@ -8,6 +8,7 @@ row per patient. :func:`screen_records` does the same for records in memory (tes
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -20,7 +21,8 @@ from typing import Any
 from spinecare.bulk.compile import compile_screening
 from spinecare.bulk.facts import TABLES, Flattener
 from spinecare.bulk.flatten import flatten_export, to_arrow
-from spinecare.fhir.ndjson import Tally, export_files, patient_id_of
+from spinecare.errors import InputError
+from spinecare.fhir.ndjson import Tally, export_files, iter_lines, patient_id_of
 from spinecare.fhir.reader import REPLACED
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord
@@ -122,11 +124,11 @@ SQL alike)."""
 def held_targets(folder: Path, named: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """The ``held`` rows of the resources ``named`` (``(pid, "Observation/x")``) that the
     export in ``folder`` holds as that patient's, as the reader holds a record's resources
-    (``RecordBuilder._holds``). The export's files of each type named are read by DuckDB
-    (plain or gzip, a malformed line passed over: the flattening reports it) only where a
-    row names a resource: a report's results that the export holds cost nothing, as rows
-    are kept only for words that name a concept."""
-    import duckdb
+    (``RecordBuilder._holds``; not one set aside for a ``modifierExtension``, which the
+    reader does not hold). The export's files of each type named are read line by line as
+    the flattening reads them (plain or gzip, a line or a file that cannot be read passed
+    over: the flattening reports it), only where a row names a resource: rows are kept
+    only for words that name a concept, so a report's laboratory results cost nothing."""
     import orjson
 
     wanted: dict[str, dict[str, set[str]]] = {}
@@ -134,26 +136,31 @@ def held_targets(folder: Path, named: Iterable[tuple[str, str]]) -> list[tuple[s
         kind, _, rid = target.partition("/")
         if kind and rid:
             wanted.setdefault(kind, {}).setdefault(rid, set()).add(pid)
-    found: list[tuple[str, str]] = []
-    con = duckdb.connect()
+    found: set[tuple[str, str]] = set()
     for kind, ids in sorted(wanted.items()):
-        files = [str(path) for _, path in export_files(folder, (kind,))]
-        if not files:
-            continue
-        lines = con.execute(
-            "SELECT json FROM read_ndjson_objects(?, ignore_errors = true)"
-            " WHERE json_extract_string(json, '$.id') IN (SELECT unnest(?))",
-            [files, sorted(ids)],
-        ).fetchall()
-        for (line,) in lines:
-            resource = orjson.loads(line)
-            if not isinstance(resource, dict) or resource.get("resourceType") != kind:
-                continue
-            holder = patient_id_of(resource)
-            if holder is not None and holder in ids.get(str(resource.get("id")), ()):
-                found.append((holder, f"{kind}/{resource.get('id')}"))
-    con.close()
-    return sorted(set(found))
+        listed = b"|".join(re.escape(rid.encode()) for rid in sorted(ids))
+        named_id = re.compile(rb'"id"\s*:\s*"(?:' + listed + rb')"')
+        for _, path in export_files(folder, (kind,)):
+            try:
+                for _, raw in iter_lines(path):
+                    if named_id.search(raw) is None:
+                        continue
+                    try:
+                        resource = orjson.loads(raw)
+                    except orjson.JSONDecodeError:
+                        continue
+                    if (
+                        not isinstance(resource, dict)
+                        or resource.get("resourceType") != kind
+                        or resource.get("modifierExtension")
+                    ):
+                        continue
+                    one, holder = resource.get("id"), patient_id_of(resource)
+                    if isinstance(one, str) and holder is not None and holder in ids.get(one, ()):
+                        found.add((holder, f"{kind}/{one}"))
+            except InputError:
+                continue  # the rest of a file that cannot be read: reported by the flattening
+    return sorted(found)
 
 
 def register_held(con: Any, folder: Path) -> None:

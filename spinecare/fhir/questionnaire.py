@@ -153,6 +153,8 @@ def _reader_measures(kb: KB) -> MeasureTable:
         not_ended_words=(
             *kb.model.text_cues.negation.phrases(),
             *kb.model.text_cues.pseudo.phrases(),
+            *kb.model.text_cues.ongoing.phrases(),
+            *kb.model.text_cues.history_end.phrases(),
         ),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,

@@ -34,7 +34,7 @@ import html
 import math
 import os
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -887,7 +887,7 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
 
 
 _ISO_IN_WORDS = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?(?!\d)")
-_YEAR_IN_WORDS = re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)(?![\d.,]\d|-\d)")
+_YEAR_IN_WORDS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?![\d.,]\d|-\d)")
 
 
 def _year_in_words(said: str) -> tuple[date, date] | None:
@@ -917,20 +917,36 @@ MeasureHit = tuple[str, str, float | None, float | None]
 
 
 def _ended_in_words(res: Resource, found: Condition, measures: Measures) -> Condition:
-    """A condition whose only end is an ``abatementString`` of words that say it is over
-    ("resolved", "in childhood", "ausgeheilt": the KB's words of the past, text.yaml
-    ``history_after``): resolved, as an end with a date is; other words ("ongoing") leave
-    it unknown (:func:`condition_from_fhir`)."""
+    """A condition whose only end is an ``abatementString`` (and no status): of words that
+    say it is over ("resolved", "in childhood", "ausgeheilt": the KB's words of the past,
+    text.yaml ``history_after``), resolved, as an end with a date is; other words
+    ("ongoing") leave it unknown (:func:`condition_from_fhir`). Words that deny the end or
+    say it goes on (the KB's negation, ``pseudo``, ``ongoing`` and ``history_end`` cues:
+    "nicht abgeheilt", "ongoing since 2019", "not resolved as of 2025") leave it unknown,
+    whatever year they give."""
     said = res.get("abatementString")
-    words: frozenset[str] = getattr(measures, "ended_words", None) or frozenset()
-    if found.clinical_status != STATUS_CONTRADICTORY or not isinstance(said, str) or not words:
-        return found
-    if res.get("clinicalStatus") is not None:
+    if not isinstance(said, str) or res.get("clinicalStatus") is not None:
         return found
     denied: frozenset[str] = getattr(measures, "not_ended_words", None) or frozenset()
+    dated = res.get("abatementDateTime") is not None or _period_end(res) is not None
+    if found.clinical_status is None and found.abatement is not None and not dated:
+        # a year read from the words: not where they deny it or say it goes on
+        if _names_any(said, denied):
+            return replace(
+                found, clinical_status=STATUS_CONTRADICTORY, abatement=None, abatement_first=None
+            )
+        return found
+    words: frozenset[str] = getattr(measures, "ended_words", None) or frozenset()
+    if found.clinical_status != STATUS_CONTRADICTORY or not words:
+        return found
     if _names_any(said, words) and not _names_any(said, denied):
         return replace(found, clinical_status="resolved")
     return found
+
+
+def _period_end(res: Resource) -> object:
+    period = res.get("abatementPeriod")
+    return period.get("end") if isinstance(period, dict) else None
 
 
 def _checks(measures: Measures) -> Mapping[str, Sequence[tuple[str, float]]]:
@@ -3025,15 +3041,13 @@ _TAG = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" never makes it scan to 
 # Tags that end a line of a narrative or an HTML note (a paragraph, an item of a list, a
 # line break, a row, a heading; a CDA document's paragraph, item, caption, title, text,
 # entry and section), and the end of a table's cell (a row "Urinary retention | No" reads
-# as "Urinary retention: No"). The line breaks of the markup's source are not lines: HTML
-# and XML read them as spaces ("... new saddle" / "anaesthesia ..."), but in ``pre``.
+# as "Urinary retention: No").
 _BLOCK_TAG = re.compile(
     r"<\s*/?\s*(?:\w+:)?(?:p|li|br|div|tr|h[1-6]|ul|ol|table|thead|tbody|section|blockquote"
     r"|pre|dd|dt|hr|paragraph|item|list|caption|title|text|entry|component)"
     r"\b[^<>]*>",
     re.IGNORECASE,
 )
-_PREFORMATTED = re.compile(r"(<\s*pre\b.*?<\s*/\s*pre\s*>)", re.IGNORECASE | re.DOTALL)
 _CELL_END = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
 
 
@@ -3100,13 +3114,11 @@ def _others_sections_out(text: str) -> str:
 
 
 def _markup_words(text: str) -> str:
-    """The words of HTML or XHTML, its lines (paragraphs, items, rows) kept apart; the
-    line breaks of its source are spaces, but in preformatted text."""
-    if "<pre" in text or "<PRE" in text:
-        parts = _PREFORMATTED.split(text)
-        text = "".join(part if i % 2 else " ".join(part.split()) for i, part in enumerate(parts))
-    else:
-        text = " ".join(text.split())
+    """The words of HTML or XHTML, its lines (paragraphs, items, rows, and its source's
+    lines) kept apart. A line break of the source is kept as one: many records' "HTML" is
+    plain text in a body, and a denial must not reach the next line's finding ("No fever,
+    no chills" / "Cauda equina syndrome suspected"); a phrase an editor wrapped is read
+    joined too where the text is wrapped at a fixed width (the matcher's soft wraps)."""
     text = _CELL_END.sub(": ", _BLOCK_TAG.sub("\n", text))
     return html.unescape(_TAG.sub(" ", text))
 
@@ -3191,10 +3203,12 @@ def _undeclared(raw: bytes) -> str:
 # its fonts' character sets (``{\f1\fswiss\fcharset204 Arial;}``: Cyrillic) and where the text
 # changes font (``\f1``), which give its bytes another code page; its characters written by
 # number (``\u1057?``: "С", then a character for older readers, skipped).
-_RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
+# What sets the font of the bytes that follow: a group's braces (a font set inside a group
+# ends with it), a font switch (\f1), and the runs of bytes themselves; an escaped brace
+# or backslash (\{, \}, \\) is text.
+_RTF_SCOPE = re.compile(r"(?:\\'[0-9a-fA-F]{2})+|\\f(\d+)(?![0-9a-zA-Z])|\\[\\{}]|[{}]")
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d+)")
-_RTF_FONT = re.compile(r"\\f(\d+)(?![0-9a-zA-Z])")
-_RTF_FONT_CHARSET = re.compile(r"\\f(\d+)(?:\\[a-zA-Z]+-?\d* ?)*?\\fcharset(\d+)")
+_RTF_FONT_CHARSET = re.compile(r"\\f(\d+)(?:\\[a-zA-Z]+-?\d* ?){0,8}?\\fcharset(\d+)")
 _RTF_DEFAULT_FONT = re.compile(r"\\deff(\d+)")
 _RTF_UNICODE = re.compile(r"\\u(-?\d+) ?(\\'[0-9a-fA-F]{2}|[^\\{}])?")
 # RTF's groups that hold no text of the document: its tables of fonts, colours and styles,
@@ -3203,23 +3217,36 @@ _RTF_NO_TEXT = re.compile(r"\{\\(?:\*|fonttbl|colortbl|stylesheet|info|pict|list
 
 
 _RTF_BRACES = re.compile(r"\\.|[{}]", re.DOTALL)
+# A paragraph's end, which a table of fonts, colours or styles never holds.
+_RTF_PARAGRAPH = re.compile(r"\\par(?![a-zA-Z])")
 
 
 def _rtf_text_groups(text: str) -> str:
-    """RTF without its groups that hold no text (:data:`_RTF_NO_TEXT`)."""
+    """RTF without its groups that hold no text (:data:`_RTF_NO_TEXT`). A group never
+    closed, or one that holds a paragraph's end (a font table left open, closed only with
+    the document, swallows the text after it), keeps its words. One pass over the braces,
+    however they nest."""
+    if _RTF_NO_TEXT.search(text) is None:
+        return text
+    closes: dict[int, int] = {}
+    opened: list[int] = []
+    for brace in _RTF_BRACES.finditer(text):
+        if brace.group(0) == "{":
+            opened.append(brace.start())
+        elif brace.group(0) == "}" and opened:
+            closes[opened.pop()] = brace.end()
+    paragraphs = [found.start() for found in _RTF_PARAGRAPH.finditer(text)]
     out: list[str] = []
     at = 0
     for found in _RTF_NO_TEXT.finditer(text):
-        if found.start() < at:
-            continue  # inside a group already taken out
-        out.append(text[at : found.start()])
-        depth, at = 0, len(text)
-        for brace in _RTF_BRACES.finditer(text, found.start()):
-            if brace.group(0) in "{}":
-                depth += 1 if brace.group(0) == "{" else -1
-                if depth == 0:
-                    at = brace.end()
-                    break
+        start = found.start()
+        end = closes.get(start)
+        if start < at or end is None:
+            continue
+        if bisect_left(paragraphs, start) < bisect_left(paragraphs, end):
+            continue  # a paragraph's end inside: not a table, its words kept
+        out.append(text[at:start])
+        at = end
     out.append(text[at:])
     return "".join(out)
 
@@ -3254,17 +3281,34 @@ def _rtf_words(text: str) -> str:
     }
     first = _RTF_DEFAULT_FONT.search(text)
     text = _rtf_text_groups(text)
-    switches = [(-1, fonts.get(first.group(1)) if first else None)]
-    switches += [(found.start(), fonts.get(found.group(1))) for found in _RTF_FONT.finditer(text)]
-    starts = [at for at, _ in switches]
 
-    def bytes_of(found: re.Match[str]) -> str:
-        raw = bytes.fromhex(found.group(0).replace("\\'", ""))
-        codec = switches[bisect_right(starts, found.start()) - 1][1] or document
+    def decoded(raw: bytes, font: str | None) -> str:
+        codec = fonts.get(font) if font is not None else None
         try:
-            return raw.decode(codec, errors="replace")
+            return raw.decode(codec or document, errors="replace")
         except LookupError:
             return raw.decode("cp1252", errors="replace")
+
+    if "\\'" in text:
+        # the font in force where each run of bytes stands: set by \fN, kept to its group
+        out: list[str] = []
+        at, font = 0, first.group(1) if first else None
+        fonts_around: list[str | None] = []
+        for found in _RTF_SCOPE.finditer(text):
+            token = found.group(0)
+            if token == "{":
+                fonts_around.append(font)
+            elif token == "}":
+                font = fonts_around.pop() if fonts_around else font
+            elif found.group(1) is not None:
+                font = found.group(1)
+            elif token.startswith("\\'"):
+                raw = bytes.fromhex(token.replace("\\'", ""))
+                out.append(text[at : found.start()])
+                out.append(decoded(raw, font))
+                at = found.end()
+        out.append(text[at:])
+        text = "".join(out)
 
     def character(found: re.Match[str]) -> str:
         number = int(found.group(1))
@@ -3272,11 +3316,14 @@ def _rtf_words(text: str) -> str:
         return chr(number) if 0 < number < 0x110000 else " "
 
     skips = "\\uc0" not in text  # \uc0: no character for older readers follows
-    written = _RTF_BYTES.sub(bytes_of, text) if "\\'" in text else text
+    written = text
     if "\\u" in written:
         written = _RTF_UNICODE.sub(
             character if skips else lambda m: character(m) + (m.group(2) or ""), written
         )
+        # a character beyond the first plane is written as two halves ("\\u-10179?\\u-8704?",
+        # an emoji): joined; a half alone is a character that cannot be read
+        written = written.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return _RTF_CONTROL.sub(" ", written)
 
 
@@ -4680,7 +4727,8 @@ class RecordBuilder:
         the record hold that one's replacement; a document superseded (``status``) is read,
         to confirm, where the record holds no document that replaces it (the newer version
         not sent: its words are the only ones the record has). True: ``res`` so kept."""
-        for link in _objects(res, "relatesTo"):
+        withdrawn = _status(res) in _NOT_STATED  # entered in error: it replaces nothing
+        for link in () if withdrawn else _objects(res, "relatesTo"):
             code = link.get("code")
             codes = [code] if isinstance(code, str) else [c.code for c in _said_by(code, "")[0]]
             target = link.get("target")

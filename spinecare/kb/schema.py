@@ -598,6 +598,7 @@ class TextCues(Strict):
     not_compounds: Cue = Field(default_factory=Cue)
     time_questions: Cue = Field(default_factory=Cue)
     procedure_no_diagnosis: Cue = Field(default_factory=Cue)
+    ongoing: Cue = Field(default_factory=Cue)
     sources: list[str] = Field(min_length=1)
     remark: str | None = None
 
