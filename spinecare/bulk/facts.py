@@ -373,6 +373,9 @@ class Flattener:
             self.rows["held"].extend((pid, name) for name in builder.replacing)
         if not (is_patient or builder.holds_facts()):
             return  # a resource the record has no use for (most laboratory results)
+        shown = None if is_patient else builder.named_words()
+        if shown is not None and not any(self._index.hits((), (words,)) for words in shown):
+            return  # only the words of references that name nothing (a report's results)
         record = builder.build()
         if is_patient:
             self.add_patient(pid, record.patient, seq_base)

@@ -4272,6 +4272,23 @@ class RecordBuilder:
         """Whether the resources added so far gave the record anything but its patient: a
         fact, a reading or a resource set aside, or a resource that could not be read. A
         builder that holds none builds a record with no facts (bulk reading skips it)."""
+        return self.holds_more() or bool(
+            self._by_reference or self._evidence_named or self._replaced
+        )
+
+    def named_words(self) -> list[str] | None:
+        """Where all the resources added so far gave is the words of References (a report's
+        results named, :meth:`_named_by_reference`), those words: bulk reading skips a
+        resource none of whose words names anything (most reports' laboratory results);
+        None where they gave more."""
+        if self.holds_more() or self._replaced:
+            return None
+        return [shown for _, _, _, shown, _ in self._by_reference] + [
+            c.text for _, c in self._evidence_named if c.text
+        ]
+
+    def holds_more(self) -> bool:
+        """:meth:`holds_facts` but for the words of References."""
         return bool(
             self._conditions
             or self._observations
@@ -4283,9 +4300,6 @@ class RecordBuilder:
             or self._coded
             or self._salvaged_medications
             or self._encounter_reasons
-            or self._by_reference
-            or self._evidence_named
-            or self._replaced
             or self.unreadable
         )
 
