@@ -99,6 +99,7 @@ def test_clearance_workflow_changes_the_verdict(world, signed_in, csrf, decision
     review = physician.get(f"/clearances/{req['id']}", headers=HTML)
     assert review.status_code == 200
     assert "disc herniation" in review.text and "Sources" in review.text
+    assert review.text.count("<h1") == 1  # the request; its screening a section of it
     token = csrf(physician, f"/clearances/{req['id']}")
     response = _post(
         physician,
