@@ -11488,5 +11488,20 @@ case(
 )
 
 
+case(
+    "medication_liquemin_text",
+    "needs_data",
+    "a German record's drug 'Liquemin 5000 IE s.c.' (heparin) in words: a blood thinner, to"
+    " confirm (the brand was not known: allowed)",
+    {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-15",
+        "medicationCodeableConcept": {"text": "Liquemin 5000 IE s.c."},
+    },
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
