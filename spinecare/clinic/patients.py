@@ -987,12 +987,20 @@ def decide_clearance(
         errors["note"] = N_("at most 2000 characters")
     if errors:
         raise FormError(errors)
-    if req.status != "open" or req.version != version:
+    if req.status != "open":
         raise VersionConflict(
             Message(
                 "clearance request %(id)s was already decided (%(status)s); nothing was changed",
                 id=req.id,
                 status=req.status,
+            )
+        )
+    if req.version != version:  # changed since the page was opened, still open
+        raise VersionConflict(
+            Message(
+                "clearance request %(id)s changed since this page was opened; nothing was"
+                " changed: reload the page and decide again",
+                id=req.id,
             )
         )
     moment = now()

@@ -101,6 +101,14 @@ def test_clearance_workflow_changes_the_verdict(world, signed_in, csrf, decision
     assert "disc herniation" in review.text and "Sources" in review.text
     assert review.text.count("<h1") == 1  # the request; its screening a section of it
     token = csrf(physician, f"/clearances/{req['id']}")
+    # a page opened before the request changed, the request still open: reload, not "decided"
+    stale = _post(
+        physician,
+        f"/clearances/{req['id']}",
+        token,
+        {"decision": decision, "note": "x", "version": str(req["version"] + 7)},
+    )
+    assert stale.status_code == 409 and "changed since this page was opened" in stale.text
     response = _post(
         physician,
         f"/clearances/{req['id']}",
