@@ -11503,5 +11503,108 @@ case(
 )
 
 
+case(
+    "document_rtf_paragraph_ends_denial",
+    "needs_data",
+    "an RTF note 'No fever, no chills\\par Cauda equina syndrome suspected': a paragraph ends"
+    " a line, the denial does not reach the next (the whole letter was one line: allowed)",
+    document(
+        "text/rtf",
+        "{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}\\f0 No fever, no chills\\par Cauda equina"
+        " syndrome suspected\\par}",
+    ),
+)
+case(
+    "document_html_entities_without_tags",
+    "needs_data",
+    "an HTML note with no tags but its entities ('Saddle&nbsp;anaesthesia and"
+    " urinary&nbsp;retention'): the entities are read as the spaces they are",
+    document("text/html", "Saddle&nbsp;anaesthesia and urinary&nbsp;retention"),
+)
+case(
+    "condition_abatement_with_question_mark",
+    "needs_data",
+    "a DVT with no status and abatementString 'resolved? 2019': a question is no end, to confirm",
+    {
+        **condition(
+            SNOMED, "128053003", "Deep venous thrombosis", clinical=None, onset="2019-01-10"
+        ),
+        "abatementString": "resolved? 2019",
+    },
+)
+case(
+    "condition_abatement_full_date_past",
+    "allowed",
+    "a DVT with no status and abatementString '15.10.2026': ended on that day, before the"
+    " screening (read as the year 2026, not yet over: contraindicated)",
+    {
+        **condition(
+            SNOMED, "128053003", "Deep venous thrombosis", clinical=None, onset="2026-08-01"
+        ),
+        "abatementString": "15.10.2026",
+    },
+)
+case(
+    "procedure_teleradiotherapy_snomed",
+    "needs_data",
+    "SNOMED CT 33195004 'Teleradiotherapy procedure' ten days ago (as Synthea writes it): a"
+    " cancer under treatment, to confirm",
+    coded_procedure(SNOMED, "33195004", "2026-11-10", "Teleradiotherapy procedure"),
+)
+case(
+    "procedure_influenza_vaccine",
+    "allowed",
+    "SNOMED CT 86198006 'Administration of influenza vaccine' ten days ago: a vaccine"
+    " prevents what it names (it was read as an infection to confirm)",
+    coded_procedure(SNOMED, "86198006", "2026-11-10", "Administration of influenza vaccine"),
+)
+case(
+    "encounter_type_dvt_prophylaxis",
+    "allowed",
+    "a visit of the kind 'DVT prophylaxis review': it prevents a thrombosis, it names none",
+    visit_of_kind({"text": "DVT prophylaxis review"}),
+)
+case(
+    "order_names_radiotherapy_to_metastasis",
+    "needs_data",
+    "an active order 'Radiotherapy to L3 metastasis': the diagnosis its name gives, to confirm"
+    " (read only as an order: allowed)",
+    {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "code": {"text": "Radiotherapy to L3 metastasis"},
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-01",
+    },
+)
+case(
+    "report_result_contained_missing",
+    "needs_data",
+    "a report's result '#missing' (a contained resource the report does not hold) with the"
+    " words 'Compression fracture L1': read by its words, to confirm",
+    *report_naming({"reference": "#missing", "display": "Compression fracture L1"}),
+)
+case(
+    "composition_immunization_section_entry",
+    "allowed",
+    "a patient summary's section 'History of Immunization' whose entry names 'Yellow fever"
+    " vaccine' (Immunization/zz, not in the record): a vaccine, no fever",
+    {
+        "resourceType": "Composition",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-10",
+        "title": "Patient summary",
+        "section": [
+            {
+                "title": "History of Immunization",
+                "entry": [{"reference": "Immunization/zz", "display": "Yellow fever vaccine"}],
+            }
+        ],
+    },
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

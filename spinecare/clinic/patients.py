@@ -539,8 +539,9 @@ def import_record(
     person's: :func:`_another_person`; ``linked``: the record is known to be that patient's,
     an EHR launch of the patient linked to the EHR's).
 
-    ``kb``: the conditions the record's coded Observations record (a pregnancy status) are
-    stored as conditions, so the stored record screens as the file does.
+    ``kb``: the conditions the record's coded Observations record (a pregnancy status), and
+    the diagnoses its orders' names give, are stored as conditions, so the stored record
+    screens as the file does.
 
     ``ehr_ids``: the patient's ``(EHR, id)`` pairs the document gave
     (:func:`spinecare.store.ehr.ehr_ids_in_bundle`), stored so CDS Hooks cards from that
@@ -550,12 +551,19 @@ def import_record(
     of record (:func:`spinecare.store.records.not_read_of`)."""
     user = acting(session, who)
     check_staff(user, "import_record")
-    if kb is not None and record.coded_observations:
+    if kb is not None and (record.coded_observations or record.orders):
+        # what they say is kept as conditions: the clinic keeps no coded observations and no
+        # orders (an order's name may give a diagnosis: engine.evaluate.order_diagnoses)
         from dataclasses import replace
 
-        from spinecare.engine.evaluate import observed_conditions
+        from spinecare.engine.evaluate import Facts, observed_conditions, order_diagnoses
+        from spinecare.record.model import Patient, PatientRecord
 
-        found = observed_conditions(record, kb)
+        index = Facts(PatientRecord(Patient("-")), kb, date.max)
+        found = [
+            *observed_conditions(record, kb),
+            *order_diagnoses(record, kb, index.procedure_concepts),
+        ]
         record = replace(record, conditions=[*record.conditions, *found], coded_observations=[])
     ext = record.patient.id.replace("\x00", "") or "imported"  # no NUL: PostgreSQL
     # the patient's id finds the chart the record is added to: never shortened to fit (two

@@ -97,6 +97,9 @@ ZONE_SYSTEM = "spinecare-zone"
 # FHIR Procedure statuses of an operation not done: a "stopped" one was begun ("terminated
 # prior to the full completion ... after at least some of the main activity"), so done
 PROCEDURE_NOT_DONE = frozenset({"not-done", "entered-in-error", "preparation"})
+# FHIR ServiceRequest statuses of an order that says nothing of the patient: withdrawn,
+# written in error, or a draft not sent.
+ORDER_NOT_MEANT = frozenset({"revoked", "entered-in-error", "draft"})
 
 
 @fact
@@ -684,10 +687,36 @@ def procedure_diagnoses(
     ``encounter_diagnosis_days``, undated in force; a Condition of the record naming the
     same concept decides. Not one not done. ``concepts_of``: the index's
     ``procedure_concepts`` (the engine's and bulk's alike)."""
+    return _named_diagnoses(record.procedures, kb, concepts_of) + order_diagnoses(
+        record, kb, concepts_of
+    )
+
+
+def order_diagnoses(
+    record: PatientRecord,
+    kb: KB,
+    concepts_of: Callable[[Procedure], dict[str, tuple[bool, str | None]]],
+) -> list[Condition]:
+    """The diagnoses an order's name gives ("Radiotherapy to L3 metastasis" ordered), as a
+    procedure's do (:func:`procedure_diagnoses`), from the day it was written: not one
+    withdrawn or only drafted. The clinic, which keeps no orders, stores them so."""
+    ordered = [
+        Procedure(ref=o.ref, codings=o.codings, text=o.text, performed=o.authored)
+        for o in record.orders
+        if o.status not in ORDER_NOT_MEANT and (o.text or o.codings)
+    ]
+    return _named_diagnoses(ordered, kb, concepts_of)
+
+
+def _named_diagnoses(
+    procedures: Sequence[Procedure],
+    kb: KB,
+    concepts_of: Callable[[Procedure], dict[str, tuple[bool, str | None]]],
+) -> list[Condition]:
     out: list[Condition] = []
-    operations = kb.procedure_concepts
+    operations = kb.procedure_concepts | {c.id for c in kb.model.concepts if c.kind == "context"}
     days = kb.threshold("encounter_diagnosis_days")
-    for procedure in record.procedures:
+    for procedure in procedures:
         if procedure.status in PROCEDURE_NOT_DONE or _looks_for(procedure, kb):
             continue
         named = [c for c in concepts_of(procedure) if c not in operations]

@@ -156,6 +156,7 @@ def _reader_measures(kb: KB) -> MeasureTable:
             *kb.model.text_cues.ongoing.phrases(),
             *kb.model.text_cues.history_end.phrases(),
         ),
+        no_diagnosis_words=kb.model.text_cues.procedure_no_diagnosis.phrases(),
         encounter_days=kb.threshold("encounter_diagnosis_days"),
         panels=panels,
         questions=kb.questions,

@@ -891,22 +891,72 @@ _YEAR_IN_WORDS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?![\d.,]\d|-\d)")
 
 
 def _year_in_words(said: str) -> tuple[date, date] | None:
-    """The first and last day of the latest date (``2021-03-04``, ``2021-03``) or year
-    (``2019``, ``03/2021``, ``im Jahr 2019``) written in an abatement's words, or None."""
+    """The first and last day of the latest date written in an abatement's words: a day
+    (``2021-03-04``, ``04.03.2021``, ``3/4/2021``: read either way where the day and the
+    month may be swapped, the later taken), a month (``2021-03``, ``03/2021``, ``March
+    2021``, ``März 2021``, ``марта 2021``) or a year (``2019``, ``im Jahr 2019``), or None."""
     spans: list[tuple[date, date]] = []
+
+    def month_of(year: int, month: int) -> None:
+        if 1 <= month <= 12:
+            spans.append(
+                (date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+            )
+
+    def day_of(year: int, month: int, day: int) -> bool:
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]:
+            spans.append((date(year, month, day), date(year, month, day)))
+            return True
+        return False
+
     for found in _ISO_IN_WORDS.finditer(said):
         year, month = int(found.group(1)), int(found.group(2))
-        if not 1 <= month <= 12:
-            continue
-        last = calendar.monthrange(year, month)[1]
-        day = int(found.group(3)) if found.group(3) else None
-        if day is not None and 1 <= day <= last:
-            spans.append((date(year, month, day), date(year, month, day)))
-        else:
-            spans.append((date(year, month, 1), date(year, month, last)))
+        if not (found.group(3) and day_of(year, month, int(found.group(3)))):
+            month_of(year, month)
+    for found in _DAY_MONTH_YEAR.finditer(said):
+        first, second, year = int(found.group(1)), int(found.group(2)), int(found.group(3))
+        dotted = found.group(0)[len(found.group(1))] == "."
+        day_of(year, second, first)  # 04.03.2021, 15/10/2026
+        if not dotted:
+            day_of(year, first, second)  # 10/15/2026, as the United States write it
+    for found in _MONTH_YEAR.finditer(said):
+        month_of(int(found.group(2)), int(found.group(1)))
+    for found in _NAMED_MONTH_YEAR.finditer(said):
+        word = found.group(1).casefold()
+        named = next((n for stem, n in _MONTH_STEMS if word.startswith(stem)), None)
+        if named is not None:
+            month_of(int(found.group(2)), named)
     if not spans:
         spans = [(date(int(y), 1, 1), date(int(y), 12, 31)) for y in _YEAR_IN_WORDS.findall(said)]
     return max(spans, key=lambda span: span[1]) if spans else None
+
+
+_DAY_MONTH_YEAR = re.compile(r"(?<![\d./])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
+_MONTH_YEAR = re.compile(r"(?<![\d./])(\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
+_NAMED_MONTH_YEAR = re.compile(r"([^\W\d_]{3,})\.?\s+((?:19|20)\d\d)(?!\d)")
+# The beginnings of the months' names, in English, German and Russian ("mär" of "März",
+# "мая" of "май").
+_MONTH_STEMS: tuple[tuple[str, int], ...] = tuple(
+    (stem, number)
+    for number, stems in enumerate(
+        (
+            ("jan", "янв"),
+            ("feb", "фев"),
+            ("mar", "mär", "maer", "мар"),
+            ("apr", "апр"),
+            ("may", "mai", "мая", "май"),
+            ("jun", "июн"),
+            ("jul", "июл"),
+            ("aug", "авг"),
+            ("sep", "сен"),
+            ("oct", "okt", "окт"),
+            ("nov", "ноя"),
+            ("dec", "dez", "дек"),
+        ),
+        start=1,
+    )
+    for stem in stems
+)
 
 
 _ONSET: tuple[tuple[str, str | None], ...] = (("onsetDateTime", None), ("onsetPeriod", "start"))
@@ -930,8 +980,8 @@ def _ended_in_words(res: Resource, found: Condition, measures: Measures) -> Cond
     denied: frozenset[str] = getattr(measures, "not_ended_words", None) or frozenset()
     dated = res.get("abatementDateTime") is not None or _period_end(res) is not None
     if found.clinical_status is None and found.abatement is not None and not dated:
-        # a year read from the words: not where they deny it or say it goes on
-        if _names_any(said, denied):
+        # a year read from the words: not where they deny it, say it goes on or ask
+        if _names_any(said, denied) or "?" in said:
             return replace(
                 found, clinical_status=STATUS_CONTRADICTORY, abatement=None, abatement_first=None
             )
@@ -970,6 +1020,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         time_questions: Iterable[str] = (),
         ended_words: Iterable[str] = (),
         not_ended_words: Iterable[str] = (),
+        no_diagnosis_words: Iterable[str] = (),
         encounter_days: float | None = None,
         panels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
         questions: Iterable[str] | None = None,
@@ -1027,6 +1078,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         # the words that deny it (KB negation and pseudo cues: "nicht abgeheilt", "not
         # resolved"): such words do not end it
         self.not_ended_words = frozenset(measure_name(w) for w in not_ended_words)
+        # the words of a visit's kind that say it looks for or prevents what it names (KB
+        # text.yaml procedure_no_diagnosis: "Flu shot clinic", "DVT prophylaxis review")
+        self.no_diagnosis_words = frozenset(measure_name(w) for w in no_diagnosis_words)
         # how long a diagnosis given only in an Encounter counts from the visit (KB
         # threshold encounter_diagnosis_days)
         self.encounter_days = encounter_days
@@ -2794,11 +2848,14 @@ def _evidence_named(
     words): read with the diagnosis's statuses and dates, to be confirmed, where the record
     does not hold that resource (:meth:`RecordBuilder._not_held`)."""
     out: list[tuple[str | None, Condition]] = []
+    held = {
+        f"#{part['id']}" for part in _objects(res, "contained") if isinstance(part.get("id"), str)
+    }
     for path in (("evidence", "detail"), ("stage", "assessment")):
         if path[0] not in res:
             continue
         for where, item in _named_references(res, path, ""):
-            named = _finding_named(item)
+            named = _finding_named(item, held)
             if named is not None:
                 target, shown = named
                 evidence = replace(
@@ -3060,8 +3117,12 @@ _OTHERS_TITLES = frozenset(
         "family history",
         "immunizations",
         "immunization history",
+        "history of immunization",
+        "history of immunizations",
         "immunisations",
         "vaccinations",
+        "vaccination history",
+        "impfstatus",
         "familienanamnese",
         "impfungen",
         "семейный анамнез",
@@ -3210,7 +3271,9 @@ _RTF_SCOPE = re.compile(r"(?:\\'[0-9a-fA-F]{2})+|\\f(\d+)(?![0-9a-zA-Z])|\\[\\{}
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d+)")
 _RTF_FONT_CHARSET = re.compile(r"\\f(\d+)(?:\\[a-zA-Z]+-?\d* ?){0,8}?\\fcharset(\d+)")
 _RTF_DEFAULT_FONT = re.compile(r"\\deff(\d+)")
-_RTF_UNICODE = re.compile(r"\\u(-?\d+) ?(\\'[0-9a-fA-F]{2}|[^\\{}])?")
+_RTF_SKIP_COUNT = re.compile(r"\\uc(\d+)")
+_RTF_LINE_END = re.compile(r"\\(?:par|line|row|sect|page)(?![a-zA-Z])(?:-?\d+)? ?")
+_RTF_CELL_END = re.compile(r"\\cell(?![a-zA-Z]) ?")
 # RTF's groups that hold no text of the document: its tables of fonts, colours and styles,
 # its properties, pictures and the destinations a reader may skip (``{\*\generator ...}``).
 _RTF_NO_TEXT = re.compile(r"\{\\(?:\*|fonttbl|colortbl|stylesheet|info|pict|listtable|themedata)")
@@ -3310,20 +3373,29 @@ def _rtf_words(text: str) -> str:
         out.append(text[at:])
         text = "".join(out)
 
-    def character(found: re.Match[str]) -> str:
-        number = int(found.group(1))
-        number += 65536 if number < 0 else 0
-        return chr(number) if 0 < number < 0x110000 else " "
-
-    skips = "\\uc0" not in text  # \uc0: no character for older readers follows
     written = text
     if "\\u" in written:
-        written = _RTF_UNICODE.sub(
-            character if skips else lambda m: character(m) + (m.group(2) or ""), written
+        # \ucN: how many characters for older readers follow each one by number (1 unless
+        # said; the first said is taken for the whole text)
+        count = _RTF_SKIP_COUNT.search(written)
+        skipped = int(count.group(1)) if count else 1
+        fallback = re.compile(
+            r"\\u(-?\d+) ?((?:\\'[0-9a-fA-F]{2}|[^\\{}])" + f"{{0,{min(skipped, 4)}}})"
         )
+
+        def character(found: re.Match[str]) -> str:
+            number = int(found.group(1))
+            number += 65536 if number < 0 else 0
+            return chr(number) if 0 < number < 0x110000 else " "
+
+        written = fallback.sub(character, written)
         # a character beyond the first plane is written as two halves ("\\u-10179?\\u-8704?",
         # an emoji): joined; a half alone is a character that cannot be read
         written = written.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    # a paragraph, a line or a table's row ends a line (a denial does not reach the next);
+    # a table's cell ends as an HTML one does ("Urinary retention | No": "...: No")
+    written = _RTF_LINE_END.sub("\n", written)
+    written = _RTF_CELL_END.sub(": ", written)
     return _RTF_CONTROL.sub(" ", written)
 
 
@@ -3359,7 +3431,8 @@ def _attachment_text(attachment: object) -> str | None:
     text = _decoded(raw, declared)[:ATTACHMENT_CHARS]
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
         text = _rtf_words(text)
-    elif kind != "text/plain" and "<" in text:
+    elif kind != "text/plain" and ("<" in text or "&" in text):
+        # markup, or HTML with no tags but its entities ("Saddle&nbsp;anaesthesia")
         text = _markup_words(_others_sections_out(text))
     text = _lines(text)
     return "; ".join(w for w in (title, text) if w) or None
@@ -3562,6 +3635,48 @@ def _others_section(section: Resource) -> bool:
             return True
     title = section.get("title")
     return isinstance(title, str) and " ".join(title.split()).casefold() in _OTHERS_TITLES
+
+
+# A document's allergies section (LOINC 48765-2): its entries name what the patient must not
+# take ("Heparin-induced thrombocytopenia" to heparin), not what the patient has or takes.
+_ALLERGY_SECTION = "48765-2"
+_ALLERGY_TITLES = frozenset(
+    {
+        "allergies",
+        "allergies and intolerances",
+        "allergies and adverse reactions",
+        "allergies, adverse reactions, alerts",
+        "allergien",
+        "allergien und unverträglichkeiten",
+        "аллергии",
+        "аллергологический анамнез",
+    }
+)
+
+
+def _patients_sections(sections: object) -> list[Resource]:
+    """A Composition's sections whose entries are the patient's own findings: not a
+    relative's or a vaccine's (:func:`_others_section`), nor the allergies'; the sections
+    they hold so too."""
+    out: list[Resource] = []
+    for section in sections if isinstance(sections, list) else ():
+        if not isinstance(section, dict) or _others_section(section):
+            continue
+        concept = section.get("code")
+        codings = concept.get("coding") if isinstance(concept, dict) else None
+        coded = {
+            str(raw.get("code", "")).strip()
+            for raw in (codings if isinstance(codings, list) else ())
+            if isinstance(raw, dict)
+        }
+        title = section.get("title")
+        named = " ".join(title.split()).casefold() if isinstance(title, str) else ""
+        if _ALLERGY_SECTION in coded or named in _ALLERGY_TITLES:
+            continue
+        if "section" in section:
+            section = {**section, "section": _patients_sections(section["section"])}
+        out.append(section)
+    return out
 
 
 def _sections(sections: list[Resource], ref: str) -> Iterator[tuple[str, str]]:
@@ -3785,13 +3900,15 @@ def list_entries(res: Resource, ref: str) -> list[Resource]:
 
 @_guarded
 def order_from_fhir(res: Resource, ref: str) -> Order:
-    """ServiceRequest: codes, status, intent, authored date."""
+    """ServiceRequest: codes, words, status, intent, authored date."""
+    concept = _concept(res, "code")
     return Order(
         ref=ref,
-        codings=_codings(_concept(res, "code"), "code"),
+        codings=_codings(concept, "code"),
         status=_status(res),
         intent=_str(res, "intent"),
         authored=parse_date(res.get("authoredOn"), "authoredOn"),
+        text=_text(concept, "code"),
     )
 
 
@@ -4024,8 +4141,9 @@ _NAMED_BY_REFERENCE: dict[str, tuple[tuple[str, ...], ...]] = {
     "MedicationAdministration": (("request",),),
     "CarePlan": (("supportingInfo",),),
 }
-# What a Reference to one of these names is a person, a place, a team or a visit, not what
-# the patient has: its words are never read ("Cancer Center", "Dr Saddle").
+# What a Reference to one of these names is a person, a place, a team, a visit, a vaccine or
+# an allergy, not what the patient has: its words are never read ("Cancer Center", "Dr
+# Saddle", "Yellow fever vaccine", "Heparin-induced thrombocytopenia").
 _NAMES_NO_FINDING = frozenset(
     {
         "Patient",
@@ -4045,9 +4163,24 @@ _NAMES_NO_FINDING = frozenset(
         "Slot",
         "Questionnaire",
         "Binary",
+        # a vaccine given or due, an allergy (to heparin: what the patient must not take)
+        "Immunization",
+        "ImmunizationRecommendation",
+        "AllergyIntolerance",
     }
 )
 _SAYS_NOTHING = frozenset({"cancelled", ENTERED_IN_ERROR, "not-done", "revoked"})
+
+
+def _words_of(concept: Resource) -> list[object]:
+    """A CodeableConcept's text and its codings' displays."""
+    codings = concept.get("coding")
+    displays = (
+        [c.get("display") for c in codings if isinstance(c, dict)]
+        if isinstance(codings, list)
+        else []
+    )
+    return [concept.get("text"), *displays]
 
 
 def _named_references(node: object, path: tuple[str, ...], where: str) -> Iterator[tuple[str, Any]]:
@@ -4072,10 +4205,12 @@ def _named_references(node: object, path: tuple[str, ...], where: str) -> Iterat
             )
 
 
-def _finding_named(item: Any) -> tuple[str | None, str] | None:
+def _finding_named(
+    item: Any, held: set[str] | frozenset[str] = frozenset()
+) -> tuple[str | None, str] | None:
     """(the resource a Reference points to, or None, and its words) where its ``display``
-    may name a finding: not one held (``#x``), nor one whose type is a person, a place or
-    a visit (:data:`_NAMES_NO_FINDING`)."""
+    may name a finding: not one the resource holds (``#x`` of ``held``: read as what it is),
+    nor one whose type is a person, a place or a visit (:data:`_NAMES_NO_FINDING`)."""
     shown = item.get("display")
     if not isinstance(shown, str) or not shown.strip():
         return None
@@ -4083,7 +4218,8 @@ def _finding_named(item: Any) -> tuple[str | None, str] | None:
     kind = item.get("type")
     if isinstance(target, str) and target.strip():
         if target.startswith("#"):
-            return None
+            # held by the resource: read as what it is; one it does not hold, by its words
+            return None if target.strip() in held else (None, shown)
         local = _local_ref(target.strip())
         if "/" in local and not isinstance(kind, str):
             kind = local.split("/")[0]
@@ -4379,12 +4515,19 @@ class RecordBuilder:
         """Keep the words of the References of ``paths`` (:data:`_NAMED_BY_REFERENCE`) that
         may name a finding, to be read in :meth:`build` where the record does not hold
         what they name. Not those of an entry entered in error, cancelled or not done."""
+        if "section" in res:  # a document's: not a relative's, a vaccine's, an allergy's
+            res = {**res, "section": _patients_sections(res["section"])}
+        held = {
+            f"#{part['id']}"
+            for part in _objects(res, "contained")
+            if isinstance(part.get("id"), str)
+        }
         found = [
             (named[0], where, named[1])
             for path in paths
             if path[0] in res
             for where, item in _named_references(res, path, "")
-            if (named := _finding_named(item)) is not None
+            if (named := _finding_named(item, held)) is not None
         ]
         if found and _status(res) not in _SAYS_NOTHING:
             self._by_reference.extend(
@@ -4546,6 +4689,14 @@ class RecordBuilder:
         service = res.get("serviceType")
         if isinstance(service, dict):
             kinds.append((service, f"{ref}{VISIT_DIAGNOSIS}serviceType"))
+        looks_for: frozenset[str] = getattr(self.measures, "no_diagnosis_words", frozenset())
+        kinds = [
+            (concept, name)
+            for concept, name in kinds
+            if not any(
+                isinstance(said, str) and _names_any(said, looks_for) for said in _words_of(concept)
+            )
+        ]
         self._visit_reasons(kinds, start, end, VISIT_KIND)
 
     def _visit_reasons(

@@ -290,6 +290,7 @@ class Order:
     status: str | None = None
     intent: str | None = None
     authored: date | None = None
+    text: str | None = None
 
 
 @fact
