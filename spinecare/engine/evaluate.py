@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from spinecare.engine.notes import (
@@ -680,13 +681,15 @@ def procedure_diagnoses(
     kb: KB,
     concepts_of: Callable[[Procedure], dict[str, tuple[bool, str | None]]],
 ) -> list[Condition]:
-    """The diagnoses a procedure's name gives ("Radiotherapy to L3 metastasis", "Urinary
-    catheterisation for acute urinary retention", "Chemotherapy cycle 3"): each concept its
-    codes or words name that is not an operation, to confirm, as a visit's diagnosis counts
-    (clinic policy policy_encounter_diagnosis): from the day it was done for the KB's
+    """The diagnoses a procedure's or an order's name gives ("Radiotherapy to L3 metastasis",
+    "Urinary catheterisation for acute urinary retention", "Chemotherapy cycle 3"): each
+    concept its codes or words name that is not an operation nor the context of a visit (a
+    massage order), to confirm, as a visit's diagnosis counts (clinic policy
+    policy_encounter_diagnosis): from the day it was done for the KB's
     ``encounter_diagnosis_days``, undated in force; a Condition of the record naming the
-    same concept decides. Not one not done. ``concepts_of``: the index's
-    ``procedure_concepts`` (the engine's and bulk's alike)."""
+    same concept decides. Not one not done, nor one that looks for, prevents or ends what
+    it names (:func:`_looks_for`). ``concepts_of``: the index's ``procedure_concepts`` (the
+    engine's and bulk's alike)."""
     return _named_diagnoses(record.procedures, kb, concepts_of) + order_diagnoses(
         record, kb, concepts_of
     )
@@ -743,13 +746,19 @@ def _looks_for(procedure: Procedure, kb: KB) -> bool:
     """Whether a procedure's name says it looks for, speaks of or ends what it names (KB
     text.yaml ``procedure_no_diagnosis``: "Syphilis infection test", "Termination of
     pregnancy"), in its words or a code's display."""
-    cues = kb.model.text_cues.procedure_no_diagnosis.phrases()
+    cues = _cue_words(kb.model.text_cues.procedure_no_diagnosis.phrases())
     for said in (procedure.text, *(c.display for c in procedure.codings)):
         if said and cues:
             written = f" {' '.join(words(said))} "
-            if any(f" {' '.join(words(cue))} " in written for cue in cues):
+            if any(cue in written for cue in cues):
                 return True
     return False
+
+
+@lru_cache(maxsize=16)
+def _cue_words(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Phrases as their words, spaced to be found whole (" rule out ")."""
+    return tuple(f" {' '.join(words(phrase))} " for phrase in phrases)
 
 
 def _indexed_lists(record: PatientRecord) -> tuple[list[Any], ...]:

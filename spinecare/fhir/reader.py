@@ -2848,9 +2848,7 @@ def _evidence_named(
     words): read with the diagnosis's statuses and dates, to be confirmed, where the record
     does not hold that resource (:meth:`RecordBuilder._not_held`)."""
     out: list[tuple[str | None, Condition]] = []
-    held = {
-        f"#{part['id']}" for part in _objects(res, "contained") if isinstance(part.get("id"), str)
-    }
+    held = _contained_ids(res)
     for path in (("evidence", "detail"), ("stage", "assessment")):
         if path[0] not in res:
             continue
@@ -3260,13 +3258,12 @@ def _undeclared(raw: bytes) -> str:
     return "utf-8"
 
 
-# RTF's escaped bytes ("\'e0\'e1") and the code page it declares them in (\ansicpg1251);
-# its fonts' character sets (``{\f1\fswiss\fcharset204 Arial;}``: Cyrillic) and where the text
-# changes font (``\f1``), which give its bytes another code page; its characters written by
-# number (``\u1057?``: "С", then a character for older readers, skipped).
-# What sets the font of the bytes that follow: a group's braces (a font set inside a group
-# ends with it), a font switch (\f1), and the runs of bytes themselves; an escaped brace
-# or backslash (\{, \}, \\) is text.
+# RTF's escaped bytes ("\'e0\'e1"), read in the code page of the font in force: a font
+# switch (``\f1``) holds to the end of its group (a brace), and a font's character set
+# (``{\f1\fswiss\fcharset204 Arial;}``: Cyrillic) gives its code page, else the document's
+# (``\ansicpg1251``); an escaped brace or backslash (``\{``, ``\}``, ``\\``) is text. Its
+# characters written by number (``\u1057?``: "С", then ``\ucN`` characters for older
+# readers, skipped); its paragraphs, lines, rows and cells.
 _RTF_SCOPE = re.compile(r"(?:\\'[0-9a-fA-F]{2})+|\\f(\d+)(?![0-9a-zA-Z])|\\[\\{}]|[{}]")
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d+)")
 _RTF_FONT_CHARSET = re.compile(r"\\f(\d+)(?:\\[a-zA-Z]+-?\d* ?){0,8}?\\fcharset(\d+)")
@@ -4205,6 +4202,13 @@ def _named_references(node: object, path: tuple[str, ...], where: str) -> Iterat
             )
 
 
+def _contained_ids(res: Resource) -> frozenset[str]:
+    """How a resource names what it holds in ``contained`` (``#o1``)."""
+    return frozenset(
+        f"#{part['id']}" for part in _objects(res, "contained") if isinstance(part.get("id"), str)
+    )
+
+
 def _finding_named(
     item: Any, held: set[str] | frozenset[str] = frozenset()
 ) -> tuple[str | None, str] | None:
@@ -4517,11 +4521,7 @@ class RecordBuilder:
         what they name. Not those of an entry entered in error, cancelled or not done."""
         if "section" in res:  # a document's: not a relative's, a vaccine's, an allergy's
             res = {**res, "section": _patients_sections(res["section"])}
-        held = {
-            f"#{part['id']}"
-            for part in _objects(res, "contained")
-            if isinstance(part.get("id"), str)
-        }
+        held = _contained_ids(res)
         found = [
             (named[0], where, named[1])
             for path in paths
