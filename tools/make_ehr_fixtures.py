@@ -11606,5 +11606,20 @@ case(
 )
 
 
+case(
+    "encounter_type_radiation_oncology",
+    "needs_data",
+    "a visit of the kind 'Radiation oncology visit' eight days ago: a cancer under treatment,"
+    " to confirm (the speciality was no word for a cancer: allowed)",
+    visit_of_kind({"text": "Radiation oncology visit"}),
+)
+case(
+    "procedure_coronary_bypass_recent",
+    "needs_data",
+    "a coronary artery bypass graft ten days ago: a coronary heart disease, to confirm",
+    procedure_named("Coronary artery bypass graft x3"),
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
