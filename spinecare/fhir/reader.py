@@ -1201,15 +1201,21 @@ def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | Non
     return None if found is None else (str(found[0]), found[1])
 
 
+def _words_of(concept: Resource) -> list[object]:
+    """A CodeableConcept's text and its codings' displays (one coding written as an object
+    read as a list of one)."""
+    codings = concept.get("coding")
+    codings = [codings] if isinstance(codings, dict) else codings
+    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    return [concept.get("text"), *(raw.get("display") for raw in codings)]
+
+
 def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, str] | None:
     """What ``names`` (by :func:`measure_key`) gives for a code's text or a coding's
     display, the whole of it, and those words."""
     if not names or not isinstance(concept, dict):
         return None
-    codings = concept.get("coding")
-    codings = [codings] if isinstance(codings, dict) else codings
-    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
-    for text in (concept.get("text"), *(raw.get("display") for raw in codings)):
+    for text in _words_of(concept):
         if isinstance(text, str):
             found = names.get(measure_key(text))
             if found is None:
@@ -4167,17 +4173,6 @@ _NAMES_NO_FINDING = frozenset(
     }
 )
 _SAYS_NOTHING = frozenset({"cancelled", ENTERED_IN_ERROR, "not-done", "revoked"})
-
-
-def _words_of(concept: Resource) -> list[object]:
-    """A CodeableConcept's text and its codings' displays."""
-    codings = concept.get("coding")
-    displays = (
-        [c.get("display") for c in codings if isinstance(c, dict)]
-        if isinstance(codings, list)
-        else []
-    )
-    return [concept.get("text"), *displays]
 
 
 def _named_references(node: object, path: tuple[str, ...], where: str) -> Iterator[tuple[str, Any]]:
