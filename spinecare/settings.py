@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         72,
         gt=0,
         le=24 * 30,
-        description="hours a one-time password from an administrator's reset signs in; "
+        description="hours a one-time password from an administrator's reset signs in (once); "
         "after that the administrator sets a new one (at most 720)",
     )
     demo: bool = Field(False, description="seed demo users and patients on start")

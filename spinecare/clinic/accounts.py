@@ -64,7 +64,8 @@ MIN_PASSWORD = 8
 
 
 class PasswordExpired(Exception):
-    """The right one-time password, past its expiry: the administrator sets a new one."""
+    """The right one-time password, used already or past its expiry: the administrator sets
+    a new one."""
 
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
@@ -198,7 +199,7 @@ def burn_password_work(password: str) -> None:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if the password is right and the account active, else None;
     :class:`PasswordExpired` for a one-time password (an administrator's reset) past its
-    expiry.
+    expiry or used already (it signs in once).
 
     The password is hashed whether or not the user exists or is active, so the answer
     takes the same time; each failure is recorded (an unknown name for the whole
@@ -214,9 +215,12 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         user.failed_logins += 1
         audit(session, user, "login_failed", "user", str(user.id))
         return None
-    if user.must_change_password and _one_time_expired(user):
-        audit(session, user, "password_expired", "user", str(user.id))
-        raise PasswordExpired
+    if user.must_change_password:
+        if _one_time_expired(user):
+            audit(session, user, "password_expired", "user", str(user.id))
+            raise PasswordExpired
+        # used: it signs in this once (the session it opens may only choose a new password)
+        user.password_expires_at = now()
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -226,8 +230,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def _one_time_expired(user: User) -> bool:
-    """A one-time password is used before its expiry; one without an expiry (set before
-    passwords had one) counts as expired."""
+    """A one-time password is used once, before its expiry (its sign-in sets the expiry to
+    that moment); one without an expiry (set before passwords had one) counts as expired."""
     expires = user.password_expires_at
     return expires is None or now() >= as_utc(expires)
 

@@ -5,7 +5,9 @@ that look the same count as one, :mod:`spinecare.store.usernames`) and
 one for the client's address. After :data:`FREE_FAILURES` failures a counter asks for a
 wait that doubles with each further failure: from 1 second up to :data:`ACCOUNT_CAP`
 for an account (so nobody can keep its owner out for longer than that) and
-:data:`ADDRESS_CAP` for an address (one guesser). A successful sign-in clears both. An
+:data:`ADDRESS_CAP` for an address (one guesser). A successful sign-in clears the
+account's counter and takes off its address's counter the failures made for that account
+from that address (a typo before the right password), not those made for others. An
 attempt during the wait is answered "try again in N seconds" (429) without checking the
 password, but the password is still hashed, so every answer takes the same time whatever
 the account's state (unknown, deactivated, slowed down or not).
@@ -101,6 +103,11 @@ class LoginThrottle:
                 extra = counter.failures - FREE_FAILURES
                 if extra >= 0:
                     counter.until = now + min(cap, 2.0**extra)
+            if address:  # the failures of this account from this address (no wait of its own)
+                pair = ("pair", f"{address}\n{username_key(username)}")
+                counter = self._counters.setdefault(pair, _Counter())
+                counter.failures += 1
+                counter.seen = now
 
     def forgive(self, username: str) -> None:
         """The account starts again from zero (an administrator set a new password)."""
@@ -108,9 +115,23 @@ class LoginThrottle:
             self._counters.pop(("account", username_key(username[:USERNAME_MAX])), None)
 
     def succeeded(self, username: str, address: str | None) -> None:
+        """The account starts again from zero; its address forgets only the failures made
+        for this account from it, so an account of one's own does not clear the address's
+        guesses at other accounts."""
+        account = username_key(username)
         with self._lock:
-            for key, _cap in self._keys(username, address):
-                self._counters.pop(key, None)
+            self._counters.pop(("account", account), None)
+            if not address:
+                return
+            own = self._counters.pop(("pair", f"{address}\n{account}"), None)
+            counter = self._counters.get(("address", address))
+            if counter is None or own is None:
+                return
+            counter.failures -= own.failures
+            if counter.failures <= 0:
+                del self._counters[("address", address)]
+            elif counter.failures < FREE_FAILURES:
+                counter.until = 0.0
 
     def _forget_old(self, now: float) -> None:
         """Counters quiet for twice the longest wait start again from zero."""
@@ -124,7 +145,7 @@ class LoginThrottle:
 @dataclass(frozen=True)
 class SignIn:
     """The outcome: the user, or None with the seconds to wait (0: just wrong), or that
-    the right one-time password has expired (``expired``)."""
+    the right one-time password was used already or has expired (``expired``)."""
 
     user: CurrentUser | None
     retry_after: int = 0

@@ -118,7 +118,8 @@ async def login(request: Request) -> Response:
             status, code = 429, "too_many_attempts"
         elif result.expired:
             errors["form"] = Text(
-                "this one-time password has expired; ask your administrator for a new one"
+                "this one-time password has been used or has expired; "
+                "ask your administrator for a new one"
             )
             code = "password_expired"
         if not username:

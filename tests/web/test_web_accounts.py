@@ -59,15 +59,37 @@ def test_unknown_and_throttled_names_are_answered_alike(world) -> None:
     """An unknown name is slowed down exactly like a real one (nothing to enumerate)."""
     from spinecare.clinic.logins import FREE_FAILURES
 
-    world.app.state.login_throttle = _throttle([0.0])
     answers = {}
     for name in ("therapist", "no-such-user"):
+        world.app.state.login_throttle = _throttle([0.0])
         client = world.client()
         for _ in range(FREE_FAILURES):
             assert _try(client, name, "wrong-password").status_code == 401
-        world.app.state.login_throttle.succeeded("", "testclient")
         answers[name] = _try(client, name, "wrong-password")
     assert {r.status_code for r in answers.values()} == {429}
+
+
+def test_an_own_sign_in_does_not_clear_the_guesses_at_other_accounts(world) -> None:
+    """An attacker with an account of their own signing in between guesses at another's
+    used to clear their address's counter; a user's own typo is still forgiven by their
+    right password."""
+    from spinecare.clinic.logins import FREE_FAILURES
+
+    throttle = world.app.state.login_throttle = _throttle([0.0])
+    client = world.client()
+    # the owner's typo, then the right password: the address starts again from zero
+    assert _try(client, "admin", "wrong-password").status_code == 401
+    assert _try(world.client(), "admin", "admin-pass-1").status_code == 303
+    assert throttle.wait("someone", "testclient") == 0
+    # guesses at the therapist's account, each followed by a sign-in of one's own
+    for _ in range(FREE_FAILURES - 1):
+        assert _try(client, "therapist", "guess").status_code == 401
+        assert _try(world.client(), "admin", "admin-pass-1").status_code == 303
+    assert _try(client, "therapist", "guess").status_code == 401
+    assert throttle.wait("someone-else", "testclient") > 0  # the address is slowed down
+    assert _try(client, "physician", "guess").status_code == 429
+    assert _try(world.client(), "admin", "admin-pass-1").status_code == 429
+    assert throttle.wait("someone-else", "another-address") == 0
 
 
 def _throttle(clock: list[float]):

@@ -591,8 +591,8 @@ def test_a_deactivated_or_other_clinics_physician_cannot_be_addressed(world: Wor
 
 
 def test_a_one_time_password_expires(any_world: World) -> None:
-    """An administrator's one-time password signs in until its expiry (a setting), then
-    is refused with a message to ask for a new one; a new reset works again."""
+    """An administrator's one-time password signs in once, until its expiry (a setting),
+    then is refused with a message to ask for a new one; a new reset works again."""
     from datetime import UTC, datetime, timedelta
 
     from spinecare.store.models import User
@@ -622,6 +622,11 @@ def test_a_one_time_password_expires(any_world: World) -> None:
     assert forced.get("/patients", headers=JSON).json()["error"]["code"] == (
         "password_change_required"
     )
+    # it signs in once: a second sign-in with it (someone who read it over a shoulder) is
+    # refused, while the session it opened can still choose the new password
+    data = {"username": "therapist", "password": again}
+    used = _post(any_world.client(), "/login", data)
+    assert used.status_code == 401 and used.json()["error"]["code"] == "password_expired"
     changed = _post(
         forced, "/password", {"current": again, "new": "n3w-pass-1", "repeat": "n3w-pass-1"}
     )
