@@ -168,7 +168,14 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in accept
 
 
-def _error_page(request: Request, status: int, message: object) -> Response:
+def _error_page(
+    request: Request,
+    status: int,
+    message: object,
+    problems: list[tuple[object, object]] | None = None,
+) -> Response:
+    """The error page: ``message``, or a form's ``problems`` (the field's words, if the
+    user types it, and what is wrong), in the reader's language."""
     from spinecare.web import i18n
     from spinecare.web.deps import TEMPLATES, request_language
 
@@ -184,6 +191,10 @@ def _error_page(request: Request, status: int, message: object) -> Response:
             "status": status,
             "title": title,
             "message": message,
+            "problems": [
+                (i18n.translate(label) if label is not None else "", i18n.translate(problem))
+                for label, problem in problems or []
+            ],
             "user": getattr(request.state, "user", None),
             "csrf": "",
             "lang": lang,
@@ -285,6 +296,7 @@ def _install_page_errors(app: FastAPI) -> None:
         PasswordChangeRequired,
         ServiceUnavailable,
     )
+    from spinecare.web.forms import field_label
 
     statuses: list[tuple[type[Exception], int]] = [
         (LoginRequired, 401),
@@ -317,9 +329,11 @@ def _install_page_errors(app: FastAPI) -> None:
                 # the message itself (a translatable Message) unless it names a file; a
                 # form's problem without the field's internal name
                 shown = exc.message if exc.source is None else exc.one_line()
+                problems: list[tuple[object, object]] = []
                 if isinstance(exc, FormError) and exc.errors:
-                    shown = next(iter(exc.errors.values()))
-                page = _error_page(request, status, shown)
+                    shown = ""
+                    problems = [(field_label(k), v) for k, v in exc.errors.items()]
+                page = _error_page(request, status, shown, problems)
                 page.headers.update(headers)
                 return page
             details = None

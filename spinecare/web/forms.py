@@ -56,6 +56,38 @@ KIND_WORDS = {
 }
 
 
+FIELD_LABELS = {
+    "day": Text("Date"),
+    "start": Text("Start"),
+    "from": Text("From"),
+    "to": Text("To"),
+    "birth_date": Text("Date of birth"),
+    "systolic": Text("Blood pressure: systolic (mm Hg)"),
+    "diastolic": Text("Diastolic (mm Hg)"),
+    "temperature": Text("Body temperature"),
+    "pain": Text("Pain now (0–10)"),
+    "pre_pain": Text("Pain before (0–10)"),
+    "post_pain": Text("Pain after (0–10)"),
+    "minutes": Text("Minutes"),
+    "sessions": Text("Number of sessions"),
+    "sessions_per_week": Text("Sessions a week"),
+    "minutes_per_session": Text("Minutes per session"),
+    "home_minutes": Text("Minutes a day"),
+    "cond_onset": Text("Onset"),
+}
+"""The words a form puts beside its fields, for an answer that is not the form itself (a
+value every form refuses, such as "nan" or a date in 2300, is refused before the form
+reads it): the page says which field, in the form's own words."""
+
+
+def field_label(name: str) -> Text | None:
+    """The form's words for the field ``name`` (``home_minutes_cervical``: "Minutes a
+    day"), None for a field the user does not type (a hidden version, a choice)."""
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    return next((v for k, v in FIELD_LABELS.items() if name.startswith(k + "_")), None)
+
+
 @dataclass
 class IntakeForm:
     """The submitted fields (kept to re-render) and the errors beside them."""
