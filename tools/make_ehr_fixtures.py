@@ -11620,6 +11620,53 @@ case(
     procedure_named("Coronary artery bypass graft x3"),
 )
 
+case(
+    "icd10_heart_transplant_status",
+    "needs_clearance",
+    "ICD-10 Z94.1 heart transplant status, code only: a heart condition a physician clears "
+    "(it was allowed)",
+    condition(ICD10, "Z94.1"),
+)
+case(
+    "icd10cm_heart_assist_device",
+    "needs_clearance",
+    "ICD-10-CM Z95.811 presence of heart assist device: a heart condition a physician clears "
+    "(it was allowed)",
+    condition(ICD10CM, "Z95.811", "Presence of heart assist device"),
+)
+case(
+    "icd10gm_pacemaker_status",
+    "needs_clearance",
+    "ICD-10-GM Z95.0 (a cardiac pacemaker) in a German record: a heart condition a physician "
+    "clears (it was allowed)",
+    condition(ICD10GM, "Z95.0", "Vorhandensein eines kardialen elektronischen Geräts"),
+)
+case(
+    "text_pacemaker_in_situ",
+    "needs_data",
+    "'Permanent pacemaker in situ' in words only: a heart condition, to confirm (it was "
+    "allowed)",
+    condition(text="Permanent pacemaker in situ"),
+)
+case(
+    "procedure_lvad_implantation",
+    "needs_data",
+    "an LVAD implanted ten days ago, named in words: a heart condition, to confirm",
+    procedure_named("Implantation of left ventricular assist device (LVAD)"),
+)
+case(
+    "text_russian_pacemaker",
+    "needs_data",
+    "'ЭКС (2021)' in a Russian problem list: a pacemaker, a heart condition to confirm",
+    condition(text="ЭКС (2021)"),
+)
+case(
+    "text_german_heart_transplant",
+    "needs_data",
+    "'Z. n. Herztransplantation 2019' in a German problem list: a heart condition to confirm",
+    condition(text="Z. n. Herztransplantation 2019"),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
