@@ -9825,19 +9825,19 @@ case(
 for name, verdict, made in (
     (
         "coded_icd10cm",
-        "needs_data",
+        "allowed",
         condition(ICD10CM, "D12.6", "Benign neoplasm of colon, unspecified"),
     ),
-    ("text_en", "needs_data", condition(text="Benign neoplasm of colon (tubular adenoma)")),
-    ("text_ru", "needs_data", condition(text="Доброкачественное новообразование ободочной кишки")),
+    ("text_en", "allowed", condition(text="Benign neoplasm of colon (tubular adenoma)")),
+    ("text_ru", "allowed", condition(text="Доброкачественное новообразование ободочной кишки")),
     ("text_de", "allowed", condition(text="Gutartige Neubildung des Dickdarms")),
 ):
     case(
         f"benign_neoplasm_{name}",
         verdict,
-        "a benign neoplasm in words (a colon polyp): 'neoplasm' names one, to confirm;"
-        " 'benign' is no negation ('thought benign now metastatic carcinoma of spine');"
-        " German 'Neubildung' alone names none ('bösartige Neubildung' does)",
+        "a benign neoplasm in words (a colon polyp): no cancer (KB text_cues not_named; it"
+        " asked to confirm one); 'benign' alone is still no negation ('thought benign now"
+        " metastatic carcinoma of spine')",
         made,
     )
 case(
@@ -11644,8 +11644,7 @@ case(
 case(
     "text_pacemaker_in_situ",
     "needs_data",
-    "'Permanent pacemaker in situ' in words only: a heart condition, to confirm (it was "
-    "allowed)",
+    "'Permanent pacemaker in situ' in words only: a heart condition, to confirm (it was allowed)",
     condition(text="Permanent pacemaker in situ"),
 )
 case(
@@ -11665,6 +11664,31 @@ case(
     "needs_data",
     "'Z. n. Herztransplantation 2019' in a German problem list: a heart condition to confirm",
     condition(text="Z. n. Herztransplantation 2019"),
+)
+
+case(
+    "icd10cm_benign_lipomatous_neoplasm",
+    "allowed",
+    "ICD-10-CM D17.1 'Benign lipomatous neoplasm of skin and subcutaneous tissue of trunk': "
+    "no cancer (a word between 'benign' and 'neoplasm')",
+    condition(
+        ICD10CM,
+        "D17.1",
+        "Benign lipomatous neoplasm of skin and subcutaneous tissue of trunk",
+    ),
+)
+case(
+    "text_benign_tumour_and_metastases",
+    "needs_data",
+    "'Benign tumour of the skin; metastatic carcinoma of spine' in words: the benign tumour "
+    "names no cancer, the metastases do (to confirm)",
+    condition(text="Benign tumour of the skin; metastatic carcinoma of spine"),
+)
+case(
+    "text_benign_and_malignant_neoplasms",
+    "needs_data",
+    "'Benign and malignant neoplasms of bone': a malignant neoplasm among them, to confirm",
+    condition(text="Benign and malignant neoplasms of bone"),
 )
 
 

@@ -268,6 +268,7 @@ class KB:
             negation_end=cues.negation_end.phrases(),
             compound_heads=cues.compound_heads.phrases(),
             not_compounds=cues.not_compounds.phrases(),
+            not_named=cues.not_named.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             abbreviations=abbreviations,
@@ -596,6 +597,11 @@ class _CrossCheck:
             for concept_id in (named, past):
                 where = "text.yaml > text_cues > history_of"
                 self.need(where, "concept", concept_id, self.concepts)
+        from spinecare.kb.text import synonym_problem
+
+        for phrase in kb.text_cues.not_named.phrases():
+            if (problem := synonym_problem(phrase)) is not None:
+                self.add("text.yaml > text_cues > not_named", problem)
         if kb.text_cues.unnamed_drug is not None:
             where = "text.yaml > text_cues > unnamed_drug"
             self.need(where, "concept", kb.text_cues.unnamed_drug, self.concepts)

@@ -571,7 +571,10 @@ class TextCues(Strict):
     synonyms of one word that name their concept also as the last part of a longer word
     no synonym starts ("Osteosarcoma", "Cholangiokarzinom", "Beinvenenthrombose",
     "остеосаркома"): such a word is read as the synonym, shown as written; never one that
-    begins as a ``not_compounds`` word ("Pseudolymphom", "Analvenenthrombose")."""
+    begins as a ``not_compounds`` word ("Pseudolymphom", "Analvenenthrombose").
+    ``not_named``: words that hold a synonym but name no concept ("benign * neoplasm": a
+    benign neoplasm is no cancer), gaps allowed as in synonyms; they are blanked before
+    the synonyms are looked for, so a concept named elsewhere in the text is still read."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -596,6 +599,7 @@ class TextCues(Strict):
     change_between: Cue = Field(default_factory=Cue)
     compound_heads: Cue = Field(default_factory=Cue)
     not_compounds: Cue = Field(default_factory=Cue)
+    not_named: Cue = Field(default_factory=Cue)
     time_questions: Cue = Field(default_factory=Cue)
     procedure_no_diagnosis: Cue = Field(default_factory=Cue)
     ongoing: Cue = Field(default_factory=Cue)

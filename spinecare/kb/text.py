@@ -356,6 +356,7 @@ class TextMatcher:
         negation_end: Iterable[str] = (),
         compound_heads: Iterable[str] = (),
         not_compounds: Iterable[str] = (),
+        not_named: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -428,6 +429,8 @@ class TextMatcher:
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
         # the first word of a longer such phrase ("in" of "in setting of") may be any word
         self._gap_stops = frozenset(p[0] for p in self.cues.scope_end if len(p) == 1)
+        # words that hold a synonym but name no concept ("benign * neoplasm")
+        self._not_named = tuple(t for t in map(_tokens, not_named) if t)
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
@@ -749,6 +752,22 @@ class TextMatcher:
                     matches.append((start, n, concept, group, window, ()))
         return matches
 
+    def _unnamed(self, clause: list[str]) -> list[str]:
+        """The clause with the words of the KB's ``not_named`` phrases blanked ("Benign
+        lipomatous neoplasm": no cancer), or the clause itself where it holds none; a
+        gap that holds a word of a synonym is none ("benign and malignant neoplasms")."""
+        out: list[str] | None = None
+        for start, word in enumerate(clause):
+            for tokens in self._not_named:
+                if not _same_word(word, tokens[0]):
+                    continue
+                span = _gapped_end(clause, start, tokens, self._gap_stops)
+                # a gap with a synonym's word is no such phrase ("benign and malignant")
+                if span is not None and not any(clause[i] in self._vocabulary for i in span[1]):
+                    out = out or list(clause)
+                    out[start : span[0]] = ["|"] * (span[0] - start)
+        return out or clause
+
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
         cues = self.cues
@@ -759,6 +778,10 @@ class TextMatcher:
         for said in self._clauses(fold(text)):
             for clause in _forms(said):
                 matches = self._matches(clause)
+                if matches and self._not_named:
+                    unnamed = self._unnamed(clause)
+                    if unnamed is not clause:
+                        clause, matches = unnamed, self._matches(unnamed)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
                 clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue

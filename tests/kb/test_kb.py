@@ -228,6 +228,18 @@ def test_a_synonym_gap_at_an_end_or_doubled_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_not_named_phrase_has_its_gaps_between_words(tmp_path: Path) -> None:
+    folder = copy_kb(tmp_path)
+
+    def add_bad(d):
+        d["text_cues"]["not_named"]["en"] += ["benign *"]
+
+    edit(folder / "text.yaml", add_bad)
+    assert [str(p) for p in check_kb(folder)] == [
+        "text.yaml > text_cues > not_named: 'benign *': a synonym cannot end with a gap ('*')"
+    ]
+
+
 def test_a_definitions_own_concept_must_be_a_code_of_the_concept(tmp_path: Path) -> None:
     """An ECL definition's focus concept is itself of the concept ("<< 48522003
     |Myelopathy|" holds 48522003): records coded so must match, so it must be listed.
