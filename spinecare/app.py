@@ -45,7 +45,11 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("spinecare.app")
 
-API_PREFIXES = ("/api", "/cds-services", "/fhir/", "/static", "/docs", "/openapi.json", "/redoc")
+API_PREFIXES = ("/api", "/cds-services", "/fhir/", "/docs", "/openapi.json", "/redoc")
+"""Paths answered in JSON only, errors too."""
+NOT_PAGES = (*API_PREFIXES, "/static")
+"""Paths whose ``.json`` is no page's JSON form (a static file's is its own); a static
+file not found is still an error page for a browser that asks for a page."""
 ERROR_TITLES = {
     400: N_("The request could not be read"),
     401: N_("Please sign in"),
@@ -110,7 +114,7 @@ class JsonSuffix:
         client = scope.get("client")
         client_address.set(str(client[0])[:64] if client else None)
         path: str = scope["path"]
-        if path.endswith(".json") and not path.startswith(API_PREFIXES) and len(path) > 6:
+        if path.endswith(".json") and not path.startswith(NOT_PAGES) and len(path) > 6:
             scope = dict(scope)
             scope["path"] = path[:-5] or "/"
             scope["raw_path"] = scope["path"].encode()

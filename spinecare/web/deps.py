@@ -174,6 +174,7 @@ TEMPLATES.env.filters["as_written"] = quoted_as_written
 TEMPLATES.env.filters["role"] = lambda role: RoleNames(role).in_language(i18n.current())
 TEMPLATES.env.filters["fact_value"] = fact_value
 TEMPLATES.env.filters["number"] = number
+TEMPLATES.env.filters["signed"] = lambda n: texts.signed(n, i18n.current())
 TEMPLATES.env.filters["engine_note"] = engine_note
 TEMPLATES.env.filters["times_a_week"] = lambda n: texts.times_a_week(n, i18n.current())
 TEMPLATES.env.filters["sessions"] = lambda n: texts.sessions_count(n, i18n.current())

@@ -452,8 +452,8 @@ def test_summary_of_a_course_ended_before_any_session(world: Any, signed_in: Any
     ("pre", "post", "said"),
     [
         (3, 6, "+3 — worse: more pain than before the first session"),
-        (5, 3, "-2 — reaches the minimal important change"),
-        (4, 3, "-1 — below the minimal important change"),
+        (5, 3, "\u22122 — reaches the minimal important change"),
+        (4, 3, "\u22121 — below the minimal important change"),
     ],
 )
 def test_progress_says_a_worse_pain_is_worse(

@@ -800,8 +800,21 @@ ERROR_PAGES = [
     "/patients/new",
     "/patients/import",
     "/login",
+    "/static/no-such-file.css",
 ]
 """Addresses that refuse some role (403), name nothing (404) or cannot be read (422)."""
+
+
+def test_a_static_file_not_found_is_a_page_for_a_browser_and_json_for_a_stylesheet(
+    world: Any,
+) -> None:
+    client = _in(world, "therapist", "ru")
+    page = client.get("/static/no-such-file.css", headers=HTML)
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert '<html lang="ru">' in page.text
+    asset = client.get("/static/no-such-file.css", headers={"accept": "text/css,*/*;q=0.1"})
+    assert asset.status_code == 404 and asset.headers["content-type"] == "application/json"
+    assert client.get("/static/style.css").status_code == 200
 
 
 @pytest.mark.parametrize("role", ["therapist", "physician", "patient", "admin"])

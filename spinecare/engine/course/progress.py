@@ -10,7 +10,7 @@ from typing import Any
 
 from spinecare.engine.course.model import Course, _fmt
 from spinecare.engine.course.sessions import Session
-from spinecare.i18n import day_text, languages, plural, translator
+from spinecare.i18n import day_text, languages, plural, signed, translator
 from spinecare.kb.loader import KB
 
 # --------------------------------------------------------------------------------------
@@ -187,7 +187,8 @@ def _summary(course: Course, ordered: Sequence[Session], p: Progress) -> dict[st
             # a day that ends with an abbreviation's point ("6 дек. 2026 г.") ends the
             # sentence with it, not with a second one
             done[:-1] if done.endswith("..") else done,
-            words["pain"] % {"pre": p.first_pre, "post": p.last_post, "change": f"{p.change:+d}"},
+            words["pain"]
+            % {"pre": p.first_pre, "post": p.last_post, "change": signed(p.change, lang)},
             # pain that rose is worse, not a change short of the minimal one that matters
             words["worse"]
             if p.change > 0
