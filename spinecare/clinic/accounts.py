@@ -35,7 +35,6 @@ __all__ = [
     "burn_password_work",
     "change_password",
     "check_password_chosen",
-    "clinic_name",
     "cookie_token",
     "cookie_value",
     "create_user",
@@ -334,12 +333,6 @@ def end_session(session: Session, token: str) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Administration of users (the clinic's admin) and the user's own password
-
-
-def clinic_name(session: Session, user: CurrentUser) -> str:
-    """The name of the clinic ``user`` works in (or is a patient of)."""
-    clinic = session.get(Clinic, user.clinic_id)
-    return clinic.name if clinic else ""
 
 
 def own_record_language(session: Session, user: User) -> str | None:

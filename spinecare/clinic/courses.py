@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import (
+    ClinicOut,
     CourseOut,
     CourseSummaryOut,
     CurrentUser,
@@ -169,11 +170,11 @@ def get_course(
 @dataclass(frozen=True)
 class CoursePeople:
     """Who a course concerns: its patient, the name of the physician reviewing it (if
-    any), the clinic's name."""
+    any), the clinic's name and contacts."""
 
     patient: PatientOut
     physician_name: str | None
-    clinic_name: str
+    clinic: ClinicOut
 
 
 def course_people(session: DbSession, course: CourseOut) -> CoursePeople:
@@ -186,7 +187,7 @@ def course_people(session: DbSession, course: CourseOut) -> CoursePeople:
     return CoursePeople(
         PatientOut.model_validate(patient),
         physician.full_name if physician else None,
-        clinic.name if clinic else "",
+        ClinicOut.model_validate(clinic) if clinic else ClinicOut(name=""),
     )
 
 

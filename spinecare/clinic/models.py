@@ -268,6 +268,16 @@ class CurrentUser(_Out):
     must_change_password: bool = False
 
 
+class ClinicOut(_Rows):
+    """The clinic's name and the contacts printed for its patients."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    hours: str | None = Field(None, description="Opening hours, in the clinic's words.")
+
+
 class UserOut(_Rows):
     """An account of the clinic, as its administrator sees it."""
 

@@ -339,25 +339,35 @@ def _phone(raw: str, name: str, errors: dict[str, str]) -> str | None:
     return value
 
 
-def clean_contact(data: PatientInput, errors: dict[str, str]) -> dict[str, str | None]:
-    """The contact details of ``data``, tidied; each wrong one named in ``errors``."""
-    phone = _phone(data.phone, "phone", errors)
-    emergency_phone = _phone(data.emergency_phone, "emergency_phone", errors)
-    email = data.email.strip()
+def clean_contacts(
+    errors: dict[str, str], *, phone: str, email: str, address: str
+) -> dict[str, str | None]:
+    """A phone number, an e-mail address and a postal address (a patient's, a clinic's),
+    tidied, None where empty; each wrong one named in ``errors``."""
+    email = email.strip()
     if email and (len(email) > 254 or not EMAIL.match(email)):
         errors["email"] = Message("an e-mail address such as name@example.org")
-    address = " ".join(data.address.split())
+    address = " ".join(address.split())
     if len(address) > 500:
         errors["address"] = Message("at most 500 characters")
+    return {
+        "phone": _phone(phone, "phone", errors),
+        "email": email or None,
+        "address": address or None,
+    }
+
+
+def clean_contact(data: PatientInput, errors: dict[str, str]) -> dict[str, str | None]:
+    """The contact details of ``data``, tidied; each wrong one named in ``errors``."""
+    contacts = clean_contacts(errors, phone=data.phone, email=data.email, address=data.address)
+    emergency_phone = _phone(data.emergency_phone, "emergency_phone", errors)
     emergency_name = " ".join(data.emergency_name.split())
     if len(emergency_name) > 200:
         errors["emergency_name"] = N_("at most 200 characters")
     elif emergency_name and not data.emergency_phone.strip():
         errors["emergency_phone"] = Message("give the emergency contact's phone number")
     return {
-        "phone": phone,
-        "email": email or None,
-        "address": address or None,
+        **contacts,
         "emergency_name": emergency_name or None,
         "emergency_phone": emergency_phone,
     }

@@ -443,7 +443,11 @@ class HomeProgram(Strict):
 
 
 class StopRule(Strict):
+    """A sign to stop the course: ``text`` what the patient reads (what to do), ``label``
+    its name for the staff (the review queue, the audit log)."""
+
     id: str
+    label: Text
     text: Text
     kind: Literal["pain_increase", "symptom", "adverse_event"]
     threshold: str | None = None

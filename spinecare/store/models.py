@@ -57,6 +57,11 @@ class Clinic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the contacts printed for patients (the home program's handout, the referral letter)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    hours: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class User(Base):

@@ -22,8 +22,9 @@ from spinecare.clinic import users as accounts
 from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
 from spinecare.clinic.audit_log import patients_found as audit_patients
+from spinecare.clinic.clinics import clinic_details, edit_clinic
 from spinecare.clinic.limits import MAX_ID
-from spinecare.clinic.models import CurrentUser, UserOut
+from spinecare.clinic.models import ClinicOut, CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
 from spinecare.dates import iso_date
@@ -62,7 +63,7 @@ ACTION_WORDS = {
     "login_failed": Text("failed sign-in"),
     "login_locked": Text("sign-in while locked"),
     "login_throttled": Text("sign-in attempt while sign-in was slowed down"),
-    "password_expired": Text("sign-in with an expired one-time password"),
+    "password_expired": Text("sign-in with a used or expired one-time password"),
     "logout": Text("signed out"),
     "deactivate": Text("deactivated"),
     "reactivate": Text("reactivated"),
@@ -98,6 +99,7 @@ ENTITY_WORDS = {
     "audit_log": Text("audit log"),
     "api_token": Text("access token"),
     "request": Text("page or request"),
+    "clinic": Text("clinic's contacts"),
 }
 SESSION_DAY = Text("session day")
 DETAIL_KEYS = {
@@ -224,7 +226,7 @@ def detail_names(people: AuditNames, kb: Any, lang: str) -> dict[str, str]:
     stop rules and the clinic's user names."""
     names: dict[str, str] = {c.id: c.label.get(lang) for c in kb.model.concepts}
     names |= {z.id: z.label.get(lang) for z in kb.model.zones}
-    names |= {r.id: r.text.get(lang) for r in kb.model.plans.stop_rules}
+    names |= {r.id: r.label.get(lang) for r in kb.model.plans.stop_rules}
     names |= {k: translate(v) for k, v in EFFECT_WORDS.items()}
     names |= {k: translate(v) for k, v in STATUS_WORDS.items()}
     names |= {k: translate(v) for k, v in ACTION_WORDS.items()}  # the log's action filter
@@ -625,3 +627,56 @@ def _user_reset_password(request: Request, user_id: int) -> Response:
         user = accounts.clinic_user(session, admin, user_id)
         login_throttle(request).forgive(user.username)  # as the docs say: a reset lifts it
         return _user_page(request, session, admin, user, temporary=temporary)
+
+
+# ---------------------------------------------------------------------------------------
+# The clinic's contacts
+
+
+def _clinic_page(
+    request: Request,
+    clinic: ClinicOut,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: Text | None = None,
+    status: int = 200,
+) -> Response:
+    data = clinic.model_dump(mode="json")
+    shown = {k: v or "" for k, v in data.items()}
+    context = {"clinic": data, "values": values or shown, "errors": errors or {}, "notice": notice}
+    json_data: dict[str, object] = {"clinic": data}
+    if errors:
+        json_data = error_data(
+            request, status, "invalid_input", FormError(errors).one_line(), errors
+        )
+    return render(request, "clinic.html", context, json_data, status=status)
+
+
+@router.get("/clinic")
+def clinic_page(request: Request) -> Response:
+    """The clinic's contacts, which the patients' handouts and referral letters print."""
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        return _clinic_page(request, clinic_details(session, admin))
+
+
+@router.post("/clinic")
+async def clinic_edit(request: Request) -> Response:
+    fields = await check_csrf(request)
+    with db_session(request) as session:
+        admin = require_user(request, session, "admin")
+        try:
+            edited = edit_clinic(
+                session,
+                admin,
+                phone=fields.get("phone", ""),
+                email=fields.get("email", ""),
+                address=fields.get("address", ""),
+                hours=fields.get("hours", ""),
+            )
+        except FormError as exc:
+            session.rollback()
+            clinic = clinic_details(session, admin)
+            return _clinic_page(request, clinic, values=fields, errors=exc.errors, status=422)
+        return _clinic_page(request, edited, notice=Text("Saved."))

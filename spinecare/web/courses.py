@@ -307,6 +307,7 @@ def _course_view(
     patient = people.patient
     sessions = store.sessions_of(session, row.id)
     programs = {hp.zone: hp for hp in kb.model.plans.home_programs}
+    rule_labels = {r.id: r.label.get(lang) for r in kb.model.plans.stop_rules}
     taught = store.home_steps_of(session, row.id)
     times = {h.zone: h.times_per_day for h in taught}
     home_form = [
@@ -346,7 +347,12 @@ def _course_view(
             zone_figure_svg(course.zones, width=110, title=_zones_title(kb, course.zones, lang))
         ),
         "stop_events": [
-            {**e.to_json(), "text_l": e.text_in(lang), "detail_l": e.detail_in(lang)}
+            {
+                **e.to_json(),
+                "label_l": rule_labels.get(e.rule, ""),
+                "text_l": e.text_in(lang),
+                "detail_l": e.detail_in(lang),
+            }
             for e in course.stop_events
         ],
     }
@@ -752,8 +758,13 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         code = _download_lang(request, people, lang, user)
         course = store.course_of(row)
         name = people.patient.name
+        clinic = people.clinic
         contacts = Clinic(
-            name=people.clinic_name,
+            name=clinic.name,
+            phone=clinic.phone,
+            email=clinic.email,
+            address=clinic.address,
+            hours=clinic.hours,
             doctor=people.physician_name,
         )
     _require_home(course)
@@ -800,7 +811,7 @@ def reviews(request: Request) -> Response:
         user = require_user(request, session, "physician", *STAFF)
         items = [i.model_dump(mode="json") for i in store.paused_courses(session, user)]
     lang = _lang(request)
-    texts = {r.id: r.text.get(lang) for r in _kb(request).model.plans.stop_rules}
+    texts = {r.id: r.label.get(lang) for r in _kb(request).model.plans.stop_rules}
     return render(
         request, "reviews.html", {"items": items, "rule_texts": texts}, {"courses": items}
     )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spinecare.clinic import patients as service
-from spinecare.clinic.accounts import clinic_name as name_of_clinic
+from spinecare.clinic.clinics import clinic_details
 from spinecare.clinic.permissions import REFERRAL_READERS
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
@@ -83,7 +83,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         ps = service.referral_screening(session, user, patient_id, kb, day, lang)
         if ps.screening.verdict != URGENT:
             raise NotFoundError(Message(NO_RED_FLAG, day=Day(day)))
-        clinic_name = name_of_clinic(session, user)
+        clinic = clinic_details(session, user)
         patient = ps.patient
         author = user.full_name
     labels = {c.id: str(c.label.get(lang)) for c in kb.model.concepts}
@@ -98,7 +98,8 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
     context = {
         "patient": patient,
         "day": day,
-        "clinic": clinic_name,
+        "clinic": clinic.name,
+        "contacts": clinic,
         "author": author,
         "urgent": urgent,
         "other": other,
@@ -107,7 +108,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
     data = {
         "patient": patient.model_dump(mode="json"),
         "date": day.isoformat(),
-        "clinic": clinic_name,
+        "clinic": clinic.name,
         "author": author,
         "verdict": screening["verdict"],
         "red_flags": [

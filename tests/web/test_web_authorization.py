@@ -395,6 +395,8 @@ MORE_ROUTES: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("GET", "/patients/{other}/intakes/{other_intake}", NOT_FOUND_BUT_OTHER),
     ("GET", "/audit/export.csv", ADMIN_ONLY),
+    ("GET", "/clinic", ADMIN_ONLY),
+    ("POST", "/clinic", ADMIN_ONLY),
     ("GET", "/users/{therapist_user}", ADMIN_ONLY),
     ("GET", "/users/{other_user}", {**ADMIN_ONLY, "admin": 404}),
     ("POST", "/users/{therapist_user}", ADMIN_ONLY),

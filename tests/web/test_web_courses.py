@@ -620,6 +620,34 @@ def test_handout_pdf_in_both_languages(world: Any, signed_in: Any) -> None:
     assert client.get(f"/courses/{course}/handout.pdf?lang=de", headers=JSON).status_code == 422
 
 
+def test_the_clinics_contacts_reach_the_handout(world: Any, signed_in: Any) -> None:
+    """The administrator writes the clinic's phone, address and hours (a wrong phone is
+    refused beside its field, nothing saved); the patient's handout prints them."""
+    admin = signed_in("admin")
+    bad = {"phone": "call us", "email": "x", "address": "Lenina 1", "hours": "9-18"}
+    refused = _post(admin, "/clinic", bad)
+    assert refused.status_code == 422
+    fields = {d["field"] for d in refused.json()["error"]["details"]}
+    assert fields == {"phone", "email"}
+    assert admin.get("/clinic", headers=JSON).json()["clinic"]["address"] is None
+    contacts = {
+        "phone": "+7 495 123-45-67",
+        "email": "clinic@example.org",
+        "address": "ul. Lenina 1, Moscow",
+        "hours": "Mon-Fri 9:00-18:00",
+    }
+    saved = _post(admin, "/clinic", contacts)
+    assert saved.status_code == 200 and saved.json()["clinic"]["phone"] == "+7 495 123-45-67"
+    page = admin.get("/clinic", headers=HTML)
+    assert 'value="ul. Lenina 1, Moscow"' in page.text
+    course = _start(world, world.own_patient)
+    text = " ".join(
+        _pdf_text(signed_in("patient").get(f"/courses/{course}/handout.pdf").content).split()
+    )
+    for value in contacts.values():
+        assert value in text, value
+
+
 def test_calendar_file(world: Any, signed_in: Any) -> None:
     from icalendar import Calendar
 
