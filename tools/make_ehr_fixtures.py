@@ -11691,6 +11691,111 @@ case(
     condition(text="Benign and malignant neoplasms of bone"),
 )
 
+for name, text in (
+    ("english", "Does not deny urinary incontinence."),
+    ("russian", "Не отрицает недержание мочи."),
+    ("german", "Harninkontinenz wird nicht verneint."),
+):
+    case(
+        f"note_denial_denied_incontinence_{name}",
+        "needs_data",
+        f"'{text}' (a denial denied: the patient admits it): a cauda equina sign, to confirm"
+        " (it was read as denied: allowed)",
+        document("text/plain", text),
+    )
+for name, text in (
+    ("perianal_sensation_absent", "PR: perianal sensation absent, lax sphincter."),
+    ("not_passed_urine", "Has not passed urine for 12 hours."),
+    ("one_leg_weakness", "Progressive weakness of the right leg."),
+    ("one_leg_weakness_russian", "Нарастающая слабость в правой ноге."),
+    ("one_leg_weakness_german", "Zunehmende Schwäche im rechten Bein."),
+    ("weight_loss_kg", "Lost 8 kg in 2 months without trying."),
+    ("night_pain_wakes", "Pain wakes her at night."),
+    ("night_pain_german", "Schmerzen vor allem nachts."),
+):
+    case(
+        f"note_red_flag_{name}",
+        "needs_data",
+        f"'{text}' in a note: a red flag written as clinicians write it, to confirm (it was"
+        " allowed)",
+        document("text/plain", text),
+    )
+case(
+    "assessment_finding_basis_cauda_equina",
+    "needs_data",
+    "an assessment's finding whose basis says 'new urinary retention, saddle anaesthesia': "
+    "to confirm (the basis was not read: allowed)",
+    {
+        **assessment(),
+        "finding": [
+            {
+                "itemCodeableConcept": {"text": "Low back pain"},
+                "basis": "new urinary retention, saddle anaesthesia",
+            }
+        ],
+    },
+)
+case(
+    "document_rtf_word_split_by_formatting",
+    "needs_data",
+    "RTF with a word split by its formatting ('Urinary {\\b reten}tion'): one word, a cauda"
+    " equina sign to confirm (it was read as 'reten tion': allowed)",
+    document("text/rtf", "{\\rtf1\\ansi Urinary {\\b reten}tion since yesterday.\\par}"),
+)
+case(
+    "observation_no_interpreted_positive",
+    "needs_data",
+    "saddle numbness answered LOINC 'No' with the interpretation POS: the record contradicts"
+    " itself, to confirm (it was read as no: allowed)",
+    {
+        **observation(
+            "449813001",
+            {"coding": [coding(LOINC, "LA32-8", "No")]},
+            key="valueCodeableConcept",
+            system=SNOMED,
+        ),
+        "interpretation": [
+            {
+                "coding": [
+                    coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS"
+                    )
+                ]
+            }
+        ],
+    },
+)
+case(
+    "observation_yes_and_no_codings",
+    "needs_data",
+    "saddle numbness whose value is coded both Yes (LOINC) and No (SNOMED CT): to confirm, "
+    "whatever the order (it was read as no: allowed)",
+    observation(
+        "449813001",
+        {"coding": [coding(LOINC, "LA33-6", "Yes"), coding(SNOMED, "373067005", "No")]},
+        key="valueCodeableConcept",
+        system=SNOMED,
+    ),
+)
+case(
+    "pregnancy_test_positive_by_interpretation",
+    "needs_clearance",
+    "a urine pregnancy test (LOINC 2106-3) with no value and the interpretation POS: a "
+    "pregnancy (it was dropped: allowed)",
+    {
+        **observation("2106-3"),
+        "interpretation": [
+            {
+                "coding": [
+                    coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS"
+                    )
+                ]
+            }
+        ],
+    },
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

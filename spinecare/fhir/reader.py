@@ -1985,7 +1985,9 @@ def coded_observation_from_fhir(
     An Observation with no value at all (no reason for its absence, and not merely
     ``registered``: no result yet) records the finding of its code as observed; any other
     value (an answer neither yes nor no, a reason for a missing value) is kept as written,
-    without a yes or a no.
+    without a yes or a no; so is a no that the Observation's interpretation calls positive
+    or abnormal, or a value coded both yes and no (to confirm, never a no). No value with
+    an interpretation of positive or abnormal is a yes ("Pregnancy test: POS").
     """
     status = _status(res)
     if status in OBSERVATION_VOID:
@@ -2009,6 +2011,13 @@ def coded_observation_from_fhir(
             _text(concept, "valueCodeableConcept") if not value else None
         )
         said = _said(text, words or {}) if text else None
+    if said is None and not value and text is None and _flagged_positive(res):
+        said = True  # no value, but the interpretation says positive ("hCG: POS")
+    elif (said is False and _flagged_positive(res)) or _says_both(value):
+        # a no the record's own interpretation calls positive or abnormal, or a value
+        # coded both yes and no: neither, to confirm (never a no)
+        said, text = None, None
+        value = tuple(c for c in value if c.code.strip().casefold() not in _YES_NO_CODES)
     # the words of the code, and of a value that is neither a yes nor a no
     written = [name, None if isinstance(said, bool) else text]
     if isinstance(said, bool):
@@ -2022,6 +2031,26 @@ def coded_observation_from_fhir(
     words_of = "; ".join(w.strip() for w in written if w and w.strip()) or None
     sites = _concepts_codings(res, "bodySite")
     return CodedObservation(ref, code, value, when, observed, words_of, sites)
+
+
+# An Observation's interpretation that calls it positive, detected or abnormal (HL7
+# v3 ObservationInterpretation POS, DET, A, AA).
+_POSITIVE_FLAGS = frozenset({"pos", "det", "a", "aa"})
+
+
+def _flagged_positive(res: Resource) -> bool:
+    """Whether the Observation's ``interpretation`` calls it positive or abnormal (one
+    that cannot be read calls it nothing: the value decides, as before it was read)."""
+    try:
+        flags = _concepts_codings(res, "interpretation")
+    except _Bad:
+        return False
+    return any(c.code.strip().casefold() in _POSITIVE_FLAGS for c in flags)
+
+
+def _says_both(value: Sequence[Coding]) -> bool:
+    """Whether a coded value holds a code for yes and one for no."""
+    return {True, False} <= {_YES_NO_CODES.get(c.code.strip().casefold()) for c in value}
 
 
 def _coded_yes_no(value: Sequence[Coding]) -> bool | None:
@@ -3194,7 +3223,25 @@ def _lines(text: str) -> str:
 
 
 # RTF's control words (``\\par``, ``\\f0``, ``\\'e9``) and groups' braces: what is left is its text.
-_RTF_CONTROL = re.compile(r"\\'[0-9a-fA-F]{2}|\\[a-zA-Z]+-?\d* ?|\\[^a-zA-Z]|[{}]")
+_RTF_CONTROL = re.compile(r"\\'[0-9a-fA-F]{2}|\\([a-zA-Z]+)-?\d* ?|\\([^a-zA-Z])|[{}]")
+# What RTF's control words and symbols stand for in the text: a tab or a dash a space, a
+# quote a quote, an escaped brace or backslash itself; any other (bold, a font, a
+# destination) and a brace nothing, so a word split by its formatting stays one word
+# ("Urinary {\b reten}tion": "Urinary retention").
+_RTF_SPACED = frozenset({"tab", "emdash", "endash", "bullet", "emspace", "enspace", "qmspace"})
+_RTF_SYMBOLS = {"~": " ", "_": "-", "\\": "\\", "{": "{", "}": "}"}
+_RTF_QUOTES = {"lquote": "'", "rquote": "'", "ldblquote": '"', "rdblquote": '"'}
+
+
+def _rtf_control(found: re.Match[str]) -> str:
+    word, symbol = found.group(1), found.group(2)
+    if word is not None:
+        return " " if word in _RTF_SPACED else _RTF_QUOTES.get(word, "")
+    if symbol is not None:
+        return _RTF_SYMBOLS.get(symbol, "")
+    return "" if found.group(0) in "{}" else " "
+
+
 _RTF_KINDS = frozenset({"text/rtf", "application/rtf"})
 
 
@@ -3399,7 +3446,7 @@ def _rtf_words(text: str) -> str:
     # a table's cell ends as an HTML one does ("Urinary retention | No": "...: No")
     written = _RTF_LINE_END.sub("\n", written)
     written = _RTF_CELL_END.sub(": ", written)
-    return _RTF_CONTROL.sub(" ", written)
+    return _RTF_CONTROL.sub(_rtf_control, written)
 
 
 def _base64(data: str) -> bytes:
@@ -3851,6 +3898,7 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
                 said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
                 for _, shown in _displays([item.get("reference")]):
                     said.append(((), shown, f"{ref}#finding-{i}-item"))
+            said.append(((), _str(finding, "basis"), f"{ref}#finding-{i}-basis"))
         said.append(((), _str(res, "summary"), f"{ref}#summary"))
         said.append(((), _str(res, "description"), f"{ref}#description"))
         problems = _displays(res.get("problem"))
