@@ -11796,6 +11796,60 @@ case(
     },
 )
 
+OSTEOPOROSIS = condition(ICD10, "M81.0", "Postmenopausal osteoporosis", onset="2024-03-01")
+case(
+    "osteoporosis_fall_two_days_ago_icd10",
+    "refer_urgently",
+    "osteoporosis and a fall two days ago (ICD-10 W19): a minor trauma in osteoporosis, a "
+    "possible vertebral fracture (NICE CKS; it was allowed with precautions)",
+    OSTEOPOROSIS,
+    condition(ICD10, "W19", "Unspecified fall", onset="2026-11-18"),
+)
+case(
+    "osteoporosis_fall_snomed_resolved",
+    "refer_urgently",
+    "osteoporosis and an accidental fall (SNOMED CT 217082002) a week ago, already resolved: "
+    "the fall happened within the month, a possible vertebral fracture",
+    OSTEOPOROSIS,
+    condition(
+        SNOMED,
+        "217082002",
+        "Accidental fall",
+        onset="2026-11-13",
+        clinical="resolved",
+        abatement="2026-11-14",
+    ),
+)
+case(
+    "osteoporosis_fall_last_year",
+    "allowed_with_precautions",
+    "osteoporosis and a fall a year ago: an old fall says nothing of a new pain (the "
+    "osteoporosis precaution only)",
+    OSTEOPOROSIS,
+    condition(ICD10, "W01", "Fall on same level from slipping", onset="2025-11-01"),
+)
+case(
+    "osteoporosis_fall_undated",
+    "needs_data",
+    "osteoporosis and a fall with no date: whether it is recent is not known, to confirm",
+    OSTEOPOROSIS,
+    condition(ICD10, "W19", "Unspecified fall", onset=None),
+)
+case(
+    "osteoporosis_fall_in_words_russian",
+    "needs_data",
+    "osteoporosis and 'Упала дома 3 дня назад, ушиб поясницы' in a note: a minor trauma in "
+    "words, to confirm",
+    OSTEOPOROSIS,
+    document("text/plain", "Упала дома 3 дня назад, ушиб поясницы."),
+)
+case(
+    "fall_without_osteoporosis",
+    "allowed",
+    "a fall two days ago without osteoporosis: a minor trauma is no red flag by itself",
+    condition(ICD10, "W19", "Unspecified fall", onset="2026-11-18"),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -53,6 +53,7 @@ from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Question
 from spinecare.record.model import BIRTH_DATE_ITEM
 from spinecare.record.standing import (
+    CONDITION_RECENT,
     CONDITION_STANDING,
     MEDICATION_IN_FORCE_ON,
     MEDICATION_RECENT_ON,
@@ -322,7 +323,7 @@ class Compiler:
         """The SQL boolean (NULL for UNKNOWN) of an expression over the leaves' columns."""
         kb = self.kb
         if isinstance(node, HasCondition):
-            key = (node.condition, node.set, node.status, node.zone)
+            key = (node.condition, node.set, node.status, node.zone, node.within_days)
             name = self.leaves.conditions.setdefault(key, f"c{len(self.leaves.conditions)}")
             return f"l.{name}"
         if isinstance(node, HasMedication):
@@ -434,8 +435,13 @@ class Compiler:
     def _condition_test(self, key: tuple[Any, ...]) -> str:
         """The truth of one condition row as 2 (TRUE), 1 (UNKNOWN) or 0 (FALSE), as the
         engine's ``_condition_truth`` decides it."""
-        concept, cset, status, zone = key
+        concept, cset, status, zone, within = key
         truth = rank_sql(status, "standing")  # the row's standing, computed once (_ctes)
+        if within is not None:  # at most its recency's truth (the engine's ``rank_of``)
+            d = self.d
+            since = d.date(_days_before(self.as_of, self.kb.threshold(within)))
+            recent = standing_sql(CONDITION_RECENT, CONDITION_COLUMNS, d.date(self.as_of), since)
+            truth = f"LEAST({truth}, {recent})"
         parts = [f"concept = {lit(concept)}"]
         if cset is not None:
             parts.append(f"(cset = {lit(cset)} OR (certain = 0 AND cset IS NULL))")

@@ -87,6 +87,7 @@ from spinecare.record.model import (
 from spinecare.record.standing import (
     AHEAD,
     CONDITION_RANK,
+    CONDITION_RECENT,
     CONDITION_STANDING,
     CONTRADICTORY,
     python_function,
@@ -1569,6 +1570,7 @@ def evaluate(expr: Any, facts: Facts) -> Outcome:
 
 
 _standing = python_function(CONDITION_STANDING)
+_recent = python_function(CONDITION_RECENT)
 """:meth:`Condition.standing <spinecare.record.model.Condition.standing>`: the same
 definition, called without the method in between."""
 
@@ -1577,6 +1579,16 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
     concept, wanted_set, zone, status = node.condition, node.set, node.zone, node.status
     ranks = CONDITION_RANK[status]
     every = wanted_set is None and zone is None  # every entry of the concept matches
+    days = kb.threshold(node.within_days) if node.within_days else None
+
+    def rank_of(condition: Condition, as_of: date) -> tuple[int, int]:
+        """(the truth, the standing) of one condition: its standing's rank, at most its
+        recency's where the rule asks for a recent one."""
+        standing = _standing(condition, as_of)
+        rank = ranks[standing]
+        if days is not None and rank:
+            rank = min(rank, _recent(condition, as_of, as_of - timedelta(days=days)))
+        return rank, standing
 
     def matches(entry: ConditionEntry) -> bool:
         # an uncertain mention without a set may be any of the concept's sets
@@ -1597,7 +1609,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         for entry in entries:
             if every or matches(entry):
                 # UNKNOWN for an uncertain entry that would be TRUE
-                rank = ranks[_standing(entry.condition, as_of)]
+                rank = rank_of(entry.condition, as_of)[0]
                 if rank == 2:
                     if entry.certain:
                         return 2
@@ -1615,8 +1627,7 @@ def _compile_condition(node: HasCondition, kb: KB, prog: Program) -> Node:
         best = 0
         for entry in entries:
             if every or matches(entry):
-                standing = _standing(entry.condition, as_of)
-                entry_rank = ranks[standing]
+                entry_rank, standing = rank_of(entry.condition, as_of)
                 if entry_rank == 2 and not entry.certain:
                     entry_rank = 1
                 if entry_rank:

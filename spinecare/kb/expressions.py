@@ -15,7 +15,8 @@ from spinecare.kb.strict import Strict
 
 
 class HasCondition(Strict):
-    """``{condition: CONCEPT, set: NAME, status: in_force|ever|past, zone: ZONE}``
+    """``{condition: CONCEPT, set: NAME, status: in_force|ever|past, zone: ZONE,
+    within_days: THRESHOLD}``
 
     TRUE when the problem list holds a condition coded in the concept's code set (all
     its codes, or only those tagged ``set``) or named by concept id in an intake file.
@@ -23,12 +24,15 @@ class HasCondition(Strict):
     ``status``: ``in_force`` (default; DESIGN.md section 3), ``ever`` (recorded at any
     time and not refuted), ``past`` (ever, but not in force now). ``zone`` keeps only
     conditions whose code or body site maps to that zone (or has no site at all).
+    ``within_days`` keeps only conditions that began within the threshold's number of days
+    before the screening date (an event: a fall); one with no date is UNKNOWN at most.
     """
 
     condition: str
     set: str | None = None
     status: Literal["in_force", "ever", "past"] = "in_force"
     zone: str | None = None
+    within_days: str | None = None
 
 
 class HasMedication(Strict):

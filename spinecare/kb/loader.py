@@ -662,6 +662,7 @@ class _CrossCheck:
     def check_condition(self, where: str, node: HasCondition) -> None:
         self.need(where, "concept", node.condition, self.concepts)
         self.need(where, "zone", node.zone, self.zones)
+        self.need(where, "threshold", node.within_days, self.thresholds)
         if node.set and node.condition in self.concepts:
             sets = {c.set for c in self.concepts[node.condition].codes if c.set}
             if node.set not in sets:

@@ -22,6 +22,7 @@ __all__ = [
     "AHEAD",
     "AS_OF",
     "CONDITION_RANK",
+    "CONDITION_RECENT",
     "CONDITION_STANDING",
     "CONTRADICTORY",
     "ENDED",
@@ -176,6 +177,14 @@ CONDITION_START: Expr = If(
     FirstOf((_onset, _recorded)),
 )
 """The date a condition is known from on the screening date (missing: undated, known)."""
+
+CONDITION_RECENT: Expr = If(
+    Missing(CONDITION_START),
+    Const(1),  # undated: whether it is recent is not known
+    If(Compare(CONDITION_START, ">=", SINCE), Const(2), Const(0)),
+)
+"""Whether a condition began on a day from ``since`` on (an event such as a fall: 2 yes,
+1 not known, 0 no): the truth a rule asking for it ``within_days`` takes at most."""
 
 _ended = _all(Not(Missing(_abatement)), _on_or_before(_abatement))
 _ends_later = _all(Not(Missing(_abatement)), Compare(_abatement, ">", AS_OF))
