@@ -11850,6 +11850,100 @@ case(
     condition(ICD10, "W19", "Unspecified fall", onset="2026-11-18"),
 )
 
+HEART_FAILURE_REASON = {
+    "reasonCode": [{"coding": [coding(SNOMED, "84114007", "Heart failure")]}],
+}
+case(
+    "drug_reason_lasts_while_taken",
+    "contraindicated",
+    "lisinopril taken since January 2025 (a statement, active, no end) for heart failure: the "
+    "reason counts while the drug is taken (it lapsed 30 days after the start: allowed)",
+    medication(
+        "MedicationStatement",
+        code="314076",
+        display="lisinopril 10 MG Oral Tablet",
+        start="2025-01-01",
+        extra=HEART_FAILURE_REASON,
+    ),
+)
+case(
+    "drug_reason_ended_long_ago",
+    "allowed",
+    "lisinopril for heart failure, stopped in March 2025: its reason counted until a month "
+    "after its end, not today",
+    {
+        key: value
+        for key, value in medication(
+            "MedicationStatement",
+            code="314076",
+            display="lisinopril 10 MG Oral Tablet",
+            status="stopped",
+            extra={
+                **HEART_FAILURE_REASON,
+                "effectivePeriod": {"start": "2025-01-01", "end": "2025-03-01"},
+            },
+        ).items()
+        if key != "effectiveDateTime"
+    },
+)
+case(
+    "completed_prescription_with_refills",
+    "needs_clearance",
+    "a completed apixaban prescription of 1 August with 30 days' supply and 3 refills: "
+    "taken until late November (it ended after the first 30 days: allowed)",
+    medication(
+        code="1364447",
+        display="apixaban 5 MG Oral Tablet",
+        status="completed",
+        start="2026-08-01",
+        extra={
+            "dispenseRequest": {
+                "numberOfRepeatsAllowed": 3,
+                "expectedSupplyDuration": {
+                    "value": 30,
+                    "unit": "days",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "d",
+                },
+            }
+        },
+    ),
+)
+
+for name, verdict, made, why in (
+    (
+        "icd10_copd_with_acute_infection",
+        "defer",
+        condition(ICD10, "J44.0", onset="2026-11-15"),
+        "ICD-10 J44.0, COPD with acute lower respiratory infection: an acute infection",
+    ),
+    (
+        "icd10cm_malignant_ascites",
+        "contraindicated",
+        condition(ICD10CM, "R18.0", onset="2026-10-01"),
+        "ICD-10-CM R18.0 malignant ascites: a cancer now",
+    ),
+    (
+        "icd10cm_chemotherapy_pancytopenia",
+        "contraindicated",
+        condition(ICD10CM, "D61.810", onset="2026-11-01"),
+        "ICD-10-CM D61.810, pancytopenia from antineoplastic chemotherapy: a cancer treated now",
+    ),
+    (
+        "icd10cm_history_of_chemotherapy",
+        "needs_clearance",
+        condition(ICD10CM, "Z92.21", onset="2020-01-01"),
+        "ICD-10-CM Z92.21, personal history of antineoplastic chemotherapy: a history of cancer",
+    ),
+    (
+        "snomed_fever_with_chills",
+        "defer",
+        condition(SNOMED, "274640006", onset="2026-11-19"),
+        "SNOMED CT 274640006 fever with chills, code only, since yesterday: a fever",
+    ),
+):
+    case(name, verdict, f"{why} (it was allowed)", made)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -80,7 +80,12 @@ from spinecare.record.model import (
     Procedure,
     days_after,
 )
-from spinecare.record.standing import MEDICATION_ENDED, REMOVED_VERIFICATION, STATUS_CONTRADICTORY
+from spinecare.record.standing import (
+    MEDICATION_ENDED,
+    MEDICATION_IN_FORCE,
+    REMOVED_VERIFICATION,
+    STATUS_CONTRADICTORY,
+)
 from spinecare.record.units import canonical_unit, convert
 
 __all__ = [
@@ -2732,6 +2737,20 @@ def _r5_medication(res: Resource) -> Resource:
 
 
 @_guarded
+def _taken_until(res: Resource, ref: str) -> tuple[date | None] | None:
+    """The last day a drug's course goes on, for the reasons it was given for to count as
+    long ("Heart failure" for a drug taken since last year): its end, or none (``(None,)``)
+    while it is taken with no end; None for a course over with no end written, or one
+    whose dates cannot be read (its reasons count from its date, as a visit's)."""
+    try:
+        drug = medication_from_fhir(res, ref)
+    except RecordError:
+        return None
+    if drug.end is not None:
+        return (drug.end,)
+    return (None,) if drug.status is None or drug.status in MEDICATION_IN_FORCE else None
+
+
 def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
     """MedicationRequest, MedicationStatement, MedicationDispense or MedicationAdministration.
 
@@ -2779,13 +2798,17 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     start, end = _course(res, start, end or _dosing_end(res, start, status), status)
     if kind == "MedicationRequest" and status == "completed" and end is None and start:
         # a prescription whose actions have all occurred (dispensed) is taken for the
-        # supply it gave (dispenseRequest.expectedSupplyDuration); an active one stands
+        # supply it gave (dispenseRequest.expectedSupplyDuration, with its refills); an
+        # active one stands
         # until it is ended, whatever one fill covers
         dispense = res.get("dispenseRequest")
         supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
         days = duration_days(supply)
+        repeats = dispense.get("numberOfRepeatsAllowed") if isinstance(dispense, dict) else None
         if days is not None:
-            end = days_after(start, days)
+            # each refill allowed supplies as much again ("3 refills" of 30 days: 120 days)
+            fills = 1 + (repeats if type(repeats) is int and 0 < repeats < 100 else 0)
+            end = days_after(start, days * fills)
         elif isinstance(supply, dict) and supply.get("value") is not None:
             # a supply given that cannot be read ("3 refills", no unit): its end is
             # unknown, so it is not taken as over; read as no status, the drug counts
@@ -5008,7 +5031,7 @@ class RecordBuilder:
         else:
             # converted in build(): the Medication it names may come later
             self._medication_orders.append((res, ref))
-            self._reasons(res, ref)
+            self._reasons(res, ref, lasting=_taken_until)
             if "note" in res and _status(res) not in ("cancelled", "entered-in-error"):
                 # "Pt also takes warfarin from outside cardiologist", on another drug
                 self._noted(res, ref)
@@ -5068,13 +5091,20 @@ class RecordBuilder:
             if "note" in res and _status(res) not in ("revoked", "entered-in-error"):
                 self._noted(res, ref)
 
-    def _reasons(self, res: Resource, ref: str) -> None:
+    def _reasons(
+        self,
+        res: Resource,
+        ref: str,
+        lasting: Callable[[Resource, str], tuple[date | None] | None] | None = None,
+    ) -> None:
         """Why a procedure was done or a drug or service ordered: a diagnosis a Condition
         it holds in ``contained`` gives (read as any Condition), or one written in its
         ``reasonCode`` (or an R5 ``reason`` concept), which counts as a visit's diagnosis
         does: from the resource's date for ``encounter_days`` (clinic policy
         policy_encounter_diagnosis), set aside where the problem list names the same
-        concept."""
+        concept. ``lasting``: the last day the resource goes on (a drug: its course's end,
+        none while it is taken with no end), for its reasons to count as long, where it
+        gives one (:func:`_taken_until`)."""
         if (
             "reasonCode" not in res
             and "reason" not in res
@@ -5095,7 +5125,8 @@ class RecordBuilder:
         if not reasons:
             return
         start = _date_or_none(res, _REASON_DATES)
-        self._visit_reasons(reasons, start, start)
+        until = lasting(res, ref) if lasting is not None else None
+        self._visit_reasons(reasons, start, until[0] if until is not None else start)
 
     def _noted(self, res: Resource, ref: str) -> None:
         """What a note on a reading, a procedure or an order says (``note``), and a
