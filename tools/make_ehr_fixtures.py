@@ -11944,6 +11944,54 @@ for name, verdict, made, why in (
 ):
     case(name, verdict, f"{why} (it was allowed)", made)
 
+ATC = "http://www.whocc.no/atc"
+for name, verdict, made, why in (
+    (
+        "drug_capecitabine_active",
+        "needs_data",
+        medication(code="200328", display="capecitabine 500 MG Oral Tablet", start="2026-11-10"),
+        "capecitabine prescribed ten days ago, an antineoplastic drug: a cancer to confirm",
+    ),
+    (
+        "drug_antineoplastic_atc_code_only",
+        "needs_data",
+        medication(system=ATC, code="L01BC06", start="2026-11-10"),
+        "a drug given only as ATC L01BC06 (an antineoplastic agent): a cancer to confirm",
+    ),
+    (
+        "drug_russian_xeloda",
+        "needs_data",
+        medication(
+            "MedicationStatement", system=None, text="Кселода 500 мг 2 р/д", start="2026-11-01"
+        ),
+        "'Кселода' (capecitabine) taken now, in Russian: a cancer to confirm",
+    ),
+    (
+        "drug_tamoxifen_long_term",
+        "needs_data",
+        medication("MedicationStatement", system=None, text="Tamoxifen 20 mg", start="2023-05-01"),
+        "tamoxifen taken since 2023 (a hormone antagonist of breast cancer): a cancer to confirm",
+    ),
+    (
+        "drug_capecitabine_course_over",
+        "needs_data",
+        {
+            key: value
+            for key, value in medication(
+                "MedicationStatement",
+                code="200328",
+                display="capecitabine 500 MG Oral Tablet",
+                status="completed",
+                extra={"effectivePeriod": {"start": "2021-01-10", "end": "2021-06-30"}},
+            ).items()
+            if key != "effectiveDateTime"
+        },
+        "a capecitabine course that ended in 2021: the cancer it names is past, a history of "
+        "cancer to confirm",
+    ),
+):
+    case(name, verdict, f"{why} (it was allowed)", made)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

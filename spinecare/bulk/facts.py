@@ -53,7 +53,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from spinecare.engine.evaluate import Facts, observed_conditions, procedure_diagnoses
+from spinecare.engine.evaluate import (
+    Facts,
+    drug_diagnoses,
+    observed_conditions,
+    procedure_diagnoses,
+)
 from spinecare.errors import RecordError
 from spinecare.fhir.reader import Measures, RecordBuilder
 from spinecare.kb.loader import KB
@@ -206,7 +211,10 @@ class Flattener:
         pid = record.patient.id
         if patient:
             self.add_patient(pid, record.patient, seq_base)
-        named = procedure_diagnoses(record, self.kb, self._index.procedure_concepts)
+        named = [
+            *procedure_diagnoses(record, self.kb, self._index.procedure_concepts),
+            *drug_diagnoses(record, self.kb, self._index.medication_concepts),
+        ]
         for condition in (*record.conditions, *observed_conditions(record, self.kb), *named):
             self.add_condition(pid, condition, targets.get(condition.ref) if targets else None)
         index = self._index

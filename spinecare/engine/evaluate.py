@@ -28,6 +28,7 @@ from spinecare.engine.notes import (
     condition_note,
     crossed_note,
     dated_ahead_note,
+    diagnosis_as_drug_note,
     diagnosis_as_procedure_note,
     joined,
     medication_note,
@@ -90,6 +91,7 @@ from spinecare.record.standing import (
     CONDITION_RECENT,
     CONDITION_STANDING,
     CONTRADICTORY,
+    MEDICATION_IN_FORCE,
     python_function,
 )
 
@@ -102,6 +104,9 @@ PROCEDURE_NOT_DONE = frozenset({"not-done", "entered-in-error", "preparation"})
 # FHIR ServiceRequest statuses of an order that says nothing of the patient: withdrawn,
 # written in error, or a draft not sent.
 ORDER_NOT_MEANT = frozenset({"revoked", "entered-in-error", "draft"})
+# Drug statuses of one not taken: an order not to take it, one written in error, withdrawn,
+# declined or only drafted.
+DRUG_NOT_TAKEN = frozenset({"not-taken", "entered-in-error", "cancelled", "declined", "draft"})
 
 
 @fact
@@ -273,6 +278,7 @@ class RecordIndex:
             *record.conditions,
             *observed_conditions(record, kb),
             *procedure_diagnoses(record, kb, self.procedure_concepts),
+            *drug_diagnoses(record, kb, self.medication_concepts),
         ):
             self.index_condition(condition)
         self._set_aside_visit_diagnoses()
@@ -694,6 +700,51 @@ def procedure_diagnoses(
     return _named_diagnoses(record.procedures, kb, concepts_of) + order_diagnoses(
         record, kb, concepts_of
     )
+
+
+def drug_diagnoses(
+    record: PatientRecord,
+    kb: KB,
+    concepts_of: Callable[[Medication], dict[str, tuple[bool, str | None]]],
+) -> list[Condition]:
+    """The diagnoses a drug's codes or name give: a cancer by an antineoplastic drug (ATC
+    L01, "capecitabine"), an infection by "amoxicillin for chest infection". Each concept
+    they name that is not a drug's own (a blood thinner), an operation, an indication or a
+    visit's context counts as a visit's diagnosis does, to confirm (clinic policy
+    policy_encounter_diagnosis): from the drug's start while it is taken (no end: in force)
+    and for the KB's ``encounter_diagnosis_days`` after its end, or after its start for a
+    course over with no end written; a Condition of the record naming the same concept
+    decides. None for a drug not taken. ``concepts_of``: the index's
+    ``medication_concepts`` (the engine's and bulk's alike)."""
+    skip = (
+        kb.drug_concepts
+        | kb.procedure_concepts
+        | {c.id for c in kb.model.concepts if c.kind in ("context", "indication")}
+    )
+    days = kb.threshold("encounter_diagnosis_days")
+    out: list[Condition] = []
+    for drug in record.medications:
+        if drug.status in DRUG_NOT_TAKEN:
+            continue
+        named = [c for c in concepts_of(drug) if c not in skip]
+        if not named:
+            continue
+        last = drug.end
+        if last is None and drug.status is not None and drug.status not in MEDICATION_IN_FORCE:
+            last = drug.start_last or drug.start  # over, with no end written
+        for concept in sorted(named):
+            out.append(
+                Condition(
+                    ref=f"{drug.ref}{VISIT_DIAGNOSIS}drug",
+                    concept=concept,
+                    text=drug.text,
+                    onset=drug.start,
+                    abatement=days_after(last, days) if last is not None else None,
+                    confirm=diagnosis_as_drug_note(),
+                    onset_last=drug.start_last,
+                )
+            )
+    return out
 
 
 def order_diagnoses(

@@ -248,6 +248,10 @@ def diagnosis_as_procedure_note() -> str:
     return Message("named in a procedure's name, not as a diagnosis: confirm")
 
 
+def diagnosis_as_drug_note() -> str:
+    return Message("named by a drug given for it, not as a diagnosis: confirm")
+
+
 def unclear_answer_note() -> str:
     return Message("recorded as an observation whose answer is neither yes nor no: confirm")
 

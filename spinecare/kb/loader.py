@@ -161,6 +161,16 @@ class KB:
         )
 
     @cached_property
+    def drug_concepts(self) -> frozenset[str]:
+        """The concepts the rules read as drugs taken (blood thinners)."""
+        return frozenset(
+            node.medication
+            for expr in model_expressions(self.model)
+            for node in walk(expr)
+            if isinstance(node, HasMedication)
+        )
+
+    @cached_property
     def hit_cache(self) -> dict[Any, Any]:
         """The engine's answers for codings and texts already matched (bounded there)."""
         return {}
