@@ -275,13 +275,13 @@ HUGE = 1e15
 large; a typing mistake can be, and is shown as one)."""
 
 
-@lru_cache(maxsize=4096, typed=True)
 def signed(value: float | int, lang: str) -> str:
     """A change with its sign, the minus as a minus sign: ``+2``, ``−1``, ``0``."""
     shown = quantity(abs(value), None, lang)
     return f"+{shown}" if value > 0 else f"\u2212{shown}" if value < 0 else shown
 
 
+@lru_cache(maxsize=4096, typed=True)
 def quantity(value: float | int | str, unit: str | None, lang: str) -> str:
     """A value with its unit as people write it: ``140 mm Hg``, ``37.5 °C``, ``7/10``."""
     from babel.numbers import format_decimal, format_scientific

@@ -14,7 +14,7 @@ import re
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -709,42 +709,52 @@ def drug_diagnoses(
 ) -> list[Condition]:
     """The diagnoses a drug's codes or name give: a cancer by an antineoplastic drug (ATC
     L01, "capecitabine"), an infection by "amoxicillin for chest infection". Each concept
-    they name that is not a drug's own (a blood thinner), an operation, an indication or a
-    visit's context counts as a visit's diagnosis does, to confirm (clinic policy
+    they name that is not a drug's own (a blood thinner), an operation or a visit's
+    context counts as a visit's diagnosis does, to confirm (clinic policy
     policy_encounter_diagnosis): from the drug's start while it is taken (no end: in force)
     and for the KB's ``encounter_diagnosis_days`` after its end, or after its start for a
     course over with no end written; a Condition of the record naming the same concept
     decides. None for a drug not taken. ``concepts_of``: the index's
     ``medication_concepts`` (the engine's and bulk's alike)."""
-    skip = (
-        kb.drug_concepts
-        | kb.procedure_concepts
-        | {c.id for c in kb.model.concepts if c.kind in ("context", "indication")}
-    )
-    days = kb.threshold("encounter_diagnosis_days")
     out: list[Condition] = []
     for drug in record.medications:
         if drug.status in DRUG_NOT_TAKEN:
             continue
-        named = [c for c in concepts_of(drug) if c not in skip]
+        named = concepts_of(drug).keys() - kb.drug_concepts
         if not named:
-            continue
+            continue  # most drugs: none but their own (or none)
         last = drug.end
         if last is None and drug.status is not None and drug.status not in MEDICATION_IN_FORCE:
             last = drug.start_last or drug.start  # over, with no end written
-        for concept in sorted(named):
-            out.append(
-                Condition(
-                    ref=f"{drug.ref}{VISIT_DIAGNOSIS}drug",
-                    concept=concept,
-                    text=drug.text,
-                    onset=drug.start,
-                    abatement=days_after(last, days) if last is not None else None,
-                    confirm=diagnosis_as_drug_note(),
-                    onset_last=drug.start_last,
-                )
-            )
+        out += _as_diagnoses(
+            kb,
+            named,
+            Condition(
+                ref=f"{drug.ref}{VISIT_DIAGNOSIS}drug",
+                text=drug.text,
+                onset=drug.start,
+                confirm=diagnosis_as_drug_note(),
+                onset_last=drug.start_last,
+            ),
+            last,
+        )
     return out
+
+
+def _as_diagnoses(
+    kb: KB, named: Iterable[str], diagnosis: Condition, last: date | None
+) -> list[Condition]:
+    """``diagnosis`` for each concept ``named`` that is not an operation nor a visit's
+    context, in force until the KB's ``encounter_diagnosis_days`` after ``last`` (none: in
+    force)."""
+    skip = kb.not_diagnoses
+    days = kb.threshold("encounter_diagnosis_days")
+    abatement = days_after(last, days) if last is not None else None
+    return [
+        replace(diagnosis, concept=concept, abatement=abatement)
+        for concept in sorted(named)
+        if concept not in skip
+    ]
 
 
 def order_diagnoses(
@@ -769,28 +779,23 @@ def _named_diagnoses(
     concepts_of: Callable[[Procedure], dict[str, tuple[bool, str | None]]],
 ) -> list[Condition]:
     out: list[Condition] = []
-    operations = kb.procedure_concepts | {c.id for c in kb.model.concepts if c.kind == "context"}
-    days = kb.threshold("encounter_diagnosis_days")
     for procedure in procedures:
         if procedure.status in PROCEDURE_NOT_DONE or _looks_for(procedure, kb):
             continue
-        named = [c for c in concepts_of(procedure) if c not in operations]
         day = procedure.performed
-        for concept in sorted(named):
-            out.append(
-                Condition(
-                    ref=f"{procedure.ref}{VISIT_DIAGNOSIS}procedure",
-                    concept=concept,
-                    text=procedure.text,
-                    onset=day,
-                    abatement=days_after(procedure.performed_last or day, days)
-                    if day is not None
-                    else None,
-                    body_sites=procedure.body_sites,
-                    confirm=diagnosis_as_procedure_note(),
-                    onset_last=procedure.performed_last,
-                )
-            )
+        out += _as_diagnoses(
+            kb,
+            concepts_of(procedure),
+            Condition(
+                ref=f"{procedure.ref}{VISIT_DIAGNOSIS}procedure",
+                text=procedure.text,
+                onset=day,
+                body_sites=procedure.body_sites,
+                confirm=diagnosis_as_procedure_note(),
+                onset_last=procedure.performed_last,
+            ),
+            procedure.performed_last or day,
+        )
     return out
 
 

@@ -2743,12 +2743,12 @@ def _taken_until(res: Resource, ref: str) -> tuple[date | None] | None:
     while it is taken with no end; None for a course over with no end written, or one
     whose dates cannot be read (its reasons count from its date, as a visit's)."""
     try:
-        drug = medication_from_fhir(res, ref)
-    except RecordError:
+        status, _, end, _, _ = _drug_course(_r5_medication(res))
+    except _Bad:
         return None
-    if drug.end is not None:
-        return (drug.end,)
-    return (None,) if drug.status is None or drug.status in MEDICATION_IN_FORCE else None
+    if end is not None:
+        return (end,)
+    return (None,) if status is None or status in MEDICATION_IN_FORCE else None
 
 
 def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
@@ -2781,6 +2781,25 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     if text is None and codings:
         text = codings[0].display
     text = _drug_words(res, text, codings)
+    status, start, end, start_last, end_first = _drug_course(res)
+    return Medication(
+        ref=ref,
+        codings=codings,
+        text=text,
+        status=status,
+        start=start,
+        end=end,
+        start_last=start_last,
+        end_first=end_first,
+    )
+
+
+def _drug_course(
+    res: Resource,
+) -> tuple[str | None, date | None, date | None, date | None, date | None]:
+    """A drug's course as :func:`medication_from_fhir` reads it (whatever the drug): its
+    status, start, end, and the other day of a start or an end given only as a month or a
+    year (``Medication.start_last``, ``end_first``)."""
     # a malformed date is set aside (the drug then counts from and to any date), never the
     # reason the drug is dropped
     start = _date_or_none(res, _MEDICATION_STARTS)
@@ -2823,15 +2842,12 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
         days = duration_days(res.get("daysSupply"), "d")
         if kind == "MedicationDispense" and start is not None and days is not None:
             end = days_after(start, days)
-    return Medication(
-        ref=ref,
-        codings=codings,
-        text=text,
-        status=status,
-        start=start,
-        end=end,
-        start_last=_span_last(res, _MEDICATION_STARTS, start),
-        end_first=_span_first(res, "effectivePeriod", "end", end) if end == given_end else None,
+    return (
+        status,
+        start,
+        end,
+        _span_last(res, _MEDICATION_STARTS, start),
+        _span_first(res, "effectivePeriod", "end", end) if end == given_end else None,
     )
 
 

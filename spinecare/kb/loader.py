@@ -171,6 +171,12 @@ class KB:
         )
 
     @cached_property
+    def not_diagnoses(self) -> frozenset[str]:
+        """The concepts a procedure's, an order's or a drug's name never gives as a
+        diagnosis: the operations the rules read and the contexts of a visit."""
+        return self.procedure_concepts | {c.id for c in self.model.concepts if c.kind == "context"}
+
+    @cached_property
     def hit_cache(self) -> dict[Any, Any]:
         """The engine's answers for codings and texts already matched (bounded there)."""
         return {}
