@@ -199,6 +199,7 @@ def _error_page(
                 (i18n.translate(label) if label is not None else "", i18n.translate(problem))
                 for label, problem in problems or []
             ],
+            "sent_form": request.method == "POST",
             "user": getattr(request.state, "user", None),
             "csrf": "",
             "lang": lang,

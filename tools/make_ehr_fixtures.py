@@ -11992,6 +11992,55 @@ for name, verdict, made, why in (
 ):
     case(name, verdict, f"{why} (it was allowed)", made)
 
+case(
+    "osteoporosis_fall_month_only",
+    "needs_data",
+    "osteoporosis and a fall dated only 'October 2026': it may have been within the month, "
+    "to confirm (its first day alone read it as old: allowed with precautions)",
+    OSTEOPOROSIS,
+    condition(ICD10, "W19", "Unspecified fall", onset="2026-10"),
+)
+case(
+    "text_benign_tumour_doubted",
+    "needs_data",
+    "'Benign tumour unlikely' and 'Possibly benign tumour': a neoplasm whose benign nature is "
+    "doubted is a cancer to confirm",
+    condition(text="Benign tumour unlikely"),
+    condition(text="Possibly benign tumour of the spine"),
+)
+case(
+    "document_rtf_soft_line_break",
+    "needs_data",
+    "RTF whose lines are soft breaks ('Patient reports\\softline urinary retention'): a "
+    "break, not glued words; a cauda equina sign to confirm",
+    document(
+        "text/rtf",
+        "{\\rtf1\\ansi Patient reports\\softline urinary retention\\softline since"
+        " yesterday.\\par}",
+    ),
+)
+case(
+    "assessment_basis_not_words",
+    "needs_data",
+    "an assessment whose summary says 'Suspected cauda equina syndrome' and whose finding's "
+    "basis is not words: the summary is read, the basis passed over",
+    {
+        **assessment(summary="Suspected cauda equina syndrome"),
+        "finding": [{"itemCodeableConcept": {"text": "Back pain"}, "basis": {"text": "exam"}}],
+    },
+)
+case(
+    "drug_malformed_beside_others",
+    "needs_data",
+    "a drug whose coding is a string (set aside, named as not read) beside a fever reading: "
+    "the record is screened, never an internal error",
+    {
+        **medication("MedicationStatement", system=None, text="x", start="2026-11-01"),
+        "medicationCodeableConcept": {"coding": "x"},
+    },
+    condition(text="Fever since yesterday", onset="2026-11-19"),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

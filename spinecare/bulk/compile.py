@@ -63,6 +63,7 @@ from spinecare.record.standing import sql as standing_sql
 
 CONDITION_COLUMNS = {
     "onset": "onset",
+    "onset_last": "onset_last",
     "recorded": "recorded",
     "abatement": "abatement",
     "clinical_status": "clinical",

@@ -14,11 +14,13 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
   screened. An export may hold a Patient twice (two lines of one id): the first by ``seq``
   is the patient, as the reader keeps the first Patient of an id (:data:`FIRST_PATIENTS`)
 - ``conditions(pid, concept, cset, zones, clinical, verification, onset, recorded,
-  abatement, certain, visit, target)``: ``zones`` is ``''`` or ``'|zone|zone|'``; ``certain``
-  is 0 for a concept found only in text or under a code of no known system (to confirm);
+  abatement, certain, visit, target, onset_last)``: ``zones`` is ``''`` or
+  ``'|zone|zone|'``; ``certain`` is 0 for a concept found only in text or under a code
+  of no known system (to confirm);
   ``visit`` 1 for a visit's diagnosis (``Condition.from_visit``); ``target`` the resource a
   Reference whose words the row was read from names (``Observation/x``, NULL for any other
-  row): the row counts only where the export holds no such resource (:data:`READ_CONDITIONS`)
+  row): the row counts only where the export holds no such resource (:data:`READ_CONDITIONS`);
+  ``onset_last`` the last day an onset given only as a month or a year stands for
 - ``medications(pid, concept, status, start_date, end_date, certain, start_last, end_first)``:
   ``start_last`` and ``end_first`` the other day of a start or end given only as a month
   or a year (``Medication.start_last``, ``end_first``)
@@ -90,6 +92,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("certain", "int64"),
         ("visit", "int64"),
         ("target", "string"),
+        ("onset_last", "date"),
     ),
     "medications": (
         ("pid", "string"),
@@ -328,6 +331,7 @@ class Flattener:
                         int(entry.certain),
                         int(condition.from_visit),
                         target,
+                        condition.onset_last,
                     )
                 )
         index.conditions.clear()

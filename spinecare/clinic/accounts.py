@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.models import CurrentUser
@@ -214,18 +215,33 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         user.failed_logins += 1
         audit(session, user, "login_failed", "user", str(user.id))
         return None
-    if user.must_change_password:
-        if _one_time_expired(user):
-            audit(session, user, "password_expired", "user", str(user.id))
-            raise PasswordExpired
-        # used: it signs in this once (the session it opens may only choose a new password)
-        user.password_expires_at = now()
+    # a one-time password signs in once (the session it opens may only choose a new
+    # password); taken in one statement, so two sign-ins at one moment cannot both have it
+    if user.must_change_password and (_one_time_expired(user) or not _take_one_time(session, user)):
+        audit(session, user, "password_expired", "user", str(user.id))
+        raise PasswordExpired
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit(session, user, "login", "user", str(user.id))
     return user
+
+
+def _take_one_time(session: Session, user: User) -> bool:
+    """Mark the one-time password used (its expiry set to now), unless another sign-in did
+    since it was read: one UPDATE on the expiry read, so exactly one sign-in takes it."""
+    moment = now()
+    taken = session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_expires_at == user.password_expires_at)
+        .values(password_expires_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(taken, "rowcount", 0):  # a CursorResult: the rows it changed
+        return False
+    set_committed_value(user, "password_expires_at", moment)
+    return True
 
 
 def _one_time_expired(user: User) -> bool:

@@ -10,7 +10,8 @@ account's counter and takes off its address's counter the failures made for that
 from that address (a typo before the right password), not those made for others. An
 attempt during the wait is answered "try again in N seconds" (429) without checking the
 password, but the password is still hashed, so every answer takes the same time whatever
-the account's state (unknown, deactivated, slowed down or not).
+the account's state (unknown, deactivated, slowed down or not). A counter with no failure
+for :data:`QUIET` (30 minutes) starts again from zero.
 
 The counters live in the server process (several server processes each keep their own).
 """
@@ -55,6 +56,9 @@ ACCOUNT_CAP = 60.0
 """The longest wait, in seconds, for an account name."""
 ADDRESS_CAP = 900.0
 """The longest wait, in seconds, for one client address."""
+QUIET = 2 * ADDRESS_CAP
+"""Seconds without a failure after which a counter starts again from zero (the failures of
+a clinic's staff behind one address do not add up over a day)."""
 
 
 @dataclass
@@ -98,6 +102,8 @@ class LoginThrottle:
             self._forget_old(now)
             for key, cap in self._keys(username, address):
                 counter = self._counters.setdefault(key, _Counter())
+                if now - counter.seen > QUIET:  # quiet long enough: it starts again
+                    counter.failures = 0
                 counter.failures += 1
                 counter.seen = now
                 extra = counter.failures - FREE_FAILURES
@@ -106,6 +112,8 @@ class LoginThrottle:
             if address:  # the failures of this account from this address (no wait of its own)
                 pair = ("pair", f"{address}\n{username_key(username)}")
                 counter = self._counters.setdefault(pair, _Counter())
+                if now - counter.seen > QUIET:
+                    counter.failures = 0
                 counter.failures += 1
                 counter.seen = now
 
@@ -134,10 +142,10 @@ class LoginThrottle:
                 counter.until = 0.0
 
     def _forget_old(self, now: float) -> None:
-        """Counters quiet for twice the longest wait start again from zero."""
+        """Counters quiet for :data:`QUIET` are forgotten (they start again from zero)."""
         if len(self._counters) < 10_000:
             return
-        stale = [k for k, c in self._counters.items() if now - c.seen > 2 * ADDRESS_CAP]
+        stale = [k for k, c in self._counters.items() if now - c.seen > QUIET]
         for key in stale:
             del self._counters[key]
 

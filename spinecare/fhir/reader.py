@@ -2736,7 +2736,6 @@ def _r5_medication(res: Resource) -> Resource:
     return out
 
 
-@_guarded
 def _taken_until(res: Resource, ref: str) -> tuple[date | None] | None:
     """The last day a drug's course goes on, for the reasons it was given for to count as
     long ("Heart failure" for a drug taken since last year): its end, or none (``(None,)``)
@@ -2744,13 +2743,14 @@ def _taken_until(res: Resource, ref: str) -> tuple[date | None] | None:
     whose dates cannot be read (its reasons count from its date, as a visit's)."""
     try:
         status, _, end, _, _ = _drug_course(_r5_medication(res))
-    except _Bad:
-        return None
+    except (_Bad, KeyError, TypeError, ValueError):
+        return None  # the drug itself is set aside, naming what cannot be read
     if end is not None:
         return (end,)
     return (None,) if status is None or status in MEDICATION_IN_FORCE else None
 
 
+@_guarded
 def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = None) -> Medication:
     """MedicationRequest, MedicationStatement, MedicationDispense or MedicationAdministration.
 
@@ -3268,13 +3268,17 @@ _RTF_CONTROL = re.compile(r"\\'[0-9a-fA-F]{2}|\\([a-zA-Z]+)-?\d* ?|\\([^a-zA-Z])
 # destination) and a brace nothing, so a word split by its formatting stays one word
 # ("Urinary {\b reten}tion": "Urinary retention").
 _RTF_SPACED = frozenset({"tab", "emdash", "endash", "bullet", "emspace", "enspace", "qmspace"})
-_RTF_SYMBOLS = {"~": " ", "_": "-", "\\": "\\", "{": "{", "}": "}"}
+# a line, column or page break shown as one (a paragraph's end is read before: a new line)
+_RTF_BREAKS = frozenset({"softline", "lbr", "column", "softcol", "softpage"})
+_RTF_SYMBOLS = {"~": " ", "_": "-", "\\": "\\", "{": "{", "}": "}", "\n": "\n", "\r": "\n"}
 _RTF_QUOTES = {"lquote": "'", "rquote": "'", "ldblquote": '"', "rdblquote": '"'}
 
 
 def _rtf_control(found: re.Match[str]) -> str:
     word, symbol = found.group(1), found.group(2)
     if word is not None:
+        if word in _RTF_BREAKS:
+            return "\n"
         return " " if word in _RTF_SPACED else _RTF_QUOTES.get(word, "")
     if symbol is not None:
         return _RTF_SYMBOLS.get(symbol, "")
@@ -3937,7 +3941,9 @@ def statements_from_fhir(res: Resource, ref: str) -> list[Condition]:
                 said.append((_codings(concept, where), _text(concept, where), f"{ref}#finding-{i}"))
                 for _, shown in _displays([item.get("reference")]):
                     said.append(((), shown, f"{ref}#finding-{i}-item"))
-            said.append(((), _str(finding, "basis"), f"{ref}#finding-{i}-basis"))
+            basis = finding.get("basis")  # words only: another shape sets nothing aside
+            if isinstance(basis, str):
+                said.append(((), basis, f"{ref}#finding-{i}-basis"))
         said.append(((), _str(res, "summary"), f"{ref}#summary"))
         said.append(((), _str(res, "description"), f"{ref}#description"))
         problems = _displays(res.get("problem"))

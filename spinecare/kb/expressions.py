@@ -20,7 +20,8 @@ class HasCondition(Strict):
 
     TRUE when the problem list holds a condition coded in the concept's code set (all
     its codes, or only those tagged ``set``) or named by concept id in an intake file.
-    Closed world: a condition not recorded is absent, so this is never UNKNOWN.
+    Closed world: a condition not recorded is absent, so this is never UNKNOWN for want of
+    a record (a mention to confirm, or an undated one ``within_days``, may be).
     ``status``: ``in_force`` (default; DESIGN.md section 3), ``ever`` (recorded at any
     time and not refuted), ``past`` (ever, but not in force now). ``zone`` keeps only
     conditions whose code or body site maps to that zone (or has no site at all).

@@ -285,6 +285,7 @@ class KB:
             compound_heads=cues.compound_heads.phrases(),
             not_compounds=cues.not_compounds.phrases(),
             not_named=cues.not_named.phrases(),
+            doubt=cues.doubt.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             abbreviations=abbreviations,

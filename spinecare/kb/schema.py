@@ -578,7 +578,9 @@ class TextCues(Strict):
     begins as a ``not_compounds`` word ("Pseudolymphom", "Analvenenthrombose").
     ``not_named``: words that hold a synonym but name no concept ("benign * neoplasm": a
     benign neoplasm is no cancer), gaps allowed as in synonyms; they are blanked before
-    the synonyms are looked for, so a concept named elsewhere in the text is still read."""
+    the synonyms are looked for, so a concept named elsewhere in the text is still read;
+    not in a clause that denies or doubts something (a negation or pseudo cue, a question
+    mark, a ``doubt`` word: "possibly", "маловероятно", "fraglich")."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -604,6 +606,7 @@ class TextCues(Strict):
     compound_heads: Cue = Field(default_factory=Cue)
     not_compounds: Cue = Field(default_factory=Cue)
     not_named: Cue = Field(default_factory=Cue)
+    doubt: Cue = Field(default_factory=Cue)
     time_questions: Cue = Field(default_factory=Cue)
     procedure_no_diagnosis: Cue = Field(default_factory=Cue)
     ongoing: Cue = Field(default_factory=Cue)

@@ -357,6 +357,7 @@ class TextMatcher:
         compound_heads: Iterable[str] = (),
         not_compounds: Iterable[str] = (),
         not_named: Iterable[str] = (),
+        doubt: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -429,8 +430,15 @@ class TextMatcher:
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
         # the first word of a longer such phrase ("in" of "in setting of") may be any word
         self._gap_stops = frozenset(p[0] for p in self.cues.scope_end if len(p) == 1)
-        # words that hold a synonym but name no concept ("benign * neoplasm")
+        # words that hold a synonym but name no concept ("benign * neoplasm"), unless the
+        # clause doubts or denies something: then what they hold is read, to confirm
         self._not_named = tuple(t for t in map(_tokens, not_named) if t)
+        self._doubts = (
+            *self.cues.negation,
+            *self.cues.negation_after,
+            *self.cues.pseudo,
+            *_phrases(doubt),
+        )
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
@@ -752,6 +760,12 @@ class TextMatcher:
                     matches.append((start, n, concept, group, window, ()))
         return matches
 
+    def _doubted(self, clause: list[str], text: str) -> bool:
+        """Whether a clause denies or doubts something ("Benign tumour not confirmed",
+        "Possibly benign tumour", a question mark in the text): then the words of a
+        ``not_named`` phrase in it are read (a benign neoplasm doubted may be a cancer)."""
+        return "?" in text or any(_contains(clause, cue) for cue in self._doubts)
+
     def _unnamed(self, clause: list[str]) -> list[str]:
         """The clause with the words of the KB's ``not_named`` phrases blanked ("Benign
         lipomatous neoplasm": no cancer), or the clause itself where it holds none; a
@@ -778,7 +792,7 @@ class TextMatcher:
         for said in self._clauses(fold(text)):
             for clause in _forms(said):
                 matches = self._matches(clause)
-                if matches and self._not_named:
+                if matches and self._not_named and not self._doubted(clause, text):
                     unnamed = self._unnamed(clause)
                     if unnamed is not clause:
                         clause, matches = unnamed, self._matches(unnamed)

@@ -178,13 +178,25 @@ CONDITION_START: Expr = If(
 )
 """The date a condition is known from on the screening date (missing: undated, known)."""
 
+_onset_last = _f("onset_last")
+
 CONDITION_RECENT: Expr = If(
     Missing(CONDITION_START),
     Const(1),  # undated: whether it is recent is not known
-    If(Compare(CONDITION_START, ">=", SINCE), Const(2), Const(0)),
+    If(
+        Compare(CONDITION_START, ">=", SINCE),
+        Const(2),
+        # a month or a year that reaches into the window ("2026-10"): not known
+        If(
+            _all(Not(Missing(_onset_last)), Compare(_onset_last, ">=", SINCE)),
+            Const(1),
+            Const(0),
+        ),
+    ),
 )
 """Whether a condition began on a day from ``since`` on (an event such as a fall: 2 yes,
-1 not known, 0 no): the truth a rule asking for it ``within_days`` takes at most."""
+1 not known, 0 no): the truth a rule asking for it ``within_days`` takes at most. An onset
+given only as a month or a year whose last day is in the window may be in it: not known."""
 
 _ended = _all(Not(Missing(_abatement)), _on_or_before(_abatement))
 _ends_later = _all(Not(Missing(_abatement)), Compare(_abatement, ">", AS_OF))

@@ -80,3 +80,40 @@ def test_user_administration(db_target) -> None:
             assert authenticate(session, "anna", "new-pass-99") is not None
     finally:
         db.dispose()
+
+
+def test_a_one_time_password_is_taken_by_one_sign_in_of_two_at_once(db_target) -> None:
+    """Two sign-ins that read the account before either wrote (two server workers at the
+    same moment): the one-time password signs in once, the other is refused as used."""
+    from spinecare.clinic.accounts import (
+        PasswordExpired,
+        authenticate,
+        create_user,
+        get_or_create_clinic,
+        reset_password,
+    )
+    from spinecare.store.models import User
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            clinic = get_or_create_clinic(session, "Clinic R")
+            user = create_user(
+                session, clinic=clinic, username="rita", password="rita-pass-1", role="therapist"
+            )
+            temporary = reset_password(session, user, timedelta(hours=1))
+            uid = user.id
+        first, second = db.sessions(), db.sessions()
+        try:
+            # both read the account (and its expiry) before either signs in
+            assert first.get(User, uid) is not None and second.get(User, uid) is not None
+            assert authenticate(first, "rita", temporary) is not None
+            first.commit()
+            with pytest.raises(PasswordExpired):
+                authenticate(second, "rita", temporary)
+        finally:
+            first.close()
+            second.rollback()
+            second.close()
+    finally:
+        db.dispose()

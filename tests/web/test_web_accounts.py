@@ -92,6 +92,26 @@ def test_an_own_sign_in_does_not_clear_the_guesses_at_other_accounts(world) -> N
     assert throttle.wait("someone-else", "another-address") == 0
 
 
+def test_the_failures_of_a_shared_address_do_not_add_up_over_a_day(world) -> None:
+    """Typos that are never forgiven (a name mistyped, an account never signed in after)
+    used to add up for as long as the server ran, until one more blocked the whole clinic
+    for 15 minutes: a counter quiet for 30 minutes starts again from zero."""
+    from spinecare.clinic.logins import FREE_FAILURES, QUIET
+
+    clock = [0.0]
+    throttle = _throttle(clock)
+    for i in range(14):
+        clock[0] += 8 * 3600
+        throttle.failed(f"nobody-{i}", "10.0.0.1")
+    clock[0] += 8 * 3600
+    throttle.failed("bob", "10.0.0.1")
+    assert throttle.wait("carol", "10.0.0.1") == 0
+    for _ in range(FREE_FAILURES + 1):  # failures close together still slow it down
+        clock[0] += QUIET / 10
+        throttle.failed("bob", "10.0.0.1")
+    assert throttle.wait("carol", "10.0.0.1") > 0
+
+
 def _throttle(clock: list[float]):
     from spinecare.clinic.logins import LoginThrottle
 
