@@ -150,25 +150,24 @@ class KB:
                 out.setdefault((code.system, code.code), []).append(finding)
         return out
 
+    def _read_as(self, kind: type[HadProcedure] | type[HasMedication]) -> frozenset[str]:
+        """The concepts the rules' leaves of ``kind`` read."""
+        return frozenset(
+            node.procedure if isinstance(node, HadProcedure) else node.medication
+            for expr in model_expressions(self.model)
+            for node in walk(expr)
+            if isinstance(node, kind)
+        )
+
     @cached_property
     def procedure_concepts(self) -> frozenset[str]:
         """The concepts the rules read as procedures (recent spine surgery)."""
-        return frozenset(
-            node.procedure
-            for expr in model_expressions(self.model)
-            for node in walk(expr)
-            if isinstance(node, HadProcedure)
-        )
+        return self._read_as(HadProcedure)
 
     @cached_property
     def drug_concepts(self) -> frozenset[str]:
         """The concepts the rules read as drugs taken (blood thinners)."""
-        return frozenset(
-            node.medication
-            for expr in model_expressions(self.model)
-            for node in walk(expr)
-            if isinstance(node, HasMedication)
-        )
+        return self._read_as(HasMedication)
 
     @cached_property
     def not_diagnoses(self) -> frozenset[str]:
