@@ -1895,6 +1895,28 @@ case(
     medication("MedicationStatement", code=None, text="Falithrom 3 mg nach INR"),
 )
 
+for name, words, what in (
+    (
+        "swedish_warfarin_brand",
+        "Waran 2,5 mg tablett enligt ordination",
+        "Waran (warfarin, Sweden)",
+    ),
+    ("finnish_warfarin_brand", "Orfarin 3 mg INR:n mukaan", "Orfarin (warfarin, Finland)"),
+    (
+        "german_phenprocoumon_phenprogamma",
+        "Phenprogamma 3 mg nach INR",
+        "Phenprogamma (phenprocoumon)",
+    ),
+    ("heparin_calcium_brand", "Calciparine 5000 UI SC x2/j", "Calciparine (heparin calcium)"),
+    ("russian_clopidogrel_brand", "Агрегаль 75 мг 1 раз в день", "Агрегаль (clopidogrel, Russia)"),
+):
+    case(
+        f"medication_text_{name}",
+        "needs_data",
+        f"'{words}': {what}, a blood thinner named by its brand only (it was allowed)",
+        medication("MedicationStatement", code=None, text=words),
+    )
+
 
 case(
     "bp_loinc_under_national_oid",
@@ -12039,6 +12061,42 @@ case(
         "medicationCodeableConcept": {"coding": "x"},
     },
     condition(text="Fever since yesterday", onset="2026-11-19"),
+)
+
+case(
+    "observed_finding_value_list_set_aside",
+    "needs_data",
+    "an Observation of ICD-10-CM R15.9 full incontinence of feces whose valueCodeableConcept is "
+    "a list (set aside for its shape): cauda equina to confirm (it was listed as not read: "
+    "allowed)",
+    finding(
+        ICD10CM,
+        "R15.9",
+        "Full incontinence of feces",
+        key="valueCodeableConcept",
+        value=[{"coding": [coding(HL7_YES_NO, "Y", "Yes")]}],
+    ),
+)
+case(
+    "observed_finding_coding_not_list",
+    "refer_urgently",
+    "an Observation of SNOMED 449813001 numbness of the saddle area whose code.coding is one "
+    "object, not a list: read as its one coding",
+    {
+        **finding(SNOMED, "449813001", "Numbness of saddle area", key="valueBoolean", value=True),
+        "code": {"coding": coding(SNOMED, "449813001", "Numbness of saddle area")},
+    },
+)
+case(
+    "observed_reading_set_aside_not_a_finding",
+    "needs_data",
+    "a body temperature whose valueQuantity is a list (set aside): the temperature is missing, "
+    "and the reading is no finding to confirm",
+    {
+        **observation("8310-5", 39.2, "Cel"),
+        "valueQuantity": [{"value": 39.2, "unit": "Cel"}],
+    },
+    without={"temperature"},
 )
 
 

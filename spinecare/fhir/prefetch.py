@@ -178,11 +178,16 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
     """The prefetch templates every service asks for: every kind of resource the FHIR
     reader reads (:class:`~spinecare.fhir.reader.RecordBuilder`), so that a card says what
     the CLI says of the same record (codes of measures come from the KB). A drug given by
-    reference comes with its Medication (``_include``)."""
+    reference comes with its Medication (``_include``), and that Medication with the
+    Substances or Medications it names as its ingredients (``_include:iterate``): a
+    Medication coded only by its form is known by its ingredients."""
     pid = "{{context.patientId}}"
 
     def drugs(kind: str, extra: str = "") -> str:
-        return f"{kind}?patient={pid}{extra}&_include={kind}:medication"
+        return (
+            f"{kind}?patient={pid}{extra}&_include={kind}:medication"
+            "&_include:iterate=Medication:ingredient"
+        )
 
     latest = f"&_count={RECENT}"
     templates = {

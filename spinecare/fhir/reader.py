@@ -4134,15 +4134,18 @@ _SALVAGE_FIELDS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "DiagnosticReport": (("conclusionCode", None), ("conclusion", "text")),
     "ClinicalImpression": (("finding", None),),
     "Encounter": (("reasonCode", "text"), ("diagnosis", "text")),
+    # a finding recorded as an Observation (a red flag answered yes, its value a finding)
+    "Observation": (("code", "code"), ("valueCodeableConcept", "code"), ("valueString", "text")),
 }
 
 
 def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Procedure | None:
     """What can still be read of a Condition, a drug, a Procedure, an alert, a report's
-    conclusion or an assessment's findings (:func:`statements_from_fhir`) set aside for its
-    shape: the codes and words under its code, as an entry of no known system, to be confirmed
-    (a code's shape, or the words, name the KB concept with certainty unknown). Its statuses
-    and dates are not trusted: the entry counts as current."""
+    conclusion, an assessment's findings (:func:`statements_from_fhir`) or an Observation
+    of a finding (not a reading) set aside for its shape: the codes and words under its
+    code, as an entry of no known system, to be confirmed (a code's shape, or the words,
+    name the KB concept with certainty unknown). Its statuses and dates are not trusted:
+    the entry counts as current."""
     codes: list[Coding] = []
     words: list[str] = []
 
@@ -4167,7 +4170,7 @@ def _salvage(res: Resource, kind: str, ref: str) -> Condition | Medication | Pro
     if not codes and not words:
         return None
     text = "; ".join(dict.fromkeys(words)) or None
-    if kind in ("Condition", "Encounter") or kind in _STATED_DATES:
+    if kind in ("Condition", "Encounter", "Observation") or kind in _STATED_DATES:
         confirm = STATED_ELSEWHERE if kind in _STATED_DATES else None
         return Condition(ref=ref, codings=tuple(codes), text=text, confirm=confirm)
     if kind in (
@@ -4488,7 +4491,8 @@ class RecordBuilder:
             named.extend(_measures_named(res, self.measures))
         for measure in named or [None]:
             self._ignored.append(Ignored(ref, reason, measure))
-        salvaged = _salvage(res, kind, ref)
+        # a reading set aside is missing (listed above); a finding is kept, to be confirmed
+        salvaged = None if named else _salvage(res, kind, ref)
         if isinstance(salvaged, Condition):
             self._conditions.append(salvaged)
         elif isinstance(salvaged, Medication):

@@ -30,7 +30,10 @@ def _codes(resource: dict[str, Any], field: str) -> set[str]:
     if isinstance(values, dict):
         values = [values]
     for concept in values or []:
-        for coding in concept.get("coding", []):
+        codings = concept.get("coding", []) if isinstance(concept, dict) else []
+        for coding in [codings] if isinstance(codings, dict) else codings:
+            if not isinstance(coding, dict):
+                continue
             out.add(coding.get("code"))
             out.add(f"{coding.get('system')}|{coding.get('code')}")
     return out
@@ -90,14 +93,22 @@ def _date(resource: dict[str, Any], sort: str = "date") -> str:
 
 
 def _included(resources: list[dict[str, Any]], hits: list[dict[str, Any]], spec: str) -> list:
-    """The resources ``_include=Kind:field`` adds: those the hits' ``field`` + Reference
-    names (``medication`` is ``medicationReference``)."""
-    _, _, field = spec.partition(":")
+    """The resources ``_include=Kind:field`` adds: those the ``Kind`` hits' ``field`` +
+    Reference names (``medication`` is ``medicationReference``; ``ingredient`` is each
+    ``ingredient.itemReference``)."""
+    kind, _, field = spec.partition(":")
     wanted = set()
     for hit in hits:
-        ref = (hit.get(f"{field}Reference") or hit.get(field) or {}).get("reference")
-        if isinstance(ref, str):
-            wanted.add(ref)
+        if hit.get("resourceType") != kind:
+            continue
+        if field == "ingredient":
+            nodes = [i.get("itemReference") or {} for i in hit.get("ingredient") or ()]
+        else:
+            nodes = [hit.get(f"{field}Reference") or hit.get(field) or {}]
+        for node in nodes:
+            ref = node.get("reference")
+            if isinstance(ref, str):
+                wanted.add(ref)
     return [
         r
         for r in resources
@@ -136,6 +147,8 @@ def search(
         hits = hits[: int(options["_count"])]
     if "_include" in options:
         hits += _included(resources, hits, options["_include"])
+    if "_include:iterate" in options:  # once more over what the hits and includes name
+        hits += _included(resources, hits, options["_include:iterate"])
     return {
         "resourceType": "Bundle",
         "type": "searchset",

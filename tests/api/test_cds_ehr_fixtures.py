@@ -26,13 +26,6 @@ NOT_SEARCHED = {
     "dstu2_medication_order_warfarin": "an earlier FHIR version's resource: no R4 search",
     "stu3_referral_request_reason_cauda_equina": "an earlier FHIR version's resource",
     "resource_type_lower_case_condition": "a type no search of the type's name returns",
-    "medication_ingredient_another_medication": (
-        "a Medication named only as another Medication's ingredient: the drug searches"
-        " include the Medication a drug names, not its ingredients"
-    ),
-    "medication_ingredient_substance_of_the_record": (
-        "a Substance named only as a Medication's ingredient: not searched either"
-    ),
 }
 """Records a patient's searches cannot bring, with why (docs/cds-hooks.md)."""
 
