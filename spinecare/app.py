@@ -181,14 +181,14 @@ def _error_page(
     """The error page: ``message``, or a form's ``problems`` (the field's words, if the
     user types it, and what is wrong), in the reader's language."""
     from spinecare.web import i18n
-    from spinecare.web.deps import TEMPLATES, request_language
+    from spinecare.web.deps import NONCE_COOKIE, TEMPLATES, csrf_token, request_language, set_cookie
 
     lang = i18n.set_language(request_language(request))
     title = i18n.gettext(ERROR_TITLES.get(status, N_("Something went wrong")))
     if message == STATUS_PHRASES.get(status):
         message = ""  # Starlette's "Not Found": the page's title says it, in ``lang``
     message = i18n.translate(message)  # a Message, or a plain catalog string, in ``lang``
-    return TEMPLATES.TemplateResponse(
+    response = TEMPLATES.TemplateResponse(
         request,
         "error.html",
         {
@@ -201,12 +201,17 @@ def _error_page(
             ],
             "sent_form": request.method == "POST",
             "user": getattr(request.state, "user", None),
-            "csrf": "",
+            # the page's own forms (the language switch, signing out) work from it
+            "csrf": csrf_token(request) if hasattr(request.app.state, "web") else "",
             "lang": lang,
             "languages": i18n.LANGUAGES,
         },
         status_code=status,
     )
+    nonce = getattr(request.state, "nonce", None)
+    if nonce is not None:
+        set_cookie(request, response, NONCE_COOKIE, nonce)
+    return response
 
 
 REFUSALS = (AccessDenied, NotFoundError)

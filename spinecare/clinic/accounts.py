@@ -497,10 +497,13 @@ def change_password(
 ) -> None:
     """The user's own new password, once the current one checks out; other sessions end."""
     errors: dict[str, str] = {}
-    try:
-        _hasher.verify(user.password_hash, current)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        errors["current"] = Message("this is not your current password")
+    if not current:
+        errors["current"] = Message("required")
+    else:
+        try:
+            _hasher.verify(user.password_hash, current)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            errors["current"] = Message("this is not your current password")
     problem = _password_problem(new)
     if problem:
         errors["new"] = problem

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -246,8 +246,10 @@ def paused_courses(session: DbSession, who: CurrentUser) -> list[ReviewItemOut]:
         .where(CourseRow.clinic_id == user.clinic_id, CourseRow.needs_physician.is_(True))
     )
     check_review_queue(user)
-    if user.role == "physician":
-        query = query.where(CourseRow.physician_id == user.id)
+    if user.role == "physician":  # their own, and those no physician reviews yet
+        query = query.where(
+            or_(CourseRow.physician_id == user.id, CourseRow.physician_id.is_(None))
+        )
     rows = [
         _review_item(c, p) for c, p in session.execute(query.order_by(CourseRow.updated_at.desc()))
     ]
@@ -363,7 +365,10 @@ def start(
         else:
             errors["physician_id"] = N_("choose a physician of this clinic")
     else:
+        # the physician told of a stop event: the clinic's only one, or the one chosen
         doctors = physicians(session, user.clinic_id)
+        if len(doctors) > 1:
+            errors["physician_id"] = N_("choose the physician who reviews the course's stop events")
         doctor_id = doctors[0].id if len(doctors) == 1 else None
     if errors:
         raise FormError(errors)

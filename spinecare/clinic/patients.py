@@ -59,7 +59,7 @@ from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import NotFoundError
 from spinecare.i18n import languages
 from spinecare.kb.loader import KB
-from spinecare.messages import N_, Message
+from spinecare.messages import N_, Message, Names
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import link_ehr_patient
 from spinecare.store.errors import FormError, VersionConflict
@@ -892,9 +892,17 @@ def request_clearance(
     elif not concepts:
         errors["concepts"] = N_("name at least one finding to clear")
     elif any(c not in open_ones for c in concepts):
-        bad = ", ".join(c for c in concepts if c not in open_ones)
-        errors["concepts"] = Message(
-            "%(concepts)s: not a finding that needs clearance now", concepts=bad
+        # named in the reader's words: a finding cleared since the page was opened, or one
+        # the screening no longer finds; a name the KB does not know is not echoed
+        bad = [kb.concepts[c].label for c in concepts if c not in open_ones and c in kb.concepts]
+        errors["concepts"] = (
+            Message(
+                "%(concepts)s: not a finding that needs clearance now (a physician has "
+                "decided it since the page was opened, or the screening no longer finds it)",
+                concepts=Names(*bad),
+            )
+            if bad
+            else N_("not a finding of this patient's screening")
         )
     if len(message) > 2000:
         errors["message"] = N_("at most 2000 characters")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.models import CurrentUser
@@ -76,7 +76,13 @@ def visible_patients(query: Any, user: User) -> Any:
         referred = select(ClearanceRequest.patient_id).where(
             ClearanceRequest.physician_id == user.id
         )
-        reviewing = select(CourseRow.patient_id).where(CourseRow.physician_id == user.id)
+        # a course paused by a stop rule that names no physician is every physician's
+        reviewing = select(CourseRow.patient_id).where(
+            or_(
+                CourseRow.physician_id == user.id,
+                and_(CourseRow.physician_id.is_(None), CourseRow.needs_physician.is_(True)),
+            )
+        )
         return query.where(or_(PatientRow.id.in_(referred), PatientRow.id.in_(reviewing)))
     if user.role == "patient":
         return query.where(PatientRow.id == (user.patient_id or -1))

@@ -99,7 +99,13 @@ class Clinic:
             value = getattr(self, key)
             if value:
                 out.append(f"{labels[key]}: {' '.join(str(value).split())}")
+            elif key == "phone":  # the number to call, written in by hand where none is kept
+                out.append(f"{labels[key]}: {BLANK}")
         return out
+
+
+BLANK = "_" * 24
+"""A line to write on by hand."""
 
 
 def _lang(lang: str) -> str:

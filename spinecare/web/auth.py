@@ -210,7 +210,10 @@ def _change_own_password(request: Request, fields: dict[str, str]) -> _PasswordC
         except FormError as exc:
             return _PasswordChange(errors=dict(exc.errors), forced=forced)
         if wait:
-            message = Text("too many failed sign-ins; try again %(wait)s", wait=Wait(wait))
+            message = Text(
+                "a wrong password was typed for this account a moment ago; try again %(wait)s",
+                wait=Wait(wait),
+            )
             return _PasswordChange(errors={"current": message}, retry_after=wait, forced=forced)
         audit(session, user, "change_password", "user", str(user.id))
         return _PasswordChange(target=start_page(user.role, user.patient_id))

@@ -44,7 +44,7 @@ from spinecare.web.deps import (
     state,
     wants_json,
 )
-from spinecare.web.forms import TEMPERATURE_UNITS, parse_intake
+from spinecare.web.forms import EMPTY_DAY, TEMPERATURE_UNITS, parse_intake
 from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
 from spinecare.wording import LanguageNames, not_read_text
@@ -381,7 +381,7 @@ def _day_facts(fields: dict[str, str], kb: KB) -> tuple[date, PatientRecord]:
         or k in wanted
     }
     today = date.today()
-    day, facts = parse_intake(day_fields, kb, today)
+    day, facts = parse_intake(day_fields, kb, today, empty=EMPTY_DAY)
     if day > today:
         raise FormError({"day": Text("is in the future: a session is recorded on its day")})
     facts.patient = Patient(id="session-day")

@@ -40,6 +40,12 @@ EMPTY_INTAKE = Text(
     "The intake is empty: nothing was saved. Record at least one measurement, answer, "
     "diagnosis or medication."
 )
+EMPTY_DAY = Text(
+    "Nothing was saved. Record at least one of: blood pressure, body temperature, pain, or "
+    "an answer."
+)
+NUMBER_EXAMPLES = {"temperature": Text("a number, for example 36.6")}
+"""What a number field that is no number says, by field (else "for example 120")."""
 GROUPS = ("red_flag", "contraindication", "screening", "history")
 GROUP_TITLES = {
     "red_flag": Text("Red-flag symptoms"),
@@ -124,7 +130,7 @@ def _number(raw: str, name: str, errors: dict[str, str]) -> float | None:
     try:
         return typed_number(raw)
     except ValueError:
-        errors[name] = Text("a number, for example 120")
+        errors[name] = NUMBER_EXAMPLES.get(name) or Text("a number, for example 120")
         return None
 
 
@@ -150,8 +156,11 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
     return value
 
 
-def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, PatientRecord]:
-    """The intake's date and facts; raises :class:`FormError` with one message per field."""
+def parse_intake(
+    fields: dict[str, str], kb: KB, today: date, *, empty: Text = EMPTY_INTAKE
+) -> tuple[date, PatientRecord]:
+    """The intake's date and facts; raises :class:`FormError` with one message per field
+    (``empty``: what a form with nothing in it says)."""
     form = _IntakeForm(fields, kb, today)
     form.blood_pressure()
     form.temperature()
@@ -163,7 +172,7 @@ def parse_intake(fields: dict[str, str], kb: KB, today: date) -> tuple[date, Pat
     if form.errors:
         raise FormError(form.errors)
     if not (facts.observations or facts.answers or facts.conditions or facts.medications):
-        raise FormError({"form": EMPTY_INTAKE})
+        raise FormError({"form": empty})
     assert form.day is not None
     return form.day, facts
 

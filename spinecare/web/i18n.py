@@ -82,6 +82,11 @@ PAGE_WORDS = {
     "clearance request %(id)s was already decided (%(status)s); nothing was changed": Text(
         "this request was already decided; nothing was changed"
     ),
+    "clearance request %(id)s changed since this page was opened; nothing was changed: "
+    "reload the page and decide again": Text(
+        "this request changed since the page was opened; nothing was changed: reload the "
+        "page and decide again"
+    ),
     "clearance request %(id)s was decided meanwhile": Text(
         "someone else decided this request meanwhile; reload the page to see the decision"
     ),

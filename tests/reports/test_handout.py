@@ -157,3 +157,16 @@ def test_handout_says_counts_and_numbers_as_its_language_does(
         rows = {str(k): str(v) for k, v in data["course"]["rows"]}
         assert often in rows.values(), rows
         assert long in rows.values(), rows
+
+
+def test_a_clinic_with_no_phone_leaves_a_line_to_write_it_on(kb):
+    """The handout says "call your doctor": with no phone kept, the line is printed blank
+    for the therapist to write the number on, never left out."""
+    course = make_course(kb)
+    pdf = render_handout(
+        course, kb, lang="en", patient_name="A Patient", clinic=Clinic("Back Care Clinic"), day=DAY
+    )
+    assert "Phone: ____" in _text(pdf)
+    assert "Phone: +44" in _text(
+        render_handout(course, kb, lang="en", patient_name="A", clinic=CLINIC_EN, day=DAY)
+    )

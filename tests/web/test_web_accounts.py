@@ -342,3 +342,24 @@ def test_a_user_name_longer_than_any_is_cut_before_it_is_folded(world) -> None:
     assert time.perf_counter() - start < 30  # no timing claim: only that it ends
     keys = [k for k in world.app.state.login_throttle._counters if k[0] == "account"]
     assert all(len(k[1]) <= 100 * 18 for k in keys)
+
+
+def test_a_password_change_without_the_current_password_says_it_is_required(
+    world, signed_in, csrf
+) -> None:
+    """An empty current password is missing, not wrong (it said "this is not your current
+    password"), and nothing is changed."""
+    client = signed_in("therapist")
+    response = client.post(
+        "/password",
+        data={
+            "current": "",
+            "new": "a-new-pass-2026",
+            "repeat": "a-new-pass-2026",
+            "csrf_token": csrf(client, "/password"),
+        },
+        headers=JSON,
+    )
+    assert response.status_code == 422
+    details = {d["field"]: d["message"] for d in response.json()["error"]["details"]}
+    assert details == {"current": "required"}

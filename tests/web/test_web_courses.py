@@ -790,3 +790,77 @@ def test_the_session_day_reads_a_temperature_in_fahrenheit(world: Any, signed_in
     day = {**DAY, "temperature": "98.6", "temperature_unit": "[degF]"}
     r = _post(client, f"/courses/{course}/check", day)
     assert r.status_code == 200, r.text
+
+
+def test_a_paused_course_tells_the_patient_to_stop_and_offers_no_timer(
+    world: Any, signed_in: Any
+) -> None:
+    """After a warning sign the routine's page keeps saying stop (not only the page the
+    diary answer opened) and offers no timer to start, until the physician resumes it."""
+    course = _start(world, world.own_patient)
+    patient = signed_in("patient")
+    before = patient.get(f"/courses/{course}/home", headers=HTML).text
+    assert 'class="timer-start"' in before and "пока остановлен" not in before
+    r = _post(
+        patient,
+        f"/courses/{course}/diary",
+        {"day": TODAY, "key": "k1", "symptoms": "gait_disturbance"},
+    )
+    assert r.status_code == 201 and r.json()["stop_events"]
+    page = patient.get(f"/courses/{course}/home", headers=HTML).text
+    assert "Самомассаж пока остановлен" in page
+    assert 'class="timer-start"' not in page
+
+
+def _second_physician(world: Any) -> None:
+    from spinecare.clinic.accounts import create_user
+    from spinecare.store.models import Clinic
+
+    with world.app.state.db.session() as session:
+        clinic = session.get(Clinic, _user(world, "physician").clinic_id)
+        create_user(
+            session,
+            clinic=clinic,
+            username="physician2",
+            password="Second-doctor-2026!",
+            role="physician",
+        )
+
+
+def test_a_course_names_its_physician_where_the_clinic_has_several(
+    world: Any, signed_in: Any
+) -> None:
+    """With two physicians none is chosen for the therapist: a course started without one
+    is refused beside the field (its stop events would reach nobody)."""
+    _second_physician(world)
+    therapist = signed_in("therapist")
+    r = _post(therapist, f"/patients/{world.own_patient}/courses", {"start": TODAY})
+    assert r.status_code == 422
+    assert [d["field"] for d in r.json()["error"]["details"]] == ["physician_id"]
+    page = therapist.get(f"/patients/{world.own_patient}/course/new", headers=HTML).text
+    assert 'name="physician_id" aria-labelledby="physician-legend" required' in page
+
+
+def test_a_paused_course_no_physician_reviews_reaches_every_physician(
+    world: Any, signed_in: Any
+) -> None:
+    """A course that names no physician (started before the clinic had one), paused by a
+    stop rule, is in every physician's queue; one of them opens and resumes it."""
+    from spinecare.store.models import CourseRow
+
+    course = _start(world, world.own_patient)
+    with world.app.state.db.session() as session:
+        session.get(CourseRow, course).physician_id = None
+    _second_physician(world)
+    patient = signed_in("patient")
+    r = _post(
+        patient,
+        f"/courses/{course}/diary",
+        {"day": TODAY, "key": "k1", "symptoms": "gait_disturbance"},
+    )
+    assert r.status_code == 201
+    doctor = login(world.client(), "physician2", "Second-doctor-2026!")
+    assert [c["id"] for c in doctor.get("/reviews", headers=JSON).json()["courses"]] == [course]
+    assert doctor.get(f"/courses/{course}", headers=HTML).status_code == 200
+    r = _post(doctor, f"/courses/{course}/resume", {"note": "Seen today; no deficit."})
+    assert r.status_code == 200 and r.json()["status"] == "active"

@@ -6,6 +6,7 @@ Before sign-in: the language switch's cookie, else ``Accept-Language``."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -211,3 +212,20 @@ def test_an_address_a_page_cannot_read_is_not_found_not_a_form_to_check(
     assert words in page.text
     assert ("Please check the form" not in page.text) and ("Проверьте форму" not in page.text)
     assert client.get("/api/patients/abc", headers=ENGLISH_BROWSER).status_code == 422
+
+
+def test_the_language_switch_works_from_an_error_page(world: World) -> None:
+    """An error page's own forms carry a valid token: switching the language from a page
+    not found works (it answered "the form's security token is missing")."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    page = client.get("/no/such/page", headers=HTML)
+    assert page.status_code == 404
+    (token,) = set(re.findall(r'name="csrf_token" value="([^"]*)"', page.text))
+    assert token
+    switched = client.post(
+        "/language",
+        data={"csrf_token": token, "language": "ru", "next": "/patients"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303, switched.text[:300]

@@ -369,3 +369,44 @@ def test_a_page_of_the_list_past_its_end_says_so_not_that_there_are_no_patients(
     page = signed_in("therapist").get("/patients?page=99999", headers=HTML)
     assert page.status_code == 200
     assert "No patients yet." not in page.text and "No patients on this page." in page.text
+
+
+def test_a_request_for_a_finding_cleared_meanwhile_says_so_and_keeps_the_message(
+    world, signed_in, csrf
+) -> None:
+    """The therapist's page was opened before the physician cleared the finding: the
+    request is refused with the finding in words (never its id) and the message typed is
+    shown, not lost."""
+    therapist, physician = signed_in("therapist"), signed_in("physician")
+    page = f"/patients/{world.demo_patient}/screening"
+    token = csrf(therapist, page)
+    first = _post(
+        therapist,
+        f"/patients/{world.demo_patient}/clearance-requests",
+        token,
+        {"concepts": ["disc_herniation"], "physician_id": str(world.physician_id)},
+    )
+    req = first.json()
+    decided = _post(
+        physician,
+        f"/clearances/{req['id']}",
+        csrf(physician, f"/clearances/{req['id']}"),
+        {"decision": "cleared", "note": "ok", "version": str(req["version"])},
+    )
+    assert decided.status_code in (200, 303)
+    late = _post(
+        therapist,
+        f"/patients/{world.demo_patient}/clearance-requests",
+        token,
+        {
+            "concepts": ["disc_herniation"],
+            "physician_id": str(world.physician_id),
+            "message": "INR 2.4 on 1 Dec",
+        },
+        accept=HTML,
+    )
+    assert late.status_code == 422
+    assert "The request was not sent." in late.text
+    assert "Intervertebral disc herniation: not a finding" in late.text
+    assert "disc_herniation:" not in late.text
+    assert "INR 2.4 on 1 Dec" in late.text
