@@ -123,6 +123,8 @@ FHIR_WORDS = {
     "Media": N_("image or recording"),
     "Basic": N_("other record entry"),
     "NutritionOrder": N_("diet order"),
+    "AllergyIntolerance": N_("allergy or intolerance"),
+    "Device": N_("implanted or used device"),
     "OperationOutcome": N_("message from the EHR"),
     "Substance": N_("substance of a medication"),
     "Bundle": N_("set of records"),

@@ -12100,5 +12100,234 @@ case(
 )
 
 
+# Records a red team wrote as EHRs write them, that gave allowed or an internal error -----
+
+DVT = (ICD10, "I80.2", "Phlebitis and thrombophlebitis of femoral vein")
+case(
+    "abatement_age_no_status_dvt",
+    "needs_data",
+    "a DVT of 2026-11-02 with no status and an abatementAge of 60 years in a patient of 56: an"
+    " age the patient may not have come to, to confirm (any abatementAge was read as ended:"
+    " allowed)",
+    {
+        **condition(*DVT, clinical=None, onset="2026-11-02"),
+        "abatementAge": {
+            "value": 60,
+            "unit": "a",
+            "system": "http://unitsofmeasure.org",
+            "code": "a",
+        },
+    },
+)
+case(
+    "abatement_period_start_after_screening_day",
+    "needs_data",
+    "a DVT recorded resolved whose abatementPeriod has only a start, 2026-12-15, after the"
+    " screening day: not yet ended on it, to confirm (a period without an end was read as"
+    " ended: allowed)",
+    {
+        **condition(*DVT, clinical="resolved", onset="2026-11-02"),
+        "abatementPeriod": {"start": "2026-12-15"},
+    },
+)
+case(
+    "abatement_period_start_before_screening_day",
+    "allowed",
+    "a DVT with no status whose abatementPeriod has only a start, 2026-10-20: ended from then",
+    {
+        **condition(*DVT, clinical=None, onset="2026-09-02"),
+        "abatementPeriod": {"start": "2026-10-20"},
+    },
+)
+for name, words in (
+    ("us_spelling", "Lumbar disk herniation L4-L5 with left L5 radiculopathy"),
+    ("herniated_lumbar_disk", "Herniated lumbar disk"),
+    ("herniation_of_intervertebral_disc", "Herniation of intervertebral disc"),
+    ("prolapsed_intervertebral_disc", "Prolapsed intervertebral disc"),
+    ("german_bsv", "BSV L5/S1 links"),
+    ("german_sequester", "Bandscheibensequester L4/5"),
+    ("swiss_diskushernie", "Diskushernie L5/S1"),
+    ("russian_gmpd", "ГМПД L5-S1"),
+):
+    case(
+        f"text_disc_herniation_{name}",
+        "needs_data",
+        f"an active Condition written only as '{words}': a disc herniation, to confirm (it was"
+        " allowed)",
+        condition(text=words),
+    )
+for name, words in (
+    ("abnormal_gait", "Abnormal gait"),
+    ("ataxic_gait", "Ataxic gait since last week"),
+    ("difficulty_walking", "Difficulty walking"),
+    ("german_gangbild", "Gangbildstörung"),
+    ("german_fallfuss", "Fallfuß rechts"),
+    ("russian_unsteady_gait", "Неустойчивая походка"),
+    ("perineal_hypesthesia", "Perineal hypesthesia"),
+):
+    case(
+        f"text_cauda_equina_sign_{name}",
+        "needs_data",
+        f"an active Condition written only as '{words}' (a sign of cauda equina syndrome in"
+        " clinical-reference 2.1): to confirm (it was allowed)",
+        condition(text=words, onset="2026-11-15"),
+    )
+for name, words in (
+    ("klexane", "Klexane 40 mg s.c. 1x daily"),
+    ("previscan_accented", "Préviscan 20 mg"),
+    ("apixaban_spanish_accent", "Apixabán 5 mg c/12h"),
+    ("fluxum_parnaparin", "Fluxum 3200 UI"),
+    ("german_oak", "OAK seit 2019"),
+    ("russian_datt", "ДАТТ до 03.2027"),
+):
+    case(
+        f"medication_text_{name}",
+        "needs_data",
+        f"'{words}': a blood thinner the KB did not name (a brand, an accent, an abbreviation),"
+        " to confirm (it was allowed)",
+        medication("MedicationStatement", code=None, text=words),
+    )
+FLOWSHEET = "http://clinic.example.org/flowsheet-row"
+case(
+    "flowsheet_check_box_integer_one",
+    "needs_data",
+    "a flowsheet row 'Saddle anaesthesia' under a local code valued valueInteger 1 (a check"
+    " box): a yes, cauda equina to confirm (it was allowed)",
+    finding(FLOWSHEET, "RF2", "Saddle anaesthesia", key="valueInteger", value=1),
+)
+case(
+    "flowsheet_check_box_integer_zero",
+    "allowed",
+    "the same row valued valueInteger 0: a no",
+    finding(FLOWSHEET, "RF2", "Saddle anaesthesia", key="valueInteger", value=0),
+)
+case(
+    "observed_value_display_foot_drop",
+    "needs_data",
+    "an Observation of SNOMED 404684003 'Clinical finding' whose value is SNOMED 6077001 'Foot"
+    " drop' (a code the KB does not list): read by its words, to confirm (it was allowed)",
+    finding(
+        SNOMED,
+        "404684003",
+        "Clinical finding",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "6077001", "Foot drop")]},
+    ),
+)
+case(
+    "document_koi8r_without_charset",
+    "needs_data",
+    "a plain-text note in KOI8-R ('Жалобы: задержка мочи, онемение в промежности') with no"
+    " charset declared: read in the code page its letters fit, to confirm (it was read as"
+    " windows-1251, nonsense: allowed)",
+    document_bytes("text/plain", "Жалобы: задержка мочи, онемение в промежности.".encode("koi8-r")),
+)
+case(
+    "document_cp866_without_charset",
+    "needs_data",
+    "the same note in DOS 866 with no charset declared: read, to confirm",
+    document_bytes("text/plain", "Жалобы: задержка мочи, онемение в промежности.".encode("cp866")),
+)
+case(
+    "allergy_reaction_heparin_induced_thrombocytopenia",
+    "needs_data",
+    "an active allergy to heparin whose reaction is SNOMED 73397007 'Heparin-induced"
+    " thrombocytopenia': a clotting disorder to confirm, the heparin no drug taken (an"
+    " allergy was not read: allowed)",
+    {
+        "resourceType": "AllergyIntolerance",
+        "patient": {"reference": "Patient/p1"},
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "verificationStatus": {"coding": [{"code": "confirmed"}]},
+        "code": {"coding": [coding(RXNORM, "5224", "heparin")]},
+        "onsetDateTime": "2026-11-12",
+        "reaction": [
+            {
+                "manifestation": [
+                    {"coding": [coding(SNOMED, "73397007", "Heparin-induced thrombocytopenia")]}
+                ]
+            }
+        ],
+    },
+)
+case(
+    "allergy_to_heparin_rash_only",
+    "allowed",
+    "an active allergy to heparin whose reaction is a rash: no finding, and no heparin taken",
+    {
+        "resourceType": "AllergyIntolerance",
+        "patient": {"reference": "Patient/p1"},
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [coding(RXNORM, "5224", "heparin")]},
+        "reaction": [
+            {"manifestation": [{"coding": [coding(SNOMED, "271807003", "Eruption of skin")]}]}
+        ],
+    },
+)
+case(
+    "allergy_refuted_heparin_induced_thrombocytopenia",
+    "allowed",
+    "the heparin-induced thrombocytopenia allergy, refuted: says nothing",
+    {
+        "resourceType": "AllergyIntolerance",
+        "patient": {"reference": "Patient/p1"},
+        "verificationStatus": {"coding": [{"code": "refuted"}]},
+        "code": {"coding": [coding(RXNORM, "5224", "heparin")]},
+        "reaction": [
+            {
+                "manifestation": [
+                    {"coding": [coding(SNOMED, "73397007", "Heparin-induced thrombocytopenia")]}
+                ]
+            }
+        ],
+    },
+)
+case(
+    "device_left_ventricular_assist_device",
+    "needs_data",
+    "an active Device of the patient's, type SNOMED 360066001 'Left ventricular assist device':"
+    " a heart condition to confirm (a Device was not read: allowed)",
+    {
+        "resourceType": "Device",
+        "status": "active",
+        "patient": {"reference": "Patient/p1"},
+        "type": {"coding": [coding(SNOMED, "360066001", "Left ventricular assist device")]},
+    },
+)
+case(
+    "device_of_no_patient_monitor",
+    "allowed",
+    "a Device that names no patient (a blood-pressure monitor): says nothing of the patient",
+    {
+        "resourceType": "Device",
+        "status": "active",
+        "type": {"text": "Blood pressure monitor, heart rate"},
+        "note": [{"text": "Ward 3 monitor"}],
+    },
+)
+case(
+    "bp_coding_system_a_list_beside_a_reading",
+    "needs_data",
+    "a second blood pressure panel whose code.coding[0].system is a list: set aside and"
+    " listed, the screening goes on (it stopped with an internal error)",
+    {**bp(150, 95), "code": {"coding": [{"system": [LOINC], "code": "85354-9"}]}},
+)
+case(
+    "dispense_days_supply_beyond_any_length",
+    "needs_data",
+    "a warfarin dispense whose daysSupply is 5e307 weeks: no length that can be read, the drug"
+    " counts from its start (it stopped with an internal error)",
+    {
+        **medication("MedicationDispense", code=None, text="warfarin 5 mg", start="2026-11-01"),
+        "daysSupply": {
+            "value": 5e307,
+            "unit": "wk",
+            "system": "http://unitsofmeasure.org",
+            "code": "wk",
+        },
+    },
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -109,6 +109,8 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "Media",
     "Basic",
     "NutritionOrder",
+    "AllergyIntolerance",
+    "Device",
     "Bundle",
 )
 """The resource types bulk screening reads, in the order they are read (a Bundle: the
@@ -154,6 +156,8 @@ PATIENT_FIELD: dict[str, str] = {
     "Media": "subject",
     "Basic": "subject",
     "NutritionOrder": "patient",
+    "AllergyIntolerance": "patient",
+    "Device": "patient",
 }
 """Where each patient-scoped resource names its patient (an Appointment: the first of its
 ``participant`` whose ``actor`` is a Patient)."""

@@ -115,6 +115,8 @@ OPTIONAL_KEYS = frozenset(
         "tasks",
         "careTeams",
         "devicesInUse",
+        "devices",
+        "allergies",
         "immunizations",
         "lists",
         "familyHistory",
@@ -231,6 +233,10 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         "tasks": f"Task?patient={pid}&_sort=-authored-on{latest}",
         "careTeams": f"CareTeam?patient={pid}",
         "devicesInUse": f"DeviceUseStatement?patient={pid}",
+        # the patient's own devices (a pacemaker, an assist device), and allergies whose
+        # reactions name a finding ("Heparin-induced thrombocytopenia")
+        "devices": f"Device?patient={pid}",
+        "allergies": f"AllergyIntolerance?patient={pid}",
         "immunizations": f"Immunization?patient={pid}&_sort=-date{latest}",
         "lists": f"List?patient={pid}",
         "familyHistory": f"FamilyMemberHistory?patient={pid}",

@@ -824,10 +824,12 @@ def _diagnosis_certainty(concept: Resource | None) -> str | None:
 def condition_from_fhir(res: Resource, ref: str) -> Condition:
     """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
 
-    An abatement without a date (abatementString with a date or an age in it,
-    abatementAge, abatementRange, an abatementPeriod without end, R3's abatementBoolean
-    true) marks the condition resolved when it carries no clinicalStatus; an
-    abatementString of words alone ("ongoing") leaves its status unknown, to confirm.
+    An abatement without a date (abatementString with a date in it, an abatementPeriod
+    with neither start nor end, R3's abatementBoolean true) marks the condition resolved
+    when it carries no clinicalStatus; an abatementPeriod with a start only ends it from
+    that day; an abatementAge or abatementRange (an age the patient may not have come to),
+    or an abatementString of words alone ("ongoing"), leaves its status unknown, to
+    confirm.
     """
     concept = _concept(res, "code")
     clinical = _status_code(res, "clinicalStatus")
@@ -838,20 +840,29 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
         abated_on = _date_or_none(res, (("abatementDateTime", "-end"),))
         abated_from = _span_first(res, "abatementDateTime", None, abated_on)
     # abatement[x] choices that say the condition abated without giving a date
-    undated = (
-        res.get("abatementString") is not None
-        or res.get("abatementAge") is not None
-        or res.get("abatementRange") is not None
-        or res.get("abatementBoolean") is True
-    )
+    undated = res.get("abatementString") is not None or res.get("abatementBoolean") is True
+    # an age: on a day the record does not give here (the patient's age may not have come
+    # to it: "at 60" in a patient of 56): to confirm, never ended in silence
+    aged = res.get("abatementAge") is not None or res.get("abatementRange") is not None
     period = _obj(res, "abatementPeriod")
     if period is not None:
         if period.get("end") is not None:
             abated_on = _date_or_none(res, (("abatementPeriod", "end"),))
             abated_from = _span_first(res, "abatementPeriod", "end", abated_on)
+        elif period.get("start") is not None:
+            # abating from its start: ended from then (a start after the screening date
+            # has not come yet)
+            try:  # a start given as a month or a year: any day of it
+                abated_on = parse_date(period["start"], "abatementPeriod.start", end=True)
+            except _Bad:
+                abated_on = None
+            abated_from = _partial_first(period["start"], "date") if abated_on else None
+            undated = abated_on is None
         else:
             undated = True
-    if undated and abated_on is None and clinical is None:
+    if aged and abated_on is None and clinical is None and not undated:
+        clinical = STATUS_CONTRADICTORY
+    elif undated and abated_on is None and clinical is None:
         said = res.get("abatementString")
         if isinstance(said, str):
             # an abatement in words: a year or a date in them is when it ended ("2019",
@@ -1639,6 +1650,8 @@ def _measurement(
         if written in (None, "", target) or canonical_unit(written) == canonical_unit(target)
         else f"{_number_text(value)} {written}"
     )
+    if not math.isfinite(converted):  # NaN or infinity (a YAML ".nan", a caller's float)
+        return Ignored(ref, Message(NOT_FINITE), measure)
     if (low is not None and converted < low) or (high is not None and converted > high):
         shown = Quantity(value, unit)
         return Ignored(ref, Message("%(value)s is not a plausible value", value=shown), measure)
@@ -1901,7 +1914,10 @@ def _panel_of(res: Resource, measures: Measures) -> tuple[str, ...]:
     codings = concept.get("coding") if isinstance(concept, dict) else None
     for raw in codings if isinstance(codings, list) else ():
         if isinstance(raw, dict) and isinstance(raw.get("code"), str):
-            found = panels.get((_system(raw.get("system")), raw["code"].strip()))
+            uri = raw.get("system")
+            if uri is not None and not isinstance(uri, str):
+                continue  # a system of another shape names no panel (the resource is set aside)
+            found = panels.get((_system(uri), raw["code"].strip()))
             if found:
                 return found  # type: ignore[no-any-return]
     return ()
@@ -2009,7 +2025,7 @@ def coded_observation_from_fhir(
     value = _codings(concept, "valueCodeableConcept")
     said: object = res.get("valueBoolean")
     if not isinstance(said, bool):
-        said = _coded_yes_no(value)
+        said = _coded_yes_no(value) if value else _flag_number(res)
     text: str | None = None
     if said is None:
         text = _str(res, "valueString") or (
@@ -2023,7 +2039,17 @@ def coded_observation_from_fhir(
         # coded both yes and no: neither, to confirm (never a no)
         said, text = None, None
         value = tuple(c for c in value if c.code.strip().casefold() not in _YES_NO_CODES)
-    # the words of the code, and of a value that is neither a yes nor a no
+    # the words of the code, and of a value that is neither a yes nor a no: its text, or
+    # the names of its codes ("Clinical finding": "Foot drop" under a code the KB does not
+    # list names the foot drop)
+    if not isinstance(said, bool) and text is None and value:
+        text = (
+            _text(concept, "valueCodeableConcept")
+            or "; ".join(
+                dict.fromkeys(c.display.strip() for c in value if c.display and c.display.strip())
+            )
+            or None
+        )
     written = [name, None if isinstance(said, bool) else text]
     if isinstance(said, bool):
         value = (*value, _YES if said else _NO)
@@ -2051,6 +2077,21 @@ def _flagged_positive(res: Resource) -> bool:
     except _Bad:
         return False
     return any(c.code.strip().casefold() in _POSITIVE_FLAGS for c in flags)
+
+
+def _flag_number(res: Resource) -> bool | None:
+    """A flowsheet's check box written as a number: ``valueInteger`` 1 (or a
+    ``valueQuantity`` of 1 with no unit) is a yes, 0 a no; None for any other value."""
+    number = res.get("valueInteger")
+    if number is None:
+        quantity = res.get("valueQuantity")
+        if type(quantity) is dict and not any(
+            isinstance(quantity.get(k), str) and quantity[k].strip() for k in ("unit", "code")
+        ):
+            number = quantity.get("value")
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return None
+    return True if number == 1 else False if number == 0 else None
 
 
 def _says_both(value: Sequence[Coding]) -> bool:
@@ -2697,6 +2738,9 @@ def _billed_dates(
 
 
 # Units of a supply duration (UCUM, as FHIR's Duration writes them), in days.
+NOT_FINITE = N_("the value is not a finite number")
+
+
 def duration_days(quantity: object, unit_missing: str | None = None) -> int | None:
     """The whole days a FHIR Duration or Quantity covers (``expectedSupplyDuration``,
     ``daysSupply``), rounded up: its UCUM ``code`` or its ``unit`` in days, weeks, months,
@@ -2715,9 +2759,12 @@ def duration_days(quantity: object, unit_missing: str | None = None) -> int | No
     units = [u.strip() for u in written if u.strip()]
     for unit in units or ([unit_missing] if unit_missing else []):
         try:
-            days = math.ceil(convert(float(value), unit, "d"))
-        except UnitError:
+            length = convert(float(value), unit, "d")
+        except (UnitError, OverflowError):
             continue
+        if not math.isfinite(length):  # a number too large for any length ("5e307 wk")
+            return None
+        days = math.ceil(length)
         return days if 0 < days < 36500 else None
     return None
 
@@ -3132,6 +3179,13 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Media": (("createdDateTime", None), ("createdPeriod", "start"), ("issued", None)),
     "Basic": (("created", None),),
     "NutritionOrder": (("dateTime", None),),
+    "AllergyIntolerance": (
+        ("onsetDateTime", None),
+        ("onsetPeriod", "start"),
+        ("lastOccurrence", None),
+        ("recordedDate", None),
+    ),
+    "Device": (),  # a device implanted or in use, of no date here: in use now
 }
 # Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
 # over (an alert made inactive, an episode of care finished, a care plan completed).
@@ -3337,20 +3391,30 @@ def _decoded(raw: bytes, content_type: str) -> str:
 # An HTML document's own declaration of its charset (<meta charset="windows-1251">, or its
 # http-equiv Content-Type).
 _META_CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_HIGH_RUN = re.compile(rb"[\xc0-\xff]{2,}")
+
+
+_CYRILLIC_PAGES = ("windows-1251", "koi8-r", "cp866")
+"""The code pages Russian text is written in by older systems: Windows, Unix, DOS."""
+_RUSSIAN_WORD = re.compile(r"[а-яё]{2,}")
 
 
 def _undeclared(raw: bytes) -> str:
     """The encoding of text that declares none: UTF-8 where it reads as UTF-8; else the
-    Windows code page its letters fit, as records exported from older systems write them:
-    Cyrillic (windows-1251), whose words are runs of bytes from 0xC0, or Western
+    code page its letters fit, as records exported from older systems write them: the
+    Cyrillic one (windows-1251, KOI8-R or DOS 866) in which most of its bytes above ASCII
+    read as the small letters of Russian words (text is mostly small letters; read in
+    another Cyrillic page the same bytes are capitals or signs), or else Western
     (windows-1252), whose accented letters stand alone among Latin ones ("R\xfccken")."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        high = sum(1 for b in raw if b >= 0xC0)
-        in_runs = sum(len(run) for run in _HIGH_RUN.findall(raw))
-        return "windows-1251" if high and in_runs * 2 > high else "windows-1252"
+        high = sum(1 for b in raw if b >= 0x80)
+        scores = {
+            page: sum(map(len, _RUSSIAN_WORD.findall(raw.decode(page, errors="replace"))))
+            for page in _CYRILLIC_PAGES
+        }
+        page = max(_CYRILLIC_PAGES, key=scores.__getitem__)  # the first of equal ones
+        return page if high and scores[page] * 2 > high else "windows-1252"
     return "utf-8"
 
 
@@ -3809,6 +3873,11 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "Media": ("reasonCode",),
     "Basic": ("code",),
     "NutritionOrder": (),
+    # an allergy's reactions, not its substance (an allergy to heparin is no heparin
+    # taken): "Heparin-induced thrombocytopenia"; a device's kind: "Left ventricular assist
+    # device"
+    "AllergyIntolerance": (),
+    "Device": ("type",),
 }
 
 
@@ -3835,12 +3904,27 @@ def _other_said(
     for i, item in enumerate(_objects(res, "diagnosis")):  # EpisodeOfCare
         for _, shown in _displays([item.get("condition")]):
             yield (), shown, f"{ref}#diagnosis[{i}]"
+    yield from _parts_said(res, ref)
+
+
+def _parts_said(res: Resource, ref: str) -> Iterator[tuple[tuple[Coding, ...], str | None, str]]:
+    """What the parts of a message, an imaging study, an allergy, a device or a care plan
+    say (:func:`_other_said`)."""
     for i, item in enumerate(_objects(res, "payload")):  # Communication
         content = item.get("contentString")
         words = content if isinstance(content, str) else None
         yield (), words or _attachment_text(item.get("contentAttachment")), f"{ref}#payload[{i}]"
     for i, series in enumerate(_objects(res, "series")):  # ImagingStudy
         yield (), _str(series, "description", f"series[{i}]."), f"{ref}#series[{i}]"
+    for i, reaction in enumerate(_objects(res, "reaction")):  # AllergyIntolerance
+        where = f"reaction[{i}]"
+        for j, shown in enumerate(_as_list(reaction.get("manifestation"))):
+            if isinstance(shown, dict):
+                at = f"{where}.manifestation[{j}]"
+                yield _codings(shown, at), _text(shown, at), f"{ref}#{at}"
+        yield (), _str(reaction, "description", f"{where}."), f"{ref}#{where}.description"
+    for i, named in enumerate(_objects(res, "deviceName")):  # Device
+        yield (), _str(named, "name", f"deviceName[{i}]."), f"{ref}#deviceName[{i}]"
     activities = res.get("activity")  # CarePlan
     for i, activity in enumerate(activities if isinstance(activities, list) else ()):
         if isinstance(activity, dict):
@@ -4114,10 +4198,11 @@ def _finding_parts(res: Resource) -> list[Resource]:
 
 
 def _may_record_finding(res: Resource) -> bool:
-    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``), or
-    that has no value and no parts (no ``component``, no ``hasMember``): perhaps a finding
-    recorded as present, absent or observed ("Saddle anaesthesia: present")."""
-    if "valueBoolean" in res or "valueString" in res:
+    """An Observation whose value is a yes or no (``valueBoolean``, ``valueString``, a
+    flowsheet's check box as ``valueInteger``), or that has no value and no parts (no
+    ``component``, no ``hasMember``): perhaps a finding recorded as present, absent or
+    observed ("Saddle anaesthesia: present", "Saddle anaesthesia: 1")."""
+    if "valueBoolean" in res or "valueString" in res or "valueInteger" in res:
         return True
     if "component" in res or "hasMember" in res:
         return False
@@ -4903,11 +4988,11 @@ class RecordBuilder:
 
     def _of_finding(self, res: Resource) -> bool:
         """An Observation whose value may record a condition: a coded value, a yes or no
-        (``valueBoolean``, ``valueString``), or no value at all (the finding of its code
-        observed); and one under the code of a KB finding or concept whatever it holds (a
-        quantity, a date, parts that qualify it: "Retention of urine" 800 mL, "Numbness
-        of saddle area" with its severity). The engine decides which of them name a KB
-        concept, and how surely."""
+        (``valueBoolean``, ``valueString``, ``valueInteger``), or no value at all (the
+        finding of its code observed); and one under the code of a KB finding or concept
+        whatever it holds (a quantity, a date, parts that qualify it: "Retention of
+        urine" 800 mL, "Numbness of saddle area" with its severity). The engine decides
+        which of them name a KB concept, and how surely."""
         return (
             "valueCodeableConcept" in res
             or _may_record_finding(res)
@@ -5017,6 +5102,25 @@ class RecordBuilder:
         self._conditions.extend(conditions)
         self._reasons(res, ref)
         self._pointed(res, ref)
+
+    def _allergy(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """An allergy or intolerance in force: its reactions (a heparin-induced
+        thrombocytopenia recorded as an allergy to heparin), never its substance, and its
+        notes, to confirm (:func:`statements_from_fhir`). One refuted, written in error,
+        inactive or resolved says nothing."""
+        if _status_code(res, "verificationStatus") in ("refuted", ENTERED_IN_ERROR):
+            return
+        if _status_code(res, "clinicalStatus") in ("inactive", "resolved"):
+            return
+        self._conditions.extend(statements_from_fhir(res, ref))
+
+    def _device(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """A device of the patient's (``patient``: a pacemaker, an assist device), in use
+        now unless inactive or written in error: its kind, names and notes, to confirm. A
+        device of no patient (the monitor a reading was taken with) says nothing of one."""
+        if res.get("patient") is None or _status(res) in ("inactive", ENTERED_IN_ERROR):
+            return
+        self._conditions.extend(statements_from_fhir(res, ref))
 
     def _pointed(self, res: Resource, ref: str) -> None:
         """The words of the diagnoses a care plan addresses, an adverse event resulted in,
@@ -5348,6 +5452,8 @@ class RecordBuilder:
         "Media": _other_statements,
         "Basic": _other_statements,
         "NutritionOrder": _other_statements,
+        "AllergyIntolerance": _allergy,
+        "Device": _device,
         "List": _list,
         "Bundle": _bundle,
         "OperationOutcome": _outcome,

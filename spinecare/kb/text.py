@@ -130,11 +130,21 @@ def _one_script(word: re.Match[str]) -> str:
     return mapped if not (_LATIN.search(mapped) and _CYRILLIC.search(mapped)) else text
 
 
+# Latin letters with accents, as records in other languages write a drug or a diagnosis
+# ("Préviscan", "Apixabán", "Dabigatrán"): read as the letter without them, one letter for
+# one. Not the German umlauts (read with their "e" as well, :func:`_without_umlauts`), not
+# Cyrillic ("й" is a letter of its own).
+_ACCENTS = str.maketrans(
+    "áàâãåāăąçćčďéèêëēėęěíìîïīłñńňóòôõøōřśšťúùûūůýÿźžż",
+    "aaaaaaaacccdeeeeeeeeiiiiilnnnoooooorsstuuuuuyyzzz",
+)
+
+
 def fold(text: str) -> str:
     folded = text.casefold().replace("ё", "е")
     if folded.isascii():
         return folded
-    folded = folded.translate(_INVISIBLE)
+    folded = folded.translate(_INVISIBLE).translate(_ACCENTS)
     return _MIXED.sub(_one_script, folded)
 
 

@@ -388,7 +388,7 @@ def test_bulk_reads_bundles_drugs_named_as_r5_does_and_says_whose_patient_is_unk
 
 def test_a_type_not_read_is_counted_as_such_and_a_bom_before_any_line_is_read_past(tmp_path):
     """A resource of a type bulk does not read, in a file of one it reads (an
-    ``AllergyIntolerance``), is counted among the other types, as the in-process reading
+    ``Coverage``), is counted among the other types, as the in-process reading
     counts it, never as naming no patient; a type it reads written in lower case
     (``observation``) is read as that type, as the single-patient reader reads it; parts
     of an export joined into one file keep each part's byte order mark, read past as the
@@ -399,13 +399,13 @@ def test_a_type_not_read_is_counted_as_such_and_a_bom_before_any_line_is_read_pa
     bom = b"\xef\xbb\xbf"
     lines = [
         {**fever("a", "f1"), "resourceType": "observation"},
-        {"resourceType": "AllergyIntolerance", "id": "x", "patient": {"reference": "Patient/a"}},
+        {"resourceType": "Coverage", "id": "x", "beneficiary": {"reference": "Patient/a"}},
         bom + orjson.dumps(fever("a", "f2")),
     ]
     write(folder / "Observation.ndjson", lines)
     result = screen_export(folder, tmp_path / "out.ndjson", KB, AS_OF, workers=1)
     assert result.tally.malformed == 0 and result.tally.no_patient == 0
-    assert result.tally.other_types == {"AllergyIntolerance": 1}
+    assert result.tally.other_types == {"Coverage": 1}
     assert result.tally.resources["Observation"] == 2
     assert result.verdicts == {"defer": 1}
     tally = Tally()

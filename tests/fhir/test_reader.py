@@ -1253,3 +1253,25 @@ def test_a_history_version_number_of_another_script_is_no_number() -> None:
     }
     record = read_bundle(same_patient(bundle), MEASURES)
     assert [c.ref for c in record.conditions if c.ref == "Condition/f201"] == ["Condition/f201"]
+
+
+def test_a_reading_that_is_no_finite_number_is_set_aside_never_used(tmp_path: Path) -> None:
+    """A Bundle written as YAML may hold ``.nan`` or ``.inf`` (JSON cannot): such a
+    reading passed every comparison as false (no range, no threshold) and gave
+    ``allowed``; it is set aside, said so, and the measure is missing."""
+    from spinecare import screen
+
+    fixture = Path(__file__).parents[1] / "fixtures/ehr/observed_saddle_numbness_absent.json"
+    bundle = json.loads(fixture.read_text())
+    text = (
+        json.dumps(bundle)
+        .replace('"value": 120', '"value": "NAN"')
+        .replace('"value": 36.6', '"value": "INF"')
+    )
+    source = tmp_path / "bundle.yaml"
+    source.write_text(text.replace('"NAN"', ".nan").replace('"INF"', ".inf"), encoding="utf-8")
+    result = screen(source, as_of=date(2026, 11, 20)).to_json()
+    assert result["verdict"] == "needs_data"
+    assert {m["item"] for m in result["missing"]} >= {"blood_pressure", "body_temperature"}
+    said = json.dumps(result, ensure_ascii=False)
+    assert "the value is not a finite number" in said and "NaN" not in said

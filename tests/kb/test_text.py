@@ -115,7 +115,8 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Rubella screening", set()),
         ("LWS-Syndrom bei Osteochondrose", {"spinal_pain", "degenerative_disc_disease"}),
         ("Lumboischialgie", {"neuralgia"}),
-        ("Неустойчивость походки, неловкость в руках", {"myelopathy"}),
+        # a gait disturbance is a sign of both (clinical-reference.md 2.1 and 2.2)
+        ("Неустойчивость походки, неловкость в руках", {"myelopathy", "cauda_equina"}),
         ("Диссекция ВА", {"vertebrobasilar_insufficiency"}),
         ("Dizziness on neck extension", {"vertebrobasilar_insufficiency"}),
         ("Compression deformity T12", {"vertebral_fracture"}),
