@@ -12328,6 +12328,83 @@ case(
     },
 )
 
+FORM_URL = "https://clinic.example.org/fhir/Questionnaire/lbp-intake"
+LOINC_YES = {"valueCoding": coding(LOINC, "LA33-6", "Yes")}
+LOINC_NO = {"valueCoding": coding(LOINC, "LA32-8", "No")}
+
+
+def form_and_answers(
+    questions: list[dict[str, Any]], answers: list[dict[str, Any]]
+) -> list[Resource]:
+    """A clinic's own Questionnaire and a completed response that answers it by linkId only."""
+    return [
+        {
+            "resourceType": "Questionnaire",
+            "id": "lbp-intake",
+            "url": FORM_URL,
+            "status": "active",
+            "item": questions,
+        },
+        {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "questionnaire": FORM_URL,
+            "subject": {"reference": "Patient/p1"},
+            "authored": "2026-11-20T09:00:00+01:00",
+            "item": answers,
+        },
+    ]
+
+
+case(
+    "questionnaire_in_bundle_answered_by_link_id",
+    "needs_data",
+    "a response answering 'Numbness or tingling in the groin, buttocks or genitals (saddle"
+    " area)?' Yes by its linkId only, its Questionnaire in the same Bundle: read with the"
+    " question's words, cauda equina to confirm (it was dropped: allowed)",
+    *form_and_answers(
+        [
+            {
+                "linkId": "q1",
+                "text": "Numbness or tingling in the groin, buttocks or genitals (saddle area)?",
+                "type": "choice",
+            }
+        ],
+        [{"linkId": "q1", "answer": [LOINC_YES]}],
+    ),
+)
+case(
+    "questionnaire_in_bundle_question_named_by_its_code",
+    "needs_data",
+    "the same, the form's question named only by its code (SNOMED CT 449813001 'Numbness of"
+    " saddle area', no text), in a group: read by the code's name, to confirm",
+    *form_and_answers(
+        [
+            {
+                "linkId": "g1",
+                "type": "group",
+                "item": [
+                    {
+                        "linkId": "q1",
+                        "type": "boolean",
+                        "code": [coding(SNOMED, "449813001", "Numbness of saddle area")],
+                    }
+                ],
+            }
+        ],
+        [{"linkId": "g1", "item": [{"linkId": "q1", "answer": [{"valueBoolean": True}]}]}],
+    ),
+)
+case(
+    "questionnaire_in_bundle_answered_no",
+    "allowed",
+    "the saddle question of the Bundle's form answered No by its linkId: a no",
+    *form_and_answers(
+        [{"linkId": "q1", "text": "Numbness in the saddle area?", "type": "choice"}],
+        [{"linkId": "q1", "answer": [LOINC_NO]}],
+    ),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

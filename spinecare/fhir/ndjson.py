@@ -42,12 +42,13 @@ from spinecare.fhir.reader import (
     Measures,
     RecordBuilder,
     bundle_binaries,
+    bundle_questionnaires,
     bundle_resources,
+    in_bundle,
     linked_patients,
     medication_from_fhir,
     read_as,
     resource_ref,
-    with_binaries,
 )
 from spinecare.messages import N_, Message, located
 from spinecare.record.model import PatientRecord
@@ -915,9 +916,11 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise RecordError(Message("not a FHIR Bundle"), source=str(path))
             entries = list(_flat_entries(bundle))
-            # an attachment that links to a Binary of the Bundle keeps its content: the
-            # export says what the Bundle says (an export's reader follows no link)
+            # an attachment that links to a Binary of the Bundle keeps its content, an
+            # answer the words of its question: the export says what the Bundle says (an
+            # export's reader follows no link)
             binaries = bundle_binaries(bundle)
+            questionnaires = bundle_questionnaires(bundle)
             targets: dict[str, str] = {}
             for entry in entries:
                 res = entry.get("resource")
@@ -929,8 +932,7 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
                 if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
                     continue
                 kind = res["resourceType"]
-                if binaries:
-                    res = with_binaries(res, binaries)
+                res = in_bundle(res, binaries, questionnaires)
                 if targets:
                     res = _rewrite_references(res, targets)
                 handle = handles.get(kind)

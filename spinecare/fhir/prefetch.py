@@ -18,7 +18,12 @@ import httpx
 from spinecare.documents import parse_json
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
-from spinecare.fhir.reader import RecordBuilder, bundle_binaries, with_binaries
+from spinecare.fhir.reader import (
+    RecordBuilder,
+    bundle_binaries,
+    bundle_questionnaires,
+    in_bundle,
+)
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, kind_words, located
 
@@ -204,7 +209,12 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
             "MedicationAdministration", f"&_sort=-effective-time{latest}"
         ),
         # every status: a form stopped or in progress with a red-flag answer is to confirm
-        "intakeResponses": f"QuestionnaireResponse?patient={pid}&_sort=-authored&_count=10",
+        # with the forms they answer: an answer given by its question's linkId alone is
+        # read with the question's words
+        "intakeResponses": (
+            f"QuestionnaireResponse?patient={pid}&_sort=-authored&_count=10"
+            "&_include=QuestionnaireResponse:questionnaire"
+        ),
         # a diagnosis given only at a visit counts for a while from the visit (clinic policy
         # policy_encounter_diagnosis, KB threshold encounter_diagnosis_days): the latest
         # visits, where it stands (reasonCode, reasonReference, diagnosis)
@@ -525,7 +535,8 @@ def build_record(
         entries = value.get("entry") or []
         if not isinstance(entries, list):
             raise CdsRequestError(Message("prefetch.%(key)s.entry must be a list", key=key))
-        binaries = bundle_binaries(value)  # what a document links to, sent beside it
+        # what a document links to, and the forms the answers are to, sent beside them
+        binaries, questionnaires = bundle_binaries(value), bundle_questionnaires(value)
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise CdsRequestError(
@@ -542,10 +553,9 @@ def build_record(
                     )
                 )
             kind = resource.get("resourceType")
-            if kind in ("OperationOutcome", "Patient", "Binary"):
+            if kind in ("OperationOutcome", "Patient", "Binary", "Questionnaire"):
                 continue
-            if binaries:
-                resource = with_binaries(resource, binaries)
+            resource = in_bundle(resource, binaries, questionnaires)
             rid = resource.get("id")
             if isinstance(rid, str):
                 ref = f"{kind}/{rid}"

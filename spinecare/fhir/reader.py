@@ -65,6 +65,7 @@ from spinecare.record.model import (
     RECORD_INCOMPLETE_UNSAID,
     SITE_WORDS,
     STATED_ELSEWHERE,
+    UNWORDED_YES,
     VISIT_DIAGNOSIS,
     VISIT_KIND,
     Answer,
@@ -2321,6 +2322,10 @@ def questionnaire_response_from_fhir(
                 ignored.append(found)
             elif found is not None:
                 stated.append(found)
+            elif _says_yes(value, words) and not _str(item, "text", f"{path}."):
+                # a yes to a question the record gives no words for (its form not sent):
+                # shown, never dropped
+                ignored.append(Ignored(ref, Message(UNWORDED_YES, question=link)))
             continue
         if hit is not None and when is None:
             # a reading on a form of no date: of no known day, it may be the latest
@@ -5719,6 +5724,99 @@ def bundle_binaries(data: Mapping[str, Any]) -> dict[str, Resource]:
     return out
 
 
+def bundle_questionnaires(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The words of each question of the Questionnaires a Bundle holds (its ``text``, else
+    the names of its codes), by ``linkId``, under every name a response may give the form
+    (its ``url``, with a ``|version`` or without, ``Questionnaire/id``, the entry's full
+    URL): a response sent beside its form often answers by ``linkId`` alone."""
+    out: dict[str, dict[str, str]] = {}
+    entries = data.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        form = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(form, dict) or form.get("resourceType") != "Questionnaire":
+            continue
+        asked: dict[str, str] = {}
+        _questions(form.get("item"), asked)
+        if not asked:
+            continue
+        names = [form.get("url"), entry.get("fullUrl")]
+        if isinstance(form.get("id"), str):
+            names.append(f"Questionnaire/{form['id']}")
+        if isinstance(form.get("url"), str) and isinstance(form.get("version"), str):
+            names.append(f"{form['url']}|{form['version']}")
+        for name in names:
+            if isinstance(name, str) and name.strip():
+                out[name.strip()] = asked
+    return out
+
+
+def _questions(items: object, asked: dict[str, str]) -> None:
+    """Each question's words by its ``linkId``, groups inside groups too."""
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        link, text = item.get("linkId"), item.get("text")
+        if not (isinstance(text, str) and text.strip()):
+            codes = item.get("code")
+            names = [c.get("display") for c in _as_list(codes) if isinstance(c, dict)]
+            text = "; ".join(n.strip() for n in names if isinstance(n, str) and n.strip())
+        if isinstance(link, str) and text:
+            asked[link] = text.strip()
+        _questions(item.get("item"), asked)
+
+
+def with_questions(res: Resource, questionnaires: Mapping[str, Mapping[str, str]]) -> Resource:
+    """A QuestionnaireResponse whose items give no words of their own holding those of
+    its form's questions (:func:`bundle_questionnaires`), as if written in place: an answer
+    to "Numbness in the saddle area?" is read as that question's answer, never dropped
+    for its ``linkId``. Any other resource as it is."""
+    if res.get("resourceType") != "QuestionnaireResponse" or not questionnaires:
+        return res
+    named = res.get("questionnaire")
+    if not isinstance(named, str):
+        return res
+    asked = questionnaires.get(named.strip()) or questionnaires.get(named.strip().split("|")[0])
+    if not asked:
+        return res
+    return {**res, "item": _worded(res.get("item"), asked)}
+
+
+def _worded(items: object, asked: Mapping[str, str]) -> object:
+    if not isinstance(items, list):
+        return items
+    out: list[object] = []
+    for item in items:
+        if isinstance(item, dict):
+            item = dict(item)
+            text = item.get("text")
+            if not (isinstance(text, str) and text.strip()) and item.get("linkId") in asked:
+                item["text"] = asked[item["linkId"]]
+            if "item" in item:
+                item["item"] = _worded(item["item"], asked)
+            answers = item.get("answer")
+            if isinstance(answers, list):
+                item["answer"] = [
+                    {**a, "item": _worded(a["item"], asked)}
+                    if isinstance(a, dict) and "item" in a
+                    else a
+                    for a in answers
+                ]
+        out.append(item)
+    return out
+
+
+def in_bundle(
+    res: Resource,
+    binaries: Mapping[str, Resource],
+    questionnaires: Mapping[str, Mapping[str, str]],
+) -> Resource:
+    """A resource with what the Bundle around it gives it: the content of the Binaries its
+    attachments link to, the words of the questions it answers."""
+    if binaries:
+        res = with_binaries(res, binaries)
+    return with_questions(res, questionnaires)
+
+
 def _linked_binary(url: str, binaries: Mapping[str, Resource]) -> Resource | None:
     """The Binary ``url`` names: as written, or by its last two parts
     (``https://ehr.example/fhir/Binary/b1``, ``Binary/b1/_history/2``)."""
@@ -5754,11 +5852,13 @@ def _read_entries(
     builder.check_subjects()
     entries = data.get("entry")
     binaries = bundle_binaries(data)
+    questionnaires = bundle_questionnaires(data)
     add = builder.add
-    if binaries:  # attachments that link to them are read with their content
+    if binaries or questionnaires:  # attachments read with their content, answers with
+        # their questions' words
 
         def add(resource: Resource, full_url: str | None = None) -> None:
-            builder.add(with_binaries(resource, binaries), full_url)
+            builder.add(in_bundle(resource, binaries, questionnaires), full_url)
 
     if bundle_type == "history" or not isinstance(entries, list):
         for resource, full_url in _entries(data, name):

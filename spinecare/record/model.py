@@ -379,9 +379,14 @@ RECORD_INCOMPLETE_UNSAID = N_(
 )
 DOCUMENT_NAMED = N_("%(document)s: %(why)s")
 """A document not read, named by its title or type: ``why`` one of the two above."""
+UNWORDED_YES = N_(
+    "a yes to a question of another form that the record names only as '%(question)s' (its"
+    " form was not sent): what it asks is not known"
+)
 NOT_READ_REASONS = frozenset(
     {
         ENTRY_UNREADABLE,
+        UNWORDED_YES,
         DOCUMENT_LINKED,
         DOCUMENT_NOT_READ,
         DOCUMENT_NAMED,

@@ -103,6 +103,10 @@ def _included(resources: list[dict[str, Any]], hits: list[dict[str, Any]], spec:
             continue
         if field == "ingredient":
             nodes = [i.get("itemReference") or {} for i in hit.get("ingredient") or ()]
+        elif isinstance(hit.get(field), str):  # a canonical URL (a response's form)
+            forms = [r for r in resources if r.get("url") == hit[field]]
+            wanted.update(f"{r['resourceType']}/{r.get('id')}" for r in forms)
+            continue
         else:
             nodes = [hit.get(f"{field}Reference") or hit.get(field) or {}]
         for node in nodes:

@@ -231,3 +231,25 @@ def test_what_the_ehr_says_it_left_out_is_listed_not_dropped(tmp_path, lang) -> 
         translate(Message(RECORD_INCOMPLETE, said="Access to Condition denied"), lang),
         translate(Message(RECORD_INCOMPLETE, said="Some results have been suppressed"), lang),
     ]
+
+
+def test_a_yes_to_a_question_the_record_does_not_word_is_listed(kb) -> None:
+    """A response that answers a clinic form's question by its ``linkId`` alone, the form
+    not sent: the yes is listed as not read (it was dropped in silence); with the form in
+    the Bundle it is read by the question's words."""
+    import json
+
+    from spinecare.core import reader_measures
+    from spinecare.fhir.reader import read_bundle
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "ehr"
+    bundle = json.loads((fixture / "questionnaire_in_bundle_answered_by_link_id.json").read_text())
+    read = screen_record(read_bundle(bundle, reader_measures(kb)), kb, date(2026, 11, 20))
+    assert read.verdict == "needs_data" and not read.not_used()
+    bundle["entry"] = [
+        e for e in bundle["entry"] if e["resource"]["resourceType"] != "Questionnaire"
+    ]
+    alone = screen_record(read_bundle(bundle, reader_measures(kb)), kb, date(2026, 11, 20))
+    assert alone.verdict == "allowed"
+    (listed,) = alone.not_used()
+    assert listed.kind == "set_aside" and "'q1'" in listed.label
