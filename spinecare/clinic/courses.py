@@ -512,10 +512,14 @@ def _store_facts(
         facts,
         day=day,
         source="form",
-        label="session day",
+        label=SESSION_DAY_LABEL,
         user_id=user.id,
         now=now(),
     )
+
+
+SESSION_DAY_LABEL = "session day"
+"""The label a session day's checks are stored with (a form's: pages name it so)."""
 
 
 def record_session(
@@ -749,10 +753,12 @@ def set_home_program(
     _store_home_steps(session, row, home, per_day, day, user)
     if "self_massage" not in course.modalities:
         course.modalities.append("self_massage")
+    before = [h.to_json() for h in course.home]
+    after = [h.to_json() for h in home]
     course.home = home
-    if reason.strip():
+    if reason.strip() and after != before:  # what it was, and what it is now
         course.adjustments.append(
-            lib.Adjustment("home_program", None, [h.to_json() for h in home], reason=reason.strip())
+            lib.Adjustment("home_program", before, after, reason=reason.strip())
         )
     _save(row, course)
     session.flush()

@@ -26,10 +26,10 @@ __all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "demo_records", "seed_demo"
 
 DEMO_CLINIC = "Demo clinic"
 DEMO_USERS = (
-    ("admin", "admin", "Clinic Administrator"),
-    ("therapist", "therapist", "Anna Therapist"),
-    ("physician", "physician", "Dr. Ivan Petrov"),
-    ("patient", "patient", "Svetlana Sokolova"),
+    ("admin", "admin", "Ольга Иванова"),
+    ("therapist", "therapist", "Анна Смирнова"),
+    ("physician", "physician", "Иван Петров"),
+    ("patient", "patient", "Елена Соколова"),  # the account of the record demo-sokolova
 )
 DEMO_PATIENT_USER = "demo-sokolova"
 """The demo patient account sees this patient's record."""
@@ -85,7 +85,7 @@ def seed_demo(
             username="therapist",
             password=secrets.token_urlsafe(12),
             role="therapist",
-            full_name="Anna Therapist",
+            full_name="Анна Смирнова",
         )
     loaded: list[tuple[int, PatientRecord]] = []
     if count == 0:

@@ -123,11 +123,15 @@ def _pain_axes(t: dict[str, str], left: int, top: int, pw: int, ph: int) -> list
 
 
 def pain_chart_svg(
-    progress: Progress, lang: str = "en", *, width: int = 720, height: int = 380
+    progress: Progress,
+    lang: str = "en",
+    *,
+    width: int = 720,
+    height: int = 380,
+    cited: bool = True,
 ) -> str:
     """Pain before and after each session (0-10), with the MCID band and its source."""
-    t = _t(lang)
-    pts = progress.points
+    t, pts = _t(lang), progress.points
     n = len(pts)
     left, right, top, bottom = 56, 48, 56, 84
     pw, ph = width - left - right, height - top - bottom
@@ -229,16 +233,22 @@ def pain_chart_svg(
                 f'<text x="{left + pw}" y="18" text-anchor="end" font-size="11">'
                 f"{escape(t['adverse'])}</text>"
             )
-    footer.append(
-        t["mcid_src"] % {"mcid": quantity(mcid, None, lang), "src": _short_source(progress)}
-    )
-    for k, line in enumerate(reversed(footer)):
-        out.append(
-            f'<text class="mcid-source" x="{left}" y="{height - 10 - 15 * k}" font-size="11">'
-            f"{escape(line)}</text>"
+    if cited:  # the clinicians' chart says where the minimal important change comes from
+        footer.append(
+            t["mcid_src"] % {"mcid": quantity(mcid, None, lang), "src": _short_source(progress)}
         )
+    out.extend(_footer(footer, left, height))
     out.append("</svg>")
     return "".join(out)
+
+
+def _footer(lines: list[str], left: int, height: int) -> list[str]:
+    """The chart's lines under its plot, the last at the bottom."""
+    return [
+        f'<text class="mcid-source" x="{left}" y="{height - 10 - 15 * k}" font-size="11">'
+        f"{escape(line)}</text>"
+        for k, line in enumerate(reversed(lines))
+    ]
 
 
 def adherence_bar_svg(progress: Progress, lang: str = "en", *, width: int = 480) -> str:

@@ -41,7 +41,13 @@ from spinecare.web.deps import (
     state,
 )
 from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
-from spinecare.web.patients import EFFECT_WORDS, SOURCE_WORDS, STATUS_WORDS, _form_error
+from spinecare.web.patients import (
+    EFFECT_WORDS,
+    SESSION_DAY,
+    SOURCE_WORDS,
+    STATUS_WORDS,
+    _form_error,
+)
 
 router = APIRouter()
 PAGE = 100
@@ -101,7 +107,6 @@ ENTITY_WORDS = {
     "request": Text("page or request"),
     "clinic": Text("clinic's contacts"),
 }
-SESSION_DAY = Text("session day")
 DETAIL_KEYS = {
     "as_of": Text("as of"),
     "verdict": Text("verdict"),

@@ -599,9 +599,9 @@ def progress_view(
         "c": course,
         "patient": patient,
         "p": data["progress"],
-        "pain_svg": Markup(pain_chart_svg(p, lang)),
+        # the patient's chart without the clinicians' citation
+        "pain_svg": Markup(pain_chart_svg(p, lang, cited=user.role != "patient")),
         "adherence_svg": Markup(adherence_bar_svg(p, lang)),
-        "mcid_label": p.mcid["label"].get(lang) or p.mcid["label"]["en"],
         "summary_text": (p.summary or {}).get("text", {}).get(lang),
         "labels": _labels(kb, lang),
     }

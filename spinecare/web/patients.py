@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
+from spinecare.clinic.courses import SESSION_DAY_LABEL
 from spinecare.clinic.models import PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.dates import iso_date
@@ -44,7 +45,13 @@ from spinecare.web.forms import (
     questions_by_group,
 )
 from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
-from spinecare.wording import NOT_USED_WORDS, VERDICT_WORDS, not_read_text
+from spinecare.wording import (
+    DIARY_REF,
+    NOT_USED_WORDS,
+    VERDICT_WORDS,
+    evidence_origin,
+    not_read_text,
+)
 
 router = APIRouter()
 log = logging.getLogger("spinecare.web")
@@ -60,6 +67,19 @@ SOURCE_WORDS = {
     "file": Text("intake file"),
     "demo": Text("demonstration record"),
 }
+SESSION_DAY = Text("session day")
+
+
+def source_words(intake: Any) -> Any:
+    """Where an intake was recorded, as the staff say it: a session day's checks (stored
+    as a form labelled so) as the session day, not as the intake form."""
+    fields = intake if isinstance(intake, dict) else vars(intake)
+    source, label = fields.get("source"), fields.get("label")
+    if source == "form" and label == SESSION_DAY_LABEL:
+        return SESSION_DAY
+    return SOURCE_WORDS.get(str(source), source)
+
+
 EFFECT_WORDS = {
     "refer_urgently": Text("refer urgently"),
     "contraindicated": Text("contraindicated"),
@@ -291,7 +311,7 @@ def patient_page(request: Request, patient_id: int) -> Response:
             "patient": detail.patient,
             "data": data,
             "courses": data["courses"],
-            "source_words": SOURCE_WORDS,
+            "source_words": source_words,
             "concept_labels": {
                 c.id: c.label.get(request_language(request))
                 for c in state(request).kb().model.concepts
@@ -441,7 +461,7 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
     context = {
         "patient": view.patient,
         "intake": view.intake,
-        "source_words": SOURCE_WORDS,
+        "source_words": source_words,
         "kb_labels": {c.label.get(lang) for c in state(request).kb().model.concepts},
         **words,
     }
@@ -594,11 +614,23 @@ def recorded_in(session: Any, patient: PatientOut) -> dict[str, dict[str, Any]]:
     for ref, intake in service.fact_intakes_of(session, patient).items():
         text = Text(
             "%(source)s of %(day)s",
-            source=SOURCE_WORDS.get(intake.source, intake.source),
+            source=source_words(intake),
             day=format_day(intake.date),
         )
         out[ref] = {"intake": intake.id, "text": translate(text)}
     return out
+
+
+def _diary_origins(screening: Any, lang: str) -> dict[str, dict[str, Any]]:
+    """Where the facts the patient wrote in their diary were recorded ("the patient's
+    diary of 3 Dec 2026"), keyed by the fact's reference: a warning sign ticked there is
+    shown with where it came from, as an intake's facts are."""
+    return {
+        e.ref: {"intake": None, "text": evidence_origin(e, lang)}
+        for f in screening.findings
+        for e in f.evidence
+        if DIARY_REF.match(e.ref)
+    }
 
 
 def _to_decide(record: PatientRecord) -> list[dict[str, Any]]:
@@ -660,7 +692,7 @@ def screening_view(
         "status_words": STATUS_WORDS,
         "plan_words": PLAN_WORDS,
         "modality_labels": {m.id: m.label.get(lang) for m in kb.model.plans.modalities},
-        "recorded_in": recorded_in(session, patient),
+        "recorded_in": recorded_in(session, patient) | _diary_origins(ps.screening, lang),
         "treat": treat,
         "avoid": avoid,
         "labels": labels,

@@ -160,5 +160,5 @@ def test_therapist_intake_clearance_physician_clears(server: str, browser_page) 
     page.goto(screening_url)
     verdict = page.locator(".banner").get_attribute("data-verdict")
     assert verdict in {"allowed", "allowed_with_precautions"}
-    assert "cleared by Dr. Ivan Petrov" in page.locator("main").inner_text()
+    assert "cleared by Иван Петров" in page.locator("main").inner_text()
     _shot(page, "06-screening-after-clearance")

@@ -132,7 +132,7 @@ def test_ehr_launch_in_a_browser(server: str, ehr: EHR, page: Any, patients: Any
     assert _family(resources) in page.locator("h1").inner_text()
     assert {p for p, _ in ehr.fhir_reads} == {pid}
     # signed in as the clinic account the EHR user (fhirUser) is mapped to
-    assert "Anna Therapist" in page.content()
+    assert "Анна Смирнова" in page.content()
     page.goto(f"{server}/patients")
     assert "/login" not in page.url
     assert ehr.authorize_requests[0]["code_challenge_method"] == "S256"
@@ -166,7 +166,7 @@ def test_the_ehr_frames_the_launch(server: str, ehr: EHR, page: Any, patients: A
     frame.locator("h1 a").click()
     app_frame.wait_for_url("**/patients/*")
     assert "/login" not in app_frame.url
-    assert "Anna Therapist" in app_frame.content()
+    assert "Анна Смирнова" in app_frame.content()
     screening = f"{server}/patients/{app_frame.url.rsplit('/', 1)[1]}/screening"
 
     # the same page framed by another origin of the same site (the login made in the

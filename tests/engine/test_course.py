@@ -507,11 +507,16 @@ def test_course_summary_when_it_ends(course, kb):
     assert "10 of 10 sessions" in s["text"]["en"]
     assert "достигает минимально значимого" in s["text"]["ru"]
     assert "Ostelo" in s["text"]["en"]
-    # Ending early also gives the summary, adherence against the whole course.
+    # Ending early also gives the summary; adherence of the sessions due by the day it
+    # ended (three a week: days 0, 2, 4 of the six days), the summary of the whole course.
     complete_course(course, day=START + timedelta(days=5))
     p = progress(course, sessions[:3], kb)
-    assert p.ended and p.planned_so_far == 10 and p.adherence == 0.3
+    assert p.ended and p.planned_so_far == 3 and p.adherence == 1.0
     assert p.summary is not None and p.summary["sessions_done"] == 3
+    assert "3 of 10 sessions" in p.summary["text"]["en"]
+    # ended on its first day with no session: one was due, none done
+    p = progress(replace(course, end=START), [], kb)
+    assert p.planned_so_far == 1 and p.adherence == 0.0
 
 
 def test_course_summary_says_pain_that_rose_is_worse(course, kb):

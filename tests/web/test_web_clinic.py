@@ -466,7 +466,7 @@ def test_audit_log_names_local_time_filters_and_csv(world, signed_in) -> None:
     assert page.status_code == 200
     text = page.text
     assert "When (Moscow Time)" in text  # the zone as a person names it
-    assert "Anna Therapist" in text and "Наталья Кузнецова" in text  # names, not numbers
+    assert "Анна Смирнова" in text and "Наталья Кузнецова" in text  # names, not numbers
     assert "opened" in text and "user 2" not in text
     data = admin.get(
         "/audit",
@@ -475,7 +475,7 @@ def test_audit_log_names_local_time_filters_and_csv(world, signed_in) -> None:
     ).json()
     assert data["total"] >= 1
     assert {e["patient_name"] for e in data["entries"]} == {"Наталья Кузнецова"}
-    assert {e["user_name"] for e in data["entries"]} == {"Anna Therapist"}
+    assert {e["user_name"] for e in data["entries"]} == {"Анна Смирнова"}
     entry = data["entries"][0]
     stored = datetime.fromisoformat(entry["at"])
     stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
@@ -499,7 +499,7 @@ def test_audit_log_names_local_time_filters_and_csv(world, signed_in) -> None:
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "When (Europe/Moscow)"
     assert len(rows) - 1 == data["total"]
-    assert all(r[1] == "Anna Therapist" and r[6] == "Наталья Кузнецова" for r in rows[1:])
+    assert all(r[1] == "Анна Смирнова" and r[6] == "Наталья Кузнецова" for r in rows[1:])
     assert rows[1][0].endswith("+03:00")
     # only an admin reads the log
     assert therapist.get("/audit/export.csv").status_code == 403

@@ -611,7 +611,7 @@ def test_handout_pdf_in_both_languages(world: Any, signed_in: Any) -> None:
     en = client.get(f"/courses/{course}/handout.pdf?lang=en")
     assert en.status_code == 200 and en.headers["content-type"] == "application/pdf"
     text = " ".join(_pdf_text(en.content).split())
-    assert "Svetlana Sokolova" in text or "Соколова" in text
+    assert "Елена Соколова" in text
     assert "Stop" in text and "Demo clinic" in text
     ru = client.get(f"/courses/{course}/handout.pdf?lang=ru")
     text_ru = " ".join(_pdf_text(ru.content).split())
@@ -864,3 +864,66 @@ def test_a_paused_course_no_physician_reviews_reaches_every_physician(
     assert doctor.get(f"/courses/{course}", headers=HTML).status_code == 200
     r = _post(doctor, f"/courses/{course}/resume", {"note": "Seen today; no deficit."})
     assert r.status_code == 200 and r.json()["status"] == "active"
+
+
+def test_where_a_fact_was_recorded_names_the_session_day_and_the_diary(
+    world: Any, signed_in: Any
+) -> None:
+    """A session day's checks are listed as the session day (they said "intake form"),
+    and a warning sign the patient ticked in the diary says where it was recorded."""
+    course = _start(world, world.own_patient)
+    therapist = signed_in("therapist")
+    r = _post(therapist, f"/courses/{course}/sessions", {**DAY, "pre_pain": "3", "post_pain": "2"})
+    assert r.status_code == 201, r.text
+    page = therapist.get(f"/patients/{world.own_patient}", headers=HTML).text
+    assert "Session day" in page or "session day" in page
+    patient = signed_in("patient")
+    r = _post(
+        patient,
+        f"/courses/{course}/diary",
+        {"day": TODAY, "key": "k9", "symptoms": "gait_disturbance"},
+    )
+    assert r.status_code == 201
+    screening = therapist.get(f"/patients/{world.own_patient}/screening", headers=HTML).text
+    assert "the patient&#39;s diary of" in screening or "the patient's diary of" in screening
+
+
+def test_the_patients_progress_page_keeps_to_plain_words(world: Any, signed_in: Any) -> None:
+    """The patient sees the chart in a box that keeps its words readable on a phone, and
+    not the clinicians' citation of the minimal important change."""
+    course = _start(world, world.own_patient)
+    page = signed_in("patient").get(f"/courses/{course}/progress", headers=HTML).text
+    assert 'class="chart-box"' in page and "Ostelo" not in page
+    staff = signed_in("therapist").get(f"/courses/{course}/progress", headers=HTML).text
+    assert "Ostelo" in staff
+
+
+def test_home_steps_of_a_zone_taken_out_are_named_in_words(world: Any, signed_in: Any) -> None:
+    """Home steps still ticked for a zone the therapist took out of the course: the message
+    names the zone in words and says what to do (it said "zone 'lumbosacral' is not one of
+    the course's zones")."""
+    from spinecare.clinic import FormError, courses
+    from spinecare.kb import load_kb
+
+    kb = load_kb()
+    with world.app.state.db.session() as session:
+        therapist = session.merge(_user(world, "therapist"))
+        plan = courses.screen_patient(session, therapist, world.own_patient, kb, date.today()).plan
+        zone = plan.zones[0]
+        others = [z.id for z in kb.model.zones if z.id != zone]
+        with pytest.raises(FormError) as refused:
+            courses.start(
+                session,
+                therapist,
+                world.own_patient,
+                kb,
+                start_day=date.today(),
+                values={"zones": others[:1], "home_steps": {zone: ["x"]}},
+                reasons={"zones": "the patient asks"},
+                physician_id=None,
+                today=date.today(),
+            )
+    from spinecare.i18n import translate
+
+    message = translate(next(iter(refused.value.errors.values())), "en")
+    assert zone not in message and kb.zones[zone].label.en in message

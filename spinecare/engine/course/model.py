@@ -38,6 +38,10 @@ PAIN_MIN, PAIN_MAX = 0, 10
 RANGE_FIELDS = ("sessions", "sessions_per_week", "minutes_per_session")
 
 NOT_A_COURSE_ZONE = N_("zone '%(zone)s' is not one of the course's zones")
+HOME_ZONE_NOT_TREATED = N_(
+    "self-massage steps are ticked for %(zone)s, which the course does not treat: untick"
+    " them, or keep the zone"
+)
 UNKNOWN_ZONE = N_("unknown zone '%(value)s'; known: %(known)s")
 UNKNOWN_MEASURE = N_("unknown measure '%(value)s'; known: %(known)s")
 UNKNOWN_QUESTION = N_("unknown question '%(value)s'; known: %(known)s")

@@ -85,7 +85,8 @@ def progress(
     course: Course, sessions: Sequence[Session], kb: KB, *, as_of: date | None = None
 ) -> Progress:
     """Pain series, change against the MCID (``plans.mcid`` threshold, with its source),
-    adherence (:func:`adherence_of`, from 0 to 1) and, when the course has
+    adherence (:func:`adherence_of`, from 0 to 1: of the sessions due by ``as_of``, or by
+    the day a course ended early) and, when the course has
     ended (completed, or every planned session done), a summary.
 
     ``as_of`` defaults to the course's end if completed, else the last session's date (or
@@ -124,7 +125,10 @@ def progress(
         as_of = course.end or (ordered[-1].day if ordered else course.start)
     done = len(ordered)
     ended = course.status == "completed" or done >= course.sessions
-    so_far = course.sessions if ended else planned_by(course, as_of)
+    # due: every planned session once all are done; for a course ended before that, those
+    # due by the day it ended (a course ended on its first day had one due, not twelve)
+    last_due = min(as_of, course.end) if course.end is not None else as_of
+    so_far = course.sessions if done >= course.sessions else planned_by(course, last_due)
     adherence = adherence_of(ordered, so_far)
     first_pre = ordered[0].pre_pain if ordered else None
     last_post = ordered[-1].post_pain if ordered else None

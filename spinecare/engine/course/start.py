@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from spinecare.engine.course.model import (
+    HOME_ZONE_NOT_TREATED,
     NOT_A_COURSE_ZONE,
     RANGE_FIELDS,
     UNKNOWN_ZONE,
@@ -22,7 +23,7 @@ from spinecare.errors import InputError
 from spinecare.kb.loader import KB, load_kb
 from spinecare.kb.schema import Course as KbCourse
 from spinecare.kb.schema import HomeProgram
-from spinecare.messages import Message, Names, Quantity, field_error
+from spinecare.messages import Chosen, Message, Names, Quantity, field_error
 
 
 def not_startable(plan: CoursePlan) -> Message | None:
@@ -273,7 +274,11 @@ def _home_program(
     ``self_massage`` modality)."""
     for key in list(home_steps or {}) + list(home_minutes or {}):
         if key not in chosen_zones:
-            problem = Message(NOT_A_COURSE_ZONE, zone=key)
+            zone = kb.zones.get(key)
+            if zone is None:
+                problem = Message(NOT_A_COURSE_ZONE, zone=key)
+            else:  # said by its name: the home steps ticked for a zone taken out
+                problem = Message(HOME_ZONE_NOT_TREATED, zone=Chosen(key, zone.label))
             raise InputError(field_error("home_steps", problem))
     if "self_massage" not in chosen_mods:
         return []
