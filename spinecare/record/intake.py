@@ -485,6 +485,9 @@ PLAUSIBLE_RANGE = N_("%(value)s is outside the plausible range %(low)s-%(high)s"
 GOT = N_("%(problem)s (got %(given)s)")
 MORE_PROBLEMS = N_("%(problem)s (and %(n)s more problems)")
 ONE_MORE_PROBLEM = N_("%(problem)s (and 1 more problem)")
+ANOTHER_PROBLEM = N_("%(problem)s; %(other)s")
+SHOWN_PROBLEMS = 5
+"""How many of an intake file's problems its error names (the rest are counted)."""
 
 
 def _problem(error: ErrorDetails) -> str:
@@ -709,14 +712,18 @@ class _Reader:
         try:
             return IntakeFile.model_validate(data)
         except ValidationError as exc:
+            # every problem, up to SHOWN_PROBLEMS of them, one after the other; a count
+            # of the rest (the author fixes them all in one go, not one per try)
             errors = exc.errors()
-            rest = len(errors) - 1
-            first = _describe(errors[0])
+            said: str = _describe(errors[0])
+            for error in errors[1:SHOWN_PROBLEMS]:
+                said = Message(ANOTHER_PROBLEM, problem=said, other=_describe(error))
+            rest = len(errors) - min(len(errors), SHOWN_PROBLEMS)
             if rest == 1:
-                first = Message(ONE_MORE_PROBLEM, problem=first)
+                said = Message(ONE_MORE_PROBLEM, problem=said)
             elif rest > 1:
-                first = Message(MORE_PROBLEMS, problem=first, n=rest)
-            raise RecordError(first, source=self.label) from None
+                said = Message(MORE_PROBLEMS, problem=said, n=rest)
+            raise RecordError(said, source=self.label) from None
 
     def check_coded(self, path: str, item: Coded) -> None:
         if item.concept is not None and item.concept not in self.concepts:

@@ -417,3 +417,18 @@ def test_clearance_needs_physician(lookups: dict[str, Any]) -> None:
     data = minimal(clearances=[{"concepts": ["disc_herniation"], "decision": "cleared"}])
     with pytest.raises(RecordError, match=r"clearances\[0\]\.by: required"):
         read_intake(data, **lookups)
+
+
+def test_a_file_with_several_problems_names_each(lookups: dict[str, Any]) -> None:
+    """The author sees every problem of the file at once (it said the first and "and one
+    more problem"), the rest counted past five."""
+    bad = {
+        "format": "spinecare-intake/1",
+        "patient": {},
+        "date": "2026-11-20",
+        "vitals": [{"date": "2026-11-20", "systolic": "high", "diastolic": 80}],
+    }
+    with pytest.raises(RecordError) as caught:
+        read_intake(bad, **lookups, source="two.yaml")
+    line = caught.value.one_line()
+    assert "patient.id" in line and "systolic" in line and "more problem" not in line
