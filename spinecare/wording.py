@@ -150,6 +150,20 @@ def not_read_text(kinds: Iterable[str], lang: str) -> str:
     return gettext(lang, NOT_READ_WHY) % {"kinds": names}
 
 
+PARTLY_READ_WHY = N_(
+    "The EHR gave only the latest entries of these parts of the record (more than it sent"
+    " at once): %(kinds)s. An older entry may change the screening: check them in the chart"
+    " before massage."
+)
+
+
+def partly_read_text(kinds: Iterable[str], lang: str) -> str:
+    """What a card says of the kinds of record the EHR gave only in part (a search's first
+    page, :func:`spinecare.fhir.prefetch.partly_read`)."""
+    names = ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in kinds)
+    return gettext(lang, PARTLY_READ_WHY) % {"kinds": names}
+
+
 NOT_USED_WORDS = {
     "condition": N_("diagnosis"),
     "note": N_("note or report"),

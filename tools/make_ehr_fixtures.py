@@ -6817,8 +6817,8 @@ case(
 )
 case(
     "site_osteomyelitis_at_lumbar_spine_code_only",
-    "needs_data",
-    "ICD-10 M86.9 (osteomyelitis, unspecified) whose site is SNOMED CT 122496007 (lumbar spine structure) given by its code alone: a spinal infection to confirm (it gave allowed)",
+    "defer",
+    "ICD-10 M86.9 (osteomyelitis, unspecified) whose site is SNOMED CT 122496007 (lumbar spine structure) given by its code alone: a spinal infection to confirm (it gave allowed), and an osteomyelitis in force, an infection: not now",
     at_site(condition(ICD10, "M86.9", "Osteomyelitis, unspecified"), code="122496007"),
 )
 case(
@@ -6829,8 +6829,8 @@ case(
 )
 case(
     "site_russian_osteomyelitis_at_spine",
-    "needs_data",
-    "MKB-10 M86.9 'Остеомиелит неуточненный' with the site 'поясничный отдел позвоночника': a spinal infection to confirm",
+    "defer",
+    "MKB-10 M86.9 'Остеомиелит неуточненный' with the site 'поясничный отдел позвоночника': a spinal infection to confirm, and an osteomyelitis in force, an infection: not now",
     at_site(
         condition(MKB10, "M86.9", "Остеомиелит неуточненный"), text="Поясничный отдел позвоночника"
     ),
@@ -12403,6 +12403,117 @@ case(
         [{"linkId": "q1", "text": "Numbness in the saddle area?", "type": "choice"}],
         [{"linkId": "q1", "answer": [LOINC_NO]}],
     ),
+)
+
+for name, system, code, display in (
+    ("bacteremia_icd10cm", ICD10CM, "R78.81", "Bacteremia"),
+    ("bacteremia_snomed", SNOMED, "5758002", "Bacteremia"),
+    ("osteomyelitis_of_foot_icd10", ICD10, "M86.1", "Other acute osteomyelitis"),
+    ("pleural_empyema_icd10", ICD10, "J86.9", "Pyothorax without fistula"),
+    ("peritonsillar_abscess_icd10", ICD10, "J36", "Peritonsillar abscess"),
+    ("sepsis_after_procedure_code_only", ICD10CM, "T81.44XA", None),
+    ("infected_fixation_device_code_only", ICD10CM, "T84.60XA", None),
+    ("severe_sepsis_septic_shock_code_only", ICD10CM, "R65.21", None),
+):
+    case(
+        f"acute_infection_{name}",
+        "defer",
+        f"an active Condition coded {code}{' ' + display if display else ' (no display)'}: an"
+        " acute infection, not now (it was allowed)",
+        condition(system, code, display, onset="2026-11-15"),
+    )
+for name, words in (
+    ("erysipelas", "Erysipelas left lower leg"),
+    ("urosepsis", "Urosepsis"),
+    ("german_pleural_empyema", "Pleuraempyem rechts"),
+    ("russian_bacteremia", "Бактериемия"),
+):
+    case(
+        f"text_acute_infection_{name}",
+        "needs_data",
+        f"an active Condition written only as '{words}': an acute infection to confirm (it was"
+        " allowed)",
+        condition(text=words, onset="2026-11-15"),
+    )
+for name, system, code, verdict, why in (
+    (
+        "vertebral_artery_injury",
+        ICD10CM,
+        "S15.121A",
+        "refer_urgently",
+        "an injury of the vertebral artery (S15.1): a dissection's traumatic form",
+    ),
+    (
+        "cardiogenic_shock",
+        ICD10,
+        "R57.0",
+        "contraindicated",
+        "cardiogenic shock: a decompensated heart",
+    ),
+    (
+        "anticoagulant_adverse_effect",
+        ICD10CM,
+        "T45.515A",
+        "needs_clearance",
+        "an adverse effect of anticoagulants: the patient takes one",
+    ),
+    (
+        "hemodialysis_encounter",
+        ICD10CM,
+        "Z49.31",
+        "contraindicated",
+        "an encounter for hemodialysis: kidney failure on dialysis",
+    ),
+):
+    case(
+        f"code_only_{name}",
+        verdict,
+        f"an active Condition coded only {code} (no display): {why} (it was allowed)",
+        condition(system, code, None, onset="2026-11-15"),
+    )
+for name, words, concept in (
+    ("nyha_class", "Heart failure? NYHA III-IV", "a decompensated heart"),
+    ("german_kes", "V.a. KES", "cauda equina syndrome"),
+    ("german_lwk_fx", "LWK 1 Fx", "a vertebral fracture"),
+    ("german_dialysis", "HD-pflichtig", "kidney failure on dialysis"),
+    ("russian_myelopathic_syndrome", "Миелопатический синдром", "myelopathy"),
+    ("russian_pregnancy_abbreviation", "Б-ть 12 нед", "a pregnancy"),
+):
+    case(
+        f"text_{name}",
+        "needs_data",
+        f"an active Condition written only as '{words}': {concept}, to confirm (it was allowed)",
+        condition(text=words, onset="2026-11-15"),
+    )
+case(
+    "bp_german_rr_pair_value",
+    "needs_data",
+    "an Observation named 'RR' (the German Riva-Rocci) valued '192/118 mmHg' beside an older"
+    " 120/80: a blood pressure named by its words, to confirm (it was dropped and the older"
+    " one decided: allowed)",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [coding("urn:oid:1.2.276.0.76.3.1.999", "RR", "RR")]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-20T12:00:00Z",
+        "valueString": "192/118 mmHg",
+    },
+)
+case(
+    "r5_medication_usage_warfarin",
+    "needs_clearance",
+    "an R5 MedicationUsage of warfarin (status recorded, medication.concept): read as a"
+    " MedicationStatement (it was dropped: allowed)",
+    {
+        "resourceType": "MedicationUsage",
+        "status": "recorded",
+        "subject": {"reference": "Patient/p1"},
+        "medication": {
+            "concept": {"coding": [coding(RXNORM, "855332", "Warfarin Sodium 5 MG Oral Tablet")]}
+        },
+        "effectiveDateTime": "2026-10-01",
+    },
 )
 
 

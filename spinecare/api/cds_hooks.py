@@ -47,8 +47,11 @@ from spinecare.fhir.prefetch import (
     build_record,
     failed_outcomes,
     fetch_prefetch,
+    follow_pages,
     kb_templates,
+    next_page,
     operation_outcome_text,
+    partly_read,
     prefetch_templates,
     sent_prefetch,
     unread_kinds,
@@ -492,6 +495,38 @@ def _json(content: Any) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
+async def _prefetch(
+    data: dict[str, Any],
+    context: Mapping[str, Any],
+    templates: Mapping[str, str],
+    trusted: bool,
+    state: Any,
+    held: Any,
+) -> dict[str, Any]:
+    """Every prefetch key: as sent, with the next pages of a search the EHR sent only the
+    first page of, and the keys not sent fetched from a trusted ``fhirServer`` (412 where
+    the data the service needs cannot be had)."""
+    try:
+        values, missing = sent_prefetch(data, context, templates)
+        if trusted and any(next_page(v) for v in values.values() if isinstance(v, dict)):
+            # the EHR sent a search's first page: the rest from its FHIR server
+            _check_trusted(data, trusted)
+            held.release()
+            await follow_pages(data, values, state.address_policy)
+        if missing and (trusted or not OPTIONAL_KEYS.issuperset(missing)):
+            # only kinds an EHR may not offer missing: never fetched from a server
+            # not configured for the EHR, just not read (OPTIONAL_KEYS)
+            _check_trusted(data, trusted)
+            held.release()
+            values.update(await fetch_prefetch(data, missing, state.address_policy))
+    except PrefetchUnavailable as exc:
+        problem = Message(
+            "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
+        )
+        raise HTTPException(412, problem) from None
+    return values
+
+
 async def call_service(
     service_id: str, request: Request, claims: Any = Depends(require_cds_jwt)
 ) -> Any:  # Any: the OpenAPI entry stays as it was (the answer is a Response)
@@ -520,21 +555,10 @@ async def call_service(
         state = cds_state(request.app)
         trusted = trusted_fhir_server(state, claims, data.get("fhirServer"))
         templates = kb_templates(kb)
-        try:
-            values, missing = sent_prefetch(data, context, templates)
-            if missing and (trusted or not OPTIONAL_KEYS.issuperset(missing)):
-                # only kinds an EHR may not offer missing: never fetched from a server
-                # not configured for the EHR, just not read (OPTIONAL_KEYS)
-                _check_trusted(data, trusted)
-                held.release()
-                values.update(await fetch_prefetch(data, missing, state.address_policy))
-        except PrefetchUnavailable as exc:
-            problem = Message(
-                "cannot obtain the FHIR data the service needs: %(problem)s", problem=exc.message
-            )
-            raise HTTPException(412, problem) from None
+        values = await _prefetch(data, context, templates, trusted, state, held)
         systems = ehr_systems(data, claims, trusted)
         unread = unread_kinds(values, templates)
+        partly = partly_read(values, templates)  # only the first page(s) of a search
         # order-select, order-sign: drugs ordered with the massage count
         values = with_drug_orders(values, context.get("draftOrders") or {}, patient_id)
         errors = [operation_outcome_text(k, v) for k, v in failed_outcomes(values).items()]
@@ -572,6 +596,7 @@ async def call_service(
                     patient_id=patient_id,
                     app_patient_id=app_patient,
                     unread=unread,
+                    partly=partly,
                 )
             }
         )

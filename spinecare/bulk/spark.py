@@ -56,13 +56,13 @@ from spinecare.fhir.ndjson import (
     KnownPatients,
     NdjsonError,
     Tally,
+    add_drug,
     export_files,
     iter_lines,
     note_unread,
     parse_lines,
     patient_keys,
 )
-from spinecare.fhir.reader import resource_ref
 from spinecare.kb.loader import KB, default_path, load_kb
 from spinecare.messages import Message
 from spinecare.record.model import PatientRecord
@@ -295,11 +295,11 @@ def _survey(
             drugs = part.kind in DRUG_KINDS
             counted = tally if drugs else Tally()
             lines = range_lines(part)
-            for resource, _ in parse_lines(
+            for resource, line in parse_lines(
                 lines, part.file, part.ordinal, counted, strict=drugs and strict
             ):
                 if drugs:
-                    medications[resource_ref(resource)] = resource
+                    add_drug(medications, resource, line, counted)
                 else:
                     keys = patient_keys(resource)
                     if keys is not None:
@@ -507,7 +507,8 @@ def read_facts(
             raise NdjsonError(error)
         counts[index] = newlines
         patients.extend(pids)
-        medications.update(found)
+        for found_one in found.values():  # parts read apart: a clash across them too
+            add_drug(medications, found_one, None, surveyed)
         surveyed.merge(_tally_of(counted))
     numbered = [p for p in _numbered(plan, counts) if p.kind not in DRUG_KINDS]
     if not numbered:

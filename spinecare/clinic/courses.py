@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -351,6 +351,8 @@ def start(
     errors: dict[str, str] = {}
     if start_day < today:
         errors["start"] = Message("the start %(day)s is in the past", day=Day(start_day))
+    elif start_day > today + timedelta(days=366):
+        errors["start"] = N_("more than a year ahead; check the year")
     running = session.scalar(
         select(CourseRow.start).where(
             CourseRow.patient_id == patient.id, CourseRow.status.in_(("active", "paused"))

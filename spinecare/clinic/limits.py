@@ -69,10 +69,13 @@ FREE_TEXT = frozenset(
 """Fields whose value is text even when it reads as a number, a date or a large number
 ("Nan" is a name, a record number may have 20 digits): only NUL is refused in them."""
 FREE_TEXT_ENDINGS = ("_text", "_note", "_notes")
-OWN_CHECK = frozenset({"birth_date"})
+OWN_CHECK = frozenset({"birth_date", "day", "start"})
+OWN_CHECK_PREFIXES = ("cond_onset_",)
 """Fields whose form checks them itself, beside the field, in the words of what they are
-(a birth date "before 1900; check the year"): here only NUL is refused, so that the form
-is shown again with what was typed rather than an error page."""
+(a birth date "before 1900; check the year"; a visit's or a diary's day in the future or
+more than a year ago; a course's start in the past or more than a year ahead; a
+diagnosis's onset in the future or before 1900): here only NUL is refused, so that the
+form is shown again with what was typed rather than an error page."""
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
 
@@ -95,7 +98,7 @@ def _problem(name: str, value: str) -> str | Message | None:
         return N_("must not contain a NUL character")
     if name in FREE_TEXT or name.endswith(FREE_TEXT_ENDINGS) or name.startswith("reason"):
         return None
-    if name in OWN_CHECK:
+    if name in OWN_CHECK or name.startswith(OWN_CHECK_PREFIXES):
         return None
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and _beyond(value, largest):

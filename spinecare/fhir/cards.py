@@ -36,6 +36,7 @@ from spinecare.wording import (
     effect_text,
     evidence_text,
     not_read_text,
+    partly_read_text,
     record_words,
     verdict_text,
 )
@@ -232,9 +233,12 @@ def _source_line(kb: KB, sid: str, lang: str) -> str:
     return line
 
 
-def detail_markdown(screening: Screening, unread: Sequence[str] = ()) -> str:
+def detail_markdown(
+    screening: Screening, unread: Sequence[str] = (), partly: Sequence[str] = ()
+) -> str:
     """The card's detail: findings, missing data, the kinds of record not read
-    (``unread``, FHIR resource types) and sources, in GFM Markdown."""
+    (``unread``, FHIR resource types) or read only in part (``partly``) and sources, in
+    GFM Markdown."""
     t = _t(screening.lang)
     lang, kb = screening.lang, screening.kb
     lines = [
@@ -274,14 +278,23 @@ def detail_markdown(screening: Screening, unread: Sequence[str] = ()) -> str:
         lines += ["", f"### {t['missing_data']}", ""]
         for m in screening.missing:
             lines.append(f"- **{markdown_escape(m.label)}**: {markdown_escape(m.why)}")
-    if unread:
-        said = markdown_escape(not_read_text(unread, lang))
-        lines += ["", f"### {t['not_read']}", "", said]
+    lines += _not_read_lines(t["not_read"], unread, partly, lang)
     if source_ids:
         lines += ["", f"### {t['sources']}", ""]
         for number, sid in enumerate(source_ids, start=1):
             lines.append(f"[{number}] " + _source_line(kb, sid, lang))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _not_read_lines(
+    heading: str, unread: Sequence[str], partly: Sequence[str], lang: str
+) -> list[str]:
+    """The card's lines on the kinds of record not read, or read only in part."""
+    said = [not_read_text(unread, lang)] if unread else []
+    said += [partly_read_text(partly, lang)] if partly else []
+    if not said:
+        return []
+    return ["", f"### {heading}", *(line for text in said for line in ("", markdown_escape(text)))]
 
 
 @lru_cache(maxsize=1024)
@@ -410,20 +423,25 @@ def screening_cards(
     patient_id: str | None = None,
     app_patient_id: int | None = None,
     unread: Sequence[str] = (),
+    partly: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The cards for one screening (one card; suggestions as the hook allows).
 
     ``patient_id`` is the patient's id in the EHR (in the suggested resources);
     ``app_patient_id`` spinecare's own patient for it, when one is known; ``unread`` the
-    kinds of record (FHIR resource types) the EHR did not give, named on the card."""
+    kinds of record (FHIR resource types) the EHR did not give, ``partly`` those it gave
+    only the latest entries of (a search's first page), named on the card; a card so
+    made is never only for information (an older entry may decide)."""
     t = _t(screening.lang)
     patient_id = patient_id or screening.patient_id
     indicator = indicator_for(screening.verdict)
+    if partly and indicator == "info":
+        indicator = "warning"
     card: dict[str, Any] = {
         "uuid": card_uuid(),
         "summary": summary_for(screening),
         "indicator": indicator,
-        "detail": detail_markdown(screening, unread),
+        "detail": detail_markdown(screening, unread, partly),
         "source": _primary_source(screening, base_url),
         "links": patient_links(base_url, app_patient_id, screening.lang),
     }

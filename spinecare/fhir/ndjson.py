@@ -58,6 +58,7 @@ __all__ = [
     "Line",
     "NdjsonError",
     "Tally",
+    "add_drug",
     "bundles_to_ndjson",
     "export_files",
     "iter_lines",
@@ -584,8 +585,63 @@ def load_medications(
 ) -> dict[str, dict[str, Any]]:
     """The export's Medication and Substance resources by ``Type/id`` (:data:`DRUG_KINDS`)."""
     out: dict[str, dict[str, Any]] = {}
-    for resource, _ in iter_resources(folder, tally, strict=strict, types=DRUG_KINDS):
-        out[resource_ref(resource)] = resource
+    for resource, line in iter_resources(folder, tally, strict=strict, types=DRUG_KINDS):
+        add_drug(out, resource, line, tally)
+    return out
+
+
+SAME_ID = N_(
+    "%(ref)s is written twice with different content: the drug entries that name it are"
+    " read with the words of both, to confirm"
+)
+
+
+def add_drug(
+    held: dict[str, dict[str, Any]],
+    resource: dict[str, Any],
+    line: Line | None,
+    tally: Tally | None,
+) -> None:
+    """``resource`` (a Medication or Substance) into ``held`` by ``Type/id``. Two of one
+    id with different content (exports joined, ids reused) are neither one nor the other:
+    the entries that name it read the words of both, to confirm (never the last line's
+    drug in silence: warfarin read as paracetamol), and the clash is reported."""
+    ref = resource_ref(resource)
+    before = held.get(ref)
+    if before is None or before == resource:
+        held[ref] = resource
+        return
+    held[ref] = {
+        "resourceType": resource.get("resourceType"),
+        "id": resource.get("id"),
+        "code": {"text": "; ".join(dict.fromkeys(_drug_words(before) + _drug_words(resource)))},
+    }
+    if tally is not None:
+        tally.report(located(str(line) if line else ref, Message(SAME_ID, ref=ref)))
+
+
+def _drug_words(resource: Mapping[str, Any]) -> list[str]:
+    """The words a Medication or Substance names itself by: its code's text, its codings'
+    names (or, where a coding has none, the code), and its ingredients' the same way."""
+    out: list[str] = []
+
+    def concept(node: object) -> None:
+        if not isinstance(node, dict):
+            return
+        if isinstance(node.get("text"), str) and node["text"].strip():
+            out.append(node["text"].strip())
+        codings = node.get("coding")
+        for coding in codings if isinstance(codings, list) else ():
+            if isinstance(coding, dict):
+                name = coding.get("display") or coding.get("code")
+                if isinstance(name, str) and name.strip():
+                    out.append(name.strip())
+
+    concept(resource.get("code"))
+    ingredients = resource.get("ingredient")
+    for item in ingredients if isinstance(ingredients, list) else ():
+        if isinstance(item, dict):
+            concept(item.get("itemCodeableConcept"))
     return out
 
 
@@ -925,6 +981,12 @@ def bundles_to_ndjson(inputs: list[Path], outdir: Path) -> dict[str, int]:
             for entry in entries:
                 res = entry.get("resource")
                 full_url = entry.get("fullUrl")
+                if isinstance(res, dict) and isinstance(full_url, str) and not res.get("id"):
+                    # a transaction's new resource has no id yet: the uuid of its full URL
+                    # is its id in the export, so that what names it still finds it
+                    uuid = full_url.removeprefix("urn:uuid:")
+                    if uuid != full_url and uuid.strip():
+                        res = entry["resource"] = {**res, "id": uuid.strip()}
                 if isinstance(res, dict) and isinstance(full_url, str) and res.get("id"):
                     targets[full_url] = f"{res.get('resourceType')}/{res['id']}"
             for entry in entries:

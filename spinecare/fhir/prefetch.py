@@ -36,8 +36,11 @@ __all__ = [
     "build_record",
     "failed_outcomes",
     "fetch_prefetch",
+    "follow_pages",
     "kb_templates",
+    "next_page",
     "operation_outcome_text",
+    "partly_read",
     "prefetch_templates",
     "resolve_prefetch",
     "sent_prefetch",
@@ -329,8 +332,19 @@ def _check_prefetch_value(key: str, value: Any) -> None:
 async def _fetch_one(
     client: httpx.AsyncClient, base: str, key: str, query: str
 ) -> dict[str, Any] | None:
-    url = f"{base}/{query}"
-    combined: dict[str, Any] | None = None
+    return await _fetch_pages(client, base, key, f"{base}/{query}", None)
+
+
+async def _fetch_pages(
+    client: httpx.AsyncClient,
+    base: str,
+    key: str,
+    url: str,
+    combined: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The search at ``url`` with its next pages (at most :data:`MAX_PAGES`, on ``base``
+    only), their entries added to ``combined`` (a first page already had: a prefetch the
+    EHR sent with a ``next`` link), or its first page's Bundle."""
     for _ in range(MAX_PAGES):
         try:
             response = await client.get(url)
@@ -372,16 +386,84 @@ async def _fetch_one(
             combined = body
         else:
             combined.setdefault("entry", []).extend(body.get("entry") or [])
-        next_url = None
-        for link in body.get("link") or []:
-            if isinstance(link, dict) and link.get("relation") == "next":
-                next_url = link.get("url")
-        if not isinstance(next_url, str) or not next_url.startswith(base + "/"):
+            combined["link"] = body.get("link") or []  # the next page still to read, if any
+        next_url = next_page(body)
+        if next_url is None or not next_url.startswith(base + "/"):
             break  # no next page, or one on another server (never followed)
         url = next_url
     if combined is not None and not combined.get("entry"):
         return None  # searched and found nothing
     return combined
+
+
+def next_page(bundle: Mapping[str, Any]) -> str | None:
+    """The address of a search Bundle's next page (its ``link`` of relation ``next``)."""
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) and url.strip() else None
+    return None
+
+
+def partly_read(values: Mapping[str, Any], templates: Mapping[str, str]) -> list[str]:
+    """The resource types of the keys whose search the record holds only in part: a
+    Bundle with a next page not read (the EHR sent the first page and the service could
+    not follow it), or whose ``total`` is more than the entries it holds. Each type once,
+    in the templates' order."""
+    out: list[str] = []
+    for key, template in templates.items():
+        value = values.get(key)
+        if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+            continue
+        entries = value.get("entry")
+        held = len(entries) if isinstance(entries, list) else 0
+        total = value.get("total")
+        more = isinstance(total, int) and not isinstance(total, bool) and total > held
+        if next_page(value) is not None or more:
+            out.append(template_kind(template))
+    return list(dict.fromkeys(out))
+
+
+async def follow_pages(
+    data: Mapping[str, Any],
+    values: dict[str, dict[str, Any] | None],
+    policy: AddressPolicy | None = None,
+) -> None:
+    """The next pages of the searches the EHR sent only the first page of (a ``next``
+    link in a prefetch Bundle, as CDS Hooks allows), read from its ``fhirServer`` with its
+    ``fhirAuthorization``, their entries added to the key's Bundle (at most
+    :data:`MAX_PAGES` pages, on that server only). Without a server and a token, or where
+    a page cannot be had, the key stays as sent: :func:`partly_read` names it."""
+    server, auth = data.get("fhirServer"), data.get("fhirAuthorization")
+    paged = {
+        key: url
+        for key, value in values.items()
+        if isinstance(value, dict)
+        and value.get("resourceType") == "Bundle"
+        and (url := next_page(value)) is not None
+    }
+    if not paged or not isinstance(server, str) or not isinstance(auth, dict):
+        return
+    base = server.rstrip("/")
+    headers = {
+        "Accept": "application/fhir+json, application/json",
+        "Authorization": f"Bearer {auth.get('access_token')}",
+    }
+
+    async def more(client: httpx.AsyncClient, key: str, url: str) -> None:
+        if not url.startswith(base + "/"):
+            return  # a page on another server is never followed
+        first = values[key]
+        try:
+            await _fetch_pages(client, base, key, url, first)
+        except PrefetchUnavailable:
+            return  # the first page stands; partly_read names the rest
+
+    async with guarded_client(
+        policy or AddressPolicy(), timeout=FETCH_TIMEOUT, headers=headers
+    ) as client:
+        await asyncio.gather(*(more(client, key, url) for key, url in paged.items()))
 
 
 async def _fetch_missing(
@@ -481,6 +563,7 @@ async def resolve_prefetch(
     What is fetched from ``fhirServer`` goes only to addresses ``policy`` allows (by
     default: no loopback, link-local or private address)."""
     values, missing = sent_prefetch(data, context, templates)
+    await follow_pages(data, values, policy)
     if missing:
         values.update(await fetch_prefetch(data, missing, policy))
     return values

@@ -1286,6 +1286,12 @@ def _as_named(
     return None if out is None else (out, said)
 
 
+def _pair_valued(res: Resource) -> bool:
+    """Whether an Observation's value is written as a pair of numbers ("192/118 mmHg")."""
+    value = res.get("valueString")
+    return isinstance(value, str) and _PAIR.fullmatch(value) is not None
+
+
 _HAS_DIGIT = re.compile(r"\d")
 _CLAUSES = re.compile(r"[;\n]|[,:](?=\s*[^\W\d_])")
 """Where a text of several readings parts them: a semicolon, a new line, a comma or a
@@ -4957,8 +4963,11 @@ class RecordBuilder:
             return
         if "note" in res and _status(res) not in OBSERVATION_VOID:
             self._noted(res, ref)
+        # a value that is a pair of numbers ("192/118 mmHg") is a blood pressure by the
+        # panel's pair names too (the German "RR": before one number, a respiratory rate)
+        paired = _pair_valued(res)
         if _of_no_measure(res, self.measures):
-            named = _as_named(res, self.measures)
+            named = _as_named(res, self.measures, paired=paired)
             if named is not None:
                 self._named_reading(*named, ref)
             return
@@ -4966,7 +4975,7 @@ class RecordBuilder:
         self._observations.extend(observations)
         self._ignored.extend(ignored)
         if not observations and not ignored:
-            named = _as_named(res, self.measures)
+            named = _as_named(res, self.measures, paired=paired)
             if named is not None:
                 self._named_reading(*named, ref)
                 return
@@ -5470,8 +5479,10 @@ _KIND_ALIASES = {
     "DiagnosticOrder": "ServiceRequest",  # DSTU2
     "ProcedureRequest": "ServiceRequest",  # STU3
     "ReferralRequest": "ServiceRequest",  # STU3
+    "MedicationUsage": "MedicationStatement",  # R5
+    "DeviceUsage": "DeviceUseStatement",  # R5
 }
-"""Resources of earlier FHIR versions that R4 renamed, read as the R4 resource."""
+"""Resources of other FHIR versions that R4 names otherwise, read as the R4 resource."""
 _KINDS = {kind.casefold(): kind for kind in RecordBuilder._handlers}
 """The resource types the reader reads, by their names without case."""
 

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from spinecare.clinic import FormError
+from spinecare.clinic.limits import DATE_MIN
 from spinecare.dates import iso_date
 from spinecare.errors import UnitError
 from spinecare.i18n import typed_number
 from spinecare.kb.loader import KB
-from spinecare.messages import Quantity
+from spinecare.messages import Day, Quantity
 from spinecare.record.intake import PLAUSIBLE, PLAUSIBLE_RANGE
 from spinecare.record.model import (
     Answer,
@@ -152,6 +153,9 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
         return None
     if value > today:
         errors[name] = Text("is in the future")
+        return None
+    if value < DATE_MIN:
+        errors[name] = Text("before %(day)s; check the year", day=Day(DATE_MIN))
         return None
     return value
 

@@ -26,6 +26,7 @@ NOT_SEARCHED = {
     "dstu2_medication_order_warfarin": "an earlier FHIR version's resource: no R4 search",
     "stu3_referral_request_reason_cauda_equina": "an earlier FHIR version's resource",
     "resource_type_lower_case_condition": "a type no search of the type's name returns",
+    "r5_medication_usage_warfarin": "a later FHIR version's resource: no R4 search",
 }
 """Records a patient's searches cannot bring, with why (docs/cds-hooks.md)."""
 

@@ -20,6 +20,7 @@ from conftest import (
 )
 
 from spinecare.wording import verdict_text
+from tests.conftest import FIXTURES
 
 SCHEMA = json.loads((Path(__file__).parent / "cds_hooks_response.schema.json").read_text())
 VALIDATOR = jsonschema_rs.validator_for(SCHEMA)
@@ -1165,3 +1166,79 @@ def test_a_drug_order_for_another_patient_is_refused(client, hook_request, synth
     message = response.json()["error"]["message"]
     assert f"context.draftOrders.entry[{len(entries) - 1}]" in message
     assert "another patient" in message
+
+
+def _paged_saddle_record(templates: dict) -> tuple[list[dict], dict]:
+    """A record whose saddle numbness (an Observation, 1 Nov) is older than the thirty
+    laboratory results after it, and its prefetch with the observations' first page only
+    (twenty, and a ``next`` link), as an EHR that pages its searches sends it."""
+    from fhir_search import prefetch_for
+
+    bundle = json.loads(
+        (FIXTURES / "ehr" / "observed_saddle_numbness_present.json").read_text(encoding="utf-8")
+    )
+    resources = [{"id": f"r{i}", **e["resource"]} for i, e in enumerate(bundle["entry"])]
+    for r in resources:
+        if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "449813001":
+            r["effectiveDateTime"] = "2026-11-01"
+    labs = [
+        {
+            "resourceType": "Observation",
+            "id": f"lab{i}",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+            "effectiveDateTime": f"2026-11-{2 + i // 2:02d}",
+            "valueQuantity": {"value": 5.1, "unit": "mmol/L"},
+        }
+        for i in range(30)
+    ]
+    resources += labs
+    prefetch = prefetch_for(resources, templates, "p1")
+    newest = sorted(labs, key=lambda r: r["effectiveDateTime"], reverse=True)[:20]
+    prefetch["observations"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r} for r in newest],
+        "link": [{"relation": "next", "url": "NEXT"}],
+    }
+    return resources, prefetch
+
+
+def test_a_prefetch_sent_one_page_at_a_time_is_read_whole(client, templates, stub_fhir) -> None:
+    """CDS Hooks lets an EHR send a search's first page with a ``next`` link: the service
+    reads the next pages from the EHR's FHIR server, so an older finding the first page
+    leaves out still decides (the card said "allowed" where the CLI refers urgently)."""
+    resources, prefetch = _paged_saddle_record(templates)
+    stub_fhir.resources = resources
+    stub_fhir.requests.clear()
+    next_url = f"{stub_fhir.url}/fhir/Observation?patient=p1&_sort=-date&_page=2"
+    prefetch["observations"]["link"][0]["url"] = next_url
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "paged-1",
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": prefetch,
+        "extension": {"org.spinecare.as-of": "2026-11-20"},
+    }
+    _fhir_server(body, stub_fhir)
+    (card,) = valid(client.post(VIEW, json=body).json())["cards"]
+    assert card["indicator"] == "critical", card["detail"][:300]
+    assert any("_page=2" in path for path, _ in stub_fhir.requests)
+
+
+def test_a_prefetch_read_only_in_part_says_so_on_the_card(client, templates) -> None:
+    """Without a FHIR server to read the next pages from, the card names the kind of
+    record read only in part and is never a card for information only."""
+    _, prefetch = _paged_saddle_record(templates)
+    prefetch["observations"]["link"][0]["url"] = "https://ehr.example.org/fhir/Observation?page=2"
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "paged-2",
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": prefetch,
+        "extension": {"org.spinecare.as-of": "2026-11-20"},
+    }
+    (card,) = valid(client.post(VIEW, json=body).json())["cards"]
+    assert card["indicator"] == "warning"
+    assert "only the latest entries" in card["detail"] and "observation" in card["detail"]

@@ -530,6 +530,15 @@ def test_bundles_to_ndjson_rewrites_references(tmp_path):
         bad = tmp_path / "bad.json"
         bad.write_text('{"resourceType": "Patient"}')
         bundles_to_ndjson([bad], tmp_path / "out2")
+    # a transaction's new resources have no id: each takes its full URL's uuid, and what
+    # names it by that URL still finds it (the export named no patient at all)
+    for entry in bundle["entry"]:
+        entry["resource"] = {k: v for k, v in entry["resource"].items() if k != "id"}
+    src.write_bytes(gzip.compress(orjson.dumps(bundle)))
+    bundles_to_ndjson([src], tmp_path / "out3")
+    written = orjson.loads((tmp_path / "out3" / "Patient.ndjson").read_bytes())
+    line = orjson.loads((tmp_path / "out3" / "Condition.ndjson").read_bytes())
+    assert written["id"] == "p1" and line["subject"]["reference"] == "Patient/p1"
 
 
 def test_not_a_folder(tmp_path):
@@ -666,3 +675,62 @@ def test_bulk_reads_a_references_words_where_the_export_does_not_hold_what_it_na
     held = {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]}
     assert held == {"p2", "p3"}
     assert "oncology" not in by_id["p4"]["unknown"]  # the superseded note, replaced
+
+
+def test_two_medications_of_one_id_are_read_as_both_to_confirm(tmp_path):
+    """Exports joined with a Medication id reused (warfarin, then paracetamol as med1):
+    neither patient's drug is taken as the last line's in silence (the warfarin patient
+    was allowed); each is read with the words of both, to confirm, and the clash is
+    reported with its file and line."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a"), patient("b")])
+    write(
+        folder / "MedicationStatement.ndjson",
+        [
+            {
+                "resourceType": "MedicationStatement",
+                "id": f"s-{pid}",
+                "status": "active",
+                "subject": {"reference": f"Patient/{pid}"},
+                "medicationReference": {"reference": "Medication/med1"},
+                "effectiveDateTime": "2024-06-01",
+            }
+            for pid in ("a", "b")
+        ],
+    )
+    rx = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    write(
+        folder / "Medication.ndjson",
+        [
+            {
+                "resourceType": "Medication",
+                "id": "med1",
+                "code": {
+                    "coding": [
+                        {
+                            "system": rx,
+                            "code": "855332",
+                            "display": "Warfarin Sodium 5 MG Oral Tablet",
+                        }
+                    ]
+                },
+            },
+            {
+                "resourceType": "Medication",
+                "id": "med1",
+                "code": {
+                    "coding": [
+                        {
+                            "system": rx,
+                            "code": "313782",
+                            "display": "Acetaminophen 325 MG Oral Tablet",
+                        }
+                    ]
+                },
+            },
+        ],
+    )
+    result = screen_export(folder, tmp_path / "out.ndjson", KB, AS_OF, workers=1)
+    assert "allowed" not in result.verdicts
+    assert any("Medication.ndjson:2" in p and "written twice" in p for p in result.tally.problems)

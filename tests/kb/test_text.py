@@ -44,7 +44,8 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Mamma-Ca links", {"oncology"}),
         ("DLBCL", {"oncology"}),
         ("Secondary malignant neoplasm of bone", {"spinal_malignancy", "oncology"}),
-        ("Osteomyelitis of the spine", {"spinal_infection"}),
+        # an infection of the spine, and an infection (not now) as any osteomyelitis is
+        ("Osteomyelitis of the spine", {"spinal_infection", "infectious_disease"}),
         ("New bowel and bladder incontinence", {"cauda_equina"}),
         ("Urinary incontinence", {"cauda_equina"}),
         ("Недержание мочи", {"cauda_equina"}),
@@ -72,7 +73,7 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Перелом тела L1 позвонка", {"vertebral_fracture"}),
         ("LWK-1-Fraktur", {"vertebral_fracture"}),
         ("Tuberculosis of spine", {"spinal_infection"}),
-        ("Остеомиелит поясничного отдела позвоночника", {"spinal_infection"}),
+        ("Остеомиелит поясничного отдела позвоночника", {"spinal_infection", "infectious_disease"}),
         ("Spondylodiszitis LWK 3/4", {"spinal_infection"}),
         ("Metastasis to spine", {"spinal_malignancy", "oncology"}),
         ("Метастазы в тела позвонков Th10-L2", {"spinal_malignancy", "oncology"}),

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 HTML = {"accept": "text/html"}
 JSON = {"accept": "application/json"}
@@ -360,3 +362,36 @@ def test_a_past_intake_shows_the_readings_it_set_aside(world, signed_in, csrf) -
     page = client.get(f"/patients/{pid}/intakes/{intake}", headers=HTML).text
     assert "None recorded." not in page.split("<h2>Answers")[0]
     assert "Set aside" in page and "furlong" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "said"),
+    [
+        ("day", "0226-11-20", "check the year"),
+        ("day", "9999-01-01", "is in the future"),
+        ("cond_onset_0", "1899-05-01", "check the year"),
+    ],
+)
+def test_a_date_with_a_wrong_year_is_said_beside_its_field(
+    world, signed_in, csrf, field: str, typed: str, said: str
+) -> None:
+    """A year typed wrong (0226, 1899, 9999) is said beside the field on the form, with
+    the rest of what was typed kept (it was an error page that lost the form)."""
+    client = signed_in("therapist")
+    path = f"/patients/{world.demo_patient}/intake"
+    fields = _intake_fields(csrf(client, path), systolic="135", diastolic="85")
+    if field.startswith("cond_"):
+        fields |= {"cond_concept_0": "osteoporosis"}
+    response = client.post(path, headers=HTML, data={**fields, field: typed})
+    assert response.status_code == 422
+    assert said in response.text and 'value="135"' in response.text
+    assert '<form method="post"' in response.text  # the form, not an error page
+
+
+def test_a_course_start_years_ahead_is_refused_beside_the_field(world, signed_in, csrf) -> None:
+    client = signed_in("therapist")
+    path = f"/patients/{world.own_patient}/courses"
+    token = csrf(client, f"/patients/{world.own_patient}/course/new")
+    response = client.post(path, headers=JSON, data={"csrf_token": token, "start": "9999-01-01"})
+    assert response.status_code == 422
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["start"]

@@ -610,22 +610,23 @@ def test_course_and_session_refusals_beside_the_field_in_russian(
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_value_no_form_takes_is_said_with_the_fields_words(world: Any, lang: str) -> None:
-    """ "nan", "inf" or a date in 2300 are refused before any form reads them: the page names
-    each such field in the form's words and the reader's language (it said "a finite
-    number" and no field)."""
+    """ "nan" or "inf" are refused before any form reads them: the page names each such
+    field in the form's words and the reader's language (it said "a finite number" and no
+    field). A date with a wrong year is the form's own to say, beside its field
+    (test_web_forms)."""
     from tests.web.test_web_courses import DAY, _start
 
     course = _start(world, world.own_patient)
     client = _in(world, "therapist", lang)
     page, target = f"/courses/{course}", f"/courses/{course}/sessions"
-    data = {**DAY, "day": "2300-01-01", "systolic": "nan", "pre_pain": "inf", "minutes": "15"}
+    data = {**DAY, "systolic": "nan", "pre_pain": "inf", "minutes": "15"}
     r = client.post(target, data={**data, "csrf_token": csrf_of(client, page)}, headers=HTML)
     assert r.status_code == 422
     assert _problems(f"[therapist {lang}] limits", r, lang) == []
     items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", r.text, re.S)]
     words = {
-        "en": ["Date: a date from", "Blood pressure: systolic (mm Hg): a finite number"],
-        "ru": ["Дата: дата с", "Давление: систолическое (мм рт. ст.): "],
+        "en": ["Blood pressure: systolic (mm Hg): a finite number"],
+        "ru": ["Давление: систолическое (мм рт. ст.): "],
     }[lang]
     for said in words:
         assert any(unescape(i).startswith(said) for i in items), (said, items)
