@@ -26,7 +26,7 @@ from typing import Any
 
 from spinecare.engine.evaluate import CONFIRM_ITEM
 from spinecare.engine.screening import BLOCKING, Finding, Screening
-from spinecare.i18n import translator, yes_no
+from spinecare.i18n import plural, translator, yes_no
 from spinecare.kb.evidence import rule_level_text
 from spinecare.kb.loader import KB
 from spinecare.wording import (
@@ -278,7 +278,10 @@ def detail_markdown(
         lines += ["", f"### {t['missing_data']}", ""]
         for m in screening.missing:
             lines.append(f"- **{markdown_escape(m.label)}**: {markdown_escape(m.why)}")
-    lines += _not_read_lines(t["not_read"], unread, partly, lang)
+    # what the record holds that could not be read (a document that is only a link, a
+    # PDF, an entry of a shape that cannot be read): the chart has it
+    entries = [n.label for n in screening.not_used() if n.kind == "set_aside"]
+    lines += _not_read_lines(t["not_read"], unread, partly, lang, entries)
     if source_ids:
         lines += ["", f"### {t['sources']}", ""]
         for number, sid in enumerate(source_ids, start=1):
@@ -286,15 +289,32 @@ def detail_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
+NOT_READ_LISTED = 5
+"""How many of the record's entries that could not be read a card lists (the rest counted)."""
+
+
 def _not_read_lines(
-    heading: str, unread: Sequence[str], partly: Sequence[str], lang: str
+    heading: str,
+    unread: Sequence[str],
+    partly: Sequence[str],
+    lang: str,
+    entries: Sequence[str] = (),
 ) -> list[str]:
-    """The card's lines on the kinds of record not read, or read only in part."""
+    """The card's lines on the kinds of record not read, or read only in part, and the
+    entries the record holds that could not be read."""
     said = [not_read_text(unread, lang)] if unread else []
     said += [partly_read_text(partly, lang)] if partly else []
-    if not said:
+    if not said and not entries:
         return []
-    return ["", f"### {heading}", *(line for text in said for line in ("", markdown_escape(text)))]
+    lines = ["", f"### {heading}", *(line for text in said for line in ("", markdown_escape(text)))]
+    if entries:
+        lines.append("")
+        lines += [f"- {markdown_escape(label)}" for label in entries[:NOT_READ_LISTED]]
+        rest = len(entries) - NOT_READ_LISTED
+        if rest > 0:
+            more = plural(lang, "and %(n)s more entry", "and %(n)s more entries", rest)
+            lines.append(f"- {markdown_escape(more % {'n': rest})}")
+    return lines
 
 
 @lru_cache(maxsize=1024)

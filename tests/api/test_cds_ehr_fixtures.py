@@ -97,3 +97,24 @@ def test_a_binary_sent_beside_its_document_is_read(kb) -> None:
     record = build_record(prefetch, "p1", kb, "cds-hooks:test")
     got = _said(screen_record(record, kb, AS_OF, "en").to_json())
     assert "vertebral_fracture" in {f[0] for f in got[1]}
+
+
+def test_a_card_lists_what_the_record_holds_that_could_not_be_read(client, templates) -> None:
+    """A note whose content is only a link (or a PDF) cannot be read: the card lists it
+    under what was not read, as the CLI does ("read it in the chart"); it said nothing."""
+    for name in ("document_link_not_included", "document_pdf_not_read"):
+        listed = [
+            n.label
+            for n in screen(EHR / f"{name}.json", as_of=AS_OF).not_used()
+            if n.kind == "set_aside"
+        ]
+        assert listed, name
+        body = {
+            "hook": "patient-view",
+            "hookInstance": f"ehr-{name}",
+            "context": {"userId": "Practitioner/1", "patientId": "p1"},
+            "prefetch": prefetch_for(_resources(name), templates, "p1"),
+            "extension": {"org.spinecare.as-of": AS_OF.isoformat()},
+        }
+        (card,) = client.post(VIEW, json=body).json()["cards"]
+        assert "read it in the chart" in card["detail"], (name, card["detail"][-400:])
