@@ -12516,6 +12516,41 @@ case(
     },
 )
 
+for name, reaction, why in (
+    ("rash", "Rash", "a dermatitis"),
+    ("fever", "Fever", "a fever"),
+    ("urticaria", "Urticaria", "a skin lesion"),
+):
+    case(
+        f"allergy_old_reaction_{name}",
+        "allowed",
+        f"an active allergy to penicillin recorded in 2012 whose reaction was '{reaction}': what"
+        f" happened at an exposure fourteen years ago, not {why} today",
+        {
+            "resourceType": "AllergyIntolerance",
+            "patient": {"reference": "Patient/p1"},
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "recordedDate": "2012-05-03",
+            "code": {"coding": [coding(RXNORM, "7980", "penicillin G")]},
+            "reaction": [{"manifestation": [{"text": reaction}]}],
+        },
+    )
+
+case(
+    "document_cp1251_capitals_without_charset",
+    "needs_data",
+    "a plain-text note in windows-1251 of capitals ('Жалобы: ТЭЛА', a pulmonary embolism)"
+    " with no charset: read in windows-1251 (read as KOI8-R it named nothing: allowed)",
+    document_bytes("text/plain", "Жалобы: ТЭЛА".encode("cp1251")),
+)
+case(
+    "document_cp1252_spanish_without_charset",
+    "allowed",
+    "a Spanish note in windows-1252 ('El niño está aquí, señor') with no charset: Western,"
+    " not Russian",
+    document_bytes("text/plain", "El niño está aquí, señor".encode("cp1252")),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -592,8 +592,11 @@ def load_medications(
 
 SAME_ID = N_(
     "%(ref)s is written twice with different content: the drug entries that name it are"
-    " read with the words of both, to confirm"
+    " read as naming both"
 )
+_NOT_CONTENT = frozenset({"meta", "text"})
+"""What two copies of one resource may differ in and still be the same (a version, a
+narrative): an export joined with a later one repeats them so."""
 
 
 def add_drug(
@@ -603,46 +606,47 @@ def add_drug(
     tally: Tally | None,
 ) -> None:
     """``resource`` (a Medication or Substance) into ``held`` by ``Type/id``. Two of one
-    id with different content (exports joined, ids reused) are neither one nor the other:
-    the entries that name it read the words of both, to confirm (never the last line's
-    drug in silence: warfarin read as paracetamol), and the clash is reported."""
+    id that differ in more than their version (exports joined, an id reused) are neither
+    one nor the other: the entries that name it read both, their codes, names and
+    ingredients together (never the last line's drug in silence: warfarin read as
+    paracetamol), and the clash is reported with its file and line."""
     ref = resource_ref(resource)
     before = held.get(ref)
-    if before is None or before == resource:
+    if before is None or _content(before) == _content(resource):
         held[ref] = resource
         return
     held[ref] = {
         "resourceType": resource.get("resourceType"),
         "id": resource.get("id"),
-        "code": {"text": "; ".join(dict.fromkeys(_drug_words(before) + _drug_words(resource)))},
+        "code": {
+            "coding": [*_listed(before, "code", "coding"), *_listed(resource, "code", "coding")],
+            "text": "; ".join(
+                t for t in dict.fromkeys(_code_text(before) + _code_text(resource)) if t
+            )
+            or None,
+        },
+        "ingredient": [*_listed(before, "ingredient"), *_listed(resource, "ingredient")],
     }
     if tally is not None:
         tally.report(located(str(line) if line else ref, Message(SAME_ID, ref=ref)))
 
 
-def _drug_words(resource: Mapping[str, Any]) -> list[str]:
-    """The words a Medication or Substance names itself by: its code's text, its codings'
-    names (or, where a coding has none, the code), and its ingredients' the same way."""
-    out: list[str] = []
+def _content(resource: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in resource.items() if k not in _NOT_CONTENT}
 
-    def concept(node: object) -> None:
-        if not isinstance(node, dict):
-            return
-        if isinstance(node.get("text"), str) and node["text"].strip():
-            out.append(node["text"].strip())
-        codings = node.get("coding")
-        for coding in codings if isinstance(codings, list) else ():
-            if isinstance(coding, dict):
-                name = coding.get("display") or coding.get("code")
-                if isinstance(name, str) and name.strip():
-                    out.append(name.strip())
 
-    concept(resource.get("code"))
-    ingredients = resource.get("ingredient")
-    for item in ingredients if isinstance(ingredients, list) else ():
-        if isinstance(item, dict):
-            concept(item.get("itemCodeableConcept"))
-    return out
+def _listed(resource: Mapping[str, Any], key: str, inner: str | None = None) -> list[Any]:
+    """The items of ``resource[key]`` (of ``resource[key][inner]``) where that is a list."""
+    node: Any = resource.get(key)
+    if inner is not None:
+        node = node.get(inner) if isinstance(node, dict) else None
+    return [item for item in node if isinstance(item, dict)] if isinstance(node, list) else []
+
+
+def _code_text(resource: Mapping[str, Any]) -> list[str]:
+    code = resource.get("code")
+    text = code.get("text") if isinstance(code, dict) else None
+    return [text.strip()] if isinstance(text, str) and text.strip() else []
 
 
 def medication_resolver(

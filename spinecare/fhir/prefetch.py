@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 MAX_PAGES = 20
+PAGES_DEADLINE = 20.0
+"""Seconds the service spends at most on the next pages of the searches an EHR sent in
+part (a hook's answer is awaited by a clinician)."""
 FETCH_TIMEOUT = 5.0
 
 log = logging.getLogger("spinecare.fhir.prefetch")
@@ -385,10 +388,15 @@ async def _fetch_pages(
         if combined is None:
             combined = body
         else:
-            combined.setdefault("entry", []).extend(body.get("entry") or [])
+            found = body.get("entry")
+            held = combined.get("entry")
+            combined["entry"] = [
+                *(held if isinstance(held, list) else []),
+                *(found if isinstance(found, list) else []),
+            ]
             combined["link"] = body.get("link") or []  # the next page still to read, if any
         next_url = next_page(body)
-        if next_url is None or not next_url.startswith(base + "/"):
+        if next_url is None or not on_server(next_url, base):
             break  # no next page, or one on another server (never followed)
         url = next_url
     if combined is not None and not combined.get("entry"):
@@ -406,13 +414,38 @@ def next_page(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
+def on_server(url: str, base: str) -> bool:
+    """Whether ``url`` is an address of the FHIR server at ``base``: the same scheme, host
+    and port, under its path (``base/Observation?page=2``, and ``base?_getpages=...`` as
+    HAPI FHIR writes its pages)."""
+    from urllib.parse import urlsplit
+
+    try:
+        page, server = urlsplit(url), urlsplit(base)
+    except ValueError:
+        return False
+    path = server.path.rstrip("/")
+    return (page.scheme, page.netloc) == (server.scheme, server.netloc) and (
+        page.path.rstrip("/") == path or page.path.startswith(path + "/")
+    )
+
+
+LATEST_ONLY = frozenset({"claims", "benefits"})
+"""Keys whose search asks for the latest entries on purpose (bills repeat their visit's and
+their prescription's entries), as a measure's does (its latest readings decide): one sent
+in part names nothing missing."""
+
+
 def partly_read(values: Mapping[str, Any], templates: Mapping[str, str]) -> list[str]:
     """The resource types of the keys whose search the record holds only in part: a
     Bundle with a next page not read (the EHR sent the first page and the service could
-    not follow it), or whose ``total`` is more than the entries it holds. Each type once,
-    in the templates' order."""
+    not follow it), or whose ``total`` is more than the entries it holds; not the searches
+    of the latest entries on purpose (:data:`LATEST_ONLY`, a measure's readings). Each
+    type once, in the templates' order."""
     out: list[str] = []
     for key, template in templates.items():
+        if key in LATEST_ONLY or "&code=" in template:
+            continue
         value = values.get(key)
         if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
             continue
@@ -452,18 +485,27 @@ async def follow_pages(
     }
 
     async def more(client: httpx.AsyncClient, key: str, url: str) -> None:
-        if not url.startswith(base + "/"):
+        if not on_server(url, base):
             return  # a page on another server is never followed
-        first = values[key]
+        sent = values[key]
+        assert sent is not None
+        entries = sent.get("entry")
+        # the EHR's page is left as it was sent; the key holds a copy with the pages added
+        first = {**sent, "entry": list(entries) if isinstance(entries, list) else []}
         try:
             await _fetch_pages(client, base, key, url, first)
-        except PrefetchUnavailable:
+        except (PrefetchUnavailable, RecordError, httpx.HTTPError, ValueError, TypeError):
             return  # the first page stands; partly_read names the rest
+        values[key] = first
 
     async with guarded_client(
         policy or AddressPolicy(), timeout=FETCH_TIMEOUT, headers=headers
     ) as client:
-        await asyncio.gather(*(more(client, key, url) for key, url in paged.items()))
+        try:
+            async with asyncio.timeout(PAGES_DEADLINE):
+                await asyncio.gather(*(more(client, key, url) for key, url in paged.items()))
+        except TimeoutError:
+            pass  # the pages read so far stand; partly_read names what is left
 
 
 async def _fetch_missing(

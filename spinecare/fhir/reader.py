@@ -3190,16 +3190,17 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Media": (("createdDateTime", None), ("createdPeriod", "start"), ("issued", None)),
     "Basic": (("created", None),),
     "NutritionOrder": (("dateTime", None),),
-    "AllergyIntolerance": (
-        ("onsetDateTime", None),
-        ("onsetPeriod", "start"),
-        ("lastOccurrence", None),
-        ("recordedDate", None),
-    ),
     "Device": (),  # a device implanted or in use, of no date here: in use now
 }
 # Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
 # over (an alert made inactive, an episode of care finished, a care plan completed).
+_ALLERGY_DATES: tuple[tuple[str, str | None], ...] = (
+    ("lastOccurrence", None),
+    ("onsetDateTime", None),
+    ("onsetPeriod", "start"),
+    ("recordedDate", None),
+)
+"""An allergy's dates, the latest reaction's first: from when its reactions count."""
 _STATED_ENDS = frozenset({"Flag", "EpisodeOfCare", "CarePlan"})
 _STATED_OVER = frozenset({"inactive", "finished", "completed", "revoked"})
 # Statuses of an episode, a message or a plan that say nothing happened.
@@ -3406,26 +3407,81 @@ _META_CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9._:-]+)"
 
 _CYRILLIC_PAGES = ("windows-1251", "koi8-r", "cp866")
 """The code pages Russian text is written in by older systems: Windows, Unix, DOS."""
-_RUSSIAN_WORD = re.compile(r"[а-яё]{2,}")
+_RUSSIAN_LETTERS = dict(
+    zip(
+        "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё",
+        (
+            10.97,
+            8.45,
+            8.01,
+            7.35,
+            6.70,
+            6.26,
+            5.47,
+            4.73,
+            4.54,
+            4.40,
+            3.49,
+            3.21,
+            2.98,
+            2.81,
+            2.62,
+            2.01,
+            1.90,
+            1.74,
+            1.70,
+            1.65,
+            1.59,
+            1.44,
+            1.21,
+            0.97,
+            0.94,
+            0.73,
+            0.64,
+            0.48,
+            0.36,
+            0.32,
+            0.26,
+            0.04,
+            0.04,
+        ),
+        strict=True,
+    )
+)
+"""How often each letter stands in Russian text, in percent (the common published
+frequency table): text read in its own code page scores high, in another one low, in
+small letters or in capitals alike."""
+_HIGH_RUN = re.compile(rb"[\xc0-\xff]{2,}")
+_LETTER_SHARE = 3.5
+"""The mean frequency (percent) a byte above ASCII must reach, read as a Russian letter,
+for text to be read as Russian (a German umlaut read so is a rare letter: "ь")."""
 
 
 def _undeclared(raw: bytes) -> str:
     """The encoding of text that declares none: UTF-8 where it reads as UTF-8; else the
     code page its letters fit, as records exported from older systems write them: the
-    Cyrillic one (windows-1251, KOI8-R or DOS 866) in which most of its bytes above ASCII
-    read as the small letters of Russian words (text is mostly small letters; read in
-    another Cyrillic page the same bytes are capitals or signs), or else Western
-    (windows-1252), whose accented letters stand alone among Latin ones ("R\xfccken")."""
+    Cyrillic one (windows-1251, KOI8-R or DOS 866) in which its bytes above ASCII read as
+    the most Russian letters by how often each stands in Russian text (so capitals,
+    "ТЭЛА", and small letters alike), where they are most of its letters and run together
+    as words do or read as such letters; else Western (windows-1252), whose accented
+    letters stand alone among Latin ones ("R\xfccken", "El niño está aquí")."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         high = sum(1 for b in raw if b >= 0x80)
         scores = {
-            page: sum(map(len, _RUSSIAN_WORD.findall(raw.decode(page, errors="replace"))))
+            page: sum(_RUSSIAN_LETTERS.get(c, 0.0) for c in raw.decode(page, "replace").casefold())
             for page in _CYRILLIC_PAGES
         }
         page = max(_CYRILLIC_PAGES, key=scores.__getitem__)  # the first of equal ones
-        return page if high and scores[page] * 2 > high else "windows-1252"
+        upper = sum(1 for b in raw if b >= 0xC0)
+        in_runs = sum(len(run) for run in _HIGH_RUN.findall(raw))
+        words = upper and in_runs * 2 > upper
+        # Russian words are letters above ASCII all through; Western words are ASCII
+        # letters with an accented one here and there ("El niño está aquí")
+        latin = sum(1 for b in raw if 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A)
+        russian = high >= latin and (words or scores[page] >= _LETTER_SHARE * high)
+        return page if high and russian else "windows-1252"
     return "utf-8"
 
 
@@ -3884,10 +3940,7 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "Media": ("reasonCode",),
     "Basic": ("code",),
     "NutritionOrder": (),
-    # an allergy's reactions, not its substance (an allergy to heparin is no heparin
-    # taken): "Heparin-induced thrombocytopenia"; a device's kind: "Left ventricular assist
-    # device"
-    "AllergyIntolerance": (),
+    # a device's kind: "Left ventricular assist device"
     "Device": ("type",),
 }
 
@@ -3919,21 +3972,14 @@ def _other_said(
 
 
 def _parts_said(res: Resource, ref: str) -> Iterator[tuple[tuple[Coding, ...], str | None, str]]:
-    """What the parts of a message, an imaging study, an allergy, a device or a care plan
-    say (:func:`_other_said`)."""
+    """What the parts of a message, an imaging study, a device or a care plan say
+    (:func:`_other_said`)."""
     for i, item in enumerate(_objects(res, "payload")):  # Communication
         content = item.get("contentString")
         words = content if isinstance(content, str) else None
         yield (), words or _attachment_text(item.get("contentAttachment")), f"{ref}#payload[{i}]"
     for i, series in enumerate(_objects(res, "series")):  # ImagingStudy
         yield (), _str(series, "description", f"series[{i}]."), f"{ref}#series[{i}]"
-    for i, reaction in enumerate(_objects(res, "reaction")):  # AllergyIntolerance
-        where = f"reaction[{i}]"
-        for j, shown in enumerate(_as_list(reaction.get("manifestation"))):
-            if isinstance(shown, dict):
-                at = f"{where}.manifestation[{j}]"
-                yield _codings(shown, at), _text(shown, at), f"{ref}#{at}"
-        yield (), _str(reaction, "description", f"{where}."), f"{ref}#{where}.description"
     for i, named in enumerate(_objects(res, "deviceName")):  # Device
         yield (), _str(named, "name", f"deviceName[{i}]."), f"{ref}#deviceName[{i}]"
     activities = res.get("activity")  # CarePlan
@@ -5120,13 +5166,35 @@ class RecordBuilder:
     def _allergy(self, res: Resource, ref: str, full_url: str | None) -> None:
         """An allergy or intolerance in force: its reactions (a heparin-induced
         thrombocytopenia recorded as an allergy to heparin), never its substance, and its
-        notes, to confirm (:func:`statements_from_fhir`). One refuted, written in error,
-        inactive or resolved says nothing."""
+        notes, each as a visit's diagnosis is read: from the reaction's (else the allergy's)
+        latest date for ``encounter_days`` (clinic policy policy_encounter_diagnosis). A
+        reaction is what happened at an exposure, not a state that lasts: a rash after
+        penicillin in 2012 says nothing of today. One refuted, written in error, inactive or
+        resolved says nothing; so do the reactions of an allergy of no date."""
         if _status_code(res, "verificationStatus") in ("refuted", ENTERED_IN_ERROR):
             return
         if _status_code(res, "clinicalStatus") in ("inactive", "resolved"):
             return
-        self._conditions.extend(statements_from_fhir(res, ref))
+        said: list[tuple[Resource, str]] = []
+        days: list[date] = []
+        for i, reaction in enumerate(_objects(res, "reaction")):
+            where = f"{ref}{VISIT_DIAGNOSIS}reaction[{i}]"
+            for j, shown in enumerate(_as_list(reaction.get("manifestation"))):
+                if isinstance(shown, dict):
+                    said.append((shown, f"{where}.manifestation[{j}]"))
+            description = reaction.get("description")
+            if isinstance(description, str) and description.strip():
+                said.append(({"text": description}, f"{where}.description"))
+            onset = _date_or_none(reaction, (("onset", None),))
+            if onset is not None:
+                days.append(onset)
+        said.extend(
+            ({"text": text}, f"{ref}{VISIT_DIAGNOSIS}note[{i}]") for i, text in _annotations(res)
+        )
+        known = _date_or_none(res, _ALLERGY_DATES)
+        latest = max([*days, *([known] if known else [])], default=None)
+        if said and latest is not None:
+            self._visit_reasons(said, latest, latest)
 
     def _device(self, res: Resource, ref: str, full_url: str | None) -> None:
         """A device of the patient's (``patient``: a pacemaker, an assist device), in use
@@ -5800,8 +5868,10 @@ def _worded(items: object, asked: Mapping[str, str]) -> object:
         if isinstance(item, dict):
             item = dict(item)
             text = item.get("text")
-            if not (isinstance(text, str) and text.strip()) and item.get("linkId") in asked:
-                item["text"] = asked[item["linkId"]]
+            link = item.get("linkId")
+            worded = isinstance(text, str) and text.strip()
+            if not worded and isinstance(link, str) and link in asked:
+                item["text"] = asked[link]
             if "item" in item:
                 item["item"] = _worded(item["item"], asked)
             answers = item.get("answer")

@@ -1242,3 +1242,22 @@ def test_a_prefetch_read_only_in_part_says_so_on_the_card(client, templates) -> 
     (card,) = valid(client.post(VIEW, json=body).json())["cards"]
     assert card["indicator"] == "warning"
     assert "only the latest entries" in card["detail"] and "observation" in card["detail"]
+
+
+def test_a_next_page_is_followed_on_the_ehrs_server_only() -> None:
+    """A page of the EHR's server (under its base, HAPI FHIR's ``base?_getpages=`` too)
+    is followed; one of another host, scheme or port, or above the base, never is."""
+    from spinecare.fhir.prefetch import on_server
+
+    base = "https://ehr.example.org/fhir"
+    assert on_server(f"{base}/Observation?patient=p1&page=2", base)
+    assert on_server(f"{base}?_getpages=abc&_getpagesoffset=20", base)
+    for other in (
+        "https://evil.example.org/fhir/Observation",
+        "http://ehr.example.org/fhir/Observation",
+        "https://ehr.example.org:8443/fhir/Observation",
+        "https://ehr.example.org/admin",
+        "https://ehr.example.org/fhirx/Observation",
+        "not a url",
+    ):
+        assert not on_server(other, base), other
