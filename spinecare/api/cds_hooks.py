@@ -33,9 +33,10 @@ from fastapi.routing import APIRoute
 from spinecare.api.cds_state import cds_state, require_cds_jwt, trusted_fhir_server
 from spinecare.api.errors import ERROR_LANGUAGE, REQUEST_BODY
 from spinecare.clinic.limits import DATE_MAX, DATE_MIN
+from spinecare.clinic.workers import run_heavy
 from spinecare.dates import iso_date
 from spinecare.documents import collector_held, load_document
-from spinecare.engine.screening import screen_record
+from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import RecordError
 from spinecare.fhir.cards import error_card, order_value_set, screening_cards
 from spinecare.fhir.prefetch import (
@@ -156,7 +157,10 @@ def massage_orders(
         if not isinstance(codings, list):
             continue
         if not any(
-            isinstance(c, dict) and (c.get("system"), str(c.get("code"))) in codes for c in codings
+            isinstance(c, dict)
+            and isinstance(c.get("system"), str)
+            and (c["system"], str(c.get("code"))) in codes
+            for c in codings
         ):
             continue
         if selections:
@@ -311,10 +315,28 @@ def _check_context(context: Any, hook: str) -> dict[str, Any]:
             )
     if not context["patientId"].strip():
         raise CdsRequestError(Message("context.patientId is empty"))
-    if "selections" in context and not all(isinstance(s, str) for s in context["selections"]):
+    # the optional fields of any hook, as the hooks that require them check them: never
+    # an internal error for a shape the reader would trip over
+    selections = context.get("selections")
+    if "selections" in context and not (
+        isinstance(selections, list) and all(isinstance(s, str) for s in selections)
+    ):
         raise CdsRequestError(Message("context.selections must be a list of strings"))
-    if "draftOrders" in context and context["draftOrders"].get("resourceType") != "Bundle":
-        raise CdsRequestError(Message("context.draftOrders must be a FHIR Bundle"))
+    if "draftOrders" in context:
+        orders = context["draftOrders"]
+        entries = orders.get("entry", []) if isinstance(orders, dict) else None
+        if not isinstance(orders, dict) or orders.get("resourceType") != "Bundle":
+            raise CdsRequestError(Message("context.draftOrders must be a FHIR Bundle"))
+        if not isinstance(entries, list):
+            raise CdsRequestError(Message("context.draftOrders.entry must be a list"))
+        for index, entry in enumerate(entries):
+            if not (isinstance(entry, dict) and isinstance(entry.get("resource"), dict)):
+                raise CdsRequestError(
+                    Message(
+                        "context.draftOrders.entry[%(index)s] has no resource object",
+                        index=index,
+                    )
+                )
     return context
 
 
@@ -495,6 +517,27 @@ def _json(content: Any) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
+def _screen_values(
+    values: Mapping[str, Any],
+    patient_id: str,
+    kb: Any,
+    name: str,
+    as_of: date,
+    lang: str,
+) -> tuple[Screening | None, bool]:
+    """The screening of the prefetched record, and whether the patient is recorded as
+    deceased on the date (then no screening); a record that cannot be read is the
+    request's error (:class:`CdsRequestError`)."""
+    try:
+        record = build_record(values, patient_id, kb, name)
+    except RecordError as exc:
+        unreadable = Message("prefetch data cannot be read: %(problem)s", problem=exc.message)
+        raise CdsRequestError(translate(unreadable, lang)) from None
+    if record.patient.deceased_by(as_of):
+        return None, True
+    return screen_record(record, kb, as_of, lang), False
+
+
 async def _prefetch(
     data: dict[str, Any],
     context: Mapping[str, Any],
@@ -564,20 +607,17 @@ async def call_service(
         errors = [operation_outcome_text(k, v) for k, v in failed_outcomes(values).items()]
         screening = None
         if not errors:
-            try:
-                record = build_record(values, patient_id, kb, f"cds-hooks:{data['hookInstance']}")
-            except RecordError as exc:
-                unreadable = Message(
-                    "prefetch data cannot be read: %(problem)s", problem=exc.message
-                )
-                raise CdsRequestError(translate(unreadable, lang)) from None
-            if record.patient.deceased_by(as_of):
+            # reading and screening are heavy work: in a worker thread of the public pool,
+            # never on the loop every page and sign-in of the app waits on
+            name = f"cds-hooks:{data['hookInstance']}"
+            screening, deceased = await run_heavy(
+                _screen_values, values, patient_id, kb, name, as_of, lang, pool="public"
+            )
+            if deceased:
                 # a chart opened (or an order made) for a patient recorded as deceased: a
                 # well-formed call with no one to screen (screening refuses the record), so
                 # no advice rather than an error
                 return _json({"cards": []})
-            screening = screen_record(record, kb, as_of, lang)
-            del record
         del data, context, values
         if systems and state.db is not None:
             held.release()  # app_patient_for asks the database, from a thread

@@ -823,8 +823,25 @@ def referral_screening(
 def patient_screening(
     session: Session, who: CurrentUser, patient_id: int, kb: KB, as_of: date, lang: str = "en"
 ) -> tuple[PatientScreeningOut, PlanOut]:
-    """The stored patient's screening and plan (:meth:`PatientScreening.out`)."""
-    return screen_patient(session, who, patient_id, kb, as_of, lang).out()
+    """The stored patient's screening and plan (:meth:`PatientScreening.out`); for an
+    account that does not see clearance requests (the patient's own), without what the
+    physician and the therapist wrote to each other (a clearance's note, who wrote it and
+    the request it came from): the decision and its date stay."""
+    screening, plan = screen_patient(session, who, patient_id, kb, as_of, lang).out()
+    if sees_clearance_requests(acting(session, who)):
+        return screening, plan
+    shown = screening.model_dump(mode="json")
+    for finding in shown.get("findings") or []:
+        clearance = finding.get("clearance")
+        if isinstance(clearance, dict):
+            finding["clearance"] = {
+                k: v for k, v in clearance.items() if k not in PRIVATE_CLEARANCE
+            }
+    return PatientScreeningOut.model_validate(shown), plan
+
+
+PRIVATE_CLEARANCE = frozenset({"note", "by", "ref"})
+"""What a clearance on a screening says that is the physician's and the therapist's alone."""
 
 
 def screen_patients(
@@ -970,13 +987,13 @@ def requests_of(session: Session, patient_id: int, who: CurrentUser) -> list[Cle
     """The patient's clearance requests, newest first (for a patient the caller has
     already been let see), none for an account that may not see them
     (:func:`~spinecare.clinic.permissions.sees_clearance_requests`)."""
-    if not sees_clearance_requests(acting(session, who)):
+    user = acting(session, who)
+    if not sees_clearance_requests(user):
         return []
-    rows = session.scalars(
-        select(ClearanceRequest)
-        .where(ClearanceRequest.patient_id == patient_id)
-        .order_by(ClearanceRequest.id.desc())
-    )
+    query = select(ClearanceRequest).where(ClearanceRequest.patient_id == patient_id)
+    if user.role == "physician":  # their own, as each request's page allows
+        query = query.where(ClearanceRequest.physician_id == user.id)
+    rows = session.scalars(query.order_by(ClearanceRequest.id.desc()))
     return [ClearanceRequestOut.model_validate(r) for r in rows]
 
 

@@ -950,7 +950,7 @@ def _year_in_words(said: str) -> tuple[date, date] | None:
 
 _DAY_MONTH_YEAR = re.compile(r"(?<![\d./])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
 _MONTH_YEAR = re.compile(r"(?<![\d./])(\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
-_NAMED_MONTH_YEAR = re.compile(r"([^\W\d_]{3,})\.?\s+((?:19|20)\d\d)(?!\d)")
+_NAMED_MONTH_YEAR = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s+((?:19|20)\d\d)(?!\d)")
 # The beginnings of the months' names, in English, German and Russian ("mär" of "März",
 # "мая" of "май").
 _MONTH_STEMS: tuple[tuple[str, int], ...] = tuple(
@@ -1148,7 +1148,7 @@ def _choice_of(
     return value
 
 
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _NAME_WORD = re.compile(r"[^\W_]+")
 
 
@@ -1297,7 +1297,7 @@ _CLAUSES = re.compile(r"[;\n]|[,:](?=\s*[^\W\d_])")
 """Where a text of several readings parts them: a semicolon, a new line, a comma or a
 colon before a word (not the decimal comma of "38,9", not the colon of "Temp: 38.9"; a
 heading's, "Assessment: Temp 38.9 C", is)."""
-_NAMED_VALUE = re.compile(r"\s*([^\W\d_][^\d:=]*?)\s*[:=]?\s*([-+]?\d.*?)\s*")
+_NAMED_VALUE = re.compile(r"\s*([^\W\d_](?:[^\d:=\s]|\s+(?=[^\d:=\s]))*)\s*[:=]?\s*([-+]?\d.*?)\s*")
 """A reading written as its name, then its value: "BP 192/118", "Temp: 38.9 °C"."""
 
 
@@ -2153,7 +2153,8 @@ def _yes_first(value: bool | str | float | Resource, words: Mapping[str, bool]) 
     ("yes, 38.2", "Да - 38"): a yes; any other answer as it is. Only a yes is so read: a no
     with details ("no, but 38 yesterday") may take itself back, and stays unclear."""
     if isinstance(value, str):
-        head = _ANSWER_HEAD.match(value.strip().casefold().replace("ё", "е"))
+        # a yes is a short word first: its head only, never the whole of a long answer
+        head = _ANSWER_HEAD.match(value.strip()[:ANSWER_HEAD_CHARS].casefold().replace("ё", "е"))
         if head is not None:
             word = head.group(1).strip()
             if (_YES_NO_CODES.get(word) or words.get(word)) is True:
@@ -2161,6 +2162,7 @@ def _yes_first(value: bool | str | float | Resource, words: Mapping[str, bool]) 
     return value
 
 
+ANSWER_HEAD_CHARS = 80
 _ANSWER_HEAD = re.compile(r"([^,;:()\u2013\u2014-]+?)\s*(?:[,;:(\u2013\u2014]|\s-\s)")
 
 

@@ -35,6 +35,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"[0-9a-zа-яäöü]+(?:[-'][0-9a-zа-яäöü]+)*")
 # A comma ends a clause, except before a stage or grade ("Chronic kidney disease, stage 5",
@@ -102,7 +103,9 @@ _LATIN_LOOKALIKES = "abcehikmoptxy"
 _CYRILLIC_LOOKALIKES = "авсенікмортху"
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
 _TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
-_MIXED = re.compile(r"[^\W\d_]*(?:[a-z][^\W\d_]*[а-яі]|[а-яі][^\W\d_]*[a-z])[^\W\d_]*")
+_LETTERS = re.compile(r"[^\W\d_]+")
+"""A word's letters (each word once: a pass in linear time, never a pattern that tries
+every start of a long word again)."""
 _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[а-яі]")
 
@@ -121,6 +124,15 @@ _HASH_BEFORE = re.compile(r"(?<![\w#])#(?=(?:c|t|th|l|s)\d{1,2}\b(?![/-]))", re.
 """The clinicians' "#" for a fracture, written on a vertebral level ("#L1", "wedge #T12");
 not a "#" of a number ("#2", "Room #12"), a bullet before a space ("# L5 radiculopathy"),
 a disc level ("#L4/5") or MRI's "T2#"."""
+
+
+def _one_script_word(word: re.Match[str]) -> str:
+    """A word of letters of both scripts in the script most of its letters are in; any
+    other word as it is."""
+    text = word.group(0)
+    if not (_LATIN.search(text) and _CYRILLIC.search(text)):
+        return text
+    return _one_script(word)
 
 
 def _one_script(word: re.Match[str]) -> str:
@@ -145,7 +157,9 @@ def fold(text: str) -> str:
     if folded.isascii():
         return folded
     folded = folded.translate(_INVISIBLE).translate(_ACCENTS)
-    return _MIXED.sub(_one_script, folded)
+    if not (_LATIN.search(folded) and _CYRILLIC.search(folded)):
+        return folded  # one script: no word to read in the other
+    return _LETTERS.sub(_one_script_word, folded)
 
 
 def words(text: str) -> list[str]:
@@ -165,6 +179,25 @@ def _without_umlauts(tokens: tuple[str, ...]) -> tuple[str, ...]:
 # and no space ("Xarelto20mg", "варфарин2,5мг"). Shorter letters before a number are part
 # of a code or a stage ("C5", "T12") and are left as written.
 _NAME_NUMBER = re.compile(r"(?<=[a-zа-яäöü]{3})(?=[0-9])")
+
+
+CLAUSE_WORDS = 60
+"""The most words of a clause read at once: a clause longer than that (a run-on text with
+no stop, or words repeated on purpose) is read in windows of this many words, each
+overlapping the one before by :data:`CLAUSE_OVERLAP` words (more than any synonym with
+its gaps), so that reading takes time in proportion to its length. A cue in an earlier
+window does not reach a later one: a finding stays, to confirm (never denied from afar)."""
+CLAUSE_OVERLAP = 12
+REPEATS_READ = 4
+"""How many times the same words naming the same concept are read in one clause."""
+
+
+def _windows(clause: list[str]) -> list[list[str]]:
+    """``clause`` as it is, or, where longer than :data:`CLAUSE_WORDS`, its windows."""
+    if len(clause) <= CLAUSE_WORDS:
+        return [clause]
+    step = CLAUSE_WORDS - CLAUSE_OVERLAP
+    return [clause[i : i + CLAUSE_WORDS] for i in range(0, len(clause) - CLAUSE_OVERLAP, step)]
 
 
 def _forms(clause: list[str]) -> list[list[str]]:
@@ -319,10 +352,17 @@ def _starts(clause: list[str], phrases: Phrases) -> list[tuple[int, int]]:
     ]
 
 
+@lru_cache(maxsize=256)
+def _ends_in(clause: tuple[str, ...], ends: Phrases) -> tuple[int, ...]:
+    """Where each of ``ends`` stands in a clause: found once per clause, not once per
+    word the clause names (a clause that names a finding many times stays linear)."""
+    return tuple(i for i, _ in _starts(list(clause), ends))
+
+
 def _scope(clause: list[str], start: int, n: int, ends: Phrases) -> tuple[int, int]:
     """Where the words a cue may change around ``clause[start:start + n]`` begin and end:
     after the last of ``ends`` before them, up to the first after them."""
-    at = [i for i, _ in _starts(clause, ends)]
+    at = _ends_in(tuple(clause), ends)
     lo = max((e + 1 for e in at if e < start), default=0)
     hi = min((e for e in at if e >= start + n), default=len(clause))
     return lo, hi
@@ -573,8 +613,15 @@ class TextMatcher:
         if ends_before:
             lo = max(lo, _scope(clause, start, n, ends_before)[0])
         ahead = clause[lo:start]
-        return any(_contains(ahead, cue) for cue in before) or any(
-            _contains(clause[start + n : hi + len(cue) - 1], cue) for cue in after
+        # a cue is looked for only where its first word stands (the words are few, the
+        # cues many)
+        words_ahead = set(ahead)
+        if any(cue[0] in words_ahead and _contains(ahead, cue) for cue in before):
+            return True
+        words_behind = set(clause[start + n : hi])
+        return any(
+            cue[0] in words_behind and _contains(clause[start + n : hi + len(cue) - 1], cue)
+            for cue in after
         )
 
     def _changed(self, clause: list[str], start: int, change: Phrases) -> bool:
@@ -799,8 +846,8 @@ class TextMatcher:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
-        for said in self._clauses(fold(text)):
-            for clause in _forms(said):
+        for whole in self._clauses(fold(text)):
+            for clause in (form for said in _windows(whole) for form in _forms(said)):
                 matches = self._matches(clause)
                 if matches and self._not_named and not self._doubted(clause, text):
                     unnamed = self._unnamed(clause)
@@ -810,7 +857,14 @@ class TextMatcher:
                     continue  # the cues are looked at only where a synonym was found
                 clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue
                 relatives = any(_contains(clause, cue) for cue in cues.family)
+                seen: dict[tuple[str, str | None, tuple[str, ...]], int] = {}
                 for start, n, concept, group, window, inner in matches:
+                    # the same words named again and again in one clause are read the
+                    # first few times (words repeated on purpose cost no more)
+                    said_again = (concept, group, tuple(clause[start : start + n]))
+                    seen[said_again] = seen.get(said_again, 0) + 1
+                    if seen[said_again] > REPEATS_READ:
+                        continue
                     if relatives and self._relatives(clause, start, n):
                         continue  # a relative's condition, whatever the words
                     # a cue outside the words of the synonym itself (or in its gap)

@@ -1261,3 +1261,24 @@ def test_a_next_page_is_followed_on_the_ehrs_server_only() -> None:
         "not a url",
     ):
         assert not on_server(other, base), other
+
+
+@pytest.mark.parametrize(
+    ("hook", "field", "value"),
+    [
+        ("patient-view", "draftOrders", "x"),
+        ("patient-view", "draftOrders", {"resourceType": "Bundle", "entry": ["x"]}),
+        ("patient-view", "draftOrders", {"resourceType": "Bundle", "entry": [{}]}),
+        ("patient-view", "draftOrders", {"resourceType": "Bundle", "entry": "x"}),
+        ("patient-view", "selections", 0),
+    ],
+)
+def test_a_context_field_of_another_shape_is_the_requests_error(
+    client, hook_request, hook: str, field: str, value: object
+) -> None:
+    """An optional context field a hook does not require, of a shape the service cannot
+    read, is refused as the request's error (400), never an internal error."""
+    body = hook_request(hook, CONTRAINDICATED)
+    body["context"][field] = value
+    response = client.post(VIEW, json=body)
+    assert response.status_code == 400, response.text[:300]

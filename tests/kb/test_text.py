@@ -693,3 +693,21 @@ def test_the_new_everyday_words_name_only_what_they_say(text: str, concept: str 
     words say something ordinary (a fall from standing height, a diet)."""
     found = {m.concept for m in load_kb().text_matcher.find(text)}
     assert found == ({concept} if concept else set()), (text, found)
+
+
+def test_a_clause_of_many_words_is_read_in_windows_that_overlap() -> None:
+    """A run-on text with no stop (hundreds of words, a finding named many times, a
+    word of mixed scripts thousands of letters long) is read, and what it names found:
+    a finding near the end of a long clause, and one across the windows' seam."""
+    from spinecare.kb.text import CLAUSE_WORDS, fold
+
+    matcher = load_kb().text_matcher
+    filler = "word " * (3 * CLAUSE_WORDS)
+    assert {m.concept for m in matcher.find(filler + "saddle anaesthesia")} == {"cauda_equina"}
+    seam = "word " * (CLAUSE_WORDS - 1) + "saddle anaesthesia " + filler
+    assert {m.concept for m in matcher.find(seam)} == {"cauda_equina"}
+    assert {m.concept for m in matcher.find("metastasis " * 2000)} == {"oncology"}
+    assert fold("a" * 5000 + "ä").endswith("ä")
+    assert fold("Сauda equina") == "cauda equina"
+    # a denial at the head of a short clause still denies
+    assert not matcher.find("denies saddle anaesthesia")

@@ -410,3 +410,37 @@ def test_a_request_for_a_finding_cleared_meanwhile_says_so_and_keeps_the_message
     assert "Intervertebral disc herniation: not a finding" in late.text
     assert "disc_herniation:" not in late.text
     assert "INR 2.4 on 1 Dec" in late.text
+
+
+def test_the_patient_sees_a_clearance_decided_but_not_what_the_staff_wrote(
+    world, signed_in, csrf
+) -> None:
+    """The patient's own screening (REST) says the finding was cleared and when, never the
+    physician's note, who wrote it or the request (they are written to each other); a
+    physician sees only the requests addressed to them."""
+    from sqlalchemy import update
+
+    from spinecare.store.models import User
+    from tests.web.conftest import clearance_request
+
+    req = clearance_request(world)
+    physician = signed_in("physician")
+    version = physician.get(f"/clearances/{req}", headers=JSON).json()["clearance_request"][
+        "version"
+    ]
+    decided = _post(
+        physician,
+        f"/clearances/{req}",
+        csrf(physician, f"/clearances/{req}"),
+        {"decision": "cleared", "note": "PHYSICIAN-ONLY remark", "version": str(version)},
+    )
+    assert decided.status_code in (200, 303), decided.text[:200]
+    path = f"/api/patients/{world.demo_patient}/screening"
+    assert "PHYSICIAN-ONLY remark" in signed_in("therapist").get(path).text
+    with world.app.state.db.session() as session:  # the demo patient's own account
+        session.execute(
+            update(User).where(User.username == "patient").values(patient_id=world.demo_patient)
+        )
+    said = signed_in("patient").get(path)
+    assert said.status_code == 200, said.text[:200]
+    assert '"cleared"' in said.text and "PHYSICIAN-ONLY remark" not in said.text
