@@ -189,7 +189,8 @@ its gaps), so that reading takes time in proportion to its length. A cue in an e
 window does not reach a later one: a finding stays, to confirm (never denied from afar)."""
 CLAUSE_OVERLAP = 12
 REPEATS_READ = 4
-"""How many times the same words naming the same concept are read in one clause."""
+"""How many times the same words naming the same concept are read in one clause once the
+concept is found (more can only say it again)."""
 
 
 def _windows(clause: list[str]) -> list[list[str]]:
@@ -859,11 +860,12 @@ class TextMatcher:
                 relatives = any(_contains(clause, cue) for cue in cues.family)
                 seen: dict[tuple[str, str | None, tuple[str, ...]], int] = {}
                 for start, n, concept, group, window, inner in matches:
-                    # the same words named again and again in one clause are read the
-                    # first few times (words repeated on purpose cost no more)
+                    # the same words named again and again in one clause, once found, are
+                    # read no more after the first few times (words repeated on purpose
+                    # cost no more); one denied each time is read each time
                     said_again = (concept, group, tuple(clause[start : start + n]))
                     seen[said_again] = seen.get(said_again, 0) + 1
-                    if seen[said_again] > REPEATS_READ:
+                    if seen[said_again] > REPEATS_READ and (concept, group) in out:
                         continue
                     if relatives and self._relatives(clause, start, n):
                         continue  # a relative's condition, whatever the words
