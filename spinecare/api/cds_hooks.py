@@ -324,7 +324,7 @@ def _check_context(context: Any, hook: str) -> dict[str, Any]:
         raise CdsRequestError(Message("context.selections must be a list of strings"))
     if "draftOrders" in context:
         orders = context["draftOrders"]
-        entries = orders.get("entry", []) if isinstance(orders, dict) else None
+        entries = (orders.get("entry") or []) if isinstance(orders, dict) else None
         if not isinstance(orders, dict) or orders.get("resourceType") != "Bundle":
             raise CdsRequestError(Message("context.draftOrders must be a FHIR Bundle"))
         if not isinstance(entries, list):
@@ -607,11 +607,13 @@ async def call_service(
         errors = [operation_outcome_text(k, v) for k, v in failed_outcomes(values).items()]
         screening = None
         if not errors:
-            # reading and screening are heavy work: in a worker thread of the public pool,
-            # never on the loop every page and sign-in of the app waits on
+            # reading and screening are heavy work: in a worker thread of the clinic's
+            # documents pool (an EHR's call never waits behind anonymous posts), never on
+            # the loop every page and sign-in of the app waits on
             name = f"cds-hooks:{data['hookInstance']}"
+            held.release()  # the collector runs while the call waits on its thread
             screening, deceased = await run_heavy(
-                _screen_values, values, patient_id, kb, name, as_of, lang, pool="public"
+                _screen_values, values, patient_id, kb, name, as_of, lang, pool="documents"
             )
             if deceased:
                 # a chart opened (or an order made) for a patient recorded as deceased: a

@@ -1297,7 +1297,10 @@ _CLAUSES = re.compile(r"[;\n]|[,:](?=\s*[^\W\d_])")
 """Where a text of several readings parts them: a semicolon, a new line, a comma or a
 colon before a word (not the decimal comma of "38,9", not the colon of "Temp: 38.9"; a
 heading's, "Assessment: Temp 38.9 C", is)."""
-_NAMED_VALUE = re.compile(r"\s*([^\W\d_](?:[^\d:=\s]|\s+(?=[^\d:=\s]))*)\s*[:=]?\s*([-+]?\d.*?)\s*")
+_NAMED_VALUE = re.compile(
+    r"\s*([^\W\d_](?:(?![-+]\d)[^\d:=\s]|\s+(?=[^\d:=\s])(?![-+]\d))*)"
+    r"\s*[:=]?\s*([-+]?\d.*?)\s*"
+)
 """A reading written as its name, then its value: "BP 192/118", "Temp: 38.9 °C"."""
 
 

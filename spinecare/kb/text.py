@@ -189,6 +189,7 @@ its gaps), so that reading takes time in proportion to its length. A cue in an e
 window does not reach a later one: a finding stays, to confirm (never denied from afar)."""
 CLAUSE_OVERLAP = 12
 REPEATS_READ = 4
+REPEATS_CAP = 16
 """How many times the same words naming the same concept are read in one clause once the
 concept is found (more can only say it again)."""
 
@@ -625,6 +626,21 @@ class TextMatcher:
             for cue in after
         )
 
+    def _said_already(
+        self,
+        out: Mapping[tuple[str, str | None], Mention],
+        concept: str,
+        group: str | None,
+        places: int,
+    ) -> bool:
+        """Whether one more mention of ``concept`` (its ``places``-th in the clause) could
+        add nothing to ``out``: the concept is found and so is its history (where it has
+        one); past :data:`REPEATS_CAP` places, the concept found is enough."""
+        if (concept, group) not in out:
+            return False
+        past = self.history_of.get(concept)
+        return past is None or (past, None) in out or places > REPEATS_CAP
+
     def _changed(self, clause: list[str], start: int, change: Phrases) -> bool:
         """Whether a word of ``change`` stands just before ``clause[start]``, with only
         ``change_between`` words ("of the", "der", "размеров") or a vertebral level between
@@ -858,14 +874,19 @@ class TextMatcher:
                     continue  # the cues are looked at only where a synonym was found
                 clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue
                 relatives = any(_contains(clause, cue) for cue in cues.family)
-                seen: dict[tuple[str, str | None, tuple[str, ...]], int] = {}
+                seen: dict[tuple[str, str | None, tuple[str, ...]], set[int]] = {}
                 for start, n, concept, group, window, inner in matches:
-                    # the same words named again and again in one clause, once found, are
-                    # read no more after the first few times (words repeated on purpose
-                    # cost no more); one denied each time is read each time
-                    said_again = (concept, group, tuple(clause[start : start + n]))
-                    seen[said_again] = seen.get(said_again, 0) + 1
-                    if seen[said_again] > REPEATS_READ and (concept, group) in out:
+                    # the same words named again and again in one clause are read no more
+                    # after the first few places once nothing they may say is left to find
+                    # (words repeated on purpose cost no more); one denied each time, or
+                    # one that may yet be a history, is read each time
+                    places = seen.setdefault(
+                        (concept, group, tuple(clause[start : start + n])), set()
+                    )
+                    places.add(start)
+                    if len(places) > REPEATS_READ and self._said_already(
+                        out, concept, group, len(places)
+                    ):
                         continue
                     if relatives and self._relatives(clause, start, n):
                         continue  # a relative's condition, whatever the words

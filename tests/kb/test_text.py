@@ -711,3 +711,16 @@ def test_a_clause_of_many_words_is_read_in_windows_that_overlap() -> None:
     assert fold("Сauda equina") == "cauda equina"
     # a denial at the head of a short clause still denies
     assert not matcher.find("denies saddle anaesthesia")
+
+
+def test_a_finding_named_again_may_still_be_a_history() -> None:
+    """A concept named many times in one clause is read again where a later mention may
+    be its history ("prior metastases"), and a reading's sign stays with its value."""
+    from spinecare.fhir.reader import _NAMED_VALUE
+
+    matcher = load_kb().text_matcher
+    text = " and ".join(f"cancer in T{n}" for n in range(4, 10)) + " and prior cancer"
+    assert {m.concept for m in matcher.find(text)} == {"oncology", "history_of_cancer"}
+    said = {m.concept for m in matcher.find("metastases in the spine and prior metastases")}
+    assert said == {"oncology", "history_of_cancer"}
+    assert _NAMED_VALUE.fullmatch("Base excess -3.2").groups() == ("Base excess", "-3.2")
