@@ -146,8 +146,12 @@ def not_read_text(kinds: Iterable[str], lang: str) -> str:
     """What a CDS Hooks card or the screening page of a SMART launch says, under
     :data:`NOT_READ`, of the kinds of record (FHIR resource types, as
     :func:`spinecare.fhir.prefetch.unread_kinds` names them) the EHR did not give."""
-    names = ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in kinds)
-    return gettext(lang, NOT_READ_WHY) % {"kinds": names}
+    return gettext(lang, NOT_READ_WHY) % {"kinds": _kind_names(kinds, lang)}
+
+
+def _kind_names(kinds: Iterable[str], lang: str) -> str:
+    """Kinds of record (FHIR resource types) as a clinician names them, one after another."""
+    return ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in kinds)
 
 
 PARTLY_READ_WHY = N_(
@@ -160,8 +164,7 @@ PARTLY_READ_WHY = N_(
 def partly_read_text(kinds: Iterable[str], lang: str) -> str:
     """What a card says of the kinds of record the EHR gave only in part (a search's first
     page, :func:`spinecare.fhir.prefetch.partly_read`)."""
-    names = ", ".join(gettext(lang, FHIR_WORDS.get(kind, OTHER_ENTRY)) for kind in kinds)
-    return gettext(lang, PARTLY_READ_WHY) % {"kinds": names}
+    return gettext(lang, PARTLY_READ_WHY) % {"kinds": _kind_names(kinds, lang)}
 
 
 NOT_USED_WORDS = {

@@ -404,6 +404,14 @@ async def _fetch_pages(
     return combined
 
 
+def _fhir_headers(auth: Mapping[str, Any]) -> dict[str, str]:
+    """The headers of a search on the EHR's FHIR server with its ``fhirAuthorization``."""
+    return {
+        "Accept": "application/fhir+json, application/json",
+        "Authorization": f"Bearer {auth.get('access_token')}",
+    }
+
+
 def next_page(bundle: Mapping[str, Any]) -> str | None:
     """The address of a search Bundle's next page (its ``link`` of relation ``next``)."""
     links = bundle.get("link")
@@ -479,10 +487,7 @@ async def follow_pages(
     if not paged or not isinstance(server, str) or not isinstance(auth, dict):
         return
     base = server.rstrip("/")
-    headers = {
-        "Accept": "application/fhir+json, application/json",
-        "Authorization": f"Bearer {auth.get('access_token')}",
-    }
+    headers = _fhir_headers(auth)
 
     async def more(client: httpx.AsyncClient, key: str, url: str) -> None:
         if not on_server(url, base):
@@ -525,10 +530,7 @@ async def _fetch_missing(
             )
         )
     base = server.rstrip("/")
-    headers = {
-        "Accept": "application/fhir+json, application/json",
-        "Authorization": f"Bearer {auth['access_token']}",
-    }
+    headers = _fhir_headers(auth)
 
     async def fetch(client: httpx.AsyncClient, key: str, query: str) -> Any:
         try:

@@ -41,6 +41,17 @@ def _resources(name: str) -> list[dict[str, Any]]:
     return [{"id": f"r{i}", **e["resource"]} for i, e in enumerate(bundle["entry"])]
 
 
+def _card_request(name: str, templates: dict[str, str]) -> dict[str, Any]:
+    """A patient-view call whose prefetch is the fixture ``name``'s record, searched."""
+    return {
+        "hook": "patient-view",
+        "hookInstance": f"ehr-{name}",
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": prefetch_for(_resources(name), templates, "p1"),
+        "extension": {"org.spinecare.as-of": AS_OF.isoformat()},
+    }
+
+
 def _said(result: dict[str, Any]) -> tuple[Any, ...]:
     findings = sorted(
         (f["concept"], f["rule"], f["effect"], f["certainty"]) for f in result["findings"]
@@ -67,13 +78,7 @@ def test_every_ehr_record_gets_the_clis_verdict_on_its_card(client, templates) -
     differ = []
     for name in _cases():
         expected = screen(EHR / f"{name}.json", as_of=AS_OF).verdict
-        body = {
-            "hook": "patient-view",
-            "hookInstance": f"ehr-{name}",
-            "context": {"userId": "Practitioner/1", "patientId": "p1"},
-            "prefetch": prefetch_for(_resources(name), templates, "p1"),
-            "extension": {"org.spinecare.as-of": AS_OF.isoformat()},
-        }
+        body = _card_request(name, templates)
         response = client.post(VIEW, json=body)
         assert response.status_code == 200, (name, response.text[:300])
         (card,) = response.json()["cards"]
@@ -109,12 +114,6 @@ def test_a_card_lists_what_the_record_holds_that_could_not_be_read(client, templ
             if n.kind == "set_aside"
         ]
         assert listed, name
-        body = {
-            "hook": "patient-view",
-            "hookInstance": f"ehr-{name}",
-            "context": {"userId": "Practitioner/1", "patientId": "p1"},
-            "prefetch": prefetch_for(_resources(name), templates, "p1"),
-            "extension": {"org.spinecare.as-of": AS_OF.isoformat()},
-        }
+        body = _card_request(name, templates)
         (card,) = client.post(VIEW, json=body).json()["cards"]
         assert "read it in the chart" in card["detail"], (name, card["detail"][-400:])

@@ -29,6 +29,17 @@ SELECT = "/cds-services/spinecare-order-select"
 VIEW = "/cds-services/spinecare-patient-view"
 
 
+def _view_body(prefetch: dict, instance: str) -> dict:
+    """A patient-view call for patient p1 on 20 Nov 2026 with ``prefetch``."""
+    return {
+        "hook": "patient-view",
+        "hookInstance": instance,
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": prefetch,
+        "extension": {"org.spinecare.as-of": "2026-11-20"},
+    }
+
+
 def valid(response: dict) -> dict:
     errors = [f"{e.instance_path}: {e.message}" for e in VALIDATOR.iter_errors(response)]
     assert not errors, errors
@@ -740,13 +751,7 @@ def test_an_encounter_diagnosis_is_prefetched_and_counts(client, templates):
     resources = [{"id": f"r{i}", **e["resource"]} for i, e in enumerate(bundle["entry"])]
     prefetch = prefetch_for(resources, templates, "p1", "2026-11-20")
     assert prefetch["encounters"]["entry"][0]["resource"]["resourceType"] == "Encounter"
-    body = {
-        "hook": "patient-view",
-        "hookInstance": "6f9c3d2e-enc",
-        "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        "prefetch": prefetch,
-        "extension": {"org.spinecare.as-of": "2026-11-20"},
-    }
+    body = _view_body(prefetch, "6f9c3d2e-enc")
     expected = screen(path, as_of=date(2026, 11, 20)).verdict
     assert expected == "contraindicated"
     detail = valid(client.post(VIEW, json=body).json())["cards"][0]["detail"]
@@ -1214,13 +1219,7 @@ def test_a_prefetch_sent_one_page_at_a_time_is_read_whole(client, templates, stu
     stub_fhir.requests.clear()
     next_url = f"{stub_fhir.url}/fhir/Observation?patient=p1&_sort=-date&_page=2"
     prefetch["observations"]["link"][0]["url"] = next_url
-    body = {
-        "hook": "patient-view",
-        "hookInstance": "paged-1",
-        "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        "prefetch": prefetch,
-        "extension": {"org.spinecare.as-of": "2026-11-20"},
-    }
+    body = _view_body(prefetch, "paged-1")
     _fhir_server(body, stub_fhir)
     (card,) = valid(client.post(VIEW, json=body).json())["cards"]
     assert card["indicator"] == "critical", card["detail"][:300]
@@ -1232,13 +1231,7 @@ def test_a_prefetch_read_only_in_part_says_so_on_the_card(client, templates) -> 
     record read only in part and is never a card for information only."""
     _, prefetch = _paged_saddle_record(templates)
     prefetch["observations"]["link"][0]["url"] = "https://ehr.example.org/fhir/Observation?page=2"
-    body = {
-        "hook": "patient-view",
-        "hookInstance": "paged-2",
-        "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        "prefetch": prefetch,
-        "extension": {"org.spinecare.as-of": "2026-11-20"},
-    }
+    body = _view_body(prefetch, "paged-2")
     (card,) = valid(client.post(VIEW, json=body).json())["cards"]
     assert card["indicator"] == "warning"
     assert "only the latest entries" in card["detail"] and "observation" in card["detail"]
