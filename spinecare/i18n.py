@@ -233,6 +233,7 @@ UNIT_WORDS: dict[str, str] = {
     "10*3/uL": N_("×10³/µL"),
     "/uL": N_("/µL"),
     "{score}": "/10",
+    "{INR}": "",  # a ratio: the number alone ("INR 3.4")
     "{session}": N_("sessions"),
     "/wk": N_("per week"),
     "min": N_("min"),
@@ -249,7 +250,17 @@ def unit_text(unit: str | None, lang: str) -> str:
     word = UNIT_WORDS.get(unit)
     if word is None:
         return unit.replace("[", "").replace("]", "").strip("{}")
-    return gettext(lang, word)
+    return gettext(lang, word) if word else ""
+
+
+NUMBER_ALONE = N_("a number without a unit")
+"""A unit said on its own that people write as no unit at all (an INR)."""
+
+
+def unit_alone(unit: str | None, lang: str) -> str:
+    """A unit said on its own (``mm Hg``; an INR's: "a number without a unit")."""
+    word = unit_text(unit, lang)
+    return word if word or not unit else gettext(lang, NUMBER_ALONE)
 
 
 READING_DECIMALS: dict[str, int] = {
@@ -259,6 +270,7 @@ READING_DECIMALS: dict[str, int] = {
     "[degF]": 1,
     "K": 1,
     "{score}": 1,
+    "{INR}": 1,
     "10*9/L": 0,
     "10*3/uL": 0,
     "/uL": 0,

@@ -219,9 +219,9 @@ def _wait(seconds: int, lang: str) -> str:
 
 
 def _written(value: float | None, unit: str | None, lang: str) -> str:
-    from spinecare.i18n import quantity, unit_text
+    from spinecare.i18n import quantity, unit_alone
 
-    return unit_text(unit, lang) if value is None else quantity(value, unit, lang)
+    return unit_alone(unit, lang) if value is None else quantity(value, unit, lang)
 
 
 def _day(day: date, lang: str, last: date | None = None) -> str:

@@ -12552,5 +12552,64 @@ case(
 )
 
 
+def inr(value: Any, unit: str | None = "{INR}", code: str = "6301-6", **kw: Any) -> Resource:
+    """An INR result (LOINC); ``unit`` None: the value with no unit, as many laboratories
+    send it."""
+    res = observation(code, value, unit, **kw)
+    res["code"]["text"] = "INR"
+    return res
+
+
+case(
+    "inr_high_no_drug",
+    "defer",
+    "an INR of 3.8 two days ago and no blood thinner in the record: postponed until a"
+    " physician has seen it (policy_inr; it was allowed)",
+    inr(3.8, when="2026-11-18"),
+)
+case(
+    "inr_high_on_warfarin",
+    "defer",
+    "warfarin and an INR of 4.2 without a unit (as laboratories send it): more than the"
+    " clearance of the blood thinner covers (it was needs_clearance)",
+    warfarin(),
+    inr(4.2, None, "34714-6", when="2026-11-19"),
+)
+case(
+    "inr_in_range_on_warfarin",
+    "needs_clearance",
+    "warfarin and an INR of 2.6 (within the usual range, unit '1'): the blood thinner's"
+    " clearance only",
+    warfarin(),
+    inr(2.6, "1", "46418-0", when="2026-11-19"),
+)
+case(
+    "inr_falls_back_in_range",
+    "allowed",
+    "an INR of 3.6 a month ago, then 1.1 yesterday: the latest decides",
+    inr(3.6, when="2026-10-20"),
+    inr(1.1, when="2026-11-19"),
+)
+case(
+    "inr_high_local_code",
+    "needs_data",
+    "'PT/INR' 3.9 under a laboratory's own code: never used as measured nor dropped; the INR"
+    " is to confirm",
+    local_reading("PT/INR", 3.9, "", code="INR1"),
+)
+case(
+    "inr_prothrombin_seconds",
+    "needs_data",
+    "a prothrombin time of 14.2 seconds sent under the INR's code: the unit cannot be"
+    " converted, the INR is unknown, never taken as 14.2",
+    inr(14.2, "s", when="2026-11-19"),
+)
+case(
+    "inr_high_old",
+    "needs_data",
+    "an INR of 3.4 in May: older than the laboratory window, asked for again",
+    inr(3.4, when="2026-05-02"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -28,7 +28,8 @@ class Scale(NamedTuple):
 
 
 # Canonical UCUM code -> (dimension, scale, offset) against the dimension's base unit
-# (pressure: mm[Hg]; temperature: K; count per volume: 10*9/L; score: {score}; time: d).
+# (pressure: mm[Hg]; temperature: K; count per volume: 10*9/L; score: {score}; ratio:
+# {INR}; time: d).
 CANONICAL: dict[str, Scale] = {
     "mm[Hg]": Scale("pressure", 1.0),
     # kilopascal (blood pressure in some European records): 1 mm[Hg] is 133.322387415 Pa
@@ -42,6 +43,7 @@ CANONICAL: dict[str, Scale] = {
     "/uL": Scale("count_per_volume", 1.0e-3),  # per microlitre: divide by 1000
     "/L": Scale("count_per_volume", 1.0e-9),  # per litre
     "{score}": Scale("score", 1.0),
+    "{INR}": Scale("ratio", 1.0),  # the international normalized ratio: a number alone
     # durations (a course's supply), in days; UCUM's month and year are the mean Julian ones
     "d": Scale("time", 1.0),
     "h": Scale("time", 1.0 / 24.0),
@@ -156,6 +158,12 @@ ALIASES: dict[str, str] = {
     "балла": "{score}",
     "баллов": "{score}",
     "": "{score}",
+    # ratios (the INR)
+    "{INR}": "{INR}",
+    "INR": "{INR}",
+    "{ratio}": "{INR}",
+    "ratio": "{INR}",
+    "МНО": "{INR}",  # Russian: the INR's own abbreviation as its unit
     # durations
     "d": "d",
     "day": "d",
@@ -230,6 +238,13 @@ def _folded(text: str) -> str:
 _FOLDED: dict[str, str] = {_folded(alias): code for alias, code in ALIASES.items()}
 
 
+UNITLESS = frozenset({"", "1"})
+"""How a record writes a number that has no unit (UCUM's unity is ``1``)."""
+
+_NUMBER_ALONE = frozenset({"score", "ratio"})
+"""Dimensions whose values are numbers alone: a unitless value is one of them."""
+
+
 def canonical_unit(unit: str | None) -> str | None:
     """The canonical UCUM code for a spelling, or None when the unit is not known."""
     text = "" if unit is None else unit.strip()
@@ -242,8 +257,9 @@ def canonical_unit(unit: str | None) -> str | None:
 def convert(value: float, unit: str | None, target: str) -> float:
     """``value`` in ``unit`` expressed in ``target`` (a canonical UCUM code).
 
-    A unit written exactly as the target always converts (to itself); ``None`` and the
-    empty unit are dimensionless (a score). Raises :class:`UnitError` for anything else.
+    A unit written exactly as the target always converts (to itself); ``None``, the empty
+    unit and ``1`` are a number alone (a score, a ratio). Raises :class:`UnitError` for
+    anything else.
     """
     if unit == target:
         return value
@@ -251,6 +267,8 @@ def convert(value: float, unit: str | None, target: str) -> float:
     target_code = canonical_unit(target)
     source = CANONICAL.get(source_code) if source_code else None
     goal = CANONICAL.get(target_code) if target_code else None
+    if goal is not None and goal.dimension in _NUMBER_ALONE and (unit or "").strip() in UNITLESS:
+        return value  # a number with no unit, where the target is a number alone
     if source is None or goal is None or source.dimension != goal.dimension:
         shown = "" if unit is None else unit
         raise UnitError(

@@ -76,6 +76,19 @@ def test_score_spellings_and_no_unit_are_scores(unit: str | None) -> None:
     assert convert(4.0, unit, "{score}") == 4.0
 
 
+@pytest.mark.parametrize("unit", ["{INR}", "INR", "inr", "1", "", None, "ratio", "{ratio}", "МНО"])
+def test_inr_spellings_and_no_unit_are_the_ratio(unit: str | None) -> None:
+    assert convert(3.4, unit, "{INR}") == 3.4
+
+
+@pytest.mark.parametrize("unit", ["s", "sec", "%", "{score}", "/10", "mmol/L", "points"])
+def test_an_inr_is_never_a_time_a_percentage_or_a_score(unit: str) -> None:
+    with pytest.raises(UnitError) as caught:
+        convert(14.2, unit, "{INR}")
+    assert translate(caught.value.message, "en").endswith("to a number without a unit")
+    assert translate(caught.value.message, "ru").endswith("в число без единиц измерения")
+
+
 @pytest.mark.parametrize("unit", ["kPa", "KPA", "кПа"])
 def test_kilopascal_is_converted_to_millimetres_of_mercury(unit: str) -> None:
     # 1 mm[Hg] is 133.322387415 Pa: 24 kPa is just over 180 mm[Hg], 13.3 kPa just under 100
