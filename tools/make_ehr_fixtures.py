@@ -12611,5 +12611,73 @@ case(
     inr(3.4, when="2026-05-02"),
 )
 
+
+case(
+    "note_short_lines_broken_inside_a_red_flag",
+    "needs_data",
+    "a short note typed with Enter inside a phrase: 'new onset urinary' / 'retention' (the"
+    " text was no fixed-width wrap, each line was read alone: allowed)",
+    document("text/plain", "Back pain review.\nnew onset urinary\nretention since Friday"),
+)
+case(
+    "note_short_lines_broken_inside_a_denial",
+    "allowed",
+    "'Denies saddle' / 'anaesthesia': joined, the denial holds; alone, neither line names a"
+    " finding",
+    document("text/plain", "Back pain review.\nDenies saddle\nanaesthesia.\nNo fever."),
+)
+case(
+    "note_word_broken_by_a_hyphen_at_a_line_end",
+    "needs_data",
+    "'known metas-' / 'tases of the spine': a word broken by a hyphen at the line's end is"
+    " read whole (it was allowed)",
+    document("text/plain", "Oncology letter: known metas-\ntases of the spine, on review"),
+)
+case(
+    "bp_panel_empty_component_list_value_in_words",
+    "needs_data",
+    "a blood-pressure panel at 10:00 written with 'component': [] and its value in words"
+    " '192/118' after 120/80 of the same day: read as if no component were written (it"
+    " vanished, neither used nor listed: allowed)",
+    bp(120, 80, when="2026-11-20T08:00:00Z"),
+    {
+        **observation("85354-9", when="2026-11-20T10:00:00Z"),
+        "component": [],
+        "valueString": "192/118",
+    },
+    without={"bp"},
+)
+
+
+for name, text in (
+    ("vitals_line_no_marks_bp_high", "T 37.1 P 76 R 18 BP 192/118 SpO2 98%"),
+    ("vitals_line_colons_bp_high", "T: 37.1 P: 76 BP: 192/118"),
+    ("vitals_line_unit_then_name_bp_high", "Temp 98.2 F HR 96 BP 188/112 mm Hg"),
+    ("vitals_line_no_marks_fever", "HR 96 Temp 38.9 RR 18"),
+):
+    case(
+        name,
+        "needs_data",
+        f"a flowsheet row 'Vitals' valued '{text}' (readings one after another with no comma"
+        " or semicolon between) after a coded reading two days ago: each reading is read"
+        " apart, the one that may decide is to confirm (the line was one reading of none:"
+        " allowed)",
+        bp(120, 80, when="2026-11-18"),
+        observation("8310-5", 36.6, "Cel", when="2026-11-18"),
+        vitals_text(text),
+        without={"bp", "temperature"},
+    )
+for code, display in (
+    ("R26.81", "Unsteadiness on feet"),
+    ("R26.9", "Unspecified abnormalities of gait and mobility"),
+):
+    case(
+        f"gait_icd10cm_{code.replace('.', '_')}",
+        "needs_data",
+        f"ICD-10-CM {code} '{display}': a gait disturbance (a cauda equina sign), read from the"
+        " code's name, to confirm (it was allowed)",
+        condition(ICD10CM, code, display, onset="2026-11-10"),
+    )
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -31,6 +31,7 @@ import binascii
 import calendar
 import codecs
 import html
+import itertools
 import math
 import os
 import re
@@ -1297,6 +1298,53 @@ _CLAUSES = re.compile(r"[;\n]|[,:](?=\s*[^\W\d_])")
 """Where a text of several readings parts them: a semicolon, a new line, a comma or a
 colon before a word (not the decimal comma of "38,9", not the colon of "Temp: 38.9"; a
 heading's, "Assessment: Temp 38.9 C", is)."""
+
+
+def _number_word(word: str) -> bool:
+    """A word that starts a value: a number ("192/118", "38,9", "-2")."""
+    return word[:1].isdigit() or (word[:1] in "+-" and word[1:2].isdigit())
+
+
+def _value_ends(words: list[str], at: int) -> bool:
+    """Whether the words before ``words[at]`` end a reading: a number ("BP 192/118"), or a
+    unit after one ("Temp 38.9 °C", "BP 192/118 mm Hg")."""
+    if any(c.isdigit() for c in words[at - 1]):
+        return True
+    return any(
+        at - width > 0
+        and any(c.isdigit() for c in words[at - width - 1])
+        and canonical_unit(" ".join(words[at - width : at])) is not None
+        for width in (1, 2)
+    )
+
+
+def _reading_parts(clause: str, names: Mapping[str, Any]) -> list[str]:
+    """A clause of readings written one after another with nothing between them ("T 37.1
+    P 76 R 18 BP 192/118 SpO2 98%", "HR 96 Temp 38.9"), each reading apart: one starts at
+    a word after a reading's value (or its unit) that is followed by its own value, a
+    word alone ("P 76", "BP: 192/118") or the words of a measure's name ("Blood pressure
+    192/118"); a clause of one reading as it is."""
+    words = clause.split()
+    if len(words) < 4:
+        return [clause]
+    starts = [0]
+    at = 1
+    while at < len(words) - 1:
+        if words[at][:1].isalpha() and _value_ends(words, at):
+            if _number_word(words[at + 1]):
+                starts.append(at)
+            else:
+                for width in (2, 3):
+                    if at + width < len(words) and _number_word(words[at + width]):
+                        if measure_key(" ".join(words[at : at + width]).rstrip(":=")) in names:
+                            starts.append(at)
+                        break
+        at += 1
+    if len(starts) == 1:
+        return [clause]
+    return [" ".join(words[a:b]) for a, b in itertools.pairwise([*starts, len(words)])]
+
+
 _NAMED_VALUE = re.compile(
     r"\s*([^\W\d_](?:(?![-+]\d)[^\d:=\s]|\s+(?=[^\d:=\s])(?![-+]\d))*)"
     r"\s*[:=]?\s*([-+]?\d.*?)\s*"
@@ -1319,7 +1367,7 @@ def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
     pairs = getattr(measures, "pair_names", None) or {}
     kept = {key: res[key] for key in _PART_KEEPS if key in res}
     out: list[Resource] = []
-    for clause in _CLAUSES.split(text):
+    for clause in (part for whole in _CLAUSES.split(text) for part in _reading_parts(whole, names)):
         found = _named_in_clause(clause, names) or _named_in_clause(clause, pairs)
         if found is None:
             continue
@@ -4177,6 +4225,21 @@ def _local_ref(reference: str) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 else reference
 
 
+def _is_empty(value: Any) -> bool:
+    """JSON null, or an empty list, object or string: FHIR writes no such element (an
+    element has a value or children), a record that does means nothing by it."""
+    return value is None or (not value and type(value) in (list, dict, str))
+
+
+def _without_empty(res: Resource) -> Resource:
+    """A resource without its empty elements (``"component": []``, ``"note": null``): read
+    as if they were not written, never as a panel of no parts or a field of the wrong
+    shape (a blood-pressure panel with ``"component": []`` and its value in words)."""
+    if not any(_is_empty(value) for value in res.values()):
+        return res
+    return {key: value for key, value in res.items() if not _is_empty(value)}
+
+
 def _voided(res: Resource) -> bool:
     status = res.get("status")
     return isinstance(status, str) and status.strip().lower() == ENTERED_IN_ERROR
@@ -4555,6 +4618,7 @@ class RecordBuilder:
                 return
             handler = self._handlers[same]
             resource = {**resource, "resourceType": same}
+        resource = _without_empty(resource)
         rid = resource.get("id")
         if type(rid) is str and rid:
             ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built

@@ -30,7 +30,6 @@ changing what it returns.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -68,29 +67,18 @@ GAP = "*"
 """In a synonym, the place of up to :data:`GAP_WORDS` words of any kind."""
 GAP_WORDS = 2
 """How many words a synonym's gap holds at most."""
-WRAP_WIDTH = 40
-"""The shortest text width read as wrapped at a fixed width (dictation, HL7 v2: 60 to 80
-characters); a line is a wrapped one when it fills the text's width but for a word
-(:data:`WRAP_SLACK` characters)."""
-WRAP_SLACK = 16
+_HYPHEN_WRAP = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[a-zа-яäöüß])")
+"""A word broken at a line's end by a hyphen ("metas-\ntases")."""
 
 
 def _wrapped_joined(text: str) -> str:
-    """The text with the line breaks of a fixed-width wrap taken out (:data:`_SOFT_WRAP`):
-    only after a line that fills the width the text is wrapped at, as a word too long for
-    the rest of the line goes to the next ("Pt reports new saddle" / "anaesthesia ..."); a
-    short line ("Woke at night" / "pain 3/10") is a line of its own."""
-    lines = text.split("\n")
-    width = max(len(line.rstrip()) for line in lines)
-    if width < WRAP_WIDTH:
-        return text
-    out = [lines[0]]
-    for before, line in itertools.pairwise(lines):
-        if len(before.rstrip()) >= width - WRAP_SLACK and _SOFT_WRAP.search(f"{before}\n{line}"):
-            out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
-        else:
-            out.append(line)
-    return "\n".join(out)
+    """The text with its line breaks inside a phrase taken out (:data:`_SOFT_WRAP`: after a
+    letter, before a word in lower case; a word broken by a hyphen made whole), as
+    dictation, HL7 v2, fixed-width exports and notes typed with Enter break them ("new
+    onset urinary" / "retention", "metas-" / "tases"). Read besides the text as written
+    (:meth:`TextMatcher.find` keeps what either reading finds), so a line is still a
+    clause of its own ("No fever" / "saddle anaesthesia")."""
+    return _SOFT_WRAP.sub(" ", _HYPHEN_WRAP.sub("", text))
 
 
 # Characters a reader does not see, left inside words by web pages and word processors:

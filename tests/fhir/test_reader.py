@@ -1275,3 +1275,27 @@ def test_a_reading_that_is_no_finite_number_is_set_aside_never_used(tmp_path: Pa
     assert {m["item"] for m in result["missing"]} >= {"blood_pressure", "body_temperature"}
     said = json.dumps(result, ensure_ascii=False)
     assert "the value is not a finite number" in said and "NaN" not in said
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("T 37.1 P 76 R 18 BP 192/118 SpO2 98%", [("BP", "192/118")]),
+        ("O: T: 37.1 P: 76 BP: 192/118", [("BP", "192/118")]),
+        ("Temp 98.6 F HR 96 BP 150/90", [("Temp", "98.6 F"), ("BP", "150/90")]),
+        ("BP 192/118 mm Hg HR 88 Temp 38.2 °C", [("BP", "192/118 mm Hg"), ("Temp", "38.2 °C")]),
+        ("Blood pressure 192/118 Temp 36.6", [("Blood pressure", "192/118"), ("Temp", "36.6")]),
+        ("АД 190/115 ЧСС 84 температура 36,6", [("АД", "190/115"), ("температура", "36,6")]),
+        ("BP 192/118 mmHg, HR 88, Temp 36.7 °C", [("BP", "192/118 mmHg"), ("Temp", "36.7 °C")]),
+        ("Fracture of T12 L1 noted 2 weeks ago", []),
+    ],
+)
+def test_readings_written_one_after_another_are_read_apart(
+    text: str, readings: list[tuple[str, str]]
+) -> None:
+    from spinecare.core import reader_measures
+    from spinecare.fhir.reader import _readings_in_text
+    from spinecare.kb import load_kb
+
+    found = _readings_in_text({"valueString": text}, reader_measures(load_kb()))
+    assert [(part["code"]["text"], part["valueString"]) for part in found] == readings
