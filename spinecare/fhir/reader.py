@@ -53,9 +53,11 @@ from spinecare.kb.codes import (
     snomed_expression,
     system_name,
 )
+from spinecare.kb.text import TEXT_CHARS
 from spinecare.messages import N_, Day, Message, Quantity, kind_words, located
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
+    DOCUMENT_IN_PART,
     DOCUMENT_LINKED,
     DOCUMENT_NAMED,
     DOCUMENT_NOT_READ,
@@ -3283,8 +3285,8 @@ _SUPERSEDED = frozenset({"superseded"})
 REPLACED = "replaced:"
 """The name a document that replaces another makes the record hold (``replaced:`` and the
 replaced document's reference): a superseded document is read only where it is not held."""
-# How much of one attached text is read (a clinical note is a few kilobytes).
-ATTACHMENT_CHARS = 200_000
+ATTACHMENT_CHARS = TEXT_CHARS
+"""How much of one attached text is read (as of any text)."""
 _TAG = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" never makes it scan to the end
 # Tags that end a line of a narrative or an HTML note (a paragraph, an item of a list, a
 # line break, a row, a heading; a CDA document's paragraph, item, caption, title, text,
@@ -3730,9 +3732,14 @@ def _unread_attachment(attachment: object) -> str | None:
     if not _readable_kind(kind):
         return DOCUMENT_NOT_READ
     try:
-        _base64(data[: ATTACHMENT_CHARS * 2])  # as much as is read (_attachment_text)
+        raw = _base64(data[: ATTACHMENT_CHARS * 2])  # as much as is read (_attachment_text)
     except (ValueError, binascii.Error):
         return DOCUMENT_NOT_READ
+    if len(data) > ATTACHMENT_CHARS and (
+        len(data) > ATTACHMENT_CHARS * 2
+        or len(_decoded(raw, declared if isinstance(declared, str) else "")) > ATTACHMENT_CHARS
+    ):
+        return DOCUMENT_IN_PART
     return None
 
 

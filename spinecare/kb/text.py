@@ -61,6 +61,14 @@ _LEVEL_ORDINAL = re.compile(
 )
 STEM_FROM = 5
 """Words of at least this many letters also match with a different ending."""
+TEXT_CHARS = 200_000
+"""How much of one text is read: its first 200,000 characters (a clinical note is a few
+kilobytes; a discharge summary some tens). Reading is linear, but a text of nothing but
+findings costs about 10 ms a kilobyte: a longer one would hold a screening for seconds.
+A document read in part is listed as such (``spinecare.fhir.reader``)."""
+CHANGE_REACH = 8
+"""How many words may stand between a word of change and the finding it changes ("No
+increase in size of the L3 vertebral metastasis": six)."""
 CACHE_SIZE = 100_000
 """How many texts' answers a matcher keeps."""
 GAP = "*"
@@ -273,6 +281,7 @@ class _Expanded(str):
         return self
 
 
+@lru_cache(maxsize=65536)
 def _same_word(written: str, known: str) -> bool:
     if written == known:
         return True
@@ -320,24 +329,62 @@ def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
     """Whether a cue stands in the clause, word for word as listed: a cue's words are
     listed in every form they are written in ("denies", "denied"), since another ending
     often makes another word ("healed" is no "healthy", "resolved" no "resolving")."""
-    n = len(phrase)
-    return any(clause[i : i + n] == list(phrase) for i in range(len(clause) - n + 1))
+    first = phrase[0]
+    if len(phrase) == 1:
+        return first in clause
+    n, wanted, at = len(phrase), list(phrase), -1
+    try:
+        while True:  # each place of the first word, found at C speed
+            at = clause.index(first, at + 1)
+            if clause[at : at + n] == wanted:
+                return True
+    except ValueError:
+        return False
 
 
 def _any_cue(gap: list[str], *cues: Phrases) -> bool:
-    return any(_contains(gap, cue) for phrases in cues for cue in phrases)
+    """Whether one of ``cues`` stands in ``gap`` (looked for only where its first word
+    stands: the words are few, the cues many)."""
+    said = set(gap)
+    return any(
+        _contains(gap, cue)
+        for phrases in cues
+        if phrases
+        for first in (_by_first(phrases),)
+        for word in said
+        for cue in first.get(word, ())
+    )
 
 
 def _phrases(cues: Iterable[str]) -> Phrases:
     return tuple(tuple(words(c)) for c in cues if words(c))
 
 
+@lru_cache(maxsize=256)
+def _by_first(phrases: Phrases) -> dict[str, Phrases]:
+    """``phrases`` by their first word."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        out.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(found) for first, found in out.items()}
+
+
+@lru_cache(maxsize=256)
+def _by_last(phrases: Phrases) -> dict[str, Phrases]:
+    """``phrases`` by their last word."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        out.setdefault(phrase[-1], []).append(phrase)
+    return {last: tuple(found) for last, found in out.items()}
+
+
 def _starts(clause: list[str], phrases: Phrases) -> list[tuple[int, int]]:
     """(start, length) of each of ``phrases`` in a clause."""
+    first = _by_first(phrases)
     return [
         (i, len(phrase))
-        for i in range(len(clause))
-        for phrase in phrases
+        for i, word in enumerate(clause)
+        for phrase in first.get(word, ())
         if tuple(clause[i : i + len(phrase)]) == phrase
     ]
 
@@ -445,6 +492,7 @@ class TextMatcher:
         )
         self._not_compounds = tuple(fold(w) for w in not_compounds)
         self._cache: dict[str, list[Mention]] = {}
+        self._candidates_of: dict[tuple[str, str], tuple[_Entry, ...]] = {}
         self._vocabulary = frozenset(
             w
             for forms in self._by_first.values()
@@ -512,12 +560,22 @@ class TextMatcher:
         tokens = _tokens(phrase)
         return tokens[0] if tokens else None
 
-    def _candidates(self, word: str, after: str = "") -> list[_Entry]:
+    def _candidates(self, word: str, after: str = "") -> tuple[_Entry, ...]:
         """The synonyms that may start at ``word``: those it starts as written, and those
         whose first word it is with another ending (:func:`_same_word`), unless the KB
         knows it as another word (``not_forms``: "myelopathy" is no "myeloma"), written
         whole, with a hyphen or a space inside it ("Тромбо АСС", "Thrombo-ASS": ``after``
-        is the word that follows)."""
+        is the word that follows). Kept per word and next word (texts repeat their
+        words), up to :data:`CACHE_SIZE` of them."""
+        key = (word, after)
+        kept = self._candidates_of.get(key)
+        if kept is None:
+            if len(self._candidates_of) >= CACHE_SIZE:
+                self._candidates_of.clear()
+            kept = self._candidates_of[key] = tuple(self._candidates_found(word, after))
+        return kept
+
+    def _candidates_found(self, word: str, after: str) -> list[_Entry]:
         found = list(self._by_first.get(word, ()))
         joined = word.replace("-", "")
         for entry in self._stems.get(word[:3], ()):
@@ -537,6 +595,7 @@ class TextMatcher:
         """
         if not text:
             return []
+        text = text[:TEXT_CHARS]
         found = self._cache.get(text)
         if found is None:
             found = self._find(text)
@@ -635,13 +694,14 @@ class TextMatcher:
         ("No increase in size of the L3 vertebral metastasis"): it names the finding's
         change. Another word between ("Denies worsening back pain or urinary retention")
         leaves the finding to the cues."""
-        at = start
-        while True:
-            if any(at >= len(p) and tuple(clause[at - len(p) : at]) == p for p in change):
+        last = _by_last(change)
+        for at in range(start, max(start - CHANGE_REACH, 0) - 1, -1):
+            ending = last.get(clause[at - 1], ()) if at else ()
+            if any(at >= len(p) and tuple(clause[at - len(p) : at]) == p for p in ending):
                 return True
             if at == 0 or not self._of_finding(clause[at - 1]):
                 return False
-            at -= 1
+        return False
 
     def _of_finding(self, word: str) -> bool:
         """A word that may stand between a word of change and its finding: a
@@ -658,7 +718,7 @@ class TextMatcher:
         now has urinary retention": the retention is the patient's)?"""
         lo, hi = _scope(clause, start, n, self.cues.family_end)
         around = clause[lo:hi]
-        return any(_contains(around, cue) for cue in self.cues.family)
+        return _any_cue(around, self.cues.family)
 
     def _clauses(self, folded: str) -> list[list[str]]:
         """The words of each clause of a text (a short form as the word it stands for:
@@ -815,18 +875,22 @@ class TextMatcher:
                         )
                     continue
                 n = len(tokens)
-                window = clause[start : start + n]
-                if len(window) == n and all(
-                    _same_word(w, t) for w, t in zip(window, tokens, strict=True)
-                ):
-                    matches.append((start, n, concept, group, window, ()))
+                if start + n > len(clause):
+                    continue
+                # the first word is the synonym's (a candidate's); the others are compared
+                for k in range(1, n):
+                    said, known = clause[start + k], tokens[k]
+                    if said != known and not _same_word(said, known):
+                        break
+                else:
+                    matches.append((start, n, concept, group, clause[start : start + n], ()))
         return matches
 
     def _doubted(self, clause: list[str], text: str) -> bool:
         """Whether a clause denies or doubts something ("Benign tumour not confirmed",
         "Possibly benign tumour", a question mark in the text): then the words of a
         ``not_named`` phrase in it are read (a benign neoplasm doubted may be a cancer)."""
-        return "?" in text or any(_contains(clause, cue) for cue in self._doubts)
+        return "?" in text or _any_cue(clause, self._doubts)
 
     def _unnamed(self, clause: list[str]) -> list[str]:
         """The clause with the words of the KB's ``not_named`` phrases blanked ("Benign
@@ -861,7 +925,7 @@ class TextMatcher:
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
                 clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue
-                relatives = any(_contains(clause, cue) for cue in cues.family)
+                relatives = _any_cue(clause, cues.family)
                 seen: dict[tuple[str, str | None, tuple[str, ...]], set[int]] = {}
                 for start, n, concept, group, window, inner in matches:
                     # the same words named again and again in one clause are read no more

@@ -370,6 +370,9 @@ DOCUMENT_LINKED = N_(
 DOCUMENT_NOT_READ = N_(
     "a document the screening cannot read (a PDF, an image or another file): read it in the chart"
 )
+DOCUMENT_IN_PART = N_(
+    "a document too long to read in full: only its beginning was read; read the rest in the chart"
+)
 RECORD_INCOMPLETE = N_(
     "the EHR sent a warning or an error with the record ('%(said)s'): parts of it may be"
     " missing, read the chart"
@@ -378,7 +381,7 @@ RECORD_INCOMPLETE_UNSAID = N_(
     "the EHR sent a warning or an error with the record: parts of it may be missing, read the chart"
 )
 DOCUMENT_NAMED = N_("%(document)s: %(why)s")
-"""A document not read, named by its title or type: ``why`` one of the two above."""
+"""A document not read, named by its title or type: ``why`` one of the three above."""
 UNWORDED_YES = N_(
     "a yes to a question of another form that the record names only as '%(question)s' (its"
     " form was not sent): what it asks is not known"
@@ -389,6 +392,7 @@ NOT_READ_REASONS = frozenset(
         UNWORDED_YES,
         DOCUMENT_LINKED,
         DOCUMENT_NOT_READ,
+        DOCUMENT_IN_PART,
         DOCUMENT_NAMED,
         RECORD_INCOMPLETE,
         RECORD_INCOMPLETE_UNSAID,

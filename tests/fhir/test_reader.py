@@ -1299,3 +1299,41 @@ def test_readings_written_one_after_another_are_read_apart(
 
     found = _readings_in_text({"valueString": text}, reader_measures(load_kb()))
     assert [(part["code"]["text"], part["valueString"]) for part in found] == readings
+
+
+def test_a_document_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path) -> None:
+    import base64
+
+    from spinecare import screen
+    from spinecare.kb.text import TEXT_CHARS
+
+    text = "Routine review, stable. " * (TEXT_CHARS // 24 + 10) + "New saddle anaesthesia."
+    attachment = {"contentType": "text/plain", "title": "Clinic letter"}
+    attachment["data"] = base64.b64encode(text.encode()).decode()
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}},
+            {
+                "resource": {
+                    "resourceType": "DocumentReference",
+                    "id": "d1",
+                    "status": "current",
+                    "subject": {"reference": "Patient/p1"},
+                    "date": "2026-11-19T10:00:00Z",
+                    "content": [{"attachment": attachment}],
+                }
+            },
+        ],
+    }
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(bundle))
+    result = screen(path, as_of="2026-11-20").to_json()
+    # what stands after the part read is not read: the document says so, in the list of
+    # what the screening did not use ("read the rest in the chart")
+    assert not any(f["concept"] == "cauda_equina" for f in result["findings"])
+    assert [u["label"] for u in result["not_used"] if u["kind"] == "set_aside"] == [
+        "Clinic letter: a document too long to read in full: only its beginning was read;"
+        " read the rest in the chart"
+    ]
