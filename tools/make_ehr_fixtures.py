@@ -12602,7 +12602,7 @@ case(
     "needs_data",
     "a prothrombin time of 14.2 seconds sent under the INR's code: the unit cannot be"
     " converted, the INR is unknown, never taken as 14.2",
-    inr(14.2, "s", when="2026-11-19"),
+    inr(14.2, "sec", when="2026-11-19"),
 )
 case(
     "inr_high_old",
