@@ -270,8 +270,9 @@ def list_patients(
     as_of: str | None = Query(None, description="Verdicts as of this date; default today."),
 ) -> PatientPageOut:
     """The patients of your clinic you may see (a therapist or admin: all of them; a
-    physician: those referred for clearance; a patient: their own record), by name, with
-    each one's screening verdict. Paginated with ``limit`` and ``offset``."""
+    physician: those referred for clearance; a patient's account: none, it reads its own
+    screening and plan), by name, with each one's screening verdict. Paginated with
+    ``limit`` and ``offset``."""
     from spinecare.clinic.patients import patient_page
 
     with _clinic_session(request) as (web, session, user):

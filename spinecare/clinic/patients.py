@@ -41,6 +41,7 @@ from spinecare.clinic.models import (
 from spinecare.clinic.permissions import (
     STAFF,
     acting,
+    check_charts,
     check_clearance_queue,
     check_clearance_request,
     check_may_decide,
@@ -132,8 +133,14 @@ def _patient_row(
     *,
     write: bool = False,
     audit_as: str | None = "read",
+    chart: bool = False,
 ) -> PatientRow:
+    """The patient, if ``user`` may see it (and change it, with ``write``; read its chart,
+    with ``chart``), the read audited as ``audit_as``. A patient's account asking for
+    another patient's chart finds nothing (404); its own chart is refused (403)."""
     patient = check_patient(session, user, patient_id, write=write)
+    if chart:
+        check_charts(user)
     if audit_as:
         audit(session, user, audit_as, "patient", str(patient.id), patient_id=patient.id)
     return patient
@@ -172,6 +179,7 @@ def search_condition(q: str | None) -> Any:
 def _patient_rows(
     session: Session, user: User, *, q: str | None, limit: int, offset: int
 ) -> tuple[list[PatientRow], int]:
+    check_charts(user)  # the list is the clinic's; a patient reads their own pages
     query = _visible(select(PatientRow), user)
     matches = search_condition(q)
     if matches is not None:
@@ -230,10 +238,12 @@ def patient_page(
 
 
 def patient_detail(session: Session, who: CurrentUser, patient_id: int) -> PatientDetailOut:
-    """What the patient page shows, if ``who`` may see the patient (the read is audited)."""
+    """What the patient page (the patient's chart) shows, if ``who`` may see the patient and
+    read the clinic's charts (the read is audited)."""
     from spinecare.clinic.courses import course_summaries
 
-    patient = get_patient(session, who, patient_id)
+    user = acting(session, who)
+    patient = PatientOut.model_validate(_patient_row(session, user, patient_id, chart=True))
     return PatientDetailOut(
         patient=patient,
         intakes=intakes_of(session, patient.id),
@@ -480,10 +490,11 @@ class IntakeView:
 
 
 def get_intake(session: Session, who: CurrentUser, patient_id: int, intake_id: int) -> IntakeView:
-    """One past intake of the patient, if ``user`` may see the patient (the read is
-    audited): the intake, the facts it brought, and the full name of who recorded it."""
+    """One past intake of the patient, if ``user`` may see the patient and read the
+    clinic's charts (the read is audited): the intake, the facts it brought, and the full
+    name of who recorded it."""
     user = acting(session, who)
-    patient = _patient_row(session, user, patient_id)
+    patient = _patient_row(session, user, patient_id, chart=True)
     intake = session.get(Intake, intake_id)
     if intake is None or intake.patient_id != patient.id:
         raise NotFoundError(Message("this intake was not found", id=intake_id))

@@ -4,10 +4,14 @@
 - a physician sees the patients referred to them for clearance and those whose course
   they review; they decide the clearance requests addressed to them, and resume or end
   only the courses they review;
-- a patient sees only their own record and writes only their own diary;
+- a patient sees only their own record, through the pages written for them (their home
+  routine, their screening in their own words), and writes only their own diary; the
+  clinic's charts (the patient list, a patient's card, a past intake) are the staff's
+  and the physicians';
 - the urgent referral letter is opened by the staff and the physicians, never a patient;
-- nobody sees another clinic's data: it is answered as not found (404), so its
-  existence is not revealed. A role or relationship that does not allow an action is
+- nobody sees another clinic's data, and a patient's account nothing of another
+  patient's: it is answered as not found (404), so its existence is not revealed. A role
+  or relationship that does not allow an action is
   :class:`~spinecare.store.errors.AccessDenied` (403).
 
 Every refusal raised here is recorded in the audit log by the app's error handler
@@ -29,11 +33,13 @@ from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
 from spinecare.wording import RoleNames
 
 __all__ = [
+    "CLINICIANS",
     "PATIENT_NOT_FOUND",
     "REFERRAL_READERS",
     "STAFF",
     "acting",
     "check_admin",
+    "check_charts",
     "check_clearance_queue",
     "check_clearance_request",
     "check_course",
@@ -45,6 +51,7 @@ __all__ = [
     "check_staff",
     "decides_clearances",
     "is_clinic_physician",
+    "reads_charts",
     "visible_patients",
     "writes_diary",
 ]
@@ -90,22 +97,35 @@ def visible_patients(query: Any, user: User) -> Any:
 
 
 def check_patient(
-    session: Session, user: User, patient_id: int, *, write: bool = False
+    session: Session,
+    user: User,
+    patient_id: int,
+    *,
+    write: bool = False,
+    missing: Message | None = None,
 ) -> PatientRow:
-    """The patient, if ``user`` may see it (and change it, with ``write``)."""
+    """The patient, if ``user`` may see it (and change it, with ``write``).
+
+    Another clinic's patient is not found (404), and so is, for a patient's account,
+    another patient of its own clinic: a patient learns nothing of who else the clinic
+    treats. ``missing`` says what was not found where the patient was reached through
+    something else of theirs (a course)."""
+    no_access = Message(
+        "your role (%(role)s) does not give access to this patient", role=RoleNames(user.role)
+    )
+    if user.role == "patient" and user.patient_id is None:
+        raise AccessDenied(no_access)  # an account tied to no record opens none, whatever the id
+    not_found = NotFoundError(missing or Message(PATIENT_NOT_FOUND, id=patient_id))
     patient = session.get(PatientRow, patient_id)
     if patient is None or patient.clinic_id != user.clinic_id:
-        raise NotFoundError(Message(PATIENT_NOT_FOUND, id=patient_id))
+        raise not_found
     visible = session.scalar(
         visible_patients(select(PatientRow.id), user).where(PatientRow.id == patient_id)
     )
     if visible is None:
-        raise AccessDenied(
-            Message(
-                "your role (%(role)s) does not give access to this patient",
-                role=RoleNames(user.role),
-            )
-        )
+        if user.role == "patient":
+            raise not_found
+        raise AccessDenied(no_access)
     if write and user.role not in STAFF:
         raise AccessDenied(
             Message(
@@ -125,9 +145,10 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
     if action not in COURSE_ACTIONS:
         raise ValueError(f"unknown course action {action!r}")
     row = session.get(CourseRow, course_id)
+    missing = Message("this course was not found", id=course_id)
     if row is None or row.clinic_id != user.clinic_id:
-        raise NotFoundError(Message("this course was not found", id=course_id))
-    check_patient(session, user, row.patient_id)
+        raise NotFoundError(missing)
+    check_patient(session, user, row.patient_id, missing=missing)
     if action == "change" and user.role not in STAFF:
         raise AccessDenied(
             Message("your role (%(role)s) may not change a course", role=RoleNames(user.role))
@@ -168,8 +189,26 @@ def writes_diary(user: Roled, patient_id: int) -> bool:
     return user.role == "patient" and user.patient_id == patient_id
 
 
-REFERRAL_READERS = ("admin", "therapist", "physician")
+CLINICIANS = ("admin", "therapist", "physician")
+"""The clinic's staff and its physicians."""
+
+REFERRAL_READERS = CLINICIANS
 """Who opens an urgent referral letter: the clinic's staff and its physicians."""
+
+
+def reads_charts(user: Roled) -> bool:
+    """Whether ``user`` reads the clinic's charts: the patient list with each one's
+    verdict, a patient's card (details, intakes, clearance requests, courses) and a past
+    intake, as the staff and the physicians keep them (:func:`check_charts`). A patient's
+    account reads its own record through the pages written for it instead: its home
+    routine, its diary, its screening in its own words (a page sends it there)."""
+    return user.role in CLINICIANS
+
+
+def check_charts(user: Roled) -> None:
+    """Refuse (403) the clinic's charts to a user who does not read them
+    (:func:`reads_charts`): the page, its JSON twin and ``/api/`` alike."""
+    check_role(user, *CLINICIANS)
 
 
 def check_referral(user: Roled) -> None:

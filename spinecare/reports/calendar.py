@@ -5,6 +5,13 @@ course's length, with the routine's steps and the stop rules in the description,
 the patient's language, and a reminder at the start. The UID is derived from the
 patient, the course start and the zones, so a re-exported file updates the same event
 in the patient's calendar instead of adding a second one.
+
+A course that is not under way (paused by a stop rule until a physician reviews it, or
+ended) has no self-massage to remind of: its file holds one all-day event on the day it
+is made, with the same UID, no repetition and no reminder, saying what the patient's home
+page says (:mod:`spinecare.reports.notices`) and when to stop and call the doctor. Its
+``SEQUENCE`` (one more for each stop event, resumption and end of the course) is above
+the routine's, so a calendar that keeps events by UID replaces the daily routine with it.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from spinecare.errors import InputError
 from spinecare.i18n import is_language, languages, quantity, translator
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message, field_error
+from spinecare.reports.notices import course_notice
 
-__all__ = ["PRODID", "home_calendar", "routine_uid"]
+__all__ = ["PRODID", "home_calendar", "revision", "routine_uid"]
 
 PRODID = "-//spinecare//home self-massage//EN"
 
@@ -48,6 +56,14 @@ def routine_uid(course: Course) -> str:
     return f"home-routine-{digest}@spinecare"
 
 
+def revision(course: Course) -> int:
+    """The event's ``SEQUENCE``: one more at each change of the course's status (a stop
+    event pauses it, a physician resumes it, it ends), so the file made after a change
+    outranks the one made before it."""
+    ended = 1 if course.status == "completed" else 0
+    return len(course.stop_events) + len(course.resumptions) + ended
+
+
 def _description(course: Course, kb: KB, lang: str, routines: list[dict[str, Any]]) -> list[str]:
     """The event's text: each routine's steps with their dose, then when to stop."""
     words = _words(lang)
@@ -58,8 +74,13 @@ def _description(course: Course, kb: KB, lang: str, routines: list[dict[str, Any
         for i, step in enumerate(r["steps"], start=1):
             lines.append(f"{i}. {step['text']} {words['dose']}: {step['dose']}")
         lines.append("")
+    return lines + _stop_lines(course, kb, lang)
+
+
+def _stop_lines(course: Course, kb: KB, lang: str) -> list[str]:
+    """When to stop and call the doctor: the course's stop rules in the patient's words."""
     rules = {rule.id: rule for rule in kb.model.plans.stop_rules}
-    lines.append(words["stop"])
+    lines = [_words(lang)["stop"]]
     lines.extend(f"- {rules[i].text.get(lang)}" for i in course.stop_rules if i in rules)
     return lines
 
@@ -75,6 +96,7 @@ def home_calendar(
     days: int | None = None,
     now: datetime | None = None,
     reminder_minutes: int | None = 0,
+    day: date | None = None,
 ) -> bytes:
     """The .ics bytes for the home routine.
 
@@ -82,6 +104,9 @@ def home_calendar(
     None); the routine starts on ``start`` (the course start) and repeats daily for
     ``days`` (default: to the course's planned end). ``now`` stamps the event (DTSTAMP);
     ``reminder_minutes`` adds an alarm that many minutes before (None: no alarm).
+
+    A paused or ended course gives instead one all-day event on ``day`` (today) with its
+    notice, and no alarm, whatever ``reminder_minutes`` says.
     """
     if not is_language(lang):
         problem = Message(
@@ -94,7 +119,8 @@ def home_calendar(
         raise InputError(field_error("home", Message("no self-massage was taught in this course")))
     first = start or course.start
     count = days if days is not None else (course_end_date(course) - first).days + 1
-    if count < 1:
+    notice = course_notice(course.status, lang)
+    if count < 1 and notice is None:
         problem = Message("the routine must run at least one day (got %(n)s)", n=count)
         raise InputError(field_error("days", problem))
     zone_info = None
@@ -103,28 +129,48 @@ def home_calendar(
             zone_info = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise InputError(field_error("tz", Message(UNKNOWN_TZ, value=tz))) from None
-    words = _words(lang)
-    routines = home_routine(course, kb, lang)
-    minutes = sum(r["minutes"] for r in routines)
-    lines = _description(course, kb, lang, routines)
-
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", words["cal"])
+    cal.add("x-wr-calname", _words(lang)["cal"])
 
     event = Event()
     event.add("uid", routine_uid(course))
     event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
-    begin = datetime.combine(first, at, tzinfo=zone_info)
+    event.add("sequence", revision(course))
+    if notice is not None:
+        _notice_event(event, course, kb, lang, notice, day or date.today())
+    else:
+        begin = datetime.combine(first, at, tzinfo=zone_info)
+        _routine_event(event, course, kb, lang, begin, count, reminder_minutes)
+    cal.add_component(event)
+    if zone_info is not None and notice is None:
+        cal.add_missing_timezones()
+    out: bytes = cal.to_ical()
+    return out
+
+
+def _routine_event(
+    event: Event,
+    course: Course,
+    kb: KB,
+    lang: str,
+    begin: datetime,
+    count: int,
+    reminder_minutes: int | None,
+) -> None:
+    """``event`` as the daily routine: from ``begin``, ``count`` days, with its reminder."""
+    words = _words(lang)
+    routines = home_routine(course, kb, lang)
+    minutes = sum(r["minutes"] for r in routines)
     event.add("dtstart", begin)
     event.add("duration", timedelta(minutes=max(1, round(minutes))))
     event.add("rrule", {"freq": "daily", "count": count})
     zones = ", ".join(r["title"] for r in routines)
     event.add("summary", words["summary"] % {"zones": zones} if len(routines) > 1 else zones)
-    event.add("description", "\n".join(lines).strip())
+    event.add("description", "\n".join(_description(course, kb, lang, routines)).strip())
     event.add("categories", [words["cal"]])
     event.add("transp", "TRANSPARENT")
     if reminder_minutes is not None:
@@ -133,8 +179,15 @@ def home_calendar(
         alarm.add("description", words["alarm"])
         alarm.add("trigger", timedelta(minutes=-reminder_minutes))
         event.add_component(alarm)
-    cal.add_component(event)
-    if zone_info is not None:
-        cal.add_missing_timezones()
-    out: bytes = cal.to_ical()
-    return out
+
+
+def _notice_event(event: Event, course: Course, kb: KB, lang: str, notice: str, day: date) -> None:
+    """``event`` as a paused or ended course's: all day on ``day``, saying ``notice`` and
+    when to stop and call the doctor; no repetition, no alarm."""
+    words = _words(lang)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", notice)
+    event.add("description", "\n".join([notice, "", *_stop_lines(course, kb, lang)]))
+    event.add("categories", [words["cal"]])
+    event.add("transp", "TRANSPARENT")

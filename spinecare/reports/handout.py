@@ -28,6 +28,7 @@ from spinecare.i18n import is_language, languages, plural, quantity, times_a_wee
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.reports.charts import zone_figure_svg
+from spinecare.reports.notices import course_notice
 
 __all__ = ["TEMPLATE", "Clinic", "handout_data", "render_handout"]
 
@@ -138,11 +139,17 @@ def handout_data(
     clinic: Clinic,
     day: date,
 ) -> dict[str, Any]:
-    """Everything the template prints, as plain JSON-able data in ``lang``."""
+    """Everything the template prints, as plain JSON-able data in ``lang``.
+
+    A course that is not under way (paused by a stop rule, or ended) is said at the top
+    in the words of the patient's home page (``notice``), and its routine is not printed
+    as something to do: the steps are left out until the course goes on."""
     lang = _lang(lang)
     labels = _labels(lang)
+    notice = course_notice(course.status, lang)
+    taught = home_routine(course, kb, lang)
     routines = []
-    for r in home_routine(course, kb, lang):
+    for r in [] if notice else taught:
         routines.append(
             {
                 "zone": r["zone"],
@@ -194,10 +201,11 @@ def handout_data(
         if i in costs
     ]
     day_text = _date(day, lang)
-    routines_note = labels["no_routine"] if not routines else None
+    routines_note = labels["no_routine"] if not taught else None
     return {
         "lang": lang,
         "labels": labels,
+        "notice": notice,
         "patient": " ".join(patient_name.split()) or "—",
         "date": day_text,
         "clinic": {

@@ -28,6 +28,7 @@ from spinecare.kb.loader import KB
 from spinecare.messages import N_
 from spinecare.record.model import Patient, PatientRecord
 from spinecare.reports.charts import adherence_bar_svg, pain_chart_svg, zone_figure_svg
+from spinecare.reports.notices import COURSE_NOTICES
 from spinecare.web import i18n
 from spinecare.web.deps import (
     check_csrf,
@@ -102,6 +103,12 @@ def _symptom_questions(kb: KB) -> list[str]:
 
 def _fields_list(form: Any, name: str) -> list[str]:
     return [v for v in form.getlist(name) if isinstance(v, str) and v]
+
+
+def _ticked(form: Any, names: list[str]) -> dict[str, list[str]]:
+    """The boxes ticked on a form sent back with an error, by field name, exactly as
+    sent: none ticked is an empty list, never the boxes a fresh form ticks."""
+    return {name: _fields_list(form, name) for name in names}
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,6 +211,9 @@ def _new_course_view(
         "courses": [c.model_dump(mode="json") for c in courses],
         "running": running,
         "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
+        # the boxes ticked on a form sent back with an error; None: a fresh form, ticked
+        # as the plan proposes
+        "chosen": None,
     }
     data = {
         "patient": ps.patient.model_dump(mode="json"),
@@ -286,7 +296,8 @@ async def course_start(request: Request, patient_id: int) -> Response:
             session.rollback()
             context, _ = _new_course_view(request, session, user, patient_id, fields)
             context["values"] = {**context["values"], **fields}
-            context["chosen"] = {k: v for k, v in values.items() if isinstance(v, list)}
+            ticked = ["zones", "modalities", *(f"home_{z}" for z in zones)]
+            context["chosen"] = _ticked(form, ticked)
             return _form_error(request, "course_new.html", context, exc)
         data = row.model_dump(mode="json")
         location = f"/courses/{row.id}"
@@ -319,6 +330,10 @@ def _course_view(
             "taught": [h.step for h in taught if h.zone == z],
             "value": next((h.minutes for h in course.home if h.zone == z), ""),
             "times": times.get(z, 1),
+            # what the form ticks and chooses: what was taught, or what was sent with an
+            # error (:func:`home_program_save`)
+            "ticked": [h.step for h in taught if h.zone == z],
+            "times_chosen": times.get(z, 1),
         }
         for z in course.zones
         if z in programs
@@ -395,8 +410,12 @@ def _session_context(
     course_id: int,
     fields: dict[str, str],
     check: Any,
+    chosen: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
+    """The session form: after the day's check (``chosen`` None, every technique of the
+    course ticked), or sent back with an error (the techniques ticked as sent)."""
     context, _ = _course_view(request, session, user, course_id)
+    context["chosen"] = chosen
     context["values"] = {**fields}
     if "pre_pain" not in fields and fields.get("pain"):
         context["values"]["pre_pain"] = fields["pain"]
@@ -446,8 +465,8 @@ async def session_record(request: Request, course_id: int) -> Response:
         row = store.get_course(session, user, course_id, write=True, audit_as="read")
         planned = store.course_of(row)
         zones = planned.zones
-        techniques = {z: _fields_list(form, f"tech_{z}") for z in zones}
-        techniques = {z: t for z, t in techniques.items() if t}
+        chosen = _ticked(form, [f"tech_{z}" for z in zones])
+        techniques = {z: chosen[f"tech_{z}"] for z in zones if chosen[f"tech_{z}"]}
         try:
             day, facts = _day_facts(fields, kb)
             row, recorded, events = store.record_session(
@@ -470,7 +489,7 @@ async def session_record(request: Request, course_id: int) -> Response:
             )
         except store.SessionBlocked as exc:
             session.rollback()
-            context = _session_context(request, session, user, course_id, fields, exc.check)
+            context = _session_context(request, session, user, course_id, fields, exc.check, chosen)
             data = {
                 **error_data(request, 409, exc.code, exc.one_line(), details=exc.check.reasons),
                 "check": exc.check.to_json(),
@@ -478,11 +497,11 @@ async def session_record(request: Request, course_id: int) -> Response:
             return render(request, "session.html", context, data, status=409)
         except FormError as exc:
             session.rollback()
-            context = _session_context(request, session, user, course_id, fields, None)
+            context = _session_context(request, session, user, course_id, fields, None, chosen)
             return _form_error(request, "session.html", context, exc)
         except VersionConflict as exc:
             session.rollback()
-            context = _session_context(request, session, user, course_id, fields, None)
+            context = _session_context(request, session, user, course_id, fields, None, chosen)
             return _form_error(
                 request, "session.html", context, FormError({"form": exc.message}), status=409
             )
@@ -573,6 +592,9 @@ async def home_program_save(request: Request, course_id: int) -> Response:
             session.rollback()
             context, _ = _course_view(request, session, user, course_id)
             context["values"] = fields
+            for h in context["home_form"]:
+                h["ticked"] = _fields_list(form, f"home_{h['zone']}")
+                h["times_chosen"] = parse_int(fields.get(f"home_times_{h['zone']}"), 0)
             return _form_error(request, "course.html", context, exc)
         data = row.model_dump(mode="json")
     if wants_json(request):
@@ -659,9 +681,12 @@ def _home_view(
         "diary": diary,
         "cost": cost,
         "values": {"day": date.today().isoformat(), "key": secrets.token_urlsafe(12)},
+        # the boxes of the diary: none ticked on a fresh form, those sent on one sent back
+        "chosen": {"steps": [], "symptoms": []},
         "errors": {},
         "may_write": writes_diary(user, row.patient_id),
         "saved": request.query_params.get("saved"),
+        "notice": COURSE_NOTICES.get(course.status),
     }
     return context, data
 
@@ -691,6 +716,7 @@ async def diary_save(request: Request, course_id: int) -> Response:
     form = await request.form()
     fields = await check_csrf(request)
     kb = _kb(request)
+    chosen = _ticked(form, ["steps", "symptoms"])
     with db_session(request) as session:
         user = require_user(request, session, "patient")
         try:
@@ -701,10 +727,10 @@ async def diary_save(request: Request, course_id: int) -> Response:
                 kb,
                 day_text=fields.get("day", ""),
                 done=fields.get("done", "") in ("yes", "on", "true", "1"),
-                steps=_fields_list(form, "steps"),
+                steps=chosen["steps"],
                 minutes=fields.get("minutes", ""),
                 pain=fields.get("pain", ""),
-                symptoms=_fields_list(form, "symptoms"),
+                symptoms=chosen["symptoms"],
                 notes=fields.get("notes", ""),
                 key=fields.get("key", "") or request.headers.get("idempotency-key", ""),
                 today=date.today(),
@@ -713,6 +739,7 @@ async def diary_save(request: Request, course_id: int) -> Response:
             session.rollback()
             context, _ = _home_view(request, session, user, course_id)
             context["values"] = fields
+            context["chosen"] = chosen  # a warning sign ticked stays ticked
             return _form_error(request, "home.html", context, exc)
         data = {
             "entry": result.entry.model_dump(mode="json"),
@@ -783,7 +810,7 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
         code = _download_lang(request, store.course_people(session, row), lang, user)
         course = store.course_of(row)
     _require_home(course)
-    ics = home_calendar(course, kb, lang=code)
+    ics = home_calendar(course, kb, lang=code, day=date.today())
     return _attachment(ics, "text/calendar; charset=utf-8", f"home-program-{course_id}.ics")
 
 

@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import patients as service
 from spinecare.clinic.courses import SESSION_DAY_LABEL
-from spinecare.clinic.models import PatientOut
+from spinecare.clinic.models import CurrentUser, PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
+from spinecare.clinic.permissions import reads_charts
 from spinecare.dates import iso_date
 from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
@@ -21,6 +22,7 @@ from spinecare.i18n import in_catalogue, quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_kinds
 from spinecare.record.model import PatientRecord
 from spinecare.record.standing import STATUS_CONTRADICTORY
+from spinecare.web.auth import start_page
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
     TEMPLATES,
@@ -146,12 +148,30 @@ TEMPLATES.env.globals.update(
 """The words for the states a page shows (every template may use them)."""
 
 
+def _own_pages(
+    request: Request, session: Any, user: CurrentUser, patient_id: int | None = None
+) -> Response | None:
+    """Where a reader who does not read the clinic's charts (a patient's account) is sent
+    from one in a browser: from the list to their start page, from a patient's card or
+    intake to that patient's screening, once the one check has found the patient theirs
+    (another's is not found, 404). None for a reader of the charts, and for JSON, which
+    gets the use case's answer (403) as ``/api/`` does."""
+    if reads_charts(user) or wants_json(request):
+        return None
+    if patient_id is None:
+        return RedirectResponse(start_page(user.role, user.patient_id), status_code=303)
+    service.get_patient(session, user, patient_id, audit_as=None)
+    return RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
+
+
 @router.get("/patients")
 def patient_list(request: Request, q: str | None = None, page: str | None = None) -> Response:
     number = parse_int(page, 1, 1)
     st = state(request)
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
+        if (elsewhere := _own_pages(request, session, user)) is not None:
+            return elsewhere
         found = service.patient_page(
             session, user, st.kb(), date.today(), q=q, limit=PAGE, offset=(number - 1) * PAGE
         )
@@ -302,6 +322,8 @@ async def import_upload(request: Request) -> Response:
 def patient_page(request: Request, patient_id: int) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
+        if (elsewhere := _own_pages(request, session, user, patient_id)) is not None:
+            return elsewhere
         detail = service.patient_detail(session, user, patient_id)
     data = detail.model_dump(mode="json")
     return render(
@@ -432,6 +454,8 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
     """A past intake, read-only: what was recorded that day, in words."""
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
+        if (elsewhere := _own_pages(request, session, user, patient_id)) is not None:
+            return elsewhere
         view = service.get_intake(session, user, patient_id, intake_id)
     lang = request_language(request)
     set_language(lang)

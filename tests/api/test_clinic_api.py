@@ -125,14 +125,16 @@ def _assert_envelope(response: Any, status: int) -> dict[str, Any]:
 # account's record; "{other}": a patient of the other clinic.
 S = {"admin": 200, "therapist": 200}
 MATRIX: list[tuple[str, dict[str, int]]] = [
-    ("/api/patients", {**S, "physician": 200, "patient": 200, "other": 200, "anonymous": 401}),
+    # the patient list and a patient's card are the clinic's charts: a patient's account
+    # reads its own screening and plan, and nothing of another patient (404, as no one)
+    ("/api/patients", {**S, "physician": 200, "patient": 403, "other": 200, "anonymous": 401}),
     (
         "/api/patients/{demo}",
-        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+        {**S, "physician": 200, "patient": 404, "other": 404, "anonymous": 401},
     ),
     (
         "/api/patients/{own}",
-        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
     ),
     (
         "/api/patients/{other}",
@@ -150,7 +152,7 @@ for _suffix in ("screening", "plan"):
     MATRIX += [
         (
             "/api/patients/{demo}/" + _suffix,
-            {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+            {**S, "physician": 200, "patient": 404, "other": 404, "anonymous": 401},
         ),
         (
             "/api/patients/{own}/" + _suffix,
@@ -270,12 +272,14 @@ def test_patient_list_paginates_with_verdicts(
     }
 
 
-def test_patient_sees_only_own_record_in_list(
+def test_a_patient_account_reads_its_own_screening_not_the_clinic_list(
     signed_in: Callable[[str], TestClient], world: World
 ) -> None:
-    body = signed_in("patient").get("/api/patients").json()
-    assert [p["id"] for p in body["patients"]] == [world.own_patient]
-    assert body["total"] == 1 and body["next_offset"] is None
+    client = signed_in("patient")
+    error = _assert_envelope(client.get("/api/patients"), 403)
+    assert error["code"] == "forbidden"
+    own = client.get(f"/api/patients/{world.own_patient}/screening?as_of={TODAY}")
+    assert own.status_code == 200
 
 
 def test_patient_detail(world: World, signed_in: Callable[[str], TestClient]) -> None:

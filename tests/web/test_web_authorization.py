@@ -1,7 +1,8 @@
 """The authorization matrix: every route against every role and another clinic's user.
 
 Expected statuses are written out per route; 403 means "your role may not", 404 "not in
-your clinic" (another clinic's data is never shown), 401 "sign in first".
+your clinic" (another clinic's data is never shown) or, for a patient's account, "not
+yours" (another patient is never named), 401 "sign in first".
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
         "GET",
         "/patients",
         None,
-        {**S, "physician": 200, "patient": 200, "other": 200, "anonymous": 401},
+        # the clinic's list; a patient's browser is sent to their own pages
+        {**S, "physician": 200, "patient": 403, "other": 200, "anonymous": 401},
     ),
     (
         "GET",
@@ -104,19 +106,20 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
         "GET",
         "/patients/{demo}",
         None,
-        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+        {**S, "physician": 200, "patient": 404, "other": 404, "anonymous": 401},
     ),
     (
         "GET",
         "/patients/{demo}/screening",
         None,
-        {**S, "physician": 200, "patient": 403, "other": 404, "anonymous": 401},
+        {**S, "physician": 200, "patient": 404, "other": 404, "anonymous": 401},
     ),
     (
         "GET",
         "/patients/{own}",
         None,
-        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+        # the clinic's card of the patient; their own pages are their home and screening
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
     ),
     (
         "GET",
@@ -365,33 +368,37 @@ NOT_HERE = {
     "other": 404,
     "anonymous": 401,
 }
-"""Nothing at this address for the clinic's staff; a physician nobody referred may not ask."""
+"""Nothing at this address for the clinic's staff; a physician nobody referred may not ask;
+a patient's account finds nothing of another patient."""
+NOT_A_PATIENTS_PAGE = {**NOT_HERE, "patient": 403}
+"""As :data:`NOT_HERE`, under the patient's own record: a past intake is the clinic's chart,
+refused to the patient's account whatever the intake's id."""
 MORE_ROUTES: list[tuple[str, str, dict[str, int]]] = [
     (
         "GET",
         "/patients/{demo}/intakes/{demo_intake}",
-        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
+        {**S, "physician": 403, "patient": 404, "other": 404, "anonymous": 401},
     ),
     # an intake of another patient, or another clinic's, under a patient one may see
     (
         "GET",
         "/patients/{demo}/intakes/{own_intake}",
-        {**NOT_HERE, "patient": 403},
+        NOT_HERE,
     ),
     (
         "GET",
         "/patients/{own}/intakes/{demo_intake}",
-        NOT_HERE,
+        NOT_A_PATIENTS_PAGE,
     ),
     (
         "GET",
         "/patients/{own}/intakes/{other_intake}",
-        NOT_HERE,
+        NOT_A_PATIENTS_PAGE,
     ),
     (
         "GET",
         "/patients/{own}/intakes/{own_intake}",
-        {**S, "physician": 403, "patient": 200, "other": 404, "anonymous": 401},
+        {**S, "physician": 403, "patient": 403, "other": 404, "anonymous": 401},
     ),
     ("GET", "/patients/{other}/intakes/{other_intake}", NOT_FOUND_BUT_OTHER),
     ("GET", "/audit/export.csv", ADMIN_ONLY),
@@ -495,8 +502,9 @@ def test_a_patient_never_reads_the_clearance_requests_of_their_own_record(
     world: Any, signed_in: Any
 ) -> None:
     """The therapist's message and the physician's note of a clearance request are written
-    to each other: the patient's own record, as a page's JSON twin or through the REST
-    API, lists none (``GET /clearances/{id}`` refused them already); a clinician's does."""
+    to each other: the patient's account reads neither its record's card (the page's JSON
+    twin or the REST API, which list them) nor its screening's notes
+    (``GET /clearances/{id}`` refused them already); a clinician's does."""
     from datetime import UTC, datetime
 
     from sqlalchemy import select
@@ -523,7 +531,11 @@ def test_a_patient_never_reads_the_clearance_requests_of_their_own_record(
         session.commit()
     own = world.own_patient
     patient = signed_in("patient")
-    for path in (f"/patients/{own}", f"/api/patients/{own}", f"/patients/{own}/screening"):
+    for path in (f"/patients/{own}", f"/api/patients/{own}"):
+        got = patient.get(path, headers=JSON)
+        assert got.status_code == 403, (path, got.status_code)
+        assert "between clinicians" not in got.text, path
+    for path in (f"/patients/{own}/screening", f"/api/patients/{own}/screening"):
         got = patient.get(path, headers=JSON)
         assert got.status_code == 200, (path, got.status_code)
         assert got.json().get("clearance_requests", []) == [], path

@@ -580,6 +580,7 @@ def test_diary_warning_sign_pauses_and_says_stop(world: Any, signed_in: Any) -> 
 
 
 def test_a_patient_cannot_touch_another_patients_course(world: Any, signed_in: Any) -> None:
+    """Another patient's course is not found (404): a patient learns nothing of it."""
     other_course = _start(world, _patient_id(world, "demo-volkov"))
     client = signed_in("patient")
     for path in (
@@ -588,9 +589,9 @@ def test_a_patient_cannot_touch_another_patients_course(world: Any, signed_in: A
         f"/courses/{other_course}/handout.pdf",
         f"/courses/{other_course}/progress",
     ):
-        assert client.get(path, headers=JSON).status_code == 403, path
+        assert client.get(path, headers=JSON).status_code == 404, path
     r = _post(client, f"/courses/{other_course}/diary", {"day": TODAY, "key": "evil", "pain": "1"})
-    assert r.status_code == 403
+    assert r.status_code == 404
     from sqlalchemy import func, select
 
     from spinecare.store.models import DiaryEntry

@@ -393,9 +393,11 @@ def test_list_pages_and_refusals_are_recorded(any_world: World) -> None:
     ]
     assert staff.get(f"/patients/{world.other_patient}", headers=JSON).status_code == 404
     patient = login(world.client(), "patient", PASSWORDS["patient"])
-    assert patient.get(f"/patients/{world.demo_patient}", headers=JSON).status_code == 403
+    assert patient.get(f"/patients/{world.demo_patient}", headers=JSON).status_code == 404
+    assert patient.get(f"/patients/{world.own_patient}", headers=JSON).status_code == 403
     refused = [(e.username, e.detail[:3]) for e in _audit(world, "refused")]
-    assert ("therapist", "404") in refused and ("patient", "403") in refused
+    assert ("therapist", "404") in refused and ("patient", "404") in refused
+    assert ("patient", "403") in refused
     assert all(e.address for e in _audit(world, "refused"))
 
 
@@ -489,13 +491,19 @@ def test_api_refusals_are_recorded_for_the_token_owner(any_world: World) -> None
         token = issue_token(session, patient, days=1)
     client = world.client()
     auth = {"authorization": f"Bearer {token}"}
-    assert client.get(f"/api/patients/{world.own_patient}", headers=auth).status_code == 200
-    r = client.get(f"/api/patients/{world.demo_patient}", headers=auth)
-    assert r.status_code == 403
-    refused = _audit(world, "refused")[-1]
-    assert refused.username == "patient"
-    assert refused.entity_id == f"GET /api/patients/{world.demo_patient}"
-    assert r.headers["cache-control"] == "no-store"
+    own = f"/api/patients/{world.own_patient}/screening"
+    assert client.get(own, headers=auth).status_code == 200
+    # the clinic's card of the patient's own record (403), another patient's (404)
+    for path, status in (
+        (f"/api/patients/{world.own_patient}", 403),
+        (f"/api/patients/{world.demo_patient}", 404),
+    ):
+        r = client.get(path, headers=auth)
+        assert r.status_code == status
+        refused = _audit(world, "refused")[-1]
+        assert refused.username == "patient"
+        assert refused.entity_id == f"GET {path}"
+        assert r.headers["cache-control"] == "no-store"
 
 
 def test_two_app_instances_editing_at_once(any_world: World) -> None:

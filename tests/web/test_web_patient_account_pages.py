@@ -1,0 +1,106 @@
+"""A patient's account reads its own record through the pages written for it (the home
+routine, the screening in its own words), never the clinic's charts (the patient list
+with each one's verdict, a patient's card with its intakes and clearance requests, a past
+intake); and it learns nothing of another patient, whose every address is not found
+(404) as one that names nobody is. The pages' JSON twins and ``/api/`` answer alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import HTML, JSON
+from tests.web.test_web_courses import TODAY, _patient_id, _post, _start
+
+NOBODY = 999_999
+
+
+def _intake_of(world: Any, patient_id: int) -> int:
+    from sqlalchemy import select
+
+    from spinecare.store.models import Intake
+
+    with world.app.state.db.session() as session:
+        return int(session.scalar(select(Intake.id).where(Intake.patient_id == patient_id)))
+
+
+def _error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, (response.url, response.status_code)
+    error: dict[str, Any] = response.json()["error"]
+    assert error["status"] == status
+    return error
+
+
+def test_the_patient_list_is_the_clinics_not_a_patients(world: Any, signed_in: Any) -> None:
+    patient = signed_in("patient")
+    page = patient.get("/patients", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/me/home"
+    for path, headers in (("/patients", JSON), ("/patients.json", {}), ("/api/patients", {})):
+        error = _error(patient.get(path, headers=headers), 403)
+        assert error["code"] == "forbidden"
+        assert "verdict" not in patient.get(path, headers=headers).text
+    # the clinic's staff and physicians keep their list
+    assert signed_in("therapist").get("/patients", headers=JSON).json()["total"] > 1
+    assert signed_in("physician").get("/api/patients").status_code == 200
+
+
+def test_the_patients_own_card_and_intakes_send_them_to_their_screening(
+    world: Any, signed_in: Any
+) -> None:
+    own = world.own_patient
+    intake = _intake_of(world, own)
+    patient = signed_in("patient")
+    for path in (f"/patients/{own}", f"/patients/{own}/intakes/{intake}"):
+        page = patient.get(path, headers=HTML, follow_redirects=False)
+        assert page.status_code == 303, path
+        assert page.headers["location"] == f"/patients/{own}/screening"
+        shown = patient.get(path, headers=HTML)
+        assert shown.status_code == 200 and 'class="my-verdict' in shown.text
+    for path in (
+        f"/patients/{own}",
+        f"/patients/{own}.json",
+        f"/api/patients/{own}",
+        f"/patients/{own}/intakes/{intake}",
+        f"/patients/{own}/intakes/{intake}.json",
+    ):
+        error = _error(patient.get(path, headers=JSON), 403)
+        assert error["code"] == "forbidden"
+    # the patient's own pages stay theirs
+    assert patient.get(f"/patients/{own}/screening", headers=JSON).status_code == 200
+    assert patient.get(f"/api/patients/{own}/screening").status_code == 200
+    assert patient.get("/me/home", headers=HTML).status_code == 200
+    therapist = signed_in("therapist")
+    assert therapist.get(f"/patients/{own}", headers=HTML).status_code == 200
+    assert therapist.get(f"/patients/{own}/intakes/{intake}", headers=HTML).status_code == 200
+
+
+def test_another_patients_addresses_are_not_found(world: Any, signed_in: Any) -> None:
+    """Every address of another patient of the clinic answers as one that names nobody:
+    the same status and the same words, so a patient cannot tell who else is treated."""
+    demo = world.demo_patient
+    course = _start(world, _patient_id(world, "demo-volkov"))
+    demo_intake = _intake_of(world, demo)
+    patient = signed_in("patient")
+    pairs = [
+        (f"/patients/{demo}", f"/patients/{NOBODY}"),
+        (f"/patients/{demo}.json", f"/patients/{NOBODY}.json"),
+        (f"/api/patients/{demo}", f"/api/patients/{NOBODY}"),
+        (f"/patients/{demo}/screening", f"/patients/{NOBODY}/screening"),
+        (f"/api/patients/{demo}/screening", f"/api/patients/{NOBODY}/screening"),
+        (f"/api/patients/{demo}/plan", f"/api/patients/{NOBODY}/plan"),
+        (f"/patients/{demo}/intakes/{demo_intake}", f"/patients/{NOBODY}/intakes/{demo_intake}"),
+        (f"/courses/{course}", f"/courses/{NOBODY}"),
+        (f"/courses/{course}/home", f"/courses/{NOBODY}/home"),
+        (f"/courses/{course}/progress", f"/courses/{NOBODY}/progress"),
+        (f"/courses/{course}/handout.pdf", f"/courses/{NOBODY}/handout.pdf"),
+        (f"/courses/{course}/calendar.ics", f"/courses/{NOBODY}/calendar.ics"),
+    ]
+    for theirs, nobodys in pairs:
+        got = _error(patient.get(theirs, headers=JSON), 404)
+        assert got == _error(patient.get(nobodys, headers=JSON), 404), theirs
+    for path in (f"/patients/{demo}", f"/patients/{demo}/screening", f"/courses/{course}/home"):
+        page = patient.get(path, headers=HTML, follow_redirects=False)
+        assert page.status_code == 404, path
+        assert "Kuznetsova" not in page.text and "Кузнецова" not in page.text
+    entry = {"day": TODAY, "key": "not-mine", "pain": "1"}
+    got = _error(_post(patient, f"/courses/{course}/diary", entry), 404)
+    assert got == _error(_post(patient, f"/courses/{NOBODY}/diary", entry), 404)
