@@ -4232,19 +4232,23 @@ def _local_ref(reference: str) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 else reference
 
 
+_EMPTY_KINDS = (list, dict, str)
+
+
 def _is_empty(value: Any) -> bool:
     """JSON null, or an empty list, object or string: FHIR writes no such element (an
     element has a value or children), a record that does means nothing by it."""
-    return value is None or (not value and type(value) in (list, dict, str))
+    return value is None or (not value and type(value) in _EMPTY_KINDS)
 
 
 def _without_empty(res: Resource) -> Resource:
     """A resource without its empty elements (``"component": []``, ``"note": null``): read
     as if they were not written, never as a panel of no parts or a field of the wrong
     shape (a blood-pressure panel with ``"component": []`` and its value in words)."""
-    if not any(_is_empty(value) for value in res.values()):
-        return res
-    return {key: value for key, value in res.items() if not _is_empty(value)}
+    for value in res.values():  # a loop, not a call for each value: every resource passes here
+        if value is None or (not value and type(value) in _EMPTY_KINDS):
+            return {key: value for key, value in res.items() if not _is_empty(value)}
+    return res
 
 
 def _voided(res: Resource) -> bool:
