@@ -1725,8 +1725,10 @@ case(
 )
 case(
     "medication_statement_period_ended",
-    "allowed",
-    "an active warfarin statement whose effectivePeriod ended in 2025: no longer taken",
+    "needs_data",
+    "an active warfarin statement whose effectivePeriod ended in 2025: taken by its status,"
+    " over by its period: whether it is still taken is to confirm (it was read as over:"
+    " allowed)",
     medication(
         "MedicationStatement",
         code="855332",
@@ -12678,6 +12680,171 @@ for code, display in (
         " code's name, to confirm (it was allowed)",
         condition(ICD10CM, code, display, onset="2026-11-10"),
     )
+
+
+case(
+    "medication_statement_active_period_ends_later",
+    "needs_clearance",
+    "an active warfarin statement whose effectivePeriod ends in December: taken until then",
+    medication(
+        "MedicationStatement",
+        code="855332",
+        display="Warfarin Sodium 5 MG Oral Tablet",
+        extra={"effectivePeriod": {"start": "2026-10-01", "end": "2026-12-31"}},
+    ),
+)
+
+
+case(
+    "charge_item_cpt_laminotomy_recent",
+    "needs_clearance",
+    "a ChargeItem for CPT 63030 (lumbar laminotomy) on 15 October: the operation billed, read as a Procedure of that day (ChargeItem was not read: allowed)",
+    {
+        "resourceType": "ChargeItem",
+        "status": "billed",
+        "subject": {"reference": "Patient/p1"},
+        "occurrenceDateTime": "2026-10-15",
+        "code": {
+            "coding": [
+                {
+                    "system": "http://www.ama-assn.org/go/cpt",
+                    "code": "63030",
+                    "display": "Laminotomy, lumbar",
+                }
+            ]
+        },
+    },
+)
+case(
+    "charge_item_reason_cauda_equina",
+    "refer_urgently",
+    "a ChargeItem for an emergency visit five days ago whose reason is ICD-10-CM G83.4 (cauda equina syndrome): read as a bill's diagnosis (it was allowed)",
+    {
+        "resourceType": "ChargeItem",
+        "status": "billed",
+        "subject": {"reference": "Patient/p1"},
+        "occurrenceDateTime": "2026-11-15",
+        "code": {"text": "ED visit"},
+        "reason": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}]}],
+    },
+)
+case(
+    "request_group_action_cauda_equina",
+    "needs_data",
+    "a RequestGroup whose action says 'Suspected cauda equina syndrome': to confirm (it was allowed)",
+    {
+        "resourceType": "RequestGroup",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-19",
+        "action": [{"title": "Urgent MRI", "description": "Suspected cauda equina syndrome"}],
+    },
+)
+case(
+    "guidance_response_reason_cauda_equina",
+    "needs_data",
+    "a GuidanceResponse whose reason is 'Cauda equina syndrome': to confirm (it was allowed)",
+    {
+        "resourceType": "GuidanceResponse",
+        "status": "success",
+        "subject": {"reference": "Patient/p1"},
+        "occurrenceDateTime": "2026-11-19",
+        "moduleUri": "http://x",
+        "reasonCode": [{"text": "Cauda equina syndrome"}],
+    },
+)
+case(
+    "list_note_dvt_on_rivaroxaban",
+    "needs_data",
+    "a problem List's note 'DVT left leg on rivaroxaban': to confirm (it was passed over: allowed)",
+    {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "subject": {"reference": "Patient/p1"},
+        "date": "2026-11-19",
+        "title": "Problem list",
+        "note": [{"text": "DVT left leg on rivaroxaban"}],
+    },
+)
+case(
+    "risk_assessment_mitigation_fracture",
+    "needs_data",
+    "a RiskAssessment's mitigation 'Patient has vertebral fracture L1, avoid pressure': to confirm (it was passed over: allowed)",
+    {
+        "resourceType": "RiskAssessment",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "occurrenceDateTime": "2026-11-19",
+        "mitigation": "Patient has vertebral fracture L1, avoid pressure",
+    },
+)
+case(
+    "order_patient_instruction_cauda_equina",
+    "needs_data",
+    "an MRI order's patientInstruction 'Go to ED now: suspected cauda equina syndrome': to confirm (it was passed over: allowed)",
+    {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-19",
+        "code": {"text": "MRI lumbar spine"},
+        "patientInstruction": "Go to ED now: suspected cauda equina syndrome",
+    },
+)
+case(
+    "hcg_urine_plus",
+    "needs_clearance",
+    "a urine pregnancy test (LOINC 2106-3) valued '+': positive, as laboratories write it (it was allowed)",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2106-3"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-20",
+        "valueString": "+",
+    },
+)
+case(
+    "text_marcumarisiert",
+    "needs_data",
+    "a German diagnosis text 'marcumarisiert' (anticoagulated with phenprocoumon): to confirm (it was allowed)",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "recordedDate": "2026-11-19",
+        "code": {"text": "marcumarisiert"},
+    },
+)
+case(
+    "text_htn_emergency",
+    "needs_data",
+    "a diagnosis text 'HTN emergency': a hypertensive emergency, to confirm (it was allowed)",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "recordedDate": "2026-11-19",
+        "code": {"text": "HTN emergency"},
+    },
+)
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -26,6 +26,7 @@ from spinecare.engine.notes import (
     ahead_note,
     code_to_confirm,
     condition_note,
+    contradictory_medication_note,
     crossed_note,
     dated_ahead_note,
     diagnosis_as_drug_note,
@@ -92,6 +93,7 @@ from spinecare.record.standing import (
     CONDITION_STANDING,
     CONTRADICTORY,
     MEDICATION_IN_FORCE,
+    STATUS_CONTRADICTORY,
     python_function,
 )
 
@@ -1716,6 +1718,10 @@ def _recent_note(m: Medication, as_of: date, days: float) -> str:
     at all, stopped before an end planned after the date, or started the day after it."""
     if m.start is not None and m.start > as_of:
         return dated_ahead_note()
+    if m.status == STATUS_CONTRADICTORY and m.end is not None:
+        if m.end_first:
+            return contradictory_medication_note(m.end_first, m.end)
+        return contradictory_medication_note(m.end)
     if m.end is not None and (m.end_first or m.end) > as_of:
         # an end planned after the date (an end of a month or a year begun by then, "2026",
         # is the period it was last taken in)

@@ -29,6 +29,7 @@ __all__ = [
     "ahead_note",
     "code_to_confirm",
     "condition_note",
+    "contradictory_medication_note",
     "crossed_note",
     "joined",
     "medication_note",
@@ -152,7 +153,20 @@ def _contradiction(status: str | None) -> str:
 
 
 def medication_note(status: str | None, match: str | None) -> str | None:
+    if status == STATUS_CONTRADICTORY:  # said by its own note (contradictory_medication_note)
+        return joined(match)
     return joined(_status(status, MEDICATION_STATUS) if status else None, match)
+
+
+def contradictory_medication_note(end: date, end_last: date | None = None) -> str:
+    """Beside a drug recorded as taken (its status) whose recorded period ended before the
+    date: whether it is still taken is not known."""
+    return _dated(
+        N_("recorded as taken and as ended %(day)s: confirm whether it is still taken"),
+        N_("recorded as taken and as ended %(period)s: confirm whether it is still taken"),
+        end,
+        end_last,
+    )
 
 
 def code_to_confirm(code: str) -> str:

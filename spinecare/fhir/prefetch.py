@@ -133,6 +133,9 @@ OPTIONAL_KEYS = frozenset(
         "familyHistory",
         "claims",
         "benefits",
+        "charges",
+        "guidance",
+        "requestGroups",
         "appointments",
         "goals",
         "deviceRequests",
@@ -260,6 +263,11 @@ def prefetch_templates(kb: KB) -> dict[str, str]:
         # repeats its visit's or its prescription's entries, and a settled one is large)
         "claims": f"Claim?patient={pid}&_sort=-created&_count=10",
         "benefits": f"ExplanationOfBenefit?patient={pid}&_sort=-created&_count=10",
+        # a charge for an operation (CPT 63030 three weeks ago) and the reason it was done
+        "charges": f"ChargeItem?patient={pid}",
+        # a decision support's answer and a group of orders, with their reasons and actions
+        "guidance": f"GuidanceResponse?patient={pid}",
+        "requestGroups": f"RequestGroup?patient={pid}",
         # what is planned and why: an appointment's reason, a goal, a device ordered for a
         # fracture, a message asked for ("new saddle anaesthesia: please call")
         "appointments": f"Appointment?patient={pid}&_sort=-date{latest}",

@@ -2945,6 +2945,10 @@ def _drug_course(
             # a supply given that cannot be read ("3 refills", no unit): its end is
             # unknown, so it is not taken as over; read as no status, the drug counts
             status = None
+    if kind == "MedicationStatement" and given_end is not None and status in MEDICATION_IN_FORCE:
+        # taken by its status, over by its period (an "active" statement whose period
+        # ended): the record says both; in force until that end, to confirm after it
+        status = STATUS_CONTRADICTORY
     if kind in ("MedicationDispense", "MedicationAdministration") and status in _GIVEN:
         # A drug handed over (or being given) is being taken: in force from then on, for
         # the days supplied when the dispense says so; a completed administration on its
@@ -3246,6 +3250,8 @@ _STATED_DATES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Basic": (("created", None),),
     "NutritionOrder": (("dateTime", None),),
     "Device": (),  # a device implanted or in use, of no date here: in use now
+    "GuidanceResponse": (("occurrenceDateTime", None),),
+    "RequestGroup": (("authoredOn", None),),
 }
 # Kinds whose ``period.end`` (once past) ends what they say, and the statuses that say it is
 # over (an alert made inactive, an episode of care finished, a care plan completed).
@@ -3985,7 +3991,8 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "AdverseEvent": ("event",),
     "EpisodeOfCare": ("type",),
     "Communication": (),
-    "RiskAssessment": (),
+    # what lowers the risk, in words ("vertebral fracture L1: brace, no manipulation")
+    "RiskAssessment": ("mitigation",),
     "CarePlan": ("description", "title"),
     "Task": ("description", "statusReason"),
     "CareTeam": (),
@@ -4002,6 +4009,10 @@ _OTHER_SAID: dict[str, tuple[str, ...]] = {
     "NutritionOrder": (),
     # a device's kind: "Left ventricular assist device"
     "Device": ("type",),
+    # a decision support's answer and a group of orders: their reasons, and what each of
+    # a group's actions says ("Suspected cauda equina syndrome: urgent MRI")
+    "GuidanceResponse": (),
+    "RequestGroup": (),
 }
 
 
@@ -4042,6 +4053,12 @@ def _parts_said(res: Resource, ref: str) -> Iterator[tuple[tuple[Coding, ...], s
         yield (), _str(series, "description", f"series[{i}]."), f"{ref}#series[{i}]"
     for i, named in enumerate(_objects(res, "deviceName")):  # Device
         yield (), _str(named, "name", f"deviceName[{i}]."), f"{ref}#deviceName[{i}]"
+    for i, action in enumerate(_objects(res, "action")):  # RequestGroup
+        for key in ("title", "description"):
+            yield (), _str(action, key, f"action[{i}]."), f"{ref}#action[{i}].{key}"
+        for j, concept in enumerate(_objects(action, "code", f"action[{i}].")):
+            where = f"action[{i}].code[{j}]"
+            yield _codings(concept, where), _text(concept, where), f"{ref}#{where}"
     activities = res.get("activity")  # CarePlan
     for i, activity in enumerate(activities if isinstance(activities, list) else ()):
         if isinstance(activity, dict):
@@ -5168,6 +5185,8 @@ class RecordBuilder:
         for item in list_entries(res, ref):
             self.add(item)
         self._listed(res, ref)
+        if "note" in res and not (_voided(res) or _status(res) == "retired"):
+            self._noted(res, ref)  # "DVT left leg on rivaroxaban" written on a problem list
 
     def _listed(self, res: Resource, ref: str) -> None:
         """The words of a List's entries that it does not hold (a problem or drug list that
@@ -5380,7 +5399,10 @@ class RecordBuilder:
         else:
             self._orders.append(order_from_fhir(res, ref))
             self._reasons(res, ref)
-            if "note" in res and _status(res) not in ("revoked", "entered-in-error"):
+            if ("note" in res or "patientInstruction" in res) and _status(res) not in (
+                "revoked",
+                "entered-in-error",
+            ):
                 self._noted(res, ref)
 
     def _reasons(
@@ -5431,6 +5453,9 @@ class RecordBuilder:
         said: list[tuple[str, tuple[Coding, ...], str | None]] = [
             (f"{ref}#note[{i}]", (), text) for i, text in _annotations(res)
         ]
+        instruction = res.get("patientInstruction")  # an order's words to the patient
+        if isinstance(instruction, str):
+            said.append((f"{ref}#patientInstruction", (), instruction))
         if res.get("resourceType") == "Procedure":
             complications = res.get("complication")
             concepts = [
@@ -5518,6 +5543,35 @@ class RecordBuilder:
                 dispense["daysSupply"] = days
             self._medication_orders.append((dispense, f"{ref}#item[{i}]"))
 
+    def _charge_item(self, res: Resource, ref: str, full_url: str | None) -> None:
+        """A charge for a service (ChargeItem): a procedure code (CPT, ICD-10-PCS, OPS) is
+        the operation billed, done on the charge's ``occurrence[x]`` (planned: in
+        preparation); its ``reason`` is read as a bill's diagnosis is, from that date for
+        ``encounter_days``. One aborted or written in error says nothing."""
+        status = _status(res)
+        if _voided(res) or status == "aborted":
+            return
+        dates = (
+            ("occurrenceDateTime", "performedDateTime"),
+            ("occurrencePeriod", "performedPeriod"),
+            ("enteredDate", "performedDateTime"),
+        )
+        product = _obj(res, "code")
+        codings = _codings(product, "code")
+        if product is not None and any(_billed_operation(c) for c in codings):
+            done = _billed_procedure(
+                product, "preparation" if status == "planned" else "completed", res, dates, {}
+            )
+            self._procedures.append(procedure_from_fhir(done, f"{ref}#code"))
+        occurred = (("occurrenceDateTime", None), ("occurrencePeriod", "start"))
+        start = _date_or_none(res, (*occurred, ("enteredDate", None)))
+        end = _date_or_none(res, (("occurrencePeriod", "end"),)) or start
+        reasons = [
+            (concept, f"{ref}{VISIT_DIAGNOSIS}reason[{i}]")
+            for i, concept in enumerate(_objects(res, "reason"))
+        ]
+        self._visit_reasons(reasons, start, end)
+
     def _billed_procedures(self, res: Resource, ref: str) -> None:
         """The operations a bill gives, each read as a Procedure: its ``procedure`` entries
         (``procedureCodeableConcept``, on their ``date``) and the lines whose
@@ -5590,6 +5644,7 @@ class RecordBuilder:
         "Encounter": _encounter,
         "Claim": _claim,
         "ExplanationOfBenefit": _claim,
+        "ChargeItem": _charge_item,
         "Flag": _statements,
         "ClinicalImpression": _statements,
         "DetectedIssue": _statements,
@@ -5614,6 +5669,8 @@ class RecordBuilder:
         "Media": _other_statements,
         "Basic": _other_statements,
         "NutritionOrder": _other_statements,
+        "GuidanceResponse": _other_statements,
+        "RequestGroup": _other_statements,
         "AllergyIntolerance": _allergy,
         "Device": _device,
         "List": _list,

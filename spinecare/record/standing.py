@@ -249,8 +249,9 @@ MEDICATION_IN_FORCE_ON: Expr = _all(
         Missing(_status),
         OneOf(_status, MEDICATION_IN_FORCE),
         # a course recorded as completed that ends on or after the date (a statement's
-        # period, a prescription's supply) is still being taken until its end
-        _all(OneOf(_status, MEDICATION_COMPLETED), Not(Missing(_end))),
+        # period, a prescription's supply) is still being taken until its end; so is one
+        # recorded as taken whose period ends (STATUS_CONTRADICTORY)
+        _all(OneOf(_status, MEDICATION_COMPLETED | {STATUS_CONTRADICTORY}), Not(Missing(_end))),
     ),
     _any(Missing(_start), _on_or_before(_start)),
     _any(Missing(_end), Compare(_end, ">=", AS_OF)),
@@ -268,8 +269,14 @@ _last_upto = FirstOf((_end, _start_last, _start))
 
 MEDICATION_RECENT_ON: Expr = _all(
     Not(MEDICATION_IN_FORCE_ON),
-    _any(Missing(_status), OneOf(_status, MEDICATION_IN_FORCE | MEDICATION_ENDED)),
     _any(
+        Missing(_status),
+        OneOf(_status, MEDICATION_IN_FORCE | MEDICATION_ENDED | {STATUS_CONTRADICTORY}),
+    ),
+    _any(
+        # recorded as taken, with a period that ended before the date (a statement
+        # "active" whose period is over): the record says both, whenever that end was
+        _all(OneOf(_status, frozenset({STATUS_CONTRADICTORY})), Compare(_end, "<", AS_OF)),
         # the last day it was taken may be a day from ``since`` to the date
         _all(
             Not(Missing(_last_upto)),

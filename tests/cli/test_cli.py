@@ -299,7 +299,7 @@ def test_kb_check_reports_every_problem(tmp_path: Path) -> None:
     proc = run("kb", "check", "--path", folder)
     assert proc.returncode == 1
     problems = [line for line in proc.stderr.splitlines() if line.startswith("rules.yaml")]
-    assert len(problems) == 4  # the four deferral rules, each with its path
+    assert len(problems) == 5  # the five deferral rules, each with its path
     assert "Traceback" not in proc.stderr
 
 
