@@ -101,10 +101,7 @@ def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
             source=label,
         )
     raise RecordError(
-        Message(
-            "neither a FHIR R4 Bundle (no 'resourceType') nor a spinecare intake file "
-            "(no 'format: spinecare-intake/1')"
-        ),
+        Message("neither an EHR record (a FHIR R4 Bundle) nor a spinecare intake file"),
         source=label,
     )
 

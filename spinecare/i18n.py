@@ -43,6 +43,8 @@ __all__ = [
     "LOCALE_DIR",
     "N_",
     "SOURCE_LANGUAGE",
+    "after_label",
+    "as_value",
     "catalog",
     "date_precision",
     "day_text",
@@ -192,6 +194,27 @@ def sessions_count(value: int, lang: str) -> str:
     """A number of sessions, as ``lang`` says it: ``10 sessions``, ``10 сеансов``."""
     text = plural(lang, "%(n)s session", "%(n)s sessions", value)
     return text % {"n": quantity(value, None, lang)}
+
+
+def after_label(label: str, value: str) -> str:
+    """``value`` said after its ``label``: ``How much: about 1 minute``, ``Сколько: около 1
+    минуты`` (the value as :func:`as_value` writes it)."""
+    return f"{label}: {as_value(value)}"
+
+
+def as_value(text: str) -> str:
+    """A text written to stand alone (a dose, how often, as the KB gives them), said as the
+    value after a label's colon: its capital is a small letter where its first word is an
+    ordinary one (a capital, then small letters or nothing); an abbreviation (``NICE``), a
+    number or a code (``C7``) stays as written. For the KB's texts, not for names."""
+    first = text.split(" ", 1)[0]
+    rest = first[1:]
+    ordinary = (
+        first[:1].isupper()
+        and not any(ch.isupper() for ch in rest)
+        and (not rest or any(ch.islower() for ch in rest))
+    )
+    return text[:1].lower() + text[1:] if ordinary else text
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -27,11 +27,13 @@ __all__ = [
     "EFFECT_WORDS",
     "NOT_READ",
     "NOT_USED_WORDS",
+    "ROLE_GROUP_WORDS",
     "ROLE_WORDS",
     "SEX_WORDS",
     "VERDICT_WORDS",
     "ChoiceNames",
     "LanguageNames",
+    "RoleGroups",
     "RoleNames",
     "WordNames",
     "concept_name",
@@ -128,6 +130,9 @@ FHIR_WORDS = {
     "OperationOutcome": N_("message from the EHR"),
     "Substance": N_("substance of a medication"),
     "Bundle": N_("set of records"),
+    "ChargeItem": N_("billed service"),
+    "RequestGroup": N_("set of orders"),
+    "GuidanceResponse": N_("decision support advice"),
 }
 """A FHIR resource as the clinician knows the record it carries."""
 
@@ -184,6 +189,14 @@ ROLE_WORDS = {
 }
 """An account's role as the clinic says it (one per role id)."""
 
+ROLE_GROUP_WORDS = {
+    "admin": N_("administrators"),
+    "therapist": N_("massage therapists"),
+    "physician": N_("physicians"),
+    "patient": N_("patients"),
+}
+"""The people who hold a role, as a group (``this page is for %(roles)s``)."""
+
 
 class ChoiceNames(Shown):
     """The choices of a list (zones, a question's answers) as a parameter of a message
@@ -221,6 +234,28 @@ class RoleNames(Shown):
 
     def in_language(self, lang: str) -> str:
         return ", ".join(gettext(lang, ROLE_WORDS.get(r, r)) for r in self.roles)
+
+
+class RoleGroups(Shown):
+    """Roles as the people who hold them, joined as the reader's language joins a list
+    (``this page is for %(roles)s``): ``administrators and massage therapists``,
+    ``администраторы и массажисты``; the ids as its English value (the log)."""
+
+    roles: tuple[str, ...]
+
+    def __new__(cls, *roles: str) -> RoleGroups:
+        self = super().__new__(cls, ", ".join(roles))
+        self.roles = roles
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return self.roles
+
+    def in_language(self, lang: str) -> str:
+        from babel.lists import format_list
+
+        words = [gettext(lang, ROLE_GROUP_WORDS.get(r, r)) for r in self.roles]
+        return format_list(words, locale=lang) if words else ""
 
 
 SEX_WORDS = {

@@ -56,7 +56,7 @@ def test_extraction_finds_the_texts_of_every_interface() -> None:
     ids = extracted()
     for text in (
         "Zones",  # the CLI (render.py)
-        "Your home self-massage programme",  # the handout
+        "Your home self-massage program",  # the handout
         "Time for your self-massage",  # the calendar
         "Pain before and after each session",  # the charts
         "Remove the draft massage order",  # CDS Hooks cards

@@ -71,6 +71,7 @@ __all__ = [
     "CourseSession",
     "DiaryResult",
     "SessionBlocked",
+    "StopReview",
     "add_diary_entry",
     "check_day",
     "complete",
@@ -84,11 +85,13 @@ __all__ = [
     "home_steps_of",
     "latest_course_id",
     "paused_courses",
+    "pending_stops",
     "record_session",
     "resume",
     "sessions_of",
     "set_home_program",
     "start",
+    "stop_reviews",
 ]
 
 FIELD = re.compile(r"^([a-z_]+)(?:\[[^\]]*\])?: (.*)$", re.S)
@@ -147,10 +150,18 @@ def _save(row: CourseRow, course: Course) -> None:
 
 
 def _course_row(
-    session: DbSession, user: User, course_id: int, *, write: bool = False, audit_as: str = "read"
+    session: DbSession,
+    user: User,
+    course_id: int,
+    *,
+    write: bool = False,
+    audit_as: str | None = "read",
+    chart: bool = False,
 ) -> CourseRow:
-    row = check_course(session, user, course_id, "change" if write else "read")
-    audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
+    action = "change" if write else "chart" if chart else "read"
+    row = check_course(session, user, course_id, action)
+    if audit_as:
+        audit(session, user, audit_as, "course", str(row.id), patient_id=row.patient_id)
     return row
 
 
@@ -160,11 +171,17 @@ def get_course(
     course_id: int,
     *,
     write: bool = False,
-    audit_as: str = "read",
+    audit_as: str | None = "read",
+    chart: bool = False,
 ) -> CourseOut:
-    """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff."""
+    """The course if ``user`` may see its patient (404 / 403 otherwise); ``write``: staff;
+    ``chart``: the course's page as the clinic keeps it, the staff's and the physicians'
+    (a patient's account is refused its own, 403: it reads its home routine and progress).
+    The read is audited as ``audit_as`` (None: not at all, the page that follows records
+    it)."""
     user = acting(session, who)
-    return _out(_course_row(session, user, course_id, write=write, audit_as=audit_as))
+    row = _course_row(session, user, course_id, write=write, audit_as=audit_as, chart=chart)
+    return _out(row)
 
 
 @dataclass(frozen=True)
@@ -615,6 +632,57 @@ def record_session(
 # Physician review, completion
 
 
+ANSWERED = "answered"
+"""The key of a resumption (``Course.resumptions``) that says how many of the course's
+stop events it answered: the first n, in the order they fired. :func:`resume` records
+it; a resumption recorded before it was kept is matched to its events by their days."""
+
+
+@dataclass(frozen=True)
+class StopReview:
+    """Stop events that paused a course, in the order they fired, and the physician's
+    resumption that answered them (None while the course waits for the physician)."""
+
+    events: tuple[StopEvent, ...]
+    resumption: dict[str, Any] | None
+
+
+def stop_reviews(course: Course) -> list[StopReview]:
+    """The course's stop events with the resumptions that answered them, in order: each
+    resumption once, after the events it answered; the events no physician has answered
+    yet come last, with no resumption. A later stop event is never shown as resumed by an
+    earlier note."""
+    events = list(course.stop_events)
+    out: list[StopReview] = []
+    done = 0
+    for i, resumption in enumerate(course.resumptions):
+        count = resumption.get(ANSWERED)
+        if isinstance(count, int) and not isinstance(count, bool):
+            upto = count
+        else:  # kept before the count was: the events that fired up to its day, leaving
+            # one at least for each later resumption and for a pause still under review
+            day = str(resumption.get("day", ""))
+            upto = done
+            while upto < len(events) and events[upto].day.isoformat() <= day:
+                upto += 1
+            later = len(course.resumptions) - i - 1 + (course.status == "paused")
+            upto = min(upto, len(events) - later)
+        upto = min(len(events), max(upto, done + 1))  # a resumption answers a pause
+        out.append(StopReview(tuple(events[done:upto]), resumption))
+        done = upto
+    if done < len(events):
+        out.append(StopReview(tuple(events[done:]), None))
+    return out
+
+
+def pending_stops(course: Course) -> tuple[StopEvent, ...]:
+    """The stop events of a paused course that no physician has answered yet."""
+    if course.status != "paused":
+        return ()
+    reviews = stop_reviews(course)
+    return reviews[-1].events if reviews and reviews[-1].resumption is None else ()
+
+
 def resume(
     session: DbSession, who: CurrentUser, course_id: int, *, note: str, day: date
 ) -> CourseOut:
@@ -628,6 +696,8 @@ def resume(
         lib.resume_course(course, day=day, by=user.full_name, note=note)
     except InputError as exc:
         raise form_error(exc, "note") from None
+    # the stop events this resumption answers: those that fired before it
+    course.resumptions[-1][ANSWERED] = len(course.stop_events)
     row.physician_id = user.id
     _save(row, course)
     audit(session, user, "course_resume", "course", str(row.id), patient_id=row.patient_id)

@@ -33,6 +33,7 @@ from spinecare.store.errors import FormError
 __all__ = [
     "DATE_MAX",
     "DATE_MIN",
+    "ID_TOO_LARGE",
     "MAX_ID",
     "MAX_INT",
     "check_body",
@@ -80,6 +81,11 @@ _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
 
 
+ID_TOO_LARGE = N_("too large: no record has a number this large")
+"""An id or a version beyond the store's integer columns, said without the limit (a number
+of ten digits that means nothing to the reader)."""
+
+
 def _largest(name: str) -> int | None:
     if name.endswith("id") or name == "version":
         return MAX_ID
@@ -102,6 +108,8 @@ def _problem(name: str, value: str) -> str | Message | None:
         return None
     largest = _largest(name)
     if largest is not None and _INTEGER.fullmatch(value) and _beyond(value, largest):
+        if largest == MAX_ID:
+            return ID_TOO_LARGE
         return Message("a whole number up to %(n)s", n=Quantity(largest, None))
     if _INTEGER.fullmatch(value) and len(value.strip().lstrip("+-").lstrip("0")) > 300:
         return N_("a finite number")  # 309 digits and more read as infinity

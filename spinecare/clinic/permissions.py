@@ -5,9 +5,10 @@
   they review; they decide the clearance requests addressed to them, and resume or end
   only the courses they review;
 - a patient sees only their own record, through the pages written for them (their home
-  routine, their screening in their own words), and writes only their own diary; the
-  clinic's charts (the patient list, a patient's card, a past intake) are the staff's
-  and the physicians';
+  routine, their course's progress, their screening in their own words), and writes only
+  their own diary; the clinic's charts (the patient list, a patient's card, a past
+  intake, a course's page with the sessions' notes and the stop events' details) are the
+  staff's and the physicians';
 - the urgent referral letter is opened by the staff and the physicians, never a patient;
 - nobody sees another clinic's data, and a patient's account nothing of another
   patient's: it is answered as not found (404), so its existence is not revealed. A role
@@ -30,7 +31,7 @@ from spinecare.errors import NotFoundError
 from spinecare.messages import N_, Message
 from spinecare.store.errors import AccessDenied
 from spinecare.store.models import ClearanceRequest, CourseRow, PatientRow, User
-from spinecare.wording import RoleNames
+from spinecare.wording import RoleGroups, RoleNames
 
 __all__ = [
     "CLINICIANS",
@@ -59,7 +60,7 @@ __all__ = [
 STAFF = frozenset({"admin", "therapist"})
 """The clinic's staff: they see and change every patient of their clinic."""
 
-COURSE_ACTIONS = ("read", "change", "resume", "end", "diary")
+COURSE_ACTIONS = ("read", "chart", "change", "resume", "end", "diary")
 
 PATIENT_NOT_FOUND = N_("this patient was not found")
 
@@ -138,10 +139,14 @@ def check_patient(
 def check_course(session: Session, user: User, course_id: int, action: str) -> CourseRow:
     """The course, if ``user`` may do ``action`` on it (one of :data:`COURSE_ACTIONS`).
 
-    Seeing the course's patient is required for every action; then ``change`` is the
-    staff's; ``resume`` is the reviewing physician's (or any physician who sees the
-    patient, for a course nobody reviews yet); ``end`` is the staff's or the reviewing
-    physician's; ``diary`` is the patient's own."""
+    Seeing the course's patient is required for every action (another patient's course
+    is not found, 404); then ``chart`` (the course's page as the clinic keeps it: the
+    sessions with the therapist's notes, the stop events' details) is for those who read
+    the charts (:func:`reads_charts`: the patient reads their course through their home
+    routine and progress instead, 403); ``change`` is the staff's; ``resume`` is the
+    reviewing physician's (or any physician who sees the patient, for a course nobody
+    reviews yet); ``end`` is the staff's or the reviewing physician's; ``diary`` is the
+    patient's own."""
     if action not in COURSE_ACTIONS:
         raise ValueError(f"unknown course action {action!r}")
     row = session.get(CourseRow, course_id)
@@ -149,6 +154,8 @@ def check_course(session: Session, user: User, course_id: int, action: str) -> C
     if row is None or row.clinic_id != user.clinic_id:
         raise NotFoundError(missing)
     check_patient(session, user, row.patient_id, missing=missing)
+    if action == "chart":
+        check_charts(user)
     if action == "change" and user.role not in STAFF:
         raise AccessDenied(
             Message("your role (%(role)s) may not change a course", role=RoleNames(user.role))
@@ -198,10 +205,12 @@ REFERRAL_READERS = CLINICIANS
 
 def reads_charts(user: Roled) -> bool:
     """Whether ``user`` reads the clinic's charts: the patient list with each one's
-    verdict, a patient's card (details, intakes, clearance requests, courses) and a past
-    intake, as the staff and the physicians keep them (:func:`check_charts`). A patient's
-    account reads its own record through the pages written for it instead: its home
-    routine, its diary, its screening in its own words (a page sends it there)."""
+    verdict, a patient's card (details, intakes, clearance requests, courses), a past
+    intake and a course's page (its sessions with the therapist's notes, its stop events'
+    details), as the staff and the physicians keep them (:func:`check_charts`). A
+    patient's account reads its own record through the pages written for it instead: its
+    home routine, its diary, its course's progress, its screening in its own words (a page
+    sends it there)."""
     return user.role in CLINICIANS
 
 
@@ -224,7 +233,7 @@ def check_role(user: Roled, *roles: str) -> None:
         raise AccessDenied(
             Message(
                 "this page is for %(roles)s; you are signed in as %(role)s",
-                roles=RoleNames(*roles),
+                roles=RoleGroups(*roles),
                 role=RoleNames(user.role),
             )
         )

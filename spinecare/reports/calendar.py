@@ -25,7 +25,7 @@ from icalendar import Alarm, Calendar, Event
 
 from spinecare.engine.course import Course, course_end_date, home_routine
 from spinecare.errors import InputError
-from spinecare.i18n import is_language, languages, quantity, translator
+from spinecare.i18n import after_label, is_language, languages, quantity, translator
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message, field_error
 from spinecare.reports.notices import course_notice
@@ -72,7 +72,7 @@ def _description(course: Course, kb: KB, lang: str, routines: list[dict[str, Any
         length = words["minutes"] % {"m": quantity(r["minutes"], None, lang)}
         lines.append(f"{r['title']} ({r['frequency']}, {length})")
         for i, step in enumerate(r["steps"], start=1):
-            lines.append(f"{i}. {step['text']} {words['dose']}: {step['dose']}")
+            lines.append(f"{i}. {step['text']} {after_label(words['dose'], step['dose'])}")
         lines.append("")
     return lines + _stop_lines(course, kb, lang)
 

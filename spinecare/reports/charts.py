@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from spinecare.engine.course import Progress
@@ -26,7 +27,7 @@ def _t(lang: str) -> dict[str, str]:
     _ = translator(lang)
     return {
         "title": _("Pain before and after each session"),
-        "y": _("Pain (0-10)"),
+        "y": _("Pain (0–10)"),
         "x": _("Session"),
         "pre": _("Before session"),
         "post": _("After session"),
@@ -38,6 +39,9 @@ def _t(lang: str) -> dict[str, str]:
         "legend_mcid": _("MCID (minimal important change)"),
         "mcid_src": _("Minimal clinically important change in pain: %(mcid)s points (%(src)s)."),
         "empty": _("No sessions recorded yet."),
+        # a point's tooltip: which session, its day, the score
+        "pre_point": _("Session %(n)s, %(day)s: %(pain)s before the session"),
+        "post_point": _("Session %(n)s, %(day)s: %(pain)s after the session"),
         "adverse": _("! adverse event"),
         "adh_title": _("Course adherence"),
         "adh": _("%(done)s of %(total)s sessions done; %(due)s due by %(day)s"),
@@ -51,13 +55,18 @@ def _n(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _point(text: str, point: dict[str, Any], pain: object, lang: str) -> str:
+    """A point's tooltip: ``Session 2, 7 Dec 2026: 3 before the session``."""
+    return text % {"n": point["n"], "day": day_text(point["day"], lang), "pain": pain}
+
+
 def _description(n: int, lang: str) -> str:
     """What the chart shows, for a screen reader: the number of sessions in its form."""
     text = plural(
         lang,
-        "Pain on a 0-10 scale at %(n)s session: before (solid black line, circles) "
+        "Pain on a 0–10 scale at %(n)s session: before (solid black line, circles) "
         "and after (dashed grey line, squares).",
-        "Pain on a 0-10 scale at %(n)s sessions: before (solid black line, circles) "
+        "Pain on a 0–10 scale at %(n)s sessions: before (solid black line, circles) "
         "and after (dashed grey line, squares).",
         n,
     )
@@ -207,7 +216,7 @@ def pain_chart_svg(
         for i, p in enumerate(pts):
             out.append(
                 f'<circle class="pre" cx="{_n(x(i))}" cy="{_n(y(p["pre"]))}" r="{r}">'
-                f"<title>{p['n']} {escape(day_text(p['day'], lang))}: {p['pre']}</title></circle>"
+                f"<title>{escape(_point(t['pre_point'], p, p['pre'], lang))}</title></circle>"
             )
         out.append("</g>")
         out.append('<g class="post-points" fill="#555">')
@@ -215,7 +224,7 @@ def pain_chart_svg(
             out.append(
                 f'<rect class="post" x="{_n(x(i) - r)}" y="{_n(y(p["post"]) - r)}" '
                 f'width="{_n(2 * r)}" height="{_n(2 * r)}">'
-                f"<title>{p['n']} {escape(day_text(p['day'], lang))}: {p['post']}</title></rect>"
+                f"<title>{escape(_point(t['post_point'], p, p['post'], lang))}</title></rect>"
             )
         out.append("</g>")
         flagged = [i for i, p in enumerate(pts) if p.get("adverse_event")]

@@ -1,4 +1,4 @@
-"""The printable PDF handout: the home self-massage programme and the course.
+"""The printable PDF handout: the home self-massage program and the course.
 
 Compiled with the ``typst`` package from PyPI (no system packages): the template is
 ``templates/handout.typ``, and every text reaches it as JSON in ``sys.inputs`` and is
@@ -24,7 +24,16 @@ from babel.dates import format_date
 
 from spinecare.engine.course import Course, home_routine
 from spinecare.errors import InputError
-from spinecare.i18n import is_language, languages, plural, quantity, times_a_week, translator
+from spinecare.i18n import (
+    after_label,
+    as_value,
+    is_language,
+    languages,
+    plural,
+    quantity,
+    times_a_week,
+    translator,
+)
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.reports.charts import zone_figure_svg
@@ -39,7 +48,7 @@ def _labels(lang: str) -> dict[str, str]:
     """The handout's own words in ``lang`` (the catalogues); clinical texts come from the KB."""
     _ = translator(lang)
     return {
-        "doc_title": _("Your home self-massage programme"),
+        "doc_title": _("Your home self-massage program"),
         "patient": _("Patient"),
         "date": _("Date"),
         "page": _("Page"),
@@ -155,9 +164,13 @@ def handout_data(
                 "zone": r["zone"],
                 "zone_label": r["zone_label"],
                 "title": r["title"],
-                "frequency": r["frequency"],
+                # said after a label: "How often: every day", "How much: about 1 minute"
+                "frequency": as_value(r["frequency"]),
                 "minutes": _minutes_a_day(r["minutes"], lang),
-                "steps": [{"text": s["text"], "dose": s["dose"]} for s in r["steps"]],
+                "steps": [
+                    {"text": s["text"], "dose": after_label(labels["dose"], s["dose"])}
+                    for s in r["steps"]
+                ],
                 "warnings": r["warnings"],
                 "figure": zone_figure_svg([r["zone"]], title=r["zone_label"]),
             }

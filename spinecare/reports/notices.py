@@ -1,7 +1,8 @@
 """What the patient is told of a course that is not under way, in the patient's words.
 
 The home page, the printed handout and the calendar file say the same, one text each in
-the catalogues: while a stop rule has paused the course (a physician reviews it), stop
+the catalogues (the patient's screening page says the paused notice first too): while a
+stop rule has paused the course (a physician reviews it), stop
 the self-massage and call the doctor; once the course has ended, ask the therapist before
 going on. An active course has no notice: its routine is to be done.
 """

@@ -23,7 +23,7 @@ from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
 from spinecare.clinic.audit_log import patients_found as audit_patients
 from spinecare.clinic.clinics import clinic_details, edit_clinic
-from spinecare.clinic.limits import MAX_ID
+from spinecare.clinic.limits import ID_TOO_LARGE, MAX_ID
 from spinecare.clinic.models import ClinicOut, CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
@@ -313,8 +313,10 @@ def _audit_request(
         # whatever the patient search finds: name, patient id, phone, date of birth
         flt.patient_ids = audit_patients(session, admin, patient)
     if patient_id:  # one patient exactly (links, scripts)
-        if not (_number(patient_id) and len(patient_id) <= 10 and int(patient_id) <= MAX_ID):
-            raise FormError({"patient_id": Text("a whole number up to %(n)s", n=MAX_ID)})
+        if not _number(patient_id):
+            raise FormError({"patient_id": Text("must be a number")})
+        if len(patient_id) > 10 or int(patient_id) > MAX_ID:
+            raise FormError({"patient_id": ID_TOO_LARGE})
         flt.patient_id = int(patient_id)
     first = _day(since, "from", errors)
     last = _day(until, "to", errors)

@@ -21,7 +21,7 @@ from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import set_language
 from spinecare.clinic.models import CurrentUser
-from spinecare.clinic.permissions import writes_diary
+from spinecare.clinic.permissions import reads_charts, writes_diary
 from spinecare.dates import iso_date
 from spinecare.engine.course import home_routine, progress
 from spinecare.kb.loader import KB
@@ -312,7 +312,7 @@ def _course_view(
     request: Request, session: Any, user: CurrentUser, course_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     kb, lang = _kb(request), _lang(request)
-    row = store.get_course(session, user, course_id)
+    row = store.get_course(session, user, course_id, chart=True)
     course = store.course_of(row)
     people = store.course_people(session, row)
     patient = people.patient
@@ -361,14 +361,22 @@ def _course_view(
         "figure": Markup(
             zone_figure_svg(course.zones, width=110, title=_zones_title(kb, course.zones, lang))
         ),
-        "stop_events": [
+        # each stop event once, in the order it fired, and each resumption once, after
+        # the events it answered
+        "stop_reviews": [
             {
-                **e.to_json(),
-                "label_l": rule_labels.get(e.rule, ""),
-                "text_l": e.text_in(lang),
-                "detail_l": e.detail_in(lang),
+                "events": [
+                    {
+                        **e.to_json(),
+                        "label_l": rule_labels.get(e.rule, ""),
+                        "text_l": e.text_in(lang),
+                        "detail_l": e.detail_in(lang),
+                    }
+                    for e in review.events
+                ],
+                "resumption": review.resumption,
             }
-            for e in course.stop_events
+            for review in store.stop_reviews(course)
         ],
     }
     return context, data
@@ -378,6 +386,10 @@ def _course_view(
 def course_page(request: Request, course_id: int) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *ALL)
+        if not reads_charts(user) and not wants_json(request):
+            # a patient's own course: its pages written for the patient (another's: 404)
+            store.get_course(session, user, course_id, audit_as=None)
+            return RedirectResponse(f"/courses/{course_id}/home", status_code=303)
         context, data = _course_view(request, session, user, course_id)
     return render(request, "course.html", context, data)
 
@@ -626,6 +638,8 @@ def progress_view(
         "adherence_svg": Markup(adherence_bar_svg(p, lang)),
         "summary_text": (p.summary or {}).get("text", {}).get(lang),
         "labels": _labels(kb, lang),
+        # the course's page for the clinic; the patient's own is their home routine
+        "course_page": f"/courses/{row.id}" if reads_charts(user) else f"/courses/{row.id}/home",
     }
     return context, data
 
@@ -687,8 +701,24 @@ def _home_view(
         "may_write": writes_diary(user, row.patient_id),
         "saved": request.query_params.get("saved"),
         "notice": COURSE_NOTICES.get(course.status),
+        # what the rules that paused the course say, in the KB's words for the patient
+        "stopped_by": _stopped_by(kb, course, lang),
     }
     return context, data
+
+
+def _stopped_by(kb: KB, course: Any, lang: str) -> list[str]:
+    """The patient's texts of the stop rules that paused ``course`` and wait for the
+    physician (each rule once, as the KB says it; the event's own words for a rule the KB
+    no longer has); none while the course is not paused."""
+    rules = {r.id: r for r in kb.model.plans.stop_rules}
+    texts: list[str] = []
+    for event in store.pending_stops(course):
+        rule = rules.get(event.rule)
+        text = rule.text.get(lang) if rule is not None else event.text_in(lang)
+        if text not in texts:
+            texts.append(text)
+    return texts
 
 
 @router.get("/courses/{course_id}/home")

@@ -81,10 +81,19 @@ FIELD_LABELS = {
     "minutes_per_session": Text("Minutes per session"),
     "home_minutes": Text("Minutes a day"),
     "cond_onset": Text("Onset"),
+    # the parts of a page's address (its path and query) a reader may have typed or kept
+    "patient_id": Text("Patient"),
+    "course_id": Text("Course"),
+    "intake_id": Text("Intake"),
+    "request_id": Text("Clearance request"),
+    "user_id": Text("User"),
+    "as_of": Text("Date of the screening"),
+    "lang": Text("Language"),
 }
 """The words a form puts beside its fields, for an answer that is not the form itself (a
 value every form refuses, such as "nan" or a date in 2300, is refused before the form
-reads it): the page says which field, in the form's own words."""
+reads it): the page says which field, in the form's own words; and the words for the
+parts of a page's address, which the error page of an address names the same way."""
 
 
 def field_label(name: str) -> Text | None:

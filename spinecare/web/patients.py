@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic import FormError, VersionConflict
+from spinecare.clinic import courses as course_store
 from spinecare.clinic import patients as service
 from spinecare.clinic.courses import SESSION_DAY_LABEL
 from spinecare.clinic.models import CurrentUser, PatientOut
@@ -22,6 +23,7 @@ from spinecare.i18n import in_catalogue, quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_kinds
 from spinecare.record.model import PatientRecord
 from spinecare.record.standing import STATUS_CONTRADICTORY
+from spinecare.reports.notices import COURSE_NOTICES
 from spinecare.web.auth import start_page
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
@@ -746,9 +748,14 @@ def screening_page(request: Request, patient_id: int, as_of: str | None = None) 
         # a date that cannot be read is said (422), never replaced by today's in silence
         day = _as_of(as_of)
         context, data = screening_view(request, session, user, patient_id, day)
+        # a course of the patient's that a stop rule has paused: their page says so first
+        courses = (
+            course_store.course_summaries(session, patient_id) if user.role == "patient" else []
+        )
+        paused = next((c.id for c in courses if c.status == "paused"), None)
     if user.role == "patient":
         lang = set_language(request_language(request))
-        mine = _patient_screening(context, state(request).kb(), lang)
+        mine = _patient_screening(context, state(request).kb(), lang, paused)
         return render(request, "my_screening.html", {**context, **mine}, mine | {"day": str(day)})
     return render(request, "screening.html", context, data)
 
@@ -767,9 +774,19 @@ PATIENT_VERDICTS = {
 """The verdict as the patient reads it (plain words, no terms)."""
 
 
-def _patient_screening(context: dict[str, Any], kb: Any, lang: str) -> dict[str, Any]:
+PERMISSIVE = frozenset({"allowed", "allowed_with_precautions"})
+"""The verdicts that tell the patient massage is possible."""
+
+
+def _patient_screening(
+    context: dict[str, Any], kb: Any, lang: str, paused: int | None = None
+) -> dict[str, Any]:
     """What the patient's own screening page shows: the verdict in plain words, what it
-    rests on by name, what is still to be checked, the zones: no codes, no sources."""
+    rests on by name, what is still to be checked, the zones: no codes, no sources.
+
+    While a stop rule has paused a course of theirs (``paused``: its id), the page says
+    first what their home page says (:data:`COURSE_NOTICES`), and never that massage is
+    possible: the physician has not yet said the course may go on."""
     s = context["s"]
     labels = context["concept_labels"]
     reasons = [
@@ -786,7 +803,13 @@ def _patient_screening(context: dict[str, Any], kb: Any, lang: str) -> dict[str,
     ]
     zones = {z.id: z.label.get(lang) for z in kb.model.zones}
     return {
-        "verdict_text": translate(PATIENT_VERDICTS.get(s["verdict"], s["verdict"])),
+        "paused_course": paused,
+        "course_notice": translate(COURSE_NOTICES["paused"]) if paused is not None else None,
+        "verdict_text": (
+            None
+            if paused is not None and s["verdict"] in PERMISSIVE
+            else translate(PATIENT_VERDICTS.get(s["verdict"], s["verdict"]))
+        ),
         "urgent": s["verdict"] == "refer_urgently",
         "reasons": list(dict.fromkeys(reasons)),
         "care": list(dict.fromkeys(care)),

@@ -51,7 +51,7 @@ def test_plan_an_intake_document(client):
         ("/api/screen", b"", 400, "empty request body"),
         ("/api/screen", b"[1]", 400, "JSON object"),
         ("/api/screen", b'{"resourceType": "Patient"}', 400, "not a Bundle"),
-        ("/api/screen", b'{"hello": 1}', 400, "neither a FHIR R4 Bundle"),
+        ("/api/screen", b'{"hello": 1}', 400, "neither an EHR record"),
         ("/api/screen?as_of=yesterday", b"{}", 400, "as_of"),
         ("/api/plan?lang=de", b'{"format": "spinecare-intake/1"}', 400, "lang"),
         ("/api/plan", b"{" + b" " * 2_100_000 + b"}", 413, "limit"),

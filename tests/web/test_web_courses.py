@@ -77,7 +77,8 @@ ROUTES: list[tuple[str, str, Any, dict[str, int]]] = [
         {"sessions": "10"},
         {"admin": 422, "therapist": 422, **NO},
     ),
-    ("GET", "/courses/{course}", None, SEE),
+    # the course's page is the clinic's: a patient reads their home routine and progress
+    ("GET", "/courses/{course}", None, {**SEE, "patient": 403}),
     ("POST", "/courses/{course}/check", DAY, {**S, **NO}),
     (
         "POST",
@@ -563,7 +564,8 @@ def test_diary_warning_sign_pauses_and_says_stop(world: Any, signed_in: Any) -> 
         data={"csrf_token": token, "day": TODAY, "key": "k1", "symptoms": "gait_disturbance"},
         headers=HTML,
     )
-    assert r.status_code == 200 and "позвоните врачу сегодня" in r.text
+    # the rule's own words (call the doctor the same day, or an ambulance)
+    assert r.status_code == 200 and "вызовите скорую помощь" in r.text
     doctor = signed_in("physician")
     assert [c["id"] for c in doctor.get("/reviews", headers=JSON).json()["courses"]] == [course]
     # the screening reads the warning sign as the same answer on an intake: the course's

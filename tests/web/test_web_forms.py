@@ -137,11 +137,52 @@ def test_broken_fhir_upload_shows_error_page_and_stores_nothing(world, signed_in
         files={"file": ("broken.json", raw, "application/json")},
     )
     assert response.status_code == 400
-    assert "Nothing was stored" in response.text
-    # the file's problem follows a colon (after a full stop it began in lower case)
-    assert "Nothing was stored:</strong> broken.json: not valid JSON" in response.text
+    assert "Nothing was stored." in response.text
+    # the file's problem is said once, beside the file (the banner points to it)
+    assert response.text.count("broken.json: not valid JSON") == 1
+    assert '<span class="field-error" id="err-file" role="alert">broken.json: not valid JSON' in (
+        response.text
+    )
     assert "Traceback" not in response.text
     assert {m: _count(world, m) for m in before} == before
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("role", ["admin", "therapist"])
+def test_an_upload_of_another_kind_is_said_once_in_the_apps_words(
+    signed_in, csrf, role: str, lang: str
+) -> None:
+    """A file that is neither a FHIR Bundle nor an intake file, and a FHIR resource that
+    is no Bundle: what is wrong is said once, beside the file (it was said in the banner
+    too), and an intake file is called what the rest of the app calls it."""
+    client = signed_in(role)
+    token = csrf(client, "/login")
+    assert (
+        client.post(
+            "/language", data={"language": lang, "csrf_token": token}, headers=JSON
+        ).status_code
+        == 200
+    )
+    token = csrf(client, "/patients/import")
+    said = {
+        "en": ("x.txt: neither an EHR record", "p.json: not a Bundle", "Nothing was stored."),
+        "ru": ("x.txt: ни запись медицинской системы", "p.json: не Bundle", "Ничего не сохранено."),
+    }[lang]
+    for name, raw, words in (
+        ("x.txt", b"just some notes", said[0]),
+        ("p.json", b'{"resourceType": "Patient", "id": "p1"}', said[1]),
+    ):
+        response = client.post(
+            "/patients/import",
+            headers=HTML,
+            data={"csrf_token": token},
+            files={"file": (name, raw, "text/plain")},
+        )
+        assert response.status_code == 400, name
+        assert said[2] in response.text
+        assert response.text.count(words) == 1, (name, response.text[-2000:])
+        assert f'id="err-file" role="alert">{words}' in response.text
+        assert "файл приёма" not in response.text
 
 
 def test_an_upload_is_named_by_what_it_holds_gzipped_or_not(signed_in, csrf) -> None:

@@ -474,7 +474,7 @@ def test_access_denied_page_in_russian(world: Any) -> None:
     client = _russian(world, "patient")
     r = client.get("/audit", headers=HTML)
     assert r.status_code == 403
-    assert "эта страница для ролей" in r.text
+    assert "эту страницу открывают администраторы; вы вошли как пациент" in r.text
     assert "this page is for" not in r.text
 
 

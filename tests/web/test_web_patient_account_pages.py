@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.web.conftest import HTML, JSON
-from tests.web.test_web_courses import TODAY, _patient_id, _post, _start
+from tests.web.test_web_courses import DAY, TODAY, _patient_id, _post, _start
 
 NOBODY = 999_999
 
@@ -104,3 +104,34 @@ def test_another_patients_addresses_are_not_found(world: Any, signed_in: Any) ->
     entry = {"day": TODAY, "key": "not-mine", "pain": "1"}
     got = _error(_post(patient, f"/courses/{course}/diary", entry), 404)
     assert got == _error(_post(patient, f"/courses/{NOBODY}/diary", entry), 404)
+
+
+def test_the_patients_own_course_page_sends_them_to_their_home_routine(
+    world: Any, signed_in: Any
+) -> None:
+    """The course's page is the clinic's: the therapist's session notes, the stop events'
+    details. A patient's account reads its course through its home routine and progress:
+    its browser is sent there, its JSON twin refused (403), as its card."""
+    course = _start(world, world.own_patient)
+    notes = "Tense trapezius on the left; private note for the physician"
+    session = {**DAY, "pre_pain": "3", "post_pain": "2", "minutes": "15", "notes": notes}
+    assert _post(signed_in("therapist"), f"/courses/{course}/sessions", session).status_code == 201
+    patient = signed_in("patient")
+    page = patient.get(f"/courses/{course}", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == f"/courses/{course}/home"
+    shown = patient.get(f"/courses/{course}", headers=HTML)
+    assert shown.status_code == 200 and 'action="/courses/' in shown.text  # the diary form
+    assert notes not in shown.text
+    for path, headers in ((f"/courses/{course}", JSON), (f"/courses/{course}.json", {})):
+        error = _error(patient.get(path, headers=headers), 403)
+        assert error["code"] == "forbidden"
+        assert notes not in patient.get(path, headers=headers).text
+    # the patient's progress page links to their own course page, not the clinic's
+    progress = patient.get(f"/courses/{course}/progress", headers=HTML).text
+    assert f'href="/courses/{course}/home"' in progress
+    assert f'href="/courses/{course}"' not in progress
+    # the clinic keeps its page
+    for role in ("therapist", "physician"):
+        page = signed_in(role).get(f"/courses/{course}", headers=HTML)
+        assert page.status_code == 200 and notes in page.text

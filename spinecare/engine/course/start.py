@@ -270,7 +270,7 @@ def _home_program(
     kb: KB,
     adjustments: list[Adjustment],
 ) -> list[HomeAssignment]:
-    """The self-massage taught for each zone that has a home programme (none without the
+    """The self-massage taught for each zone that has a home program (none without the
     ``self_massage`` modality)."""
     for key in list(home_steps or {}) + list(home_minutes or {}):
         if key not in chosen_zones:
@@ -302,13 +302,13 @@ def _home_steps(
     home_steps: Mapping[str, Sequence[str]] | None,
     kb: KB,
 ) -> list[str]:
-    """The steps taught for zone ``z`` in the programme's order (default: all of them)."""
+    """The steps taught for zone ``z`` in the program's order (default: all of them)."""
     all_steps = [s.id for s in program.steps]
     steps = all_steps if not home_steps or z not in home_steps else list(home_steps[z])
     for s in steps:
         if s not in all_steps:
             problem = Message(
-                "'%(step)s' is not a step of the home programme for %(zone)s (steps: %(steps)s)",
+                "'%(step)s' is not a step of the home program for %(zone)s (steps: %(steps)s)",
                 step=s,
                 zone=Names(kb.zones[z].label),
                 steps=", ".join(all_steps),
