@@ -293,7 +293,7 @@ READING_DECIMALS: dict[str, int] = {
     "[degF]": 1,
     "K": 1,
     "{score}": 1,
-    "{INR}": 1,
+    "{INR}": 2,
     "10*9/L": 0,
     "10*3/uL": 0,
     "/uL": 0,

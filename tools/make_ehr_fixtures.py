@@ -12846,5 +12846,28 @@ case(
     },
 )
 
+
+case(
+    "note_no_increase_of_a_metastasis_named_at_length",
+    "needs_data",
+    "'No interval increase in size of the known lytic L4 vertebral body metastatic deposit':"
+    " a metastasis whose size did not change, nine words after the word of change (the"
+    " metastasis is to confirm, never denied)",
+    document(
+        "text/plain",
+        "MRI lumbar spine: No interval increase in size of the known lytic L4 vertebral body"
+        " metastatic deposit.",
+    ),
+)
+case(
+    "vitals_line_repeat_reading_high",
+    "needs_data",
+    "a flowsheet row 'Vitals' valued 'BP 128/82 mmHg repeat 185/112 mmHg': the repeat goes on"
+    " the blood pressure, never a reading of its own dropped",
+    bp(120, 80, when="2026-11-18"),
+    vitals_text("BP 128/82 mmHg repeat 185/112 mmHg"),
+    without={"bp"},
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

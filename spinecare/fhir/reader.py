@@ -68,6 +68,7 @@ from spinecare.record.model import (
     RECORD_INCOMPLETE_UNSAID,
     SITE_WORDS,
     STATED_ELSEWHERE,
+    TEXT_IN_PART,
     UNWORDED_YES,
     VISIT_DIAGNOSIS,
     VISIT_KIND,
@@ -90,7 +91,7 @@ from spinecare.record.standing import (
     REMOVED_VERIFICATION,
     STATUS_CONTRADICTORY,
 )
-from spinecare.record.units import canonical_unit, convert
+from spinecare.record.units import UNITLESS, canonical_unit, convert
 
 __all__ = [
     "BUNDLE_TYPES",
@@ -1323,9 +1324,11 @@ def _value_ends(words: list[str], at: int) -> bool:
 def _reading_parts(clause: str, names: Mapping[str, Any]) -> list[str]:
     """A clause of readings written one after another with nothing between them ("T 37.1
     P 76 R 18 BP 192/118 SpO2 98%", "HR 96 Temp 38.9"), each reading apart: one starts at
-    a word after a reading's value (or its unit) that is followed by its own value, a
-    word alone ("P 76", "BP: 192/118") or the words of a measure's name ("Blood pressure
-    192/118"); a clause of one reading as it is."""
+    a word after a reading's value (or its unit) that is followed by its own value: the
+    words of a measure's name ("BP: 192/118", "Blood pressure 192/118") or a word of
+    another reading ("HR 96", "SpO2 98%"); never a word that may go on the reading before
+    it ("BP 128/82 repeat 185/112", "190/110 standing 185/112", a single letter: "L", "R",
+    "P"), which stays with it; a clause of one reading as it is."""
     words = clause.split()
     if len(words) < 4:
         return [clause]
@@ -1333,8 +1336,12 @@ def _reading_parts(clause: str, names: Mapping[str, Any]) -> list[str]:
     at = 1
     while at < len(words) - 1:
         if words[at][:1].isalpha() and _value_ends(words, at):
+            word = words[at].casefold().rstrip(":=")
             if _number_word(words[at + 1]):
-                starts.append(at)
+                if measure_key(word) in names or (
+                    len(word) > 1 and word not in _READING_FILLERS and word not in _TAKEN_HOW
+                ):
+                    starts.append(at)
             else:
                 for width in (2, 3):
                     if at + width < len(words) and _number_word(words[at + width]):
@@ -1702,12 +1709,14 @@ def _measurement(
         )
     # the unit as written, named by its code where the unit table knows the spelling
     # ("mmHg", "кПа"), so that it is said in the reader's language
-    unit = (written and canonical_unit(written)) or written or target
+    # (a number with no unit, "1" as UCUM writes it, is the measure's own: an INR)
+    unitless = written is None or written.strip() in UNITLESS
+    unit = target if unitless else (canonical_unit(written) or written)
     # the value as written, when its unit is another than the measure's (a spelling of
     # the same unit, "мм рт. ст." for mm[Hg], is the same value: shown once, not twice)
     original = (
         None
-        if written in (None, "", target) or canonical_unit(written) == canonical_unit(target)
+        if unitless or written == target or canonical_unit(written) == canonical_unit(target)
         else f"{_number_text(value)} {written}"
     )
     if not math.isfinite(converted):  # NaN or infinity (a YAML ".nan", a caller's float)
@@ -4252,6 +4261,23 @@ def _local_ref(reference: str) -> str:
 _EMPTY_KINDS = (list, dict, str)
 
 
+def _read_in_part(
+    facts: Iterable[Condition | Medication | Procedure], listed: Iterable[Ignored]
+) -> list[Ignored]:
+    """A text longer than is read (its first :data:`TEXT_CHARS` characters: a report's
+    conclusion, a note), listed once per entry: what follows is not read. Not an entry
+    whose documents are listed already (an attachment read in part says so itself,
+    :func:`_unread_attachment`)."""
+    documents = {i.ref for i in listed if getattr(i.reason, "msgid", None) in _DOCUMENT_REASONS}
+    long = dict.fromkeys(
+        f.ref.split("#", 1)[0] for f in facts if f.text is not None and len(f.text) > TEXT_CHARS
+    )
+    return [Ignored(ref, Message(TEXT_IN_PART)) for ref in long if ref not in documents]
+
+
+_DOCUMENT_REASONS = frozenset({DOCUMENT_IN_PART, DOCUMENT_NAMED})
+
+
 def _is_empty(value: Any) -> bool:
     """JSON null, or an empty list, object or string: FHIR writes no such element (an
     element has a value or children), a record that does means nothing by it."""
@@ -4805,16 +4831,22 @@ class RecordBuilder:
                 self._set_aside(res, str(res.get("resourceType")), ref, err.message)
         medications.extend(self._salvaged_medications)
         (patient,) = self._patients.values()
+        conditions = [*self._conditions, *self._visit_diagnoses(), *self._not_held()]
+        procedures = list(self._procedures)
         return PatientRecord(
             patient=self._born(patient),
             source=self.source,
-            conditions=[*self._conditions, *self._visit_diagnoses(), *self._not_held()],
+            conditions=conditions,
             observations=list(self._observations),
             medications=medications,
-            procedures=list(self._procedures),
+            procedures=procedures,
             orders=list(self._orders),
             answers=list(self._answers),
-            ignored=[*self._ignored, *self._prose_readings()],
+            ignored=[
+                *self._ignored,
+                *self._prose_readings(),
+                *_read_in_part((*conditions, *medications, *procedures), self._ignored),
+            ],
             coded_observations=list(self._coded),
         )
 

@@ -66,9 +66,6 @@ TEXT_CHARS = 200_000
 kilobytes; a discharge summary some tens). Reading is linear, but a text of nothing but
 findings costs about 10 ms a kilobyte: a longer one would hold a screening for seconds.
 A document read in part is listed as such (``spinecare.fhir.reader``)."""
-CHANGE_REACH = 8
-"""How many words may stand between a word of change and the finding it changes ("No
-increase in size of the L3 vertebral metastasis": six)."""
 CACHE_SIZE = 100_000
 """How many texts' answers a matcher keeps."""
 GAP = "*"
@@ -695,13 +692,14 @@ class TextMatcher:
         change. Another word between ("Denies worsening back pain or urinary retention")
         leaves the finding to the cues."""
         last = _by_last(change)
-        for at in range(start, max(start - CHANGE_REACH, 0) - 1, -1):
+        at = start
+        while True:  # back over the words of findings, however many (a window's at most)
             ending = last.get(clause[at - 1], ()) if at else ()
             if any(at >= len(p) and tuple(clause[at - len(p) : at]) == p for p in ending):
                 return True
             if at == 0 or not self._of_finding(clause[at - 1]):
                 return False
-        return False
+            at -= 1
 
     def _of_finding(self, word: str) -> bool:
         """A word that may stand between a word of change and its finding: a

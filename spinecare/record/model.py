@@ -373,6 +373,9 @@ DOCUMENT_NOT_READ = N_(
 DOCUMENT_IN_PART = N_(
     "a document too long to read in full: only its beginning was read; read the rest in the chart"
 )
+TEXT_IN_PART = N_(
+    "a text too long to read in full: only its beginning was read; read the rest in the chart"
+)
 RECORD_INCOMPLETE = N_(
     "the EHR sent a warning or an error with the record ('%(said)s'): parts of it may be"
     " missing, read the chart"
@@ -393,6 +396,7 @@ NOT_READ_REASONS = frozenset(
         DOCUMENT_LINKED,
         DOCUMENT_NOT_READ,
         DOCUMENT_IN_PART,
+        TEXT_IN_PART,
         DOCUMENT_NAMED,
         RECORD_INCOMPLETE,
         RECORD_INCOMPLETE_UNSAID,

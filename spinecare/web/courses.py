@@ -627,7 +627,7 @@ def progress_view(
     day = as_of or (course.end if course.end else date.today())
     p = progress(course, sessions, kb, as_of=day)
     patient = store.course_people(session, row).patient
-    data = {"course": row.model_dump(mode="json"), "progress": p.to_json()}
+    data = {"course": _course_json(row, user), "progress": p.to_json()}
     context = {
         "row": row,
         "c": course,
@@ -642,6 +642,20 @@ def progress_view(
         "course_page": f"/courses/{row.id}" if reads_charts(user) else f"/courses/{row.id}/home",
     }
     return context, data
+
+
+CLINICIANS_ONLY = ("resumptions",)
+"""What the stored course keeps that the clinicians wrote to each other (a physician's
+note on resuming it): left out of the JSON the patient's own pages give."""
+
+
+def _course_json(row: Any, user: CurrentUser) -> dict[str, Any]:
+    """The course as a page's JSON twin gives it: whole to the clinic, without the
+    clinicians' notes to each other (:data:`CLINICIANS_ONLY`) to the patient's account."""
+    data: dict[str, Any] = row.model_dump(mode="json")
+    if not reads_charts(user):
+        data["course"] = {k: v for k, v in data["course"].items() if k not in CLINICIANS_ONLY}
+    return data
 
 
 @router.get("/courses/{course_id}/progress")
@@ -680,7 +694,7 @@ def _home_view(
         if c.id in course.cost_options
     ]
     data = {
-        "course": row.model_dump(mode="json"),
+        "course": _course_json(row, user),
         "routine": [{k: v for k, v in r.items() if k != "figure"} for r in routine],
         "stop_rules": _stop_rules(kb, lang),
         "diary": diary,

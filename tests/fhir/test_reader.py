@@ -1288,6 +1288,9 @@ def test_a_reading_that_is_no_finite_number_is_set_aside_never_used(tmp_path: Pa
         ("АД 190/115 ЧСС 84 температура 36,6", [("АД", "190/115"), ("температура", "36,6")]),
         ("BP 192/118 mmHg, HR 88, Temp 36.7 °C", [("BP", "192/118 mmHg"), ("Temp", "36.7 °C")]),
         ("Fracture of T12 L1 noted 2 weeks ago", []),
+        # a word that goes on the reading before it stays with it
+        ("BP 128/82 mmHg repeat 185/112 mmHg", [("BP", "128/82 mmHg repeat 185/112 mmHg")]),
+        ("BP 190/110 standing 185/112", [("BP", "190/110 standing 185/112")]),
     ],
 )
 def test_readings_written_one_after_another_are_read_apart(
@@ -1337,3 +1340,67 @@ def test_a_document_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path
         "Clinic letter: a document too long to read in full: only its beginning was read;"
         " read the rest in the chart"
     ]
+
+
+def test_a_text_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path) -> None:
+    from spinecare import screen
+    from spinecare.kb.text import TEXT_CHARS
+
+    conclusion = "Stable appearances. " * (TEXT_CHARS // 20 + 10) + "Cauda equina syndrome."
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}},
+            {
+                "resource": {
+                    "resourceType": "DiagnosticReport",
+                    "id": "r1",
+                    "status": "final",
+                    "subject": {"reference": "Patient/p1"},
+                    "code": {"text": "MRI lumbar spine"},
+                    "effectiveDateTime": "2026-11-19",
+                    "conclusion": conclusion,
+                }
+            },
+        ],
+    }
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(bundle))
+    result = screen(path, as_of="2026-11-20").to_json()
+    assert [u["label"] for u in result["not_used"] if u["kind"] == "set_aside"] == [
+        "a text too long to read in full: only its beginning was read; read the rest in the chart"
+    ]
+
+
+def test_an_inr_written_with_unity_is_shown_as_the_number_alone(tmp_path: Path) -> None:
+    from spinecare import screen
+
+    reading = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "6301-6"}]},
+        "effectiveDateTime": "2026-11-19",
+        "valueQuantity": {"value": 3.04, "unit": "1"},
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}},
+            {"resource": reading},
+        ],
+    }
+    path = tmp_path / "inr.json"
+    path.write_text(json.dumps(bundle))
+    result = screen(path, as_of="2026-11-20")
+    found = next(f for f in result.to_json()["findings"] if f["rule"] == "inr_above_range")
+    (evidence,) = found["evidence"]
+    # the number alone, never a score out of ten
+    assert "/10" not in json.dumps(evidence) and not evidence.get("note")
+    from spinecare.i18n import quantity
+
+    # shown as taken (two decimals), never cut to a value that is not above 3.0
+    assert quantity(evidence["value"], evidence["unit"], "en") == "3.04"

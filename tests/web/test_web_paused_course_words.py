@@ -172,3 +172,22 @@ def test_a_resumption_is_shown_once_after_the_stop_it_answered(
     assert pain < resumed < red_flag
     assert text.count('class="note resumed"') == 1
     assert "Resume the course" in text  # the red flag waits for the physician
+
+
+def test_the_patients_own_json_leaves_out_the_physicians_note_on_resuming(
+    world: Any, signed_in: Any
+) -> None:
+    """The physician's note on resuming a course is written to the clinicians; the JSON
+    of the patient's home and progress pages gave the stored course whole."""
+    course = _start(world, world.own_patient)
+    _pain_rise(world, signed_in, course)
+    note = "Seen: the rise was a flare of the old disc"
+    r = _post(signed_in("physician"), f"/courses/{course}/resume", {"note": note})
+    assert r.status_code in (200, 303), r.text[:300]
+    patient = signed_in("patient")
+    for page in ("home", "progress"):
+        r = patient.get(f"/courses/{course}/{page}", headers=JSON)
+        assert r.status_code == 200, r.text[:300]
+        assert note not in r.text and "resumptions" not in r.json()["course"]["course"]
+    staff = signed_in("therapist").get(f"/courses/{course}/progress", headers=JSON)
+    assert note in staff.text
