@@ -1304,103 +1304,84 @@ def test_readings_written_one_after_another_are_read_apart(
     assert [(part["code"]["text"], part["valueString"]) for part in found] == readings
 
 
-def test_a_document_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path) -> None:
-    import base64
-
+def _screened(tmp_path: Path, resource: dict[str, Any]) -> dict[str, Any]:
+    """The screening (JSON) on 2026-11-20 of a patient born 1970 with one ``resource``."""
     from spinecare import screen
-    from spinecare.kb.text import TEXT_CHARS
 
-    text = "Routine review, stable. " * (TEXT_CHARS // 24 + 10) + "New saddle anaesthesia."
-    attachment = {"contentType": "text/plain", "title": "Clinic letter"}
-    attachment["data"] = base64.b64encode(text.encode()).decode()
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
         "entry": [
             {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}},
-            {
-                "resource": {
-                    "resourceType": "DocumentReference",
-                    "id": "d1",
-                    "status": "current",
-                    "subject": {"reference": "Patient/p1"},
-                    "date": "2026-11-19T10:00:00Z",
-                    "content": [{"attachment": attachment}],
-                }
-            },
+            {"resource": {"subject": {"reference": "Patient/p1"}, **resource}},
         ],
     }
-    path = tmp_path / "long.json"
+    path = tmp_path / "record.json"
     path.write_text(json.dumps(bundle))
-    result = screen(path, as_of="2026-11-20").to_json()
+    return screen(path, as_of="2026-11-20").to_json()
+
+
+def _set_aside(result: dict[str, Any]) -> list[str]:
+    return [u["label"] for u in result["not_used"] if u["kind"] == "set_aside"]
+
+
+def test_a_document_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path) -> None:
+    import base64
+
+    from spinecare.kb.text import TEXT_CHARS
+
+    text = "Routine review, stable. " * (TEXT_CHARS // 24 + 10) + "New saddle anaesthesia."
+    attachment = {"contentType": "text/plain", "title": "Clinic letter"}
+    attachment["data"] = base64.b64encode(text.encode()).decode()
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "date": "2026-11-19T10:00:00Z",
+        "content": [{"attachment": attachment}],
+    }
+    result = _screened(tmp_path, document)
     # what stands after the part read is not read: the document says so, in the list of
     # what the screening did not use ("read the rest in the chart")
     assert not any(f["concept"] == "cauda_equina" for f in result["findings"])
-    assert [u["label"] for u in result["not_used"] if u["kind"] == "set_aside"] == [
+    assert _set_aside(result) == [
         "Clinic letter: a document too long to read in full: only its beginning was read;"
         " read the rest in the chart"
     ]
 
 
 def test_a_text_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path) -> None:
-    from spinecare import screen
     from spinecare.kb.text import TEXT_CHARS
 
     conclusion = "Stable appearances. " * (TEXT_CHARS // 20 + 10) + "Cauda equina syndrome."
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [
-            {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}},
-            {
-                "resource": {
-                    "resourceType": "DiagnosticReport",
-                    "id": "r1",
-                    "status": "final",
-                    "subject": {"reference": "Patient/p1"},
-                    "code": {"text": "MRI lumbar spine"},
-                    "effectiveDateTime": "2026-11-19",
-                    "conclusion": conclusion,
-                }
-            },
-        ],
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "r1",
+        "status": "final",
+        "code": {"text": "MRI lumbar spine"},
+        "effectiveDateTime": "2026-11-19",
+        "conclusion": conclusion,
     }
-    path = tmp_path / "long.json"
-    path.write_text(json.dumps(bundle))
-    result = screen(path, as_of="2026-11-20").to_json()
-    assert [u["label"] for u in result["not_used"] if u["kind"] == "set_aside"] == [
+    assert _set_aside(_screened(tmp_path, report)) == [
         "a text too long to read in full: only its beginning was read; read the rest in the chart"
     ]
 
 
 def test_an_inr_written_with_unity_is_shown_as_the_number_alone(tmp_path: Path) -> None:
-    from spinecare import screen
+    from spinecare.i18n import quantity
 
     reading = {
         "resourceType": "Observation",
         "id": "o1",
         "status": "final",
-        "subject": {"reference": "Patient/p1"},
         "code": {"coding": [{"system": "http://loinc.org", "code": "6301-6"}]},
         "effectiveDateTime": "2026-11-19",
         "valueQuantity": {"value": 3.04, "unit": "1"},
     }
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [
-            {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}},
-            {"resource": reading},
-        ],
-    }
-    path = tmp_path / "inr.json"
-    path.write_text(json.dumps(bundle))
-    result = screen(path, as_of="2026-11-20")
-    found = next(f for f in result.to_json()["findings"] if f["rule"] == "inr_above_range")
+    result = _screened(tmp_path, reading)
+    found = next(f for f in result["findings"] if f["rule"] == "inr_above_range")
     (evidence,) = found["evidence"]
     # the number alone, never a score out of ten
     assert "/10" not in json.dumps(evidence) and not evidence.get("note")
-    from spinecare.i18n import quantity
-
     # shown as taken (two decimals), never cut to a value that is not above 3.0
     assert quantity(evidence["value"], evidence["unit"], "en") == "3.04"
