@@ -12869,5 +12869,44 @@ case(
     without={"bp"},
 )
 
+
+case(
+    "condition_narrative_only_cauda_equina",
+    "needs_data",
+    "a Condition with no code whose narrative (text.div) says 'Cauda equina syndrome': its words, to confirm (it was listed as a condition without a name: allowed)",
+    {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p1"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Cauda equina syndrome</div>',
+        },
+    },
+)
+case(
+    "procedure_narrative_only_microdiscectomy",
+    "needs_data",
+    "a Procedure under a code of no known system, 36 days ago, whose narrative says 'L4-5 microdiscectomy': a recent spinal operation to confirm (it was allowed)",
+    {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "performedDateTime": "2026-10-15",
+        "code": {"coding": [{"system": "urn:oid:1.2.3", "code": "123"}]},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">L4-5 microdiscectomy</div>',
+        },
+    },
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

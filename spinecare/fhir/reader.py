@@ -894,7 +894,9 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
     return Condition(
         ref=ref,
         codings=_codings(concept, "code"),
-        text=_text(concept, "code"),
+        # no words in its code: the words of its narrative, to confirm ("Cauda equina
+        # syndrome" as the resource's text.div only)
+        text=_text(concept, "code") or _narrative(res.get("text")),
         clinical_status=clinical,
         verification_status=verification,
         onset=onset,
@@ -3134,7 +3136,7 @@ def procedure_from_fhir(res: Resource, ref: str) -> Procedure:
     return Procedure(
         ref=ref,
         codings=_codings(concept, "code"),
-        text=_text(concept, "code"),
+        text=_text(concept, "code") or _narrative(res.get("text")),  # as a Condition's
         status=_status(res),
         performed=performed,
         body_sites=_sites(res, concept),

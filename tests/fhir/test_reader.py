@@ -1321,7 +1321,7 @@ def _screened(tmp_path: Path, resource: dict[str, Any]) -> dict[str, Any]:
     return screen(path, as_of="2026-11-20").to_json()
 
 
-def _set_aside(result: dict[str, Any]) -> list[str]:
+def _listed_aside(result: dict[str, Any]) -> list[str]:
     return [u["label"] for u in result["not_used"] if u["kind"] == "set_aside"]
 
 
@@ -1344,7 +1344,7 @@ def test_a_document_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path
     # what stands after the part read is not read: the document says so, in the list of
     # what the screening did not use ("read the rest in the chart")
     assert not any(f["concept"] == "cauda_equina" for f in result["findings"])
-    assert _set_aside(result) == [
+    assert _listed_aside(result) == [
         "Clinic letter: a document too long to read in full: only its beginning was read;"
         " read the rest in the chart"
     ]
@@ -1362,7 +1362,7 @@ def test_a_text_longer_than_is_read_is_listed_as_read_in_part(tmp_path: Path) ->
         "effectiveDateTime": "2026-11-19",
         "conclusion": conclusion,
     }
-    assert _set_aside(_screened(tmp_path, report)) == [
+    assert _listed_aside(_screened(tmp_path, report)) == [
         "a text too long to read in full: only its beginning was read; read the rest in the chart"
     ]
 
