@@ -12908,5 +12908,23 @@ case(
     },
 )
 
+
+case(
+    "observation_narrative_only_saddle_anaesthesia",
+    "needs_data",
+    "an Observation under LOINC 75326-9 (Problem) with no words, whose narrative says 'Saddle anaesthesia present': its words, to confirm (it was dropped, not even listed: allowed)",
+    {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "75326-9"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-20",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Saddle anaesthesia present</div>',
+        },
+    },
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -2089,7 +2089,9 @@ def coded_observation_from_fhir(
     when = _date_or_none(res, _OBSERVATION_DATES)
     named = _concept(res, "code")
     code = _codings(named, "code")
-    name = _text(named, "code")
+    # no words in its code: the words of its narrative ("Saddle anaesthesia present" as
+    # the Observation's text.div only), as a diagnosis's
+    name = _text(named, "code") or _narrative(res.get("text"))
     if not code and name is None:
         return None
     concept = _concept(res, "valueCodeableConcept")
