@@ -236,20 +236,10 @@ class RoleNames(Shown):
         return ", ".join(gettext(lang, ROLE_WORDS.get(r, r)) for r in self.roles)
 
 
-class RoleGroups(Shown):
+class RoleGroups(RoleNames):
     """Roles as the people who hold them, joined as the reader's language joins a list
     (``this page is for %(roles)s``): ``administrators and massage therapists``,
     ``администраторы и массажисты``; the ids as its English value (the log)."""
-
-    roles: tuple[str, ...]
-
-    def __new__(cls, *roles: str) -> RoleGroups:
-        self = super().__new__(cls, ", ".join(roles))
-        self.roles = roles
-        return self
-
-    def __getnewargs__(self) -> tuple[Any, ...]:
-        return self.roles
 
     def in_language(self, lang: str) -> str:
         from babel.lists import format_list

@@ -12811,39 +12811,13 @@ case(
     "text_marcumarisiert",
     "needs_data",
     "a German diagnosis text 'marcumarisiert' (anticoagulated with phenprocoumon): to confirm (it was allowed)",
-    {
-        "resourceType": "Condition",
-        "subject": {"reference": "Patient/p1"},
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "recordedDate": "2026-11-19",
-        "code": {"text": "marcumarisiert"},
-    },
+    condition(text="marcumarisiert", onset=None, recorded="2026-11-19"),
 )
 case(
     "text_htn_emergency",
     "needs_data",
     "a diagnosis text 'HTN emergency': a hypertensive emergency, to confirm (it was allowed)",
-    {
-        "resourceType": "Condition",
-        "subject": {"reference": "Patient/p1"},
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "recordedDate": "2026-11-19",
-        "code": {"text": "HTN emergency"},
-    },
+    condition(text="HTN emergency", onset=None, recorded="2026-11-19"),
 )
 
 
