@@ -156,12 +156,19 @@ def guarded_transport(policy: AddressPolicy, inner: Transport) -> Transport:
 
 
 def guarded_client(
-    policy: AddressPolicy, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
+    policy: AddressPolicy,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    limits: httpx.Limits | None = None,
+    **kwargs: Any,
 ) -> httpx.AsyncClient:
     """An httpx client whose every request (redirects included) passes ``policy`` and
-    goes to the address it checked."""
+    goes to the address it checked (``limits``: its connections, as httpx's)."""
+    if transport is None and limits is not None:
+        transport = httpx.AsyncHTTPTransport(trust_env=False, limits=limits)
+    inner = transport or httpx.AsyncHTTPTransport(trust_env=False)
     return httpx.AsyncClient(
-        transport=guarded_transport(policy, transport or httpx.AsyncHTTPTransport(trust_env=False)),
+        transport=guarded_transport(policy, inner),
         trust_env=False,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,

@@ -53,6 +53,10 @@ PAGES_DEADLINE = 20.0
 """Seconds the service spends at most on the next pages of the searches an EHR sent in
 part (a hook's answer is awaited by a clinician)."""
 FETCH_TIMEOUT = 5.0
+FETCH_PARALLEL = 6
+"""Requests the service has open at once on an EHR's FHIR server (a hook asks for some
+thirty searches: sent all at once they queue past the server's backlog and time out);
+the others wait their turn, for :data:`PAGES_DEADLINE` at most."""
 
 log = logging.getLogger("spinecare.fhir.prefetch")
 
@@ -511,14 +515,23 @@ async def follow_pages(
             return  # the first page stands; partly_read names the rest
         values[key] = first
 
-    async with guarded_client(
-        policy or AddressPolicy(), timeout=FETCH_TIMEOUT, headers=headers
-    ) as client:
+    async with _fhir_client(policy or AddressPolicy(), headers) as client:
         try:
             async with asyncio.timeout(PAGES_DEADLINE):
                 await asyncio.gather(*(more(client, key, url) for key, url in paged.items()))
         except TimeoutError:
             pass  # the pages read so far stand; partly_read names what is left
+
+
+def _fhir_client(policy: AddressPolicy, headers: Mapping[str, str]) -> httpx.AsyncClient:
+    """The client of one hook's reads on its EHR's FHIR server: :data:`FETCH_PARALLEL`
+    connections, each read given :data:`FETCH_TIMEOUT`."""
+    return guarded_client(
+        policy,
+        limits=httpx.Limits(max_connections=FETCH_PARALLEL),
+        timeout=httpx.Timeout(FETCH_TIMEOUT, pool=PAGES_DEADLINE),
+        headers=headers,
+    )
 
 
 async def _fetch_missing(
@@ -548,7 +561,7 @@ async def _fetch_missing(
                 return _UNREAD
             raise
 
-    async with guarded_client(policy, timeout=FETCH_TIMEOUT, headers=headers) as client:
+    async with _fhir_client(policy, headers) as client:
         results = await asyncio.gather(
             *(fetch(client, key, query) for key, query in missing.items())
         )

@@ -46,6 +46,10 @@ class StubFHIR:
         self.requests: list[tuple[str, str | None]] = []
         self.jwks_hits = 0
         self.unsupported: set[str] = set()  # resource types it answers 400 "not-supported"
+        self.open_now = 0  # requests being answered at this moment
+        self.open_most = 0  # the most answered at once
+        self.delay = 0.0  # seconds each search takes
+        lock = threading.Lock()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +57,16 @@ class StubFHIR:
                 pass
 
             def do_GET(self) -> None:
+                with lock:
+                    stub.open_now += 1
+                    stub.open_most = max(stub.open_most, stub.open_now)
+                try:
+                    self._answer()
+                finally:
+                    with lock:
+                        stub.open_now -= 1
+
+            def _answer(self) -> None:
                 stub.requests.append((self.path, self.headers.get("Authorization")))
                 if self.path == "/jwks.json":
                     stub.jwks_hits += 1
@@ -63,6 +77,7 @@ class StubFHIR:
                     issue = {"severity": "error", "code": "not-supported"}
                     self._send(400, {"resourceType": "OperationOutcome", "issue": [issue]})
                     return
+                time.sleep(stub.delay)
                 result = search(stub.resources, query)
                 if result is None:
                     self._send(

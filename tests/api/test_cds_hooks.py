@@ -217,6 +217,31 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(client, hook_request, s
     assert {auth for _, auth in stub_fhir.requests} == {"Bearer opaque-token-1"}
 
 
+def test_a_hook_with_no_prefetch_reads_its_fhir_server_a_few_searches_at_a_time(
+    client, hook_request, stub_fhir, synthea
+):
+    """Some thirty searches, none sent: the service keeps at most FETCH_PARALLEL open on
+    the EHR's server (all at once overran a small server's backlog and timed out), and
+    every one is made."""
+    from spinecare.fhir.prefetch import FETCH_PARALLEL
+
+    _, resources = synthea(CONTRAINDICATED)
+    stub_fhir.resources = resources
+    full = client.post(VIEW, json=hook_request("patient-view", CONTRAINDICATED)).json()
+    body = _fhir_server(hook_request("patient-view", CONTRAINDICATED, prefetch=False), stub_fhir)
+    stub_fhir.requests.clear()
+    stub_fhir.open_most = 0
+    stub_fhir.delay = 0.05
+    try:
+        response = client.post(VIEW, json=body)
+    finally:
+        stub_fhir.delay = 0.0
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"][0]["indicator"] == full["cards"][0]["indicator"]
+    assert len(stub_fhir.requests) > 2 * FETCH_PARALLEL
+    assert 1 < stub_fhir.open_most <= FETCH_PARALLEL
+
+
 def test_absent_prefetch_and_no_fhir_server_is_412(client, hook_request):
     body = hook_request("order-sign", CONTRAINDICATED)
     del body["prefetch"]["conditions"]
