@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,6 +96,10 @@ __all__ = [
 
 FIELD = re.compile(r"^([a-z_]+)(?:\[[^\]]*\])?: (.*)$", re.S)
 MAX_DIARY_KEY = 100
+MAX_DIARY_A_DAY = 20
+"""Entries a patient may record for one day of a course (morning and evening, a
+correction): a day with more is refused, so that a script cannot fill the chart. An entry
+that reports a warning sign is never refused for it: the stop it calls for is recorded."""
 
 
 class SessionBlocked(SpinecareError):
@@ -933,6 +937,18 @@ def add_diary_entry(
         errors["symptoms"] = N_("unknown warning sign")
     if len(notes) > 2000:
         errors["notes"] = N_("at most 2000 characters")
+    if "day" not in errors and not symptoms:
+        recorded = session.scalar(
+            select(func.count())
+            .select_from(DiaryEntry)
+            .where(DiaryEntry.course_id == row.id, DiaryEntry.day == day)
+        )
+        if (recorded or 0) >= MAX_DIARY_A_DAY:
+            errors["day"] = Message(
+                "this day already has %(n)s entries, the most a day can take; tell your "
+                "therapist at the next session what else you did",
+                n=MAX_DIARY_A_DAY,
+            )
     if errors:
         raise FormError(errors)
     entry = DiaryEntry(

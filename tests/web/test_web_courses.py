@@ -555,6 +555,35 @@ def test_diary_sent_twice_is_stored_once_and_values_checked(world: Any, signed_i
     assert page.status_code == 422 and 'class="field-error"' in page.text
 
 
+def test_a_diary_day_takes_twenty_entries_and_a_warning_sign_always(
+    world: Any, signed_in: Any
+) -> None:
+    """A script cannot fill the chart: the 21st entry of a day is refused, in words, and
+    nothing is stored; an entry that reports a warning sign is stored all the same (the
+    stop it calls for is recorded)."""
+    from sqlalchemy import func, select
+
+    from spinecare.clinic.courses import MAX_DIARY_A_DAY
+    from spinecare.store.models import DiaryEntry
+
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    for n in range(MAX_DIARY_A_DAY):
+        r = _post(client, f"/courses/{course}/diary", {"day": TODAY, "key": f"k{n}", "pain": "1"})
+        assert r.status_code == 201, r.text
+    r = _post(client, f"/courses/{course}/diary", {"day": TODAY, "key": "more", "pain": "1"})
+    assert r.status_code == 422
+    (detail,) = r.json()["error"]["details"]
+    assert detail["field"] == "day" and "записей за этот день уже 20" in detail["message"], detail
+    page = _post(client, f"/courses/{course}/diary", {"day": TODAY, "key": "more"}, HTML)
+    assert page.status_code == 422 and "записей за этот день уже 20" in page.text  # her language
+    sign = {"day": TODAY, "key": "sign", "symptoms": "gait_disturbance"}
+    assert _post(client, f"/courses/{course}/diary", sign).status_code == 201
+    with world.app.state.db.session() as session:
+        count = session.scalar(select(func.count()).select_from(DiaryEntry))
+    assert count == MAX_DIARY_A_DAY + 1
+
+
 def test_diary_warning_sign_pauses_and_says_stop(world: Any, signed_in: Any) -> None:
     course = _start(world, world.own_patient)
     client = signed_in("patient")
