@@ -1,0 +1,306 @@
+"""Red flags, heart disease and abbreviations named in a record's words or coded as EHRs
+code them: cauda equina signs as GIRFT and NICE CKS word them, dizziness on looking up,
+heart diseases of ICD-10 I00-I52 the KB did not list, clinical abbreviations; each with its
+denials (KB terminology.yaml, text.yaml, policy_heart_disease_groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from spinecare import screen
+
+DAY = "2026-12-07"
+LOINC = "http://loinc.org"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+SNOMED = "http://snomed.info/sct"
+ACTIVE = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+    ]
+}
+
+
+def _condition(cid: str, code: dict[str, Any], onset: str = "2026-12-05") -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "id": cid,
+        "subject": {"reference": "Patient/p1"},
+        "clinicalStatus": ACTIVE,
+        "code": code,
+        "onsetDateTime": onset,
+    }
+
+
+def _bundle(*extra: dict[str, Any]) -> dict[str, Any]:
+    """Lumbar osteochondrosis, a normal blood pressure and temperature today (alone:
+    `allowed`), and ``extra``."""
+    resources: list[dict[str, Any]] = [
+        {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-03-14"},
+        _condition(
+            "oc",
+            {
+                "coding": [
+                    {
+                        "system": ICD10,
+                        "code": "M42.16",
+                        "display": "Spinal osteochondrosis, lumbar region",
+                    }
+                ]
+            },
+            "2024-05-01",
+        ),
+        {
+            "resourceType": "Observation",
+            "id": "bp",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+            "effectiveDateTime": DAY,
+            "component": [
+                {
+                    "code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+                    "valueQuantity": {"value": 120, "unit": "mmHg", "code": "mm[Hg]"},
+                },
+                {
+                    "code": {"coding": [{"system": LOINC, "code": "8462-4"}]},
+                    "valueQuantity": {"value": 80, "unit": "mmHg", "code": "mm[Hg]"},
+                },
+            ],
+        },
+        {
+            "resourceType": "Observation",
+            "id": "temp",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": LOINC, "code": "8310-5"}]},
+            "effectiveDateTime": DAY,
+            "valueQuantity": {"value": 36.6, "unit": "C", "code": "Cel"},
+        },
+        *extra,
+    ]
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in resources],
+    }
+
+
+def _in_words(*texts: str) -> dict[str, Any]:
+    return _bundle(*(_condition(f"t{i}", {"text": text}) for i, text in enumerate(texts)))
+
+
+def _coded(system: str, code: str, display: str) -> dict[str, Any]:
+    return _bundle(
+        _condition("c1", {"coding": [{"system": system, "code": code, "display": display}]})
+    )
+
+
+def _unknown(result: Any) -> set[str]:
+    return {f.concept for f in result.findings if f.certainty == "unknown"}
+
+
+def test_the_record_without_these_words_is_allowed(kb) -> None:
+    result = screen(_bundle(), DAY, kb=kb)
+    assert result.verdict == "allowed" and not result.findings
+
+
+CAUDA_EQUINA = [
+    # GIRFT: difficulty starting urination, reduced sensation of urine flow
+    "Difficulty starting urination, reduced sensation of urine flow; anal sphincter laxity",
+    "difficulty starting urination",
+    "Difficulty in starting to urinate since Monday",
+    "Urinary hesitancy for two days",
+    "reduced sensation of the urine flow",
+    "Cannot feel the urine passing",
+    # GIRFT: loss of the sensation of rectal fullness, new sexual dysfunction
+    "loss of the sensation of rectal fullness",
+    "Reduced rectal sensation",
+    "new sexual dysfunction",
+    "New-onset erectile dysfunction",
+    # NICE CKS: anal sphincter laxity, as an examination writes it
+    "anal sphincter laxity",
+    "Laxity of the anal sphincter",
+    "lax anal tone",
+    "PR: anal tone lax",
+    "Anal sphincter tone reduced",
+    "Weak anal squeeze",
+    # GIRFT: altered genital sensation
+    "altered genital sensation",
+    "Genital sensation reduced",
+    # abbreviations and lay words
+    "AUR",
+    "AUR, catheterised",
+    "numb bum",
+    # German and Russian
+    "Startschwierigkeiten beim Wasserlassen",
+    "Sphinkterschwäche",
+    "Verminderter Sphinktertonus",
+    "затруднённое начало мочеиспускания",
+    "Затруднение начала мочеиспускания",
+    "слабость анального сфинктера",
+    "Тонус анального сфинктера снижен",
+    "онемение половых органов",
+    "Онемение в области половых органов",
+]
+
+
+@pytest.mark.parametrize("text", CAUDA_EQUINA)
+def test_cauda_equina_signs_in_words_are_to_confirm(kb, text: str) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    assert "cauda_equina" in _unknown(result), text
+    assert result.verdict == "needs_data"
+
+
+VERTEBROBASILAR = [
+    "Dizziness on looking up, blackouts",
+    "dizziness when looking up",
+    "vertigo on looking up",
+    "dizzy when tilting head back",
+    "Dizziness when she tilts her head back",
+    "Gets dizzy looking up at shelves",
+    "Schwindel beim Kopf-in-den-Nacken-Legen",
+    "Schwindel bei Reklination des Kopfes",
+    "головокружение при запрокидывании головы",
+    "Головокружение при взгляде вверх",
+]
+
+
+@pytest.mark.parametrize("text", VERTEBROBASILAR)
+def test_dizziness_on_looking_up_is_a_vascular_flag_to_confirm(kb, text: str) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    assert "vertebrobasilar_insufficiency" in _unknown(result), text
+    assert result.verdict == "needs_data"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the words alone have many causes: not read as the vascular flag
+        "diplopia",
+        "Doppelbilder",
+        "dizziness",
+        "Blackouts",
+        "vertigo on standing",
+        "erectile dysfunction",
+        "Sexual dysfunction on sertraline",
+        # denied
+        "no saddle anaesthesia",
+        "denies difficulty starting urination",
+        "No difficulty starting urination, no anal sphincter laxity",
+        "Anal tone normal, genital sensation normal",
+        "Keine Startschwierigkeiten beim Wasserlassen",
+        "Онемения половых органов нет",
+        "нет головокружения",
+        "Нет головокружения при запрокидывании головы",
+        "No dizziness on looking up",
+        "Denies dizziness when looking up or drop attacks",
+        "Kein Schwindel beim Hochschauen",
+        "No heart disease",
+        "Family history of heart disease",
+        "No LRTI",
+        "aur",
+        # the heart muscle, sac and lining are no inflammation of them
+        "Гипертрофия миокарда",
+        "Выпот в полости перикарда",
+    ],
+)
+def test_denied_or_other_words_leave_the_screening_allowed(kb, text: str) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    assert result.verdict == "allowed", (text, [(f.concept, f.certainty) for f in result.findings])
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "display", "verdict"),
+    [
+        (SNOMED, "56265001", "Heart disease", "needs_clearance"),
+        (SNOMED, "50920009", "Myocarditis", "contraindicated"),
+        (SNOMED, "3238004", "Pericarditis", "contraindicated"),
+        (SNOMED, "25569003", "Ventricular tachycardia", "needs_clearance"),
+        (ICD10, "I42.0", "Dilated cardiomyopathy", "needs_clearance"),
+        (ICD10, "I42.1", "Obstructive hypertrophic cardiomyopathy", "needs_clearance"),
+        (ICD10, "I42.9", "Cardiomyopathy, unspecified", "needs_clearance"),
+        (ICD10, "I44.2", "Atrioventricular block, complete", "needs_clearance"),
+        (ICD10, "I47.2", "Ventricular tachycardia", "needs_clearance"),
+        (ICD10, "I51.9", "Heart disease, unspecified", "needs_clearance"),
+        # as the KB already filed acute myocarditis
+        (ICD10, "I40.9", "Acute myocarditis, unspecified", "contraindicated"),
+    ],
+)
+def test_coded_heart_disease_is_acute_or_needs_clearance(
+    kb, system: str, code: str, display: str, verdict: str
+) -> None:
+    result = screen(_coded(system, code, display), DAY, kb=kb)
+    assert "heart_disease" in result.present_concepts
+    assert result.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "effect"),
+    [
+        ("Heart disease", "needs_clearance"),
+        ("Cardiomyopathy", "needs_clearance"),
+        ("кардиомиопатия", "needs_clearance"),
+        ("Kardiomyopathie", "needs_clearance"),
+        ("Ventricular tachycardia", "needs_clearance"),
+        ("Complete heart block", "needs_clearance"),
+        ("Acute myocarditis", "contraindicated"),
+        ("миокардит", "contraindicated"),
+        ("Острый перикардит", "contraindicated"),
+        ("Myokarditis", "contraindicated"),
+    ],
+)
+def test_heart_disease_in_words_is_to_confirm(kb, text: str, effect: str) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    heart = {f.effect for f in result.findings if f.concept == "heart_disease"}
+    assert heart == {effect}
+    assert all(f.certainty == "unknown" for f in result.findings)
+    assert result.verdict == "needs_data"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "effect"),
+    [
+        ("AUR", "cauda_equina", "refer_urgently"),
+        ("LRTI", "infectious_disease", "defer"),
+        ("Chest infection", "infectious_disease", "defer"),
+        ("MI 2019", "heart_disease", "contraindicated"),
+        ("Old MI", "heart_disease", "needs_clearance"),
+        ("Status post MI 10/2026", "heart_disease", "needs_clearance"),
+        ("PAF", "heart_disease", "needs_clearance"),
+        ("OVCF T12", "vertebral_fracture", "refer_urgently"),
+        ("numb bum", "cauda_equina", "refer_urgently"),
+    ],
+)
+def test_abbreviations_in_a_diagnosis_name_their_concept(
+    kb, text: str, concept: str, effect: str
+) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    assert (concept, "unknown", effect) in {
+        (f.concept, f.certainty, f.effect) for f in result.findings
+    }
+    assert result.verdict == "needs_data"
+
+
+def test_the_abbreviations_of_one_record_are_each_found(kb) -> None:
+    result = screen(_in_words("AUR", "LRTI", "MI 2019", "PAF"), DAY, kb=kb)
+    assert _unknown(result) == {"cauda_equina", "infectious_disease", "heart_disease"}
+    assert result.verdict == "needs_data"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # short forms that mean something else in spine and massage notes are not read
+        "HF",
+        "severe AS",
+        "APS",
+        "eGFR 9",
+        # lower case: not the abbreviation
+        "mi",
+        "paf",
+    ],
+)
+def test_ambiguous_short_forms_name_nothing(kb, text: str) -> None:
+    assert not {m.concept for m in kb.text_matcher.find(text)}
