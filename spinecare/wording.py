@@ -174,6 +174,7 @@ def partly_read_text(kinds: Iterable[str], lang: str) -> str:
 
 NOT_USED_WORDS = {
     "condition": N_("diagnosis"),
+    "observation": N_("observation"),
     "note": N_("note or report"),
     "medication": N_("medication"),
     "procedure": N_("procedure"),

@@ -12900,5 +12900,139 @@ case(
     },
 )
 
+CES_NOTE = "Assessment: new saddle anaesthesia and urinary retention since yesterday."
+case(
+    "note_utf16le_without_byte_order_mark",
+    "needs_data",
+    "a progress note in UTF-16 (little-endian) with no byte order mark and no charset, as some"
+    " Windows systems export one, saying saddle anaesthesia and urinary retention: read as"
+    " UTF-8 it was letters between NUL characters and named nothing",
+    document_bytes("text/plain", CES_NOTE.encode("utf-16-le")),
+)
+case(
+    "note_utf16be_without_byte_order_mark",
+    "needs_data",
+    "the same note in big-endian UTF-16 with no byte order mark: read, to confirm",
+    document_bytes("text/plain", CES_NOTE.encode("utf-16-be")),
+)
+case(
+    "note_russian_utf16le_without_byte_order_mark",
+    "needs_data",
+    "a Russian note in UTF-16 (little-endian) with no byte order mark ('Синдром конского"
+    " хвоста, задержка мочи'): read, to confirm",
+    document_bytes(
+        "text/plain", "Жалобы: синдром конского хвоста, задержка мочи.".encode("utf-16-le")
+    ),
+)
+case(
+    "note_gzip_labelled_text",
+    "allowed",
+    "a note whose data is a gzip file labelled text/plain: not words but a file's bytes, listed"
+    " as a document the screening cannot read (it was listed as a note of binary characters)",
+    document_bytes("text/plain", __import__("gzip").compress(CES_NOTE.encode())),
+)
+case(
+    "note_in_contained_binary",
+    "needs_data",
+    "a note whose content links to a Binary the DocumentReference holds in 'contained' ('#b1'):"
+    " read as the Binary of the Bundle is (it was listed as a link the record does not include)",
+    {
+        **document("text/plain", ""),
+        "contained": [
+            {
+                "resourceType": "Binary",
+                "id": "b1",
+                "contentType": "text/plain",
+                "data": b64(CES_NOTE),
+            }
+        ],
+        "content": [{"attachment": {"contentType": "text/plain", "url": "#b1"}}],
+    },
+)
+case(
+    "report_contained_platelets_dated_by_report",
+    "contraindicated",
+    "a blood count report dated the screening day holding its platelet count (22 x10*3/uL) in"
+    " 'contained' with no date of its own: measured when the report was (it was set aside as"
+    " undated)",
+    {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Complete blood count"},
+        "effectiveDateTime": DAY,
+        "result": [{"reference": "#plt"}],
+        "contained": [
+            {
+                **dropped(observation("777-3", 22, "10*3/uL"), "effectiveDateTime", "subject"),
+                "id": "plt",
+            }
+        ],
+    },
+)
+case(
+    "panel_contained_temperature_dated_by_panel",
+    "defer",
+    "a vital-signs panel dated the screening day whose member temperature (39.1 Cel, in"
+    " 'contained', named by hasMember) has no date of its own: measured when the panel was",
+    {
+        **dropped(observation("85353-1"), "valueQuantity"),
+        "hasMember": [{"reference": "#t"}],
+        "contained": [
+            {
+                **dropped(observation("8310-5", 39.1, "Cel"), "effectiveDateTime", "subject"),
+                "id": "t",
+            }
+        ],
+    },
+    without={"temperature"},
+)
+case(
+    "temperature_valued_fever_code",
+    "needs_data",
+    "a body temperature whose value is the SNOMED CT code of a fever (386661006) instead of a"
+    " number: set aside as a temperature, and read as the fever it names, to confirm (it was"
+    " only a missing temperature)",
+    observation(
+        "8310-5",
+        {"coding": [coding(SNOMED, "386661006", "Fever")]},
+        key="valueCodeableConcept",
+    ),
+    without={"temperature"},
+)
+case(
+    "known_code_display_adds_saddle_anaesthesia",
+    "needs_data",
+    "a diagnosis coded M54.5 whose display the EHR wrote its own words into ('Low back pain"
+    " with new saddle anaesthesia'): the display is read for what the code does not say, to"
+    " confirm (the display of a known code was never read)",
+    condition(ICD10, "M54.5", "Low back pain with new saddle anaesthesia", onset="2026-11-18"),
+)
+case(
+    "known_code_display_adds_retention_ru",
+    "needs_data",
+    "a Russian diagnosis coded M42.16 in the MKB-10 system whose display adds 'задержка мочи'"
+    " (urinary retention): read, to confirm",
+    condition(
+        MKB10, "M42.16", "Остеохондроз поясничного отдела, задержка мочи", onset="2026-11-18"
+    ),
+)
+case(
+    "known_code_display_adds_cauda_equina_to_herniation",
+    "needs_clearance",
+    "a disc herniation coded M51.1 whose display adds cauda equina syndrome ('Грыжа диска L4-L5"
+    " с синдромом конского хвоста'): the herniation from the code (needs clearance), the cauda"
+    " equina to confirm, listed (it was not read)",
+    condition(MKB10, "M51.1", "Грыжа диска L4-L5 с синдромом конского хвоста", onset="2026-11-18"),
+)
+case(
+    "known_code_display_names_its_own_site",
+    "allowed",
+    "a lumbar osteochondrosis coded M42.16 with the display 'Osteochondrosis of spine, lumbar,"
+    " chronic' (not the KB's name of the code): what the display names of the same kind"
+    " (an indication, a site) is the code's to say, nothing more is found",
+    condition(ICD10, "M42.16", "Osteochondrosis of spine, lumbar, chronic", onset="2024-05-01"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

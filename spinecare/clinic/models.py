@@ -320,11 +320,14 @@ class MissingOut(_Open):
 class NotUsedOut(_Open):
     ref: str = Field(description="The entry in the record.")
     kind: str = Field(
-        description="What the entry is; note: words of a note, a report, an alert or an"
-        " assessment that name nothing the screening uses; set_aside: an entry the screening"
+        description="What the entry is; observation: an Observation recording a finding the"
+        " screening does not use (a smoking status); note: words of a note, a report, an alert"
+        " or an assessment that name nothing the screening uses; set_aside: an entry the screening"
         " could not read (a document whose content is a link the record does not include, a"
         " PDF).",
-        json_schema_extra={"enum": ["condition", "note", "medication", "procedure", "set_aside"]},
+        json_schema_extra={
+            "enum": ["condition", "observation", "note", "medication", "procedure", "set_aside"]
+        },
     )
     label: str = Field(
         description="Its words as recorded; where it has none (named false), what it is;"

@@ -185,6 +185,9 @@ class Gap:
     period: bool = False
     undated: bool = False
     unclear: bool = False
+    measure: str | None = None
+    """The KB measure of the item that has no reading within the window (an item may
+    group several: a blood pressure's systolic and diastolic)."""
 
 
 @dataclass(slots=True)
@@ -449,11 +452,13 @@ class RecordIndex:
     def _hits(self, codings: tuple[Coding, ...], texts: tuple[str | None, ...]) -> list[ConceptHit]:
         codes = self.kb.codes
         found: list[ConceptHit] = []
-        placed: list[Coding] = []  # codings that name a concept: their display says no more
+        placed: list[Coding] = []  # codings that name a concept
+        titled: set[tuple[str, ...]] = set()  # the KB's own names of their codes
         for c in codings:
             coded = codes.lookup_coding(c.system, c.code, c.display)
             if coded:
                 placed.append(c)
+                titled.update(_title(h.code.display) for h in coded if h.code.display)
                 shown = f"{c.system}|{c.code}"
                 found.extend(ConceptHit(h.concept, h.set, h.zone, shown, True) for h in coded)
         if not found:
@@ -474,24 +479,39 @@ class RecordIndex:
                     )
         # The words of the entry are read too, for what its codes do not say: a lumbago
         # code whose text adds "new saddle anaesthesia", a second local coding naming cauda
-        # equina. A concept a code names is the code's (a code wins over text); a text that
-        # only repeats the display of a coding the KB knows says nothing more. The display
-        # of a code placed by its shape alone is read: the shape may belong to another
-        # system (a Read code looks like ICD-10).
+        # equina, a display the EHR wrote its own words into ("Low back pain with new
+        # saddle anaesthesia" as the display of M54.5, "Остеохондроз, задержка мочи"). A
+        # concept a code names is the code's (a code wins over text); a text or a display
+        # that only repeats the KB's name of a coding it knows says nothing more. The
+        # display of a code placed by its shape alone is read: the shape may belong to
+        # another system (a Read code looks like ICD-10).
         named = {hit.concept for hit in found}
         said = {" ".join(c.display.split()).casefold() for c in placed if c.display}
         seen: set[tuple[str, str | None]] = set()
-        for text in (*texts, *(c.display for c in codings if c not in placed)):
-            if not text or (said and " ".join(text.split()).casefold() in said):
+        own = tuple(
+            c.display
+            for c in placed
+            if c.display and _title(c.display) not in titled and c.display not in texts
+        )
+        concepts = self.kb.concepts
+        for text in (*texts, *(c.display for c in codings if c not in placed), *own):
+            if not text or (said and text not in own and " ".join(text.split()).casefold() in said):
                 continue
+            # of a display the EHR wrote its words into, what limits massage: the site or
+            # kind of the coded diagnosis it also names is the code's to say
+            limits = text in own
             # the whole text is the title of a KB code: the concept that code names
             for concept, group in self.kb.code_titles.get(tuple(words(text)), ()):
+                if limits and concepts[concept].kind in _NOT_LIMITING:
+                    continue
                 if concept not in named and (concept, group) not in seen:
                     seen.add((concept, group))
                     note = text_to_confirm(" ".join(text.split()))
                     found.append(ConceptHit(concept, group, None, None, False, note))
             for mention in self.kb.text_matcher.find(text):
                 if mention.concept in named or (mention.concept, mention.set) in seen:
+                    continue
+                if limits and concepts[mention.concept].kind in _NOT_LIMITING:
                     continue
                 seen.add((mention.concept, mention.set))
                 note = text_to_confirm(mention.words)
@@ -812,6 +832,24 @@ def _looks_for(procedure: Procedure, kb: KB) -> bool:
             if any(cue in written for cue in cues):
                 return True
     return False
+
+
+_NOT_LIMITING = frozenset({"indication", "context"})
+"""The kinds of concept that never limit massage (:meth:`RecordIndex._hits`)."""
+
+_SEMANTIC_TAG = re.compile(
+    r"\s*\((?:disorder|finding|situation|procedure|morphologic abnormality|"
+    r"observable entity|event|regime/therapy|clinical drug|medicinal product|substance)\)\s*$",
+    re.IGNORECASE,
+)
+"""SNOMED CT's semantic tag at the end of a fully specified name ("... (disorder)")."""
+
+
+@lru_cache(maxsize=8192)
+def _title(display: str) -> tuple[str, ...]:
+    """A code's name as its words, without SNOMED CT's semantic tag: two names of one code
+    that differ only in case, spacing, punctuation or the tag are the same name."""
+    return tuple(words(_SEMANTIC_TAG.sub("", display)))
 
 
 @lru_cache(maxsize=16)
@@ -1567,7 +1605,7 @@ class Program:
         # the live rules and indications by what a record's index holds (RecordIndex.live)
         self.live: dict[tuple[frozenset[str], ...], tuple[LiveRules, LiveIndications]] = {}
         # the label and text of a missing item, by gap and language (screening.py)
-        self.texts: dict[tuple[Gap, str], tuple[str, str]] = {}
+        self.texts: dict[tuple[Gap, str, bool], tuple[str, str]] = {}
         self._heads: dict[str, dict[int, FindingHead]] = {}
         self.rules = tuple((rule, self.node(rule.when, kb)) for rule in kb.model.rules)
         self.indications = tuple((ind, self.node(ind.when, kb)) for ind in kb.model.indications)
@@ -2330,6 +2368,7 @@ def _compile_compare(node: Compare, kb: KB, prog: Program) -> Node:
             last.when if last is not None else None,
             notes=facts.set_aside_notes(measure_id),
             latest_last=last.last if last is not None else None,
+            measure=measure_id,
         )
         gap = facts.index.gaps.setdefault(gap, gap)  # equal gaps: one object (quick repeats)
         return (() if last is None else (_observation_evidence(last, label, stale),)), (gap,)

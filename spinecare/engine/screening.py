@@ -126,7 +126,7 @@ class NotUsed:
     """
 
     ref: str
-    kind: str  # condition | note | medication | procedure | set_aside (not read)
+    kind: str  # condition | observation | note | medication | procedure | set_aside (not read)
     label: str
     named: bool
     date: date | None = None
@@ -160,6 +160,8 @@ def _unnamed_words(lang: str) -> dict[tuple[str, bool], str]:
         ("medication", False): _("a drug recorded without a name"),
         ("procedure", True): _("a procedure given only by its code"),
         ("procedure", False): _("a procedure recorded without a name"),
+        ("observation", True): _("an observation given only by its code"),
+        ("observation", False): _("an observation recorded without a name"),
         ("note", True): _("a finding of a note or a report given only by its code"),
         ("note", False): _("a note or a report without words"),
     }
@@ -211,7 +213,7 @@ class Screening:
             "sources": self.source_json(f.sources),
         }
         if f.gaps:
-            out["missing"] = [g.item for g in f.gaps]
+            out["missing"] = list(dict.fromkeys(g.item for g in f.gaps))
         if f.settled is not None:
             out["clearance"] = f.settled.to_json()
         return out
@@ -265,7 +267,13 @@ class Screening:
             ):
                 continue
             start = c.start(as_of)
-            kind = "note" if c.confirm in IN_A_NOTE else "condition"
+            kind = (
+                "note"
+                if c.confirm in IN_A_NOTE
+                else "observation"  # a smoking status, a finding under a code it knows not
+                if c.ref.startswith("Observation/")
+                else "condition"
+            )
             out.append(self._not_used(c.ref, kind, c.text, c.codings, start, c.start_last(start)))
         for m in record.medications:
             if m.ref in decided or not m.in_force(as_of) or index.medication_concepts(m):
@@ -483,6 +491,7 @@ def _gap_words(lang: str) -> dict[str, str]:
             "An answer dated %(date)s, the day after, may have been given on this day:"
             " confirm when it was given, or ask again."
         ),
+        "part": _("%(part)s: %(why)s"),
         "or": _("Or instead: %(items)s."),
         "set_aside": _("Set aside: %(note)s."),
     }
@@ -541,6 +550,14 @@ def _gap_text(gap: Gap, kb: KB, lang: str) -> str:
     return out.strip()
 
 
+def _part_missing(gap: Gap, lacking: set[str | None], kb: KB) -> bool:
+    """Whether ``gap`` is of one measure of an item whose other measures have readings
+    (``lacking``: the measures of the item with none)."""
+    if gap.measure is None or None in lacking or len(lacking) != 1:
+        return False
+    return any(m.item == gap.item and m.id not in lacking for m in kb.measures.values())
+
+
 def _item_label(item_id: str, kb: KB, lang: str) -> tuple[str, str]:
     """(label, what to do) for a missing item or an intake question."""
     if item_id in kb.items:
@@ -559,20 +576,33 @@ def _missing(unknown: list[Finding], kb: KB, lang: str, prog: Program) -> list[M
     KB's program)."""
     by_item: dict[str, MissingItem] = {}
     texts = prog.texts
+    # the measures of each item that have no reading: where the item groups several and
+    # only some are missing (a systolic reading without its diastolic), the gap names them
+    lacking: dict[str, set[str | None]] = {}
+    for f in unknown:
+        for gap in f.gaps:
+            lacking.setdefault(gap.item, set()).add(gap.measure)
     for f in unknown:
         rule = f.rule
         for gap in f.gaps:
             entry = by_item.get(gap.item)
             if entry is None:
-                shown = texts.get((gap, lang))  # by value: gaps of other records alike
+                part = _part_missing(gap, lacking[gap.item], kb)
+                shown = texts.get((gap, lang, part))  # by value: gaps of other records alike
                 if shown is None:
                     label, action = _item_label(gap.item, kb, lang)
                     if gap.item not in kb.items:  # a question: its label says what to ask
                         action = ""
-                    shown = (label, f"{action} {_gap_text(gap, kb, lang)}".strip())
+                    why = _gap_text(gap, kb, lang)
+                    if part:
+                        why = _gap_words(lang)["part"] % {
+                            "part": kb.measures[gap.measure or ""].label.get(lang),
+                            "why": why[:1].lower() + why[1:],
+                        }
+                    shown = (label, f"{action} {why}".strip())
                     if len(texts) >= TEXT_CACHE_SIZE:
                         texts.clear()
-                    texts[gap, lang] = shown
+                    texts[gap, lang, part] = shown
                 entry = by_item[gap.item] = MissingItem(
                     gap.item, shown[0], shown[1], [rule], list(gap.alternatives)
                 )

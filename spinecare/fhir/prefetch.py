@@ -23,6 +23,7 @@ from spinecare.fhir.reader import (
     bundle_binaries,
     bundle_questionnaires,
     in_bundle,
+    next_page,
 )
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, kind_words, located
@@ -422,16 +423,6 @@ def _fhir_headers(auth: Mapping[str, Any]) -> dict[str, str]:
         "Accept": "application/fhir+json, application/json",
         "Authorization": f"Bearer {auth.get('access_token')}",
     }
-
-
-def next_page(bundle: Mapping[str, Any]) -> str | None:
-    """The address of a search Bundle's next page (its ``link`` of relation ``next``)."""
-    links = bundle.get("link")
-    for link in links if isinstance(links, list) else ():
-        if isinstance(link, dict) and link.get("relation") == "next":
-            url = link.get("url")
-            return url if isinstance(url, str) and url.strip() else None
-    return None
 
 
 def on_server(url: str, base: str) -> bool:

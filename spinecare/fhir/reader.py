@@ -66,8 +66,11 @@ from spinecare.record.model import (
     PLANNED_ELSEWHERE,
     RECORD_INCOMPLETE,
     RECORD_INCOMPLETE_UNSAID,
+    RECORD_PAGED,
+    RECORD_PAGED_UNCOUNTED,
     SITE_WORDS,
     STATED_ELSEWHERE,
+    TEXT_BEYOND,
     TEXT_IN_PART,
     UNWORDED_YES,
     VISIT_DIAGNOSIS,
@@ -1802,6 +1805,9 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 
 NO_DATE = Message("no date of measurement")
 """Why a reading of no known day is set aside (it may be the latest)."""
+_HOLDER_DATES = ("effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued")
+"""The fields that date an Observation or a report (:data:`_OBSERVATION_DATES`)."""
+
 _OBSERVATION_DATES: tuple[tuple[str, str | None], ...] = (
     ("effectiveDateTime", None),
     ("effectivePeriod", "start"),
@@ -3539,6 +3545,9 @@ def _undeclared(raw: bytes) -> str:
     "ТЭЛА", and small letters alike), where they are most of its letters and run together
     as words do or read as such letters; else Western (windows-1252), whose accented
     letters stand alone among Latin ones ("R\xfccken", "El niño está aquí")."""
+    wide = _utf16_order(raw)
+    if wide is not None:
+        return wide
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -3557,6 +3566,38 @@ def _undeclared(raw: bytes) -> str:
         russian = high >= latin and (words or scores[page] >= _LETTER_SHARE * high)
         return page if high and russian else "windows-1252"
     return "utf-8"
+
+
+def _utf16_order(raw: bytes) -> str | None:
+    """UTF-16 written without a byte order mark, as some Windows systems export notes:
+    every other byte zero in the Latin text of the note ("A\\0s\\0s\\0"), read through as
+    UTF-8 it is letters and NUL characters and names nothing. The byte order whose high
+    bytes are the zeros, where the text reads in it; None for any other text (UTF-8 text
+    holds no NUL)."""
+    sample = raw[:4096]
+    if b"\0" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    order, zeros, others = ("utf-16-le", odd, even) if odd >= even else ("utf-16-be", even, odd)
+    if zeros * 10 < len(sample) // 2 or others * 10 > zeros:
+        return None  # zeros scattered: binary data, not text in two bytes a letter
+    try:
+        raw[: len(raw) // 2 * 2].decode(order)
+    except UnicodeDecodeError:
+        return None
+    return order
+
+
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+"""Characters no written note holds: control characters (tab and line ends aside) and
+the replacement of bytes that read as nothing."""
+
+
+def _not_text(text: str) -> bool:
+    """Whether decoded content is not words but a file's bytes (a compressed or binary
+    file labelled as text): more than one character in ten no note holds."""
+    sample = text[:4096]
+    return len(_NOT_TEXT.findall(sample)) * 10 > len(sample)
 
 
 # RTF's escaped bytes ("\'e0\'e1"), read in the code page of the font in force: a font
@@ -3727,6 +3768,8 @@ def _attachment_text(attachment: object) -> str | None:
     except (ValueError, binascii.Error):
         return title or None
     text = _decoded(raw, declared)[:ATTACHMENT_CHARS]
+    if _not_text(text):
+        return title or None  # set aside by _unread_attachment
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
         text = _rtf_words(text)
     elif kind != "text/plain" and ("<" in text or "&" in text):
@@ -3754,6 +3797,8 @@ def _unread_attachment(attachment: object) -> str | None:
         raw = _base64(data[: ATTACHMENT_CHARS * 2])  # as much as is read (_attachment_text)
     except (ValueError, binascii.Error):
         return DOCUMENT_NOT_READ
+    if _not_text(_decoded(raw[:8192], declared if isinstance(declared, str) else "")):
+        return DOCUMENT_NOT_READ  # a file's bytes labelled as text (a gzip, a binary)
     if len(data) > ATTACHMENT_CHARS and (
         len(data) > ATTACHMENT_CHARS * 2
         or len(_decoded(raw, declared if isinstance(declared, str) else "")) > ATTACHMENT_CHARS
@@ -4265,6 +4310,22 @@ def _local_ref(reference: str) -> str:
 _EMPTY_KINDS = (list, dict, str)
 
 
+RECORD_TEXT_CHARS = 1_000_000
+"""How many characters of words a record is read for in all, its newest entries first
+(:meth:`RecordBuilder._within_text_budget`): five texts read to their limit
+(:data:`TEXT_CHARS`), a few seconds of reading at most."""
+
+
+def _entry_day(entry: Condition | Medication | Procedure) -> date | None:
+    """The day an entry is dated by: a condition's onset or recording, a drug's start, a
+    procedure's day."""
+    if isinstance(entry, Condition):
+        return entry.onset or entry.recorded
+    if isinstance(entry, Medication):
+        return entry.start
+    return entry.performed
+
+
 def _read_in_part(
     facts: Iterable[Condition | Medication | Procedure], listed: Iterable[Ignored]
 ) -> list[Ignored]:
@@ -4677,6 +4738,8 @@ class RecordBuilder:
             handler = self._handlers[same]
             resource = {**resource, "resourceType": same}
         resource = _without_empty(resource)
+        if "contained" in resource:
+            resource = _with_own_binaries(resource)
         rid = resource.get("id")
         if type(rid) is str and rid:
             ref = f"{kind}/{rid}"  # resource_ref's first choice, its fallback not built
@@ -4835,6 +4898,9 @@ class RecordBuilder:
                 self._set_aside(res, str(res.get("resourceType")), ref, err.message)
         medications.extend(self._salvaged_medications)
         (patient,) = self._patients.values()
+        self._conditions, medications, self._procedures = self._within_text_budget(
+            self._conditions, medications, self._procedures
+        )
         conditions = [*self._conditions, *self._visit_diagnoses(), *self._not_held()]
         procedures = list(self._procedures)
         return PatientRecord(
@@ -4931,6 +4997,46 @@ class RecordBuilder:
                 )
             )
         return out
+
+    def _within_text_budget(
+        self,
+        conditions: list[Condition],
+        medications: list[Medication],
+        procedures: list[Procedure],
+    ) -> tuple[list[Condition], list[Medication], list[Procedure]]:
+        """The entries with their words read up to :data:`RECORD_TEXT_CHARS` characters in
+        all, the newest first: the words of older ones beyond it are not read (an entry
+        with codes keeps them; one of words alone is left out), each listed as not read.
+        Reading words costs time, and a record of many long notes would hold a server's
+        worker for minutes."""
+        every: list[Condition | Medication | Procedure] = [*conditions, *medications, *procedures]
+        sized = [
+            (min(len(e.text), TEXT_CHARS), _entry_day(e), n) for n, e in enumerate(every) if e.text
+        ]
+        if sum(size for size, _, _ in sized) <= RECORD_TEXT_CHARS:
+            return conditions, medications, procedures
+        total = 0
+        beyond: set[int] = set()
+        for size, _, n in sorted(sized, key=lambda s: (s[1] or date.min, s[2]), reverse=True):
+            total += size
+            if total > RECORD_TEXT_CHARS:
+                beyond.add(n)
+        kept: list[list[Any]] = [[], [], []]
+        n = 0
+        groups: tuple[list[Any], ...] = (conditions, medications, procedures)
+        for group, entries in enumerate(groups):
+            for e in entries:
+                if n in beyond:
+                    day = _entry_day(e)
+                    self._ignored.append(
+                        Ignored(e.ref.split("#", 1)[0], Message(TEXT_BEYOND), when=day)
+                    )
+                    if e.codings:
+                        kept[group].append(replace(e, text=None))
+                else:
+                    kept[group].append(e)
+                n += 1
+        return kept[0], kept[1], kept[2]
 
     def _prose_readings(self) -> list[Ignored]:
         """Readings written in the words of a note, a report or an assessment the record
@@ -5096,9 +5202,18 @@ class RecordBuilder:
     def _read_contained(self, res: Resource, ref: str, kinds: tuple[str, ...]) -> None:
         """The resources of ``kinds`` a resource holds in ``contained``, read as if they
         stood in the Bundle, each named after its holder (``Encounter/e#c1``)."""
+        # a result held by a report or a panel with no date of its own was measured when
+        # they were (the platelet count of a dated blood count): it takes their date
+        dated = {
+            key: res[key]
+            for key in _HOLDER_DATES
+            if key in res and res.get("resourceType") in ("DiagnosticReport", "Observation")
+        }
         for index, item in enumerate(_objects(res, "contained")):
             kind = item.get("resourceType")
             if kind in kinds:
+                if dated and kind == "Observation" and not any(k in item for k in _HOLDER_DATES):
+                    item = {**item, **dated}
                 local = item.get("id")
                 name = f"{ref}#{local}" if isinstance(local, str) else f"{ref}#contained[{index}]"
                 self._handlers[kind](self, item, name, None)
@@ -5153,6 +5268,8 @@ class RecordBuilder:
         observations, ignored = observations_from_fhir(res, ref, self.measures)
         self._observations.extend(observations)
         self._ignored.extend(ignored)
+        if not observations and ignored:
+            self._valued_in_words(res, ref)
         if not observations and not ignored:
             named = _as_named(res, self.measures, paired=paired)
             if named is not None:
@@ -5175,6 +5292,14 @@ class RecordBuilder:
                     coded = coded_observation_from_fhir(part, ref, _answer_words(self.measures))
                     if coded is not None:
                         self._coded.append(coded)
+
+    def _valued_in_words(self, res: Resource, ref: str) -> None:
+        """A measurement given as a code or in words ("Body temperature": Fever), set
+        aside as a number: read as the finding it names."""
+        if "valueCodeableConcept" in res or "valueString" in res:
+            coded = coded_observation_from_fhir(res, ref, _answer_words(self.measures))
+            if coded is not None:
+                self._coded.append(coded)
 
     def _named_reading(self, named: Resource, said: Mapping[str, str], ref: str) -> None:
         self._ignored.extend(_named_readings(named, said, ref, self.measures))
@@ -5428,6 +5553,11 @@ class RecordBuilder:
                 self._ignored.append(Ignored(ref, Message(RECORD_INCOMPLETE, said=words)))
             else:
                 self._ignored.append(Ignored(ref, Message(RECORD_INCOMPLETE_UNSAID)))
+
+    def set_aside(self, ref: str, reason: Message) -> None:
+        """What the record says of itself that is not read (``reason``: one of
+        :data:`~spinecare.record.model.NOT_READ_REASONS`), shown beside the screening."""
+        self._ignored.append(Ignored(ref, reason))
 
     def _order(self, res: Resource, ref: str, full_url: str | None) -> None:
         if _voided(res):
@@ -6081,6 +6211,21 @@ def _linked_binary(url: str, binaries: Mapping[str, Resource]) -> Resource | Non
     return found
 
 
+def _with_own_binaries(res: Resource) -> Resource:
+    """``res`` with each attachment that links to a Binary it holds itself (``url``
+    "#b1", the Binary in ``contained``) holding that Binary's content, as
+    :func:`with_binaries` does for a Binary of the Bundle."""
+    contained = res.get("contained")
+    own = {
+        f"#{item['id']}": item
+        for item in (contained if isinstance(contained, list) else ())
+        if isinstance(item, dict)
+        and item.get("resourceType") == "Binary"
+        and isinstance(item.get("id"), str)
+    }
+    return with_binaries(res, own) if own else res
+
+
 def with_binaries(node: Any, binaries: Mapping[str, Resource]) -> Any:
     """``node`` with each attachment that links to a Binary of the Bundle (``url``, no
     ``data``) holding that Binary's content, as if written in place: read as one."""
@@ -6097,6 +6242,33 @@ def with_binaries(node: Any, binaries: Mapping[str, Resource]) -> Any:
             if isinstance(binary.get("contentType"), str):
                 out["contentType"] = binary["contentType"]
     return out
+
+
+def next_page(bundle: Mapping[str, Any]) -> str | None:
+    """The address of a search Bundle's next page (its ``link`` of relation ``next``)."""
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) and url.strip() else None
+    return None
+
+
+def _in_part(data: Mapping[str, Any]) -> Message | None:
+    """Why a search Bundle holds only part of what was found (a ``next`` page not sent, a
+    ``total`` above the entries it holds: "$everything" answered page by page); None for
+    a whole one."""
+    entries = data.get("entry")
+    held = sum(
+        1
+        for e in (entries if isinstance(entries, list) else ())
+        if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+    )
+    total = data.get("total")
+    counted = isinstance(total, int) and not isinstance(total, bool) and total > held
+    if counted:
+        return Message(RECORD_PAGED, held=held, total=total)
+    return Message(RECORD_PAGED_UNCOUNTED) if next_page(data) is not None else None
 
 
 def _read_entries(
@@ -6142,4 +6314,7 @@ def _read_entries(
                 source=name,
             )
         add(item, full_url)
+    part = _in_part(data)
+    if part is not None:
+        builder.set_aside("Bundle", part)
     return builder.build()

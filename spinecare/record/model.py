@@ -376,12 +376,23 @@ DOCUMENT_IN_PART = N_(
 TEXT_IN_PART = N_(
     "a text too long to read in full: only its beginning was read; read the rest in the chart"
 )
+TEXT_BEYOND = N_(
+    "the record holds more text than one screening reads, and these words are among its"
+    " oldest: read them in the chart"
+)
 RECORD_INCOMPLETE = N_(
     "the EHR sent a warning or an error with the record ('%(said)s'): parts of it may be"
     " missing, read the chart"
 )
 RECORD_INCOMPLETE_UNSAID = N_(
     "the EHR sent a warning or an error with the record: parts of it may be missing, read the chart"
+)
+RECORD_PAGED = N_(
+    "the record is one page of a search: %(held)s of the %(total)s entries found were sent,"
+    " the others were not; read the chart"
+)
+RECORD_PAGED_UNCOUNTED = N_(
+    "the record is the first page of a search and its next pages were not sent: read the chart"
 )
 DOCUMENT_NAMED = N_("%(document)s: %(why)s")
 """A document not read, named by its title or type: ``why`` one of the three above."""
@@ -397,9 +408,12 @@ NOT_READ_REASONS = frozenset(
         DOCUMENT_NOT_READ,
         DOCUMENT_IN_PART,
         TEXT_IN_PART,
+        TEXT_BEYOND,
         DOCUMENT_NAMED,
         RECORD_INCOMPLETE,
         RECORD_INCOMPLETE_UNSAID,
+        RECORD_PAGED,
+        RECORD_PAGED_UNCOUNTED,
     }
 )
 """The reasons of what the reader set aside of no measure that is shown beside the
