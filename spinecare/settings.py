@@ -138,7 +138,11 @@ class Settings(BaseSettings):
             folder.mkdir(parents=True, exist_ok=True)
             self.db_url = f"sqlite:///{folder / 'spinecare.sqlite'}"
         if not self.secret_key:
-            self.secret_key = DEV_SECRET if self.development else stored_secret(self.data_path)
+            # a development instance (``serve --demo``, ``make run``) signs with a key of its
+            # own too: a key written in the source lets anyone sign a session's or a form's
+            # token for it; only the test suite's instances share one
+            testing = self.environment == "test"
+            self.secret_key = DEV_SECRET if testing else stored_secret(self.data_path)
         elif not self.development and (
             self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
         ):

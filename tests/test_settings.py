@@ -89,3 +89,16 @@ def test_serve_starts_with_no_settings(tmp_path: Path) -> None:
     with TestClient(app) as client:
         assert client.get("/login").status_code == 200
     app.state.db.dispose()
+
+
+def test_a_development_instance_signs_with_a_key_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``serve --demo`` runs in development: it signed sessions and forms with the key
+    written in the source, so anyone could sign a token for it."""
+    monkeypatch.setenv("SPINECARE_ENVIRONMENT", "development")
+    first = Settings.from_env()
+    assert first.secret_key != DEV_SECRET and len(first.secret_key) >= 32
+    assert Settings.from_env().secret_key == first.secret_key  # kept in the data directory
+    monkeypatch.setenv("SPINECARE_ENVIRONMENT", "test")
+    assert Settings.from_env().secret_key == DEV_SECRET
