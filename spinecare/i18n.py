@@ -249,6 +249,7 @@ def _parameter(value: Any, lang: str) -> Any:
 UNIT_WORDS: dict[str, str] = {
     "mm[Hg]": N_("mm Hg"),
     "kPa": N_("kPa"),
+    "cm[Hg]": N_("cm Hg"),
     "Cel": "°C",
     "[degF]": "°F",
     "K": "K",
@@ -289,6 +290,7 @@ def unit_alone(unit: str | None, lang: str) -> str:
 READING_DECIMALS: dict[str, int] = {
     "mm[Hg]": 0,
     "kPa": 1,
+    "cm[Hg]": 1,
     "Cel": 1,
     "[degF]": 1,
     "K": 1,

@@ -13034,5 +13034,60 @@ case(
     condition(ICD10, "M42.16", "Osteochondrosis of spine, lumbar, chronic", onset="2024-05-01"),
 )
 
+case(
+    "bp_panel_value_ratio",
+    "defer",
+    "a blood pressure panel valued as a ratio (valueRatio 195 mm[Hg] / 118 mm[Hg]), as some"
+    " systems write one: the pair of readings it says, read as '195/118 mm[Hg]' is (it was set"
+    " aside as 'the value is not a number')",
+    {
+        **dropped(observation("85354-9"), "valueQuantity"),
+        "valueRatio": {
+            "numerator": {"value": 195, "unit": "mm[Hg]", "code": "mm[Hg]"},
+            "denominator": {"value": 118, "unit": "mm[Hg]", "code": "mm[Hg]"},
+        },
+    },
+    without={"bp"},
+)
+case(
+    "bp_in_centimetres_of_mercury",
+    "defer",
+    "a blood pressure of 19/11 cm[Hg] (190/110 mm Hg), as some South American records write"
+    " one: converted (it was 'cannot be converted')",
+    observation(
+        "85354-9",
+        components=[
+            {
+                "code": {"coding": [coding(LOINC, "8480-6")]},
+                "valueQuantity": {
+                    "value": 19,
+                    "unit": "cmHg",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "cm[Hg]",
+                },
+            },
+            {
+                "code": {"coding": [coding(LOINC, "8462-4")]},
+                "valueQuantity": {
+                    "value": 11,
+                    "unit": "cmHg",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "cm[Hg]",
+                },
+            },
+        ],
+    ),
+    without={"bp"},
+)
+case(
+    "ratio_of_two_units_not_a_pressure",
+    "allowed",
+    "a titer valued as a ratio with no unit (1:160): not read as a pair of readings",
+    {
+        **dropped(observation("5048-4"), "valueQuantity"),
+        "valueRatio": {"numerator": {"value": 1}, "denominator": {"value": 160}},
+    },
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -1295,6 +1295,33 @@ def _as_named(
     return None if out is None else (out, said)
 
 
+def _ratio_as_pair(res: Resource) -> Resource:
+    """An Observation valued as a ratio of two quantities of one unit (a blood pressure
+    panel written ``valueRatio`` 195 mm[Hg] / 118 mm[Hg]), as the pair of numbers it
+    says ("195/118 mm[Hg]"), read as such a pair is; any other ratio as it is."""
+    ratio = res.get("valueRatio")
+    if not isinstance(ratio, dict):
+        return res
+    top, bottom = ratio.get("numerator"), ratio.get("denominator")
+    if not (isinstance(top, dict) and isinstance(bottom, dict)):
+        return res
+    numbers = top.get("value"), bottom.get("value")
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+        return res
+    units = {
+        u.strip()
+        for q in (top, bottom)
+        for u in (q.get("code") if isinstance(q.get("code"), str) else q.get("unit"),)
+        if isinstance(u, str) and u.strip()
+    }
+    if len(units) != 1 or any(
+        isinstance(q.get("comparator"), str) for q in (top, bottom)
+    ):  # two units, none, or a bound: not a pair of readings
+        return res
+    written = f"{numbers[0]:g}/{numbers[1]:g} {units.pop()}"
+    return {**{k: v for k, v in res.items() if k != "valueRatio"}, "valueString": written}
+
+
 def _pair_valued(res: Resource) -> bool:
     """Whether an Observation's value is written as a pair of numbers ("192/118 mmHg")."""
     value = res.get("valueString")
@@ -5255,8 +5282,7 @@ class RecordBuilder:
     def _observation(self, res: Resource, ref: str, full_url: str | None) -> None:
         if self._of_another(res, ref):
             return
-        if "note" in res and _status(res) not in OBSERVATION_VOID:
-            self._noted(res, ref)
+        res = self._as_written(res, ref)
         # a value that is a pair of numbers ("192/118 mmHg") is a blood pressure by the
         # panel's pair names too (the German "RR": before one number, a respiratory rate)
         paired = _pair_valued(res)
@@ -5292,6 +5318,13 @@ class RecordBuilder:
                     coded = coded_observation_from_fhir(part, ref, _answer_words(self.measures))
                     if coded is not None:
                         self._coded.append(coded)
+
+    def _as_written(self, res: Resource, ref: str) -> Resource:
+        """An Observation's notes read (:meth:`_noted`), and the Observation as its value
+        says it: a ratio of two readings as their pair (:func:`_ratio_as_pair`)."""
+        if "note" in res and _status(res) not in OBSERVATION_VOID:
+            self._noted(res, ref)
+        return _ratio_as_pair(res) if "valueRatio" in res else res
 
     def _valued_in_words(self, res: Resource, ref: str) -> None:
         """A measurement given as a code or in words ("Body temperature": Fever), set

@@ -35,6 +35,9 @@ CANONICAL: dict[str, Scale] = {
     # kilopascal (blood pressure in some European records): 1 mm[Hg] is 133.322387415 Pa
     # (UCUM: 13.5951 g/cm3 of mercury at standard gravity 9.80665 m/s2)
     "kPa": Scale("pressure", 1000.0 / 133.322387415),
+    # centimetre of mercury (UCUM cm[Hg]; blood pressure as some South American and
+    # Portuguese records write it, "19/11"): ten millimetres
+    "cm[Hg]": Scale("pressure", 10.0),
     "Cel": Scale("temperature", 1.0, 273.15),
     "[degF]": Scale("temperature", 5.0 / 9.0, 273.15 - 32.0 * 5.0 / 9.0),
     "K": Scale("temperature", 1.0),
@@ -65,6 +68,9 @@ ALIASES: dict[str, str] = {
     "мм.рт.ст.": "mm[Hg]",
     "kPa": "kPa",
     "кПа": "kPa",  # Russian kilopascal
+    "cm[Hg]": "cm[Hg]",
+    "cmHg": "cm[Hg]",
+    "cm Hg": "cm[Hg]",
     "Torr": "mm[Hg]",  # monitors: 1 Torr is 1/760 atm, equal to 1 mm Hg to 0.00001 %
     # temperature
     "Cel": "Cel",
