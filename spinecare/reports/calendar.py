@@ -12,6 +12,9 @@ is made, with the same UID, no repetition and no reminder, saying what the patie
 page says (:mod:`spinecare.reports.notices`) and when to stop and call the doctor. Its
 ``SEQUENCE`` (one more for each stop event, resumption and end of the course) is above
 the routine's, so a calendar that keeps events by UID replaces the daily routine with it.
+An active course whose patient's screening of the day says not to have massage now (a
+red flag, a contraindication, a reason to put it off) gives the same kind of event, with
+the screening's answer in the patient's words, one above the routine's ``SEQUENCE``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from spinecare.errors import InputError
 from spinecare.i18n import after_label, is_language, languages, quantity, translator
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message, field_error
-from spinecare.reports.notices import course_notice
+from spinecare.reports.notices import routine_notices
 
 __all__ = ["PRODID", "home_calendar", "revision", "routine_uid"]
 
@@ -97,6 +100,7 @@ def home_calendar(
     now: datetime | None = None,
     reminder_minutes: int | None = 0,
     day: date | None = None,
+    verdict: str | None = None,
 ) -> bytes:
     """The .ics bytes for the home routine.
 
@@ -105,8 +109,9 @@ def home_calendar(
     ``days`` (default: to the course's planned end). ``now`` stamps the event (DTSTAMP);
     ``reminder_minutes`` adds an alarm that many minutes before (None: no alarm).
 
-    A paused or ended course gives instead one all-day event on ``day`` (today) with its
-    notice, and no alarm, whatever ``reminder_minutes`` says.
+    A paused or ended course, or one whose patient's screening on ``day`` (``verdict``)
+    says not to have massage now, gives instead one all-day event on ``day`` (today) with
+    its notices, and no alarm, whatever ``reminder_minutes`` says.
     """
     if not is_language(lang):
         problem = Message(
@@ -119,8 +124,8 @@ def home_calendar(
         raise InputError(field_error("home", Message("no self-massage was taught in this course")))
     first = start or course.start
     count = days if days is not None else (course_end_date(course) - first).days + 1
-    notice = course_notice(course.status, lang)
-    if count < 1 and notice is None:
+    notices = routine_notices(course.status, verdict, lang)
+    if count < 1 and not notices:
         problem = Message("the routine must run at least one day (got %(n)s)", n=count)
         raise InputError(field_error("days", problem))
     zone_info = None
@@ -139,14 +144,16 @@ def home_calendar(
     event = Event()
     event.add("uid", routine_uid(course))
     event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
-    event.add("sequence", revision(course))
-    if notice is not None:
-        _notice_event(event, course, kb, lang, notice, day or date.today())
+    # a screening's notice outranks the routine's file of the same course revision
+    screened = bool(notices) and course.status == "active"
+    event.add("sequence", revision(course) + screened)
+    if notices:
+        _notice_event(event, course, kb, lang, notices, day or date.today())
     else:
         begin = datetime.combine(first, at, tzinfo=zone_info)
         _routine_event(event, course, kb, lang, begin, count, reminder_minutes)
     cal.add_component(event)
-    if zone_info is not None and notice is None:
+    if zone_info is not None and not notices:
         cal.add_missing_timezones()
     out: bytes = cal.to_ical()
     return out
@@ -181,13 +188,16 @@ def _routine_event(
         event.add_component(alarm)
 
 
-def _notice_event(event: Event, course: Course, kb: KB, lang: str, notice: str, day: date) -> None:
-    """``event`` as a paused or ended course's: all day on ``day``, saying ``notice`` and
-    when to stop and call the doctor; no repetition, no alarm."""
+def _notice_event(
+    event: Event, course: Course, kb: KB, lang: str, notices: list[str], day: date
+) -> None:
+    """``event`` as a routine not to be done now: all day on ``day``, titled with the
+    first of ``notices``, saying them all and when to stop and call the doctor; no
+    repetition, no alarm."""
     words = _words(lang)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
-    event.add("summary", notice)
-    event.add("description", "\n".join([notice, "", *_stop_lines(course, kb, lang)]))
+    event.add("summary", notices[0])
+    event.add("description", "\n".join([*notices, "", *_stop_lines(course, kb, lang)]))
     event.add("categories", [words["cal"]])
     event.add("transp", "TRANSPARENT")

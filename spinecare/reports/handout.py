@@ -37,7 +37,7 @@ from spinecare.i18n import (
 from spinecare.kb.loader import KB
 from spinecare.messages import Message
 from spinecare.reports.charts import zone_figure_svg
-from spinecare.reports.notices import course_notice
+from spinecare.reports.notices import routine_notices
 
 __all__ = ["TEMPLATE", "Clinic", "handout_data", "render_handout"]
 
@@ -147,18 +147,22 @@ def handout_data(
     patient_name: str,
     clinic: Clinic,
     day: date,
+    verdict: str | None = None,
 ) -> dict[str, Any]:
     """Everything the template prints, as plain JSON-able data in ``lang``.
 
-    A course that is not under way (paused by a stop rule, or ended) is said at the top
-    in the words of the patient's home page (``notice``), and its routine is not printed
-    as something to do: the steps are left out until the course goes on."""
+    A course that is not under way (paused by a stop rule, or ended), or whose patient's
+    screening of the day (``verdict``) says not to have massage now, is said at the top
+    in the words of the patient's home page (``notices``,
+    :func:`spinecare.reports.notices.routine_notices`), and its routine is not printed as
+    something to do: the steps are left out until the course goes on and a screening
+    allows it again."""
     lang = _lang(lang)
     labels = _labels(lang)
-    notice = course_notice(course.status, lang)
+    notices = routine_notices(course.status, verdict, lang)
     taught = home_routine(course, kb, lang)
     routines = []
-    for r in [] if notice else taught:
+    for r in [] if notices else taught:
         routines.append(
             {
                 "zone": r["zone"],
@@ -218,7 +222,7 @@ def handout_data(
     return {
         "lang": lang,
         "labels": labels,
-        "notice": notice,
+        "notices": notices,
         "patient": " ".join(patient_name.split()) or "—",
         "date": day_text,
         "clinic": {
@@ -261,8 +265,12 @@ def render_handout(
     patient_name: str,
     clinic: Clinic,
     day: date | None = None,
+    verdict: str | None = None,
 ) -> bytes:
-    """The handout as PDF bytes, in ``lang`` (``en`` or ``ru``), dated ``day`` (today)."""
+    """The handout as PDF bytes, in ``lang`` (``en`` or ``ru``), dated ``day`` (today);
+    ``verdict``: the patient's screening on that day (a stopping one prints no routine)."""
     day = day or date.today()
-    data = handout_data(course, kb, lang=lang, patient_name=patient_name, clinic=clinic, day=day)
+    data = handout_data(
+        course, kb, lang=lang, patient_name=patient_name, clinic=clinic, day=day, verdict=verdict
+    )
     return _compile(data, datetime.combine(day, time(12, 0), tzinfo=UTC))
