@@ -215,7 +215,9 @@ def detail_words(detail: str | None, names: dict[str, str]) -> Markup:
             key = "until"  # the date filter (its end, even unreadable), not an addressee
         if key not in DETAIL_KEYS or value in ("None", ""):  # no such filter was set
             continue
-        if key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
+        if key == "patient_id":  # a patient filter: the patient by name, not a number
+            shown = AS_WRITTEN_SPAN % names.get(f"{PATIENT_KEY}{value}", value)
+        elif key in AS_WRITTEN:  # as typed (percent-encoded when recorded: detail_text)
             typed = unquote(value)
             shown = AS_WRITTEN_SPAN % names.get(typed, typed)
         else:
@@ -238,7 +240,23 @@ def detail_names(people: AuditNames, kb: Any, lang: str) -> dict[str, str]:
     # what an import or an intake was labelled with
     names |= {str(t): translate(t) for t in (*SOURCE_WORDS.values(), SESSION_DAY)}
     names |= people.usernames
+    # the clinic's patients, for a filter by one patient (``patient_id=5``)
+    names |= {f"{PATIENT_KEY}{pid}": name for pid, name in people.patients.items()}
     return names
+
+
+PATIENT_KEY = "patient:"
+"""The prefix of a patient's number among the names of :func:`detail_names`."""
+FILTERED_PATIENT = re.compile(r"(?:^|\s)patient_id=(\d{1,10})(?=\s|$)")
+
+
+def patient_of(entry: dict[str, Any]) -> int | None:
+    """The patient an audit entry concerns: its own, else the one patient a reading of
+    the log was filtered by (``patient_id=5`` in its detail)."""
+    if entry.get("patient_id"):
+        return int(entry["patient_id"])
+    found = FILTERED_PATIENT.search(entry.get("detail") or "")
+    return int(found.group(1)) if found else None
 
 
 def _zone(raw: str | None) -> tuple[str, ZoneInfo]:
@@ -374,7 +392,7 @@ def _entry_view(e: dict[str, Any], names: AuditNames, zone: ZoneInfo, lang: str)
         "user_name": names.users.get(user_id or 0) or e["user"] or "",
         "action_words": _words(ACTION_WORDS, e["action"]),
         "entity_words": _words(ENTITY_WORDS, e["entity"]),
-        "patient_name": names.patients.get(e["patient_id"] or 0, ""),
+        "patient_name": names.patients.get(patient_of(e) or 0, ""),
     }
 
 
@@ -464,7 +482,7 @@ def audit_export(
                         v["entity_words"],
                         e["entity_id"] if _number(str(e["entity_id"] or "")) else "",
                         v["patient_name"],
-                        e["patient_id"] or "",
+                        patient_of(e) or "",
                         detail_words(e["detail"], said).striptags(),
                     )
                 ]
