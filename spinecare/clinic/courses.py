@@ -49,6 +49,7 @@ from spinecare.clinic.permissions import (
 from spinecare.dates import iso_date
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
+from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, NotFoundError, SpinecareError
 from spinecare.i18n import typed_number
 from spinecare.kb.loader import KB
@@ -77,6 +78,7 @@ __all__ = [
     "complete",
     "course_of",
     "course_people",
+    "course_screening",
     "course_summaries",
     "courses_of",
     "diary_of",
@@ -89,6 +91,7 @@ __all__ = [
     "record_session",
     "resume",
     "sessions_of",
+    "sessions_on",
     "set_home_program",
     "start",
     "stop_reviews",
@@ -212,6 +215,18 @@ def course_people(session: DbSession, course: CourseOut) -> CoursePeople:
     )
 
 
+def course_screening(
+    session: DbSession, course: CourseOut, kb: KB, day: date, lang: str = "en"
+) -> Screening:
+    """The screening on ``day`` of the patient of a course :func:`get_course` has already
+    let the user see (that read is audited): whether the home routine may be offered
+    today (:data:`spinecare.reports.notices.STOPPING_VERDICTS`)."""
+    patient = session.get(PatientRow, course.patient_id)
+    if patient is None:  # a course always has its patient (foreign key)
+        raise NotFoundError(Message(PATIENT_NOT_FOUND, id=course.patient_id))
+    return screen_record(record_of(session, patient), kb, day, lang)
+
+
 def latest_course_id(session: DbSession, who: CurrentUser) -> int | None:
     """The newest course of the patient ``user`` is (None for other roles, or no course)."""
     user = acting(session, who)
@@ -299,6 +314,18 @@ def sessions_of(session: DbSession, course_id: int) -> list[CourseSession]:
     return [CourseSession(r.id, Session.from_json(r.data)) for r in rows]
 
 
+def sessions_on(session: DbSession, patient_id: int, day: date) -> list[Session]:
+    """The massage sessions of any of the patient's courses recorded on ``day`` (of a
+    patient the caller has already been let see), in the order they were recorded."""
+    rows = session.scalars(
+        select(SessionRow)
+        .join(CourseRow, CourseRow.id == SessionRow.course_id)
+        .where(CourseRow.patient_id == patient_id, SessionRow.day == day)
+        .order_by(SessionRow.id)
+    )
+    return [Session.from_json(r.data) for r in rows]
+
+
 def _home_step_rows(session: DbSession, course_id: int) -> list[HomeStepRow]:
     return list(
         session.scalars(
@@ -349,13 +376,38 @@ def _earlier(session: DbSession, row: CourseRow) -> list[Session]:
 RUNNING = N_("the patient has a course under way since %(day)s: end it before starting another")
 
 
+def _start_course(
+    plan: Any, *, start: date, kb: KB, reasons: dict[str, str], values: dict[str, Any]
+) -> tuple[Course | None, dict[str, Any]]:
+    """The library's course from ``plan`` with ``values``, or every field's refusal: the
+    library refuses one field at a time, so the field it names is left out (the plan's own
+    value stands in) and the rest is checked again, until nothing more is refused."""
+    values = dict(values)
+    problems: dict[str, Any] = {}
+    for _ in range(len(values) + 1):
+        try:
+            course = lib.start_course(plan, start=start, kb=kb, reasons=reasons, **values)
+        except InputError as exc:
+            found = form_error(exc).errors
+            for name, problem in found.items():
+                problems.setdefault(name, problem)
+            named = [name for name in found if name in values]
+            if not named:  # a refusal of no field of the form's: nothing more to check
+                return None, problems
+            for name in named:
+                del values[name]
+            continue
+        return (course if not problems else None), problems
+    return None, problems
+
+
 def start(
     session: DbSession,
     who: CurrentUser,
     patient_id: int,
     kb: KB,
     *,
-    start_day: date,
+    start_day: date | None,
     values: dict[str, Any],
     reasons: dict[str, str],
     physician_id: int | None,
@@ -364,13 +416,17 @@ def start(
     """Start a course from the patient's plan today (only a ``ready`` plan starts).
 
     ``values`` holds the library's keyword arguments (``sessions``, ``sessions_per_week``,
-    ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``)."""
+    ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``);
+    ``start_day`` None is a start date that could not be read. Every field's problem is
+    refused at once (:class:`FormError` with one message per field)."""
     user = acting(session, who)
     patient = check_patient(session, user, patient_id, write=True)
     # one running course: two starts at once (two servers) are decided one after the other
     lock_patient(session, patient.id)
-    errors: dict[str, str] = {}
-    if start_day < today:
+    errors: dict[str, Any] = {}
+    if start_day is None:
+        errors["start"] = N_("a date in the form YYYY-MM-DD")
+    elif start_day < today:
         errors["start"] = Message("the start %(day)s is in the past", day=Day(start_day))
     elif start_day > today + timedelta(days=366):
         errors["start"] = N_("more than a year ahead; check the year")
@@ -393,16 +449,18 @@ def start(
         if len(doctors) > 1:
             errors["physician_id"] = N_("choose the physician who reviews the course's stop events")
         doctor_id = doctors[0].id if len(doctors) == 1 else None
-    if errors:
+    if "form" in errors:  # a course under way: nothing else to check
         raise FormError(errors)
     ps = screen_patient(session, who, patient_id, kb, today)
     problem = lib.not_startable(ps.plan)
     if problem is not None:  # the page lists the plan's reasons
-        raise FormError({"plan": problem})
-    try:
-        course = lib.start_course(ps.plan, start=start_day, kb=kb, reasons=reasons, **values)
-    except InputError as exc:
-        raise form_error(exc) from None
+        raise FormError({"plan": problem, **errors})
+    course, problems = _start_course(
+        ps.plan, start=start_day or today, kb=kb, reasons=reasons, values=values
+    )
+    errors = problems | errors
+    if errors or course is None:
+        raise FormError(errors)
     course.patient_id = patient.external_id
     moment = now()
     row = CourseRow(
@@ -421,7 +479,7 @@ def start(
     session.flush()
     for h in course.home:
         for step in h.steps:
-            session.add(_home_step(row, h, step, 1, start_day, user))
+            session.add(_home_step(row, h, step, 1, course.start, user))
     session.flush()
     audit(
         session,
@@ -545,6 +603,41 @@ SESSION_DAY_LABEL = "session day"
 """The label a session day's checks are stored with (a form's: pages name it so)."""
 
 
+STAND_INS: dict[str, Any] = {
+    "pre_pain": 0,
+    "post_pain": 0,
+    "minutes": 0,
+    "techniques": {},
+    "same_day_reason": "-",
+}
+"""A value the library takes for each field of a session it may refuse, put in the
+refused value's place so that the other fields are checked too."""
+
+
+def _new_session(course: Course, errors: dict[str, Any], **fields: Any) -> Session:
+    """The library's session (:func:`spinecare.engine.course.new_session`), or every
+    field's refusal at once (with ``errors`` found before): the library refuses one field
+    at a time, so a refused field's value is replaced by a stand-in
+    (:data:`STAND_INS`) and the rest checked again."""
+    problems = dict(errors)
+    for _ in range(len(STAND_INS) + 1):
+        try:
+            new = lib.new_session(course, **fields)
+        except InputError as exc:
+            found = form_error(exc).errors
+            for name, problem in found.items():
+                problems.setdefault(name, problem)
+            named = [n for n in found if n in STAND_INS and fields.get(n) is not STAND_INS[n]]
+            if not named:  # no field of its own to set aside: nothing more to check
+                raise FormError(problems) from None
+            fields.update({n: STAND_INS[n] for n in named})
+            continue
+        if problems:
+            raise FormError(problems)
+        return new
+    raise FormError(problems)
+
+
 def record_session(
     session: DbSession,
     who: CurrentUser,
@@ -571,25 +664,24 @@ def record_session(
             session.commit()  # the pause stands even though the session is refused
         raise SessionBlocked(check)
     course = _course(row)
+    errors: dict[str, Any] = {}
     if len(notes) > 5000:
-        raise FormError({"notes": N_("at most 5000 characters")})
+        errors["notes"] = N_("at most 5000 characters")
     if adverse_event and len(adverse_event) > 2000:
-        raise FormError({"adverse_event": N_("at most 2000 characters")})
-    try:
-        new = lib.new_session(
-            course,
-            day=day,
-            pre_pain=pre_pain,
-            post_pain=post_pain,
-            techniques=techniques,
-            minutes=minutes,
-            notes=notes.strip(),
-            adverse_event=(adverse_event or "").strip() or None,
-            earlier=_earlier(session, row),
-            same_day_reason=same_day_reason,
-        )
-    except InputError as exc:
-        raise form_error(exc) from None
+        errors["adverse_event"] = N_("at most 2000 characters")
+    new = _new_session(
+        course,
+        errors,
+        day=day,
+        pre_pain=pre_pain,
+        post_pain=post_pain,
+        techniques=techniques,
+        minutes=minutes,
+        notes=notes.strip()[:5000],
+        adverse_event=(adverse_event or "").strip()[:2000] or None,
+        earlier=_earlier(session, row),
+        same_day_reason=same_day_reason,
+    )
     patient = session.get(PatientRow, row.patient_id)
     assert patient is not None
     _store_facts(session, user, patient, facts, day)
@@ -865,7 +957,7 @@ def _diary_day(day_text: str, today: date, start: date, errors: dict[str, Any]) 
         errors["day"] = N_("a date in the form YYYY-MM-DD")
         return day
     if day > today:
-        errors["day"] = N_("is in the future")
+        errors["day"] = N_("this date has not come yet")
     elif day < start:
         errors["day"] = Message("is before the course start %(day)s", day=Day(start))
     return day

@@ -6,7 +6,9 @@ parameter, query parameter and form field.
   characters (a JSON body that is not UTF-8 is refused as a whole by its reader);
 
 - ids and versions fit the store's integer columns, offsets and limits 64 bits;
-- dates (``YYYY-MM-DD``) lie between :data:`DATE_MIN` and :data:`DATE_MAX`;
+- dates (``YYYY-MM-DD``) lie between :data:`DATE_MIN` and :data:`DATE_MAX`, and a query
+  parameter's date is a calendar date;
+- a list's ``page`` is a whole number from 1;
 - numbers are finite (no NaN or infinity) in every field but free text;
 - no text carries a NUL character (PostgreSQL cannot store it).
 
@@ -156,6 +158,31 @@ SEARCH_MAX = 200
 """The longest text searched for, in characters (as the REST API's ``q``)."""
 
 
+PAGE_NUMBER = N_("a page number: a whole number from 1")
+NO_SUCH_DATE = N_("a date in the form YYYY-MM-DD")
+OWN_QUERY_CHECK = frozenset({"from", "to"})
+"""Query parameters a page checks itself, beside its filter's field (the audit log's
+dates): here only the limits every field has."""
+
+
+def _query_problem(name: str, value: str) -> str | None:
+    """What is wrong with a query parameter of an address, beside the limits of every
+    field: a list's ``page`` that is no page number (``abc``, ``-1``), a date that is no
+    calendar date (``2026-99-01``); never ignored in silence."""
+    if name == "page":
+        digits = value.strip()
+        return None if digits.isascii() and digits.isdigit() and int(digits) >= 1 else PAGE_NUMBER
+    if name in OWN_QUERY_CHECK or name in FREE_TEXT or name in SEARCHED:
+        return None
+    match = _DATE.fullmatch(value)
+    if match:
+        try:
+            date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return NO_SUCH_DATE
+    return None
+
+
 def check_request(request: Request) -> None:
     """The app-wide dependency: the path and query parameters of every request."""
     query = request.query_params.multi_items()
@@ -163,6 +190,9 @@ def check_request(request: Request) -> None:
     if long:
         raise FormError({n: Message("at most %(n)s characters", n=SEARCH_MAX) for n in long})  # type: ignore[misc]
     check_fields([*request.path_params.items(), *query])
+    wrong = {n: p for n, v in query if (p := _query_problem(n, v)) is not None}
+    if wrong:
+        raise FormError(wrong)
 
 
 NOT_UTF8 = N_("not valid text: characters that cannot be read (UTF-8); type or paste it again")

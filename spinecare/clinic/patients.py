@@ -264,7 +264,7 @@ def birth_date_problem(born: date, today: date) -> str | None:
     """Why ``born`` is no birth date a patient's details may hold (in the future, before
     1900), or None: the patient form's rule, and an imported record's."""
     if born > today:
-        return N_("is in the future")
+        return N_("this date has not come yet")
     if born.year < 1900:
         return N_("before 1900; check the year")
     return None

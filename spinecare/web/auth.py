@@ -13,7 +13,7 @@ from spinecare.clinic.accounts import end_session, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
-from spinecare.messages import Wait
+from spinecare.messages import Wait, located
 from spinecare.web.deps import (
     PASSWORD_PAGE,
     SESSION_COOKIE,
@@ -108,6 +108,22 @@ async def login(request: Request) -> Response:
         result = await run_heavy(_check_sign_in, request, username, password, pool="passwords")
     else:
         result = _SignedIn(None)
+    if not (username and password):
+        # nothing to check: only the empty fields are said, never "wrong password"
+        missing = {
+            name: Text("required")
+            for name in ("username", "password")
+            if not fields.get(name, "").strip()
+        }
+        values = {"username": username, "next": safe_next(fields.get("next")) or ""}
+        first = next(iter(missing))
+        return render(
+            request,
+            "login.html",
+            {"values": values, "errors": missing},
+            error_data(request, 422, "invalid_input", located(first, missing[first]), missing),
+            status=422,
+        )
     if result.token is None:
         errors: dict[str, Text] = {"form": Text("wrong user name or password")}
         status, code = 401, "login_failed"
@@ -122,10 +138,6 @@ async def login(request: Request) -> Response:
                 "ask your administrator for a new one"
             )
             code = "password_expired"
-        if not username:
-            errors["username"] = Text("required")
-        if not password:
-            errors["password"] = Text("required")
         # the page it would go on to, as the sign-in page takes it: never another site's
         values = {"username": username, "next": safe_next(fields.get("next")) or ""}
         response = render(

@@ -24,11 +24,13 @@ from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import reads_charts, writes_diary
 from spinecare.dates import iso_date
 from spinecare.engine.course import home_routine, progress
+from spinecare.i18n import translator
+from spinecare.kb.evidence import patient_reason
 from spinecare.kb.loader import KB
 from spinecare.messages import N_
 from spinecare.record.model import Patient, PatientRecord
 from spinecare.reports.charts import adherence_bar_svg, pain_chart_svg, zone_figure_svg
-from spinecare.reports.notices import COURSE_NOTICES
+from spinecare.reports.notices import COURSE_NOTICES, STOPPING_VERDICTS, screening_notice
 from spinecare.web import i18n
 from spinecare.web.deps import (
     check_csrf,
@@ -48,7 +50,7 @@ from spinecare.web.deps import (
 from spinecare.web.forms import EMPTY_DAY, TEMPERATURE_UNITS, parse_intake
 from spinecare.web.i18n import Text
 from spinecare.web.patients import ALL, STAFF, _created, _form_error
-from spinecare.wording import LanguageNames, not_read_text
+from spinecare.wording import VERDICT_WORDS, LanguageNames, not_read_text
 
 router = APIRouter()
 END_CONFIRM = Text(
@@ -109,6 +111,36 @@ def _ticked(form: Any, names: list[str]) -> dict[str, list[str]]:
     """The boxes ticked on a form sent back with an error, by field name, exactly as
     sent: none ticked is an empty list, never the boxes a fresh form ticks."""
     return {name: _fields_list(form, name) for name in names}
+
+
+def _screening_today(
+    kb: KB, screening: Any, lang: str, *, for_patient: bool
+) -> dict[str, Any] | None:
+    """The patient's screening of the day where it stops the home routine
+    (:data:`STOPPING_VERDICTS`: a red flag, a contraindication, a reason to put massage
+    off), whatever the course's status: its verdict, what the patient reads instead of the
+    routine (:func:`screening_notice`, one text with their screening page) and the
+    findings that decide it, in the patient's words or, for the clinic, the rules' reasons
+    by the concept's name. None when the screening does not stop the routine."""
+    if screening.verdict not in STOPPING_VERDICTS:
+        return None
+    _ = translator(lang)
+    concepts = {c.id: c.label.get(lang) for c in kb.model.concepts}
+    reasons: list[str] = []
+    for f in screening.findings:
+        if f.certainty != "present" or not f.counts or f.effect not in STOPPING_VERDICTS:
+            continue
+        name = concepts.get(f.concept, f.concept)
+        if for_patient:
+            reasons.append(patient_reason(kb, f.rule, lang) or name)
+        else:
+            reasons.append(f"{name}: {_(f.reason)}")
+    return {
+        "verdict": screening.verdict,
+        "notice": screening_notice(screening.verdict, lang),
+        "verdict_words": _(VERDICT_WORDS[screening.verdict]),
+        "reasons": list(dict.fromkeys(reasons)),
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -279,8 +311,6 @@ async def course_start(request: Request, patient_id: int) -> Response:
         except ValueError:
             start_day = None
         try:
-            if start_day is None:
-                raise FormError({"start": Text("a date in the form YYYY-MM-DD")})
             row = store.start(
                 session,
                 user,
@@ -339,11 +369,22 @@ def _course_view(
         if z in programs
     ]
     session_items = [{**s.to_json(), "change": s.session.change} for s in sessions]
+    # a paused course: the physician resumes it beside today's screening, which may keep
+    # the patient's routine stopped after the resumption
+    today: dict[str, Any] | None = None
+    if course.status == "paused":
+        screening = store.course_screening(session, row, kb, date.today(), lang)
+        today = _screening_today(kb, screening, lang, for_patient=False) or {
+            "verdict": screening.verdict,
+            "verdict_words": translator(lang)(VERDICT_WORDS[screening.verdict]),
+            "reasons": [],
+        }
     data = {
         **row.model_dump(mode="json"),
         "patient": patient.model_dump(mode="json"),
         "sessions": session_items,
         "home_steps": [h.model_dump(mode="json") for h in taught],
+        "screening_today": today,
     }
     context = {
         "row": row,
@@ -363,6 +404,7 @@ def _course_view(
         ),
         # each stop event once, in the order it fired, and each resumption once, after
         # the events it answered
+        "screening_today": today,
         "stop_reviews": [
             {
                 "events": [
@@ -410,7 +452,8 @@ def _day_facts(fields: dict[str, str], kb: KB) -> tuple[date, PatientRecord]:
     today = date.today()
     day, facts = parse_intake(day_fields, kb, today, empty=EMPTY_DAY)
     if day > today:
-        raise FormError({"day": Text("is in the future: a session is recorded on its day")})
+        not_yet = Text("this date has not come yet: a session is recorded on its day")
+        raise FormError({"day": not_yet})
     facts.patient = Patient(id="session-day")
     return day, facts
 
@@ -683,6 +726,10 @@ def _home_view(
         title = _zones_title(kb, [r["zone"]], lang)
         r["figure"] = Markup(zone_figure_svg([r["zone"]], width=90, title=title))
     diary = [e.model_dump(mode="json") for e in store.diary_of(session, row.id)]
+    # the patient's screening of the day: a red flag, a contraindication or a deferral
+    # stops the routine whatever the course's status (a resumption does not settle it)
+    screening = store.course_screening(session, row, kb, date.today(), lang)
+    stopped = _screening_today(kb, screening, lang, for_patient=True)
     cost = [
         {
             "id": c.id,
@@ -699,6 +746,7 @@ def _home_view(
         "stop_rules": _stop_rules(kb, lang),
         "diary": diary,
         "cost_options": cost,
+        "screening_stop": stopped,
     }
     context = {
         "row": row,
@@ -715,6 +763,7 @@ def _home_view(
         "may_write": writes_diary(user, row.patient_id),
         "saved": request.query_params.get("saved"),
         "notice": COURSE_NOTICES.get(course.status),
+        "screening_stop": stopped,
         # what the rules that paused the course say, in the KB's words for the patient
         "stopped_by": _stopped_by(kb, course, lang),
     }
@@ -723,11 +772,12 @@ def _home_view(
 
 def _stopped_by(kb: KB, course: Any, lang: str) -> list[str]:
     """The patient's texts of the stop rules that paused ``course`` and wait for the
-    physician (each rule once, as the KB says it; the event's own words for a rule the KB
-    no longer has); none while the course is not paused."""
+    physician, the latest to fire first (each rule once, as the KB says it; the event's
+    own words for a rule the KB no longer has); none while the course is not paused."""
     rules = {r.id: r for r in kb.model.plans.stop_rules}
     texts: list[str] = []
-    for event in store.pending_stops(course):
+    # the newest first: the rule that has just fired leads, before earlier pending ones
+    for event in reversed(store.pending_stops(course)):
         rule = rules.get(event.rule)
         text = rule.text.get(lang) if rule is not None else event.text_in(lang)
         if text not in texts:
@@ -828,6 +878,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         people = store.course_people(session, row)
         code = _download_lang(request, people, lang, user)
         course = store.course_of(row)
+        verdict = store.course_screening(session, row, kb, date.today()).verdict
         name = people.patient.name
         clinic = people.clinic
         contacts = Clinic(
@@ -839,7 +890,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
             doctor=people.physician_name,
         )
     _require_home(course)
-    pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts)
+    pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts, verdict=verdict)
     return _attachment(pdf, "application/pdf", f"home-program-{course_id}-{code}.pdf")
 
 
@@ -853,8 +904,10 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
         row = store.get_course(session, user, course_id, audit_as="calendar")
         code = _download_lang(request, store.course_people(session, row), lang, user)
         course = store.course_of(row)
+        today = date.today()
+        verdict = store.course_screening(session, row, kb, today).verdict
     _require_home(course)
-    ics = home_calendar(course, kb, lang=code, day=date.today())
+    ics = home_calendar(course, kb, lang=code, day=today, verdict=verdict)
     return _attachment(ics, "text/calendar; charset=utf-8", f"home-program-{course_id}.ics")
 
 

@@ -89,6 +89,8 @@ FIELD_LABELS = {
     "user_id": Text("User"),
     "as_of": Text("Date of the screening"),
     "lang": Text("Language"),
+    "page": Text("Page"),
+    "since": Text("From"),
 }
 """The words a form puts beside its fields, for an answer that is not the form itself (a
 value every form refuses, such as "nan" or a date in 2300, is refused before the form
@@ -161,7 +163,7 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
         errors[name] = Text("a date in the form YYYY-MM-DD")
         return None
     if value > today:
-        errors[name] = Text("is in the future")
+        errors[name] = Text("this date has not come yet")
         return None
     if value < DATE_MIN:
         errors[name] = Text("before %(day)s; check the year", day=Day(DATE_MIN))

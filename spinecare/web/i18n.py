@@ -94,9 +94,13 @@ PAGE_WORDS = {
     "course %(id)s was changed meanwhile; reload": Text(
         "this course was changed meanwhile; reload the page"
     ),
+    # a value refused beside its field, in plain words (the field's label names it)
+    "pain must be from 0 to 10 (got %(value)s)": Text("pain is a number from 0 to 10"),
+    "must be more than 0 (got %(value)s)": Text("a number above 0"),
 }
-"""What the library says with a record's database number and version (the JSON answer),
-as a page says it: the reader is looking at that record."""
+"""What the library says with a record's database number and version, or as a check
+states it ("(got 12)"), in the JSON answer, as a page says it: the reader is looking at
+that record, and at the value beside its field."""
 
 
 def translate(message: Any) -> str:

@@ -23,7 +23,7 @@ from spinecare.i18n import in_catalogue, quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_kinds
 from spinecare.record.model import PatientRecord
 from spinecare.record.standing import STATUS_CONTRADICTORY
-from spinecare.reports.notices import COURSE_NOTICES
+from spinecare.reports.notices import COURSE_NOTICES, PATIENT_VERDICTS
 from spinecare.web.auth import start_page
 from spinecare.web.body import body_svg
 from spinecare.web.deps import (
@@ -758,20 +758,6 @@ def screening_page(request: Request, patient_id: int, as_of: str | None = None) 
         mine = _patient_screening(context, state(request).kb(), lang, paused)
         return render(request, "my_screening.html", {**context, **mine}, mine | {"day": str(day)})
     return render(request, "screening.html", context, data)
-
-
-PATIENT_VERDICTS = {
-    "refer_urgently": Text("Do not have massage. Please see a doctor today."),
-    "contraindicated": Text(
-        "Massage is not suitable for you now. Your therapist will explain why."
-    ),
-    "defer": Text("Not now: massage is postponed until you are checked again."),
-    "needs_clearance": Text("A doctor must approve massage for you first."),
-    "needs_data": Text("Your therapist needs a few more checks before deciding."),
-    "allowed_with_precautions": Text("Massage is possible for you, with some care."),
-    "allowed": Text("Massage is possible for you."),
-}
-"""The verdict as the patient reads it (plain words, no terms)."""
 
 
 PERMISSIVE = frozenset({"allowed", "allowed_with_precautions"})

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from spinecare.clinic import courses as course_store
 from spinecare.clinic import patients as service
 from spinecare.clinic.clinics import clinic_details
 from spinecare.clinic.permissions import REFERRAL_READERS
@@ -85,6 +86,16 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
             raise NotFoundError(Message(NO_RED_FLAG, day=Day(day)))
         clinic = clinic_details(session, user)
         patient = ps.patient
+        # the sessions given that day: the letter says what was done, never "not given"
+        given = [
+            {
+                "minutes": s.minutes,
+                "pre_pain": s.pre_pain,
+                "post_pain": s.post_pain,
+                "adverse_event": s.adverse_event,
+            }
+            for s in course_store.sessions_on(session, patient.id, day)
+        ]
         author = user.full_name
     labels = {c.id: str(c.label.get(lang)) for c in kb.model.concepts}
     screening = ps.screening.to_json()
@@ -103,6 +114,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
         "author": author,
         "urgent": urgent,
         "other": other,
+        "given": given,
         "not_read": not_read_text(ps.not_read, lang) if ps.not_read else None,
     }
     data = {
@@ -115,6 +127,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
             {**f, "effect": translate(f["effect"]), "sources": f["sources"]} for f in urgent
         ],
         "other_findings": [{**f, "effect": translate(f["effect"])} for f in other],
+        "sessions_that_day": given,
         "not_read": list(ps.not_read),
     }
     data = _plain(data)

@@ -949,7 +949,7 @@ def test_an_imported_birth_date_the_form_would_refuse_is_not_kept_in_the_details
     world: World, born: str
 ) -> None:
     """A record born in year 9999 (or 1850) was stored as the patient's birth date, which
-    the patient form refuses ("is in the future"): the details keep no birth date, the
+    the patient form refuses ("this date has not come yet"): the details keep no birth date, the
     intake keeps the record as it came, and screening asks for a birth date."""
     import json
 

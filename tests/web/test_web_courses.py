@@ -769,16 +769,26 @@ def test_a_decimal_comma_is_read_where_a_page_writes_one(world: Any, signed_in: 
     assert refused.status_code in (400, 422) and "1,000" in refused.text
 
 
+UNDER_WAY = {"en": "A course is under way since", "ru": "Курс идёт с"}
+READY = {"en": "Ready: the course can start", "ru": "Готов: курс можно начинать"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_plan_page_of_a_patient_with_a_course_under_way_offers_no_start(
-    world: Any, signed_in: Any
+    world: Any, signed_in: Any, lang: str
 ) -> None:
-    """The plan page offered "Start the course" while a course was under way, and refused
-    it only once sent: it says so beside a start it does not offer."""
+    """The plan page said "Ready: the course can start" and showed the form while a course
+    was under way, and refused it only once sent: it says first that a course is under
+    way, with a link to it, and offers no form."""
     course = _start(world, world.own_patient)
-    page = signed_in("therapist").get(f"/patients/{world.own_patient}/course/new", headers=HTML)
+    client = signed_in("therapist")
+    assert _post(client, "/language", {"language": lang}).status_code == 200
+    page = client.get(f"/patients/{world.own_patient}/course/new", headers=HTML)
     assert page.status_code == 200
-    assert "A course is under way since" in page.text and f'href="/courses/{course}"' in page.text
-    assert '<button type="submit" disabled>' in page.text
+    head = page.text[page.text.index("<h1") : page.text.index("</div>", page.text.index("<h1"))]
+    assert UNDER_WAY[lang] in head and f'href="/courses/{course}"' in head
+    assert 'data-plan-status="running"' in head
+    assert READY[lang] not in page.text and 'action="/patients/' not in page.text
     twin = signed_in("therapist").get(
         f"/patients/{world.own_patient}/course/new", headers={"Accept": "application/json"}
     )
