@@ -21,7 +21,8 @@ from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
 from spinecare.i18n import in_catalogue, quantity
 from spinecare.kb.evidence import patient_reason, rule_level_text, source_kinds
-from spinecare.record.model import PatientRecord
+from spinecare.messages import N_
+from spinecare.record.model import IN_A_NOTE, PLANNED_ELSEWHERE, VISIT_KIND, PatientRecord
 from spinecare.record.standing import STATUS_CONTRADICTORY
 from spinecare.reports.notices import COURSE_NOTICES, PATIENT_VERDICTS
 from spinecare.web.auth import start_page
@@ -417,6 +418,7 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
             "zone": ", ".join(
                 zones.get(s.code, s.display or "") for s in c.body_sites if s.code in zones
             ),
+            "group": _entry_group(c),
         }
         for c in facts.conditions
     ]
@@ -489,6 +491,7 @@ def intake_view(request: Request, patient_id: int, intake_id: int) -> Response:
         "intake": view.intake,
         "source_words": source_words,
         "kb_labels": {c.label.get(lang) for c in state(request).kb().model.concepts},
+        "entry_groups": ENTRY_GROUPS,
         **words,
     }
     return render(request, "intake_view.html", context, data)
@@ -562,6 +565,30 @@ def _intake_context(request: Request, patient: Any, values: dict[str, str]) -> d
         "medication_rows": range(MEDICATION_ROWS),
         "temperature_units": TEMPERATURE_UNITS,
     }
+
+
+ENTRY_GROUPS = {
+    "diagnosis": N_("Diagnoses"),
+    "visit": N_("Reasons for visits"),
+    "plan": N_("Care plans and goals"),
+    "observation": N_("Observations"),
+    "note": N_("Notes, reports and alerts"),
+}
+"""The headings of a record's entries read as conditions, by where the record gave them:
+a visit's reason, a care plan's goal or a smoking status is no diagnosis."""
+
+
+def _entry_group(c: Any) -> str:
+    """Which of :data:`ENTRY_GROUPS` a condition of the record is shown under."""
+    if c.from_visit or c.confirm == VISIT_KIND:
+        return "visit"
+    if c.confirm == PLANNED_ELSEWHERE:
+        return "plan"
+    if c.ref.startswith("Observation/"):
+        return "observation"
+    if c.confirm in IN_A_NOTE:
+        return "note"
+    return "diagnosis"
 
 
 @router.get("/patients/{patient_id}/intake")

@@ -171,3 +171,32 @@ def test_a_record_whose_patient_id_is_too_long_is_refused_never_shortened(signed
         assert "nothing was saved" in response.text
     after = client.get("/api/patients", params={"limit": 200}).json()["patients"]
     assert len(after) == len(before)
+
+
+def test_an_imported_records_entries_are_shown_under_what_they_are(signed_in, csrf) -> None:
+    """A Synthea record's visits, care plans and goals, and smoking status were listed as
+    its diagnoses on the intake page."""
+    import gzip
+
+    from tests.conftest import DATA
+
+    path = DATA / "synthea" / "r4-bundles-2019"
+    name = "Adalberto_Hartmann_44ec4447-9e2c-4eb9-bd4f-0bdb416b806e.json.gz"
+    client = signed_in("therapist")
+    record = gzip.decompress((path / name).read_bytes())
+    response = client.post(
+        "/patients/import",
+        data={"csrf_token": csrf(client, "/patients/import")},
+        files={"file": ("record.json", record, "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:300]
+    pid = response.headers["location"].split("/")[2]
+    intake = client.get(f"/patients/{pid}", headers=JSON).json()["intakes"][0]["id"]
+    facts = client.get(f"/patients/{pid}/intakes/{intake}", headers=JSON).json()["facts"]
+    groups = {c["group"] for c in facts["conditions"]}
+    assert {"diagnosis", "visit", "plan"} <= groups, groups
+    diagnoses = [c["label"] for c in facts["conditions"] if c["group"] == "diagnosis"]
+    assert not any("Encounter" in d or "Maintain blood pressure" in d for d in diagnoses), diagnoses
+    page = client.get(f"/patients/{pid}/intakes/{intake}", headers={"accept": "text/html"}).text
+    assert "Reasons for visits" in page and "Care plans and goals" in page
