@@ -160,9 +160,10 @@ SEARCH_MAX = 200
 
 PAGE_NUMBER = N_("a page number: a whole number from 1")
 NO_SUCH_DATE = N_("a date in the form YYYY-MM-DD")
-OWN_QUERY_CHECK = frozenset({"from", "to"})
-"""Query parameters a page checks itself, beside its filter's field (the audit log's
-dates): here only the limits every field has."""
+OWN_QUERY_CHECK = frozenset({"from", "to", "as_of"})
+"""Query parameters a page or a route checks itself (the audit log's dates, beside its
+filter's field; the screening date, which the REST API refuses with its 400): here only
+the limits every field has."""
 
 
 def _query_problem(name: str, value: str) -> str | None:

@@ -49,7 +49,7 @@ def demo_records(kb: KB, today: date) -> list[tuple[Path, PatientRecord]]:
     from spinecare.core import load_record
     from spinecare.demo import demo_files
 
-    records = [(path, load_record(path, kb)) for path in demo_files()]
+    records = [(path, load_record(path, kb, name=path.name)) for path in demo_files()]
     latest = max(
         (d for _, r in records for d in _dates(r)),
         default=today,

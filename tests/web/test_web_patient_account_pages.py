@@ -135,3 +135,17 @@ def test_the_patients_own_course_page_sends_them_to_their_home_routine(
     for role in ("therapist", "physician"):
         page = signed_in(role).get(f"/courses/{course}", headers=HTML)
         assert page.status_code == 200 and notes in page.text
+
+
+def test_the_demo_records_name_no_server_path(world: Any, signed_in: Any) -> None:
+    """A demo chart's evidence named the file it was read from by its path on the server
+    (``/srv/.../spinecare/demo/03-volkov-....yaml#conditions[0]``), in the JSON a
+    patient's account may read too: by its name only."""
+    client = signed_in("therapist")
+    json = {"accept": "application/json"}
+    refs = []
+    for row in client.get("/patients", headers=json).json()["patients"]:
+        page = client.get(f"/patients/{row['id']}/screening", headers=json)
+        refs += [e["ref"] for f in page.json()["screening"]["findings"] for e in f["evidence"]]
+    read = [r for r in refs if ".yaml#" in r]
+    assert read and not any("/" in r.split("#", 1)[0] for r in read), refs
