@@ -689,7 +689,9 @@ def _diary_origins(screening: Any, lang: str) -> dict[str, dict[str, Any]]:
 def _to_decide(record: PatientRecord) -> list[dict[str, Any]]:
     """The clearances the record holds only as a document says them (an imported file's):
     shown with the screening, in force once a physician of the clinic decides
-    (docs/intake.md "Clearances in the clinic")."""
+    (docs/intake.md "Clearances in the clinic"); one whose every concept a physician of the
+    clinic has since decided is not listed (it is decided, no longer to decide)."""
+    decided = {c for k in record.clearances if k.confirmed for c in k.concepts}
     return [
         {
             "decision": k.decision,
@@ -700,7 +702,7 @@ def _to_decide(record: PatientRecord) -> list[dict[str, Any]]:
             "note": k.note,
         }
         for k in record.clearances
-        if not k.confirmed
+        if not k.confirmed and not set(k.concepts) <= decided
     ]
 
 

@@ -940,6 +940,10 @@ def test_an_imported_file_cannot_clear_massage_without_a_physician(any_world: Wo
         assert decided.status_code == 200, decided.text[:300]
         page = client.get(f"/patients/{pid}/screening", headers=JSON).json()
         assert page["screening"]["verdict"] == "allowed", page["screening"]
+        # the letter's clearance is decided: no longer listed as one to decide
+        assert page["clearances_to_decide"] == []
+        html = client.get(f"/patients/{pid}/screening", headers=HTML).text
+        assert "Clearances from documents" not in html
         listed = client.get(f"/patients?q=self-cleared-{who}", headers=JSON).json()
         assert [p["verdict"] for p in listed["patients"]] == ["allowed"], listed
 
