@@ -373,14 +373,17 @@ class Flattener:
             if self._patient.id != pid:
                 self._patient = Patient(pid)
             builder = RecordBuilder(self.measures, "-", self._patient)
+        read = resource if type(resource) is dict else dict(resource)
         if medications:
-            from spinecare.fhir.ndjson import named_drugs
+            from spinecare.fhir.ndjson import named_drugs, with_shared
 
             for named in named_drugs(resource, medications):
                 builder.add(named)
+            # a document's Binary, a response's form: as a Bundle gives them
+            read = with_shared(read, medications)
         # the reader never changes a resource: a dict is read as it is, any other mapping
         # as a dict of it
-        builder.add(resource if type(resource) is dict else dict(resource))
+        builder.add(read)
         if builder.replacing:
             self.rows["held"].extend((pid, name) for name in builder.replacing)
         if not (is_patient or builder.holds_facts()):

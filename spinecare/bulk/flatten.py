@@ -31,7 +31,7 @@ from spinecare.fhir.ndjson import (
     held_resources,
     in_file_order,
     iter_resources,
-    load_medications,
+    load_shared,
     note_unread,
     patient_id_of,
     patient_keys,
@@ -173,7 +173,7 @@ def _worker(
 
     kb = load_kb(kb_path)
     tally = Tally()
-    medications = load_medications(folder, Tally(), strict=False)
+    medications = load_shared(folder, Tally(), strict=False)
     flattener = Flattener(kb)
     reading_patients = patients is None
     writer = _PartWriter(out, f"{'p' if reading_patients else 'w'}{worker:02d}", batch_rows)
@@ -252,7 +252,7 @@ def flatten_export(
         (out / table).mkdir(exist_ok=True)
     # the Medication files are read by every worker for the drugs they name; their lines
     # are counted (and a strict run stopped) once, here
-    load_medications(folder, tally, strict=strict)
+    load_shared(folder, tally, strict=strict)
     workers = workers or min(os.cpu_count() or 1, 8)
     # two rounds, each of all workers: the Patient files (the known patients), then the
     # other files, so no process reads the Patient files alone before the others start

@@ -51,10 +51,11 @@ from spinecare.bulk.flatten import flatten_resource
 from spinecare.documents import GZIP_MAGIC
 from spinecare.errors import InputError
 from spinecare.fhir.ndjson import (
-    DRUG_KINDS,
     FACT_FILES,
+    SHARED_KINDS,
     KnownPatients,
     NdjsonError,
+    Shared,
     Tally,
     add_drug,
     export_files,
@@ -204,7 +205,7 @@ def plan_ranges(folder: Path, parts: int) -> list[LineRange]:
     Ordinals number the fact files as the DuckDB workers do (Medication and Substance files: -1).
     """
     files = [(kind, path, i) for i, (kind, path) in enumerate(export_files(folder, FACT_TYPES))]
-    files += [(kind, path, -1) for kind, path in export_files(folder, DRUG_KINDS)]
+    files += [(kind, path, -1) for kind, path in export_files(folder, SHARED_KINDS)]
     try:
         plain = {path: not _is_gzip(path) for _, path, _ in files}
         sizes = {path: path.stat().st_size for _, path, _ in files}
@@ -280,19 +281,19 @@ def _survey(
 ) -> tuple[
     int, int, list[tuple[str, list[str]]], dict[str, dict[str, Any]], str | None, dict[str, Any]
 ]:
-    """One range's line count, and its patients (:func:`patient_keys`) or drug resources
-    (:data:`DRUG_KINDS`); the tally of a Medication or Substance range (its lines are read
-    here only: malformed ones are counted here, and stop a strict run)."""
+    """One range's line count, and its patients (:func:`patient_keys`) or shared resources
+    (:data:`SHARED_KINDS`: drugs, Binaries, Questionnaires); the tally of a shared range (its
+    lines are read here only: malformed ones are counted here, and stop a strict run)."""
     part = parts[index]
     pids: list[tuple[str, list[str]]] = []
     medications: dict[str, dict[str, Any]] = {}
     tally = Tally()
     try:
         newlines = _newlines(part)
-        if part.kind == "Patient" or part.kind in DRUG_KINDS:
+        if part.kind == "Patient" or part.kind in SHARED_KINDS:
             # a Patient range's malformed lines are counted (and strict runs stopped) when
             # the facts are read
-            drugs = part.kind in DRUG_KINDS
+            drugs = part.kind in SHARED_KINDS
             counted = tally if drugs else Tally()
             lines = range_lines(part)
             for resource, line in parse_lines(
@@ -500,8 +501,8 @@ def read_facts(
     )
     counts: dict[int, int] = {}
     patients: list[tuple[str, list[str]]] = []
-    medications: dict[str, dict[str, Any]] = {}
-    surveyed = Tally()  # the Medication and Substance files' lines
+    medications = Shared()
+    surveyed = Tally()  # the shared files' lines (drugs, Binaries, Questionnaires)
     for index, newlines, pids, found, error, counted in sorted(survey, key=lambda s: s[0]):
         if error is not None:
             raise NdjsonError(error)
@@ -510,7 +511,7 @@ def read_facts(
         for found_one in found.values():  # parts read apart: a clash across them too
             add_drug(medications, found_one, None, surveyed)
         surveyed.merge(_tally_of(counted))
-    numbered = [p for p in _numbered(plan, counts) if p.kind not in DRUG_KINDS]
+    numbered = [p for p in _numbered(plan, counts) if p.kind not in SHARED_KINDS]
     if not numbered:
         empty = spark.createDataFrame([], schema=SLOTS_DDL)
         _register(empty)

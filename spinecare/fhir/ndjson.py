@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -44,6 +45,7 @@ from spinecare.fhir.reader import (
     bundle_binaries,
     bundle_questionnaires,
     bundle_resources,
+    forms_by_name,
     in_bundle,
     linked_patients,
     medication_from_fhir,
@@ -64,8 +66,10 @@ __all__ = [
     "iter_lines",
     "iter_records",
     "iter_resources",
+    "load_shared",
     "parse_lines",
     "patient_id_of",
+    "with_shared",
 ]
 
 RESOURCE_TYPES: tuple[str, ...] = (
@@ -586,19 +590,65 @@ ingredients (``ingredient.itemReference``). They name no patient: every reader o
 export holds them all, by ``Type/id``."""
 
 
-def load_medications(
-    folder: Path, tally: Tally | None = None, *, strict: bool = False
-) -> dict[str, dict[str, Any]]:
-    """The export's Medication and Substance resources by ``Type/id`` (:data:`DRUG_KINDS`)."""
-    out: dict[str, dict[str, Any]] = {}
-    for resource, line in iter_resources(folder, tally, strict=strict, types=DRUG_KINDS):
+SHARED_KINDS = (*DRUG_KINDS, "Binary", "Questionnaire")
+"""The export's resources that name no patient and that a patient's resources name, held
+by every reader by ``Type/id``: the drugs (:data:`DRUG_KINDS`), the Binaries a document's
+content links to (``Binary/b1``) and the Questionnaires whose questions a response answers
+by ``linkId`` alone; read as the single-record reader reads them beside their Bundle."""
+
+
+class Shared(dict[str, dict[str, Any]]):
+    """The export's :data:`SHARED_KINDS` by ``Type/id``, with the views the reader takes
+    (its Binaries, the words of its forms' questions), made once."""
+
+    @cached_property
+    def binaries(self) -> dict[str, dict[str, Any]]:
+        return {ref: res for ref, res in self.items() if ref.startswith("Binary/")}
+
+    @cached_property
+    def forms(self) -> dict[str, dict[str, str]]:
+        return forms_by_name(
+            (res, None) for ref, res in self.items() if ref.startswith("Questionnaire/")
+        )
+
+
+def load_shared(folder: Path, tally: Tally | None = None, *, strict: bool = False) -> Shared:
+    """The export's resources a patient's resources name (:data:`SHARED_KINDS`)."""
+    out = Shared()
+    for resource, line in iter_resources(folder, tally, strict=strict, types=SHARED_KINDS):
         add_drug(out, resource, line, tally)
     return out
+
+
+def with_shared(resource: dict[str, Any], shared: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """``resource`` with what the export's shared resources give it, as a Bundle's give a
+    resource of the Bundle (:func:`~spinecare.fhir.reader.in_bundle`): the content of the
+    Binaries its attachments link to, the words of the questions it answers."""
+    kind = resource.get("resourceType")
+    if kind not in _ATTACHING and kind != "QuestionnaireResponse":
+        return resource  # holds no attachment nor answer (most of an export's lines)
+    if not isinstance(shared, Shared):
+        shared = Shared(shared)
+    binaries = shared.binaries if kind in _ATTACHING else {}
+    forms = shared.forms if kind == "QuestionnaireResponse" else {}
+    if not (binaries or forms):
+        return resource
+    return dict(in_bundle(resource, binaries, forms))
+
+
+_ATTACHING = frozenset(
+    {"DocumentReference", "DiagnosticReport", "Media", "Communication", "Composition"}
+)
+"""The resources bulk screening reads whose content may be an attachment that links to a
+Binary (a document's ``content``, a report's ``presentedForm``, a message's ``payload``)."""
 
 
 SAME_ID = N_(
     "%(ref)s is written twice with different content: the drug entries that name it are"
     " read as naming both"
+)
+SAME_ID_KEPT = N_(
+    "%(ref)s is written twice with different content: the first is read, the second is not"
 )
 _NOT_CONTENT = frozenset({"meta", "text"})
 """What two copies of one resource may differ in and still be the same (a version, a
@@ -620,6 +670,11 @@ def add_drug(
     before = held.get(ref)
     if before is None or _content(before) == _content(resource):
         held[ref] = resource
+        return
+    if resource.get("resourceType") not in DRUG_KINDS:
+        # a document's content or a form written twice: the first stands, the clash is said
+        if tally is not None:
+            tally.report(located(str(line) if line else ref, Message(SAME_ID_KEPT, ref=ref)))
         return
     held[ref] = {
         "resourceType": resource.get("resourceType"),
@@ -742,7 +797,7 @@ def checked_add(
                 problem = err.message
             for named in named_drugs(resource, medications):
                 builder.add(named)  # from Medication.ndjson and Substance.ndjson
-        builder.add(resource)
+        builder.add(with_shared(resource, medications))
     except RecordError as err:
         problem = err.message
     if problem is None and len(builder.unreadable) > before:
@@ -811,7 +866,7 @@ def iter_records(
     folder = Path(folder)
     tally = tally if tally is not None else Tally()
     note_unread(folder, tally)
-    medications = load_medications(folder, tally, strict=strict)
+    medications = load_shared(folder, tally, strict=strict)
     known = known_patients(folder)
     files = export_files(folder)
     size = sum(path.stat().st_size * (6 if path.suffix == ".gz" else 1) for _, path in files)
@@ -835,7 +890,7 @@ def iter_records(
             ]
             lines = iter_resources(folder, tally, strict=strict)
             for resource, where in _unbundled(lines, tally, strict):
-                if resource["resourceType"] in DRUG_KINDS:
+                if resource["resourceType"] in SHARED_KINDS:
                     continue
                 pid = patient_id_of(resource)
                 key = (known.patient(pid) or "") if pid is not None else ""
@@ -860,7 +915,7 @@ def _resources_in_memory(
     folder: Path, tally: Tally, strict: bool
 ) -> Iterator[tuple[dict[str, Any], Line]]:
     for resource, where in _unbundled(iter_resources(folder, tally, strict=strict), tally, strict):
-        if resource["resourceType"] not in DRUG_KINDS:
+        if resource["resourceType"] not in SHARED_KINDS:
             yield resource, where
 
 

@@ -6144,17 +6144,27 @@ def bundle_questionnaires(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     the names of its codes), by ``linkId``, under every name a response may give the form
     (its ``url``, with a ``|version`` or without, ``Questionnaire/id``, the entry's full
     URL): a response sent beside its form often answers by ``linkId`` alone."""
-    out: dict[str, dict[str, str]] = {}
     entries = data.get("entry")
-    for entry in entries if isinstance(entries, list) else ():
-        form = entry.get("resource") if isinstance(entry, dict) else None
+    return forms_by_name(
+        (entry.get("resource"), entry.get("fullUrl"))
+        for entry in (entries if isinstance(entries, list) else ())
+        if isinstance(entry, dict)
+    )
+
+
+def forms_by_name(forms: Iterable[tuple[object, object]]) -> dict[str, dict[str, str]]:
+    """The words of each question of ``forms`` (``(Questionnaire, its full URL)``; any
+    other resource passed over), as :func:`bundle_questionnaires` gives them: those of a
+    Bundle, or of a Bulk export's Questionnaire file."""
+    out: dict[str, dict[str, str]] = {}
+    for form, full_url in forms:
         if not isinstance(form, dict) or form.get("resourceType") != "Questionnaire":
             continue
         asked: dict[str, str] = {}
         _questions(form.get("item"), asked)
         if not asked:
             continue
-        names = [form.get("url"), entry.get("fullUrl")]
+        names = [form.get("url"), full_url]
         if isinstance(form.get("id"), str):
             names.append(f"Questionnaire/{form['id']}")
         if isinstance(form.get("url"), str) and isinstance(form.get("version"), str):

@@ -195,3 +195,55 @@ def named_export(tmp_path: Path) -> Path:
     )
     write(folder / "DocumentReference.ndjson", [old, new])
     return folder
+
+
+@pytest.fixture
+def shared_export(tmp_path: Path) -> tuple[Path, dict[str, list[dict]], list[dict]]:
+    """An export whose patient a has a note whose content is a Binary of Binary.ndjson,
+    patient b a form's answers by linkId alone whose form is in Questionnaire.ndjson (each
+    naming a cauda equina), patient c neither: (folder, each patient's resources, the
+    shared resources)."""
+    import base64
+
+    from tests.bulk.test_ndjson import patient, write
+
+    note = base64.b64encode(b"Cauda equina syndrome suspected").decode()
+    binary = {"resourceType": "Binary", "id": "bin1", "contentType": "text/plain", "data": note}
+    form = {
+        "resourceType": "Questionnaire",
+        "id": "q1",
+        "url": "http://clinic.example/q/redflags",
+        "status": "active",
+        "item": [
+            {
+                "linkId": "1",
+                "type": "boolean",
+                "text": "Numbness in the saddle area (groin, buttocks)?",
+            }
+        ],
+    }
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d-a",
+        "status": "current",
+        "subject": {"reference": "Patient/a"},
+        "date": "2026-11-19",
+        "content": [{"attachment": {"contentType": "text/plain", "url": "Binary/bin1"}}],
+    }
+    answers = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "r-b",
+        "status": "completed",
+        "subject": {"reference": "Patient/b"},
+        "questionnaire": "http://clinic.example/q/redflags",
+        "authored": "2026-11-19",
+        "item": [{"linkId": "1", "answer": [{"valueBoolean": True}]}],
+    }
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    write(folder / "Patient.ndjson", [patient("a"), patient("b"), patient("c")])
+    write(folder / "Binary.ndjson", [binary])
+    write(folder / "Questionnaire.ndjson", [form])
+    write(folder / "DocumentReference.ndjson", [document])
+    write(folder / "QuestionnaireResponse.ndjson", [answers])
+    return folder, {"a": [document], "b": [answers], "c": []}, [binary, form]

@@ -658,6 +658,33 @@ def test_a_drug_known_by_its_ingredients_of_the_export_is_read_as_in_a_bundle(tm
         assert {k: rows[pid][k] for k in single} == single, pid
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_documents_binary_and_a_responses_form_of_the_export_are_read_as_in_a_bundle(
+    shared_export, tmp_path, workers
+):
+    """A note whose content links to a Binary of the export (Binary.ndjson), and a form's
+    answers given by linkId alone with the form in Questionnaire.ndjson, are read in bulk
+    and in the in-process reading as the single-patient reader reads them in a Bundle: the
+    files were passed over, and bulk said allowed where the record names a cauda equina."""
+    from spinecare.fhir.reader import read_bundle
+
+    folder, held, shared = shared_export
+    out = tmp_path / "out.ndjson"
+    screen_export(folder, out, KB, AS_OF, workers=workers)
+    rows = {r["patient_id"]: r for r in map(orjson.loads, out.read_bytes().splitlines())}
+    assert {pid for pid, row in rows.items() if "cauda_equina" in row["unknown"]} == {"a", "b"}
+    records = {r.patient.id: r for r in iter_records(folder, reader_measures(KB), Tally())}
+    for pid in "abc":
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in [patient(pid), *held[pid], *shared]],
+        }
+        single = engine_row(screen_record(read_bundle(bundle, reader_measures(KB)), KB, AS_OF))
+        assert engine_row(screen_record(records[pid], KB, AS_OF)) == single, pid
+        assert {k: rows[pid][k] for k in single} == single, pid
+
+
 def test_bulk_reads_a_references_words_where_the_export_does_not_hold_what_it_names(
     named_export, tmp_path
 ):

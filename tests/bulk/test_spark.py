@@ -266,3 +266,18 @@ def test_spark_reads_a_references_words_where_the_export_does_not_hold_what_it_n
         expected = engine_row(screen_record(record, KB, AS_OF))
         assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
     assert {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]} == {"p2", "p3"}
+
+
+def test_spark_reads_a_documents_binary_and_a_responses_form_of_the_export(
+    spark, shared_export, tmp_path
+):
+    """As on DuckDB (tests/bulk/test_ndjson.py): Binary.ndjson and Questionnaire.ndjson are
+    read by the executors, so a note's Binary and a form's questions count."""
+    folder, _, _ = shared_export
+    screen_export_spark(folder, tmp_path / "out.ndjson", KB, AS_OF, spark=spark)
+    rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
+    by_id = {row["patient_id"]: row for row in rows}
+    for record in iter_records(folder, reader_measures(KB)):
+        expected = engine_row(screen_record(record, KB, AS_OF))
+        assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
+    assert {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]} == {"a", "b"}
