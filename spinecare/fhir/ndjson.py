@@ -46,6 +46,7 @@ from spinecare.fhir.reader import (
     bundle_questionnaires,
     bundle_resources,
     forms_by_name,
+    held_binary,
     in_bundle,
     linked_patients,
     medication_from_fhir,
@@ -666,6 +667,8 @@ def add_drug(
     one nor the other: the entries that name it read both, their codes, names and
     ingredients together (never the last line's drug in silence: warfarin read as
     paracetamol), and the clash is reported with its file and line."""
+    if resource.get("resourceType") == "Binary":
+        resource = dict(held_binary(resource))  # its words, not a file's megabytes
     ref = resource_ref(resource)
     before = held.get(ref)
     if before is None or _content(before) == _content(resource):

@@ -3461,6 +3461,21 @@ def _rtf_control(found: re.Match[str]) -> str:
 _RTF_KINDS = frozenset({"text/rtf", "application/rtf"})
 
 
+def held_binary(binary: Resource) -> Resource:
+    """A Binary as much as a reader of its content needs it (kept by every reader of a
+    Bulk export, :data:`spinecare.fhir.ndjson.SHARED_KINDS`): the data a document's words
+    are read from (:data:`ATTACHMENT_CHARS`, and a character more, so that a longer one is
+    still said to be read in part); of a kind that is not read (a PDF, an image), a mark in
+    place of its data, which says what it is (never a link the record does not hold)."""
+    data = binary.get("data")
+    if not isinstance(data, str):
+        return binary
+    declared = binary.get("contentType")
+    kind = declared.split(";", 1)[0].strip().casefold() if isinstance(declared, str) else ""
+    kept = data[: ATTACHMENT_CHARS * 2 + 8] if _readable_kind(kind) else "AA=="
+    return binary if kept is data else {**binary, "data": kept}
+
+
 def _readable_kind(kind: str) -> bool:
     """Attachments whose words the reader can take out: any text (plain, HTML, Markdown,
     RTF, XML such as a CDA document) or XHTML/XML; no content type at all (most often
