@@ -304,3 +304,45 @@ def test_the_abbreviations_of_one_record_are_each_found(kb) -> None:
 )
 def test_ambiguous_short_forms_name_nothing(kb, text: str) -> None:
     assert not {m.concept for m in kb.text_matcher.find(text)}
+
+
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def _code_only(system: str, code: str) -> dict[str, Any]:
+    return _bundle(_condition("c1", {"coding": [{"system": system, "code": code}]}))
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "concept", "verdict"),
+    [
+        # VSAC Cardiopulmonary Arrest: a cardiac arrest is acute heart disease
+        (SNOMED, "71908006", "heart_disease", "contraindicated"),
+        (SNOMED, "410430005", "heart_disease", "contraindicated"),
+        (SNOMED, "397829000", "heart_disease", "contraindicated"),
+        (ICD10CM, "I97.121", "heart_disease", "contraindicated"),
+        # its ventricular tachycardias need clearance, as I47.2 (policy_heart_disease_groups)
+        (SNOMED, "31722008", "heart_disease", "needs_clearance"),
+        (SNOMED, "426525004", "heart_disease", "needs_clearance"),
+        # ICD-10-CM refractory angina: chronic, as I20.9
+        (ICD10CM, "I20.2", "heart_disease", "needs_clearance"),
+        # VSAC Malignant Neoplasm of Colon: carcinoma by stage, and its history codes
+        (SNOMED, "422985007", "oncology", "contraindicated"),
+        (SNOMED, "429699009", "history_of_cancer", "needs_clearance"),
+        # VSAC Upper Respiratory Infection, as J06.9 defers
+        (SNOMED, "54398005", "infectious_disease", "defer"),
+        # WHO G06.2, an abscess in the skull or the spinal canal, as G06.0
+        (ICD10, "G06.2", "infectious_disease", "defer"),
+    ],
+)
+def test_codes_of_the_cited_value_sets_given_alone(
+    kb, system: str, code: str, concept: str, verdict: str
+) -> None:
+    result = screen(_code_only(system, code), DAY, kb=kb)
+    assert concept in result.present_concepts
+    assert result.verdict == verdict
+
+
+def test_history_of_colon_cancer_is_no_active_cancer(kb) -> None:
+    result = screen(_code_only(SNOMED, "429699009"), DAY, kb=kb)
+    assert "oncology" not in {f.concept for f in result.findings}
