@@ -346,3 +346,59 @@ def test_codes_of_the_cited_value_sets_given_alone(
 def test_history_of_colon_cancer_is_no_active_cancer(kb) -> None:
     result = screen(_code_only(SNOMED, "429699009"), DAY, kb=kb)
     assert "oncology" not in {f.concept for f in result.findings}
+
+
+def _drug(text: str) -> dict[str, Any]:
+    return _bundle(
+        {
+            "resourceType": "MedicationStatement",
+            "id": "m1",
+            "status": "active",
+            "subject": {"reference": "Patient/p1"},
+            "medicationCodeableConcept": {"text": text},
+            "effectiveDateTime": "2026-11-01",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Xaralto 20 mg",
+        "Zarelto 15 mg",
+        "Ксарэлто 20 мг",
+        "Acitrom 2 mg",
+        "Monoparin 5000 units",
+        "Multiparin 5000 units",
+        "Hepsal",
+        "Crusia 40 mg",
+        "Clopilet 75 mg",
+        "Deplatt 75",
+        "Ceruvin 75 mg",
+        "Roteas 60 mg",
+        "Prazaxa 150 mg",
+        "Possia 90 mg",
+        "Liquamar 3 mg",
+    ],
+)
+def test_blood_thinner_brands_and_misspellings_are_to_confirm(kb, text: str) -> None:
+    result = screen(_drug(text), DAY, kb=kb)
+    assert ("anticoagulant_therapy", "unknown") in {
+        (f.concept, f.certainty) for f in result.findings
+    }
+    assert result.verdict == "needs_data"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Possible muscle strain",
+        "Crush injury of finger",
+        "Acitretin 25 mg",
+        "Multiparous",
+        "Monoparesis of left arm",
+        "Rotation of the neck limited",
+    ],
+)
+def test_words_that_begin_like_those_brands_name_no_blood_thinner(kb, text: str) -> None:
+    assert "anticoagulant_therapy" not in {m.concept for m in kb.text_matcher.find(text)}
