@@ -263,7 +263,7 @@ class Screening:
                 or c.confirm in NOT_LISTED
                 or c.standing(as_of) not in (IN_FORCE, CONTRADICTORY, AHEAD)
                 or (c.from_visit and (c.text or "").strip().casefold() in listed)
-                or index.hits(c.codings, (c.text,))
+                or self._named(index.hits(c.codings, (c.text,)), coded=bool(c.codings))
             ):
                 continue
             start = c.start(as_of)
@@ -302,6 +302,21 @@ class Screening:
                     )
                 )
         return out
+
+    def _named(self, hits: list[Any], *, coded: bool) -> bool:
+        """Whether an entry's hits say what it is: a code of a KB concept, words that name
+        one that limits massage (shown with the findings), or the words of an entry of
+        words alone that name an indication ("Back pain"). The display of a code the KB
+        does not know that only names an indication in passing ("lumbar" in S32.8
+        "Fracture of other and unspecified parts of lumbar spine and pelvis") says nothing
+        of what its code is: the entry is listed."""
+        concepts = self.kb.concepts if self.kb is not None else {}
+        return any(
+            h.certain
+            or not coded
+            or (h.concept in concepts and concepts[h.concept].kind != "indication")
+            for h in hits
+        )
 
     def _not_used(
         self,
