@@ -402,3 +402,90 @@ def test_blood_thinner_brands_and_misspellings_are_to_confirm(kb, text: str) -> 
 )
 def test_words_that_begin_like_those_brands_name_no_blood_thinner(kb, text: str) -> None:
     assert "anticoagulant_therapy" not in {m.concept for m in kb.text_matcher.find(text)}
+
+
+CPT = "http://www.ama-assn.org/go/cpt"
+PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+OPS = "http://fhir.de/CodeSystem/bfarm/ops"
+
+
+def _operation(system: str, code: str, day: str = "2026-11-10") -> dict[str, Any]:
+    return _bundle(
+        {
+            "resourceType": "Procedure",
+            "id": "op",
+            "status": "completed",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": system, "code": code}]},
+            "performedDateTime": day,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [
+        (CPT, "22214"),
+        (CPT, "22207"),
+        (CPT, "22114"),
+        (CPT, "22318"),
+        (CPT, "22852"),
+        (CPT, "0274T"),
+        (CPT, "63185"),
+        (CPT, "63200"),
+        (CPT, "63272"),
+        (CPT, "63276"),
+        (CPT, "63300"),
+        (CPT, "63662"),
+        (CPT, "63709"),
+        (PCS, "0RG00J0"),
+        (PCS, "0SB00ZZ"),
+        (PCS, "0SP004Z"),
+        (PCS, "0SW304Z"),
+        (PCS, "0QT00ZZ"),
+        (PCS, "0PT40ZZ"),
+        (PCS, "00CU0ZZ"),
+        (PCS, "009U00Z"),
+        (PCS, "00BY0ZZ"),
+        (PCS, "0QH004Z"),
+        (PCS, "0PH404Z"),
+        (PCS, "0SS004Z"),
+        (OPS, "5-035.4"),
+        (OPS, "5-034.0"),
+        (OPS, "5-036.0"),
+        (OPS, "5-038.4"),
+    ],
+)
+def test_spine_operations_coded_alone_need_clearance(kb, system: str, code: str) -> None:
+    result = screen(_operation(system, code), DAY, kb=kb)
+    assert "recent_spinal_surgery" in result.present_concepts
+    assert result.verdict == "needs_clearance"
+    # done long before the window, the same operation limits nothing
+    old = screen(_operation(system, code, "2025-01-10"), DAY, kb=kb)
+    assert old.verdict == "allowed"
+
+
+def test_a_lumbar_puncture_is_no_spine_operation(kb) -> None:
+    result = screen(_operation(PCS, "009U3ZX"), DAY, kb=kb)
+    assert result.verdict == "allowed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fracture of lumbar spine and pelvis",
+        "Fracture of other and unspecified parts of lumbar spine and pelvis",
+        "Fracture of unspecified parts of lumbosacral spine and pelvis, initial encounter",
+        "Fraktur der Lendenwirbelsäule und des Beckens",
+    ],
+)
+def test_a_fracture_of_the_lumbar_spine_and_pelvis_in_words_is_to_confirm(kb, text: str) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    assert ("vertebral_fracture", "unknown") in {(f.concept, f.certainty) for f in result.findings}
+    assert result.verdict == "needs_data"
+
+
+@pytest.mark.parametrize("text", ["Fracture of pelvis", "No fracture of lumbar spine and pelvis"])
+def test_a_fracture_of_the_pelvis_alone_or_denied_is_no_vertebral_fracture(kb, text: str) -> None:
+    result = screen(_in_words(text), DAY, kb=kb)
+    assert "vertebral_fracture" not in {f.concept for f in result.findings}
