@@ -12929,7 +12929,7 @@ case(
     "allowed",
     "a note whose data is a gzip file labelled text/plain: not words but a file's bytes, listed"
     " as a document the screening cannot read (it was listed as a note of binary characters)",
-    document_bytes("text/plain", __import__("gzip").compress(CES_NOTE.encode())),
+    document_bytes("text/plain", __import__("gzip").compress(CES_NOTE.encode(), mtime=0)),
 )
 case(
     "note_in_contained_binary",
@@ -13088,6 +13088,73 @@ case(
         "valueRatio": {"numerator": {"value": 1}, "denominator": {"value": 160}},
     },
 )
+
+for name, system, code, display, verdict, why in (
+    (
+        "code_to_confirm_s32_8_lumbar_spine_or_pelvis",
+        ICD10,
+        "S32.8",
+        "Fracture of other and unspecified parts of lumbar spine and pelvis",
+        "needs_data",
+        "WHO S32.8 may be a fracture of the lumbar spine or of the pelvis alone: a vertebral"
+        " fracture to confirm (it was allowed, and neither found nor listed)",
+    ),
+    (
+        "code_to_confirm_s32_9xxa_code_only",
+        ICD10CM,
+        "S32.9XXA",
+        None,
+        "needs_data",
+        "ICD-10-CM S32.9XXA (unspecified parts of lumbosacral spine and pelvis), code alone: a"
+        " vertebral fracture to confirm",
+    ),
+    (
+        "code_pelvis_fracture_icd10cm_not_spine",
+        ICD10CM,
+        "S32.810A",
+        None,
+        "allowed",
+        "ICD-10-CM S32.810A, a fracture of the pelvis (ICD-10-CM's S32.8x are the pelvis's, not"
+        " WHO's S32.8): no vertebral fracture",
+    ),
+    (
+        "code_to_confirm_m80_00xa_no_site",
+        ICD10CM,
+        "M80.00XA",
+        None,
+        "needs_data",
+        "ICD-10-CM M80.00XA, an osteoporotic fracture of no site, code alone: osteoporosis, and a"
+        " vertebral fracture to confirm (it was allowed with precautions, needs data with its title)",
+    ),
+    (
+        "code_to_confirm_m80_0_who_no_site_digit",
+        ICD10,
+        "M80.0",
+        None,
+        "needs_data",
+        "WHO M80.0 written without its site digit: osteoporosis, and a vertebral fracture to"
+        " confirm",
+    ),
+    (
+        "code_to_confirm_snomed_postmenopausal_fracture",
+        SNOMED,
+        "203453001",
+        None,
+        "needs_data",
+        "SNOMED CT 203453001 (postmenopausal osteoporosis with pathological fracture), code"
+        " alone: osteoporosis, and a vertebral fracture to confirm (it was allowed)",
+    ),
+    (
+        "code_to_confirm_g06_2_abscess_no_site",
+        ICD10,
+        "G06.2",
+        "Extradural and subdural abscess, unspecified",
+        "defer",
+        "WHO G06.2, an extradural or subdural abscess of no site: an infection (defer) and a"
+        " spinal infection to confirm",
+    ),
+):
+    case(name, verdict, why, condition(system, code, display, onset="2026-11-15"))
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -24,6 +24,7 @@ from spinecare.engine.notes import (
     age_note,
     ahead_answer_note,
     ahead_note,
+    code_may_name,
     code_to_confirm,
     condition_note,
     contradictory_medication_note,
@@ -460,7 +461,13 @@ class RecordIndex:
                 placed.append(c)
                 titled.update(_title(h.code.display) for h in coded if h.code.display)
                 shown = f"{c.system}|{c.code}"
-                found.extend(ConceptHit(h.concept, h.set, h.zone, shown, True) for h in coded)
+                # a code that may name a concept but need not (KB ``confirm``): to confirm
+                found.extend(
+                    ConceptHit(h.concept, h.set, h.zone, shown, False, code_may_name(_titled(c)))
+                    if h.code.confirm
+                    else ConceptHit(h.concept, h.set, h.zone, shown, True)
+                    for h in coded
+                )
         if not found:
             for c in codings:
                 unplaced = codes.lookup_unplaced(c.system, c.code)
@@ -832,6 +839,27 @@ def _looks_for(procedure: Procedure, kb: KB) -> bool:
             if any(cue in written for cue in cues):
                 return True
     return False
+
+
+SYSTEM_TITLES = {
+    "icd10": "ICD-10",
+    "icd10cm": "ICD-10-CM",
+    "icd10pcs": "ICD-10-PCS",
+    "snomed": "SNOMED CT",
+    "loinc": "LOINC",
+    "rxnorm": "RxNorm",
+    "atc": "ATC",
+    "ndc": "NDC",
+    "cpt": "CPT",
+    "ops": "OPS",
+}
+"""The KB's code systems as clinicians name them ("ICD-10 S32.8")."""
+
+
+def _titled(coding: Coding) -> str:
+    """A coding as clinicians write it: its system's name and its code ("ICD-10 S32.8")."""
+    title = SYSTEM_TITLES.get(coding.system)
+    return f"{title} {coding.code.strip()}" if title else coding.code.strip()
 
 
 _NOT_LIMITING = frozenset({"indication", "context"})

@@ -191,6 +191,10 @@ class Code(Strict):
     treatment zone a condition with this code affects. ``exact`` (ICD-10 only): the code
     itself matches, not its subdivisions, where an edition divides it into codes of
     other meanings (WHO R15 is faecal incontinence; ICD-10-CM R15.2 is faecal urgency).
+    ``confirm``: the code may name the concept but need not (S32.8 "Fracture of other and
+    unspecified parts of lumbar spine and pelvis" may be of the pelvis alone; an
+    osteoporotic fracture of no site may be of a vertebra): a record coded so names the
+    concept to confirm (certainty unknown), never as present.
     """
 
     system: SystemName
@@ -200,6 +204,7 @@ class Code(Strict):
     set: str | None = None
     zone: str | None = None
     exact: bool = False
+    confirm: bool = False
 
 
 class Synonyms(Strict):
