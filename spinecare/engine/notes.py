@@ -170,12 +170,12 @@ def contradictory_medication_note(end: date, end_last: date | None = None) -> st
 
 
 def code_to_confirm(code: str) -> str:
-    return Message("code %(code)s in no known code system: confirm", code=code)
+    return Message("code '%(code)s' in no known code system: confirm", code=code)
 
 
 def code_may_name(code: str) -> str:
     """A KB code that may name the concept but need not (``confirm``)."""
-    return Message("code %(code)s may or may not name it: confirm", code=code)
+    return Message("code '%(code)s' may or may not name it: confirm", code=code)
 
 
 def unnamed_drug_note(code: str) -> str:

@@ -46,7 +46,7 @@ def test_unknown_findings_say_what_to_confirm() -> None:
     assert [m["item"] for m in result["missing"]] == ["record_to_confirm"]
     coded = screen(EHR / "icd10_shaped_code_without_system.json", as_of=AS_OF).to_json()
     notes = [e["note"] for f in coded["findings"] for e in f["evidence"]]
-    assert any("code C50.9 in no known code system: confirm" in n for n in notes)
+    assert any("code 'C50.9' in no known code system: confirm" in n for n in notes)
 
 
 def test_a_reading_set_aside_is_named_where_the_measure_is_missing() -> None:
