@@ -19,7 +19,7 @@ from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.questionnaire import reader_measures
 from spinecare.kb.loader import KB, load_kb
-from spinecare.messages import Message
+from spinecare.messages import Message, Quantity
 from spinecare.record.model import PatientRecord
 
 if TYPE_CHECKING:
@@ -104,6 +104,31 @@ def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
         Message("neither an EHR record (a FHIR R4 Bundle) nor a spinecare intake file"),
         source=label,
     )
+
+
+def posted_record(source: RecordSource, kb: KB, name: str) -> PatientRecord:
+    """A record posted without signing in (``/api/screen``, ``/api/plan``,
+    ``$massage-screening``), refused where it holds more words than such a screening reads
+    (:data:`~spinecare.fhir.reader.RECORD_TEXT_CHARS`): reading words costs time, and
+    forty notes of 200,000 characters, twenty kilobytes of gzip, held a worker for
+    minutes. The clinic app and the CLI read every record whole."""
+    from spinecare.errors import TooMuchText
+    from spinecare.fhir.reader import RECORD_TEXT_CHARS, words_read
+
+    record = load_record(source, kb, name=name)
+    held = words_read(record)
+    if held > RECORD_TEXT_CHARS:
+        raise TooMuchText(
+            Message(
+                "the record holds %(held)s characters of notes and other words, more than a"
+                " screening posted without signing in reads (%(limit)s): import it into the"
+                " clinic app, or screen it with the command line, where it is read in full",
+                held=Quantity(held, None),
+                limit=Quantity(RECORD_TEXT_CHARS, None),
+            ),
+            source=name,
+        )
+    return record
 
 
 def screen(

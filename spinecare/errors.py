@@ -61,6 +61,13 @@ class RecordError(InputError):
     code = "invalid_record"
 
 
+class TooMuchText(RecordError):
+    """A record posted without signing in that holds more words than such a screening
+    reads (:data:`spinecare.fhir.reader.RECORD_TEXT_CHARS`)."""
+
+    code = "too_much_text"
+
+
 class UnitError(RecordError):
     """A measurement in a unit the engine cannot convert."""
 

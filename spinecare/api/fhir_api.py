@@ -425,13 +425,13 @@ def _unpack(data: dict[str, Any], lenient: bool = False) -> tuple[dict[str, Any]
 
 def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
     """Read, screen and plan as the CLI does (core), and build the answer Bundle."""
-    from spinecare.core import load_kb, load_record
+    from spinecare.core import load_kb, posted_record
     from spinecare.engine.planning import plan_course
     from spinecare.engine.screening import screen_record
     from spinecare.fhir.export import screening_result_bundle
 
     kb = load_kb()
-    record = load_record(bundle, kb, name=REQUEST_BODY)
+    record = posted_record(bundle, kb, REQUEST_BODY)
     screening = screen_record(record, kb, day, lang)
     return screening_result_bundle(record, screening, plan_course(screening, record, kb, lang))
 

@@ -112,14 +112,16 @@ async def _on_document(
     Parsing and screening are CPU work: they run in a worker thread, so a large document
     never holds up the other requests."""
     from spinecare.clinic.workers import run_heavy
-    from spinecare.core import load_kb, parse_date
+    from spinecare.core import load_kb, parse_date, posted_record
 
     raw = await request.body()
     day = parse_date(as_of, what="as_of")
     language = _lang(lang)
 
     def work() -> Any:
-        return action(_document(raw), day, kb=load_kb(), lang=language).to_json()
+        kb = load_kb()
+        record = posted_record(_document(raw), kb, REQUEST_BODY)
+        return action(record, day, kb=kb, lang=language).to_json()
 
     return await run_heavy(work, pool="public")
 

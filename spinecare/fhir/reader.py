@@ -70,7 +70,6 @@ from spinecare.record.model import (
     RECORD_PAGED_UNCOUNTED,
     SITE_WORDS,
     STATED_ELSEWHERE,
-    TEXT_BEYOND,
     TEXT_IN_PART,
     UNWORDED_YES,
     VISIT_DIAGNOSIS,
@@ -4353,19 +4352,21 @@ _EMPTY_KINDS = (list, dict, str)
 
 
 RECORD_TEXT_CHARS = 1_000_000
-"""How many characters of words a record is read for in all, its newest entries first
-(:meth:`RecordBuilder._within_text_budget`): five texts read to their limit
-(:data:`TEXT_CHARS`), a few seconds of reading at most."""
+"""How many characters of words a record posted without signing in may hold in all
+(:func:`words_read`; ``/api/screen``, ``/api/plan``, ``$massage-screening``): five texts
+read to their limit (:data:`TEXT_CHARS`), a few seconds of reading. A longer one is
+refused, never read in part: the clinic app and the CLI read every record whole."""
 
 
-def _entry_day(entry: Condition | Medication | Procedure) -> date | None:
-    """The day an entry is dated by: a condition's onset or recording, a drug's start, a
-    procedure's day."""
-    if isinstance(entry, Condition):
-        return entry.onset or entry.recorded
-    if isinstance(entry, Medication):
-        return entry.start
-    return entry.performed
+def words_read(record: PatientRecord) -> int:
+    """The characters of words a screening of ``record`` reads: each entry's text, to its
+    limit (:data:`TEXT_CHARS`)."""
+    return sum(
+        min(len(e.text), TEXT_CHARS)
+        for group in (record.conditions, record.medications, record.procedures)
+        for e in group
+        if e.text
+    )
 
 
 def _read_in_part(
@@ -4940,9 +4941,6 @@ class RecordBuilder:
                 self._set_aside(res, str(res.get("resourceType")), ref, err.message)
         medications.extend(self._salvaged_medications)
         (patient,) = self._patients.values()
-        self._conditions, medications, self._procedures = self._within_text_budget(
-            self._conditions, medications, self._procedures
-        )
         conditions = [*self._conditions, *self._visit_diagnoses(), *self._not_held()]
         procedures = list(self._procedures)
         return PatientRecord(
@@ -5039,46 +5037,6 @@ class RecordBuilder:
                 )
             )
         return out
-
-    def _within_text_budget(
-        self,
-        conditions: list[Condition],
-        medications: list[Medication],
-        procedures: list[Procedure],
-    ) -> tuple[list[Condition], list[Medication], list[Procedure]]:
-        """The entries with their words read up to :data:`RECORD_TEXT_CHARS` characters in
-        all, the newest first: the words of older ones beyond it are not read (an entry
-        with codes keeps them; one of words alone is left out), each listed as not read.
-        Reading words costs time, and a record of many long notes would hold a server's
-        worker for minutes."""
-        every: list[Condition | Medication | Procedure] = [*conditions, *medications, *procedures]
-        sized = [
-            (min(len(e.text), TEXT_CHARS), _entry_day(e), n) for n, e in enumerate(every) if e.text
-        ]
-        if sum(size for size, _, _ in sized) <= RECORD_TEXT_CHARS:
-            return conditions, medications, procedures
-        total = 0
-        beyond: set[int] = set()
-        for size, _, n in sorted(sized, key=lambda s: (s[1] or date.min, s[2]), reverse=True):
-            total += size
-            if total > RECORD_TEXT_CHARS:
-                beyond.add(n)
-        kept: list[list[Any]] = [[], [], []]
-        n = 0
-        groups: tuple[list[Any], ...] = (conditions, medications, procedures)
-        for group, entries in enumerate(groups):
-            for e in entries:
-                if n in beyond:
-                    day = _entry_day(e)
-                    self._ignored.append(
-                        Ignored(e.ref.split("#", 1)[0], Message(TEXT_BEYOND), when=day)
-                    )
-                    if e.codings:
-                        kept[group].append(replace(e, text=None))
-                else:
-                    kept[group].append(e)
-                n += 1
-        return kept[0], kept[1], kept[2]
 
     def _prose_readings(self) -> list[Ignored]:
         """Readings written in the words of a note, a report or an assessment the record

@@ -376,10 +376,6 @@ DOCUMENT_IN_PART = N_(
 TEXT_IN_PART = N_(
     "a text too long to read in full: only its beginning was read; read the rest in the chart"
 )
-TEXT_BEYOND = N_(
-    "the record holds more text than one screening reads, and these words are among its"
-    " oldest: read them in the chart"
-)
 RECORD_INCOMPLETE = N_(
     "the EHR sent a warning or an error with the record ('%(said)s'): parts of it may be"
     " missing, read the chart"
@@ -408,7 +404,6 @@ NOT_READ_REASONS = frozenset(
         DOCUMENT_NOT_READ,
         DOCUMENT_IN_PART,
         TEXT_IN_PART,
-        TEXT_BEYOND,
         DOCUMENT_NAMED,
         RECORD_INCOMPLETE,
         RECORD_INCOMPLETE_UNSAID,
