@@ -13156,5 +13156,44 @@ for name, system, code, display, verdict, why in (
 ):
     case(name, verdict, why, condition(system, code, display, onset="2026-11-15"))
 
+case(
+    "known_code_display_and_text_add_saddle_anaesthesia",
+    "needs_data",
+    "M54.5 whose display and text both say 'Low back pain with new saddle anaesthesia' (an EHR"
+    " fills code.text with the display): read, to confirm (a text repeating a known code's"
+    " display was never read, whatever the display said)",
+    condition(
+        ICD10,
+        "M54.5",
+        "Low back pain with new saddle anaesthesia",
+        text="Low back pain with new saddle anaesthesia",
+        onset="2026-11-18",
+    ),
+)
+case(
+    "panel_cancelled_lends_no_date_to_its_temperature",
+    "needs_data",
+    "a vital-signs panel entered in error whose contained temperature (36.6) has no date of its"
+    " own: a panel entered in error dates nothing, the temperature stays undated and unused",
+    {
+        **dropped(observation("85353-1", status="entered-in-error"), "valueQuantity"),
+        "hasMember": [{"reference": "#t"}],
+        "contained": [
+            {
+                **dropped(observation("8310-5", 36.6, "Cel"), "effectiveDateTime", "subject"),
+                "id": "t",
+            }
+        ],
+    },
+    without={"temperature"},
+)
+case(
+    "note_ending_in_a_nul",
+    "needs_data",
+    "a short note ending in a NUL byte ('saddle anaesthesia' and a C string's zero): read as"
+    " the text it is, to confirm (not as UTF-16)",
+    document_bytes("text/plain", b"new saddle anaesthesia\0"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

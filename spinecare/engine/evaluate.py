@@ -502,11 +502,16 @@ class RecordIndex:
         )
         concepts = self.kb.concepts
         for text in (*texts, *(c.display for c in codings if c not in placed), *own):
-            if not text or (said and text not in own and " ".join(text.split()).casefold() in said):
+            if not text:
+                continue
+            # a text that repeats a known code's display ("code.text" as EHRs fill it) is
+            # that display: nothing more where it is the KB's own name of the code
+            repeats = bool(said) and " ".join(text.split()).casefold() in said
+            if repeats and text not in own and _title(text) in titled:
                 continue
             # of a display the EHR wrote its words into, what limits massage: the site or
             # kind of the coded diagnosis it also names is the code's to say
-            limits = text in own
+            limits = text in own or repeats
             # the whole text is the title of a KB code: the concept that code names
             for concept, group in self.kb.code_titles.get(tuple(words(text)), ()):
                 if limits and concepts[concept].kind in _NOT_LIMITING:

@@ -3615,13 +3615,13 @@ def _utf16_order(raw: bytes) -> str | None:
     UTF-8 it is letters and NUL characters and names nothing. The byte order whose high
     bytes are the zeros, where the text reads in it; None for any other text (UTF-8 text
     holds no NUL)."""
-    sample = raw[:4096]
-    if b"\0" not in sample:
+    sample = raw[:4096].rstrip(b"\0")  # a C string's closing zero says nothing of it
+    if b"\0" not in sample or len(sample) < 16:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     order, zeros, others = ("utf-16-le", odd, even) if odd >= even else ("utf-16-be", even, odd)
-    if zeros * 10 < len(sample) // 2 or others * 10 > zeros:
-        return None  # zeros scattered: binary data, not text in two bytes a letter
+    if zeros < 4 or zeros * 10 < len(sample) // 2 or others * 10 > zeros:
+        return None  # zeros scattered, or a few: binary data, not text in two bytes a letter
     try:
         raw[: len(raw) // 2 * 2].decode(order)
     except UnicodeDecodeError:
@@ -3637,8 +3637,8 @@ the replacement of bytes that read as nothing."""
 def _not_text(text: str) -> bool:
     """Whether decoded content is not words but a file's bytes (a compressed or binary
     file labelled as text): more than one character in ten no note holds."""
-    sample = text[:4096]
-    return len(_NOT_TEXT.findall(sample)) * 10 > len(sample)
+    sample = text[:4096].rstrip("\0")
+    return len(sample) >= 64 and len(_NOT_TEXT.findall(sample)) * 10 > len(sample)
 
 
 # RTF's escaped bytes ("\'e0\'e1"), read in the code page of the font in force: a font
@@ -5204,11 +5204,13 @@ class RecordBuilder:
         stood in the Bundle, each named after its holder (``Encounter/e#c1``)."""
         # a result held by a report or a panel with no date of its own was measured when
         # they were (the platelet count of a dated blood count): it takes their date
-        dated = {
-            key: res[key]
-            for key in _HOLDER_DATES
-            if key in res and res.get("resourceType") in ("DiagnosticReport", "Observation")
-        }
+        holds_results = res.get("resourceType") in ("DiagnosticReport", "Observation")
+        dated = (
+            {key: res[key] for key in _HOLDER_DATES if key in res}
+            # a holder cancelled or entered in error dates nothing
+            if holds_results and _status(res) not in OBSERVATION_VOID
+            else {}
+        )
         for index, item in enumerate(_objects(res, "contained")):
             kind = item.get("resourceType")
             if kind in kinds:
@@ -6173,7 +6175,15 @@ def with_questions(res: Resource, questionnaires: Mapping[str, Mapping[str, str]
     named = res.get("questionnaire")
     if not isinstance(named, str):
         return res
-    asked = questionnaires.get(named.strip()) or questionnaires.get(named.strip().split("|")[0])
+    written = named.strip().split("|")[0]
+    # by its address as written, else by its last two parts ("https://ehr/fhir/Questionnaire/
+    # q1" is Questionnaire/q1: a Bulk export's forms carry no full URL), as a Binary is
+    parts = written.split("/_history/", 1)[0].rstrip("/").split("/")
+    asked = (
+        questionnaires.get(named.strip())
+        or questionnaires.get(written)
+        or (questionnaires.get("/".join(parts[-2:])) if len(parts) >= 2 else None)
+    )
     if not asked:
         return res
     return {**res, "item": _worded(res.get("item"), asked)}
@@ -6302,6 +6312,9 @@ def _read_entries(
         def add(resource: Resource, full_url: str | None = None) -> None:
             builder.add(in_bundle(resource, binaries, questionnaires), full_url)
 
+    part = _in_part(data)
+    if part is not None:  # a search or a history sent page by page
+        builder.set_aside("Bundle", part)
     if bundle_type == "history" or not isinstance(entries, list):
         for resource, full_url in _entries(data, name):
             add(resource, full_url)
@@ -6330,7 +6343,4 @@ def _read_entries(
                 source=name,
             )
         add(item, full_url)
-    part = _in_part(data)
-    if part is not None:
-        builder.set_aside("Bundle", part)
     return builder.build()

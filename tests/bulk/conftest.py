@@ -212,7 +212,6 @@ def shared_export(tmp_path: Path) -> tuple[Path, dict[str, list[dict]], list[dic
     form = {
         "resourceType": "Questionnaire",
         "id": "q1",
-        "url": "http://clinic.example/q/redflags",
         "status": "active",
         "item": [
             {
@@ -235,7 +234,8 @@ def shared_export(tmp_path: Path) -> tuple[Path, dict[str, list[dict]], list[dic
         "id": "r-b",
         "status": "completed",
         "subject": {"reference": "Patient/b"},
-        "questionnaire": "http://clinic.example/q/redflags",
+        # named by its address on the EHR's server: found by its last two parts
+        "questionnaire": "https://ehr.example/fhir/Questionnaire/q1",
         "authored": "2026-11-19",
         "item": [{"linkId": "1", "answer": [{"valueBoolean": True}]}],
     }
