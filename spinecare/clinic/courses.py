@@ -80,6 +80,7 @@ __all__ = [
     "course_people",
     "course_screening",
     "course_summaries",
+    "course_verdict",
     "courses_of",
     "diary_of",
     "form_error",
@@ -225,6 +226,19 @@ def course_screening(
     if patient is None:  # a course always has its patient (foreign key)
         raise NotFoundError(Message(PATIENT_NOT_FOUND, id=course.patient_id))
     return screen_record(record_of(session, patient), kb, day, lang)
+
+
+def course_verdict(session: DbSession, course: CourseOut, kb: KB, day: date) -> str:
+    """The verdict on ``day`` of the patient of a course :func:`get_course` has already let
+    the user see: the stored one where it holds (the patient list's, cleared by every
+    write to the record), else screened and stored (:func:`course_screening` gives the
+    reasons, for a routine stopped)."""
+    from spinecare.clinic.verdicts import list_verdicts
+
+    patient = session.get(PatientRow, course.patient_id)
+    if patient is None:  # a course always has its patient (foreign key)
+        raise NotFoundError(Message(PATIENT_NOT_FOUND, id=course.patient_id))
+    return list_verdicts(session, [patient], kb, day)[patient.id]
 
 
 def latest_course_id(session: DbSession, who: CurrentUser) -> int | None:

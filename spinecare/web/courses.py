@@ -728,8 +728,11 @@ def _home_view(
     diary = [e.model_dump(mode="json") for e in store.diary_of(session, row.id)]
     # the patient's screening of the day: a red flag, a contraindication or a deferral
     # stops the routine whatever the course's status (a resumption does not settle it)
-    screening = store.course_screening(session, row, kb, date.today(), lang)
-    stopped = _screening_today(kb, screening, lang, for_patient=True)
+    # (the stored verdict decides; the whole screening is read for its reasons only then)
+    stopped = None
+    if store.course_verdict(session, row, kb, date.today()) in STOPPING_VERDICTS:
+        screening = store.course_screening(session, row, kb, date.today(), lang)
+        stopped = _screening_today(kb, screening, lang, for_patient=True)
     cost = [
         {
             "id": c.id,
@@ -878,7 +881,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         people = store.course_people(session, row)
         code = _download_lang(request, people, lang, user)
         course = store.course_of(row)
-        verdict = store.course_screening(session, row, kb, date.today()).verdict
+        verdict = store.course_verdict(session, row, kb, date.today())
         name = people.patient.name
         clinic = people.clinic
         contacts = Clinic(
@@ -905,7 +908,7 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
         code = _download_lang(request, store.course_people(session, row), lang, user)
         course = store.course_of(row)
         today = date.today()
-        verdict = store.course_screening(session, row, kb, today).verdict
+        verdict = store.course_verdict(session, row, kb, today)
     _require_home(course)
     ics = home_calendar(course, kb, lang=code, day=today, verdict=verdict)
     return _attachment(ics, "text/calendar; charset=utf-8", f"home-program-{course_id}.ics")
