@@ -489,3 +489,38 @@ def test_a_fracture_of_the_lumbar_spine_and_pelvis_in_words_is_to_confirm(kb, te
 def test_a_fracture_of_the_pelvis_alone_or_denied_is_no_vertebral_fracture(kb, text: str) -> None:
     result = screen(_in_words(text), DAY, kb=kb)
     assert "vertebral_fracture" not in {f.concept for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [
+        (PCS, "0RP104Z"),
+        (PCS, "0RP30JZ"),
+        (PCS, "0RP40AZ"),
+        (PCS, "0RP634Z"),
+        (PCS, "0RP90JZ"),
+        (PCS, "0RPA04Z"),
+        (PCS, "0RW104Z"),
+        (PCS, "0RW50JZ"),
+        (PCS, "0RW60AZ"),
+        (PCS, "0RWB0JZ"),
+        (CPT, "63302"),
+        (CPT, "63304"),
+        (CPT, "63307"),
+        (CPT, "63308"),
+        (CPT, "63101"),
+        (CPT, "63103"),
+        (OPS, "5-037.0"),
+    ],
+)
+def test_upper_spine_hardware_and_corpectomy_need_clearance(kb, system: str, code: str) -> None:
+    result = screen(_operation(system, code), DAY, kb=kb)
+    assert "recent_spinal_surgery" in result.present_concepts
+    assert result.verdict == "needs_clearance"
+    old = screen(_operation(system, code, "2024-12-07"), DAY, kb=kb)
+    assert old.verdict == "allowed"
+
+
+@pytest.mark.parametrize("code", ["0RPC04Z", "0RWJ0JZ"])
+def test_hardware_of_a_jaw_or_shoulder_joint_is_no_spine_operation(kb, code: str) -> None:
+    assert screen(_operation(PCS, code), DAY, kb=kb).verdict == "allowed"
