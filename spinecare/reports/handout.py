@@ -70,6 +70,7 @@ def _labels(lang: str) -> dict[str, str]:
         "status": _("Status"),
         "paused": _("Paused: your doctor reviews the course before it goes on."),
         "completed": _("Completed."),
+        "stopped": _("Stopped: no massage and no self-massage until a new screening allows it."),
         "cost_title": _("Ways to continue"),
         "cost_intro": _("Options, with what each needs from you. Ask the clinic about prices."),
         "option": _("Option"),
@@ -207,6 +208,8 @@ def handout_data(
     ]
     if course.status in ("paused", "completed"):
         rows.append([labels["status"], labels[course.status]])
+    elif notices:  # under way, but the screening of the day says not to have massage
+        rows.append([labels["status"], labels["stopped"]])
     costs = {c.id: c for c in kb.model.plans.cost_options}
     cost_options = [
         {
@@ -215,7 +218,7 @@ def handout_data(
             "needs": costs[i].needs.get(lang),
         }
         for i in course.cost_options
-        if i in costs
+        if i in costs and not notices  # no ways to go on while massage is stopped
     ]
     day_text = _date(day, lang)
     routines_note = labels["no_routine"] if not taught else None

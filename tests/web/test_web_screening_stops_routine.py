@@ -64,6 +64,16 @@ def _leg_weakness_then_resumed(world: Any, signed_in: Any, lang: str) -> int:
     return course
 
 
+STOPPED_TOO = {
+    "en": "Your self-massage routine is stopped too",
+    "ru": "Ваш комплекс самомассажа тоже остановлен",
+}
+HANDOUT_STOPPED = {
+    "en": "Stopped: no massage and no self-massage",
+    "ru": "Остановлен: ни массажа, ни самомассажа",
+}
+WAYS = {"en": "Ways to continue", "ru": "Как продолжать"}
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_red_flag_keeps_the_routine_stopped_after_the_course_is_resumed(
     world: Any, signed_in: Any, lang: str
@@ -78,11 +88,16 @@ def test_a_red_flag_keeps_the_routine_stopped_after_the_course_is_resumed(
         assert home.status_code == 200
         assert SEE_A_DOCTOR[lang] in home.text and 'data-verdict="refer_urgently"' in home.text
         assert 'class="timer"' not in home.text
+        # no steps, no "I did my routine today", no ways to go on: the routine is stopped
+        assert 'class="routine"' not in home.text and 'name="done"' not in home.text
+        assert 'class="cost"' not in home.text
+        assert STOPPED_TOO[lang] in home.text
     data = patient.get(f"/courses/{course}/home", headers=JSON).json()
     assert data["screening_stop"]["verdict"] == "refer_urgently"
     # the handout prints the answer first and no routine; the calendar reminds of nothing
     text = _words(patient.get(f"/courses/{course}/handout.pdf?lang={lang}").content)
     assert _flat(SEE_A_DOCTOR[lang]) in text and _step(lang) not in text
+    assert _flat(HANDOUT_STOPPED[lang]) in text and _flat(WAYS[lang]) not in text
     event = _calendar_event(patient.get(f"/courses/{course}/calendar.ics?lang={lang}").content)
     assert not event.walk("VALARM") and "RRULE" not in event
     assert str(event["SUMMARY"]) == SEE_A_DOCTOR[lang]
