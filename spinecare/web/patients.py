@@ -569,7 +569,7 @@ def _intake_context(request: Request, patient: Any, values: dict[str, str]) -> d
 
 ENTRY_GROUPS = {
     "diagnosis": N_("Diagnoses"),
-    "visit": N_("Reasons for visits"),
+    "visit": N_("Visits and their reasons"),
     "plan": N_("Care plans and goals"),
     "observation": N_("Observations"),
     "note": N_("Notes, reports and alerts"),

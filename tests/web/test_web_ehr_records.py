@@ -199,4 +199,6 @@ def test_an_imported_records_entries_are_shown_under_what_they_are(signed_in, cs
     diagnoses = [c["label"] for c in facts["conditions"] if c["group"] == "diagnosis"]
     assert not any("Encounter" in d or "Maintain blood pressure" in d for d in diagnoses), diagnoses
     page = client.get(f"/patients/{pid}/intakes/{intake}", headers={"accept": "text/html"}).text
-    assert "Reasons for visits" in page and "Care plans and goals" in page
+    assert "Visits and their reasons" in page and "Care plans and goals" in page
+    # a visit happened on a day: no "since"
+    assert "Encounter for check up (procedure), since" not in page
