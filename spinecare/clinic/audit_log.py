@@ -71,6 +71,18 @@ def patients_found(session: Session, who: CurrentUser, query: str) -> list[int]:
     )
 
 
+def patient_name(session: Session, who: CurrentUser, patient_id: int) -> str | None:
+    """The name of the clinic's patient a reading of the log is filtered by (None for no
+    patient of the clinic)."""
+    admin = acting(session, who)
+    check_admin(admin)
+    return session.scalar(
+        select(PatientRow.name).where(
+            PatientRow.clinic_id == admin.clinic_id, PatientRow.id == patient_id
+        )
+    )
+
+
 def _by_account(session: Session, admin: User, flt: AuditFilter) -> AuditFilter:
     """A user name in the filter stands for the clinic's account whose name is, or looks,
     the same (``Admin`` for ``admin``): its entries, under whatever name it had when each

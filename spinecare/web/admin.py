@@ -21,6 +21,7 @@ from spinecare.clinic import FormError
 from spinecare.clinic import users as accounts
 from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
+from spinecare.clinic.audit_log import patient_name as audit_patient_name
 from spinecare.clinic.audit_log import patients_found as audit_patients
 from spinecare.clinic.clinics import clinic_details, edit_clinic
 from spinecare.clinic.limits import ID_TOO_LARGE, MAX_ID
@@ -417,6 +418,11 @@ def audit_page(
         ask.flt.limit, ask.flt.offset = PAGE, (number - 1) * PAGE
         log = log_page(session, admin, ask.flt, detail=_filters_detail(ask.filters))
         names = detail_names(log.names, state(request).kb(), lang)
+        filtered = (
+            audit_patient_name(session, admin, ask.flt.patient_id)
+            if ask.flt.patient_id is not None
+            else None
+        )
     entries = [_entry_view(e, log.names, ask.zone, lang) for e in log.entries]
     details = [detail_words(e["detail"], names) for e in log.entries]
     actions = [(a, _words(ACTION_WORDS, a)) for a in log.actions]
@@ -435,6 +441,7 @@ def audit_page(
         "people": people,
         "query": query,
         "errors": ask.errors,
+        "filtered_patient": filtered,
     }
     return render(request, "audit.html", context, data)
 

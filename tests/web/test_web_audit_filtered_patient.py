@@ -51,3 +51,17 @@ def test_a_reading_filtered_by_a_patient_names_the_patient(
     rows = list(csv.reader(io.StringIO(export)))
     filtered = next(r for r in rows[1:] if name in r[8])
     assert filtered[6] == name and filtered[7] == str(pid)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_log_filtered_by_a_patient_says_whom_and_keeps_it(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """The patient card's link to its log (``patient_id``) named nobody on the page, and
+    filtering by an action then dropped the patient."""
+    admin = signed_in("admin")
+    assert _post(admin, "/language", {"language": lang}).status_code == 200
+    pid = world.demo_patient
+    page = admin.get(f"/audit?patient_id={pid}", headers=HTML).text
+    assert _name(world) in page.split('class="filtered"')[1].split("</p>")[0]
+    assert f'name="patient_id" value="{pid}"' in page  # kept when the form filters again
