@@ -74,6 +74,7 @@ HANDOUT_STOPPED = {
 }
 WAYS = {"en": "Ways to continue", "ru": "Как продолжать"}
 
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_red_flag_keeps_the_routine_stopped_after_the_course_is_resumed(
     world: Any, signed_in: Any, lang: str
