@@ -242,13 +242,19 @@ class _IntakeForm:
             missing = "diastolic" if dia_v is None else "systolic"
             errors[missing] = Text("give both numbers of the blood pressure, or neither")
             return
-        if sys_v is None or dia_v is None:
+        # each number checked whatever the other is (one unreadable, the other out of
+        # range: both said at once)
+        ok_s = sys_v is not None and self.plausible(
+            "systolic_bp", sys_v, "systolic", _typed(sys_v, "mm[Hg]")
+        )
+        ok_d = dia_v is not None and self.plausible(
+            "diastolic_bp", dia_v, "diastolic", _typed(dia_v, "mm[Hg]")
+        )
+        if sys_v is None or dia_v is None or not (ok_s and ok_d):
             return
-        ok = self.plausible("systolic_bp", sys_v, "systolic", _typed(sys_v, "mm[Hg]"))
-        ok = self.plausible("diastolic_bp", dia_v, "diastolic", _typed(dia_v, "mm[Hg]")) and ok
-        if ok and sys_v <= dia_v:
+        if sys_v <= dia_v:
             errors["systolic"] = Text("systolic must be above diastolic")
-        elif ok:
+        else:
             self.observe("blood_pressure", "systolic_bp", sys_v)
             self.observe("blood_pressure", "diastolic_bp", dia_v)
 

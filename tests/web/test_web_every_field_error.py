@@ -64,3 +64,13 @@ def test_recording_a_session_lists_every_wrong_field(world: Any, signed_in: Any,
     # nothing was recorded
     sessions = client.get(f"/courses/{course}", headers=JSON).json()["sessions"]
     assert sessions == []
+
+
+def test_the_session_day_says_both_numbers_of_a_blood_pressure(world: Any, signed_in: Any) -> None:
+    """A systolic that is no number and a diastolic out of range: both said (only the
+    systolic's was)."""
+    course = _start(world, world.own_patient)
+    client = signed_in("therapist")
+    r = _post(client, f"/courses/{course}/check", {**DAY, "systolic": "abc", "diastolic": "500"})
+    assert r.status_code == 422, r.text[:500]
+    assert sorted(_fields(r)) == ["diastolic", "systolic"], r.text[:800]
