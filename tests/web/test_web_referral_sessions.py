@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import HTML, JSON, csrf_of
-from tests.web.test_web_courses import DAY, TODAY, _post, _start
+from tests.web.conftest import HTML, JSON
+from tests.web.test_web_courses import DAY, _post, _start
+from tests.web.test_web_stopped_course_downloads import warning_sign
 
 NOT_GIVEN = {"en": "Massage was not given", "ru": "Массаж не проводился"}
 GIVEN = {
@@ -29,18 +30,7 @@ def _speaks(client: Any, lang: str) -> Any:
 
 
 def _red_flag_in_the_diary(signed_in: Any, course: int) -> None:
-    patient = signed_in("patient")
-    r = patient.post(
-        f"/courses/{course}/diary",
-        data={
-            "csrf_token": csrf_of(patient, "/login"),
-            "day": TODAY,
-            "key": "legs-1",
-            "symptoms": "progressive_leg_weakness",
-        },
-        headers=JSON,
-    )
-    assert r.status_code == 201 and r.json()["stop_events"], r.text[:300]
+    warning_sign(signed_in, course, "progressive_leg_weakness")
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

@@ -11,9 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import HTML, JSON, csrf_of
-from tests.web.test_web_courses import TODAY, _post, _start
-from tests.web.test_web_stopped_course_downloads import _calendar_event, _flat, _step, _words
+from tests.web.conftest import HTML, JSON
+from tests.web.test_web_courses import _post, _start
+from tests.web.test_web_stopped_course_downloads import (
+    _calendar_event,
+    _flat,
+    _step,
+    _words,
+    warning_sign,
+)
 
 SEE_A_DOCTOR = {
     "en": "Do not have massage. Please see a doctor today.",
@@ -36,18 +42,7 @@ def _leg_weakness_then_resumed(world: Any, signed_in: Any, lang: str) -> int:
     """The patient ticks worsening leg weakness in the diary (a red flag answer); the
     course pauses; the physician reads today's screening on the course page and resumes."""
     course = _start(world, world.own_patient)
-    patient = signed_in("patient")
-    r = patient.post(
-        f"/courses/{course}/diary",
-        data={
-            "csrf_token": csrf_of(patient, "/login"),
-            "day": TODAY,
-            "key": "legs-1",
-            "symptoms": "progressive_leg_weakness",
-        },
-        headers=JSON,
-    )
-    assert r.status_code == 201 and r.json()["stop_events"], r.text[:300]
+    warning_sign(signed_in, course, "progressive_leg_weakness")
     physician = _speaks(signed_in("physician"), lang)
     page = physician.get(f"/courses/{course}", headers=HTML)
     assert page.status_code == 200

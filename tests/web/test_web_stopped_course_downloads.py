@@ -42,20 +42,25 @@ def _words(raw: bytes) -> str:
     return _flat(_pdf_text(raw))
 
 
-def _pause(world: Any, signed_in: Any, course: int) -> None:
-    """The patient ticks a warning sign in the diary: a stop rule pauses the course."""
+def warning_sign(signed_in: Any, course: int, symptom: str = "saddle_anaesthesia") -> None:
+    """The patient ticks a warning sign (``symptom``) in the diary: a stop rule pauses the
+    course."""
     patient = signed_in("patient")
     r = patient.post(
         f"/courses/{course}/diary",
         data={
             "csrf_token": csrf_of(patient, "/login"),
             "day": TODAY,
-            "key": "stop-1",
-            "symptoms": "saddle_anaesthesia",
+            "key": f"stop-{symptom}",
+            "symptoms": symptom,
         },
         headers=JSON,
     )
     assert r.status_code == 201 and r.json()["stop_events"], r.text[:300]
+
+
+def _pause(world: Any, signed_in: Any, course: int) -> None:
+    warning_sign(signed_in, course)
 
 
 def _end(signed_in: Any, course: int) -> None:
