@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from spinecare.dates import iso_date
 from spinecare.engine.screening import Screening, screen_record
-from spinecare.errors import InputError, RecordError
+from spinecare.errors import InputError, RecordError, TooMuchText
 from spinecare.fhir.questionnaire import reader_measures
 from spinecare.kb.loader import KB, load_kb
+from spinecare.kb.text import TEXT_CHARS
 from spinecare.messages import Message, Quantity
 from spinecare.record.model import PatientRecord
 
@@ -106,15 +107,31 @@ def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
     )
 
 
+RECORD_TEXT_CHARS = 1_000_000
+"""How many characters of words a record posted without signing in may hold in all
+(:func:`words_read`; ``/api/screen``, ``/api/plan``, ``$massage-screening``): five texts
+read to their limit (:data:`~spinecare.kb.text.TEXT_CHARS`), a few seconds of reading. A
+longer one is refused, never read in part: the clinic app and the CLI read every record
+whole."""
+
+
+def words_read(record: PatientRecord) -> int:
+    """The characters of words a screening of ``record`` reads: each entry's text, to its
+    limit (:data:`~spinecare.kb.text.TEXT_CHARS`)."""
+    return sum(
+        min(len(e.text), TEXT_CHARS)
+        for group in (record.conditions, record.medications, record.procedures)
+        for e in group
+        if e.text
+    )
+
+
 def posted_record(source: RecordSource, kb: KB, name: str) -> PatientRecord:
     """A record posted without signing in (``/api/screen``, ``/api/plan``,
     ``$massage-screening``), refused where it holds more words than such a screening reads
-    (:data:`~spinecare.fhir.reader.RECORD_TEXT_CHARS`): reading words costs time, and
+    (:data:`RECORD_TEXT_CHARS`): reading words costs time, and
     forty notes of 200,000 characters, twenty kilobytes of gzip, held a worker for
     minutes. The clinic app and the CLI read every record whole."""
-    from spinecare.errors import TooMuchText
-    from spinecare.fhir.reader import RECORD_TEXT_CHARS, words_read
-
     record = load_record(source, kb, name=name)
     held = words_read(record)
     if held > RECORD_TEXT_CHARS:

@@ -63,7 +63,7 @@ class RecordError(InputError):
 
 class TooMuchText(RecordError):
     """A record posted without signing in that holds more words than such a screening
-    reads (:data:`spinecare.fhir.reader.RECORD_TEXT_CHARS`)."""
+    reads (:data:`spinecare.core.RECORD_TEXT_CHARS`)."""
 
     code = "too_much_text"
 

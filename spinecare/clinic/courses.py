@@ -222,9 +222,7 @@ def course_screening(
     """The screening on ``day`` of the patient of a course :func:`get_course` has already
     let the user see (that read is audited): whether the home routine may be offered
     today (:data:`spinecare.reports.notices.STOPPING_VERDICTS`)."""
-    patient = session.get(PatientRow, course.patient_id)
-    if patient is None:  # a course always has its patient (foreign key)
-        raise NotFoundError(Message(PATIENT_NOT_FOUND, id=course.patient_id))
+    patient = _course_patient(session, course)
     return screen_record(record_of(session, patient), kb, day, lang)
 
 
@@ -235,10 +233,15 @@ def course_verdict(session: DbSession, course: CourseOut, kb: KB, day: date) -> 
     reasons, for a routine stopped)."""
     from spinecare.clinic.verdicts import list_verdicts
 
+    patient = _course_patient(session, course)
+    return list_verdicts(session, [patient], kb, day)[patient.id]
+
+
+def _course_patient(session: DbSession, course: CourseOut) -> PatientRow:
     patient = session.get(PatientRow, course.patient_id)
     if patient is None:  # a course always has its patient (foreign key)
         raise NotFoundError(Message(PATIENT_NOT_FOUND, id=course.patient_id))
-    return list_verdicts(session, [patient], kb, day)[patient.id]
+    return patient
 
 
 def latest_course_id(session: DbSession, who: CurrentUser) -> int | None:

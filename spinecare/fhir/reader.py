@@ -4351,24 +4351,6 @@ def _local_ref(reference: str) -> str:
 _EMPTY_KINDS = (list, dict, str)
 
 
-RECORD_TEXT_CHARS = 1_000_000
-"""How many characters of words a record posted without signing in may hold in all
-(:func:`words_read`; ``/api/screen``, ``/api/plan``, ``$massage-screening``): five texts
-read to their limit (:data:`TEXT_CHARS`), a few seconds of reading. A longer one is
-refused, never read in part: the clinic app and the CLI read every record whole."""
-
-
-def words_read(record: PatientRecord) -> int:
-    """The characters of words a screening of ``record`` reads: each entry's text, to its
-    limit (:data:`TEXT_CHARS`)."""
-    return sum(
-        min(len(e.text), TEXT_CHARS)
-        for group in (record.conditions, record.medications, record.procedures)
-        for e in group
-        if e.text
-    )
-
-
 def _read_in_part(
     facts: Iterable[Condition | Medication | Procedure], listed: Iterable[Ignored]
 ) -> list[Ignored]:
@@ -6178,11 +6160,10 @@ def with_questions(res: Resource, questionnaires: Mapping[str, Mapping[str, str]
     written = named.strip().split("|")[0]
     # by its address as written, else by its last two parts ("https://ehr/fhir/Questionnaire/
     # q1" is Questionnaire/q1: a Bulk export's forms carry no full URL), as a Binary is
-    parts = written.split("/_history/", 1)[0].rstrip("/").split("/")
     asked = (
         questionnaires.get(named.strip())
         or questionnaires.get(written)
-        or (questionnaires.get("/".join(parts[-2:])) if len(parts) >= 2 else None)
+        or questionnaires.get(_local_ref(written))
     )
     if not asked:
         return res

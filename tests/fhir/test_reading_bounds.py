@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from spinecare.core import reader_measures
+from spinecare.core import RECORD_TEXT_CHARS, reader_measures, words_read
 from spinecare.engine.screening import screen_record
-from spinecare.fhir.reader import RECORD_TEXT_CHARS, read_bundle, words_read
+from spinecare.fhir.reader import read_bundle
 from spinecare.kb.text import TEXT_CHARS
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "birthDate": "1970-03-14", "gender": "female"}
