@@ -690,14 +690,25 @@ def progress_view(
 CLINICIANS_ONLY = ("resumptions",)
 """What the stored course keeps that the clinicians wrote to each other (a physician's
 note on resuming it): left out of the JSON the patient's own pages give."""
+CHART_ONLY = {"stop_events": "detail", "adjustments": "reason"}
+"""What the course's page keeps for the clinic in each stop event and each value chosen
+outside the KB's range (the event's detail: a session's pains, the therapist's words on
+an adverse event; the therapist's reason for the value): the patient's own pages show
+what fired and what was chosen, never these."""
 
 
 def _course_json(row: Any, user: CurrentUser) -> dict[str, Any]:
-    """The course as a page's JSON twin gives it: whole to the clinic, without the
-    clinicians' notes to each other (:data:`CLINICIANS_ONLY`) to the patient's account."""
+    """The course as a page's JSON twin gives it: whole to the clinic; to the patient's
+    account without the clinicians' notes to each other (:data:`CLINICIANS_ONLY`) and
+    what the chart keeps of its stop events and adjustments (:data:`CHART_ONLY`)."""
     data: dict[str, Any] = row.model_dump(mode="json")
     if not reads_charts(user):
-        data["course"] = {k: v for k, v in data["course"].items() if k not in CLINICIANS_ONLY}
+        course = {k: v for k, v in data["course"].items() if k not in CLINICIANS_ONLY}
+        for part, private in CHART_ONLY.items():
+            course[part] = [
+                {k: v for k, v in item.items() if k != private} for item in course.get(part) or []
+            ]
+        data["course"] = course
     return data
 
 

@@ -6,7 +6,10 @@ intake); and it learns nothing of another patient, whose every address is not fo
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from sqlalchemy import select
 
 from tests.web.conftest import HTML, JSON
 from tests.web.test_web_courses import DAY, TODAY, _patient_id, _post, _start
@@ -149,3 +152,45 @@ def test_the_demo_records_name_no_server_path(world: Any, signed_in: Any) -> Non
         refs += [e["ref"] for f in page.json()["screening"]["findings"] for e in f["evidence"]]
     read = [r for r in refs if ".yaml#" in r]
     assert read and not any("/" in r.split("#", 1)[0] for r in read), refs
+
+
+def test_the_patients_own_course_json_leaves_out_what_the_staff_wrote_in_the_chart(
+    world: Any, signed_in: Any
+) -> None:
+    """The JSON twins of the patient's home routine and progress gave the stored course
+    whole: each stop event's detail (the therapist's words on an adverse event, a session's
+    pains) and the therapist's reason for a value outside the KB's range, which the
+    course's page keeps for the clinic and the patient's pages never show."""
+    from spinecare.clinic import courses
+    from spinecare.kb import load_kb
+    from spinecare.store.models import User
+
+    reason = "Frail; the family asked for fewer visits"
+    with world.app.state.db.session() as session:
+        therapist = session.scalar(select(User).where(User.username == "therapist"))
+        course = courses.start(
+            session,
+            therapist,
+            world.own_patient,
+            load_kb(),
+            start_day=date.today(),
+            values={"sessions": 3},
+            reasons={"sessions": reason},
+            physician_id=None,
+            today=date.today(),
+        ).id
+    event = "Dizzy after the neck work; query vertebral artery"
+    data = {**DAY, "pre_pain": "3", "post_pain": "3", "minutes": "15", "adverse_event": event}
+    r = _post(signed_in("therapist"), f"/courses/{course}/sessions", data)
+    assert r.status_code == 201 and r.json()["stop_events"], r.text[:300]
+    patient = signed_in("patient")
+    for page in ("home", "progress"):
+        r = patient.get(f"/courses/{course}/{page}", headers=JSON)
+        assert r.status_code == 200, r.text[:300]
+        assert event not in r.text and reason not in r.text, page
+        stored = r.json()["course"]["course"]
+        assert [e["rule"] for e in stored["stop_events"]] == ["adverse_event"]  # what fired
+        assert "detail" not in stored["stop_events"][0]
+        assert stored["adjustments"] and "reason" not in stored["adjustments"][0]
+    staff = signed_in("therapist").get(f"/courses/{course}/progress", headers=JSON)
+    assert event in staff.text and reason in staff.text
