@@ -66,6 +66,17 @@ SYSTEM_ALIASES: dict[str, str] = {
     "http://hl7.org/fhir/sid/icd-10-nl": "icd10",
     "http://hl7.org/fhir/sid/icd-10-se": "icd10",
     "http://id.who.int/icd/release/10": "icd10",
+    # the Nordic registers' OIDs: ICD-10-SE (Socialstyrelsen), the Norwegian ICD-10 (Volven
+    # 7110; 7170 is ICPC-2), the Finnish ICD-10 (THL, and its 1999 edition)
+    "urn:oid:1.2.752.116.1.1.1.1.3": "icd10",
+    "https://www.icd10.se": "icd10",
+    "urn:oid:2.16.578.1.12.4.1.1.7110": "icd10",
+    "urn:oid:1.2.246.537.6.1": "icd10",
+    "urn:oid:1.2.246.537.6.1.1999": "icd10",
+    # the Danish SKS (whole, and its D hierarchy): a diagnosis is "D" and the ICD-10 code
+    # ("DM511" is M51.1, :func:`prefixed_code`); its other hierarchies are not the KB's
+    "urn:oid:1.2.208.176.2.4": "sks",
+    "urn:oid:1.2.208.176.2.4.12": "sks",
     "http://www.whocc.no/atc": "atc",
     "urn:oid:2.16.840.1.113883.6.73": "atc",
     # the German ATC with DDD (BfArM, formerly DIMDI): the WHO codes, with national ones
@@ -223,8 +234,23 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
         found = _FOLDED_ALIASES.get(folded) or _unversioned(folded) or _SYSTEM_NAMES.get(folded)
         if found is None:
             oid = _oid_uri(folded)
-            found = _FOLDED_ALIASES.get(oid, uri) if oid else uri
-    return found
+            found = _FOLDED_ALIASES.get(oid) if oid else _named_icd10(folded)
+    return found or uri
+
+
+# A system whose address names ICD-10 and no KB system gives it ("https://smt.esante.gouv.fr/
+# terminologie-cim-10", "http://hl7.org/fhir/sid/icd-10-be", "http://example.org/mkb-10"):
+# a national edition of ICD-10, whose codes extend the WHO categories (as SYSTEM_ALIASES'
+# editions), read as ICD-10; one naming ICD-10-CM as ICD-10-CM. ICD-10-PCS names procedures
+# (its known addresses are the KB's "icd10pcs"; any other is not read so).
+_ICD10_NAMED = re.compile(r"(?<![a-z0-9])(?:icd|cim|mkb|мкб)[-_ ]?10(?![0-9])([-_ ]?cm(?![a-z]))?")
+
+
+def _named_icd10(folded: str) -> str | None:
+    found = _ICD10_NAMED.search(folded)
+    if found is None or "pcs" in folded:
+        return None
+    return "icd10cm" if found.group(1) else "icd10"
 
 
 # A code written with its code system in front ("ICD10CM:C79.51", as i2b2 and OMOP exports
@@ -256,6 +282,8 @@ def prefixed_code(system: str, code: str) -> tuple[str, str]:
     calls this for every coding it reads the first time)."""
     if code[:1] in _QUOTES or code[-1:] in _QUOTES:
         code = code.strip().strip(_QUOTES).strip()
+    if system == "sks":
+        return _sks_code(code)
     match = _PREFIXED.fullmatch(code) if ":" in code else None
     if match is None:
         return system, code
@@ -265,6 +293,16 @@ def prefixed_code(system: str, code: str) -> tuple[str, str]:
     if system in KNOWN_SYSTEMS or is_foreign_system(system):
         return system, match.group(2).strip()
     return named, match.group(2).strip()
+
+
+def _sks_code(code: str) -> tuple[str, str]:
+    """A code of the Danish SKS: a diagnosis ("D" and an ICD-10 code, "DM511", "DC795A") as
+    the ICD-10 code; any other (a procedure, an administrative code) as an SKS code, which
+    the KB does not list."""
+    norm = normalize_icd10(code)
+    if norm[:1] == "D" and ICD10_SHAPE.match(norm[1:]):
+        return "icd10", norm[1:]
+    return "sks", code
 
 
 def is_foreign_system(system: str) -> bool:
@@ -583,10 +621,11 @@ class CodeIndex:
         and of a SNOMED CT expression whose context leaves it to be confirmed.
 
         A code shaped like ICD-10 is looked up as ICD-10, one shaped like OPS ("5-836.30") as
-        OPS; a SNOMED CT expression by its
-        concepts; any other code as a code of any KB system written exactly so. A code of a
-        system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives nothing; one filed
-        under a KB system whose codes never look so (:func:`code_fits`) is read as of none.
+        OPS, one shaped like a Danish SKS diagnosis ("DG834") as its ICD-10 code; a SNOMED CT
+        expression by its concepts; any other code as a code of any KB system written exactly
+        so. A code of a system known not to be the KB's (:data:`FOREIGN_SYSTEMS`) gives
+        nothing; one filed under a KB system whose codes never look so (:func:`code_fits`) is
+        read as of none.
         A SNOMED CT expression refined by a context attribute ("suspected", "history of", "family
         history of") gives its focus concepts and the finding or procedure it wraps. The
         caller treats every hit as uncertain.
@@ -602,8 +641,8 @@ class CodeIndex:
             if expression is None or not expression.in_context:
                 return []
             return self._snomed_hits((*expression.focus, *expression.wrapped))
-        if is_foreign_system(system):
-            return []
+        if system == "sks" or is_foreign_system(system):
+            return []  # an SKS code that is not a diagnosis (_sks_code) is no KB code
         if "|" in code or ":" in code:  # "128053003:363698007=61685007" with no system
             expression = snomed_expression(code)
             if expression is not None:
@@ -624,6 +663,9 @@ class CodeIndex:
             ]
             if hits:
                 return hits
+        sks = _sks_code(code)  # a Danish diagnosis ("DG834"): D and an ICD-10 code
+        if sks[0] == "icd10":
+            return self.lookup("icd10", sks[1])
         return list(self.by_code.get(code.strip(), ()))
 
     def icd10_zone(self, code: str) -> str | None:

@@ -79,6 +79,56 @@ def test_a_uri_naming_a_known_oid_is_that_system(uri: str, expected: str) -> Non
     assert system_name(uri) == expected
 
 
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        # national editions by their registers' OIDs: Sweden, Norway, Finland
+        ("urn:oid:1.2.752.116.1.1.1.1.3", "icd10"),
+        ("urn:oid:2.16.578.1.12.4.1.1.7110", "icd10"),
+        ("1.2.246.537.6.1.1999", "icd10"),
+        # an address that names ICD-10 (France, Belgium, a clinic's own)
+        ("https://mos.esante.gouv.fr/NOS/TRE_R48-CIM10ATIH/FHIR/TRE-R48-CIM10ATIH", "icd10"),
+        ("https://smt.esante.gouv.fr/terminologie-cim-10/", "icd10"),
+        ("http://hl7.org/fhir/sid/icd-10-be", "icd10"),
+        ("http://clinic.example.org/fhir/CodeSystem/mkb-10", "icd10"),
+        ("http://clinic.example.org/fhir/CodeSystem/ICD10CM", "icd10cm"),
+        # never ICD-10-PCS, ICD-9 or ICD-11, nor a word that holds "icd10" in it
+        (
+            "http://clinic.example.org/fhir/CodeSystem/icd-10-pcs",
+            "http://clinic.example.org/fhir/CodeSystem/icd-10-pcs",
+        ),
+        ("http://clinic.example.org/icd-9", "http://clinic.example.org/icd-9"),
+        ("http://id.who.int/icd/release/11/mms", "http://id.who.int/icd/release/11/mms"),
+        ("http://clinic.example.org/picd100", "http://clinic.example.org/picd100"),
+        ("urn:oid:1.2.208.176.2.4", "sks"),
+    ],
+)
+def test_national_icd10_editions_are_icd10(uri: str, expected: str) -> None:
+    assert system_name(uri) == expected
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "expected"),
+    [
+        ("urn:oid:1.2.208.176.2.4", "DG834", {"cauda_equina"}),
+        ("urn:oid:1.2.208.176.2.4.12", "DC795", {"oncology", "spinal_malignancy"}),
+        ("urn:oid:1.2.208.176.2.4", "DM511A", {"disc_herniation"}),
+        ("urn:oid:1.2.208.176.2.4", "KNAG40", set()),  # a procedure: no KB code
+        ("urn:oid:1.2.208.176.2.4", "ALCA00", set()),  # administrative
+    ],
+)
+def test_a_danish_sks_diagnosis_is_its_icd10_code(
+    kb: KB, system: str, code: str, expected: set[str]
+) -> None:
+    from spinecare.kb.codes import prefixed_code
+
+    name, written = prefixed_code(system_name(system), code)
+    assert concepts(kb.codes.lookup(name, written)) == expected
+    assert concepts(kb.codes.lookup_unplaced(name, written)) <= expected
+    # in no system: by its shape, to be confirmed
+    assert concepts(kb.codes.lookup_unplaced("unknown", code)) == expected
+
+
 def test_a_longer_oid_or_a_version_number_is_no_known_oid() -> None:
     assert system_name("1.2.643.5.1.13.13.11.1005.2") == "1.2.643.5.1.13.13.11.1005.2"
     assert system_name("http://example.org/cs/1.0.0") == "http://example.org/cs/1.0.0"
