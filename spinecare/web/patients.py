@@ -785,7 +785,9 @@ def screening_page(request: Request, patient_id: int, as_of: str | None = None) 
     if user.role == "patient":
         lang = set_language(request_language(request))
         mine = _patient_screening(context, state(request).kb(), lang, paused)
-        return render(request, "my_screening.html", {**context, **mine}, mine | {"day": str(day)})
+        # no course yet: "My home program" would lead back to this page
+        shown = {**context, **mine, "has_course": bool(courses)}
+        return render(request, "my_screening.html", shown, mine | {"day": str(day)})
     return render(request, "screening.html", context, data)
 
 

@@ -551,7 +551,7 @@ def test_no_referral_letter_without_a_red_flag_says_why_in_russian(world, signed
     client.post("/language", data={"csrf_token": token, "language": "ru", "next": "/patients"})
     response = client.get(f"/patients/{world.demo_patient}/referral", headers=HTML)
     assert response.status_code == 404
-    assert "срочное направление для этого пациента" in response.text
+    assert "Срочное направление для этого пациента" in response.text
 
 
 def test_audit_export_says_the_detail_in_the_readers_words(world, signed_in) -> None:

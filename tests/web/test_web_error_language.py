@@ -197,7 +197,8 @@ def test_a_refused_sign_in_is_in_the_browsers_language(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "words"), [("en", "there is no page at this address"), ("ru", "по этому адресу нет")]
+    ("lang", "words"),
+    [("en", "There is no page at this address."), ("ru", "По этому адресу нет страницы.")],
 )
 def test_an_address_a_page_cannot_read_is_not_found_not_a_form_to_check(
     world: World, lang: str, words: str

@@ -474,7 +474,7 @@ def test_access_denied_page_in_russian(world: Any) -> None:
     client = _russian(world, "patient")
     r = client.get("/audit", headers=HTML)
     assert r.status_code == 403
-    assert "эту страницу открывают администраторы; вы вошли как пациент" in r.text
+    assert "Эту страницу открывают администраторы; вы вошли как пациент." in r.text
     assert "this page is for" not in r.text
 
 
@@ -970,7 +970,7 @@ def test_internal_error_page_in_russian(world: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(service, "intakes_of", boom)
     page = client.get(f"/patients/{world.demo_patient}", headers=HTML)
     assert page.status_code == 500
-    _check(page.text, ["внутренняя ошибка"], ["internal error", "secret internals"])
+    _check(page.text, ["Внутренняя ошибка"], ["internal error", "secret internals"])
 
 
 def test_too_large_upload_is_a_page_in_russian(world: Any) -> None:

@@ -152,7 +152,7 @@ def test_the_roles_a_page_is_for_read_as_a_sentence(
     patient = _speaks(signed_in("patient"), lang)
     page = patient.get("/patients/new", headers=HTML)
     assert page.status_code == 403
-    assert said in page.text
+    assert said[:1].upper() + said[1:] + "." in page.text  # a sentence of its own on the page
     assert "administrator, massage therapist" not in page.text
     error = patient.get("/patients/new", headers=JSON).json()["error"]
     assert error["message"] == said

@@ -1,0 +1,51 @@
+"""Every page leads somewhere and says what it says as a reader reads it: a patient without a
+course is told so, not sent round to the same page; a diary day's routine is "done" in
+words that agree with it. In English and in Russian."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import HTML
+from tests.web.test_web_courses import TODAY, _post, _start
+from tests.web.test_web_wording import _speaks, _words
+
+NO_COURSE = {
+    "en": "You have no home program yet: your therapist sets it up with you",
+    "ru": "Домашней программы у вас пока нет: массажист составит её вместе с вами",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_patient_without_a_course_is_told_so_not_sent_back_to_the_same_page(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """ "My home program" of a patient with no course opens their screening: the screening
+    offered it as its way on, a link that led back to itself."""
+    patient = _speaks(signed_in("patient"), lang)
+    page = patient.get(f"/patients/{world.own_patient}/screening", headers=HTML)
+    assert page.status_code == 200
+    assert NO_COURSE[lang] in _words(page.text)
+    assert 'class="button" href="/me/home"' not in page.text
+    _start(world, world.own_patient)
+    page = patient.get(f"/patients/{world.own_patient}/screening", headers=HTML)
+    assert 'class="button" href="/me/home"' in page.text
+    assert NO_COURSE[lang] not in _words(page.text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "done", "not_done"), [("en", "Done", "Not done"), ("ru", "Выполнена", "Не выполнена")]
+)
+def test_a_diary_day_says_the_routine_was_done_in_words_that_agree(
+    world: Any, signed_in: Any, lang: str, done: str, not_done: str
+) -> None:
+    """Russian "Программа: не выполнено" (a neuter past participle for a feminine noun)."""
+    course = _start(world, world.own_patient)
+    patient = _speaks(signed_in("patient"), lang)
+    for key, ticked in (("k1", "yes"), ("k2", "")):
+        entry = {"day": TODAY, "key": key, "pain": "2", "minutes": "10", "done": ticked}
+        assert _post(patient, f"/courses/{course}/diary", entry).status_code in (200, 201)
+    page = _words(patient.get(f"/courses/{course}/home", headers=HTML).text)
+    assert f">{done}, 10 " in page and f">{not_done}, 10 " in page
