@@ -42,6 +42,7 @@ __all__ = [
     "current_user",
     "end_session",
     "find_user",
+    "for_one_sign_in",
     "get_or_create_clinic",
     "hash_password",
     "lock_clinic",
@@ -306,7 +307,10 @@ def check_password_chosen(user: CurrentUser) -> None:
     (the REST API too, so that the forced change cannot be gone around)."""
     if user.must_change_password:
         raise PasswordChangeRequired(
-            Message("your password was reset: choose a new one first (%(page)s)", page="/password")
+            Message(
+                "your password was set by an administrator: choose your own first (%(page)s)",
+                page="/password",
+            )
         )
 
 
@@ -477,14 +481,21 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
     return user
 
 
+def for_one_sign_in(user: User, valid_for: timedelta) -> None:
+    """``user``'s password is one an administrator knows (a reset's, or the one typed for
+    a new account): it signs in once, until ``valid_for`` has passed, and that sign-in leads
+    only to choosing their own, so that nobody else can act as them in the log."""
+    user.must_change_password = True
+    user.password_expires_at = now() + valid_for
+
+
 def reset_password(session: Session, user: User, valid_for: timedelta) -> str:
     """A new one-time password for ``user`` (returned once, to be handed over in person),
     that signs in until ``valid_for`` has passed; the user must choose their own at that
     sign-in. Ends their sessions and any lock-out."""
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
-    user.must_change_password = True
-    user.password_expires_at = now() + valid_for
+    for_one_sign_in(user, valid_for)
     user.failed_logins = 0
     user.locked_until = None
     _end_sessions(session, user)

@@ -15,6 +15,7 @@ from spinecare.clinic.accounts import (
     create_user,
     current_user,
     find_user,
+    for_one_sign_in,
     reset_password,
     set_user_active,
     update_user,
@@ -130,8 +131,12 @@ def add_user(
     role: str,
     full_name: str | None,
     patient_id: int | None,
+    valid_for: timedelta | None = None,
 ) -> UserOut:
-    """A new account in the admin's clinic (:class:`FormError` naming each wrong field)."""
+    """A new account in the admin's clinic (:class:`FormError` naming each wrong field).
+    The password the administrator gives is for one sign-in, until ``valid_for`` has passed
+    (default: the setting ``reset_password_hours``'s own), as a reset's is: the owner
+    chooses their own at it."""
     admin = acting(session, who)
     check_admin(admin)
     clinic = session.get(Clinic, admin.clinic_id)
@@ -146,8 +151,17 @@ def add_user(
         full_name=full_name,
         patient=_clinic_patient(session, admin, patient_id),
     )
+    for_one_sign_in(created, valid_for or _one_time_default())
+    session.flush()
     audit(session, admin, "create", "user", str(created.id))
     return _shown(session, admin, created)
+
+
+def _one_time_default() -> timedelta:
+    """How long an administrator's one-time password signs in where no setting is given."""
+    from spinecare.settings import Settings
+
+    return timedelta(hours=Settings.model_fields["reset_password_hours"].default)
 
 
 def edit_user(

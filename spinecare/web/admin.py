@@ -540,6 +540,7 @@ def _user_create(request: Request, fields: dict[str, str]) -> Response:
                 role=fields.get("role", ""),
                 full_name=fields.get("full_name") or None,
                 patient_id=parse_int(fields.get("patient_id"), 0),
+                valid_for=timedelta(hours=state(request).settings.reset_password_hours),
             )
         except FormError as exc:
             context = _users_context(session, admin)

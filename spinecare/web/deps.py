@@ -279,7 +279,8 @@ def require_user(request: Request, session: Session, *roles: str) -> CurrentUser
     if user.must_change_password and request.url.path != PASSWORD_PAGE:
         raise PasswordChangeRequired(
             Message(
-                "your password was reset: choose a new one first (%(page)s)", page=PASSWORD_PAGE
+                "your password was set by an administrator: choose your own first (%(page)s)",
+                page=PASSWORD_PAGE,
             )
         )
     if roles:

@@ -635,6 +635,39 @@ def test_a_one_time_password_expires(any_world: World) -> None:
         assert session.get(User, uid).password_expires_at is None
 
 
+def test_a_password_an_administrator_gives_a_new_account_is_for_one_sign_in(
+    any_world: World,
+) -> None:
+    """The password an administrator types for a new account is known to the
+    administrator: it signed in for good, so the administrator could act as that physician
+    or therapist in the log unseen. It is a one-time password, as a reset's: the owner
+    chooses their own at the first sign-in, and nobody signs in with it a second time."""
+    from datetime import UTC, datetime, timedelta
+
+    from spinecare.store.models import User
+
+    admin = login(any_world.client(), "admin", PASSWORDS["admin"])
+    new = {"username": "dr-new", "password": "given-pass-1", "role": "physician"}
+    made = _post(admin, "/users", new)
+    assert made.status_code == 201, made.text[:300]
+    assert made.json()["must_change_password"] is True
+    with any_world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        expires = session.get(User, made.json()["id"]).password_expires_at
+    hours = any_world.app.state.web.settings.reset_password_hours  # type: ignore[attr-defined]
+    left = expires.replace(tzinfo=expires.tzinfo or UTC) - datetime.now(UTC)
+    assert timedelta(hours=hours - 1) < left <= timedelta(hours=hours)
+    owner = login(any_world.client(), "dr-new", "given-pass-1")
+    assert owner.get("/patients", headers=JSON).json()["error"]["code"] == (
+        "password_change_required"
+    )
+    data = {"username": "dr-new", "password": "given-pass-1"}
+    again = _post(any_world.client(), "/login", data)  # the administrator, later
+    assert again.status_code == 401 and again.json()["error"]["code"] == "password_expired"
+    chosen = {"current": "given-pass-1", "new": "own-pass-12", "repeat": "own-pass-12"}
+    assert _post(owner, "/password", chosen).status_code == 200
+    assert owner.get("/reviews", headers=JSON).status_code == 200
+
+
 def test_a_number_of_thousands_of_digits_is_a_form_error(world: World) -> None:
     """An id, offset, limit or version longer than ``int()`` reads (4,300 digits) is
     refused naming it, in a path, a query and a form, never an internal error."""
