@@ -66,13 +66,26 @@ ERROR_TITLES = {
 STATUS_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 """Starlette's default details (``Not Found``): English words that the title already says."""
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.34.1/"
+SWAGGER_JS = (
+    SWAGGER_UI + "swagger-ui-bundle.js",
+    "sha384-XFYN47VzPiDY6qPtxYKg0nqUeW/upo20xf1j2SUE7gT/i35FJB4cuS/71Iegzk8Z",
+)
+SWAGGER_CSS = (
+    SWAGGER_UI + "swagger-ui.css",
+    "sha384-4c3vsE5f+trhFyHrFrLM1fFGUn531NIaC7dcqEWIJdoRQJ5CkJbSuSCwXLpaS1KF",
+)
+"""The API reference page's Swagger UI: one version from its CDN, each file with the
+SHA-384 of that version's file in the npm package (``npm pack swagger-ui-dist@5.34.1``),
+so the browser runs it only as checked (the page runs in the app's origin, where the
+staff are signed in). A new version needs its hashes anew."""
 DOCS_CSP = (
-    "default-src 'self'; script-src 'nonce-{nonce}' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "default-src 'self'; script-src 'nonce-{nonce}' " + SWAGGER_JS[0] + "; "
+    "style-src 'self' 'unsafe-inline' " + SWAGGER_CSS[0] + "; "
     "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-"""The API reference page (Swagger UI): its scripts from its CDN and its one inline
+"""The API reference page (Swagger UI): its two files from its CDN and its one inline
 script, marked with a fresh nonce."""
 OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks", "spinecare.api.fhir_api")
 
@@ -521,8 +534,16 @@ def _api_docs(request: Request) -> Response:
     from fastapi.openapi.docs import get_swagger_ui_html
 
     nonce = secrets.token_urlsafe(16)
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="spinecare API")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="spinecare API",
+        swagger_js_url=SWAGGER_JS[0],
+        swagger_css_url=SWAGGER_CSS[0],
+    )
     html = bytes(page.body).decode().replace("<script", f'<script nonce="{nonce}"')
+    for url, digest in (SWAGGER_JS, SWAGGER_CSS):
+        checked = f'"{url}" integrity="{digest}" crossorigin="anonymous"'
+        html = html.replace(f'"{url}"', checked)
     return Response(
         html,
         media_type="text/html",
