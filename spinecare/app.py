@@ -98,10 +98,20 @@ SECURITY_HEADERS = [
 ]
 
 
-def _with_headers(headers: list[tuple[bytes, bytes]], path: str) -> list[tuple[bytes, bytes]]:
-    """The security headers (a page's own policy wins), and ``no-store`` on every answer
-    but the static files: pages and JSON carry patient data, which no cache may keep."""
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""Said over HTTPS only (browsers ignore it over plain HTTP): for a year the browser
+goes to this host over HTTPS only, an address typed without ``https://`` too."""
+
+
+def _with_headers(
+    headers: list[tuple[bytes, bytes]], path: str, https: bool = False
+) -> list[tuple[bytes, bytes]]:
+    """The security headers (a page's own policy wins; over HTTPS, :data:`HSTS`), and
+    ``no-store`` on every answer but the static files: pages and JSON carry patient data,
+    which no cache may keep."""
     extra = [*SECURITY_HEADERS, (b"content-security-policy", CSP)]
+    if https:
+        extra.append(HSTS)
     if not path.startswith(NO_STORE_EXEMPT):
         headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
         extra += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
@@ -136,12 +146,13 @@ class JsonSuffix:
             scope.setdefault("state", {})["json"] = True
 
         started = False
+        https = scope.get("scheme") == "https"  # behind a proxy: its X-Forwarded-Proto
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = _with_headers(list(message.get("headers", [])), path)
+                headers = _with_headers(list(message.get("headers", [])), path, https)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -452,6 +452,25 @@ def test_every_answer_carries_the_security_headers_and_no_store(world: World) ->
         assert "content-security-policy" in r.headers
 
 
+def test_an_answer_over_https_tells_the_browser_to_keep_to_https(world: World) -> None:
+    """Over HTTPS (the production cookies are ``Secure``) no answer said to keep to HTTPS:
+    an address typed without ``https://``, or a link on a ward's intranet page, went over
+    plain HTTP, where anyone on the network could answer it with a look-alike sign-in page.
+    Every answer over HTTPS, errors included, carries ``Strict-Transport-Security``; one
+    over plain HTTP (a development instance) does not, as browsers ignore it there."""
+    from fastapi.testclient import TestClient
+
+    secure = TestClient(world.app, base_url="https://testserver", raise_server_exceptions=False)  # type: ignore[arg-type]
+    for r in (
+        secure.get("/login", headers=HTML),
+        secure.get("/no-such-page", headers=JSON),
+        secure.get("/static/style.css"),
+        secure.post("/api/screen", content=b"{" * 10, headers={"content-length": "999999999"}),
+    ):
+        assert r.headers.get("strict-transport-security") == "max-age=31536000", r.request.url
+    assert "strict-transport-security" not in world.client().get("/login").headers
+
+
 def test_an_internal_error_carries_the_headers_too(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
