@@ -108,7 +108,7 @@ def test_a_patient_id_saved_by_another_server_meanwhile_is_a_conflict(any_world:
             assert error["code"] == "conflict"
             assert "someone else saved the same thing at the same time" in error["message"]
         else:
-            assert "someone else saved the same thing at the same time" in response.text
+            assert "Someone else saved the same thing at the same time" in response.text
     racing = select(func.count()).where(PatientRow.name == "Race Patient")
     assert _count(any_world, racing) == 0
 

@@ -49,3 +49,37 @@ def test_a_diary_day_says_the_routine_was_done_in_words_that_agree(
         assert _post(patient, f"/courses/{course}/diary", entry).status_code in (200, 201)
     page = _words(patient.get(f"/courses/{course}/home", headers=HTML).text)
     assert f">{done}, 10 " in page and f">{not_done}, 10 " in page
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_sign_in_page_offers_no_json(world: Any, lang: str) -> None:
+    """Nobody signed in yet (a patient, as often as not): the page says nothing of JSON."""
+    page = world.client().get("/login", headers={**HTML, "accept-language": lang})
+    assert page.status_code == 200
+    assert "JSON" not in page.text and 'href="/login.json"' not in page.text
+
+
+TABS = {
+    "en": ["Open", "Cleared", "Declined", "All"],
+    "ru": ["Открытые", "Одобренные", "Отклонённые", "Все"],
+}
+EMPTY = {
+    ("physician", "en"): "A therapist's request for you to clear massage appears here.",
+    ("physician", "ru"): "Здесь появляются запросы массажистов, которым нужен ваш допуск",
+    ("therapist", "en"): "A screening that needs a physician's clearance offers to send",
+    ("therapist", "ru"): "Запрос отправляется со страницы скрининга, когда для массажа нужен",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("role", ["physician", "therapist"])
+def test_the_clearance_queue_names_its_tabs_and_says_where_requests_come_from(
+    world: Any, signed_in: Any, role: str, lang: str
+) -> None:
+    """A tab names the requests it lists ("Открытые", not the one request's "открыт"); an
+    empty list says where a request comes from."""
+    client = _speaks(signed_in(role), lang)
+    page = _words(client.get("/clearances?status=declined", headers=HTML).text)
+    for tab in TABS[lang]:
+        assert f">{tab}</a>" in page, tab
+    assert EMPTY[role, lang] in page
