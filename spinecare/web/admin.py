@@ -72,7 +72,7 @@ ACTION_WORDS = {
     "login_throttled": Text("sign-in attempt while sign-in was slowed down"),
     "password_expired": Text("sign-in with a used or expired one-time password"),
     "logout": Text("signed out"),
-    "deactivate": Text("deactivated"),
+    "deactivate": Text("deactivated the account"),
     "reactivate": Text("reactivated"),
     "reset_password": Text("reset the password"),
     "rename": Text("changed the user name"),

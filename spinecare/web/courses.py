@@ -905,7 +905,9 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         )
     _require_home(course)
     pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts, verdict=verdict)
-    return _attachment(pdf, "application/pdf", f"home-program-{course_id}-{code}.pdf")
+    # named by the course's start, as the pages name a course (never by its number)
+    filename = f"home-program-{course.start.isoformat()}-{code}.pdf"
+    return _attachment(pdf, "application/pdf", filename)
 
 
 @router.get("/courses/{course_id}/calendar.ics")
@@ -922,7 +924,8 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
         verdict = store.course_verdict(session, row, kb, today)
     _require_home(course)
     ics = home_calendar(course, kb, lang=code, day=today, verdict=verdict)
-    return _attachment(ics, "text/calendar; charset=utf-8", f"home-program-{course_id}.ics")
+    filename = f"home-program-{course.start.isoformat()}.ics"
+    return _attachment(ics, "text/calendar; charset=utf-8", filename)
 
 
 def _require_home(course: Any) -> None:

@@ -83,3 +83,16 @@ def test_the_clearance_queue_names_its_tabs_and_says_where_requests_come_from(
     for tab in TABS[lang]:
         assert f">{tab}</a>" in page, tab
     assert EMPTY[role, lang] in page
+
+
+def test_a_handout_and_a_calendar_are_named_by_the_course_start(world: Any, signed_in: Any) -> None:
+    """A download is named as the pages name a course, by its start, never its number."""
+    course = _start(world, world.own_patient)
+    client = signed_in("patient")
+    for path, name in (
+        (f"/courses/{course}/handout.pdf?lang=ru", f"home-program-{TODAY}-ru.pdf"),
+        (f"/courses/{course}/calendar.ics", f"home-program-{TODAY}.ics"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
