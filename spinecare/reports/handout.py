@@ -63,7 +63,6 @@ def _labels(lang: str) -> dict[str, str]:
         "frequency": _("How often"),
         "minutes": _("Minutes per session"),
         "zones": _("Where"),
-        "modalities": _("Kind of massage"),
         "techniques": _("Techniques, in order"),
         "dates": _("Dates"),
         "from_to": _("from %(start)s to about %(end)s"),
@@ -187,7 +186,8 @@ def handout_data(
     rows = [
         [labels["zones"], "; ".join(kb.zones[z].label.get(lang) for z in course.zones)],
         [
-            labels["modalities"],
+            # one kind or several: "Вид массажа", "Виды массажа"
+            plural(lang, "Kind of massage", "Kinds of massage", len(course.modalities)),
             "; ".join(modalities[m].label.get(lang) for m in course.modalities if m in modalities),
         ],
         [labels["sessions"], str(course.sessions)],

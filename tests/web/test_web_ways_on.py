@@ -10,7 +10,7 @@ import pytest
 
 from tests.web.conftest import HTML
 from tests.web.test_web_courses import TODAY, _post, _start
-from tests.web.test_web_wording import _speaks, _words
+from tests.web.test_web_wording import _pdf_text, _speaks, _words
 
 NO_COURSE = {
     "en": "You have no home program yet: your therapist sets it up with you",
@@ -96,3 +96,14 @@ def test_a_handout_and_a_calendar_are_named_by_the_course_start(world: Any, sign
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+
+
+@pytest.mark.parametrize(("lang", "kinds"), [("en", "Kinds of massage"), ("ru", "Виды массажа")])
+def test_the_handout_names_the_kinds_of_massage_in_the_number_they_are(
+    world: Any, signed_in: Any, lang: str, kinds: str
+) -> None:
+    """Classical massage and self-massage are kinds, not "Вид массажа"."""
+    course = _start(world, world.own_patient)
+    pdf = signed_in("patient").get(f"/courses/{course}/handout.pdf?lang={lang}")
+    assert pdf.status_code == 200
+    assert kinds in _pdf_text(pdf.content)
