@@ -64,8 +64,9 @@ TEMPLATES.env.filters["tr"] = i18n.translate
 
 def _sentence(text: Any) -> Any:
     """A message that follows a full stop on a page, begun with a capital letter (a
-    message is written to stand inside a sentence: "select a FHIR Bundle to upload")."""
-    if not isinstance(text, str) or not text:
+    message is written to stand inside a sentence: "select a FHIR Bundle to upload"); the
+    product's name keeps its own spelling ("spinecare is not set up ...")."""
+    if not isinstance(text, str) or not text or text.startswith("spinecare"):
         return text
     first = text[:1].upper()
     return Markup(first) + text[1:] if isinstance(text, Markup) else first + text[1:]

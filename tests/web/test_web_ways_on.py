@@ -107,3 +107,12 @@ def test_the_handout_names_the_kinds_of_massage_in_the_number_they_are(
     pdf = signed_in("patient").get(f"/courses/{course}/handout.pdf?lang={lang}")
     assert pdf.status_code == 200
     assert kinds in _pdf_text(pdf.content)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_an_error_page_keeps_the_products_name_as_it_is_spelled(world: Any, lang: str) -> None:
+    """A message begun with the product's name is a sentence as written: "spinecare", never
+    "Spinecare"."""
+    page = world.client().get("/launch", headers={**HTML, "accept-language": lang})
+    assert page.status_code == 400
+    assert '<p class="message">spinecare ' in page.text and "Spinecare" not in page.text
