@@ -72,7 +72,18 @@ def _sentence(text: Any) -> Any:
     return Markup(first) + text[1:] if isinstance(text, Markup) else first + text[1:]
 
 
+def _alone(text: Any) -> Any:
+    """A message shown as a sentence of its own (an alert, an error page): begun as
+    :func:`_sentence` begins it and ended with a full stop where it has no mark of its own
+    ("Wrong user name or password.")."""
+    if not isinstance(text, str) or not text:
+        return text
+    said = _sentence(text)
+    return said if text.rstrip()[-1:] in ".!?:" else said + "."
+
+
 TEMPLATES.env.filters["sentence"] = _sentence
+TEMPLATES.env.filters["alone"] = _alone
 TEMPLATES.env.filters["day"] = i18n.format_day
 TEMPLATES.env.filters["born"] = i18n.format_born
 TEMPLATES.env.filters["extract"] = lambda key, mapping: (

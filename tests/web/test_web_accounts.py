@@ -27,7 +27,7 @@ def test_wrong_password_rerenders_login_with_username_kept(world) -> None:
     client = world.client()
     response = _try(client, "therapist", "wrong-password")
     assert response.status_code == 401
-    assert "wrong user name or password" in response.text
+    assert "Wrong user name or password." in response.text
     assert 'value="therapist"' in response.text
 
 

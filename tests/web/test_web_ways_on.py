@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import HTML
+from tests.web.conftest import HTML, csrf_of
 from tests.web.test_web_courses import TODAY, _post, _start
 from tests.web.test_web_wording import _pdf_text, _speaks, _words
 
@@ -116,3 +116,19 @@ def test_an_error_page_keeps_the_products_name_as_it_is_spelled(world: Any, lang
     page = world.client().get("/launch", headers={**HTML, "accept-language": lang})
     assert page.status_code == 400
     assert '<p class="message">spinecare ' in page.text and "Spinecare" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Wrong user name or password."), ("ru", "Неверное имя пользователя или пароль.")],
+)
+def test_a_refused_sign_in_says_why_in_a_sentence(world: Any, lang: str, said: str) -> None:
+    """An alert above a form is a sentence of its own (it read "wrong user name or
+    password"), as an error page's message is."""
+    client = world.client()
+    headers = {**HTML, "accept-language": lang}
+    token = csrf_of(client)
+    data = {"csrf_token": token, "username": "therapist", "password": "wrong"}
+    page = client.post("/login", data=data, headers=headers)
+    assert page.status_code == 401
+    assert f'<p class="alert" role="alert">{said}</p>' in page.text
