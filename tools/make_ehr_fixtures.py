@@ -13195,5 +13195,50 @@ case(
     document_bytes("text/plain", b"new saddle anaesthesia\0"),
 )
 
+# ---------------------------------------------------------------------------------------
+# An aneurysm or a dissection of the aorta (a damaged blood vessel: clinic policy
+# policy_aortic_aneurysm); each gave allowed
+
+case(
+    "icd10cm_i71_40_abdominal_aortic_aneurysm",
+    "contraindicated",
+    "ICD-10-CM I71.40 abdominal aortic aneurysm without rupture: a damaged blood vessel, no"
+    " massage (it was allowed)",
+    condition(ICD10CM, "I71.40", "Abdominal aortic aneurysm, without rupture, unspecified"),
+)
+case(
+    "mkb10_i71_0_aortic_dissection",
+    "contraindicated",
+    "MKB-10 I71.0 dissection of the aorta: a damaged blood vessel, no massage (it was allowed)",
+    condition(MKB10, "I71.0", "Расслоение аорты [любой части]"),
+)
+case(
+    "snomed_abdominal_aortic_aneurysm",
+    "contraindicated",
+    "SNOMED CT 233985008 abdominal aortic aneurysm: no massage (it was allowed)",
+    condition(SNOMED, "233985008", "Abdominal aortic aneurysm"),
+)
+case(
+    "text_aaa_under_surveillance",
+    "needs_data",
+    "'Known AAA 4.2 cm, under surveillance' in words only: an aortic aneurysm to confirm (it"
+    " was allowed)",
+    condition(text="Known AAA 4.2 cm, under surveillance"),
+)
+case(
+    "text_aortic_aneurysm_ru_de",
+    "needs_data",
+    "'Аневризма брюшного отдела аорты' and 'Aortendissektion Typ B' in words: an aortic"
+    " aneurysm or dissection to confirm (each was allowed)",
+    condition(text="Аневризма брюшного отдела аорты"),
+    condition(text="Aortendissektion Typ B"),
+)
+case(
+    "text_aaa_negated_de",
+    "allowed",
+    "'Kein Bauchaortenaneurysma' (sonography): a denied aneurysm names none",
+    condition(text="Sonographie: kein Bauchaortenaneurysma"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
