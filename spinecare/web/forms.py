@@ -45,8 +45,12 @@ EMPTY_DAY = Text(
     "Nothing was saved. Record at least one of: blood pressure, body temperature, pain, or "
     "an answer."
 )
-NUMBER_EXAMPLES = {"temperature": Text("a number, for example 36.6")}
-"""What a number field that is no number says, by field (else "for example 120")."""
+NUMBER_EXAMPLES = {
+    "diastolic": Text("a number, for example 80"),
+    "temperature": Text("a number, for example 36.6"),
+}
+"""What a number field that is no number says, by field (else "for example 120", a
+systolic pressure)."""
 GROUPS = ("red_flag", "contraindication", "screening", "history")
 GROUP_TITLES = {
     "red_flag": Text("Red-flag symptoms"),

@@ -132,3 +132,16 @@ def test_a_refused_sign_in_says_why_in_a_sentence(world: Any, lang: str, said: s
     page = client.post("/login", data=data, headers=headers)
     assert page.status_code == 401
     assert f'<p class="alert" role="alert">{said}</p>' in page.text
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "for example 80"), ("ru", "например 80")])
+def test_a_diastolic_pressure_that_is_no_number_is_shown_a_diastolic_example(
+    world: Any, signed_in: Any, lang: str, said: str
+) -> None:
+    """ "a number, for example 120" beside the lower number of a blood pressure misled."""
+    client = _speaks(signed_in("therapist"), lang)
+    data = {"day": TODAY, "systolic": "120", "diastolic": "abc"}
+    page = _post(client, f"/patients/{world.demo_patient}/intake", data, HTML)
+    assert page.status_code == 422
+    error = page.text.split('id="err-diastolic"', 1)[1].split("</span>", 1)[0]
+    assert said in error and "120" not in error
