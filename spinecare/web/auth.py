@@ -172,7 +172,8 @@ async def logout(request: Request) -> Response:
             end_session(session, token)
         if user is not None:
             audit(session, user, "logout", "user", str(user.id))
-    response: Response = RedirectResponse("/login", status_code=303)
+    # the sign-in page says that signing out worked
+    response: Response = RedirectResponse("/login?signed_out=1", status_code=303)
     if wants_json(request):
         response = JSONResponse({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -101,7 +101,7 @@ def _login(page, base: str, username: str) -> None:
 
 def _logout(page) -> None:
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/login")
+    page.wait_for_url("**/login?signed_out=1")
 
 
 def test_therapist_intake_clearance_physician_clears(server: str, browser_page) -> None:

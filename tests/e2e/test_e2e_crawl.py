@@ -200,7 +200,7 @@ def _pattern(path: str) -> str:
 
 def _logout(page) -> None:
     page.click("form.logout button[type=submit]")
-    page.wait_for_url("**/login")
+    page.wait_for_url("**/login?signed_out=1")
 
 
 def _overflow(page) -> int:

@@ -145,3 +145,26 @@ def test_a_diastolic_pressure_that_is_no_number_is_shown_a_diastolic_example(
     assert page.status_code == 422
     error = page.text.split('id="err-diastolic"', 1)[1].split("</span>", 1)[0]
     assert said in error and "120" not in error
+
+
+@pytest.mark.parametrize(
+    ("lang", "out", "first"),
+    [
+        ("en", "You have signed out.", "Please sign in to open that page."),
+        ("ru", "Вы вышли из системы.", "Войдите, чтобы открыть эту страницу."),
+    ],
+)
+def test_the_sign_in_page_says_why_it_is_shown(
+    world: Any, signed_in: Any, lang: str, out: str, first: str
+) -> None:
+    """Signing out ends on the sign-in page saying so; a page asked for without signing in
+    says that signing in opens it (the bare form said neither)."""
+    client = _speaks(signed_in("therapist"), lang)
+    token = csrf_of(client, "/patients")
+    page = client.post("/logout", data={"csrf_token": token}, headers=HTML)
+    assert page.status_code == 200 and out in page.text and first not in page.text
+    headers = {**HTML, "accept-language": lang}
+    page = world.client().get(f"/patients/{world.demo_patient}", headers=headers)
+    assert page.status_code == 200 and first in page.text and out not in page.text
+    page = world.client().get("/login", headers=headers)
+    assert out not in page.text and first not in page.text
