@@ -111,6 +111,25 @@ NEVER = 1 << 30
 EARLIEST = date(1, 1, 1)
 
 
+def read_observations(kb: KB) -> str:
+    """The ``observations`` table as the rules read it: a reading of a measure graded by the
+    mean of a day's readings (``Measure.day_mean``) lower than the mean of its day's
+    readings counts as that mean; a reading dated only by a month or a year is in no mean
+    and unchanged (the engine's ``_with_day_means``), in DuckDB and Spark SQL alike."""
+    graded = {m.id for m in kb.measures.values() if m.day_mean}
+    if not graded:
+        return "observations"
+    cols = "pid, measure, {}, obs_date, obs_time, in_order, seq, obs_last"
+    day = "obs_last IS NULL AND obs_date IS NOT NULL"
+    mean = f"AVG(CASE WHEN {day} THEN value END) OVER (PARTITION BY pid, measure, obs_date)"
+    value = f"CASE WHEN {day} AND value IS NOT NULL THEN GREATEST(value, {mean}) ELSE value END"
+    return (
+        f"(SELECT {cols.format('value')} FROM observations WHERE measure NOT IN {in_list(graded)}"
+        f" UNION ALL SELECT {cols.format(value + ' AS value')} FROM observations"
+        f" WHERE measure IN {in_list(graded)}) observations"
+    )
+
+
 def lit(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
@@ -491,7 +510,7 @@ class Compiler:
             f"PARTITION BY pid, measure, value IS NULL ORDER BY {order}) AS top_in_order,"
             f" {loose} AS loose, ROW_NUMBER() OVER ("
             f"PARTITION BY pid, measure, value IS NULL, {loose} ORDER BY {order}) AS rk "
-            f"FROM observations WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
+            f"FROM {read_observations(kb)} WHERE (obs_date <= {as_of} OR obs_date IS NULL)"
             f" AND measure IN {in_list(set(ids))}"
         )
         cols = []
@@ -574,7 +593,7 @@ class Compiler:
             cols.append(f"MAX(CASE WHEN {of} THEN 1 END) = 1 AS nh_{mid}")
             cols.append(f"MAX(CASE WHEN {of} AND value IS NULL THEN 1 END) = 1 AS ns_{mid}")
         sql = (
-            f"SELECT pid, {', '.join(cols)} FROM observations"
+            f"SELECT pid, {', '.join(cols)} FROM {read_observations(self.kb)}"
             f" WHERE obs_date = {d.date(self.as_of + timedelta(days=1))}"
             f" AND measure IN {in_list(set(ids))} GROUP BY pid"
         )

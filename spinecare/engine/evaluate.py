@@ -30,6 +30,7 @@ from spinecare.engine.notes import (
     contradictory_medication_note,
     crossed_note,
     dated_ahead_note,
+    day_mean_note,
     diagnosis_as_drug_note,
     diagnosis_as_procedure_note,
     joined,
@@ -70,7 +71,7 @@ from spinecare.kb.expressions import (
     NotExpr,
 )
 from spinecare.kb.loader import KB
-from spinecare.kb.schema import VERDICTS, Indication, Question, Rule
+from spinecare.kb.schema import VERDICTS, Indication, Measure, Question, Rule
 from spinecare.kb.text import Mention, words
 from spinecare.messages import N_, Chosen
 from spinecare.record.model import (
@@ -307,8 +308,8 @@ class RecordIndex:
         # the measures with a reading taken after one dated a later day (times written in
         # different time zones): see Facts.crossed
         self.crossing: set[str] = set()
-        for measure, values in readings.items():
-            values.sort(key=Observation.order_key)
+        for measure, taken in readings.items():
+            values = _in_time_order(taken, kb.measures.get(measure))
             days = [o.when for o in values]
             self.observations[measure] = (values, days)
             if len(values) > 1 and len(set(days)) < len(days):
@@ -941,6 +942,36 @@ def _times_cross_days(values: list[Observation]) -> bool:
     return False
 
 
+def _in_time_order(values: list[Observation], measure: Measure | None) -> list[Observation]:
+    """A measure's readings in time order (:meth:`Observation.order_key`), each counted as
+    the KB grades it (:func:`_with_day_means`)."""
+    values.sort(key=Observation.order_key)
+    if measure is not None and measure.day_mean and len(values) > 1:
+        return _with_day_means(values)
+    return values
+
+
+def _with_day_means(values: list[Observation]) -> list[Observation]:
+    """Readings of a measure graded by the mean of a day's readings (``Measure.day_mean``):
+    one lower than the mean of its day's readings counts as that mean, its own value kept
+    to show (``Observation.taken``). Readings dated only by a month or a year are of no
+    known day: neither in a mean nor changed. Bulk SQL does the same
+    (:func:`spinecare.bulk.compile.read_observations`)."""
+    by_day: dict[date, list[float]] = defaultdict(list)
+    for o in values:
+        if o.last is None:
+            by_day[o.when].append(o.value)
+    out = []
+    for o in values:
+        day = by_day[o.when] if o.last is None else []
+        if len(day) > 1:
+            mean = sum(day) / len(day)
+            if mean > o.value:
+                o = replace(o, value=mean, taken=o.value)
+        out.append(o)
+    return out
+
+
 def _spread_days(values: list[Observation]) -> dict[date, Spread]:
     """The days of ``values`` (one measure's readings in time order) whose latest reading
     is not known and whose candidates differ in value (:class:`Spread`)."""
@@ -1455,6 +1486,8 @@ def _observation_evidence(obs: Observation, label: str, note: str | None = None)
         note = recorded_as(obs.original)
     if obs.last is not None:
         note = joined(note, partial_reading_note(obs.when, obs.last))
+    if obs.taken is not None:
+        note = joined(note, day_mean_note(obs))
     return Evidence(
         ref=obs.ref,
         kind="observation",

@@ -14,6 +14,7 @@ from typing import Any
 
 from spinecare.i18n import date_precision
 from spinecare.messages import N_, Day, Message, Quantity
+from spinecare.record.model import Observation
 from spinecare.record.standing import IN_FORCE_CLINICAL, STATUS_CONTRADICTORY
 from spinecare.record.units import canonical_unit
 
@@ -327,6 +328,16 @@ def crossed_note() -> str:
 def untimed_note() -> str:
     """Beside a reading of a day whose readings disagree and whose order is not known."""
     return Message("the time of day it was taken is not recorded")
+
+
+def day_mean_note(obs: Observation) -> str | None:
+    """Beside a reading that counts as the mean of its day's readings (``taken``)."""
+    if obs.taken is None:
+        return None
+    return Message(
+        "the mean of this day's readings; this reading: %(value)s",
+        value=Quantity(obs.taken, obs.unit),
+    )
 
 
 def stale_note(days: float) -> str:

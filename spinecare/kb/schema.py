@@ -281,6 +281,9 @@ class Measure(Strict):
 
     ``aggregate`` says which reading within the freshness window decides: ``latest`` (by
     date and time) or ``max`` (the highest: any reading that reaches a threshold counts).
+    ``day_mean``: a reading lower than the mean of its day's readings counts as that mean
+    (blood pressure, which ESC/ESH grades by the mean of two or more readings; the latest
+    reading still decides where it is the higher).
     """
 
     id: str
@@ -292,6 +295,7 @@ class Measure(Strict):
     fresh_days: str
     when_missing: Literal["unknown", "absent"]
     aggregate: Literal["latest", "max"] = "latest"
+    day_mean: bool = False
     plausible: Plausible | None = None
     names: MeasureNames | None = None
     panel_names: MeasureNames | None = None

@@ -223,6 +223,9 @@ class Observation:
     ``last``: where the record dates the reading only by a month or a year ("2026-11",
     "2026"), the last day of it (``when`` is its first day): it was taken on some day of
     that span, which day is not known; None for a whole date.
+    ``taken``: where ``value`` is the mean of the day's readings, higher than this
+    reading's own (a measure the KB grades so, ``Measure.day_mean``), the value taken;
+    None for a reading that counts as it was taken.
     """
 
     ref: str
@@ -235,6 +238,7 @@ class Observation:
     instant: float | None = None
     in_order: bool = False
     last: date | None = None
+    taken: float | None = None
 
     def order_key(self) -> tuple[date, float]:
         """Readings in time order: by date, then time (a date without a time first)."""

@@ -4,7 +4,7 @@ or the order is known, the latest decides as before (docs/screening.md)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -64,9 +64,15 @@ def test_untimed_readings_that_disagree_are_unknown_in_either_order(order) -> No
     grade3 = _finding(out, "significant_hypertension")
     assert grade3["certainty"] == "unknown"
     shown = sorted((e["label"], e["value"]) for e in grade3["evidence"])
-    assert ("Systolic blood pressure", 190) in shown and ("Systolic blood pressure", 120) in shown
+    # the lower counts as the day's mean (policy_blood_pressure): 155, said beside it
+    assert ("Systolic blood pressure", 190) in shown and ("Systolic blood pressure", 155) in shown
     assert all(
-        e.get("note") == "the time of day it was taken is not recorded" for e in grade3["evidence"]
+        e["note"].startswith("the time of day it was taken is not recorded")
+        for e in grade3["evidence"]
+    )
+    assert any(
+        e["note"].endswith("the mean of this day's readings; this reading: 120 mm Hg")
+        for e in grade3["evidence"]
     )
 
 
@@ -133,3 +139,58 @@ def test_the_highest_reading_is_found_whatever_the_order() -> None:
         observations=[*bp("a", 120, 80, when=AS_OF), *fever, BASE[1]],
     )
     assert screen_record(rec, KB, AS_OF).verdict == "defer"
+
+
+# A day's readings graded by their mean (KB policy_blood_pressure: ESC/ESH grade by the
+# mean of two or more readings): a reading lower than the day's mean counts as the mean;
+# the latest still decides where it is higher.
+
+
+def test_a_raised_pressure_measured_again_lower_counts_as_the_days_mean() -> None:
+    out = screened(bp("a", 190, 115, instant=EARLY), bp("b", 135, 85, instant=LATE))
+    assert out["verdict"] == "needs_clearance"  # 162.5/100: grade 2, not the 135/85 alone
+    grade2 = _finding(out, "moderate_hypertension")
+    assert grade2["certainty"] == "present"
+    shown = {e["label"]: (e["value"], e["note"]) for e in grade2["evidence"]}
+    assert shown["Systolic blood pressure"] == (
+        162.5,
+        "the mean of this day's readings; this reading: 135 mm Hg",
+    )
+    assert shown["Diastolic blood pressure"][0] == 100
+
+
+def test_a_pressure_that_rose_later_in_the_day_counts_as_its_latest_reading() -> None:
+    out = screened(bp("a", 120, 80, instant=EARLY), bp("b", 190, 115, instant=LATE))
+    assert out["verdict"] == "defer"
+    evidence = _finding(out, "significant_hypertension")["evidence"]
+    assert {e["value"] for e in evidence} == {190, 115}
+    assert all(e.get("note") is None for e in evidence)
+
+
+def test_only_the_days_own_readings_make_its_mean() -> None:
+    yesterday = DAY - timedelta(days=1)
+    out = screened(bp("a", 190, 115, when=yesterday), bp("b", 135, 85))
+    assert out["verdict"] == "allowed"  # the latest day's one reading decides
+
+
+def test_a_reading_dated_only_by_its_month_is_in_no_days_mean() -> None:
+    month = [
+        Observation("ms", "systolic_bp", 200, "mm[Hg]", date(2026, 11, 1), last=date(2026, 11, 30)),
+        Observation(
+            "md", "diastolic_bp", 120, "mm[Hg]", date(2026, 11, 1), last=date(2026, 11, 30)
+        ),
+    ]
+    out = screened(month, bp("a", 130, 80, when=date(2026, 11, 1)))
+    for finding in out["findings"]:
+        for e in finding["evidence"]:
+            assert "mean of this day" not in (e.get("note") or "")
+
+
+def test_the_days_mean_is_said_in_russian() -> None:
+    from spinecare.i18n import translate
+
+    result = screen_record(
+        record(bp("a", 190, 115, instant=EARLY), bp("b", 135, 85, instant=LATE)), KB, AS_OF, "ru"
+    )
+    notes = [translate(e.note, "ru") for f in result.findings for e in f.evidence if e.note]
+    assert "среднее из измерений этого дня; само это измерение: 135 мм рт. ст." in notes
