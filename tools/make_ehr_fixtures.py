@@ -13240,5 +13240,57 @@ case(
     condition(text="Sonographie: kein Bauchaortenaneurysma"),
 )
 
+# ---------------------------------------------------------------------------------------
+# Saddle paraesthesia: tingling, pins and needles, odd sensation of the saddle, perineum,
+# anus or groin (NICE CKS: saddle anaesthesia or paraesthesia; GIRFT: altered perianal,
+# perineal or genital sensation); each gave allowed
+
+for name, text in (
+    ("text_saddle_tingling_en", "Reports tingling in the saddle area since yesterday"),
+    ("text_saddle_tingling_de", "Seit gestern Kribbeln im Reithosenbereich"),
+    ("text_saddle_paraesthesia_de", "Reithosenparästhesien seit 2 Tagen"),
+    ("text_saddle_tingling_ru", "Со вчерашнего дня покалывание в промежности"),
+    ("text_perianal_numbness_ru", "Онемение вокруг ануса"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{text}': a saddle paraesthesia, a cauda equina sign, to confirm (it was allowed)",
+        condition(text=text, onset="2026-11-19"),
+    )
+case(
+    "text_saddle_tingling_denied_de",
+    "allowed",
+    "'Kein Kribbeln im Reithosenbereich, Kribbeln im linken Fuß': the saddle's tingling is"
+    " denied and a foot's names none",
+    condition(text="Kein Kribbeln im Reithosenbereich, Kribbeln im linken Fuß", onset="2026-11-19"),
+)
+
+# ---------------------------------------------------------------------------------------
+# A hypertensive crisis coded by SNOMED CT (each gave needs data, by its words only)
+
+case(
+    "snomed_hypertensive_crisis",
+    "defer",
+    "SNOMED CT 706882009 hypertensive crisis (ICD-10-CM I16.9's finding): a significant rise"
+    " of blood pressure postpones massage (it was needs data, by its words)",
+    condition(SNOMED, "706882009", "Hypertensive crisis", onset="2026-11-19"),
+)
+case(
+    "snomed_malignant_hypertension",
+    "defer",
+    "SNOMED CT 78975002 malignant essential hypertension: grade 3 by its definition, defer (it"
+    " was needs data: its word 'malignant' read as a cancer to confirm)",
+    condition(SNOMED, "78975002", "Malignant essential hypertension", onset="2026-11-19"),
+)
+
+case(
+    "snomed_dvt_upper_extremity",
+    "contraindicated",
+    "SNOMED CT 128054009 deep venous thrombosis of the upper extremity, a child of deep venous"
+    " thrombosis: an active DVT (it was needs data, by its words)",
+    condition(SNOMED, "128054009", "Deep venous thrombosis of upper extremity", onset="2026-11-12"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
