@@ -696,7 +696,7 @@ case(
 case(
     "two_bp_same_day_later_normal",
     "allowed",
-    "190/115 at 08:00 then 120/80 at 18:00: the later reading decides (order by time, not Bundle order)",
+    "190/115 at 08:00 then 120/80 at 18:00: the later reading decides (order by time, not Bundle order), or the day's mean where higher: 155/97.5, grade 1",
     observation("85354-9", when="2026-11-20T18:00:00+03:00", components=bp(120, 80)["component"]),
     observation("85354-9", when="2026-11-20T08:00:00+03:00", components=bp(190, 115)["component"]),
     without={"bp"},
@@ -13291,6 +13291,55 @@ case(
     " thrombosis: an active DVT (it was needs data, by its words)",
     condition(SNOMED, "128054009", "Deep venous thrombosis of upper extremity", onset="2026-11-12"),
 )
+
+case(
+    "bp_same_day_remeasured_lower",
+    "needs_clearance",
+    "190/115 at 09:00, measured again 135/85 at 09:10: the day's mean 162.5/100 is grade 2 (ESC/ESH grade by the mean of two or more readings), not the 135/85 alone (was allowed)",
+    observation("85354-9", when="2026-11-20T09:10:00+03:00", components=bp(135, 85)["component"]),
+    observation("85354-9", when="2026-11-20T09:00:00+03:00", components=bp(190, 115)["component"]),
+    without={"bp"},
+)
+case(
+    "bp_same_day_three_readings",
+    "needs_clearance",
+    "150/95, 185/112 and 150/95 within ten minutes: the day's mean 161.7/100.7 is grade 2 (was allowed by the last reading)",
+    observation("85354-9", when="2026-11-20T09:00:00+03:00", components=bp(150, 95)["component"]),
+    observation("85354-9", when="2026-11-20T09:05:00+03:00", components=bp(185, 112)["component"]),
+    observation("85354-9", when="2026-11-20T09:10:00+03:00", components=bp(150, 95)["component"]),
+    without={"bp"},
+)
+case(
+    "sks_dk_cauda_equina",
+    "refer_urgently",
+    "the Danish SKS writes a diagnosis as D and the ICD-10 code: DG834 is G83.4, cauda equina syndrome (was allowed)",
+    condition("urn:oid:1.2.208.176.2.4", "DG834"),
+)
+case(
+    "sks_shaped_code_no_system",
+    "needs_data",
+    "DC795 with no system has the shape of an SKS diagnosis (C79.5, secondary malignancy of bone): to confirm (was allowed)",
+    condition(None, "DC795"),
+)
+case(
+    "icd10se_bone_metastasis",
+    "refer_urgently",
+    "C79.5 under the Swedish ICD-10-SE OID is ICD-10 (was needs_data, read as a code of an unknown system)",
+    condition("urn:oid:1.2.752.116.1.1.1.1.3", "C79.5"),
+)
+case(
+    "icd10_norway_volven_bone_metastasis",
+    "refer_urgently",
+    "C795 under the Norwegian ICD-10 OID (Volven 7110) is ICD-10 C79.5 (was needs_data)",
+    condition("urn:oid:2.16.578.1.12.4.1.1.7110", "C795"),
+)
+case(
+    "cim10_fr_cauda_equina",
+    "refer_urgently",
+    "G83.4 under an address that names CIM-10 (the French ICD-10) is ICD-10 (was needs_data)",
+    condition("https://smt.esante.gouv.fr/terminologie-cim-10/", "G83.4"),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
