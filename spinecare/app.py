@@ -66,26 +66,16 @@ ERROR_TITLES = {
 STATUS_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 """Starlette's default details (``Not Found``): English words that the title already says."""
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.34.1/"
-SWAGGER_JS = (
-    SWAGGER_UI + "swagger-ui-bundle.js",
-    "sha384-XFYN47VzPiDY6qPtxYKg0nqUeW/upo20xf1j2SUE7gT/i35FJB4cuS/71Iegzk8Z",
-)
-SWAGGER_CSS = (
-    SWAGGER_UI + "swagger-ui.css",
-    "sha384-4c3vsE5f+trhFyHrFrLM1fFGUn531NIaC7dcqEWIJdoRQJ5CkJbSuSCwXLpaS1KF",
-)
-"""The API reference page's Swagger UI: one version from its CDN, each file with the
-SHA-384 of that version's file in the npm package (``npm pack swagger-ui-dist@5.34.1``),
-so the browser runs it only as checked (the page runs in the app's origin, where the
-staff are signed in). A new version needs its hashes anew."""
+SWAGGER_UI = "/static/swagger-ui/"
+"""Where the API reference page's Swagger UI is served from: the files of the
+``swagger-ui-bundle`` package, installed with the app, so the page needs nothing from the
+internet (a hospital network may reach none) and runs no script a CDN chose."""
 DOCS_CSP = (
-    "default-src 'self'; script-src 'nonce-{nonce}' " + SWAGGER_JS[0] + "; "
-    "style-src 'self' 'unsafe-inline' " + SWAGGER_CSS[0] + "; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-"""The API reference page (Swagger UI): its two files from its CDN and its one inline
+"""The API reference page (Swagger UI): its files from the app itself and its one inline
 script, marked with a fresh nonce."""
 OPTIONAL_ROUTERS = ("spinecare.api.rest", "spinecare.api.cds_hooks", "spinecare.api.fhir_api")
 
@@ -527,6 +517,9 @@ def create_app(
     _install_page_errors(app)
     _fhir_errors(app)
     static = Path(str(resources.files("spinecare.web"))) / "static"
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount(SWAGGER_UI.rstrip("/"), StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (auth, patients, clearance, courses, admin, referral, smart):
         app.include_router(module.router)
@@ -548,13 +541,11 @@ def _api_docs(request: Request) -> Response:
     page = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="spinecare API",
-        swagger_js_url=SWAGGER_JS[0],
-        swagger_css_url=SWAGGER_CSS[0],
+        swagger_js_url=SWAGGER_UI + "swagger-ui-bundle.js",
+        swagger_css_url=SWAGGER_UI + "swagger-ui.css",
+        swagger_favicon_url=SWAGGER_UI + "favicon-32x32.png",
     )
-    html = bytes(page.body).decode().replace("<script", f'<script nonce="{nonce}"')
-    for url, digest in (SWAGGER_JS, SWAGGER_CSS):
-        checked = f'"{url}" integrity="{digest}" crossorigin="anonymous"'
-        html = html.replace(f'"{url}"', checked)
+    html = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
     return Response(
         html,
         media_type="text/html",
