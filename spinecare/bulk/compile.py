@@ -60,6 +60,7 @@ from spinecare.record.standing import (
     rank_sql,
 )
 from spinecare.record.standing import sql as standing_sql
+from spinecare.record.units import DECIMALS
 
 CONDITION_COLUMNS = {
     "onset": "onset",
@@ -121,7 +122,10 @@ def read_observations(kb: KB) -> str:
         return "observations"
     cols = "pid, measure, {}, obs_date, obs_time, in_order, seq, obs_last"
     day = "obs_last IS NULL AND obs_date IS NOT NULL"
-    mean = f"AVG(CASE WHEN {day} THEN value END) OVER (PARTITION BY pid, measure, obs_date)"
+    mean = (
+        f"ROUND(AVG(CASE WHEN {day} THEN value END) OVER (PARTITION BY pid, measure, obs_date),"
+        f" {DECIMALS})"
+    )
     value = f"CASE WHEN {day} AND value IS NOT NULL THEN GREATEST(value, {mean}) ELSE value END"
     return (
         f"(SELECT {cols.format('value')} FROM observations WHERE measure NOT IN {in_list(graded)}"

@@ -98,6 +98,7 @@ from spinecare.record.standing import (
     STATUS_CONTRADICTORY,
     python_function,
 )
+from spinecare.record.units import DECIMALS
 
 ZONE_SYSTEM = "spinecare-zone"
 """Coding system of a zone named directly (intake files): ``Coding(ZONE_SYSTEM, 'lumbosacral')``."""
@@ -965,7 +966,9 @@ def _with_day_means(values: list[Observation]) -> list[Observation]:
     for o in values:
         day = by_day[o.when] if o.last is None else []
         if len(day) > 1:
-            mean = sum(day) / len(day)
+            # rounded as converted units are (units.DECIMALS): the same in any order of
+            # adding, here and in SQL, and 160.1, 159.9 are 160, not 159.99...
+            mean = round(math.fsum(day) / len(day), DECIMALS)
             if mean > o.value:
                 o = replace(o, value=mean, taken=o.value)
         out.append(o)

@@ -31,6 +31,7 @@ from spinecare.wording import (
     FHIR_REF,
     clearance_text,
     fact_text,
+    note_text,
     plan_status_text,
     verdict_text,
     zone_name,
@@ -256,6 +257,8 @@ def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dic
         words = fact_text(e, screening.lang)
         if e.date and e.kind in {"observation", "answer"}:  # said by the record's day
             words += ", " + day_text(e.date, screening.lang, e.last)
+        if e.note:  # what the value is ("the mean of this day's readings; ...")
+            words += " — " + note_text(e.note, screening.lang)
         item: dict[str, Any] = {"code": [{"text": words}]}
         ref = _reference(e.ref)
         if ref is not None:

@@ -246,9 +246,18 @@ def system_name(uri: str | None, extra: dict[str, str] | None = None) -> str:
 _ICD10_NAMED = re.compile(r"(?<![a-z0-9])(?:icd|cim|mkb|мкб)[-_ ]?10(?![0-9])([-_ ]?cm(?![a-z]))?")
 
 
+_NOT_ICD10_NAMED = re.compile(
+    r"pcs|proc|icd[-_ ]?10[-_ ]?p(?![a-z])|(?:^|//)(?:[^/]*\.)?(?:loinc\.org|snomed\.info"
+    r"|nlm\.nih\.gov|whocc\.no|ama-assn\.org|cms\.gov)(?:/|$)"
+)
+"""Addresses that name ICD-10 yet are no diagnosis edition: ICD-10-PCS and other procedure
+lists ("icd10-procedures", "icd-10-p"), another KB system's host ("http://loinc.org/icd10"),
+and CMS's pages, which publish ICD-10-CM and ICD-10-PCS alike."""
+
+
 def _named_icd10(folded: str) -> str | None:
     found = _ICD10_NAMED.search(folded)
-    if found is None or "pcs" in folded:
+    if found is None or _NOT_ICD10_NAMED.search(folded):
         return None
     return "icd10cm" if found.group(1) else "icd10"
 
@@ -282,11 +291,9 @@ def prefixed_code(system: str, code: str) -> tuple[str, str]:
     calls this for every coding it reads the first time)."""
     if code[:1] in _QUOTES or code[-1:] in _QUOTES:
         code = code.strip().strip(_QUOTES).strip()
-    if system == "sks":
-        return _sks_code(code)
     match = _PREFIXED.fullmatch(code) if ":" in code else None
     if match is None:
-        return system, code
+        return _sks_code(code) if system == "sks" else (system, code)
     named = _CODE_PREFIXES.get(match.group(1).casefold())
     if named is None:
         return system, code
@@ -295,14 +302,22 @@ def prefixed_code(system: str, code: str) -> tuple[str, str]:
     return named, match.group(2).strip()
 
 
+# Where one SKS field holds several codes: the marks of dual coding and lists, and a space
+# before the next D-code ("DM51.1 DC79.5").
+_SKS_SEPARATOR = re.compile(r"[\u2020\u2021*+!;,]|\s+(?=[Dd][^\W\d_])")
+
+
 def _sks_code(code: str) -> tuple[str, str]:
-    """A code of the Danish SKS: a diagnosis ("D" and an ICD-10 code, "DM511", "DC795A") as
-    the ICD-10 code; any other (a procedure, an administrative code) as an SKS code, which
-    the KB does not list."""
-    norm = normalize_icd10(code)
-    if norm[:1] == "D" and ICD10_SHAPE.match(norm[1:]):
-        return "icd10", norm[1:]
-    return "sks", code
+    """A code of the Danish SKS: a diagnosis ("D" and an ICD-10 code, "DM511", "DC795A"), or
+    each of several in one field ("DM49.5* DC79.5"), as the ICD-10 code; any other (a
+    procedure, an administrative code, a code sent without its D) as an SKS code, which
+    the KB does not list and reads by its shape, to confirm."""
+    found = []
+    for part in _SKS_SEPARATOR.split(code):
+        norm = normalize_icd10(part)
+        if norm[:1] == "D" and ICD10_SHAPE.fullmatch(norm[1:]):
+            found.append(norm[1:])
+    return ("icd10", ";".join(found)) if found else ("sks", code)
 
 
 def is_foreign_system(system: str) -> bool:
@@ -641,8 +656,8 @@ class CodeIndex:
             if expression is None or not expression.in_context:
                 return []
             return self._snomed_hits((*expression.focus, *expression.wrapped))
-        if system == "sks" or is_foreign_system(system):
-            return []  # an SKS code that is not a diagnosis (_sks_code) is no KB code
+        if is_foreign_system(system):
+            return []
         if "|" in code or ":" in code:  # "128053003:363698007=61685007" with no system
             expression = snomed_expression(code)
             if expression is not None:

@@ -194,3 +194,11 @@ def test_the_days_mean_is_said_in_russian() -> None:
     )
     notes = [translate(e.note, "ru") for f in result.findings for e in f.evidence if e.note]
     assert "среднее из измерений этого дня; само это измерение: 135 мм рт. ст." in notes
+
+
+def test_a_days_mean_is_the_same_whatever_the_order_of_adding() -> None:
+    # 160.1 and 159.9 average 160.0, grade 2: not 159.99999999999997, below it
+    out = screened(bp("a", 160.1, 85, instant=EARLY), bp("b", 159.9, 85, instant=LATE))
+    assert out["verdict"] == "needs_clearance"
+    (shown,) = [e["value"] for e in _finding(out, "moderate_hypertension")["evidence"]]
+    assert shown == 160.0

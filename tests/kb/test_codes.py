@@ -101,6 +101,17 @@ def test_a_uri_naming_a_known_oid_is_that_system(uri: str, expected: str) -> Non
         ("http://id.who.int/icd/release/11/mms", "http://id.who.int/icd/release/11/mms"),
         ("http://clinic.example.org/picd100", "http://clinic.example.org/picd100"),
         ("urn:oid:1.2.208.176.2.4", "sks"),
+        # procedures, another KB system's host, CMS's pages (CM and PCS alike): not by name
+        (
+            "http://clinic.example.org/icd10-procedures",
+            "http://clinic.example.org/icd10-procedures",
+        ),
+        ("http://clinic.example.org/icd-10-p", "http://clinic.example.org/icd-10-p"),
+        ("http://loinc.org/icd10", "http://loinc.org/icd10"),
+        (
+            "https://www.cms.gov/medicare/coding-billing/icd-10-codes",
+            "https://www.cms.gov/medicare/coding-billing/icd-10-codes",
+        ),
     ],
 )
 def test_national_icd10_editions_are_icd10(uri: str, expected: str) -> None:
@@ -127,6 +138,27 @@ def test_a_danish_sks_diagnosis_is_its_icd10_code(
     assert concepts(kb.codes.lookup_unplaced(name, written)) <= expected
     # in no system: by its shape, to be confirmed
     assert concepts(kb.codes.lookup_unplaced("unknown", code)) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "certain", "to_confirm"),
+    [
+        # an ICD-10 code sent under SKS without its D: read by its shape, to confirm
+        ("G83.4", set(), {"cauda_equina"}),
+        ("ICD10:G83.4", {"cauda_equina"}, set()),  # a code named by its system in front
+        # several diagnoses in one field: each
+        ("DM49.5* DC79.5", {"vertebral_fracture", "oncology", "spinal_malignancy"}, set()),
+        ("DM51.1 DC79.5", {"disc_herniation", "oncology", "spinal_malignancy"}, set()),
+    ],
+)
+def test_an_sks_field_never_hides_a_red_flag(
+    kb: KB, code: str, certain: set[str], to_confirm: set[str]
+) -> None:
+    from spinecare.kb.codes import prefixed_code
+
+    name, written = prefixed_code(system_name("urn:oid:1.2.208.176.2.4"), code)
+    assert concepts(kb.codes.lookup(name, written)) == certain
+    assert concepts(kb.codes.lookup_unplaced(name, written)) >= to_confirm
 
 
 def test_a_longer_oid_or_a_version_number_is_no_known_oid() -> None:
