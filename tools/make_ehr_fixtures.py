@@ -13341,5 +13341,50 @@ case(
 )
 
 
+case(
+    "atc_clopidogrel_aspirin_combination",
+    "needs_clearance",
+    "ATC B01AC34 (clopidogrel and acetylsalicylic acid) with no name is a blood thinner (was allowed)",
+    medication("MedicationStatement", ATC, "B01AC34"),
+)
+case(
+    "atc_dipyridamole_aspirin_combination",
+    "needs_clearance",
+    "ATC B01AC36 (dipyridamole and acetylsalicylic acid) with no name is a blood thinner (was allowed)",
+    medication("MedicationRequest", ATC, "B01AC36"),
+)
+case(
+    "brand_asasantin_text",
+    "needs_data",
+    "'Asasantin retard' (dipyridamole with aspirin) in words is a blood thinner to confirm (was allowed)",
+    medication(system=None, text="Asasantin retard 200 mg/25 mg 1-0-1"),
+)
+case(
+    "snomed_ectopic_pregnancy",
+    "needs_clearance",
+    "SNOMED CT 34801009 ectopic pregnancy is a pregnancy (was allowed)",
+    condition(SNOMED, "34801009"),
+)
+case(
+    "icd10cm_history_in_situ_neoplasm",
+    "needs_clearance",
+    "ICD-10-CM Z86.000, a past in-situ neoplasm of the breast, is a history of cancer as a resolved D05 is (was allowed)",
+    condition(
+        ICD10CM, "Z86.000", "Personal history of in-situ neoplasm of breast", onset="2015-03-01"
+    ),
+)
+case(
+    "icd10cm_history_uncertain_neoplasm",
+    "needs_clearance",
+    "ICD-10-CM Z86.03, a past neoplasm of uncertain behaviour, is a history of cancer (was allowed)",
+    condition(ICD10CM, "Z86.03", onset="2018-06-01"),
+)
+case(
+    "ru_stroke_vertebrobasilar_territory",
+    "needs_data",
+    "'ОНМК по ишемическому типу в вертебробазилярном бассейне' names the vertebrobasilar circulation: vertebrobasilar insufficiency to confirm (was allowed)",
+    condition(text="ОНМК по ишемическому типу в вертебробазилярном бассейне", onset="2026-09-14"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
