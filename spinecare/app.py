@@ -319,6 +319,7 @@ def _install_page_errors(app: FastAPI) -> None:
         LoginRequired,
         PasswordChangeRequired,
         ServiceUnavailable,
+        SessionIdle,
     )
     from spinecare.web.forms import field_label
 
@@ -343,7 +344,9 @@ def _install_page_errors(app: FastAPI) -> None:
                 await _audit_refusal(request, status, exc)
             if status == 401 and _wants_page(request):
                 target = quote(request.url.path)
-                return RedirectResponse(f"/login?next={target}", status_code=303)
+                # a session ended idle: the sign-in page says after how long
+                idle = f"&idle={exc.minutes}" if isinstance(exc, SessionIdle) else ""
+                return RedirectResponse(f"/login?next={target}{idle}", status_code=303)
             if isinstance(exc, PasswordChangeRequired) and _wants_page(request):
                 return RedirectResponse(PASSWORD_PAGE, status_code=303)
             headers = (

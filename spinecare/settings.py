@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,6 +26,8 @@ from spinecare.messages import Message
 DEV_SECRET = "development-only-secret-key-change-me"
 MIN_SECRET_LENGTH = 32
 SECRET_FILE = "secret_key"
+MAX_SESSION_IDLE_MINUTES = 12 * 60
+"""A web sign-in lasts 12 hours at most: a longer idle limit would never apply."""
 
 
 def default_data_dir() -> Path:
@@ -105,6 +108,16 @@ class Settings(BaseSettings):
         description="hours a one-time password from an administrator's reset signs in (once); "
         "after that the administrator sets a new one (at most 720)",
     )
+    session_idle_minutes: int = Field(
+        30,
+        gt=0,
+        le=MAX_SESSION_IDLE_MINUTES,
+        description="minutes a web sign-in may go unused (no page opened, no form sent) "
+        "before it ends, so that a browser left signed in on a shared ward computer is not "
+        "open to the next person (30: a treatment session fits between two pages); the "
+        "sign-in page then says so and opens the page asked for; the 12 hours of a sign-in "
+        "still hold (1 to 720; set at sign-in; personal API tokens have none)",
+    )
     demo: bool = Field(False, description="seed demo users and patients on start")
 
     @field_validator("cors_origins", "cds_fhir_allowed_hosts", mode="before")
@@ -126,6 +139,11 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.environment in {"development", "test"}
+
+    @property
+    def session_idle(self) -> timedelta:
+        """How long a web sign-in may go unused (``session_idle_minutes``)."""
+        return timedelta(minutes=self.session_idle_minutes)
 
     @property
     def data_path(self) -> Path:

@@ -102,3 +102,15 @@ def test_a_development_instance_signs_with_a_key_of_its_own(
     assert Settings.from_env().secret_key == first.secret_key  # kept in the data directory
     monkeypatch.setenv("SPINECARE_ENVIRONMENT", "test")
     assert Settings.from_env().secret_key == DEV_SECRET
+
+
+def test_the_idle_limit_of_a_sign_in_is_read_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 minutes unless set; no shorter than a minute, no longer than a session's 12 hours."""
+    assert Settings.from_env().session_idle_minutes == 30
+    monkeypatch.setenv("SPINECARE_SESSION_IDLE_MINUTES", "15")
+    assert Settings.from_env().session_idle_minutes == 15
+    for wrong in ("0", "721", "half an hour"):
+        monkeypatch.setenv("SPINECARE_SESSION_IDLE_MINUTES", wrong)
+        with pytest.raises(InputError) as caught:
+            Settings.from_env()
+        assert caught.value.message.startswith("SPINECARE_SESSION_IDLE_MINUTES:")

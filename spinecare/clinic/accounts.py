@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -28,8 +29,10 @@ from spinecare.wording import LanguageNames, RoleNames
 
 __all__ = [
     "LOOKS_THE_SAME",
+    "SEEN_EVERY",
     "SESSION_COOKIE",
     "SESSION_HOURS",
+    "Login",
     "PasswordChangeRequired",
     "PasswordExpired",
     "authenticate",
@@ -46,6 +49,7 @@ __all__ = [
     "get_or_create_clinic",
     "hash_password",
     "lock_clinic",
+    "login_for_token",
     "own_record_language",
     "reset_password",
     "set_language",
@@ -61,6 +65,10 @@ __all__ = [
 ]
 
 SESSION_HOURS = 12
+"""The longest a web sign-in lasts, however much it is used."""
+SEEN_EVERY = timedelta(minutes=1)
+"""How often a session's last use is written: at most once a minute, so a page costs the
+store no write (the idle limit is counted in minutes)."""
 MIN_PASSWORD = 8
 
 
@@ -256,8 +264,10 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, user: CurrentUser) -> str:
-    """A new login session; returns the token (only its hash is stored)."""
+def start_session(session: Session, user: CurrentUser, *, idle: timedelta) -> str:
+    """A new login session, which ends after :data:`SESSION_HOURS` or once unused for
+    ``idle`` (``SPINECARE_SESSION_IDLE_MINUTES`` at sign-in); returns the token (only its
+    hash is stored)."""
     token = secrets.token_urlsafe(32)
     moment = now()
     session.add(
@@ -266,19 +276,58 @@ def start_session(session: Session, user: CurrentUser) -> str:
             user_id=user.id,
             created_at=moment,
             expires_at=moment + timedelta(hours=SESSION_HOURS),
+            last_seen_at=moment,
+            idle_minutes=max(1, int(idle.total_seconds() // 60)),
         )
     )
     session.flush()
     return token
 
 
-def user_for_token(session: Session, token: str) -> CurrentUser | None:
-    """The active user of a live login session (or API token), else None."""
+@dataclass(frozen=True)
+class Login:
+    """Who a login session's token signs in (:func:`login_for_token`)."""
+
+    user: CurrentUser | None
+    idle_minutes: int | None = None
+    """The session ended unused for that many minutes, its idle limit (the sign-in page
+    says so); None otherwise."""
+
+
+def login_for_token(session: Session, token: str, *, activity: bool = False) -> Login:
+    """The one check of a login session (or personal API token): live (within its 12
+    hours, or a token's days), its user active, and, for a web sign-in, used within its
+    idle limit (``SPINECARE_SESSION_IDLE_MINUTES`` when it began; an API token has none).
+    ``activity``: this request is the person's own (a page opened or a form sent), so the
+    session's last use moves to now, written at most once every :data:`SEEN_EVERY`; its
+    end never moves."""
     row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
-    if row is None or as_utc(row.expires_at) <= now():
-        return None
+    moment = now()
+    if row is None or as_utc(row.expires_at) <= moment:
+        return Login(None)
+    seen = as_utc(row.last_seen_at) if row.last_seen_at is not None else None
+    idle = row.idle_minutes
+    if seen is not None and idle is not None and moment - seen >= timedelta(minutes=idle):
+        return Login(None, idle_minutes=idle)
     user = session.get(User, row.user_id)
-    return current_user(session, user) if user is not None and user.active else None
+    if user is None or not user.active:
+        return Login(None)
+    if activity and seen is not None and moment - seen >= SEEN_EVERY:
+        # one statement, whatever another request of the session did meanwhile
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == row.id)
+            .values(last_seen_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(row, "last_seen_at", moment)
+    return Login(current_user(session, user))
+
+
+def user_for_token(session: Session, token: str) -> CurrentUser | None:
+    """The active user of a live login session (or API token), else None; reading it is
+    not activity (:func:`login_for_token`)."""
+    return login_for_token(session, token).user
 
 
 def current_user(session: Session, user: User) -> CurrentUser:

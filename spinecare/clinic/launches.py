@@ -110,12 +110,14 @@ def open_ehr_patient(
     record: PatientRecord,
     ehr_patient: str,
     not_read: Sequence[str] = (),
+    idle: timedelta,
 ) -> tuple[int, str]:
     """The clinic's patient with this EHR id (never one that merely shares the number),
     its record stored when ``username`` is staff, with the kinds of record the EHR did not
     give (``not_read``, FHIR resource types: :func:`spinecare.store.records.not_read_of`);
     with a new login session's token. Another role's launch stores nothing: the pages it
-    opens show the record stored before and what its launch did not read."""
+    opens show the record stored before and what its launch did not read. The session
+    ends as a sign-in's does, once unused for ``idle``."""
     user = find_user(session, username)
     place = session.get(Clinic, user.clinic_id) if user is not None else None
     if user is None or not user.active or place is None or place.name != clinic:
@@ -147,4 +149,4 @@ def open_ehr_patient(
         )
     check_patient(session, user, patient_id)  # the account may open this patient
     audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
-    return patient_id, start_session(session, who)
+    return patient_id, start_session(session, who, idle=idle)

@@ -106,6 +106,12 @@ class LoginSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When a page was last opened or a form sent with a web sign-in (written at most once a
+    minute). None for a personal API token, which has no idle limit."""
+    idle_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """A web sign-in ends once unused for this long (``SPINECARE_SESSION_IDLE_MINUTES`` when
+    it began); None for a personal API token."""
 
 
 class PatientRow(Base):

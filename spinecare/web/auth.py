@@ -14,19 +14,23 @@ from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
 from spinecare.clinic.workers import run_heavy
 from spinecare.messages import Wait, located
+from spinecare.settings import MAX_SESSION_IDLE_MINUTES
 from spinecare.web.deps import (
     PASSWORD_PAGE,
     SESSION_COOKIE,
     check_csrf,
     db_session,
+    ended_idle,
     error_data,
     optional_user,
+    parse_int,
     render,
     require_user,
     safe_next,
     session_cookie_value,
     session_token,
     set_cookie,
+    state,
     wants_json,
 )
 from spinecare.web.i18n import Text
@@ -47,16 +51,22 @@ def home(request: Request) -> Response:
     with db_session(request) as session:
         user = optional_user(request, session)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            minutes = ended_idle(request)
+            target = "/login" if minutes is None else f"/login?idle={minutes}"
+            return RedirectResponse(target, status_code=303)
         return RedirectResponse(start_page(user.role, user.patient_id), status_code=303)
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
+def login_page(request: Request, next: str | None = None, idle: str | None = None) -> Response:
+    # ``idle``: the minutes after which a session unused ended (the notice says so)
+    minutes = parse_int(idle, 0)
+    if not 0 < minutes <= MAX_SESSION_IDLE_MINUTES:
+        minutes = 0
     return render(
         request,
         "login.html",
-        {"values": {"next": safe_next(next) or ""}, "errors": {}},
+        {"values": {"next": safe_next(next) or ""}, "errors": {}, "idle_minutes": minutes},
         {"login": "POST username, password and csrf_token to /login"},
     )
 
@@ -84,7 +94,7 @@ def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
             return _SignedIn(None, retry_after=outcome.retry_after, expired=outcome.expired)
         user = outcome.user
         return _SignedIn(
-            start_session(session, user),
+            start_session(session, user, idle=state(request).settings.session_idle),
             user.role,
             user.patient_id,
             must_change_password=user.must_change_password,

@@ -35,9 +35,9 @@ from spinecare.clinic.accounts import (
 from spinecare.clinic.accounts import (
     cookie_token,
     cookie_value,
+    login_for_token,
     sign,
     signed,
-    user_for_token,
 )
 from spinecare.clinic.limits import check_fields
 from spinecare.clinic.models import CurrentUser
@@ -199,6 +199,20 @@ class LoginRequired(SpinecareError):
 SIGN_IN_FIRST = Message("sign in first")
 
 
+class SessionIdle(LoginRequired):
+    """The login session ended unused for its idle limit: a page goes to the sign-in page,
+    which says so (``/login?idle=N``) and opens the page asked for once signed in."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(
+            Message(
+                "you were signed out after %(minutes)s min without activity; sign in again",
+                minutes=minutes,
+            )
+        )
+        self.minutes = minutes
+
+
 class CsrfError(SpinecareError):
     code = "csrf_failed"
 
@@ -273,21 +287,33 @@ def request_language(request: Request) -> str:
 
 
 def optional_user(request: Request, session: Session) -> CurrentUser | None:
-    """The signed-in user (kept for the page: its header names them), or None."""
+    """The signed-in user (kept for the page: its header names them), or None. A page
+    opened or a form sent is the person's activity: it keeps the session from ending idle
+    (:func:`spinecare.clinic.accounts.login_for_token`); where the session has just ended
+    idle, ``request.state.idle_minutes`` says after how long."""
     token = session_token(request)
     if token is None:
         return None
-    user = user_for_token(session, token)
-    if user is not None:
-        request.state.user = user
-    return user
+    login = login_for_token(session, token, activity=True)
+    if login.user is not None:
+        request.state.user = login.user
+    elif login.idle_minutes is not None:
+        request.state.idle_minutes = login.idle_minutes
+    return login.user
+
+
+def ended_idle(request: Request) -> int | None:
+    """The idle limit, in minutes, of the login session :func:`optional_user` found ended
+    unused for it; None otherwise."""
+    return getattr(request.state, "idle_minutes", None)
 
 
 def require_user(request: Request, session: Session, *roles: str) -> CurrentUser:
     """The signed-in user (401 / login page if none; 403 if the role is not in ``roles``)."""
     user = optional_user(request, session)
     if user is None:
-        raise LoginRequired(SIGN_IN_FIRST)
+        minutes = ended_idle(request)
+        raise LoginRequired(SIGN_IN_FIRST) if minutes is None else SessionIdle(minutes)
     if user.must_change_password and request.url.path != PASSWORD_PAGE:
         raise PasswordChangeRequired(
             Message(

@@ -462,4 +462,5 @@ def _open_patient(
             record=record,
             ehr_patient=ehr_patient,
             not_read=not_read,
+            idle=deps.state(request).settings.session_idle,
         )

@@ -246,6 +246,7 @@ def test_a_smart_launch_state_is_used_once_and_the_account_must_be_the_ehrs_clin
                     username=username,
                     record=record,
                     ehr_patient="e-1",
+                    idle=ttl,
                 )
 
         with pytest.raises(AccessDenied):

@@ -408,3 +408,53 @@ def test_clearances_stored_before_from_files_are_held_until_a_physician_decides(
     engine.dispose()
     assert [(i, bool(v)) for i, v in rows] == [(1, False), (2, True)]
     assert verdict is None
+
+
+def test_sign_ins_open_at_the_upgrade_get_the_idle_limit_and_api_tokens_do_not(db_target) -> None:
+    """Sessions open when the idle limit arrives count as used at the upgrade, with the
+    default 30 minutes; a personal API token (days long) keeps no idle limit; a session
+    already over keeps nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    from spinecare.store.db import make_engine, migrate
+
+    url, schema = db_target
+    engine = make_engine(url, schema=schema)
+    now = datetime.now(UTC)
+    try:
+        migrate(engine, "0022_clinic_contacts")
+        with engine.begin() as connection:
+            _old_patient(connection)
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, clinic_id, username, full_name, role, password_hash,"
+                    " active, failed_logins, created_at, must_change_password, username_key)"
+                    " VALUES (1, 1, 'anna', 'Anna', 'therapist', 'hash', :yes, 0,"
+                    " CURRENT_TIMESTAMP, :no, 'anna')"
+                ),
+                {"yes": True, "no": False},
+            )
+            for row_id, began, lasts in (
+                (1, now - timedelta(hours=2), timedelta(hours=12)),  # a sign-in
+                (2, now - timedelta(days=3), timedelta(days=90)),  # an API token
+                (3, now - timedelta(hours=13), timedelta(hours=12)),  # a sign-in over
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO login_sessions (id, token_hash, user_id, created_at,"
+                        " expires_at) VALUES (:id, :hash, 1, :began, :ends)"
+                    ),
+                    {"id": row_id, "hash": f"{row_id:064d}", "began": began, "ends": began + lasts},
+                )
+        migrate(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, last_seen_at, idle_minutes FROM login_sessions ORDER BY id")
+            ).all()
+        assert [(row[0], row[1] is not None, row[2]) for row in rows] == [
+            (1, True, 30),
+            (2, False, None),
+            (3, False, None),
+        ]
+    finally:
+        engine.dispose()

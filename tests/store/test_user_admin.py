@@ -50,7 +50,7 @@ def test_user_administration(db_target) -> None:
                     patient=None,
                 )  # fmt: skip
             assert "role" in caught.value.errors
-            token = start_session(session, anna)
+            token = start_session(session, anna, idle=timedelta(minutes=30))
             set_user_active(session, admin, anna, False)
             assert user_for_token(session, token) is None  # signed out at once
             assert authenticate(session, "anna", "anna-pass-1") is None
@@ -62,8 +62,8 @@ def test_user_administration(db_target) -> None:
             assert authenticate(session, "anna", "anna-pass-1") is None
             signed = authenticate(session, "anna", temporary)
             assert signed is not None and signed.must_change_password
-            token = start_session(session, anna)
-            other = start_session(session, anna)
+            token = start_session(session, anna, idle=timedelta(minutes=30))
+            other = start_session(session, anna, idle=timedelta(minutes=30))
             with pytest.raises(FormError) as caught:
                 change_password(session, anna, "wrong", "new-pass-99", "new-pass-99", token=token)
             assert set(caught.value.errors) == {"current"}
