@@ -122,7 +122,19 @@ Measures = Mapping[tuple[str, str], tuple[str, str, float | None, float | None]]
 Resolver = Callable[[str], Resource | None]
 
 BUNDLE_TYPES = frozenset(
-    {"collection", "transaction", "searchset", "batch", "document", "message", "history"}
+    {
+        "collection",
+        "transaction",
+        "searchset",
+        "batch",
+        "document",
+        "message",
+        "history",
+        # the EHR's answer to a batch of reads and searches: each entry a resource, a
+        # search's Bundle, or a request that failed (:func:`_failed_request`)
+        "batch-response",
+        "transaction-response",
+    }
 )
 SEARCH_OUTCOME = "outcome"
 """The search mode of an entry about the search, not the patient (an OperationOutcome);
@@ -5325,6 +5337,9 @@ class RecordBuilder:
             self._ignored.append(Ignored(ref, Message("a Bundle nested too deep is not read")))
             return
         self._nesting += 1
+        part = _in_part(res)
+        if part is not None:  # a search's Bundle, one page of it (a batch's answer)
+            self.set_aside(ref, part)
         binaries = bundle_binaries(res)  # a document Bundle's own Binaries, linked to
         try:
             for resource, url in _entries(res, self.source):
@@ -5939,6 +5954,26 @@ def _made_at(value: object) -> float | None:
     return moment.timestamp() if moment.tzinfo is not None else None
 
 
+def _failed_request(entry: Mapping[str, Any]) -> Resource | None:
+    """What an entry of a batch's answer says of a request that failed (``response.status``
+    4xx or 5xx: "404 Not Found", "403"), as the OperationOutcome the EHR sent with it, else
+    one naming the status: the part of the record it asked for is missing, listed as the
+    EHR's warnings are (:meth:`RecordBuilder._outcome`). None for any other entry (a
+    success, "304 Not Modified")."""
+    response = entry.get("response")
+    status = response.get("status") if isinstance(response, dict) else None
+    if not isinstance(status, str) or status.strip()[:1] not in ("4", "5"):
+        return None
+    outcome = response.get("outcome") if isinstance(response, dict) else None
+    if isinstance(outcome, dict) and outcome.get("resourceType") == "OperationOutcome":
+        return outcome
+    said = " ".join(status.split())[:80]
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "diagnostics": said}],
+    }
+
+
 def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]:
     """The resources a Bundle holds, with their fullUrls, in order."""
     entries = bundle.get("entry")
@@ -5974,8 +6009,11 @@ def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]
             if key in seen or newest.get(key, index) != index:
                 continue
             seen.add(key)
-        if resource is None:
-            continue  # a request without a body (DELETE, GET)
+        if resource is None:  # a request without a body (DELETE, GET), or one that failed
+            failed = _failed_request(entry)
+            if failed is not None:
+                out.append((failed, None))
+            continue
         if not isinstance(resource, dict):
             raise RecordError(
                 Message(
@@ -6317,6 +6355,9 @@ def _read_entries(
             )
         item = entry.get("resource")
         if item is None:
+            failed = _failed_request(entry)
+            if failed is not None:
+                add(failed)
             continue
         if not isinstance(item, dict):
             raise RecordError(

@@ -719,8 +719,12 @@ def test_a_bundle_with_several_patients_is_refused_naming_their_ids() -> None:
         assert pid in err.message
 
 
-def test_a_response_bundle_is_refused_naming_its_type() -> None:
-    assert "'transaction-response'" in refused(EXAMPLES / "Bundle-bundle-response.json").message
+def test_a_response_bundle_is_read_as_the_ehr_answered() -> None:
+    """The official transaction-response example: its resources are read (its Patient, a
+    search's Bundle); entries that only say a write or a read succeeded give nothing."""
+    record = read_bundle(EXAMPLES / "Bundle-bundle-response.json", MEASURES)
+    assert record.patient.id == "12423"
+    assert record.ignored == []
 
 
 @pytest.mark.parametrize("kind", ["searchset-response", ["collection"], 3])

@@ -65,6 +65,39 @@ def test_a_search_bundle_of_one_page_says_the_rest_was_not_sent(kb: Any) -> None
     assert [n for n in _not_used(kb, whole) if n.kind == "set_aside"] == []
 
 
+def test_a_batchs_answer_is_read_and_a_request_that_failed_is_listed(kb: Any) -> None:
+    """The EHR's answer to a batch of reads and searches (``batch-response``): each search's
+    Bundle is read (one page of it said so), and a request that failed is listed with the
+    status or the words the EHR gave, never passed over."""
+    search = _bundle(
+        _condition("c1", "Cauda equina syndrome", "2026-11-01"), type="searchset", total=9
+    )
+    data = {
+        "resourceType": "Bundle",
+        "type": "batch-response",
+        "entry": [
+            {"resource": PATIENT, "response": {"status": "200 OK"}},
+            {"resource": {**search, "entry": search["entry"][1:]}, "response": {"status": "200"}},
+            {"response": {"status": "403 Forbidden"}},
+            {
+                "response": {
+                    "status": "500",
+                    "outcome": {
+                        "resourceType": "OperationOutcome",
+                        "issue": [{"severity": "error", "diagnostics": "Medication search failed"}],
+                    },
+                }
+            },
+        ],
+    }
+    result = screen_record(read_bundle(data, reader_measures(kb)), kb, DAY)
+    assert "cauda_equina" in [f.concept for f in result.findings]  # in words: to confirm
+    labels = [n.label for n in result.not_used() if n.kind == "set_aside"]
+    assert any("1 of the 9 entries found were sent" in label for label in labels), labels
+    assert any("'403 Forbidden'" in label for label in labels), labels
+    assert any("'Medication search failed'" in label for label in labels), labels
+
+
 def _long_notes(count: int) -> list[dict[str, Any]]:
     filler = "Review of systems unremarkable. " * (TEXT_CHARS // 32 - 1)
     return [
