@@ -18,11 +18,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import current_user, find_user, start_session
+from spinecare.clinic.audit import ActorRef
 from spinecare.clinic.audit import record as audit
-from spinecare.clinic.patients import WRITERS, import_record
+from spinecare.clinic.patients import WRITERS, another_person, import_record
 from spinecare.clinic.permissions import check_patient
 from spinecare.clinic.rates import RateLimit
-from spinecare.messages import Message, Wait
+from spinecare.messages import N_, Message, Wait
 from spinecare.record.model import PatientRecord
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
@@ -33,6 +34,7 @@ __all__ = [
     "LAUNCH_PER_SECOND",
     "LIVE_LAUNCHES",
     "NOT_LINKED",
+    "AnotherEhrPatient",
     "begin_launch",
     "check_launch_rate",
     "launch_rate",
@@ -47,6 +49,22 @@ LAUNCH_PER_SECOND = 0.5
 LIVE_LAUNCHES = 2000
 """Launches under way (started, not yet answered by the EHR nor expired) in all."""
 NOT_LINKED = Message("your EHR account is not linked to a spinecare account")
+LINKED_TO_ANOTHER = N_(
+    "the EHR's patient is another person than the patient of the clinic linked to them (a"
+    " name or a birth date that differs): nothing was opened or saved; ask the clinic's"
+    " administrator to check which patient this EHR record belongs to"
+)
+
+
+class AnotherEhrPatient(AccessDenied):
+    """The EHR's patient is not the person of the clinic's patient linked to them: the
+    launch opens and stores nothing (recorded as a refusal of ``actor``)."""
+
+    code = "another_person"
+
+    def __init__(self, actor: ActorRef) -> None:
+        super().__init__(Message(LINKED_TO_ANOTHER))
+        self.actor = actor
 
 
 def _too_many(wait: float) -> TooManyRequests:
@@ -113,7 +131,9 @@ def open_ehr_patient(
     idle: timedelta,
 ) -> tuple[int, str]:
     """The clinic's patient with this EHR id (never one that merely shares the number),
-    its record stored when ``username`` is staff, with the kinds of record the EHR did not
+    refused where the EHR's patient is another person than that patient
+    (:class:`AnotherEhrPatient`: a name or a birth date that differs), its record stored
+    when ``username`` is staff, with the kinds of record the EHR did not
     give (``not_read``, FHIR resource types: :func:`spinecare.store.records.not_read_of`);
     with a new login session's token. Another role's launch stores nothing: the pages it
     opens show the record stored before and what its launch did not read. The session
@@ -124,6 +144,13 @@ def open_ehr_patient(
         raise AccessDenied(NOT_LINKED)
     who = current_user(session, user)
     linked = clinic_ehr_patient(session, user.clinic_id, iss, ehr_patient)
+    # a link is where a record goes, not proof of whose it is: it may have been made by an
+    # import of a record without a name or birth date, or for the wrong chart. The EHR's
+    # patient is checked against the linked chart as any record for a chart is, for every
+    # role (a physician would read, and clear, another person's chart); the chart is not
+    # named, as the launching account may not be allowed to see it
+    if linked is not None and another_person(linked, record) is not None:
+        raise AnotherEhrPatient(ActorRef.of(who))
     if user.role in WRITERS:
         external = (
             linked.external_id
@@ -138,7 +165,6 @@ def open_ehr_patient(
             source="fhir",
             ehr_ids=[(iss, ehr_patient)],
             not_read=(iss, not_read),
-            linked=linked is not None,  # the EHR's link says whose record it is
         )
         patient_id = patient.id
     elif linked is not None:

@@ -88,6 +88,7 @@ __all__ = [
     "IntakeView",
     "PatientInput",
     "add_intake",
+    "another_person",
     "clearance_queue",
     "create_patient",
     "decide_clearance",
@@ -553,12 +554,11 @@ def import_record(
     ehr_ids: Sequence[tuple[str, str]] = (),
     kb: KB | None = None,
     not_read: tuple[str, Sequence[str]] | None = None,
-    linked: bool = False,
 ) -> PatientOut:
     """Store a record read from a FHIR Bundle or intake file (a new patient, or a new intake
     for the clinic's patient with the same external id, refused where it is another
-    person's: :func:`_another_person`; ``linked``: the record is known to be that patient's,
-    an EHR launch of the patient linked to the EHR's).
+    person's: :func:`another_person`, whatever else links them: an EHR launch of a patient
+    linked to the EHR's is checked as well, :func:`spinecare.clinic.launches.open_ehr_patient`).
 
     ``kb``: the conditions the record's coded Observations record (a pregnancy status), and
     the diagnoses its orders' names give, are stored as conditions, so the stored record
@@ -626,7 +626,7 @@ def import_record(
         session.add(patient)
         session.flush()
     else:
-        conflict = None if linked else _another_person(patient, record)
+        conflict = another_person(patient, record)
         if conflict is not None:
             raise AnotherPerson({"file": conflict})  # type: ignore[dict-item]
         patient.updated_at = moment
@@ -676,7 +676,7 @@ ANOTHER_PERSON = N_(
 )
 
 
-def _another_person(patient: PatientRow, record: PatientRecord) -> Message | None:
+def another_person(patient: PatientRow, record: PatientRecord) -> Message | None:
     """Why ``record``, of the clinic's patient's id, is another person's: a birth date the
     stored one cannot be (a date, or a month or a year, that does not hold it), or a name
     that shares no word with the stored one in any spelling (Cyrillic or Latin, ё or е,

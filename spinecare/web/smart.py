@@ -451,16 +451,20 @@ def _open_patient(
     """Store the record for the clinic's patient with this EHR id (never one that merely
     shares the number), with the kinds of record the EHR did not give, and start a
     session for the user."""
-    from spinecare.clinic.launches import open_ehr_patient
+    from spinecare.clinic.launches import AnotherEhrPatient, open_ehr_patient
 
-    with db_session(request) as session:
-        return open_ehr_patient(
-            session,
-            clinic=ehr.clinic,
-            iss=ehr.iss,
-            username=username,
-            record=record,
-            ehr_patient=ehr_patient,
-            not_read=not_read,
-            idle=deps.state(request).settings.session_idle,
-        )
+    try:
+        with db_session(request) as session:
+            return open_ehr_patient(
+                session,
+                clinic=ehr.clinic,
+                iss=ehr.iss,
+                username=username,
+                record=record,
+                ehr_patient=ehr_patient,
+                not_read=not_read,
+                idle=deps.state(request).settings.session_idle,
+            )
+    except AnotherEhrPatient as exc:
+        request.state.actor = exc.actor  # the refusal is recorded for the EHR user's account
+        raise

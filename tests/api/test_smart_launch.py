@@ -992,3 +992,60 @@ def test_the_physician_deciding_a_clearance_reads_what_the_launch_did_not_read(a
     decide = _html(_second_user(app_client, "physician"), f"/clearances/{asked.json()['id']}")
     said = not_read_section(decide)
     assert said is not None and ": alert." in said, said
+
+
+def _link_wrongly(client, ehr) -> tuple[int, int]:
+    """The EHR's patient linked to the chart of another person of the clinic (as an import
+    of a record without a name or birth date could link it); (that chart, its intakes)."""
+    from spinecare.store.ehr import link_ehr_patient
+    from spinecare.store.models import Intake, PatientRow
+
+    with client.app.state.db.session() as session:
+        chart = session.scalar(
+            select(PatientRow).where(PatientRow.external_id == "demo-kuznetsova")
+        )
+        assert chart is not None and chart.birth_date is not None
+        assert link_ehr_patient(session, chart, ehr.iss, ehr.patient_id)
+        intakes = session.scalar(
+            select(func.count()).select_from(Intake).where(Intake.patient_id == chart.id)
+        )
+        return chart.id, intakes
+
+
+@pytest.mark.parametrize("who", ["therapist", "physician"])
+def test_a_link_to_another_persons_chart_opens_and_stores_nothing(app_client, ehr, who):
+    """The EHR's patient is checked against the linked chart's name and birth date, as a
+    record for a chart of the same id is: a wrong link (made by an import) never adds one
+    person's EHR record to another's chart, nor opens that chart for them."""
+    from spinecare.store.models import AuditEntry, Intake
+
+    chart, intakes = _link_wrongly(app_client, ehr)
+    before = counts(app_client)
+    if who == "physician":
+        ehr.fhir_user = "Practitioner/doc-1"
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 403, response.text
+    text = " ".join(response.text.split())
+    assert "is another person than the patient of the clinic linked to them" in text
+    assert "Kuznetsova" not in text  # a physician may not see that chart: never named
+    assert "spinecare_session" not in response.headers.get("set-cookie", "")
+    assert counts(app_client) == before
+    with app_client.app.state.db.session() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Intake).where(Intake.patient_id == chart)
+            )
+            == intakes
+        )
+        refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "refused")).all()
+        assert [entry.username for entry in refused] == [who]
+        assert "another person" in (refused[0].detail or "")
+        assert not session.scalars(select(AuditEntry).where(AuditEntry.action == "launch")).all()
+
+
+def test_the_refusal_of_a_wrong_link_is_said_in_russian(app_client, ehr):
+    _link_wrongly(app_client, ehr)
+    app_client.cookies.set("spinecare_lang", "ru")
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 403
+    assert "другой человек" in " ".join(response.text.split())

@@ -84,7 +84,7 @@ def test_a_choice_answer_is_shown_in_the_kb_words(signed_in, csrf) -> None:
     assert "?: surgery" not in page.text and ">surgery<" not in page.text
 
 
-def test_another_person_under_a_patients_id_is_refused(signed_in, csrf) -> None:
+def testanother_person_under_a_patients_id_is_refused(signed_in, csrf) -> None:
     """A record whose patient has the id of the clinic's patient but another name and
     birth date is never added to that chart (it was, and changed the verdict); the same
     person's next record is."""
@@ -121,7 +121,7 @@ def test_the_same_person_written_otherwise_is_the_patient() -> None:
     from datetime import date
     from types import SimpleNamespace
 
-    from spinecare.clinic.patients import _another_person
+    from spinecare.clinic.patients import another_person
     from spinecare.record.model import Patient, PatientRecord
 
     def stored(name: str, born: date | None = None) -> object:
@@ -140,12 +140,12 @@ def test_the_same_person_written_otherwise_is_the_patient() -> None:
         ("pat-7", "Anna Fixture"),  # the chart was named by its id
     ]
     for kept, given in same:
-        assert _another_person(stored(kept), record(given)) is None, (kept, given)
+        assert another_person(stored(kept), record(given)) is None, (kept, given)
     year = record("Anna Fixture", date(1970, 12, 31), date(1970, 1, 1))
-    assert _another_person(stored("Anna Fixture", date(1970, 5, 12)), year) is None
-    assert _another_person(stored("Michael Turner"), record("Someone Else")) is not None
+    assert another_person(stored("Anna Fixture", date(1970, 5, 12)), year) is None
+    assert another_person(stored("Michael Turner"), record("Someone Else")) is not None
     other_day = record("Michael Turner", date(1951, 2, 3))
-    assert _another_person(stored("Michael Turner", date(1960, 1, 1)), other_day) is not None
+    assert another_person(stored("Michael Turner", date(1960, 1, 1)), other_day) is not None
 
 
 def test_a_record_whose_patient_id_is_too_long_is_refused_never_shortened(signed_in, csrf) -> None:
