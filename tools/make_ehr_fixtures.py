@@ -13385,6 +13385,37 @@ case(
     "'ОНМК по ишемическому типу в вертебробазилярном бассейне' names the vertebrobasilar circulation: vertebrobasilar insufficiency to confirm (was allowed)",
     condition(text="ОНМК по ишемическому типу в вертебробазилярном бассейне", onset="2026-09-14"),
 )
+case(
+    "hcg_urine_detected_snomed",
+    "needs_clearance",
+    "urine hCG pregnancy test answered SNOMED CT 260373001 'Detected', as laboratories report presence (was needs data)",
+    observation(
+        "2106-3",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "260373001", "Detected")]},
+    ),
+)
+case(
+    "hcg_serum_detected_loinc_answer",
+    "needs_clearance",
+    "serum hCG pregnancy test answered LOINC LA11882-0 'Detected' (was needs data)",
+    observation(
+        "2118-8",
+        key="valueCodeableConcept",
+        value={"coding": [coding(LOINC, "LA11882-0", "Detected")]},
+    ),
+)
+case(
+    "hcg_urine_not_detected",
+    "allowed",
+    "urine hCG pregnancy test answered SNOMED CT 260415000 'Not detected': no pregnancy",
+    observation(
+        "2106-3",
+        key="valueCodeableConcept",
+        value={"coding": [coding(SNOMED, "260415000", "Not detected")]},
+    ),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -2231,7 +2231,9 @@ def _said(text: str, words: Mapping[str, bool]) -> bool | None:
 # Answers that say yes or no by a code: HL7 Y/N, LOINC LA33-6 and LA32-8, SNOMED CT 373066001
 # Yes and 373067005 No, 52101004 Present and 2667000 Absent, a finding's result Positive or
 # Negative (SNOMED CT 10828004 and 260385009, LOINC LA6576-8 and LA6577-6: "Fever:
-# Negative") (the words that say so are the KB's, text.yaml answer_words).
+# Negative"), or Detected or Not detected, as laboratories report presence (SNOMED CT
+# 260373001 and 260415000, LOINC LA11882-0 and LA11883-8) (the words that say so are the
+# KB's, text.yaml answer_words).
 _YES_NO_CODES = {
     "y": True,
     "la33-6": True,
@@ -2239,12 +2241,16 @@ _YES_NO_CODES = {
     "52101004": True,
     "10828004": True,
     "la6576-8": True,
+    "260373001": True,
+    "la11882-0": True,
     "n": False,
     "la32-8": False,
     "373067005": False,
     "2667000": False,
     "260385009": False,
     "la6577-6": False,
+    "260415000": False,
+    "la11883-8": False,
 }
 
 
