@@ -97,3 +97,28 @@ def test_therapist_runs_two_sessions_patient_does_home_day(server: str, browser_
     rows = page.locator("table.diary-list tbody tr")
     assert rows.count() == 1 and "2" in rows.first.inner_text()
     _shot(page, "14-patient-diary")
+
+    # A diary entry kept on the phone while offline carries the form token of the page it was
+    # written on; sent later from another session (signed out meanwhile, then in again), the
+    # server refuses that token: the phone sends it with the page's own token, and keeps it
+    # while the server refuses it, never dropping it as sent.
+    page.evaluate(
+        """(day) => {
+            const form = document.querySelector("form.diary");
+            const body = new URLSearchParams(new FormData(form));
+            body.set("csrf_token", "a-token-of-an-ended-session");
+            body.set("key", "offline-e2e-1");
+            body.set("day", day);
+            body.set("pain", "3");
+            localStorage.setItem("spinecare-diary-outbox",
+                JSON.stringify([{action: form.action, body: body.toString()}]));
+        }""",
+        date.today().isoformat(),
+    )
+    page.reload()
+    page.wait_for_function(
+        "() => (localStorage.getItem('spinecare-diary-outbox') || '[]') === '[]'", timeout=10_000
+    )
+    page.reload()
+    texts = page.locator("table.diary-list tbody tr").all_inner_texts()
+    assert any(text.rstrip().endswith("3") for text in texts), texts  # its pain: stored

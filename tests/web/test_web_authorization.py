@@ -457,6 +457,7 @@ NO_MATRIX = {
     ("GET", "/openapi.json"): "the API's description, public",
     ("GET", "/docs"): "the API reference page, public",
     ("*", "/static"): "stylesheets and scripts, public",
+    ("*", "/static/swagger-ui"): "the API reference page's scripts (Swagger UI), public",
     ("GET", "/"): "sends each role to its start page",
     ("GET", "/login"): "signing in (test_web_accounts)",
     ("POST", "/login"): "signing in (test_web_accounts)",

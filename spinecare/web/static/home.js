@@ -35,12 +35,28 @@
   var KEY = "spinecare-diary-outbox";
   function outbox() { try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; } }
   function save(items) { try { localStorage.setItem(KEY, JSON.stringify(items)); } catch (e) { /* full */ } }
+  // the form token of this page's session: an entry kept while signed out (or from an
+  // earlier session) carries an old one, which the server refuses
+  function fresh(body) {
+    var field = document.querySelector("input[name=csrf_token]");
+    if (!field) return body;
+    var params = new URLSearchParams(body); params.set("csrf_token", field.value);
+    return params.toString();
+  }
+  // sent: stored, or refused for good (a 4xx that sending again cannot change); kept to send
+  // again: not signed in or signed out meanwhile (401, 403, a sign-in page), a timeout, too
+  // many requests, a server error
+  function sent(r) {
+    if (r.redirected && /\/login/.test(r.url)) return false;
+    if (r.ok) return true;
+    return r.status >= 400 && r.status < 500 && [401, 403, 408, 429].indexOf(r.status) < 0;
+  }
   function send(item) {
     return fetch(item.action, {
       method: "POST", credentials: "same-origin",
       headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
-      body: item.body
-    }).then(function (r) { return r.status < 500; });
+      body: fresh(item.body)
+    }).then(sent);
   }
   function flush() {
     var items = outbox(); if (!items.length || !navigator.onLine) return;
