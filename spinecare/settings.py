@@ -109,12 +109,13 @@ class Settings(BaseSettings):
         "after that the administrator sets a new one (at most 720)",
     )
     session_idle_minutes: int = Field(
-        30,
+        60,
         gt=0,
         le=MAX_SESSION_IDLE_MINUTES,
         description="minutes a web sign-in may go unused (no page opened, no form sent) "
         "before it ends, so that a browser left signed in on a shared ward computer is not "
-        "open to the next person (30: a treatment session fits between two pages); the "
+        "open to the next person (60: a course session fits between two pages: the day's "
+        "check, up to 30 minutes of massage with undressing and rest, then its record); the "
         "sign-in page then says so and opens the page asked for; the 12 hours of a sign-in "
         "still hold (1 to 720; set at sign-in; personal API tokens have none)",
     )

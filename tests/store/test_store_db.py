@@ -412,7 +412,7 @@ def test_clearances_stored_before_from_files_are_held_until_a_physician_decides(
 
 def test_sign_ins_open_at_the_upgrade_get_the_idle_limit_and_api_tokens_do_not(db_target) -> None:
     """Sessions open when the idle limit arrives count as used at the upgrade, with the
-    default 30 minutes; a personal API token (days long) keeps no idle limit; a session
+    default 60 minutes; a personal API token (days long) keeps no idle limit; a session
     already over keeps nothing."""
     from datetime import UTC, datetime, timedelta
 
@@ -452,7 +452,7 @@ def test_sign_ins_open_at_the_upgrade_get_the_idle_limit_and_api_tokens_do_not(d
                 text("SELECT id, last_seen_at, idle_minutes FROM login_sessions ORDER BY id")
             ).all()
         assert [(row[0], row[1] is not None, row[2]) for row in rows] == [
-            (1, True, 30),
+            (1, True, 60),
             (2, False, None),
             (3, False, None),
         ]

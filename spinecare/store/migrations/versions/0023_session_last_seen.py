@@ -1,7 +1,7 @@
 """When a web sign-in was last used, and its idle limit: a session unused for
 ``SPINECARE_SESSION_IDLE_MINUTES`` ends (docs/security.md).
 
-Sign-ins open at the upgrade count as used at that moment, with the default limit of 30
+Sign-ins open at the upgrade count as used at that moment, with the default limit of 60
 minutes (sign-ins last at most 12 hours; personal API tokens, which last days, keep
 neither and have no idle limit).
 
@@ -21,7 +21,7 @@ down_revision = "0022_clinic_contacts"
 branch_labels = None
 depends_on = None
 
-IDLE_MINUTES = 30
+IDLE_MINUTES = 60
 """The default of ``SPINECARE_SESSION_IDLE_MINUTES``."""
 WEB_SESSION = timedelta(hours=12)
 """The longest a web sign-in lasts (``spinecare.clinic.accounts.SESSION_HOURS`` when this
