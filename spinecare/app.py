@@ -319,7 +319,6 @@ def _install_page_errors(app: FastAPI) -> None:
         LoginRequired,
         PasswordChangeRequired,
         ServiceUnavailable,
-        SessionIdle,
     )
     from spinecare.web.forms import field_label
 
@@ -343,10 +342,7 @@ def _install_page_errors(app: FastAPI) -> None:
             if isinstance(exc, REFUSALS):
                 await _audit_refusal(request, status, exc)
             if status == 401 and _wants_page(request):
-                target = quote(request.url.path)
-                # a session ended idle: the sign-in page says after how long
-                idle = f"&idle={exc.minutes}" if isinstance(exc, SessionIdle) else ""
-                return RedirectResponse(f"/login?next={target}{idle}", status_code=303)
+                return RedirectResponse(_sign_in_first(request, exc), status_code=303)
             if isinstance(exc, PasswordChangeRequired) and _wants_page(request):
                 return RedirectResponse(PASSWORD_PAGE, status_code=303)
             headers = (
@@ -554,6 +550,26 @@ def _api_docs(request: Request) -> Response:
         media_type="text/html",
         headers={"content-security-policy": DOCS_CSP.format(nonce=nonce)},
     )
+
+
+def _sign_in_first(request: Request, exc: Exception) -> str:
+    """The sign-in page a page asked for without a sign-in goes to: it opens that page once
+    signed in, and says after how long a session ended unused. A form sent (a POST) is not
+    saved: the sign-in page says so and opens the page the form was on (the ``Referer``, a
+    page of this site), never the form's address, which opens no page."""
+    from spinecare.web.deps import SessionIdle, safe_next
+
+    idle = f"&idle={exc.minutes}" if isinstance(exc, SessionIdle) else ""
+    if request.method in ("GET", "HEAD"):
+        return f"/login?next={quote(request.url.path)}{idle}"
+    from urllib.parse import urlsplit
+
+    came = urlsplit(request.headers.get("referer", ""))
+    page = safe_next(came.path + (f"?{came.query}" if came.query else ""))
+    if came.netloc != request.url.netloc:
+        page = None
+    back = f"next={quote(page, safe='/?=&')}&" if page else ""
+    return f"/login?{back}unsaved=1{idle}"
 
 
 def _version() -> str:

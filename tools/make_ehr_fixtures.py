@@ -13416,6 +13416,15 @@ case(
     ),
 )
 
+case(
+    "ru_doppler_vertebrobasilar_normal",
+    "allowed",
+    "a routine Doppler of the neck arteries: blood flow in the vertebrobasilar territory not impaired, names no disease",
+    report(
+        "УЗДГ БЦА: кровоток в вертебробазилярном бассейне не нарушен, асимметрия по позвоночным артериям 20%"
+    ),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

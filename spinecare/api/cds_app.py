@@ -161,6 +161,10 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+HEAD_SCOPE_KEY = "spinecare.head"
+"""The ASGI scope's mark of a HEAD answered as a GET (:class:`HeadAsGet`)."""
+
+
 class HeadAsGet:
     """Pure ASGI middleware: HEAD is answered as GET is, without the body: the same status
     and headers, ``content-length`` included (RFC 9110, 9.3.2). Wherever a GET answers (a
@@ -182,7 +186,9 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        # answered as GET, still known as a HEAD (a HEAD is nobody's use of a page:
+        # spinecare.web.deps.optional_user)
+        await self.app({**scope, "method": "GET", HEAD_SCOPE_KEY: True}, receive, without_body)
 
 
 def install_http_limits(app: FastAPI, settings: Settings) -> None:

@@ -5547,11 +5547,7 @@ class RecordBuilder:
         nothing (as a document not read: docs/screening.md)."""
         issues = res.get("issue")
         for issue in (issues if isinstance(issues, list) else [])[:5]:
-            if not isinstance(issue, dict) or issue.get("severity") not in (
-                "fatal",
-                "error",
-                "warning",
-            ):
+            if not isinstance(issue, dict) or issue.get("severity") not in _SAYS_MISSING:
                 continue
             details = issue.get("details")
             said = issue.get("diagnostics")
@@ -5960,6 +5956,10 @@ def _made_at(value: object) -> float | None:
     return moment.timestamp() if moment.tzinfo is not None else None
 
 
+_SAYS_MISSING = frozenset({"fatal", "error", "warning"})
+"""The severities of an OperationOutcome's issue that may say part of the record is missing."""
+
+
 def _failed_request(entry: Mapping[str, Any]) -> Resource | None:
     """What an entry of a batch's answer says of a request that failed (``response.status``
     4xx or 5xx: "404 Not Found", "403"), as the OperationOutcome the EHR sent with it, else
@@ -5968,16 +5968,20 @@ def _failed_request(entry: Mapping[str, Any]) -> Resource | None:
     success, "304 Not Modified")."""
     response = entry.get("response")
     status = response.get("status") if isinstance(response, dict) else None
+    if isinstance(status, int) and not isinstance(status, bool):
+        status = str(status)  # written as a number: 404
     if not isinstance(status, str) or status.strip()[:1] not in ("4", "5"):
         return None
+    said = " ".join(status.split())[:80]
+    issues: list[Any] = [{"severity": "error", "diagnostics": said}]
     outcome = response.get("outcome") if isinstance(response, dict) else None
     if isinstance(outcome, dict) and outcome.get("resourceType") == "OperationOutcome":
-        return outcome
-    said = " ".join(status.split())[:80]
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "diagnostics": said}],
-    }
+        told = outcome.get("issue")
+        told = told if isinstance(told, list) else []
+        if any(isinstance(i, dict) and i.get("severity") in _SAYS_MISSING for i in told):
+            return outcome  # its own words say what failed
+        issues = [*told, *issues]  # its words say nothing of a failure: the status too
+    return {"resourceType": "OperationOutcome", "issue": issues}
 
 
 def _entries(bundle: Resource, source: str) -> list[tuple[Resource, str | None]]:

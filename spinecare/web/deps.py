@@ -289,12 +289,15 @@ def request_language(request: Request) -> str:
 def optional_user(request: Request, session: Session) -> CurrentUser | None:
     """The signed-in user (kept for the page: its header names them), or None. A page
     opened or a form sent is the person's activity: it keeps the session from ending idle
-    (:func:`spinecare.clinic.accounts.login_for_token`); where the session has just ended
-    idle, ``request.state.idle_minutes`` says after how long."""
+    (:func:`spinecare.clinic.accounts.login_for_token`); a page's JSON twin read or a HEAD
+    is not (a script, or a page left open that polls, would keep it alive). Where the
+    session has just ended idle, ``request.state.idle_minutes`` says after how long."""
     token = session_token(request)
     if token is None:
         return None
-    login = login_for_token(session, token, activity=True)
+    head = request.method == "HEAD" or bool(request.scope.get("spinecare.head"))
+    used = request.method == "POST" or not (head or wants_json(request))
+    login = login_for_token(session, token, activity=used)
     if login.user is not None:
         request.state.user = login.user
     elif login.idle_minutes is not None:

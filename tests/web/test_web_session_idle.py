@@ -127,9 +127,18 @@ def test_a_form_post_is_activity_and_a_post_after_the_limit_saves_nothing(
     with _db(world).session() as session:
         intakes = len(session.scalars(select(Intake)).all())
     _age(world, last_seen_at=_ago(minutes=75))
-    gone = client.post(form, data=data, headers=HTML, follow_redirects=False)
+    page = f"/patients/{world.demo_patient}"
+    came_from = {**HTML, "referer": f"http://testserver{page}"}
+    gone = client.post(form, data=data, headers=came_from, follow_redirects=False)
     assert gone.status_code == 303
-    assert gone.headers["location"] == f"/login?next={form}&idle=60"
+    # the page the form was on (the form's address opens no page), saying it was not saved
+    assert gone.headers["location"] == f"/login?next={page}&unsaved=1&idle=60"
+    shown = client.get(gone.headers["location"], headers=HTML).text
+    assert "What you sent was not saved: sign in, then fill it in again." in shown
+    # from another site, or without a Referer: no page to open, still said
+    elsewhere = {**HTML, "referer": "https://elsewhere.example/patients/1"}
+    other = client.post(form, data=data, headers=elsewhere, follow_redirects=False)
+    assert other.headers["location"] == "/login?unsaved=1&idle=60"
     with _db(world).session() as session:
         assert len(session.scalars(select(Intake)).all()) == intakes
     refused = client.post(form, data=data, headers=JSON)
@@ -202,3 +211,19 @@ def test_the_start_address_after_the_limit_says_so_too(world: World) -> None:
     _age(world, last_seen_at=_ago(hours=2))
     gone = client.get("/", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"] == "/login?idle=60"
+
+
+def test_a_pages_json_twin_or_a_head_is_not_activity(world: World) -> None:
+    """A script, or a page left open that polls a page's JSON twin, must not keep an
+    unattended session alive: only a page opened or a form sent is use."""
+    client = login(world.client(), "therapist", PASSWORDS["therapist"])
+    _age(world, last_seen_at=_ago(minutes=20))
+    assert client.get("/patients", headers=JSON).status_code == 200
+    (row,) = _sessions(world)
+    assert _as_utc(row.last_seen_at) < _ago(minutes=19), "json"
+    assert client.head("/patients", headers=HTML).status_code == 200
+    (row,) = _sessions(world)
+    assert _as_utc(row.last_seen_at) < _ago(minutes=19), "head"
+    assert client.get("/patients", headers=HTML).status_code == 200
+    (row,) = _sessions(world)
+    assert _as_utc(row.last_seen_at) > _ago(minutes=1)

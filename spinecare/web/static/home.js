@@ -58,12 +58,24 @@
       body: fresh(item.body)
     }).then(sent);
   }
+  // only this page's course's entries: on a phone shared by two patients, one's entries are
+  // never sent in the other's session (the server refuses them, and they would be lost)
   function flush() {
     var items = outbox(); if (!items.length || !navigator.onLine) return;
+    var mine = document.querySelector("form.diary");
+    if (!mine) return;
     var rest = [];
     items.reduce(function (p, item) {
+      if (item.action !== mine.action) { rest.push(item); return p; }
       return p.then(function () { return send(item).then(function (ok) { if (!ok) rest.push(item); }, function () { rest.push(item); }); });
     }, Promise.resolve()).then(function () { save(rest); });
+  }
+  // a new key for the next entry written offline on this page (the server keeps one entry
+  // per key: two entries of one key would be one)
+  function newKey(form) {
+    var field = form.querySelector("input[name=key]"); if (!field) return;
+    var bytes = new Uint8Array(16); crypto.getRandomValues(bytes);
+    field.value = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
   var form = document.querySelector("form.diary");
   if (form) {
@@ -71,7 +83,7 @@
       if (navigator.onLine) return;  // online: the ordinary form post
       ev.preventDefault();
       var body = new URLSearchParams(new FormData(form)).toString();
-      var items = outbox(); items.push({ action: form.action, body: body }); save(items);
+      var items = outbox(); items.push({ action: form.action, body: body }); save(items); newKey(form);
       var note = document.createElement("p"); note.className = "saved"; note.setAttribute("role", "status");
       note.textContent = form.getAttribute("data-offline") || "Saved on this phone; it will be sent when you are online.";
       form.parentNode.insertBefore(note, form);
