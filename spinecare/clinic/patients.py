@@ -710,7 +710,22 @@ def _name_words(name: str) -> set[str]:
                 c for c in unicodedata.normalize("NFKD", variant) if not unicodedata.combining(c)
             )
             out.update(w for w in re.split(r"[\W\d_]+", bare) if len(w) > 1)
+    # and each word's consonants, as transliterations agree on them: "Pyotr" and "Petr",
+    # "Yulia Schukina" and "Iuliia Shchukina", "Alexander" and "Aleksandr", "Łukasz" and
+    # "Lukasz" (a skeleton of three consonants at least)
+    out.update(k for w in list(out) if len(k := _consonants(w)) >= 3)
     return out
+
+
+_LOOSE = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+def _consonants(word: str) -> str:
+    """A word's consonants as Latin spellings of one name share them (a key of its own:
+    "~" first, never equal to a word)."""
+    w = word.casefold().translate(_LOOSE).replace("shch", "sh").replace("sch", "sh")
+    w = w.replace("x", "ks").replace("kh", "h")
+    return "~" + re.sub(r"[aeiouyj]", "", w)
 
 
 def add_intake(
