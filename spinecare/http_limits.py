@@ -168,3 +168,8 @@ def server_options(limit: int, seconds: float, refusal: Refusal) -> dict[str, An
     if protocol is None:
         return {"http": "h11", "h11_max_incomplete_event_size": limit}
     return {"http": protocol}
+
+
+HEAD_SCOPE_KEY = "spinecare.head"
+"""The ASGI scope's mark of a HEAD answered as a GET (``spinecare.api.cds_app.HeadAsGet``):
+such a request is nobody's use of a page (``spinecare.web.deps.optional_user``)."""

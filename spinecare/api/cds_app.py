@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.cds_state import configure_cds
 from spinecare.api.errors import error_response, install_error_handlers, said, too_large
+from spinecare.http_limits import HEAD_SCOPE_KEY
 from spinecare.messages import N_
 from spinecare.messages import Message as Said
 from spinecare.settings import Settings
@@ -159,10 +160,6 @@ class BodySizeLimit:
             return
         response = error_response(status, message)
         await response(scope, receive, send)
-
-
-HEAD_SCOPE_KEY = "spinecare.head"
-"""The ASGI scope's mark of a HEAD answered as a GET (:class:`HeadAsGet`)."""
 
 
 class HeadAsGet:

@@ -44,6 +44,7 @@ from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import check_role
 from spinecare.clinic.readers import reader_language
 from spinecare.errors import SpinecareError, envelope
+from spinecare.http_limits import HEAD_SCOPE_KEY
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, Shown
 from spinecare.settings import Settings
@@ -295,7 +296,7 @@ def optional_user(request: Request, session: Session) -> CurrentUser | None:
     token = session_token(request)
     if token is None:
         return None
-    head = request.method == "HEAD" or bool(request.scope.get("spinecare.head"))
+    head = request.method == "HEAD" or bool(request.scope.get(HEAD_SCOPE_KEY))
     used = request.method == "POST" or not (head or wants_json(request))
     login = login_for_token(session, token, activity=used)
     if login.user is not None:
