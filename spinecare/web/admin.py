@@ -29,6 +29,7 @@ from spinecare.clinic.models import ClinicOut, CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
 from spinecare.dates import iso_date
+from spinecare.messages import N_
 from spinecare.spreadsheet import safe_cell
 from spinecare.web.auth import login_throttle
 from spinecare.web.deps import (
@@ -41,7 +42,7 @@ from spinecare.web.deps import (
     require_user,
     state,
 )
-from spinecare.web.i18n import Text, format_day, gettext, set_language, translate
+from spinecare.web.i18n import Text, attachment, format_day, gettext, set_language, translate
 from spinecare.web.patients import (
     EFFECT_WORDS,
     SESSION_DAY,
@@ -446,6 +447,10 @@ def audit_page(
     return render(request, "audit.html", context, data)
 
 
+AUDIT_FILE = N_("audit-log")
+"""The exported audit log's name, in the reader's language, before the day of the export."""
+
+
 @router.get("/audit/export.csv")
 def audit_export(
     request: Request, params: dict[str, str | None] = Depends(audit_params)
@@ -494,11 +499,10 @@ def audit_export(
                     )
                 ]
             )
-    stamp = date.today().isoformat()
     return Response(
         out.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="audit-log-{stamp}.csv"'},
+        headers=attachment(AUDIT_FILE, date.today(), "csv"),
     )
 
 

@@ -905,9 +905,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         )
     _require_home(course)
     pdf = render_handout(course, kb, lang=code, patient_name=name, clinic=contacts, verdict=verdict)
-    # named by the course's start, as the pages name a course (never by its number)
-    filename = f"home-program-{course.start.isoformat()}-{code}.pdf"
-    return _attachment(pdf, "application/pdf", filename)
+    return _attachment(pdf, "application/pdf", course.start, code, "pdf")
 
 
 @router.get("/courses/{course_id}/calendar.ics")
@@ -924,8 +922,7 @@ def calendar(request: Request, course_id: int, lang: str | None = None) -> Respo
         verdict = store.course_verdict(session, row, kb, today)
     _require_home(course)
     ics = home_calendar(course, kb, lang=code, day=today, verdict=verdict)
-    filename = f"home-program-{course.start.isoformat()}.ics"
-    return _attachment(ics, "text/calendar; charset=utf-8", filename)
+    return _attachment(ics, "text/calendar; charset=utf-8", course.start, code, "ics")
 
 
 def _require_home(course: Any) -> None:
@@ -933,12 +930,14 @@ def _require_home(course: Any) -> None:
         raise AccessDenied(N_("no home program has been taught in this course yet"))
 
 
-def _attachment(body: Any, media_type: str, filename: str) -> Response:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
+HOME_PROGRAM_FILE = N_("home-program")
+"""A downloaded handout's or calendar's name, in the language of its text, before the
+course's start (as the pages name a course, never by its number)."""
+
+
+def _attachment(body: Any, media_type: str, start: date, lang: str, extension: str) -> Response:
+    headers = i18n.attachment(HOME_PROGRAM_FILE, start, extension, lang)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 # ---------------------------------------------------------------------------------------

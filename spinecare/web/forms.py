@@ -93,7 +93,7 @@ FIELD_LABELS = {
     "user_id": Text("User"),
     "as_of": Text("Date of the screening"),
     "lang": Text("Language"),
-    "page": Text("Page"),
+    "page": Text("Page of the list"),
     "since": Text("From"),
 }
 """The words a form puts beside its fields, for an answer that is not the form itself (a

@@ -16,6 +16,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from spinecare import i18n
 from spinecare.clinic.readers import LANG_COOKIE
@@ -25,6 +26,7 @@ __all__ = [
     "LANGUAGES",
     "LANG_COOKIE",
     "Text",
+    "attachment",
     "current",
     "format_day",
     "gettext",
@@ -65,6 +67,20 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 Text = Message
 """A message for users (:class:`spinecare.messages.Message`): English as its value, its
 id and parameters kept so that a page shows it translated (:func:`translate`)."""
+
+
+def attachment(name: str, day: date, extension: str, lang: str | None = None) -> dict[str, str]:
+    """The header of a file to save: ``name`` (a message: lower-case words joined by
+    hyphens, ``N_("home-program")``) in ``lang`` (default the page's), then ``day``
+    (``домашняя-программа-2026-12-07.pdf``). A name in another alphabet is sent as
+    ``filename*`` (RFC 6266), beside the English one for a client that reads no other."""
+    tail = f"-{day.isoformat()}.{extension}"
+    english = name + tail
+    own = i18n.translator(lang or current())(name) + tail
+    disposition = f'attachment; filename="{english}"'
+    if own != english:
+        disposition += f"; filename*=UTF-8''{quote(own)}"
+    return {"content-disposition": disposition}
 
 
 PAGE_WORDS = {

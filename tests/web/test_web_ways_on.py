@@ -5,6 +5,7 @@ words that agree with it. In English and in Russian."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -86,16 +87,27 @@ def test_the_clearance_queue_names_its_tabs_and_says_where_requests_come_from(
 
 
 def test_a_handout_and_a_calendar_are_named_by_the_course_start(world: Any, signed_in: Any) -> None:
-    """A download is named as the pages name a course, by its start, never its number."""
+    """A download is named as the pages name a course, by its start, never its number, in
+    the language of its text: a Russian name as ``filename*`` (RFC 6266), beside the
+    English one for a client that reads no other."""
     course = _start(world, world.own_patient)
     client = signed_in("patient")
+    russian = "filename*=UTF-8''" + quote("домашняя-программа")
     for path, name in (
-        (f"/courses/{course}/handout.pdf?lang=ru", f"home-program-{TODAY}-ru.pdf"),
-        (f"/courses/{course}/calendar.ics", f"home-program-{TODAY}.ics"),
+        (f"/courses/{course}/handout.pdf?lang=en", f'filename="home-program-{TODAY}.pdf"'),
+        (f"/courses/{course}/calendar.ics?lang=en", f'filename="home-program-{TODAY}.ics"'),
+        (
+            f"/courses/{course}/handout.pdf?lang=ru",
+            f'filename="home-program-{TODAY}.pdf"; {russian}-{TODAY}.pdf',
+        ),
+        (
+            f"/courses/{course}/calendar.ics?lang=ru",
+            f'filename="home-program-{TODAY}.ics"; {russian}-{TODAY}.ics',
+        ),
     ):
         response = client.get(path)
         assert response.status_code == 200, path
-        assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+        assert response.headers["content-disposition"] == f"attachment; {name}", path
 
 
 @pytest.mark.parametrize(("lang", "kinds"), [("en", "Kinds of massage"), ("ru", "Виды массажа")])
