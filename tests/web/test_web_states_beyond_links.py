@@ -1,0 +1,107 @@
+"""Pages in states a crawl of the links does not reach, in English and in Russian: an ended
+course's end page, an address with a bad page number, the audit log's export, a patient's
+contact details written in another alphabet."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.web.conftest import HTML, JSON
+from tests.web.pagescan import text_problems, visible_texts
+from tests.web.test_web_courses import _post, _start
+from tests.web.test_web_wording import _speaks, _words
+
+ENDED = {
+    "en": ("This course has already ended.", "Confirm to end it"),
+    "ru": ("Этот курс уже завершён.", "Подтвердите завершение"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_an_ended_courses_end_page_says_it_ended_and_asks_nothing(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """Opened again after the course ended (a bookmark, the back button), the page says it
+    has ended: no warning to confirm an ending that is done, no button."""
+    course = _start(world, world.own_patient)
+    client = _speaks(signed_in("therapist"), lang)
+    running = client.get(f"/courses/{course}/complete", headers=HTML)
+    assert running.status_code == 200
+    said, asked = ENDED[lang]
+    assert asked in _words(running.text) and said not in _words(running.text)
+    assert _post(client, f"/courses/{course}/complete", {"confirm": "yes"}).status_code == 200
+    ended = client.get(f"/courses/{course}/complete", headers=HTML)
+    assert ended.status_code == 200
+    page = _words(ended.text)
+    assert said in page
+    assert asked not in page and 'role="alert"' not in page and "<main" in page
+    assert f'action="/courses/{course}/complete"' not in page
+    assert not text_problems(visible_texts(ended.text, lang), lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "<strong>Page of the list</strong>: a page number: a whole number from 1"),
+        ("ru", "<strong>Страница списка</strong>: номер страницы: целое число от 1"),
+    ],
+)
+def test_a_bad_page_number_in_the_address_is_named_in_words(
+    world: Any, signed_in: Any, lang: str, said: str
+) -> None:
+    """The error page names the part of the address at fault as a reader does (not the
+    handout's abbreviation "Стр.")."""
+    client = _speaks(signed_in("therapist"), lang)
+    page = client.get("/patients?page=abc", headers=HTML)
+    assert page.status_code == 422
+    assert said in _words(page.text)
+
+
+@pytest.mark.parametrize(("lang", "name"), [("en", None), ("ru", "журнал-аудита")])
+def test_the_audit_export_is_named_in_the_readers_language(
+    world: Any, signed_in: Any, lang: str, name: str | None
+) -> None:
+    """A Russian name as ``filename*`` (RFC 6266), beside the English one for a client that
+    reads no other."""
+    client = _speaks(signed_in("admin"), lang)
+    response = client.get("/audit/export.csv")
+    assert response.status_code == 200
+    day = date.today().isoformat()
+    expected = f'attachment; filename="audit-log-{day}.csv"'
+    if name:
+        expected += f"; filename*=UTF-8''{quote(name)}-{day}.csv"
+    assert response.headers["content-disposition"] == expected
+
+
+CONTACT = {
+    "name": "Margaret Hughes-Smith",
+    "address": "ул. Ленина, д. 5, кв. 12",
+    "emergency_name": "Анна Петрова (дочь)",
+    "emergency_phone": "+7 912 345 67 89",
+    "email": "anna@example.org",
+    "notes": "Предпочитает утренние визиты",
+}
+
+
+def test_contact_details_are_shown_as_written_in_either_language(
+    world: Any, signed_in: Any, csrf: Any
+) -> None:
+    """An address, an emergency contact and notes are the record's words: an English page
+    shows a Russian address as written (and a Russian page an English name), never as text
+    in the page's language."""
+    client = signed_in("therapist")
+    token = csrf(client, "/patients/new")
+    created = client.post("/patients", headers=JSON, data={"csrf_token": token, **CONTACT})
+    assert created.status_code in (200, 201), created.text[:300]
+    pid = created.json()["id"]
+    for lang in ("en", "ru"):
+        _speaks(client, lang)
+        for path in (f"/patients/{pid}", f"/patients/{pid}/edit"):
+            page = client.get(path, headers=HTML)
+            assert page.status_code == 200
+            assert CONTACT["address"] in page.text
+            assert not text_problems(visible_texts(page.text, lang), lang), (lang, path)
