@@ -105,3 +105,49 @@ def test_contact_details_are_shown_as_written_in_either_language(
             assert page.status_code == 200
             assert CONTACT["address"] in page.text
             assert not text_problems(visible_texts(page.text, lang), lang), (lang, path)
+
+
+SAID = {
+    "en": (
+        "Nothing was saved. Please correct the fields marked below.",
+        "Please correct the fields marked below.",
+    ),
+    "ru": (
+        "Ничего не сохранено. Исправьте отмеченные ниже поля.",
+        "Исправьте отмеченные ниже поля.",
+    ),
+}
+
+
+def _first_alert(page: str) -> str:
+    """The text of the page's first alert, which a phone shows before the form."""
+    start = page.index('role="alert">') + len('role="alert">')
+    return _words(page[start : page.index("</p>", start)])
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_course_form_sent_with_errors_says_so_before_the_form(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """A plan, a day's check or a home program sent with a wrong value says first that it
+    was not saved (on a phone the fields at fault are screens below a green banner)."""
+    client = _speaks(signed_in("therapist"), lang)
+    nothing, correct = SAID[lang]
+    plan = _post(
+        client,
+        f"/patients/{world.own_patient}/courses",
+        {"zones": "collar_zone", "modalities": "classical", "sessions": "999"},
+        headers=HTML,
+    )
+    assert plan.status_code == 422
+    assert _first_alert(plan.text) == nothing
+    course = _start(world, world.own_patient)
+    check = _post(client, f"/courses/{course}/check", {"day": "", "systolic": "abc"}, headers=HTML)
+    assert check.status_code == 422
+    assert _first_alert(check.text) == correct
+    assert check.text.index(correct) < check.text.index('class="field-error"')
+    home = _post(
+        client, f"/courses/{course}/home-program", {"home_minutes_collar_zone": "abc"}, headers=HTML
+    )
+    assert home.status_code == 422
+    assert home.text.index('role="alert"') < home.text.index('<div class="columns">')
