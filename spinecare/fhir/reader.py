@@ -3829,6 +3829,7 @@ def _attachment_text(attachment: object) -> str | None:
     text = _decoded(raw, declared)[:ATTACHMENT_CHARS]
     if _not_text(text):
         return title or None  # set aside by _unread_attachment
+    text = text.replace("\0", "")  # a C string's closing zero: no letter of the note
     if kind in _RTF_KINDS or text.lstrip().startswith("{\\rtf"):
         text = _rtf_words(text)
     elif kind != "text/plain" and ("<" in text or "&" in text):
