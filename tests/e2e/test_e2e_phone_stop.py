@@ -79,3 +79,29 @@ def test_audit_log_in_the_browser_time_zone_on_a_phone(server: str, browser_page
     assert "tz=" in href
     assert _fits_width(page)
     _shot(page, "22-phone-audit-log")
+
+
+def test_the_home_program_prints_across_the_paper_without_the_diary_form(
+    server: str,  # noqa: F811
+    browser_page,  # noqa: F811
+) -> None:
+    """On paper the home page's routine fills the width of the page (on a screen it is a
+    phone's column) and today's diary, a form, is left out with its heading."""
+    page = browser_page
+    base = server
+    _login(page, base, "therapist")
+    page.wait_for_url("**/patients")
+    pid = page.request.get(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
+    page.goto(f"{base}/patients/{pid}/course/new")
+    page.click("button:has-text('Start the course')")
+    page.wait_for_url("**/courses/*")
+    _logout(page)
+    _login(page, base, "patient")
+    page.wait_for_url("**/home")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.emulate_media(media="print")
+    routine = page.locator(".routine").first.bounding_box()
+    assert routine is not None and routine["width"] > 600, routine
+    assert not page.locator("#diary").is_visible()
+    assert page.locator(".stop-rules").is_visible()
+    page.pdf(path=str(_out() / "23-home-program-printed.pdf"))
