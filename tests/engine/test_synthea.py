@@ -1,4 +1,5 @@
-"""All 585 Synthea patients read and screen without error; their verdict counts are reported."""
+"""All 585 Synthea patients read whole and screen without error; their verdict counts are
+reported."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def test_all_synthea_patients_screen_and_plan(shared_data: Path, kb) -> None:
     concepts: Counter[str] = Counter()
     providers = 0
     patients = 0
+    ids: set[str] = set()
+    measured = 0
     for path in files:
         try:
             record = load_record(path, kb)
@@ -34,6 +37,10 @@ def test_all_synthea_patients_screen_and_plan(shared_data: Path, kb) -> None:
             providers += 1
             continue
         patients += 1
+        # each read whole: a patient of their own, born on a day, with their readings
+        assert record.patient.birth_date is not None, path.name
+        ids.add(record.patient.id)
+        measured += len(record.observations)
         last = max((o.when for o in record.observations), default=TODAY)
         for day, counts in ((last, at_last_visit), (TODAY, today)):
             if record.patient.deceased_by(day):
@@ -53,6 +60,7 @@ def test_all_synthea_patients_screen_and_plan(shared_data: Path, kb) -> None:
                 assert screening.verdict not in {"allowed", "allowed_with_precautions"}
                 assert screening.missing
     assert patients == 585 and providers == 2
+    assert len(ids) == 585 and measured > 15000
     assert sum(at_last_visit.values()) == sum(today.values()) == 585
     rows = [*VERDICTS, "deceased (not screened)"]
     lines = [

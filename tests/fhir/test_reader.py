@@ -98,10 +98,6 @@ def reasons(record: PatientRecord) -> list[str]:
     return [item.reason for item in record.ignored]
 
 
-def synthea_patient_files() -> list[Path]:
-    return sorted(p for p in SYNTHEA.glob("*.json.gz") if not p.name.startswith(PROVIDER_BUNDLES))
-
-
 # ------------------------------------------------------------------------------ conditions
 
 
@@ -641,21 +637,6 @@ def test_builder_takes_resources_one_at_a_time() -> None:
     assert record.source == "export/Observation.ndjson"
     # with its evidence, and the words of the reading it rests on (not held)
     assert (len(record.observations), len(record.conditions)) == (2, 3)
-
-
-@pytest.mark.slow
-def test_all_synthea_patient_bundles_read_without_error() -> None:
-    files = synthea_patient_files()
-    assert len(files) == 585
-    measured = 0
-    patients: set[str] = set()
-    for path in files:
-        record = read_bundle(path, MEASURES)
-        assert record.patient.birth_date is not None
-        patients.add(record.patient.id)
-        measured += len(record.observations)
-    assert len(patients) == 585
-    assert measured > 15000
 
 
 def test_synthea_provider_bundles_are_refused_as_holding_no_patient() -> None:
