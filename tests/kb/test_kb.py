@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,7 @@ from spinecare.kb import expressions as ex
 from spinecare.kb.expressions import walk
 from spinecare.kb.loader import REQUIRED_CONCEPTS, default_path, iter_texts, model_expressions
 from spinecare.kb.schema import VERDICTS
-
-
-def copy_kb(tmp_path: Path) -> Path:
-    target = tmp_path / "kb"
-    shutil.copytree(default_path(), target)
-    return target
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+from tests.kb.helpers import SAFE_LOADER, copy_kb, edit
 
 
 def test_packaged_kb_is_valid() -> None:
@@ -148,10 +136,6 @@ def test_round_trip_dump_then_load_gives_the_same_kb(tmp_path: Path, kb, dumped)
     again = load_kb(folder)
     assert again.model == kb.model
     assert dump_kb(again) == dumped
-
-
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""PyYAML's safe loader in C where it is built (the same data, four times faster)."""
 
 
 def test_round_trip_keeps_the_files_data(dumped) -> None:

@@ -4,18 +4,17 @@ the trace of the two source articles."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-import yaml
 from typer.testing import CliRunner
 
 from spinecare.cli import app
 from spinecare.kb import check_kb, load_kb
 from spinecare.kb.evidence import recommendations, supported_level, traceable
-from spinecare.kb.loader import default_path, iter_texts
+from spinecare.kb.loader import iter_texts
 from spinecare.kb.report import docs_section, trace_report
 from spinecare.kb.schema import LEVELS
+from tests.kb.helpers import copy_kb, edit
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 INTERNAL = re.compile(
@@ -23,18 +22,6 @@ INTERNAL = re.compile(
     r"unattributed web article|(?-i:UNCONFIRMED|LOW-Q)|проектн|clinical-reference",
     re.IGNORECASE,
 )
-
-
-def copy_kb(tmp_path: Path) -> Path:
-    target = tmp_path / "kb"
-    shutil.copytree(default_path(), target)
-    return target
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def test_every_source_kind_and_level_has_a_name_in_both_languages(kb) -> None:
