@@ -105,3 +105,41 @@ def test_the_home_program_prints_across_the_paper_without_the_diary_form(
     assert not page.locator("#diary").is_visible()
     assert page.locator(".stop-rules").is_visible()
     page.pdf(path=str(_out() / "23-home-program-printed.pdf"))
+
+
+OFFLINE = {
+    "en": "Saved on this phone; it will be sent when you are online.",
+    "ru": "Сохранено на телефоне; запись отправится, когда появится интернет.",
+}
+
+
+def test_a_diary_entry_kept_offline_is_said_so_in_the_patients_language(
+    server: str,  # noqa: F811
+    browser_page,  # noqa: F811
+) -> None:
+    """Sent with no network, the entry stays on the phone and the page says so in its own
+    language (the note was English on a Russian page)."""
+    page = browser_page
+    base = server
+    _login(page, base, "therapist")
+    page.wait_for_url("**/patients")
+    pid = page.request.get(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
+    page.goto(f"{base}/patients/{pid}/course/new")
+    page.click("button:has-text('Start the course')")
+    page.wait_for_url("**/courses/*")
+    _logout(page)
+    page.set_viewport_size(PHONE)
+    _login(page, base, "patient")
+    page.wait_for_url("**/home")
+    for lang, said in OFFLINE.items():
+        token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+        page.request.post(f"{base}/language", form={"language": lang, "csrf_token": token})
+        page.reload()
+        page.context.set_offline(True)
+        page.fill("form.diary input[name=day]", date.today().isoformat())
+        page.fill("form.diary input[name=pain]", "2")
+        page.locator("form.diary button[type=submit]").click()
+        note = page.locator("#diary p.saved[role=status]").last
+        assert note.inner_text() == said
+        assert _fits_width(page)
+        page.context.set_offline(False)

@@ -85,7 +85,7 @@
       var body = new URLSearchParams(new FormData(form)).toString();
       var items = outbox(); items.push({ action: form.action, body: body }); save(items); newKey(form);
       var note = document.createElement("p"); note.className = "saved"; note.setAttribute("role", "status");
-      note.textContent = form.getAttribute("data-offline") || "Saved on this phone; it will be sent when you are online.";
+      note.textContent = form.getAttribute("data-offline");  // in the page's language
       form.parentNode.insertBefore(note, form);
     });
   }
