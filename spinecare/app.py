@@ -409,14 +409,17 @@ one that trickles it byte by byte holds a connection the server could give anoth
 def head_refusal(
     status: int, path: str, accept_language: str | None
 ) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """The answer to a request whose line and headers pass :data:`MAX_HEAD_BYTES` (431) or
-    are unfinished after :data:`MAX_HEAD_SECONDS` (408), in the one error shape (an
-    OperationOutcome under ``/fhir/``) and the language of its ``Accept-Language`` header,
-    with the security headers of every answer."""
+    """The answer to a request whose line and headers pass :data:`MAX_HEAD_BYTES` (431),
+    are unfinished after :data:`MAX_HEAD_SECONDS` (408) or are not valid HTTP (400), in the
+    one error shape (an OperationOutcome under ``/fhir/``) and the language of its
+    ``Accept-Language`` header, with the security headers of every answer."""
+    from spinecare.api.errors import STATUS_REFUSALS
     from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, translate
     from spinecare.messages import Message
 
-    if status == 408:
+    if status == 400:
+        problem = Message(STATUS_REFUSALS[400])
+    elif status == 408:
         problem = Message(
             "the request's line and headers did not arrive within %(seconds)s seconds",
             seconds=int(MAX_HEAD_SECONDS),
@@ -568,7 +571,8 @@ def _sign_in_first(request: Request, exc: Exception) -> str:
     page = safe_next(came.path + (f"?{came.query}" if came.query else ""))
     if came.netloc != request.url.netloc:
         page = None
-    back = f"next={quote(page, safe='/?=&')}&" if page else ""
+    # quoted whole: the page's own query is part of ``next``, never the sign-in page's
+    back = f"next={quote(page, safe='/')}&" if page else ""
     return f"/login?{back}unsaved=1{idle}"
 
 

@@ -7,7 +7,9 @@ megabytes of cookie on each of many connections, held in memory until the header
 The app's body limit (413) cannot help, since the app sees a request only once its
 headers are complete. :func:`head_limited_protocol` is uvicorn's httptools protocol that
 counts the bytes of a request's line and headers as they arrive and, past the limit,
-answers the refusal it is given (431) and closes the connection.
+answers the refusal it is given (431) and closes the connection. A head the parser cannot
+read at all (a control character in a header, a request line not percent-encoded, two
+lengths) is answered with the same refusal's 400, not uvicorn's plain text.
 
 uvicorn closes a connection left idle after an answer (its keep-alive timeout), but not
 one that trickles a request's head a byte at a time, nor one opened and never written to:
@@ -30,8 +32,9 @@ __all__ = ["Refusal", "server_options"]
 
 Refusal = Callable[[int, str, str | None], tuple[list[tuple[bytes, bytes]], bytes]]
 """The answer to a request whose head is refused, from the status (431: over the size
-limit; 408: past the deadline), its path and its ``Accept-Language`` header (when it came
-before): headers and body."""
+limit; 408: past the deadline; 400: not valid HTTP, such as a control character in a
+header), its path and its ``Accept-Language`` header (when it came before): headers and
+body."""
 
 
 class _HeadDeadline:
@@ -136,8 +139,14 @@ def head_limited_protocol(limit: int, seconds: float, refusal: Refusal) -> type[
             super().on_headers_complete()
 
         def send_400_response(self, msg: str) -> None:
+            # uvicorn's answer to a parser's error: its own plain text, without the
+            # headers every answer carries; a head that cannot be read is refused here
+            # in the one error shape (a body that cannot be, once the app has the
+            # request, is left to uvicorn)
             if getattr(self, "head_refused", False):
                 self._refuse(431)
+            elif self.in_head:
+                self._refuse(400)
             else:
                 super().send_400_response(msg)
 

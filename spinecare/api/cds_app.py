@@ -68,7 +68,28 @@ def type_refused(path: str, content_type: bytes) -> Said | None:
         if media in JSON_TYPES or media.endswith(b"+json"):
             return None
         return Said(JSON_EXPECTED, type=said_as)
-    return None if media in FORM_TYPES else Said(FORM_EXPECTED, type=said_as)
+    if media not in FORM_TYPES:
+        return Said(FORM_EXPECTED, type=said_as)
+    charset = _charset(content_type)
+    if charset is not None and charset.lower() not in UTF8_NAMES:
+        # the form reader decodes a multipart form's fields in the charset named (an
+        # unknown one as Latin-1): UTF-8 text, checked as such, was stored as mojibake
+        return Said(FORM_EXPECTED, type=f"{said_as}; charset={charset[:40]}")
+    return None
+
+
+UTF8_NAMES = frozenset({"utf-8", "utf8"})
+"""The charset a form is read in, as browsers send it: a form that names another is
+refused (:func:`type_refused`) rather than read in it."""
+
+
+def _charset(content_type: bytes) -> str | None:
+    """The ``charset`` parameter of ``content_type`` (unquoted), or None."""
+    for parameter in content_type.split(b";")[1:]:
+        name, _, value = parameter.partition(b"=")
+        if name.strip().lower() == b"charset":
+            return value.strip().strip(b'"').decode("latin-1")
+    return None
 
 
 def head_refusal(scope: Scope, limit: int) -> tuple[int, Said | None] | None:

@@ -185,7 +185,12 @@ def _query_problem(name: str, value: str) -> str | None:
 
 
 def check_request(request: Request) -> None:
-    """The app-wide dependency: the path and query parameters of every request."""
+    """The app-wide dependency: the path and query parameters of every request. A query
+    parameter is UTF-8 text as a form field is: one that is not is refused, rather than
+    read (searched for, recorded in the audit log) with replacement characters."""
+    not_text = _urlencoded_problem(request.scope.get("query_string", b""))
+    if not_text is not None:
+        raise FormError({not_text: NOT_UTF8})
     query = request.query_params.multi_items()
     long = {n: v for n, v in query if n in SEARCHED and len(v) > SEARCH_MAX}
     if long:
