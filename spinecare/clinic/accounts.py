@@ -264,10 +264,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, user: CurrentUser, *, idle: timedelta) -> str:
+def start_session(
+    session: Session, user: CurrentUser, *, idle: timedelta, replacing: str | None = None
+) -> str:
     """A new login session, which ends after :data:`SESSION_HOURS` or once unused for
     ``idle`` (``SPINECARE_SESSION_IDLE_MINUTES`` at sign-in); returns the token (only its
-    hash is stored)."""
+    hash is stored). ``replacing``, the login the browser came with (a sign-in, or a launch,
+    over another's session on a shared computer), ends: its cookie is replaced, and its
+    token no longer signs anyone in wherever else it was kept."""
+    if replacing is not None:
+        end_session(session, replacing)
     token = secrets.token_urlsafe(32)
     moment = now()
     session.add(

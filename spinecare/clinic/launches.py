@@ -129,6 +129,7 @@ def open_ehr_patient(
     ehr_patient: str,
     not_read: Sequence[str] = (),
     idle: timedelta,
+    replacing: str | None = None,
 ) -> tuple[int, str]:
     """The clinic's patient with this EHR id (never one that merely shares the number),
     refused where the EHR's patient is another person than that patient
@@ -137,7 +138,8 @@ def open_ehr_patient(
     give (``not_read``, FHIR resource types: :func:`spinecare.store.records.not_read_of`);
     with a new login session's token. Another role's launch stores nothing: the pages it
     opens show the record stored before and what its launch did not read. The session
-    ends as a sign-in's does, once unused for ``idle``."""
+    ends as a sign-in's does, once unused for ``idle``; the browser's login it replaces
+    (``replacing``) ends (:func:`spinecare.clinic.accounts.start_session`)."""
     user = find_user(session, username)
     place = session.get(Clinic, user.clinic_id) if user is not None else None
     if user is None or not user.active or place is None or place.name != clinic:
@@ -175,4 +177,4 @@ def open_ehr_patient(
         )
     check_patient(session, user, patient_id)  # the account may open this patient
     audit(session, user, "launch", "patient", str(patient_id), patient_id=patient_id)
-    return patient_id, start_session(session, who, idle=idle)
+    return patient_id, start_session(session, who, idle=idle, replacing=replacing)

@@ -94,7 +94,12 @@ def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
             return _SignedIn(None, retry_after=outcome.retry_after, expired=outcome.expired)
         user = outcome.user
         return _SignedIn(
-            start_session(session, user, idle=state(request).settings.session_idle),
+            start_session(
+                session,
+                user,
+                idle=state(request).settings.session_idle,
+                replacing=session_token(request),
+            ),
             user.role,
             user.patient_id,
             must_change_password=user.must_change_password,

@@ -464,6 +464,7 @@ def _open_patient(
                 ehr_patient=ehr_patient,
                 not_read=not_read,
                 idle=deps.state(request).settings.session_idle,
+                replacing=deps.session_token(request),
             )
     except AnotherEhrPatient as exc:
         request.state.actor = exc.actor  # the refusal is recorded for the EHR user's account

@@ -1049,3 +1049,27 @@ def test_the_refusal_of_a_wrong_link_is_said_in_russian(app_client, ehr):
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     assert response.status_code == 403
     assert "другой человек" in " ".join(response.text.split())
+
+
+def test_a_launch_ends_the_browsers_ordinary_login(app_client, ehr):
+    """The launch removes the browser's ordinary login cookie; the login itself ends too,
+    so its token, kept elsewhere, signs nobody in any more."""
+    form = app_client.get("/login", headers={"accept": "text/html"}).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    password = next(d.password for d in app_client.app.state.demo_logins if d.username == "admin")
+    signed_in = app_client.post(
+        "/login",
+        data={"username": "admin", "password": password, "csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    ordinary = app_client.cookies.get("spinecare_session")
+    assert ordinary
+    before = app_client.get("/patients", headers={"accept": "application/json"})
+    assert before.status_code == 200, before.text
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 303, response.text
+    app_client.cookies.clear()
+    kept = {"accept": "application/json", "cookie": f"spinecare_session={ordinary}"}
+    refused = app_client.get("/patients", headers=kept)
+    assert refused.status_code == 401, refused.text
