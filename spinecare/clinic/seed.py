@@ -123,7 +123,11 @@ def seed_demo(
                 patient=patient,
             )
         else:
+            # the password printed for this start, as it is: not a one-time password left
+            # by an administrator's reset before the restart
             user.password_hash = hash_password(password)
+            user.must_change_password = False
+            user.password_expires_at = None
             user.failed_logins = 0
             user.locked_until = None
         logins.append(DemoLogin(username, role, password))
