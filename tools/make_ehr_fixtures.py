@@ -13426,5 +13426,181 @@ case(
 )
 
 
+# French and Spanish diagnoses written in words (KB synonyms fr, es; cues after NegEx's French
+# lexicon and the NUBES corpus): (name, verdict, why, the diagnosis's words, its onset) ---------
+
+WRITTEN_IN_FRENCH_OR_SPANISH: list[tuple[str, str, str, str, str | None]] = [
+    (
+        "text_fr_cauda_equina",
+        "needs_data",
+        "'Syndrome de la queue de cheval' (French): cauda equina syndrome, to confirm (was allowed)",
+        "Syndrome de la queue de cheval",
+        "2026-11-18",
+    ),
+    (
+        "text_es_cauda_equina",
+        "needs_data",
+        "'Síndrome de cola de caballo' (Spanish): cauda equina syndrome, to confirm (was allowed)",
+        "Síndrome de cola de caballo",
+        "2026-11-18",
+    ),
+    (
+        "text_fr_urinary_retention_elided_article",
+        "needs_data",
+        "'Rétention aiguë d'urine' (French, the article elided before the noun): a cauda equina"
+        " sign, to confirm (was allowed)",
+        "Lombosciatique gauche, rétention aiguë d'urine depuis hier",
+        DAY,
+    ),
+    (
+        "text_fr_urinary_retention_typographic_apostrophe",
+        "needs_data",
+        "'Rétention d’urine' written with the typographic apostrophe: a cauda equina sign, to"
+        " confirm",
+        "Rétention d’urine",
+        DAY,
+    ),
+    (
+        "text_fr_denied_sphincter_signs",
+        "allowed",
+        "'pas d'incontinence, pas de trouble sphinctérien, sans anesthésie en selle': each denied",
+        "Lombalgie L5, pas d'incontinence, pas de trouble sphinctérien, sans anesthésie en selle",
+        None,
+    ),
+    (
+        "text_fr_no_fever_but_retention",
+        "needs_data",
+        "'Pas de fièvre mais rétention urinaire': 'mais' ends the denial, the retention stays (to"
+        " confirm)",
+        "Pas de fièvre mais rétention urinaire",
+        DAY,
+    ),
+    (
+        "text_fr_vertebral_collapse",
+        "needs_data",
+        "'Tassement vertébral L1 récent' (French): a vertebral fracture, to confirm (was allowed)",
+        "Tassement vertébral L1 récent",
+        "2026-11-10",
+    ),
+    (
+        "text_fr_metastases_ruled_out",
+        "allowed",
+        "'Métastases vertébrales éliminées' (ruled out): denied by the cue after it",
+        "Métastases vertébrales éliminées",
+        None,
+    ),
+    (
+        "text_fr_cauda_equina_not_ruled_out",
+        "needs_data",
+        "'Syndrome de la queue de cheval non exclu' (not ruled out): a doubt, to confirm",
+        "Syndrome de la queue de cheval non exclu",
+        DAY,
+    ),
+    (
+        "text_fr_history_of_cancer_elided",
+        "needs_data",
+        "'Antécédents d'adénocarcinome du côlon': a history of cancer, to confirm (was allowed)",
+        "Antécédents d'adénocarcinome du côlon",
+        "2015-01-01",
+    ),
+    (
+        "text_fr_family_history_cancer",
+        "allowed",
+        "'Antécédents familiaux, cancer du sein' (family history): a relative's, not the patient's",
+        "Antécédents familiaux, cancer du sein",
+        None,
+    ),
+    (
+        "text_fr_acute_pulmonary_oedema_ligature",
+        "needs_data",
+        "'Œdème aigu du poumon' written with the ligature Œ: decompensated heart disease, to"
+        " confirm (was allowed)",
+        "Œdème aigu du poumon",
+        "2026-11-12",
+    ),
+    (
+        "text_fr_disc_herniation",
+        "needs_data",
+        "'Hernie discale L5-S1' (French): a disc herniation, to confirm (was allowed)",
+        "Hernie discale L5-S1 gauche",
+        "2026-10-01",
+    ),
+    (
+        "text_fr_pregnancy",
+        "needs_data",
+        "'Grossesse 12 SA' (French): a pregnancy, to confirm (was allowed)",
+        "Grossesse 12 SA",
+        "2026-09-01",
+    ),
+    (
+        "text_es_denied_retention_and_incontinence",
+        "allowed",
+        "'Lumbociática sin retención urinaria ni incontinencia' (Spanish): denied",
+        "Lumbociática sin retención urinaria ni incontinencia",
+        None,
+    ),
+    (
+        "text_es_fracture_not_ruled_out",
+        "needs_data",
+        "'No se descarta fractura vertebral' (not ruled out): a doubt, to confirm (was allowed)",
+        "No se descarta fractura vertebral",
+        DAY,
+    ),
+    (
+        "text_es_cauda_equina_ruled_out",
+        "allowed",
+        "'Síndrome de cola de caballo descartado' (ruled out): denied by the cue after it",
+        "Síndrome de cola de caballo descartado",
+        None,
+    ),
+    (
+        "text_es_mother_with_breast_cancer",
+        "allowed",
+        "'Madre con cáncer de mama' (the patient's mother): a relative's, not the patient's",
+        "Madre con cáncer de mama",
+        None,
+    ),
+    (
+        "text_es_mother_then_patient_metastases",
+        "needs_data",
+        "'Madre con cáncer de mama; paciente con metástasis vertebrales': the mother's cancer,"
+        " then the patient's spinal metastases, to confirm",
+        "Madre con cáncer de mama; paciente con metástasis vertebrales",
+        DAY,
+    ),
+    (
+        "text_es_dvt",
+        "needs_data",
+        "'Trombosis venosa profunda' (Spanish): a deep vein thrombosis, to confirm (was allowed)",
+        "Trombosis venosa profunda de miembro inferior izquierdo",
+        "2026-11-01",
+    ),
+    (
+        "text_es_unexplained_weight_loss",
+        "needs_data",
+        "'Lumbalgia con pérdida de peso inexplicada': a spinal-malignancy red flag, to confirm"
+        " (was allowed)",
+        "Lumbalgia con pérdida de peso inexplicada",
+        "2026-11-01",
+    ),
+    (
+        "text_es_february_is_no_fever",
+        "allowed",
+        "'Lumbalgia mecánica desde febrero' (since February): 'febrero' is no form of 'febril'"
+        " (febrile)",
+        "Lumbalgia mecánica desde febrero",
+        None,
+    ),
+]
+for name, verdict, why, words_written, onset in WRITTEN_IN_FRENCH_OR_SPANISH:
+    case(name, verdict, why, condition(text=words_written, onset=onset or "2026-01-10"))
+case(
+    "text_fr_secondary_vertebral_lesions_in_report",
+    "needs_data",
+    "an MRI report concluding 'Lésions secondaires vertébrales L2 et L3' (French for spinal"
+    " metastases): to confirm (was allowed)",
+    {**report("Lésions secondaires vertébrales L2 et L3"), "code": {"text": "IRM du rachis"}},
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

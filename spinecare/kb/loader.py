@@ -188,7 +188,7 @@ class KB:
                 (entry.concept, group.set, phrase)
                 for entry in self.model.terminology
                 for group in entry.synonyms
-                for phrase in (*group.en, *group.ru, *group.de)
+                for phrase in (*group.en, *group.ru, *group.de, *group.fr, *group.es)
             ),
             (
                 (entry.concept, group.set, written)
@@ -790,7 +790,13 @@ def _check_synonyms(where: str, entry: Terminology, sets: set[str]) -> Iterator[
     for k, group in enumerate(entry.synonyms):
         if group.set is not None and group.set not in sets:
             yield Problem(f"{where} > synonyms", f"unknown set '{group.set}'")
-        for lang, phrases in (("en", group.en), ("ru", group.ru), ("de", group.de)):
+        for lang, phrases in (
+            ("en", group.en),
+            ("ru", group.ru),
+            ("de", group.de),
+            ("fr", group.fr),
+            ("es", group.es),
+        ):
             for phrase in phrases:
                 problem = synonym_problem(phrase)
                 if problem is not None:

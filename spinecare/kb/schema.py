@@ -209,14 +209,16 @@ class Code(Strict):
 
 class Synonyms(Strict):
     """Names a clinician writes for the concept (or for one ``set`` of its codes) in a
-    diagnosis or drug text, in English and Russian (and German, as German systems write
-    them), lower case. Found in a record's text, they give the concept with certainty
-    ``unknown`` (to confirm), never as a code does."""
+    diagnosis or drug text, in English and Russian (and German, French and Spanish, as
+    systems in those languages write them), lower case. Found in a record's text, they give
+    the concept with certainty ``unknown`` (to confirm), never as a code does."""
 
     set: str | None = None
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
     de: list[str] = Field(default_factory=list)
+    fr: list[str] = Field(default_factory=list)
+    es: list[str] = Field(default_factory=list)
     abbreviations: list[str] = Field(default_factory=list)
     """Abbreviations matched exactly as written (case and dots), as whole words: "PE" is a
     pulmonary embolism, "pe" and "PE teacher" are not (text.yaml, not_abbreviation_before)."""
@@ -528,9 +530,11 @@ class Cue(Strict):
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
     de: list[str] = Field(default_factory=list)
+    fr: list[str] = Field(default_factory=list)
+    es: list[str] = Field(default_factory=list)
 
     def phrases(self) -> tuple[str, ...]:
-        return (*self.en, *self.ru, *self.de)
+        return (*self.en, *self.ru, *self.de, *self.fr, *self.es)
 
 
 class AtSite(Strict):

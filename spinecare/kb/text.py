@@ -145,11 +145,22 @@ _ACCENTS = str.maketrans(
 )
 
 
+# The French ligatures, read as their two letters ("sœur", "œdème", "cæcum").
+_LIGATURES = {ord("œ"): "oe", ord("æ"): "ae"}
+# A French article or word elided before a vowel ("d'urine", "l'artère", "qu'une"): a word
+# of its own, as with the typographic apostrophe ("d’urine"), so that "rétention d'urine"
+# and "pas d'incontinence" are read word for word. Not an apostrophe inside a word
+# ("don't", "Crohn's").
+_ELISION = re.compile(r"(?<![0-9a-zа-яäöü'])(qu|[cdjlmnst])'(?=[^\W\d_])")
+
+
 def fold(text: str) -> str:
     folded = text.casefold().replace("ё", "е")
+    if "'" in folded:
+        folded = _ELISION.sub(r"\1 ", folded)
     if folded.isascii():
         return folded
-    folded = folded.translate(_INVISIBLE).translate(_ACCENTS)
+    folded = folded.translate(_INVISIBLE).translate(_ACCENTS).translate(_LIGATURES)
     if not (_LATIN.search(folded) and _CYRILLIC.search(folded)):
         return folded  # one script: no word to read in the other
     return _LETTERS.sub(_one_script_word, folded)
