@@ -48,6 +48,7 @@ __all__ = [
     "for_one_sign_in",
     "get_or_create_clinic",
     "hash_password",
+    "keep_sign_in_language",
     "lock_clinic",
     "login_for_token",
     "own_record_language",
@@ -124,8 +125,9 @@ def create_user(
     name = " ".join((full_name or username).split())
     if len(name) > 200:
         errors["full_name"] = Message("required, at most 200 characters")
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = Message("at least %(n)s characters", n=MIN_PASSWORD)
+    problem = _password_problem(password, username)
+    if problem:
+        errors["password"] = problem
     if role == "patient" and patient is None:
         errors["patient"] = N_("a patient account needs the patient record it may see")
     if patient is not None and patient.clinic_id != clinic.id:
@@ -427,9 +429,25 @@ def set_language(session: Session, who: CurrentUser, language: str) -> None:
     acting(session, who).language = language
 
 
-def _password_problem(password: str) -> str | None:
+def keep_sign_in_language(session: Session, who: CurrentUser, language: str | None) -> None:
+    """The language of the page an account signed in from (the language switch's cookie,
+    else the browser's), kept as the account's own when it has none yet and no patient
+    record gives one: its pages go on in the language it signed in with, not in English
+    until it finds the switch."""
+    user = acting(session, who)
+    chosen = language_of(user.language) or language_of(own_record_language(session, user))
+    if language_of(language) and not chosen:
+        user.language = language_of(language)
+
+
+def _password_problem(password: str, username: str) -> str | None:
+    """What makes ``password`` unfit for the account ``username``: too short, or the user
+    name itself, in any case or look-alike spelling (``PHYS1C1AN`` for ``physician``): the
+    first guess at every account, one guess each, which no account's slowdown stops."""
     if len(password) < MIN_PASSWORD:
         return Message("at least %(n)s characters", n=MIN_PASSWORD)
+    if username_key(password.strip()) == username_key(username.strip()):
+        return Message("must not be the user name")
     return None
 
 
@@ -570,7 +588,7 @@ def change_password(
             _hasher.verify(user.password_hash, current)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             errors["current"] = Message("this is not your current password")
-    problem = _password_problem(new)
+    problem = _password_problem(new, user.username)
     if problem:
         errors["new"] = problem
     elif new == current:
