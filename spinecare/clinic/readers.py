@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, language_of
 
-__all__ = ["LANG_COOKIE", "reader_language", "signed_in_language"]
+__all__ = ["LANG_COOKIE", "reader_language", "sign_in_page_language", "signed_in_language"]
 
 LANG_COOKIE = "spinecare_lang"
 """The language switch's cookie (pages before sign-in)."""
@@ -80,9 +80,12 @@ def _look_up(request: Request) -> str | None:
 def reader_language(request: Request) -> str:
     """The language to answer ``request`` in: the signed-in user's, else the language
     switch's cookie, else the one ``Accept-Language`` prefers, else English."""
-    return (
-        signed_in_language(request)
-        or language_of(request.cookies.get(LANG_COOKIE))
-        or accepted_language(request.headers.get("accept-language"))
-        or SOURCE_LANGUAGE
+    return signed_in_language(request) or sign_in_page_language(request) or SOURCE_LANGUAGE
+
+
+def sign_in_page_language(request: Request) -> str | None:
+    """The language the pages speak before sign-in: the language switch's cookie, else the
+    one ``Accept-Language`` prefers; None for neither."""
+    return language_of(request.cookies.get(LANG_COOKIE)) or accepted_language(
+        request.headers.get("accept-language")
     )

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from spinecare.clinic import FormError
-from spinecare.clinic.accounts import end_session, start_session
+from spinecare.clinic.accounts import end_session, keep_sign_in_language, start_session
 from spinecare.clinic.audit import record as audit
 from spinecare.clinic.logins import LoginThrottle
+from spinecare.clinic.readers import sign_in_page_language
 from spinecare.clinic.workers import run_heavy
 from spinecare.messages import Wait, located
 from spinecare.settings import MAX_SESSION_IDLE_MINUTES
@@ -93,6 +94,7 @@ def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
         if outcome.user is None:
             return _SignedIn(None, retry_after=outcome.retry_after, expired=outcome.expired)
         user = outcome.user
+        keep_sign_in_language(session, user, sign_in_page_language(request))
         return _SignedIn(
             start_session(
                 session,

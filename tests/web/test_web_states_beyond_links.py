@@ -151,3 +151,43 @@ def test_a_course_form_sent_with_errors_says_so_before_the_form(
     )
     assert home.status_code == 422
     assert home.text.index('role="alert"') < home.text.index('<div class="columns">')
+
+
+@pytest.mark.parametrize(
+    ("how", "lang"),
+    [
+        ({"cookie": "ru"}, "ru"),
+        ({"accept-language": "ru-RU,ru;q=0.9,en;q=0.5"}, "ru"),
+        ({"cookie": "en"}, "en"),
+    ],
+)
+def test_a_first_sign_in_keeps_the_language_of_the_sign_in_page(
+    world: Any, how: dict[str, str], lang: str
+) -> None:
+    """A physician who never chose a language, signing in from a Russian sign-in page (the
+    switch's cookie, or a Russian browser), goes on in Russian (the pages after sign-in
+    were English until the switch was found); the choice is kept for the next sign-in."""
+    from tests.web.conftest import PASSWORDS, login
+
+    client = world.client()
+    if "cookie" in how:
+        client.cookies.set("spinecare_lang", how["cookie"])
+    else:
+        client.headers["accept-language"] = how["accept-language"]
+    assert f'<html lang="{lang}">' in client.get("/login").text
+    login(client, "physician", PASSWORDS["physician"])
+    page = client.get("/clearances", headers=HTML)
+    assert page.status_code == 200
+    assert f'<html lang="{lang}">' in page.text
+    again = login(world.client(), "physician", PASSWORDS["physician"])  # no cookie, no header
+    assert f'<html lang="{lang}">' in again.get("/clearances", headers=HTML).text
+
+
+def test_a_language_chosen_is_not_changed_by_the_sign_in_page(world: Any, signed_in: Any) -> None:
+    from tests.web.conftest import PASSWORDS, login
+
+    _speaks(signed_in("therapist"), "en")
+    client = world.client()
+    client.cookies.set("spinecare_lang", "ru")
+    login(client, "therapist", PASSWORDS["therapist"])
+    assert '<html lang="en">' in client.get("/patients", headers=HTML).text
