@@ -191,3 +191,34 @@ def test_a_language_chosen_is_not_changed_by_the_sign_in_page(world: Any, signed
     client.cookies.set("spinecare_lang", "ru")
     login(client, "therapist", PASSWORDS["therapist"])
     assert '<html lang="en">' in client.get("/patients", headers=HTML).text
+
+
+ADDRESS_WORDS = {
+    "en": (
+        "There is no page at this address.",
+        "A form is sent to this address",
+        "Open the page of the form",
+    ),
+    "ru": ("По этому адресу нет страницы.", "Сюда отправляется форма", "Открыть страницу с формой"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_an_address_with_no_page_says_so_and_a_forms_address_leads_to_its_page(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """An unknown address says there is no page there (it showed only its title); the
+    address a form is sent to, opened as a page (a bookmark, a tab a phone reopened after a
+    day's check), leads to the page the form is on."""
+    course = _start(world, world.own_patient)
+    client = _speaks(signed_in("therapist"), lang)
+    nowhere, form_address, form_page = ADDRESS_WORDS[lang]
+    missing = client.get("/nothing-here", headers=HTML)
+    assert missing.status_code == 404
+    assert nowhere in _words(missing.text)
+    check = client.get(f"/courses/{course}/check", headers=HTML)
+    assert check.status_code == 405
+    page = _words(check.text)
+    assert form_address in page
+    assert f'<a class="button" href="/courses/{course}">{form_page}</a>' in page
+    assert not text_problems(visible_texts(check.text, lang), lang)
