@@ -230,25 +230,37 @@ def _error_page(
 
 REFUSALS = (AccessDenied, NotFoundError)
 """Refusals recorded in the audit log (when someone is signed in): a role or
-relationship that does not allow the request, or what the user may not see."""
+relationship that does not allow the request, or what the user may not see; a form
+without its security token (``CsrfError``, a forged request) is one too."""
 
 
 async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> None:
-    """Record a refused attempt in its own transaction (the request's was rolled back)."""
+    """Record a refused attempt in its own transaction (the request's was rolled back),
+    against the signed-in user: the one the request was read for, else the login its
+    cookie holds (a form refused for its token, before anyone was read), not counted as
+    that login's use."""
     from starlette.concurrency import run_in_threadpool
 
+    from spinecare.clinic.accounts import login_for_token
     from spinecare.clinic.audit import record_refused
+    from spinecare.web.deps import session_token
 
     actor = getattr(request.state, "user", None) or getattr(request.state, "actor", None)
     web = getattr(request.app.state, "web", None)
-    if actor is None or web is None:
+    if web is None:
+        return
+    token = session_token(request) if actor is None else None
+    if actor is None and token is None:
         return
 
     def write() -> None:
         with web.db.session() as session:
+            who = actor if token is None else login_for_token(session, token).user
+            if who is None:
+                return
             record_refused(
                 session,
-                actor,
+                who,
                 status=status,
                 method=request.method,
                 path=request.url.path,
@@ -339,7 +351,7 @@ def _install_page_errors(app: FastAPI) -> None:
     def handler_for(status: int) -> Any:
         async def handle(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, SpinecareError)
-            if isinstance(exc, REFUSALS):
+            if isinstance(exc, (*REFUSALS, CsrfError)):
                 await _audit_refusal(request, status, exc)
             if status == 401 and _wants_page(request):
                 return RedirectResponse(_sign_in_first(request, exc), status_code=303)
