@@ -13602,5 +13602,72 @@ case(
     {**report("Lésions secondaires vertébrales L2 et L3"), "code": {"text": "IRM du rachis"}},
 )
 
+# Readings and answers a French or Spanish system names in its own words (KB data.yaml names
+# fr, es; text.yaml answer words): never used as measured, never dropped --------------------
+
+OLDER_NORMAL_BP = bp(120, 80, when="2026-11-18")
+OLDER_NORMAL_TEMPERATURE = observation("8310-5", 36.6, "Cel", when="2026-11-19")
+for key, name in (
+    ("french_tension_arterielle", "Tension artérielle"),
+    ("spanish_presion_arterial", "Presión arterial"),
+    ("french_ta", "TA"),
+):
+    case(
+        f"named_bp_{key}",
+        "needs_data",
+        f"120/80 (LOINC) two days ago, then a flowsheet row '{name}' valued '190/115 mmHg': a"
+        " newer grade 3 pressure if confirmed, never used as measured; blood pressure is unknown"
+        " (was allowed)",
+        OLDER_NORMAL_BP,
+        named_panel(name, {"valueString": "190/115 mmHg"}),
+        without={"bp"},
+    )
+for key, name in (
+    ("french_axillaire", "Température axillaire"),
+    ("spanish_temperatura", "Temperatura"),
+):
+    case(
+        f"named_temperature_{key}",
+        "needs_data",
+        f"36.6 Cel (LOINC) yesterday, then a flowsheet row '{name}' of 39.2 °C today: a fever if"
+        " confirmed, never used as measured; body temperature is unknown (was allowed)",
+        OLDER_NORMAL_TEMPERATURE,
+        local_reading(name, 39.2, "°C"),
+        without={"temperature"},
+    )
+case(
+    "vitals_text_french_ta_high",
+    "needs_data",
+    "120/80 (LOINC) two days ago, then a note's vitals 'TA 190/115 mmHg, FC 88': the pressure"
+    " named by the French 'TA' is a grade 3 pressure if confirmed; blood pressure is unknown (was"
+    " allowed)",
+    OLDER_NORMAL_BP,
+    vitals_text("TA 190/115 mmHg, FC 88"),
+    without={"bp"},
+)
+case(
+    "other_form_french_question_answered_non",
+    "allowed",
+    "another form asks 'Anesthésie en selle ?' and the answer is 'Non': a clear no (it was to"
+    " confirm)",
+    other_form(
+        {"linkId": "1", "text": "Anesthésie en selle ?", "answer": [{"valueString": "Non"}]}
+    ),
+)
+case(
+    "other_form_spanish_question_answered_si",
+    "needs_data",
+    "another form asks '¿Anestesia en silla de montar?' and the answer is 'Sí': saddle"
+    " anaesthesia, to confirm (it was to confirm as an answer not understood)",
+    other_form(
+        {
+            "linkId": "1",
+            "text": "¿Anestesia en silla de montar?",
+            "answer": [{"valueString": "Sí"}],
+        }
+    ),
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -53,7 +53,7 @@ from spinecare.kb.codes import (
     snomed_expression,
     system_name,
 )
-from spinecare.kb.text import TEXT_CHARS
+from spinecare.kb.text import TEXT_CHARS, fold
 from spinecare.messages import N_, Day, Message, Quantity, kind_words, located
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
@@ -1174,10 +1174,11 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 
 @lru_cache(maxsize=65536)
 def measure_name(text: str) -> str:
-    """A measure's name as compared: lower case, ё as е, what brackets add left out, words
-    only ("Temperature (°C)" and "temperature" are "temperature"; "Pain score 0-10" is
-    "pain score 0 10")."""
-    folded = _BRACKETED.sub(" ", text).casefold().replace("ё", "е")
+    """A measure's name as compared: lower case, ё as е, a Latin letter with an accent as
+    that letter, what brackets add left out, words only ("Temperature (°C)" and
+    "temperature" are "temperature", "Température" and "Tension artérielle" "temperature"
+    and "tension arterielle"; "Pain score 0-10" is "pain score 0 10")."""
+    folded = fold(_BRACKETED.sub(" ", text))  # also a letter with an accent as that letter
     return " ".join(_NAME_WORD.findall(folded))
 
 
@@ -1196,6 +1197,12 @@ _TAKEN_HOW = frozenset(
         *("sitzend", "liegend", "stehend", "links", "rechts", "re", "li", "arm", "am"),
         *("axillär", "axillaer", "axillar", "rektal", "tympanal", "sublingual"),
         *("morgens", "abends"),
+        # French and Spanish, as folded (without accents)
+        *("assis", "couche", "couchee", "debout", "droit", "droite", "gauche", "bras"),
+        *("axillaire", "buccale", "rectale", "tympanique", "auriculaire", "frontale"),
+        *("matin", "soir", "sentado", "sentada", "acostado", "acostada", "derecho"),
+        *("derecha", "izquierdo", "izquierda", "brazo", "axilar", "bucal", "timpanica"),
+        *("manana", "noche"),
         # when, and the words of a question that asks for it ("What is your temperature
         # today?", "Current BP", "Температура сегодня", "Aktuelle Temperatur")
         *("today", "now", "current", "currently", "latest", "last", "recent", "measured"),

@@ -265,9 +265,11 @@ class MeasureNames(Strict):
     en: list[str] = Field(default_factory=list)
     ru: list[str] = Field(default_factory=list)
     de: list[str] = Field(default_factory=list)
+    fr: list[str] = Field(default_factory=list)
+    es: list[str] = Field(default_factory=list)
 
     def all(self) -> list[str]:
-        return [*self.en, *self.ru, *self.de]
+        return [*self.en, *self.ru, *self.de, *self.fr, *self.es]
 
 
 class Measure(Strict):
