@@ -13555,10 +13555,36 @@ WRITTEN_IN_FRENCH_OR_SPANISH: list[tuple[str, str, str, str, str | None]] = [
     ),
     (
         "text_es_mother_with_breast_cancer",
-        "allowed",
-        "'Madre con cáncer de mama' (the patient's mother): a relative's, not the patient's",
+        "needs_data",
+        "'Madre con cáncer de mama': a relative named in French or Spanish without a family"
+        " history heading is not taken as the relative's (a companion is written so: 'Acude con"
+        " su madre por retención urinaria'): to confirm",
         "Madre con cáncer de mama",
         None,
+    ),
+    (
+        "text_es_family_history_heading_mother",
+        "allowed",
+        "'Antecedentes familiares: madre con cáncer de mama' (the family history heading): a"
+        " relative's, not the patient's",
+        "Antecedentes familiares: madre con cáncer de mama",
+        None,
+    ),
+    (
+        "text_es_comes_with_mother_urinary_retention",
+        "needs_data",
+        "'Acude con su madre por retención urinaria' (comes with her mother): the retention is"
+        " the patient's, to confirm",
+        "Acude con su madre por retención urinaria",
+        DAY,
+    ),
+    (
+        "text_fr_accompanied_by_mother_urinary_retention",
+        "needs_data",
+        "'Accompagnée de sa mère pour rétention urinaire' (accompanied by her mother): the"
+        " retention is the patient's, to confirm",
+        "Accompagnée de sa mère pour rétention urinaire",
+        DAY,
     ),
     (
         "text_es_mother_then_patient_metastases",
