@@ -987,7 +987,8 @@ def test_too_large_upload_is_a_page_in_russian(world: Any) -> None:
     )
     assert page.status_code == 413
     assert page.headers["content-type"].startswith("text/html")
-    _check(page.text, ["ничего не сохранено", "МБ"], ["request body", "bytes", '{"error"'])
+    said = ["Отправленные данные больше", "МБ — наибольшего допустимого размера", "не сохранено"]
+    _check(page.text, said, ["request body", "bytes", '{"error"'])
     api = client.post(
         "/patients/import",
         data={"csrf_token": token},
