@@ -44,7 +44,7 @@ def _words(lang: str) -> dict[str, str]:
     _ = translator(lang)
     return {
         "summary": _("Self-massage: %(zones)s"),
-        "minutes": _("%(m)s minutes."),
+        "minutes": _("%(m)s minutes"),  # as the home page says it
         "stop": _("Stop and call your doctor:"),
         "dose": _("How much"),
         "cal": _("Home self-massage"),

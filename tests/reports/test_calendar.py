@@ -37,6 +37,8 @@ def test_daily_rrule_for_the_course(kb):
     assert summary == "Самомассаж шеи и надплечий (воротниковая зона)"
     description = str(ev["DESCRIPTION"])
     assert "Сядьте прямо." in description and "Прекратите и позвоните врачу" in description
+    # the routine's length as the home page writes it: no full stop inside the brackets
+    assert "(воротниковая зона) (Ежедневно, 10 мин)" in description
     assert cal.walk("VALARM")
 
 
@@ -48,6 +50,7 @@ def test_english_and_stable_uid(kb):
     _, eb = _event(b)
     assert str(ea["UID"]) == str(eb["UID"]) == routine_uid(course)
     assert str(ea["SUMMARY"]) == "Self-massage of the lower back"
+    assert "Self-massage of the lower back (Every day, 10 minutes)" in str(ea["DESCRIPTION"])
     assert ea["RRULE"]["COUNT"] == [14]
     assert ea.decoded("DTSTART").tzinfo is None  # floating local time without tz
     assert home_calendar(course, kb, lang="en", now=NOW, days=14) == a
