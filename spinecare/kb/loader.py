@@ -287,6 +287,7 @@ class KB:
             doubt=cues.doubt.phrases(),
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
+            companion=cues.companion.phrases(),
             abbreviations=abbreviations,
             not_abbreviation_before=cues.not_abbreviation_before.phrases(),
             not_forms=cues.not_forms,

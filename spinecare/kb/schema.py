@@ -570,7 +570,9 @@ class TextCues(Strict):
     ``history_end`` word what a history cue before the words does ("h/o breast ca now
     metastatic to L3"), a ``negation_end`` word what a negation before the words does
     ("Refused surgery for L1 burst fracture"); a ``pseudo`` cue
-    holds cue words but is none ("not ruled out"). ``history_of``:
+    holds cue words but is none ("not ruled out"); a ``companion`` cue says who came with
+    the patient, so the relative named just after it is no family cue ("accompanied by her
+    mother for urinary retention": the retention is the patient's). ``history_of``:
     a concept named in the past is this other concept (a cancer in the past is a history
     of cancer). ``answer_yes`` and ``answer_no``: the words that clearly answer a yes/no
     question (any other answer is unknown, never a no). ``not_forms``: a term with the
@@ -607,6 +609,7 @@ class TextCues(Strict):
     history_end: Cue = Field(default_factory=Cue)
     negation_end: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)
+    companion: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)
     not_abbreviation_before: Cue = Field(default_factory=Cue)
     not_forms: dict[str, list[str]] = Field(default_factory=dict)

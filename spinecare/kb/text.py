@@ -331,6 +331,7 @@ class Cues:
     change: Phrases = ()
     history_end: Phrases = ()
     negation_end: Phrases = ()
+    companion: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -425,6 +426,32 @@ def _masked(clause: list[str], phrases: Phrases) -> list[str]:
     return out
 
 
+COMPANION_GAP = 2
+"""How many words may stand between a companion cue and the relative it names ("by her
+mother", "в сопровождении своей матери")."""
+
+
+def _companions_masked(clause: list[str], cues: Cues) -> list[str]:
+    """The clause with each companion cue blanked together with the relative named just
+    after it ("accompanied by her mother", "begleitet von der Mutter"): who came with the
+    patient is no family cue, so the finding named after it stays the patient's."""
+    found = _starts(clause, cues.companion)
+    if not found:
+        return clause
+    relatives = _by_first(cues.family)
+    out = list(clause)
+    for start, n in found:
+        for at in range(start + n, min(start + n + COMPANION_GAP + 1, len(clause))):
+            named = [
+                p for p in relatives.get(clause[at], ()) if tuple(clause[at : at + len(p)]) == p
+            ]
+            if named:
+                end = at + max(map(len, named))
+                out[start:end] = ["|"] * (end - start)
+                break
+    return out
+
+
 class TextMatcher:
     """Synonyms of every concept, ready to be found in a text."""
 
@@ -440,6 +467,7 @@ class TextMatcher:
         family_end: Iterable[str] = (),
         history_of: dict[str, str] | None = None,
         pseudo: Iterable[str] = (),
+        companion: Iterable[str] = (),
         abbreviations: Iterable[tuple[str, str | None, str]] = (),
         not_abbreviation_before: Iterable[str] = (),
         not_forms: Mapping[str, Iterable[str]] | None = None,
@@ -521,6 +549,7 @@ class TextMatcher:
             change=_phrases(change),
             history_end=_phrases(history_end),
             negation_end=_phrases(negation_end),
+            companion=_phrases(companion),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -933,7 +962,8 @@ class TextMatcher:
                         clause, matches = unnamed, self._matches(unnamed)
                 if not matches:
                     continue  # the cues are looked at only where a synonym was found
-                clause = _masked(clause, cues.pseudo)  # "brought in by daughter": no cue
+                # "accompanied by her mother", "brought in by daughter": no family cue
+                clause = _masked(_companions_masked(clause, cues), cues.pseudo)
                 relatives = _any_cue(clause, cues.family)
                 seen: dict[tuple[str, str | None, tuple[str, ...]], set[int]] = {}
                 for start, n, concept, group, window, inner in matches:
