@@ -241,7 +241,7 @@ async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> 
     that login's use."""
     from starlette.concurrency import run_in_threadpool
 
-    from spinecare.clinic.accounts import login_for_token
+    from spinecare.clinic.accounts import user_for_token
     from spinecare.clinic.audit import record_refused
     from spinecare.web.deps import session_token
 
@@ -255,7 +255,7 @@ async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> 
 
     def write() -> None:
         with web.db.session() as session:
-            who = actor if token is None else login_for_token(session, token).user
+            who = actor if token is None else user_for_token(session, token)
             if who is None:
                 return
             record_refused(

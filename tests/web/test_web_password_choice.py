@@ -8,12 +8,12 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import JSON, PASSWORDS, World, csrf_of
+from tests.web.conftest import JSON, PASSWORDS, World, csrf_of, login
 
 
 @pytest.mark.parametrize("chosen", ["physician", "PHYSICIAN", " Physician", "phys1c1an"])
 def test_ones_own_password_cannot_be_the_user_name(
-    signed_in: Callable[[str], TestClient], chosen: str
+    world: World, signed_in: Callable[[str], TestClient], chosen: str
 ) -> None:
     client = signed_in("physician")
     answer = client.post(
@@ -30,8 +30,15 @@ def test_ones_own_password_cannot_be_the_user_name(
     (detail,) = answer.json()["error"]["details"]
     assert detail["field"] == "new"
     assert detail["message"] == "must not be the user name"
-    # the password is as it was
-    assert client.get("/clearances", headers=JSON).status_code == 200
+    # the password is as it was: it signs in, the one refused does not
+    login(world.client(), "physician", PASSWORDS["physician"])
+    other = world.client()
+    refused = other.post(
+        "/login",
+        data={"username": "physician", "password": chosen, "csrf_token": csrf_of(other)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 401, refused.text[:300]
 
 
 def test_a_new_accounts_password_cannot_be_its_user_name(
