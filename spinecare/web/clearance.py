@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -63,18 +63,22 @@ async def clearance_request(request: Request, patient_id: int) -> Response:
 
 
 @router.get("/clearances")
-def queue(request: Request, status: str | None = "open") -> Response:
-    status = status if status in ("open", "cleared", "declined") else None
+def queue(
+    request: Request, status: Literal["open", "cleared", "declined", "all"] = "open"
+) -> Response:
+    """The clearance requests of one tab; a tab no page names is refused (422), never
+    shown as another."""
+    chosen = None if status == "all" else status
     lang = request_language(request)
     labels = {c.id: c.label.get(lang) for c in state(request).kb().model.concepts}
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
-        items = [r.model_dump(mode="json") for r in service.clearance_queue(session, user, status)]
+        items = [r.model_dump(mode="json") for r in service.clearance_queue(session, user, chosen)]
     return render(
         request,
         "queue.html",
-        {"items": items, "status": status or "all", "concept_labels": labels},
-        {"clearance_requests": items, "status": status or "all"},
+        {"items": items, "status": status, "concept_labels": labels},
+        {"clearance_requests": items, "status": status},
     )
 
 

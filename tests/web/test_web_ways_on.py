@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.web.conftest import HTML, csrf_of
+from tests.web.conftest import HTML, JSON, csrf_of
 from tests.web.test_web_courses import TODAY, _post, _start
 from tests.web.test_web_wording import _pdf_text, _speaks, _words
 
@@ -84,6 +84,16 @@ def test_the_clearance_queue_names_its_tabs_and_says_where_requests_come_from(
     for tab in TABS[lang]:
         assert f">{tab}</a>" in page, tab
     assert EMPTY[role, lang] in page
+
+
+def test_a_clearance_tab_no_page_names_is_refused_never_shown_as_another(signed_in: Any) -> None:
+    client = signed_in("physician")
+    for tab in ("open", "cleared", "declined", "all"):
+        assert client.get(f"/clearances?status={tab}", headers=JSON).json()["status"] == tab
+    refused = client.get("/clearances?status=closed", headers=JSON)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "status"
+    assert client.get("/clearances?status=closed", headers=HTML).status_code == 422
 
 
 def test_a_handout_and_a_calendar_are_named_by_the_course_start(world: Any, signed_in: Any) -> None:
