@@ -89,7 +89,7 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-KB_PROBLEMS = N_("knowledge base has %(n)s problem(s)")
+KB_PROBLEMS = N_("problems in the knowledge base: %(n)s")
 KB_FIRST_PROBLEM = N_("%(summary)s; first: %(first)s")
 
 
