@@ -258,6 +258,8 @@ UNIT_WORDS: dict[str, str] = {
     "/uL": N_("/µL"),
     "{score}": "/10",
     "{INR}": "",  # a ratio: the number alone ("INR 3.4")
+    # an eGFR: the number alone ("eGFR 24"), as an INR; the KB's texts name its unit
+    "mL/min/{1.73_m2}": "",
     "{session}": N_("sessions"),
     "/wk": N_("per week"),
     "min": N_("min"),
@@ -296,6 +298,7 @@ READING_DECIMALS: dict[str, int] = {
     "K": 1,
     "{score}": 1,
     "{INR}": 2,
+    "mL/min/{1.73_m2}": 0,
     "10*9/L": 0,
     "10*3/uL": 0,
     "/uL": 0,

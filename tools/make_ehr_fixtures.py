@@ -12554,12 +12554,17 @@ case(
 )
 
 
+def lab_result(name: str, code: str, value: Any, unit: str | None, **kw: Any) -> Resource:
+    """A laboratory result under its LOINC code, named as the laboratory prints it."""
+    res = observation(code, value, unit, **kw)
+    res["code"]["text"] = name
+    return res
+
+
 def inr(value: Any, unit: str | None = "{INR}", code: str = "6301-6", **kw: Any) -> Resource:
     """An INR result (LOINC); ``unit`` None: the value with no unit, as many laboratories
     send it."""
-    res = observation(code, value, unit, **kw)
-    res["code"]["text"] = "INR"
-    return res
+    return lab_result("INR", code, value, unit, **kw)
 
 
 case(
@@ -13692,6 +13697,125 @@ case(
             "answer": [{"valueString": "Sí"}],
         }
     ),
+)
+
+
+def egfr(
+    value: Any, unit: str | None = "mL/min/{1.73_m2}", code: str = "33914-3", **kw: Any
+) -> Resource:
+    """An eGFR result (LOINC), as laboratories and Synthea send it."""
+    return lab_result("eGFR", code, value, unit, **kw)
+
+
+case(
+    "egfr_g5_no_kidney_diagnosis",
+    "contraindicated",
+    "an eGFR of 12 mL/min/1.73 m2 two days ago and no kidney diagnosis: kidney failure (KDIGO"
+    " G5), a contraindication (policy_egfr; it was allowed)",
+    egfr(12, when="2026-11-18"),
+)
+case(
+    "egfr_g4_written_ml_per_min",
+    "contraindicated",
+    "an eGFR (CKD-EPI 62238-1) of 24 written 'mL/min', as Synthea writes it: KDIGO G4, CKD"
+    " stage 4 (it was allowed)",
+    egfr(24, "mL/min", "62238-1", when="2026-11-18"),
+)
+case(
+    "egfr_other_unit_set_aside",
+    "needs_data",
+    "an eGFR (CKD-EPI 2021) of 0.3 in 'mL/s/1.73m2': a unit the screening does not convert, set"
+    " aside; kidney function unknown (it was allowed)",
+    egfr(0.3, "mL/s/1.73m2", "98979-8", when="2026-11-18"),
+)
+case(
+    "egfr_at_30_not_low",
+    "allowed",
+    "an eGFR of 30 (KDIGO G3b, the threshold itself): not below 30, no finding",
+    egfr(30, when="2026-11-18"),
+)
+case(
+    "egfr_normal",
+    "allowed",
+    "an eGFR of 85 (CKD-EPI 2021): normal kidney function, no finding",
+    egfr(85, code="98979-8", when="2026-11-18"),
+)
+case(
+    "egfr_low_stale",
+    "needs_data",
+    "an eGFR of 12 in May: older than the laboratory window, asked for again (never read as"
+    " 'not low')",
+    egfr(12, when="2026-05-02"),
+)
+case(
+    "egfr_bound_above_60",
+    "allowed",
+    "an eGFR written '>60 mL/min/1.73m2', as laboratories cap it: above 60 whatever it is, not"
+    " below 30",
+    {**dropped(egfr(None, when="2026-11-18"), "valueQuantity"), "valueString": ">60 mL/min/1.73m2"},
+)
+case(
+    "egfr_bound_below_15",
+    "contraindicated",
+    "an eGFR '< 15' (a comparator): below 30 whatever it is, KDIGO G5 (it was allowed)",
+    {
+        **egfr(None, when="2026-11-18"),
+        "valueQuantity": {
+            "value": 15,
+            "comparator": "<",
+            "unit": "mL/min/{1.73_m2}",
+            "system": "http://unitsofmeasure.org",
+            "code": "mL/min/{1.73_m2}",
+        },
+    },
+)
+case(
+    "egfr_local_code_named_low",
+    "needs_data",
+    "an eGFR of 12 under a laboratory's own code named 'eGFR (CKD-EPI)': never used as measured"
+    " nor dropped; kidney failure to confirm (it was allowed)",
+    local_reading("eGFR (CKD-EPI)", 12, "mL/min/1.73m2"),
+)
+case(
+    "egfr_local_code_named_normal",
+    "allowed",
+    "an eGFR of 75 under a laboratory's own code named 'GFR': it cannot raise a finding",
+    local_reading("GFR", 75, "mL/min/1.73m2"),
+)
+case(
+    "egfr_russian_named_low",
+    "needs_data",
+    "'рСКФ' 14 мл/мин/1,73 м² under a laboratory's own code: kidney failure to confirm (it was"
+    " allowed)",
+    local_reading("рСКФ", 14, "мл/мин/1,73 м²"),
+)
+case(
+    "egfr_french_named_low",
+    "needs_data",
+    "'DFG' 22 mL/min/1,73 m² under a laboratory's own code: CKD stage 4 to confirm (it was"
+    " allowed)",
+    local_reading("DFG", 22, "mL/min/1,73 m²"),
+)
+case(
+    "egfr_spanish_named_low",
+    "needs_data",
+    "'TFG' 22 mL/min/1.73 m² under a laboratory's own code: CKD stage 4 to confirm (it was"
+    " allowed)",
+    local_reading("TFG", 22, "mL/min/1.73 m²"),
+)
+case(
+    "creatinine_is_not_egfr",
+    "allowed",
+    "a serum creatinine of 5.2 mg/dL (LOINC 2160-0): a creatinine is not an eGFR and decides"
+    " nothing by itself",
+    observation("2160-0", 5.2, "mg/dL", when="2026-11-18"),
+)
+case(
+    "egfr_in_creatinine_unit_set_aside",
+    "needs_data",
+    "an eGFR coded 33914-3 valued 450 umol/L (a creatinine sent under the eGFR's code): the"
+    " value cannot be an eGFR, set aside; kidney function unknown",
+    egfr(450, "umol/L", when="2026-11-18"),
 )
 
 

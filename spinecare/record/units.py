@@ -47,6 +47,8 @@ CANONICAL: dict[str, Scale] = {
     "/L": Scale("count_per_volume", 1.0e-9),  # per litre
     "{score}": Scale("score", 1.0),
     "{INR}": Scale("ratio", 1.0),  # the international normalized ratio: a number alone
+    # a filtration rate per body surface (an eGFR): millilitres per minute per 1.73 m2
+    "mL/min/{1.73_m2}": Scale("filtration_rate", 1.0),
     # durations (a course's supply), in days; UCUM's month and year are the mean Julian ones
     "d": Scale("time", 1.0),
     "h": Scale("time", 1.0 / 24.0),
@@ -170,6 +172,27 @@ ALIASES: dict[str, str] = {
     "{ratio}": "{INR}",
     "ratio": "{INR}",
     "МНО": "{INR}",  # Russian: the INR's own abbreviation as its unit
+    # filtration rates (an eGFR). "mL/min" alone is how laboratories and Synthea write
+    # the eGFR's unit (LOINC 33914-3 with "mL/min"): the number is the one per 1.73 m2 its
+    # code names (KB policy_egfr); a creatinine's units (mg/dL, umol/L) are none of these
+    "mL/min/{1.73_m2}": "mL/min/{1.73_m2}",
+    "mL/min/1.73m2": "mL/min/{1.73_m2}",
+    "mL/min/1.73 m2": "mL/min/{1.73_m2}",
+    "mL/min/1.73m²": "mL/min/{1.73_m2}",
+    "mL/min/1.73 m²": "mL/min/{1.73_m2}",
+    "mL/min/1,73m2": "mL/min/{1.73_m2}",
+    "mL/min/1,73 m²": "mL/min/{1.73_m2}",
+    "mL/min/1.73m^2": "mL/min/{1.73_m2}",
+    "mL/min/1.73_m2": "mL/min/{1.73_m2}",
+    "mL/min/1.73 sq m": "mL/min/{1.73_m2}",
+    "mL/min/{1.73m2}": "mL/min/{1.73_m2}",
+    "mL/min/BSA": "mL/min/{1.73_m2}",
+    "mL/min": "mL/min/{1.73_m2}",
+    "мл/мин/1,73 м2": "mL/min/{1.73_m2}",  # Russian
+    "мл/мин/1,73 м²": "mL/min/{1.73_m2}",
+    "мл/мин/1,73м2": "mL/min/{1.73_m2}",
+    "мл/мин/1.73м2": "mL/min/{1.73_m2}",
+    "мл/мин": "mL/min/{1.73_m2}",
     # durations
     "d": "d",
     "day": "d",

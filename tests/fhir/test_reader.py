@@ -1370,3 +1370,50 @@ def test_an_inr_written_with_unity_is_shown_as_the_number_alone(tmp_path: Path) 
     assert "/10" not in json.dumps(evidence) and not evidence.get("note")
     # shown as taken (two decimals), never cut to a value that is not above 3.0
     assert quantity(evidence["value"], evidence["unit"], "en") == "3.04"
+
+
+def _lab(code: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
+    """A laboratory result of 2026-11-19 under ``code``."""
+    quantity = {"value": value, "unit": unit}
+    return {"resourceType": "Observation", "id": "o1", "status": "final", "code": code,
+            "effectiveDateTime": "2026-11-19", "valueQuantity": quantity}  # fmt: skip
+
+
+def _loinc(code: str) -> dict[str, Any]:
+    return {"coding": [{"system": "http://loinc.org", "code": code}]}
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "decides"),
+    [
+        ("mL/min/{1.73_m2}", 12, True),
+        ("mL/min", 24, True),  # as Synthea and many laboratories write an eGFR's unit
+        ("mL/min/1.73m2", 29, True),
+        ("ml/min/1,73 m²", 29, True),
+        ("мл/мин/1,73 м²", 14, True),
+        ("mL/min/{1.73_m2}", 30, False),  # the threshold itself: G3b, not below 30
+        ("mL/min/{1.73_m2}", 85, False),
+    ],
+)
+def test_an_egfr_below_30_is_kidney_failure_in_any_unit_spelling(
+    tmp_path: Path, unit: str, value: float, decides: bool
+) -> None:
+    result = _screened(tmp_path, _lab(_loinc("33914-3"), value, unit))
+    rules = {f["rule"]: f["certainty"] for f in result["findings"]}
+    assert rules.get("organ_decompensation") == ("present" if decides else None)
+    assert "egfr" not in [m["item"] for m in result["missing"]]
+
+
+@pytest.mark.parametrize("name", ["eGFR", "GFR", "СКФ", "рСКФ", "DFG", "TFG", "eGFR (CKD-EPI)"])
+def test_an_egfr_named_only_in_words_is_to_confirm(tmp_path: Path, name: str) -> None:
+    local = {"coding": [{"system": "urn:oid:1.2.3.4", "code": "77"}], "text": name}
+    result = _screened(tmp_path, _lab(local, 12, "mL/min/1.73m2"))
+    rules = {f["rule"]: f["certainty"] for f in result["findings"]}
+    assert rules.get("organ_decompensation") == "unknown"
+    assert "egfr" in [m["item"] for m in result["missing"]]
+
+
+def test_no_egfr_and_a_creatinine_ask_for_nothing(tmp_path: Path) -> None:
+    result = _screened(tmp_path, _lab(_loinc("2160-0"), 5.2, "mg/dL"))
+    assert "egfr" not in [m["item"] for m in result["missing"]]
+    assert "organ_decompensation" not in {f["rule"] for f in result["findings"]}
