@@ -82,7 +82,8 @@ def problems(text: str, lang: str, kept: list[str]) -> list[str]:
     text = re.sub(r"\\([\\`*_\[\]<>#|~])", r"\1", text)
     text = URL.sub(" ", text)
     for t in kept:  # as recorded, or as the source is cited
-        text = text.replace(t, " ")
+        if len(t) > 1:  # a letter alone ("t", a short name) is no word, and is in every word
+            text = text.replace(t, " ")
     found = [
         *SNAKE_ID.findall(text),
         *UCUM.findall(text),

@@ -13819,5 +13819,77 @@ case(
 )
 
 
+# A temperature under a short name ("T°", "Tª", "t"), read only with a degree sign or a
+# temperature unit (KB data.yaml unit_names): never used as measured, never dropped -------
+
+WAS_ALLOWED = "was allowed"
+for key, written, before in (
+    ("t_degree_celsius", "T° 39,2 °C", WAS_ALLOWED),
+    ("t_ordinal_spanish", "Tª 39,2 ºC", WAS_ALLOWED),
+    ("t_letter_c", "T 39.2 C", WAS_ALLOWED),
+    ("t_lower_degree_after_value", "t 39,2°", WAS_ALLOWED),
+    ("t_degree_no_unit", "t° 38.5", "the text was to confirm only as words of fever"),
+    ("t_cyrillic_degree", "Т° 39,2", WAS_ALLOWED),
+):
+    case(
+        f"vitals_text_short_temperature_{key}",
+        "needs_data",
+        f"36.6 Cel (LOINC) yesterday, then a note's vitals 'HR 88, {written}': a newer"
+        f" fever if confirmed, never used as measured; body temperature is unknown ({before})",
+        OLDER_NORMAL_TEMPERATURE,
+        vitals_text(f"HR 88, {written}"),
+        without={"temperature"},
+    )
+case(
+    "note_short_temperature_t_degree",
+    "needs_data",
+    "36.6 Cel (LOINC) yesterday, then a note 'Seen today. T° 39,2 °C, back pain unchanged.': a"
+    " newer fever if confirmed; body temperature is unknown (was allowed)",
+    OLDER_NORMAL_TEMPERATURE,
+    document("text/plain", "Seen today. T° 39,2 °C, back pain unchanged."),
+    without={"temperature"},
+)
+case(
+    "named_temperature_t_degree_only",
+    "needs_data",
+    "36.6 Cel (LOINC) yesterday, then an Observation named only 'T°' (text, no code) of 39.2"
+    " °C today: a fever if confirmed, never used as measured (was allowed)",
+    OLDER_NORMAL_TEMPERATURE,
+    {
+        **observation("8310-5"),
+        "code": {"text": "T°"},
+        "valueQuantity": {"value": 39.2, "unit": "°C"},
+    },
+    without={"temperature"},
+)
+case(
+    "vitals_text_short_temperature_normal",
+    "allowed",
+    "36.6 Cel (LOINC) yesterday, then a note's vitals 'T° 36,8 °C': a normal temperature under"
+    " a short name cannot raise a finding",
+    OLDER_NORMAL_TEMPERATURE,
+    vitals_text("HR 88, T° 36,8 °C"),
+    without={"temperature"},
+)
+case(
+    "vitals_text_bare_t_is_no_temperature",
+    "allowed",
+    "36.6 Cel (LOINC) yesterday, then a note's vitals 'T 39 P 76 R 18': a bare 'T' before a"
+    " number without a unit or a degree sign may be anything; not read as a temperature",
+    OLDER_NORMAL_TEMPERATURE,
+    vitals_text("T 39 P 76 R 18"),
+    without={"temperature"},
+)
+case(
+    "vitals_text_short_temperature_fahrenheit_degree",
+    "needs_data",
+    "36.6 Cel (LOINC) yesterday, then a note's vitals 't 101°': a degree sign alone is read as"
+    " Celsius, 101 is no body temperature in it, set aside; body temperature is unknown",
+    OLDER_NORMAL_TEMPERATURE,
+    vitals_text("t 101°"),
+    without={"temperature"},
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -188,6 +188,12 @@ def _reader_measures(kb: KB) -> MeasureTable:
             if m.pair_names is not None
             for name in m.pair_names.all()
         },
+        unit_names={
+            measure_key(name): m.id
+            for m in kb.model.measures
+            if m.unit_names is not None
+            for name in m.unit_names.all()
+        },
         question_names={
             measure_name(name): q.id
             for q in kb.model.questions

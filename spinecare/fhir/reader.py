@@ -93,7 +93,7 @@ from spinecare.record.standing import (
     REMOVED_VERIFICATION,
     STATUS_CONTRADICTORY,
 )
-from spinecare.record.units import UNITLESS, canonical_unit, convert
+from spinecare.record.units import CANONICAL, UNITLESS, canonical_unit, convert
 
 __all__ = [
     "BUNDLE_TYPES",
@@ -1065,6 +1065,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         panel_names: Mapping[str, str] | None = None,
         question_names: Mapping[str, str] | None = None,
         pair_names: Mapping[str, str] | None = None,
+        unit_names: Mapping[str, str] | None = None,
         choice_questions: Iterable[str] = (),
         choice_words: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
@@ -1083,6 +1084,9 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
             name: {"system": "http://loinc.org", "code": code}
             for name, code in (pair_names or {}).items()
         }
+        # short names read as a measure only before a value in its unit or with a degree
+        # sign, or written with one ("T° 39,2", "t 39,2 °C"; a bare "T 37" is no reading)
+        self.unit_names = dict(unit_names or {})
         # the words another form asks an intake question in (see _asked_elsewhere)
         self.question_names = dict(question_names or {})
         self.named_codes: dict[str, Resource] = {}
@@ -1286,6 +1290,8 @@ def _as_named(
     if paired:
         panel_words = {**(getattr(measures, "pair_names", None) or {}), **panel_words}
     panel = None if found else _named_in(res.get("code"), panel_words)
+    if found is None and panel is None:
+        found, res = _unit_named(res, measures)
     if found is not None and found[0] in codes:
         out = {**res, "code": {"coding": [codes[found[0]]]}}
         said[found[0]] = found[1]
@@ -1311,6 +1317,71 @@ def _as_named(
         if said.keys() - ({found[0]} if found else set()):
             out = {**(out or res), "component": written}
     return None if out is None else (out, said)
+
+
+DEGREE_SIGNS = frozenset("°º˚ª")
+"""What a record writes for a degree, or for the abbreviation of a temperature ("Tª")."""
+
+
+def _unit_named(res: Resource, measures: Measures) -> tuple[tuple[str, str] | None, Resource]:
+    """The measure a short name names ("T°", "Tª", "t": KB ``unit_names``) and its words,
+    with the reading, only where the name is written with a degree sign or the value in a
+    unit of the measure or with a degree sign ("T 39.2 C", "t 39,2°"): a bare "T 37" or
+    "t" in a table says nothing of what it measures. A value so named with a degree sign
+    and no other unit ("T° 38.5", "t 39,2°") is in the measure's own unit, where that is a
+    temperature (a number outside its plausible range is then set aside: "t 101°")."""
+    found = _named_in(res.get("code"), getattr(measures, "unit_names", None))
+    if found is None:
+        return None, res
+    measure, name = str(found[0]), found[1]
+    codes: Mapping[str, Resource] = getattr(measures, "named_codes", None) or {}
+    hit = measures.get(("loinc", codes[measure]["code"])) if measure in codes else None
+    if hit is None:
+        return None, res
+    target = hit[1]
+    value, unit = _value_and_unit(res)
+    if value is None:
+        return None, res
+    degree = unit is not None and unit.strip() in DEGREE_SIGNS
+    signed = any(c in DEGREE_SIGNS for c in name)
+    if unit and not degree:
+        try:
+            convert(1.0, unit, target)
+        except UnitError:
+            return None, res
+    elif not (signed or degree) or not _temperature(target):
+        return None, res
+    else:  # a degree sign alone: the measure's own temperature unit
+        res = {k: v for k, v in res.items() if k not in ("valueQuantity", "valueString")}
+        res["valueQuantity"] = {"value": value, "unit": target}
+    return (measure, name), res
+
+
+def _temperature(unit: str) -> bool:
+    """Whether a unit is one of temperature (a degree sign alone may stand for it)."""
+    scale = CANONICAL.get(canonical_unit(unit) or "")
+    return scale is not None and scale.dimension == "temperature"
+
+
+def _value_and_unit(res: Resource) -> tuple[float | None, str | None]:
+    """A reading's number and the unit written with it (a valueQuantity, or a text "39,2
+    °C", "39,2°", "38.5"); (None, None) for any other value."""
+    quantity = res.get("valueQuantity")
+    if isinstance(quantity, dict):
+        number = quantity.get("value")
+        unit = quantity.get("code") or quantity.get("unit")
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return float(number), unit if isinstance(unit, str) else None
+        return None, None
+    text = res.get("valueString")
+    if not isinstance(text, str):
+        return None, None
+    if _NUMBER_TEXT.fullmatch(text):
+        return float(text.strip().replace(",", ".")), None
+    written = _NUMBER_AND_UNIT.fullmatch(text)
+    if written is None:
+        return None, None
+    return float(written.group(1).replace(",", ".")), written.group(2)
 
 
 def _ratio_as_pair(res: Resource) -> Resource:
@@ -1424,16 +1495,24 @@ def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
         **(getattr(measures, "panel_names", None) or {}),
     }
     pairs = getattr(measures, "pair_names", None) or {}
+    units = getattr(measures, "unit_names", None) or {}
     kept = {key: res[key] for key in _PART_KEEPS if key in res}
     out: list[Resource] = []
     for clause in (part for whole in _CLAUSES.split(text) for part in _reading_parts(whole, names)):
         found = _named_in_clause(clause, names) or _named_in_clause(clause, pairs)
-        if found is None:
-            continue
-        if measure_key(found[0]) not in names and not _PAIR.fullmatch(found[1]):
-            continue  # a name read only before a pair of values ("RR 18": a rate)
-        out.append({**kept, "code": {"text": found[0]}, "valueString": found[1]})
+        if found and measure_key(found[0]) not in names and not _PAIR.fullmatch(found[1]):
+            found = None  # a name read only before a pair of values ("RR 18": a rate)
+        if found is None:  # a short name, only with its unit ("T° 39,2", "t 39,2 °C")
+            found = _named_in_clause(clause, units)
+            if found is None or _unit_named(_named_part(found), measures)[0] is None:
+                continue
+        out.append({**kept, **_named_part(found)})
     return out
+
+
+def _named_part(found: tuple[str, str]) -> Resource:
+    """A reading of a text as (the words naming it, its value), as an Observation's."""
+    return {"code": {"text": found[0]}, "valueString": found[1]}
 
 
 _READING_FILLERS = frozenset(

@@ -281,7 +281,10 @@ class Measure(Strict):
     (its first LOINC panel: "Blood pressure", "АД"), read as that panel and, as for
     ``names``, never used as measured. ``pair_names``: names read as that panel only in a
     note's words and only before a pair of values ("RR 190/110": the German "RR" is also a
-    respiratory rate, "RR 18").
+    respiratory rate, "RR 18"). ``unit_names``: short names ("T°", "Tª", "t") read as the
+    measure only where the name is written with a degree sign or the value in a unit of
+    the measure or with a degree sign ("T 39.2 C", "t 39,2°"): a bare "T 37" is no reading;
+    as for ``names``, never used as measured.
 
     ``aggregate`` says which reading within the freshness window decides: ``latest`` (by
     date and time) or ``max`` (the highest: any reading that reaches a threshold counts).
@@ -304,6 +307,7 @@ class Measure(Strict):
     names: MeasureNames | None = None
     panel_names: MeasureNames | None = None
     pair_names: MeasureNames | None = None
+    unit_names: MeasureNames | None = None
     remark: str | None = None
     sources: list[str] = Field(min_length=1)
 

@@ -1417,3 +1417,29 @@ def test_no_egfr_and_a_creatinine_ask_for_nothing(tmp_path: Path) -> None:
     result = _screened(tmp_path, _lab(_loinc("2160-0"), 5.2, "mg/dL"))
     assert "egfr" not in [m["item"] for m in result["missing"]]
     assert "organ_decompensation" not in {f["rule"] for f in result["findings"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("HR 88, T° 39,2 °C", [("T°", "39,2 °C")]),
+        ("HR 88, Tª 39,2 ºC", [("Tª", "39,2 ºC")]),
+        ("HR 88, T 39.2 C", [("T", "39.2 C")]),
+        ("HR 88, t 39,2°", [("t", "39,2°")]),
+        ("HR 88, t° 38.5", [("t°", "38.5")]),
+        ("HR 88, Т° 39,2", [("Т°", "39,2")]),
+        # a bare "T" before a number without a unit or a degree sign is no temperature
+        ("T 39 P 76 R 18", []),
+        ("Fracture T 12", []),
+        ("t 12 mmHg", []),
+    ],
+)
+def test_a_short_temperature_name_is_read_only_with_a_degree_or_its_unit(
+    text: str, readings: list[tuple[str, str]]
+) -> None:
+    from spinecare.core import reader_measures
+    from spinecare.fhir.reader import _readings_in_text
+    from spinecare.kb import load_kb
+
+    found = _readings_in_text({"valueString": text}, reader_measures(load_kb()))
+    assert [(part["code"]["text"], part["valueString"]) for part in found] == readings
