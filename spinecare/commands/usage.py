@@ -192,7 +192,14 @@ class Group(typer.core.TyperGroup):
         return command
 
     def invoke(self, ctx: Any) -> Any:
+        from spinecare.commands.output import fail
+        from spinecare.errors import SpinecareError
+
         try:
             return super().invoke(ctx)
         except UsageError as error:
             raise _said(error, ctx.meta.get(META_KEY)) from None
+        except SpinecareError as error:
+            # what a command does not say itself (a knowledge base that does not validate,
+            # read by any command) is one line, as every other error (DESIGN.md section 4)
+            fail(error.one_line())

@@ -508,3 +508,27 @@ def test_the_collector_held_at_start_runs_again_but_for_one_record_commands(
         assert gc.isenabled() is collecting
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("argv", [["kb", "trace"], ["kb", "trace", "--lang", "ru"]])
+def test_a_knowledge_base_that_does_not_validate_is_one_line_for_every_command(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    """A command that reads the KB and does not say its errors itself (``kb trace``) says a
+    KB that does not validate in one line, as ``kb check`` does: never a traceback."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+    from spinecare.errors import KnowledgeBaseError, Problem
+    from spinecare.kb import loader
+
+    def broken() -> None:
+        raise KnowledgeBaseError([Problem("sources.yaml > sources[0]", "a title is needed")])
+
+    monkeypatch.setattr(loader, "load_kb", broken)
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("spinecare: ") and "sources.yaml > sources[0]" in line
