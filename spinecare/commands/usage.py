@@ -29,6 +29,7 @@ from spinecare.messages import Message
 __all__ = ["Group", "language_of"]
 
 META_KEY = "spinecare.lang"
+VERBOSE_KEY = "spinecare.verbose"
 
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 """The base of every usage error of the Click that Typer runs on (Typer exports only its
@@ -177,6 +178,7 @@ class Group(typer.core.TyperGroup):
         except UsageError as error:
             raise _said(error, lang) from None
         ctx.meta[META_KEY] = lang
+        ctx.meta.setdefault(VERBOSE_KEY, "--verbose" in args)
         return ctx
 
     def named(self, args: Sequence[str]) -> Any:
@@ -201,5 +203,8 @@ class Group(typer.core.TyperGroup):
             raise _said(error, ctx.meta.get(META_KEY)) from None
         except SpinecareError as error:
             # what a command does not say itself (a knowledge base that does not validate,
-            # read by any command) is one line, as every other error (DESIGN.md section 4)
+            # read by any command) is one line, as every other error (DESIGN.md section 4);
+            # with --verbose, its traceback
+            if ctx.meta.get(VERBOSE_KEY):
+                raise
             fail(error.one_line())
