@@ -62,3 +62,37 @@ def test_the_finding_stays_the_patients_to_confirm(kb, text: str, concept: str) 
 def test_other_words_and_relatives_leave_the_screening_allowed(kb, text: str) -> None:
     result = screen(_in_words(text), DAY, kb=kb)
     assert result.verdict == "allowed", (text, [f.concept for f in result.findings])
+
+
+def _reading(name: str, **value: object) -> dict:
+    from tests.kb.test_red_team_words import _bundle
+
+    return _bundle(
+        {
+            "resourceType": "Observation",
+            "id": "named",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"text": name},
+            "effectiveDateTime": DAY,
+            **value,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Tension", {"valueInteger": 3}),  # a muscle's tension, not the French blood pressure
+        ("Tension", {"valueString": "moderate"}),
+        ("PA", {"valueString": "45/22 mmHg"}),  # the pulmonary artery's pressure
+    ],
+)
+def test_a_word_that_only_looks_like_a_measures_name_names_none(kb, name: str, value: dict) -> None:
+    assert screen(_reading(name, **value), DAY, kb=kb).verdict == "allowed"
+
+
+@pytest.mark.parametrize("name", ["Tension artérielle", "TA", "Presión arterial"])
+def test_a_blood_pressure_named_in_french_or_spanish_is_to_confirm(kb, name: str) -> None:
+    result = screen(_reading(name, valueString="190/115 mmHg"), DAY, kb=kb)
+    assert "significant_hypertension" in _unknown(result)
