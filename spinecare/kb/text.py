@@ -426,29 +426,37 @@ def _masked(clause: list[str], phrases: Phrases) -> list[str]:
     return out
 
 
-COMPANION_GAP = 2
-"""How many words may stand between a companion cue and the relative it names ("by her
-mother", "в сопровождении своей матери")."""
+COMPANION_WORDS = 6
+"""How many words after a companion cue may name who came ("by her 80 year old mother",
+"von Mutter und Schwester"): the relatives among them are no family cue."""
+
+_COMPANION_ENDS = frozenset({"for", "pour", "por", "para", "wegen", "по", "из-за", "because"})
+"""Words after which a companion cue's words name what brings the patient, not who came
+("accompanied by her mother for acute urinary retention")."""
 
 
 def _companions_masked(clause: list[str], cues: Cues) -> list[str]:
-    """The clause with each companion cue blanked together with the relative named just
-    after it ("accompanied by her mother", "begleitet von der Mutter"): who came with the
-    patient is no family cue, so the finding named after it stays the patient's."""
+    """The clause with each companion cue blanked together with the relatives named in
+    the words after it, up to the last of them before what brings the patient
+    ("accompanied by her mother and sister for ...", "begleitet von der Mutter wegen ..."):
+    who came with the patient is no family cue, so the finding named after them stays the
+    patient's."""
     found = _starts(clause, cues.companion)
     if not found:
         return clause
     relatives = _by_first(cues.family)
+    ends = {p[0] for p in cues.scope_end if len(p) == 1} | _COMPANION_ENDS
     out = list(clause)
     for start, n in found:
-        for at in range(start + n, min(start + n + COMPANION_GAP + 1, len(clause))):
-            named = [
-                p for p in relatives.get(clause[at], ()) if tuple(clause[at : at + len(p)]) == p
-            ]
-            if named:
-                end = at + max(map(len, named))
-                out[start:end] = ["|"] * (end - start)
+        last = 0
+        for at in range(start + n, min(start + n + COMPANION_WORDS, len(clause))):
+            if clause[at] in ends:
                 break
+            for phrase in relatives.get(clause[at], ()):
+                if tuple(clause[at : at + len(phrase)]) == phrase:
+                    last = max(last, at + len(phrase))
+        if last:
+            out[start:last] = ["|"] * (last - start)
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from spinecare import screen
-from tests.kb.test_red_team_words import DAY, _in_words, _unknown
+from tests.kb.test_red_team_words import DAY, _in_words, _named_reading, _unknown
 
 TO_CONFIRM = [
     ("Nie zuvor aufgetretener Harnverhalt seit gestern", "cauda_equina"),
@@ -34,6 +34,10 @@ TO_CONFIRM = [
     ("Patient brought in by his mother for acute urinary retention", "cauda_equina"),
     ("Begleitet von der Mutter wegen akutem Harnverhalt", "cauda_equina"),
     ("Acude acompañada de su madre por retención aguda de orina", "cauda_equina"),
+    ("Accompanied by her mother and sister for acute urinary retention", "cauda_equina"),
+    ("Accompanied by her 80 year old mother for acute urinary retention", "cauda_equina"),
+    ("Accompanied by her husband and mother for saddle anaesthesia", "cauda_equina"),
+    ("Begleitet von Mutter und Schwester wegen akutem Harnverhalt", "cauda_equina"),
     ("Son: leukemia", "oncology"),
 ]
 
@@ -64,35 +68,33 @@ def test_other_words_and_relatives_leave_the_screening_allowed(kb, text: str) ->
     assert result.verdict == "allowed", (text, [f.concept for f in result.findings])
 
 
-def _reading(name: str, **value: object) -> dict:
-    from tests.kb.test_red_team_words import _bundle
-
-    return _bundle(
-        {
-            "resourceType": "Observation",
-            "id": "named",
-            "status": "final",
-            "subject": {"reference": "Patient/p1"},
-            "code": {"text": name},
-            "effectiveDateTime": DAY,
-            **value,
-        }
-    )
-
-
 @pytest.mark.parametrize(
     ("name", "value"),
     [
         ("Tension", {"valueInteger": 3}),  # a muscle's tension, not the French blood pressure
         ("Tension", {"valueString": "moderate"}),
-        ("PA", {"valueString": "45/22 mmHg"}),  # the pulmonary artery's pressure
     ],
 )
 def test_a_word_that_only_looks_like_a_measures_name_names_none(kb, name: str, value: dict) -> None:
-    assert screen(_reading(name, **value), DAY, kb=kb).verdict == "allowed"
+    assert screen(_named_reading(name, **value), DAY, kb=kb).verdict == "allowed"
 
 
-@pytest.mark.parametrize("name", ["Tension artérielle", "TA", "Presión arterial"])
-def test_a_blood_pressure_named_in_french_or_spanish_is_to_confirm(kb, name: str) -> None:
-    result = screen(_reading(name, valueString="190/115 mmHg"), DAY, kb=kb)
-    assert "significant_hypertension" in _unknown(result)
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Tension artérielle", "190/115 mmHg"),
+        ("TA", "190/115 mmHg"),
+        ("Presión arterial", "190/115 mmHg"),
+        # a pair's name, read before a pair of values only ("Tension 3" names none): the
+        # French and Spanish "PA" and the French "tension" (a pulmonary artery's "PA 45/22"
+        # is to confirm too, the safe side)
+        ("Note", "PA 190/115 mmHg, FC 88"),
+        ("Note", "PA: 190/115 mmHg"),
+        ("Note", "Tension 190/115"),
+    ],
+)
+def test_a_blood_pressure_named_in_french_or_spanish_is_to_confirm(
+    kb, name: str, value: str
+) -> None:
+    result = screen(_named_reading(name, valueString=value), DAY, kb=kb)
+    assert "significant_hypertension" in _unknown(result), result.verdict

@@ -87,6 +87,21 @@ def _bundle(*extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _named_reading(name: str, **value: Any) -> dict[str, Any]:
+    """The bundle with an Observation of today named only in words, valued ``value``."""
+    return _bundle(
+        {
+            "resourceType": "Observation",
+            "id": "named",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"text": name},
+            "effectiveDateTime": DAY,
+            **value,
+        }
+    )
+
+
 def _in_words(*texts: str) -> dict[str, Any]:
     return _bundle(*(_condition(f"t{i}", {"text": text}) for i, text in enumerate(texts)))
 
