@@ -1329,7 +1329,9 @@ def _unit_named(res: Resource, measures: Measures) -> tuple[tuple[str, str] | No
     unit of the measure or with a degree sign ("T 39.2 C", "t 39,2°"): a bare "T 37" or
     "t" in a table says nothing of what it measures. A value so named with a degree sign
     and no other unit ("T° 38.5", "t 39,2°") is in the measure's own unit, where that is a
-    temperature (a number outside its plausible range is then set aside: "t 101°")."""
+    temperature (a number above its plausible range is then set aside: "t 101°"; one below
+    it is an angle, no reading: "Cobb angle T 25°"). A name with its degree sign names the
+    measure whatever its value ("T°": "> 38.5 °C"), to confirm."""
     found = _named_in(res.get("code"), getattr(measures, "unit_names", None))
     if found is None:
         return None, res
@@ -1338,12 +1340,14 @@ def _unit_named(res: Resource, measures: Measures) -> tuple[tuple[str, str] | No
     hit = measures.get(("loinc", codes[measure]["code"])) if measure in codes else None
     if hit is None:
         return None, res
-    target = hit[1]
+    target, low = hit[1], hit[2]
+    signed = any(c in DEGREE_SIGNS for c in name)
     value, unit = _value_and_unit(res)
     if value is None:
-        return None, res
+        # a name with its degree sign ("T°") names the measure whatever its value says
+        # ("> 38.5 °C", a code): a reading to confirm; a bare "t" names nothing alone
+        return ((measure, name), res) if signed else (None, res)
     degree = unit is not None and unit.strip() in DEGREE_SIGNS
-    signed = any(c in DEGREE_SIGNS for c in name)
     if unit and not degree:
         try:
             convert(1.0, unit, target)
@@ -1352,7 +1356,11 @@ def _unit_named(res: Resource, measures: Measures) -> tuple[tuple[str, str] | No
     elif not (signed or degree) or not _temperature(target):
         return None, res
     else:  # a degree sign alone: the measure's own temperature unit
-        res = {k: v for k, v in res.items() if k not in ("valueQuantity", "valueString")}
+        if low is not None and value < low:
+            # an angle ("Cobb angle T 25°", "T 12°"), no temperature; one above the range
+            # may be Fahrenheit ("t 101°"): set aside, to confirm
+            return None, res
+        res = {k: v for k, v in res.items() if k not in _VALUE_FIELDS}
         res["valueQuantity"] = {"value": value, "unit": target}
     return (measure, name), res
 
@@ -1363,9 +1371,19 @@ def _temperature(unit: str) -> bool:
     return scale is not None and scale.dimension == "temperature"
 
 
+_VALUE_FIELDS = ("valueQuantity", "valueString", "valueInteger", "valueDecimal")
+
+_LEADING_TEMPERATURE = re.compile(
+    r"\s*([-+]?\d+(?:[.,]\d+)?)\s*([°º˚]\s*[CFcf]?|[CFcf])(?=\s+[^\W\d_])"
+)
+"""A temperature's number and unit at the start of a text that goes on with other readings
+("39.2 °C P 76 R 18", "39,2° FC 88")."""
+
+
 def _value_and_unit(res: Resource) -> tuple[float | None, str | None]:
-    """A reading's number and the unit written with it (a valueQuantity, or a text "39,2
-    °C", "39,2°", "38.5"); (None, None) for any other value."""
+    """A reading's number and the unit written with it (a valueQuantity, a number, or a
+    text "39,2 °C", "39,2°", "38.5", "39.2 °C P 76 R 18" with the readings after it);
+    (None, None) for any other value."""
     quantity = res.get("valueQuantity")
     if isinstance(quantity, dict):
         number = quantity.get("value")
@@ -1373,12 +1391,16 @@ def _value_and_unit(res: Resource) -> tuple[float | None, str | None]:
         if isinstance(number, int | float) and not isinstance(number, bool):
             return float(number), unit if isinstance(unit, str) else None
         return None, None
+    for key in ("valueInteger", "valueDecimal"):
+        number = res.get(key)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return float(number), None
     text = res.get("valueString")
     if not isinstance(text, str):
         return None, None
     if _NUMBER_TEXT.fullmatch(text):
         return float(text.strip().replace(",", ".")), None
-    written = _NUMBER_AND_UNIT.fullmatch(text)
+    written = _LEADING_TEMPERATURE.match(text) or _NUMBER_AND_UNIT.fullmatch(text)
     if written is None:
         return None, None
     return float(written.group(1).replace(",", ".")), written.group(2)
@@ -1498,7 +1520,8 @@ def _readings_in_text(res: Resource, measures: Measures) -> list[Resource]:
     units = getattr(measures, "unit_names", None) or {}
     kept = {key: res[key] for key in _PART_KEEPS if key in res}
     out: list[Resource] = []
-    for clause in (part for whole in _CLAUSES.split(text) for part in _reading_parts(whole, names)):
+    parts = {**names, **units}  # a short name starts a reading too ("HR 88 T 39.2 C")
+    for clause in (part for whole in _CLAUSES.split(text) for part in _reading_parts(whole, parts)):
         found = _named_in_clause(clause, names) or _named_in_clause(clause, pairs)
         if found and measure_key(found[0]) not in names and not _PAIR.fullmatch(found[1]):
             found = None  # a name read only before a pair of values ("RR 18": a rate)
