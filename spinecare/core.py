@@ -88,19 +88,10 @@ def _record_of(data: Any, kb: KB, label: str) -> PatientRecord:
         from spinecare.fhir.reader import read_bundle
 
         return read_bundle(data, reader_measures(kb), source=label)
-    from spinecare.record.intake import looks_like_intake, read_intake
+    from spinecare.record.intake import intake_lookups, looks_like_intake, read_intake
 
     if looks_like_intake(data):
-        return read_intake(
-            data,
-            concepts=set(kb.concepts),
-            measures={m.id: m.unit for m in kb.model.measures},
-            questions={
-                q.id: (q.type, tuple(c.value for c in q.choices)) for q in kb.model.questions
-            },
-            zones=set(kb.zones),
-            source=label,
-        )
+        return read_intake(data, **intake_lookups(kb), source=label)
     raise RecordError(
         Message("neither an EHR record (a FHIR R4 Bundle) nor a spinecare intake file"),
         source=label,

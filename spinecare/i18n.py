@@ -283,10 +283,21 @@ NUMBER_ALONE = N_("a number without a unit")
 """A unit said on its own that people write as no unit at all (an INR)."""
 
 
+SPOKEN_ALONE: dict[str, str] = {
+    "mL/min/{1.73_m2}": N_("mL/min/1.73 m²"),
+}
+"""A unit a reading shows as its number alone ("eGFR 24") but that is a unit when said on
+its own ("cannot be converted to mL/min/1.73 m²")."""
+
+
 def unit_alone(unit: str | None, lang: str) -> str:
-    """A unit said on its own (``mm Hg``; an INR's: "a number without a unit")."""
+    """A unit said on its own (``mm Hg``; an eGFR's ``mL/min/1.73 m²``; an INR's: "a number
+    without a unit")."""
     word = unit_text(unit, lang)
-    return word if word or not unit else gettext(lang, NUMBER_ALONE)
+    if word or not unit:
+        return word
+    spoken = SPOKEN_ALONE.get(unit)
+    return gettext(lang, spoken if spoken is not None else NUMBER_ALONE)
 
 
 READING_DECIMALS: dict[str, int] = {

@@ -87,6 +87,8 @@ BP_MEASURES = ("systolic_bp", "diastolic_bp")
 PLAUSIBLE: dict[str, tuple[float, float]] = {
     # Input checks, not clinical rules: values outside these ranges (in the measure's
     # unit, after conversion) are typing or unit mistakes, refused rather than screened.
+    # A typed intake is held to these, narrower than what a record's reading may be; any
+    # other measure (an eGFR, an INR, a platelet count) to the KB measure's plausible range.
     "systolic_bp": (50, 300),  # mm[Hg]
     "diastolic_bp": (20, 200),  # mm[Hg]
     "body_temperature": (30, 45),  # Cel
@@ -374,6 +376,7 @@ class IntakeLookups(TypedDict):
     measures: Mapping[str, str]
     questions: Mapping[str, tuple[str, tuple[str, ...]]]
     zones: Collection[str]
+    plausible: Mapping[str, tuple[float, float]]
 
 
 def intake_lookups(kb: KB) -> IntakeLookups:
@@ -385,6 +388,11 @@ def intake_lookups(kb: KB) -> IntakeLookups:
             q.id: (q.type, tuple(c.value for c in q.choices)) for q in kb.questions.values()
         },
         "zones": frozenset(kb.zones),
+        "plausible": {
+            m.id: (m.plausible.low, m.plausible.high)
+            for m in kb.measures.values()
+            if m.plausible is not None
+        },
     }
 
 
@@ -403,14 +411,16 @@ def read_intake(
     measures: Mapping[str, str],
     questions: Mapping[str, tuple[str, tuple[str, ...]]],
     zones: Collection[str],
+    plausible: Mapping[str, tuple[float, float]] | None = None,
     source: str | None = None,
 ) -> PatientRecord:
     """Read an intake file (a path to YAML or JSON, or the already parsed mapping).
 
     ``concepts``: KB concept ids; ``measures``: measure id -> its unit (``systolic_bp`` ->
     ``mm[Hg]``); ``questions``: question id -> (``boolean`` or ``choice``, allowed
-    choice values); ``zones``: zone ids. ``source`` names the file in refs and errors
-    (default: the file name, or ``intake`` for a mapping).
+    choice values); ``zones``: zone ids; ``plausible``: measure id -> the KB's plausible
+    range, for a measure :data:`PLAUSIBLE` does not hold. ``source`` names the file in
+    refs and errors (default: the file name, or ``intake`` for a mapping).
 
     Raises :class:`~spinecare.errors.RecordError` for the first problem found.
     """
@@ -421,7 +431,7 @@ def read_intake(
         path = Path(data_or_path)
         label = source or path.name
         data = load_file(path, label)
-    reader = _Reader(label, concepts, measures, questions, zones)
+    reader = _Reader(label, concepts, measures, questions, zones, plausible or {})
     return reader.read(data)
 
 
@@ -573,12 +583,14 @@ class _Reader:
         measures: Mapping[str, str],
         questions: Mapping[str, tuple[str, tuple[str, ...]]],
         zones: Collection[str],
+        plausible: Mapping[str, tuple[float, float]],
     ) -> None:
         self.label = label
         self.concepts = concepts
         self.measures = measures
         self.questions = questions
         self.zones = zones
+        self.plausible = {**plausible, **PLAUSIBLE}
 
     def fail(self, path: str, message: str) -> RecordError:
         return RecordError(located(path, message), source=self.label)
@@ -783,7 +795,7 @@ class _Reader:
                 raise UnitError(located(f"{path}.unit", exc.message), source=self.label) from None
             if canonical_unit(unit) != canonical_unit(target):
                 original = f"{_num(value)} {unit}"
-        low, high = PLAUSIBLE.get(measure, (float("-inf"), float("inf")))
+        low, high = self.plausible.get(measure, (float("-inf"), float("inf")))
         if not low <= converted <= high:
             value_shown: str = Quantity(round(converted, 1), target)
             if original:

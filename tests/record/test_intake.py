@@ -22,7 +22,6 @@ from spinecare.record.intake import (
 from spinecare.record.model import Coding, PatientRecord
 
 ROOT = Path(__file__).resolve().parents[2]
-KB_DATA = ROOT / "spinecare" / "kb" / "data"
 FIXTURES = ROOT / "tests" / "fixtures" / "intake"
 
 # DESIGN.md section 3: the exact concept ids (recent_spinal_surgery is among them).
@@ -65,16 +64,15 @@ ZONES = frozenset({"collar_zone", "thoracic", "lumbosacral"})  # DESIGN.md secti
 
 @pytest.fixture(scope="module")
 def lookups() -> dict[str, Any]:
-    data = yaml.safe_load((KB_DATA / "data.yaml").read_text(encoding="utf-8"))
-    return {
-        "concepts": CONCEPTS,
-        "measures": {m["id"]: m["unit"] for m in data["measures"]},
-        "questions": {
-            q["id"]: (q.get("type", "boolean"), tuple(c["value"] for c in q.get("choices", [])))
-            for q in data["questions"]
-        },
-        "zones": ZONES,
-    }
+    """The KB's lookups, as every entry point hands them to the intake reader."""
+    from spinecare.kb import load_kb
+
+    return dict(intake_lookups(load_kb()))
+
+
+def test_the_lookups_hold_designs_concepts_and_zones(lookups: dict[str, Any]) -> None:
+    assert set(lookups["concepts"]) >= CONCEPTS
+    assert set(lookups["zones"]) == ZONES
 
 
 def read(name: str, lookups: dict[str, Any]) -> PatientRecord:
@@ -248,7 +246,11 @@ def test_looks_like_intake() -> None:
 def test_intake_lookups_from_kb() -> None:
     kb = SimpleNamespace(
         concepts={"fever": None},
-        measures={"pain_score": SimpleNamespace(id="pain_score", unit="{score}")},
+        measures={
+            "pain_score": SimpleNamespace(
+                id="pain_score", unit="{score}", plausible=SimpleNamespace(low=0, high=10)
+            )
+        },
         questions={
             "herniation_phase": SimpleNamespace(
                 id="herniation_phase", type="choice", choices=[SimpleNamespace(value="surgery")]
@@ -258,6 +260,7 @@ def test_intake_lookups_from_kb() -> None:
     )
     out = intake_lookups(kb)  # type: ignore[arg-type]
     assert out["measures"] == {"pain_score": "{score}"}
+    assert out["plausible"] == {"pain_score": (0, 10)}
     assert out["questions"] == {"herniation_phase": ("choice", ("surgery",))}
     assert set(out["concepts"]) == {"fever"} and set(out["zones"]) == {"thoracic"}
 
@@ -324,6 +327,17 @@ def test_pain_14_refused(lookups: dict[str, Any]) -> None:
 def test_implausible_blood_pressure_refused(lookups: dict[str, Any]) -> None:
     data = minimal(vitals=[{"measure": "systolic_bp", "value": 400, "unit": "mmHg"}])
     with pytest.raises(RecordError, match=r"vitals\[0\]\.value: .*plausible range 50-300"):
+        read_intake(data, **lookups)
+
+
+@pytest.mark.parametrize(("measure", "value"), [("egfr", 450), ("egfr", -5), ("inr", 35)])
+def test_a_measure_the_intake_table_does_not_hold_is_refused_outside_the_kbs_range(
+    lookups: dict[str, Any], measure: str, value: float
+) -> None:
+    """An eGFR of 450 (a creatinine in umol/L typed into the eGFR) was screened allowed: a
+    measure without a range of the intake's own is held to the KB measure's plausible one."""
+    data = minimal(vitals=[{"measure": measure, "value": value}])
+    with pytest.raises(RecordError, match=r"vitals\[0\]\.value: .*plausible range"):
         read_intake(data, **lookups)
 
 
