@@ -1329,9 +1329,9 @@ def _unit_named(res: Resource, measures: Measures) -> tuple[tuple[str, str] | No
     unit of the measure or with a degree sign ("T 39.2 C", "t 39,2°"): a bare "T 37" or
     "t" in a table says nothing of what it measures. A value so named with a degree sign
     and no other unit ("T° 38.5", "t 39,2°") is in the measure's own unit, where that is a
-    temperature (a number above its plausible range is then set aside: "t 101°"; one below
-    it is an angle, no reading: "Cobb angle T 25°"). A name with its degree sign names the
-    measure whatever its value ("T°": "> 38.5 °C"), to confirm."""
+    temperature (a number outside its plausible range is then set aside, to confirm: "t
+    101°", "Cobb angle T 25°"). A name with its degree sign names the measure whatever its
+    value ("T°": "> 38.5 °C"), to confirm."""
     found = _named_in(res.get("code"), getattr(measures, "unit_names", None))
     if found is None:
         return None, res
@@ -1340,29 +1340,38 @@ def _unit_named(res: Resource, measures: Measures) -> tuple[tuple[str, str] | No
     hit = measures.get(("loinc", codes[measure]["code"])) if measure in codes else None
     if hit is None:
         return None, res
-    target, low = hit[1], hit[2]
+    target = hit[1]
     signed = any(c in DEGREE_SIGNS for c in name)
+    named = ((measure, name), res) if signed else (None, res)
     value, unit = _value_and_unit(res)
     if value is None:
         # a name with its degree sign ("T°") names the measure whatever its value says
-        # ("> 38.5 °C", a code): a reading to confirm; a bare "t" names nothing alone
-        return ((measure, name), res) if signed else (None, res)
+        # ("> 38.5 °C", a code, "36.6 morning 39.5 evening"): a reading to confirm; a bare
+        # "t" names nothing alone
+        return named
     degree = unit is not None and unit.strip() in DEGREE_SIGNS
     if unit and not degree:
         try:
             convert(1.0, unit, target)
         except UnitError:
-            return None, res
+            return named
     elif not (signed or degree) or not _temperature(target):
         return None, res
-    else:  # a degree sign alone: the measure's own temperature unit
-        if low is not None and value < low:
-            # an angle ("Cobb angle T 25°", "T 12°"), no temperature; one above the range
-            # may be Fahrenheit ("t 101°"): set aside, to confirm
-            return None, res
+    elif _one_value(res):  # a degree sign alone: the measure's own temperature unit
+        # (a number outside its plausible range is then set aside, to confirm)
         res = {k: v for k, v in res.items() if k not in _VALUE_FIELDS}
         res["valueQuantity"] = {"value": value, "unit": target}
     return (measure, name), res
+
+
+def _one_value(res: Resource) -> bool:
+    """Whether a reading's value is one number alone, with its unit at most ("39,2°"), not
+    a text that goes on ("36.6° morning 39.5° evening": read as written, to confirm)."""
+    text = res.get("valueString")
+    return not isinstance(text, str) or (
+        bool(_NUMBER_TEXT.fullmatch(text) or _NUMBER_AND_UNIT.fullmatch(text))
+        and not _LEADING_TEMPERATURE.match(text)
+    )
 
 
 def _temperature(unit: str) -> bool:

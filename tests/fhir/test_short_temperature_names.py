@@ -1,6 +1,6 @@
 """A temperature under a short name ("T", "T°", "t"), in vitals written one after another
 with no commas or in an Observation of its own, is a temperature to confirm whatever form
-its value takes; an angle or a vertebra under the same letter is none."""
+its value takes; a vertebra or an MRI sequence under the same letter is none."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ from tests.kb.test_red_team_words import DAY, _named_reading, _unknown
         ("T°", {"valueInteger": 39}),
         ("T°", {"valueString": "> 38.5 °C"}),
         ("T°", {"valueCodeableConcept": {"text": "39"}}),
+        # a number outside the body's range is set aside, to confirm, never dropped: a
+        # fever typed with its comma misplaced, a hypothermia, or an angle ("Cobb angle")
+        ("T", {"valueString": "3,92°"}),
+        ("T°", {"valueString": "29.5°"}),
+        ("Vitals", {"valueString": "Cobb angle T 25°"}),
+        # a text of more readings than one is read as written, to confirm
+        ("T", {"valueString": "36.6° morning 39.5° evening"}),
+        ("т", {"valueString": "36,6° утром 39,5° вечером"}),
+        ("T°", {"valueString": "36.6 morning 39.5 evening"}),
     ],
 )
 def test_a_fever_under_a_short_name_is_to_confirm(kb, name: str, value: dict) -> None:
@@ -28,7 +37,8 @@ def test_a_fever_under_a_short_name_is_to_confirm(kb, name: str, value: dict) ->
 
 
 @pytest.mark.parametrize(
-    "text", ["T 39 P 76 R 18", "Fracture T 12", "Cobb angle T 25°", "Scoliosis, T 12°"]
+    "text",
+    ["T 39 P 76 R 18", "Fracture T 12", "T1 and T2 weighted images", "T2 hyperintense signal"],
 )
 def test_a_letter_without_a_temperature_names_none(kb, text: str) -> None:
     result = screen(_named_reading("Vitals", valueString=text), DAY, kb=kb)
