@@ -411,7 +411,7 @@ def read_intake(
     measures: Mapping[str, str],
     questions: Mapping[str, tuple[str, tuple[str, ...]]],
     zones: Collection[str],
-    plausible: Mapping[str, tuple[float, float]] | None = None,
+    plausible: Mapping[str, tuple[float, float]],
     source: str | None = None,
 ) -> PatientRecord:
     """Read an intake file (a path to YAML or JSON, or the already parsed mapping).
@@ -431,7 +431,7 @@ def read_intake(
         path = Path(data_or_path)
         label = source or path.name
         data = load_file(path, label)
-    reader = _Reader(label, concepts, measures, questions, zones, plausible or {})
+    reader = _Reader(label, concepts, measures, questions, zones, plausible)
     return reader.read(data)
 
 
@@ -807,7 +807,7 @@ class _Reader:
             problem: str = Message(
                 PLAUSIBLE_RANGE,
                 value=Message("%(measure)s %(value)s", measure=measure, value=value_shown),
-                low=_num(low),
+                low=Quantity(low, None),
                 high=Quantity(high, target),
             )
             if measure == "body_temperature" and original is None and converted > high:

@@ -446,3 +446,15 @@ def test_a_file_with_several_problems_names_each(lookups: dict[str, Any]) -> Non
         read_intake(bad, **lookups, source="two.yaml")
     line = caught.value.one_line()
     assert "patient.id" in line and "systolic" in line and "more problem" not in line
+
+
+def test_a_plausible_range_is_written_as_the_readers_language_writes_numbers(
+    lookups: dict[str, Any],
+) -> None:
+    from spinecare.i18n import translate
+
+    with pytest.raises(RecordError) as refused:
+        read_intake(minimal(vitals=[{"measure": "inr", "value": 0.4}]), **lookups)
+    assert "0,4" in translate(refused.value.message, "ru")
+    assert "0,5–20" in translate(refused.value.message, "ru")
+    assert "0.5-20" in translate(refused.value.message, "en")
