@@ -1407,12 +1407,21 @@ def _value_and_unit(res: Resource) -> tuple[float | None, str | None]:
     text = res.get("valueString")
     if not isinstance(text, str):
         return None, None
+    leading = _LEADING_TEMPERATURE.match(text)
+    if leading is not None:
+        return float(leading.group(1).replace(",", ".")), leading.group(2)
+    return _number_in_text(text) or (None, None)
+
+
+def _number_in_text(text: str) -> tuple[float, str | None] | None:
+    """A text that is a number ("38,1": (38.1, None)) or a number and its unit ("38,5 °C":
+    (38.5, "°C")); None for any other text."""
     if _NUMBER_TEXT.fullmatch(text):
         return float(text.strip().replace(",", ".")), None
-    written = _LEADING_TEMPERATURE.match(text) or _NUMBER_AND_UNIT.fullmatch(text)
-    if written is None:
-        return None, None
-    return float(written.group(1).replace(",", ".")), written.group(2)
+    with_unit = _NUMBER_AND_UNIT.fullmatch(text)
+    if with_unit is None:
+        return None
+    return float(with_unit.group(1).replace(",", ".")), with_unit.group(2)
 
 
 def _ratio_as_pair(res: Resource) -> Resource:
@@ -1751,12 +1760,11 @@ def _number(node: Resource, measure: str, where: str) -> float | tuple[float, st
         return value
     text = node.get("valueString")
     if isinstance(text, str):
-        if _NUMBER_TEXT.fullmatch(text):
-            return float(text.strip().replace(",", "."))
-        with_unit = _NUMBER_AND_UNIT.fullmatch(text)
-        if with_unit is not None:
-            return float(with_unit.group(1).replace(",", ".")), with_unit.group(2)
-        return Ignored("", Message("the value '%(text)s' is not a number", text=text), measure)
+        found = _number_in_text(text)
+        if found is None:
+            return Ignored("", Message("the value '%(text)s' is not a number", text=text), measure)
+        number, unit = found
+        return number if unit is None else (number, unit)
     concept = node.get("valueCodeableConcept")
     if isinstance(concept, dict):
         shown = [concept.get("text")] + [
