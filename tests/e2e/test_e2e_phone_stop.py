@@ -20,13 +20,9 @@ from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
 PHONE = {"width": 360, "height": 640}
 
 
-def _fits_width(page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
-
-
-def test_red_flag_in_the_diary_shows_stop_first_on_a_phone(server: str, browser_page) -> None:  # noqa: F811
-    page = browser_page
-    base = server
+def _patient_with_a_course(page, base: str, size: dict[str, int] | None = None) -> int:
+    """The therapist starts Sokolova's course; she signs in (on a screen of ``size``) and
+    is on her home page. Her patient id."""
     _login(page, base, "therapist")
     page.wait_for_url("**/patients")
     pid = page.request.get(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
@@ -34,10 +30,21 @@ def test_red_flag_in_the_diary_shows_stop_first_on_a_phone(server: str, browser_
     page.click("button:has-text('Start the course')")
     page.wait_for_url("**/courses/*")
     _logout(page)
-
-    page.set_viewport_size(PHONE)
+    if size is not None:
+        page.set_viewport_size(size)
     _login(page, base, "patient")
     page.wait_for_url("**/home")
+    return int(pid)
+
+
+def _fits_width(page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_red_flag_in_the_diary_shows_stop_first_on_a_phone(server: str, browser_page) -> None:  # noqa: F811
+    page = browser_page
+    base = server
+    pid = _patient_with_a_course(page, base, PHONE)
     assert _fits_width(page)
     page.fill("form.diary input[name=day]", date.today().isoformat())
     page.fill("form.diary input[name=pain]", "3")
@@ -89,15 +96,7 @@ def test_the_home_program_prints_across_the_paper_without_the_diary_form(
     phone's column) and today's diary, a form, is left out with its heading."""
     page = browser_page
     base = server
-    _login(page, base, "therapist")
-    page.wait_for_url("**/patients")
-    pid = page.request.get(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
-    page.goto(f"{base}/patients/{pid}/course/new")
-    page.click("button:has-text('Start the course')")
-    page.wait_for_url("**/courses/*")
-    _logout(page)
-    _login(page, base, "patient")
-    page.wait_for_url("**/home")
+    _patient_with_a_course(page, base)
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     page.emulate_media(media="print")
     routine = page.locator(".routine").first.bounding_box()
@@ -121,16 +120,7 @@ def test_a_diary_entry_kept_offline_is_said_so_in_the_patients_language(
     language (the note was English on a Russian page)."""
     page = browser_page
     base = server
-    _login(page, base, "therapist")
-    page.wait_for_url("**/patients")
-    pid = page.request.get(f"{base}/patients.json?q=sokolova").json()["patients"][0]["id"]
-    page.goto(f"{base}/patients/{pid}/course/new")
-    page.click("button:has-text('Start the course')")
-    page.wait_for_url("**/courses/*")
-    _logout(page)
-    page.set_viewport_size(PHONE)
-    _login(page, base, "patient")
-    page.wait_for_url("**/home")
+    _patient_with_a_course(page, base, PHONE)
     for lang, said in OFFLINE.items():
         token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
         page.request.post(f"{base}/language", form={"language": lang, "csrf_token": token})
