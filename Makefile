@@ -25,8 +25,10 @@ install: $(STAMP)
 run: install
 	$(BIN)/spinecare serve --demo --port $(PORT)
 
+# --durations: the slowest tests are named at the end of every run (the suite's time is
+# watched: ten minutes on two cores)
 test: install lint typecheck
-	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder -q
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder -q --durations=15
 
 FAST := not slow and not spark and not browser and not postgres
 
