@@ -2,8 +2,9 @@
 
 SQLite's ``LOWER`` and ``LIKE`` fold only ASCII letters, so a search for "кузнец" would
 miss "Кузнецова". The app therefore keeps a search key in ``patients.search`` (filled on
-every insert and update by :func:`fill_search_key`, backfilled by migration
-``0006_clinic``): the name folded with :meth:`str.casefold` (``ё`` read as ``е``), the same
+every insert and update by :func:`fill_search_key`, backfilled by migrations
+``0006_clinic`` and ``0024_search_composed``): the name folded with :meth:`str.casefold`
+(composed, without the characters that are never seen, ``ё`` read as ``е``), the same
 name in Latin letters under two common transliterations of Russian, the patient id, and
 the digits of the phone numbers. A query is folded the same way, so ``KUZN``,
 ``кузнец`` and ``Кузнецова`` all find "Наталья Кузнецова", and ``kuznetsova`` a
@@ -14,6 +15,7 @@ behaves the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -34,8 +36,16 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y")
 
 
 def fold(text: str) -> str:
-    """Case-folded, single-spaced, with ``ё`` read as ``е`` (as Russian readers do)."""
-    return " ".join(text.casefold().replace("ё", "е").split()).replace(_SEPARATOR, " ")
+    """Case-folded, single-spaced, with ``ё`` read as ``е`` (as Russian readers do).
+
+    The text is first composed (NFKC: ``е`` and a combining diaeresis, as a record written
+    on some systems holds it, is ``ё``; a full-width ``Ｉｖａｎ`` is ``Ivan``) and loses the
+    characters that are never seen (zero-width spaces and joiners, direction marks and
+    overrides, a soft hyphen), so that a name pasted with them is found by what it looks
+    like."""
+    composed = unicodedata.normalize("NFKC", text)
+    seen = "".join(ch for ch in composed if unicodedata.category(ch) != "Cf")
+    return " ".join(seen.casefold().replace("ё", "е").split()).replace(_SEPARATOR, " ")
 
 
 def _latin(folded: str, table: dict[str, str]) -> str:

@@ -107,13 +107,17 @@ def test_search_follows_edits(clinic) -> None:
     assert _names(clinic, "8900 000 11 22") == ["Маргарет Хьюз"]
 
 
-def test_migration_backfills_the_search_key(db_target) -> None:
+def _upgraded(db_target, revision: str, patient: dict[str, str]) -> tuple[str, str]:
+    """The (name, search key) of ``patient`` (columns and values) stored in a database of
+    ``revision``, after the upgrade to the newest."""
     from spinecare.store.db import make_engine, migrate
 
     url, schema = db_target
     engine = make_engine(url, schema=schema)
     try:
-        migrate(engine, "0003")
+        migrate(engine, revision)
+        columns = ", ".join(patient)
+        values = ", ".join(f":{c}" for c in patient)
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -123,17 +127,62 @@ def test_migration_backfills_the_search_key(db_target) -> None:
             )
             connection.execute(
                 text(
-                    "INSERT INTO patients (id, clinic_id, external_id, name, version, created_at, "
-                    "updated_at) VALUES (1, 1, 'old-1', 'Дмитрий Волков', 1, CURRENT_TIMESTAMP, "
-                    "CURRENT_TIMESTAMP)"
-                )
+                    f"INSERT INTO patients (id, clinic_id, version, created_at, updated_at, "
+                    f"{columns}) VALUES (1, 1, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, {values})"
+                ),
+                patient,
             )
         migrate(engine)
         with engine.connect() as connection:
-            key = connection.execute(text("SELECT search FROM patients")).scalar()
-        assert "дмитрий волков" in key and "dmitrii volkov" in key and "old-1" in key
+            name, key = connection.execute(text("SELECT name, search FROM patients")).one()
+        return name, key
     finally:
         engine.dispose()
+
+
+def test_migration_backfills_the_search_key(db_target) -> None:
+    patient = {"external_id": "old-1", "name": "Дмитрий Волков"}
+    _, key = _upgraded(db_target, "0003", patient)
+    assert "дмитрий волков" in key and "dmitrii volkov" in key and "old-1" in key
+
+
+NFD_E = "\u0435\u0308"  # е and a combining diaeresis: ё as a decomposed record holds it
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        (f"Ирина Ф{NFD_E}дорова", "фёдорова"),  # decomposed, found as typed
+        (f"Ирина Ф{NFD_E}дорова", "федоров"),
+        (f"Ирина Ф{NFD_E}дорова", "fedorova"),
+        ("Jose\u0301 Garci\u0301a", "josé garcía"),
+        ("Ива\u200bнова Анна", "иванова"),  # a zero-width space pasted with the name
+        ("\u202eИванова\u202c Анна", "иванова"),  # direction marks
+        ("Pe\u00adtrova", "petrova"),  # a soft hyphen
+        ("Ｏｌｅｇ Petrov", "oleg"),  # full-width letters
+    ],
+)
+def test_search_finds_a_name_by_what_it_looks_like(db_target, stored, query) -> None:
+    """A name stored decomposed or with characters never seen is found as it reads."""
+    from spinecare.clinic.patients import PatientInput, create_patient
+
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            create_patient(session, _staff(session), PatientInput(name=stored))
+        assert _names(db, query) == [stored]
+    finally:
+        db.dispose()
+
+
+def test_migration_makes_the_search_key_again_from_the_composed_name(db_target) -> None:
+    """A patient stored before names were composed for search is found after the upgrade."""
+    name = f"Ф{NFD_E}дор Ива\u200bнов"
+    old_key = f"|ф{NFD_E}дор ива\u200bнов|old-2|"  # as the version before folded it
+    patient = {"external_id": "old-2", "name": name, "search": old_key}
+    stored, key = _upgraded(db_target, "0023_session_last_seen", patient)
+    assert stored == name  # the name as it came
+    assert "|федор иванов|" in key and "fedor ivanov" in key and "old-2" in key
 
 
 def test_contact_details_are_validated_and_kept(db_target) -> None:
