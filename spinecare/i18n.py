@@ -260,6 +260,7 @@ UNIT_WORDS: dict[str, str] = {
     "{INR}": "",  # a ratio: the number alone ("INR 3.4")
     # an eGFR: the number alone ("eGFR 24"), as an INR; the KB's texts name its unit
     "mL/min/{1.73_m2}": "",
+    "mL/s/{1.73_m2}": N_("mL/s/1.73 m²"),  # an eGFR as recorded per second, converted
     "{session}": N_("sessions"),
     "/wk": N_("per week"),
     "min": N_("min"),

@@ -13722,11 +13722,25 @@ case(
     egfr(24, "mL/min", "62238-1", when="2026-11-18"),
 )
 case(
+    "egfr_per_second_converted",
+    "contraindicated",
+    "an eGFR (CKD-EPI 2021) of 0.3 in 'mL/s/1.73m2' (SI): 18 mL/min/1.73 m2, KDIGO G4, CKD"
+    " stage 4 (it was set aside as a unit not converted: needs_data)",
+    egfr(0.3, "mL/s/1.73m2", "98979-8", when="2026-11-18"),
+)
+case(
+    "egfr_per_second_normal",
+    "allowed",
+    "an eGFR of 1.5 'mL/s/1,73 m²' (SI, a decimal comma in the unit): 90 mL/min/1.73 m2, no"
+    " finding",
+    egfr(1.5, "mL/s/1,73 m²", "98979-8", when="2026-11-18"),
+)
+case(
     "egfr_other_unit_set_aside",
     "needs_data",
-    "an eGFR (CKD-EPI 2021) of 0.3 in 'mL/s/1.73m2': a unit the screening does not convert, set"
-    " aside; kidney function unknown (it was allowed)",
-    egfr(0.3, "mL/s/1.73m2", "98979-8", when="2026-11-18"),
+    "an eGFR (CKD-EPI 2021) of 1.2 in 'mg/dL' (a creatinine's unit): not an eGFR's, set aside;"
+    " kidney function unknown",
+    egfr(1.2, "mg/dL", "98979-8", when="2026-11-18"),
 )
 case(
     "egfr_at_30_not_low",
@@ -13888,6 +13902,35 @@ case(
     OLDER_NORMAL_TEMPERATURE,
     vitals_text("t 101°"),
     without={"temperature"},
+)
+
+for name, words in (
+    (
+        "text_accompanied_by_relatives_listed_urinary_retention",
+        "Accompanied by her mother, father for acute urinary retention",
+    ),
+    (
+        "text_brought_by_husband_daughter_saddle_anaesthesia",
+        "Brought in by husband, daughter with saddle anaesthesia",
+    ),
+    (
+        "text_accompanied_by_three_relatives_cauda_equina",
+        "Accompanied by mother, sister, daughter for suspected cauda equina",
+    ),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': the relatives listed after a comma are who came with the patient; the"
+        " red flag is the patient's, to confirm (it was read as a relative's: allowed)",
+        condition(text=words),
+    )
+case(
+    "text_accompanied_by_daughter_then_mother_history",
+    "allowed",
+    "'Accompanied by daughter. Mother had breast cancer': a new sentence names the mother's"
+    " history, not the patient's",
+    condition(text="Accompanied by daughter. Mother had breast cancer"),
 )
 
 

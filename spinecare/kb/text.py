@@ -800,11 +800,8 @@ class TextMatcher:
                     before = tuple(said) not in self._cue_clauses_after
                     for k in range(listed, len(out)):
                         out[k] = said + out[k] if before else out[k] + said
-                elif out and tuple(said) in self._cue_clauses_after:
-                    out[-1] = out[-1] + said
-                elif out and ended.startswith(",") and tuple(said) in self._qualifiers:
-                    # an inverted title: "Angina, unstable" is an unstable angina
-                    out[-1] = said + out[-1]
+                elif out and self._joined(out, said, ended):
+                    pass
                 elif tuple(said) in self._cue_clauses_before:
                     carried += said
                 elif denial and ended.startswith(",") and self._only_findings(said):
@@ -851,6 +848,40 @@ class TextMatcher:
                 out[i] = _Expanded(head, getattr(word, "written", word))
                 break
         return out
+
+    def _joined(self, out: list[list[str]], said: list[str], ended: str) -> bool:
+        """Whether a clause belongs to the one before it (``out[-1]``, then made one with
+        it): a cue that follows its words ("Vertebral fracture, ruled out"), a qualifier
+        alone after a comma ("Angina, unstable"), or more relatives after a comma listed
+        with who came with the patient ("Accompanied by her mother, father for ...")."""
+        said_ = tuple(said)
+        if said_ in self._cue_clauses_after:
+            out[-1] = out[-1] + said
+        elif not ended.startswith(","):
+            return False
+        elif said_ in self._qualifiers:
+            out[-1] = said + out[-1]  # an inverted title ("Angina, unstable")
+        elif said_ not in self._cue_clauses_before and self._companions_go_on(out[-1], said):
+            out[-1] = out[-1] + said  # who came, not whose the finding is
+        else:
+            return False
+        return True
+
+    def _companions_go_on(self, before: list[str], said: list[str]) -> bool:
+        """Whether a clause that begins with a relative goes on the list of who came with
+        the patient that the clause before it ends with (a companion cue in its last few
+        words) ("Accompanied by her mother,
+        father for ...", "Brought in by husband, daughter with ...")."""
+        cues = self.cues
+        if not said or not any(
+            tuple(said[: len(p)]) == p for p in _by_first(cues.family).get(said[0], ())
+        ):
+            return False
+        # who came is named in the few words after the cue, up to the comma
+        return any(
+            len(before) - (start + n) <= COMPANION_WORDS
+            for start, n in _starts(before, cues.companion)
+        )
 
     def _only_findings(self, clause: list[str]) -> bool:
         """Whether a clause is only the names of findings (and words that join them:

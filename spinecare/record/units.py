@@ -49,6 +49,8 @@ CANONICAL: dict[str, Scale] = {
     "{INR}": Scale("ratio", 1.0),  # the international normalized ratio: a number alone
     # a filtration rate per body surface (an eGFR): millilitres per minute per 1.73 m2
     "mL/min/{1.73_m2}": Scale("filtration_rate", 1.0),
+    # the same per second (SI; some Nordic laboratories): 1 mL/s is 60 mL/min
+    "mL/s/{1.73_m2}": Scale("filtration_rate", 60.0),
     # durations (a course's supply), in days; UCUM's month and year are the mean Julian ones
     "d": Scale("time", 1.0),
     "h": Scale("time", 1.0 / 24.0),
@@ -174,7 +176,8 @@ ALIASES: dict[str, str] = {
     "МНО": "{INR}",  # Russian: the INR's own abbreviation as its unit
     # filtration rates (an eGFR). "mL/min" alone is how laboratories and Synthea write
     # the eGFR's unit (LOINC 33914-3 with "mL/min"): the number is the one per 1.73 m2 its
-    # code names (KB policy_egfr); a creatinine's units (mg/dL, umol/L) are none of these
+    # code names (KB policy_egfr), as "mL/s" alone is the one per second; a creatinine's
+    # units (mg/dL, umol/L) are none of these
     "mL/min/{1.73_m2}": "mL/min/{1.73_m2}",
     "mL/min/1.73m2": "mL/min/{1.73_m2}",
     "mL/min/1.73 m2": "mL/min/{1.73_m2}",
@@ -193,6 +196,15 @@ ALIASES: dict[str, str] = {
     "мл/мин/1,73м2": "mL/min/{1.73_m2}",
     "мл/мин/1.73м2": "mL/min/{1.73_m2}",
     "мл/мин": "mL/min/{1.73_m2}",
+    "mL/s/{1.73_m2}": "mL/s/{1.73_m2}",
+    "mL/s/1.73m2": "mL/s/{1.73_m2}",
+    "mL/s/1.73 m2": "mL/s/{1.73_m2}",
+    "mL/s/1.73m²": "mL/s/{1.73_m2}",
+    "mL/s/1.73 m²": "mL/s/{1.73_m2}",
+    "mL/s/1,73m2": "mL/s/{1.73_m2}",
+    "mL/s/1,73 m²": "mL/s/{1.73_m2}",
+    "mL/s/{1.73m2}": "mL/s/{1.73_m2}",
+    "mL/s": "mL/s/{1.73_m2}",
     # durations
     "d": "d",
     "day": "d",

@@ -97,6 +97,13 @@ def test_kilopascal_is_converted_to_millimetres_of_mercury(unit: str) -> None:
     assert convert(180.0, "mm[Hg]", "kPa") == pytest.approx(23.998, abs=1e-3)
 
 
+@pytest.mark.parametrize(
+    "unit", ["mL/s/{1.73_m2}", "mL/s/1.73m2", "mL/s/1.73 m²", "ml/s/1,73 m²", "mL/s"]
+)
+def test_an_egfr_per_second_is_sixty_per_minute(unit: str) -> None:
+    assert convert(0.3, unit, "mL/min/{1.73_m2}") == 18.0
+
+
 def test_a_unit_written_as_the_target_always_converts_to_itself() -> None:
     assert convert(70.0, "kg", "kg") == 70.0
 
