@@ -302,3 +302,23 @@ def test_no_russian_text_writes_a_persons_gender_in_brackets() -> None:
     the Russian text says it without one (an audit action as a noun, "вход", "открытие";
     "Программа на сегодня выполнена"), never both endings in brackets."""
     assert _russian_texts_matching(r"\w(?:\((?:а|ла|ась|на)\)|ёл \(\w+ла\))") == []
+
+
+def test_a_physicians_clearance_is_one_word_in_russian() -> None:
+    """The clinic's pages call a physician's clearance "допуск" (the "Допуски" queue, "Запрос
+    допуска"); a CDS card, the command line or an error saying "разрешение врача" for the
+    same thing would read as a second, different permission. ("разрешить" as the
+    physician's act of clearing stays a verb.)"""
+    from babel.messages.pofile import read_po
+
+    po = i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalogue = read_po(f)
+    named = [
+        m.id
+        for m in catalogue
+        if m.id
+        and re.search(r"\bclearance\b", m.id if isinstance(m.id, str) else m.id[0])
+        and re.search(r"разрешени[еяю]", str(m.string))
+    ]
+    assert named == []

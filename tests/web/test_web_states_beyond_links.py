@@ -222,3 +222,55 @@ def test_an_address_with_no_page_says_so_and_a_forms_address_leads_to_its_page(
     assert form_address in page
     assert f'<a class="button" href="/courses/{course}">{form_page}</a>' in page
     assert not text_problems(visible_texts(check.text, lang), lang)
+
+
+OPTIONS = {
+    "en": ("Ways to continue", "Cost options", "What it needs from you"),
+    "ru": ("Как продолжать", "Варианты по затратам", "Что требуется от вас"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_patients_routine_names_the_options_as_her_handout_does(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """The ways to go on after the course are one thing to the patient: the home page names
+    them as the printed handout does, with the same words for what each asks of her."""
+    course = _start(world, world.own_patient)
+    client = _speaks(signed_in("patient"), lang)
+    page = client.get(f"/courses/{course}/home", headers=HTML)
+    assert page.status_code == 200
+    named, staff, asks = OPTIONS[lang]
+    words = _words(page.text)
+    assert f"<summary>{named}</summary>" in words and staff not in words
+    assert f"<em>{asks}:</em>" in words
+    assert not text_problems(visible_texts(page.text, lang), lang)
+
+
+@pytest.mark.parametrize(("lang", "number"), [("en", "No."), ("ru", "№")])
+def test_the_sessions_are_numbered_in_the_readers_words(
+    world: Any, signed_in: Any, lang: str, number: str
+) -> None:
+    course = _start(world, world.own_patient)
+    client = _speaks(signed_in("therapist"), lang)
+    page = client.get(f"/courses/{course}", headers=HTML)
+    assert page.status_code == 200
+    assert f'<table class="list sessions"><thead><tr><th>{number}</th>' in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_session_with_nothing_of_the_day_says_once_that_nothing_was_saved(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """A session sent without any reading of the day says what is missing, and that nothing
+    was saved, once (not "not saved ... correct the fields marked below ... nothing was
+    saved", with no field marked)."""
+    course = _start(world, world.own_patient)
+    client = _speaks(signed_in("therapist"), lang)
+    day = date.today().isoformat()
+    page = _post(client, f"/courses/{course}/sessions", {"day": day}, headers=HTML)
+    assert page.status_code == 422
+    alert = _first_alert(page.text)
+    nothing, correct = SAID[lang]
+    assert alert.startswith(nothing.split(". ")[0] + ".")
+    assert alert.count(nothing.split(". ")[0]) == 1 and correct not in alert
