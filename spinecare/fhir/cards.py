@@ -117,10 +117,22 @@ _MD_SPECIAL = set("\\`*_[]<>#|~")
 _MD_ESCAPES = re.compile("[" + re.escape("".join(sorted(_MD_SPECIAL))) + "]")
 
 
+_MD_LINKS = re.compile(r"(?<=\w)\.(?=[^\W\d_])|:(?=/)|(?<=\w)@(?=\w)")
+"""What makes GitHub's Markdown (and markdown-it's linkify) turn text into a link: the
+``://`` of an address, the dot of a host name (``www.example.com``, ``example.com/x``),
+the ``@`` of an e-mail address. Escaped, each is a piece of text of its own, where no
+renderer finds an address; a number's dot (``38.5``) stays as it is."""
+_REORDERING = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+"""The direction embeddings, overrides and isolates, which reorder the text shown after
+them ("\u202eevil" reads "live")."""
+
+
 @lru_cache(maxsize=8192, typed=True)
 def markdown_escape(text: str) -> str:
-    """Text from data as literal Markdown (no emphasis, links, HTML or tables)."""
-    return _MD_ESCAPES.sub(r"\\\g<0>", " ".join(str(text).split()))
+    """Text from data as literal Markdown (no emphasis, links, HTML or tables, no address
+    made a link, no text shown reordered)."""
+    plain = " ".join(str(text).translate(_REORDERING).split())
+    return _MD_LINKS.sub(r"\\\g<0>", _MD_ESCAPES.sub(r"\\\g<0>", plain))
 
 
 @lru_cache(maxsize=1)

@@ -972,6 +972,31 @@ def test_markdown_escape_keeps_data_literal():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("see https://evil.example/reauth now", "see https\\://evil\\.example/reauth now"),
+        ("visit www.evil.com", "visit www\\.evil\\.com"),
+        ("log in at evil.com/login", "log in at evil\\.com/login"),
+        ("ftp://x.org", "ftp\\://x\\.org"),
+        ("T 38.5, BP 150/95 at 10:30", "T 38.5, BP 150/95 at 10:30"),  # numbers as they are
+        ("\u202eevil\u202c and \u2067safe\u2069", "evil and safe"),  # nothing reordered
+    ],
+)
+def test_markdown_escape_makes_no_link_of_an_address_in_the_record(text, escaped):
+    """A card's detail is GitHub-flavoured Markdown, whose renderers make links of bare
+    addresses: an address written in the record (a note, a Condition's display) must stay
+    text, reading as written, on the card in the EHR."""
+    from markdown_it import MarkdownIt
+
+    from spinecare.fhir.cards import markdown_escape
+
+    assert markdown_escape(text) == escaped
+    shown = MarkdownIt("commonmark").renderInline(escaped)
+    assert "<a " not in shown
+    assert shown == escaped.replace("\\", "")
+
+
 def test_the_checked_address_is_the_one_connected_to(monkeypatch):
     """DNS rebinding: the name resolves to an allowed address for the check and to a
     loopback one afterwards; the request goes to the checked address, under its name."""
