@@ -95,6 +95,9 @@ FIELD_LABELS = {
     "lang": Text("Language"),
     "page": Text("Page of the list"),
     "since": Text("From"),
+    "q": Text("Patient search"),
+    "patient": Text("Patient"),
+    "user": Text("User"),
 }
 """The words a form puts beside its fields, for an answer that is not the form itself (a
 value every form refuses, such as "nan" or a date in 2300, is refused before the form

@@ -274,3 +274,23 @@ def test_a_session_with_nothing_of_the_day_says_once_that_nothing_was_saved(
     nothing, correct = SAID[lang]
     assert alert.startswith(nothing.split(". ")[0] + ".")
     assert alert.count(nothing.split(". ")[0]) == 1 and correct not in alert
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "lang", "said"),
+    [
+        ("therapist", "/patients?q=", "en", "<strong>Patient search</strong>: at most 200"),
+        ("therapist", "/patients?q=", "ru", "<strong>Поиск пациента</strong>: не более 200"),
+        ("admin", "/audit?user=", "ru", "<strong>Пользователь</strong>: не более 200"),
+        ("admin", "/audit?patient=", "ru", "<strong>Пациент</strong>: не более 200"),
+    ],
+)
+def test_a_search_too_long_names_the_box_it_was_typed_in(
+    world: Any, signed_in: Any, role: str, path: str, lang: str, said: str
+) -> None:
+    """A search pasted too long is refused naming the box, as a wrong date or page number is
+    (the page said only "at most 200 characters", of nothing it named)."""
+    client = _speaks(signed_in(role), lang)
+    page = client.get(path + "я" * 201, headers=HTML)
+    assert page.status_code == 422
+    assert said in _words(page.text)
