@@ -73,3 +73,36 @@ def test_clinic_pages_fit_a_phone(server: str, browser_page, lang: str) -> None:
                 name = path.strip("/").replace("/", "-").split("?")[0] or "home"
                 page.screenshot(path=str(OUT / f"30-{lang}-{name}.png"), full_page=True)
     assert not problems, problems
+
+
+PHONE_LINES = """() => Array.from(document.querySelectorAll('a[href^="tel:"]'))
+  .map(a => [a.textContent, a.getClientRects().length])"""
+"""Each phone number's link and the lines it is written on."""
+
+
+def test_a_phone_number_stays_on_one_line_on_a_small_phone(server: str, browser_page) -> None:  # noqa: F811
+    """A patient's and an emergency contact's numbers are read out and dialled whole: on a
+    320 px phone, beside a long name, "+7 (912) 345-67-89" was cut after "(912)"."""
+    page = browser_page
+    base = server
+    _login(page, base, "therapist")
+    page.wait_for_url("**/patients")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+    created = page.request.post(
+        f"{base}/patients",
+        headers={"accept": "application/json"},
+        form={
+            "csrf_token": token,
+            "name": "Александра-Виктория Константинопольская-Рождественская",
+            "phone": "+7 (912) 345-67-89",
+            "emergency_name": "Константин Константинопольский-Рождественский (брат)",
+            "emergency_phone": "+7 (912) 345-67-89",
+        },
+    )
+    assert created.status in (200, 201), created.text()
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto(f"{base}/patients/{created.json()['id']}")
+    numbers = page.evaluate(PHONE_LINES)
+    assert len(numbers) == 2
+    assert all(lines == 1 for _, lines in numbers), numbers
+    assert _overflow(page) <= 1
