@@ -294,3 +294,26 @@ def test_a_search_too_long_names_the_box_it_was_typed_in(
     page = client.get(path + "я" * 201, headers=HTML)
     assert page.status_code == 422
     assert said in _words(page.text)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_form_sent_with_errors_says_first_that_nothing_was_saved(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """A physician's decision, a patient's details, a password, a user: sent with a wrong
+    field, each says first, as the intake and the plan do, that nothing was saved (the
+    physician was left to guess whether the decline had gone through)."""
+    from tests.web.conftest import clearance_request
+
+    nothing, _ = SAID[lang]
+    request = clearance_request(world)
+    physician = _speaks(signed_in("physician"), lang)
+    decided = _post(physician, f"/clearances/{request}", {"decision": "declined"}, HTML)
+    therapist = _speaks(signed_in("therapist"), lang)
+    patient = _post(therapist, "/patients", {"name": "", "birth_date": "1970-13-40"}, HTML)
+    password = _post(therapist, "/password", {"current": "x", "new": "1", "repeat": "2"}, HTML)
+    admin = _speaks(signed_in("admin"), lang)
+    user = _post(admin, "/users", {"username": "", "role": "therapist"}, HTML)
+    for page in (decided, patient, password, user):
+        assert page.status_code == 422, page.text[:300]
+        assert _first_alert(page.text) == nothing
