@@ -13933,6 +13933,80 @@ case(
     condition(text="Accompanied by daughter. Mother had breast cancer"),
 )
 
+RECENT_FRACTURE = (
+    "a history cue, but the words date the fracture within the last weeks; a fresh vertebral"
+    " fracture is a red flag, to confirm (it was read as past: allowed)"
+)
+for name, verdict, words, why in (
+    (
+        "text_sp_vertebral_fracture_last_week",
+        "needs_data",
+        "s/p vertebral fracture L1 last week",
+        RECENT_FRACTURE,
+    ),
+    (
+        "text_hx_l1_fracture_weeks_ago",
+        "needs_data",
+        "h/o L1 compression fracture 3 weeks ago",
+        RECENT_FRACTURE,
+    ),
+    (
+        "text_zn_lwk_fraktur_vor_wochen",
+        "needs_data",
+        "Z.n. LWK-1-Fraktur vor 2 Wochen",
+        RECENT_FRACTURE,
+    ),
+    (
+        "text_ru_after_fracture_week_ago",
+        "needs_data",
+        "Состояние после компрессионного перелома L1 неделю назад",
+        RECENT_FRACTURE,
+    ),
+    (
+        "text_hx_l1_fracture_years_ago",
+        "allowed",
+        "h/o L1 fracture 2 years ago",
+        "a fracture dated years back is past",
+    ),
+    (
+        "text_zn_lwk_fraktur_vor_jahren",
+        "allowed",
+        "Z.n. LWK-1-Fraktur vor 3 Jahren",
+        "a fracture dated years back is past",
+    ),
+):
+    case(name, verdict, f"'{words}': {why}", condition(text=words))
+for name, code, display in (
+    (
+        "platelets_unlisted_loinc_citrate_long_name",
+        "74464-9",
+        "Platelets [#/volume] in Blood collected in sodium citrate",
+    ),
+    (
+        "platelets_local_code_loinc_long_name",
+        "PLT-AUTO",
+        "Platelets [#/volume] in Blood by Automated count",
+    ),
+):
+    case(
+        name,
+        "needs_data",
+        f"platelets 30 x10^3/uL under a code the KB does not list ({code}) named by a LOINC"
+        f" long name '{display}': a platelet count by its name, a coagulation contraindication"
+        " to confirm (the name was not read: allowed)",
+        {
+            **observation(code, 30, "10*3/uL", when="2026-11-18"),
+            "code": {
+                "coding": [
+                    {
+                        **coding(LOINC if code[0].isdigit() else "urn:lab:local", code),
+                        "display": display,
+                    }
+                ]
+            },
+        },
+    )
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

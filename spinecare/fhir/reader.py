@@ -1265,13 +1265,24 @@ def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, st
         return None
     for text in _words_of(concept):
         if isinstance(text, str):
-            found = names.get(measure_key(text))
-            if found is None:
-                found = names.get(taken_key(text))
-                found = None if isinstance(found, str) and found in SITED_NOT else found
-            if found is not None:
-                return found, text.strip()
+            for name in (text, _loinc_component(text)):
+                if not name:
+                    continue
+                found = names.get(measure_key(name))
+                if found is None:
+                    found = names.get(taken_key(name))
+                    found = None if isinstance(found, str) and found in SITED_NOT else found
+                if found is not None:
+                    return found, text.strip()
     return None
+
+
+def _loinc_component(text: str) -> str | None:
+    """What a name written as a LOINC long name measures: the words before its property
+    in brackets ("Platelets [#/volume] in Blood collected in sodium citrate" measures
+    platelets, under whatever code it comes), or None where it is no such name."""
+    head, bracket, _ = text.partition("[")
+    return head.strip() if bracket and head.strip() else None
 
 
 def _as_named(

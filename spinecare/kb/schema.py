@@ -573,7 +573,9 @@ class TextCues(Strict):
     word what a family cue does ("mother had breast cancer and pt now has ..."), a
     ``history_end`` word what a history cue before the words does ("h/o breast ca now
     metastatic to L3"), a ``negation_end`` word what a negation before the words does
-    ("Refused surgery for L1 burst fracture"); a ``pseudo`` cue
+    ("Refused surgery for L1 burst fracture"); a ``recent`` word dates what a history cue
+    names within the last days or weeks, so it is not past ("s/p L1 fracture last week");
+    a ``pseudo`` cue
     holds cue words but is none ("not ruled out"); a ``companion`` cue says who came with
     the patient, so the relative named just after it is no family cue ("accompanied by her
     mother for urinary retention": the retention is the patient's). ``history_of``:
@@ -612,6 +614,7 @@ class TextCues(Strict):
     family_end: Cue = Field(default_factory=Cue)
     history_end: Cue = Field(default_factory=Cue)
     negation_end: Cue = Field(default_factory=Cue)
+    recent: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)
     companion: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)

@@ -332,6 +332,7 @@ class Cues:
     history_end: Phrases = ()
     negation_end: Phrases = ()
     companion: Phrases = ()
+    recent: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -485,6 +486,7 @@ class TextMatcher:
         change_between: Iterable[str] = (),
         history_end: Iterable[str] = (),
         negation_end: Iterable[str] = (),
+        recent: Iterable[str] = (),
         compound_heads: Iterable[str] = (),
         not_compounds: Iterable[str] = (),
         not_named: Iterable[str] = (),
@@ -558,6 +560,7 @@ class TextMatcher:
             history_end=_phrases(history_end),
             negation_end=_phrases(negation_end),
             companion=_phrases(companion),
+            recent=_phrases(recent),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -717,6 +720,16 @@ class TextMatcher:
             cue[0] in words_behind and _contains(clause[start + n : hi + len(cue) - 1], cue)
             for cue in after
         )
+
+    def _recent(self, clause: list[str], start: int, n: int) -> bool:
+        """Whether the words ``clause[start:start + n]`` are dated within the last days
+        or weeks ("s/p L1 fracture last week", "Z.n. LWK-1-Fraktur vor 2 Wochen"): what a
+        history cue names then is not past."""
+        recent = self.cues.recent
+        if not recent:
+            return False
+        lo, hi = _scope(clause, start, n, self.cues.scope_end)
+        return _any_cue(clause[lo:hi], recent)
 
     def _said_already(
         self,
@@ -1034,14 +1047,17 @@ class TextMatcher:
                     )
                     if denied or (gap and _any_cue(gap, cues.negation, cues.negation_after)):
                         continue
-                    if self._cued(
-                        clause,
-                        start,
-                        n,
-                        cues.history,
-                        cues.history_after,
-                        ends_before=cues.history_end,
-                    ) or (gap and _any_cue(gap, cues.history, cues.history_after)):
+                    if (
+                        self._cued(
+                            clause,
+                            start,
+                            n,
+                            cues.history,
+                            cues.history_after,
+                            ends_before=cues.history_end,
+                        )
+                        or (gap and _any_cue(gap, cues.history, cues.history_after))
+                    ) and not self._recent(clause, start, n):
                         past = self.history_of.get(concept)
                         if past is None:
                             continue
