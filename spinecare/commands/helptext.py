@@ -35,7 +35,9 @@ CLICK_TEXTS = (
 """The help texts Typer and Click write themselves (headings, the help and completion
 options), in the catalogue so that :class:`SaidFormatter` finds them."""
 
-REQUIRED = N_("required")
+REQUIRED = N_("must be given")
+"""Typer's ``required`` note of an argument or option: not a form's "required" (Russian
+"обязательное поле", a field), which the catalogue says in other words."""
 NOTES = re.compile(r"^(?P<text>.*?)  \[(?P<notes>[^\[\]]*)\]$", re.DOTALL)
 """A help text and the notes Typer adds after it (``text  [default: en; required]``)."""
 

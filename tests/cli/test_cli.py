@@ -341,6 +341,10 @@ def test_help_is_said_in_the_lang_asked() -> None:
         assert latin_sentences(text) == [], (args, latin_sentences(text))
     english = runner.invoke(app, ["screen", "--help"]).stdout
     assert "Show this message and exit." in english and "Usage: " in english
+    # an argument that must be given is not a form's "required field" ("обязательное поле")
+    file = runner.invoke(app, ["screen", "--help", "--lang", "ru"], terminal_width=1000).stdout
+    assert "[обязательно]" in file and "поле" not in file
+    assert "[required]" in english
 
 
 def test_help_does_not_import_the_heavy_modules() -> None:
