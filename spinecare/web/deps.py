@@ -354,7 +354,7 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
     check_fields(pairs)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     sent = request.headers.get("x-csrf-token") or fields.get("csrf_token", "")
-    if not sent or not signed(sent, csrf_token(request)):
+    if not sent or not signed(sent, csrf_token(request)) or not sent_from_own_page(request):
         raise CsrfError(
             Message(
                 "the form's security token is missing or out of date; "
@@ -362,6 +362,24 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
             )
         )
     return fields
+
+
+SENT_FROM_OWN_PAGE = ("same-origin", "none")
+"""The ``Sec-Fetch-Site`` of a form sent from a page of this site (or typed by the user)."""
+
+
+def sent_from_own_page(request: Request) -> bool:
+    """False for a form the browser says was sent from another site's page, one of the
+    same site (``same-site``: another host under the hospital's domain) included.
+
+    The token is an HMAC of the login, or before sign-in of the ``spinecare_csrf``
+    cookie; a page on another host of the same domain can set that cookie in the
+    visitor's browser (``Domain=hospital.example``) to a value whose token its author
+    read from spinecare's own sign-in page, and so send a valid token: it would sign
+    the clinician in to the author's account (login CSRF). Every browser in use says
+    where a request comes from; one that does not say is judged by the token alone."""
+    site = request.headers.get("sec-fetch-site")
+    return site is None or site.strip().lower() in SENT_FROM_OWN_PAGE
 
 
 def wants_json(request: Request) -> bool:

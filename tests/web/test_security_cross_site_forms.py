@@ -1,0 +1,74 @@
+"""A form the browser says was sent from another site's page (``Sec-Fetch-Site``) is
+refused, its token valid or not: a page on another host of the hospital's domain can set
+the sign-in page's ``spinecare_csrf`` cookie in a clinician's browser to a value whose
+token it read from spinecare, and sign the clinician in to its author's account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import JSON, OTHER, World, csrf_of
+from tests.web.test_web_forged_forms_audited import _refusals
+
+NONCE = "spinecare_csrf"
+SESSION = "spinecare_session"
+
+
+def _tossed_sign_in(world: World, site: str | None) -> TestClient:
+    """The other clinic's therapist reads a token from the sign-in page; the clinician's
+    browser is given that page's cookie (by a page of the same domain) and sends the
+    author's sign-in from that page, as ``site`` says (None: a browser that does not say)."""
+    author = world.client()
+    token = csrf_of(author)
+    clinician = world.client()
+    clinician.cookies.set(NONCE, author.cookies[NONCE])
+    headers = {"sec-fetch-site": site} if site is not None else {}
+    clinician.post(
+        "/login",
+        data={**OTHER, "csrf_token": token},
+        headers={**headers, "origin": "https://wiki.hospital.example"},
+        follow_redirects=False,
+    )
+    return clinician
+
+
+@pytest.mark.parametrize("site", ["same-site", "cross-site", "Same-Site"])
+def test_a_sign_in_sent_from_another_sites_page_signs_nobody_in(world: World, site: str) -> None:
+    clinician = _tossed_sign_in(world, site)
+    assert SESSION not in clinician.cookies
+    assert clinician.get("/api/patients").status_code == 401
+
+
+@pytest.mark.parametrize("site", ["same-origin", None])
+def test_a_sign_in_from_the_sign_in_page_signs_in(world: World, site: str | None) -> None:
+    """The page's own form, and a browser that does not say where a form comes from (the
+    token alone decides, as before)."""
+    clinician = _tossed_sign_in(world, site)
+    assert SESSION in clinician.cookies
+    assert clinician.get("/api/patients").status_code == 200
+
+
+def _new_patient(client: TestClient, token: str, pid: str, site: str) -> int:
+    """The status of the new patient form sent with ``token`` from a page of ``site``."""
+    fields = {"name": "Sent From A Page", "external_id": pid, "csrf_token": token}
+    headers = {**JSON, "sec-fetch-site": site}
+    answer = client.post("/patients", data=fields, headers=headers, follow_redirects=False)
+    return answer.status_code
+
+
+def test_a_signed_in_form_sent_from_another_sites_page_is_refused_and_recorded(
+    world: World, signed_in: Callable[[str], TestClient]
+) -> None:
+    therapist = signed_in("therapist")
+    token = csrf_of(therapist, "/patients/new")
+    before = len(_refusals(world))
+    assert _new_patient(therapist, token, "elsewhere-1", "same-site") == 403
+    assert therapist.get("/patients?q=elsewhere-1", headers=JSON).json()["total"] == 0
+    (refused,) = _refusals(world)[before:]
+    assert (refused.username, refused.entity_id) == ("therapist", "POST /patients")
+    # the same form from the page itself is taken
+    assert _new_patient(therapist, token, "here-1", "same-origin") in (201, 303)
+    assert therapist.get("/patients?q=here-1", headers=JSON).json()["total"] == 1
