@@ -133,3 +133,32 @@ def test_a_diary_entry_kept_offline_is_said_so_in_the_patients_language(
         assert note.inner_text() == said
         assert _fits_width(page)
         page.context.set_offline(False)
+
+
+SHOWN_BUTTONS = """() => Array.from(document.querySelectorAll('button[type=button], .timer'))
+  .filter(e => e.getClientRects().length).map(e => e.textContent.trim())"""
+"""The buttons a script works (print, the timer's) that the page shows."""
+
+
+def test_buttons_that_need_a_script_are_shown_only_with_it(server: str, browser_page) -> None:  # noqa: F811
+    """Without JavaScript (switched off, or a script blocked) the timer's "Start" and the
+    "Print" buttons did nothing when pressed: they are shown only where they work."""
+    page = browser_page
+    base = server
+    _patient_with_a_course(page, base, PHONE)
+    home = page.url
+    progress = home.removesuffix("/home") + "/progress"
+    assert page.locator(".timer").is_visible()
+    page.goto(progress)
+    assert page.locator("button[data-print]").is_visible()
+    assert page.context.browser is not None
+    plain = page.context.browser.new_context(java_script_enabled=False, viewport=PHONE)
+    try:
+        plain.add_cookies(page.context.cookies())
+        bare = plain.new_page()
+        for path in (home, progress):
+            bare.goto(path)
+            assert bare.url == path
+            assert bare.evaluate(SHOWN_BUTTONS) == [], path
+    finally:
+        plain.close()

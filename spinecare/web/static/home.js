@@ -7,6 +7,7 @@
   function fmt(s) { var m = Math.floor(s / 60), r = s % 60; return m + ":" + (r < 10 ? "0" : "") + r; }
   document.querySelectorAll("section.routine").forEach(function (sec) {
     var box = sec.querySelector(".timer"); if (!box) return;
+    box.hidden = false; /* a timer that works only with this script */
     var steps = sec.querySelectorAll("li.step");
     var total = parseInt(box.getAttribute("data-seconds"), 10) || 60;
     var per = Math.max(10, Math.floor(total / Math.max(1, steps.length)));
