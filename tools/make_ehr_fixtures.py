@@ -14007,6 +14007,20 @@ for name, code, display in (
         },
     )
 
+for name, words in (
+    ("text_saddle_area_numbness", "Saddle area numbness"),
+    ("text_saddle_area_numbness_improving", "Saddle area numbness improving"),
+    ("text_saddle_region_numbness", "Saddle region numbness since Tuesday"),
+    ("text_saddle_area_tingling", "Saddle area tingling"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}' (the region written before what is felt there): saddle numbness, a cauda"
+        " equina red flag, to confirm (it was allowed)",
+        condition(text=words),
+    )
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
