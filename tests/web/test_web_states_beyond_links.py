@@ -317,3 +317,28 @@ def test_every_form_sent_with_errors_says_first_that_nothing_was_saved(
     for page in (decided, patient, password, user):
         assert page.status_code == 422, page.text[:300]
         assert _first_alert(page.text) == nothing
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Urgent referral"), ("ru", "Срочное направление")])
+def test_a_red_flag_on_the_session_day_offers_the_referral_letter(
+    world: Any, signed_in: Any, lang: str, said: str
+) -> None:
+    """Saddle numbness answered on the day of a session: the page says, as the screening
+    page does, that the patient needs a physician today and offers the letter (it said only
+    "No session today", in the colour of a mild delay, with nothing to hand over)."""
+    course = _start(world, world.own_patient)
+    client = _speaks(signed_in("therapist"), lang)
+    day = date.today().isoformat()
+    page = _post(
+        client,
+        f"/courses/{course}/check",
+        {"day": day, "pain": "2", "q_saddle_anaesthesia": "yes"},
+        headers=HTML,
+    )
+    assert page.status_code == 200
+    assert 'class="banner v-refer_urgently"' in page.text
+    assert f"<h2>{said}</h2>" in page.text
+    letter = f"/patients/{world.own_patient}/referral?as_of={day}"
+    assert f'href="{letter}"' in page.text
+    assert client.get(letter, headers=HTML).status_code == 200
+    assert not text_problems(visible_texts(page.text, lang), lang)
