@@ -319,7 +319,9 @@ def test_every_form_sent_with_errors_says_first_that_nothing_was_saved(
         assert _first_alert(page.text) == nothing
 
 
-@pytest.mark.parametrize(("lang", "said"), [("en", "Urgent referral"), ("ru", "Срочное направление")])
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "Urgent referral"), ("ru", "Срочное направление")]
+)
 def test_a_red_flag_on_the_session_day_offers_the_referral_letter(
     world: Any, signed_in: Any, lang: str, said: str
 ) -> None:
