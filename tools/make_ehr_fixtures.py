@@ -14021,6 +14021,27 @@ for name, words in (
         condition(text=words),
     )
 
+for name, verdict, start, days, why in (
+    (
+        "warfarin_request_stopped_supply_runs_to_today",
+        "needs_data",
+        "2026-10-01",
+        90,
+        "a warfarin prescription written 50 days ago for 90 days, stopped on a day it does not"
+        " give: it may have been taken up to yesterday, to confirm (it was read as ended the"
+        " day it was written: allowed)",
+    ),
+    (
+        "warfarin_request_stopped_supply_ended_long_ago",
+        "allowed",
+        "2026-07-01",
+        30,
+        "a warfarin prescription written in July for 30 days, stopped: its supply ran out in"
+        " July, months before the screening; nothing limits massage",
+    ),
+):
+    case(name, verdict, why, warfarin(status="stopped", start=start, extra=supply(days)))
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

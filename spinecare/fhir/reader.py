@@ -3128,11 +3128,13 @@ def _drug_course(
     if kind == "MedicationRequest" and res.get("doNotPerform") is True:
         status = "not-taken"  # an order not to take the drug (or to stop it)
     start, end = _course(res, start, end or _dosing_end(res, start, status), status)
-    if kind == "MedicationRequest" and status == "completed" and end is None and start:
+    if kind == "MedicationRequest" and status in MEDICATION_ENDED and end is None and start:
         # a prescription whose actions have all occurred (dispensed) is taken for the
-        # supply it gave (dispenseRequest.expectedSupplyDuration, with its refills); an
-        # active one stands
-        # until it is ended, whatever one fill covers
+        # supply it gave (dispenseRequest.expectedSupplyDuration, with its refills); one
+        # stopped on a day it does not give was taken up to that day, at the latest to the
+        # end of its supply (a 90-day supply stopped some day since it was written may have
+        # been taken yesterday); an active one stands until it is ended, whatever one fill
+        # covers
         dispense = res.get("dispenseRequest")
         supply = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
         days = duration_days(supply)
