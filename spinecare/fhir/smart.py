@@ -168,6 +168,16 @@ def load_smart_ehrs(path: str | Path) -> dict[str, SmartEhr]:
             client_secret=secret,
             frame_origins=tuple(dict.fromkeys(o for o in origins if o)),
         )
+        if ehr.iss in out:
+            # one EHR launches into one clinic: a second entry would silently take the
+            # first one's launches (its clinic, its users) without either being told
+            raise InputError(
+                located(
+                    where,
+                    Message("'iss' %(iss)s is listed already: an EHR is listed once", iss=ehr.iss),
+                ),
+                source=str(file),
+            )
         out[ehr.iss] = ehr
     return out
 

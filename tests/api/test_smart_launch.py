@@ -372,6 +372,22 @@ def test_frame_origins_must_be_plain_origins(tmp_path, origins):
         load_smart_ehrs(path)
 
 
+@pytest.mark.parametrize("again", ["https://e/fhir", "https://e/fhir/", "https://e/fhir// "])
+def test_an_ehr_listed_twice_is_refused(tmp_path, again):
+    """Two clinics listing one EHR: the second entry would take every launch of the first
+    into its own clinic, unsaid."""
+    from spinecare.errors import InputError
+    from spinecare.fhir.smart import load_smart_ehrs
+
+    path = tmp_path / "ehrs.json"
+    first = {"iss": "https://e/fhir", "client_id": "c", "clinic": "A"}
+    second = {"iss": again, "client_id": "c", "clinic": "B"}
+    path.write_text(json.dumps({"ehrs": [first, second]}))
+    with pytest.raises(InputError, match=r"ehrs\[1\].*listed already") as refused:
+        load_smart_ehrs(path)
+    assert "https://e/fhir" in refused.value.one_line()
+
+
 def test_frame_origins_are_read(tmp_path):
     from spinecare.fhir.smart import load_smart_ehrs
 
