@@ -322,3 +322,22 @@ def test_a_physicians_clearance_is_one_word_in_russian() -> None:
         and re.search(r"разрешени[еяю]", str(m.string))
     ]
     assert named == []
+
+
+def test_signing_out_is_not_said_as_ending_a_session_in_russian() -> None:
+    """ "Сеанс" is a massage session in every clinic page ("Следующий сеанс", "Сеансы
+    (1 / 10)"); a sign-in page saying "сеанс завершён" after a pause, or a reset "ending the
+    user's сеансы", reads as a session of massage. Signing out is said as leaving the app."""
+    from babel.messages.pofile import read_po
+
+    po = i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalogue = read_po(f)
+    said = [
+        m.id
+        for m in catalogue
+        if m.id
+        and re.search(r"\bsign(?:s|ed)?\b[^.;]*\bout\b", m.id if isinstance(m.id, str) else m.id[0])
+        and "сеанс" in str(m.string).lower()
+    ]
+    assert said == []

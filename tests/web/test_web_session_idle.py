@@ -20,7 +20,7 @@ any_world = test_web_security.any_world  # SQLite, and PostgreSQL where it is re
 
 IDLE = {
     "en": "You were signed out after 60 minutes without activity.",
-    "ru": "Сеанс завершён после 60 минут без действий.",
+    "ru": "Выход из приложения выполнен после 60 минут без действий.",
 }
 
 
@@ -84,7 +84,7 @@ def test_the_notice_names_the_minutes_of_the_limit(world: World) -> None:
     ru = world.client().get(
         "/login?next=/patients&idle=21", headers={**HTML, "accept-language": "ru"}
     )
-    assert "Сеанс завершён после 21 минуты без действий." in ru.text
+    assert "Выход из приложения выполнен после 21 минуты без действий." in ru.text
     for wrong in ("0", "-5", "abc", "100000"):
         page = world.client().get(f"/login?idle={wrong}", headers=HTML)
         assert "without activity" not in page.text
