@@ -236,9 +236,9 @@ def audit_verify(db: DbOpt = None, lang: LangOpt = SOURCE_LANGUAGE) -> None:
     try:
         settings = Settings.from_env(db_url=db, environment="development")
         from spinecare.clinic.audit import verify
-        from spinecare.store.db import open_database
+        from spinecare.store.db import open_existing_database
 
-        database = open_database(settings.db_url)
+        database = open_existing_database(settings.db_url)
         try:
             with database.session() as session:
                 report = verify(session)

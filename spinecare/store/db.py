@@ -191,3 +191,42 @@ def open_database(url: str, *, schema: str | None = None, run_migrations: bool =
     if run_migrations:
         migrate(engine)
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+NO_DATABASE_FILE = N_(
+    "--db: there is no database file %(path)s: check the path (spinecare serve makes a database)"
+)
+NOT_A_SPINECARE_DATABASE = N_(
+    "--db: the database holds no spinecare data: check the address (spinecare serve sets a"
+    " database up)"
+)
+
+
+def open_existing_database(url: str) -> Database:
+    """Open (and migrate) a database spinecare already set up; never make one.
+
+    For a command that reads what is stored (``spinecare audit verify``): a mistyped path
+    or address must not become a new, empty database that answers as if all were well.
+    Raises :class:`InputError` naming the path of a SQLite file that does not exist, or
+    saying that a database holds no spinecare data.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:
+        parsed = None  # make_engine says what is wrong with it
+    if (
+        parsed is not None
+        and parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).is_file()
+    ):
+        raise InputError(Message(NO_DATABASE_FILE, path=parsed.database))
+    engine = make_engine(url)
+    try:
+        if schema_revision(engine) is None:
+            raise InputError(Message(NOT_A_SPINECARE_DATABASE))
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))

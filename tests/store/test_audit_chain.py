@@ -5,6 +5,7 @@ PostgreSQL refuses TRUNCATE."""
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -214,6 +215,29 @@ def test_the_command_reports_the_first_break(tmp_path) -> None:
         assert f"broken at entry {second}" in broken.output
     finally:
         db.dispose()
+
+
+def test_the_command_never_makes_the_database_it_is_asked_to_verify(tmp_path) -> None:
+    """A mistyped path or an empty database is refused, naming it: a new empty database
+    would answer 'chain intact' of a log that is elsewhere."""
+    from sqlalchemy import create_engine
+
+    from spinecare.cli import app
+
+    runner = CliRunner()
+    missing = tmp_path / "typo" / "clinic.sqlite"
+    result = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 1
+    assert f"there is no database file {missing}" in result.output
+    assert "intact" not in result.output
+    assert not missing.parent.exists()  # nothing made, not even its folder
+    empty = tmp_path / "empty.sqlite"
+    create_engine(f"sqlite:///{empty}").connect().close()  # a file, no tables
+    result = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{empty}", "--lang", "ru"])
+    assert result.exit_code == 1
+    assert "нет данных spinecare" in result.output, result.output
+    with sqlite3.connect(empty) as connection:  # left as it was
+        assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
 
 
 def test_rows_written_before_the_chain_are_chained_on_upgrade(db_target) -> None:
