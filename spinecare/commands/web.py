@@ -224,7 +224,8 @@ def user_rename(
     help=N_(
         "Check the audit log's hash chain; name the first row that does not hold.\n"
         "\n"
-        "Exit code 0 when the whole chain holds, 1 at the first break.\n"
+        "Exit code 0 when the whole chain holds, 1 at the first break or when there is no "
+        "spinecare database at --db (none is made).\n"
         "\n"
         "Example: spinecare audit verify --db postgresql+psycopg://spinecare@db/clinic"
     ),
