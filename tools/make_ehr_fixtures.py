@@ -14042,6 +14042,31 @@ for name, verdict, start, days, why in (
 ):
     case(name, verdict, why, warfarin(status="stopped", start=start, extra=supply(days)))
 
+for name, verdict, words, why in (
+    (
+        "text_no_longer_on_warfarin",
+        "needs_data",
+        "No longer on warfarin",
+        "a blood thinner stopped, as 'Warfarin stopped' is: it may still act, to confirm (it was"
+        " read as denied: allowed)",
+    ),
+    (
+        "text_de_nicht_mehr_marcumar",
+        "needs_data",
+        "Nicht mehr auf Marcumar",
+        "German 'no longer on phenprocoumon': stopped, to confirm (it was allowed)",
+    ),
+    (
+        "text_ru_no_longer_takes_warfarin",
+        "needs_data",
+        "Больше не принимает варфарин",
+        "Russian 'no longer takes warfarin': stopped, to confirm (it was allowed)",
+    ),
+    ("text_no_longer_has_fever", "allowed", "No longer has fever", "no fever now"),
+    ("text_not_on_warfarin", "allowed", "Not on warfarin", "denied: never a finding"),
+):
+    case(name, verdict, f"'{words}': {why}", condition(text=words))
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -282,6 +282,7 @@ class KB:
             history_end=cues.history_end.phrases(),
             negation_end=cues.negation_end.phrases(),
             recent=cues.recent.phrases(),
+            ended=cues.ended.phrases(),
             compound_heads=cues.compound_heads.phrases(),
             not_compounds=cues.not_compounds.phrases(),
             not_named=cues.not_named.phrases(),

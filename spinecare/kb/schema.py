@@ -575,6 +575,8 @@ class TextCues(Strict):
     metastatic to L3"), a ``negation_end`` word what a negation before the words does
     ("Refused surgery for L1 burst fracture"); a ``recent`` word dates what a history cue
     names within the last days or weeks, so it is not past ("s/p L1 fracture last week");
+    an ``ended`` cue holds a negation's words but says what it names is over, as a
+    history cue does ("no longer on warfarin": a blood thinner stopped, to confirm);
     a ``pseudo`` cue
     holds cue words but is none ("not ruled out"); a ``companion`` cue says who came with
     the patient, so the relative named just after it is no family cue ("accompanied by her
@@ -615,6 +617,7 @@ class TextCues(Strict):
     history_end: Cue = Field(default_factory=Cue)
     negation_end: Cue = Field(default_factory=Cue)
     recent: Cue = Field(default_factory=Cue)
+    ended: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)
     companion: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)

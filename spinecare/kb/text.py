@@ -333,6 +333,7 @@ class Cues:
     negation_end: Phrases = ()
     companion: Phrases = ()
     recent: Phrases = ()
+    ended: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -487,6 +488,7 @@ class TextMatcher:
         history_end: Iterable[str] = (),
         negation_end: Iterable[str] = (),
         recent: Iterable[str] = (),
+        ended: Iterable[str] = (),
         compound_heads: Iterable[str] = (),
         not_compounds: Iterable[str] = (),
         not_named: Iterable[str] = (),
@@ -561,6 +563,7 @@ class TextMatcher:
             negation_end=_phrases(negation_end),
             companion=_phrases(companion),
             recent=_phrases(recent),
+            ended=_phrases(ended),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -720,6 +723,17 @@ class TextMatcher:
             cue[0] in words_behind and _contains(clause[start + n : hi + len(cue) - 1], cue)
             for cue in after
         )
+
+    def _past(self, clause: list[str], start: int, n: int, gap: list[str]) -> bool:
+        """Whether a history cue puts the words ``clause[start:start + n]`` (or their gap's
+        words) in the past, where no ``recent`` word dates them within the last weeks."""
+        cues = self.cues
+        return (
+            self._cued(
+                clause, start, n, cues.history, cues.history_after, ends_before=cues.history_end
+            )
+            or bool(gap and _any_cue(gap, cues.history, cues.history_after))
+        ) and not self._recent(clause, start, n)
 
     def _recent(self, clause: list[str], start: int, n: int) -> bool:
         """Whether the words ``clause[start:start + n]`` are dated within the last days
@@ -1045,19 +1059,13 @@ class TextMatcher:
                         cues.change,
                         ends_before=cues.negation_end,
                     )
-                    if denied or (gap and _any_cue(gap, cues.negation, cues.negation_after)):
+                    # "no longer on warfarin": denied in words, but over, as a history is
+                    ended = denied and self._cued(clause, start, n, cues.ended, ())
+                    if (denied and not ended) or (
+                        gap and _any_cue(gap, cues.negation, cues.negation_after)
+                    ):
                         continue
-                    if (
-                        self._cued(
-                            clause,
-                            start,
-                            n,
-                            cues.history,
-                            cues.history_after,
-                            ends_before=cues.history_end,
-                        )
-                        or (gap and _any_cue(gap, cues.history, cues.history_after))
-                    ) and not self._recent(clause, start, n):
+                    if ended or self._past(clause, start, n, gap):
                         past = self.history_of.get(concept)
                         if past is None:
                             continue

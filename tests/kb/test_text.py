@@ -482,9 +482,11 @@ def test_a_doubt_that_holds_a_negation_word_is_a_suspicion(text: str, concepts: 
         # what the patient does not take stays denied
         ("Denies taking apixaban", "anticoagulant_therapy", False),
         ("Not taking warfarin", "anticoagulant_therapy", False),
-        ("He no longer takes apixaban", "anticoagulant_therapy", False),
         ("Pt denies that he takes any blood thinners", "anticoagulant_therapy", False),
-        ("No longer continues on apixaban", "anticoagulant_therapy", False),
+        # what the patient no longer takes was taken and stopped, as "apixaban stopped":
+        # it may still act (policy_recent_medication), to confirm
+        ("He no longer takes apixaban", "anticoagulant_therapy", True),
+        ("No longer continues on apixaban", "anticoagulant_therapy", True),
         # what the patient takes after a denial is taken
         ("Denies chest pain and takes apixaban daily", "anticoagulant_therapy", True),
     ],
