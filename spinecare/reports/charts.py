@@ -22,21 +22,43 @@ __all__ = ["ZONE_IDS", "adherence_bar_svg", "pain_chart_svg", "zone_figure_svg"]
 FONT = "font-family=\"'DejaVu Sans', Arial, Helvetica, sans-serif\""
 
 
-def _t(lang: str) -> dict[str, str]:
-    """The charts' words in ``lang`` (the catalogues)."""
+def _t(lang: str, patient: bool = False) -> dict[str, str]:
+    """The charts' words in ``lang`` (the catalogues); ``patient``: the band in the
+    patient's words (the clinicians' chart names it by its clinical name)."""
     _ = translator(lang)
+    if patient:
+        band = {
+            "band": _(
+                "Grey band: from your first score down by %(mcid)s points. Reaching "
+                "%(target)s or less is an improvement you can feel."
+            ),
+            "band_to_zero": _(
+                "Grey band: from your first score down by %(mcid)s points. Reaching 0, no "
+                "pain, is an improvement you can feel."
+            ),
+            "tag": _("better"),
+            "legend_mcid": _("Grey band: an improvement you can feel"),
+        }
+    else:
+        band = {
+            "band": _(
+                "Grey band (MCID): from the first score down by %(mcid)s points; "
+                "reaching %(target)s or less is a clinically important improvement."
+            ),
+            "band_to_zero": _(
+                "Grey band (MCID): from the first score down by %(mcid)s points; "
+                "reaching 0 is a clinically important improvement."
+            ),
+            "tag": _("MCID"),
+            "legend_mcid": _("MCID (minimal important change)"),
+        }
     return {
         "title": _("Pain before and after each session"),
         "y": _("Pain (0–10)"),
         "x": _("Session"),
         "pre": _("Before session"),
         "post": _("After session"),
-        "band": _(
-            "Grey band (MCID): from the first score down by %(mcid)s points; "
-            "reaching %(target)s or less is a clinically important improvement."
-        ),
-        "tag": _("MCID"),
-        "legend_mcid": _("MCID (minimal important change)"),
+        **band,
         "mcid_src": _("Minimal clinically important change in pain: %(mcid)s points (%(src)s)."),
         "empty": _("No sessions recorded yet."),
         # a point's tooltip: which session, its day, the score
@@ -139,8 +161,11 @@ def pain_chart_svg(
     height: int = 380,
     cited: bool = True,
 ) -> str:
-    """Pain before and after each session (0-10), with the MCID band and its source."""
-    t, pts = _t(lang), progress.points
+    """Pain before and after each session (0-10), with the MCID band and its source.
+
+    ``cited`` False: the patient's own chart, with no citation and the band in her words.
+    """
+    t, pts = _t(lang, patient=not cited), progress.points
     n = len(pts)
     left, right, top, bottom = 56, 48, 56, 84
     pw, ph = width - left - right, height - top - bottom
@@ -176,8 +201,9 @@ def pain_chart_svg(
             f'<text x="{left + pw + 4}" y="{_n((y(base) + y(target)) / 2 + 4)}" '
             f'font-size="11" font-weight="bold">{escape(t["tag"])}</text></g>'
         )
-        footer.append(
-            t["band"] % {"mcid": quantity(mcid, None, lang), "target": quantity(target, None, lang)}
+        footer.append(  # no pain score is below 0: a band down to 0 says so
+            t["band" if target > 0 else "band_to_zero"]
+            % {"mcid": quantity(mcid, None, lang), "target": quantity(target, None, lang)}
         )
 
     out.extend(_pain_axes(t, left, top, pw, ph))

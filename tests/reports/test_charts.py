@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -42,6 +43,43 @@ def test_pain_chart_sixty_sessions(long_course, kb, lang):
     assert "<script" not in svg and "onclick" not in svg
     if lang == "ru":
         assert "Боль до и после каждого сеанса" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "clinical"),
+    [
+        ("en", "an improvement you can feel", ("MCID", "clinically important")),
+        ("ru", "ощутимое улучшение", ("МЗИ", "клинически значимое")),
+    ],
+)
+def test_the_patients_chart_names_the_band_in_her_words(cervical_course, kb, lang, words, clinical):
+    """The patient's own chart (no citation) says what the grey band means in plain words,
+    never its clinical abbreviation."""
+    p = progress(cervical_course, make_sessions(5), kb)
+    root = _parse(pain_chart_svg(p, lang, cited=False))
+    text = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+    assert words in text
+    assert not any(term in text for term in clinical), text
+    assert "Ostelo" not in text
+
+
+@pytest.mark.parametrize("cited", [True, False])
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_band_that_reaches_no_pain_does_not_say_or_less(cervical_course, kb, lang, cited):
+    """A first score at or below the minimal important change: the band ends at 0, and
+    no pain score is below 0 ("0 or less" was written)."""
+    sessions = [replace(s, pre_pain=1, post_pain=1) for s in make_sessions(2)]
+    p = progress(cervical_course, sessions, kb)
+    root = _parse(pain_chart_svg(p, lang, cited=cited))
+    text = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+    assert ("0 or less" if lang == "en" else "0 и меньше") not in text
+    ends = {
+        ("en", True): "reaching 0 is a clinically important improvement",
+        ("en", False): "Reaching 0, no pain, is an improvement you can feel",
+        ("ru", True): "0 — клинически значимое улучшение",
+        ("ru", False): "0, то есть боли нет, — ощутимое улучшение",
+    }
+    assert ends[lang, cited] in text, text
 
 
 def test_pain_chart_points_follow_the_scale(cervical_course, kb):
