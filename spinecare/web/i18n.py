@@ -108,7 +108,8 @@ PAGE_WORDS = {
     ),
     "course %(id)s has already ended": Text("this course has already ended"),
     "course %(id)s was changed meanwhile; reload": Text(
-        "this course was changed meanwhile; reload the page"
+        "someone else changed this course meanwhile; nothing was saved: reload the page and "
+        "enter it again"
     ),
     # a value refused beside its field, in plain words (the field's label names it)
     "pain must be from 0 to 10 (got %(value)s)": Text("pain is a number from 0 to 10"),

@@ -822,6 +822,30 @@ def test_a_session_says_which_required_field_is_empty(world: Any, signed_in: Any
     )
 
 
+def test_a_session_lost_to_a_change_meanwhile_says_nothing_was_saved(
+    world: Any, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone else changed the course while the session was saved: the page says that
+    nothing was saved and what to do (it said only "reload the page")."""
+    from spinecare.clinic import VersionConflict
+    from spinecare.clinic import courses as clinic_courses
+    from spinecare.messages import Message
+
+    course = _start(world, world.own_patient)
+
+    def lost(*_args: Any, **_kwargs: Any) -> Any:
+        raise VersionConflict(Message("course %(id)s was changed meanwhile; reload", id=course))
+
+    monkeypatch.setattr(clinic_courses, "record_session", lost)
+    client = signed_in("therapist")
+    r = _post(
+        client, f"/courses/{course}/sessions", {**DAY, "pre_pain": "3", "post_pain": "2"}, HTML
+    )
+    assert r.status_code == 409
+    assert "nothing was saved: reload the page and enter it again" in r.text
+    assert f"course {course}" not in r.text
+
+
 def test_the_session_day_reads_a_temperature_in_fahrenheit(world: Any, signed_in: Any) -> None:
     """The session day's form offers °F as the intake form does (98.6 was refused as 98.6 °C
     out of range)."""
