@@ -14067,6 +14067,35 @@ for name, verdict, words, why in (
 ):
     case(name, verdict, f"'{words}': {why}", condition(text=words))
 
+for name, verdict, words, why in (
+    (
+        "text_feverfew_is_no_fever",
+        "allowed",
+        "Feverfew supplement",
+        "a herb, not a fever (it was read as one to confirm: needs_data)",
+    ),
+    (
+        "text_flu_vaccine_is_no_infection",
+        "allowed",
+        "Flu vaccine given",
+        "a vaccine named after the disease it prevents names no infection (it was read as one"
+        " to confirm: needs_data)",
+    ),
+    (
+        "text_covid_19_vaccine_booster_is_no_infection",
+        "allowed",
+        "COVID-19 vaccine booster",
+        "a vaccine names no infection (it was read as one to confirm: needs_data)",
+    ),
+    (
+        "text_fever_after_vaccination",
+        "needs_data",
+        "Fever after vaccination",
+        "a fever, whatever brought it, to confirm",
+    ),
+):
+    case(name, verdict, f"'{words}': {why}", condition(text=words))
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
