@@ -58,15 +58,18 @@ def _names(session: Session, clinic_id: int) -> AuditNames:
     )
 
 
-def patients_found(session: Session, who: CurrentUser, query: str) -> list[int]:
-    """The ids of the clinic's patients a patient search finds (name, id, phone, birth)."""
+def patients_found(session: Session, who: CurrentUser, query: str) -> list[int] | None:
+    """The ids of the clinic's patients a patient search finds (name, id, phone, birth);
+    None for a search that holds nothing to look for (only characters never seen), which
+    filters nothing, as an empty one."""
     admin = acting(session, who)
     check_admin(admin)
+    condition = search_condition(query)
+    if condition is None:
+        return None
     return list(
         session.scalars(
-            select(PatientRow.id).where(
-                PatientRow.clinic_id == admin.clinic_id, search_condition(query)
-            )
+            select(PatientRow.id).where(PatientRow.clinic_id == admin.clinic_id, condition)
         )
     )
 

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from spinecare.store.search import search_key
+from spinecare.store.search import SEARCH_KEY_LENGTH, search_key
 from spinecare.store.usernames import username_key
 
 
@@ -134,7 +134,7 @@ class PatientRow(Base):
     address: Mapped[str | None] = mapped_column(String(500), nullable=True)
     emergency_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     emergency_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    search: Mapped[str] = mapped_column(String(2000), default="")
+    search: Mapped[str] = mapped_column(String(SEARCH_KEY_LENGTH), default="")
     """Folded name, its Latin spellings, id and phone digits (:mod:`spinecare.store.search`)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -160,6 +160,11 @@ NFD_E = "\u0435\u0308"  # е and a combining diaeresis: ё as a decomposed recor
         ("\u202eИванова\u202c Анна", "иванова"),  # direction marks
         ("Pe\u00adtrova", "petrova"),  # a soft hyphen
         ("Ｏｌｅｇ Petrov", "oleg"),  # full-width letters
+        ("Ива\u034fнова Анна", "иванова"),  # a combining grapheme joiner
+        ("Иванова\ufe0f Анна", "иванова"),  # a variation selector
+        ("Ива\u3164нова Анна", "иванова"),  # a Hangul filler
+        ("Ива\u2800нова Анна", "иванова"),  # a blank braille pattern
+        ("Ива\u0007нова Анна", "иванова"),  # a control character
     ],
 )
 def test_search_finds_a_name_by_what_it_looks_like(db_target, stored, query) -> None:
@@ -183,6 +188,79 @@ def test_migration_makes_the_search_key_again_from_the_composed_name(db_target) 
     stored, key = _upgraded(db_target, "0023_session_last_seen", patient)
     assert stored == name  # the name as it came
     assert "|федор иванов|" in key and "fedor ivanov" in key and "old-2" in key
+
+
+def test_migration_downgrade_makes_the_keys_the_version_before_finds(db_target) -> None:
+    """Back at 0023, a full-width or decomposed name is found as that version folds a
+    query (``ｏｌｅｇ``, decomposed), as it was before the upgrade."""
+    from alembic import command
+
+    from spinecare.store.db import _alembic_config, make_engine
+
+    name = f"Ｏｌｅｇ Ф{NFD_E}доров"
+    _upgraded(db_target, "0023_session_last_seen", {"external_id": "old-3", "name": name})
+    url, schema = db_target
+    engine = make_engine(url, schema=schema)
+    try:
+        command.downgrade(_alembic_config(engine), "0023_session_last_seen")
+        with engine.connect() as connection:
+            key = connection.execute(text("SELECT search FROM patients")).scalar_one()
+    finally:
+        engine.dispose()
+    assert key.startswith(f"|ｏｌｅｇ ф{NFD_E}доров|")
+
+
+# One U+FDFA is 18 letters composed: 112 of them fold to 2016, over the column's length.
+LONG = "\ufdfa" * 112
+
+
+def test_a_name_that_folds_longer_than_the_key_is_kept_and_found(db_target) -> None:
+    from spinecare.clinic.patients import PatientInput, create_patient
+    from spinecare.store.search import SEARCH_KEY_LENGTH, search_key
+
+    assert len(search_key(LONG, "x" * 100, ("1" * 40, "2" * 40))) <= SEARCH_KEY_LENGTH
+    db = _open(db_target)
+    try:
+        with db.session() as session:
+            create_patient(session, _staff(session), PatientInput(name=LONG, phone="+7 912 1"))
+        assert _names(db, LONG) == [LONG]
+        assert _names(db, "صلى الله") == [LONG]
+        assert _names(db, "7 912 1") == [LONG]
+    finally:
+        db.dispose()
+
+
+def test_migration_keeps_a_name_that_folds_longer_than_the_key(db_target) -> None:
+    stored, key = _upgraded(
+        db_target, "0023_session_last_seen", {"external_id": "old-4", "name": LONG}
+    )
+    assert stored == LONG and "|old-4|" in key
+
+
+@pytest.mark.parametrize("query", ["\u200b", "\u00ad", "\u200e\u200f", "\ufeff", " \u2800 "])
+def test_a_search_of_characters_never_seen_is_no_search(clinic, query) -> None:
+    """A clinician sees an empty search box: the list is the whole list, as for one."""
+    from spinecare.store.search import parse_query
+
+    assert parse_query(query) is None
+    assert _names(clinic, query) == _names(clinic, "")
+
+
+def test_the_audit_logs_patient_filter_of_characters_never_seen_filters_nothing(clinic) -> None:
+    from spinecare.clinic.accounts import create_user, current_user, get_or_create_clinic
+    from spinecare.clinic.audit_log import patients_found
+
+    with clinic.session() as session:
+        row = create_user(
+            session,
+            clinic=get_or_create_clinic(session, "Clinic A"),
+            username="admin",
+            password="password-1",
+            role="admin",
+        )
+        admin = current_user(session, row)
+        assert patients_found(session, admin, "\u200b\u00ad") is None
+        assert len(patients_found(session, admin, "яковлев") or []) == 1
 
 
 def test_contact_details_are_validated_and_kept(db_target) -> None:

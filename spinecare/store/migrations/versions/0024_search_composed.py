@@ -12,10 +12,12 @@ Revises: 0023_session_last_seen
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import op
 
-from spinecare.store.search import search_key
+from spinecare.store.search import fold, search_key
 
 revision = "0024_search_composed"
 down_revision = "0023_session_last_seen"
@@ -35,7 +37,8 @@ def _patients() -> sa.TableClause:
     )
 
 
-def upgrade() -> None:
+def _fill(folding: Callable[[str], str]) -> None:
+    """Every patient's search key made with ``folding``, where it differs."""
     patients = _patients()
     connection = op.get_bind()
     rows = connection.execute(
@@ -49,10 +52,22 @@ def upgrade() -> None:
         )
     ).all()
     for pid, name, external_id, phone, emergency_phone, stored in rows:
-        key = search_key(name or "", external_id or "", (phone, emergency_phone))
+        key = search_key(name or "", external_id or "", (phone, emergency_phone), folding)
         if key != stored:
             connection.execute(patients.update().where(patients.c.id == pid).values(search=key))
 
 
+def upgrade() -> None:
+    _fill(fold)
+
+
+def _fold_0023(text: str) -> str:
+    """:func:`~spinecare.store.search.fold` as the version before this one folded."""
+    return " ".join(text.casefold().replace("ё", "е").split()).replace("|", " ")
+
+
 def downgrade() -> None:
-    """Nothing to undo: the keys made here are found by the version before too."""
+    """The keys made again as the version before folds a query: a key made here holds a
+    full-width ``Ｏｌｅｇ`` as ``oleg`` and a decomposed ``Фёдор`` composed, which that
+    version's folded query (``ｏｌｅｇ``, decomposed) would not find."""
+    _fill(_fold_0023)
