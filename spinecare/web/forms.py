@@ -95,14 +95,20 @@ FIELD_LABELS = {
     "lang": Text("Language"),
     "page": Text("Page of the list"),
     "since": Text("From"),
-    "q": Text("Patient search"),
-    "patient": Text("Patient"),
-    "user": Text("User"),
 }
 """The words a form puts beside its fields, for an answer that is not the form itself (a
 value every form refuses, such as "nan" or a date in 2300, is refused before the form
 reads it): the page says which field, in the form's own words; and the words for the
-parts of a page's address, which the error page of an address names the same way."""
+parts of a page's address, which the error page of an address names the same way. A
+field of several parts (``home_minutes_cervical``) is named by its first."""
+
+SEARCH_LABELS: dict[str, Text] = {
+    "q": Text("Patient search"),
+    "patient": Text("Patient"),
+    "user": Text("User"),
+}
+"""The search boxes' words: each names its own field only (``q_fever``, an intake
+question, is no patient search)."""
 
 
 def field_label(name: str) -> Text | None:
@@ -110,6 +116,8 @@ def field_label(name: str) -> Text | None:
     day"), None for a field the user does not type (a hidden version, a choice)."""
     if name in FIELD_LABELS:
         return FIELD_LABELS[name]
+    if name in SEARCH_LABELS:
+        return SEARCH_LABELS[name]
     return next((v for k, v in FIELD_LABELS.items() if name.startswith(k + "_")), None)
 
 

@@ -226,7 +226,7 @@ def test_an_address_with_no_page_says_so_and_a_forms_address_leads_to_its_page(
 
 OPTIONS = {
     "en": ("Ways to continue", "Cost options", "What it needs from you"),
-    "ru": ("Как продолжать", "Варианты по затратам", "Что требуется от вас"),
+    "ru": ("Как продолжать", "Варианты по стоимости", "Что требуется от вас"),
 }
 
 
@@ -344,3 +344,15 @@ def test_a_red_flag_on_the_session_day_offers_the_referral_letter(
     assert f'href="{letter}"' in page.text
     assert client.get(letter, headers=HTML).status_code == 200
     assert not text_problems(visible_texts(page.text, lang), lang)
+
+
+def test_a_question_is_never_named_as_a_search_box() -> None:
+    """The search boxes' words name their own fields only: an intake question ``q_fever``
+    sent with "nan" was "Patient search: a finite number"."""
+    from spinecare.web.forms import field_label
+
+    assert str(field_label("q")) == "Patient search"
+    for name in ("q_fever", "q_saddle_anaesthesia", "patient_note", "user_role"):
+        label = field_label(name)
+        assert label is None or str(label) not in ("Patient search", "Patient", "User"), name
+    assert str(field_label("home_minutes_cervical")) == "Minutes a day"

@@ -173,7 +173,7 @@ def test_a_diastolic_pressure_that_is_no_number_is_shown_a_diastolic_example(
     ("lang", "out", "first"),
     [
         ("en", "You have signed out.", "Please sign in to open that page."),
-        ("ru", "Вы вышли из системы.", "Войдите, чтобы открыть эту страницу."),
+        ("ru", "Вы вышли из приложения.", "Войдите, чтобы открыть эту страницу."),
     ],
 )
 def test_the_sign_in_page_says_why_it_is_shown(
