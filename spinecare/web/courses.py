@@ -379,6 +379,7 @@ def _course_view(
             "verdict_words": translator(lang)(VERDICT_WORDS[screening.verdict]),
             "reasons": [],
         }
+        today["day"] = date.today().isoformat()  # a red flag's referral letter is of this day
     data = {
         **row.model_dump(mode="json"),
         "patient": patient.model_dump(mode="json"),

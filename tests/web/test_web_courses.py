@@ -386,6 +386,21 @@ def test_new_neurological_symptom_on_session_day_pauses(world: Any, signed_in: A
     assert body["course"]["status"] == "paused"
 
 
+def test_a_red_flag_on_a_paused_course_offers_the_physician_the_referral_letter(
+    world: Any, signed_in: Any
+) -> None:
+    """The physician who reviews a course paused by a red flag sees today's screening as an
+    urgent referral with the letter, as the screening and session-day pages give it."""
+    course = _start(world, world.own_patient)
+    therapist = signed_in("therapist")
+    r = _post(therapist, f"/courses/{course}/check", {**DAY, "q_saddle_anaesthesia": "yes"})
+    assert r.json()["course"]["status"] == "paused"
+    page = signed_in("physician").get(f"/courses/{course}", headers=HTML)
+    assert page.status_code == 200
+    letter = f'href="/patients/{world.own_patient}/referral?as_of={date.today().isoformat()}"'
+    assert "Urgent referral" in page.text and letter in page.text
+
+
 def test_adverse_event_pauses(world: Any, signed_in: Any) -> None:
     course = _start(world, world.own_patient)
     client = signed_in("therapist")
