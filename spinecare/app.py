@@ -505,6 +505,7 @@ def create_app(
     from spinecare.web.deps import WebState
 
     settings = settings or Settings.from_env()
+    smart_ehrs = smart.read_ehrs(settings)  # a bad file stops the start, not a launch
     db = open_database(settings.db_url)
     from fastapi import Depends
 
@@ -522,6 +523,7 @@ def create_app(
     app.state.db = db
     app.state.web = WebState(settings=settings, db=db)
     app.state.demo_logins = []
+    app.state.smart_ehrs = smart_ehrs
     if settings.demo:
         from spinecare.clinic.seed import seed_demo
 

@@ -43,7 +43,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from spinecare.clinic import AccessDenied
 from spinecare.clinic.accounts import sign, signed
 from spinecare.clinic.rates import RateLimit
-from spinecare.errors import InputError
 from spinecare.fhir.smart import (
     LaunchError,
     SmartEhr,
@@ -57,6 +56,7 @@ from spinecare.fhir.smart import (
     user_reference,
 )
 from spinecare.record.model import PatientRecord
+from spinecare.settings import Settings
 from spinecare.web import deps
 from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
 from spinecare.web.i18n import Text
@@ -80,13 +80,15 @@ NOT_PAGES = ("/api/", "/cds-services", "/fhir/", "/static/", "/docs", "/openapi.
 router = APIRouter(tags=["SMART App Launch"])
 
 
+def read_ehrs(settings: Settings) -> dict[str, SmartEhr]:
+    """The EHRs file (``Settings.smart_ehrs``), read as the app starts (``app.state``): a
+    file that cannot be used stops the start with :class:`~spinecare.errors.InputError`
+    naming the problem, never the first launch of an EHR."""
+    return load_smart_ehrs(settings.smart_ehrs) if settings.smart_ehrs else {}
+
+
 def _ehrs(request: Request) -> dict[str, SmartEhr]:
-    cached = getattr(request.app.state, "smart_ehrs", None)
-    if cached is None:
-        path = deps.state(request).settings.smart_ehrs
-        cached = load_smart_ehrs(path) if path else {}
-        request.app.state.smart_ehrs = cached
-    return cached  # type: ignore[no-any-return]
+    return getattr(request.app.state, "smart_ehrs", None) or {}
 
 
 def _redirect_uri(request: Request) -> str:
@@ -386,10 +388,7 @@ def frame_origins(request: Request) -> tuple[str, ...]:
     EHR it names (or, before that is known, every configured EHR: the answer is then a
     redirect or a page saying what went wrong); elsewhere the EHR whose launch started
     the login. None for everything else."""
-    try:
-        ehrs = _ehrs(request)
-    except InputError:
-        return ()
+    ehrs = _ehrs(request)
     if request.url.path in LAUNCH_PATHS:
         known = ehrs.get(getattr(request.state, FRAME_EHR, None) or "")
         if known is not None:

@@ -388,6 +388,27 @@ def test_an_ehr_listed_twice_is_refused(tmp_path, again):
     assert "https://e/fhir" in refused.value.one_line()
 
 
+def test_an_ehrs_file_listing_an_ehr_twice_stops_the_start(tmp_path, monkeypatch):
+    """Found when the app starts, in one line, never at the first launch of every EHR (a
+    JSON answer naming the file's path on the server)."""
+    from typer.testing import CliRunner
+
+    from spinecare.cli import app
+
+    path = tmp_path / "ehrs.json"
+    first = {"iss": "https://e/fhir", "client_id": "c", "clinic": "A"}
+    path.write_text(json.dumps({"ehrs": [first, {**first, "clinic": "B"}]}))
+    monkeypatch.setenv("SPINECARE_SMART_EHRS", str(path))
+    monkeypatch.setenv("SPINECARE_ENVIRONMENT", "test")
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)  # started: no server
+    db = f"sqlite:///{tmp_path / 'spinecare.sqlite'}"
+    result = CliRunner().invoke(app, ["serve", "--db", db], env={"COLUMNS": "4000"})
+    assert result.exit_code != 0
+    said = result.output.strip()
+    assert "listed already" in said and "https://e/fhir" in said
+    assert len(said.splitlines()) == 1 and "Traceback" not in said
+
+
 def test_frame_origins_are_read(tmp_path):
     from spinecare.fhir.smart import load_smart_ehrs
 
