@@ -21,6 +21,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -354,14 +355,22 @@ async def check_csrf(request: Request, *, anonymous_ok: bool = False) -> dict[st
     check_fields(pairs)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     sent = request.headers.get("x-csrf-token") or fields.get("csrf_token", "")
-    if not sent or not signed(sent, csrf_token(request)) or not sent_from_own_page(request):
+    if not sent or not signed(sent, csrf_token(request)):
         raise CsrfError(
             Message(
                 "the form's security token is missing or out of date; "
                 "reload the page and submit again"
             )
         )
+    if not sent_from_own_page(request):
+        raise CsrfError(FROM_ANOTHER_SITE)
     return fields
+
+
+FROM_ANOTHER_SITE = Message(
+    "this form was sent from a page of another site and is refused; open spinecare "
+    "itself and fill in the form there"
+)
 
 
 SENT_FROM_OWN_PAGE = ("same-origin", "none")
@@ -376,10 +385,38 @@ def sent_from_own_page(request: Request) -> bool:
     cookie; a page on another host of the same domain can set that cookie in the
     visitor's browser (``Domain=hospital.example``) to a value whose token its author
     read from spinecare's own sign-in page, and so send a valid token: it would sign
-    the clinician in to the author's account (login CSRF). Every browser in use says
-    where a request comes from; one that does not say is judged by the token alone."""
+    the clinician in to the author's account (login CSRF).
+
+    Browsers say where a request comes from in ``Sec-Fetch-Site``. One that does not
+    (older ones) still sends ``Origin`` with a form: a form whose ``Origin`` is neither
+    the configured public address (``Settings.base_url``) nor the address the browser
+    sent it to is refused, as is ``null`` (a sandboxed frame, a ``data:`` page: any page
+    can send it). A browser that says neither is judged by the token alone."""
     site = request.headers.get("sec-fetch-site")
-    return site is None or site.strip().lower() in SENT_FROM_OWN_PAGE
+    if site is not None:
+        return site.strip().lower() in SENT_FROM_OWN_PAGE
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = {_origin_of(state(request).settings.base_url), _origin_of(str(request.url))}
+    return _origin_of(origin) in own - {""}
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower case, without a default port; empty for
+    anything else (``null`` included)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return ""
+    shown = "" if port in (None, _DEFAULT_PORTS[parts.scheme]) else f":{port}"
+    return f"{parts.scheme}://{parts.hostname.lower()}{shown}"
 
 
 def wants_json(request: Request) -> bool:

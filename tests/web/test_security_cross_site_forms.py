@@ -17,20 +17,24 @@ NONCE = "spinecare_csrf"
 SESSION = "spinecare_session"
 
 
-def _tossed_sign_in(world: World, site: str | None) -> TestClient:
+ELSEWHERE = "https://wiki.hospital.example"
+OWN = "http://testserver"  # the address the test client sends to
+
+
+def _tossed_sign_in(world: World, site: str | None, origin: str | None = ELSEWHERE) -> TestClient:
     """The other clinic's therapist reads a token from the sign-in page; the clinician's
     browser is given that page's cookie (by a page of the same domain) and sends the
-    author's sign-in from that page, as ``site`` says (None: a browser that does not say)."""
+    author's sign-in from a page of ``origin``, as ``site`` says (None: a browser that
+    does not say; ``origin`` None: one that sends no ``Origin`` either)."""
     author = world.client()
     token = csrf_of(author)
     clinician = world.client()
     clinician.cookies.set(NONCE, author.cookies[NONCE])
     headers = {"sec-fetch-site": site} if site is not None else {}
+    if origin is not None:
+        headers["origin"] = origin
     clinician.post(
-        "/login",
-        data={**OTHER, "csrf_token": token},
-        headers={**headers, "origin": "https://wiki.hospital.example"},
-        follow_redirects=False,
+        "/login", data={**OTHER, "csrf_token": token}, headers=headers, follow_redirects=False
     )
     return clinician
 
@@ -42,13 +46,50 @@ def test_a_sign_in_sent_from_another_sites_page_signs_nobody_in(world: World, si
     assert clinician.get("/api/patients").status_code == 401
 
 
-@pytest.mark.parametrize("site", ["same-origin", None])
-def test_a_sign_in_from_the_sign_in_page_signs_in(world: World, site: str | None) -> None:
-    """The page's own form, and a browser that does not say where a form comes from (the
-    token alone decides, as before)."""
-    clinician = _tossed_sign_in(world, site)
+@pytest.mark.parametrize("origin", [ELSEWHERE, "null", "http://testserver.evil.example"])
+def test_a_browser_that_does_not_say_its_site_is_judged_by_its_origin(
+    world: World, origin: str
+) -> None:
+    """Older browsers send no ``Sec-Fetch-Site`` but do send ``Origin``: another site's
+    page (or an opaque ``null`` one) signs nobody in."""
+    clinician = _tossed_sign_in(world, None, origin)
+    assert SESSION not in clinician.cookies
+    assert clinician.get("/api/patients").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("site", "origin"),
+    [("same-origin", OWN), ("same-origin", None), (None, OWN), (None, "HTTP://TESTSERVER:80")],
+)
+def test_a_sign_in_from_the_sign_in_page_signs_in(
+    world: World, site: str | None, origin: str | None
+) -> None:
+    """The page's own form, said so by ``Sec-Fetch-Site`` or by ``Origin``."""
+    clinician = _tossed_sign_in(world, site, origin)
     assert SESSION in clinician.cookies
     assert clinician.get("/api/patients").status_code == 200
+
+
+def test_a_browser_that_says_neither_is_judged_by_the_token_alone(world: World) -> None:
+    clinician = _tossed_sign_in(world, None, None)
+    assert SESSION in clinician.cookies
+
+
+def test_the_refusal_says_where_the_form_came_from_not_to_reload(world: World) -> None:
+    """Reloading the page cannot help a form sent from another site's page."""
+    author = world.client()
+    token = csrf_of(author)
+    for lang, words in (("en", "another site"), ("ru", "другого сайта")):
+        answer = author.post(
+            "/login",
+            data={**OTHER, "csrf_token": token},
+            headers={**JSON, "sec-fetch-site": "cross-site", "accept-language": lang},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 403
+        error = answer.json()["error"]
+        assert error["code"] == "csrf_failed"
+        assert words in error["message"] and "reload" not in error["message"]
 
 
 def _new_patient(client: TestClient, token: str, pid: str, site: str) -> int:
