@@ -117,11 +117,13 @@ _MD_SPECIAL = set("\\`*_[]<>#|~")
 _MD_ESCAPES = re.compile("[" + re.escape("".join(sorted(_MD_SPECIAL))) + "]")
 
 
-_MD_LINKS = re.compile(r"(?<=\w)\.(?=[^\W\d_])|:(?=/)|(?<=\w)@(?=\w)")
+_MD_LINKS = re.compile(r"(?<=\w)\.(?=[^\W\d_])|(?<=[wW]{3})\.|:(?=/)|(?<=\w)@(?=\w)")
 """What makes GitHub's Markdown (and markdown-it's linkify) turn text into a link: the
 ``://`` of an address, the dot of a host name (``www.example.com``, ``example.com/x``),
-the ``@`` of an e-mail address. Escaped, each is a piece of text of its own, where no
-renderer finds an address; a number's dot (``38.5``) stays as it is."""
+the dot after ``www`` whatever follows it (``www.1evil.com``: GitHub's renderer links
+``www.`` and anything after it), the ``@`` of an e-mail address. Escaped, each is a piece
+of text of its own, where no renderer finds an address; a number's dot (``38.5``) stays
+as it is."""
 _REORDERING = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 """The direction embeddings, overrides and isolates, which reorder the text shown after
 them ("\u202eevil" reads "live")."""
