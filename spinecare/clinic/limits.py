@@ -195,10 +195,37 @@ def check_request(request: Request) -> None:
     long = {n: v for n, v in query if n in SEARCHED and len(v) > SEARCH_MAX}
     if long:
         raise FormError({n: Message("at most %(n)s characters", n=SEARCH_MAX) for n in long})  # type: ignore[misc]
+    not_numbers = {
+        name: WHOLE_NUMBER
+        for name in _number_path_params(request)
+        if not _DIGITS.fullmatch(request.path_params.get(name, ""))
+    }
+    if not_numbers:
+        raise FormError(not_numbers)  # type: ignore[arg-type]
     check_fields([*request.path_params.items(), *query])
     wrong = {n: p for n, v in query if (p := _query_problem(n, v)) is not None}
     if wrong:
         raise FormError(wrong)
+
+
+WHOLE_NUMBER = N_("must be a whole number")
+_DIGITS = re.compile("[0-9]+")
+
+
+def _number_path_params(request: Request) -> list[str]:
+    """The path parameters the route reads as whole numbers (the ids of ``/patients/{id}``
+    and the like, in the pages, the REST API and the FHIR API alike). Their value must be
+    plain digits: the number reader would also take ``1.0``, ``0_1``, ``+1`` or `` 1``
+    for 1, so that one record had many addresses."""
+    names: list[str] = []
+    todo = [getattr(request.scope.get("route"), "dependant", None)]
+    while todo:
+        dependant = todo.pop()
+        if dependant is None:
+            continue
+        names += [f.alias for f in dependant.path_params if f.field_info.annotation is int]
+        todo += dependant.dependencies
+    return names
 
 
 NOT_UTF8 = N_("not valid text: characters that cannot be read (UTF-8); type or paste it again")
