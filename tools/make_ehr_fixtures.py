@@ -14096,6 +14096,37 @@ for name, verdict, words, why in (
 ):
     case(name, verdict, f"'{words}': {why}", condition(text=words))
 
+NO_CANCER_NAMED = "a screening or a susceptibility names no cancer (it was read as one to confirm)"
+for name, verdict, res, why in (
+    (
+        "screening_mammogram_code_is_no_cancer",
+        "allowed",
+        condition(
+            ICD10CM, "Z12.31", "Encounter for screening mammogram for malignant neoplasm of breast"
+        ),
+        NO_CANCER_NAMED,
+    ),
+    (
+        "genetic_susceptibility_is_no_cancer",
+        "allowed",
+        condition(ICD10CM, "Z15.01", "Genetic susceptibility to malignant neoplasm of breast"),
+        NO_CANCER_NAMED,
+    ),
+    (
+        "text_breast_cancer_screening_is_no_cancer",
+        "allowed",
+        condition(text="Breast cancer screening"),
+        NO_CANCER_NAMED,
+    ),
+    (
+        "text_cancer_found_on_screening",
+        "needs_data",
+        condition(text="Breast cancer found on screening mammogram"),
+        "a cancer found on a screening, to confirm",
+    ),
+):
+    said = res["code"].get("text") or res["code"]["coding"][0]["display"]
+    case(name, verdict, f"'{said}': {why}", res)
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
