@@ -312,6 +312,16 @@ def test_a_physicians_clearance_is_one_word_in_russian() -> None:
         and re.search(r"разрешени[еяю]", str(m.string))
     ]
     assert named == []
+    # the KB's texts reach the same cards, pages and command line (a rule's reason)
+    kb_data = ROOT / "spinecare" / "kb" / "data"
+    said = [
+        f"{path.name}: {found}"
+        for path in sorted(kb_data.glob("*.yaml"))
+        for found in re.findall(
+            r"разрешени\w*\s+(?:врача|хирурга)", path.read_text(encoding="utf-8")
+        )
+    ]
+    assert said == []
 
 
 def test_signing_out_is_not_said_as_ending_a_session_in_russian() -> None:

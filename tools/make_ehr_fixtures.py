@@ -14128,5 +14128,51 @@ for name, verdict, res, why in (
     said = res["code"].get("text") or res["code"]["coding"][0]["display"]
     case(name, verdict, f"'{said}': {why}", res)
 
+DEFICIT = "CKS's red flag of cauda equina in its own words, to confirm (it was allowed)"
+for name, words in (
+    ("text_progressive_neurological_deficit", "Progressive neurological deficit in the legs"),
+    ("text_ru_progressive_neurological_deficit", "Прогрессирующий неврологический дефицит"),
+    ("text_de_progressive_neurological_deficit", "Progrediente neurologische Ausfälle"),
+    ("text_fr_progressive_neurological_deficit", "Déficit neurologique progressif"),
+    ("text_es_progressive_neurological_deficit", "Déficit neurológico progresivo"),
+):
+    case(name, "needs_data", f"'{words}': {DEFICIT}", condition(SNOMED, "999999999999", words))
+
+WOUND = "a wound or ulcer of the skin is a skin lesion, local, to confirm (it was allowed)"
+for name, words in (
+    ("text_skin_ulcer", "Skin ulcer"),
+    ("text_surgical_wound", "Surgical wound"),
+    ("text_laceration_of_back", "Laceration of back"),
+    ("text_ru_trophic_ulcer", "Трофическая язва"),
+    ("text_ru_abrasion", "Ссадина"),
+    ("text_de_operation_wound", "Operationswunde"),
+    ("text_fr_surgical_wound", "Plaie chirurgicale"),
+    ("text_es_skin_ulcer", "Úlcera cutánea"),
+):
+    case(name, "needs_data", f"'{words}': {WOUND}", condition(SNOMED, "999999999999", words))
+case(
+    "text_gastric_ulcer_is_no_skin_lesion",
+    "allowed",
+    "'Gastric ulcer': an ulcer named without the skin is no skin lesion",
+    condition(text="Gastric ulcer"),
+)
+
+EXCEPTION = "an exception after a denial names what the patient has, to confirm (it was allowed)"
+for name, words in (
+    ("note_no_complaints_other_than_retention", "No complaints other than urinary retention."),
+    ("note_no_symptoms_besides_retention", "Patient has no symptoms besides urinary retention."),
+    ("note_ru_no_complaints_except_retention", "Жалоб нет, за исключением задержки мочи."),
+    ("note_de_no_complaints_except_retention", "Keine Beschwerden abgesehen von Harnverhalt."),
+    ("note_fr_no_complaints_except_retention", "Pas de plainte sauf une rétention urinaire."),
+    ("note_es_no_symptoms_except_retention", "Sin síntomas excepto retención urinaria."),
+):
+    case(name, "needs_data", f"a note '{words}': {EXCEPTION}", document("text/plain", words))
+case(
+    "note_no_fever_no_chills_stays_denied",
+    "allowed",
+    "a note 'No fever, no chills, other than that well.': each denial stays a denial",
+    document("text/plain", "No fever, no chills, other than that well."),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
