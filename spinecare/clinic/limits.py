@@ -26,6 +26,7 @@ from datetime import date
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 
 from spinecare.errors import InputError
 from spinecare.i18n import typed_number
@@ -195,20 +196,31 @@ def check_request(request: Request) -> None:
     long = {n: v for n, v in query if n in SEARCHED and len(v) > SEARCH_MAX}
     if long:
         raise FormError({n: Message("at most %(n)s characters", n=SEARCH_MAX) for n in long})  # type: ignore[misc]
-    not_numbers = {
-        name: WHOLE_NUMBER
+    not_numbers = [
+        name
         for name in _number_path_params(request)
         if not _DIGITS.fullmatch(request.path_params.get(name, ""))
-    }
+    ]
     if not_numbers:
-        raise FormError(not_numbers)  # type: ignore[arg-type]
+        # refused as the framework refuses ``/patients/abc``: a page says there is no page
+        # at that address, the API names the id ("must be a whole number")
+        raise RequestValidationError(
+            [
+                {
+                    "type": "int_parsing",
+                    "loc": ("path", name),
+                    "msg": "not plain digits",
+                    "input": request.path_params.get(name),
+                }
+                for name in not_numbers
+            ]
+        )
     check_fields([*request.path_params.items(), *query])
     wrong = {n: p for n, v in query if (p := _query_problem(n, v)) is not None}
     if wrong:
         raise FormError(wrong)
 
 
-WHOLE_NUMBER = N_("must be a whole number")
 _DIGITS = re.compile("[0-9]+")
 
 

@@ -36,8 +36,9 @@ def test_a_page_with_such_an_id_says_so_in_the_readers_words(
 ) -> None:
     therapist = signed_in("therapist")
     answer = therapist.get("/patients/1.0", headers={"accept": "text/html"})
-    assert answer.status_code == 422
-    assert "whole number" in answer.text and "Traceback" not in answer.text
+    # as for /patients/abc: there is no page at that address (and no form to correct)
+    assert answer.status_code == 404
+    assert "no page at this address" in answer.text and "Traceback" not in answer.text
     assert "Елена Соколова" not in answer.text  # patient 1 is not shown
 
 
