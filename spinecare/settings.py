@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000",
         description="public address of the app, used in links (CDS Hooks cards); the only "
-        "audience CDS Hooks JWTs may name",
+        "audience CDS Hooks JWTs may name; where set, a form an older browser sends from a "
+        "page of another address is refused",
     )
     cds_jwt_required: bool = Field(
         True, description="check the EHR's JWT on CDS Hooks calls (off only in development)"
@@ -140,6 +141,12 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.environment in {"development", "test"}
+
+    @property
+    def base_url_configured(self) -> bool:
+        """Whether the public address was given (``SPINECARE_BASE_URL``), not left at its
+        default: the address browsers send forms to only then."""
+        return "base_url" in self.model_fields_set
 
     @property
     def session_idle(self) -> timedelta:

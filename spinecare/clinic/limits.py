@@ -196,46 +196,58 @@ def check_request(request: Request) -> None:
     long = {n: v for n, v in query if n in SEARCHED and len(v) > SEARCH_MAX}
     if long:
         raise FormError({n: Message("at most %(n)s characters", n=SEARCH_MAX) for n in long})  # type: ignore[misc]
-    not_numbers = [
-        name
-        for name in _number_path_params(request)
-        if not _DIGITS.fullmatch(request.path_params.get(name, ""))
-    ]
-    if not_numbers:
-        # refused as the framework refuses ``/patients/abc``: a page says there is no page
-        # at that address, the API names the id ("must be a whole number")
-        raise RequestValidationError(
-            [
-                {
-                    "type": "int_parsing",
-                    "loc": ("path", name),
-                    "msg": "not plain digits",
-                    "input": request.path_params.get(name),
-                }
-                for name in not_numbers
-            ]
-        )
-    check_fields([*request.path_params.items(), *query])
+    path = request.path_params
+    _refuse_numbers_written_otherwise(
+        [("path", n, path.get(n, "")) for n in _whole_number_params(request, "path")], _ID
+    )
+    check_fields([*path.items(), *query])
     wrong = {n: p for n, v in query if (p := _query_problem(n, v)) is not None}
     if wrong:
         raise FormError(wrong)
+    numbers = set(_whole_number_params(request, "query"))
+    _refuse_numbers_written_otherwise(
+        [("query", n, v) for n, v in query if n in numbers], _WHOLE_NUMBER
+    )
 
 
-_DIGITS = re.compile("[0-9]+")
+_ID = re.compile("0|[1-9][0-9]*")
+"""An id in a path: plain digits, no leading zero (``/patients/01`` is no second address
+of patient 1)."""
+_WHOLE_NUMBER = re.compile("-?(?:0|[1-9][0-9]*)")
+"""A whole number in a query (``limit``, ``offset``): its range is the route's to check."""
 
 
-def _number_path_params(request: Request) -> list[str]:
-    """The path parameters the route reads as whole numbers (the ids of ``/patients/{id}``
-    and the like, in the pages, the REST API and the FHIR API alike). Their value must be
-    plain digits: the number reader would also take ``1.0``, ``0_1``, ``+1`` or `` 1``
-    for 1, so that one record had many addresses."""
+def _refuse_numbers_written_otherwise(
+    values: list[tuple[str, str, str]], written: re.Pattern[str]
+) -> None:
+    """Refuse each ``(where, name, value)`` whose value is not written as ``written``, as
+    the framework refuses ``/patients/abc`` or ``limit=abc``: a page says there is no page
+    at that address (a path) or that the address is not valid (a query), the API names
+    the parameter ("must be a whole number"). The number reader would also take ``1.0``,
+    ``0_1``, ``+1``, `` 1`` or ``01`` for 1, so that one record had many addresses and
+    one query many spellings."""
+    wrong = [(where, name, v) for where, name, v in values if not written.fullmatch(v)]
+    if wrong:
+        raise RequestValidationError(
+            [
+                {"type": "int_parsing", "loc": (where, name), "msg": "not plain digits", "input": v}
+                for where, name, v in wrong
+            ]
+        )
+
+
+def _whole_number_params(request: Request, where: str) -> list[str]:
+    """The ``path`` or ``query`` parameters the route reads as whole numbers (the ids of
+    ``/patients/{id}``, a list's ``limit``), in the pages, the REST API and the FHIR API
+    alike."""
     names: list[str] = []
     todo = [getattr(request.scope.get("route"), "dependant", None)]
     while todo:
         dependant = todo.pop()
         if dependant is None:
             continue
-        names += [f.alias for f in dependant.path_params if f.field_info.annotation is int]
+        params = dependant.path_params if where == "path" else dependant.query_params
+        names += [f.alias for f in params if f.field_info.annotation in (int, int | None)]
         todo += dependant.dependencies
     return names
 

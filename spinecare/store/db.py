@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
@@ -196,6 +196,7 @@ def open_database(url: str, *, schema: str | None = None, run_migrations: bool =
 NO_DATABASE_FILE = N_(
     "--db: there is no database file %(path)s: check the path (spinecare serve makes a database)"
 )
+CANNOT_OPEN = N_("--db: the database cannot be opened: %(reason)s")
 NOT_A_SPINECARE_DATABASE = N_(
     "--db: the database holds no spinecare data: check the address (spinecare serve sets a"
     " database up)"
@@ -223,7 +224,12 @@ def open_existing_database(url: str) -> Database:
         raise InputError(Message(NO_DATABASE_FILE, path=parsed.database))
     engine = make_engine(url)
     try:
-        if schema_revision(engine) is None:
+        try:
+            revision = schema_revision(engine)
+        except SQLAlchemyError as exc:  # no such database, the server refused, a password
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise InputError(Message(CANNOT_OPEN, reason=reason)) from None
+        if revision is None:
             raise InputError(Message(NOT_A_SPINECARE_DATABASE))
         migrate(engine)
     except BaseException:

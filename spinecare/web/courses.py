@@ -373,13 +373,14 @@ def _course_view(
     # the patient's routine stopped after the resumption
     today: dict[str, Any] | None = None
     if course.status == "paused":
-        screening = store.course_screening(session, row, kb, date.today(), lang)
+        day = date.today()  # read once: the referral letter is of the screening's day
+        screening = store.course_screening(session, row, kb, day, lang)
         today = _screening_today(kb, screening, lang, for_patient=False) or {
             "verdict": screening.verdict,
             "verdict_words": translator(lang)(VERDICT_WORDS[screening.verdict]),
             "reasons": [],
         }
-        today["day"] = date.today().isoformat()  # a red flag's referral letter is of this day
+        today["day"] = day.isoformat()
     data = {
         **row.model_dump(mode="json"),
         "patient": patient.model_dump(mode="json"),

@@ -391,14 +391,18 @@ def sent_from_own_page(request: Request) -> bool:
     (older ones) still sends ``Origin`` with a form: a form whose ``Origin`` is neither
     the configured public address (``Settings.base_url``) nor the address the browser
     sent it to is refused, as is ``null`` (a sandboxed frame, a ``data:`` page: any page
-    can send it). A browser that says neither is judged by the token alone."""
+    can send it). Only where the public address is configured: behind a reverse proxy
+    the address the app sees (``http://internal:8000``) is not the one the browser sent
+    the form to, and with the public address left at its default every form of such a
+    browser would be refused. A browser that says neither is judged by the token alone."""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site.strip().lower() in SENT_FROM_OWN_PAGE
     origin = request.headers.get("origin")
-    if origin is None:
+    settings = state(request).settings
+    if origin is None or not settings.base_url_configured:
         return True
-    own = {_origin_of(state(request).settings.base_url), _origin_of(str(request.url))}
+    own = {_origin_of(settings.base_url), _origin_of(str(request.url))}
     return _origin_of(origin) in own - {""}
 
 

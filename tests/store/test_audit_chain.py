@@ -240,6 +240,20 @@ def test_the_command_never_makes_the_database_it_is_asked_to_verify(tmp_path) ->
         assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
 
 
+@pytest.mark.postgres
+def test_the_command_names_a_postgresql_database_that_does_not_exist(postgres_available) -> None:
+    """A mistyped PostgreSQL database name is one line naming the problem (it was a
+    traceback of the driver's)."""
+    from spinecare.cli import app
+    from tests.store.conftest import PG_URL
+
+    missing = PG_URL.rsplit("/", 1)[0] + "/no_such_clinic_database"
+    result = CliRunner().invoke(app, ["audit", "verify", "--db", missing])
+    assert result.exit_code == 1
+    assert "the database cannot be opened" in result.output
+    assert "no_such_clinic_database" in result.output and "Traceback" not in result.output
+
+
 def test_rows_written_before_the_chain_are_chained_on_upgrade(db_target) -> None:
     from sqlalchemy.orm import Session
 

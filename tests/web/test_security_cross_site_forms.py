@@ -46,15 +46,36 @@ def test_a_sign_in_sent_from_another_sites_page_signs_nobody_in(world: World, si
     assert clinician.get("/api/patients").status_code == 401
 
 
+PUBLIC = "https://spinecare.hospital.example"  # the address browsers know the app by
+
+
+def _public_address(world: World) -> None:
+    """The deployment names its public address (``SPINECARE_BASE_URL``)."""
+    world.app.state.web.settings.base_url = PUBLIC  # type: ignore[attr-defined]
+    assert world.app.state.web.settings.base_url_configured  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("origin", [ELSEWHERE, "null", "http://testserver.evil.example"])
 def test_a_browser_that_does_not_say_its_site_is_judged_by_its_origin(
     world: World, origin: str
 ) -> None:
-    """Older browsers send no ``Sec-Fetch-Site`` but do send ``Origin``: another site's
-    page (or an opaque ``null`` one) signs nobody in."""
+    """Older browsers send no ``Sec-Fetch-Site`` but do send ``Origin``: where the public
+    address is known, another site's page (or an opaque ``null`` one) signs nobody in."""
+    _public_address(world)
     clinician = _tossed_sign_in(world, None, origin)
     assert SESSION not in clinician.cookies
     assert clinician.get("/api/patients").status_code == 401
+    own = _tossed_sign_in(world, None, PUBLIC)  # the page of the public address
+    assert SESSION in own.cookies
+
+
+def test_behind_a_proxy_with_no_public_address_the_token_decides(world: World) -> None:
+    """Behind a reverse proxy the app sees ``http://internal:8000`` while the browser
+    sends its public origin: with no public address configured, an older browser's own
+    form is judged by its token (every form of such a browser was refused, the offline
+    diary's queue included)."""
+    clinician = _tossed_sign_in(world, None, PUBLIC)
+    assert SESSION in clinician.cookies
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import JSON, World
 
-NOT_PLAIN = ["1.0", "0_1", "+1", "%201", "1%20", "1%0A", "%D9%A1", "1e0", "-1", "0x1"]
+NOT_PLAIN = ["1.0", "0_1", "+1", "%201", "1%20", "1%0A", "%D9%A1", "1e0", "-1", "0x1", "01", "0001"]
 
 
 @pytest.mark.parametrize("wrong", NOT_PLAIN)
@@ -48,3 +48,16 @@ def test_an_id_that_is_not_plain_digits_opens_no_course(world: World) -> None:
     answer = client.get("/courses/1.0", headers=JSON)
     assert answer.status_code == 422
     assert answer.json()["error"]["details"][0]["field"] == "course_id"
+
+
+@pytest.mark.parametrize("wrong", ["1.0", "+1", "0_1", "%201", "01"])
+@pytest.mark.parametrize("name", ["limit", "offset"])
+def test_a_whole_number_in_a_query_is_written_one_way(
+    signed_in: Callable[[str], TestClient], name: str, wrong: str
+) -> None:
+    """``limit=1.0``, ``+1``, ``0_1`` were read as 1 where the path refused them."""
+    therapist = signed_in("therapist")
+    assert therapist.get(f"/api/patients?{name}=1", headers=JSON).status_code == 200
+    answer = therapist.get(f"/api/patients?{name}={wrong}", headers=JSON)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["details"][0]["field"] == name
