@@ -14011,7 +14011,6 @@ for name, words in (
     ("text_saddle_area_numbness", "Saddle area numbness"),
     ("text_saddle_area_numbness_improving", "Saddle area numbness improving"),
     ("text_saddle_region_numbness", "Saddle region numbness since Tuesday"),
-    ("text_saddle_area_tingling", "Saddle area tingling"),
 ):
     case(
         name,
@@ -14020,6 +14019,12 @@ for name, words in (
         " equina red flag, to confirm (it was allowed)",
         condition(text=words),
     )
+case(
+    "text_saddle_area_tingling",
+    "needs_data",
+    "'Saddle area tingling': tingling of the saddle area, a cauda equina red flag, to confirm",
+    condition(text="Saddle area tingling"),
+)
 
 for name, verdict, start, days, why in (
     (
@@ -14173,6 +14178,227 @@ case(
     "a note 'No fever, no chills, other than that well.': each denial stays a denial",
     document("text/plain", "No fever, no chills, other than that well."),
 )
+
+AND_NAMED = "what the note adds after 'and' is the patient's, to confirm (it was allowed)"
+for name, res in (
+    (
+        "text_susceptibility_to_breast_cancer_and_spinal_metastases",
+        condition(text="Genetic susceptibility to breast cancer and spinal metastases"),
+    ),
+    (
+        "text_susceptibility_to_breast_cancer_and_active_cancer",
+        condition(
+            text="Genetic susceptibility to breast cancer and active breast cancer on chemotherapy"
+        ),
+    ),
+    (
+        "text_susceptibility_to_thrombophilia_and_dvt",
+        condition(text="Genetic susceptibility to thrombophilia and DVT"),
+    ),
+    (
+        "text_susceptibility_to_thrombophilia_and_fever",
+        condition(text="Genetic susceptibility to thrombophilia and fever 38.9"),
+    ),
+    (
+        "text_screening_mammogram_and_spine_metastases",
+        condition(
+            text="Screening mammogram for malignant neoplasm of breast and metastases to spine"
+        ),
+    ),
+    (
+        "text_screening_mammogram_and_dvt",
+        condition(text="Screening mammogram for breast cancer and DVT left leg"),
+    ),
+    (
+        "text_screening_for_cancer_and_metastatic_cancer",
+        condition(text="Screening for breast cancer and metastatic breast cancer"),
+    ),
+    (
+        "susceptibility_code_display_adds_metastatic_cancer",
+        condition(
+            ICD10CM,
+            "Z15.01",
+            "Genetic susceptibility to malignant neoplasm of breast and metastatic breast cancer",
+        ),
+    ),
+):
+    said = res["code"].get("text") or res["code"]["coding"][0]["display"]
+    case(name, "needs_data", f"'{said}': {AND_NAMED}", res)
+case(
+    "text_screening_for_breast_cancer_is_no_cancer",
+    "allowed",
+    "'Screening for breast cancer': a screening names no cancer",
+    condition(text="Screening for breast cancer"),
+)
+
+POSITIVE_SCREEN = "a screening with a positive result: the cancer to confirm (it was allowed)"
+for name, words in (
+    ("text_breast_cancer_screen_positive", "breast cancer screen positive, biopsy pending"),
+    ("text_cancer_screening_positive", "Cancer screening positive"),
+    ("text_malignancy_screening_positive", "Malignancy screening positive"),
+):
+    case(name, "needs_data", f"'{words}': {POSITIVE_SCREEN}", condition(text=words))
+case(
+    "text_cancer_screening_negative_is_no_cancer",
+    "allowed",
+    "'Cancer screening negative': a negative screening names no cancer",
+    condition(text="Cancer screening negative"),
+)
+
+LOW_PLATELETS = observation("777-3", 30, "10*3/uL", when="2026-11-15")
+
+
+def platelet_named(code: str, display: str, **value: Any) -> Resource:
+    """A reading dated after the low platelet count under a code the KB does not list,
+    named by a LOINC long name."""
+    return {
+        **observation(code, when="2026-11-18"),
+        "code": {"coding": [{**coding(LOINC, code), "display": display}]},
+        **value,
+    }
+
+
+OTHER_KIND = (
+    "platelets 30 x10^3/uL five days ago, then a reading whose LOINC long name names"
+    " platelets but measures {what}: no platelet count, the low count stands, a coagulation"
+    " contraindication (it made the count unknown: needs_data)"
+)
+for name, code, display, value, what in (
+    (
+        "platelets_low_then_morphology",
+        "11125-2",
+        "Platelets [Morphology] in Blood",
+        {"valueString": "Normal"},
+        "their look",
+    ),
+    (
+        "platelets_low_then_presence",
+        "9317-9",
+        "Platelets [Presence] in Blood by Light microscopy",
+        {"valueString": "Adequate"},
+        "their presence",
+    ),
+    (
+        "platelets_low_then_mean_volume",
+        "32623-1",
+        "Platelets [Entitic volume] in Blood",
+        {"valueQuantity": {"value": 9.5, "unit": "fL"}},
+        "their size",
+    ),
+    (
+        "platelets_low_then_per_field",
+        "9316-1",
+        "Platelets [#/area] in Blood by Light microscopy",
+        {"valueQuantity": {"value": 12, "unit": "/[HPF]"}},
+        "a count per microscope field",
+    ),
+    (
+        "platelets_low_then_platelet_poor_plasma",
+        "74775-8",
+        "Platelets [#/volume] in Platelet poor plasma",
+        {"valueQuantity": {"value": 5, "unit": "10*3/uL"}},
+        "what is left in platelet-poor plasma",
+    ),
+):
+    case(
+        name,
+        "contraindicated",
+        OTHER_KIND.format(what=what),
+        LOW_PLATELETS,
+        platelet_named(code, display, **value),
+    )
+case(
+    "temperature_of_urine_is_no_body_temperature",
+    "allowed",
+    "39 Cel named 'Temperature [Degrees] of Urine/Specimen': the temperature of a urine"
+    " sample, not the patient's (it was read as a fever)",
+    {
+        **observation("9999-4", 39, "Cel"),
+        "code": {
+            "coding": [
+                {
+                    **coding("urn:lab:local", "9999-4"),
+                    "display": "Temperature [Degrees] of Urine/Specimen",
+                }
+            ]
+        },
+    },
+)
+
+for name, status, start, days in (
+    ("warfarin_stopped_written_in_october_week_supply", "stopped", "2026-10", 7),
+    ("warfarin_stopped_written_this_year_month_supply", "stopped", "2026", 30),
+    ("warfarin_completed_written_in_october_week_supply", "completed", "2026-10", 7),
+):
+    case(
+        name,
+        "needs_data",
+        f"a warfarin prescription {status}, written '{start}' (no day) for {days} days: it may"
+        " have been written on the last day of that month or year, so taken to within the"
+        " last weeks, to confirm (it was read as ended too early: allowed)",
+        warfarin(status=status, start=start, extra=supply(days)),
+    )
+case(
+    "warfarin_completed_written_this_year_month_supply",
+    "needs_clearance",
+    "a warfarin prescription completed, written '2026' (no day) for 30 days: it may have been"
+    " written in December and still be taken, as a completed one whose supply runs past the"
+    " screening is (it was read as ended in January: allowed)",
+    warfarin(status="completed", start="2026", extra=supply(30)),
+)
+case(
+    "warfarin_stopped_supply_unreadable",
+    "needs_data",
+    "a warfarin prescription stopped whose supply cannot be read ('3', no unit): when it was"
+    " last taken is to confirm, never taken now (it was counted as taken: needs_clearance)",
+    warfarin(
+        status="stopped",
+        start="2026-07-01",
+        extra={"dispenseRequest": {"expectedSupplyDuration": {"value": 3}}},
+    ),
+)
+
+case(
+    "egfr_bare_ml_per_second_set_aside",
+    "needs_data",
+    "an eGFR of 4 'mL/s' with no '/1.73 m2': a unit an eGFR is not given in, set aside, the"
+    " eGFR unknown (it was read as 240 mL/min/1.73 m2: allowed)",
+    egfr(4, "mL/s", "98979-8", when="2026-11-18"),
+)
+
+RELATIVE_HAS = (
+    "a relative who has it, named after who came with the patient: the relative's, not the"
+    " patient's (it was the patient's, to confirm)"
+)
+for name, words in (
+    (
+        "text_accompanied_by_daughter_mother_has_cancer",
+        "Accompanied by daughter, mother has breast cancer",
+    ),
+    (
+        "text_accompanied_by_husband_mother_had_cancer",
+        "Accompanied by her husband, mother had breast cancer",
+    ),
+    ("text_came_with_sister_mother_had_dvt", "Came with her sister, mother had DVT"),
+    (
+        "text_accompanied_by_mother_sister_has_cauda_equina",
+        "Accompanied by her mother, sister has cauda equina",
+    ),
+):
+    case(name, "allowed", f"'{words}': {RELATIVE_HAS}", condition(text=words))
+
+
+NO_LONGER_RED_FLAG = (
+    "a sensation or a continence the patient no longer has is its loss now, a cauda equina red"
+    " flag, to confirm (it was read as a finding over: allowed)"
+)
+for name, words in (
+    ("text_no_longer_sensation_in_saddle_area", "no longer has sensation in saddle area"),
+    ("text_no_longer_continent_of_urine", "Patient no longer continent of urine"),
+    ("text_de_kann_nicht_mehr_wasser_lassen", "kann nicht mehr Wasser lassen"),
+):
+    case(name, "needs_data", f"'{words}': {NO_LONGER_RED_FLAG}", condition(text=words))
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -188,6 +188,10 @@ def _reader_measures(kb: KB) -> MeasureTable:
             if m.pair_names is not None
             for name in m.pair_names.all()
         },
+        long_names={
+            m.id: [c.display for c in m.codes if c.system == "loinc" and c.display]
+            for m in kb.model.measures
+        },
         unit_names={
             measure_key(name): m.id
             for m in kb.model.measures

@@ -1066,6 +1066,7 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         question_names: Mapping[str, str] | None = None,
         pair_names: Mapping[str, str] | None = None,
         unit_names: Mapping[str, str] | None = None,
+        long_names: Mapping[str, Iterable[str]] | None = None,
         choice_questions: Iterable[str] = (),
         choice_words: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
@@ -1073,6 +1074,12 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
         # what records call a measure under a local code (see measure_key) -> the measure,
         # and the code such a reading is read under (the measure's first LOINC code)
         self.names = dict(names or {})
+        # measure -> the kinds of its own LOINC codes' long names (property, specimens): a
+        # long name under another code is the measure's only where its kind is one of these
+        self.long_kinds = {
+            measure: frozenset(k for k in map(loinc_kind, said) if k is not None)
+            for measure, said in (long_names or {}).items()
+        }
         # what records call a panel under a local code -> the code of the panel (LOINC)
         # such a reading is read under ("BP", "АД": the blood-pressure panel)
         self.panel_names = {
@@ -1242,10 +1249,13 @@ patient's pain score."""
 
 def _named_measure(concept: object, measures: Measures) -> tuple[str, str] | None:
     """The measure a code names by its words alone (its text or a coding's display, the
-    whole of it a measure's name), and those words: a local flowsheet row or laboratory
-    code, or a code the KB does not list ("Temperature" under an unlisted SNOMED CT code).
-    Called only for codes that are no measure's."""
-    found = _named_in(concept, getattr(measures, "names", None))
+    whole of it a measure's name, or a LOINC long name of the measure's own kind), and
+    those words: a local flowsheet row or laboratory code, or a code the KB does not list
+    ("Temperature" under an unlisted SNOMED CT code). Called only for codes that are no
+    measure's."""
+    found = _named_in(
+        concept, getattr(measures, "names", None), getattr(measures, "long_kinds", None)
+    )
     return None if found is None else (str(found[0]), found[1])
 
 
@@ -1258,31 +1268,70 @@ def _words_of(concept: Resource) -> list[object]:
     return [concept.get("text"), *(raw.get("display") for raw in codings)]
 
 
-def _named_in(concept: object, names: Mapping[str, Any] | None) -> tuple[Any, str] | None:
+def _named_in(
+    concept: object,
+    names: Mapping[str, Any] | None,
+    kinds: Mapping[str, frozenset[LoincKind]] | None = None,
+) -> tuple[Any, str] | None:
     """What ``names`` (by :func:`measure_key`) gives for a code's text or a coding's
-    display, the whole of it, and those words."""
+    display, the whole of it, and those words; with ``kinds`` (measure -> the kinds of
+    its own LOINC codes, :func:`loinc_kind`), also for a LOINC long name by the words
+    before its property, where its property and specimen are the measure's own
+    ("Platelets [#/volume] in Blood collected in sodium citrate" is a platelet count;
+    "Platelets [Morphology] in Blood" and "Platelets [#/volume] in Platelet poor plasma"
+    are not)."""
     if not names or not isinstance(concept, dict):
         return None
     for text in _words_of(concept):
-        if isinstance(text, str):
-            for name in (text, _loinc_component(text)):
-                if not name:
-                    continue
-                found = names.get(measure_key(name))
-                if found is None:
-                    found = names.get(taken_key(name))
-                    found = None if isinstance(found, str) and found in SITED_NOT else found
-                if found is not None:
-                    return found, text.strip()
+        if not isinstance(text, str):
+            continue
+        kind = loinc_kind(text) if kinds else None
+        for name in (text, kind[0] if kind else None):
+            if not name:
+                continue
+            found = names.get(measure_key(name))
+            if found is None:
+                found = names.get(taken_key(name))
+                found = None if isinstance(found, str) and found in SITED_NOT else found
+            if found is not None and name is not text and not _own_kind(kind, found, kinds):
+                found = None
+            if found is not None:
+                return found, text.strip()
     return None
 
 
-def _loinc_component(text: str) -> str | None:
-    """What a name written as a LOINC long name measures: the words before its property
-    in brackets ("Platelets [#/volume] in Blood collected in sodium citrate" measures
-    platelets, under whatever code it comes), or None where it is no such name."""
-    head, bracket, _ = text.partition("[")
-    return head.strip() if bracket and head.strip() else None
+LoincKind = tuple[str, str, frozenset[str]]
+"""A LOINC long name's component, property and specimens, folded ("Platelets [#/volume]
+in Serum or Plasma by Automated count": "platelets", "#/volume", {"serum", "plasma"})."""
+
+_LOINC_LONG = re.compile(
+    r"\s*(?P<head>[^\[\]]+?)\s*\[(?P<prop>[^\[\]]+)\]\s*"
+    r"(?:(?:in|of)\s+(?P<spec>.*?))?\s*(?:\b(?:by|collected)\b.*)?",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def loinc_kind(text: str) -> LoincKind | None:
+    """What a name written as a LOINC long name measures, its property and its specimens
+    (:data:`LoincKind`), or None where it is no such name."""
+    found = _LOINC_LONG.fullmatch(text)
+    if found is None:
+        return None
+    spec = (found["spec"] or "").strip().casefold()
+    parts = frozenset(p.strip() for p in re.split(r",|\bor\b|\band\b", spec) if p.strip())
+    return found["head"].strip(), found["prop"].strip().casefold(), parts
+
+
+def _own_kind(
+    kind: LoincKind | None, measure: object, kinds: Mapping[str, frozenset[LoincKind]] | None
+) -> bool:
+    """Whether a LOINC long name's property and specimens are those of one of the
+    measure's own LOINC codes (none where the KB lists no long name for it)."""
+    if kind is None or not kinds or not isinstance(measure, str):
+        return False
+    _, prop, specimens = kind
+    return any(p == prop and specimens <= s for _, p, s in kinds.get(measure, ()))
 
 
 def _as_named(
@@ -3140,11 +3189,17 @@ def _drug_course(
         days = duration_days(supply)
         repeats = dispense.get("numberOfRepeatsAllowed") if isinstance(dispense, dict) else None
         if days is not None:
-            # each refill allowed supplies as much again ("3 refills" of 30 days: 120 days)
+            # each refill allowed supplies as much again ("3 refills" of 30 days: 120 days),
+            # from the latest day the start may be (written "2026-10": from October 31)
             fills = 1 + (repeats if type(repeats) is int and 0 < repeats < 100 else 0)
-            end = days_after(start, days * fills)
+            end = days_after(_span_last(res, _MEDICATION_STARTS, start) or start, days * fills)
+        elif isinstance(supply, dict) and supply.get("value") is not None and status == "stopped":
+            # a stopped one whose supply cannot be read ("3", no unit) was taken up to a day
+            # the record does not give: undated, so when it was last taken is to confirm (as
+            # :func:`_course`), never taken today
+            start = end = None
         elif isinstance(supply, dict) and supply.get("value") is not None:
-            # a supply given that cannot be read ("3 refills", no unit): its end is
+            # a completed one (all dispensed) whose supply cannot be read: its end is
             # unknown, so it is not taken as over; read as no status, the drug counts
             status = None
     if kind == "MedicationStatement" and given_end is not None and status in MEDICATION_IN_FORCE:

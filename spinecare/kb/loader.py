@@ -281,6 +281,8 @@ class KB:
             family_end=cues.family_end.phrases(),
             history_end=cues.history_end.phrases(),
             negation_end=cues.negation_end.phrases(),
+            negation_narrow=cues.negation_narrow.phrases(),
+            relative_has=cues.relative_has.phrases(),
             recent=cues.recent.phrases(),
             ended=cues.ended.phrases(),
             compound_heads=cues.compound_heads.phrases(),

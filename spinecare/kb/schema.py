@@ -573,8 +573,13 @@ class TextCues(Strict):
     word what a family cue does ("mother had breast cancer and pt now has ..."), a
     ``history_end`` word what a history cue before the words does ("h/o breast ca now
     metastatic to L3"), a ``negation_end`` word what a negation before the words does
-    ("Refused surgery for L1 burst fracture"); a ``recent`` word dates what a history cue
-    names within the last days or weeks, so it is not past ("s/p L1 fracture last week");
+    ("Refused surgery for L1 burst fracture"); a ``negation_narrow`` cue is a negation
+    before the words whose scope also ends at "and" ("Screening for breast cancer and
+    metastatic breast cancer" names the metastatic cancer); a ``relative_has`` word after a
+    relative says the relative has what follows, so the relative is no companion listed
+    after a comma ("Accompanied by her husband, mother had breast cancer"); a ``recent``
+    word dates what a history cue names within the last days or weeks, so it is not past
+    ("s/p L1 fracture last week");
     an ``ended`` cue holds a negation's words but says what it names is over, as a
     history cue does ("no longer on warfarin": a blood thinner stopped, to confirm);
     a ``pseudo`` cue
@@ -616,6 +621,8 @@ class TextCues(Strict):
     family_end: Cue = Field(default_factory=Cue)
     history_end: Cue = Field(default_factory=Cue)
     negation_end: Cue = Field(default_factory=Cue)
+    negation_narrow: Cue = Field(default_factory=Cue)
+    relative_has: Cue = Field(default_factory=Cue)
     recent: Cue = Field(default_factory=Cue)
     ended: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)

@@ -316,6 +316,8 @@ class Mention:
 Phrases = tuple[tuple[str, ...], ...]
 _Entry = tuple[tuple[str, ...], str, str | None, bool]
 _Match = tuple[int, int, str, str | None, list[str], tuple[int, ...]]
+_AND: Phrases = tuple((w,) for w in ("and", "и", "а", "und", "sowie", "et", "y"))
+"""The words that add a second finding to a first: a narrow negation ends before it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +336,8 @@ class Cues:
     companion: Phrases = ()
     recent: Phrases = ()
     ended: Phrases = ()
+    negation_narrow: Phrases = ()
+    relative_has: Phrases = ()
 
 
 def _contains(clause: list[str], phrase: tuple[str, ...]) -> bool:
@@ -487,6 +491,8 @@ class TextMatcher:
         change_between: Iterable[str] = (),
         history_end: Iterable[str] = (),
         negation_end: Iterable[str] = (),
+        negation_narrow: Iterable[str] = (),
+        relative_has: Iterable[str] = (),
         recent: Iterable[str] = (),
         ended: Iterable[str] = (),
         compound_heads: Iterable[str] = (),
@@ -564,6 +570,8 @@ class TextMatcher:
             companion=_phrases(companion),
             recent=_phrases(recent),
             ended=_phrases(ended),
+            negation_narrow=_phrases(negation_narrow),
+            relative_has=_phrases(relative_has),
         )
         self.history_of = dict(history_of or {})
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
@@ -900,8 +908,15 @@ class TextMatcher:
         words) ("Accompanied by her mother,
         father for ...", "Brought in by husband, daughter with ...")."""
         cues = self.cues
-        if not said or not any(
-            tuple(said[: len(p)]) == p for p in _by_first(cues.family).get(said[0], ())
+        named = [p for p in _by_first(cues.family).get(said[0], ()) if tuple(said[: len(p)]) == p]
+        if not said or not named:
+            return False
+        # a relative who has what follows ("mother had breast cancer") begins a clause of
+        # its own: the relative's, not one more who came
+        if any(
+            tuple(said[len(p) : len(p) + len(has)]) == has
+            for p in named
+            for has in cues.relative_has
         ):
             return False
         # who came is named in the few words after the cue, up to the comma
@@ -1061,8 +1076,19 @@ class TextMatcher:
                     )
                     # "no longer on warfarin": denied in words, but over, as a history is
                     ended = denied and self._cued(clause, start, n, cues.ended, ())
+                    # "screening for breast cancer and metastases": up to the "and"
+                    denied = denied or self._cued(
+                        clause,
+                        start,
+                        n,
+                        cues.negation_narrow,
+                        (),
+                        cues.change,
+                        ends_before=(*cues.negation_end, *_AND),
+                    )
                     if (denied and not ended) or (
-                        gap and _any_cue(gap, cues.negation, cues.negation_after)
+                        gap
+                        and _any_cue(gap, cues.negation, cues.negation_after, cues.negation_narrow)
                     ):
                         continue
                     if ended or self._past(clause, start, n, gap):

@@ -176,8 +176,9 @@ ALIASES: dict[str, str] = {
     "МНО": "{INR}",  # Russian: the INR's own abbreviation as its unit
     # filtration rates (an eGFR). "mL/min" alone is how laboratories and Synthea write
     # the eGFR's unit (LOINC 33914-3 with "mL/min"): the number is the one per 1.73 m2 its
-    # code names (KB policy_egfr), as "mL/s" alone is the one per second; a creatinine's
-    # units (mg/dL, umol/L) are none of these
+    # code names (KB policy_egfr); "mL/s" alone is not read as per second per 1.73 m2 (a
+    # value mis-labelled so, 4, would pass as 240); a creatinine's units (mg/dL, umol/L) are
+    # none of these
     "mL/min/{1.73_m2}": "mL/min/{1.73_m2}",
     "mL/min/1.73m2": "mL/min/{1.73_m2}",
     "mL/min/1.73 m2": "mL/min/{1.73_m2}",
@@ -204,7 +205,6 @@ ALIASES: dict[str, str] = {
     "mL/s/1,73m2": "mL/s/{1.73_m2}",
     "mL/s/1,73 m²": "mL/s/{1.73_m2}",
     "mL/s/{1.73m2}": "mL/s/{1.73_m2}",
-    "mL/s": "mL/s/{1.73_m2}",
     # durations
     "d": "d",
     "day": "d",

@@ -726,3 +726,34 @@ def test_a_finding_named_again_may_still_be_a_history() -> None:
     said = {m.concept for m in matcher.find("metastases in the spine and prior metastases")}
     assert said == {"oncology", "history_of_cancer"}
     assert _NAMED_VALUE.fullmatch("Base excess -3.2").groups() == ("Base excess", "-3.2")
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Screening for breast cancer", set()),
+        ("Screening for breast cancer and metastatic breast cancer", {"oncology"}),
+        ("Screening mammogram for breast cancer and DVT left leg", {"coagulation_disorder"}),
+        ("Скрининг на рак молочной железы", set()),
+        ("Скрининг на рак молочной железы и метастазы в позвоночник", {"spinal_malignancy"}),
+    ],
+)
+def test_a_screening_names_only_what_it_looks_for(text: str, concepts: set[str]) -> None:
+    """A ``negation_narrow`` cue ends at "and": what the note adds is the patient's."""
+    found = {m.concept for m in load_kb().text_matcher.find(text)}
+    assert found >= concepts
+    assert concepts or not found & {"oncology", "coagulation_disorder"}
+
+
+@pytest.mark.parametrize(
+    ("text", "mine"),
+    [
+        ("Accompanied by her husband, mother had breast cancer", False),
+        ("Begleitet von ihrem Ehemann, Mutter hatte Brustkrebs", False),
+        ("Accompanied by her mother, father for urinary retention", True),
+    ],
+)
+def test_a_relative_who_has_it_is_no_companion(text: str, mine: bool) -> None:
+    """A ``relative_has`` word after the relative begins the relative's own clause."""
+    found = {m.concept for m in load_kb().text_matcher.find(text)}
+    assert bool(found & {"oncology", "cauda_equina"}) is mine

@@ -97,11 +97,15 @@ def test_kilopascal_is_converted_to_millimetres_of_mercury(unit: str) -> None:
     assert convert(180.0, "mm[Hg]", "kPa") == pytest.approx(23.998, abs=1e-3)
 
 
-@pytest.mark.parametrize(
-    "unit", ["mL/s/{1.73_m2}", "mL/s/1.73m2", "mL/s/1.73 m²", "ml/s/1,73 m²", "mL/s"]
-)
+@pytest.mark.parametrize("unit", ["mL/s/{1.73_m2}", "mL/s/1.73m2", "mL/s/1.73 m²", "ml/s/1,73 m²"])
 def test_an_egfr_per_second_is_sixty_per_minute(unit: str) -> None:
     assert convert(0.3, unit, "mL/min/{1.73_m2}") == 18.0
+
+
+def test_millilitres_per_second_alone_are_no_egfr_unit() -> None:
+    # a value mis-labelled "mL/s" (4) would pass as 240 mL/min/1.73 m2
+    with pytest.raises(UnitError):
+        convert(4.0, "mL/s", "mL/min/{1.73_m2}")
 
 
 def test_a_unit_written_as_the_target_always_converts_to_itself() -> None:
