@@ -14399,6 +14399,15 @@ for name, words in (
 ):
     case(name, "needs_data", f"'{words}': {NO_LONGER_RED_FLAG}", condition(text=words))
 
+case(
+    "text_companions_listed_before_colon_saddle_anaesthesia",
+    "needs_data",
+    "'Accompanied by her husband, daughter: saddle anaesthesia': the daughter is one more who"
+    " came, the saddle anaesthesia the patient's, a red flag to confirm (it was read as the"
+    " daughter's: allowed)",
+    condition(text="Accompanied by her husband, daughter: saddle anaesthesia"),
+)
+
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

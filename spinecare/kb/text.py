@@ -896,7 +896,7 @@ class TextMatcher:
             return False
         elif said_ in self._qualifiers:
             out[-1] = said + out[-1]  # an inverted title ("Angina, unstable")
-        elif said_ not in self._cue_clauses_before and self._companions_go_on(out[-1], said):
+        elif self._companions_go_on(out[-1], said):
             out[-1] = out[-1] + said  # who came, not whose the finding is
         else:
             return False

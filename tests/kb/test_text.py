@@ -757,3 +757,8 @@ def test_a_relative_who_has_it_is_no_companion(text: str, mine: bool) -> None:
     """A ``relative_has`` word after the relative begins the relative's own clause."""
     found = {m.concept for m in load_kb().text_matcher.find(text)}
     assert bool(found & {"oncology", "cauda_equina"}) is mine
+
+
+def test_one_more_companion_before_a_colon_leaves_the_finding_the_patients() -> None:
+    text = "Accompanied by her husband, daughter: saddle anaesthesia"
+    assert "cauda_equina" in {m.concept for m in load_kb().text_matcher.find(text)}
