@@ -14381,6 +14381,10 @@ for name, words in (
     ),
     ("text_came_with_sister_mother_had_dvt", "Came with her sister, mother had DVT"),
     (
+        "text_ru_came_with_daughter_mother_has_cancer",
+        "Пришла с дочерью, у матери рак молочной железы",
+    ),
+    (
         "text_accompanied_by_mother_sister_has_cauda_equina",
         "Accompanied by her mother, sister has cauda equina",
     ),

@@ -576,8 +576,9 @@ class TextCues(Strict):
     ("Refused surgery for L1 burst fracture"); a ``negation_narrow`` cue is a negation
     before the words whose scope also ends at "and" ("Screening for breast cancer and
     metastatic breast cancer" names the metastatic cancer); a ``relative_has`` word after a
-    relative says the relative has what follows, so the relative is no companion listed
-    after a comma ("Accompanied by her husband, mother had breast cancer"); a ``recent``
+    relative (or that begins its name: "у матери") says the relative has what follows,
+    so the relative is no companion listed after a comma ("Accompanied by her husband,
+    mother had breast cancer"); a ``recent``
     word dates what a history cue names within the last days or weeks, so it is not past
     ("s/p L1 fracture last week");
     an ``ended`` cue holds a negation's words but says what it names is over, as a

@@ -911,10 +911,10 @@ class TextMatcher:
         named = [p for p in _by_first(cues.family).get(said[0], ()) if tuple(said[: len(p)]) == p]
         if not said or not named:
             return False
-        # a relative who has what follows ("mother had breast cancer") begins a clause of
-        # its own: the relative's, not one more who came
+        # a relative who has what follows ("mother had breast cancer", "у матери рак")
+        # begins a clause of its own: the relative's, not one more who came
         if any(
-            tuple(said[len(p) : len(p) + len(has)]) == has
+            tuple(said[len(p) : len(p) + len(has)]) == has or tuple(p[: len(has)]) == has
             for p in named
             for has in cues.relative_has
         ):
