@@ -14372,6 +14372,35 @@ RELATIVE_HAS = (
 )
 for name, words in (
     (
+        "text_accompanied_by_husband_mother_history_of_cancer",
+        "Accompanied by her husband, mother with history of breast cancer",
+    ),
+    (
+        "text_accompanied_by_son_father_died_of_cancer",
+        "Accompanied by son, father died of colon cancer",
+    ),
+    (
+        "text_came_with_sister_mother_was_diagnosed_with_dvt",
+        "Came with her sister, mother was diagnosed with DVT",
+    ),
+    (
+        "text_ru_came_with_daughter_mother_has_cancer",
+        "Пришла с дочерью, у матери рак молочной железы",
+    ),
+    (
+        "text_de_came_with_husband_mother_died_of_cancer",
+        "Kam mit Ehemann, Mutter verstarb an Brustkrebs",
+    ),
+):
+    case(name, "allowed", f"'{words}': {RELATIVE_HAS}", condition(text=words))
+
+HAS_IS_NO_RELATIVES = (
+    "a bare 'has', 'had', 'is' after the relative may begin what the relative saw or says of"
+    " the patient ('daughter has noticed urinary retention'): the finding is the patient's,"
+    " to confirm"
+)
+for name, words in (
+    (
         "text_accompanied_by_daughter_mother_has_cancer",
         "Accompanied by daughter, mother has breast cancer",
     ),
@@ -14381,15 +14410,27 @@ for name, words in (
     ),
     ("text_came_with_sister_mother_had_dvt", "Came with her sister, mother had DVT"),
     (
-        "text_ru_came_with_daughter_mother_has_cancer",
-        "Пришла с дочерью, у матери рак молочной железы",
-    ),
-    (
         "text_accompanied_by_mother_sister_has_cauda_equina",
         "Accompanied by her mother, sister has cauda equina",
     ),
+    (
+        "text_accompanied_by_husband_daughter_has_noticed_retention",
+        "Accompanied by her husband, daughter has noticed urinary retention",
+    ),
+    (
+        "text_came_with_husband_mother_is_concerned_about_fever",
+        "Came with husband, mother is concerned about her fever",
+    ),
+    (
+        "text_de_came_with_husband_daughter_noticed_retention",
+        "Kommt mit Ehemann, Tochter hat Harnverhalt bemerkt",
+    ),
+    (
+        "text_accompanied_by_daughter_mother_has_saddle_anaesthesia",
+        "Accompanied by daughter, mother has saddle anaesthesia",
+    ),
 ):
-    case(name, "allowed", f"'{words}': {RELATIVE_HAS}", condition(text=words))
+    case(name, "needs_data", f"'{words}': {HAS_IS_NO_RELATIVES}", condition(text=words))
 
 
 NO_LONGER_RED_FLAG = (
@@ -14412,6 +14453,53 @@ case(
     condition(text="Accompanied by her husband, daughter: saddle anaesthesia"),
 )
 
+
+COUNT_AS_LABS_WRITE_IT = (
+    "platelets 30 under a local code named by a long name that is a count in blood however"
+    " the lab writes it: a platelet count, to confirm (it was allowed)"
+)
+for name, display in (
+    ("platelets_named_capillary_blood", "Platelets [#/volume] in Capillary blood by Manual count"),
+    ("platelets_named_venous_blood", "Platelets [#/volume] in Venous blood"),
+    ("platelets_named_blood_or_plasma", "Platelets [#/volume] in Blood or Plasma"),
+    ("platelets_named_vol_property", "Platelets [#/vol] in Blood"),
+    ("platelets_named_unit_property", "Platelets [10*3/uL] in Blood"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{display}': {COUNT_AS_LABS_WRITE_IT}",
+        {
+            **observation("PLT1", 30, "10*3/uL", when="2026-11-18"),
+            "code": {"coding": [{**coding("urn:lab:local", "PLT1"), "display": display}]},
+        },
+    )
+case(
+    "platelets_normal_then_low_named_capillary_blood",
+    "needs_data",
+    "platelets 250 (LOINC 777-3) on Nov 10, then 30 under a local code named 'Platelets"
+    " [#/volume] in Capillary blood': the newer count is read, to confirm (it was allowed)",
+    observation("777-3", 250, "10*3/uL", when="2026-11-10"),
+    {
+        **observation("PLT1", 30, "10*3/uL", when="2026-11-18"),
+        "code": {
+            "coding": [
+                {
+                    **coding("urn:lab:local", "PLT1"),
+                    "display": "Platelets [#/volume] in Capillary blood",
+                }
+            ]
+        },
+    },
+)
+
+for name, words in (("text_de_brustkrebs", "Brustkrebs"), ("text_de_lungenkrebs", "Lungenkrebs")):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a German cancer named as one word with 'Krebs', to confirm (it was allowed)",
+        condition(text=words),
+    )
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

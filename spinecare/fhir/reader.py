@@ -1326,12 +1326,44 @@ def loinc_kind(text: str) -> LoincKind | None:
 def _own_kind(
     kind: LoincKind | None, measure: object, kinds: Mapping[str, frozenset[LoincKind]] | None
 ) -> bool:
-    """Whether a LOINC long name's property and specimens are those of one of the
-    measure's own LOINC codes (none where the KB lists no long name for it)."""
+    """Whether a LOINC long name's property and specimen may be those of one of the
+    measure's own LOINC codes (none where the KB lists no long name for it): the same
+    property (a count per volume however a lab writes it: "#/volume", "#/vol",
+    "10*3/uL"), and a specimen that names one of the measure's ("in Capillary blood",
+    "in Blood or Plasma") or none, but never one named after what is measured ("Platelets
+    [#/volume] in Platelet poor plasma": what is left after they were taken out)."""
     if kind is None or not kinds or not isinstance(measure, str):
         return False
-    _, prop, specimens = kind
-    return any(p == prop and specimens <= s for _, p, s in kinds.get(measure, ()))
+    head, prop, specimens = kind
+    stems = {w[:6] for w in re.findall(r"[^\W\d_]+", head.casefold()) if len(w) >= 6}
+    if any(w[:6] in stems for part in specimens for w in re.findall(r"[^\W\d_]+", part)):
+        return False
+    return any(
+        _same_property(prop, p) and _same_specimen(specimens, s)
+        for _, p, s in kinds.get(measure, ())
+    )
+
+
+_COUNT_PER_VOLUME = re.compile(
+    r"(?:#|n|count|cnt)\s*/\s*vol(?:ume)?|ncnc|(?:10\s*[*^]\s*\d+|\d*)\s*/\s*(?:[uµnm]?l|mm3|cmm)"
+)
+"""A count per volume as a lab writes it in a name's property ("#/volume", "#/vol",
+"Count/volume", "10*3/uL", "10^9/L", "/mm3")."""
+
+
+def _same_property(written: str, own: str) -> bool:
+    if written == own:
+        return True
+    return bool(_COUNT_PER_VOLUME.fullmatch(written) and _COUNT_PER_VOLUME.fullmatch(own))
+
+
+def _same_specimen(written: frozenset[str], own: frozenset[str]) -> bool:
+    """A specimen named by one of the measure's specimens' words ("capillary blood",
+    "blood --2nd specimen", "whole blood"), or none named."""
+    if not written:
+        return True
+    words = {w for part in written for w in re.findall(r"[^\W\d_]+", part)}
+    return any(w in words for part in own for w in re.findall(r"[^\W\d_]+", part))
 
 
 def _as_named(

@@ -578,7 +578,7 @@ class TextCues(Strict):
     metastatic breast cancer" names the metastatic cancer); a ``relative_has`` word after a
     relative (or that begins its name: "у матери") says the relative has what follows,
     so the relative is no companion listed after a comma ("Accompanied by her husband,
-    mother had breast cancer"); a ``recent``
+    mother with history of breast cancer"); a ``recent``
     word dates what a history cue names within the last days or weeks, so it is not past
     ("s/p L1 fracture last week");
     an ``ended`` cue holds a negation's words but says what it names is over, as a

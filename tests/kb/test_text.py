@@ -748,13 +748,19 @@ def test_a_screening_names_only_what_it_looks_for(text: str, concepts: set[str])
 @pytest.mark.parametrize(
     ("text", "mine"),
     [
-        ("Accompanied by her husband, mother had breast cancer", False),
-        ("Begleitet von ihrem Ehemann, Mutter hatte Brustkrebs", False),
+        ("Accompanied by her husband, mother with history of breast cancer", False),
+        ("Accompanied by son, father died of colon cancer", False),
+        ("Begleitet von ihrem Ehemann, Mutter verstarb an Mammakarzinom", False),
         ("Accompanied by her mother, father for urinary retention", True),
+        # a bare "has", "had", "is" may begin what the relative saw of the patient
+        ("Accompanied by her husband, daughter has noticed urinary retention", True),
+        ("Accompanied by her husband, mother had breast cancer", True),
+        ("Kommt mit Ehemann, Tochter hat Harnverhalt bemerkt", True),
     ],
 )
 def test_a_relative_who_has_it_is_no_companion(text: str, mine: bool) -> None:
-    """A ``relative_has`` word after the relative begins the relative's own clause."""
+    """A ``relative_has`` word after the relative begins the relative's own clause; a word
+    that may also begin what the relative says of the patient does not."""
     found = {m.concept for m in load_kb().text_matcher.find(text)}
     assert bool(found & {"oncology", "cauda_equina"}) is mine
 
