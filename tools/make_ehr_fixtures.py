@@ -14501,5 +14501,19 @@ for name, words in (("text_de_brustkrebs", "Brustkrebs"), ("text_de_lungenkrebs"
         condition(text=words),
     )
 
+case(
+    "text_screening_for_cancer_revealed_spinal_metastases",
+    "needs_data",
+    "'Screening for cancer revealed spinal metastases': what a test revealed ends what the"
+    " screening looked for; the metastases are the patient's, to confirm (it was allowed)",
+    condition(text="Screening for cancer revealed spinal metastases"),
+)
+case(
+    "text_no_fracture_detected_stays_denied",
+    "allowed",
+    "'No fracture detected on CT': a denial before what a test detected stays a denial",
+    condition(text="No fracture detected on CT"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
