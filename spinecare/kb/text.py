@@ -907,9 +907,11 @@ class TextMatcher:
         the patient that the clause before it ends with (a companion cue in its last few
         words) ("Accompanied by her mother,
         father for ...", "Brought in by husband, daughter with ...")."""
+        if not said:
+            return False
         cues = self.cues
         named = [p for p in _by_first(cues.family).get(said[0], ()) if tuple(said[: len(p)]) == p]
-        if not said or not named:
+        if not named:
             return False
         # a relative who has what follows ("mother had breast cancer", "у матери рак")
         # begins a clause of its own: the relative's, not one more who came

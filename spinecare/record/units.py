@@ -178,12 +178,11 @@ ALIASES: dict[str, str] = {
     # the eGFR's unit (LOINC 33914-3 with "mL/min"): the number is the one per 1.73 m2 its
     # code names (KB policy_egfr); "mL/s" alone is not read as per second per 1.73 m2 (a
     # value mis-labelled so, 4, would pass as 240); a creatinine's units (mg/dL, umol/L) are
-    # none of these
+    # none of these. A spelling that differs only by spaces, case or dots ("1.73 m2") is
+    # one of these already (:func:`_folded`)
     "mL/min/{1.73_m2}": "mL/min/{1.73_m2}",
     "mL/min/1.73m2": "mL/min/{1.73_m2}",
-    "mL/min/1.73 m2": "mL/min/{1.73_m2}",
     "mL/min/1.73m²": "mL/min/{1.73_m2}",
-    "mL/min/1.73 m²": "mL/min/{1.73_m2}",
     "mL/min/1,73m2": "mL/min/{1.73_m2}",
     "mL/min/1,73 m²": "mL/min/{1.73_m2}",
     "mL/min/1.73m^2": "mL/min/{1.73_m2}",
@@ -192,16 +191,13 @@ ALIASES: dict[str, str] = {
     "mL/min/{1.73m2}": "mL/min/{1.73_m2}",
     "mL/min/BSA": "mL/min/{1.73_m2}",
     "mL/min": "mL/min/{1.73_m2}",
-    "мл/мин/1,73 м2": "mL/min/{1.73_m2}",  # Russian
-    "мл/мин/1,73 м²": "mL/min/{1.73_m2}",
+    "мл/мин/1,73 м²": "mL/min/{1.73_m2}",  # Russian
     "мл/мин/1,73м2": "mL/min/{1.73_m2}",
     "мл/мин/1.73м2": "mL/min/{1.73_m2}",
     "мл/мин": "mL/min/{1.73_m2}",
     "mL/s/{1.73_m2}": "mL/s/{1.73_m2}",
     "mL/s/1.73m2": "mL/s/{1.73_m2}",
-    "mL/s/1.73 m2": "mL/s/{1.73_m2}",
     "mL/s/1.73m²": "mL/s/{1.73_m2}",
-    "mL/s/1.73 m²": "mL/s/{1.73_m2}",
     "mL/s/1,73m2": "mL/s/{1.73_m2}",
     "mL/s/1,73 m²": "mL/s/{1.73_m2}",
     "mL/s/{1.73m2}": "mL/s/{1.73_m2}",
