@@ -342,6 +342,80 @@ def test_signing_out_is_not_said_as_ending_a_session_in_russian() -> None:
     assert left == []
 
 
+def _russian_of_english_matching(english: str) -> dict[str, str]:
+    """The Russian of each catalogue text whose English text ``english`` finds."""
+    found = re.compile(english)
+    return {
+        _source(m.id): str(m.string)
+        for m in catalogue("ru")
+        if m.id and found.search(_source(m.id))
+    }
+
+
+def test_a_verdict_is_one_word_in_russian() -> None:
+    """The screening's verdict is "Заключение" on the screening page; the patients list
+    heading it "Вердикт на сегодня" and the audit log writing "вердикт: отложить" named the
+    same thing with a court's word."""
+    said = _russian_of_english_matching(r"\b[Vv]erdict\b")
+    assert said, "no text names the verdict"
+    assert [e for e, ru in said.items() if re.search(r"(?i)вердикт", ru)] == []
+    headings = {e: ru for e, ru in said.items() if "%(" not in e}
+    assert all("аключени" in ru for ru in headings.values()), headings
+
+
+def test_the_screening_is_not_called_an_assessment_in_russian() -> None:
+    """ "Скрининг" on every page; a refusal saying "оценка" for it named something else."""
+    said = _russian_of_english_matching(r"\bscreening\b")
+    assert [e for e, ru in said.items() if "оценк" in ru] == []
+
+
+def test_a_record_status_never_reads_as_a_verdict_in_russian() -> None:
+    """A condition's status beside a fact ("Перелом позвонка (2001) — разрешён") read as the
+    verdict's "Разрешён": words of different meaning that a page shows in the same places
+    (verdicts and a finding's effect; the statuses of a diagnosis, a drug, a course, a
+    clearance request and a plan) are different words in Russian too."""
+    from spinecare.engine.notes import CONDITION_STATUS, MEDICATION_STATUS
+    from spinecare.web.patients import COURSE_WORDS, EFFECT_WORDS, PLAN_WORDS, STATUS_WORDS
+    from spinecare.wording import VERDICT_WORDS
+
+    meanings: dict[str, set[str]] = {}
+    for words in (
+        VERDICT_WORDS,
+        EFFECT_WORDS,
+        CONDITION_STATUS,
+        MEDICATION_STATUS,
+        COURSE_WORDS,
+        PLAN_WORDS,
+        STATUS_WORDS,
+    ):
+        for english in words.values():
+            russian = i18n.gettext("ru", str(english)).casefold()
+            meanings.setdefault(russian, set()).add(str(english).casefold())
+    assert {ru: en for ru, en in meanings.items() if len(en) > 1} == {}
+
+
+def test_what_was_taught_is_said_of_the_patient_in_russian() -> None:
+    """A program is not "обученная" (trained): the patient is taught it. The course page's
+    heading says "Обучение домашней программе", the steps taught are "освоенные шаги" in the
+    form and in its error alike."""
+    said = _russian_of_english_matching(r"\btaught\b")
+    assert [e for e, ru in said.items() if re.search(r"(?i)обученн", ru)] == []
+    steps = {e: ru for e, ru in said.items() if re.search(r"\bsteps? taught\b", e)}
+    assert steps and all("освоенн" in ru for ru in steps.values()), steps
+
+
+def test_a_field_a_refusal_asks_a_reason_for_is_named_by_the_same_word() -> None:
+    """A refusal says "нужно письменное обоснование"; the field to write it in was headed
+    "Причина, если вне диапазона", which a reader did not take for the same thing."""
+    refusals = _russian_of_english_matching(r"a written reason is required")
+    assert refusals and all("обоснование" in ru for ru in refusals.values()), refusals
+    for label in (
+        "Reason if outside the range",
+        "Reason for a zone or modality the plan did not propose",
+    ):
+        assert i18n.gettext("ru", label).startswith("Обоснование"), label
+
+
 def _source(msgid: str | tuple[str, ...]) -> str:
     """A catalogue entry's English text (a plural's singular)."""
     return msgid if isinstance(msgid, str) else msgid[0]
