@@ -14515,5 +14515,51 @@ case(
     condition(text="No fracture detected on CT"),
 )
 
+SCREENING_RESULT = (
+    "a screening whose result is positive or abnormal names what it looks for, to confirm"
+    " (clinic policy policy_screening_result; it was allowed)"
+)
+for name, words in (
+    ("text_screening_for_cancer_positive", "Screening for cancer positive"),
+    ("text_breast_cancer_screening_abnormal", "Breast cancer screening: abnormal"),
+    ("text_screened_for_dvt_positive", "Screened for DVT: positive"),
+    ("text_colon_cancer_screening_fit_positive", "Colon cancer screening: FIT positive"),
+    ("text_screening_for_cancer_positive_in_brackets", "Screening for cancer (positive)"),
+    ("text_ru_screening_for_cancer_positive", "Скрининг на рак: положительный"),
+    ("text_ru_breast_cancer_screening_pathology", "Скрининг рака молочной железы: патология"),
+    ("text_de_krebsvorsorge_auffaellig", "Krebsvorsorge: auffällig"),
+    ("text_de_darmkrebsvorsorge_positiv", "Darmkrebsvorsorge: positiv"),
+    ("text_de_screening_auf_darmkrebs_positiv", "Screening auf Darmkrebs: positiv"),
+    ("text_fr_depistage_cancer_du_sein_anormal", "Dépistage du cancer du sein : anormal"),
+    ("text_es_cribado_cancer_de_mama_positivo", "Cribado de cáncer de mama: positivo"),
+):
+    case(name, "needs_data", f"'{words}': {SCREENING_RESULT}", condition(text=words))
+
+SCREENING_NAMES_NOTHING = (
+    "a screening names only what it looks for; a negative or normal result names nothing"
+    " (clinic policy policy_screening_result)"
+)
+for name, words in (
+    ("text_screening_for_cancer_negative", "Screening for cancer negative"),
+    ("text_breast_cancer_screening_normal", "Breast cancer screening: normal"),
+    ("text_dvt_screening", "DVT screening"),
+    ("text_ru_breast_cancer_screening_genitive", "Скрининг рака молочной железы"),
+    ("text_ru_screening_for_cancer_negative", "Скрининг на рак: отрицательный"),
+    ("text_de_brustkrebs_screening", "Brustkrebs-Screening"),
+    ("text_de_krebsvorsorge_unauffaellig", "Krebsvorsorge: unauffällig"),
+    ("text_de_screening_auf_darmkrebs", "Screening auf Darmkrebs"),
+    ("text_fr_depistage_du_cancer_du_sein", "Dépistage du cancer du sein"),
+    ("text_es_cribado_de_cancer_de_mama", "Cribado de cáncer de mama"),
+):
+    case(name, "allowed", f"'{words}': {SCREENING_NAMES_NOTHING}", condition(text=words))
+
+case(
+    "text_ru_cancer_in_genitive",
+    "needs_data",
+    "'Рецидив рака молочной железы': a cancer named in the genitive ('рака'), to confirm"
+    " (it was read only as 'рак')",
+    condition(text="Рецидив рака молочной железы"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -68,6 +68,9 @@ findings costs about 10 ms a kilobyte: a longer one would hold a screening for s
 A document read in part is listed as such (``spinecare.fhir.reader``)."""
 CACHE_SIZE = 100_000
 """How many texts' answers a matcher keeps."""
+SCREENING_END = 7
+"""The fewest letters of a word naming a screening that is read as a word of its own where
+it ends a longer word ("Krebsvorsorge"; never "screen", which ends other words)."""
 GAP = "*"
 """In a synonym, the place of up to :data:`GAP_WORDS` words of any kind."""
 GAP_WORDS = 2
@@ -107,6 +110,10 @@ _VOWELS = frozenset("aeiouyаеиоуыэюяё")
 """The final letters an ending replaces ("саркома": "саркомы")."""
 _LISTED_WORDS = 4
 """How many words a denied first item of a list may have ("denies saddle anaesthesia")."""
+_RESULT_WORDS = 3
+"""The most words of a result read with the clause before it ("FIT positive")."""
+_RESULT_AFTER = frozenset(":(-–—,")
+"""What may stand between a result and what it is the result of."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
 """Words that join two findings: a word of change before the first is not the second's."""
 _LEVEL = re.compile(r"(?:c|t|th|l|s|hwk|bwk|lwk)\d{1,2}")
@@ -466,6 +473,18 @@ def _companions_masked(clause: list[str], cues: Cues) -> list[str]:
     return out
 
 
+def _screening_words(narrow: Phrases) -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """The words that name a screening (the first of each ``negation_narrow`` cue:
+    "screening" of "screening for", "скрининг"), which next to what it looks for name it as
+    the cue does ("DVT screening", "скрининг рака", "Brustkrebs-Screening"); and the
+    pattern of a longer word one of them ends ("Brustkrebsscreening", "Darmkrebsvorsorge"),
+    read as two words."""
+    first = frozenset(p[0] for p in narrow)
+    ends = sorted((w for w in first if len(w) >= SCREENING_END), key=len)
+    pattern = rf"^(\w{{4,}}?)-?({'|'.join(map(re.escape, ends))})$"
+    return first, re.compile(pattern) if ends else None
+
+
 class TextMatcher:
     """Synonyms of every concept, ready to be found in a text."""
 
@@ -580,12 +599,14 @@ class TextMatcher:
         # words that hold a synonym but name no concept ("benign * neoplasm"), unless the
         # clause doubts or denies something: then what they hold is read, to confirm
         self._not_named = tuple(t for t in map(_tokens, not_named) if t)
+        self._doubt = _phrases(doubt)
         self._doubts = (
             *self.cues.negation,
             *self.cues.negation_after,
             *self.cues.pseudo,
-            *_phrases(doubt),
+            *self._doubt,
         )
+        self._screenings, self._screening_end = _screening_words(self.cues.negation_narrow)
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
@@ -890,7 +911,9 @@ class TextMatcher:
         alone after a comma ("Angina, unstable"), or more relatives after a comma listed
         with who came with the patient ("Accompanied by her mother, father for ...")."""
         said_ = tuple(said)
-        if said_ in self._cue_clauses_after:
+        if said_ in self._cue_clauses_after or (
+            ended.strip()[:1] in _RESULT_AFTER and self._result(said)
+        ):
             out[-1] = out[-1] + said
         elif not ended.startswith(","):
             return False
@@ -901,6 +924,18 @@ class TextMatcher:
         else:
             return False
         return True
+
+    def _result(self, said: list[str]) -> bool:
+        """Whether a clause is only a result that is positive, abnormal or in doubt ("positive",
+        "FIT positive", "auffällig", "положительный"; KB ``doubt``), in a few words that name
+        no finding and deny nothing: the result of what the clause before names ("Screened
+        for DVT: positive", "Breast cancer screening (abnormal)")."""
+        return (
+            0 < len(said) <= _RESULT_WORDS
+            and _any_cue(said, self._doubt)
+            and not _any_cue(said, self.cues.negation, self.cues.negation_after)
+            and not self._matches(said)
+        )
 
     def _companions_go_on(self, before: list[str], said: list[str]) -> bool:
         """Whether a clause that begins with a relative goes on the list of who came with
@@ -1029,6 +1064,44 @@ class TextMatcher:
                     out[start : span[0]] = ["|"] * (span[0] - start)
         return out or clause
 
+    def _screened(self, clause: list[str], start: int, n: int) -> bool:
+        """Whether the words ``clause[start:start + n]`` name only what a screening looks
+        for: after a ``negation_narrow`` cue ("Screening for breast cancer", up to an
+        "and": "... and metastatic breast cancer" is the patient's), or next to a word that
+        names a screening ("DVT screening", "скрининг рака"); unless the clause gives its
+        result as positive, abnormal or in doubt (``doubt``: "Screened for DVT: positive",
+        "Krebsvorsorge: auffällig", "скрининг на рак: положительный"), which names the
+        finding, to confirm. A negative or normal result leaves it denied."""
+        cues = self.cues
+        if not cues.negation_narrow:
+            return False
+        beside = (start > 0 and clause[start - 1] in self._screenings) or (
+            start + n < len(clause) and clause[start + n] in self._screenings
+        )
+        if not beside and not self._cued(
+            clause,
+            start,
+            n,
+            cues.negation_narrow,
+            (),
+            cues.change,
+            ends_before=(*cues.negation_end, *_AND),
+        ):
+            return False
+        lo, hi = _scope(clause, start, n, cues.scope_end)
+        return not _any_cue(clause[lo:hi], self._doubt)
+
+    def _screening_split(self, clause: list[str]) -> list[str]:
+        """The clause with a word that ends in a word naming a screening read as two
+        words ("darmkrebsvorsorge": "darmkrebs vorsorge"), or the clause itself."""
+        if self._screening_end is None:
+            return clause
+        out: list[str] = []
+        for word in clause:
+            found = self._screening_end.match(word) if len(word) > SCREENING_END + 3 else None
+            out.extend(found.groups() if found else (word,))
+        return out if len(out) > len(clause) else clause
+
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
         cues = self.cues
@@ -1037,7 +1110,9 @@ class TextMatcher:
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
         for whole in self._clauses(fold(text)):
-            for clause in (form for said in _windows(whole) for form in _forms(said)):
+            for clause in (
+                form for said in _windows(whole) for form in _forms(self._screening_split(said))
+            ):
                 matches = self._matches(clause)
                 if matches and self._not_named and not self._doubted(clause, text):
                     unnamed = self._unnamed(clause)
@@ -1079,15 +1154,7 @@ class TextMatcher:
                     # "no longer on warfarin": denied in words, but over, as a history is
                     ended = denied and self._cued(clause, start, n, cues.ended, ())
                     # "screening for breast cancer and metastases": up to the "and"
-                    denied = denied or self._cued(
-                        clause,
-                        start,
-                        n,
-                        cues.negation_narrow,
-                        (),
-                        cues.change,
-                        ends_before=(*cues.negation_end, *_AND),
-                    )
+                    denied = denied or self._screened(clause, start, n)
                     if (denied and not ended) or (
                         gap
                         and _any_cue(gap, cues.negation, cues.negation_after, cues.negation_narrow)
