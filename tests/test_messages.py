@@ -416,6 +416,12 @@ def test_a_field_a_refusal_asks_a_reason_for_is_named_by_the_same_word() -> None
         assert i18n.gettext("ru", label).startswith("Обоснование"), label
 
 
+def test_no_russian_text_leaves_before_or_after_hanging() -> None:
+    """ "боль 2 до, 6 после" (pain 2 before, 6 after) left "до" without what it was before: a
+    Russian text says "до сеанса" where a comma or a bracket follows."""
+    assert _russian_texts_matching(r"(?<![А-Яа-яЁё])(?:до|перед)\s*[,;)]") == []
+
+
 def _source(msgid: str | tuple[str, ...]) -> str:
     """A catalogue entry's English text (a plural's singular)."""
     return msgid if isinstance(msgid, str) else msgid[0]
