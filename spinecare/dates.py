@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["ISO_DATE", "iso_date"]
+from spinecare.messages import Message
+
+__all__ = ["ISO_DATE", "date_problem", "iso_date"]
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 """The one form a date is read in."""
@@ -24,3 +26,19 @@ def iso_date(text: object) -> date:
     if not isinstance(text, str) or not ISO_DATE.fullmatch(text):
         raise ValueError(text)
     return date.fromisoformat(text)
+
+
+def date_problem(text: object) -> Message:
+    """What is wrong with ``text``, which :func:`iso_date` refused: a day no calendar has,
+    said as the field's fix (``2026-02-30``: the month has no such day; ``2026-13-01``: the
+    month is from 1 to 12), or another form than ``YYYY-MM-DD``. A form or an address that
+    said "a date in the form YYYY-MM-DD" of a date written in that form left the reader
+    nothing to correct."""
+    if isinstance(text, str) and ISO_DATE.fullmatch(text):
+        year, month = int(text[:4]), int(text[5:7])
+        if year == 0:
+            return Message("there is no year 0")
+        if not 1 <= month <= 12:
+            return Message("the month is from 1 to 12")
+        return Message("the month has no such day")
+    return Message("a date in the form YYYY-MM-DD")

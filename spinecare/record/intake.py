@@ -42,7 +42,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from spinecare.dates import ISO_DATE
+from spinecare.dates import ISO_DATE, date_problem
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.schema import Language, SystemName
 from spinecare.kb.strict import Strict
@@ -118,13 +118,7 @@ def _iso_date(value: object) -> object:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            year, month = int(value.strip()[:4]), int(value.strip()[5:7])
-            if year == 0:
-                reason = Message("there is no year 0")
-            elif not 1 <= month <= 12:
-                reason = Message("the month is from 1 to 12")
-            else:
-                reason = Message("the month has no such day")
+            reason = date_problem(value.strip())
             raise ValueError(
                 Message(
                     "not a real date: %(value)s (%(reason)s)", value=_shown(value), reason=reason

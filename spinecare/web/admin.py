@@ -28,7 +28,7 @@ from spinecare.clinic.limits import ID_TOO_LARGE, MAX_ID
 from spinecare.clinic.models import ClinicOut, CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.messages import N_
 from spinecare.spreadsheet import safe_cell
 from spinecare.web.auth import login_throttle
@@ -296,7 +296,7 @@ def _day(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
     try:
         return iso_date(raw)
     except ValueError:
-        errors[name] = Text("a date in the form YYYY-MM-DD")
+        errors[name] = date_problem(raw)
         return None
 
 

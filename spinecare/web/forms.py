@@ -14,7 +14,7 @@ from typing import Any
 
 from spinecare.clinic import FormError
 from spinecare.clinic.limits import DATE_MIN
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.errors import UnitError
 from spinecare.i18n import typed_number
 from spinecare.kb.loader import KB
@@ -175,7 +175,7 @@ def _date(raw: str, name: str, errors: dict[str, str], today: date) -> date | No
     try:
         value = iso_date(raw)
     except ValueError:
-        errors[name] = Text("a date in the form YYYY-MM-DD")
+        errors[name] = date_problem(raw)
         return None
     if value > today:
         errors[name] = Text("this date has not come yet")

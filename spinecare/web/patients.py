@@ -16,7 +16,7 @@ from spinecare.clinic.courses import SESSION_DAY_LABEL
 from spinecare.clinic.models import CurrentUser, PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.clinic.permissions import reads_charts
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.engine.notes import CONDITION_STATUS, recorded_as
 from spinecare.errors import RecordError
 from spinecare.i18n import in_catalogue, quantity
@@ -134,7 +134,7 @@ def _as_of(raw: str | None) -> date:
     try:
         return iso_date(raw)
     except ValueError:
-        raise FormError({"as_of": Text("a date in the form YYYY-MM-DD")}) from None
+        raise FormError({"as_of": date_problem(raw)}) from None
 
 
 # ---------------------------------------------------------------------------------------
