@@ -489,7 +489,17 @@ def _configure_api(app: FastAPI, settings: Settings) -> None:
             raise
         return
     configure_cds(app, settings)
-    install_http_limits(app, settings)
+    install_http_limits(app, settings, refuse_host=_wrong_host)
+
+
+def _wrong_host(request: Request) -> Response:
+    """The refusal of a request for a host the app does not serve: a page in the reader's
+    words for a browser, else the API's answer (:func:`spinecare.api.cds_app.wrong_host`)."""
+    from spinecare.api.cds_app import wrong_host, wrong_host_message
+
+    if not _wants_page(request):
+        return wrong_host(request)
+    return _error_page(request, 400, wrong_host_message(request.app.state.settings))
 
 
 def create_app(

@@ -12,10 +12,12 @@ in the data directory (file mode 0600), so ``spinecare serve`` starts with no se
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import ByteSize, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +30,14 @@ MIN_SECRET_LENGTH = 32
 SECRET_FILE = "secret_key"
 MAX_SESSION_IDLE_MINUTES = 12 * 60
 """A web sign-in lasts 12 hours at most: a longer idle limit would never apply."""
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Host names always answered, whatever is configured: a reverse proxy that sends its
+upstream's address (nginx's default) and a monitor on the machine itself."""
+HOST_NAME = re.compile(
+    r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_-]{1,63}|[0-9a-f:.]+"
+)
+"""A host name of ``SPINECARE_ALLOWED_HOSTS``: DNS labels, an IPv4 address or an IPv6
+one without brackets."""
 
 
 def default_data_dir() -> Path:
@@ -63,9 +73,19 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="public address of the app, used in links (CDS Hooks cards); the only "
-        "audience CDS Hooks JWTs may name; where set, a form an older browser sends from a "
-        "page of another address is refused",
+        description="public address of the app, used in links (CDS Hooks cards, the SMART "
+        "launch's return address); the only audience CDS Hooks JWTs may name; where set, a "
+        "form an older browser sends from a page of another address is refused, and a "
+        "request for a host other than its own (or one of SPINECARE_ALLOWED_HOSTS) is "
+        "refused (400); an https address makes the cookies `__Host-` cookies (Secure, this "
+        "host only)",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host names the app also answers to besides the public address's "
+        "(comma-separated, no scheme or port: an internal name a proxy or a monitor uses); "
+        "once this or SPINECARE_BASE_URL is set, a request naming any other host in its "
+        "Host header is refused (400); localhost, 127.0.0.1 and ::1 are always answered",
     )
     cds_jwt_required: bool = Field(
         True, description="check the EHR's JWT on CDS Hooks calls (off only in development)"
@@ -122,10 +142,19 @@ class Settings(BaseSettings):
     )
     demo: bool = Field(False, description="seed demo users and patients on start")
 
-    @field_validator("cors_origins", "cds_fhir_allowed_hosts", mode="before")
+    @field_validator("cors_origins", "cds_fhir_allowed_hosts", "allowed_hosts", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
         return _split(value) if isinstance(value, str) else value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        names = [name.strip().lower().rstrip(".") for name in value]
+        wrong = [name for name in names if not HOST_NAME.fullmatch(name)]
+        if wrong:
+            raise ValueError(f"a host name only, without scheme, port or path: {', '.join(wrong)}")
+        return names
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -147,6 +176,26 @@ class Settings(BaseSettings):
         """Whether the public address was given (``SPINECARE_BASE_URL``), not left at its
         default: the address browsers send forms to only then."""
         return "base_url" in self.model_fields_set
+
+    @property
+    def https(self) -> bool:
+        """Whether the deployment is served over HTTPS: its public address
+        (``SPINECARE_BASE_URL``) is an ``https`` one. Its cookies are then ``__Host-``
+        cookies (:func:`spinecare.clinic.accounts.cookie_name`)."""
+        return urlsplit(self.base_url.strip()).scheme.lower() == "https"
+
+    @property
+    def trusted_hosts(self) -> frozenset[str] | None:
+        """The host names a request's ``Host`` header may name, lower case, or None where
+        neither the public address nor ``SPINECARE_ALLOWED_HOSTS`` is configured (any
+        host is answered: ``make run``, a first try)."""
+        if not self.base_url_configured and not self.allowed_hosts:
+            return None
+        own = urlsplit(self.base_url.strip()).hostname
+        names = {*LOOPBACK_HOSTS, *self.allowed_hosts}
+        if self.base_url_configured and own:
+            names.add(own.lower().rstrip("."))
+        return frozenset(names)
 
     @property
     def session_idle(self) -> timedelta:

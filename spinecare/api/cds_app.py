@@ -9,12 +9,17 @@ same state and limits.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+import logging
+import re
+from collections.abc import Callable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spinecare.api.cds_state import configure_cds
+from spinecare.api.cds_state import cds_state, configure_cds
 from spinecare.api.errors import error_response, install_error_handlers, said, too_large
 from spinecare.http_limits import HEAD_SCOPE_KEY
 from spinecare.messages import N_
@@ -24,10 +29,15 @@ from spinecare.settings import Settings
 __all__ = [
     "BodySizeLimit",
     "HeadAsGet",
+    "TrustedHosts",
     "create_cds_app",
     "include_directly",
     "install_http_limits",
+    "wrong_host",
+    "wrong_host_message",
 ]
+
+log = logging.getLogger("spinecare.api")
 
 
 class _TooLarge(StarletteHTTPException):
@@ -209,9 +219,128 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET", HEAD_SCOPE_KEY: True}, receive, without_body)
 
 
-def install_http_limits(app: FastAPI, settings: Settings) -> None:
+HOST_HEADER = re.compile(r"(?P<name>[a-z0-9_.-]+|\[(?P<ip6>[0-9a-f:.]+)\])(?::[0-9]{1,5})?")
+"""A ``Host`` header as browsers and HTTP clients write it: a name or an address, in
+brackets for IPv6, and a port. Anything else (``good.example:80@evil.example``, which a
+URL built from it reads as the host ``evil.example``) is no host of the app's."""
+WRONG_HOST = N_(
+    "this server does not serve the address the request was sent to; open spinecare at "
+    "its own address"
+)
+WRONG_HOST_NAMED = N_(
+    "this server does not serve the address the request was sent to; open spinecare at %(address)s"
+)
+
+HostRefusal = Callable[[Request], Response]
+"""The answer to a request for a host the app does not serve (a page where the app has
+pages, else the JSON envelope or, under ``/fhir/``, an OperationOutcome)."""
+
+
+def request_host(scope: Scope) -> str | None:
+    """The host name the request's ``Host`` header names, lower case, without its port
+    or a final dot; "" where it sends none; None where it is not a host at all."""
+    raw = next((v for k, v in scope.get("headers", []) if k == b"host"), None)
+    if raw is None:
+        return ""
+    match = HOST_HEADER.fullmatch(raw.decode("latin-1").strip().lower())
+    if match is None:
+        return None
+    return (match["ip6"] or match["name"]).rstrip(".")
+
+
+def wrong_host_message(settings: Settings) -> Said:
+    """Why a request for a host the app does not serve is refused, naming the public
+    address where it is configured (the operator's, never the request's)."""
+    if settings.base_url_configured:
+        return Said(WRONG_HOST_NAMED, address=settings.base_url.strip().rstrip("/"))
+    return Said(WRONG_HOST)
+
+
+def wrong_host(request: Request) -> Response:
+    """The refusal (400) of a request for a host the app does not serve, in the one error
+    shape and the reader's words."""
+    words = said(wrong_host_message(cds_state(request.app).settings), request)
+    if request.url.path.startswith("/fhir/"):
+        from spinecare.api.fhir_api import outcome_response
+
+        return outcome_response(400, words)
+    return error_response(400, words, "wrong_host")
+
+
+class TrustedHosts:
+    """Pure ASGI middleware: the ``Host`` header decides nothing the app says.
+
+    - Where the hosts are configured (``Settings.trusted_hosts``: the public address's,
+      ``SPINECARE_ALLOWED_HOSTS`` and loopback), a request for any other, or with no
+      ``Host``, is refused 400 (``refuse``), before any route reads it: a name an
+      attacker points at the server (DNS rebinding from a page in a clinician's browser)
+      reaches nothing.
+    - A ``Host`` that is no host name (``good.example:80@evil.example``) is refused
+      wherever the app runs.
+    - A ``Location`` the framework builds from the request's own address (the redirect
+      of ``/patients/`` to ``/patients``) is sent as a path of this site: never an
+      address built from what the client wrote in ``Host``. Links the app builds to
+      itself (CDS Hooks cards, the SMART launch's return address) come from
+      ``Settings.base_url`` only."""
+
+    def __init__(
+        self, app: ASGIApp, hosts: frozenset[str] | None, refuse: HostRefusal = wrong_host
+    ) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = request_host(scope)
+        if host is None or (self.hosts is not None and host not in self.hosts):
+            log.warning(
+                "refused a request for a host this server does not serve: %r",
+                next((v for k, v in scope["headers"] if k == b"host"), b"")[:200],
+            )
+            from starlette.requests import Request as Incoming
+
+            await self.refuse(Incoming(scope, receive))(scope, receive, send)
+            return
+        own = _own_address(scope)
+
+        async def relative_location(message: Message) -> None:
+            if message["type"] == "http.response.start" and own is not None:
+                headers = [
+                    (k, _relative(v, own) if k.lower() == b"location" else v)
+                    for k, v in message.get("headers", [])
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, relative_location)
+
+
+def _own_address(scope: Scope) -> bytes | None:
+    """``scheme://host`` as the framework writes the request's own address from its
+    ``Host`` header (:class:`starlette.datastructures.URL`), or None without one."""
+    raw: bytes | None = next((v for k, v in scope.get("headers", []) if k == b"host"), None)
+    if raw is None:
+        return None
+    return str(scope.get("scheme", "http")).encode() + b"://" + raw
+
+
+def _relative(location: bytes, own: bytes) -> bytes:
+    """``location`` without the request's own address before its path."""
+    if location.startswith(own) and location[len(own) : len(own) + 1] in (b"/", b"?", b""):
+        rest = location[len(own) :]
+        return rest if rest.startswith(b"/") else b"/" + rest
+    return location
+
+
+def install_http_limits(
+    app: FastAPI, settings: Settings, *, refuse_host: HostRefusal = wrong_host
+) -> None:
     """HEAD as GET, the body size limit and CORS (for browser-based EHRs) from the
-    settings."""
+    settings, and outside them the check of the ``Host`` header (:class:`TrustedHosts`,
+    whose refusal is ``refuse_host``)."""
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -223,6 +352,7 @@ def install_http_limits(app: FastAPI, settings: Settings) -> None:
             allow_credentials=False,
             max_age=600,
         )
+    app.add_middleware(TrustedHosts, hosts=settings.trusted_hosts, refuse=refuse_host)
 
 
 def create_cds_app(settings: Settings | None = None) -> FastAPI:

@@ -170,7 +170,9 @@ _cookie = APIKeyCookie(
     name="spinecare_session",  # spinecare.clinic.accounts.SESSION_COOKIE
     auto_error=False,
     scheme_name="sessionCookie",
-    description="The clinic web app's login session cookie (sign in at /login).",
+    description="The clinic web app's login session cookie (sign in at /login); where the "
+    "app is served over HTTPS (an https SPINECARE_BASE_URL) it is named "
+    "`__Host-spinecare_session`.",
 )
 _AUTH = [Security(_bearer), Security(_cookie)]
 _REALM = 'Bearer realm="spinecare"'
@@ -204,6 +206,7 @@ def _caller(request: Request, session: Any) -> CurrentUser:
         SESSION_COOKIE,
         check_password_chosen,
         cookie_token,
+        sent_cookie,
         user_for_token,
     )
     from spinecare.clinic.audit import ActorRef
@@ -226,7 +229,7 @@ def _caller(request: Request, session: Any) -> CurrentUser:
         check_password_chosen(user)
         return user
     secret = request.app.state.web.settings.secret_key
-    cookie = cookie_token(secret, request.cookies.get(SESSION_COOKIE))
+    cookie = cookie_token(secret, sent_cookie(request, SESSION_COOKIE))
     user = user_for_token(session, cookie) if cookie is not None else None
     if user is None:
         raise _unauthorized(

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,6 +24,7 @@ from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import acting
 from spinecare.i18n import SOURCE_LANGUAGE, is_language, language_of, languages
 from spinecare.messages import N_, Message
+from spinecare.settings import Settings
 from spinecare.store.errors import AccessDenied, FormError
 from spinecare.store.models import ROLES, Clinic, LoginSession, PatientRow, User, as_utc
 from spinecare.store.usernames import username_key
@@ -39,10 +42,12 @@ __all__ = [
     "burn_password_work",
     "change_password",
     "check_password_chosen",
+    "cookie_name",
     "cookie_token",
     "cookie_value",
     "create_user",
     "current_user",
+    "easily_guessed",
     "end_session",
     "find_user",
     "for_one_sign_in",
@@ -52,7 +57,9 @@ __all__ = [
     "lock_clinic",
     "login_for_token",
     "own_record_language",
+    "request_settings",
     "reset_password",
+    "sent_cookie",
     "set_language",
     "set_user_active",
     "sign",
@@ -125,7 +132,7 @@ def create_user(
     name = " ".join((full_name or username).split())
     if len(name) > 200:
         errors["full_name"] = Message("required, at most 200 characters")
-    problem = _password_problem(password, username)
+    problem = _password_problem(password, username, full_name, clinic.name)
     if problem:
         errors["password"] = problem
     if role == "patient" and patient is None:
@@ -373,7 +380,40 @@ def check_password_chosen(user: CurrentUser) -> None:
 
 SESSION_COOKIE = "spinecare_session"
 """The login session cookie: a token and its HMAC (the app's secret key). The web pages
-and the REST API read the same cookie."""
+and the REST API read the same cookie, under :func:`cookie_name`."""
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(name: str, settings: Settings | None) -> str:
+    """The name spinecare's cookie ``name`` is set and read under: ``__Host-name`` where
+    the deployment is HTTPS (``Settings.https``), else ``name`` (plain-HTTP ``make run``).
+
+    Browsers take a ``__Host-`` cookie only from the host itself, over HTTPS, ``Secure``,
+    ``Path=/`` and with no ``Domain``: another host of the hospital's domain cannot set it
+    in a clinician's browser (a login of its author's, or a sign-in form's nonce whose
+    token it read), as it can set a plain ``spinecare_session`` with
+    ``Domain=hospital.example``. A cookie of the plain name is then no cookie of
+    spinecare's: a login kept under it from before the upgrade signs nobody in (the user
+    signs in again)."""
+    return HOST_PREFIX + name if settings is not None and settings.https else name
+
+
+def request_settings(request: Any) -> Settings | None:
+    """The settings of the app ``request`` came to (the clinic app's, or the standalone
+    CDS Hooks service's), or None for a request outside an app."""
+    try:
+        state = request.app.state
+    except (AttributeError, KeyError):
+        return None
+    web = getattr(state, "web", None)
+    settings = getattr(web, "settings", None) or getattr(state, "settings", None)
+    return settings if isinstance(settings, Settings) else None
+
+
+def sent_cookie(request: Any, name: str) -> str | None:
+    """The value of spinecare's cookie ``name`` that ``request`` carries, under the name
+    the deployment gives it (:func:`cookie_name`)."""
+    return request.cookies.get(cookie_name(name, request_settings(request)))  # type: ignore[no-any-return]
 
 
 def sign(secret: str, value: str) -> str:
@@ -440,15 +480,57 @@ def keep_sign_in_language(session: Session, who: CurrentUser, language: str | No
         user.language = language_of(language)
 
 
-def _password_problem(password: str, username: str) -> str | None:
+def _password_problem(password: str, username: str, *context: str | None) -> str | None:
     """What makes ``password`` unfit for the account ``username``: too short, or the user
     name itself, in any case or look-alike spelling (``PHYS1C1AN`` for ``physician``): the
-    first guess at every account, one guess each, which no account's slowdown stops."""
+    first guess at every account, one guess each, which no account's slowdown stops; or
+    one of the most common passwords, or made of one (:func:`easily_guessed`)."""
     if len(password) < MIN_PASSWORD:
         return Message("at least %(n)s characters", n=MIN_PASSWORD)
     if username_key(password.strip()) == username_key(username.strip()):
         return Message("must not be the user name")
+    if easily_guessed(password, username, *context):
+        return Message(
+            "too easy to guess: one of the most common passwords, or a common word or "
+            "name with a few digits; a few words that do not go together make a good one"
+        )
     return None
+
+
+GUESSES = 6
+"""A password guessed in fewer than 10**6 tries, by zxcvbn's estimate, is refused: its
+score 0 and 1 ("too guessable", "very guessable"), which only a throttled sign-in
+protects; 10**6 is what the sign-in's slowdown lets an attacker try at one account in
+about two years, and an argon2 hash stolen with the database gives up within days."""
+ESTIMATED_CHARACTERS = 72
+"""zxcvbn's own limit on what it estimates; a longer password is judged by its start
+(none of its lists holds anything near as long)."""
+RUSSIAN_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
+LATIN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+AS_TYPED_ON_LATIN_KEYS = str.maketrans(
+    RUSSIAN_KEYS + RUSSIAN_KEYS.upper(), LATIN_KEYS + LATIN_KEYS.upper()
+)
+"""A password typed with the Russian keyboard layout on, as the same keys write it with
+the Latin one: "йцукен" is "qwerty" typed in the wrong layout, a guess as common."""
+
+
+def easily_guessed(password: str, *context: str | None) -> bool:
+    """Whether ``password`` is one of the most common passwords, or a common word, name,
+    date, keyboard row or sequence with a few changes, as zxcvbn estimates it (its lists:
+    30,000 most common passwords, English words and names, in any case, reversed or in
+    l33t spelling), also as its keys write it in the Latin layout
+    (:data:`AS_TYPED_ON_LATIN_KEYS`), or made of the account's own words (``context``: its
+    user name, its owner's name, its clinic's) and "spinecare"."""
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
+    head = password[:ESTIMATED_CHARACTERS]
+    words = ["spinecare"]
+    for given in filter(None, context):
+        words += [given, *(w for w in re.split(r"[\W_]+", given) if len(w) > 2)]
+    return any(
+        float(zxcvbn(form, user_inputs=words)["guesses_log10"]) < GUESSES
+        for form in dict.fromkeys((head, head.translate(AS_TYPED_ON_LATIN_KEYS)))
+    )
 
 
 def update_user(
@@ -588,7 +670,7 @@ def change_password(
             _hasher.verify(user.password_hash, current)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             errors["current"] = Message("this is not your current password")
-    problem = _password_problem(new, user.username)
+    problem = _password_problem(new, user.username, user.full_name)
     if problem:
         errors["new"] = problem
     elif new == current:

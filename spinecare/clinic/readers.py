@@ -45,7 +45,7 @@ def signed_in_language(request: Request) -> str | None:
 
 
 def _look_up(request: Request) -> str | None:
-    from spinecare.clinic.accounts import SESSION_COOKIE, cookie_token, user_for_token
+    from spinecare.clinic.accounts import SESSION_COOKIE, cookie_token, sent_cookie, user_for_token
     from spinecare.clinic.tokens import token_user
 
     try:
@@ -56,7 +56,7 @@ def _look_up(request: Request) -> str | None:
         return None
     header = request.headers.get("authorization")
     scheme, _, bearer = (header or "").strip().partition(" ")
-    cookie = None if header is not None else request.cookies.get(SESSION_COOKIE)
+    cookie = None if header is not None else sent_cookie(request, SESSION_COOKIE)
     token = (
         bearer.strip()
         if scheme.lower() == "bearer"
@@ -86,6 +86,8 @@ def reader_language(request: Request) -> str:
 def sign_in_page_language(request: Request) -> str | None:
     """The language the pages speak before sign-in: the language switch's cookie, else the
     one ``Accept-Language`` prefers; None for neither."""
-    return language_of(request.cookies.get(LANG_COOKIE)) or accepted_language(
+    from spinecare.clinic.accounts import sent_cookie
+
+    return language_of(sent_cookie(request, LANG_COOKIE)) or accepted_language(
         request.headers.get("accept-language")
     )

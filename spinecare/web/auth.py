@@ -21,6 +21,7 @@ from spinecare.web.deps import (
     SESSION_COOKIE,
     check_csrf,
     db_session,
+    delete_cookie,
     ended_idle,
     error_data,
     optional_user,
@@ -176,6 +177,10 @@ async def login(request: Request) -> Response:
         else RedirectResponse(target, status_code=303)
     )
     set_cookie(request, response, SESSION_COOKIE, session_cookie_value(request, result.token))
+    if state(request).settings.https:
+        # a login kept under the plain name from before the ``__Host-`` cookie signs
+        # nobody in: removed from this host (one another host set stays, and is ignored)
+        response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
@@ -193,7 +198,7 @@ async def logout(request: Request) -> Response:
     response: Response = RedirectResponse("/login?signed_out=1", status_code=303)
     if wants_json(request):
         response = JSONResponse({"signed_out": True})
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    delete_cookie(request, response, SESSION_COOKIE)
     return response
 
 

@@ -34,9 +34,11 @@ from spinecare.clinic.accounts import (
     SESSION_COOKIE as SESSION_COOKIE,  # the web pages' name for it
 )
 from spinecare.clinic.accounts import (
+    cookie_name,
     cookie_token,
     cookie_value,
     login_for_token,
+    sent_cookie,
     sign,
     signed,
 )
@@ -263,7 +265,7 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 def session_token(request: Request) -> str | None:
-    return cookie_token(state(request).settings.secret_key, request.cookies.get(SESSION_COOKIE))
+    return cookie_token(state(request).settings.secret_key, sent_cookie(request, SESSION_COOKIE))
 
 
 def session_cookie_value(request: Request, token: str) -> str:
@@ -271,13 +273,30 @@ def session_cookie_value(request: Request, token: str) -> str:
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    """Set spinecare's cookie ``name``: HttpOnly, ``SameSite=Lax``, for the whole site;
+    where the deployment is HTTPS a ``__Host-`` cookie (:func:`cookie_name`), which is
+    ``Secure`` and names no ``Domain``; ``Secure`` also outside development."""
+    settings = state(request).settings
     response.set_cookie(
-        name,
+        cookie_name(name, settings),
         value,
         httponly=True,
         samesite="lax",
         path="/",
-        secure=not state(request).settings.development,
+        secure=settings.https or not settings.development,
+    )
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    """Remove spinecare's cookie ``name`` from the browser (under :func:`cookie_name`),
+    with the attributes it was set with (a ``__Host-`` cookie is removed only so)."""
+    settings = state(request).settings
+    response.delete_cookie(
+        cookie_name(name, settings),
+        path="/",
+        secure=settings.https or not settings.development,
+        httponly=True,
+        samesite="lax",
     )
 
 
@@ -336,7 +355,7 @@ def csrf_token(request: Request) -> str:
     token = session_token(request)
     if token is not None:
         return sign(secret, "csrf:" + token)
-    nonce = request.cookies.get(NONCE_COOKIE) or getattr(request.state, "nonce", None)
+    nonce = sent_cookie(request, NONCE_COOKIE) or getattr(request.state, "nonce", None)
     if nonce is None:
         nonce = secrets.token_urlsafe(16)
         request.state.nonce = nonce

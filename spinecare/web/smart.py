@@ -41,7 +41,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.clinic import AccessDenied
-from spinecare.clinic.accounts import sign, signed
+from spinecare.clinic.accounts import cookie_name, sent_cookie, sign, signed
 from spinecare.clinic.rates import RateLimit
 from spinecare.fhir.smart import (
     LaunchError,
@@ -162,6 +162,7 @@ async def launch(request: Request, iss: str = "", launch: str | None = None) -> 
     response = RedirectResponse(target, status_code=302)
     secret = deps.state(request).settings.secret_key
     _append_cookie(
+        request,
         response,
         STATE_COOKIE,
         sign(secret, f"state:{launch_state}"),
@@ -186,7 +187,7 @@ def _nonce(request: Request, launch_state: str) -> str:
 def _check_browser(request: Request, launch_state: str) -> None:
     """The callback comes to the browser that started the launch (its state cookie)."""
     secret = deps.state(request).settings.secret_key
-    sent = request.cookies.get(STATE_COOKIE, "")
+    sent = sent_cookie(request, STATE_COOKIE) or ""
     if not launch_state or not signed(sent, sign(secret, f"state:{launch_state}")):
         raise LaunchError(
             Text(
@@ -337,27 +338,41 @@ def _set_launch_cookies(
     pages, and works where third-party cookies are blocked). The ordinary sign-in cookie
     of this browser, if any, is removed so that one login is sent."""
     secret = deps.state(request).settings.secret_key
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    deps.delete_cookie(request, response, SESSION_COOKIE)
     values = {
         SESSION_COOKIE: session_cookie_value(request, session_token),
         LAUNCH_COOKIE: _launch_cookie(secret, session_token, ehr.iss),
     }
     for name, value in values.items():
-        _append_cookie(response, name, value)
-    _append_cookie(response, STATE_COOKIE, "", path="/launch/callback", max_age=0)  # used
+        _append_cookie(request, response, name, value)
+    _append_cookie(  # used
+        request, response, STATE_COOKIE, "", path="/launch/callback", max_age=0
+    )
 
 
 def _append_cookie(
-    response: Response, name: str, value: str, *, path: str = "/", max_age: int | None = None
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    path: str = "/",
+    max_age: int | None = None,
 ) -> None:
-    """A cookie for the EHR's frame: ``SameSite=None; Secure; HttpOnly; Partitioned``."""
+    """A cookie for the EHR's frame: ``SameSite=None; Secure; HttpOnly; Partitioned``;
+    over HTTPS a ``__Host-`` cookie (:func:`~spinecare.clinic.accounts.cookie_name`),
+    which must be for the whole site (``Path=/``)."""
+    settings = deps.state(request).settings
+    named = cookie_name(name, settings)
+    if named != name:
+        path = "/"
     cookie: SimpleCookie = SimpleCookie()
-    cookie[name] = value
+    cookie[named] = value
     for attribute, setting in (("path", path), ("samesite", "None")):
-        cookie[name][attribute] = setting
+        cookie[named][attribute] = setting
     if max_age is not None:
-        cookie[name]["max-age"] = max_age
-    cookie[name]["secure"] = cookie[name]["httponly"] = True
+        cookie[named]["max-age"] = max_age
+    cookie[named]["secure"] = cookie[named]["httponly"] = True
     # Partitioned is written by hand: Python's cookies know it from 3.14 on
     response.headers.append("set-cookie", cookie.output(header="").strip() + "; Partitioned")
 
@@ -370,7 +385,7 @@ def _launch_cookie(secret: str, session_token: str, iss: str) -> str:
 def _launched_from(request: Request) -> str | None:
     """The EHR whose launch started this request's login, when the launch cookie is
     genuine and belongs to that login."""
-    raw = request.cookies.get(LAUNCH_COOKIE, "")
+    raw = sent_cookie(request, LAUNCH_COOKIE) or ""
     token = deps.session_token(request) if "." in raw else None
     if token is None:
         return None

@@ -236,7 +236,8 @@ def make_client(**overrides: Any):
         "db_url": f"sqlite:///{tempfile.mkdtemp(prefix='spinecare-cds-')}/cds.sqlite",
     }
     values.update(overrides)
-    return TestClient(create_cds_app(Settings(**values)))
+    # the public address is configured: requests name its host (another is refused)
+    return TestClient(create_cds_app(Settings(**values)), base_url=str(values["base_url"]))
 
 
 @pytest.fixture(scope="session")

@@ -48,11 +48,17 @@ def test_aud_is_the_configured_base_url_only(secure_client, keys):
 
 
 def test_aud_is_never_taken_from_the_host_header(secure_client, keys):
-    # a token minted for another service cannot be replayed here by naming its host
+    # a token minted for another service cannot be replayed here by naming its host: that
+    # host is not served at all (400), and a host that is (loopback) is no audience either
     token = keys.token("https://other-service.example.net/cds-services")
     response = secure_client.get(
         "https://other-service.example.net/cds-services",
         headers={**auth(token), "Host": "other-service.example.net"},
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "wrong_host")
+    token = keys.token("https://localhost/cds-services")
+    response = secure_client.get(
+        "https://localhost/cds-services", headers={**auth(token), "Host": "localhost"}
     )
     assert_bare_401(response)
 

@@ -18,6 +18,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import demo_database
 
+SESSION, LAUNCH = "__Host-spinecare_session", "__Host-spinecare_launch"
+"""The login and launch cookies of the test app, served over HTTPS (``BASE``)."""
+
 EHR_PAGES = "https://ehr.example.org"
 
 
@@ -68,8 +71,9 @@ def app_client(ehr, tmp_path):
         smart_ehrs=str(ehrs),
     )
     app = create_app(settings)
-    # https: the launch cookies are Secure (a cookie jar sends them over https only)
-    yield TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    # https: the launch cookies are Secure (a cookie jar sends them over https only); the
+    # public address's host (another is refused), whose https makes them ``__Host-``
+    yield TestClient(app, base_url=BASE, raise_server_exceptions=False)
     app.state.db.dispose()
     accounts.use_password_hasher(hasher)
 
@@ -293,7 +297,7 @@ def frame_ancestors(response) -> str:
 def test_the_launch_session_can_be_framed_by_its_ehr_only(app_client, ehr):
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     cookies = response.headers.get_list("set-cookie")
-    for name in ("spinecare_session=", "spinecare_launch="):
+    for name in (f"{SESSION}=", f"{LAUNCH}="):
         cookie = next(c for c in cookies if c.startswith(name) and "Max-Age=0" not in c)
         attributes = {a.strip().lower() for a in cookie.split(";")}
         assert {"samesite=none", "secure", "partitioned", "httponly"} <= attributes
@@ -303,12 +307,12 @@ def test_the_launch_session_can_be_framed_by_its_ehr_only(app_client, ehr):
     assert "x-frame-options" not in page.headers
     # a forged launch cookie (another EHR, same login) gets no framing, and neither does
     # the genuine one with another login
-    session = app_client.cookies.get("spinecare_session")
-    genuine = app_client.cookies.get("spinecare_launch")
+    session = app_client.cookies.get(SESSION)
+    genuine = app_client.cookies.get(LAUNCH)
     forged = base64.urlsafe_b64encode(b"https://evil.example").decode() + "." + "0" * 64
     login = app_client.app.state.demo_logins
     assert session and genuine and login
-    for cookies in ({"spinecare_session": session, "spinecare_launch": forged}, {}):
+    for cookies in ({SESSION: session, LAUNCH: forged}, {}):
         app_client.cookies.clear()
         if not cookies:
             form = app_client.get("/login", headers={"accept": "text/html"}).text
@@ -320,9 +324,9 @@ def test_the_launch_session_can_be_framed_by_its_ehr_only(app_client, ehr):
                 follow_redirects=False,
             )
             assert signed_in.status_code == 303
-            cookies = {"spinecare_launch": genuine}
+            cookies = {LAUNCH: genuine}
         for name, value in cookies.items():
-            app_client.cookies.set(name, value, domain="testserver")
+            app_client.cookies.set(name, value, domain=urlsplit(BASE).hostname)
         page = app_client.get("/patients", headers={"accept": "text/html"})
         assert frame_ancestors(page) == "frame-ancestors 'none'"
         assert page.headers["x-frame-options"] == "DENY"
@@ -449,7 +453,7 @@ def test_a_callback_taken_to_another_browser_is_refused(app_client, ehr):
     from fastapi.testclient import TestClient
 
     address = _callback_address(app_client, ehr)
-    victim = TestClient(app_client.app, base_url="https://testserver")
+    victim = TestClient(app_client.app, base_url=BASE)
     before = counts(app_client)
     response = victim.get(address, headers={"accept": "text/html"}, follow_redirects=False)
     assert response.status_code == 400
@@ -772,7 +776,7 @@ def test_scopes_that_read_the_whole_record_open_it(app_client, ehr, granted):
 
 def test_the_refusal_of_scopes_is_said_in_russian(app_client, ehr):
     ehr.granted_scope = "launch openid fhirUser patient/Patient.read"
-    app_client.cookies.set("spinecare_lang", "ru")
+    app_client.cookies.set("__Host-spinecare_lang", "ru")
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     assert response.status_code == 400
     assert "диагноз" in response.text and "Condition" not in response.text
@@ -888,7 +892,7 @@ def _second_user(client, username: str = "admin"):
     another browser."""
     from fastapi.testclient import TestClient
 
-    other = TestClient(client.app, base_url="https://testserver", raise_server_exceptions=False)
+    other = TestClient(client.app, base_url=BASE, raise_server_exceptions=False)
     logins = client.app.state.demo_logins
     password = next(d.password for d in logins if d.username == username)
     form = {"username": username, "password": password, "csrf_token": _csrf(_html(other, "/login"))}
@@ -1082,7 +1086,7 @@ def test_a_link_to_another_persons_chart_opens_and_stores_nothing(app_client, eh
 
 def test_the_refusal_of_a_wrong_link_is_said_in_russian(app_client, ehr):
     _link_wrongly(app_client, ehr)
-    app_client.cookies.set("spinecare_lang", "ru")
+    app_client.cookies.set("__Host-spinecare_lang", "ru")
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     assert response.status_code == 403
     assert "другой человек" in " ".join(response.text.split())
@@ -1100,13 +1104,13 @@ def test_a_launch_ends_the_browsers_ordinary_login(app_client, ehr):
         follow_redirects=False,
     )
     assert signed_in.status_code == 303
-    ordinary = app_client.cookies.get("spinecare_session")
+    ordinary = app_client.cookies.get(SESSION)
     assert ordinary
     before = app_client.get("/patients", headers={"accept": "application/json"})
     assert before.status_code == 200, before.text
     response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
     assert response.status_code == 303, response.text
     app_client.cookies.clear()
-    kept = {"accept": "application/json", "cookie": f"spinecare_session={ordinary}"}
+    kept = {"accept": "application/json", "cookie": f"{SESSION}={ordinary}"}
     refused = app_client.get("/patients", headers=kept)
     assert refused.status_code == 401, refused.text

@@ -27,7 +27,7 @@ def _staff(session):
 
     clinic = get_or_create_clinic(session, "Clinic A")
     return create_user(
-        session, clinic=clinic, username="anna", password="password-1", role="therapist"
+        session, clinic=clinic, username="anna", password="store-pass-1", role="therapist"
     )
 
 

@@ -23,7 +23,7 @@ WRITER = textwrap.dedent(
     db = open_database(sys.argv[1], schema=sys.argv[2] or None)
     with db.session() as session:
         clinic = get_or_create_clinic(session, "Clinic K")
-        user = create_user(session, clinic=clinic, username="kim", password="password-1",
+        user = create_user(session, clinic=clinic, username="kim", password="store-pass-1",
                            role="therapist")
     n = 0
     while True:

@@ -20,7 +20,7 @@ def _staff(session):
 
     clinic = get_or_create_clinic(session, "Clinic A")
     row = create_user(
-        session, clinic=clinic, username="anna", password="password-1", role="therapist"
+        session, clinic=clinic, username="anna", password="store-pass-1", role="therapist"
     )
     return current_user(session, row)
 
@@ -255,7 +255,7 @@ def test_the_audit_logs_patient_filter_of_characters_never_seen_filters_nothing(
             session,
             clinic=get_or_create_clinic(session, "Clinic A"),
             username="admin",
-            password="password-1",
+            password="store-pass-1",
             role="admin",
         )
         admin = current_user(session, row)

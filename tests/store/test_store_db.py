@@ -24,7 +24,7 @@ def _staff(session, clinic_name="Clinic A", username="anna"):
 
     clinic = get_or_create_clinic(session, clinic_name)
     row = create_user(
-        session, clinic=clinic, username=username, password="password-1", role="therapist"
+        session, clinic=clinic, username=username, password="store-pass-1", role="therapist"
     )
     return current_user(session, row)
 
@@ -209,7 +209,7 @@ def test_no_account_is_locked_by_failures(db_target) -> None:
             with db.session() as session:
                 assert authenticate(session, "anna", "wrong") is None
         with db.session() as session:
-            assert authenticate(session, "anna", "password-1") is not None
+            assert authenticate(session, "anna", "store-pass-1") is not None
     finally:
         db.dispose()
 

@@ -46,7 +46,10 @@ def test_a_sign_in_sent_from_another_sites_page_signs_nobody_in(world: World, si
     assert clinician.get("/api/patients").status_code == 401
 
 
-PUBLIC = "https://spinecare.hospital.example"  # the address browsers know the app by
+PUBLIC = "http://spinecare.hospital.example"  # the address browsers know the app by
+"""Plain HTTP, so that the cookies keep the names a page of the same domain can set: an
+https address makes them ``__Host-`` cookies, which no other host can set at all
+(``tests/web/test_sec_hosts_and_cookies.py``)."""
 
 
 def _public_address(world: World) -> None:

@@ -47,7 +47,8 @@ def launch_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
 
 
 def _client(app: Any, address: str) -> TestClient:
-    return TestClient(app, base_url="https://testserver", client=(address, 50000))
+    # the public address's host: another is refused
+    return TestClient(app, base_url="https://spinecare.example.org", client=(address, 50000))
 
 
 def test_launches_are_limited_per_address(launch_app: tuple[Any, list[str]]) -> None:

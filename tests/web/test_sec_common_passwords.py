@@ -1,0 +1,107 @@
+"""A password among the most common ones, or made of one, is refused: the guesses an
+attacker tries first at every account, a few each, which no account's slowdown stops
+(and which an argon2 hash stolen with the database gives up at once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import JSON, PASSWORDS, World, csrf_of, login
+
+COMMON = [
+    "password1",  # on the list as it is
+    "P@ssw0rd2026",  # l33t, capitalised, a year
+    "qwertyuiop",  # a keyboard row
+    "Qwerty123!",  # one with a few digits and a sign
+    "12345678",
+    "gfhjkm123",  # "пароль" typed with the Latin layout on
+    "йцукенгшщз",  # "qwertyuiop" typed with the Russian layout on
+    "iloveyou",
+    "Spinecare2026",  # the app's own name
+    "physician2026",  # the account's own name with a year
+]
+GOOD = ["a long enough passphrase 42", "Second-doctor-2026!", "Ёжик-в-тумане-7"]
+REFUSED = (
+    "too easy to guess: one of the most common passwords, or a common word or name with a "
+    "few digits; a few words that do not go together make a good one"
+)
+
+
+def _change(client: TestClient, new: str) -> object:
+    return client.post(
+        "/password",
+        data={
+            "current": PASSWORDS["physician"],
+            "new": new,
+            "repeat": new,
+            "csrf_token": csrf_of(client, "/password"),
+        },
+        headers=JSON,
+    )
+
+
+@pytest.mark.parametrize("chosen", COMMON)
+def test_ones_own_common_password_is_refused(
+    world: World, signed_in: Callable[[str], TestClient], chosen: str
+) -> None:
+    answer = _change(signed_in("physician"), chosen)
+    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
+    (detail,) = answer.json()["error"]["details"]  # type: ignore[attr-defined]
+    assert (detail["field"], detail["message"]) == ("new", REFUSED)
+    # nothing changed: the old password signs in, the refused one does not
+    login(world.client(), "physician", PASSWORDS["physician"])
+
+
+@pytest.mark.parametrize("chosen", GOOD)
+def test_a_password_hard_to_guess_is_taken(
+    world: World, signed_in: Callable[[str], TestClient], chosen: str
+) -> None:
+    answer = _change(signed_in("physician"), chosen)
+    assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
+    login(world.client(), "physician", chosen)
+
+
+def test_a_new_accounts_common_password_is_refused_in_the_readers_words(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    admin = signed_in("admin")
+    form = {
+        "username": "vera",
+        "full_name": "Vera Petrova",
+        "password": "Petrova2026",  # the owner's own name and a year
+        "role": "therapist",
+        "csrf_token": csrf_of(admin, "/users"),
+    }
+    answer = admin.post("/users", data=form, headers=JSON)
+    assert answer.status_code == 422, answer.text
+    fields = {d["field"]: d["message"] for d in answer.json()["error"]["details"]}
+    assert fields == {"password": REFUSED}
+    admin.post("/language", data={"language": "ru", "csrf_token": csrf_of(admin, "/users")})
+    answer = admin.post(
+        "/users", data={**form, "csrf_token": csrf_of(admin, "/users")}, headers=JSON
+    )
+    assert answer.status_code == 422
+    (said,) = [d["message"] for d in answer.json()["error"]["details"]]
+    assert said != REFUSED and "парол" in said
+    taken = admin.post(
+        "/users",
+        data={
+            **form,
+            "password": "a long enough passphrase 42",
+            "csrf_token": csrf_of(admin, "/users"),
+        },
+        headers=JSON,
+    )
+    assert taken.status_code in (200, 201, 303), taken.text
+
+
+def test_a_very_long_password_is_judged_quickly_by_its_start() -> None:
+    """zxcvbn estimates at most 72 characters (it refuses more): a longer password is
+    judged by its start, never an error."""
+    from spinecare.clinic.accounts import easily_guessed
+
+    assert easily_guessed("password" * 50)
+    assert not easily_guessed("a long enough passphrase 42 " * 20)
