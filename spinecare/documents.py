@@ -413,7 +413,9 @@ def parse_json(raw: bytes | str, label: str) -> Any:
         ) from None
     try:
         key = _duplicate_key(data, parsed)
-    except orjson.JSONEncodeError:  # deeper than it can be written back, or read further
+    except (orjson.JSONEncodeError, RecursionError):
+        # deeper than it can be written back, or read again key by key: a part that a key
+        # written twice hid from the parsed value (orjson keeps the last) is read there
         raise RecordError(
             Message("not valid JSON: nested more than %(n)s levels deep", n=MAX_JSON_DEPTH),
             source=label,
