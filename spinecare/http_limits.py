@@ -141,11 +141,14 @@ def head_limited_protocol(limit: int, seconds: float, refusal: Refusal) -> type[
         def send_400_response(self, msg: str) -> None:
             # uvicorn's answer to a parser's error: its own plain text, without the
             # headers every answer carries; a head that cannot be read is refused here
-            # in the one error shape (a body that cannot be, once the app has the
-            # request, is left to uvicorn)
+            # in the one error shape, and so is a body that cannot be (a chunk's size
+            # that is no number) while the app has not begun its answer (the app, reading
+            # on, finds the connection closed); once it has, uvicorn's own words are all
+            # that can still be sent
+            cycle = getattr(self, "cycle", None)
             if getattr(self, "head_refused", False):
                 self._refuse(431)
-            elif self.in_head:
+            elif self.in_head or cycle is None or not cycle.response_started:
                 self._refuse(400)
             else:
                 super().send_400_response(msg)
