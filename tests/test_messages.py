@@ -422,6 +422,12 @@ def test_no_russian_text_leaves_before_or_after_hanging() -> None:
     assert _russian_texts_matching(r"(?<![А-Яа-яЁё])(?:до|перед)\s*[,;)]") == []
 
 
+def test_a_health_history_is_not_counted_in_russian() -> None:
+    """A patient's page headed its intakes "Анамнезы": a clinician collects one анамнез and
+    keeps its records ("Записи анамнеза"), never counts анамнезы."""
+    assert _russian_texts_matching(r"(?i)анамнез(?:ы|ов|ам|ами|ах)\b") == []
+
+
 def _source(msgid: str | tuple[str, ...]) -> str:
     """A catalogue entry's English text (a plural's singular)."""
     return msgid if isinstance(msgid, str) else msgid[0]
