@@ -428,6 +428,13 @@ def test_a_health_history_is_not_counted_in_russian() -> None:
     assert _russian_texts_matching(r"(?i)анамнез(?:ы|ов|ам|ами|ах)\b") == []
 
 
+def test_no_russian_heading_ends_on_a_preposition() -> None:
+    """The patient's screening headed a list "Массажист будет осторожен из-за", a sentence cut
+    before its object. A preposition that always takes one ("из-за", "для", "при") does not
+    end a Russian text ("Боль до", "С" and "По" are a table's and a filter's words)."""
+    assert _russian_texts_matching(r"(?:^|\s)(?:из-за|для|при|вместо|кроме)\s*:?$") == []
+
+
 def _source(msgid: str | tuple[str, ...]) -> str:
     """A catalogue entry's English text (a plural's singular)."""
     return msgid if isinstance(msgid, str) else msgid[0]
