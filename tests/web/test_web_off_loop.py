@@ -141,7 +141,7 @@ def _therapist_id(world: World) -> int:
         (
             "admin",
             "/users",
-            {"username": "new-one", "password": "p" * 10, "role": "therapist"},
+            {"username": "new-one", "password": "held-while-hashing-1", "role": "therapist"},
             201,
         ),
     ],
