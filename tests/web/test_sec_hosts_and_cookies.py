@@ -115,9 +115,10 @@ def test_a_login_under_the_plain_name_signs_nobody_in(https_app: Any) -> None:
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
     # the victim's own sign-in works beside it, and takes off a plain cookie of this host
     victim.cookies.clear()
-    victim.cookies.set("spinecare_session", planted)
+    victim.cookies.set("spinecare_session", planted, domain="spinecare.hospital.example")
     login(victim, "therapist", PASSWORDS["therapist"])
     assert victim.get("/api/patients").status_code == 200
+    assert victim.cookies.get("spinecare_session") is None
 
 
 def test_a_nonce_planted_by_another_host_signs_nobody_in(https_app: Any) -> None:
