@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         "",
         description="path to a JSON file: the EHRs spinecare may be opened from by SMART App "
         "Launch (client id, clinic, EHR users mapped to accounts, the EHR origins that may "
-        "frame the pages)",
+        "frame the pages); needs SPINECARE_BASE_URL, where the EHR sends the browser back",
     )
     cds_fhir_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -226,6 +226,13 @@ class Settings(BaseSettings):
                     "SPINECARE_SECRET_KEY is weak: use at least %(n)s random characters, or "
                     "leave it unset to have one made and kept in the data directory",
                     n=MIN_SECRET_LENGTH,
+                )
+            )
+        if self.smart_ehrs and not self.base_url_configured:
+            raise InputError(
+                Message(
+                    "SPINECARE_SMART_EHRS needs SPINECARE_BASE_URL, the address browsers open "
+                    "spinecare at: the EHR sends the browser back to it after a launch"
                 )
             )
         if not self.cds_jwt_required and not self.development:

@@ -403,6 +403,7 @@ def test_an_ehrs_file_listing_an_ehr_twice_stops_the_start(tmp_path, monkeypatch
     first = {"iss": "https://e/fhir", "client_id": "c", "clinic": "A"}
     path.write_text(json.dumps({"ehrs": [first, {**first, "clinic": "B"}]}))
     monkeypatch.setenv("SPINECARE_SMART_EHRS", str(path))
+    monkeypatch.setenv("SPINECARE_BASE_URL", BASE)
     monkeypatch.setenv("SPINECARE_ENVIRONMENT", "test")
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)  # started: no server
     db = f"sqlite:///{tmp_path / 'spinecare.sqlite'}"

@@ -262,6 +262,19 @@ def test_an_allowed_host_that_is_no_host_name_is_refused_naming_the_setting(valu
         Settings.from_env(environment="test", allowed_hosts=value)
 
 
+def test_smart_launches_need_the_public_address(tmp_path: Any) -> None:
+    """The EHR sends the browser back to ``SPINECARE_BASE_URL``: left at its default, every
+    launch would end at ``http://127.0.0.1:8000`` (and no host would be checked)."""
+    from spinecare.errors import InputError
+    from spinecare.settings import Settings
+
+    ehrs = tmp_path / "ehrs.json"
+    ehrs.write_text('{"ehrs": []}')
+    with pytest.raises(InputError, match="SPINECARE_SMART_EHRS needs SPINECARE_BASE_URL"):
+        Settings.from_env(environment="test", smart_ehrs=str(ehrs))
+    assert Settings.from_env(environment="test", smart_ehrs=str(ehrs), base_url=PUBLIC).https
+
+
 @pytest.mark.parametrize("host", ["good.example:80@evil.example", "evil.example/x", "a b"])
 def test_a_host_header_that_is_no_host_is_refused_even_unconfigured(
     world: World, host: str
