@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -502,9 +503,20 @@ GUESSES = 6
 score 0 and 1 ("too guessable", "very guessable"), which only a throttled sign-in
 protects; 10**6 is what the sign-in's slowdown lets an attacker try at one account in
 about two years, and an argon2 hash stolen with the database gives up within days."""
-ESTIMATED_CHARACTERS = 72
-"""zxcvbn's own limit on what it estimates; a longer password is judged by its start
-(none of its lists holds anything near as long)."""
+ESTIMATED_CHARACTERS = 40
+"""A password is judged by its first 40 characters (none of zxcvbn's lists holds anything
+near as long; its own limit is 72): the estimate costs time in the square of the length,
+and it is asked by whoever may set a password, as often as they like."""
+L33T_READINGS = 16
+"""zxcvbn reads a password's digits and signs as letters in every way they may stand for
+them (736 ways for a password holding each of ``!$%(+0123456789<@[{|``), and each way is
+a search of every dictionary: 72 such characters took four seconds of a worker, 40 over
+one. A password read in more than 16 ways is judged by its first :data:`L33T_HEAD`
+characters (a common one is shorter: "P@$$w0rd!1234567")."""
+L33T_HEAD = 16
+_ESTIMATING = threading.Lock()
+"""zxcvbn keeps the words of the account being judged in a dictionary of the module:
+one estimate at a time, or one account's words would be read for another's."""
 RUSSIAN_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
 LATIN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
 AS_TYPED_ON_LATIN_KEYS = str.maketrans(
@@ -521,16 +533,35 @@ def easily_guessed(password: str, *context: str | None) -> bool:
     l33t spelling), also as its keys write it in the Latin layout
     (:data:`AS_TYPED_ON_LATIN_KEYS`), or made of the account's own words (``context``: its
     user name, its owner's name, its clinic's) and "spinecare"."""
-    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
-
     head = password[:ESTIMATED_CHARACTERS]
     words = ["spinecare"]
     for given in filter(None, context):
         words += [given, *(w for w in re.split(r"[\W_]+", given) if len(w) > 2)]
     return any(
-        float(zxcvbn(form, user_inputs=words)["guesses_log10"]) < GUESSES
+        _guesses_log10(_judged(form), words) < GUESSES
         for form in dict.fromkeys((head, head.translate(AS_TYPED_ON_LATIN_KEYS)))
     )
+
+
+def _judged(password: str) -> str:
+    """What of ``password`` is estimated: all of it (at most :data:`ESTIMATED_CHARACTERS`),
+    or its first :data:`L33T_HEAD` characters where its digits and signs could be read as
+    letters in more than :data:`L33T_READINGS` ways."""
+    from zxcvbn import matching  # type: ignore[import-untyped]
+
+    table = matching.relevant_l33t_subtable(password, matching.L33T_TABLE)
+    if len(matching.enumerate_l33t_subs(table)) > L33T_READINGS:
+        return password[:L33T_HEAD]
+    return password
+
+
+def _guesses_log10(password: str, words: list[str]) -> float:
+    """zxcvbn's estimate of ``password`` with the account's ``words``, one at a time
+    (:data:`_ESTIMATING`)."""
+    from zxcvbn import zxcvbn
+
+    with _ESTIMATING:
+        return float(zxcvbn(password, user_inputs=words)["guesses_log10"])
 
 
 def update_user(

@@ -98,10 +98,16 @@ def test_a_new_accounts_common_password_is_refused_in_the_readers_words(
     assert taken.status_code in (200, 201, 303), taken.text
 
 
-def test_a_very_long_password_is_judged_quickly_by_its_start() -> None:
-    """zxcvbn estimates at most 72 characters (it refuses more): a longer password is
-    judged by its start, never an error."""
-    from spinecare.clinic.accounts import easily_guessed
+def test_a_very_long_password_is_judged_by_its_start() -> None:
+    """zxcvbn refuses more than 72 characters, and its cost grows with the square of the
+    length and with the ways digits and signs read as letters (72 characters of them held
+    a worker four seconds): a long password is judged by its start, never an error."""
+    from spinecare.clinic.accounts import L33T_HEAD, _judged, easily_guessed
 
     assert easily_guessed("password" * 50)
     assert not easily_guessed("a long enough passphrase 42 " * 20)
+    signs = "4@8({[<3691!|70$5+7%2" * 4
+    assert _judged(signs) == signs[:L33T_HEAD]
+    assert not easily_guessed(signs)
+    # a common one written with signs is short enough to be read in every way
+    assert _judged("P@$$w0rd!") == "P@$$w0rd!" and easily_guessed("P@$$w0rd!")
