@@ -13887,9 +13887,11 @@ case(
 )
 case(
     "vitals_text_bare_t_is_no_temperature",
-    "allowed",
+    "needs_data",
     "36.6 Cel (LOINC) yesterday, then a note's vitals 'T 39 P 76 R 18': a bare 'T' before a"
-    " number without a unit or a degree sign may be anything; not read as a temperature",
+    " number without a unit or a degree sign is no reading (it may be a vertebra, a time or a"
+    " score), but its words name a fever to confirm, as 'T 38' did (it was allowed: only 38.x"
+    " was read)",
     OLDER_NORMAL_TEMPERATURE,
     vitals_text("T 39 P 76 R 18"),
     without={"temperature"},
@@ -14361,8 +14363,9 @@ case(
 case(
     "egfr_bare_ml_per_second_set_aside",
     "needs_data",
-    "an eGFR of 4 'mL/s' with no '/1.73 m2': a unit an eGFR is not given in, set aside, the"
-    " eGFR unknown (it was read as 240 mL/min/1.73 m2: allowed)",
+    "an eGFR of 4 'mL/s' with no '/1.73 m2': 240 per 1.73 m2, or 4 where 's' is a slip for"
+    " 'min'; the readings disagree, so it is set aside, the eGFR unknown (it was read as 240"
+    " mL/min/1.73 m2: allowed)",
     egfr(4, "mL/s", "98979-8", when="2026-11-18"),
 )
 
@@ -14560,6 +14563,268 @@ case(
     " (it was read only as 'рак')",
     condition(text="Рецидив рака молочной железы"),
 )
+
+for name, value, seen in (
+    ("egfr_bare_ml_per_second_low_either_way", 0.3, "18 or 0.3"),
+    ("egfr_bare_ml_per_second_only_one_plausible", 5, "300, no plausible eGFR, or 5"),
+):
+    case(
+        name,
+        "contraindicated",
+        f"an eGFR of {value} 'mL/s' with no '/1.73 m2': {seen} mL/min/1.73 m2, below 30 under"
+        " every plausible reading: kidney failure, a contraindication (it was set aside:"
+        " needs_data)",
+        egfr(value, "mL/s", "62238-1", when="2026-11-18"),
+    )
+case(
+    "egfr_bare_ml_per_second_at_the_threshold",
+    "needs_data",
+    "an eGFR of 0.5 'mL/s': 30 or 0.5 mL/min/1.73 m2, the readings disagree on 'below 30':"
+    " unknown, never allowed",
+    egfr(0.5, "mL/s", "62238-1", when="2026-11-18"),
+)
+
+LONG_NAMED = (
+    "under a local code named by a LOINC long name of the measure's own kind (the KB's, or"
+    " one that differs only in its method or how it writes its property): read, to confirm"
+    " (it was not read: allowed)"
+)
+for name, display, value, unit in (
+    (
+        "inr_named_platelet_poor_plasma",
+        "INR in Platelet poor plasma by Coagulation assay",
+        4.5,
+        "{INR}",
+    ),
+    (
+        "inr_named_relative_time",
+        "INR [Relative time] in Platelet poor plasma or blood by Coagulation assay",
+        4.5,
+        "{INR}",
+    ),
+    ("inr_named_capillary_blood", "INR in Capillary blood by Coagulation assay", 4.5, "{INR}"),
+    (
+        "egfr_named_mdrd_long_name",
+        "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum or Plasma"
+        " by Creatinine-based formula (MDRD)",
+        12,
+        "mL/min/{1.73_m2}",
+    ),
+    (
+        "egfr_named_cystatin_long_name",
+        "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum or Plasma"
+        " by Cystatin C-based formula",
+        12,
+        "mL/min/{1.73_m2}",
+    ),
+):
+    case(
+        name,
+        "needs_data",
+        f"{'an INR' if unit == '{INR}' else 'an eGFR'} of {value} named '{display}': {LONG_NAMED}",
+        {
+            **observation("LAB7", value, unit, when="2026-11-18"),
+            "code": {"coding": [{**coding("urn:lab:local", "LAB7"), "display": display}]},
+        },
+    )
+for name, display, value, unit in (
+    ("inr_named_urine_not_read", "INR in Urine", 4.5, "{INR}"),
+    (
+        "creatinine_long_name_not_egfr",
+        "Creatinine [Mass/volume] in Serum or Plasma",
+        5,
+        "mg/dL",
+    ),
+):
+    case(
+        name,
+        "allowed",
+        f"'{display}' under a local code: a long name of another specimen or measure, not read",
+        {
+            **observation("LAB7", value, unit, when="2026-11-18"),
+            "code": {"coding": [{**coding("urn:lab:local", "LAB7"), "display": display}]},
+        },
+    )
+
+FR_ES_ABBREVIATION = (
+    "a French or Spanish clinical abbreviation of a contraindication, to confirm (it was allowed)"
+)
+for name, words in (
+    ("text_fr_tvp", "TVP récente membre inférieur gauche"),
+    ("text_fr_idm", "IDM récent"),
+    ("text_fr_irc", "IRC stade 4"),
+    ("text_fr_k_du_sein", "K du sein opéré en 2024"),
+    ("text_fr_acfa", "ACFA sous traitement"),
+    ("text_es_tvp", "TVP en pierna izquierda"),
+    ("text_es_tep", "TEP hace dos semanas"),
+    ("text_es_iam", "IAM reciente"),
+    ("text_es_icc", "ICC descompensada"),
+    ("text_es_ca_de_mama", "Ca de mama"),
+):
+    case(name, "needs_data", f"'{words}': {FR_ES_ABBREVIATION}", condition(text=words))
+for name, words, why in (
+    ("text_fr_pas_de_tvp", "Pas de TVP", "a French abbreviation denied"),
+    ("text_fr_tep_scan_normal", "TEP scan normal", "the French 'TEP' of a PET scan"),
+    ("text_fr_potassium_k", "K 4,2 mmol/l", "'K' of a potassium, no cancer"),
+):
+    case(name, "allowed", f"'{words}': {why}, names nothing", condition(text=words))
+
+for name, words in (
+    ("drug_fr_sous_avk", "Sous AVK depuis 2019"),
+    ("drug_fr_hbpm", "HBPM préventive"),
+    ("drug_fr_tiklyd", "Tiklyd 250 mg"),
+    ("drug_es_acod", "En tratamiento con ACOD"),
+    ("drug_es_disgren", "Disgren 300 mg"),
+    ("drug_es_cibor", "Cibor 3500 UI"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a blood thinner named as French or Spanish records name it (a brand, an"
+        " abbreviation of the class), to confirm (it was allowed)",
+        medication(system=None, code=None, text=words),
+    )
+
+HERNIATION_BY_LEVEL = (
+    "a herniation, protrusion or extrusion named with its disc's level, as MRI conclusions"
+    " and problem lists write it: a disc herniation to confirm (it was allowed)"
+)
+for name, words in (
+    ("text_ru_hernia_l5_s1", "Грыжа L5-S1"),
+    ("text_ru_protrusion_l4_l5", "Протрузия L4-L5"),
+    ("text_herniation_l5_s1", "herniation L5-S1"),
+    ("text_l4_5_protrusion", "broad-based protrusion at L4-5"),
+    ("text_de_prolaps_l5_s1", "Prolaps L5/S1"),
+    ("text_fr_hernie_l5_s1", "hernie L5-S1"),
+    ("text_es_hernia_l4_l5", "hernia L4-L5"),
+    ("text_extruded_fragment", "L5-S1 extruded fragment"),
+):
+    case(name, "needs_data", f"'{words}': {HERNIATION_BY_LEVEL}", condition(text=words))
+case(
+    "text_ru_hernia_l5_s1_pain_7",
+    "needs_data",
+    "'Грыжа L5-S1' with pain 7 of 10: a disc herniation to confirm, and with it acute pain"
+    " (it was allowed)",
+    condition(text="Грыжа L5-S1"),
+    observation("72514-3", 7, "{score}"),
+    without={"pain"},
+)
+for name, words in (
+    ("text_inguinal_hernia", "Inguinal hernia"),
+    ("text_no_herniation_at_l4_5", "No herniation at L4-5"),
+):
+    case(name, "allowed", f"'{words}': no disc herniation", condition(text=words))
+
+RED_FLAG_AS_SAID = (
+    "a cauda equina sign in the words clinicians and patients use (a verb form, another"
+    " order): to confirm (it was allowed)"
+)
+for name, words in (
+    ("text_lost_bladder_control", "lost bladder control"),
+    ("text_no_bladder_control", "no bladder control"),
+    ("text_numb_perineum", "numb perineum"),
+    ("text_cannot_feel_toilet_paper", "can't feel toilet paper when wiping"),
+    ("text_catheterised_for_retention", "catheterised for retention"),
+    ("text_ru_anogenital_anaesthesia", "анестезия в аногенитальной зоне"),
+):
+    case(name, "needs_data", f"'{words}': {RED_FLAG_AS_SAID}", condition(text=words))
+case(
+    "text_no_loss_of_bladder_control",
+    "allowed",
+    "'No loss of bladder control': denied",
+    condition(text="No loss of bladder control"),
+)
+
+WEIGHT_IN_KG = (
+    "a weight loss given in kilograms with no time span: unexplained weight loss, a red flag"
+    " of a spinal malignancy, to confirm (it was allowed)"
+)
+for name, words in (
+    ("text_ru_lost_10_kg", "похудела на 10 кг"),
+    ("text_de_gewichtsverlust_8_kg", "Gewichtsverlust 8 kg"),
+    ("text_lost_10_kg", "lost 10 kg"),
+    ("text_fr_perte_de_poids_8_kg", "perte de poids de 8 kg"),
+):
+    case(name, "needs_data", f"'{words}': {WEIGHT_IN_KG}", condition(text=words))
+
+for name, words, why in (
+    ("text_ru_cancer_prepositional", "при раке молочной железы", "a cancer in the prepositional"),
+    ("text_de_cr_mammae", "Cr. mammae", "a Latin abbreviation of a breast cancer"),
+    ("text_de_filiae", "Filiae LWK 3", "the German 'Filiae' (metastases)"),
+    ("text_es_plaquetopenia", "plaquetopenia", "the Spanish word for low platelets"),
+    ("text_fr_phlebite_profonde", "phlébite profonde", "the French word for a DVT"),
+    ("text_fr_anticoagule", "Patiente anticoagulée", "the French 'anticoagulated'"),
+):
+    case(
+        name, "needs_data", f"'{words}': {why}, to confirm (it was allowed)", condition(text=words)
+    )
+
+SHORT_FEVER = (
+    "a temperature written as 'T' and a value of a fever: fever to confirm, as 'T 38.5' was"
+    " (it was allowed: only 38.x was read)"
+)
+for name, words in (
+    ("text_t_39_5", "T 39.5"),
+    ("text_t_40", "T 40"),
+    ("text_ru_t_39_2", "т 39,2"),
+    ("text_ru_t_37_8", "Т 37,8"),
+    ("text_temperature_38_5", "temperature 38.5"),
+):
+    case(name, "needs_data", f"'{words}': {SHORT_FEVER}", condition(text=words))
+case(
+    "text_t_37_2_no_fever",
+    "allowed",
+    "'T 37.2': below the fever threshold, names nothing",
+    condition(text="T 37.2"),
+)
+for name, words, why in (
+    ("text_thrombocytopaenia", "thrombocytopaenia", "the British spelling of thrombocytopenia"),
+    ("text_myelomatosis", "myelomatosis", "the British name of multiple myeloma"),
+    ("text_3rd_trimester", "3rd trimester", "a pregnancy by its trimester as a number"),
+    ("text_hcg_positive", "hCG positive", "a positive pregnancy test"),
+    ("text_decompensated_hf", "decompensated HF", "heart failure abbreviated"),
+):
+    case(
+        name, "needs_data", f"'{words}': {why}, to confirm (it was allowed)", condition(text=words)
+    )
+
+for name, system, code, verdict, why in (
+    ("icd10_i01_rheumatic_carditis", ICD10, "I01.2", "contraindicated", "acute rheumatic carditis"),
+    (
+        "icd10_i27_pulmonary_heart_disease",
+        ICD10,
+        "I27.0",
+        "needs_clearance",
+        "a pulmonary heart disease",
+    ),
+    (
+        "icd10cm_i31_31_pericardial_effusion",
+        ICD10CM,
+        "I31.31",
+        "needs_clearance",
+        "a pericardial effusion",
+    ),
+    ("icd10_i47_1_svt", ICD10, "I47.1", "needs_clearance", "a supraventricular tachycardia"),
+    ("icd10_i49_9_arrhythmia", ICD10, "I49.9", "needs_clearance", "an arrhythmia"),
+    ("icd10cm_g04_91_myelitis", ICD10CM, "G04.91", "refer_urgently", "a myelitis, a myelopathy"),
+):
+    case(
+        name,
+        verdict,
+        f"{code}, {why}: heart disease and myelopathy as clinic policy groups them (it was allowed)",
+        condition(system, code),
+    )
+
+for name, words in (
+    ("text_ru_lost_5_kg_on_a_diet", "похудела на 5 кг на диете"),
+    ("text_lost_5_kg_on_a_diet", "lost 5 kg on a diet"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a weight loss a diet explains, no red flag",
+        condition(text=words),
+    )
 
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

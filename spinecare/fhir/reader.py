@@ -1080,6 +1080,12 @@ class MeasureTable(dict[tuple[str, str], tuple[str, str, float | None, float | N
             measure: frozenset(k for k in map(loinc_kind, said) if k is not None)
             for measure, said in (long_names or {}).items()
         }
+        # the words before the property of the measure's own long names name it too
+        # ("Glomerular filtration rate/1.73 sq M.predicted", whose long names differ only in
+        # their method: "... in Serum or Plasma by Cystatin C-based formula" is an eGFR)
+        for measure, kinds in self.long_kinds.items():
+            for head, *_ in kinds:
+                self.names.setdefault(measure_key(head), measure)
         # what records call a panel under a local code -> the code of the panel (LOINC)
         # such a reading is read under ("BP", "АД": the blood-pressure panel)
         self.panel_names = {
@@ -1305,8 +1311,8 @@ LoincKind = tuple[str, str, frozenset[str]]
 in Serum or Plasma by Automated count": "platelets", "#/volume", {"serum", "plasma"})."""
 
 _LOINC_LONG = re.compile(
-    r"\s*(?P<head>[^\[\]]+?)\s*\[(?P<prop>[^\[\]]+)\]\s*"
-    r"(?:(?:in|of)\s+(?P<spec>.*?))?\s*(?:\b(?:by|collected)\b.*)?",
+    r"\s*(?P<head>[^\[\]]+?)\s*(?:\[(?P<prop>[^\[\]]+)\])?\s*"
+    r"(?:\b(?:in|of)\s+(?P<spec>.*?))?\s*(?:\b(?:by|collected)\b.*)?",
     re.IGNORECASE,
 )
 
@@ -1314,13 +1320,15 @@ _LOINC_LONG = re.compile(
 @lru_cache(maxsize=4096)
 def loinc_kind(text: str) -> LoincKind | None:
     """What a name written as a LOINC long name measures, its property and its specimens
-    (:data:`LoincKind`), or None where it is no such name."""
+    (:data:`LoincKind`), or None where it is no such name: a property in brackets, or a
+    specimen after "in" (a long common name may leave the property out: "INR in Platelet
+    poor plasma by Coagulation assay"; its property is then "")."""
     found = _LOINC_LONG.fullmatch(text)
-    if found is None:
+    if found is None or (found["prop"] is None and found["spec"] is None):
         return None
     spec = (found["spec"] or "").strip().casefold()
     parts = frozenset(p.strip() for p in re.split(r",|\bor\b|\band\b", spec) if p.strip())
-    return found["head"].strip(), found["prop"].strip().casefold(), parts
+    return found["head"].strip(), (found["prop"] or "").strip().casefold(), parts
 
 
 def _own_kind(
@@ -1352,7 +1360,10 @@ _COUNT_PER_VOLUME = re.compile(
 
 
 def _same_property(written: str, own: str) -> bool:
-    if written == own:
+    """The same property, or one left out on either side ("INR in Blood", "INR [Relative
+    time] in Blood"): a reading of another property is still checked by its unit, and set
+    aside where that is none of the measure's."""
+    if written == own or not written or not own:
         return True
     return bool(_COUNT_PER_VOLUME.fullmatch(written) and _COUNT_PER_VOLUME.fullmatch(own))
 
@@ -1948,6 +1959,10 @@ def _measurement(
             continue
         written = candidate
         break
+    if converted is None and not comparator:
+        either = _read_two_ways(float(value), unit_candidates, target, low, high, checks)
+        if either is not None:
+            converted, written = either
     if converted is None:
         if not any(unit_candidates):
             # Real data (4 Synthea patients) writes blood-pressure components without any
@@ -2008,6 +2023,50 @@ def _measurement(
         instant=instant,
         last=last,
     )
+
+
+_READ_TWO_WAYS: dict[str, tuple[str, ...]] = {"ml/s": ("mL/s/{1.73_m2}", "mL/min/{1.73_m2}")}
+"""Units written so that the number may be read more than one way (folded: no case, no
+spaces), with the units it may be in: an eGFR in "mL/s" alone is per second per 1.73 m²
+(as "mL/min" alone is per minute per 1.73 m²: KB policy_egfr) or a slip for "mL/min",
+sixty times lower ("4 mL/s" may be 240 or 4)."""
+
+
+def _read_two_ways(
+    value: float,
+    units: Sequence[str | None],
+    target: str,
+    low: float | None,
+    high: float | None,
+    checks: Sequence[tuple[str, float]],
+) -> tuple[float, str] | None:
+    """A value in a unit it may be read in more than one way (:data:`_READ_TWO_WAYS`),
+    read where each of its plausible readings gives the same answer to every comparison
+    the KB makes of its measure ("0.3 mL/s": 18 or 0.3, both below 30; "5 mL/s": 300 is no
+    plausible eGFR, 5 is): the first of those readings, and the unit as written. None
+    where the readings disagree ("1 mL/s": 60 or 1), none is plausible, or the KB makes no
+    comparison: the value is then set aside, unknown."""
+    if not checks:
+        return None
+    for written in units:
+        readings = _READ_TWO_WAYS.get("".join((written or "").split()).casefold())
+        if readings is None:
+            continue
+        values: list[float] = []
+        for unit in readings:
+            try:
+                read = convert(value, unit, target)
+            except UnitError:
+                return None
+            if (
+                math.isfinite(read)
+                and (low is None or read >= low)
+                and (high is None or read <= high)
+            ):
+                values.append(read)
+        agree = all(len({_OPS[op](v, limit) for v in values}) == 1 for op, limit in checks)
+        return (values[0], written or "") if values and agree else None
+    return None
 
 
 def _bound_decides(

@@ -1058,8 +1058,11 @@ class TextMatcher:
                 if not _same_word(word, tokens[0]):
                     continue
                 span = _gapped_end(clause, start, tokens, self._gap_stops)
-                # a gap with a synonym's word is no such phrase ("benign and malignant")
-                if span is not None and not any(clause[i] in self._vocabulary for i in span[1]):
+                # a gap with a synonym's word is no such phrase ("benign and malignant"); a
+                # number is no such word ("lost 5 kg on a diet")
+                if span is not None and not any(
+                    clause[i] in self._vocabulary and not clause[i].isdigit() for i in span[1]
+                ):
                     out = out or list(clause)
                     out[start : span[0]] = ["|"] * (span[0] - start)
         return out or clause

@@ -14,6 +14,9 @@ from tests.kb.test_red_team_words import DAY, _named_reading, _unknown
     ("name", "value"),
     [
         ("Vitals", {"valueString": "T 39.2 °C P 76 R 18"}),
+        # a bare "T" and a fever's value is no reading (it may be a vertebra), but its
+        # words name the fever to confirm, as "T 38" does
+        ("Vitals", {"valueString": "T 39 P 76 R 18"}),
         ("Vitals", {"valueString": "T° 39,2 °C P 76"}),
         ("Vitals", {"valueString": "HR 88 T 39.2 C"}),
         ("Vitals", {"valueString": "BP 120/80 P 76 T 39.2 °C R 18"}),
@@ -38,7 +41,7 @@ def test_a_fever_under_a_short_name_is_to_confirm(kb, name: str, value: dict) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["T 39 P 76 R 18", "Fracture T 12", "T1 and T2 weighted images", "T2 hyperintense signal"],
+    ["Fracture T 12", "T1 and T2 weighted images", "T2 hyperintense signal"],
 )
 def test_a_letter_without_a_temperature_names_none(kb, text: str) -> None:
     result = screen(_named_reading("Vitals", valueString=text), DAY, kb=kb)
