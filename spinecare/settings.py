@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     cds_issuers: str = Field(
         "",
         description="path to a JSON file: allow-listed issuers with their JWKS or jku, and "
-        "the FHIR servers each may have data fetched from",
+        "the FHIR servers each may have data fetched from; needs SPINECARE_BASE_URL, the "
+        "audience their JWTs name",
     )
     smart_ehrs: str = Field(
         "",
@@ -233,6 +234,14 @@ class Settings(BaseSettings):
                 Message(
                     "SPINECARE_SMART_EHRS needs SPINECARE_BASE_URL, the address browsers open "
                     "spinecare at: the EHR sends the browser back to it after a launch"
+                )
+            )
+        if self.cds_issuers and not self.base_url_configured:
+            raise InputError(
+                Message(
+                    "SPINECARE_CDS_ISSUERS needs SPINECARE_BASE_URL, the address EHRs call "
+                    "spinecare at: their calls are signed for it, and every call would be "
+                    "refused"
                 )
             )
         if not self.cds_jwt_required and not self.development:

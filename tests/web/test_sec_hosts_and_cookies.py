@@ -262,7 +262,7 @@ def test_an_allowed_host_that_is_no_host_name_is_refused_naming_the_setting(valu
         Settings.from_env(environment="test", allowed_hosts=value)
 
 
-def test_smart_launches_need_the_public_address(tmp_path: Any) -> None:
+def test_smart_launches_and_signed_cds_calls_need_the_public_address(tmp_path: Any) -> None:
     """The EHR sends the browser back to ``SPINECARE_BASE_URL``: left at its default, every
     launch would end at ``http://127.0.0.1:8000`` (and no host would be checked)."""
     from spinecare.errors import InputError
@@ -273,6 +273,8 @@ def test_smart_launches_need_the_public_address(tmp_path: Any) -> None:
     with pytest.raises(InputError, match="SPINECARE_SMART_EHRS needs SPINECARE_BASE_URL"):
         Settings.from_env(environment="test", smart_ehrs=str(ehrs))
     assert Settings.from_env(environment="test", smart_ehrs=str(ehrs), base_url=PUBLIC).https
+    with pytest.raises(InputError, match="SPINECARE_CDS_ISSUERS needs SPINECARE_BASE_URL"):
+        Settings.from_env(environment="test", cds_issuers=str(ehrs))
 
 
 @pytest.mark.parametrize("host", ["good.example:80@evil.example", "evil.example/x", "a b"])
