@@ -1309,7 +1309,8 @@ def _codes_in_text(text: str | None) -> list[str]:
 
 
 def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
-    """The conditions the record's coded Observations record.
+    """The conditions the record's coded Observations record, and those its intake
+    answers name (:func:`_answered`).
 
     A KB ``finding`` (pregnancy status: pregnant) is in force from the observation's date
     for the finding's ``fresh_days``. Failing that, an Observation whose code names a KB
@@ -1321,7 +1322,7 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
     anaesthesia: present" with no code). One the record gives no date for records the
     same, to confirm, with no start or end: never dropped.
     """
-    out: list[Condition] = []
+    out: list[Condition] = _answered(record, kb) if record.answers else []
     if not record.coded_observations:
         return out
     for obs in record.coded_observations:
@@ -1330,6 +1331,34 @@ def observed_conditions(record: PatientRecord, kb: KB) -> list[Condition]:
             found = [replace(c, confirm=c.confirm or undated_observation_note()) for c in found]
         out.extend(found)
     return out
+
+
+def _answered(record: PatientRecord, kb: KB) -> list[Condition]:
+    """The conditions the intake answers say the patient has (a KB choice's ``concept``:
+    any stage of treatment of a disc herniation is a disc herniation), one per question
+    and concept, as of the latest such answer: the problem list's entry it would be."""
+    latest: dict[tuple[str, str], Answer] = {}
+    for answer in record.answers:
+        question = kb.questions.get(answer.question)
+        if question is None or not question.choices:
+            continue
+        for choice in question.choices:
+            if choice.concept is None or choice.value != answer.value:
+                continue
+            key = (answer.question, choice.concept)
+            held = latest.get(key)
+            if held is None or (answer.when or date.min) >= (held.when or date.min):
+                latest[key] = answer
+    return [
+        Condition(
+            ref=answer.ref,
+            concept=concept,
+            onset=answer.when,
+            onset_last=answer.last,
+            confirm=None if answer.when is not None else undated_observation_note(),
+        )
+        for (_, concept), answer in latest.items()
+    ]
 
 
 def _observed(obs: CodedObservation, kb: KB) -> list[Condition]:

@@ -63,6 +63,8 @@ class Settlement:
 
     clearance: Clearance
     decision: str
+    until: date | None = None
+    """The last day the decision is in force (:meth:`Clearance.until`)."""
 
     def to_json(self) -> dict[str, Any]:
         c = self.clearance
@@ -73,8 +75,8 @@ class Settlement:
             out["by"] = c.by
         if c.note:
             out["note"] = c.note
-        if c.valid_until:
-            out["valid_until"] = c.valid_until.isoformat()
+        if self.until:
+            out["valid_until"] = self.until.isoformat()
         return out
 
 
@@ -336,23 +338,26 @@ class Screening:
         return NotUsed(ref, kind, unnamed, False, day, last)
 
 
-def _settle(rule: Rule, clearances: list[Clearance], as_of: date) -> Settlement | None:
-    """The latest valid clearance naming this finding's concept or rule id.
+def _settle(
+    rule: Rule, clearances: list[Clearance], as_of: date, open_days: int
+) -> Settlement | None:
+    """The latest clearance in force naming this finding's concept or rule id.
 
     A clearance settles only ``needs_clearance`` findings: never a red flag, a
-    contraindication or a deferral (DESIGN.md section 3).
+    contraindication or a deferral (DESIGN.md section 3). One that gives no end is in
+    force for ``open_days`` from its day (KB threshold ``clearance_fresh_days``).
     """
     if rule.effect != "needs_clearance":
         return None
     named = [
         c
         for c in clearances
-        if (rule.concept in c.concepts or rule.id in c.concepts) and c.valid_on(as_of)
+        if (rule.concept in c.concepts or rule.id in c.concepts) and c.valid_on(as_of, open_days)
     ]
     if not named:
         return None
     latest = max(named, key=lambda c: c.when or date.min)
-    return Settlement(latest, latest.decision)
+    return Settlement(latest, latest.decision, latest.until(open_days))
 
 
 def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") -> Screening:
@@ -381,6 +386,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
     live_rules, live_indications = facts.index.live(prog)
     heads = prog.finding_heads(lang)
     clearances = record.clearances
+    open_days = int(kb.threshold("clearance_fresh_days"))
     ordered: list[tuple[int, bool, str, Finding]] = []  # see _FINDING_ORDER
     unknown: list[Finding] = []  # the unknown findings that count, in the rules' order
     worst = ALLOWED_RANK  # the most severe effect among the present findings that count
@@ -390,7 +396,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         if not rank:
             continue
         concept, rule_id, effect, reason, sources, severity = heads[id(rule)]
-        settled = _settle(rule, clearances, as_of) if clearances else None
+        settled = _settle(rule, clearances, as_of, open_days) if clearances else None
         if settled is not None and settled.decision == "declined":
             # A physician who declines massage for a finding makes it a contraindication.
             effect = "contraindicated"

@@ -662,6 +662,10 @@ class _CrossCheck:
             self.need_sources(where, q.sources)
             if q.type == "choice" and not q.choices:
                 self.add(where, "a choice question needs choices")
+            for j, choice in enumerate(q.choices):
+                self.need(
+                    f"{where} > choices[{j}] > concept", "concept", choice.concept, self.concepts
+                )
 
     def check_expr(self, where: str, expr: Any) -> None:
         for node in walk(expr):

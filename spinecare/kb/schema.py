@@ -333,6 +333,9 @@ class Finding(Strict):
 class Choice(Strict):
     value: str
     label: Text
+    concept: str | None = None
+    """The condition this answer says the patient has (any stage of treatment of a disc
+    herniation: a disc herniation), read as the problem list's entry would be."""
 
 
 class Question(Strict):

@@ -336,12 +336,29 @@ class Clearance:
     valid_until: date | None = None
     confirmed: bool = True
 
-    def valid_on(self, as_of: date) -> bool:
+    def until(self, open_days: int) -> date | None:
+        """The last day this decision is in force: its ``valid_until``, or for a decision
+        that gives no end, ``open_days`` after the day it was given (None: neither known,
+        so it is in force on no day)."""
+        if self.valid_until is not None:
+            return self.valid_until
+        if self.when is None:
+            return None
+        try:
+            return self.when + timedelta(days=open_days)
+        except OverflowError:
+            return date.max
+
+    def valid_on(self, as_of: date, open_days: int) -> bool:
+        """In force on ``as_of``: confirmed, given on or before it, and not past its end
+        (:meth:`until`; a decision about the patient as the physician saw them then, not
+        about what came later: KB threshold ``clearance_fresh_days``)."""
         if not self.confirmed:
             return False
         if self.when is not None and self.when > as_of:
             return False
-        return self.valid_until is None or self.valid_until >= as_of
+        until = self.until(open_days)
+        return until is not None and until >= as_of
 
 
 @fact

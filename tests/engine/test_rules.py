@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from spinecare import plan, screen
@@ -157,3 +159,91 @@ def test_no_vacuum_with_anticoagulants(kb) -> None:
 def test_icd10cm_code_without_dot_gives_the_lumbosacral_zone(kb) -> None:
     result = plan(RULES / "osteochondrosis_icd10cm_without_dot.yaml", AS_OF, kb=kb)
     assert result.zones == ["lumbosacral"]
+
+
+def _intake(tmp_path, name: str, extra: str, pain: int = 2) -> object:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        "format: spinecare-intake/1\n"
+        "patient: {id: p1, birth_date: 1970-03-14, sex: female}\n"
+        "date: 2026-11-20\n"
+        "conditions: [{code: M42.16, system: icd10}]\n"
+        "vitals: [{blood_pressure: 120/80}, {measure: body_temperature, value: 36.6}]\n"
+        f"pain: {{score: {pain}}}\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("given", "until", "settled"),
+    [
+        ("2026-11-10", None, True),  # ten days ago, no end given: in force
+        ("2026-08-22", None, True),  # 90 days ago: the last day it is in force
+        ("2026-08-21", None, False),  # 91 days ago: a physician decides again
+        ("2018-05-10", None, False),  # years ago: it did not see what came since
+        ("2018-05-10", "2027-01-01", True),  # an end of its own is kept
+    ],
+)
+def test_a_clearance_that_gives_no_end_is_in_force_for_its_window(
+    kb, tmp_path, given: str, until: str | None, settled: bool
+) -> None:
+    """KB threshold clearance_fresh_days: a clearance from 2018 settled a pregnancy, a new
+    atrial fibrillation and a new blood thinner of 2026 for ever."""
+    end = f", valid_until: {until}" if until else ""
+    path = _intake(
+        tmp_path,
+        "cleared",
+        "conditions:\n"
+        "  - {code: M42.16, system: icd10}\n"
+        "  - {code: I48.91, system: icd10cm, display: Atrial fibrillation, onset: 2026-11-01}\n"
+        "clearances:\n"
+        f"  - {{concepts: [heart_disease], decision: cleared, by: Dr X, date: {given}{end}}}\n",
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("conditions: [{code: M42.16, system: icd10}]\n", ""), "utf-8")
+    result = screen(path, AS_OF, kb=kb)
+    finding = next(f for f in result.findings if f.concept == "heart_disease")
+    assert (finding.settled is not None) is settled
+    assert result.verdict == ("allowed" if settled else "needs_clearance")
+    if settled:
+        expected = until or str(date.fromisoformat(given) + timedelta(days=90))
+        assert result.finding_json(finding)["clearance"]["valid_until"] == expected
+
+
+def test_a_declined_clearance_with_no_end_lapses_to_a_physician_deciding_again(
+    kb, tmp_path
+) -> None:
+    path = _intake(
+        tmp_path,
+        "declined",
+        "answers: {herniation_phase: recovery}\n"
+        "clearances:\n"
+        "  - {concepts: [disc_herniation], decision: declined, by: Dr X, date: 2026-03-01}\n",
+    )
+    assert screen(path, AS_OF, kb=kb).verdict == "needs_clearance"
+
+
+@pytest.mark.parametrize("stage", ["conservative", "surgery", "recovery"])
+def test_a_stage_of_herniation_treatment_answered_is_a_disc_herniation(
+    kb, tmp_path, stage: str
+) -> None:
+    """The intake's herniation question answered at any stage says the patient has one:
+    a physician's clearance, the pain score, no cupping over the segment."""
+    weak = screen(
+        _intake(tmp_path, "weak", f"answers: {{herniation_phase: {stage}}}\n"), AS_OF, kb=kb
+    )
+    assert "disc_herniation" in {f.concept for f in weak.findings}
+    assert weak.verdict == "needs_clearance"
+    strong = _intake(tmp_path, "strong", f"answers: {{herniation_phase: {stage}}}\n", pain=8)
+    assert screen(strong, AS_OF, kb=kb).verdict == "defer"
+    result = plan(
+        _intake(tmp_path, "plan", f"answers: {{herniation_phase: {stage}}}\n"), AS_OF, kb=kb
+    )
+    assert "herniation_no_pressure_over_segment" in {a["id"] for a in result.avoid}
+
+
+def test_no_herniation_answer_is_no_herniation(kb, tmp_path) -> None:
+    result = screen(_intake(tmp_path, "none", ""), AS_OF, kb=kb)
+    assert result.verdict == "allowed"
+    assert "disc_herniation" not in {f.concept for f in result.findings}
