@@ -847,11 +847,13 @@ class Compiler:
         """Leaves: one row per living patient, closed-world leaves never NULL."""
         kb, d = self.kb, self.d
         select = ["p.pid AS pid"]
+        oldest = d.date(years_before(self.as_of, int(kb.threshold("birth_date_oldest_years"))))
         for years in sorted(self.leaves.ages):
             cutoff = d.date(years_before(self.as_of, years))
-            # no date of birth, or one after the screening date: the age is unknown (NULL)
+            # no date of birth, one after the screening date, or one older than anyone is
+            # (a placeholder such as 1900-01-01): the age is unknown (NULL)
             select.append(
-                f"CASE WHEN p.birth_date <= {d.date(self.as_of)}"
+                f"CASE WHEN p.birth_date <= {d.date(self.as_of)} AND p.birth_date >= {oldest}"
                 f" THEN p.birth_date > {cutoff} END AS age_{years}"
             )
         joins = []

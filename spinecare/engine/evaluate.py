@@ -33,6 +33,7 @@ from spinecare.engine.notes import (
     day_mean_note,
     diagnosis_as_drug_note,
     diagnosis_as_procedure_note,
+    implausible_age_note,
     joined,
     medication_note,
     nameless_drug_note,
@@ -2024,14 +2025,22 @@ def _done_note(entry: ProcedureEntry, since: date, days: float, as_of: date) -> 
     return within_note(days, entry.note)
 
 
+def _age(as_of: date, born: date) -> int:
+    return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+
+
 def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     years = int(kb.threshold(node.age_under))
-    # no date of birth, or one after the screening date (implausible): the age is unknown
+    oldest = int(kb.threshold("birth_date_oldest_years"))
+    # no date of birth, one after the screening date, or one that makes the patient older
+    # than anyone is (a placeholder such as 1900-01-01): the age is unknown
     unborn: Ranked = (1, ((), BIRTH_DATE_GAP))
 
     def truth(facts: Facts) -> int:
         born = facts.record.patient.birth_date
         if born is None or born > facts.as_of:
+            return 1
+        if born < years_before(facts.as_of, oldest):
             return 1
         if born <= years_before(facts.as_of, years):
             return 0
@@ -2040,6 +2049,10 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
     def run(facts: Facts) -> Ranked:
         rank = truth(facts)
         if rank != 2:
+            born = facts.record.patient.birth_date
+            if rank and born is not None and born < years_before(facts.as_of, oldest):
+                note = implausible_age_note(_age(facts.as_of, born), oldest)
+                return (1, ((), (Gap(BIRTH_DATE_ITEM, notes=(note,)),)))
             notes = facts.set_aside_notes(BIRTH_DATE_ITEM) if rank else ()
             if notes:  # why the record's birth dates were not used (two that differ)
                 return (1, ((), (Gap(BIRTH_DATE_ITEM, notes=notes),)))
@@ -2047,7 +2060,7 @@ def _compile_age(node: AgeUnder, kb: KB, prog: Program) -> Node:
         as_of = facts.as_of
         born = facts.record.patient.birth_date
         assert born is not None  # a TRUE rank needs one
-        age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+        age = _age(as_of, born)
         evidence = Evidence(
             ref=f"Patient/{facts.record.patient.id}",
             kind="patient",

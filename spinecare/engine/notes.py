@@ -300,6 +300,16 @@ def age_note(age: int, years: int) -> str:
     return Message("%(age)s years old: younger than %(years)s", age=age, years=years)
 
 
+def implausible_age_note(age: int, oldest: int) -> str:
+    """Why a date of birth was set aside: the age it gives is older than anyone is (a
+    placeholder such as 1900-01-01 written where the date was not known)."""
+    return Message(
+        "the date of birth gives an age of %(age)s, over %(oldest)s: confirm it",
+        age=age,
+        oldest=oldest,
+    )
+
+
 def ahead_note() -> str:
     """Beside a reading dated the day after the screening day (its time may be written in
     another time zone than the clinic's)."""

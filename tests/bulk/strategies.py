@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from spinecare.engine.evaluate import ZONE_SYSTEM
+from spinecare.engine.evaluate import ZONE_SYSTEM, years_before
 from spinecare.kb.codes import icd10_categories
 from spinecare.messages import Message
 from spinecare.record.model import (
@@ -78,6 +78,7 @@ def near_edges(kb: Any) -> st.SearchStrategy[date]:
     windows = sorted(
         {kb.threshold(m.fresh_days) for m in kb.model.measures}
         | {kb.threshold(q.fresh_days) for q in kb.model.questions if q.fresh_days}
+        | {kb.threshold("clearance_fresh_days")}
     )
     edges = [AS_OF - timedelta(days=w) + timedelta(days=k) for w in windows for k in (-1, 0, 1)]
     return st.one_of(st.sampled_from([*edges, AS_OF, AS_OF + timedelta(days=1)]), dates())
@@ -208,8 +209,16 @@ def records(draw: Any, kb: Any, pid: str) -> PatientRecord:
             )
         )
     orders = [Order(ref=f"ServiceRequest/{pid}-0", status="active", intent="order")]
+    # no date of birth, one at the edges of the young-age red flag and of the oldest age
+    # believed (a placeholder such as 1900-01-01 is none), one after the screening day
+    ages = [
+        int(kb.threshold("red_flag_young_age_years")),
+        int(kb.threshold("birth_date_oldest_years")),
+    ]
+    births = [date(1900, 1, 1), date(1970, 1, 1), AS_OF + timedelta(days=1)]
+    births += [years_before(AS_OF, y) + timedelta(days=k) for y in ages for k in (-1, 0, 1)]
     return PatientRecord(
-        patient=Patient(pid),
+        patient=Patient(pid, birth_date=draw(st.one_of(st.none(), st.sampled_from(births)))),
         conditions=conditions,
         observations=observations,
         ignored=ignored,

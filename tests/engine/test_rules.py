@@ -247,3 +247,28 @@ def test_no_herniation_answer_is_no_herniation(kb, tmp_path) -> None:
     result = screen(_intake(tmp_path, "none", ""), AS_OF, kb=kb)
     assert result.verdict == "allowed"
     assert "disc_herniation" not in {f.concept for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("born", "verdict"),
+    [
+        ("1900-01-01", "needs_data"),  # the usual placeholder for a date not known: age 126
+        ("0001-01-01", "needs_data"),
+        ("1906-11-19", "needs_data"),  # 120 years and a day
+        ("1906-11-20", "allowed"),  # 120 years old to the day: believed
+        ("1970-03-14", "allowed"),
+    ],
+)
+def test_a_date_of_birth_older_than_anyone_is_no_date_of_birth(
+    kb, tmp_path, born: str, verdict: str
+) -> None:
+    """KB threshold birth_date_oldest_years: with spinal pain, a placeholder date of birth
+    ruled out the red flag of spinal pain before 20 (`allowed`)."""
+    path = _intake(tmp_path, "born", "")
+    path.write_text(path.read_text(encoding="utf-8").replace("1970-03-14", born), encoding="utf-8")
+    result = screen(path, AS_OF, kb=kb)
+    assert result.verdict == verdict
+    if verdict == "needs_data":
+        [missing] = result.missing
+        assert missing.item == "birth_date"
+        assert "over 120" in missing.why
