@@ -84,6 +84,20 @@ def _spark_available() -> str | None:
     return None
 
 
+_JIT = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+TEST_JVM_SETTINGS = {
+    "spark.driver.extraJavaOptions": _JIT,
+    "spark.executor.extraJavaOptions": _JIT,
+    "spark.sql.codegen.cache.maxEntries": "2000",
+}
+"""How the test cluster's JVMs run (the driver and both executors): compiled by the quick
+JIT compiler alone, with one garbage-collector thread, and every class generated for the
+screening's queries kept for the next query (the screening's plan generates more than the
+default 100, so each query compiled them all again). A test's JVM lives for minutes on two
+cores: the optimising JIT compiler and parallel GC threads cost it more CPU than they save.
+None of it changes a result: the same plans run, with the same generated code."""
+
+
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory):
     """One Spark session for a test module (stopped after it: its JVMs would take the
@@ -91,8 +105,10 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     (``local-cluster``: a master and two executors, each its own JVM), on 127.0.0.1.
 
     Spark's home is a scratch folder that links to the PySpark package, so the executors'
-    working folders and logs stay out of the installed package. Without Java or PySpark
-    the Spark tests are skipped, except on CI (CI=true), where they fail: CI must run them.
+    working folders and logs stay out of the installed package. Its settings
+    (:data:`TEST_JVM_SETTINGS`) make the JVMs cheap to run for the seconds a test takes;
+    they change nothing that Spark computes. Without Java or PySpark the Spark tests are
+    skipped, except on CI (CI=true), where they fail: CI must run them.
     """
     why = _spark_available()
     if why is not None:
@@ -108,8 +124,13 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     for item in package.iterdir():
         if item.name != "work":
             (home / item.name).symlink_to(item)
-    saved = {key: os.environ.get(key) for key in ("SPARK_HOME", "SPARK_LOCAL_IP")}
+    (home / "conf").mkdir()
+    (home / "conf" / "spark-defaults.conf").write_text(
+        "".join(f"{key} {value}\n" for key, value in TEST_JVM_SETTINGS.items())
+    )
+    saved = {key: os.environ.get(key) for key in ("SPARK_HOME", "SPARK_CONF_DIR", "SPARK_LOCAL_IP")}
     os.environ["SPARK_HOME"] = str(home)
+    os.environ["SPARK_CONF_DIR"] = str(home / "conf")
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     session = get_session("local-cluster[2,1,1024]", small=True)
     tracker = session.sparkContext._jsc.sc().statusTracker()
