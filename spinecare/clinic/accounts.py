@@ -133,7 +133,9 @@ def create_user(
     name = " ".join((full_name or username).split())
     if len(name) > 200:
         errors["full_name"] = Message("required, at most 200 characters")
-    problem = _password_problem(password, username, full_name, clinic.name)
+    problem = _password_problem(
+        password, username=username, full_name=full_name, clinic_name=clinic.name
+    )
     if problem:
         errors["password"] = problem
     if role == "patient" and patient is None:
@@ -481,16 +483,22 @@ def keep_sign_in_language(session: Session, who: CurrentUser, language: str | No
         user.language = language_of(language)
 
 
-def _password_problem(password: str, username: str, *context: str | None) -> str | None:
-    """What makes ``password`` unfit for the account ``username``: too short, or the user
-    name itself, in any case or look-alike spelling (``PHYS1C1AN`` for ``physician``): the
-    first guess at every account, one guess each, which no account's slowdown stops; or
-    one of the most common passwords, or made of one (:func:`easily_guessed`)."""
+def _password_problem(
+    password: str, *, username: str, full_name: str | None, clinic_name: str | None
+) -> str | None:
+    """What makes ``password`` unfit for the account ``username`` of the clinic
+    ``clinic_name`` (owned by
+    ``full_name``), whether an administrator gives it or its owner chooses it: too short,
+    or the user name itself, in any case or look-alike spelling (``PHYS1C1AN`` for
+    ``physician``): the first guess at every account, one guess each, which no account's
+    slowdown stops; or one of the most common passwords, or made of one or of the
+    account's own words, its user name, its owner's name and its clinic's
+    (:func:`easily_guessed`)."""
     if len(password) < MIN_PASSWORD:
         return Message("at least %(n)s characters", n=MIN_PASSWORD)
     if username_key(password.strip()) == username_key(username.strip()):
         return Message("must not be the user name")
-    if easily_guessed(password, username, *context):
+    if easily_guessed(password, username, full_name, clinic_name):
         return Message(
             "too easy to guess: one of the most common passwords, or a common word or "
             "name with a few digits; a few words that do not go together make a good one"
@@ -701,7 +709,13 @@ def change_password(
             _hasher.verify(user.password_hash, current)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             errors["current"] = Message("this is not your current password")
-    problem = _password_problem(new, user.username, user.full_name)
+    clinic = session.get(Clinic, user.clinic_id)
+    problem = _password_problem(
+        new,
+        username=user.username,
+        full_name=user.full_name,
+        clinic_name=clinic.name if clinic is not None else None,
+    )
     if problem:
         errors["new"] = problem
     elif new == current:

@@ -111,3 +111,27 @@ def test_a_very_long_password_is_judged_by_its_start() -> None:
     assert not easily_guessed(signs)
     # a common one written with signs is short enough to be read in every way
     assert _judged("P@$$w0rd!") == "P@$$w0rd!" and easily_guessed("P@$$w0rd!")
+
+
+def test_ones_own_new_password_is_checked_against_the_clinics_name(
+    world: World, signed_in: Callable[[str], TestClient]
+) -> None:
+    """/password, where most passwords are chosen (after a reset, a one-time password),
+    applies the check an administrator's new account gets: the clinic's name too."""
+    from sqlalchemy import update
+
+    from spinecare.clinic.accounts import easily_guessed
+    from spinecare.store.models import Clinic, User
+
+    chosen = "Zhukovka2026"
+    assert not easily_guessed(chosen, "physician", "Иван Петров")  # only the clinic's name
+    with world.app.state.db.session() as session:  # type: ignore[attr-defined]
+        doctor = session.get(User, world.physician_id)
+        assert doctor is not None
+        session.execute(
+            update(Clinic).where(Clinic.id == doctor.clinic_id).values(name="Zhukovka clinic")
+        )
+    answer = _change(signed_in("physician"), chosen)
+    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
+    (detail,) = answer.json()["error"]["details"]  # type: ignore[attr-defined]
+    assert (detail["field"], detail["message"]) == ("new", REFUSED)
