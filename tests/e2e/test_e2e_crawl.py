@@ -36,13 +36,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.conftest import DATA, FIXTURES
-from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
-    OUT,
-    _login,
-    browser_page,
-    browsing,
-    serving,
-)
+from tests.e2e.test_e2e_browser import OUT, _login, browsing, serving
 from tests.e2e.test_e2e_course import _session
 from tests.web.pagescan import text_problems, unlabelled_cells
 
@@ -290,13 +284,34 @@ def _prepare(page, base: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+def first_page() -> Iterator[object]:
+    """One Chromium for this module's tests on a test worker (started once): its first
+    page prepares the server; each test opens its own page in a new context
+    (:func:`browser_page`), with no cookie or storage of another test."""
+    with browsing() as page:
+        yield page
+
+
+@pytest.fixture
+def browser_page(first_page) -> Iterator[object]:
+    """A page of its own in the module's Chromium, as ``browsing`` opens its first."""
+    page = first_page.context.browser.new_page(viewport=DESKTOP)
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
+def prepared(
+    tmp_path_factory: pytest.TempPathFactory, first_page
+) -> Iterator[tuple[str, list[str]]]:
     """One server for this module's tests on a test worker, prepared once (``_prepare``):
     the tests only read its pages (and each sets its reader's language first). The
     server's address and the imported records' pages."""
     with serving(tmp_path_factory.mktemp("crawl")) as base:
-        with browsing() as page:
-            imported = _prepare(page, base)
+        imported = _prepare(first_page, base)
         yield base, imported
 
 
@@ -370,7 +385,7 @@ def _crawl(page, base: str, role: str, lang: str, first: list[str]) -> list[str]
 @pytest.mark.parametrize("role", ["therapist", "physician", "patient", "admin"])
 def test_every_page_speaks_clinical_words_fits_and_is_accessible(
     prepared: tuple[str, list[str]],
-    browser_page,  # noqa: F811
+    browser_page,
     role: str,
     lang: str,
 ) -> None:
@@ -386,7 +401,7 @@ def test_every_page_speaks_clinical_words_fits_and_is_accessible(
 
 def test_screening_course_progress_and_referral_print_on_paper(
     prepared: tuple[str, list[str]],
-    browser_page,  # noqa: F811
+    browser_page,
 ) -> None:
     """With print media the pages drop the header, forms, buttons and footer, and keep
     their content (the course's home program taught, which a form holds on the screen, as
