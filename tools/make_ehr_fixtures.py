@@ -14826,5 +14826,52 @@ for name, words in (
         condition(text=words),
     )
 
+for name, code, why in (
+    ("icd10_d61_9_aplastic_anaemia", "D61.9", "an aplastic anaemia, whose platelets may be low"),
+    ("icd10_i80_9_thrombophlebitis_no_site", "I80.9", "a thrombophlebitis of no site, maybe deep"),
+):
+    case(
+        name,
+        "needs_data",
+        f"{code}, {why}: a clotting disorder to confirm (policy_codes_to_confirm; it was allowed)",
+        condition(ICD10, code),
+    )
+
+for name, words in (
+    ("text_tuberculosis", "Tuberculosis"),
+    ("text_ru_tuberculosis", "Туберкулёз"),
+    ("text_de_tuberkulose", "Tuberkulose"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a tuberculosis named alone, an infection to confirm (it was allowed)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_latent_tuberculosis", "Latent tuberculosis"),
+    ("text_tuberculosis_latent_inverted", "Tuberculosis, latent"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a latent tuberculosis is no active infection",
+        condition(text=words),
+    )
+
+for name, code, display in (
+    ("icd10_s31_0_open_wound_lower_back", "S31.0", "Open wound of lower back and pelvis"),
+    ("icd10_s21_2_open_wound_back_of_thorax", "S21.2", "Open wound of back wall of thorax"),
+    ("icd10_t14_1_open_wound", "T14.1", "Open wound of unspecified body region"),
+    ("icd10_t81_3_wound_disruption", "T81.3", "Disruption of operation wound"),
+):
+    case(
+        name,
+        "allowed_with_precautions",
+        f"{code} '{display}': an open wound, a skin lesion not massaged or cupped over (it was"
+        " allowed, cupping proposed)",
+        condition(ICD10, code, display),
+    )
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

@@ -72,7 +72,8 @@ def test_abbreviations_are_matched_as_written(text: str, concepts: set[str]) -> 
         ("Closed fracture of L1 vertebra", {"vertebral_fracture"}),
         ("Перелом тела L1 позвонка", {"vertebral_fracture"}),
         ("LWK-1-Fraktur", {"vertebral_fracture"}),
-        ("Tuberculosis of spine", {"spinal_infection"}),
+        # a tuberculosis is an infection too, wherever it is
+        ("Tuberculosis of spine", {"spinal_infection", "infectious_disease"}),
         ("Остеомиелит поясничного отдела позвоночника", {"spinal_infection", "infectious_disease"}),
         ("Spondylodiszitis LWK 3/4", {"spinal_infection"}),
         ("Metastasis to spine", {"spinal_malignancy", "oncology"}),
