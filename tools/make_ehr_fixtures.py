@@ -14873,5 +14873,17 @@ for name, code, display in (
         condition(ICD10, code, display),
     )
 
+for name, code in (
+    ("snomed_chill_no_display", "43724002"),
+    ("snomed_rigor_no_display", "38880002"),
+):
+    case(
+        name,
+        "needs_data",
+        f"SNOMED CT {code} (chill, rigor) with no display: a fever to confirm, as the words"
+        " 'chills' and 'rigors' are (it was allowed)",
+        condition(SNOMED, code),
+    )
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
