@@ -14885,5 +14885,20 @@ for name, code in (
         condition(SNOMED, code),
     )
 
+case(
+    "text_ces_card_given",
+    "allowed",
+    "'CES card given': the cauda equina warning card a patient is given names no cauda equina"
+    " (it was a red flag to confirm)",
+    condition(text="CES card given"),
+)
+case(
+    "text_saddle_anaesthesia_and_ces_card_given",
+    "needs_data",
+    "'New saddle anaesthesia, CES card given': the card names nothing, the saddle anaesthesia"
+    " is the patient's, to confirm",
+    condition(text="New saddle anaesthesia, CES card given"),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
