@@ -85,7 +85,9 @@ def _finding(c: Console, s: Screening, f: Finding, cited: list[str]) -> None:
     if f.settled is not None:
         when = f.settled.clearance.when
         settled = clearance_text(f.settled.decision, lang)
-        line.append(f" [{settled}{', ' + day_text(when, lang) if when else ''}]")
+        until = f.settled.until
+        ends = ", " + _("until %(day)s") % {"day": day_text(until, lang)} if until else ""
+        line.append(f" [{settled}{', ' + day_text(when, lang) if when else ''}{ends}]")
     c.print(line)
     c.print(f"    {escape(f.reason)}")
     level = rule_level_text(s.kb, f.rule, s.lang)

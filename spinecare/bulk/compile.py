@@ -777,7 +777,8 @@ class Compiler:
         """(rule id, CTE name, SQL) giving the deciding clearance of each clearable rule."""
         d, as_of = self.d, self.d.date(self.as_of)
         earliest = d.date(EARLIEST)
-        # a decision that gives no end is in force for clearance_fresh_days (Clearance.until)
+        # a clearance that gives no end is in force for clearance_fresh_days, a decline
+        # until a physician decides again (Clearance.valid_on)
         given_since = d.date(_days_before(self.as_of, self.kb.threshold("clearance_fresh_days")))
         out = []
         for i, rule in enumerate(self.kb.model.rules):
@@ -789,8 +790,8 @@ class Compiler:
                 f"PARTITION BY pid ORDER BY COALESCE(cleared_on, {earliest}) DESC, seq ASC)"
                 f" AS rn FROM clearances WHERE name IN {in_list(names)}"
                 f" AND (cleared_on IS NULL OR cleared_on <= {as_of})"
-                f" AND (valid_until >= {as_of}"
-                f" OR (valid_until IS NULL AND cleared_on >= {given_since}))) s WHERE rn = 1"
+                f" AND (valid_until >= {as_of} OR (valid_until IS NULL"
+                f" AND (decision = 'declined' OR cleared_on >= {given_since})))) s WHERE rn = 1"
             )
             out.append((rule.id, f"cl{i}", sql))
         return out

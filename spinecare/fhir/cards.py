@@ -84,6 +84,7 @@ def _t(lang: str) -> dict[str, str]:
         "evidence": _("evidence"),
         "unknown_finding": _("not known: data missing"),
         "cleared": _("cleared by"),
+        "until": _("until %(day)s"),
         "no_findings": _("No finding limits massage."),
         "open": _("Open the patient in spinecare"),
         "launch": _("Open spinecare for this patient"),
@@ -273,6 +274,8 @@ def detail_markdown(
             clearance = f.settled.clearance
             by = record_words(clearance.by, lang) if clearance.by else None
             line += f" — {t['cleared']} {markdown_escape(by or day_text(clearance.when, lang))}"
+            if f.settled.until is not None:
+                line += f" ({t['until'] % {'day': day_text(f.settled.until, lang)}})"
         if f.evidence:
             line += f" — {t['evidence']}: " + "; ".join(
                 [markdown_escape(evidence_text(e, lang, noted=True, kb=kb)) for e in f.evidence[:4]]

@@ -337,12 +337,13 @@ class Clearance:
     confirmed: bool = True
 
     def until(self, open_days: int) -> date | None:
-        """The last day this decision is in force: its ``valid_until``, or for a decision
-        that gives no end, ``open_days`` after the day it was given (None: neither known,
-        so it is in force on no day)."""
+        """The last day this decision is in force: its ``valid_until``; for a clearance that
+        gives no end, ``open_days`` after the day it was given; None for a decline that gives
+        no end (it holds until a physician decides again) and for an undated clearance that
+        gives none (it holds on no day: :meth:`valid_on`)."""
         if self.valid_until is not None:
             return self.valid_until
-        if self.when is None:
+        if self.decision == "declined" or self.when is None:
             return None
         try:
             return self.when + timedelta(days=open_days)
@@ -351,12 +352,17 @@ class Clearance:
 
     def valid_on(self, as_of: date, open_days: int) -> bool:
         """In force on ``as_of``: confirmed, given on or before it, and not past its end
-        (:meth:`until`; a decision about the patient as the physician saw them then, not
-        about what came later: KB threshold ``clearance_fresh_days``)."""
+        (:meth:`until`). A clearance is a decision about the patient as the physician saw
+        them that day, not about what came later (KB threshold ``clearance_fresh_days``); a
+        physician's no stays a no until a physician decides again."""
         if not self.confirmed:
             return False
         if self.when is not None and self.when > as_of:
             return False
+        if self.valid_until is not None:
+            return self.valid_until >= as_of
+        if self.decision == "declined":
+            return True
         until = self.until(open_days)
         return until is not None and until >= as_of
 

@@ -211,17 +211,24 @@ def test_a_clearance_that_gives_no_end_is_in_force_for_its_window(
         assert result.finding_json(finding)["clearance"]["valid_until"] == expected
 
 
-def test_a_declined_clearance_with_no_end_lapses_to_a_physician_deciding_again(
-    kb, tmp_path
+@pytest.mark.parametrize(
+    ("until", "verdict"), [(None, "contraindicated"), ("2026-10-01", "needs_clearance")]
+)
+def test_a_physicians_no_that_gives_no_end_holds_until_a_physician_decides_again(
+    kb, tmp_path, until: str | None, verdict: str
 ) -> None:
+    """Only a clearance lapses after clearance_fresh_days; a decline with no end of its own
+    stays a contraindication (one of its own ends on its day)."""
+    end = f", valid_until: {until}" if until else ""
     path = _intake(
         tmp_path,
         "declined",
         "answers: {herniation_phase: recovery}\n"
         "clearances:\n"
-        "  - {concepts: [disc_herniation], decision: declined, by: Dr X, date: 2026-03-01}\n",
+        "  - {concepts: [disc_herniation], decision: declined, by: Dr X,"
+        f" date: 2026-03-01{end}}}\n",
     )
-    assert screen(path, AS_OF, kb=kb).verdict == "needs_clearance"
+    assert screen(path, AS_OF, kb=kb).verdict == verdict
 
 
 @pytest.mark.parametrize("stage", ["conservative", "surgery", "recovery"])
@@ -272,3 +279,24 @@ def test_a_date_of_birth_older_than_anyone_is_no_date_of_birth(
         [missing] = result.missing
         assert missing.item == "birth_date"
         assert "over 120" in missing.why
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_last_day_a_clearance_holds_is_shown_where_it_settles_a_finding(
+    kb, lang: str
+) -> None:
+    """The screening's JSON, the command line's text and the EHR's card name the day the
+    clearance ends (90 days after it, as none is given), in the reader's language."""
+    from rich.console import Console
+
+    from spinecare.fhir.cards import detail_markdown
+    from spinecare.render import render_screening
+
+    result = screen(RULES / "herniation_cleared_weak_pain.yaml", AS_OF, kb=kb, lang=lang)
+    finding = next(f for f in result.findings if f.rule == "disc_herniation_clearance")
+    assert result.finding_json(finding)["clearance"]["valid_until"] == "2027-02-08"
+    day = {"en": "Feb 8, 2027", "ru": "8 февр. 2027"}[lang]
+    console = Console(record=True, width=200)
+    render_screening(result, console)
+    assert day in console.export_text()
+    assert day in detail_markdown(result)
