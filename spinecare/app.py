@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinecare.api.errors import (
     INTERNAL_ERROR,
+    client_went_away,
     error_response,
     form_refusal,
     install_error_handlers,
@@ -275,12 +276,11 @@ async def _audit_refusal(request: Request, status: int, exc: SpinecareError) -> 
 
 def _internal_error(request: Request) -> Response:
     """The answer to an unexpected error (logged with its traceback, never shown). A
-    client that went away while its body was read is no error of the app's: noted in
-    one line, without a traceback (nobody receives the answer)."""
+    client that went away while its body was read is no error of the app's
+    (:func:`~spinecare.api.errors.client_went_away`)."""
     if isinstance(sys.exc_info()[1], ClientDisconnect):
-        log.info("the client went away during %s %s", request.method, request.url.path)
-    else:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return client_went_away(request)
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
     if _wants_page(request):
         return _error_page(request, 500, INTERNAL_ERROR)
     return error_response(500, said(INTERNAL_ERROR, request), "internal_error")

@@ -10,6 +10,7 @@ specification expects one; everything else uses this shape.
 
 from __future__ import annotations
 
+import logging
 import re
 from http import HTTPStatus
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from spinecare.clinic.limits import TOO_MANY_FIELDS
 from spinecare.errors import (
@@ -36,6 +38,23 @@ REQUEST_BODY = Message("request body")
 
 INTERNAL_ERROR = N_("internal error; the event was logged")
 """The answer to a request that failed for a reason of ours (the event is logged)."""
+
+
+log = logging.getLogger("spinecare.api")
+
+CLIENT_GONE = N_("the request ended before its body did; nothing was saved")
+"""What the answer to a client that went away while its body was read says (nobody
+receives it: the connection is closed)."""
+
+
+def client_went_away(request: Request) -> JSONResponse:
+    """The answer to a request whose client went away while its body was read (a body cut
+    mid-read, an upload dropped; starlette's ``ClientDisconnect``): no error of the app's,
+    noted in one line without a traceback, and 400 rather than an internal error (500),
+    should anything still read it. The one place every route's reading of a body ends in
+    (the error handlers, the FHIR operation, the outermost middleware)."""
+    log.info("the client went away during %s %s", request.method, request.url.path)
+    return error_response(400, said(CLIENT_GONE, request), "client_gone")
 
 
 def too_large(limit: int) -> Message:
@@ -184,6 +203,10 @@ def said(message: str, request: Request) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        return client_went_away(request)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 401 and request.url.path.startswith("/cds-services"):

@@ -26,8 +26,16 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
-from spinecare.api.errors import INTERNAL_ERROR, REQUEST_BODY, said, too_large
+from spinecare.api.errors import (
+    CLIENT_GONE,
+    INTERNAL_ERROR,
+    REQUEST_BODY,
+    client_went_away,
+    said,
+    too_large,
+)
 from spinecare.clinic.workers import run_heavy
 from spinecare.dates import iso_date
 from spinecare.errors import SpinecareError
@@ -493,6 +501,9 @@ async def massage_screening(
         )
     except SpinecareError as exc:
         return outcome_response(400, said(exc.one_line(), request))
+    except ClientDisconnect:  # a body cut mid-read: no error of ours, and nobody to answer
+        gone = client_went_away(request)
+        return outcome_response(gone.status_code, said(CLIENT_GONE, request))
     except Exception:
         log.exception("FHIR $%s failed", OPERATION)
         return outcome_response(500, said(INTERNAL_ERROR, request))
