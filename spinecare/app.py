@@ -490,6 +490,10 @@ def _configure_api(app: FastAPI, settings: Settings) -> None:
         return
     configure_cds(app, settings)
     install_http_limits(app, settings, refuse_host=_wrong_host)
+    if "spinecare.api.rest" in app.state.optional_routers:
+        from spinecare.api.rest import describe_session_cookie
+
+        describe_session_cookie(app, settings)
 
 
 def _wrong_host(request: Request) -> Response:

@@ -360,6 +360,7 @@ def create_cds_app(settings: Settings | None = None) -> FastAPI:
     from spinecare import __version__
     from spinecare.api.cds_hooks import router as cds_router
     from spinecare.api.fhir_api import router as fhir_router
+    from spinecare.api.rest import describe_session_cookie
     from spinecare.api.rest import router as rest_router
 
     settings = settings or Settings.from_env()
@@ -374,6 +375,7 @@ def create_cds_app(settings: Settings | None = None) -> FastAPI:
     install_http_limits(app, settings)
     for router in (cds_router, rest_router, fhir_router):
         include_directly(app, router)
+    describe_session_cookie(app, settings)
     return app
 
 

@@ -175,6 +175,36 @@ _cookie = APIKeyCookie(
     "`__Host-spinecare_session`.",
 )
 _AUTH = [Security(_bearer), Security(_cookie)]
+
+
+def describe_session_cookie(app: Any, settings: Any) -> None:
+    """Have ``app``'s OpenAPI description name the session cookie as this deployment sets
+    it (:func:`~spinecare.clinic.accounts.cookie_name`: ``__Host-spinecare_session`` over
+    HTTPS), so that a client generated from it sends the right one."""
+    from spinecare.clinic.accounts import SESSION_COOKIE, cookie_name
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemes = schema.get("components", {}).get("securitySchemes", {})
+            if "sessionCookie" in schemes:
+                named = cookie_name(SESSION_COOKIE, settings)
+                schemes["sessionCookie"] = {
+                    **schemes["sessionCookie"],
+                    "name": named,
+                    "description": "The clinic web app's login session cookie (sign in at "
+                    f"/login), named `{named}` by this deployment: `__Host-{SESSION_COOKIE}` "
+                    f"where it is served over HTTPS (an https SPINECARE_BASE_URL), else "
+                    f"`{SESSION_COOKIE}`.",
+                }
+            app.openapi_schema = schema
+        return app.openapi_schema  # type: ignore[no-any-return]
+
+    app.openapi = openapi
+
+
 _REALM = 'Bearer realm="spinecare"'
 
 

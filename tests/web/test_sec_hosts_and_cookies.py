@@ -165,6 +165,24 @@ def test_a_plain_http_local_run_keeps_its_plain_cookies(world: World) -> None:
         app.state.db.dispose()
 
 
+def test_the_api_description_names_the_cookie_the_deployment_sets(
+    https_app: Any, world: World
+) -> None:
+    """A client generated from the OpenAPI description sent ``spinecare_session``, which
+    an HTTPS deployment does not read."""
+    from spinecare.api.cds_app import create_cds_app
+    from spinecare.settings import Settings
+
+    def named(app: Any, base: str) -> str:
+        schema = _client(app, base).get("/openapi.json").json()
+        return str(schema["components"]["securitySchemes"]["sessionCookie"]["name"])
+
+    assert named(https_app, PUBLIC) == SESSION
+    assert named(world.app, "http://testserver") == "spinecare_session"
+    standalone = create_cds_app(Settings.from_env(environment="test", base_url=PUBLIC))
+    assert named(standalone, PUBLIC) == SESSION
+
+
 # -- the Host header ----------------------------------------------------------------------
 
 ROUTES = [
