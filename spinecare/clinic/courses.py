@@ -46,7 +46,7 @@ from spinecare.clinic.permissions import (
     check_review_queue,
     is_clinic_physician,
 )
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.engine import course as lib
 from spinecare.engine.course import Course, Session, SessionCheck, StopEvent
 from spinecare.engine.screening import Screening, screen_record
@@ -424,7 +424,7 @@ def start(
     patient_id: int,
     kb: KB,
     *,
-    start_day: date | None,
+    start_day: date | str,
     values: dict[str, Any],
     reasons: dict[str, str],
     physician_id: int | None,
@@ -434,15 +434,16 @@ def start(
 
     ``values`` holds the library's keyword arguments (``sessions``, ``sessions_per_week``,
     ``minutes_per_session``, ``zones``, ``modalities``, ``home_steps``, ``home_minutes``);
-    ``start_day`` None is a start date that could not be read. Every field's problem is
+    ``start_day`` is the start date, or the text written where one could not be read
+    (:func:`~spinecare.dates.date_problem` says what is wrong with it). Every field's problem is
     refused at once (:class:`FormError` with one message per field)."""
     user = acting(session, who)
     patient = check_patient(session, user, patient_id, write=True)
     # one running course: two starts at once (two servers) are decided one after the other
     lock_patient(session, patient.id)
     errors: dict[str, Any] = {}
-    if start_day is None:
-        errors["start"] = N_("a date in the form YYYY-MM-DD")
+    if isinstance(start_day, str):
+        errors["start"] = date_problem(start_day)
     elif start_day < today:
         errors["start"] = Message("the start %(day)s is in the past", day=Day(start_day))
     elif start_day > today + timedelta(days=366):
@@ -473,7 +474,11 @@ def start(
     if problem is not None:  # the page lists the plan's reasons
         raise FormError({"plan": problem, **errors})
     course, problems = _start_course(
-        ps.plan, start=start_day or today, kb=kb, reasons=reasons, values=values
+        ps.plan,
+        start=today if isinstance(start_day, str) else start_day,
+        kb=kb,
+        reasons=reasons,
+        values=values,
     )
     errors = problems | errors
     if errors or course is None:
@@ -971,7 +976,7 @@ def _diary_day(day_text: str, today: date, start: date, errors: dict[str, Any]) 
     try:
         day = iso_date(day_text.strip()) if day_text.strip() else today
     except ValueError:
-        errors["day"] = N_("a date in the form YYYY-MM-DD")
+        errors["day"] = date_problem(day_text.strip())
         return day
     if day > today:
         errors["day"] = N_("this date has not come yet")

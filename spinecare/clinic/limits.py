@@ -28,6 +28,7 @@ from urllib.parse import unquote_to_bytes
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
+from spinecare.dates import date_problem
 from spinecare.errors import InputError
 from spinecare.i18n import typed_number
 from spinecare.messages import N_, Day, Message, Quantity
@@ -160,7 +161,6 @@ SEARCH_MAX = 200
 
 
 PAGE_NUMBER = N_("a page number: a whole number from 1")
-NO_SUCH_DATE = N_("a date in the form YYYY-MM-DD")
 OWN_QUERY_CHECK = frozenset({"from", "to", "as_of"})
 """Query parameters a page or a route checks itself (the audit log's dates, beside its
 filter's field; the screening date, which the REST API refuses with its 400): here only
@@ -181,7 +181,7 @@ def _query_problem(name: str, value: str) -> str | None:
         try:
             date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            return NO_SUCH_DATE
+            return date_problem(value.strip())  # the month has no such day, ...
     return None
 
 

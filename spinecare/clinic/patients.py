@@ -54,7 +54,7 @@ from spinecare.clinic.permissions import (
     visible_patients,
 )
 from spinecare.clinic.verdicts import list_verdicts, screen_for_list
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.engine.planning import CoursePlan, plan_course
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import NotFoundError
@@ -303,7 +303,7 @@ class PatientInput:
             try:
                 born = iso_date(self.birth_date.strip())
             except ValueError:
-                errors["birth_date"] = N_("a date in the form YYYY-MM-DD")
+                errors["birth_date"] = date_problem(self.birth_date.strip())
             else:
                 problem = birth_date_problem(born, today)
                 if problem is not None:

@@ -306,10 +306,11 @@ async def course_start(request: Request, patient_id: int) -> Response:
         }
         if "zones" in reasons:  # one field on the form explains zones and modalities
             reasons.setdefault("modalities", reasons["zones"])
+        written = fields.get("start", "").strip()
         try:
-            start_day = iso_date(fields.get("start", "").strip() or date.today().isoformat())
+            start_day: date | str = iso_date(written or date.today().isoformat())
         except ValueError:
-            start_day = None
+            start_day = written  # refused, saying what is wrong with it
         try:
             row = store.start(
                 session,

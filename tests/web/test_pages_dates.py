@@ -75,3 +75,33 @@ def test_a_date_in_a_form_that_no_calendar_has_is_said_beside_its_field(
     assert page.status_code == 422, page.text[-800:]
     assert SAID[lang]["2026-02-30"] in page.text
     assert SAID[lang]["30.02.2026"] not in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_clinic_layers_dates_say_what_to_correct(world: Any, signed_in: Any, lang: str) -> None:
+    """The new patient's date of birth and a course's start, checked by the clinic layer,
+    said "a date in the form YYYY-MM-DD" of a date written in that form."""
+    therapist = _speaks(signed_in("therapist"), lang)
+
+    def refused(path: str, form: dict[str, str], field: str) -> str:
+        answer = therapist.post(
+            path, data={**form, "csrf_token": csrf_of(therapist, "/patients")}, headers=JSON
+        )
+        assert answer.status_code == 422, answer.text[:300]
+        said = {d["field"]: d["message"] for d in answer.json()["error"]["details"]}
+        return str(said[field])
+
+    for written in ("2026-02-30", "2026-13-01", "30.02.2026"):
+        born = refused("/patients", {"name": "Anna Test", "birth_date": written}, "birth_date")
+        assert born == SAID[lang][written]
+        start = refused(f"/patients/{world.demo_patient}/courses", {"start": written}, "start")
+        assert start == SAID[lang][written]
+
+
+def test_a_date_of_any_address_says_what_to_correct(signed_in: Any) -> None:
+    """Every address's query dates are checked (the clinic layer's limits), so a day no
+    calendar has is said so there too, not as the form it was written in."""
+    answer = signed_in("therapist").get("/patients", params={"day": "2026-02-30"}, headers=JSON)
+    assert answer.status_code in (400, 422), answer.text[:300]
+    assert SAID["en"]["2026-02-30"] in answer.text
+    assert SAID["en"]["30.02.2026"] not in answer.text
