@@ -64,6 +64,10 @@ ERROR_TITLES = {
     500: N_("Something went wrong"),
     503: N_("Not available now"),
 }
+CODE_TITLES = {"smart_launch_failed": N_("spinecare could not be opened from the EHR")}
+"""The title of an error page whose refusal says more than its status: a SMART launch that
+cannot go on (an EHR that is not set up, an expired launch) was "The request could not be
+read"."""
 STATUS_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 """Starlette's default details (``Not Found``): English words that the title already says."""
 CSP = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
@@ -192,14 +196,19 @@ def _error_page(
     status: int,
     message: object,
     problems: list[tuple[object, object]] | None = None,
+    *,
+    forms: bool = True,
+    title: str | None = None,
 ) -> Response:
     """The error page: ``message``, or a form's ``problems`` (the field's words, if the
-    user types it, and what is wrong), in the reader's language."""
+    user types it, and what is wrong), in the reader's language. Without ``forms`` (the
+    refusal of a host the app does not serve) the page has none, and so sets no cookie
+    (a form's sign-in nonce). ``title`` (a catalog string) replaces the status's."""
     from spinecare.web import i18n
     from spinecare.web.deps import NONCE_COOKIE, TEMPLATES, csrf_token, request_language, set_cookie
 
     lang = i18n.set_language(request_language(request))
-    title = i18n.gettext(ERROR_TITLES.get(status, N_("Something went wrong")))
+    title = i18n.gettext(title or ERROR_TITLES.get(status, N_("Something went wrong")))
     if message == STATUS_PHRASES.get(status):
         message = ""  # Starlette's "Not Found": the page's title says it, in ``lang``
     message = i18n.translate(message)  # a Message, or a plain catalog string, in ``lang``
@@ -217,9 +226,9 @@ def _error_page(
             "sent_form": request.method == "POST",
             "user": getattr(request.state, "user", None),
             # the page's own forms (the language switch, signing out) work from it
-            "csrf": csrf_token(request) if hasattr(request.app.state, "web") else "",
+            "csrf": csrf_token(request) if forms and hasattr(request.app.state, "web") else "",
             "lang": lang,
-            "languages": i18n.LANGUAGES,
+            "languages": i18n.LANGUAGES if forms else {},
         },
         status_code=status,
     )
@@ -368,7 +377,9 @@ def _install_page_errors(app: FastAPI) -> None:
                 if isinstance(exc, FormError) and exc.errors:
                     shown = ""
                     problems = [(field_label(k), v) for k, v in exc.errors.items()]
-                page = _error_page(request, status, shown, problems)
+                page = _error_page(
+                    request, status, shown, problems, title=CODE_TITLES.get(exc.code)
+                )
                 page.headers.update(headers)
                 return page
             details = None
@@ -503,7 +514,17 @@ def _wrong_host(request: Request) -> Response:
 
     if not _wants_page(request):
         return wrong_host(request)
-    return _error_page(request, 400, wrong_host_message(request.app.state.settings))
+    return _error_page(request, 400, wrong_host_message(request.app.state.settings), forms=False)
+
+
+NO_PUBLIC_ADDRESS = (
+    "warning: SPINECARE_BASE_URL is not set: serve spinecare over HTTPS at its public "
+    "address and set SPINECARE_BASE_URL to it; until then its cookies are not __Host- "
+    "cookies (another host of the domain can set a sign-in in a clinician's browser) and "
+    "a request for any host is answered (DNS rebinding)"
+)
+"""Said at start by a deployment outside development without its public address
+(``Settings.public_address_missing``); the administrator's user list says it too."""
 
 
 def create_app(
@@ -519,6 +540,8 @@ def create_app(
     from spinecare.web.deps import WebState
 
     settings = settings or Settings.from_env()
+    if settings.public_address_missing:
+        log.warning(NO_PUBLIC_ADDRESS)
     smart_ehrs = smart.read_ehrs(settings)  # a bad file stops the start, not a launch
     db = open_database(settings.db_url)
     from fastapi import Depends

@@ -11,6 +11,7 @@ in the data directory (file mode 0600), so ``spinecare serve`` starts with no se
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -36,8 +37,36 @@ upstream's address (nginx's default) and a monitor on the machine itself."""
 HOST_NAME = re.compile(
     r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_-]{1,63}|[0-9a-f:.]+"
 )
-"""A host name of ``SPINECARE_ALLOWED_HOSTS``: DNS labels, an IPv4 address or an IPv6
-one without brackets."""
+"""A host name in ASCII: DNS labels (an internationalised one in its ``xn--`` form), an
+IPv4 address or an IPv6 one without brackets."""
+
+
+def canonical_host(name: str) -> str | None:
+    """``name`` (a host of a URL, a ``Host`` header or a setting) in the one form hosts
+    are compared in, or None where it is no host name: lower case, without a final dot;
+    an internationalised name (``спина.больница.рф``) in the ASCII form browsers send
+    (``xn--80appgj.xn--80abvlke3d3b.xn--p1ai``, IDNA 2008 with the UTS 46 mapping); an
+    IPv6 address without brackets and compressed (``2001:db8::1``)."""
+    name = name.strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    name = name.rstrip(".")
+    if ":" in name:
+        if "%" in name:  # a zone id names an interface of one machine, never a site
+            return None
+        try:
+            return ipaddress.IPv6Address(name).compressed
+        except ValueError:
+            return None
+    if not name.isascii():
+        import idna
+
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return None
+    name = name.lower()
+    return name if HOST_NAME.fullmatch(name) else None
 
 
 def default_data_dir() -> Path:
@@ -73,17 +102,22 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="public address of the app, used in links (CDS Hooks cards, the SMART "
-        "launch's return address); the only audience CDS Hooks JWTs may name; where set, a "
-        "form an older browser sends from a page of another address is refused, and a "
-        "request for a host other than its own (or one of SPINECARE_ALLOWED_HOSTS) is "
-        "refused (400); an https address makes the cookies `__Host-` cookies (Secure, this "
-        "host only)",
+        description="public address of the app, the one browsers open it at (http:// or "
+        "https://, a host, a port and a path if need be; no query or fragment: anything "
+        "else stops the start); used in links (CDS Hooks cards, the SMART launch's return "
+        "address); the only audience CDS Hooks JWTs may name; where set, a form an older "
+        "browser sends from a page of another address is refused, and a request for a host "
+        "other than its own (or one of SPINECARE_ALLOWED_HOSTS) is refused (400); an "
+        "https address makes the cookies `__Host-` cookies (Secure, this host only); a "
+        "Cyrillic (internationalised) host is compared in the `xn--` form browsers send; "
+        "outside development, leaving it unset is warned about at start and on the "
+        "administrator's user list",
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="host names the app also answers to besides the public address's "
-        "(comma-separated, no scheme or port: an internal name a proxy or a monitor uses); "
+        "(comma-separated, no scheme or port: an internal name a proxy or a monitor uses; "
+        "a Cyrillic name and any spelling of an IPv6 address are taken); "
         "once this or SPINECARE_BASE_URL is set, a request naming any other host in its "
         "Host header is refused (400); localhost, 127.0.0.1 and ::1 are always answered",
     )
@@ -151,11 +185,34 @@ class Settings(BaseSettings):
     @field_validator("allowed_hosts")
     @classmethod
     def _host_names(cls, value: list[str]) -> list[str]:
-        names = [name.strip().lower().rstrip(".") for name in value]
-        wrong = [name for name in names if not HOST_NAME.fullmatch(name)]
+        names = [canonical_host(name) for name in value]
+        wrong = [given for given, name in zip(value, names, strict=True) if name is None]
         if wrong:
             raise ValueError(f"a host name only, without scheme, port or path: {', '.join(wrong)}")
-        return names
+        return [name for name in names if name is not None]
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_address(cls, value: str) -> str:
+        value = value.strip()
+        wanted = (
+            "not an address browsers can open spinecare at: give http:// or https://, a "
+            "host, and a port and a path if need be (https://spinecare.hospital.example)"
+        )
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (a port out of range or not a number raises)
+        except ValueError as exc:
+            raise ValueError(f"{wanted}; {exc}") from None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(wanted)
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError(f"{wanted}, with no query (?) or fragment (#)")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(f"{wanted}, with no user name or password")
+        if canonical_host(parts.hostname) is None:
+            raise ValueError(f"{wanted}; its host is no host name")
+        return value
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -192,11 +249,20 @@ class Settings(BaseSettings):
         host is answered: ``make run``, a first try)."""
         if not self.base_url_configured and not self.allowed_hosts:
             return None
-        own = urlsplit(self.base_url.strip()).hostname
+        own = canonical_host(urlsplit(self.base_url).hostname or "")
         names = {*LOOPBACK_HOSTS, *self.allowed_hosts}
         if self.base_url_configured and own:
-            names.add(own.lower().rstrip("."))
+            names.add(own)
         return frozenset(names)
+
+    @property
+    def public_address_missing(self) -> bool:
+        """Whether a deployment outside development runs without its public address
+        (``SPINECARE_BASE_URL``): its cookies are then not ``__Host-`` cookies, although
+        ``Secure`` (served over HTTPS), and a request for any host is answered. Said at
+        start and on the administrator's pages; ``make run`` (development) is not
+        concerned."""
+        return not self.development and not self.base_url_configured
 
     @property
     def session_idle(self) -> timedelta:
@@ -259,7 +325,8 @@ def describe(exc: ValidationError) -> str:
     for error in exc.errors():
         name = "_".join(str(part) for part in error["loc"][:1]) or "settings"
         shown = error.get("input")
-        lines.append(f"SPINECARE_{name.upper()}: {error['msg']} (got {shown!r})")
+        said = error["msg"].removeprefix("Value error, ")
+        lines.append(f"SPINECARE_{name.upper()}: {said} (got {shown!r})")
     return "; ".join(lines)
 
 

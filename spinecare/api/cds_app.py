@@ -24,7 +24,7 @@ from spinecare.api.errors import error_response, install_error_handlers, said, t
 from spinecare.http_limits import HEAD_SCOPE_KEY
 from spinecare.messages import N_
 from spinecare.messages import Message as Said
-from spinecare.settings import Settings
+from spinecare.settings import Settings, canonical_host
 
 __all__ = [
     "BodySizeLimit",
@@ -237,15 +237,17 @@ pages, else the JSON envelope or, under ``/fhir/``, an OperationOutcome)."""
 
 
 def request_host(scope: Scope) -> str | None:
-    """The host name the request's ``Host`` header names, lower case, without its port
-    or a final dot; "" where it sends none; None where it is not a host at all."""
+    """The host name the request's ``Host`` header names, without its port, in the form
+    the configured hosts are in (:func:`~spinecare.settings.canonical_host`: lower case,
+    no final dot, an IPv6 address compressed); "" where it sends none; None where it is
+    not a host at all."""
     raw = next((v for k, v in scope.get("headers", []) if k == b"host"), None)
     if raw is None:
         return ""
     match = HOST_HEADER.fullmatch(raw.decode("latin-1").strip().lower())
     if match is None:
         return None
-    return (match["ip6"] or match["name"]).rstrip(".")
+    return canonical_host(match["ip6"] or match["name"])
 
 
 def wrong_host_message(settings: Settings) -> Said:

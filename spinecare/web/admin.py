@@ -506,12 +506,14 @@ def audit_export(
     )
 
 
-def _users_context(session: Session, admin: CurrentUser) -> dict[str, object]:
+def _users_context(request: Request, session: Session, admin: CurrentUser) -> dict[str, object]:
     names = accounts.clinic_patient_names(session, admin)
     return {
         "users": [u.model_dump(mode="json") for u in accounts.clinic_users(session, admin)],
         "roles": ROLES,
         "patients": sorted(names.items(), key=lambda item: item[1]),
+        # the administrator is told, to pass on (``Settings.public_address_missing``)
+        "public_address_missing": state(request).settings.public_address_missing,
     }
 
 
@@ -519,7 +521,7 @@ def _users_context(session: Session, admin: CurrentUser) -> dict[str, object]:
 def users_page(request: Request) -> Response:
     with db_session(request) as session:
         admin = require_user(request, session, "admin")
-        context = _users_context(session, admin)
+        context = _users_context(request, session, admin)
     return render(
         request, "users.html", {**context, "values": {}, "errors": {}}, {"users": context["users"]}
     )
@@ -547,7 +549,7 @@ def _user_create(request: Request, fields: dict[str, str]) -> Response:
                 valid_for=timedelta(hours=state(request).settings.reset_password_hours),
             )
         except FormError as exc:
-            context = _users_context(session, admin)
+            context = _users_context(request, session, admin)
             values = {k: v for k, v in fields.items() if k != "password"}
             return _form_error(request, "users.html", {**context, "values": values}, exc)
         data = created.model_dump(mode="json")

@@ -50,7 +50,7 @@ from spinecare.errors import SpinecareError, envelope
 from spinecare.http_limits import HEAD_SCOPE_KEY
 from spinecare.kb.loader import KB
 from spinecare.messages import Message, Shown
-from spinecare.settings import Settings
+from spinecare.settings import Settings, canonical_host
 from spinecare.store.db import Database
 from spinecare.web import i18n
 from spinecare.wording import RoleNames
@@ -429,17 +429,20 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, lower case, without a default port; empty for
-    anything else (``null`` included)."""
+    """``scheme://host[:port]`` of ``url``, its host in the one form hosts are compared in
+    (:func:`~spinecare.settings.canonical_host`: an internationalised public address
+    as browsers write it in ``Origin``), without a default port; empty for anything else
+    (``null`` included)."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
         return ""
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    host = canonical_host(parts.hostname or "")
+    if parts.scheme not in _DEFAULT_PORTS or not host:
         return ""
     shown = "" if port in (None, _DEFAULT_PORTS[parts.scheme]) else f":{port}"
-    return f"{parts.scheme}://{parts.hostname.lower()}{shown}"
+    return f"{parts.scheme}://{host}{shown}"
 
 
 def wants_json(request: Request) -> bool:

@@ -1115,3 +1115,23 @@ def test_a_launch_ends_the_browsers_ordinary_login(app_client, ehr):
     kept = {"accept": "application/json", "cookie": f"{SESSION}={ordinary}"}
     refused = app_client.get("/patients", headers=kept)
     assert refused.status_code == 401, refused.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "spinecare could not be opened from the EHR"),
+        ("ru", "Не удалось открыть spinecare из медицинской системы"),
+    ],
+)
+def test_a_launch_that_cannot_go_on_is_titled_so(app_client, lang, title):
+    """A launch from an EHR that is not set up was titled "The request could not be read"
+    ("Запрос не удалось прочитать"): the request was read well; the launch cannot go on."""
+    response = app_client.get(
+        "/launch",
+        params={"iss": "https://unknown-ehr.example/fhir", "launch": "x"},
+        headers={"accept": "text/html", "accept-language": lang},
+    )
+    assert response.status_code == 400
+    assert f"<h1>{title}</h1>" in response.text
+    assert "could not be read" not in response.text and "не удалось прочитать" not in response.text

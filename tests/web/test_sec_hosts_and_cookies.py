@@ -228,6 +228,14 @@ def test_the_refusal_is_a_page_for_a_browser_and_an_outcome_under_fhir(https_app
     assert page.headers["content-type"].startswith("text/html")
     assert "does not serve the address the request was sent to" in page.text
     assert "evil.example" not in page.text
+    # no cookie for the refused host (the sign-in nonce of the page's forms): it has none
+    assert not page.headers.get_list("set-cookie")
+    assert "csrf_token" not in page.text
+    russian = client.get(
+        "/login", headers={**HTML, "host": "evil.example", "accept-language": "ru"}
+    )
+    assert russian.status_code == 400 and '<html lang="ru"' in russian.text
+    assert not russian.headers.get_list("set-cookie")
     outcome = client.get("/fhir/metadata", headers={"host": "evil.example"})
     assert outcome.status_code == 400
     assert outcome.json()["resourceType"] == "OperationOutcome"
