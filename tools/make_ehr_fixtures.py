@@ -14900,5 +14900,31 @@ case(
     condition(text="New saddle anaesthesia, CES card given"),
 )
 
+RADIOLOGY_WORDS = (
+    "a report's conclusion in the words radiologists write: the finding to confirm (it was allowed)"
+)
+for name, words in (
+    (
+        "report_emboli_in_pulmonary_arteries",
+        "Filling defects in the segmental pulmonary arteries consistent with emboli.",
+    ),
+    (
+        "report_cord_flattening",
+        "Severe cervical canal stenosis with cord flattening and T2 signal change.",
+    ),
+    (
+        "report_loss_of_vertebral_body_height",
+        "Loss of vertebral body height at L2, new since prior.",
+    ),
+    ("report_paraspinal_collection", "Paraspinal collection with rim enhancement."),
+):
+    case(name, "needs_data", f"'{words}': {RADIOLOGY_WORDS}", report(words))
+case(
+    "report_no_pulmonary_emboli",
+    "allowed",
+    "'No pulmonary emboli.': denied",
+    report("No pulmonary emboli."),
+)
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
