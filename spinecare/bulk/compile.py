@@ -785,13 +785,15 @@ class Compiler:
             if rule.effect != "needs_clearance":
                 continue
             names = {rule.concept, rule.id}
+            # the latest decision decides while it is in force (engine _settle)
             sql = (
-                "SELECT pid, decision FROM (SELECT pid, decision, ROW_NUMBER() OVER ("
+                "SELECT pid, decision FROM (SELECT pid, decision, cleared_on, valid_until,"
+                " ROW_NUMBER() OVER ("
                 f"PARTITION BY pid ORDER BY COALESCE(cleared_on, {earliest}) DESC, seq ASC)"
                 f" AS rn FROM clearances WHERE name IN {in_list(names)}"
-                f" AND (cleared_on IS NULL OR cleared_on <= {as_of})"
+                f" AND (cleared_on IS NULL OR cleared_on <= {as_of})) s WHERE rn = 1"
                 f" AND (valid_until >= {as_of} OR (valid_until IS NULL"
-                f" AND (decision = 'declined' OR cleared_on >= {given_since})))) s WHERE rn = 1"
+                f" AND (decision = 'declined' OR cleared_on >= {given_since})))"
             )
             out.append((rule.id, f"cl{i}", sql))
         return out

@@ -341,22 +341,30 @@ class Screening:
 def _settle(
     rule: Rule, clearances: list[Clearance], as_of: date, open_days: int
 ) -> Settlement | None:
-    """The latest clearance in force naming this finding's concept or rule id.
+    """The physician's latest decision naming this finding's concept or rule id, while it
+    is in force.
 
     A clearance settles only ``needs_clearance`` findings: never a red flag, a
-    contraindication or a deferral (DESIGN.md section 3). One that gives no end is in
-    force for ``open_days`` from its day (KB threshold ``clearance_fresh_days``).
+    contraindication or a deferral (DESIGN.md section 3). The latest decision given on or
+    before ``as_of`` decides; once it ends (its ``valid_until``, or for a clearance that
+    gives none ``open_days`` after it: KB threshold ``clearance_fresh_days``), nothing
+    settles the finding until a physician decides again: an earlier decision it replaced
+    does not come back.
     """
     if rule.effect != "needs_clearance":
         return None
     named = [
         c
         for c in clearances
-        if (rule.concept in c.concepts or rule.id in c.concepts) and c.valid_on(as_of, open_days)
+        if (rule.concept in c.concepts or rule.id in c.concepts)
+        and c.confirmed
+        and (c.when is None or c.when <= as_of)
     ]
     if not named:
         return None
     latest = max(named, key=lambda c: c.when or date.min)
+    if not latest.valid_on(as_of, open_days):
+        return None
     return Settlement(latest, latest.decision, latest.until(open_days))
 
 

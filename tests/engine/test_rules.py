@@ -282,9 +282,7 @@ def test_a_date_of_birth_older_than_anyone_is_no_date_of_birth(
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_the_last_day_a_clearance_holds_is_shown_where_it_settles_a_finding(
-    kb, lang: str
-) -> None:
+def test_the_last_day_a_clearance_holds_is_shown_where_it_settles_a_finding(kb, lang: str) -> None:
     """The screening's JSON, the command line's text and the EHR's card name the day the
     clearance ends (90 days after it, as none is given), in the reader's language."""
     from rich.console import Console
@@ -300,3 +298,35 @@ def test_the_last_day_a_clearance_holds_is_shown_where_it_settles_a_finding(
     render_screening(result, console)
     assert day in console.export_text()
     assert day in detail_markdown(result)
+
+
+@pytest.mark.parametrize(
+    ("decisions", "verdict"),
+    [
+        # a no, then a clearance that has lapsed: ask again, the no does not come back
+        ((("declined", "2026-01-10", ""), ("cleared", "2026-03-01", "")), "needs_clearance"),
+        # a clearance, then a no that has ended on its day: ask again, the clearance does
+        # not come back either
+        (
+            (
+                ("cleared", "2026-11-01", ""),
+                ("declined", "2026-11-05", ", valid_until: 2026-11-10"),
+            ),
+            "needs_clearance",
+        ),
+    ],
+)
+def test_the_latest_decision_decides_and_once_ended_nothing_settles(
+    kb, tmp_path, decisions: tuple[tuple[str, str, str], ...], verdict: str
+) -> None:
+    lines = "".join(
+        f"  - {{concepts: [disc_herniation], decision: {d}, by: Dr X, date: {day}{end}}}\n"
+        for d, day, end in decisions
+    )
+    path = _intake(
+        tmp_path, "latest", "answers: {herniation_phase: recovery}\nclearances:\n" + lines
+    )
+    result = screen(path, AS_OF, kb=kb)
+    assert result.verdict == verdict
+    finding = next(f for f in result.findings if f.concept == "disc_herniation")
+    assert finding.settled is None
