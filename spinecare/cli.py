@@ -22,7 +22,7 @@ import typer
 
 from spinecare.commands.output import LangOpt, fail, output_language, say
 from spinecare.commands.usage import Group
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.i18n import SOURCE_LANGUAGE
 from spinecare.messages import N_, Message
 
@@ -156,18 +156,19 @@ def run_safely(verbose: bool, action: Any) -> Any:
         fail(Message(INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}"))
 
 
-NOT_A_DATE = N_("'%(value)s' is not a date in the form YYYY-MM-DD")
+NOT_A_DATE = N_("'%(value)s': %(problem)s")
+"""A date ``--as-of`` cannot read and what to correct (:func:`spinecare.dates.date_problem`:
+``2026-02-30``, the month has no such day; ``20.02.2026``, a date in the form YYYY-MM-DD)."""
 
 
 def check_as_of(as_of: str | None) -> None:
-
+    """Refuse a ``--as-of`` that is not a day, saying what to correct."""
     if as_of is not None:
         try:
             iso_date(as_of)
         except ValueError:
-            raise typer.BadParameter(
-                say(Message(NOT_A_DATE, value=as_of)), param_hint="'--as-of'"
-            ) from None
+            said = Message(NOT_A_DATE, value=as_of, problem=date_problem(as_of))
+            raise typer.BadParameter(say(said), param_hint="'--as-of'") from None
 
 
 def print_json(data: Any) -> None:

@@ -16,8 +16,11 @@ from spinecare.messages import Message
 
 __all__ = ["ISO_DATE", "date_problem", "iso_date"]
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-"""The one form a date is read in."""
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""The one form a date is read in: the digits 0 to 9 (``\\d`` would match full-width
+``２０２６`` and Arabic-Indic ``٢٠٢٦`` too, which ``int`` reads, so such a date was said
+to be a day the month does not have)."""
+_ANY_DIGITS = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def iso_date(text: object) -> date:
@@ -31,7 +34,8 @@ def iso_date(text: object) -> date:
 def date_problem(text: object) -> Message:
     """What is wrong with ``text``, which :func:`iso_date` refused: a day no calendar has,
     said as the field's fix (``2026-02-30``: the month has no such day; ``2026-13-01``: the
-    month is from 1 to 12), or another form than ``YYYY-MM-DD``. A form or an address that
+    month is from 1 to 12), other digits than 0 to 9 (``２０２６-１１-２０``), or another form
+    than ``YYYY-MM-DD``. A form or an address that
     said "a date in the form YYYY-MM-DD" of a date written in that form left the reader
     nothing to correct."""
     if isinstance(text, str) and ISO_DATE.fullmatch(text):
@@ -41,4 +45,6 @@ def date_problem(text: object) -> Message:
         if not 1 <= month <= 12:
             return Message("the month is from 1 to 12")
         return Message("the month has no such day")
+    if isinstance(text, str) and _ANY_DIGITS.fullmatch(text):
+        return Message("only the digits 0 to 9 are read: a date in the form YYYY-MM-DD")
     return Message("a date in the form YYYY-MM-DD")

@@ -363,10 +363,55 @@ def test_a_verdict_is_one_word_in_russian() -> None:
     assert all("аключени" in ru for ru in headings.values()), headings
 
 
+def _kb_russian_of_english_matching(english: str) -> dict[str, str]:
+    """The Russian of each KB text (an ``en`` beside its ``ru``) whose English ``english``
+    finds: a rule's reason, a concept's name, a stop rule, a step of a home program. The
+    clinic's policies (``policies.yaml``, their reasoning on the docs page) are not
+    shown beside a verdict and are left out."""
+    import yaml
+
+    found = re.compile(english)
+    out: dict[str, str] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            en, ru = node.get("en"), node.get("ru")
+            if isinstance(en, str) and isinstance(ru, str) and found.search(en):
+                out[en] = ru
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted((ROOT / "spinecare" / "kb" / "data").glob("*.yaml")):
+        if path.name != "policies.yaml":
+            walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return out
+
+
 def test_the_screening_is_not_called_an_assessment_in_russian() -> None:
-    """ "Скрининг" on every page; a refusal saying "оценка" for it named something else."""
+    """ "Скрининг" on every page; a refusal saying "оценка" for it named something else, and
+    so did a rule's reason under the verdict ("re-screen when the pain has eased":
+    "повторите оценку" beside a badge saying "повторить скрининг позже")."""
     said = _russian_of_english_matching(r"\bscreening\b")
     assert [e for e, ru in said.items() if "оценк" in ru] == []
+    kb = _kb_russian_of_english_matching(r"(?i)\b(?:re-?)?screen")
+    assert kb, "no KB text says to screen again"
+    assert {e: ru for e, ru in kb.items() if "оценк" in ru} == {}
+    assert {e: ru for e, ru in kb.items() if "re-screen" in e and "скрининг" not in ru} == {}
+
+
+def test_a_verdict_and_a_report_are_different_words_in_russian() -> None:
+    """ "Заключение" is the screening's verdict; a CDS card saying "**Заключение:** Нужны
+    данные" and, a few lines down, "(карта пациента: заключение от 25 нояб.)" of an MRI
+    report named two things with one word. A record's report is "протокол исследования"."""
+    reports = _russian_of_english_matching(r"\breports?\b")
+    assert reports, "no text names a report"
+    assert {e: ru for e, ru in reports.items() if "аключени" in ru} == {}
+    assert i18n.gettext("ru", "report") == "протокол исследования"
+    kb = _kb_russian_of_english_matching(r"(?i)\breports?\b")
+    assert {e: ru for e, ru in kb.items() if "аключени" in ru} == {}
 
 
 def test_a_record_status_never_reads_as_a_verdict_in_russian() -> None:
@@ -394,14 +439,31 @@ def test_a_record_status_never_reads_as_a_verdict_in_russian() -> None:
     assert {ru: en for ru, en in meanings.items() if len(en) > 1} == {}
 
 
+def test_a_diagnosis_status_needs_no_agreement_in_russian() -> None:
+    """ "Гипертоническая болезнь: неактивный", "Грыжа диска: активный": a status word that
+    agrees with one gender misreads beside every diagnosis of another, so a diagnosis's
+    status is said in a form that has no gender ("в активной фазе", "в прошлом"). A
+    resolved diagnosis is "в прошлом", the KB's own word ("Онкологическое заболевание в
+    прошлом"), never "выздоровление", an outcome of the patient, nor "разрешён"."""
+    from spinecare.engine.notes import CONDITION_STATUS
+
+    said = {status: i18n.gettext("ru", word) for status, word in CONDITION_STATUS.items()}
+    assert said["resolved"] == "в прошлом"
+    # a short adjective or a participle ends in -ый/-ий/-ой (masculine), -ая/-яя, -ое/-ее
+    agreeing = re.compile(r"(?:ый|ий|ой|ая|яя|ое|ее|[её]н|на|но)$")
+    assert {s: ru for s, ru in said.items() if agreeing.search(ru)} == {}
+
+
 def test_what_was_taught_is_said_of_the_patient_in_russian() -> None:
     """A program is not "обученная" (trained): the patient is taught it. The course page's
-    heading says "Обучение домашней программе", the steps taught are "освоенные шаги" in the
-    form and in its error alike."""
+    heading says "Обучение домашней программе", the steps taught are the steps "которым
+    обучен пациент" in the form and in its error alike, as a rehabilitation record says
+    "пациент обучен технике самомассажа": "освоенные" (mastered) claimed the patient's
+    skill, which the therapist ticking a step does not attest."""
     said = _russian_of_english_matching(r"\btaught\b")
-    assert [e for e, ru in said.items() if re.search(r"(?i)обученн", ru)] == []
+    assert [e for e, ru in said.items() if re.search(r"(?i)обученн|освоенн", ru)] == []
     steps = {e: ru for e, ru in said.items() if re.search(r"\bsteps? taught\b", e)}
-    assert steps and all("освоенн" in ru for ru in steps.values()), steps
+    assert steps and all("обучен пациент" in ru for ru in steps.values()), steps
 
 
 def test_a_field_a_refusal_asks_a_reason_for_is_named_by_the_same_word() -> None:
@@ -422,6 +484,24 @@ def test_no_russian_text_leaves_before_or_after_hanging() -> None:
     assert _russian_texts_matching(r"(?<![А-Яа-яЁё])(?:до|перед)\s*[,;)]") == []
 
 
+def test_the_intake_and_the_stop_events_have_one_name_each_in_russian() -> None:
+    """The intake is "анамнез" on every page, handout and error (its records "Записи
+    анамнеза", a new one "Новая запись анамнеза"): "анкета приёма", "документ первичного
+    опроса" and "новый анамнез" named it otherwise. A stop rule that fires is said as the
+    course plan's field says it ("если сработает правило прекращения"), not "остановки
+    курса"; the handout and the calendar head the patient's warning signs alike."""
+    intake = _russian_of_english_matching(r"(?i)\bintake\b(?![.-])")  # not intake.yaml
+    assert intake, "no text names the intake"
+    assert {e: ru for e, ru in intake.items() if "анамнез" not in ru.casefold()} == {}
+    assert _russian_texts_matching(r"(?i)первичного опроса|анкет\w* приёма|нов\w+ анамнез") == []
+    stop_events = _russian_of_english_matching(r"\bstop events?\b")
+    assert stop_events, "no text names the stop events"
+    assert {e: ru for e, ru in stop_events.items() if "правил" not in ru} == {}
+    assert i18n.gettext("ru", "Stop and call your doctor:").rstrip(":") == i18n.gettext(
+        "ru", "Stop and call your doctor"
+    )
+
+
 def test_a_health_history_is_not_counted_in_russian() -> None:
     """A patient's page headed its intakes "Анамнезы": a clinician collects one анамнез and
     keeps its records ("Записи анамнеза"), never counts анамнезы."""
@@ -433,6 +513,17 @@ def test_no_russian_heading_ends_on_a_preposition() -> None:
     before its object. A preposition that always takes one ("из-за", "для", "при") does not
     end a Russian text ("Боль до", "С" and "По" are a table's and a filter's words)."""
     assert _russian_texts_matching(r"(?:^|\s)(?:из-за|для|при|вместо|кроме)\s*:?$") == []
+
+
+def test_no_english_heading_is_cut_before_its_object() -> None:
+    """The patient's screening headed a list "Your therapist takes care with", the English
+    twin of the cut Russian heading: a text ending on such a preposition is a clause ("What
+    your therapist takes care with"). And a stop rule's threshold is "at +2 or more", as the
+    Russian says "при +2 и более", not "pauses from +2"."""
+    english = [_source(m.id) for m in catalogue("en") if m.id]
+    cut = re.compile(r"^(?!What |Which |Who |The )\S.*\b(?:with|because of|due to|about)$")
+    assert [e for e in english if cut.search(e)] == []
+    assert [e for e in english if re.search(r"\bfrom [+-]%\(", e)] == []
 
 
 def _source(msgid: str | tuple[str, ...]) -> str:

@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 CONDITION_STATUS = {
-    "active": N_("active"),
+    # not the "active" of a course or a drug: in Russian a condition's status is said in
+    # forms that need no agreement with the diagnosis's gender ("в активной фазе")
+    "active": N_("currently active"),
     "recurrence": N_("recurrence"),
     "relapse": N_("relapse"),
     "inactive": N_("inactive"),

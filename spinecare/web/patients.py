@@ -353,7 +353,19 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
         if cid and cid in kb.concepts:
             return str(kb.concepts[cid].label.get(lang))
         names = [c.display for c in codings if c.display]
-        return text or (names[0] if names else "—")
+        if text or names:
+            return text or names[0]
+        # a code alone (C50.9): the KB's name of what it codes, as the screening names
+        # it, else the code as the record writes it
+        coded = (
+            hit.concept
+            for c in codings
+            for hit in kb.codes.lookup_coding(c.system, c.code, None)
+            if hit.concept in kb.concepts
+        )
+        if (found := next(coded, None)) is not None:
+            return str(kb.concepts[found].label.get(lang))
+        return next((str(c.code) for c in codings if c.code), "—")
 
     zones = {z.id: z.label.get(lang) for z in kb.model.zones}
     observations = []

@@ -234,13 +234,13 @@ def test_a_birth_year_is_shown_as_a_year(lang: str, born: str) -> None:
     [
         (
             "en",
-            "active; ended November 2026",
+            "currently active; ended November 2026",
             "onset March 2021 lies ahead",
             "last recorded 2026, within",
         ),
         (
             "ru",
-            "активный; окончание — ноябрь 2026\u202fг.",
+            "в активной фазе; окончание — ноябрь 2026\u202fг.",
             "начало (март 2021\u202fг.) ещё не наступило",
             "последняя запись — 2026\u202fг., в пределах",
         ),

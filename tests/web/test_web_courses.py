@@ -531,7 +531,7 @@ def test_patient_sees_routine_with_timer_and_stop_rules(world: Any, signed_in: A
     page = client.get(f"/courses/{course}/home", headers=HTML)
     assert page.status_code == 200
     assert 'class="timer"' in page.text and "/static/home.js" in page.text
-    assert "Остановитесь и позвоните врачу" in page.text  # Sokolova's record says ru
+    assert "Прекратите и позвоните врачу" in page.text  # Sokolova's record says ru
     assert 'name="key"' in page.text and 'action="/courses/' in page.text
     assert client.get("/static/home.js").status_code == 200
 
@@ -728,7 +728,7 @@ def test_user_picks_russian_and_patient_gets_their_language(world: Any, signed_i
     # a patient without a choice gets the language of their record (Sokolova: ru)
     patient = signed_in("patient")
     page = patient.get(f"/courses/{course}/home", headers=HTML)
-    assert "Остановитесь и позвоните врачу" in page.text and '<html lang="ru">' in page.text
+    assert "Прекратите и позвоните врачу" in page.text and '<html lang="ru">' in page.text
     token = csrf_of(patient, "/login")
     r = patient.post(
         "/language",

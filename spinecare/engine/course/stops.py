@@ -20,7 +20,7 @@ from spinecare.messages import N_, Message, field_error
 STOP_DETAIL = {
     "pain_increase": N_(
         "Session %(n)s on %(day)s: pain %(pre)s before, %(post)s after (+%(rise)s; "
-        "the course pauses from +%(threshold)s)."
+        "the course pauses at +%(threshold)s or more)."
     ),
     "symptom": N_("New symptom reported on %(day)s: %(label)s."),
     "adverse_event": N_("Adverse event at session %(n)s on %(day)s: %(event)s"),
