@@ -1,7 +1,9 @@
-"""The smallest phone still in use (320 px wide, 640 px high), in English and Russian: each
-role's main pages do not scroll sideways and say nothing a reader should not see
-(``tests/web/pagescan.py``), and the home program's timer, which stays at the foot of the
-screen while the patient reads the steps, covers at most a fifth of it. The crawl
+"""The smallest phone still in use (320 px wide, 640 px high), in English and Russian: the
+main pages of each role (therapist, physician, administrator, patient) do not scroll
+sideways and say nothing a reader should not see (``tests/web/pagescan.py``), and the home
+program's timer, which stays at the foot of the screen while the patient reads the steps,
+covers at most a fifth of it. The physician's pages include a clearance request to decide
+and a course a stop rule paused, with its resume form. The crawl
 (``tests/e2e/test_e2e_crawl.py``) checks every page at 360 and 390 px. Screenshots go to
 ``test-output/e2e/narrow/``. Without /usr/bin/chromium the test skips, or fails when
 CI=true."""
@@ -18,6 +20,7 @@ from tests.e2e.test_e2e_browser import (  # noqa: F401  (fixtures)
     browser_page,
     server,
 )
+from tests.e2e.test_e2e_course import _session
 from tests.e2e.test_e2e_crawl import VISIBLE_TEXT, _logout, _overflow, _set_language
 from tests.web.pagescan import text_problems
 
@@ -43,6 +46,14 @@ THERAPIST_PAGES = [
     "/reviews",
     "/password",
 ]
+PHYSICIAN_PAGES = [
+    "/clearances",
+    "/clearances/{request}",
+    "/reviews",
+    "/courses/{course}",
+    "/patients",
+    "/patients/{kuz}/screening",
+]
 ADMIN_PAGES = ["/audit", "/users", "/clinic"]
 PATIENT_PAGES = ["/me/home", "/patients/{sok}/screening"]
 
@@ -59,6 +70,42 @@ def _check(page, base: str, path: str, lang: str) -> list[str]:
     name = f"{lang}-{re.sub(r'[^a-z0-9]+', '-', path.lower()).strip('-')}"
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     return [f"{where}: {p}" for p in found]
+
+
+def _physician_pages(page, base: str, names: dict[str, int], lang: str) -> list[str]:
+    """The physician's pages, with a clearance request (of Kuznetsova) to decide and the
+    course paused by a session whose pain rose from 2 to 6 (made after the patient's pages:
+    a paused course has no home program)."""
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, base, "therapist")
+    page.wait_for_url("**/patients")
+    _set_language(page, base, "en")  # the account keeps the language it chose: the controls
+    page.goto(f"{base}/patients/{names['kuz']}/screening")
+    page.click("form.clearance button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/courses/{names['course']}")
+    _session(page, "2", "6")
+    page.click("button:has-text('Save the session')")
+    page.wait_for_load_state()
+    _logout(page)
+
+    page.context.clear_cookies()
+    _login(page, base, "physician")
+    page.wait_for_load_state()
+    page.goto(f"{base}/clearances")
+    link = page.locator("main a[href^='/clearances/']").first.get_attribute("href")
+    assert link, "the physician's queue lists no clearance request"
+    shown = {**names, "request": int(link.rstrip("/").rsplit("/", 1)[1])}
+    page.goto(f"{base}/courses/{names['course']}")
+    assert page.locator("[data-course-status]").get_attribute("data-course-status") == "paused"
+    _set_language(page, base, lang)
+    page.set_viewport_size(NARROW)
+    problems = [
+        p for path in PHYSICIAN_PAGES for p in _check(page, base, path.format(**shown), lang)
+    ]
+    _logout(page)
+    return problems
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -106,5 +153,9 @@ def test_the_main_pages_fit_a_320_px_phone(
     height = timer.bounding_box()["height"]
     if height > TIMER_SHARE * NARROW["height"]:
         problems.append(f"[{lang}] /me/home: the timer covers {height:.0f} of {NARROW['height']}px")
+
+    _logout(page)
+
+    problems += _physician_pages(page, base, names, lang)
 
     assert not problems, "\n".join(dict.fromkeys(problems))
