@@ -789,7 +789,7 @@ class Compiler:
             sql = (
                 "SELECT pid, decision FROM (SELECT pid, decision, cleared_on, valid_until,"
                 " ROW_NUMBER() OVER ("
-                f"PARTITION BY pid ORDER BY COALESCE(cleared_on, {earliest}) DESC, seq ASC)"
+                f"PARTITION BY pid ORDER BY COALESCE(cleared_on, {earliest}) DESC, seq DESC)"
                 f" AS rn FROM clearances WHERE name IN {in_list(names)}"
                 f" AND (cleared_on IS NULL OR cleared_on <= {as_of})) s WHERE rn = 1"
                 f" AND (valid_until >= {as_of} OR (valid_until IS NULL"

@@ -894,15 +894,14 @@ def physicians(session: Session, clinic_id: int) -> list[PhysicianOut]:
 
 
 def clearable(screening: Screening) -> list[str]:
-    """Concepts of present ``needs_clearance`` findings that no clearance settles yet."""
+    """Concepts of present ``needs_clearance`` findings that no clearance settles yet, and
+    of those a physician declined: a no holds until a physician decides again, so the
+    therapist may ask again (after the examination the physician asked for, say)."""
     out: list[str] = []
     for f in screening.findings:
-        if (
-            f.effect == "needs_clearance"
-            and f.certainty == "present"
-            and f.settled is None
-            and f.concept not in out
-        ):
+        open_one = f.effect == "needs_clearance" and f.settled is None
+        declined = f.settled is not None and f.settled.decision == "declined"
+        if (open_one or declined) and f.certainty == "present" and f.concept not in out:
             out.append(f.concept)
     return out
 

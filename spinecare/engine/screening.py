@@ -354,15 +354,16 @@ def _settle(
     if rule.effect != "needs_clearance":
         return None
     named = [
-        c
-        for c in clearances
+        (c.when or date.min, i, c)
+        for i, c in enumerate(clearances)
         if (rule.concept in c.concepts or rule.id in c.concepts)
         and c.confirmed
         and (c.when is None or c.when <= as_of)
     ]
     if not named:
         return None
-    latest = max(named, key=lambda c: c.when or date.min)
+    # of one day's decisions, the one recorded last
+    latest = max(named, key=lambda n: (n[0], n[1]))[2]
     if not latest.valid_on(as_of, open_days):
         return None
     return Settlement(latest, latest.decision, latest.until(open_days))
