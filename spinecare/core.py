@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spinecare.dates import iso_date
+from spinecare.dates import date_problem, iso_date
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import InputError, RecordError, TooMuchText
 from spinecare.fhir.questionnaire import reader_measures
@@ -48,9 +48,13 @@ def parse_date(value: str | date | None, *, what: str = "--as-of") -> date:
     try:
         return iso_date(value)
     except ValueError:
+        # what to correct: a day no calendar has, other digits, or another form
         raise InputError(
             Message(
-                "%(what)s: '%(value)s' is not a date in the form YYYY-MM-DD", what=what, value=value
+                "%(what)s: '%(value)s': %(problem)s",
+                what=what,
+                value=value,
+                problem=date_problem(value),
             )
         ) from None
 

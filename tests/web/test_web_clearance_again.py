@@ -53,3 +53,18 @@ def test_a_declined_finding_may_be_asked_about_again_and_the_new_decision_decide
     assert herniation["clearance"]["decision"] == "cleared"
     assert "valid_until" in herniation["clearance"]
     assert "disc_herniation" not in page["clearable"]
+
+
+def test_the_screening_page_names_the_last_day_a_clearance_holds(world: Any) -> None:
+    """A clearance the physician gave no end holds 90 days: the page says until when (only
+    the page's data said it; a course started near its end learned of it at a session)."""
+    from datetime import date, timedelta
+
+    therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
+    _decide(world, _ask(world, therapist), "cleared", "recovery period")
+    last = date.today() + timedelta(days=90)
+    page = therapist.get(
+        f"/patients/{world.demo_patient}/screening", headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200
+    assert f"until {last.strftime('%b')} {last.day}, {last.year}" in page.text
