@@ -14556,6 +14556,46 @@ for name, words in (
 ):
     case(name, "allowed", f"'{words}': {SCREENING_NAMES_NOTHING}", condition(text=words))
 
+SCREENING_OF_PREGNANCY = (
+    "a prenatal or pregnancy screening is care of a pregnancy there is: the pregnancy, to"
+    " confirm (it was allowed, cupping planned)"
+)
+for name, words in (
+    ("text_first_trimester_screening_is_pregnancy", "First trimester screening"),
+    ("text_pregnancy_screening_ultrasound", "Pregnancy screening ultrasound at 20 weeks"),
+    ("text_prenatal_screening_is_pregnancy", "Prenatal screening"),
+    ("text_ru_pregnancy_screening", "Скрининг беременности"),
+    ("text_ru_pregnancy_then_screening", "Беременность скрининг 12 недель"),
+    ("text_fr_grossesse_depistage", "Grossesse dépistage T1"),
+    ("text_es_cribado_embarazo", "Cribado embarazo"),
+):
+    case(name, "needs_data", f"'{words}': {SCREENING_OF_PREGNANCY}", condition(text=words))
+
+SCREENING_FOUND = (
+    "a screening whose result finds what it looked for ('confirmed', 'found', 'present', a"
+    " '+', 'выявлен', 'nachgewiesen') names it, to confirm (clinic policy"
+    " policy_screening_result; it was allowed)"
+)
+for name, words in (
+    ("text_dvt_screening_plus", "DVT screening +"),
+    ("text_dvt_screening_plus_in_brackets", "DVT screening (+)"),
+    ("text_cancer_screening_plus_ve", "Cancer screening: +ve"),
+    ("text_dvt_screening_confirmed", "Screening DVT left leg confirmed"),
+    ("text_screening_for_cancer_found", "Screening for cancer: found"),
+    ("text_screening_for_dvt_present", "Screening for DVT: present"),
+    ("text_ru_cancer_screening_found", "Скрининг рак лёгкого выявлен"),
+    ("text_ru_screening_for_cancer_plus", "Скрининг на рак (+)"),
+    ("text_de_darmkrebsvorsorge_nachgewiesen", "Darmkrebsvorsorge Karzinom nachgewiesen"),
+):
+    case(name, "needs_data", f"'{words}': {SCREENING_FOUND}", condition(text=words))
+
+for name, words in (
+    ("text_screening_for_cancer_not_found", "Screening for cancer: not found"),
+    ("text_ru_cancer_screening_nothing_found", "Скрининг рака: патологии не выявлено"),
+    ("text_potassium_plus_is_no_result", "K+ 4.2"),
+):
+    case(name, "allowed", f"'{words}': {SCREENING_NAMES_NOTHING}", condition(text=words))
+
 case(
     "text_ru_cancer_in_genitive",
     "needs_data",

@@ -289,6 +289,8 @@ class KB:
             not_compounds=cues.not_compounds.phrases(),
             not_named=cues.not_named.phrases(),
             doubt=cues.doubt.phrases(),
+            found=cues.found.phrases(),
+            screened_for=cues.screened_for,
             history_of=cues.history_of,
             pseudo=cues.pseudo.phrases(),
             companion=cues.companion.phrases(),

@@ -614,7 +614,11 @@ class TextCues(Strict):
     benign neoplasm is no cancer), gaps allowed as in synonyms; they are blanked before
     the synonyms are looked for, so a concept named elsewhere in the text is still read;
     not in a clause that denies or doubts something (a negation or pseudo cue, a question
-    mark, a ``doubt`` word: "possibly", "маловероятно", "fraglich")."""
+    mark, a ``doubt`` word: "possibly", "маловероятно", "fraglich"). ``found``: words of a
+    screening's result that finds what it looked for ("confirmed", "выявлен"), read as a
+    positive result is; ``screened_for``: the concepts a screening programme looks for,
+    read as only looked for when a word naming a screening stands beside them ("DVT
+    screening"; never a pregnancy: "First trimester screening")."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -646,6 +650,8 @@ class TextCues(Strict):
     not_compounds: Cue = Field(default_factory=Cue)
     not_named: Cue = Field(default_factory=Cue)
     doubt: Cue = Field(default_factory=Cue)
+    found: Cue = Field(default_factory=Cue)
+    screened_for: list[str] = Field(default_factory=list)
     time_questions: Cue = Field(default_factory=Cue)
     procedure_no_diagnosis: Cue = Field(default_factory=Cue)
     ongoing: Cue = Field(default_factory=Cue)

@@ -112,6 +112,9 @@ _LISTED_WORDS = 4
 """How many words a denied first item of a list may have ("denies saddle anaesthesia")."""
 _RESULT_WORDS = 3
 """The most words of a result read with the clause before it ("FIT positive")."""
+# A result written as a sign: "(+)", "+ve", a "+" after a space ending the text or a
+# clause ("DVT screening +"); never one within or after a word ("K+ 4.2", "T2+T3").
+_PLUS_SIGN = re.compile(r"\(\s*\+\s*\)|(?<![\w+])\+\s*ve\b|(?<=\s)\+(?=\s*(?:$|[.,;:)\n]))")
 _RESULT_AFTER = frozenset(":(-–—,")
 """What may stand between a result and what it is the result of."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
@@ -518,6 +521,8 @@ class TextMatcher:
         not_compounds: Iterable[str] = (),
         not_named: Iterable[str] = (),
         doubt: Iterable[str] = (),
+        found: Iterable[str] = (),
+        screened_for: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -607,6 +612,10 @@ class TextMatcher:
             *self._doubt,
         )
         self._screenings, self._screening_end = _screening_words(self.cues.negation_narrow)
+        # what a screening programme looks for, named beside a word naming a screening
+        # ("DVT screening"), never what it presupposes ("First trimester screening"); a
+        # screening's result that names what it looked for ("DVT screening confirmed")
+        self._screened_for, self._found = frozenset(screened_for), _phrases(found)
         self._cue_clauses_before = frozenset(self.cues.family)
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
@@ -932,7 +941,7 @@ class TextMatcher:
         for DVT: positive", "Breast cancer screening (abnormal)")."""
         return (
             0 < len(said) <= _RESULT_WORDS
-            and _any_cue(said, self._doubt)
+            and _any_cue(said, self._doubt, self._found)
             and not _any_cue(said, self.cues.negation, self.cues.negation_after)
             and not self._matches(said)
         )
@@ -1067,19 +1076,23 @@ class TextMatcher:
                     out[start : span[0]] = ["|"] * (span[0] - start)
         return out or clause
 
-    def _screened(self, clause: list[str], start: int, n: int) -> bool:
+    def _screened(self, clause: list[str], start: int, n: int, concept: str) -> bool:
         """Whether the words ``clause[start:start + n]`` name only what a screening looks
         for: after a ``negation_narrow`` cue ("Screening for breast cancer", up to an
         "and": "... and metastatic breast cancer" is the patient's), or next to a word that
-        names a screening ("DVT screening", "скрининг рака"); unless the clause gives its
-        result as positive, abnormal or in doubt (``doubt``: "Screened for DVT: positive",
-        "Krebsvorsorge: auffällig", "скрининг на рак: положительный"), which names the
-        finding, to confirm. A negative or normal result leaves it denied."""
+        names a screening ("DVT screening", "скрининг рака") where the concept is what a
+        screening programme looks for (``screened_for``: a cancer, a clot, osteoporosis;
+        never a pregnancy, which a prenatal screening presupposes); unless the clause gives
+        its result as positive, abnormal, in doubt or found (``doubt``, ``found``: "Screened
+        for DVT: positive", "DVT screening (+)", "Krebsvorsorge: auffällig", "скрининг на
+        рак: выявлен"), which names the finding, to confirm. A negative or normal result
+        leaves it denied."""
         cues = self.cues
         if not cues.negation_narrow:
             return False
-        beside = (start > 0 and clause[start - 1] in self._screenings) or (
-            start + n < len(clause) and clause[start + n] in self._screenings
+        beside = concept in self._screened_for and (
+            (start > 0 and clause[start - 1] in self._screenings)
+            or (start + n < len(clause) and clause[start + n] in self._screenings)
         )
         if not beside and not self._cued(
             clause,
@@ -1092,7 +1105,13 @@ class TextMatcher:
         ):
             return False
         lo, hi = _scope(clause, start, n, cues.scope_end)
-        return not _any_cue(clause[lo:hi], self._doubt)
+        said = clause[lo:hi]
+        # a found word may end the scope itself ("Скрининг рака выявлен"); "not found",
+        # "патологии не выявлено": a found word denied is no result
+        found = clause[lo : hi + 1]
+        return not _any_cue(said, self._doubt) and not (
+            _any_cue(found, self._found) and not _any_cue(found, cues.negation, cues.negation_after)
+        )
 
     def _screening_split(self, clause: list[str]) -> list[str]:
         """The clause with a word that ends in a word naming a screening read as two
@@ -1105,13 +1124,21 @@ class TextMatcher:
             out.extend(found.groups() if found else (word,))
         return out if len(out) > len(clause) else clause
 
-    def _find(self, text: str) -> list[Mention]:
-        out: dict[tuple[str, str | None], Mention] = {}
-        cues = self.cues
+    def _signs_read(self, text: str) -> str:
+        """The text with an abbreviation written out, a "#" before a level as "fracture" and
+        a positive sign ("(+)", "+ve") as "positive"."""
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
+        if "+" in text:
+            text = _PLUS_SIGN.sub(" positive ", text)
+        return text
+
+    def _find(self, text: str) -> list[Mention]:
+        out: dict[tuple[str, str | None], Mention] = {}
+        cues = self.cues
+        text = self._signs_read(text)
         for whole in self._clauses(fold(text)):
             for clause in (
                 form for said in _windows(whole) for form in _forms(self._screening_split(said))
@@ -1157,7 +1184,7 @@ class TextMatcher:
                     # "no longer on warfarin": denied in words, but over, as a history is
                     ended = denied and self._cued(clause, start, n, cues.ended, ())
                     # "screening for breast cancer and metastases": up to the "and"
-                    denied = denied or self._screened(clause, start, n)
+                    denied = denied or self._screened(clause, start, n, concept)
                     if (denied and not ended) or (
                         gap
                         and _any_cue(gap, cues.negation, cues.negation_after, cues.negation_narrow)
