@@ -14596,6 +14596,37 @@ for name, words in (
 ):
     case(name, "allowed", f"'{words}': {SCREENING_NAMES_NOTHING}", condition(text=words))
 
+TEMPERATURE_WRITTEN = (
+    "a temperature after its cue written with a decimal point or comma, or in Fahrenheit,"
+    " read as its degrees Celsius: 37.5 or more is a fever, to confirm (it was allowed)"
+)
+for name, words in (
+    ("text_t_37_8_with_a_point_is_fever", "T 37.8"),
+    ("text_temp_colon_38_5_is_fever", "Temp: 38.5"),
+    ("text_t38_5_written_together_is_fever", "T38.5"),
+    ("text_temperature_was_38_5_is_fever", "Temperature was 38.5"),
+    ("text_ru_t_ra_38_2_is_fever", "Т-ра 38,2"),
+    ("text_t_101_2_f_is_fever", "T 101.2F"),
+    ("text_temp_100_4_f_is_fever", "Temp 100.4 F"),
+):
+    case(name, "needs_data", f"'{words}': {TEMPERATURE_WRITTEN}", condition(text=words))
+
+for name, words in (
+    ("text_t_40_mg_is_no_temperature", "Tramadol T 40 mg"),
+    ("text_t_39_years_is_no_temperature", "T 39 years old"),
+    ("text_t_38_weeks_is_no_temperature", "T 38 weeks"),
+    ("text_t12_38_mm_is_no_temperature", "T12 38 mm"),
+    ("text_t_37_4_is_no_fever", "T 37.4"),
+    ("text_t_99_f_is_no_fever", "T 99 F"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a number with another unit, a vertebral level or a temperature below"
+        " 37.5 is no fever",
+        condition(text=words),
+    )
+
 case(
     "text_ru_cancer_in_genitive",
     "needs_data",

@@ -115,6 +115,55 @@ _RESULT_WORDS = 3
 # A result written as a sign: "(+)", "+ve", a "+" after a space ending the text or a
 # clause ("DVT screening +"); never one within or after a word ("K+ 4.2", "T2+T3").
 _PLUS_SIGN = re.compile(r"\(\s*\+\s*\)|(?<![\w+])\+\s*ve\b|(?<=\s)\+(?=\s*(?:$|[.,;:)\n]))")
+# A temperature written after its cue as a number ("T 37.8", "Temp: 38.5", "T38,5",
+# "Т-ра 38,2", "T 101.2F"): read as "temperature" and its degrees Celsius and tenths, as
+# the fever's synonyms name them ("T 37 8"); never a number with another unit
+# ("T 40 mg", "T 39 years", "T 38 weeks") or one no body has (a level: "T12").
+_TEMPERATURE_CUE = (
+    r"(?<![\w°])(t\s*max|tmax|t°|т°|t|т|temp\.?|temperature|температура|т-ра|тем-ра|темп\.?)"
+    r"(?:\s*[:=\-–]\s*|\s+of\s+|\s+was\s+|\s*)(\d{2,3}(?:[.,]\d{1,2})?)\s*"
+)
+_OTHER_UNIT = (
+    r"(?:%|mg|mcg|µg|g\b|kg|ml|mm|cm|lb|bpm|year|yr|y\.?o|y\b|week|wk|day|month"
+    r"|лет|год|нед|мг|мм|см|кг|дн)"
+)
+_TEMPERATURE = re.compile(
+    _TEMPERATURE_CUE + r"(°\s*[cfсф]|[cfсф]\b|cel\b|°)?(?![\w.,]?\d)(?!\s*" + _OTHER_UNIT + ")",
+    re.IGNORECASE,
+)
+_NO_TEMPERATURE = re.compile(_TEMPERATURE_CUE + r"(?=" + _OTHER_UNIT + ")", re.IGNORECASE)
+"""A number with another unit after a temperature's cue: the number alone is read."""
+_TEMPERATURE_NAMED = frozenset({"t", "т", "t°", "т°", "temp", "temperature", "tmax"})
+_BODY_CELSIUS = (34.0, 44.0)
+"""The degrees a body's temperature may have; a number outside them after the cue is not
+one (a vertebral level "T12"; 90 to 112 is read as Fahrenheit)."""
+
+
+def _celsius(found: re.Match[str], unit: str = "") -> float | None:
+    """The degrees Celsius of a number after a temperature's cue, or None if no body has
+    them."""
+    value = float(found.group(2).replace(",", "."))
+    if "f" in unit or "ф" in unit or 90 <= value <= 112:
+        value = (value - 32) * 5 / 9
+    return value if _BODY_CELSIUS[0] <= value <= _BODY_CELSIUS[1] else None
+
+
+def _temperature_unread(found: re.Match[str]) -> str:
+    """A number a temperature might be, with another unit ("T 40 mg"): the number alone."""
+    return found.group(0) if _celsius(found) is None else f" {found.group(2)} "
+
+
+def _temperature_read(found: re.Match[str]) -> str:
+    value = _celsius(found, (found.group(3) or "").casefold())
+    if value is None:
+        return found.group(0)
+    cue = found.group(1)
+    # the cue as written where the fever's synonyms name it ("T", "Temp", "t°"), else "temp"
+    cue = cue if cue.casefold() in _TEMPERATURE_NAMED else "temp"
+    whole, tenth = divmod(round(value * 10), 10)
+    return f" {cue} {whole} {tenth} " if tenth else f" {cue} {whole} "
+
+
 _RESULT_AFTER = frozenset(":(-–—,")
 """What may stand between a result and what it is the result of."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
@@ -1126,14 +1175,16 @@ class TextMatcher:
 
     def _signs_read(self, text: str) -> str:
         """The text with an abbreviation written out, a "#" before a level as "fracture" and
-        a positive sign ("(+)", "+ve") as "positive"."""
+        a positive sign ("(+)", "+ve") as "positive", a temperature as its degrees Celsius
+        ("T 101.2F": "T 38 4")."""
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
         if "+" in text:
             text = _PLUS_SIGN.sub(" positive ", text)
-        return text
+        text = _NO_TEMPERATURE.sub(_temperature_unread, text)
+        return _TEMPERATURE.sub(_temperature_read, text)
 
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}
