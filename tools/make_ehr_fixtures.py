@@ -14627,6 +14627,31 @@ for name, words in (
         condition(text=words),
     )
 
+for name, words in (
+    ("text_no_bladder_control_problems", "No bladder control problems"),
+    ("text_no_bowel_control_issues", "No bowel control issues"),
+    ("text_without_bladder_control_problems", "Without bladder control problems"),
+    ("text_ru_no_urge_without_the_bladder", "Не чувствует позывов к еде"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a review of systems that denies a problem, or an urge that is not the"
+        " bladder's or the bowel's, is no cauda equina sign (it was a red flag to confirm)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_no_bladder_control_is_cauda_equina", "Patient has no bladder control since yesterday"),
+    ("text_ru_no_urge_to_urinate_is_cauda_equina", "Не чувствует позыва к мочеиспусканию"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a lost control of the bladder or its urge is a cauda equina sign, a red"
+        " flag to confirm",
+        condition(text=words),
+    )
+
 case(
     "text_ru_cancer_in_genitive",
     "needs_data",

@@ -1103,8 +1103,20 @@ class TextMatcher:
     def _doubted(self, clause: list[str], text: str) -> bool:
         """Whether a clause denies or doubts something ("Benign tumour not confirmed",
         "Possibly benign tumour", a question mark in the text): then the words of a
-        ``not_named`` phrase in it are read (a benign neoplasm doubted may be a cancer)."""
-        return "?" in text or _any_cue(clause, self._doubts)
+        ``not_named`` phrase in it are read (a benign neoplasm doubted may be a cancer); a
+        one-word negation just before such a phrase denies only it ("No bladder control
+        problems": no cauda equina)."""
+        if "?" in text:
+            return True
+        unnamed = self._unnamed(clause)
+        if unnamed is not clause:
+            single = {p[0] for p in self.cues.negation if len(p) == 1}
+            clause = [
+                word
+                for i, word in enumerate(clause)
+                if not (word in single and unnamed[i] != "|" and unnamed[i + 1 : i + 2] == ["|"])
+            ]
+        return _any_cue(clause, self._doubts)
 
     def _unnamed(self, clause: list[str]) -> list[str]:
         """The clause with the words of the KB's ``not_named`` phrases blanked ("Benign
