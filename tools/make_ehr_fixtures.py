@@ -14652,6 +14652,26 @@ for name, words in (
         condition(text=words),
     )
 
+for code, display in (
+    ("70995007", "Pulmonary hypertension"),
+    ("373945007", "Pericardial effusion"),
+    ("698247007", "Cardiac arrhythmia"),
+    ("6456007", "Supraventricular tachycardia"),
+):
+    case(
+        f"snomed_{code}_heart_disease_coded_only",
+        "needs_clearance",
+        f"SNOMED CT {code} ({display}) coded with no words: a heart disease, a physician's"
+        " clearance first (it was allowed)",
+        condition("http://snomed.info/sct", code),
+    )
+case(
+    "snomed_70995007_resolved_is_over",
+    "allowed",
+    "SNOMED CT 70995007 (pulmonary hypertension) resolved in 2020: over, no heart disease now",
+    condition("http://snomed.info/sct", "70995007", clinical="resolved", abatement="2020-05-01"),
+)
+
 case(
     "text_ru_cancer_in_genitive",
     "needs_data",
