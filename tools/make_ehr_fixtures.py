@@ -14672,6 +14672,24 @@ case(
     condition("http://snomed.info/sct", "70995007", clinical="resolved", abatement="2020-05-01"),
 )
 
+for name, words in (
+    ("text_l4_5_bulge_is_herniation", "L4-5 bulge"),
+    ("text_broad_based_bulge_at_l4_5", "Broad-based bulge at L4-5"),
+    ("text_l5_s1_extruded_disc", "L5-S1 extruded disc"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a disc bulge or extrusion named with its level is a disc herniation, to"
+        " confirm (it was allowed, cupping over the segment planned)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_no_bulge_at_l4_5", "No bulge at L4-5"),
+    ("text_abdominal_wall_bulge_is_no_disc", "Abdominal wall bulge"),
+):
+    case(name, "allowed", f"'{words}': no disc herniation", condition(text=words))
+
 case(
     "text_ru_cancer_in_genitive",
     "needs_data",
