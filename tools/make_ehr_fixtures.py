@@ -14690,6 +14690,25 @@ for name, words in (
 ):
     case(name, "allowed", f"'{words}': no disc herniation", condition(text=words))
 
+for name, words in (
+    ("text_tuberculosis_contact_is_no_infection", "Tuberculosis contact"),
+    ("text_bcg_vaccination_is_no_infection", "BCG vaccination"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a contact or a vaccination is no tuberculosis (it was an infection to"
+        " confirm)",
+        condition(text=words),
+    )
+case(
+    "text_tuberculosis_contact_then_active_tuberculosis",
+    "needs_data",
+    "'Tuberculosis contact, now active tuberculosis': the active disease named after the"
+    " contact is an infection, to confirm",
+    condition(text="Tuberculosis contact, now active tuberculosis"),
+)
+
 case(
     "text_ru_cancer_in_genitive",
     "needs_data",
