@@ -27,11 +27,11 @@ import io
 import math
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from spinecare.messages import N_, Message, Shown
 
@@ -47,6 +47,7 @@ __all__ = [
     "as_value",
     "catalog",
     "date_precision",
+    "dates_locale",
     "day_text",
     "gettext",
     "in_catalogue",
@@ -54,6 +55,7 @@ __all__ = [
     "language_codes",
     "language_of",
     "languages",
+    "moment_text",
     "plural",
     "quantity",
     "translate",
@@ -377,6 +379,18 @@ def date_precision(first: date, last: date | None) -> str:
     return "period"
 
 
+DATES_LOCALES = {"en": "en_GB"}
+"""The locale a language's dates are written in, where it is not the language's own:
+English pages, handouts, calendars and cards write the day before the month (``7 Dec
+2026``, ``7 December 2026``), as they spell the words (British ``recognised``); Babel's
+``en`` wrote ``Dec 7, 2026`` beside them."""
+
+
+def dates_locale(lang: str) -> str:
+    """The locale :func:`day_text` and :func:`moment_text` write ``lang``'s dates in."""
+    return DATES_LOCALES.get(lang, lang)
+
+
 @cache
 def _month_patterns(lang: str) -> tuple[str, str, str]:
     """How ``lang`` writes a month of a year alone (``November 2026``, ``ноябрь 2026 г.``),
@@ -385,16 +399,24 @@ def _month_patterns(lang: str) -> tuple[str, str, str]:
     ``2026 г.``): from the locale's month-and-year form."""
     from babel import Locale
 
-    pattern = str(Locale.parse(lang).datetime_skeletons.get("yMMMM") or "MMMM y")
+    pattern = str(Locale.parse(dates_locale(lang)).datetime_skeletons.get("yMMMM") or "MMMM y")
     year = re.sub(r"\s*[LM]{3,5}\s*", " ", pattern).strip(" ,") or "y"
     return pattern, pattern.replace("L", "M"), year
 
 
 @lru_cache(maxsize=4096, typed=True)
 def day_text(
-    day: date | str | None, lang: str, last: date | str | None = None, *, since: bool = False
+    day: date | str | None,
+    lang: str,
+    last: date | str | None = None,
+    *,
+    since: bool = False,
+    width: Literal["medium", "long"] = "medium",
 ) -> str:
-    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``).
+    """A date as the reader's language writes it (``20 Nov 2026``, ``20 нояб. 2026 г.``;
+    ``width="long"``, as a handout writes it: ``20 November 2026``, ``20 ноября 2026 г.``).
+    Every date a page, a handout, a chart, a calendar, a card or the command line shows
+    is written here (:data:`DATES_LOCALES`).
 
     ``last``: the last day of a date the record gives only as a month or a year (a
     reading's, an answer's, a procedure's, a condition's onset or a drug's start ``last``;
@@ -414,10 +436,18 @@ def day_text(
     if precision in ("year", "month"):
         alone, within, year = _month_patterns(lang)
         pattern = year if precision == "year" else within if since else alone
-        return format_date(value, format=pattern, locale=lang)
+        return format_date(value, format=pattern, locale=dates_locale(lang))
     if precision == "period":
-        return f"{day_text(value, lang)} – {day_text(end, lang)}"
-    return format_date(value, format="medium", locale=lang)
+        return f"{day_text(value, lang, width=width)} – {day_text(end, lang, width=width)}"
+    return format_date(value, format=width, locale=dates_locale(lang))
+
+
+def moment_text(moment: datetime, lang: str) -> str:
+    """A date and time as the reader's language writes it, in the day order of
+    :func:`day_text` (``7 Dec 2026, 22:05:00``, ``7 дек. 2026 г., 22:05:00``)."""
+    from babel.dates import format_datetime
+
+    return str(format_datetime(moment, "medium", locale=dates_locale(lang)))
 
 
 def yes_no(value: bool | None, lang: str) -> str:

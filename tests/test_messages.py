@@ -187,7 +187,7 @@ def test_a_message_keeps_its_id_and_parameters_when_pickled_or_copied() -> None:
         assert (
             again
             == message
-            == "1,200 mm Hg on Jan 2, 2026 (Lumbosacral region (lower back and sacrum))"
+            == "1,200 mm Hg on 2 Jan 2026 (Lumbosacral region (lower back and sacrum))"
         )
         assert i18n.translate(again, "ru") == i18n.translate(message, "ru")
         assert "мм рт. ст." in i18n.translate(again, "ru")

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import typst
-from babel.dates import format_date
 
 from spinecare.engine.course import Course, home_routine
 from spinecare.errors import InputError
 from spinecare.i18n import (
     after_label,
     as_value,
+    day_text,
     is_language,
     languages,
     plural,
@@ -131,7 +131,7 @@ def _lang(lang: str) -> str:
 
 
 def _date(day: date, lang: str) -> str:
-    return format_date(day, format="long", locale=lang)
+    return day_text(day, lang, width="long")
 
 
 def _minutes_a_day(value: float, lang: str) -> str:
@@ -220,14 +220,14 @@ def handout_data(
         for i in course.cost_options
         if i in costs and not notices  # no ways to go on while massage is stopped
     ]
-    day_text = _date(day, lang)
+    shown_day = _date(day, lang)
     routines_note = labels["no_routine"] if not taught else None
     return {
         "lang": lang,
         "labels": labels,
         "notices": notices,
         "patient": " ".join(patient_name.split()) or "—",
-        "date": day_text,
+        "date": shown_day,
         "clinic": {
             "name": " ".join(clinic.name.split()),
             "phone": clinic.phone,
@@ -238,7 +238,7 @@ def handout_data(
         "stop_rules": stop_rules,
         "course": {"rows": rows},
         "cost_options": cost_options,
-        "footnote": labels["footnote"] % {"kb": kb.version, "date": day_text},
+        "footnote": labels["footnote"] % {"kb": kb.version, "date": shown_day},
     }
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
@@ -29,6 +28,7 @@ from spinecare.clinic.models import ClinicOut, CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
 from spinecare.clinic.workers import run_heavy
 from spinecare.dates import date_problem, iso_date
+from spinecare.i18n import moment_text
 from spinecare.messages import N_
 from spinecare.spreadsheet import safe_cell
 from spinecare.web.auth import login_throttle
@@ -390,7 +390,7 @@ def _entry_view(e: dict[str, Any], names: AuditNames, zone: ZoneInfo, lang: str)
     return {
         **entry,
         "at_local": local.isoformat(timespec="seconds"),
-        "when": format_datetime(local, "medium", locale=lang),
+        "when": moment_text(local, lang),
         "user_name": names.users.get(user_id or 0) or e["user"] or "",
         "action_words": _words(ACTION_WORDS, e["action"]),
         "entity_words": _words(ENTITY_WORDS, e["entity"]),
@@ -664,7 +664,7 @@ def _user_reset_password(request: Request, user_id: int) -> Response:
         valid_for = timedelta(hours=state(request).settings.reset_password_hours)
         temporary = accounts.reset_user_password(session, admin, user_id, valid_for)
         user = accounts.clinic_user(session, admin, user_id)
-        login_throttle(request).forgive(user.username)  # as the docs say: a reset lifts it
+        login_throttle(request).forgive(user.username, session)  # as the docs say: a reset lifts it
         return _user_page(request, session, admin, user, temporary=temporary)
 
 

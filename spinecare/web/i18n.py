@@ -131,7 +131,7 @@ def translate(message: Any) -> str:
 def format_day(
     value: date | str | None, last: date | str | None = None, since: bool = False
 ) -> str:
-    """A date as the reader's language writes it (``Dec 3, 2026``, ``3 дек. 2026 г.``);
+    """A date as the reader's language writes it (``3 Dec 2026``, ``3 дек. 2026 г.``);
     with ``last``, one the record gives only as a month or a year (``November 2026``,
     ``2026``; ``since``: after "since", ``с ноября 2026 г.``:
     :func:`spinecare.i18n.day_text`)."""

@@ -470,7 +470,7 @@ def test_the_language_is_read_before_the_command_line_is_parsed() -> None:
             "en",
             [
                 "Other entries in the record, not used by the screening (1)",
-                "  - medication: 'amlodipine 5 MG Oral Tablet' (Oct 1, 2026)",
+                "  - medication: 'amlodipine 5 MG Oral Tablet' (1 Oct 2026)",
             ],
         ),
         (

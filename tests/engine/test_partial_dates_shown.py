@@ -177,7 +177,7 @@ def test_a_condition_and_a_drug_are_dated_as_the_record_dates_them(
     dvt = _evidence(out, "Condition/dvt")
     assert (dvt.date, dvt.last) == MARCH
     assert since in evidence_text(dvt, lang)
-    assert "Mar 1" not in evidence_text(dvt, lang) and "1 мар." not in evidence_text(dvt, lang)
+    assert "1 Mar" not in evidence_text(dvt, lang) and "1 мар." not in evidence_text(dvt, lang)
     warfarin = _evidence(out, "MedicationRequest/warf")
     assert (warfarin.date, warfarin.last) == YEAR
     assert evidence_text(warfarin, lang).endswith(drug), evidence_text(warfarin, lang)
@@ -268,4 +268,4 @@ def test_the_notes_name_a_month_or_a_year_as_such(
     whole = condition_note(
         "active", date(2026, 11, 2), contradictory=False, onset_ahead=None, match=None
     )
-    assert "2, 2026" in note_text(whole, "en") or "2 Nov" in note_text(whole, "en")
+    assert "2 Nov 2026" in note_text(whole, "en")

@@ -115,7 +115,7 @@ def test_adherence_bar(cervical_course, kb):
     svg = adherence_bar_svg(p, "en")
     root = _parse(svg)
     text = "".join(root.itertext())
-    assert "4 of 10 sessions done; 5 due by Dec 2, 2026 (80%)" in text
+    assert "4 of 10 sessions done; 5 due by 2 Dec 2026 (80%)" in text
     done = root.find(f".//{SVG}rect[@class='done']")
     assert done is not None and float(done.get("width")) > 0
     assert "Соблюдение курса" in adherence_bar_svg(p, "ru")

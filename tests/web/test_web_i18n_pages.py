@@ -898,7 +898,7 @@ def test_sign_in_refusals_in_the_readers_language(world: Any, lang: str) -> None
         ("q=", "", ""),  # the patient list opened without a search
         (  # a session: its day and pain, not the course's row number
             "course=12 day=2026-12-05 pain 4->3",
-            "date: Dec 5, 2026; pain 4 → 3",
+            "date: 5 Dec 2026; pain 4 → 3",
             "дата: 5 дек. 2026\u202fг.; боль 4 → 3",
         ),
         ("status=open", "status: open", "статус: открыт"),
@@ -943,7 +943,7 @@ def test_audit_details_in_the_readers_words(detail: str, english: str, russian: 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_progress_chart_gives_days_as_the_reader_writes_them(world: Any, lang: str) -> None:
-    """The pain chart's axis and its points' titles: ``Dec 4, 2026``, ``4 дек. 2026 г.``,
+    """The pain chart's axis and its points' titles: ``4 Dec 2026``, ``4 дек. 2026 г.``,
     never ``2026-12-04``."""
     from spinecare.i18n import day_text
 
