@@ -60,11 +60,14 @@ CONDITION_STATUS = {
 """A condition's clinical status (FHIR condition-clinical) in words."""
 
 MEDICATION_STATUS = {
-    "active": N_("active"),
+    # not the "active" of a course, nor the "completed" of a course or the "declined" of a
+    # clearance: in Russian a drug's status is said in forms that need no agreement with
+    # the drug's gender ("назначение действует", not "активный")
+    "active": N_("current"),
     "on-hold": N_("on hold"),
     "intended": N_("intended"),
     "unknown": N_("status unknown"),
-    "completed": N_("completed"),
+    "completed": N_("finished"),
     "stopped": N_("stopped"),
     "cancelled": N_("cancelled"),
     "not-taken": N_("not taken"),
@@ -73,7 +76,7 @@ MEDICATION_STATUS = {
     "in-progress": N_("in progress"),
     "not-done": N_("not done"),
     "preparation": N_("in preparation"),
-    "declined": N_("declined"),
+    "declined": N_("dispense declined"),
 }
 """A medication's status (statement, request, administration, dispense) in words."""
 
