@@ -10,11 +10,16 @@ from spinecare.clinic.models import ClinicOut, CurrentUser
 from spinecare.clinic.patients import clean_contacts
 from spinecare.clinic.permissions import acting, check_admin
 from spinecare.errors import NotFoundError
+from spinecare.i18n import gettext
 from spinecare.messages import N_
 from spinecare.store.errors import FormError
 from spinecare.store.models import Clinic
 
-__all__ = ["HOURS_MAX", "clinic_details", "edit_clinic"]
+__all__ = ["DEMO_CLINIC", "HOURS_MAX", "clinic_details", "clinic_name", "edit_clinic"]
+
+DEMO_CLINIC = N_("Demo clinic")
+"""The demo clinic's name as it is stored (``serve --demo``; ``user add``'s clinic unless
+another is named), shown in the reader's language (:func:`clinic_name`)."""
 
 HOURS_MAX = 200
 """The longest opening hours, in characters."""
@@ -25,6 +30,13 @@ def _clinic(session: Session, clinic_id: int) -> Clinic:
     if clinic is None:  # an account always has its clinic (foreign key)
         raise NotFoundError(N_("the clinic was not found"))
     return clinic
+
+
+def clinic_name(name: str, lang: str) -> str:
+    """A clinic's name as a page, a handout or a letter in ``lang`` shows it: the demo
+    clinic's in that language ("Демо-клиника" on a Russian handout), any other as its
+    administrator wrote it."""
+    return gettext(lang, DEMO_CLINIC) if name == DEMO_CLINIC else name
 
 
 def clinic_details(session: Session, who: CurrentUser) -> ClinicOut:

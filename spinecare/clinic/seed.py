@@ -16,6 +16,7 @@ from spinecare.clinic.accounts import (
     get_or_create_clinic,
     hash_password,
 )
+from spinecare.clinic.clinics import DEMO_CLINIC
 from spinecare.clinic.patients import decide_clearance, import_record, request_clearance
 from spinecare.kb.loader import KB
 from spinecare.record.model import PatientRecord, shift_dates
@@ -24,7 +25,6 @@ from spinecare.store.models import PatientRow, User
 
 __all__ = ["DEMO_CLINIC", "DEMO_USERS", "DemoLogin", "demo_records", "seed_demo"]
 
-DEMO_CLINIC = "Demo clinic"
 DEMO_USERS = (
     ("admin", "admin", "Ольга Иванова"),
     ("therapist", "therapist", "Анна Смирнова"),

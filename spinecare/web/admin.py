@@ -22,7 +22,7 @@ from spinecare.clinic.audit import detail_text
 from spinecare.clinic.audit_log import AuditFilter, AuditNames, export_entries, log_page
 from spinecare.clinic.audit_log import patient_name as audit_patient_name
 from spinecare.clinic.audit_log import patients_found as audit_patients
-from spinecare.clinic.clinics import clinic_details, edit_clinic
+from spinecare.clinic.clinics import clinic_details, clinic_name, edit_clinic
 from spinecare.clinic.limits import ID_TOO_LARGE, MAX_ID
 from spinecare.clinic.models import ClinicOut, CurrentUser, UserOut
 from spinecare.clinic.users import ROLES
@@ -683,7 +683,12 @@ def _clinic_page(
 ) -> Response:
     data = clinic.model_dump(mode="json")
     shown = {k: v or "" for k, v in data.items()}
-    context = {"clinic": data, "values": values or shown, "errors": errors or {}, "notice": notice}
+    context = {
+        "clinic": {**data, "name": clinic_name(clinic.name, request_language(request))},
+        "values": values or shown,
+        "errors": errors or {},
+        "notice": notice,
+    }
     json_data: dict[str, object] = {"clinic": data}
     if errors:
         json_data = error_data(

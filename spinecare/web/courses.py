@@ -20,6 +20,7 @@ from spinecare.clinic import AccessDenied, FormError, VersionConflict
 from spinecare.clinic import courses as store
 from spinecare.clinic import patients as service
 from spinecare.clinic.accounts import set_language
+from spinecare.clinic.clinics import clinic_name
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import reads_charts, writes_diary
 from spinecare.dates import iso_date
@@ -899,7 +900,7 @@ def handout(request: Request, course_id: int, lang: str | None = None) -> Respon
         name = people.patient.name
         clinic = people.clinic
         contacts = Clinic(
-            name=clinic.name,
+            name=clinic_name(clinic.name, code),
             phone=clinic.phone,
             email=clinic.email,
             address=clinic.address,

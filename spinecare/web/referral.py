@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from spinecare.clinic import courses as course_store
 from spinecare.clinic import patients as service
-from spinecare.clinic.clinics import clinic_details
+from spinecare.clinic.clinics import clinic_details, clinic_name
 from spinecare.clinic.permissions import REFERRAL_READERS
 from spinecare.errors import NotFoundError
 from spinecare.kb.loader import KB
@@ -109,7 +109,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
     context = {
         "patient": patient,
         "day": day,
-        "clinic": clinic.name,
+        "clinic": clinic_name(clinic.name, lang),
         "contacts": clinic,
         "author": author,
         "urgent": urgent,
@@ -120,7 +120,7 @@ def referral_letter(request: Request, patient_id: int, as_of: str | None = None)
     data = {
         "patient": patient.model_dump(mode="json"),
         "date": day.isoformat(),
-        "clinic": clinic.name,
+        "clinic": clinic_name(clinic.name, lang),
         "author": author,
         "verdict": screening["verdict"],
         "red_flags": [
