@@ -161,6 +161,16 @@ class ClearanceRequestOut(_Rows):
     created_at: dt.datetime
     decided_at: dt.datetime | None = None
     version: int
+    holds_until: dt.date | None = Field(
+        None,
+        description="A cleared request: the last day the physician's clearance holds (the "
+        "end it gives, or 90 days after it was given: KB threshold clearance_fresh_days).",
+    )
+    lapsed: bool = Field(
+        False,
+        description="A cleared request whose clearance has ended (holds_until is past): the "
+        "findings it cleared ask for a physician's clearance again.",
+    )
 
     @field_serializer("created_at", "decided_at")
     def _time(self, value: dt.datetime | None) -> str | None:

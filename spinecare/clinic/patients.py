@@ -61,7 +61,7 @@ from spinecare.errors import NotFoundError
 from spinecare.i18n import languages
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message, Names
-from spinecare.record.model import PatientRecord
+from spinecare.record.model import Clearance, PatientRecord
 from spinecare.store.ehr import link_ehr_patient
 from spinecare.store.errors import FormError, VersionConflict
 from spinecare.store.models import (
@@ -1002,10 +1002,44 @@ def clearance_queue(
         query = query.where(ClearanceRequest.status == status)
     rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
     audit(session, user, "list", "clearance_request", None, detail=f"status={status}")
+    held = _held(session, [r for r, _ in rows])
     return [
-        ClearanceQueueItemOut.model_validate(r).model_copy(update={"patient_name": p.name})
+        ClearanceQueueItemOut.model_validate(r).model_copy(
+            update={"patient_name": p.name, **held.get(r.id, {})}
+        )
         for r, p in rows
     ]
+
+
+def _held(session: Session, requests: Sequence[ClearanceRequest]) -> dict[int, dict[str, Any]]:
+    """For each cleared request of ``requests``, the last day the physician's clearance
+    holds (:meth:`~spinecare.record.model.Clearance.until`: its end, or KB threshold
+    ``clearance_fresh_days`` after it was given) and whether that day is past: a list that
+    said "cleared" of a clearance that had lapsed told the therapist massage was cleared
+    when the screening asked for a clearance again."""
+    from spinecare.kb.loader import load_kb
+
+    ids = [r.id for r in requests if r.status == "cleared"]
+    if not ids:
+        return {}
+    open_days = int(load_kb().threshold("clearance_fresh_days"))
+    today = date.today()
+    rows = session.scalars(
+        select(ClearanceRow).where(
+            ClearanceRow.request_id.in_(ids), ClearanceRow.decision == "cleared"
+        )
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        given = Clearance(row.ref, tuple(row.concepts), when=row.day, valid_until=row.valid_until)
+        until = given.until(open_days)
+        if until is not None and row.request_id is not None:
+            out[row.request_id] = {"holds_until": until, "lapsed": until < today}
+    return out
+
+
+def _request_out(request: ClearanceRequest, held: dict[int, dict[str, Any]]) -> ClearanceRequestOut:
+    return ClearanceRequestOut.model_validate(request).model_copy(update=held.get(request.id, {}))
 
 
 def requests_of(session: Session, patient_id: int, who: CurrentUser) -> list[ClearanceRequestOut]:
@@ -1018,8 +1052,9 @@ def requests_of(session: Session, patient_id: int, who: CurrentUser) -> list[Cle
     query = select(ClearanceRequest).where(ClearanceRequest.patient_id == patient_id)
     if user.role == "physician":  # their own, as each request's page allows
         query = query.where(ClearanceRequest.physician_id == user.id)
-    rows = session.scalars(query.order_by(ClearanceRequest.id.desc()))
-    return [ClearanceRequestOut.model_validate(r) for r in rows]
+    rows = list(session.scalars(query.order_by(ClearanceRequest.id.desc())))
+    held = _held(session, rows)
+    return [_request_out(r, held) for r in rows]
 
 
 def get_clearance_request(
@@ -1027,7 +1062,8 @@ def get_clearance_request(
 ) -> ClearanceRequestOut:
     """The request if ``user`` may see it (the addressed physician, the clinic's staff)."""
     user = acting(session, who)
-    return ClearanceRequestOut.model_validate(check_clearance_request(session, user, request_id))
+    req = check_clearance_request(session, user, request_id)
+    return _request_out(req, _held(session, [req]))
 
 
 DECISIONS = ("cleared", "declined")

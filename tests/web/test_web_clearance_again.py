@@ -60,6 +60,8 @@ def test_the_screening_page_names_the_last_day_a_clearance_holds(world: Any) -> 
     the page's data said it; a course started near its end learned of it at a session)."""
     from datetime import date, timedelta
 
+    from spinecare.i18n import day_text
+
     therapist = login(world.client(), "therapist", PASSWORDS["therapist"])
     _decide(world, _ask(world, therapist), "cleared", "recovery period")
     last = date.today() + timedelta(days=90)
@@ -67,4 +69,4 @@ def test_the_screening_page_names_the_last_day_a_clearance_holds(world: Any) -> 
         f"/patients/{world.demo_patient}/screening", headers={"Accept": "text/html"}
     )
     assert page.status_code == 200
-    assert f"until {last.strftime('%b')} {last.day}, {last.year}" in page.text
+    assert f"until {day_text(last, 'en')}" in page.text
