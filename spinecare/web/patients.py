@@ -426,6 +426,11 @@ def _intake_facts(kb: Any, facts: PatientRecord, lang: str) -> dict[str, list[di
             "text": c.text,
             "onset": c.onset,
             "onset_last": c.onset_last,  # an onset given only as a month or a year
+            # when it ended, where the record says (its first day and, for an end given
+            # only as a month or a year, its last): a resolved diagnosis was shown "since"
+            # its onset, as if it went on
+            "ended": c.abatement_first or c.abatement,
+            "ended_last": c.abatement if c.abatement_first else None,
             "status": STATUS_WORDS.get(c.clinical_status or "", c.clinical_status),
             "zone": ", ".join(
                 zones.get(s.code, s.display or "") for s in c.body_sites if s.code in zones

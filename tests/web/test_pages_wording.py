@@ -45,7 +45,7 @@ def _intake_page(client: Any, path: Any) -> str:
 @pytest.mark.parametrize(
     ("lang", "named", "status", "not_said"),
     [
-        ("en", "Cancer", ", since 1 Mar 2018: resolved", "—, since"),
+        ("en", "Cancer", ", 1 Mar 2018 – 1 May 2020: resolved", "—, since"),
         ("ru", "Онкологическое заболевание", ": в прошлом", "выздоровление"),
     ],
 )
