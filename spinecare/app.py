@@ -547,13 +547,14 @@ def create_app(
     from fastapi import Depends
 
     from spinecare.clinic.limits import check_body, check_request
+    from spinecare.web.sites import refuse_cross_site
 
     app = FastAPI(
         title="spinecare",
         version=_version(),
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(check_request), Depends(check_body)],
+        dependencies=[Depends(refuse_cross_site), Depends(check_request), Depends(check_body)],
     )
     app.add_api_route("/docs", _api_docs, methods=["GET"], include_in_schema=False)
     app.state.settings = settings

@@ -418,10 +418,19 @@ def sent_from_own_page(request: Request) -> bool:
     if site is not None:
         return site.strip().lower() in SENT_FROM_OWN_PAGE
     origin = request.headers.get("origin")
-    settings = state(request).settings
-    if origin is None or not settings.base_url_configured:
+    if origin is None or not state(request).settings.base_url_configured:
         return True
-    own = {_origin_of(settings.base_url), _origin_of(str(request.url))}
+    return origin_is_own(request, origin)
+
+
+def origin_is_own(request: Request, origin: str) -> bool:
+    """``origin`` (an ``Origin`` header) is spinecare's own: the configured public address
+    (``Settings.base_url``, where it is configured) or the address the request was sent to;
+    never ``null``."""
+    settings = state(request).settings
+    own = {_origin_of(str(request.url))}
+    if settings.base_url_configured:
+        own.add(_origin_of(settings.base_url))
     return _origin_of(origin) in own - {""}
 
 

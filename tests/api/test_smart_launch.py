@@ -332,6 +332,43 @@ def test_the_launch_session_can_be_framed_by_its_ehr_only(app_client, ehr):
         assert page.headers["x-frame-options"] == "DENY"
 
 
+EHR_FRAME = {
+    "accept": "text/html",
+    "sec-fetch-site": "cross-site",
+    "sec-fetch-mode": "navigate",
+    "sec-fetch-dest": "iframe",
+}
+"""What a browser says of a page opened in the EHR's frame (another site's page)."""
+
+
+def test_the_ehrs_frame_opens_the_launchs_pages_and_no_other_frame_does(app_client, ehr):
+    """Inside the EHR's frame every request is another site's (docs/security.md,
+    "Requests another site makes a browser send"): the launch, its answer and the pages of
+    the login it started open there; a login made on the sign-in page is opened in no
+    frame of another site, and the REST API answers neither."""
+    app_client.cookies.clear()
+    response = launch(app_client, ehr, launch=ehr.new_launch(ehr.patient_id))
+    assert response.status_code == 303, response.text
+    page = app_client.get(response.headers["location"], headers=EHR_FRAME)
+    assert page.status_code == 200 and frame_ancestors(page) == f"frame-ancestors {EHR_PAGES}"
+    assert app_client.get("/patients", headers=EHR_FRAME).status_code == 200
+    api = app_client.get("/api/patients", headers={**EHR_FRAME, "sec-fetch-dest": "empty"})
+    assert api.status_code == 403 and api.json()["error"]["code"] == "cross_site"
+    app_client.cookies.clear()
+    form = app_client.get("/login", headers={"accept": "text/html"}).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    password = next(d.password for d in app_client.app.state.demo_logins if d.username == "admin")
+    signed_in = app_client.post(
+        "/login",
+        data={"username": "admin", "password": password, "csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    assert app_client.get("/patients", headers=EHR_FRAME).status_code == 403
+    link = {**EHR_FRAME, "sec-fetch-dest": "document"}  # a link from the EHR's page
+    assert app_client.get("/patients", headers=link).status_code == 200
+
+
 def test_a_password_login_is_never_framed(app_client):
     app_client.cookies.clear()
     login = app_client.get("/login", headers={"accept": "text/html"})
@@ -925,7 +962,9 @@ def test_what_a_launch_did_not_read_stays_on_every_page_of_its_record(app_client
         "DocumentReference",
     }
     # the REST API's screening says it too, as the twin's screening object does
-    api = app_client.get(f"/api{screening}", params={"lang": "ru"}).json()
+    # (from a page of spinecare's own, as a browser says: docs/security.md)
+    own_page = {"sec-fetch-site": "same-origin"}
+    api = app_client.get(f"/api{screening}", params={"lang": "ru"}, headers=own_page).json()
     assert set(api["not_read"]) == {"Flag", "DocumentReference"}
     assert twin.json()["screening"] == api
     # the patient opened again from the list, and the course plan
@@ -961,7 +1000,7 @@ def test_what_a_launch_did_not_read_stays_on_every_page_of_its_record(app_client
         assert not_read_section(_html(client, f"{patient}/course/new")) is None
         twin = client.get(screening, headers={"accept": "application/json"}).json()
         assert twin["not_read"] == []
-        assert client.get(f"/api{screening}").json()["not_read"] == []
+        assert client.get(f"/api{screening}", headers=own_page).json()["not_read"] == []
 
 
 def test_the_referral_letter_names_what_the_launch_did_not_read(app_client, ehr):

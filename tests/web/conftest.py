@@ -24,6 +24,8 @@ OTHER = {"username": "other-therapist", "password": "other-pass-12"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTML = {"accept": "text/html"}
 JSON = {"accept": "application/json"}
+PROGRAM = {"x-requested-with": "tests"}
+"""What a program reading the REST API with the login cookie sends."""
 
 
 @dataclass
@@ -37,7 +39,10 @@ class World:
     physician_id: int
 
     def client(self) -> TestClient:
-        return TestClient(self.app, raise_server_exceptions=False)  # type: ignore[arg-type]
+        """A client of the app: a program, which says so when it sends the login cookie to
+        the REST API (``X-Requested-With``, docs/security.md); a test of a browser's
+        requests from another site sends what the browser says (``Sec-Fetch-Site``)."""
+        return TestClient(self.app, raise_server_exceptions=False, headers=PROGRAM)  # type: ignore[arg-type]
 
 
 def app_routes(app: Any) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import served_app
-from tests.web.conftest import HTML, JSON, PASSWORDS, World, csrf_of, login
+from tests.web.conftest import HTML, JSON, PASSWORDS, PROGRAM, World, csrf_of, login
 
 PUBLIC = "https://spinecare.hospital.example"
 SESSION, NONCE = "__Host-spinecare_session", "__Host-spinecare_csrf"
@@ -45,7 +45,7 @@ def https_app(world: World) -> Iterator[Any]:
 
 
 def _client(app: Any, base: str = PUBLIC) -> TestClient:
-    return TestClient(app, base_url=base, raise_server_exceptions=False)
+    return TestClient(app, base_url=base, raise_server_exceptions=False, headers=PROGRAM)
 
 
 def _attributes(header: str) -> dict[str, str]:
