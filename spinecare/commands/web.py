@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from spinecare.commands.output import LangOpt, fail, say
+from spinecare.commands.output import LangOpt, fail, output_language, say
 from spinecare.i18n import SOURCE_LANGUAGE
 from spinecare.messages import N_, Message
 
@@ -72,10 +72,13 @@ def serve(
     url = f"http://{shown}:{port}/"
     typer.echo(say(Message("spinecare clinic app: %(url)s", url=url)))
     typer.echo(say(Message("database: %(url)s", url=_safe_url(settings.db_url))))
+    from spinecare.wording import RoleNames
+
     for login in app.state.demo_logins:
+        role = RoleNames(login.role).in_language(output_language())  # "массажист" in Russian
         demo_user = Message(
             "demo %(role)s user: %(user)s password: %(password)s",
-            role=f"{login.role:<10}",
+            role=f"{role:<17}",
             user=f"{login.username:<10}",
             password=login.password,
         )
