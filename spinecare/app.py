@@ -562,6 +562,9 @@ def create_app(
     app.state.web = WebState(settings=settings, db=db)
     app.state.demo_logins = []
     app.state.smart_ehrs = smart_ehrs
+    from spinecare.clinic.logins import LoginThrottle
+
+    app.state.login_throttle = LoginThrottle(db)  # counted in the database: every worker's
     if settings.demo:
         from spinecare.clinic.seed import seed_demo
 

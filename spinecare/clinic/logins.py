@@ -13,17 +13,21 @@ password, but the password is still hashed, so every answer takes the same time 
 the account's state (unknown, deactivated, slowed down or not). A counter with no failure
 for :data:`QUIET` (30 minutes) starts again from zero.
 
-The counters live in the server process (several server processes each keep their own).
+The counters live in the database (table ``login_failures``): every server process on it
+counts the same failures, and a server started again goes on counting them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import (
@@ -37,7 +41,9 @@ from spinecare.clinic.accounts import (
 from spinecare.clinic.audit import record
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import acting
+from spinecare.store.db import Database
 from spinecare.store.errors import FormError
+from spinecare.store.models import LoginFailure
 from spinecare.store.usernames import username_key
 
 __all__ = [
@@ -61,93 +67,164 @@ QUIET = 2 * ADDRESS_CAP
 a clinic's staff behind one address do not add up over a day)."""
 
 
-@dataclass
-class _Counter:
-    failures: int = 0
-    until: float = 0.0
-    seen: float = 0.0
+MAX_COUNTERS = 100_000
+"""Counters kept at most: past it the least recently failed are forgotten. Counters quiet
+for :data:`QUIET` are forgotten anyway, and each failure costs a password hash, so it is
+reached only by hashing faster than a server does."""
+
+
+def _key(kind: str, value: str) -> str:
+    """The stored key of a counter: a hash, so that no typed name is kept."""
+    return hashlib.sha256(f"{kind}\n{value}".encode()).hexdigest()
 
 
 @dataclass
 class LoginThrottle:
-    """Exponential backoff per account name and per client address."""
+    """Exponential backoff per account name and per client address, counted in the
+    database ``db`` (table ``login_failures``), which every server process on it shares
+    and a restart keeps. ``db`` is the app's (given when the app makes its throttle)."""
 
-    clock: Callable[[], float] = time.monotonic
-    _counters: dict[tuple[str, str], _Counter] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    db: Database | None = None
+    clock: Callable[[], float] = time.time
+
+    @contextmanager
+    def _session(self, session: Session | None) -> Iterator[Session]:
+        """``session`` (the request's: its counters are written with its sign-in, and on
+        SQLite a second connection would wait for its write lock), else one of its own."""
+        if session is not None:
+            yield session
+            return
+        if self.db is None:
+            raise RuntimeError("the sign-in throttle has no database")
+        with self.db.session() as own:
+            yield own
 
     @staticmethod
-    def _keys(username: str, address: str | None) -> list[tuple[tuple[str, str], float]]:
+    def _keys(username: str, address: str | None) -> list[tuple[str, float]]:
         # the folded key: names that look the same (``Admin``, a Cyrillic ``а``) are one
         # account at sign-in, so they share one counter
-        keys = [(("account", username_key(username)), ACCOUNT_CAP)]
+        keys = [(_key("account", username_key(username)), ACCOUNT_CAP)]
         if address:
-            keys.append((("address", address), ADDRESS_CAP))
+            keys.append((_key("address", address), ADDRESS_CAP))
         return keys
 
-    def wait(self, username: str, address: str | None) -> float:
+    @staticmethod
+    def _pair(username: str, address: str) -> str:
+        return _key("pair", f"{address}\n{username_key(username)}")
+
+    def wait(self, username: str, address: str | None, session: Session | None = None) -> float:
         """Seconds before another attempt for this name from this address (0: now)."""
         now = self.clock()
-        with self._lock:
-            waits = [
-                counter.until - now
-                for key, _cap in self._keys(username, address)
-                if (counter := self._counters.get(key)) is not None
-            ]
-        return max([0.0, *waits])
+        keys = [key for key, _cap in self._keys(username, address)]
+        with self._session(session) as session:
+            until = session.scalar(
+                select(func.max(LoginFailure.until)).where(LoginFailure.key.in_(keys))
+            )
+        return max(0.0, (until or 0.0) - now)
 
-    def failed(self, username: str, address: str | None) -> None:
+    def failed(self, username: str, address: str | None, session: Session | None = None) -> None:
         now = self.clock()
-        with self._lock:
-            self._forget_old(now)
-            for key, cap in self._keys(username, address):
-                counter = self._counters.setdefault(key, _Counter())
-                if now - counter.seen > QUIET:  # quiet long enough: it starts again
-                    counter.failures = 0
-                counter.failures += 1
-                counter.seen = now
-                extra = counter.failures - FREE_FAILURES
-                if extra >= 0:
-                    counter.until = now + min(cap, 2.0**extra)
-            if address:  # the failures of this account from this address (no wait of its own)
-                pair = ("pair", f"{address}\n{username_key(username)}")
-                counter = self._counters.setdefault(pair, _Counter())
-                if now - counter.seen > QUIET:
-                    counter.failures = 0
-                counter.failures += 1
-                counter.seen = now
+        counted = [*self._keys(username, address)]
+        if address:  # the failures of this account from this address (no wait of its own)
+            counted.append((self._pair(username, address), 0.0))
+        with self._session(session) as session:
+            self._forget_old(session, now)
+            for key, cap in counted:
+                failures = _count(session, key, now)
+                extra = failures - FREE_FAILURES
+                if cap and extra >= 0:
+                    session.execute(
+                        update(LoginFailure)
+                        .where(LoginFailure.key == key)
+                        .values(until=now + min(cap, 2.0 ** min(extra, 64)))
+                    )
 
-    def forgive(self, username: str) -> None:
+    def forgive(self, username: str, session: Session | None = None) -> None:
         """The account starts again from zero (an administrator set a new password)."""
-        with self._lock:
-            self._counters.pop(("account", username_key(username[:USERNAME_MAX])), None)
+        account = _key("account", username_key(username[:USERNAME_MAX]))
+        with self._session(session) as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.key == account))
 
-    def succeeded(self, username: str, address: str | None) -> None:
+    def succeeded(self, username: str, address: str | None, session: Session | None = None) -> None:
         """The account starts again from zero; its address forgets only the failures made
         for this account from it, so an account of one's own does not clear the address's
         guesses at other accounts."""
-        account = username_key(username)
-        with self._lock:
-            self._counters.pop(("account", account), None)
+        account = _key("account", username_key(username))
+        with self._session(session) as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.key == account))
             if not address:
                 return
-            own = self._counters.pop(("pair", f"{address}\n{account}"), None)
-            counter = self._counters.get(("address", address))
-            if counter is None or own is None:
+            own = session.scalar(
+                delete(LoginFailure)
+                .where(LoginFailure.key == self._pair(username, address))
+                .returning(LoginFailure.failures)
+            )
+            if not own:
                 return
-            counter.failures -= own.failures
-            if counter.failures <= 0:
-                del self._counters[("address", address)]
-            elif counter.failures < FREE_FAILURES:
-                counter.until = 0.0
+            key = _key("address", address)
+            left = session.scalar(
+                update(LoginFailure)
+                .where(LoginFailure.key == key)
+                .values(failures=LoginFailure.failures - own)
+                .returning(LoginFailure.failures)
+            )
+            if left is None:
+                return
+            if left <= 0:
+                session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+            elif left < FREE_FAILURES:
+                session.execute(
+                    update(LoginFailure).where(LoginFailure.key == key).values(until=0.0)
+                )
 
-    def _forget_old(self, now: float) -> None:
-        """Counters quiet for :data:`QUIET` are forgotten (they start again from zero)."""
-        if len(self._counters) < 10_000:
-            return
-        stale = [k for k, c in self._counters.items() if now - c.seen > QUIET]
-        for key in stale:
-            del self._counters[key]
+    @staticmethod
+    def _forget_old(session: Session, now: float) -> None:
+        """Counters quiet for :data:`QUIET` are forgotten (they start again from zero; their
+        wait, at most :data:`ADDRESS_CAP`, is over); past :data:`MAX_COUNTERS`, the least
+        recently failed too."""
+        session.execute(delete(LoginFailure).where(LoginFailure.seen < now - QUIET))
+        kept = session.scalar(select(func.count()).select_from(LoginFailure)) or 0
+        if kept >= MAX_COUNTERS:
+            oldest = (
+                select(LoginFailure.key)
+                .order_by(LoginFailure.seen)
+                .limit(kept - MAX_COUNTERS + 1)
+                .scalar_subquery()
+            )
+            session.execute(delete(LoginFailure).where(LoginFailure.key.in_(oldest)))
+
+
+def _count(session: Session, key: str, now: float) -> int:
+    """One more failure on the counter ``key`` (made at zero the first time, and started
+    again from zero after :data:`QUIET` without one), in one statement that another server
+    counting the same key at the same moment waits for: its count."""
+    stored = session.scalar(
+        update(LoginFailure)
+        .where(LoginFailure.key == key)
+        .values(
+            failures=case((LoginFailure.seen < now - QUIET, 1), else_=LoginFailure.failures + 1),
+            seen=now,
+        )
+        .returning(LoginFailure.failures)
+    )
+    if stored is not None:
+        return int(stored)
+    inserted = _insert(session).values(key=key, failures=1, until=0.0, seen=now)
+    added = session.execute(inserted.on_conflict_do_nothing(index_elements=["key"]))
+    if added.rowcount:  # type: ignore[attr-defined]
+        return 1
+    return _count(session, key, now)  # another server made it meanwhile
+
+
+def _insert(session: Session) -> Any:
+    """The INSERT of the session's database, which can leave a row another made be."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(LoginFailure)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(LoginFailure)
 
 
 @dataclass(frozen=True)
@@ -172,7 +249,7 @@ def sign_in(
     A name longer than any account's is cut to that length first: no account has it, and
     its folding (a character that stands for eighteen) is never done on more."""
     username = username[:USERNAME_MAX]
-    wait = throttle.wait(username, address)
+    wait = throttle.wait(username, address, session)
     if wait > 0:
         burn_password_work(password)  # the same time as a real check
         record(session, None, "login_throttled", "user", username[:100], detail=address)
@@ -182,9 +259,9 @@ def sign_in(
     except PasswordExpired:  # the right password: no failure, but no sign-in
         return SignIn(None, expired=True)
     if user is None:
-        throttle.failed(username, address)
+        throttle.failed(username, address, session)
     else:
-        throttle.succeeded(username, address)
+        throttle.succeeded(username, address, session)
         return SignIn(current_user(session, user))
     return SignIn(None)
 
@@ -205,7 +282,7 @@ def change_own_password(
     sign-in of the account and the address, so a borrowed session cannot guess the
     password faster than the sign-in page allows; :class:`FormError` for wrong input."""
     user = acting(session, who)
-    wait = throttle.wait(user.username, address)
+    wait = throttle.wait(user.username, address, session)
     if wait > 0:
         burn_password_work(current)  # the same time as a real check
         record(session, user, "login_throttled", "user", str(user.id), detail=address)
@@ -214,7 +291,7 @@ def change_own_password(
         change_password(session, user, current, new, repeat, token=token)
     except FormError as exc:
         if "current" in exc.errors:
-            throttle.failed(user.username, address)
+            throttle.failed(user.username, address, session)
         raise
-    throttle.succeeded(user.username, address)
+    throttle.succeeded(user.username, address, session)
     return 0

@@ -29,7 +29,7 @@ from spinecare.store.errors import VersionConflict
 
 __all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
 
-HEAD = "0024_search_composed"
+HEAD = "0025_login_failures"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:

@@ -489,6 +489,20 @@ class SeenToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class LoginFailure(Base):
+    """A counter of failed sign-ins (an account name, a client address, or the two
+    together), shared by every server process on the database and kept over a restart
+    (:mod:`spinecare.clinic.logins`). ``key`` is a hash: no typed name (a password typed in
+    the name's field) is kept. Times are seconds since the epoch."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    until: Mapped[float] = mapped_column(Float, default=0.0)
+    seen: Mapped[float] = mapped_column(Float, index=True)
+
+
 class SmartLaunch(Base):
     """A SMART App Launch under way: its ``state`` (hashed), the EHR and the PKCE code
     verifier, kept from the redirect to the EHR until its answer comes back (once)."""

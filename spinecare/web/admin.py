@@ -664,7 +664,7 @@ def _user_reset_password(request: Request, user_id: int) -> Response:
         valid_for = timedelta(hours=state(request).settings.reset_password_hours)
         temporary = accounts.reset_user_password(session, admin, user_id, valid_for)
         user = accounts.clinic_user(session, admin, user_id)
-        login_throttle(request).forgive(user.username)  # as the docs say: a reset lifts it
+        login_throttle(request).forgive(user.username, session)  # as the docs say: a reset lifts it
         return _user_page(request, session, admin, user, temporary=temporary)
 
 

@@ -110,10 +110,12 @@ def _check_sign_in(request: Request, username: str, password: str) -> _SignedIn:
 
 
 def login_throttle(request: Request) -> LoginThrottle:
-    """The app's one throttle of failed sign-ins."""
+    """The app's one throttle of failed sign-ins, counting in the app's database."""
     throttle = getattr(request.app.state, "login_throttle", None)
     if throttle is None:
         throttle = request.app.state.login_throttle = LoginThrottle()
+    if throttle.db is None:
+        throttle.db = state(request).db
     return throttle  # type: ignore[no-any-return]
 
 
