@@ -532,23 +532,48 @@ AS_TYPED_ON_LATIN_KEYS = str.maketrans(
 )
 """A password typed with the Russian keyboard layout on, as the same keys write it with
 the Latin one: "йцукен" is "qwerty" typed in the wrong layout, a guess as common."""
+_RUSSIAN_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_LATIN_SPELLINGS = {
+    # as people write Russian in Latin letters in a password ("parol", "solnce")
+    "common": "a b v g d e e zh z i y k l m n o p r s t u f h c ch sh sch - y - e yu ya",
+    # as a passport writes it (ICAO 9303: "ia", "kh", "ts")
+    "passport": "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y - e iu ia",
+}
+
+
+def _spelling(latin: str) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for letter, spelt in zip(_RUSSIAN_LETTERS, latin.split(), strict=True):
+        spelt = "" if spelt == "-" else spelt
+        table[ord(letter)] = spelt
+        table[ord(letter.upper())] = spelt.capitalize()
+    return table
+
+
+RUSSIAN_IN_LATIN = tuple(_spelling(latin) for latin in _LATIN_SPELLINGS.values())
+"""A password of Russian words as it is written in Latin letters ("пароль123" is
+"parol123"), in the spelling people use and in a passport's: zxcvbn's lists hold no
+Russian word in Cyrillic, but hold the most common ones as they are written in Latin
+letters ("parol", "privet", "solnce", "natasha")."""
 
 
 def easily_guessed(password: str, *context: str | None) -> bool:
     """Whether ``password`` is one of the most common passwords, or a common word, name,
     date, keyboard row or sequence with a few changes, as zxcvbn estimates it (its lists:
     30,000 most common passwords, English words and names, in any case, reversed or in
-    l33t spelling), also as its keys write it in the Latin layout
+    l33t spelling), also, Russian words, as they are written in Latin letters
+    (:data:`RUSSIAN_IN_LATIN`), and as its keys write it in the Latin layout
     (:data:`AS_TYPED_ON_LATIN_KEYS`), or made of the account's own words (``context``: its
     user name, its owner's name, its clinic's) and "spinecare"."""
     head = password[:ESTIMATED_CHARACTERS]
     words = ["spinecare"]
     for given in filter(None, context):
         words += [given, *(w for w in re.split(r"[\W_]+", given) if len(w) > 2)]
-    return any(
-        _guesses_log10(_judged(form), words) < GUESSES
-        for form in dict.fromkeys((head, head.translate(AS_TYPED_ON_LATIN_KEYS)))
-    )
+    forms = [head, head.translate(AS_TYPED_ON_LATIN_KEYS)]
+    if any(ord(c) in RUSSIAN_IN_LATIN[0] for c in head):
+        # before the layout's form: a Russian word is more often written so than mistyped
+        forms[1:1] = [head.translate(t)[:ESTIMATED_CHARACTERS] for t in RUSSIAN_IN_LATIN]
+    return any(_guesses_log10(_judged(form), words) < GUESSES for form in dict.fromkeys(forms))
 
 
 def _judged(password: str) -> str:

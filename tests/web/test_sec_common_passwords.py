@@ -19,11 +19,19 @@ COMMON = [
     "12345678",
     "gfhjkm123",  # "пароль" typed with the Latin layout on
     "йцукенгшщз",  # "qwertyuiop" typed with the Russian layout on
+    "пароль123",  # "parol123": a Russian word as it is written in Latin letters
+    "Солнце12",  # "Solnce12" as people write it ("Solntse12" as a passport does)
+    "Наташа1987",  # a name with a year, "Natasha1987"
     "iloveyou",
     "Spinecare2026",  # the app's own name
     "physician2026",  # the account's own name with a year
 ]
-GOOD = ["a long enough passphrase 42", "Second-doctor-2026!", "Ёжик-в-тумане-7"]
+GOOD = [
+    "a long enough passphrase 42",
+    "Second-doctor-2026!",
+    "Ёжик-в-тумане-7",
+    "Зимняя-Сосна-Тропа",  # Russian words that do not go together
+]
 REFUSED = (
     "too easy to guess: one of the most common passwords, or a common word or name with a "
     "few digits; a few words that do not go together make a good one"
