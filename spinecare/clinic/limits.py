@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from urllib.parse import unquote_to_bytes
@@ -44,6 +45,7 @@ __all__ = [
     "check_fields",
     "check_request",
     "not_utf8_field",
+    "upload_name",
 ]
 
 MAX_INT = 2**63 - 1
@@ -379,3 +381,20 @@ async def check_body(request: Request) -> None:
     field = not_utf8_field(content_type, await request.body())
     if field is not None:
         raise FormError({field or "form": NOT_UTF8})
+
+
+UPLOAD_NAME_CHARS = 200
+"""The longest name of an uploaded file kept (an intake's label)."""
+
+
+def upload_name(sent: str | None, default: str) -> str:
+    """The name of an uploaded file as it is kept (an intake's label) and shown: its last
+    part only (a browser may send the folders it came from, ``C:\\Users\\...\\x.json``,
+    and any client ``../../etc/passwd``), without control or direction characters, at
+    most :data:`UPLOAD_NAME_CHARS` characters; ``default`` when nothing is left (or the
+    last part is ``.`` or ``..``)."""
+    last = re.split(r"[/\\]", sent or "")[-1]
+    kept = "".join(c for c in last if unicodedata.category(c) not in ("Cc", "Cf")).strip()
+    if kept in ("", ".", ".."):
+        return default
+    return kept[:UPLOAD_NAME_CHARS]

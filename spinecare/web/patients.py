@@ -13,6 +13,7 @@ from spinecare.clinic import FormError, VersionConflict
 from spinecare.clinic import courses as course_store
 from spinecare.clinic import patients as service
 from spinecare.clinic.courses import SESSION_DAY_LABEL
+from spinecare.clinic.limits import upload_name
 from spinecare.clinic.models import CurrentUser, PatientOut
 from spinecare.clinic.patients import CONTACT_FIELDS, PatientInput
 from spinecare.clinic.permissions import reads_charts
@@ -275,7 +276,7 @@ async def import_upload(request: Request) -> Response:
     with db_session(request) as session:
         user = require_user(request, session, *STAFF)
         raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-        name = (getattr(upload, "filename", None) or "upload.json")[:200]
+        name = upload_name(getattr(upload, "filename", None), "upload.json")
         errors: dict[str, str] = {}
         if not raw:
             errors["file"] = Text("choose a FHIR R4 Bundle (JSON) or an intake file to upload")
