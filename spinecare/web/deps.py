@@ -12,6 +12,7 @@ field or the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -56,6 +57,7 @@ from spinecare.web import i18n
 from spinecare.wording import RoleNames
 
 NONCE_COOKIE = "spinecare_csrf"
+log = logging.getLogger("spinecare.web")
 TEMPLATES = Jinja2Templates(
     directory=str(Path(str(resources.files("spinecare.web"))) / "templates")
 )
@@ -234,6 +236,14 @@ class ServiceUnavailable(SpinecareError):
     code = "unavailable"
 
 
+KB_UNAVAILABLE = Message(
+    "screening is not available now: the server cannot read its clinical rules; the "
+    "server's log says why (tell whoever runs it)"
+)
+"""What a page says when the knowledge base cannot be loaded; its problems, which name
+files, go to the log."""
+
+
 @dataclass
 class WebState:
     settings: Settings
@@ -248,9 +258,9 @@ class WebState:
             try:
                 self._kb = load_kb()
             except KnowledgeBaseError as exc:
-                raise ServiceUnavailable(
-                    Message("the knowledge base cannot be loaded: %(problem)s", problem=exc.message)
-                ) from None
+                # the problem names the KB's files: the operator's log says it, never a page
+                log.error("the knowledge base cannot be loaded: %s", exc.one_line())
+                raise ServiceUnavailable(KB_UNAVAILABLE) from None
         return self._kb
 
 
