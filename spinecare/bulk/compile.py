@@ -777,23 +777,20 @@ class Compiler:
         """(rule id, CTE name, SQL) giving the deciding clearance of each clearable rule."""
         d, as_of = self.d, self.d.date(self.as_of)
         earliest = d.date(EARLIEST)
-        # a clearance that gives no end is in force for clearance_fresh_days, a decline
-        # until a physician decides again (Clearance.valid_on)
-        given_since = d.date(_days_before(self.as_of, self.kb.threshold("clearance_fresh_days")))
         out = []
         for i, rule in enumerate(self.kb.model.rules):
             if rule.effect != "needs_clearance":
                 continue
             names = {rule.concept, rule.id}
-            # the latest decision decides while it is in force (engine _settle)
+            # the latest decision decides while it is in force (engine _settle; its last
+            # day in force is Clearance.in_force_until, written by the flattener)
             sql = (
-                "SELECT pid, decision FROM (SELECT pid, decision, cleared_on, valid_until,"
+                "SELECT pid, decision FROM (SELECT pid, decision, cleared_on, in_force_until,"
                 " ROW_NUMBER() OVER ("
                 f"PARTITION BY pid ORDER BY COALESCE(cleared_on, {earliest}) DESC, seq DESC)"
                 f" AS rn FROM clearances WHERE name IN {in_list(names)}"
                 f" AND (cleared_on IS NULL OR cleared_on <= {as_of})) s WHERE rn = 1"
-                f" AND (valid_until >= {as_of} OR (valid_until IS NULL"
-                f" AND (decision = 'declined' OR cleared_on >= {given_since})))"
+                f" AND in_force_until >= {as_of}"
             )
             out.append((rule.id, f"cl{i}", sql))
         return out

@@ -39,8 +39,10 @@ Tables (:data:`TABLES`; ``pid`` is the patient id):
 - ``answers(pid, question, value, answer_date, seq, answer_last, answer_time, in_order)``:
   ``value`` encoded by :func:`encode_answer`; ``answer_time`` (POSIX seconds, NULL for a
   date alone) and ``in_order`` (``Answer.in_order``) order the answers of one day
-- ``clearances(pid, name, decision, cleared_on, valid_until, seq)``: one row per named
-  concept or rule
+- ``clearances(pid, name, decision, cleared_on, in_force_until, seq)``: one row per named
+  concept or rule; ``in_force_until`` the last day the decision is in force
+  (``Clearance.in_force_until``: the one definition of a clearance's window; 9999-12-31 for a
+  decline that gives no end, NULL for a decision in force on no day)
 - ``orders(pid, ref, code, status, intent, authored)``: ServiceRequests (``code`` is
   ``system|code`` of the first coding)
 - ``held(pid, ref)``: the names a patient's resources make the record hold that a row's
@@ -142,7 +144,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("name", "string"),
         ("decision", "string"),
         ("cleared_on", "date"),
-        ("valid_until", "date"),
+        ("in_force_until", "date"),
         ("seq", "int64"),
     ),
     "orders": (
@@ -192,6 +194,7 @@ class Flattener:
         self._index = Facts(PatientRecord(Patient("-")), kb, date.max)
         self.rows: dict[str, list[Row]] = {name: [] for name in TABLES}
         self._patient = Patient("-")  # the patient of the last resource read (see add_resource)
+        self._open_days = int(kb.threshold("clearance_fresh_days"))
 
     def take(self) -> dict[str, list[Row]]:
         """The rows collected so far (and start afresh)."""
@@ -271,7 +274,7 @@ class Flattener:
         for i, answer in enumerate(record.answers):
             self.add_answer(pid, answer, seq_base + i)
         for i, clearance in enumerate(record.clearances):
-            if not clearance.confirmed:  # settles nothing (Clearance.valid_on)
+            if not clearance.confirmed:  # settles nothing (Clearance.in_force_until)
                 continue
             for name in dict.fromkeys(clearance.concepts):
                 self.rows["clearances"].append(
@@ -280,7 +283,7 @@ class Flattener:
                         name,
                         clearance.decision,
                         clearance.when,
-                        clearance.valid_until,
+                        clearance.in_force_until(self._open_days),
                         seq_base + i,
                     )
                 )

@@ -336,35 +336,41 @@ class Clearance:
     valid_until: date | None = None
     confirmed: bool = True
 
-    def until(self, open_days: int) -> date | None:
-        """The last day this decision is in force: its ``valid_until``; for a clearance that
-        gives no end, ``open_days`` after the day it was given; None for a decline that gives
-        no end (it holds until a physician decides again) and for an undated clearance that
-        gives none (it holds on no day: :meth:`valid_on`)."""
+    def in_force_until(self, open_days: int) -> date | None:
+        """The last day this decision is in force, the one definition the engine and the
+        bulk screening's SQL (``clearances.in_force_until``) both follow: its ``valid_until``;
+        for a clearance that gives no end, ``open_days`` after the day it was given (KB
+        threshold ``clearance_fresh_days``); ``date.max`` for a decline that gives no end (a
+        physician's no stays a no until a physician decides again); None for a decision that
+        is in force on no day: one the clinic holds only as a document says it
+        (``confirmed`` false), or an undated clearance that gives no end."""
+        if not self.confirmed:
+            return None
         if self.valid_until is not None:
             return self.valid_until
-        if self.decision == "declined" or self.when is None:
+        if self.decision == "declined":
+            return date.max
+        if self.when is None:
             return None
         try:
             return self.when + timedelta(days=open_days)
         except OverflowError:
             return date.max
 
+    def until(self, open_days: int) -> date | None:
+        """The last day this decision is in force, as shown: :meth:`in_force_until`, None
+        where it gives no last day (a decline that holds until a physician decides again)."""
+        end = self.in_force_until(open_days)
+        return None if end == date.max else end
+
     def valid_on(self, as_of: date, open_days: int) -> bool:
-        """In force on ``as_of``: confirmed, given on or before it, and not past its end
-        (:meth:`until`). A clearance is a decision about the patient as the physician saw
-        them that day, not about what came later (KB threshold ``clearance_fresh_days``); a
-        physician's no stays a no until a physician decides again."""
-        if not self.confirmed:
-            return False
+        """In force on ``as_of``: given on or before it and not past its end
+        (:meth:`in_force_until`). A clearance is a decision about the patient as the
+        physician saw them that day, not about what came later."""
         if self.when is not None and self.when > as_of:
             return False
-        if self.valid_until is not None:
-            return self.valid_until >= as_of
-        if self.decision == "declined":
-            return True
-        until = self.until(open_days)
-        return until is not None and until >= as_of
+        end = self.in_force_until(open_days)
+        return end is not None and end >= as_of
 
 
 @fact
