@@ -15079,5 +15079,233 @@ case(
     report("No pulmonary emboli."),
 )
 
+# A weight loss in kilograms in the forms records write it: the unexplained weight loss
+# red flag, to confirm; a loss the note says is intended names nothing.
+for name, words in (
+    ("text_lost_10kg_written_together", "Lost 10kg"),
+    ("text_10_kg_weight_loss", "10 kg weight loss"),
+    ("text_ru_poteryala_8_kg", "Потеряла 8 кг"),
+    ("text_de_hat_8_kg_abgenommen", "Hat 8 kg abgenommen"),
+    ("text_fr_a_perdu_8_kg", "A perdu 8 kg en 2 mois"),
+    ("text_es_perdio_8_kg", "Perdió 8 kg"),
+    ("text_lost_20lbs", "Lost 20lbs"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a weight loss in kilograms or pounds, the unexplained weight loss red flag"
+        " to confirm, as 'похудела на 10 кг' is (it was allowed)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_lost_10_kg_with_ozempic", "Lost 10 kg with Ozempic"),
+    ("text_lost_10_kg_after_bariatric_surgery", "Lost 10 kg after bariatric surgery"),
+    ("text_10_kg_weight_loss_on_semaglutide", "10 kg weight loss on semaglutide"),
+    ("text_ru_poteryala_8_kg_na_diete", "Потеряла 8 кг на диете"),
+    ("text_de_8_kg_durch_diaet_abgenommen", "Hat 8 kg durch Diät abgenommen"),
+    ("text_fr_perdu_8_kg_apres_sleeve", "A perdu 8 kg après une sleeve"),
+    ("text_es_perdio_8_kg_con_dieta", "Perdió 8 kg con dieta"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a weight loss the note explains by a diet, a drug or an operation for"
+        " weight loss is intended, no unexplained weight loss",
+        condition(text=words),
+    )
+
+# A disc herniation named by a level in the ways records write levels.
+for name, words in (
+    ("text_de_prolaps_lwk_4_5", "Prolaps LWK 4/5"),
+    ("text_de_vorfall_hwk_5_6", "Vorfall HWK 5/6"),
+    ("text_de_bsv_hwk_5_6", "BSV HWK 5/6"),
+    ("text_level_heading_l5_s1_central_protrusion", "L5-S1: central protrusion"),
+    ("text_ru_hernia_cyrillic_level", "грыжа Л5-С1"),
+    ("text_ru_protrusion_cyrillic_cervical_level", "Протрузия С5-С6"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a disc herniation at that level, to confirm (it was allowed, cupping over"
+        " the segment planned)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_level_heading_l5_s1_normal", "L5-S1: normal disc height, no protrusion"),
+    ("text_de_lwk_4_5_kein_prolaps", "LWK 4/5: kein Prolaps"),
+    ("text_ru_cyrillic_level_without_hernia", "Л5-С1 без грыжи"),
+):
+    case(name, "allowed", f"'{words}': no disc herniation", condition(text=words))
+
+# "TEP": a pulmonary embolism alone, a hernia repair, a PET scan or an endoprosthesis
+# beside the words that say so.
+case(
+    "text_tep_alone_is_pulmonary_embolism",
+    "needs_data",
+    "'TEP' alone (tromboembolismo pulmonar; in a French record it may be an embolie"
+    " pulmonaire): a pulmonary embolism to confirm",
+    condition(text="TEP"),
+)
+case(
+    "text_es_tep_bilateral",
+    "needs_data",
+    "'TEP bilateral en 2025, anticoagulado': a pulmonary embolism to confirm",
+    condition(text="TEP bilateral en 2025, anticoagulado"),
+)
+for name, words in (
+    ("text_tep_inguinal_hernia_repair", "Laparoscopic TEP inguinal hernia repair 2019"),
+    ("text_tep_in_brackets_after_hernia_repair", "Inguinal hernia repair (TEP)"),
+    ("text_fr_tep_au_fdg", "TEP au FDG : pas d'hyperfixation suspecte"),
+    ("text_de_tep_huefte", "TEP Hüfte links 2018"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': 'TEP' beside a hernia repair, FDG or a joint is no pulmonary embolism (it"
+        " was one to confirm)",
+        condition(text=words),
+    )
+
+# A positive change is an improvement, no positive result.
+for name, words in (
+    ("text_ru_cancer_screening_positive_dynamics", "Скрининг рака: положительная динамика"),
+    (
+        "text_ru_benign_tumour_positive_dynamics",
+        "Доброкачественная опухоль, положительная динамика",
+    ),
+    ("text_cancer_screening_positive_trend", "Cancer screening: positive trend"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a positive change is an improvement, no positive result (it was a cancer to"
+        " confirm)",
+        condition(text=words),
+    )
+case(
+    "text_ru_cancer_screening_positive",
+    "needs_data",
+    "'Скрининг рака: положительный': a positive screening, the cancer to confirm",
+    condition(text="Скрининг рака: положительный"),
+)
+
+# A question answered no denies; a named bladder-control problem still asks.
+for name, words in (
+    ("text_bladder_control_lost_question_no", "Bladder control lost? no"),
+    ("text_bladder_control_lost_colon_no", "Bladder control lost: no"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': the question answered no denies it (it was a cauda equina red flag to"
+        " confirm)",
+        condition(text=words),
+    )
+case(
+    "text_ru_urinary_retention_question_no",
+    "allowed",
+    "'Задержка мочи? нет': the question answered no denies it",
+    condition(text="Задержка мочи? нет"),
+)
+for name, words in (
+    ("text_bladder_control_lost_question_yes", "Bladder control lost? yes"),
+    ("text_question_no_then_retention", "Saddle anaesthesia? no. New urinary retention"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a cauda equina red flag, to confirm",
+        condition(text=words),
+    )
+
+# Misses: a reactivated latent infection, what a screening presupposes, a prophylaxis.
+case(
+    "text_latent_tuberculosis_reactivated",
+    "needs_data",
+    "'Latent tuberculosis reactivated': an active tuberculosis now, to confirm (it was allowed)",
+    condition(text="Latent tuberculosis reactivated"),
+)
+case(
+    "text_ru_latent_tuberculosis_reactivation",
+    "needs_data",
+    "'Латентный туберкулез, реактивация': an active tuberculosis now, to confirm",
+    condition(text="Латентный туберкулез, реактивация"),
+)
+for name, words in (
+    ("text_thrombophilia_screen", "Thrombophilia screen"),
+    ("text_metastases_screening", "Metastases screening"),
+    ("text_screening_for_bone_metastases", "Screening for bone metastases"),
+    ("text_de_thrombophilie_screening", "Thrombophilie-Screening"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': no screening programme looks for it; a test for it follows a clot or"
+        " presupposes a cancer: named, to confirm (it was only looked for, allowed)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_metastases_screening_negative", "Metastases screening negative"),
+    ("text_dvt_screening_still_looked_for", "DVT screening"),
+):
+    case(name, "allowed", f"'{words}': nothing found", condition(text=words))
+for name, words in (
+    ("text_dvt_prophylaxis_is_blood_thinner", "DVT prophylaxis"),
+    ("text_de_thromboseprophylaxe", "Thromboseprophylaxe"),
+    ("text_ru_profilaktika_tromboza", "Профилактика тромбоза"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a prophylaxis is a blood thinner likely taken, to confirm (never milder"
+        " than the clot it named before)",
+        condition(text=words),
+    )
+case(
+    "text_no_dvt_prophylaxis",
+    "allowed",
+    "'No DVT prophylaxis': no blood thinner, no clot",
+    condition(text="No DVT prophylaxis"),
+)
+
+# An intake question's linkId written in another case or with other separators.
+for name, link in (
+    ("questionnaire_link_in_capitals", "SADDLE_ANAESTHESIA"),
+    ("questionnaire_link_with_hyphens", "Saddle-Anaesthesia"),
+):
+    case(
+        name,
+        "refer_urgently",
+        f"an intake answer yes to '{link}': the saddle anaesthesia question (it was another"
+        " form's question, read for its words)",
+        response(**{link: True}),
+    )
+case(
+    "questionnaire_link_with_hyphens_answered_no",
+    "allowed",
+    "an intake answer no to 'Saddle-Anaesthesia': the question answered no",
+    response(**{"Saddle-Anaesthesia": False}),
+)
+
+# A relative named alone before a colon: the relative's.
+for name, words in (
+    ("text_ru_husband_colon_cancer", "Муж: рак"),
+    ("text_husband_colon_cancer", "Husband: cancer"),
+    ("text_fr_mere_colon_cancer_du_sein", "Mère : cancer du sein"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': a relative's illness, family history (it was the patient's cancer to confirm)",
+        condition(text=words),
+    )
+case(
+    "text_husband_reports_urinary_retention",
+    "needs_data",
+    "'Husband reports urinary retention': the patient's, to confirm",
+    condition(text="Husband reports urinary retention"),
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

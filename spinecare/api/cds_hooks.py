@@ -54,12 +54,14 @@ from spinecare.fhir.prefetch import (
     operation_outcome_text,
     partly_read,
     prefetch_templates,
+    screened_in_part,
     sent_prefetch,
     unread_kinds,
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
 from spinecare.kb.loader import KB, load_kb
 from spinecare.messages import JSON_KINDS, Day, Message, Quantity, json_kind, kind_words
+from spinecare.record.model import PatientRecord
 
 __all__ = [
     "PREFETCH_TYPES",
@@ -428,17 +430,21 @@ def ehr_systems(data: Mapping[str, Any], claims: Any, trusted: bool) -> list[str
     return systems
 
 
-async def app_patient_for(request: Request, systems: list[str], patient_id: str) -> int | None:
+async def app_patient_for(
+    request: Request, systems: list[str], patient_id: str, record: PatientRecord | None
+) -> tuple[int | None, bool]:
     """spinecare's patient stored with this EHR id, or None (then the card's link is a
-    SMART launch: never a guess from the EHR's id)."""
+    SMART launch: never a guess from the EHR's id), and whether the one stored is another
+    person than the EHR's ``record`` (then no link to it). Without a record (the EHR sent
+    errors), the chart is not linked: its identity cannot be checked."""
     if not systems:
-        return None
-    from spinecare.clinic.ehr import app_patient_id
+        return None, False
+    from spinecare.clinic.ehr import linked_chart
 
     db = cds_state(request.app).db
-    if db is None:
-        return None
-    return await asyncio.to_thread(app_patient_id, db, systems, patient_id)
+    if db is None or record is None:
+        return None, False
+    return await asyncio.to_thread(linked_chart, db, systems, patient_id, record)
 
 
 # ---------------------------------------------------------------------------------------
@@ -524,10 +530,12 @@ def _screen_values(
     name: str,
     as_of: date,
     lang: str,
+    partly: list[str],
 ) -> tuple[Screening | None, bool]:
-    """The screening of the prefetched record, and whether the patient is recorded as
-    deceased on the date (then no screening); a record that cannot be read is the
-    request's error (:class:`CdsRequestError`)."""
+    """The screening of the prefetched record (of one read only in part: ``partly``,
+    :func:`~spinecare.fhir.prefetch.screened_in_part`), and whether the patient is
+    recorded as deceased on the date (then no screening); a record that cannot be read is
+    the request's error (:class:`CdsRequestError`)."""
     try:
         record = build_record(values, patient_id, kb, name)
     except RecordError as exc:
@@ -535,7 +543,7 @@ def _screen_values(
         raise CdsRequestError(translate(unreadable, lang)) from None
     if record.patient.deceased_by(as_of):
         return None, True
-    return screen_record(record, kb, as_of, lang), False
+    return screened_in_part(screen_record(record, kb, as_of, lang), partly), False
 
 
 async def _prefetch(
@@ -613,7 +621,15 @@ async def call_service(
             name = f"cds-hooks:{data['hookInstance']}"
             held.release()  # the collector runs while the call waits on its thread
             screening, deceased = await run_heavy(
-                _screen_values, values, patient_id, kb, name, as_of, lang, pool="documents"
+                _screen_values,
+                values,
+                patient_id,
+                kb,
+                name,
+                as_of,
+                lang,
+                partly,
+                pool="documents",
             )
             if deceased:
                 # a chart opened (or an order made) for a patient recorded as deceased: a
@@ -623,7 +639,9 @@ async def call_service(
         del data, context, values
         if systems and state.db is not None:
             held.release()  # app_patient_for asks the database, from a thread
-        app_patient = await app_patient_for(request, systems, patient_id)
+        record = screening.record if screening is not None else None
+        app_patient, another = await app_patient_for(request, systems, patient_id, record)
+        del record
         base_url = state.settings.base_url
         if screening is None:
             card = error_card(errors, base_url=base_url, app_patient_id=app_patient, lang=lang)
@@ -637,6 +655,7 @@ async def call_service(
                     draft_orders=drafts,
                     patient_id=patient_id,
                     app_patient_id=app_patient,
+                    another_person=another,
                     unread=unread,
                     partly=partly,
                 )

@@ -437,10 +437,12 @@ def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
     from spinecare.engine.planning import plan_course
     from spinecare.engine.screening import screen_record
     from spinecare.fhir.export import screening_result_bundle
+    from spinecare.fhir.prefetch import screened_in_part
 
     kb = load_kb()
     record = posted_record(bundle, kb, REQUEST_BODY)
-    screening = screen_record(record, kb, day, lang)
+    # one page of a search is never screened as a whole record (as a CDS Hooks card)
+    screening = screened_in_part(screen_record(record, kb, day, lang))
     return screening_result_bundle(record, screening, plan_course(screening, record, kb, lang))
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyCookie, HTTPBearer
@@ -42,6 +42,12 @@ from spinecare.clinic.models import (
 from spinecare.errors import InputError, NotFoundError
 from spinecare.i18n import is_language, languages
 from spinecare.messages import Message
+
+if TYPE_CHECKING:
+    from spinecare.engine.planning import CoursePlan
+    from spinecare.engine.screening import Screening
+    from spinecare.kb.loader import KB
+    from spinecare.record.model import PatientRecord
 
 __all__ = ["router"]
 
@@ -126,6 +132,23 @@ async def _on_document(
     return await run_heavy(work, pool="public")
 
 
+def _screened(record: PatientRecord, day: date, *, kb: KB, lang: str) -> Screening:
+    """The record's screening, as the CLI's, save that a record that is one page of a
+    search is never screened as whole (:func:`~spinecare.fhir.prefetch.screened_in_part`,
+    as a CDS Hooks card)."""
+    from spinecare.engine.screening import screen_record
+    from spinecare.fhir.prefetch import screened_in_part
+
+    return screened_in_part(screen_record(record, kb, day, lang))
+
+
+def _planned(record: PatientRecord, day: date, *, kb: KB, lang: str) -> CoursePlan:
+    """The course plan of :func:`_screened`'s screening."""
+    from spinecare.engine.planning import plan_course
+
+    return plan_course(_screened(record, day, kb=kb, lang=lang), record, kb, lang)
+
+
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")
 Lang = Query("en", description="Language of reasons and texts: en or ru.")
 
@@ -139,9 +162,7 @@ Lang = Query("en", description="Language of reasons and texts: en or ru.")
 )
 async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Is massage safe and indicated for this patient on this date, and why?"""
-    from spinecare.core import screen as do_screen
-
-    return await _on_document(request, as_of, lang, do_screen)
+    return await _on_document(request, as_of, lang, _screened)
 
 
 @router.post(
@@ -153,9 +174,7 @@ async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -
 )
 async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
     """Zones, modalities, sessions, techniques and what to avoid for this patient."""
-    from spinecare.core import plan as do_plan
-
-    return await _on_document(request, as_of, lang, do_plan)
+    return await _on_document(request, as_of, lang, _planned)
 
 
 # ---------------------------------------------------------------------------------------

@@ -88,6 +88,11 @@ def _t(lang: str) -> dict[str, str]:
         "no_findings": _("No finding limits massage."),
         "open": _("Open the patient in spinecare"),
         "launch": _("Open spinecare for this patient"),
+        "another": _(
+            "The chart spinecare holds under this patient's EHR number is another person's "
+            "(the name or the date of birth differ), so it is not linked. Check which chart "
+            "in spinecare is this patient's before using it."
+        ),
         "delete": _("Remove the draft massage order"),
         "delete_one": _("Remove the draft massage order: %(verdict)s"),
         "refer": _("Order a neurology consultation to clear massage"),
@@ -459,6 +464,7 @@ def screening_cards(
     draft_orders: Sequence[Mapping[str, Any]] = (),
     patient_id: str | None = None,
     app_patient_id: int | None = None,
+    another_person: bool = False,
     unread: Sequence[str] = (),
     partly: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
@@ -468,7 +474,9 @@ def screening_cards(
     ``app_patient_id`` spinecare's own patient for it, when one is known; ``unread`` the
     kinds of record (FHIR resource types) the EHR did not give, ``partly`` those it gave
     only the latest entries of (a search's first page), named on the card; a card so
-    made is never only for information (an older entry may decide)."""
+    made is never only for information (an older entry may decide). ``another_person``:
+    the chart spinecare holds under the EHR's id is another person's; the card links to no
+    chart and says why."""
     t = _t(screening.lang)
     patient_id = patient_id or screening.patient_id
     indicator = indicator_for(screening.verdict)
@@ -482,6 +490,9 @@ def screening_cards(
         "source": _primary_source(screening, base_url),
         "links": patient_links(base_url, app_patient_id, screening.lang),
     }
+    if another_person:
+        card["detail"] += f"\n{t['another']}\n"
+        card["links"] = []
     suggestions: list[dict[str, Any]] = []
     if hook == "order-sign" and screening.verdict in BLOCKING:
         actions = []

@@ -10,25 +10,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from spinecare.documents import parse_json
+from spinecare.engine.screening import SEVERITY, MissingItem, Screening
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.fhir.reader import (
     RecordBuilder,
+    _patient_named,
     bundle_binaries,
     bundle_questionnaires,
     in_bundle,
+    linked_patients,
     next_page,
 )
+from spinecare.i18n import gettext, translate
 from spinecare.kb.loader import KB
-from spinecare.messages import Message, kind_words, located
+from spinecare.messages import N_, Message, kind_words, located
+from spinecare.record.model import RECORD_PAGED, RECORD_PAGED_UNCOUNTED
+from spinecare.wording import partly_read_text
 
 __all__ = [
+    "IN_PART_ITEM",
     "OPTIONAL_KEYS",
     "PREFETCH_TYPES",
     "CdsRequestError",
@@ -44,6 +52,7 @@ __all__ = [
     "partly_read",
     "prefetch_templates",
     "resolve_prefetch",
+    "screened_in_part",
     "sent_prefetch",
     "template_kind",
     "unread_kinds",
@@ -443,19 +452,20 @@ def on_server(url: str, base: str) -> bool:
 
 LATEST_ONLY = frozenset({"claims", "benefits"})
 """Keys whose search asks for the latest entries on purpose (bills repeat their visit's and
-their prescription's entries), as a measure's does (its latest readings decide): one sent
-in part names nothing missing."""
+their prescription's entries): one sent in part names nothing missing. A measure's search
+is not one of them: an EHR that does not sort by date may send its oldest readings first,
+and the latest, which decide, on a page not read."""
 
 
 def partly_read(values: Mapping[str, Any], templates: Mapping[str, str]) -> list[str]:
     """The resource types of the keys whose search the record holds only in part: a
     Bundle with a next page not read (the EHR sent the first page and the service could
-    not follow it), or whose ``total`` is more than the entries it holds; not the searches
-    of the latest entries on purpose (:data:`LATEST_ONLY`, a measure's readings). Each
-    type once, in the templates' order."""
+    not follow it), or whose ``total`` is more than the entries it holds; a measure's
+    readings too; not the searches of the latest entries on purpose
+    (:data:`LATEST_ONLY`). Each type once, in the templates' order."""
     out: list[str] = []
     for key, template in templates.items():
-        if key in LATEST_ONLY or "&code=" in template:
+        if key in LATEST_ONLY:
             continue
         value = values.get(key)
         if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
@@ -625,25 +635,34 @@ async def resolve_prefetch(
     return values
 
 
-def _subject_ok(resource: Mapping[str, Any], patient_id: str, own: str) -> bool:
-    """Whether ``resource``'s subject (or patient) is the patient (``own``: its reference,
-    ``Patient/<patient_id>``) or names no patient."""
+def _subject_ok(resource: Mapping[str, Any], ids: frozenset[str]) -> bool:
+    """Whether ``resource``'s subject (or patient) names one of the patient's ``ids`` (its
+    own, and those its record links: a record merged into it), as the FHIR reader reads a
+    reference (``Patient/1``, ``Patient/1/_history/2``, the server's full address), or
+    names no patient by its id."""
     for field in ("subject", "patient"):
         ref = resource.get(field)
         if isinstance(ref, dict):
             value = ref.get("reference")
             if isinstance(value, str):
-                if value == own:  # as the EHR almost always writes it
-                    return True
-                if value.startswith("Patient/") or "/Patient/" in value:
-                    return value.rstrip("/").split("/")[-1] == patient_id or value.endswith(own)
+                named = _patient_named(value)
+                return named is None or named in ids
     return True
 
 
 def about_patient(resource: Mapping[str, Any], patient_id: str) -> bool:
     """Whether ``resource``'s subject (or patient) is ``Patient/<patient_id>`` or names no
     patient (the check each prefetched entry passes, for a draft order too)."""
-    return _subject_ok(resource, patient_id, f"Patient/{patient_id}")
+    return _subject_ok(resource, frozenset({patient_id}))
+
+
+def _same_patient(resource: Mapping[str, Any], ids: frozenset[str]) -> bool:
+    """Whether a Patient sent in a prefetch search is the patient: one of its ``ids``, or
+    a record that links to one of them."""
+    rid = resource.get("id")
+    if rid is None or rid in ids:
+        return True
+    return any(linked in ids for linked in linked_patients(resource))
 
 
 def build_record(
@@ -667,6 +686,8 @@ def build_record(
     builder.add(patient)
     seen: set[str] = set()
     own = f"Patient/{patient_id}"
+    # the patient's ids: its own, and those of the records merged into it (Patient.link)
+    ids = frozenset({patient_id, *linked_patients(patient)})
     add = builder.add
     for key, value in values.items():
         if key == "patient" or value is None:
@@ -692,6 +713,16 @@ def build_record(
                     )
                 )
             kind = resource.get("resourceType")
+            if kind == "Patient" and not _same_patient(resource, ids):
+                # another person's record in the prefetch: what names it (by its fullUrl
+                # too) would be read as the patient's, so none of it is read
+                raise CdsRequestError(
+                    Message(
+                        "%(where)s is another patient (Patient/%(id)s) than context.patientId",
+                        where=f"prefetch.{key}.entry[{index}]",
+                        id=str(resource.get("id"))[:64],
+                    )
+                )
             if kind in ("OperationOutcome", "Patient", "Binary", "Questionnaire"):
                 continue
             resource = in_bundle(resource, binaries, questionnaires)
@@ -703,7 +734,7 @@ def build_record(
                 seen.add(ref)
             subject = resource.get("subject")
             if (type(subject) is not dict or subject.get("reference") != own) and not _subject_ok(
-                resource, patient_id, own
+                resource, ids
             ):  # the first test: the EHR's own way of naming the patient, almost always
                 raise CdsRequestError(
                     Message(
@@ -714,3 +745,36 @@ def build_record(
             full_url = entry.get("fullUrl")
             add(resource, full_url if isinstance(full_url, str) else None)
     return builder.build()
+
+
+IN_PART_ITEM = "record_in_part"
+"""The missing item of a screening whose record was read only in part."""
+IN_PART_LABEL = N_("the rest of the patient's record")
+_PAGED_REASONS = frozenset({RECORD_PAGED, RECORD_PAGED_UNCOUNTED})
+
+
+def screened_in_part(screening: Screening, partly: Sequence[str] = ()) -> Screening:
+    """The screening of a record read only in part: the searches the EHR gave only the
+    first page(s) of (``partly``, FHIR resource types, :func:`partly_read`), or a posted
+    Bundle that is one page of a search (the reader sets it aside as not read). The part
+    not read is missing data (DESIGN.md: a rule that could block massage cannot be
+    decided): a verdict milder than ``needs_data`` becomes ``needs_data``, with what was
+    not read listed as missing; a more severe one stands. Every adapter that screens a
+    record read from an EHR (CDS Hooks, the REST and FHIR APIs, a SMART launch) asks
+    here, so that none of them allows massage on half a record."""
+    paged = [
+        i.reason
+        for i in (screening.record.ignored if screening.record is not None else ())
+        if getattr(i.reason, "msgid", None) in _PAGED_REASONS
+    ]
+    if not (partly or paged):
+        return screening
+    lang = screening.lang
+    why = [partly_read_text(partly, lang)] if partly else []
+    why += [translate(reason, lang) for reason in paged]
+    item = MissingItem(
+        item=IN_PART_ITEM, label=gettext(lang, IN_PART_LABEL), why=" ".join(why), rules=[]
+    )
+    if SEVERITY[screening.verdict] < SEVERITY["needs_data"]:
+        return replace(screening, missing=[*screening.missing, item])
+    return replace(screening, verdict="needs_data", missing=[*screening.missing, item])

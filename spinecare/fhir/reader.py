@@ -2674,6 +2674,35 @@ def _as_written(answer: Resource, words: Mapping[str, bool]) -> bool | str:
     return Message(UNREADABLE_ANSWER)
 
 
+_LINK_SEPARATORS = re.compile(r"[-_.\s]+")
+
+
+def _link_key(link: str) -> str:
+    """A linkId as compared with the intake's: folded, each run of hyphens, underscores,
+    stops or spaces as one underscore."""
+    return _LINK_SEPARATORS.sub("_", link.strip().casefold())
+
+
+@lru_cache(maxsize=8)
+def _links_by_key(questions: frozenset[str]) -> dict[str, str | None]:
+    """The intake questions' ids by :func:`_link_key`; None where two share one."""
+    out: dict[str, str | None] = {}
+    for question in questions:
+        key = _link_key(question)
+        out[key] = None if key in out else question
+    return out
+
+
+def _intake_link(link: str, questions: frozenset[str] | None, measures: Measures) -> str:
+    """The intake question a linkId names, written in another case or with other
+    separators ("Saddle-Anaesthesia", "SADDLE_ANAESTHESIA", "saddle anaesthesia"), where
+    exactly one question's id is so written; else the linkId as written (another form's
+    question, read for its words)."""
+    if questions is None or link in questions or ("questionnaire-item", link) in measures:
+        return link
+    return _links_by_key(questions).get(_link_key(link)) or link
+
+
 @_guarded
 def questionnaire_response_from_fhir(
     res: Resource, ref: str, measures: Measures
@@ -2708,7 +2737,8 @@ def questionnaire_response_from_fhir(
     words = _answer_words(measures)
     questions = _intake_questions(measures)
     stated: list[Condition] = []
-    for item, path, answer, link, where, value in _answers_read(res, ref, words, ignored):
+    for item, path, answer, written, where, value in _answers_read(res, ref, words, ignored):
+        link = _intake_link(written, questions, measures)
         hit = measures.get(("questionnaire-item", link))
         if hit is None and questions is not None and link not in questions:
             in_words = _readings_answered(item, value, res, ref, measures)

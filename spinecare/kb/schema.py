@@ -581,7 +581,8 @@ class TextCues(Strict):
     metastatic breast cancer" names the metastatic cancer); a ``relative_has`` word after a
     relative (or that begins its name: "у матери") says the relative has what follows,
     so the relative is no companion listed after a comma ("Accompanied by her husband,
-    mother with history of breast cancer"); a ``recent``
+    mother with history of breast cancer"); a ``relative_heading`` alone before a colon
+    says whose what follows is ("Husband: cancer", "Муж: рак"); a ``recent``
     word dates what a history cue names within the last days or weeks, so it is not past
     ("s/p L1 fracture last week");
     an ``ended`` cue holds a negation's words but says what it names is over, as a
@@ -618,7 +619,13 @@ class TextCues(Strict):
     screening's result that finds what it looked for ("confirmed", "выявлен"), read as a
     positive result is; ``screened_for``: the concepts a screening programme looks for,
     read as only looked for when a word naming a screening stands beside them ("DVT
-    screening"; never a pregnancy: "First trimester screening")."""
+    screening"; never a pregnancy: "First trimester screening"); ``screening_presupposes``:
+    words of a finding no screening word hides, since a test for it follows or presupposes
+    it ("Metastases screening", "Thrombophilia screen"). ``improvement``: words with a
+    result's word that say a finding improves ("положительная динамика"), no positive
+    result. ``not_abbreviation_beside``: an abbreviation, as written, with the words
+    that give it another meaning in its sentence ("TEP" of a hernia repair or of a PET
+    scan)."""
 
     negation: Cue
     negation_after: Cue = Field(default_factory=Cue)
@@ -631,12 +638,14 @@ class TextCues(Strict):
     negation_end: Cue = Field(default_factory=Cue)
     negation_narrow: Cue = Field(default_factory=Cue)
     relative_has: Cue = Field(default_factory=Cue)
+    relative_heading: Cue = Field(default_factory=Cue)
     recent: Cue = Field(default_factory=Cue)
     ended: Cue = Field(default_factory=Cue)
     pseudo: Cue = Field(default_factory=Cue)
     companion: Cue = Field(default_factory=Cue)
     history_of: dict[str, str] = Field(default_factory=dict)
     not_abbreviation_before: Cue = Field(default_factory=Cue)
+    not_abbreviation_beside: dict[str, Cue] = Field(default_factory=dict)
     not_forms: dict[str, list[str]] = Field(default_factory=dict)
     short_words: dict[str, str] = Field(default_factory=dict)
     answer_yes: Cue = Field(default_factory=Cue)
@@ -652,6 +661,8 @@ class TextCues(Strict):
     doubt: Cue = Field(default_factory=Cue)
     found: Cue = Field(default_factory=Cue)
     screened_for: list[str] = Field(default_factory=list)
+    screening_presupposes: Cue = Field(default_factory=Cue)
+    improvement: Cue = Field(default_factory=Cue)
     time_questions: Cue = Field(default_factory=Cue)
     procedure_no_diagnosis: Cue = Field(default_factory=Cue)
     ongoing: Cue = Field(default_factory=Cue)

@@ -131,6 +131,12 @@ _TEMPERATURE = re.compile(
     _TEMPERATURE_CUE + r"(°\s*[cfсф]|[cfсф]\b|cel\b|°)?(?![\w.,]?\d)(?!\s*" + _OTHER_UNIT + ")",
     re.IGNORECASE,
 )
+# A weight written with its number and no space ("Lost 10kg", "Потеряла 8кг", "20lbs"):
+# read as the number and the unit, as the synonyms name them ("lost * kg").
+_NUMBER_UNIT = re.compile(r"(\d)(kg|кг|lbs?)(?![^\W\d_])", re.IGNORECASE)
+# The sentence around a place of a text: what stands between the stops or lines before
+# and after it.
+_SENTENCE_END = re.compile(r"[.;!?\n]")
 _NO_TEMPERATURE = re.compile(_TEMPERATURE_CUE + r"(?=" + _OTHER_UNIT + ")", re.IGNORECASE)
 """A number with another unit after a temperature's cue: the number alone is read."""
 _TEMPERATURE_NAMED = frozenset({"t", "т", "t°", "т°", "temp", "temperature", "tmax"})
@@ -166,10 +172,21 @@ def _temperature_read(found: re.Match[str]) -> str:
 
 _RESULT_AFTER = frozenset(":(-–—,")
 """What may stand between a result and what it is the result of."""
+_WITH = frozenset({"with", "mit", "avec", "con"})
+"""The word "with", which ends a cue's scope but joins a loss to what explains it."""
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "и", "или", "а", "либо", "und", "oder", "sowie"})
 """Words that join two findings: a word of change before the first is not the second's."""
 _LEVEL = re.compile(r"(?:c|t|th|l|s|hwk|bwk|lwk)\d{1,2}")
 """A vertebral level as a word of a folded text ("l3", "th12", "lwk2")."""
+_LEVEL_NAMES = frozenset({"hwk", "bwk", "lwk", "swk"})
+
+
+def _levels_only(said: list[str]) -> bool:
+    """Whether a clause is only vertebral levels ("l5-s1", "l4-5", "lwk 4 5", "c5 c6")."""
+    parts = [p for w in said for p in w.split("-")]
+    return any(not p.isdigit() for p in parts) and all(
+        p.isdigit() or p in _LEVEL_NAMES or _LEVEL.fullmatch(p) for p in parts
+    )
 
 
 _HASH_BEFORE = re.compile(r"(?<![\w#])#(?=(?:c|t|th|l|s)\d{1,2}\b(?![/-]))", re.IGNORECASE)
@@ -213,6 +230,21 @@ _LIGATURES = {ord("œ"): "oe", ord("æ"): "ae"}
 _ELISION = re.compile(r"(?<![0-9a-zа-яäöü'])(qu|[cdjlmnst])'(?=[^\W\d_])")
 
 
+# A vertebral level typed in Cyrillic letters ("Л5-С1", "л4/л5", "С5-С6"): read as the
+# Latin level ("l5-s1", "c5-c6"); a "С" after an "Л" is sacral (S1), any other a cervical
+# "C" (the Cyrillic "С" looks like it). Only a letter run together with its number.
+_CYRILLIC_LEVEL = re.compile(r"(?<![^\W\d_])([лс])(\d{1,2})(?:([-/–])([лс]?)(\d{1,2}))?(?![^\W_])")
+
+
+def _latin_level(found: re.Match[str]) -> str:
+    first, number, dash, second, other = found.groups()
+    latin = "l" if first == "л" else "c"
+    if dash is None:
+        return f"{latin}{number}"
+    after = {"": "", "л": "l", "с": "s" if first == "л" else "c"}[second]
+    return f"{latin}{number}{dash}{after}{other}"
+
+
 def fold(text: str) -> str:
     folded = text.casefold().replace("ё", "е")
     if "'" in folded:
@@ -220,6 +252,7 @@ def fold(text: str) -> str:
     if folded.isascii():
         return folded
     folded = folded.translate(_INVISIBLE).translate(_ACCENTS).translate(_LIGATURES)
+    folded = _CYRILLIC_LEVEL.sub(_latin_level, folded)
     if not (_LATIN.search(folded) and _CYRILLIC.search(folded)):
         return folded  # one script: no word to read in the other
     return _LETTERS.sub(_one_script_word, folded)
@@ -555,6 +588,7 @@ class TextMatcher:
         companion: Iterable[str] = (),
         abbreviations: Iterable[tuple[str, str | None, str]] = (),
         not_abbreviation_before: Iterable[str] = (),
+        not_abbreviation_beside: Mapping[str, Iterable[str]] | None = None,
         not_forms: Mapping[str, Iterable[str]] | None = None,
         short_words: Mapping[str, str] | None = None,
         qualifiers_after: Iterable[str] = (),
@@ -564,6 +598,7 @@ class TextMatcher:
         negation_end: Iterable[str] = (),
         negation_narrow: Iterable[str] = (),
         relative_has: Iterable[str] = (),
+        relative_heading: Iterable[str] = (),
         recent: Iterable[str] = (),
         ended: Iterable[str] = (),
         compound_heads: Iterable[str] = (),
@@ -572,6 +607,8 @@ class TextMatcher:
         doubt: Iterable[str] = (),
         found: Iterable[str] = (),
         screened_for: Iterable[str] = (),
+        screening_presupposes: Iterable[str] = (),
+        improvement: Iterable[str] = (),
     ) -> None:
         # a short form -> the word it stands for ("fx" -> "fracture"); one written with
         # full stops ("Z.n.": "zustand nach") is read so before the text is cut into
@@ -650,6 +687,8 @@ class TextMatcher:
         # a synonym's gap never holds a word that ends a cue's scope ("but", "despite");
         # the first word of a longer such phrase ("in" of "in setting of") may be any word
         self._gap_stops = frozenset(p[0] for p in self.cues.scope_end if len(p) == 1)
+        # the gap of a phrase that names nothing may hold "with" ("lost 10 kg with Ozempic")
+        self._unnamed_stops = self._gap_stops - _WITH
         # words that hold a synonym but name no concept ("benign * neoplasm"), unless the
         # clause doubts or denies something: then what they hold is read, to confirm
         self._not_named = tuple(t for t in map(_tokens, not_named) if t)
@@ -665,11 +704,28 @@ class TextMatcher:
         # ("DVT screening"), never what it presupposes ("First trimester screening"); a
         # screening's result that names what it looked for ("DVT screening confirmed")
         self._screened_for, self._found = frozenset(screened_for), _phrases(found)
+        # words of a finding a screening is never for, but follows or presupposes
+        # ("Metastases screening", "Thrombophilia screen"): named, to confirm
+        self._presupposed = tuple(w for p in _phrases(screening_presupposes) for w in p)
+        # a result's word that gives no result but an improvement ("положительная
+        # динамика", "positive trend"): blanked before a result or a doubt is looked for
+        self._improvement = _phrases(improvement)
         self._cue_clauses_before = frozenset(self.cues.family)
+        self._relative_headings = frozenset(_phrases(relative_heading))
+        # a relative named as a heading is read as the first one-word family cue
+        self._relative = next((p[0] for p in self.cues.family if len(p) == 1), "")
         self._cue_clauses_after = frozenset((*self.cues.negation_after, *self.cues.history_after))
         self._qualifiers = frozenset(_phrases(qualifiers_after))
         self._between = frozenset(w for p in _phrases(change_between) for w in p)
         self._denials = frozenset(self.cues.negation)
+        self._read_abbreviations(abbreviations, not_abbreviation_before, not_abbreviation_beside)
+
+    def _read_abbreviations(
+        self,
+        abbreviations: Iterable[tuple[str, str | None, str]],
+        not_abbreviation_before: Iterable[str],
+        not_abbreviation_beside: Mapping[str, Iterable[str]] | None,
+    ) -> None:
         # Abbreviations are found in the text as written (case, dots), whole words, and
         # stand in the folded text as a token of their own (four letters: never a stem).
         self._abbreviations: dict[str, str] = {}  # as written -> token
@@ -691,6 +747,17 @@ class TextMatcher:
             # never joined to a word by a hyphen: "MDS-UPDRS" (a Parkinson's scale) and
             # "Anti-GBM" (a kidney disease) are not the abbreviations
             self._abbreviation_re = re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w]|-\w){after}")
+        # an abbreviation that means something else where these words stand in its
+        # sentence ("TEP" of a hernia repair or a PET scan): as written -> their pattern
+        self._beside: dict[str, re.Pattern[str]] = {
+            written: re.compile(
+                r"(?<![^\W_])(?:"
+                + "|".join(re.escape(w) for w in map(fold, beside))
+                + r")(?![^\W_])"
+            )
+            for written, beside in (not_abbreviation_beside or {}).items()
+            if beside
+        }
 
     @staticmethod
     def first_word(phrase: str) -> str | None:
@@ -905,17 +972,26 @@ class TextMatcher:
             if said:
                 if (
                     out
-                    and ended.startswith(":")
+                    and ended.startswith((":", "?"))
                     and (tuple(said) in self._cue_clauses_after or tuple(said) in self._denials)
                 ):
-                    # "Педикулез, чесотка: нет", "Fever, chills: no": the answer after the
-                    # colon is every listed item's (a cue that goes before its words, as
-                    # "no", is put before each)
+                    # "Педикулез, чесотка: нет", "Fever, chills: no", "Bladder control
+                    # lost? no": the answer after the colon or the question is every
+                    # listed item's (a cue that goes before its words, as "no", is put
+                    # before each)
+                    # (apart from them: "no" before "bladder control lost" is no "no bladder
+                    # control")
                     before = tuple(said) not in self._cue_clauses_after
                     for k in range(listed, len(out)):
-                        out[k] = said + out[k] if before else out[k] + said
+                        out[k] = [*said, "|", *out[k]] if before else out[k] + said
                 elif out and self._joined(out, said, ended):
                     pass
+                elif (
+                    i + 1 < len(parts)
+                    and parts[i + 1].startswith(":")
+                    and (heading := self._heading(said))
+                ):
+                    carried += heading
                 elif tuple(said) in self._cue_clauses_before:
                     carried += said
                 elif denial and ended.startswith(",") and self._only_findings(said):
@@ -923,7 +999,7 @@ class TextMatcher:
                     # of findings alone after a denied one is denied too
                     out.append(denial + said)
                 else:
-                    if ended.startswith(":"):
+                    if ended.startswith((":", "?")):
                         listed = len(out)  # a list after a heading ("Жалобы: ...")
                     out.append(carried + said)
                     carried = []
@@ -933,11 +1009,23 @@ class TextMatcher:
                 if out and out[-1][: len(denial)] != denial:
                     denial = []
             ended = parts[i + 1] if i + 1 < len(parts) else ""
-            if not ended.startswith((",", ":")):
+            if not ended.startswith((",", ":", "?")):
                 listed = len(out)
         if carried:
             out.append(carried)
         return out
+
+    def _heading(self, said: list[str]) -> list[str]:
+        """What a clause before a colon says of the clause after it, or nothing: a vertebral
+        level is the level of what follows ("L5-S1: central protrusion", "LWK 4/5:
+        Prolaps"), as radiology reports write it; a relative (``relative_heading``: "Муж:
+        рак", "Husband: cancer", "Mère : cancer du sein") is whose it is, read as a family
+        cue, shown as written."""
+        if _levels_only(said):
+            return said
+        if tuple(said) in self._relative_headings:
+            return [_Expanded(self._relative, " ".join(said))]
+        return []
 
     def _headed(self, clause: list[str]) -> list[str] | None:
         """The clause with each word that no synonym starts and that ends in a compound
@@ -988,12 +1076,19 @@ class TextMatcher:
         "FIT positive", "auffällig", "положительный"; KB ``doubt``), in a few words that name
         no finding and deny nothing: the result of what the clause before names ("Screened
         for DVT: positive", "Breast cancer screening (abnormal)")."""
+        said = self._improved(said)
         return (
             0 < len(said) <= _RESULT_WORDS
             and _any_cue(said, self._doubt, self._found)
             and not _any_cue(said, self.cues.negation, self.cues.negation_after)
             and not self._matches(said)
         )
+
+    def _improved(self, clause: list[str]) -> list[str]:
+        """The clause with the words of an improvement blanked ("положительная динамика",
+        "positive trend": KB ``improvement``): a result's word in them gives no result
+        and doubts nothing."""
+        return _masked(clause, self._improvement) if self._improvement else clause
 
     def _companions_go_on(self, before: list[str], said: list[str]) -> bool:
         """Whether a clause that begins with a relative goes on the list of who came with
@@ -1108,6 +1203,7 @@ class TextMatcher:
         problems": no cauda equina)."""
         if "?" in text:
             return True
+        clause = self._improved(clause)
         unnamed = self._unnamed(clause)
         if unnamed is not clause:
             single = {p[0] for p in self.cues.negation if len(p) == 1}
@@ -1121,20 +1217,27 @@ class TextMatcher:
     def _unnamed(self, clause: list[str]) -> list[str]:
         """The clause with the words of the KB's ``not_named`` phrases blanked ("Benign
         lipomatous neoplasm": no cancer), or the clause itself where it holds none; a
-        gap that holds a word of a synonym is none ("benign and malignant neoplasms")."""
+        gap where a synonym begins is none ("benign and malignant neoplasms"); a gap may
+        hold "with" ("Lost 10 kg with Ozempic")."""
         out: list[str] | None = None
+        starts: set[int] | None = None
         for start, word in enumerate(clause):
             for tokens in self._not_named:
                 if not _same_word(word, tokens[0]):
                     continue
-                span = _gapped_end(clause, start, tokens, self._gap_stops)
-                # a gap with a synonym's word is no such phrase ("benign and malignant"); a
-                # number is no such word ("lost 5 kg on a diet")
-                if span is not None and not any(
-                    clause[i] in self._vocabulary and not clause[i].isdigit() for i in span[1]
-                ):
-                    out = out or list(clause)
-                    out[start : span[0]] = ["|"] * (span[0] - start)
+                span = _gapped_end(clause, start, tokens, self._unnamed_stops)
+                if span is None:
+                    continue
+                # a number is no synonym's word ("lost 5 kg on a diet"); a gap's other
+                # words are looked at only where a synonym's word stands in it
+                inner = [i for i in span[1] if not clause[i].isdigit()]
+                if any(clause[i] in self._vocabulary for i in inner):
+                    if starts is None:
+                        starts = {found[0] for found in self._matches(clause)}
+                    if starts.intersection(inner):
+                        continue
+                out = out or list(clause)
+                out[start : span[0]] = ["|"] * (span[0] - start)
         return out or clause
 
     def _screened(self, clause: list[str], start: int, n: int, concept: str) -> bool:
@@ -1149,7 +1252,7 @@ class TextMatcher:
         рак: выявлен"), which names the finding, to confirm. A negative or normal result
         leaves it denied."""
         cues = self.cues
-        if not cues.negation_narrow:
+        if not cues.negation_narrow or self._presupposed_named(clause[start : start + n]):
             return False
         beside = concept in self._screened_for and (
             (start > 0 and clause[start - 1] in self._screenings)
@@ -1166,13 +1269,19 @@ class TextMatcher:
         ):
             return False
         lo, hi = _scope(clause, start, n, cues.scope_end)
-        said = clause[lo:hi]
+        said = self._improved(clause[lo:hi])
         # a found word may end the scope itself ("Скрининг рака выявлен"); "not found",
         # "патологии не выявлено": a found word denied is no result
         found = clause[lo : hi + 1]
         return not _any_cue(said, self._doubt) and not (
             _any_cue(found, self._found) and not _any_cue(found, cues.negation, cues.negation_after)
         )
+
+    def _presupposed_named(self, named: list[str]) -> bool:
+        """Whether the words of a mention name what no screening looks for in the well,
+        but a test follows or presupposes (``screening_presupposes``: a metastasis, whose
+        cancer is there; a thrombophilia): beside a screening word they are named."""
+        return any(_same_word(w, known) for w in named for known in self._presupposed)
 
     def _screening_split(self, clause: list[str]) -> list[str]:
         """The clause with a word that ends in a word naming a screening read as two
@@ -1190,13 +1299,29 @@ class TextMatcher:
         a positive sign ("(+)", "+ve") as "positive", a temperature as its degrees Celsius
         ("T 101.2F": "T 38 4")."""
         if self._abbreviation_re is not None:
-            text = self._abbreviation_re.sub(lambda m: f" {self._abbreviations[m.group(0)]} ", text)
+            text = self._abbreviation_re.sub(self._abbreviation_read, text)
+        text = _NUMBER_UNIT.sub(r"\1 \2", text)
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
         if "+" in text:
             text = _PLUS_SIGN.sub(" positive ", text)
         text = _NO_TEMPERATURE.sub(_temperature_unread, text)
         return _TEMPERATURE.sub(_temperature_read, text)
+
+    def _abbreviation_read(self, found: re.Match[str]) -> str:
+        """An abbreviation as its token, unless its sentence holds words that give it
+        another meaning (``not_abbreviation_beside``: "TEP" beside a hernia repair is a
+        total extraperitoneal repair, beside FDG a PET scan; alone it is a pulmonary
+        embolism, to confirm)."""
+        written = found.group(0)
+        beside = self._beside.get(written)
+        if beside is not None:
+            text = found.string
+            start = max(text.rfind(stop, 0, found.start()) for stop in ".;!?\n") + 1
+            end = _SENTENCE_END.search(text, found.end())
+            if beside.search(fold(text[start : end.start() if end else len(text)])):
+                return written
+        return f" {self._abbreviations[written]} "
 
     def _find(self, text: str) -> list[Mention]:
         out: dict[tuple[str, str | None], Mention] = {}

@@ -40,6 +40,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spinecare import messages
 from spinecare.clinic import AccessDenied
 from spinecare.clinic.accounts import cookie_name, sent_cookie, sign, signed
 from spinecare.clinic.rates import RateLimit
@@ -55,7 +56,7 @@ from spinecare.fhir.smart import (
     unreadable_types,
     user_reference,
 )
-from spinecare.record.model import PatientRecord
+from spinecare.record.model import RECORD_PAGED_UNCOUNTED, Ignored, PatientRecord
 from spinecare.settings import Settings
 from spinecare.web import deps
 from spinecare.web.deps import SESSION_COOKIE, db_session, session_cookie_value
@@ -234,6 +235,7 @@ async def callback(
         build_record,
         failed_outcomes,
         kb_templates,
+        partly_read,
         resolve_prefetch,
         template_kind,
         unread_kinds,
@@ -319,7 +321,14 @@ async def callback(
                 parts=_record_parts(failed),
             )
         )
+    # a search whose next pages were not read (on another host, past the pages read at
+    # most): the record is read in part, said on the pages as not read, and is never
+    # screened as whole (spinecare.fhir.prefetch.screened_in_part)
+    partly = partly_read(values, wanted)
     record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
+    if partly:
+        record.ignored.append(Ignored("Bundle", messages.Message(RECORD_PAGED_UNCOUNTED)))
+        not_read = list(dict.fromkeys([*not_read, *partly]))
     patient_id, session_token = _open_patient(
         request, ehr, username, record, token.patient, not_read
     )
