@@ -252,32 +252,35 @@ def test_cli_screens_on_spark_an_export_without_patients_and_stops_at_a_bad_line
     assert "Traceback" not in strict.output
 
 
-def test_spark_reads_a_references_words_where_the_export_does_not_hold_what_it_names(
-    spark,
-    named_export,
-    tmp_path,
+@pytest.fixture
+def named_and_shared_export(named_export, shared_export, tmp_path) -> Path:
+    """The two small exports of tests/bulk/conftest.py as one (their patients' ids differ;
+    a file both have holds the lines of each): one Spark screening reads both."""
+    folder = tmp_path / "both"
+    folder.mkdir()
+    for source in (named_export, shared_export[0]):
+        for path in sorted(source.iterdir()):
+            with open(folder / path.name, "ab") as joined:
+                joined.write(path.read_bytes())
+    return folder
+
+
+def test_spark_reads_references_words_a_documents_binary_and_a_responses_form(
+    spark, named_and_shared_export, tmp_path
 ):
     """As on DuckDB (tests/bulk/test_ndjson.py): the words of a report's result count only
-    for the patients whose record does not hold the Observation named."""
-    screen_export_spark(named_export, tmp_path / "out.ndjson", KB, AS_OF, spark=spark)
-    rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
-    by_id = {row["patient_id"]: row for row in rows}
-    for record in iter_records(named_export, reader_measures(KB)):
-        expected = engine_row(screen_record(record, KB, AS_OF))
-        assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
-    assert {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]} == {"p2", "p3"}
-
-
-def test_spark_reads_a_documents_binary_and_a_responses_form_of_the_export(
-    spark, shared_export, tmp_path
-):
-    """As on DuckDB (tests/bulk/test_ndjson.py): Binary.ndjson and Questionnaire.ndjson are
-    read by the executors, so a note's Binary and a form's questions count."""
-    folder, _, _ = shared_export
+    for the patients whose record does not hold the Observation named (p2, p3); and
+    Binary.ndjson and Questionnaire.ndjson are read by the executors, so a note's Binary (a)
+    and a form's questions (b) count."""
+    folder = named_and_shared_export
     screen_export_spark(folder, tmp_path / "out.ndjson", KB, AS_OF, spark=spark)
     rows = [orjson.loads(line) for line in (tmp_path / "out.ndjson").read_bytes().splitlines()]
     by_id = {row["patient_id"]: row for row in rows}
-    for record in iter_records(folder, reader_measures(KB)):
+    records = list(iter_records(folder, reader_measures(KB)))
+    assert len(records) == len(by_id) == 7
+    for record in records:
         expected = engine_row(screen_record(record, KB, AS_OF))
         assert {k: by_id[record.patient.id][k] for k in expected} == expected, record.patient.id
-    assert {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]} == {"a", "b"}
+    named = {pid for pid, row in by_id.items() if "cauda_equina" in row["unknown"]}
+    assert named == {"p2", "p3", "a", "b"}
+    assert "oncology" not in by_id["p4"]["unknown"]  # the superseded note, replaced
