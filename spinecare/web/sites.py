@@ -71,9 +71,10 @@ def _api(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
-def refuse_cross_site(request: Request) -> None:
+async def refuse_cross_site(request: Request) -> None:
     """Refuse (:class:`CrossSiteRequest`, 403) a request with the login cookie that another
-    site's page made the browser send, as the module says."""
+    site's page made the browser send, as the module says. It reads headers and cookies
+    only: on the event loop, never a worker thread."""
     path = request.url.path
     if path.startswith(NOT_CHECKED) or not sent_cookie(request, SESSION_COOKIE):
         return
