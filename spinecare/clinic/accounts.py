@@ -569,11 +569,14 @@ def easily_guessed(password: str, *context: str | None) -> bool:
     words = ["spinecare"]
     for given in filter(None, context):
         words += [given, *(w for w in re.split(r"[\W_]+", given) if len(w) > 2)]
-    forms = [head, head.translate(AS_TYPED_ON_LATIN_KEYS)]
+    forms = [_judged(head), _judged(head.translate(AS_TYPED_ON_LATIN_KEYS))]
     if any(ord(c) in RUSSIAN_IN_LATIN[0] for c in head):
-        # before the layout's form: a Russian word is more often written so than mistyped
-        forms[1:1] = [head.translate(t)[:ESTIMATED_CHARACTERS] for t in RUSSIAN_IN_LATIN]
-    return any(_guesses_log10(_judged(form), words) < GUESSES for form in dict.fromkeys(forms))
+        # before the layout's form: a Russian word is more often written so than mistyped;
+        # not a form whose digits and signs read as letters in more ways than judged whole
+        # (no word with a few digits: its cost was twice a Latin password's worst)
+        spelt = [head.translate(t)[:ESTIMATED_CHARACTERS] for t in RUSSIAN_IN_LATIN]
+        forms[1:1] = [form for form in spelt if _judged(form) == form]
+    return any(_guesses_log10(form, words) < GUESSES for form in dict.fromkeys(forms))
 
 
 def _judged(password: str) -> str:

@@ -121,6 +121,30 @@ def test_a_very_long_password_is_judged_by_its_start() -> None:
     assert _judged("P@$$w0rd!") == "P@$$w0rd!" and easily_guessed("P@$$w0rd!")
 
 
+def test_a_russian_password_is_judged_in_latin_letters_at_no_greater_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Cyrillic password is also judged as written in Latin letters; a form whose signs
+    read as letters in too many ways is not (it would be judged in part, as no word with a
+    few digits is), so a Cyrillic password costs no more estimates than before."""
+    from spinecare.clinic import accounts
+
+    judged: list[str] = []
+    estimate = accounts._guesses_log10
+
+    def counted(password: str, words: list[str]) -> float:
+        judged.append(password)
+        return estimate(password, words)
+
+    monkeypatch.setattr(accounts, "_guesses_log10", counted)
+    assert not accounts.easily_guessed("Зимняя-Сосна-Тропа")
+    assert {"Zimnyaya-Sosna-Tropa", "Zimniaia-Sosna-Tropa"} <= set(judged)
+    judged.clear()
+    assert not accounts.easily_guessed("ж4@8({[<3691!|70$5+7%2" * 3)
+    assert len(judged) == 2  # as written, and as its keys write it in the Latin layout
+    assert not any(form.startswith("zh") for form in judged)
+
+
 def test_ones_own_new_password_is_checked_against_the_clinics_name(
     world: World, signed_in: Callable[[str], TestClient]
 ) -> None:
