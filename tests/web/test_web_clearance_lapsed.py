@@ -19,6 +19,7 @@ from tests.web.test_web_courses import _user
 
 LAPSED = {"en": "lapsed: held until %(day)s", "ru": "срок истёк: допуск действовал по %(day)s"}
 CLEARED = {"en": "cleared", "ru": "одобрен"}
+UNTIL = {"en": "(until %(day)s)", "ru": "(до %(day)s)"}
 
 
 def _speaks(client: Any, lang: str) -> Any:
@@ -97,6 +98,7 @@ def test_a_clearance_in_force_is_listed_as_cleared_until_its_last_day(
     page = physician.get("/clearances?status=cleared", headers=HTML)
     assert page.status_code == 200
     assert CLEARED[lang] in page.text
+    assert UNTIL[lang] % {"day": day_text(date.today(), lang)} in page.text, page.text[-3000:]
     assert LAPSED[lang].split(":")[0] not in page.text
     items = physician.get("/clearances?status=cleared", headers=JSON).json()
     (item,) = [r for r in items["clearance_requests"] if r["id"] == rid]
