@@ -565,6 +565,9 @@ def create_app(
     from spinecare.clinic.logins import LoginThrottle
 
     app.state.login_throttle = LoginThrottle(db)  # counted in the database: every worker's
+    from spinecare.clinic.launches import launch_rate
+
+    app.state.launch_rate = launch_rate(db)  # so are the launches per client address
     if settings.demo:
         from spinecare.clinic.seed import seed_demo
 

@@ -25,6 +25,7 @@ from spinecare.clinic.permissions import check_patient
 from spinecare.clinic.rates import RateLimit
 from spinecare.messages import N_, Message, Wait
 from spinecare.record.model import PatientRecord
+from spinecare.store.db import Database
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
 from spinecare.store.models import Clinic, SmartLaunch, as_utc
@@ -74,9 +75,10 @@ def _too_many(wait: float) -> TooManyRequests:
     )
 
 
-def launch_rate() -> RateLimit:
-    """The limit of launches started by one client address."""
-    return RateLimit(burst=LAUNCH_BURST, per_second=LAUNCH_PER_SECOND)
+def launch_rate(db: Database | None = None) -> RateLimit:
+    """The limit of launches started by one client address, counted in ``db`` (the app's
+    database: every server process on it counts the same launches)."""
+    return RateLimit(burst=LAUNCH_BURST, per_second=LAUNCH_PER_SECOND, db=db)
 
 
 def check_launch_rate(rate: RateLimit, address: str | None) -> None:

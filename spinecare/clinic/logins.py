@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -41,7 +40,7 @@ from spinecare.clinic.accounts import (
 from spinecare.clinic.audit import record
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import acting
-from spinecare.store.db import Database
+from spinecare.store.db import Database, insert_new
 from spinecare.store.errors import FormError
 from spinecare.store.models import LoginFailure
 from spinecare.store.usernames import username_key
@@ -209,22 +208,9 @@ def _count(session: Session, key: str, now: float) -> int:
     )
     if stored is not None:
         return int(stored)
-    inserted = _insert(session).values(key=key, failures=1, until=0.0, seen=now)
-    added = session.execute(inserted.on_conflict_do_nothing(index_elements=["key"]))
-    if added.rowcount:  # type: ignore[attr-defined]
+    if insert_new(session, LoginFailure, "key", key=key, failures=1, until=0.0, seen=now):
         return 1
     return _count(session, key, now)  # another server made it meanwhile
-
-
-def _insert(session: Session) -> Any:
-    """The INSERT of the session's database, which can leave a row another made be."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(LoginFailure)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(LoginFailure)
 
 
 @dataclass(frozen=True)

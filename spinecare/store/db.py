@@ -27,9 +27,16 @@ from spinecare.messages import N_, Message
 from spinecare.store import verdicts as _verdicts  # noqa: F401  (clears stored verdicts on write)
 from spinecare.store.errors import VersionConflict
 
-__all__ = ["Database", "make_engine", "migrate", "open_database", "schema_revision"]
+__all__ = [
+    "Database",
+    "insert_new",
+    "make_engine",
+    "migrate",
+    "open_database",
+    "schema_revision",
+]
 
-HEAD = "0025_login_failures"
+HEAD = "0026_rate_buckets"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -147,6 +154,24 @@ def _lost_race(exc: StaleDataError | IntegrityError) -> VersionConflict:
             "reload and try again"
         )
     )
+
+
+def insert_new(session: Session, table: Any, unique: str, /, **values: Any) -> bool:
+    """Insert a row of ``table`` (an ORM class) unless one with the same ``unique`` column is
+    there (another server may have made it meanwhile: it is left as it is, and the
+    statement waits for that server's transaction); whether this one made it."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    made = session.execute(
+        statement.values(**values).on_conflict_do_nothing(index_elements=[unique])
+    )
+    return bool(made.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -503,6 +503,18 @@ class LoginFailure(Base):
     seen: Mapped[float] = mapped_column(Float, index=True)
 
 
+class RateBucket(Base):
+    """A rate limit's bucket for one key (a client's address, hashed), shared by every
+    server process on the database (:mod:`spinecare.clinic.rates`): the requests it had
+    left at the moment ``at`` (seconds since the epoch)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
 class SmartLaunch(Base):
     """A SMART App Launch under way: its ``state`` (hashed), the EHR and the PKCE code
     verifier, kept from the redirect to the EHR until its answer comes back (once)."""

@@ -1,9 +1,10 @@
-"""Failed sign-ins are counted in the database: with several server processes on one
-database, or after a restart, a guesser gets no more attempts than with one (each process
-kept its own counters, which a restart emptied)."""
+"""Failed sign-ins, and SMART launches per client address, are counted in the database:
+with several server processes on one database, or after a restart, a guesser gets no more
+attempts than with one (each process kept its own counters, which a restart emptied)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -102,3 +103,31 @@ def test_the_counters_are_bounded_and_keep_no_typed_name(
     throttle.failed("name-19", None)
     throttle.failed("name-19", None)
     assert throttle.wait("name-19", None) > 0
+
+
+def test_launches_from_one_address_are_counted_by_every_worker(any_world: World) -> None:
+    """A SMART launch's limit per client address, kept in the database: two workers give
+    an address its burst once, not once each; another address has its own."""
+    from spinecare.clinic.launches import LAUNCH_BURST, launch_rate
+
+    world = any_world
+    db = world.app.state.db  # type: ignore[attr-defined]
+    workers = [launch_rate(db), launch_rate(db)]
+    for rate in workers:
+        rate.clock = lambda: 1000.0  # no refill while the test runs, however slowly
+    for i in range(LAUNCH_BURST):
+        assert workers[i % 2].take("203.0.113.7") == 0
+    assert workers[0].take("203.0.113.7") > 0
+    assert workers[1].take("203.0.113.7") > 0
+    assert workers[1].take("203.0.113.8") == 0
+    restarted = launch_rate(db)
+    restarted.clock = lambda: 1000.0
+    assert restarted.take("203.0.113.7") > 0
+    # once it has had time to refill, it is forgotten: the table keeps recent addresses
+    restarted.clock = lambda: 1000.0 + 3600
+    assert restarted.take("198.51.100.1") == 0
+    from spinecare.store.models import RateBucket
+
+    with db.session() as session:
+        kept = session.scalars(select(RateBucket.key)).all()
+    assert kept == [hashlib.sha256(b"198.51.100.1").hexdigest()]  # no address as sent
