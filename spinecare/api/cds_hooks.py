@@ -12,7 +12,7 @@ Prefetch (specification, "Prefetch template"): a key that is present holds the r
 (a Bundle for searches); ``null`` means the client searched and found nothing; a key
 that is absent is fetched from ``fhirServer`` with ``fhirAuthorization``, and when that
 is impossible the service answers 412. An OperationOutcome in a key is an error the card
-reports; no verdict is built from partial data.
+names as not read (the rest is screened, the verdict at least ``needs_data``).
 
 Every call needs the EHR's JWT (:mod:`spinecare.api.security`). Bad input is a 400 with
 the app's one error envelope, never a 500 and never a card built from guessed data.
@@ -38,7 +38,7 @@ from spinecare.dates import iso_date
 from spinecare.documents import collector_held, load_document
 from spinecare.engine.screening import Screening, screen_record
 from spinecare.errors import RecordError
-from spinecare.fhir.cards import error_card, order_value_set, screening_cards
+from spinecare.fhir.cards import order_value_set, screening_cards
 from spinecare.fhir.prefetch import (
     OPTIONAL_KEYS,
     PREFETCH_TYPES,
@@ -46,16 +46,15 @@ from spinecare.fhir.prefetch import (
     PrefetchUnavailable,
     about_patient,
     build_record,
-    failed_outcomes,
     fetch_prefetch,
     follow_pages,
     kb_templates,
     next_page,
-    operation_outcome_text,
     partly_read,
     prefetch_templates,
     screened_in_part,
     sent_prefetch,
+    unanswered,
     unread_kinds,
 )
 from spinecare.i18n import SOURCE_LANGUAGE, accepted_language, is_language, languages, translate
@@ -156,14 +155,11 @@ def massage_orders(
             continue
         code = resource.get("code")
         codings = code.get("coding") if isinstance(code, dict) else None
-        if not isinstance(codings, list):
-            continue
+        codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
         if not any(
-            isinstance(c, dict)
-            and isinstance(c.get("system"), str)
-            and (c["system"], str(c.get("code"))) in codes
+            isinstance(c.get("system"), str) and (c["system"], str(c.get("code"))) in codes
             for c in codings
-        ):
+        ) and not _named_massage(code, codings):
             continue
         if selections:
             ref = f"ServiceRequest/{resource.get('id')}"
@@ -178,6 +174,22 @@ def massage_orders(
             )
         found.append(resource)
     return found
+
+
+def _named_massage(code: Any, codings: list[dict[str, Any]]) -> bool:
+    """Whether an order's words (its ``code.text``, a coding's display) name a massage or
+    manual-therapy order, as the KB words it (``massage_order``, terminology.yaml: "Massage",
+    "Массаж спины", "Manual therapy techniques"): an order coded in a system the KB does
+    not hold, or only written, is screened too."""
+    said = [code.get("text") if isinstance(code, dict) else None]
+    said += [c.get("display") for c in codings]
+    matcher = _kb().text_matcher
+    return any(
+        m.concept == "massage_order"
+        for text in said
+        if isinstance(text, str)
+        for m in matcher.find(text)
+    )
 
 
 DRUG_ORDERS = frozenset({"MedicationRequest"})
@@ -373,7 +385,10 @@ def _check_trusted(data: Mapping[str, Any], trusted: bool) -> None:
         )
 
 
-def _options(data: dict[str, Any]) -> tuple[date, str]:
+def _options(data: dict[str, Any], request: Request) -> tuple[date, str]:
+    """The screening date (``org.spinecare.as-of``, default today) and the language of the
+    cards: ``org.spinecare.lang``, else the one ``Accept-Language`` prefers (as for the
+    request's errors), else English."""
     extension = data.get("extension") or {}
     raw = extension.get(AS_OF_EXTENSION)
     if raw is None:
@@ -399,7 +414,9 @@ def _options(data: dict[str, Any]) -> tuple[date, str]:
                     last=DATE_MAX.isoformat(),
                 )
             )
-    lang = extension.get(LANG_EXTENSION, "en")
+    lang = extension.get(LANG_EXTENSION)
+    if lang is None:
+        return as_of, _language(request, data)
     if not is_language(lang):
         raise CdsRequestError(
             Message(
@@ -531,8 +548,10 @@ def _screen_values(
     as_of: date,
     lang: str,
     partly: list[str],
+    failed: list[str],
 ) -> tuple[Screening | None, bool]:
-    """The screening of the prefetched record (of one read only in part: ``partly``,
+    """The screening of the prefetched record (of one read only in part: ``partly``, or
+    without the searches the EHR answered with an error, ``failed``:
     :func:`~spinecare.fhir.prefetch.screened_in_part`), and whether the patient is
     recorded as deceased on the date (then no screening); a record that cannot be read is
     the request's error (:class:`CdsRequestError`)."""
@@ -543,7 +562,7 @@ def _screen_values(
         raise CdsRequestError(translate(unreadable, lang)) from None
     if record.patient.deceased_by(as_of):
         return None, True
-    return screened_in_part(screen_record(record, kb, as_of, lang), partly), False
+    return screened_in_part(screen_record(record, kb, as_of, lang), partly, failed), False
 
 
 async def _prefetch(
@@ -593,7 +612,7 @@ async def call_service(
         # every refusal from here on is said in the request's language
         setattr(request.state, ERROR_LANGUAGE, _language(request, data))
         context = _check_request(data, hook)
-        as_of, lang = _options(data)
+        as_of, lang = _options(data, request)
         drafts: list[dict[str, Any]] = []
         if hook in ("order-select", "order-sign"):
             selections = context.get("selections") if hook == "order-select" else None
@@ -610,42 +629,40 @@ async def call_service(
         systems = ehr_systems(data, claims, trusted)
         unread = unread_kinds(values, templates)
         partly = partly_read(values, templates)  # only the first page(s) of a search
+        # a search the EHR answered with an error (one it does not support, one that timed
+        # out): not read, and named so; what was read is screened, so that a red flag or a
+        # contraindication it holds is shown, and the part not read is missing data
+        failed = unanswered(values, templates)
+        unread = list(dict.fromkeys([*unread, *failed]))
         # order-select, order-sign: drugs ordered with the massage count
         values = with_drug_orders(values, context.get("draftOrders") or {}, patient_id)
-        errors = [operation_outcome_text(k, v) for k, v in failed_outcomes(values).items()]
-        screening = None
-        if not errors:
-            # reading and screening are heavy work: in a worker thread of the clinic's
-            # documents pool (an EHR's call never waits behind anonymous posts), never on
-            # the loop every page and sign-in of the app waits on
-            name = f"cds-hooks:{data['hookInstance']}"
-            held.release()  # the collector runs while the call waits on its thread
-            screening, deceased = await run_heavy(
-                _screen_values,
-                values,
-                patient_id,
-                kb,
-                name,
-                as_of,
-                lang,
-                partly,
-                pool="documents",
-            )
-            if deceased:
-                # a chart opened (or an order made) for a patient recorded as deceased: a
-                # well-formed call with no one to screen (screening refuses the record), so
-                # no advice rather than an error
-                return _json({"cards": []})
+        # reading and screening are heavy work: in a worker thread of the clinic's
+        # documents pool (an EHR's call never waits behind anonymous posts), never on
+        # the loop every page and sign-in of the app waits on
+        name = f"cds-hooks:{data['hookInstance']}"
+        held.release()  # the collector runs while the call waits on its thread
+        screening, deceased = await run_heavy(
+            _screen_values,
+            values,
+            patient_id,
+            kb,
+            name,
+            as_of,
+            lang,
+            partly,
+            failed,
+            pool="documents",
+        )
+        if deceased or screening is None:
+            # a chart opened (or an order made) for a patient recorded as deceased: a
+            # well-formed call with no one to screen (screening refuses the record), so
+            # no advice rather than an error
+            return _json({"cards": []})
         del data, context, values
         if systems and state.db is not None:
             held.release()  # app_patient_for asks the database, from a thread
-        record = screening.record if screening is not None else None
-        app_patient, another = await app_patient_for(request, systems, patient_id, record)
-        del record
+        app_patient, another = await app_patient_for(request, systems, patient_id, screening.record)
         base_url = state.settings.base_url
-        if screening is None:
-            card = error_card(errors, base_url=base_url, app_patient_id=app_patient, lang=lang)
-            return _json({"cards": [card]})
         answer = _json(
             {
                 "cards": screening_cards(

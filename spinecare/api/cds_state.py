@@ -21,7 +21,14 @@ from spinecare.fhir.outbound import AddressPolicy
 from spinecare.settings import Settings
 from spinecare.store.db import Database
 
-__all__ = ["CdsState", "cds_state", "configure_cds", "require_cds_jwt", "trusted_fhir_server"]
+__all__ = [
+    "CdsState",
+    "answer_language",
+    "cds_state",
+    "configure_cds",
+    "require_cds_jwt",
+    "trusted_fhir_server",
+]
 
 log = logging.getLogger("spinecare.api.security")
 audit_log = logging.getLogger("spinecare.audit")
@@ -133,3 +140,16 @@ def trusted_fhir_server(state: CdsState, claims: Any, server: Any) -> bool:
     if issuer is None:
         return False
     return ehr_name(server) in {ehr_name(listed) for listed in issuer.fhir_servers}
+
+
+def answer_language(request: Request, lang: str | None) -> str:
+    """The language of a REST or FHIR answer: its ``lang`` query parameter where one is
+    given (checked by the endpoint), else the one its errors are said in
+    (:func:`spinecare.clinic.readers.reader_language`: the signed-in user's, the language
+    switch's cookie, ``Accept-Language``, English): a result and an error of the same
+    request speak one language."""
+    if lang is not None:
+        return lang
+    from spinecare.clinic.readers import reader_language
+
+    return reader_language(request)

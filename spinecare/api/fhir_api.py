@@ -2,11 +2,13 @@
 
 - ``GET /fhir/metadata``: the CapabilityStatement (FHIR R4, JSON): the operation on
   Patient, and its OperationDefinition at ``/fhir/OperationDefinition/massage-screening``.
-- ``POST /fhir/Patient/$massage-screening[?as_of=YYYY-MM-DD][&lang=en|ru]``: the body is
-  a Bundle with the patient's record, or a Parameters resource whose ``resource`` part
-  holds that Bundle (and an optional ``asOf`` date part). The answer is a ``collection``
-  Bundle (:func:`spinecare.fhir.export.screening_result_bundle`): a GuidanceResponse with
-  the verdict, a DetectedIssue per finding and, when a plan exists, the CarePlan. The
+- ``POST /fhir/Patient/$massage-screening[?asOf=YYYY-MM-DD][&lang=en|ru]`` (``as_of``
+  the same as ``asOf``; ``lang`` by default the one ``Accept-Language`` prefers): the body
+  is a Bundle with the patient's record, or a Parameters resource whose ``resource`` part
+  holds that Bundle (and optional ``asOf`` date and ``lang`` code parts). The answer is a
+  ``collection`` Bundle (:func:`spinecare.fhir.export.screening_result_bundle`): a
+  GuidanceResponse with the verdict, a DetectedIssue per finding and, when a plan exists,
+  the CarePlan. The
   record is read and screened by the same library functions as the CLI, so the verdict
   is the CLI's for the same file and date.
 
@@ -23,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -155,9 +157,18 @@ def operation_definition(base_url: str) -> dict[str, Any]:
                 "use": "in",
                 "min": 0,
                 "max": "1",
-                "documentation": "Screen as of this date (default: today); the query "
-                "parameter as_of gives the same.",
+                "documentation": "Screen as of this date (default: today); in the address "
+                "as asOf or as_of.",
                 "type": "date",
+            },
+            {
+                "name": "lang",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "documentation": "The language of the reasons and texts: en or ru (default: "
+                "the one Accept-Language prefers, else en); in the address or in Parameters.",
+                "type": "code",
             },
             {
                 "name": "return",
@@ -279,8 +290,11 @@ async def get_operation_definition(request: Request) -> Response:
 
 
 def _content_type_ok(request: Request) -> bool:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return media in ACCEPTED_TYPES
+    """The body is JSON, and FHIR R4 where its ``Content-Type`` names a ``fhirVersion``
+    (``application/fhir+json; fhirVersion=3.0`` is STU3: refused, not read as R4)."""
+    media, params = _media(request.headers.get("content-type", ""))
+    version = params.get("fhirversion")
+    return media in ACCEPTED_TYPES and (version is None or version in FHIR_VERSIONS)
 
 
 async def _read_body(request: Request, limit: int) -> dict[str, Any]:
@@ -330,8 +344,9 @@ def _date(value: Any, where: str) -> date:
     return day
 
 
-QUERY_PARAMETERS = ("as_of", "lang")
-"""The operation's own query parameters; FHIR's general ones (``_format``, ``_pretty``,
+QUERY_PARAMETERS = ("asOf", "as_of", "lang")
+"""The operation's own query parameters, as its OperationDefinition declares them
+(``as_of`` the same as ``asOf``); FHIR's general ones (``_format``, ``_pretty``,
 ``_summary``, ...) start with ``_``."""
 
 
@@ -353,21 +368,23 @@ def _check_query(request: Request) -> None:
             raise OperationError(
                 400,
                 Message(
-                    "'%(name)s' is not a parameter of this operation: it takes as_of and "
-                    "lang in the address, asOf in Parameters (Prefer: handling=lenient "
-                    "ignores unknown parameters)",
+                    "'%(name)s' is not a parameter of this operation: it takes asOf (or "
+                    "as_of) and lang, in the address or in Parameters (Prefer: "
+                    "handling=lenient ignores unknown parameters)",
                     name=name[:40],
                 ),
                 name[:40],
             )
 
 
-def _unpack(data: dict[str, Any], lenient: bool = False) -> tuple[dict[str, Any], date | None]:
-    """The record's Bundle and the Parameters' ``asOf``, if any; a part of another name is
-    refused unless ``lenient``."""
+def _unpack(
+    data: dict[str, Any], lenient: bool = False
+) -> tuple[dict[str, Any], date | None, str | None]:
+    """The record's Bundle and the Parameters' ``asOf`` and ``lang``, if any; a part of
+    another name is refused unless ``lenient``."""
     kind = data.get("resourceType")
     if kind == "Bundle":
-        return data, None
+        return data, None, None
     if kind != "Parameters":
         raise OperationError(
             422,
@@ -384,39 +401,41 @@ def _unpack(data: dict[str, Any], lenient: bool = False) -> tuple[dict[str, Any]
         )
     bundle: dict[str, Any] | None = None
     as_of: date | None = None
+    lang: str | None = None
+    given: set[str] = set()
     for index, part in enumerate(parts):
         where = f"Parameters.parameter[{index}]"
         if not isinstance(part, dict):
             raise OperationError(422, Message("%(where)s must be an object", where=where), where)
         name = part.get("name")
+        if name in ("resource", "asOf", "lang") and name in given:
+            raise OperationError(
+                422,
+                Message("%(where)s: only one '%(name)s' part is allowed", where=where, name=name),
+                where,
+            )
+        given.add(str(name))
         if name == "resource":
             resource = part.get("resource")
             if not isinstance(resource, dict) or resource.get("resourceType") != "Bundle":
                 raise OperationError(
                     422, Message("%(where)s: 'resource' must hold a Bundle", where=where), where
                 )
-            if bundle is not None:
-                raise OperationError(
-                    422,
-                    Message("%(where)s: only one 'resource' part is allowed", where=where),
-                    where,
-                )
             bundle = resource
         elif name == "asOf":
-            if as_of is not None:
-                raise OperationError(
-                    422, Message("%(where)s: only one 'asOf' part is allowed", where=where), where
-                )
             if "valueDate" not in part:
                 raise OperationError(
                     422, Message("%(where)s: 'asOf' needs a valueDate", where=where), where
                 )
             as_of = _date(part["valueDate"], f"{where}.valueDate")
+        elif name == "lang":
+            lang = _language(part.get("valueCode"), f"{where}.valueCode")
         elif not lenient:
             raise OperationError(
                 422,
                 Message(
-                    "%(where)s: '%(name)s' is not a parameter of this operation (resource, asOf)",
+                    "%(where)s: '%(name)s' is not a parameter of this operation (resource, "
+                    "asOf, lang)",
                     where=where,
                     name=str(name)[:40],
                 ),
@@ -428,7 +447,23 @@ def _unpack(data: dict[str, Any], lenient: bool = False) -> tuple[dict[str, Any]
             Message("Parameters has no 'resource' part holding a Bundle"),
             "Parameters.parameter",
         )
-    return bundle, as_of
+    return bundle, as_of, lang
+
+
+def _language(value: Any, where: str) -> str:
+    """A language the answer can be given in (``en``, ``ru``)."""
+    if not (isinstance(value, str) and is_language(value)):
+        raise OperationError(
+            400,
+            Message(
+                "%(where)s: '%(value)s' is not one of %(languages)s",
+                where=where,
+                value=str(value)[:40],
+                languages=", ".join(languages()),
+            ),
+            where,
+        )
+    return value
 
 
 def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
@@ -446,6 +481,25 @@ def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
     return screening_result_bundle(record, screening, plan_course(screening, record, kb, lang))
 
 
+def _query_day(as_of: str | None, as_of_declared: str | None) -> date | None:
+    """The screening date the address gives (``asOf``, or ``as_of``: both must agree)."""
+    days = {
+        name: _date(value, name)
+        for name, value in (("asOf", as_of_declared), ("as_of", as_of))
+        if value is not None
+    }
+    if len(set(days.values())) > 1:
+        raise OperationError(
+            400,
+            Message(
+                "as_of (%(query)s) and the asOf parameter (%(parameter)s) disagree",
+                query=days["as_of"].isoformat(),
+                parameter=days["asOf"].isoformat(),
+            ),
+        )
+    return next(iter(days.values()), None)
+
+
 @router.post(
     OPERATION_PATH,
     summary="Screen a patient for massage (FHIR operation)",
@@ -457,31 +511,37 @@ def _screen(bundle: dict[str, Any], day: date, lang: str) -> dict[str, Any]:
     },
 )
 async def massage_screening(
-    request: Request, as_of: str | None = None, lang: str = "en"
+    request: Request,
+    as_of: str | None = None,
+    as_of_declared: str | None = Query(None, alias="asOf"),
+    lang: str | None = None,
 ) -> Response:
-    from spinecare.api.cds_state import cds_state
+    from spinecare.api.cds_state import answer_language, cds_state
 
     try:
         if (refusal := _unanswerable(request)) is not None:
             raise refusal
         if not _content_type_ok(request):
             raise OperationError(
-                415, Message("send the resource as application/fhir+json (or application/json)")
+                415,
+                Message("send the resource as FHIR R4 application/fhir+json (or application/json)"),
             )
         _check_query(request)
-        if not is_language(lang):
+        query_lang = _language(lang, "lang") if lang is not None else None
+        query_day = _query_day(as_of, as_of_declared)
+        data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
+        bundle, param_day, param_lang = _unpack(data, _lenient(request))
+        if query_lang and param_lang and query_lang != param_lang:
             raise OperationError(
                 400,
                 Message(
-                    "lang: '%(value)s' is not one of %(languages)s",
-                    value=lang[:40],
-                    languages=", ".join(languages()),
+                    "lang (%(query)s) and the lang parameter (%(parameter)s) disagree",
+                    query=query_lang,
+                    parameter=param_lang,
                 ),
-                "lang",
             )
-        query_day = _date(as_of, "as_of") if as_of is not None else None
-        data = await _read_body(request, cds_state(request.app).settings.max_body_bytes)
-        bundle, param_day = _unpack(data, _lenient(request))
+        # the language asked for, else the request's (Accept-Language), as its errors
+        language = answer_language(request, query_lang or param_lang)
         if query_day and param_day and query_day != param_day:
             raise OperationError(
                 400,
@@ -493,7 +553,7 @@ async def massage_screening(
             )
         day = query_day or param_day or date.today()
         # reading and screening are CPU work: a heavy-work slot, as for /api/screen
-        result = await run_heavy(_screen, bundle, day, lang, pool="public")
+        result = await run_heavy(_screen, bundle, day, language, pool="public")
     except OperationError as exc:
         return _refused(exc, request)
     except StarletteHTTPException as exc:  # the body size limit, while the body is read

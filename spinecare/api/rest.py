@@ -98,7 +98,13 @@ def _document(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _lang(lang: str) -> str:
+def _lang(lang: str | None, request: Request) -> str:
+    """The answer's language: ``lang`` where given (checked), else the request's
+    (:func:`~spinecare.api.cds_state.answer_language`, as its errors)."""
+    from spinecare.api.cds_state import answer_language
+
+    if lang is None:
+        return answer_language(request, None)
     if not is_language(lang):
         raise InputError(
             Message(
@@ -111,7 +117,7 @@ def _lang(lang: str) -> str:
 
 
 async def _on_document(
-    request: Request, as_of: str | None, lang: str, action: Callable[..., Any]
+    request: Request, as_of: str | None, lang: str | None, action: Callable[..., Any]
 ) -> Any:
     """``action`` (core screen or plan) on the posted document, as JSON.
 
@@ -122,7 +128,7 @@ async def _on_document(
 
     raw = await request.body()
     day = parse_date(as_of, what="as_of")
-    language = _lang(lang)
+    language = _lang(lang, request)
 
     def work() -> Any:
         kb = load_kb()
@@ -150,7 +156,11 @@ def _planned(record: PatientRecord, day: date, *, kb: KB, lang: str) -> CoursePl
 
 
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")
-Lang = Query("en", description="Language of reasons and texts: en or ru.")
+Lang = Query(
+    None,
+    description="Language of reasons and texts: en or ru; default the one Accept-Language "
+    "prefers (as for errors), else en.",
+)
 
 
 @router.post(
@@ -160,7 +170,7 @@ Lang = Query("en", description="Language of reasons and texts: en or ru.")
     response_model=ScreeningOut,
     responses=_DOCUMENT_ERRORS,
 )
-async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
+async def screen(request: Request, as_of: str | None = AsOf, lang: str | None = Lang) -> Any:
     """Is massage safe and indicated for this patient on this date, and why?"""
     return await _on_document(request, as_of, lang, _screened)
 
@@ -172,7 +182,7 @@ async def screen(request: Request, as_of: str | None = AsOf, lang: str = Lang) -
     response_model=PlanOut,
     responses=_DOCUMENT_ERRORS,
 )
-async def plan(request: Request, as_of: str | None = AsOf, lang: str = Lang) -> Any:
+async def plan(request: Request, as_of: str | None = AsOf, lang: str | None = Lang) -> Any:
     """Zones, modalities, sessions, techniques and what to avoid for this patient."""
     return await _on_document(request, as_of, lang, _planned)
 
@@ -358,7 +368,7 @@ def get_patient(request: Request, patient_id: int = PatientId) -> PatientDetailO
     responses=_CLINIC_ERRORS,
 )
 def patient_screening(
-    request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
+    request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str | None = Lang
 ) -> PatientScreeningOut:
     """The screening contract of DESIGN.md section 4 for the stored record, computed on
     read: the same object ``spinecare screen FILE --format json`` prints for the same
@@ -367,7 +377,7 @@ def patient_screening(
     from spinecare.clinic.patients import patient_screening as screening_of
 
     with _clinic_session(request) as (web, session, user):
-        day, language = _day(as_of), _lang(lang)
+        day, language = _day(as_of), _lang(lang, request)
         return screening_of(session, user, patient_id, web.kb(), day, language)[0]
 
 
@@ -379,12 +389,12 @@ def patient_screening(
     responses=_CLINIC_ERRORS,
 )
 def patient_plan(
-    request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str = Lang
+    request: Request, patient_id: int = PatientId, as_of: str | None = AsOf, lang: str | None = Lang
 ) -> PlanOut:
     """The plan contract for the stored record: the same object ``spinecare plan FILE
     --format json`` prints for the same record and date."""
     from spinecare.clinic.patients import patient_screening as screening_of
 
     with _clinic_session(request) as (web, session, user):
-        day, language = _day(as_of), _lang(lang)
+        day, language = _day(as_of), _lang(lang, request)
         return screening_of(session, user, patient_id, web.kb(), day, language)[1]

@@ -44,7 +44,6 @@ from spinecare.wording import (
 __all__ = [
     "INDICATOR",
     "OVERRIDE_REASON_SYSTEM",
-    "error_card",
     "indicator_for",
     "markdown_escape",
     "order_value_set",
@@ -98,12 +97,6 @@ def _t(lang: str) -> dict[str, str]:
         "refer": _("Order a neurology consultation to clear massage"),
         "refer_action": _("Create a neurology consultation request (clearance for massage)"),
         "refer_text": _("Neurology consultation: clearance for therapeutic massage"),
-        "error_summary": _("Massage screening not possible: the EHR reported errors in the data"),
-        "error_detail": _(
-            "The CDS client could not provide some of the data the screening needs, so no "
-            "verdict is given (a verdict from partial data could wrongly allow massage). "
-            "Screen the patient in spinecare or retry."
-        ),
         "topic": _("Massage screening"),
         "or_clear": _("physician clearance obtained"),
         "or_data": _("recorded data is outdated or wrong"),
@@ -145,7 +138,8 @@ def markdown_escape(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def order_value_set() -> dict[str, Any]:
-    """The massage / manual-therapy order codes and the neurology referral code (from the KB)."""
+    """The massage / manual-therapy order codes (concepts.yaml and terminology.yaml) and the
+    neurology referral code (from the KB)."""
     from spinecare.kb import load_kb
 
     kb = load_kb()
@@ -154,7 +148,11 @@ def order_value_set() -> dict[str, Any]:
     def entry(code: Any) -> dict[str, str]:
         return {"system": systems[code.system], "code": code.code, "display": code.display}
 
-    entries = [entry(c) for c in kb.concepts["massage_order"].codes]
+    listed = [
+        *kb.concepts["massage_order"].codes,
+        *(c for t in kb.model.terminology if t.concept == "massage_order" for c in t.codes),
+    ]
+    entries = [entry(c) for c in listed]
     codes = frozenset((e["system"], e["code"]) for e in entries)
     referral = entry(kb.concepts["neurology_referral"].codes[0])
     return {"codes": codes, "entries": entries, "referral": referral}
@@ -541,27 +539,3 @@ def screening_cards(
             for code, key in OVERRIDE_REASONS
         ]
     return [card]
-
-
-def error_card(
-    problems: Sequence[str],
-    *,
-    base_url: str,
-    app_patient_id: int | None = None,
-    lang: str = "en",
-) -> dict[str, Any]:
-    """A warning card for prefetch data the CDS client reported as an error."""
-    t = _t(lang)
-    detail = t["error_detail"] + "\n\n" + "\n".join(f"- {markdown_escape(p)}" for p in problems)
-    return {
-        "uuid": card_uuid(),
-        "summary": _shorten(t["error_summary"]),
-        "indicator": "warning",
-        "detail": detail + "\n",
-        "source": {
-            "label": "spinecare",
-            "url": base_url.rstrip("/") + "/",
-            "topic": _topic(lang),
-        },
-        "links": patient_links(base_url, app_patient_id, lang),
-    }

@@ -269,7 +269,9 @@ def _detected_issue(screening: Screening, finding: Any, patient_ref: str) -> dic
     sources = screening.source_json(list(finding.sources))
     for src in sources:
         coding = {"system": SOURCE_SYSTEM, "code": src["id"]}
-        evidence.append({"code": [{"coding": [coding], "text": str(src["title"])}]})
+        # the source's title in the screening's language, as a card names it
+        title = screening.kb.sources[src["id"]].title_in(screening.lang) or src["title"]
+        evidence.append({"code": [{"coding": [coding], "text": str(title)}]})
     if implicated:
         issue["implicated"] = implicated
     if evidence:

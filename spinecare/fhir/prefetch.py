@@ -33,11 +33,12 @@ from spinecare.i18n import gettext, translate
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message, kind_words, located
 from spinecare.record.model import RECORD_PAGED, RECORD_PAGED_UNCOUNTED
-from spinecare.wording import partly_read_text
+from spinecare.wording import not_read_text, partly_read_text
 
 __all__ = [
     "IN_PART_ITEM",
     "OPTIONAL_KEYS",
+    "OTHER_PATIENT",
     "PREFETCH_TYPES",
     "CdsRequestError",
     "PrefetchUnavailable",
@@ -55,6 +56,7 @@ __all__ = [
     "screened_in_part",
     "sent_prefetch",
     "template_kind",
+    "unanswered",
     "unread_kinds",
 ]
 
@@ -183,6 +185,16 @@ def failed_outcomes(values: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         for key, value in values.items()
         if value is not None and value.get("resourceType") == "OperationOutcome"
     }
+
+
+def unanswered(values: dict[str, Any], templates: Mapping[str, str]) -> list[str]:
+    """The resource types of the keys the EHR answered with an OperationOutcome in place
+    of the data (a search it does not support, one that failed), taken out of ``values``:
+    not read, never read as "nothing recorded". Each type once, in the templates' order."""
+    failed = failed_outcomes(values)
+    for key in failed:
+        del values[key]
+    return list(dict.fromkeys(template_kind(t) for k, t in templates.items() if k in failed))
 
 
 def unread_kinds(values: dict[str, Any], templates: Mapping[str, str]) -> list[str]:
@@ -656,6 +668,15 @@ def about_patient(resource: Mapping[str, Any], patient_id: str) -> bool:
     return _subject_ok(resource, frozenset({patient_id}))
 
 
+ANOTHER_PATIENTS = N_("%(where)s belongs to another patient than context.patientId")
+ANOTHER_PATIENT_SENT = N_("%(where)s is another patient (Patient/%(id)s) than context.patientId")
+ANOTHER_PATIENT_IN_KEY = N_(
+    "prefetch.patient is Patient/%(id)s, but context.patientId is %(patient)s"
+)
+OTHER_PATIENT = frozenset({ANOTHER_PATIENTS, ANOTHER_PATIENT_SENT, ANOTHER_PATIENT_IN_KEY})
+"""The refusals of a prefetch that holds another patient's data (:func:`build_record`)."""
+
+
 def _same_patient(resource: Mapping[str, Any], ids: frozenset[str]) -> bool:
     """Whether a Patient sent in a prefetch search is the patient: one of its ``ids``, or
     a record that links to one of them."""
@@ -676,7 +697,7 @@ def build_record(
     elif patient.get("id") not in (None, patient_id):
         raise CdsRequestError(
             Message(
-                "prefetch.patient is Patient/%(id)s, but context.patientId is %(patient)s",
+                ANOTHER_PATIENT_IN_KEY,
                 id=str(patient.get("id")),
                 patient=patient_id,
             )
@@ -737,10 +758,7 @@ def build_record(
                 resource, ids
             ):  # the first test: the EHR's own way of naming the patient, almost always
                 raise CdsRequestError(
-                    Message(
-                        "%(where)s belongs to another patient than context.patientId",
-                        where=f"prefetch.{key}.entry[{index}]",
-                    )
+                    Message(ANOTHER_PATIENTS, where=f"prefetch.{key}.entry[{index}]")
                 )
             full_url = entry.get("fullUrl")
             add(resource, full_url if isinstance(full_url, str) else None)
@@ -753,10 +771,13 @@ IN_PART_LABEL = N_("the rest of the patient's record")
 _PAGED_REASONS = frozenset({RECORD_PAGED, RECORD_PAGED_UNCOUNTED})
 
 
-def screened_in_part(screening: Screening, partly: Sequence[str] = ()) -> Screening:
+def screened_in_part(
+    screening: Screening, partly: Sequence[str] = (), failed: Sequence[str] = ()
+) -> Screening:
     """The screening of a record read only in part: the searches the EHR gave only the
-    first page(s) of (``partly``, FHIR resource types, :func:`partly_read`), or a posted
-    Bundle that is one page of a search (the reader sets it aside as not read). The part
+    first page(s) of (``partly``, FHIR resource types, :func:`partly_read`), those it
+    answered with an error (``failed``, :func:`unanswered`), or a posted Bundle that is
+    one page of a search (the reader sets it aside as not read). The part
     not read is missing data (DESIGN.md: a rule that could block massage cannot be
     decided): a verdict milder than ``needs_data`` becomes ``needs_data``, with what was
     not read listed as missing; a more severe one stands. Every adapter that screens a
@@ -767,10 +788,11 @@ def screened_in_part(screening: Screening, partly: Sequence[str] = ()) -> Screen
         for i in (screening.record.ignored if screening.record is not None else ())
         if getattr(i.reason, "msgid", None) in _PAGED_REASONS
     ]
-    if not (partly or paged):
+    if not (partly or failed or paged):
         return screening
     lang = screening.lang
-    why = [partly_read_text(partly, lang)] if partly else []
+    why = [not_read_text(failed, lang)] if failed else []
+    why += [partly_read_text(partly, lang)] if partly else []
     why += [translate(reason, lang) for reason in paged]
     item = MissingItem(
         item=IN_PART_ITEM, label=gettext(lang, IN_PART_LABEL), why=" ".join(why), rules=[]

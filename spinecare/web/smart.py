@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -64,6 +66,8 @@ from spinecare.web.i18n import Text
 from spinecare.wording import FHIR_WORDS, WordNames
 
 __all__ = ["LaunchFraming", "router"]
+
+log = logging.getLogger("spinecare.web.smart")
 
 LAUNCH_TTL = timedelta(minutes=10)
 DISCOVERY_TTL = 300.0
@@ -227,12 +231,10 @@ async def callback(
 ) -> Response:
     from urllib.parse import urlsplit
 
-    from spinecare.clinic.workers import run_heavy
     from spinecare.fhir.outbound import AddressPolicy
     from spinecare.fhir.prefetch import (
         OPTIONAL_KEYS,
         PrefetchUnavailable,
-        build_record,
         failed_outcomes,
         kb_templates,
         partly_read,
@@ -325,7 +327,7 @@ async def callback(
     # most): the record is read in part, said on the pages as not read, and is never
     # screened as whole (spinecare.fhir.prefetch.screened_in_part)
     partly = partly_read(values, wanted)
-    record = await run_heavy(build_record, values, token.patient, kb, f"smart-launch:{ehr.iss}")
+    record = await _read_record(values, token.patient, kb, ehr.iss)
     if partly:
         record.ignored.append(Ignored("Bundle", messages.Message(RECORD_PAGED_UNCOUNTED)))
         not_read = list(dict.fromkeys([*not_read, *partly]))
@@ -461,6 +463,35 @@ class LaunchFraming:
             await send(message)
 
         await self.app(scope, receive, send_framed)
+
+
+async def _read_record(values: Any, ehr_patient: str, kb: Any, iss: str) -> PatientRecord:
+    """The record read from what the EHR gave; one that holds another patient's data, or
+    that cannot be read, is refused in the launch's words (the log says what it was)."""
+    from spinecare.clinic.workers import run_heavy
+    from spinecare.fhir.prefetch import OTHER_PATIENT, CdsRequestError, build_record
+
+    try:
+        record: PatientRecord = await run_heavy(
+            build_record, values, ehr_patient, kb, f"smart-launch:{iss}"
+        )
+    except CdsRequestError as exc:
+        log.warning("SMART launch from %s: %s", iss, exc.message)
+        if getattr(exc.message, "msgid", "") in OTHER_PATIENT:
+            raise LaunchError(
+                Text(
+                    "the EHR sent part of another patient's record with this patient's; "
+                    "nothing was stored. Open spinecare from the EHR again, or ask the EHR's "
+                    "administrator"
+                )
+            ) from None
+        raise LaunchError(
+            Text(
+                "the EHR sent the patient's record in a form spinecare cannot read; nothing "
+                "was stored. Ask the EHR's administrator"
+            )
+        ) from None
+    return record
 
 
 def _open_patient(

@@ -274,7 +274,9 @@ def test_null_prefetch_means_searched_and_empty(client, hook_request, templates)
     assert card["indicator"] == "warning"
 
 
-def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_request):
+def test_operation_outcome_in_prefetch_is_not_read_and_never_allows(client, hook_request):
+    """A search the EHR answered with an error is named as not read, in the clinician's
+    words, and what was read is screened: never a verdict milder than needs_data."""
     body = hook_request("order-sign", CONTRAINDICATED)
     body["prefetch"]["conditions"] = {
         "resourceType": "OperationOutcome",
@@ -284,9 +286,9 @@ def test_operation_outcome_in_prefetch_is_reported_not_screened(client, hook_req
     }
     data = valid(client.post(SIGN, json=body).json())
     (card,) = data["cards"]
-    assert card["indicator"] == "warning"
-    assert "Condition search timed out" in card["detail"]
-    assert "suggestions" not in card  # no verdict, so nothing to suggest
+    assert card["indicator"] in ("warning", "critical")
+    assert "The EHR did not give these parts of the record" in card["detail"]
+    assert "diagnosis" in card["detail"] and "timeout" not in card["detail"]
 
 
 # ------------------------------------------------------------------ bad input
@@ -711,7 +713,11 @@ def test_massage_value_set_codes():
 
     codes = order_value_set()["codes"]
     assert ("http://snomed.info/sct", "387854002") in codes
-    assert all(system == "http://snomed.info/sct" for system, _ in codes)
+    assert ("http://www.ama-assn.org/go/cpt", "97124") in codes
+    assert {system for system, _ in codes} == {
+        "http://snomed.info/sct",
+        "http://www.ama-assn.org/go/cpt",
+    }
 
 
 def test_other_massage_codes_trigger_too(client, hook_request):

@@ -205,7 +205,7 @@ def test_errors_are_operation_outcomes(fhir_client, bundle_of):
         ("?lang=ru", FHIR, b'{"resourceType": "Patient"}', 422, "операция принимает Bundle"),
         ("?lang=ru", {"Content-Type": "text/plain"}, b"{}", 415, "отправьте ресурс как"),
         ("?lang=en", {**FHIR, "Accept-Language": "ru"}, b"", 400, "empty request body"),
-        ("?lang=ru&asOf=2019-06-01", FHIR, b"{}", 400, "«asOf» — не параметр этой операции"),
+        ("?lang=ru&asof=2019-06-01", FHIR, b"{}", 400, "«asof» — не параметр этой операции"),
     ],
 )
 def test_operation_outcomes_are_said_in_the_requests_language(
@@ -336,10 +336,9 @@ def test_a_method_a_path_does_not_take_is_a_405_outcome_naming_the_one_it_does(
 @pytest.mark.parametrize(
     ("query", "status", "needle", "expression"),
     [
-        # the OperationDefinition's name for the date, put in the address: ignored, it would
-        # have screened on today's date
-        ("?asOf=2019-06-01", 400, "'asOf' is not a parameter of this operation", "asOf"),
+        # a misspelt date, ignored, would have screened on today's date
         ("?as-of=2019-06-01", 400, "'as-of' is not a parameter", "as-of"),
+        ("?asOf=2019-06-01&asOf=2019-01-01", 400, "asOf is given more than once", "asOf"),
         ("?as_of=2019-06-01&as_of=2019-01-01", 400, "as_of is given more than once", "as_of"),
         ("?lang=ru&lang=en", 400, "lang is given more than once", "lang"),
     ],
@@ -362,7 +361,8 @@ def test_prefer_handling_lenient_ignores_unknown_parameters(fhir_client, bundle_
     _outcome(
         fhir_client.post(OP, json=parameters, headers=FHIR),
         422,
-        "Parameters.parameter[2]: 'note' is not a parameter of this operation (resource, asOf)",
+        "Parameters.parameter[2]: 'note' is not a parameter of this operation (resource, asOf, "
+        "lang)",
     )
     twice = parameters_of(record, {"name": "asOf", "valueDate": AS_OF})
     _outcome(fhir_client.post(OP, json=twice, headers=lenient), 422, "only one 'asOf' part")

@@ -1,5 +1,6 @@
 """A SMART launch whose EHR gives a search only in part (its next page on another host)
-stores the record with what was not read named, never as a whole record."""
+stores the record with what was not read named, never as a whole record; one whose EHR
+sends another patient's entry stores nothing and says so in the launch's own words."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from tests.conftest import demo_database
 
 
 class PagingEHR(EHR):
-    """An EHR whose Condition search gives one page, its next on another host."""
+    """An EHR whose Condition search gives one page, its next on another host (or, with
+    ``leak``, an entry of another patient beside the patient's)."""
+
+    leak = False
 
     async def fhir(self, request: Request) -> Response:
         response = await super().fhir(request)
@@ -26,6 +30,11 @@ class PagingEHR(EHR):
             return response
         bundle: dict[str, Any] = json.loads(bytes(response.body))
         entries = bundle.get("entry") or []
+        if self.leak:
+            other = {"reference": "Patient/someone-else"}
+            leaked = {"resourceType": "Condition", "id": "x", "subject": other}
+            bundle["entry"] = [*entries, {"resource": {**leaked, "code": {"text": "Migraine"}}}]
+            return JSONResponse(bundle)
         bundle["total"] = len(entries) + 5
         bundle["link"] = [
             {"relation": "next", "url": "https://ehr-proxy.example.org/fhir/Condition?page=2"}
@@ -83,7 +92,7 @@ def app_client(ehr, tmp_path):
     accounts.use_password_hasher(hasher)
 
 
-def test_a_search_read_in_part_is_named_on_the_patients_pages(app_client, ehr) -> None:
+def _launch(app_client, ehr):
     import httpx
 
     response = app_client.get(
@@ -93,10 +102,25 @@ def test_a_search_read_in_part_is_named_on_the_patients_pages(app_client, ehr) -
     )
     at_ehr = httpx.get(response.headers["location"], follow_redirects=False)
     back = urlsplit(at_ehr.headers["location"])
-    opened = app_client.get(f"{back.path}?{back.query}", follow_redirects=False)
+    return app_client.get(
+        f"{back.path}?{back.query}", follow_redirects=False, headers={"accept": "text/html"}
+    )
+
+
+def test_a_search_read_in_part_is_named_on_the_patients_pages(app_client, ehr) -> None:
+    opened = _launch(app_client, ehr)
     assert opened.status_code == 303, opened.text[:300]
     page = opened.headers["location"]
     data = app_client.get(f"{page}?as_of={AS_OF}", headers={"accept": "application/json"}).json()
     assert "Condition" in data["screening"]["not_read"]
     html = app_client.get(f"{page}?as_of={AS_OF}", headers={"accept": "text/html"}).text
     assert "first page of a search" in html
+
+
+def test_another_patients_entry_is_refused_in_the_launchs_words(app_client, ehr) -> None:
+    ehr.leak = True  # type: ignore[attr-defined]
+    page = _launch(app_client, ehr)
+    assert page.status_code != 303
+    assert "another patient" in page.text and "nothing was stored" in page.text
+    for internal in ("prefetch", "context.patientId", "entry["):
+        assert internal not in page.text

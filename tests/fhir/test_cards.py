@@ -100,21 +100,6 @@ def test_summary_is_cut_under_140_characters(kb):
     assert summary.endswith("…")
 
 
-def test_error_card():
-    from spinecare.fhir.cards import error_card
-
-    card = error_card(["conditions: error timeout: took too long"], base_url=BASE)
-    assert card["indicator"] == "warning"
-    assert card["links"][0] == {
-        "label": card["links"][0]["label"],
-        "url": f"{BASE}/launch",
-        "type": "smart",
-    }
-    assert "took too long" in card["detail"]
-    card = error_card(["x"], base_url=BASE, app_patient_id=7)
-    assert card["links"][0]["url"] == f"{BASE}/patients/7"
-
-
 def test_card_uuids_are_random_version_4_uuids() -> None:
     from uuid import RFC_4122, UUID
 
