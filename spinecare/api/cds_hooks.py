@@ -91,8 +91,9 @@ SERVICES: dict[str, dict[str, str]] = {
         "hook": "order-sign",
         "title": "Massage order check (on sign)",
         "description": "Before a massage or manual-therapy order is signed: blocks unsafe "
-        "orders with a suggestion to remove them; proposes a neurology "
-        "consultation when a physician's clearance is needed.",
+        "orders with a suggestion to remove them; proposes a physician's review (a "
+        "neurology consultation for a disc herniation) when a physician's clearance is "
+        "needed.",
     },
 }
 

@@ -13,7 +13,8 @@ built from the EHR's id, which would open whichever spinecare patient has that n
 
 Suggestions: on order-sign a blocking verdict (refer_urgently, contraindicated, defer)
 proposes to delete the draft massage ServiceRequest(s); needs_clearance proposes to
-create a neurology consultation ServiceRequest.
+create a neurology consultation ServiceRequest where that clears every finding (a disc
+herniation), else a request for a physician's review.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def _t(lang: str) -> dict[str, str]:
         "refer": _("Order a neurology consultation to clear massage"),
         "refer_action": _("Create a neurology consultation request (clearance for massage)"),
         "refer_text": _("Neurology consultation: clearance for therapeutic massage"),
+        "review": _("Ask a physician to clear massage"),
+        "review_action": _("Create a request for a physician's review (clearance for massage)"),
+        "review_text": _("Physician's review: clearance for therapeutic massage"),
         "topic": _("Massage screening"),
         "or_clear": _("physician clearance obtained"),
         "or_data": _("recorded data is outdated or wrong"),
@@ -402,14 +406,35 @@ def _resource_ref(resource: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
-    t = _t(screening.lang)
-    coding = order_value_set()["referral"]
-    reasons = [
-        {"text": f.reason}
+NEUROLOGY_CLEARS = frozenset({"disc_herniation"})
+"""The findings a neurology consultation clears (the KB's rule: "a neurologist or physician
+must confirm that massage is indicated"; the concept ``neurology_referral``). Any other
+finding to clear (heart disease, blood thinners, pregnancy, raised blood pressure) is for
+"a physician": the card proposes a physician's review, with no specialty."""
+
+
+def _to_clear(screening: Screening) -> list[Finding]:
+    """The present findings a physician must clear, not cleared yet."""
+    return [
+        f
         for f in screening.findings
         if f.effect == "needs_clearance" and f.certainty == "present" and f.counts
     ]
+
+
+def _neurology(screening: Screening) -> bool:
+    """Whether a neurology consultation clears every finding to clear."""
+    concepts = {f.concept for f in _to_clear(screening)}
+    return bool(concepts) and concepts <= NEUROLOGY_CLEARS
+
+
+def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
+    """The draft request a needs_clearance card proposes: a neurology consultation where
+    it clears every finding (:data:`NEUROLOGY_CLEARS`), else a physician's review (words
+    only: the KB names no code for it)."""
+    t = _t(screening.lang)
+    coding = order_value_set()["referral"]
+    reasons = [{"text": f.reason} for f in _to_clear(screening)]
     request: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "status": "draft",
@@ -425,7 +450,12 @@ def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
                 ]
             }
         ],
-        "code": {
+        "code": {"text": t["review_text"]},
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "authoredOn": screening.as_of.isoformat(),
+    }
+    if _neurology(screening):
+        request["code"] = {
             "coding": [
                 {
                     "system": coding["system"],
@@ -434,10 +464,7 @@ def _referral_request(screening: Screening, patient_id: str) -> dict[str, Any]:
                 }
             ],
             "text": t["refer_text"],
-        },
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "authoredOn": screening.as_of.isoformat(),
-    }
+        }
     if reasons:
         request["reasonCode"] = reasons
     return request
@@ -516,15 +543,16 @@ def screening_cards(
                 }
             )
     if screening.verdict == "needs_clearance":
+        neurology = _neurology(screening)
         suggestions.append(
             {
-                "label": t["refer"],
+                "label": t["refer" if neurology else "review"],
                 "uuid": card_uuid(),
                 "isRecommended": True,
                 "actions": [
                     {
                         "type": "create",
-                        "description": t["refer_action"],
+                        "description": t["refer_action" if neurology else "review_action"],
                         "resource": _referral_request(screening, patient_id),
                     }
                 ],

@@ -149,7 +149,9 @@ def test_order_sign_blocking_suggests_removing_the_draft(client, hook_request):
     ]
 
 
-def test_needs_clearance_suggests_a_neurology_consultation(client, hook_request):
+def test_needs_clearance_suggests_a_physicians_review(client, hook_request):
+    """This patient's findings to clear are a blood thinner and a stable heart disease: a
+    physician's review, not a neurology consultation (tests/api/test_cds_referral.py)."""
     body = hook_request("order-sign", NEEDS_CLEARANCE)
     (card,) = client.post(SIGN, json=body).json()["cards"]
     (suggestion,) = card["suggestions"]
@@ -157,7 +159,7 @@ def test_needs_clearance_suggests_a_neurology_consultation(client, hook_request)
     assert action["type"] == "create"
     request = action["resource"]
     assert request["resourceType"] == "ServiceRequest"
-    assert request["code"]["coding"][0]["code"] == "306206005"
+    assert "coding" not in request["code"] and "physician" in request["code"]["text"].lower()
     assert request["subject"]["reference"] == f"Patient/{body['context']['patientId']}"
 
 
