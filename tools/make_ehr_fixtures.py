@@ -15307,5 +15307,189 @@ case(
 )
 
 
+# A blood thinner in a draft order: about to be started, never a drug not taken.
+APIXABAN = ("1364445", "apixaban 5 MG Oral Tablet")
+case(
+    "draft_order_of_apixaban_is_intended",
+    "needs_clearance",
+    "a draft MedicationRequest of apixaban: a blood thinner about to be started, read as one"
+    " intended (it was dropped as a drug not taken, allowed)",
+    medication(code=APIXABAN[0], display=APIXABAN[1], status="draft"),
+)
+case(
+    "draft_order_of_warfarin_in_words",
+    "needs_data",
+    "a draft order of 'Warfarin 5 mg' in words only: a blood thinner to confirm (it was allowed)",
+    medication(system=None, text="Warfarin 5 mg", status="draft"),
+)
+case(
+    "draft_order_of_paracetamol",
+    "allowed",
+    "a draft order of paracetamol: no blood thinner, nothing to confirm",
+    medication(code="161", display="acetaminophen", status="draft"),
+)
+case(
+    "cancelled_order_of_apixaban",
+    "allowed",
+    "a cancelled order of apixaban: not taken",
+    medication(code=APIXABAN[0], display=APIXABAN[1], status="cancelled"),
+)
+
+# STU3's MedicationStatement.taken: "n" and "na" are not taken, "unk" is R4's unknown.
+for taken, verdict, why in (
+    ("n", "allowed", "taken 'n': not taken, as R4's not-taken (it was a blood thinner taken)"),
+    ("na", "allowed", "taken 'na': not applicable, not taken"),
+    ("unk", "needs_clearance", "taken 'unk': not known whether taken, as R4's unknown"),
+    ("y", "needs_clearance", "taken 'y': taken"),
+):
+    case(
+        f"statement_taken_{taken}_apixaban",
+        verdict,
+        why,
+        medication(
+            "MedicationStatement", code=APIXABAN[0], display=APIXABAN[1], extra={"taken": taken}
+        ),
+    )
+case(
+    "statement_taken_unk_entered_in_error",
+    "allowed",
+    "a statement written in error stays so whatever its taken 'unk'",
+    medication(
+        "MedicationStatement",
+        code=APIXABAN[0],
+        display=APIXABAN[1],
+        status="entered-in-error",
+        extra={"taken": "unk"},
+    ),
+)
+
+# ICD-10-CM and ICD-10-GM leukaemias and myelomas "in remission" (fifth character 1): a
+# history of cancer, as their SNOMED CT codes are; "not in remission" (0) and "in relapse"
+# (2) are the cancer.
+for code, display, system in (
+    ("C91.01", "Acute lymphoblastic leukemia, in remission", ICD10CM),
+    ("C90.01", "Multiple myeloma in remission", ICD10CM),
+    ("C92.01", "Acute myeloblastic leukemia, in remission", ICD10CM),
+    (
+        "C90.01",
+        "Multiples Myelom: In kompletter Remission",
+        "http://fhir.de/CodeSystem/bfarm/icd-10-gm",
+    ),
+    ("C9101", None, ICD10CM),
+):
+    case(
+        f"icd10_{code.replace('.', '')}_in_remission_{'gm' if 'bfarm' in system else 'cm'}"
+        + ("_no_display" if display is None else ""),
+        "needs_clearance",
+        f"{code} (in remission): a history of cancer, a physician clears massage (it was an active"
+        " cancer, contraindicated or a spinal malignancy)",
+        condition(system, code, display),
+    )
+for code, display, verdict in (
+    ("C91.00", "Acute lymphoblastic leukemia not having achieved remission", "contraindicated"),
+    ("C92.02", "Acute myeloblastic leukemia, in relapse", "contraindicated"),
+    ("C90.02", "Multiple myeloma in relapse", "refer_urgently"),
+):
+    case(
+        f"icd10_{code.replace('.', '')}_not_in_remission",
+        verdict,
+        f"{code}: the cancer in force (no remission)",
+        condition(ICD10CM, code, display),
+    )
+case(
+    "icd10_in_remission_with_relapse_status",
+    "contraindicated",
+    "C91.01 (in remission) with clinicalStatus relapse: the status stands, the cancer in force",
+    condition(ICD10CM, "C91.01", "Acute lymphoblastic leukemia, in remission", clinical="relapse"),
+)
+case(
+    "icd10_in_remission_beside_not_in_remission",
+    "contraindicated",
+    "C91.01 and C91.00 in one Condition: the codes disagree, the cancer in force",
+    {
+        **condition(ICD10CM, "C91.01", "Acute lymphoblastic leukemia, in remission"),
+        "code": {
+            "coding": [
+                coding(ICD10CM, "C91.01", "Acute lymphoblastic leukemia, in remission"),
+                coding(ICD10CM, "C91.00", "Acute lymphoblastic leukemia not in remission"),
+            ]
+        },
+    },
+)
+
+
+# A Procedure of a prevention or a test gives no diagnosis, but a blood thinner it names
+# was given: to confirm.
+def prevention(text: str, status: str = "completed") -> Resource:
+    return {
+        "resourceType": "Procedure",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": text},
+        "performedDateTime": "2026-11-15",
+    }
+
+
+for name, words in (
+    ("procedure_dvt_prophylaxis", "DVT prophylaxis"),
+    ("procedure_heparin_prophylaxis", "Heparin prophylaxis"),
+    ("procedure_ru_profilaktika_tromboza", "Профилактика тромбоза"),
+    ("procedure_de_thromboseprophylaxe", "Thromboseprophylaxe"),
+    ("procedure_fr_prophylaxie_de_la_tvp", "Prophylaxie de la TVP"),
+):
+    case(
+        name,
+        "needs_data",
+        f"a Procedure '{words}': a blood thinner given, to confirm (it was allowed)",
+        prevention(words),
+    )
+for name, words, status in (
+    ("procedure_influenza_vaccine_no_blood_thinner", "Influenza vaccine", "completed"),
+    ("procedure_syphilis_test", "Syphilis infection test", "completed"),
+    ("procedure_dvt_prophylaxis_not_done", "DVT prophylaxis", "not-done"),
+):
+    case(
+        name,
+        "allowed",
+        f"a Procedure '{words}' ({status}): no blood thinner given, no diagnosis",
+        prevention(words, status),
+    )
+
+# False alarms: an oncology nurse, a physical examination's "PE: normal", an exercise test's
+# metabolic equivalents ("METs 8"); the near cases are still read.
+for name, words in (
+    ("text_seen_by_oncology_nurse", "Seen by oncology nurse"),
+    ("text_ru_onkologicheskaya_medsestra", "Осмотрена онкологической медсестрой"),
+    ("text_de_onkologische_pflegekraft", "Beratung durch onkologische Pflegekraft"),
+    ("text_fr_infirmiere_en_oncologie", "Vue par l'infirmière en oncologie"),
+    ("text_es_enfermera_oncologica", "Valorada por enfermera oncológica"),
+    ("text_pe_normal", "PE: normal"),
+    ("text_pe_wnl", "P.E. - WNL"),
+    ("text_pe_unremarkable", "PE unremarkable"),
+    ("text_fr_tep_normale", "TEP : normale"),
+    ("text_mets_8", "METs 8"),
+    ("text_achieved_mets", "Treadmill: achieved 8.5 METs"),
+):
+    case(
+        name,
+        "allowed",
+        f"'{words}': names no diagnosis (it was one to confirm)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_oncology_nurse_for_chemotherapy", "Oncology nurse visit for chemotherapy"),
+    ("text_pe_on_ct", "PE on CT"),
+    ("text_pe_confirmed_otherwise_normal", "PE confirmed, otherwise normal"),
+    ("text_mets_to_l3", "METS to L3"),
+    ("text_t12_mets", "T12 METS"),
+    ("text_bone_mets", "Bone mets"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': still names a cancer or a clot, to confirm",
+        condition(text=words),
+    )
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")

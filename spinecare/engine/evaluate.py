@@ -817,12 +817,19 @@ def _named_diagnoses(
 ) -> list[Condition]:
     out: list[Condition] = []
     for procedure in procedures:
-        if procedure.status in PROCEDURE_NOT_DONE or _looks_for(procedure, kb):
+        if procedure.status in PROCEDURE_NOT_DONE:
             continue
+        named: Iterable[str] = concepts_of(procedure)
+        if _looks_for(procedure, kb):
+            # a test or a prevention gives no diagnosis, but a drug it names was given:
+            # "DVT prophylaxis", "Heparin prophylaxis" are a blood thinner, to confirm
+            named = [concept for concept in named if concept in kb.drug_concepts]
+            if not named:
+                continue
         day = procedure.performed
         out += _as_diagnoses(
             kb,
-            concepts_of(procedure),
+            named,
             Condition(
                 ref=f"{procedure.ref}{VISIT_DIAGNOSIS}procedure",
                 text=procedure.text,

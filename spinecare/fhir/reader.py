@@ -45,9 +45,12 @@ from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from spinecare.errors import RecordError, UnitError
 from spinecare.kb.codes import (
+    ICD10_FAMILY,
     KNOWN_SYSTEMS,
     code_fits,
     cpt_of_hcpcs,
+    icd10_codes,
+    icd10_remission,
     normalize_icd10,
     prefixed_code,
     snomed_expression,
@@ -839,6 +842,18 @@ def _diagnosis_certainty(concept: Resource | None) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _coded_remission(codings: tuple[Coding, ...]) -> bool:
+    """An ICD-10 coding says the disease is in remission (:func:`icd10_remission`) and no
+    ICD-10 coding of the condition says it is not."""
+    said = {
+        icd10_remission(code)
+        for c in codings
+        if system_name(c.system) in ICD10_FAMILY
+        for code in icd10_codes(c.code)
+    }
+    return True in said and False not in said
+
+
 @_guarded
 def condition_from_fhir(res: Resource, ref: str) -> Condition:
     """Condition: codes as written (ICD-10 with or without the dot), statuses, dates, sites.
@@ -905,9 +920,15 @@ def condition_from_fhir(res: Resource, ref: str) -> Condition:
         verification = verification or _CERTAINTY_VERIFICATION.get(certainty)
     onset = _date_or_none(res, _ONSET)
     recorded = _date_or_none(res, _RECORDED)
+    codings = _codings(concept, "code")
+    if clinical in (None, "active") and _coded_remission(codings):
+        # a leukaemia or a myeloma coded "in remission" (ICD-10-CM C91.01, ICD-10-GM C90.01):
+        # the code gives the status the record's clinicalStatus would (a cancer in
+        # remission is a history of cancer, as its SNOMED CT code is); a relapse stands
+        clinical = "remission"
     return Condition(
         ref=ref,
-        codings=_codings(concept, "code"),
+        codings=codings,
         # no words in its code: the words of its narrative, to confirm ("Cauda equina
         # syndrome" as the resource's text.div only)
         text=_text(concept, "code") or _narrative(res.get("text")),
@@ -3277,6 +3298,24 @@ def medication_from_fhir(res: Resource, ref: str, resolve: Resolver | None = Non
     )
 
 
+# STU3's MedicationStatement.taken (R4 folded it into the status): "n", not taken, is R4's
+# not-taken, "na" (not applicable) is no drug either; "unk", not known whether taken, is
+# R4's unknown (to confirm); "y" leaves the status as written.
+_TAKEN = {"n": "not-taken", "na": "not-taken", "unk": "unknown"}
+
+
+def _taken_status(res: Resource, status: str | None) -> str | None:
+    """A MedicationStatement's status with STU3's ``taken`` read: a statement that says the
+    drug was not taken is not taken, whatever its status, and one whose taking is unknown
+    stands as R4's ``unknown`` status does, unless its status says not taken or written in
+    error."""
+    taken = res.get("taken")
+    said = _TAKEN.get(taken.strip().lower()) if isinstance(taken, str) else None
+    if said == "not-taken" or (said and status not in ("not-taken", "entered-in-error")):
+        return said
+    return status
+
+
 def _drug_course(
     res: Resource,
 ) -> tuple[str | None, date | None, date | None, date | None, date | None]:
@@ -3295,6 +3334,13 @@ def _drug_course(
         # a status FHIR does not define for this resource ("ongoing", "активный"): not
         # understood, so read as no status, and the drug counts (never dropped for it)
         status = None
+    if kind == "MedicationRequest" and status == "draft":
+        # an order being written: the drug is about to be started (a blood thinner drafted
+        # before a massage is one the patient will take), read as one intended, never as
+        # one not taken
+        status = "intended"
+    if kind == "MedicationStatement":
+        status = _taken_status(res, status)
     if kind == "MedicationRequest" and res.get("doNotPerform") is True:
         status = "not-taken"  # an order not to take the drug (or to stop it)
     start, end = _course(res, start, end or _dosing_end(res, start, status), status)

@@ -400,6 +400,20 @@ def normalize_icd10(code: str) -> str:
     return code.translate(_ICD10_DROP).upper().translate(_ICD10_LATIN)
 
 
+# ICD-10-CM and ICD-10-GM give the leukaemias, myelomas and plasmacytomas (C90-C95) a fifth
+# character of remission: "1" in remission (CM: "in remission", GM: "in kompletter
+# Remission"), "0" not in remission (or not said), "2" in relapse (CM). C94.6 has none.
+_ICD10_REMISSION = re.compile(r"C9[0-5][0-9A-Z]([012])")
+
+
+def icd10_remission(code: str) -> bool | None:
+    """Whether a normalised ICD-10 code (:func:`normalize_icd10`) of C90-C95 says the
+    disease is in remission (True) or not (False, a relapse or no remission said); None for
+    any other code and for a code of those categories with no fifth character."""
+    found = _ICD10_REMISSION.fullmatch(code)
+    return found.group(1) == "1" if found else None
+
+
 def icd10_codes(code: str) -> list[str]:
     """The ICD-10 codes one code field holds, each normalised (:func:`normalize_icd10`):
     one, or each code of a dual-coding pair or a list written in one field."""

@@ -134,6 +134,14 @@ _TEMPERATURE = re.compile(
 # A weight written with its number and no space ("Lost 10kg", "Потеряла 8кг", "20lbs"):
 # read as the number and the unit, as the synonyms name them ("lost * kg").
 _NUMBER_UNIT = re.compile(r"(\d)(kg|кг|lbs?)(?![^\W\d_])", re.IGNORECASE)
+# Metabolic equivalents of an exercise test, as cardiologists write them: "METs" (a
+# capital MET and a small s) or "MET" beside a number ("METs 8", "METs: 10.1", "achieved
+# 7 METs", "8 METS"): never metastases, which are "mets" or "METS" without a number after
+# them ("METS to L3"), nor after a vertebral level ("T12 METS"). Read as the words they
+# stand for.
+_EXERCISE_METS = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:METs|METS|MET)\b|(?<![\w.])(?:METs|MET)(?=\s*[:=]?\s*\d)"
+)
 # The sentence around a place of a text: what stands between the stops or lines before
 # and after it.
 _SENTENCE_END = re.compile(r"[.;!?\n]")
@@ -152,6 +160,12 @@ def _celsius(found: re.Match[str], unit: str = "") -> float | None:
     if "f" in unit or "ф" in unit or 90 <= value <= 112:
         value = (value - 32) * 5 / 9
     return value if _BODY_CELSIUS[0] <= value <= _BODY_CELSIUS[1] else None
+
+
+def _exercise_read(found: re.Match[str]) -> str:
+    """Metabolic equivalents written out, after their number where it stands before."""
+    number = found.group(1)
+    return f" {number} metabolic equivalents " if number else " metabolic equivalents "
 
 
 def _temperature_unread(found: re.Match[str]) -> str:
@@ -743,7 +757,8 @@ class TextMatcher:
             written_forms = sorted(self._abbreviations, key=len, reverse=True)
             alternatives = "|".join(re.escape(w) for w in written_forms)
             blocked = "|".join(re.escape(w) for w in not_abbreviation_before)
-            after = rf"(?!\s*(?i:{blocked})\b)" if blocked else ""
+            # right after it, or after a colon or a dash ("PE: normal", "P.E. - WNL")
+            after = rf"(?!\s*(?:[:\-\u2013]\s*)?(?i:{blocked})\b)" if blocked else ""
             # never joined to a word by a hyphen: "MDS-UPDRS" (a Parkinson's scale) and
             # "Anti-GBM" (a kidney disease) are not the abbreviations
             self._abbreviation_re = re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w]|-\w){after}")
@@ -1301,6 +1316,8 @@ class TextMatcher:
         if self._abbreviation_re is not None:
             text = self._abbreviation_re.sub(self._abbreviation_read, text)
         text = _NUMBER_UNIT.sub(r"\1 \2", text)
+        if "MET" in text:
+            text = _EXERCISE_METS.sub(_exercise_read, text)
         if "#" in text:
             text = _HASH_BEFORE.sub(" fracture ", text)
         if "+" in text:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from spinecare.kb.codes import icd10_decades, is_foreign_system, snomed_expression, system_name
+from spinecare.kb.codes import (
+    icd10_decades,
+    icd10_remission,
+    is_foreign_system,
+    snomed_expression,
+    system_name,
+)
 from spinecare.kb.loader import KB
 
 
@@ -266,3 +272,20 @@ def test_a_code_of_an_unknown_system_is_still_read_by_its_shape(kb: KB) -> None:
 def test_an_atc_group_above_listed_codes_is_told_apart(kb: KB, code: str, holds: bool) -> None:
     assert kb.codes.holds_listed("atc", code) is holds
     assert not kb.codes.holds_listed("rxnorm", code)
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("C9101", True),  # ICD-10-CM: in remission
+        ("C9001", True),  # ICD-10-GM: in kompletter Remission
+        ("C92A1", True),
+        ("C9100", False),  # not in remission
+        ("C9002", False),  # in relapse
+        ("C900", None),  # WHO: no fifth character
+        ("C501", None),  # no leukaemia or myeloma
+        ("M5101", None),
+    ],
+)
+def test_an_icd10_code_of_remission_is_told(code: str, said: bool | None) -> None:
+    assert icd10_remission(code) is said
