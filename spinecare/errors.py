@@ -91,6 +91,12 @@ class Problem:
 
 KB_PROBLEMS = N_("problems in the knowledge base: %(n)s")
 KB_FIRST_PROBLEM = N_("%(summary)s; first: %(first)s")
+KB_UNAVAILABLE = N_(
+    "screening is not available now: the server cannot read its clinical rules; the "
+    "server's log says why (tell whoever runs it)"
+)
+"""What a page or an answer of the server says when the knowledge base cannot be loaded
+(503): its problems name the KB's files, which only the server's log says."""
 
 
 @dataclass
@@ -124,6 +130,7 @@ STATUS_CODES = {
     429: "too_many_requests",
     431: "request_header_fields_too_large",
     500: "internal_error",
+    503: "unavailable",
 }
 
 

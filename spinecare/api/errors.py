@@ -23,13 +23,15 @@ from starlette.requests import ClientDisconnect
 
 from spinecare.clinic.limits import TOO_MANY_FIELDS
 from spinecare.errors import (
-    STATUS_CODES as STATUS_CODES,
-)
-from spinecare.errors import (
+    KB_UNAVAILABLE,
     InputError,
+    KnowledgeBaseError,
     NotFoundError,
     SpinecareError,
     envelope,
+)
+from spinecare.errors import (
+    STATUS_CODES as STATUS_CODES,
 )
 from spinecare.messages import N_, Message, Quantity
 
@@ -202,6 +204,15 @@ def said(message: str, request: Request) -> str:
     return translate(message, lang)
 
 
+def knowledge_base_unavailable(request: Request, exc: KnowledgeBaseError) -> JSONResponse:
+    """The answer to a request the server could not serve because its knowledge base
+    cannot be loaded: 503, screening not available now (:data:`KB_UNAVAILABLE`), in every
+    route's one error shape. The problem, which names the KB's files, goes to the log and
+    never into the answer."""
+    log.error("the knowledge base cannot be loaded: %s", exc.one_line())
+    return error_response(503, said(Message(KB_UNAVAILABLE), request))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientDisconnect)
     async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
@@ -244,6 +255,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> Response:
         return error_response(400, said(exc.one_line(), request), exc.code)
+
+    @app.exception_handler(KnowledgeBaseError)
+    async def kb_unavailable(request: Request, exc: KnowledgeBaseError) -> Response:
+        return knowledge_base_unavailable(request, exc)
 
     @app.exception_handler(SpinecareError)
     async def spinecare_error(request: Request, exc: SpinecareError) -> Response:

@@ -238,9 +238,12 @@ def patient_page(
     )
 
 
-def patient_detail(session: Session, who: CurrentUser, patient_id: int) -> PatientDetailOut:
+def patient_detail(
+    session: Session, who: CurrentUser, patient_id: int, kb: KB | None = None
+) -> PatientDetailOut:
     """What the patient page (the patient's chart) shows, if ``who`` may see the patient and
-    read the clinic's charts (the read is audited)."""
+    read the clinic's charts (the read is audited); ``kb``: the app's knowledge base, which
+    says how long a clearance holds (:func:`requests_of`)."""
     from spinecare.clinic.courses import course_summaries
 
     user = acting(session, who)
@@ -248,7 +251,7 @@ def patient_detail(session: Session, who: CurrentUser, patient_id: int) -> Patie
     return PatientDetailOut(
         patient=patient,
         intakes=intakes_of(session, patient.id),
-        clearance_requests=requests_of(session, patient.id, who),
+        clearance_requests=requests_of(session, patient.id, who, kb),
         courses=course_summaries(session, patient.id),
     )
 
@@ -986,9 +989,10 @@ def request_clearance(
 
 
 def clearance_queue(
-    session: Session, who: CurrentUser, status: str | None = "open"
+    session: Session, who: CurrentUser, status: str | None = "open", kb: KB | None = None
 ) -> list[ClearanceQueueItemOut]:
-    """A physician's requests (staff: the clinic's), newest first."""
+    """A physician's requests (staff: the clinic's), newest first; a clearance lapsed today
+    says so (:func:`_held`)."""
     user = acting(session, who)
     query = (
         select(ClearanceRequest, PatientRow)
@@ -1002,7 +1006,7 @@ def clearance_queue(
         query = query.where(ClearanceRequest.status == status)
     rows = session.execute(query.order_by(ClearanceRequest.id.desc()).limit(200)).all()
     audit(session, user, "list", "clearance_request", None, detail=f"status={status}")
-    held = _held(session, [r for r, _ in rows])
+    held = _held(session, [r for r, _ in rows], kb, date.today())
     return [
         ClearanceQueueItemOut.model_validate(r).model_copy(
             update={"patient_name": p.name, **held.get(r.id, {})}
@@ -1011,19 +1015,26 @@ def clearance_queue(
     ]
 
 
-def _held(session: Session, requests: Sequence[ClearanceRequest]) -> dict[int, dict[str, Any]]:
+def _held(
+    session: Session, requests: Sequence[ClearanceRequest], kb: KB | None, as_of: date
+) -> dict[int, dict[str, Any]]:
     """For each cleared request of ``requests``, the last day the physician's clearance
     holds (:meth:`~spinecare.record.model.Clearance.until`: its end, or KB threshold
-    ``clearance_fresh_days`` after it was given) and whether that day is past: a list that
-    said "cleared" of a clearance that had lapsed told the therapist massage was cleared
-    when the screening asked for a clearance again."""
-    from spinecare.kb.loader import load_kb
+    ``clearance_fresh_days`` after it was given) and whether that day is past on ``as_of``,
+    the day the page shows (a screening's): a list that said "cleared" of a clearance that
+    had lapsed told the therapist massage was cleared when the screening asked for a
+    clearance again.
 
+    ``kb``: the app's knowledge base (the pages' and the API's, which answer 503 when it
+    cannot be read); None loads it here, for a caller that holds none."""
     ids = [r.id for r in requests if r.status == "cleared"]
     if not ids:
         return {}
-    open_days = int(load_kb().threshold("clearance_fresh_days"))
-    today = date.today()
+    if kb is None:
+        from spinecare.kb.loader import load_kb
+
+        kb = load_kb()
+    open_days = int(kb.threshold("clearance_fresh_days"))
     rows = session.scalars(
         select(ClearanceRow).where(
             ClearanceRow.request_id.in_(ids), ClearanceRow.decision == "cleared"
@@ -1034,7 +1045,7 @@ def _held(session: Session, requests: Sequence[ClearanceRequest]) -> dict[int, d
         given = Clearance(row.ref, tuple(row.concepts), when=row.day, valid_until=row.valid_until)
         until = given.until(open_days)
         if until is not None and row.request_id is not None:
-            out[row.request_id] = {"holds_until": until, "lapsed": until < today}
+            out[row.request_id] = {"holds_until": until, "lapsed": until < as_of}
     return out
 
 
@@ -1042,10 +1053,17 @@ def _request_out(request: ClearanceRequest, held: dict[int, dict[str, Any]]) -> 
     return ClearanceRequestOut.model_validate(request).model_copy(update=held.get(request.id, {}))
 
 
-def requests_of(session: Session, patient_id: int, who: CurrentUser) -> list[ClearanceRequestOut]:
+def requests_of(
+    session: Session,
+    patient_id: int,
+    who: CurrentUser,
+    kb: KB | None = None,
+    as_of: date | None = None,
+) -> list[ClearanceRequestOut]:
     """The patient's clearance requests, newest first (for a patient the caller has
     already been let see), none for an account that may not see them
-    (:func:`~spinecare.clinic.permissions.sees_clearance_requests`)."""
+    (:func:`~spinecare.clinic.permissions.sees_clearance_requests`); a clearance lapsed on
+    ``as_of`` (the screening's day; default today) says so (:func:`_held`)."""
     user = acting(session, who)
     if not sees_clearance_requests(user):
         return []
@@ -1053,17 +1071,18 @@ def requests_of(session: Session, patient_id: int, who: CurrentUser) -> list[Cle
     if user.role == "physician":  # their own, as each request's page allows
         query = query.where(ClearanceRequest.physician_id == user.id)
     rows = list(session.scalars(query.order_by(ClearanceRequest.id.desc())))
-    held = _held(session, rows)
+    held = _held(session, rows, kb, as_of or date.today())
     return [_request_out(r, held) for r in rows]
 
 
 def get_clearance_request(
-    session: Session, who: CurrentUser, request_id: int
+    session: Session, who: CurrentUser, request_id: int, kb: KB | None = None
 ) -> ClearanceRequestOut:
-    """The request if ``user`` may see it (the addressed physician, the clinic's staff)."""
+    """The request if ``user`` may see it (the addressed physician, the clinic's staff); a
+    clearance lapsed today says so (:func:`_held`)."""
     user = acting(session, who)
     req = check_clearance_request(session, user, request_id)
-    return _request_out(req, _held(session, [req]))
+    return _request_out(req, _held(session, [req], kb, date.today()))
 
 
 DECISIONS = ("cleared", "declined")

@@ -70,10 +70,13 @@ def queue(
     shown as another."""
     chosen = None if status == "all" else status
     lang = request_language(request)
-    labels = {c.id: c.label.get(lang) for c in state(request).kb().model.concepts}
+    kb = state(request).kb()
+    labels = {c.id: c.label.get(lang) for c in kb.model.concepts}
     with db_session(request) as session:
         user = require_user(request, session, "physician", *STAFF)
-        items = [r.model_dump(mode="json") for r in service.clearance_queue(session, user, chosen)]
+        items = [
+            r.model_dump(mode="json") for r in service.clearance_queue(session, user, chosen, kb)
+        ]
     return render(
         request,
         "queue.html",
@@ -85,7 +88,7 @@ def queue(
 def _decision_view(
     request: Request, session: Any, user: Any, request_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    req = service.get_clearance_request(session, user, request_id)
+    req = service.get_clearance_request(session, user, request_id, state(request).kb())
     context, data = screening_view(request, session, user, req.patient_id, date.today())
     shown = req.model_dump(mode="json")
     context.update({"req": shown, "values": {}, "errors": {}})

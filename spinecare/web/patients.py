@@ -328,7 +328,8 @@ def patient_page(request: Request, patient_id: int) -> Response:
         user = require_user(request, session, *ALL)
         if (elsewhere := _own_pages(request, session, user, patient_id)) is not None:
             return elsewhere
-        detail = service.patient_detail(session, user, patient_id)
+        kb = state(request).kb()
+        detail = service.patient_detail(session, user, patient_id, kb)
     data = detail.model_dump(mode="json")
     return render(
         request,
@@ -339,8 +340,7 @@ def patient_page(request: Request, patient_id: int) -> Response:
             "courses": data["courses"],
             "source_words": source_words,
             "concept_labels": {
-                c.id: c.label.get(request_language(request))
-                for c in state(request).kb().model.concepts
+                c.id: c.label.get(request_language(request)) for c in kb.model.concepts
             },
         },
         data,
@@ -732,7 +732,8 @@ def screening_view(
     lang = set_language(request_language(request))
     ps = service.screen_patient(session, user, patient_id, kb, day, lang)
     requests_ = [
-        r.model_dump(mode="json") for r in service.requests_of(session, ps.patient.id, user)
+        r.model_dump(mode="json")
+        for r in service.requests_of(session, ps.patient.id, user, kb, day)
     ]
     doctors = [(d.id, d.full_name) for d in service.physicians(session, user.clinic_id)]
     patient = ps.patient

@@ -103,3 +103,33 @@ def test_a_clearance_in_force_is_listed_as_cleared_until_its_last_day(
     items = physician.get("/clearances?status=cleared", headers=JSON).json()
     (item,) = [r for r in items["clearance_requests"] if r["id"] == rid]
     assert (item["lapsed"], item["holds_until"]) == (False, date.today().isoformat())
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_screening_page_judges_a_clearance_on_its_own_day(
+    world: Any, signed_in: Any, lang: str
+) -> None:
+    """A screening page of a later day (``as_of``) whose verdict asks for a clearance again
+    lists the clearance as lapsed on that day, not as cleared because it holds today; on
+    its last day it is cleared until that day."""
+    open_days = int(load_kb().threshold("clearance_fresh_days"))
+    given = date.today() - timedelta(days=open_days - 5)
+    last = given + timedelta(days=open_days)  # in five days
+    _cleared_on(world, given)
+    therapist = _speaks(signed_in("therapist"), lang)
+    address = f"/patients/{world.demo_patient}/screening"
+    later = last + timedelta(days=1)
+    page = therapist.get(address, params={"as_of": later.isoformat()}, headers=HTML)
+    assert page.status_code == 200, page.text[-600:]
+    assert LAPSED[lang] % {"day": day_text(last, lang)} in page.text, page.text[-3000:]
+    assert UNTIL[lang] % {"day": day_text(last, lang)} not in page.text
+    answer = therapist.get(address, params={"as_of": later.isoformat()}, headers=JSON).json()
+    assert answer["screening"]["verdict"] == "needs_clearance"
+    (item,) = answer["clearance_requests"]
+    assert (item["lapsed"], item["holds_until"]) == (True, last.isoformat())
+    page = therapist.get(address, params={"as_of": last.isoformat()}, headers=HTML)
+    assert UNTIL[lang] % {"day": day_text(last, lang)} in page.text, page.text[-3000:]
+    assert LAPSED[lang].split(":")[0] not in page.text
+    answer = therapist.get(address, params={"as_of": last.isoformat()}, headers=JSON).json()
+    assert answer["screening"]["verdict"] != "needs_clearance"
+    assert answer["clearance_requests"][0]["lapsed"] is False
