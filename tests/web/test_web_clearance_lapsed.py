@@ -19,7 +19,7 @@ from tests.web.test_web_courses import _user
 
 LAPSED = {"en": "lapsed: held until %(day)s", "ru": "срок истёк: допуск действовал по %(day)s"}
 CLEARED = {"en": "cleared", "ru": "одобрен"}
-UNTIL = {"en": "(until %(day)s)", "ru": "(до %(day)s)"}
+UNTIL = {"en": "(until %(day)s)", "ru": "(по %(day)s)"}  # its last day in force
 
 
 def _speaks(client: Any, lang: str) -> Any:
