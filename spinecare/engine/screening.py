@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -28,14 +28,16 @@ from spinecare.engine.evaluate import (
 )
 from spinecare.engine.truth import BY_RANK, Truth
 from spinecare.errors import RecordError
-from spinecare.i18n import day_text, translate, translator
+from spinecare.i18n import day_text, gettext, translate, translator
 from spinecare.kb.loader import KB
 from spinecare.kb.schema import VERDICTS, Rule
-from spinecare.messages import Message
+from spinecare.messages import N_, Message
 from spinecare.record.model import (
     BIRTH_DATE_ITEM,
     IN_A_NOTE,
     NOT_LISTED,
+    RECORD_PAGED,
+    RECORD_PAGED_UNCOUNTED,
     Clearance,
     PatientRecord,
 )
@@ -449,7 +451,7 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
 
     ordered.sort(key=_FINDING_ORDER)
     findings = [entry[3] for entry in ordered]
-    return Screening(
+    screening = Screening(
         verdict=verdict,
         indicated=BY_RANK[indicated],
         indications=indications,
@@ -463,6 +465,47 @@ def screen_record(record: PatientRecord, kb: KB, as_of: date, lang: str = "en") 
         indication_gaps=indication_gaps,
         record=record,
     )
+    return read_in_part(screening, _paged(record, lang))
+
+
+IN_PART_ITEM = "record_in_part"
+"""The missing item of a screening whose record was read only in part."""
+IN_PART_LABEL = N_("the rest of the patient's record")
+_PAGED_REASONS = frozenset({RECORD_PAGED, RECORD_PAGED_UNCOUNTED})
+
+
+def _paged(record: PatientRecord, lang: str) -> list[str]:
+    """Why the record is one page of a search (the reader's reasons, in ``lang``)."""
+    return [
+        translate(i.reason, lang)
+        for i in record.ignored
+        if isinstance(i.reason, Message) and i.reason.msgid in _PAGED_REASONS
+    ]
+
+
+def read_in_part(screening: Screening, why: list[str]) -> Screening:
+    """The screening of a record read only in part, ``why`` saying what was not read (in
+    the screening's language); the one place every way in follows. A record that is one
+    page of a search (the reader sets the Bundle's other pages aside as not read) is read
+    so here, by :func:`screen_record`; the searches an EHR answered in part or not at all
+    are added by the adapters that ask it (:func:`spinecare.fhir.prefetch.screened_in_part`).
+
+    The part not read is missing data (DESIGN.md: a rule that could block massage cannot
+    be decided): a verdict milder than ``needs_data`` becomes ``needs_data``, with the rest
+    of the record listed as missing; a more severe one stands."""
+    if not why:
+        return screening
+    earlier = [m.why for m in screening.missing if m.item == IN_PART_ITEM]
+    item = MissingItem(
+        item=IN_PART_ITEM,
+        label=gettext(screening.lang, IN_PART_LABEL),
+        why=" ".join([*earlier, *why]),
+        rules=[],
+    )
+    missing = [*(m for m in screening.missing if m.item != IN_PART_ITEM), item]
+    if SEVERITY[screening.verdict] < SEVERITY["needs_data"]:
+        return replace(screening, missing=missing)
+    return replace(screening, verdict="needs_data", missing=missing)
 
 
 @cache

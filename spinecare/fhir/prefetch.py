@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from spinecare.documents import parse_json
-from spinecare.engine.screening import SEVERITY, MissingItem, Screening
+from spinecare.engine.screening import IN_PART_ITEM, Screening, read_in_part
 from spinecare.errors import InputError, RecordError
 from spinecare.fhir.outbound import AddressPolicy, BlockedAddress, guarded_client
 from spinecare.fhir.reader import (
@@ -29,10 +28,8 @@ from spinecare.fhir.reader import (
     linked_patients,
     next_page,
 )
-from spinecare.i18n import gettext, translate
 from spinecare.kb.loader import KB
 from spinecare.messages import N_, Message, kind_words, located
-from spinecare.record.model import RECORD_PAGED, RECORD_PAGED_UNCOUNTED
 from spinecare.wording import not_read_text, partly_read_text
 
 __all__ = [
@@ -765,38 +762,17 @@ def build_record(
     return builder.build()
 
 
-IN_PART_ITEM = "record_in_part"
-"""The missing item of a screening whose record was read only in part."""
-IN_PART_LABEL = N_("the rest of the patient's record")
-_PAGED_REASONS = frozenset({RECORD_PAGED, RECORD_PAGED_UNCOUNTED})
-
-
 def screened_in_part(
     screening: Screening, partly: Sequence[str] = (), failed: Sequence[str] = ()
 ) -> Screening:
-    """The screening of a record read only in part: the searches the EHR gave only the
-    first page(s) of (``partly``, FHIR resource types, :func:`partly_read`), those it
-    answered with an error (``failed``, :func:`unanswered`), or a posted Bundle that is
-    one page of a search (the reader sets it aside as not read). The part
-    not read is missing data (DESIGN.md: a rule that could block massage cannot be
-    decided): a verdict milder than ``needs_data`` becomes ``needs_data``, with what was
-    not read listed as missing; a more severe one stands. Every adapter that screens a
-    record read from an EHR (CDS Hooks, the REST and FHIR APIs, a SMART launch) asks
-    here, so that none of them allows massage on half a record."""
-    paged = [
-        i.reason
-        for i in (screening.record.ignored if screening.record is not None else ())
-        if getattr(i.reason, "msgid", None) in _PAGED_REASONS
-    ]
-    if not (partly or failed or paged):
-        return screening
+    """The screening of a record read from an EHR whose searches it gave only the first
+    page(s) of (``partly``, FHIR resource types, :func:`partly_read`) or answered with an
+    error (``failed``, :func:`unanswered`): read in part
+    (:func:`spinecare.engine.screening.read_in_part`, where a posted Bundle that is one page
+    of a search is read so too). Every adapter that screens a record read from an EHR (CDS
+    Hooks, the REST and FHIR APIs, a SMART launch) asks here, so that none of them allows
+    massage on half a record."""
     lang = screening.lang
     why = [not_read_text(failed, lang)] if failed else []
     why += [partly_read_text(partly, lang)] if partly else []
-    why += [translate(reason, lang) for reason in paged]
-    item = MissingItem(
-        item=IN_PART_ITEM, label=gettext(lang, IN_PART_LABEL), why=" ".join(why), rules=[]
-    )
-    if SEVERITY[screening.verdict] < SEVERITY["needs_data"]:
-        return replace(screening, missing=[*screening.missing, item])
-    return replace(screening, verdict="needs_data", missing=[*screening.missing, item])
+    return read_in_part(screening, why)
