@@ -40,7 +40,7 @@ from spinecare.api.errors import (
 )
 from spinecare.clinic.workers import run_heavy
 from spinecare.dates import iso_date
-from spinecare.errors import SpinecareError
+from spinecare.errors import KB_UNAVAILABLE, KnowledgeBaseError, SpinecareError
 from spinecare.i18n import is_language, languages
 from spinecare.messages import Message
 
@@ -561,6 +561,9 @@ async def massage_screening(
         return outcome_response(
             exc.status_code, said(detail, request) if isinstance(detail, Message) else str(detail)
         )
+    except KnowledgeBaseError as exc:  # the server's own rules: not the request's fault
+        log.error("the knowledge base cannot be loaded: %s", exc.one_line())
+        return outcome_response(503, said(Message(KB_UNAVAILABLE), request))
     except SpinecareError as exc:
         return outcome_response(400, said(exc.one_line(), request))
     except ClientDisconnect:  # a body cut mid-read: no error of ours, and nobody to answer

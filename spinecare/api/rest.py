@@ -356,8 +356,8 @@ def get_patient(request: Request, patient_id: int = PatientId) -> PatientDetailO
     requests and the courses."""
     from spinecare.clinic.patients import patient_detail
 
-    with _clinic_session(request) as (_web_state, session, user):
-        return patient_detail(session, user, patient_id)
+    with _clinic_session(request) as (web, session, user):
+        return patient_detail(session, user, patient_id, web.kb())
 
 
 @router.get(

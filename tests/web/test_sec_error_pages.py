@@ -122,11 +122,6 @@ def test_a_posted_record_is_not_screened_and_no_file_is_named(
     assert any(WHERE in message for message in caplog.messages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the FHIR operation answers its own errors: a KB that cannot be read is 400 with "
-    "the KB's file until it lets the app's answer (503) through",
-)
 def test_the_fhir_operation_names_no_file(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     _break_kb(world, monkeypatch)
     bundle = json.loads((FIXTURES / "bundle-herniation.json").read_text())
