@@ -44,10 +44,7 @@ from spinecare.i18n import is_language, languages
 from spinecare.messages import Message
 
 if TYPE_CHECKING:
-    from spinecare.engine.planning import CoursePlan
-    from spinecare.engine.screening import Screening
-    from spinecare.kb.loader import KB
-    from spinecare.record.model import PatientRecord
+    pass
 
 __all__ = ["router"]
 
@@ -138,23 +135,6 @@ async def _on_document(
     return await run_heavy(work, pool="public")
 
 
-def _screened(record: PatientRecord, day: date, *, kb: KB, lang: str) -> Screening:
-    """The record's screening, as the CLI's, save that a record that is one page of a
-    search is never screened as whole (:func:`~spinecare.fhir.prefetch.screened_in_part`,
-    as a CDS Hooks card)."""
-    from spinecare.engine.screening import screen_record
-    from spinecare.fhir.prefetch import screened_in_part
-
-    return screened_in_part(screen_record(record, kb, day, lang))
-
-
-def _planned(record: PatientRecord, day: date, *, kb: KB, lang: str) -> CoursePlan:
-    """The course plan of :func:`_screened`'s screening."""
-    from spinecare.engine.planning import plan_course
-
-    return plan_course(_screened(record, day, kb=kb, lang=lang), record, kb, lang)
-
-
 AsOf = Query(None, description="Screen as of this date (YYYY-MM-DD); default today.")
 Lang = Query(
     None,
@@ -172,7 +152,9 @@ Lang = Query(
 )
 async def screen(request: Request, as_of: str | None = AsOf, lang: str | None = Lang) -> Any:
     """Is massage safe and indicated for this patient on this date, and why?"""
-    return await _on_document(request, as_of, lang, _screened)
+    from spinecare.core import screen as do_screen
+
+    return await _on_document(request, as_of, lang, do_screen)
 
 
 @router.post(
@@ -184,7 +166,9 @@ async def screen(request: Request, as_of: str | None = AsOf, lang: str | None = 
 )
 async def plan(request: Request, as_of: str | None = AsOf, lang: str | None = Lang) -> Any:
     """Zones, modalities, sessions, techniques and what to avoid for this patient."""
-    return await _on_document(request, as_of, lang, _planned)
+    from spinecare.core import plan as do_plan
+
+    return await _on_document(request, as_of, lang, do_plan)
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,13 +5,10 @@ card links to. An EHR's call is authenticated by its signed JWT, not by a user."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from spinecare.record.model import PatientRecord
 from spinecare.store.db import Database
 from spinecare.store.ehr import SeenTokens, find_ehr_patient, normalize_system
-
-if TYPE_CHECKING:
-    from spinecare.record.model import PatientRecord
 
 __all__ = ["SeenTokens", "app_patient_id", "ehr_name", "linked_chart", "seen_tokens"]
 
