@@ -168,10 +168,14 @@ def insert_new(session: Session, table: Any, unique: str, /, **values: Any) -> b
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         statement = sqlite_insert(table)
+    # the row it made, if any: a driver's row count of such an insert is not to be trusted
+    # (psycopg says -1, "not known", whether or not a row was made)
     made = session.execute(
-        statement.values(**values).on_conflict_do_nothing(index_elements=[unique])
+        statement.values(**values)
+        .on_conflict_do_nothing(index_elements=[unique])
+        .returning(getattr(table, unique))
     )
-    return bool(made.rowcount)  # type: ignore[attr-defined]
+    return made.first() is not None
 
 
 @dataclass

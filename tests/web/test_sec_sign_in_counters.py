@@ -131,3 +131,35 @@ def test_launches_from_one_address_are_counted_by_every_worker(any_world: World)
     with db.session() as session:
         kept = session.scalars(select(RateBucket.key)).all()
     assert kept == [hashlib.sha256(b"198.51.100.1").hexdigest()]  # no address as sent
+
+
+def test_failures_at_the_same_moment_on_a_new_counter_are_each_counted(any_world: World) -> None:
+    """Servers failing the same new account at once: each failure counted (PostgreSQL's
+    driver does not say whether an insert that may conflict made its row: every racing
+    server took the first failure as its own, and eight counted as one)."""
+    import threading
+
+    from spinecare.clinic.logins import LoginThrottle, _key, username_key
+    from spinecare.store.models import LoginFailure
+
+    db = any_world.app.state.db  # type: ignore[attr-defined]
+    throttle = LoginThrottle(db, clock=lambda: 1000.0)
+    start = threading.Barrier(8)
+
+    def fail(i: int) -> None:
+        start.wait()
+        with db.session() as session:
+            throttle.failed("nobody-yet", f"10.0.0.{i}", session)
+
+    threads = [threading.Thread(target=fail, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.session() as session:
+        stored = session.scalar(
+            select(LoginFailure.failures).where(
+                LoginFailure.key == _key("account", username_key("nobody-yet"))
+            )
+        )
+    assert stored == 8
