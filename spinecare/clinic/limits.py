@@ -390,11 +390,14 @@ UPLOAD_NAME_CHARS = 200
 def upload_name(sent: str | None, default: str) -> str:
     """The name of an uploaded file as it is kept (an intake's label) and shown: its last
     part only (a browser may send the folders it came from, ``C:\\Users\\...\\x.json``,
-    and any client ``../../etc/passwd``), without control or direction characters, at
+    and any client ``../../etc/passwd``), without control, direction or line-breaking
+    characters (the line and paragraph separators U+2028, U+2029), on one line, at
     most :data:`UPLOAD_NAME_CHARS` characters; ``default`` when nothing is left (or the
     last part is ``.`` or ``..``)."""
     last = re.split(r"[/\\]", sent or "")[-1]
-    kept = "".join(c for c in last if unicodedata.category(c) not in ("Cc", "Cf")).strip()
+    kept = "".join(
+        c for c in last if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")
+    ).strip()
     if kept in ("", ".", ".."):
         return default
     return kept[:UPLOAD_NAME_CHARS]

@@ -16,6 +16,7 @@ SENT = {
     "C:\\Users\\ivan\\Desktop\\record.json": "record.json",
     "/srv/exports/record.json": "record.json",
     "rec\u202eord\u200b.json": "record.json",  # a direction override, a zero-width space
+    "a\u2029b\u0085c\u2028d.json": "abcd.json",  # paragraph, next-line and line separators
     "..": "upload.json",
 }
 
