@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from spinecare.store.migrations.grants import grant_as_existing
+
 revision = "0025_login_failures"
 down_revision = "0024_search_composed"
 branch_labels = None
@@ -28,6 +30,7 @@ def upgrade() -> None:
         sa.Column("seen", sa.Float, nullable=False),
     )
     op.create_index("ix_login_failures_seen", "login_failures", ["seen"])
+    grant_as_existing("login_failures")  # the server's own role, as on every table
 
 
 def downgrade() -> None:

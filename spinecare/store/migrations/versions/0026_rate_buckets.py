@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from spinecare.store.migrations.grants import grant_as_existing
+
 revision = "0026_rate_buckets"
 down_revision = "0025_login_failures"
 branch_labels = None
@@ -27,6 +29,7 @@ def upgrade() -> None:
         sa.Column("at", sa.Float, nullable=False),
     )
     op.create_index("ix_rate_buckets_at", "rate_buckets", ["at"])
+    grant_as_existing("rate_buckets")  # the server's own role, as on every table
 
 
 def downgrade() -> None:
