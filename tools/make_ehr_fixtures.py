@@ -15491,5 +15491,115 @@ for name, words in (
         condition(text=words),
     )
 
+# G55.1*, a root compressed by a disc (the asterisk code of M50.1/M51.1), is a disc
+# herniation: with pain 7 a deferral; G55.2* (in spondylosis) is a neuralgia only.
+PAIN_7 = observation("72514-3", 7, "{score}")
+RU_ICD10 = "urn:oid:1.2.643.5.1.13.13.11.1005"
+for name, system, code in (
+    ("icd10_g55_1_asterisk_ru_herniation_pain_7", RU_ICD10, "G55.1*"),
+    ("icd10_g55_1_who_herniation_pain_7", ICD10, "G55.1"),
+):
+    case(
+        name,
+        "defer",
+        f"{code} (root compression in disc disorders) with pain 7: a disc herniation in acute"
+        " pain (it was allowed, cupping planned)",
+        condition(system, code),
+        PAIN_7,
+        without={"pain"},
+    )
+case(
+    "icd10_g55_2_spondylosis_pain_7",
+    "allowed",
+    "G55.2 (root compression in spondylosis) with pain 7: a neuralgia, no disc herniation",
+    condition(ICD10, "G55.2"),
+    PAIN_7,
+    without={"pain"},
+)
+
+# A disc herniation named by the ICD-10 titles of M50.1/M51.1/M51.2 or by common words and
+# abbreviations: with pain 7, a herniation in acute pain to confirm.
+for name, words in (
+    (
+        "text_title_disc_disorders_with_radiculopathy",
+        "Intervertebral disc disorders with radiculopathy, lumbar region",
+    ),
+    ("text_title_sciatica_due_to_disc_disorder", "Sciatica due to intervertebral disc disorder"),
+    (
+        "text_ru_title_porazhenie_diska_s_radikulopatiey",
+        "Поражение межпозвоночного диска поясничного отдела с радикулопатией",
+    ),
+    ("text_ru_diskogennaya_radikulopatiya", "Дискогенная радикулопатия L5"),
+    ("text_ru_mpg_l5_s1", "МПГ L5-S1"),
+    (
+        "text_de_title_bandscheibenschaeden_mit_radikulopathie",
+        "Lumbale und sonstige Bandscheibenschäden mit Radikulopathie",
+    ),
+    (
+        "text_fr_title_disques_avec_radiculopathie",
+        "Atteintes des disques lombaires et autres disques intervertébraux avec radiculopathie",
+    ),
+    (
+        "text_es_title_trastornos_de_disco_con_radiculopatia",
+        "Trastornos de disco lumbar y otros, con radiculopatía",
+    ),
+    ("text_pivd_l4_5", "PIVD L4-5"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}' with pain 7: a disc herniation in acute pain, to confirm (it was allowed,"
+        " cupping planned)",
+        condition(text=words),
+        PAIN_7,
+        without={"pain"},
+    )
+case(
+    "text_radiculopathy_alone_pain_7",
+    "allowed",
+    "'Radiculopathy' with pain 7: a neuralgia, no disc named",
+    condition(text="Radiculopathy"),
+    PAIN_7,
+    without={"pain"},
+)
+
+# eGFR under the CKD-EPI race-split LOINC codes, a method not stated or cystatin C alone.
+for code in ("88294-4", "88293-6", "69405-9", "50210-4"):
+    slug = code.replace("-", "_")
+    case(
+        f"egfr_loinc_{slug}_12",
+        "contraindicated",
+        f"eGFR 12 under LOINC {code}: kidney failure (it was not read, allowed)",
+        observation(code, 12, "mL/min/{1.73_m2}"),
+    )
+    case(
+        f"egfr_loinc_{slug}_75",
+        "allowed",
+        f"eGFR 75 under LOINC {code}: no kidney failure",
+        observation(code, 75, "mL/min/{1.73_m2}"),
+    )
+
+# Urinary retention in plain words: the cauda equina red flag to confirm.
+for name, words in (
+    ("text_urine_retention_since_yesterday", "Urine retention since yesterday"),
+    ("text_cant_pee_since_yesterday", "Can't pee since yesterday"),
+    ("text_difficulty_passing_urine", "Difficulty passing urine"),
+    ("text_de_kann_nicht_wasser_lassen", "Kann nicht Wasser lassen"),
+    ("text_fr_ne_peut_pas_uriner", "Ne peut pas uriner"),
+    ("text_es_no_puede_orinar", "No puede orinar"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a urinary retention, the cauda equina red flag to confirm (it was allowed)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_no_urine_retention", "No urine retention"),
+    ("text_denies_difficulty_passing_urine", "Denies difficulty passing urine"),
+):
+    case(name, "allowed", f"'{words}': denied", condition(text=words))
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
