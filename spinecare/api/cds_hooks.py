@@ -138,10 +138,10 @@ def discovery(kb: KB) -> dict[str, Any]:
 def massage_orders(
     draft_orders: Mapping[str, Any], selections: list[str] | None, patient_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """The draft ServiceRequests coded as massage or manual therapy (selected ones only,
+    """The draft ServiceRequests coded or named as massage or manual therapy
+    (:func:`_coded_massage`, :func:`_named_massage`; selected ones only,
     for order-select). One for another patient than ``patient_id`` is refused: the card
     would screen the patient in context and propose to delete that other patient's order."""
-    codes = order_value_set()["codes"]
     found = []
     entries = draft_orders.get("entry") or []
     if not isinstance(entries, list):
@@ -154,13 +154,7 @@ def massage_orders(
             )
         if resource.get("resourceType") != "ServiceRequest":
             continue
-        code = resource.get("code")
-        codings = code.get("coding") if isinstance(code, dict) else None
-        codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
-        if not any(
-            isinstance(c.get("system"), str) and (c["system"], str(c.get("code"))) in codes
-            for c in codings
-        ) and not _named_massage(code, codings):
+        if not (_coded_massage(resource) or _named_massage(resource)):
             continue
         if selections:
             ref = f"ServiceRequest/{resource.get('id')}"
@@ -177,20 +171,47 @@ def massage_orders(
     return found
 
 
-def _named_massage(code: Any, codings: list[dict[str, Any]]) -> bool:
-    """Whether an order's words (its ``code.text``, a coding's display) name a massage or
-    manual-therapy order, as the KB words it (``massage_order``, terminology.yaml: "Massage",
-    "Массаж спины", "Manual therapy techniques"): an order coded in a system the KB does
-    not hold, or only written, is screened too."""
+def _order_code(order: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    code = order.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return code, [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+
+
+def _coded_massage(order: Mapping[str, Any]) -> bool:
+    """Whether a ServiceRequest is coded as a massage or manual-therapy order (the KB's
+    ``massage_order`` codes: :func:`order_value_set`)."""
+    codes = order_value_set()["codes"]
+    _, codings = _order_code(order)
+    return any(
+        isinstance(c.get("system"), str) and (c["system"], str(c.get("code"))) in codes
+        for c in codings
+    )
+
+
+def _named_massage(order: Mapping[str, Any]) -> bool:
+    """Whether a ServiceRequest's words (its ``code.text``, a coding's display) name a
+    massage or manual-therapy order, as the KB words it (``massage_order``,
+    terminology.yaml: "Massage", "Массаж спины", "Manual therapy techniques"): an order
+    coded in a system the KB does not hold, or only written, is screened too.
+
+    The words must begin with the name, as an order is written ("Massage, lumbar spine x10",
+    "Массаж спины №10"): an order that only mentions massage is another order ("MRI lumbar
+    spine before manual therapy", "Carotid sinus massage", "Hold massage", "Neurology
+    consult: clearance for massage"), and "No massage" is none."""
+    code, codings = _order_code(order)
     said = [code.get("text") if isinstance(code, dict) else None]
     said += [c.get("display") for c in codings]
     matcher = _kb().text_matcher
-    return any(
-        m.concept == "massage_order"
-        for text in said
-        if isinstance(text, str)
-        for m in matcher.find(text)
-    )
+    for text in said:
+        if not isinstance(text, str):
+            continue
+        opening = text.lstrip().casefold()
+        if any(
+            m.concept == "massage_order" and opening.startswith(m.words.casefold())
+            for m in matcher.find(text)
+        ):
+            return True
+    return False
 
 
 DRUG_ORDERS = frozenset({"MedicationRequest"})
@@ -670,7 +691,9 @@ async def call_service(
                     screening,
                     base_url=base_url,
                     hook=hook,
-                    draft_orders=drafts,
+                    # removing an order is proposed only for one coded as massage: one
+                    # found by its words alone may be another ("Massage chair")
+                    draft_orders=[d for d in drafts if _coded_massage(d)],
                     patient_id=patient_id,
                     app_patient_id=app_patient,
                     another_person=another,

@@ -56,9 +56,33 @@ def test_a_massage_order_is_screened(client, hook_request, code: dict[str, Any])
         pytest.param({"coding": [{"system": CPT, "code": "97110"}]}, id="exercise"),
         pytest.param({"text": "MRI lumbar spine"}, id="imaging"),
         pytest.param({"text": "No massage: physiotherapy exercises"}, id="negated"),
+        pytest.param({"text": "MRI lumbar spine before manual therapy"}, id="mentions"),
+        pytest.param({"text": "Carotid sinus massage"}, id="another-massage"),
+        pytest.param({"text": "Hold massage"}, id="hold"),
+        pytest.param({"text": "Neurology consult: clearance for massage"}, id="referral"),
     ],
 )
 def test_another_order_is_silent(client, hook_request, code: dict[str, Any]) -> None:
     response = client.post(SIGN, json=_sign(hook_request, code))
     assert response.status_code == 200, response.text[:300]
     assert response.json() == {"cards": []}
+
+
+def test_removing_an_order_is_proposed_only_for_one_coded_as_massage(client, hook_request) -> None:
+    """An order found by its words alone may be another ("Massage chair"): the card says what
+    the screening found, and proposes removing only an order coded as massage."""
+    words = client.post(SIGN, json=_sign(hook_request, {"text": "Massage chair"})).json()
+    (card,) = words["cards"]
+    assert card["indicator"] == "critical"
+    assert not any(
+        action["type"] == "delete"
+        for suggestion in card.get("suggestions", [])
+        for action in suggestion.get("actions", [])
+    )
+    coded = {"coding": [{"system": CPT, "code": "97124"}]}
+    (card,) = client.post(SIGN, json=_sign(hook_request, coded)).json()["cards"]
+    assert any(
+        action["type"] == "delete"
+        for suggestion in card.get("suggestions", [])
+        for action in suggestion.get("actions", [])
+    )
