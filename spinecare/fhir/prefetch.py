@@ -9,7 +9,9 @@ addresses the :class:`~spinecare.fhir.outbound.AddressPolicy` allows.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -471,7 +473,9 @@ def partly_read(values: Mapping[str, Any], templates: Mapping[str, str]) -> list
     Bundle with a next page not read (the EHR sent the first page and the service could
     not follow it), or whose ``total`` is more than the entries it holds; a measure's
     readings too; not the searches of the latest entries on purpose
-    (:data:`LATEST_ONLY`). Each type once, in the templates' order."""
+    (:data:`LATEST_ONLY`), nor a search that asks for the latest entries (``_sort=-...``
+    with ``_count``) answered with them (:func:`_latest_asked`). Each type once, in the
+    templates' order."""
     out: list[str] = []
     for key, template in templates.items():
         if key in LATEST_ONLY:
@@ -483,9 +487,75 @@ def partly_read(values: Mapping[str, Any], templates: Mapping[str, str]) -> list
         held = len(entries) if isinstance(entries, list) else 0
         total = value.get("total")
         more = isinstance(total, int) and not isinstance(total, bool) and total > held
-        if next_page(value) is not None or more:
-            out.append(template_kind(template))
+        if next_page(value) is None and not more:
+            continue
+        if _latest_asked(template, entries):
+            continue  # the latest entries, as asked: the search is read as it was meant
+        out.append(template_kind(template))
     return list(dict.fromkeys(out))
+
+
+_ENTRY_DATES = (
+    "effectiveDateTime",
+    "effectiveInstant",
+    "issued",
+    "authored",
+    "authoredOn",
+    "whenHandedOver",
+    "occurrenceDateTime",
+    "date",
+    "created",
+    "sent",
+    "started",
+    "recordedDate",
+    "onsetDateTime",
+)
+_ENTRY_PERIODS = ("effectivePeriod", "period", "occurrencePeriod")
+
+
+def _entry_day(resource: Any) -> str | None:
+    """The day a search's entry is dated by (the first date of :data:`_ENTRY_DATES` or
+    the start of a period), as its ``YYYY-MM-DD`` text; None where it gives none."""
+    if not isinstance(resource, dict):
+        return None
+    for name in _ENTRY_DATES:
+        value = resource.get(name)
+        if isinstance(value, str) and len(value) >= 10:
+            return value[:10]
+    for name in _ENTRY_PERIODS:
+        period = resource.get(name)
+        start = period.get("start") if isinstance(period, dict) else None
+        if isinstance(start, str) and len(start) >= 10:
+            return start[:10]
+    return None
+
+
+_COUNT = re.compile(r"[?&]_count=(\d+)")
+
+
+def _latest_asked(template: str, entries: Any) -> bool:
+    """Whether a search that asks for the latest entries (``_sort=-...&_count=N``) was
+    answered with them: N entries at least, newest first (:func:`_newest_first`). A page of
+    fewer is part of what was asked (an EHR that pages by twenty a search of the latest
+    hundred), and one in another order may hold older entries than the latest."""
+    asked = _COUNT.search(template)
+    if "_sort=-" not in template or asked is None:
+        return False
+    held = len(entries) if isinstance(entries, list) else 0
+    return held >= int(asked.group(1)) and _newest_first(entries)
+
+
+def _newest_first(entries: Any) -> bool:
+    """Whether a search's page holds its latest entries: at least two, each dated, newest
+    first (an EHR that did not sort by date, as asked, sends them in another order: the
+    latest, which decide, may stand on a page not read)."""
+    if not isinstance(entries, list) or len(entries) < 2:
+        return False
+    days = [_entry_day(e.get("resource") if isinstance(e, dict) else None) for e in entries]
+    dated = [d for d in days if d is not None]
+    if len(dated) < len(days):
+        return False
+    return all(a >= b for a, b in itertools.pairwise(dated))
 
 
 async def follow_pages(

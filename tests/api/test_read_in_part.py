@@ -200,3 +200,38 @@ def test_partly_read_names_a_measure_search_but_not_the_latest_bills(templates) 
     paged = {"resourceType": "Bundle", "total": 30, "entry": []}
     assert partly_read({"systolic_bp": paged}, templates) == ["Observation"]
     assert partly_read({"claims": paged}, templates) == []
+
+
+def test_the_latest_entries_asked_for_and_sent_newest_first_are_whole(api, templates) -> None:
+    """A search that asks for the latest entries (``_sort=-date&_count=N``), answered with
+    them newest first and a link to the older ones, is read as it was meant: the record is
+    screened as whole (most patients have more visits than the latest asked for); the same
+    page in another order is one page of a search."""
+    from spinecare.fhir.prefetch import partly_read
+
+    prefetch = prefetch_for(_resources(), templates, "p1")
+    visits = [
+        {
+            "resource": {
+                "resourceType": "Encounter",
+                "id": f"e{day}",
+                "status": "finished",
+                "class": {"code": "AMB"},
+                "subject": {"reference": "Patient/p1"},
+                "period": {"start": f"2026-10-{day:02d}", "end": f"2026-10-{day:02d}"},
+            }
+        }
+        for day in range(25, 5, -1)
+    ]
+    prefetch["encounters"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": 25,
+        "entry": visits,
+        "link": [{"relation": "next", "url": "https://ehr.example.org/fhir/Encounter?p=2"}],
+    }
+    assert partly_read(prefetch, templates) == []
+    (card,) = api.post(VIEW, json=_view(prefetch)).json()["cards"]
+    assert card["summary"].startswith("Allowed"), card["summary"]
+    prefetch["encounters"]["entry"] = visits[::-1]  # the oldest first: not what was asked
+    assert partly_read(prefetch, templates) == ["Encounter"]
