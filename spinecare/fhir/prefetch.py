@@ -744,11 +744,20 @@ OTHER_PATIENT = frozenset({ANOTHER_PATIENTS, ANOTHER_PATIENT_SENT, ANOTHER_PATIE
 """The refusals of a prefetch that holds another patient's data (:func:`build_record`)."""
 
 
-def _same_patient(resource: Mapping[str, Any], ids: frozenset[str]) -> bool:
+def _same_patient(
+    resource: Mapping[str, Any], ids: frozenset[str], full_url: object = None
+) -> bool:
     """Whether a Patient sent in a prefetch search is the patient: one of its ``ids``, or
-    a record that links to one of them."""
+    a record that links to one of them. One without an id is the patient only where its
+    entry's ``fullUrl`` names no other (none, or one ending ``Patient/<id>`` of ``ids``): a
+    ``urn:uuid`` the other entries name would make them this unknown person's."""
     rid = resource.get("id")
-    if rid is None or rid in ids:
+    if rid is None:
+        if full_url is None:
+            return True
+        tail = str(full_url).rstrip("/").rsplit("/", 2)[-2:]
+        return len(tail) == 2 and tail[0] == "Patient" and tail[1] in ids
+    if rid in ids:
         return True
     return any(linked in ids for linked in linked_patients(resource))
 
@@ -801,14 +810,14 @@ def build_record(
                     )
                 )
             kind = resource.get("resourceType")
-            if kind == "Patient" and not _same_patient(resource, ids):
+            if kind == "Patient" and not _same_patient(resource, ids, entry.get("fullUrl")):
                 # another person's record in the prefetch: what names it (by its fullUrl
                 # too) would be read as the patient's, so none of it is read
                 raise CdsRequestError(
                     Message(
                         "%(where)s is another patient (Patient/%(id)s) than context.patientId",
                         where=f"prefetch.{key}.entry[{index}]",
-                        id=str(resource.get("id"))[:64],
+                        id=str(resource.get("id") or "?")[:64],
                     )
                 )
             if kind in ("OperationOutcome", "Patient", "Binary", "Questionnaire"):

@@ -105,3 +105,23 @@ def test_a_second_patient_in_the_prefetch_is_refused(api, templates) -> None:
     own = {"resource": PATIENT, "search": {"mode": "include"}}
     response = api.post(VIEW, json=_view(templates, PATIENT, _cancer("Patient/p1"), own))
     assert response.status_code == 200, response.text[:300]
+
+
+def test_a_second_patient_without_an_id_is_refused(api, templates) -> None:
+    """A Patient with no id whose fullUrl other entries name is someone else: refused, as
+    one with another id is (its entries were read as the patient's)."""
+    stranger = {
+        "fullUrl": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000002",
+        "resource": {"resourceType": "Patient", "name": [{"family": "Stranger"}]},
+    }
+    theirs = _cancer("urn:uuid:aaaaaaaa-0000-0000-0000-000000000002")
+    response = api.post(VIEW, json=_view(templates, PATIENT, theirs, stranger))
+    assert response.status_code == 400
+    assert "another patient" in response.json()["error"]["message"]
+    # with no fullUrl, or one naming the patient, it is the patient
+    own = {
+        "fullUrl": "https://ehr.example.org/fhir/Patient/p1",
+        "resource": {"resourceType": "Patient"},
+    }
+    response = api.post(VIEW, json=_view(templates, PATIENT, _cancer("Patient/p1"), own))
+    assert response.status_code == 200, response.text[:300]
