@@ -923,8 +923,9 @@ case(
 )
 case(
     "resolved_with_abatement",
-    "allowed",
-    "a resolved heart failure with an abatement date: not in force",
+    "needs_clearance",
+    "a resolved heart failure with an abatement date: not in force, a past heart failure, a"
+    " heart disease to clear",
     condition(ICD10, "I50.9", "Heart failure", clinical="resolved", abatement="2026-05-01"),
 )
 case(
@@ -11892,9 +11893,9 @@ case(
 )
 case(
     "drug_reason_ended_long_ago",
-    "allowed",
+    "needs_clearance",
     "lisinopril for heart failure, stopped in March 2025: its reason counted until a month "
-    "after its end, not today",
+    "after its end, not today as in force; a past heart failure, a heart disease to clear",
     {
         key: value
         for key, value in medication(
@@ -15599,6 +15600,47 @@ for name, words in (
     ("text_denies_difficulty_passing_urine", "Denies difficulty passing urine"),
 ):
     case(name, "allowed", f"'{words}': denied", condition(text=words))
+
+
+# A myocardial infarction (or another acute heart disease) recorded as resolved leaves a heart
+# disease behind: an old infarction needs a physician's clearance, as I25.2 does.
+for name, code, display, abatement, onset in (
+    (
+        "resolved_mi_three_weeks_ago",
+        "I21.9",
+        "Acute myocardial infarction, unspecified",
+        "2026-10-30",
+        "2026-10-20",
+    ),
+    (
+        "resolved_mi_years_ago",
+        "I21.9",
+        "Acute myocardial infarction, unspecified",
+        "2024-01-01",
+        "2023-12-01",
+    ),
+):
+    case(
+        name,
+        "needs_clearance",
+        f"{code} resolved ({abatement}): a past acute heart disease, a heart disease to clear"
+        " (it was allowed)",
+        condition(ICD10, code, display, clinical="resolved", abatement=abatement, onset=onset),
+    )
+case(
+    "refuted_mi",
+    "allowed",
+    "I21.9 refuted: never had, nothing to clear",
+    condition(ICD10, "I21.9", "Acute myocardial infarction, unspecified", verification="refuted"),
+)
+case(
+    "resolved_stable_angina",
+    "allowed",
+    "I20.9 (angina, the stable set) resolved: over, as before",
+    condition(
+        ICD10, "I20.9", "Angina pectoris, unspecified", clinical="resolved", abatement="2020-01-01"
+    ),
+)
 
 
 if __name__ == "__main__":
