@@ -70,7 +70,9 @@ DSTU2 name some clients still send)."""
 ANSWERABLE_RANGES = JSON_FORMATS | {"*/*", "application/*", "text/html"}
 """``Accept`` media ranges the JSON answer satisfies (``text/html``: a browser opening the
 address is shown the JSON)."""
-FHIR_VERSIONS = ("4.0", "4.0.1")
+FHIR_VERSIONS = ("4.0", "4.0.0", "4.0.1")
+"""The ``fhirVersion`` a media type may name: R4, as ``major.minor`` (the specification's
+form) or as a whole release number."""
 ISSUE_CODE = {
     400: "invalid",
     404: "not-found",
@@ -429,6 +431,10 @@ def _unpack(
                 )
             as_of = _date(part["valueDate"], f"{where}.valueDate")
         elif name == "lang":
+            if "valueCode" not in part:
+                raise OperationError(
+                    422, Message("%(where)s: 'lang' needs a valueCode", where=where), where
+                )
             lang = _language(part.get("valueCode"), f"{where}.valueCode")
         elif not lenient:
             raise OperationError(

@@ -130,9 +130,15 @@ def test_the_declared_parameters_are_taken(api) -> None:
     }
     (issue, *_) = _issues(api.post(OP, json=parameters, headers=FHIR))
     assert issue["language"] == "ru"
+    parameters["parameter"][2] = {"name": "lang", "valueString": "ru"}  # not a code
+    refused = api.post(OP, json=parameters, headers=FHIR)
+    assert refused.status_code == 422
+    assert "'lang' needs a valueCode" in refused.json()["issue"][0]["diagnostics"]
 
 
-@pytest.mark.parametrize(("version", "status"), [("3.0", 415), ("1.0.2", 415), ("4.0", 200)])
+@pytest.mark.parametrize(
+    ("version", "status"), [("3.0", 415), ("1.0.2", 415), ("4.0", 200), ("4.0.0", 200)]
+)
 def test_a_body_of_another_fhir_version_is_refused(api, version: str, status: int) -> None:
     headers = {"Content-Type": f"application/fhir+json; fhirVersion={version}"}
     response = api.post(f"{OP}?asOf=2026-12-01", json=CANCER_RECORD, headers=headers)

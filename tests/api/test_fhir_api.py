@@ -289,6 +289,7 @@ def test_an_answer_in_another_format_than_json_is_refused_with_406(fhir_client, 
         ("", "*/*"),
         ("", "application/fhir+json"),
         ("", "application/fhir+json; fhirVersion=4.0"),
+        ("", "application/fhir+json; fhirVersion=4.0.0"),
         ("", "application/json"),
         ("", "application/fhir+xml;q=1.0, application/fhir+json;q=0.9"),  # HAPI's client
         ("", "application/json+fhir"),
