@@ -6674,7 +6674,11 @@ def next_page(bundle: Mapping[str, Any]) -> str | None:
 def _in_part(data: Mapping[str, Any]) -> Message | None:
     """Why a search Bundle holds only part of what was found (a ``next`` page not sent, a
     ``total`` above the entries it holds: "$everything" answered page by page); None for
-    a whole one."""
+    a whole one. Only a search's Bundle (``searchset``, ``history``) is paged (FHIR
+    bdl-1): a ``collection``, a ``document`` or a ``transaction`` that carries a ``next``
+    link or a ``total`` is whole."""
+    if data.get("type") not in ("searchset", "history", None):
+        return None
     entries = data.get("entry")
     held = sum(
         1

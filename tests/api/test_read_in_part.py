@@ -126,6 +126,19 @@ def test_a_whole_record_is_allowed(api) -> None:
     assert response.json()["verdict"] == "allowed"
 
 
+@pytest.mark.parametrize("kind", ["collection", "transaction", "document"])
+def test_a_bundle_not_of_a_search_is_whole_whatever_paging_it_carries(api, kind: str) -> None:
+    """Only a search is paged (FHIR bdl-1): a collection that carries a ``total`` or a
+    ``next`` link is the whole record (the CLI and the APIs said it needed data)."""
+    bundle = _bundle(total=46, next_url="https://ehr.example.org/fhir/x?p=2")
+    bundle["type"] = kind
+    for entry in bundle["entry"]:
+        entry.pop("search")
+    response = api.post(f"/api/screen?as_of={AS_OF}", json=bundle)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["verdict"] == "allowed"
+
+
 @pytest.mark.parametrize("paged", PAGES)
 def test_the_rest_api_never_allows_one_page_of_a_search(api, paged: dict[str, Any]) -> None:
     screening = api.post(f"/api/screen?as_of={AS_OF}", json=_bundle(**paged)).json()
