@@ -15643,5 +15643,48 @@ case(
 )
 
 
+# Official ICD-10 titles in Russian, German, French and Spanish of a pulmonary embolism, a
+# vertebrobasilar syndrome and a collapsed vertebra: named, to confirm.
+for name, words, verdict in (
+    ("text_ru_title_legochnaya_emboliya", "Лёгочная эмболия", "needs_data"),
+    ("text_ru_emboliya_legochnoy_arterii", "Эмболия лёгочной артерии", "needs_data"),
+    (
+        "text_ru_title_vertebrobazilyarnaya_sistema",
+        "Синдром вертебробазилярной артериальной системы",
+        "needs_data",
+    ),
+    ("text_ru_vertebro_bazilyarnaya_hyphen", "Вертебро-базилярная недостаточность", "needs_data"),
+    (
+        "text_de_title_arteria_vertebralis_syndrom",
+        "Arteria-vertebralis-Syndrom mit Basilaris-Symptomatik",
+        "needs_data",
+    ),
+    ("text_fr_title_syndrome_vertebro_basilaire", "Syndrome vertébro-basilaire", "needs_data"),
+    (
+        "text_es_title_oclusion_arteria_vertebral",
+        "Oclusión y estenosis de la arteria vertebral",
+        "needs_data",
+    ),
+    (
+        "text_ru_title_razrushenie_pozvonka",
+        "Разрушение позвонка, не классифицированное в других рубриках",
+        "needs_data",
+    ),
+    (
+        "text_es_title_vertebra_colapsada",
+        "Vértebra colapsada, no clasificada en otra parte",
+        "needs_data",
+    ),
+    ("text_ru_net_embolii_legochnoy_arterii", "Нет эмболии лёгочной артерии", "allowed"),
+    ("text_ru_emboliya_arterii_nogi_no_pe", "Эмболия артерии ноги", "allowed"),
+):
+    case(
+        name,
+        verdict,
+        f"'{words}': {'named, to confirm (it was allowed)' if verdict != 'allowed' else 'names none of them'}",
+        condition(text=words),
+    )
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
