@@ -15686,5 +15686,29 @@ for name, words, verdict in (
     )
 
 
+# Vertebrobasilar symptoms tied to a movement of the neck, in the reader's five languages: the
+# red flag to confirm; a vertigo alone, a positional vertigo or one denied is none.
+for name, words in (
+    ("text_vertigo_with_neck_extension", "Vertigo with neck extension"),
+    ("text_fr_vertiges_a_la_rotation_de_la_tete", "Vertiges à la rotation de la tête"),
+    ("text_es_mareo_al_girar_la_cabeza", "Mareo al girar la cabeza"),
+    ("text_de_sturzattacken", "Sturzattacken"),
+    ("text_ru_sinkopalnye_pri_povorotah_golovy", "Синкопальные состояния при поворотах головы"),
+    ("text_wallenberg_syndrome", "Wallenberg syndrome"),
+):
+    case(
+        name,
+        "needs_data",
+        f"'{words}': a vertebrobasilar symptom, the red flag to confirm (it was allowed)",
+        condition(text=words),
+    )
+for name, words in (
+    ("text_vertigo_alone_no_red_flag", "Vertigo"),
+    ("text_bppv_no_red_flag", "Benign paroxysmal positional vertigo"),
+    ("text_no_vertigo_with_neck_extension", "No vertigo with neck extension"),
+):
+    case(name, "allowed", f"'{words}': no vertebrobasilar red flag", condition(text=words))
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
