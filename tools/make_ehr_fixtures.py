@@ -15710,5 +15710,36 @@ for name, words in (
     case(name, "allowed", f"'{words}': no vertebrobasilar red flag", condition(text=words))
 
 
+# A Procedure that only follows a finding: a platelet transfusion (a platelet count too low),
+# a halo vest (a cervical fracture or instability), named to confirm; a red cell transfusion
+# or one long ago is none.
+for name, words in (
+    ("procedure_platelet_transfusion", "Platelet transfusion"),
+    ("procedure_ru_perelivanie_trombotsitov", "Переливание тромбоцитов"),
+    ("procedure_de_thrombozytentransfusion", "Thrombozytentransfusion"),
+    ("procedure_fr_transfusion_de_plaquettes", "Transfusion de plaquettes"),
+    ("procedure_es_transfusion_de_plaquetas", "Transfusión de plaquetas"),
+    ("procedure_halo_vest_application", "Halo vest application"),
+):
+    case(
+        name,
+        "needs_data",
+        f"a Procedure '{words}' 8 days ago: what it follows, to confirm (it was allowed)",
+        prevention(words) | {"performedDateTime": "2026-11-12"},
+    )
+case(
+    "procedure_red_cell_transfusion",
+    "allowed",
+    "a Procedure 'Red cell transfusion': no platelet count named",
+    prevention("Red cell transfusion") | {"performedDateTime": "2026-11-12"},
+)
+case(
+    "procedure_platelet_transfusion_2024",
+    "allowed",
+    "a Procedure 'Platelet transfusion' in 2024: long over",
+    prevention("Platelet transfusion") | {"performedDateTime": "2024-01-01"},
+)
+
+
 if __name__ == "__main__":
     print(f"{write()} cases written to {OUT.relative_to(ROOT)}")
