@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from spinecare.clinic.accounts import current_user, find_user, start_session
@@ -25,7 +24,7 @@ from spinecare.clinic.permissions import check_patient
 from spinecare.clinic.rates import RateLimit
 from spinecare.messages import N_, Message, Wait
 from spinecare.record.model import PatientRecord
-from spinecare.store.db import Database
+from spinecare.store.db import Database, prune
 from spinecare.store.ehr import clinic_ehr_patient, free_external_id
 from spinecare.store.errors import AccessDenied, TooManyRequests
 from spinecare.store.models import Clinic, SmartLaunch, as_utc
@@ -95,15 +94,7 @@ def begin_launch(
     :data:`LIVE_LAUNCHES` under way already, the oldest are forgotten to make room: launches
     started from many addresses (each within its own rate) never keep a clinician's new
     launch out; one of theirs is forgotten only after that many others started since it."""
-    session.execute(delete(SmartLaunch).where(SmartLaunch.created_at < moment - ttl))
-    live = session.scalar(select(func.count()).select_from(SmartLaunch)) or 0
-    if live >= LIVE_LAUNCHES:
-        oldest = (
-            select(SmartLaunch.state_hash)
-            .order_by(SmartLaunch.created_at)
-            .limit(live - LIVE_LAUNCHES + 1)
-        )
-        session.execute(delete(SmartLaunch).where(SmartLaunch.state_hash.in_(oldest)))
+    prune(session, SmartLaunch.state_hash, SmartLaunch.created_at, moment - ttl, LIVE_LAUNCHES)
     session.add(
         SmartLaunch(state_hash=state_hash, iss=iss, code_verifier=verifier, created_at=moment)
     )

@@ -40,7 +40,7 @@ from spinecare.clinic.accounts import (
 from spinecare.clinic.audit import record
 from spinecare.clinic.models import CurrentUser
 from spinecare.clinic.permissions import acting
-from spinecare.store.db import Database, insert_new
+from spinecare.store.db import Database, insert_new, prune
 from spinecare.store.errors import FormError
 from spinecare.store.models import LoginFailure
 from spinecare.store.usernames import username_key
@@ -181,16 +181,7 @@ class LoginThrottle:
         """Counters quiet for :data:`QUIET` are forgotten (they start again from zero; their
         wait, at most :data:`ADDRESS_CAP`, is over); past :data:`MAX_COUNTERS`, the least
         recently failed too."""
-        session.execute(delete(LoginFailure).where(LoginFailure.seen < now - QUIET))
-        kept = session.scalar(select(func.count()).select_from(LoginFailure)) or 0
-        if kept >= MAX_COUNTERS:
-            oldest = (
-                select(LoginFailure.key)
-                .order_by(LoginFailure.seen)
-                .limit(kept - MAX_COUNTERS + 1)
-                .scalar_subquery()
-            )
-            session.execute(delete(LoginFailure).where(LoginFailure.key.in_(oldest)))
+        prune(session, LoginFailure.key, LoginFailure.seen, now - QUIET, MAX_COUNTERS)
 
 
 def _count(session: Session, key: str, now: float) -> int:

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -176,6 +176,18 @@ def insert_new(session: Session, table: Any, unique: str, /, **values: Any) -> b
         .returning(getattr(table, unique))
     )
     return made.first() is not None
+
+
+def prune(session: Session, key: Any, time: Any, before: Any, keep: int) -> None:
+    """Forget the rows of ``key``'s table (an ORM column) that ``time`` dates before
+    ``before``; with ``keep`` rows or more left, the oldest too, so that one more makes
+    at most ``keep``: a table an outsider's requests fill stays bounded."""
+    table = key.class_
+    session.execute(delete(table).where(time < before))
+    held = session.scalar(select(func.count()).select_from(table)) or 0
+    if held >= keep:
+        oldest = select(key).order_by(time).limit(held - keep + 1).scalar_subquery()
+        session.execute(delete(table).where(key.in_(oldest)))
 
 
 @dataclass
