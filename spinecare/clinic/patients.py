@@ -238,9 +238,7 @@ def patient_page(
     )
 
 
-def patient_detail(
-    session: Session, who: CurrentUser, patient_id: int, kb: KB | None = None
-) -> PatientDetailOut:
+def patient_detail(session: Session, who: CurrentUser, patient_id: int, kb: KB) -> PatientDetailOut:
     """What the patient page (the patient's chart) shows, if ``who`` may see the patient and
     read the clinic's charts (the read is audited); ``kb``: the app's knowledge base, which
     says how long a clearance holds (:func:`requests_of`)."""
@@ -989,7 +987,7 @@ def request_clearance(
 
 
 def clearance_queue(
-    session: Session, who: CurrentUser, status: str | None = "open", kb: KB | None = None
+    session: Session, who: CurrentUser, status: str | None, kb: KB
 ) -> list[ClearanceQueueItemOut]:
     """A physician's requests (staff: the clinic's), newest first; a clearance lapsed today
     says so (:func:`_held`)."""
@@ -1016,7 +1014,7 @@ def clearance_queue(
 
 
 def _held(
-    session: Session, requests: Sequence[ClearanceRequest], kb: KB | None, as_of: date
+    session: Session, requests: Sequence[ClearanceRequest], kb: KB, as_of: date
 ) -> dict[int, dict[str, Any]]:
     """For each cleared request of ``requests``, the last day the physician's clearance
     holds (:meth:`~spinecare.record.model.Clearance.until`: its end, or KB threshold
@@ -1026,14 +1024,10 @@ def _held(
     clearance again.
 
     ``kb``: the app's knowledge base (the pages' and the API's, which answer 503 when it
-    cannot be read); None loads it here, for a caller that holds none."""
+    cannot be read)."""
     ids = [r.id for r in requests if r.status == "cleared"]
     if not ids:
         return {}
-    if kb is None:
-        from spinecare.kb.loader import load_kb
-
-        kb = load_kb()
     open_days = int(kb.threshold("clearance_fresh_days"))
     rows = session.scalars(
         select(ClearanceRow).where(
@@ -1057,7 +1051,7 @@ def requests_of(
     session: Session,
     patient_id: int,
     who: CurrentUser,
-    kb: KB | None = None,
+    kb: KB,
     as_of: date | None = None,
 ) -> list[ClearanceRequestOut]:
     """The patient's clearance requests, newest first (for a patient the caller has
@@ -1076,7 +1070,7 @@ def requests_of(
 
 
 def get_clearance_request(
-    session: Session, who: CurrentUser, request_id: int, kb: KB | None = None
+    session: Session, who: CurrentUser, request_id: int, kb: KB
 ) -> ClearanceRequestOut:
     """The request if ``user`` may see it (the addressed physician, the clinic's staff); a
     clearance lapsed today says so (:func:`_held`)."""

@@ -236,14 +236,6 @@ class ServiceUnavailable(SpinecareError):
     code = "unavailable"
 
 
-KB_UNAVAILABLE = Message(
-    "screening is not available now: the server cannot read its clinical rules; the "
-    "server's log says why (tell whoever runs it)"
-)
-"""What a page says when the knowledge base cannot be loaded; its problems, which name
-files, go to the log."""
-
-
 @dataclass
 class WebState:
     settings: Settings
@@ -252,7 +244,7 @@ class WebState:
 
     def kb(self) -> KB:
         if self._kb is None:
-            from spinecare.errors import KnowledgeBaseError
+            from spinecare.errors import KB_UNAVAILABLE, KnowledgeBaseError
             from spinecare.kb.loader import load_kb
 
             try:
@@ -260,7 +252,7 @@ class WebState:
             except KnowledgeBaseError as exc:
                 # the problem names the KB's files: the operator's log says it, never a page
                 log.error("the knowledge base cannot be loaded: %s", exc.one_line())
-                raise ServiceUnavailable(KB_UNAVAILABLE) from None
+                raise ServiceUnavailable(Message(KB_UNAVAILABLE)) from None
         return self._kb
 
 
